@@ -1,0 +1,23 @@
+/**
+ * Public surface of `src/api`: resource schemas, selectors, the gateway protocol, the Runtime
+ * interface and the shared error classes. Imports nothing from the other areas.
+ */
+export * from './errors.js';
+export * from './quantity.js';
+export * from './meta.js';
+export * from './pod.js';
+export * from './node.js';
+export * from './namespace.js';
+export * from './event.js';
+export * from './workloads.js';
+export * from './service.js';
+export * from './registry.js';
+export * from './validate.js';
+export * from './selectors.js';
+export * from './wire.js';
+export * from './codec.js';
+export * from './content.js';
+export * from './clock.js';
+export * from './logging.js';
+export type * from './runtime.js';
+export { toStatus, fromStatus, type Status } from './status.js';

@@ -1,0 +1,111 @@
+/**
+ * Object metadata and the small shared shapes of the Kubernetes API (owner references, conditions,
+ * label selectors). Every schema is strict: an unknown field is an error naming its path.
+ */
+import { z } from 'zod';
+import { isQuantity } from './quantity.js';
+
+/** RFC 1123 subdomain, as Kubernetes requires of most object names. */
+export const DnsSubdomain = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+    message: "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+  });
+
+/** RFC 1123 label (namespaces, service names, container names). */
+export const DnsLabel = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    message: "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+  });
+
+const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+export const LabelKey = z.string().regex(LABEL_KEY_RE, { message: 'must be a valid label key (optional DNS prefix/, then name)' });
+export const LabelValue = z.string().max(63).regex(LABEL_VALUE_RE, { message: 'must be a valid label value' });
+export const Labels = z.record(LabelKey, LabelValue);
+export const Annotations = z.record(z.string(), z.string());
+
+/** A Kubernetes quantity such as `500m` or `128Mi` (also accepted as a plain number). */
+export const Quantity = z.union([z.string(), z.number()]).refine((v) => isQuantity(v), {
+  message: 'must be a quantity such as 500m, 2, 128Mi or 1G',
+});
+
+export const OwnerReference = z.strictObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  controller: z.boolean().optional(),
+  blockOwnerDeletion: z.boolean().optional(),
+});
+export type OwnerReference = z.infer<typeof OwnerReference>;
+
+export const ObjectMeta = z.strictObject({
+  name: DnsSubdomain.optional(),
+  generateName: z.string().optional(),
+  namespace: DnsLabel.optional(),
+  uid: z.string().optional(),
+  labels: Labels.optional(),
+  annotations: Annotations.optional(),
+  generation: z.number().int().optional(),
+  resourceVersion: z.string().optional(),
+  creationTimestamp: z.string().optional(),
+  deletionTimestamp: z.string().optional(),
+  deletionGracePeriodSeconds: z.number().int().optional(),
+  ownerReferences: z.array(OwnerReference).optional(),
+  finalizers: z.array(z.string()).optional(),
+});
+export type ObjectMeta = z.infer<typeof ObjectMeta>;
+
+export const ConditionStatus = z.enum(['True', 'False', 'Unknown']);
+export type ConditionStatus = z.infer<typeof ConditionStatus>;
+
+/** A status condition (`Ready`, `Available`, …) as in metav1.Condition / the core v1 variants. */
+export const Condition = z.strictObject({
+  type: z.string(),
+  status: ConditionStatus,
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+  lastHeartbeatTime: z.string().optional(),
+  lastProbeTime: z.string().nullable().optional(),
+  lastUpdateTime: z.string().optional(),
+  observedGeneration: z.number().int().optional(),
+});
+export type Condition = z.infer<typeof Condition>;
+
+export const LabelSelectorRequirement = z.strictObject({
+  key: LabelKey,
+  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+  values: z.array(z.string()).optional(),
+});
+
+/** `matchLabels` + `matchExpressions`, as in metav1.LabelSelector. */
+export const LabelSelector = z.strictObject({
+  matchLabels: Labels.optional(),
+  matchExpressions: z.array(LabelSelectorRequirement).optional(),
+});
+export type LabelSelector = z.infer<typeof LabelSelector>;
+
+/** Fields every top-level object has, before `spec`/`status`. */
+export function objectShape<K extends string, A extends string>(apiVersion: A, kind: K) {
+  return {
+    apiVersion: z.literal(apiVersion),
+    kind: z.literal(kind),
+    metadata: ObjectMeta,
+  };
+}
+
+/** The minimal view of any stored object: what the store and generic API code rely on. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: unknown;
+  status?: unknown;
+  [extra: string]: unknown;
+}

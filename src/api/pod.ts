@@ -1,0 +1,159 @@
+/**
+ * v1 Pod: the supported subset of the Kubernetes Pod spec, and the status the edge node reports.
+ */
+import { z } from 'zod';
+import { Condition, DnsLabel, LabelSelector, ObjectMeta, Quantity, objectShape } from './meta.js';
+
+export const RuntimeClassName = z.enum(['wasm', 'oci']);
+export type RuntimeClassName = z.infer<typeof RuntimeClassName>;
+
+export const RestartPolicy = z.enum(['Always', 'OnFailure', 'Never']);
+export type RestartPolicy = z.infer<typeof RestartPolicy>;
+
+/** Field paths a container's env may read through `valueFrom.fieldRef`. */
+export const FIELD_REF_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.hostIP'] as const;
+
+export const EnvVar = z
+  .strictObject({
+    name: z.string().min(1).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, { message: 'must be a valid environment variable name' }),
+    value: z.string().optional(),
+    valueFrom: z
+      .strictObject({
+        fieldRef: z.strictObject({
+          apiVersion: z.literal('v1').optional(),
+          fieldPath: z.enum(FIELD_REF_PATHS),
+        }),
+      })
+      .optional(),
+  })
+  .refine((e) => !(e.value !== undefined && e.valueFrom !== undefined), {
+    message: 'may not have both value and valueFrom',
+  });
+export type EnvVar = z.infer<typeof EnvVar>;
+
+export const ContainerPort = z.strictObject({
+  name: z.string().max(15).optional(),
+  containerPort: z.number().int().min(1).max(65535),
+  protocol: z.literal('TCP').optional(),
+});
+export type ContainerPort = z.infer<typeof ContainerPort>;
+
+const ResourceList = z.strictObject({ cpu: Quantity.optional(), memory: Quantity.optional() });
+
+export const ResourceRequirements = z.strictObject({
+  requests: ResourceList.optional(),
+  limits: ResourceList.optional(),
+});
+export type ResourceRequirements = z.infer<typeof ResourceRequirements>;
+
+export const Container = z.strictObject({
+  name: DnsLabel,
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  workingDir: z.string().optional(),
+  env: z.array(EnvVar).optional(),
+  ports: z.array(ContainerPort).optional(),
+  resources: ResourceRequirements.optional(),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+});
+export type Container = z.infer<typeof Container>;
+
+export const Toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
+
+export const PodSpec = z.strictObject({
+  containers: z.array(Container).min(1),
+  runtimeClassName: RuntimeClassName.optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  nodeName: z.string().optional(),
+  restartPolicy: RestartPolicy.optional(),
+  terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+  tolerations: z.array(Toleration).optional(),
+});
+export type PodSpec = z.infer<typeof PodSpec>;
+
+export const PodPhase = z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
+export type PodPhase = z.infer<typeof PodPhase>;
+
+/** Exactly one of waiting/running/terminated is set, as in Kubernetes. */
+export const ContainerState = z.strictObject({
+  waiting: z.strictObject({ reason: z.string().optional(), message: z.string().optional() }).optional(),
+  running: z.strictObject({ startedAt: z.string().optional() }).optional(),
+  terminated: z
+    .strictObject({
+      exitCode: z.number().int(),
+      signal: z.number().int().optional(),
+      reason: z.string().optional(),
+      message: z.string().optional(),
+      startedAt: z.string().optional(),
+      finishedAt: z.string().optional(),
+    })
+    .optional(),
+});
+export type ContainerState = z.infer<typeof ContainerState>;
+
+export const ContainerStatus = z.strictObject({
+  name: z.string(),
+  image: z.string(),
+  imageID: z.string().optional(),
+  containerID: z.string().optional(),
+  ready: z.boolean(),
+  started: z.boolean().optional(),
+  restartCount: z.number().int(),
+  state: ContainerState.optional(),
+  lastState: ContainerState.optional(),
+});
+export type ContainerStatus = z.infer<typeof ContainerStatus>;
+
+export const PodStatus = z.strictObject({
+  phase: PodPhase.optional(),
+  conditions: z.array(Condition).optional(),
+  containerStatuses: z.array(ContainerStatus).optional(),
+  hostIP: z.string().optional(),
+  podIP: z.string().optional(),
+  startTime: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  observedGeneration: z.number().int().optional(),
+});
+export type PodStatus = z.infer<typeof PodStatus>;
+
+export const Pod = z.strictObject({
+  ...objectShape('v1', 'Pod'),
+  spec: PodSpec,
+  status: PodStatus.optional(),
+});
+export type Pod = z.infer<typeof Pod>;
+
+/** `metadata` + `spec` of pods a workload stamps out. */
+export const PodTemplateSpec = z.strictObject({
+  metadata: ObjectMeta.optional(),
+  spec: PodSpec,
+});
+export type PodTemplateSpec = z.infer<typeof PodTemplateSpec>;
+
+export { LabelSelector };
+
+/** The runtime a pod runs on: explicit `runtimeClassName`, else `wasm` for a `.wasm` image, else `oci`. */
+export function defaultRuntimeClass(spec: PodSpec): RuntimeClassName {
+  if (spec.runtimeClassName) return spec.runtimeClassName;
+  const image = spec.containers[0]?.image ?? '';
+  const name = image.split('@')[0] ?? '';
+  return name.endsWith('.wasm') ? 'wasm' : 'oci';
+}
+
+/** True when a pod has finished for good (no restart will follow). */
+export function isPodTerminal(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+/** True when the pod's `Ready` condition is `True`. */
+export function isPodReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}

@@ -1,0 +1,107 @@
+/**
+ * The `Runtime` interface: the seam between the edge-node agent and a workload runtime
+ * (runtime-wasm, runtime-oci). Modelled on the kubelet's CRI: the agent decides *what* runs; a runtime
+ * knows *how*. The agent never branches on which runtime it holds.
+ */
+
+/** An HTTP request handed to a workload (in memory; bodies are whole for now). */
+export interface WorkloadRequest {
+  method: string;
+  /** Path and query, e.g. `/api?x=1`. */
+  path: string;
+  /** `host[:port]` the client addressed. */
+  authority: string;
+  scheme: 'http' | 'https';
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+  /** Deadline for the whole exchange, in ms from now. */
+  timeoutMs?: number;
+}
+
+/** A workload's HTTP response. */
+export interface WorkloadResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+}
+
+/** How the node reaches a container's port. */
+export type WorkloadEndpoint =
+  | { kind: 'in-process'; handle(req: WorkloadRequest): Promise<WorkloadResponse> }
+  | { kind: 'tcp'; host: string; port: number };
+
+/** What the agent asks a runtime to create. */
+export interface ContainerConfig {
+  /** Unique per container instance (the agent makes a new id for each restart). */
+  id: string;
+  pod: { namespace: string; name: string; uid: string };
+  name: string;
+  /** The pulled image (as returned by `pullImage`). */
+  image: PulledImage;
+  command: string[];
+  args: string[];
+  env: Record<string, string>;
+  ports: number[];
+  /** Resource limits already parsed from quantities; undefined means unbounded. */
+  limits: { cpuMillis?: number; memoryBytes?: number };
+  /** File the runtime appends stdout/stderr to, in the CRI log format (`<RFC3339Nano> stdout|stderr F <line>`). */
+  logPath: string;
+}
+
+/** The result of pulling an image. */
+export interface PulledImage {
+  /** The reference as written in the pod spec. */
+  ref: string;
+  /** `sha256:<hex>` of the content. */
+  digest: string;
+  sizeBytes: number;
+}
+
+/** A container's state as the runtime sees it. */
+export interface ContainerRuntimeStatus {
+  id: string;
+  state: 'created' | 'running' | 'exited';
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** Short CamelCase reason (`Completed`, `Error`, `OOMKilled`, `DeadlineExceeded`, `Trap`). */
+  reason?: string;
+  message?: string;
+}
+
+/** Something happened to a container without the agent asking (it exited, trapped, overran). */
+export interface ContainerEvent {
+  type: 'exited';
+  status: ContainerRuntimeStatus;
+}
+
+/** Options for pulls. */
+export interface PullOptions {
+  signal?: AbortSignal;
+}
+
+/** Implemented by runtime-wasm and runtime-oci. Every method may throw an EdgeError subclass. */
+export interface Runtime {
+  /** The `runtimeClassName` this runtime serves. */
+  readonly name: string;
+  /** Fetches and verifies an image (cached by digest); throws ImagePullError on failure. */
+  pullImage(ref: string, opts?: PullOptions): Promise<PulledImage>;
+  /** Prepares a container (for Wasm: transpile/compile); throws CreateContainerError on failure. */
+  createContainer(config: ContainerConfig): Promise<void>;
+  /** Starts a created container; resolves once it is running. */
+  startContainer(id: string): Promise<void>;
+  /** Stops it: SIGTERM-like first, forced after `gracePeriodMs`. Idempotent. */
+  stopContainer(id: string, gracePeriodMs: number): Promise<void>;
+  /** Releases everything the container held. Idempotent. */
+  removeContainer(id: string): Promise<void>;
+  /** Current state, or undefined when unknown to the runtime. */
+  containerStatus(id: string): ContainerRuntimeStatus | undefined;
+  /** How to deliver traffic to the container's `port`. */
+  endpoint(id: string, port: number): WorkloadEndpoint;
+  /** Subscribes to unsolicited container events; returns the unsubscribe function. */
+  subscribe(listener: (event: ContainerEvent) => void): () => void;
+  /** References of images present locally (for the scheduler's locality score). */
+  listImages(): string[];
+  /** Stops every container and frees resources. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+/**
+ * Validation of incoming objects against the registry's schemas, with zod issues translated to
+ * Kubernetes field causes (`spec.template.spec.containers[0].imagePullPolicy: Unsupported value`).
+ */
+import type { z } from 'zod';
+import { BadRequestError, InvalidError, type FieldCause } from './errors.js';
+import type { KubeObject } from './meta.js';
+import { RESOURCE_TYPES, apiVersionOf, typeByKind, type ResourceType } from './registry.js';
+
+/** Formats a zod path as `a.b[0].c`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '<root>' : out;
+}
+
+/** Translates zod issues into field causes; unknown keys become one cause per key, named by full path. */
+export function issuesToCauses(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldCause[] {
+  const causes: FieldCause[] = [];
+  for (const issue of issues) {
+    const base = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        causes.push({ field: formatPath([...base, key]), message: 'field not supported by Edgeplane (unknown field)', reason: 'FieldValueNotSupported' });
+      }
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // Report the branch that got furthest, rather than "invalid input".
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      const nested = issuesToCauses(best, base);
+      causes.push(...(nested.length > 0 ? nested : [{ field: formatPath(base), message: issue.message, reason: 'FieldValueInvalid' }]));
+    } else {
+      const missing = issue.code === 'invalid_type' && issue.message.includes('received undefined');
+      causes.push({
+        field: formatPath(base),
+        message: missing ? 'Required value' : issue.message,
+        reason: missing ? 'FieldValueRequired' : issue.code === 'invalid_value' ? 'FieldValueNotSupported' : 'FieldValueInvalid',
+      });
+    }
+  }
+  return causes;
+}
+
+/** Identifies the kind of a raw object, or throws a BadRequestError saying what is missing or unknown. */
+export function resolveType(raw: unknown): ResourceType {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new BadRequestError('object must be a JSON/YAML mapping');
+  const { apiVersion, kind } = raw as { apiVersion?: unknown; kind?: unknown };
+  if (typeof apiVersion !== 'string' || apiVersion === '') throw new BadRequestError('apiVersion is required', [{ field: 'apiVersion', message: 'Required value' }]);
+  if (typeof kind !== 'string' || kind === '') throw new BadRequestError('kind is required', [{ field: 'kind', message: 'Required value' }]);
+  const t = typeByKind(apiVersion, kind);
+  if (!t) {
+    const known = RESOURCE_TYPES.map((r) => `${apiVersionOf(r)}/${r.kind}`).join(', ');
+    throw new BadRequestError(`no kind "${kind}" is registered for version "${apiVersion}" (supported: ${known})`, [
+      { field: 'kind', message: `unsupported kind ${apiVersion}/${kind}` },
+    ]);
+  }
+  return t;
+}
+
+/**
+ * Parses `raw` with the schema of `t`; throws InvalidError listing every offending field.
+ * Returns the parsed object (zod strips nothing: schemas are strict).
+ */
+export function validateObject<T extends KubeObject = KubeObject>(t: ResourceType, raw: unknown): T {
+  const result = t.schema.safeParse(raw);
+  if (result.success) return result.data as T;
+  const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  throw new InvalidError(t.kind, typeof name === 'string' ? name : '', issuesToCauses(result.error.issues));
+}

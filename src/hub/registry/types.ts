@@ -1,0 +1,69 @@
+/**
+ * The object API with Kubernetes semantics (defaulting, validation, uid/generation/resourceVersion,
+ * status subresource, graceful deletion, watch) on top of a `Store`. The HTTP server and every
+ * controller go through it, so an object written by a controller obeys the same rules as one
+ * written by `edgectl`.
+ */
+import type { KubeObject, ResourceType } from '../../api/index.js';
+
+/** Filters for list and watch. Strings use the `labelSelector=`/`fieldSelector=` URL syntax. */
+export interface ListOptions {
+  /** Restrict to one namespace (ignored for cluster-scoped kinds); all namespaces when absent. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** A list result; `resourceVersion` is the store revision to watch from. */
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  items: T[];
+  resourceVersion: string;
+}
+
+/** A watch event as the API streams it. */
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+  object: T;
+}
+
+export interface WatchOptions extends ListOptions {
+  /** Stream changes after this revision; absent or "0" = current state as ADDED events, then changes. */
+  resourceVersion?: string;
+}
+
+export interface DeleteOptions {
+  /** 0 deletes at once; absent uses the object's default (a bound pod's terminationGracePeriodSeconds). */
+  gracePeriodSeconds?: number;
+  /** `Background` (default: dependents garbage-collected), `Orphan` (dependents keep running, owner refs removed), `Foreground`. */
+  propagationPolicy?: 'Background' | 'Orphan' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** Who is calling (for audit/authorisation later); controllers pass their own name. */
+export interface Caller {
+  user: string;
+}
+
+export interface ObjectAPI {
+  /** Validates, defaults and creates. Namespaced kinds need an existing namespace. */
+  create<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T>;
+  /** Throws NotFoundError. `namespace` is ignored for cluster-scoped kinds. */
+  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T>;
+  list<T extends KubeObject>(type: ResourceType, opts?: ListOptions): Promise<ObjectList<T>>;
+  /**
+   * Replaces spec/metadata (status is kept for kinds with a status subresource). If
+   * `metadata.resourceVersion` is set it must match (ConflictError). A spec change bumps
+   * `generation`. An update that changes nothing does not write and returns the stored object.
+   */
+  update<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T>;
+  /** Replaces only `status` (with the same resourceVersion rule). */
+  updateStatus<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T>;
+  /**
+   * Deletes. A pod bound to a node is deleted gracefully: `deletionTimestamp` is set and the object
+   * stays until its node confirms (then deleted with gracePeriodSeconds 0). Returns the object as
+   * it was left (with deletionTimestamp) or as it was before removal.
+   */
+  delete<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<T>;
+  /** Streams changes; throws GoneError when `resourceVersion` is too old. Returns a stop function. */
+  watch<T extends KubeObject>(type: ResourceType, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void): Promise<() => void>;
+}
