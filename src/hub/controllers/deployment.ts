@@ -1,0 +1,229 @@
+/**
+ * The Deployment controller: one ReplicaSet per template revision; a changed template rolls pods over
+ * from the old ReplicaSets to the new one within maxSurge/maxUnavailable (or Recreate), old revisions
+ * are kept up to revisionHistoryLimit, and status/conditions report progress as Kubernetes does.
+ */
+import type { Clock, Condition, Deployment, Logger, ReplicaSet } from '../../api/index.js';
+import { AlreadyExistsError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+import { objectKey, splitKey } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/types.js';
+import type { EventRecorder } from './events.js';
+import { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, newReplicaSetTarget, oldReplicaSetsScaleDown, surgeAndUnavailable, templateHash, templatesEqual } from './rollout.js';
+import { controllerRef, jsonEqual, ownerRefTo, setCondition } from './util.js';
+import { WorkQueue } from './workqueue.js';
+
+const RS = typeByKind('apps/v1', 'ReplicaSet')!;
+const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
+
+export interface DeploymentControllerDeps {
+  api: ObjectAPI;
+  deployments: Informer<Deployment>;
+  replicaSets: Informer<ReplicaSet>;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+}
+
+const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
+
+export class DeploymentController {
+  private readonly queue: WorkQueue;
+
+  constructor(private readonly deps: DeploymentControllerDeps) {
+    this.queue = new WorkQueue({ name: 'deployment', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    deps.deployments.addHandler({ onAdd: (d) => this.queue.add(objectKey(d)), onUpdate: (_o, d) => this.queue.add(objectKey(d)) });
+    const rsChanged = (rs: ReplicaSet): void => {
+      const ref = controllerRef(rs);
+      if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
+    };
+    deps.replicaSets.addHandler({ onAdd: rsChanged, onUpdate: (_o, rs) => rsChanged(rs), onDelete: rsChanged });
+  }
+
+  start(): void {
+    for (const d of this.deps.deployments.list()) this.queue.add(objectKey(d));
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private owned(d: Deployment): ReplicaSet[] {
+    return this.deps.replicaSets.list((rs) => rs.metadata.namespace === d.metadata.namespace && controllerRef(rs)?.uid === d.metadata.uid);
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const d = this.deps.deployments.get(namespace, name);
+    if (!d || d.metadata.deletionTimestamp) return;
+    const all = this.owned(d);
+    let newRS = all.find((rs) => templatesEqual(rs.spec.template, d.spec.template));
+    const old = all.filter((rs) => rs !== newRS).sort((a, b) => revisionOf(a) - revisionOf(b));
+    const maxRevision = all.reduce((m, rs) => Math.max(m, revisionOf(rs)), 0);
+
+    if (!d.spec.paused) {
+      if (!newRS) newRS = await this.createNewReplicaSet(d, old, maxRevision);
+      else if (revisionOf(newRS) < maxRevision) newRS = await this.patchRS(newRS, { revision: maxRevision + 1 });
+      if (d.spec.strategy?.type === 'Recreate') await this.recreate(d, newRS, old);
+      else await this.rolling(d, newRS, old);
+      await this.cleanupHistory(d, newRS, old);
+    } else if (newRS && old.every((rs) => (rs.spec.replicas ?? 0) === 0) && (newRS.spec.replicas ?? 0) !== (d.spec.replicas ?? 1)) {
+      // A paused Deployment still follows `scale`.
+      newRS = await this.scale(d, newRS, d.spec.replicas ?? 1);
+    }
+    await this.syncStatus(d, newRS, this.owned(d));
+  }
+
+  private async createNewReplicaSet(d: Deployment, old: ReplicaSet[], maxRevision: number): Promise<ReplicaSet> {
+    const collisionCount = d.status?.collisionCount ?? 0;
+    const hash = templateHash(d.spec.template, collisionCount);
+    const labels = { ...(d.spec.template.metadata?.labels ?? {}), [TEMPLATE_HASH_LABEL]: hash };
+    const draft: ReplicaSet = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${d.metadata.name}-${hash}`,
+        namespace: d.metadata.namespace,
+        labels,
+        annotations: { [REVISION_ANNOTATION]: String(maxRevision + 1) },
+        ownerReferences: [ownerRefTo(d)],
+      },
+      spec: {
+        replicas: 0,
+        ...(d.spec.minReadySeconds !== undefined ? { minReadySeconds: d.spec.minReadySeconds } : {}),
+        selector: {
+          ...d.spec.selector,
+          matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [TEMPLATE_HASH_LABEL]: hash },
+        },
+        template: { ...d.spec.template, metadata: { ...(d.spec.template.metadata ?? {}), labels } },
+      },
+    };
+    const target = d.spec.strategy?.type === 'Recreate' ? 0 : newReplicaSetTarget(d, draft, [draft, ...old]);
+    draft.spec.replicas = target;
+    try {
+      const created = await this.deps.api.create<ReplicaSet>(RS, draft);
+      this.deps.replicaSets.observe(created);
+      if (target > 0) this.deps.events.normal(d, 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${target}`);
+      return created;
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      // A ReplicaSet of that name with another template (hash collision): bump collisionCount and retry.
+      const latest = await this.deps.api.get<Deployment>(DEPLOY, d.metadata.namespace, d.metadata.name ?? '');
+      await this.deps.api.updateStatus(DEPLOY, { ...latest, status: { ...(latest.status ?? {}), collisionCount: collisionCount + 1 } });
+      throw err;
+    }
+  }
+
+  private async rolling(d: Deployment, newRS: ReplicaSet, old: ReplicaSet[]): Promise<void> {
+    const target = newReplicaSetTarget(d, newRS, [newRS, ...old]);
+    if (target !== (newRS.spec.replicas ?? 0)) newRS = await this.scale(d, newRS, target);
+    let budget = oldReplicaSetsScaleDown(d, newRS, old);
+    // Oldest revisions first; within that, remove unavailable replicas before available ones.
+    for (const rs of old) {
+      if (budget <= 0) break;
+      const current = rs.spec.replicas ?? 0;
+      if (current === 0) continue;
+      const cut = Math.min(current, budget);
+      await this.scale(d, rs, current - cut);
+      budget -= cut;
+    }
+  }
+
+  private async recreate(d: Deployment, newRS: ReplicaSet, old: ReplicaSet[]): Promise<void> {
+    for (const rs of old) if ((rs.spec.replicas ?? 0) > 0) await this.scale(d, rs, 0);
+    // Only once every old pod is gone does the new revision start.
+    if (old.some((rs) => (rs.status?.replicas ?? 0) > 0)) return;
+    const want = d.spec.replicas ?? 1;
+    if ((newRS.spec.replicas ?? 0) !== want) await this.scale(d, newRS, want);
+  }
+
+  private async scale(d: Deployment, rs: ReplicaSet, replicas: number): Promise<ReplicaSet> {
+    const before = rs.spec.replicas ?? 0;
+    const updated = await this.patchRS(rs, { replicas });
+    const verb = replicas > before ? 'up' : 'down';
+    this.deps.events.normal(d, 'ScalingReplicaSet', `Scaled ${verb} replica set ${rs.metadata.name} from ${before} to ${replicas}`);
+    return updated;
+  }
+
+  private async patchRS(rs: ReplicaSet, change: { replicas?: number; revision?: number }): Promise<ReplicaSet> {
+    const next: ReplicaSet = structuredClone(rs);
+    if (change.replicas !== undefined) next.spec.replicas = change.replicas;
+    if (change.revision !== undefined) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(change.revision) };
+    const updated = await this.deps.api.update<ReplicaSet>(RS, next);
+    this.deps.replicaSets.observe(updated);
+    return updated;
+  }
+
+  private async cleanupHistory(d: Deployment, newRS: ReplicaSet, old: ReplicaSet[]): Promise<void> {
+    const limit = d.spec.revisionHistoryLimit ?? 10;
+    const idle = old.filter((rs) => rs !== newRS && (rs.spec.replicas ?? 0) === 0 && (rs.status?.replicas ?? 0) === 0);
+    const excess = idle.length - limit;
+    for (const rs of idle.slice(0, Math.max(0, excess))) {
+      try {
+        await this.deps.api.delete(RS, rs.metadata.namespace, rs.metadata.name ?? '');
+        this.deps.replicaSets.observe(rs, true);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+  }
+
+  private async syncStatus(d: Deployment, newRS: ReplicaSet | undefined, all: ReplicaSet[]): Promise<void> {
+    const nowMs = this.deps.clock.now();
+    const now = rfc3339(nowMs);
+    const desired = d.spec.replicas ?? 1;
+    const sum = (f: (rs: ReplicaSet) => number | undefined): number => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
+    const counts = {
+      replicas: sum((rs) => rs.status?.replicas),
+      updatedReplicas: newRS?.status?.replicas ?? 0,
+      readyReplicas: sum((rs) => rs.status?.readyReplicas),
+      availableReplicas: sum((rs) => rs.status?.availableReplicas),
+    };
+    const unavailableReplicas = Math.max(0, desired - counts.availableReplicas);
+    const { maxUnavailable } = surgeAndUnavailable(d);
+    let conditions: Condition[] = d.status?.conditions ?? [];
+    const availableOk = counts.availableReplicas >= desired - maxUnavailable;
+    conditions = setCondition(
+      conditions,
+      {
+        type: 'Available',
+        status: availableOk ? 'True' : 'False',
+        reason: availableOk ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+        message: availableOk ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+        lastUpdateTime: now,
+      },
+      now,
+    );
+    const complete =
+      newRS !== undefined &&
+      counts.updatedReplicas === desired &&
+      counts.availableReplicas === desired &&
+      counts.replicas === desired &&
+      (newRS.status?.observedGeneration ?? 0) >= (newRS.metadata.generation ?? 1);
+    const prevProgressing = conditions.find((c) => c.type === 'Progressing');
+    const prevCounts = { replicas: d.status?.replicas ?? 0, updatedReplicas: d.status?.updatedReplicas ?? 0, readyReplicas: d.status?.readyReplicas ?? 0, availableReplicas: d.status?.availableReplicas ?? 0 };
+    const progressed = !jsonEqual(prevCounts, counts) || d.status?.observedGeneration !== d.metadata.generation;
+    const deadline = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
+    const rsName = newRS?.metadata.name ?? d.metadata.name;
+    if (d.spec.paused) {
+      conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused', lastUpdateTime: now }, now);
+    } else if (complete) {
+      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.`, lastUpdateTime: prevProgressing?.reason === 'NewReplicaSetAvailable' ? (prevProgressing.lastUpdateTime ?? now) : now }, now);
+    } else if (progressed || !prevProgressing || prevProgressing.reason === 'NewReplicaSetAvailable' || prevProgressing.reason === 'DeploymentPaused') {
+      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.`, lastUpdateTime: now }, now);
+      this.queue.addAfter(objectKey(d), deadline + 1000);
+    } else if (prevProgressing.reason === 'ReplicaSetUpdated' && Date.parse(prevProgressing.lastUpdateTime ?? now) + deadline <= nowMs) {
+      conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.`, lastUpdateTime: now }, now);
+      this.deps.events.warning(d, 'ProgressDeadlineExceeded', `Deployment "${d.metadata.name}" exceeded its progress deadline`);
+    }
+    const status = { ...counts, unavailableReplicas, observedGeneration: d.metadata.generation ?? 1, ...(d.status?.collisionCount ? { collisionCount: d.status.collisionCount } : {}), conditions };
+    const same = jsonEqual({ ...d.status, conditions: d.status?.conditions?.map((c) => ({ ...c, lastUpdateTime: undefined })) }, { ...status, conditions: status.conditions.map((c) => ({ ...c, lastUpdateTime: undefined })) });
+    if (same) return;
+    try {
+      const updated = await this.deps.api.updateStatus<Deployment>(DEPLOY, { ...d, status });
+      this.deps.deployments.observe(updated);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The endpoints controller: for each Service with a selector, the pods it selects that run on a
+ * node become its `Endpoints` — Ready pods in `addresses`, the rest in `notReadyAddresses` (an
+ * endpoint is never a guess: not Ready means no traffic). Pods being deleted leave at once.
+ */
+import type { Endpoints, EndpointAddress, Logger, Node, Pod, Service } from '../../api/index.js';
+import { AlreadyExistsError, NotFoundError, fromMatchLabels, isPodReady, matchesLabels, nodeAddress, typeByKind } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+import { objectKey, splitKey } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/types.js';
+import { jsonEqual } from './util.js';
+import { WorkQueue } from './workqueue.js';
+
+const EP = typeByKind('v1', 'Endpoints')!;
+
+export interface EndpointsControllerDeps {
+  api: ObjectAPI;
+  services: Informer<Service>;
+  pods: Informer<Pod>;
+  nodes: Informer<Node>;
+  endpoints: Informer<Endpoints>;
+  logger: Logger;
+}
+
+/** Resolves a Service targetPort (number or container port name) against one pod. */
+export function resolveTargetPort(target: number | string, pod: Pod): number | undefined {
+  if (typeof target === 'number') return target;
+  for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.name === target) return p.containerPort;
+  return undefined;
+}
+
+export class EndpointsController {
+  private readonly queue: WorkQueue;
+
+  constructor(private readonly deps: EndpointsControllerDeps) {
+    this.queue = new WorkQueue({ name: 'endpoints', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    deps.services.addHandler({
+      onAdd: (s) => this.queue.add(objectKey(s)),
+      onUpdate: (_o, s) => this.queue.add(objectKey(s)),
+      onDelete: (s) => this.queue.add(objectKey(s)),
+    });
+    const podChanged = (old: Pod | undefined, pod: Pod): void => {
+      for (const svc of deps.services.list((s) => s.metadata.namespace === pod.metadata.namespace && s.spec.selector !== undefined)) {
+        const sel = fromMatchLabels(svc.spec.selector);
+        if (matchesLabels(sel, pod.metadata.labels) || (old && matchesLabels(sel, old.metadata.labels))) this.queue.add(objectKey(svc));
+      }
+    };
+    deps.pods.addHandler({ onAdd: (p) => podChanged(undefined, p), onUpdate: (o, p) => podChanged(o, p), onDelete: (p) => podChanged(undefined, p) });
+    deps.nodes.addHandler({ onUpdate: () => this.enqueueAll(), onDelete: () => this.enqueueAll() });
+  }
+
+  start(): void {
+    this.enqueueAll();
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private enqueueAll(): void {
+    for (const s of this.deps.services.list()) this.queue.add(objectKey(s));
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const svc = this.deps.services.get(namespace, name);
+    const existing = this.deps.endpoints.get(namespace, name);
+    if (!svc) {
+      if (existing) {
+        try {
+          await this.deps.api.delete(EP, namespace, name);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+      }
+      return;
+    }
+    if (!svc.spec.selector) return; // Endpoints of selector-less Services are managed by hand.
+    const sel = fromMatchLabels(svc.spec.selector);
+    const pods = this.deps.pods
+      .list((p) => p.metadata.namespace === namespace && matchesLabels(sel, p.metadata.labels) && !!p.spec.nodeName && !p.metadata.deletionTimestamp && p.status?.phase === 'Running')
+      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+    const ready: EndpointAddress[] = [];
+    const notReady: EndpointAddress[] = [];
+    for (const pod of pods) {
+      const node = this.deps.nodes.get(undefined, pod.spec.nodeName ?? '');
+      const ip = node ? nodeAddress(node) : undefined;
+      if (!ip) continue;
+      const addr: EndpointAddress = {
+        ip,
+        nodeName: pod.spec.nodeName,
+        targetRef: { kind: 'Pod', namespace, name: pod.metadata.name, uid: pod.metadata.uid },
+      };
+      (isPodReady(pod) ? ready : notReady).push(addr);
+    }
+    const firstPod = pods[0];
+    const ports = svc.spec.ports.map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: (firstPod ? resolveTargetPort(p.targetPort ?? p.port, firstPod) : undefined) ?? (typeof p.targetPort === 'number' ? p.targetPort : p.port),
+      protocol: 'TCP' as const,
+    }));
+    const subsets = ready.length + notReady.length === 0 ? [] : [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }];
+    if (existing && jsonEqual(existing.subsets ?? [], subsets)) return;
+    const desired: Endpoints = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name, namespace, labels: { ...(svc.metadata.labels ?? {}) } },
+      subsets,
+    };
+    if (existing) {
+      const updated = await this.deps.api.update<Endpoints>(EP, { ...existing, subsets });
+      this.deps.endpoints.observe(updated);
+    } else {
+      try {
+        const created = await this.deps.api.create<Endpoints>(EP, desired);
+        this.deps.endpoints.observe(created);
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+        throw new Error(`endpoints ${key} appeared concurrently; retrying`);
+      }
+    }
+  }
+}

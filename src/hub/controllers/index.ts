@@ -1,0 +1,9 @@
+/** The hub's controllers: level-triggered reconcilers over shared informers. */
+export { WorkQueue, type WorkQueueOptions } from './workqueue.js';
+export { EventRecorder, type EventRecorderDeps } from './events.js';
+export { ReplicaSetController, type ReplicaSetControllerDeps } from './replicaset.js';
+export { DeploymentController, type DeploymentControllerDeps } from './deployment.js';
+export { EndpointsController, type EndpointsControllerDeps } from './endpoints.js';
+export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
+export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
+export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';

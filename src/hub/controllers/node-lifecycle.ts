@@ -1,0 +1,164 @@
+/**
+ * Node lifecycle: a node whose heartbeats stop for `gracePeriodSeconds` is marked `Ready=Unknown`
+ * and its pods not Ready (they leave endpoints at once); after `evictionTimeoutSeconds` more (or a
+ * pod's own toleration of `node.kubernetes.io/unreachable`) its pods are deleted so their controllers
+ * replace them elsewhere. Heartbeats are kept in memory (reported by the gateway); the Node object is
+ * written on transitions and every `statusRefreshSeconds`.
+ */
+import type { Clock, Logger, Node, Pod } from '../../api/index.js';
+import { ConflictError, NotFoundError, errorMessage, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/types.js';
+import type { EventRecorder } from './events.js';
+import { setCondition } from './util.js';
+
+const NODE = typeByKind('v1', 'Node')!;
+const POD = typeByKind('v1', 'Pod')!;
+const UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+export interface NodeLifecycleOptions {
+  gracePeriodSeconds: number;
+  evictionTimeoutSeconds: number;
+  statusRefreshSeconds?: number;
+  tickMs?: number;
+}
+
+export interface NodeLifecycleDeps extends NodeLifecycleOptions {
+  api: ObjectAPI;
+  nodes: Informer<Node>;
+  pods: Informer<Pod>;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class NodeLifecycleController {
+  private readonly lastSeen = new Map<string, number>();
+  private readonly lastWritten = new Map<string, number>();
+  private readonly startedAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(private readonly deps: NodeLifecycleDeps) {
+    this.startedAt = deps.clock.now();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.deps.tickMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Records a sign of life from `node` (hello or heartbeat). */
+  heartbeat(node: string): void {
+    this.lastSeen.set(node, this.deps.clock.now());
+  }
+
+  /** Records that the node's session closed (heartbeats stop counting from now). */
+  disconnected(node: string): void {
+    this.lastSeen.set(node, Math.min(this.lastSeen.get(node) ?? this.deps.clock.now(), this.deps.clock.now()));
+  }
+
+  /** Marks a node Ready with fresh status (called by the gateway on hello). */
+  async markReady(node: Node): Promise<Node> {
+    this.heartbeat(node.metadata.name ?? '');
+    const now = rfc3339(this.deps.clock.now());
+    const conditions = setCondition(node.status?.conditions, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'edge-node is posting ready status', lastHeartbeatTime: now }, now);
+    const updated = await this.deps.api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+    this.deps.nodes.observe(updated);
+    this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
+    if (nodeReadyStatus(node) !== 'True') this.deps.events.normal(updated, 'NodeReady', `Node ${node.metadata.name} status is now: NodeReady`);
+    return updated;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const node of this.deps.nodes.list()) await this.check(node);
+    } catch (err) {
+      this.deps.logger.warn({ err: errorMessage(err) }, 'node lifecycle tick failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async check(node: Node): Promise<void> {
+    const name = node.metadata.name ?? '';
+    const now = this.deps.clock.now();
+    // After a hub restart every node gets a full grace period to reconnect.
+    const seen = this.lastSeen.get(name) ?? this.startedAt;
+    const silentMs = now - seen;
+    const ready = nodeReadyStatus(node);
+    if (ready === 'True' && silentMs > this.deps.gracePeriodSeconds * 1000) {
+      await this.markUnknown(node, now);
+      return;
+    }
+    if (ready === 'True') {
+      const refresh = (this.deps.statusRefreshSeconds ?? 30) * 1000;
+      if (now - (this.lastWritten.get(name) ?? 0) >= refresh) await this.refreshHeartbeat(node, seen);
+      return;
+    }
+    const cond = node.status?.conditions?.find((c) => c.type === 'Ready');
+    const since = cond?.lastTransitionTime ? Date.parse(cond.lastTransitionTime) : now;
+    await this.evictPods(node, now - since);
+  }
+
+  private async refreshHeartbeat(node: Node, seen: number): Promise<void> {
+    const stamp = rfc3339(seen);
+    const conditions = (node.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, lastHeartbeatTime: stamp } : c));
+    try {
+      const updated = await this.deps.api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+      this.deps.nodes.observe(updated);
+      this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
+    } catch (err) {
+      if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  private async markUnknown(node: Node, nowMs: number): Promise<void> {
+    const now = rfc3339(nowMs);
+    const name = node.metadata.name ?? '';
+    const conditions = setCondition(node.status?.conditions, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'edge-node stopped posting node status.', lastHeartbeatTime: rfc3339(this.lastSeen.get(name) ?? nowMs) }, now);
+    try {
+      const updated = await this.deps.api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+      this.deps.nodes.observe(updated);
+    } catch (err) {
+      if (err instanceof ConflictError || err instanceof NotFoundError) return;
+      throw err;
+    }
+    this.deps.events.warning(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady (no heartbeat for ${this.deps.gracePeriodSeconds}s)`);
+    // Its pods can no longer be trusted to serve: take them out of endpoints now.
+    for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
+      const conds = setCondition(setCondition(pod.status?.conditions, { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `node ${name} is not ready` }, now), { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' }, now);
+      const containerStatuses = pod.status?.containerStatuses?.map((c) => ({ ...c, ready: false }));
+      try {
+        const updated = await this.deps.api.updateStatus<Pod>(POD, { ...pod, status: { ...(pod.status ?? {}), conditions: conds, ...(containerStatuses ? { containerStatuses } : {}) } });
+        this.deps.pods.observe(updated);
+      } catch (err) {
+        if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
+      }
+    }
+  }
+
+  private async evictPods(node: Node, notReadyForMs: number): Promise<void> {
+    const name = node.metadata.name ?? '';
+    for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name)) {
+      const toleration = pod.spec.tolerations?.find((t) => (t.key === UNREACHABLE || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === 'NoExecute'));
+      if (toleration && toleration.tolerationSeconds === undefined) continue; // tolerates forever
+      const limit = (toleration?.tolerationSeconds ?? this.deps.evictionTimeoutSeconds) * 1000;
+      if (notReadyForMs < limit) continue;
+      try {
+        // Forced: the node is not there to confirm; when it returns, podSync tells it to stop.
+        await this.deps.api.delete(POD, pod.metadata.namespace, pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        this.deps.pods.observe(pod, true);
+        this.deps.events.warning(pod, 'Evicted', `Node ${name} unreachable for ${Math.round(notReadyForMs / 1000)}s; pod deleted for rescheduling`);
+      } catch (err) {
+        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+}

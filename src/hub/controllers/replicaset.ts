@@ -1,0 +1,152 @@
+/**
+ * The ReplicaSet controller: keeps `spec.replicas` active pods stamped from the template, replacing
+ * pods that fail or are deleted, and reports counts in status. Level-triggered: every reconcile
+ * compares the owned pods in the cache with the spec and writes the difference.
+ */
+import type { Clock, Logger, Pod, ReplicaSet } from '../../api/index.js';
+import { NotFoundError, errorMessage, fromLabelSelector, isPodReady, matchesLabels, typeByKind } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+import { objectKey, splitKey } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/types.js';
+import type { EventRecorder } from './events.js';
+import { controllerRef, isPodActive, isPodAvailable, jsonEqual, ownerRefTo, randomSuffix } from './util.js';
+import { WorkQueue } from './workqueue.js';
+
+const POD = typeByKind('v1', 'Pod')!;
+const RS = typeByKind('apps/v1', 'ReplicaSet')!;
+
+/** How many pod creations or deletions one reconcile issues at most (Kubernetes uses bursts of 500). */
+const BURST = 100;
+
+export interface ReplicaSetControllerDeps {
+  api: ObjectAPI;
+  pods: Informer<Pod>;
+  replicaSets: Informer<ReplicaSet>;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  workers?: number;
+}
+
+export class ReplicaSetController {
+  private readonly queue: WorkQueue;
+
+  constructor(private readonly deps: ReplicaSetControllerDeps) {
+    this.queue = new WorkQueue({ name: 'replicaset', workers: deps.workers ?? 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    deps.replicaSets.addHandler({
+      onAdd: (rs) => this.queue.add(objectKey(rs)),
+      onUpdate: (_o, rs) => this.queue.add(objectKey(rs)),
+    });
+    const podChanged = (pod: Pod): void => {
+      const ref = controllerRef(pod);
+      if (ref?.kind === 'ReplicaSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
+    };
+    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+  }
+
+  /** Enqueues every ReplicaSet (after informers synced). */
+  start(): void {
+    for (const rs of this.deps.replicaSets.list()) this.queue.add(objectKey(rs));
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  /** Waits until the queue is empty (tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Pods controlled by `rs` (by uid) that still match its selector. */
+  ownedPods(rs: ReplicaSet): Pod[] {
+    const sel = fromLabelSelector(rs.spec.selector) ?? [];
+    return this.deps.pods.list(
+      (p) => p.metadata.namespace === rs.metadata.namespace && controllerRef(p)?.uid === rs.metadata.uid && matchesLabels(sel, p.metadata.labels),
+    );
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const rs = this.deps.replicaSets.get(namespace, name);
+    if (!rs || rs.metadata.deletionTimestamp) return;
+    const pods = this.ownedPods(rs);
+    const active = pods.filter(isPodActive);
+    const want = rs.spec.replicas ?? 1;
+    const diff = want - active.length;
+    if (diff > 0) await this.createPods(rs, Math.min(diff, BURST));
+    else if (diff < 0) await this.deletePods(rs, active, Math.min(-diff, BURST));
+    await this.updateStatus(rs, this.ownedPods(rs));
+  }
+
+  private async createPods(rs: ReplicaSet, n: number): Promise<void> {
+    const tpl = rs.spec.template;
+    const results = await Promise.allSettled(
+      Array.from({ length: n }, async () => {
+        const pod: Pod = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `${rs.metadata.name}-${randomSuffix()}`,
+            namespace: rs.metadata.namespace,
+            labels: { ...(tpl.metadata?.labels ?? {}) },
+            ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
+            ownerReferences: [ownerRefTo(rs)],
+          },
+          spec: structuredClone(tpl.spec),
+        };
+        const created = await this.deps.api.create<Pod>(POD, pod);
+        this.deps.pods.observe(created);
+        this.deps.events.normal(rs, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+      }),
+    );
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      const msg = errorMessage(failed[0]?.reason);
+      this.deps.events.warning(rs, 'FailedCreate', `Error creating: ${msg}`);
+      throw new Error(`${failed.length} pod creation(s) failed: ${msg}`);
+    }
+  }
+
+  private async deletePods(rs: ReplicaSet, active: Pod[], n: number): Promise<void> {
+    // Delete the cheapest first, as Kubernetes does: unscheduled, then not ready, then the youngest.
+    const rank = (p: Pod): number => (p.spec.nodeName ? 0 : 4) + (isPodReady(p) ? 0 : 2);
+    const victims = [...active]
+      .sort((a, b) => rank(b) - rank(a) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))
+      .slice(0, n);
+    for (const pod of victims) {
+      try {
+        const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
+        this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
+        this.deps.events.normal(rs, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+  }
+
+  private async updateStatus(rs: ReplicaSet, pods: Pod[]): Promise<void> {
+    const now = this.deps.clock.now();
+    const minReady = rs.spec.minReadySeconds ?? 0;
+    const active = pods.filter(isPodActive);
+    const tplLabels = rs.spec.template.metadata?.labels ?? {};
+    const status = {
+      replicas: active.length,
+      fullyLabeledReplicas: active.filter((p) => Object.entries(tplLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
+      readyReplicas: active.filter(isPodReady).length,
+      availableReplicas: active.filter((p) => isPodAvailable(p, minReady, now)).length,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    // A pod ready but not yet available becomes available with time alone: look again then.
+    if (minReady > 0 && status.readyReplicas > status.availableReplicas) this.queue.addAfter(objectKey(rs), minReady * 1000);
+    const prev = rs.status ? { ...rs.status, conditions: undefined } : undefined;
+    if (jsonEqual(prev, status)) return;
+    try {
+      const updated = await this.deps.api.updateStatus<ReplicaSet>(RS, { ...rs, status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) } });
+      this.deps.replicaSets.observe(updated);
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Pure rollout arithmetic of the Deployment controller (Kubernetes' deployment/util semantics):
+ * resolving maxSurge/maxUnavailable, and how far the new ReplicaSet may grow and the old ones shrink.
+ */
+import { createHash } from 'node:crypto';
+import type { Deployment, PodTemplateSpec, ReplicaSet } from '../../api/index.js';
+import { jsonEqual } from './util.js';
+
+/** Label carrying the template hash on ReplicaSets and their pods. */
+export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
+/** Annotation carrying a ReplicaSet's revision number. */
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+
+const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** A stable, short hash of a pod template (the `pod-template-hash` label value). */
+export function templateHash(tpl: PodTemplateSpec, collisionCount = 0): string {
+  const h = createHash('sha256').update(JSON.stringify(canonical(tpl))).update(String(collisionCount)).digest();
+  let s = '';
+  for (let i = 0; i < 10; i++) s += ALPHABET[(h[i] ?? 0) % ALPHABET.length];
+  return s;
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) {
+      const val = (v as Record<string, unknown>)[k];
+      if (val !== undefined) out[k] = canonical(val);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** The template without the hash label, to compare a ReplicaSet's template with the Deployment's. */
+export function templatesEqual(rsTemplate: PodTemplateSpec, depTemplate: PodTemplateSpec): boolean {
+  const strip = (t: PodTemplateSpec): PodTemplateSpec => {
+    const labels = { ...(t.metadata?.labels ?? {}) };
+    delete labels[TEMPLATE_HASH_LABEL];
+    return { ...t, metadata: { ...(t.metadata ?? {}), labels } };
+  };
+  return jsonEqual(strip(rsTemplate), strip(depTemplate));
+}
+
+function resolve(v: number | string | undefined, total: number, roundUp: boolean, dflt: string): number {
+  const val = v ?? dflt;
+  if (typeof val === 'number') return val;
+  const pct = Number(val.slice(0, -1)) / 100;
+  return roundUp ? Math.ceil(pct * total) : Math.floor(pct * total);
+}
+
+/** maxSurge (rounded up) and maxUnavailable (rounded down); both 0 is corrected to maxUnavailable 1. */
+export function surgeAndUnavailable(d: Deployment): { maxSurge: number; maxUnavailable: number } {
+  const replicas = d.spec.replicas ?? 1;
+  if (d.spec.strategy?.type === 'Recreate') return { maxSurge: 0, maxUnavailable: replicas };
+  const ru = d.spec.strategy?.rollingUpdate;
+  const maxSurge = resolve(ru?.maxSurge, replicas, true, '25%');
+  let maxUnavailable = resolve(ru?.maxUnavailable, replicas, false, '25%');
+  if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
+  return { maxSurge, maxUnavailable: Math.min(maxUnavailable, replicas) };
+}
+
+const specReplicas = (rs: ReplicaSet): number => rs.spec.replicas ?? 0;
+const available = (rs: ReplicaSet): number => rs.status?.availableReplicas ?? 0;
+
+/** Desired size of the new ReplicaSet this round (rolling update). */
+export function newReplicaSetTarget(d: Deployment, newRS: ReplicaSet, all: readonly ReplicaSet[]): number {
+  const replicas = d.spec.replicas ?? 1;
+  const current = specReplicas(newRS);
+  if (current >= replicas) return replicas;
+  const { maxSurge } = surgeAndUnavailable(d);
+  const total = all.reduce((n, rs) => n + specReplicas(rs), 0);
+  const room = replicas + maxSurge - total;
+  if (room <= 0) return current;
+  return current + Math.min(room, replicas - current);
+}
+
+/**
+ * How many replicas the old ReplicaSets may lose this round without dropping below
+ * `replicas - maxUnavailable` available pods (counting the new ReplicaSet's unavailable ones).
+ */
+export function oldReplicaSetsScaleDown(d: Deployment, newRS: ReplicaSet, oldRSs: readonly ReplicaSet[]): number {
+  const replicas = d.spec.replicas ?? 1;
+  const { maxUnavailable } = surgeAndUnavailable(d);
+  const all = [newRS, ...oldRSs];
+  const totalPods = all.reduce((n, rs) => n + specReplicas(rs), 0);
+  const minAvailable = replicas - maxUnavailable;
+  const newUnavailable = Math.max(0, specReplicas(newRS) - available(newRS));
+  const maxScaledDown = totalPods - minAvailable - newUnavailable;
+  return Math.max(0, maxScaledDown);
+}

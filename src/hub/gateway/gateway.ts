@@ -1,0 +1,290 @@
+/**
+ * The node gateway: one WebSocket per node at GATEWAY_PATH. On hello the hub registers the Node and
+ * sends the node its whole desired pod set and every Service route (level-triggered), then changes as
+ * they happen; pod status reported by the node is written to the store. It also serves pod logs by
+ * asking the hosting node.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, PodStatus, Service } from '../../api/index.js';
+import { ConflictError, GATEWAY_PATH, NotFoundError, PROTOCOL_VERSION, ServiceUnavailableError, errorMessage, typeByKind } from '../../api/index.js';
+import type { NodeLifecycleController } from '../controllers/node-lifecycle.js';
+import type { EventRecorder } from '../controllers/events.js';
+import { jsonEqual } from '../controllers/util.js';
+import type { Informer } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/types.js';
+import { LogStreams } from './log-streams.js';
+import { buildServiceRoutes } from './routes.js';
+import { NodeSession } from './session.js';
+
+const NODE = typeByKind('v1', 'Node')!;
+const POD = typeByKind('v1', 'Pod')!;
+
+/** Verifies a bearer token; only `kind: 'node'` principals may connect. */
+export interface GatewayAuth {
+  verify(token: string): { kind: string } | undefined;
+}
+
+/** Options of a log request, as the `/log` subresource takes them. */
+export interface PodLogOptions {
+  container?: string;
+  tailLines?: number;
+  follow?: boolean;
+  previous?: boolean;
+  timestamps?: boolean;
+}
+
+export interface NodeGatewayDeps {
+  api: ObjectAPI;
+  auth: GatewayAuth;
+  pods: Informer<Pod>;
+  nodes: Informer<Node>;
+  services: Informer<Service>;
+  endpoints: Informer<Endpoints>;
+  lifecycle: NodeLifecycleController;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  meshToken: string;
+  heartbeatIntervalSeconds: number;
+  /** How long a new connection may take to say hello. */
+  helloTimeoutMs?: number;
+}
+
+/** Node labels the hub sets from what the node reports (Kubernetes' well-known labels). */
+function wellKnownLabels(info: NodeInfo): Record<string, string> {
+  return { 'kubernetes.io/hostname': info.name, 'kubernetes.io/arch': info.arch, 'kubernetes.io/os': info.os };
+}
+
+/** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
+function nodeRelevant(p: Pod): unknown {
+  return [p.metadata.uid, p.metadata.generation, p.metadata.labels, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.spec];
+}
+
+export class NodeGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  private readonly sessions = new Map<string, NodeSession>();
+  private readonly logs = new LogStreams();
+  private serviceTimer: NodeJS.Timeout | undefined;
+  /** Per-pod write chains so status reports of one pod never race each other. */
+  private readonly podWrites = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: NodeGatewayDeps) {
+    deps.pods.addHandler({
+      onAdd: (p) => this.podToNode(undefined, p),
+      onUpdate: (o, p) => this.podToNode(o, p),
+      onDelete: (p) => {
+        const s = p.spec.nodeName ? this.sessions.get(p.spec.nodeName) : undefined;
+        s?.send({ type: 'podDelete', pod: { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '' } });
+      },
+    });
+    const svcChanged = (): void => this.scheduleServiceSync();
+    deps.services.addHandler({ onAdd: svcChanged, onUpdate: svcChanged, onDelete: svcChanged });
+    deps.endpoints.addHandler({ onAdd: svcChanged, onUpdate: svcChanged, onDelete: svcChanged });
+  }
+
+  /** Handles WebSocket upgrades on `server` (other upgrade paths are refused with 404). */
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  /** Names of nodes with a live session. */
+  connectedNodes(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  async stop(): Promise<void> {
+    if (this.serviceTimer) clearTimeout(this.serviceTimer);
+    for (const s of this.sessions.values()) s.close();
+    this.wss.close();
+  }
+
+  /** Streams a pod's logs from its node (implements the API server's PodLogSource). */
+  async *stream(namespace: string, pod: string, opts: PodLogOptions, signal: AbortSignal): AsyncIterable<string> {
+    const obj = this.deps.pods.get(namespace, pod);
+    if (!obj) throw new NotFoundError('pods', pod);
+    const nodeName = obj.spec.nodeName;
+    if (!nodeName) throw new ServiceUnavailableError(`pod "${pod}" is not scheduled to a node yet`);
+    const session = this.sessions.get(nodeName);
+    if (!session) throw new ServiceUnavailableError(`node "${nodeName}" hosting pod "${pod}" is not connected`);
+    const requestId = randomUUID();
+    this.logs.open(requestId, nodeName);
+    session.send({ type: 'logRequest', requestId, pod: { namespace, name: pod }, ...opts });
+    try {
+      yield* this.logs.read(requestId, signal);
+    } finally {
+      if (opts.follow) session.send({ type: 'logCancel', requestId });
+    }
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    const reject = (code: number, text: string): void => {
+      socket.write(`HTTP/1.1 ${code} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+      socket.destroy();
+    };
+    if (path !== GATEWAY_PATH) return reject(404, 'Not Found');
+    const auth = req.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+    if (this.deps.auth.verify(token)?.kind !== 'node') return reject(401, 'Unauthorized');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new NodeSession(ws, { onMessage: (s, m) => this.onMessage(s, m), onClose: (s) => this.onClose(s) }, this.deps.logger, 10_000);
+      const timer = setTimeout(() => {
+        if (!session.nodeName) session.fail('no hello received in time');
+      }, this.deps.helloTimeoutMs ?? 10_000);
+      timer.unref();
+    });
+  }
+
+  private async onMessage(session: NodeSession, msg: NodeToHub): Promise<void> {
+    if (msg.type === 'hello') return this.hello(session, msg.protocol, msg.node);
+    const node = session.nodeName;
+    if (!node) {
+      session.send({ type: 'error', message: `"${msg.type}" before "hello": say hello first` });
+      return;
+    }
+    switch (msg.type) {
+      case 'heartbeat':
+        this.deps.lifecycle.heartbeat(node);
+        return;
+      case 'podStatus':
+        this.deps.lifecycle.heartbeat(node);
+        await Promise.all(msg.pods.map((p) => this.writePodStatus(node, p.pod, p.status)));
+        return;
+      case 'podGone':
+        await Promise.all(msg.pods.map((p) => this.finalizePod(node, p)));
+        return;
+      case 'logChunk':
+        this.logs.push(msg.requestId, msg.data, msg.done ?? false, msg.error);
+        return;
+      case 'error':
+        this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
+        return;
+    }
+  }
+
+  private async hello(session: NodeSession, protocol: number, info: NodeInfo): Promise<void> {
+    if (protocol !== PROTOCOL_VERSION) return session.fail(`protocol version ${protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
+    if (session.nodeName) return session.fail('hello sent twice');
+    let node: Node;
+    try {
+      node = await this.register(info);
+    } catch (err) {
+      return session.fail(`node registration refused: ${errorMessage(err)}`);
+    }
+    const previous = this.sessions.get(info.name);
+    session.nodeName = info.name;
+    this.sessions.set(info.name, session);
+    previous?.fail('replaced by a newer connection of the same node', 4000);
+    node = await this.deps.lifecycle.markReady(node);
+    this.deps.logger.info({ node: info.name, address: info.address }, 'node connected');
+    session.send({ type: 'welcome', protocol: PROTOCOL_VERSION, nodeName: info.name, heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds, meshToken: this.deps.meshToken });
+    session.send({ type: 'podSync', pods: this.deps.pods.list((p) => p.spec.nodeName === info.name) });
+    session.send({ type: 'serviceSync', services: buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes) });
+  }
+
+  /** Creates or refreshes the Node object from what the node reported. */
+  private async register(info: NodeInfo): Promise<Node> {
+    const status: Node['status'] = {
+      capacity: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
+      allocatable: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
+      addresses: [{ type: 'InternalIP', address: info.address }, { type: 'Hostname', address: info.name }],
+      daemonEndpoints: { kubeletEndpoint: { Port: info.meshPort } },
+      nodeInfo: {
+        architecture: info.arch,
+        operatingSystem: info.os,
+        kubeletVersion: info.agentVersion,
+        ...(info.kernelVersion ? { kernelVersion: info.kernelVersion } : {}),
+        ...(info.osImage ? { osImage: info.osImage } : {}),
+        containerRuntimeVersion: info.runtimes.join(','),
+      },
+      runtimeHandlers: info.runtimes.map((name) => ({ name })),
+      images: (info.images ?? []).map((ref) => ({ names: [ref] })),
+    };
+    const labels = { ...info.labels, ...wellKnownLabels(info) };
+    let existing: Node | undefined;
+    try {
+      existing = await this.deps.api.get<Node>(NODE, undefined, info.name);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    if (!existing) {
+      const created = await this.deps.api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: info.name, labels }, spec: {} });
+      existing = created;
+    } else if (!jsonEqual({ ...existing.metadata.labels, ...labels }, existing.metadata.labels)) {
+      existing = await this.deps.api.update<Node>(NODE, { ...existing, metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } } });
+    }
+    const updated = await this.deps.api.updateStatus<Node>(NODE, { ...existing, status: { ...status, conditions: existing.status?.conditions ?? [] } });
+    this.deps.nodes.observe(updated);
+    return updated;
+  }
+
+  private onClose(session: NodeSession): void {
+    const node = session.nodeName;
+    if (!node || this.sessions.get(node) !== session) return;
+    this.sessions.delete(node);
+    this.deps.lifecycle.disconnected(node);
+    this.logs.failNode(node);
+    this.deps.logger.info({ node }, 'node disconnected');
+  }
+
+  private podToNode(old: Pod | undefined, pod: Pod): void {
+    const node = pod.spec.nodeName;
+    if (!node) return;
+    if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
+    this.sessions.get(node)?.send({ type: 'podUpsert', pod });
+  }
+
+  private scheduleServiceSync(): void {
+    if (this.serviceTimer) return;
+    // Coalesce bursts (a rollout changes many endpoints at once) into one push.
+    this.serviceTimer = setTimeout(() => {
+      this.serviceTimer = undefined;
+      const services = buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes);
+      for (const s of this.sessions.values()) s.send({ type: 'serviceSync', services });
+    }, 20);
+  }
+
+  private serialize(key: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.podWrites.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tracked = next.finally(() => {
+      if (this.podWrites.get(key) === tracked) this.podWrites.delete(key);
+    });
+    this.podWrites.set(key, tracked);
+    return next;
+  }
+
+  private writePodStatus(node: string, ref: { namespace: string; name: string; uid: string }, status: PodStatus): Promise<void> {
+    return this.serialize(`${ref.namespace}/${ref.name}`, async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const pod = attempt === 0 ? this.deps.pods.get(ref.namespace, ref.name) : await this.deps.api.get<Pod>(POD, ref.namespace, ref.name).catch(() => undefined);
+        // A node may only report its own pods, and only the incarnation it runs.
+        if (!pod || pod.metadata.uid !== ref.uid || pod.spec.nodeName !== node) return;
+        if (jsonEqual(pod.status, status)) return;
+        try {
+          const updated = await this.deps.api.updateStatus<Pod>(POD, { ...pod, status });
+          this.deps.pods.observe(updated);
+          return;
+        } catch (err) {
+          if (err instanceof NotFoundError) return;
+          if (!(err instanceof ConflictError)) throw err;
+        }
+      }
+    });
+  }
+
+  private finalizePod(node: string, ref: { namespace: string; name: string; uid: string }): Promise<void> {
+    return this.serialize(`${ref.namespace}/${ref.name}`, async () => {
+      const pod = this.deps.pods.get(ref.namespace, ref.name);
+      if (!pod || pod.metadata.uid !== ref.uid || pod.spec.nodeName !== node || !pod.metadata.deletionTimestamp) return;
+      try {
+        await this.deps.api.delete(POD, ref.namespace, ref.name, { gracePeriodSeconds: 0, preconditions: { uid: ref.uid } });
+        this.deps.pods.observe(pod, true);
+      } catch (err) {
+        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
+      }
+    });
+  }
+}

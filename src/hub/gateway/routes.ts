@@ -1,0 +1,57 @@
+/** Builds the `ServiceRoute`s nodes' proxies need from cached Services, Endpoints and Nodes. */
+import type { Endpoints, Node, Service, ServiceRoute } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+
+/** Node label whose value is the node's zone (for locality-aware balancing). */
+export const ZONE_LABELS = ['topology.kubernetes.io/zone', 'zone'] as const;
+
+function zoneOf(node: Node | undefined): string | undefined {
+  for (const l of ZONE_LABELS) {
+    const z = node?.metadata.labels?.[l];
+    if (z) return z;
+  }
+  return undefined;
+}
+
+/** One route per Service: its ports and every endpoint (ready or not) with the hosting node's mesh address. */
+export function buildServiceRoutes(services: Informer<Service>, endpoints: Informer<Endpoints>, nodes: Informer<Node>): ServiceRoute[] {
+  const routes: ServiceRoute[] = [];
+  for (const svc of services.list()) {
+    const ns = svc.metadata.namespace ?? 'default';
+    const name = svc.metadata.name ?? '';
+    const ep = endpoints.get(ns, name);
+    const eps: ServiceRoute['endpoints'] = [];
+    for (const subset of ep?.subsets ?? []) {
+      for (const [ready, list] of [[true, subset.addresses ?? []], [false, subset.notReadyAddresses ?? []]] as const) {
+        for (const a of list) {
+          const node = a.nodeName ? nodes.get(undefined, a.nodeName) : undefined;
+          const meshPort = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+          if (!a.targetRef?.name || !a.targetRef.uid || !a.nodeName || meshPort === undefined) continue;
+          const zone = zoneOf(node);
+          eps.push({
+            pod: { namespace: a.targetRef.namespace ?? ns, name: a.targetRef.name, uid: a.targetRef.uid },
+            nodeName: a.nodeName,
+            address: a.ip,
+            meshPort,
+            ...(zone ? { zone } : {}),
+            ready,
+          });
+        }
+      }
+    }
+    routes.push({
+      namespace: ns,
+      name,
+      type: svc.spec.type ?? 'ClusterIP',
+      sessionAffinity: svc.spec.sessionAffinity ?? 'None',
+      ports: svc.spec.ports.map((p) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+      })),
+      endpoints: eps,
+    });
+  }
+  return routes;
+}

@@ -1,0 +1,166 @@
+/**
+ * The hub: one process holding the API server, the store, the scheduler, the controllers and the
+ * node gateway. `Hub.create()` wires them; `start()` listens; `stop()` drains and closes.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Clock, Deployment, Endpoints, Logger, Node, Pod, ReplicaSet, Service } from '../api/index.js';
+import { systemClock } from '../api/index.js';
+import { TokenAuth } from './auth/index.js';
+import { BlobStore } from './blobs/index.js';
+import {
+  DeploymentController,
+  EndpointsController,
+  EventRecorder,
+  GarbageCollector,
+  NodeLifecycleController,
+  ReplicaSetController,
+} from './controllers/index.js';
+import { NodeGateway } from './gateway/index.js';
+import { InformerFactory } from './informers/index.js';
+import { ObjectRegistry } from './registry/index.js';
+import { Scheduler } from './scheduler/index.js';
+import { createApiApp } from './server/index.js';
+import { SqliteStore } from './store/index.js';
+import { HUB_VERSION } from './version.js';
+
+/** Tunables of the hub; every one has an edge-friendly default. */
+export interface HubOptions {
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  logger: Logger;
+  clock?: Clock;
+  /** Seconds without heartbeat before a node is marked Ready=Unknown. */
+  nodeGracePeriodSeconds?: number;
+  /** Seconds a node may stay not-Ready before its pods are deleted for rescheduling. */
+  podEvictionTimeoutSeconds?: number;
+  /** How often nodes send heartbeats. */
+  heartbeatIntervalSeconds?: number;
+}
+
+/** Reads a secret file from the data dir, creating it (mode 0600) on first start. */
+async function ensureSecret(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    const value = randomBytes(32).toString('base64url');
+    await writeFile(path, `${value}\n`, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+    return (await readFile(path, 'utf8')).trim();
+  }
+}
+
+export class Hub {
+  private server: Server | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly options: HubOptions,
+    readonly store: SqliteStore,
+    readonly api: ObjectRegistry,
+    readonly auth: TokenAuth,
+    private readonly informers: InformerFactory,
+    private readonly gateway: NodeGateway,
+    private readonly runners: Array<{ start(): void; stop(): void }>,
+    private readonly app: ReturnType<typeof createApiApp>,
+  ) {}
+
+  static async create(options: HubOptions): Promise<Hub> {
+    const { dataDir, logger } = options;
+    const clock = options.clock ?? systemClock;
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const store = await SqliteStore.create({ path: join(dataDir, 'state.db'), logger: logger.child({ component: 'store' }) });
+    const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
+    await api.ensureNamespace('default');
+    const auth = await TokenAuth.create({ dataDir, logger });
+    const blobs = await BlobStore.create({ dir: join(dataDir, 'blobs') });
+    const meshToken = await ensureSecret(join(dataDir, 'mesh.token'));
+
+    const informers = new InformerFactory(api, logger.child({ component: 'informer' }));
+    const pods = informers.for<Pod>('v1', 'Pod');
+    const nodes = informers.for<Node>('v1', 'Node');
+    const services = informers.for<Service>('v1', 'Service');
+    const endpoints = informers.for<Endpoints>('v1', 'Endpoints');
+    const replicaSets = informers.for<ReplicaSet>('apps/v1', 'ReplicaSet');
+    const deployments = informers.for<Deployment>('apps/v1', 'Deployment');
+    const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
+    const log = (component: string): Logger => logger.child({ component });
+
+    const lifecycle = new NodeLifecycleController({
+      api,
+      nodes,
+      pods,
+      events: events.withComponent('node-controller'),
+      clock,
+      logger: log('node-lifecycle'),
+      gracePeriodSeconds: options.nodeGracePeriodSeconds ?? 10,
+      evictionTimeoutSeconds: options.podEvictionTimeoutSeconds ?? 30,
+    });
+    const runners = [
+      new Scheduler({ api, pods, nodes, events: events.withComponent('default-scheduler'), clock, logger: log('scheduler') }),
+      new ReplicaSetController({ api, pods, replicaSets, events: events.withComponent('replicaset-controller'), clock, logger: log('replicaset') }),
+      new DeploymentController({ api, deployments, replicaSets, events: events.withComponent('deployment-controller'), clock, logger: log('deployment') }),
+      new EndpointsController({ api, services, pods, nodes, endpoints, logger: log('endpoints') }),
+      new GarbageCollector({ api, informers: [deployments, replicaSets, pods], logger: log('gc') }),
+      lifecycle,
+    ];
+    const gateway = new NodeGateway({
+      api,
+      auth,
+      pods,
+      nodes,
+      services,
+      endpoints,
+      lifecycle,
+      events,
+      clock,
+      logger: log('gateway'),
+      meshToken,
+      heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
+    });
+    const app = createApiApp({ api, auth, blobs, logs: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION } });
+    return new Hub(options, store, api, auth, informers, gateway, runners, app);
+  }
+
+  /** Syncs the caches, starts the controllers, and listens. Resolves with the bound address. */
+  async start(): Promise<{ host: string; port: number; url: string }> {
+    await this.informers.start();
+    for (const r of this.runners) r.start();
+    const server = createAdaptorServer({ fetch: this.app.fetch }) as Server;
+    // Watches and followed logs are long-lived: no request timeout on them.
+    server.requestTimeout = 0;
+    server.keepAliveTimeout = 65_000;
+    this.gateway.attach(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    this.server = server;
+    const addr = server.address() as AddressInfo;
+    const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    this.options.logger.info({ url, dataDir: this.options.dataDir }, 'edge-hub listening');
+    return { host: addr.address, port: addr.port, url };
+  }
+
+  /** Stops accepting work, closes node sessions and the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const r of this.runners) r.stop();
+    this.informers.stop();
+    await this.gateway.stop();
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      });
+    }
+    await this.store.close();
+  }
+}

@@ -1,0 +1,3 @@
+/** Shared informers: cached, watched views of the store for controllers and the gateway. */
+export { Informer, objectKey, splitKey, type InformerHandler } from './informer.js';
+export { InformerFactory } from './factory.js';

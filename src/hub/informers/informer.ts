@@ -1,0 +1,133 @@
+/**
+ * A shared informer: list + watch of one kind into an in-memory cache, with event handlers. Like
+ * client-go's, it is the only way controllers read: reconcilers look at the cache, never poll the
+ * store. Writes a controller makes are fed back with `observe()` so its next reconcile does not act
+ * on a stale cache (client-go solves the same race with "expectations").
+ */
+import type { KubeObject, Logger, ResourceType } from '../../api/index.js';
+import { GoneError, errorMessage } from '../../api/index.js';
+import type { ObjectAPI, WatchEvent } from '../registry/types.js';
+
+/** Callbacks for cache changes. `old` is the previous cached version. */
+export interface InformerHandler<T extends KubeObject> {
+  onAdd?(obj: T): void;
+  onUpdate?(old: T, obj: T): void;
+  onDelete?(obj: T): void;
+}
+
+/** `namespace/name`, or `name` for cluster-scoped objects. */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${ns}/${obj.metadata.name ?? ''}` : (obj.metadata.name ?? '');
+}
+
+/** Splits an object key into namespace (maybe undefined) and name. */
+export function splitKey(key: string): { namespace: string | undefined; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+function rv(obj: KubeObject): number {
+  return Number(obj.metadata.resourceVersion ?? '0');
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandler<T>[] = [];
+  private stopWatch: (() => void) | undefined;
+  private stopped = false;
+  private syncedFlag = false;
+
+  constructor(
+    private readonly api: ObjectAPI,
+    readonly type: ResourceType,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Lists, fills the cache (firing onAdd), and starts watching. Resolves once synced. */
+  async start(): Promise<void> {
+    await this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopWatch?.();
+    this.stopWatch = undefined;
+  }
+
+  /** True once the first list has been loaded. */
+  get synced(): boolean {
+    return this.syncedFlag;
+  }
+
+  addHandler(h: InformerHandler<T>): void {
+    this.handlers.push(h);
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  /** Every cached object, optionally filtered. */
+  list(filter?: (obj: T) => boolean): T[] {
+    const out: T[] = [];
+    for (const o of this.cache.values()) if (!filter || filter(o)) out.push(o);
+    return out;
+  }
+
+  /**
+   * Write-through of an object this process just wrote (or deleted): applied if newer than the
+   * cached copy, so the following reconcile sees its own writes even before the watch delivers them.
+   */
+  observe(obj: T, deleted = false): void {
+    this.apply(deleted ? { type: 'DELETED', object: obj } : { type: 'MODIFIED', object: obj });
+  }
+
+  private async relist(): Promise<void> {
+    const list = await this.api.list<T>(this.type);
+    const seen = new Set<string>();
+    for (const obj of list.items) {
+      seen.add(objectKey(obj));
+      this.apply({ type: 'MODIFIED', object: obj }, true);
+    }
+    for (const [key, obj] of [...this.cache]) if (!seen.has(key)) this.apply({ type: 'DELETED', object: obj }, true);
+    this.syncedFlag = true;
+    if (this.stopped) return;
+    try {
+      this.stopWatch = await this.api.watch<T>(this.type, { resourceVersion: list.resourceVersion }, (e) => this.apply(e));
+    } catch (err) {
+      if (!(err instanceof GoneError)) throw err;
+      this.logger.warn({ kind: this.type.kind }, 'watch history compacted, relisting');
+      await this.relist();
+    }
+  }
+
+  private apply(e: WatchEvent<T>, force = false): void {
+    if (e.type === 'BOOKMARK') return;
+    const key = objectKey(e.object);
+    const old = this.cache.get(key);
+    try {
+      if (e.type === 'DELETED') {
+        if (!old) return;
+        // A stale delete (of an older incarnation with another uid) must not drop a newer object.
+        if (old.metadata.uid !== e.object.metadata.uid && rv(old) > rv(e.object)) return;
+        this.cache.delete(key);
+        for (const h of this.handlers) h.onDelete?.(old);
+        return;
+      }
+      if (old && !force && rv(old) >= rv(e.object)) return;
+      if (old && force && rv(old) === rv(e.object)) return;
+      this.cache.set(key, e.object);
+      for (const h of this.handlers) {
+        if (old) h.onUpdate?.(old, e.object);
+        else h.onAdd?.(e.object);
+      }
+    } catch (err) {
+      this.logger.error({ kind: this.type.kind, key, err: errorMessage(err) }, 'informer handler failed');
+    }
+  }
+}

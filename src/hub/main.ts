@@ -1,0 +1,65 @@
+/**
+ * `edge-hub`: runs the control plane.
+ *
+ *   edge-hub --data-dir /tmp/hub --listen 127.0.0.1:7400
+ */
+import { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { createLogger, errorMessage } from '../api/index.js';
+import { parseDuration, parseListen } from './flags.js';
+import { Hub } from './hub.js';
+import { HUB_VERSION } from './version.js';
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('edge-hub')
+    .description('Edgeplane control plane: API server, store, scheduler, controllers and node gateway')
+    .version(HUB_VERSION)
+    .option('--data-dir <dir>', 'where the hub keeps its state, tokens and blobs', './edge-hub-data')
+    .option('--listen <host:port>', 'address of the API and the node gateway', parseListen, { host: '127.0.0.1', port: 7400 })
+    .option('--node-grace-period <duration>', 'silence after which a node is marked NotReady', parseDuration, 10)
+    .option('--pod-eviction-timeout <duration>', 'how long a node may stay NotReady before its pods move', parseDuration, 30)
+    .option('--heartbeat-interval <duration>', 'how often nodes send heartbeats', parseDuration, 2)
+    .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
+    .showHelpAfterError();
+  program.parse(argv);
+  const o = program.opts<{ dataDir: string; listen: { host: string; port: number }; nodeGracePeriod: number; podEvictionTimeout: number; heartbeatInterval: number; logLevel: string }>();
+  const logger = createLogger('edge-hub', o.logLevel);
+  const dataDir = resolve(o.dataDir);
+  const hub = await Hub.create({
+    dataDir,
+    host: o.listen.host,
+    port: o.listen.port,
+    logger,
+    nodeGracePeriodSeconds: o.nodeGracePeriod,
+    podEvictionTimeoutSeconds: o.podEvictionTimeout,
+    heartbeatIntervalSeconds: o.heartbeatInterval,
+  });
+  const { url } = await hub.start();
+  process.stdout.write(
+    `edge-hub ${HUB_VERSION} serving ${url}\n` +
+      `  admin token: ${join(dataDir, 'admin.token')}   (export EDGE_SERVER=${url} EDGE_TOKEN=$(cat ${join(dataDir, 'admin.token')}))\n` +
+      `  join token:  ${join(dataDir, 'join.token')}    (edge-node --server ${url} --token-file ${join(dataDir, 'join.token')} ...)\n`,
+  );
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    hub.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: errorMessage(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main(process.argv).catch((err: unknown) => {
+  process.stderr.write(`edge-hub: ${errorMessage(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+/**
+ * Filter and score plugins. A filter returns `undefined` when the node fits, else the reason it does
+ * not (aggregated into "0/3 nodes are available: …"). Scores are 0–100, higher is better.
+ */
+import type { Node, Pod, Taint } from '../../api/index.js';
+import { cpuMillis, defaultRuntimeClass, memoryBytes, nodeReadyStatus, parseQuantity } from '../../api/index.js';
+import { type NodeAccounting, podRequests, spreadKey } from './accounting.js';
+
+export interface FilterPlugin {
+  name: string;
+  filter(pod: Pod, node: Node, acct: NodeAccounting): string | undefined;
+}
+
+export interface ScorePlugin {
+  name: string;
+  weight: number;
+  score(pod: Pod, node: Node, acct: NodeAccounting): number;
+}
+
+function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
+  const a = node.status?.allocatable ?? node.status?.capacity ?? {};
+  return { cpu: cpuMillis(a.cpu), memory: memoryBytes(a.memory), pods: Math.floor(parseQuantity(a.pods ?? 110) ?? 110) };
+}
+
+function tolerates(pod: Pod, taint: Taint): boolean {
+  return (pod.spec.tolerations ?? []).some(
+    (t) =>
+      (t.effect === undefined || t.effect === taint.effect) &&
+      (t.operator === 'Exists' ? t.key === undefined || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+  );
+}
+
+export const nodeReady: FilterPlugin = {
+  name: 'NodeReady',
+  filter: (_pod, node) => (nodeReadyStatus(node) === 'True' ? undefined : "node(s) were not ready"),
+};
+
+export const nodeUnschedulable: FilterPlugin = {
+  name: 'NodeUnschedulable',
+  filter: (pod, node) =>
+    node.spec?.unschedulable && !tolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }) ? 'node(s) were unschedulable' : undefined,
+};
+
+export const runtimeSupported: FilterPlugin = {
+  name: 'RuntimeClass',
+  filter: (pod, node) => {
+    const rc = defaultRuntimeClass(pod.spec);
+    return (node.status?.runtimeHandlers ?? []).some((h) => h.name === rc) ? undefined : `node(s) did not offer runtime "${rc}"`;
+  },
+};
+
+export const nodeSelector: FilterPlugin = {
+  name: 'NodeSelector',
+  filter: (pod, node) => {
+    const labels = node.metadata.labels ?? {};
+    for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) if (labels[k] !== v) return "node(s) didn't match Pod's node selector";
+    return undefined;
+  },
+};
+
+export const taintToleration: FilterPlugin = {
+  name: 'TaintToleration',
+  filter: (pod, node) => {
+    const t = (node.spec?.taints ?? []).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t));
+    return t ? `node(s) had untolerated taint {${t.key}${t.value ? `: ${t.value}` : ''}}` : undefined;
+  },
+};
+
+export const resourcesFit: FilterPlugin = {
+  name: 'NodeResourcesFit',
+  filter: (pod, node, acct) => {
+    const cap = allocatable(node);
+    const used = acct.get(node.metadata.name ?? '');
+    const req = podRequests(pod);
+    if (used.pods + 1 > cap.pods) return 'Too many pods';
+    if (req.cpu > 0 && used.cpu + req.cpu > cap.cpu) return 'Insufficient cpu';
+    if (req.memory > 0 && used.memory + req.memory > cap.memory) return 'Insufficient memory';
+    return undefined;
+  },
+};
+
+/** Prefers nodes with the most free cpu and memory (relative to allocatable). */
+export const leastAllocated: ScorePlugin = {
+  name: 'NodeResourcesLeastAllocated',
+  weight: 1,
+  score: (pod, node, acct) => {
+    const cap = allocatable(node);
+    const used = acct.get(node.metadata.name ?? '');
+    const req = podRequests(pod);
+    const free = (c: number, u: number): number => (c <= 0 ? 0 : Math.max(0, (c - u) / c));
+    const podsFree = free(cap.pods, used.pods + 1);
+    return Math.round(((free(cap.cpu, used.cpu + req.cpu) + free(cap.memory, used.memory + req.memory) + podsFree) / 3) * 100);
+  },
+};
+
+/** Spreads one workload's replicas: fewer siblings on a node scores higher. */
+export const workloadSpread: ScorePlugin = {
+  name: 'PodTopologySpread',
+  weight: 2,
+  score: (pod, node, acct) => {
+    const siblings = acct.get(node.metadata.name ?? '').owners.get(spreadKey(pod)) ?? 0;
+    return Math.round(100 / (1 + siblings));
+  },
+};
+
+/** Prefers nodes that already hold the pod's component (no download, no transpile). */
+export const imageLocality: ScorePlugin = {
+  name: 'ImageLocality',
+  weight: 1,
+  score: (pod, node) => {
+    const images = new Set((node.status?.images ?? []).flatMap((i) => i.names));
+    const have = pod.spec.containers.filter((c) => images.has(c.image)).length;
+    return Math.round((have / pod.spec.containers.length) * 100);
+  },
+};
+
+export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeReady, nodeUnschedulable, runtimeSupported, nodeSelector, taintToleration, resourcesFit];
+export const DEFAULT_SCORES: readonly ScorePlugin[] = [leastAllocated, workloadSpread, imageLocality];
