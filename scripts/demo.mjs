@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `npm run demo`: a local hub and two edge nodes (pi-1 on 127.0.0.2, pi-2 on 127.0.0.3) running the
+// example apps, started from the compiled bins exactly as the README's by-hand steps do.
+//   --once        verify the demo answers, then stop everything and exit (for smoke tests)
+//   --data-dir D  where state and logs go (default: .demo/ in the repo, wiped at start)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const once = args.includes('--once');
+const dirFlag = args.indexOf('--data-dir');
+const DATA = resolve(dirFlag >= 0 ? args[dirFlag + 1] : join(ROOT, '.demo'));
+const HUB = 'http://127.0.0.1:7400';
+const NODES = [
+  { name: 'pi-1', address: '127.0.0.2', labels: 'zone=a' },
+  { name: 'pi-2', address: '127.0.0.3', labels: 'zone=b' },
+];
+const APPS = [join(ROOT, 'examples/wasm-apps/hello/hello.yaml')];
+
+const children = [];
+const say = (msg) => process.stdout.write(`${msg}\n`);
+
+function start(name, bin, argv) {
+  const log = openSync(join(DATA, `${name}.log`), 'a');
+  const child = spawn(process.execPath, [join(ROOT, 'bin', bin), ...argv], { stdio: ['ignore', log, log] });
+  child.on('exit', (code, signal) => {
+    if (!stopping) say(`!! ${name} exited (${signal ?? code}); see ${join(DATA, `${name}.log`)}`);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stopAll(code) {
+  stopping = true;
+  for (const c of children) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+async function until(what, fn, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function edgectl(argv) {
+  const token = readFileSync(join(DATA, 'hub', 'admin.token'), 'utf8').trim();
+  return spawnSync(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), ...argv], { encoding: 'utf8', env: { ...process.env, EDGE_SERVER: HUB, EDGE_TOKEN: token } });
+}
+
+async function api(path) {
+  const token = readFileSync(join(DATA, 'hub', 'admin.token'), 'utf8').trim();
+  const res = await fetch(`${HUB}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return res.json();
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'hub', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm install does it)');
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-examples.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('building the example components failed');
+  try {
+    await fetch(`${HUB}/healthz`);
+    throw new Error(`something already listens on ${HUB} (another demo or hub?): stop it first`);
+  } catch (err) {
+    if (String(err.message).startsWith('something')) throw err;
+  }
+  rmSync(DATA, { recursive: true, force: true });
+  mkdirSync(DATA, { recursive: true });
+  say(`== starting edge-hub on ${HUB} (state in ${join(DATA, 'hub')})`);
+  start('hub', 'edge-hub.js', ['--data-dir', join(DATA, 'hub'), '--listen', '127.0.0.1:7400']);
+  await until('the hub', async () => (await fetch(`${HUB}/readyz`)).ok && existsSync(join(DATA, 'hub', 'join.token')));
+  for (const n of NODES) {
+    say(`== starting edge-node ${n.name} on ${n.address} (${n.labels})`);
+    start(n.name, 'edge-node.js', ['--server', HUB, '--token-file', join(DATA, 'hub', 'join.token'), '--name', n.name, '--address', n.address, '--data-dir', join(DATA, n.name), '--labels', n.labels]);
+  }
+  await until('both nodes Ready', async () => {
+    const nodes = await api('/api/v1/nodes');
+    return NODES.every((n) => nodes.items.some((i) => i.metadata.name === n.name && i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
+  });
+  say(edgectl(['get', 'nodes']).stdout);
+  for (const app of APPS) {
+    const r = edgectl(['apply', '-f', app]);
+    process.stdout.write(r.stdout + r.stderr);
+    if (r.status !== 0) throw new Error(`edgectl apply -f ${app} failed`);
+  }
+  await until('every pod Running and Ready', async () => {
+    const pods = await api('/api/v1/pods');
+    return pods.items.length > 0 && pods.items.every((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  }, 120_000);
+  say(edgectl(['get', 'pods', '-o', 'wide']).stdout);
+  let failures = 0;
+  for (const n of NODES) {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`http://${n.address}:30080/`).catch((e) => ({ ok: false, status: e.message, text: async () => '' }));
+      if (!res.ok) failures++;
+      say(`curl http://${n.address}:30080/  →  ${res.status} ${(await res.text()).trim()}`);
+    }
+  }
+  const token = join(DATA, 'hub', 'admin.token');
+  say(`
+Edgeplane is running: a hub and two edge nodes serving the hello component.
+  curl http://127.0.0.2:30080/ ; curl http://127.0.0.3:30080/
+  export EDGE_SERVER=${HUB} EDGE_TOKEN=$(cat ${token})
+  npx edgectl get pods -o wide
+Logs: ${DATA}/*.log.  ${once ? 'Stopping (--once).' : 'Ctrl-C stops everything.'}`);
+  if (once) stopAll(failures === 0 ? 0 : 1);
+}
+
+main().catch((err) => {
+  process.stderr.write(`demo failed: ${err.message}\n`);
+  stopAll(1);
+});

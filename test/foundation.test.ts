@@ -1,0 +1,154 @@
+/**
+ * The Foundation end to end: a real hub and two real edge-node processes on loopback addresses,
+ * driven with edgectl as a user would. Apply the hello example, reach it through both nodes'
+ * NodePort, see it load-balanced over every replica, replace a deleted pod, survive a hub kill -9,
+ * and shrug off garbage frames, bad tokens and malformed manifests.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { GATEWAY_PATH, HubToNode, decodeFrame, encodeFrame } from '../src/api/index.js';
+import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
+
+const HELLO = join(ROOT, 'examples/wasm-apps/hello/hello.yaml');
+const NODES = [
+  { name: 'pi-1', address: '127.0.10.2', labels: { zone: 'a' } },
+  { name: 'pi-2', address: '127.0.10.3', labels: { zone: 'b' } },
+];
+
+interface PodLike {
+  metadata: { name: string; uid: string; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status?: { phase?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ restartCount: number }> };
+}
+
+const ready = (p: PodLike): boolean => p.status?.phase === 'Running' && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+
+describe('foundation: edgectl apply → load-balanced Wasm service on two nodes', () => {
+  const cluster = new Cluster(['--node-grace-period', '4s']);
+
+  const helloPods = async (): Promise<PodLike[]> =>
+    ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as { items: PodLike[] }).items.filter((p) => !p.metadata.deletionTimestamp);
+
+  beforeAll(async () => {
+    await cluster.start(NODES);
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('lists both nodes Ready with arch, runtimes and capacity', async () => {
+    const r = await cluster.edgectl(['get', 'nodes']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/NAME\s+STATUS/);
+    for (const n of NODES) expect(r.stdout).toMatch(new RegExp(`${n.name}\\s+Ready`));
+    expect(r.stdout).toMatch(/wasm/);
+  });
+
+  it('applies the example and runs 4 Ready replicas spread over both nodes', async () => {
+    const r = await cluster.edgectl(['apply', '-f', HELLO]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/deployment\.apps\/hello created/);
+    expect(r.stdout).toMatch(/service\/hello created/);
+    const pods = await until('4 Ready hello pods', async () => {
+      const ps = await helloPods();
+      return ps.length === 4 && ps.every(ready) ? ps : undefined;
+    }, 90_000);
+    expect(new Set(pods.map((p) => p.spec.nodeName))).toEqual(new Set(['pi-1', 'pi-2']));
+    const wide = await cluster.edgectl(['get', 'pods', '-o', 'wide']);
+    expect(wide.stdout).toMatch(/hello-\S+\s+1\/1\s+Running/);
+  }, 120_000);
+
+  it('applying the same file again changes nothing', async () => {
+    const before = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as { metadata: { resourceVersion: string } };
+    const r = await cluster.edgectl(['apply', '-f', HELLO]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/deployment\.apps\/hello unchanged/);
+    const after = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as { metadata: { resourceVersion: string } };
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
+  it('answers on both nodes and spreads requests over all replicas', async () => {
+    const pods = await helloPods();
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const node = NODES[i % 2]!;
+      const res = await httpGet(`http://${node.address}:30080/`);
+      expect(res.status).toBe(200);
+      const body = JSON.parse(res.body) as { message: string; pod: string; node: string };
+      expect(body.message).toBe('hello from Edgeplane');
+      seen.set(body.pod, (seen.get(body.pod) ?? 0) + 1);
+    }
+    expect(new Set(seen.keys())).toEqual(new Set(pods.map((p) => p.metadata.name)));
+  }, 60_000);
+
+  it('replaces a deleted pod', async () => {
+    const [victim] = await helloPods();
+    const r = await cluster.edgectl(['delete', 'pod', victim!.metadata.name]);
+    expect(r.code, r.stderr).toBe(0);
+    await until('the replacement Ready and the victim gone', async () => {
+      const all = ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as { items: PodLike[] }).items;
+      return all.length === 4 && !all.some((p) => p.metadata.uid === victim!.metadata.uid) && all.every(ready);
+    }, 60_000);
+  }, 90_000);
+
+  it('refuses wrong tokens with 401 on the API and the node gateway', async () => {
+    const res = await fetch(`${cluster.url}/api/v1/pods`, { headers: { authorization: 'Bearer nope' } });
+    expect(res.status).toBe(401);
+    const status = (await res.json()) as { kind: string; reason: string };
+    expect(status).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
+    const anonymous = await fetch(`${cluster.url}/api/v1/pods`);
+    expect(anonymous.status).toBe(401);
+    const code = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, { headers: { authorization: 'Bearer nope' } });
+      ws.on('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => undefined);
+    });
+    expect(code).toBe(401);
+  });
+
+  it('answers garbage frames with an error frame and keeps serving', async () => {
+    const joinToken = (await import('node:fs')).readFileSync(join(cluster.hubDir, 'join.token'), 'utf8').trim();
+    const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, { headers: { authorization: `Bearer ${joinToken}` } });
+    const frames: unknown[] = [];
+    ws.on('message', (d: Buffer) => frames.push(decodeFrame(HubToNode, d)));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(Buffer.from([0xc1, 0xff, 0x00, 0x13])); // not msgpack
+    ws.send(encodeFrame({ type: 'podStatus', pods: 'many' })); // msgpack, wrong shape
+    ws.send(encodeFrame({ type: 'teleport' })); // unknown type
+    await until('three error frames', () => frames.length >= 3, 5000);
+    expect(frames.every((f) => (f as { type: string }).type === 'error')).toBe(true);
+    expect(JSON.stringify(frames[1])).toMatch(/pods/);
+    ws.close();
+    expect(cluster.hub?.alive).toBe(true);
+    expect((await httpGet(`http://${NODES[0]!.address}:30080/`)).status).toBe(200);
+  });
+
+  it('refuses malformed manifests with errors naming what is wrong', async () => {
+    const unknownField = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\nspec:\n  selector: {matchLabels: {app: bad}}\n  template:\n    metadata: {labels: {app: bad}}\n    spec:\n      containers: [{name: c, image: x.wasm, imagePolicy: Always}]\n`;
+    const r1 = await cluster.edgectl(['apply', '-f', '-'], unknownField);
+    expect(r1.code).not.toBe(0);
+    expect(r1.stderr).toMatch(/spec\.template\.spec\.containers\[0\]\.imagePolicy/);
+    const r2 = await cluster.edgectl(['apply', '-f', '-'], 'kind: [unclosed\n');
+    expect(r2.code).not.toBe(0);
+    expect(r2.stderr.length).toBeGreaterThan(0);
+    const r3 = await cluster.edgectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n');
+    expect(r3.code).not.toBe(0);
+    expect(r3.stderr).toMatch(/Gizmo/);
+    expect(cluster.hub?.alive).toBe(true);
+  });
+
+  it('loses nothing when the hub is killed -9 and restarted', async () => {
+    const before = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items.map((p) => p.metadata.uid).sort();
+    await cluster.hub?.kill('SIGKILL');
+    await cluster.startHub();
+    const after = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items.map((p) => p.metadata.uid).sort();
+    expect(after).toEqual(before);
+    await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello');
+    await cluster.waitNodesReady(['pi-1', 'pi-2']);
+    for (const n of NODES) expect((await httpGet(`http://${n.address}:30080/`)).status).toBe(200);
+  }, 60_000);
+});

@@ -1,0 +1,172 @@
+/**
+ * A real cluster for end-to-end tests: an `edge-hub` process and `edge-node` processes started from
+ * the compiled bins (as a user runs them), talking over real sockets on loopback addresses, plus
+ * `edgectl` run as a process. Nothing here is faked.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = (name: string): string => join(ROOT, 'bin', `${name}.js`);
+
+/** Asks the OS for a free TCP port on `host`. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+/** Polls `fn` until it returns a truthy value. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A started process with its captured output. */
+export class Proc {
+  out = '';
+  err = '';
+  exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.err += d.toString()));
+    this.exited = new Promise((res) => child.once('exit', (code) => res(code)));
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+export interface NodeSpec {
+  name: string;
+  address: string;
+  labels?: Record<string, string>;
+}
+
+interface RunningNode extends NodeSpec {
+  proc: Proc;
+  dataDir: string;
+  meshPort: number;
+}
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class Cluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'edge-e2e-'));
+  readonly hubDir = join(this.dir, 'hub');
+  hub: Proc | undefined;
+  url = '';
+  private hubPort = 0;
+  readonly nodes = new Map<string, RunningNode>();
+
+  /** Extra flags for the hub (short node periods for self-healing tests, …). */
+  constructor(private readonly hubArgs: string[] = []) {}
+
+  get adminToken(): string {
+    return readFileSync(join(this.hubDir, 'admin.token'), 'utf8').trim();
+  }
+
+  async startHub(): Promise<void> {
+    if (!this.hubPort) this.hubPort = await freePort();
+    const proc = new Proc(spawn(process.execPath, [BIN('edge-hub'), '--data-dir', this.hubDir, '--listen', `127.0.0.1:${this.hubPort}`, ...this.hubArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } }));
+    this.hub = proc;
+    this.url = await until('the hub to print its URL', () => /serving (http:\/\/\S+)/.exec(proc.out)?.[1] ?? (proc.alive ? undefined : (() => { throw new Error(`hub exited: ${proc.err}`); })()), 30_000, 50);
+  }
+
+  async startNode(spec: NodeSpec): Promise<void> {
+    const prev = this.nodes.get(spec.name);
+    const dataDir = prev?.dataDir ?? join(this.dir, spec.name);
+    const meshPort = prev?.meshPort ?? (await freePort(spec.address));
+    const labels = Object.entries(spec.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const args = [BIN('edge-node'), '--server', this.url, '--token-file', join(this.hubDir, 'join.token'), '--name', spec.name, '--address', spec.address, '--mesh-port', String(meshPort), '--data-dir', dataDir, ...(labels ? ['--labels', labels] : [])];
+    const proc = new Proc(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } }));
+    this.nodes.set(spec.name, { ...spec, proc, dataDir, meshPort });
+  }
+
+  /** Starts a hub and nodes and waits until every node is Ready. */
+  async start(nodes: NodeSpec[]): Promise<void> {
+    await this.startHub();
+    for (const n of nodes) await this.startNode(n);
+    await this.waitNodesReady(nodes.map((n) => n.name));
+  }
+
+  async waitNodesReady(names: string[], timeoutMs = 30_000): Promise<void> {
+    await until(`nodes ${names.join(', ')} Ready`, async () => {
+      const list = (await this.api('GET', '/api/v1/nodes')) as { items: Array<{ metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }> };
+      return names.every((n) => list.items.some((i) => i.metadata.name === n && i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
+    }, timeoutMs);
+  }
+
+  /** Calls the hub's REST API as admin; returns the parsed JSON body (throws on non-2xx). */
+  async api(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const json: unknown = text ? JSON.parse(text) : undefined;
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return json;
+  }
+
+  /** Runs `edgectl` as a process against this cluster. */
+  async edgectl(args: string[], stdin?: string): Promise<CommandResult> {
+    const child = spawn(process.execPath, [BIN('edgectl'), ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, EDGE_SERVER: this.url, EDGE_TOKEN: this.adminToken, EDGE_CONFIG: join(this.dir, 'edgectl-config'), NO_COLOR: '1' },
+    });
+    const p = new Proc(child);
+    child.stdin?.end(stdin ?? '');
+    const code = await p.exited;
+    return { code, stdout: p.out, stderr: p.err };
+  }
+
+  node(name: string): RunningNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.proc.kill('SIGKILL')));
+    await this.hub?.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** GETs `url` and returns status + body text (no throw). */
+export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, body: await res.text() };
+}
