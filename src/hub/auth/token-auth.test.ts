@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { silentLogger } from '../../api/index.js';
+import { TokenAuth } from './token-auth.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'auth-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+it('generates tokens once (0600), reuses them, and verifies', async () => {
+  const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
+  expect(a.adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(statSync(join(dir, 'admin.token')).mode & 0o777).toBe(0o600);
+  expect(statSync(join(dir, 'join.token')).mode & 0o777).toBe(0o600);
+  const b = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
+  expect(b.adminToken).toBe(a.adminToken);
+  expect(b.joinToken).toBe(a.joinToken);
+  expect(b.verify(`Bearer ${a.adminToken}`)).toEqual({ kind: 'user', name: 'admin', role: 'admin' });
+  expect(b.verify(a.joinToken)).toEqual({ kind: 'node' });
+  expect(b.verify('Bearer nope')).toBeUndefined();
+  expect(b.verify(undefined)).toBeUndefined();
+  expect(b.verify('Bearer ')).toBeUndefined();
+});
+
+it('loads extra users from tokens.json', async () => {
+  writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ users: [{ name: 'viewer', token: 'viewer-token-0123456789', role: 'read-only' }] }));
+  const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
+  expect(a.verify('Bearer viewer-token-0123456789')).toEqual({ kind: 'user', name: 'viewer', role: 'read-only' });
+});

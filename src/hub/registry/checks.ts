@@ -1,0 +1,72 @@
+/**
+ * Validation the schemas cannot express: cross-field rules of one object, and rules relating an
+ * update to the stored object. Each returns field causes; the registry turns them into 422.
+ */
+import { fromLabelSelector, matchesLabels, type FieldCause, type KubeObject, type LabelSelector, type PodSpec, type ServiceSpec } from '../../api/index.js';
+
+/** Valid range of Service node ports. */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+function podSpecCauses(spec: PodSpec, path: string): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const seen = new Set<string>();
+  spec.containers.forEach((c, i) => {
+    if (seen.has(c.name)) causes.push({ field: `${path}.containers[${i}].name`, message: `Duplicate value: "${c.name}"`, reason: 'FieldValueDuplicate' });
+    seen.add(c.name);
+  });
+  return causes;
+}
+
+function workloadCauses(spec: { selector: LabelSelector; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } }): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const sel = fromLabelSelector(spec.selector) ?? [];
+  if (sel.length === 0) causes.push({ field: 'spec.selector', message: 'empty selector is invalid', reason: 'FieldValueInvalid' });
+  else if (!matchesLabels(sel, spec.template.metadata?.labels)) {
+    causes.push({ field: 'spec.template.metadata.labels', message: '`selector` does not match template `labels`', reason: 'FieldValueInvalid' });
+  }
+  return [...causes, ...podSpecCauses(spec.template.spec, 'spec.template.spec')];
+}
+
+function serviceCauses(spec: ServiceSpec): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const seen = new Set<number>();
+  spec.ports.forEach((p, i) => {
+    if (p.nodePort === undefined) return;
+    const field = `spec.ports[${i}].nodePort`;
+    if ((spec.type ?? 'ClusterIP') !== 'NodePort') {
+      causes.push({ field, message: `may not be used when \`type\` is '${spec.type ?? 'ClusterIP'}'`, reason: 'FieldValueForbidden' });
+    } else if (p.nodePort < NODE_PORT_RANGE.min || p.nodePort > NODE_PORT_RANGE.max) {
+      causes.push({ field, message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`, reason: 'FieldValueInvalid' });
+    } else if (seen.has(p.nodePort)) {
+      causes.push({ field, message: `Duplicate value: ${p.nodePort}`, reason: 'FieldValueDuplicate' });
+    }
+    seen.add(p.nodePort);
+  });
+  return causes;
+}
+
+/** Rules on one object, create and update alike. */
+export function objectCauses(obj: KubeObject): FieldCause[] {
+  switch (obj.kind) {
+    case 'Pod':
+      return podSpecCauses(obj.spec as PodSpec, 'spec');
+    case 'Deployment':
+    case 'ReplicaSet':
+      return workloadCauses(obj.spec as Parameters<typeof workloadCauses>[0]);
+    case 'Service':
+      return serviceCauses(obj.spec as ServiceSpec);
+    default:
+      return [];
+  }
+}
+
+/** Rules on an update relative to the stored object. */
+export function updateCauses(cur: KubeObject, next: KubeObject): FieldCause[] {
+  if (cur.kind !== 'Pod') return [];
+  const was = (cur.spec as PodSpec).nodeName;
+  const now = (next.spec as PodSpec).nodeName;
+  if (was !== undefined && was !== now) {
+    return [{ field: 'spec.nodeName', message: `field is immutable once set (bound to "${was}")`, reason: 'FieldValueForbidden' }];
+  }
+  return [];
+}

@@ -1,0 +1,23 @@
+/**
+ * Turns store events into API watch events for a filtered watch. As in Kubernetes, an object
+ * that stops matching the selectors is sent as DELETED and one that starts matching as ADDED.
+ */
+import type { KubeObject } from '../../api/index.js';
+import type { StoreEvent } from '../store/index.js';
+import type { WatchEvent } from './types.js';
+
+/** Sets `metadata.resourceVersion` (stored values do not carry it: it is the write's revision). */
+export function withResourceVersion<T extends KubeObject>(value: unknown, revision: number): T {
+  const obj = value as T;
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+}
+
+/** The API event for `e`, or undefined when the watcher must not see it. */
+export function toWatchEvent<T extends KubeObject>(e: StoreEvent, matches: (obj: KubeObject) => boolean): WatchEvent<T> | undefined {
+  const object = withResourceVersion<T>(e.value, e.revision);
+  if (e.type === 'delete') return matches(object) ? { type: 'DELETED', object } : undefined;
+  const now = matches(object);
+  const before = !e.created && e.prevValue !== undefined && matches(e.prevValue as KubeObject);
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object };
+  return before ? { type: 'DELETED', object } : undefined;
+}

@@ -1,0 +1,65 @@
+/**
+ * The hub's HTTP API: Kubernetes URL layout and semantics over an `ObjectAPI`, the content store,
+ * discovery, health. Every error leaves through one `onError` as a Kubernetes `Status`.
+ */
+import { Hono, type Context } from 'hono';
+import { EdgeError, InternalError, NotFoundError, toStatus } from '../../api/index.js';
+import { requireAuth } from './auth-middleware.js';
+import { mountBlobRoutes } from './blob-routes.js';
+import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { parseResourcePath } from './resource-path.js';
+import { handleCollection, handleObject } from './resource-routes.js';
+import type { ApiDeps, ApiEnv } from './types.js';
+
+/** Builds the API app; serve it with `@hono/node-server` or drive it with `app.request()`. */
+export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = deps.logger;
+
+  app.use(async (c, next) => {
+    const start = performance.now();
+    await next();
+    // Path only: neither headers (tokens) nor bodies (secrets) are logged.
+    log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - start) }, 'request');
+  });
+
+  app.onError((err, c) => {
+    const known = err instanceof EdgeError;
+    if (!known || err.httpStatus >= 500) log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
+    const status = toStatus(known ? err : new InternalError('an internal error occurred; see the hub log'));
+    return c.json(status, status.code as 500);
+  });
+  app.notFound((c) => {
+    const status = toStatus(new NotFoundError('', '', 'the server could not find the requested resource'));
+    return c.json(status, 404);
+  });
+
+  app.get('/healthz', (c) => c.text('ok'));
+  app.get('/readyz', (c) => c.text('ok'));
+  app.get('/version', (c) => c.json({ ...deps.version, platform: `${process.platform}/${process.arch}` }));
+
+  app.use(requireAuth(deps.auth));
+
+  mountBlobRoutes(app, deps.blobs);
+  app.get('/api', (c) => c.json(apiVersions()));
+  app.get('/apis', (c) => c.json(apiGroupList()));
+  app.all('/api/*', (c) => dispatch(c));
+  app.all('/apis/*', (c) => dispatch(c));
+
+  async function dispatch(c: Context<ApiEnv>): Promise<Response> {
+    const route = parseResourcePath(c.req.path);
+    if (!route) return c.notFound();
+    switch (route.scope) {
+      case 'groupVersion':
+        return c.json(apiResourceList(route.group, route.version));
+      case 'collection':
+        return handleCollection(c, route, deps, maxBody);
+      case 'object':
+        return handleObject(c, route, deps, maxBody);
+    }
+  }
+
+  return app;
+}

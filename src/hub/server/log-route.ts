@@ -1,0 +1,70 @@
+/** `GET …/pods/{name}/log`: text/plain, streamed from the pod's node through a `PodLogSource`. */
+import { BadRequestError, typeByKind, type Pod } from '../../api/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+import type { PodLogOptions, PodLogSource } from './types.js';
+
+const POD = typeByKind('v1', 'Pod');
+
+function flag(v: string | undefined): boolean | undefined {
+  return v === undefined ? undefined : v === 'true' || v === '1' || v === '';
+}
+
+/** Parses the query of a log request. */
+export function logOptions(query: Record<string, string | undefined>): PodLogOptions {
+  const opts: PodLogOptions = {};
+  if (query.container) opts.container = query.container;
+  if (query.tailLines !== undefined) {
+    const n = Number(query.tailLines);
+    if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`tailLines must be a non-negative integer, got "${query.tailLines}"`);
+    opts.tailLines = n;
+  }
+  for (const k of ['follow', 'previous', 'timestamps'] as const) {
+    const v = flag(query[k]);
+    if (v !== undefined) opts[k] = v;
+  }
+  return opts;
+}
+
+/** Streams the log of pod `namespace/name`. Errors before the first chunk become a Status. */
+export async function logResponse(api: ObjectAPI, logs: PodLogSource, namespace: string, name: string, opts: PodLogOptions, signal: AbortSignal): Promise<Response> {
+  if (!POD) throw new Error('Pod kind is not registered');
+  const pod = await api.get<Pod>(POD, namespace, name);
+  if (opts.container !== undefined && !pod.spec.containers.some((c) => c.name === opts.container)) {
+    throw new BadRequestError(`container ${opts.container} is not valid for pod ${name}`);
+  }
+  const abort = new AbortController();
+  const onAbort = (): void => abort.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const it = logs.stream(namespace, name, opts, abort.signal)[Symbol.asyncIterator]();
+  const cleanup = (): void => {
+    signal.removeEventListener('abort', onAbort);
+    abort.abort();
+    void it.return?.();
+  };
+  let first: IteratorResult<string>;
+  try {
+    first = await it.next();
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  const encoder = new TextEncoder();
+  let pending: IteratorResult<string> | undefined = first;
+  const body = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      try {
+        const r = pending ?? (await it.next());
+        pending = undefined;
+        if (r.done) {
+          cleanup();
+          controller.close();
+        } else controller.enqueue(encoder.encode(r.value));
+      } catch (err) {
+        cleanup();
+        controller.error(err);
+      }
+    },
+    cancel: cleanup,
+  });
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' } });
+}

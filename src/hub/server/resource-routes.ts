@@ -1,0 +1,196 @@
+/** Handlers of resource URLs: collections (list, watch, create), objects and their subresources. */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import {
+  BadRequestError,
+  ConflictError,
+  MethodNotAllowedError,
+  NotFoundError,
+  apiVersionOf,
+  issuesToCauses,
+  type KubeObject,
+  type ResourceType,
+} from '../../api/index.js';
+import type { DeleteOptions, ObjectAPI } from '../registry/index.js';
+import { readBytes, readJson, readPatch, parseJson } from './body.js';
+import { logOptions, logResponse } from './log-route.js';
+import { applyPatch } from './patch.js';
+import type { ResourceRoute } from './resource-path.js';
+import { parseScale, toScale, updateScale } from './scale.js';
+import type { ApiDeps, ApiEnv } from './types.js';
+import { watchResponse } from './watch-stream.js';
+
+type Ctx = Context<ApiEnv>;
+type ObjectRoute = Extract<ResourceRoute, { scope: 'object' }>;
+type CollectionRoute = Extract<ResourceRoute, { scope: 'collection' }>;
+
+const PATCH_RETRIES = 5;
+
+const DeleteOptionsBody = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('DeleteOptions').optional(),
+  gracePeriodSeconds: z.number().int().min(0).optional(),
+  propagationPolicy: z.enum(['Background', 'Orphan', 'Foreground']).optional(),
+  orphanDependents: z.boolean().optional(),
+  preconditions: z.strictObject({ uid: z.string().optional(), resourceVersion: z.string().optional() }).optional(),
+});
+
+const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Checks the body's identity against the URL: apiVersion/kind, and namespace and name where the
+ * URL gives them (a difference is 400; an absent body value takes the URL's).
+ */
+function bindToUrl(type: ResourceType, body: unknown, namespace: string | undefined, name?: string): unknown {
+  if (!isObject(body)) throw new BadRequestError('request body must be a JSON object');
+  const want = apiVersionOf(type);
+  if (body.apiVersion !== undefined && body.apiVersion !== want) {
+    throw new BadRequestError(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`);
+  }
+  if (body.kind !== undefined && body.kind !== type.kind) throw new BadRequestError(`the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`);
+  const meta = isObject(body.metadata) ? { ...body.metadata } : body.metadata === undefined ? {} : body.metadata;
+  if (isObject(meta)) {
+    if (type.namespaced && namespace !== undefined) {
+      if (meta.namespace !== undefined && meta.namespace !== namespace) {
+        throw new BadRequestError(`the namespace of the provided object (${String(meta.namespace)}) does not match the namespace sent on the request (${namespace})`);
+      }
+      meta.namespace = namespace;
+    }
+    if (name !== undefined) {
+      if (meta.name !== undefined && meta.name !== name) throw new BadRequestError(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+      meta.name = name;
+    }
+  }
+  return { apiVersion: want, kind: type.kind, ...body, metadata: meta };
+}
+
+async function deleteOptions(c: Ctx, max: number): Promise<DeleteOptions> {
+  const bytes = await readBytes(c, max);
+  const raw = bytes.byteLength > 0 ? parseJson(bytes) : {};
+  const parsed = DeleteOptionsBody.safeParse(raw);
+  if (!parsed.success) throw new BadRequestError(`invalid DeleteOptions: ${issuesToCauses(parsed.error.issues).map((x) => `${x.field}: ${x.message}`).join('; ')}`);
+  const b = parsed.data;
+  const opts: DeleteOptions = {};
+  const grace = c.req.query('gracePeriodSeconds') ?? (b.gracePeriodSeconds === undefined ? undefined : String(b.gracePeriodSeconds));
+  if (grace !== undefined) {
+    const n = Number(grace);
+    if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`gracePeriodSeconds must be a non-negative integer, got "${grace}"`);
+    opts.gracePeriodSeconds = n;
+  }
+  const policy = c.req.query('propagationPolicy') ?? b.propagationPolicy ?? (b.orphanDependents === true ? 'Orphan' : undefined);
+  if (policy !== undefined) {
+    if (policy !== 'Background' && policy !== 'Orphan' && policy !== 'Foreground') throw new BadRequestError(`unsupported propagationPolicy "${policy}"`);
+    opts.propagationPolicy = policy;
+  }
+  if (b.preconditions) opts.preconditions = b.preconditions;
+  return opts;
+}
+
+/** Collection URLs: GET list or watch, POST create. */
+export async function handleCollection(c: Ctx, route: CollectionRoute & { name?: string }, deps: ApiDeps, maxBody: number): Promise<Response> {
+  const { type, namespace, name } = route;
+  const method = c.req.method;
+  if (method === 'GET' || method === 'HEAD') {
+    const q = c.req.query();
+    const byName = name === undefined ? [] : [`metadata.name=${name}`];
+    const fieldSelector = [...byName, ...(q.fieldSelector ? [q.fieldSelector] : [])].join(',') || undefined;
+    const filter = { namespace, labelSelector: q.labelSelector, fieldSelector };
+    if (isTrue(q.watch)) {
+      const timeout = q.timeoutSeconds === undefined ? undefined : Number(q.timeoutSeconds);
+      return watchResponse(deps.api, type, { ...filter, resourceVersion: q.resourceVersion, timeoutSeconds: timeout }, c.req.raw.signal, {
+        bookmarkIntervalMs: deps.watchBookmarkIntervalMs ?? 30_000,
+        logger: deps.logger,
+      });
+    }
+    const list = await deps.api.list(type, filter);
+    return c.json({ apiVersion: apiVersionOf(type), kind: `${type.kind}List`, metadata: { resourceVersion: list.resourceVersion }, items: list.items });
+  }
+  if (method === 'POST') {
+    if (type.namespaced && namespace === undefined) throw new MethodNotAllowedError(`create ${type.plural} in a namespace: POST ${type.group === '' ? '/api' : `/apis/${type.group}`}/${type.version}/namespaces/{namespace}/${type.plural}`);
+    const body = bindToUrl(type, await readJson(c, maxBody), namespace);
+    return c.json(await deps.api.create(type, body), 201);
+  }
+  throw new MethodNotAllowedError(`method ${method} is not supported on ${c.req.path}`);
+}
+
+/** Reads the current object, patches it and writes it back, retrying on a concurrent change. */
+async function patchObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, maxBody: number, write: (obj: unknown) => Promise<KubeObject>): Promise<KubeObject> {
+  const { kind, patch } = await readPatch(c, maxBody);
+  for (let attempt = 0; ; attempt++) {
+    const cur = await deps.api.get(route.type, route.namespace, route.name);
+    const patched = applyPatch(kind, cur, patch);
+    const body = bindToUrl(route.type, patched, route.namespace, route.name) as KubeObject;
+    const pinned = isObject(patched) && isObject(patched.metadata) && patched.metadata.resourceVersion !== cur.metadata.resourceVersion;
+    try {
+      return await write(body);
+    } catch (err) {
+      // A patch that did not name a resourceVersion applies to whatever is current.
+      if (!(err instanceof ConflictError) || pinned || attempt >= PATCH_RETRIES) throw err;
+    }
+  }
+}
+
+/** Object URLs and their subresources. */
+export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, maxBody: number): Promise<Response> {
+  const { type, namespace, name, sub } = route;
+  const { api } = deps;
+  const method = c.req.method;
+  const unsupported = (): never => {
+    throw new MethodNotAllowedError(`method ${method} is not supported on ${c.req.path}`);
+  };
+  if (sub === undefined) {
+    switch (method) {
+      case 'HEAD':
+      case 'GET':
+        // `GET …/pods/a?watch=true`: a watch of that one object.
+        if (isTrue(c.req.query('watch'))) return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
+        return c.json(await api.get(type, namespace, name));
+      case 'PUT':
+        return c.json(await api.update(type, bindToUrl(type, await readJson(c, maxBody), namespace, name)));
+      case 'PATCH':
+        return c.json(await patchObject(c, route, deps, maxBody, (o) => api.update(type, o)));
+      case 'DELETE':
+        return c.json(await api.delete(type, namespace, name, await deleteOptions(c, maxBody)));
+      default:
+        return unsupported();
+    }
+  }
+  if (sub === 'status' && type.hasStatus) {
+    switch (method) {
+      case 'GET':
+        return c.json(await api.get(type, namespace, name));
+      case 'PUT':
+        return c.json(await api.updateStatus(type, bindToUrl(type, await readJson(c, maxBody), namespace, name)));
+      case 'PATCH':
+        return c.json(await patchObject(c, route, deps, maxBody, (o) => api.updateStatus(type, o)));
+      default:
+        return unsupported();
+    }
+  }
+  if (sub === 'scale' && type.hasScale) {
+    switch (method) {
+      case 'GET':
+        return c.json(toScale(await api.get(type, namespace, name)));
+      case 'PUT':
+        return c.json(await updateScale(api, type, namespace, name, parseScale(type, name, await readJson(c, maxBody))));
+      case 'PATCH': {
+        const { kind, patch } = await readPatch(c, maxBody);
+        const scale = applyPatch(kind, toScale(await api.get(type, namespace, name)), patch) as { metadata?: Record<string, unknown> };
+        // The patched Scale carries the current resourceVersion; drop it so the write is not pinned.
+        const { resourceVersion: _rv, ...meta } = scale.metadata ?? {};
+        return c.json(await updateScale(api, type, namespace, name, parseScale(type, name, { ...scale, metadata: meta })));
+      }
+      default:
+        return unsupported();
+    }
+  }
+  if (sub === 'log' && type.kind === 'Pod') {
+    if (method !== 'GET') unsupported();
+    return logResponse(api, deps.logs, namespace ?? 'default', name, logOptions(c.req.query()), c.req.raw.signal);
+  }
+  throw new NotFoundError('', '', 'the server could not find the requested resource');
+}

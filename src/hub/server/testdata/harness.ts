@@ -1,0 +1,97 @@
+/** A real API app (SQLite store, registry, tokens, blobs) in a temp dir, for the server's tests. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger, type KubeObject } from '../../../api/index.js';
+import { TokenAuth } from '../../auth/index.js';
+import { BlobStore } from '../../blobs/index.js';
+import { ObjectRegistry } from '../../registry/index.js';
+import { SqliteStore } from '../../store/index.js';
+import { createApiApp } from '../app.js';
+import type { PodLogSource } from '../types.js';
+
+/** Parsed JSON bodies in assertions; loosely typed on purpose (tests only, never exported from the server). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TestJson = any;
+
+/** A Response whose `json()` is loosely typed for assertions. */
+export interface TestResponse extends Omit<Response, 'json'> {
+  json(): Promise<TestJson>;
+}
+
+export interface Harness {
+  app: ReturnType<typeof createApiApp>;
+  store: SqliteStore;
+  api: ObjectRegistry;
+  auth: TokenAuth;
+  /** Sends a request as admin (or with `token`); JSON-encodes a non-string body. */
+  req(method: string, path: string, body?: unknown, opts?: { token?: string | null; contentType?: string }): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+/** Log source that yields three lines, then (with follow) waits for the abort. */
+export const fakeLogs: PodLogSource = {
+  async *stream(namespace, pod, opts, signal) {
+    yield `${namespace}/${pod} line 1\n`;
+    yield `${opts.container ?? 'main'} line 2\n`;
+    yield `tail=${opts.tailLines ?? '-'} line 3\n`;
+    if (opts.follow) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  },
+};
+
+export async function createHarness(opts: { historyLimit?: number; bookmarkMs?: number; now?: () => number } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'api-'));
+  const logger = silentLogger();
+  const store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger, historyLimit: opts.historyLimit });
+  const api = new ObjectRegistry({ store, clock: { now: opts.now ?? (() => Date.now()) }, logger });
+  await api.ensureNamespace('default');
+  const auth = await TokenAuth.create({ dataDir: dir, logger });
+  const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: 1024 * 1024 });
+  const app = createApiApp({ api, auth, blobs, logs: fakeLogs, logger, version: { gitVersion: 'v0.0.0-test' }, watchBookmarkIntervalMs: opts.bookmarkMs });
+  return {
+    app,
+    store,
+    api,
+    auth,
+    req(method, path, body, o = {}) {
+      const headers: Record<string, string> = {};
+      const token = o.token === undefined ? auth.adminToken : o.token;
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers['content-type'] = o.contentType ?? 'application/json';
+      const payload = body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+      return Promise.resolve(app.request(path, { method, headers, body: payload }));
+    },
+    async close() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One NDJSON line of a watch. */
+export interface WatchLine {
+  type: string;
+  object: KubeObject;
+}
+
+/** Reads NDJSON lines from a streaming response until `n` lines arrived, then cancels it. */
+export async function readLines(res: TestResponse, n: number, timeoutMs = 5000): Promise<WatchLine[]> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const out: WatchLine[] = [];
+  let buf = '';
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < n) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${out.length} lines`);
+    const r = await Promise.race([reader.read(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${out.length} lines: ${buf}`)), timeoutMs))]);
+    if (r.done) break;
+    buf += decoder.decode(r.value, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      out.push(JSON.parse(buf.slice(0, i)) as WatchLine);
+      buf = buf.slice(i + 1);
+    }
+  }
+  await reader.cancel();
+  return out;
+}

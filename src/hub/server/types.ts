@@ -1,0 +1,39 @@
+/** What the API server is built from. */
+import type { Logger } from '../../api/index.js';
+import type { Principal, TokenAuth } from '../auth/index.js';
+import type { BlobStore } from '../blobs/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+
+/** Options of a pod log request (`GET …/pods/<name>/log`). */
+export interface PodLogOptions {
+  container?: string;
+  tailLines?: number;
+  follow?: boolean;
+  previous?: boolean;
+  timestamps?: boolean;
+}
+
+/** Where pod logs come from (the node gateway implements it by asking the pod's node). */
+export interface PodLogSource {
+  /** Yields log text; ends when the log ends (or, with `follow`, when `signal` aborts). */
+  stream(namespace: string, pod: string, opts: PodLogOptions, signal: AbortSignal): AsyncIterable<string>;
+}
+
+/** Dependencies of `createApiApp`. */
+export interface ApiDeps {
+  api: ObjectAPI;
+  auth: Pick<TokenAuth, 'verify'>;
+  blobs: BlobStore;
+  logs: PodLogSource;
+  logger: Logger;
+  version: { gitVersion: string };
+  /** Interval of BOOKMARK events on idle watches (default 30 s), so proxies do not cut them. */
+  watchBookmarkIntervalMs?: number;
+  /** Largest object body accepted (default 3 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** Hono environment of the API app: the authenticated caller is in `c.var.principal`. */
+export interface ApiEnv {
+  Variables: { principal: Principal };
+}

@@ -1,0 +1,97 @@
+/**
+ * Watch responses: newline-delimited JSON `{"type", "object"}` events. A too-old resourceVersion
+ * fails before the stream starts (HTTP 410 Status). Idle watches get a BOOKMARK every interval so
+ * proxies keep them open; the watch stops when the client goes away or `timeoutSeconds` passes.
+ */
+import { GoneError, apiVersionOf, toStatus, type KubeObject, type Logger, type ResourceType } from '../../api/index.js';
+import type { ListOptions, ObjectAPI, WatchEvent } from '../registry/index.js';
+
+/** Events a slow client may fall behind by before its watch is ended (it then relists). */
+const MAX_QUEUED_EVENTS = 10_000;
+
+/** Options of one watch request. */
+export interface WatchRequest extends ListOptions {
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+}
+
+/** Starts a watch and returns the streaming response. */
+export async function watchResponse(
+  api: ObjectAPI,
+  type: ResourceType,
+  req: WatchRequest,
+  signal: AbortSignal,
+  opts: { bookmarkIntervalMs: number; logger: Logger },
+): Promise<Response> {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let stop: (() => void) | undefined;
+  let closed = false;
+  let allowedBacklog = MAX_QUEUED_EVENTS;
+  const timers: NodeJS.Timeout[] = [];
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    stop?.();
+    for (const t of timers) clearTimeout(t);
+    signal.removeEventListener('abort', close);
+    try {
+      controller.close();
+    } catch {
+      // already closed or cancelled by the client
+    }
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      cancel: close,
+    },
+    new CountQueuingStrategy({ highWaterMark: 64 }),
+  );
+  const write = (e: unknown): void => {
+    if (closed) return;
+    controller.enqueue(encoder.encode(`${JSON.stringify(e)}\n`));
+    if ((controller.desiredSize ?? 0) < -allowedBacklog) {
+      opts.logger.warn({ kind: type.kind }, 'watch client too slow; ending its watch');
+      controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'ERROR', object: toStatus(new GoneError('watch client fell too far behind; relist')) })}\n`));
+      close();
+    }
+  };
+
+  let lastRV = req.resourceVersion ?? '0';
+  const send = (e: WatchEvent<KubeObject>): void => {
+    lastRV = e.object.metadata.resourceVersion ?? lastRV;
+    write(e);
+  };
+  const filter: ListOptions = { namespace: req.namespace, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector };
+  // Without a resourceVersion the client gets the current state first; listing here (rather than
+  // letting the registry do it) tells us the list revision for the bookmarks that follow.
+  if (lastRV === '0' || lastRV === '') {
+    const list = await api.list(type, filter);
+    allowedBacklog += list.items.length;
+    for (const object of list.items) write({ type: 'ADDED', object });
+    lastRV = list.resourceVersion;
+  }
+  try {
+    stop = await api.watch(type, { ...filter, resourceVersion: lastRV }, send);
+  } catch (err) {
+    close();
+    throw err;
+  }
+  if (signal.aborted) close();
+  signal.addEventListener('abort', close);
+  const bookmark = (): void => {
+    if (closed) return;
+    write({ type: 'BOOKMARK', object: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: lastRV } } });
+    timers[0] = setTimeout(bookmark, opts.bookmarkIntervalMs).unref();
+  };
+  timers[0] = setTimeout(bookmark, opts.bookmarkIntervalMs).unref();
+  if (req.timeoutSeconds !== undefined && req.timeoutSeconds > 0) timers[1] = setTimeout(close, req.timeoutSeconds * 1000).unref();
+
+  return new Response(stream, {
+    status: 200,
+    headers: { 'content-type': 'application/json;stream=watch', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * The embedded default `Store`: SQLite through better-sqlite3, in WAL mode with `synchronous=FULL`
+ * so every acknowledged write is on disk (survives kill -9 and power loss). One table holds the
+ * current objects, another the event log watches resume from; one persisted revision counter.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AlreadyExistsError, ConflictError, GoneError, NotFoundError, ServiceUnavailableError, type Logger } from '../../api/index.js';
+import { Fanout } from './fanout.js';
+import type { ListResult, Store, StoreEvent, StoredValue } from './types.js';
+
+/** Options of `SqliteStore.create`. */
+export interface SqliteStoreOptions {
+  /** Database file; `:memory:` for throw-away stores. Its directory is created if missing. */
+  path: string;
+  logger: Logger;
+  /** Events kept for watch resume (default 10 000). Older revisions get 410 Gone. */
+  historyLimit?: number;
+}
+
+interface ObjectRow {
+  key: string;
+  value: string;
+  create_rev: number;
+  mod_rev: number;
+}
+
+interface EventRow {
+  rev: number;
+  key: string;
+  type: 'put' | 'delete';
+  value: string;
+  prev: string | null;
+  created: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, prev TEXT, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+`;
+
+/** Smallest string greater than every string starting with `prefix` ('' = no upper bound). */
+function prefixEnd(prefix: string): string {
+  if (prefix === '') return '\u{10FFFF}';
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+function toStored(row: ObjectRow): StoredValue {
+  return { key: row.key, value: JSON.parse(row.value), createRevision: row.create_rev, modRevision: row.mod_rev };
+}
+
+function toEvent(row: EventRow): StoreEvent {
+  const e: StoreEvent = { type: row.type, key: row.key, value: JSON.parse(row.value), revision: row.rev, created: row.created === 1 };
+  if (row.prev !== null) e.prevValue = JSON.parse(row.prev);
+  return e;
+}
+
+/** SQLite implementation of `Store`. Single process; all methods are safe to call concurrently. */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #fanout: Fanout;
+  readonly #historyLimit: number;
+  readonly #logger: Logger;
+  #revision: number;
+  #compacted: number;
+  #closed = false;
+  readonly #stmts = new Map<string, Database.Statement>();
+
+  private constructor(db: Database.Database, logger: Logger, historyLimit: number) {
+    this.#db = db;
+    this.#logger = logger;
+    this.#historyLimit = historyLimit;
+    this.#fanout = new Fanout(logger);
+    const meta = db.prepare<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
+    this.#revision = meta.find((m) => m.name === 'revision')?.value ?? 0;
+    this.#compacted = meta.find((m) => m.name === 'compacted')?.value ?? 0;
+  }
+
+  /** Opens (or creates) the database at `path`. */
+  static async create(opts: SqliteStoreOptions): Promise<SqliteStore> {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    const db = new Database(opts.path);
+    db.pragma('journal_mode = WAL');
+    // FULL (not NORMAL): in WAL mode NORMAL may lose the last commits on power loss.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    const store = new SqliteStore(db, opts.logger, Math.max(1, opts.historyLimit ?? 10_000));
+    opts.logger.debug({ path: opts.path, revision: store.#revision }, 'store opened');
+    return store;
+  }
+
+  /** Number of live watches (metrics, leak tests). */
+  get watcherCount(): number {
+    return this.#fanout.size;
+  }
+
+  async revision(): Promise<number> {
+    return this.#revision;
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.#compacted;
+  }
+
+  async get(key: string): Promise<StoredValue | undefined> {
+    const row = this.#stmt<[string], ObjectRow>('SELECT * FROM objects WHERE key = ?').get(key);
+    return row ? toStored(row) : undefined;
+  }
+
+  async list(prefix: string): Promise<ListResult> {
+    const rows = this.#stmt<[string, string], ObjectRow>('SELECT * FROM objects WHERE key >= ? AND key < ? ORDER BY key')
+      .all(prefix, prefixEnd(prefix));
+    return { items: rows.map(toStored), revision: this.#revision };
+  }
+
+  async create(key: string, value: unknown): Promise<number> {
+    return this.#write(() => {
+      if (this.#row(key)) throw new AlreadyExistsError('key', key);
+      return this.#put(key, JSON.stringify(value), undefined);
+    });
+  }
+
+  async update(key: string, value: unknown, expectedRevision: number): Promise<number> {
+    return this.#write(() => {
+      const cur = this.#row(key);
+      if (!cur) throw new NotFoundError('key', key);
+      if (cur.mod_rev !== expectedRevision) {
+        throw new ConflictError(`${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`);
+      }
+      return this.#put(key, JSON.stringify(value), cur);
+    });
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<number> {
+    return this.#write(() => {
+      const cur = this.#row(key);
+      if (!cur) throw new NotFoundError('key', key);
+      if (expectedRevision !== undefined && cur.mod_rev !== expectedRevision) {
+        throw new ConflictError(`${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`);
+      }
+      const rev = this.#next();
+      this.#stmt('DELETE FROM objects WHERE key = ?').run(key);
+      return this.#log({ rev, key, type: 'delete', value: cur.value, prev: cur.value, created: 0 });
+    });
+  }
+
+  async watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void): Promise<() => void> {
+    this.#assertOpen();
+    // Backlog read and registration happen in one tick: no write can commit in between, so the
+    // hand-over from replay to live events has neither a gap nor a duplicate.
+    if (fromRevision < this.#compacted) {
+      throw new GoneError(`too old resource version: ${fromRevision} (oldest retained: ${this.#compacted})`);
+    }
+    const backlog = this.#stmt<[number, string, string], EventRow>('SELECT * FROM events WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev')
+      .all(fromRevision, prefix, prefixEnd(prefix))
+      .map(toEvent);
+    return this.#fanout.add(prefix, fromRevision, backlog, onEvent);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#fanout.clear();
+    this.#db.close();
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction, then publishes the event it produced after commit. */
+  #write(fn: () => StoreEvent): number {
+    this.#assertOpen();
+    const saved = { revision: this.#revision, compacted: this.#compacted };
+    let event: StoreEvent;
+    try {
+      event = this.#db.transaction(fn).immediate();
+    } catch (err) {
+      this.#revision = saved.revision;
+      this.#compacted = saved.compacted;
+      throw err;
+    }
+    this.#fanout.publish(event);
+    return event.revision;
+  }
+
+  #row(key: string): ObjectRow | undefined {
+    return this.#stmt<[string], ObjectRow>('SELECT * FROM objects WHERE key = ?').get(key);
+  }
+
+  #next(): number {
+    this.#revision += 1;
+    this.#stmt("UPDATE meta SET value = ? WHERE name = 'revision'").run(this.#revision);
+    return this.#revision;
+  }
+
+  #put(key: string, value: string, cur: ObjectRow | undefined): StoreEvent {
+    const rev = this.#next();
+    this.#stmt('INSERT INTO objects (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev')
+      .run(key, value, cur?.create_rev ?? rev, rev);
+    return this.#log({ rev, key, type: 'put', value, prev: cur?.value ?? null, created: cur ? 0 : 1 });
+  }
+
+  #log(row: EventRow): StoreEvent {
+    this.#stmt('INSERT INTO events (rev, key, type, value, prev, created) VALUES (?, ?, ?, ?, ?, ?)').run(row.rev, row.key, row.type, row.value, row.prev, row.created);
+    // Compact in batches (a tenth of the history) rather than one row per write.
+    const slack = Math.max(1, Math.floor(this.#historyLimit / 10));
+    if (row.rev - this.#compacted >= this.#historyLimit + slack) {
+      this.#compacted = row.rev - this.#historyLimit;
+      this.#stmt('DELETE FROM events WHERE rev <= ?').run(this.#compacted);
+      this.#stmt("UPDATE meta SET value = ? WHERE name = 'compacted'").run(this.#compacted);
+      this.#logger.debug({ compacted: this.#compacted }, 'store history compacted');
+    }
+    return toEvent(row);
+  }
+
+  /** Prepared statements, compiled once. */
+  #stmt<P extends unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let st = this.#stmts.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#stmts.set(sql, st);
+    }
+    return st as unknown as Database.Statement<P, R>;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ServiceUnavailableError('store is closed');
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Child process of the kill -9 durability test: writes objects one by one and prints each key
+ * once its write has been acknowledged, until it is killed.
+ */
+import { silentLogger } from '../../../api/index.js';
+import { SqliteStore } from '../sqlite-store.js';
+
+const path = process.argv[2];
+if (!path) throw new Error('usage: durability-child <db-path>');
+const store = await SqliteStore.create({ path, logger: silentLogger() });
+for (let i = 0; ; i++) {
+  const key = `/registry/configs/default/obj-${i}`;
+  await store.create(key, { i, payload: 'x'.repeat(200) });
+  process.stdout.write(`${key}\n`);
+}
