@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+/**
+ * Builds the example Wasm components under examples/wasm-apps/ (`npm run build:examples`).
+ *
+ * An app is built when its folder holds a `build.json` recipe:
+ *   { "source": "app.js", "wit": "wit", "world": "hello", "output": "dist/hello.wasm" }
+ * The app's `wit/` folder holds only its own world; the `wasi:*` packages it uses come from jco's
+ * builtin WIT snapshot (WASI 0.2.12, shipped in node_modules, so this works offline) and are copied
+ * in as `deps/` at build time.
+ *
+ * Cached: a hash of the app's sources + WIT + the builtin WIT + the componentize-js version is stored
+ * beside the output (`<output>.build-hash`); when it matches, the app is skipped.
+ *
+ * Each build runs in its own child process, one after another: componentize-js peaks around 800 MB
+ * and does not give the memory back, so sequential children keep the peak to one build.
+ *
+ * Usage: node scripts/build-examples.mjs [app...] [--force]
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const APPS_DIR = join(ROOT, 'examples', 'wasm-apps');
+const WASI_VERSION = '0.2.12';
+/** Bump when the build procedure itself changes in a way that changes outputs. */
+const RECIPE_VERSION = 1;
+
+/** The folder of an installed package (its `exports` may hide package.json, so walk up from main). */
+function packageDir(name) {
+  let dir = dirname(fileURLToPath(import.meta.resolve(name)));
+  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the package folder of ${name}`);
+    dir = up;
+  }
+  return dir;
+}
+
+function builtinWitRoot() {
+  return join(packageDir('@bytecodealliance/jco'), 'lib', 'wit', 'builtin', WASI_VERSION);
+}
+
+function componentizeVersion() {
+  return JSON.parse(readFileSync(join(packageDir('@bytecodealliance/componentize-js'), 'package.json'), 'utf8')).version;
+}
+
+/** Files beside an app's sources that do not go into its component (manifests, docs). */
+const NOT_INPUTS = /\.(ya?ml|md)$/i;
+
+/** All files under `dir` (recursive), sorted, skipping build outputs, manifests and docs. */
+async function listFiles(dir, skip) {
+  const out = [];
+  async function walk(d) {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (skip.has(relative(dir, p))) continue;
+      if (entry.isDirectory()) await walk(p);
+      else if (entry.isFile() && !NOT_INPUTS.test(entry.name)) out.push(p);
+    }
+  }
+  await walk(dir);
+  return out.sort();
+}
+
+async function hashTree(hash, dir, skip = new Set()) {
+  for (const file of await listFiles(dir, skip)) {
+    hash.update(relative(dir, file).split('\\').join('/') + '\0');
+    hash.update(await readFile(file));
+    hash.update('\0');
+  }
+}
+
+async function loadRecipe(appDir) {
+  const recipe = JSON.parse(await readFile(join(appDir, 'build.json'), 'utf8'));
+  for (const key of ['source', 'wit', 'world', 'output']) {
+    if (typeof recipe[key] !== 'string' || recipe[key] === '') {
+      throw new Error(`${relative(ROOT, join(appDir, 'build.json'))}: "${key}" must be a non-empty string`);
+    }
+  }
+  return recipe;
+}
+
+async function sourceHash(appDir, recipe) {
+  const hash = createHash('sha256');
+  hash.update(`recipe-v${RECIPE_VERSION}\0componentize-js@${componentizeVersion()}\0`);
+  // Everything in the app folder but its outputs (and node_modules, should an app ever have one).
+  const outTop = recipe.output.split('/')[0];
+  await hashTree(hash, appDir, new Set([outTop, 'node_modules']));
+  await hashTree(hash, builtinWitRoot());
+  return hash.digest('hex');
+}
+
+/** Runs componentize-js for one app (in this process: the parent spawns one child per app). */
+async function buildOne(appDir) {
+  const recipe = await loadRecipe(appDir);
+  const { componentize } = await import('@bytecodealliance/componentize-js');
+  const work = await mkdtemp(join(tmpdir(), 'edgeplane-wit-'));
+  try {
+    // The app's own WIT is the root package; jco's builtin WASI packages become deps/.
+    const witDir = join(work, 'wit');
+    await cp(join(appDir, recipe.wit), witDir, { recursive: true });
+    const builtin = builtinWitRoot();
+    for (const pkg of await readdir(builtin)) {
+      await mkdir(join(witDir, 'deps', `${pkg}-${WASI_VERSION}`), { recursive: true });
+      await cp(join(builtin, pkg, 'package.wit'), join(witDir, 'deps', `${pkg}-${WASI_VERSION}`, 'package.wit'));
+    }
+    const { component } = await componentize({
+      sourcePath: join(appDir, recipe.source),
+      witPath: witDir,
+      worldName: recipe.world,
+    });
+    const output = join(appDir, recipe.output);
+    await mkdir(dirname(output), { recursive: true });
+    const tmp = `${output}.tmp-${process.pid}`;
+    await writeFile(tmp, component);
+    await rename(tmp, output);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const oneIdx = args.indexOf('--one');
+  if (oneIdx >= 0) {
+    await buildOne(resolve(args[oneIdx + 1] ?? ''));
+    return;
+  }
+  const force = args.includes('--force');
+  const wanted = args.filter((a) => !a.startsWith('--'));
+  const apps = [];
+  for (const entry of await readdir(APPS_DIR, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    if (!existsSync(join(APPS_DIR, entry.name, 'build.json'))) continue;
+    if (wanted.length > 0 && !wanted.includes(entry.name)) continue;
+    apps.push(entry.name);
+  }
+  apps.sort();
+  const unknown = wanted.filter((w) => !apps.includes(w));
+  if (unknown.length > 0) throw new Error(`no buildable app named ${unknown.join(', ')} under ${relative(ROOT, APPS_DIR)}`);
+
+  let failed = 0;
+  for (const name of apps) {
+    const appDir = join(APPS_DIR, name);
+    const recipe = await loadRecipe(appDir);
+    const output = join(appDir, recipe.output);
+    const hashFile = `${output}.build-hash`;
+    const hash = await sourceHash(appDir, recipe);
+    const stored = existsSync(hashFile) ? (await readFile(hashFile, 'utf8')).trim() : '';
+    const rel = relative(ROOT, output);
+    if (!force && stored === hash && existsSync(output)) {
+      console.log(`skipped ${name}: ${rel} is up to date`);
+      continue;
+    }
+    console.log(`building ${name} → ${rel} ...`);
+    const started = Date.now();
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--one', appDir], {
+      stdio: 'inherit',
+      env: { ...process.env, CI: 'true' },
+    });
+    if (child.status !== 0) {
+      failed++;
+      console.error(`FAILED ${name} (exit ${child.status ?? child.signal})`);
+      continue;
+    }
+    await writeFile(hashFile, hash + '\n');
+    const { size } = statSync(output);
+    console.log(`built ${name}: ${rel} (${(size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  if (failed > 0) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
