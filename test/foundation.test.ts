@@ -141,6 +141,45 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     expect(cluster.hub?.alive).toBe(true);
   });
 
+  it('keeps the node and its other pods serving while a guest loops forever, then restarts it', async () => {
+    const wasm = join(ROOT, 'examples/wasm-apps/misbehave/dist/misbehave.wasm');
+    const manifest = [
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: misbehave}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: misbehave}}\n  template:\n    metadata: {labels: {app: misbehave}}\n    spec:\n      nodeSelector: {zone: a}\n      containers: [{name: misbehave, image: ${wasm}, ports: [{containerPort: 8080}]}]\n`,
+      `apiVersion: v1\nkind: Service\nmetadata: {name: misbehave}\nspec:\n  type: NodePort\n  selector: {app: misbehave}\n  ports: [{port: 80, targetPort: 8080, nodePort: 30081}]\n`,
+    ].join('---\n');
+    const r = await cluster.edgectl(['apply', '-f', '-'], manifest);
+    expect(r.code, r.stderr).toBe(0);
+    const misbehavePod = async (): Promise<PodLike | undefined> =>
+      ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmisbehave')) as { items: PodLike[] }).items.find((p) => !p.metadata.deletionTimestamp);
+    await until('misbehave Ready', async () => {
+      const p = await misbehavePod();
+      return p && ready(p);
+    }, 60_000);
+    const pi1 = NODES[0]!.address;
+    expect((await httpGet(`http://${pi1}:30081/`)).status).toBe(200);
+    // Fire the endless loop; do not wait for it.
+    const looping = httpGet(`http://${pi1}:30081/loop`, 60_000).catch((err: unknown) => ({ status: 0, body: String(err) }));
+    const started = Date.now();
+    let served = 0;
+    // For longer than the hub's node grace period (4 s): the node keeps heartbeating and serving.
+    while (Date.now() - started < 7000) {
+      const res = await httpGet(`http://${pi1}:30080/`);
+      expect(res.status).toBe(200);
+      served++;
+      await new Promise((res2) => setTimeout(res2, 100));
+    }
+    expect(served).toBeGreaterThan(20);
+    const nodes = (await cluster.api('GET', '/api/v1/nodes/pi-1')) as { status: { conditions: Array<{ type: string; status: string }> } };
+    expect(nodes.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const loopResult = await looping;
+    expect(loopResult.status).not.toBe(200);
+    await until('the looping container restarted and Ready again', async () => {
+      const p = await misbehavePod();
+      return p && ready(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1;
+    }, 60_000);
+    expect((await httpGet(`http://${pi1}:30081/`)).status).toBe(200);
+  }, 120_000);
+
   it('loses nothing when the hub is killed -9 and restarted', async () => {
     const before = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items.map((p) => p.metadata.uid).sort();
     await cluster.hub?.kill('SIGKILL');

@@ -1,0 +1,232 @@
+/**
+ * The edge-node agent: composes the hub session, the pod workers, local state, the log service, the
+ * Service proxy and the mesh server. Pods come back from local state at `start()` whether or not the
+ * hub is reachable (edge autonomy); the hub's `podSync` then reconciles them.
+ */
+import { errorMessage, systemClock } from '../api/index.js';
+import type { Clock, HubToNode, Logger, PodRef, PodStatus, Runtime } from '../api/index.js';
+import { LogService } from './logs/log-service.js';
+import { MeshServer } from './mesh/mesh-server.js';
+import { buildNodeInfo, detectCapacity, type NodeCapacity } from './node-info.js';
+import type { RestartBackoffOptions } from './pods/container-slot.js';
+import { PodWorkers } from './pods/pod-workers.js';
+import { Deliverer } from './proxy/delivery.js';
+import { RoundRobinPicker, type EndpointPicker } from './proxy/endpoint-picker.js';
+import { ServiceProxy } from './proxy/service-proxy.js';
+import { HubSession, type SessionBackoff, type SessionEvent } from './session/hub-session.js';
+import { LocalState } from './state/local-state.js';
+
+/** Dependencies of the agent. */
+export interface AgentDeps {
+  /** Hub base URL (`http(s)://host:port` or `ws(s)://…`). */
+  hubUrl: string;
+  /** Join token presented as `Authorization: Bearer`. */
+  token: string;
+  nodeName: string;
+  /** Address NodePorts and the mesh listen on (and peers reach this node at). */
+  address: string;
+  /** Mesh port; 0 picks a free one (tests). */
+  meshPort: number;
+  dataDir: string;
+  labels: Record<string, string>;
+  runtimes: Runtime[];
+  logger: Logger;
+  clock?: Clock;
+  /** Overrides of the detected capacity (cpu, memory quantities; max pods). */
+  capacity?: Partial<NodeCapacity>;
+  /** Test overrides of back-offs and batching. */
+  backoff?: {
+    session?: Partial<SessionBackoff>;
+    restart?: Partial<RestartBackoffOptions>;
+    statusBatchMs?: number;
+    logPollMs?: number;
+  };
+  /** Load-balancing strategy (default round-robin). */
+  picker?: EndpointPicker;
+  /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized`). */
+  onSessionEvent?(ev: SessionEvent): void;
+}
+
+/** One edge node. */
+export class Agent {
+  private readonly deps: AgentDeps;
+  private readonly state: LocalState;
+  private readonly workers: PodWorkers;
+  private readonly logs: LogService;
+  private readonly deliverer: Deliverer;
+  private readonly proxy: ServiceProxy;
+  private readonly mesh: MeshServer;
+  private readonly session: HubSession;
+  private nodeName: string;
+  private meshToken: string | undefined;
+  private started = false;
+
+  private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, parts: { deliverer: Deliverer; proxyPicker: EndpointPicker }) {
+    this.deps = deps;
+    this.state = state;
+    this.nodeName = deps.nodeName;
+    this.mesh = mesh;
+    this.deliverer = parts.deliverer;
+    const logger = deps.logger;
+    const capacity = detectCapacity(deps.capacity);
+    this.session = new HubSession({
+      hubUrl: deps.hubUrl,
+      token: deps.token,
+      logger: logger.child({ component: 'hub-session' }),
+      backoff: deps.backoff?.session,
+      nodeInfo: () => buildNodeInfo({ name: deps.nodeName, labels: deps.labels, address: deps.address, meshPort: this.mesh.port || deps.meshPort, runtimes: deps.runtimes, capacity }),
+      onMessage: (msg) => this.onHubMessage(msg),
+      onEvent: (ev) => this.onSessionEvent(ev),
+    });
+    this.workers = new PodWorkers({
+      runtimes: deps.runtimes,
+      node: { nodeName: deps.nodeName, hostIP: deps.address },
+      dataDir: deps.dataDir,
+      clock: deps.clock ?? systemClock,
+      logger: logger.child({ component: 'pod-workers' }),
+      state,
+      backoff: deps.backoff?.restart,
+      statusBatchMs: deps.backoff?.statusBatchMs,
+      reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
+      reportGone: (pods) => void this.session.send({ type: 'podGone', pods }),
+    });
+    this.logs = new LogService({
+      dataDir: deps.dataDir,
+      pods: this.workers,
+      logger: logger.child({ component: 'logs' }),
+      send: (chunk) => this.session.send(chunk),
+      pollMs: deps.backoff?.logPollMs,
+    });
+    this.proxy = new ServiceProxy({
+      address: deps.address,
+      nodeName: () => this.nodeName,
+      meshToken: () => this.meshToken,
+      picker: parts.proxyPicker,
+      local: (ns, name, port) => this.workers.localTarget(ns, name, port),
+      deliverer: this.deliverer,
+      logger: logger.child({ component: 'proxy' }),
+    });
+  }
+
+  /** Builds an agent (nothing listens or runs until `start`). */
+  static async create(deps: AgentDeps): Promise<Agent> {
+    if (deps.runtimes.length === 0) throw new Error('an agent needs at least one runtime');
+    const state = await LocalState.create({ dataDir: deps.dataDir, logger: deps.logger.child({ component: 'local-state' }) });
+    const deliverer = new Deliverer({ logger: deps.logger.child({ component: 'delivery' }) });
+    let agent: Agent | undefined;
+    const mesh = await MeshServer.create({
+      address: deps.address,
+      port: deps.meshPort,
+      meshToken: () => agent?.meshToken,
+      local: (ns, name, port) => agent?.workers.localTarget(ns, name, port) ?? { ok: false, reason: 'not-found', message: 'agent not started' },
+      deliverer,
+      logger: deps.logger.child({ component: 'mesh' }),
+    });
+    agent = new Agent(deps, state, mesh, { deliverer, proxyPicker: deps.picker ?? new RoundRobinPicker() });
+    return agent;
+  }
+
+  /** The mesh port actually listened on. */
+  get meshPort(): number {
+    return this.mesh.port;
+  }
+
+  /** True while the hub session is up and welcomed. */
+  get connected(): boolean {
+    return this.session.connected;
+  }
+
+  /** Current status of every pod on the node (for tests and diagnostics). */
+  podStatuses(): Array<{ pod: PodRef; status: PodStatus }> {
+    return this.workers.list().map((w) => ({ pod: w.ref, status: w.status() }));
+  }
+
+  /** NodePorts currently open. */
+  nodePorts(): number[] {
+    return this.proxy.listeningPorts();
+  }
+
+  /** Seam for a probe manager: sets a container's readiness (undefined = no probe). */
+  setContainerReadiness(podUid: string, container: string, ready: boolean | undefined): void {
+    this.workers.get(podUid)?.setContainerReadiness(container, ready);
+  }
+
+  /** Restores local state (pods, services, mesh token), listens on the mesh port, then dials the hub. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const session = await this.state.loadSession();
+    this.meshToken = session.meshToken;
+    await this.mesh.start();
+    const pods = await this.state.loadPods();
+    if (pods.length > 0) this.deps.logger.info({ pods: pods.length }, 'restoring pods from local state');
+    for (const pod of pods) this.workers.upsert(pod);
+    await this.proxy.update(await this.state.loadServices());
+    this.session.start();
+  }
+
+  /**
+   * Closes the hub session and the listeners. Workloads are left to the runtimes' `close()` (called
+   * by whoever owns them); the agent does not delete anything, so the next start restores the pods.
+   */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.logs.stop();
+    await this.session.stop();
+    await this.workers.stop();
+    await this.proxy.stop();
+    await this.mesh.stop();
+    await this.deliverer.close();
+    await this.state.flush();
+  }
+
+  /** Resolves when every pod worker is idle (tests). */
+  async idle(): Promise<void> {
+    await this.workers.idle();
+  }
+
+  private onSessionEvent(ev: SessionEvent): void {
+    if (ev.type === 'disconnected') this.logs.cancelAll();
+    try {
+      this.deps.onSessionEvent?.(ev);
+    } catch (err) {
+      this.deps.logger.warn({ err: errorMessage(err) }, 'session event listener failed');
+    }
+  }
+
+  private async onHubMessage(msg: HubToNode): Promise<void> {
+    switch (msg.type) {
+      case 'welcome':
+        if (msg.nodeName !== this.deps.nodeName) this.deps.logger.warn({ hub: msg.nodeName, local: this.deps.nodeName }, 'hub knows this node by another name');
+        this.nodeName = msg.nodeName;
+        if (msg.meshToken !== this.meshToken) {
+          this.meshToken = msg.meshToken;
+          await this.state.saveSession({ meshToken: msg.meshToken, nodeName: msg.nodeName });
+        }
+        return;
+      case 'podSync':
+        this.workers.sync(msg.pods);
+        this.workers.reportAll();
+        return;
+      case 'podUpsert':
+        this.workers.upsert(msg.pod);
+        return;
+      case 'podDelete':
+        this.workers.delete(msg.pod);
+        return;
+      case 'serviceSync':
+        await this.proxy.update(msg.services);
+        await this.state.saveServices(msg.services);
+        return;
+      case 'logRequest':
+        this.logs.handle(msg);
+        return;
+      case 'logCancel':
+        this.logs.cancel(msg.requestId);
+        return;
+      case 'error':
+        return; // logged by the session
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HelpShown, OptionsError, parseNodeOptions } from './cli-options.js';
+
+const parse = (args: string[], env: NodeJS.ProcessEnv = {}) => parseNodeOptions(['node', 'edge-node', ...args], env, 'v0.1.0', () => undefined);
+
+describe('edge-node flags', () => {
+  it('parses a full command line', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-cli-'));
+    const tokenFile = path.join(dir, 'join.token');
+    await writeFile(tokenFile, 'secret\n');
+    const o = parse(['--server', 'http://127.0.0.1:7400', '--token-file', tokenFile, '--name', 'pi-1', '--address', '127.0.0.1', '--mesh-port', '10300', '--data-dir', dir, '--labels', 'zone=lab,edgeplane.io/tier=edge', '--cpu', '500m', '--memory', '1Gi', '--max-pods', '20', '--log-level', 'debug']);
+    expect(o).toEqual({
+      server: 'http://127.0.0.1:7400', token: 'secret', name: 'pi-1', address: '127.0.0.1', meshPort: 10300, dataDir: dir,
+      labels: { zone: 'lab', 'edgeplane.io/tier': 'edge' }, capacity: { cpu: '500m', memory: '1Gi', pods: '20' }, logLevel: 'debug',
+    });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes the token from EDGE_JOIN_TOKEN and defaults the rest', () => {
+    const o = parse(['--server', 'http://hub:7400', '--name', 'n1'], { EDGE_JOIN_TOKEN: 't' });
+    expect(o).toMatchObject({ token: 't', address: '127.0.0.1', meshPort: 10250, capacity: { pods: '110' } });
+    expect(o.dataDir).toBe(path.resolve('edge-node-data'));
+  });
+
+  it.each([
+    [['--token', 't'], /--server is required/],
+    [['--server', 'hub:7400', '--token', 't'], /--server: "hub:7400" must start with http/],
+    [['--server', 'http://h'], /join token is required/],
+    [['--server', 'http://h', '--token', 't', '--token-file', '/x'], /either --token or --token-file/],
+    [['--server', 'http://h', '--token-file', '/nonexistent/token'], /--token-file: cannot read/],
+    [['--server', 'http://h', '--token', 't', '--name', 'Bad_Name'], /--name: "Bad_Name" is not a valid node name/],
+    [['--server', 'http://h', '--token', 't', '--address', 'localhost'], /--address: "localhost" is not an IP address/],
+    [['--server', 'http://h', '--token', 't', '--mesh-port', '70000'], /--mesh-port: 70000 is out of range/],
+    [['--server', 'http://h', '--token', 't', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
+    [['--server', 'http://h', '--token', 't', '--memory', 'lots'], /--memory: "lots" is not a quantity/],
+    [['--server', 'http://h', '--token', 't', '--log-level', 'loud'], /--log-level: "loud"/],
+    [['--server', 'http://h', '--token', 't', '--bogus'], /unknown option '--bogus'/],
+  ])('refuses %j', (args, message) => {
+    expect(() => parse(args, {})).toThrow(OptionsError);
+    expect(() => parse(args, {})).toThrow(message);
+  });
+
+  it('signals --help', () => {
+    expect(() => parse(['--help'])).toThrow(HelpShown);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Command-line flags of `edge-node`, parsed and validated into `NodeOptions`. Bad input is an
+ * `OptionsError` naming the flag (the CLI exits 2 with it).
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { DnsSubdomain, LabelKey, LabelValue, errorMessage, isQuantity } from '../api/index.js';
+
+/** The agent's settings from its flags. */
+export interface NodeOptions {
+  server: string;
+  token: string;
+  name: string;
+  address: string;
+  meshPort: number;
+  dataDir: string;
+  labels: Record<string, string>;
+  capacity: { cpu?: string; memory?: string; pods?: string };
+  logLevel: string;
+}
+
+/** A flag is missing or malformed. */
+export class OptionsError extends Error {}
+
+/** Help was printed (`--help`, `--version`): exit 0 without running. */
+export class HelpShown extends Error {}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Parses `argv` (as `process.argv`) with `env` for `EDGE_JOIN_TOKEN` / `EDGE_LOG_LEVEL`. */
+export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version: string, write: (s: string) => void = (s) => process.stdout.write(s)): NodeOptions {
+  const program = new Command('edge-node')
+    .description('Edgeplane edge node agent: runs the pods the hub binds to this device and serves its Services')
+    .version(version)
+    .option('--server <url>', 'hub URL, e.g. http://hub.local:7400 (required)')
+    .option('--token <token>', 'join token (or --token-file, or EDGE_JOIN_TOKEN)')
+    .option('--token-file <path>', 'file holding the join token')
+    .option('--name <name>', 'node name', os.hostname().toLowerCase())
+    .option('--address <ip>', 'address NodePorts and the mesh listen on, and peers reach this node at', '127.0.0.1')
+    .option('--mesh-port <port>', 'node-to-node mesh port', '10250')
+    .option('--data-dir <dir>', 'where the node keeps pods, logs and images', './edge-node-data')
+    .option('--labels <k=v,...>', 'node labels, comma-separated')
+    .option('--cpu <quantity>', 'CPU capacity to advertise (default: all CPUs)')
+    .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
+    .option('--max-pods <n>', 'most pods this node runs', '110')
+    .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: () => undefined })
+    .allowExcessArguments(false);
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')) throw new HelpShown();
+    throw new OptionsError(errorMessage(err).replace(/^error: /, ''));
+  }
+  const o = program.opts<Record<string, string | undefined>>();
+
+  if (!o.server) throw new OptionsError('--server is required (the hub URL, e.g. http://127.0.0.1:7400)');
+  let url: URL;
+  try {
+    url = new URL(o.server);
+  } catch {
+    throw new OptionsError(`--server: "${o.server}" is not a URL (e.g. http://127.0.0.1:7400)`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new OptionsError(`--server: "${o.server}" must start with http://, https://, ws:// or wss://`);
+
+  if (o.token !== undefined && o.tokenFile !== undefined) throw new OptionsError('give either --token or --token-file, not both');
+  let token = o.token ?? env.EDGE_JOIN_TOKEN;
+  if (o.tokenFile !== undefined) {
+    try {
+      token = readFileSync(o.tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new OptionsError(`--token-file: cannot read "${o.tokenFile}": ${errorMessage(err)}`);
+    }
+  }
+  if (!token) throw new OptionsError('a join token is required: --token, --token-file or EDGE_JOIN_TOKEN');
+
+  const name = o.name ?? '';
+  if (!DnsSubdomain.safeParse(name).success) throw new OptionsError(`--name: "${name}" is not a valid node name (lower-case letters, digits, '-' and '.')`);
+  const address = o.address ?? '';
+  if (isIP(address) === 0) throw new OptionsError(`--address: "${address}" is not an IP address`);
+  const meshPort = intFlag('--mesh-port', o.meshPort ?? '', 1, 65535);
+  const maxPods = intFlag('--max-pods', o.maxPods ?? '', 1, 100_000);
+  for (const [flag, v] of [['--cpu', o.cpu], ['--memory', o.memory]] as const) {
+    if (v !== undefined && !isQuantity(v)) throw new OptionsError(`${flag}: "${v}" is not a quantity (e.g. 2, 500m, 4Gi)`);
+  }
+  const logLevel = o.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new OptionsError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+
+  const capacity: NodeOptions['capacity'] = { pods: String(maxPods) };
+  if (o.cpu !== undefined) capacity.cpu = o.cpu;
+  if (o.memory !== undefined) capacity.memory = o.memory;
+  return {
+    server: o.server,
+    token,
+    name,
+    address,
+    meshPort,
+    dataDir: path.resolve(o.dataDir ?? './edge-node-data'),
+    labels: parseLabels(o.labels),
+    capacity,
+    logLevel,
+  };
+}
+
+/** Parses `k=v,k2=v2` into labels, validating keys and values as Kubernetes does. */
+export function parseLabels(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (text === undefined || text.trim() === '') return labels;
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new OptionsError(`--labels: "${pair}" is not key=value`);
+    const key = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    if (!LabelKey.safeParse(key).success) throw new OptionsError(`--labels: "${key}" is not a valid label key`);
+    if (!LabelValue.safeParse(value).success) throw new OptionsError(`--labels: "${value}" is not a valid label value (for key "${key}")`);
+    labels[key] = value;
+  }
+  return labels;
+}
+
+function intFlag(flag: string, text: string, min: number, max: number): number {
+  if (!/^[0-9]+$/.test(text)) throw new OptionsError(`${flag}: "${text}" is not a whole number`);
+  const n = Number(text);
+  if (n < min || n > max) throw new OptionsError(`${flag}: ${n} is out of range (${min}..${max})`);
+  return n;
+}

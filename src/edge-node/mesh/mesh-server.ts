@@ -1,0 +1,126 @@
+/**
+ * The node's mesh server: peers forward Service traffic here (`MESH_TARGET_HEADER` names the pod,
+ * `MESH_PORT_HEADER` the target port), authenticated with the cluster's mesh token. Delivery is
+ * local only — the sending node already balanced — and a pod that is not here or not running is
+ * answered with `MESH_ERROR_HEADER` so the sender can try another endpoint.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
+import type { Logger } from '../../api/index.js';
+import { FORWARDED_AUTHORIZATION_HEADER, MESH_ERROR_HEADER, type Deliverer } from '../proxy/delivery.js';
+import { BodyTooLargeError, readRequest, sendText } from '../proxy/http-util.js';
+import type { LocalTargetLookup } from '../proxy/service-proxy.js';
+
+/** Dependencies of the mesh server. */
+export interface MeshServerDeps {
+  address: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** The current mesh token; undefined until the hub (or local state) provides one. */
+  meshToken(): string | undefined;
+  local: LocalTargetLookup;
+  deliverer: Deliverer;
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+/** Accepts node-to-node Service traffic for local pods. */
+export class MeshServer {
+  private readonly deps: MeshServerDeps;
+  private readonly server: Server;
+  private boundPort = 0;
+
+  private constructor(deps: MeshServerDeps) {
+    this.deps = deps;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        deps.logger.error({ err: errorMessage(err) }, 'mesh request failed');
+        sendText(res, 500, `mesh error: ${errorMessage(err)}`);
+      });
+    });
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Creates the server (not yet listening). */
+  static async create(deps: MeshServerDeps): Promise<MeshServer> {
+    return new MeshServer(deps);
+  }
+
+  /** The port listened on (after `start`). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Listens on `address:port`; rejects when the port cannot be bound. */
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.deps.port, this.deps.address, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server.on('error', (err) => this.deps.logger.error({ err: err.message }, 'mesh listener error'));
+    this.boundPort = (this.server.address() as AddressInfo).port;
+    this.deps.logger.info({ address: this.deps.address, port: this.boundPort }, 'mesh server listening');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    const token = this.deps.meshToken();
+    if (token === undefined || !bearerMatches(req.headers.authorization, token)) {
+      return sendText(res, 401, 'mesh: missing or wrong mesh token', { 'www-authenticate': 'Bearer' });
+    }
+    const target = headerValue(req.headers[MESH_TARGET_HEADER]);
+    const portText = headerValue(req.headers[MESH_PORT_HEADER]);
+    const slash = target?.indexOf('/') ?? -1;
+    if (target === undefined || slash <= 0 || portText === undefined || portText === '') {
+      return sendText(res, 400, `mesh: headers ${MESH_TARGET_HEADER} (namespace/name) and ${MESH_PORT_HEADER} are required`);
+    }
+    const namespace = target.slice(0, slash);
+    const name = target.slice(slash + 1);
+    const port = /^[0-9]+$/.test(portText) ? Number(portText) : portText;
+    const t = this.deps.local(namespace, name, port);
+    if (!t.ok) {
+      const status = t.reason === 'not-found' ? 404 : 503;
+      return sendText(res, status, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
+    }
+    let body;
+    try {
+      body = await readRequest(req, this.deps.maxBodyBytes ?? 16 * 1024 * 1024);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendText(res, 413, err.message);
+      return;
+    }
+    // Restore the client's own authorization; drop everything that only served the mesh hop.
+    const fwd = body.headers[FORWARDED_AUTHORIZATION_HEADER];
+    delete body.headers.authorization;
+    delete body.headers[FORWARDED_AUTHORIZATION_HEADER];
+    delete body.headers[MESH_TARGET_HEADER];
+    delete body.headers[MESH_PORT_HEADER];
+    if (fwd !== undefined) body.headers.authorization = fwd;
+    await this.deps.deliverer.deliverLocal(t, body, res);
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const a = Buffer.from(header.slice(7));
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

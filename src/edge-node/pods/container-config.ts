@@ -1,0 +1,134 @@
+/**
+ * Translation of a pod's container spec into what a `Runtime` is asked to create: env (with
+ * `valueFrom.fieldRef`), parsed limits, declared ports, the CRI log path, and a hash that tells the
+ * worker when a running container no longer matches its spec.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { cpuMillis, memoryBytes } from '../../api/index.js';
+import type { Container, ContainerConfig, Pod, PulledImage } from '../../api/index.js';
+
+/** What env resolution needs to know about the node. */
+export interface NodeFacts {
+  nodeName: string;
+  hostIP: string;
+}
+
+/** Resolves a container's env: literal `value`s and `valueFrom.fieldRef` paths (later entries win, as in Kubernetes). */
+export function resolveEnv(pod: Pod, container: Container, node: NodeFacts): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) {
+      env[e.name] = e.value;
+      continue;
+    }
+    const field = e.valueFrom?.fieldRef.fieldPath;
+    switch (field) {
+      case 'metadata.name':
+        env[e.name] = pod.metadata.name ?? '';
+        break;
+      case 'metadata.namespace':
+        env[e.name] = pod.metadata.namespace ?? 'default';
+        break;
+      case 'metadata.uid':
+        env[e.name] = pod.metadata.uid ?? '';
+        break;
+      case 'spec.nodeName':
+        env[e.name] = pod.spec.nodeName ?? node.nodeName;
+        break;
+      case 'status.hostIP':
+        env[e.name] = node.hostIP;
+        break;
+      default:
+        env[e.name] = '';
+    }
+  }
+  return env;
+}
+
+/** Parses `resources.limits` into the runtime's units; absent limits stay undefined (unbounded). */
+export function parseLimits(container: Container): ContainerConfig['limits'] {
+  const limits = container.resources?.limits;
+  const out: ContainerConfig['limits'] = {};
+  if (limits?.cpu !== undefined) out.cpuMillis = cpuMillis(limits.cpu);
+  if (limits?.memory !== undefined) out.memoryBytes = memoryBytes(limits.memory);
+  return out;
+}
+
+/** Directory of a pod's container logs, named as the kubelet names it: `<ns>_<pod>_<uid>`. */
+export function podLogDir(dataDir: string, pod: { namespace: string; name: string; uid: string }): string {
+  return path.join(dataDir, 'logs', `${safe(pod.namespace)}_${safe(pod.name)}_${safe(pod.uid)}`);
+}
+
+/** Log file of one container instance: `<podLogDir>/<container>/<restartCount>.log`. */
+export function containerLogPath(dataDir: string, pod: { namespace: string; name: string; uid: string }, container: string, restartCount: number): string {
+  return path.join(podLogDir(dataDir, pod), safe(container), `${restartCount}.log`);
+}
+
+/** Keeps a name usable as one path segment, whatever the hub sent. */
+export function safe(segment: string): string {
+  const cleaned = segment.replace(/[^A-Za-z0-9._-]/g, '_');
+  return cleaned === '' || cleaned === '.' || cleaned === '..' ? '_' : cleaned;
+}
+
+/**
+ * Hash of everything that, when changed, requires a new container (the kubelet's container hash).
+ * Env is hashed after resolution, so a change of node facts does not restart anything.
+ */
+export function containerSpecHash(container: Container, runtimeName: string): string {
+  const relevant = {
+    runtimeName,
+    image: container.image,
+    command: container.command ?? [],
+    args: container.args ?? [],
+    env: container.env ?? [],
+    ports: (container.ports ?? []).map((p) => p.containerPort),
+    limits: container.resources?.limits ?? {},
+    workingDir: container.workingDir ?? '',
+  };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+/** A new container instance id (unique per restart, as the Runtime contract requires). */
+export function newContainerId(podUid: string, container: string): string {
+  return `${safe(podUid).slice(0, 8)}-${safe(container)}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The `ContainerConfig` for one instance of `container`. */
+export function buildContainerConfig(args: {
+  id: string;
+  pod: Pod;
+  podRef: { namespace: string; name: string; uid: string };
+  container: Container;
+  image: PulledImage;
+  node: NodeFacts;
+  dataDir: string;
+  restartCount: number;
+}): ContainerConfig {
+  const { container } = args;
+  return {
+    id: args.id,
+    pod: args.podRef,
+    name: container.name,
+    image: args.image,
+    command: container.command ?? [],
+    args: container.args ?? [],
+    env: resolveEnv(args.pod, container, args.node),
+    ports: (container.ports ?? []).map((p) => p.containerPort),
+    limits: parseLimits(container),
+    logPath: containerLogPath(args.dataDir, args.podRef, container.name, args.restartCount),
+  };
+}
+
+/**
+ * Resolves a Service `targetPort` against a container: a number is taken as is when the container
+ * declares it; a name must match a declared `containerPort` name. Undefined when the container does
+ * not serve it.
+ */
+export function resolveContainerPort(container: Container, targetPort: number | string): number | undefined {
+  const ports = container.ports ?? [];
+  if (typeof targetPort === 'number') return ports.some((p) => p.containerPort === targetPort) ? targetPort : undefined;
+  const asNumber = /^[0-9]+$/.test(targetPort) ? Number(targetPort) : undefined;
+  if (asNumber !== undefined) return resolveContainerPort(container, asNumber);
+  return ports.find((p) => p.name === targetPort)?.containerPort;
+}

@@ -1,0 +1,27 @@
+/** Which running container of a pod serves a Service's target port on this node. */
+import type { Runtime } from '../../api/index.js';
+import { resolveContainerPort } from './container-config.js';
+import type { ContainerSlot } from './container-slot.js';
+import type { PodKey } from './pod-ref.js';
+
+/** Where local traffic for a pod's port goes. */
+export type LocalTarget =
+  | { ok: true; runtime: Runtime; containerId: string; port: number }
+  | { ok: false; reason: 'not-running' | 'no-port'; message: string };
+
+/**
+ * A running container declaring `targetPort` (number, or a named containerPort). Kubernetes does not
+ * require declaring a port, so a numeric port of a single-container pod is taken as is.
+ */
+export function findLocalTarget(slots: readonly ContainerSlot[], pod: PodKey, targetPort: number | string): LocalTarget {
+  const running = slots.filter((s) => s.running);
+  if (running.length === 0) return { ok: false, reason: 'not-running', message: `pod ${pod.namespace}/${pod.name} has no running container` };
+  for (const slot of running) {
+    const port = resolveContainerPort(slot.spec, targetPort);
+    if (port !== undefined && slot.instance) return { ok: true, runtime: slot.instance.runtime, containerId: slot.instance.id, port };
+  }
+  const only = running.length === 1 && slots.length === 1 ? running[0] : undefined;
+  const numeric = typeof targetPort === 'number' ? targetPort : /^[0-9]+$/.test(targetPort) ? Number(targetPort) : undefined;
+  if (only?.instance && numeric !== undefined) return { ok: true, runtime: only.instance.runtime, containerId: only.instance.id, port: numeric };
+  return { ok: false, reason: 'no-port', message: `pod ${pod.namespace}/${pod.name} has no running container serving port ${targetPort}` };
+}

@@ -1,0 +1,234 @@
+/**
+ * The set of pod workers (the kubelet's podWorkers): reconciles the desired pod set level-triggered,
+ * routes runtime events to the owning worker, persists assignments to local state, and batches status
+ * reports (only pods whose status changed, unless a full report is asked for).
+ */
+import { errorMessage } from '../../api/index.js';
+import type { Clock, Logger, Pod, PodRef, PodStatus, Runtime } from '../../api/index.js';
+import type { LocalState } from '../state/local-state.js';
+import type { NodeFacts } from './container-config.js';
+import { DEFAULT_RESTART_BACKOFF, type RestartBackoffOptions } from './container-slot.js';
+import { podRefOf } from './pod-ref.js';
+import { PodWorker, type LocalTarget, type TerminationReason } from './pod-worker.js';
+
+/** Dependencies of the pod workers. */
+export interface PodWorkersDeps {
+  runtimes: readonly Runtime[];
+  node: NodeFacts;
+  dataDir: string;
+  clock: Clock;
+  logger: Logger;
+  state: LocalState;
+  backoff?: Partial<RestartBackoffOptions>;
+  /** Delay that coalesces status changes into one report (default 50 ms). */
+  statusBatchMs?: number;
+  /** Sends a status report; returns false when it could not be sent (no hub session). */
+  reportStatus(pods: Array<{ pod: PodRef; status: PodStatus }>): boolean;
+  /** Gracefully deleted pods are gone: the hub may forget them. */
+  reportGone(pods: PodRef[]): void;
+}
+
+/** Owner of every pod worker on the node. */
+export class PodWorkers {
+  private readonly deps: PodWorkersDeps;
+  private readonly runtimes: ReadonlyMap<string, Runtime>;
+  private readonly backoff: RestartBackoffOptions;
+  private readonly workers = new Map<string, PodWorker>();
+  /** Pods the hub wants again while their previous worker still terminates (started once it is done). */
+  private readonly revive = new Map<string, Pod>();
+  private readonly lastSent = new Map<string, string>();
+  private readonly persistedPhase = new Map<string, string>();
+  /** resourceVersion last written per pod: a full sync does not rewrite unchanged pods. */
+  private readonly savedVersion = new Map<string, string>();
+  private readonly dirty = new Set<string>();
+  private forceAll = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly unsubscribes: Array<() => void> = [];
+  private readonly removedListeners = new Set<(uid: string) => void>();
+  private stopped = false;
+
+  constructor(deps: PodWorkersDeps) {
+    this.deps = deps;
+    this.runtimes = new Map(deps.runtimes.map((r) => [r.name, r]));
+    this.backoff = { ...DEFAULT_RESTART_BACKOFF, ...deps.backoff };
+    for (const r of deps.runtimes) {
+      this.unsubscribes.push(r.subscribe((ev) => this.onContainerEvent(ev.status.id)));
+    }
+  }
+
+  /** The whole desired set: pods not in it are stopped now, missing ones started, changed ones updated. */
+  sync(pods: Pod[]): void {
+    const wanted = new Map(pods.map((p) => [podRefOf(p).uid, p]));
+    for (const [uid, w] of this.workers) if (!wanted.has(uid)) this.removeWorker(w, 0);
+    for (const pod of wanted.values()) this.upsert(pod);
+  }
+
+  /** One pod added or changed. */
+  upsert(pod: Pod): void {
+    if (this.stopped) return;
+    const uid = podRefOf(pod).uid;
+    const existing = this.workers.get(uid);
+    if (existing?.isTerminating) {
+      if (pod.metadata.deletionTimestamp === undefined) this.revive.set(uid, pod);
+      else existing.update(pod);
+      return;
+    }
+    const rv = pod.metadata.resourceVersion;
+    if (rv === undefined || this.savedVersion.get(uid) !== rv) {
+      if (rv !== undefined) this.savedVersion.set(uid, rv);
+      void this.deps.state.savePod(pod);
+    }
+    if (existing) {
+      existing.update(pod);
+      return;
+    }
+    const worker = new PodWorker({
+      pod,
+      runtimes: this.runtimes,
+      node: this.deps.node,
+      dataDir: this.deps.dataDir,
+      clock: this.deps.clock,
+      logger: this.deps.logger.child({ pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}` }),
+      backoff: this.backoff,
+      onStatus: () => this.markDirty(uid),
+      onTerminated: (reason) => this.onTerminated(worker, reason),
+    });
+    this.workers.set(uid, worker);
+    if (pod.metadata.deletionTimestamp !== undefined) worker.update(pod);
+    worker.start();
+  }
+
+  /** One pod removed from the desired set: stop it now. */
+  delete(ref: PodRef): void {
+    this.revive.delete(ref.uid);
+    const w = this.workers.get(ref.uid);
+    if (w) this.removeWorker(w, 0);
+  }
+
+  /** Reports the status of every pod on the next flush (after a (re)connect). */
+  reportAll(): void {
+    this.forceAll = true;
+    for (const uid of this.workers.keys()) this.dirty.add(uid);
+    this.scheduleFlush();
+  }
+
+  /** The worker of a (non-terminated) pod by namespace and name. */
+  find(namespace: string, name: string): PodWorker | undefined {
+    for (const w of this.workers.values()) if (w.ref.namespace === namespace && w.ref.name === name) return w;
+    return undefined;
+  }
+
+  /** The worker of a pod by uid. */
+  get(uid: string): PodWorker | undefined {
+    return this.workers.get(uid);
+  }
+
+  /** All current workers. */
+  list(): PodWorker[] {
+    return [...this.workers.values()];
+  }
+
+  /** Where traffic for `namespace/name` on `targetPort` goes on this node. */
+  localTarget(namespace: string, name: string, targetPort: number | string): LocalTarget | { ok: false; reason: 'not-found'; message: string } {
+    const w = this.find(namespace, name);
+    if (!w || w.isTerminating) return { ok: false, reason: 'not-found', message: `pod ${namespace}/${name} is not on this node` };
+    return w.localTarget(targetPort);
+  }
+
+  /** Calls `listener(uid)` whenever a pod's worker is gone (log followers end then). */
+  onPodRemoved(listener: (uid: string) => void): () => void {
+    this.removedListeners.add(listener);
+    return () => this.removedListeners.delete(listener);
+  }
+
+  /** Resolves when every worker is idle (tests). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.idle()));
+  }
+
+  /** Detaches from the workers without stopping containers (they come back from local state). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    for (const u of this.unsubscribes) u();
+    for (const w of this.workers.values()) w.detach();
+    await Promise.all([...this.workers.values()].map((w) => w.idle()));
+    await this.deps.state.flush();
+  }
+
+  private removeWorker(w: PodWorker, graceMs: number): void {
+    w.terminate(graceMs, 'removed');
+  }
+
+  private onContainerEvent(containerId: string): void {
+    for (const w of this.workers.values()) {
+      if (w.ownsContainer(containerId)) {
+        w.notify();
+        return;
+      }
+    }
+  }
+
+  private onTerminated(worker: PodWorker, reason: TerminationReason): void {
+    const uid = worker.uid;
+    if (this.workers.get(uid) !== worker) return;
+    this.workers.delete(uid);
+    this.lastSent.delete(uid);
+    this.persistedPhase.delete(uid);
+    this.savedVersion.delete(uid);
+    this.dirty.delete(uid);
+    void this.deps.state.deletePod(uid);
+    if (reason === 'deleted') this.deps.reportGone([worker.ref]);
+    for (const l of this.removedListeners) {
+      try {
+        l(uid);
+      } catch (err) {
+        this.deps.logger.warn({ err: errorMessage(err) }, 'pod removal listener failed');
+      }
+    }
+    const again = this.revive.get(uid);
+    this.revive.delete(uid);
+    if (again && !this.stopped) this.upsert(again);
+  }
+
+  private markDirty(uid: string): void {
+    if (this.stopped) return;
+    this.dirty.add(uid);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.stopped) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, this.deps.statusBatchMs ?? 50);
+  }
+
+  private flush(): void {
+    const force = this.forceAll;
+    const batch: Array<{ pod: PodRef; status: PodStatus; key: string }> = [];
+    for (const uid of this.dirty) {
+      const w = this.workers.get(uid);
+      if (!w) continue;
+      const status = w.status();
+      const key = JSON.stringify(status);
+      this.persistPhase(w, status);
+      if (force || this.lastSent.get(uid) !== key) batch.push({ pod: w.ref, status, key });
+    }
+    this.dirty.clear();
+    this.forceAll = false;
+    if (batch.length === 0) return;
+    if (this.deps.reportStatus(batch.map(({ pod, status }) => ({ pod, status })))) {
+      for (const b of batch) this.lastSent.set(b.pod.uid, b.key);
+    }
+  }
+
+  /** Stores the pod with its status when the phase moves, so a terminal pod is not re-run after a restart. */
+  private persistPhase(w: PodWorker, status: PodStatus): void {
+    const phase = status.phase ?? '';
+    if (w.isTerminating || this.persistedPhase.get(w.uid) === phase) return;
+    this.persistedPhase.set(w.uid, phase);
+    void this.deps.state.savePod({ ...w.pod, status });
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The node's session with the hub: dials `ws(s)://<hub>/…/connect` with the join token, says `hello`,
+ * heartbeats at the interval the hub's `welcome` names, and redials with exponential back-off and
+ * jitter when the socket drops. Frames are msgpackr + zod (`encodeFrame`/`decodeFrame`); a frame that
+ * does not decode is answered with an `error` frame and otherwise ignored.
+ */
+import type { IncomingMessage } from 'node:http';
+import { WebSocket, type RawData } from 'ws';
+import { GATEWAY_PATH, HubToNode, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage } from '../../api/index.js';
+import type { Logger, NodeInfo, NodeToHub } from '../../api/index.js';
+import { Backoff } from '../backoff.js';
+
+/** The hub's `welcome` message. */
+export type Welcome = Extract<HubToNode, { type: 'welcome' }>;
+
+/** Lifecycle events of the session (the CLI exits on an early `unauthorized`). */
+export type SessionEvent =
+  | { type: 'connected'; welcome: Welcome }
+  | { type: 'disconnected'; reason: string }
+  | { type: 'unauthorized'; status: number; message: string };
+
+/** Redial tuning (defaults: 0.5 s doubling to 15 s, reset after 10 s connected, 30 s after a refused token). */
+export interface SessionBackoff {
+  initialMs: number;
+  maxMs: number;
+  stableMs: number;
+  unauthorizedMs: number;
+}
+
+/** Dependencies of the hub session. */
+export interface HubSessionDeps {
+  hubUrl: string;
+  token: string;
+  logger: Logger;
+  /** Node facts for `hello`, computed at each connect. */
+  nodeInfo(): NodeInfo;
+  /** Handles one validated hub message (welcome included); called serially, in arrival order. */
+  onMessage(msg: HubToNode): Promise<void> | void;
+  onEvent?(ev: SessionEvent): void;
+  backoff?: Partial<SessionBackoff>;
+}
+
+const DEFAULT_BACKOFF: SessionBackoff = { initialMs: 500, maxMs: 15_000, stableMs: 10_000, unauthorizedMs: 30_000 };
+
+/** Builds the gateway URL from the hub's base URL (`http(s)://` or `ws(s)://`, optional path prefix). */
+export function gatewayUrl(hubUrl: string): string {
+  const u = new URL(hubUrl);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`hub URL must be http(s):// or ws(s)://, got "${hubUrl}"`);
+  u.pathname = u.pathname.replace(/\/+$/, '') + GATEWAY_PATH;
+  return u.toString();
+}
+
+/** A self-healing WebSocket session with the hub. */
+export class HubSession {
+  private readonly deps: HubSessionDeps;
+  private readonly tuning: SessionBackoff;
+  private readonly backoff: Backoff;
+  private readonly url: string;
+  private ws: WebSocket | undefined;
+  private stopped = true;
+  private welcomed = false;
+  private redialTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
+  private awaitingPong = false;
+  private unauthorized = false;
+  /** Dials failed in a row: the first is a warning, the rest of an outage is debug noise. */
+  private failedDials = 0;
+  /** Serializes message handling: a podSync is fully applied before the serviceSync after it. */
+  private inbox: Promise<void> = Promise.resolve();
+
+  constructor(deps: HubSessionDeps) {
+    this.deps = deps;
+    this.tuning = { ...DEFAULT_BACKOFF, ...deps.backoff };
+    this.backoff = new Backoff({ initialMs: this.tuning.initialMs, maxMs: this.tuning.maxMs, jitter: 0.3 });
+    this.url = gatewayUrl(deps.hubUrl);
+  }
+
+  /** True once the hub has welcomed the current connection. */
+  get connected(): boolean {
+    return this.welcomed && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Starts dialing (returns at once; the session keeps itself up until `stop`). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.dial();
+  }
+
+  /** Sends one message; false when there is no open, welcomed connection. */
+  send(msg: NodeToHub): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || (!this.welcomed && msg.type !== 'hello')) return false;
+    ws.send(encodeFrame(msg));
+    return true;
+  }
+
+  /** Closes the socket cleanly and stops redialing. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 1000);
+      ws.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else ws.close(1000, 'node agent stopping');
+    });
+    await this.inbox;
+  }
+
+  private dial(): void {
+    if (this.stopped) return;
+    const log = this.deps.logger;
+    this.unauthorized = false;
+    const ws = new WebSocket(this.url, {
+      headers: { authorization: `Bearer ${this.deps.token}` },
+      handshakeTimeout: 10_000,
+      maxPayload: 64 * 1024 * 1024,
+    });
+    this.ws = ws;
+    log.debug({ url: this.url }, 'dialing hub');
+    ws.on('unexpected-response', (req, res: IncomingMessage) => this.onRejected(ws, req, res));
+    ws.on('open', () => {
+      log.info({ url: this.url }, 'connected to hub');
+      ws.send(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, node: this.deps.nodeInfo() } satisfies NodeToHub));
+    });
+    ws.on('message', (data: RawData) => this.onFrame(ws, data));
+    ws.on('pong', () => {
+      this.awaitingPong = false;
+    });
+    ws.on('error', (err) => {
+      if (this.unauthorized) return; // already reported, with its cause
+      if (this.failedDials === 0) log.warn({ err: err.message, url: this.url }, 'hub connection error (will keep redialing)');
+      else log.debug({ err: err.message, url: this.url }, 'hub connection error');
+    });
+    ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
+  }
+
+  private onRejected(ws: WebSocket, req: { destroy(): void }, res: IncomingMessage): void {
+    const status = res.statusCode ?? 0;
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      if (body.length < 1024) body += chunk;
+    });
+    res.on('end', () => {
+      const detail = body.trim().slice(0, 300);
+      if (status === 401 || status === 403) {
+        this.unauthorized = true;
+        const message = `the hub refused the join token (HTTP ${status})${detail ? `: ${detail}` : ''}`;
+        this.deps.logger.error({ url: this.url, status }, message);
+        this.deps.onEvent?.({ type: 'unauthorized', status, message });
+      } else {
+        this.deps.logger.warn({ url: this.url, status, body: detail }, 'hub refused the WebSocket upgrade');
+      }
+      req.destroy();
+      ws.terminate();
+    });
+    res.on('error', () => ws.terminate());
+  }
+
+  private onFrame(ws: WebSocket, data: RawData): void {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    let msg: HubToNode;
+    try {
+      msg = decodeFrame(HubToNode, bytes);
+    } catch (err) {
+      this.deps.logger.warn({ err: errorMessage(err) }, 'bad frame from hub');
+      if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ type: 'error', message: errorMessage(err) } satisfies NodeToHub));
+      return;
+    }
+    if (msg.type === 'welcome') this.onWelcome(ws, msg);
+    if (msg.type === 'error') {
+      this.deps.logger.error({ fatal: msg.fatal ?? false }, `hub error: ${msg.message}`);
+      if (msg.fatal) ws.close(1000, 'hub reported a fatal error');
+    }
+    this.inbox = this.inbox.then(async () => {
+      if (this.ws !== ws) return; // a message of a dead connection
+      try {
+        await this.deps.onMessage(msg);
+      } catch (err) {
+        this.deps.logger.error({ type: msg.type, err: errorMessage(err) }, 'handling hub message failed');
+        this.send({ type: 'error', message: `handling ${msg.type} failed: ${errorMessage(err)}` });
+      }
+    });
+  }
+
+  private onWelcome(ws: WebSocket, welcome: Welcome): void {
+    if (welcome.protocol !== PROTOCOL_VERSION) {
+      this.deps.logger.error({ hub: welcome.protocol, node: PROTOCOL_VERSION }, 'hub speaks another protocol version');
+    }
+    this.welcomed = true;
+    this.failedDials = 0;
+    this.clearTimers();
+    const intervalMs = Math.max(100, welcome.heartbeatIntervalSeconds * 1000);
+    this.awaitingPong = false;
+    this.heartbeatTimer = setInterval(() => this.heartbeat(ws), intervalMs);
+    this.stableTimer = setTimeout(() => this.backoff.reset(), this.tuning.stableMs);
+    this.deps.onEvent?.({ type: 'connected', welcome });
+  }
+
+  private heartbeat(ws: WebSocket): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (this.awaitingPong) {
+      // No pong for a whole interval: the path to the hub is dead even if TCP has not noticed.
+      this.deps.logger.warn('hub did not answer a ping within one heartbeat interval; reconnecting');
+      ws.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    ws.ping();
+    ws.send(encodeFrame({ type: 'heartbeat', time: new Date().toISOString() } satisfies NodeToHub));
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string): void {
+    if (this.ws !== ws) return;
+    const wasWelcomed = this.welcomed;
+    this.welcomed = false;
+    this.clearTimers();
+    if (wasWelcomed) {
+      this.deps.logger.warn({ code, reason }, 'hub connection closed');
+      this.deps.onEvent?.({ type: 'disconnected', reason: reason || `code ${code}` });
+    }
+    if (this.stopped) return;
+    if (!wasWelcomed) this.failedDials += 1;
+    const delay = this.unauthorized ? this.tuning.unauthorizedMs : this.backoff.next();
+    this.deps.logger.debug({ delayMs: delay }, 'redialing hub');
+    this.redialTimer = setTimeout(() => {
+      this.redialTimer = undefined;
+      this.dial();
+    }, delay);
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.redialTimer, this.stableTimer]) if (t) clearTimeout(t);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.redialTimer = this.stableTimer = this.heartbeatTimer = undefined;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The node's local state under `--data-dir`: the pods assigned to it (one file per pod), the last
+ * Service set and the mesh token, so an agent restarted with no hub reachable brings its pods and
+ * NodePorts back (edge autonomy). Every write is atomic (temp file + rename) and writes to one file
+ * are serialized, so a crash leaves either the old or the new content, never a torn file.
+ */
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { Pod, ServiceRoute, errorMessage } from '../../api/index.js';
+import type { Logger } from '../../api/index.js';
+import { safe } from '../pods/container-config.js';
+
+const SessionState = z.object({ meshToken: z.string().optional(), nodeName: z.string().optional() });
+/** What the node remembers of its last hub session. */
+export type SessionState = z.infer<typeof SessionState>;
+
+/** Dependencies of the local state. */
+export interface LocalStateDeps {
+  dataDir: string;
+  logger: Logger;
+}
+
+/** Durable node-local state. */
+export class LocalState {
+  private readonly podsDir: string;
+  private readonly dataDir: string;
+  private readonly logger: Logger;
+  /** Last pending write per file: writes to one file run in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private seq = 0;
+
+  private constructor(deps: LocalStateDeps) {
+    this.dataDir = deps.dataDir;
+    this.podsDir = path.join(deps.dataDir, 'pods');
+    this.logger = deps.logger;
+  }
+
+  /** Creates the directories. */
+  static async create(deps: LocalStateDeps): Promise<LocalState> {
+    const state = new LocalState(deps);
+    await mkdir(state.podsDir, { recursive: true, mode: 0o700 });
+    return state;
+  }
+
+  /** The stored pods; unreadable or invalid files are logged and skipped. */
+  async loadPods(): Promise<Pod[]> {
+    const names = (await readdir(this.podsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+    const pods: Pod[] = [];
+    for (const n of names) {
+      const pod = await this.readJson(path.join(this.podsDir, n), Pod);
+      if (pod) pods.push(pod);
+    }
+    return pods;
+  }
+
+  /** Stores (or replaces) a pod. */
+  savePod(pod: Pod): Promise<void> {
+    return this.write(this.podFile(pod.metadata.uid ?? ''), pod);
+  }
+
+  /** Forgets a pod. */
+  deletePod(uid: string): Promise<void> {
+    const file = this.podFile(uid);
+    return this.enqueue(file, () => rm(file, { force: true }));
+  }
+
+  /** The last stored Service set (empty when none). */
+  async loadServices(): Promise<ServiceRoute[]> {
+    return (await this.readJson(path.join(this.dataDir, 'services.json'), z.array(ServiceRoute))) ?? [];
+  }
+
+  saveServices(services: ServiceRoute[]): Promise<void> {
+    return this.write(path.join(this.dataDir, 'services.json'), services);
+  }
+
+  async loadSession(): Promise<SessionState> {
+    return (await this.readJson(path.join(this.dataDir, 'session.json'), SessionState)) ?? {};
+  }
+
+  /** Stores the session facts (holds the mesh token: owner-only permissions). */
+  saveSession(session: SessionState): Promise<void> {
+    return this.write(path.join(this.dataDir, 'session.json'), session);
+  }
+
+  /** Resolves when every pending write has landed. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+
+  private podFile(uid: string): string {
+    return path.join(this.podsDir, `${safe(uid)}.json`);
+  }
+
+  private write(file: string, value: unknown): Promise<void> {
+    const data = JSON.stringify(value, null, 2);
+    return this.enqueue(file, async () => {
+      const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;
+      await writeFile(tmp, data, { mode: 0o600 });
+      await rename(tmp, file);
+    });
+  }
+
+  private enqueue(file: string, op: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(file) ?? Promise.resolve();
+    const next = prev.then(op).catch((err: unknown) => this.logger.error({ file, err: errorMessage(err) }, 'local state write failed'));
+    this.chains.set(file, next);
+    void next.finally(() => {
+      if (this.chains.get(file) === next) this.chains.delete(file);
+    });
+    return next;
+  }
+
+  private async readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const parsed = schema.safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data;
+      this.logger.warn({ file, err: parsed.error.message }, 'ignoring invalid local state file');
+    } catch (err) {
+      this.logger.warn({ file, err: errorMessage(err) }, 'ignoring unreadable local state file');
+    }
+    return undefined;
+  }
+}
