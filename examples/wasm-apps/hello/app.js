@@ -5,6 +5,9 @@ import { getEnvironment } from 'wasi:cli/environment@0.2.12';
 import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.12';
 
 const encoder = new TextEncoder();
+// Requests served by this instance; a line goes to stdout (the pod's log) for the first and every
+// 1000th, so `edgectl logs` shows life without an access-log write on every request.
+let served = 0;
 
 function env(name) {
   for (const [key, value] of getEnvironment()) if (key === name) return value;
@@ -31,6 +34,8 @@ export const incomingHandler = {
       return;
     }
     const doc = { message: 'hello from Edgeplane', pod: env('POD_NAME'), node: env('NODE_NAME') };
+    served++;
+    if (served === 1 || served % 1000 === 0) console.log(`hello: ${doc.pod} on ${doc.node} has served ${served} request(s)`);
     respond(responseOut, 200, 'application/json', JSON.stringify(doc) + '\n');
   },
 };

@@ -1,0 +1,127 @@
+/**
+ * `EdgeClient`: a typed client of the hub's Kubernetes-shaped REST API, for edgectl, tests and
+ * benchmarks. URLs come from `resourcePath` of the registry; failures are EdgeErrors.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { BLOB_PATH, BadRequestError, resourcePath, type KubeObject, type ResourceType } from '../../api/index.js';
+import { HttpTransport } from './http.js';
+import { streamLogs, watchStream } from './streams.js';
+import type { BlobRef, DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, ObjectList, Scale, ServerVersion, WatchEvent, WatchOptions } from './types.js';
+
+/** Namespace and name of an object, from its metadata. */
+function nsName(type: ResourceType, obj: KubeObject, namespace?: string): { ns: string | undefined; name: string } {
+  const name = obj.metadata?.name;
+  if (!name) throw new BadRequestError(`${type.kind} has no metadata.name`, [{ field: 'metadata.name', message: 'Required value' }]);
+  return { ns: type.namespaced ? (namespace ?? obj.metadata.namespace) : undefined, name };
+}
+
+/** A client of one hub. Call `close()` when done so idle keep-alive sockets do not linger. */
+export class EdgeClient {
+  readonly http: HttpTransport;
+
+  constructor(opts: EdgeClientOptions) {
+    this.http = new HttpTransport(opts);
+  }
+
+  /** The hub URL this client talks to. */
+  get server(): string {
+    return this.http.server;
+  }
+
+  /** GET one object; NotFound is an EdgeError with code `NotFound`. */
+  get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<T> {
+    return this.http.json<T>('GET', resourcePath(type, namespace, name), { signal });
+  }
+
+  /** Lists a collection; `namespace` undefined lists all namespaces. */
+  list<T extends KubeObject = KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    return this.http.json<ObjectList<T>>('GET', resourcePath(type, opts.namespace), {
+      query: { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined },
+      signal: opts.signal,
+    });
+  }
+
+  /** POSTs a new object to its collection (namespace from the argument, else from the object). */
+  create<T extends KubeObject = KubeObject>(type: ResourceType, obj: KubeObject, opts: { namespace?: string; signal?: AbortSignal } = {}): Promise<T> {
+    const ns = type.namespaced ? (opts.namespace ?? obj.metadata?.namespace) : undefined;
+    return this.http.json<T>('POST', resourcePath(type, ns), { body: obj, signal: opts.signal });
+  }
+
+  /** PUTs an object; a stale `metadata.resourceVersion` gets a Conflict (409) error. */
+  update<T extends KubeObject = KubeObject>(type: ResourceType, obj: KubeObject, signal?: AbortSignal): Promise<T> {
+    const { ns, name } = nsName(type, obj);
+    return this.http.json<T>('PUT', resourcePath(type, ns, name), { body: obj, signal });
+  }
+
+  /** PUTs the `/status` subresource. */
+  updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, obj: KubeObject, signal?: AbortSignal): Promise<T> {
+    const { ns, name } = nsName(type, obj);
+    return this.http.json<T>('PUT', resourcePath(type, ns, name, 'status'), { body: obj, signal });
+  }
+
+  /**
+   * DELETEs an object. Returns what the hub answers: the object (still present with a
+   * deletionTimestamp during graceful deletion, or as it was) or a `Status` of kind Success.
+   */
+  delete<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T> {
+    return this.http.json<T>('DELETE', resourcePath(type, namespace, name), {
+      query: { propagationPolicy: opts.propagationPolicy, gracePeriodSeconds: opts.gracePeriodSeconds },
+      signal: opts.signal,
+    });
+  }
+
+  /**
+   * Watches a collection as an async iterator of events. On a clean end of the stream or a transport
+   * error the watch reconnects from the last resourceVersion seen; 410 Gone (and other Status
+   * errors) are thrown, so the caller relists. Breaking out of the loop or aborting `signal` ends it.
+   */
+  watch<T extends KubeObject = KubeObject>(type: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
+    return watchStream<T>(this.http, type, opts);
+  }
+
+  /** GET of the `/scale` subresource. */
+  getScale(type: ResourceType, namespace: string, name: string, signal?: AbortSignal): Promise<Scale> {
+    return this.http.json<Scale>('GET', resourcePath(type, namespace, name, 'scale'), { signal });
+  }
+
+  /** PUT of the `/scale` subresource; pass `resourceVersion` to make it conditional. */
+  setScale(type: ResourceType, namespace: string, name: string, replicas: number, opts: { resourceVersion?: string; signal?: AbortSignal } = {}): Promise<Scale> {
+    const body: Scale = {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name, namespace, ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}) },
+      spec: { replicas },
+    };
+    return this.http.json<Scale>('PUT', resourcePath(type, namespace, name, 'scale'), { body, signal: opts.signal });
+  }
+
+  /** Streams a pod's logs as text chunks (ends when the hub closes; with `follow`, when aborted). */
+  logs(namespace: string, pod: string, opts: LogOptions = {}): AsyncGenerator<string, void, undefined> {
+    return streamLogs(this.http, namespace, pod, opts);
+  }
+
+  /**
+   * Uploads bytes (or the file at `source`) to the hub's content store and returns its digest,
+   * checked against the digest computed locally.
+   */
+  async uploadBlob(source: Uint8Array | string, signal?: AbortSignal): Promise<BlobRef> {
+    const bytes = typeof source === 'string' ? await readFile(source) : source;
+    const local = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
+    const ref = await this.http.json<Partial<BlobRef>>('POST', BLOB_PATH, { body: bytes, signal });
+    if (ref.digest !== local) {
+      throw new BadRequestError(`the hub stored the blob as ${String(ref.digest)} but its sha256 is ${local}`);
+    }
+    return { digest: local, size: ref.size ?? bytes.byteLength };
+  }
+
+  /** The hub's `/version`. */
+  version(signal?: AbortSignal): Promise<ServerVersion> {
+    return this.http.json<ServerVersion>('GET', '/version', { signal });
+  }
+
+  /** Closes the connection pool (aborting open streams). */
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,0 +1,121 @@
+/** `edgectl get`: tables like kubectl's, `-o wide|json|yaml|name`, and `-w` to follow changes. */
+import type { Command } from 'commander';
+import { EdgeError, type KubeObject } from '../../api/index.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { OUTPUT_FORMATS, type OutputFormat, listOrObject, renderTable as renderRows, objectRef, sortForTable, tableHeader, tableRow, toJson, toYaml, type TableOptions } from '../printers/index.js';
+import { parseResourceArgs, type ResourceRequest } from './resources.js';
+import { watchAndPrint } from './get-watch.js';
+
+/** Options of `get`, as commander parses them. */
+export interface GetFlags {
+  output?: string;
+  allNamespaces?: boolean;
+  selector?: string;
+  fieldSelector?: string;
+  watch?: boolean;
+  watchOnly?: boolean;
+  headers?: boolean;
+  showLabels?: boolean;
+}
+
+/** Validates `-o`. */
+export function outputFormat(value: string | undefined, command: string): OutputFormat {
+  const f = value ?? 'table';
+  if ((OUTPUT_FORMATS as readonly string[]).includes(f)) return f as OutputFormat;
+  throw new UsageError(`unable to match a printer suitable for the output format "${f}", allowed formats are: json, name, wide, yaml`, `edgectl ${command} --help`);
+}
+
+interface Fetched {
+  req: ResourceRequest;
+  objects: KubeObject[];
+  resourceVersion: string | undefined;
+}
+
+async function fetch(ctx: CliContext, req: ResourceRequest, namespace: string | undefined, flags: GetFlags): Promise<Fetched> {
+  const client = await ctx.client();
+  const ns = req.type.namespaced ? namespace : undefined;
+  if (req.names.length === 0) {
+    const list = await client.list(req.type, { namespace: ns, labelSelector: flags.selector, fieldSelector: flags.fieldSelector, signal: ctx.signal });
+    return { req, objects: sortForTable(req.type, list.items), resourceVersion: list.metadata?.resourceVersion };
+  }
+  const objects: KubeObject[] = [];
+  for (const name of req.names) {
+    try {
+      objects.push(await client.get(req.type, ns ?? (await ctx.namespace()), name, ctx.signal));
+    } catch (err) {
+      // kubectl prints what it found and reports each missing name.
+      if (err instanceof EdgeError && err.code === 'NotFound') ctx.report(err);
+      else throw err;
+    }
+  }
+  return { req, objects, resourceVersion: undefined };
+}
+
+/** Runs `get`. */
+export async function runGet(ctx: CliContext, args: string[], flags: GetFlags): Promise<void> {
+  const format = outputFormat(flags.output, 'get');
+  const requests = parseResourceArgs(args, 'get');
+  if (flags.allNamespaces && requests.some((r) => r.names.length > 0)) {
+    throw new UsageError('a resource cannot be retrieved by name across all namespaces', 'edgectl get --help');
+  }
+  if ((flags.watch || flags.watchOnly) && requests.length > 1) {
+    throw new UsageError('you may only specify a single resource type when watching', 'edgectl get --help');
+  }
+  const namespace = flags.allNamespaces ? undefined : await ctx.namespace();
+  const table: TableOptions = {
+    now: ctx.now(),
+    wide: format === 'wide',
+    allNamespaces: flags.allNamespaces === true,
+    withKind: requests.length > 1,
+    showLabels: flags.showLabels === true,
+  };
+  const results: Fetched[] = [];
+  for (const req of requests) results.push(await fetch(ctx, req, namespace, flags));
+
+  if (!flags.watchOnly) printResults(ctx, results, format, table, flags, namespace);
+  const first = results[0];
+  if ((flags.watch || flags.watchOnly) && first) await watchAndPrint(ctx, first, namespace, format, table, flags);
+}
+
+function printResults(ctx: CliContext, results: readonly Fetched[], format: OutputFormat, table: TableOptions, flags: GetFlags, namespace: string | undefined): void {
+  const all = results.flatMap((r) => r.objects);
+  const byName = results.length === 1 && (results[0]?.req.names.length ?? 0) === 1;
+  if (format === 'json') return ctx.out(toJson(listOrObject(all, byName)));
+  if (format === 'yaml') return ctx.out(toYaml(listOrObject(all, byName)));
+  if (format === 'name') {
+    for (const r of results) for (const o of r.objects) ctx.out(`${objectRef(r.req.type, o.metadata.name ?? '')}\n`);
+    return;
+  }
+  let printed = 0;
+  for (const r of results) {
+    if (r.objects.length === 0) continue;
+    const rows = r.objects.map((o) => tableRow(r.req.type, o, table));
+    if (flags.headers !== false) rows.unshift(tableHeader(r.req.type, table));
+    if (printed > 0) ctx.out('\n');
+    ctx.out(renderRows(rows));
+    printed++;
+  }
+  const askedNames = results.some((r) => r.req.names.length > 0);
+  if (printed === 0 && !askedNames && !flags.watch) {
+    const clusterScoped = results.every((r) => !r.req.type.namespaced);
+    ctx.err(namespace === undefined || clusterScoped ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
+  }
+}
+
+/** Registers `get` on the program. */
+export function registerGet(program: Command, ctx: CliContext): void {
+  program
+    .command('get')
+    .description('Display one or many resources')
+    .argument('[resources...]', 'TYPE [NAME...] | TYPE/NAME... | TYPE1,TYPE2 | all')
+    .option('-o, --output <format>', 'output format: wide|json|yaml|name')
+    .option('-A, --all-namespaces', 'list across all namespaces')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=pi-1')
+    .option('-w, --watch', 'after listing, watch for changes')
+    .option('--watch-only', 'watch for changes without listing first')
+    .option('--no-headers', 'do not print headers')
+    .option('--show-labels', 'show all labels as the last column')
+    .action(async (args: string[], flags: GetFlags) => runGet(ctx, args, flags));
+}

@@ -1,0 +1,132 @@
+/**
+ * What every command gets: the process's streams and environment (injected, so `run()` is testable
+ * in-process), the global flags, and a lazily created client of the configured hub.
+ */
+import { EdgeClient } from './client/index.js';
+import { configPath, loadConfig, requireServer, resolveConnection, type Connection, type EdgeConfig } from './config/index.js';
+import { formatError } from './printers/index.js';
+
+/** A writable text sink (process.stdout, or a buffer in tests). */
+export interface TextSink {
+  write(chunk: string): unknown;
+}
+
+/** The process surroundings `run()` works with. */
+export interface CliIO {
+  stdout: TextSink;
+  stderr: TextSink;
+  /** Read for `apply -f -`. */
+  stdin: AsyncIterable<string | Uint8Array>;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Working directory for relative paths (default `process.cwd()`). */
+  cwd?: string;
+  /** Aborted on Ctrl-C: ends `get -w` and `logs -f` cleanly. */
+  signal?: AbortSignal;
+  /** Clock for AGE columns (default `Date.now`). */
+  now?: () => number;
+}
+
+/** Flags every command accepts. */
+export interface GlobalFlags {
+  server?: string;
+  token?: string;
+  config?: string;
+  context?: string;
+  namespace?: string;
+}
+
+/** Per-invocation state shared by the commands. */
+export class CliContext {
+  readonly io: CliIO;
+  /** Set to 1 by commands that report some errors and carry on (kubectl's habit). */
+  exitCode = 0;
+  #globals: GlobalFlags = {};
+  #client: EdgeClient | undefined;
+  #conn: Promise<{ conn: Connection; config: EdgeConfig; file: string }> | undefined;
+  readonly #never = new AbortController();
+
+  constructor(io: CliIO) {
+    this.io = io;
+  }
+
+  get signal(): AbortSignal {
+    return this.io.signal ?? this.#never.signal;
+  }
+
+  get cwd(): string {
+    return this.io.cwd ?? process.cwd();
+  }
+
+  now(): number {
+    return this.io.now ? this.io.now() : Date.now();
+  }
+
+  setGlobals(flags: GlobalFlags): void {
+    this.#globals = flags;
+  }
+
+  get globals(): GlobalFlags {
+    return this.#globals;
+  }
+
+  out(text: string): void {
+    this.io.stdout.write(text);
+  }
+
+  err(text: string): void {
+    this.io.stderr.write(text);
+  }
+
+  /** Prints an error the kubectl way and marks the run as failed, without stopping the command. */
+  report(err: unknown): void {
+    this.err(`${formatError(err)}\n`);
+    this.exitCode = 1;
+  }
+
+  /** The config file path in effect. */
+  configFile(): string {
+    return configPath(this.#globals.config, this.io.env);
+  }
+
+  /** Resolved connection settings (flags > env > config file). */
+  async connection(): Promise<Connection> {
+    this.#conn ??= (async () => {
+      const file = this.configFile();
+      const config = await loadConfig(file);
+      return { conn: resolveConnection(this.#globals, this.io.env, config, file), config, file };
+    })();
+    return (await this.#conn).conn;
+  }
+
+  /** The namespace commands default to. */
+  async namespace(): Promise<string> {
+    return (await this.connection()).namespace;
+  }
+
+  /** The hub client, created on first use. */
+  async client(): Promise<EdgeClient> {
+    if (this.#client) return this.#client;
+    const conn = await this.connection();
+    this.#client = new EdgeClient({
+      server: requireServer(conn),
+      token: conn.token,
+      ca: conn.ca,
+      insecureSkipTlsVerify: conn.insecureSkipTlsVerify,
+      userAgent: 'edgectl',
+    });
+    return this.#client;
+  }
+
+  /** Releases the client's connections. */
+  async close(): Promise<void> {
+    await this.#client?.close();
+  }
+
+  /** Reads all of stdin as text. */
+  async readStdin(): Promise<string> {
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of this.io.stdin) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    return text + decoder.decode();
+  }
+}

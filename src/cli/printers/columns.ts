@@ -1,0 +1,196 @@
+/**
+ * The columns `edgectl get` prints per kind, as kubectl prints them. Each kind gives its headers
+ * and cells after NAME; the generic table code adds NAMESPACE, NAME and LABELS.
+ */
+import {
+  cpuMillis,
+  defaultRuntimeClass,
+  formatCpu,
+  formatBytes,
+  formatSelector,
+  fromLabelSelector,
+  memoryBytes,
+  nodeAddress,
+  nodeReadyStatus,
+  type Deployment,
+  type Endpoints,
+  type Event,
+  type KubeObject,
+  type Namespace,
+  type Node,
+  type Pod,
+  type PodTemplateSpec,
+  type ReplicaSet,
+  type Service,
+} from '../../api/index.js';
+import { age } from './age.js';
+import { podReady, podRestarts, podStatus } from './pod-status.js';
+
+/** How one kind is printed. */
+export interface KindColumns {
+  headers: readonly string[];
+  wideHeaders: readonly string[];
+  /** False for kinds without a NAME column (events). */
+  named: boolean;
+  cells(obj: KubeObject, now: number): string[];
+  wideCells(obj: KubeObject, now: number): string[];
+}
+
+const none = (s: string | undefined): string => (s === undefined || s === '' ? '<none>' : s);
+
+/** `cpu` as kubectl shows capacity (`4`, `1500m`). */
+function cpu(v: string | number | undefined): string {
+  return v === undefined ? '<none>' : formatCpu(cpuMillis(v));
+}
+
+function mem(v: string | number | undefined): string {
+  return v === undefined ? '<none>' : formatBytes(memoryBytes(v));
+}
+
+/** `Ready`, `NotReady` or `Unknown`, plus `,SchedulingDisabled` for a cordoned node. */
+export function nodeStatus(node: Node): string {
+  const r = nodeReadyStatus(node);
+  const s = r === 'True' ? 'Ready' : r === 'False' ? 'NotReady' : 'Unknown';
+  return node.spec?.unschedulable ? `${s},SchedulingDisabled` : s;
+}
+
+/** `80/TCP`, `80:30080/TCP`, comma-joined. */
+export function servicePorts(svc: Service): string {
+  return none(svc.spec.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(','));
+}
+
+/** `a=b,c=d` of a map selector. */
+export function mapSelector(sel: Record<string, string> | undefined): string {
+  return none(Object.entries(sel ?? {}).map(([k, v]) => `${k}=${v}`).join(','));
+}
+
+/** `ip:port,ip:port,ip:port + 2 more...` as kubectl's ENDPOINTS column. */
+export function formatEndpoints(ep: Endpoints, max = 3): string {
+  const all: string[] = [];
+  for (const s of ep.subsets ?? []) {
+    for (const a of s.addresses ?? []) {
+      if ((s.ports ?? []).length === 0) all.push(a.ip);
+      for (const p of s.ports ?? []) all.push(`${a.ip}:${p.port}`);
+    }
+  }
+  if (all.length === 0) return '<none>';
+  const shown = all.slice(0, max).join(',');
+  return all.length > max ? `${shown} + ${all.length - max} more...` : shown;
+}
+
+function templateCells(tpl: PodTemplateSpec, selector: Parameters<typeof fromLabelSelector>[0]): string[] {
+  return [
+    tpl.spec.containers.map((c) => c.name).join(','),
+    tpl.spec.containers.map((c) => c.image).join(','),
+    none(formatSelector(fromLabelSelector(selector) ?? [])),
+  ];
+}
+
+/** The time an event was last seen (lastTimestamp, else firstTimestamp, else creation). */
+export function eventTime(e: Event): string | undefined {
+  return e.lastTimestamp ?? e.firstTimestamp ?? e.metadata.creationTimestamp;
+}
+
+const created = (o: KubeObject, now: number): string => age(o.metadata.creationTimestamp, now);
+
+const COLUMNS: Record<string, KindColumns> = {
+  Node: {
+    headers: ['STATUS', 'ARCH', 'RUNTIMES', 'CPU', 'MEMORY', 'PODS', 'AGE'],
+    wideHeaders: ['VERSION', 'INTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION'],
+    named: true,
+    cells: (o, now) => {
+      const n = o as Node;
+      const cap = n.status?.capacity ?? {};
+      return [
+        nodeStatus(n),
+        none(n.status?.nodeInfo?.architecture),
+        none((n.status?.runtimeHandlers ?? []).map((h) => h.name).join(',')),
+        cpu(cap.cpu),
+        mem(cap.memory),
+        cap.pods === undefined ? '<none>' : String(cap.pods),
+        created(n, now),
+      ];
+    },
+    wideCells: (o) => {
+      const n = o as Node;
+      const info = n.status?.nodeInfo;
+      return [none(info?.kubeletVersion), none(nodeAddress(n)), none(info?.osImage ?? info?.operatingSystem), none(info?.kernelVersion)];
+    },
+  },
+  Pod: {
+    headers: ['READY', 'STATUS', 'RESTARTS', 'AGE'],
+    wideHeaders: ['RUNTIME', 'NODE', 'IP'],
+    named: true,
+    cells: (o, now) => {
+      const p = o as Pod;
+      return [podReady(p), podStatus(p), podRestarts(p, now), created(p, now)];
+    },
+    wideCells: (o) => {
+      const p = o as Pod;
+      return [defaultRuntimeClass(p.spec), none(p.spec.nodeName), none(p.status?.podIP)];
+    },
+  },
+  Deployment: {
+    headers: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    named: true,
+    cells: (o, now) => {
+      const d = o as Deployment;
+      const st = d.status ?? {};
+      return [`${st.readyReplicas ?? 0}/${d.spec.replicas ?? 1}`, String(st.updatedReplicas ?? 0), String(st.availableReplicas ?? 0), created(d, now)];
+    },
+    wideCells: (o) => templateCells((o as Deployment).spec.template, (o as Deployment).spec.selector),
+  },
+  ReplicaSet: {
+    headers: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    named: true,
+    cells: (o, now) => {
+      const r = o as ReplicaSet;
+      return [String(r.spec.replicas ?? 1), String(r.status?.replicas ?? 0), String(r.status?.readyReplicas ?? 0), created(r, now)];
+    },
+    wideCells: (o) => templateCells((o as ReplicaSet).spec.template, (o as ReplicaSet).spec.selector),
+  },
+  Service: {
+    headers: ['TYPE', 'PORT(S)', 'SELECTOR', 'AGE'],
+    wideHeaders: ['CLUSTER-IP'],
+    named: true,
+    cells: (o, now) => {
+      const s = o as Service;
+      return [s.spec.type ?? 'ClusterIP', servicePorts(s), mapSelector(s.spec.selector), created(s, now)];
+    },
+    wideCells: (o) => [none((o as Service).spec.clusterIP)],
+  },
+  Endpoints: {
+    headers: ['ENDPOINTS', 'AGE'],
+    wideHeaders: [],
+    named: true,
+    cells: (o, now) => [formatEndpoints(o as Endpoints), created(o, now)],
+    wideCells: () => [],
+  },
+  Namespace: {
+    headers: ['STATUS', 'AGE'],
+    wideHeaders: [],
+    named: true,
+    cells: (o, now) => [(o as Namespace).status?.phase ?? 'Active', created(o, now)],
+    wideCells: () => [],
+  },
+  Event: {
+    headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+    wideHeaders: [],
+    named: false,
+    cells: (o, now) => {
+      const e = o as Event;
+      const obj = `${(e.involvedObject.kind ?? '').toLowerCase()}/${e.involvedObject.name ?? ''}`;
+      return [age(eventTime(e), now), e.type ?? 'Normal', e.reason ?? '', obj, (e.message ?? '').trim()];
+    },
+    wideCells: () => [],
+  },
+};
+
+const GENERIC: KindColumns = { headers: ['AGE'], wideHeaders: [], named: true, cells: (o, now) => [created(o, now)], wideCells: () => [] };
+
+/** The columns of `kind` (a generic NAME/AGE table for kinds without their own). */
+export function columnsFor(kind: string): KindColumns {
+  return COLUMNS[kind] ?? GENERIC;
+}
