@@ -9,6 +9,14 @@ describe('Backoff', () => {
     expect(b.next()).toBe(10_000);
   });
 
+  it('restarts at once the first time when immediateFirst is set, as the kubelet does', () => {
+    const b = new Backoff({ initialMs: 10_000, maxMs: 300_000, immediateFirst: true });
+    expect(Array.from({ length: 4 }, () => b.next())).toEqual([0, 10_000, 20_000, 40_000]);
+    b.reset();
+    expect(b.next()).toBe(0);
+    expect(b.next()).toBe(10_000);
+  });
+
   it('spreads delays with jitter', () => {
     const lo = new Backoff({ initialMs: 1000, maxMs: 8000, jitter: 0.5, random: () => 0 });
     const hi = new Backoff({ initialMs: 1000, maxMs: 8000, jitter: 0.5, random: () => 1 });

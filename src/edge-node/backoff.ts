@@ -15,20 +15,31 @@ export interface BackoffOptions {
   jitter?: number;
   /** Source of randomness for the jitter (tests pin it). */
   random?: () => number;
+  /**
+   * The first `next()` after construction or `reset()` returns 0 (and arms the back-off), as the
+   * kubelet restarts a crashed container at once the first time and backs off only if it crashes again.
+   */
+  immediateFirst?: boolean;
 }
 
 /** Delays growing `initialMs, initialMs*factor, …` up to `maxMs`; `reset()` starts over. */
 export class Backoff {
   private readonly opts: Required<BackoffOptions>;
   private current: number;
+  private armed: boolean;
 
   constructor(opts: BackoffOptions) {
-    this.opts = { factor: 2, jitter: 0, random: Math.random, ...opts };
+    this.opts = { factor: 2, jitter: 0, random: Math.random, immediateFirst: false, ...opts };
     this.current = opts.initialMs;
+    this.armed = !this.opts.immediateFirst;
   }
 
   /** The delay to wait now; the following call returns the next larger one. */
   next(): number {
+    if (!this.armed) {
+      this.armed = true;
+      return 0;
+    }
     const base = this.current;
     this.current = Math.min(this.opts.maxMs, this.current * this.opts.factor);
     if (this.opts.jitter <= 0) return base;
@@ -44,6 +55,7 @@ export class Backoff {
   /** Back to `initialMs`. */
   reset(): void {
     this.current = this.opts.initialMs;
+    this.armed = !this.opts.immediateFirst;
   }
 }
 

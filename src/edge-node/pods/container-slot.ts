@@ -54,7 +54,7 @@ export class ContainerSlot {
 
   constructor(spec: Container, backoff: RestartBackoffOptions) {
     this.spec = spec;
-    this.restartBackoff = new Backoff({ initialMs: backoff.initialMs, maxMs: backoff.maxMs });
+    this.restartBackoff = new Backoff({ initialMs: backoff.initialMs, maxMs: backoff.maxMs, immediateFirst: true });
     this.pullBackoff = new Backoff({ initialMs: backoff.initialMs, maxMs: backoff.maxMs });
   }
 

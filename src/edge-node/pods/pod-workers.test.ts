@@ -49,8 +49,12 @@ describe('PodWorkers', () => {
     const clock = fakeClock();
     const { rt, workers } = await setup({}, clock);
     workers.upsert(testPod('crashy'));
+    // The first crash restarts at once (as the kubelet does); back-off starts with the second.
+    const first = await waitFor(() => rt.running('crashy')[0], 5000, 'instance 0');
+    rt.exit(first.config.id, 1);
+    await waitFor(() => last('crashy')?.containerStatuses?.[0]?.restartCount === 1 && last('crashy')?.containerStatuses?.[0]?.state?.running, 5000, 'immediate restart');
     const messages: string[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 1; i < 5; i++) {
       const c = await waitFor(() => rt.running('crashy')[0], 5000, `instance ${i}`);
       rt.exit(c.config.id, 1);
       await waitFor(() => waiting('crashy')?.reason === 'CrashLoopBackOff' && last('crashy')?.containerStatuses?.[0]?.restartCount === i, 5000, `backoff ${i}`);
@@ -63,14 +67,17 @@ describe('PodWorkers', () => {
     expect(st?.containerStatuses?.[0]?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
     expect(st?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
 
-    // A container that ran 10 minutes restarts with the initial delay again.
-    const c = await waitFor(() => rt.running('crashy')[0], 5000, 'instance 4');
+    // A container that ran 10 minutes is restarted at once again, and the back-off starts over.
+    const c = await waitFor(() => rt.running('crashy')[0], 5000, 'instance 5');
     await waitFor(() => last('crashy')?.containerStatuses?.[0]?.state?.running, 5000, 'running again');
     clock.advance(11 * 60_000);
     rt.exit(c.config.id, 2);
-    await waitFor(() => waiting('crashy')?.reason === 'CrashLoopBackOff' && last('crashy')?.containerStatuses?.[0]?.restartCount === 4, 5000, 'backoff after long run');
-    expect(waiting('crashy')?.message).toMatch(/^back-off 40ms /);
+    await waitFor(() => last('crashy')?.containerStatuses?.[0]?.restartCount === 6 && last('crashy')?.containerStatuses?.[0]?.state?.running, 5000, 'immediate restart after a long run');
     expect(last('crashy')?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(2);
+    const again = await waitFor(() => rt.running('crashy')[0], 5000, 'instance 6');
+    rt.exit(again.config.id, 1);
+    await waitFor(() => waiting('crashy')?.reason === 'CrashLoopBackOff' && last('crashy')?.containerStatuses?.[0]?.restartCount === 6, 5000, 'backoff after long run');
+    expect(waiting('crashy')?.message).toMatch(/^back-off 40ms /);
   });
 
   it('follows restartPolicy: Never → Failed, OnFailure + exit 0 → Succeeded', async () => {
