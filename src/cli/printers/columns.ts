@@ -43,8 +43,13 @@ function cpu(v: string | number | undefined): string {
   return v === undefined ? '<none>' : formatCpu(cpuMillis(v));
 }
 
+/** Memory rounded for reading (`23.5Gi`, `512Mi`); exact quantities are in `-o yaml`. */
 function mem(v: string | number | undefined): string {
-  return v === undefined ? '<none>' : formatBytes(memoryBytes(v));
+  if (v === undefined) return '<none>';
+  const bytes = memoryBytes(v);
+  if (bytes >= 2 ** 30) return `${Number((bytes / 2 ** 30).toFixed(1))}Gi`;
+  if (bytes >= 2 ** 20) return `${Math.round(bytes / 2 ** 20)}Mi`;
+  return formatBytes(bytes);
 }
 
 /** `Ready`, `NotReady` or `Unknown`, plus `,SchedulingDisabled` for a cordoned node. */

@@ -81,7 +81,7 @@ describe('other kinds', () => {
       },
     };
     expect(nodeStatus(n)).toBe('Ready,SchedulingDisabled');
-    expect(tableRow(type('nodes'), n, opts)).toEqual(['pi-1', 'Ready,SchedulingDisabled', 'arm64', 'wasm,oci', '4', '3906Mi', '110', '2d4h']);
+    expect(tableRow(type('nodes'), n, opts)).toEqual(['pi-1', 'Ready,SchedulingDisabled', 'arm64', 'wasm,oci', '4', '3.8Gi', '110', '2d4h']);
     expect(tableHeader(type('nodes'), { ...opts, allNamespaces: true })[0]).toBe('NAME');
   });
   it('services and endpoints', () => {
