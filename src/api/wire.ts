@@ -90,8 +90,16 @@ export const NodeLogChunk = z.strictObject({
   error: z.string().optional(),
 });
 export const NodeError = z.strictObject({ type: z.literal('error'), message: z.string() });
+/** Something the node did or saw about a pod (Pulled, Started, Killing, BackOff, …), recorded by the hub as an Event. */
+export const NodeEvent = z.strictObject({
+  type: z.literal('event'),
+  pod: PodRef,
+  eventType: z.enum(['Normal', 'Warning']),
+  reason: z.string().min(1).max(128),
+  message: z.string().max(4096),
+});
 
-export const NodeToHub = z.discriminatedUnion('type', [NodeHello, NodeHeartbeat, NodePodStatus, NodePodGone, NodeLogChunk, NodeError]);
+export const NodeToHub = z.discriminatedUnion('type', [NodeHello, NodeHeartbeat, NodePodStatus, NodePodGone, NodeLogChunk, NodeError, NodeEvent]);
 export type NodeToHub = z.infer<typeof NodeToHub>;
 
 // ---- hub → node -------------------------------------------------------------------------------

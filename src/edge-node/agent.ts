@@ -89,6 +89,7 @@ export class Agent {
       statusBatchMs: deps.backoff?.statusBatchMs,
       reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
       reportGone: (pods) => void this.session.send({ type: 'podGone', pods }),
+      reportEvent: (pod, eventType, reason, message) => void this.session.send({ type: 'event', pod, eventType, reason, message }),
     });
     this.logs = new LogService({
       dataDir: deps.dataDir,

@@ -31,6 +31,8 @@ export interface PodWorkerDeps {
   onStatus(): void;
   /** Every container is stopped and removed; the worker is done. */
   onTerminated(reason: TerminationReason): void;
+  /** Records an Event about the pod (Pulled, Created, Started, Killing, BackOff, Failed …). */
+  onEvent?(type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
 const DEFAULT_GRACE_SECONDS = 30;
@@ -268,7 +270,12 @@ export class PodWorker {
     if (opts.restartNow) return;
     if (inst.startedAtMs !== undefined && now - inst.startedAtMs >= this.deps.backoff.resetAfterMs) slot.restartBackoff.reset();
     const delay = slot.restartBackoff.next();
-    slot.state = crashLoopState(delay, slot.spec.name, this.ref);
+    if (delay === 0) {
+      slot.state = { terminated }; // restarted at once: reported as terminated until it runs again
+    } else {
+      slot.state = crashLoopState(delay, slot.spec.name, this.ref);
+      this.event('Warning', 'BackOff', `Back-off restarting failed container ${slot.spec.name} (${terminated.reason ?? 'exit'} ${terminated.exitCode})`);
+    }
     slot.scheduleRetry(delay, () => this.kick());
   }
 
@@ -277,8 +284,10 @@ export class PodWorker {
     if (!slot.image || slot.imageRef !== slot.spec.image) {
       if (slot.pullFailures === 0) slot.state = { waiting: { reason: 'ContainerCreating' } };
       try {
+        const pullStart = this.deps.clock.now();
         slot.image = await raceAbort(runtime.pullImage(slot.spec.image, { signal: this.abort.signal }), this.abort.signal);
         slot.imageRef = slot.spec.image;
+        this.event('Normal', 'Pulled', `Container image "${slot.spec.image}" ready in ${this.deps.clock.now() - pullStart}ms`);
         slot.pullFailures = 0;
         slot.pullBackoff.reset();
       } catch (err) {
@@ -287,6 +296,7 @@ export class PodWorker {
         const delay = slot.pullBackoff.next();
         const msg = errorMessage(err);
         slot.state = pullFailedState(slot.pullFailures, delay, slot.spec.image, msg);
+        this.event('Warning', 'Failed', `Failed to pull image "${slot.spec.image}": ${msg}`);
         log.warn({ pod: this.ref, container: slot.spec.name, image: slot.spec.image, err: msg }, 'image pull failed');
         slot.scheduleRetry(delay, () => this.kick());
         return;
@@ -305,6 +315,7 @@ export class PodWorker {
       await runtime.removeContainer(id).catch(() => undefined);
       const delay = slot.restartBackoff.next();
       slot.state = { waiting: { reason: 'CreateContainerError', message: errorMessage(err) } };
+      this.event('Warning', 'Failed', `Error: ${errorMessage(err)}`);
       log.warn({ pod: this.ref, container: slot.spec.name, err: errorMessage(err) }, 'create container failed');
       slot.scheduleRetry(delay, () => this.kick());
       return;
@@ -324,6 +335,7 @@ export class PodWorker {
     slot.instance.startedAt = rfc3339(now);
     slot.starts += 1;
     slot.state = { running: { startedAt: slot.instance.startedAt } };
+    this.event('Normal', 'Started', `Started container ${slot.spec.name}`);
     // The container may have exited already (its event came while we were awaiting): look again.
     const st = runtime.containerStatus(id);
     if (st?.state === 'exited') this.dirty = true;
@@ -335,10 +347,15 @@ export class PodWorker {
         slot.cancelRetry();
         const inst = slot.instance;
         if (!inst) return;
+        this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);
         await inst.runtime.stopContainer(inst.id, graceMs).catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
         await this.recordExit(slot, inst.runtime.containerStatus(inst.id), {});
       }),
     );
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.deps.onEvent?.(type, reason, message);
   }
 
   private graceMs(): number {

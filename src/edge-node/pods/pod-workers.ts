@@ -26,6 +26,8 @@ export interface PodWorkersDeps {
   reportStatus(pods: Array<{ pod: PodRef; status: PodStatus }>): boolean;
   /** Gracefully deleted pods are gone: the hub may forget them. */
   reportGone(pods: PodRef[]): void;
+  /** Something happened to a pod worth an Event (best effort: dropped while the hub is away). */
+  reportEvent?(pod: PodRef, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
 /** Owner of every pod worker on the node. */
@@ -92,6 +94,7 @@ export class PodWorkers {
       backoff: this.backoff,
       onStatus: () => this.markDirty(uid),
       onTerminated: (reason) => this.onTerminated(worker, reason),
+      onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
     });
     this.workers.set(uid, worker);
     if (pod.metadata.deletionTimestamp !== undefined) worker.update(pod);

@@ -23,9 +23,14 @@ export class EventRecorder {
 
   constructor(private readonly deps: EventRecorderDeps) {}
 
-  /** A recorder for another component sharing the dedupe cache. */
+  /** A recorder for another component. */
   withComponent(component: string): EventRecorder {
     return new EventRecorder({ ...this.deps, component });
+  }
+
+  /** A recorder for a component on another host (an edge node reporting about its pods). */
+  forSource(component: string, host: string): EventRecorder {
+    return new EventRecorder({ ...this.deps, component, host });
   }
 
   normal(obj: KubeObject, reason: string, message: string): void {

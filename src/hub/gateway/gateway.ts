@@ -70,6 +70,7 @@ export class NodeGateway {
   private serviceTimer: NodeJS.Timeout | undefined;
   /** Per-pod write chains so status reports of one pod never race each other. */
   private readonly podWrites = new Map<string, Promise<void>>();
+  private readonly recorders = new Map<string, EventRecorder>();
 
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addHandler({
@@ -162,6 +163,13 @@ export class NodeGateway {
       case 'error':
         this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
         return;
+      case 'event': {
+        // Only about the node's own pods: a node cannot write Events about anything else.
+        const pod = this.deps.pods.get(msg.pod.namespace, msg.pod.name);
+        if (!pod || pod.metadata.uid !== msg.pod.uid || pod.spec.nodeName !== node) return;
+        await this.nodeEvents(node).record(pod, msg.eventType, msg.reason, msg.message);
+        return;
+      }
     }
   }
 
@@ -183,6 +191,16 @@ export class NodeGateway {
     session.send({ type: 'welcome', protocol: PROTOCOL_VERSION, nodeName: info.name, heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds, meshToken: this.deps.meshToken });
     session.send({ type: 'podSync', pods: this.deps.pods.list((p) => p.spec.nodeName === info.name) });
     session.send({ type: 'serviceSync', services: buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes) });
+  }
+
+  /** The event recorder speaking for one node (`source.component: edge-node`, `source.host: <node>`). */
+  private nodeEvents(node: string): EventRecorder {
+    let rec = this.recorders.get(node);
+    if (!rec) {
+      rec = this.deps.events.forSource('edge-node', node);
+      this.recorders.set(node, rec);
+    }
+    return rec;
   }
 
   /** Creates or refreshes the Node object from what the node reported. */
