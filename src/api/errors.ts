@@ -133,6 +133,13 @@ export class ServiceUnavailableError extends EdgeError {
   }
 }
 
+/** A deadline passed before an answer came (a workload overran its request deadline). */
+export class TimeoutError extends EdgeError {
+  constructor(message: string) {
+    super(StatusReason.Timeout, 504, message, { retryable: true });
+  }
+}
+
 export class InternalError extends EdgeError {
   constructor(message: string, cause?: unknown) {
     super(StatusReason.InternalError, 500, message, { cause });

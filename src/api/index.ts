@@ -18,6 +18,7 @@ export * from './wire.js';
 export * from './codec.js';
 export * from './content.js';
 export * from './clock.js';
+export * from './duration.js';
 export * from './logging.js';
 export type * from './runtime.js';
 export { toStatus, fromStatus, type Status } from './status.js';

@@ -41,6 +41,8 @@ export interface AgentDeps {
     statusBatchMs?: number;
     logPollMs?: number;
   };
+  /** Deadline of one request to a workload (default 15 s); a mesh hop gets a second more. */
+  requestTimeoutMs?: number;
   /** Load-balancing strategy (default round-robin). */
   picker?: EndpointPicker;
   /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized`). */
@@ -113,7 +115,7 @@ export class Agent {
   static async create(deps: AgentDeps): Promise<Agent> {
     if (deps.runtimes.length === 0) throw new Error('an agent needs at least one runtime');
     const state = await LocalState.create({ dataDir: deps.dataDir, logger: deps.logger.child({ component: 'local-state' }) });
-    const deliverer = new Deliverer({ logger: deps.logger.child({ component: 'delivery' }) });
+    const deliverer = new Deliverer({ logger: deps.logger.child({ component: 'delivery' }), requestTimeoutMs: deps.requestTimeoutMs });
     let agent: Agent | undefined;
     const mesh = await MeshServer.create({
       address: deps.address,

@@ -14,7 +14,7 @@ describe('edge-node flags', () => {
     const o = parse(['--server', 'http://127.0.0.1:7400', '--token-file', tokenFile, '--name', 'pi-1', '--address', '127.0.0.1', '--mesh-port', '10300', '--data-dir', dir, '--labels', 'zone=lab,edgeplane.io/tier=edge', '--cpu', '500m', '--memory', '1Gi', '--max-pods', '20', '--log-level', 'debug']);
     expect(o).toEqual({
       server: 'http://127.0.0.1:7400', token: 'secret', name: 'pi-1', address: '127.0.0.1', meshPort: 10300, dataDir: dir,
-      labels: { zone: 'lab', 'edgeplane.io/tier': 'edge' }, capacity: { cpu: '500m', memory: '1Gi', pods: '20' }, logLevel: 'debug',
+      labels: { zone: 'lab', 'edgeplane.io/tier': 'edge' }, capacity: { cpu: '500m', memory: '1Gi', pods: '20' }, logLevel: 'debug', requestTimeoutMs: 15_000,
     });
     await rm(dir, { recursive: true, force: true });
   });

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { DnsSubdomain, LabelKey, LabelValue, errorMessage, isQuantity } from '../api/index.js';
+import { DnsSubdomain, LabelKey, LabelValue, errorMessage, isQuantity, parseDurationSeconds } from '../api/index.js';
 
 /** The agent's settings from its flags. */
 export interface NodeOptions {
@@ -20,6 +20,8 @@ export interface NodeOptions {
   labels: Record<string, string>;
   capacity: { cpu?: string; memory?: string; pods?: string };
   logLevel: string;
+  /** Deadline of one request to a workload, in ms. */
+  requestTimeoutMs: number;
 }
 
 /** A flag is missing or malformed. */
@@ -46,6 +48,7 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     .option('--cpu <quantity>', 'CPU capacity to advertise (default: all CPUs)')
     .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
     .option('--max-pods <n>', 'most pods this node runs', '110')
+    .option('--request-timeout <duration>', 'deadline of one request to a workload; a Wasm guest that overruns it is restarted', '15s')
     .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => undefined })
@@ -87,6 +90,8 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   for (const [flag, v] of [['--cpu', o.cpu], ['--memory', o.memory]] as const) {
     if (v !== undefined && !isQuantity(v)) throw new OptionsError(`${flag}: "${v}" is not a quantity (e.g. 2, 500m, 4Gi)`);
   }
+  const timeout = parseDurationSeconds(o.requestTimeout ?? '15s');
+  if (timeout === undefined || timeout <= 0) throw new OptionsError(`--request-timeout: "${o.requestTimeout}" is not a positive duration (e.g. 15s, 500ms)`);
   const logLevel = o.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new OptionsError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
 
@@ -103,6 +108,7 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     labels: parseLabels(o.labels),
     capacity,
     logLevel,
+    requestTimeoutMs: Math.round(timeout * 1000),
   };
 }
 

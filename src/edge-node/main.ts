@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
   const runtime = await WasmRuntime.create({
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
+    requestTimeoutMs: opts.requestTimeoutMs,
     fetchBlob: async (digest) => {
       const res = await fetch(`${hubBase}${BLOB_PATH}/${digest}`, { headers: { authorization: `Bearer ${opts.token}` } });
       if (!res.ok) throw new Error(`hub answered ${res.status} for blob ${digest}`);
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
     runtimes: [runtime],
     logger,
     capacity: opts.capacity,
+    requestTimeoutMs: opts.requestTimeoutMs,
     onSessionEvent: (ev) => {
       if (ev.type === 'connected') everConnected = true;
       if (ev.type === 'unauthorized' && !everConnected) {

@@ -1,13 +1,12 @@
 /** Parsers of the hub's command-line flags. */
 import { InvalidArgumentError } from 'commander';
+import { parseDurationSeconds } from '../api/index.js';
 
 /** Parses `10s`, `2m`, `500ms` or a plain number of seconds into seconds. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a duration (e.g. 10s, 2m, 500ms)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
+  const seconds = parseDurationSeconds(text);
+  if (seconds === undefined) throw new InvalidArgumentError(`"${text}" is not a duration (e.g. 10s, 2m, 500ms)`);
+  return seconds;
 }
 
 /** Parses `host:port` (`[::1]:7400`, `0.0.0.0:7400`, `:7400`). */

@@ -2,7 +2,7 @@
  * One Wasm container on the main thread: its executor, its instance, its requests and deadlines,
  * and its state (`created` → `running` → `exited`). Guest code runs only in the executor worker.
  */
-import { CreateContainerError, InternalError, ServiceUnavailableError, errorMessage } from '../api/index.js';
+import { CreateContainerError, InternalError, ServiceUnavailableError, TimeoutError, errorMessage } from '../api/index.js';
 import type { ContainerConfig, ContainerRuntimeStatus, Logger, WorkloadRequest, WorkloadResponse } from '../api/index.js';
 import { Executor, GuestRequestError } from './executor.js';
 import type { CriLogWriter } from './cri-log.js';
@@ -96,7 +96,7 @@ export class WasmContainer {
     this.#inflight.add(entry);
     return new Promise<WorkloadResponse>((resolve, reject) => {
       const deadline = setTimeout(() => {
-        reject(new ServiceUnavailableError(`upstream timed out: ${entry.label} got no answer from ${config.name} within ${timeoutMs} ms`));
+        reject(new TimeoutError(`upstream timed out: ${entry.label} got no answer from ${config.name} within ${timeoutMs} ms`));
         // The worker serves in order: the oldest request is the one running; only it overran.
         if (this.#oldest() === entry) this.#deadlineExceeded(entry);
         else entry.expired = true;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateContainerError, ImagePullError, ServiceUnavailableError, hubImageRef } from '../api/index.js';
+import { CreateContainerError, ImagePullError, ServiceUnavailableError, TimeoutError, hubImageRef } from '../api/index.js';
 import type { ContainerEvent, PulledImage, WorkloadResponse } from '../api/index.js';
 import { WasmRuntime } from './index.js';
 
@@ -231,7 +231,7 @@ describe('serving HTTP from a worker', () => {
     clearInterval(interval);
     expect(answers).toEqual([200, 200, 200, 200, 200]);
     expect(ticks).toBeGreaterThanOrEqual(10);
-    expect(err).toBeInstanceOf(ServiceUnavailableError);
+    expect(err).toBeInstanceOf(TimeoutError);
     expect((err as Error).message).toMatch(/timed out/);
     const event = await exited;
     expect(event.status).toMatchObject({ state: 'exited', reason: 'DeadlineExceeded', exitCode: 137 });

@@ -89,8 +89,11 @@ export class Cluster {
   private hubPort = 0;
   readonly nodes = new Map<string, RunningNode>();
 
-  /** Extra flags for the hub (short node periods for self-healing tests, …). */
-  constructor(private readonly hubArgs: string[] = []) {}
+  /** Extra flags for the hub (short node periods for self-healing tests, …) and for every node. */
+  constructor(
+    private readonly hubArgs: string[] = [],
+    private readonly nodeArgs: string[] = [],
+  ) {}
 
   get adminToken(): string {
     return readFileSync(join(this.hubDir, 'admin.token'), 'utf8').trim();
@@ -108,7 +111,7 @@ export class Cluster {
     const dataDir = prev?.dataDir ?? join(this.dir, spec.name);
     const meshPort = prev?.meshPort ?? (await freePort(spec.address));
     const labels = Object.entries(spec.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    const args = [BIN('edge-node'), '--server', this.url, '--token-file', join(this.hubDir, 'join.token'), '--name', spec.name, '--address', spec.address, '--mesh-port', String(meshPort), '--data-dir', dataDir, ...(labels ? ['--labels', labels] : [])];
+    const args = [BIN('edge-node'), '--server', this.url, '--token-file', join(this.hubDir, 'join.token'), '--name', spec.name, '--address', spec.address, '--mesh-port', String(meshPort), '--data-dir', dataDir, ...(labels ? ['--labels', labels] : []), ...this.nodeArgs];
     const proc = new Proc(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } }));
     this.nodes.set(spec.name, { ...spec, proc, dataDir, meshPort });
   }

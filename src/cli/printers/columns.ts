@@ -52,10 +52,13 @@ function mem(v: string | number | undefined): string {
   return formatBytes(bytes);
 }
 
-/** `Ready`, `NotReady` or `Unknown`, plus `,SchedulingDisabled` for a cordoned node. */
+/**
+ * As kubectl: `Ready` when the Ready condition is True, `NotReady` when it is False or Unknown (a node
+ * that stopped heartbeating), `Unknown` when there is no Ready condition; `,SchedulingDisabled` when cordoned.
+ */
 export function nodeStatus(node: Node): string {
-  const r = nodeReadyStatus(node);
-  const s = r === 'True' ? 'Ready' : r === 'False' ? 'NotReady' : 'Unknown';
+  const hasReady = node.status?.conditions?.some((c) => c.type === 'Ready') ?? false;
+  const s = !hasReady ? 'Unknown' : nodeReadyStatus(node) === 'True' ? 'Ready' : 'NotReady';
   return node.spec?.unschedulable ? `${s},SchedulingDisabled` : s;
 }
 

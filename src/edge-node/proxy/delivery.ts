@@ -5,10 +5,13 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
+import { EdgeError, MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
 import type { Logger, Runtime } from '../../api/index.js';
 import type { ServiceEndpoint } from './endpoint-picker.js';
 import { headerPairs, pipeUpstream, sendText, withForwardedFor, writeWorkloadResponse, type BufferedRequest } from './http-util.js';
+
+/** Deadline of one request to a workload unless the node is configured otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** Carries the client's own `authorization` across the mesh (the mesh hop uses that header for its token). */
 export const FORWARDED_AUTHORIZATION_HEADER = 'x-edgeplane-forwarded-authorization';
@@ -45,7 +48,7 @@ export class Deliverer {
 
   /** Delivers to a container on this node and writes its response. */
   async deliverLocal(target: LocalContainerTarget, req: BufferedRequest, res: ServerResponse): Promise<void> {
-    const timeoutMs = this.deps.requestTimeoutMs ?? 30_000;
+    const timeoutMs = this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     let endpoint;
     try {
       endpoint = target.runtime.endpoint(target.containerId, target.port);
@@ -61,7 +64,9 @@ export class Deliverer {
         writeWorkloadResponse(res, wr);
       } catch (err) {
         this.deps.logger.warn({ container: target.containerId, err: errorMessage(err) }, 'workload request failed');
-        sendText(res, 502, `workload failed to answer: ${errorMessage(err)}`);
+        // 504 for an overrun deadline, 503 for a workload that is gone; anything else is a bad gateway.
+        const status = err instanceof EdgeError && (err.httpStatus === 504 || err.httpStatus === 503) ? err.httpStatus : 502;
+        sendText(res, status, `workload failed to answer: ${errorMessage(err)}`);
       }
       return;
     }
@@ -85,7 +90,8 @@ export class Deliverer {
     headers[MESH_TARGET_HEADER] = `${endpoint.pod.namespace}/${endpoint.pod.name}`;
     headers[MESH_PORT_HEADER] = String(targetPort);
     const origin = `http://${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.meshPort}`;
-    await this.send(origin, req, headers, res, this.deps.requestTimeoutMs ?? 30_000, true);
+    // A second more than the remote node's own deadline, so its 504 arrives rather than ours.
+    await this.send(origin, req, headers, res, (this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + 1000, true);
   }
 
   /** Closes every pool. */

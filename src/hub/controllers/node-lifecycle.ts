@@ -34,6 +34,8 @@ export interface NodeLifecycleDeps extends NodeLifecycleOptions {
 
 export class NodeLifecycleController {
   private readonly lastSeen = new Map<string, number>();
+  /** Nodes with a live gateway session. */
+  private readonly connected = new Set<string>();
   private readonly lastWritten = new Map<string, number>();
   private readonly startedAt: number;
   private timer: NodeJS.Timeout | undefined;
@@ -55,10 +57,12 @@ export class NodeLifecycleController {
   /** Records a sign of life from `node` (hello or heartbeat). */
   heartbeat(node: string): void {
     this.lastSeen.set(node, this.deps.clock.now());
+    this.connected.add(node);
   }
 
   /** Records that the node's session closed (heartbeats stop counting from now). */
   disconnected(node: string): void {
+    this.connected.delete(node);
     this.lastSeen.set(node, Math.min(this.lastSeen.get(node) ?? this.deps.clock.now(), this.deps.clock.now()));
   }
 
@@ -100,6 +104,11 @@ export class NodeLifecycleController {
     if (ready === 'True') {
       const refresh = (this.deps.statusRefreshSeconds ?? 30) * 1000;
       if (now - (this.lastWritten.get(name) ?? 0) >= refresh) await this.refreshHeartbeat(node, seen);
+      return;
+    }
+    if (this.connected.has(name) && silentMs <= this.deps.gracePeriodSeconds * 1000) {
+      // Heartbeats resumed on a live session (the node was only slow): Ready again.
+      await this.markReady(node);
       return;
     }
     const cond = node.status?.conditions?.find((c) => c.type === 'Ready');
