@@ -32,7 +32,8 @@ export class RoundRobinPicker implements EndpointPicker {
   pick(serviceKey: string, candidates: readonly ServiceEndpoint[], ctx: PickContext): ServiceEndpoint | undefined {
     if (candidates.length === 0) return undefined;
     if (ctx.affinityKey !== undefined) return candidates[hash(ctx.affinityKey) % candidates.length];
-    const n = this.next.get(serviceKey) ?? 0;
+    // Each node starts at a random offset, so two nodes' first requests do not all hit one endpoint.
+    const n = this.next.get(serviceKey) ?? Math.floor(Math.random() * 1_000_000);
     this.next.set(serviceKey, (n + 1) % 1_000_000_007);
     return candidates[n % candidates.length];
   }
