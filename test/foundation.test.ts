@@ -85,6 +85,39 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     expect(new Set(seen.keys())).toEqual(new Set(pods.map((p) => p.metadata.name)));
   }, 60_000);
 
+  it('scales, shows logs, describes with events, and prints lists as kind List', async () => {
+    const scaled = await cluster.edgectl(['scale', 'deployment/hello', '--replicas=6']);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(scaled.stdout).toMatch(/deployment\.apps\/hello scaled/);
+    await until('6 Ready', async () => {
+      const ps = await helloPods();
+      return ps.length === 6 && ps.every(ready);
+    }, 60_000);
+    expect((await cluster.edgectl(['scale', 'deployment', 'hello', '--replicas', '4'])).code).toBe(0);
+    await until('back to 4', async () => (await helloPods()).length === 4, 60_000);
+
+    const json = await cluster.edgectl(['get', 'pods', '-l', 'app=hello', '-o', 'json']);
+    const list = JSON.parse(json.stdout) as { apiVersion: string; kind: string; items: PodLike[] };
+    expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+    const pod = list.items.find((p) => !p.metadata.deletionTimestamp && ready(p))!;
+    // Round-robin over the 4 replicas from each node: every pod serves, and logs its first request.
+    for (let i = 0; i < 16; i++) expect((await httpGet(`http://${NODES[i % 2]!.address}:30080/`)).status).toBe(200);
+    const logs = await until('the pod to log its first request', async () => {
+      const r = await cluster.edgectl(['logs', pod.metadata.name]);
+      return r.code === 0 && r.stdout.includes(`hello: ${pod.metadata.name} on ${pod.spec.nodeName} has served 1 request(s)`) ? r : undefined;
+    }, 20_000, 500);
+    expect(logs.stderr).toBe('');
+
+    const described = await cluster.edgectl(['describe', 'pod', pod.metadata.name]);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/Events:/);
+    expect(described.stdout).toMatch(/Scheduled/);
+    expect(described.stdout).toMatch(/Started/);
+    const missing = await cluster.edgectl(['get', 'pod', 'no-such-pod']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/NotFound/);
+  }, 120_000);
+
   it('replaces a deleted pod', async () => {
     const [victim] = await helloPods();
     const r = await cluster.edgectl(['delete', 'pod', victim!.metadata.name]);
