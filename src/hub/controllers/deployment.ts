@@ -7,7 +7,7 @@ import type { Clock, Condition, Deployment, Logger, ReplicaSet } from '../../api
 import { AlreadyExistsError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from './events.js';
 import { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, newReplicaSetTarget, oldReplicaSetsScaleDown, surgeAndUnavailable, templateHash, templatesEqual } from './rollout.js';
 import { controllerRef, jsonEqual, ownerRefTo, setCondition } from './util.js';

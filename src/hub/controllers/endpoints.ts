@@ -7,7 +7,7 @@ import type { Endpoints, EndpointAddress, Logger, Node, Pod, Service } from '../
 import { AlreadyExistsError, NotFoundError, fromMatchLabels, isPodReady, matchesLabels, nodeAddress, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 import { jsonEqual } from './util.js';
 import { WorkQueue } from './workqueue.js';
 

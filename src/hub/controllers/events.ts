@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock, Event, KubeObject, Logger } from '../../api/index.js';
 import { errorMessage, rfc3339, typeByKind } from '../../api/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 
 const EVENT_TYPE = typeByKind('v1', 'Event');
 

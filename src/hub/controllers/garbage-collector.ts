@@ -7,7 +7,7 @@ import type { KubeObject, Logger, ResourceType } from '../../api/index.js';
 import { NotFoundError } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey } from '../informers/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 import { WorkQueue } from './workqueue.js';
 
 export interface GarbageCollectorDeps {

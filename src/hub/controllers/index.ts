@@ -7,3 +7,4 @@ export { EndpointsController, type EndpointsControllerDeps } from './endpoints.j
 export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
 export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
 export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';
+export { canonical, controllerRef, jsonEqual, setCondition } from './util.js';

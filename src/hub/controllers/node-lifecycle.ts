@@ -8,7 +8,7 @@
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, errorMessage, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from './events.js';
 import { setCondition } from './util.js';
 

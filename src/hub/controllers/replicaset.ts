@@ -7,7 +7,7 @@ import type { Clock, Logger, Pod, ReplicaSet } from '../../api/index.js';
 import { NotFoundError, errorMessage, fromLabelSelector, isPodReady, matchesLabels, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from './events.js';
 import { controllerRef, isPodActive, isPodAvailable, jsonEqual, ownerRefTo, randomSuffix } from './util.js';
 import { WorkQueue } from './workqueue.js';

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Deployment, PodTemplateSpec, ReplicaSet } from '../../api/index.js';
-import { jsonEqual } from './util.js';
+import { canonical, jsonEqual } from './util.js';
 
 /** Label carrying the template hash on ReplicaSets and their pods. */
 export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
@@ -19,19 +19,6 @@ export function templateHash(tpl: PodTemplateSpec, collisionCount = 0): string {
   let s = '';
   for (let i = 0; i < 10; i++) s += ALPHABET[(h[i] ?? 0) % ALPHABET.length];
   return s;
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
-      const val = (v as Record<string, unknown>)[k];
-      if (val !== undefined) out[k] = canonical(val);
-    }
-    return out;
-  }
-  return v;
 }
 
 /** The template without the hash label, to compare a ReplicaSet's template with the Deployment's. */

@@ -63,16 +63,17 @@ export function setCondition(conds: readonly Condition[] | undefined, next: Cond
 
 /** Deep equality for JSON values (status comparisons before writing). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
+/** A JSON value with object keys sorted and `undefined` members dropped (stable to hash or compare). */
+export function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v as object).sort()) {
       const val = (v as Record<string, unknown>)[k];
-      if (val !== undefined) out[k] = sortKeys(val);
+      if (val !== undefined) out[k] = canonical(val);
     }
     return out;
   }

@@ -10,12 +10,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, PodStatus, Service } from '../../api/index.js';
 import { ConflictError, GATEWAY_PATH, NotFoundError, PROTOCOL_VERSION, ServiceUnavailableError, errorMessage, typeByKind } from '../../api/index.js';
-import type { NodeLifecycleController } from '../controllers/node-lifecycle.js';
-import type { EventRecorder } from '../controllers/events.js';
-import { jsonEqual } from '../controllers/util.js';
+import { jsonEqual, type EventRecorder, type NodeLifecycleController } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
+import type { PodLogOptions, PodLogSource } from '../server/index.js';
 import { LogStreams } from './log-streams.js';
+import { registerNode } from './node-registration.js';
+import { PodWriter } from './pod-writer.js';
 import { buildServiceRoutes } from './routes.js';
 import { NodeSession } from './session.js';
 
@@ -25,15 +26,6 @@ const POD = typeByKind('v1', 'Pod')!;
 /** Verifies a bearer token; only `kind: 'node'` principals may connect. */
 export interface GatewayAuth {
   verify(token: string): { kind: string } | undefined;
-}
-
-/** Options of a log request, as the `/log` subresource takes them. */
-export interface PodLogOptions {
-  container?: string;
-  tailLines?: number;
-  follow?: boolean;
-  previous?: boolean;
-  timestamps?: boolean;
 }
 
 export interface NodeGatewayDeps {
@@ -53,26 +45,21 @@ export interface NodeGatewayDeps {
   helloTimeoutMs?: number;
 }
 
-/** Node labels the hub sets from what the node reports (Kubernetes' well-known labels). */
-function wellKnownLabels(info: NodeInfo): Record<string, string> {
-  return { 'kubernetes.io/hostname': info.name, 'kubernetes.io/arch': info.arch, 'kubernetes.io/os': info.os };
-}
-
 /** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
 function nodeRelevant(p: Pod): unknown {
   return [p.metadata.uid, p.metadata.generation, p.metadata.labels, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.spec];
 }
 
-export class NodeGateway {
+export class NodeGateway implements PodLogSource {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   private readonly sessions = new Map<string, NodeSession>();
   private readonly logs = new LogStreams();
   private serviceTimer: NodeJS.Timeout | undefined;
-  /** Per-pod write chains so status reports of one pod never race each other. */
-  private readonly podWrites = new Map<string, Promise<void>>();
+  private readonly podWriter: PodWriter;
   private readonly recorders = new Map<string, EventRecorder>();
 
   constructor(private readonly deps: NodeGatewayDeps) {
+    this.podWriter = new PodWriter(deps.api, deps.pods);
     deps.pods.addHandler({
       onAdd: (p) => this.podToNode(undefined, p),
       onUpdate: (o, p) => this.podToNode(o, p),
@@ -152,10 +139,10 @@ export class NodeGateway {
         return;
       case 'podStatus':
         this.deps.lifecycle.heartbeat(node);
-        await Promise.all(msg.pods.map((p) => this.writePodStatus(node, p.pod, p.status)));
+        await Promise.all(msg.pods.map((p) => this.podWriter.writeStatus(node, p.pod, p.status)));
         return;
       case 'podGone':
-        await Promise.all(msg.pods.map((p) => this.finalizePod(node, p)));
+        await Promise.all(msg.pods.map((p) => this.podWriter.finalize(node, p)));
         return;
       case 'logChunk':
         this.logs.push(msg.requestId, msg.data, msg.done ?? false, msg.error);
@@ -178,7 +165,7 @@ export class NodeGateway {
     if (session.nodeName) return session.fail('hello sent twice');
     let node: Node;
     try {
-      node = await this.register(info);
+      node = await registerNode(this.deps.api, this.deps.nodes, info);
     } catch (err) {
       return session.fail(`node registration refused: ${errorMessage(err)}`);
     }
@@ -201,42 +188,6 @@ export class NodeGateway {
       this.recorders.set(node, rec);
     }
     return rec;
-  }
-
-  /** Creates or refreshes the Node object from what the node reported. */
-  private async register(info: NodeInfo): Promise<Node> {
-    const status: Node['status'] = {
-      capacity: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
-      allocatable: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
-      addresses: [{ type: 'InternalIP', address: info.address }, { type: 'Hostname', address: info.name }],
-      daemonEndpoints: { kubeletEndpoint: { Port: info.meshPort } },
-      nodeInfo: {
-        architecture: info.arch,
-        operatingSystem: info.os,
-        kubeletVersion: info.agentVersion,
-        ...(info.kernelVersion ? { kernelVersion: info.kernelVersion } : {}),
-        ...(info.osImage ? { osImage: info.osImage } : {}),
-        containerRuntimeVersion: info.runtimes.join(','),
-      },
-      runtimeHandlers: info.runtimes.map((name) => ({ name })),
-      images: (info.images ?? []).map((ref) => ({ names: [ref] })),
-    };
-    const labels = { ...info.labels, ...wellKnownLabels(info) };
-    let existing: Node | undefined;
-    try {
-      existing = await this.deps.api.get<Node>(NODE, undefined, info.name);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
-    if (!existing) {
-      const created = await this.deps.api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: info.name, labels }, spec: {} });
-      existing = created;
-    } else if (!jsonEqual({ ...existing.metadata.labels, ...labels }, existing.metadata.labels)) {
-      existing = await this.deps.api.update<Node>(NODE, { ...existing, metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } } });
-    }
-    const updated = await this.deps.api.updateStatus<Node>(NODE, { ...existing, status: { ...status, conditions: existing.status?.conditions ?? [] } });
-    this.deps.nodes.observe(updated);
-    return updated;
   }
 
   private onClose(session: NodeSession): void {
@@ -263,46 +214,5 @@ export class NodeGateway {
       const services = buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes);
       for (const s of this.sessions.values()) s.send({ type: 'serviceSync', services });
     }, 20);
-  }
-
-  private serialize(key: string, fn: () => Promise<void>): Promise<void> {
-    const next = (this.podWrites.get(key) ?? Promise.resolve()).then(fn, fn);
-    const tracked = next.finally(() => {
-      if (this.podWrites.get(key) === tracked) this.podWrites.delete(key);
-    });
-    this.podWrites.set(key, tracked);
-    return next;
-  }
-
-  private writePodStatus(node: string, ref: { namespace: string; name: string; uid: string }, status: PodStatus): Promise<void> {
-    return this.serialize(`${ref.namespace}/${ref.name}`, async () => {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const pod = attempt === 0 ? this.deps.pods.get(ref.namespace, ref.name) : await this.deps.api.get<Pod>(POD, ref.namespace, ref.name).catch(() => undefined);
-        // A node may only report its own pods, and only the incarnation it runs.
-        if (!pod || pod.metadata.uid !== ref.uid || pod.spec.nodeName !== node) return;
-        if (jsonEqual(pod.status, status)) return;
-        try {
-          const updated = await this.deps.api.updateStatus<Pod>(POD, { ...pod, status });
-          this.deps.pods.observe(updated);
-          return;
-        } catch (err) {
-          if (err instanceof NotFoundError) return;
-          if (!(err instanceof ConflictError)) throw err;
-        }
-      }
-    });
-  }
-
-  private finalizePod(node: string, ref: { namespace: string; name: string; uid: string }): Promise<void> {
-    return this.serialize(`${ref.namespace}/${ref.name}`, async () => {
-      const pod = this.deps.pods.get(ref.namespace, ref.name);
-      if (!pod || pod.metadata.uid !== ref.uid || pod.spec.nodeName !== node || !pod.metadata.deletionTimestamp) return;
-      try {
-        await this.deps.api.delete(POD, ref.namespace, ref.name, { gracePeriodSeconds: 0, preconditions: { uid: ref.uid } });
-        this.deps.pods.observe(pod, true);
-      } catch (err) {
-        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
-      }
-    });
   }
 }

@@ -1,3 +1,5 @@
 /** The node gateway: WebSocket sessions with edge nodes. */
-export { NodeGateway, type NodeGatewayDeps, type GatewayAuth, type PodLogOptions } from './gateway.js';
+export { NodeGateway, type NodeGatewayDeps, type GatewayAuth } from './gateway.js';
+export { registerNode } from './node-registration.js';
+export { PodWriter } from './pod-writer.js';
 export { buildServiceRoutes } from './routes.js';

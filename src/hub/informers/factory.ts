@@ -1,7 +1,7 @@
 /** One informer per kind, shared by every controller of the hub. */
 import type { KubeObject, Logger, ResourceType } from '../../api/index.js';
 import { typeByKind } from '../../api/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 import { Informer } from './informer.js';
 
 export class InformerFactory {

@@ -6,7 +6,7 @@
  */
 import type { KubeObject, Logger, ResourceType } from '../../api/index.js';
 import { GoneError, errorMessage } from '../../api/index.js';
-import type { ObjectAPI, WatchEvent } from '../registry/types.js';
+import type { ObjectAPI, WatchEvent } from '../registry/index.js';
 
 /** Callbacks for cache changes. `old` is the previous cached version. */
 export interface InformerHandler<T extends KubeObject> {

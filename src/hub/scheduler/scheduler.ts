@@ -5,12 +5,10 @@
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
-import type { EventRecorder } from '../controllers/events.js';
-import { setCondition } from '../controllers/util.js';
-import { WorkQueue } from '../controllers/workqueue.js';
+import { WorkQueue, setCondition, type EventRecorder } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
-import type { ObjectAPI } from '../registry/types.js';
+import type { ObjectAPI } from '../registry/index.js';
 import { NodeAccounting } from './accounting.js';
 import { DEFAULT_FILTERS, DEFAULT_SCORES, type FilterPlugin, type ScorePlugin } from './plugins.js';
 

@@ -1,0 +1,49 @@
+/** Registers a connecting node: creates or refreshes its Node object from what it reported. */
+import type { Node, NodeInfo } from '../../api/index.js';
+import { NotFoundError, typeByKind } from '../../api/index.js';
+import { jsonEqual } from '../controllers/index.js';
+import type { Informer } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+
+const NODE = typeByKind('v1', 'Node')!;
+
+/** Node labels the hub sets from what the node reports (Kubernetes' well-known labels). */
+function wellKnownLabels(info: NodeInfo): Record<string, string> {
+  return { 'kubernetes.io/hostname': info.name, 'kubernetes.io/arch': info.arch, 'kubernetes.io/os': info.os };
+}
+
+/** Creates or refreshes the Node object from what the node reported. */
+export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: NodeInfo): Promise<Node> {
+  const status: Node['status'] = {
+    capacity: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
+    allocatable: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
+    addresses: [{ type: 'InternalIP', address: info.address }, { type: 'Hostname', address: info.name }],
+    daemonEndpoints: { kubeletEndpoint: { Port: info.meshPort } },
+    nodeInfo: {
+      architecture: info.arch,
+      operatingSystem: info.os,
+      kubeletVersion: info.agentVersion,
+      ...(info.kernelVersion ? { kernelVersion: info.kernelVersion } : {}),
+      ...(info.osImage ? { osImage: info.osImage } : {}),
+      containerRuntimeVersion: info.runtimes.join(','),
+    },
+    runtimeHandlers: info.runtimes.map((name) => ({ name })),
+    images: (info.images ?? []).map((ref) => ({ names: [ref] })),
+  };
+  const labels = { ...info.labels, ...wellKnownLabels(info) };
+  let existing: Node | undefined;
+  try {
+    existing = await api.get<Node>(NODE, undefined, info.name);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  if (!existing) {
+    const created = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: info.name, labels }, spec: {} });
+    existing = created;
+  } else if (!jsonEqual({ ...existing.metadata.labels, ...labels }, existing.metadata.labels)) {
+    existing = await api.update<Node>(NODE, { ...existing, metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } } });
+  }
+  const updated = await api.updateStatus<Node>(NODE, { ...existing, status: { ...status, conditions: existing.status?.conditions ?? [] } });
+  nodes.observe(updated);
+  return updated;
+}
