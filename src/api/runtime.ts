@@ -75,6 +75,13 @@ export interface ContainerEvent {
   status: ContainerRuntimeStatus;
 }
 
+/** The outcome of a command run in a container's context (exec probes, `edgectl exec`). */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 /** Options for pulls. */
 export interface PullOptions {
   signal?: AbortSignal;
@@ -98,6 +105,13 @@ export interface Runtime {
   containerStatus(id: string): ContainerRuntimeStatus | undefined;
   /** How to deliver traffic to the container's `port`. */
   endpoint(id: string, port: number): WorkloadEndpoint;
+  /**
+   * Runs `command` in the container's context and returns its exit code and output. For a Wasm
+   * container: a fresh instance of the container's component, its `wasi:cli/run` export called with
+   * `command` as arguments and the container's env. Rejects with TimeoutError past `timeoutMs`.
+   * Optional: a runtime without it makes exec probes fail with a clear message.
+   */
+  exec?(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
   /** Subscribes to unsolicited container events; returns the unsubscribe function. */
   subscribe(listener: (event: ContainerEvent) => void): () => void;
   /** References of images present locally (for the scheduler's locality score). */
