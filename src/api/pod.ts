@@ -66,6 +66,7 @@ export const Toleration = z.strictObject({
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
   tolerationSeconds: z.number().int().optional(),
 });
+export type Toleration = z.infer<typeof Toleration>;
 
 export const PodSpec = z.strictObject({
   containers: z.array(Container).min(1),

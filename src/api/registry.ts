@@ -8,7 +8,7 @@ import { Namespace } from './namespace.js';
 import { Node } from './node.js';
 import { Pod } from './pod.js';
 import { Endpoints, Service } from './service.js';
-import { Deployment, ReplicaSet } from './workloads.js';
+import { DaemonSet, Deployment, Job, ReplicaSet } from './workloads.js';
 
 /** Describes one served kind. */
 export interface ResourceType {
@@ -40,6 +40,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   rt({ group: '', version: 'v1', kind: 'Service', plural: 'services', shortNames: ['svc'], namespaced: true, schema: Service, hasStatus: true, hasScale: false }),
   rt({ group: '', version: 'v1', kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'], namespaced: true, schema: Endpoints, hasStatus: false, hasScale: false }),
   rt({ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], namespaced: true, schema: Deployment, hasStatus: true, hasScale: true }),
+  rt({ group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', shortNames: ['ds'], namespaced: true, schema: DaemonSet, hasStatus: true, hasScale: false }),
+  rt({ group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', shortNames: [], namespaced: true, schema: Job, hasStatus: true, hasScale: false }),
   rt({ group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', shortNames: ['rs'], namespaced: true, schema: ReplicaSet, hasStatus: true, hasScale: true }),
   rt({ group: '', version: 'v1', kind: 'Pod', plural: 'pods', shortNames: ['po'], namespaced: true, schema: Pod, hasStatus: true, hasScale: false }),
   rt({ group: '', version: 'v1', kind: 'Event', plural: 'events', shortNames: ['ev'], namespaced: true, schema: Event, hasStatus: false, hasScale: false }),

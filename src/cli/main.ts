@@ -9,7 +9,10 @@ import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerGet } from './commands/get.js';
 import { registerLogs } from './commands/logs.js';
+import { registerNodeOps } from './commands/node-ops.js';
+import { registerRollout } from './commands/rollout.js';
 import { registerScale } from './commands/scale.js';
+import { registerSet } from './commands/set-image.js';
 import { clientVersion, registerVersion } from './commands/version.js';
 import { CliContext, type CliIO, type GlobalFlags } from './context.js';
 import { formatError } from './printers/index.js';
@@ -40,6 +43,9 @@ function buildProgram(ctx: CliContext): Command {
   registerDelete(program, ctx);
   registerLogs(program, ctx);
   registerScale(program, ctx);
+  registerRollout(program, ctx);
+  registerSet(program, ctx);
+  registerNodeOps(program, ctx);
   registerVersion(program, ctx);
   registerConfig(program, ctx);
   // Every command (and config's subcommands) says where to look after a usage error.

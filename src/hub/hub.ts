@@ -8,12 +8,14 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Clock, Deployment, Endpoints, Logger, Node, Pod, ReplicaSet, Service } from '../api/index.js';
+import type { Clock, DaemonSet, Deployment, Endpoints, Job, Logger, Node, Pod, ReplicaSet, Service } from '../api/index.js';
 import { systemClock } from '../api/index.js';
 import { TokenAuth } from './auth/index.js';
 import { BlobStore } from './blobs/index.js';
 import {
+  DaemonSetController,
   DeploymentController,
+  JobController,
   EndpointsController,
   EventRecorder,
   GarbageCollector,
@@ -88,6 +90,8 @@ export class Hub {
     const endpoints = informers.for<Endpoints>('v1', 'Endpoints');
     const replicaSets = informers.for<ReplicaSet>('apps/v1', 'ReplicaSet');
     const deployments = informers.for<Deployment>('apps/v1', 'Deployment');
+    const daemonSets = informers.for<DaemonSet>('apps/v1', 'DaemonSet');
+    const jobs = informers.for<Job>('batch/v1', 'Job');
     const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
     const log = (component: string): Logger => logger.child({ component });
 
@@ -105,8 +109,10 @@ export class Hub {
       new Scheduler({ api, pods, nodes, events: events.withComponent('default-scheduler'), clock, logger: log('scheduler') }),
       new ReplicaSetController({ api, pods, replicaSets, events: events.withComponent('replicaset-controller'), clock, logger: log('replicaset') }),
       new DeploymentController({ api, deployments, replicaSets, events: events.withComponent('deployment-controller'), clock, logger: log('deployment') }),
+      new DaemonSetController({ api, daemonSets, pods, nodes, events: events.withComponent('daemonset-controller'), clock, logger: log('daemonset') }),
+      new JobController({ api, jobs, pods, events: events.withComponent('job-controller'), clock, logger: log('job') }),
       new EndpointsController({ api, services, pods, nodes, endpoints, logger: log('endpoints') }),
-      new GarbageCollector({ api, informers: [deployments, replicaSets, pods], logger: log('gc') }),
+      new GarbageCollector({ api, informers: [deployments, replicaSets, daemonSets, jobs, pods], logger: log('gc') }),
       lifecycle,
     ];
     const gateway = new NodeGateway({

@@ -12,7 +12,7 @@ export interface ResourceRequest {
 }
 
 // What `get all` covers, as in kubectl: the workload view of a namespace.
-const ALL = ['pods', 'services', 'deployments', 'replicasets'];
+const ALL = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'jobs'];
 
 /** Resolves a name a user may type (`po`, `deploy`, `deployments.apps`, `Pod`). */
 export function lookupType(name: string, command: string): ResourceType {

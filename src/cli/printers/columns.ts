@@ -12,7 +12,9 @@ import {
   memoryBytes,
   nodeAddress,
   nodeReadyStatus,
+  type DaemonSet,
   type Deployment,
+  type Job,
   type Endpoints,
   type Event,
   type KubeObject,
@@ -158,6 +160,40 @@ const COLUMNS: Record<string, KindColumns> = {
       return [String(r.spec.replicas ?? 1), String(r.status?.replicas ?? 0), String(r.status?.readyReplicas ?? 0), created(r, now)];
     },
     wideCells: (o) => templateCells((o as ReplicaSet).spec.template, (o as ReplicaSet).spec.selector),
+  },
+  DaemonSet: {
+    headers: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    named: true,
+    cells: (o, now) => {
+      const d = o as DaemonSet;
+      const st = d.status;
+      return [
+        String(st?.desiredNumberScheduled ?? 0),
+        String(st?.currentNumberScheduled ?? 0),
+        String(st?.numberReady ?? 0),
+        String(st?.updatedNumberScheduled ?? 0),
+        String(st?.numberAvailable ?? 0),
+        mapSelector(d.spec.template.spec.nodeSelector),
+        created(d, now),
+      ];
+    },
+    wideCells: (o) => templateCells((o as DaemonSet).spec.template, (o as DaemonSet).spec.selector),
+  },
+  Job: {
+    headers: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
+    wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+    named: true,
+    cells: (o, now) => {
+      const j = o as Job;
+      const cond = j.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      const status = cond ? (cond.type === 'Complete' ? 'Complete' : 'Failed') : j.spec.suspend ? 'Suspended' : 'Running';
+      const start = j.status?.startTime ? Date.parse(j.status.startTime) : undefined;
+      const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
+      const duration = start === undefined ? '' : age(new Date(now - (end - start)).toISOString(), now);
+      return [status, `${j.status?.succeeded ?? 0}/${j.spec.completions ?? 1}`, duration, created(j, now)];
+    },
+    wideCells: (o) => templateCells((o as Job).spec.template, (o as Job).spec.selector ?? {}),
   },
   Service: {
     headers: ['TYPE', 'PORT(S)', 'SELECTOR', 'AGE'],

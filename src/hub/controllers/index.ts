@@ -4,6 +4,8 @@ export { EventRecorder, type EventRecorderDeps } from './events.js';
 export { ReplicaSetController, type ReplicaSetControllerDeps } from './replicaset.js';
 export { DeploymentController, type DeploymentControllerDeps } from './deployment.js';
 export { EndpointsController, type EndpointsControllerDeps } from './endpoints.js';
+export { DaemonSetController, shouldRunOn, type DaemonSetControllerDeps } from './daemonset.js';
+export { JobController, type JobControllerDeps } from './job.js';
 export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
 export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
 export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';

@@ -5,7 +5,7 @@
  * replace them elsewhere. Heartbeats are kept in memory (reported by the gateway); the Node object is
  * written on transitions and every `statusRefreshSeconds`.
  */
-import type { Clock, Logger, Node, Pod } from '../../api/index.js';
+import type { Clock, Logger, Node, Pod, Taint, Toleration } from '../../api/index.js';
 import { ConflictError, NotFoundError, errorMessage, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -14,7 +14,15 @@ import { setCondition } from './util.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 const POD = typeByKind('v1', 'Pod')!;
-const UNREACHABLE = 'node.kubernetes.io/unreachable';
+/** Taint the hub puts on a node that stopped heartbeating (as Kubernetes' node lifecycle controller). */
+export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
+const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
+function tolerationFor(tolerations: readonly Toleration[], taint: Taint): Toleration | undefined {
+  return tolerations.find(
+    (t) => (t.effect === undefined || t.effect === taint.effect) && (t.operator === 'Exists' ? t.key === undefined || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+  );
+}
 
 export interface NodeLifecycleOptions {
   gracePeriodSeconds: number;
@@ -66,9 +74,10 @@ export class NodeLifecycleController {
     this.lastSeen.set(node, Math.min(this.lastSeen.get(node) ?? this.deps.clock.now(), this.deps.clock.now()));
   }
 
-  /** Marks a node Ready with fresh status (called by the gateway on hello). */
+  /** Marks a node Ready with fresh status (called by the gateway on hello) and lifts the unreachable taint. */
   async markReady(node: Node): Promise<Node> {
     this.heartbeat(node.metadata.name ?? '');
+    node = await this.setUnreachableTaint(node, false);
     const now = rfc3339(this.deps.clock.now());
     const conditions = setCondition(node.status?.conditions, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'edge-node is posting ready status', lastHeartbeatTime: now }, now);
     const updated = await this.deps.api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
@@ -104,6 +113,7 @@ export class NodeLifecycleController {
     if (ready === 'True') {
       const refresh = (this.deps.statusRefreshSeconds ?? 30) * 1000;
       if (now - (this.lastWritten.get(name) ?? 0) >= refresh) await this.refreshHeartbeat(node, seen);
+      if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evictPods(node, now);
       return;
     }
     if (this.connected.has(name) && silentMs <= this.deps.gracePeriodSeconds * 1000) {
@@ -111,9 +121,8 @@ export class NodeLifecycleController {
       await this.markReady(node);
       return;
     }
-    const cond = node.status?.conditions?.find((c) => c.type === 'Ready');
-    const since = cond?.lastTransitionTime ? Date.parse(cond.lastTransitionTime) : now;
-    await this.evictPods(node, now - since);
+    // Pods on a node with NoExecute taints (unreachable, or put there by hand) go, as their tolerations allow.
+    if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evictPods(node, now);
   }
 
   private async refreshHeartbeat(node: Node, seen: number): Promise<void> {
@@ -140,6 +149,8 @@ export class NodeLifecycleController {
       throw err;
     }
     this.deps.events.warning(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady (no heartbeat for ${this.deps.gracePeriodSeconds}s)`);
+    const latest = this.deps.nodes.get(undefined, name);
+    if (latest) await this.setUnreachableTaint(latest, true);
     // Its pods can no longer be trusted to serve: take them out of endpoints now.
     for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
       const conds = setCondition(setCondition(pod.status?.conditions, { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `node ${name} is not ready` }, now), { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' }, now);
@@ -153,18 +164,54 @@ export class NodeLifecycleController {
     }
   }
 
-  private async evictPods(node: Node, notReadyForMs: number): Promise<void> {
+  /** Adds or removes the `node.kubernetes.io/unreachable:NoExecute` taint. */
+  private async setUnreachableTaint(node: Node, on: boolean): Promise<Node> {
+    const taints = node.spec?.taints ?? [];
+    const has = taints.some((t) => t.key === UNREACHABLE_TAINT);
+    if (has === on) return node;
+    const next = on
+      ? [...taints, { key: UNREACHABLE_TAINT, effect: 'NoExecute' as const, timeAdded: rfc3339(this.deps.clock.now()) }]
+      : taints.filter((t) => t.key !== UNREACHABLE_TAINT && t.key !== NOT_READY_TAINT);
+    try {
+      const updated = await this.deps.api.update<Node>(NODE, { ...node, spec: { ...(node.spec ?? {}), taints: next } });
+      this.deps.nodes.observe(updated);
+      return updated;
+    } catch (err) {
+      if (err instanceof ConflictError || err instanceof NotFoundError) return node;
+      throw err;
+    }
+  }
+
+  /**
+   * The taint manager: a pod that does not tolerate a NoExecute taint of its node is deleted at once;
+   * one that tolerates it for `tolerationSeconds` after the taint's `timeAdded`. A pod without its own
+   * toleration of the unreachable/not-ready taints gets the hub's eviction timeout (Kubernetes adds
+   * such default tolerations of 300 s at admission).
+   */
+  private async evictPods(node: Node, nowMs: number): Promise<void> {
     const name = node.metadata.name ?? '';
-    for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name)) {
-      const toleration = pod.spec.tolerations?.find((t) => (t.key === UNREACHABLE || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === 'NoExecute'));
-      if (toleration && toleration.tolerationSeconds === undefined) continue; // tolerates forever
-      const limit = (toleration?.tolerationSeconds ?? this.deps.evictionTimeoutSeconds) * 1000;
-      if (notReadyForMs < limit) continue;
+    const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
+    for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
+      let evictAt = Infinity;
+      let because: Taint | undefined;
+      for (const taint of taints) {
+        const own = tolerationFor(pod.spec.tolerations ?? [], taint);
+        const defaulted = !own && (taint.key === UNREACHABLE_TAINT || taint.key === NOT_READY_TAINT) ? { tolerationSeconds: this.deps.evictionTimeoutSeconds } : undefined;
+        const t = own ?? defaulted;
+        const added = taint.timeAdded ? Date.parse(taint.timeAdded) : nowMs;
+        const at = !t ? nowMs : t.tolerationSeconds === undefined ? Infinity : added + t.tolerationSeconds * 1000;
+        if (at < evictAt) {
+          evictAt = at;
+          because = taint;
+        }
+      }
+      if (evictAt > nowMs || !because) continue;
       try {
-        // Forced: the node is not there to confirm; when it returns, podSync tells it to stop.
-        await this.deps.api.delete(POD, pod.metadata.namespace, pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
-        this.deps.pods.observe(pod, true);
-        this.deps.events.warning(pod, 'Evicted', `Node ${name} unreachable for ${Math.round(notReadyForMs / 1000)}s; pod deleted for rescheduling`);
+        // Forced when the node is unreachable (nobody is there to confirm); graceful otherwise.
+        const force = because.key === UNREACHABLE_TAINT;
+        await this.deps.api.delete(POD, pod.metadata.namespace, pod.metadata.name ?? '', { ...(force ? { gracePeriodSeconds: 0 } : {}), preconditions: { uid: pod.metadata.uid } });
+        if (force) this.deps.pods.observe(pod, true);
+        this.deps.events.warning(pod, 'Evicted', `Taint {${because.key}${because.value ? `=${because.value}` : ''}:NoExecute} on node ${name}: pod deleted for rescheduling`);
       } catch (err) {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       }

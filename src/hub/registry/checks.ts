@@ -45,6 +45,17 @@ function serviceCauses(spec: ServiceSpec): FieldCause[] {
   return causes;
 }
 
+function jobCauses(spec: { selector?: LabelSelector; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } }): FieldCause[] {
+  const causes = podSpecCauses(spec.template.spec, 'spec.template.spec');
+  const policy = spec.template.spec.restartPolicy;
+  if (policy === 'Always') causes.push({ field: 'spec.template.spec.restartPolicy', message: 'Unsupported value: "Always": supported values: "OnFailure", "Never"', reason: 'FieldValueNotSupported' });
+  if (spec.selector) {
+    const sel = fromLabelSelector(spec.selector) ?? [];
+    if (!matchesLabels(sel, spec.template.metadata?.labels)) causes.push({ field: 'spec.template.metadata.labels', message: '`selector` does not match template `labels`', reason: 'FieldValueInvalid' });
+  }
+  return causes;
+}
+
 /** Rules on one object, create and update alike. */
 export function objectCauses(obj: KubeObject): FieldCause[] {
   switch (obj.kind) {
@@ -52,7 +63,10 @@ export function objectCauses(obj: KubeObject): FieldCause[] {
       return podSpecCauses(obj.spec as PodSpec, 'spec');
     case 'Deployment':
     case 'ReplicaSet':
+    case 'DaemonSet':
       return workloadCauses(obj.spec as Parameters<typeof workloadCauses>[0]);
+    case 'Job':
+      return jobCauses(obj.spec as { selector?: LabelSelector; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } });
     case 'Service':
       return serviceCauses(obj.spec as ServiceSpec);
     default:

@@ -42,6 +42,41 @@ function defaultDeploymentSpec(spec: Json): Json {
   });
 }
 
+function defaultDaemonSetSpec(spec: Json): Json {
+  const strategy = (spec.updateStrategy ?? {}) as { type?: string; rollingUpdate?: Json };
+  const type = strategy.type ?? 'RollingUpdate';
+  return defaultTemplate({
+    ...spec,
+    updateStrategy: type === 'RollingUpdate' ? { type, rollingUpdate: { maxUnavailable: 1, maxSurge: 0, ...(strategy.rollingUpdate ?? {}) } } : { type },
+    revisionHistoryLimit: spec.revisionHistoryLimit ?? 10,
+  });
+}
+
+/** Label Kubernetes puts on a Job's pods (and in its generated selector). */
+export const JOB_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+
+function defaultJobSpec(spec: Json, uid: string | undefined): Json {
+  const template = (spec.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: PodSpec };
+  const completions = (spec.completions as number | undefined) ?? 1;
+  const withTemplate = defaultTemplate({
+    ...spec,
+    completions,
+    parallelism: spec.parallelism ?? 1,
+    backoffLimit: spec.backoffLimit ?? 6,
+    suspend: spec.suspend ?? false,
+    // Pods of a Job run to completion: restartPolicy defaults to Never, not Always.
+    template: template.spec ? { ...template, spec: { ...template.spec, restartPolicy: template.spec.restartPolicy ?? 'Never' } } : template,
+  });
+  if (spec.manualSelector === true || uid === undefined) return withTemplate;
+  // As Kubernetes: the selector and the pods' label are the Job's own uid, so Jobs never share pods.
+  const t = withTemplate.template as { metadata?: { labels?: Record<string, string> } };
+  return {
+    ...withTemplate,
+    selector: { matchLabels: { [JOB_UID_LABEL]: uid } },
+    template: { ...t, metadata: { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), [JOB_UID_LABEL]: uid } } },
+  };
+}
+
 /** Returns `obj` with its spec defaulted (applied on create and on every update). */
 export function defaultSpec<T extends KubeObject>(obj: T): T {
   const spec = obj.spec as Json | undefined;
@@ -55,6 +90,10 @@ export function defaultSpec<T extends KubeObject>(obj: T): T {
       return { ...obj, spec: defaultDeploymentSpec(spec) };
     case 'Service':
       return { ...obj, spec: defaultServiceSpec(spec as ServiceSpec) };
+    case 'DaemonSet':
+      return { ...obj, spec: defaultDaemonSetSpec(spec) };
+    case 'Job':
+      return { ...obj, spec: defaultJobSpec(spec, obj.metadata.uid) };
     default:
       return obj;
   }

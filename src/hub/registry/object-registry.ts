@@ -86,7 +86,9 @@ export class ObjectRegistry implements ObjectAPI {
     const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...keep } = meta;
     // Nodes register with their status (as in Kubernetes); other kinds start from a clean one.
     const status = type.hasStatus && type.kind !== 'Node' ? initialStatus(input) : input.status;
-    const base = defaultSpec({ ...input, status });
+    // The uid is known before defaulting: a Job's generated selector is derived from it.
+    const uid = randomUUID();
+    const base = defaultSpec({ ...input, metadata: { ...input.metadata, uid }, status });
     if (status === undefined) delete base.status;
 
     for (let attempt = 0; ; attempt++) {
@@ -95,7 +97,7 @@ export class ObjectRegistry implements ObjectAPI {
         ...keep,
         name,
         ...(namespace !== undefined ? { namespace } : {}),
-        uid: randomUUID(),
+        uid,
         creationTimestamp: rfc3339(this.#clock.now()),
         generation: 1,
       };

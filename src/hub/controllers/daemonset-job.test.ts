@@ -1,0 +1,170 @@
+/**
+ * DaemonSet and Job controllers, and taint-based eviction, over a real registry and SQLite store in
+ * one process. Nodes are Node objects and pod status is written the way the gateway writes what a
+ * node reports; the real agent is exercised in test/.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DaemonSet, Job, Node, Pod } from '../../api/index.js';
+import { silentLogger, systemClock, typeByKind } from '../../api/index.js';
+import { InformerFactory } from '../informers/index.js';
+import { ObjectRegistry } from '../registry/index.js';
+import { SqliteStore } from '../store/index.js';
+import { DaemonSetController, EventRecorder, JobController, NodeLifecycleController } from './index.js';
+
+const NODE = typeByKind('v1', 'Node')!;
+const POD = typeByKind('v1', 'Pod')!;
+const DS = typeByKind('apps/v1', 'DaemonSet')!;
+const JOB = typeByKind('batch/v1', 'Job')!;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const image = 'edgeplane.hub/x.wasm@sha256:' + 'c'.repeat(64);
+
+describe('DaemonSet, Job and taint eviction', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let api: ObjectRegistry;
+  let stops: Array<() => void>;
+  let lifecycle: NodeLifecycleController;
+
+  async function addNode(name: string, labels: Record<string, string> = {}): Promise<void> {
+    const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {} });
+    await api.updateStatus(NODE, { ...n, status: { capacity: { cpu: '4', memory: '4Gi', pods: '110' }, runtimeHandlers: [{ name: 'wasm' }], conditions: [{ type: 'Ready', status: 'True' }] } });
+    lifecycle.heartbeat(name);
+  }
+
+  /** Plays the node: marks a pod Running+Ready, or finished with an exit code. */
+  async function report(pod: Pod, phase: 'Running' | 'Succeeded' | 'Failed'): Promise<void> {
+    const cur = await api.get<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
+    const ready = phase === 'Running' ? 'True' : 'False';
+    await api.updateStatus(POD, { ...cur, status: { phase, conditions: [{ type: 'Ready', status: ready }], containerStatuses: [{ name: 'c', image, ready: phase === 'Running', restartCount: 0, state: phase === 'Running' ? { running: {} } : { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: new Date().toISOString() } } }] } });
+  }
+
+  const pods = async (label: string): Promise<Pod[]> => (await api.list<Pod>(POD, { namespace: 'default', labelSelector: label })).items.filter((p) => !p.metadata.deletionTimestamp);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edge-ds-'));
+    store = await SqliteStore.create({ path: join(dir, 'db'), logger: silentLogger() });
+    api = new ObjectRegistry({ store, clock: systemClock, logger: silentLogger() });
+    await api.ensureNamespace('default');
+    const logger = silentLogger();
+    const informers = new InformerFactory(api, logger);
+    const podInf = informers.for<Pod>('v1', 'Pod');
+    const nodes = informers.for<Node>('v1', 'Node');
+    const events = new EventRecorder({ api, clock: systemClock, logger, component: 'test' });
+    lifecycle = new NodeLifecycleController({ api, nodes, pods: podInf, events, clock: systemClock, logger, gracePeriodSeconds: 60, evictionTimeoutSeconds: 60, tickMs: 50 });
+    const runners = [
+      new DaemonSetController({ api, daemonSets: informers.for<DaemonSet>('apps/v1', 'DaemonSet'), pods: podInf, nodes, events, clock: systemClock, logger }),
+      new JobController({ api, jobs: informers.for<Job>('batch/v1', 'Job'), pods: podInf, events, clock: systemClock, logger, failureBackoffMs: 10 }),
+      lifecycle,
+    ];
+    await informers.start();
+    for (const r of runners) r.start();
+    stops = [...runners.map((r) => () => r.stop()), () => informers.stop()];
+    await addNode('pi-1', { zone: 'a' });
+    await addNode('pi-2', { zone: 'b' });
+  });
+
+  afterEach(async () => {
+    for (const s of stops) s();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs one pod per matching node, also on nodes that join later, and rolls a new template', async () => {
+    await api.create(DS, {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image }] } } },
+    });
+    const first = await until('2 daemon pods', async () => ((await pods('app=agent')).length === 2 ? pods('app=agent') : undefined));
+    expect(new Set(first.map((p) => p.spec.nodeName))).toEqual(new Set(['pi-1', 'pi-2']));
+    await addNode('pi-3');
+    await until('a pod on pi-3', async () => (await pods('app=agent')).some((p) => p.spec.nodeName === 'pi-3'));
+    for (const p of await pods('app=agent')) await report(p, 'Running');
+    const ds = await api.get<DaemonSet>(DS, 'default', 'agent');
+    await api.update(DS, { ...ds, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { containers: [{ name: 'c', image: image.replace('cccc', 'dddd') }] } } } });
+    // maxUnavailable 1: at most one node without an available daemon at any time, until all are new.
+    for (let round = 0; round < 3; round++) {
+      const now = await until('one old pod replaced', async () => {
+        const ps = await pods('app=agent');
+        const fresh = ps.filter((p) => p.spec.containers[0]?.image.includes('dddd') && p.status?.phase !== 'Running');
+        return fresh.length === 1 ? fresh : undefined;
+      });
+      expect((await pods('app=agent')).filter((p) => p.status?.phase === 'Running').length).toBeGreaterThanOrEqual(2);
+      await report(now[0]!, 'Running');
+    }
+    await until('all updated', async () => (await api.get<DaemonSet>(DS, 'default', 'agent')).status?.updatedNumberScheduled === 3);
+  });
+
+  it('runs a Job to its completions with parallelism, and fails it past backoffLimit', async () => {
+    await api.create(JOB, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'batch', namespace: 'default' },
+      spec: { completions: 3, parallelism: 2, template: { spec: { containers: [{ name: 'c', image }] } } },
+    });
+    const done = new Set<string>();
+    while (done.size < 3) {
+      const active = await until('active pods', async () => {
+        const ps = (await pods('job-name=batch')).filter((p) => p.status?.phase !== 'Succeeded');
+        return ps.length > 0 ? ps : undefined;
+      });
+      expect(active.length).toBeLessThanOrEqual(2);
+      await report(active[0]!, 'Succeeded');
+      done.add(active[0]!.metadata.name ?? '');
+    }
+    const job = await until('Complete', async () => {
+      const j = await api.get<Job>(JOB, 'default', 'batch');
+      return j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
+    });
+    expect(job.status?.succeeded).toBe(3);
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+
+    await api.create(JOB, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'doomed', namespace: 'default' },
+      spec: { backoffLimit: 1, template: { spec: { containers: [{ name: 'c', image }] } } },
+    });
+    for (let i = 0; i < 2; i++) {
+      const [p] = await until(`attempt ${i}`, async () => {
+        const ps = (await pods('job-name=doomed')).filter((q) => q.status?.phase !== 'Failed');
+        return ps.length > 0 ? ps : undefined;
+      });
+      await report(p!, 'Failed');
+    }
+    const failed = await until('Failed', async () => {
+      const j = await api.get<Job>(JOB, 'default', 'doomed');
+      return j.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+    });
+    expect(failed.reason).toBe('BackoffLimitExceeded');
+  });
+
+  it('evicts pods that do not tolerate a NoExecute taint, and keeps those that do', async () => {
+    const mk = (name: string, tolerate: boolean): Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: { nodeName: 'pi-1', containers: [{ name: 'c', image }], ...(tolerate ? { tolerations: [{ key: 'maintenance', operator: 'Exists' as const, effect: 'NoExecute' as const }] } : {}) },
+    });
+    await api.create(POD, mk('plain', false));
+    await api.create(POD, mk('tolerant', true));
+    const node = await api.get<Node>(NODE, undefined, 'pi-1');
+    await api.update(NODE, { ...node, spec: { taints: [{ key: 'maintenance', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } });
+    await until('plain evicted', async () => (await api.get<Pod>(POD, 'default', 'plain')).metadata.deletionTimestamp !== undefined);
+    expect((await api.get<Pod>(POD, 'default', 'tolerant')).metadata.deletionTimestamp).toBeUndefined();
+  });
+});

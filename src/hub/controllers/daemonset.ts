@@ -1,0 +1,181 @@
+/**
+ * The DaemonSet controller: one pod on every node that matches the template's nodeSelector, offers its
+ * runtime and tolerates its taints — also nodes that join later. Pods are bound to their node at
+ * creation (as the DaemonSet controller did before scheduling moved to the scheduler). A changed
+ * template rolls over node by node within `maxUnavailable`.
+ */
+import type { Clock, DaemonSet, Logger, Node, Pod, Taint, Toleration } from '../../api/index.js';
+import { NotFoundError, defaultRuntimeClass, errorMessage, isPodReady, typeByKind } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+import { objectKey, splitKey } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+import type { EventRecorder } from './events.js';
+import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
+import { controllerRef, isPodActive, isPodAvailable, jsonEqual, ownerRefTo, randomSuffix } from './util.js';
+import { WorkQueue } from './workqueue.js';
+
+const POD = typeByKind('v1', 'Pod')!;
+const DS = typeByKind('apps/v1', 'DaemonSet')!;
+
+/** Tolerations every DaemonSet pod gets, as Kubernetes adds them: daemons stay through node trouble. */
+const DAEMON_TOLERATIONS: Toleration[] = [
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+export interface DaemonSetControllerDeps {
+  api: ObjectAPI;
+  daemonSets: Informer<DaemonSet>;
+  pods: Informer<Pod>;
+  nodes: Informer<Node>;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+}
+
+function tolerates(tolerations: readonly Toleration[], taint: Taint): boolean {
+  return tolerations.some(
+    (t) => (t.effect === undefined || t.effect === taint.effect) && (t.operator === 'Exists' ? t.key === undefined || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+  );
+}
+
+/** Whether `ds` should have a pod on `node`. */
+export function shouldRunOn(ds: DaemonSet, node: Node): boolean {
+  const spec = ds.spec.template.spec;
+  const labels = node.metadata.labels ?? {};
+  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const runtime = defaultRuntimeClass(spec);
+  if (!(node.status?.runtimeHandlers ?? []).some((h) => h.name === runtime)) return false;
+  const tolerations = [...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS];
+  return (node.spec?.taints ?? []).every((t) => t.effect === 'PreferNoSchedule' || tolerates(tolerations, t));
+}
+
+export class DaemonSetController {
+  private readonly queue: WorkQueue;
+
+  constructor(private readonly deps: DaemonSetControllerDeps) {
+    this.queue = new WorkQueue({ name: 'daemonset', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    deps.daemonSets.addHandler({ onAdd: (d) => this.queue.add(objectKey(d)), onUpdate: (_o, d) => this.queue.add(objectKey(d)) });
+    const podChanged = (pod: Pod): void => {
+      const ref = controllerRef(pod);
+      if (ref?.kind === 'DaemonSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
+    };
+    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+    const all = (): void => this.start();
+    deps.nodes.addHandler({ onAdd: all, onUpdate: (o, n) => (jsonEqual([o.metadata.labels, o.spec, o.status?.runtimeHandlers], [n.metadata.labels, n.spec, n.status?.runtimeHandlers]) ? undefined : all()), onDelete: all });
+  }
+
+  start(): void {
+    for (const d of this.deps.daemonSets.list()) this.queue.add(objectKey(d));
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const ds = this.deps.daemonSets.get(namespace, name);
+    if (!ds || ds.metadata.deletionTimestamp) return;
+    const hash = templateHash(ds.spec.template);
+    const owned = this.deps.pods.list((p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === ds.metadata.uid);
+    const byNode = new Map<string, Pod[]>();
+    for (const p of owned.filter(isPodActive)) {
+      const n = p.spec.nodeName ?? '';
+      byNode.set(n, [...(byNode.get(n) ?? []), p]);
+    }
+    const nodes = this.deps.nodes.list();
+    const wanted = new Set(nodes.filter((n) => shouldRunOn(ds, n)).map((n) => n.metadata.name ?? ''));
+    const toCreate: string[] = [];
+    const toDelete: Pod[] = [];
+    for (const node of wanted) {
+      const pods = byNode.get(node) ?? [];
+      if (pods.length === 0) toCreate.push(node);
+      // More than one (a race, or a node that came back): keep the newest.
+      for (const extra of pods.slice(0, -1)) toDelete.push(extra);
+    }
+    for (const [node, pods] of byNode) if (!wanted.has(node)) toDelete.push(...pods);
+    // Rolling update: replace pods of an old template while at most maxUnavailable are not available.
+    const now = this.deps.clock.now();
+    const minReady = ds.spec.minReadySeconds ?? 0;
+    if ((ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
+      const maxUnavailable = resolveMaxUnavailable(ds, wanted.size);
+      const current = [...wanted].map((n) => (byNode.get(n) ?? []).at(-1)).filter((p): p is Pod => p !== undefined);
+      let unavailable = wanted.size - current.filter((p) => isPodAvailable(p, minReady, now)).length;
+      const old = current.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] !== hash).sort((a, b) => Number(isPodReady(a)) - Number(isPodReady(b)));
+      for (const p of old) {
+        const alreadyUnavailable = !isPodAvailable(p, minReady, now);
+        if (!alreadyUnavailable && unavailable >= maxUnavailable) break;
+        toDelete.push(p);
+        if (!alreadyUnavailable) unavailable++;
+      }
+    }
+    for (const node of toCreate) await this.createPod(ds, node, hash);
+    for (const pod of toDelete) await this.deletePod(ds, pod);
+    await this.syncStatus(ds, hash, wanted, now);
+  }
+
+  private async createPod(ds: DaemonSet, node: string, hash: string): Promise<void> {
+    const tpl = ds.spec.template;
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${ds.metadata.name}-${randomSuffix()}`,
+        namespace: ds.metadata.namespace,
+        labels: { ...(tpl.metadata?.labels ?? {}), [TEMPLATE_HASH_LABEL]: hash },
+        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
+        ownerReferences: [ownerRefTo(ds)],
+      },
+      spec: { ...structuredClone(tpl.spec), nodeName: node, tolerations: [...(tpl.spec.tolerations ?? []), ...DAEMON_TOLERATIONS] },
+    };
+    try {
+      const created = await this.deps.api.create<Pod>(POD, pod);
+      this.deps.pods.observe(created);
+      this.deps.events.normal(ds, 'SuccessfulCreate', `Created pod: ${created.metadata.name} on node ${node}`);
+    } catch (err) {
+      this.deps.events.warning(ds, 'FailedCreate', `Error creating pod on node ${node}: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
+
+  private async deletePod(ds: DaemonSet, pod: Pod): Promise<void> {
+    try {
+      const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
+      this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
+      this.deps.events.normal(ds, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  private async syncStatus(ds: DaemonSet, hash: string, wanted: Set<string>, now: number): Promise<void> {
+    const active = this.deps.pods.list((p) => p.metadata.namespace === ds.metadata.namespace && controllerRef(p)?.uid === ds.metadata.uid && isPodActive(p));
+    const onWanted = active.filter((p) => wanted.has(p.spec.nodeName ?? ''));
+    const available = onWanted.filter((p) => isPodAvailable(p, ds.spec.minReadySeconds ?? 0, now)).length;
+    const status = {
+      desiredNumberScheduled: wanted.size,
+      currentNumberScheduled: new Set(onWanted.map((p) => p.spec.nodeName)).size,
+      numberMisscheduled: active.length - onWanted.length,
+      numberReady: onWanted.filter(isPodReady).length,
+      updatedNumberScheduled: onWanted.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash).length,
+      numberAvailable: available,
+      numberUnavailable: Math.max(0, wanted.size - available),
+      observedGeneration: ds.metadata.generation ?? 1,
+    };
+    if (jsonEqual({ ...ds.status, conditions: undefined }, status)) return;
+    try {
+      const updated = await this.deps.api.updateStatus<DaemonSet>(DS, { ...ds, status });
+      this.deps.daemonSets.observe(updated);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+}
+
+function resolveMaxUnavailable(ds: DaemonSet, desired: number): number {
+  const v = ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1;
+  const n = typeof v === 'number' ? v : Math.floor((Number(v.slice(0, -1)) / 100) * desired);
+  return Math.max(1, n);
+}

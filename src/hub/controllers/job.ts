@@ -1,0 +1,157 @@
+/**
+ * The Job controller: runs pods to completion. Keeps up to `parallelism` pods active until
+ * `completions` have succeeded; a failed pod is replaced (after a back-off) until `backoffLimit`
+ * failures, then the Job fails; `activeDeadlineSeconds` bounds the whole run. A Wasm component
+ * exporting `wasi:cli/run` is a natural Job.
+ */
+import type { Clock, Condition, Job, Logger, Pod } from '../../api/index.js';
+import { NotFoundError, errorMessage, isPodReady, rfc3339, typeByKind } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+import { objectKey, splitKey } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+import type { EventRecorder } from './events.js';
+import { controllerRef, jsonEqual, ownerRefTo, randomSuffix, setCondition } from './util.js';
+import { WorkQueue } from './workqueue.js';
+
+const POD = typeByKind('v1', 'Pod')!;
+const JOB = typeByKind('batch/v1', 'Job')!;
+
+export interface JobControllerDeps {
+  api: ObjectAPI;
+  jobs: Informer<Job>;
+  pods: Informer<Pod>;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  /** First delay before replacing a failed pod; doubles per failure up to 6 minutes (Kubernetes: 10 s). */
+  failureBackoffMs?: number;
+}
+
+const finished = (job: Job): boolean => job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
+
+/** Failures a pod contributed: a Failed pod counts once; with OnFailure, each container restart counts. */
+function podFailures(p: Pod): number {
+  const restarts = (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
+  return (p.status?.phase === 'Failed' ? 1 : 0) + (p.spec.restartPolicy === 'OnFailure' ? restarts : 0);
+}
+
+export class JobController {
+  private readonly queue: WorkQueue;
+
+  constructor(private readonly deps: JobControllerDeps) {
+    this.queue = new WorkQueue({ name: 'job', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    deps.jobs.addHandler({ onAdd: (j) => this.queue.add(objectKey(j)), onUpdate: (_o, j) => this.queue.add(objectKey(j)) });
+    const podChanged = (pod: Pod): void => {
+      const ref = controllerRef(pod);
+      if (ref?.kind === 'Job') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
+    };
+    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+  }
+
+  start(): void {
+    for (const j of this.deps.jobs.list()) this.queue.add(objectKey(j));
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const job = this.deps.jobs.get(namespace, name);
+    if (!job || job.metadata.deletionTimestamp) return;
+    const pods = this.deps.pods.list((p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === job.metadata.uid);
+    const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp);
+    const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
+    const failed = pods.reduce((n, p) => n + podFailures(p), 0);
+    const nowMs = this.deps.clock.now();
+    const now = rfc3339(nowMs);
+    const startTime = job.status?.startTime ?? now;
+    const completions = job.spec.completions ?? 1;
+    let conditions: Condition[] = job.status?.conditions ?? [];
+    let completionTime = job.status?.completionTime;
+
+    if (!finished(job)) {
+      const deadline = job.spec.activeDeadlineSeconds;
+      let failure: { reason: string; message: string } | undefined;
+      if (failed > (job.spec.backoffLimit ?? 6)) failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+      else if (deadline !== undefined && Date.parse(startTime) + deadline * 1000 <= nowMs) failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+      if (failure) {
+        conditions = setCondition(conditions, { type: 'Failed', status: 'True', ...failure, lastProbeTime: now }, now);
+        this.deps.events.warning(job, failure.reason, failure.message);
+        for (const p of active) await this.deletePod(p);
+      } else if (succeeded >= completions) {
+        conditions = setCondition(conditions, { type: 'Complete', status: 'True', lastProbeTime: now }, now);
+        completionTime = now;
+        this.deps.events.normal(job, 'Completed', 'Job completed');
+      } else if (!job.spec.suspend) {
+        const want = Math.min(job.spec.parallelism ?? 1, completions - succeeded);
+        const missing = want - active.length;
+        if (missing > 0) {
+          const base = this.deps.failureBackoffMs ?? 10_000;
+          const lastFailure = Math.max(0, ...pods.filter((p) => p.status?.phase === 'Failed').map((p) => Date.parse(terminatedAt(p) ?? startTime)));
+          const wait = failed === 0 ? 0 : lastFailure + Math.min(base * 2 ** (failed - 1), 360_000) - nowMs;
+          if (wait > 0) this.queue.addAfter(key, wait);
+          else for (let i = 0; i < missing; i++) await this.createPod(job);
+        } else if (missing < 0) {
+          for (const p of active.slice(0, -missing)) await this.deletePod(p);
+        }
+        if (deadline !== undefined) this.queue.addAfter(key, Math.max(0, Date.parse(startTime) + deadline * 1000 - nowMs) + 50);
+      }
+    }
+    const current = this.deps.pods.list((p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === job.metadata.uid && !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const status = {
+      active: current.length,
+      succeeded,
+      failed,
+      ready: current.filter(isPodReady).length,
+      startTime,
+      ...(completionTime ? { completionTime } : {}),
+      ...(conditions.length ? { conditions } : {}),
+    };
+    if (jsonEqual(job.status, status)) return;
+    try {
+      const updated = await this.deps.api.updateStatus<Job>(JOB, { ...job, status });
+      this.deps.jobs.observe(updated);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  private async createPod(job: Job): Promise<void> {
+    const tpl = job.spec.template;
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${job.metadata.name}-${randomSuffix()}`,
+        namespace: job.metadata.namespace,
+        labels: { ...(tpl.metadata?.labels ?? {}), 'job-name': job.metadata.name ?? '' },
+        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
+        ownerReferences: [ownerRefTo(job)],
+      },
+      spec: structuredClone(tpl.spec),
+    };
+    try {
+      const created = await this.deps.api.create<Pod>(POD, pod);
+      this.deps.pods.observe(created);
+      this.deps.events.normal(job, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+    } catch (err) {
+      this.deps.events.warning(job, 'FailedCreate', `Error creating: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
+
+  private async deletePod(pod: Pod): Promise<void> {
+    try {
+      const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
+      this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+}
+
+function terminatedAt(p: Pod): string | undefined {
+  return p.status?.containerStatuses?.map((c) => c.state?.terminated?.finishedAt).find((t) => t !== undefined);
+}
