@@ -146,6 +146,11 @@ export class InternalError extends EdgeError {
   }
 }
 
+/** True for a NotFound error, whether thrown here or decoded from a remote Status. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof EdgeError && err.code === StatusReason.NotFound;
+}
+
 /** Narrowing helper for catch blocks. */
 export function isEdgeError(err: unknown): err is EdgeError {
   return err instanceof EdgeError;

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Node, Pod, ReplicaSet, Taint } from '../../api/index.js';
-import { NotFoundError, parseDurationSeconds, typeByKind } from '../../api/index.js';
+import { isNotFound, parseDurationSeconds, typeByKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -95,7 +95,7 @@ async function drainGroup(ctx: CliContext, key: string, pods: Pod[], grace: numb
     try {
       await client.delete(POD, ns, pod.metadata.name ?? '', { ...(grace !== undefined && grace >= 0 ? { gracePeriodSeconds: grace } : {}), signal: ctx.signal });
     } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+      if (!isNotFound(err)) throw err;
     }
     // Wait until the pod is gone and, for a ReplicaSet, until it is fully available again elsewhere.
     await waitUntil(ctx, deadline, `pod ${ns}/${pod.metadata.name} to be evicted`, async () => {
@@ -103,7 +103,7 @@ async function drainGroup(ctx: CliContext, key: string, pods: Pod[], grace: numb
         const cur = await client.get<Pod>(POD, ns, pod.metadata.name ?? '', ctx.signal);
         if (cur.metadata.uid === pod.metadata.uid) return false;
       } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       if (kind !== 'ReplicaSet') return true;
       const rs = await client.get<ReplicaSet>(RS, ns, ownerName, ctx.signal).catch(() => undefined);
