@@ -212,9 +212,15 @@ export class DeploymentController {
     } else if (progressed || !prevProgressing || prevProgressing.reason === 'NewReplicaSetAvailable' || prevProgressing.reason === 'DeploymentPaused') {
       conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.`, lastUpdateTime: now }, now);
       this.queue.addAfter(objectKey(d), deadline + 1000);
-    } else if (prevProgressing.reason === 'ReplicaSetUpdated' && Date.parse(prevProgressing.lastUpdateTime ?? now) + deadline <= nowMs) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.`, lastUpdateTime: now }, now);
-      this.deps.events.warning(d, 'ProgressDeadlineExceeded', `Deployment "${d.metadata.name}" exceeded its progress deadline`);
+    } else if (prevProgressing.reason === 'ReplicaSetUpdated') {
+      const due = Date.parse(prevProgressing.lastUpdateTime ?? now) + deadline;
+      if (due <= nowMs) {
+        conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.`, lastUpdateTime: now }, now);
+        this.deps.events.warning(d, 'ProgressDeadlineExceeded', `Deployment "${d.metadata.name}" exceeded its progress deadline`);
+      } else {
+        // No progress since lastUpdateTime: look again when the deadline falls due.
+        this.queue.addAfter(objectKey(d), due - nowMs + 100);
+      }
     }
     const status = { ...counts, unavailableReplicas, observedGeneration: d.metadata.generation ?? 1, ...(d.status?.collisionCount ? { collisionCount: d.status.collisionCount } : {}), conditions };
     const same = jsonEqual({ ...d.status, conditions: d.status?.conditions?.map((c) => ({ ...c, lastUpdateTime: undefined })) }, { ...status, conditions: status.conditions.map((c) => ({ ...c, lastUpdateTime: undefined })) });

@@ -1,0 +1,115 @@
+/**
+ * Rolling updates end to end: a Deployment of the example on two real nodes behind a NodePort, under
+ * steady load through both nodes. Changing the image rolls out with zero failed requests; `rollout
+ * undo` brings the old answer back, again with zero failures; an image that never becomes Ready stops
+ * within maxUnavailable, leaves the old version serving, and `rollout status` exits non-zero.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
+import { Load } from './support/load.js';
+
+const NODES = [
+  { name: 'roll-a', address: '127.0.13.2' },
+  { name: 'roll-b', address: '127.0.13.3' },
+];
+const V1 = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
+const V2 = join(ROOT, 'examples/wasm-apps/hello-v2/dist/hello-v2.wasm');
+const manifest = (image: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  progressDeadlineSeconds: 15
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      containers:
+      - name: web
+        image: ${image}
+        ports: [{containerPort: 8080}]
+        env:
+        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080, nodePort: 30130}]
+`;
+
+describe('rolling updates and rollbacks', () => {
+  const cluster = new Cluster(['--heartbeat-interval', '1s']);
+  const urls = NODES.map((n) => `http://${n.address}:30130/`);
+  const messages = async (): Promise<Set<string>> => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 16; i++) seen.add((JSON.parse((await httpGet(urls[i % 2]!)).body) as { message: string }).message);
+    return seen;
+  };
+
+  beforeAll(async () => {
+    await cluster.start(NODES);
+    const r = await cluster.edgectl(['apply', '-f', '-'], manifest(V1));
+    expect(r.code, r.stderr).toBe(0);
+    const status = await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '90s']);
+    expect(status.code, status.stderr).toBe(0);
+    for (const u of urls) await until(`NodePort ${u}`, async () => (await httpGet(u)).status === 200, 10_000);
+  }, 150_000);
+
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('rolls out a new image with zero failed requests, and rolls back with zero failed requests', async () => {
+    expect(await messages()).toEqual(new Set(['hello from Edgeplane']));
+    for (const [step, image, expected] of [
+      ['update', V2, 'hello from Edgeplane, v2'],
+      ['undo', undefined, 'hello from Edgeplane'],
+    ] as const) {
+      const load = new Load(urls, { concurrency: 2 });
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = Date.now();
+      const change = image ? await cluster.edgectl(['set', 'image', 'deployment/web', `web=${image}`]) : await cluster.edgectl(['rollout', 'undo', 'deployment/web']);
+      expect(change.code, change.stderr).toBe(0);
+      const status = await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '120s']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/successfully rolled out/);
+      const took = Date.now() - t0;
+      await new Promise((r) => setTimeout(r, 1000));
+      const records = await load.stop();
+      // eslint-disable-next-line no-console
+      console.log(`${step}: rollout ${(took / 1000).toFixed(1)} s, ${records.length} requests, ${load.failures.length} failed`, load.failures.slice(0, 3));
+      expect(load.failures).toEqual([]);
+      expect(records.length).toBeGreaterThan(100);
+      expect(await messages()).toEqual(new Set([expected]));
+    }
+    const history = await cluster.edgectl(['rollout', 'history', 'deployment/web']);
+    expect(history.stdout).toMatch(/REVISION/);
+    expect(history.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(4); // header lines + revisions 2, 3
+  }, 300_000);
+
+  it('stops a rollout to an image that never becomes Ready within maxUnavailable, old version serving', async () => {
+    const load = new Load(urls, { concurrency: 1 });
+    const broken = `edgeplane.hub/broken.wasm@sha256:${'0'.repeat(64)}`;
+    expect((await cluster.edgectl(['set', 'image', 'deployment/web', `web=${broken}`])).code).toBe(0);
+    const status = await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '60s']);
+    const records = await load.stop();
+    expect(status.code).not.toBe(0);
+    expect(status.stderr).toMatch(/exceeded its progress deadline/);
+    const d = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/web')) as { status: { availableReplicas: number; conditions: Array<{ type: string; reason: string }> } };
+    expect(d.status.availableReplicas).toBeGreaterThanOrEqual(3); // replicas 4 - maxUnavailable 1
+    expect(d.status.conditions.find((c) => c.type === 'Progressing')?.reason).toBe('ProgressDeadlineExceeded');
+    expect(load.failures).toEqual([]);
+    expect(await messages()).toEqual(new Set(['hello from Edgeplane']));
+    const pods = await cluster.edgectl(['get', 'pods']);
+    expect(pods.stdout).toMatch(/ErrImagePull|ImagePullBackOff/);
+    expect((await cluster.edgectl(['rollout', 'undo', 'deployment/web'])).code).toBe(0);
+    expect((await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '60s'])).code).toBe(0);
+  }, 180_000);
+});
