@@ -46,17 +46,78 @@ export const ResourceRequirements = z.strictObject({
 });
 export type ResourceRequirements = z.infer<typeof ResourceRequirements>;
 
-export const Container = z.strictObject({
-  name: DnsLabel,
-  image: z.string().min(1),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  workingDir: z.string().optional(),
-  env: z.array(EnvVar).optional(),
-  ports: z.array(ContainerPort).optional(),
-  resources: ResourceRequirements.optional(),
-  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+/** A container port by number, or by the `name` of one of the container's `ports` (IANA_SVC_NAME). */
+export const PortNumberOrName = z.union([
+  z.number().int().min(1).max(65535),
+  z.string().max(15).regex(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be a port number or a port name (IANA_SVC_NAME)' }),
+]);
+export type PortNumberOrName = z.infer<typeof PortNumberOrName>;
+
+/** `httpGet` probe handler; `path` and `scheme` are defaulted as the Kubernetes API server does. */
+export const HTTPGetAction = z.strictObject({
+  path: z.string().default('/'),
+  port: PortNumberOrName,
+  host: z.string().optional(),
+  scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP'),
+  httpHeaders: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).optional(),
 });
+export type HTTPGetAction = z.infer<typeof HTTPGetAction>;
+
+export const TCPSocketAction = z.strictObject({ port: PortNumberOrName, host: z.string().optional() });
+export type TCPSocketAction = z.infer<typeof TCPSocketAction>;
+
+export const ExecAction = z.strictObject({ command: z.array(z.string()).min(1) });
+export type ExecAction = z.infer<typeof ExecAction>;
+
+/**
+ * A health probe with Kubernetes' fields and defaults (period 10 s, timeout 1 s, success threshold 1,
+ * failure threshold 3) and exactly one handler.
+ */
+export const Probe = z
+  .strictObject({
+    exec: ExecAction.optional(),
+    httpGet: HTTPGetAction.optional(),
+    tcpSocket: TCPSocketAction.optional(),
+    initialDelaySeconds: z.number().int().min(0).optional(),
+    timeoutSeconds: z.number().int().min(1).default(1),
+    periodSeconds: z.number().int().min(1).default(10),
+    successThreshold: z.number().int().min(1).default(1),
+    failureThreshold: z.number().int().min(1).default(3),
+    /** Grace of the stop after a liveness/startup failure (overrides the pod's). */
+    terminationGracePeriodSeconds: z.number().int().min(1).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
+    if (handlers === 0) ctx.addIssue({ code: 'custom', message: 'must specify a handler type (httpGet, tcpSocket or exec)' });
+    if (handlers > 1) ctx.addIssue({ code: 'custom', message: 'may not specify more than 1 handler type' });
+  });
+export type Probe = z.infer<typeof Probe>;
+
+/** The three kinds of probe, as named in a Container. */
+export const PROBE_FIELDS = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+
+export const Container = z
+  .strictObject({
+    name: DnsLabel,
+    image: z.string().min(1),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    workingDir: z.string().optional(),
+    env: z.array(EnvVar).optional(),
+    ports: z.array(ContainerPort).optional(),
+    resources: ResourceRequirements.optional(),
+    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+    livenessProbe: Probe.optional(),
+    readinessProbe: Probe.optional(),
+    startupProbe: Probe.optional(),
+  })
+  .superRefine((c, ctx) => {
+    // As Kubernetes: a liveness or startup probe succeeds once, or it is meaningless.
+    for (const field of ['livenessProbe', 'startupProbe'] as const) {
+      const threshold = c[field]?.successThreshold;
+      if (threshold !== undefined && threshold !== 1) ctx.addIssue({ code: 'custom', path: [field, 'successThreshold'], message: 'must be 1' });
+    }
+  });
 export type Container = z.infer<typeof Container>;
 
 export const Toleration = z.strictObject({

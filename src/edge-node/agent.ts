@@ -1,7 +1,8 @@
 /**
- * The edge-node agent: composes the hub session, the pod workers, local state, the log service, the
- * Service proxy and the mesh server. Pods come back from local state at `start()` whether or not the
- * hub is reachable (edge autonomy); the hub's `podSync` then reconciles them.
+ * The edge-node agent: composes the hub session, the pod workers (with the probe manager that runs
+ * their containers' probes), local state, the log service, the Service proxy and the mesh server.
+ * Pods come back from local state at `start()` whether or not the hub is reachable (edge autonomy);
+ * the hub's `podSync` then reconciles them.
  */
 import { errorMessage, systemClock } from '../api/index.js';
 import type { Clock, HubToNode, Logger, PodRef, PodStatus, Runtime } from '../api/index.js';
@@ -10,6 +11,7 @@ import { MeshServer } from './mesh/mesh-server.js';
 import { buildNodeInfo, detectCapacity, type NodeCapacity } from './node-info.js';
 import type { RestartBackoffOptions } from './pods/container-slot.js';
 import { PodWorkers } from './pods/pod-workers.js';
+import { ProbeManager } from './probes/index.js';
 import { Deliverer } from './proxy/delivery.js';
 import { RoundRobinPicker, type EndpointPicker } from './proxy/endpoint-picker.js';
 import { ServiceProxy } from './proxy/service-proxy.js';
@@ -87,6 +89,7 @@ export class Agent {
       clock: deps.clock ?? systemClock,
       logger: logger.child({ component: 'pod-workers' }),
       state,
+      probes: new ProbeManager({ logger: logger.child({ component: 'probes' }) }),
       backoff: deps.backoff?.restart,
       statusBatchMs: deps.backoff?.statusBatchMs,
       reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
@@ -149,7 +152,7 @@ export class Agent {
     return this.proxy.listeningPorts();
   }
 
-  /** Seam for a probe manager: sets a container's readiness (undefined = no probe). */
+  /** Overrides a container's readiness (undefined = as without a readiness probe); the node's probes set it themselves. */
   setContainerReadiness(podUid: string, container: string, ready: boolean | undefined): void {
     this.workers.get(podUid)?.setContainerReadiness(container, ready);
   }

@@ -173,3 +173,93 @@ export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: 
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: await res.text() };
 }
+
+/** One event of a watch, with the time (ms) it arrived here. */
+export interface WatchedEvent<T> {
+  at: number;
+  type: string;
+  object: T;
+}
+
+/**
+ * A running watch (`?watch=true`) of a collection on the hub, keeping every event with its arrival
+ * time: the timeline tests measure transitions on (a status flip, a restart) at millisecond resolution,
+ * where the objects' own timestamps have one-second resolution.
+ */
+export class WatchRecorder<T> {
+  readonly events: Array<WatchedEvent<T>> = [];
+  private readonly abort = new AbortController();
+  private readonly done: Promise<void>;
+
+  constructor(url: string, token: string) {
+    this.done = this.read(url, token).catch(() => undefined);
+  }
+
+  /** Ends the watch. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.done;
+  }
+
+  private async read(url: string, token: string): Promise<void> {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: this.abort.signal });
+    if (!res.ok || !res.body) throw new Error(`watch ${url} → ${res.status}`);
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of res.body) {
+      const at = Date.now();
+      buffered += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line === '') continue;
+        const ev = JSON.parse(line) as { type: string; object: T };
+        this.events.push({ at, type: ev.type, object: ev.object });
+      }
+    }
+  }
+}
+
+/** Starts watching `path` (a collection URL, e.g. `/api/v1/namespaces/default/pods`) on `cluster`'s hub. */
+export function watchCollection<T>(cluster: Cluster, path: string): WatchRecorder<T> {
+  return new WatchRecorder<T>(`${cluster.url}${path}${path.includes('?') ? '&' : '?'}watch=true`, cluster.adminToken);
+}
+
+/** One request of a load run: when it was sent (`t0`) and answered (`t1`), its status, and who answered. */
+export interface LoadSample {
+  t0: number;
+  t1: number;
+  status: number;
+  /** `pod` of a JSON answer (the example components name the pod that served). */
+  pod?: string;
+  /** `ready` of a JSON answer (probe-demo says whether it considered itself ready). */
+  ready?: boolean;
+}
+
+/**
+ * Sends GETs from `workers` concurrent loops over `urls` (round-robin) until `stop()` returns true,
+ * timestamping each one into `out`. A request that fails outright is recorded with status 0.
+ */
+export async function runLoad(urls: readonly string[], workers: number, stop: () => boolean, out: LoadSample[]): Promise<void> {
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    for (let i = w; !stop(); i++) {
+      const t0 = Date.now();
+      try {
+        const res = await fetch(urls[i % urls.length]!, { signal: AbortSignal.timeout(5000) });
+        const text = await res.text();
+        const s: LoadSample = { t0, t1: Date.now(), status: res.status };
+        try {
+          const body = JSON.parse(text) as { pod?: unknown; ready?: unknown };
+          if (typeof body.pod === 'string') s.pod = body.pod;
+          if (typeof body.ready === 'boolean') s.ready = body.ready;
+        } catch {
+          // not JSON (an error text from the proxy): its status says enough
+        }
+        out.push(s);
+      } catch {
+        out.push({ t0, t1: Date.now(), status: 0 });
+      }
+    }
+  }));
+}

@@ -1,5 +1,5 @@
 /** `describe pod`, and the container/pod-template sections workloads share with it. */
-import { defaultRuntimeClass, type Container, type ContainerState, type Event, type KubeObject, type Pod, type PodTemplateSpec } from '../../api/index.js';
+import { defaultRuntimeClass, type Container, type ContainerState, type Event, type KubeObject, type Pod, type PodTemplateSpec, type Probe } from '../../api/index.js';
 import { DescribeWriter, describeTime, writeConditions, writeEvents } from './describe-writer.js';
 import { podStatus } from './pod-status.js';
 
@@ -51,12 +51,31 @@ export function writeContainerSpec(w: DescribeWriter, c: Container, indent: numb
   if (c.args) w.kv(indent, 'Args', c.args.join(' '));
 }
 
+/**
+ * A probe on one line, as kubectl prints it:
+ * `http-get http://:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3`.
+ */
+export function describeProbe(p: Probe): string {
+  const attrs = `delay=${p.initialDelaySeconds ?? 0}s timeout=${p.timeoutSeconds}s period=${p.periodSeconds}s #success=${p.successThreshold} #failure=${p.failureThreshold}`;
+  if (p.exec) return `exec [${p.exec.command.join(' ')}] ${attrs}`;
+  if (p.httpGet) {
+    const host = p.httpGet.host ?? '';
+    const path = p.httpGet.path.startsWith('/') ? p.httpGet.path : `/${p.httpGet.path}`;
+    return `http-get ${p.httpGet.scheme.toLowerCase()}://${host.includes(':') ? `[${host}]` : host}:${p.httpGet.port}${path} ${attrs}`;
+  }
+  if (p.tcpSocket) return `tcp-socket ${p.tcpSocket.host ?? ''}:${p.tcpSocket.port} ${attrs}`;
+  return `unknown ${attrs}`;
+}
+
 function writeContainerTail(w: DescribeWriter, c: Container, indent: number): void {
   for (const [key, list] of [['Limits', c.resources?.limits], ['Requests', c.resources?.requests]] as const) {
     if (!list || Object.keys(list).length === 0) continue;
     w.heading(indent, `${key}:`);
     for (const [k, v] of Object.entries(list)) if (v !== undefined) w.kv(indent + 2, k, String(v));
   }
+  if (c.livenessProbe) w.kv(indent, 'Liveness', describeProbe(c.livenessProbe));
+  if (c.readinessProbe) w.kv(indent, 'Readiness', describeProbe(c.readinessProbe));
+  if (c.startupProbe) w.kv(indent, 'Startup', describeProbe(c.startupProbe));
   if (!c.env || c.env.length === 0) {
     w.kv(indent, 'Environment', undefined);
     return;

@@ -5,6 +5,7 @@
  */
 import type { Container, ContainerState, PulledImage, Runtime } from '../../api/index.js';
 import { Backoff } from '../backoff.js';
+import type { ContainerProbes } from '../probes/index.js';
 import type { ContainerView } from './pod-status.js';
 
 /** Restart back-off parameters (Kubernetes: 10 s doubling to 300 s, reset after 10 min running). */
@@ -51,6 +52,14 @@ export class ContainerSlot {
   retryTimer: NodeJS.Timeout | undefined;
   /** Set by a probe manager; undefined means "no readiness probe": ready once running. */
   readiness: boolean | undefined;
+  /** Startup probe result of the current instance; undefined means "no startup probe": started once running. */
+  startupPassed: boolean | undefined;
+  /** The probes of the current instance. */
+  probes: ContainerProbes | undefined;
+  /** A liveness or startup probe failed for good: the worker kills this instance. */
+  probeKill: { containerId: string; type: 'liveness' | 'startup'; message: string } | undefined;
+  /** The instance is being stopped after a probe failure (not ready any more, not yet exited). */
+  killing = false;
 
   constructor(spec: Container, backoff: RestartBackoffOptions) {
     this.spec = spec;
@@ -71,6 +80,20 @@ export class ContainerSlot {
     return this.instance !== undefined && this.state.running !== undefined;
   }
 
+  /** Probe state of a new instance: not ready while a readiness probe exists, not started while a startup probe does. */
+  resetProbeState(): void {
+    this.readiness = this.spec.readinessProbe ? false : undefined;
+    this.startupPassed = this.spec.startupProbe ? false : undefined;
+    this.probeKill = undefined;
+    this.killing = false;
+  }
+
+  /** Stops the probes of the current instance. */
+  stopProbes(): void {
+    this.probes?.stop();
+    this.probes = undefined;
+  }
+
   /** Schedules `wake` after `delayMs`; a pending one is replaced. */
   scheduleRetry(delayMs: number, wake: () => void): void {
     this.cancelRetry();
@@ -89,11 +112,13 @@ export class ContainerSlot {
   /** The status view of this container. */
   view(runtimeName: string | undefined): ContainerView {
     const id = this.instance?.id ?? this.lastContainerId;
+    // Kubernetes: started once the startup probe passed; ready once started and readiness passes.
+    const started = this.running && this.startupPassed !== false;
     const v: ContainerView = {
       name: this.spec.name,
       image: this.spec.image,
-      ready: this.running && this.readiness !== false,
-      started: this.running,
+      ready: started && this.readiness !== false && !this.killing,
+      started,
       restartCount: this.restartCount,
       state: this.state,
       finished: this.finished,

@@ -3,37 +3,18 @@
  * one serial sync loop (never two runtime operations for the same pod at once), a kill sticks (once
  * terminating, nothing starts again), and every step is reflected in the reported status.
  */
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { defaultRuntimeClass, errorMessage, isPodTerminal, rfc3339 } from '../../api/index.js';
-import type { Clock, ContainerRuntimeStatus, Logger, Pod, PodStatus, Runtime } from '../../api/index.js';
-import { buildContainerConfig, containerSpecHash, newContainerId, type NodeFacts } from './container-config.js';
-import { ContainerSlot, type RestartBackoffOptions } from './container-slot.js';
+import type { Pod, PodStatus, Runtime } from '../../api/index.js';
+import { containerSpecHash } from './container-config.js';
+import { killForProbe, recordExit } from './container-exit.js';
+import { ContainerSlot } from './container-slot.js';
+import { startInstance } from './container-start.js';
 import { findLocalTarget, type LocalTarget } from './local-target.js';
-import { crashLoopState, pullFailedState, raceAbort, restartWanted, terminatedState } from './lifecycle.js';
 import { computePodStatus, type PodView } from './pod-status.js';
 import { podRefOf, type PodKey } from './pod-ref.js';
+import type { PodWorkerDeps, TerminationReason, WorkerContext } from './worker-context.js';
 
-/** Why a worker terminates: `deleted` = graceful deletion (report `podGone`), `removed` = dropped from the desired set. */
-export type TerminationReason = 'deleted' | 'removed';
-export type { LocalTarget };
-
-/** Dependencies of a pod worker. */
-export interface PodWorkerDeps {
-  pod: Pod;
-  runtimes: ReadonlyMap<string, Runtime>;
-  node: NodeFacts;
-  dataDir: string;
-  clock: Clock;
-  logger: Logger;
-  backoff: RestartBackoffOptions;
-  /** The pod's status may have changed. */
-  onStatus(): void;
-  /** Every container is stopped and removed; the worker is done. */
-  onTerminated(reason: TerminationReason): void;
-  /** Records an Event about the pod (Pulled, Created, Started, Killing, BackOff, Failed …). */
-  onEvent?(type: 'Normal' | 'Warning', reason: string, message: string): void;
-}
+export type { LocalTarget, PodWorkerDeps, TerminationReason };
 
 const DEFAULT_GRACE_SECONDS = 30;
 
@@ -43,6 +24,8 @@ export class PodWorker {
   readonly ref: PodKey;
   private desired: Pod;
   private readonly deps: PodWorkerDeps;
+  /** This worker as its container helpers (start, exit, probe kill) see it. */
+  private readonly ctx: WorkerContext;
   private readonly slots = new Map<string, ContainerSlot>();
   private runtime: Runtime | undefined;
   private failure: { reason: string; message: string } | undefined;
@@ -63,6 +46,17 @@ export class PodWorker {
     this.uid = this.ref.uid;
     this.inheritedStatus = isPodTerminal(deps.pod) ? deps.pod.status : undefined;
     this.startTime = deps.pod.status?.startTime;
+    this.ctx = {
+      ref: this.ref,
+      uid: this.uid,
+      deps,
+      signal: this.abort.signal,
+      pod: () => this.desired,
+      terminating: () => this.terminating !== undefined,
+      event: (type, reason, message) => this.deps.onEvent?.(type, reason, message),
+      kick: () => this.kick(),
+      graceMs: () => this.graceMs(),
+    };
     this.applySpec(deps.pod);
   }
 
@@ -108,7 +102,10 @@ export class PodWorker {
     }
     this.terminating = { graceMs, reason };
     this.abort.abort();
-    for (const slot of this.slots.values()) slot.cancelRetry();
+    for (const slot of this.slots.values()) {
+      slot.cancelRetry();
+      slot.stopProbes();
+    }
     this.kick();
   }
 
@@ -123,7 +120,10 @@ export class PodWorker {
     this.kick();
   }
 
-  /** Seam for a probe manager: a container's readiness (undefined = no probe, ready while running). */
+  /**
+   * Overrides a container's readiness (undefined = as if it had no readiness probe). The node's own
+   * probes report through the probe listener of each instance; this is for callers outside the worker.
+   */
   setContainerReadiness(container: string, ready: boolean | undefined): void {
     const slot = this.slots.get(container);
     if (!slot || slot.readiness === ready) return;
@@ -170,7 +170,10 @@ export class PodWorker {
   /** Cancels timers without touching containers (agent stop: workloads are restarted from local state). */
   detach(): void {
     this.abort.abort();
-    for (const slot of this.slots.values()) slot.cancelRetry();
+    for (const slot of this.slots.values()) {
+      slot.cancelRetry();
+      slot.stopProbes();
+    }
     this.terminated = true;
   }
 
@@ -240,105 +243,25 @@ export class PodWorker {
     if (inst) {
       const st = inst.runtime.containerStatus(inst.id);
       if (st?.state === 'running' || st?.state === 'created') {
-        if (inst.hash === slot.hash && inst.runtime === runtime) return;
-        this.deps.logger.info({ pod: this.ref, container: slot.spec.name }, 'container definition changed, restarting');
-        await inst.runtime.stopContainer(inst.id, this.graceMs()).catch(() => undefined);
-        await this.recordExit(slot, inst.runtime.containerStatus(inst.id), { restartNow: true });
+        const kill = slot.probeKill?.containerId === inst.id ? slot.probeKill : undefined;
+        if (kill) {
+          await killForProbe(this.ctx, slot, inst, kill);
+        } else if (inst.hash === slot.hash && inst.runtime === runtime) {
+          return;
+        } else {
+          this.deps.logger.info({ pod: this.ref, container: slot.spec.name }, 'container definition changed, restarting');
+          await inst.runtime.stopContainer(inst.id, this.graceMs()).catch(() => undefined);
+          await recordExit(this.ctx, slot, inst.runtime.containerStatus(inst.id), { restartNow: true });
+        }
       } else {
-        await this.recordExit(slot, st, {});
+        await recordExit(this.ctx, slot, st);
       }
     }
     if (slot.finished || slot.inBackoff || this.terminating) return;
-    await this.startInstance(slot, runtime);
-  }
-
-  /** Records the end of the current instance, removes it, and decides on a restart. */
-  private async recordExit(slot: ContainerSlot, st: ContainerRuntimeStatus | undefined, opts: { restartNow?: boolean }): Promise<void> {
-    const inst = slot.instance;
-    if (!inst) return;
-    const now = this.deps.clock.now();
-    const terminated = terminatedState(st, inst, now);
-    await inst.runtime.removeContainer(inst.id).catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'remove failed'));
-    slot.instance = undefined;
-    const restart = opts.restartNow === true || restartWanted(this.desired.spec.restartPolicy ?? 'Always', terminated.exitCode);
-    if (!restart || this.terminating) {
-      slot.state = { terminated };
-      slot.finished = true;
-      return;
-    }
-    slot.lastState = { terminated };
-    if (opts.restartNow) return;
-    if (inst.startedAtMs !== undefined && now - inst.startedAtMs >= this.deps.backoff.resetAfterMs) slot.restartBackoff.reset();
-    const delay = slot.restartBackoff.next();
-    if (delay === 0) {
-      slot.state = { terminated }; // restarted at once: reported as terminated until it runs again
-    } else {
-      slot.state = crashLoopState(delay, slot.spec.name, this.ref);
-      this.event('Warning', 'BackOff', `Back-off restarting failed container ${slot.spec.name} (${terminated.reason ?? 'exit'} ${terminated.exitCode})`);
-    }
-    slot.scheduleRetry(delay, () => this.kick());
-  }
-
-  private async startInstance(slot: ContainerSlot, runtime: Runtime): Promise<void> {
-    const log = this.deps.logger;
-    if (!slot.image || slot.imageRef !== slot.spec.image) {
-      if (slot.pullFailures === 0) slot.state = { waiting: { reason: 'ContainerCreating' } };
-      try {
-        const pullStart = this.deps.clock.now();
-        slot.image = await raceAbort(runtime.pullImage(slot.spec.image, { signal: this.abort.signal }), this.abort.signal);
-        slot.imageRef = slot.spec.image;
-        this.event('Normal', 'Pulled', `Container image "${slot.spec.image}" ready in ${this.deps.clock.now() - pullStart}ms`);
-        slot.pullFailures = 0;
-        slot.pullBackoff.reset();
-      } catch (err) {
-        if (this.terminating) return;
-        slot.pullFailures += 1;
-        const delay = slot.pullBackoff.next();
-        const msg = errorMessage(err);
-        slot.state = pullFailedState(slot.pullFailures, delay, slot.spec.image, msg);
-        this.event('Warning', 'Failed', `Failed to pull image "${slot.spec.image}": ${msg}`);
-        log.warn({ pod: this.ref, container: slot.spec.name, image: slot.spec.image, err: msg }, 'image pull failed');
-        slot.scheduleRetry(delay, () => this.kick());
-        return;
-      }
-      this.deps.onStatus();
-    }
-    if (this.terminating) return;
-    const id = newContainerId(this.uid, slot.spec.name);
-    const config = buildContainerConfig({
-      id, pod: this.desired, podRef: this.ref, container: slot.spec, image: slot.image, node: this.deps.node, dataDir: this.deps.dataDir, restartCount: slot.starts,
-    });
-    try {
-      await mkdir(path.dirname(config.logPath), { recursive: true });
-      await runtime.createContainer(config);
-    } catch (err) {
-      await runtime.removeContainer(id).catch(() => undefined);
-      const delay = slot.restartBackoff.next();
-      slot.state = { waiting: { reason: 'CreateContainerError', message: errorMessage(err) } };
-      this.event('Warning', 'Failed', `Error: ${errorMessage(err)}`);
-      log.warn({ pod: this.ref, container: slot.spec.name, err: errorMessage(err) }, 'create container failed');
-      slot.scheduleRetry(delay, () => this.kick());
-      return;
-    }
-    // Recorded before start so a termination arriving meanwhile finds (and stops) it.
-    slot.instance = { id, runtime, hash: slot.hash };
-    slot.lastContainerId = id;
-    try {
-      await runtime.startContainer(id);
-    } catch (err) {
-      slot.starts += 1;
-      await this.recordExit(slot, { id, state: 'exited', exitCode: 128, reason: 'StartError', message: errorMessage(err) }, {});
-      return;
-    }
-    const now = this.deps.clock.now();
-    slot.instance.startedAtMs = now;
-    slot.instance.startedAt = rfc3339(now);
-    slot.starts += 1;
-    slot.state = { running: { startedAt: slot.instance.startedAt } };
-    this.event('Normal', 'Started', `Started container ${slot.spec.name}`);
+    await startInstance(this.ctx, slot, runtime);
     // The container may have exited already (its event came while we were awaiting): look again.
-    const st = runtime.containerStatus(id);
-    if (st?.state === 'exited') this.dirty = true;
+    const started = slot.instance;
+    if (started && started.runtime.containerStatus(started.id)?.state === 'exited') this.dirty = true;
   }
 
   private async killAll(graceMs: number): Promise<void> {
@@ -349,13 +272,13 @@ export class PodWorker {
         if (!inst) return;
         this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);
         await inst.runtime.stopContainer(inst.id, graceMs).catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
-        await this.recordExit(slot, inst.runtime.containerStatus(inst.id), {});
+        await recordExit(this.ctx, slot, inst.runtime.containerStatus(inst.id));
       }),
     );
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.deps.onEvent?.(type, reason, message);
+    this.ctx.event(type, reason, message);
   }
 
   private graceMs(): number {

@@ -5,6 +5,7 @@
  */
 import { errorMessage } from '../../api/index.js';
 import type { Clock, Logger, Pod, PodRef, PodStatus, Runtime } from '../../api/index.js';
+import { ProbeManager } from '../probes/index.js';
 import type { LocalState } from '../state/local-state.js';
 import type { NodeFacts } from './container-config.js';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffOptions } from './container-slot.js';
@@ -20,6 +21,8 @@ export interface PodWorkersDeps {
   logger: Logger;
   state: LocalState;
   backoff?: Partial<RestartBackoffOptions>;
+  /** Runs the containers' probes (default: one on real timers). */
+  probes?: ProbeManager;
   /** Delay that coalesces status changes into one report (default 50 ms). */
   statusBatchMs?: number;
   /** Sends a status report; returns false when it could not be sent (no hub session). */
@@ -35,6 +38,7 @@ export class PodWorkers {
   private readonly deps: PodWorkersDeps;
   private readonly runtimes: ReadonlyMap<string, Runtime>;
   private readonly backoff: RestartBackoffOptions;
+  private readonly probes: ProbeManager;
   private readonly workers = new Map<string, PodWorker>();
   /** Pods the hub wants again while their previous worker still terminates (started once it is done). */
   private readonly revive = new Map<string, Pod>();
@@ -53,6 +57,7 @@ export class PodWorkers {
     this.deps = deps;
     this.runtimes = new Map(deps.runtimes.map((r) => [r.name, r]));
     this.backoff = { ...DEFAULT_RESTART_BACKOFF, ...deps.backoff };
+    this.probes = deps.probes ?? new ProbeManager({ logger: deps.logger.child({ component: 'probes' }) });
     for (const r of deps.runtimes) {
       this.unsubscribes.push(r.subscribe((ev) => this.onContainerEvent(ev.status.id)));
     }
@@ -92,6 +97,7 @@ export class PodWorkers {
       clock: this.deps.clock,
       logger: this.deps.logger.child({ pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}` }),
       backoff: this.backoff,
+      probes: this.probes,
       onStatus: () => this.markDirty(uid),
       onTerminated: (reason) => this.onTerminated(worker, reason),
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
@@ -155,6 +161,7 @@ export class PodWorkers {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const u of this.unsubscribes) u();
     for (const w of this.workers.values()) w.detach();
+    this.probes.stop();
     await Promise.all([...this.workers.values()].map((w) => w.idle()));
     await this.deps.state.flush();
   }

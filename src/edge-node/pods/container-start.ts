@@ -1,0 +1,112 @@
+/**
+ * Starting one instance of a container: pull its image (ErrImagePull, then ImagePullBackOff while
+ * retrying), create it (CreateContainerError with the runtime's message), start it, and start its
+ * probes. Failures back off on the slot's timers; nothing here blocks the pod worker for long.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { errorMessage, rfc3339 } from '../../api/index.js';
+import type { Runtime } from '../../api/index.js';
+import type { ProbeListener, ProbeType } from '../probes/index.js';
+import { buildContainerConfig, newContainerId } from './container-config.js';
+import { recordExit } from './container-exit.js';
+import type { ContainerSlot } from './container-slot.js';
+import { pullFailedState, raceAbort } from './lifecycle.js';
+import type { WorkerContext } from './worker-context.js';
+
+/** Pulls (when needed), creates and starts a new instance of `slot`'s container on `runtime`. */
+export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, runtime: Runtime): Promise<void> {
+  if (!(await ensureImage(ctx, slot, runtime)) || ctx.terminating() || !slot.image) return;
+  const { deps } = ctx;
+  const id = newContainerId(ctx.uid, slot.spec.name);
+  const config = buildContainerConfig({
+    id, pod: ctx.pod(), podRef: ctx.ref, container: slot.spec, image: slot.image, node: deps.node, dataDir: deps.dataDir, restartCount: slot.starts,
+  });
+  try {
+    await mkdir(path.dirname(config.logPath), { recursive: true });
+    await runtime.createContainer(config);
+  } catch (err) {
+    await runtime.removeContainer(id).catch(() => undefined);
+    const delay = slot.restartBackoff.next();
+    slot.state = { waiting: { reason: 'CreateContainerError', message: errorMessage(err) } };
+    ctx.event('Warning', 'Failed', `Error: ${errorMessage(err)}`);
+    deps.logger.warn({ pod: ctx.ref, container: slot.spec.name, err: errorMessage(err) }, 'create container failed');
+    slot.scheduleRetry(delay, () => ctx.kick());
+    return;
+  }
+  // Recorded before start so a termination arriving meanwhile finds (and stops) it.
+  slot.instance = { id, runtime, hash: slot.hash };
+  slot.lastContainerId = id;
+  slot.resetProbeState();
+  try {
+    await runtime.startContainer(id);
+  } catch (err) {
+    slot.starts += 1;
+    await recordExit(ctx, slot, { id, state: 'exited', exitCode: 128, reason: 'StartError', message: errorMessage(err) });
+    return;
+  }
+  const now = deps.clock.now();
+  slot.instance.startedAtMs = now;
+  slot.instance.startedAt = rfc3339(now);
+  slot.starts += 1;
+  slot.state = { running: { startedAt: slot.instance.startedAt } };
+  ctx.event('Normal', 'Started', `Started container ${slot.spec.name}`);
+  slot.probes = deps.probes.add(
+    { runtime, containerId: id, container: slot.spec, podIP: deps.node.hostIP, startedAtMs: now, label: `${ctx.ref.namespace}/${ctx.ref.name}/${slot.spec.name}` },
+    probeListener(ctx, slot, id),
+  );
+}
+
+/** Pulls the slot's image unless it is already there; false when the pull failed (retry scheduled). */
+async function ensureImage(ctx: WorkerContext, slot: ContainerSlot, runtime: Runtime): Promise<boolean> {
+  if (slot.image && slot.imageRef === slot.spec.image) return true;
+  const { deps } = ctx;
+  if (slot.pullFailures === 0) slot.state = { waiting: { reason: 'ContainerCreating' } };
+  try {
+    const pullStart = deps.clock.now();
+    slot.image = await raceAbort(runtime.pullImage(slot.spec.image, { signal: ctx.signal }), ctx.signal);
+    slot.imageRef = slot.spec.image;
+    ctx.event('Normal', 'Pulled', `Container image "${slot.spec.image}" ready in ${deps.clock.now() - pullStart}ms`);
+    slot.pullFailures = 0;
+    slot.pullBackoff.reset();
+  } catch (err) {
+    if (ctx.terminating()) return false;
+    slot.pullFailures += 1;
+    const delay = slot.pullBackoff.next();
+    const msg = errorMessage(err);
+    slot.state = pullFailedState(slot.pullFailures, delay, slot.spec.image, msg);
+    ctx.event('Warning', 'Failed', `Failed to pull image "${slot.spec.image}": ${msg}`);
+    deps.logger.warn({ pod: ctx.ref, container: slot.spec.name, image: slot.spec.image, err: msg }, 'image pull failed');
+    slot.scheduleRetry(delay, () => ctx.kick());
+    return false;
+  }
+  deps.onStatus();
+  return true;
+}
+
+const PROBE_NAMES: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
+
+/** Probe results of instance `id` applied to its slot; results about an older instance are ignored. */
+function probeListener(ctx: WorkerContext, slot: ContainerSlot, id: string): ProbeListener {
+  const current = (): boolean => slot.instance?.id === id && !ctx.terminating();
+  return {
+    readiness(ready) {
+      if (!current() || slot.readiness === ready) return;
+      slot.readiness = ready;
+      ctx.deps.onStatus();
+    },
+    started() {
+      if (!current()) return;
+      slot.startupPassed = true;
+      ctx.deps.onStatus();
+    },
+    failed(type, message) {
+      if (!current()) return;
+      slot.probeKill = { containerId: id, type, message };
+      ctx.kick();
+    },
+    unhealthy(type, message) {
+      if (current()) ctx.event('Warning', 'Unhealthy', `${PROBE_NAMES[type]} probe failed: ${message}`);
+    },
+  };
+}

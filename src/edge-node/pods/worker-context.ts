@@ -1,0 +1,48 @@
+/**
+ * What a pod worker shares with the helpers that start and end its containers
+ * (`container-start.ts`, `container-exit.ts`): its dependencies, identity and a few controls.
+ */
+import type { Clock, Logger, Pod, Runtime } from '../../api/index.js';
+import type { ProbeManager } from '../probes/index.js';
+import type { NodeFacts } from './container-config.js';
+import type { RestartBackoffOptions } from './container-slot.js';
+import type { PodKey } from './pod-ref.js';
+
+/** Why a worker terminates: `deleted` = graceful deletion (report `podGone`), `removed` = dropped from the desired set. */
+export type TerminationReason = 'deleted' | 'removed';
+
+/** Dependencies of a pod worker. */
+export interface PodWorkerDeps {
+  pod: Pod;
+  runtimes: ReadonlyMap<string, Runtime>;
+  node: NodeFacts;
+  dataDir: string;
+  clock: Clock;
+  logger: Logger;
+  backoff: RestartBackoffOptions;
+  /** Runs the containers' liveness, readiness and startup probes. */
+  probes: ProbeManager;
+  /** The pod's status may have changed. */
+  onStatus(): void;
+  /** Every container is stopped and removed; the worker is done. */
+  onTerminated(reason: TerminationReason): void;
+  /** Records an Event about the pod (Pulled, Created, Started, Killing, BackOff, Failed, Unhealthy …). */
+  onEvent?(type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** A pod worker as its container helpers see it. Only the worker's sync loop calls these helpers. */
+export interface WorkerContext {
+  readonly ref: PodKey;
+  readonly uid: string;
+  readonly deps: PodWorkerDeps;
+  /** Aborted when the pod terminates (cancels pulls). */
+  readonly signal: AbortSignal;
+  /** The latest desired pod. */
+  pod(): Pod;
+  terminating(): boolean;
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** Asks for another sync pass (from a timer or a callback). */
+  kick(): void;
+  /** Grace period of a stop, from the pod spec. */
+  graceMs(): number;
+}
