@@ -46,6 +46,10 @@ export interface ContainerConfig {
   limits: { cpuMillis?: number; memoryBytes?: number };
   /** File the runtime appends stdout/stderr to, in the CRI log format (`<RFC3339Nano> stdout|stderr F <line>`). */
   logPath: string;
+  /** The container's `workingDir` (a container runtime falls back to the image's, then `/`). */
+  workingDir?: string;
+  /** The pod's `hostNetwork`: share the node's network namespace instead of a pod network of its own. */
+  hostNetwork?: boolean;
 }
 
 /** The result of pulling an image. */

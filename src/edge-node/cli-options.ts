@@ -22,6 +22,32 @@ export interface NodeOptions {
   logLevel: string;
   /** Deadline of one request to a workload, in ms. */
   requestTimeoutMs: number;
+  /** The OCI container runtime (`--oci-runtime`); undefined with `none`: the node offers Wasm only. */
+  oci?: OciNodeOptions;
+}
+
+/** OCI adapters `--oci-runtime` accepts (besides `none`). */
+export const OCI_RUNTIMES = ['runc', 'docker', 'podman'] as const;
+
+/** Settings of the node's OCI runtime, from the `--oci-*` flags. */
+export interface OciNodeOptions {
+  runtime: (typeof OCI_RUNTIMES)[number];
+  /** runc binary. */
+  runcPath?: string;
+  /** runc `--root`. */
+  runcRoot?: string;
+  /** Engine API socket (docker, podman). */
+  socket?: string;
+  /** runc: `bridge` or `host`; docker/podman: the daemon network pods join, or `host`. */
+  network?: string;
+  /** runc: bridge device. */
+  bridge?: string;
+  /** runc: the node's pod address range. */
+  podCidr?: string;
+  /** Registry credentials file (`config.json` with `auths`). */
+  registryConfig?: string;
+  /** Registries reached over plain HTTP. */
+  insecureRegistries: string[];
 }
 
 /** A flag is missing or malformed. */
@@ -49,6 +75,15 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
     .option('--max-pods <n>', 'most pods this node runs', '110')
     .option('--request-timeout <duration>', 'deadline of one request to a workload; a Wasm guest that overruns it is restarted', '15s')
+    .option('--oci-runtime <name>', `container runtime for runtimeClassName oci: ${OCI_RUNTIMES.join(', ')} or none`, 'none')
+    .option('--oci-runc <path>', 'runc binary (--oci-runtime runc)')
+    .option('--oci-root <dir>', "runc's state directory, its --root (default: <data-dir>/runtime-oci/runc)")
+    .option('--oci-socket <path>', 'Engine API socket (default: /var/run/docker.sock for docker, /run/podman/podman.sock for podman)')
+    .option('--oci-network <name>', 'runc: bridge (a network namespace per pod) or host; docker/podman: the daemon network pods join, or host', undefined)
+    .option('--oci-bridge <name>', 'runc: bridge device pods attach to (created when missing)', 'edge0')
+    .option('--oci-pod-cidr <cidr>', "runc: this node's pod address range (its first address goes to the bridge)", '10.88.0.0/24')
+    .option('--oci-registry-config <file>', 'registry credentials: a config.json with "auths", as docker login writes')
+    .option('--oci-insecure-registry <host:port,...>', 'registries reached over plain HTTP (loopback ones always are)')
     .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => undefined })
@@ -98,7 +133,9 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   const capacity: NodeOptions['capacity'] = { pods: String(maxPods) };
   if (o.cpu !== undefined) capacity.cpu = o.cpu;
   if (o.memory !== undefined) capacity.memory = o.memory;
+  const oci = parseOciOptions(o);
   return {
+    ...(oci ? { oci } : {}),
     server: o.server,
     token,
     name,
@@ -110,6 +147,31 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     logLevel,
     requestTimeoutMs: Math.round(timeout * 1000),
   };
+}
+
+/** The `--oci-*` flags; undefined for `--oci-runtime none`. */
+function parseOciOptions(o: Record<string, string | undefined>): OciNodeOptions | undefined {
+  const name = o.ociRuntime ?? 'none';
+  if (name === 'none') return undefined;
+  const runtime = OCI_RUNTIMES.find((r) => r === name);
+  if (!runtime) throw new OptionsError(`--oci-runtime: "${name}" is not one of ${OCI_RUNTIMES.join(', ')}, none`);
+  if (runtime === 'runc' && o.ociNetwork !== undefined && o.ociNetwork !== 'bridge' && o.ociNetwork !== 'host') {
+    throw new OptionsError(`--oci-network: "${o.ociNetwork}" must be bridge or host with --oci-runtime runc`);
+  }
+  const cidr = o.ociPodCidr ?? '10.88.0.0/24';
+  const m = /^([0-9]{1,3}(?:\.[0-9]{1,3}){3})\/([0-9]{1,2})$/.exec(cidr);
+  if (!m || isIP(m[1] ?? '') !== 4 || Number(m[2]) < 8 || Number(m[2]) > 30) throw new OptionsError(`--oci-pod-cidr: "${cidr}" is not an IPv4 range with a prefix of 8..30 (e.g. 10.88.0.0/24)`);
+  const bridge = o.ociBridge ?? 'edge0';
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new OptionsError(`--oci-bridge: "${bridge}" is not a device name (1..15 letters, digits, '.', '_', '-')`);
+  const insecure = (o.ociInsecureRegistry ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  for (const h of insecure) if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/.test(h)) throw new OptionsError(`--oci-insecure-registry: "${h}" is not host[:port]`);
+  const out: OciNodeOptions = { runtime, bridge, podCidr: cidr, insecureRegistries: insecure };
+  if (o.ociRunc !== undefined) out.runcPath = o.ociRunc;
+  if (o.ociRoot !== undefined) out.runcRoot = path.resolve(o.ociRoot);
+  if (o.ociSocket !== undefined) out.socket = path.resolve(o.ociSocket);
+  if (o.ociNetwork !== undefined) out.network = o.ociNetwork;
+  if (o.ociRegistryConfig !== undefined) out.registryConfig = path.resolve(o.ociRegistryConfig);
+  return out;
 }
 
 /** Parses `k=v,k2=v2` into labels, validating keys and values as Kubernetes does. */

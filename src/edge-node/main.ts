@@ -2,16 +2,20 @@
  * `edge-node`: the agent on an edge device.
  *
  *   edge-node --server http://hub:7400 --token-file join.token --name pi-1 --address 10.0.0.7
+ *   edge-node … --oci-runtime runc --oci-pod-cidr 10.88.1.0/24     (containers too, daemonless)
+ *   edge-node … --oci-runtime podman --oci-socket /run/podman/podman.sock
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 1 when the hub refuses the join token at startup or the agent
  * cannot start, 2 for bad flags.
  */
 import path from 'node:path';
 import { BLOB_PATH, createLogger, errorMessage } from '../api/index.js';
+import type { Logger, Runtime } from '../api/index.js';
+import { createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime } from '../runtime-wasm/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
-import { agentVersion } from './node-info.js';
+import { agentVersion, kubeArch } from './node-info.js';
 
 async function main(argv: string[]): Promise<void> {
   let opts: NodeOptions;
@@ -38,6 +42,16 @@ async function main(argv: string[]): Promise<void> {
     },
   });
 
+  const runtimes: Runtime[] = [runtime];
+  if (opts.oci) {
+    try {
+      runtimes.push(await ociRuntime(opts, logger));
+    } catch (err) {
+      await runtime.close();
+      throw new Error(`cannot start the OCI runtime (${opts.oci.runtime}): ${errorMessage(err)}`);
+    }
+  }
+
   let everConnected = false;
   let exiting = false;
   const exit = (code: number, agent: Agent | undefined): void => {
@@ -46,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
     const force = setTimeout(() => process.exit(code === 0 ? 1 : code), 10_000);
     force.unref();
     (agent ? agent.stop() : Promise.resolve())
-      .then(() => runtime.close())
+      .then(() => Promise.all(runtimes.map((r) => r.close())))
       .then(
         () => process.exit(code),
         (err: unknown) => {
@@ -65,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
     meshPort: opts.meshPort,
     dataDir: opts.dataDir,
     labels: opts.labels,
-    runtimes: [runtime],
+    runtimes,
     logger,
     capacity: opts.capacity,
     requestTimeoutMs: opts.requestTimeoutMs,
@@ -81,7 +95,29 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => exit(0, agent));
   process.on('SIGINT', () => exit(0, agent));
   await agent.start();
-  logger.info({ node: opts.name, server: opts.server, address: opts.address, meshPort: agent.meshPort, dataDir: opts.dataDir }, 'edge-node started');
+  logger.info({ node: opts.name, server: opts.server, address: opts.address, meshPort: agent.meshPort, dataDir: opts.dataDir, runtimes: runtimes.map((r) => r.name), oci: opts.oci?.runtime }, 'edge-node started');
+}
+
+/** The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns what it finds). */
+async function ociRuntime(opts: NodeOptions, logger: Logger): Promise<Runtime> {
+  const oci = opts.oci!;
+  const arm = process.arch === 'arm' ? (process.config.variables as { arm_version?: string }).arm_version : undefined;
+  return createOciRuntime({
+    adapter: oci.runtime,
+    dataDir: path.join(opts.dataDir, 'runtime-oci'),
+    nodeName: opts.name,
+    nodeAddress: opts.address,
+    platform: { os: 'linux', architecture: kubeArch(), ...(arm ? { variant: `v${arm}` } : {}) },
+    logger,
+    insecureRegistries: oci.insecureRegistries,
+    ...(oci.runcPath !== undefined ? { runcPath: oci.runcPath } : {}),
+    ...(oci.runcRoot !== undefined ? { runcRoot: oci.runcRoot } : {}),
+    ...(oci.socket !== undefined ? { socketPath: oci.socket } : {}),
+    ...(oci.network !== undefined ? { network: oci.network } : {}),
+    ...(oci.bridge !== undefined ? { bridge: oci.bridge } : {}),
+    ...(oci.podCidr !== undefined ? { podCidr: oci.podCidr } : {}),
+    ...(oci.registryConfig !== undefined ? { registryConfig: oci.registryConfig } : {}),
+  });
 }
 
 main(process.argv).catch((err: unknown) => {

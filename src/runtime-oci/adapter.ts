@@ -1,10 +1,14 @@
 /**
- * The OCI runtime adapter interface. An `OciRuntime` (a `Runtime` for `runtimeClassName: oci`) holds
+ * The OCI runtime adapter interface. An `OciRuntime` (the `Runtime` for `runtimeClassName: oci`) holds
  * one adapter chosen by the node's `--oci-runtime` flag — runc (daemonless, for Pi-class devices) or
  * the Docker Engine API over a unix socket (dockerd, `podman system service`) — and never branches on
- * which. Adapters arrive with the OCI runtime issue; this file fixes the seam they plug into.
+ * which. Each adapter owns everything behind the seam: how images are pulled and stored, how a
+ * container is networked, where its output goes (the CRI log file it is given) and how its exit is
+ * observed.
  */
-import type { PulledImage } from '../api/index.js';
+import type { ExecResult, PulledImage } from '../api/index.js';
+
+export type { ExecResult };
 
 /** Platform an image must match (`linux`/`arm64`, …), from the node. */
 export interface Platform {
@@ -13,15 +17,33 @@ export interface Platform {
   variant?: string;
 }
 
+/** Registry credentials (basic auth, or the identity token exchanged for a bearer token). */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+}
+
+/** Options of a pull. */
+export interface PullOpts {
+  signal?: AbortSignal;
+  /** Credentials for the image's registry, overriding the node's (for `imagePullSecrets`). */
+  auth?: RegistryAuth;
+}
+
 /** What the adapter needs to create a container. */
 export interface OciContainerSpec {
+  /** The agent's container id (unique per instance); adapters name their containers after it. */
   id: string;
+  pod: { namespace: string; name: string; uid: string };
+  /** The container's name in the pod. */
+  name: string;
   image: PulledImage;
+  /** Overrides the image's entrypoint when non-empty (Kubernetes `command`). */
   command: string[];
+  /** Overrides the image's cmd when non-empty, or whenever `command` is set (Kubernetes `args`). */
   args: string[];
   env: Record<string, string>;
   workingDir?: string;
-  user?: string;
   ports: number[];
   limits: { cpuMillis?: number; memoryBytes?: number };
   hostNetwork: boolean;
@@ -41,28 +63,51 @@ export interface OciContainerState {
   oomKilled?: boolean;
 }
 
-/** Result of running a command inside a container (exec probes, `edgectl exec`). */
-export interface ExecResult {
+/** A container's process ended (on its own, killed, or stopped). */
+export interface OciExit {
+  id: string;
   exitCode: number;
-  stdout: string;
-  stderr: string;
+  /** RFC 3339 time of the exit. */
+  finishedAt: string;
+  oomKilled: boolean;
+  /** What the adapter knows about why (a runtime error message), if anything. */
+  message?: string;
+}
+
+/** Where the node's proxy reaches a container's port. */
+export interface OciEndpoint {
+  host: string;
+  port: number;
 }
 
 /** One OCI backend. Every method may throw an EdgeError subclass (ImagePullError, CreateContainerError, …). */
 export interface OciRuntimeAdapter {
   /** `runc`, `docker`, `podman`. */
   readonly name: string;
-  pull(ref: string, platform: Platform, opts?: { signal?: AbortSignal; auth?: { username: string; password: string } }): Promise<PulledImage>;
+  /** Makes the image present locally, resolved to `platform` and verified; cached by digest. */
+  pull(ref: string, platform: Platform, opts?: PullOpts): Promise<PulledImage>;
+  /** Prepares the container (rootfs, network, config) without starting its process. */
   create(spec: OciContainerSpec): Promise<void>;
-  start(id: string): Promise<void>;
-  /** SIGTERM, then SIGKILL after `gracePeriodMs`. */
+  /** Starts the process; resolves once it runs, with the time it started. */
+  start(id: string): Promise<{ startedAt: string }>;
+  /** SIGTERM, then SIGKILL after `gracePeriodMs`; resolves once the process is gone. Idempotent. */
   stop(id: string, gracePeriodMs: number): Promise<void>;
-  /** Removes the container and everything it held (bundle, cgroup, network namespace). */
+  /** Removes the container and everything it held (bundle, mounts, cgroup, network namespace). Idempotent. */
   remove(id: string): Promise<void>;
   status(id: string): Promise<OciContainerState>;
-  exec(id: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
-  /** Where the node's proxy reaches the container's `port`. */
-  endpoint(id: string, port: number): { host: string; port: number };
-  /** Images present locally (refs and digests). */
-  listImages(): Promise<string[]>;
+  /** Runs `command` in the running container; rejects with TimeoutError past `timeoutMs` (the command is killed). */
+  exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
+  /** Where the container's `port` is reached (valid once started). */
+  endpoint(id: string, port: number): OciEndpoint;
+  /** References and digests of images present locally. */
+  listImages(): string[];
+  /** Subscribes to process exits of containers started by this adapter; returns the unsubscribe function. */
+  onExit(listener: (exit: OciExit) => void): () => void;
+  /**
+   * Removes what a previous run of this node left behind (containers, mounts, network namespaces):
+   * the agent starts every pod afresh, so nothing of an earlier run is still wanted.
+   */
+  sweep(): Promise<void>;
+  /** Releases the adapter's own resources (connections); containers are the caller's to remove first. */
+  close(): Promise<void>;
 }

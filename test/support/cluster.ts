@@ -67,6 +67,8 @@ export interface NodeSpec {
   name: string;
   address: string;
   labels?: Record<string, string>;
+  /** Extra flags of this node only (after the cluster-wide ones), e.g. `--oci-runtime runc`. */
+  args?: string[];
 }
 
 interface RunningNode extends NodeSpec {
@@ -111,7 +113,7 @@ export class Cluster {
     const dataDir = prev?.dataDir ?? join(this.dir, spec.name);
     const meshPort = prev?.meshPort ?? (await freePort(spec.address));
     const labels = Object.entries(spec.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    const args = [BIN('edge-node'), '--server', this.url, '--token-file', join(this.hubDir, 'join.token'), '--name', spec.name, '--address', spec.address, '--mesh-port', String(meshPort), '--data-dir', dataDir, ...(labels ? ['--labels', labels] : []), ...this.nodeArgs];
+    const args = [BIN('edge-node'), '--server', this.url, '--token-file', join(this.hubDir, 'join.token'), '--name', spec.name, '--address', spec.address, '--mesh-port', String(meshPort), '--data-dir', dataDir, ...(labels ? ['--labels', labels] : []), ...this.nodeArgs, ...(spec.args ?? [])];
     const proc = new Proc(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } }));
     this.nodes.set(spec.name, { ...spec, proc, dataDir, meshPort });
   }

@@ -49,6 +49,26 @@ export const runtimeSupported: FilterPlugin = {
   },
 };
 
+/**
+ * Annotation naming the architectures an OCI pod's image is built for (comma-separated Kubernetes
+ * names, e.g. `amd64,arm64`). Without it any node may be tried (and one of a foreign architecture
+ * reports ErrImagePull naming the platforms the image offers); `nodeSelector: {kubernetes.io/arch: …}`
+ * works too, as in Kubernetes.
+ */
+export const IMAGE_ARCHITECTURES_ANNOTATION = 'edgeplane.io/image-architectures';
+
+/** An OCI pod goes only to nodes of an architecture its image offers; a Wasm pod runs on any. */
+export const imageArchitecture: FilterPlugin = {
+  name: 'ImageArchitecture',
+  filter: (pod, node) => {
+    const listed = pod.metadata.annotations?.[IMAGE_ARCHITECTURES_ANNOTATION];
+    if (listed === undefined || defaultRuntimeClass(pod.spec) !== 'oci') return undefined;
+    const archs = listed.split(',').map((a) => a.trim()).filter(Boolean);
+    const arch = node.status?.nodeInfo?.architecture;
+    return arch !== undefined && archs.includes(arch) ? undefined : `node(s) didn't match the image's architectures (${archs.join(', ')})`;
+  },
+};
+
 export const nodeSelector: FilterPlugin = {
   name: 'NodeSelector',
   filter: (pod, node) => {
@@ -114,5 +134,5 @@ export const imageLocality: ScorePlugin = {
   },
 };
 
-export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeReady, nodeUnschedulable, runtimeSupported, nodeSelector, taintToleration, resourcesFit];
+export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeReady, nodeUnschedulable, runtimeSupported, imageArchitecture, nodeSelector, taintToleration, resourcesFit];
 export const DEFAULT_SCORES: readonly ScorePlugin[] = [leastAllocated, workloadSpread, imageLocality];

@@ -1,0 +1,235 @@
+/**
+ * The Engine API adapter: containers run by a daemon speaking the Docker Engine API on a unix socket
+ * (dockerd, or `podman system service`). The daemon pulls, stores, networks (its own network, or the
+ * node's for host networking) and keeps the containers; the adapter follows each one's output into
+ * its CRI log file and waits on its exit. Containers carry the node's name as a label, so several
+ * nodes may share a daemon and a restarted node removes only what it left itself.
+ */
+import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
+import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
+import { CriLogWriter } from '../cri-log.js';
+import type { RegistryCredentials } from '../image/credentials.js';
+import { EngineClient, EngineError, demux } from './engine-client.js';
+import { engineExec } from './engine-exec.js';
+import { EngineImages } from './engine-images.js';
+
+/** Dependencies of {@link EngineAdapter.create}. */
+export interface EngineAdapterDeps {
+  /** The daemon's socket, e.g. `/var/run/docker.sock` or `/run/podman/podman.sock`. */
+  socketPath: string;
+  /** `docker` or `podman` (the adapter's name; the API is the same). */
+  flavor: 'docker' | 'podman';
+  /** Labels this node's containers, so nodes sharing a daemon keep apart. */
+  nodeName: string;
+  /** The node's address: the endpoint of host-network containers. */
+  nodeAddress: string;
+  /** The daemon network pods join (default `bridge`, the daemon's default network). */
+  network?: string;
+  credentials?: RegistryCredentials;
+  logger: Logger;
+  /** Engine API version to speak (default 1.41: dockerd 20.10+, podman 4+). */
+  apiVersion?: string;
+}
+
+const NODE_LABEL = 'io.edgeplane.node';
+const ID_LABEL = 'io.edgeplane.container-id';
+
+interface ContainerInspect {
+  Id: string;
+  State?: { Status?: string; Running?: boolean; Pid?: number; ExitCode?: number; OOMKilled?: boolean; Error?: string; StartedAt?: string; FinishedAt?: string };
+  NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null };
+}
+
+interface EngineContainer {
+  spec: OciContainerSpec;
+  engineId: string;
+  state: 'created' | 'running' | 'exited';
+  ip?: string;
+  pid?: number;
+  startedAt?: string;
+  exit?: OciExit;
+  /** Settles when the exit has been recorded. */
+  exited?: Promise<void>;
+  log?: CriLogWriter;
+  stopLogs?: AbortController;
+}
+
+/** The Engine API adapter. */
+export class EngineAdapter implements OciRuntimeAdapter {
+  readonly name: string;
+  readonly #containers = new Map<string, EngineContainer>();
+  readonly #listeners = new Set<(exit: OciExit) => void>();
+
+  private constructor(
+    private readonly deps: EngineAdapterDeps,
+    private readonly client: EngineClient,
+    private readonly images: EngineImages,
+  ) {
+    this.name = deps.flavor;
+  }
+
+  /** Checks that the daemon answers, then lists its images. */
+  static async create(deps: EngineAdapterDeps): Promise<EngineAdapter> {
+    const client = new EngineClient(deps.socketPath, deps.apiVersion);
+    try {
+      await client.call('GET', '/version', { timeoutMs: 10_000 });
+    } catch (err) {
+      await client.close();
+      throw new Error(`the ${deps.flavor} Engine API at ${deps.socketPath} does not answer: ${errorMessage(err)} (is the daemon running? give its socket with --oci-socket)`);
+    }
+    const images = new EngineImages(client, deps.credentials);
+    await images.refresh();
+    return new EngineAdapter(deps, client, images);
+  }
+
+  pull(ref: string, platform: Platform, opts?: PullOpts): Promise<PulledImage> {
+    return this.images.pull(ref, platform, opts);
+  }
+
+  async create(spec: OciContainerSpec): Promise<void> {
+    const what = `container ${spec.name} of pod ${spec.pod.namespace}/${spec.pod.name}`;
+    if (this.#containers.has(spec.id)) throw new CreateContainerError(`${what}: id ${spec.id} exists already`);
+    const host: Record<string, unknown> = { NetworkMode: spec.hostNetwork ? 'host' : (this.deps.network ?? 'bridge'), RestartPolicy: { Name: 'no' } };
+    if (spec.limits.memoryBytes !== undefined) host.Memory = spec.limits.memoryBytes;
+    if (spec.limits.cpuMillis !== undefined) host.NanoCpus = spec.limits.cpuMillis * 1_000_000;
+    const body: Record<string, unknown> = {
+      Image: spec.image.digest,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: { ...spec.labels, [NODE_LABEL]: this.deps.nodeName, [ID_LABEL]: spec.id },
+      HostConfig: host,
+    };
+    // Kubernetes' rules: `command` replaces the entrypoint and drops the image's cmd; `args` replaces the cmd.
+    if (spec.command.length > 0) body.Entrypoint = spec.command;
+    if (spec.args.length > 0 || spec.command.length > 0) body.Cmd = spec.args;
+    if (spec.workingDir) body.WorkingDir = spec.workingDir;
+    if (!spec.hostNetwork) body.Hostname = spec.pod.name.slice(0, 63);
+    try {
+      const created = await this.client.call<{ Id: string }>('POST', '/containers/create', { query: { name: `edge-${spec.id}` }, body });
+      if (!created?.Id) throw new Error('the daemon returned no container id');
+      this.#containers.set(spec.id, { spec, engineId: created.Id, state: 'created' });
+    } catch (err) {
+      throw new CreateContainerError(`${what}: ${errorMessage(err)}`, err);
+    }
+  }
+
+  async start(id: string): Promise<{ startedAt: string }> {
+    const c = this.#get(id);
+    c.log = await CriLogWriter.open(c.spec.logPath);
+    await this.client.call('POST', `/containers/${c.engineId}/start`);
+    const info = await this.client.call<ContainerInspect>('GET', `/containers/${c.engineId}/json`);
+    const nets = Object.values(info?.NetworkSettings?.Networks ?? {});
+    const ip = info?.NetworkSettings?.IPAddress || nets.find((n) => n.IPAddress)?.IPAddress;
+    if (ip) c.ip = ip;
+    if (info?.State?.Pid) c.pid = info.State.Pid;
+    c.startedAt = rfc3339(Date.now());
+    if (c.state === 'created') c.state = 'running';
+    c.stopLogs = new AbortController();
+    const logsDone = this.#followLogs(c, c.stopLogs.signal);
+    c.exited = this.#waitExit(c, logsDone);
+    return { startedAt: c.startedAt };
+  }
+
+  async stop(id: string, gracePeriodMs: number): Promise<void> {
+    const c = this.#containers.get(id);
+    if (!c?.exited || c.state === 'exited') return;
+    try {
+      if (gracePeriodMs <= 0) await this.client.call('POST', `/containers/${c.engineId}/kill`, { query: { signal: 'KILL' } });
+      else await this.client.call('POST', `/containers/${c.engineId}/stop`, { query: { t: String(Math.ceil(gracePeriodMs / 1000)) }, timeoutMs: gracePeriodMs + 30_000 });
+    } catch (err) {
+      // 304 / 409: not running any more; the wait below settles it.
+      if (!(err instanceof EngineError) || (err.status !== 304 && err.status !== 409 && err.status !== 404)) throw err;
+    }
+    await Promise.race([c.exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  }
+
+  async remove(id: string): Promise<void> {
+    const c = this.#containers.get(id);
+    if (!c) return;
+    this.#containers.delete(id);
+    try {
+      await this.client.call('DELETE', `/containers/${c.engineId}`, { query: { force: 'true', v: 'true' } });
+    } catch (err) {
+      if (!(err instanceof EngineError) || err.status !== 404) throw err;
+    }
+    if (c.exited) await Promise.race([c.exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    c.stopLogs?.abort();
+    await c.log?.close();
+  }
+
+  async status(id: string): Promise<OciContainerState> {
+    const c = this.#containers.get(id);
+    if (!c) return { id, state: 'unknown' };
+    const st: OciContainerState = { id, state: c.state };
+    if (c.pid !== undefined) st.pid = c.pid;
+    if (c.startedAt !== undefined) st.startedAt = c.startedAt;
+    if (c.exit) Object.assign(st, { exitCode: c.exit.exitCode, finishedAt: c.exit.finishedAt, oomKilled: c.exit.oomKilled });
+    return st;
+  }
+
+  exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
+    return engineExec(this.client, this.#get(id).engineId, command, opts.timeoutMs);
+  }
+
+  endpoint(id: string, port: number): OciEndpoint {
+    const c = this.#get(id);
+    return { host: c.spec.hostNetwork ? this.deps.nodeAddress : (c.ip ?? this.deps.nodeAddress), port };
+  }
+
+  listImages(): string[] {
+    return this.images.names();
+  }
+
+  onExit(listener: (exit: OciExit) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async sweep(): Promise<void> {
+    const filters = JSON.stringify({ label: [`${NODE_LABEL}=${this.deps.nodeName}`] });
+    const list = (await this.client.call<Array<{ Id: string }>>('GET', '/containers/json', { query: { all: 'true', filters } })) ?? [];
+    for (const c of list) {
+      await this.client.call('DELETE', `/containers/${c.Id}`, { query: { force: 'true', v: 'true' } }).catch(() => undefined);
+      this.deps.logger.info({ container: c.Id }, 'removed a leftover container');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  #get(id: string): EngineContainer {
+    const c = this.#containers.get(id);
+    if (!c) throw new Error(`no container ${id}`);
+    return c;
+  }
+
+  /** Copies the container's output (from its start, then as it comes) into its CRI log. */
+  async #followLogs(c: EngineContainer, signal: AbortSignal): Promise<void> {
+    try {
+      const res = await this.client.open('GET', `/containers/${c.engineId}/logs`, { query: { follow: 'true', stdout: 'true', stderr: 'true' }, timeoutMs: 0, signal });
+      await demux(res.body, (stream, data) => c.log?.write(stream, data));
+    } catch (err) {
+      if (!signal.aborted) this.deps.logger.debug({ container: c.spec.id, err: errorMessage(err) }, 'log stream ended');
+    }
+  }
+
+  /** Waits for the exit, lets the output drain into the log, then records and announces the exit. */
+  async #waitExit(c: EngineContainer, logsDone: Promise<void>): Promise<void> {
+    let code = 137;
+    try {
+      const res = await this.client.call<{ StatusCode?: number }>('POST', `/containers/${c.engineId}/wait`, { timeoutMs: 0 });
+      code = res?.StatusCode ?? code;
+    } catch (err) {
+      this.deps.logger.warn({ container: c.spec.id, err: errorMessage(err) }, 'waiting for the container failed');
+    }
+    const info = await this.client.call<ContainerInspect>('GET', `/containers/${c.engineId}/json`).catch(() => undefined);
+    await Promise.race([logsDone, new Promise((r) => setTimeout(r, 2000).unref())]);
+    const exit: OciExit = { id: c.spec.id, exitCode: info?.State?.ExitCode ?? code, finishedAt: rfc3339(Date.now()), oomKilled: info?.State?.OOMKilled === true };
+    if (info?.State?.Error) exit.message = info.State.Error;
+    c.exit = exit;
+    c.state = 'exited';
+    await c.log?.close();
+    for (const l of this.#listeners) l(exit);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Registry authorization as the distribution spec defines it: a `401` carries a `WWW-Authenticate`
+ * challenge; `Basic` is answered with the node's credentials, `Bearer` by fetching a token from the
+ * challenge's realm (anonymously, or with the credentials as basic auth) for the scope asked. Tokens
+ * are cached per registry and scope until shortly before they expire.
+ */
+import { request } from 'undici';
+import { ImagePullError, errorMessage } from '../../api/index.js';
+import type { RegistryAuth } from '../adapter.js';
+
+/** A parsed `WWW-Authenticate` challenge. */
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+/** Parses the first challenge of a `WWW-Authenticate` header (`Bearer realm="…",service="…",scope="…"`). */
+export function parseChallenge(header: string): Challenge | undefined {
+  const m = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*(.*)$/s.exec(header);
+  if (!m) return undefined;
+  const params: Record<string, string> = {};
+  const re = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/gy;
+  const rest = m[2] ?? '';
+  let p: RegExpExecArray | null;
+  while ((p = re.exec(rest)) !== null && p[0] !== '') {
+    params[(p[1] ?? '').toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] ?? '');
+  }
+  return { scheme: (m[1] ?? '').toLowerCase(), params };
+}
+
+interface CachedAuth {
+  header: string;
+  expiresAt: number;
+}
+
+const DEFAULT_TOKEN_SECONDS = 60;
+
+/** Answers challenges and caches what it got. */
+export class RegistryAuthorizer {
+  readonly #cache = new Map<string, CachedAuth>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The cached `Authorization` value for `registry` and `scope`, if still valid. */
+  cached(registry: string, scope: string): string | undefined {
+    const hit = this.#cache.get(`${registry} ${scope}`);
+    if (hit && hit.expiresAt > this.now()) return hit.header;
+    return undefined;
+  }
+
+  /** Answers `challenge` for `scope`; returns the `Authorization` header value to retry with. */
+  async authorize(registry: string, challenge: Challenge, scope: string, creds: RegistryAuth | undefined, signal?: AbortSignal): Promise<string> {
+    let header: string;
+    let seconds = DEFAULT_TOKEN_SECONDS;
+    if (challenge.scheme === 'basic') {
+      if (!creds) throw new ImagePullError(`registry ${registry} requires credentials (basic auth) and the node has none for it`);
+      header = basic(creds);
+      seconds = 3600;
+    } else if (challenge.scheme === 'bearer') {
+      const token = await this.#fetchToken(registry, challenge, scope, creds, signal);
+      header = `Bearer ${token.token}`;
+      seconds = token.expiresIn;
+    } else {
+      throw new ImagePullError(`registry ${registry} asks for unsupported authentication "${challenge.scheme}"`);
+    }
+    // Expire a little early: a token that dies mid-request costs a retry.
+    this.#cache.set(`${registry} ${scope}`, { header, expiresAt: this.now() + Math.max(1, seconds - 10) * 1000 });
+    return header;
+  }
+
+  async #fetchToken(registry: string, ch: Challenge, scope: string, creds: RegistryAuth | undefined, signal?: AbortSignal): Promise<{ token: string; expiresIn: number }> {
+    const realm = ch.params.realm;
+    if (!realm) throw new ImagePullError(`registry ${registry} sent a Bearer challenge without a realm`);
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new ImagePullError(`registry ${registry} sent an invalid token realm "${realm}"`);
+    }
+    if (ch.params.service) url.searchParams.set('service', ch.params.service);
+    for (const s of (ch.params.scope ?? scope).split(' ')) if (s) url.searchParams.append('scope', s);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (creds) headers.authorization = basic(creds);
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(url, { method: 'GET', headers, signal, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      throw new ImagePullError(`cannot get a token for ${registry} from ${url.origin}: ${errorMessage(err)}`, err);
+    }
+    if (status === 401 || status === 403) {
+      throw new ImagePullError(`registry ${registry} refused ${creds ? `the credentials of user "${creds.username}"` : 'anonymous access'} (token server answered ${status})`);
+    }
+    if (status !== 200) throw new ImagePullError(`token server of ${registry} answered ${status}: ${text.slice(0, 200)}`);
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new ImagePullError(`token server of ${registry} answered with something that is not JSON`);
+    }
+    const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
+    if (!token) throw new ImagePullError(`token server of ${registry} answered without a token`);
+    const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    return { token, expiresIn };
+  }
+}
+
+function basic(c: RegistryAuth): string {
+  return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+}

@@ -1,0 +1,167 @@
+/**
+ * A client of the OCI distribution API (`/v2/<name>/manifests/<ref>`, `/v2/<name>/blobs/<digest>`):
+ * authorization on demand (see registry-auth.ts), redirects followed without leaking credentials to
+ * another origin, manifests verified against the digest asked for (or the one the registry claims),
+ * registry errors turned into ImagePullErrors that say what went wrong.
+ */
+import { request, type Dispatcher } from 'undici';
+import { ImagePullError, errorMessage } from '../../api/index.js';
+import type { RegistryAuth } from '../adapter.js';
+import type { RegistryCredentials } from './credentials.js';
+import { sha256Digest, verifyBytes } from './digest.js';
+import { MANIFEST_ACCEPT, parseManifest, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
+import { type ImageReference, formatReference, isLoopbackRegistry, registryApiHost } from './reference.js';
+import { RegistryAuthorizer, parseChallenge } from './registry-auth.js';
+
+/** Dependencies of {@link RegistryClient}. */
+export interface RegistryClientDeps {
+  /** The node's registry credentials. */
+  credentials?: RegistryCredentials;
+  /** Registries (`host[:port]`) reached over plain HTTP; loopback registries always are. */
+  insecureRegistries?: readonly string[];
+  /** Deadline of waiting for response headers and between body chunks (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** A fetched manifest or index with its verified digest. */
+export interface FetchedManifest {
+  digest: string;
+  bytes: Uint8Array;
+  document: ImageManifest | ImageIndex;
+}
+
+/** Per-request options. */
+export interface RequestOpts {
+  signal?: AbortSignal;
+  /** Overrides the node's credentials for this registry. */
+  auth?: RegistryAuth;
+}
+
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+
+/** The distribution API client. */
+export class RegistryClient {
+  readonly #auth = new RegistryAuthorizer();
+  readonly #insecure: Set<string>;
+  readonly #timeoutMs: number;
+
+  constructor(private readonly deps: RegistryClientDeps = {}) {
+    this.#insecure = new Set((deps.insecureRegistries ?? []).map((h) => h.toLowerCase()));
+    this.#timeoutMs = deps.timeoutMs ?? 30_000;
+  }
+
+  /** Fetches the manifest or index `reference` (a tag or a digest) of `ref`'s repository. */
+  async getManifest(ref: ImageReference, reference: string, opts: RequestOpts = {}): Promise<FetchedManifest> {
+    const what = `manifest ${formatReference({ registry: ref.registry, repository: ref.repository })}:${reference}`;
+    const res = await this.#get(ref, `/manifests/${reference}`, MANIFEST_ACCEPT, what, opts);
+    const bytes = await readCapped(res, MAX_MANIFEST_BYTES, what);
+    let digest: string;
+    if (reference.includes(':')) {
+      verifyBytes(bytes, reference, what);
+      digest = reference;
+    } else {
+      digest = sha256Digest(bytes);
+      const claimed = header(res, 'docker-content-digest');
+      if (claimed?.startsWith('sha256:') && claimed !== digest) throw new ImagePullError(`${what}: registry claims digest ${claimed} but the content hashes to ${digest}`);
+    }
+    return { digest, bytes, document: parseManifest(bytes, header(res, 'content-type')) };
+  }
+
+  /** Fetches a small blob (a config, a Wasm module) whole and verifies it; `maxBytes` caps its size. */
+  async getBlob(ref: ImageReference, desc: Descriptor, maxBytes: number, opts: RequestOpts = {}): Promise<Uint8Array> {
+    const what = `blob ${desc.digest} of ${ref.repository}`;
+    if (desc.size > maxBytes) throw new ImagePullError(`${what}: ${desc.size} bytes is more than the ${maxBytes} allowed`);
+    const res = await this.openBlob(ref, desc.digest, opts);
+    const bytes = await readCapped(res, maxBytes, what);
+    verifyBytes(bytes, desc.digest, what, desc.size);
+    return bytes;
+  }
+
+  /** Opens a blob for streaming; the caller verifies what it reads (the content store does). */
+  async openBlob(ref: ImageReference, digest: string, opts: RequestOpts = {}): Promise<Dispatcher.ResponseData> {
+    return this.#get(ref, `/blobs/${digest}`, '*/*', `blob ${digest} of ${ref.repository}`, opts);
+  }
+
+  #baseUrl(registry: string): string {
+    const insecure = isLoopbackRegistry(registry) || this.#insecure.has(registry.toLowerCase());
+    return `${insecure ? 'http' : 'https'}://${registryApiHost(registry)}`;
+  }
+
+  async #get(ref: ImageReference, subpath: string, accept: string, what: string, opts: RequestOpts): Promise<Dispatcher.ResponseData> {
+    const base = this.#baseUrl(ref.registry);
+    const origin = new URL(base).origin;
+    const scope = `repository:${ref.repository}:pull`;
+    const creds = opts.auth ?? this.deps.credentials?.lookup(ref.registry);
+    let auth = this.#auth.cached(ref.registry, scope);
+    let challenged = false;
+    let url = new URL(`${base}/v2/${ref.repository}${subpath}`);
+    for (let hops = 0; ; ) {
+      const headers: Record<string, string> = { accept, 'user-agent': 'edgeplane-edge-node' };
+      // Credentials go to the registry only, never to the storage a blob redirects to.
+      if (auth && url.origin === origin) headers.authorization = auth;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { method: 'GET', headers, signal: opts.signal, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
+      } catch (err) {
+        throw new ImagePullError(`${what}: cannot reach ${url.origin}: ${errorMessage(err)}`, err);
+      }
+      const location = header(res, 'location');
+      if ([301, 302, 303, 307, 308].includes(res.statusCode) && location) {
+        await res.body.dump();
+        if (++hops > MAX_REDIRECTS) throw new ImagePullError(`${what}: too many redirects`);
+        url = new URL(location, url);
+        continue;
+      }
+      if (res.statusCode === 401 && !challenged && url.origin === origin) {
+        const challenge = parseChallenge(header(res, 'www-authenticate') ?? '');
+        await res.body.dump();
+        if (!challenge) throw new ImagePullError(`${what}: registry ${ref.registry} answered 401 without a usable WWW-Authenticate challenge`);
+        auth = await this.#auth.authorize(ref.registry, challenge, scope, creds, opts.signal);
+        challenged = true;
+        continue;
+      }
+      if (res.statusCode === 200) return res;
+      throw await registryError(res, what, ref.registry);
+    }
+  }
+}
+
+function header(res: Dispatcher.ResponseData, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, what: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        res.body.destroy();
+        throw new ImagePullError(`${what}: larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof ImagePullError) throw err;
+    throw new ImagePullError(`${what}: download failed: ${errorMessage(err)}`, err);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Turns a failed response into an ImagePullError carrying the registry's own error codes. */
+async function registryError(res: Dispatcher.ResponseData, what: string, registry: string): Promise<ImagePullError> {
+  const text = await res.body.text().catch(() => '');
+  let detail = '';
+  try {
+    const doc = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+    detail = (doc.errors ?? []).map((e) => `${e.code ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
+  } catch {
+    detail = text.slice(0, 200).trim();
+  }
+  const why =
+    res.statusCode === 404 ? 'not found' : res.statusCode === 401 || res.statusCode === 403 ? `access denied by registry ${registry}` : `registry ${registry} answered ${res.statusCode}`;
+  return new ImagePullError(`${what}: ${why}${detail ? ` (${detail})` : ''}`);
+}

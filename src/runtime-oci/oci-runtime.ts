@@ -1,0 +1,174 @@
+/**
+ * `OciRuntime`: the `Runtime` for `runtimeClassName: oci`. It translates the agent's requests for
+ * one adapter (runc, or the Engine API of dockerd / podman) and keeps what the `Runtime` contract
+ * wants synchronously — each container's status, its endpoint — up to date from the adapter's exit
+ * notifications. It never looks at which adapter it holds.
+ */
+import { CreateContainerError, ServiceUnavailableError, errorMessage } from '../api/index.js';
+import type {
+  ContainerConfig,
+  ContainerEvent,
+  ContainerRuntimeStatus,
+  ExecResult,
+  Logger,
+  PullOptions,
+  PulledImage,
+  Runtime,
+  WorkloadEndpoint,
+} from '../api/index.js';
+import type { OciExit, OciRuntimeAdapter, Platform } from './adapter.js';
+
+/** Dependencies of {@link OciRuntime.create}. */
+export interface OciRuntimeDeps {
+  adapter: OciRuntimeAdapter;
+  /** The node's platform: images are resolved to it. */
+  platform: Platform;
+  logger: Logger;
+  /** Run every pod with the node's network (`--oci-network host`), whatever the pod says. */
+  hostNetwork?: boolean;
+  /** Grace of the stops `close()` makes (default 2 s). */
+  closeGraceMs?: number;
+}
+
+/** Labels every adapter puts on its containers (daemon-side filters, `ps`-style inspection). */
+export const LABELS = {
+  podNamespace: 'io.edgeplane.pod.namespace',
+  podName: 'io.edgeplane.pod.name',
+  podUid: 'io.edgeplane.pod.uid',
+  container: 'io.edgeplane.container',
+} as const;
+
+/** The OCI container runtime. */
+export class OciRuntime implements Runtime {
+  readonly name = 'oci';
+  readonly #statuses = new Map<string, ContainerRuntimeStatus>();
+  readonly #listeners = new Set<(event: ContainerEvent) => void>();
+  readonly #unsubscribe: () => void;
+  #closed = false;
+
+  private constructor(private readonly deps: OciRuntimeDeps) {
+    this.#unsubscribe = deps.adapter.onExit((exit) => this.#exited(exit));
+  }
+
+  /** Removes what an earlier run of the node left in the adapter, then serves. */
+  static async create(deps: OciRuntimeDeps): Promise<OciRuntime> {
+    const logger = deps.logger.child({ runtime: 'oci', adapter: deps.adapter.name });
+    await deps.adapter.sweep();
+    return new OciRuntime({ ...deps, logger });
+  }
+
+  /** Which adapter runs the containers (for logs and `describe node`). */
+  get adapterName(): string {
+    return this.deps.adapter.name;
+  }
+
+  pullImage(ref: string, opts?: PullOptions): Promise<PulledImage> {
+    return this.deps.adapter.pull(ref, this.deps.platform, opts?.signal ? { signal: opts.signal } : {});
+  }
+
+  async createContainer(config: ContainerConfig): Promise<void> {
+    if (this.#closed) throw new ServiceUnavailableError('oci runtime is closed');
+    if (this.#statuses.has(config.id)) throw new CreateContainerError(`container ${config.id} already exists`);
+    await this.deps.adapter.create({
+      id: config.id,
+      pod: config.pod,
+      name: config.name,
+      image: config.image,
+      command: config.command,
+      args: config.args,
+      env: config.env,
+      ...(config.workingDir ? { workingDir: config.workingDir } : {}),
+      ports: config.ports,
+      limits: config.limits,
+      hostNetwork: this.deps.hostNetwork === true || config.hostNetwork === true,
+      logPath: config.logPath,
+      labels: { [LABELS.podNamespace]: config.pod.namespace, [LABELS.podName]: config.pod.name, [LABELS.podUid]: config.pod.uid, [LABELS.container]: config.name },
+    });
+    this.#statuses.set(config.id, { id: config.id, state: 'created' });
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const { startedAt } = await this.deps.adapter.start(id);
+    const st = this.#statuses.get(id);
+    // A process that exited already (its notification came first) stays exited.
+    if (st?.state === 'created') this.#statuses.set(id, { id, state: 'running', startedAt });
+  }
+
+  async stopContainer(id: string, gracePeriodMs: number): Promise<void> {
+    if (!this.#statuses.has(id)) return;
+    await this.deps.adapter.stop(id, gracePeriodMs);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.deps.adapter.remove(id);
+    this.#statuses.delete(id);
+  }
+
+  containerStatus(id: string): ContainerRuntimeStatus | undefined {
+    const st = this.#statuses.get(id);
+    return st ? { ...st } : undefined;
+  }
+
+  endpoint(id: string, port: number): WorkloadEndpoint {
+    const st = this.#statuses.get(id);
+    if (st?.state !== 'running') throw new ServiceUnavailableError(`container ${id} is not running`);
+    const ep = this.deps.adapter.endpoint(id, port);
+    return { kind: 'tcp', host: ep.host, port: ep.port };
+  }
+
+  exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
+    if (this.#statuses.get(id)?.state !== 'running') return Promise.reject(new ServiceUnavailableError(`container ${id} is not running`));
+    return this.deps.adapter.exec(id, command, opts);
+  }
+
+  subscribe(listener: (event: ContainerEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  listImages(): string[] {
+    return this.deps.adapter.listImages();
+  }
+
+  /** Stops and removes every container (the agent starts them afresh), then closes the adapter. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const grace = this.deps.closeGraceMs ?? 2000;
+    await Promise.all(
+      [...this.#statuses.keys()].map(async (id) => {
+        try {
+          await this.deps.adapter.stop(id, grace);
+          await this.deps.adapter.remove(id);
+        } catch (err) {
+          this.deps.logger.warn({ container: id, err: errorMessage(err) }, 'cannot remove container at shutdown');
+        }
+      }),
+    );
+    this.#statuses.clear();
+    this.#unsubscribe();
+    await this.deps.adapter.close();
+  }
+
+  #exited(exit: OciExit): void {
+    const prev = this.#statuses.get(exit.id);
+    if (!prev) return;
+    const st: ContainerRuntimeStatus = {
+      id: exit.id,
+      state: 'exited',
+      exitCode: exit.exitCode,
+      finishedAt: exit.finishedAt,
+      reason: exit.oomKilled ? 'OOMKilled' : exit.exitCode === 0 ? 'Completed' : 'Error',
+    };
+    if (prev.startedAt !== undefined) st.startedAt = prev.startedAt;
+    if (exit.message !== undefined) st.message = exit.message;
+    this.#statuses.set(exit.id, st);
+    for (const l of this.#listeners) {
+      try {
+        l({ type: 'exited', status: { ...st } });
+      } catch (err) {
+        this.deps.logger.warn({ err: errorMessage(err) }, 'container event listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The daemonless adapter, for Pi-class devices: the agent pulls and unpacks images itself, assembles
+ * a bundle per container (an overlay rootfs over the image's snapshots, `config.json`, `/etc/hosts`),
+ * puts the pod in its network namespace (or the node's) and drives `runc` with a `--root` of its own.
+ * Removing a container leaves nothing: runc's state and cgroup, the rootfs mount, the bundle and —
+ * with the pod's last container — the pod's network namespace all go.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { CreateContainerError, errorMessage } from '../../api/index.js';
+import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
+import { runCommand } from '../command.js';
+import { ImageStore } from '../image/image-store.js';
+import type { RegistryClient } from '../image/registry-client.js';
+import type { PodNetwork } from '../network/pod-network.js';
+import { mountOverlay, unmountAll } from '../unpack/overlay.js';
+import { processSpec, runcConfig } from './bundle-config.js';
+import { removeCgroupDirs } from './cgroups.js';
+import { resolveUser } from './image-user.js';
+import { runcExec } from './runc-exec.js';
+import { RuncProcess } from './runc-process.js';
+
+/** Dependencies of {@link RuncAdapter.create}. */
+export interface RuncAdapterDeps {
+  /** The adapter's state: `images/` (blobs, snapshots) and `bundles/`. */
+  dataDir: string;
+  /** The runc binary (default `runc`). */
+  runcPath?: string;
+  /** runc's `--root` (default `<dataDir>/runc`). */
+  runcRoot?: string;
+  client: RegistryClient;
+  /** The pod network; without one every container shares the node's network. */
+  network?: PodNetwork;
+  /** The node's address: the endpoint of host-network containers. */
+  nodeAddress: string;
+  /** Parent of the containers' cgroups (default `/edgeplane`). */
+  cgroupParent?: string;
+  logger: Logger;
+}
+
+interface RuncContainer {
+  spec: OciContainerSpec;
+  bundle: string;
+  cgroupsPath: string;
+  /** The pod's address; undefined with host networking. */
+  ip?: string;
+  networkHeld: boolean;
+  proc: RuncProcess;
+}
+
+/** The runc adapter. */
+export class RuncAdapter implements OciRuntimeAdapter {
+  readonly name = 'runc';
+  readonly #containers = new Map<string, RuncContainer>();
+  readonly #listeners = new Set<(exit: OciExit) => void>();
+  readonly #runc: string;
+  readonly #root: string;
+  readonly #bundles: string;
+  readonly #cgroupParent: string;
+
+  private constructor(
+    private readonly deps: RuncAdapterDeps,
+    private readonly images: ImageStore,
+  ) {
+    this.#runc = deps.runcPath ?? 'runc';
+    this.#root = deps.runcRoot ?? join(deps.dataDir, 'runc');
+    this.#bundles = join(deps.dataDir, 'bundles');
+    this.#cgroupParent = deps.cgroupParent ?? '/edgeplane';
+  }
+
+  /** Checks that runc runs and opens the image store. */
+  static async create(deps: RuncAdapterDeps): Promise<RuncAdapter> {
+    const runc = deps.runcPath ?? 'runc';
+    try {
+      await runCommand(runc, ['--version'], { timeoutMs: 10_000 });
+    } catch (err) {
+      throw new Error(`cannot run ${runc}: ${errorMessage(err)} (install runc, or give its path with --oci-runc)`);
+    }
+    await mkdir(join(deps.dataDir, 'bundles'), { recursive: true });
+    await mkdir(deps.runcRoot ?? join(deps.dataDir, 'runc'), { recursive: true });
+    const images = await ImageStore.open({ dir: join(deps.dataDir, 'images'), client: deps.client, logger: deps.logger });
+    return new RuncAdapter(deps, images);
+  }
+
+  async pull(ref: string, platform: Platform, opts?: PullOpts): Promise<PulledImage> {
+    const { image: _image, ...pulled } = await this.images.pull(ref, platform, opts);
+    return pulled;
+  }
+
+  async create(spec: OciContainerSpec): Promise<void> {
+    const what = `container ${spec.name} of pod ${spec.pod.namespace}/${spec.pod.name}`;
+    if (this.#containers.has(spec.id)) throw new CreateContainerError(`${what}: id ${spec.id} exists already`);
+    const image = this.images.get(spec.image.digest);
+    if (!image) throw new CreateContainerError(`${what}: image ${spec.image.ref} (${spec.image.digest}) is not pulled`);
+    const bundle = join(this.#bundles, spec.id);
+    const cgroupsPath = `${this.#cgroupParent}/${spec.id}`;
+    const rec: RuncContainer = {
+      spec,
+      bundle,
+      cgroupsPath,
+      networkHeld: false,
+      proc: new RuncProcess({ runc: this.#runc, root: this.#root, id: spec.id, bundle, logPath: spec.logPath, cgroupsPath, logger: this.deps.logger, onExit: (e) => this.#emit(e) }),
+    };
+    // Registered first: a failure half-way is cleaned up by remove().
+    this.#containers.set(spec.id, rec);
+    try {
+      const rootfs = join(bundle, 'rootfs');
+      for (const d of ['rootfs', 'upper', 'work']) await mkdir(join(bundle, d), { recursive: true });
+      await mountOverlay({ snapshotsDir: this.images.snapshots.dir, lowers: [...image.snapshots].reverse(), upper: join(bundle, 'upper'), work: join(bundle, 'work'), target: rootfs });
+      const hostNetwork = spec.hostNetwork || !this.deps.network;
+      let netnsPath: string | undefined;
+      if (!hostNetwork && this.deps.network) {
+        const att = await this.deps.network.attach(spec.pod.uid);
+        rec.networkHeld = true;
+        rec.ip = att.ip;
+        netnsPath = att.netnsPath;
+      }
+      const hostname = hostNetwork ? os.hostname() : spec.pod.name.slice(0, 63);
+      const proc = processSpec(image.config, { command: spec.command, args: spec.args, env: spec.env, ...(spec.workingDir ? { workingDir: spec.workingDir } : {}), hostname }, what);
+      const user = await resolveUser(rootfs, image.config.User, what);
+      const etcFiles = await writeEtcFiles(bundle, hostname, rec.ip ?? this.deps.nodeAddress, hostNetwork);
+      const config = runcConfig({ process: proc, user, hostname, rootfs, cgroupsPath, limits: spec.limits, etcFiles, ...(netnsPath ? { netnsPath } : {}) });
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(config, null, 1));
+    } catch (err) {
+      await this.remove(spec.id).catch(() => undefined);
+      if (err instanceof CreateContainerError) throw err;
+      throw new CreateContainerError(`${what}: ${errorMessage(err)}`, err);
+    }
+  }
+
+  async start(id: string): Promise<{ startedAt: string }> {
+    const rec = this.#get(id);
+    return { startedAt: await rec.proc.start() };
+  }
+
+  async stop(id: string, gracePeriodMs: number): Promise<void> {
+    await this.#containers.get(id)?.proc.stop(gracePeriodMs);
+  }
+
+  async remove(id: string): Promise<void> {
+    const rec = this.#containers.get(id);
+    if (!rec) return;
+    this.#containers.delete(id);
+    await rec.proc.stop(0);
+    await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], { allowFailure: true, timeoutMs: 15_000 }).catch(() => undefined);
+    await unmountAll(rec.bundle);
+    await rm(rec.bundle, { recursive: true, force: true });
+    await removeCgroupDirs(rec.cgroupsPath);
+    if (rec.networkHeld) await this.deps.network?.detach(rec.spec.pod.uid);
+  }
+
+  async status(id: string): Promise<OciContainerState> {
+    const rec = this.#containers.get(id);
+    if (!rec) return { id, state: 'unknown' };
+    const p = rec.proc;
+    const st: OciContainerState = { id, state: p.state };
+    if (p.pid !== undefined) st.pid = p.pid;
+    if (p.startedAt !== undefined) st.startedAt = p.startedAt;
+    if (p.exit) Object.assign(st, { exitCode: p.exit.exitCode, finishedAt: p.exit.finishedAt, oomKilled: p.exit.oomKilled });
+    return st;
+  }
+
+  async exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
+    const rec = this.#get(id);
+    if (rec.proc.state !== 'running') throw new Error(`container ${id} is not running`);
+    return runcExec({ runc: this.#runc, root: this.#root, id, tmpDir: rec.bundle }, command, opts.timeoutMs);
+  }
+
+  endpoint(id: string, port: number): OciEndpoint {
+    const rec = this.#get(id);
+    return { host: rec.ip ?? this.deps.nodeAddress, port };
+  }
+
+  listImages(): string[] {
+    return this.images.names();
+  }
+
+  onExit(listener: (exit: OciExit) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async sweep(): Promise<void> {
+    const listed = await runCommand(this.#runc, ['--root', this.#root, 'list', '-q'], { allowFailure: true });
+    const ids = new Set(listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+    for (const name of await readdir(this.#bundles).catch(() => [] as string[])) ids.add(name);
+    for (const id of ids) {
+      if (this.#containers.has(id)) continue;
+      await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], { allowFailure: true, timeoutMs: 15_000 }).catch(() => undefined);
+      await unmountAll(join(this.#bundles, id));
+      await rm(join(this.#bundles, id), { recursive: true, force: true });
+      await removeCgroupDirs(`${this.#cgroupParent}/${id}`);
+      this.deps.logger.info({ container: id }, 'removed a leftover container');
+    }
+    await this.deps.network?.sweep();
+  }
+
+  async close(): Promise<void> {
+    // Nothing of its own to release: containers are removed by the runtime before this.
+  }
+
+  #get(id: string): RuncContainer {
+    const rec = this.#containers.get(id);
+    if (!rec) throw new Error(`no container ${id}`);
+    return rec;
+  }
+
+  #emit(exit: OciExit): void {
+    for (const l of this.#listeners) l(exit);
+  }
+}
+
+/** `/etc/hosts`, `/etc/hostname` and (with the node's network) `/etc/resolv.conf` of a container. */
+async function writeEtcFiles(bundle: string, hostname: string, ip: string, hostNetwork: boolean): Promise<{ hosts: string; hostname: string; resolvConf?: string }> {
+  const files: { hosts: string; hostname: string; resolvConf?: string } = { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname') };
+  await writeFile(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${hostname}\n`);
+  await writeFile(files.hostname, `${hostname}\n`);
+  if (hostNetwork) {
+    files.resolvConf = join(bundle, 'resolv.conf');
+    await writeFile(files.resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  }
+  return files;
+}

@@ -1,0 +1,152 @@
+/**
+ * One container's process under runc. The agent runs `runc run --keep` in the foreground, not
+ * `create`/`start`: runc then stays the parent of the container's init, so its exit status is the
+ * container's (128 + signal when killed) — `runc state` never reports one — and `--keep` leaves the
+ * cgroup in place until `runc delete`, so an OOM kill can still be read after the exit. The
+ * container's stdout/stderr are pipes to the agent, copied into the CRI log file as they come.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { rfc3339 } from '../../api/index.js';
+import type { Logger } from '../../api/index.js';
+import type { OciExit } from '../adapter.js';
+import { runCommand } from '../command.js';
+import { CriLogWriter } from '../cri-log.js';
+import { oomKilled } from './cgroups.js';
+
+/** How one container's runc is run. */
+export interface RuncProcessDeps {
+  runc: string;
+  /** runc's `--root` (its state directory). */
+  root: string;
+  id: string;
+  bundle: string;
+  logPath: string;
+  cgroupsPath: string;
+  logger: Logger;
+  onExit(exit: OciExit): void;
+}
+
+const STDERR_TAIL = 4096;
+
+/** A container process: started once, exits once. */
+export class RuncProcess {
+  state: 'created' | 'running' | 'exited' = 'created';
+  pid: number | undefined;
+  startedAt: string | undefined;
+  exit: OciExit | undefined;
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> | undefined;
+  #stderrTail = '';
+
+  constructor(private readonly deps: RuncProcessDeps) {}
+
+  /** Runs the container; resolves once its process exists, rejects with runc's message if it never does. */
+  async start(): Promise<string> {
+    if (this.#child) throw new Error(`container ${this.deps.id} was started already`);
+    const { runc, root, id, bundle } = this.deps;
+    const pidFile = join(bundle, 'pid');
+    const log = await CriLogWriter.open(this.deps.logPath);
+    // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
+    const child = spawn(runc, ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.#child = child;
+    child.stdout?.on('data', (d: Buffer) => log.write('stdout', d));
+    child.stderr?.on('data', (d: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + d.toString('utf8')).slice(-STDERR_TAIL);
+      log.write('stderr', d);
+    });
+    // 'close' (not 'exit'): every byte of output is in the log before the exit is reported.
+    this.#exited = new Promise<void>((resolve) => {
+      child.once('error', (err) => {
+        this.#stderrTail += `\n${err.message}`;
+      });
+      child.once('close', (code, signal) => {
+        void this.#finish(code, signal, log).then(resolve, resolve);
+      });
+    });
+    // runc writes the pid file once the container exists: a process that ran and exited at once has
+    // one too (it started; its exit is reported as usual), a container runc could not start has none.
+    for (;;) {
+      const exitedBefore = this.exit !== undefined;
+      const pid = await readPid(pidFile);
+      if (pid !== undefined) {
+        this.pid = pid;
+        if (this.state === 'created') this.state = 'running';
+        this.startedAt = rfc3339(Date.now());
+        return this.startedAt;
+      }
+      if (exitedBefore) break;
+      await Promise.race([this.#exited, sleep(5)]);
+    }
+    throw new Error(this.#runcMessage() || `runc exited with code ${this.exit?.exitCode ?? 'unknown'} before the container started`);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.#exited || this.state === 'exited') return;
+    if (graceMs > 0) {
+      await this.#kill('TERM');
+      if (await this.waitExit(graceMs)) return;
+    }
+    await this.#kill('KILL');
+    if (!(await this.waitExit(10_000))) {
+      // runc itself is stuck: end it; `runc delete --force` at removal kills what is left.
+      this.#child?.kill('SIGKILL');
+      await this.waitExit(5_000);
+    }
+  }
+
+  /** Resolves true once exited, false after `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<boolean> {
+    if (!this.#exited) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const done = await Promise.race([this.#exited.then(() => true), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  async #kill(signal: string): Promise<void> {
+    await runCommand(this.deps.runc, ['--root', this.deps.root, 'kill', this.deps.id, signal], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
+  }
+
+  async #finish(code: number | null, signal: NodeJS.Signals | null, log: CriLogWriter): Promise<void> {
+    const exitCode = code ?? 128 + (signal ? signalNumber(signal) : 9);
+    const oom = await oomKilled(this.deps.cgroupsPath);
+    const exit: OciExit = { id: this.deps.id, exitCode, finishedAt: rfc3339(Date.now()), oomKilled: oom };
+    const msg = this.#runcMessage();
+    if (msg) exit.message = msg;
+    await log.close();
+    this.exit = exit;
+    this.state = 'exited';
+    this.deps.logger.debug({ container: this.deps.id, exitCode, oom }, 'container exited');
+    this.deps.onExit(exit);
+  }
+
+  /** runc's own error (`level=error msg="…"`), if it printed one. */
+  #runcMessage(): string | undefined {
+    const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(this.#stderrTail);
+    return m?.[1]?.replace(/\\(.)/g, '$1');
+  }
+}
+
+async function readPid(file: string): Promise<number | undefined> {
+  try {
+    const n = Number((await readFile(file, 'utf8')).trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+function signalNumber(s: NodeJS.Signals): number {
+  return SIGNALS[s] ?? 9;
+}

@@ -1,0 +1,78 @@
+/**
+ * Building the node's `OciRuntime` from its settings (the `--oci-*` flags of `edge-node`): the
+ * adapter chosen by name, its registry client, and for runc the pod network.
+ */
+import { join } from 'node:path';
+import type { Logger } from '../api/index.js';
+import type { OciRuntimeAdapter, Platform } from './adapter.js';
+import { EngineAdapter } from './engine/engine-adapter.js';
+import { RegistryCredentials } from './image/credentials.js';
+import { RegistryClient } from './image/registry-client.js';
+import { PodNetwork } from './network/pod-network.js';
+import { OciRuntime } from './oci-runtime.js';
+import { RuncAdapter } from './runc/runc-adapter.js';
+
+/** The adapters a node can be given. */
+export const OCI_ADAPTERS = ['runc', 'docker', 'podman'] as const;
+export type OciAdapterName = (typeof OCI_ADAPTERS)[number];
+
+/** Settings of the node's OCI runtime. */
+export interface OciSetup {
+  adapter: OciAdapterName;
+  /** Where the runtime keeps its state (`<data-dir>/runtime-oci`). */
+  dataDir: string;
+  nodeName: string;
+  nodeAddress: string;
+  platform: Platform;
+  logger: Logger;
+  /** runc: the binary. */
+  runcPath?: string;
+  /** runc: its `--root`. */
+  runcRoot?: string;
+  /** docker/podman: the Engine API socket (defaults: `/var/run/docker.sock`, `/run/podman/podman.sock`). */
+  socketPath?: string;
+  /** runc: `bridge` (a network namespace per pod) or `host`; docker/podman: the daemon network, or `host`. */
+  network?: string;
+  /** runc: the bridge device (default `edge0`). */
+  bridge?: string;
+  /** runc: the node's pod address range (default `10.88.0.0/24`). */
+  podCidr?: string;
+  /** A `config.json`-style file of registry credentials. */
+  registryConfig?: string;
+  /** Registries reached over plain HTTP (runc; a daemon has its own setting). */
+  insecureRegistries?: string[];
+}
+
+export const DEFAULT_SOCKETS: Record<'docker' | 'podman', string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
+
+/** Creates the adapter and the runtime; throws an Error that says what to fix when one cannot start. */
+export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
+  const logger = s.logger.child({ runtime: 'oci' });
+  const credentials = s.registryConfig !== undefined ? await RegistryCredentials.load(s.registryConfig) : undefined;
+  const hostNetwork = s.network === 'host';
+  let adapter: OciRuntimeAdapter;
+  if (s.adapter === 'runc') {
+    const client = new RegistryClient({ ...(credentials ? { credentials } : {}), insecureRegistries: s.insecureRegistries ?? [] });
+    const network = hostNetwork ? undefined : await PodNetwork.create({ bridge: s.bridge ?? 'edge0', cidr: s.podCidr ?? '10.88.0.0/24', logger });
+    adapter = await RuncAdapter.create({
+      dataDir: s.dataDir,
+      client,
+      nodeAddress: s.nodeAddress,
+      logger,
+      ...(network ? { network } : {}),
+      ...(s.runcPath ? { runcPath: s.runcPath } : {}),
+      ...(s.runcRoot ? { runcRoot: s.runcRoot } : { runcRoot: join(s.dataDir, 'runc') }),
+    });
+  } else {
+    adapter = await EngineAdapter.create({
+      socketPath: s.socketPath ?? DEFAULT_SOCKETS[s.adapter],
+      flavor: s.adapter,
+      nodeName: s.nodeName,
+      nodeAddress: s.nodeAddress,
+      logger,
+      ...(s.network && !hostNetwork ? { network: s.network } : {}),
+      ...(credentials ? { credentials } : {}),
+    });
+  }
+  return OciRuntime.create({ adapter, platform: s.platform, logger, hostNetwork });
+}

@@ -1,0 +1,240 @@
+/**
+ * Images and the runc adapter without a cluster: a real registry behind token auth (and a proxy in
+ * front of it that can corrupt what it relays), the registry client, the layer snapshots, and
+ * containers run by runc through the `Runtime` interface — platform resolution, digest
+ * verification, private repositories, Wasm OCI artifacts, whiteouts and permissions, the layer cache,
+ * the image's user, OOM kills, exec deadlines, and a clean slate after removal.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImagePullError, TimeoutError, silentLogger } from '../src/api/index.js';
+import type { ContainerConfig, ContainerEvent, PulledImage } from '../src/api/index.js';
+import { OciRuntime, PodNetwork, RegistryClient, RegistryCredentials, RuncAdapter, pullWasmArtifact } from '../src/runtime-oci/index.js';
+import { freePort, until } from './support/cluster.js';
+import { REGISTRY_TOOLS, forceClean, missingTools, runcLeftovers } from './support/oci-cluster.js';
+import { deleteLink } from './support/oci-daemons.js';
+import { LONG_PATH, busyboxBaseLayer, busyboxImage, ociImage, ociIndex, tar, wasmArtifact } from './support/oci-images.js';
+import { TestRegistry } from './support/registry.js';
+
+const missing = missingTools([...REGISTRY_TOOLS, 'runc', 'ip', 'mount', 'mknod']);
+const ADDRESS = '127.0.15.20';
+const BRIDGE = 'ep-ti';
+
+/** An HTTP proxy to the registry that counts blob fetches and can corrupt one blob or manifest. */
+class TamperingProxy {
+  readonly fetched = new Map<string, number>();
+  corruptBlob: string | undefined;
+  corruptManifests = false;
+  private server: Server | undefined;
+  host = '';
+
+  async start(target: string): Promise<void> {
+    const port = await freePort(ADDRESS);
+    const [thost, tport] = target.split(':');
+    this.server = createServer((req, res) => {
+      const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? '')?.[1];
+      if (digest) this.fetched.set(digest, (this.fetched.get(digest) ?? 0) + 1);
+      const up = request({ host: thost, port: Number(tport), path: req.url, method: req.method, headers: { ...req.headers, host: target } }, (upRes) => {
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          let body = Buffer.concat(chunks);
+          const corrupt = (digest !== undefined && digest === this.corruptBlob) || (this.corruptManifests && /\/manifests\//.test(req.url ?? '') && req.method === 'GET');
+          if (corrupt && body.length > 0) {
+            body = Buffer.from(body);
+            body[body.length - 1] = (body[body.length - 1]! ^ 0x20) & 0xff;
+          }
+          const headers = { ...upRes.headers };
+          delete headers['content-length'];
+          res.writeHead(upRes.statusCode ?? 502, headers).end(body);
+        });
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => this.server!.listen(port, ADDRESS, r));
+    this.host = `${ADDRESS}:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+  }
+}
+
+describe.skipIf(missing.length > 0)(`OCI images and the runc adapter${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-oci-images-'));
+  const proxy = new TamperingProxy();
+  let registry: TestRegistry;
+  let runtime: OciRuntime;
+  let client: RegistryClient;
+  const events: ContainerEvent[] = [];
+  const dataDir = join(dir, 'node');
+  const ids: string[] = [];
+  let n = 0;
+
+  const config = (image: PulledImage, over: Partial<ContainerConfig> = {}): ContainerConfig => {
+    const id = `img-test-${++n}`;
+    ids.push(id);
+    return { id, pod: { namespace: 'default', name: `pod-${n}`, uid: `0000000${n}-aaaa` }, name: 'c', image, command: [], args: [], env: {}, ports: [80], limits: {}, logPath: join(dir, 'logs', `${id}.log`), ...over };
+  };
+  const run = async (image: PulledImage, over: Partial<ContainerConfig>): Promise<string> => {
+    const c = config(image, over);
+    await runtime.createContainer(c);
+    await runtime.startContainer(c.id);
+    return c.id;
+  };
+
+  beforeAll(async () => {
+    registry = await TestRegistry.start({ address: ADDRESS, dir: join(dir, 'registry'), users: { ci: 'secret' } });
+    await registry.push('edge/busybox', '1.0', ociIndex([{ image: busyboxImage('amd64'), architecture: 'amd64' }, { image: busyboxImage('arm64'), architecture: 'arm64' }]));
+    await registry.push('edge/busybox-arm', '1.0', busyboxImage('arm64'));
+    await registry.push('private/busybox', '1.0', busyboxImage('amd64'));
+    // Shares the base layer with edge/busybox; its own top layer and config.
+    await registry.push('edge/as-app', '1.0', ociImage([busyboxBaseLayer(), tar([{ path: 'home/app/notes', data: 'mine\n', uid: 1000, gid: 1000 }])], { architecture: 'amd64', User: 'app', WorkingDir: '/home/app', Cmd: ['sleep', '1000'] }));
+    await registry.push('edge/hello-wasm', '1.0', wasmArtifact(Buffer.from('\0asm\x0d\0\x01\0 a component')));
+    await proxy.start(registry.host);
+    client = new RegistryClient({ credentials: new RegistryCredentials([[proxy.host, { username: 'ci', password: 'secret' }]]) });
+    const logger = silentLogger();
+    const network = await PodNetwork.create({ bridge: BRIDGE, cidr: '10.215.4.0/24', logger });
+    const adapter = await RuncAdapter.create({ dataDir: join(dataDir, 'runtime-oci'), client, network, nodeAddress: ADDRESS, logger });
+    runtime = await OciRuntime.create({ adapter, platform: { os: 'linux', architecture: 'amd64' }, logger });
+    runtime.subscribe((e) => events.push(e));
+  }, 60_000);
+
+  afterAll(async () => {
+    await runtime?.close();
+    forceClean([join(dataDir, 'runtime-oci', 'runc')], dir, [`edge-${BRIDGE}-`]);
+    deleteLink(BRIDGE);
+    await proxy.stop();
+    await registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('resolves an index to the node platform and refuses an image of another architecture', async () => {
+    const img = await runtime.pullImage(`${proxy.host}/edge/busybox:1.0`);
+    expect(img.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    await expect(runtime.pullImage(`${proxy.host}/edge/busybox-arm:1.0`)).rejects.toThrow(/built for linux\/arm64, this node is linux\/amd64/);
+    const arm = await OciRuntimeFor({ os: 'linux', architecture: 'riscv64' });
+    await expect(arm.pullImage(`${proxy.host}/edge/busybox:1.0`)).rejects.toThrow(/no image for platform linux\/riscv64 in the index \(it offers: linux\/amd64, linux\/arm64\)/);
+  });
+
+  it('pulls a private repository with the node credentials only', async () => {
+    await expect(pullWasmArtifact(`${proxy.host}/private/busybox:1.0`, { client: new RegistryClient() })).rejects.toThrow(/access denied/);
+    await expect(runtime.pullImage(`${proxy.host}/private/busybox:1.0`)).resolves.toMatchObject({ digest: expect.stringMatching(/^sha256:/) });
+    const wrong = new RegistryClient({ credentials: new RegistryCredentials([[proxy.host, { username: 'ci', password: 'nope' }]]) });
+    await expect(pullWasmArtifact(`${proxy.host}/private/busybox:1.0`, { client: wrong })).rejects.toThrow(/refused the credentials of user "ci"/);
+  });
+
+  it('verifies digests: a corrupted layer or manifest is refused, and nothing half-stored gets in the way', async () => {
+    const tampered = ociImage([busyboxBaseLayer(), tar([{ path: 'x', data: 'x' }])], { architecture: 'amd64', Cmd: ['sh'] });
+    await registry.push('edge/tampered', '1.0', tampered);
+    const top = (JSON.parse(tampered.manifest.bytes.toString()) as { layers: Array<{ digest: string }> }).layers[1]!.digest;
+    proxy.corruptBlob = top;
+    const err = await runtime.pullImage(`${proxy.host}/edge/tampered:1.0`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImagePullError);
+    expect(String(err)).toMatch(new RegExp(`layer ${top}.*digest mismatch`));
+    proxy.corruptBlob = undefined;
+    proxy.corruptManifests = true;
+    await expect(pullWasmArtifact(`${proxy.host}/edge/hello-wasm:1.0`, { client })).rejects.toThrow(/registry claims digest sha256:\w+ but the content hashes to/);
+    await expect(pullWasmArtifact(`${proxy.host}/edge/tampered@${tampered.manifest.digest}`, { client })).rejects.toThrow(/digest mismatch/);
+    proxy.corruptManifests = false;
+    await expect(runtime.pullImage(`${proxy.host}/edge/tampered:1.0`)).resolves.toMatchObject({ digest: tampered.manifest.digest });
+  });
+
+  it('pulls a Wasm component published as an OCI artifact, and says so when asked to run one as a container', async () => {
+    const art = await pullWasmArtifact(`${proxy.host}/edge/hello-wasm:1.0`, { client });
+    expect(Buffer.from(art.bytes).toString()).toBe('\0asm\x0d\0\x01\0 a component');
+    expect(art.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    await expect(runtime.pullImage(`${proxy.host}/edge/hello-wasm:1.0`)).rejects.toThrow(/Wasm component artifact.*runtimeClassName: wasm/);
+    await expect(pullWasmArtifact(`${proxy.host}/edge/busybox:1.0`, { client })).rejects.toThrow(/no wasm entry|not a Wasm component artifact/);
+  });
+
+  it('unpacks layers with whiteouts, an opaque directory, links, long names, owners and modes', async () => {
+    const img = await runtime.pullImage(`${proxy.host}/edge/busybox:1.0`);
+    const id = await run(img, { command: ['sleep', '1000'] });
+    const script = [
+      'ls /etc', 'ls /data', 'readlink /www/link.html', 'cat /www/hard.html', 'stat -c "%i" /www/page.html /www/hard.html',
+      'stat -c "%a %u %g" /www/secret /bin/suid-tool /tmp /home/app', `cat ${LONG_PATH}`,
+    ].join('; echo --; ');
+    const r = await runtime.exec!(id, ['sh', '-c', script], { timeoutMs: 5000 });
+    const [etc, data, link, hard, inodes, modes, long] = r.stdout.split('--\n').map((s) => s.trim());
+    expect(etc?.split(/\s+/)).not.toContain('deleted-later');
+    expect(etc?.split(/\s+/)).toEqual(expect.arrayContaining(['passwd', 'group', 'hosts', 'hostname']));
+    expect(data).toBe('new');
+    expect(link).toBe('index.html');
+    expect(hard).toBe('a page with two names');
+    const [i1, i2] = inodes!.split('\n');
+    expect(i1).toBe(i2);
+    expect(modes!.split('\n')).toEqual(['640 1000 2000', '4755 1000 1000', '1777 0 0', '750 1000 1000']);
+    expect(long).toBe('a long path');
+    await runtime.stopContainer(id, 0);
+    await runtime.removeContainer(id);
+  });
+
+  it('caches unpacked layers by digest: an image sharing the base layer unpacks only its own', async () => {
+    const snapshots = join(dataDir, 'runtime-oci', 'images', 'snapshots');
+    const before = readdirSync(snapshots).length;
+    const baseFetches = [...proxy.fetched.values()].reduce((a, b) => a + b, 0);
+    const img = await runtime.pullImage(`${proxy.host}/edge/as-app:1.0`);
+    expect(readdirSync(snapshots).length).toBe(before + 1);
+    // Base layer already here: only the config and the top layer came over the wire.
+    expect([...proxy.fetched.values()].reduce((a, b) => a + b, 0) - baseFetches).toBe(2);
+    expect(runtime.listImages()).toEqual(expect.arrayContaining([`${proxy.host}/edge/as-app:1.0`, img.digest]));
+  });
+
+  it("runs as the image's user in its working directory, with the pod's env and limits", async () => {
+    const img = await runtime.pullImage(`${proxy.host}/edge/as-app:1.0`);
+    const id = await run(img, { env: { GREETING: 'hi' }, limits: { memoryBytes: 48 * 1024 * 1024, cpuMillis: 250 } });
+    const r = await runtime.exec!(id, ['sh', '-c', 'id; pwd; cat notes; echo $GREETING; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'], { timeoutMs: 5000 });
+    expect(r.stdout.split('\n').slice(0, 5)).toEqual(['uid=1000(app) gid=1000(app)', '/home/app', 'mine', 'hi', String(48 * 1024 * 1024)]);
+    const wd = await run(img, { workingDir: '/tmp', command: ['sleep', '1000'] });
+    expect((await runtime.exec!(wd, ['pwd'], { timeoutMs: 5000 })).stdout).toBe('/tmp\n');
+    for (const x of [id, wd]) {
+      await runtime.stopContainer(x, 0);
+      await runtime.removeContainer(x);
+    }
+  });
+
+  it('kills an exec that overruns its deadline, and reports an OOM kill as OOMKilled', async () => {
+    const img = await runtime.pullImage(`${proxy.host}/edge/busybox:1.0`);
+    const id = await run(img, { command: ['sleep', '1000'] });
+    const t0 = Date.now();
+    await expect(runtime.exec!(id, ['sleep', '30'], { timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    const ps = await runtime.exec!(id, ['ps', '-o', 'args'], { timeoutMs: 5000 });
+    expect(ps.stdout).not.toMatch(/sleep 30/);
+    await runtime.stopContainer(id, 0);
+    await runtime.removeContainer(id);
+
+    const hog = await run(img, { limits: { memoryBytes: 16 * 1024 * 1024 }, command: ['sh', '-c', 'x=$(dd if=/dev/zero bs=1M count=64 | tr "\\0" a); echo survived'] });
+    const st = await until('the OOM kill', () => {
+      const s = runtime.containerStatus(hog);
+      return s?.state === 'exited' ? s : undefined;
+    }, 20_000, 100);
+    expect(st).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+    expect(events.some((e) => e.status.id === hog && e.status.reason === 'OOMKilled')).toBe(true);
+    await runtime.removeContainer(hog);
+  });
+
+  it('fails to start with the runtime message when the command does not exist', async () => {
+    const img = await runtime.pullImage(`${proxy.host}/edge/busybox:1.0`);
+    const c = config(img, { command: ['/no/such/binary'] });
+    await runtime.createContainer(c);
+    await expect(runtime.startContainer(c.id)).rejects.toThrow(/no such file or directory|not found/);
+    await runtime.removeContainer(c.id);
+    expect(readFileSync(c.logPath, 'utf8')).toMatch(/\/no\/such\/binary/);
+  });
+
+  it('leaves no container, bundle, mount, cgroup or netns once everything is removed', () => {
+    expect(runcLeftovers(dataDir, BRIDGE, ids)).toEqual({ containers: [], bundles: [], mounts: [], cgroups: [], netns: [] });
+  });
+
+  /** A second runtime on the same node state, for another platform. */
+  async function OciRuntimeFor(platform: { os: string; architecture: string }): Promise<OciRuntime> {
+    const logger = silentLogger();
+    const adapter = await RuncAdapter.create({ dataDir: join(dir, `node-${platform.architecture}`), client, nodeAddress: ADDRESS, logger });
+    return OciRuntime.create({ adapter, platform, logger });
+  }
+});
