@@ -102,6 +102,20 @@ describe.skipIf(missing.length > 0)(`OCI pods via runc${missing.length ? ` (skip
     }
   }, 45_000);
 
+  it('runs commands in a container with edgectl exec, with their output and exit code', async () => {
+    const [pod] = await podsOf(cluster, 'web');
+    const ok = await cluster.edgectl(['exec', pod!.metadata.name, '--', 'sh', '-c', 'echo hello from $(hostname); ls /www']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/hello from/);
+    const failing = await cluster.edgectl(['exec', pod!.metadata.name, '--', 'sh', '-c', 'echo oops >&2; exit 3']);
+    expect(failing.code).toBe(3);
+    expect(failing.stderr).toMatch(/oops/);
+    expect(failing.stderr).toMatch(/command terminated with exit code 3/);
+    const wrong = await cluster.edgectl(['exec', pod!.metadata.name, '-c', 'nope', '--', 'true']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/container nope is not valid/);
+  }, 60_000);
+
   it('restarts a container whose process is killed (restartPolicy Always) and serves again', async () => {
     const victim = (await podsOf(cluster, 'web')).find((p) => p.spec.nodeName === 'oc-1')!;
     const pid = await until('the container pid', () => containerPid({ runcRoot: runcRoot('oc-1') }, victim.metadata.uid), 10_000);

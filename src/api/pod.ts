@@ -135,6 +135,8 @@ export const PodSpec = z.strictObject({
   nodeSelector: z.record(z.string(), z.string()).optional(),
   nodeName: z.string().optional(),
   restartPolicy: RestartPolicy.optional(),
+  /** Containers share the node's network namespace (OCI pods; Wasm pods have no network of their own). */
+  hostNetwork: z.boolean().optional(),
   terminationGracePeriodSeconds: z.number().int().min(0).optional(),
   tolerations: z.array(Toleration).optional(),
 });

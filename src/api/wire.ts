@@ -99,7 +99,18 @@ export const NodeEvent = z.strictObject({
   message: z.string().max(4096),
 });
 
-export const NodeToHub = z.discriminatedUnion('type', [NodeHello, NodeHeartbeat, NodePodStatus, NodePodGone, NodeLogChunk, NodeError, NodeEvent]);
+/** The answer to an `execRequest`. */
+export const NodeExecResult = z.strictObject({
+  type: z.literal('execResult'),
+  requestId: z.string(),
+  exitCode: z.number().int().optional(),
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+  /** Set when the command could not be run at all (no such pod or container, runtime without exec, timeout). */
+  error: z.string().optional(),
+});
+
+export const NodeToHub = z.discriminatedUnion('type', [NodeHello, NodeHeartbeat, NodePodStatus, NodePodGone, NodeLogChunk, NodeError, NodeEvent, NodeExecResult]);
 export type NodeToHub = z.infer<typeof NodeToHub>;
 
 // ---- hub → node -------------------------------------------------------------------------------
@@ -131,7 +142,16 @@ export const HubLogRequest = z.strictObject({
   timestamps: z.boolean().optional(),
 });
 export const HubLogCancel = z.strictObject({ type: z.literal('logCancel'), requestId: z.string() });
+/** Runs a command in a pod's container (non-interactive: no stdin, no tty); answered by `execResult`. */
+export const HubExecRequest = z.strictObject({
+  type: z.literal('execRequest'),
+  requestId: z.string(),
+  pod: z.strictObject({ namespace: z.string(), name: z.string() }),
+  container: z.string().optional(),
+  command: z.array(z.string()).min(1),
+  timeoutSeconds: z.number().positive(),
+});
 export const HubError = z.strictObject({ type: z.literal('error'), message: z.string(), fatal: z.boolean().optional() });
 
-export const HubToNode = z.discriminatedUnion('type', [HubWelcome, HubPodSync, HubPodUpsert, HubPodDelete, HubServiceSync, HubLogRequest, HubLogCancel, HubError]);
+export const HubToNode = z.discriminatedUnion('type', [HubWelcome, HubPodSync, HubPodUpsert, HubPodDelete, HubServiceSync, HubLogRequest, HubLogCancel, HubExecRequest, HubError]);
 export type HubToNode = z.infer<typeof HubToNode>;

@@ -7,6 +7,7 @@ import { registerApply } from './commands/apply.js';
 import { registerConfig } from './commands/config.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
+import { registerExec } from './commands/exec.js';
 import { registerGet } from './commands/get.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNodeOps } from './commands/node-ops.js';
@@ -42,6 +43,7 @@ function buildProgram(ctx: CliContext): Command {
   registerApply(program, ctx);
   registerDelete(program, ctx);
   registerLogs(program, ctx);
+  registerExec(program, ctx);
   registerScale(program, ctx);
   registerRollout(program, ctx);
   registerSet(program, ctx);

@@ -6,6 +6,7 @@
  */
 import { errorMessage, systemClock } from '../api/index.js';
 import type { Clock, HubToNode, Logger, PodRef, PodStatus, Runtime } from '../api/index.js';
+import { runExec } from './exec.js';
 import { LogService } from './logs/log-service.js';
 import { MeshServer } from './mesh/mesh-server.js';
 import { buildNodeInfo, detectCapacity, type NodeCapacity } from './node-info.js';
@@ -230,6 +231,10 @@ export class Agent {
         return;
       case 'logCancel':
         this.logs.cancel(msg.requestId);
+        return;
+      case 'execRequest':
+        // Not awaited: a long command must not hold up the hub's other messages.
+        void runExec(this.workers, msg).then((result) => this.session.send(result));
         return;
       case 'error':
         return; // logged by the session

@@ -129,7 +129,7 @@ export class Hub {
       meshToken,
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
     });
-    const app = createApiApp({ api, auth, blobs, logs: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION } });
+    const app = createApiApp({ api, auth, blobs, logs: gateway, exec: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION } });
     return new Hub(options, store, api, auth, informers, gateway, runners, app);
   }
 

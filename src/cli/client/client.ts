@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BLOB_PATH, BadRequestError, resourcePath, type KubeObject, type ResourceType } from '../../api/index.js';
+import { BLOB_PATH, BadRequestError, resourcePath, typeByKind, type KubeObject, type ResourceType } from '../../api/index.js';
 import { HttpTransport } from './http.js';
 import { streamLogs, watchStream } from './streams.js';
 import type { BlobRef, DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, ObjectList, Scale, ServerVersion, WatchEvent, WatchOptions } from './types.js';
@@ -99,6 +99,21 @@ export class EdgeClient {
   /** Streams a pod's logs as text chunks (ends when the hub closes; with `follow`, when aborted). */
   logs(namespace: string, pod: string, opts: LogOptions = {}): AsyncGenerator<string, void, undefined> {
     return streamLogs(this.http, namespace, pod, opts);
+  }
+
+  /**
+   * Runs `command` in a container of pod `namespace/pod` on its node (non-interactive) and returns
+   * its exit code and output. The hub waits at most `timeoutSeconds` for the command.
+   */
+  exec(namespace: string, pod: string, opts: { command: readonly string[]; container?: string; timeoutSeconds?: number; signal?: AbortSignal }): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const qs = new URLSearchParams();
+    for (const c of opts.command) qs.append('command', c);
+    if (opts.container !== undefined) qs.set('container', opts.container);
+    if (opts.timeoutSeconds !== undefined) qs.set('timeoutSeconds', String(opts.timeoutSeconds));
+    const type = typeByKind('v1', 'Pod');
+    if (!type) throw new BadRequestError('Pod kind is not registered');
+    // `stream`: the answer may take as long as the command; the hub bounds it with timeoutSeconds.
+    return this.http.json('POST', `${resourcePath(type, namespace, pod, 'exec')}?${qs.toString()}`, { signal: opts.signal, stream: true });
   }
 
   /**

@@ -117,6 +117,8 @@ export function buildContainerConfig(args: {
     ports: (container.ports ?? []).map((p) => p.containerPort),
     limits: parseLimits(container),
     logPath: containerLogPath(args.dataDir, args.podRef, container.name, args.restartCount),
+    ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+    ...(args.pod.spec.hostNetwork ? { hostNetwork: true } : {}),
   };
 }
 

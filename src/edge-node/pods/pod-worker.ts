@@ -131,6 +131,14 @@ export class PodWorker {
     this.deps.onStatus();
   }
 
+  /** The running instance of `container` (default: the pod's first container), for exec; undefined when none runs. */
+  runningInstance(container?: string): { runtime: Runtime; id: string; name: string } | undefined {
+    if (this.terminating) return undefined;
+    const slot = container === undefined ? [...this.slots.values()][0] : this.slots.get(container);
+    const inst = slot?.instance;
+    return inst && slot ? { runtime: inst.runtime, id: inst.id, name: slot.spec.name } : undefined;
+  }
+
   /** The running container serving `targetPort` (a number, or a named containerPort). */
   localTarget(targetPort: number | string): LocalTarget {
     if (this.terminating) return { ok: false, reason: 'not-running', message: `pod ${this.ref.namespace}/${this.ref.name} is terminating` };

@@ -13,7 +13,8 @@ import { ConflictError, GATEWAY_PATH, NotFoundError, PROTOCOL_VERSION, ServiceUn
 import { jsonEqual, type EventRecorder, type NodeLifecycleController } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { PodLogOptions, PodLogSource } from '../server/index.js';
+import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
+import { ExecRequests } from './exec-requests.js';
 import { LogStreams } from './log-streams.js';
 import { registerNode } from './node-registration.js';
 import { PodWriter } from './pod-writer.js';
@@ -50,10 +51,11 @@ function nodeRelevant(p: Pod): unknown {
   return [p.metadata.uid, p.metadata.generation, p.metadata.labels, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.spec];
 }
 
-export class NodeGateway implements PodLogSource {
+export class NodeGateway implements PodLogSource, PodExecSource {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   private readonly sessions = new Map<string, NodeSession>();
   private readonly logs = new LogStreams();
+  private readonly execs = new ExecRequests();
   private serviceTimer: NodeJS.Timeout | undefined;
   private readonly podWriter: PodWriter;
   private readonly recorders = new Map<string, EventRecorder>();
@@ -107,6 +109,21 @@ export class NodeGateway implements PodLogSource {
     }
   }
 
+  /** Runs a command in a pod's container on its node (implements the API server's PodExecSource). */
+  async exec(namespace: string, pod: string, opts: PodExecOptions): Promise<PodExecResult> {
+    const obj = this.deps.pods.get(namespace, pod);
+    if (!obj) throw new NotFoundError('pods', pod);
+    const nodeName = obj.spec.nodeName;
+    if (!nodeName) throw new ServiceUnavailableError(`pod "${pod}" is not scheduled to a node yet`);
+    const session = this.sessions.get(nodeName);
+    if (!session) throw new ServiceUnavailableError(`node "${nodeName}" hosting pod "${pod}" is not connected`);
+    const requestId = randomUUID();
+    // The node enforces the command's timeout; the hub waits a little longer for its answer.
+    const answer = this.execs.wait(requestId, nodeName, opts.timeoutSeconds * 1000 + 5000);
+    session.send({ type: 'execRequest', requestId, pod: { namespace, name: pod }, command: opts.command, timeoutSeconds: opts.timeoutSeconds, ...(opts.container ? { container: opts.container } : {}) });
+    return answer;
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0];
     const reject = (code: number, text: string): void => {
@@ -146,6 +163,9 @@ export class NodeGateway implements PodLogSource {
         return;
       case 'logChunk':
         this.logs.push(msg.requestId, msg.data, msg.done ?? false, msg.error);
+        return;
+      case 'execResult':
+        this.execs.answer(msg.requestId, node, msg);
         return;
       case 'error':
         this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
@@ -196,6 +216,7 @@ export class NodeGateway implements PodLogSource {
     this.sessions.delete(node);
     this.deps.lifecycle.disconnected(node);
     this.logs.failNode(node);
+    this.execs.failNode(node);
     this.deps.logger.info({ node }, 'node disconnected');
   }
 

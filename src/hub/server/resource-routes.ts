@@ -13,6 +13,7 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions, ObjectAPI } from '../registry/index.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
+import { execInPod } from './exec-route.js';
 import { logOptions, logResponse } from './log-route.js';
 import { applyPatch } from './patch.js';
 import type { ResourceRoute } from './resource-path.js';
@@ -187,6 +188,11 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
       default:
         return unsupported();
     }
+  }
+  if (sub === 'exec' && type.kind === 'Pod') {
+    if (method !== 'POST' && method !== 'GET') unsupported();
+    if (!deps.exec) throw new MethodNotAllowedError('exec is not available on this hub');
+    return c.json(await execInPod(api, deps.exec, namespace ?? 'default', name, new URL(c.req.url).searchParams));
   }
   if (sub === 'log' && type.kind === 'Pod') {
     if (method !== 'GET') unsupported();

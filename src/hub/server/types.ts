@@ -25,12 +25,32 @@ export interface ApiDeps {
   auth: Pick<TokenAuth, 'verify'>;
   blobs: BlobStore;
   logs: PodLogSource;
+  /** Runs commands in pods' containers (`…/pods/{name}/exec`); absent = 405. */
+  exec?: PodExecSource;
   logger: Logger;
   version: { gitVersion: string };
   /** Interval of BOOKMARK events on idle watches (default 30 s), so proxies do not cut them. */
   watchBookmarkIntervalMs?: number;
   /** Largest object body accepted (default 3 MiB). */
   maxBodyBytes?: number;
+}
+
+/** A command to run in a pod's container, and what came of it. */
+export interface PodExecOptions {
+  container?: string;
+  command: string[];
+  timeoutSeconds: number;
+}
+
+export interface PodExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Where exec requests go (the node gateway implements it by asking the pod's node). */
+export interface PodExecSource {
+  exec(namespace: string, pod: string, opts: PodExecOptions): Promise<PodExecResult>;
 }
 
 /** Hono environment of the API app: the authenticated caller is in `c.var.principal`. */

@@ -1,0 +1,39 @@
+/**
+ * `edgectl exec POD [-c CONTAINER] [--timeout 60s] -- COMMAND [ARGS...]`: runs a command in a pod's
+ * container (non-interactive), prints its output and exits with its exit code, as kubectl does. For a
+ * Wasm container the command runs as a fresh instance of the component (`wasi:cli/run`, the command as
+ * arguments); for an OCI container, as a process inside it.
+ */
+import type { Command } from 'commander';
+import { parseDurationSeconds } from '../../api/index.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+
+/** Runs `exec`. */
+export async function runExec(ctx: CliContext, pod: string, command: string[], flags: { container?: string; timeout: string }): Promise<void> {
+  const name = pod.startsWith('pod/') || pod.startsWith('pods/') || pod.startsWith('po/') ? pod.slice(pod.indexOf('/') + 1) : pod;
+  if (name.includes('/')) throw new UsageError(`exec runs in a pod: give a pod name, not "${pod}"`, 'edgectl exec --help');
+  if (command.length === 0) throw new UsageError('you must specify at least one command for the container, after --', 'edgectl exec --help');
+  const seconds = parseDurationSeconds(flags.timeout);
+  if (seconds === undefined || seconds <= 0) throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'edgectl exec --help');
+  const client = await ctx.client();
+  const r = await client.exec(await ctx.namespace(), name, { command, timeoutSeconds: seconds, signal: ctx.signal, ...(flags.container ? { container: flags.container } : {}) });
+  if (r.stdout) ctx.out(r.stdout);
+  if (r.stderr) ctx.err(r.stderr);
+  if (r.exitCode !== 0) {
+    ctx.err(`command terminated with exit code ${r.exitCode}\n`);
+    ctx.exitCode = r.exitCode;
+  }
+}
+
+/** Registers `exec`. */
+export function registerExec(program: Command, ctx: CliContext): void {
+  program
+    .command('exec')
+    .description('Run a command in a container: edgectl exec POD [-c CONTAINER] -- COMMAND [ARGS...]')
+    .argument('<pod>', 'the pod (or pod/NAME)')
+    .argument('[command...]', 'the command and its arguments, after --')
+    .option('-c, --container <name>', 'the container (default: the first)')
+    .option('--timeout <duration>', 'give up on the command after this long', '60s')
+    .action(async (pod: string, command: string[], flags: { container?: string; timeout: string }) => runExec(ctx, pod, command, flags));
+}
