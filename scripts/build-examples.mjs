@@ -4,24 +4,27 @@
  *
  * An app is built when its folder holds a `build.json` recipe:
  *   { "source": "app.js", "wit": "wit", "world": "hello", "output": "dist/hello.wasm" }
+ * or, for C (clang + wasi-libc, then `jco embed` + `jco new` with the preview1 adapter):
+ *   { "language": "c", "source": "hello.c", "wit": "wit", "world": "hello",
+ *     "output": "dist/hello-c.wasm", "execModel": "reactor" | "command" }
  * The app's `wit/` folder holds only its own world; the `wasi:*` packages it uses come from jco's
  * builtin WIT snapshot (WASI 0.2.12, shipped in node_modules, so this works offline) and are copied
  * in as `deps/` at build time.
  *
- * Cached: a hash of the app's sources + WIT + the builtin WIT + the componentize-js version is stored
- * beside the output (`<output>.build-hash`); when it matches, the app is skipped.
+ * Cached: a hash of the app's sources + WIT + the builtin WIT + the toolchain version (componentize-js,
+ * or clang + jco) is stored beside the output (`<output>.build-hash`); when it matches, the app is skipped.
  *
  * Each build runs in its own child process, one after another: componentize-js peaks around 800 MB
  * and does not give the memory back, so sequential children keep the peak to one build.
  *
- * Usage: node scripts/build-examples.mjs [app...] [--force]
+ * Usage: node scripts/build-examples.mjs [app... | path/to/app-folder...] [--force]
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,6 +32,8 @@ const APPS_DIR = join(ROOT, 'examples', 'wasm-apps');
 const WASI_VERSION = '0.2.12';
 /** Bump when the build procedure itself changes in a way that changes outputs. */
 const RECIPE_VERSION = 1;
+/** What a C build needs from Debian/Ubuntu (clang, wasm-ld, wasi-libc, compiler-rt builtins). */
+const C_TOOLCHAIN_PACKAGES = 'clang lld wasi-libc libclang-rt-dev-wasm32';
 
 /** The folder of an installed package (its `exports` may hide package.json, so walk up from main). */
 function packageDir(name) {
@@ -47,6 +52,19 @@ function builtinWitRoot() {
 
 function componentizeVersion() {
   return JSON.parse(readFileSync(join(packageDir('@bytecodealliance/componentize-js'), 'package.json'), 'utf8')).version;
+}
+
+function jcoVersion() {
+  return JSON.parse(readFileSync(join(packageDir('@bytecodealliance/jco'), 'package.json'), 'utf8')).version;
+}
+
+/** `clang --version`'s first line, or an error naming the packages to install. */
+function clangVersion() {
+  try {
+    return execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  } catch {
+    throw new Error(`clang is not installed: C examples need it (apt-get install ${C_TOOLCHAIN_PACKAGES})`);
+  }
 }
 
 /** Files beside an app's sources that do not go into its component (manifests, docs). */
@@ -82,12 +100,16 @@ async function loadRecipe(appDir) {
       throw new Error(`${relative(ROOT, join(appDir, 'build.json'))}: "${key}" must be a non-empty string`);
     }
   }
+  if (recipe.language !== undefined && recipe.language !== 'c' && recipe.language !== 'js') {
+    throw new Error(`${relative(ROOT, join(appDir, 'build.json'))}: "language" must be "js" (default) or "c"`);
+  }
   return recipe;
 }
 
 async function sourceHash(appDir, recipe) {
   const hash = createHash('sha256');
-  hash.update(`recipe-v${RECIPE_VERSION}\0componentize-js@${componentizeVersion()}\0`);
+  const toolchain = recipe.language === 'c' ? `${clangVersion()}\0jco@${jcoVersion()}` : `componentize-js@${componentizeVersion()}`;
+  hash.update(`recipe-v${RECIPE_VERSION}\0${toolchain}\0`);
   // Everything in the app folder but its outputs (and node_modules, should an app ever have one).
   const outTop = recipe.output.split('/')[0];
   await hashTree(hash, appDir, new Set([outTop, 'node_modules']));
@@ -95,25 +117,61 @@ async function sourceHash(appDir, recipe) {
   return hash.digest('hex');
 }
 
-/** Runs componentize-js for one app (in this process: the parent spawns one child per app). */
+/** The app's own WIT as the root package with jco's builtin WASI packages as deps/, under `work`. */
+async function assembleWit(appDir, recipe, work) {
+  const witDir = join(work, 'wit');
+  await cp(join(appDir, recipe.wit), witDir, { recursive: true });
+  const builtin = builtinWitRoot();
+  for (const pkg of await readdir(builtin)) {
+    await mkdir(join(witDir, 'deps', `${pkg}-${WASI_VERSION}`), { recursive: true });
+    await cp(join(builtin, pkg, 'package.wit'), join(witDir, 'deps', `${pkg}-${WASI_VERSION}`, 'package.wit'));
+  }
+  return witDir;
+}
+
+/** Runs componentize-js for one JavaScript app. */
+async function componentizeJs(appDir, recipe, witDir) {
+  const { componentize } = await import('@bytecodealliance/componentize-js');
+  const { component } = await componentize({
+    sourcePath: join(appDir, recipe.source),
+    witPath: witDir,
+    worldName: recipe.world,
+  });
+  return component;
+}
+
+/**
+ * Builds a C app: clang (wasm32-wasi, wasi-libc) to a core module, then `jco embed` (the world's
+ * component type) and `jco new` with the preview1 adapter of the recipe's exec model.
+ */
+async function componentizeC(appDir, recipe, witDir, work) {
+  clangVersion();
+  const execModel = recipe.execModel ?? 'reactor';
+  if (execModel !== 'reactor' && execModel !== 'command') throw new Error(`build.json: "execModel" must be "reactor" or "command"`);
+  const core = join(work, 'core.wasm');
+  const args = ['--target=wasm32-wasi', '-O2', `-mexec-model=${execModel}`, '-Wl,--strip-all', '-o', core, join(appDir, recipe.source)];
+  const cc = spawnSync('clang', args, { encoding: 'utf8' });
+  if (cc.error || cc.status !== 0) {
+    const out = `${cc.error?.message ?? ''}${cc.stderr ?? ''}`;
+    const hint = /wasm-ld|lld/.test(out) && /not found|No such file|unable to execute/.test(out) ? 'wasm-ld (lld) is missing'
+      : /\.h' file not found|stdlib\.h|string\.h/.test(out) ? 'the wasi-libc headers are missing'
+      : /libclang_rt\.builtins|compiler-rt/.test(out) ? 'the wasm32 compiler-rt builtins are missing'
+      : /-lc\b|crt1/.test(out) ? 'wasi-libc is missing' : undefined;
+    throw new Error(`clang failed${hint ? ` (${hint})` : ''}; C examples need: apt-get install ${C_TOOLCHAIN_PACKAGES}\n${out.trim()}`);
+  }
+  const jco = await import('@bytecodealliance/jco');
+  const embedded = await jco.componentEmbed({ binary: await readFile(core), witPath: witDir, world: recipe.world });
+  const adapterPath = execModel === 'command' ? jco.preview1AdapterCommandPath() : jco.preview1AdapterReactorPath();
+  return jco.componentNew(embedded, [['wasi_snapshot_preview1', await readFile(adapterPath)]]);
+}
+
+/** Builds one app (in this process: the parent spawns one child per app). */
 async function buildOne(appDir) {
   const recipe = await loadRecipe(appDir);
-  const { componentize } = await import('@bytecodealliance/componentize-js');
   const work = await mkdtemp(join(tmpdir(), 'edgeplane-wit-'));
   try {
-    // The app's own WIT is the root package; jco's builtin WASI packages become deps/.
-    const witDir = join(work, 'wit');
-    await cp(join(appDir, recipe.wit), witDir, { recursive: true });
-    const builtin = builtinWitRoot();
-    for (const pkg of await readdir(builtin)) {
-      await mkdir(join(witDir, 'deps', `${pkg}-${WASI_VERSION}`), { recursive: true });
-      await cp(join(builtin, pkg, 'package.wit'), join(witDir, 'deps', `${pkg}-${WASI_VERSION}`, 'package.wit'));
-    }
-    const { component } = await componentize({
-      sourcePath: join(appDir, recipe.source),
-      witPath: witDir,
-      worldName: recipe.world,
-    });
+    const witDir = await assembleWit(appDir, recipe, work);
+    const component = recipe.language === 'c' ? await componentizeC(appDir, recipe, witDir, work) : await componentizeJs(appDir, recipe, witDir);
     const output = join(appDir, recipe.output);
     await mkdir(dirname(output), { recursive: true });
     const tmp = `${output}.tmp-${process.pid}`;
@@ -133,24 +191,39 @@ async function main() {
   }
   const force = args.includes('--force');
   const wanted = args.filter((a) => !a.startsWith('--'));
+  // An argument with a slash is an app folder anywhere (test fixtures); others name examples.
+  const paths = wanted.filter((w) => w.includes('/')).map((w) => resolve(w));
+  const names = wanted.filter((w) => !w.includes('/'));
   const apps = [];
   for (const entry of await readdir(APPS_DIR, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
     if (!existsSync(join(APPS_DIR, entry.name, 'build.json'))) continue;
-    if (wanted.length > 0 && !wanted.includes(entry.name)) continue;
-    apps.push(entry.name);
+    if (wanted.length > 0 && !names.includes(entry.name)) continue;
+    apps.push(join(APPS_DIR, entry.name));
   }
   apps.sort();
-  const unknown = wanted.filter((w) => !apps.includes(w));
+  const unknown = names.filter((w) => !apps.some((a) => basename(a) === w));
   if (unknown.length > 0) throw new Error(`no buildable app named ${unknown.join(', ')} under ${relative(ROOT, APPS_DIR)}`);
+  for (const p of paths) {
+    if (!existsSync(join(p, 'build.json'))) throw new Error(`${p} has no build.json`);
+    apps.push(p);
+  }
 
   let failed = 0;
-  for (const name of apps) {
-    const appDir = join(APPS_DIR, name);
-    const recipe = await loadRecipe(appDir);
+  for (const appDir of apps) {
+    const name = basename(appDir);
+    let recipe;
+    let hash;
+    try {
+      recipe = await loadRecipe(appDir);
+      hash = await sourceHash(appDir, recipe);
+    } catch (err) {
+      failed++;
+      console.error(`FAILED ${name}: ${err instanceof Error ? err.message : err}`);
+      continue;
+    }
     const output = join(appDir, recipe.output);
     const hashFile = `${output}.build-hash`;
-    const hash = await sourceHash(appDir, recipe);
     const stored = existsSync(hashFile) ? (await readFile(hashFile, 'utf8')).trim() : '';
     const rel = relative(ROOT, output);
     if (!force && stored === hash && existsSync(output)) {
@@ -170,7 +243,8 @@ async function main() {
     }
     await writeFile(hashFile, hash + '\n');
     const { size } = statSync(output);
-    console.log(`built ${name}: ${rel} (${(size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const shown = size >= 1e6 ? `${(size / 1e6).toFixed(1)} MB` : `${(size / 1e3).toFixed(0)} KB`;
+    console.log(`built ${name}: ${rel} (${shown}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   if (failed > 0) process.exitCode = 1;
 }

@@ -1,19 +1,40 @@
 /**
- * Entry point of an executor worker thread: holds guest instances and runs guest code, never on the
- * agent's main thread. Speaks the messages of executor-protocol.ts over `parentPort`.
+ * Entry point of an executor worker thread: holds guest instances (of many pods) and runs guest code,
+ * never on the agent's main thread. Speaks the messages of executor-protocol.ts over `parentPort`.
  *
- * A worker can hold several instances (keyed by id) so a later issue can pool them; the runtime
- * currently starts one worker per container.
+ * Requests arrive in batches and are served one after another, synchronously; results go back in
+ * batches too (flushed at the end of a batch, or earlier when a batch runs long). Before each guest
+ * call the worker writes what it is about to run into the shared activity array, so the main thread
+ * can tell which request overran when a deadline fires.
  */
-import { parentPort } from 'node:worker_threads';
-import { GuestInstance, InstanceEndedError } from './guest-instance.js';
+import { readlinkSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { GuestInstance, InstanceEndedError, type TranspiledModule } from './guest-instance.js';
 import { loadWasiShim } from './wasi-shim.js';
-import type { FromWorker, ToWorker } from './executor-protocol.js';
+import { Activity, ActivitySlot, packResult, unpackRequests } from './executor-protocol.js';
+import type { ComponentRef, FromWorker, InstanceSpec, OutputChunk, Packed, ToWorker, WireRequest, WireResult } from './executor-protocol.js';
+import type { CoreModule } from './wasm-global.js';
 
 const port = parentPort;
 if (!port) throw new Error('executor-worker must run in a worker thread');
+const activity = new BigInt64Array((workerData as { activity: SharedArrayBuffer }).activity);
+try {
+  // Linux: this thread's id, so the main thread can lower its priority while it hogs a core.
+  Atomics.store(activity, ActivitySlot.tid, BigInt(readlinkSync('/proc/thread-self').split('/').pop() ?? '0'));
+} catch {
+  // no /proc/thread-self: priorities stay as they are
+}
 
-const instances = new Map<string, GuestInstance>();
+/** Results waiting longer than this while a batch runs are sent early. */
+const FLUSH_AFTER_MS = 2;
+
+const instances = new Map<number, GuestInstance>();
+const components = new Map<string, { ref: ComponentRef; modules: Record<string, CoreModule>; mod?: Promise<TranspiledModule> }>();
+/** Captured output of exec instances, by instance. */
+const captured = new Map<number, { stdout: Uint8Array[]; stderr: Uint8Array[] }>();
+let pendingOutput: OutputChunk[] = [];
+/** While a command runs the worker is blocked: its output is posted as it comes. */
+let streamingOutput = false;
 
 function send(msg: FromWorker): void {
   port!.postMessage(msg);
@@ -21,52 +42,131 @@ function send(msg: FromWorker): void {
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-async function onMessage(msg: ToWorker): Promise<void> {
-  switch (msg.type) {
-    case 'instantiate': {
-      const { instanceId } = msg.spec;
-      try {
-        const shim = await loadWasiShim();
-        const instance = await GuestInstance.create(msg.spec, shim, (stream, data) => {
-          send({ type: 'output', instanceId, stream, data });
-        });
-        instances.set(instanceId, instance);
-        send({ type: 'instantiated', instanceId, exports: instance.exports });
-      } catch (err) {
-        send({ type: 'instantiate-failed', instanceId, message: messageOf(err) });
-      }
+function setActivity(kind: number, id: number): void {
+  Atomics.store(activity, ActivitySlot.id, BigInt(id));
+  Atomics.store(activity, ActivitySlot.since, BigInt(Date.now()));
+  Atomics.store(activity, ActivitySlot.kind, BigInt(kind));
+}
+
+function outputOf(instanceId: number, capture: boolean) {
+  const box = capture ? { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] } : undefined;
+  if (box) captured.set(instanceId, box);
+  return (stream: 'stdout' | 'stderr', data: Uint8Array): void => {
+    if (box) {
+      box[stream].push(data);
       return;
     }
-    case 'request': {
-      const { instanceId, reqId } = msg;
-      const instance = instances.get(instanceId);
-      if (!instance) {
-        send({ type: 'request-failed', instanceId, reqId, message: `no instance ${instanceId} in this executor` });
-        return;
-      }
-      try {
-        const response = await instance.handle(msg.request);
-        send({ type: 'response', instanceId, reqId, response });
-      } catch (err) {
-        if (err instanceof InstanceEndedError) {
-          instances.delete(instanceId);
-          send({ type: 'request-failed', instanceId, reqId, message: err.message, end: err.end });
-        } else {
-          send({ type: 'request-failed', instanceId, reqId, message: messageOf(err) });
-        }
-      }
-      return;
-    }
-    case 'run': {
-      const instance = instances.get(msg.instanceId);
-      const end = instance ? instance.run() : { kind: 'trap' as const, message: `no instance ${msg.instanceId} in this executor` };
-      instances.delete(msg.instanceId);
-      send({ type: 'run-finished', instanceId: msg.instanceId, end });
-      return;
-    }
+    const chunk = { instanceId, stream, data };
+    if (streamingOutput) send({ type: 'output', chunks: [chunk] });
+    else pendingOutput.push(chunk);
+  };
+}
+
+async function instantiate(spec: InstanceSpec): Promise<void> {
+  const { instanceId } = spec;
+  const entry = components.get(spec.component.key);
+  try {
+    if (!entry) throw new Error(`component ${spec.component.key} was not sent to this executor`);
+    entry.mod ??= import(entry.ref.jsUrl) as Promise<TranspiledModule>;
+    const [mod, shim] = await Promise.all([entry.mod, loadWasiShim()]);
+    // From here on only microtasks: no other message interleaves, so the activity is accurate.
+    setActivity(Activity.instantiate, instanceId);
+    const instance = await GuestInstance.create(spec, mod, entry.modules, shim, outputOf(instanceId, spec.captureOutput === true));
+    instances.set(instanceId, instance);
+    send({ type: 'instantiated', instanceId, exports: instance.exports });
+  } catch (err) {
+    captured.delete(instanceId);
+    send({ type: 'instantiate-failed', instanceId, message: messageOf(err) });
+  } finally {
+    setActivity(Activity.idle, 0);
   }
 }
 
+function serve(req: WireRequest): Exclude<WireResult, { lost: string }> {
+  const instance = instances.get(req.instanceId);
+  if (!instance) return { id: req.id, failed: `no instance ${req.instanceId} in this executor` };
+  if (Date.now() > req.deadlineAt) return { id: req.id, expired: true };
+  // Announce first, then check the watermark; the main thread sets the watermark first, then reads
+  // the activity (Dekker-style, sequentially consistent): a request is either seen running there or
+  // skipped here, never both run here and retried elsewhere.
+  setActivity(Activity.request, req.id);
+  if (BigInt(req.id) <= Atomics.load(activity, ActivitySlot.withdrawnUpTo)) {
+    setActivity(Activity.idle, 0);
+    return { id: req.id, withdrawn: true };
+  }
+  try {
+    const res = instance.handle(req);
+    return { id: req.id, status: res.status, headers: res.headers, body: res.body };
+  } catch (err) {
+    if (err instanceof InstanceEndedError) {
+      instances.delete(req.instanceId);
+      return { id: req.id, failed: err.message, end: err.end };
+    }
+    return { id: req.id, failed: messageOf(err) };
+  } finally {
+    setActivity(Activity.idle, 0);
+  }
+}
+
+function serveBatch(batch: WireRequest[]): void {
+  let results: Packed = [];
+  let since = performance.now();
+  for (const req of batch) {
+    packResult(results, serve(req));
+    if (performance.now() - since > FLUSH_AFTER_MS) {
+      send({ type: 'results', batch: results, output: pendingOutput });
+      results = [];
+      pendingOutput = [];
+      since = performance.now();
+    }
+  }
+  if (results.length > 0 || pendingOutput.length > 0) send({ type: 'results', batch: results, output: pendingOutput });
+  pendingOutput = [];
+}
+
+function run(instanceId: number, deadlineAt: number | undefined): void {
+  const instance = instances.get(instanceId);
+  instances.delete(instanceId);
+  const out = captured.get(instanceId); // filled while the command runs
+  captured.delete(instanceId);
+  const concat = (chunks: Uint8Array[] | undefined): Uint8Array => Buffer.concat(chunks ?? []);
+  if (!instance) {
+    send({ type: 'run-finished', instanceId, end: { kind: 'trap', message: `no instance ${instanceId} in this executor` } });
+    return;
+  }
+  if (deadlineAt !== undefined && Date.now() > deadlineAt) {
+    send({ type: 'run-finished', instanceId, end: { kind: 'exit', code: 137 }, expired: true });
+    return;
+  }
+  setActivity(Activity.run, instanceId);
+  streamingOutput = true;
+  let end;
+  try {
+    end = instance.run();
+  } finally {
+    streamingOutput = false;
+    setActivity(Activity.idle, 0);
+  }
+  send({ type: 'run-finished', instanceId, end, ...(out ? { stdout: concat(out.stdout), stderr: concat(out.stderr) } : {}) });
+}
+
 port.on('message', (msg: ToWorker) => {
-  void onMessage(msg);
+  switch (msg.type) {
+    case 'component':
+      if (!components.has(msg.component.key)) components.set(msg.component.key, { ref: msg.component, modules: msg.modules });
+      return;
+    case 'instantiate':
+      void instantiate(msg.spec);
+      return;
+    case 'requests':
+      serveBatch(unpackRequests(msg.batch));
+      return;
+    case 'run':
+      run(msg.instanceId, msg.deadlineAt);
+      return;
+    case 'drop':
+      instances.delete(msg.instanceId);
+      captured.delete(msg.instanceId);
+      return;
+  }
 });

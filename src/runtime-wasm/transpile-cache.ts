@@ -4,7 +4,8 @@
  *   temporary folder and renamed into place, so a crash never leaves a half-written entry and a
  *   restarted agent reuses it;
  * - in memory as compiled `WebAssembly.Module`s, which executors receive by postMessage (no
- *   recompiling per instance or per worker).
+ *   recompiling per instance or per worker). A memory limit needs its own compile (the modules'
+ *   memory maximum is rewritten first): one per digest and limit, shared by every pod using it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from '../api/index.js';
 import { spawnWorker } from './worker-entry.js';
 import type { TranspileJob, TranspileOutcome } from './transpile-worker.js';
+import { limitModuleMemory, limitPages } from './memory-limit.js';
 import { wasmGlobal, type CoreModule } from './wasm-global.js';
 
 /** A transpiled component ready to instantiate. */
@@ -25,6 +27,16 @@ export interface TranspiledComponent {
   modules: Record<string, CoreModule>;
   /** Exported interface names (`wasi:http/incoming-handler@0.2.12`, `wasi:cli/run@0.2.x`, ...). */
   exports: string[];
+  /** Folder of the transpiled files. */
+  dir: string;
+  /** Core module file names. */
+  coreModules: string[];
+}
+
+/** Compiled core modules for one memory limit; `key` names them to executors. */
+export interface CompiledModules {
+  key: string;
+  modules: Record<string, CoreModule>;
 }
 
 interface Meta {
@@ -55,6 +67,7 @@ export class TranspileCache {
   readonly #dir: string;
   readonly #logger: Logger;
   readonly #loaded = new Map<string, Promise<TranspiledComponent>>();
+  readonly #limited = new Map<string, Promise<CompiledModules>>();
 
   constructor(dir: string, logger: Logger) {
     this.#dir = dir;
@@ -73,6 +86,34 @@ export class TranspileCache {
     return p;
   }
 
+  /**
+   * The component's modules compiled for a linear-memory limit (the unlimited ones without).
+   * Throws MemoryLimitError when the component needs more memory than the limit at start.
+   */
+  modulesFor(component: TranspiledComponent, memoryLimitBytes: number | undefined): Promise<CompiledModules> {
+    if (memoryLimitBytes === undefined) return Promise.resolve({ key: component.digest, modules: component.modules });
+    const pages = limitPages(memoryLimitBytes);
+    const key = `${component.digest}#${pages}p`;
+    let p = this.#limited.get(key);
+    if (!p) {
+      p = this.#compileLimited(component, key, pages);
+      this.#limited.set(key, p);
+      p.catch(() => this.#limited.delete(key));
+    }
+    return p;
+  }
+
+  async #compileLimited(component: TranspiledComponent, key: string, pages: number): Promise<CompiledModules> {
+    const started = performance.now();
+    const modules: Record<string, CoreModule> = {};
+    for (const file of component.coreModules) {
+      const bytes = new Uint8Array(await readFile(join(component.dir, file)));
+      modules[file] = await wasmGlobal.compile(limitModuleMemory(bytes, pages));
+    }
+    this.#logger.debug({ digest: component.digest, maxPages: pages, ms: Math.round(performance.now() - started) }, 'compiled core modules');
+    return { key, modules };
+  }
+
   async #load(digest: string, wasmPath: string): Promise<TranspiledComponent> {
     const hex = digest.replace(/^sha256:/, '');
     const dir = join(this.#dir, hex);
@@ -82,7 +123,7 @@ export class TranspileCache {
     const modules: Record<string, CoreModule> = {};
     for (const file of meta.coreModules) modules[file] = await wasmGlobal.compile(await readFile(join(dir, file)));
     this.#logger.debug({ digest, ms: Math.round(performance.now() - started) }, 'compiled core modules');
-    return { digest, jsUrl: pathToFileURL(join(dir, JS_FILE)).href, modules, exports: meta.exports };
+    return { digest, jsUrl: pathToFileURL(join(dir, JS_FILE)).href, modules, exports: meta.exports, dir, coreModules: meta.coreModules };
   }
 
   async #transpileToDisk(hex: string, wasmPath: string, dir: string): Promise<void> {

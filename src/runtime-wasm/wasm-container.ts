@@ -1,46 +1,67 @@
 /**
- * One Wasm container on the main thread: its executor, its instance, its requests and deadlines,
- * and its state (`created` → `running` → `exited`). Guest code runs only in the executor worker.
+ * One Wasm container on the main thread: its instances (an InstancePool on the shared executors, or
+ * one command instance on an executor of its own), its requests and their deadlines, and its state
+ * (`created` → `running` → `exited`). Guest code runs only in executor workers.
+ *
+ * Deadlines: a request that is still *running* when its deadline fires overran: the container ends
+ * (DeadlineExceeded, 137), its pod is isolated from then on, and its executor is terminated — the
+ * neighbours' instances there are re-created by their pools and their queued requests retried. A
+ * request whose deadline fires while it merely waits gets a 504 and nothing else happens.
  */
-import { CreateContainerError, InternalError, ServiceUnavailableError, TimeoutError, errorMessage } from '../api/index.js';
-import type { ContainerConfig, ContainerRuntimeStatus, Logger, WorkloadRequest, WorkloadResponse } from '../api/index.js';
-import { Executor, GuestRequestError } from './executor.js';
+import { BadRequestError, CreateContainerError, InternalError, ServiceUnavailableError, TimeoutError, errorMessage } from '../api/index.js';
+import type { ContainerConfig, ContainerRuntimeStatus, ExecResult, Logger, WorkloadRequest, WorkloadResponse } from '../api/index.js';
+import { ContainerJob } from './container-job.js';
 import type { CriLogWriter } from './cri-log.js';
-import type { InstanceEnd } from './executor-protocol.js';
-import type { TranspiledComponent } from './transpile-cache.js';
+import { execInstance } from './exec.js';
+import type { Executor } from './executor.js';
+import type { ExecutorPool } from './executor-pool.js';
+import type { InstanceEnd, InstanceSpec } from './executor-protocol.js';
+import { KILLED_EXIT_CODE } from './exit-codes.js';
+import { InstancePool } from './instance-pool.js';
+import { newInstanceId, type JobResult } from './pool-job.js';
+import type { CompiledModules, TranspiledComponent } from './transpile-cache.js';
 
-/** Exit code reported for a guest killed by the runtime (as for SIGKILL: 128 + 9). */
-export const KILLED_EXIT_CODE = 137;
+export { KILLED_EXIT_CODE } from './exit-codes.js';
 
+/** Sizing of a container's instance pool. */
+export interface PoolLimits {
+  min: number;
+  max: number;
+  instantiateTimeoutMs: number;
+}
+
+/** Dependencies of {@link WasmContainer}. */
 export interface WasmContainerDeps {
   config: ContainerConfig;
   component: TranspiledComponent;
+  compiled: CompiledModules;
   log: CriLogWriter;
   logger: Logger;
+  executors: ExecutorPool;
   requestTimeoutMs: number;
+  pool: PoolLimits;
+  /** Whether the pod was isolated after an earlier overrun (its instances get their own executor). */
+  isolated(): boolean;
+  /** This container overran a deadline: isolate its pod from now on. */
+  onOffense(): void;
   /** Called once when the container ends without being asked to (exit, trap, deadline, crash). */
   onExited(status: ContainerRuntimeStatus): void;
 }
 
-/** A request sent to the worker and not answered yet. The worker serves them in order. */
-interface InFlight {
-  label: string;
-  timeoutMs: number;
-  /** Its deadline passed while it was still queued behind another request. */
-  expired: boolean;
-  watchdog?: NodeJS.Timeout;
-}
-
 type EndFields = Required<Pick<ContainerRuntimeStatus, 'exitCode' | 'reason'>> & { message?: string };
 
+const exportOf = (c: TranspiledComponent, iface: string): string | undefined => c.exports.find((e) => e === iface || e.startsWith(`${iface}@`));
+
+/** One Wasm container (see the file comment). */
 export class WasmContainer {
   readonly #deps: WasmContainerDeps;
   #status: ContainerRuntimeStatus;
-  #executor: Executor | undefined;
-  readonly #inflight = new Set<InFlight>();
-  #stopping = false;
+  #pool: InstancePool | undefined;
+  #commandExecutor: Executor | undefined;
   #commandDone: Promise<void> | undefined;
+  readonly #inflight = new Set<ContainerJob>();
   readonly #idleWaiters: Array<() => void> = [];
+  #stopping = false;
 
   constructor(deps: WasmContainerDeps) {
     this.#deps = deps;
@@ -51,23 +72,46 @@ export class WasmContainer {
     return { ...this.#status };
   }
 
-  /** Spawns the executor and instantiates; for a command, starts `run` and returns once running. */
+  /** The pool, for the runtime's idle sweep. */
+  get pool(): InstancePool | undefined {
+    return this.#pool;
+  }
+
+  /** An instance spec of this container's component with `args` (default: its own argv). */
+  spec(instanceId: number, args?: string[], captureOutput = false): InstanceSpec {
+    const { config, component, compiled } = this.#deps;
+    const httpExport = exportOf(component, 'wasi:http/incoming-handler');
+    const runExport = exportOf(component, 'wasi:cli/run');
+    const argv = args ?? [...(config.command.length > 0 ? config.command : [config.name]), ...config.args];
+    return {
+      instanceId,
+      component: { key: compiled.key, jsUrl: component.jsUrl, ...(httpExport ? { httpExport } : {}), ...(runExport ? { runExport } : {}) },
+      grant: { env: { ...config.env }, args: argv },
+      ...(config.limits.memoryBytes !== undefined ? { memoryLimitBytes: config.limits.memoryBytes } : {}),
+      ...(captureOutput ? { captureOutput } : {}),
+    };
+  }
+
+  /** Starts the instance pool (HTTP) or runs the command; resolves once running. */
   async start(): Promise<void> {
     if (this.#status.state !== 'created') return;
-    const { config, component, log } = this.#deps;
-    const executor = Executor.start({
-      onOutput: (_id, stream, data) => log.write(stream, data),
-      onLost: (message) => this.#end({ exitCode: 1, reason: 'Error', message }, true),
-    });
-    this.#executor = executor;
-    let exports;
+    const { config, component, compiled, log, logger, executors, pool } = this.#deps;
     try {
-      exports = await executor.instantiate({
-        instanceId: config.id,
-        jsUrl: component.jsUrl,
-        modules: component.modules,
-        grant: { env: { ...config.env }, args: [config.name, ...config.args] },
-      });
+      if (exportOf(component, 'wasi:http/incoming-handler')) {
+        this.#pool = new InstancePool({
+          spec: (id) => this.spec(id),
+          modules: compiled.modules,
+          executors,
+          isolated: this.#deps.isolated(),
+          ...pool,
+          logger: logger.child({ container: config.id }),
+          onOutput: (stream, data) => log.write(stream, data),
+          onFailure: (message) => this.#end({ exitCode: 1, reason: 'Error', message }, true),
+        });
+        await this.#pool.start();
+      } else {
+        await this.#startCommand();
+      }
     } catch (err) {
       const message = `cannot instantiate ${config.image.ref}: ${errorMessage(err)}`;
       this.#end({ exitCode: 1, reason: 'Error', message }, false);
@@ -75,57 +119,62 @@ export class WasmContainer {
     }
     if (this.#status.state !== 'created') throw new CreateContainerError(`container ${config.name} ended while starting: ${this.#status.message ?? ''}`);
     this.#status = { ...this.#status, state: 'running', startedAt: new Date().toISOString() };
-    if (exports.run && !exports.http) {
-      // A command: run to completion in the worker; its exit code ends the container.
-      this.#commandDone = executor.run(config.id).then(
-        (end) => this.#endFromInstance(end, 'run'),
-        () => undefined, // the executor was terminated: #end already recorded why
-      );
-    }
   }
 
-  /** Delivers one HTTP request to the instance, within its deadline. */
+  /** A command runs to completion on an executor of its own; its exit code ends the container. */
+  async #startCommand(): Promise<void> {
+    const { compiled, log, executors } = this.#deps;
+    const executor = executors.dedicated();
+    this.#commandExecutor = executor;
+    const id = newInstanceId();
+    await executor.instantiate(this.spec(id), compiled.modules, {
+      onOutput: (stream, data) => log.write(stream, data),
+      onExecutorLost: (_e, loss) => this.#end({ exitCode: 1, reason: 'Error', message: loss.reason }, true),
+    });
+    this.#commandDone = executor.run(id).then(
+      (outcome) => this.#endFromInstance(outcome.end, 'run'),
+      () => undefined, // the executor was terminated: #end already recorded why
+    );
+  }
+
+  /** Delivers one HTTP request to an idle instance, within its deadline. */
   handle(req: WorkloadRequest): Promise<WorkloadResponse> {
-    const { config, requestTimeoutMs } = this.#deps;
-    const executor = this.#executor;
-    if (this.#status.state !== 'running' || this.#stopping || !executor) {
-      return Promise.reject(new ServiceUnavailableError(`container ${config.name} is not serving (${this.#stopping ? 'stopping' : this.#status.state})`));
+    const pool = this.#pool;
+    if (this.#status.state !== 'running' || this.#stopping || !pool) {
+      const what = this.#stopping ? 'stopping' : this.#status.state !== 'running' ? this.#status.state : 'a command without an HTTP handler';
+      return Promise.reject(new ServiceUnavailableError(`container ${this.#deps.config.name} is not serving (${what})`));
     }
-    const timeoutMs = req.timeoutMs ?? requestTimeoutMs;
-    const entry: InFlight = { label: `${req.method} ${req.path}`, timeoutMs, expired: false };
-    this.#inflight.add(entry);
-    return new Promise<WorkloadResponse>((resolve, reject) => {
-      const deadline = setTimeout(() => {
-        reject(new TimeoutError(`upstream timed out: ${entry.label} got no answer from ${config.name} within ${timeoutMs} ms`));
-        // The worker serves in order: the oldest request is the one running; only it overran.
-        if (this.#oldest() === entry) this.#deadlineExceeded(entry);
-        else entry.expired = true;
-      }, timeoutMs);
-      const settle = (): void => {
-        clearTimeout(deadline);
-        clearTimeout(entry.watchdog);
-        this.#inflight.delete(entry);
-        this.#armWatchdog();
-        if (this.#inflight.size === 0) this.#idleWaiters.splice(0).forEach((w) => w());
-      };
-      executor
-        .request(config.id, {
-          method: req.method,
-          path: req.path,
-          authority: req.authority,
-          scheme: req.scheme,
-          headers: req.headers,
-          body: req.body,
-        })
-        .then(
-          (res) => resolve(res),
-          (err: unknown) => reject(this.#requestFailure(err, entry.label)),
-        )
-        .finally(settle);
+    const timeoutMs = req.timeoutMs ?? this.#deps.requestTimeoutMs;
+    const job = new ContainerJob(req, timeoutMs, (j, result) => this.#onOutcome(j, result));
+    job.timer = setTimeout(() => this.#onDeadline(job), timeoutMs);
+    this.#inflight.add(job);
+    pool.submit(job);
+    return job.promise;
+  }
+
+  /** Runs `command` in a fresh instance (see exec.ts). */
+  async exec(command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const { config, component, compiled, executors } = this.#deps;
+    if (this.#status.state !== 'running') throw new ServiceUnavailableError(`container ${config.name} is not running (${this.#status.state})`);
+    if (!exportOf(component, 'wasi:cli/run')) {
+      throw new BadRequestError(`cannot exec in container ${config.name}: its component does not export wasi:cli/run (exports: ${component.exports.join(', ')})`);
+    }
+    if (command.length === 0) throw new BadRequestError('exec needs a command');
+    return execInstance({
+      executors,
+      isolated: this.#deps.isolated(),
+      spec: (id) => this.spec(id, [...command], true),
+      modules: compiled.modules,
+      timeoutMs,
+      label: JSON.stringify(command.join(' ')),
+      onOverrun: () => {
+        this.#deps.onOffense();
+        this.#pool?.isolate();
+      },
     });
   }
 
-  /** Lets in-flight work finish for up to `gracePeriodMs`, then kills the executor. Idempotent. */
+  /** Lets in-flight work finish for up to `gracePeriodMs`, then ends the container. Idempotent. */
   async stop(gracePeriodMs: number): Promise<void> {
     if (this.#status.state === 'exited') return;
     if (this.#status.state === 'created') {
@@ -140,51 +189,51 @@ export class WasmContainer {
     clearTimeout(timer);
     if (graceful) this.#end({ exitCode: 0, reason: 'Completed', message: 'stopped' }, false);
     else this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'Error', message: `killed after the ${gracePeriodMs} ms grace period` }, false);
-    await this.#executor?.terminate();
   }
 
   /** Kills whatever is left and closes the log. */
   async remove(): Promise<void> {
     if (this.#status.state !== 'exited') this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'Error', message: 'removed' }, false);
-    await this.#executor?.terminate();
     await this.#deps.log.close();
   }
 
-  #oldest(): InFlight | undefined {
-    return this.#inflight.values().next().value;
+  #onOutcome(job: ContainerJob, result: JobResult): void {
+    this.#forget(job);
+    const name = this.#deps.config.name;
+    if ('status' in result) return job.resolveWith(result);
+    if ('expired' in result) return job.fail(new TimeoutError(`upstream timed out: ${job.label} got no answer from ${name} within ${job.timeoutMs} ms`));
+    if ('lost' in result) return job.fail(new ServiceUnavailableError(`container ${name}: its executor was lost while handling ${job.label}: ${result.lost}`));
+    if (result.end) {
+      this.#endFromInstance(result.end, job.label);
+      return job.fail(new ServiceUnavailableError(`container ${name} ended while handling ${job.label}: ${this.#status.message ?? result.failed}`));
+    }
+    job.fail(new InternalError(`container ${name} failed to handle ${job.label}: ${result.failed}`));
   }
 
-  /** A request whose deadline passed while queued gets a full deadline of its own once it runs. */
-  #armWatchdog(): void {
-    const head = this.#oldest();
-    if (!head || !head.expired || head.watchdog) return;
-    head.watchdog = setTimeout(() => {
-      if (this.#oldest() === head) this.#deadlineExceeded(head);
-    }, head.timeoutMs);
+  #onDeadline(job: ContainerJob): void {
+    if (job.done) return;
+    const { config } = this.#deps;
+    const running = job.state === 'sent' && job.reqId !== undefined && job.executor?.isRunningRequest(job.reqId) === true;
+    if (job.state === 'queued') this.#pool?.cancel(job);
+    this.#forget(job);
+    job.fail(new TimeoutError(`upstream timed out: ${job.label} got no answer from ${config.name} within ${job.timeoutMs} ms`));
+    if (!running) return;
+    // It overran: end this container first (its pool must not re-create anything), then kill the
+    // executor; the other pods' pools re-create their instances and retry their queued requests.
+    const executor = job.executor!;
+    const where = executor.dedicated ? 'its executor' : `shared executor ${executor.id}`;
+    this.#deps.onOffense();
+    this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'DeadlineExceeded', message: `request ${job.label} exceeded its ${job.timeoutMs} ms deadline; ${where} terminated` }, true);
+    void executor.terminate(`request ${job.label} of container ${config.id} overran its deadline`);
+  }
+
+  #forget(job: ContainerJob): void {
+    if (!this.#inflight.delete(job)) return;
+    if (this.#inflight.size === 0) this.#idleWaiters.splice(0).forEach((w) => w());
   }
 
   #idle(): Promise<void> {
     return this.#inflight.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
-  }
-
-  #deadlineExceeded(entry: InFlight): void {
-    this.#end(
-      { exitCode: KILLED_EXIT_CODE, reason: 'DeadlineExceeded', message: `request ${entry.label} exceeded its ${entry.timeoutMs} ms deadline; executor terminated` },
-      true,
-    );
-  }
-
-  #requestFailure(err: unknown, label: string): Error {
-    const name = this.#deps.config.name;
-    if (err instanceof GuestRequestError && err.end) {
-      this.#endFromInstance(err.end, label);
-      return new ServiceUnavailableError(`container ${name} ended while handling ${label}: ${this.#status.message ?? err.message}`);
-    }
-    if (err instanceof GuestRequestError) return new InternalError(`container ${name} failed to handle ${label}: ${err.message}`, err);
-    if (this.#status.state === 'exited') {
-      return new ServiceUnavailableError(`container ${name} ended (${this.#status.reason ?? 'exited'}) while handling ${label}`);
-    }
-    return new InternalError(`container ${name} failed to handle ${label}: ${errorMessage(err)}`, err);
   }
 
   #endFromInstance(end: InstanceEnd, during: string): void {
@@ -192,20 +241,32 @@ export class WasmContainer {
       const fields: EndFields = { exitCode: end.code, reason: end.code === 0 ? 'Completed' : 'Error' };
       if (during !== 'run') fields.message = `exited with code ${end.code} while handling ${during}`;
       this.#end(fields, true);
+    } else if (end.kind === 'oom') {
+      this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'OOMKilled', message: `${during === 'run' ? 'while running' : `while handling ${during}`}: ${end.message}` }, true);
     } else {
       this.#end({ exitCode: 1, reason: 'Error', message: end.message }, true);
     }
   }
 
-  /** Records the end (first cause wins), kills the executor, and reports it when unsolicited. */
+  /** Records the end (first cause wins), releases the instances, and reports it when unsolicited. */
   #end(fields: EndFields, emit: boolean): void {
     if (this.#status.state === 'exited') return;
     this.#status = { ...this.#status, state: 'exited', finishedAt: new Date().toISOString(), ...fields };
     const { config, log, logger, onExited } = this.#deps;
-    // Why the guest ended is worth a line in its own log when nobody asked for it.
     if (emit && fields.message) log.note(`[edgeplane] ${fields.reason}: ${fields.message}`);
     logger.info({ container: config.id, name: config.name, ...fields }, 'wasm container exited');
-    void this.#executor?.terminate(fields.message ?? fields.reason);
+    this.#pool?.close(); // queued jobs are in #inflight too
+    void this.#commandExecutor?.terminate(fields.message ?? fields.reason);
+    // A request of ours still running on a shared executor would spin on there forever: kill it.
+    for (const job of this.#inflight) {
+      if (job.state !== 'sent' || job.reqId === undefined || !job.executor?.isRunningRequest(job.reqId)) continue;
+      this.#deps.onOffense();
+      void job.executor.terminate(`container ${config.id} ended (${fields.reason}) while its request ${job.label} was running`);
+    }
+    const gone = new ServiceUnavailableError(`container ${config.name} ended (${fields.reason}${fields.message ? `: ${fields.message}` : ''})`);
+    for (const job of this.#inflight) job.fail(gone);
+    this.#inflight.clear();
+    this.#idleWaiters.splice(0).forEach((w) => w());
     if (emit) onExited(this.status);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * `WasmRuntime`: the `Runtime` for `runtimeClassName: wasm`. Pulls components by digest, transpiles
- * them once (jco, cached on disk and compiled in memory), and runs each container's instance in an
- * executor worker thread.
+ * them once (jco, cached on disk and compiled in memory, per memory limit), and runs containers'
+ * instances on a small pool of executor worker threads shared by all pods (one per core by default).
+ * A pod whose request overran its deadline is isolated: its later containers (and execs) get
+ * executors of their own, so its neighbours stop paying for it.
  */
 import { join } from 'node:path';
 import { CreateContainerError, NotFoundError, ServiceUnavailableError, errorMessage } from '../api/index.js';
@@ -9,6 +11,7 @@ import type {
   ContainerConfig,
   ContainerEvent,
   ContainerRuntimeStatus,
+  ExecResult,
   Logger,
   PullOptions,
   PulledImage,
@@ -16,9 +19,11 @@ import type {
   WorkloadEndpoint,
 } from '../api/index.js';
 import { CriLogWriter } from './cri-log.js';
+import { ExecutorPool } from './executor-pool.js';
 import { ImageStore, type FetchBlob } from './image-store.js';
-import { TranspileCache, TranspileError } from './transpile-cache.js';
-import { WasmContainer } from './wasm-container.js';
+import { MemoryLimitError } from './memory-limit.js';
+import { TranspileCache, TranspileError, type CompiledModules, type TranspiledComponent } from './transpile-cache.js';
+import { WasmContainer, type PoolLimits } from './wasm-container.js';
 
 /** Dependencies of {@link WasmRuntime.create}. */
 export interface WasmRuntimeDeps {
@@ -29,6 +34,21 @@ export interface WasmRuntimeDeps {
   fetchBlob: FetchBlob;
   /** Default deadline of a request without `timeoutMs` (default 10 s). */
   requestTimeoutMs?: number;
+  /** Shared executor threads (default: one per core). */
+  executors?: number;
+  /** Instances a container keeps even when idle (default 1). */
+  minInstances?: number;
+  /** Instances a container may grow to under concurrent requests (default 8). */
+  maxInstances?: number;
+  /** An instance idle for this long is dropped, down to `minInstances` (default 30 s). */
+  instanceIdleMs?: number;
+  /** An instantiation still running after this is killed (a start function that loops; default 30 s). */
+  instantiateTimeoutMs?: number;
+  /**
+   * A shared executor busy with one request this long is stalled (default 100 ms): the requests
+   * queued behind it go to other executors and its thread's priority drops until it is done.
+   */
+  stallMs?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -40,23 +60,51 @@ export class WasmRuntime implements Runtime {
   readonly #transpiler: TranspileCache;
   readonly #logger: Logger;
   readonly #requestTimeoutMs: number;
+  readonly #executors: ExecutorPool;
+  readonly #poolLimits: PoolLimits;
   readonly #containers = new Map<string, WasmContainer>();
   readonly #listeners = new Set<(event: ContainerEvent) => void>();
+  /** Pods (by uid) that overran a deadline: their containers get executors of their own. */
+  readonly #isolatedPods = new Set<string>();
+  readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
-  private constructor(images: ImageStore, transpiler: TranspileCache, logger: Logger, requestTimeoutMs: number) {
+  private constructor(images: ImageStore, transpiler: TranspileCache, logger: Logger, deps: WasmRuntimeDeps) {
     this.#images = images;
     this.#transpiler = transpiler;
     this.#logger = logger;
-    this.#requestTimeoutMs = requestTimeoutMs;
+    this.#requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#executors = new ExecutorPool({
+      logger,
+      ...(deps.executors !== undefined ? { size: deps.executors } : {}),
+      ...(deps.stallMs !== undefined ? { stallMs: deps.stallMs } : {}),
+    });
+    const min = Math.max(1, deps.minInstances ?? 1);
+    this.#poolLimits = { min, max: Math.max(min, deps.maxInstances ?? 8), instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000 };
+    const idleMs = deps.instanceIdleMs ?? 30_000;
+    this.#sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.#containers.values()) c.pool?.sweep(now, idleMs);
+    }, Math.max(50, Math.min(idleMs / 2, 10_000)));
+    this.#sweeper.unref();
   }
 
-  /** Opens the runtime's caches under `deps.dataDir`. */
+  /** Opens the runtime's caches under `deps.dataDir` and starts the shared executors. */
   static async create(deps: WasmRuntimeDeps): Promise<WasmRuntime> {
     const logger = deps.logger.child({ runtime: 'wasm' });
     const images = await ImageStore.open(join(deps.dataDir, 'images'), deps.fetchBlob, logger);
     const transpiler = new TranspileCache(join(deps.dataDir, 'transpiled'), logger);
-    return new WasmRuntime(images, transpiler, logger, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    return new WasmRuntime(images, transpiler, logger, deps);
+  }
+
+  /** Counters for tests and benchmarks. */
+  get stats(): { sharedExecutors: number; instancesPerExecutor: number[]; executorReplacements: number; isolatedPods: number } {
+    return {
+      sharedExecutors: this.#executors.shared.length,
+      instancesPerExecutor: this.#executors.shared.map((e) => e.instanceCount),
+      executorReplacements: this.#executors.replacements,
+      isolatedPods: this.#isolatedPods.size,
+    };
   }
 
   /** Fetches, verifies (sha256) and caches a component; a cached digest is not fetched again. */
@@ -68,11 +116,13 @@ export class WasmRuntime implements Runtime {
   async createContainer(config: ContainerConfig): Promise<void> {
     if (this.#closed) throw new ServiceUnavailableError('wasm runtime is closed');
     if (this.#containers.has(config.id)) throw new CreateContainerError(`container ${config.id} already exists`);
-    let component;
+    let component: TranspiledComponent;
+    let compiled: CompiledModules;
     try {
       component = await this.#transpiler.get(config.image.digest, this.#images.pathOf(config.image.digest));
+      compiled = await this.#transpiler.modulesFor(component, config.limits.memoryBytes);
     } catch (err) {
-      const what = err instanceof TranspileError ? 'not a valid Wasm component' : 'cannot prepare the component';
+      const what = err instanceof TranspileError ? 'not a valid Wasm component' : err instanceof MemoryLimitError ? 'memory limit too low' : 'cannot prepare the component';
       throw new CreateContainerError(`cannot create container ${config.name} from ${config.image.ref}: ${what}: ${errorMessage(err)}`, err);
     }
     const exportsHttp = component.exports.some((e) => e.startsWith('wasi:http/incoming-handler'));
@@ -98,15 +148,24 @@ export class WasmRuntime implements Runtime {
       new WasmContainer({
         config,
         component,
+        compiled,
         log,
         logger: this.#logger,
+        executors: this.#executors,
         requestTimeoutMs: this.#requestTimeoutMs,
+        pool: this.#poolLimits,
+        isolated: () => this.#isolatedPods.has(config.pod.uid),
+        onOffense: () => {
+          if (this.#isolatedPods.has(config.pod.uid)) return;
+          this.#isolatedPods.add(config.pod.uid);
+          this.#logger.warn({ pod: `${config.pod.namespace}/${config.pod.name}`, container: config.id }, 'pod overran a deadline; isolated on executors of its own');
+        },
         onExited: (status) => this.#emit({ type: 'exited', status }),
       }),
     );
   }
 
-  /** Instantiates in a fresh executor worker; resolves when running. */
+  /** Instantiates on the shared executors (a command: on its own); resolves when running. */
   startContainer(id: string): Promise<void> {
     return this.#get(id).start();
   }
@@ -123,6 +182,11 @@ export class WasmRuntime implements Runtime {
     await c.remove();
   }
 
+  /** Live instances of a container (its pool size; 0 for a command or an unknown id). */
+  instanceCount(id: string): number {
+    return this.#containers.get(id)?.pool?.size ?? 0;
+  }
+
   containerStatus(id: string): ContainerRuntimeStatus | undefined {
     return this.#containers.get(id)?.status;
   }
@@ -134,6 +198,14 @@ export class WasmRuntime implements Runtime {
     return { kind: 'in-process', handle: (req) => c.handle(req) };
   }
 
+  /**
+   * A fresh instance of the container's component, its `wasi:cli/run` called with `command` as argv
+   * and the container's env; output captured. TimeoutError past `timeoutMs`.
+   */
+  exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
+    return this.#get(id).exec(command, opts.timeoutMs);
+  }
+
   subscribe(listener: (event: ContainerEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -143,11 +215,13 @@ export class WasmRuntime implements Runtime {
     return this.#images.list();
   }
 
-  /** Stops (without grace) and removes every container. */
+  /** Stops (without grace) and removes every container, then the executors. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweeper);
     const all = [...this.#containers.keys()];
     await Promise.all(all.map((id) => this.removeContainer(id)));
+    await this.#executors.close();
     this.#listeners.clear();
   }
 

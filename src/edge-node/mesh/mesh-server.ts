@@ -10,8 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import { FORWARDED_AUTHORIZATION_HEADER, MESH_ERROR_HEADER, type Deliverer } from '../proxy/delivery.js';
-import { BodyTooLargeError, readRequest, sendText } from '../proxy/http-util.js';
+import { BodyTooLargeError, headerValue as flatHeaderValue, readRequest, sendText, withoutHeaders } from '../proxy/http-util.js';
 import type { LocalTargetLookup } from '../proxy/service-proxy.js';
+
+/** Headers that only served the mesh hop. */
+const MESH_HOP_HEADERS = new Set(['authorization', FORWARDED_AUTHORIZATION_HEADER, MESH_TARGET_HEADER, MESH_PORT_HEADER]);
 
 /** Dependencies of the mesh server. */
 export interface MeshServerDeps {
@@ -104,13 +107,10 @@ export class MeshServer {
       return;
     }
     // Restore the client's own authorization; drop everything that only served the mesh hop.
-    const fwd = body.headers[FORWARDED_AUTHORIZATION_HEADER];
-    delete body.headers.authorization;
-    delete body.headers[FORWARDED_AUTHORIZATION_HEADER];
-    delete body.headers[MESH_TARGET_HEADER];
-    delete body.headers[MESH_PORT_HEADER];
-    if (fwd !== undefined) body.headers.authorization = fwd;
-    await this.deps.deliverer.deliverLocal(t, body, res);
+    const fwd = flatHeaderValue(body.headers, FORWARDED_AUTHORIZATION_HEADER);
+    const headers = withoutHeaders(body.headers, MESH_HOP_HEADERS);
+    if (fwd !== undefined) headers.push('authorization', fwd);
+    await this.deps.deliverer.deliverLocal(t, { ...body, headers }, res);
   }
 }
 

@@ -1,11 +1,15 @@
-/** Small HTTP helpers shared by the NodePort proxy and the mesh server. */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+/**
+ * Small HTTP helpers shared by the NodePort proxy and the mesh server. Headers travel as Node's flat
+ * raw form (`[name, value, name, value, ...]`, names lower-cased here): one pass over `rawHeaders`
+ * instead of building and copying header objects on every hop.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WorkloadResponse } from '../../api/index.js';
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1), plus the ones we recompute. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'content-length', 'expect', 'http2-settings']);
+
+const EMPTY = Buffer.alloc(0);
 
 /** A request read completely (workload bodies are whole, see the Runtime contract). */
 export interface BufferedRequest {
@@ -14,7 +18,8 @@ export interface BufferedRequest {
   path: string;
   /** `host[:port]` the client addressed. */
   authority: string;
-  headers: Record<string, string | string[]>;
+  /** Forwardable headers, flat; names lower-case. */
+  headers: string[];
   body: Buffer;
   clientIp: string;
 }
@@ -23,47 +28,83 @@ export interface BufferedRequest {
 export class BodyTooLargeError extends Error {}
 
 /** Reads a whole request; rejects with BodyTooLargeError beyond `limit` bytes. */
-export async function readRequest(req: IncomingMessage, limit: number): Promise<BufferedRequest> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(`request body larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return {
+export function readRequest(req: IncomingMessage, limit: number): Promise<BufferedRequest> {
+  const head = {
     method: req.method ?? 'GET',
     path: req.url ?? '/',
     authority: req.headers.host ?? '',
-    headers: forwardableHeaders(req.headers),
-    body: Buffer.concat(chunks),
+    headers: forwardableHeaders(req.rawHeaders),
     clientIp: req.socket.remoteAddress ?? '',
   };
+  // Most requests (GETs) have no body: no stream reading at all (Node discards the empty rest).
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return Promise.resolve({ ...head, body: EMPTY });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Discard the rest (the connection stays usable for the 413).
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLargeError(`request body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve({ ...head, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+    req.once('error', reject);
+    req.once('aborted', () => reject(new Error('client aborted')));
+  });
 }
 
-/** Drops hop-by-hop headers (and those named in `Connection`). */
-export function forwardableHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const named = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    const key = k.toLowerCase();
-    if (v === undefined || HOP_BY_HOP.has(key) || named.has(key)) continue;
-    out[key] = v;
+/** Drops hop-by-hop headers (and those named in `Connection`) from Node's raw headers; lower-cases names. */
+export function forwardableHeaders(raw: readonly string[]): string[] {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      named ??= new Set();
+      for (const n of raw[i + 1]!.toLowerCase().split(',')) if (n.trim()) named.add(n.trim());
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(key) || named?.has(key)) continue;
+    out.push(key, raw[i + 1]!);
   }
   return out;
 }
 
-/** Appends the client to `x-forwarded-for`. */
-export function withForwardedFor(headers: Record<string, string | string[]>, clientIp: string): Record<string, string | string[]> {
-  const prev = headers['x-forwarded-for'];
-  const prior = Array.isArray(prev) ? prev.join(', ') : prev;
-  return { ...headers, 'x-forwarded-for': prior ? `${prior}, ${clientIp}` : clientIp };
+/** The value of `name` (lower-case) in flat headers, repeated values joined with `, `. */
+export function headerValue(headers: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) value = value === undefined ? headers[i + 1] : `${value}, ${headers[i + 1]}`;
+  return value;
 }
 
-/** Headers as the pairs a workload request carries. */
-export function headerPairs(headers: Record<string, string | string[]>): Array<[string, string]> {
+/** `headers` without the given names. */
+export function withoutHeaders(headers: readonly string[], names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (!names.has(headers[i]!)) out.push(headers[i]!, headers[i + 1]!);
+  return out;
+}
+
+const XFF = new Set(['x-forwarded-for']);
+
+/** Appends the client to `x-forwarded-for`. */
+export function withForwardedFor(headers: readonly string[], clientIp: string): string[] {
+  const prior = headerValue(headers, 'x-forwarded-for');
+  const out = prior === undefined ? [...headers] : withoutHeaders(headers, XFF);
+  out.push('x-forwarded-for', prior ? `${prior}, ${clientIp}` : clientIp);
+  return out;
+}
+
+/** Flat headers as the pairs a workload request carries. */
+export function headerPairs(headers: readonly string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) out.push([k, one]);
+  for (let i = 0; i < headers.length; i += 2) out.push([headers[i]!, headers[i + 1]!]);
   return out;
 }
 
@@ -78,32 +119,30 @@ export function sendText(res: ServerResponse, status: number, text: string, extr
   res.end(body);
 }
 
-/** Writes a workload's in-memory response. */
+/** Writes a workload's in-memory response (headers as a flat list: no header object is built). */
 export function writeWorkloadResponse(res: ServerResponse, wr: WorkloadResponse): void {
   if (res.destroyed) return;
-  const headers: Record<string, string | string[]> = {};
+  const flat: string[] = [];
   for (const [k, v] of wr.headers) {
-    const key = k.toLowerCase();
-    if (HOP_BY_HOP.has(key)) continue;
-    const prev = headers[key];
-    headers[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    if (HOP_BY_HOP.has(k.toLowerCase())) continue;
+    flat.push(k, v);
   }
-  headers['content-length'] = String(wr.body.byteLength);
-  res.writeHead(wr.status, headers);
+  flat.push('content-length', String(wr.body.byteLength));
+  res.writeHead(wr.status, flat);
   res.end(wr.body);
 }
 
-/** Streams an upstream (undici) response to the client; a client abort ends the upstream body too. */
-export async function pipeUpstream(res: ServerResponse, up: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: Readable }): Promise<void> {
-  const headers = forwardableHeaders(up.headers);
-  const length = up.headers['content-length'];
-  if (typeof length === 'string' && up.headers['transfer-encoding'] === undefined) headers['content-length'] = length;
-  res.writeHead(up.statusCode, headers);
-  try {
-    await pipeline(up.body, res);
-  } catch {
-    // The client went away or the upstream broke mid-body: nothing left to answer.
-    up.body.destroy();
-    res.destroy();
+/** Upstream (undici) response headers, forwardable, as a flat list for `writeHead`. */
+export function upstreamHeaders(headers: Record<string, string | string[] | undefined>): string[] {
+  const out: string[] = [];
+  const connection = headers.connection;
+  const named = new Set(String(Array.isArray(connection) ? connection.join(',') : (connection ?? '')).toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  for (const [k, v] of Object.entries(headers)) {
+    const key = k.toLowerCase();
+    if (v === undefined || (HOP_BY_HOP.has(key) && key !== 'content-length') || named.has(key)) continue;
+    if (key === 'content-length' && headers['transfer-encoding'] !== undefined) continue;
+    if (Array.isArray(v)) for (const one of v) out.push(key, one);
+    else out.push(key, v);
   }
+  return out;
 }

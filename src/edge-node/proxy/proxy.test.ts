@@ -26,7 +26,7 @@ let a: Agent;
 let b: Agent;
 const rtA = new FakeRuntime();
 const rtB = new FakeRuntime();
-const ports = { web: 0, far: 0, empty: 0, flaky: 0 };
+const ports = { web: 0, far: 0, empty: 0, flaky: 0, deadNode: 0 };
 
 function endpoint(pod: string, node: 'node-a' | 'node-b' | 'node-c', meshPort: number, ready = true): ServiceRoute['endpoints'][number] {
   const address = node === 'node-b' ? '127.0.0.2' : '127.0.0.1';
@@ -53,14 +53,16 @@ beforeAll(async () => {
   ports.far = await freePort();
   ports.empty = await freePort();
   ports.flaky = await freePort();
+  ports.deadNode = await freePort();
   const deadMesh = await freePort();
   hub.setServices([
     service('web', ports.web, [endpoint('web-1', 'node-a', a.meshPort), endpoint('web-2', 'node-a', a.meshPort), endpoint('web-3', 'node-a', a.meshPort, false)]),
     service('far', ports.far, [endpoint('far', 'node-b', b.meshPort)]),
     service('empty', ports.empty, [endpoint('web-1', 'node-a', a.meshPort, false)]),
     service('flaky', ports.flaky, [endpoint('gone', 'node-c', deadMesh), endpoint('far', 'node-b', b.meshPort)]),
+    service('dead-node', ports.deadNode, [endpoint('gone-1', 'node-c', deadMesh), endpoint('gone-2', 'node-c', deadMesh), endpoint('far', 'node-b', b.meshPort)]),
   ]);
-  await waitFor(() => a.nodePorts().length === 4, 5000, 'nodePorts open');
+  await waitFor(() => a.nodePorts().length === 5, 5000, 'nodePorts open');
 });
 
 afterAll(async () => {
@@ -103,6 +105,14 @@ describe('Service proxy and mesh', () => {
   it('retries once on another endpoint when one cannot be reached', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`http://127.0.0.1:${ports.flaky}/`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Echo).pod).toBe('far');
+    }
+  });
+
+  it('retries on another node when the first endpoint\'s node cannot be reached', async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`http://127.0.0.1:${ports.deadNode}/`);
       expect(res.status).toBe(200);
       expect(((await res.json()) as Echo).pod).toBe('far');
     }

@@ -32,6 +32,10 @@ export interface ServiceProxyDeps {
 interface Route {
   service: ServiceRoute;
   port: ServiceRoute['ports'][number];
+  /** The service's ready endpoints (computed once per update, not per request). */
+  ready: ServiceEndpoint[];
+  /** The picker's key: `namespace/name:port`. */
+  key: string;
 }
 
 /** NodePort listeners and their routing. */
@@ -62,7 +66,8 @@ export class ServiceProxy {
           this.deps.logger.error({ nodePort: port.nodePort, service: `${service.namespace}/${service.name}` }, 'nodePort used by two services; keeping the first');
           continue;
         }
-        wanted.set(port.nodePort, { service, port });
+        const ready = service.endpoints.filter((e) => e.ready);
+        wanted.set(port.nodePort, { service, port, ready, key: `${service.namespace}/${service.name}:${port.port}` });
       }
     }
     this.routes.clear();
@@ -117,7 +122,7 @@ export class ServiceProxy {
     res.on('error', () => undefined);
     const route = this.routes.get(nodePort);
     if (!route) return sendText(res, 503, `no service on node port ${nodePort}`);
-    const { service, port } = route;
+    const { service, port, ready, key } = route;
     const svc = `${service.namespace}/${service.name}`;
     let body;
     try {
@@ -126,15 +131,17 @@ export class ServiceProxy {
       if (err instanceof BodyTooLargeError) return sendText(res, 413, err.message);
       return; // the client aborted while sending
     }
-    const ready = service.endpoints.filter((e) => e.ready);
     if (ready.length === 0) return sendText(res, 503, `no ready endpoints for service "${svc}"`);
-    const key = `${svc}:${port.port}`;
     const ctx = service.sessionAffinity === 'ClientIP' ? { affinityKey: body.clientIp } : {};
     const tried = new Set<ServiceEndpoint>();
+    const downNodes = new Set<string>();
     const failures: string[] = [];
-    // One attempt plus one retry on another endpoint, only when the first could not be reached.
+    // One attempt plus one retry on another endpoint, only when the first could not be reached
+    // (on another node when it was the node that could not be reached).
     for (let attempt = 0; attempt < 2; attempt++) {
-      const ep = this.deps.picker.pick(key, ready.filter((e) => !tried.has(e)), ctx);
+      const untried = tried.size === 0 ? ready : ready.filter((e) => !tried.has(e));
+      const elsewhere = downNodes.size === 0 ? untried : untried.filter((e) => !downNodes.has(e.nodeName));
+      const ep = this.deps.picker.pick(key, elsewhere.length > 0 ? elsewhere : untried, ctx);
       if (!ep) break;
       tried.add(ep);
       try {
@@ -143,6 +150,7 @@ export class ServiceProxy {
         return;
       } catch (err) {
         const unreachable = err instanceof UpstreamUnreachableError;
+        if (unreachable && err.nodeUnreachable) downNodes.add(ep.nodeName);
         this.deps.picker.onResult?.(key, ep, unreachable ? 'connect-error' : 'error');
         failures.push(`${ep.pod.namespace}/${ep.pod.name}@${ep.nodeName}: ${errorMessage(err)}`);
         if (!unreachable || res.headersSent || res.destroyed) {

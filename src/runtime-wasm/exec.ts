@@ -1,0 +1,74 @@
+/**
+ * `Runtime.exec` for Wasm: a fresh instance of the container's component, its `wasi:cli/run` called
+ * with the command as arguments and the container's env, output captured, exit code returned.
+ *
+ * It runs on a shared executor (an exec is usually a short probe; a worker per exec would cost more
+ * than the command), or on a one-off executor of its own when the pod is isolated. Past its timeout
+ * it rejects with TimeoutError; if it was running by then, its executor is terminated (neighbours'
+ * instances are re-created elsewhere) and the pod is isolated.
+ */
+import { TimeoutError } from '../api/index.js';
+import type { ExecResult } from '../api/index.js';
+import type { Executor, InstanceOwner, RunOutcome } from './executor.js';
+import type { ExecutorPool } from './executor-pool.js';
+import type { InstanceSpec } from './executor-protocol.js';
+import { newInstanceId } from './pool-job.js';
+import { KILLED_EXIT_CODE } from './exit-codes.js';
+import type { CoreModule } from './wasm-global.js';
+
+/** Dependencies of {@link execInstance}. */
+export interface ExecDeps {
+  executors: ExecutorPool;
+  /** The pod is isolated: run on a worker of its own. */
+  isolated: boolean;
+  spec(instanceId: number): InstanceSpec;
+  modules: Record<string, CoreModule>;
+  timeoutMs: number;
+  /** For messages: the command line. */
+  label: string;
+  /** The exec overran while running: isolate the pod. */
+  onOverrun(): void;
+}
+
+const decoder = new TextDecoder();
+
+/** Silent owner: output comes back with the run, and a lost executor rejects the run. */
+const owner: InstanceOwner = { onOutput: () => undefined, onExecutorLost: () => undefined };
+
+/** Runs one exec to completion or timeout. */
+export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
+  const executor: Executor = deps.isolated ? deps.executors.dedicated(true) : deps.executors.pick();
+  const id = newInstanceId();
+  const deadlineAt = Date.now() + deps.timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      if (executor.isRunningInstance(id)) {
+        deps.onOverrun();
+        void executor.terminate(`exec of ${deps.label} exceeded its ${deps.timeoutMs} ms timeout`);
+      }
+      reject(new TimeoutError(`command ${deps.label} timed out after ${deps.timeoutMs} ms`));
+    }, deps.timeoutMs);
+  });
+  const work = (async (): Promise<RunOutcome> => {
+    await executor.instantiate(deps.spec(id), deps.modules, owner);
+    // Past its deadline the worker skips the run (`expired`) and forgets the instance.
+    return executor.run(id, deadlineAt);
+  })();
+  work.catch(() => undefined); // the race below may have settled on the timeout already
+  try {
+    return toExecResult(await Promise.race([work, timedOut]));
+  } finally {
+    clearTimeout(timer);
+    if (executor.dedicated) void executor.terminate('exec finished');
+  }
+}
+
+function toExecResult(outcome: RunOutcome): ExecResult {
+  const stdout = outcome.stdout ? decoder.decode(outcome.stdout) : '';
+  let stderr = outcome.stderr ? decoder.decode(outcome.stderr) : '';
+  const { end } = outcome;
+  if (end.kind === 'exit') return { exitCode: end.code, stdout, stderr };
+  stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}[edgeplane] ${end.kind === 'oom' ? 'OOMKilled' : 'trap'}: ${end.message}\n`;
+  return { exitCode: end.kind === 'oom' ? KILLED_EXIT_CODE : 1, stdout, stderr };
+}

@@ -1,0 +1,203 @@
+/**
+ * The resources of `wasi:http/types` as host objects (worker side): plain data, no I/O. Requests
+ * come in from the node's HTTP server through the executor protocol; responses go back the same way.
+ */
+import type { ErrorCode } from './http-error-code.js';
+import { InputStream, OutputStream, type ByteSink } from './io.js';
+import type { Disposable } from './resource-table.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Largest response body a guest may produce; beyond it writes fail (protects the agent's memory). */
+export const MAX_RESPONSE_BODY_BYTES = 256 * 1024 * 1024;
+
+/** Why a `fields` operation was refused (`header-error`, by discriminant). */
+export const HeaderError = { invalidSyntax: 0, forbidden: 1, immutable: 2 } as const;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Whether `name` is a valid field name (RFC 9110 token). */
+export function validFieldName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
+/** Whether `value` may be a field value (no CR, LF or NUL). */
+export function validFieldValue(value: Uint8Array): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === 0x0a || c === 0x0d || c === 0x00) return false;
+  }
+  return true;
+}
+
+/** `fields` (headers, trailers): ordered pairs, names compared case-insensitively. */
+export class Fields {
+  constructor(
+    readonly names: string[] = [],
+    readonly values: Uint8Array[] = [],
+    public immutable = false,
+  ) {}
+
+  /** Values of `name`, in order. */
+  get(name: string): Uint8Array[] {
+    const lower = name.toLowerCase();
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.names.length; i++) if (this.names[i]!.toLowerCase() === lower) out.push(this.values[i]!);
+    return out;
+  }
+
+  delete(name: string): void {
+    const lower = name.toLowerCase();
+    for (let i = this.names.length - 1; i >= 0; i--) {
+      if (this.names[i]!.toLowerCase() === lower) {
+        this.names.splice(i, 1);
+        this.values.splice(i, 1);
+      }
+    }
+  }
+
+  append(name: string, value: Uint8Array): void {
+    this.names.push(name);
+    this.values.push(value);
+  }
+
+  clone(): Fields {
+    return new Fields([...this.names], [...this.values]);
+  }
+}
+
+/** `incoming-request`: what the node received, with its body already whole. */
+export class IncomingRequest {
+  consumed = false;
+  #headers: Fields | undefined;
+  constructor(
+    readonly method: string,
+    readonly pathWithQuery: string,
+    readonly scheme: 'http' | 'https',
+    readonly authority: string,
+    /** Flat `[name, value, name, value, ...]`, values as latin1 strings. */
+    readonly rawHeaders: readonly string[],
+    readonly body: Uint8Array | null,
+    readonly toBytes: (value: string) => Uint8Array,
+  ) {}
+
+  /** The (immutable) headers, built on first use: many guests never look. */
+  headers(): Fields {
+    if (!this.#headers) {
+      const names: string[] = [];
+      const values: Uint8Array[] = [];
+      for (let i = 0; i + 1 < this.rawHeaders.length; i += 2) {
+        names.push(this.rawHeaders[i]!);
+        values.push(this.toBytes(this.rawHeaders[i + 1]!));
+      }
+      this.#headers = new Fields(names, values, true);
+    }
+    return this.#headers;
+  }
+}
+
+/** `incoming-body` of a request or response. */
+export class IncomingBody {
+  streamTaken = false;
+  constructor(readonly data: Uint8Array) {}
+
+  stream(): InputStream {
+    this.streamTaken = true;
+    return new InputStream(this.data);
+  }
+}
+
+/** `future-trailers`: always resolved (no trailers). */
+export class FutureTrailers {
+  taken = false;
+}
+
+/** `outgoing-body`: collects the bytes the guest writes. */
+export class OutgoingBody implements Disposable {
+  readonly chunks: Uint8Array[] = [];
+  size = 0;
+  stream: OutputStream | undefined;
+  finished = false;
+  dropped = false;
+
+  /** The body's write stream (once). */
+  write(): OutputStream {
+    const sink: ByteSink = (bytes) => {
+      if (this.finished) return 'the body is already finished';
+      if (this.size + bytes.byteLength > MAX_RESPONSE_BODY_BYTES) return `response body larger than ${MAX_RESPONSE_BODY_BYTES} bytes`;
+      this.chunks.push(bytes);
+      this.size += bytes.byteLength;
+      return undefined;
+    };
+    this.stream = new OutputStream(sink);
+    return this.stream;
+  }
+
+  /** The whole body (one copy at most). */
+  bytes(): Uint8Array {
+    if (this.chunks.length === 0) return EMPTY;
+    if (this.chunks.length === 1) return this.chunks[0]!;
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.dropped = true;
+  }
+}
+
+/** `outgoing-response`. */
+export class OutgoingResponse {
+  status = 200;
+  body: OutgoingBody | undefined;
+  constructor(readonly headers: Fields) {
+    headers.immutable = true;
+  }
+}
+
+/** `response-outparam`: where the guest puts its answer. */
+export class ResponseOutparam {
+  outcome: { response: OutgoingResponse } | { error: ErrorCode } | undefined;
+}
+
+/** `outgoing-request` (a guest's request to another service). */
+export class OutgoingRequest {
+  method = 'GET';
+  pathWithQuery: string | undefined;
+  scheme: string | undefined;
+  authority: string | undefined;
+  body: OutgoingBody | undefined;
+  constructor(readonly headers: Fields) {
+    headers.immutable = true;
+  }
+}
+
+/** `request-options`: timeouts in nanoseconds. */
+export class RequestOptions {
+  connectTimeout: bigint | undefined;
+  firstByteTimeout: bigint | undefined;
+  betweenBytesTimeout: bigint | undefined;
+}
+
+/** `incoming-response` (the answer to a guest's outgoing request). */
+export class IncomingResponse {
+  consumed = false;
+  constructor(
+    readonly status: number,
+    readonly headers: Fields,
+    readonly body: Uint8Array,
+  ) {
+    headers.immutable = true;
+  }
+}
+
+/** `future-incoming-response`: resolved by the outgoing policy (synchronously, for now). */
+export class FutureIncomingResponse {
+  taken = false;
+  constructor(readonly outcome: { response: IncomingResponse } | { error: ErrorCode }) {}
+}

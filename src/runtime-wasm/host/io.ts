@@ -1,0 +1,250 @@
+/**
+ * `wasi:io/error`, `wasi:io/poll` and `wasi:io/streams` for one instance, in memory (worker side).
+ *
+ * Streams are in-memory: an input stream has all its bytes already (a request body, an empty stdin),
+ * an output stream hands each write to a sink (a response body, the pod log). So streams are always
+ * ready; the only pollables that are not are clock deadlines, and blocking on those really blocks
+ * the executor thread (`Atomics.wait`): Node 20 cannot suspend a guest, and a guest that sleeps
+ * is a guest that runs (its request deadline still applies).
+ */
+import type { CoreContext, InterfaceImports } from './context.js';
+import type { Disposable } from './resource-table.js';
+
+const EMPTY = new Uint8Array(0);
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Nanoseconds on the monotonic clock. */
+export function monotonicNow(): bigint {
+  return process.hrtime.bigint();
+}
+
+/** `wasi:io/error.error`. */
+export class IoError {
+  constructor(readonly message: string) {}
+}
+
+/** `wasi:io/poll.pollable`: ready now, or at a monotonic deadline. */
+export class Pollable {
+  constructor(readonly deadlineNs?: bigint) {}
+
+  ready(): boolean {
+    return this.deadlineNs === undefined || monotonicNow() >= this.deadlineNs;
+  }
+
+  /** Blocks the thread until ready. */
+  block(): void {
+    if (this.deadlineNs !== undefined) sleepUntil(this.deadlineNs);
+  }
+}
+
+function sleepUntil(deadlineNs: bigint): void {
+  for (;;) {
+    const left = deadlineNs - monotonicNow();
+    if (left <= 0n) return;
+    Atomics.wait(sleepCell, 0, 0, Math.max(1, Math.ceil(Number(left) / 1e6)));
+  }
+}
+
+/** `wasi:io/streams.input-stream` over bytes that are all there. */
+export class InputStream implements Disposable {
+  #data: Uint8Array;
+  #offset = 0;
+  constructor(data: Uint8Array = EMPTY, readonly onDispose?: () => void) {
+    this.#data = data;
+  }
+
+  /** Up to `max` bytes; undefined once everything was read (the stream is closed). */
+  read(max: number): Uint8Array | undefined {
+    if (this.#offset >= this.#data.byteLength) return undefined;
+    const end = Math.min(this.#data.byteLength, this.#offset + max);
+    const chunk = this.#data.subarray(this.#offset, end);
+    this.#offset = end;
+    return chunk;
+  }
+
+  dispose(): void {
+    this.onDispose?.();
+  }
+}
+
+/** Where an output stream's bytes go; returns an error message to refuse a write. */
+export type ByteSink = (bytes: Uint8Array) => string | undefined;
+
+/** `wasi:io/streams.output-stream`. */
+export class OutputStream implements Disposable {
+  closed = false;
+  constructor(readonly sink: ByteSink, readonly onDispose?: () => void) {}
+
+  dispose(): void {
+    this.closed = true;
+    this.onDispose?.();
+  }
+}
+
+/** How much a guest may write per `write` call (it must ask `check-write` first). */
+const WRITE_BUDGET = 1n << 20n;
+
+type StreamError = { closed: true } | { error: string };
+
+/** `wasi:io/error`. */
+export const ioErrorImports: InterfaceImports = {
+  '[method]error.to-debug-string': ({ mem, state }) => (self: number, ret: number): void => {
+    mem.storeString(ret, state.table.get(self, IoError).message);
+  },
+  '[resource-drop]error': ({ state }) => (h: number): void => state.table.drop(h, IoError),
+};
+
+/** `wasi:io/poll`. */
+export const pollImports: InterfaceImports = {
+  '[method]pollable.ready': ({ state }) => (self: number): number => (state.table.get(self, Pollable).ready() ? 1 : 0),
+  '[method]pollable.block': ({ state }) => (self: number): void => state.table.get(self, Pollable).block(),
+  '[resource-drop]pollable': ({ state }) => (h: number): void => state.table.drop(h, Pollable),
+  poll: ({ mem, state }) => (ptr: number, len: number, ret: number): void => {
+    const pollables: Pollable[] = [];
+    for (let i = 0; i < len; i++) pollables.push(state.table.get(mem.dv.getUint32(ptr + i * 4, true), Pollable));
+    let ready = readyIndexes(pollables);
+    if (ready.length === 0 && pollables.length > 0) {
+      // Nothing ready means only clock deadlines are pending: sleep until the earliest.
+      let earliest: bigint | undefined;
+      for (const p of pollables) if (p.deadlineNs !== undefined && (earliest === undefined || p.deadlineNs < earliest)) earliest = p.deadlineNs;
+      if (earliest !== undefined) sleepUntil(earliest);
+      ready = readyIndexes(pollables);
+    }
+    const out = mem.alloc(4, ready.length * 4);
+    const dv = mem.dv;
+    ready.forEach((index, i) => dv.setUint32(out + i * 4, index, true));
+    dv.setUint32(ret, out, true);
+    dv.setUint32(ret + 4, ready.length, true);
+  },
+};
+
+function readyIndexes(pollables: Pollable[]): number[] {
+  const out: number[] = [];
+  pollables.forEach((p, i) => {
+    if (p.ready()) out.push(i);
+  });
+  return out;
+}
+
+/** Writes a `stream-error` variant at `at` (`last-operation-failed(error)` | `closed`). */
+function storeStreamError(ctx: CoreContext, at: number, err: StreamError): void {
+  const { mem, state } = ctx;
+  if ('closed' in err) {
+    mem.u8[at] = 1;
+    return;
+  }
+  const handle = state.table.add(new IoError(err.error));
+  mem.u8[at] = 0;
+  mem.dv.setUint32(at + 4, handle, true);
+}
+
+const u64 = (n: bigint): number => (n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n));
+
+function read(ctx: CoreContext) {
+  return (self: number, len: bigint, ret: number): void => {
+    const chunk = ctx.state.table.get(self, InputStream).read(u64(len));
+    if (chunk === undefined) {
+      ctx.mem.u8[ret] = 1;
+      storeStreamError(ctx, ret + 4, { closed: true });
+      return;
+    }
+    ctx.mem.storeBytes(ret + 4, chunk);
+    ctx.mem.u8[ret] = 0;
+  };
+}
+
+function skip(ctx: CoreContext) {
+  return (self: number, len: bigint, ret: number): void => {
+    const chunk = ctx.state.table.get(self, InputStream).read(u64(len));
+    if (chunk === undefined) {
+      ctx.mem.u8[ret] = 1;
+      storeStreamError(ctx, ret + 8, { closed: true });
+      return;
+    }
+    ctx.mem.dv.setBigUint64(ret + 8, BigInt(chunk.byteLength), true);
+    ctx.mem.u8[ret] = 0;
+  };
+}
+
+/** `result<_, stream-error>` of a write of `bytes` (already copied out of the guest). */
+function writeResult(ctx: CoreContext, stream: OutputStream, bytes: Uint8Array, ret: number): void {
+  const refused = stream.closed ? 'closed' : bytes.byteLength > 0 ? stream.sink(bytes) : undefined;
+  if (refused === undefined) {
+    ctx.mem.u8[ret] = 0;
+    return;
+  }
+  ctx.mem.u8[ret] = 1;
+  storeStreamError(ctx, ret + 4, refused === 'closed' ? { closed: true } : { error: refused });
+}
+
+function write(ctx: CoreContext) {
+  return (self: number, ptr: number, len: number, ret: number): void => {
+    const stream = ctx.state.table.get(self, OutputStream);
+    writeResult(ctx, stream, ctx.mem.readBytes(ptr, len), ret);
+  };
+}
+
+function writeZeroes(ctx: CoreContext) {
+  return (self: number, len: bigint, ret: number): void => {
+    writeResult(ctx, ctx.state.table.get(self, OutputStream), new Uint8Array(u64(len)), ret);
+  };
+}
+
+function flush(ctx: CoreContext) {
+  return (self: number, ret: number): void => {
+    const stream = ctx.state.table.get(self, OutputStream);
+    ctx.mem.u8[ret] = stream.closed ? 1 : 0;
+    if (stream.closed) storeStreamError(ctx, ret + 4, { closed: true });
+  };
+}
+
+function splice(ctx: CoreContext) {
+  return (self: number, src: number, len: bigint, ret: number): void => {
+    const out = ctx.state.table.get(self, OutputStream);
+    const chunk = ctx.state.table.get(src, InputStream).read(u64(len));
+    const refused = chunk === undefined || out.closed ? 'closed' : chunk.byteLength > 0 ? out.sink(chunk.slice()) : undefined;
+    if (refused !== undefined) {
+      ctx.mem.u8[ret] = 1;
+      storeStreamError(ctx, ret + 8, refused === 'closed' ? { closed: true } : { error: refused });
+      return;
+    }
+    ctx.mem.dv.setBigUint64(ret + 8, BigInt(chunk?.byteLength ?? 0), true);
+    ctx.mem.u8[ret] = 0;
+  };
+}
+
+/** `wasi:io/streams`. */
+export const streamsImports: InterfaceImports = {
+  '[method]input-stream.read': read,
+  '[method]input-stream.blocking-read': read,
+  '[method]input-stream.skip': skip,
+  '[method]input-stream.blocking-skip': skip,
+  '[method]input-stream.subscribe': ({ state }) => (self: number): number => {
+    state.table.get(self, InputStream);
+    return state.table.add(new Pollable());
+  },
+  '[method]output-stream.check-write': (ctx) => (self: number, ret: number): void => {
+    const stream = ctx.state.table.get(self, OutputStream);
+    if (stream.closed) {
+      ctx.mem.u8[ret] = 1;
+      storeStreamError(ctx, ret + 8, { closed: true });
+      return;
+    }
+    ctx.mem.dv.setBigUint64(ret + 8, WRITE_BUDGET, true);
+    ctx.mem.u8[ret] = 0;
+  },
+  '[method]output-stream.write': write,
+  '[method]output-stream.blocking-write-and-flush': write,
+  '[method]output-stream.flush': flush,
+  '[method]output-stream.blocking-flush': flush,
+  '[method]output-stream.subscribe': ({ state }) => (self: number): number => {
+    state.table.get(self, OutputStream);
+    return state.table.add(new Pollable());
+  },
+  '[method]output-stream.write-zeroes': writeZeroes,
+  '[method]output-stream.blocking-write-zeroes-and-flush': writeZeroes,
+  '[method]output-stream.splice': splice,
+  '[method]output-stream.blocking-splice': splice,
+  '[resource-drop]input-stream': ({ state }) => (h: number): void => state.table.drop(h, InputStream),
+  '[resource-drop]output-stream': ({ state }) => (h: number): void => state.table.drop(h, OutputStream),
+};

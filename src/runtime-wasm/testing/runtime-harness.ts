@@ -1,0 +1,111 @@
+/**
+ * Test support for runtime-wasm (not a test): builds real components with scripts/build-examples.mjs
+ * (examples by name, fixtures by folder; cached, so a second call is cheap), and runs a WasmRuntime
+ * over an in-memory blob map with its log lines captured.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { hubImageRef } from '../../api/index.js';
+import type { ContainerConfig, ContainerEvent, PulledImage, WorkloadRequest, WorkloadResponse } from '../../api/index.js';
+import { WasmRuntime, type WasmRuntimeDeps } from '../index.js';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Builds (if stale) and reads an example (`hello-c`) or a fixture folder (`testdata/echo`). */
+export function buildComponent(app: string): Uint8Array {
+  const isFixture = app.startsWith('testdata/');
+  const target = isFixture ? join(ROOT, 'src/runtime-wasm', app) : app;
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), target], { stdio: 'pipe', env: { ...process.env, CI: 'true' } });
+  const name = app.split('/').pop()!;
+  const path = isFixture ? join(target, 'dist', `${name}.wasm`) : join(ROOT, 'examples/wasm-apps', app, 'dist', `${name}.wasm`);
+  if (!existsSync(path)) throw new Error(`build of ${app} produced no ${path}`);
+  return readFileSync(path);
+}
+
+export const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** A runtime whose blobs come from `blobs`, with its log lines captured. */
+export async function startRuntime(dataDir: string, blobs: Map<string, Uint8Array>, opts: Partial<WasmRuntimeDeps> = {}) {
+  const logs: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
+  const runtime = await WasmRuntime.create({
+    dataDir,
+    logger,
+    fetchBlob: async (digest) => {
+      const b = blobs.get(digest);
+      if (!b) throw new Error(`no blob ${digest}`);
+      return b;
+    },
+    ...opts,
+  });
+  const events: ContainerEvent[] = [];
+  runtime.subscribe((e) => void events.push(e));
+  return { runtime, logs, events };
+}
+
+/** Adds a component to `blobs` and returns its hub reference. */
+export function addBlob(blobs: Map<string, Uint8Array>, name: string, bytes: Uint8Array): string {
+  blobs.set(sha256(bytes), bytes);
+  return hubImageRef(`${name}.wasm`, sha256(bytes));
+}
+
+let seq = 0;
+
+/** A container config for `image` (a fresh id, and a pod uid unless given). */
+export function containerConfig(image: PulledImage, dir: string, over: Partial<ContainerConfig> = {}): ContainerConfig {
+  const id = `c${++seq}-${process.pid}`;
+  return {
+    id,
+    pod: { namespace: 'default', name: `pod-${id}`, uid: `uid-${id}` },
+    name: 'app',
+    image,
+    command: [],
+    args: [],
+    env: {},
+    ports: [8080],
+    limits: {},
+    logPath: join(dir, 'logs', `${id}.log`),
+    ...over,
+  };
+}
+
+/** Creates and starts a container. */
+export async function run(runtime: WasmRuntime, config: ContainerConfig): Promise<ContainerConfig> {
+  await runtime.createContainer(config);
+  await runtime.startContainer(config.id);
+  return config;
+}
+
+/** Sends one request through the container's in-process endpoint. */
+export function send(runtime: WasmRuntime, id: string, req: Partial<WorkloadRequest> = {}): Promise<WorkloadResponse> {
+  const ep = runtime.endpoint(id, 8080);
+  if (ep.kind !== 'in-process') throw new Error('expected an in-process endpoint');
+  return ep.handle({ method: 'GET', path: '/', authority: 'app.local', scheme: 'http', headers: [], body: new Uint8Array(), ...req });
+}
+
+export const text = (r: WorkloadResponse): string => new TextDecoder().decode(r.body);
+
+/** The next `exited` event of container `id`. */
+export function nextExit(runtime: WasmRuntime, id: string): Promise<ContainerEvent> {
+  return new Promise((resolve) => {
+    const off = runtime.subscribe((e) => {
+      if (e.status.id === id) {
+        off();
+        resolve(e);
+      }
+    });
+  });
+}
+
+/** Polls `fn` until true (every 20 ms), failing after `timeoutMs`. */
+export async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
