@@ -166,6 +166,14 @@ export class Cluster {
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.proc.kill('SIGKILL')));
     await this.hub?.kill('SIGKILL');
+    // The processes log at warn level: keep the tail of what they said in the test output, so a
+    // failure in CI can be explained afterwards (the cluster's directory goes away below).
+    if (process.env.EDGE_TEST_QUIET !== '1') {
+      const tails = [['hub', this.hub?.err ?? ''], ...[...this.nodes.values()].map((n) => [n.name, n.proc.err] as const)]
+        .filter(([, err]) => err.trim() !== '')
+        .map(([name, err]) => `--- ${name} (last lines of stderr)\n${err.trim().split('\n').slice(-15).join('\n')}`);
+      if (tails.length > 0) console.log(`[cluster ${this.dir}] process logs:\n${tails.join('\n')}`);
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
