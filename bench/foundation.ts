@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { silentLogger } from '../src/api/index.js';
 import type { Runtime, WorkloadRequest } from '../src/api/index.js';
 import { Cluster, ROOT, freePort, until } from '../test/support/cluster.js';
+import { wasmServiceManifest } from '../test/support/manifests.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,31 +40,7 @@ async function load(url: string): Promise<LoadResult> {
 }
 
 function manifest(replicas: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bench}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: bench}}
-  template:
-    metadata: {labels: {app: bench}}
-    spec:
-      containers:
-      - name: hello
-        image: ${WASM}
-        ports: [{containerPort: 8080}]
-        env:
-        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-        - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: bench}
-spec:
-  type: NodePort
-  selector: {app: bench}
-  ports: [{port: 80, targetPort: 8080, nodePort: 30090}]
-`;
+  return wasmServiceManifest({ name: 'bench', image: WASM, replicas, nodePort: 30090 });
 }
 
 async function readyCount(cluster: Cluster): Promise<number> {

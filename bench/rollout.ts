@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { Cluster, ROOT, until } from '../test/support/cluster.js';
 import { Load } from '../test/support/load.js';
+import { wasmServiceManifest } from '../test/support/manifests.js';
 
 const REPLICAS = 10;
 const GRACE = '5s';
@@ -23,29 +24,7 @@ const V1 = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 const V2 = join(ROOT, 'examples/wasm-apps/hello-v2/dist/hello-v2.wasm');
 const URLS = NODES.slice(0, 2).map((n) => `http://${n.address}:30140/`);
 
-const manifest = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: ${REPLICAS}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: ${V1}
-        ports: [{containerPort: 8080}]
-        env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080, nodePort: 30140}]
-`;
+const manifest = wasmServiceManifest({ name: 'web', image: V1, replicas: REPLICAS, nodePort: 30140 });
 
 interface PodLike {
   metadata: { deletionTimestamp?: string };

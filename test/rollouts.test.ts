@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
 import { Load } from './support/load.js';
+import { wasmServiceManifest } from './support/manifests.js';
 
 const NODES = [
   { name: 'roll-a', address: '127.0.13.2' },
@@ -15,34 +16,15 @@ const NODES = [
 ];
 const V1 = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 const V2 = join(ROOT, 'examples/wasm-apps/hello-v2/dist/hello-v2.wasm');
-const manifest = (image: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  progressDeadlineSeconds: 15
-  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      containers:
-      - name: web
-        image: ${image}
-        ports: [{containerPort: 8080}]
-        env:
-        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-        - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080, nodePort: 30130}]
-`;
+const manifest = (image: string): string =>
+  wasmServiceManifest({
+    name: 'web',
+    image,
+    replicas: 4,
+    nodePort: 30130,
+    deployment: { progressDeadlineSeconds: 15, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } },
+    pod: { terminationGracePeriodSeconds: 5 },
+  });
 
 describe('rolling updates and rollbacks', () => {
   const cluster = new Cluster(['--heartbeat-interval', '1s']);

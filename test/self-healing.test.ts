@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
 import { Load } from './support/load.js';
+import { wasmServiceManifest } from './support/manifests.js';
 
 const NODES = [
   { name: 'edge-a', address: '127.0.12.2', labels: { zone: 'a' } },
@@ -16,31 +17,7 @@ const NODES = [
   { name: 'edge-c', address: '127.0.12.4', labels: { zone: 'c' } },
 ];
 const WASM = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
-const MANIFEST = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 6
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: ${WASM}
-        ports: [{containerPort: 8080}]
-        env:
-        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-        - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080, nodePort: 30120}]
-`;
+const MANIFEST = wasmServiceManifest({ name: 'web', image: WASM, replicas: 6, nodePort: 30120 });
 
 interface PodLike {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
