@@ -175,3 +175,22 @@ export class CreateContainerError extends EdgeError {
     super(StatusReason.BadRequest, 400, message, { retryable: true, cause });
   }
 }
+
+/**
+ * Why a workload's outgoing HTTP request got no response. The Wasm runtime maps these onto
+ * `wasi:http` error codes (`HTTP-request-denied`, `DNS-error`, `connection-refused`,
+ * `connection-timeout`, `internal-error`).
+ */
+export type OutgoingFailure = 'denied' | 'dns' | 'connection-refused' | 'timeout' | 'internal';
+
+/** A workload's outgoing HTTP request was refused or could not be delivered. */
+export class OutgoingHttpError extends EdgeError {
+  readonly failure: OutgoingFailure;
+
+  constructor(failure: OutgoingFailure, message: string, cause?: unknown) {
+    const [reason, status] =
+      failure === 'denied' ? [StatusReason.Forbidden, 403] : failure === 'timeout' ? [StatusReason.Timeout, 504] : failure === 'internal' ? [StatusReason.InternalError, 500] : [StatusReason.ServiceUnavailable, 503];
+    super(reason, status, message, { retryable: failure !== 'denied', cause });
+    this.failure = failure;
+  }
+}

@@ -123,3 +123,22 @@ export interface Runtime {
   /** Stops every container and frees resources. */
   close(): Promise<void>;
 }
+
+/** The pod (and container) a workload's outgoing call comes from. */
+export interface OutgoingCaller {
+  namespace: string;
+  name: string;
+  uid: string;
+  container: string;
+}
+
+/**
+ * Resolves and delivers a workload's outgoing HTTP request (a Wasm guest's
+ * `wasi:http/outgoing-handler` call, or `fetch()` in a JavaScript component), supplied by the node:
+ * `http://<service>[.<namespace>[.svc[.cluster.local]]]:<port>` goes to a ready endpoint through the
+ * mesh; any other destination only when the caller's pod allows it. `req.authority` is the
+ * `host[:port]` the guest addressed, `req.timeoutMs` what is left of the caller's own deadline.
+ * Resolves with the whole response; rejects with an `OutgoingHttpError` (any other rejection is an
+ * internal error).
+ */
+export type OutgoingHttpHandler = (caller: OutgoingCaller, req: WorkloadRequest) => Promise<WorkloadResponse>;
