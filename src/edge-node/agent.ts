@@ -1,21 +1,26 @@
 /**
  * The edge-node agent: composes the hub session, the pod workers (with the probe manager that runs
- * their containers' probes), local state, the log service, the Service proxy and the mesh server.
+ * their containers' probes), local state, the log service, the Service mesh (Service table, load
+ * balancer, NodePort proxy, mesh server, and the service client pods' outgoing calls go through).
  * Pods come back from local state at `start()` whether or not the hub is reachable (edge autonomy);
  * the hub's `podSync` then reconciles them.
  */
 import { errorMessage, systemClock } from '../api/index.js';
-import type { Clock, HubToNode, Logger, PodRef, PodStatus, Runtime } from '../api/index.js';
+import type { Clock, HubToNode, Logger, OutgoingHttpHandler, PodRef, PodStatus, Runtime, ServiceRoute } from '../api/index.js';
 import { runExec } from './exec.js';
 import { LogService } from './logs/log-service.js';
 import { MeshServer } from './mesh/mesh-server.js';
+import { ServiceClient } from './mesh/service-client.js';
 import { buildNodeInfo, detectCapacity, type NodeCapacity } from './node-info.js';
 import type { RestartBackoffOptions } from './pods/container-slot.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
 import { Deliverer } from './proxy/delivery.js';
-import { RoundRobinPicker, type EndpointPicker } from './proxy/endpoint-picker.js';
+import type { EndpointPicker } from './proxy/endpoint-picker.js';
+import { LeastLoadedPicker } from './proxy/least-loaded-picker.js';
+import { ServiceBalancer } from './proxy/service-balancer.js';
 import { ServiceProxy } from './proxy/service-proxy.js';
+import { ServiceTable } from './proxy/service-table.js';
 import { HubSession, type SessionBackoff, type SessionEvent } from './session/hub-session.js';
 import { LocalState } from './state/local-state.js';
 
@@ -46,7 +51,7 @@ export interface AgentDeps {
   };
   /** Deadline of one request to a workload (default 15 s); a mesh hop gets a second more. */
   requestTimeoutMs?: number;
-  /** Load-balancing strategy (default round-robin). */
+  /** Load-balancing strategy (default `LeastLoadedPicker`: least outstanding requests, P2C, locality, ejection). */
   picker?: EndpointPicker;
   /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized`). */
   onSessionEvent?(ev: SessionEvent): void;
@@ -59,20 +64,24 @@ export class Agent {
   private readonly workers: PodWorkers;
   private readonly logs: LogService;
   private readonly deliverer: Deliverer;
+  private readonly services: ServiceTable;
+  private readonly picker: EndpointPicker;
   private readonly proxy: ServiceProxy;
+  private readonly client: ServiceClient;
   private readonly mesh: MeshServer;
   private readonly session: HubSession;
   private nodeName: string;
   private meshToken: string | undefined;
   private started = false;
 
-  private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, parts: { deliverer: Deliverer; proxyPicker: EndpointPicker }) {
+  private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, deliverer: Deliverer) {
     this.deps = deps;
     this.state = state;
     this.nodeName = deps.nodeName;
     this.mesh = mesh;
-    this.deliverer = parts.deliverer;
+    this.deliverer = deliverer;
     const logger = deps.logger;
+    const clock = deps.clock ?? systemClock;
     const capacity = detectCapacity(deps.capacity);
     this.session = new HubSession({
       hubUrl: deps.hubUrl,
@@ -87,7 +96,7 @@ export class Agent {
       runtimes: deps.runtimes,
       node: { nodeName: deps.nodeName, hostIP: deps.address },
       dataDir: deps.dataDir,
-      clock: deps.clock ?? systemClock,
+      clock,
       logger: logger.child({ component: 'pod-workers' }),
       state,
       probes: new ProbeManager({ logger: logger.child({ component: 'probes' }) }),
@@ -104,14 +113,27 @@ export class Agent {
       send: (chunk) => this.session.send(chunk),
       pollMs: deps.backoff?.logPollMs,
     });
-    this.proxy = new ServiceProxy({
-      address: deps.address,
+    const meshLogger = logger.child({ component: 'mesh' });
+    this.services = new ServiceTable(meshLogger);
+    this.picker = deps.picker ?? new LeastLoadedPicker({ clock, logger: meshLogger });
+    const balancer = new ServiceBalancer({
       nodeName: () => this.nodeName,
       meshToken: () => this.meshToken,
-      picker: parts.proxyPicker,
+      picker: this.picker,
       local: (ns, name, port) => this.workers.localTarget(ns, name, port),
-      deliverer: this.deliverer,
-      logger: logger.child({ component: 'proxy' }),
+      deliverer,
+    });
+    this.proxy = new ServiceProxy({ address: deps.address, table: this.services, balancer, logger: logger.child({ component: 'proxy' }) });
+    this.client = new ServiceClient({
+      table: this.services,
+      balancer,
+      deliverer,
+      origin: () => {
+        const zone = this.services.zoneOf(this.nodeName) ?? labelZone(deps.labels);
+        return zone === undefined ? { nodeName: this.nodeName } : { nodeName: this.nodeName, zone };
+      },
+      annotations: (caller) => (this.workers.get(caller.uid) ?? this.workers.find(caller.namespace, caller.name))?.pod.metadata.annotations,
+      logger: meshLogger,
     });
   }
 
@@ -129,8 +151,17 @@ export class Agent {
       deliverer,
       logger: deps.logger.child({ component: 'mesh' }),
     });
-    agent = new Agent(deps, state, mesh, { deliverer, proxyPicker: deps.picker ?? new RoundRobinPicker() });
+    agent = new Agent(deps, state, mesh, deliverer);
     return agent;
+  }
+
+  /**
+   * Resolves and delivers the outgoing HTTP calls of this node's pods (Services by name through the
+   * mesh; other hosts only when the pod's `edgeplane.io/allowed-outgoing-hosts` allows them). Hand it
+   * to the runtimes as their `outgoingHttp`.
+   */
+  get outgoingHttp(): OutgoingHttpHandler {
+    return this.client.handle;
   }
 
   /** The mesh port actually listened on. */
@@ -168,7 +199,7 @@ export class Agent {
     const pods = await this.state.loadPods();
     if (pods.length > 0) this.deps.logger.info({ pods: pods.length }, 'restoring pods from local state');
     for (const pod of pods) this.workers.upsert(pod);
-    await this.proxy.update(await this.state.loadServices());
+    await this.applyServices(await this.state.loadServices());
     this.session.start();
   }
 
@@ -191,6 +222,12 @@ export class Agent {
   /** Resolves when every pod worker is idle (tests). */
   async idle(): Promise<void> {
     await this.workers.idle();
+  }
+
+  private async applyServices(services: ServiceRoute[]): Promise<void> {
+    this.services.update(services);
+    this.picker.retain?.(this.services.endpointUids());
+    await this.proxy.update();
   }
 
   private onSessionEvent(ev: SessionEvent): void {
@@ -223,7 +260,7 @@ export class Agent {
         this.workers.delete(msg.pod);
         return;
       case 'serviceSync':
-        await this.proxy.update(msg.services);
+        await this.applyServices(msg.services);
         await this.state.saveServices(msg.services);
         return;
       case 'logRequest':
@@ -240,4 +277,9 @@ export class Agent {
         return; // logged by the session
     }
   }
+}
+
+/** The zone this node's labels name (the hub's view, from the Service routes, wins when it has one). */
+function labelZone(labels: Record<string, string>): string | undefined {
+  return labels['topology.kubernetes.io/zone'] ?? labels.zone;
 }

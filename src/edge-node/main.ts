@@ -9,10 +9,10 @@
  * cannot start, 2 for bad flags.
  */
 import path from 'node:path';
-import { BLOB_PATH, createLogger, errorMessage } from '../api/index.js';
-import type { Logger, Runtime } from '../api/index.js';
+import { BLOB_PATH, OutgoingHttpError, createLogger, errorMessage } from '../api/index.js';
+import type { Logger, OutgoingHttpHandler, Runtime } from '../api/index.js';
 import { createOciRuntime } from '../runtime-oci/index.js';
-import { WasmRuntime } from '../runtime-wasm/index.js';
+import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { agentVersion, kubeArch } from './node-info.js';
@@ -31,7 +31,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const logger = createLogger('edge-node', opts.logLevel);
   const hubBase = opts.server.replace(/^ws/, 'http').replace(/\/+$/, '');
-  const runtime = await WasmRuntime.create({
+  // Pods' outgoing HTTP goes through the agent's mesh (Services by name, allowed external hosts).
+  // The runtime exists before the agent, so the handler binds late, once the agent is built.
+  let agent: Agent | undefined;
+  const outgoingHttp: OutgoingHttpHandler = (caller, req) =>
+    agent ? agent.outgoingHttp(caller, req) : Promise.reject(new OutgoingHttpError('connection-refused', 'the node is still starting: its mesh is not up yet'));
+  const wasmDeps: WasmRuntimeDeps & { outgoingHttp: OutgoingHttpHandler } = {
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
     requestTimeoutMs: opts.requestTimeoutMs,
@@ -40,7 +45,9 @@ async function main(argv: string[]): Promise<void> {
       if (!res.ok) throw new Error(`hub answered ${res.status} for blob ${digest}`);
       return new Uint8Array(await res.arrayBuffer());
     },
-  });
+    outgoingHttp,
+  };
+  const runtime = await WasmRuntime.create(wasmDeps);
 
   const runtimes: Runtime[] = [runtime];
   if (opts.oci) {
@@ -70,7 +77,6 @@ async function main(argv: string[]): Promise<void> {
       );
   };
 
-  let agent: Agent | undefined;
   agent = await Agent.create({
     hubUrl: opts.server,
     token: opts.token,

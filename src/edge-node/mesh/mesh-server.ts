@@ -9,12 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
-import { FORWARDED_AUTHORIZATION_HEADER, MESH_ERROR_HEADER, type Deliverer } from '../proxy/delivery.js';
+import { FORWARDED_AUTHORIZATION_HEADER, MESH_ERROR_HEADER, MESH_TIMEOUT_HEADER, UpstreamUnreachableError, type Deliverer } from '../proxy/delivery.js';
 import { BodyTooLargeError, headerValue as flatHeaderValue, readRequest, sendText, withoutHeaders } from '../proxy/http-util.js';
-import type { LocalTargetLookup } from '../proxy/service-proxy.js';
+import { ServerResponseSink } from '../proxy/response-sink.js';
+import type { LocalTargetLookup } from '../proxy/service-balancer.js';
 
 /** Headers that only served the mesh hop. */
-const MESH_HOP_HEADERS = new Set(['authorization', FORWARDED_AUTHORIZATION_HEADER, MESH_TARGET_HEADER, MESH_PORT_HEADER]);
+const MESH_HOP_HEADERS = new Set(['authorization', FORWARDED_AUTHORIZATION_HEADER, MESH_TARGET_HEADER, MESH_PORT_HEADER, MESH_TIMEOUT_HEADER]);
 
 /** Dependencies of the mesh server. */
 export interface MeshServerDeps {
@@ -110,7 +111,17 @@ export class MeshServer {
     const fwd = flatHeaderValue(body.headers, FORWARDED_AUTHORIZATION_HEADER);
     const headers = withoutHeaders(body.headers, MESH_HOP_HEADERS);
     if (fwd !== undefined) headers.push('authorization', fwd);
-    await this.deps.deliverer.deliverLocal(t, { ...body, headers }, res);
+    // The sender's deadline, when shorter than this node's own (a pod's call with little time left).
+    const left = Number(flatHeaderValue(body.headers, MESH_TIMEOUT_HEADER));
+    const own = this.deps.deliverer.requestTimeoutMs;
+    const timeoutMs = Number.isFinite(left) && left > 0 ? Math.min(left, own) : own;
+    try {
+      await this.deps.deliverer.deliverLocal(t, { ...body, headers }, new ServerResponseSink(res), timeoutMs);
+    } catch (err) {
+      if (!(err instanceof UpstreamUnreachableError)) throw err;
+      // Nothing was processed: tell the sender, which may try another endpoint.
+      sendText(res, 503, `mesh: ${err.message}`, { [MESH_ERROR_HEADER]: 'not-running' });
+    }
   }
 }
 

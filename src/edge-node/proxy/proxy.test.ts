@@ -75,7 +75,7 @@ afterAll(async () => {
 interface Echo { pod: string; port: number; path: string; headers: Record<string, string>; body: string }
 
 describe('Service proxy and mesh', () => {
-  it('round-robins over the ready local endpoints of a NodePort service', async () => {
+  it('spreads NodePort traffic over the ready endpoints (idle ones alternate)', async () => {
     const served: string[] = [];
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`http://127.0.0.1:${ports.web}/hello?i=${i}`, { method: 'POST', body: `n${i}` });
@@ -85,7 +85,7 @@ describe('Service proxy and mesh', () => {
       expect(echo.headers['x-forwarded-for']).toBe('127.0.0.1');
       served.push(echo.pod);
     }
-    // Strict alternation, from whichever endpoint this node's picker starts at.
+    // P2C over two idle endpoints breaks the tie to the one picked longer ago: strict alternation.
     expect(new Set(served)).toEqual(new Set(['web-1', 'web-2']));
     expect(served[0]).toBe(served[2]);
     expect(served[1]).toBe(served[3]);
@@ -102,7 +102,7 @@ describe('Service proxy and mesh', () => {
     expect(echo.headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 
-  it('retries once on another endpoint when one cannot be reached', async () => {
+  it('retries on another endpoint when one cannot be reached', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`http://127.0.0.1:${ports.flaky}/`);
       expect(res.status).toBe(200);

@@ -1,48 +1,31 @@
 /**
- * The node's Service proxy: one node:http listener per `nodePort` of the Services the hub synced.
- * A request goes to a ready endpoint chosen by the `EndpointPicker` — a local pod through its
- * runtime, a remote one through the peer's mesh server — with one retry on another endpoint when
- * the first cannot be reached.
+ * The node's NodePort listeners: one node:http server per `nodePort` in the `ServiceTable`. Each
+ * request is external traffic (externalTrafficPolicy: Cluster): balanced over every ready endpoint
+ * of the Service, on any node, by the shared `ServiceBalancer`. Services without a nodePort
+ * (ClusterIP) open nothing here; they are reachable only from pods, through the mesh.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorMessage } from '../../api/index.js';
-import type { Logger, ServiceRoute } from '../../api/index.js';
-import { Deliverer, UpstreamUnreachableError, type LocalContainerTarget } from './delivery.js';
-import type { EndpointPicker, ServiceEndpoint } from './endpoint-picker.js';
-import { BodyTooLargeError, readRequest, sendText, withForwardedFor, type BufferedRequest } from './http-util.js';
+import type { Logger } from '../../api/index.js';
+import { BodyTooLargeError, readRequest, sendText, withForwardedFor } from './http-util.js';
+import { ServerResponseSink } from './response-sink.js';
+import type { ServiceBalancer } from './service-balancer.js';
+import type { ServiceTable } from './service-table.js';
 
-/** Resolves a pod on this node to the container serving a port. */
-export type LocalTargetLookup = (namespace: string, name: string, targetPort: number | string) => ({ ok: true } & LocalContainerTarget) | { ok: false; reason: string; message: string };
-
-/** Dependencies of the Service proxy. */
+/** Dependencies of the NodePort proxy. */
 export interface ServiceProxyDeps {
   /** Address the NodePorts listen on. */
   address: string;
-  /** This node's name (endpoints on it are delivered locally). */
-  nodeName(): string;
-  meshToken(): string | undefined;
-  picker: EndpointPicker;
-  local: LocalTargetLookup;
-  deliverer: Deliverer;
+  table: ServiceTable;
+  balancer: ServiceBalancer;
   logger: Logger;
   /** Largest request body accepted (default 16 MiB). */
   maxBodyBytes?: number;
 }
 
-interface Route {
-  service: ServiceRoute;
-  port: ServiceRoute['ports'][number];
-  /** The service's ready endpoints (computed once per update, not per request). */
-  ready: ServiceEndpoint[];
-  /** The picker's key: `namespace/name:port`. */
-  key: string;
-}
-
-/** NodePort listeners and their routing. */
+/** NodePort listeners. */
 export class ServiceProxy {
   private readonly deps: ServiceProxyDeps;
-  /** Current route of each nodePort; listeners read it per request, so an update needs no rebind. */
-  private readonly routes = new Map<number, Route>();
   private readonly servers = new Map<number, Server>();
   private stopped = false;
 
@@ -55,32 +38,21 @@ export class ServiceProxy {
     return [...this.servers.keys()];
   }
 
-  /** Applies the whole Service set: opens new nodePorts, closes removed ones, re-routes the rest. */
-  async update(services: ServiceRoute[]): Promise<void> {
+  /**
+   * Opens the table's new nodePorts and closes the ones it no longer has. Listeners read the table
+   * per request, so a changed route needs no rebind.
+   */
+  async update(): Promise<void> {
     if (this.stopped) return;
-    const wanted = new Map<number, Route>();
-    for (const service of services) {
-      for (const port of service.ports) {
-        if (port.nodePort === undefined) continue;
-        if (wanted.has(port.nodePort)) {
-          this.deps.logger.error({ nodePort: port.nodePort, service: `${service.namespace}/${service.name}` }, 'nodePort used by two services; keeping the first');
-          continue;
-        }
-        const ready = service.endpoints.filter((e) => e.ready);
-        wanted.set(port.nodePort, { service, port, ready, key: `${service.namespace}/${service.name}:${port.port}` });
-      }
-    }
-    this.routes.clear();
-    for (const [p, r] of wanted) this.routes.set(p, r);
+    const wanted = new Set(this.deps.table.nodePorts());
     const closing = [...this.servers.entries()].filter(([p]) => !wanted.has(p));
     await Promise.all(closing.map(([p, s]) => this.close(p, s)));
-    await Promise.all([...wanted.keys()].filter((p) => !this.servers.has(p)).map((p) => this.listen(p)));
+    await Promise.all([...wanted].filter((p) => !this.servers.has(p)).map((p) => this.listen(p)));
   }
 
   /** Closes every listener. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.routes.clear();
     await Promise.all([...this.servers.entries()].map(([p, s]) => this.close(p, s)));
   }
 
@@ -120,10 +92,9 @@ export class ServiceProxy {
   private async handle(nodePort: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.on('error', () => undefined); // a client abort must not surface as an unhandled error
     res.on('error', () => undefined);
-    const route = this.routes.get(nodePort);
+    const route = this.stopped ? undefined : this.deps.table.byNodePort(nodePort);
     if (!route) return sendText(res, 503, `no service on node port ${nodePort}`);
-    const { service, port, ready, key } = route;
-    const svc = `${service.namespace}/${service.name}`;
+    const svc = `${route.service.namespace}/${route.service.name}`;
     let body;
     try {
       body = await readRequest(req, this.deps.maxBodyBytes ?? 16 * 1024 * 1024);
@@ -131,46 +102,18 @@ export class ServiceProxy {
       if (err instanceof BodyTooLargeError) return sendText(res, 413, err.message);
       return; // the client aborted while sending
     }
-    if (ready.length === 0) return sendText(res, 503, `no ready endpoints for service "${svc}"`);
-    const ctx = service.sessionAffinity === 'ClientIP' ? { affinityKey: body.clientIp } : {};
-    const tried = new Set<ServiceEndpoint>();
-    const downNodes = new Set<string>();
-    const failures: string[] = [];
-    // One attempt plus one retry on another endpoint, only when the first could not be reached
-    // (on another node when it was the node that could not be reached).
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const untried = tried.size === 0 ? ready : ready.filter((e) => !tried.has(e));
-      const elsewhere = downNodes.size === 0 ? untried : untried.filter((e) => !downNodes.has(e.nodeName));
-      const ep = this.deps.picker.pick(key, elsewhere.length > 0 ? elsewhere : untried, ctx);
-      if (!ep) break;
-      tried.add(ep);
-      try {
-        await this.deliver(ep, port.targetPort, body, res);
-        this.deps.picker.onResult?.(key, ep, 'ok');
+    const ctx = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: body.clientIp } : {};
+    const result = await this.deps.balancer.deliver(route, { ...body, headers: withForwardedFor(body.headers, body.clientIp) }, new ServerResponseSink(res), { ctx });
+    switch (result.kind) {
+      case 'no-endpoints':
+        return sendText(res, 503, `no ready endpoints for service "${svc}"`);
+      case 'unreachable':
+        return sendText(res, 503, `service "${svc}": no endpoint could be reached (${result.failures.join('; ')})`);
+      case 'failed':
+        return sendText(res, 502, `service "${svc}": ${errorMessage(result.error)}`);
+      case 'answered':
+      case 'cancelled':
         return;
-      } catch (err) {
-        const unreachable = err instanceof UpstreamUnreachableError;
-        if (unreachable && err.nodeUnreachable) downNodes.add(ep.nodeName);
-        this.deps.picker.onResult?.(key, ep, unreachable ? 'connect-error' : 'error');
-        failures.push(`${ep.pod.namespace}/${ep.pod.name}@${ep.nodeName}: ${errorMessage(err)}`);
-        if (!unreachable || res.headersSent || res.destroyed) {
-          sendText(res, 502, `service "${svc}": ${errorMessage(err)}`);
-          return;
-        }
-      }
     }
-    sendText(res, 503, `service "${svc}": no endpoint could be reached (${failures.join('; ')})`);
-  }
-
-  private async deliver(ep: ServiceEndpoint, targetPort: number | string, req: BufferedRequest, res: ServerResponse): Promise<void> {
-    if (ep.nodeName === this.deps.nodeName()) {
-      const t = this.deps.local(ep.pod.namespace, ep.pod.name, targetPort);
-      if (!t.ok) throw new UpstreamUnreachableError(t.message);
-      await this.deps.deliverer.deliverLocal(t, { ...req, headers: withForwardedFor(req.headers, req.clientIp) }, res);
-      return;
-    }
-    const token = this.deps.meshToken();
-    if (token === undefined) throw new UpstreamUnreachableError('no mesh token yet (the hub has not welcomed this node)');
-    await this.deps.deliverer.forwardRemote(ep, targetPort, token, req, res);
   }
 }

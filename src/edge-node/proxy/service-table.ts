@@ -1,0 +1,78 @@
+/**
+ * The Services this node knows (the hub's `serviceSync`), indexed the two ways traffic arrives: by
+ * `nodePort` (external traffic at the NodePort listeners) and by namespace and name (pods' outgoing
+ * calls, whatever the Service's type). Ready endpoints are computed once per update, not per request.
+ */
+import type { Logger, ServiceRoute } from '../../api/index.js';
+import type { ServiceEndpoint } from './endpoint-picker.js';
+
+/** One port of one Service: what a request to it is balanced over. */
+export interface ServicePortRoute {
+  /** The picker's key: `namespace/name:port`. */
+  key: string;
+  service: ServiceRoute;
+  port: ServiceRoute['ports'][number];
+  /** The Service's ready endpoints. */
+  ready: readonly ServiceEndpoint[];
+}
+
+/** The current Service set. */
+export class ServiceTable {
+  private readonly byPort = new Map<number, ServicePortRoute>();
+  private readonly byName = new Map<string, ServicePortRoute[]>();
+  private readonly zones = new Map<string, string>();
+  private uids = new Set<string>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Replaces the whole set. */
+  update(services: readonly ServiceRoute[]): void {
+    this.byPort.clear();
+    this.byName.clear();
+    this.zones.clear();
+    this.uids = new Set();
+    for (const service of services) {
+      const ready = service.endpoints.filter((e) => e.ready);
+      for (const e of service.endpoints) {
+        this.uids.add(e.pod.uid);
+        if (e.zone !== undefined) this.zones.set(e.nodeName, e.zone);
+      }
+      const routes = service.ports.map((port) => ({ key: `${service.namespace}/${service.name}:${port.port}`, service, port, ready }));
+      this.byName.set(`${service.namespace}/${service.name}`, routes);
+      for (const route of routes) {
+        const nodePort = route.port.nodePort;
+        if (nodePort === undefined) continue;
+        if (this.byPort.has(nodePort)) {
+          this.logger.error({ nodePort, service: `${service.namespace}/${service.name}` }, 'nodePort used by two services; keeping the first');
+          continue;
+        }
+        this.byPort.set(nodePort, route);
+      }
+    }
+  }
+
+  /** The route listening on `nodePort`. */
+  byNodePort(nodePort: number): ServicePortRoute | undefined {
+    return this.byPort.get(nodePort);
+  }
+
+  /** Every port of the Service `namespace/name`, or undefined when there is no such Service. */
+  ports(namespace: string, name: string): readonly ServicePortRoute[] | undefined {
+    return this.byName.get(`${namespace}/${name}`);
+  }
+
+  /** The nodePorts wanted (ClusterIP Services have none: they are reachable only through the mesh). */
+  nodePorts(): number[] {
+    return [...this.byPort.keys()];
+  }
+
+  /** A node's zone as the hub published it with its endpoints. */
+  zoneOf(nodeName: string): string | undefined {
+    return this.zones.get(nodeName);
+  }
+
+  /** Pod uids of every endpoint, ready or not. */
+  endpointUids(): ReadonlySet<string> {
+    return this.uids;
+  }
+}
