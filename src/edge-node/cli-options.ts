@@ -24,6 +24,19 @@ export interface NodeOptions {
   requestTimeoutMs: number;
   /** The OCI container runtime (`--oci-runtime`); undefined with `none`: the node offers Wasm only. */
   oci?: OciNodeOptions;
+  /**
+   * Registry settings of both runtimes (container images, Wasm OCI artifacts), from
+   * `--oci-registry-config` / `--oci-insecure-registry`; undefined when neither is given.
+   */
+  registry?: RegistryNodeOptions;
+}
+
+/** How the node reaches OCI registries. */
+export interface RegistryNodeOptions {
+  /** Registry credentials file (`config.json` with `auths`). */
+  config?: string;
+  /** Registries reached over plain HTTP. */
+  insecureRegistries: string[];
 }
 
 /** OCI adapters `--oci-runtime` accepts (besides `none`). */
@@ -82,8 +95,8 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     .option('--oci-network <name>', 'runc: bridge (a network namespace per pod) or host; docker/podman: the daemon network pods join, or host', undefined)
     .option('--oci-bridge <name>', 'runc: bridge device pods attach to (created when missing)', 'edge0')
     .option('--oci-pod-cidr <cidr>', "runc: this node's pod address range (its first address goes to the bridge)", '10.88.0.0/24')
-    .option('--oci-registry-config <file>', 'registry credentials: a config.json with "auths", as docker login writes')
-    .option('--oci-insecure-registry <host:port,...>', 'registries reached over plain HTTP (loopback ones always are)')
+    .option('--oci-registry-config <file>', 'registry credentials for container images and Wasm OCI artifacts: a config.json with "auths", as docker login writes')
+    .option('--oci-insecure-registry <host:port,...>', 'registries reached over plain HTTP, for container images and Wasm OCI artifacts (loopback ones always are)')
     .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => undefined })
@@ -133,9 +146,11 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   const capacity: NodeOptions['capacity'] = { pods: String(maxPods) };
   if (o.cpu !== undefined) capacity.cpu = o.cpu;
   if (o.memory !== undefined) capacity.memory = o.memory;
-  const oci = parseOciOptions(o);
+  const registry = parseRegistryOptions(o);
+  const oci = parseOciOptions(o, registry);
   return {
     ...(oci ? { oci } : {}),
+    ...(registry.config !== undefined || registry.insecureRegistries.length > 0 ? { registry } : {}),
     server: o.server,
     token,
     name,
@@ -149,8 +164,15 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   };
 }
 
+/** `--oci-registry-config` and `--oci-insecure-registry`: the Wasm runtime uses them too, with any `--oci-runtime`. */
+function parseRegistryOptions(o: Record<string, string | undefined>): RegistryNodeOptions {
+  const insecure = (o.ociInsecureRegistry ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  for (const h of insecure) if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/.test(h)) throw new OptionsError(`--oci-insecure-registry: "${h}" is not host[:port]`);
+  return { insecureRegistries: insecure, ...(o.ociRegistryConfig !== undefined ? { config: path.resolve(o.ociRegistryConfig) } : {}) };
+}
+
 /** The `--oci-*` flags; undefined for `--oci-runtime none`. */
-function parseOciOptions(o: Record<string, string | undefined>): OciNodeOptions | undefined {
+function parseOciOptions(o: Record<string, string | undefined>, registry: RegistryNodeOptions): OciNodeOptions | undefined {
   const name = o.ociRuntime ?? 'none';
   if (name === 'none') return undefined;
   const runtime = OCI_RUNTIMES.find((r) => r === name);
@@ -163,14 +185,12 @@ function parseOciOptions(o: Record<string, string | undefined>): OciNodeOptions 
   if (!m || isIP(m[1] ?? '') !== 4 || Number(m[2]) < 8 || Number(m[2]) > 30) throw new OptionsError(`--oci-pod-cidr: "${cidr}" is not an IPv4 range with a prefix of 8..30 (e.g. 10.88.0.0/24)`);
   const bridge = o.ociBridge ?? 'edge0';
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new OptionsError(`--oci-bridge: "${bridge}" is not a device name (1..15 letters, digits, '.', '_', '-')`);
-  const insecure = (o.ociInsecureRegistry ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  for (const h of insecure) if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/.test(h)) throw new OptionsError(`--oci-insecure-registry: "${h}" is not host[:port]`);
-  const out: OciNodeOptions = { runtime, bridge, podCidr: cidr, insecureRegistries: insecure };
+  const out: OciNodeOptions = { runtime, bridge, podCidr: cidr, insecureRegistries: registry.insecureRegistries };
   if (o.ociRunc !== undefined) out.runcPath = o.ociRunc;
   if (o.ociRoot !== undefined) out.runcRoot = path.resolve(o.ociRoot);
   if (o.ociSocket !== undefined) out.socket = path.resolve(o.ociSocket);
   if (o.ociNetwork !== undefined) out.network = o.ociNetwork;
-  if (o.ociRegistryConfig !== undefined) out.registryConfig = path.resolve(o.ociRegistryConfig);
+  if (registry.config !== undefined) out.registryConfig = registry.config;
   return out;
 }
 

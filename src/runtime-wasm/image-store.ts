@@ -1,37 +1,71 @@
 /**
- * Wasm images on local disk: `<dir>/sha256/<hex>.wasm`, fetched by digest, verified, written to a
- * temporary file and renamed into place. A digest already on disk is never fetched again.
+ * Wasm images on local disk: `<dir>/sha256/<hex>.wasm`, verified, written to a temporary file and
+ * renamed into place. A digest already on disk is never fetched again, whichever way it came:
+ *
+ * - hub references (`edgeplane.hub/<name>@sha256:<hex>`): the blob is fetched from the hub by digest;
+ * - OCI registry references (`registry/repo:tag`, `registry/repo@sha256:…`): a Wasm component
+ *   published as a CNCF Wasm OCI artifact, pulled with the registry client of runtime-oci (token
+ *   or basic auth, digests verified). The pull policy is the OCI runtime's, Kubernetes' default: a
+ *   digest-pinned reference, or a tag other than `latest`, already present is not resolved again;
+ *   `latest` is resolved on every pull (and its component fetched only when it changed). What each
+ *   reference resolved to is kept in `refs.json` (see registry-refs.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImagePullError, errorMessage, parseHubImageRef, type Logger } from '../api/index.js';
+import { HUB_IMAGE_HOST, ImagePullError, errorMessage, parseHubImageRef, type Logger } from '../api/index.js';
 import type { PullOptions, PulledImage } from '../api/index.js';
+import { RegistryClient, fetchWasmComponent, formatReference, parseImageReference, resolveWasmArtifact } from '../runtime-oci/index.js';
+import { RegistryRefs, type RegistryImage } from './registry-refs.js';
 
 export type FetchBlob = (digest: string) => Promise<Uint8Array>;
 
+/** Options of {@link ImageStore.open}. */
+export interface ImageStoreOptions {
+  /**
+   * The node's registry client (credentials, insecure registries). Default: anonymous, plain HTTP
+   * for loopback registries only.
+   */
+  registry?: RegistryClient;
+}
+
+const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** The Wasm runtime's component cache. Open with {@link ImageStore.open}. */
 export class ImageStore {
   readonly #dir: string;
   readonly #fetchBlob: FetchBlob;
   readonly #logger: Logger;
-  /** Refs pulled by this process, by digest (plus every digest found on disk). */
-  readonly #refs = new Map<string, Set<string>>();
+  readonly #registry: RegistryClient;
+  readonly #refs: RegistryRefs;
+  /** Components on disk, by digest. */
+  readonly #present = new Set<string>();
+  /** Hub references pulled by this process, by digest. */
+  readonly #hubRefs = new Map<string, Set<string>>();
+  /** Downloads in progress, by component digest. */
   readonly #inflight = new Map<string, Promise<number>>();
+  /** Registry resolutions in progress, by canonical reference. */
+  readonly #resolving = new Map<string, Promise<RegistryImage>>();
 
-  private constructor(dir: string, fetchBlob: FetchBlob, logger: Logger) {
+  private constructor(dir: string, fetchBlob: FetchBlob, logger: Logger, registry: RegistryClient, refs: RegistryRefs) {
     this.#dir = dir;
     this.#fetchBlob = fetchBlob;
     this.#logger = logger;
+    this.#registry = registry;
+    this.#refs = refs;
   }
 
   /** Opens the store under `dir` (created if missing) and indexes what is already cached. */
-  static async open(dir: string, fetchBlob: FetchBlob, logger: Logger): Promise<ImageStore> {
-    const store = new ImageStore(dir, fetchBlob, logger);
+  static async open(dir: string, fetchBlob: FetchBlob, logger: Logger, opts: ImageStoreOptions = {}): Promise<ImageStore> {
     await mkdir(join(dir, 'sha256'), { recursive: true });
+    const refs = await RegistryRefs.load(join(dir, 'refs.json'), logger);
+    const store = new ImageStore(dir, fetchBlob, logger, opts.registry ?? new RegistryClient(), refs);
     for (const file of await readdir(join(dir, 'sha256'))) {
       const m = /^([0-9a-f]{64})\.wasm$/.exec(file);
-      if (m) store.#refs.set(`sha256:${m[1]}`, new Set());
+      if (m) store.#present.add(`sha256:${m[1]}`);
+      // Leftovers of an interrupted download are never valid components.
+      else if (file.includes('.tmp-')) await rm(join(dir, 'sha256', file), { force: true });
     }
     return store;
   }
@@ -41,47 +75,109 @@ export class ImageStore {
     return join(this.#dir, 'sha256', `${digest.replace(/^sha256:/, '')}.wasm`);
   }
 
-  /** Pulls `ref` (a hub reference `edgeplane.hub/<name>@sha256:<hex>`); see Runtime#pullImage. */
+  /**
+   * Pulls `ref`: a hub reference (`edgeplane.hub/<name>@sha256:<hex>`) or an OCI registry reference
+   * to a Wasm component artifact; see Runtime#pullImage. Throws ImagePullError saying what is wrong.
+   */
   async pull(ref: string, opts: PullOptions = {}): Promise<PulledImage> {
     const hub = parseHubImageRef(ref);
-    if (!hub) {
-      throw new ImagePullError(
-        `cannot pull "${ref}": the wasm runtime pulls hub references (edgeplane.hub/<name>@sha256:<64 hex>) only; ` +
-          'OCI registry pulls are not supported yet',
-      );
-    }
+    if (!hub) return this.#pullFromRegistry(ref, opts.signal);
     const { digest } = hub;
-    let pending = this.#inflight.get(digest);
-    if (!pending) {
-      pending = this.#ensure(digest, opts.signal).finally(() => this.#inflight.delete(digest));
-      this.#inflight.set(digest, pending);
-    }
-    const sizeBytes = await pending;
-    const refs = this.#refs.get(digest) ?? new Set<string>();
+    const sizeBytes = await this.#ensure(digest, () => this.#fetchFromHub(digest), opts.signal);
+    const refs = this.#hubRefs.get(digest) ?? new Set<string>();
     refs.add(ref);
-    this.#refs.set(digest, refs);
+    this.#hubRefs.set(digest, refs);
     return { ref, digest, sizeBytes };
   }
 
-  /** Refs and digests present locally. */
+  /** References and digests present locally (what the scheduler's image locality compares). */
   list(): string[] {
-    const out: string[] = [];
-    for (const [digest, refs] of this.#refs) out.push(...refs, digest);
-    return out;
+    const out = new Set<string>();
+    for (const [digest, refs] of this.#hubRefs) if (this.#present.has(digest)) for (const r of refs) out.add(r);
+    for (const [ref, image] of this.#refs.entries()) if (this.#present.has(image.digest)) out.add(ref);
+    for (const digest of this.#present) out.add(digest);
+    return [...out];
   }
 
-  async #ensure(digest: string, signal: AbortSignal | undefined): Promise<number> {
-    const path = this.pathOf(digest);
-    if (existsSync(path)) return (await stat(path)).size;
-    if (signal?.aborted) throw new ImagePullError(`pull of ${digest} aborted`);
-    let bytes: Uint8Array;
+  async #pullFromRegistry(ref: string, signal: AbortSignal | undefined): Promise<PulledImage> {
+    const reference = parseImageReference(ref);
+    if (reference.registry === HUB_IMAGE_HOST) {
+      throw new ImagePullError(`cannot pull "${ref}": images of the hub's content store are pinned by digest (${HUB_IMAGE_HOST}/<name>@sha256:<64 hex>)`);
+    }
+    const canonical = formatReference(reference);
+    const known =
+      reference.digest !== undefined ? this.#refs.byManifest(reference.digest) : reference.tag !== 'latest' ? this.#refs.byRef(canonical) : undefined;
+    if (known && existsSync(this.pathOf(known.digest))) {
+      this.#present.add(known.digest);
+      await this.#record([canonical, ref], known);
+      return { ref, digest: known.digest, sizeBytes: known.sizeBytes };
+    }
+    let pending = this.#resolving.get(canonical);
+    if (!pending) {
+      pending = this.#resolveAndFetch(canonical, signal).finally(() => this.#resolving.delete(canonical));
+      this.#resolving.set(canonical, pending);
+    }
+    const image = await pending;
+    // Both spellings: the scheduler's image locality compares the pod spec's.
+    await this.#record([canonical, ref], image);
+    return { ref, digest: image.digest, sizeBytes: image.sizeBytes };
+  }
+
+  async #resolveAndFetch(canonical: string, signal: AbortSignal | undefined): Promise<RegistryImage> {
+    const started = Date.now();
+    const opts = { client: this.#registry, ...(signal ? { signal } : {}) };
+    const artifact = await resolveWasmArtifact(canonical, opts);
+    // The store keys components by sha256; a layer of another digest algorithm is keyed once fetched.
+    let digest = this.#refs.byManifest(artifact.manifestDigest)?.digest ?? (artifact.layer.digest.startsWith('sha256:') ? artifact.layer.digest : undefined);
+    let sizeBytes: number;
+    if (digest !== undefined) {
+      sizeBytes = await this.#ensure(digest, () => fetchWasmComponent(artifact, opts), signal);
+    } else {
+      const bytes = await fetchWasmComponent(artifact, opts);
+      digest = sha256(bytes);
+      sizeBytes = await this.#ensure(digest, () => Promise.resolve(bytes), signal);
+    }
+    this.#logger.info({ image: canonical, manifest: artifact.manifestDigest, digest, ms: Date.now() - started }, 'resolved wasm image from registry');
+    return { manifest: artifact.manifestDigest, digest, sizeBytes };
+  }
+
+  async #record(refs: string[], image: RegistryImage): Promise<void> {
     try {
-      bytes = await this.#fetchBlob(digest);
+      await this.#refs.record([...new Set(refs)], image);
+    } catch (err) {
+      // The component is here and verified; only the index of references could not be saved.
+      this.#logger.warn({ refs, err: errorMessage(err) }, 'cannot save the registry reference index');
+    }
+  }
+
+  async #fetchFromHub(digest: string): Promise<Uint8Array> {
+    try {
+      return await this.#fetchBlob(digest);
     } catch (err) {
       throw new ImagePullError(`cannot fetch ${digest}: ${errorMessage(err)}`, err);
     }
+  }
+
+  /** Makes sure component `digest` is on disk, fetching it (once, whoever asks) when it is not. */
+  #ensure(digest: string, fetch: () => Promise<Uint8Array>, signal: AbortSignal | undefined): Promise<number> {
+    let pending = this.#inflight.get(digest);
+    if (!pending) {
+      pending = this.#store(digest, fetch, signal).finally(() => this.#inflight.delete(digest));
+      this.#inflight.set(digest, pending);
+    }
+    return pending;
+  }
+
+  async #store(digest: string, fetch: () => Promise<Uint8Array>, signal: AbortSignal | undefined): Promise<number> {
+    const path = this.pathOf(digest);
+    if (existsSync(path)) {
+      this.#present.add(digest);
+      return (await stat(path)).size;
+    }
     if (signal?.aborted) throw new ImagePullError(`pull of ${digest} aborted`);
-    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const bytes = await fetch();
+    if (signal?.aborted) throw new ImagePullError(`pull of ${digest} aborted`);
+    const actual = sha256(bytes);
     if (actual !== digest) {
       throw new ImagePullError(`digest mismatch: expected ${digest}, got ${actual} (${bytes.byteLength} bytes)`);
     }
@@ -93,6 +189,7 @@ export class ImageStore {
       await rm(tmp, { force: true });
       throw new ImagePullError(`cannot store ${digest}: ${errorMessage(err)}`, err);
     }
+    this.#present.add(digest);
     this.#logger.info({ digest, bytes: bytes.byteLength }, 'pulled wasm image');
     return bytes.byteLength;
   }

@@ -151,17 +151,31 @@ async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, what: 
   return Buffer.concat(chunks);
 }
 
+/** What the distribution API's 404 error codes mean, in words. */
+const NOT_FOUND: Record<string, string> = {
+  NAME_UNKNOWN: 'no such repository',
+  MANIFEST_UNKNOWN: 'no such tag or digest in the repository',
+  BLOB_UNKNOWN: 'no such blob in the repository',
+};
+
 /** Turns a failed response into an ImagePullError carrying the registry's own error codes. */
 async function registryError(res: Dispatcher.ResponseData, what: string, registry: string): Promise<ImagePullError> {
   const text = await res.body.text().catch(() => '');
   let detail = '';
+  let codes: string[] = [];
   try {
     const doc = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+    codes = (doc.errors ?? []).map((e) => e.code ?? '');
     detail = (doc.errors ?? []).map((e) => `${e.code ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
   } catch {
     detail = text.slice(0, 200).trim();
   }
+  const notFound = codes.map((c) => NOT_FOUND[c]).find((s) => s !== undefined);
   const why =
-    res.statusCode === 404 ? 'not found' : res.statusCode === 401 || res.statusCode === 403 ? `access denied by registry ${registry}` : `registry ${registry} answered ${res.statusCode}`;
+    res.statusCode === 404
+      ? `not found${notFound ? `: ${notFound}` : ''}`
+      : res.statusCode === 401 || res.statusCode === 403
+        ? `access denied by registry ${registry}`
+        : `registry ${registry} answered ${res.statusCode}`;
   return new ImagePullError(`${what}: ${why}${detail ? ` (${detail})` : ''}`);
 }
