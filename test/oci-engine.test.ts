@@ -4,7 +4,8 @@
  * its own socket, storage and bridge. The image is in a private repository of a real registry behind
  * token auth, so the nodes' credentials travel to the daemons (X-Registry-Auth). A busybox httpd
  * Deployment is reached through NodePort 30151 on both nodes, killed and restarted, restarted by a
- * liveness probe, its logs read with edgectl; deleting it leaves no container in either daemon.
+ * liveness probe, its logs read with edgectl; containers on each daemon call a ClusterIP Wasm Service
+ * through their node's local proxy; deleting it all leaves no container in either daemon.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { Dockerd, PodmanService } from './support/oci-daemons.js';
 import { busyboxImage } from './support/oci-images.js';
 import { type PodLike, cs0, deleteEverything, eventsOf, isReady, podsOf, webManifest } from './support/oci-manifests.js';
 import { TestRegistry } from './support/registry.js';
+import { ALLOWED_OUTGOING_HOSTS_ANNOTATION, callerPod, callerReport, helloDeployment, helloService } from './support/oci-service-callers.js';
 
 const missing = missingTools([...REGISTRY_TOOLS, 'podman', 'dockerd', 'containerd', 'runc', 'ip']);
 const PORT = 30151;
@@ -142,6 +144,35 @@ describe.skipIf(missing.length > 0)(`OCI pods via the Engine API (podman, docker
     expect((await cluster.edgectl(['logs', 'once'])).stdout).toBe('going\n');
     expect((await cluster.edgectl(['delete', 'pod', 'once'])).code).toBe(0);
   }, 60_000);
+
+  it('containers on either daemon reach a ClusterIP Wasm Service by env vars and by name through their node\'s proxy', async () => {
+    // hello (Wasm) runs on oe-p; the docker caller on oe-d reaches it across the mesh.
+    const r = await cluster.edgectl(['apply', '-f', '-'], [helloDeployment('oe-p'), helloService()].map((d) => JSON.stringify(d)).join('\n---\n'));
+    expect(r.code, r.stderr).toBe(0);
+    await until('hello Ready', async () => isReady((await podsOf(cluster, 'hello'))[0]), 60_000, 250);
+    // Each daemon's containers reach their node at their network's gateway, and are known by their address there.
+    const callers = [
+      { name: 'caller-podman', node: 'oe-p', gateway: '10.215.2.1' },
+      { name: 'caller-docker', node: 'oe-d', gateway: '10.215.3.1' },
+    ];
+    const manifests = callers.map((c) => callerPod(c.name, c.node, image, registry.host, { [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: REGISTRY_ADDRESS }));
+    const a = await cluster.edgectl(['apply', '-f', '-'], manifests.map((d) => JSON.stringify(d)).join('\n---\n'));
+    expect(a.code, a.stderr).toBe(0);
+    const reports = await Promise.all(callers.map((c) => callerReport(cluster, c.name, 90_000)));
+    await remember();
+    for (const [i, c] of callers.entries()) {
+      const report = reports[i]!;
+      expect(report.vars.HELLO_SERVICE_HOST).toBe(c.gateway);
+      expect(report.vars.http_proxy).toMatch(new RegExp(`^http://${c.gateway.replace(/\./g, '\\.')}:[0-9]+$`));
+      for (const answer of [report.byEnv, report.byName]) expect(answer).toMatchObject({ message: 'hello from Edgeplane', pod: expect.stringMatching(/^hello-/) });
+      expect(report.external).toMatch(/401 Unauthorized/); // its annotation allows the registry's host
+      expect(report.denied).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+      expect(report.denied).toContain(`pod default/${c.name} does not allow it; list it in the pod annotation ${ALLOWED_OUTGOING_HOSTS_ANNOTATION}`);
+      expect((await cluster.edgectl(['delete', 'pod', c.name])).code).toBe(0);
+    }
+    expect((await cluster.edgectl(['delete', 'deployment', 'hello'])).code).toBe(0);
+    expect((await cluster.edgectl(['delete', 'service', 'hello'])).code).toBe(0);
+  }, 150_000);
 
   it('deleting the Deployment leaves no container, rootfs mount or cgroup in either daemon', async () => {
     expect((await cluster.edgectl(['delete', 'deployment', 'web'])).code).toBe(0);

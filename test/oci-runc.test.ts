@@ -4,8 +4,9 @@
  * edge-node processes with `--oci-runtime runc` — oc-1 gives each pod its own network namespace on a
  * bridge, oc-2 runs pods in the node's network. A busybox httpd Deployment is reached through
  * NodePort 30150 on both nodes, its process is killed and restarted, a liveness probe restarts it,
- * its logs are read with edgectl, a container calls a Wasm Deployment through the mesh, and deleting
- * it all leaves no container, bundle, mount, cgroup or netns.
+ * its logs are read with edgectl, containers on both nodes call a ClusterIP Wasm Service through
+ * their node's local proxy (by their Service env vars, and by name through `http_proxy`) with the
+ * egress annotation applied, and deleting it all leaves no container, bundle, mount, cgroup or netns.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { deleteLink } from './support/oci-daemons.js';
 import { busyboxImage, ociIndex } from './support/oci-images.js';
 import { TestRegistry } from './support/registry.js';
 import { type PodLike, cs0, deleteEverything, eventsOf, isReady, podsOf, webManifest } from './support/oci-manifests.js';
+import { ALLOWED_OUTGOING_HOSTS_ANNOTATION, type CallerReport, callerPod, callerReport, helloDeployment, helloService } from './support/oci-service-callers.js';
 
 const missing = missingTools([...REGISTRY_TOOLS, 'runc', 'ip', 'mount']);
 const BRIDGE = 'ep-t1';
@@ -194,36 +196,42 @@ describe.skipIf(missing.length > 0)(`OCI pods via runc${missing.length ? ` (skip
     await until('an answer through oc-1', async () => (await httpGet(`http://127.0.15.2:${PORT}/`)).status === 200, 15_000, 200);
   }, 60_000);
 
-  it('a container calls a Wasm Deployment through its Service, across the mesh', async () => {
-    // hello (Wasm) runs on oc-1 only; the caller (a container in oc-2's network) asks oc-2's proxy,
-    // which forwards over the mesh to oc-1, which hands the request to the component in-process.
-    const hello = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hello' },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'hello' } }, template: { metadata: { labels: { app: 'hello' } }, spec: {
-        runtimeClassName: 'wasm', nodeSelector: { 'kubernetes.io/hostname': 'oc-1' },
-        containers: [{ name: 'hello', image: join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm'), ports: [{ containerPort: 8080 }], env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }],
-      } } },
-    };
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hello' }, spec: { type: 'NodePort', selector: { app: 'hello' }, ports: [{ port: 80, targetPort: 8080, nodePort: PORT + 2 }] } };
-    const caller = {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'caller' },
-      spec: { runtimeClassName: 'oci', terminationGracePeriodSeconds: 1, nodeSelector: { 'kubernetes.io/hostname': 'oc-2' }, containers: [{
-        name: 'c', image, env: [{ name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
-        command: ['sh', '-c', `while true; do wget -q -O - http://$NODE_IP:${PORT + 2}/ && echo; sleep 0.5; done`],
-      }] },
-    };
-    const r = await cluster.edgectl(['apply', '-f', '-'], [hello, svc, caller].map((d) => JSON.stringify(d)).join('\n---\n'));
+  it('containers reach a ClusterIP Wasm Service by its env vars and by name through the node proxy; other hosts as their pod allows', async () => {
+    // hello (Wasm) runs on oc-1 only, behind a ClusterIP Service: no port for it on any node address.
+    const r = await cluster.edgectl(['apply', '-f', '-'], [helloDeployment('oc-1'), helloService()].map((d) => JSON.stringify(d)).join('\n---\n'));
     expect(r.code, r.stderr).toBe(0);
-    const logs = await until('the caller to log an answer of the component', async () => {
-      const l = await cluster.edgectl(['logs', 'caller']);
-      return /"message":"hello from Edgeplane"/.test(l.stdout) ? l.stdout : undefined;
-    }, 60_000, 500);
-    const answer = JSON.parse(logs.split('\n').find((l) => l.includes('hello from Edgeplane'))!) as { pod: string };
-    expect(answer.pod).toMatch(/^hello-/);
+    // As in Kubernetes, a container's env lists the Services that exist when it is created.
+    await until('hello Ready', async () => isReady((await podsOf(cluster, 'hello'))[0]), 60_000, 250);
+    const registryHost = registry.host.split(':')[0]!;
+    // caller-bridge: its own netns on oc-1's bridge, allowed to call the registry's host.
+    // caller-host: oc-2's network (its node cannot tell its processes apart: Services only), calling
+    // hello on oc-1 across the mesh.
+    const callers = [
+      callerPod('caller-bridge', 'oc-1', image, registry.host, { [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: registryHost }),
+      callerPod('caller-host', 'oc-2', image, registry.host),
+    ];
+    const a = await cluster.edgectl(['apply', '-f', '-'], callers.map((d) => JSON.stringify(d)).join('\n---\n'));
+    expect(a.code, a.stderr).toBe(0);
+    const out = await Promise.all(['caller-bridge', 'caller-host'].map((name) => callerReport(cluster, name)));
     remember();
-    expect((await cluster.edgectl(['delete', 'pod', 'caller'])).code).toBe(0);
+    const [bridge, host] = out as [CallerReport, CallerReport];
+    expect(bridge.vars.HELLO_SERVICE_HOST).toBe('10.215.1.1'); // the bridge's gateway
+    expect(host.vars.HELLO_SERVICE_HOST).toBe('127.0.15.3'); // loopback: oc-2's address is one here
+    for (const c of [bridge, host]) {
+      expect(c.vars.http_proxy).toMatch(new RegExp(`^http://${c.vars.HELLO_SERVICE_HOST!.replace(/\./g, '\\.')}:[0-9]+$`));
+      expect(c.vars.HELLO_PORT_80_TCP).toBe(`tcp://${c.vars.HELLO_SERVICE_HOST}:${c.vars.HELLO_SERVICE_PORT}`);
+      for (const answer of [c.byEnv, c.byName]) expect(answer).toMatchObject({ message: 'hello from Edgeplane', pod: expect.stringMatching(/^hello-/) });
+    }
+    // The bridged pod is known by its address: its annotation lets it reach the registry (which wants a token: 401).
+    expect(bridge.external).toMatch(/401 Unauthorized/);
+    expect(bridge.denied).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+    expect(bridge.denied).toContain('outgoing HTTP to nobody.example.com:80 denied: pod default/caller-bridge does not allow it; list it in the pod annotation edgeplane.io/allowed-outgoing-hosts');
+    expect(host.external).toMatch(/403 Forbidden/);
+    expect(host.denied).toMatch(/is not a pod this node can identify: only Services are reachable from it/);
+    for (const name of ['caller-bridge', 'caller-host']) expect((await cluster.edgectl(['delete', 'pod', name])).code).toBe(0);
     expect((await cluster.edgectl(['delete', 'deployment', 'hello'])).code).toBe(0);
-  }, 90_000);
+    expect((await cluster.edgectl(['delete', 'service', 'hello'])).code).toBe(0);
+  }, 120_000);
 
   it('deleting the Deployment leaves no container, bundle, mount, cgroup or netns behind', async () => {
     remember();

@@ -91,6 +91,21 @@ export interface PullOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How the node and a runtime's containers reach each other over IP: for runtimes whose workloads are
+ * network peers of the node (OCI containers), unlike in-process ones (Wasm components).
+ */
+export interface WorkloadNetwork {
+  /**
+   * The node's address as the containers of a pod see it (`hostNetwork`: the pod shares the node's
+   * network): the pod bridge's gateway, or a loopback address. The node's listeners for pods (Service
+   * ports, the HTTP proxy) are bound there. Undefined while not known.
+   */
+  nodeAddress(hostNetwork: boolean): string | undefined;
+  /** The address connections from container `id` come from (its pod's own IP); undefined with the node's network or when unknown. */
+  podIP(id: string): string | undefined;
+}
+
 /** Implemented by runtime-wasm and runtime-oci. Every method may throw an EdgeError subclass. */
 export interface Runtime {
   /** The `runtimeClassName` this runtime serves. */
@@ -116,6 +131,11 @@ export interface Runtime {
    * Optional: a runtime without it makes exec probes fail with a clear message.
    */
   exec?(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
+  /**
+   * How its containers reach the node over IP. Optional: a runtime without it (Wasm, whose outgoing
+   * calls go through the `OutgoingHttpHandler`) gets no Service env vars or HTTP proxy setting.
+   */
+  network?(): WorkloadNetwork;
   /** Subscribes to unsolicited container events; returns the unsubscribe function. */
   subscribe(listener: (event: ContainerEvent) => void): () => void;
   /** References of images present locally (for the scheduler's locality score). */

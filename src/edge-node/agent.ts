@@ -1,13 +1,16 @@
 /**
  * The edge-node agent: composes the hub session, the pod workers (with the probe manager that runs
  * their containers' probes), local state, the log service, the Service mesh (Service table, load
- * balancer, NodePort proxy, mesh server, and the service client pods' outgoing calls go through).
+ * balancer, NodePort proxy, mesh server, the service client Wasm pods' outgoing calls go through, and
+ * — when a runtime's containers are network peers of the node — the local proxy containers reach
+ * Services through, with the env vars that point them at it).
  * Pods come back from local state at `start()` whether or not the hub is reachable (edge autonomy);
  * the hub's `podSync` then reconciles them.
  */
 import { errorMessage, systemClock } from '../api/index.js';
 import type { Clock, HubToNode, Logger, OutgoingHttpHandler, PodRef, PodStatus, Runtime, ServiceRoute } from '../api/index.js';
 import { runExec } from './exec.js';
+import { LocalProxy, type LocalPortRange } from './local-proxy/index.js';
 import { LogService } from './logs/log-service.js';
 import { MeshServer } from './mesh/mesh-server.js';
 import { ServiceClient } from './mesh/service-client.js';
@@ -16,7 +19,7 @@ import type { RestartBackoffOptions } from './pods/container-slot.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
 import { Deliverer } from './proxy/delivery.js';
-import type { EndpointPicker } from './proxy/endpoint-picker.js';
+import type { EndpointPicker, PickOrigin } from './proxy/endpoint-picker.js';
 import { LeastLoadedPicker } from './proxy/least-loaded-picker.js';
 import { ServiceBalancer } from './proxy/service-balancer.js';
 import { ServiceProxy } from './proxy/service-proxy.js';
@@ -53,6 +56,8 @@ export interface AgentDeps {
   requestTimeoutMs?: number;
   /** Load-balancing strategy (default `LeastLoadedPicker`: least outstanding requests, P2C, locality, ejection). */
   picker?: EndpointPicker;
+  /** Ports of the containers' local Service listeners (default 20000-29999). */
+  localPortRange?: LocalPortRange;
   /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized`). */
   onSessionEvent?(ev: SessionEvent): void;
 }
@@ -68,6 +73,8 @@ export class Agent {
   private readonly picker: EndpointPicker;
   private readonly proxy: ServiceProxy;
   private readonly client: ServiceClient;
+  /** Only when a runtime's containers reach the node over IP (OCI). */
+  private readonly localProxy: LocalProxy | undefined;
   private readonly mesh: MeshServer;
   private readonly session: HubSession;
   private nodeName: string;
@@ -100,6 +107,7 @@ export class Agent {
       logger: logger.child({ component: 'pod-workers' }),
       state,
       probes: new ProbeManager({ logger: logger.child({ component: 'probes' }) }),
+      serviceEnv: async (pod, runtime) => (this.localProxy ? this.localProxy.envFor(pod, runtime) : {}),
       backoff: deps.backoff?.restart,
       statusBatchMs: deps.backoff?.statusBatchMs,
       reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
@@ -124,16 +132,27 @@ export class Agent {
       deliverer,
     });
     this.proxy = new ServiceProxy({ address: deps.address, table: this.services, balancer, logger: logger.child({ component: 'proxy' }) });
+    const origin = (): PickOrigin => {
+      const zone = this.services.zoneOf(this.nodeName) ?? labelZone(deps.labels);
+      return zone === undefined ? { nodeName: this.nodeName } : { nodeName: this.nodeName, zone };
+    };
     this.client = new ServiceClient({
       table: this.services,
       balancer,
       deliverer,
-      origin: () => {
-        const zone = this.services.zoneOf(this.nodeName) ?? labelZone(deps.labels);
-        return zone === undefined ? { nodeName: this.nodeName } : { nodeName: this.nodeName, zone };
-      },
+      origin,
       annotations: (caller) => (this.workers.get(caller.uid) ?? this.workers.find(caller.namespace, caller.name))?.pod.metadata.annotations,
       logger: meshLogger,
+    });
+    this.localProxy = LocalProxy.forRuntimes(deps.runtimes, {
+      table: this.services,
+      balancer,
+      deliverer,
+      origin,
+      callerAt: (ip) => this.workers.callerAt(ip),
+      store: { load: () => state.loadLocalPorts(), save: (ports) => state.saveLocalPorts(ports) },
+      logger: logger.child({ component: 'local-proxy' }),
+      ...(deps.localPortRange ? { range: deps.localPortRange } : {}),
     });
   }
 
@@ -184,22 +203,31 @@ export class Agent {
     return this.proxy.listeningPorts();
   }
 
+  /** The local listeners for containers (Service ports, HTTP proxy) open now. */
+  localListeners(): Array<{ address: string; port: number }> {
+    return this.localProxy?.listening() ?? [];
+  }
+
   /** Overrides a container's readiness (undefined = as without a readiness probe); the node's probes set it themselves. */
   setContainerReadiness(podUid: string, container: string, ready: boolean | undefined): void {
     this.workers.get(podUid)?.setContainerReadiness(container, ready);
   }
 
-  /** Restores local state (pods, services, mesh token), listens on the mesh port, then dials the hub. */
+  /** Restores local state (services, local ports, pods, mesh token), listens on the mesh port, then dials the hub. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     const session = await this.state.loadSession();
     this.meshToken = session.meshToken;
     await this.mesh.start();
+    await this.localProxy?.start();
+    // Services before pods: the containers restored are created with their Services' env vars.
+    const services = await this.state.loadServices();
+    await this.applyServices(services);
+    if (services.length > 0) this.localProxy?.servicesKnown();
     const pods = await this.state.loadPods();
     if (pods.length > 0) this.deps.logger.info({ pods: pods.length }, 'restoring pods from local state');
     for (const pod of pods) this.workers.upsert(pod);
-    await this.applyServices(await this.state.loadServices());
     this.session.start();
   }
 
@@ -214,6 +242,7 @@ export class Agent {
     await this.session.stop();
     await this.workers.stop();
     await this.proxy.stop();
+    await this.localProxy?.stop();
     await this.mesh.stop();
     await this.deliverer.close();
     await this.state.flush();
@@ -228,6 +257,7 @@ export class Agent {
     this.services.update(services);
     this.picker.retain?.(this.services.endpointUids());
     await this.proxy.update();
+    await this.localProxy?.update();
   }
 
   private onSessionEvent(ev: SessionEvent): void {
@@ -261,6 +291,7 @@ export class Agent {
         return;
       case 'serviceSync':
         await this.applyServices(msg.services);
+        this.localProxy?.servicesKnown();
         await this.state.saveServices(msg.services);
         return;
       case 'logRequest':

@@ -99,6 +99,13 @@ export interface OciRuntimeAdapter {
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
   /** Where the container's `port` is reached (valid once started). */
   endpoint(id: string, port: number): OciEndpoint;
+  /**
+   * The address containers on the adapter's own network reach the node at: the gateway of their
+   * bridge (the node holds it). Undefined without such a network, or while it is not known yet.
+   */
+  gatewayAddress(): string | undefined;
+  /** The address connections from container `id` come from (its pod's IP); undefined with host networking. */
+  podIP(id: string): string | undefined;
   /** References and digests of images present locally. */
   listImages(): string[];
   /** Subscribes to process exits of containers started by this adapter; returns the unsubscribe function. */

@@ -15,8 +15,10 @@ import type {
   PulledImage,
   Runtime,
   WorkloadEndpoint,
+  WorkloadNetwork,
 } from '../api/index.js';
 import type { OciExit, OciRuntimeAdapter, Platform } from './adapter.js';
+import { hostLoopback } from './network/host-loopback.js';
 
 /** Dependencies of {@link OciRuntime.create}. */
 export interface OciRuntimeDeps {
@@ -26,6 +28,8 @@ export interface OciRuntimeDeps {
   logger: Logger;
   /** Run every pod with the node's network (`--oci-network host`), whatever the pod says. */
   hostNetwork?: boolean;
+  /** The node's address: host-network containers reach the node at it when it is a loopback one, else at 127.0.0.1. */
+  nodeAddress?: string;
   /** Grace of the stops `close()` makes (default 2 s). */
   closeGraceMs?: number;
 }
@@ -45,9 +49,15 @@ export class OciRuntime implements Runtime {
   readonly #listeners = new Set<(event: ContainerEvent) => void>();
   readonly #unsubscribe: () => void;
   #closed = false;
+  readonly #network: WorkloadNetwork;
 
   private constructor(private readonly deps: OciRuntimeDeps) {
     this.#unsubscribe = deps.adapter.onExit((exit) => this.#exited(exit));
+    const loopback = hostLoopback(deps.nodeAddress);
+    this.#network = {
+      nodeAddress: (hostNetwork) => (hostNetwork || deps.hostNetwork === true ? loopback : deps.adapter.gatewayAddress()),
+      podIP: (id) => deps.adapter.podIP(id),
+    };
   }
 
   /** Removes what an earlier run of the node left in the adapter, then serves. */
@@ -119,6 +129,10 @@ export class OciRuntime implements Runtime {
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
     if (this.#statuses.get(id)?.state !== 'running') return Promise.reject(new ServiceUnavailableError(`container ${id} is not running`));
     return this.deps.adapter.exec(id, command, opts);
+  }
+
+  network(): WorkloadNetwork {
+    return this.#network;
   }
 
   subscribe(listener: (event: ContainerEvent) => void): () => void {

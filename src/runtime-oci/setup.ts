@@ -74,5 +74,5 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
       ...(credentials ? { credentials } : {}),
     });
   }
-  return OciRuntime.create({ adapter, platform: s.platform, logger, hostNetwork });
+  return OciRuntime.create({ adapter, platform: s.platform, logger, hostNetwork, nodeAddress: s.nodeAddress });
 }

@@ -1,10 +1,9 @@
 /**
  * The node's `OutgoingHttpHandler`: a pod's outgoing HTTP call (a Wasm guest's
- * `wasi:http/outgoing-handler`) goes to a Service when its host names one (`service-host.ts`) — any
- * Service type, ClusterIP included — balanced with locality preference and delivered locally or
- * over the mesh, with the whole response buffered. Any other destination is fetched directly only
- * when the caller pod's `edgeplane.io/allowed-outgoing-hosts` annotation allows it
- * (`egress-policy.ts`); otherwise the call is refused with `denied`. The caller's deadline
+ * `wasi:http/outgoing-handler`) is resolved by `resolveOutgoing` — to a Service, balanced with
+ * locality preference and delivered locally or over the mesh, with the whole response buffered; or
+ * to an external host the caller pod's `edgeplane.io/allowed-outgoing-hosts` annotation allows,
+ * fetched directly; anything else is refused with `denied`. The caller's deadline
  * (`req.timeoutMs`) bounds the whole exchange, retries included.
  */
 import { OutgoingHttpError, errorMessage } from '../../api/index.js';
@@ -15,8 +14,7 @@ import { forwardableHeaders, type BufferedRequest } from '../proxy/http-util.js'
 import { BufferingSink } from '../proxy/response-sink.js';
 import type { BalanceResult, ServiceBalancer } from '../proxy/service-balancer.js';
 import type { ServicePortRoute, ServiceTable } from '../proxy/service-table.js';
-import { ALLOWED_OUTGOING_HOSTS_ANNOTATION, egressAllowed, parseEgressPolicy } from './egress-policy.js';
-import { parseAuthority, serviceNameOf, type Authority } from './service-host.js';
+import { resolveOutgoing } from './outgoing-target.js';
 
 /** Largest response body a pod's call buffers unless configured otherwise. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -42,29 +40,10 @@ export class ServiceClient {
   constructor(private readonly deps: ServiceClientDeps) {}
 
   private async call(caller: OutgoingCaller, req: WorkloadRequest): Promise<WorkloadResponse> {
-    const target = parseAuthority(req.authority, req.scheme);
-    if (!target) throw new OutgoingHttpError('denied', `outgoing HTTP: "${req.authority}" is not a host[:port] this node can call`);
-    const named = serviceNameOf(target.host, caller.namespace);
-    const ports = named && this.deps.table.ports(named.namespace, named.name);
-    if (ports) {
-      const svc = `${named.namespace}/${named.name}`;
-      if (req.scheme !== 'http') {
-        throw new OutgoingHttpError('connection-refused', `Service "${svc}" is reached with plain http inside the mesh (node-to-node hops are authenticated by the node): use http://${req.authority}`);
-      }
-      const route = ports.find((p) => p.port.port === target.port);
-      if (!route) throw new OutgoingHttpError('connection-refused', `Service "${svc}" does not serve port ${target.port} (its ports: ${ports.map((p) => p.port.port).join(', ')})`);
-      return this.callService(caller, route, req);
-    }
-    const policy = parseEgressPolicy(this.deps.annotations(caller)?.[ALLOWED_OUTGOING_HOSTS_ANNOTATION]);
-    if (egressAllowed(policy, target)) return this.callExternal(target, req);
-    const hostPort = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
-    const notService = named ? `there is no Service "${named.name}" in namespace "${named.namespace}", and ` : '';
-    const ignored = policy.invalid.length > 0 ? ` (ignored invalid entries: ${policy.invalid.join(', ')})` : '';
-    throw new OutgoingHttpError(
-      'denied',
-      `outgoing HTTP to ${hostPort} denied: ${notService}pod ${caller.namespace}/${caller.name} does not allow it; ` +
-        `list it in the pod annotation ${ALLOWED_OUTGOING_HOSTS_ANNOTATION}, e.g. "${hostPort}"${ignored}`,
-    );
+    const annotations = this.deps.annotations(caller);
+    const identity = { namespace: caller.namespace, pod: { namespace: caller.namespace, name: caller.name, ...(annotations ? { annotations } : {}) } };
+    const target = resolveOutgoing(this.deps.table, identity, req.scheme, req.authority);
+    return target.kind === 'service' ? this.callService(caller, target.route, req) : this.callExternal(target.origin, req);
   }
 
   private async callService(caller: OutgoingCaller, route: ServicePortRoute, req: WorkloadRequest): Promise<WorkloadResponse> {
@@ -87,8 +66,7 @@ export class ServiceClient {
     }
   }
 
-  private async callExternal(target: Authority, req: WorkloadRequest): Promise<WorkloadResponse> {
-    const origin = `${req.scheme}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  private async callExternal(origin: string, req: WorkloadRequest): Promise<WorkloadResponse> {
     const { result, sink, timeoutMs } = await this.withDeadline(req, async (s, left) => {
       try {
         const status = await this.deps.deliverer.fetchExternal(origin, bufferedRequest(req), s, left());

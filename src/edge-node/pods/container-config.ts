@@ -1,6 +1,6 @@
 /**
  * Translation of a pod's container spec into what a `Runtime` is asked to create: env (with
- * `valueFrom.fieldRef`), parsed limits, declared ports, the CRI log path, and a hash that tells the
+ * `valueFrom.fieldRef`, over the env the node adds: Service env vars and its HTTP proxy), parsed limits, declared ports, the CRI log path, and a hash that tells the
  * worker when a running container no longer matches its spec.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -104,6 +104,8 @@ export function buildContainerConfig(args: {
   node: NodeFacts;
   dataDir: string;
   restartCount: number;
+  /** Env the node adds (Service env vars, HTTP proxy); the container's own env wins over it. */
+  nodeEnv?: Record<string, string>;
 }): ContainerConfig {
   const { container } = args;
   return {
@@ -113,7 +115,7 @@ export function buildContainerConfig(args: {
     image: args.image,
     command: container.command ?? [],
     args: container.args ?? [],
-    env: resolveEnv(args.pod, container, args.node),
+    env: { ...args.nodeEnv, ...resolveEnv(args.pod, container, args.node) },
     ports: (container.ports ?? []).map((p) => p.containerPort),
     limits: parseLimits(container),
     logPath: containerLogPath(args.dataDir, args.podRef, container.name, args.restartCount),

@@ -19,8 +19,11 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   if (!(await ensureImage(ctx, slot, runtime)) || ctx.terminating() || !slot.image) return;
   const { deps } = ctx;
   const id = newContainerId(ctx.uid, slot.spec.name);
+  const pod = ctx.pod();
+  const nodeEnv = deps.serviceEnv ? await deps.serviceEnv(pod, runtime) : undefined;
+  if (ctx.terminating()) return;
   const config = buildContainerConfig({
-    id, pod: ctx.pod(), podRef: ctx.ref, container: slot.spec, image: slot.image, node: deps.node, dataDir: deps.dataDir, restartCount: slot.starts,
+    id, pod, podRef: ctx.ref, container: slot.spec, image: slot.image, node: deps.node, dataDir: deps.dataDir, restartCount: slot.starts, ...(nodeEnv ? { nodeEnv } : {}),
   });
   try {
     await mkdir(path.dirname(config.logPath), { recursive: true });

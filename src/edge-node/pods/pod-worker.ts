@@ -139,6 +139,19 @@ export class PodWorker {
     return inst && slot ? { runtime: inst.runtime, id: inst.id, name: slot.spec.name } : undefined;
   }
 
+  /**
+   * The pod's own IP as its runtime's network gives it (containers on a pod bridge); undefined for
+   * in-process and host-network containers, or while none of its containers exists.
+   */
+  podIP(): string | undefined {
+    for (const slot of this.slots.values()) {
+      const inst = slot.instance;
+      const ip = inst && inst.runtime.network?.().podIP(inst.id);
+      if (ip) return ip;
+    }
+    return undefined;
+  }
+
   /** The running container serving `targetPort` (a number, or a named containerPort). */
   localTarget(targetPort: number | string): LocalTarget {
     if (this.terminating) return { ok: false, reason: 'not-running', message: `pod ${this.ref.namespace}/${this.ref.name} is terminating` };

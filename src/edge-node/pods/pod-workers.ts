@@ -23,6 +23,8 @@ export interface PodWorkersDeps {
   backoff?: Partial<RestartBackoffOptions>;
   /** Runs the containers' probes (default: one on real timers). */
   probes?: ProbeManager;
+  /** Env vars the node adds to a container about to be created (see `PodWorkerDeps.serviceEnv`). */
+  serviceEnv?(pod: Pod, runtime: Runtime): Promise<Record<string, string>>;
   /** Delay that coalesces status changes into one report (default 50 ms). */
   statusBatchMs?: number;
   /** Sends a status report; returns false when it could not be sent (no hub session). */
@@ -98,6 +100,7 @@ export class PodWorkers {
       logger: this.deps.logger.child({ pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}` }),
       backoff: this.backoff,
       probes: this.probes,
+      ...(this.deps.serviceEnv ? { serviceEnv: this.deps.serviceEnv } : {}),
       onStatus: () => this.markDirty(uid),
       onTerminated: (reason) => this.onTerminated(worker, reason),
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
@@ -135,6 +138,16 @@ export class PodWorkers {
   /** All current workers. */
   list(): PodWorker[] {
     return [...this.workers.values()];
+  }
+
+  /** The pod whose containers have `ip` (pods with an address of their own: bridged containers), as a caller of the node's proxy. */
+  callerAt(ip: string): { namespace: string; name: string; uid: string; annotations?: Record<string, string> } | undefined {
+    for (const w of this.workers.values()) {
+      if (w.podIP() !== ip) continue;
+      const annotations = w.pod.metadata.annotations;
+      return { ...w.ref, ...(annotations ? { annotations } : {}) };
+    }
+    return undefined;
   }
 
   /** Where traffic for `namespace/name` on `targetPort` goes on this node. */

@@ -22,6 +22,11 @@ export interface PodWorkerDeps {
   backoff: RestartBackoffOptions;
   /** Runs the containers' liveness, readiness and startup probes. */
   probes: ProbeManager;
+  /**
+   * Env vars the node adds to a container about to be created on `runtime` (its Services and HTTP
+   * proxy); the container's own env wins over them.
+   */
+  serviceEnv?(pod: Pod, runtime: Runtime): Promise<Record<string, string>>;
   /** The pod's status may have changed. */
   onStatus(): void;
   /** Every container is stopped and removed; the worker is done. */

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
+import { answerUndelivered } from './balance-answer.js';
 import { BodyTooLargeError, readRequest, sendText, withForwardedFor } from './http-util.js';
 import { ServerResponseSink } from './response-sink.js';
 import type { ServiceBalancer } from './service-balancer.js';
@@ -104,16 +105,6 @@ export class ServiceProxy {
     }
     const ctx = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: body.clientIp } : {};
     const result = await this.deps.balancer.deliver(route, { ...body, headers: withForwardedFor(body.headers, body.clientIp) }, new ServerResponseSink(res), { ctx });
-    switch (result.kind) {
-      case 'no-endpoints':
-        return sendText(res, 503, `no ready endpoints for service "${svc}"`);
-      case 'unreachable':
-        return sendText(res, 503, `service "${svc}": no endpoint could be reached (${result.failures.join('; ')})`);
-      case 'failed':
-        return sendText(res, 502, `service "${svc}": ${errorMessage(result.error)}`);
-      case 'answered':
-      case 'cancelled':
-        return;
-    }
+    answerUndelivered(res, svc, result);
   }
 }

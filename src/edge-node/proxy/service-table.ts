@@ -1,7 +1,8 @@
 /**
- * The Services this node knows (the hub's `serviceSync`), indexed the two ways traffic arrives: by
- * `nodePort` (external traffic at the NodePort listeners) and by namespace and name (pods' outgoing
- * calls, whatever the Service's type). Ready endpoints are computed once per update, not per request.
+ * The Services this node knows (the hub's `serviceSync`), indexed the ways traffic arrives: by
+ * `nodePort` (external traffic at the NodePort listeners), by namespace and name (pods' outgoing
+ * calls, whatever the Service's type), by Service port key (containers' local listeners), and by
+ * namespace (containers' Service env vars). Ready endpoints are computed once per update, not per request.
  */
 import type { Logger, ServiceRoute } from '../../api/index.js';
 import type { ServiceEndpoint } from './endpoint-picker.js';
@@ -20,6 +21,8 @@ export interface ServicePortRoute {
 export class ServiceTable {
   private readonly byPort = new Map<number, ServicePortRoute>();
   private readonly byName = new Map<string, ServicePortRoute[]>();
+  private readonly byNamespace = new Map<string, ServiceRoute[]>();
+  private readonly byKey = new Map<string, ServicePortRoute>();
   private readonly zones = new Map<string, string>();
   private uids = new Set<string>();
 
@@ -29,6 +32,8 @@ export class ServiceTable {
   update(services: readonly ServiceRoute[]): void {
     this.byPort.clear();
     this.byName.clear();
+    this.byNamespace.clear();
+    this.byKey.clear();
     this.zones.clear();
     this.uids = new Set();
     for (const service of services) {
@@ -39,7 +44,11 @@ export class ServiceTable {
       }
       const routes = service.ports.map((port) => ({ key: `${service.namespace}/${service.name}:${port.port}`, service, port, ready }));
       this.byName.set(`${service.namespace}/${service.name}`, routes);
+      const inNamespace = this.byNamespace.get(service.namespace);
+      if (inNamespace) inNamespace.push(service);
+      else this.byNamespace.set(service.namespace, [service]);
       for (const route of routes) {
+        this.byKey.set(route.key, route);
         const nodePort = route.port.nodePort;
         if (nodePort === undefined) continue;
         if (this.byPort.has(nodePort)) {
@@ -59,6 +68,21 @@ export class ServiceTable {
   /** Every port of the Service `namespace/name`, or undefined when there is no such Service. */
   ports(namespace: string, name: string): readonly ServicePortRoute[] | undefined {
     return this.byName.get(`${namespace}/${name}`);
+  }
+
+  /** The Services of `namespace`, in the order the hub sent them. */
+  inNamespace(namespace: string): readonly ServiceRoute[] {
+    return this.byNamespace.get(namespace) ?? [];
+  }
+
+  /** Every port of every Service. */
+  allPorts(): IterableIterator<ServicePortRoute> {
+    return this.byKey.values();
+  }
+
+  /** One Service port by its key (`namespace/name:port`). */
+  route(key: string): ServicePortRoute | undefined {
+    return this.byKey.get(key);
   }
 
   /** The nodePorts wanted (ClusterIP Services have none: they are reachable only through the mesh). */

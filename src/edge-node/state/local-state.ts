@@ -1,6 +1,6 @@
 /**
  * The node's local state under `--data-dir`: the pods assigned to it (one file per pod), the last
- * Service set and the mesh token, so an agent restarted with no hub reachable brings its pods and
+ * Service set, the local listener ports of Service ports, and the mesh token, so an agent restarted with no hub reachable brings its pods and
  * NodePorts back (edge autonomy). Every write is atomic (temp file + rename) and writes to one file
  * are serialized, so a crash leaves either the old or the new content, never a torn file.
  */
@@ -12,6 +12,9 @@ import type { Logger } from '../../api/index.js';
 import { safe } from '../pods/container-config.js';
 
 const SessionState = z.object({ meshToken: z.string().optional(), nodeName: z.string().optional() });
+const LocalPorts = z.record(z.string(), z.object({ port: z.number().int().min(1).max(65535), released: z.number().int().optional() }));
+/** The node-local listener ports given to Service ports (and the HTTP proxy), by key. */
+export type LocalPorts = z.infer<typeof LocalPorts>;
 /** What the node remembers of its last hub session. */
 export type SessionState = z.infer<typeof SessionState>;
 
@@ -72,6 +75,15 @@ export class LocalState {
 
   saveServices(services: ServiceRoute[]): Promise<void> {
     return this.write(path.join(this.dataDir, 'services.json'), services);
+  }
+
+  /** The stored local listener ports (empty when none). */
+  async loadLocalPorts(): Promise<LocalPorts> {
+    return (await this.readJson(path.join(this.dataDir, 'local-ports.json'), LocalPorts)) ?? {};
+  }
+
+  saveLocalPorts(ports: LocalPorts): Promise<void> {
+    return this.write(path.join(this.dataDir, 'local-ports.json'), ports);
   }
 
   async loadSession(): Promise<SessionState> {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { CreateContainerError, ImagePullError } from '../../api/index.js';
-import type { ContainerConfig, ContainerEvent, ContainerRuntimeStatus, PulledImage, Runtime, WorkloadEndpoint } from '../../api/index.js';
+import type { ContainerConfig, ContainerEvent, ContainerRuntimeStatus, PulledImage, Runtime, WorkloadEndpoint, WorkloadNetwork } from '../../api/index.js';
 
 /** One fake container. */
 export interface FakeContainer {
@@ -23,6 +23,8 @@ export interface FakeRuntimeOptions {
   failCreate?: Set<string>;
   /** Called after start: return `{ exitAfterMs, exitCode }` to make the container exit on its own. */
   behaviour?(config: ContainerConfig): { exitAfterMs: number; exitCode: number } | undefined;
+  /** Makes the containers network peers of the node (as OCI's are): where they reach it, and each one's pod IP. */
+  network?: { nodeAddress(hostNetwork: boolean): string | undefined; podIP?(config: ContainerConfig): string | undefined };
 }
 
 /** A Runtime whose containers live in memory. */
@@ -32,9 +34,22 @@ export class FakeRuntime implements Runtime {
   readonly calls: string[] = [];
   private readonly listeners = new Set<(ev: ContainerEvent) => void>();
   private readonly images = new Set<string>();
+  /** Present only with `opts.network`, as a runtime without a network has no such method. */
+  readonly network?: () => WorkloadNetwork;
 
   constructor(readonly opts: FakeRuntimeOptions = {}) {
     this.name = opts.name ?? 'wasm';
+    const net = opts.network;
+    if (net) {
+      const network: WorkloadNetwork = {
+        nodeAddress: (hostNetwork) => net.nodeAddress(hostNetwork),
+        podIP: (id) => {
+          const c = this.containers.get(id);
+          return c && net.podIP?.(c.config);
+        },
+      };
+      this.network = () => network;
+    }
   }
 
   async pullImage(ref: string): Promise<PulledImage> {

@@ -13,6 +13,7 @@ import type { RegistryCredentials } from '../image/credentials.js';
 import { EngineClient, EngineError, demux } from './engine-client.js';
 import { engineExec } from './engine-exec.js';
 import { EngineImages } from './engine-images.js';
+import { containerAddresses, networkGateway, type ContainerNetworkSettings } from './engine-network.js';
 
 /** Dependencies of {@link EngineAdapter.create}. */
 export interface EngineAdapterDeps {
@@ -38,7 +39,7 @@ const ID_LABEL = 'io.edgeplane.container-id';
 interface ContainerInspect {
   Id: string;
   State?: { Status?: string; Running?: boolean; Pid?: number; ExitCode?: number; OOMKilled?: boolean; Error?: string; StartedAt?: string; FinishedAt?: string };
-  NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null };
+  NetworkSettings?: ContainerNetworkSettings;
 }
 
 interface EngineContainer {
@@ -60,13 +61,17 @@ export class EngineAdapter implements OciRuntimeAdapter {
   readonly name: string;
   readonly #containers = new Map<string, EngineContainer>();
   readonly #listeners = new Set<(exit: OciExit) => void>();
+  /** Where containers on the daemon network reach the node (undefined with host networking, or until known). */
+  #gateway: string | undefined;
 
   private constructor(
     private readonly deps: EngineAdapterDeps,
     private readonly client: EngineClient,
     private readonly images: EngineImages,
+    gateway: string | undefined,
   ) {
     this.name = deps.flavor;
+    this.#gateway = gateway;
   }
 
   /** Checks that the daemon answers, then lists its images. */
@@ -80,7 +85,10 @@ export class EngineAdapter implements OciRuntimeAdapter {
     }
     const images = new EngineImages(client, deps.credentials);
     await images.refresh();
-    return new EngineAdapter(deps, client, images);
+    const network = deps.network ?? 'bridge';
+    const gateway = network === 'host' ? undefined : await networkGateway(client, network);
+    if (network !== 'host' && gateway === undefined) deps.logger.warn({ network }, 'the daemon does not tell the gateway of its network: learnt from the first container started');
+    return new EngineAdapter(deps, client, images, gateway);
   }
 
   pull(ref: string, platform: Platform, opts?: PullOpts): Promise<PulledImage> {
@@ -118,9 +126,9 @@ export class EngineAdapter implements OciRuntimeAdapter {
     c.log = await CriLogWriter.open(c.spec.logPath);
     await this.client.call('POST', `/containers/${c.engineId}/start`);
     const info = await this.client.call<ContainerInspect>('GET', `/containers/${c.engineId}/json`);
-    const nets = Object.values(info?.NetworkSettings?.Networks ?? {});
-    const ip = info?.NetworkSettings?.IPAddress || nets.find((n) => n.IPAddress)?.IPAddress;
+    const { ip, gateway } = containerAddresses(info?.NetworkSettings);
     if (ip) c.ip = ip;
+    if (!c.spec.hostNetwork && this.#gateway === undefined && gateway) this.#gateway = gateway;
     if (info?.State?.Pid) c.pid = info.State.Pid;
     c.startedAt = rfc3339(Date.now());
     if (c.state === 'created') c.state = 'running';
@@ -174,6 +182,15 @@ export class EngineAdapter implements OciRuntimeAdapter {
   endpoint(id: string, port: number): OciEndpoint {
     const c = this.#get(id);
     return { host: c.spec.hostNetwork ? this.deps.nodeAddress : (c.ip ?? this.deps.nodeAddress), port };
+  }
+
+  gatewayAddress(): string | undefined {
+    return this.#gateway;
+  }
+
+  podIP(id: string): string | undefined {
+    const c = this.#containers.get(id);
+    return c?.spec.hostNetwork ? undefined : c?.ip;
   }
 
   listImages(): string[] {

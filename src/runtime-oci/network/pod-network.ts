@@ -63,6 +63,11 @@ export class PodNetwork {
     return new PodNetwork(deps, ipam, ip);
   }
 
+  /** The bridge's address: the pods' default route, and where they reach the node. */
+  get gateway(): string {
+    return this.ipam.gateway;
+  }
+
   /** The pod's namespace, created on first use; each call must be paired with a {@link detach}. */
   async attach(podUid: string): Promise<PodAttachment> {
     const held = this.#pods.get(podUid);

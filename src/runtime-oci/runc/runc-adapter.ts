@@ -173,6 +173,14 @@ export class RuncAdapter implements OciRuntimeAdapter {
     return { host: rec.ip ?? this.deps.nodeAddress, port };
   }
 
+  gatewayAddress(): string | undefined {
+    return this.deps.network?.gateway;
+  }
+
+  podIP(id: string): string | undefined {
+    return this.#containers.get(id)?.ip;
+  }
+
   listImages(): string[] {
     return this.images.names();
   }

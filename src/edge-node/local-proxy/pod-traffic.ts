@@ -1,0 +1,125 @@
+/**
+ * Requests containers make to the node's listeners. A Service port's listener sends every request to
+ * that Service port; the HTTP proxy resolves each request's host as a Wasm pod's outgoing call is
+ * resolved (`resolveOutgoing`): a Service name goes to that Service, another host only when the
+ * calling pod allows it. Service traffic is balanced by the node's `ServiceBalancer` over every ready
+ * endpoint — Wasm or container, on this node or over the mesh — and streamed back.
+ *
+ * The caller is the pod whose IP the connection comes from (pods on a bridge have their own). A
+ * connection from anywhere else — a host-network pod, any process on the node — cannot be told apart
+ * and reaches Services only, never external hosts.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OutgoingHttpError, errorMessage } from '../../api/index.js';
+import type { Logger } from '../../api/index.js';
+import { resolveOutgoing, type CallerIdentity } from '../mesh/outgoing-target.js';
+import { answerUndelivered } from '../proxy/balance-answer.js';
+import { UpstreamUnreachableError, type Deliverer } from '../proxy/delivery.js';
+import type { PickOrigin } from '../proxy/endpoint-picker.js';
+import { BodyTooLargeError, headerValue, readRequest, sendText, type BufferedRequest } from '../proxy/http-util.js';
+import { ServerResponseSink } from '../proxy/response-sink.js';
+import type { ServiceBalancer } from '../proxy/service-balancer.js';
+import type { ServicePortRoute, ServiceTable } from '../proxy/service-table.js';
+import { isRefusal, proxyTarget } from './proxy-target.js';
+
+/** A pod of this node, as a caller. */
+export interface PodCaller {
+  namespace: string;
+  name: string;
+  uid: string;
+  annotations?: Readonly<Record<string, string>>;
+}
+
+/** Dependencies of the handler. */
+export interface PodTrafficDeps {
+  table: ServiceTable;
+  balancer: ServiceBalancer;
+  deliverer: Deliverer;
+  /** This node and its zone (locality preference, as for Wasm pods' calls). */
+  origin(): PickOrigin;
+  /** The pod of this node whose connections come from `ip`. */
+  callerAt(ip: string): PodCaller | undefined;
+  /** The Service port behind the node's own listener at `host:port`, for a proxied request addressed to one. */
+  ownListener(host: string, port: number): ServicePortRoute | undefined;
+  logger: Logger;
+  /** Largest request body accepted (default 16 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** Serves the node's listeners for pods. */
+export class PodTraffic {
+  constructor(private readonly deps: PodTrafficDeps) {}
+
+  /** A request at a Service port's listener; `route` undefined: that Service is gone. */
+  async serveService(req: IncomingMessage, res: ServerResponse, route: ServicePortRoute | undefined): Promise<void> {
+    const body = await this.read(req, res);
+    if (!body) return;
+    if (!route) return sendText(res, 503, `no Service listens on port ${req.socket.localPort} any more`);
+    const target = proxyTarget(req.method ?? 'GET', body.path, body.authority || 'service');
+    if (isRefusal(target)) return sendText(res, target.status, target.message);
+    await this.toService(route, { ...body, path: target.path }, res);
+  }
+
+  /** A request at the HTTP proxy. */
+  async serveProxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = proxyTarget(req.method ?? 'GET', req.url ?? '/', req.headers.host);
+    if (isRefusal(target)) return sendText(res, target.status, target.message);
+    const body = await this.read(req, res);
+    if (!body) return;
+    const request: BufferedRequest = { ...body, path: target.path, authority: target.authority };
+    if (headerValue(request.headers, 'host') === undefined) request.headers.push('host', target.authority);
+    const own = this.ownListener(target.authority);
+    if (own) return this.toService(own, request, res);
+    const ip = body.clientIp;
+    const pod = this.deps.callerAt(ip);
+    const caller: CallerIdentity = pod ? { namespace: pod.namespace, pod } : { namespace: 'default', source: `a connection from ${ip}` };
+    let resolved;
+    try {
+      resolved = resolveOutgoing(this.deps.table, caller, target.scheme, target.authority);
+    } catch (err) {
+      if (!(err instanceof OutgoingHttpError)) throw err;
+      return sendText(res, err.httpStatus, err.message);
+    }
+    if (resolved.kind === 'service') return this.toService(resolved.route, request, res, pod);
+    await this.toExternal(resolved.origin, request, res);
+  }
+
+  private async toService(route: ServicePortRoute, req: BufferedRequest, res: ServerResponse, pod = this.deps.callerAt(req.clientIp)): Promise<void> {
+    const affinity = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: pod?.uid ?? req.clientIp } : {};
+    const result = await this.deps.balancer.deliver(route, req, new ServerResponseSink(res), { ctx: { origin: this.deps.origin(), ...affinity } });
+    answerUndelivered(res, `${route.service.namespace}/${route.service.name}`, result);
+  }
+
+  private async toExternal(origin: string, req: BufferedRequest, res: ServerResponse): Promise<void> {
+    try {
+      await this.deps.deliverer.fetchExternal(origin, req, new ServerResponseSink(res));
+    } catch (err) {
+      if (err instanceof UpstreamUnreachableError) return sendText(res, 502, `${origin}: cannot connect (${err.code ?? err.message})`);
+      this.deps.logger.debug({ origin, err: errorMessage(err) }, 'proxied call failed');
+      sendText(res, 502, `${origin}: ${errorMessage(err)}`);
+    }
+  }
+
+  /** A request addressed to one of the node's own Service listeners (a client that proxies everything). */
+  private ownListener(authority: string): ServicePortRoute | undefined {
+    const m = /^\[?([^\]]*?)\]?:([0-9]{1,5})$/.exec(authority);
+    return m ? this.deps.ownListener(m[1]!, Number(m[2])) : undefined;
+  }
+
+  private async read(req: IncomingMessage, res: ServerResponse): Promise<BufferedRequest | undefined> {
+    req.on('error', () => undefined); // a client abort must not surface as an unhandled error
+    res.on('error', () => undefined);
+    try {
+      const body = await readRequest(req, this.deps.maxBodyBytes ?? 16 * 1024 * 1024);
+      return { ...body, clientIp: unmapped(body.clientIp) };
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) sendText(res, 413, err.message);
+      return undefined; // or the client aborted while sending
+    }
+  }
+}
+
+/** `::ffff:10.0.0.2` (an IPv4 client of a dual-stack socket) as `10.0.0.2`. */
+function unmapped(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
