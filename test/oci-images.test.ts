@@ -3,9 +3,12 @@
  * front of it that can corrupt what it relays), the registry client, the layer snapshots, and
  * containers run by runc through the `Runtime` interface — platform resolution, digest
  * verification, private repositories, Wasm OCI artifacts, whiteouts and permissions, the layer cache,
- * the image's user, OOM kills, exec deadlines, and a clean slate after removal.
+ * the image's user, OOM kills, exec deadlines, and a clean slate after removal. Then Wasm pods whose
+ * image is a tag in that kind of registry, end to end: a real hub and node, a NodePort, the pull
+ * errors a pod shows, and the node's cache of such images across a restart without the registry.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImagePullError, TimeoutError, silentLogger } from '../src/api/index.js';
 import type { ContainerConfig, ContainerEvent, PulledImage } from '../src/api/index.js';
 import { OciRuntime, PodNetwork, RegistryClient, RegistryCredentials, RuncAdapter, pullWasmArtifact } from '../src/runtime-oci/index.js';
-import { freePort, until } from './support/cluster.js';
+import { Cluster, ROOT, freePort, httpGet, until, watchCollection } from './support/cluster.js';
+import { wasmServiceManifest } from './support/manifests.js';
+import { type PodLike, cs0, eventsOf, isReady, podsOf } from './support/oci-manifests.js';
 import { REGISTRY_TOOLS, forceClean, missingTools, runcLeftovers } from './support/oci-cluster.js';
 import { deleteLink } from './support/oci-daemons.js';
 import { LONG_PATH, busyboxBaseLayer, busyboxImage, ociImage, ociIndex, tar, wasmArtifact } from './support/oci-images.js';
@@ -237,4 +242,131 @@ describe.skipIf(missing.length > 0)(`OCI images and the runc adapter${missing.le
     const adapter = await RuncAdapter.create({ dataDir: join(dir, `node-${platform.architecture}`), client, nodeAddress: ADDRESS, logger });
     return OciRuntime.create({ adapter, platform, logger });
   }
+});
+
+const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
+const wasmMissing = [...missingTools(['docker-registry', 'openssl']), ...(existsSync(HELLO_C) ? [] : ['hello-c.wasm (npm run build:examples)'])];
+const WASM_NODE = { name: 'ow-1', address: '127.0.15.30' };
+const WASM_PORT = 30191;
+
+describe.skipIf(wasmMissing.length > 0)(`Wasm pods with images from an OCI registry${wasmMissing.length ? ` (skipped: missing ${wasmMissing.join(', ')})` : ''}`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-oci-wasm-'));
+  const cluster = new Cluster();
+  const component = existsSync(HELLO_C) ? readFileSync(HELLO_C) : Buffer.alloc(0);
+  const componentDigest = `sha256:${createHash('sha256').update(component).digest('hex')}`;
+  let registry: TestRegistry | undefined;
+  let image = '';
+  const bareWasmPod = (name: string, img: string): string =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { runtimeClassName: 'wasm', containers: [{ name: 'app', image: img, ports: [{ containerPort: 8080 }] }] } });
+
+  beforeAll(async () => {
+    // Token auth as on Docker Hub: anonymous pulls of public repositories, `private/*` needs a user.
+    const r = await TestRegistry.start({ address: '127.0.0.1', dir: join(dir, 'registry'), users: { ci: 'secret' } });
+    registry = r;
+    await r.push('hello', '1.0', wasmArtifact(component));
+    await r.push('private/hello', '1.0', wasmArtifact(component));
+    await r.push('edge/web', '1.0', ociImage([tar([{ path: 'www/index.html', data: 'a container\n' }])], { architecture: 'amd64', Cmd: ['httpd'] }));
+    image = `${r.host}/hello:1.0`;
+    await cluster.start([WASM_NODE]);
+  }, 120_000);
+
+  /** Stops the registry once (a second stop would wait for an exit that already happened). */
+  const stopRegistry = async (): Promise<void> => {
+    const r = registry;
+    registry = undefined;
+    await r?.stop();
+  };
+
+  afterAll(async () => {
+    await cluster.stop();
+    await stopRegistry();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('runs a Wasm Deployment whose image is a registry tag, reached through a NodePort', async () => {
+    // A registry reference does not end in .wasm: runtimeClassName wasm must be explicit (the default is oci).
+    const manifest = wasmServiceManifest({ name: 'hello-oci', image, replicas: 2, nodePort: WASM_PORT, pod: { runtimeClassName: 'wasm' } });
+    const applied = await cluster.edgectl(['apply', '-f', '-'], manifest);
+    expect(applied.code, applied.stderr).toBe(0);
+    const answer = await until('the NodePort to answer', async () => {
+      const r = await httpGet(`http://${WASM_NODE.address}:${WASM_PORT}/`).catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    }, 60_000, 200);
+    expect(JSON.parse(answer.body)).toMatchObject({ message: 'hello from Edgeplane', node: WASM_NODE.name, pod: expect.stringMatching(/^hello-oci-/) });
+    const pods = await until('2 Ready replicas', async () => {
+      const list = await podsOf(cluster, 'hello-oci');
+      return list.length === 2 && list.every(isReady) ? list : undefined;
+    }, 30_000);
+    // The component is the image's identity on the node: the layer's digest, not the manifest's.
+    for (const p of pods) expect(cs0(p)?.imageID).toBe(componentDigest);
+    const pulled = new RegExp(`^Container image "${image.replace(/\./g, '\\.')}" ready in \\d+ms$`);
+    await until('the Pulled event', async () => (await eventsOf(cluster, pods[0]!.metadata.name)).some((e) => e.reason === 'Pulled' && pulled.test(e.message ?? '')), 10_000);
+  }, 90_000);
+
+  it('shows pull failures as ErrImagePull with what is wrong: a container image, a missing tag, a private repository', async () => {
+    const watch = watchCollection<PodLike>(cluster, '/api/v1/namespaces/default/pods');
+    const host = registry!.host;
+    try {
+      const pods = [
+        bareWasmPod('not-wasm', `${host}/edge/web:1.0`),
+        bareWasmPod('no-tag', `${host}/hello:2.0`),
+        bareWasmPod('private', `${host}/private/hello:1.0`),
+      ];
+      const applied = await cluster.edgectl(['apply', '-f', '-'], pods.join('\n---\n'));
+      expect(applied.code, applied.stderr).toBe(0);
+      const firstFailure = (name: string): { reason?: string; message?: string } | undefined =>
+        watch.events.filter((e) => e.object.metadata.name === name).map((e) => cs0(e.object)?.state?.waiting).find((w) => w?.reason === 'ErrImagePull');
+      await until('ErrImagePull on the three pods', () => ['not-wasm', 'no-tag', 'private'].every((n) => firstFailure(n)), 30_000);
+      expect(firstFailure('not-wasm')?.message).toMatch(
+        /edge\/web:1\.0 is a container image \(config media type application\/vnd\.oci\.image\.config\.v1\+json\), not a Wasm component artifact: a container image runs with runtimeClassName: oci/,
+      );
+      expect(firstFailure('no-tag')?.message).toMatch(/hello:2\.0: not found: no such tag or digest in the repository \(MANIFEST_UNKNOWN/);
+      expect(firstFailure('private')?.message).toMatch(/access denied by registry 127\.0\.0\.1:\d+/);
+      // The reason shows in `get pods` (ImagePullBackOff once retried with back-off, as Kubernetes does).
+      const table = await cluster.edgectl(['get', 'pods']);
+      expect(table.stdout).toMatch(/not-wasm\s+0\/1\s+(ImagePullBackOff|ErrImagePull)\s/);
+      const failed = /^Failed to pull image ".*edge\/web:1\.0": .*runtimeClassName: oci/;
+      await until('the Failed event', async () => (await eventsOf(cluster, 'not-wasm')).some((e) => e.reason === 'Failed' && failed.test(e.message ?? '')), 10_000);
+    } finally {
+      await watch.stop();
+      for (const name of ['not-wasm', 'no-tag', 'private']) await cluster.api('DELETE', `/api/v1/namespaces/default/pods/${name}`).catch(() => undefined);
+    }
+  }, 60_000);
+
+  it("pulls a private repository with the node's --oci-registry-config (no --oci-runtime needed)", async () => {
+    const auth = join(dir, 'auth.json');
+    writeFileSync(auth, JSON.stringify({ auths: { [registry!.host]: { auth: Buffer.from('ci:secret').toString('base64') } } }));
+    await cluster.node(WASM_NODE.name).proc.kill('SIGTERM');
+    await cluster.startNode({ ...WASM_NODE, args: ['--oci-registry-config', auth] });
+    await cluster.waitNodesReady([WASM_NODE.name]);
+    const applied = await cluster.edgectl(['apply', '-f', '-'], bareWasmPod('private-ok', `${registry!.host}/private/hello:1.0`));
+    expect(applied.code, applied.stderr).toBe(0);
+    const ok = await until('the private pod Ready', async () => {
+      const list = (await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] };
+      const p = list.items.find((i) => i.metadata.name === 'private-ok');
+      return isReady(p) ? p : undefined;
+    }, 30_000);
+    expect(cs0(ok)?.imageID).toBe(componentDigest);
+    await cluster.api('DELETE', '/api/v1/namespaces/default/pods/private-ok');
+  }, 60_000);
+
+  it('keeps registry images on the node: a restarted node lists them and runs its pods with the registry gone', async () => {
+    await stopRegistry();
+    await cluster.node(WASM_NODE.name).proc.kill('SIGTERM');
+    await cluster.startNode(WASM_NODE);
+    // The images a node lists when it connects feed the scheduler's image locality: the pod spec's
+    // spelling is there, read back from the node's disk (it had listed none on its first connect).
+    const names = async (): Promise<string[]> => {
+      const n = (await cluster.api('GET', `/api/v1/nodes/${WASM_NODE.name}`)) as { status?: { images?: Array<{ names: string[] }> } };
+      return n.status?.images?.flatMap((i) => i.names) ?? [];
+    };
+    await until('the restarted node to list its images', async () => (await names()).includes(image), 30_000);
+    expect(await names()).toEqual(expect.arrayContaining([image, componentDigest]));
+    await until('the pods Ready again and serving', async () => {
+      const list = await podsOf(cluster, 'hello-oci');
+      if (list.length !== 2 || !list.every(isReady)) return undefined;
+      const r = await httpGet(`http://${WASM_NODE.address}:${WASM_PORT}/`).catch(() => undefined);
+      return r?.status === 200;
+    }, 60_000, 200);
+  }, 90_000);
 });

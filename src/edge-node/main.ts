@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { BLOB_PATH, OutgoingHttpError, createLogger, errorMessage } from '../api/index.js';
 import type { Logger, OutgoingHttpHandler, Runtime } from '../api/index.js';
-import { createOciRuntime } from '../runtime-oci/index.js';
+import { RegistryClient, RegistryCredentials, createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
@@ -36,9 +36,13 @@ async function main(argv: string[]): Promise<void> {
   let agent: Agent | undefined;
   const outgoingHttp: OutgoingHttpHandler = (caller, req) =>
     agent ? agent.outgoingHttp(caller, req) : Promise.reject(new OutgoingHttpError('connection-refused', 'the node is still starting: its mesh is not up yet'));
+  // Wasm components published as OCI artifacts come through the registry settings of the OCI runtime.
+  const credentials = opts.registry?.config !== undefined ? await RegistryCredentials.load(opts.registry.config) : undefined;
+  const registry = new RegistryClient({ ...(credentials ? { credentials } : {}), insecureRegistries: opts.registry?.insecureRegistries ?? [] });
   const wasmDeps: WasmRuntimeDeps & { outgoingHttp: OutgoingHttpHandler } = {
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
+    registry,
     requestTimeoutMs: opts.requestTimeoutMs,
     fetchBlob: async (digest) => {
       const res = await fetch(`${hubBase}${BLOB_PATH}/${digest}`, { headers: { authorization: `Bearer ${opts.token}` } });

@@ -30,6 +30,7 @@ export class ContainerJob implements PoolJob {
   readonly request: RequestFields;
   readonly label: string;
   state: PoolJob['state'] = 'queued';
+  queuedAt = 0;
   reqId?: number;
   executor?: Executor;
   timer: NodeJS.Timeout | undefined;
@@ -40,6 +41,8 @@ export class ContainerJob implements PoolJob {
   constructor(
     req: WorkloadRequest,
     readonly timeoutMs: number,
+    /** Its call depth (see PoolJob.depth). */
+    readonly depth: number,
     private readonly onOutcome: (job: ContainerJob, result: JobResult) => void,
   ) {
     this.label = `${req.method} ${req.path}`;

@@ -14,6 +14,7 @@ import type { ExecutorPool } from './executor-pool.js';
 import type { InstanceSpec } from './executor-protocol.js';
 import { newInstanceId } from './pool-job.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
+import { OUTGOING_GRACE_MS } from './outgoing-dispatch.js';
 import type { CoreModule } from './wasm-global.js';
 
 /** Dependencies of {@link execInstance}. */
@@ -37,16 +38,23 @@ const owner: InstanceOwner = { onOutput: () => undefined, onExecutorLost: () => 
 
 /** Runs one exec to completion or timeout. */
 export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
-  const executor: Executor = deps.isolated ? deps.executors.dedicated(true) : deps.executors.pick();
+  const { executors } = deps;
+  const executor: Executor = deps.isolated ? executors.dedicated(true) : (executors.pickAvailable() ?? executors.pick());
   const id = newInstanceId();
   const deadlineAt = Date.now() + deps.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
+  const overrun = (): void => {
+    if (!executor.isRunningInstance(id)) return;
+    deps.onOverrun();
+    void executor.terminate(`exec of ${deps.label} exceeded its ${deps.timeoutMs} ms timeout`);
+  };
   const timedOut = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      if (executor.isRunningInstance(id)) {
-        deps.onOverrun();
-        void executor.terminate(`exec of ${deps.label} exceeded its ${deps.timeoutMs} ms timeout`);
-      }
+      if (executor.outgoing.has({ instanceId: id })) {
+        // Waiting for an outgoing call is not an overrun: fail the call and give it a moment to finish.
+        executor.outgoing.fail({ instanceId: id }, { tag: 'connection-timeout' });
+        setTimeout(overrun, OUTGOING_GRACE_MS).unref();
+      } else overrun();
       reject(new TimeoutError(`command ${deps.label} timed out after ${deps.timeoutMs} ms`));
     }, deps.timeoutMs);
   });

@@ -26,10 +26,18 @@ export class ExecutorActivity {
     return { kind: Number(Atomics.load(a, ActivitySlot.kind)), id: Number(Atomics.load(a, ActivitySlot.id)), since: Number(Atomics.load(a, ActivitySlot.since)) };
   }
 
-  /** How long (ms) the worker has been busy with what it runs now; 0 when idle. */
+  /**
+   * How long (ms) the worker has been computing what it runs now; 0 when idle or while its guest
+   * waits for an outgoing call (after the wait it counts from when the guest resumed).
+   */
   busyFor(now = Date.now()): number {
     const a = this.now();
-    return a.kind === Activity.idle ? 0 : now - a.since;
+    return a.kind === Activity.idle || this.waiting() ? 0 : now - a.since;
+  }
+
+  /** Whether the worker's guest waits for the answer to an outgoing call right now. */
+  waiting(): boolean {
+    return Atomics.load(this.#slots, ActivitySlot.waiting) !== 0n;
   }
 
   isRunningRequest(reqId: number): boolean {
@@ -44,14 +52,14 @@ export class ExecutorActivity {
   }
 
   /**
-   * Tells the worker not to start requests up to `reqId`, then returns the request it runs (if any):
-   * that one is not withdrawn. The worker announces a request before checking the watermark, the
-   * reverse order (Dekker-style): a request is either seen running here or skipped there.
+   * Tells the worker not to start requests up to `reqId`, then returns the last request it started:
+   * those up to that one ran (or run now) and are not withdrawn. The worker announces a request
+   * before checking the watermark, the reverse order (Dekker-style): a request is either seen
+   * started here or skipped there.
    */
-  withdrawUpTo(reqId: number): number | undefined {
+  withdrawUpTo(reqId: number): number {
     Atomics.store(this.#slots, ActivitySlot.withdrawnUpTo, BigInt(reqId));
-    const a = this.now();
-    return a.kind === Activity.request ? a.id : undefined;
+    return Number(Atomics.load(this.#slots, ActivitySlot.started));
   }
 
   /** The worker's thread id (0 until it has started). */

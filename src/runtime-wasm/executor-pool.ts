@@ -1,24 +1,43 @@
 /**
  * The runtime's executors: a fixed set of shared workers (about one per core) that host the
- * instances of every ordinary pod, plus dedicated workers on demand (for isolated pods, commands and
+ * instances of every ordinary pod, *overflow* shared workers started while the fixed ones are all
+ * blocked in outgoing calls, plus dedicated workers on demand (for isolated pods, commands and
  * one-off execs). A shared executor that is lost is replaced at once, so placement always finds
  * live ones; the owners of the instances it held re-create them (see InstancePool).
  *
- * A watchdog looks at the shared executors every `stallMs / 2`: one that has been busy with the same
- * thing for `stallMs` is *stalled* — a guest that loops, or computes for long. Its queued requests
- * are withdrawn (their pools send them elsewhere), placement avoids it, and its thread's priority is
- * lowered so it takes little CPU from the rest until it finishes or its deadline kills it. Executors
- * of isolated pods run at a lower priority all along.
+ * A shared executor is *available* unless it is stalled or blocked:
+ * - A watchdog looks at the shared executors every `stallMs / 2`: one that has been computing the
+ *   same thing for `stallMs` is *stalled* — a guest that loops, or computes for long. Its queued
+ *   requests are withdrawn (their pools send them elsewhere), placement avoids it, and its thread's
+ *   priority is lowered so it takes little CPU from the rest until it finishes or its deadline kills
+ *   it. Executors of isolated pods run at a lower priority all along.
+ * - One whose guest waits for an outgoing HTTP call is *blocked*: not stalled (it takes no CPU, its
+ *   priority stays), but it can run nothing else until the answer comes, and the answer may need
+ *   another pod of this very runtime. Its queued requests are withdrawn at once, placement avoids
+ *   it, and when no shared executor is available an overflow one is started (up to `maxShared`
+ *   shared executors in all); overflow executors retire after `overflowIdleMs` with nothing to do.
+ *
+ * Pools that must wait for an available executor register with {@link ExecutorPool.whenAvailable};
+ * they are called back when one may be (an answer came, a stall ended, an executor started) and on
+ * every watchdog tick while they wait.
  */
-import type { Logger } from '../api/index.js';
-import { Executor, type ExecutorLoss } from './executor.js';
+import { AsyncResource } from 'node:async_hooks';
+import { errorMessage, type Logger } from '../api/index.js';
+import { Executor, type ExecutorLoss, type ExecutorOptions } from './executor.js';
+import type { OutgoingDispatch } from './outgoing-dispatch.js';
 
 /** Options of {@link ExecutorPool}. */
 export interface ExecutorPoolOptions {
   /** Shared executors (default: one per core). */
   size?: number;
+  /** Shared executors at most, overflow ones included (default: 4 × `size`). */
+  maxShared?: number;
+  /** An overflow executor with nothing pending this long is retired (default 10 s). */
+  overflowIdleMs?: number;
   /** A shared executor busy with one request (or run) this long is stalled (default 100 ms). */
   stallMs?: number;
+  /** Delivers the guests' outgoing HTTP calls; absent: every call is denied. */
+  outgoing?: OutgoingDispatch;
   logger: Logger;
 }
 
@@ -27,46 +46,104 @@ const STALLED_NICE = 19;
 /** Nice value of an isolated pod's executor. */
 export const ISOLATED_NICE = 10;
 
-/** Shared and dedicated executors, their replacement after a loss, and the stall watchdog. */
+/** Shared, overflow and dedicated executors, their replacement after a loss, and the watchdog. */
 export class ExecutorPool {
   readonly #shared: Executor[] = [];
+  readonly #overflow: Executor[] = [];
   readonly #dedicated = new Set<Executor>();
   /** Dedicated executors of isolated pods (watched for stalls too, to lower their priority). */
   readonly #isolated = new Set<Executor>();
+  readonly #waiters = new Set<() => void>();
   readonly #logger: Logger;
   readonly #stallMs: number;
+  readonly #maxShared: number;
+  readonly #overflowIdleMs: number;
+  readonly #outgoing: OutgoingDispatch | undefined;
   readonly #watchdog: NodeJS.Timeout;
+  /**
+   * Workers are started in this scope, never in the caller's: a worker started while the node's
+   * handler delivers a call would otherwise carry that call's depth (outgoing-dispatch.ts) into
+   * every message it ever sends.
+   */
+  readonly #scope = new AsyncResource('EdgeplaneExecutorPool');
+  /** Executors kept for nested requests: see {@link reserve}. */
+  readonly reserve: number;
   #closed = false;
   /** Executors replaced after a loss (for tests and figures). */
   replacements = 0;
+  /** Overflow executors started so far (for tests and figures). */
+  overflowStarts = 0;
   /** Shared executors lost right after they started, in a row (a crash loop backs off). */
   #quickLosses = 0;
 
   constructor(opts: ExecutorPoolOptions) {
     this.#logger = opts.logger;
+    this.#outgoing = opts.outgoing;
     const size = Math.max(1, opts.size ?? Executor.defaultCount());
-    for (let i = 0; i < size; i++) this.#shared.push(this.#spawnShared());
+    this.#maxShared = Math.max(size, opts.maxShared ?? 4 * size);
+    this.#overflowIdleMs = opts.overflowIdleMs ?? 10_000;
+    this.reserve = Math.min(Math.max(2, size), this.#maxShared - 1);
+    for (let i = 0; i < size; i++) this.#shared.push(this.#start(false, (gone, loss) => this.#replace(gone, loss)));
     this.#stallMs = opts.stallMs ?? 100;
-    this.#watchdog = setInterval(() => this.#checkStalls(), Math.max(10, this.#stallMs / 2));
+    this.#watchdog = setInterval(() => this.#tick(), Math.max(10, this.#stallMs / 2));
     this.#watchdog.unref();
   }
 
-  /** The live shared executors. */
+  /** The fixed shared executors (live ones; overflow ones not included). */
   get shared(): readonly Executor[] {
     return this.#shared;
   }
 
+  /** The overflow shared executors running now. */
+  get overflow(): readonly Executor[] {
+    return this.#overflow;
+  }
+
+  get stallMs(): number {
+    return this.#stallMs;
+  }
+
+  /** Shared executors flagged stalled right now. */
+  get stalledCount(): number {
+    return this.#all().filter((e) => e.alive && e.stalled).length;
+  }
+
+  /** Outgoing calls waiting for an answer, over every executor. */
+  get pendingOutgoingCalls(): number {
+    let n = 0;
+    for (const e of [...this.#all(), ...this.#dedicated]) n += e.outgoing.size;
+    return n;
+  }
+
+  /** Whether a shared executor can take work now: alive, not stalled, not blocked in an outgoing call. */
+  available(e: Executor): boolean {
+    return e.alive && !e.stalled && !e.blockedOutgoing;
+  }
+
+  /** Shared executors available now plus those that may still be started (0: none can take work). */
+  spare(): number {
+    let n = this.#maxShared - this.#shared.length - this.#overflow.length;
+    for (const e of this.#all()) if (this.available(e)) n++;
+    return n;
+  }
+
+  /** Whether no available shared executor has anything pending (nothing runs that could free another). */
+  availableIdle(): boolean {
+    return this.#all().every((e) => !this.available(e) || !e.busy);
+  }
+
   /**
-   * The shared executor with the lowest `load` (ties: fewest instances). Callers pass their own
-   * count of instances per executor, so one pod's instances spread over the cores.
+   * The shared executor with the lowest `load` (ties: fewest instances), preferring available ones,
+   * then the fixed ones over overflow ones. Callers pass their own count of instances per executor,
+   * so one pod's instances spread over the cores.
    */
   pick(load: (e: Executor) => number = () => 0): Executor {
     let best: Executor | undefined;
     let bestKey = Infinity;
-    for (const e of this.#shared) {
+    for (const e of this.#all()) {
       if (!e.alive) continue;
-      // A stalled executor only when every one is.
-      const key = (e.stalled ? 1e12 : 0) + load(e) * 1e6 + e.instanceCount;
+      // An unavailable executor only when every one is; an overflow one only when no fixed one is.
+      const key = (this.available(e) ? 0 : 1e12) + (this.#overflow.includes(e) ? 1e9 : 0) + load(e) * 1e6 + e.instanceCount;
       if (key < bestKey) {
         best = e;
         bestKey = key;
@@ -77,11 +154,39 @@ export class ExecutorPool {
   }
 
   /**
+   * Like {@link pick}, but only an available executor: an overflow one is started when none is (up
+   * to `maxShared`); undefined when none can be (wait with {@link whenAvailable}).
+   */
+  pickAvailable(load?: (e: Executor) => number): Executor | undefined {
+    const e = this.pick(load);
+    if (this.available(e)) return e;
+    if (this.#closed || this.#shared.length + this.#overflow.length >= this.#maxShared) return undefined;
+    const extra = this.#start(false, (gone) => this.#dropOverflow(gone));
+    this.#overflow.push(extra);
+    this.overflowStarts++;
+    this.#logger.info(
+      { executor: extra.id, overflow: this.#overflow.length, max: this.#maxShared },
+      'no shared wasm executor available (blocked in outgoing calls or stalled); started an overflow executor',
+    );
+    return extra;
+  }
+
+  /** Calls `callback` once, when an executor may have become available (or at the next watchdog tick). */
+  whenAvailable(callback: () => void): void {
+    if (!this.#closed) this.#waiters.add(callback);
+  }
+
+  /** Forgets a callback registered with {@link whenAvailable}. */
+  cancelWhenAvailable(callback: () => void): void {
+    this.#waiters.delete(callback);
+  }
+
+  /**
    * A new worker of its own; the caller terminates it when done. An isolated pod's runs at a lower
    * priority, and at the lowest while stalled.
    */
   dedicated(isolated = false): Executor {
-    const e = Executor.start(true, (gone) => {
+    const e = this.#start(true, (gone) => {
       this.#dedicated.delete(gone);
       this.#isolated.delete(gone);
     });
@@ -97,41 +202,96 @@ export class ExecutorPool {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
-    const all = [...this.#shared, ...this.#dedicated];
+    this.#waiters.clear();
+    const all = [...this.#shared, ...this.#overflow, ...this.#dedicated];
     this.#shared.length = 0;
+    this.#overflow.length = 0;
     this.#dedicated.clear();
     await Promise.all(all.map((e) => e.terminate('runtime closed')));
   }
 
-  #checkStalls(): void {
+  #all(): Executor[] {
+    return this.#overflow.length === 0 ? this.#shared : [...this.#shared, ...this.#overflow];
+  }
+
+  #start(dedicated: boolean, onGone: ExecutorOptions['onGone']): Executor {
+    const opts: ExecutorOptions = {
+      dedicated,
+      onGone,
+      ...(this.#outgoing ? { outgoing: this.#outgoing } : {}),
+      onOutgoingWait: (e) => {
+        // Its queue would wait for the answer, which may need one of those very requests: send
+        // them elsewhere now. A dedicated executor's requests have nowhere else to go.
+        if (!e.dedicated) e.withdrawQueued();
+      },
+      onOutgoingDone: () => this.#notify(),
+    };
+    const e = this.#scope.runInAsyncScope(() => Executor.start(opts));
+    if (!dedicated) queueMicrotask(() => this.#notify());
+    return e;
+  }
+
+  #notify(): void {
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) {
+      try {
+        w();
+      } catch (err) {
+        this.#logger.error({ err: errorMessage(err) }, 'executor availability callback threw');
+      }
+    }
+  }
+
+  #tick(): void {
     const now = Date.now();
     for (const e of this.#isolated) {
+      // busyFor is 0 while the guest waits for an outgoing call: not computing, so not stalled.
       const stalled = e.busyFor(now) >= this.#stallMs;
       if (stalled !== e.stalled) {
         e.stalled = stalled;
         e.setNice(stalled ? STALLED_NICE : ISOLATED_NICE);
       }
     }
-    for (const e of [...this.#shared]) {
-      if (!e.alive) continue;
-      if (e.busyFor(now) >= this.#stallMs) {
-        if (!e.stalled) {
-          e.stalled = true;
-          e.setNice(STALLED_NICE);
-          this.#logger.debug({ executor: e.id, activity: e.activity() }, 'wasm executor stalled; withdrawing its queue');
-        }
-        // Again on every tick: pools may still have sent to idle instances living there.
-        e.withdrawQueued();
-      } else if (e.stalled) {
-        e.stalled = false;
-        // Raising a priority back needs CAP_SYS_NICE: without it, start afresh instead.
-        if (!e.setNice(0)) void e.terminate('its priority could not be restored after a stall');
+    for (const e of this.#all().slice()) this.#checkStall(e, now);
+    for (const e of this.#overflow.slice()) {
+      if (e.alive && e.idleFor(now) >= this.#overflowIdleMs) void e.terminate('idle overflow executor retired');
+    }
+    // Waiters re-check on every tick too: admission depends on how busy the available executors are.
+    this.#notify();
+  }
+
+  #checkStall(e: Executor, now: number): void {
+    if (!e.alive) return;
+    if (e.isWaiting()) {
+      // Its guest waits for an outgoing call, computing nothing: not stalled, and when it resumes it
+      // must not crawl at the lowest priority (its caller's deadline is running). If the priority
+      // cannot be raised back, it stays flagged until it is idle (see below).
+      if (e.stalled && e.setNice(0)) e.stalled = false;
+      return;
+    }
+    if (e.busyFor(now) >= this.#stallMs) {
+      if (!e.stalled) {
+        e.stalled = true;
+        e.setNice(STALLED_NICE);
+        this.#logger.debug({ executor: e.id, activity: e.activity() }, 'wasm executor stalled; withdrawing its queue');
       }
+      // Again on every tick: pools may still have sent to idle instances living there.
+      e.withdrawQueued();
+    } else if (e.stalled) {
+      // Raising a priority back needs CAP_SYS_NICE: without it, start afresh instead — once idle,
+      // so as not to kill what it runs now.
+      if (e.setNice(0)) e.stalled = false;
+      else if (!e.busy) void e.terminate('its priority could not be restored after a stall');
+      else return;
+      this.#notify();
     }
   }
 
-  #spawnShared(): Executor {
-    return Executor.start(false, (gone, loss) => this.#replace(gone, loss));
+  #dropOverflow(gone: Executor): void {
+    const i = this.#overflow.indexOf(gone);
+    if (i >= 0) this.#overflow.splice(i, 1);
   }
 
   #replace(gone: Executor, loss: ExecutorLoss): void {
@@ -143,7 +303,7 @@ export class ExecutorPool {
     const swap = (): void => {
       const i = this.#shared.indexOf(gone);
       if (i < 0 || this.#closed) return;
-      this.#shared[i] = this.#spawnShared();
+      this.#shared[i] = this.#start(false, (g, l) => this.#replace(g, l));
       this.#logger.warn({ executor: gone.id, replacement: this.#shared[i]!.id, reason: loss.reason, delayMs }, 'shared wasm executor replaced');
     };
     if (delayMs === 0) swap();

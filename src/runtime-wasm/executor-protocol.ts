@@ -12,6 +12,8 @@
  * from one that merely waited (queued behind another), and when the worker has been busy for long,
  * to take back the requests still queued there (see Executor.withdrawQueued).
  */
+import type { OutgoingCaller } from '../api/index.js';
+import type { OutgoingCall } from './outgoing-protocol.js';
 import type { CoreModule } from './wasm-global.js';
 
 /** What an instance is granted by its pod (and nothing more). */
@@ -43,6 +45,8 @@ export interface InstanceSpec {
   memoryLimitBytes?: number;
   /** Keep stdout/stderr and return them with the run (exec) instead of streaming them. */
   captureOutput?: boolean;
+  /** Who the instance's outgoing HTTP calls come from; absent: every call is denied. */
+  caller?: OutgoingCaller;
 }
 
 /** One HTTP request as posted to the worker. Headers are flat `[name, value, ...]` (latin1). */
@@ -104,7 +108,11 @@ export type FromWorker =
   | { type: 'results'; batch: Packed; output: OutputChunk[] }
   /** A command's `run` finished; captured output comes with it. `expired`: never started. */
   | { type: 'run-finished'; instanceId: number; end: InstanceEnd; expired?: boolean; stdout?: Uint8Array; stderr?: Uint8Array }
-  | { type: 'output'; chunks: OutputChunk[] };
+  | { type: 'output'; chunks: OutputChunk[] }
+  /** A guest's outgoing HTTP request (see outgoing-protocol.ts); the worker waits for the reply. */
+  | { type: 'outgoing'; call: OutgoingCall }
+  /** The guest dropped the future of call `id` unanswered: its reply is no longer wanted. */
+  | { type: 'outgoing-cancel'; id: number };
 
 /** Slots of the shared activity array (a `BigInt64Array`). */
 export const ActivitySlot = {
@@ -118,9 +126,19 @@ export const ActivitySlot = {
   withdrawnUpTo: 3,
   /** The worker's thread id (for renicing it). */
   tid: 4,
+  /**
+   * 1 while the guest waits for the reply to an outgoing call: still running (its deadline counts)
+   * but not computing (not stalled). `since` is reset when it resumes.
+   */
+  waiting: 5,
+  /**
+   * The last request the worker started (ids grow): one at or below it has run or runs now, even if
+   * its result is still in the worker's batch, and must not be withdrawn.
+   */
+  started: 6,
 } as const;
 /** Length of the activity array. */
-export const ACTIVITY_SLOTS = 5;
+export const ACTIVITY_SLOTS = 7;
 /** `ActivitySlot.kind` values. */
 export const Activity = { idle: 0, request: 1, instantiate: 2, run: 3 } as const;
 

@@ -10,14 +10,18 @@
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GuestInstance, InstanceEndedError, type TranspiledModule } from './guest-instance.js';
+import { denyAllOutgoingHttp } from './host/outgoing.js';
+import { OutgoingClient } from './host/outgoing-client.js';
 import { loadWasiShim } from './wasi-shim.js';
 import { Activity, ActivitySlot, packResult, unpackRequests } from './executor-protocol.js';
 import type { ComponentRef, FromWorker, InstanceSpec, OutputChunk, Packed, ToWorker, WireRequest, WireResult } from './executor-protocol.js';
+import type { OutgoingChannel } from './outgoing-protocol.js';
 import type { CoreModule } from './wasm-global.js';
 
 const port = parentPort;
 if (!port) throw new Error('executor-worker must run in a worker thread');
-const activity = new BigInt64Array((workerData as { activity: SharedArrayBuffer }).activity);
+const data = workerData as { activity: SharedArrayBuffer; outgoing: OutgoingChannel };
+const activity = new BigInt64Array(data.activity);
 try {
   // Linux: this thread's id, so the main thread can lower its priority while it hogs a core.
   Atomics.store(activity, ActivitySlot.tid, BigInt(readlinkSync('/proc/thread-self').split('/').pop() ?? '0'));
@@ -33,12 +37,49 @@ const components = new Map<string, { ref: ComponentRef; modules: Record<string, 
 /** Captured output of exec instances, by instance. */
 const captured = new Map<number, { stdout: Uint8Array[]; stderr: Uint8Array[] }>();
 let pendingOutput: OutputChunk[] = [];
+/** Results of the batch being served, not yet sent. */
+let results: Packed = [];
 /** While a command runs the worker is blocked: its output is posted as it comes. */
 let streamingOutput = false;
+/** The request being served (0 when none) and its deadline: outgoing calls are bounded by it. */
+const current: { reqId: number; deadlineAt: number | undefined } = { reqId: 0, deadlineAt: undefined };
 
-function send(msg: FromWorker): void {
-  port!.postMessage(msg);
+function serving(reqId: number, deadlineAt: number | undefined): void {
+  current.reqId = reqId;
+  current.deadlineAt = deadlineAt;
 }
+
+function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  if (transfer && transfer.length > 0) port!.postMessage(msg, transfer);
+  else port!.postMessage(msg);
+}
+
+/** Sends the results and output gathered so far. */
+function flush(): void {
+  if (results.length === 0 && pendingOutput.length === 0) return;
+  send({ type: 'results', batch: results, output: pendingOutput });
+  results = [];
+  pendingOutput = [];
+}
+
+const outgoing = new OutgoingClient(data.outgoing, {
+  post(call, transfer) {
+    // The guest is about to wait, maybe long: what it finished before must not wait with it.
+    flush();
+    send({ type: 'outgoing', call }, transfer);
+  },
+  cancel: (id) => send({ type: 'outgoing-cancel', id }),
+  current: () => ({ ...current }),
+  onWait(waiting) {
+    if (waiting) {
+      Atomics.store(activity, ActivitySlot.waiting, 1n);
+    } else {
+      // Busy again from now on: `since` first, so the main thread never sees an old `since`.
+      Atomics.store(activity, ActivitySlot.since, BigInt(Date.now()));
+      Atomics.store(activity, ActivitySlot.waiting, 0n);
+    }
+  },
+});
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -71,7 +112,8 @@ async function instantiate(spec: InstanceSpec): Promise<void> {
     const [mod, shim] = await Promise.all([entry.mod, loadWasiShim()]);
     // From here on only microtasks: no other message interleaves, so the activity is accurate.
     setActivity(Activity.instantiate, instanceId);
-    const instance = await GuestInstance.create(spec, mod, entry.modules, shim, outputOf(instanceId, spec.captureOutput === true));
+    const policy = spec.caller ? outgoing.policyFor(instanceId, spec.caller) : denyAllOutgoingHttp;
+    const instance = await GuestInstance.create(spec, mod, entry.modules, shim, outputOf(instanceId, spec.captureOutput === true), policy);
     instances.set(instanceId, instance);
     send({ type: 'instantiated', instanceId, exports: instance.exports });
   } catch (err) {
@@ -87,13 +129,15 @@ function serve(req: WireRequest): Exclude<WireResult, { lost: string }> {
   if (!instance) return { id: req.id, failed: `no instance ${req.instanceId} in this executor` };
   if (Date.now() > req.deadlineAt) return { id: req.id, expired: true };
   // Announce first, then check the watermark; the main thread sets the watermark first, then reads
-  // the activity (Dekker-style, sequentially consistent): a request is either seen running there or
+  // `started` (Dekker-style, sequentially consistent): a request is either seen started there or
   // skipped here, never both run here and retried elsewhere.
   setActivity(Activity.request, req.id);
+  Atomics.store(activity, ActivitySlot.started, BigInt(req.id));
   if (BigInt(req.id) <= Atomics.load(activity, ActivitySlot.withdrawnUpTo)) {
     setActivity(Activity.idle, 0);
     return { id: req.id, withdrawn: true };
   }
+  serving(req.id, req.deadlineAt);
   try {
     const res = instance.handle(req);
     return { id: req.id, status: res.status, headers: res.headers, body: res.body };
@@ -104,24 +148,23 @@ function serve(req: WireRequest): Exclude<WireResult, { lost: string }> {
     }
     return { id: req.id, failed: messageOf(err) };
   } finally {
+    serving(0, undefined);
     setActivity(Activity.idle, 0);
   }
 }
 
 function serveBatch(batch: WireRequest[]): void {
-  let results: Packed = [];
   let since = performance.now();
   for (const req of batch) {
-    packResult(results, serve(req));
+    // Serve first, then pack: serving may flush (an outgoing call), which replaces `results`.
+    const result = serve(req);
+    packResult(results, result);
     if (performance.now() - since > FLUSH_AFTER_MS) {
-      send({ type: 'results', batch: results, output: pendingOutput });
-      results = [];
-      pendingOutput = [];
+      flush();
       since = performance.now();
     }
   }
-  if (results.length > 0 || pendingOutput.length > 0) send({ type: 'results', batch: results, output: pendingOutput });
-  pendingOutput = [];
+  flush();
 }
 
 function run(instanceId: number, deadlineAt: number | undefined): void {
@@ -140,10 +183,12 @@ function run(instanceId: number, deadlineAt: number | undefined): void {
   }
   setActivity(Activity.run, instanceId);
   streamingOutput = true;
+  serving(0, deadlineAt);
   let end;
   try {
     end = instance.run();
   } finally {
+    serving(0, undefined);
     streamingOutput = false;
     setActivity(Activity.idle, 0);
   }

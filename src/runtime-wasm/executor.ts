@@ -1,53 +1,30 @@
 /**
  * The main thread's handle on one executor worker: sends components, instantiations, request
- * batches and runs; routes answers and guest output to the instances' owners; and can kill the
- * worker (the only way to stop a guest that never yields).
+ * batches and runs; routes answers and guest output to the instances' owners; carries the guests'
+ * outgoing HTTP calls to the node's handler and their answers back (outgoing-calls.ts); and can kill
+ * the worker (the only way to stop a guest that never yields).
  *
  * Concurrency contract: requests posted in one callback go out as one message (flushed in a
  * microtask). When the worker is lost (terminated or crashed), every pending request gets a
  * `lost` result — `ran: true` only for the one it was running, the others never started and may be
- * retried — and every owner of an instance here is told, once. A stalled worker (busy with one
- * thing for long) can have its queued requests withdrawn: they get a `withdrawn` result now and the
+ * retried — every owner of an instance here is told, once, and its pending outgoing calls are
+ * forgotten. A stalled worker (busy with one thing for long), or one whose guest waits for an
+ * outgoing call, can have its queued requests withdrawn: they get a `withdrawn` result now and the
  * worker will skip them.
  */
-import { availableParallelism, setPriority } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './worker-entry.js';
 import { ExecutorActivity, type ActivityNow } from './executor-activity.js';
 import { Activity, packRequest, unpackResults } from './executor-protocol.js';
-import type { ComponentRef, FromWorker, InstanceEnd, InstanceExports, InstanceSpec, Packed, RequestFields, ToWorker, WireResult } from './executor-protocol.js';
+import type { ComponentRef, FromWorker, InstanceExports, InstanceSpec, Packed, RequestFields, ToWorker, WireResult } from './executor-protocol.js';
+import { ExecutorLostError, type ExecutorLoss, type ExecutorOptions, type InstanceOwner, type RunOutcome } from './executor-types.js';
+import { OutgoingCalls } from './outgoing-calls.js';
+import type { OutgoingCall } from './outgoing-protocol.js';
+import { ThreadPriority } from './thread-priority.js';
 import type { CoreModule } from './wasm-global.js';
 
-/** The worker went away (terminated, crashed) while something was pending. */
-export class ExecutorLostError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ExecutorLostError';
-  }
-}
-
-/** Why an executor was lost, and whose instance (if any) it was running. */
-export interface ExecutorLoss {
-  reason: string;
-  /** The instance the worker was running (request, run or instantiation) when it went away. */
-  culpritInstanceId?: number;
-}
-
-/** Whoever holds instances on an executor. */
-export interface InstanceOwner {
-  onOutput(stream: 'stdout' | 'stderr', data: Uint8Array): void;
-  /** The executor is gone with the owner's instances on it (called once per owner). */
-  onExecutorLost(executor: Executor, loss: ExecutorLoss): void;
-}
-
-/** The outcome of a `run`: how the instance ended, and its output when captured. */
-export interface RunOutcome {
-  end: InstanceEnd;
-  /** The run's deadline passed before the worker got to it. */
-  expired?: boolean;
-  stdout?: Uint8Array;
-  stderr?: Uint8Array;
-}
+export { ExecutorLostError, type ExecutorLoss, type ExecutorOptions, type InstanceOwner, type RunOutcome } from './executor-types.js';
 
 interface Pending<T> {
   resolve(value: T): void;
@@ -62,34 +39,41 @@ let nextExecutorId = 1;
 export class Executor {
   readonly id = nextExecutorId++;
   readonly startedAt = Date.now();
+  readonly dedicated: boolean;
   readonly #worker: Worker;
   readonly #activity = new ExecutorActivity();
-  readonly #onGone: (executor: Executor, loss: ExecutorLoss) => void;
+  readonly #opts: ExecutorOptions;
   readonly #owners = new Map<number, InstanceOwner>();
-  readonly #results = new Map<number, { instanceId: number; handler: ResultHandler }>();
+  /** Requests sent, by id: their instance, result handler, and call depth (0: from outside). */
+  readonly #results = new Map<number, { instanceId: number; handler: ResultHandler; depth: number }>();
   readonly #instantiating = new Map<number, Pending<InstanceExports>>();
   readonly #runs = new Map<number, Pending<RunOutcome>>();
   readonly #components = new Set<string>();
   #outbox: Packed = [];
   #flushQueued = false;
   #lastRequestId = 0;
-  #nice = 0;
-  #wantNice = 0;
+  readonly #priority = new ThreadPriority(() => this.#activity.threadId());
   /** Set by the pool's watchdog while the worker is busy with one thing for long (see ExecutorPool). */
   stalled = false;
   #gone: string | undefined;
+  readonly #calls: OutgoingCalls;
+  /** When it last had something to do (see {@link idleFor}). */
+  #lastActive = Date.now();
 
-  private constructor(readonly dedicated: boolean, onGone: (executor: Executor, loss: ExecutorLoss) => void) {
-    this.#onGone = onGone;
-    this.#worker = spawnWorker('executor-worker', { workerData: { activity: this.#activity.buffer } });
+  private constructor(opts: ExecutorOptions) {
+    this.#opts = opts;
+    this.dedicated = opts.dedicated;
+    this.#calls = new OutgoingCalls(opts.outgoing, () => opts.onOutgoingDone?.(this));
+    const outgoing = this.#calls.workerEnd;
+    this.#worker = spawnWorker('executor-worker', { workerData: { activity: this.#activity.buffer, outgoing }, transferList: [outgoing.port] });
     this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
     this.#worker.on('error', (err) => this.#lose(`executor worker crashed: ${err.message}`));
     this.#worker.on('exit', (code) => this.#lose(`executor worker exited with code ${code}`));
   }
 
-  /** Spawns a worker. `onGone` is called once when it is lost, for whatever reason. */
-  static start(dedicated: boolean, onGone: (executor: Executor, loss: ExecutorLoss) => void): Executor {
-    return new Executor(dedicated, onGone);
+  /** Spawns a worker (see {@link ExecutorOptions}). */
+  static start(opts: ExecutorOptions): Executor {
+    return new Executor(opts);
   }
 
   /** The default number of shared executors: one per core. */
@@ -111,9 +95,37 @@ export class Executor {
     return this.#activity.now();
   }
 
-  /** How long (ms) the worker has been busy with what it runs now; 0 when idle. */
+  /** How long (ms) the worker has been computing what it runs now; 0 when idle or waiting for an outgoing call. */
   busyFor(now = Date.now()): number {
     return this.#activity.busyFor(now);
+  }
+
+  /** Whether the worker's guest is waiting for the answer to an outgoing call right now. */
+  isWaiting(): boolean {
+    return this.#activity.waiting();
+  }
+
+  /**
+   * Whether a guest here made outgoing calls that are still unanswered while the worker runs it: the
+   * worker is (or is about to be) blocked and can run nothing else. Not a stall: it takes no CPU.
+   */
+  get blockedOutgoing(): boolean {
+    return this.#calls.size > 0 && this.#activity.now().kind !== Activity.idle;
+  }
+
+  /** Its guests' unanswered outgoing calls (to look up, or fail when their caller's deadline passed). */
+  get outgoing(): Pick<OutgoingCalls, 'size' | 'has' | 'fail'> {
+    return this.#calls;
+  }
+
+  /** Whether anything is pending here: a request, run, instantiation or outgoing call. */
+  get busy(): boolean {
+    return this.#results.size + this.#instantiating.size + this.#runs.size + this.#calls.size + this.#outbox.length > 0;
+  }
+
+  /** How long (ms) nothing has been pending here; 0 when {@link busy}. */
+  idleFor(now = Date.now()): number {
+    return this.busy ? 0 : now - this.#lastActive;
   }
 
   /** Whether the worker is running request `reqId` at this moment. */
@@ -132,8 +144,8 @@ export class Executor {
    */
   withdrawQueued(): number {
     if (this.#gone !== undefined) return 0;
-    const running = this.#activity.withdrawUpTo(this.#lastRequestId);
-    const taken = [...this.#results.entries()].filter(([id]) => id !== running);
+    const started = this.#activity.withdrawUpTo(this.#lastRequestId);
+    const taken = [...this.#results.entries()].filter(([id]) => id > started);
     for (const [id, { handler }] of taken) {
       this.#results.delete(id);
       handler({ id, withdrawn: true });
@@ -143,26 +155,16 @@ export class Executor {
 
   /** Sets the worker thread's nice value (Linux); false when the OS refused. */
   setNice(nice: number): boolean {
-    if (nice === this.#nice) return true;
-    const tid = this.#activity.threadId();
-    if (tid === 0 || this.#gone !== undefined) return false;
-    try {
-      setPriority(tid, nice);
-      this.#nice = nice;
-      return true;
-    } catch {
-      return false;
-    }
+    return this.#gone === undefined && this.#priority.set(nice);
   }
 
   get nice(): number {
-    return this.#nice;
+    return this.#priority.nice;
   }
 
   /** The nice value to apply as soon as the worker has told its thread id. */
   preferNice(nice: number): void {
-    this.#wantNice = nice;
-    this.setNice(nice);
+    this.#priority.prefer(nice);
   }
 
   /** Instantiates a component for `owner`; its compiled modules are sent the first time only. */
@@ -176,13 +178,17 @@ export class Executor {
     });
   }
 
-  /** Queues request `id` for `instanceId`; `handler` gets its result (exactly once, possibly `lost`). */
-  request(id: number, instanceId: number, req: RequestFields, handler: ResultHandler): void {
+  /**
+   * Queues request `id` for `instanceId`; `handler` gets its result (exactly once, possibly `lost`).
+   * `depth` is its call depth (see outgoing-dispatch.ts): calls it makes are one deeper.
+   */
+  request(id: number, instanceId: number, req: RequestFields, handler: ResultHandler, depth = 0): void {
     if (this.#gone !== undefined) {
       handler({ id, lost: this.#gone, ran: false });
       return;
     }
-    this.#results.set(id, { instanceId, handler });
+    this.#lastActive = Date.now();
+    this.#results.set(id, { instanceId, handler, depth });
     this.#lastRequestId = id;
     packRequest(this.#outbox, id, instanceId, req);
     if (!this.#flushQueued) {
@@ -229,11 +235,13 @@ export class Executor {
   }
 
   #post(msg: ToWorker): void {
+    this.#lastActive = Date.now();
     this.#worker.postMessage(msg);
   }
 
   #onMessage(msg: FromWorker): void {
-    if (this.#wantNice !== this.#nice) this.setNice(this.#wantNice);
+    if (this.#gone === undefined) this.#priority.settle();
+    this.#lastActive = Date.now();
     switch (msg.type) {
       case 'results':
         for (const chunk of msg.output) this.#owners.get(chunk.instanceId)?.onOutput(chunk.stream, chunk.data);
@@ -244,6 +252,13 @@ export class Executor {
           if ('end' in result && result.end) this.#owners.delete(entry.instanceId);
           entry.handler(result);
         });
+        // A guest that finished with calls still unanswered (it never waited for them) no longer blocks.
+        if (this.#calls.size > 0) this.#opts.onOutgoingDone?.(this);
+        return;
+      case 'outgoing':
+        return this.#onOutgoing(msg.call);
+      case 'outgoing-cancel':
+        this.#calls.forget(msg.id);
         return;
       case 'output':
         for (const chunk of msg.chunks) this.#owners.get(chunk.instanceId)?.onOutput(chunk.stream, chunk.data);
@@ -257,26 +272,31 @@ export class Executor {
         return;
       case 'run-finished': {
         this.#owners.delete(msg.instanceId);
-        const outcome: RunOutcome = { end: msg.end };
-        if (msg.expired) outcome.expired = true;
-        if (msg.stdout) outcome.stdout = msg.stdout;
-        if (msg.stderr) outcome.stderr = msg.stderr;
-        take(this.#runs, msg.instanceId)?.resolve(outcome);
+        const { end, expired, stdout, stderr } = msg;
+        take(this.#runs, msg.instanceId)?.resolve({ end, ...(expired ? { expired } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}) });
         return;
       }
     }
   }
 
+  #onOutgoing(call: OutgoingCall): void {
+    this.#owners.get(call.instanceId)?.onOutgoingCall?.();
+    const before = this.#calls.size;
+    this.#calls.start(call, (this.#results.get(call.reqId)?.depth ?? 0) + 1);
+    if (before === 0 && this.#calls.size > 0) this.#opts.onOutgoingWait?.(this);
+  }
+
   #lose(reason: string): void {
     if (this.#gone !== undefined) return;
     this.#gone = reason;
+    this.#calls.close();
     const a = this.activity();
     let culpritInstanceId: number | undefined;
     if (a.kind === Activity.request) culpritInstanceId = this.#results.get(a.id)?.instanceId;
     else if (a.kind === Activity.run || a.kind === Activity.instantiate) culpritInstanceId = a.id;
     const loss: ExecutorLoss = culpritInstanceId === undefined ? { reason } : { reason, culpritInstanceId };
     // Replacement first: whoever re-creates instances below must find a live executor.
-    this.#onGone(this, loss);
+    this.#opts.onGone(this, loss);
     const results = [...this.#results.entries()];
     this.#results.clear();
     this.#outbox = [];

@@ -8,7 +8,7 @@ import { GuestExit } from './host/cli.js';
 import type { OutputSink } from './host/context.js';
 import { HostTrap, latin1Bytes, latin1String } from './host/guest-memory.js';
 import { IncomingRequest, ResponseOutparam } from './host/http-resources.js';
-import { denyAllOutgoingHttp } from './host/outgoing.js';
+import type { OutgoingHttpPolicy } from './host/outgoing.js';
 import { ResourceTable } from './host/resource-table.js';
 import { createShimImports } from './host-imports.js';
 import type { InstanceEnd, InstanceExports, InstanceSpec, WireRequest } from './executor-protocol.js';
@@ -68,20 +68,24 @@ export class GuestInstance {
     private readonly command: RunExport | undefined,
   ) {}
 
-  /** Instantiates the component of `spec` with exactly the host imports its grant allows. */
+  /**
+   * Instantiates the component of `spec` with exactly the host imports its grant allows; `outgoing`
+   * decides its outgoing HTTP requests.
+   */
   static async create(
     spec: InstanceSpec,
     mod: TranspiledModule,
     modules: Record<string, CoreModule>,
     shim: WasiShim,
     output: OutputSink,
+    outgoing: OutgoingHttpPolicy,
   ): Promise<GuestInstance> {
     const host = new ComponentHost({
       table: new ResourceTable(),
       env: Object.entries(spec.grant.env),
       args: spec.grant.args,
       output,
-      outgoing: denyAllOutgoingHttp,
+      outgoing,
     });
     const exports = await mod.instantiate(
       (name) => {

@@ -9,30 +9,25 @@
  * instances: a pod whose guest is stuck looks stuck (its probes fail, as for a stuck process) rather
  * than hiding behind fresh instances that the same request could send into the same loop.
  *
+ * Outgoing calls: instances on an executor blocked in one are skipped (not dropped: the wait is
+ * usually short) and the pool grows on available executors instead, swapping out such an idle
+ * instance when at `max`. Requests a blocked guest waits for (nested) go first (pool-queue.ts);
+ * when to hold a request back or give up on one is admission.ts's.
+ *
  * A job's `onResult` is called exactly once unless the job was cancelled, except that a job that
- * never started (its executor was lost, or withdrew it while stalled) is put back in front of the
- * queue and dispatched again: it never ran, so retrying it is safe.
+ * never started (its executor was lost, or withdrew it while stalled or blocked) is put back in
+ * front of the queue and dispatched again: it never ran, so retrying it is safe.
  */
 import { errorMessage, type Logger } from '../api/index.js';
+import { NESTED_PATIENCE_MS, admits, stuckReason } from './admission.js';
 import { ExecutorLostError, type Executor, type ExecutorLoss, type InstanceOwner } from './executor.js';
 import type { ExecutorPool } from './executor-pool.js';
 import type { InstanceSpec, WireResult } from './executor-protocol.js';
 import { ServiceTime, newInstanceId, newRequestId, type PoolJob } from './pool-job.js';
+import { PoolInstances, type PooledInstance } from './pool-instances.js';
+import { PoolQueue } from './pool-queue.js';
 import { StartingInstances } from './starting-instances.js';
 import type { CoreModule } from './wasm-global.js';
-
-interface PooledInstance {
-  id: number;
-  executor: Executor;
-  job: PoolJob | undefined;
-  /** When its current job was sent. */
-  sentAt: number;
-  /** Requests it answered (its first one is slow: cold code). */
-  served: number;
-  lastUsed: number;
-  /** Drop when it next becomes idle (the pod was isolated elsewhere). */
-  retired: boolean;
-}
 
 /** Dependencies of {@link InstancePool}. */
 export interface InstancePoolDeps {
@@ -55,11 +50,11 @@ export interface InstancePoolDeps {
 /** The instance pool of one HTTP container. */
 export class InstancePool implements InstanceOwner {
   readonly #deps: InstancePoolDeps;
-  readonly #instances = new Set<PooledInstance>();
-  /** Idle instances, least recently used first. */
-  #idle: PooledInstance[] = [];
-  #queue: PoolJob[] = [];
+  readonly #instances = new PoolInstances();
+  readonly #queue = new PoolQueue();
   #isolated: boolean;
+  /** One of its instances made an outgoing call: its requests may block executors (admission.ts). */
+  #callsOut = false;
   #dedicated: Executor | undefined;
   #closed = false;
   #started = false;
@@ -85,7 +80,8 @@ export class InstancePool implements InstanceOwner {
   }
 
   submit(job: PoolJob): void {
-    if (this.#queue.length === 0 && !this.#hasRunaway()) {
+    job.queuedAt = Date.now();
+    if (this.#queue.length === 0 && !this.#hasRunaway() && this.#admits(job)) {
       const inst = this.#takeIdle();
       if (inst) return this.#send(inst, job);
     }
@@ -93,44 +89,59 @@ export class InstancePool implements InstanceOwner {
     this.#pump();
   }
 
-  /** Hands queued jobs to idle instances, and grows for the rest; nothing while a runaway runs. */
+  /**
+   * Hands queued jobs to idle instances, and grows for the rest; nothing while a runaway runs, and
+   * no more once the next job is held back (it waits for an executor to become available).
+   */
   #pump(): void {
     if (this.#closed || this.#queue.length === 0 || this.#hasRunaway()) return;
     for (;;) {
-      if (this.#queue.length === 0) return;
+      const job = this.#queue.head;
+      if (!job) return;
+      if (!this.#admits(job)) return this.#deps.executors.whenAvailable(this.#onAvailable);
       const inst = this.#takeIdle();
       if (!inst) break;
-      this.#send(inst, this.#queue.shift()!);
+      this.#queue.shift();
+      this.#send(inst, job);
     }
     this.#grow();
   }
 
+  #admits(job: PoolJob): boolean {
+    return this.#isolated || admits(this.#deps.executors, job.depth, this.#callsOut);
+  }
+
   /**
-   * The most recently used idle instance whose shared executor is not stalled (those are dropped:
-   * re-created elsewhere). A dedicated executor has no elsewhere: its instances just wait.
+   * An executor may have become available (or the watchdog ticked): refuse the nested requests that
+   * waited too long where nothing can serve them (admission.ts), serve the rest.
    */
+  readonly #onAvailable = (): void => {
+    if (this.#closed) return;
+    const stuck = stuckReason(this.#deps.executors);
+    if (stuck) for (const job of this.#queue.takeNestedQueuedBefore(Date.now() - NESTED_PATIENCE_MS)) job.onResult({ refused: stuck });
+    this.#pump();
+  };
+
+  /** An idle instance that can run now (see PoolInstances.takeIdle); those on stalled executors are re-created elsewhere. */
   #takeIdle(): PooledInstance | undefined {
-    for (;;) {
-      const inst = this.#idle.pop();
-      if (!inst || !inst.executor.stalled || inst.executor.dedicated) return inst;
-      this.#remove(inst, true);
-      this.#refill();
-    }
+    const stalled: PooledInstance[] = [];
+    const inst = this.#instances.takeIdle(stalled);
+    if (stalled.length === 0) return inst;
+    for (const s of stalled) this.#remove(s, true);
+    this.#keepMin();
+    return inst;
   }
 
   /** Takes a job out of the queue; false when it was already sent. */
   cancel(job: PoolJob): boolean {
-    const i = this.#queue.indexOf(job);
-    if (i < 0) return false;
-    this.#queue.splice(i, 1);
-    return true;
+    return this.#queue.remove(job);
   }
 
   /** Moves every instance to a dedicated executor (busy ones once they finish). */
   isolate(): void {
     if (this.#isolated || this.#closed) return;
     this.#isolated = true;
-    for (const inst of [...this.#instances]) {
+    for (const inst of this.#instances.values()) {
       if (inst.job) inst.retired = true;
       else this.#remove(inst, true);
     }
@@ -139,8 +150,8 @@ export class InstancePool implements InstanceOwner {
 
   /** Drops instances idle for longer than `idleMs`, keeping `min`. */
   sweep(now: number, idleMs: number): void {
-    while (this.#instances.size > this.#deps.min && this.#idle.length > 0 && now - this.#idle[0]!.lastUsed > idleMs) {
-      this.#remove(this.#idle[0]!, true);
+    for (let old = this.#instances.oldestIdle(); old && this.#instances.size > this.#deps.min && now - old.lastUsed > idleMs; old = this.#instances.oldestIdle()) {
+      this.#remove(old, true);
     }
   }
 
@@ -148,20 +159,25 @@ export class InstancePool implements InstanceOwner {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const inst of [...this.#instances]) this.#remove(inst, true);
+    this.#deps.executors.cancelWhenAvailable(this.#onAvailable);
+    for (const inst of this.#instances.values()) this.#remove(inst, true);
     void this.#dedicated?.terminate('container ended');
-    this.#queue = [];
+    this.#queue.clear();
   }
 
   onOutput(stream: 'stdout' | 'stderr', data: Uint8Array): void {
     this.#deps.onOutput(stream, data);
   }
 
+  onOutgoingCall(): void {
+    this.#callsOut = true;
+  }
+
   onExecutorLost(executor: Executor, loss: ExecutorLoss): void {
     if (this.#closed) return;
     this.#starting.blame(loss);
     let culprit = false;
-    for (const inst of [...this.#instances]) {
+    for (const inst of this.#instances.values()) {
       if (inst.executor !== executor) continue;
       if (inst.id === loss.culpritInstanceId) culprit = true;
       this.#remove(inst, false);
@@ -177,14 +193,16 @@ export class InstancePool implements InstanceOwner {
     job.state = 'sent';
     job.reqId = reqId;
     job.executor = inst.executor;
-    inst.executor.request(reqId, inst.id, job.request, (result) => this.#onResult(inst, job, result));
+    inst.executor.request(reqId, inst.id, job.request, (result) => this.#onResult(inst, job, result), job.depth);
   }
 
   #onResult(inst: PooledInstance, job: PoolJob, result: WireResult): void {
     inst.job = undefined;
     if ('withdrawn' in result) {
-      // Its executor is stuck on something else: this instance is no use for now; try elsewhere.
-      this.#remove(inst, true);
+      // Its executor is stuck on something else. Stalled: this instance is no use for now, drop it
+      // (re-created elsewhere). Blocked in an outgoing call: keep it for later. Try elsewhere.
+      if (inst.executor.stalled) this.#remove(inst, true);
+      else this.#release(inst, false);
       if (job.state === 'sent' && !this.#closed) {
         job.state = 'queued';
         this.#queue.unshift(job);
@@ -210,62 +228,93 @@ export class InstancePool implements InstanceOwner {
     job.onResult(result);
   }
 
-  #release(inst: PooledInstance): void {
+  #release(inst: PooledInstance, pump = true): void {
     if (this.#closed || !this.#instances.has(inst)) return;
     if (inst.retired) {
       this.#remove(inst, true);
       this.#refill();
       return;
     }
-    inst.lastUsed = Date.now();
-    this.#idle.push(inst);
-    this.#pump();
+    this.#instances.setIdle(inst);
+    if (pump) this.#pump();
   }
 
   #remove(inst: PooledInstance, drop: boolean): void {
     this.#instances.delete(inst);
-    const i = this.#idle.indexOf(inst);
-    if (i >= 0) this.#idle.splice(i, 1);
     if (drop) inst.executor.drop(inst.id);
   }
 
-  /** Starts instances while requests wait and the pool may grow. */
+  /**
+   * Starts instances on available executors while requests wait and the pool may grow (instances
+   * starting on an executor that got blocked meanwhile do not count: they wait with it).
+   */
   #grow(): void {
-    while (!this.#closed && this.#queue.length > this.#starting.count && this.#instances.size + this.#starting.count < this.#deps.max) {
-      void this.#startInstance().catch(() => undefined);
+    const executors = this.#deps.executors;
+    while (!this.#closed && this.#queue.length > this.#starting.countOn(this.#usable)) {
+      // At the limit: wait for an instance, and look again at every tick (#onAvailable).
+      if (this.#atLimit() && !this.#dropIdleOnBlocked()) return executors.whenAvailable(this.#onAvailable);
+      const executor = this.#placement(false);
+      if (!executor) return executors.whenAvailable(this.#onAvailable);
+      void this.#startInstance(0, executor).catch(() => undefined);
     }
   }
 
-  /** Whether an instance is running one request for far longer than usual. */
+  /** Whether an instance there could run now. */
+  readonly #usable = (e: Executor): boolean => e.dedicated || this.#deps.executors.available(e);
+
+  /**
+   * Whether the pool may not grow: at `max` — unless a nested request waits and every instance
+   * waits for an outgoing call, maybe for that very request (a service calling itself): then up to
+   * twice `max`, and the executors' bound ends a loop (admission.ts).
+   */
+  #atLimit(): boolean {
+    const n = this.#instances.size + this.#starting.count;
+    if (n < this.#deps.max) return false;
+    const nested = (this.#queue.head?.depth ?? 0) > 0;
+    return !nested || n >= 2 * this.#deps.max || !this.#instances.allWaitingOutgoing();
+  }
+
+  /** At `max`: makes room by dropping an idle instance that sits on a blocked executor. */
+  #dropIdleOnBlocked(): boolean {
+    const inst = this.#instances.idleOnBlocked();
+    if (inst) this.#remove(inst, true);
+    return inst !== undefined;
+  }
+
+  /** Whether an instance has been computing one request for far longer than usual. */
   #hasRunaway(): boolean {
-    const now = Date.now();
-    const limit = this.#serviceTime.runawayMs;
-    for (const inst of this.#instances) {
-      const job = inst.job;
-      if (job?.reqId !== undefined && now - inst.sentAt > limit && inst.executor.isRunningRequest(job.reqId)) return true;
-    }
-    return false;
+    return this.#instances.hasRunaway(this.#serviceTime.runawayMs);
   }
 
   /** Keeps at least `min` instances (after losses), and serves the queue. */
   #refill(): void {
-    while (!this.#closed && this.#instances.size + this.#starting.count < this.#deps.min) void this.#startInstance().catch(() => undefined);
+    this.#keepMin();
     this.#pump();
   }
 
-  #placement(): Executor {
+  /** Starts instances (anywhere) up to `min`. */
+  #keepMin(): void {
+    while (!this.#closed && this.#instances.size + this.#starting.count < this.#deps.min) void this.#startInstance().catch(() => undefined);
+  }
+
+  /**
+   * Where a new instance goes: the pod's dedicated executor when isolated, else the shared one with
+   * the fewest of its instances, available ones only unless `fallback` (then any live one).
+   */
+  #placement(fallback: true): Executor;
+  #placement(fallback: boolean): Executor | undefined;
+  #placement(fallback: boolean): Executor | undefined {
     if (this.#isolated) {
       if (!this.#dedicated?.alive) this.#dedicated = this.#deps.executors.dedicated(true);
       return this.#dedicated;
     }
-    const mine = new Map<Executor, number>();
-    for (const inst of this.#instances) mine.set(inst.executor, (mine.get(inst.executor) ?? 0) + 1);
-    return this.#deps.executors.pick((e) => (mine.get(e) ?? 0) + this.#starting.on(e));
+    const mine = this.#instances.perExecutor();
+    const load = (e: Executor): number => (mine.get(e) ?? 0) + this.#starting.on(e);
+    return this.#deps.executors.pickAvailable(load) ?? (fallback ? this.#deps.executors.pick(load) : undefined);
   }
 
-  async #startInstance(attempt = 0): Promise<void> {
+  async #startInstance(attempt = 0, executor: Executor = this.#placement(true)): Promise<void> {
     const id = newInstanceId();
-    const executor = this.#placement();
     try {
       await this.#starting.run(executor, this.#deps.spec(id), this.#deps.modules, this, this.#deps.instantiateTimeoutMs);
     } catch (err) {

@@ -5,13 +5,20 @@
 import type { Executor } from './executor.js';
 import type { RequestFields, WireResult } from './executor-protocol.js';
 
-/** What a job's owner sees of a result. */
-export type JobResult = Exclude<WireResult, { withdrawn: true }>;
+/**
+ * What a job's owner sees of a result: the worker's answer, or `refused` when the pool gave up on a
+ * nested request because no executor could take it (every one blocked in outgoing calls).
+ */
+export type JobResult = Exclude<WireResult, { withdrawn: true }> | { refused: string };
 
 /** One request on its way through a pool; the container owns it and settles it. */
 export interface PoolJob {
   request: RequestFields;
   state: 'queued' | 'sent' | 'done';
+  /** Its call depth: 0 from outside, n when made by a guest serving a request of depth n - 1. */
+  depth: number;
+  /** When the pool queued it (`Date.now()`), if it did. */
+  queuedAt: number;
   /** Set once sent: the request id and the executor running it. */
   reqId?: number;
   executor?: Executor;

@@ -24,6 +24,14 @@ export class StartingInstances {
     return this.#perExecutor.get(executor) ?? 0;
   }
 
+  /** Instantiations in flight on executors for which `usable` holds. */
+  countOn(usable: (executor: Executor) => boolean): number {
+    if (this.#perExecutor.size === 0) return 0;
+    let n = 0;
+    for (const [e, k] of this.#perExecutor) if (usable(e)) n += k;
+    return n;
+  }
+
   /** Notes that `loss` happened while one of ours was instantiating there (see {@link wasCulprit}). */
   blame(loss: ExecutorLoss): void {
     if (loss.culpritInstanceId !== undefined && this.#ids.has(loss.culpritInstanceId)) this.#culprits.add(loss.culpritInstanceId);

@@ -6,7 +6,9 @@
  * Deadlines: a request that is still *running* when its deadline fires overran: the container ends
  * (DeadlineExceeded, 137), its pod is isolated from then on, and its executor is terminated — the
  * neighbours' instances there are re-created by their pools and their queued requests retried. A
- * request whose deadline fires while it merely waits gets a 504 and nothing else happens.
+ * request whose deadline fires while it merely waits gets a 504 and nothing else happens. Waiting
+ * for an outgoing call is waiting too: the call is failed (`connection-timeout`) so the guest can
+ * finish; only if it is still running {@link OUTGOING_GRACE_MS} later did it overrun.
  */
 import { BadRequestError, CreateContainerError, InternalError, ServiceUnavailableError, TimeoutError, errorMessage } from '../api/index.js';
 import type { ContainerConfig, ContainerRuntimeStatus, ExecResult, Logger, WorkloadRequest, WorkloadResponse } from '../api/index.js';
@@ -18,6 +20,7 @@ import type { ExecutorPool } from './executor-pool.js';
 import type { InstanceEnd, InstanceSpec } from './executor-protocol.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
 import { InstancePool } from './instance-pool.js';
+import { OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing-dispatch.js';
 import { newInstanceId, type JobResult } from './pool-job.js';
 import type { CompiledModules, TranspiledComponent } from './transpile-cache.js';
 
@@ -40,6 +43,8 @@ export interface WasmContainerDeps {
   executors: ExecutorPool;
   requestTimeoutMs: number;
   pool: PoolLimits;
+  /** The runtime's outgoing HTTP (absent: the guest's calls are denied). */
+  outgoing?: OutgoingDispatch;
   /** Whether the pod was isolated after an earlier overrun (its instances get their own executor). */
   isolated(): boolean;
   /** This container overran a deadline: isolate its pod from now on. */
@@ -89,6 +94,7 @@ export class WasmContainer {
       grant: { env: { ...config.env }, args: argv },
       ...(config.limits.memoryBytes !== undefined ? { memoryLimitBytes: config.limits.memoryBytes } : {}),
       ...(captureOutput ? { captureOutput } : {}),
+      ...(this.#deps.outgoing ? { caller: { ...config.pod, container: config.name } } : {}),
     };
   }
 
@@ -145,7 +151,9 @@ export class WasmContainer {
       return Promise.reject(new ServiceUnavailableError(`container ${this.#deps.config.name} is not serving (${what})`));
     }
     const timeoutMs = req.timeoutMs ?? this.#deps.requestTimeoutMs;
-    const job = new ContainerJob(req, timeoutMs, (j, result) => this.#onOutcome(j, result));
+    // Made by a guest of this runtime blocked until it is answered? (see outgoing-dispatch.ts)
+    const depth = this.#deps.outgoing?.depth() ?? 0;
+    const job = new ContainerJob(req, timeoutMs, depth, (j, result) => this.#onOutcome(j, result));
     job.timer = setTimeout(() => this.#onDeadline(job), timeoutMs);
     this.#inflight.add(job);
     pool.submit(job);
@@ -203,6 +211,7 @@ export class WasmContainer {
     if ('status' in result) return job.resolveWith(result);
     if ('expired' in result) return job.fail(new TimeoutError(`upstream timed out: ${job.label} got no answer from ${name} within ${job.timeoutMs} ms`));
     if ('lost' in result) return job.fail(new ServiceUnavailableError(`container ${name}: its executor was lost while handling ${job.label}: ${result.lost}`));
+    if ('refused' in result) return job.fail(new ServiceUnavailableError(`container ${name} cannot take ${job.label} now: ${result.refused}`));
     if (result.end) {
       this.#endFromInstance(result.end, job.label);
       return job.fail(new ServiceUnavailableError(`container ${name} ended while handling ${job.label}: ${this.#status.message ?? result.failed}`));
@@ -218,9 +227,30 @@ export class WasmContainer {
     this.#forget(job);
     job.fail(new TimeoutError(`upstream timed out: ${job.label} got no answer from ${config.name} within ${job.timeoutMs} ms`));
     if (!running) return;
-    // It overran: end this container first (its pool must not re-create anything), then kill the
-    // executor; the other pods' pools re-create their instances and retry their queued requests.
     const executor = job.executor!;
+    const reqId = job.reqId!;
+    if (executor.outgoing.has({ reqId })) {
+      // Waiting for a callee is not an overrun: end its calls (the guest sees connection-timeout)
+      // and give it a moment to finish.
+      executor.outgoing.fail({ reqId }, { tag: 'connection-timeout' });
+      const recheck = (): void => {
+        if (!executor.isRunningRequest(reqId)) return;
+        if (this.#status.state !== 'exited') this.#overran(job, executor);
+        else void executor.terminate(`request ${job.label} of container ${config.id} kept running past its deadline`);
+      };
+      setTimeout(recheck, OUTGOING_GRACE_MS).unref();
+      return;
+    }
+    this.#overran(job, executor);
+  }
+
+  /**
+   * `job` overran its deadline on `executor`: end this container first (its pool must not re-create
+   * anything), then kill the executor; the other pods' pools re-create their instances and retry
+   * their queued requests.
+   */
+  #overran(job: ContainerJob, executor: Executor): void {
+    const { config } = this.#deps;
     const where = executor.dedicated ? 'its executor' : `shared executor ${executor.id}`;
     this.#deps.onOffense();
     this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'DeadlineExceeded', message: `request ${job.label} exceeded its ${job.timeoutMs} ms deadline; ${where} terminated` }, true);

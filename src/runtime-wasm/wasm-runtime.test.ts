@@ -132,8 +132,9 @@ describe('pullImage', () => {
   });
 
   it('refuses references it cannot pull', async () => {
-    await expect(rt.pullImage('docker.io/library/nginx:latest')).rejects.toThrow(ImagePullError);
-    await expect(rt.pullImage('docker.io/library/nginx:latest')).rejects.toThrow(/OCI registry pulls are not supported yet/);
+    await expect(rt.pullImage('Not/A Ref')).rejects.toThrow(ImagePullError);
+    await expect(rt.pullImage('Not/A Ref')).rejects.toThrow(/invalid image reference/);
+    await expect(rt.pullImage('edgeplane.hub/hello.wasm:1.0')).rejects.toThrow(/pinned by digest/);
   });
 });
 

@@ -13,15 +13,18 @@ import type {
   ContainerRuntimeStatus,
   ExecResult,
   Logger,
+  OutgoingHttpHandler,
   PullOptions,
   PulledImage,
   Runtime,
   WorkloadEndpoint,
 } from '../api/index.js';
+import type { RegistryClient } from '../runtime-oci/index.js';
 import { CriLogWriter } from './cri-log.js';
 import { ExecutorPool } from './executor-pool.js';
 import { ImageStore, type FetchBlob } from './image-store.js';
 import { MemoryLimitError } from './memory-limit.js';
+import { OutgoingDispatch } from './outgoing-dispatch.js';
 import { TranspileCache, TranspileError, type CompiledModules, type TranspiledComponent } from './transpile-cache.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
 
@@ -32,6 +35,11 @@ export interface WasmRuntimeDeps {
   logger: Logger;
   /** Downloads a blob by digest (`sha256:<hex>`), e.g. from the hub's content store. */
   fetchBlob: FetchBlob;
+  /**
+   * Pulls images given as OCI registry references (Wasm OCI artifacts) with the node's registry
+   * credentials and insecure registries. Default: anonymous, plain HTTP for loopback registries only.
+   */
+  registry?: RegistryClient;
   /** Default deadline of a request without `timeoutMs` (default 10 s). */
   requestTimeoutMs?: number;
   /** Shared executor threads (default: one per core). */
@@ -49,6 +57,24 @@ export interface WasmRuntimeDeps {
    * queued behind it go to other executors and its thread's priority drops until it is done.
    */
   stallMs?: number;
+  /**
+   * Delivers the guests' outgoing HTTP requests (`wasi:http/outgoing-handler`, `fetch()`), with the
+   * calling pod and container; absent: every outgoing request is denied (`HTTP-request-denied`).
+   * `req.timeoutMs` is the smaller of the guest's request-options and what is left of the deadline
+   * of the request it is serving (else `requestTimeoutMs`); the runtime answers the guest with
+   * `connection-timeout` past it whatever the handler does. A request the handler makes to a Wasm
+   * pod of this runtime (its `endpoint().handle()`, reached from the handler through promises and
+   * awaits, not through a socket) is known as *nested*: served first and never held back, so guests
+   * waiting for each other do not deadlock the executors.
+   */
+  outgoingHttp?: OutgoingHttpHandler;
+  /**
+   * Shared executors at most, counting the overflow ones started while all the others are blocked
+   * in outgoing calls (default: 4 × `executors`).
+   */
+  maxExecutors?: number;
+  /** An overflow executor with nothing to do this long is retired (default 10 s). */
+  overflowIdleMs?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -67,6 +93,7 @@ export class WasmRuntime implements Runtime {
   /** Pods (by uid) that overran a deadline: their containers get executors of their own. */
   readonly #isolatedPods = new Set<string>();
   readonly #sweeper: NodeJS.Timeout;
+  readonly #outgoing: OutgoingDispatch | undefined;
   #closed = false;
 
   private constructor(images: ImageStore, transpiler: TranspileCache, logger: Logger, deps: WasmRuntimeDeps) {
@@ -74,10 +101,14 @@ export class WasmRuntime implements Runtime {
     this.#transpiler = transpiler;
     this.#logger = logger;
     this.#requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#outgoing = deps.outgoingHttp ? new OutgoingDispatch(deps.outgoingHttp, this.#requestTimeoutMs) : undefined;
     this.#executors = new ExecutorPool({
       logger,
       ...(deps.executors !== undefined ? { size: deps.executors } : {}),
+      ...(deps.maxExecutors !== undefined ? { maxShared: deps.maxExecutors } : {}),
+      ...(deps.overflowIdleMs !== undefined ? { overflowIdleMs: deps.overflowIdleMs } : {}),
       ...(deps.stallMs !== undefined ? { stallMs: deps.stallMs } : {}),
+      ...(this.#outgoing ? { outgoing: this.#outgoing } : {}),
     });
     const min = Math.max(1, deps.minInstances ?? 1);
     this.#poolLimits = { min, max: Math.max(min, deps.maxInstances ?? 8), instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000 };
@@ -92,22 +123,38 @@ export class WasmRuntime implements Runtime {
   /** Opens the runtime's caches under `deps.dataDir` and starts the shared executors. */
   static async create(deps: WasmRuntimeDeps): Promise<WasmRuntime> {
     const logger = deps.logger.child({ runtime: 'wasm' });
-    const images = await ImageStore.open(join(deps.dataDir, 'images'), deps.fetchBlob, logger);
+    const images = await ImageStore.open(join(deps.dataDir, 'images'), deps.fetchBlob, logger, deps.registry ? { registry: deps.registry } : {});
     const transpiler = new TranspileCache(join(deps.dataDir, 'transpiled'), logger);
     return new WasmRuntime(images, transpiler, logger, deps);
   }
 
-  /** Counters for tests and benchmarks. */
-  get stats(): { sharedExecutors: number; instancesPerExecutor: number[]; executorReplacements: number; isolatedPods: number } {
+  /** Counters for tests and benchmarks (`sharedExecutors` and `instancesPerExecutor`: the fixed ones). */
+  get stats(): {
+    sharedExecutors: number;
+    instancesPerExecutor: number[];
+    executorReplacements: number;
+    isolatedPods: number;
+    overflowExecutors: number;
+    overflowStarts: number;
+    pendingOutgoingCalls: number;
+    stalledExecutors: number;
+  } {
     return {
       sharedExecutors: this.#executors.shared.length,
       instancesPerExecutor: this.#executors.shared.map((e) => e.instanceCount),
       executorReplacements: this.#executors.replacements,
       isolatedPods: this.#isolatedPods.size,
+      overflowExecutors: this.#executors.overflow.length,
+      overflowStarts: this.#executors.overflowStarts,
+      pendingOutgoingCalls: this.#executors.pendingOutgoingCalls,
+      stalledExecutors: this.#executors.stalledCount,
     };
   }
 
-  /** Fetches, verifies (sha256) and caches a component; a cached digest is not fetched again. */
+  /**
+   * Fetches, verifies (sha256) and caches a component: a hub reference from the hub by digest, an
+   * OCI registry reference as a Wasm OCI artifact; a cached digest is not fetched again.
+   */
   pullImage(ref: string, opts?: PullOptions): Promise<PulledImage> {
     return this.#images.pull(ref, opts);
   }
@@ -154,6 +201,7 @@ export class WasmRuntime implements Runtime {
         executors: this.#executors,
         requestTimeoutMs: this.#requestTimeoutMs,
         pool: this.#poolLimits,
+        ...(this.#outgoing ? { outgoing: this.#outgoing } : {}),
         isolated: () => this.#isolatedPods.has(config.pod.uid),
         onOffense: () => {
           if (this.#isolatedPods.has(config.pod.uid)) return;

@@ -2,8 +2,9 @@
  * `wasi:http/types.error-code` between the host and the canonical ABI: its case names in WIT order,
  * and its layout in memory (`variant` with 8-byte alignment: case at +0, payload at +8).
  *
- * The host only ever produces payload-less cases or `internal-error(option<string>)`; on the way in
- * (a guest answering with an error) only the case name is kept.
+ * The host only ever produces cases without a payload, cases whose payload is all `none`
+ * (`DNS-error`), or `internal-error(option<string>)`; on the way in (a guest answering with an error)
+ * only the case name is kept.
  */
 import type { GuestMemory } from './guest-memory.js';
 

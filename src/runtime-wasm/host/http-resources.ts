@@ -1,14 +1,16 @@
 /**
  * The resources of `wasi:http/types` as host objects (worker side): plain data, no I/O. Requests
  * come in from the node's HTTP server through the executor protocol; responses go back the same way.
+ * A guest's outgoing request leaves through its policy (outgoing.ts) once its body is finished; the
+ * answer arrives in its `FutureIncomingResponse`.
  */
 import type { ErrorCode } from './http-error-code.js';
-import { InputStream, OutputStream, type ByteSink } from './io.js';
+import { InputStream, OutputStream, type ByteSink, type Waitable, type Waiter } from './io.js';
 import type { Disposable } from './resource-table.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Largest response body a guest may produce; beyond it writes fail (protects the agent's memory). */
+/** Largest body a guest may write (a response, or a request it sends); beyond it writes fail (protects the agent's memory). */
 export const MAX_RESPONSE_BODY_BYTES = 256 * 1024 * 1024;
 
 /** Why a `fields` operation was refused (`header-error`, by discriminant). */
@@ -119,12 +121,21 @@ export class OutgoingBody implements Disposable {
   stream: OutputStream | undefined;
   finished = false;
   dropped = false;
+  /** Told once: `true` when the guest finished the body, `false` when it dropped it unfinished. */
+  onEnd: ((finished: boolean) => void) | undefined;
+
+  /** `outgoing-body.finish`. */
+  finish(): void {
+    this.finished = true;
+    this.onEnd?.(true);
+    this.onEnd = undefined;
+  }
 
   /** The body's write stream (once). */
   write(): OutputStream {
     const sink: ByteSink = (bytes) => {
       if (this.finished) return 'the body is already finished';
-      if (this.size + bytes.byteLength > MAX_RESPONSE_BODY_BYTES) return `response body larger than ${MAX_RESPONSE_BODY_BYTES} bytes`;
+      if (this.size + bytes.byteLength > MAX_RESPONSE_BODY_BYTES) return `body larger than ${MAX_RESPONSE_BODY_BYTES} bytes`;
       this.chunks.push(bytes);
       this.size += bytes.byteLength;
       return undefined;
@@ -148,6 +159,8 @@ export class OutgoingBody implements Disposable {
 
   dispose(): void {
     this.dropped = true;
+    if (!this.finished) this.onEnd?.(false);
+    this.onEnd = undefined;
   }
 }
 
@@ -196,8 +209,53 @@ export class IncomingResponse {
   }
 }
 
-/** `future-incoming-response`: resolved by the outgoing policy (synchronously, for now). */
-export class FutureIncomingResponse {
-  taken = false;
-  constructor(readonly outcome: { response: IncomingResponse } | { error: ErrorCode }) {}
+/** What an outgoing request ended with. */
+export type OutgoingOutcome = { response: IncomingResponse } | { error: ErrorCode };
+
+/** Where a pending {@link FutureIncomingResponse} gets its outcome from (the worker's outgoing client). */
+export interface ResponseSource {
+  readonly waiter: Waiter;
+  /** Takes the replies that have arrived, without blocking. */
+  update(): void;
+  /** The guest dropped the future before its outcome was taken. */
+  abandon(future: FutureIncomingResponse): void;
 }
+
+/** `future-incoming-response`: settled at once (a refusal), or later by its source. */
+export class FutureIncomingResponse implements Waitable, Disposable {
+  taken = false;
+  #outcome: OutgoingOutcome | undefined;
+
+  constructor(
+    outcome?: OutgoingOutcome,
+    readonly source?: ResponseSource,
+  ) {
+    this.#outcome = outcome;
+  }
+
+  get waiter(): Waiter {
+    return this.source?.waiter ?? immediate;
+  }
+
+  /** The outcome, once there (never blocks). */
+  get outcome(): OutgoingOutcome | undefined {
+    if (this.#outcome === undefined) this.source?.update();
+    return this.#outcome;
+  }
+
+  ready(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  /** Sets the outcome (first one wins). */
+  settle(outcome: OutgoingOutcome): void {
+    this.#outcome ??= outcome;
+  }
+
+  dispose(): void {
+    if (this.#outcome === undefined) this.source?.abandon(this);
+  }
+}
+
+/** The waiter of a future settled from the start: nothing to wait for. */
+const immediate: Waiter = { waitUntil: () => undefined };

@@ -163,7 +163,7 @@ const responseImports: InterfaceImports = {
   '[static]outgoing-body.finish': ({ mem, state }) => (self: number, hasTrailers: number, trailers: number, ret: number): void => {
     const body = state.table.take(self, OutgoingBody);
     if (hasTrailers) state.table.take(trailers, Fields); // trailers are not forwarded
-    body.finished = true;
+    body.finish();
     storeErrorResult(mem, ret, undefined);
   },
   '[resource-drop]outgoing-body': ({ state }) => (h: number): void => state.table.drop(h, OutgoingBody),
@@ -204,27 +204,32 @@ const responseImports: InterfaceImports = {
   },
   '[resource-drop]future-trailers': ({ state }) => (h: number): void => state.table.drop(h, FutureTrailers),
 
-  '[method]future-incoming-response.subscribe': ({ state }) => (self: number): number => {
-    state.table.get(self, FutureIncomingResponse);
-    return state.table.add(new Pollable());
-  },
+  '[method]future-incoming-response.subscribe': ({ state }) => (self: number): number =>
+    state.table.add(new Pollable(undefined, state.table.get(self, FutureIncomingResponse))),
   // option<result<result<incoming-response, error-code>>>: cases at +0, +8, +16; payload at +24.
+  // `none` until the answer is there (never blocks).
   '[method]future-incoming-response.get': ({ mem, state }) => (self: number, ret: number): void => {
     const f = state.table.get(self, FutureIncomingResponse);
-    mem.u8[ret] = 1;
     if (f.taken) {
       mem.u8[ret + 8] = 1;
+      mem.u8[ret] = 1;
+      return;
+    }
+    const outcome = f.outcome;
+    if (outcome === undefined) {
+      mem.u8[ret] = 0;
       return;
     }
     f.taken = true;
-    mem.u8[ret + 8] = 0;
-    if ('response' in f.outcome) {
-      mem.dv.setUint32(ret + 24, state.table.add(f.outcome.response), true);
+    if ('response' in outcome) {
+      mem.dv.setUint32(ret + 24, state.table.add(outcome.response), true);
       mem.u8[ret + 16] = 0;
     } else {
-      storeErrorCode(mem, ret + 24, f.outcome.error);
+      storeErrorCode(mem, ret + 24, outcome.error);
       mem.u8[ret + 16] = 1;
     }
+    mem.u8[ret + 8] = 0;
+    mem.u8[ret] = 1;
   },
   '[resource-drop]future-incoming-response': ({ state }) => (h: number): void => state.table.drop(h, FutureIncomingResponse),
 

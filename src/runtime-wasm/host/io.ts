@@ -3,9 +3,10 @@
  *
  * Streams are in-memory: an input stream has all its bytes already (a request body, an empty stdin),
  * an output stream hands each write to a sink (a response body, the pod log). So streams are always
- * ready; the only pollables that are not are clock deadlines, and blocking on those really blocks
- * the executor thread (`Atomics.wait`): Node 20 cannot suspend a guest, and a guest that sleeps
- * is a guest that runs (its request deadline still applies).
+ * ready; the only pollables that are not are clock deadlines and the answers to outgoing HTTP calls
+ * (a {@link Waitable}). Blocking on those really blocks the executor thread (`Atomics.wait`): Node 20
+ * cannot suspend a guest, and a guest that sleeps is a guest that runs (its request deadline still
+ * applies).
  */
 import type { CoreContext, InterfaceImports } from './context.js';
 import type { Disposable } from './resource-table.js';
@@ -23,17 +24,37 @@ export class IoError {
   constructor(readonly message: string) {}
 }
 
-/** `wasi:io/poll.pollable`: ready now, or at a monotonic deadline. */
-export class Pollable {
-  constructor(readonly deadlineNs?: bigint) {}
+/** Blocks the thread until `done()` or a monotonic deadline (what an outgoing call waits with). */
+export interface Waiter {
+  waitUntil(untilNs: bigint | undefined, done: () => boolean): void;
+}
 
+/** Something a pollable stands for that becomes ready from elsewhere (an outgoing call's answer). */
+export interface Waitable {
+  /** Never blocks. */
+  ready(): boolean;
+  readonly waiter: Waiter;
+}
+
+/** `wasi:io/poll.pollable`: ready now, at a monotonic deadline, or when its waitable is. */
+export class Pollable {
+  constructor(
+    readonly deadlineNs?: bigint,
+    readonly source?: Waitable,
+  ) {}
+
+  /** Never blocks. */
   ready(): boolean {
+    if (this.source) return this.source.ready();
     return this.deadlineNs === undefined || monotonicNow() >= this.deadlineNs;
   }
 
   /** Blocks the thread until ready. */
   block(): void {
-    if (this.deadlineNs !== undefined) sleepUntil(this.deadlineNs);
+    const source = this.source;
+    if (source) {
+      if (!source.ready()) source.waiter.waitUntil(undefined, () => source.ready());
+    } else if (this.deadlineNs !== undefined) sleepUntil(this.deadlineNs);
   }
 }
 
@@ -103,11 +124,17 @@ export const pollImports: InterfaceImports = {
     const pollables: Pollable[] = [];
     for (let i = 0; i < len; i++) pollables.push(state.table.get(mem.dv.getUint32(ptr + i * 4, true), Pollable));
     let ready = readyIndexes(pollables);
-    if (ready.length === 0 && pollables.length > 0) {
-      // Nothing ready means only clock deadlines are pending: sleep until the earliest.
+    while (ready.length === 0 && pollables.length > 0) {
+      // Nothing ready: clock deadlines and waitables are pending. Wait for the earliest deadline
+      // or any waitable (they share the executor's one waiter), whichever comes first.
       let earliest: bigint | undefined;
-      for (const p of pollables) if (p.deadlineNs !== undefined && (earliest === undefined || p.deadlineNs < earliest)) earliest = p.deadlineNs;
-      if (earliest !== undefined) sleepUntil(earliest);
+      let waiter: Waiter | undefined;
+      for (const p of pollables) {
+        if (p.deadlineNs !== undefined && (earliest === undefined || p.deadlineNs < earliest)) earliest = p.deadlineNs;
+        waiter ??= p.source?.waiter;
+      }
+      if (waiter) waiter.waitUntil(earliest, () => pollables.some((p) => p.ready()));
+      else if (earliest !== undefined) sleepUntil(earliest);
       ready = readyIndexes(pollables);
     }
     const out = mem.alloc(4, ready.length * 4);

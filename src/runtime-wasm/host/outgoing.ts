@@ -1,7 +1,9 @@
 /**
- * The seam for a guest's outgoing HTTP (`wasi:http/outgoing-handler`), worker side. Every instance
- * denies for now; the service mesh issue plugs in an implementation that resolves
- * `http://<service>[.<namespace>]` to an endpoint and answers with a `FutureIncomingResponse`.
+ * The seam for a guest's outgoing HTTP (`wasi:http/outgoing-handler`), worker side. An instance of
+ * a runtime without an outgoing handler (or one whose spec names no caller) denies everything; the
+ * others get the worker's {@link OutgoingClient} (outgoing-client.ts), which carries each request to
+ * the node's handler on the main thread and answers with a `FutureIncomingResponse` that settles
+ * when the reply comes back.
  *
  * Contract: `handle` is synchronous (Node 20 cannot suspend a guest) and must never throw; a throw is
  * turned into `internal-error` by the caller, never a trap.
