@@ -2,7 +2,8 @@
 /**
  * Builds the example Wasm components under examples/wasm-apps/ (`npm run build:examples`).
  *
- * An app is built when its folder holds a `build.json` recipe:
+ * An app is built when its folder holds a `build.json` recipe (a folder of examples/wasm-apps/, or one
+ * level deeper in a group folder without a recipe of its own, e.g. shop/frontend, shop/cart):
  *   { "source": "app.js", "wit": "wit", "world": "hello", "output": "dist/hello.wasm" }
  * or, for C (clang + wasi-libc, then `jco embed` + `jco new` with the preview1 adapter):
  *   { "language": "c", "source": "hello.c", "wit": "wit", "world": "hello",
@@ -11,13 +12,18 @@
  * builtin WIT snapshot (WASI 0.2.12, shipped in node_modules, so this works offline) and are copied
  * in as `deps/` at build time.
  *
- * Cached: a hash of the app's sources + WIT + the builtin WIT + the toolchain version (componentize-js,
- * or clang + jco) is stored beside the output (`<output>.build-hash`); when it matches, the app is skipped.
+ * The apps of a group may share source files kept in the group folder outside any app (a JS app
+ * imports them as `../lib/x.js`): the build runs from the group folder, so they resolve, and they
+ * count as the sources of each of its apps.
+ *
+ * Cached: a hash of the app's sources (with its group's shared files) + WIT + the builtin WIT + the
+ * toolchain version (componentize-js, or clang + jco) is stored beside the output
+ * (`<output>.build-hash`); when it matches, the app is skipped.
  *
  * Each build runs in its own child process, one after another: componentize-js peaks around 800 MB
  * and does not give the memory back, so sequential children keep the peak to one build.
  *
- * Usage: node scripts/build-examples.mjs [app... | path/to/app-folder...] [--force]
+ * Usage: node scripts/build-examples.mjs [app... | group... | path/to/app-folder...] [--force]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -106,6 +112,18 @@ async function loadRecipe(appDir) {
   return recipe;
 }
 
+/** The group folder an app belongs to (examples/wasm-apps/<group>/<app>), or undefined. */
+function groupOf(appDir) {
+  const parent = dirname(appDir);
+  return dirname(parent) === APPS_DIR && !existsSync(join(parent, 'build.json')) ? parent : undefined;
+}
+
+/** The app folders (holding a build.json) directly under `dir`, sorted. */
+async function appsIn(dir) {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'build.json'))).map((e) => join(dir, e.name)).sort();
+}
+
 async function sourceHash(appDir, recipe) {
   const hash = createHash('sha256');
   const toolchain = recipe.language === 'c' ? `${clangVersion()}\0jco@${jcoVersion()}` : `componentize-js@${componentizeVersion()}`;
@@ -113,6 +131,12 @@ async function sourceHash(appDir, recipe) {
   // Everything in the app folder but its outputs (and node_modules, should an app ever have one).
   const outTop = recipe.output.split('/')[0];
   await hashTree(hash, appDir, new Set([outTop, 'node_modules']));
+  // ... and its group's shared files (everything in the group folder outside its apps).
+  const group = groupOf(appDir);
+  if (group) {
+    hash.update('\0group\0');
+    await hashTree(hash, group, new Set([...(await appsIn(group)).map((a) => relative(group, a)), 'node_modules']));
+  }
   await hashTree(hash, builtinWitRoot());
   return hash.digest('hex');
 }
@@ -197,12 +221,16 @@ async function main() {
   const apps = [];
   for (const entry of await readdir(APPS_DIR, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    if (!existsSync(join(APPS_DIR, entry.name, 'build.json'))) continue;
-    if (wanted.length > 0 && !names.includes(entry.name)) continue;
-    apps.push(join(APPS_DIR, entry.name));
+    const dir = join(APPS_DIR, entry.name);
+    // An app, or a group of apps (named by the group's name or each app's).
+    const members = existsSync(join(dir, 'build.json')) ? [dir] : await appsIn(dir);
+    for (const app of members) {
+      if (wanted.length > 0 && !names.includes(entry.name) && !names.includes(basename(app))) continue;
+      apps.push(app);
+    }
   }
   apps.sort();
-  const unknown = names.filter((w) => !apps.some((a) => basename(a) === w));
+  const unknown = names.filter((w) => !apps.some((a) => basename(a) === w || basename(dirname(a)) === w));
   if (unknown.length > 0) throw new Error(`no buildable app named ${unknown.join(', ')} under ${relative(ROOT, APPS_DIR)}`);
   for (const p of paths) {
     if (!existsSync(join(p, 'build.json'))) throw new Error(`${p} has no build.json`);
@@ -234,6 +262,9 @@ async function main() {
     const started = Date.now();
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--one', appDir], {
       stdio: 'inherit',
+      // From the group folder, so an app's imports of the group's shared files resolve (componentize-js
+      // lets the source see the working directory when the source is under it).
+      ...(groupOf(appDir) ? { cwd: groupOf(appDir) } : {}),
       env: { ...process.env, CI: 'true' },
     });
     if (child.status !== 0) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: a local hub and two edge nodes (pi-1 on 127.0.0.2, pi-2 on 127.0.0.3) running the
-// example apps, started from the compiled bins exactly as the README's by-hand steps do.
+// example apps (hello; the shop: a frontend calling a catalog and a cart through the node mesh),
+// started from the compiled bins exactly as the README's by-hand steps do.
 //   --once        verify the demo answers, then stop everything and exit (for smoke tests)
 //   --data-dir D  where state and logs go (default: .demo/ in the repo, wiped at start)
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,7 +19,10 @@ const NODES = [
   { name: 'pi-1', address: '127.0.0.2', labels: 'zone=a' },
   { name: 'pi-2', address: '127.0.0.3', labels: 'zone=b' },
 ];
-const APPS = [join(ROOT, 'examples/wasm-apps/hello/hello.yaml')];
+const APPS = [join(ROOT, 'examples/wasm-apps/hello/hello.yaml'), join(ROOT, 'examples/wasm-apps/shop/shop.yaml')];
+/** The components the apps deploy, built from source (cached): hello and the shop's three. */
+const COMPONENTS = ['hello', ...['frontend', 'catalog', 'cart'].map((c) => join(ROOT, 'examples/wasm-apps/shop', c))];
+const SHOP_PORT = 30088;
 
 const children = [];
 const say = (msg) => process.stdout.write(`${msg}\n`);
@@ -70,7 +74,7 @@ async function api(path) {
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'hub', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm install does it)');
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-examples.mjs')], { stdio: 'inherit' });
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-examples.mjs'), ...COMPONENTS], { stdio: 'inherit', cwd: ROOT });
   if (built.status !== 0) throw new Error('building the example components failed');
   try {
     await fetch(`${HUB}/healthz`);
@@ -110,10 +114,32 @@ async function main() {
       say(`curl http://${n.address}:30080/  →  ${res.status} ${(await res.text()).trim()}`);
     }
   }
+  // The shop: the frontend (a NodePort) asks the catalog and the cart (in-mesh only) by service name.
+  for (const n of [...NODES, ...NODES]) {
+    const url = `http://${n.address}:${SHOP_PORT}/api/shop`;
+    const get = () => fetch(url).catch((e) => ({ ok: false, status: e.message, text: async () => '' }));
+    // Ready pods reach every node's endpoint table a moment after the hub sees them Ready.
+    const res = await until(`the shop answering on ${n.name}`, async () => { const r = await get(); return r.ok ? r : undefined; }, 10_000).catch(get);
+    const text = await res.text();
+    if (!res.ok) {
+      failures++;
+      say(`curl ${url}  →  ${res.status} ${text.trim()}`);
+      continue;
+    }
+    const shop = JSON.parse(text);
+    const total = `${(shop.cart.total / 100).toFixed(2)} ${shop.cart.currency}`;
+    say(`curl ${url}  →  200: frontend ${shop.pod} (${shop.node}) → catalog ${shop.catalog.pod} (${shop.catalog.node}), ` +
+      `cart ${shop.cart.pod} (${shop.cart.node}) → catalog ${shop.cart.catalog.pod} (${shop.cart.catalog.node}); basket total ${total}`);
+  }
+  const refusedUrl = `http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://example.com/`;
+  const refused = await fetch(refusedUrl).then((r) => r.text(), (e) => e.message);
+  say(`curl '${refusedUrl}'  →  ${refused.trim()}  (not a Service: the node refuses it)`);
+  say('(A NodePort spreads over the frontends of both nodes; a pod\'s calls stay on its node while a replica there is ready and not overloaded.)');
   const token = join(DATA, 'hub', 'admin.token');
   say(`
-Edgeplane is running: a hub and two edge nodes serving the hello component.
+Edgeplane is running: a hub and two edge nodes serving the hello component and the shop.
   curl http://127.0.0.2:30080/ ; curl http://127.0.0.3:30080/
+  curl http://127.0.0.2:${SHOP_PORT}/            # the shop's page; /api/shop the same as JSON
   export EDGE_SERVER=${HUB} EDGE_TOKEN=$(cat ${token})
   npx edgectl get pods -o wide
 Logs: ${DATA}/*.log.  ${once ? 'Stopping (--once).' : 'Ctrl-C stops everything.'}`);
