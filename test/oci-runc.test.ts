@@ -233,6 +233,53 @@ describe.skipIf(missing.length > 0)(`OCI pods via runc${missing.length ? ` (skip
     expect((await cluster.edgectl(['delete', 'service', 'hello'])).code).toBe(0);
   }, 120_000);
 
+  it('a Wasm component calls the container Deployment by its Service name, on its own node and across the mesh', async () => {
+    // The shop's frontend (Wasm) with its debug route on: `/debug/call?url=` makes one outgoing GET
+    // from inside the guest (wasi:http outgoing-handler) and reports what came back. One replica per
+    // node; `web` (busybox httpd) has a replica on each node too, bridged on oc-1, host network on oc-2.
+    const FRONT = PORT + 5;
+    const frontend = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'wasm-front' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'wasm-front' } }, template: { metadata: { labels: { app: 'wasm-front' } }, spec: {
+        runtimeClassName: 'wasm',
+        containers: [{ name: 'frontend', image: join(ROOT, 'examples/wasm-apps/shop/frontend/dist/frontend.wasm'), ports: [{ containerPort: 8080 }],
+          env: [{ name: 'DEBUG_ROUTES', value: '1' }, { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }] }],
+      } } },
+    };
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'wasm-front' }, spec: { type: 'NodePort', selector: { app: 'wasm-front' }, ports: [{ port: 80, targetPort: 8080, nodePort: FRONT }] } };
+    const r = await cluster.edgectl(['apply', '-f', '-'], [frontend, svc].map((d) => JSON.stringify(d)).join('\n---\n'));
+    expect(r.code, r.stderr).toBe(0);
+    await until('2 Ready wasm-front pods on both nodes', async () => {
+      const ps = await podsOf(cluster, 'wasm-front');
+      return ps.length === 2 && ps.every(isReady) && new Set(ps.map((p) => p.spec.nodeName)).size === 2;
+    }, 60_000, 250);
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const via = NODES[i % 2]!.address;
+      const x = await until(`a call from the Wasm frontend to http://web/ through ${via}`, async () => {
+        const res = await httpGet(`http://${via}:${FRONT}/debug/call?url=${encodeURIComponent('http://web/')}`);
+        return res.status === 200 ? res : undefined;
+      }, 20_000, 250);
+      const doc = JSON.parse(x.body) as { node: string; status: number; body: string };
+      expect(doc.status).toBe(200);
+      expect(doc.body).toBe('hello from a busybox container\n');
+      seen.add(doc.node);
+    }
+    expect([...seen].sort()).toEqual(['oc-1', 'oc-2']);
+    // With no web replica on oc-2, oc-2's frontend reaches oc-1's over the mesh.
+    expect((await cluster.edgectl(['scale', 'deployment', 'web', '--replicas', '1'])).code).toBe(0);
+    await until('one web pod left', async () => (await podsOf(cluster, 'web')).filter((p) => !p.metadata.deletionTimestamp).length === 1, 30_000, 200);
+    for (const n of NODES) {
+      const x = await until(`a call through ${n.address} once web has one replica`, async () => {
+        const res = await httpGet(`http://${n.address}:${FRONT}/debug/call?url=${encodeURIComponent('http://web/')}`);
+        return res.status === 200 ? res : undefined;
+      }, 20_000, 250);
+      expect((JSON.parse(x.body) as { body: string }).body).toBe('hello from a busybox container\n');
+    }
+    expect((await cluster.edgectl(['delete', 'deployment', 'wasm-front'])).code).toBe(0);
+    expect((await cluster.edgectl(['delete', 'service', 'wasm-front'])).code).toBe(0);
+  }, 120_000);
+
   it('deleting the Deployment leaves no container, bundle, mount, cgroup or netns behind', async () => {
     remember();
     expect(seenIds.size).toBeGreaterThanOrEqual(4);
