@@ -41,6 +41,15 @@ export interface ExecutorPoolOptions {
   logger: Logger;
 }
 
+/** Requests of one pool that are, or may soon be, blocked in outgoing calls (see admission.ts). */
+export interface CallerSource {
+  /** Its requests to a caller pod in flight on shared executors: `top` from outside, `unblocked` on available executors. */
+  callers(): { top: number; unblocked: number };
+}
+
+/** How long a nested request at some call depth counts towards {@link ExecutorPool.deepest}. */
+const DEPTH_MEMORY_MS = 10_000;
+
 /** Nice value of a stalled shared executor's thread (the lowest priority). */
 const STALLED_NICE = 19;
 /** Nice value of an isolated pod's executor. */
@@ -54,6 +63,10 @@ export class ExecutorPool {
   /** Dedicated executors of isolated pods (watched for stalls too, to lower their priority). */
   readonly #isolated = new Set<Executor>();
   readonly #waiters = new Set<() => void>();
+  readonly #callerSources = new Set<CallerSource>();
+  /** When a nested request was last seen at each call depth (index: depth). */
+  readonly #depthSeenAt: number[] = [];
+  #notifyQueued = false;
   readonly #logger: Logger;
   readonly #stallMs: number;
   readonly #maxShared: number;
@@ -125,6 +138,53 @@ export class ExecutorPool {
     let n = this.#maxShared - this.#shared.length - this.#overflow.length;
     for (const e of this.#all()) if (this.available(e)) n++;
     return n;
+  }
+
+  /** Shared executors that could take work at most (started or not), stalled ones not counted. */
+  capacity(): number {
+    return this.#maxShared - this.stalledCount;
+  }
+
+  /** Counts `source`'s callers in {@link callers} (until {@link removeCallerSource}). */
+  addCallerSource(source: CallerSource): void {
+    this.#callerSources.add(source);
+  }
+
+  removeCallerSource(source: CallerSource): void {
+    this.#callerSources.delete(source);
+  }
+
+  /** Requests to caller pods in flight over every pool (see {@link CallerSource}). */
+  callers(): { top: number; unblocked: number } {
+    let top = 0;
+    let unblocked = 0;
+    for (const s of this.#callerSources) {
+      const c = s.callers();
+      top += c.top;
+      unblocked += c.unblocked;
+    }
+    return { top, unblocked };
+  }
+
+  /** Notes a nested request at call `depth` on this runtime (for {@link deepest}). */
+  sawDepth(depth: number, now = Date.now()): void {
+    if (depth > 0) this.#depthSeenAt[Math.min(depth, 64)] = now;
+  }
+
+  /** The deepest call depth of the nested requests seen lately (0: none). */
+  deepest(now = Date.now()): number {
+    for (let d = this.#depthSeenAt.length - 1; d > 0; d--) if (now - (this.#depthSeenAt[d] ?? -Infinity) < DEPTH_MEMORY_MS) return d;
+    return 0;
+  }
+
+  /** A request to a caller pod ended: its executor (or its place in the count) is free again. */
+  callerEnded(): void {
+    if (this.#notifyQueued) return;
+    this.#notifyQueued = true;
+    queueMicrotask(() => {
+      this.#notifyQueued = false;
+      this.#notify();
+    });
   }
 
   /** Whether no available shared executor has anything pending (nothing runs that could free another). */

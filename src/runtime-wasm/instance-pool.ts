@@ -21,7 +21,7 @@
 import { errorMessage, type Logger } from '../api/index.js';
 import { NESTED_PATIENCE_MS, admits, stuckReason } from './admission.js';
 import { ExecutorLostError, type Executor, type ExecutorLoss, type InstanceOwner } from './executor.js';
-import type { ExecutorPool } from './executor-pool.js';
+import type { CallerSource, ExecutorPool } from './executor-pool.js';
 import type { InstanceSpec, WireResult } from './executor-protocol.js';
 import { ServiceTime, newInstanceId, newRequestId, type PoolJob } from './pool-job.js';
 import { PoolInstances, type PooledInstance } from './pool-instances.js';
@@ -48,7 +48,7 @@ export interface InstancePoolDeps {
 }
 
 /** The instance pool of one HTTP container. */
-export class InstancePool implements InstanceOwner {
+export class InstancePool implements InstanceOwner, CallerSource {
   readonly #deps: InstancePoolDeps;
   readonly #instances = new PoolInstances();
   readonly #queue = new PoolQueue();
@@ -65,6 +65,20 @@ export class InstancePool implements InstanceOwner {
   constructor(deps: InstancePoolDeps) {
     this.#deps = deps;
     this.#isolated = deps.isolated;
+    deps.executors.addCallerSource(this);
+  }
+
+  /** Its requests in flight on shared executors, when it calls out (admission.ts). */
+  callers(): { top: number; unblocked: number } {
+    let top = 0;
+    let unblocked = 0;
+    if (!this.#callsOut || this.#isolated) return { top, unblocked };
+    for (const inst of this.#instances.values()) {
+      if (!inst.job || inst.executor.dedicated) continue;
+      if (inst.job.depth === 0) top++;
+      if (this.#deps.executors.available(inst.executor)) unblocked++;
+    }
+    return { top, unblocked };
   }
 
   /** Live instances (starting ones not counted). */
@@ -81,6 +95,7 @@ export class InstancePool implements InstanceOwner {
 
   submit(job: PoolJob): void {
     job.queuedAt = Date.now();
+    this.#deps.executors.sawDepth(job.depth, job.queuedAt);
     if (this.#queue.length === 0 && !this.#hasRunaway() && this.#admits(job)) {
       const inst = this.#takeIdle();
       if (inst) return this.#send(inst, job);
@@ -160,6 +175,7 @@ export class InstancePool implements InstanceOwner {
     if (this.#closed) return;
     this.#closed = true;
     this.#deps.executors.cancelWhenAvailable(this.#onAvailable);
+    this.#deps.executors.removeCallerSource(this);
     for (const inst of this.#instances.values()) this.#remove(inst, true);
     void this.#dedicated?.terminate('container ended');
     this.#queue.clear();
@@ -198,6 +214,7 @@ export class InstancePool implements InstanceOwner {
 
   #onResult(inst: PooledInstance, job: PoolJob, result: WireResult): void {
     inst.job = undefined;
+    if (this.#callsOut) this.#deps.executors.callerEnded();
     if ('withdrawn' in result) {
       // Its executor is stuck on something else. Stalled: this instance is no use for now, drop it
       // (re-created elsewhere). Blocked in an outgoing call: keep it for later. Try elsewhere.

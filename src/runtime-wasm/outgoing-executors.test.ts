@@ -2,6 +2,9 @@
  * Outgoing HTTP and the executors, with real components: a guest waiting for an outgoing call blocks
  * its executor, so the requests it waits for (a callee on the same runtime) must run elsewhere —
  * under concurrency, in chains, when the callee hangs, and when the caller's executor is killed.
+ * Under more concurrency than there are executors, callers waiting for outgoing calls must never take
+ * the executors their callees need (admission.ts): excess requests wait in their pod's queue, and none
+ * is refused.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,4 +143,29 @@ describe('executors blocked in outgoing calls', () => {
     await until('every call to be answered', () => rt.stats.pendingOutgoingCalls === 0);
     expect(rt.containerStatus(self.id)?.state).toBe('running');
   });
+});
+
+describe('same-runtime call chains at concurrency 32 (executors=2)', () => {
+  const n = 32;
+  for (const [label, path] of [
+    ['depth 2: front → echo', (i: number) => `/call?url=http://echo/d${i}`],
+    ['depth 3: front → mid → echo', (i: number) => `/call?url=http://mid/call%3Furl%3Dhttp://echo/c${i}`],
+  ] as const) {
+    it(`${label}: every request answered, none refused, cold and then warm`, async () => {
+      const { rt, start } = await mesh({ executors: 2, requestTimeoutMs: 30_000 });
+      await start('echo', echoRef);
+      const front = await start('front', callerRef);
+      await start('mid', callerRef);
+      // Cold (no pod seen calling out yet), then again warm.
+      for (let round = 0; round < 2; round++) {
+        const res = await Promise.all(Array.from({ length: n }, (_, i) => send(rt, front.id, { path: path(i) })));
+        expect(res.map((r) => (r.status === 200 ? 200 : text(r)))).toEqual(new Array(n).fill(200));
+        // No level was refused, and echo's answer (201) came back up through every one.
+        const docs = res.map((r) => JSON.stringify(json(r)));
+        expect(docs.filter((d) => d.includes('no wasm executor'))).toEqual([]);
+        expect(docs.filter((d) => !d.includes('201'))).toEqual([]);
+      }
+      expect(rt.stats).toMatchObject({ executorReplacements: 0, pendingOutgoingCalls: 0 });
+    }, 60_000);
+  }
 });
