@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutgoingHttpError, silentLogger } from '../../api/index.js';
 import type { OutgoingCaller, ServiceRoute, WorkloadEndpoint, WorkloadRequest } from '../../api/index.js';
@@ -17,6 +18,8 @@ import { ServiceClient } from './service-client.js';
 const servers = new Map<string, Server>();
 const ports = new Map<string, number>();
 let closedPort = 0;
+/** What the client logged. */
+const logLines: Array<Record<string, unknown>> = [];
 const deliverer = new Deliverer({ logger: silentLogger(), requestTimeoutMs: 2000 });
 const table = new ServiceTable(silentLogger());
 const annotations = new Map<string, Record<string, string>>();
@@ -70,7 +73,7 @@ beforeAll(async () => {
     deliverer,
   });
   client = new ServiceClient({
-    table, balancer, deliverer, logger: silentLogger(),
+    table, balancer, deliverer, logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) }),
     origin: () => ({ nodeName: 'node-a' }),
     annotations: (caller) => annotations.get(caller.uid),
   });
@@ -188,5 +191,16 @@ describe('ServiceClient: other destinations', () => {
 
   it('refuses an authority it cannot read', async () => {
     expect((await refusal('user@host')).failure).toBe('denied');
+  });
+});
+
+describe('ServiceClient: refusals in the node log', () => {
+  it('logs why a call got no response (WASI error codes carry no text), once a minute per pod, host and failure', async () => {
+    logLines.length = 0;
+    for (let i = 0; i < 3; i++) await refusal('logged.example.com:9');
+    const lines = logLines.filter((l) => l.host === 'logged.example.com:9');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'outgoing call got no response', pod: 'default/web', container: 'main', failure: 'denied' });
+    expect(String(lines[0]!.err)).toMatch(/outgoing HTTP to logged\.example\.com:9 denied/);
   });
 });

@@ -35,9 +35,27 @@ export interface ServiceClientDeps {
 /** Resolves and delivers pods' outgoing HTTP calls. */
 export class ServiceClient {
   /** The handler a runtime calls (bound: pass it around as is). */
-  readonly handle: OutgoingHttpHandler = (caller, req) => this.call(caller, req);
+  readonly handle: OutgoingHttpHandler = (caller, req) => this.call(caller, req).catch((err: unknown) => this.logFailure(caller, req, err));
+  /** When each `pod → host: failure` was last logged: a guest that retries in a loop logs once a minute. */
+  readonly #lastLogged = new Map<string, number>();
 
   constructor(private readonly deps: ServiceClientDeps) {}
+
+  /**
+   * Logs why a call got no response (WASI's error codes carry no text, so the node's log is where a
+   * developer finds the reason), then rethrows.
+   */
+  private logFailure(caller: OutgoingCaller, req: WorkloadRequest, err: unknown): never {
+    const failure = err instanceof OutgoingHttpError ? err.failure : 'internal';
+    const key = `${caller.namespace}/${caller.name} ${req.authority} ${failure}`;
+    const now = Date.now();
+    if ((this.#lastLogged.get(key) ?? 0) + 60_000 <= now) {
+      if (this.#lastLogged.size > 1000) this.#lastLogged.clear();
+      this.#lastLogged.set(key, now);
+      this.deps.logger.info({ pod: `${caller.namespace}/${caller.name}`, container: caller.container, host: req.authority, failure, err: errorMessage(err) }, 'outgoing call got no response');
+    }
+    throw err;
+  }
 
   private async call(caller: OutgoingCaller, req: WorkloadRequest): Promise<WorkloadResponse> {
     const annotations = this.deps.annotations(caller);
