@@ -20,5 +20,6 @@ export * from './content.js';
 export * from './clock.js';
 export * from './duration.js';
 export * from './logging.js';
+export * from './cri-log.js';
 export type * from './runtime.js';
 export { toStatus, fromStatus, type Status } from './status.js';

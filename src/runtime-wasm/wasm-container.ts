@@ -13,7 +13,7 @@
 import { BadRequestError, CreateContainerError, InternalError, ServiceUnavailableError, TimeoutError, errorMessage } from '../api/index.js';
 import type { ContainerConfig, ContainerRuntimeStatus, ExecResult, Logger, WorkloadRequest, WorkloadResponse } from '../api/index.js';
 import { ContainerJob } from './container-job.js';
-import type { CriLogWriter } from './cri-log.js';
+import type { CriLogWriter } from '../api/index.js';
 import { execInstance } from './exec.js';
 import type { Executor } from './executor.js';
 import type { ExecutorPool } from './executor-pool.js';

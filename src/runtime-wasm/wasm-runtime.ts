@@ -20,7 +20,7 @@ import type {
   WorkloadEndpoint,
 } from '../api/index.js';
 import type { RegistryClient } from '../runtime-oci/index.js';
-import { CriLogWriter } from './cri-log.js';
+import { CriLogWriter } from '../api/index.js';
 import { ExecutorPool } from './executor-pool.js';
 import { ImageStore, type FetchBlob } from './image-store.js';
 import { MemoryLimitError } from './memory-limit.js';

@@ -8,7 +8,7 @@
 import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
 import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
 import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
-import { CriLogWriter } from '../cri-log.js';
+import { CriLogWriter } from '../../api/index.js';
 import type { RegistryCredentials } from '../image/credentials.js';
 import { EngineClient, EngineError, demux } from './engine-client.js';
 import { engineExec } from './engine-exec.js';

@@ -12,7 +12,7 @@ import { rfc3339 } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import type { OciExit } from '../adapter.js';
 import { runCommand } from '../command.js';
-import { CriLogWriter } from '../cri-log.js';
+import { CriLogWriter } from '../../api/index.js';
 import { oomKilled } from './cgroups.js';
 
 /** How one container's runc is run. */

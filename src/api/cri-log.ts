@@ -1,8 +1,8 @@
 /**
- * A container's stdout/stderr appended to its log file in the CRI format the agent and `edgectl logs`
- * read: `<RFC3339Nano> <stdout|stderr> <F|P> <line>`. Output is split into lines per stream; an
- * unfinished line waits for its newline (or is written as `P` when the stream closes, or when it
- * grows past 16 KiB, as the kubelet splits long lines).
+ * The CRI container log writer both runtimes use: a container's stdout/stderr appended to its log file
+ * in the format the agent and `edgectl logs` read: `<RFC3339Nano> <stdout|stderr> <F|P> <line>`.
+ * Output is split into lines per stream; an unfinished line waits for its newline (or is written as
+ * `P` when the stream closes, or when it grows past 16 KiB, as the kubelet splits long lines).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
