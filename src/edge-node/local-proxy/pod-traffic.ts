@@ -7,9 +7,12 @@
  *
  * The caller is the pod whose IP the connection comes from (pods on a bridge have their own). A
  * connection from anywhere else — a host-network pod, any process on the node — cannot be told apart
- * and reaches Services only, never external hosts.
+ * and reaches Services only, never external hosts. A container may call out before its runtime has
+ * reported its address (an Engine API container's IP is known once its start's inspect returns), so a
+ * source that is not a local address is looked up again for a moment before it counts as unknown.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { OutgoingHttpError, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import { resolveOutgoing, type CallerIdentity } from '../mesh/outgoing-target.js';
@@ -44,6 +47,18 @@ export interface PodTrafficDeps {
   logger: Logger;
   /** Largest request body accepted (default 16 MiB). */
   maxBodyBytes?: number;
+  /** How long a non-local source is looked up again before it counts as unknown (default 2 s). */
+  identifyWithinMs?: number;
+}
+
+/**
+ * Sources that are the machine itself (host-network pods, processes; loopback or one of its interface
+ * addresses, such as a bridge's gateway): never a pod with an address of its own.
+ */
+function isHostSource(ip: string): boolean {
+  const bare = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  if (bare.startsWith('127.') || bare === '::1') return true;
+  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === bare));
 }
 
 /** Serves the node's listeners for pods. */
@@ -71,7 +86,7 @@ export class PodTraffic {
     const own = this.ownListener(target.authority);
     if (own) return this.toService(own, request, res);
     const ip = body.clientIp;
-    const pod = this.deps.callerAt(ip);
+    const pod = await this.identify(ip);
     const caller: CallerIdentity = pod ? { namespace: pod.namespace, pod } : { namespace: 'default', source: `a connection from ${ip}` };
     let resolved;
     try {
@@ -82,6 +97,18 @@ export class PodTraffic {
     }
     if (resolved.kind === 'service') return this.toService(resolved.route, request, res, pod);
     await this.toExternal(resolved.origin, request, res);
+  }
+
+  /** The pod at `ip`, waiting a little for one that has just started (see the file comment). */
+  private async identify(ip: string): Promise<PodCaller | undefined> {
+    let pod = this.deps.callerAt(ip);
+    if (pod || isHostSource(ip)) return pod;
+    const until = Date.now() + (this.deps.identifyWithinMs ?? 2000);
+    while (!pod && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      pod = this.deps.callerAt(ip);
+    }
+    return pod;
   }
 
   private async toService(route: ServicePortRoute, req: BufferedRequest, res: ServerResponse, pod = this.deps.callerAt(req.clientIp)): Promise<void> {
