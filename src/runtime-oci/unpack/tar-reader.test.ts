@@ -57,7 +57,7 @@ describe('readTar', () => {
     writeFileSync(join(src, 'f'), Buffer.alloc(5000, 1));
     const archive = execFileSync('tar', ['-C', src, '-cf', '-', 'f']);
     const cut = (async function* () { yield archive.subarray(0, 2048); })();
-    await expect(readTar(cut, async () => undefined)).rejects.toThrow(/ends inside an entry/);
+    await expect(readTar(cut, async () => undefined)).rejects.toThrow(TarFormatError);
     expect(readFileSync(join(src, 'f')).length).toBe(5000);
   });
 });
