@@ -4,3 +4,4 @@
  * runtimes (image caches, snapshots, transpiled modules). Imports no other area.
  */
 export { fsyncDir, fsyncDirSync, fsyncFileSync, fsyncTreeSync, publishDurable, writeFileDurable, writeFileDurableSync } from './durable-file.js';
+export { DataDirInUseError, LOCK_FILE, acquireDataDirLock, prepareDataDir, processStartTime, type DataDirLock } from './data-dir-lock.js';

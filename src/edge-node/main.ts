@@ -13,6 +13,7 @@ import { BLOB_PATH, OutgoingHttpError, createLogger, errorMessage } from '../api
 import type { Logger, OutgoingHttpHandler, Runtime } from '../api/index.js';
 import { RegistryClient, RegistryCredentials, createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
+import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { agentVersion, kubeArch } from './node-info.js';
@@ -30,6 +31,10 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const logger = createLogger('edge-node', opts.logLevel);
+  // One agent per data dir (issue 21): a second one would start every pod again and fight over the
+  // local state. The lock is released when the process exits; a SIGKILLed agent's lock is stale.
+  prepareDataDir(opts.dataDir, (message) => logger.warn({ dataDir: opts.dataDir }, message));
+  acquireDataDirLock(opts.dataDir, { program: 'edge-node' });
   const hubBase = opts.server.replace(/^ws/, 'http').replace(/\/+$/, '');
   // Pods' outgoing HTTP goes through the agent's mesh (Services by name, allowed external hosts).
   // The runtime exists before the agent, so the handler binds late, once the agent is built.

@@ -3,13 +3,14 @@
  * node gateway. `Hub.create()` wires them; `start()` listens; `stop()` drains and closes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Clock, DaemonSet, Deployment, Endpoints, Job, Logger, Node, Pod, ReplicaSet, Service } from '../api/index.js';
 import { systemClock } from '../api/index.js';
+import { acquireDataDirLock, prepareDataDir, writeFileDurable, type DataDirLock } from '../durable/index.js';
 import { TokenAuth } from './auth/index.js';
 import { BlobStore } from './blobs/index.js';
 import {
@@ -46,15 +47,20 @@ export interface HubOptions {
   heartbeatIntervalSeconds?: number;
 }
 
-/** Reads a secret file from the data dir, creating it (mode 0600) on first start. */
+/**
+ * Reads a secret file from the data dir, creating it (mode 0600, durably: a power cut leaves no empty
+ * file) on first start. An empty file (from a crash of an older version) is replaced.
+ */
 async function ensureSecret(path: string): Promise<string> {
   try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch {
-    const value = randomBytes(32).toString('base64url');
-    await writeFile(path, `${value}\n`, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
-    return (await readFile(path, 'utf8')).trim();
+    const text = (await readFile(path, 'utf8')).trim();
+    if (text !== '') return text;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  const value = randomBytes(32).toString('base64url');
+  await writeFileDurable(path, `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
 export class Hub {
@@ -70,12 +76,28 @@ export class Hub {
     private readonly gateway: NodeGateway,
     private readonly runners: Array<{ start(): void; stop(): void }>,
     private readonly app: ReturnType<typeof createApiApp>,
+    private readonly lock: DataDirLock,
   ) {}
 
+  /**
+   * Wires a hub on `options.dataDir`, which it locks first: a second hub on the same dir fails here with
+   * DataDirInUseError ("data dir … in use by pid N") before it opens anything.
+   */
   static async create(options: HubOptions): Promise<Hub> {
     const { dataDir, logger } = options;
+    prepareDataDir(dataDir, (message) => logger.warn({ dataDir }, message));
+    const lock = acquireDataDirLock(dataDir, { program: 'edge-hub' });
+    try {
+      return await Hub.#create(options, lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  static async #create(options: HubOptions, lock: DataDirLock): Promise<Hub> {
+    const { dataDir, logger } = options;
     const clock = options.clock ?? systemClock;
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const store = await SqliteStore.create({ path: join(dataDir, 'state.db'), logger: logger.child({ component: 'store' }) });
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
@@ -130,7 +152,7 @@ export class Hub {
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
     });
     const app = createApiApp({ api, auth, blobs, logs: gateway, exec: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION } });
-    return new Hub(options, store, api, auth, informers, gateway, runners, app);
+    return new Hub(options, store, api, auth, informers, gateway, runners, app, lock);
   }
 
   /** Syncs the caches, starts the controllers, and listens. Resolves with the bound address. */
@@ -168,5 +190,6 @@ export class Hub {
       });
     }
     await this.store.close();
+    this.lock.release();
   }
 }

@@ -4,10 +4,11 @@
  * More users can be listed in an optional `tokens.json`: `{"users": [{"name", "token", "role"}]}`.
  */
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BadRequestError, type Logger } from '../../api/index.js';
+import { writeFileDurable } from '../../durable/index.js';
 
 /** What a user may do: `admin` everything, `read-only` GET/HEAD/watch. */
 export type Role = 'admin' | 'read-only';
@@ -41,8 +42,9 @@ async function readOrCreateToken(path: string): Promise<string> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const token = randomBytes(32).toString('base64url');
-  await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'w' });
-  await chmod(path, 0o600);
+  // Durable (data and directory flushed before and after the rename): after a power cut the file holds
+  // the whole token or does not exist, never an empty file that would lock every client out.
+  await writeFileDurable(path, `${token}\n`, { mode: 0o600 });
   return token;
 }
 
