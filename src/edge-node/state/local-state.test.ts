@@ -1,6 +1,7 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../api/index.js';
 import { testPod } from '../testing/fake-hub.js';
@@ -34,5 +35,31 @@ describe('LocalState', () => {
     const again = await LocalState.create({ dataDir: dir, logger: silentLogger() });
     expect(await again.loadSession()).toEqual({ meshToken: 'm', nodeName: 'n' });
     expect((await again.loadServices())[0]?.name).toBe('s');
+  });
+
+  it('starts from torn files with a clear log line, not a crash, and sweeps temporaries a crash left', async () => {
+    const first = await LocalState.create({ dataDir: dir, logger: silentLogger() });
+    await first.savePod(testPod('a'));
+    await first.saveSession({ meshToken: 'm' });
+    expect((await stat(path.join(dir, 'session.json'))).mode & 0o777).toBe(0o600);
+    // A disk that lied about its flush: half a file, an empty one, a leftover temporary.
+    await writeFile(path.join(dir, 'pods', 'uid-b.json'), '{"apiVersion":"v1","kind":"Po');
+    await writeFile(path.join(dir, 'services.json'), '');
+    await writeFile(path.join(dir, 'session.json'), '{"meshToken": 42}');
+    await writeFile(path.join(dir, 'pods', 'uid-a.json.tmp-123-abcd1234'), '{');
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const state = await LocalState.create({ dataDir: dir, logger });
+    expect((await state.loadPods()).map((p) => p.metadata.name)).toEqual(['a']);
+    expect(await state.loadServices()).toEqual([]);
+    expect(await state.loadSession()).toEqual({});
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; file: string });
+    expect(logged.map((l) => `${path.basename(l.file)}: ${l.msg}`)).toEqual([
+      'uid-b.json: local state file torn (not JSON); starting without it (the hub resyncs it)',
+      'services.json: local state file torn (not JSON); starting without it (the hub resyncs it)',
+      'session.json: local state file invalid; starting without it (the hub resyncs it)',
+    ]);
+    // The torn pod file is gone (the hub resyncs that pod); so is the temporary.
+    expect((await readdir(path.join(dir, 'pods'))).sort()).toEqual(['uid-a.json']);
   });
 });

@@ -1,14 +1,17 @@
 /**
  * The node's local state under `--data-dir`: the pods assigned to it (one file per pod), the last
  * Service set, the local listener ports of Service ports, and the mesh token, so an agent restarted with no hub reachable brings its pods and
- * NodePorts back (edge autonomy). Every write is atomic (temp file + rename) and writes to one file
- * are serialized, so a crash leaves either the old or the new content, never a torn file.
+ * NodePorts back (edge autonomy). Every write goes through `writeFileDurable` (data flushed, renamed,
+ * directory flushed) and writes to one file are serialized, so a crash or a power cut leaves either the
+ * old or the new content. A file found torn or invalid anyway (a disk that lied about its flush) is
+ * logged and ignored, never a crash: the node starts with less and the hub's next full sync restores it.
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { Pod, ServiceRoute, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
+import { fsyncDir, writeFileDurable } from '../../durable/index.js';
 import { safe } from '../pods/container-config.js';
 
 const SessionState = z.object({ meshToken: z.string().optional(), nodeName: z.string().optional() });
@@ -17,6 +20,9 @@ const LocalPorts = z.record(z.string(), z.object({ port: z.number().int().min(1)
 export type LocalPorts = z.infer<typeof LocalPorts>;
 /** What the node remembers of its last hub session. */
 export type SessionState = z.infer<typeof SessionState>;
+
+/** Temporaries of `writeFileDurable` (`<file>.tmp-<pid>-<hex>`) and of older versions (`<file>.<pid>.<n>.tmp`). */
+const TEMP_FILE = /(\.tmp-\d+-[0-9a-f]+|\.\d+\.\d+\.tmp)$/;
 
 /** Dependencies of the local state. */
 export interface LocalStateDeps {
@@ -31,7 +37,6 @@ export class LocalState {
   private readonly logger: Logger;
   /** Last pending write per file: writes to one file run in order. */
   private readonly chains = new Map<string, Promise<void>>();
-  private seq = 0;
 
   private constructor(deps: LocalStateDeps) {
     this.dataDir = deps.dataDir;
@@ -39,20 +44,28 @@ export class LocalState {
     this.logger = deps.logger;
   }
 
-  /** Creates the directories. */
+  /**
+   * Creates the directories and removes temporary files a crash left mid-write (the agent holds the
+   * data dir's lock, so no other process is writing them).
+   */
   static async create(deps: LocalStateDeps): Promise<LocalState> {
     const state = new LocalState(deps);
     await mkdir(state.podsDir, { recursive: true, mode: 0o700 });
+    for (const dir of [state.dataDir, state.podsDir]) {
+      for (const n of await readdir(dir)) if (TEMP_FILE.test(n)) await rm(path.join(dir, n), { force: true });
+    }
     return state;
   }
 
-  /** The stored pods; unreadable or invalid files are logged and skipped. */
+  /** The stored pods; a torn or invalid pod file is logged and removed (the hub resyncs that pod). */
   async loadPods(): Promise<Pod[]> {
     const names = (await readdir(this.podsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
     const pods: Pod[] = [];
     for (const n of names) {
-      const pod = await this.readJson(path.join(this.podsDir, n), Pod);
+      const file = path.join(this.podsDir, n);
+      const pod = await this.readJson(file, Pod);
       if (pod) pods.push(pod);
+      else await this.enqueue(file, () => rm(file, { force: true }));
     }
     return pods;
   }
@@ -65,7 +78,11 @@ export class LocalState {
   /** Forgets a pod. */
   deletePod(uid: string): Promise<void> {
     const file = this.podFile(uid);
-    return this.enqueue(file, () => rm(file, { force: true }));
+    return this.enqueue(file, async () => {
+      await rm(file, { force: true });
+      // Flushed so that a power cut cannot bring back a pod the hub deleted.
+      await fsyncDir(this.podsDir);
+    });
   }
 
   /** The last stored Service set (empty when none). */
@@ -106,11 +123,7 @@ export class LocalState {
 
   private write(file: string, value: unknown): Promise<void> {
     const data = JSON.stringify(value, null, 2);
-    return this.enqueue(file, async () => {
-      const tmp = `${file}.${process.pid}.${++this.seq}.tmp`;
-      await writeFile(tmp, data, { mode: 0o600 });
-      await rename(tmp, file);
-    });
+    return this.enqueue(file, () => writeFileDurable(file, data, { mode: 0o600 }));
   }
 
   private enqueue(file: string, op: () => Promise<void>): Promise<void> {
@@ -127,15 +140,16 @@ export class LocalState {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ file, err: errorMessage(err) }, 'local state file unreadable; starting without it (the hub resyncs it)');
       return undefined;
     }
     try {
       const parsed = schema.safeParse(JSON.parse(text));
       if (parsed.success) return parsed.data;
-      this.logger.warn({ file, err: parsed.error.message }, 'ignoring invalid local state file');
+      this.logger.warn({ file, err: parsed.error.message }, 'local state file invalid; starting without it (the hub resyncs it)');
     } catch (err) {
-      this.logger.warn({ file, err: errorMessage(err) }, 'ignoring unreadable local state file');
+      this.logger.warn({ file, bytes: text.length, err: errorMessage(err) }, 'local state file torn (not JSON); starting without it (the hub resyncs it)');
     }
     return undefined;
   }

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseResourcePath } from './resource-path.js';
 import { handleCollection, handleObject } from './resource-routes.js';
+import { StreamLimiter, limitStreams } from './stream-limits.js';
 import type { ApiDeps, ApiEnv } from './types.js';
 
 /** Builds the API app; serve it with `@hono/node-server` or drive it with `app.request()`. */
@@ -41,6 +42,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.get('/version', (c) => c.json({ ...deps.version, platform: `${process.platform}/${process.arch}` }));
 
   app.use(requireAuth(deps.auth));
+  app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
 
   mountBlobRoutes(app, deps.blobs);
   app.get('/api', (c) => c.json(apiVersions()));

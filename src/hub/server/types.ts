@@ -3,6 +3,7 @@ import type { Logger } from '../../api/index.js';
 import type { Principal, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import type { StreamLimiter } from './stream-limits.js';
 
 /** Options of a pod log request (`GET …/pods/<name>/log`). */
 export interface PodLogOptions {
@@ -33,6 +34,8 @@ export interface ApiDeps {
   watchBookmarkIntervalMs?: number;
   /** Largest object body accepted (default 3 MiB). */
   maxBodyBytes?: number;
+  /** Per-user bounds on concurrent watches and followed logs (default: 100 and 20). */
+  streamLimits?: StreamLimiter;
 }
 
 /** A command to run in a pod's container, and what came of it. */

@@ -6,8 +6,14 @@
 import { GoneError, apiVersionOf, toStatus, type KubeObject, type Logger, type ResourceType } from '../../api/index.js';
 import type { ListOptions, ObjectAPI, WatchEvent } from '../registry/index.js';
 
-/** Events a slow client may fall behind by before its watch is ended (it then relists). */
-const MAX_QUEUED_EVENTS = 10_000;
+/**
+ * Bytes of events a slow client may fall behind by before its watch is ended with an ERROR (410) event,
+ * as the kube-apiserver ends a watcher whose buffer fills; the client relists and watches again. This
+ * bounds the hub memory one watch can hold whatever the object sizes (a count of events would not).
+ */
+export const DEFAULT_MAX_QUEUED_WATCH_BYTES = 16 * 1024 * 1024;
+/** Bytes queued before backpressure is signalled (the socket writer takes them as the client reads). */
+const HIGH_WATER_BYTES = 256 * 1024;
 
 /** Options of one watch request. */
 export interface WatchRequest extends ListOptions {
@@ -21,13 +27,13 @@ export async function watchResponse(
   type: ResourceType,
   req: WatchRequest,
   signal: AbortSignal,
-  opts: { bookmarkIntervalMs: number; logger: Logger },
+  opts: { bookmarkIntervalMs: number; logger: Logger; maxQueuedBytes?: number },
 ): Promise<Response> {
   const encoder = new TextEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let stop: (() => void) | undefined;
   let closed = false;
-  let allowedBacklog = MAX_QUEUED_EVENTS;
+  let allowedBacklog = opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_WATCH_BYTES;
   const timers: NodeJS.Timeout[] = [];
   const close = (): void => {
     if (closed) return;
@@ -48,13 +54,17 @@ export async function watchResponse(
       },
       cancel: close,
     },
-    new CountQueuingStrategy({ highWaterMark: 64 }),
+    new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
   );
+  let listing = false;
   const write = (e: unknown): void => {
     if (closed) return;
-    controller.enqueue(encoder.encode(`${JSON.stringify(e)}\n`));
+    const bytes = encoder.encode(`${JSON.stringify(e)}\n`);
+    // The initial list is sent whole (as a list request would be); the cap bounds what follows it.
+    if (listing) allowedBacklog += bytes.byteLength;
+    controller.enqueue(bytes);
     if ((controller.desiredSize ?? 0) < -allowedBacklog) {
-      opts.logger.warn({ kind: type.kind }, 'watch client too slow; ending its watch');
+      opts.logger.warn({ kind: type.kind, queuedBytes: HIGH_WATER_BYTES - (controller.desiredSize ?? 0) }, 'watch client too slow; ending its watch');
       controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'ERROR', object: toStatus(new GoneError('watch client fell too far behind; relist')) })}\n`));
       close();
     }
@@ -70,8 +80,9 @@ export async function watchResponse(
   // letting the registry do it) tells us the list revision for the bookmarks that follow.
   if (lastRV === '0' || lastRV === '') {
     const list = await api.list(type, filter);
-    allowedBacklog += list.items.length;
+    listing = true;
     for (const object of list.items) write({ type: 'ADDED', object });
+    listing = false;
     lastRV = list.resourceVersion;
   }
   try {

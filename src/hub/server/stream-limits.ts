@@ -1,0 +1,142 @@
+/**
+ * Per-user bounds on long-lived streams: concurrent watches and concurrent followed logs (`logs -f`).
+ * Each one holds a store watcher or a node log stream, timers and buffers for as long as the client
+ * keeps it open, so one user (or one leaked credential) opening thousands would starve the hub. Past
+ * the limit the request gets a 429 TooManyRequests Status naming the limit; a slot is freed when its
+ * stream ends, fails or its client goes away.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { EdgeError, StatusReason } from '../../api/index.js';
+import type { Principal } from '../auth/index.js';
+import type { ApiEnv } from './types.js';
+
+/** Default concurrent watches per user (`--max-watches-per-user`). */
+export const DEFAULT_WATCHES_PER_USER = 100;
+/** Default concurrent followed logs per user (`--max-log-follows-per-user`). */
+export const DEFAULT_LOG_FOLLOWS_PER_USER = 20;
+
+/** The limits, per user identity. */
+export interface StreamLimitOptions {
+  watchesPerUser: number;
+  logFollowsPerUser: number;
+}
+
+/** The kinds of stream that are counted. */
+export type StreamKind = 'watch' | 'logFollow';
+
+/** Too many concurrent streams of one kind for one user (HTTP 429). */
+export class TooManyRequestsError extends EdgeError {
+  constructor(message: string) {
+    super(StatusReason.TooManyRequests, 429, message, { retryable: true });
+  }
+}
+
+const FLAG: Record<StreamKind, string> = { watch: '--max-watches-per-user', logFollow: '--max-log-follows-per-user' };
+const NOUN: Record<StreamKind, string> = { watch: 'watches', logFollow: 'followed logs (logs -f)' };
+
+/** Counts open streams per user and kind. */
+export class StreamLimiter {
+  readonly #limits: Record<StreamKind, number>;
+  readonly #open = new Map<string, number>();
+
+  constructor(opts: Partial<StreamLimitOptions> = {}) {
+    this.#limits = { watch: opts.watchesPerUser ?? DEFAULT_WATCHES_PER_USER, logFollow: opts.logFollowsPerUser ?? DEFAULT_LOG_FOLLOWS_PER_USER };
+  }
+
+  /** Open streams of `kind` held by `user`. */
+  count(kind: StreamKind, user: string): number {
+    return this.#open.get(`${kind}|${user}`) ?? 0;
+  }
+
+  /** Takes a slot or throws TooManyRequestsError; the returned function frees it (idempotent). */
+  acquire(kind: StreamKind, user: string): () => void {
+    const key = `${kind}|${user}`;
+    const n = this.#open.get(key) ?? 0;
+    const limit = this.#limits[kind];
+    if (n >= limit) {
+      throw new TooManyRequestsError(`too many concurrent ${NOUN[kind]} for user "${user}": the limit is ${limit} (${FLAG[kind]}); close one and retry`);
+    }
+    this.#open.set(key, n + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (this.#open.get(key) ?? 1) - 1;
+      if (left > 0) this.#open.set(key, left);
+      else this.#open.delete(key);
+    };
+  }
+}
+
+const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
+const isFlag = (v: string | undefined): boolean => v === 'true' || v === '1' || v === '';
+
+/** Which counted stream a request opens, if any (the same query rules as the watch and log routes). */
+export function streamKindOf(method: string, path: string, query: (name: string) => string | undefined): StreamKind | undefined {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  if (isTrue(query('watch')) && (path.startsWith('/api/') || path.startsWith('/apis/'))) return 'watch';
+  if (path.endsWith('/log') && isFlag(query('follow'))) return 'logFollow';
+  return undefined;
+}
+
+/** The identity limits are counted against. */
+export function userOf(principal: Principal): string {
+  return 'name' in principal && typeof principal.name === 'string' ? principal.name : `system:${principal.kind}`;
+}
+
+/** Wraps a streaming body so `release` runs once it ends, fails or is cancelled. */
+function releasingBody(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        try {
+          const r = await reader.read();
+          if (r.done) {
+            release();
+            controller.close();
+          } else controller.enqueue(r.value);
+        } catch (err) {
+          release();
+          controller.error(err);
+        }
+      },
+      cancel: async (reason) => {
+        release();
+        await reader.cancel(reason);
+      },
+    },
+    // No buffering of our own: backpressure reaches the inner stream (the watch's own cap applies).
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Middleware (after authentication): counts watches and followed logs per user; 429 past the limit.
+ * The slot is held until the response body ends or is cancelled, or the client disconnects.
+ */
+export function limitStreams(limiter: StreamLimiter): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const kind = streamKindOf(c.req.method, c.req.path, (n) => c.req.query(n));
+    if (kind === undefined) return next();
+    const release = limiter.acquire(kind, userOf(c.var.principal));
+    const signal = c.req.raw.signal;
+    signal.addEventListener('abort', release, { once: true });
+    const done = (): void => {
+      signal.removeEventListener('abort', release);
+      release();
+    };
+    try {
+      await next();
+    } catch (err) {
+      done();
+      throw err;
+    }
+    const res = c.res;
+    if (res.status !== 200 || res.body === null || signal.aborted) {
+      done();
+      return;
+    }
+    c.res = new Response(releasingBody(res.body, done), res);
+  };
+}
