@@ -15,81 +15,120 @@ export const PROTOCOL_VERSION = 1;
 /** URL path of the node gateway WebSocket on the hub. */
 export const GATEWAY_PATH = '/apis/edgeplane.io/v1/connect';
 
+/**
+ * Largest frame a node may send the hub (WebSocket `maxPayload` on the hub). A node splits its
+ * `podStatus` reports into frames of at most `MAX_STATUS_PODS_PER_FRAME` pods to stay well below it.
+ */
+export const MAX_NODE_FRAME_BYTES = 4 * 1024 * 1024;
+/** Largest frame the hub may send a node (`maxPayload` on the node): a `podSync` of thousands of pods. */
+export const MAX_HUB_FRAME_BYTES = 32 * 1024 * 1024;
+/** Pods in one `podStatus` frame the node sends (the schema accepts up to `MAX_STATUS_PODS`). */
+export const MAX_STATUS_PODS_PER_FRAME = 200;
+
+// Bounds of the wire schemas: names as Kubernetes bounds them (DNS subdomain, 253), messages 64 KiB,
+// log chunks 1 MiB (the node sends 256 KiB), exec output 1 MiB per stream as the runtimes cap it.
+const NAME_MAX = 253;
+const MESSAGE_MAX = 64 * 1024;
+const LOG_CHUNK_MAX = 1024 * 1024;
+const EXEC_OUTPUT_MAX = 1024 * 1024 + 1024;
+const MAX_STATUS_PODS = 1000;
+const MAX_SYNC_PODS = 5000;
+const MAX_SERVICES = 10_000;
+const MAX_ENDPOINTS = 5000;
+const MAX_LABELS = 256;
+const MAX_IMAGES = 1000;
+const REQUEST_ID_MAX = 64;
+
+const Name = z.string().max(NAME_MAX);
+const Str = z.string().max(NAME_MAX);
+const Message = z.string().max(MESSAGE_MAX);
+/** A label map (keys up to a prefix and name, values 63 per Kubernetes, a little slack). */
+const Labels = z
+  .record(z.string().max(NAME_MAX + 64), z.string().max(NAME_MAX))
+  .refine((l) => Object.keys(l).length <= MAX_LABELS, { message: `at most ${MAX_LABELS} labels` });
+
 /** Header naming the target pod of a request forwarded node-to-node over the mesh (`namespace/name`). */
 export const MESH_TARGET_HEADER = 'x-edgeplane-target-pod';
 /** Header carrying the service port (name or number) a mesh request was sent to. */
 export const MESH_PORT_HEADER = 'x-edgeplane-target-port';
 
-const PodRef = z.strictObject({ namespace: z.string(), name: z.string(), uid: z.string() });
+const PodRef = z.strictObject({ namespace: Name, name: Name, uid: Str });
 export type PodRef = z.infer<typeof PodRef>;
 
 /** What a node tells the hub about itself when it connects. */
 export const NodeInfo = z.strictObject({
-  name: z.string().min(1),
-  labels: z.record(z.string(), z.string()),
+  name: Name.min(1),
+  labels: Labels,
   /** The address the node serves NodePorts and the mesh on. */
-  address: z.string(),
+  address: Str,
   meshPort: z.number().int().min(1).max(65535),
-  arch: z.string(),
-  os: z.string(),
-  runtimes: z.array(z.string()),
+  arch: Str,
+  os: Str,
+  runtimes: z.array(Str).max(16),
   capacity: z.strictObject({ cpu: Quantity, memory: Quantity, pods: Quantity }),
-  agentVersion: z.string(),
-  kernelVersion: z.string().optional(),
-  osImage: z.string().optional(),
+  agentVersion: Str,
+  kernelVersion: Str.optional(),
+  osImage: Str.optional(),
   /** Image references cached on the node. */
-  images: z.array(z.string()).optional(),
+  images: z.array(z.string().max(1024)).max(MAX_IMAGES).optional(),
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
 
 /** A Service as a node's proxy needs it: ports plus the endpoints the hub resolved. */
 export const ServiceRoute = z.strictObject({
-  namespace: z.string(),
-  name: z.string(),
+  namespace: Name,
+  name: Name,
   type: z.enum(['ClusterIP', 'NodePort']),
   sessionAffinity: z.enum(['None', 'ClientIP']),
   ports: z.array(
     z.strictObject({
-      name: z.string().optional(),
+      name: Str.optional(),
       port: z.number().int(),
-      targetPort: z.union([z.number().int(), z.string()]),
+      targetPort: z.union([z.number().int(), Str]),
       nodePort: z.number().int().optional(),
     }),
-  ),
+  ).max(256),
   endpoints: z.array(
     z.strictObject({
       pod: PodRef,
-      nodeName: z.string(),
+      nodeName: Name,
       /** The hosting node's address and mesh port. */
-      address: z.string(),
+      address: Str,
       meshPort: z.number().int(),
-      zone: z.string().optional(),
+      zone: Str.optional(),
       ready: z.boolean(),
     }),
-  ),
+  ).max(MAX_ENDPOINTS),
 });
 export type ServiceRoute = z.infer<typeof ServiceRoute>;
 
+/**
+ * A random id per agent process, sent in `hello`: a reconnect of the same process (after a network
+ * blip) replaces its stale session at once, while another process using the same node name is refused
+ * as long as the first still answers (a copied data dir or cloned SD card).
+ */
+export const InstanceId = z.string().min(8).max(64);
+
 // ---- node → hub -------------------------------------------------------------------------------
 
-export const NodeHello = z.strictObject({ type: z.literal('hello'), protocol: z.number().int(), node: NodeInfo });
-export const NodeHeartbeat = z.strictObject({ type: z.literal('heartbeat'), time: z.string() });
+export const NodeHello = z.strictObject({ type: z.literal('hello'), protocol: z.number().int(), node: NodeInfo, instanceId: InstanceId.optional() });
+export const NodeHeartbeat = z.strictObject({ type: z.literal('heartbeat'), time: z.string().max(64) });
 /** Observed status of pods; `images` refreshes the node's image cache list when present. */
 export const NodePodStatus = z.strictObject({
   type: z.literal('podStatus'),
-  pods: z.array(z.strictObject({ pod: PodRef, status: PodStatus })),
+  pods: z.array(z.strictObject({ pod: PodRef, status: PodStatus })).max(MAX_STATUS_PODS),
 });
 /** The node has stopped these (deleting) pods and released everything: the hub may forget them. */
-export const NodePodGone = z.strictObject({ type: z.literal('podGone'), pods: z.array(PodRef) });
+export const NodePodGone = z.strictObject({ type: z.literal('podGone'), pods: z.array(PodRef).max(MAX_STATUS_PODS) });
 /** Part of the answer to a `logRequest`; `done` ends it, `error` ends it with a failure. */
 export const NodeLogChunk = z.strictObject({
   type: z.literal('logChunk'),
-  requestId: z.string(),
-  data: z.string(),
+  requestId: z.string().max(REQUEST_ID_MAX),
+  data: z.string().max(LOG_CHUNK_MAX),
   done: z.boolean().optional(),
-  error: z.string().optional(),
+  error: Message.optional(),
 });
-export const NodeError = z.strictObject({ type: z.literal('error'), message: z.string() });
+export const NodeError = z.strictObject({ type: z.literal('error'), message: Message });
 /** Something the node did or saw about a pod (Pulled, Started, Killing, BackOff, …), recorded by the hub as an Event. */
 export const NodeEvent = z.strictObject({
   type: z.literal('event'),
@@ -102,12 +141,12 @@ export const NodeEvent = z.strictObject({
 /** The answer to an `execRequest`. */
 export const NodeExecResult = z.strictObject({
   type: z.literal('execResult'),
-  requestId: z.string(),
+  requestId: z.string().max(REQUEST_ID_MAX),
   exitCode: z.number().int().optional(),
-  stdout: z.string().optional(),
-  stderr: z.string().optional(),
+  stdout: z.string().max(EXEC_OUTPUT_MAX).optional(),
+  stderr: z.string().max(EXEC_OUTPUT_MAX).optional(),
   /** Set when the command could not be run at all (no such pod or container, runtime without exec, timeout). */
-  error: z.string().optional(),
+  error: Message.optional(),
 });
 
 export const NodeToHub = z.discriminatedUnion('type', [NodeHello, NodeHeartbeat, NodePodStatus, NodePodGone, NodeLogChunk, NodeError, NodeEvent, NodeExecResult]);
@@ -118,40 +157,43 @@ export type NodeToHub = z.infer<typeof NodeToHub>;
 export const HubWelcome = z.strictObject({
   type: z.literal('welcome'),
   protocol: z.number().int(),
-  nodeName: z.string(),
-  heartbeatIntervalSeconds: z.number(),
+  nodeName: Name,
+  heartbeatIntervalSeconds: z.number().positive().max(3600),
   /** Shared secret nodes present to each other on the mesh port. */
-  meshToken: z.string(),
+  meshToken: z.string().max(1024),
 });
 /** The node's whole desired pod set: anything not listed must not run. */
-export const HubPodSync = z.strictObject({ type: z.literal('podSync'), pods: z.array(Pod) });
+export const HubPodSync = z.strictObject({ type: z.literal('podSync'), pods: z.array(Pod).max(MAX_SYNC_PODS) });
 /** One pod added or changed (a set `deletionTimestamp` means: stop it gracefully, then report `podGone`). */
 export const HubPodUpsert = z.strictObject({ type: z.literal('podUpsert'), pod: Pod });
 /** One pod removed from the desired set: stop it now. */
 export const HubPodDelete = z.strictObject({ type: z.literal('podDelete'), pod: PodRef });
 /** The whole set of Services with their endpoints. */
-export const HubServiceSync = z.strictObject({ type: z.literal('serviceSync'), services: z.array(ServiceRoute) });
+export const HubServiceSync = z.strictObject({ type: z.literal('serviceSync'), services: z.array(ServiceRoute).max(MAX_SERVICES) });
 export const HubLogRequest = z.strictObject({
   type: z.literal('logRequest'),
-  requestId: z.string(),
-  pod: z.strictObject({ namespace: z.string(), name: z.string() }),
-  container: z.string().optional(),
+  requestId: z.string().max(REQUEST_ID_MAX),
+  pod: z.strictObject({ namespace: Name, name: Name }),
+  container: Name.optional(),
   tailLines: z.number().int().optional(),
   follow: z.boolean().optional(),
   previous: z.boolean().optional(),
   timestamps: z.boolean().optional(),
 });
-export const HubLogCancel = z.strictObject({ type: z.literal('logCancel'), requestId: z.string() });
+export const HubLogCancel = z.strictObject({ type: z.literal('logCancel'), requestId: z.string().max(REQUEST_ID_MAX) });
 /** Runs a command in a pod's container (non-interactive: no stdin, no tty); answered by `execResult`. */
 export const HubExecRequest = z.strictObject({
   type: z.literal('execRequest'),
-  requestId: z.string(),
-  pod: z.strictObject({ namespace: z.string(), name: z.string() }),
-  container: z.string().optional(),
-  command: z.array(z.string()).min(1),
+  requestId: z.string().max(REQUEST_ID_MAX),
+  pod: z.strictObject({ namespace: Name, name: Name }),
+  container: Name.optional(),
+  command: z.array(z.string().max(MESSAGE_MAX)).min(1).max(1024),
   timeoutSeconds: z.number().positive(),
 });
-export const HubError = z.strictObject({ type: z.literal('error'), message: z.string(), fatal: z.boolean().optional() });
+/** Why the hub ends a session, for the node to act on (`DuplicateNode`: another agent holds this name; do not retry). */
+export const HubErrorReason = z.enum(['DuplicateNode']);
+export type HubErrorReason = z.infer<typeof HubErrorReason>;
+export const HubError = z.strictObject({ type: z.literal('error'), message: Message, fatal: z.boolean().optional(), reason: HubErrorReason.optional() });
 
 export const HubToNode = z.discriminatedUnion('type', [HubWelcome, HubPodSync, HubPodUpsert, HubPodDelete, HubServiceSync, HubLogRequest, HubLogCancel, HubExecRequest, HubError]);
 export type HubToNode = z.infer<typeof HubToNode>;
