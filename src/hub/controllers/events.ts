@@ -1,10 +1,11 @@
 /**
  * Records Events (`v1 Event`) for decisions and observations. Repeats of the same reason and message
  * for the same object bump `count` and `lastTimestamp` of one Event instead of writing new ones.
+ * Events expire (`EventTtlController`); a repeat of an expired one starts a new Event.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, Event, KubeObject, Logger } from '../../api/index.js';
-import { errorMessage, rfc3339, typeByKind } from '../../api/index.js';
+import { errorMessage, isNotFound, rfc3339, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 
 const EVENT_TYPE = typeByKind('v1', 'Event');
@@ -50,9 +51,15 @@ export class EventRecorder {
     try {
       const prev = this.recent.get(dedupeKey);
       if (prev) {
-        const updated = await api.update<Event>(EVENT_TYPE, { ...prev, count: (prev.count ?? 1) + 1, lastTimestamp: now, metadata: { ...prev.metadata, resourceVersion: undefined } });
-        this.recent.set(dedupeKey, updated);
-        return;
+        try {
+          const updated = await api.update<Event>(EVENT_TYPE, { ...prev, count: (prev.count ?? 1) + 1, lastTimestamp: now, metadata: { ...prev.metadata, resourceVersion: undefined } });
+          this.recent.set(dedupeKey, updated);
+          return;
+        } catch (err) {
+          // Expired (the event TTL sweep deleted it) or deleted by a user: record it afresh below.
+          if (!isNotFound(err)) throw err;
+          this.recent.delete(dedupeKey);
+        }
       }
       const event: Event = {
         apiVersion: 'v1',

@@ -1,6 +1,7 @@
 /** The hub's controllers: level-triggered reconcilers over shared informers. */
 export { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 export { EventRecorder, type EventRecorderDeps } from './events.js';
+export { DEFAULT_EVENT_TTL_SECONDS, EventTtlController, type EventTtlDeps } from './event-ttl.js';
 export { ReplicaSetController, type ReplicaSetControllerDeps } from './replicaset.js';
 export { DeploymentController, type DeploymentControllerDeps } from './deployment.js';
 export { EndpointsController, type EndpointsControllerDeps } from './endpoints.js';

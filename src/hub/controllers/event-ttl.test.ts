@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { silentLogger, typeByKind, type Event, type KubeObject } from '../../api/index.js';
+import { ObjectRegistry } from '../registry/index.js';
+import { SqliteStore } from '../store/index.js';
+import { EventRecorder, EventTtlController } from './index.js';
+
+const EVENT = typeByKind('v1', 'Event')!;
+let dir: string;
+let store: SqliteStore;
+let api: ObjectRegistry;
+let now: number;
+const clock = { now: () => now };
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'event-ttl-'));
+  now = Date.parse('2026-01-01T00:00:00Z');
+  store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger() });
+  api = new ObjectRegistry({ store, clock, logger: silentLogger() });
+  await api.ensureNamespace('default');
+  await api.ensureNamespace('edge');
+});
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const obj = (name: string, namespace = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, uid: `uid-${name}` } });
+const names = async (): Promise<string[]> => (await api.list<Event>(EVENT)).items.map((e) => `${e.metadata.namespace}/${e.involvedObject.name}:${e.reason}`).sort();
+
+it('deletes Events whose last write is older than the TTL, in chunks, across namespaces; a bumped Event lives on', async () => {
+  const rec = new EventRecorder({ api, clock, logger: silentLogger(), component: 'test' });
+  for (let i = 0; i < 7; i++) await rec.record(obj(`old${i}`, i % 2 ? 'edge' : 'default'), 'Normal', 'Old', 'long ago');
+  await rec.record(obj('flappy'), 'Warning', 'BackOff', 'restarting');
+  now += 50 * 60_000; // 50 min later
+  await rec.record(obj('flappy'), 'Warning', 'BackOff', 'restarting'); // same Event, count 2, fresh lastTimestamp
+  await rec.record(obj('young'), 'Normal', 'Young', 'recent');
+  const ttl = new EventTtlController({ api, clock, logger: silentLogger(), ttlSeconds: 3600, chunkSize: 2 });
+
+  expect(await ttl.sweep()).toBe(0); // nothing is an hour old yet
+  now += 15 * 60_000; // 65 min after the first batch
+  expect(await ttl.sweep()).toBe(7);
+  expect(await names()).toEqual(['default/flappy:BackOff', 'default/young:Young']);
+  expect(await ttl.sweep()).toBe(0); // level-triggered: nothing left to do
+
+  now += 60 * 60_000;
+  expect(await ttl.sweep()).toBe(2);
+  expect(await names()).toEqual([]);
+});
+
+it('a repeat of an expired Event records a new one', async () => {
+  const rec = new EventRecorder({ api, clock, logger: silentLogger(), component: 'test' });
+  await rec.record(obj('p'), 'Warning', 'BackOff', 'restarting');
+  now += 2 * 3600_000;
+  expect(await new EventTtlController({ api, clock, logger: silentLogger() }).sweep()).toBe(1);
+  await rec.record(obj('p'), 'Warning', 'BackOff', 'restarting');
+  const [e] = (await api.list<Event>(EVENT)).items;
+  expect(e).toMatchObject({ reason: 'BackOff', count: 1 });
+});

@@ -1,0 +1,125 @@
+/**
+ * Events expire. Kubernetes keeps an Event for `--event-ttl` (1 h) after its last write; without that,
+ * a crash-looping pod or a flapping node would grow the store, every Event list and every new watcher's
+ * initial state without bound. A periodic sweep lists Events namespace by namespace and deletes those
+ * whose last write (`lastTimestamp`, else `firstTimestamp`, else `creationTimestamp`) is older than the
+ * TTL. It is level-triggered — each sweep reads what is stored now, so a missed or failed sweep is
+ * healed by the next — and it deletes in chunks, yielding to the event loop between them, so a backlog
+ * of thousands never stalls the API. Deletes carry the listed resourceVersion: an Event bumped
+ * (`count`+1) since the list is fresh again and stays.
+ */
+import type { Clock, Event, Logger, Namespace } from '../../api/index.js';
+import { ConflictError, errorMessage, isNotFound, typeByKind } from '../../api/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+
+const EVENT = typeByKind('v1', 'Event');
+const NAMESPACE = typeByKind('v1', 'Namespace');
+
+/** Kubernetes' default `--event-ttl`: one hour. */
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
+
+/** Dependencies and tunables of the sweep. */
+export interface EventTtlDeps {
+  api: ObjectAPI;
+  clock: Clock;
+  logger: Logger;
+  /** How long an Event lives after its last write. */
+  ttlSeconds?: number;
+  /** Time between sweeps (default: a tenth of the TTL, between 1 s and 60 s). */
+  intervalMs?: number;
+  /** Deletes between two yields to the event loop (default 100). */
+  chunkSize?: number;
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** When an Event was last written, in ms since the epoch (NaN if it says nothing parseable). */
+function lastWrite(e: Event): number {
+  for (const t of [e.lastTimestamp, e.firstTimestamp, e.metadata.creationTimestamp]) {
+    const ms = t === undefined ? NaN : Date.parse(t);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return NaN;
+}
+
+/** Deletes Events older than the TTL, periodically. */
+export class EventTtlController {
+  readonly #deps: EventTtlDeps;
+  readonly #ttlMs: number;
+  readonly #intervalMs: number;
+  readonly #chunk: number;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  /** Set by stop(): a sweep under way gives up at its next yield. */
+  #halted = false;
+  #running: Promise<number> | undefined;
+
+  constructor(deps: EventTtlDeps) {
+    this.#deps = deps;
+    this.#ttlMs = (deps.ttlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000;
+    this.#intervalMs = deps.intervalMs ?? Math.min(60_000, Math.max(1000, this.#ttlMs / 10));
+    this.#chunk = Math.max(1, deps.chunkSize ?? 100);
+  }
+
+  /** Starts sweeping: once soon, then every interval. */
+  start(): void {
+    this.#stopped = false;
+    this.#halted = false;
+    this.#schedule(Math.min(this.#intervalMs, 1000));
+  }
+
+  /** Stops sweeping (a sweep under way ends after its current chunk). */
+  stop(): void {
+    this.#stopped = true;
+    this.#halted = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Runs one sweep now (joins one already running); resolves with the number of Events deleted. */
+  sweep(): Promise<number> {
+    this.#running ??= this.#sweep().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.sweep()
+        .catch((err: unknown) => this.#deps.logger.warn({ err: errorMessage(err) }, 'event expiry sweep failed; retrying next interval'))
+        .finally(() => this.#schedule(this.#intervalMs));
+    }, ms);
+    this.#timer.unref();
+  }
+
+  async #sweep(): Promise<number> {
+    const { api, clock, logger } = this.#deps;
+    if (!EVENT || !NAMESPACE) return 0;
+    const cutoff = clock.now() - this.#ttlMs;
+    const namespaces = (await api.list<Namespace>(NAMESPACE)).items.map((n) => n.metadata.name ?? '');
+    let deleted = 0;
+    let sinceYield = 0;
+    for (const namespace of namespaces) {
+      if (this.#halted) break;
+      const events = (await api.list<Event>(EVENT, { namespace })).items;
+      for (const e of events) {
+        if (!(lastWrite(e) < cutoff)) continue;
+        try {
+          await api.delete(EVENT, namespace, e.metadata.name ?? '', { preconditions: { resourceVersion: e.metadata.resourceVersion } });
+          deleted++;
+        } catch (err) {
+          // Bumped since the list (fresh again) or deleted by someone else: either way nothing to do.
+          if (!(err instanceof ConflictError) && !isNotFound(err)) throw err;
+        }
+        if (++sinceYield >= this.#chunk) {
+          sinceYield = 0;
+          await yieldToLoop();
+          if (this.#halted) break;
+        }
+      }
+      await yieldToLoop();
+    }
+    if (deleted > 0) logger.debug({ deleted, ttlSeconds: this.#ttlMs / 1000 }, 'expired events deleted');
+    return deleted;
+  }
+}
