@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { BadRequestError, NotFoundError, RequestTooLargeError } from '../../api/index.js';
-import { BlobStore } from './blob-store.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BadRequestError, NotFoundError, RequestTooLargeError, silentLogger } from '../../api/index.js';
+import { BlobGarbageCollector, BlobQuotaExceededError, BlobStore, imagesOf } from './index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -38,4 +39,87 @@ it('refuses blobs over the limit and leaves nothing behind', async () => {
   await expect(blobs.put(gen())).rejects.toBeInstanceOf(RequestTooLargeError);
   expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
   expect(readdirSync(join(dir, 'sha256'))).toEqual([]);
+});
+
+describe('quota, garbage collection and failed uploads', () => {
+  const bytes = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill);
+  const digestOf = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const age = async (digest: string, ms: number): Promise<void> => {
+    const t = new Date(Date.now() - ms);
+    await utimes(join(dir, 'sha256', digest.slice(7)), t, t);
+  };
+
+  it('refuses (507) an upload that would pass the quota while it streams, keeping nothing; room comes back when blobs are collected', async () => {
+    const blobs = await BlobStore.create({ dir, quotaBytes: 20 });
+    const a = await blobs.put(bytes(15));
+    expect(blobs.usedBytes).toBe(15);
+    async function* twoChunks() {
+      yield bytes(4, 2);
+      yield bytes(4, 2); // passes 20 here
+      throw new Error('the store should have stopped reading before this');
+    }
+    const err = await blobs.put(twoChunks()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlobQuotaExceededError);
+    expect((err as BlobQuotaExceededError).httpStatus).toBe(507);
+    expect((err as Error).message).toContain('this upload (8 bytes so far) would pass its quota of 20 bytes (--blob-store-max-bytes; 15 bytes stored)');
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    expect(blobs.usedBytes).toBe(15);
+    await age(a.digest, 10_000);
+    expect((await blobs.collect(new Set(), Date.now() - 5000)).map((b) => b.digest)).toEqual([a.digest]);
+    expect(blobs.usedBytes).toBe(0);
+    expect((await blobs.put(bytes(8, 2))).created).toBe(true);
+  });
+
+  it('removes the temporary of an aborted or unverifiable upload, and stale ones at start', async () => {
+    const blobs = await BlobStore.create({ dir });
+    async function* aborted() {
+      yield bytes(1000);
+      throw new Error('client went away');
+    }
+    await expect(blobs.put(aborted())).rejects.toThrow('client went away');
+    await expect(blobs.put(bytes(10), { expectedDigest: `sha256:${'0'.repeat(64)}` })).rejects.toThrow(/does not match its digest/);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(dir, 'sha256'))).toEqual([]);
+    expect(blobs.usedBytes).toBe(0);
+    // A crash mid-upload leaves a temporary; the next start removes it and counts what is stored.
+    await blobs.put(bytes(7));
+    writeFileSync(join(dir, 'tmp', 'left-by-a-crash'), 'partial');
+    const again = await BlobStore.create({ dir });
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    expect(again.usedBytes).toBe(7);
+  });
+
+  it('collects an old unreferenced blob, not a referenced one nor one just (re-)uploaded', async () => {
+    const blobs = await BlobStore.create({ dir });
+    const used = await blobs.put(bytes(3, 1));
+    const unused = await blobs.put(bytes(3, 2));
+    const reuploaded = await blobs.put(bytes(3, 3));
+    const fresh = await blobs.put(bytes(3, 4));
+    for (const d of [used.digest, unused.digest, reuploaded.digest]) await age(d, 2 * 3600_000);
+    expect((await blobs.put(bytes(3, 3))).created).toBe(false); // renews its grace period
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: `edgeplane.hub/app.wasm@${used.digest}` }] } };
+    const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'docker.io/library/nginx:1' }] } } } };
+    const gc = new BlobGarbageCollector({ blobs, objects: () => [pod, deploy], clock: { now: () => Date.now() }, logger: silentLogger(), graceSeconds: 3600 });
+    expect((await gc.sweep()).map((b) => b.digest)).toEqual([unused.digest]);
+    for (const d of [used.digest, reuploaded.digest, fresh.digest]) expect(await blobs.has(d)).toBe(true);
+    expect(await blobs.has(unused.digest)).toBe(false);
+    expect(blobs.usedBytes).toBe(9);
+    expect(digestOf(bytes(3, 2))).toBe(unused.digest);
+  });
+
+  it('an upload racing the collection of the same blob leaves it stored', async () => {
+    const blobs = await BlobStore.create({ dir });
+    const b = await blobs.put(bytes(5, 9));
+    await age(b.digest, 2 * 3600_000);
+    const [removed, put] = await Promise.all([blobs.collect(new Set(), Date.now() - 3600_000), blobs.put(bytes(5, 9))]);
+    // Either the collection came first (and the upload stored it again) or the upload renewed it.
+    expect(put.created).toBe(removed.length === 1);
+    expect(await blobs.has(b.digest)).toBe(true);
+    expect(blobs.usedBytes).toBe(5);
+  });
+
+  it('finds images in pods and in pod templates', () => {
+    expect(imagesOf({ apiVersion: 'batch/v1', kind: 'Job', metadata: {}, spec: { template: { spec: { containers: [{ image: 'a' }], initContainers: [{ image: 'b' }] } } } } as never)).toEqual(['a', 'b']);
+    expect(imagesOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} })).toEqual([]);
+  });
 });

@@ -1,22 +1,43 @@
 /**
  * The hub's content store: blobs (Wasm components, …) addressed by sha256, stored at
- * `<dir>/sha256/<hex>`. A put streams to a temporary file while hashing, fsyncs it and renames it
- * into place, so a blob either is complete and verified or is not there at all.
+ * `<dir>/sha256/<hex>`. A put streams to a temporary file under `<dir>/tmp` while hashing and counting,
+ * flushes it and publishes it by rename with the directory flushed too (src/durable), so after a crash
+ * or a power cut a blob is either complete and verified or not there at all.
+ *
+ * What bounds it: a per-upload size (413 while the body streams, not after), a quota on the whole store
+ * (507 while streaming: stored bytes plus uploads in flight may not pass it), and removal of what is
+ * no longer needed — a failed or aborted upload's temporary at once, stale temporaries at start, and
+ * unreferenced blobs by `collect()` (see BlobGarbageCollector).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BadRequestError, NotFoundError, RequestTooLargeError, isSha256Digest } from '../../api/index.js';
+import { BadRequestError, EdgeError, NotFoundError, RequestTooLargeError, StatusReason, isSha256Digest } from '../../api/index.js';
+import { fsyncDir, publishDurable } from '../../durable/index.js';
 
 /** Default largest blob accepted: 256 MiB. */
 export const DEFAULT_MAX_BLOB_BYTES = 256 * 1024 * 1024;
+/** Default total size of the store: 10 GiB. */
+export const DEFAULT_BLOB_STORE_MAX_BYTES = 10 * 1024 * 1024 * 1024;
+
+/**
+ * The store's quota would be passed (HTTP 507 Insufficient Storage). The reason is
+ * RequestEntityTooLarge, the closest Kubernetes reason, so every client maps it to a known error.
+ */
+export class BlobQuotaExceededError extends EdgeError {
+  constructor(message: string) {
+    super(StatusReason.RequestEntityTooLarge, 507, message);
+  }
+}
 
 /** Options of `BlobStore.create`. */
 export interface BlobStoreOptions {
   dir: string;
   /** Largest blob accepted (413 beyond); default 256 MiB. */
   maxBytes?: number;
+  /** Total bytes the store may hold, uploads in flight included (507 beyond); default 10 GiB. */
+  quotaBytes?: number;
 }
 
 /** What `put` accepts: bytes or a stream of byte chunks (web or Node). */
@@ -36,6 +57,17 @@ export interface OpenBlob {
   stream: ReadStream;
 }
 
+/** A stored blob, as `collect()` sees it. */
+export interface StoredBlob {
+  digest: `sha256:${string}`;
+  size: number;
+  /** Last upload of this content (ms since the epoch): the start of its grace period. */
+  uploadedMs: number;
+}
+
+const GIB = 1024 * 1024 * 1024;
+const human = (n: number): string => (n >= GIB ? `${(n / GIB).toFixed(2)} GiB` : n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${n} bytes`);
+
 async function* chunksOf(source: BlobSource): AsyncIterable<Uint8Array> {
   if (source instanceof Uint8Array) {
     yield source;
@@ -49,17 +81,40 @@ async function* chunksOf(source: BlobSource): AsyncIterable<Uint8Array> {
 export class BlobStore {
   readonly #dir: string;
   readonly #maxBytes: number;
+  readonly #quotaBytes: number;
+  /** hex → size of every stored blob (and of one being published); the source of `usedBytes`. */
+  readonly #sizes: Map<string, number>;
+  #stored: number;
+  /** Bytes received by uploads not yet published: they count against the quota too. */
+  #inFlight = 0;
+  /** Per-digest serialization of publication and collection. */
+  readonly #locks = new Map<string, Promise<void>>();
 
-  private constructor(dir: string, maxBytes: number) {
+  private constructor(dir: string, maxBytes: number, quotaBytes: number, sizes: Map<string, number>) {
     this.#dir = dir;
     this.#maxBytes = maxBytes;
+    this.#quotaBytes = quotaBytes;
+    this.#sizes = sizes;
+    this.#stored = [...sizes.values()].reduce((a, b) => a + b, 0);
   }
 
-  /** Opens (creating if needed) the store under `dir`. */
+  /**
+   * Opens (creating if needed) the store under `dir`. Temporaries of uploads a crash interrupted are
+   * removed: the hub holds its data dir's lock, so no other process can be writing them.
+   */
   static async create(opts: BlobStoreOptions): Promise<BlobStore> {
-    await mkdir(join(opts.dir, 'sha256'), { recursive: true });
-    await mkdir(join(opts.dir, 'tmp'), { recursive: true });
-    return new BlobStore(opts.dir, opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES);
+    const blobsDir = join(opts.dir, 'sha256');
+    await mkdir(blobsDir, { recursive: true, mode: 0o700 });
+    await rm(join(opts.dir, 'tmp'), { recursive: true, force: true });
+    await mkdir(join(opts.dir, 'tmp'), { recursive: true, mode: 0o700 });
+    const sizes = new Map<string, number>();
+    for (const name of await readdir(blobsDir)) {
+      // Anything not named by a digest is not ours to serve; leave it (and do not count it).
+      if (!isSha256Digest(`sha256:${name}`)) continue;
+      const st = await stat(join(blobsDir, name)).catch(() => undefined);
+      if (st?.isFile()) sizes.set(name, st.size);
+    }
+    return new BlobStore(opts.dir, opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES, opts.quotaBytes ?? DEFAULT_BLOB_STORE_MAX_BYTES, sizes);
   }
 
   /** Largest blob accepted, in bytes. */
@@ -67,30 +122,87 @@ export class BlobStore {
     return this.#maxBytes;
   }
 
-  /** Stores `source`; throws RequestTooLargeError beyond the size limit (nothing is kept then). */
-  async put(source: BlobSource): Promise<PutResult> {
+  /** Total bytes the store may hold. */
+  get quotaBytes(): number {
+    return this.#quotaBytes;
+  }
+
+  /** Bytes held by stored blobs plus uploads in flight. */
+  get usedBytes(): number {
+    return this.#stored + this.#inFlight;
+  }
+
+  /** Throws BlobQuotaExceededError if `more` bytes would not fit (`upload`: bytes this upload already holds). */
+  checkRoom(more: number, upload = 0): void {
+    if (this.usedBytes + more <= this.#quotaBytes) return;
+    const others = this.#inFlight - upload;
+    throw new BlobQuotaExceededError(
+      `content store full: this upload (${human(upload + more)} so far) would pass its quota of ${human(this.#quotaBytes)} (--blob-store-max-bytes; ${human(this.#stored)} stored${others > 0 ? `, ${human(others)} in other uploads` : ''}). ` +
+        'Delete workloads whose images are no longer needed (unreferenced blobs are collected) or raise the quota',
+    );
+  }
+
+  /**
+   * Stores `source`. Throws RequestTooLargeError past the per-blob limit and BlobQuotaExceededError
+   * past the store's quota, as soon as the stream passes them; with `expectedDigest`, BadRequestError
+   * when the content does not match it. Whatever fails, no temporary file is kept.
+   */
+  async put(source: BlobSource, opts: { expectedDigest?: string } = {}): Promise<PutResult> {
+    if (opts.expectedDigest !== undefined && !isSha256Digest(opts.expectedDigest)) throw new BadRequestError(`invalid digest "${opts.expectedDigest}": expected sha256:<64 lower-case hex digits>`);
     const tmp = join(this.#dir, 'tmp', randomUUID());
-    const fh = await open(tmp, 'wx', 0o644);
+    const fh = await open(tmp, 'wx', 0o600);
     const hash = createHash('sha256');
     let size = 0;
+    let digest: `sha256:${string}`;
     try {
-      for await (const chunk of chunksOf(source)) {
-        size += chunk.byteLength;
-        if (size > this.#maxBytes) throw new RequestTooLargeError(`blob exceeds the limit of ${this.#maxBytes} bytes`);
-        hash.update(chunk);
-        await fh.write(chunk);
+      try {
+        for await (const chunk of chunksOf(source)) {
+          if (size + chunk.byteLength > this.#maxBytes) throw new RequestTooLargeError(`blob exceeds the limit of ${this.#maxBytes} bytes per upload`);
+          this.checkRoom(chunk.byteLength, size);
+          size += chunk.byteLength;
+          this.#inFlight += chunk.byteLength;
+          hash.update(chunk);
+          await fh.write(chunk);
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
       }
-      await fh.sync();
+      digest = `sha256:${hash.digest('hex')}`;
+      if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) {
+        throw new BadRequestError(`blob content does not match its digest: expected ${opts.expectedDigest}, got ${digest}`);
+      }
     } catch (err) {
-      await fh.close();
+      this.#inFlight -= size;
       await rm(tmp, { force: true });
       throw err;
     }
-    await fh.close();
-    const digest = `sha256:${hash.digest('hex')}` as const;
-    const created = !(await this.has(digest));
-    if (created) await rename(tmp, this.#path(digest));
-    else await rm(tmp, { force: true });
+    const hex = digest.slice('sha256:'.length);
+    const path = this.#path(digest);
+    this.#inFlight -= size;
+    let created = false;
+    try {
+      // Serialized with collect() per digest, so a blob being collected and uploaded again at the same
+      // time ends up stored, never removed after its upload was acknowledged.
+      await this.#exclusive(hex, async () => {
+        if (!this.#sizes.has(hex)) {
+          this.checkRoom(size);
+          await publishDurable(tmp, path);
+          this.#sizes.set(hex, size);
+          this.#stored += size;
+          created = true;
+        } else {
+          await rm(tmp, { force: true });
+          // A fresh upload restarts the blob's grace period: `edgectl apply` uploads, then writes the
+          // object that references it, and the collector must not take the blob in between.
+          const t = new Date();
+          await utimes(path, t, t);
+        }
+      });
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
     return { digest, size, created };
   }
 
@@ -117,6 +229,54 @@ export class BlobStore {
   async open(digest: string): Promise<OpenBlob> {
     const size = await this.size(digest);
     return { size, stream: createReadStream(this.#path(digest)) };
+  }
+
+  /** Every stored blob with its size and last upload time. */
+  async list(): Promise<StoredBlob[]> {
+    const out: StoredBlob[] = [];
+    for (const [hex, size] of this.#sizes) {
+      const st = await stat(join(this.#dir, 'sha256', hex)).catch(() => undefined);
+      if (st) out.push({ digest: `sha256:${hex}`, size, uploadedMs: st.mtimeMs });
+    }
+    return out;
+  }
+
+  /**
+   * Deletes the blobs not in `keep` whose last upload is older than `uploadedBeforeMs`; returns them.
+   * A reader that already opened one keeps reading it (the file lives on until closed).
+   */
+  async collect(keep: ReadonlySet<string>, uploadedBeforeMs: number): Promise<StoredBlob[]> {
+    const removed: StoredBlob[] = [];
+    for (const b of await this.list()) {
+      if (keep.has(b.digest) || b.uploadedMs >= uploadedBeforeMs) continue;
+      const hex = b.digest.slice('sha256:'.length);
+      await this.#exclusive(hex, async () => {
+        // Looked at again under the digest's lock: an upload may have renewed it since the list.
+        const st = await stat(join(this.#dir, 'sha256', hex)).catch(() => undefined);
+        if (!st || st.mtimeMs >= uploadedBeforeMs) return;
+        await unlink(join(this.#dir, 'sha256', hex));
+        if (this.#sizes.delete(hex)) this.#stored -= b.size;
+        removed.push(b);
+      });
+    }
+    if (removed.length > 0) await fsyncDir(join(this.#dir, 'sha256'));
+    return removed;
+  }
+
+  /** Runs `fn` after every earlier `#exclusive` call for the same digest has settled. */
+  async #exclusive(hex: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.#locks.get(hex) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(hex, settled);
+    try {
+      await run;
+    } finally {
+      if (this.#locks.get(hex) === settled) this.#locks.delete(hex);
+    }
   }
 
   #path(digest: string): string {

@@ -1,4 +1,7 @@
-/** The content store over HTTP, per `src/api/content.ts`: POST a blob, GET/HEAD it by digest. */
+/**
+ * The content store over HTTP, per `src/api/content.ts`: POST a blob (413 past the per-upload limit,
+ * 507 past the store's quota, both while the body streams), GET/HEAD it by digest.
+ */
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
 import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest } from '../../api/index.js';
@@ -13,10 +16,14 @@ function checkDigest(digest: string): string {
 /** Mounts the blob routes on `app`. */
 export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore): void {
   app.post(BLOB_PATH, async (c) => {
+    // Refused before a byte is read when the declared size says so; otherwise while streaming.
     const declared = Number(c.req.header('content-length') ?? NaN);
-    if (declared > blobs.maxBytes) throw new RequestTooLargeError(`blob of ${declared} bytes exceeds the limit of ${blobs.maxBytes} bytes`);
+    if (declared > blobs.maxBytes) throw new RequestTooLargeError(`blob of ${declared} bytes exceeds the limit of ${blobs.maxBytes} bytes per upload`);
+    if (declared > 0) blobs.checkRoom(declared);
+    // Optional `?digest=sha256:…`: the upload is verified against it and refused (400) if it differs.
+    const expected = c.req.query('digest');
     const body = c.req.raw.body;
-    const r = await blobs.put(body ?? new Uint8Array(0));
+    const r = await blobs.put(body ?? new Uint8Array(0), expected === undefined ? {} : { expectedDigest: checkDigest(expected) });
     return c.json({ digest: r.digest, size: r.size }, r.created ? 201 : 200);
   });
   app.on(['GET', 'HEAD'], `${BLOB_PATH}/:digest`, async (c) => {
