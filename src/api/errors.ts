@@ -171,8 +171,11 @@ export class ImagePullError extends EdgeError {
 
 /** A container could not be created from its image (pod shows `CreateContainerError`). */
 export class CreateContainerError extends EdgeError {
-  constructor(message: string, cause?: unknown) {
+  /** The container's waiting reason in the pod's status (`CreateContainerError`, or a runtime's more precise one). */
+  readonly waitingReason: string;
+  constructor(message: string, cause?: unknown, waitingReason = 'CreateContainerError') {
     super(StatusReason.BadRequest, 400, message, { retryable: true, cause });
+    this.waitingReason = waitingReason;
   }
 }
 

@@ -1,6 +1,8 @@
 /**
- * Wasm images on local disk: `<dir>/sha256/<hex>.wasm`, verified, written to a temporary file and
- * renamed into place. A digest already on disk is never fetched again, whichever way it came:
+ * Wasm images on local disk: `<dir>/sha256/<hex>.wasm`, verified, written to a temporary file,
+ * flushed and renamed into place (src/durable: a power cut leaves no torn file). A file found on
+ * disk is checked against its digest the first time this process uses it; a torn one is removed
+ * and fetched again (logged). A digest already on disk is never fetched again, whichever way it came:
  *
  * - hub references (`edgeplane.hub/<name>@sha256:<hex>`): the blob is fetched from the hub by digest;
  * - OCI registry references (`registry/repo:tag`, `registry/repo@sha256:…`): a Wasm component
@@ -10,13 +12,15 @@
  *   `latest` is resolved on every pull (and its component fetched only when it changed). What each
  *   reference resolved to is kept in `refs.json` (see registry-refs.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HUB_IMAGE_HOST, ImagePullError, errorMessage, parseHubImageRef, type Logger } from '../api/index.js';
 import type { PullOptions, PulledImage } from '../api/index.js';
 import { RegistryClient, fetchWasmComponent, formatReference, parseImageReference, resolveWasmArtifact } from '../runtime-oci/index.js';
+import { writeFileDurable } from '../durable/index.js';
+import { fileSha256 } from './cache-verify.js';
 import { RegistryRefs, type RegistryImage } from './registry-refs.js';
 
 export type FetchBlob = (digest: string) => Promise<Uint8Array>;
@@ -41,6 +45,8 @@ export class ImageStore {
   readonly #refs: RegistryRefs;
   /** Components on disk, by digest. */
   readonly #present = new Set<string>();
+  /** Components on disk whose content this process checked (or wrote). */
+  readonly #verified = new Set<string>();
   /** Hub references pulled by this process, by digest. */
   readonly #hubRefs = new Map<string, Set<string>>();
   /** Downloads in progress, by component digest. */
@@ -107,8 +113,7 @@ export class ImageStore {
     const canonical = formatReference(reference);
     const known =
       reference.digest !== undefined ? this.#refs.byManifest(reference.digest) : reference.tag !== 'latest' ? this.#refs.byRef(canonical) : undefined;
-    if (known && existsSync(this.pathOf(known.digest))) {
-      this.#present.add(known.digest);
+    if (known && (await this.#intact(known.digest))) {
       await this.#record([canonical, ref], known);
       return { ref, digest: known.digest, sizeBytes: known.sizeBytes };
     }
@@ -168,12 +173,33 @@ export class ImageStore {
     return pending;
   }
 
+  /**
+   * Whether component `digest` is on disk and whole: checked against its digest once per process;
+   * a torn file (truncated, other content) is removed, to be fetched again.
+   */
+  async #intact(digest: string): Promise<boolean> {
+    const path = this.pathOf(digest);
+    if (!existsSync(path)) {
+      this.#present.delete(digest);
+      return false;
+    }
+    if (!this.#verified.has(digest)) {
+      const actual = await fileSha256(path).catch((err: unknown) => `unreadable (${errorMessage(err)})`);
+      if (actual !== digest) {
+        this.#logger.warn({ digest, path, found: actual }, 'cached wasm image found torn; removing it and fetching it again');
+        this.#present.delete(digest);
+        await rm(path, { force: true });
+        return false;
+      }
+      this.#verified.add(digest);
+    }
+    this.#present.add(digest);
+    return true;
+  }
+
   async #store(digest: string, fetch: () => Promise<Uint8Array>, signal: AbortSignal | undefined): Promise<number> {
     const path = this.pathOf(digest);
-    if (existsSync(path)) {
-      this.#present.add(digest);
-      return (await stat(path)).size;
-    }
+    if (await this.#intact(digest)) return (await stat(path)).size;
     if (signal?.aborted) throw new ImagePullError(`pull of ${digest} aborted`);
     const bytes = await fetch();
     if (signal?.aborted) throw new ImagePullError(`pull of ${digest} aborted`);
@@ -181,14 +207,13 @@ export class ImageStore {
     if (actual !== digest) {
       throw new ImagePullError(`digest mismatch: expected ${digest}, got ${actual} (${bytes.byteLength} bytes)`);
     }
-    const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
     try {
-      await writeFile(tmp, bytes);
-      await rename(tmp, path);
+      // The temporary name holds `.tmp-`: open() clears what an interrupted write leaves.
+      await writeFileDurable(path, bytes);
     } catch (err) {
-      await rm(tmp, { force: true });
       throw new ImagePullError(`cannot store ${digest}: ${errorMessage(err)}`, err);
     }
+    this.#verified.add(digest);
     this.#present.add(digest);
     this.#logger.info({ digest, bytes: bytes.byteLength }, 'pulled wasm image');
     return bytes.byteLength;

@@ -14,6 +14,9 @@
  * instance when at `max`. Requests a blocked guest waits for (nested) go first (pool-queue.ts);
  * when to hold a request back or give up on one is admission.ts's.
  *
+ * Memory: an instance beyond `min` is started only if the Wasm memory budget grants it a slot
+ * (pool-memory.ts); else the pool does not grow and requests wait for the instances it has.
+ *
  * A job's `onResult` is called exactly once unless the job was cancelled, except that a job that
  * never started (its executor was lost, or withdrew it while stalled or blocked) is put back in
  * front of the queue and dispatched again: it never ran, so retrying it is safe.
@@ -25,6 +28,7 @@ import type { CallerSource, ExecutorPool } from './executor-pool.js';
 import type { InstanceSpec, WireResult } from './executor-protocol.js';
 import { ServiceTime, newInstanceId, newRequestId, type PoolJob } from './pool-job.js';
 import { PoolInstances, type PooledInstance } from './pool-instances.js';
+import type { PoolMemory } from './pool-memory.js';
 import { PoolQueue } from './pool-queue.js';
 import { StartingInstances } from './starting-instances.js';
 import type { CoreModule } from './wasm-global.js';
@@ -45,6 +49,8 @@ export interface InstancePoolDeps {
   onOutput(stream: 'stdout' | 'stderr', data: Uint8Array): void;
   /** The pool cannot go on (no instance can be made, or its executor died running one of ours). */
   onFailure(message: string): void;
+  /** The container's share of the Wasm memory budget (its `min` instances reserved already). */
+  memory: PoolMemory;
 }
 
 /** The instance pool of one HTTP container. */
@@ -70,15 +76,8 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** Its requests in flight on shared executors, when it calls out (admission.ts). */
   callers(): { top: number; unblocked: number } {
-    let top = 0;
-    let unblocked = 0;
-    if (!this.#callsOut || this.#isolated) return { top, unblocked };
-    for (const inst of this.#instances.values()) {
-      if (!inst.job || inst.executor.dedicated) continue;
-      if (inst.job.depth === 0) top++;
-      if (this.#deps.executors.available(inst.executor)) unblocked++;
-    }
-    return { top, unblocked };
+    if (!this.#callsOut || this.#isolated) return { top: 0, unblocked: 0 };
+    return this.#instances.callers((e) => this.#deps.executors.available(e));
   }
 
   /** Live instances (starting ones not counted). */
@@ -259,6 +258,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
   #remove(inst: PooledInstance, drop: boolean): void {
     this.#instances.delete(inst);
     if (drop) inst.executor.drop(inst.id);
+    this.#deps.memory.trim(this.#inUse);
   }
 
   /**
@@ -272,23 +272,23 @@ export class InstancePool implements InstanceOwner, CallerSource {
       if (this.#atLimit() && !this.#dropIdleOnBlocked()) return executors.whenAvailable(this.#onAvailable);
       const executor = this.#placement(false);
       if (!executor) return executors.whenAvailable(this.#onAvailable);
+      // The budget is full: no growth; an instance finishing (#release) or leaving (#remove) pumps again.
+      if (!this.#deps.memory.acquire(this.#inUse)) return;
       void this.#startInstance(0, executor).catch(() => undefined);
     }
   }
 
+  get #inUse(): number {
+    return this.#instances.size + this.#starting.count;
+  }
+
+
   /** Whether an instance there could run now. */
   readonly #usable = (e: Executor): boolean => e.dedicated || this.#deps.executors.available(e);
 
-  /**
-   * Whether the pool may not grow: at `max` — unless a nested request waits and every instance
-   * waits for an outgoing call, maybe for that very request (a service calling itself): then up to
-   * twice `max`, and the executors' bound ends a loop (admission.ts).
-   */
+  /** Whether the pool may not grow (see PoolInstances.atLimit). */
   #atLimit(): boolean {
-    const n = this.#instances.size + this.#starting.count;
-    if (n < this.#deps.max) return false;
-    const nested = (this.#queue.head?.depth ?? 0) > 0;
-    return !nested || n >= 2 * this.#deps.max || !this.#instances.allWaitingOutgoing();
+    return this.#instances.atLimit(this.#starting.count, this.#deps.max, (this.#queue.head?.depth ?? 0) > 0);
   }
 
   /** At `max`: makes room by dropping an idle instance that sits on a blocked executor. */
@@ -352,6 +352,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
   }
 
   #afterStartFailure(message: string): void {
+    this.#deps.memory.trim(this.#inUse);
     // Before the first instance is up, start() rejects and the container reports it.
     if (this.#closed || !this.#started) return;
     if (this.#instances.size === 0 && this.#starting.count === 0) {

@@ -86,6 +86,18 @@ export class PoolInstances {
     return this.#idle.find((i) => !i.executor.dedicated && i.executor.blockedOutgoing);
   }
 
+  /** Busy instances on shared executors: those serving top-level requests, those on `available` executors (admission.ts). */
+  callers(available: (e: Executor) => boolean): { top: number; unblocked: number } {
+    let top = 0;
+    let unblocked = 0;
+    for (const inst of this.#all) {
+      if (!inst.job || inst.executor.dedicated) continue;
+      if (inst.job.depth === 0) top++;
+      if (available(inst.executor)) unblocked++;
+    }
+    return { top, unblocked };
+  }
+
   /** Instances per executor. */
   perExecutor(): Map<Executor, number> {
     const n = new Map<Executor, number>();
@@ -107,6 +119,18 @@ export class PoolInstances {
       if (e.isRunningRequest(reqId) && e.busyFor(now) > limitMs && !e.outgoing.has({ reqId })) return true;
     }
     return false;
+  }
+
+  /**
+   * Whether a pool with these instances and `starting` more may not grow: at `max` — unless a nested
+   * request waits (`nestedWaiting`) and every instance waits for an outgoing call, maybe for that
+   * very request (a service calling itself): then up to twice `max`, and the executors' bound ends a
+   * loop (admission.ts).
+   */
+  atLimit(starting: number, max: number, nestedWaiting: boolean): boolean {
+    const n = this.#all.size + starting;
+    if (n < max) return false;
+    return !nestedWaiting || n >= 2 * max || !this.allWaitingOutgoing();
   }
 
   /** Whether every instance is busy with a request that waits for an outgoing call. */

@@ -2,11 +2,12 @@
  * What the Wasm image store knows of OCI registry references, kept in `refs.json` beside the
  * components so a restarted agent still knows them: each spelling of a reference (canonical and as a
  * pod spec wrote it) → the digest of the manifest it resolved to → the component (by its sha256).
- * The components themselves are the image store's files; this is only the index over them.
+ * The components themselves are the image store's files; this is only the index over them. Saved
+ * with src/durable; a torn or unreadable file is dropped with a log line (pulls rebuild it).
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { errorMessage, type Logger } from '../api/index.js';
+import { writeFileDurable } from '../durable/index.js';
 
 /** A component pulled from a registry. */
 export interface RegistryImage {
@@ -102,13 +103,7 @@ export class RegistryRefs {
 
   async #write(): Promise<void> {
     const doc: CatalogFile = { version: 1, tags: Object.fromEntries(this.#tags), manifests: Object.fromEntries(this.#manifests) };
-    const tmp = `${this.#path}.tmp-${randomBytes(4).toString('hex')}`;
-    try {
-      await writeFile(tmp, JSON.stringify(doc));
-      await rename(tmp, this.#path);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    // Flushed before and after the rename: a power cut leaves the old index or the new one.
+    await writeFileDurable(this.#path, JSON.stringify(doc));
   }
 }

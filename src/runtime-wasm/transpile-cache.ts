@@ -1,21 +1,27 @@
 /**
  * Transpiles each component once per digest and keeps the result:
- * - on disk at `<dir>/<hex>/` (`component.js`, core `.wasm` files, `meta.json`), written into a
- *   temporary folder and renamed into place, so a crash never leaves a half-written entry and a
- *   restarted agent reuses it;
+ * - on disk at `<dir>/<hex>/` (`component.mjs`, core `.wasm` files, `meta.json` with each file's
+ *   size and sha256), written into a temporary folder, flushed and renamed into place (src/durable),
+ *   so neither a crash nor a power cut leaves a half-written entry and a restarted agent reuses it.
+ *   An entry is checked against its `meta.json` the first time a process loads it; a torn one
+ *   (missing or unreadable `meta.json`, a file missing, truncated or changed) is removed and the
+ *   component transpiled again, with a log line;
  * - in memory as compiled `WebAssembly.Module`s, which executors receive by postMessage (no
  *   recompiling per instance or per worker). A memory limit needs its own compile (the modules'
  *   memory maximum is rewritten first): one per digest and limit, shared by every pod using it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Logger } from '../api/index.js';
+import { errorMessage, type Logger } from '../api/index.js';
+import { publishDurable } from '../durable/index.js';
 import { spawnWorker } from './worker-entry.js';
 import type { TranspileJob, TranspileOutcome } from './transpile-worker.js';
-import { limitModuleMemory, limitPages } from './memory-limit.js';
+import { digestOf } from './cache-verify.js';
+import { definedMemoryMaxima, limitModuleMemory, limitPages } from './memory-limit.js';
+import { type Meta, cleanTemporaries, readVerifiedMeta } from './transpile-entry.js';
 import { wasmGlobal, type CoreModule } from './wasm-global.js';
 
 /** A transpiled component ready to instantiate. */
@@ -37,11 +43,8 @@ export interface TranspiledComponent {
 export interface CompiledModules {
   key: string;
   modules: Record<string, CoreModule>;
-}
-
-interface Meta {
-  exports: string[];
-  coreModules: string[];
+  /** Linear memories the modules define (each bounded by the limit; usually one). */
+  memories: number;
 }
 
 /** The bindings' module name; jco generates `<NAME>.js`. */
@@ -86,12 +89,16 @@ export class TranspileCache {
     return p;
   }
 
+  /** Removes temporary folders left by interrupted transpiles. */
+  clean(): Promise<void> {
+    return cleanTemporaries(this.#dir, this.#logger);
+  }
+
   /**
-   * The component's modules compiled for a linear-memory limit (the unlimited ones without).
-   * Throws MemoryLimitError when the component needs more memory than the limit at start.
+   * The component's modules compiled for a linear-memory limit (every Wasm container has one: its
+   * own or the node's default). Throws MemoryLimitError when the component needs more at start.
    */
-  modulesFor(component: TranspiledComponent, memoryLimitBytes: number | undefined): Promise<CompiledModules> {
-    if (memoryLimitBytes === undefined) return Promise.resolve({ key: component.digest, modules: component.modules });
+  modulesFor(component: TranspiledComponent, memoryLimitBytes: number): Promise<CompiledModules> {
     const pages = limitPages(memoryLimitBytes);
     const key = `${component.digest}#${pages}p`;
     let p = this.#limited.get(key);
@@ -106,19 +113,29 @@ export class TranspileCache {
   async #compileLimited(component: TranspiledComponent, key: string, pages: number): Promise<CompiledModules> {
     const started = performance.now();
     const modules: Record<string, CoreModule> = {};
+    let memories = 0;
     for (const file of component.coreModules) {
       const bytes = new Uint8Array(await readFile(join(component.dir, file)));
+      memories += definedMemoryMaxima(bytes).length;
       modules[file] = await wasmGlobal.compile(limitModuleMemory(bytes, pages));
     }
     this.#logger.debug({ digest: component.digest, maxPages: pages, ms: Math.round(performance.now() - started) }, 'compiled core modules');
-    return { key, modules };
+    return { key, modules, memories };
   }
 
   async #load(digest: string, wasmPath: string): Promise<TranspiledComponent> {
     const hex = digest.replace(/^sha256:/, '');
     const dir = join(this.#dir, hex);
-    if (!existsSync(join(dir, 'meta.json'))) await this.#transpileToDisk(hex, wasmPath, dir);
-    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+    let meta: Meta | undefined;
+    if (existsSync(dir)) {
+      const checked = await readVerifiedMeta(dir);
+      if (checked.ok) meta = checked.meta;
+      else {
+        this.#logger.warn({ digest, dir, why: checked.why }, 'transpiled component found torn; removing it and transpiling again');
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    if (!meta) meta = await this.#transpileToDisk(hex, wasmPath, dir);
     const started = performance.now();
     const modules: Record<string, CoreModule> = {};
     for (const file of meta.coreModules) modules[file] = await wasmGlobal.compile(await readFile(join(dir, file)));
@@ -126,34 +143,39 @@ export class TranspileCache {
     return { digest, jsUrl: pathToFileURL(join(dir, JS_FILE)).href, modules, exports: meta.exports, dir, coreModules: meta.coreModules };
   }
 
-  async #transpileToDisk(hex: string, wasmPath: string, dir: string): Promise<void> {
+  async #transpileToDisk(hex: string, wasmPath: string, dir: string): Promise<Meta> {
     const started = performance.now();
     const outcome = await runTranspileWorker({ bytes: await readFile(wasmPath), name: NAME });
     if (!outcome.ok) throw new TranspileError(outcome.message);
     const tmp = join(this.#dir, `.tmp-${hex}-${randomBytes(4).toString('hex')}`);
     await mkdir(tmp, { recursive: true });
+    const meta: Meta = { version: 2, exports: outcome.exports, coreModules: [], files: {} };
     try {
-      const coreModules: string[] = [];
       for (const [file, data] of Object.entries(outcome.files)) {
+        let name: string;
+        let bytes: Uint8Array;
         if (file.endsWith('.wasm')) {
-          coreModules.push(file);
-          await writeFile(join(tmp, file), data);
+          meta.coreModules.push(file);
+          [name, bytes] = [file, data];
         } else if (file === `${NAME}.js`) {
-          await writeFile(join(tmp, JS_FILE), Buffer.from(data).toString('utf8').replace(JCO_DEBUG_CHECK, 'return;'));
-        }
+          [name, bytes] = [JS_FILE, Buffer.from(Buffer.from(data).toString('utf8').replace(JCO_DEBUG_CHECK, 'return;'))];
+        } else continue;
+        await writeFile(join(tmp, name), bytes);
+        meta.files[name] = digestOf(bytes);
       }
-      const meta: Meta = { exports: outcome.exports, coreModules };
+      // Written last: an entry with a meta.json is complete (and says what complete is).
       await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
       try {
-        await rename(tmp, dir);
+        await publishDurable(tmp, dir);
       } catch (err) {
         // Another runtime (or a concurrent call) won the race: its entry is as good as ours.
-        if (!existsSync(join(dir, 'meta.json'))) throw err;
+        if (!existsSync(join(dir, 'meta.json'))) throw new Error(`cannot store the transpiled component: ${errorMessage(err)}`, { cause: err });
       }
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
     this.#logger.info({ digest: `sha256:${hex}`, ms: Math.round(performance.now() - started) }, 'transpiled component');
+    return meta;
   }
 }
 

@@ -21,7 +21,9 @@ import type { InstanceEnd, InstanceSpec } from './executor-protocol.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
 import { InstancePool } from './instance-pool.js';
 import { OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing-dispatch.js';
+import { type EndFields, endFields } from './container-end.js';
 import { newInstanceId, type JobResult } from './pool-job.js';
+import type { PoolMemory } from './pool-memory.js';
 import type { CompiledModules, TranspiledComponent } from './transpile-cache.js';
 
 export { KILLED_EXIT_CODE } from './exit-codes.js';
@@ -39,6 +41,10 @@ export interface WasmContainerDeps {
   component: TranspiledComponent;
   compiled: CompiledModules;
   log: CriLogWriter;
+  /** Its share of the node's Wasm memory budget (first instances reserved; given back when it ends). */
+  memory: PoolMemory;
+  /** Every instance's linear-memory limit: the container's own, else the node's default. */
+  memoryLimitBytes: number;
   logger: Logger;
   executors: ExecutorPool;
   requestTimeoutMs: number;
@@ -53,7 +59,6 @@ export interface WasmContainerDeps {
   onExited(status: ContainerRuntimeStatus): void;
 }
 
-type EndFields = Required<Pick<ContainerRuntimeStatus, 'exitCode' | 'reason'>> & { message?: string };
 
 const exportOf = (c: TranspiledComponent, iface: string): string | undefined => c.exports.find((e) => e === iface || e.startsWith(`${iface}@`));
 
@@ -92,7 +97,7 @@ export class WasmContainer {
       instanceId,
       component: { key: compiled.key, jsUrl: component.jsUrl, ...(httpExport ? { httpExport } : {}), ...(runExport ? { runExport } : {}) },
       grant: { env: { ...config.env }, args: argv },
-      ...(config.limits.memoryBytes !== undefined ? { memoryLimitBytes: config.limits.memoryBytes } : {}),
+      memoryLimitBytes: this.#deps.memoryLimitBytes,
       ...(captureOutput ? { captureOutput } : {}),
       ...(this.#deps.outgoing ? { caller: { ...config.pod, container: config.name } } : {}),
     };
@@ -108,6 +113,7 @@ export class WasmContainer {
           spec: (id) => this.spec(id),
           modules: compiled.modules,
           executors,
+          memory: this.#deps.memory,
           isolated: this.#deps.isolated(),
           ...pool,
           logger: logger.child({ container: config.id }),
@@ -168,7 +174,7 @@ export class WasmContainer {
       throw new BadRequestError(`cannot exec in container ${config.name}: its component does not export wasi:cli/run (exports: ${component.exports.join(', ')})`);
     }
     if (command.length === 0) throw new BadRequestError('exec needs a command');
-    return execInstance({
+    return this.#deps.memory.extra(`exec in container ${config.name}`, () => execInstance({
       executors,
       isolated: this.#deps.isolated(),
       spec: (id) => this.spec(id, [...command], true),
@@ -179,7 +185,7 @@ export class WasmContainer {
         this.#deps.onOffense();
         this.#pool?.isolate();
       },
-    });
+    }));
   }
 
   /** Lets in-flight work finish for up to `gracePeriodMs`, then ends the container. Idempotent. */
@@ -202,6 +208,7 @@ export class WasmContainer {
   /** Kills whatever is left and closes the log. */
   async remove(): Promise<void> {
     if (this.#status.state !== 'exited') this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'Error', message: 'removed' }, false);
+    this.#deps.memory.close();
     await this.#deps.log.close();
   }
 
@@ -267,15 +274,7 @@ export class WasmContainer {
   }
 
   #endFromInstance(end: InstanceEnd, during: string): void {
-    if (end.kind === 'exit') {
-      const fields: EndFields = { exitCode: end.code, reason: end.code === 0 ? 'Completed' : 'Error' };
-      if (during !== 'run') fields.message = `exited with code ${end.code} while handling ${during}`;
-      this.#end(fields, true);
-    } else if (end.kind === 'oom') {
-      this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'OOMKilled', message: `${during === 'run' ? 'while running' : `while handling ${during}`}: ${end.message}` }, true);
-    } else {
-      this.#end({ exitCode: 1, reason: 'Error', message: end.message }, true);
-    }
+    this.#end(endFields(end, during), true);
   }
 
   /** Records the end (first cause wins), releases the instances, and reports it when unsolicited. */
@@ -286,6 +285,7 @@ export class WasmContainer {
     if (emit && fields.message) log.note(`[edgeplane] ${fields.reason}: ${fields.message}`);
     logger.info({ container: config.id, name: config.name, ...fields }, 'wasm container exited');
     this.#pool?.close(); // queued jobs are in #inflight too
+    this.#deps.memory.close(); // its instances are dropped (or their executor terminated) just now
     void this.#commandExecutor?.terminate(fields.message ?? fields.reason);
     // A request of ours still running on a shared executor would spin on there forever: kill it.
     for (const job of this.#inflight) {

@@ -3,79 +3,25 @@
  * them once (jco, cached on disk and compiled in memory, per memory limit), and runs containers'
  * instances on a small pool of executor worker threads shared by all pods (one per core by default).
  * A pod whose request overran its deadline is isolated: its later containers (and execs) get
- * executors of their own, so its neighbours stop paying for it.
+ * executors of their own, so its neighbours stop paying for it. Every instance's linear memory is
+ * bounded (the container's limit, else the node's default) and counted in the node's Wasm memory
+ * budget (memory-budget.ts).
  */
 import { join } from 'node:path';
 import { CreateContainerError, NotFoundError, ServiceUnavailableError, errorMessage } from '../api/index.js';
-import type {
-  ContainerConfig,
-  ContainerEvent,
-  ContainerRuntimeStatus,
-  ExecResult,
-  Logger,
-  OutgoingHttpHandler,
-  PullOptions,
-  PulledImage,
-  Runtime,
-  WorkloadEndpoint,
-} from '../api/index.js';
-import type { RegistryClient } from '../runtime-oci/index.js';
+import type { ContainerConfig, ContainerEvent, ContainerRuntimeStatus, ExecResult, Logger, PullOptions, PulledImage, Runtime, WorkloadEndpoint } from '../api/index.js';
 import { CriLogWriter } from '../api/index.js';
 import { ExecutorPool } from './executor-pool.js';
-import { ImageStore, type FetchBlob } from './image-store.js';
+import { ImageStore } from './image-store.js';
+import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory-budget.js';
 import { MemoryLimitError } from './memory-limit.js';
+import { PoolMemory } from './pool-memory.js';
 import { OutgoingDispatch } from './outgoing-dispatch.js';
 import { TranspileCache, TranspileError, type CompiledModules, type TranspiledComponent } from './transpile-cache.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
+import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
-/** Dependencies of {@link WasmRuntime.create}. */
-export interface WasmRuntimeDeps {
-  /** Root of the runtime's on-disk state (`images/`, `transpiled/`). */
-  dataDir: string;
-  logger: Logger;
-  /** Downloads a blob by digest (`sha256:<hex>`), e.g. from the hub's content store. */
-  fetchBlob: FetchBlob;
-  /**
-   * Pulls images given as OCI registry references (Wasm OCI artifacts) with the node's registry
-   * credentials and insecure registries. Default: anonymous, plain HTTP for loopback registries only.
-   */
-  registry?: RegistryClient;
-  /** Default deadline of a request without `timeoutMs` (default 10 s). */
-  requestTimeoutMs?: number;
-  /** Shared executor threads (default: one per core). */
-  executors?: number;
-  /** Instances a container keeps even when idle (default 1). */
-  minInstances?: number;
-  /** Instances a container may grow to under concurrent requests (default 8). */
-  maxInstances?: number;
-  /** An instance idle for this long is dropped, down to `minInstances` (default 30 s). */
-  instanceIdleMs?: number;
-  /** An instantiation still running after this is killed (a start function that loops; default 30 s). */
-  instantiateTimeoutMs?: number;
-  /**
-   * A shared executor busy with one request this long is stalled (default 100 ms): the requests
-   * queued behind it go to other executors and its thread's priority drops until it is done.
-   */
-  stallMs?: number;
-  /**
-   * Delivers the guests' outgoing HTTP requests (`wasi:http/outgoing-handler`, `fetch()`), with the
-   * calling pod and container; absent: every outgoing request is denied (`HTTP-request-denied`).
-   * `req.timeoutMs` is the smaller of the guest's request-options and what is left of the deadline
-   * of the request it is serving (else `requestTimeoutMs`); the runtime answers the guest with
-   * `connection-timeout` past it whatever the handler does. A request the handler makes to a Wasm
-   * pod of this runtime (its `endpoint().handle()`, reached from the handler through promises and
-   * awaits, not through a socket) is known as *nested*: served first and never held back, so guests
-   * waiting for each other do not deadlock the executors.
-   */
-  outgoingHttp?: OutgoingHttpHandler;
-  /**
-   * Shared executors at most, counting the overflow ones started while all the others are blocked
-   * in outgoing calls (default: 4 × `executors`).
-   */
-  maxExecutors?: number;
-  /** An overflow executor with nothing to do this long is retired (default 10 s). */
-  overflowIdleMs?: number;
-}
+export type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -94,6 +40,8 @@ export class WasmRuntime implements Runtime {
   readonly #isolatedPods = new Set<string>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #outgoing: OutgoingDispatch | undefined;
+  readonly #defaultMemoryLimit: number;
+  readonly #budget: MemoryBudget;
   #closed = false;
 
   private constructor(images: ImageStore, transpiler: TranspileCache, logger: Logger, deps: WasmRuntimeDeps) {
@@ -110,6 +58,8 @@ export class WasmRuntime implements Runtime {
       ...(deps.stallMs !== undefined ? { stallMs: deps.stallMs } : {}),
       ...(this.#outgoing ? { outgoing: this.#outgoing } : {}),
     });
+    this.#defaultMemoryLimit = deps.defaultMemoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+    this.#budget = new MemoryBudget(deps.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
     const min = Math.max(1, deps.minInstances ?? 1);
     this.#poolLimits = { min, max: Math.max(min, deps.maxInstances ?? 8), instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000 };
     const idleMs = deps.instanceIdleMs ?? 30_000;
@@ -125,6 +75,7 @@ export class WasmRuntime implements Runtime {
     const logger = deps.logger.child({ runtime: 'wasm' });
     const images = await ImageStore.open(join(deps.dataDir, 'images'), deps.fetchBlob, logger, deps.registry ? { registry: deps.registry } : {});
     const transpiler = new TranspileCache(join(deps.dataDir, 'transpiled'), logger);
+    await transpiler.clean();
     return new WasmRuntime(images, transpiler, logger, deps);
   }
 
@@ -138,6 +89,7 @@ export class WasmRuntime implements Runtime {
     overflowStarts: number;
     pendingOutgoingCalls: number;
     stalledExecutors: number;
+    memoryBudget: { total: number; reserved: number };
   } {
     return {
       sharedExecutors: this.#executors.shared.length,
@@ -148,6 +100,7 @@ export class WasmRuntime implements Runtime {
       overflowStarts: this.#executors.overflowStarts,
       pendingOutgoingCalls: this.#executors.pendingOutgoingCalls,
       stalledExecutors: this.#executors.stalledCount,
+      memoryBudget: { total: this.#budget.total, reserved: this.#budget.reserved },
     };
   }
 
@@ -159,15 +112,19 @@ export class WasmRuntime implements Runtime {
     return this.#images.pull(ref, opts);
   }
 
-  /** Transpiles (once per digest) and compiles the component; throws CreateContainerError. */
+  /**
+   * Transpiles (once per digest) and compiles the component, and reserves its first instances' memory;
+   * throws CreateContainerError (WasmMemoryBudgetError when the node's Wasm memory budget is short).
+   */
   async createContainer(config: ContainerConfig): Promise<void> {
     if (this.#closed) throw new ServiceUnavailableError('wasm runtime is closed');
     if (this.#containers.has(config.id)) throw new CreateContainerError(`container ${config.id} already exists`);
     let component: TranspiledComponent;
     let compiled: CompiledModules;
+    const memoryLimitBytes = config.limits.memoryBytes ?? this.#defaultMemoryLimit;
     try {
       component = await this.#transpiler.get(config.image.digest, this.#images.pathOf(config.image.digest));
-      compiled = await this.#transpiler.modulesFor(component, config.limits.memoryBytes);
+      compiled = await this.#transpiler.modulesFor(component, memoryLimitBytes);
     } catch (err) {
       const what = err instanceof TranspileError ? 'not a valid Wasm component' : err instanceof MemoryLimitError ? 'memory limit too low' : 'cannot prepare the component';
       throw new CreateContainerError(`cannot create container ${config.name} from ${config.image.ref}: ${what}: ${errorMessage(err)}`, err);
@@ -186,9 +143,15 @@ export class WasmRuntime implements Runtime {
     } catch (err) {
       throw new CreateContainerError(`cannot open log file ${config.logPath}: ${errorMessage(err)}`, err);
     }
-    if (this.#containers.has(config.id)) {
+    let memory: PoolMemory;
+    try {
+      if (this.#containers.has(config.id)) throw new CreateContainerError(`container ${config.id} already exists`);
+      // An HTTP container keeps its pool's `min` instances; a command runs one. Taken last: no await follows.
+      const base = exportsHttp ? this.#poolLimits.min : 1;
+      memory = PoolMemory.reserve(this.#budget, config.name, memoryLimitBytes * Math.max(1, compiled.memories), base, this.#logger.child({ container: config.id }));
+    } catch (err) {
       await log.close();
-      throw new CreateContainerError(`container ${config.id} already exists`);
+      throw err;
     }
     this.#containers.set(
       config.id,
@@ -197,6 +160,8 @@ export class WasmRuntime implements Runtime {
         component,
         compiled,
         log,
+        memory,
+        memoryLimitBytes,
         logger: this.#logger,
         executors: this.#executors,
         requestTimeoutMs: this.#requestTimeoutMs,

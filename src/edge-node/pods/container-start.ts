@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, rfc3339 } from '../../api/index.js';
+import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
 import type { Runtime } from '../../api/index.js';
 import type { ProbeListener, ProbeType } from '../probes/index.js';
 import { buildContainerConfig, newContainerId } from './container-config.js';
@@ -31,8 +31,10 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   } catch (err) {
     await runtime.removeContainer(id).catch(() => undefined);
     const delay = slot.restartBackoff.next();
-    slot.state = { waiting: { reason: 'CreateContainerError', message: errorMessage(err) } };
-    ctx.event('Warning', 'Failed', `Error: ${errorMessage(err)}`);
+    // A runtime may name the cause more precisely (e.g. WasmMemoryBudgetExceeded); it is the Event's reason too.
+    const reason = err instanceof CreateContainerError ? err.waitingReason : 'CreateContainerError';
+    slot.state = { waiting: { reason, message: errorMessage(err) } };
+    ctx.event('Warning', reason === 'CreateContainerError' ? 'Failed' : reason, `Error: ${errorMessage(err)}`);
     deps.logger.warn({ pod: ctx.ref, container: slot.spec.name, err: errorMessage(err) }, 'create container failed');
     slot.scheduleRetry(delay, () => ctx.kick());
     return;
