@@ -1,108 +1,125 @@
 /**
  * Applies one layer (an uncompressed tar stream) into its own snapshot directory, in the form
- * overlayfs stacks: files, directories, symlinks, hard links and devices with their owners, modes
- * (setuid/setgid/sticky included) and times; an OCI whiteout (`.wh.<name>`) becomes an overlay
- * whiteout (a 0/0 character device) when `<name>` exists beneath; an opaque directory
- * (`.wh..wh..opq`) becomes a whiteout for every name beneath it that the layer does not recreate —
- * so no extended attributes are needed. Nothing in a layer can write outside its directory: paths
- * are resolved from its root (`..` stops there) and no path is followed through a symlink.
+ * overlayfs stacks: files, directories, symlinks and hard links with their owners, modes
+ * (setuid/setgid/sticky kept: the mounts are `nosuid`, see overlay.ts) and times; an OCI whiteout
+ * (`.wh.<name>`) becomes an overlay whiteout when `<name>` exists beneath; an opaque directory
+ * (`.wh..wh..opq`) becomes a whiteout for every name beneath it that the layer does not recreate.
+ *
+ * Nothing in a layer can read, write or link outside its directory: every path is resolved inside
+ * the root component by component (root-path.ts), never through a symlink; files are created with
+ * O_EXCL|O_NOFOLLOW; a hard link's target must be a file of this layer or of a lower one, reached
+ * without passing a symlink. Device nodes and fifos are not created (as rootless runtimes do): a
+ * container gets its /dev from the runtime. An entry count cap bounds the work of one layer.
  */
 import { constants, type Stats } from 'node:fs';
-import { chmod, chown, copyFile, link, lchown, lstat, lutimes, mkdir, open, readdir, realpath, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, chown, copyFile, lchown, link, lutimes, mkdir, open, readdir, rm, symlink, utimes, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { runCommand } from '../command.js';
 import { readTar, type TarEntry, type TarSink } from './tar-reader.js';
+import { LayerError, cleanPath, ensureDirIn, hostPath, lookupStrict, lstatOrUndefined } from './root-path.js';
+import { findBeneath, makeWhiteout, namesBeneath, visibleBeneath } from './whiteouts.js';
 
-/** A layer that cannot be applied (bad paths, an entry escaping the root). */
-export class LayerError extends Error {}
+export { LayerError, cleanPath } from './root-path.js';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 const isRoot = process.getuid?.() === 0;
 
+/** Default cap on the entries of one layer (the largest real images have a few hundred thousand files). */
+export const DEFAULT_MAX_ENTRIES = 500_000;
+
 /** Where to apply and what lies beneath (snapshot directories, top-most first). */
 export interface ApplyTarget {
   root: string;
   lowers: readonly string[];
+  /** Most entries accepted (default {@link DEFAULT_MAX_ENTRIES}). */
+  maxEntries?: number;
 }
 
 /** Counts of what was applied (for logs and tests). */
 export interface ApplyStats {
   entries: number;
   whiteouts: number;
+  /** Device nodes, fifos and unknown entry types left out. */
+  skipped: number;
+  /** The first few of them (`path (type)`), for the log. */
+  skippedExamples: string[];
 }
 
 /** Applies the tar stream `source` into `target.root` (which must exist and be empty). */
 export async function applyLayer(source: AsyncIterable<Uint8Array>, target: ApplyTarget): Promise<ApplyStats> {
-  const { root } = target;
+  const { root, lowers } = target;
+  const maxEntries = target.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const whiteouts: string[] = [];
   const opaque: string[] = [];
-  let entries = 0;
-  await readTar(source, async (entry): Promise<TarSink | undefined> => {
-    const rel = cleanPath(entry.path);
-    if (rel === '') return undefined; // the layer's root directory itself
-    const base = posix.basename(rel);
-    const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-    if (base === OPAQUE) {
-      opaque.push(dir);
-      return undefined;
-    }
-    if (base.startsWith(WHITEOUT_PREFIX)) {
-      whiteouts.push(posix.join(dir, base.slice(WHITEOUT_PREFIX.length)));
-      return undefined;
-    }
-    entries += 1;
-    await ensureDir(root, dir);
-    return createEntry(root, rel, entry, target.lowers);
-  });
-  let whiteoutCount = 0;
+  const stats: ApplyStats = { entries: 0, whiteouts: 0, skipped: 0, skippedExamples: [] };
+  let seen = 0;
+  // Handles of files being written: closed here when the archive fails half-way through one.
+  const openFiles = new Set<FileHandle>();
+  try {
+    await readTar(source, async (entry): Promise<TarSink | undefined> => {
+      if (++seen > maxEntries) throw new LayerError(`the layer has more than ${maxEntries} entries`);
+      return named(entry.path, async () => {
+        const rel = cleanPath(entry.path);
+        if (rel === '') return undefined; // the layer's root directory itself
+        const base = posix.basename(rel);
+        const dir = parentOf(rel);
+        if (base === OPAQUE) {
+          opaque.push(dir);
+          return undefined;
+        }
+        if (base.startsWith(WHITEOUT_PREFIX)) {
+          const name = base.slice(WHITEOUT_PREFIX.length);
+          if (name === '' || name === '.' || name === '..') throw new LayerError(`"${base}" is not a whiteout of a name`);
+          whiteouts.push(posix.join(dir, name));
+          return undefined;
+        }
+        if (entry.type === 'char' || entry.type === 'block' || entry.type === 'fifo' || entry.type === 'other') {
+          stats.skipped += 1;
+          if (stats.skippedExamples.length < 5) stats.skippedExamples.push(`${rel} (${entry.type})`);
+          return undefined;
+        }
+        stats.entries += 1;
+        await ensureDirIn(root, dir, `entry "${rel}"`);
+        const sink = await createEntry(root, rel, entry, lowers, openFiles);
+        return sink && { write: (c) => named(entry.path, () => sink.write(c)), end: () => named(entry.path, () => sink.end()) };
+      });
+    });
+  } finally {
+    for (const fh of openFiles) await fh.close().catch(() => undefined);
+  }
   for (const dir of opaque) {
-    await ensureDir(root, dir);
-    const mine = new Set(await readdir(hostPath(root, dir)));
-    for (const name of await namesBeneath(target.lowers, dir)) {
-      if (mine.has(name)) continue;
-      await makeWhiteout(hostPath(root, posix.join(dir, name)));
-      whiteoutCount += 1;
-    }
+    await named(`${dir}/${OPAQUE}`, async () => {
+      const at = await ensureDirIn(root, dir, 'opaque directory');
+      const mine = new Set(await readdir(at));
+      for (const name of await namesBeneath(lowers, dir)) {
+        if (mine.has(name)) continue;
+        await makeWhiteout(`${at}/${name}`);
+        stats.whiteouts += 1;
+      }
+    });
   }
   for (const rel of whiteouts) {
-    if ((await lstatOrUndefined(hostPath(root, rel))) !== undefined) continue; // recreated by this layer
-    if (!(await visibleBeneath(target.lowers, rel))) continue;
-    await ensureDir(root, posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
-    await makeWhiteout(hostPath(root, rel));
-    whiteoutCount += 1;
+    await named(`whiteout of ${rel}`, async () => {
+      if (await lookupStrict(root, rel, 'whiteout')) return; // recreated by this layer
+      if (!(await visibleBeneath(lowers, rel))) return;
+      const parent = await ensureDirIn(root, parentOf(rel), 'whiteout');
+      await makeWhiteout(`${parent}/${posix.basename(rel)}`);
+      stats.whiteouts += 1;
+    });
   }
-  return { entries, whiteouts: whiteoutCount };
+  return stats;
 }
 
-/** `./a//b/` → `a/b`; resolved from the root, so `..` cannot climb above it (as containerd does). */
-export function cleanPath(p: string): string {
-  const normalized = posix.normalize(`/${p}`).replace(/^\/+/, '').replace(/\/+$/, '');
-  return normalized === '.' ? '' : normalized;
-}
+const parentOf = (rel: string): string => (posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
 
-function hostPath(root: string, rel: string): string {
-  return rel === '' ? root : `${root}/${rel}`;
-}
-
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+/** Runs `fn`; an error that is not a LayerError becomes one naming the entry. */
+async function named<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
   try {
-    return await lstat(p);
-  } catch {
-    return undefined;
-  }
-}
-
-const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
-
-/** Creates the missing directories of `rel` (0755, root-owned), refusing to pass through anything but directories. */
-async function ensureDir(root: string, rel: string): Promise<void> {
-  let cur = root;
-  for (const part of rel === '' ? [] : rel.split('/')) {
-    cur = `${cur}/${part}`;
-    const st = await lstatOrUndefined(cur);
-    if (!st) await mkdir(cur, { mode: 0o755 });
-    else if (!st.isDirectory()) throw new LayerError(`layer entry under "${rel}" passes through a ${st.isSymbolicLink() ? 'symlink' : 'non-directory'}`);
+    return await fn();
+  } catch (err) {
+    if (err instanceof LayerError) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new LayerError(`entry ${JSON.stringify(path.slice(0, 300))}: ${msg}`);
   }
 }
 
@@ -113,9 +130,31 @@ async function setOwnerModeTime(p: string, e: TarEntry): Promise<void> {
   await utimes(p, e.mtime, e.mtime);
 }
 
-async function createEntry(root: string, rel: string, e: TarEntry, lowers: readonly string[]): Promise<TarSink | undefined> {
+/** A sink writing a file through its own handle (never re-resolving its path). */
+function fileSink(fh: FileHandle, e: TarEntry, openFiles: Set<FileHandle>): TarSink {
+  openFiles.add(fh);
+  return {
+    write: async (chunk) => {
+      for (let off = 0; off < chunk.byteLength; ) off += (await fh.write(chunk, off, chunk.byteLength - off)).bytesWritten;
+    },
+    end: async () => {
+      try {
+        if (isRoot) await fh.chown(e.uid, e.gid);
+        await fh.chmod(e.mode & 0o7777);
+        await fh.utimes(e.mtime, e.mtime);
+      } finally {
+        openFiles.delete(fh);
+        await fh.close();
+      }
+    },
+  };
+}
+
+async function createEntry(root: string, rel: string, e: TarEntry, lowers: readonly string[], openFiles: Set<FileHandle>): Promise<TarSink | undefined> {
   const dest = hostPath(root, rel);
-  const existing = await lstatOrUndefined(dest);
+  // Parents are real directories (ensureDirIn); `dest` itself is never followed: removed unless it
+  // is a directory that a directory entry keeps.
+  const existing: Stats | undefined = await lstatOrUndefined(dest);
   if (existing && !(existing.isDirectory() && e.type === 'dir')) await rm(dest, { recursive: true, force: true });
   switch (e.type) {
     case 'dir':
@@ -125,101 +164,44 @@ async function createEntry(root: string, rel: string, e: TarEntry, lowers: reado
     case 'file': {
       // O_EXCL|O_NOFOLLOW: never write through a link planted under the same name.
       const fh = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      return {
-        write: async (chunk) => {
-          await fh.write(chunk);
-        },
-        end: async () => {
-          await fh.close();
-          await setOwnerModeTime(dest, e);
-        },
-      };
+      const sink = fileSink(fh, e, openFiles);
+      if (e.size > 0) return sink;
+      await sink.end();
+      return undefined;
     }
     case 'symlink':
+      // Created, never followed: its target means something only inside the container.
       await symlink(e.linkname, dest);
       if (isRoot) await lchown(dest, e.uid, e.gid);
       await lutimes(dest, e.mtime, e.mtime);
       return undefined;
-    case 'hardlink': {
-      const targetRel = cleanPath(e.linkname);
-      const inLayer = hostPath(root, targetRel);
-      const st = await lstatOrUndefined(inLayer);
-      if (st && !st.isDirectory()) {
-        await link(inLayer, dest);
-        return undefined;
-      }
-      // A link to a file of a lower layer: a copy (snapshots never share inodes across layers).
-      for (const lower of lowers) {
-        const candidate = hostPath(lower, targetRel);
-        const lst = await lstatOrUndefined(candidate);
-        // Through a symlinked directory of the layer, the "file" could be one of the node's.
-        if (lst?.isFile() && !(await realpath(candidate)).startsWith(`${await realpath(lower)}/`)) break;
-        if (lst?.isFile()) {
-          await copyFile(candidate, dest);
-          if (isRoot) await chown(dest, lst.uid, lst.gid);
-          await chmod(dest, lst.mode & 0o7777);
-          return undefined;
-        }
-        if (lst) break;
-      }
-      throw new LayerError(`hard link "${rel}" points to "${e.linkname}", which is not a file of this image`);
-    }
-    case 'char':
-    case 'block':
-      await runCommand('mknod', ['-m', (e.mode & 0o7777).toString(8), dest, e.type === 'char' ? 'c' : 'b', String(e.devmajor), String(e.devminor)]);
-      if (isRoot) await chown(dest, e.uid, e.gid);
-      return undefined;
-    case 'fifo':
-      await runCommand('mkfifo', ['-m', (e.mode & 0o7777).toString(8), dest]);
-      if (isRoot) await chown(dest, e.uid, e.gid);
+    case 'hardlink':
+      await hardLink(root, rel, dest, e.linkname, lowers);
       return undefined;
     default:
-      return undefined; // sockets, contiguous files of exotic archivers: nothing a container needs
+      return undefined;
   }
 }
 
-async function makeWhiteout(p: string): Promise<void> {
-  await runCommand('mknod', [p, 'c', '0', '0']);
-}
-
-/** True when a lower layer hides the lower ones at `rel` or above (a whiteout or a non-directory). */
-async function blockedAbove(lower: string, rel: string): Promise<boolean> {
-  const parts = rel === '' ? [] : rel.split('/');
-  let cur = lower;
-  for (let i = 0; i < parts.length - 1; i++) {
-    cur = `${cur}/${parts[i]}`;
-    const st = await lstatOrUndefined(cur);
-    if (!st) return false;
-    if (!st.isDirectory()) return true;
+/**
+ * A hard link to a file of this layer (linked), or of a layer beneath (copied: snapshots never share
+ * inodes across layers). The target is looked up inside the root without following any symlink, so a
+ * symlink created earlier in the same layer cannot carry the link to one of the node's files.
+ */
+async function hardLink(root: string, rel: string, dest: string, linkname: string, lowers: readonly string[]): Promise<void> {
+  const what = `hard link "${rel}" to "${linkname.slice(0, 300)}"`;
+  const targetRel = cleanPath(linkname);
+  if (targetRel === '') throw new LayerError(`${what}: the target is the root directory`);
+  const mine = await lookupStrict(root, targetRel, what);
+  if (mine) {
+    // link(2) does not follow a symlink named as the target: the new name is the symlink itself.
+    if (!mine.stat.isFile() && !mine.stat.isSymbolicLink()) throw new LayerError(`${what}: the target is not a file`);
+    await link(mine.path, dest);
+    return;
   }
-  return false;
-}
-
-/** Whether `rel` exists in the merged view of `lowers` (top-most first). */
-async function visibleBeneath(lowers: readonly string[], rel: string): Promise<boolean> {
-  for (const lower of lowers) {
-    if (await blockedAbove(lower, rel)) return false;
-    const st = await lstatOrUndefined(hostPath(lower, rel));
-    if (st) return !isWhiteout(st);
-  }
-  return false;
-}
-
-/** The names the merged view of `lowers` shows in directory `rel`. */
-async function namesBeneath(lowers: readonly string[], rel: string): Promise<string[]> {
-  const seen = new Set<string>();
-  const visible: string[] = [];
-  for (const lower of lowers) {
-    if (await blockedAbove(lower, rel)) break;
-    const st = await lstatOrUndefined(hostPath(lower, rel));
-    if (!st) continue;
-    if (!st.isDirectory()) break;
-    for (const name of await readdir(hostPath(lower, rel))) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const child = await lstatOrUndefined(hostPath(lower, posix.join(rel, name)));
-      if (child && !isWhiteout(child)) visible.push(name);
-    }
-  }
-  return visible;
+  const below = await findBeneath(lowers, targetRel);
+  if (!below?.stat.isFile()) throw new LayerError(`${what}: the target is not a file of this image`);
+  await copyFile(below.path, dest, constants.COPYFILE_EXCL);
+  if (isRoot) await chown(dest, below.stat.uid, below.stat.gid);
+  await chmod(dest, below.stat.mode & 0o7777);
 }

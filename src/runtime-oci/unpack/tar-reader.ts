@@ -6,7 +6,7 @@
  * and the whole source is consumed, even past the end-of-archive blocks, so a digest computed over it
  * is complete.
  */
-import { extract as tarExtract, type Headers } from 'tar-stream';
+import { extract as tarExtract, type Header } from 'tar-stream';
 
 export type TarEntryType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo' | 'other';
 
@@ -36,7 +36,7 @@ export class TarFormatError extends Error {
   override readonly name = 'TarFormatError';
 }
 
-const TYPES: Partial<Record<NonNullable<Headers['type']>, TarEntryType>> = {
+const TYPES: Partial<Record<string, TarEntryType>> = {
   file: 'file',
   'contiguous-file': 'file',
   link: 'hardlink',
@@ -48,17 +48,18 @@ const TYPES: Partial<Record<NonNullable<Headers['type']>, TarEntryType>> = {
 };
 
 /** A PAX number attribute (`uid`, `gid`, `mtime`), else the header's own value. */
-function paxNumber(pax: Record<string, string> | null | undefined, key: string, fallback: number): number {
-  const raw = pax?.[key];
+function paxNumber(pax: unknown, key: string, fallback: number): number {
+  const raw = typeof pax === 'object' && pax !== null ? (pax as Record<string, unknown>)[key] : undefined;
   if (raw === undefined) return fallback;
   const n = Math.floor(Number(raw));
   return Number.isSafeInteger(n) && n >= 0 ? n : fallback;
 }
 
-function toEntry(h: Headers & { pax?: Record<string, string> | null }): TarEntry {
+/** Maps tar-stream's header; its fields can be null at run time whatever its types say. */
+function toEntry(h: Partial<Header>): TarEntry {
   const pax = h.pax;
   return {
-    path: h.name,
+    path: h.name ?? '',
     type: (h.type && TYPES[h.type]) ?? 'other',
     mode: h.mode ?? 0,
     uid: paxNumber(pax, 'uid', h.uid ?? 0),
@@ -88,15 +89,15 @@ export async function readTar(source: AsyncIterable<Uint8Array>, onEntry: (entry
       throw err;
     }
   };
-  const closed = new Promise<void>((resolve) => ex.once('close', resolve));
+  const closed = new Promise<void>((resolve) => ex.once('close', () => resolve()));
   // Feeds the parser, honouring its back-pressure; stops early only when the parser is gone.
   const feed = (async (): Promise<void> => {
     try {
       for await (const chunk of source) {
         if (ex.destroyed) return;
-        if (!ex.write(chunk)) await Promise.race([new Promise((resolve) => ex.once('drain', resolve)), closed]);
+        if (!ex.write(chunk)) await Promise.race([new Promise<void>((resolve) => ex.once('drain', () => resolve())), closed]);
       }
-      if (!ex.destroyed) ex.end();
+      if (!ex.destroyed) ex.end(undefined);
     } catch (err) {
       sourceError = err;
       ex.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -104,7 +105,7 @@ export async function readTar(source: AsyncIterable<Uint8Array>, onEntry: (entry
   })();
   try {
     for await (const stream of ex) {
-      const sink = await consumer(() => onEntry(toEntry(stream.header as Headers & { pax?: Record<string, string> | null })));
+      const sink = await consumer(() => onEntry(toEntry(stream.header)));
       for await (const chunk of stream as AsyncIterable<Uint8Array>) if (sink) await consumer(() => sink.write(chunk));
       if (sink) await consumer(() => sink.end());
     }
