@@ -3,11 +3,13 @@
  * handler (which tells them apart by the socket's local port). An address that is not on the node
  * yet — a daemon's bridge gets its gateway address with its first container — is retried on a
  * timer; a port something else holds is reported, so the owner can move that key to another port.
+ * Each listener has its own cap of concurrent requests and the node's other `ListenerLimits`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
+import { RequestGate, createLimitedServer, listenerLimits, type ListenerLimits } from '../proxy/listener-limits.js';
 
 /** One listening socket wanted. */
 export interface ListenAddress {
@@ -25,6 +27,8 @@ export interface LocalListenersDeps {
   logger: Logger;
   /** Delay between attempts on an address the node does not have yet (default 1 s). */
   retryMs?: number;
+  /** Limits of each listener (defaults: `DEFAULT_LISTENER_LIMITS`). */
+  limits?: Partial<ListenerLimits>;
 }
 
 interface Listener {
@@ -38,8 +42,11 @@ export class LocalListeners {
   readonly #listeners = new Map<string, Listener>();
   #retry: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #limits: ListenerLimits;
 
-  constructor(private readonly deps: LocalListenersDeps) {}
+  constructor(private readonly deps: LocalListenersDeps) {
+    this.#limits = listenerLimits(deps.limits);
+  }
 
   /** The (address, port) pairs listened on now. */
   listening(): ListenAddress[] {
@@ -62,8 +69,8 @@ export class LocalListeners {
   }
 
   async #open(key: string, at: ListenAddress): Promise<void> {
-    const server = createServer((req, res) => this.deps.handle(req, res));
-    server.on('clientError', (_err, socket) => socket.destroy());
+    const gate = new RequestGate(this.#limits, `local listener ${at.address}:${at.port}`);
+    const server = createLimitedServer(this.#limits, gate, (req, res) => this.deps.handle(req, res));
     server.on('connect', (req: IncomingMessage, socket: Duplex) => {
       socket.on('error', () => undefined);
       this.deps.connect(req, socket);

@@ -67,6 +67,7 @@ export class LocalProxy {
       onBusy: (at) => this.#moveBusy(at),
       logger: deps.logger,
       ...(deps.retryMs !== undefined ? { retryMs: deps.retryMs } : {}),
+      ...(deps.limits ? { limits: deps.limits } : {}),
     });
   }
 

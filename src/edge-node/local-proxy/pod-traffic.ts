@@ -16,14 +16,16 @@ import { networkInterfaces } from 'node:os';
 import { OutgoingHttpError, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import { resolveOutgoing, type CallerIdentity } from '../mesh/outgoing-target.js';
-import { answerUndelivered } from '../proxy/balance-answer.js';
+import { answerFailure, answerUndelivered } from '../proxy/balance-answer.js';
 import { UpstreamUnreachableError, type Deliverer } from '../proxy/delivery.js';
 import type { PickOrigin } from '../proxy/endpoint-picker.js';
-import { BodyTooLargeError, headerValue, readRequest, sendText, type BufferedRequest } from '../proxy/http-util.js';
+import { headerValue, proxiedRequest, sendText, type ProxiedRequest } from '../proxy/http-util.js';
+import { DEFAULT_MAX_REQUEST_BODY_BYTES, type ListenerLimits } from '../proxy/listener-limits.js';
+import { clientBodyError, type BodyBuffers } from '../proxy/request-body.js';
 import { ServerResponseSink } from '../proxy/response-sink.js';
 import type { ServiceBalancer } from '../proxy/service-balancer.js';
 import type { ServicePortRoute, ServiceTable } from '../proxy/service-table.js';
-import { isRefusal, proxyTarget } from './proxy-target.js';
+import { isRefusal, proxyTarget, type ProxyTarget } from './proxy-target.js';
 
 /** A pod of this node, as a caller. */
 export interface PodCaller {
@@ -45,8 +47,10 @@ export interface PodTrafficDeps {
   /** The Service port behind the node's own listener at `host:port`, for a proxied request addressed to one. */
   ownListener(host: string, port: number): ServicePortRoute | undefined;
   logger: Logger;
-  /** Largest request body accepted (default 16 MiB). */
-  maxBodyBytes?: number;
+  /** Limits of the listeners (defaults: `DEFAULT_LISTENER_LIMITS`). */
+  limits?: Partial<ListenerLimits>;
+  /** The node's budget for bodies held whole. */
+  bodyBuffers?: BodyBuffers;
   /** How long a non-local source is looked up again before it counts as unknown (default 2 s). */
   identifyWithinMs?: number;
 }
@@ -67,25 +71,26 @@ export class PodTraffic {
 
   /** A request at a Service port's listener; `route` undefined: that Service is gone. */
   async serveService(req: IncomingMessage, res: ServerResponse, route: ServicePortRoute | undefined): Promise<void> {
-    const body = await this.read(req, res);
-    if (!body) return;
     if (!route) return sendText(res, 503, `no Service listens on port ${req.socket.localPort} any more`);
+    const body = this.read(req, res);
     const target = proxyTarget(req.method ?? 'GET', body.path, body.authority || 'service');
     if (isRefusal(target)) return sendText(res, target.status, target.message);
-    await this.toService(route, { ...body, path: target.path }, res);
+    await this.serve(res, body, () => this.toService(route, { ...body, path: target.path }, res));
   }
 
   /** A request at the HTTP proxy. */
   async serveProxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = proxyTarget(req.method ?? 'GET', req.url ?? '/', req.headers.host);
     if (isRefusal(target)) return sendText(res, target.status, target.message);
-    const body = await this.read(req, res);
-    if (!body) return;
-    const request: BufferedRequest = { ...body, path: target.path, authority: target.authority };
+    const body = this.read(req, res);
+    await this.serve(res, body, () => this.proxy({ ...body, path: target.path, authority: target.authority }, target, res));
+  }
+
+  private async proxy(request: ProxiedRequest, target: ProxyTarget, res: ServerResponse): Promise<void> {
     if (headerValue(request.headers, 'host') === undefined) request.headers.push('host', target.authority);
     const own = this.ownListener(target.authority);
     if (own) return this.toService(own, request, res);
-    const ip = body.clientIp;
+    const ip = request.clientIp;
     const pod = await this.identify(ip);
     const caller: CallerIdentity = pod ? { namespace: pod.namespace, pod } : { namespace: 'default', source: `a connection from ${ip}` };
     let resolved;
@@ -111,16 +116,18 @@ export class PodTraffic {
     return pod;
   }
 
-  private async toService(route: ServicePortRoute, req: BufferedRequest, res: ServerResponse, pod = this.deps.callerAt(req.clientIp)): Promise<void> {
+  private async toService(route: ServicePortRoute, req: ProxiedRequest, res: ServerResponse, pod = this.deps.callerAt(req.clientIp)): Promise<void> {
     const affinity = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: pod?.uid ?? req.clientIp } : {};
     const result = await this.deps.balancer.deliver(route, req, new ServerResponseSink(res), { ctx: { origin: this.deps.origin(), ...affinity } });
     answerUndelivered(res, `${route.service.namespace}/${route.service.name}`, result);
   }
 
-  private async toExternal(origin: string, req: BufferedRequest, res: ServerResponse): Promise<void> {
+  private async toExternal(origin: string, req: ProxiedRequest, res: ServerResponse): Promise<void> {
     try {
       await this.deps.deliverer.fetchExternal(origin, req, new ServerResponseSink(res));
     } catch (err) {
+      const bodyErr = clientBodyError(err, req.body);
+      if (bodyErr) return answerFailure(res, bodyErr, '');
       if (err instanceof UpstreamUnreachableError) return sendText(res, 502, `${origin}: cannot connect (${err.code ?? err.message})`);
       this.deps.logger.debug({ origin, err: errorMessage(err) }, 'proxied call failed');
       sendText(res, 502, `${origin}: ${errorMessage(err)}`);
@@ -133,15 +140,25 @@ export class PodTraffic {
     return m ? this.deps.ownListener(m[1]!, Number(m[2])) : undefined;
   }
 
-  private async read(req: IncomingMessage, res: ServerResponse): Promise<BufferedRequest | undefined> {
+  /** The request's head, its body left to stream. */
+  private read(req: IncomingMessage, res: ServerResponse): ProxiedRequest {
     req.on('error', () => undefined); // a client abort must not surface as an unhandled error
     res.on('error', () => undefined);
+    const request = proxiedRequest(req, this.deps.limits?.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES);
+    return { ...request, clientIp: unmapped(request.clientIp) };
+  }
+
+  /** Runs `deliver` with the body's small-body prefetch first, answering body failures, releasing what it held. */
+  private async serve(res: ServerResponse, req: ProxiedRequest, deliver: () => Promise<void>): Promise<void> {
     try {
-      const body = await readRequest(req, this.deps.maxBodyBytes ?? 16 * 1024 * 1024);
-      return { ...body, clientIp: unmapped(body.clientIp) };
+      await req.body.prefetch(this.deps.bodyBuffers);
+      await deliver();
     } catch (err) {
-      if (err instanceof BodyTooLargeError) sendText(res, 413, err.message);
-      return undefined; // or the client aborted while sending
+      const bodyErr = clientBodyError(err, req.body);
+      if (!bodyErr) throw err;
+      answerFailure(res, bodyErr, '');
+    } finally {
+      req.body.release();
     }
   }
 }

@@ -2,15 +2,20 @@
  * The node's mesh server: peers forward Service traffic here (`MESH_TARGET_HEADER` names the pod,
  * `MESH_PORT_HEADER` the target port), authenticated with the cluster's mesh token. Delivery is
  * local only — the sending node already balanced — and a pod that is not here or not running is
- * answered with `MESH_ERROR_HEADER` so the sender can try another endpoint.
+ * answered with `MESH_ERROR_HEADER` so the sender can try another endpoint — as is a request past
+ * the server's cap of concurrent requests (nothing was processed). Bodies stream through to
+ * container ports; a Wasm pod's is held whole within the node's `BodyBuffers`.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import { FORWARDED_AUTHORIZATION_HEADER, MESH_ERROR_HEADER, MESH_TIMEOUT_HEADER, UpstreamUnreachableError, type Deliverer } from '../proxy/delivery.js';
-import { BodyTooLargeError, headerValue as flatHeaderValue, readRequest, sendText, withoutHeaders } from '../proxy/http-util.js';
+import { answerFailure } from '../proxy/balance-answer.js';
+import { headerValue as flatHeaderValue, proxiedRequest, sendText, withoutHeaders } from '../proxy/http-util.js';
+import { RequestGate, createLimitedServer, listenerLimits, type ListenerLimits } from '../proxy/listener-limits.js';
+import { clientBodyError, type BodyBuffers } from '../proxy/request-body.js';
 import { ServerResponseSink } from '../proxy/response-sink.js';
 import type { LocalTargetLookup } from '../proxy/service-balancer.js';
 
@@ -27,24 +32,35 @@ export interface MeshServerDeps {
   local: LocalTargetLookup;
   deliverer: Deliverer;
   logger: Logger;
-  maxBodyBytes?: number;
+  /** Limits of the listener (defaults: `DEFAULT_LISTENER_LIMITS`). */
+  limits?: Partial<ListenerLimits>;
+  /** The node's budget for bodies held whole. */
+  bodyBuffers?: BodyBuffers;
 }
 
 /** Accepts node-to-node Service traffic for local pods. */
 export class MeshServer {
   private readonly deps: MeshServerDeps;
   private readonly server: Server;
+  private readonly gate: RequestGate;
+  private readonly limits: ListenerLimits;
   private boundPort = 0;
 
   private constructor(deps: MeshServerDeps) {
     this.deps = deps;
-    this.server = createServer((req, res) => {
+    this.limits = listenerLimits(deps.limits);
+    this.gate = new RequestGate(this.limits, 'the mesh server', { [MESH_ERROR_HEADER]: 'busy' });
+    this.server = createLimitedServer(this.limits, this.gate, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         deps.logger.error({ err: errorMessage(err) }, 'mesh request failed');
         sendText(res, 500, `mesh error: ${errorMessage(err)}`);
       });
     });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Requests in flight (tests, diagnostics). */
+  get inFlight(): number {
+    return this.gate.inFlight;
   }
 
   /** Creates the server (not yet listening). */
@@ -100,13 +116,7 @@ export class MeshServer {
       const status = t.reason === 'not-found' ? 404 : 503;
       return sendText(res, status, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
     }
-    let body;
-    try {
-      body = await readRequest(req, this.deps.maxBodyBytes ?? 16 * 1024 * 1024);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendText(res, 413, err.message);
-      return;
-    }
+    const body = proxiedRequest(req, this.limits.maxRequestBodyBytes);
     // Restore the client's own authorization; drop everything that only served the mesh hop.
     const fwd = flatHeaderValue(body.headers, FORWARDED_AUTHORIZATION_HEADER);
     const headers = withoutHeaders(body.headers, MESH_HOP_HEADERS);
@@ -118,9 +128,11 @@ export class MeshServer {
     try {
       await this.deps.deliverer.deliverLocal(t, { ...body, headers }, new ServerResponseSink(res), timeoutMs);
     } catch (err) {
-      if (!(err instanceof UpstreamUnreachableError)) throw err;
       // Nothing was processed: tell the sender, which may try another endpoint.
-      sendText(res, 503, `mesh: ${err.message}`, { [MESH_ERROR_HEADER]: 'not-running' });
+      if (err instanceof UpstreamUnreachableError) sendText(res, 503, `mesh: ${err.message}`, { [MESH_ERROR_HEADER]: 'not-running' });
+      else answerFailure(res, clientBodyError(err, body.body) ?? err, 'mesh: ');
+    } finally {
+      body.body.release();
     }
   }
 }

@@ -10,7 +10,8 @@ import { OutgoingHttpError, errorMessage } from '../../api/index.js';
 import type { Logger, OutgoingCaller, OutgoingFailure, OutgoingHttpHandler, WorkloadRequest, WorkloadResponse } from '../../api/index.js';
 import { UpstreamUnreachableError, type Deliverer } from '../proxy/delivery.js';
 import type { PickOrigin } from '../proxy/endpoint-picker.js';
-import { forwardableHeaders, type BufferedRequest } from '../proxy/http-util.js';
+import { forwardableHeaders, type ProxiedRequest } from '../proxy/http-util.js';
+import { RequestBody } from '../proxy/request-body.js';
 import { BufferingSink } from '../proxy/response-sink.js';
 import type { BalanceResult, ServiceBalancer } from '../proxy/service-balancer.js';
 import type { ServicePortRoute, ServiceTable } from '../proxy/service-table.js';
@@ -139,12 +140,12 @@ export class ServiceClient {
 }
 
 /** A pod's request in the form delivery takes: flat forwardable headers, `host` set to the authority. */
-function bufferedRequest(req: WorkloadRequest): BufferedRequest {
+function bufferedRequest(req: WorkloadRequest): ProxiedRequest {
   const raw: string[] = [];
   for (const [k, v] of req.headers) if (k.toLowerCase() !== 'host') raw.push(k, v);
   const headers = forwardableHeaders(raw);
   headers.push('host', req.authority);
-  return { method: req.method, path: req.path || '/', authority: req.authority, headers, body: Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength), clientIp: '' };
+  return { method: req.method, path: req.path || '/', authority: req.authority, headers, body: RequestBody.whole(Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)), clientIp: '' };
 }
 
 function connectFailure(code: string | undefined): OutgoingFailure {

@@ -1,16 +1,20 @@
 /**
- * Delivery of a buffered request to its destination: a local container through its runtime's
+ * Delivery of a request to its destination: a local container through its runtime's
  * endpoint (in-process handler, or a TCP port), a peer node's mesh server through a keep-alive
  * undici Pool per origin, or (for pods allowed to) a host outside the cluster. Responses go to a
  * `ResponseSink` as they come (undici's `dispatch` handler API: no intermediate stream objects per
- * request); each delivery resolves with the status the sink got.
+ * request); each delivery resolves with the status the sink got. Request bodies stream to TCP
+ * upstreams; an in-process workload gets its body whole, held within the node's `BodyBuffers`.
  */
 import { Agent, Pool, type Dispatcher } from 'undici';
 import { EdgeError, MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
 import type { Logger, Runtime } from '../../api/index.js';
 import type { ServiceEndpoint } from './endpoint-picker.js';
-import { headerPairs, headerValue, upstreamHeaders, withoutHeaders, type BufferedRequest } from './http-util.js';
+import { headerPairs, headerValue, upstreamHeaders, withoutHeaders, type ProxiedRequest } from './http-util.js';
+import { clientBodyError, type BodyBuffers } from './request-body.js';
 import type { ResponseSink } from './response-sink.js';
+
+const EMPTY = Buffer.alloc(0);
 
 /** Deadline of one request to a workload unless the node is configured otherwise. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -59,6 +63,8 @@ export interface DelivererDeps {
   logger: Logger;
   /** Deadline of a request to a workload (default 15 s). */
   requestTimeoutMs?: number;
+  /** The node's budget for bodies held whole (in-process workloads); unbounded when absent. */
+  bodyBuffers?: BodyBuffers;
 }
 
 /** Sends requests to local containers, peer nodes and allowed external hosts. */
@@ -79,9 +85,10 @@ export class Deliverer {
 
   /**
    * Delivers to a container on this node. Throws UpstreamUnreachableError when the container cannot
-   * take the request (nothing was processed); any other failure is answered (502/503/504).
+   * take the request (nothing was processed); any other failure is answered (502/503/504), except
+   * the client's body being refused or cut short (request-body.ts errors), which the caller answers.
    */
-  async deliverLocal(target: LocalContainerTarget, req: BufferedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
+  async deliverLocal(target: LocalContainerTarget, req: ProxiedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
     let endpoint;
     try {
       endpoint = target.runtime.endpoint(target.containerId, target.port);
@@ -89,9 +96,11 @@ export class Deliverer {
       throw new UpstreamUnreachableError(`container ${target.containerId} is not reachable on port ${target.port}: ${errorMessage(err)}`);
     }
     if (endpoint.kind === 'in-process') {
+      // The executor protocol carries a whole body: read it (bounded) before the workload is called.
+      const body = await req.body.bytes(this.deps.bodyBuffers);
       try {
         const wr = await endpoint.handle({
-          method: req.method, path: req.path, authority: req.authority, scheme: 'http', headers: headerPairs(req.headers), body: req.body, timeoutMs,
+          method: req.method, path: req.path, authority: req.authority, scheme: 'http', headers: headerPairs(req.headers), body, timeoutMs,
         });
         sink.whole(wr);
         return wr.status;
@@ -107,7 +116,7 @@ export class Deliverer {
       const origin = `http://${endpoint.host}:${endpoint.port}`;
       return await this.send(this.pool(origin), origin, req, req.headers, sink, timeoutMs);
     } catch (err) {
-      if (err instanceof UpstreamUnreachableError) throw err;
+      if (err instanceof UpstreamUnreachableError || clientBodyError(err, req.body)) throw err;
       sink.text(502, `container port ${endpoint.host}:${endpoint.port} did not answer: ${errorMessage(err)}`);
       return 502;
     }
@@ -117,7 +126,7 @@ export class Deliverer {
    * Forwards to the peer hosting `endpoint`. Throws UpstreamUnreachableError when the connection
    * cannot be made or the peer's mesh says the pod is not deliverable (the caller may retry elsewhere).
    */
-  async forwardRemote(endpoint: ServiceEndpoint, targetPort: number | string, meshToken: string, req: BufferedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
+  async forwardRemote(endpoint: ServiceEndpoint, targetPort: number | string, meshToken: string, req: ProxiedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
     const clientAuth = headerValue(req.headers, 'authorization');
     const headers = withoutHeaders(req.headers, MESH_HOP_HEADERS);
     if (clientAuth !== undefined) headers.push(FORWARDED_AUTHORIZATION_HEADER, clientAuth);
@@ -136,7 +145,7 @@ export class Deliverer {
    * Sends to a host outside the cluster (`origin` is `scheme://host:port`). Throws
    * UpstreamUnreachableError (with the socket error `code`) when no connection could be made.
    */
-  async fetchExternal(origin: string, req: BufferedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
+  async fetchExternal(origin: string, req: ProxiedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
     this.external ??= new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: 5_000 });
     return this.send(this.external, origin, req, req.headers, sink, timeoutMs);
   }
@@ -159,7 +168,11 @@ export class Deliverer {
     return p;
   }
 
-  private send(dispatcher: Dispatcher, origin: string, req: BufferedRequest, headers: string[], sink: ResponseSink, timeoutMs: number, viaMesh = false): Promise<number> {
+  private send(dispatcher: Dispatcher, origin: string, req: ProxiedRequest, headers: string[], sink: ResponseSink, timeoutMs: number, viaMesh = false): Promise<number> {
+    const upstreamBody = req.body.forUpstream();
+    const declared = req.body.declaredLength;
+    // A streamed body keeps the client's length when it gave one (else it goes chunked).
+    const sentHeaders = upstreamBody !== null && !Buffer.isBuffer(upstreamBody) && declared !== undefined ? [...headers, 'content-length', String(declared)] : headers;
     return new Promise<number>((resolve, reject) => {
       const handler = new SinkHandler(sink, origin, viaMesh, IDEMPOTENT.has(req.method), resolve, reject);
       dispatcher.dispatch(
@@ -167,8 +180,8 @@ export class Deliverer {
           origin,
           path: req.path,
           method: req.method as Dispatcher.HttpMethod,
-          headers,
-          body: req.body.length > 0 || !['GET', 'HEAD'].includes(req.method) ? req.body : null,
+          headers: sentHeaders,
+          body: upstreamBody ?? (['GET', 'HEAD'].includes(req.method) ? null : EMPTY),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         },

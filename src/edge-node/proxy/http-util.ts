@@ -5,14 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WorkloadResponse } from '../../api/index.js';
+import { RequestBody } from './request-body.js';
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1), plus the ones we recompute. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'content-length', 'expect', 'http2-settings']);
 
-const EMPTY = Buffer.alloc(0);
-
-/** A request read completely (workload bodies are whole, see the Runtime contract). */
-export interface BufferedRequest {
+/** A request on its way through the node: its head, and its body as a stream or in memory. */
+export interface ProxiedRequest {
   method: string;
   /** Path and query. */
   path: string;
@@ -20,43 +19,20 @@ export interface BufferedRequest {
   authority: string;
   /** Forwardable headers, flat; names lower-case. */
   headers: string[];
-  body: Buffer;
+  body: RequestBody;
   clientIp: string;
 }
 
-/** The request body was larger than allowed. */
-export class BodyTooLargeError extends Error {}
-
-/** Reads a whole request; rejects with BodyTooLargeError beyond `limit` bytes. */
-export function readRequest(req: IncomingMessage, limit: number): Promise<BufferedRequest> {
-  const head = {
+/** The head of a client request, its body left to stream (at most `limit` bytes). */
+export function proxiedRequest(req: IncomingMessage, limit: number): ProxiedRequest {
+  return {
     method: req.method ?? 'GET',
     path: req.url ?? '/',
     authority: req.headers.host ?? '',
     headers: forwardableHeaders(req.rawHeaders),
     clientIp: req.socket.remoteAddress ?? '',
+    body: RequestBody.from(req, limit),
   };
-  // Most requests (GETs) have no body: no stream reading at all (Node discards the empty rest).
-  const length = req.headers['content-length'];
-  if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return Promise.resolve({ ...head, body: EMPTY });
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Discard the rest (the connection stays usable for the 413).
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLargeError(`request body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => resolve({ ...head, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
-    req.once('error', reject);
-    req.once('aborted', () => reject(new Error('client aborted')));
-  });
 }
 
 /** Drops hop-by-hop headers (and those named in `Connection`) from Node's raw headers; lower-cases names. */

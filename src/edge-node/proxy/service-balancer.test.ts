@@ -9,6 +9,7 @@ import { silentLogger, type ServiceRoute, type WorkloadEndpoint } from '../../ap
 import { Deliverer } from './delivery.js';
 import type { EndpointPicker, ServiceEndpoint } from './endpoint-picker.js';
 import { LeastLoadedPicker } from './least-loaded-picker.js';
+import { RequestBody } from './request-body.js';
 import { BufferingSink } from './response-sink.js';
 import { ServiceBalancer, type LocalTargetLookup } from './service-balancer.js';
 import type { ServicePortRoute } from './service-table.js';
@@ -84,7 +85,7 @@ function balancer(picker: EndpointPicker = inOrder): ServiceBalancer {
 }
 
 function request(method: string) {
-  return { method, path: '/x', authority: 'svc', headers: ['host', 'svc'], body: Buffer.from(method === 'POST' ? 'payload' : ''), clientIp: '' };
+  return { method, path: '/x', authority: 'svc', headers: ['host', 'svc'], body: RequestBody.whole(Buffer.from(method === 'POST' ? 'payload' : '')), clientIp: '' };
 }
 
 async function send(b: ServiceBalancer, r: ServicePortRoute, method: string) {

@@ -4,12 +4,15 @@
  * and retry on another endpoint when — and only when — the request could not reach the first. A
  * request that may have been processed is never sent twice; for idempotent methods a connection
  * that broke before any answer counts as "could not reach" (see `Deliverer`). Up to `maxAttempts`
- * tries on distinct endpoints, skipping nodes found unreachable while others remain.
+ * tries on distinct endpoints, skipping nodes found unreachable while others remain. A streamed body
+ * is retried only while none of it was consumed; a body the client got wrong (too large, cut short)
+ * or that the node cannot hold ends the request without counting against the endpoint.
  */
 import { errorMessage } from '../../api/index.js';
 import { UpstreamUnreachableError, type Deliverer, type LocalContainerTarget } from './delivery.js';
 import type { EndpointPicker, PickContext, ServiceEndpoint } from './endpoint-picker.js';
-import type { BufferedRequest } from './http-util.js';
+import type { ProxiedRequest } from './http-util.js';
+import { clientBodyError } from './request-body.js';
 import type { ResponseSink } from './response-sink.js';
 import type { ServicePortRoute } from './service-table.js';
 
@@ -55,7 +58,7 @@ export class ServiceBalancer {
   constructor(private readonly deps: ServiceBalancerDeps) {}
 
   /** Sends `req` to one of `route`'s ready endpoints, writing the answer to `sink`. */
-  async deliver(route: ServicePortRoute, req: BufferedRequest, sink: ResponseSink, opts: BalanceOptions): Promise<BalanceResult> {
+  async deliver(route: ServicePortRoute, req: ProxiedRequest, sink: ResponseSink, opts: BalanceOptions): Promise<BalanceResult> {
     if (route.ready.length === 0) return { kind: 'no-endpoints' };
     const { picker } = this.deps;
     const tried = new Set<ServiceEndpoint>();
@@ -73,19 +76,26 @@ export class ServiceBalancer {
         const status = await this.attempt(ep, route.port.targetPort, req, sink, opts.timeoutMs?.());
         end?.(sink.gone ? 'cancelled' : status >= 500 ? 'error' : 'ok');
         return { kind: 'answered', status, endpoint: ep };
-      } catch (err) {
+      } catch (caught) {
+        const bodyErr = clientBodyError(caught, req.body);
+        if (bodyErr) {
+          end?.('cancelled');
+          return { kind: 'failed', error: bodyErr, endpoint: ep };
+        }
+        const err = caught;
         const unreachable = err instanceof UpstreamUnreachableError;
         end?.(sink.gone ? 'cancelled' : unreachable ? 'connect-error' : 'error');
         if (sink.gone) return { kind: 'cancelled' };
         if (!unreachable || sink.started) return { kind: 'failed', error: err, endpoint: ep };
         if (err.nodeUnreachable) downNodes.add(ep.nodeName);
         failures.push(`${ep.pod.namespace}/${ep.pod.name}@${ep.nodeName}: ${errorMessage(err)}`);
+        if (!req.body.replayable) break; // part of the body went to the failed attempt: it cannot be resent
       }
     }
     return { kind: 'unreachable', failures };
   }
 
-  private async attempt(ep: ServiceEndpoint, targetPort: number | string, req: BufferedRequest, sink: ResponseSink, timeoutMs: number | undefined): Promise<number> {
+  private async attempt(ep: ServiceEndpoint, targetPort: number | string, req: ProxiedRequest, sink: ResponseSink, timeoutMs: number | undefined): Promise<number> {
     const { deliverer } = this.deps;
     if (ep.nodeName === this.deps.nodeName()) {
       const t = this.deps.local(ep.pod.namespace, ep.pod.name, targetPort);

@@ -2,13 +2,17 @@
  * The node's NodePort listeners: one node:http server per `nodePort` in the `ServiceTable`. Each
  * request is external traffic (externalTrafficPolicy: Cluster): balanced over every ready endpoint
  * of the Service, on any node, by the shared `ServiceBalancer`. Services without a nodePort
- * (ClusterIP) open nothing here; they are reachable only from pods, through the mesh.
+ * (ClusterIP) open nothing here; they are reachable only from pods, through the mesh. Each
+ * listener has the node's `ListenerLimits` (request cap, body maximum, slow-client timeouts) and
+ * streams request bodies through.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
-import { answerUndelivered } from './balance-answer.js';
-import { BodyTooLargeError, readRequest, sendText, withForwardedFor } from './http-util.js';
+import { answerFailure, answerUndelivered } from './balance-answer.js';
+import { proxiedRequest, sendText, withForwardedFor } from './http-util.js';
+import { RequestGate, createLimitedServer, listenerLimits, type ListenerLimits } from './listener-limits.js';
+import type { BodyBuffers } from './request-body.js';
 import { ServerResponseSink } from './response-sink.js';
 import type { ServiceBalancer } from './service-balancer.js';
 import type { ServiceTable } from './service-table.js';
@@ -20,18 +24,27 @@ export interface ServiceProxyDeps {
   table: ServiceTable;
   balancer: ServiceBalancer;
   logger: Logger;
-  /** Largest request body accepted (default 16 MiB). */
-  maxBodyBytes?: number;
+  /** Limits of each listener (defaults: `DEFAULT_LISTENER_LIMITS`). */
+  limits?: Partial<ListenerLimits>;
+  /** The node's budget for bodies held whole (requests to Wasm workloads), taken on small-body prefetch. */
+  bodyBuffers?: BodyBuffers;
 }
 
 /** NodePort listeners. */
 export class ServiceProxy {
   private readonly deps: ServiceProxyDeps;
-  private readonly servers = new Map<number, Server>();
+  private readonly servers = new Map<number, { server: Server; gate: RequestGate }>();
+  private readonly limits: ListenerLimits;
   private stopped = false;
 
   constructor(deps: ServiceProxyDeps) {
     this.deps = deps;
+    this.limits = listenerLimits(deps.limits);
+  }
+
+  /** Requests in flight on `nodePort`'s listener (tests, diagnostics). */
+  inFlight(nodePort: number): number {
+    return this.servers.get(nodePort)?.gate.inFlight ?? 0;
   }
 
   /** The nodePorts currently listened on. */
@@ -47,25 +60,25 @@ export class ServiceProxy {
     if (this.stopped) return;
     const wanted = new Set(this.deps.table.nodePorts());
     const closing = [...this.servers.entries()].filter(([p]) => !wanted.has(p));
-    await Promise.all(closing.map(([p, s]) => this.close(p, s)));
+    await Promise.all(closing.map(([p, s]) => this.close(p, s.server)));
     await Promise.all([...wanted].filter((p) => !this.servers.has(p)).map((p) => this.listen(p)));
   }
 
   /** Closes every listener. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.servers.entries()].map(([p, s]) => this.close(p, s)));
+    await Promise.all([...this.servers.entries()].map(([p, s]) => this.close(p, s.server)));
   }
 
   private async listen(nodePort: number): Promise<void> {
-    const server = createServer((req, res) => {
+    const gate = new RequestGate(this.limits, `node port ${nodePort}`);
+    const server = createLimitedServer(this.limits, gate, (req, res) => {
       this.handle(nodePort, req, res).catch((err: unknown) => {
         this.deps.logger.error({ nodePort, err: errorMessage(err) }, 'proxy request failed');
         sendText(res, 500, `proxy error: ${errorMessage(err)}`);
       });
     });
-    server.on('clientError', (_err, socket) => socket.destroy());
-    this.servers.set(nodePort, server);
+    this.servers.set(nodePort, { server, gate });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -96,15 +109,16 @@ export class ServiceProxy {
     const route = this.stopped ? undefined : this.deps.table.byNodePort(nodePort);
     if (!route) return sendText(res, 503, `no service on node port ${nodePort}`);
     const svc = `${route.service.namespace}/${route.service.name}`;
-    let body;
+    const request = proxiedRequest(req, this.limits.maxRequestBodyBytes);
     try {
-      body = await readRequest(req, this.deps.maxBodyBytes ?? 16 * 1024 * 1024);
+      await request.body.prefetch(this.deps.bodyBuffers);
+      const ctx = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: request.clientIp } : {};
+      const result = await this.deps.balancer.deliver(route, { ...request, headers: withForwardedFor(request.headers, request.clientIp) }, new ServerResponseSink(res), { ctx });
+      answerUndelivered(res, svc, result);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendText(res, 413, err.message);
-      return; // the client aborted while sending
+      answerFailure(res, err, 'proxy error: ');
+    } finally {
+      request.body.release();
     }
-    const ctx = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: body.clientIp } : {};
-    const result = await this.deps.balancer.deliver(route, { ...body, headers: withForwardedFor(body.headers, body.clientIp) }, new ServerResponseSink(res), { ctx });
-    answerUndelivered(res, svc, result);
   }
 }
