@@ -3,6 +3,9 @@
  */
 import { z } from 'zod';
 import { Condition, DnsLabel, LabelSelector, ObjectMeta, Quantity, objectShape } from './meta.js';
+import { PodSecurityContext, SecurityContext } from './security-context.js';
+
+export * from './security-context.js';
 
 export const RuntimeClassName = z.enum(['wasm', 'oci']);
 export type RuntimeClassName = z.infer<typeof RuntimeClassName>;
@@ -110,6 +113,7 @@ export const Container = z
     livenessProbe: Probe.optional(),
     readinessProbe: Probe.optional(),
     startupProbe: Probe.optional(),
+    securityContext: SecurityContext.optional(),
   })
   .superRefine((c, ctx) => {
     // As Kubernetes: a liveness or startup probe succeeds once, or it is meaningless.
@@ -139,6 +143,7 @@ export const PodSpec = z.strictObject({
   hostNetwork: z.boolean().optional(),
   terminationGracePeriodSeconds: z.number().int().min(0).optional(),
   tolerations: z.array(Toleration).optional(),
+  securityContext: PodSecurityContext.optional(),
 });
 export type PodSpec = z.infer<typeof PodSpec>;
 

@@ -3,6 +3,7 @@
  * (runtime-wasm, runtime-oci). Modelled on the kubelet's CRI: the agent decides *what* runs; a runtime
  * knows *how*. The agent never branches on which runtime it holds.
  */
+import type { EffectiveSecurity } from './security-context.js';
 
 /** An HTTP request handed to a workload (in memory; bodies are whole for now). */
 export interface WorkloadRequest {
@@ -50,6 +51,8 @@ export interface ContainerConfig {
   workingDir?: string;
   /** The pod's `hostNetwork`: share the node's network namespace instead of a pod network of its own. */
   hostNetwork?: boolean;
+  /** The container's `securityContext` merged over the pod's (container runtimes apply it; Wasm ignores it). */
+  security?: EffectiveSecurity;
 }
 
 /** The result of pulling an image. */

@@ -6,7 +6,7 @@
  * container is networked, where its output goes (the CRI log file it is given) and how its exit is
  * observed.
  */
-import type { ExecResult, PulledImage } from '../api/index.js';
+import type { EffectiveSecurity, ExecResult, PulledImage } from '../api/index.js';
 
 export type { ExecResult };
 
@@ -47,6 +47,8 @@ export interface OciContainerSpec {
   ports: number[];
   limits: { cpuMillis?: number; memoryBytes?: number };
   hostNetwork: boolean;
+  /** The container's effective `securityContext` (user, capabilities, seccomp, read-only root, …). */
+  security: EffectiveSecurity;
   /** File receiving stdout/stderr in the CRI log format. */
   logPath: string;
   labels: Record<string, string>;

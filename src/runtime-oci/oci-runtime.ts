@@ -91,6 +91,7 @@ export class OciRuntime implements Runtime {
       ports: config.ports,
       limits: config.limits,
       hostNetwork: this.deps.hostNetwork === true || config.hostNetwork === true,
+      security: config.security ?? {},
       logPath: config.logPath,
       labels: { [LABELS.podNamespace]: config.pod.namespace, [LABELS.podName]: config.pod.name, [LABELS.podUid]: config.pod.uid, [LABELS.container]: config.name },
     });

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { cpuMillis, memoryBytes } from '../../api/index.js';
+import { cpuMillis, effectiveSecurity, memoryBytes } from '../../api/index.js';
 import type { Container, ContainerConfig, Pod, PulledImage } from '../../api/index.js';
 
 /** What env resolution needs to know about the node. */
@@ -85,6 +85,7 @@ export function containerSpecHash(container: Container, runtimeName: string): st
     ports: (container.ports ?? []).map((p) => p.containerPort),
     limits: container.resources?.limits ?? {},
     workingDir: container.workingDir ?? '',
+    ...(container.securityContext ? { securityContext: container.securityContext } : {}),
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
@@ -121,6 +122,7 @@ export function buildContainerConfig(args: {
     logPath: containerLogPath(args.dataDir, args.podRef, container.name, args.restartCount),
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
     ...(args.pod.spec.hostNetwork ? { hostNetwork: true } : {}),
+    security: effectiveSecurity(args.pod.spec.securityContext, container.securityContext),
   };
 }
 

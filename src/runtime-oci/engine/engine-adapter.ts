@@ -5,7 +5,7 @@
  * its CRI log file and waits on its exit. Containers carry the node's name as a label, so several
  * nodes may share a daemon and a restarted node removes only what it left itself.
  */
-import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
+import { CreateContainerError, capabilityName, errorMessage, rfc3339 } from '../../api/index.js';
 import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
 import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
 import { CriLogWriter } from '../../api/index.js';
@@ -31,6 +31,8 @@ export interface EngineAdapterDeps {
   logger: Logger;
   /** Engine API version to speak (default 1.41: dockerd 20.10+, podman 4+). */
   apiVersion?: string;
+  /** Most processes a container may have (`PidsLimit`); 0 = the daemon's default; default 1024. */
+  pidsLimit?: number;
 }
 
 const NODE_LABEL = 'io.edgeplane.node';
@@ -101,6 +103,10 @@ export class EngineAdapter implements OciRuntimeAdapter {
     const host: Record<string, unknown> = { NetworkMode: spec.hostNetwork ? 'host' : (this.deps.network ?? 'bridge'), RestartPolicy: { Name: 'no' } };
     if (spec.limits.memoryBytes !== undefined) host.Memory = spec.limits.memoryBytes;
     if (spec.limits.cpuMillis !== undefined) host.NanoCpus = spec.limits.cpuMillis * 1_000_000;
+    const pids = this.deps.pidsLimit ?? 1024;
+    if (pids > 0) host.PidsLimit = pids;
+    const user = await this.#user(spec, what);
+    Object.assign(host, securityHostConfig(spec.security));
     const body: Record<string, unknown> = {
       Image: spec.image.digest,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
@@ -112,6 +118,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
     if (spec.args.length > 0 || spec.command.length > 0) body.Cmd = spec.args;
     if (spec.workingDir) body.WorkingDir = spec.workingDir;
     if (!spec.hostNetwork) body.Hostname = spec.pod.name.slice(0, 63);
+    if (user !== undefined) body.User = user;
     try {
       const created = await this.client.call<{ Id: string }>('POST', '/containers/create', { query: { name: `edge-${spec.id}` }, body });
       if (!created?.Id) throw new Error('the daemon returned no container id');
@@ -215,6 +222,30 @@ export class EngineAdapter implements OciRuntimeAdapter {
     await this.client.close();
   }
 
+  /**
+   * The `User` to create the container with (undefined: the image's), checked against
+   * `runAsNonRoot` as the kubelet checks it: the uid must be known and not 0.
+   */
+  async #user(spec: OciContainerSpec, what: string): Promise<string | undefined> {
+    const { runAsUser, runAsGroup, runAsNonRoot } = spec.security;
+    if (runAsUser !== undefined) {
+      if (runAsNonRoot === true && runAsUser === 0) throw new CreateContainerError(`${what}: container's runAsUser breaks non-root policy`, undefined, 'CreateContainerConfigError');
+      return runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser);
+    }
+    if (runAsNonRoot !== true && runAsGroup === undefined) return undefined;
+    const info = await this.client.call<{ Config?: { User?: string } }>('GET', `/images/${encodeURIComponent(spec.image.digest)}/json`).catch((err: unknown) => {
+      throw new CreateContainerError(`${what}: cannot inspect image ${spec.image.ref}: ${errorMessage(err)}`, err);
+    });
+    const imageUser = info?.Config?.User ?? '';
+    const name = imageUser.split(':')[0] ?? '';
+    if (runAsNonRoot === true) {
+      if (name === '' || name === 'root' || /^0+$/.test(name)) throw new CreateContainerError(`${what}: container has runAsNonRoot and image will run as root`, undefined, 'CreateContainerConfigError');
+      if (!/^[0-9]+$/.test(name)) throw new CreateContainerError(`${what}: container has runAsNonRoot and image has non-numeric user (${name}), cannot verify user is non-root`, undefined, 'CreateContainerConfigError');
+    }
+    if (runAsGroup === undefined) return undefined;
+    return `${name === '' ? '0' : name}:${runAsGroup}`;
+  }
+
   #get(id: string): EngineContainer {
     const c = this.#containers.get(id);
     if (!c) throw new Error(`no container ${id}`);
@@ -249,4 +280,24 @@ export class EngineAdapter implements OciRuntimeAdapter {
     await c.log?.close();
     for (const l of this.#listeners) l(exit);
   }
+}
+
+/**
+ * The HostConfig fields of a container's `securityContext`: capabilities, privileged, read-only
+ * root, supplementary groups, no-new-privileges (on unless escalation is allowed or the container
+ * is privileged, as for runc) and seccomp (the daemon's own default profile unless `Unconfined`).
+ */
+export function securityHostConfig(sec: OciContainerSpec['security']): Record<string, unknown> {
+  const host: Record<string, unknown> = {};
+  const cap = (c: string): string => (c === 'ALL' ? 'ALL' : `CAP_${capabilityName(c)}`);
+  if (sec.capabilities?.add?.length) host.CapAdd = sec.capabilities.add.map(cap);
+  if (sec.capabilities?.drop?.length) host.CapDrop = sec.capabilities.drop.map(cap);
+  if (sec.privileged === true) host.Privileged = true;
+  if (sec.readOnlyRootFilesystem === true) host.ReadonlyRootfs = true;
+  if (sec.supplementalGroups?.length) host.GroupAdd = sec.supplementalGroups.map(String);
+  const opts: string[] = [];
+  if (sec.privileged !== true && sec.allowPrivilegeEscalation !== true) opts.push('no-new-privileges');
+  if (sec.seccompProfile === 'Unconfined') opts.push('seccomp=unconfined');
+  if (opts.length > 0) host.SecurityOpt = opts;
+  return host;
 }

@@ -4,17 +4,24 @@
  * its cmd), `args` replaces the cmd; env is the image's, then the pod's (the pod's win); the working
  * dir is the container's, else the image's, else `/`. Namespaces, mounts, masked paths and
  * capabilities follow runc's and Docker's defaults, so an image behaves as it does under Docker.
+ * The container's `securityContext` then narrows (or, when privileged, widens) that: user, read-only
+ * root, no-new-privileges, capabilities and the seccomp filter, plus a `pids` limit.
  */
-import { CreateContainerError } from '../../api/index.js';
+import { CreateContainerError, LINUX_CAPABILITIES, capabilityName } from '../../api/index.js';
+import type { EffectiveSecurity } from '../../api/index.js';
 import type { ImageRunConfig } from '../image/image-store.js';
+import { defaultSeccompProfile } from './seccomp-default.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Docker's default capability set. */
-const CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
+/** Docker's default capability set (names without `CAP_`). */
+export const DEFAULT_CAPABILITIES = [
+  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE',
+  'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+] as const;
+
+/** The pids limit of a container when the node sets none: a fork bomb stops there. */
+export const DEFAULT_PIDS_LIMIT = 1024;
 
 const MASKED_PATHS = [
   '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
@@ -47,10 +54,51 @@ export function processSpec(image: ImageRunConfig, c: { command: string[]; args:
   return { args, env: [...env].map(([k, v]) => `${k}=${v}`), cwd };
 }
 
+/**
+ * The capabilities a container holds (names without `CAP_`), with Docker's rules: `add: [ALL]` is
+ * every capability but the dropped ones; `drop: [ALL]` leaves only the added ones; otherwise the
+ * default set minus `drop` plus `add`. Privileged containers hold every capability.
+ */
+export function containerCapabilities(sec: EffectiveSecurity): string[] {
+  if (sec.privileged === true) return [...LINUX_CAPABILITIES];
+  const add = (sec.capabilities?.add ?? []).map(capabilityName);
+  const drop = new Set((sec.capabilities?.drop ?? []).map(capabilityName));
+  let caps: string[];
+  if (add.includes('ALL')) caps = LINUX_CAPABILITIES.filter((c) => !drop.has(c));
+  else if (drop.has('ALL')) caps = add;
+  else caps = [...DEFAULT_CAPABILITIES.filter((c) => !drop.has(c)), ...add];
+  return [...new Set(caps)];
+}
+
+/**
+ * The user a container's process runs as: `runAsUser`/`runAsGroup` over the image's user; the
+ * pod's `fsGroup` and `supplementalGroups` as supplementary groups. `runAsNonRoot` with uid 0 is
+ * refused as the kubelet refuses it (`CreateContainerConfigError`).
+ */
+export function containerUser(image: { uid: number; gid: number }, sec: EffectiveSecurity, what: string): { uid: number; gid: number; additionalGids?: number[] } {
+  const uid = sec.runAsUser ?? image.uid;
+  // Kubernetes: runAsUser without runAsGroup keeps the image's group.
+  const gid = sec.runAsGroup ?? image.gid;
+  if (sec.runAsNonRoot === true && uid === 0) {
+    const message = sec.runAsUser === 0 ? `${what}: container's runAsUser breaks non-root policy` : `${what}: container has runAsNonRoot and image will run as root`;
+    throw new CreateContainerError(message, undefined, 'CreateContainerConfigError');
+  }
+  const user: { uid: number; gid: number; additionalGids?: number[] } = { uid, gid };
+  if (sec.supplementalGroups && sec.supplementalGroups.length > 0) user.additionalGids = [...sec.supplementalGroups];
+  return user;
+}
+
 /** Everything {@link runcConfig} needs. */
 export interface RuncConfigInput {
   process: ProcessSpec;
-  user: { uid: number; gid: number };
+  /** From {@link containerUser}. */
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  /** The container's effective `securityContext` (empty: the defaults below). */
+  security?: EffectiveSecurity;
+  /** The node's `process.arch`, for the seccomp profile. */
+  arch?: string;
+  /** `linux.resources.pids.limit`; 0 or less = none (default {@link DEFAULT_PIDS_LIMIT}). */
+  pidsLimit?: number;
   hostname: string;
   /** Absolute path of the mounted rootfs. */
   rootfs: string;
@@ -63,8 +111,13 @@ export interface RuncConfigInput {
   etcFiles: { hosts: string; hostname: string; resolvConf?: string };
 }
 
-/** The bundle's `config.json` document. */
+/**
+ * The bundle's `config.json` document. Without a `securityContext` a container runs as Docker runs
+ * it, except that `RuntimeDefault` seccomp and no-new-privileges are on unless asked off.
+ */
 export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
+  const sec = i.security ?? {};
+  const privileged = sec.privileged === true;
   const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (i.netnsPath !== undefined) namespaces.push({ type: 'network', path: i.netnsPath });
   const bind = (destination: string, source: string, ro = false): Record<string, unknown> => ({
@@ -73,49 +126,62 @@ export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
     source,
     options: ['rbind', 'rprivate', ro ? 'ro' : 'rw'],
   });
+  // A privileged container sees the node's devices (Docker creates a node for each; binding /dev does the same).
+  const dev = privileged
+    ? { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind', 'rprivate', 'nosuid', 'rw'] }
+    : { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] };
+  const ro = privileged ? 'rw' : 'ro';
   const mounts: Array<Record<string, unknown>> = [
     { destination: '/proc', type: 'proc', source: 'proc' },
-    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    dev,
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     // A fresh sysfs needs a network namespace of its own; with the node's, bind the node's read-only (as Docker does).
     i.netnsPath !== undefined
-      ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }
-      : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+      ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ro] }
+      : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', ro] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', ro] },
     bind('/etc/hosts', i.etcFiles.hosts),
     bind('/etc/hostname', i.etcFiles.hostname),
   ];
   if (i.etcFiles.resolvConf !== undefined) mounts.push(bind('/etc/resolv.conf', i.etcFiles.resolvConf));
-  const resources: Record<string, unknown> = { devices: [{ allow: false, access: 'rwm' }] };
+  const resources: Record<string, unknown> = { devices: [{ allow: privileged, access: 'rwm' }] };
+  const pids = i.pidsLimit ?? DEFAULT_PIDS_LIMIT;
+  if (pids > 0) resources.pids = { limit: pids };
   if (i.limits.memoryBytes !== undefined) resources.memory = { limit: i.limits.memoryBytes };
   if (i.limits.cpuMillis !== undefined) {
     const period = 100_000;
     // The kernel refuses quotas under 1 ms.
     resources.cpu = { period, quota: Math.max(1000, Math.round((i.limits.cpuMillis * period) / 1000)) };
   }
+  const caps = containerCapabilities(sec);
+  const capNames = caps.map((c) => `CAP_${c}`);
+  const linux: Record<string, unknown> = {
+    cgroupsPath: i.cgroupsPath,
+    resources,
+    namespaces,
+    maskedPaths: privileged ? [] : MASKED_PATHS,
+    readonlyPaths: privileged ? [] : READONLY_PATHS,
+  };
+  // RuntimeDefault unless the pod says Unconfined; a privileged container runs unfiltered, as under Docker.
+  if (!privileged && sec.seccompProfile !== 'Unconfined') linux.seccomp = defaultSeccompProfile(i.arch ?? process.arch, caps);
   return {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
-      user: { uid: i.user.uid, gid: i.user.gid },
+      user: i.user,
       args: i.process.args,
       env: i.process.env,
       cwd: i.process.cwd,
-      capabilities: { bounding: CAPABILITIES, effective: CAPABILITIES, permitted: CAPABILITIES },
+      capabilities: { bounding: capNames, effective: capNames, permitted: capNames },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
-      noNewPrivileges: false,
+      // Set unless escalation is asked for: setuid binaries and file capabilities then grant nothing.
+      noNewPrivileges: !(privileged || sec.allowPrivilegeEscalation === true),
     },
-    root: { path: i.rootfs, readonly: false },
+    root: { path: i.rootfs, readonly: sec.readOnlyRootFilesystem === true },
     hostname: i.hostname,
     mounts,
-    linux: {
-      cgroupsPath: i.cgroupsPath,
-      resources,
-      namespaces,
-      maskedPaths: MASKED_PATHS,
-      readonlyPaths: READONLY_PATHS,
-    },
+    linux,
   };
 }

@@ -16,7 +16,7 @@ import { ImageStore } from '../image/image-store.js';
 import type { RegistryClient } from '../image/registry-client.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { mountOverlay, unmountAll } from '../unpack/overlay.js';
-import { processSpec, runcConfig } from './bundle-config.js';
+import { containerUser, processSpec, runcConfig } from './bundle-config.js';
 import { removeCgroupDirs } from './cgroups.js';
 import { resolveUser } from './image-user.js';
 import { runcExec } from './runc-exec.js';
@@ -37,6 +37,8 @@ export interface RuncAdapterDeps {
   nodeAddress: string;
   /** Parent of the containers' cgroups (default `/edgeplane`). */
   cgroupParent?: string;
+  /** Most processes a container may have (`pids.max`); 0 = no limit; default 1024. */
+  pidsLimit?: number;
   logger: Logger;
 }
 
@@ -119,9 +121,13 @@ export class RuncAdapter implements OciRuntimeAdapter {
       }
       const hostname = hostNetwork ? os.hostname() : spec.pod.name.slice(0, 63);
       const proc = processSpec(image.config, { command: spec.command, args: spec.args, env: spec.env, ...(spec.workingDir ? { workingDir: spec.workingDir } : {}), hostname }, what);
-      const user = await resolveUser(rootfs, image.config.User, what);
+      const user = containerUser(await resolveUser(rootfs, image.config.User, what), spec.security, what);
       const etcFiles = await writeEtcFiles(bundle, hostname, rec.ip ?? this.deps.nodeAddress, hostNetwork);
-      const config = runcConfig({ process: proc, user, hostname, rootfs, cgroupsPath, limits: spec.limits, etcFiles, ...(netnsPath ? { netnsPath } : {}) });
+      const config = runcConfig({
+        process: proc, user, security: spec.security, hostname, rootfs, cgroupsPath, limits: spec.limits, etcFiles,
+        ...(this.deps.pidsLimit !== undefined ? { pidsLimit: this.deps.pidsLimit } : {}),
+        ...(netnsPath ? { netnsPath } : {}),
+      });
       await writeFile(join(bundle, 'config.json'), JSON.stringify(config, null, 1));
     } catch (err) {
       await this.remove(spec.id).catch(() => undefined);
