@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseListen } from './flags.js';
+import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
 
 describe('hub flags', () => {
   it('parses durations in s, m, ms and bare seconds', () => {
@@ -14,5 +14,18 @@ describe('hub flags', () => {
     expect(parseListen('[::1]:80')).toEqual({ host: '::1', port: 80 });
     expect(parseListen(':9000')).toEqual({ host: '0.0.0.0', port: 9000 });
     expect(() => parseListen('nohost')).toThrow(/host:port/);
+  });
+  it('parses sizes, counts and positive durations, naming what is wrong', () => {
+    expect(parseBytes('10Gi')).toBe(10 * 1024 ** 3);
+    expect(parseBytes('1G')).toBe(1e9);
+    expect(parseBytes('4096')).toBe(4096);
+    expect(() => parseBytes('lots')).toThrow(/not a size in bytes/);
+    expect(() => parseBytes('0')).toThrow(/not a size in bytes/);
+    expect(() => parseBytes('1e400')).toThrow(/not a size in bytes/);
+    expect(parsePositiveInt('100')).toBe(100);
+    expect(() => parsePositiveInt('0')).toThrow(/at least 1/);
+    expect(() => parsePositiveInt('1.5')).toThrow(/at least 1/);
+    expect(parsePositiveDuration('1h')).toBe(3600);
+    expect(() => parsePositiveDuration('0s')).toThrow(/longer than zero/);
   });
 });

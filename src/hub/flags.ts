@@ -1,6 +1,6 @@
 /** Parsers of the hub's command-line flags. */
 import { InvalidArgumentError } from 'commander';
-import { parseDurationSeconds } from '../api/index.js';
+import { parseDurationSeconds, parseQuantity } from '../api/index.js';
 
 /** Parses `10s`, `2m`, `500ms` or a plain number of seconds into seconds. */
 export function parseDuration(text: string): number {
@@ -16,4 +16,25 @@ export function parseListen(text: string): { host: string; port: number } {
   const port = Number(m[3]);
   if (port > 65535) throw new InvalidArgumentError(`port ${port} is out of range`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Parses a byte size as a Kubernetes quantity (`10Gi`, `512Mi`, `1G`, `1048576`); at least 1 byte. */
+export function parseBytes(text: string): number {
+  const v = parseQuantity(text);
+  if (v === undefined || v < 1 || v > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`"${text}" is not a size in bytes (e.g. 10Gi, 512Mi, 1G)`);
+  return Math.floor(v);
+}
+
+/** Parses a whole number of at least 1. */
+export function parsePositiveInt(text: string): number {
+  const v = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`"${text}" is not a whole number of at least 1`);
+  return v;
+}
+
+/** Parses a duration (as `parseDuration`) that must be longer than zero. */
+export function parsePositiveDuration(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds <= 0) throw new InvalidArgumentError(`"${text}" must be longer than zero`);
+  return seconds;
 }

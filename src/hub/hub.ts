@@ -12,13 +12,14 @@ import type { Clock, DaemonSet, Deployment, Endpoints, Job, Logger, Node, Pod, R
 import { systemClock } from '../api/index.js';
 import { acquireDataDirLock, prepareDataDir, writeFileDurable, type DataDirLock } from '../durable/index.js';
 import { TokenAuth } from './auth/index.js';
-import { BlobStore } from './blobs/index.js';
+import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
 import {
   DaemonSetController,
   DeploymentController,
   JobController,
   EndpointsController,
   EventRecorder,
+  EventTtlController,
   GarbageCollector,
   NodeLifecycleController,
   ReplicaSetController,
@@ -27,7 +28,7 @@ import { NodeGateway } from './gateway/index.js';
 import { InformerFactory } from './informers/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
-import { createApiApp } from './server/index.js';
+import { StreamLimiter, createApiApp } from './server/index.js';
 import { SqliteStore } from './store/index.js';
 import { HUB_VERSION } from './version.js';
 
@@ -45,6 +46,18 @@ export interface HubOptions {
   podEvictionTimeoutSeconds?: number;
   /** How often nodes send heartbeats. */
   heartbeatIntervalSeconds?: number;
+  /** Concurrent watches per user (default 100). */
+  maxWatchesPerUser?: number;
+  /** Concurrent followed logs per user (default 20). */
+  maxLogFollowsPerUser?: number;
+  /** Seconds an Event is kept after its last update (default 3600, as Kubernetes). */
+  eventTtlSeconds?: number;
+  /** Total bytes of the content store (default 10 GiB). */
+  blobStoreMaxBytes?: number;
+  /** Largest blob upload (default 256 MiB). */
+  blobMaxUploadBytes?: number;
+  /** Seconds an unreferenced blob is kept after its last upload (default 3600). */
+  blobGcGraceSeconds?: number;
 }
 
 /**
@@ -102,7 +115,7 @@ export class Hub {
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
     const auth = await TokenAuth.create({ dataDir, logger });
-    const blobs = await BlobStore.create({ dir: join(dataDir, 'blobs') });
+    const blobs = await BlobStore.create({ dir: join(dataDir, 'blobs'), maxBytes: options.blobMaxUploadBytes, quotaBytes: options.blobStoreMaxBytes });
     const meshToken = await ensureSecret(join(dataDir, 'mesh.token'));
 
     const informers = new InformerFactory(api, logger.child({ component: 'informer' }));
@@ -135,6 +148,14 @@ export class Hub {
       new JobController({ api, jobs, pods, events: events.withComponent('job-controller'), clock, logger: log('job') }),
       new EndpointsController({ api, services, pods, nodes, endpoints, logger: log('endpoints') }),
       new GarbageCollector({ api, informers: [deployments, replicaSets, daemonSets, jobs, pods], logger: log('gc') }),
+      new EventTtlController({ api, clock, logger: log('event-ttl'), ttlSeconds: options.eventTtlSeconds }),
+      new BlobGarbageCollector({
+        blobs,
+        objects: () => [...pods.list(), ...replicaSets.list(), ...deployments.list(), ...daemonSets.list(), ...jobs.list()],
+        clock,
+        logger: log('blob-gc'),
+        graceSeconds: options.blobGcGraceSeconds,
+      }),
       lifecycle,
     ];
     const gateway = new NodeGateway({
@@ -151,7 +172,8 @@ export class Hub {
       meshToken,
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
     });
-    const app = createApiApp({ api, auth, blobs, logs: gateway, exec: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION } });
+    const streamLimits = new StreamLimiter({ watchesPerUser: options.maxWatchesPerUser, logFollowsPerUser: options.maxLogFollowsPerUser });
+    const app = createApiApp({ api, auth, blobs, logs: gateway, exec: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION }, streamLimits });
     return new Hub(options, store, api, auth, informers, gateway, runners, app, lock);
   }
 

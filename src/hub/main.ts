@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { createLogger, errorMessage } from '../api/index.js';
-import { parseDuration, parseListen } from './flags.js';
+import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
 import { Hub } from './hub.js';
 import { HUB_VERSION } from './version.js';
 
@@ -19,10 +19,29 @@ async function main(argv: string[]): Promise<void> {
     .option('--node-grace-period <duration>', 'silence after which a node is marked NotReady', parseDuration, 10)
     .option('--pod-eviction-timeout <duration>', 'how long a node may stay NotReady before its pods move', parseDuration, 30)
     .option('--heartbeat-interval <duration>', 'how often nodes send heartbeats', parseDuration, 2)
+    .option('--max-watches-per-user <n>', 'concurrent watches one user may hold (429 past it)', parsePositiveInt, 100)
+    .option('--max-log-follows-per-user <n>', 'concurrent followed logs (logs -f) one user may hold (429 past it)', parsePositiveInt, 20)
+    .option('--event-ttl <duration>', 'how long an Event is kept after its last update', parsePositiveDuration, 3600)
+    .option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)', parseBytes, 10 * 1024 ** 3)
+    .option('--blob-max-upload-bytes <size>', 'largest single blob upload (413 past it)', parseBytes, 256 * 1024 ** 2)
+    .option('--blob-gc-grace <duration>', 'how long an unreferenced blob is kept after its upload before it is collected', parsePositiveDuration, 3600)
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
   program.parse(argv);
-  const o = program.opts<{ dataDir: string; listen: { host: string; port: number }; nodeGracePeriod: number; podEvictionTimeout: number; heartbeatInterval: number; logLevel: string }>();
+  const o = program.opts<{
+    dataDir: string;
+    listen: { host: string; port: number };
+    nodeGracePeriod: number;
+    podEvictionTimeout: number;
+    heartbeatInterval: number;
+    logLevel: string;
+    maxWatchesPerUser: number;
+    maxLogFollowsPerUser: number;
+    eventTtl: number;
+    blobStoreMaxBytes: number;
+    blobMaxUploadBytes: number;
+    blobGcGrace: number;
+  }>();
   const logger = createLogger('edge-hub', o.logLevel);
   const dataDir = resolve(o.dataDir);
   const hub = await Hub.create({
@@ -33,6 +52,12 @@ async function main(argv: string[]): Promise<void> {
     nodeGracePeriodSeconds: o.nodeGracePeriod,
     podEvictionTimeoutSeconds: o.podEvictionTimeout,
     heartbeatIntervalSeconds: o.heartbeatInterval,
+    maxWatchesPerUser: o.maxWatchesPerUser,
+    maxLogFollowsPerUser: o.maxLogFollowsPerUser,
+    eventTtlSeconds: o.eventTtl,
+    blobStoreMaxBytes: o.blobStoreMaxBytes,
+    blobMaxUploadBytes: o.blobMaxUploadBytes,
+    blobGcGraceSeconds: o.blobGcGrace,
   });
   const { url } = await hub.start();
   process.stdout.write(
