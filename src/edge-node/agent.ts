@@ -21,6 +21,8 @@ import { ProbeManager } from './probes/index.js';
 import { Deliverer } from './proxy/delivery.js';
 import type { EndpointPicker, PickOrigin } from './proxy/endpoint-picker.js';
 import { LeastLoadedPicker } from './proxy/least-loaded-picker.js';
+import { defaultBodyBuffers, listenerLimits, type ListenerLimits } from './proxy/listener-limits.js';
+import type { BodyBuffers } from './proxy/request-body.js';
 import { ServiceBalancer } from './proxy/service-balancer.js';
 import { ServiceProxy } from './proxy/service-proxy.js';
 import { ServiceTable } from './proxy/service-table.js';
@@ -58,6 +60,8 @@ export interface AgentDeps {
   picker?: EndpointPicker;
   /** Ports of the containers' local Service listeners (default 20000-29999). */
   localPortRange?: LocalPortRange;
+  /** Limits of the NodePort, mesh and local-proxy listeners (defaults: `DEFAULT_LISTENER_LIMITS`). */
+  listenerLimits?: Partial<ListenerLimits>;
   /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized`). */
   onSessionEvent?(ev: SessionEvent): void;
 }
@@ -81,7 +85,7 @@ export class Agent {
   private meshToken: string | undefined;
   private started = false;
 
-  private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, deliverer: Deliverer) {
+  private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, deliverer: Deliverer, bodyBuffers: BodyBuffers) {
     this.deps = deps;
     this.state = state;
     this.nodeName = deps.nodeName;
@@ -131,7 +135,8 @@ export class Agent {
       local: (ns, name, port) => this.workers.localTarget(ns, name, port),
       deliverer,
     });
-    this.proxy = new ServiceProxy({ address: deps.address, table: this.services, balancer, logger: logger.child({ component: 'proxy' }) });
+    const limits = deps.listenerLimits ?? {};
+    this.proxy = new ServiceProxy({ address: deps.address, table: this.services, balancer, logger: logger.child({ component: 'proxy' }), limits, bodyBuffers });
     const origin = (): PickOrigin => {
       const zone = this.services.zoneOf(this.nodeName) ?? labelZone(deps.labels);
       return zone === undefined ? { nodeName: this.nodeName } : { nodeName: this.nodeName, zone };
@@ -153,6 +158,8 @@ export class Agent {
       store: { load: () => state.loadLocalPorts(), save: (ports) => state.saveLocalPorts(ports) },
       logger: logger.child({ component: 'local-proxy' }),
       ...(deps.localPortRange ? { range: deps.localPortRange } : {}),
+      limits,
+      bodyBuffers,
     });
   }
 
@@ -160,7 +167,9 @@ export class Agent {
   static async create(deps: AgentDeps): Promise<Agent> {
     if (deps.runtimes.length === 0) throw new Error('an agent needs at least one runtime');
     const state = await LocalState.create({ dataDir: deps.dataDir, logger: deps.logger.child({ component: 'local-state' }) });
-    const deliverer = new Deliverer({ logger: deps.logger.child({ component: 'delivery' }), requestTimeoutMs: deps.requestTimeoutMs });
+    // One budget for the bodies every listener holds whole (requests to Wasm workloads).
+    const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
+    const deliverer = new Deliverer({ logger: deps.logger.child({ component: 'delivery' }), requestTimeoutMs: deps.requestTimeoutMs, bodyBuffers });
     let agent: Agent | undefined;
     const mesh = await MeshServer.create({
       address: deps.address,
@@ -169,8 +178,10 @@ export class Agent {
       local: (ns, name, port) => agent?.workers.localTarget(ns, name, port) ?? { ok: false, reason: 'not-found', message: 'agent not started' },
       deliverer,
       logger: deps.logger.child({ component: 'mesh' }),
+      limits: deps.listenerLimits ?? {},
+      bodyBuffers,
     });
-    agent = new Agent(deps, state, mesh, deliverer);
+    agent = new Agent(deps, state, mesh, deliverer, bodyBuffers);
     return agent;
   }
 
