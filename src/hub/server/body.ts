@@ -34,15 +34,51 @@ export async function readBytes(c: Context, max: number): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Parses `bytes` as JSON; a BadRequestError names the parse error. */
+/**
+ * Deepest nesting a body may have. The deepest real object (a Deployment's probe header) nests about
+ * 12 levels; JSON.parse itself nests without limit, but structuredClone, JSON.stringify and every
+ * recursive walk after it would overflow the stack (a 500) on a body nested a million deep.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Checks a parsed body before anything else sees it, iteratively (so depth cannot overflow the
+ * stack): nesting at most `MAX_JSON_DEPTH`, and no `__proto__` key anywhere. JSON.parse makes
+ * `"__proto__"` an ordinary own key, harmless until a later `Object.assign` or `obj[k] = v` copies
+ * it and so sets a prototype; no Kubernetes field is named so, so it is refused outright.
+ */
+export function checkJsonTree(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= maxDepth) {
+      throw new BadRequestError(`request body nests deeper than ${maxDepth} levels (at ${path || '<root>'})`, [{ field: path || '<root>', message: `Invalid value: nested deeper than ${maxDepth} levels` }]);
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      const at = path === '' ? k : `${path}.${k}`;
+      if (k === '__proto__') throw new BadRequestError(`request body may not contain the key "__proto__" (at ${at})`, [{ field: at, message: 'Forbidden: key "__proto__" is not allowed', reason: 'FieldValueForbidden' }]);
+      stack.push({ v: (v as Record<string, unknown>)[k], path: at, depth: depth + 1 });
+    }
+  }
+}
+
+/** Parses `bytes` as JSON and checks it with `checkJsonTree`; a BadRequestError names what is wrong. */
 export function parseJson(bytes: Uint8Array): unknown {
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === '') throw new BadRequestError('request body is empty; expected a JSON object');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new BadRequestError(`invalid JSON in request body: ${errorMessage(err)}`);
   }
+  checkJsonTree(value);
+  return value;
 }
 
 /** Reads a JSON object body (`application/json`, or no content type). */
