@@ -15,9 +15,10 @@ export async function runExec(ctx: CliContext, pod: string, command: string[], f
   if (name.includes('/')) throw new UsageError(`exec runs in a pod: give a pod name, not "${pod}"`, 'edgectl exec --help');
   if (command.length === 0) throw new UsageError('you must specify at least one command for the container, after --', 'edgectl exec --help');
   const seconds = parseDurationSeconds(flags.timeout);
-  if (seconds === undefined || seconds <= 0) throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'edgectl exec --help');
+  // The API takes whole seconds, at most a day.
+  if (seconds === undefined || seconds <= 0 || seconds > 86_400) throw new UsageError(`invalid --timeout "${flags.timeout}" (a duration up to 24h)`, 'edgectl exec --help');
   const client = await ctx.client();
-  const r = await client.exec(await ctx.namespace(), name, { command, timeoutSeconds: seconds, signal: ctx.signal, ...(flags.container ? { container: flags.container } : {}) });
+  const r = await client.exec(await ctx.namespace(), name, { command, timeoutSeconds: Math.ceil(seconds), signal: ctx.signal, ...(flags.container ? { container: flags.container } : {}) });
   if (r.stdout) ctx.out(r.stdout);
   if (r.stderr) ctx.err(r.stderr);
   if (r.exitCode !== 0) {

@@ -1,27 +1,64 @@
 /**
- * Authentication and authorisation of API requests. Nodes may only read blobs (the gateway
- * authenticates their WebSocket itself); read-only users may only read; admins may do anything.
+ * Authentication and authorisation of API requests: a valid bearer token, then the request's
+ * attributes (verb, resource, subresource, namespace, name) put to an `Authorizer`.
  */
 import type { MiddlewareHandler } from 'hono';
 import { BLOB_PATH, ForbiddenError, UnauthorizedError } from '../../api/index.js';
-import type { TokenAuth } from '../auth/index.js';
+import { roleAuthorizer, type Authorizer, type RequestAttributes, type TokenAuth, type Verb } from '../auth/index.js';
+import { parseResourcePath } from './resource-path.js';
 import type { ApiEnv } from './types.js';
 
-const READ_METHODS = new Set(['GET', 'HEAD']);
+/** Subresources that act on the workload whatever the HTTP method: always `create`, as in Kubernetes RBAC. */
+const ACTION_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
 
-/** Requires a valid bearer token and a role allowed to do what the request asks. */
-export function requireAuth(auth: Pick<TokenAuth, 'verify'>): MiddlewareHandler<ApiEnv> {
+function methodVerb(method: string, collection: boolean, watch: boolean): Verb {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return watch ? 'watch' : collection ? 'list' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return collection ? 'deletecollection' : 'delete';
+    default:
+      // An unknown method is a write as far as authorisation goes; the route answers 405.
+      return 'update';
+  }
+}
+
+/** What a request asks to do, in the authorizer's terms. */
+export function requestAttributes(method: string, path: string, query: URLSearchParams): RequestAttributes {
+  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+  const nonResource = (): RequestAttributes => ({ kind: 'nonResource', verb: methodVerb(method, false, false), path });
+  if (path === BLOB_PATH || path.startsWith(`${BLOB_PATH}/`)) return nonResource();
+  let route;
+  try {
+    route = parseResourcePath(path);
+  } catch {
+    // Not a resource the API knows: the route answers 404 to whoever may get that far.
+    return nonResource();
+  }
+  if (!route || route.scope === 'groupVersion') return nonResource();
+  const base = { kind: 'resource' as const, group: route.type.group, resource: route.type.plural, ...(route.namespace !== undefined ? { namespace: route.namespace } : {}) };
+  if (route.scope === 'collection') return { ...base, verb: methodVerb(method, true, watch) };
+  const sub = route.sub;
+  const verb = sub !== undefined && ACTION_SUBRESOURCES.has(sub) ? 'create' : methodVerb(method, false, watch);
+  return { ...base, verb, name: route.name, ...(sub !== undefined ? { subresource: sub } : {}) };
+}
+
+/** Requires a valid bearer token and a principal the authorizer lets do what the request asks. */
+export function requireAuth(auth: Pick<TokenAuth, 'verify'>, authorize: Authorizer = roleAuthorizer): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     // The scheme is case-insensitive (RFC 7235); the token itself is not.
     const token = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const principal = token === undefined ? undefined : auth.verify(token);
     if (!principal) throw new UnauthorizedError();
-    const read = READ_METHODS.has(c.req.method);
-    if (principal.kind === 'node') {
-      if (!read || !c.req.path.startsWith(`${BLOB_PATH}/`)) throw new ForbiddenError(`node credentials may not ${c.req.method} ${c.req.path}`);
-    } else if (principal.role !== 'admin' && !read) {
-      throw new ForbiddenError(`user "${principal.name}" (${principal.role}) may not ${c.req.method} ${c.req.path}`);
-    }
+    const decision = authorize(principal, requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams));
+    if (!decision.allowed) throw new ForbiddenError(decision.reason);
     c.set('principal', principal);
     await next();
   };

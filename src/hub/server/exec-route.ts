@@ -1,24 +1,25 @@
 /**
- * `POST|GET …/pods/{name}/exec?command=sh&command=-c&command=…&container=c&timeoutSeconds=30`: runs a
+ * `POST …/pods/{name}/exec?command=sh&command=-c&command=…&container=c&timeoutSeconds=30`: runs a
  * command in the pod's container on its node and answers `{exitCode, stdout, stderr}` as JSON.
  * Non-interactive (no stdin, no tty): Kubernetes streams exec over SPDY/WebSocket channels; Edgeplane's
- * exec is one request, one answer, which is what probes, scripts and `edgectl exec` need.
+ * exec is one request, one answer, which is what probes, scripts and `edgectl exec` need. Exec is a
+ * write (`create pods/exec`): only POST reaches here, and only for callers allowed to write.
  */
-import { BadRequestError, typeByKind, type Pod } from '../../api/index.js';
+import { BadRequestError, parseSecondsParam, typeByKind, type Pod } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecResult, PodExecSource } from './types.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const DEFAULT_TIMEOUT_SECONDS = 60;
+/** Longest exec a client may ask for: a day (a one-shot command, not a session; the node keeps a timer for it). */
+export const MAX_EXEC_TIMEOUT_SECONDS = 86_400;
 
 /** Validates the request against the pod and runs it. */
 export async function execInPod(api: ObjectAPI, exec: PodExecSource, namespace: string, name: string, query: URLSearchParams): Promise<PodExecResult> {
   const command = query.getAll('command');
   if (command.length === 0) throw new BadRequestError('you must specify at least one command for the container (command=…)', [{ field: 'command', message: 'Required value' }]);
   const container = query.get('container') ?? undefined;
-  const timeoutText = query.get('timeoutSeconds');
-  const timeoutSeconds = timeoutText === null ? DEFAULT_TIMEOUT_SECONDS : Number(timeoutText);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new BadRequestError(`timeoutSeconds must be a positive number, got "${timeoutText}"`);
+  const timeoutSeconds = parseSecondsParam('timeoutSeconds', query.get('timeoutSeconds'), { min: 1, max: MAX_EXEC_TIMEOUT_SECONDS }) ?? DEFAULT_TIMEOUT_SECONDS;
   const pod = await api.get<Pod>(POD, namespace, name);
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
     throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
