@@ -3,7 +3,8 @@
  * label selectors). Every schema is strict: an unknown field is an error naming its path.
  */
 import { z } from 'zod';
-import { isQuantity } from './quantity.js';
+import { Quantity } from './quantity.js';
+import { Seconds } from './duration.js';
 
 /** RFC 1123 subdomain, as Kubernetes requires of most object names. */
 export const DnsSubdomain = z
@@ -29,10 +30,8 @@ export const LabelValue = z.string().max(63).regex(LABEL_VALUE_RE, { message: 'm
 export const Labels = z.record(LabelKey, LabelValue);
 export const Annotations = z.record(z.string(), z.string());
 
-/** A Kubernetes quantity such as `500m` or `128Mi` (also accepted as a plain number). */
-export const Quantity = z.union([z.string(), z.number()]).refine((v) => isQuantity(v), {
-  message: 'must be a quantity such as 500m, 2, 128Mi or 1G',
-});
+/** A Kubernetes quantity (defined with its bounds in quantity.ts; re-exported here, where schemas used to find it). */
+export { Quantity };
 
 export const OwnerReference = z.strictObject({
   apiVersion: z.string(),
@@ -55,7 +54,7 @@ export const ObjectMeta = z.strictObject({
   resourceVersion: z.string().optional(),
   creationTimestamp: z.string().optional(),
   deletionTimestamp: z.string().optional(),
-  deletionGracePeriodSeconds: z.number().int().optional(),
+  deletionGracePeriodSeconds: Seconds(0).optional(),
   ownerReferences: z.array(OwnerReference).optional(),
   finalizers: z.array(z.string()).optional(),
 });

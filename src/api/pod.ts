@@ -2,7 +2,9 @@
  * v1 Pod: the supported subset of the Kubernetes Pod spec, and the status the edge node reports.
  */
 import { z } from 'zod';
-import { Condition, DnsLabel, LabelSelector, ObjectMeta, Quantity, objectShape } from './meta.js';
+import { Condition, DnsLabel, LabelSelector, ObjectMeta, objectShape } from './meta.js';
+import { CpuQuantity, MemoryQuantity } from './quantity.js';
+import { MAX_DURATION_SECONDS, Seconds } from './duration.js';
 import { PodSecurityContext, SecurityContext } from './security-context.js';
 
 export * from './security-context.js';
@@ -41,7 +43,7 @@ export const ContainerPort = z.strictObject({
 });
 export type ContainerPort = z.infer<typeof ContainerPort>;
 
-const ResourceList = z.strictObject({ cpu: Quantity.optional(), memory: Quantity.optional() });
+const ResourceList = z.strictObject({ cpu: CpuQuantity.optional(), memory: MemoryQuantity.optional() });
 
 export const ResourceRequirements = z.strictObject({
   requests: ResourceList.optional(),
@@ -81,13 +83,13 @@ export const Probe = z
     exec: ExecAction.optional(),
     httpGet: HTTPGetAction.optional(),
     tcpSocket: TCPSocketAction.optional(),
-    initialDelaySeconds: z.number().int().min(0).optional(),
-    timeoutSeconds: z.number().int().min(1).default(1),
-    periodSeconds: z.number().int().min(1).default(10),
+    initialDelaySeconds: Seconds(0).optional(),
+    timeoutSeconds: Seconds(1).default(1),
+    periodSeconds: Seconds(1).default(10),
     successThreshold: z.number().int().min(1).default(1),
     failureThreshold: z.number().int().min(1).default(3),
     /** Grace of the stop after a liveness/startup failure (overrides the pod's). */
-    terminationGracePeriodSeconds: z.number().int().min(1).optional(),
+    terminationGracePeriodSeconds: Seconds(1).optional(),
   })
   .superRefine((p, ctx) => {
     const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
@@ -129,7 +131,8 @@ export const Toleration = z.strictObject({
   operator: z.enum(['Exists', 'Equal']).optional(),
   value: z.string().optional(),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: z.number().int().optional(),
+  // Kubernetes treats zero and negative as "evict at once"; bounded both ways so it stays a usable timer.
+  tolerationSeconds: Seconds(-MAX_DURATION_SECONDS).optional(),
 });
 export type Toleration = z.infer<typeof Toleration>;
 
@@ -141,7 +144,7 @@ export const PodSpec = z.strictObject({
   restartPolicy: RestartPolicy.optional(),
   /** Containers share the node's network namespace (OCI pods; Wasm pods have no network of their own). */
   hostNetwork: z.boolean().optional(),
-  terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+  terminationGracePeriodSeconds: Seconds(0).optional(),
   tolerations: z.array(Toleration).optional(),
   securityContext: PodSecurityContext.optional(),
 });

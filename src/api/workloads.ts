@@ -1,13 +1,14 @@
 /** apps/v1 ReplicaSet and Deployment. */
 import { z } from 'zod';
 import { Condition, LabelSelector, objectShape } from './meta.js';
+import { Seconds } from './duration.js';
 import { PodTemplateSpec } from './pod.js';
 
 const IntOrPercent = z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/, { message: 'must be an integer or a percentage such as 25%' })]);
 
 export const ReplicaSetSpec = z.strictObject({
   replicas: z.number().int().min(0).optional(),
-  minReadySeconds: z.number().int().min(0).optional(),
+  minReadySeconds: Seconds(0).optional(),
   selector: LabelSelector,
   template: PodTemplateSpec,
 });
@@ -38,9 +39,9 @@ export const DeploymentSpec = z.strictObject({
   selector: LabelSelector,
   template: PodTemplateSpec,
   strategy: DeploymentStrategy.optional(),
-  minReadySeconds: z.number().int().min(0).optional(),
+  minReadySeconds: Seconds(0).optional(),
   revisionHistoryLimit: z.number().int().min(0).optional(),
-  progressDeadlineSeconds: z.number().int().min(1).optional(),
+  progressDeadlineSeconds: Seconds(1).optional(),
   paused: z.boolean().optional(),
 });
 
@@ -71,7 +72,7 @@ export const DaemonSetSpec = z.strictObject({
   selector: LabelSelector,
   template: PodTemplateSpec,
   updateStrategy: DaemonSetUpdateStrategy.optional(),
-  minReadySeconds: z.number().int().min(0).optional(),
+  minReadySeconds: Seconds(0).optional(),
   revisionHistoryLimit: z.number().int().min(0).optional(),
 });
 
@@ -100,8 +101,8 @@ export const JobSpec = z.strictObject({
   completions: z.number().int().min(0).optional(),
   parallelism: z.number().int().min(0).optional(),
   backoffLimit: z.number().int().min(0).optional(),
-  activeDeadlineSeconds: z.number().int().min(1).optional(),
-  ttlSecondsAfterFinished: z.number().int().min(0).optional(),
+  activeDeadlineSeconds: Seconds(1).optional(),
+  ttlSecondsAfterFinished: Seconds(0).optional(),
   suspend: z.boolean().optional(),
   /** Set by the hub (as Kubernetes does) from the Job's uid; a manifest may leave both out. */
   selector: LabelSelector.optional(),

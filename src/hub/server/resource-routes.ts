@@ -7,6 +7,8 @@ import {
   MethodNotAllowedError,
   NotFoundError,
   apiVersionOf,
+  parseSecondsParam,
+  Seconds,
   issuesToCauses,
   type KubeObject,
   type ResourceType,
@@ -30,7 +32,7 @@ const PATCH_RETRIES = 5;
 const DeleteOptionsBody = z.strictObject({
   apiVersion: z.string().optional(),
   kind: z.literal('DeleteOptions').optional(),
-  gracePeriodSeconds: z.number().int().min(0).optional(),
+  gracePeriodSeconds: Seconds(0).optional(),
   propagationPolicy: z.enum(['Background', 'Orphan', 'Foreground']).optional(),
   orphanDependents: z.boolean().optional(),
   preconditions: z.strictObject({ uid: z.string().optional(), resourceVersion: z.string().optional() }).optional(),
@@ -76,12 +78,8 @@ async function deleteOptions(c: Ctx, max: number): Promise<DeleteOptions> {
   if (!parsed.success) throw new BadRequestError(`invalid DeleteOptions: ${issuesToCauses(parsed.error.issues).map((x) => `${x.field}: ${x.message}`).join('; ')}`);
   const b = parsed.data;
   const opts: DeleteOptions = {};
-  const grace = c.req.query('gracePeriodSeconds') ?? (b.gracePeriodSeconds === undefined ? undefined : String(b.gracePeriodSeconds));
-  if (grace !== undefined) {
-    const n = Number(grace);
-    if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`gracePeriodSeconds must be a non-negative integer, got "${grace}"`);
-    opts.gracePeriodSeconds = n;
-  }
+  const grace = parseSecondsParam('gracePeriodSeconds', c.req.query('gracePeriodSeconds') ?? (b.gracePeriodSeconds === undefined ? undefined : String(b.gracePeriodSeconds)));
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
   const policy = c.req.query('propagationPolicy') ?? b.propagationPolicy ?? (b.orphanDependents === true ? 'Orphan' : undefined);
   if (policy !== undefined) {
     if (policy !== 'Background' && policy !== 'Orphan' && policy !== 'Foreground') throw new BadRequestError(`unsupported propagationPolicy "${policy}"`);
@@ -101,7 +99,7 @@ export async function handleCollection(c: Ctx, route: CollectionRoute & { name?:
     const fieldSelector = [...byName, ...(q.fieldSelector ? [q.fieldSelector] : [])].join(',') || undefined;
     const filter = { namespace, labelSelector: q.labelSelector, fieldSelector };
     if (isTrue(q.watch)) {
-      const timeout = q.timeoutSeconds === undefined ? undefined : Number(q.timeoutSeconds);
+      const timeout = parseSecondsParam('timeoutSeconds', q.timeoutSeconds);
       return watchResponse(deps.api, type, { ...filter, resourceVersion: q.resourceVersion, timeoutSeconds: timeout }, c.req.raw.signal, {
         bookmarkIntervalMs: deps.watchBookmarkIntervalMs ?? 30_000,
         logger: deps.logger,
@@ -190,7 +188,8 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
     }
   }
   if (sub === 'exec' && type.kind === 'Pod') {
-    if (method !== 'POST' && method !== 'GET') unsupported();
+    // A write (it runs a command): POST only, as `create pods/exec` (see auth-middleware).
+    if (method !== 'POST') throw new MethodNotAllowedError(`exec runs a command and is a write: use POST, not ${method}, on ${c.req.path}`);
     if (!deps.exec) throw new MethodNotAllowedError('exec is not available on this hub');
     return c.json(await execInPod(api, deps.exec, namespace ?? 'default', name, new URL(c.req.url).searchParams));
   }
