@@ -15,53 +15,125 @@ export interface Requirement {
 /** A compiled selector: all requirements must hold. The empty selector matches everything. */
 export type Selector = readonly Requirement[];
 
-const SET_RE = /^\s*(!?)\s*([^\s!=(),]+)\s*(?:(in|notin)\s*\(([^)]*)\)\s*)?$/;
+/** Longest selector string accepted (either kind); a URL cannot carry much more (16 KiB of headers). */
+export const MAX_SELECTOR_LENGTH = 8192;
+/** Most requirements in one selector. */
+export const MAX_SELECTOR_REQUIREMENTS = 100;
+/** Most values in one `in (…)` / `notin (…)` set. */
+export const MAX_SELECTOR_VALUES = 100;
 
-/**
- * Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h`. Throws BadRequestError naming the bad term.
- */
-export function parseLabelSelector(text: string | undefined): Selector {
-  if (text === undefined || text.trim() === '') return [];
-  const reqs: Requirement[] = [];
-  for (const term of splitTerms(text)) {
-    const eq = /^\s*([^\s!=]+)\s*(==|=|!=)\s*([^\s,]*)\s*$/.exec(term);
-    if (eq) {
-      const [, key = '', op, value = ''] = eq;
-      reqs.push({ key, op: op === '!=' ? 'NotIn' : 'In', values: [value] });
-      continue;
-    }
-    const set = SET_RE.exec(term);
-    if (set) {
-      const [, bang, key = '', setOp, list] = set;
-      if (setOp) {
-        if (bang) throw new BadRequestError(`invalid label selector term "${term.trim()}"`);
-        const values = (list ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-        reqs.push({ key, op: setOp === 'in' ? 'In' : 'NotIn', values });
-      } else {
-        reqs.push({ key, op: bang ? 'DoesNotExist' : 'Exists', values: [] });
-      }
-      continue;
-    }
-    throw new BadRequestError(`invalid label selector term "${term.trim()}"`);
-  }
-  return reqs;
+function tooLong(kind: string, text: string): BadRequestError {
+  return new BadRequestError(`${kind} is ${text.length} characters long; at most ${MAX_SELECTOR_LENGTH} are accepted`, [
+    { field: kind, message: `Too long: must have at most ${MAX_SELECTOR_LENGTH} characters`, reason: 'FieldValueTooLong' },
+  ]);
 }
 
-/** Splits on commas that are not inside parentheses. */
-function splitTerms(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
+function badLabelSelector(text: string, why: string): BadRequestError {
+  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return new BadRequestError(`unable to parse requirement: invalid label selector "${shown}": ${why}`, [{ field: 'labelSelector', message: `Invalid value: ${why}`, reason: 'FieldValueInvalid' }]);
+}
+
+type Token = { t: 'id'; v: string } | { t: '!' | '=' | '==' | '!=' | '(' | ')' | ',' };
+
+const isSpace = (ch: string): boolean => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v';
+const SPECIAL = new Set(['!', '=', '(', ')', ',']);
+
+/** One pass over the text, no regular expressions, no backtracking (as Kubernetes' own lexer). */
+function lex(text: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (isSpace(ch)) {
+      i++;
+    } else if (ch === '!' || ch === '=') {
+      if (text[i + 1] === '=') {
+        out.push({ t: ch === '!' ? '!=' : '==' });
+        i += 2;
+      } else {
+        out.push({ t: ch });
+        i++;
+      }
+    } else if (ch === '(' || ch === ')' || ch === ',') {
+      out.push({ t: ch });
+      i++;
+    } else {
+      const from = i;
+      while (i < text.length && !isSpace(text[i]!) && !SPECIAL.has(text[i]!)) i++;
+      out.push({ t: 'id', v: text.slice(from, i) });
+    }
   }
-  out.push(cur);
-  return out.filter((t) => t.trim() !== '');
+  return out;
+}
+
+/**
+ * Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h`. Linear in the length of the text (a lexer and a
+ * recursive-descent parser, no backtracking regex), at most `MAX_SELECTOR_LENGTH` characters,
+ * `MAX_SELECTOR_REQUIREMENTS` requirements and `MAX_SELECTOR_VALUES` values per set. Throws a
+ * BadRequestError naming what is wrong.
+ */
+export function parseLabelSelector(text: string | undefined): Selector {
+  if (text === undefined) return [];
+  if (text.length > MAX_SELECTOR_LENGTH) throw tooLong('labelSelector', text);
+  const toks = lex(text);
+  const reqs: Requirement[] = [];
+  let i = 0;
+  const peek = (): Token | undefined => toks[i];
+  const ident = (what: string): string => {
+    const tok = toks[i];
+    if (tok?.t !== 'id') throw badLabelSelector(text, `expected ${what}, found ${tok ? `"${tok.t}"` : 'the end'}`);
+    i++;
+    return tok.v;
+  };
+  while (i < toks.length) {
+    if (reqs.length >= MAX_SELECTOR_REQUIREMENTS) throw badLabelSelector(text, `at most ${MAX_SELECTOR_REQUIREMENTS} requirements are accepted`);
+    if (peek()?.t === '!') {
+      i++;
+      reqs.push({ key: ident('a key after "!"'), op: 'DoesNotExist', values: [] });
+    } else {
+      const key = ident('a key');
+      const op = peek();
+      if (op === undefined || op.t === ',') {
+        reqs.push({ key, op: 'Exists', values: [] });
+      } else if (op.t === '=' || op.t === '==' || op.t === '!=') {
+        i++;
+        // An empty value (`a=`) is allowed, as in Kubernetes.
+        const next = peek();
+        const value = next?.t === 'id' ? (i++, next.v) : '';
+        reqs.push({ key, op: op.t === '!=' ? 'NotIn' : 'In', values: [value] });
+      } else if (op.t === 'id' && (op.v === 'in' || op.v === 'notin')) {
+        i++;
+        if (peek()?.t !== '(') throw badLabelSelector(text, `expected "(" after "${op.v}"`);
+        i++;
+        const values: string[] = [];
+        for (;;) {
+          const tok = peek();
+          if (tok === undefined) throw badLabelSelector(text, 'expected ")" to close the set');
+          if (tok.t === ')') {
+            i++;
+            break;
+          }
+          if (tok.t === ',') {
+            i++;
+            continue;
+          }
+          if (tok.t !== 'id') throw badLabelSelector(text, `unexpected "${tok.t}" in a set of values`);
+          if (values.length >= MAX_SELECTOR_VALUES) throw badLabelSelector(text, `a set has at most ${MAX_SELECTOR_VALUES} values`);
+          values.push(tok.v);
+          i++;
+        }
+        reqs.push({ key, op: op.v === 'in' ? 'In' : 'NotIn', values });
+      } else {
+        throw badLabelSelector(text, `unexpected "${op.t === 'id' ? op.v : op.t}" after key "${key}"`);
+      }
+    }
+    const sep = peek();
+    if (sep !== undefined) {
+      if (sep.t !== ',') throw badLabelSelector(text, `expected "," between requirements, found "${sep.t === 'id' ? sep.v : sep.t}"`);
+      i++;
+    }
+  }
+  return reqs;
 }
 
 /** Compiles a `LabelSelector` object. An absent selector matches nothing (Kubernetes semantics for workloads). */
@@ -126,14 +198,24 @@ export const SUPPORTED_FIELDS = ['metadata.name', 'metadata.namespace', 'spec.no
 /** Parses `spec.nodeName=pi-1,metadata.name!=x`; an unsupported field is a BadRequestError naming it. */
 export function parseFieldSelector(text: string | undefined): FieldRequirement[] {
   if (text === undefined || text.trim() === '') return [];
-  return text.split(',').map((term) => {
-    const m = /^\s*([A-Za-z.]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
-    if (!m) throw new BadRequestError(`invalid field selector term "${term}"`);
-    const [, field = '', op, value = ''] = m;
+  if (text.length > MAX_SELECTOR_LENGTH) throw tooLong('fieldSelector', text);
+  const terms = text.split(',');
+  if (terms.length > MAX_SELECTOR_REQUIREMENTS) {
+    throw new BadRequestError(`fieldSelector has ${terms.length} terms; at most ${MAX_SELECTOR_REQUIREMENTS} are accepted`, [{ field: 'fieldSelector', message: `Too many: at most ${MAX_SELECTOR_REQUIREMENTS} terms`, reason: 'FieldValueTooMany' }]);
+  }
+  return terms.map((term) => {
+    // indexOf and trim, not a regex: `(.*?)\s*$` over a value of many spaces is quadratic.
+    const at = term.indexOf('=');
+    const shown = term.length > 80 ? `${term.slice(0, 80)}…` : term;
+    if (at <= 0) throw new BadRequestError(`invalid field selector term "${shown}"`, [{ field: 'fieldSelector', message: `Invalid value: "${shown}": expected field=value, field==value or field!=value` }]);
+    const negated = term[at - 1] === '!';
+    const field = term.slice(0, negated ? at - 1 : at).trim();
+    const value = term.slice(term[at + 1] === '=' && !negated ? at + 2 : at + 1).trim();
     if (!(SUPPORTED_FIELDS as readonly string[]).includes(field)) {
-      throw new BadRequestError(`field label not supported: ${field} (supported: ${SUPPORTED_FIELDS.join(', ')})`);
+      const name = field.length > 80 ? `${field.slice(0, 80)}…` : field;
+      throw new BadRequestError(`field label not supported: ${name} (supported: ${SUPPORTED_FIELDS.join(', ')})`, [{ field: 'fieldSelector', message: `Unsupported value: "${name}"`, reason: 'FieldValueNotSupported' }]);
     }
-    return { field, op: op === '!=' ? '!=' : '=', value };
+    return { field, op: negated ? '!=' : '=', value };
   });
 }
 
