@@ -11,17 +11,19 @@ describe('edge-node flags', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-cli-'));
     const tokenFile = path.join(dir, 'join.token');
     await writeFile(tokenFile, 'secret\n');
-    const o = parse(['--server', 'http://127.0.0.1:7400', '--token-file', tokenFile, '--name', 'pi-1', '--address', '127.0.0.1', '--mesh-port', '10300', '--data-dir', dir, '--labels', 'zone=lab,edgeplane.io/tier=edge', '--cpu', '500m', '--memory', '1Gi', '--max-pods', '20', '--log-level', 'debug']);
+    const o = parse(['--server', 'http://127.0.0.1:7400', '--token-file', tokenFile, '--name', 'pi-1', '--address', '127.0.0.1', '--mesh-port', '10300', '--data-dir', dir, '--labels', 'zone=lab,edgeplane.io/tier=edge', '--cpu', '500m', '--memory', '1Gi', '--max-pods', '20', '--log-level', 'debug', '--wasm-default-memory-limit', '64Mi', '--wasm-memory-budget', '1Gi']);
     expect(o).toEqual({
       server: 'http://127.0.0.1:7400', token: 'secret', name: 'pi-1', address: '127.0.0.1', meshPort: 10300, dataDir: dir,
       labels: { zone: 'lab', 'edgeplane.io/tier': 'edge' }, capacity: { cpu: '500m', memory: '1Gi', pods: '20' }, logLevel: 'debug', requestTimeoutMs: 15_000,
+      wasm: { defaultMemoryLimitBytes: 64 * 2 ** 20, memoryBudgetBytes: 2 ** 30 },
     });
     await rm(dir, { recursive: true, force: true });
   });
 
   it('takes the token from EDGE_JOIN_TOKEN and defaults the rest', () => {
     const o = parse(['--server', 'http://hub:7400', '--name', 'n1'], { EDGE_JOIN_TOKEN: 't' });
-    expect(o).toMatchObject({ token: 't', address: '127.0.0.1', meshPort: 10250, capacity: { pods: '110' } });
+    expect(o).toMatchObject({ token: 't', address: '127.0.0.1', meshPort: 10250, capacity: { pods: '110' }, wasm: { defaultMemoryLimitBytes: 128 * 2 ** 20 } });
+    expect(o.wasm.memoryBudgetBytes).toBeUndefined(); // the runtime's default: half of the machine's memory
     expect(o.dataDir).toBe(path.resolve('edge-node-data'));
   });
 
@@ -37,6 +39,9 @@ describe('edge-node flags', () => {
     [['--server', 'http://h', '--token', 't', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
     [['--server', 'http://h', '--token', 't', '--memory', 'lots'], /--memory: "lots" is not a quantity/],
     [['--server', 'http://h', '--token', 't', '--log-level', 'loud'], /--log-level: "loud"/],
+    [['--server', 'http://h', '--token', 't', '--wasm-memory-budget', 'Infinity'], /--wasm-memory-budget: "Infinity" is not a memory quantity/],
+    [['--server', 'http://h', '--token', 't', '--wasm-default-memory-limit', '1Ki'], /--wasm-default-memory-limit: "1Ki" is not a memory quantity of at least 64Ki/],
+    [['--server', 'http://h', '--token', 't', '--wasm-memory-budget', '64Mi'], /--wasm-memory-budget \(64Mi\) is below --wasm-default-memory-limit/],
     [['--server', 'http://h', '--token', 't', '--bogus'], /unknown option '--bogus'/],
   ])('refuses %j', (args, message) => {
     expect(() => parse(args, {})).toThrow(OptionsError);

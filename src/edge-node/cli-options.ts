@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { DnsSubdomain, LabelKey, LabelValue, errorMessage, isQuantity, parseDurationSeconds } from '../api/index.js';
+import { DnsSubdomain, LabelKey, LabelValue, errorMessage, isQuantity, memoryBytes, parseDurationSeconds } from '../api/index.js';
 
 /** The agent's settings from its flags. */
 export interface NodeOptions {
@@ -22,6 +22,12 @@ export interface NodeOptions {
   logLevel: string;
   /** Deadline of one request to a workload, in ms. */
   requestTimeoutMs: number;
+  /**
+   * Wasm guests' memory, in bytes: the limit of a container without `limits.memory`
+   * (`--wasm-default-memory-limit`) and the node's total (`--wasm-memory-budget`; undefined: the
+   * runtime's default, half of physical memory or of the agent's cgroup limit).
+   */
+  wasm: { defaultMemoryLimitBytes: number; memoryBudgetBytes?: number };
   /** The OCI container runtime (`--oci-runtime`); undefined with `none`: the node offers Wasm only. */
   oci?: OciNodeOptions;
   /**
@@ -88,6 +94,8 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
     .option('--max-pods <n>', 'most pods this node runs', '110')
     .option('--request-timeout <duration>', 'deadline of one request to a workload; a Wasm guest that overruns it is restarted', '15s')
+    .option('--wasm-default-memory-limit <quantity>', 'linear-memory limit of each instance of a Wasm container without resources.limits.memory', '128Mi')
+    .option('--wasm-memory-budget <quantity>', "total linear memory of all Wasm instances on this node; a pod that would exceed it waits (WasmMemoryBudgetExceeded) (default: half of physical memory, or of the agent's cgroup limit)")
     .option('--oci-runtime <name>', `container runtime for runtimeClassName oci: ${OCI_RUNTIMES.join(', ')} or none`, 'none')
     .option('--oci-runc <path>', 'runc binary (--oci-runtime runc)')
     .option('--oci-root <dir>', "runc's state directory, its --root (default: <data-dir>/runtime-oci/runc)")
@@ -140,6 +148,7 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   }
   const timeout = parseDurationSeconds(o.requestTimeout ?? '15s');
   if (timeout === undefined || timeout <= 0) throw new OptionsError(`--request-timeout: "${o.requestTimeout}" is not a positive duration (e.g. 15s, 500ms)`);
+  const wasm = parseWasmMemory(o);
   const logLevel = o.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new OptionsError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
 
@@ -161,7 +170,23 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     capacity,
     logLevel,
     requestTimeoutMs: Math.round(timeout * 1000),
+    wasm,
   };
+}
+
+/** `--wasm-default-memory-limit` and `--wasm-memory-budget`: memory quantities of at least one Wasm page. */
+function parseWasmMemory(o: Record<string, string | undefined>): NodeOptions['wasm'] {
+  const bytes = (flag: string, v: string): number => {
+    if (!isQuantity(v, 'memory') || memoryBytes(v) < 65536) throw new OptionsError(`${flag}: "${v}" is not a memory quantity of at least 64Ki (e.g. 128Mi, 1Gi)`);
+    return memoryBytes(v);
+  };
+  const defaultMemoryLimitBytes = bytes('--wasm-default-memory-limit', o.wasmDefaultMemoryLimit ?? '128Mi');
+  if (o.wasmMemoryBudget === undefined) return { defaultMemoryLimitBytes };
+  const memoryBudgetBytes = bytes('--wasm-memory-budget', o.wasmMemoryBudget);
+  if (memoryBudgetBytes < defaultMemoryLimitBytes) {
+    throw new OptionsError(`--wasm-memory-budget (${o.wasmMemoryBudget}) is below --wasm-default-memory-limit: no Wasm pod without a memory limit could start`);
+  }
+  return { defaultMemoryLimitBytes, memoryBudgetBytes };
 }
 
 /** `--oci-registry-config` and `--oci-insecure-registry`: the Wasm runtime uses them too, with any `--oci-runtime`. */

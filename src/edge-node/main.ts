@@ -9,7 +9,7 @@
  * cannot start, 2 for bad flags.
  */
 import path from 'node:path';
-import { BLOB_PATH, OutgoingHttpError, createLogger, errorMessage } from '../api/index.js';
+import { BLOB_PATH, OutgoingHttpError, createLogger, errorMessage, formatBytes } from '../api/index.js';
 import type { Logger, OutgoingHttpHandler, Runtime } from '../api/index.js';
 import { RegistryClient, RegistryCredentials, createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
@@ -49,6 +49,8 @@ async function main(argv: string[]): Promise<void> {
     logger,
     registry,
     requestTimeoutMs: opts.requestTimeoutMs,
+    defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
+    ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     fetchBlob: async (digest) => {
       const res = await fetch(`${hubBase}${BLOB_PATH}/${digest}`, { headers: { authorization: `Bearer ${opts.token}` } });
       if (!res.ok) throw new Error(`hub answered ${res.status} for blob ${digest}`);
@@ -96,7 +98,9 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     runtimes,
     logger,
-    capacity: opts.capacity,
+    // A Wasm-only node can give pods no more memory than its Wasm budget: it advertises that (unless
+    // --memory says otherwise), so the scheduler does not bind more than the node would accept.
+    capacity: opts.oci || opts.capacity.memory !== undefined ? opts.capacity : { ...opts.capacity, memory: formatBytes(runtime.stats.memoryBudget.total) },
     requestTimeoutMs: opts.requestTimeoutMs,
     onSessionEvent: (ev) => {
       if (ev.type === 'connected') everConnected = true;
