@@ -67,10 +67,31 @@ export function checkJsonTree(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
   }
 }
 
+/**
+ * Refuses JSON text nesting deeper than `maxDepth` before it is parsed: V8's JSON.parse takes about
+ * 3 µs per nesting level, so a 3 MiB body of `[[[[…` would hold the event loop for seconds. One
+ * pass over the characters (strings skipped), milliseconds for the largest body.
+ */
+export function checkJsonNesting(text: string, maxDepth = MAX_JSON_DEPTH): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > maxDepth) throw new BadRequestError(`request body nests deeper than ${maxDepth} levels (at character ${i})`, [{ field: '<root>', message: `Invalid value: nested deeper than ${maxDepth} levels` }]);
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+}
+
 /** Parses `bytes` as JSON and checks it with `checkJsonTree`; a BadRequestError names what is wrong. */
 export function parseJson(bytes: Uint8Array): unknown {
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === '') throw new BadRequestError('request body is empty; expected a JSON object');
+  checkJsonNesting(text);
   let value: unknown;
   try {
     value = JSON.parse(text);
