@@ -6,11 +6,27 @@ const ALGORITHMS: Record<string, { hex: number }> = { sha256: { hex: 64 }, sha51
 
 /** Splits and validates a digest; throws ImagePullError for an unsupported or malformed one. */
 export function parseDigest(digest: string): { algorithm: string; hex: string } {
-  const [algorithm = '', hex = ''] = digest.split(':', 2);
+  if (typeof digest !== 'string') throw new ImagePullError('a digest is not a string');
+  const colon = digest.indexOf(':');
+  const algorithm = colon < 0 ? digest : digest.slice(0, colon);
+  const hex = colon < 0 ? '' : digest.slice(colon + 1);
   const alg = ALGORITHMS[algorithm];
-  if (!alg) throw new ImagePullError(`unsupported digest algorithm in "${digest}" (sha256 or sha512)`);
-  if (hex.length !== alg.hex || !/^[0-9a-f]+$/.test(hex)) throw new ImagePullError(`malformed digest "${digest}"`);
+  const shown = JSON.stringify(digest.slice(0, 150));
+  if (!alg) throw new ImagePullError(`unsupported digest algorithm in ${shown} (sha256 or sha512)`);
+  if (hex.length !== alg.hex || !/^[0-9a-f]+$/.test(hex)) throw new ImagePullError(`malformed digest ${shown}`);
   return { algorithm, hex };
+}
+
+const SHA256 = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * Checks that `value` is `sha256:` and 64 lowercase hex digits, as a diff ID, a chain ID or anything
+ * else that becomes a directory name must be before it touches the disk; `what` names it in the error.
+ */
+export function assertSha256Digest(value: unknown, what: string): string {
+  if (typeof value === 'string' && SHA256.test(value)) return value;
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value;
+  throw new ImagePullError(`${what} is not a sha256 digest ("sha256:" and 64 lowercase hex digits): ${shown}`);
 }
 
 /** `sha256:<hex>` of `bytes`. */

@@ -2,18 +2,22 @@
  * Images of the daemonless (runc) adapter: pulled through the distribution API, resolved to the
  * node's platform, every blob verified, layers unpacked into snapshots at pull time (so creating a
  * container is only a mount). What is present is recorded in `images.json`, so a restarted agent
- * knows its images. Pull policy as Kubernetes defaults it: a digest-pinned image or one with a tag
+ * knows its images; it is written durably, and what it names is checked again when read (a torn
+ * cache — a blob that no longer hashes to its digest, a snapshot without its marker — is fetched or
+ * unpacked anew). The store's directories are 0700. Pull policy as Kubernetes defaults it: a digest-pinned image or one with a tag
  * other than `latest` is not fetched again once present.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { Logger, PulledImage } from '../../api/index.js';
+import { writeFileDurable } from '../../durable/index.js';
 import type { Platform, PullOpts } from '../adapter.js';
-import { Snapshotter } from '../unpack/snapshotter.js';
+import { Snapshotter, type LayerSource, type SnapshotterOptions } from '../unpack/snapshotter.js';
 import { ContentStore } from './content-store.js';
-import { MediaType, formatPlatform, indexPlatforms, selectPlatform, type ImageManifest } from './manifest.js';
+import { assertSha256Digest, parseDigest } from './digest.js';
+import { privateDir } from './private-dir.js';
+import { MediaType, formatPlatform, indexPlatforms, parseManifest, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
 import { formatReference, parseImageReference, type ImageReference } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 
@@ -55,6 +59,8 @@ export interface ImageStoreDeps {
   dir: string;
   client: RegistryClient;
   logger: Logger;
+  /** Bounds of a pull: largest blob, uncompressed bytes and entries of one layer (defaults in content-store.ts, snapshotter.ts). */
+  limits?: SnapshotterOptions & { maxBlobBytes?: number };
 }
 
 /** The runc adapter's image store. */
@@ -71,13 +77,14 @@ export class ImageStore {
   ) {}
 
   static async open(deps: ImageStoreDeps): Promise<ImageStore> {
-    await mkdir(deps.dir, { recursive: true });
-    const content = await ContentStore.open(join(deps.dir, 'content'));
-    const snapshots = await Snapshotter.open(join(deps.dir, 'snapshots'), deps.logger);
+    await privateDir(deps.dir);
+    const { maxBlobBytes, ...unpackLimits } = deps.limits ?? {};
+    const content = await ContentStore.open(join(deps.dir, 'content'), { logger: deps.logger, ...(maxBlobBytes !== undefined ? { maxBlobBytes } : {}) });
+    const snapshots = await Snapshotter.open(join(deps.dir, 'snapshots'), deps.logger, unpackLimits);
     const store = new ImageStore(deps.dir, deps.client, content, snapshots, deps.logger);
-    for (const name of await readdir(deps.dir)) if (name.endsWith('.tmp')) await rm(join(deps.dir, name), { force: true });
+    for (const name of await readdir(deps.dir)) if (name.endsWith('.tmp') || name.includes('.tmp-')) await rm(join(deps.dir, name), { force: true });
     try {
-      store.#catalog = JSON.parse(await readFile(join(deps.dir, 'images.json'), 'utf8')) as Catalog;
+      store.#catalog = validCatalog(JSON.parse(await readFile(join(deps.dir, 'images.json'), 'utf8')));
     } catch {
       // first start, or an unreadable catalog: images are pulled again
     }
@@ -108,8 +115,14 @@ export class ImageStore {
       }
       image = await pending;
     } else {
-      // Present in the catalog: make sure its snapshots are too (a cleaned data dir, a crash mid-unpack).
-      await this.snapshots.prepare(await this.#layerSources(image));
+      // Present in the catalog: make sure its snapshots are too (a cleaned data dir, a crash mid-unpack,
+      // a torn blob); when its own manifest or config is torn, it is pulled again.
+      try {
+        await this.snapshots.prepare(await this.#layerSources(image, parsed, opts));
+      } catch (err) {
+        this.logger.warn({ image: image.ref, err: errorMessage(err) }, 'stored image is incomplete: pulling it again');
+        image = await this.#fetch(parsed, formatReference(parsed), ref, platform, opts);
+      }
     }
     return { ref, digest: image.digest, sizeBytes: image.sizeBytes, image };
   }
@@ -145,9 +158,6 @@ export class ImageStore {
     if (config.diffIds.length !== doc.layers.length) {
       throw new ImagePullError(`${canonical}: the config lists ${config.diffIds.length} layer diff IDs for ${doc.layers.length} layers`);
     }
-    for (const layer of doc.layers) {
-      await this.content.ensure(layer, async () => (await this.client.openBlob(ref, layer.digest, opts)).body, `layer ${layer.digest} of ${canonical}`);
-    }
     const image: StoredImage = {
       ref: canonical,
       digest: manifest.digest,
@@ -158,7 +168,8 @@ export class ImageStore {
       snapshots: [],
       sizeBytes: doc.config.size + doc.layers.reduce((n, l) => n + l.size, 0),
     };
-    const layers = doc.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, diffId: config.diffIds[i]!, blobPath: this.content.path(l.digest) }));
+    // A layer's blob is fetched (or verified, when present) only if its snapshot must be unpacked.
+    const layers = doc.layers.map((l, i) => this.#layerSource(ref, l, config.diffIds[i]!, canonical, opts));
     image.snapshots = await this.snapshots.prepare(layers);
     this.#catalog.images[image.digest] = image;
     this.#catalog.tags[canonical] = image.digest;
@@ -169,17 +180,28 @@ export class ImageStore {
     return image;
   }
 
-  async #layerSources(image: StoredImage): Promise<Array<{ digest: string; mediaType: string; diffId: string; blobPath: string }>> {
-    const manifest = JSON.parse((await this.content.read(image.digest)).toString('utf8')) as { layers: Array<{ digest: string; mediaType: string }> };
+  #layerSource(ref: ImageReference, desc: Descriptor, diffId: string, canonical: string, opts: PullOpts): LayerSource {
+    const what = `layer ${desc.digest} of ${canonical}`;
+    return {
+      digest: desc.digest,
+      mediaType: desc.mediaType,
+      diffId,
+      blob: () => this.content.ensure(desc, async () => (await this.client.openBlob(ref, desc.digest, opts)).body, what),
+    };
+  }
+
+  /** The layers of a stored image, from its stored (and re-verified) manifest and config. */
+  async #layerSources(image: StoredImage, ref: ImageReference, opts: PullOpts): Promise<LayerSource[]> {
+    const doc = parseManifest(await this.content.read(image.digest), undefined);
+    if (doc.kind !== 'manifest') throw new ImagePullError(`${image.ref}: stored manifest ${image.digest} is an index`);
     const config = parseImageConfig(await this.content.read(image.configDigest), image.ref);
-    return manifest.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, diffId: config.diffIds[i] ?? '', blobPath: this.content.path(l.digest) }));
+    if (config.diffIds.length !== doc.layers.length) throw new ImagePullError(`${image.ref}: stored config and manifest disagree on the layers`);
+    return doc.layers.map((l, i) => this.#layerSource(ref, l, config.diffIds[i]!, image.ref, opts));
   }
 
   async #save(): Promise<void> {
-    // A name of its own per save: concurrent pulls each rename a whole file into place.
-    const tmp = join(this.dir, `images.json.${randomUUID().slice(0, 8)}.tmp`);
-    await writeFile(tmp, JSON.stringify(this.#catalog));
-    await rename(tmp, join(this.dir, 'images.json'));
+    // Durable (fsync, rename, fsync dir), with a temporary name of its own per save.
+    await writeFileDurable(join(this.dir, 'images.json'), JSON.stringify(this.#catalog));
   }
 }
 
@@ -192,9 +214,42 @@ export function parseImageConfig(bytes: Uint8Array, what: string): { platform: P
     throw new ImagePullError(`config of ${what} is not JSON: ${errorMessage(err)}`);
   }
   const diffIds = doc.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string')) throw new ImagePullError(`config of ${what} has no rootfs.diff_ids`);
+  if (!Array.isArray(diffIds)) throw new ImagePullError(`config of ${what} has no rootfs.diff_ids`);
+  // Diff IDs name snapshot directories: each must be a well-formed digest before it touches the disk.
+  diffIds.forEach((d, i) => {
+    try {
+      assertSha256Digest(d, `rootfs.diff_ids[${i}]`);
+    } catch (err) {
+      throw new ImagePullError(`config of ${what}: ${errorMessage(err)}`);
+    }
+  });
   const platform: Platform = { os: typeof doc.os === 'string' ? doc.os : 'linux', architecture: typeof doc.architecture === 'string' ? doc.architecture : 'unknown' };
   if (typeof doc.variant === 'string') platform.variant = doc.variant;
   const run = (typeof doc.config === 'object' && doc.config !== null ? doc.config : {}) as ImageRunConfig;
   return { platform, run, diffIds: diffIds as string[] };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * The catalog as read back: only entries whose digests and snapshot names are well formed (they
+ * become paths and overlay options); anything else is dropped, and its image pulled again when used.
+ */
+function validCatalog(raw: unknown): Catalog {
+  const out: Catalog = { images: {}, tags: {} };
+  const doc = (typeof raw === 'object' && raw !== null ? raw : {}) as { images?: unknown; tags?: unknown };
+  const images = (typeof doc.images === 'object' && doc.images !== null ? doc.images : {}) as Record<string, Partial<StoredImage>>;
+  for (const [digest, image] of Object.entries(images)) {
+    try {
+      parseDigest(digest);
+      parseDigest(String(image.configDigest));
+    } catch {
+      continue;
+    }
+    if (image.digest !== digest || !Array.isArray(image.snapshots) || !image.snapshots.every((n) => typeof n === 'string' && HEX64.test(n))) continue;
+    out.images[digest] = image as StoredImage;
+  }
+  const tags = (typeof doc.tags === 'object' && doc.tags !== null ? doc.tags : {}) as Record<string, unknown>;
+  for (const [tag, digest] of Object.entries(tags)) if (typeof digest === 'string' && out.images[digest]) out.tags[tag] = digest;
+  return out;
 }

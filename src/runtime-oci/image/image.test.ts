@@ -53,12 +53,18 @@ describe('manifests and platforms', () => {
   });
 
   it('parses manifests and indexes, refusing what is not one', () => {
-    const m = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'c', digest: 'sha256:x', size: 2 }, layers: [] })), 'application/vnd.docker.distribution.manifest.v2+json');
+    const m = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'c', digest: sha256Digest('c'), size: 2 }, layers: [] })), 'application/vnd.docker.distribution.manifest.v2+json');
     expect(m).toMatchObject({ kind: 'manifest', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' });
     expect(parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [] })), undefined).kind).toBe('index');
     expect(() => parseManifest(Buffer.from('{"schemaVersion":1}'), undefined)).toThrow(/schemaVersion 1/);
     expect(() => parseManifest(Buffer.from('nope'), undefined)).toThrow(/not JSON/);
     expect(() => parseManifest(Buffer.from('{"schemaVersion":2,"layers":[{}],"config":{}}'), undefined)).toThrow(/not a descriptor/);
+    // A digest or size that could steer a path or a read is refused before anything uses it.
+    const withLayer = (layer: object): Buffer => Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'c', digest: sha256Digest('c'), size: 2 }, layers: [layer] }));
+    expect(() => parseManifest(withLayer({ mediaType: 'l', digest: 'sha256:../../x', size: 1 }), undefined)).toThrow(/layers\[0\]\.digest: malformed digest "sha256:..\/..\/x"/);
+    expect(() => parseManifest(withLayer({ mediaType: 'l', digest: `sha256:${'A'.repeat(64)}`, size: 1 }), undefined)).toThrow(/malformed digest/);
+    expect(() => parseManifest(withLayer({ mediaType: 'l', digest: sha256Digest('l'), size: -1 }), undefined)).toThrow(/layers\[0\]\.size -1 is not a byte count/);
+    expect(() => parseManifest(withLayer({ mediaType: 'l', digest: sha256Digest('l'), size: 1e300 }), undefined)).toThrow(/not a byte count/);
   });
 });
 

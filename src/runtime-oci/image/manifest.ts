@@ -4,6 +4,7 @@
  */
 import { ImagePullError } from '../../api/index.js';
 import type { Platform } from '../adapter.js';
+import { parseDigest } from './digest.js';
 
 export const MediaType = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -50,6 +51,13 @@ function descriptor(v: unknown, where: string): Descriptor {
   if (!d || typeof d !== 'object' || typeof d.digest !== 'string' || typeof d.size !== 'number' || typeof d.mediaType !== 'string') {
     throw new ImagePullError(`malformed manifest: ${where} is not a descriptor (mediaType, digest, size)`);
   }
+  // Digests become file names and URLs: well-formed before anything uses them.
+  try {
+    parseDigest(d.digest);
+  } catch (err) {
+    throw new ImagePullError(`malformed manifest: ${where}.digest: ${(err as Error).message}`);
+  }
+  if (!Number.isSafeInteger(d.size) || d.size < 0) throw new ImagePullError(`malformed manifest: ${where}.size ${d.size} is not a byte count`);
   return d as Descriptor;
 }
 

@@ -8,7 +8,7 @@ import { request, type Dispatcher } from 'undici';
 import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { RegistryAuth } from '../adapter.js';
 import type { RegistryCredentials } from './credentials.js';
-import { sha256Digest, verifyBytes } from './digest.js';
+import { parseDigest, sha256Digest, verifyBytes } from './digest.js';
 import { MANIFEST_ACCEPT, parseManifest, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
 import { type ImageReference, formatReference, isLoopbackRegistry, registryApiHost } from './reference.js';
 import { RegistryAuthorizer, parseChallenge } from './registry-auth.js';
@@ -73,13 +73,15 @@ export class RegistryClient {
     const what = `blob ${desc.digest} of ${ref.repository}`;
     if (desc.size > maxBytes) throw new ImagePullError(`${what}: ${desc.size} bytes is more than the ${maxBytes} allowed`);
     const res = await this.openBlob(ref, desc.digest, opts);
-    const bytes = await readCapped(res, maxBytes, what);
+    // Bounded by the descriptor's size while reading, not after.
+    const bytes = await readCapped(res, Math.min(maxBytes, desc.size), what);
     verifyBytes(bytes, desc.digest, what, desc.size);
     return bytes;
   }
 
   /** Opens a blob for streaming; the caller verifies what it reads (the content store does). */
   async openBlob(ref: ImageReference, digest: string, opts: RequestOpts = {}): Promise<Dispatcher.ResponseData> {
+    parseDigest(digest); // it becomes part of the URL
     return this.#get(ref, `/blobs/${digest}`, '*/*', `blob ${digest} of ${ref.repository}`, opts);
   }
 

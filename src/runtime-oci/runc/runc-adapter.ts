@@ -5,7 +5,7 @@
  * Removing a container leaves nothing: runc's state and cgroup, the rootfs mount, the bundle and —
  * with the pod's last container — the pod's network namespace all go.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
@@ -80,7 +80,9 @@ export class RuncAdapter implements OciRuntimeAdapter {
     } catch (err) {
       throw new Error(`cannot run ${runc}: ${errorMessage(err)} (install runc, or give its path with --oci-runc)`);
     }
-    await mkdir(join(deps.dataDir, 'bundles'), { recursive: true });
+    // 0700: bundles hold containers' mounted rootfs; no local user of the host may reach them.
+    await mkdir(join(deps.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
+    await chmod(join(deps.dataDir, 'bundles'), 0o700);
     await mkdir(deps.runcRoot ?? join(deps.dataDir, 'runc'), { recursive: true });
     const images = await ImageStore.open({ dir: join(deps.dataDir, 'images'), client: deps.client, logger: deps.logger });
     return new RuncAdapter(deps, images);

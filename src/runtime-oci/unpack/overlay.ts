@@ -3,6 +3,11 @@
  * every container of the image) under a writable directory of the container's own. `mount(8)` runs
  * with the snapshot directory as its working directory and the layers named relative to it: the
  * kernel caps mount options at one page, and short names fit many more layers.
+ *
+ * The mount is `nosuid,nodev`: a snapshot keeps its files' setuid bits and owners (as the image has
+ * them), so neither a setuid binary nor a device file in an image can be used by a local user of the
+ * host through the mounted rootfs (runc's bind of the rootfs keeps these flags, so inside the
+ * container setuid does not raise privileges either — as with `allowPrivilegeEscalation: false`).
  */
 import { readFile } from 'node:fs/promises';
 import { runCommand } from '../command.js';
@@ -20,8 +25,11 @@ export interface OverlaySpec {
 
 /** Mounts the overlay; throws CommandError with mount's message on failure. */
 export async function mountOverlay(s: OverlaySpec): Promise<void> {
-  if (s.lowers.some((l) => l.includes(':') || l.includes(','))) throw new Error('snapshot names may not contain ":" or ","');
-  const options = `lowerdir=${s.lowers.join(':')},upperdir=${s.upper},workdir=${s.work}`;
+  // Snapshot names are chain-ID hex digits; anything else could add a layer or an option.
+  const bad = s.lowers.find((l) => !/^[0-9a-f]{64}$/.test(l));
+  if (bad !== undefined) throw new Error(`snapshot name ${JSON.stringify(bad.slice(0, 100))} is not 64 hex digits`);
+  if (/[:,\\]/.test(s.upper + s.work)) throw new Error('overlay upper and work directories may not contain ":", "," or "\\"');
+  const options = `nosuid,nodev,lowerdir=${s.lowers.join(':')},upperdir=${s.upper},workdir=${s.work}`;
   await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', options, s.target], { cwd: s.snapshotsDir });
 }
 
