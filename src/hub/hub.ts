@@ -24,7 +24,7 @@ import {
   NodeLifecycleController,
   ReplicaSetController,
 } from './controllers/index.js';
-import { NodeGateway } from './gateway/index.js';
+import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { InformerFactory } from './informers/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
@@ -58,6 +58,8 @@ export interface HubOptions {
   blobMaxUploadBytes?: number;
   /** Seconds an unreferenced blob is kept after its last upload (default 3600). */
   blobGcGraceSeconds?: number;
+  /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
+  gateway?: Pick<NodeGatewayDeps, 'duplicateCheckTimeoutMs' | 'sessionLimits' | 'helloTimeoutMs' | 'maxExecsPerNode' | 'maxLogStreamsPerNode'>;
 }
 
 /**
@@ -171,6 +173,7 @@ export class Hub {
       logger: log('gateway'),
       meshToken,
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
+      ...options.gateway,
     });
     const streamLimits = new StreamLimiter({ watchesPerUser: options.maxWatchesPerUser, logFollowsPerUser: options.maxLogFollowsPerUser });
     const app = createApiApp({ api, auth, blobs, logs: gateway, exec: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION }, streamLimits });

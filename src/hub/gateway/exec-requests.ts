@@ -24,6 +24,13 @@ export class ExecRequests {
     });
   }
 
+  /** Requests in flight to `node`. */
+  countFor(node: string): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.node === node) n++;
+    return n;
+  }
+
   /** Delivers a node's answer. */
   answer(id: string, node: string, r: { exitCode?: number; stdout?: string; stderr?: string; error?: string }): void {
     const p = this.pending.get(id);

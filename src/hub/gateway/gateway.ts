@@ -3,26 +3,32 @@
  * sends the node its whole desired pod set and every Service route (level-triggered), then changes as
  * they happen; pod status reported by the node is written to the store. It also serves pod logs by
  * asking the hosting node.
+ *
+ * A node name is held by one agent process at a time: a second connection for a name whose session
+ * still answers a ping is refused (a copied data dir or cloned SD card must not run the pods twice);
+ * a reconnect of the same process (same instance id) or a newcomer replacing a dead session gets in.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, PodStatus, Service } from '../../api/index.js';
-import { ConflictError, GATEWAY_PATH, NotFoundError, PROTOCOL_VERSION, ServiceUnavailableError, errorMessage, typeByKind } from '../../api/index.js';
+import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, NotFoundError, PROTOCOL_VERSION, ServiceUnavailableError, errorMessage } from '../../api/index.js';
 import { jsonEqual, type EventRecorder, type NodeLifecycleController } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
+import { TooManyRequestsError } from '../server/index.js';
 import { ExecRequests } from './exec-requests.js';
 import { LogStreams } from './log-streams.js';
 import { registerNode } from './node-registration.js';
 import { PodWriter } from './pod-writer.js';
 import { buildServiceRoutes } from './routes.js';
-import { NodeSession } from './session.js';
+import { CLOSE_DUPLICATE_NODE, NodeSession, type NodeSessionLimits } from './session.js';
 
-const NODE = typeByKind('v1', 'Node')!;
-const POD = typeByKind('v1', 'Pod')!;
+/** Pod statuses written per turn of the event loop: a node's big batch must not hold up the others. */
+const STATUS_CHUNK = 50;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Verifies a bearer token; only `kind: 'node'` principals may connect. */
 export interface GatewayAuth {
@@ -44,6 +50,16 @@ export interface NodeGatewayDeps {
   heartbeatIntervalSeconds: number;
   /** How long a new connection may take to say hello. */
   helloTimeoutMs?: number;
+  /**
+   * How long the live session of a node name gets to answer a ping before a second connection for
+   * the same name takes it over (default 3 s); when it answers, the newcomer is refused.
+   */
+  duplicateCheckTimeoutMs?: number;
+  /** Per-session limits (invalid frames, queued messages, unread bytes). */
+  sessionLimits?: Partial<NodeSessionLimits>;
+  /** Exec requests in flight per node (default 32) and log streams open per node (default 64). */
+  maxExecsPerNode?: number;
+  maxLogStreamsPerNode?: number;
 }
 
 /** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
@@ -52,16 +68,21 @@ function nodeRelevant(p: Pod): unknown {
 }
 
 export class NodeGateway implements PodLogSource, PodExecSource {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  // No compression: an inflated frame would cost more than its wire size (ws bounds it by maxPayload, but why spend it).
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_NODE_FRAME_BYTES, perMessageDeflate: false });
   private readonly sessions = new Map<string, NodeSession>();
   private readonly logs = new LogStreams();
   private readonly execs = new ExecRequests();
   private serviceTimer: NodeJS.Timeout | undefined;
   private readonly podWriter: PodWriter;
   private readonly recorders = new Map<string, EventRecorder>();
+  /** Hellos of one node name are admitted one at a time (the duplicate check awaits a ping). */
+  private readonly admissions = new Map<string, Promise<void>>();
+  private readonly gatewayEvents: EventRecorder;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     this.podWriter = new PodWriter(deps.api, deps.pods);
+    this.gatewayEvents = deps.events.withComponent('node-gateway');
     deps.pods.addHandler({
       onAdd: (p) => this.podToNode(undefined, p),
       onUpdate: (o, p) => this.podToNode(o, p),
@@ -99,6 +120,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     if (!nodeName) throw new ServiceUnavailableError(`pod "${pod}" is not scheduled to a node yet`);
     const session = this.sessions.get(nodeName);
     if (!session) throw new ServiceUnavailableError(`node "${nodeName}" hosting pod "${pod}" is not connected`);
+    const maxStreams = this.deps.maxLogStreamsPerNode ?? 64;
+    if (this.logs.countFor(nodeName) >= maxStreams) throw new TooManyRequestsError(`node "${nodeName}" already serves ${maxStreams} log streams; try again later`);
     const requestId = randomUUID();
     this.logs.open(requestId, nodeName);
     session.send({ type: 'logRequest', requestId, pod: { namespace, name: pod }, ...opts });
@@ -117,6 +140,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     if (!nodeName) throw new ServiceUnavailableError(`pod "${pod}" is not scheduled to a node yet`);
     const session = this.sessions.get(nodeName);
     if (!session) throw new ServiceUnavailableError(`node "${nodeName}" hosting pod "${pod}" is not connected`);
+    const maxExecs = this.deps.maxExecsPerNode ?? 32;
+    if (this.execs.countFor(nodeName) >= maxExecs) throw new TooManyRequestsError(`node "${nodeName}" already runs ${maxExecs} exec requests; try again later`);
     const requestId = randomUUID();
     // The node enforces the command's timeout; the hub waits a little longer for its answer.
     const answer = this.execs.wait(requestId, nodeName, opts.timeoutSeconds * 1000 + 5000);
@@ -134,20 +159,22 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
     if (this.deps.auth.verify(token)?.kind !== 'node') return reject(401, 'Unauthorized');
+    const remote = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new NodeSession(ws, { onMessage: (s, m) => this.onMessage(s, m), onClose: (s) => this.onClose(s) }, this.deps.logger, 10_000);
+      const handlers = { onMessage: (s: NodeSession, m: NodeToHub) => this.onMessage(s, m), onClose: (s: NodeSession) => this.onClose(s) };
+      const session = new NodeSession(ws, handlers, this.deps.logger, this.deps.sessionLimits, remote);
       const timer = setTimeout(() => {
-        if (!session.nodeName) session.fail('no hello received in time');
+        if (!session.helloReceived) session.fail('no hello received in time');
       }, this.deps.helloTimeoutMs ?? 10_000);
       timer.unref();
     });
   }
 
   private async onMessage(session: NodeSession, msg: NodeToHub): Promise<void> {
-    if (msg.type === 'hello') return this.hello(session, msg.protocol, msg.node);
+    if (msg.type === 'hello') return this.hello(session, msg);
     const node = session.nodeName;
     if (!node) {
-      session.send({ type: 'error', message: `"${msg.type}" before "hello": say hello first` });
+      if (!session.helloReceived) session.violation(`"${msg.type}" before "hello": say hello first`);
       return;
     }
     switch (msg.type) {
@@ -156,13 +183,20 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         return;
       case 'podStatus':
         this.deps.lifecycle.heartbeat(node);
-        await Promise.all(msg.pods.map((p) => this.podWriter.writeStatus(node, p.pod, p.status)));
+        for (let i = 0; i < msg.pods.length; i += STATUS_CHUNK) {
+          if (i > 0) await yieldToLoop();
+          await Promise.all(msg.pods.slice(i, i + STATUS_CHUNK).map((p) => this.podWriter.writeStatus(node, p.pod, p.status)));
+        }
         return;
       case 'podGone':
-        await Promise.all(msg.pods.map((p) => this.podWriter.finalize(node, p)));
+        for (let i = 0; i < msg.pods.length; i += STATUS_CHUNK) {
+          if (i > 0) await yieldToLoop();
+          await Promise.all(msg.pods.slice(i, i + STATUS_CHUNK).map((p) => this.podWriter.finalize(node, p)));
+        }
         return;
       case 'logChunk':
-        this.logs.push(msg.requestId, msg.data, msg.done ?? false, msg.error);
+        // A reader that does not keep up ends its stream; the node is told to stop sending it.
+        if (this.logs.push(msg.requestId, node, msg.data, msg.done ?? false, msg.error) === 'overflow') session.send({ type: 'logCancel', requestId: msg.requestId });
         return;
       case 'execResult':
         this.execs.answer(msg.requestId, node, msg);
@@ -180,24 +214,61 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     }
   }
 
-  private async hello(session: NodeSession, protocol: number, info: NodeInfo): Promise<void> {
-    if (protocol !== PROTOCOL_VERSION) return session.fail(`protocol version ${protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
-    if (session.nodeName) return session.fail('hello sent twice');
+  private async hello(session: NodeSession, msg: Extract<NodeToHub, { type: 'hello' }>): Promise<void> {
+    if (session.helloReceived) return session.fail('hello sent twice');
+    session.helloReceived = true;
+    if (msg.protocol !== PROTOCOL_VERSION) return session.fail(`protocol version ${msg.protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
+    session.instanceId = msg.instanceId;
+    session.reportedAddress = msg.node.address;
+    const name = msg.node.name;
+    const admitted = (this.admissions.get(name) ?? Promise.resolve()).then(() => this.admit(session, msg.node));
+    const tail = admitted.catch(() => undefined);
+    this.admissions.set(name, tail);
+    void tail.then(() => {
+      if (this.admissions.get(name) === tail) this.admissions.delete(name);
+    });
+    await admitted;
+  }
+
+  /** Admits a node that said hello, unless another live agent holds its name. */
+  private async admit(session: NodeSession, info: NodeInfo): Promise<void> {
+    if (!session.open) return;
+    const previous = this.sessions.get(info.name);
+    if (previous && previous !== session) {
+      const sameProcess = previous.instanceId !== undefined && previous.instanceId === session.instanceId;
+      // Checked before registering, so a refused newcomer never overwrites the Node's addresses.
+      if (!sameProcess && (await previous.probe(this.deps.duplicateCheckTimeoutMs ?? 3000))) return this.refuseDuplicate(session, previous, info);
+      // The same agent redialing after a blip, or a session that no longer answers: the newcomer takes over.
+      this.deps.logger.info({ node: info.name, sameProcess }, 'replacing a stale session of the node');
+      previous.terminate();
+      if (!session.open) return;
+    }
     let node: Node;
     try {
       node = await registerNode(this.deps.api, this.deps.nodes, info);
     } catch (err) {
       return session.fail(`node registration refused: ${errorMessage(err)}`);
     }
-    const previous = this.sessions.get(info.name);
+    if (!session.open) return;
     session.nodeName = info.name;
     this.sessions.set(info.name, session);
-    previous?.fail('replaced by a newer connection of the same node', 4000);
     node = await this.deps.lifecycle.markReady(node);
     this.deps.logger.info({ node: info.name, address: info.address }, 'node connected');
     session.send({ type: 'welcome', protocol: PROTOCOL_VERSION, nodeName: info.name, heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds, meshToken: this.deps.meshToken });
     session.send({ type: 'podSync', pods: this.deps.pods.list((p) => p.spec.nodeName === info.name) });
     session.send({ type: 'serviceSync', services: buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes) });
+  }
+
+  private refuseDuplicate(session: NodeSession, previous: NodeSession, info: NodeInfo): void {
+    const where = `${previous.reportedAddress ?? 'unknown address'} (peer ${previous.remoteAddress})`;
+    const message = `node name ${info.name} is already connected from ${where}; is this a copy of another node's data dir?`;
+    this.deps.logger.warn({ node: info.name, connectedFrom: previous.remoteAddress, refusedFrom: session.remoteAddress, refusedAddress: info.address }, 'refused a second connection for a connected node name (DuplicateNodeRejected)');
+    const node = this.deps.nodes.get(undefined, info.name);
+    if (node) {
+      const detail = `${message} Refused the connection from ${session.remoteAddress} (reported address ${info.address}).`;
+      void this.gatewayEvents.record(node, 'Warning', 'DuplicateNodeRejected', detail);
+    }
+    session.fail(message, CLOSE_DUPLICATE_NODE, 'DuplicateNode');
   }
 
   /** The event recorder speaking for one node (`source.component: edge-node`, `source.host: <node>`). */
