@@ -3,6 +3,7 @@
  * update to the stored object. Each returns field causes; the registry turns them into 422.
  */
 import { fromLabelSelector, matchesLabels, type FieldCause, type KubeObject, type LabelSelector, type PodSpec, type ServiceSpec } from '../../api/index.js';
+import { namespaceLabelCauses } from './pod-security.js';
 
 /** Valid range of Service node ports. */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
@@ -69,6 +70,8 @@ export function objectCauses(obj: KubeObject): FieldCause[] {
       return jobCauses(obj.spec as { selector?: LabelSelector; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } });
     case 'Service':
       return serviceCauses(obj.spec as ServiceSpec);
+    case 'Namespace':
+      return namespaceLabelCauses(obj.metadata.labels);
     default:
       return [];
   }

@@ -24,10 +24,12 @@ import {
   type Logger,
   type ObjectMeta,
   type ResourceType,
+  type Pod,
   type Service,
 } from '../../api/index.js';
 import type { Store, StoredValue } from '../store/index.js';
 import { objectCauses, updateCauses } from './checks.js';
+import { admitPodSecurity } from './pod-security.js';
 import { defaultSpec, initialStatus } from './defaults.js';
 import { awaitsNode, deleteNamespaceContents, deleteObject } from './deletion.js';
 import { jsonEqual } from './equality.js';
@@ -82,6 +84,7 @@ export class ObjectRegistry implements ObjectAPI {
     if (namespace !== undefined) await this.#requireNamespace(namespace);
     const causes = objectCauses(input);
     if (causes.length > 0) throw new InvalidError(type.kind, meta.name ?? meta.generateName ?? '', causes);
+    if (type.kind === 'Pod') await this.#admitPod(input, undefined);
 
     const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...keep } = meta;
     // Nodes register with their status (as in Kubernetes); other kinds start from a clean one.
@@ -200,6 +203,12 @@ export class ObjectRegistry implements ObjectAPI {
     return validateObject(type, raw);
   }
 
+  /** Pod Security admission against the pod's namespace's `pod-security.kubernetes.io/*` labels. */
+  async #admitPod(pod: KubeObject, cur: KubeObject | undefined): Promise<void> {
+    const ns = await this.#store.get(`/registry/namespaces/${pod.metadata.namespace ?? 'default'}`);
+    admitPodSecurity((ns?.value as KubeObject | undefined)?.metadata.labels, pod as Pod, cur as Pod | undefined);
+  }
+
   async #requireNamespace(namespace: string): Promise<void> {
     if (!(await this.#store.get(`/registry/namespaces/${namespace}`))) {
       throw new NotFoundError('namespaces', namespace, `namespaces "${namespace}" not found`);
@@ -271,6 +280,7 @@ export class ObjectRegistry implements ObjectAPI {
     } else if (input.status !== undefined) next.status = input.status;
     const causes: FieldCause[] = [...objectCauses(next), ...updateCauses(cur, next)];
     if (causes.length > 0) throw new InvalidError(type.kind, metadata.name ?? '', causes);
+    if (type.kind === 'Pod') await this.#admitPod(next, cur);
     next = await this.#assignNodePorts(type, objectKey(type, metadata.namespace, metadata.name ?? ''), next, cur);
     if (!jsonEqual(bodyOf(cur), bodyOf(next))) next.metadata = { ...next.metadata, generation: (cur.metadata.generation ?? 0) + 1 };
     return next;
