@@ -4,11 +4,15 @@
  * balancer, NodePort proxy, mesh server, the service client Wasm pods' outgoing calls go through, and
  * — when a runtime's containers are network peers of the node — the local proxy containers reach
  * Services through, with the env vars that point them at it).
- * Pods come back from local state at `start()` whether or not the hub is reachable (edge autonomy);
- * the hub's `podSync` then reconciles them.
+ * Pods come back from local state when the hub cannot be reached (edge autonomy), but not before
+ * the first dial has had its answer: a hub that welcomes the node sends the whole pod set anyway, and
+ * one that refuses it as a duplicate (a copied data dir) must not find the copy already running the
+ * other node's pods. So `start()` restores services at once and pods only when a dial fails, the hub
+ * hangs up without a welcome, or `localRestoreDelayMs` passes without an answer. A node refused later
+ * (after it restored pods while the hub was away) stops those pods before it reports the refusal.
  */
 import { errorMessage, systemClock } from '../api/index.js';
-import type { Clock, HubToNode, Logger, OutgoingHttpHandler, PodRef, PodStatus, Runtime, ServiceRoute } from '../api/index.js';
+import type { Clock, HubToNode, Logger, OutgoingHttpHandler, Pod, PodRef, PodStatus, Runtime, ServiceRoute } from '../api/index.js';
 import { runExec } from './exec.js';
 import { LocalProxy, type LocalPortRange } from './local-proxy/index.js';
 import { LogService } from './logs/log-service.js';
@@ -62,8 +66,10 @@ export interface AgentDeps {
   localPortRange?: LocalPortRange;
   /** Limits of the NodePort, mesh and local-proxy listeners (defaults: `DEFAULT_LISTENER_LIMITS`). */
   listenerLimits?: Partial<ListenerLimits>;
-  /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized`). */
+  /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized` and on `refused`). */
   onSessionEvent?(ev: SessionEvent): void;
+  /** How long to wait for the hub's answer before restoring pods from local state (default 10 s). */
+  localRestoreDelayMs?: number;
 }
 
 /** One edge node. */
@@ -84,6 +90,10 @@ export class Agent {
   private nodeName: string;
   private meshToken: string | undefined;
   private started = false;
+  /** Pods from local state waiting for the hub's answer (undefined once decided). */
+  private pendingLocalPods: Pod[] | undefined;
+  private localRestoreTimer: NodeJS.Timeout | undefined;
+  private refused = false;
 
   private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, deliverer: Deliverer, bodyBuffers: BodyBuffers) {
     this.deps = deps;
@@ -237,9 +247,32 @@ export class Agent {
     await this.applyServices(services);
     if (services.length > 0) this.localProxy?.servicesKnown();
     const pods = await this.state.loadPods();
-    if (pods.length > 0) this.deps.logger.info({ pods: pods.length }, 'restoring pods from local state');
-    for (const pod of pods) this.workers.upsert(pod);
+    if (pods.length > 0) {
+      this.pendingLocalPods = pods;
+      this.localRestoreTimer = setTimeout(() => this.restoreLocalPods('the hub has not answered'), this.deps.localRestoreDelayMs ?? 10_000);
+      this.localRestoreTimer.unref();
+    }
     this.session.start();
+  }
+
+  /** True once the hub refused this node (another agent holds its name). */
+  get refusedByHub(): boolean {
+    return this.refused;
+  }
+
+  /** Edge autonomy: no hub answer, so run what local state says this node runs. */
+  private restoreLocalPods(why: string): void {
+    const pods = this.pendingLocalPods;
+    this.dropLocalPods();
+    if (!pods || this.refused || !this.started) return;
+    this.deps.logger.info({ pods: pods.length, why }, 'restoring pods from local state');
+    for (const pod of pods) this.workers.upsert(pod);
+  }
+
+  private dropLocalPods(): void {
+    this.pendingLocalPods = undefined;
+    if (this.localRestoreTimer) clearTimeout(this.localRestoreTimer);
+    this.localRestoreTimer = undefined;
   }
 
   /**
@@ -249,6 +282,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.dropLocalPods();
     this.logs.stop();
     await this.session.stop();
     await this.workers.stop();
@@ -273,6 +307,32 @@ export class Agent {
 
   private onSessionEvent(ev: SessionEvent): void {
     if (ev.type === 'disconnected') this.logs.cancelAll();
+    // The hub's podSync follows its welcome: it, not the local copy, says what runs here (the copy
+    // stays pending until that podSync arrives, in case the connection drops in between).
+    if (ev.type === 'connected' && this.localRestoreTimer) {
+      clearTimeout(this.localRestoreTimer);
+      this.localRestoreTimer = undefined;
+    }
+    if (ev.type === 'unreachable' || ev.type === 'unauthorized') this.restoreLocalPods(`hub unreachable: ${ev.type === 'unreachable' ? ev.reason : ev.message}`);
+    if (ev.type === 'refused') {
+      this.refused = true;
+      this.dropLocalPods();
+      this.deps.logger.error({ reason: ev.reason }, ev.message);
+      // Pods restored while the hub was away belong to the node that holds the name: stop them first.
+      void this.stopAllPods().then(() => this.forwardSessionEvent(ev));
+      return;
+    }
+    this.forwardSessionEvent(ev);
+  }
+
+  private async stopAllPods(): Promise<void> {
+    if (this.workers.list().length === 0) return;
+    this.deps.logger.warn({ pods: this.workers.list().length }, 'stopping pods restored from local state: this node was refused');
+    this.workers.sync([]);
+    await this.workers.idle();
+  }
+
+  private forwardSessionEvent(ev: SessionEvent): void {
     try {
       this.deps.onSessionEvent?.(ev);
     } catch (err) {
@@ -291,6 +351,7 @@ export class Agent {
         }
         return;
       case 'podSync':
+        this.dropLocalPods();
         this.workers.sync(msg.pods);
         this.workers.reportAll();
         return;

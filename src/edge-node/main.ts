@@ -5,8 +5,8 @@
  *   edge-node … --oci-runtime runc --oci-pod-cidr 10.88.1.0/24     (containers too, daemonless)
  *   edge-node … --oci-runtime podman --oci-socket /run/podman/podman.sock
  *
- * Exit codes: 0 after SIGTERM/SIGINT, 1 when the hub refuses the join token at startup or the agent
- * cannot start, 2 for bad flags.
+ * Exit codes: 0 after SIGTERM/SIGINT, 1 when the hub refuses the join token at startup, refuses the
+ * node name because another agent holds it, or the agent cannot start, 2 for bad flags.
  */
 import path from 'node:path';
 import { BLOB_PATH, OutgoingHttpError, createLogger, errorMessage, formatBytes } from '../api/index.js';
@@ -109,6 +109,11 @@ async function main(argv: string[]): Promise<void> {
         process.stderr.write(`edge-node: ${ev.message}; check --token / --token-file / EDGE_JOIN_TOKEN\n`);
         exit(1, agent);
       }
+      if (ev.type === 'refused') {
+        // Another agent holds this name (a copied data dir or cloned SD card): never run its pods twice.
+        process.stderr.write(`edge-node: ${ev.message}\n`);
+        exit(1, agent);
+      }
     },
   });
   process.on('SIGTERM', () => exit(0, agent));
@@ -133,6 +138,7 @@ async function ociRuntime(opts: NodeOptions, logger: Logger): Promise<Runtime> {
     ...(oci.runcRoot !== undefined ? { runcRoot: oci.runcRoot } : {}),
     ...(oci.socket !== undefined ? { socketPath: oci.socket } : {}),
     ...(oci.network !== undefined ? { network: oci.network } : {}),
+    ...(oci.pidsLimit !== undefined ? { pidsLimit: oci.pidsLimit } : {}),
     ...(oci.bridge !== undefined ? { bridge: oci.bridge } : {}),
     ...(oci.podCidr !== undefined ? { podCidr: oci.podCidr } : {}),
     ...(oci.registryConfig !== undefined ? { registryConfig: oci.registryConfig } : {}),

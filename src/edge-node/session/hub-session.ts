@@ -2,11 +2,18 @@
  * The node's session with the hub: dials `ws(s)://<hub>/…/connect` with the join token, says `hello`,
  * heartbeats at the interval the hub's `welcome` names, and redials with exponential back-off and
  * jitter when the socket drops. Frames are msgpackr + zod (`encodeFrame`/`decodeFrame`); a frame that
- * does not decode is answered with an `error` frame and otherwise ignored.
+ * does not decode is answered with an `error` frame and otherwise ignored (a hub that keeps sending
+ * them is redialed). Frames from the hub are bounded by `MAX_HUB_FRAME_BYTES`; this node's own
+ * `podStatus`/`podGone` reports are split to stay far below the hub's bound.
+ *
+ * `hello` carries a random id of this agent process: after a network blip the hub lets the same
+ * process straight back in, while a second process using the same node name (a copied data dir) is
+ * refused with reason `DuplicateNode`; the session then stops redialing and reports `refused`.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
-import { GATEWAY_PATH, HubToNode, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage } from '../../api/index.js';
+import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_BYTES, MAX_STATUS_PODS_PER_FRAME, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage } from '../../api/index.js';
 import type { Logger, NodeInfo, NodeToHub } from '../../api/index.js';
 import { Backoff } from '../backoff.js';
 
@@ -17,7 +24,18 @@ export type Welcome = Extract<HubToNode, { type: 'welcome' }>;
 export type SessionEvent =
   | { type: 'connected'; welcome: Welcome }
   | { type: 'disconnected'; reason: string }
-  | { type: 'unauthorized'; status: number; message: string };
+  | { type: 'unauthorized'; status: number; message: string }
+  /** A dial ended without the hub welcoming or refusing this node (no hub there, or it hung up). */
+  | { type: 'unreachable'; reason: string }
+  /** The hub turned this node away for good (another agent holds the name); the session stopped redialing. */
+  | { type: 'refused'; reason: 'DuplicateNode'; message: string };
+
+/** WebSocket close code the hub uses when it refuses a duplicate node name. */
+export const CLOSE_DUPLICATE_NODE = 4409;
+/** Invalid frames from the hub tolerated within a minute before the connection is redialed. */
+const MAX_BAD_FRAMES = 10;
+/** Bytes queued towards the hub beyond which it counts as not reading (the connection is redialed). */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** Redial tuning (defaults: 0.5 s doubling to 15 s, reset after 10 s connected, 30 s after a refused token). */
 export interface SessionBackoff {
@@ -70,6 +88,10 @@ export class HubSession {
   private failedDials = 0;
   /** Serializes message handling: a podSync is fully applied before the serviceSync after it. */
   private inbox: Promise<void> = Promise.resolve();
+  /** This agent process's id in `hello`. */
+  readonly instanceId = randomUUID();
+  private refused = false;
+  private badFrames: number[] = [];
 
   constructor(deps: HubSessionDeps) {
     this.deps = deps;
@@ -94,6 +116,18 @@ export class HubSession {
   send(msg: NodeToHub): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || (!this.welcomed && msg.type !== 'hello')) return false;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      // The hub is not reading: redial (the next connection gets a full sync and a full status report).
+      this.deps.logger.warn({ bufferedBytes: ws.bufferedAmount }, 'hub is not reading our frames; reconnecting');
+      ws.terminate();
+      return false;
+    }
+    if ((msg.type === 'podStatus' || msg.type === 'podGone') && msg.pods.length > MAX_STATUS_PODS_PER_FRAME) {
+      for (let i = 0; i < msg.pods.length; i += MAX_STATUS_PODS_PER_FRAME) {
+        ws.send(encodeFrame({ ...msg, pods: msg.pods.slice(i, i + MAX_STATUS_PODS_PER_FRAME) }));
+      }
+      return true;
+    }
     ws.send(encodeFrame(msg));
     return true;
   }
@@ -126,14 +160,15 @@ export class HubSession {
     const ws = new WebSocket(this.url, {
       headers: { authorization: `Bearer ${this.deps.token}` },
       handshakeTimeout: 10_000,
-      maxPayload: 64 * 1024 * 1024,
+      maxPayload: MAX_HUB_FRAME_BYTES,
+      perMessageDeflate: false,
     });
     this.ws = ws;
     log.debug({ url: this.url }, 'dialing hub');
     ws.on('unexpected-response', (req, res: IncomingMessage) => this.onRejected(ws, req, res));
     ws.on('open', () => {
       log.info({ url: this.url }, 'connected to hub');
-      ws.send(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, node: this.deps.nodeInfo() } satisfies NodeToHub));
+      ws.send(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, node: this.deps.nodeInfo(), instanceId: this.instanceId } satisfies NodeToHub));
     });
     ws.on('message', (data: RawData) => this.onFrame(ws, data));
     ws.on('pong', () => {
@@ -176,13 +211,23 @@ export class HubSession {
     try {
       msg = decodeFrame(HubToNode, bytes);
     } catch (err) {
+      const now = Date.now();
+      this.badFrames = this.badFrames.filter((t) => now - t < 60_000);
+      this.badFrames.push(now);
+      if (this.badFrames.length > MAX_BAD_FRAMES) {
+        this.deps.logger.warn({ count: this.badFrames.length }, 'hub keeps sending invalid frames; reconnecting');
+        this.badFrames = [];
+        ws.terminate();
+        return;
+      }
       this.deps.logger.warn({ err: errorMessage(err) }, 'bad frame from hub');
       if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ type: 'error', message: errorMessage(err) } satisfies NodeToHub));
       return;
     }
     if (msg.type === 'welcome') this.onWelcome(ws, msg);
     if (msg.type === 'error') {
-      this.deps.logger.error({ fatal: msg.fatal ?? false }, `hub error: ${msg.message}`);
+      this.deps.logger.error({ fatal: msg.fatal ?? false, reason: msg.reason }, `hub error: ${msg.message}`);
+      if (msg.fatal && msg.reason === 'DuplicateNode') this.onRefused(msg.message);
       if (msg.fatal) ws.close(1000, 'hub reported a fatal error');
     }
     this.inbox = this.inbox.then(async () => {
@@ -194,6 +239,15 @@ export class HubSession {
         this.send({ type: 'error', message: `handling ${msg.type} failed: ${errorMessage(err)}` });
       }
     });
+  }
+
+  /** Another agent holds this node's name: stop redialing and say why, once. */
+  private onRefused(message: string): void {
+    if (this.refused) return;
+    this.refused = true;
+    this.stopped = true;
+    this.clearTimers();
+    this.deps.onEvent?.({ type: 'refused', reason: 'DuplicateNode', message });
   }
 
   private onWelcome(ws: WebSocket, welcome: Welcome): void {
@@ -232,6 +286,10 @@ export class HubSession {
       this.deps.logger.warn({ code, reason }, 'hub connection closed');
       this.deps.onEvent?.({ type: 'disconnected', reason: reason || `code ${code}` });
     }
+    // The refusal's error frame normally comes first; the close code alone says the same.
+    if (code === CLOSE_DUPLICATE_NODE) this.onRefused(reason || 'node name is already connected from another agent');
+    if (this.refused) return;
+    if (!wasWelcomed) this.deps.onEvent?.({ type: 'unreachable', reason: reason || `code ${code}` });
     if (this.stopped) return;
     if (!wasWelcomed) this.failedDials += 1;
     const delay = this.unauthorized ? this.tuning.unauthorizedMs : this.backoff.next();
