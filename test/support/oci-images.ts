@@ -26,12 +26,14 @@ export interface BuiltImage {
 /** One tar member. */
 export interface TarMember {
   path: string;
-  type?: 'file' | 'dir' | 'symlink' | 'hardlink';
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
   mode?: number;
   uid?: number;
   gid?: number;
   data?: Buffer | string;
   linkname?: string;
+  devmajor?: number;
+  devminor?: number;
 }
 
 export const digestOf = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -40,7 +42,7 @@ function octal(h: Buffer, off: number, len: number, v: number): void {
   h.write(`${v.toString(8).padStart(len - 1, '0')}\0`, off, len, 'ascii');
 }
 
-function header(name: string, m: { mode: number; uid: number; gid: number; size: number; typeflag: string; linkname: string }): Buffer {
+function header(name: string, m: { mode: number; uid: number; gid: number; size: number; typeflag: string; linkname: string; devmajor?: number; devminor?: number }): Buffer {
   const h = Buffer.alloc(512);
   h.write(name, 0, 100, 'utf8');
   octal(h, 100, 8, m.mode);
@@ -55,6 +57,8 @@ function header(name: string, m: { mode: number; uid: number; gid: number; size:
   h.write('00', 263, 2, 'ascii');
   h.write('root', 265, 32, 'ascii');
   h.write('root', 297, 32, 'ascii');
+  octal(h, 329, 8, m.devmajor ?? 0);
+  octal(h, 337, 8, m.devminor ?? 0);
   let sum = 0;
   for (const b of h) sum += b;
   h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
@@ -69,9 +73,10 @@ export function tar(members: readonly TarMember[]): Buffer {
   for (const m of members) {
     const type = m.type ?? 'file';
     const data = type === 'file' ? Buffer.from(m.data ?? '') : Buffer.alloc(0);
-    const typeflag = { file: '0', hardlink: '1', symlink: '2', dir: '5' }[type];
-    const meta = { mode: m.mode ?? (type === 'dir' ? 0o755 : 0o644), uid: m.uid ?? 0, gid: m.gid ?? 0, size: data.length, typeflag, linkname: m.linkname ?? '' };
-    if (Buffer.byteLength(m.path) > 99) {
+    const typeflag = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' }[type];
+    const meta = { mode: m.mode ?? (type === 'dir' ? 0o755 : 0o644), uid: m.uid ?? 0, gid: m.gid ?? 0, size: data.length, typeflag, linkname: m.linkname ?? '', devmajor: m.devmajor ?? 0, devminor: m.devminor ?? 0 };
+    const longLink = Buffer.byteLength(meta.linkname) > 99;
+    if (Buffer.byteLength(m.path) > 99 || longLink) {
       const rec = (k: string, v: string): string => {
         // A PAX record's length counts its own digits.
         const body = ` ${k}=${v}\n`;
@@ -79,7 +84,7 @@ export function tar(members: readonly TarMember[]): Buffer {
         while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
         return `${len}${body}`;
       };
-      const pax = Buffer.from(rec('path', m.path));
+      const pax = Buffer.from(rec('path', m.path) + (longLink ? rec('linkpath', meta.linkname) : ''));
       parts.push(header('PaxHeader', { ...meta, size: pax.length, typeflag: 'x', linkname: '' }), pax, pad(pax.length));
     }
     parts.push(header(m.path.slice(0, 99), meta), data, pad(data.length));

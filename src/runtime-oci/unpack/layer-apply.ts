@@ -89,7 +89,7 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, target: Appl
   }
   for (const dir of opaque) {
     await named(`${dir}/${OPAQUE}`, async () => {
-      const at = await ensureDirIn(root, dir, 'opaque directory');
+      const at = await ensureDirIn(root, dir, `opaque directory "${dir}"`);
       const mine = new Set(await readdir(at));
       for (const name of await namesBeneath(lowers, dir)) {
         if (mine.has(name)) continue;
@@ -100,9 +100,9 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, target: Appl
   }
   for (const rel of whiteouts) {
     await named(`whiteout of ${rel}`, async () => {
-      if (await lookupStrict(root, rel, 'whiteout')) return; // recreated by this layer
+      if (await lookupStrict(root, rel, `whiteout of "${rel}"`)) return; // recreated by this layer
       if (!(await visibleBeneath(lowers, rel))) return;
-      const parent = await ensureDirIn(root, parentOf(rel), 'whiteout');
+      const parent = await ensureDirIn(root, parentOf(rel), `whiteout of "${rel}"`);
       await makeWhiteout(`${parent}/${posix.basename(rel)}`);
       stats.whiteouts += 1;
     });

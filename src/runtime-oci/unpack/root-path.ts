@@ -42,15 +42,16 @@ function describe(st: Stats): string {
 
 /**
  * Creates the missing directories of `rel` (0755) under `root`, refusing to pass through anything but
- * a real directory. Returns the host path of `rel`.
+ * a real directory (`what`, naming the entry, starts the error). Returns the host path of `rel`.
  */
 export async function ensureDirIn(root: string, rel: string, what: string): Promise<string> {
   let cur = root;
-  for (const part of rel === '' ? [] : rel.split('/')) {
-    cur = `${cur}/${part}`;
+  const parts = rel === '' ? [] : rel.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    cur = `${cur}/${parts[i]}`;
     const st = await lstatOrUndefined(cur);
     if (!st) await mkdir(cur, { mode: 0o755 });
-    else if (!st.isDirectory()) throw new LayerError(`${what}: "${rel}" passes through ${describe(st)}`);
+    else if (!st.isDirectory()) throw new LayerError(`${what} passes through ${describe(st)} ("${parts.slice(0, i + 1).join('/')}")`);
   }
   return cur;
 }
