@@ -3,7 +3,7 @@
  * adapter chosen by name, its registry client, and for runc the pod network.
  */
 import { join } from 'node:path';
-import type { Logger } from '../api/index.js';
+import type { CriLogRotation, Logger } from '../api/index.js';
 import type { OciRuntimeAdapter, Platform } from './adapter.js';
 import { EngineAdapter } from './engine/engine-adapter.js';
 import { RegistryCredentials } from './image/credentials.js';
@@ -41,6 +41,8 @@ export interface OciSetup {
   registryConfig?: string;
   /** Registries reached over plain HTTP (runc; a daemon has its own setting). */
   insecureRegistries?: string[];
+  /** Rotation of the containers' log files (`--container-log-max-size`/`-max-files`); none when absent. */
+  containerLogs?: CriLogRotation;
 }
 
 export const DEFAULT_SOCKETS: Record<'docker' | 'podman', string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
@@ -60,6 +62,7 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
       nodeAddress: s.nodeAddress,
       logger,
       ...(network ? { network } : {}),
+      ...(s.containerLogs ? { containerLogs: s.containerLogs } : {}),
       ...(s.runcPath ? { runcPath: s.runcPath } : {}),
       ...(s.runcRoot ? { runcRoot: s.runcRoot } : { runcRoot: join(s.dataDir, 'runc') }),
     });
@@ -72,6 +75,7 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
       logger,
       ...(s.network && !hostNetwork ? { network: s.network } : {}),
       ...(credentials ? { credentials } : {}),
+      ...(s.containerLogs ? { containerLogs: s.containerLogs } : {}),
     });
   }
   return OciRuntime.create({ adapter, platform: s.platform, logger, hostNetwork, nodeAddress: s.nodeAddress });

@@ -1,5 +1,5 @@
 /** Dependencies of the Wasm runtime (wasm-runtime.ts). */
-import type { Logger, OutgoingHttpHandler } from '../api/index.js';
+import type { CriLogRotation, Logger, OutgoingHttpHandler } from '../api/index.js';
 import type { RegistryClient } from '../runtime-oci/index.js';
 import type { FetchBlob } from './image-store.js';
 
@@ -62,4 +62,6 @@ export interface WasmRuntimeDeps {
    * grow past it (memory-budget.ts says why this accounting keeps the kernel's OOM killer away).
    */
   memoryBudgetBytes?: number;
+  /** Rotation of the containers' log files (`--container-log-max-size`/`-max-files`); none when absent. */
+  containerLogs?: CriLogRotation;
 }

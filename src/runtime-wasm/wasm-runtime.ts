@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { CreateContainerError, NotFoundError, ServiceUnavailableError, errorMessage } from '../api/index.js';
-import type { ContainerConfig, ContainerEvent, ContainerRuntimeStatus, ExecResult, Logger, PullOptions, PulledImage, Runtime, WorkloadEndpoint } from '../api/index.js';
+import type { ContainerConfig, ContainerEvent, CriLogRotation, ContainerRuntimeStatus, ExecResult, Logger, PullOptions, PulledImage, Runtime, WorkloadEndpoint } from '../api/index.js';
 import { CriLogWriter } from '../api/index.js';
 import { ExecutorPool } from './executor-pool.js';
 import { ImageStore } from './image-store.js';
@@ -42,6 +42,7 @@ export class WasmRuntime implements Runtime {
   readonly #outgoing: OutgoingDispatch | undefined;
   readonly #defaultMemoryLimit: number;
   readonly #budget: MemoryBudget;
+  readonly #logRotation: CriLogRotation | undefined;
   #closed = false;
 
   private constructor(images: ImageStore, transpiler: TranspileCache, logger: Logger, deps: WasmRuntimeDeps) {
@@ -59,6 +60,7 @@ export class WasmRuntime implements Runtime {
       ...(this.#outgoing ? { outgoing: this.#outgoing } : {}),
     });
     this.#defaultMemoryLimit = deps.defaultMemoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+    this.#logRotation = deps.containerLogs;
     this.#budget = new MemoryBudget(deps.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
     const min = Math.max(1, deps.minInstances ?? 1);
     this.#poolLimits = { min, max: Math.max(min, deps.maxInstances ?? 8), instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000 };
@@ -139,7 +141,7 @@ export class WasmRuntime implements Runtime {
     }
     let log: CriLogWriter;
     try {
-      log = await CriLogWriter.open(config.logPath);
+      log = await CriLogWriter.open(config.logPath, this.#logRotation);
     } catch (err) {
       throw new CreateContainerError(`cannot open log file ${config.logPath}: ${errorMessage(err)}`, err);
     }

@@ -6,7 +6,7 @@
  * nodes may share a daemon and a restarted node removes only what it left itself.
  */
 import { CreateContainerError, capabilityName, errorMessage, rfc3339 } from '../../api/index.js';
-import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
 import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
 import { CriLogWriter } from '../../api/index.js';
 import type { RegistryCredentials } from '../image/credentials.js';
@@ -33,6 +33,8 @@ export interface EngineAdapterDeps {
   apiVersion?: string;
   /** Most processes a container may have (`PidsLimit`); 0 = the daemon's default; default 1024. */
   pidsLimit?: number;
+  /** Rotation of the containers' log files; none when absent. */
+  containerLogs?: CriLogRotation;
 }
 
 const NODE_LABEL = 'io.edgeplane.node';
@@ -130,7 +132,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
 
   async start(id: string): Promise<{ startedAt: string }> {
     const c = this.#get(id);
-    c.log = await CriLogWriter.open(c.spec.logPath);
+    c.log = await CriLogWriter.open(c.spec.logPath, this.deps.containerLogs);
     await this.client.call('POST', `/containers/${c.engineId}/start`);
     const info = await this.client.call<ContainerInspect>('GET', `/containers/${c.engineId}/json`);
     const { ip, gateway } = containerAddresses(info?.NetworkSettings);

@@ -9,7 +9,7 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
-import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
 import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
 import { runCommand } from '../command.js';
 import { ImageStore } from '../image/image-store.js';
@@ -39,6 +39,8 @@ export interface RuncAdapterDeps {
   cgroupParent?: string;
   /** Most processes a container may have (`pids.max`); 0 = no limit; default 1024. */
   pidsLimit?: number;
+  /** Rotation of the containers' log files; none when absent. */
+  containerLogs?: CriLogRotation;
   logger: Logger;
 }
 
@@ -105,7 +107,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
       bundle,
       cgroupsPath,
       networkHeld: false,
-      proc: new RuncProcess({ runc: this.#runc, root: this.#root, id: spec.id, bundle, logPath: spec.logPath, cgroupsPath, logger: this.deps.logger, onExit: (e) => this.#emit(e) }),
+      proc: new RuncProcess({ runc: this.#runc, root: this.#root, id: spec.id, bundle, logPath: spec.logPath, ...(this.deps.containerLogs ? { logRotation: this.deps.containerLogs } : {}), cgroupsPath, logger: this.deps.logger, onExit: (e) => this.#emit(e) }),
     };
     // Registered first: a failure half-way is cleaned up by remove().
     this.#containers.set(spec.id, rec);

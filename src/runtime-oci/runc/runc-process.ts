@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rfc3339 } from '../../api/index.js';
-import type { Logger } from '../../api/index.js';
+import type { CriLogRotation, Logger } from '../../api/index.js';
 import type { OciExit } from '../adapter.js';
 import { runCommand } from '../command.js';
 import { CriLogWriter } from '../../api/index.js';
@@ -23,6 +23,8 @@ export interface RuncProcessDeps {
   id: string;
   bundle: string;
   logPath: string;
+  /** Rotation of the log file; none when absent. */
+  logRotation?: CriLogRotation;
   cgroupsPath: string;
   logger: Logger;
   onExit(exit: OciExit): void;
@@ -47,7 +49,7 @@ export class RuncProcess {
     if (this.#child) throw new Error(`container ${this.deps.id} was started already`);
     const { runc, root, id, bundle } = this.deps;
     const pidFile = join(bundle, 'pid');
-    const log = await CriLogWriter.open(this.deps.logPath);
+    const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
     // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
     const child = spawn(runc, ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.#child = child;
