@@ -3,7 +3,7 @@
  *
  *   edge-hub --data-dir /tmp/hub --listen 127.0.0.1:7400
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { createLogger, errorMessage } from '../api/index.js';
 import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
@@ -19,12 +19,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--node-grace-period <duration>', 'silence after which a node is marked NotReady', parseDuration, 10)
     .option('--pod-eviction-timeout <duration>', 'how long a node may stay NotReady before its pods move', parseDuration, 30)
     .option('--heartbeat-interval <duration>', 'how often nodes send heartbeats', parseDuration, 2)
-    .option('--max-watches-per-user <n>', 'concurrent watches one user may hold (429 past it)', parsePositiveInt, 100)
-    .option('--max-log-follows-per-user <n>', 'concurrent followed logs (logs -f) one user may hold (429 past it)', parsePositiveInt, 20)
-    .option('--event-ttl <duration>', 'how long an Event is kept after its last update', parsePositiveDuration, 3600)
-    .option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)', parseBytes, 10 * 1024 ** 3)
-    .option('--blob-max-upload-bytes <size>', 'largest single blob upload (413 past it)', parseBytes, 256 * 1024 ** 2)
-    .option('--blob-gc-grace <duration>', 'how long an unreferenced blob is kept after its upload before it is collected', parsePositiveDuration, 3600)
+    .addOption(new Option('--max-watches-per-user <n>', 'concurrent watches one user may hold (429 past it)').argParser(parsePositiveInt).default(100))
+    .addOption(new Option('--max-log-follows-per-user <n>', 'concurrent followed logs (logs -f) one user may hold (429 past it)').argParser(parsePositiveInt).default(20))
+    .addOption(new Option('--event-ttl <duration>', 'how long an Event is kept after its last update').argParser(parsePositiveDuration).default(3600, '1h'))
+    .addOption(new Option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)').argParser(parseBytes).default(10 * 1024 ** 3, '10Gi'))
+    .addOption(new Option('--blob-max-upload-bytes <size>', 'largest single blob upload (413 past it)').argParser(parseBytes).default(256 * 1024 ** 2, '256Mi'))
+    .addOption(new Option('--blob-gc-grace <duration>', 'how long an unreferenced blob is kept after its last upload').argParser(parsePositiveDuration).default(3600, '1h'))
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
   program.parse(argv);
