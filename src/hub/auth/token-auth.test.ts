@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -30,4 +30,12 @@ it('loads extra users from tokens.json', async () => {
   writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ users: [{ name: 'viewer', token: 'viewer-token-0123456789', role: 'read-only' }] }));
   const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
   expect(a.verify('Bearer viewer-token-0123456789')).toEqual({ kind: 'user', name: 'viewer', role: 'read-only' });
+});
+
+it('replaces a token file found empty (torn by a power cut under an older version), leaving no temporary', async () => {
+  writeFileSync(join(dir, 'admin.token'), '');
+  const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
+  expect(a.adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(readFileSync(join(dir, 'admin.token'), 'utf8')).toBe(`${a.adminToken}\n`);
+  expect(readdirSync(dir).sort()).toEqual(['admin.token', 'join.token']);
 });
