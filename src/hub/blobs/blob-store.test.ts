@@ -123,3 +123,18 @@ describe('quota, garbage collection and failed uploads', () => {
     expect(imagesOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} })).toEqual([]);
   });
 });
+
+it('removes a blob found damaged on disk at its first read instead of serving it', async () => {
+  const first = await BlobStore.create({ dir });
+  const r = await first.put(new TextEncoder().encode('a component'));
+  // A disk that acknowledged a flush it did not do: after the restart the file holds other bytes.
+  writeFileSync(join(dir, 'sha256', r.digest.slice(7)), 'a compo\0\0\0\0');
+  const blobs = await BlobStore.create({ dir });
+  expect(blobs.usedBytes).toBe(11);
+  await expect(blobs.open(r.digest)).rejects.toThrow(/damaged on the hub's disk and has been removed/);
+  expect(await blobs.has(r.digest)).toBe(false);
+  expect(blobs.usedBytes).toBe(0);
+  // Uploaded again, it is served.
+  await blobs.put(new TextEncoder().encode('a component'));
+  expect(await text((await blobs.open(r.digest)).stream)).toBe('a component');
+});

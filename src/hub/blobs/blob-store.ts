@@ -87,6 +87,8 @@ export class BlobStore {
   #stored: number;
   /** Bytes received by uploads not yet published: they count against the quota too. */
   #inFlight = 0;
+  /** Blobs whose content was checked against their digest since this process started (or stored by it). */
+  readonly #verified = new Set<string>();
   /** Per-digest serialization of publication and collection. */
   readonly #locks = new Map<string, Promise<void>>();
 
@@ -188,6 +190,7 @@ export class BlobStore {
         if (!this.#sizes.has(hex)) {
           this.checkRoom(size);
           await publishDurable(tmp, path);
+          this.#verified.add(hex);
           this.#sizes.set(hex, size);
           this.#stored += size;
           created = true;
@@ -225,9 +228,33 @@ export class BlobStore {
     }
   }
 
-  /** Opens a stored blob for reading; NotFoundError if absent. */
+  /**
+   * Opens a stored blob for reading; NotFoundError if absent. The first read of a blob this process did
+   * not store itself checks its content against its digest: a blob torn by a power cut on a disk that
+   * ignored its flush is removed (and reported missing, so the client uploads it again) instead of being
+   * served to every node that asks.
+   */
   async open(digest: string): Promise<OpenBlob> {
     const size = await this.size(digest);
+    const hex = digest.slice('sha256:'.length);
+    if (!this.#verified.has(hex)) {
+      const actual = createHash('sha256');
+      try {
+        for await (const chunk of createReadStream(this.#path(digest))) actual.update(chunk as Buffer);
+      } catch (err) {
+        // Collected since the size was read.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('blobs', digest);
+        throw err;
+      }
+      if (actual.digest('hex') !== hex) {
+        await this.#exclusive(hex, async () => {
+          await unlink(this.#path(digest)).catch(() => undefined);
+          if (this.#sizes.delete(hex)) this.#stored -= size;
+        });
+        throw new NotFoundError('blobs', digest, `blob ${digest} was damaged on the hub's disk and has been removed; upload it again (edgectl apply does)`);
+      }
+      this.#verified.add(hex);
+    }
     return { size, stream: createReadStream(this.#path(digest)) };
   }
 
@@ -255,6 +282,7 @@ export class BlobStore {
         const st = await stat(join(this.#dir, 'sha256', hex)).catch(() => undefined);
         if (!st || st.mtimeMs >= uploadedBeforeMs) return;
         await unlink(join(this.#dir, 'sha256', hex));
+        this.#verified.delete(hex);
         if (this.#sizes.delete(hex)) this.#stored -= b.size;
         removed.push(b);
       });
