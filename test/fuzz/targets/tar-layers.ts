@@ -64,7 +64,31 @@ function members(ctx: Ctx): fc.Arbitrary<TarMember[]> {
     devmajor: fc.constantFrom(0, 1, 8),
     devminor: fc.constantFrom(0, 1, 3),
   });
-  return fc.array(member, { minLength: 1, maxLength: 8 });
+  // The attacks that need two entries in order (a link, then a use of it) are drawn as pairs, so
+  // they are frequent rather than left to chance.
+  const chain = fc
+    .record({
+      name: fc.constantFrom('s', 'evil', 'a/s', 'etc', 'host'),
+      // Mostly at the victim (the case root is <base>/cases/cN, so ../../victim is <base>/victim).
+      to: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(ctx.victim, '../../victim', '../../../victim', 'a/../../../victim') }, { weight: 1, arbitrary: target }),
+      use: fc.constantFrom('file', 'hardlink', 'hardlink', 'dir', 'symlink', 'whiteout', 'opaque'),
+      leaf: fc.constantFrom('secret', 'secret', 'secret', 'x', 'passwd', '..'),
+    })
+    .map(({ name, to, use, leaf }): TarMember[] => {
+      const through = `${name}/${leaf}`;
+      const second: TarMember =
+        use === 'hardlink' ? { path: 'h', type: 'hardlink', linkname: through }
+        : use === 'dir' ? { path: through, type: 'dir' }
+        : use === 'symlink' ? { path: through, type: 'symlink', linkname: '/' }
+        : use === 'whiteout' ? { path: `${name}/.wh.${leaf}`, data: '' }
+        : use === 'opaque' ? { path: `${name}/.wh..wh..opq`, data: '' }
+        : { path: through, data: 'x' };
+      return [{ path: name, type: 'symlink', linkname: to }, second];
+    });
+  return fc
+    .tuple(fc.array(member, { maxLength: 4 }), fc.array(chain, { maxLength: 2 }), fc.array(member, { maxLength: 3 }))
+    .map(([before, chains, after]) => [...before, ...chains.flat(), ...after])
+    .filter((m) => m.length > 0);
 }
 
 /** Flips bytes, cuts the archive short or both. */
