@@ -18,6 +18,8 @@ import { StringDecoder } from 'node:string_decoder';
 
 type StreamName = 'stdout' | 'stderr';
 const MAX_LINE = 16 * 1024;
+/** Output held during a rotation is bounded by the file size, or this when that is smaller. */
+const MAX_HELD_BYTES = 1024 * 1024;
 
 /** When the writer rotates its file, and how many files it keeps. */
 export interface CriLogRotation {
@@ -120,8 +122,9 @@ export class CriLogWriter {
   #emit(text: string): void {
     const bytes = Buffer.byteLength(text);
     if (this.#held) {
-      // Bounded: a container that writes more than a whole file while one rotation runs loses the excess (and is told).
-      if (this.#heldBytes + bytes > (this.#rotation?.maxBytes ?? Number.POSITIVE_INFINITY)) this.#dropped += bytes;
+      // Bounded: a container that writes more than a whole file (at least 1 MiB) while one rotation
+      // runs loses the excess, and is told so in the log.
+      if (this.#heldBytes + bytes > Math.max(this.#rotation?.maxBytes ?? 0, MAX_HELD_BYTES)) this.#dropped += bytes;
       else {
         this.#held.push(text);
         this.#heldBytes += bytes;
@@ -156,19 +159,22 @@ export class CriLogWriter {
     this.#heldBytes = 0;
     this.#dropped = 0;
     if (dropped > 0) held.push(`${rfc3339Nano()} stderr F [${dropped} bytes of output dropped while the log was rotated]\n`);
+    // Before anything written from now on (and held again if it starts the next rotation).
+    for (const text of held) this.#emit(text);
     // Logs are not state: a rotation is not fsynced (a power cut at worst leaves the file unrotated).
     await this.#prune(rotation).catch(() => undefined);
-    // Written after the prune: a follow-up rotation's prune is then never racing this one.
-    for (const text of held) this.#emit(text); // (held again if it starts the next rotation)
   }
 
-  /** `0.log.<stamp>`, or `0.log.<stamp>-NNN` when a rotation already took that second. */
+  /**
+   * `0.log.<stamp>`, or `0.log.<stamp>-NNN` after the rotations that already took that second (one
+   * past the highest number in use, so names keep sorting by age after the oldest were deleted).
+   */
   async #rotatedName(): Promise<string> {
-    const base = `${this.#path}.${rotationStamp()}`;
-    for (let n = 0; ; n++) {
-      const name = n === 0 ? base : `${base}-${String(n).padStart(3, '0')}`;
-      if (!(await stat(name).then(() => true, () => false))) return name;
-    }
+    const base = `${basename(this.#path)}.${rotationStamp()}`;
+    const taken = (await readdir(dirname(this.#path)).catch(() => [] as string[])).filter((n) => n === base || n.startsWith(`${base}-`));
+    if (taken.length === 0) return join(dirname(this.#path), base);
+    const highest = Math.max(...taken.map((n) => (n === base ? 0 : Number(n.slice(base.length + 1)) || 0)));
+    return join(dirname(this.#path), `${base}-${String(highest + 1).padStart(3, '0')}`);
   }
 
   /** Deletes the oldest rotated files past `maxFiles - 1` (names sort by age). */

@@ -1,15 +1,18 @@
 /**
  * Answers the hub's `logRequest`s from the container log files (`<dataDir>/logs/<ns>_<pod>_<uid>/
- * <container>/<restartCount>.log`) with `logChunk` frames: tail, previous instance, timestamps, and
- * follow (polling for appended data, moving on to the next file when the container restarts, until
- * `logCancel`, the pod going away, or the session dropping).
+ * <container>/<restartCount>.log`) with `logChunk` frames: tail (read backwards from the end of the
+ * file), previous instance, timestamps, and follow (polling for appended data, across a rotation of
+ * the live file and on to the next file when the container restarts, until `logCancel`, the pod
+ * going away, or the session dropping). As the kubelet's, a request reads the live file only, never
+ * its rotated predecessors; every read is bounded (`log-reader.ts`).
  */
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../api/index.js';
 import type { HubToNode, Logger, NodeToHub } from '../../api/index.js';
 import { podLogDir, safe } from '../pods/container-config.js';
-import { criToText, splitLines, tailText } from './cri.js';
+import { criToText } from './cri.js';
+import { readLines, tailStart, type ReadCounter } from './log-reader.js';
 
 type LogRequest = Extract<HubToNode, { type: 'logRequest' }>;
 type LogChunk = Extract<NodeToHub, { type: 'logChunk' }>;
@@ -29,9 +32,18 @@ export interface LogServiceDeps {
   send(chunk: LogChunk): boolean;
   /** Poll interval of `follow` (default 250 ms). */
   pollMs?: number;
+  /** Counts the bytes read from log files (tests). */
+  readCounter?: ReadCounter;
 }
 
 const MAX_CHUNK = 256 * 1024;
+
+/** An open log file and how far it has been sent. */
+interface Cursor {
+  fh: FileHandle | undefined;
+  ino: number;
+  offset: number;
+}
 
 interface Follow {
   uid: string;
@@ -102,29 +114,52 @@ export class LogService {
         : `container "${container}" in pod "${name}" is waiting to start`);
     }
     const timestamps = req.timestamps ?? false;
-    const first = await readFrom(path.join(dir, `${file}.log`), 0);
-    const { lines, rest } = splitLines(first.text);
-    if (!this.sendText(id, tailText(criToText(lines, timestamps), req.tailLines))) return;
-    if (!req.follow || req.previous) {
-      this.deps.send({ type: 'logChunk', requestId: id, data: '', done: true });
-      return;
-    }
-    const follow: Follow = { uid: pod.uid, cancelled: false };
-    this.follows.set(id, follow);
+    const live = path.join(dir, `${file}.log`);
+    const fh = await open(live, 'r').catch(() => undefined);
+    if (!fh) return void fail(`log of container "${container}" in pod "${name}" cannot be read`);
+    const cursor: Cursor = { fh, ino: 0, offset: 0 };
     try {
-      await this.follow(id, dir, file, first.bytes, rest, timestamps, follow);
+      const { size, ino } = await fh.stat();
+      cursor.ino = ino;
+      // --tail reads backwards from the end; the rest of the file is never read.
+      cursor.offset = req.tailLines !== undefined && req.tailLines >= 0 ? await tailStart(fh, size, req.tailLines, this.deps.readCounter) : 0;
+      if (!(await this.drain(id, cursor, size, timestamps))) return;
+      if (!req.follow || req.previous) {
+        this.deps.send({ type: 'logChunk', requestId: id, data: '', done: true });
+        return;
+      }
+      const follow: Follow = { uid: pod.uid, cancelled: false };
+      this.follows.set(id, follow);
+      try {
+        await this.follow(id, dir, file, cursor, timestamps, follow);
+      } finally {
+        this.follows.delete(id);
+      }
     } finally {
-      this.follows.delete(id);
+      await cursor.fh?.close().catch(() => undefined);
     }
     this.deps.send({ type: 'logChunk', requestId: id, data: '', done: true });
   }
 
-  // Polls the current file for appended data; when a newer file (a restart) appears, the rest of the
-  // current one is read first, then the newer one from its start.
-  private async follow(id: string, dir: string, startFile: number, startOffset: number, startRest: string, timestamps: boolean, f: Follow): Promise<void> {
+  /** Sends the complete lines of `cursor`'s file from its offset up to `end`, in bounded reads; false when the session is gone. */
+  private async drain(id: string, cursor: Cursor, end: number, timestamps: boolean): Promise<boolean> {
+    while (cursor.fh && cursor.offset < end) {
+      const read = await readLines(cursor.fh, cursor.offset, end, this.deps.readCounter);
+      if (read.bytes === 0) break; // an unfinished last line: it is sent once its newline is written
+      cursor.offset += read.bytes;
+      const lines = read.text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop(); // (a line longer than one read is sent in pieces)
+      if (!this.sendText(id, criToText(lines, timestamps))) return false;
+    }
+    return true;
+  }
+
+  // Polls the open file for appended data. When the live file is rotated (renamed; the writer
+  // flushes it first), the old file is read to its end and the new live file from its start; when a
+  // newer instance's file (a restart) appears, the rest of the current one is read first, then the
+  // newer one from its start. As the kubelet does, the file stays open across a rotation.
+  private async follow(id: string, dir: string, startFile: number, cursor: Cursor, timestamps: boolean, f: Follow): Promise<void> {
     let file = startFile;
-    let offset = startOffset;
-    let rest = startRest;
     while (!f.cancelled) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.deps.pollMs ?? 250);
@@ -133,20 +168,35 @@ export class LogService {
           resolve();
         };
       });
-      const files = await logFiles(dir);
-      const next = files.find((n) => n > file);
-      const read = await readFrom(path.join(dir, `${file}.log`), offset);
-      offset += read.bytes;
-      const { lines, rest: r } = splitLines(rest + read.text);
-      rest = r;
-      if (!this.sendText(id, criToText(lines, timestamps))) return;
-      if (next !== undefined && read.bytes === 0) {
-        if (rest !== '' && !this.sendText(id, criToText([rest], timestamps))) return;
+      const live = path.join(dir, `${file}.log`);
+      // Checked before reading: once renamed, the old file is complete, so reading it to its end misses nothing.
+      const now = await stat(live).catch(() => undefined);
+      const rotated = cursor.fh !== undefined && now?.ino !== cursor.ino;
+      const before = cursor.offset;
+      if (cursor.fh && !(await this.drain(id, cursor, (await cursor.fh.stat()).size, timestamps))) return;
+      if (rotated || !cursor.fh) {
+        await cursor.fh?.close().catch(() => undefined);
+        cursor.fh = undefined;
+        if (now) await this.reopen(cursor, live);
+        continue;
+      }
+      const next = (await logFiles(dir)).find((n) => n > file);
+      if (next !== undefined && cursor.offset === before) {
+        await cursor.fh.close().catch(() => undefined);
+        cursor.fh = undefined;
         file = next;
-        offset = 0;
-        rest = '';
+        await this.reopen(cursor, path.join(dir, `${file}.log`));
       }
     }
+  }
+
+  /** Opens the live file at `file` from its start (left closed when it is not there yet: the next poll tries again). */
+  private async reopen(cursor: Cursor, file: string): Promise<void> {
+    const fh = await open(file, 'r').catch(() => undefined);
+    if (!fh) return;
+    cursor.fh = fh;
+    cursor.ino = (await fh.stat()).ino;
+    cursor.offset = 0;
   }
 
   private sendText(requestId: string, text: string): boolean {
@@ -161,21 +211,4 @@ export class LogService {
 async function logFiles(dir: string): Promise<number[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   return names.map((n) => /^([0-9]+)\.log$/.exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
-}
-
-/** Reads `file` from `offset` to its current end, stopping at the last newline so no UTF-8 sequence is cut. */
-async function readFrom(file: string, offset: number): Promise<{ text: string; bytes: number }> {
-  const fh = await open(file, 'r').catch(() => undefined);
-  if (!fh) return { text: '', bytes: 0 };
-  try {
-    const { size } = await fh.stat();
-    if (size <= offset) return { text: '', bytes: 0 };
-    const buf = Buffer.alloc(size - offset);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    const lastNl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
-    const used = lastNl < 0 ? 0 : lastNl + 1;
-    return { text: buf.subarray(0, used).toString('utf8'), bytes: used };
-  } finally {
-    await fh.close();
-  }
 }
