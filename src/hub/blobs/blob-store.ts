@@ -15,6 +15,7 @@ import { mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises
 import { join } from 'node:path';
 import { BadRequestError, EdgeError, NotFoundError, RequestTooLargeError, StatusReason, isSha256Digest } from '../../api/index.js';
 import { fsyncDir, publishDurable } from '../../durable/index.js';
+import { KeyedLock } from './keyed-lock.js';
 
 /** Default largest blob accepted: 256 MiB. */
 export const DEFAULT_MAX_BLOB_BYTES = 256 * 1024 * 1024;
@@ -90,7 +91,7 @@ export class BlobStore {
   /** Blobs whose content was checked against their digest since this process started (or stored by it). */
   readonly #verified = new Set<string>();
   /** Per-digest serialization of publication and collection. */
-  readonly #locks = new Map<string, Promise<void>>();
+  readonly #locks = new KeyedLock();
 
   private constructor(dir: string, maxBytes: number, quotaBytes: number, sizes: Map<string, number>) {
     this.#dir = dir;
@@ -186,7 +187,7 @@ export class BlobStore {
     try {
       // Serialized with collect() per digest, so a blob being collected and uploaded again at the same
       // time ends up stored, never removed after its upload was acknowledged.
-      await this.#exclusive(hex, async () => {
+      await this.#locks.run(hex, async () => {
         if (!this.#sizes.has(hex)) {
           this.checkRoom(size);
           await publishDurable(tmp, path);
@@ -247,7 +248,7 @@ export class BlobStore {
         throw err;
       }
       if (actual.digest('hex') !== hex) {
-        await this.#exclusive(hex, async () => {
+        await this.#locks.run(hex, async () => {
           await unlink(this.#path(digest)).catch(() => undefined);
           if (this.#sizes.delete(hex)) this.#stored -= size;
         });
@@ -277,7 +278,7 @@ export class BlobStore {
     for (const b of await this.list()) {
       if (keep.has(b.digest) || b.uploadedMs >= uploadedBeforeMs) continue;
       const hex = b.digest.slice('sha256:'.length);
-      await this.#exclusive(hex, async () => {
+      await this.#locks.run(hex, async () => {
         // Looked at again under the digest's lock: an upload may have renewed it since the list.
         const st = await stat(join(this.#dir, 'sha256', hex)).catch(() => undefined);
         if (!st || st.mtimeMs >= uploadedBeforeMs) return;
@@ -289,22 +290,6 @@ export class BlobStore {
     }
     if (removed.length > 0) await fsyncDir(join(this.#dir, 'sha256'));
     return removed;
-  }
-
-  /** Runs `fn` after every earlier `#exclusive` call for the same digest has settled. */
-  async #exclusive(hex: string, fn: () => Promise<void>): Promise<void> {
-    const prev = this.#locks.get(hex) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#locks.set(hex, settled);
-    try {
-      await run;
-    } finally {
-      if (this.#locks.get(hex) === settled) this.#locks.delete(hex);
-    }
   }
 
   #path(digest: string): string {
