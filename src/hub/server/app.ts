@@ -9,6 +9,7 @@ import { mountBlobRoutes } from './blob-routes.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseResourcePath } from './resource-path.js';
+import { boundStatus } from './status-bounds.js';
 import { handleCollection, handleObject } from './resource-routes.js';
 import { StreamLimiter, limitStreams } from './stream-limits.js';
 import type { ApiDeps, ApiEnv } from './types.js';
@@ -29,7 +30,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.onError((err, c) => {
     const known = err instanceof EdgeError;
     if (!known || err.httpStatus >= 500) log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
-    const status = toStatus(known ? err : new InternalError('an internal error occurred; see the hub log'));
+    const status = boundStatus(toStatus(known ? err : new InternalError('an internal error occurred; see the hub log')));
     return c.json(status, status.code as 500);
   });
   app.notFound((c) => {
