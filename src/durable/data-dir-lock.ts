@@ -91,6 +91,11 @@ function parseRecord(text: string | undefined): LockRecord | undefined {
   }
 }
 
+/** A name from the lock file fit for a message (the file is data, not trusted text): else undefined. */
+function printable(v: unknown): string | undefined {
+  return typeof v === 'string' && /^[\w.:-]{1,253}$/.test(v) ? v : undefined;
+}
+
 function readIfPresent(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -172,7 +177,7 @@ export function acquireDataDirLock(dir: string, opts: { program?: string } = {})
     const raw = readIfPresent(path);
     if (raw === undefined) continue; // released in between: try again
     const holder = parseRecord(raw);
-    if (holder && holderAlive(holder)) throw new DataDirInUseError(dir, holder.pid, holder.program, holder.hostname !== hostname() ? holder.hostname : undefined);
+    if (holder && holderAlive(holder)) throw new DataDirInUseError(dir, holder.pid, printable(holder.program), holder.hostname !== hostname() ? (printable(holder.hostname) ?? '?') : undefined);
     // Stale (or unreadable, e.g. emptied by a power cut). Only the holder of the guard may remove it,
     // and only if it is still the very lock judged stale.
     if (createExclusive(guard, content)) {

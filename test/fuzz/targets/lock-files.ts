@@ -1,0 +1,64 @@
+/**
+ * Fuzz target `lock-files`: whatever a data dir's lock file holds (garbage, torn JSON, records naming
+ * live, dead, reused or foreign pids, other boots and hosts), starting up either takes the lock over or
+ * refuses with DataDirInUseError naming the recorded pid — never another error, never a crash — and a
+ * refusal leaves the file as it was; a taken lock is released without leaving files behind.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DataDirInUseError, LOCK_FILE, acquireDataDirLock, processStartTime } from '../../../src/durable/index.js';
+import type { FuzzTarget } from '../target.js';
+
+interface Ctx {
+  dir: string;
+}
+
+const ownStart = processStartTime(process.pid) ?? '0';
+const record = fc.record(
+  {
+    pid: fc.oneof(fc.constant(process.pid), fc.constant(1), fc.integer({ min: -5, max: 2 ** 23 }), fc.double(), fc.string()),
+    startTime: fc.oneof(fc.constant(ownStart), fc.constant('1'), fc.string({ maxLength: 12 })),
+    bootId: fc.oneof(fc.constant(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()), fc.uuid()),
+    hostname: fc.oneof(fc.constant(hostname()), fc.string({ maxLength: 40 })),
+    program: fc.oneof(fc.constant('edge-hub'), fc.string({ maxLength: 40 })),
+    nonce: fc.oneof(fc.string({ maxLength: 24 }), fc.integer()),
+  },
+  { requiredKeys: [] },
+);
+const content = fc.oneof(
+  record.map((r) => JSON.stringify(r)),
+  record.map((r) => JSON.stringify(r)).chain((j) => fc.nat(j.length).map((n) => j.slice(0, n))), // torn
+  fc.string({ maxLength: 200 }),
+  fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
+);
+
+export const target: FuzzTarget<Ctx, string> = {
+  name: 'lock-files',
+  async setup() {
+    return { dir: mkdtempSync(join(tmpdir(), 'fuzz-lock-')) };
+  },
+  arbitrary: () => content,
+  async check(ctx, text) {
+    const path = join(ctx.dir, LOCK_FILE);
+    writeFileSync(path, text);
+    let lock;
+    try {
+      lock = acquireDataDirLock(ctx.dir, { program: 'fuzz' });
+    } catch (err) {
+      if (!(err instanceof DataDirInUseError)) throw new Error(`unexpected ${String(err)}`);
+      if (!err.message.includes(`in use by pid ${err.pid}`) || /[\n\r\u001b]/.test(err.message)) throw new Error(`unclear refusal: ${JSON.stringify(err.message)}`);
+      if (readFileSync(path, 'latin1') !== Buffer.from(text).toString('latin1')) throw new Error('a refusal changed the lock file');
+      rmSync(path);
+      return;
+    }
+    if ((JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid !== process.pid) throw new Error('the lock taken is not ours');
+    lock.release();
+    const left = readdirSync(ctx.dir);
+    if (left.length > 0) throw new Error(`left behind: ${left.join(', ')}`);
+  },
+  async teardown(ctx) {
+    rmSync(ctx.dir, { recursive: true, force: true });
+  },
+};
