@@ -22,6 +22,10 @@ export interface NodeOptions {
   logLevel: string;
   /** Deadline of one request to a workload, in ms. */
   requestTimeoutMs: number;
+  /** Limits of each NodePort, mesh and local-proxy listener (`--max-request-body-bytes`, `--max-concurrent-requests`). */
+  listeners: { maxRequestBodyBytes: number; maxConcurrentRequests: number };
+  /** Rotation of container log files, both runtimes (`--container-log-max-size`, `--container-log-max-files`). */
+  containerLogs: { maxBytes: number; maxFiles: number };
   /**
    * Wasm guests' memory, in bytes: the limit of a container without `limits.memory`
    * (`--wasm-default-memory-limit`) and the node's total (`--wasm-memory-budget`; undefined: the
@@ -94,6 +98,10 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
     .option('--max-pods <n>', 'most pods this node runs', '110')
     .option('--request-timeout <duration>', 'deadline of one request to a workload; a Wasm guest that overruns it is restarted', '15s')
+    .option('--max-request-body-bytes <quantity>', 'largest request body a NodePort, mesh or local-proxy listener accepts (413 above it); bodies stream through, those for Wasm pods are held whole', '16Mi')
+    .option('--max-concurrent-requests <n>', 'requests in flight at once per NodePort, mesh or local-proxy listener (503 past it)', '1024')
+    .option('--container-log-max-size <quantity>', 'size at which a container log file is rotated', '10Mi')
+    .option('--container-log-max-files <n>', 'log files kept per container, the live one included (at least 2)', '5')
     .option('--wasm-default-memory-limit <quantity>', 'linear-memory limit of each instance of a Wasm container without resources.limits.memory', '128Mi')
     .option('--wasm-memory-budget <quantity>', "total linear memory of all Wasm instances on this node; a pod that would exceed it waits (WasmMemoryBudgetExceeded) (default: half of physical memory, or of the agent's cgroup limit)")
     .option('--oci-runtime <name>', `container runtime for runtimeClassName oci: ${OCI_RUNTIMES.join(', ')} or none`, 'none')
@@ -149,6 +157,7 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   const timeout = parseDurationSeconds(o.requestTimeout ?? '15s');
   if (timeout === undefined || timeout <= 0) throw new OptionsError(`--request-timeout: "${o.requestTimeout}" is not a positive duration (e.g. 15s, 500ms)`);
   const wasm = parseWasmMemory(o);
+  const { listeners, containerLogs } = parseLimits(o);
   const logLevel = o.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new OptionsError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
 
@@ -171,6 +180,26 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     logLevel,
     requestTimeoutMs: Math.round(timeout * 1000),
     wasm,
+    listeners,
+    containerLogs,
+  };
+}
+
+/** The listener and container-log flags. */
+function parseLimits(o: Record<string, string | undefined>): Pick<NodeOptions, 'listeners' | 'containerLogs'> {
+  const bytes = (flag: string, v: string, min: number): number => {
+    if (!isQuantity(v, 'memory') || memoryBytes(v) < min || !Number.isSafeInteger(memoryBytes(v))) throw new OptionsError(`${flag}: "${v}" is not a size of at least ${min} bytes (e.g. 16Mi, 1048576)`);
+    return memoryBytes(v);
+  };
+  return {
+    listeners: {
+      maxRequestBodyBytes: bytes('--max-request-body-bytes', o.maxRequestBodyBytes ?? '16Mi', 1),
+      maxConcurrentRequests: intFlag('--max-concurrent-requests', o.maxConcurrentRequests ?? '', 1, 1_000_000),
+    },
+    containerLogs: {
+      maxBytes: bytes('--container-log-max-size', o.containerLogMaxSize ?? '10Mi', 1024),
+      maxFiles: intFlag('--container-log-max-files', o.containerLogMaxFiles ?? '', 2, 1000),
+    },
   };
 }
 

@@ -49,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
     logger,
     registry,
     requestTimeoutMs: opts.requestTimeoutMs,
+    containerLogs: opts.containerLogs,
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     fetchBlob: async (digest) => {
@@ -102,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
     // --memory says otherwise), so the scheduler does not bind more than the node would accept.
     capacity: opts.oci || opts.capacity.memory !== undefined ? opts.capacity : { ...opts.capacity, memory: formatBytes(runtime.stats.memoryBudget.total) },
     requestTimeoutMs: opts.requestTimeoutMs,
+    listenerLimits: opts.listeners,
     onSessionEvent: (ev) => {
       if (ev.type === 'connected') everConnected = true;
       if (ev.type === 'unauthorized' && !everConnected) {
@@ -134,6 +136,7 @@ async function ociRuntime(opts: NodeOptions, logger: Logger): Promise<Runtime> {
     platform: { os: 'linux', architecture: kubeArch(), ...(arm ? { variant: `v${arm}` } : {}) },
     logger,
     insecureRegistries: oci.insecureRegistries,
+    containerLogs: opts.containerLogs,
     ...(oci.runcPath !== undefined ? { runcPath: oci.runcPath } : {}),
     ...(oci.runcRoot !== undefined ? { runcRoot: oci.runcRoot } : {}),
     ...(oci.socket !== undefined ? { socketPath: oci.socket } : {}),
