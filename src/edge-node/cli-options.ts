@@ -67,6 +67,8 @@ export interface OciNodeOptions {
   bridge?: string;
   /** runc: the node's pod address range. */
   podCidr?: string;
+  /** Most processes one container may have (0 = no limit); the runtime's default (1024) when absent. */
+  pidsLimit?: number;
   /** Registry credentials file (`config.json` with `auths`). */
   registryConfig?: string;
   /** Registries reached over plain HTTP. */
@@ -110,6 +112,7 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     .option('--oci-socket <path>', 'Engine API socket (default: /var/run/docker.sock for docker, /run/podman/podman.sock for podman)')
     .option('--oci-network <name>', 'runc: bridge (a network namespace per pod) or host; docker/podman: the daemon network pods join, or host', undefined)
     .option('--oci-bridge <name>', 'runc: bridge device pods attach to (created when missing)', 'edge0')
+    .option('--oci-pids-limit <n>', 'most processes one container may have, its pids cgroup limit (default 1024; 0 = no limit)')
     .option('--oci-pod-cidr <cidr>', "runc: this node's pod address range (its first address goes to the bridge)", '10.88.0.0/24')
     .option('--oci-registry-config <file>', 'registry credentials for container images and Wasm OCI artifacts: a config.json with "auths", as docker login writes')
     .option('--oci-insecure-registry <host:port,...>', 'registries reached over plain HTTP, for container images and Wasm OCI artifacts (loopback ones always are)')
@@ -244,6 +247,10 @@ function parseOciOptions(o: Record<string, string | undefined>, registry: Regist
   if (o.ociRoot !== undefined) out.runcRoot = path.resolve(o.ociRoot);
   if (o.ociSocket !== undefined) out.socket = path.resolve(o.ociSocket);
   if (o.ociNetwork !== undefined) out.network = o.ociNetwork;
+  if (o.ociPidsLimit !== undefined) {
+    if (!/^[0-9]{1,7}$/.test(o.ociPidsLimit)) throw new OptionsError(`--oci-pids-limit: "${o.ociPidsLimit}" is not a whole number of processes (0 = no limit)`);
+    out.pidsLimit = Number(o.ociPidsLimit);
+  }
   if (registry.config !== undefined) out.registryConfig = registry.config;
   return out;
 }

@@ -43,6 +43,8 @@ export interface OciSetup {
   insecureRegistries?: string[];
   /** Rotation of the containers' log files (`--container-log-max-size`/`-max-files`); none when absent. */
   containerLogs?: CriLogRotation;
+  /** Most processes one container may have (0 = no limit; default 1024). */
+  pidsLimit?: number;
 }
 
 export const DEFAULT_SOCKETS: Record<'docker' | 'podman', string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
@@ -63,6 +65,7 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
       logger,
       ...(network ? { network } : {}),
       ...(s.containerLogs ? { containerLogs: s.containerLogs } : {}),
+      ...(s.pidsLimit !== undefined ? { pidsLimit: s.pidsLimit } : {}),
       ...(s.runcPath ? { runcPath: s.runcPath } : {}),
       ...(s.runcRoot ? { runcRoot: s.runcRoot } : { runcRoot: join(s.dataDir, 'runc') }),
     });
@@ -76,6 +79,7 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
       ...(s.network && !hostNetwork ? { network: s.network } : {}),
       ...(credentials ? { credentials } : {}),
       ...(s.containerLogs ? { containerLogs: s.containerLogs } : {}),
+      ...(s.pidsLimit !== undefined ? { pidsLimit: s.pidsLimit } : {}),
     });
   }
   return OciRuntime.create({ adapter, platform: s.platform, logger, hostNetwork, nodeAddress: s.nodeAddress });

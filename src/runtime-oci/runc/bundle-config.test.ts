@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreateContainerError, LINUX_CAPABILITIES } from '../../api/index.js';
-import { DEFAULT_CAPABILITIES, DEFAULT_PIDS_LIMIT, type RuncConfigInput, containerCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';
+import { DEFAULT_CAPABILITIES, DEFAULT_PIDS_LIMIT, type RuncConfigInput, boundingCapabilities, containerCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';
 import { type SeccompConfig, defaultSeccompProfile } from './seccomp-default.js';
 
 const image = { Entrypoint: ['/entry'], Cmd: ['--serve'], Env: ['PATH=/opt/bin', 'A=image'], WorkingDir: '/srv' };
@@ -104,6 +104,13 @@ describe('securityContext in config.json', () => {
     expect(containerCapabilities({ capabilities: { drop: ['ALL'] } })).toEqual([]);
     expect(containerCapabilities({ capabilities: { add: ['ALL'], drop: ['SYS_ADMIN'] } })).toEqual(LINUX_CAPABILITIES.filter((c) => c !== 'SYS_ADMIN'));
     expect(containerCapabilities({ privileged: true, capabilities: { drop: ['ALL'] } })).toEqual([...LINUX_CAPABILITIES]);
+    // "Every" capability is every one the node has: a node without SYS_RESOURCE cannot grant it.
+    const node = boundingCapabilities('Name:\tx\nCapBnd:\t000001fffeffffff\n');
+    expect(node).toHaveLength(LINUX_CAPABILITIES.length - 1);
+    expect(node).not.toContain('SYS_RESOURCE');
+    expect(boundingCapabilities('CapBnd:\t00000000a80425fb\n')).toEqual([...DEFAULT_CAPABILITIES].sort((a, b) => LINUX_CAPABILITIES.indexOf(a) - LINUX_CAPABILITIES.indexOf(b)));
+    expect(containerCapabilities({ privileged: true }, node)).toEqual(node);
+    expect(containerCapabilities({ capabilities: { add: ['ALL'] } }, node)).toEqual(node);
     const c = cfg({ security: { capabilities: { drop: ['ALL'] } } });
     expect(c.process.capabilities).toEqual({ bounding: [], effective: [], permitted: [] });
   });

@@ -55,16 +55,28 @@ export function processSpec(image: ImageRunConfig, c: { command: string[]; args:
 }
 
 /**
+ * The capabilities in a `CapBnd:` line of `/proc/<pid>/status` (names without `CAP_`): what the
+ * node can hand a container at most. Bit n is capability n, in {@link LINUX_CAPABILITIES} order.
+ */
+export function boundingCapabilities(procStatus: string): string[] | undefined {
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(procStatus)?.[1];
+  if (hex === undefined) return undefined;
+  const mask = BigInt(`0x${hex}`);
+  return LINUX_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
+/**
  * The capabilities a container holds (names without `CAP_`), with Docker's rules: `add: [ALL]` is
  * every capability but the dropped ones; `drop: [ALL]` leaves only the added ones; otherwise the
- * default set minus `drop` plus `add`. Privileged containers hold every capability.
+ * default set minus `drop` plus `add`. Privileged containers hold every capability. "Every" is
+ * what the node has (`all`, from {@link boundingCapabilities}): runc cannot grant more.
  */
-export function containerCapabilities(sec: EffectiveSecurity): string[] {
-  if (sec.privileged === true) return [...LINUX_CAPABILITIES];
+export function containerCapabilities(sec: EffectiveSecurity, all: readonly string[] = LINUX_CAPABILITIES): string[] {
+  if (sec.privileged === true) return [...all];
   const add = (sec.capabilities?.add ?? []).map(capabilityName);
   const drop = new Set((sec.capabilities?.drop ?? []).map(capabilityName));
   let caps: string[];
-  if (add.includes('ALL')) caps = LINUX_CAPABILITIES.filter((c) => !drop.has(c));
+  if (add.includes('ALL')) caps = all.filter((c) => !drop.has(c));
   else if (drop.has('ALL')) caps = add;
   else caps = [...DEFAULT_CAPABILITIES.filter((c) => !drop.has(c)), ...add];
   return [...new Set(caps)];
@@ -97,6 +109,8 @@ export interface RuncConfigInput {
   security?: EffectiveSecurity;
   /** The node's `process.arch`, for the seccomp profile. */
   arch?: string;
+  /** Every capability the node can grant (undefined: every Linux capability). */
+  nodeCapabilities?: readonly string[] | undefined;
   /** `linux.resources.pids.limit`; 0 or less = none (default {@link DEFAULT_PIDS_LIMIT}). */
   pidsLimit?: number;
   hostname: string;
@@ -155,7 +169,7 @@ export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
     // The kernel refuses quotas under 1 ms.
     resources.cpu = { period, quota: Math.max(1000, Math.round((i.limits.cpuMillis * period) / 1000)) };
   }
-  const caps = containerCapabilities(sec);
+  const caps = containerCapabilities(sec, i.nodeCapabilities);
   const capNames = caps.map((c) => `CAP_${c}`);
   const linux: Record<string, unknown> = {
     cgroupsPath: i.cgroupsPath,

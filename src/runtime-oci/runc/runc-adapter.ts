@@ -16,7 +16,7 @@ import { ImageStore } from '../image/image-store.js';
 import type { RegistryClient } from '../image/registry-client.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { mountOverlay, unmountAll } from '../unpack/overlay.js';
-import { containerUser, processSpec, runcConfig } from './bundle-config.js';
+import { boundingCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';
 import { removeCgroupDirs } from './cgroups.js';
 import { resolveUser } from './image-user.js';
 import { runcExec } from './runc-exec.js';
@@ -129,6 +129,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
       const etcFiles = await writeEtcFiles(bundle, hostname, rec.ip ?? this.deps.nodeAddress, hostNetwork);
       const config = runcConfig({
         process: proc, user, security: spec.security, hostname, rootfs, cgroupsPath, limits: spec.limits, etcFiles,
+        nodeCapabilities: boundingCapabilities(await readFile('/proc/self/status', 'utf8')),
         ...(this.deps.pidsLimit !== undefined ? { pidsLimit: this.deps.pidsLimit } : {}),
         ...(netnsPath ? { netnsPath } : {}),
       });
