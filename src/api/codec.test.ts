@@ -21,7 +21,7 @@ function richPod(name: string): Pod {
           env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
           ports: [{ name: 'http', containerPort: 8080 }],
           resources: { limits: { memory: '64Mi', cpu: '500m' } },
-          livenessProbe: { httpGet: { path: '/healthz', port: 8080, httpHeaders: [{ name: 'x-probe', value: '1' }] }, periodSeconds: 5 },
+          livenessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP', httpHeaders: [{ name: 'x-probe', value: '1' }] }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
         },
       ],
     },
@@ -80,6 +80,20 @@ describe('frame codec', () => {
     for (const t of [0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8]) expect(refused([t, 0x01, 0x70, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])).toMatch(/extension type/);
   });
 
+  it('bounds the number of values, which is what decoding and validating cost (not bytes)', () => {
+    // A million empty maps is 1 MiB and would make zod build three issues for each.
+    const emptyMaps = Buffer.alloc(5 + 1_000_000, 0x80);
+    emptyMaps[0] = 0xdd;
+    emptyMaps.writeUInt32BE(1_000_000, 1);
+    expect(refused(emptyMaps)).toMatch(/more than 4096 values in one frame/);
+    const manyKeys = encodeFrame({ type: 'heartbeat', time: 't', ...Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, i])) });
+    expect(refused(manyKeys)).toMatch(/more than 4096 values/);
+    // The receiver of big frames (a node reading the hub's podSync) can allow more.
+    const sync = { type: 'podSync', pods: Array.from({ length: 100 }, (_, i) => richPod(`p${i}`)) };
+    expect(() => decodeFrame(HubToNode, encodeFrame(sync))).toThrow(/more than 4096 values/);
+    expect(decodeFrame(HubToNode, encodeFrame(sync), { maxValues: 1_000_000 }).type).toBe('podSync');
+  });
+
   it('refuses a structured-clone graph that shares one object many times (exponential once walked)', () => {
     // 40 levels of [x, x]: a few hundred bytes as references, 2^40 nodes for a validator walking it.
     let node: unknown[] = ['leaf'];
@@ -97,8 +111,8 @@ describe('frame codec', () => {
 
   it('bounds arrays and strings of the wire schemas, naming the field', () => {
     const ref = { namespace: 'default', name: 'a', uid: 'u' };
-    const many = { type: 'podGone', pods: Array.from({ length: 1001 }, () => ref) };
-    expect(refused(encodeFrame(many))).toMatch(/pods: .*1000/);
+    const many = { type: 'podGone', pods: Array.from({ length: 201 }, () => ref) };
+    expect(refused(encodeFrame(many))).toMatch(/pods: .*200/);
     expect(refused(encodeFrame({ type: 'logChunk', requestId: 'r', data: 'x'.repeat(1024 * 1024 + 1) }))).toMatch(/data: /);
     expect(refused(encodeFrame({ type: 'error', message: 'x'.repeat(64 * 1024 + 1) }))).toMatch(/message: /);
     expect(refused(encodeFrame({ type: 'podGone', pods: [{ ...ref, name: 'n'.repeat(254) }] }))).toMatch(/pods\[0\]\.name/);

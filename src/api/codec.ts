@@ -15,6 +15,12 @@ import { issuesToCauses } from './validate.js';
 
 /** Deepest nesting of maps and arrays a frame may have (a Pod in a `podSync` needs about 12). */
 export const MAX_FRAME_DEPTH = 32;
+/**
+ * Values (map keys, elements, scalars) a frame may hold unless the caller allows more: a node's
+ * frames stay far below (statuses go 20 pods a frame), and a hostile one of this size decodes and
+ * fails validation in a few milliseconds. The node allows the hub's large `podSync` more.
+ */
+export const DEFAULT_MAX_FRAME_VALUES = 4096;
 
 // Plain maps and arrays only: records (structure sharing) would make frames depend on earlier ones.
 // `undefined` must not become msgpackr's extension 0 (which the decoder refuses): properties holding
@@ -29,11 +35,21 @@ export function encodeFrame(msg: unknown): Buffer {
   return packr.pack(msg);
 }
 
+/** True when `frame` is within the bounds `decodeFrame` applies (a sender checks before sending a big batch). */
+export function frameWithinBounds(frame: Uint8Array, limits: { maxValues?: number } = {}): boolean {
+  try {
+    checkMsgpackBounds(frame, { maxDepth: MAX_FRAME_DEPTH, maxValues: limits.maxValues ?? DEFAULT_MAX_FRAME_VALUES });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Decodes and validates one frame against `schema`; throws FrameError with the reason (never the frame's bytes). */
-export function decodeFrame<S extends z.ZodType>(schema: S, data: Uint8Array): z.infer<S> {
+export function decodeFrame<S extends z.ZodType>(schema: S, data: Uint8Array, limits: { maxValues?: number } = {}): z.infer<S> {
   let raw: unknown;
   try {
-    checkMsgpackBounds(data, MAX_FRAME_DEPTH);
+    checkMsgpackBounds(data, { maxDepth: MAX_FRAME_DEPTH, maxValues: limits.maxValues ?? DEFAULT_MAX_FRAME_VALUES });
     raw = packr.unpack(data);
   } catch (err) {
     // msgpackr's own messages can quote decoded content; ours name offsets only.
@@ -42,7 +58,9 @@ export function decodeFrame<S extends z.ZodType>(schema: S, data: Uint8Array): z
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const causes = issuesToCauses(parsed.error.issues.slice(0, 10));
+    // Ten issues (and ten unknown keys) say enough; a frame of thousands must not cost thousands of causes.
+    const issues = parsed.error.issues.slice(0, 10).map((i) => (i.code === 'unrecognized_keys' ? { ...i, keys: i.keys.slice(0, 10) } : i));
+    const causes = issuesToCauses(issues);
     const t = raw !== null && typeof raw === 'object' && 'type' in raw ? (raw as { type: unknown }).type : undefined;
     const type = typeof t === 'string' ? t.slice(0, 64) : '<none>';
     const detail = causes.map((c) => `${c.field}: ${c.message}`).join('; ');

@@ -7,6 +7,9 @@
  * - every extension type (`fixext*`, `ext*`) and the reserved byte `0xc1` (msgpackr's bundled
  *   strings), so only plain maps, arrays, strings, numbers, booleans, nil and binaries remain;
  * - nesting deeper than `maxDepth` (msgpackr and zod both recurse);
+ * - more than `maxValues` values in all (keys, elements and scalars each count one): what decoding
+ *   and validating cost is set by the number of values far more than by bytes (an array of a
+ *   million empty maps is 1 MiB and costs zod seconds of issues), so that number is bounded;
  * - a container or string declaring more elements or bytes than the frame has left (each array
  *   element takes at least one byte, each map entry two), so no header can make the decoder allocate
  *   more than the frame's own size;
@@ -29,18 +32,27 @@ function scalarSize(token: number): number | undefined {
   }
 }
 
+/** Bounds of one frame. */
+export interface MsgpackLimits {
+  maxDepth: number;
+  maxValues: number;
+}
+
 /** Throws MsgpackBoundsError unless `buf` holds exactly one plain msgpack value within the bounds. */
-export function checkMsgpackBounds(buf: Uint8Array, maxDepth: number): void {
+export function checkMsgpackBounds(buf: Uint8Array, limits: MsgpackLimits): void {
+  const { maxDepth, maxValues } = limits;
   const len = buf.byteLength;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   // Remaining element count of each open container (map entries count twice: key and value).
   const open: number[] = [];
   let p = 0;
+  let values = 0;
   const need = (n: number, what: string): void => {
     if (n > len - p) throw new MsgpackBoundsError(`${what} at offset ${p} runs past the end of the frame (${len} bytes)`);
   };
   for (;;) {
     if (p >= len) throw new MsgpackBoundsError(`frame ends in the middle of a value (${len} bytes)`);
+    if (++values > maxValues) throw new MsgpackBoundsError(`more than ${maxValues} values in one frame`);
     const token = buf[p] as number;
     let count = -1; // ≥ 0 when the token opens a container
     let size = 0; // bytes of a scalar, header included

@@ -22,8 +22,12 @@ export const GATEWAY_PATH = '/apis/edgeplane.io/v1/connect';
 export const MAX_NODE_FRAME_BYTES = 4 * 1024 * 1024;
 /** Largest frame the hub may send a node (`maxPayload` on the node): a `podSync` of thousands of pods. */
 export const MAX_HUB_FRAME_BYTES = 32 * 1024 * 1024;
-/** Pods in one `podStatus` frame the node sends (the schema accepts up to `MAX_STATUS_PODS`). */
-export const MAX_STATUS_PODS_PER_FRAME = 200;
+/** Values a frame from the hub may hold (a node's frames get the codec's default, 4096). */
+export const MAX_HUB_FRAME_VALUES = 4_000_000;
+/** Image references a node lists in its hello (Kubernetes reports 50 by default). */
+export const MAX_NODE_IMAGES = 256;
+/** Pods in one `podStatus`/`podGone` frame the node sends: about 100 values each, well inside 4096. */
+export const MAX_STATUS_PODS_PER_FRAME = 20;
 
 // Bounds of the wire schemas: names as Kubernetes bounds them (DNS subdomain, 253), messages 64 KiB,
 // log chunks 1 MiB (the node sends 256 KiB), exec output 1 MiB per stream as the runtimes cap it.
@@ -31,12 +35,12 @@ const NAME_MAX = 253;
 const MESSAGE_MAX = 64 * 1024;
 const LOG_CHUNK_MAX = 1024 * 1024;
 const EXEC_OUTPUT_MAX = 1024 * 1024 + 1024;
-const MAX_STATUS_PODS = 1000;
+const MAX_STATUS_PODS = 200;
 const MAX_SYNC_PODS = 5000;
 const MAX_SERVICES = 10_000;
 const MAX_ENDPOINTS = 5000;
 const MAX_LABELS = 256;
-const MAX_IMAGES = 1000;
+
 const REQUEST_ID_MAX = 64;
 
 const Name = z.string().max(NAME_MAX);
@@ -70,7 +74,7 @@ export const NodeInfo = z.strictObject({
   kernelVersion: Str.optional(),
   osImage: Str.optional(),
   /** Image references cached on the node. */
-  images: z.array(z.string().max(1024)).max(MAX_IMAGES).optional(),
+  images: z.array(z.string().max(1024)).max(MAX_NODE_IMAGES).optional(),
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
 

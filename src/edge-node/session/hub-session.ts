@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
-import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_BYTES, MAX_STATUS_PODS_PER_FRAME, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage } from '../../api/index.js';
+import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_BYTES, MAX_HUB_FRAME_VALUES, MAX_NODE_IMAGES, MAX_STATUS_PODS_PER_FRAME, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage, frameWithinBounds } from '../../api/index.js';
 import type { Logger, NodeInfo, NodeToHub } from '../../api/index.js';
 import { Backoff } from '../backoff.js';
 
@@ -122,14 +122,24 @@ export class HubSession {
       ws.terminate();
       return false;
     }
-    if ((msg.type === 'podStatus' || msg.type === 'podGone') && msg.pods.length > MAX_STATUS_PODS_PER_FRAME) {
-      for (let i = 0; i < msg.pods.length; i += MAX_STATUS_PODS_PER_FRAME) {
-        ws.send(encodeFrame({ ...msg, pods: msg.pods.slice(i, i + MAX_STATUS_PODS_PER_FRAME) }));
-      }
+    if (msg.type === 'podStatus' || msg.type === 'podGone') {
+      for (let i = 0; i < msg.pods.length; i += MAX_STATUS_PODS_PER_FRAME) this.sendBatch(ws, msg, msg.pods.slice(i, i + MAX_STATUS_PODS_PER_FRAME));
       return true;
     }
     ws.send(encodeFrame(msg));
     return true;
+  }
+
+  /** Sends pods of a report in frames the hub accepts: a batch over its value bound is halved. */
+  private sendBatch<M extends Extract<NodeToHub, { type: 'podStatus' | 'podGone' }>>(ws: WebSocket, msg: M, pods: M['pods']): void {
+    const frame = encodeFrame({ ...msg, pods });
+    if (pods.length > 1 && !frameWithinBounds(frame)) {
+      const half = Math.ceil(pods.length / 2);
+      this.sendBatch(ws, msg, pods.slice(0, half) as M['pods']);
+      this.sendBatch(ws, msg, pods.slice(half) as M['pods']);
+      return;
+    }
+    ws.send(frame);
   }
 
   /** Closes the socket cleanly and stops redialing. */
@@ -168,7 +178,10 @@ export class HubSession {
     ws.on('unexpected-response', (req, res: IncomingMessage) => this.onRejected(ws, req, res));
     ws.on('open', () => {
       log.info({ url: this.url }, 'connected to hub');
-      ws.send(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, node: this.deps.nodeInfo(), instanceId: this.instanceId } satisfies NodeToHub));
+      const node = this.deps.nodeInfo();
+      // The hub takes a bounded image list; the first ones are as good a hint for scheduling as any.
+      if (node.images && node.images.length > MAX_NODE_IMAGES) node.images = node.images.slice(0, MAX_NODE_IMAGES);
+      ws.send(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, node, instanceId: this.instanceId } satisfies NodeToHub));
     });
     ws.on('message', (data: RawData) => this.onFrame(ws, data));
     ws.on('pong', () => {
@@ -209,7 +222,7 @@ export class HubSession {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     let msg: HubToNode;
     try {
-      msg = decodeFrame(HubToNode, bytes);
+      msg = decodeFrame(HubToNode, bytes, { maxValues: MAX_HUB_FRAME_VALUES });
     } catch (err) {
       const now = Date.now();
       this.badFrames = this.badFrames.filter((t) => now - t < 60_000);
