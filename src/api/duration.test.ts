@@ -26,6 +26,19 @@ describe('durations', () => {
     expect(timerDelayMs(NaN)).toBe(0);
   });
 
+  it('keeps setTimeout from overflowing (Node would fire it at once and warn)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    const fired: string[] = [];
+    const timers = [1e12, MAX_DURATION_SECONDS * 1000 + 5000, Infinity].map((ms) => setTimeout(() => fired.push(String(ms)), timerDelayMs(ms)));
+    await new Promise((r) => setTimeout(r, 20));
+    for (const t of timers) clearTimeout(t);
+    process.off('warning', onWarning);
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+    expect(fired).toEqual([]);
+  });
+
   it('parses seconds query parameters, naming the parameter', () => {
     expect(parseSecondsParam('timeoutSeconds', undefined)).toBeUndefined();
     expect(parseSecondsParam('timeoutSeconds', null)).toBeUndefined();

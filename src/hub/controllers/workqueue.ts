@@ -4,7 +4,7 @@
  * keys are retried with per-key exponential back-off.
  */
 import type { Logger } from '../../api/index.js';
-import { errorMessage } from '../../api/index.js';
+import { errorMessage, timerDelayMs } from '../../api/index.js';
 
 export interface WorkQueueOptions {
   name: string;
@@ -52,10 +52,11 @@ export class WorkQueue {
     const pending = this.timers.get(key);
     if (pending && pending.due <= due) return;
     if (pending) clearTimeout(pending.timer);
+    // Clamped: a delay past 2^31-1 ms (a deadline of ~24.8 days plus a margin) would fire at once, in a loop.
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, ms);
+    }, timerDelayMs(ms));
     timer.unref();
     this.timers.set(key, { timer, due });
   }
