@@ -111,6 +111,14 @@ describe('per-user stream limits', () => {
       server.close();
     }
   });
+
+  it('ends a HEAD watch at once (no body would ever be read), freeing its slot and store watcher', async () => {
+    const res = await app.request(`${PODS}?watch=true`, { method: 'HEAD', headers: { authorization: `Bearer ${auth.adminToken}` } });
+    expect(res.status).toBe(200);
+    expect(res.body).toBeNull();
+    expect(limiter.count('watch', 'admin')).toBe(0);
+    expect(store.watcherCount).toBe(0);
+  });
 });
 
 describe('watch buffering', () => {

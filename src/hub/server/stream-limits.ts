@@ -137,6 +137,14 @@ export function limitStreams(limiter: StreamLimiter): MiddlewareHandler<ApiEnv> 
       done();
       return;
     }
+    if (c.req.method === 'HEAD') {
+      // A HEAD answer has no body, so nothing would ever read or cancel this stream: end it (and the
+      // store watcher behind it) now rather than when the keep-alive connection closes.
+      await res.body.cancel();
+      done();
+      c.res = new Response(null, res);
+      return;
+    }
     c.res = new Response(releasingBody(res.body, done), res);
   };
 }
