@@ -29,8 +29,6 @@ export interface TranspiledComponent {
   digest: string;
   /** `file:` URL of the generated bindings (`component.mjs`). */
   jsUrl: string;
-  /** Compiled core modules by the file name the bindings ask for. */
-  modules: Record<string, CoreModule>;
   /** Exported interface names (`wasi:http/incoming-handler@0.2.12`, `wasi:cli/run@0.2.x`, ...). */
   exports: string[];
   /** Folder of the transpiled files. */
@@ -136,11 +134,8 @@ export class TranspileCache {
       }
     }
     if (!meta) meta = await this.#transpileToDisk(hex, wasmPath, dir);
-    const started = performance.now();
-    const modules: Record<string, CoreModule> = {};
-    for (const file of meta.coreModules) modules[file] = await wasmGlobal.compile(await readFile(join(dir, file)));
-    this.#logger.debug({ digest, ms: Math.round(performance.now() - started) }, 'compiled core modules');
-    return { digest, jsUrl: pathToFileURL(join(dir, JS_FILE)).href, modules, exports: meta.exports, dir, coreModules: meta.coreModules };
+    // Compiled per memory limit only (modulesFor): every container has one.
+    return { digest, jsUrl: pathToFileURL(join(dir, JS_FILE)).href, exports: meta.exports, dir, coreModules: meta.coreModules };
   }
 
   async #transpileToDisk(hex: string, wasmPath: string, dir: string): Promise<Meta> {
