@@ -141,6 +141,8 @@ export class RequestBody {
     if (declared !== undefined && declared > this.limit) throw this.#overflow();
     // A declared length is taken at once; a chunked body chunk by chunk as it grows.
     if (declared !== undefined) this.#hold(declared);
+    // A declared length is filled in place (no second copy at the end); a chunked body is joined once.
+    const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error): void => {
@@ -161,7 +163,8 @@ export class RequestBody {
             return done(err as Error);
           }
         }
-        chunks.push(chunk);
+        if (whole) chunk.copy(whole, this.#pulled - chunk.length);
+        else chunks.push(chunk);
       };
       const onEnd = (): void => done();
       const onError = (err: Error): void => done(new BodyAbortedError(`client aborted its request body: ${err.message}`));
@@ -176,7 +179,7 @@ export class RequestBody {
       src.pause();
       throw err;
     });
-    this.#buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    this.#buffer = whole ? whole.subarray(0, this.#pulled) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     return this.#buffer;
   }
 
