@@ -170,3 +170,23 @@ describe('JSON nesting is refused before parsing', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('the scale subresource', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+    expect((await h.req('POST', DEPLOYS, deployment())).status).toBe(201);
+  });
+  afterEach(() => h.close());
+
+  it('answers a patch that replaces the whole Scale with a non-object with a 400 Status (found by the patches fuzzer: was a 500)', async () => {
+    for (const value of [null, 3, 'x', [1]]) {
+      const res = await h.req('PATCH', `${DEPLOYS}/web/scale`, [{ op: 'replace', path: '', value }], JSONPATCH);
+      expect(res.status, JSON.stringify(value)).toBe(400);
+      expect((await res.json()).kind).toBe('Status');
+    }
+    const badMeta = await h.req('PATCH', `${DEPLOYS}/web/scale`, [{ op: 'replace', path: '/metadata', value: 'x' }], JSONPATCH);
+    expect(badMeta.status).toBe(422);
+    expect((await h.req('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: 5 } }, MERGE)).status).toBe(200);
+  });
+});

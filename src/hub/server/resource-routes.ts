@@ -178,10 +178,13 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
         return c.json(await updateScale(api, type, namespace, name, parseScale(type, name, await readJson(c, maxBody))));
       case 'PATCH': {
         const { kind, patch } = await readPatch(c, maxBody);
-        const scale = applyPatch(kind, toScale(await api.get(type, namespace, name)), patch) as { metadata?: Record<string, unknown> };
+        const scale = applyPatch(kind, toScale(await api.get(type, namespace, name)), patch);
+        // A JSON patch may replace the whole document with anything (`{"op":"replace","path":""}`).
+        if (!isObject(scale)) throw new BadRequestError('the patched Scale must be a JSON object', [{ field: '<root>', message: 'Invalid value: the patch replaced the Scale with a non-object' }]);
         // The patched Scale carries the current resourceVersion; drop it so the write is not pinned.
-        const { resourceVersion: _rv, ...meta } = scale.metadata ?? {};
-        return c.json(await updateScale(api, type, namespace, name, parseScale(type, name, { ...scale, metadata: meta })));
+        const { resourceVersion: _rv, ...meta } = isObject(scale.metadata) ? scale.metadata : {};
+        // A metadata that is not an object goes on as is, for parseScale to name.
+        return c.json(await updateScale(api, type, namespace, name, parseScale(type, name, { ...scale, metadata: scale.metadata === undefined || isObject(scale.metadata) ? meta : scale.metadata })));
       }
       default:
         return unsupported();
