@@ -22,12 +22,12 @@ export const GATEWAY_PATH = '/apis/edgeplane.io/v1/connect';
 export const MAX_NODE_FRAME_BYTES = 4 * 1024 * 1024;
 /** Largest frame the hub may send a node (`maxPayload` on the node): a `podSync` of thousands of pods. */
 export const MAX_HUB_FRAME_BYTES = 32 * 1024 * 1024;
-/** Values a frame from the hub may hold (a node's frames get the codec's default, 4096). */
+/** Values a frame from the hub may hold (a node's frames get the codec's default, 2048). */
 export const MAX_HUB_FRAME_VALUES = 4_000_000;
 /** Image references a node lists in its hello (Kubernetes reports 50 by default). */
 export const MAX_NODE_IMAGES = 256;
-/** Pods in one `podStatus`/`podGone` frame the node sends: about 100 values each, well inside 4096. */
-export const MAX_STATUS_PODS_PER_FRAME = 20;
+/** Pods in one `podStatus`/`podGone` frame the node sends: about 100 values each, inside 2048. */
+export const MAX_STATUS_PODS_PER_FRAME = 10;
 
 // Bounds of the wire schemas: names as Kubernetes bounds them (DNS subdomain, 253), messages 64 KiB,
 // log chunks 1 MiB (the node sends 256 KiB), exec output 1 MiB per stream as the runtimes cap it.
