@@ -68,6 +68,19 @@ describe('data dir lock', () => {
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).nonce).not.toBe('x');
   });
 
+  it('takes over a lock file copied with its data dir from a dir that is still in use', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lock-'));
+    const original = join(root, 'a');
+    const copy = join(root, 'b');
+    mkdirSync(original);
+    mkdirSync(copy);
+    take(original);
+    // `cp -a a b` while a's holder runs: the same live pid and start time, but another directory.
+    writeFileSync(join(copy, LOCK_FILE), readFileSync(join(original, LOCK_FILE)));
+    take(copy);
+    expect(() => acquireDataDirLock(original)).toThrow(DataDirInUseError);
+  });
+
   it('takes over an empty or garbled lock file (torn by a power cut) and leaves no temporaries', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lock-'));
     writeFileSync(join(dir, LOCK_FILE), '');

@@ -6,9 +6,10 @@
  *
  * Node has no flock(2), so the lock is a file created atomically with link(2) (fails with EEXIST when
  * present; the content is written before the link, so a reader never sees a half-written lock). The file
- * records who holds it: pid, the process's start time from /proc/<pid>/stat and the kernel's boot id. A
- * lock whose holder is gone — no such pid, a pid reused by another process (other start time), or a
- * previous boot — is stale and taken over, so a SIGKILLed or power-cut hub never blocks its restart.
+ * records who holds it: pid, the process's start time from /proc/<pid>/stat, the kernel's boot id and the
+ * data dir's device and inode. A lock whose holder is gone — no such pid, a pid reused by another process
+ * (other start time), a previous boot — or that was copied with its data dir from elsewhere is stale and
+ * taken over, so a SIGKILLed or power-cut hub never blocks its restart.
  * Taking over is itself guarded by a second link-created file, so two starters that both find the same
  * stale lock cannot both win. Why not proper-lockfile: it judges staleness by an mtime it must keep
  * refreshing (a timer in every process, and a crashed holder blocks a restart until the mtime ages), and
@@ -46,6 +47,8 @@ interface LockRecord {
   startTime?: string;
   /** /proc/sys/kernel/random/boot_id at acquisition; absent off Linux. */
   bootId?: string;
+  /** `<dev>:<inode>` of the data dir: a lock file copied along with a data dir (`cp -a`) is not a lock on the copy. */
+  dirId?: string;
   hostname: string;
   program?: string;
   /** Unique per acquisition, so a holder only ever removes its own lock. */
@@ -105,8 +108,14 @@ function readIfPresent(path: string): string | undefined {
   }
 }
 
-/** True while the process that wrote `r` may still be running. */
-function holderAlive(r: LockRecord): boolean {
+function dirIdOf(dir: string): string {
+  const st = statSync(dir);
+  return `${st.dev}:${st.ino}`;
+}
+
+/** True while the process that wrote `r` may still be running and holding data dir `dirId`. */
+function holderAlive(r: LockRecord, dirId: string): boolean {
+  if (r.dirId !== undefined && r.dirId !== dirId) return false;
   // Another host's process cannot be checked from here (a data dir on shared storage): assume it lives.
   if (r.hostname !== hostname()) return true;
   const boot = bootId();
@@ -163,10 +172,12 @@ export function acquireDataDirLock(dir: string, opts: { program?: string } = {})
   const guard = `${path}.takeover`;
   const startTime = processStartTime(process.pid);
   const boot = bootId();
+  const dirId = dirIdOf(dir);
   const mine: LockRecord = {
     pid: process.pid,
     ...(startTime !== undefined ? { startTime } : {}),
     ...(boot !== undefined ? { bootId: boot } : {}),
+    dirId,
     hostname: hostname(),
     ...(opts.program !== undefined ? { program: opts.program } : {}),
     nonce: randomBytes(12).toString('hex'),
@@ -177,7 +188,7 @@ export function acquireDataDirLock(dir: string, opts: { program?: string } = {})
     const raw = readIfPresent(path);
     if (raw === undefined) continue; // released in between: try again
     const holder = parseRecord(raw);
-    if (holder && holderAlive(holder)) throw new DataDirInUseError(dir, holder.pid, printable(holder.program), holder.hostname !== hostname() ? (printable(holder.hostname) ?? '?') : undefined);
+    if (holder && holderAlive(holder, dirId)) throw new DataDirInUseError(dir, holder.pid, printable(holder.program), holder.hostname !== hostname() ? (printable(holder.hostname) ?? '?') : undefined);
     // Stale (or unreadable, e.g. emptied by a power cut). Only the holder of the guard may remove it,
     // and only if it is still the very lock judged stale.
     if (createExclusive(guard, content)) {
@@ -190,7 +201,7 @@ export function acquireDataDirLock(dir: string, opts: { program?: string } = {})
     }
     const guardRaw = readIfPresent(guard);
     const guardHolder = parseRecord(guardRaw);
-    if (guardHolder && holderAlive(guardHolder)) pause(20);
+    if (guardHolder && holderAlive(guardHolder, dirId)) pause(20);
     else unlinkIfUnchanged(guard, guardRaw); // a starter died mid-takeover
   }
   throw new Error(`could not take the lock of data dir ${dir}: it changed hands too often`);

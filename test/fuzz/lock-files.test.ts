@@ -11,5 +11,5 @@ afterAll(async () => {
 });
 
 it('lock files: any content is taken over or refused with a clear DataDirInUseError, never another error', async () => {
-  await assertTarget(target, { numRuns: 2000, ctx });
+  await assertTarget(target, { numRuns: 1000, ctx });
 }, 60_000);

@@ -4,7 +4,7 @@
  * refuses with DataDirInUseError naming the recorded pid — never another error, never a crash — and a
  * refusal leaves the file as it was; a taken lock is released without leaving files behind.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -16,30 +16,41 @@ interface Ctx {
 }
 
 const ownStart = processStartTime(process.pid) ?? '0';
-const record = fc.record(
-  {
-    pid: fc.oneof(fc.constant(process.pid), fc.constant(1), fc.integer({ min: -5, max: 2 ** 23 }), fc.double(), fc.string()),
-    startTime: fc.oneof(fc.constant(ownStart), fc.constant('1'), fc.string({ maxLength: 12 })),
-    bootId: fc.oneof(fc.constant(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()), fc.uuid()),
-    hostname: fc.oneof(fc.constant(hostname()), fc.string({ maxLength: 40 })),
-    program: fc.oneof(fc.constant('edge-hub'), fc.string({ maxLength: 40 })),
-    nonce: fc.oneof(fc.string({ maxLength: 24 }), fc.integer()),
-  },
-  { requiredKeys: [] },
-);
-const content = fc.oneof(
-  record.map((r) => JSON.stringify(r)),
-  record.map((r) => JSON.stringify(r)).chain((j) => fc.nat(j.length).map((n) => j.slice(0, n))), // torn
-  fc.string({ maxLength: 200 }),
-  fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
-);
+const ownBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+
+/** Lock file contents: records (whole or torn, any field missing or mistyped) and plain garbage. */
+function contents(dirId: string): fc.Arbitrary<string> {
+  const record = fc
+    .record(
+      {
+        pid: fc.oneof(fc.constant(process.pid), fc.constant(1), fc.integer({ min: -5, max: 2 ** 23 }), fc.double(), fc.string()),
+        startTime: fc.oneof(fc.constant(ownStart), fc.constant('1'), fc.string({ maxLength: 12 })),
+        bootId: fc.oneof(fc.constant(ownBoot), fc.uuid()),
+        hostname: fc.oneof(fc.constant(hostname()), fc.string({ maxLength: 40 })),
+        program: fc.oneof(fc.constant('edge-hub'), fc.string({ maxLength: 40 })),
+        nonce: fc.oneof(fc.string({ maxLength: 24 }), fc.integer()),
+        dirId: fc.oneof(fc.constant(dirId), fc.string({ maxLength: 24 })),
+      },
+      { requiredKeys: [] },
+    )
+    .map((r) => JSON.stringify(r));
+  return fc.oneof(
+    record,
+    record.chain((j) => fc.nat(j.length).map((n) => j.slice(0, n))), // torn
+    fc.string({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
+  );
+}
 
 export const target: FuzzTarget<Ctx, string> = {
   name: 'lock-files',
   async setup() {
     return { dir: mkdtempSync(join(tmpdir(), 'fuzz-lock-')) };
   },
-  arbitrary: () => content,
+  arbitrary: (ctx) => {
+    const st = statSync(ctx.dir);
+    return contents(`${st.dev}:${st.ino}`);
+  },
   async check(ctx, text) {
     const path = join(ctx.dir, LOCK_FILE);
     writeFileSync(path, text);
