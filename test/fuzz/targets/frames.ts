@@ -14,6 +14,7 @@
  * and every 100 cases the hub answers /healthz.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,17 @@ class Conn {
       }),
     );
     ws.on('error', () => undefined);
+  }
+
+  /** An authenticated connection that has not said hello. */
+  static async connect(url: string, token: string): Promise<Conn> {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+    const conn = new Conn(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return conn;
   }
 
   static async open(url: string, token: string): Promise<Conn> {
@@ -267,9 +279,15 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
     ctx.cases++;
     for (const f of frames) {
       if (f.kind === 'oversize') {
-        // Over the hub's bound, on a connection of its own: closed (1009) without buffering the frame.
-        const big = await Conn.open(ctx.url, ctx.token);
-        big.ws.send(Buffer.alloc(MAX_NODE_FRAME_BYTES + 1, 0x91));
+        // A frame header declaring more than the hub's bound, on a connection of its own: closed
+        // (1009) on the header, before any of the payload is buffered (so none is sent).
+        const big = await Conn.connect(ctx.url, ctx.token);
+        const socket = (big.ws as unknown as { _socket: Socket })._socket;
+        const header = Buffer.alloc(14);
+        header[0] = 0x82; // FIN, binary
+        header[1] = 0x80 | 127; // masked, 64-bit length
+        header.writeBigUInt64BE(BigInt(MAX_NODE_FRAME_BYTES + 1), 2);
+        socket.write(Buffer.concat([header, Buffer.alloc(64, 0x91)]));
         const closed = await withTimeout(big.closed, 10_000, 'the hub to close a connection sending an oversized frame');
         if (closed.code !== 1009) throw new Error(`an oversized frame closed the connection with ${closed.code}, not 1009`);
         continue;
