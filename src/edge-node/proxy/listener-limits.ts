@@ -17,7 +17,10 @@ export interface ListenerLimits {
   maxConcurrentRequests: number;
   /** Longest a client may take to send its request headers (Node's `headersTimeout`). */
   headersTimeoutMs: number;
-  /** Longest a client may take to send its whole request, body included (Node's `requestTimeout`). */
+  /**
+   * Longest a client may take to send its whole request, body included (Node's `requestTimeout`);
+   * also how long a connection may see no traffic at all (a client that stopped reading its answer).
+   */
   requestTimeoutMs: number;
   /** How long an idle kept-alive connection stays open (Node's `keepAliveTimeout`). */
   keepAliveTimeoutMs: number;
@@ -57,6 +60,9 @@ export function applyServerLimits(server: Server, limits: ListenerLimits): void 
   // Node requires requestTimeout >= headersTimeout (0 would disable it).
   server.requestTimeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // A socket with no traffic either way for this long is closed: a client that stops reading its
+  // answer (the answer then sits in its send buffer) does not hold its slot forever either.
+  server.timeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
   server.maxConnections = Math.max(4 * limits.maxConcurrentRequests, 256);
   // Node checks the two request timeouts on this interval (default 30 s): finer, so they hold.
   (server as Server & { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4)));
