@@ -68,7 +68,7 @@ beforeAll(async () => {
   });
   hub = await Hub.create({
     dataDir: dir, host: '127.0.0.1', port: 0, logger: pino({ level: 'info' }, sink),
-    gateway: { duplicateCheckTimeoutMs: 500, sessionLimits: { maxBadFrames: 5 } },
+    gateway: { duplicateCheckTimeoutMs: 500, sessionLimits: { maxBadFrames: 5, maxBufferedBytes: 256 * 1024 } },
   });
   url = (await hub.start()).url;
   token = hub.auth.joinToken;
@@ -132,6 +132,26 @@ describe('node gateway against hostile peers', () => {
     expect(ev?.message).toMatch(/reported address 10\.0\.0\.99/);
     first.ws.close();
   });
+
+  it('drops a node that stops reading once its unread frames pass the cap, instead of buffering them', async () => {
+    const node = await RawNode.connect(url, token);
+    node.hello('slow-node', 'instance-slow-0000');
+    await node.waitFor('welcome');
+    node.ws.pause(); // reads nothing more: what the hub sends piles up in the kernel, then in ws
+    const POD = typeByKind('v1', 'Pod')!;
+    const big = 'x'.repeat(100 * 1024);
+    for (let i = 0; i < 150 && node.ws.readyState === WebSocket.OPEN; i++) {
+      await hub.api.create(POD, {
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: `slow-${i}`, namespace: 'default', annotations: { pad: big } },
+        spec: { nodeName: 'slow-node', containers: [{ name: 'c', image: 'x.wasm' }] },
+      });
+      if (logLines.some((l) => l.includes('node is not reading its frames'))) break;
+    }
+    await until(() => logLines.some((l) => l.includes('node is not reading its frames') && l.includes('slow-node')), 'the hub to drop the slow node');
+    node.ws.resume();
+    await node.closed;
+  }, 60_000);
 
   it('lets the same agent process back in at once, and a newcomer in once the old session stops answering', async () => {
     const old = await RawNode.connect(url, token);

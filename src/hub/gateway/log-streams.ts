@@ -40,7 +40,7 @@ export class LogStreams {
     if (!p || p.node !== node || p.done) return 'unknown';
     if (p.queued + data.length > this.maxBufferedBytes) {
       p.done = true;
-      p.error = `log stream ended: the reader fell more than ${Math.round(this.maxBufferedBytes / 1048576)} MiB behind the node`;
+      p.error = `log stream ended: the reader fell more than ${Math.round(this.maxBufferedBytes / 1024)} KiB behind the node`;
       p.wake?.();
       return 'overflow';
     }
