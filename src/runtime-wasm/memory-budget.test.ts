@@ -15,11 +15,13 @@ const MiB = 2 ** 20;
 const blobs = new Map<string, Uint8Array>();
 let dir: string;
 let memhog: string;
+let countdown: string;
 let started: Awaited<ReturnType<typeof startRuntime>>;
 let rt: (typeof started)['runtime'];
 
 beforeAll(async () => {
   memhog = addBlob(blobs, 'memhog', buildComponent('testdata/memhog'));
+  countdown = addBlob(blobs, 'countdown', buildComponent('countdown'));
   dir = mkdtempSync(join(tmpdir(), 'edgeplane-budget-'));
   started = await startRuntime(join(dir, 'data'), blobs, { executors: 1, maxInstances: 4, defaultMemoryLimitBytes: 8 * MiB, memoryBudgetBytes: 24 * MiB });
   rt = started.runtime;
@@ -86,6 +88,23 @@ describe('memory budget', () => {
     // Room for two more 8Mi instances (not the four maxInstances would allow).
     await until('the pool to grow to the budget', () => rt.instanceCount(small.id) === 3);
     expect(rt.stats.memoryBudget.reserved).toBe(24 * MiB);
+    await rt.removeContainer(small.id);
+    expect(rt.stats.memoryBudget.reserved).toBe(0);
+  });
+
+  it('holds an exec instance in the budget for as long as it runs, and refuses one that does not fit with a 503 naming the budget', async () => {
+    const image = await rt.pullImage(countdown);
+    const env = { COUNT: '1000', INTERVAL_MS: '100' };
+    const big = await run(rt, containerConfig(image, dir, { env, limits: { memoryBytes: 16 * MiB } }));
+    const err = await rt.exec(big.id, ['countdown', '1'], { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServiceUnavailableError);
+    expect((err as Error).message).toBe('cannot exec in container app: Wasm memory needs 16Mi, node budget 24Mi has 8Mi free');
+    await rt.removeContainer(big.id);
+
+    // A JS component (StarlingMonkey) starts with 9 MiB: above the 8Mi default, so a limit of its own.
+    const small = await run(rt, containerConfig(image, dir, { env, limits: { memoryBytes: 12 * MiB } }));
+    await expect(rt.exec(small.id, ['countdown', '1'], { timeoutMs: 10_000 })).resolves.toMatchObject({ exitCode: 0, stdout: 'countdown: 1\n' });
+    expect(rt.stats.memoryBudget.reserved).toBe(12 * MiB);
     await rt.removeContainer(small.id);
     expect(rt.stats.memoryBudget.reserved).toBe(0);
   });
