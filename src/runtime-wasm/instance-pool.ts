@@ -282,7 +282,6 @@ export class InstancePool implements InstanceOwner, CallerSource {
     return this.#instances.size + this.#starting.count;
   }
 
-
   /** Whether an instance there could run now. */
   readonly #usable = (e: Executor): boolean => e.dedicated || this.#deps.executors.available(e);
 

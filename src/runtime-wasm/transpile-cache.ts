@@ -129,7 +129,7 @@ export class TranspileCache {
       const checked = await readVerifiedMeta(dir);
       if (checked.ok) meta = checked.meta;
       else {
-        this.#logger.warn({ digest, dir, why: checked.why }, 'transpiled component found torn; removing it and transpiling again');
+        this.#logger.warn({ digest, dir, why: checked.why }, 'transpiled component found torn (or of an older layout); removing it and transpiling again');
         await rm(dir, { recursive: true, force: true });
       }
     }
