@@ -31,6 +31,7 @@ import { ServiceBalancer } from './proxy/service-balancer.js';
 import { ServiceProxy } from './proxy/service-proxy.js';
 import { ServiceTable } from './proxy/service-table.js';
 import { HubSession, type SessionBackoff, type SessionEvent } from './session/hub-session.js';
+import { LocalPodsGate } from './session/local-pods-gate.js';
 import { LocalState } from './state/local-state.js';
 
 /** Dependencies of the agent. */
@@ -90,9 +91,8 @@ export class Agent {
   private nodeName: string;
   private meshToken: string | undefined;
   private started = false;
-  /** Pods from local state waiting for the hub's answer (undefined once decided). */
-  private pendingLocalPods: Pod[] | undefined;
-  private localRestoreTimer: NodeJS.Timeout | undefined;
+  /** Pods from local state, held until the hub answers or cannot be reached. */
+  private readonly localPods: LocalPodsGate;
   private refused = false;
 
   private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, deliverer: Deliverer, bodyBuffers: BodyBuffers) {
@@ -113,6 +113,7 @@ export class Agent {
       onMessage: (msg) => this.onHubMessage(msg),
       onEvent: (ev) => this.onSessionEvent(ev),
     });
+    this.localPods = new LocalPodsGate(deps.localRestoreDelayMs ?? 10_000, (pods, why) => this.restoreLocalPods(pods, why));
     this.workers = new PodWorkers({
       runtimes: deps.runtimes,
       node: { nodeName: deps.nodeName, hostIP: deps.address },
@@ -247,11 +248,7 @@ export class Agent {
     await this.applyServices(services);
     if (services.length > 0) this.localProxy?.servicesKnown();
     const pods = await this.state.loadPods();
-    if (pods.length > 0) {
-      this.pendingLocalPods = pods;
-      this.localRestoreTimer = setTimeout(() => this.restoreLocalPods('the hub has not answered'), this.deps.localRestoreDelayMs ?? 10_000);
-      this.localRestoreTimer.unref();
-    }
+    this.localPods.hold(pods);
     this.session.start();
   }
 
@@ -261,18 +258,10 @@ export class Agent {
   }
 
   /** Edge autonomy: no hub answer, so run what local state says this node runs. */
-  private restoreLocalPods(why: string): void {
-    const pods = this.pendingLocalPods;
-    this.dropLocalPods();
-    if (!pods || this.refused || !this.started) return;
+  private restoreLocalPods(pods: Pod[], why: string): void {
+    if (this.refused || !this.started) return;
     this.deps.logger.info({ pods: pods.length, why }, 'restoring pods from local state');
     for (const pod of pods) this.workers.upsert(pod);
-  }
-
-  private dropLocalPods(): void {
-    this.pendingLocalPods = undefined;
-    if (this.localRestoreTimer) clearTimeout(this.localRestoreTimer);
-    this.localRestoreTimer = undefined;
   }
 
   /**
@@ -282,7 +271,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    this.dropLocalPods();
+    this.localPods.drop();
     this.logs.stop();
     await this.session.stop();
     await this.workers.stop();
@@ -309,14 +298,11 @@ export class Agent {
     if (ev.type === 'disconnected') this.logs.cancelAll();
     // The hub's podSync follows its welcome: it, not the local copy, says what runs here (the copy
     // stays pending until that podSync arrives, in case the connection drops in between).
-    if (ev.type === 'connected' && this.localRestoreTimer) {
-      clearTimeout(this.localRestoreTimer);
-      this.localRestoreTimer = undefined;
-    }
-    if (ev.type === 'unreachable' || ev.type === 'unauthorized') this.restoreLocalPods(`hub unreachable: ${ev.type === 'unreachable' ? ev.reason : ev.message}`);
+    if (ev.type === 'connected') this.localPods.welcomed();
+    if (ev.type === 'unreachable' || ev.type === 'unauthorized') this.localPods.unreachable(`hub unreachable: ${ev.type === 'unreachable' ? ev.reason : ev.message}`);
     if (ev.type === 'refused') {
       this.refused = true;
-      this.dropLocalPods();
+      this.localPods.drop();
       this.deps.logger.error({ reason: ev.reason }, ev.message);
       // Pods restored while the hub was away belong to the node that holds the name: stop them first.
       void this.stopAllPods().then(() => this.forwardSessionEvent(ev));
@@ -351,7 +337,7 @@ export class Agent {
         }
         return;
       case 'podSync':
-        this.dropLocalPods();
+        this.localPods.drop();
         this.workers.sync(msg.pods);
         this.workers.reportAll();
         return;
