@@ -5,15 +5,16 @@
  * blocks what Docker's blocks (a user namespace), `Unconfined` and `privileged` lift it where the
  * namespace allows, the pids limit stops a fork loop, runAsNonRoot with a root image is a
  * CreateContainerConfigError, and Pod Security admission refuses a privileged pod in a baseline
- * namespace with 403 naming the violation (its Deployment's ReplicaSet gets FailedCreate).
+ * namespace with 403 naming the violation (its Deployment's ReplicaSet gets FailedCreate). The same
+ * securityContext then goes through the Engine API adapter to podman and dockerd.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, until } from './support/cluster.js';
 import { REGISTRY_TOOLS, missingTools, stopGracefully } from './support/oci-cluster.js';
-import { deleteLink } from './support/oci-daemons.js';
+import { Dockerd, PodmanService, deleteLink } from './support/oci-daemons.js';
 import { busyboxImage, ociIndex } from './support/oci-images.js';
 import { type EventLike, type PodLike, cs0, isReady } from './support/oci-manifests.js';
 import { TestRegistry } from './support/registry.js';
@@ -160,4 +161,87 @@ describe.skipIf(missing.length > 0)(`container securityContext and Pod Security 
     expect(await bad.text()).toContain('metadata.labels[pod-security.kubernetes.io/enforce]');
     await cluster.api('DELETE', '/apis/apps/v1/namespaces/default/deployments/privdep');
   }, 60_000);
+});
+
+const ENGINE_MISSING = missingTools([...REGISTRY_TOOLS, 'podman', 'dockerd', 'containerd', 'runc', 'ip']);
+
+describe.skipIf(ENGINE_MISSING.length > 0)(`container securityContext via the Engine API (podman, dockerd)${ENGINE_MISSING.length ? ` (skipped: missing ${ENGINE_MISSING.join(', ')})` : ''}`, () => {
+  // Short: podman refuses a runroot path over 50 characters.
+  const dir = mkdtempSync(join(tmpdir(), 'edge-sec-'));
+  const cluster = new Cluster(['--heartbeat-interval', '500ms']);
+  let registry: TestRegistry;
+  let podman: PodmanService;
+  let docker: Dockerd;
+  let image = '';
+  const NODES = [{ name: 'sec-p', address: '127.0.23.11' }, { name: 'sec-d', address: '127.0.23.12' }];
+
+  const pod = (name: string, node: string, securityContext: Record<string, unknown>, podSecurity?: Record<string, unknown>): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      runtimeClassName: 'oci',
+      terminationGracePeriodSeconds: 1,
+      nodeSelector: { 'kubernetes.io/hostname': node },
+      ...(podSecurity ? { securityContext: podSecurity } : {}),
+      containers: [{ name: 'c', image, command: ['sleep', '3600'], securityContext }],
+    },
+  });
+  const getPod = async (name: string): Promise<PodLike> => (await cluster.api('GET', `/api/v1/namespaces/default/pods/${name}`)) as PodLike;
+  const exec = (name: string, script: string) => cluster.edgectl(['exec', name, '--', 'sh', '-c', script]);
+
+  beforeAll(async () => {
+    registry = await TestRegistry.start({ address: '127.0.23.10', dir: join(dir, 'registry'), users: { ci: 'secret' } });
+    await registry.push('private/busybox', '1.0', busyboxImage('amd64'));
+    image = `${registry.host}/private/busybox:1.0`;
+    const insecure = [registry.host];
+    // Settled one by one, so afterAll stops whichever daemon did start when the other did not.
+    const [p, d] = await Promise.allSettled([
+      PodmanService.start({ dir: join(dir, 'podman'), bridge: 'ep-tsp', subnet: '10.223.2.0/24', insecureRegistries: insecure }),
+      Dockerd.start({ dir: join(dir, 'docker'), bridge: 'ep-tsd', subnet: '10.223.3.0/24', insecureRegistries: insecure }),
+    ]);
+    if (p.status === 'fulfilled') podman = p.value;
+    if (d.status === 'fulfilled') docker = d.value;
+    if (p.status === 'rejected') throw p.reason;
+    if (d.status === 'rejected') throw d.reason;
+    const auth = join(dir, 'auth.json');
+    writeFileSync(auth, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('ci:secret').toString('base64') } } }));
+    await cluster.start([
+      { ...NODES[0]!, args: ['--oci-runtime', 'podman', '--oci-socket', podman.socketPath, '--oci-registry-config', auth, '--oci-pids-limit', '40'] },
+      { ...NODES[1]!, args: ['--oci-runtime', 'docker', '--oci-socket', docker.socketPath, '--oci-registry-config', auth, '--oci-pids-limit', '40'] },
+    ]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await stopGracefully(cluster);
+    await Promise.all([podman?.stop(), docker?.stop()]);
+    await registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('applies user, groups, read-only root, no-new-privileges, the daemon\'s seccomp profile and the pids limit on both daemons', async () => {
+    for (const n of NODES) {
+      await cluster.api('POST', '/api/v1/namespaces/default/pods', pod(`confined-${n.name}`, n.name, { runAsUser: 1000, runAsGroup: 3000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }, { supplementalGroups: [4000] }));
+      await cluster.api('POST', '/api/v1/namespaces/default/pods', pod(`nonroot-${n.name}`, n.name, { runAsNonRoot: true }));
+    }
+    for (const n of NODES) {
+      await until(`confined-${n.name} running`, async () => isReady(await getPod(`confined-${n.name}`)), 90_000, 250);
+      const ids = await exec(`confined-${n.name}`, 'echo $(id -u) $(id -g) $(id -G)');
+      expect(ids.code, `${n.name}: ${ids.stderr}`).toBe(0);
+      expect(ids.stdout.trim().split(' ').slice(0, 2), n.name).toEqual(['1000', '3000']);
+      expect(ids.stdout, n.name).toMatch(/ 4000\b/);
+      const write = await exec(`confined-${n.name}`, 'echo x > /written');
+      expect(write.code, n.name).not.toBe(0);
+      expect(write.stderr, n.name).toMatch(/Read-only file system/);
+      const status = await exec(`confined-${n.name}`, "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max");
+      expect(status.stdout, n.name).toMatch(/^NoNewPrivs:\s+1$/m);
+      expect(status.stdout, n.name).toMatch(/^Seccomp:\s+2$/m);
+      expect(status.stdout, n.name).toMatch(/^40$/m);
+      const refused = await until(`nonroot-${n.name} refused`, async () => {
+        const p = await getPod(`nonroot-${n.name}`);
+        return cs0(p)?.state?.waiting?.reason === 'CreateContainerConfigError' ? p : undefined;
+      }, 60_000, 250);
+      expect(cs0(refused)?.state?.waiting?.message, n.name).toMatch(/container has runAsNonRoot and image will run as root/);
+    }
+  }, 240_000);
 });
