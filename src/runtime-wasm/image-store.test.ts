@@ -178,6 +178,13 @@ describe('ImageStore with OCI registry references', () => {
     expect(registry.requests).toEqual([]);
   });
 
+  it('never lets a malformed digest name a file in the cache', () => {
+    for (const bad of ['sha256:../../etc/passwd', 'sha256:' + 'A'.repeat(64), 'sha512:' + 'a'.repeat(128), 'sha256:' + 'a'.repeat(63) + '/']) {
+      expect(() => store.pathOf(bad)).toThrow(ImagePullError);
+    }
+    expect(store.pathOf('sha256:' + 'a'.repeat(64))).toBe(join(dir, 'images', 'sha256', 'a'.repeat(64) + '.wasm'));
+  });
+
   it('still pulls hub references from the hub, sharing the cache by digest', async () => {
     hubBlobs.set(sha256(componentB), componentB);
     const hubRef = hubImageRef('b.wasm', sha256(componentB));

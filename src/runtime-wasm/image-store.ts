@@ -34,6 +34,9 @@ export interface ImageStoreOptions {
   registry?: RegistryClient;
 }
 
+// A digest names a file in the cache: nothing but this shape may reach join().
+const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
+
 const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** The Wasm runtime's component cache. Open with {@link ImageStore.open}. */
@@ -76,8 +79,9 @@ export class ImageStore {
     return store;
   }
 
-  /** Local path of a cached digest. */
+  /** Local path of a cached digest; refuses anything but `sha256:<64 hex>` before it names a file. */
   pathOf(digest: string): string {
+    if (!SHA256_DIGEST.test(digest)) throw new ImagePullError(`malformed component digest "${digest.slice(0, 80)}": expected sha256:<64 lowercase hex>`);
     return join(this.#dir, 'sha256', `${digest.replace(/^sha256:/, '')}.wasm`);
   }
 
