@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/api/index.js';
+import { silentLogger, type Logger } from '../../src/api/index.js';
 import { TokenAuth } from '../../src/hub/auth/index.js';
 import { BlobStore } from '../../src/hub/blobs/index.js';
 import { ObjectRegistry } from '../../src/hub/registry/index.js';
@@ -27,9 +27,8 @@ export interface ApiUnderTest {
 }
 
 /** Starts the API over a fresh store with the `default` namespace. */
-export async function startApi(prefix: string): Promise<ApiUnderTest> {
+export async function startApi(prefix: string, logger: Logger = silentLogger()): Promise<ApiUnderTest> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  const logger = silentLogger();
   const store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger });
   const api = new ObjectRegistry({ store, clock: { now: () => Date.now() }, logger });
   await api.ensureNamespace('default');

@@ -190,3 +190,30 @@ describe('the scale subresource', () => {
     expect((await h.req('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: 5 } }, MERGE)).status).toBe(200);
   });
 });
+
+describe('identity fields of any JSON type', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+    expect((await h.req('POST', DEPLOYS, deployment())).status).toBe(201);
+  });
+  afterEach(() => h.close());
+
+  it('answers 400 for an apiVersion, kind, namespace or name that is an object, even one whose toString is not a function (found by the manifests fuzzer: was a 500)', async () => {
+    const hostile = { toString: 1, valueOf: 2 };
+    const d = deployment();
+    for (const body of [
+      { ...d, kind: hostile },
+      { ...d, apiVersion: hostile },
+      { ...d, metadata: { ...d.metadata, name: hostile } },
+      { ...d, metadata: { ...d.metadata, namespace: hostile } },
+    ]) {
+      for (const [method, path] of [['PUT', `${DEPLOYS}/web`], ['POST', DEPLOYS]] as const) {
+        const res = await h.req(method, path, body);
+        expect([400, 422], `${method} ${JSON.stringify(body).slice(0, 80)}`).toContain(res.status);
+        expect((await res.json()).kind).toBe('Status');
+      }
+    }
+    expect((await h.req('PATCH', `${DEPLOYS}/web`, { kind: hostile }, MERGE)).status).toBe(400);
+  });
+});

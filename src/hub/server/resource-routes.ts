@@ -45,6 +45,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * A client value for an error message: JSON, cut to 100 characters. Never `String(v)`: an object
+ * such as `{"toString": 1}` makes String() throw (found by the manifests fuzzer: a 500).
+ */
+function shown(v: unknown): string {
+  const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v);
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+/**
  * Checks the body's identity against the URL: apiVersion/kind, and namespace and name where the
  * URL gives them (a difference is 400; an absent body value takes the URL's).
  */
@@ -52,19 +61,19 @@ function bindToUrl(type: ResourceType, body: unknown, namespace: string | undefi
   if (!isObject(body)) throw new BadRequestError('request body must be a JSON object');
   const want = apiVersionOf(type);
   if (body.apiVersion !== undefined && body.apiVersion !== want) {
-    throw new BadRequestError(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`);
+    throw new BadRequestError(`the API version in the data (${shown(body.apiVersion)}) does not match the expected API version (${want})`);
   }
-  if (body.kind !== undefined && body.kind !== type.kind) throw new BadRequestError(`the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`);
+  if (body.kind !== undefined && body.kind !== type.kind) throw new BadRequestError(`the kind in the data (${shown(body.kind)}) does not match the expected kind (${type.kind})`);
   const meta = isObject(body.metadata) ? { ...body.metadata } : body.metadata === undefined ? {} : body.metadata;
   if (isObject(meta)) {
     if (type.namespaced && namespace !== undefined) {
       if (meta.namespace !== undefined && meta.namespace !== namespace) {
-        throw new BadRequestError(`the namespace of the provided object (${String(meta.namespace)}) does not match the namespace sent on the request (${namespace})`);
+        throw new BadRequestError(`the namespace of the provided object (${shown(meta.namespace)}) does not match the namespace sent on the request (${namespace})`);
       }
       meta.namespace = namespace;
     }
     if (name !== undefined) {
-      if (meta.name !== undefined && meta.name !== name) throw new BadRequestError(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+      if (meta.name !== undefined && meta.name !== name) throw new BadRequestError(`the name of the object (${shown(meta.name)}) does not match the name on the URL (${name})`);
       meta.name = name;
     }
   }

@@ -184,6 +184,8 @@ const jsonValue: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: jsonLeaf },
   { weight: 1, arbitrary: fc.array(jsonLeaf, { maxLength: 4 }) },
   { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), jsonLeaf, { maxKeys: 4 }) as fc.Arbitrary<Json> },
+  // Objects whose toString/valueOf are not functions: String(v) and `${v}` throw on them.
+  { weight: 1, arbitrary: fc.constantFrom<Json>({ toString: 1 }, { valueOf: 'x', toString: null }, { toJSON: 1 }) },
 );
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
