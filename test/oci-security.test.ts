@@ -25,7 +25,7 @@ const NODE = { name: 'sec-1', address: '127.0.23.2', args: ['--oci-runtime', 'ru
 const LAB = 'lab';
 
 describe.skipIf(missing.length > 0)(`container securityContext and Pod Security via runc${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-oci-security-'));
+  let dir = '';
   const cluster = new Cluster(['--heartbeat-interval', '500ms']);
   let registry: TestRegistry;
   let image = '';
@@ -50,6 +50,7 @@ describe.skipIf(missing.length > 0)(`container securityContext and Pod Security 
   const exec = (ns: string, pod: string, script: string) => cluster.edgectl(['exec', '-n', ns, pod, '--', 'sh', '-c', script]);
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edge-oci-security-'));
     registry = await TestRegistry.start({ address: '127.0.23.1', dir: join(dir, 'registry'), users: { ci: 'secret' } });
     await registry.push('edge/busybox', '1.0', ociIndex([{ image: busyboxImage('amd64'), architecture: 'amd64' }, { image: busyboxImage('arm64'), architecture: 'arm64' }]));
     image = `${registry.host}/edge/busybox:1.0`;
@@ -61,7 +62,7 @@ describe.skipIf(missing.length > 0)(`container securityContext and Pod Security 
     await stopGracefully(cluster, { runcRoots: [join(cluster.node(NODE.name).dataDir, 'runtime-oci', 'runc')], netnsPrefixes: [`edge-${BRIDGE}-`] });
     deleteLink(BRIDGE);
     await registry?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it('runs a container as the uid/gid asked, with a read-only root, no-new-privileges and the default seccomp profile', async () => {
@@ -166,8 +167,7 @@ describe.skipIf(missing.length > 0)(`container securityContext and Pod Security 
 const ENGINE_MISSING = missingTools([...REGISTRY_TOOLS, 'podman', 'dockerd', 'containerd', 'runc', 'ip']);
 
 describe.skipIf(ENGINE_MISSING.length > 0)(`container securityContext via the Engine API (podman, dockerd)${ENGINE_MISSING.length ? ` (skipped: missing ${ENGINE_MISSING.join(', ')})` : ''}`, () => {
-  // Short: podman refuses a runroot path over 50 characters.
-  const dir = mkdtempSync(join(tmpdir(), 'edge-sec-'));
+  let dir = '';
   const cluster = new Cluster(['--heartbeat-interval', '500ms']);
   let registry: TestRegistry;
   let podman: PodmanService;
@@ -191,6 +191,8 @@ describe.skipIf(ENGINE_MISSING.length > 0)(`container securityContext via the En
   const exec = (name: string, script: string) => cluster.edgectl(['exec', name, '--', 'sh', '-c', script]);
 
   beforeAll(async () => {
+    // Short: podman refuses a runroot path over 50 characters.
+    dir = mkdtempSync(join(tmpdir(), 'edge-sec-'));
     registry = await TestRegistry.start({ address: '127.0.23.10', dir: join(dir, 'registry'), users: { ci: 'secret' } });
     await registry.push('private/busybox', '1.0', busyboxImage('amd64'));
     image = `${registry.host}/private/busybox:1.0`;
@@ -216,7 +218,7 @@ describe.skipIf(ENGINE_MISSING.length > 0)(`container securityContext via the En
     await stopGracefully(cluster);
     await Promise.all([podman?.stop(), docker?.stop()]);
     await registry?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 
   it('applies user, groups, read-only root, no-new-privileges, the daemon\'s seccomp profile and the pids limit on both daemons', async () => {
