@@ -3,10 +3,16 @@
  * challenge; `Basic` is answered with the node's credentials, `Bearer` by fetching a token from the
  * challenge's realm (anonymously, or with the credentials as basic auth) for the scope asked. Tokens
  * are cached per registry and scope until shortly before they expire.
+ *
+ * The realm is named by the registry, so it is not trusted: the node's credentials go to it only over
+ * https (or plain http when the registry itself is reached over plain http, i.e. it is loopback or
+ * listed in `--oci-insecure-registry`), the token request follows no redirect, and its answer is read
+ * with a size bound and a deadline.
  */
 import { request } from 'undici';
 import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { RegistryAuth } from '../adapter.js';
+import { MAX_SMALL_BODY_BYTES, clip, readCapped } from './bounded-body.js';
 
 /** A parsed `WWW-Authenticate` challenge. */
 export interface Challenge {
@@ -34,6 +40,16 @@ interface CachedAuth {
 }
 
 const DEFAULT_TOKEN_SECONDS = 60;
+const DEFAULT_TOKEN_TIMEOUT_MS = 30_000;
+
+/** How a challenge is answered. */
+export interface AuthorizeOptions {
+  signal?: AbortSignal;
+  /** The registry is reached over plain http (loopback or `--oci-insecure-registry`): an http realm is accepted too. */
+  insecureRegistry?: boolean;
+  /** Deadline of the whole token request, body included (default 30 s). */
+  timeoutMs?: number;
+}
 
 /** Answers challenges and caches what it got. */
 export class RegistryAuthorizer {
@@ -49,7 +65,7 @@ export class RegistryAuthorizer {
   }
 
   /** Answers `challenge` for `scope`; returns the `Authorization` header value to retry with. */
-  async authorize(registry: string, challenge: Challenge, scope: string, creds: RegistryAuth | undefined, signal?: AbortSignal): Promise<string> {
+  async authorize(registry: string, challenge: Challenge, scope: string, creds: RegistryAuth | undefined, opts: AuthorizeOptions = {}): Promise<string> {
     let header: string;
     let seconds = DEFAULT_TOKEN_SECONDS;
     if (challenge.scheme === 'basic') {
@@ -57,7 +73,7 @@ export class RegistryAuthorizer {
       header = basic(creds);
       seconds = 3600;
     } else if (challenge.scheme === 'bearer') {
-      const token = await this.#fetchToken(registry, challenge, scope, creds, signal);
+      const token = await this.#fetchToken(registry, challenge, scope, creds, opts);
       header = `Bearer ${token.token}`;
       seconds = token.expiresIn;
     } else {
@@ -68,32 +84,49 @@ export class RegistryAuthorizer {
     return header;
   }
 
-  async #fetchToken(registry: string, ch: Challenge, scope: string, creds: RegistryAuth | undefined, signal?: AbortSignal): Promise<{ token: string; expiresIn: number }> {
+  async #fetchToken(registry: string, ch: Challenge, scope: string, creds: RegistryAuth | undefined, opts: AuthorizeOptions): Promise<{ token: string; expiresIn: number }> {
     const realm = ch.params.realm;
     if (!realm) throw new ImagePullError(`registry ${registry} sent a Bearer challenge without a realm`);
     let url: URL;
     try {
       url = new URL(realm);
     } catch {
-      throw new ImagePullError(`registry ${registry} sent an invalid token realm "${realm}"`);
+      throw new ImagePullError(`registry ${registry} sent an invalid token realm ${JSON.stringify(clip(realm, 200))}`);
     }
+    // A registry reached over https that names a plain-http realm asks the node to send its
+    // credentials (and take a token) in clear text: refused, whether or not the node has credentials.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && opts.insecureRegistry)) {
+      throw new ImagePullError(
+        `registry ${registry} names the token realm ${clip(url.origin, 200)}, which is not https: the node sends credentials to a token server only over https` +
+          ` (plain http only for a registry itself reached over http: loopback or --oci-insecure-registry)`,
+      );
+    }
+    if (url.username || url.password) throw new ImagePullError(`registry ${registry} names a token realm with credentials in its URL`);
     if (ch.params.service) url.searchParams.set('service', ch.params.service);
     for (const s of (ch.params.scope ?? scope).split(' ')) if (s) url.searchParams.append('scope', s);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (creds) headers.authorization = basic(creds);
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
+    // One deadline for headers and body together: a token server that drips its answer a byte at a
+    // time never trips an idle timeout.
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+    const what = `token from ${clip(url.origin, 200)} for ${registry}`;
     let status: number;
     let text: string;
     try {
-      const res = await request(url, { method: 'GET', headers, signal, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      const res = await request(url, { method: 'GET', headers, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
       status = res.statusCode;
-      text = await res.body.text();
+      text = Buffer.from(await readCapped(res, MAX_SMALL_BODY_BYTES, what)).toString('utf8');
     } catch (err) {
-      throw new ImagePullError(`cannot get a token for ${registry} from ${url.origin}: ${errorMessage(err)}`, err);
+      if (deadline.aborted && !opts.signal?.aborted) throw new ImagePullError(`cannot get a ${what}: no whole answer within ${timeoutMs} ms`, err);
+      if (err instanceof ImagePullError) throw err;
+      throw new ImagePullError(`cannot get a ${what}: ${errorMessage(err)}`, err);
     }
     if (status === 401 || status === 403) {
-      throw new ImagePullError(`registry ${registry} refused ${creds ? `the credentials of user "${creds.username}"` : 'anonymous access'} (token server answered ${status})`);
+      throw new ImagePullError(`registry ${registry} refused ${creds ? `the credentials of user "${clip(creds.username, 100)}"` : 'anonymous access'} (token server answered ${status})`);
     }
-    if (status !== 200) throw new ImagePullError(`token server of ${registry} answered ${status}: ${text.slice(0, 200)}`);
+    if (status !== 200) throw new ImagePullError(`token server of ${registry} answered ${status}: ${clip(text.trim(), 200)}`);
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(text) as typeof body;

@@ -3,11 +3,17 @@
  * authorization on demand (see registry-auth.ts), redirects followed without leaking credentials to
  * another origin, manifests verified against the digest asked for (or the one the registry claims),
  * registry errors turned into ImagePullErrors that say what went wrong.
+ *
+ * A registry is not trusted: a redirect is followed only a few times, never from https to http, never
+ * to a link-local address (a cloud's metadata service) or to loopback unless the registry is loopback
+ * itself; and what a registry says in an error body is read bounded and cut short, since the error
+ * becomes a pod Event whose message the wire caps.
  */
 import { request, type Dispatcher } from 'undici';
 import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { RegistryAuth } from '../adapter.js';
 import type { RegistryCredentials } from './credentials.js';
+import { MAX_DETAIL_CHARS, clip, readCapped, readHead } from './bounded-body.js';
 import { parseDigest, sha256Digest, verifyBytes } from './digest.js';
 import { MANIFEST_ACCEPT, parseManifest, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
 import { type ImageReference, formatReference, isLoopbackRegistry, registryApiHost } from './reference.js';
@@ -86,8 +92,12 @@ export class RegistryClient {
   }
 
   #baseUrl(registry: string): string {
-    const insecure = isLoopbackRegistry(registry) || this.#insecure.has(registry.toLowerCase());
-    return `${insecure ? 'http' : 'https'}://${registryApiHost(registry)}`;
+    return `${this.#plainHttp(registry) ? 'http' : 'https'}://${registryApiHost(registry)}`;
+  }
+
+  /** Whether `registry` is reached over plain http: loopback, or listed as insecure. */
+  #plainHttp(registry: string): boolean {
+    return isLoopbackRegistry(registry) || this.#insecure.has(registry.toLowerCase());
   }
 
   async #get(ref: ImageReference, subpath: string, accept: string, what: string, opts: RequestOpts): Promise<Dispatcher.ResponseData> {
@@ -111,15 +121,19 @@ export class RegistryClient {
       const location = header(res, 'location');
       if ([301, 302, 303, 307, 308].includes(res.statusCode) && location) {
         await res.body.dump();
-        if (++hops > MAX_REDIRECTS) throw new ImagePullError(`${what}: too many redirects`);
-        url = new URL(location, url);
+        if (++hops > MAX_REDIRECTS) throw new ImagePullError(`${what}: more than ${MAX_REDIRECTS} redirects`);
+        url = redirectTarget(url, location, isLoopbackRegistry(ref.registry), what);
         continue;
       }
       if (res.statusCode === 401 && !challenged && url.origin === origin) {
         const challenge = parseChallenge(header(res, 'www-authenticate') ?? '');
         await res.body.dump();
         if (!challenge) throw new ImagePullError(`${what}: registry ${ref.registry} answered 401 without a usable WWW-Authenticate challenge`);
-        auth = await this.#auth.authorize(ref.registry, challenge, scope, creds, opts.signal);
+        auth = await this.#auth.authorize(ref.registry, challenge, scope, creds, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          insecureRegistry: this.#plainHttp(ref.registry),
+          timeoutMs: this.#timeoutMs,
+        });
         challenged = true;
         continue;
       }
@@ -134,25 +148,6 @@ function header(res: Dispatcher.ResponseData, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readCapped(res: Dispatcher.ResponseData, maxBytes: number, what: string): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      total += chunk.byteLength;
-      if (total > maxBytes) {
-        res.body.destroy();
-        throw new ImagePullError(`${what}: larger than ${maxBytes} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof ImagePullError) throw err;
-    throw new ImagePullError(`${what}: download failed: ${errorMessage(err)}`, err);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** What the distribution API's 404 error codes mean, in words. */
 const NOT_FOUND: Record<string, string> = {
   NAME_UNKNOWN: 'no such repository',
@@ -162,16 +157,20 @@ const NOT_FOUND: Record<string, string> = {
 
 /** Turns a failed response into an ImagePullError carrying the registry's own error codes. */
 async function registryError(res: Dispatcher.ResponseData, what: string, registry: string): Promise<ImagePullError> {
-  const text = await res.body.text().catch(() => '');
+  // Bounded: an endless error body must not grow the node's memory; the rest is dropped unread.
+  const text = await readHead(res);
   let detail = '';
   let codes: string[] = [];
   try {
-    const doc = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
-    codes = (doc.errors ?? []).map((e) => e.code ?? '');
-    detail = (doc.errors ?? []).map((e) => `${e.code ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
+    const doc = JSON.parse(text) as { errors?: unknown };
+    // Only well-formed entries count: a registry's JSON is not trusted to have the documented shape.
+    const errors = (Array.isArray(doc.errors) ? doc.errors : []).filter((e): e is { code?: unknown; message?: unknown } => typeof e === 'object' && e !== null);
+    codes = errors.map((e) => (typeof e.code === 'string' ? e.code : ''));
+    detail = errors.map((e) => `${typeof e.code === 'string' ? e.code : 'ERROR'}: ${typeof e.message === 'string' ? e.message : ''}`).join('; ');
   } catch {
-    detail = text.slice(0, 200).trim();
+    detail = text.trim();
   }
+  detail = clip(detail, MAX_DETAIL_CHARS);
   const notFound = codes.map((c) => NOT_FOUND[c]).find((s) => s !== undefined);
   const why =
     res.statusCode === 404
@@ -180,4 +179,38 @@ async function registryError(res: Dispatcher.ResponseData, what: string, registr
         ? `access denied by registry ${registry}`
         : `registry ${registry} answered ${res.statusCode}`;
   return new ImagePullError(`${what}: ${why}${detail ? ` (${detail})` : ''}`);
+}
+
+/** A link-local address (IPv4 169.254/16, IPv6 fe80::/10): where clouds serve instance metadata. */
+function isLinkLocal(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return /^169\.254\.[0-9]+\.[0-9]+$/.test(h) || /^fe[89ab][0-9a-f]?:/.test(h);
+}
+
+/** Loopback or the unspecified address (which reaches the node itself). */
+function isLocalHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  // isLoopbackRegistry takes `host[:port]`, so an IPv6 host goes in with its brackets.
+  return isLoopbackRegistry(host.toLowerCase()) || h === '0.0.0.0' || h === '::' || h.endsWith('.localhost') || /^::ffff:(127\.|7f)/.test(h);
+}
+
+/**
+ * Where a redirect from `from` to `location` leads, or an ImagePullError when the node must not go
+ * there: another scheme than http(s), a downgrade from https to http, credentials in the URL, a
+ * link-local address, or loopback when the registry itself is not on loopback.
+ */
+export function redirectTarget(from: URL, location: string, registryOnLoopback: boolean, what: string): URL {
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    throw new ImagePullError(`${what}: the registry redirects to an invalid URL ${JSON.stringify(clip(location, 200))}`);
+  }
+  const shown = clip(to.origin, 200);
+  if (to.protocol !== 'https:' && to.protocol !== 'http:') throw new ImagePullError(`${what}: the registry redirects to a ${clip(to.protocol, 20)} URL, not http(s)`);
+  if (from.protocol === 'https:' && to.protocol === 'http:') throw new ImagePullError(`${what}: the registry redirects from https to plain http (${shown}): refused`);
+  if (to.username || to.password) throw new ImagePullError(`${what}: the registry redirects to a URL carrying credentials: refused`);
+  if (isLinkLocal(to.hostname)) throw new ImagePullError(`${what}: the registry redirects to the link-local address ${shown}: refused`);
+  if (isLocalHost(to.hostname) && !registryOnLoopback) throw new ImagePullError(`${what}: the registry redirects to the node's own address ${shown}: refused`);
+  return to;
 }
