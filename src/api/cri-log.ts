@@ -10,6 +10,14 @@
  * rotated ones deleted. The kubelet rotates from outside and asks the runtime to reopen; here the
  * writer rotates itself, so a rotated file is complete (flushed) before it is renamed — a reader
  * following the live file may read the old one to its end once it sees the rename.
+ *
+ * Backpressure: output waiting for the disk (the file stream's buffer plus output held during a
+ * rotation) is bounded. `write()` returns false once it passes `PAUSE_BYTES`; a producer that can
+ * wait (a container's pipe, the Engine API's log stream) pauses until `drained()` resolves, so a
+ * container writing faster than the disk is slowed to the disk's pace instead of growing the agent's
+ * heap. A producer that cannot wait (a Wasm guest's output, posted from its executor) is cut off past
+ * `maxPendingBytes`: the excess is dropped, counted, and a one-line marker saying how many lines were
+ * lost goes into the log once there is room again (as the kubelet's non-blocking logger does).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
@@ -18,8 +26,10 @@ import { StringDecoder } from 'node:string_decoder';
 
 type StreamName = 'stdout' | 'stderr';
 const MAX_LINE = 16 * 1024;
-/** Output held during a rotation is bounded by the file size, or this when that is smaller. */
-const MAX_HELD_BYTES = 1024 * 1024;
+/** Pending output past which `write()` asks its producer to pause (also the file stream's highWaterMark). */
+const PAUSE_BYTES = 64 * 1024;
+/** Pending output past which output is dropped (producers that do not pause). */
+export const DEFAULT_MAX_PENDING_LOG_BYTES = 1024 * 1024;
 
 /** When the writer rotates its file, and how many files it keeps. */
 export interface CriLogRotation {
@@ -56,35 +66,79 @@ export class CriLogWriter {
   /** Output held while a rotation is under way (written to the new file after it). */
   #held: string[] | undefined;
   #heldBytes = 0;
-  #dropped = 0;
+  readonly #maxPending: number;
+  /** Lines dropped since the last marker, and in all (diagnostics, tests). */
+  #droppedLines = 0;
+  #droppedTotal = 0;
+  /** Producers waiting for room (`drained()`). */
+  #waiters: (() => void)[] = [];
   #rotating: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(path: string, out: WriteStream, size: number, rotation: CriLogRotation | undefined) {
+  private constructor(path: string, out: WriteStream, size: number, rotation: CriLogRotation | undefined, maxPending: number) {
     this.#path = path;
     this.#out = out;
     this.#size = size;
     this.#rotation = rotation;
-    CriLogWriter.#ignoreErrors(out);
+    this.#maxPending = maxPending;
+    this.#watch(out);
   }
 
   /**
    * Opens `path` for appending, creating its directory; with `rotation`, the file is rotated as the
-   * kubelet does (see the file comment).
+   * kubelet does (see the file comment). `maxPendingBytes` (default 1 MiB) bounds output waiting for
+   * the disk; past it output is dropped.
    */
-  static async open(path: string, rotation?: CriLogRotation): Promise<CriLogWriter> {
+  static async open(path: string, rotation?: CriLogRotation, opts: { maxPendingBytes?: number } = {}): Promise<CriLogWriter> {
     await mkdir(dirname(path), { recursive: true });
     const size = await stat(path).then((s) => s.size, () => 0);
-    return new CriLogWriter(path, createWriteStream(path, { flags: 'a' }), size, rotation);
+    const maxPending = Math.max(PAUSE_BYTES, opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_LOG_BYTES);
+    return new CriLogWriter(path, CriLogWriter.#stream(path), size, rotation, maxPending);
   }
 
-  // A log file that cannot be written must not take the agent down; the container keeps running.
-  static #ignoreErrors(out: WriteStream): void {
-    out.on('error', () => undefined);
+  static #stream(path: string): WriteStream {
+    return createWriteStream(path, { flags: 'a', highWaterMark: PAUSE_BYTES });
   }
 
-  write(stream: StreamName, data: Uint8Array): void {
-    if (this.#closed) return;
+  #watch(out: WriteStream): void {
+    // A log file that cannot be written must not take the agent down; the container keeps running
+    // (and its producers are not left paused: a broken stream counts as having room, see #pending).
+    out.on('error', () => this.#wake());
+    out.on('drain', () => this.#wake());
+  }
+
+  /** Bytes waiting for the disk: the file stream's buffer and output held during a rotation. */
+  get pendingBytes(): number {
+    return (this.#out.destroyed ? 0 : this.#out.writableLength) + this.#heldBytes;
+  }
+
+  /** Lines dropped so far because the disk did not keep up (or a rotation held too much). */
+  get droppedLines(): number {
+    return this.#droppedTotal;
+  }
+
+  /**
+   * Resolves once pending output is below the pause mark again (at once when it is, or when the
+   * writer is closed): a producer that got `false` from `write()` waits for this before reading more.
+   */
+  drained(): Promise<void> {
+    if (this.#closed || this.pendingBytes < PAUSE_BYTES) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #wake(): void {
+    if (!this.#closed && this.pendingBytes >= PAUSE_BYTES) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Appends a chunk of the container's `stream`. Returns false when the producer should pause until
+   * `drained()` (output is still taken, up to the drop bound).
+   */
+  write(stream: StreamName, data: Uint8Array): boolean {
+    if (this.#closed) return true;
     const text = this.#partial[stream] + this.#decoders[stream].write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     const lines = text.split('\n');
     let rest = lines.pop() ?? '';
@@ -96,6 +150,7 @@ export class CriLogWriter {
     }
     this.#partial[stream] = rest;
     if (out) this.#emit(out);
+    return this.pendingBytes < PAUSE_BYTES;
   }
 
   /** A line of the runtime's own (why the container could not start, …), logged as stderr. */
@@ -110,7 +165,9 @@ export class CriLogWriter {
       const rest = this.#partial[stream] + this.#decoders[stream].end();
       if (rest) this.#emit(`${rfc3339Nano()} ${stream} P ${rest}\n`);
     }
+    this.#emitDropMarker();
     this.#closed = true;
+    this.#wake();
     // A rotation may start another one (its held output filling the new file): wait for the last.
     for (let current = this.#rotating; ; current = this.#rotating) {
       await current;
@@ -121,14 +178,31 @@ export class CriLogWriter {
 
   #emit(text: string): void {
     const bytes = Buffer.byteLength(text);
+    // Bounded: output past the pending bound is lost (a producer that pauses never gets here by
+    // more than a chunk), and the log says how much once there is room.
+    if (this.pendingBytes + bytes > this.#maxPending) {
+      const lines = countLines(text);
+      this.#droppedLines += lines;
+      this.#droppedTotal += lines;
+      return;
+    }
+    this.#emitDropMarker();
+    this.#append(text, bytes);
+  }
+
+  /** The one-line marker for the lines dropped since the last one (not itself subject to the bound). */
+  #emitDropMarker(): void {
+    if (this.#droppedLines === 0) return;
+    const n = this.#droppedLines;
+    this.#droppedLines = 0;
+    const marker = `${rfc3339Nano()} stderr F [edgeplane] ${n} line${n === 1 ? '' : 's'} of output dropped: the log could not keep up\n`;
+    this.#append(marker, Buffer.byteLength(marker));
+  }
+
+  #append(text: string, bytes: number): void {
     if (this.#held) {
-      // Bounded: a container that writes more than a whole file (at least 1 MiB) while one rotation
-      // runs loses the excess, and is told so in the log.
-      if (this.#heldBytes + bytes > Math.max(this.#rotation?.maxBytes ?? 0, MAX_HELD_BYTES)) this.#dropped += bytes;
-      else {
-        this.#held.push(text);
-        this.#heldBytes += bytes;
-      }
+      this.#held.push(text);
+      this.#heldBytes += bytes;
       return;
     }
     if (this.#rotation && this.#size > 0 && this.#size + bytes > this.#rotation.maxBytes) {
@@ -150,17 +224,17 @@ export class CriLogWriter {
     } catch {
       // Not renamed (the directory went away?): keep appending to the same file rather than losing output.
     }
-    this.#out = createWriteStream(this.#path, { flags: 'a' });
-    CriLogWriter.#ignoreErrors(this.#out);
+    this.#out = CriLogWriter.#stream(this.#path);
+    this.#watch(this.#out);
     this.#size = 0;
     const held = this.#held ?? [];
-    const dropped = this.#dropped;
     this.#held = undefined;
     this.#heldBytes = 0;
-    this.#dropped = 0;
-    if (dropped > 0) held.push(`${rfc3339Nano()} stderr F [${dropped} bytes of output dropped while the log was rotated]\n`);
-    // Before anything written from now on (and held again if it starts the next rotation).
-    for (const text of held) this.#emit(text);
+    // Before anything written from now on (and held again if it starts the next rotation); already
+    // counted against the bound when it was held.
+    for (const text of held) this.#append(text, Buffer.byteLength(text));
+    this.#emitDropMarker();
+    this.#wake();
     // Logs are not state: a rotation is not fsynced (a power cut at worst leaves the file unrotated).
     await this.#prune(rotation).catch(() => undefined);
   }
@@ -185,4 +259,10 @@ export class CriLogWriter {
     const excess = rotated.length - Math.max(1, rotation.maxFiles - 1);
     for (const name of rotated.slice(0, Math.max(0, excess))) await unlink(join(dir, name)).catch(() => undefined);
   }
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

@@ -3,7 +3,8 @@
  * `create`/`start`: runc then stays the parent of the container's init, so its exit status is the
  * container's (128 + signal when killed) — `runc state` never reports one — and `--keep` leaves the
  * cgroup in place until `runc delete`, so an OOM kill can still be read after the exit. The
- * container's stdout/stderr are pipes to the agent, copied into the CRI log file as they come.
+ * container's stdout/stderr are pipes to the agent, copied into the CRI log file as they come, at
+ * the pace the log file takes them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -53,10 +54,18 @@ export class RuncProcess {
     // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
     const child = spawn(runc, ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.#child = child;
-    child.stdout?.on('data', (d: Buffer) => log.write('stdout', d));
-    child.stderr?.on('data', (d: Buffer) => {
+    // Backpressure: a container writing faster than the disk is paused (its pipe fills and its
+    // writes block) rather than growing the agent's heap.
+    const copy = (stream: 'stdout' | 'stderr', from: NodeJS.ReadableStream, d: Buffer): void => {
+      if (log.write(stream, d)) return;
+      from.pause();
+      void log.drained().then(() => from.resume());
+    };
+    const { stdout, stderr } = child;
+    stdout?.on('data', (d: Buffer) => copy('stdout', stdout, d));
+    stderr?.on('data', (d: Buffer) => {
       this.#stderrTail = (this.#stderrTail + d.toString('utf8')).slice(-STDERR_TAIL);
-      log.write('stderr', d);
+      copy('stderr', stderr, d);
     });
     // 'close' (not 'exit'): every byte of output is in the log before the exit is reported.
     this.#exited = new Promise<void>((resolve) => {
