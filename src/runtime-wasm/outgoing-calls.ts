@@ -14,7 +14,7 @@ import { OutgoingHttpError, errorMessage } from '../api/index.js';
 import type { WorkloadRequest, WorkloadResponse } from '../api/index.js';
 import type { ErrorCode } from './host/http-error-code.js';
 import { MAX_CALL_DEPTH, type OutgoingDispatch } from './outgoing-dispatch.js';
-import type { OutgoingCall, OutgoingChannel, OutgoingReply } from './outgoing-protocol.js';
+import { MAX_TIMER_MS, type OutgoingCall, type OutgoingChannel, type OutgoingReply } from './outgoing-protocol.js';
 
 type Answer = { status: number; headers: string[]; body: Uint8Array } | { error: ErrorCode };
 
@@ -95,7 +95,8 @@ export class OutgoingCalls {
     const dispatch = this.dispatch;
     if (!dispatch) return this.#reply({ id: call.id, error: { tag: 'HTTP-request-denied' } });
     if (depth > MAX_CALL_DEPTH) return this.#reply({ id: call.id, error: { tag: 'loop-detected' } });
-    const timeoutMs = Math.max(1, call.timeoutMs ?? dispatch.defaultTimeoutMs);
+    // Clamped to what a timer holds: a larger delay overflows and fires after 1 ms.
+    const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, call.timeoutMs ?? dispatch.defaultTimeoutMs));
     const timer = setTimeout(() => this.#settle(call.id, { error: { tag: 'connection-timeout' } }), timeoutMs);
     this.#pending.set(call.id, { call, timer });
     let answer: Promise<WorkloadResponse>;

@@ -145,6 +145,18 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
     expect(rt.stats.pendingOutgoingCalls).toBe(0);
   });
 
+  it('takes a guest timeout past what a timer holds as no bound beyond the default (it must not fire at once)', async () => {
+    const { rt, caller, special, seen } = await setup();
+    special.set('slow', () => new Promise((resolve) => setTimeout(() => resolve({ status: 203, headers: [], body: new Uint8Array() }), 50)));
+    // 2^31 ms overflows setTimeout (it would fire after 1 ms); 10^13 ms is 10^19 ns, past 2^63 (a
+    // negative i64 once lowered).
+    for (const ms of [2 ** 31, 1e13]) {
+      expect(json(await call(rt, caller.id, `/call?url=http://slow/&timeoutMs=${ms}`))).toMatchObject({ status: 203 });
+    }
+    for (const s of seen) expect(s.req.timeoutMs).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(rt.stats.pendingOutgoingCalls).toBe(0);
+  });
+
   it('forgets a call whose future the guest dropped', async () => {
     const { rt, caller, special } = await setup();
     let answer: () => void = () => undefined;

@@ -13,6 +13,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type { OutgoingCaller } from '../api/index.js';
 import type { ErrorCode } from './host/http-error-code.js';
 
+/** The largest delay setTimeout honours (2^31 - 1 ms); a larger one overflows and fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A guest's request, as the worker posts it once its body is finished. */
 export interface OutgoingCall {
   /** Unique per worker. */

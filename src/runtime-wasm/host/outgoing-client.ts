@@ -11,7 +11,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { OutgoingCaller } from '../../api/index.js';
-import type { OutgoingCall, OutgoingChannel, OutgoingReply } from '../outgoing-protocol.js';
+import { MAX_TIMER_MS, type OutgoingCall, type OutgoingChannel, type OutgoingReply } from '../outgoing-protocol.js';
 import { latin1Bytes, latin1String } from './guest-memory.js';
 import type { ErrorCode } from './http-error-code.js';
 import { Fields, FutureIncomingResponse, IncomingResponse, type OutgoingRequest, type RequestOptions, type ResponseSource } from './http-resources.js';
@@ -35,6 +35,9 @@ interface Call {
   /** Posted; false while the guest still writes the body. */
   sent: boolean;
 }
+
+/** The largest delay setTimeout honours (2^31 - 1 ms), in nanoseconds. */
+const MAX_TIMER_NS = BigInt(MAX_TIMER_MS) * 1_000_000n;
 
 const NOT_FINISHED: ErrorCode = { tag: 'internal-error', message: 'the response was awaited before the request body was finished' };
 const BODY_DROPPED: ErrorCode = { tag: 'internal-error', message: 'the request body was dropped without being finished' };
@@ -187,7 +190,11 @@ export class OutgoingClient implements ResponseSource, Waiter {
  */
 function optionsTimeoutMs(options: RequestOptions | undefined): number | undefined {
   if (!options || (options.connectTimeout === undefined && options.firstByteTimeout === undefined)) return undefined;
-  const ns = (options.connectTimeout ?? 0n) + (options.firstByteTimeout ?? 0n);
+  // u64 nanoseconds, but jco's lowering hands values past 2^63 over as negative i64: read them unsigned.
+  const ns = BigInt.asUintN(64, options.connectTimeout ?? 0n) + BigInt.asUintN(64, options.firstByteTimeout ?? 0n);
+  // A bound past what a timer can hold (~24.8 days) is no bound at all: setTimeout would overflow
+  // it and fire after 1 ms. Such a guest gets the node's default bound instead.
+  if (ns > MAX_TIMER_NS) return undefined;
   return Math.ceil(Number(ns) / 1e6);
 }
 
