@@ -63,7 +63,19 @@ function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** One GET over a new connection; resolves with the status code (the body is discarded). */
+/**
+ * How much of a probe's response body is read before the connection is closed (the kubelet reads
+ * 10 KiB). The body is never kept; reading it to a bound and then destroying the socket is what stops
+ * a container that answers 200 and trickles its body forever from holding one socket per period.
+ */
+export const PROBE_BODY_READ_LIMIT = 10 * 1024;
+
+/**
+ * One GET over a new connection; resolves with the status code once the body has ended or
+ * PROBE_BODY_READ_LIMIT bytes of it were read (then the connection is destroyed). The whole exchange,
+ * body included, is bounded by `timeoutMs` as the kubelet's client timeout is: at the deadline the
+ * socket is destroyed whatever the peer does (the socket's idle timeout alone is defeated by a trickle).
+ */
 function realGet(action: HTTPGetAction, host: string, port: number, headers: Array<[string, string]>, timeoutMs: number): Promise<number> {
   const mod = action.scheme === 'HTTPS' ? https : http;
   return new Promise<number>((resolve, reject) => {
@@ -71,11 +83,24 @@ function realGet(action: HTTPGetAction, host: string, port: number, headers: Arr
       // The kubelet does not verify a probe's TLS certificate either.
       { host, port, path: action.path, method: 'GET', headers: Object.fromEntries(headers), agent: false, timeout: timeoutMs, rejectUnauthorized: false },
       (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+        const status = res.statusCode ?? 0;
+        let read = 0;
+        const done = (): void => {
+          clearTimeout(deadline);
+          resolve(status);
+          req.destroy();
+        };
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read >= PROBE_BODY_READ_LIMIT) done();
+        });
+        res.on('end', done);
         res.on('error', () => undefined);
       },
     );
+    const deadline = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
