@@ -33,6 +33,7 @@ import { ServiceTable } from './proxy/service-table.js';
 import { HubSession, type SessionBackoff, type SessionEvent } from './session/hub-session.js';
 import { LocalPodsGate } from './session/local-pods-gate.js';
 import { LocalState } from './state/local-state.js';
+import { fitEvent } from './wire-event.js';
 
 /** Dependencies of the agent. */
 export interface AgentDeps {
@@ -127,7 +128,8 @@ export class Agent {
       statusBatchMs: deps.backoff?.statusBatchMs,
       reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
       reportGone: (pods) => void this.session.send({ type: 'podGone', pods }),
-      reportEvent: (pod, eventType, reason, message) => void this.session.send({ type: 'event', pod, eventType, reason, message }),
+      // Cut to the wire's caps: a message can quote a registry or a runtime, and an oversized frame is refused.
+      reportEvent: (pod, eventType, reason, message) => void this.session.send({ type: 'event', pod, eventType, ...fitEvent(reason, message) }),
     });
     this.logs = new LogService({
       dataDir: deps.dataDir,
