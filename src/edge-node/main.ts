@@ -9,13 +9,14 @@
  * node name because another agent holds it, or the agent cannot start, 2 for bad flags.
  */
 import path from 'node:path';
-import { BLOB_PATH, OutgoingHttpError, createLogger, errorMessage, formatBytes } from '../api/index.js';
+import { OutgoingHttpError, createLogger, errorMessage, formatBytes } from '../api/index.js';
 import type { Logger, OutgoingHttpHandler, Runtime } from '../api/index.js';
 import { RegistryClient, RegistryCredentials, createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
+import { hubBlobFetcher } from './hub-blob.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -52,11 +53,8 @@ async function main(argv: string[]): Promise<void> {
     containerLogs: opts.containerLogs,
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
-    fetchBlob: async (digest) => {
-      const res = await fetch(`${hubBase}${BLOB_PATH}/${digest}`, { headers: { authorization: `Bearer ${opts.token}` } });
-      if (!res.ok) throw new Error(`hub answered ${res.status} for blob ${digest}`);
-      return new Uint8Array(await res.arrayBuffer());
-    },
+    // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
+    fetchBlob: hubBlobFetcher({ hubBase, token: opts.token }),
     outgoingHttp,
   };
   const runtime = await WasmRuntime.create(wasmDeps);
