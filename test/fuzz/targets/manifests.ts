@@ -136,15 +136,17 @@ function mutate(seed: Json, muts: Mutation[]): { doc: Json; text?: string } {
         else if (Array.isArray(cur)) cur.push(...structuredClone(cur)); // every entry twice
         else parent[`${String(key)}-copy`] = structuredClone(cur); // a sibling with the same content
         break;
+      // Generated values are cloned in: fast-check hands out the same constant instances to every
+      // case, and a later mutation of one (a duplicate doubling an array) would grow it across cases.
       case 'retype':
-        setAt(parent, key, m.value);
+        setAt(parent, key, structuredClone(m.value));
         break;
       case 'number':
         setAt(parent, key, m.value);
         break;
       case 'unknown': {
         const target = cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? cur : parent;
-        if (!Array.isArray(target)) setAt(target, m.key, m.value);
+        if (!Array.isArray(target)) setAt(target, m.key, structuredClone(m.value));
         break;
       }
       case 'nest': {

@@ -152,9 +152,10 @@ function mergePatch(original: Json): fc.Arbitrary<string> {
           // An own "__proto__" key exists only in the text: mark it, replace after stringify.
           const marker = `__fz_proto_${protoMarkers.length}__`;
           protoMarkers.push(marker);
-          cur[marker] = { polluted: 'yes', [last]: e.value };
-        } else if (e.key !== undefined) cur[e.key] = { [last]: e.value };
-        else cur[last] = e.value;
+          cur[marker] = { polluted: 'yes', [last]: structuredClone(e.value) };
+        } else if (e.key !== undefined) cur[e.key] = { [last]: structuredClone(e.value) };
+        // Cloned: a later edit may descend into this value, which fast-check may share between cases.
+        else cur[last] = structuredClone(e.value);
       }
       if (Object.keys(patch).length === 0) patch = { metadata: { labels: { fz: 'x' } } };
       let text = JSON.stringify(patch);
