@@ -116,7 +116,7 @@ export class RegistryClient {
       try {
         res = await request(url, { method: 'GET', headers, signal: opts.signal, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
       } catch (err) {
-        throw new ImagePullError(`${what}: cannot reach ${url.origin}: ${errorMessage(err)}`, err);
+        throw new ImagePullError(`${what}: cannot reach ${clip(url.origin, 200)}: ${clip(errorMessage(err))}`, err);
       }
       const location = header(res, 'location');
       if ([301, 302, 303, 307, 308].includes(res.statusCode) && location) {
@@ -184,7 +184,9 @@ async function registryError(res: Dispatcher.ResponseData, what: string, registr
 /** A link-local address (IPv4 169.254/16, IPv6 fe80::/10): where clouds serve instance metadata. */
 function isLinkLocal(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return /^169\.254\.[0-9]+\.[0-9]+$/.test(h) || /^fe[89ab][0-9a-f]?:/.test(h);
+  // The URL parser writes IPv4 in any notation (2852039166, 0xa9.254…) as dotted quads, and an
+  // IPv4-mapped IPv6 address as ::ffff:a9fe:…, so these cover every spelling of a literal address.
+  return /^169\.254\.[0-9]+\.[0-9]+$/.test(h) || /^fe[89ab][0-9a-f]?:/.test(h) || /^::ffff:a9fe:/.test(h);
 }
 
 /** Loopback or the unspecified address (which reaches the node itself). */

@@ -167,6 +167,8 @@ describe('redirects', () => {
     for (const [location, why] of [
       ['http://169.254.169.254/latest/meta-data/iam/security-credentials/', /link-local address http:\/\/169\.254\.169\.254/],
       ['http://[fe80::1]:80/x', /link-local address/],
+      ['http://2852039166/x', /link-local address http:\/\/169\.254\.169\.254/],
+      ['http://[::ffff:169.254.169.254]/x', /link-local address/],
       ['file:///etc/shadow', /redirects to a file: URL, not http\(s\)/],
       ['http://user:pw@example.test/x', /carrying credentials/],
       ['http://[', /redirects to an invalid URL/],
