@@ -28,6 +28,8 @@ export const MAX_HUB_FRAME_VALUES = 4_000_000;
 export const MAX_NODE_IMAGES = 256;
 /** Pods in one `podStatus`/`podGone` frame the node sends: about 100 values each, inside 2048. */
 export const MAX_STATUS_PODS_PER_FRAME = 10;
+/** Pods a node's desired set may hold (`podSync`, all its parts together). */
+export const MAX_SYNC_PODS = 5000;
 
 // Bounds of the wire schemas: names as Kubernetes bounds them (DNS subdomain, 253), messages 64 KiB,
 // log chunks 1 MiB (the node sends 256 KiB), exec output 1 MiB per stream as the runtimes cap it.
@@ -36,7 +38,6 @@ const MESSAGE_MAX = 64 * 1024;
 const LOG_CHUNK_MAX = 1024 * 1024;
 const EXEC_OUTPUT_MAX = 1024 * 1024 + 1024;
 const MAX_STATUS_PODS = 200;
-const MAX_SYNC_PODS = 5000;
 const MAX_SERVICES = 10_000;
 const MAX_ENDPOINTS = 5000;
 const MAX_LABELS = 256;
@@ -166,8 +167,13 @@ export const HubWelcome = z.strictObject({
   /** Shared secret nodes present to each other on the mesh port. */
   meshToken: z.string().max(1024),
 });
-/** The node's whole desired pod set: anything not listed must not run. */
-export const HubPodSync = z.strictObject({ type: z.literal('podSync'), pods: z.array(Pod).max(MAX_SYNC_PODS) });
+/**
+ * The node's whole desired pod set: anything not listed must not run. A set too big for one frame is
+ * split: every part but the last says `more: true`, and the node applies the set once the last part
+ * arrives (the hub sends the parts back to back). Only a set that would not fit one frame is split, so
+ * an older node, which refuses `more`, still gets every set it could take.
+ */
+export const HubPodSync = z.strictObject({ type: z.literal('podSync'), pods: z.array(Pod).max(MAX_SYNC_PODS), more: z.boolean().optional() });
 /** One pod added or changed (a set `deletionTimestamp` means: stop it gracefully, then report `podGone`). */
 export const HubPodUpsert = z.strictObject({ type: z.literal('podUpsert'), pod: Pod });
 /** One pod removed from the desired set: stop it now. */

@@ -59,7 +59,7 @@ export interface HubOptions {
   /** Seconds an unreferenced blob is kept after its last upload (default 3600). */
   blobGcGraceSeconds?: number;
   /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
-  gateway?: Pick<NodeGatewayDeps, 'duplicateCheckTimeoutMs' | 'sessionLimits' | 'helloTimeoutMs' | 'maxExecsPerNode' | 'maxLogStreamsPerNode'>;
+  gateway?: Pick<NodeGatewayDeps, 'duplicateCheckTimeoutMs' | 'sessionLimits' | 'helloTimeoutMs' | 'maxExecsPerNode' | 'maxLogStreamsPerNode' | 'nodeEventRate' | 'nodeFrameLimits'>;
 }
 
 /**

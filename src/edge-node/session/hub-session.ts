@@ -13,12 +13,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
-import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_BYTES, MAX_HUB_FRAME_VALUES, MAX_NODE_IMAGES, MAX_STATUS_PODS_PER_FRAME, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage, frameWithinBounds } from '../../api/index.js';
-import type { Logger, NodeInfo, NodeToHub } from '../../api/index.js';
+import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_BYTES, MAX_HUB_FRAME_VALUES, MAX_NODE_IMAGES, MAX_STATUS_PODS_PER_FRAME, MAX_SYNC_PODS, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage, frameWithinBounds } from '../../api/index.js';
+import type { Logger, NodeInfo, NodeToHub, Pod } from '../../api/index.js';
 import { Backoff } from '../backoff.js';
 
 /** The hub's `welcome` message. */
 export type Welcome = Extract<HubToNode, { type: 'welcome' }>;
+type PodSync = Extract<HubToNode, { type: 'podSync' }>;
 
 /** Lifecycle events of the session (the CLI exits on an early `unauthorized`). */
 export type SessionEvent =
@@ -92,6 +93,8 @@ export class HubSession {
   readonly instanceId = randomUUID();
   private refused = false;
   private badFrames: number[] = [];
+  /** Parts of a split podSync gathered so far on one connection (`overflow`: past MAX_SYNC_PODS). */
+  private syncParts: { ws: WebSocket; pods: Pod[]; overflow: boolean } | undefined;
 
   constructor(deps: HubSessionDeps) {
     this.deps = deps;
@@ -237,6 +240,11 @@ export class HubSession {
       if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ type: 'error', message: errorMessage(err) } satisfies NodeToHub));
       return;
     }
+    if (msg.type === 'podSync') {
+      const whole = this.gatherSync(ws, msg);
+      if (!whole) return;
+      msg = whole;
+    }
     if (msg.type === 'welcome') this.onWelcome(ws, msg);
     if (msg.type === 'error') {
       this.deps.logger.error({ fatal: msg.fatal ?? false, reason: msg.reason }, `hub error: ${msg.message}`);
@@ -252,6 +260,31 @@ export class HubSession {
         this.send({ type: 'error', message: `handling ${msg.type} failed: ${errorMessage(err)}` });
       }
     });
+  }
+
+  /**
+   * A hub splits a pod set too big for one frame into parts (`more: true` on all but the last): they
+   * are gathered and handed on as one podSync, since a part alone is not the whole set (a pod missing
+   * from a sync is stopped). Undefined while parts are still coming, or when they passed MAX_SYNC_PODS.
+   */
+  private gatherSync(ws: WebSocket, part: PodSync): PodSync | undefined {
+    const pending = this.syncParts?.ws === ws ? this.syncParts : undefined;
+    if (!part.more && !pending) return part;
+    const gathered = pending ?? { ws, pods: [], overflow: false };
+    gathered.overflow ||= gathered.pods.length + part.pods.length > MAX_SYNC_PODS;
+    if (!gathered.overflow) for (const p of part.pods) gathered.pods.push(p);
+    if (part.more) {
+      this.syncParts = gathered;
+      return undefined;
+    }
+    this.syncParts = undefined;
+    if (gathered.overflow) {
+      const message = `podSync parts hold more than ${MAX_SYNC_PODS} pods; the set was not applied`;
+      this.deps.logger.warn(message);
+      if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ type: 'error', message } satisfies NodeToHub));
+      return undefined;
+    }
+    return { type: 'podSync', pods: gathered.pods };
   }
 
   /** Another agent holds this node's name: stop redialing and say why, once. */

@@ -19,9 +19,11 @@ import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
 import { TooManyRequestsError } from '../server/index.js';
+import { NodeEventLimiter, type NodeEventRate } from './event-limiter.js';
 import { ExecRequests } from './exec-requests.js';
 import { LogStreams } from './log-streams.js';
 import { registerNode } from './node-registration.js';
+import { DEFAULT_HUB_FRAME_LIMITS, podSyncFrames, podUpsertFrame, type HubFrameLimits, type RefusedPod } from './pod-frames.js';
 import { PodWriter } from './pod-writer.js';
 import { buildServiceRoutes } from './routes.js';
 import { CLOSE_DUPLICATE_NODE, NodeSession, type NodeSessionLimits } from './session.js';
@@ -60,6 +62,10 @@ export interface NodeGatewayDeps {
   /** Exec requests in flight per node (default 32) and log streams open per node (default 64). */
   maxExecsPerNode?: number;
   maxLogStreamsPerNode?: number;
+  /** Events a node may record: per second and burst (default 5/s, burst 50); past it they are dropped. */
+  nodeEventRate?: Partial<NodeEventRate>;
+  /** What a node accepts in one frame (default: the wire's bounds; tests shrink them). */
+  nodeFrameLimits?: Partial<HubFrameLimits>;
 }
 
 /** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
@@ -79,9 +85,13 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   /** Hellos of one node name are admitted one at a time (the duplicate check awaits a ping). */
   private readonly admissions = new Map<string, Promise<void>>();
   private readonly gatewayEvents: EventRecorder;
+  private readonly eventLimiter: NodeEventLimiter;
+  private readonly frameLimits: HubFrameLimits;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     this.podWriter = new PodWriter(deps.api, deps.pods);
+    this.eventLimiter = new NodeEventLimiter(deps.logger, deps.nodeEventRate, () => deps.clock.now());
+    this.frameLimits = { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits };
     this.gatewayEvents = deps.events.withComponent('node-gateway');
     deps.pods.addHandler({
       onAdd: (p) => this.podToNode(undefined, p),
@@ -208,6 +218,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         // Only about the node's own pods: a node cannot write Events about anything else.
         const pod = this.deps.pods.get(msg.pod.namespace, msg.pod.name);
         if (!pod || pod.metadata.uid !== msg.pod.uid || pod.spec.nodeName !== node) return;
+        // Each distinct message is a new Event row kept for the event TTL: a node gets a rate, not the store.
+        if (!this.eventLimiter.allow(node)) return;
         await this.nodeEvents(node).record(pod, msg.eventType, msg.reason, msg.message);
         return;
       }
@@ -255,7 +267,11 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     node = await this.deps.lifecycle.markReady(node);
     this.deps.logger.info({ node: info.name, address: info.address }, 'node connected');
     session.send({ type: 'welcome', protocol: PROTOCOL_VERSION, nodeName: info.name, heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds, meshToken: this.deps.meshToken });
-    session.send({ type: 'podSync', pods: this.deps.pods.list((p) => p.spec.nodeName === info.name) });
+    // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
+    const sync = podSyncFrames(this.deps.pods.list((p) => p.spec.nodeName === info.name), this.frameLimits);
+    for (const frame of sync.frames) session.sendFrame(frame);
+    if (sync.frames.length > 1) this.deps.logger.info({ node: info.name, frames: sync.frames.length }, 'pod set too big for one frame; sent in parts');
+    for (const r of sync.refused) this.refusePod(info.name, r);
     session.send({ type: 'serviceSync', services: buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes) });
   }
 
@@ -269,6 +285,13 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       void this.gatewayEvents.record(node, 'Warning', 'DuplicateNodeRejected', detail);
     }
     session.fail(message, CLOSE_DUPLICATE_NODE, 'DuplicateNode');
+  }
+
+  /** A pod the node cannot be sent: it does not run there, and its Event and a log line say why. */
+  private refusePod(node: string, r: RefusedPod): void {
+    const ref = `${r.pod.metadata.namespace ?? ''}/${r.pod.metadata.name ?? ''}`;
+    this.deps.logger.warn({ node, pod: ref, reason: r.reason }, r.message);
+    void this.gatewayEvents.record(r.pod, 'Warning', r.reason, `${r.message} (node ${node})`);
   }
 
   /** The event recorder speaking for one node (`source.component: edge-node`, `source.host: <node>`). */
@@ -286,6 +309,9 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     if (!node || this.sessions.get(node) !== session) return;
     this.sessions.delete(node);
     this.deps.lifecycle.disconnected(node);
+    // Its recorder's cache of recent Events goes with it (a reconnect starts a fresh one).
+    this.recorders.delete(node);
+    this.eventLimiter.disconnected(node, (n) => this.sessions.has(n));
     this.logs.failNode(node);
     this.execs.failNode(node);
     this.deps.logger.info({ node }, 'node disconnected');
@@ -295,7 +321,13 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     const node = pod.spec.nodeName;
     if (!node) return;
     if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
-    this.sessions.get(node)?.send({ type: 'podUpsert', pod });
+    const session = this.sessions.get(node);
+    if (!session) return;
+    const upsert = podUpsertFrame(pod, this.frameLimits);
+    if ('frame' in upsert) return session.sendFrame(upsert.frame);
+    // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
+    this.refusePod(node, upsert.refused);
+    session.send({ type: 'podDelete', pod: { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' } });
   }
 
   private scheduleServiceSync(): void {

@@ -99,6 +99,11 @@ export class NodeSession {
 
   /** Sends one message; a node whose unread frames pass the cap is dropped instead of buffered. */
   send(msg: HubToNode): void {
+    this.sendFrame(encodeFrame(msg));
+  }
+
+  /** Sends one already encoded (and bounds-checked) frame, under the same cap as `send`. */
+  sendFrame(frame: Buffer): void {
     if (!this.open || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       const mib = Math.round(this.limits.maxBufferedBytes / 1048576);
@@ -107,7 +112,7 @@ export class NodeSession {
       this.ws.terminate();
       return;
     }
-    this.ws.send(encodeFrame(msg));
+    this.ws.send(frame);
   }
 
   /** Sends a fatal error and closes. */
