@@ -37,6 +37,7 @@ export class RegistryCredentials {
     if (typeof doc !== 'object' || doc === null || typeof doc.auths !== 'object' || doc.auths === null) throw new Error('no "auths" object');
     const entries: Array<[string, RegistryAuth]> = [];
     for (const [host, v] of Object.entries(doc.auths)) {
+      if (typeof v !== 'object' || v === null) throw new Error(`auths["${host}"] is not an object`);
       if (typeof v.username === 'string' && typeof v.password === 'string') {
         entries.push([host, { username: v.username, password: v.password }]);
         continue;

@@ -89,6 +89,7 @@ describe('digests and credentials', () => {
     expect(creds.lookup('registry.local:5000')).toEqual({ username: 'u', password: 'p:with:colons' });
     expect(creds.lookup('other')).toBeUndefined();
     expect(() => RegistryCredentials.parse('{}')).toThrow(/no "auths"/);
+    expect(() => RegistryCredentials.parse('{"auths":{"x":null}}')).toThrow(/auths\["x"\] is not an object/);
     expect(() => RegistryCredentials.parse('{"auths":{"x":{"auth":"bm9jb2xvbg=="}}}')).toThrow(/not base64 of "user:password"/);
   });
 });
