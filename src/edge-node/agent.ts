@@ -189,6 +189,7 @@ export class Agent {
       port: deps.meshPort,
       meshToken: () => agent?.meshToken,
       local: (ns, name, port) => agent?.workers.localTarget(ns, name, port) ?? { ok: false, reason: 'not-found', message: 'agent not started' },
+      isServiceEndpoint: (ns, name, port) => agent?.services.isEndpointPort(agent.nodeName, ns, name, port) ?? false,
       deliverer,
       logger: deps.logger.child({ component: 'mesh' }),
       limits: deps.listenerLimits ?? {},

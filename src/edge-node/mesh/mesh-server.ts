@@ -5,6 +5,11 @@
  * answered with `MESH_ERROR_HEADER` so the sender can try another endpoint — as is a request past
  * the server's cap of concurrent requests (nothing was processed). Bodies stream through to
  * container ports; a Wasm pod's is held whole within the node's `BodyBuffers`.
+ *
+ * The mesh token is shared by every node of the cluster, so it does not say which ports a peer may
+ * reach: a forwarded request may target only a Service endpoint on this node — a (pod, targetPort)
+ * pair of a Service the hub published here. Anything else (an arbitrary port of a pod, which for a
+ * hostNetwork container is any port of the node's address) is refused with 403 before any delivery.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -30,6 +35,11 @@ export interface MeshServerDeps {
   /** The current mesh token; undefined until the hub (or local state) provides one. */
   meshToken(): string | undefined;
   local: LocalTargetLookup;
+  /**
+   * Whether pod `namespace/name` on this node is an endpoint of a Service port with this targetPort
+   * (number or containerPort name, as sent in `MESH_PORT_HEADER`): the node's Service table.
+   */
+  isServiceEndpoint(namespace: string, name: string, targetPort: number | string): boolean;
   deliverer: Deliverer;
   logger: Logger;
   /** Limits of the listener (defaults: `DEFAULT_LISTENER_LIMITS`). */
@@ -112,10 +122,16 @@ export class MeshServer {
     const name = target.slice(slash + 1);
     const port = /^[0-9]+$/.test(portText) ? Number(portText) : portText;
     const t = this.deps.local(namespace, name, port);
-    if (!t.ok) {
-      const status = t.reason === 'not-found' ? 404 : 503;
-      return sendText(res, status, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
+    if (!t.ok && t.reason === 'not-found') return sendText(res, 404, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
+    // Before anything is said of the pod's ports (whether one is served, whether it runs).
+    if (!this.deps.isServiceEndpoint(namespace, name, port)) {
+      // The mesh error header: nothing was processed, so a sender whose Service table is ahead of
+      // this node's (the endpoint is not here yet) tries another endpoint. Logged at debug: a peer
+      // must not be able to fill the node's disk with log lines.
+      this.deps.logger.debug({ pod: `${namespace}/${name}`, port: String(port).slice(0, 64), peer: req.socket.remoteAddress }, 'mesh request for a port that is not a Service endpoint refused');
+      return sendText(res, 403, `mesh: port ${JSON.stringify(String(port).slice(0, 64))} of pod ${namespace}/${name} is not a Service endpoint on this node; the mesh delivers only to Service endpoints`, { [MESH_ERROR_HEADER]: 'not-endpoint' });
     }
+    if (!t.ok) return sendText(res, 503, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
     const body = proxiedRequest(req, this.limits.maxRequestBodyBytes);
     // Restore the client's own authorization; drop everything that only served the mesh hop.
     const fwd = flatHeaderValue(body.headers, FORWARDED_AUTHORIZATION_HEADER);

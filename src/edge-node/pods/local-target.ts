@@ -11,7 +11,9 @@ export type LocalTarget =
 
 /**
  * A running container declaring `targetPort` (number, or a named containerPort). Kubernetes does not
- * require declaring a port, so a numeric port of a single-container pod is taken as is.
+ * require declaring a port, so a numeric port of a single-container pod is taken as is. Callers ask
+ * only for a Service's targetPort: the mesh server refuses any (pod, port) pair that is not a Service
+ * endpoint on this node before it asks here, so this fallback cannot reach an arbitrary port.
  */
 export function findLocalTarget(slots: readonly ContainerSlot[], pod: PodKey, targetPort: number | string): LocalTarget {
   const running = slots.filter((s) => s.running);

@@ -103,7 +103,7 @@ beforeAll(async () => {
   const limits = { maxRequestBodyBytes: MAX_BODY, maxConcurrentRequests: CAP, headersTimeoutMs: 300 };
   proxy = new ServiceProxy({ address: '127.0.0.1', table, balancer, logger, limits, bodyBuffers: buffers });
   await proxy.update();
-  mesh = await MeshServer.create({ address: '127.0.0.1', port: 0, meshToken: () => 'mesh-token', local, deliverer, logger, limits, bodyBuffers: buffers });
+  mesh = await MeshServer.create({ address: '127.0.0.1', port: 0, meshToken: () => 'mesh-token', local, isServiceEndpoint: () => true, deliverer, logger, limits, bodyBuffers: buffers });
   await mesh.start();
 });
 

@@ -25,6 +25,8 @@ export class ServiceTable {
   private readonly byKey = new Map<string, ServicePortRoute>();
   private readonly zones = new Map<string, string>();
   private uids = new Set<string>();
+  /** `node \n namespace/pod \n targetPort` of every endpoint (ready or not) of every Service port. */
+  private endpointPorts = new Set<string>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -36,11 +38,13 @@ export class ServiceTable {
     this.byKey.clear();
     this.zones.clear();
     this.uids = new Set();
+    this.endpointPorts = new Set();
     for (const service of services) {
       const ready = service.endpoints.filter((e) => e.ready);
       for (const e of service.endpoints) {
         this.uids.add(e.pod.uid);
         if (e.zone !== undefined) this.zones.set(e.nodeName, e.zone);
+        for (const port of service.ports) this.endpointPorts.add(endpointPortKey(e.nodeName, e.pod.namespace, e.pod.name, port.targetPort));
       }
       const routes = service.ports.map((port) => ({ key: `${service.namespace}/${service.name}:${port.port}`, service, port, ready }));
       this.byName.set(`${service.namespace}/${service.name}`, routes);
@@ -95,8 +99,20 @@ export class ServiceTable {
     return this.zones.get(nodeName);
   }
 
+  /**
+   * Whether pod `namespace/name` on `nodeName` is an endpoint (ready or not) of a Service port whose
+   * targetPort is `targetPort` (a number, or a containerPort's name, as the mesh header carries it).
+   */
+  isEndpointPort(nodeName: string, namespace: string, name: string, targetPort: number | string): boolean {
+    return this.endpointPorts.has(endpointPortKey(nodeName, namespace, name, targetPort));
+  }
+
   /** Pod uids of every endpoint, ready or not. */
   endpointUids(): ReadonlySet<string> {
     return this.uids;
   }
+}
+
+function endpointPortKey(nodeName: string, namespace: string, name: string, targetPort: number | string): string {
+  return `${nodeName}\n${namespace}/${name}\n${String(targetPort)}`;
 }
