@@ -41,6 +41,19 @@ export function podUpsertFrame(pod: Pod, limits: HubFrameLimits = DEFAULT_HUB_FR
   return why ? { refused: { pod, reason: 'PodTooLargeForNode', message: `pod was not sent to its node: ${why}` } } : { frame };
 }
 
+// A podSync frame is assembled around pods encoded once each (msgpack values are self-contained
+// without records, so concatenating them makes a valid array): measuring every pod and then encoding
+// the parts again would double the time the event loop spends on a large set.
+const str = (t: string): number[] => [0xa0 + t.length, ...Buffer.from(t)];
+const TAIL_MORE = Buffer.from([...str('more'), 0xc3]);
+
+/** `{type: 'podSync', pods: [...], more?: true}` from the pods' own encodings. */
+function assembleSync(pods: Buffer[], more: boolean): Buffer {
+  const head = Buffer.from([more ? 0x83 : 0x82, ...str('type'), ...str('podSync'), ...str('pods'), 0xdd, 0, 0, 0, 0]);
+  head.writeUInt32BE(pods.length, head.length - 4);
+  return Buffer.concat(more ? [head, ...pods, TAIL_MORE] : [head, ...pods]);
+}
+
 /**
  * The frames of a node's whole desired set: one frame when it fits (the usual case, and all an older
  * node understands), else parts packed up to the byte bound, each verified and halved if it still
@@ -54,34 +67,18 @@ export function podSyncFrames(pods: Pod[], limits: HubFrameLimits = DEFAULT_HUB_
     const message = `pod was not sent to its node: ${pods.length} pods are bound to the node, and a node takes at most ${limits.maxPods}`;
     for (const pod of pods.slice(limits.maxPods)) refused.push({ pod, reason: 'TooManyPodsForNode', message });
   }
-  const whole = encodeFrame({ type: 'podSync', pods: wanted } satisfies HubToNode);
-  if (!misfit(whole, limits)) return { frames: [whole], refused };
-
-  // Each pod measured in a part of its own (the envelope included, so sums over-estimate: safe).
-  const sized: Array<{ pod: Pod; bytes: number }> = [];
+  const encoded: Buffer[] = [];
   for (const pod of wanted) {
-    const alone = encodeFrame({ type: 'podSync', pods: [pod], more: true } satisfies HubToNode);
-    const why = misfit(alone, limits);
+    const bytes = encodeFrame(pod);
+    const why = misfit(assembleSync([bytes], true), limits);
     if (why) refused.push({ pod, reason: 'PodTooLargeForNode', message: `pod was not sent to its node: ${why}` });
-    else sized.push({ pod, bytes: alone.byteLength });
+    else encoded.push(bytes);
   }
-  const groups: Pod[][] = [];
-  let group: Pod[] = [];
-  let bytes = 0;
-  for (const s of sized) {
-    if (group.length > 0 && bytes + s.bytes > limits.maxBytes) {
-      groups.push(group);
-      group = [];
-      bytes = 0;
-    }
-    group.push(s.pod);
-    bytes += s.bytes;
-  }
-  groups.push(group);
+  const envelope = assembleSync([], true).byteLength;
   const frames: Buffer[] = [];
-  const emit = (part: Pod[], last: boolean): void => {
-    const frame = encodeFrame(last ? { type: 'podSync', pods: part } : { type: 'podSync', pods: part, more: true });
-    // A single pod fitted alone above; a group over the value bound is halved until it fits.
+  const emit = (part: Buffer[], last: boolean): void => {
+    const frame = assembleSync(part, !last);
+    // A single pod fitted alone above; a part over the value bound is halved until it fits.
     if (part.length > 1 && misfit(frame, limits)) {
       const half = Math.ceil(part.length / 2);
       emit(part.slice(0, half), false);
@@ -90,6 +87,17 @@ export function podSyncFrames(pods: Pod[], limits: HubFrameLimits = DEFAULT_HUB_
     }
     frames.push(frame);
   };
-  groups.forEach((g, i) => emit(g, i === groups.length - 1));
+  let part: Buffer[] = [];
+  let bytes = envelope;
+  for (const pod of encoded) {
+    if (part.length > 0 && bytes + pod.byteLength > limits.maxBytes) {
+      emit(part, false);
+      part = [];
+      bytes = envelope;
+    }
+    part.push(pod);
+    bytes += pod.byteLength;
+  }
+  emit(part, true);
   return { frames, refused };
 }
