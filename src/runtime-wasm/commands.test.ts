@@ -1,6 +1,7 @@
 /**
  * Command components (`wasi:cli/run`, no HTTP handler) as containers and `Runtime.exec`, with the
- * countdown example: args and env reach the guest, exit codes come back, a guest can wait on a clock.
+ * countdown example: args and env reach the guest, exit codes come back, a guest can wait on a clock;
+ * and exec output capped per stream (testdata/flood).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ const blobs = new Map<string, Uint8Array>();
 let dir: string;
 let countdown: PulledImage;
 let helloC: PulledImage;
+let flood: PulledImage;
 let rt: Awaited<ReturnType<typeof startRuntime>>['runtime'];
 
 const logLines = (path: string): string[] =>
@@ -25,11 +27,13 @@ const logLines = (path: string): string[] =>
 beforeAll(async () => {
   const countdownRef = addBlob(blobs, 'countdown', buildComponent('countdown'));
   const helloCRef = addBlob(blobs, 'hello-c', buildComponent('hello-c'));
+  const floodRef = addBlob(blobs, 'flood', buildComponent('testdata/flood'));
   dir = mkdtempSync(join(tmpdir(), 'edgeplane-commands-'));
   rt = (await startRuntime(join(dir, 'data'), blobs)).runtime;
   countdown = await rt.pullImage(countdownRef);
   helloC = await rt.pullImage(helloCRef);
-}, 180_000);
+  flood = await rt.pullImage(floodRef);
+}, 300_000);
 
 afterAll(async () => {
   await rt?.close();
@@ -86,6 +90,19 @@ describe('exec', () => {
     await rt.removeContainer(cfg.id);
     await rt.removeContainer(failing.id);
   });
+
+  it('keeps the first MiB of each stream of a flooding command and says how much it dropped', async () => {
+    const cfg = await run(rt, containerConfig(flood, dir, { name: 'flood' }));
+    const r = await rt.exec(cfg.id, ['flood', String(3_000_000), String(2_000_000)], { timeoutMs: 60_000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toHaveLength(1024 * 1024);
+    expect(r.stdout.slice(0, 20)).toBe('01234567890123456789');
+    const [kept, ...notes] = r.stderr.split('[edgeplane] ');
+    expect(kept).toHaveLength(1024 * 1024 + 1); // the kept MiB, then a newline before the notes
+    expect(notes).toEqual([`stdout truncated: ${3_000_000 - 1024 * 1024} bytes past the first 1048576 dropped\n`, `stderr truncated: ${2_000_000 - 1024 * 1024} bytes past the first 1048576 dropped\n`]);
+    expect(rt.containerStatus(cfg.id)?.state).toBe('running');
+    await rt.removeContainer(cfg.id);
+  }, 120_000);
 
   it('rejects with TimeoutError past its timeout; the container keeps running and later execs work', async () => {
     const cfg = await run(rt, containerConfig(countdown, dir, { env: { COUNT: '1000', INTERVAL_MS: '100' } }));

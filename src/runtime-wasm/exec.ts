@@ -14,6 +14,7 @@ import type { ExecutorPool } from './executor-pool.js';
 import type { InstanceSpec } from './executor-protocol.js';
 import { newInstanceId } from './pool-job.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
+import { EXEC_OUTPUT_CAP_BYTES } from './captured-output.js';
 import { OUTGOING_GRACE_MS } from './outgoing-dispatch.js';
 import type { CoreModule } from './wasm-global.js';
 
@@ -75,7 +76,11 @@ export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
 function toExecResult(outcome: RunOutcome): ExecResult {
   const stdout = outcome.stdout ? decoder.decode(outcome.stdout) : '';
   let stderr = outcome.stderr ? decoder.decode(outcome.stderr) : '';
-  const { end } = outcome;
+  const { end, dropped } = outcome;
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const n = dropped?.[stream] ?? 0;
+    if (n > 0) stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}[edgeplane] ${stream} truncated: ${n} bytes past the first ${EXEC_OUTPUT_CAP_BYTES} dropped\n`;
+  }
   if (end.kind === 'exit') return { exitCode: end.code, stdout, stderr };
   stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}[edgeplane] ${end.kind === 'oom' ? 'OOMKilled' : 'trap'}: ${end.message}\n`;
   return { exitCode: end.kind === 'oom' ? KILLED_EXIT_CODE : 1, stdout, stderr };

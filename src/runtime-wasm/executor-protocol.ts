@@ -107,7 +107,16 @@ export type FromWorker =
   /** Results packed with {@link packResult}. */
   | { type: 'results'; batch: Packed; output: OutputChunk[] }
   /** A command's `run` finished; captured output comes with it. `expired`: never started. */
-  | { type: 'run-finished'; instanceId: number; end: InstanceEnd; expired?: boolean; stdout?: Uint8Array; stderr?: Uint8Array }
+  | {
+      type: 'run-finished';
+      instanceId: number;
+      end: InstanceEnd;
+      expired?: boolean;
+      stdout?: Uint8Array;
+      stderr?: Uint8Array;
+      /** Bytes of captured output past the cap, dropped (see captured-output.ts). */
+      dropped?: { stdout: number; stderr: number };
+    }
   | { type: 'output'; chunks: OutputChunk[] }
   /** A guest's outgoing HTTP request (see outgoing-protocol.ts); the worker waits for the reply. */
   | { type: 'outgoing'; call: OutgoingCall }

@@ -37,6 +37,8 @@ export interface RunOutcome {
   expired?: boolean;
   stdout?: Uint8Array;
   stderr?: Uint8Array;
+  /** Bytes of captured output past the per-stream cap, dropped. */
+  dropped?: { stdout: number; stderr: number };
 }
 
 /** How an executor is started, and who hears about it. */

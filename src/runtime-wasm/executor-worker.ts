@@ -13,6 +13,7 @@ import { GuestInstance, InstanceEndedError, type TranspiledModule } from './gues
 import { denyAllOutgoingHttp } from './host/outgoing.js';
 import { OutgoingClient } from './host/outgoing-client.js';
 import { loadWasiShim } from './wasi-shim.js';
+import { CapturedOutput } from './captured-output.js';
 import { Activity, ActivitySlot, packResult, unpackRequests } from './executor-protocol.js';
 import type { ComponentRef, FromWorker, InstanceSpec, OutputChunk, Packed, ToWorker, WireRequest, WireResult } from './executor-protocol.js';
 import type { OutgoingChannel } from './outgoing-protocol.js';
@@ -34,8 +35,8 @@ const FLUSH_AFTER_MS = 2;
 
 const instances = new Map<number, GuestInstance>();
 const components = new Map<string, { ref: ComponentRef; modules: Record<string, CoreModule>; mod?: Promise<TranspiledModule> }>();
-/** Captured output of exec instances, by instance. */
-const captured = new Map<number, { stdout: Uint8Array[]; stderr: Uint8Array[] }>();
+/** Captured output of exec instances, by instance: the first EXEC_OUTPUT_CAP_BYTES of each stream. */
+const captured = new Map<number, CapturedOutput>();
 let pendingOutput: OutputChunk[] = [];
 /** Results of the batch being served, not yet sent. */
 let results: Packed = [];
@@ -90,11 +91,11 @@ function setActivity(kind: number, id: number): void {
 }
 
 function outputOf(instanceId: number, capture: boolean) {
-  const box = capture ? { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] } : undefined;
+  const box = capture ? new CapturedOutput() : undefined;
   if (box) captured.set(instanceId, box);
   return (stream: 'stdout' | 'stderr', data: Uint8Array): void => {
     if (box) {
-      box[stream].push(data);
+      box.add(stream, data);
       return;
     }
     const chunk = { instanceId, stream, data };
@@ -172,7 +173,6 @@ function run(instanceId: number, deadlineAt: number | undefined): void {
   instances.delete(instanceId);
   const out = captured.get(instanceId); // filled while the command runs
   captured.delete(instanceId);
-  const concat = (chunks: Uint8Array[] | undefined): Uint8Array => Buffer.concat(chunks ?? []);
   if (!instance) {
     send({ type: 'run-finished', instanceId, end: { kind: 'trap', message: `no instance ${instanceId} in this executor` } });
     return;
@@ -192,7 +192,7 @@ function run(instanceId: number, deadlineAt: number | undefined): void {
     streamingOutput = false;
     setActivity(Activity.idle, 0);
   }
-  send({ type: 'run-finished', instanceId, end, ...(out ? { stdout: concat(out.stdout), stderr: concat(out.stderr) } : {}) });
+  send({ type: 'run-finished', instanceId, end, ...(out ? out.take() : {}) });
 }
 
 port.on('message', (msg: ToWorker) => {

@@ -272,8 +272,8 @@ export class Executor {
         return;
       case 'run-finished': {
         this.#owners.delete(msg.instanceId);
-        const { end, expired, stdout, stderr } = msg;
-        take(this.#runs, msg.instanceId)?.resolve({ end, ...(expired ? { expired } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}) });
+        const { end, expired, stdout, stderr, dropped } = msg;
+        take(this.#runs, msg.instanceId)?.resolve({ end, ...(expired ? { expired } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}), ...(dropped ? { dropped } : {}) });
         return;
       }
     }
