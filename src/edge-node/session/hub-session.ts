@@ -4,7 +4,8 @@
  * jitter when the socket drops. Frames are msgpackr + zod (`encodeFrame`/`decodeFrame`); a frame that
  * does not decode is answered with an `error` frame and otherwise ignored (a hub that keeps sending
  * them is redialed). Frames from the hub are bounded by `MAX_HUB_FRAME_BYTES`; this node's own
- * `podStatus`/`podGone` reports are split to stay far below the hub's bound.
+ * `podStatus`/`podGone` reports are split to stay far below the hub's bound. A pod set the hub had to
+ * split into several `podSync` frames is gathered here and handed on as one.
  *
  * `hello` carries a random id of this agent process: after a network blip the hub lets the same
  * process straight back in, while a second process using the same node name (a copied data dir) is

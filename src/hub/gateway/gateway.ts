@@ -2,7 +2,9 @@
  * The node gateway: one WebSocket per node at GATEWAY_PATH. On hello the hub registers the Node and
  * sends the node its whole desired pod set and every Service route (level-triggered), then changes as
  * they happen; pod status reported by the node is written to the store. It also serves pod logs by
- * asking the hosting node.
+ * asking the hosting node. Frames to a node stay within what it decodes (`pod-frames.ts`: a big pod set
+ * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
+ * rate-limited per node (`event-limiter.ts`).
  *
  * A node name is held by one agent process at a time: a second connection for a name whose session
  * still answers a ping is refused (a copied data dir or cloned SD card must not run the pods twice);
