@@ -45,6 +45,8 @@ export interface RunOutcome {
 export interface ExecutorOptions {
   /** Not one of the shared executors (an isolated pod's, a command's, an exec's). */
   dedicated: boolean;
+  /** Its worker's V8 old-generation heap in MiB (default EXECUTOR_HEAP_MB). */
+  heapMb?: number;
   /** Called once when the worker is lost, for whatever reason. */
   onGone(executor: Executor, loss: ExecutorLoss): void;
   /** Delivers the guests' outgoing HTTP calls; absent: every call is denied. */

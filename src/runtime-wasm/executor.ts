@@ -35,6 +35,14 @@ type ResultHandler = (result: WireResult) => void;
 
 let nextExecutorId = 1;
 
+/**
+ * V8 old-generation heap (MiB) of an executor worker. Guests' linear memories are not in it (they are
+ * bounded by their memory limits and the node's Wasm budget); what is, is jco's glue, host-side
+ * resources and buffers, which per-instance host budgets keep small. The bound is there so that a
+ * leak or a way around those budgets kills one executor (its instances restart) rather than the agent.
+ */
+export const EXECUTOR_HEAP_MB = 512;
+
 /** One executor worker thread, from the main thread. Create with {@link Executor.start}. */
 export class Executor {
   readonly id = nextExecutorId++;
@@ -65,9 +73,17 @@ export class Executor {
     this.dedicated = opts.dedicated;
     this.#calls = new OutgoingCalls(opts.outgoing, () => opts.onOutgoingDone?.(this));
     const outgoing = this.#calls.workerEnd;
-    this.#worker = spawnWorker('executor-worker', { workerData: { activity: this.#activity.buffer, outgoing }, transferList: [outgoing.port] });
+    this.#worker = spawnWorker('executor-worker', {
+      workerData: { activity: this.#activity.buffer, outgoing },
+      transferList: [outgoing.port],
+      resourceLimits: { maxOldGenerationSizeMb: opts.heapMb ?? EXECUTOR_HEAP_MB },
+    });
     this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
-    this.#worker.on('error', (err) => this.#lose(`executor worker crashed: ${err.message}`));
+    // A worker out of heap (ERR_WORKER_OUT_OF_MEMORY) is lost like any crashed one: its instances'
+    // owners hear it and restart them elsewhere; the agent's own heap is not touched.
+    this.#worker.on('error', (err: Error & { code?: string }) =>
+      this.#lose(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `executor worker ran out of heap (limit ${opts.heapMb ?? EXECUTOR_HEAP_MB} MiB)` : `executor worker crashed: ${err.message}`),
+    );
     this.#worker.on('exit', (code) => this.#lose(`executor worker exited with code ${code}`));
   }
 

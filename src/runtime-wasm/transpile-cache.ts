@@ -64,15 +64,45 @@ export class TranspileError extends Error {
   }
 }
 
+/**
+ * The transpile worker was stopped before jco finished: past its deadline, or out of heap. The
+ * component may be valid; it is refused because transpiling it costs more than the node allows.
+ */
+export class TranspileAbortedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TranspileAbortedError';
+  }
+}
+
+/** Default deadline of one transpile (a large StarlingMonkey component takes 1–3 s on a Pi-class CPU). */
+export const DEFAULT_TRANSPILE_TIMEOUT_MS = 120_000;
+/**
+ * Default V8 old-generation heap of the transpile worker. jco holds the component, its parse and the
+ * generated files at once: about 10× a component's size, so 768 MiB is ample for the largest
+ * components seen (12 MB, StarlingMonkey), and a hostile one cannot take the device's memory.
+ */
+export const DEFAULT_TRANSPILE_HEAP_MB = 768;
+
+/** Bounds of the transpile worker. */
+export interface TranspileLimits {
+  /** The worker is terminated past this (default DEFAULT_TRANSPILE_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Its `resourceLimits.maxOldGenerationSizeMb` (default DEFAULT_TRANSPILE_HEAP_MB). */
+  heapMb?: number;
+}
+
 export class TranspileCache {
   readonly #dir: string;
   readonly #logger: Logger;
+  readonly #limits: Required<TranspileLimits>;
   readonly #loaded = new Map<string, Promise<TranspiledComponent>>();
   readonly #limited = new Map<string, Promise<CompiledModules>>();
 
-  constructor(dir: string, logger: Logger) {
+  constructor(dir: string, logger: Logger, limits: TranspileLimits = {}) {
     this.#dir = dir;
     this.#logger = logger;
+    this.#limits = { timeoutMs: limits.timeoutMs ?? DEFAULT_TRANSPILE_TIMEOUT_MS, heapMb: limits.heapMb ?? DEFAULT_TRANSPILE_HEAP_MB };
   }
 
   /** The transpiled form of the component at `wasmPath` (digest `sha256:<hex>`); throws with jco's message. */
@@ -140,7 +170,7 @@ export class TranspileCache {
 
   async #transpileToDisk(hex: string, wasmPath: string, dir: string): Promise<Meta> {
     const started = performance.now();
-    const outcome = await runTranspileWorker({ bytes: await readFile(wasmPath), name: NAME });
+    const outcome = await runTranspileWorker({ bytes: await readFile(wasmPath), name: NAME }, this.#limits);
     if (!outcome.ok) throw new TranspileError(outcome.message);
     const tmp = join(this.#dir, `.tmp-${hex}-${randomBytes(4).toString('hex')}`);
     await mkdir(tmp, { recursive: true });
@@ -174,21 +204,36 @@ export class TranspileCache {
   }
 }
 
-function runTranspileWorker(job: TranspileJob): Promise<TranspileOutcome> {
+/**
+ * Runs jco in a worker bounded in time and heap: a hostile component must not hold a core or the
+ * device's memory forever. Past the deadline the worker is terminated; a worker out of heap dies on
+ * its own (ERR_WORKER_OUT_OF_MEMORY); both reject with TranspileAbortedError naming the bound.
+ */
+function runTranspileWorker(job: TranspileJob, limits: Required<TranspileLimits>): Promise<TranspileOutcome> {
   return new Promise((resolve, reject) => {
-    const worker = spawnWorker('transpile-worker', { workerData: job });
+    const worker = spawnWorker('transpile-worker', { workerData: job, resourceLimits: { maxOldGenerationSizeMb: limits.heapMb } });
     let settled = false;
-    worker.once('message', (outcome: TranspileOutcome) => {
+    const settle = (fn: () => void): void => {
+      if (settled) return;
       settled = true;
-      resolve(outcome);
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      settle(() => reject(new TranspileAbortedError(`jco transpile exceeded its deadline of ${limits.timeoutMs} ms`)));
+      void worker.terminate();
+    }, limits.timeoutMs);
+    worker.once('message', (outcome: TranspileOutcome) => {
+      settle(() => resolve(outcome));
       void worker.terminate();
     });
-    worker.once('error', (err) => {
-      settled = true;
-      reject(err);
+    worker.once('error', (err: Error & { code?: string }) => {
+      settle(() =>
+        reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new TranspileAbortedError(`jco transpile ran out of memory (its heap is limited to ${limits.heapMb} MiB)`) : err),
+      );
     });
     worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`transpile worker exited with code ${code}`));
+      settle(() => reject(new Error(`transpile worker exited with code ${code}`)));
     });
   });
 }

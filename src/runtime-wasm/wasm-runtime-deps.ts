@@ -62,6 +62,10 @@ export interface WasmRuntimeDeps {
    * grow past it (memory-budget.ts says why this accounting keeps the kernel's OOM killer away).
    */
   memoryBudgetBytes?: number;
+  /** A component's transpile (jco, in a worker) is aborted past this (default 120 s: DEFAULT_TRANSPILE_TIMEOUT_MS). */
+  transpileTimeoutMs?: number;
+  /** Heap (V8 old generation, MiB) of the transpile worker (default 768: DEFAULT_TRANSPILE_HEAP_MB). */
+  transpileHeapMb?: number;
   /** Rotation of the containers' log files (`--container-log-max-size`/`-max-files`); none when absent. */
   containerLogs?: CriLogRotation;
 }

@@ -17,7 +17,7 @@ import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } fr
 import { MemoryLimitError } from './memory-limit.js';
 import { PoolMemory } from './pool-memory.js';
 import { OutgoingDispatch } from './outgoing-dispatch.js';
-import { TranspileCache, TranspileError, type CompiledModules, type TranspiledComponent } from './transpile-cache.js';
+import { TranspileAbortedError, TranspileCache, TranspileError, type CompiledModules, type TranspiledComponent } from './transpile-cache.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
 import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
@@ -76,7 +76,10 @@ export class WasmRuntime implements Runtime {
   static async create(deps: WasmRuntimeDeps): Promise<WasmRuntime> {
     const logger = deps.logger.child({ runtime: 'wasm' });
     const images = await ImageStore.open(join(deps.dataDir, 'images'), deps.fetchBlob, logger, deps.registry ? { registry: deps.registry } : {});
-    const transpiler = new TranspileCache(join(deps.dataDir, 'transpiled'), logger);
+    const transpiler = new TranspileCache(join(deps.dataDir, 'transpiled'), logger, {
+      ...(deps.transpileTimeoutMs !== undefined ? { timeoutMs: deps.transpileTimeoutMs } : {}),
+      ...(deps.transpileHeapMb !== undefined ? { heapMb: deps.transpileHeapMb } : {}),
+    });
     await transpiler.clean();
     return new WasmRuntime(images, transpiler, logger, deps);
   }
@@ -128,7 +131,14 @@ export class WasmRuntime implements Runtime {
       component = await this.#transpiler.get(config.image.digest, this.#images.pathOf(config.image.digest));
       compiled = await this.#transpiler.modulesFor(component, memoryLimitBytes);
     } catch (err) {
-      const what = err instanceof TranspileError ? 'not a valid Wasm component' : err instanceof MemoryLimitError ? 'memory limit too low' : 'cannot prepare the component';
+      const what =
+        err instanceof TranspileError
+          ? 'not a valid Wasm component'
+          : err instanceof TranspileAbortedError
+            ? 'transpile aborted'
+            : err instanceof MemoryLimitError
+              ? 'memory limit too low'
+              : 'cannot prepare the component';
       throw new CreateContainerError(`cannot create container ${config.name} from ${config.image.ref}: ${what}: ${errorMessage(err)}`, err);
     }
     const exportsHttp = component.exports.some((e) => e.startsWith('wasi:http/incoming-handler'));
