@@ -258,7 +258,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   async #followLogs(c: EngineContainer, signal: AbortSignal): Promise<void> {
     try {
       const res = await this.client.open('GET', `/containers/${c.engineId}/logs`, { query: { follow: 'true', stdout: 'true', stderr: 'true' }, timeoutMs: 0, signal });
-      await demux(pacedByLog(res.body, c), (stream, data) => c.log?.write(stream, data));
+      await demux(pacedByLog(res.body, c.log), (stream, data) => c.log?.write(stream, data));
     } catch (err) {
       if (!signal.aborted) this.deps.logger.debug({ container: c.spec.id, err: errorMessage(err) }, 'log stream ended');
     }
@@ -289,10 +289,10 @@ export class EngineAdapter implements OciRuntimeAdapter {
  * only once the log has room, so a container writing faster than the disk leaves its output in the
  * daemon (TCP backpressure) instead of the agent's heap.
  */
-async function* pacedByLog(body: AsyncIterable<Uint8Array>, c: EngineContainer): AsyncIterable<Uint8Array> {
+export async function* pacedByLog(body: AsyncIterable<Uint8Array>, log: Pick<CriLogWriter, 'drained'> | undefined): AsyncIterable<Uint8Array> {
   for await (const chunk of body) {
     yield chunk;
-    await c.log?.drained();
+    await log?.drained();
   }
 }
 
