@@ -102,7 +102,7 @@ export class CriLogWriter {
 
   #watch(out: WriteStream): void {
     // A log file that cannot be written must not take the agent down; the container keeps running
-    // (and its producers are not left paused: a broken stream counts as having room, see #pending).
+    // (and its producers are not left paused: a broken stream counts as having room, see pendingBytes).
     out.on('error', () => this.#wake());
     out.on('drain', () => this.#wake());
   }
