@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HubToNode, MAX_HUB_FRAME_VALUES, decodeFrame } from '../../api/index.js';
 import type { Pod } from '../../api/index.js';
@@ -53,5 +54,29 @@ describe('podSyncFrames', () => {
     const r = podUpsertFrame(pod(1, 0, 200), { ...DEFAULT_HUB_FRAME_LIMITS, maxValues: 300 });
     expect('refused' in r && r.refused.message).toMatch(/more than the 300 values/);
     expect('frame' in podUpsertFrame(pod(1))).toBe(true);
+  });
+});
+
+describe('podSyncFrames (property)', () => {
+  it('for any pod set and limits: every frame within the bounds, the sent pods in order, each refusal a pod that cannot fit or one past the maximum', () => {
+    const arbPod = fc.record({ i: fc.nat(10_000), pad: fc.nat(3000), labels: fc.nat(40) }).map(({ i, pad, labels }) => pod(i, pad, labels));
+    const arbLimits = fc.record({ maxBytes: fc.integer({ min: 200, max: 64 * 1024 }), maxValues: fc.integer({ min: 20, max: 2000 }), maxPods: fc.integer({ min: 0, max: 30 }) });
+    fc.assert(
+      fc.property(fc.array(arbPod, { maxLength: 40 }), arbLimits, (pods, limits) => {
+        const { frames, refused } = podSyncFrames(pods, limits);
+        expect(frames.length).toBeGreaterThan(0);
+        const parts = frames.map((f) => {
+          expect(f.byteLength).toBeLessThanOrEqual(limits.maxBytes);
+          return decodeFrame(HubToNode, f, { maxValues: limits.maxValues }) as Extract<HubToNode, { type: 'podSync' }>;
+        });
+        expect(parts.map((p) => p.more)).toEqual([...parts.slice(1).map(() => true), undefined]);
+        const sent = parts.flatMap((p) => p.pods);
+        const refusedSet = new Set(refused.map((r) => r.pod));
+        expect(sent).toEqual(pods.filter((p) => !refusedSet.has(p)));
+        expect(refused.filter((r) => r.reason === 'TooManyPodsForNode').length).toBe(Math.max(0, pods.length - limits.maxPods));
+        for (const r of refused.filter((x) => x.reason === 'PodTooLargeForNode')) expect(podSyncFrames([r.pod], { ...limits, maxPods: 1 }).refused).toHaveLength(1);
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 });
