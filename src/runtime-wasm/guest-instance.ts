@@ -7,6 +7,7 @@ import { ComponentHost, type CoreHandle } from './host/component-host.js';
 import { GuestExit } from './host/cli.js';
 import type { OutputSink } from './host/context.js';
 import { HostTrap, latin1Bytes, latin1String } from './host/guest-memory.js';
+import { HostBytes } from './host/host-bytes.js';
 import { IncomingRequest, ResponseOutparam } from './host/http-resources.js';
 import type { OutgoingHttpPolicy } from './host/outgoing.js';
 import { ResourceTable } from './host/resource-table.js';
@@ -82,6 +83,7 @@ export class GuestInstance {
   ): Promise<GuestInstance> {
     const host = new ComponentHost({
       table: new ResourceTable(),
+      hostBytes: new HostBytes(),
       env: Object.entries(spec.grant.env),
       args: spec.grant.args,
       output,

@@ -8,6 +8,7 @@
  */
 import type { GuestMemory } from './guest-memory.js';
 import type { OutgoingHttpPolicy } from './outgoing.js';
+import type { HostBytes } from './host-bytes.js';
 import type { ResourceTable } from './resource-table.js';
 
 /** Receives the guest's stdout/stderr bytes (the host's own copy). */
@@ -16,6 +17,8 @@ export type OutputSink = (stream: 'stdout' | 'stderr', data: Uint8Array) => void
 /** What one component instance is granted, plus its handle table. */
 export interface InstanceState {
   table: ResourceTable;
+  /** Bytes the host buffers for the instance (bodies it writes), against its budget. */
+  hostBytes: HostBytes;
   /** `wasi:cli/environment`: the pod's env only, never the agent's. */
   env: Array<[string, string]>;
   args: string[];

@@ -66,6 +66,16 @@ describe('wasi:http host', () => {
     expect(Buffer.compare(tail, Buffer.from(big))).toBe(0);
   });
 
+  it('gives a sent body\'s bytes back to the instance\'s host-bytes budget (300 MiB echoed through one instance, budget 256 MiB)', async () => {
+    const mib = new Uint8Array(1024 * 1024).fill(120);
+    for (let i = 0; i < 300; i++) {
+      const res = await send(rt, id, { method: 'POST', path: `/big/${i}`, body: mib });
+      expect(res.status).toBe(201);
+      expect(res.body.byteLength).toBeGreaterThan(mib.byteLength);
+    }
+    expect(rt.instanceCount(id)).toBe(1);
+  }, 120_000);
+
   it('serves request after request on the same instance', async () => {
     for (let i = 0; i < 200; i++) expect((await send(rt, id, { path: `/n/${i}` })).status).toBe(201);
     expect(rt.instanceCount(id)).toBe(1);

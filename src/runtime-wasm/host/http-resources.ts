@@ -7,6 +7,7 @@
 import type { ErrorCode } from './http-error-code.js';
 import { InputStream, OutputStream, type ByteSink, type Waitable, type Waiter } from './io.js';
 import type { Disposable } from './resource-table.js';
+import type { HostBytes } from './host-bytes.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -114,15 +115,22 @@ export class FutureTrailers {
   taken = false;
 }
 
-/** `outgoing-body`: collects the bytes the guest writes. */
+/**
+ * `outgoing-body`: collects the bytes the guest writes, counted against the instance's host-bytes
+ * budget until they are taken to be sent ({@link bytes}) or the body is dropped unfinished.
+ */
 export class OutgoingBody implements Disposable {
   readonly chunks: Uint8Array[] = [];
   size = 0;
+  /** The bytes counted against the budget are given back (once). */
+  #released = false;
   stream: OutputStream | undefined;
   finished = false;
   dropped = false;
   /** Told once: `true` when the guest finished the body, `false` when it dropped it unfinished. */
   onEnd: ((finished: boolean) => void) | undefined;
+
+  constructor(readonly budget?: HostBytes) {}
 
   /** `outgoing-body.finish`. */
   finish(): void {
@@ -136,6 +144,10 @@ export class OutgoingBody implements Disposable {
     const sink: ByteSink = (bytes) => {
       if (this.finished) return 'the body is already finished';
       if (this.size + bytes.byteLength > MAX_RESPONSE_BODY_BYTES) return `body larger than ${MAX_RESPONSE_BODY_BYTES} bytes`;
+      if (this.#released) return 'the body was already sent';
+      if (this.budget && !this.budget.reserve(bytes.byteLength)) {
+        return `the instance's buffered bodies would pass its host memory budget of ${this.budget.limit} bytes`;
+      }
       this.chunks.push(bytes);
       this.size += bytes.byteLength;
       return undefined;
@@ -144,8 +156,9 @@ export class OutgoingBody implements Disposable {
     return this.stream;
   }
 
-  /** The whole body (one copy at most). */
+  /** The whole body (one copy at most), taken to be sent: it no longer counts against the budget. */
   bytes(): Uint8Array {
+    this.#release();
     if (this.chunks.length === 0) return EMPTY;
     if (this.chunks.length === 1) return this.chunks[0]!;
     const out = new Uint8Array(this.size);
@@ -159,17 +172,36 @@ export class OutgoingBody implements Disposable {
 
   dispose(): void {
     this.dropped = true;
-    if (!this.finished) this.onEnd?.(false);
+    if (!this.finished) {
+      this.#release();
+      this.onEnd?.(false);
+    }
     this.onEnd = undefined;
+  }
+
+  /** Gives the counted bytes back to the budget (their owner dropped them unsent). */
+  discard(): void {
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.budget?.release(this.size);
   }
 }
 
 /** `outgoing-response`. */
-export class OutgoingResponse {
+export class OutgoingResponse implements Disposable {
   status = 200;
   body: OutgoingBody | undefined;
   constructor(readonly headers: Fields) {
     headers.immutable = true;
+  }
+
+  /** Dropped by the guest, never set as the answer: its body will not be sent. */
+  dispose(): void {
+    this.body?.discard();
   }
 }
 
@@ -187,6 +219,11 @@ export class OutgoingRequest {
   body: OutgoingBody | undefined;
   constructor(readonly headers: Fields) {
     headers.immutable = true;
+  }
+
+  /** Dropped by the guest, never handed to `handle()`: its body will not be sent. */
+  dispose(): void {
+    this.body?.discard();
   }
 }
 

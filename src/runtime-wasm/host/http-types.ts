@@ -4,6 +4,7 @@
  * interface; each function is the canonical ABI's flat signature of its WIT function.
  */
 import type { CoreContext, InterfaceImports } from './context.js';
+import type { HostBytes } from './host-bytes.js';
 import type { GuestMemory } from './guest-memory.js';
 import { errorCodeName, storeErrorCode, type ErrorCode } from './http-error-code.js';
 import { fieldsImports, liftMethod, liftScheme, storeMethod, storeOptionScheme } from './http-fields.js';
@@ -56,9 +57,9 @@ function timeoutAccessors(key: 'connectTimeout' | 'firstByteTimeout' | 'betweenB
 }
 
 /** A body's write side (once); `undefined` when already taken. */
-function takeBody(owner: { body: OutgoingBody | undefined }): OutgoingBody | undefined {
+function takeBody(owner: { body: OutgoingBody | undefined }, budget: HostBytes): OutgoingBody | undefined {
   if (owner.body) return undefined;
-  owner.body = new OutgoingBody();
+  owner.body = new OutgoingBody(budget);
   return owner.body;
 }
 
@@ -83,7 +84,7 @@ const requestImports: InterfaceImports = {
   '[constructor]outgoing-request': ({ state }) => (headers: number): number =>
     state.table.add(new OutgoingRequest(state.table.take(headers, Fields))),
   '[method]outgoing-request.body': ({ mem, state }) => (self: number, ret: number): void => {
-    const body = takeBody(state.table.get(self, OutgoingRequest));
+    const body = takeBody(state.table.get(self, OutgoingRequest), state.hostBytes);
     storeHandleResult(mem, ret, body && state.table.add(body));
   },
   '[method]outgoing-request.method': ({ mem, state }) => (self: number, ret: number): void =>
@@ -151,7 +152,7 @@ const responseImports: InterfaceImports = {
   },
   '[method]outgoing-response.headers': ({ state }) => (self: number): number => state.table.add(state.table.get(self, OutgoingResponse).headers),
   '[method]outgoing-response.body': ({ mem, state }) => (self: number, ret: number): void => {
-    const body = takeBody(state.table.get(self, OutgoingResponse));
+    const body = takeBody(state.table.get(self, OutgoingResponse), state.hostBytes);
     storeHandleResult(mem, ret, body && state.table.add(body));
   },
   '[resource-drop]outgoing-response': ({ state }) => (h: number): void => state.table.drop(h, OutgoingResponse),

@@ -3,6 +3,10 @@
  * guest (`fields`, `input-stream`, `pollable`, ...) gets an `i32` handle here, as the canonical ABI
  * describes. One table for all resource types; every access checks the type, so a guest that passes
  * a pollable where a stream is expected traps instead of confusing the host.
+ *
+ * Live handles are capped (MAX_LIVE_HANDLES): each is a host object in the executor's heap, and a
+ * guest that makes them without dropping them would grow it without bound. Past the cap the call
+ * that would make one traps the instance (a guest that leaks handles is broken; its pod restarts).
  */
 import { HostTrap } from './guest-memory.js';
 
@@ -13,10 +17,15 @@ export interface Disposable {
 
 type ResourceClass<T> = abstract new (...args: never[]) => T;
 
+/** Default cap on one instance's live handles (real guests hold tens; a leak reaches this fast). */
+export const MAX_LIVE_HANDLES = 16_384;
+
 /** Handles of one component instance's resources. */
 export class ResourceTable {
   readonly #items: Array<object | undefined> = [undefined];
   readonly #free: number[] = [];
+
+  constructor(readonly maxHandles = MAX_LIVE_HANDLES) {}
 
   /** Handles currently live (for leak checks). */
   get size(): number {
@@ -25,6 +34,7 @@ export class ResourceTable {
 
   /** Gives the guest a new handle to `resource`. */
   add(resource: object): number {
+    if (this.size >= this.maxHandles) throw new HostTrap(`too many live resource handles (the limit is ${this.maxHandles})`);
     const handle = this.#free.pop();
     if (handle !== undefined) {
       this.#items[handle] = resource;
