@@ -25,6 +25,8 @@ async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)').argParser(parseBytes).default(10 * 1024 ** 3, '10Gi'))
     .addOption(new Option('--blob-max-upload-bytes <size>', 'largest single blob upload (413 past it)').argParser(parseBytes).default(256 * 1024 ** 2, '256Mi'))
     .addOption(new Option('--duplicate-node-check <duration>', 'how long a connected node gets to answer a ping before a second agent with its name may take over (else the newcomer is refused)').argParser(parsePositiveDuration).default(3, '3s'))
+    .addOption(new Option('--node-event-qps <n>', 'Events per second one node may record (past it and its burst they are dropped and counted)').argParser(parsePositiveInt).default(5))
+    .addOption(new Option('--node-event-burst <n>', 'Events one node may record at once before --node-event-qps applies').argParser(parsePositiveInt).default(50))
     .addOption(new Option('--blob-gc-grace <duration>', 'how long an unreferenced blob is kept after its last upload').argParser(parsePositiveDuration).default(3600, '1h'))
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<void> {
     blobMaxUploadBytes: number;
     blobGcGrace: number;
     duplicateNodeCheck: number;
+    nodeEventQps: number;
+    nodeEventBurst: number;
   }>();
   const logger = createLogger('edge-hub', o.logLevel);
   const dataDir = resolve(o.dataDir);
@@ -60,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
     blobStoreMaxBytes: o.blobStoreMaxBytes,
     blobMaxUploadBytes: o.blobMaxUploadBytes,
     blobGcGraceSeconds: o.blobGcGrace,
-    gateway: { duplicateCheckTimeoutMs: o.duplicateNodeCheck * 1000 },
+    gateway: { duplicateCheckTimeoutMs: o.duplicateNodeCheck * 1000, nodeEventRate: { perSecond: o.nodeEventQps, burst: o.nodeEventBurst } },
   });
   const { url } = await hub.start();
   process.stdout.write(
