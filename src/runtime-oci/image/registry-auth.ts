@@ -133,6 +133,8 @@ export class RegistryAuthorizer {
     } catch {
       throw new ImagePullError(`token server of ${registry} answered with something that is not JSON`);
     }
+    // JSON, but not necessarily an object: `null`, a number or an array has no token either.
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ImagePullError(`token server of ${registry} answered JSON that is not an object`);
     const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
     if (!token) throw new ImagePullError(`token server of ${registry} answered without a token`);
     const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;

@@ -101,6 +101,13 @@ describe('token server answers', () => {
     expect(err.message).toMatch(/no whole answer within 400 ms/);
   });
 
+  it('a token answer that is JSON but not an object is refused by name (found by the registry-answers fuzzer)', async () => {
+    for (const [text, why] of [['null', /JSON that is not an object/], ['[1]', /JSON that is not an object/], ['7', /JSON that is not an object/], ['{"token":5}', /without a token/]] as const) {
+      route = (req, res) => (req.url?.startsWith('/token') ? void res.writeHead(200).end(text) : bearer('')(req, res));
+      expect((await pullError(client().getBlob(ref(), desc, 1024))).message).toMatch(why);
+    }
+  });
+
   it('a plain-http realm named by an https registry gets neither credentials nor a request', async () => {
     route = (_req, res) => void res.writeHead(200).end('{"token":"t"}');
     const auth = new RegistryAuthorizer();
