@@ -25,10 +25,26 @@ export const DnsLabel = z
 const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-export const LabelKey = z.string().regex(LABEL_KEY_RE, { message: 'must be a valid label key (optional DNS prefix/, then name)' });
+/**
+ * A qualified name, as Kubernetes requires of label keys: an optional DNS-subdomain prefix of at
+ * most 253 characters and `/`, then a name of at most 63 (the regex bounds the name, the refine the prefix).
+ */
+export const LabelKey = z
+  .string()
+  .regex(LABEL_KEY_RE, { message: 'must be a valid label key (optional DNS prefix/, then name)' })
+  .refine((k) => !k.includes('/') || k.indexOf('/') <= 253, { message: 'Too long: the prefix part must be no more than 253 characters' });
 export const LabelValue = z.string().max(63).regex(LABEL_VALUE_RE, { message: 'must be a valid label value' });
 export const Labels = z.record(LabelKey, LabelValue);
-export const Annotations = z.record(z.string(), z.string());
+
+/** Kubernetes' bound on all annotations of one object together: keys plus values, in UTF-8 bytes. */
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
+/** Annotations: any string keys and values, at most `MAX_ANNOTATIONS_BYTES` in all, as Kubernetes (TotalAnnotationSizeLimitB). */
+export const Annotations = z.record(z.string(), z.string()).superRefine((annotations, ctx) => {
+  let size = 0;
+  for (const [k, v] of Object.entries(annotations)) size += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
+  if (size > MAX_ANNOTATIONS_BYTES) ctx.addIssue({ code: 'custom', message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes` });
+});
 
 /** A Kubernetes quantity (defined with its bounds in quantity.ts; re-exported here, where schemas used to find it). */
 export { Quantity };

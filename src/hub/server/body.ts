@@ -68,11 +68,36 @@ export function checkJsonTree(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
 }
 
 /**
- * Refuses JSON text nesting deeper than `maxDepth` before it is parsed: V8's JSON.parse takes about
- * 3 µs per nesting level, so a 3 MiB body of `[[[[…` would hold the event loop for seconds. One
- * pass over the characters (strings skipped), milliseconds for the largest body.
+ * Most members one JSON object of a body may have, and most members and array elements in all.
+ * A 3 MiB body fits about 230k annotation keys; JSON.parse of that takes over a second and zod
+ * validating it seconds more, all on the event loop. The largest real object (a ConfigMap with
+ * many keys, a Pod with many env vars) stays far below these.
  */
-export function checkJsonNesting(text: string, maxDepth = MAX_JSON_DEPTH): void {
+export const MAX_JSON_OBJECT_MEMBERS = 10_000;
+export const MAX_JSON_TOTAL_MEMBERS = 200_000;
+
+/** Limits for `checkJsonNesting`; each defaults to the constant of the same meaning above. */
+export interface JsonScanLimits {
+  maxDepth?: number;
+  maxObjectMembers?: number;
+  maxTotalMembers?: number;
+}
+
+/**
+ * Refuses JSON text nesting deeper than `maxDepth`, an object of more than `maxObjectMembers`
+ * members, or more than `maxTotalMembers` object members and array elements in all, before it is
+ * parsed: V8's JSON.parse takes about 3 µs per nesting level, so a 3 MiB body of `[[[[…` would hold
+ * the event loop for seconds, and so would 230k keys in one object (parse, then validation). One
+ * pass over the characters (strings skipped), milliseconds for the largest body. Members are
+ * counted by their `:` and array elements by their `,` outside strings; malformed JSON that slips
+ * through the count is refused by JSON.parse right after.
+ */
+export function checkJsonNesting(text: string, limits: number | JsonScanLimits = {}): void {
+  const { maxDepth = MAX_JSON_DEPTH, maxObjectMembers = MAX_JSON_OBJECT_MEMBERS, maxTotalMembers = MAX_JSON_TOTAL_MEMBERS } = typeof limits === 'number' ? { maxDepth: limits } : limits;
+  // Per open container (index = depth): its member count, and whether it is an array.
+  const counts = new Uint32Array(maxDepth + 1);
+  const isArray = new Uint8Array(maxDepth + 1);
+  let total = 0;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -83,7 +108,20 @@ export function checkJsonNesting(text: string, maxDepth = MAX_JSON_DEPTH): void 
     } else if (ch === 0x22) inString = true;
     else if (ch === 0x5b || ch === 0x7b) {
       if (++depth > maxDepth) throw new BadRequestError(`request body nests deeper than ${maxDepth} levels (at character ${i})`, [{ field: '<root>', message: `Invalid value: nested deeper than ${maxDepth} levels` }]);
-    } else if (ch === 0x5d || ch === 0x7d) depth--;
+      counts[depth] = 0;
+      isArray[depth] = ch === 0x5b ? 1 : 0;
+    } else if (ch === 0x5d || ch === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (ch === 0x3a || (ch === 0x2c && depth > 0 && isArray[depth] === 1)) {
+      const members = ch === 0x3a && depth > 0 ? (counts[depth] ?? 0) + 1 : 0;
+      if (members > 0) counts[depth] = members;
+      if (members > maxObjectMembers) {
+        throw new RequestTooLargeError(`request body has an object with more than ${maxObjectMembers} members (at character ${i}); at most ${maxObjectMembers} are accepted`);
+      }
+      if (++total > maxTotalMembers) {
+        throw new RequestTooLargeError(`request body has more than ${maxTotalMembers} object members and array elements in all (at character ${i}); at most ${maxTotalMembers} are accepted`);
+      }
+    }
   }
 }
 
