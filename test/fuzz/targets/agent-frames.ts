@@ -18,10 +18,13 @@
  *
  * Throughput is bounded by the agent's own protection: past 10 bad frames it redials with a back-off
  * (0.5 s doubling, reset only after 10 s connected), so once that back-off would pass ~1 s the target
- * restarts the agent process instead of waiting (a fresh process has a fresh back-off).
+ * restarts the agent process instead of waiting (a fresh process has a fresh back-off). The bench's
+ * peak RSS is therefore that of the agent process alive at the end of the run; teardown prints the
+ * highest peak of all of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -121,6 +124,18 @@ interface Ctx {
   redials: number;
   restarts: number;
   probes: number;
+  /** Highest peak RSS (VmHWM, MB) of the agent processes stopped so far. */
+  stoppedPeakRssMb: number;
+}
+
+/** Peak RSS (VmHWM) of a live process in MB; NaN when it is gone. */
+function peakRssMb(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -280,6 +295,8 @@ function startAgent(ctx: Ctx): ChildProcess {
 async function stopAgent(ctx: Ctx): Promise<void> {
   const agent = ctx.agent;
   if (!agent || agent.exitCode !== null || agent.signalCode !== null) return;
+  const peak = peakRssMb(agent.pid);
+  if (peak > ctx.stoppedPeakRssMb) ctx.stoppedPeakRssMb = peak;
   const exited = new Promise((resolve) => agent.once('exit', resolve));
   agent.kill('SIGTERM');
   await withTimeout(exited, 10_000, 'the agent to exit').catch(() => agent.kill('SIGKILL'));
@@ -313,7 +330,7 @@ export const target: FuzzTarget<Ctx, Frame> = {
       server.once('error', reject);
     });
     const { port } = server.address() as { port: number };
-    const ctx: Ctx = { dir, token, server, serverUrl: `http://127.0.0.1:${port}`, meshPort: await freePort(AGENT_ADDRESS), agent: undefined, stderrTail: '', conn: undefined, connWaiters: [], dialProblems: [], redials: 0, restarts: 0, probes: 0 };
+    const ctx: Ctx = { dir, token, server, serverUrl: `http://127.0.0.1:${port}`, meshPort: await freePort(AGENT_ADDRESS), agent: undefined, stderrTail: '', conn: undefined, connWaiters: [], dialProblems: [], redials: 0, restarts: 0, probes: 0, stoppedPeakRssMb: 0 };
     server.on('connection', (ws, req) => onDial(ctx, ws, req));
     startAgent(ctx);
     await nextConn(ctx);
@@ -368,10 +385,19 @@ export const target: FuzzTarget<Ctx, Frame> = {
     if (died) throw new Error(died);
   },
 
-  pids: (ctx): Record<string, number> => (ctx.agent?.pid !== undefined ? { agent: ctx.agent.pid } : {}),
+  // A getter: the bench reads the pid after the run, when an earlier agent may have been replaced.
+  pids: (ctx): Record<string, number> => {
+    const pids = {};
+    Object.defineProperty(pids, 'agent', { enumerable: true, get: () => ctx.agent?.pid ?? Number.NaN });
+    return pids;
+  },
 
   async teardown(ctx) {
     await stopAgent(ctx);
+    if (ctx.restarts > 0) {
+      // The bench's figure is of the last agent process only; the run restarted it to reset its redial back-off.
+      process.stderr.write(`  agent-frames: ${ctx.restarts + 1} agent processes (restarted after every ${REDIALS_PER_PROCESS} forced redials), highest peak RSS ${ctx.stoppedPeakRssMb.toFixed(0)} MB\n`);
+    }
     for (const c of ctx.server.clients) c.terminate();
     await new Promise<void>((resolve) => ctx.server.close(() => resolve()));
     await rm(ctx.dir, { recursive: true, force: true });
