@@ -1,15 +1,4 @@
-import { afterAll, beforeAll, it } from 'vitest';
-import { assertTarget } from './target.js';
+import { fuzzTest } from './fuzz-test.js';
 import { target } from './targets/frames.js';
 
-let ctx: Awaited<ReturnType<typeof target.setup>>;
-beforeAll(async () => {
-  ctx = await target.setup();
-});
-afterAll(async () => {
-  await target.teardown(ctx);
-});
-
-it('gateway frames to a real hub: no crash, no frame over a few ms to decode, garbage senders closed, hub healthy', async () => {
-  await assertTarget(target, { numRuns: 300, ctx });
-}, 60_000);
+fuzzTest(target, 'gateway frames to a real hub: no crash, no frame over a few ms to decode, garbage senders closed, hub healthy', { numRuns: 300, timeoutMs: 60_000 });

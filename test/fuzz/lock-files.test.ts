@@ -1,15 +1,4 @@
-import { afterAll, beforeAll, it } from 'vitest';
-import { assertTarget } from './target.js';
+import { fuzzTest } from './fuzz-test.js';
 import { target } from './targets/lock-files.js';
 
-let ctx: Awaited<ReturnType<typeof target.setup>>;
-beforeAll(async () => {
-  ctx = await target.setup();
-});
-afterAll(async () => {
-  await target.teardown(ctx);
-});
-
-it('lock files: any content is taken over or refused with a clear DataDirInUseError, never another error', async () => {
-  await assertTarget(target, { numRuns: 1000, ctx });
-}, 60_000);
+fuzzTest(target, 'lock files: any content is taken over or refused with a clear DataDirInUseError, never another error', { numRuns: 1000, timeoutMs: 60_000 });

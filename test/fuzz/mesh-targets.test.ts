@@ -1,15 +1,4 @@
-import { afterAll, beforeAll, it } from 'vitest';
-import { assertTarget } from './target.js';
+import { fuzzTest } from './fuzz-test.js';
 import { target } from './targets/mesh-targets.js';
 
-let ctx: Awaited<ReturnType<typeof target.setup>>;
-beforeAll(async () => {
-  ctx = await target.setup();
-});
-afterAll(async () => {
-  await target.teardown(ctx);
-});
-
-it('mesh targets: only (pod, port) pairs that are Service endpoints on the node are delivered; the rest is 403/404/400', async () => {
-  await assertTarget(target, { numRuns: 1000, ctx });
-}, 60_000);
+fuzzTest(target, 'mesh targets: only (pod, port) pairs that are Service endpoints on the node are delivered; the rest is 403/404/400', { numRuns: 1000, timeoutMs: 60_000 });
