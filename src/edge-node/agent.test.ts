@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,5 +154,23 @@ describe('Agent hub session', () => {
     expect(second.connected).toBe(false);
     expect(second.podStatuses().map((p) => p.pod.name)).toEqual(['keeper']);
     hub = await FakeHub.start(); // for afterEach
+  });
+  it('forgets local pods the hub no longer binds to it when it comes back, and keeps the ones it does', async () => {
+    const rt = new FakeRuntime();
+    hub.pods.set('node-a', [testPod('stays'), testPod('moved')]);
+    const first = await startAgent(rt);
+    await waitFor(() => rt.running('stays').length === 1 && rt.running('moved').length === 1, 5000, 'running');
+    await first.stop();
+    await rt.close();
+
+    // While the node was away, 'moved' went to another node.
+    hub.pods.set('node-a', [testPod('stays')]);
+    const rt2 = new FakeRuntime();
+    const second = await startAgent(rt2);
+    await waitFor(() => rt2.running('stays').length === 1, 5000, 'the bound pod runs');
+    const files = (): string[] => readdirSync(path.join(dir, 'pods')).filter((f) => f.endsWith('.json'));
+    await waitFor(() => files().length === 1, 5000, 'the moved pod forgotten');
+    expect(rt2.running('moved')).toEqual([]);
+    expect(second.podStatuses().map((p) => p.pod.name)).toEqual(['stays']);
   });
 });

@@ -20,6 +20,7 @@ import { MeshServer } from './mesh/mesh-server.js';
 import { ServiceClient } from './mesh/service-client.js';
 import { buildNodeInfo, detectCapacity, type NodeCapacity } from './node-info.js';
 import type { RestartBackoffOptions } from './pods/container-slot.js';
+import { podRefOf } from './pods/pod-ref.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
 import { Deliverer } from './proxy/delivery.js';
@@ -339,11 +340,18 @@ export class Agent {
           await this.state.saveSession({ meshToken: msg.meshToken, nodeName: msg.nodeName });
         }
         return;
-      case 'podSync':
-        this.localPods.drop();
+      case 'podSync': {
+        // Pods held from local state that the hub no longer binds here moved away while this node was
+        // gone: forget them (their workers never started, so pod-workers' sync cannot).
+        const bound = new Set(msg.pods.map((p) => podRefOf(p).uid));
+        for (const held of this.localPods.take()) {
+          const uid = podRefOf(held).uid;
+          if (!bound.has(uid)) await this.state.deletePod(uid);
+        }
         this.workers.sync(msg.pods);
         this.workers.reportAll();
         return;
+      }
       case 'podUpsert':
         this.workers.upsert(msg.pod);
         return;

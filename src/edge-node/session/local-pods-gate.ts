@@ -38,7 +38,14 @@ export class LocalPodsGate {
     if (pods) this.release(pods, why);
   }
 
-  /** The hub's podSync arrived, the node was refused, or the agent stops: the held pods never run. */
+  /** The hub's podSync arrived: returns the held pods (they never run; the caller forgets those not bound here). */
+  take(): Pod[] {
+    const pods = this.pending ?? [];
+    this.drop();
+    return pods;
+  }
+
+  /** The node was refused, or the agent stops: the held pods never run. */
   drop(): void {
     this.pending = undefined;
     if (this.timer) clearTimeout(this.timer);
