@@ -36,7 +36,13 @@ interface LoadResult {
 
 async function load(url: string): Promise<LoadResult> {
   const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, pipelining: 1 });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
 }
 
 function manifest(replicas: number): string {
@@ -45,9 +51,15 @@ function manifest(replicas: number): string {
 
 async function readyCount(cluster: Cluster): Promise<number> {
   const pods = (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dbench')) as {
-    items: Array<{ metadata: { deletionTimestamp?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>;
+    items: Array<{
+      metadata: { deletionTimestamp?: string };
+      status?: { conditions?: Array<{ type: string; status: string }> };
+    }>;
   };
-  return pods.items.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  return pods.items.filter(
+    (p) =>
+      !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
 }
 
 async function timeToReady(cluster: Cluster, replicas: number): Promise<number> {
@@ -63,14 +75,34 @@ async function inProcess(): Promise<LoadResult> {
   const bytes = readFileSync(WASM);
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   // The compiled runtime, as the agent runs it (workers start from dist/).
-  const { WasmRuntime } = (await import(join(ROOT, 'dist/runtime-wasm/index.js'))) as typeof import('../src/runtime-wasm/index.js');
+  const { WasmRuntime } = (await import(
+    join(ROOT, 'dist/runtime-wasm/index.js')
+  )) as typeof import('../src/runtime-wasm/index.js');
   const rt: Runtime = await WasmRuntime.create({ dataDir: dir, logger: silentLogger(), fetchBlob: async () => bytes });
   const image = await rt.pullImage(`edgeplane.hub/hello.wasm@${digest}`);
-  await rt.createContainer({ id: 'c1', pod: { namespace: 'default', name: 'bench', uid: 'u1' }, name: 'hello', image, command: [], args: [], env: { POD_NAME: 'bench', NODE_NAME: 'local' }, ports: [8080], limits: {}, logPath: join(dir, 'c1.log') });
+  await rt.createContainer({
+    id: 'c1',
+    pod: { namespace: 'default', name: 'bench', uid: 'u1' },
+    name: 'hello',
+    image,
+    command: [],
+    args: [],
+    env: { POD_NAME: 'bench', NODE_NAME: 'local' },
+    ports: [8080],
+    limits: {},
+    logPath: join(dir, 'c1.log'),
+  });
   await rt.startContainer('c1');
   const ep = rt.endpoint('c1', 8080);
   if (ep.kind !== 'in-process') throw new Error('expected an in-process endpoint');
-  const req: WorkloadRequest = { method: 'GET', path: '/', authority: 'bench', scheme: 'http', headers: [], body: new Uint8Array() };
+  const req: WorkloadRequest = {
+    method: 'GET',
+    path: '/',
+    authority: 'bench',
+    scheme: 'http',
+    headers: [],
+    body: new Uint8Array(),
+  };
   const lat: number[] = [];
   let errors = 0;
   const end = performance.now() + SECONDS * 1000;
@@ -104,10 +136,13 @@ async function plainNode(): Promise<LoadResult> {
   return r;
 }
 
-const fmt = (r: LoadResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${r.errors + r.non2xx}`;
+const fmt = (r: LoadResult): string =>
+  `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${r.errors + r.non2xx}`;
 
 async function main(): Promise<void> {
-  console.log(`edgeplane foundation benchmark — node ${process.version}, ${CONNECTIONS} connections, ${SECONDS}s per run, ${REPLICAS} replicas`);
+  console.log(
+    `edgeplane foundation benchmark — node ${process.version}, ${CONNECTIONS} connections, ${SECONDS}s per run, ${REPLICAS} replicas`,
+  );
   const cluster = new Cluster();
   try {
     await cluster.start([
@@ -115,9 +150,13 @@ async function main(): Promise<void> {
       { name: 'bench-2', address: '127.0.20.3' },
     ]);
     const cold = await timeToReady(cluster, REPLICAS);
-    console.log(`apply → ${REPLICAS} Ready (cold: upload, download, transpile): ${cold.toFixed(2)} s  = ${(REPLICAS / cold).toFixed(1)} pods/s`);
+    console.log(
+      `apply → ${REPLICAS} Ready (cold: upload, download, transpile): ${cold.toFixed(2)} s  = ${(REPLICAS / cold).toFixed(1)} pods/s`,
+    );
     const warm = await timeToReady(cluster, REPLICAS * 2);
-    console.log(`scale ${REPLICAS} → ${REPLICAS * 2} Ready (warm: component cached):     ${warm.toFixed(2)} s  = ${(REPLICAS / warm).toFixed(1)} pods/s`);
+    console.log(
+      `scale ${REPLICAS} → ${REPLICAS * 2} Ready (warm: component cached):     ${warm.toFixed(2)} s  = ${(REPLICAS / warm).toFixed(1)} pods/s`,
+    );
     const nodePort = await load('http://127.0.20.2:30090/');
     console.log(`NodePort (hub + 2 nodes, ${REPLICAS * 2} replicas):  ${fmt(nodePort)}`);
   } finally {

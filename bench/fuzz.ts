@@ -33,7 +33,9 @@ function peakRssMb(pid: number): number {
 }
 
 const dir = fileURLToPath(new URL('../test/fuzz/targets/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 const rows: string[] = [];
 let failed = 0;
 for (const file of files) {
@@ -55,7 +57,9 @@ for (const file of files) {
         }
       },
     });
-    const rss = Object.entries(pids).map(([role, pid]) => `${role} ${peakRssMb(pid).toFixed(0)} MB`).join(', ');
+    const rss = Object.entries(pids)
+      .map(([role, pid]) => `${role} ${peakRssMb(pid).toFixed(0)} MB`)
+      .join(', ');
     const row = `${target.name.padEnd(12)} ${run.cases} cases  ${(run.cases / run.seconds).toFixed(0)} cases/s  ${run.failures} failures  peak RSS: ${rss}`;
     console.log(row);
     rows.push(row);

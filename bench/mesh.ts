@@ -17,7 +17,20 @@
  * Run: npm run build && npx tsx bench/mesh.ts [--seconds 10] [--connections 10] [--mesh-connections 4]
  */
 import { buildShop, applyText, shopCopy, shopDocs } from '../test/support/shop.js';
-import { Cluster, WASM, applyAndWait, arg, deployment, fmt, load, readyPods, runBench, startPlainServer, until, type LoadResult } from './wasm-support.js';
+import {
+  Cluster,
+  WASM,
+  applyAndWait,
+  arg,
+  deployment,
+  fmt,
+  load,
+  readyPods,
+  runBench,
+  startPlainServer,
+  until,
+  type LoadResult,
+} from './wasm-support.js';
 
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 10);
@@ -33,7 +46,16 @@ function manifest(): string {
     replicas: { frontend: 2, catalog: 2, cart: 1 },
   });
   const local = shopCopy(docs, 'catalog', 'catalog-local', { nodeSelector: { role: 'front' }, replicas: 2 });
-  const direct = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'catalog-direct' }, spec: { type: 'NodePort', selector: { app: 'catalog' }, ports: [{ port: 80, targetPort: 8080, nodePort: PORT.catalogDirect }] } };
+  const direct = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'catalog-direct' },
+    spec: {
+      type: 'NodePort',
+      selector: { app: 'catalog' },
+      ports: [{ port: 80, targetPort: 8080, nodePort: PORT.catalogDirect }],
+    },
+  };
   return applyText([...docs, ...local, direct]);
 }
 
@@ -41,7 +63,8 @@ function manifest(): string {
 async function check(url: string, want: (doc: Record<string, unknown>) => boolean): Promise<void> {
   const res = await fetch(url);
   const text = await res.text();
-  if (res.status !== 200 || !want(JSON.parse(text) as Record<string, unknown>)) throw new Error(`${url} → ${res.status}: ${text.slice(0, 300)}`);
+  if (res.status !== 200 || !want(JSON.parse(text) as Record<string, unknown>))
+    throw new Error(`${url} → ${res.status}: ${text.slice(0, 300)}`);
 }
 
 async function measure(label: string, url: string, connections: number): Promise<LoadResult> {
@@ -53,15 +76,27 @@ async function measure(label: string, url: string, connections: number): Promise
 
 async function main(): Promise<void> {
   buildShop();
-  console.log(`edgeplane node mesh benchmark — node ${process.version}, ${SECONDS}s per run, hub + 2 nodes on one machine`);
+  console.log(
+    `edgeplane node mesh benchmark — node ${process.version}, ${SECONDS}s per run, hub + 2 nodes on one machine`,
+  );
   const cluster = new Cluster();
   const r: Record<string, LoadResult> = {};
   try {
     await cluster.start([A, B]);
     const r1 = await cluster.edgectl(['apply', '-f', '-'], manifest());
     if (r1.code !== 0) throw new Error(`apply failed: ${r1.stderr}`);
-    await applyAndWait(cluster, deployment('hello', WASM.hello, 2, PORT.hello, '\n      nodeSelector: {role: front}'), 'hello', 2);
-    for (const [app, n] of [['frontend', 2], ['catalog', 2], ['catalog-local', 2], ['cart', 1]] as const) {
+    await applyAndWait(
+      cluster,
+      deployment('hello', WASM.hello, 2, PORT.hello, '\n      nodeSelector: {role: front}'),
+      'hello',
+      2,
+    );
+    for (const [app, n] of [
+      ['frontend', 2],
+      ['catalog', 2],
+      ['catalog-local', 2],
+      ['cart', 1],
+    ] as const) {
       await until(`${n} ${app} Ready`, async () => (await readyPods(cluster, app)) >= n, 120_000, 100);
     }
     const front = `http://${A.address}:${PORT.frontend}`;
@@ -96,14 +131,27 @@ async function main(): Promise<void> {
   } finally {
     await cluster.stop();
   }
-  const { direct, remote, local, front, hello, plain: base } = r as Record<'direct' | 'remote' | 'local' | 'front' | 'hello' | 'plain', LoadResult>;
+  const {
+    direct,
+    remote,
+    local,
+    front,
+    hello,
+    plain: base,
+  } = r as Record<'direct' | 'remote' | 'local' | 'front' | 'hello' | 'plain', LoadResult>;
   const ms = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)} ms`;
-  console.log(`one mesh hop (frontend → catalog across nodes, vs the catalog direct; ${MESH_CONNECTIONS} connections): ` +
-    `${ms(remote.p50 - direct.p50)} at p50, ${ms(remote.p99 - direct.p99)} at p99; ${((100 * remote.rps) / direct.rps).toFixed(0)}% of the direct req/s`);
-  console.log(`  the node-to-node leg (across nodes vs on the frontend's node): ${ms(remote.p50 - local.p50)} at p50; ` +
-    `the frontend's outgoing call within its node (vs the frontend alone): ${ms(local.p50 - front.p50)} at p50`);
-  console.log(`NodePort vs plain node:http (${CONNECTIONS} connections): ${((100 * hello.rps) / base.rps).toFixed(1)}% of plain req/s, ` +
-    `p50 ${hello.p50.toFixed(2)} vs ${base.p50.toFixed(2)} ms, p99 ${hello.p99.toFixed(2)} vs ${base.p99.toFixed(2)} ms`);
+  console.log(
+    `one mesh hop (frontend → catalog across nodes, vs the catalog direct; ${MESH_CONNECTIONS} connections): ` +
+      `${ms(remote.p50 - direct.p50)} at p50, ${ms(remote.p99 - direct.p99)} at p99; ${((100 * remote.rps) / direct.rps).toFixed(0)}% of the direct req/s`,
+  );
+  console.log(
+    `  the node-to-node leg (across nodes vs on the frontend's node): ${ms(remote.p50 - local.p50)} at p50; ` +
+      `the frontend's outgoing call within its node (vs the frontend alone): ${ms(local.p50 - front.p50)} at p50`,
+  );
+  console.log(
+    `NodePort vs plain node:http (${CONNECTIONS} connections): ${((100 * hello.rps) / base.rps).toFixed(1)}% of plain req/s, ` +
+      `p50 ${hello.p50.toFixed(2)} vs ${base.p50.toFixed(2)} ms, p99 ${hello.p99.toFixed(2)} vs ${base.p99.toFixed(2)} ms`,
+  );
 }
 
 runBench(main);

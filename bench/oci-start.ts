@@ -15,7 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../src/api/index.js';
 import type { PulledImage } from '../src/api/index.js';
-import { EngineAdapter, OciRuntime, PodNetwork, RegistryClient, RuncAdapter, type OciRuntimeAdapter } from '../src/runtime-oci/index.js';
+import {
+  EngineAdapter,
+  OciRuntime,
+  PodNetwork,
+  RegistryClient,
+  RuncAdapter,
+  type OciRuntimeAdapter,
+} from '../src/runtime-oci/index.js';
 import { Cluster, ROOT, until, watchCollection } from '../test/support/cluster.js';
 import { forceClean, missingTools, REGISTRY_TOOLS } from '../test/support/oci-cluster.js';
 import { deleteLink, Dockerd, PodmanService } from '../test/support/oci-daemons.js';
@@ -49,12 +56,26 @@ async function main(): Promise<void> {
   await registry.push('bench/busybox', '1.0', busyboxImage('amd64'));
   const image = `${registry.host}/bench/busybox:1.0`;
   const [podman, docker] = await Promise.all([
-    PodmanService.start({ dir: join(dir, 'podman'), bridge: 'ep-bp', subnet: '10.215.41.0/24', insecureRegistries: [registry.host] }),
-    Dockerd.start({ dir: join(dir, 'docker'), bridge: 'ep-bd', subnet: '10.215.42.0/24', insecureRegistries: [registry.host] }),
+    PodmanService.start({
+      dir: join(dir, 'podman'),
+      bridge: 'ep-bp',
+      subnet: '10.215.41.0/24',
+      insecureRegistries: [registry.host],
+    }),
+    Dockerd.start({
+      dir: join(dir, 'docker'),
+      bridge: 'ep-bd',
+      subnet: '10.215.42.0/24',
+      insecureRegistries: [registry.host],
+    }),
   ]);
   const cluster = new Cluster();
   const nodes = [
-    { name: 'b-runc', address: '127.0.15.41', args: ['--oci-runtime', 'runc', '--oci-bridge', BRIDGE, '--oci-pod-cidr', '10.215.40.0/24'] },
+    {
+      name: 'b-runc',
+      address: '127.0.15.41',
+      args: ['--oci-runtime', 'runc', '--oci-bridge', BRIDGE, '--oci-pod-cidr', '10.215.40.0/24'],
+    },
     { name: 'b-podman', address: '127.0.15.42', args: ['--oci-runtime', 'podman', '--oci-socket', podman.socketPath] },
     { name: 'b-docker', address: '127.0.15.43', args: ['--oci-runtime', 'docker', '--oci-socket', docker.socketPath] },
   ];
@@ -63,12 +84,24 @@ async function main(): Promise<void> {
     await cluster.start(nodes);
     const watch = watchCollection<PodLike>(cluster, '/api/v1/namespaces/default/pods');
     const readyAt = (name: string, after: number): number | undefined =>
-      watch.events.find((e) => e.at >= after && e.object.metadata.name === name && e.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))?.at;
+      watch.events.find(
+        (e) =>
+          e.at >= after &&
+          e.object.metadata.name === name &&
+          e.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      )?.at;
 
     const startOnce = async (name: string, node: string, runtimeClassName: string, img: string): Promise<number> => {
       const pod = {
-        apiVersion: 'v1', kind: 'Pod', metadata: { name },
-        spec: { runtimeClassName, terminationGracePeriodSeconds: 0, nodeSelector: { 'kubernetes.io/hostname': node }, containers: [{ name: 'c', image: img, ports: [{ containerPort: runtimeClassName === 'wasm' ? 8080 : 80 }] }] },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: {
+          runtimeClassName,
+          terminationGracePeriodSeconds: 0,
+          nodeSelector: { 'kubernetes.io/hostname': node },
+          containers: [{ name: 'c', image: img, ports: [{ containerPort: runtimeClassName === 'wasm' ? 8080 : 80 }] }],
+        },
       };
       const t0 = Date.now();
       if (runtimeClassName === 'wasm' && img.startsWith('/')) {
@@ -80,10 +113,15 @@ async function main(): Promise<void> {
       }
       const at = await until(`${name} Ready`, () => readyAt(name, t0), 120_000, 5);
       await cluster.api('DELETE', `/api/v1/namespaces/default/pods/${name}`);
-      await until(`${name} gone`, async () => {
-        const list = (await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] };
-        return !list.items.some((p) => p.metadata.name === name);
-      }, 60_000, 20);
+      await until(
+        `${name} gone`,
+        async () => {
+          const list = (await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] };
+          return !list.items.some((p) => p.metadata.name === name);
+        },
+        60_000,
+        20,
+      );
       return at - t0;
     };
 
@@ -120,9 +158,36 @@ async function main(): Promise<void> {
   const platform = { os: 'linux', architecture: 'amd64' };
   const network = await PodNetwork.create({ bridge: BRIDGE, cidr: '10.215.43.0/24', logger });
   const adapters: Array<[string, OciRuntimeAdapter]> = [
-    ['runc', await RuncAdapter.create({ dataDir: join(dir, 'direct-runc'), client: new RegistryClient(), network, nodeAddress: '127.0.15.44', logger })],
-    ['podman', await EngineAdapter.create({ socketPath: podman.socketPath, flavor: 'podman', nodeName: 'direct', nodeAddress: '127.0.15.44', logger })],
-    ['docker', await EngineAdapter.create({ socketPath: docker.socketPath, flavor: 'docker', nodeName: 'direct', nodeAddress: '127.0.15.44', logger })],
+    [
+      'runc',
+      await RuncAdapter.create({
+        dataDir: join(dir, 'direct-runc'),
+        client: new RegistryClient(),
+        network,
+        nodeAddress: '127.0.15.44',
+        logger,
+      }),
+    ],
+    [
+      'podman',
+      await EngineAdapter.create({
+        socketPath: podman.socketPath,
+        flavor: 'podman',
+        nodeName: 'direct',
+        nodeAddress: '127.0.15.44',
+        logger,
+      }),
+    ],
+    [
+      'docker',
+      await EngineAdapter.create({
+        socketPath: docker.socketPath,
+        flavor: 'docker',
+        nodeName: 'direct',
+        nodeAddress: '127.0.15.44',
+        logger,
+      }),
+    ],
   ];
   try {
     for (const [name, adapter] of adapters) {
@@ -132,7 +197,18 @@ async function main(): Promise<void> {
       for (let i = 0; i < ROUNDS + 1; i++) {
         const id = `bench-${name}-${i}`;
         const t0 = performance.now();
-        await rt.createContainer({ id, pod: { namespace: 'default', name: `p${i}`, uid: `bench${i}-uid` }, name: 'c', image: img, command: [], args: [], env: {}, ports: [80], limits: {}, logPath: join(dir, 'logs', `${id}.log`) });
+        await rt.createContainer({
+          id,
+          pod: { namespace: 'default', name: `p${i}`, uid: `bench${i}-uid` },
+          name: 'c',
+          image: img,
+          command: [],
+          args: [],
+          env: {},
+          ports: [80],
+          limits: {},
+          logPath: join(dir, 'logs', `${id}.log`),
+        });
         await rt.startContainer(id);
         ms.push(performance.now() - t0);
         await rt.stopContainer(id, 0);
@@ -151,9 +227,15 @@ async function main(): Promise<void> {
 
   console.log(`edgeplane OCI start benchmark — node ${process.version}, ${ROUNDS} warm rounds per runtime`);
   console.log('pod start, API create → Ready on the hub (hub + 3 nodes):');
-  for (const r of results) console.log(`  ${r.what.padEnd(32)} cold ${fmt(r.cold)}   warm median ${fmt(median(r.warm))}  (min ${fmt(Math.min(...r.warm))}, max ${fmt(Math.max(...r.warm))})`);
+  for (const r of results)
+    console.log(
+      `  ${r.what.padEnd(32)} cold ${fmt(r.cold)}   warm median ${fmt(median(r.warm))}  (min ${fmt(Math.min(...r.warm))}, max ${fmt(Math.max(...r.warm))})`,
+    );
   console.log('adapter alone, Runtime.createContainer + startContainer (image present):');
-  for (const d of direct) console.log(`  ${d.what.padEnd(32)} median ${fmt(median(d.ms))}  (min ${fmt(Math.min(...d.ms))}, max ${fmt(Math.max(...d.ms))})`);
+  for (const d of direct)
+    console.log(
+      `  ${d.what.padEnd(32)} median ${fmt(median(d.ms))}  (min ${fmt(Math.min(...d.ms))}, max ${fmt(Math.max(...d.ms))})`,
+    );
 }
 
 main().catch((err: unknown) => {

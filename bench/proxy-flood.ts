@@ -46,7 +46,10 @@ class Counts {
     if (text && !this.sample.has(status)) this.sample.set(status, text.trim().slice(0, 100));
   }
   toString(): string {
-    return [...this.by].sort(([a], [b]) => a - b).map(([s, n]) => `${s === 0 ? 'no answer' : s}: ${n}`).join(', ');
+    return [...this.by]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s === 0 ? 'no answer' : s}: ${n}`)
+      .join(', ');
   }
   samples(): string {
     return [...this.sample].map(([s, t]) => `      ${s}: "${t}"`).join('\n');
@@ -57,13 +60,23 @@ class Counts {
 function upload(bytes: number): Promise<[number, string]> {
   const chunk = Buffer.alloc(MiB, 0x61);
   return new Promise((resolve) => {
-    const req = request({ host: NODE.address, port: PORT, method: 'POST', path: '/', agent: false, headers: { 'content-length': String(bytes) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve([res.statusCode ?? 0, text]));
-      res.on('error', () => resolve([res.statusCode ?? 0, text]));
-    });
+    const req = request(
+      {
+        host: NODE.address,
+        port: PORT,
+        method: 'POST',
+        path: '/',
+        agent: false,
+        headers: { 'content-length': String(bytes) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve([res.statusCode ?? 0, text]));
+        res.on('error', () => resolve([res.statusCode ?? 0, text]));
+      },
+    );
     req.on('error', () => resolve([0, '']));
     let sent = 0;
     const pump = (): void => {
@@ -119,7 +132,10 @@ function drip(counts: Counts, stop: Promise<void>): Promise<void> {
 function loris(counts: Counts, stop: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     const s = connect(PORT, NODE.address);
-    const timer = setInterval(() => s.writable && s.write(`x-slow-${Math.random().toString(36).slice(2, 8)}: 1\r\n`), 1000);
+    const timer = setInterval(
+      () => s.writable && s.write(`x-slow-${Math.random().toString(36).slice(2, 8)}: 1\r\n`),
+      1000,
+    );
     rawStatus(s, (status) => {
       counts.add(status);
       clearInterval(timer);
@@ -150,7 +166,10 @@ async function main(): Promise<void> {
     `edgeplane proxy flood — node ${process.version}; 1 node, hello-c (Wasm) on NodePort ${PORT}; ` +
       `--max-concurrent-requests ${CAP}, --max-request-body-bytes ${UPLOAD_MIB}Mi`,
   );
-  const cluster = new Cluster([], ['--max-concurrent-requests', String(CAP), '--max-request-body-bytes', `${UPLOAD_MIB}Mi`]);
+  const cluster = new Cluster(
+    [],
+    ['--max-concurrent-requests', String(CAP), '--max-request-body-bytes', `${UPLOAD_MIB}Mi`],
+  );
   try {
     await cluster.start([NODE]);
     await applyAndWait(cluster, deployment('flood', WASM.helloC, 2, PORT), 'flood', 2);
@@ -169,9 +188,13 @@ async function main(): Promise<void> {
     ]);
     for (const [s, t] of statuses) a.add(s, t);
     let m = memory(pid);
-    console.log(`(a) ${UPLOADS} uploads of ${UPLOAD_MIB} MiB + ${UPLOADS / 2} of ${2 * UPLOAD_MIB} MiB at once (${((performance.now() - started) / 1000).toFixed(1)} s): ${a}`);
+    console.log(
+      `(a) ${UPLOADS} uploads of ${UPLOAD_MIB} MiB + ${UPLOADS / 2} of ${2 * UPLOAD_MIB} MiB at once (${((performance.now() - started) / 1000).toFixed(1)} s): ${a}`,
+    );
     console.log(a.samples());
-    console.log(`    agent RSS ${m.rss.toFixed(1)} MiB, peak ${m.peak.toFixed(1)} MiB (${(m.peak - idle.rss).toFixed(1)} MiB over idle; ${UPLOADS * UPLOAD_MIB + UPLOADS * UPLOAD_MIB} MiB offered)`);
+    console.log(
+      `    agent RSS ${m.rss.toFixed(1)} MiB, peak ${m.peak.toFixed(1)} MiB (${(m.peak - idle.rss).toFixed(1)} MiB over idle; ${UPLOADS * UPLOAD_MIB + UPLOADS * UPLOAD_MIB} MiB offered)`,
+    );
 
     // (b) slow drips holding the listener's slots, and slowloris connections; (c) quick requests meanwhile.
     const dripCounts = new Counts();
@@ -189,8 +212,12 @@ async function main(): Promise<void> {
     const lorisClosed = [...lorisCounts.by.values()].reduce((x, y) => x + y, 0);
     release();
     await Promise.all([...drips, ...lorises]);
-    console.log(`(b) ${DRIPS} chunked bodies dripping 100 B / 200 ms for ${DRIP_SECONDS} s: ${dripCounts} (refused at once past the cap; the rest answered once their body ended)`);
-    console.log(`    ${LORIS} slowloris connections (a header line a second): ${lorisClosed} closed by the agent within ${DRIP_SECONDS} s (${lorisCounts})`);
+    console.log(
+      `(b) ${DRIPS} chunked bodies dripping 100 B / 200 ms for ${DRIP_SECONDS} s: ${dripCounts} (refused at once past the cap; the rest answered once their body ended)`,
+    );
+    console.log(
+      `    ${LORIS} slowloris connections (a header line a second): ${lorisClosed} closed by the agent within ${DRIP_SECONDS} s (${lorisCounts})`,
+    );
     console.log(`(c) ${QUICK} quick GETs while the drips held the cap: ${during}`);
     console.log(during.samples());
     const after = new Counts();
@@ -199,7 +226,9 @@ async function main(): Promise<void> {
     console.log(after.samples());
     console.log(`    agent RSS ${m.rss.toFixed(1)} MiB during the drips, peak ${m.peak.toFixed(1)} MiB`);
     const end = memory(pid);
-    console.log(`end:                RSS ${end.rss.toFixed(1)} MiB, peak ${end.peak.toFixed(1)} MiB (idle ${idle.rss.toFixed(1)} MiB)`);
+    console.log(
+      `end:                RSS ${end.rss.toFixed(1)} MiB, peak ${end.peak.toFixed(1)} MiB (idle ${idle.rss.toFixed(1)} MiB)`,
+    );
   } finally {
     await cluster.stop();
   }

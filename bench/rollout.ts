@@ -33,14 +33,27 @@ interface PodLike {
 }
 
 async function main(): Promise<void> {
-  const cluster = new Cluster(['--node-grace-period', GRACE, '--pod-eviction-timeout', EVICTION, '--heartbeat-interval', '1s']);
+  const cluster = new Cluster([
+    '--node-grace-period',
+    GRACE,
+    '--pod-eviction-timeout',
+    EVICTION,
+    '--heartbeat-interval',
+    '1s',
+  ]);
   try {
     await cluster.start(NODES);
     const applied = await cluster.edgectl(['apply', '-f', '-'], manifest);
     if (applied.code !== 0) throw new Error(applied.stderr);
     await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '120s']);
-    await until('NodePorts', async () => (await Promise.all(URLS.map((u) => fetch(u).then((r) => r.ok)))).every(Boolean), 20_000);
-    console.log(`edgeplane rollout benchmark — node ${process.version}, ${REPLICAS} replicas on 3 nodes, load: 2 loops per NodePort on 2 nodes`);
+    await until(
+      'NodePorts',
+      async () => (await Promise.all(URLS.map((u) => fetch(u).then((r) => r.ok)))).every(Boolean),
+      20_000,
+    );
+    console.log(
+      `edgeplane rollout benchmark — node ${process.version}, ${REPLICAS} replicas on 3 nodes, load: 2 loops per NodePort on 2 nodes`,
+    );
     for (const [label, args] of [
       ['rolling update (set image v1 → v2)', ['set', 'image', 'deployment/web', `web=${V2}`]],
       ['rollback (rollout undo)', ['rollout', 'undo', 'deployment/web']],
@@ -54,21 +67,41 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       await new Promise((res) => setTimeout(res, 500));
       const records = await load.stop();
-      console.log(`${label.padEnd(38)} duration ${seconds.toFixed(2)} s   requests ${records.length}   failed ${load.failures.length}${st.code === 0 ? '' : '   (rollout status failed!)'}`);
+      console.log(
+        `${label.padEnd(38)} duration ${seconds.toFixed(2)} s   requests ${records.length}   failed ${load.failures.length}${st.code === 0 ? '' : '   (rollout status failed!)'}`,
+      );
     }
-    const pods = async (): Promise<PodLike[]> => ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')) as { items: PodLike[] }).items.filter((p) => !p.metadata.deletionTimestamp);
+    const pods = async (): Promise<PodLike[]> =>
+      (
+        (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')) as { items: PodLike[] }
+      ).items.filter((p) => !p.metadata.deletionTimestamp);
     const victim = NODES[2]!;
     const onVictim = (await pods()).filter((p) => p.spec.nodeName === victim.name).length;
     const load = new Load(URLS, { concurrency: 2 });
     const t0 = performance.now();
     await cluster.node(victim.name).proc.kill('SIGKILL');
-    await until('full replica count Ready elsewhere', async () => {
-      const ps = await pods();
-      return ps.length === REPLICAS && ps.every((p) => p.spec.nodeName !== victim.name && p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    }, 120_000, 50);
+    await until(
+      'full replica count Ready elsewhere',
+      async () => {
+        const ps = await pods();
+        return (
+          ps.length === REPLICAS &&
+          ps.every(
+            (p) =>
+              p.spec.nodeName !== victim.name &&
+              p.status?.phase === 'Running' &&
+              p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          )
+        );
+      },
+      120_000,
+      50,
+    );
     const seconds = (performance.now() - t0) / 1000;
     const records = await load.stop();
-    console.log(`node death (SIGKILL, ${onVictim} replicas on it) → ${REPLICAS}/${REPLICAS} Ready again: ${seconds.toFixed(2)} s (grace ${GRACE} + eviction ${EVICTION})   requests ${records.length}   failed ${load.failures.length}`);
+    console.log(
+      `node death (SIGKILL, ${onVictim} replicas on it) → ${REPLICAS}/${REPLICAS} Ready again: ${seconds.toFixed(2)} s (grace ${GRACE} + eviction ${EVICTION})   requests ${records.length}   failed ${load.failures.length}`,
+    );
   } finally {
     await cluster.stop();
   }

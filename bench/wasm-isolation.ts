@@ -18,14 +18,19 @@ const LOOPER = `http://${NODE}:30186/loop`;
 
 /** Loads the victim while one endless loop spins in the looper; returns the victim's figures. */
 async function withLoop(): Promise<{ victim: LoadResult; loopStatus: number }> {
-  const loop = fetch(LOOPER, { signal: AbortSignal.timeout(120_000) }).then((r) => r.status, () => 0);
+  const loop = fetch(LOOPER, { signal: AbortSignal.timeout(120_000) }).then(
+    (r) => r.status,
+    () => 0,
+  );
   await new Promise((r) => setTimeout(r, 200)); // the guest is spinning
   const victim = await load(VICTIM, CONNECTIONS, SECONDS);
   return { victim, loopStatus: await loop };
 }
 
 async function main(): Promise<void> {
-  console.log(`edgeplane wasm isolation benchmark — node ${process.version}, ${CONNECTIONS} connections, ${SECONDS}s per run`);
+  console.log(
+    `edgeplane wasm isolation benchmark — node ${process.version}, ${CONNECTIONS} connections, ${SECONDS}s per run`,
+  );
   // The loop must outlive the measurement: deadline = run + margin.
   const cluster = new Cluster([], ['--request-timeout', `${SECONDS + 3}s`]);
   try {
@@ -36,13 +41,19 @@ async function main(): Promise<void> {
     const alone = await load(VICTIM, CONNECTIONS, SECONDS);
     console.log(`victim alone:                                   ${fmt(alone)}`);
     const first = await withLoop();
-    console.log(`victim beside a first endless loop (shared):     ${fmt(first.victim)}   (loop answered ${first.loopStatus})`);
+    console.log(
+      `victim beside a first endless loop (shared):     ${fmt(first.victim)}   (loop answered ${first.loopStatus})`,
+    );
     await applyAndWait(cluster, deployment('looper', WASM.misbehave, 1, 30186), 'looper', 1); // restarted
     await new Promise((r) => setTimeout(r, 3000));
     const second = await withLoop();
-    console.log(`victim beside a second loop (looper isolated):  ${fmt(second.victim)}   (loop answered ${second.loopStatus})`);
+    console.log(
+      `victim beside a second loop (looper isolated):  ${fmt(second.victim)}   (loop answered ${second.loopStatus})`,
+    );
     const ratio = (r: LoadResult) => (r.p99 / alone.p99).toFixed(2);
-    console.log(`victim p99 moved ×${ratio(first.victim)} by the first loop, ×${ratio(second.victim)} by the second (goal ≤ ×2)`);
+    console.log(
+      `victim p99 moved ×${ratio(first.victim)} by the first loop, ×${ratio(second.victim)} by the second (goal ≤ ×2)`,
+    );
   } finally {
     await cluster.stop();
   }

@@ -9,7 +9,19 @@
  *      [--seconds 10] [--connections 10] [--replicas 2]
  */
 import { createServer } from 'node:http';
-import { Cluster, WASM, applyAndWait, arg, deployment, fmt, freePort, load, runBench, startPlainServer, type LoadResult } from './wasm-support.js';
+import {
+  Cluster,
+  WASM,
+  applyAndWait,
+  arg,
+  deployment,
+  fmt,
+  freePort,
+  load,
+  runBench,
+  startPlainServer,
+  type LoadResult,
+} from './wasm-support.js';
 
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 10);
@@ -26,14 +38,19 @@ async function plainInProcess(): Promise<LoadResult> {
 }
 
 async function main(): Promise<void> {
-  console.log(`edgeplane wasm NodePort benchmark — node ${process.version}, ${CONNECTIONS} connections, ${SECONDS}s per run, ${REPLICAS} replicas each, 1 node`);
+  console.log(
+    `edgeplane wasm NodePort benchmark — node ${process.version}, ${CONNECTIONS} connections, ${SECONDS}s per run, ${REPLICAS} replicas each, 1 node`,
+  );
   const results: Array<[string, LoadResult]> = [];
   const cluster = new Cluster();
   try {
     await cluster.start([{ name: 'bench-1', address: '127.0.30.2' }]);
     await applyAndWait(cluster, deployment('hello-c', WASM.helloC, REPLICAS, 30182), 'hello-c', REPLICAS);
     await applyAndWait(cluster, deployment('hello', WASM.hello, REPLICAS, 30180), 'hello', REPLICAS);
-    for (const [name, url] of [['hello-c', 'http://127.0.30.2:30182/'], ['hello', 'http://127.0.30.2:30180/']] as const) {
+    for (const [name, url] of [
+      ['hello-c', 'http://127.0.30.2:30182/'],
+      ['hello', 'http://127.0.30.2:30180/'],
+    ] as const) {
       await load(url, CONNECTIONS, 2); // warm-up: instance pools grow, JIT warms
       const r = await load(url, CONNECTIONS, SECONDS);
       results.push([`${name} through a NodePort`, r]);

@@ -17,7 +17,11 @@ import { createHash } from 'node:crypto';
 const PODS = arg('pods', 100);
 
 const stats = (ms: number[]): string =>
-  `p50 ${percentile(ms, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(ms, 99).toFixed(1).padStart(6)} ms   max ${Math.max(...ms).toFixed(1).padStart(6)} ms`;
+  `p50 ${percentile(ms, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(ms, 99).toFixed(1).padStart(6)} ms   max ${Math.max(
+    ...ms,
+  )
+    .toFixed(1)
+    .padStart(6)} ms`;
 
 interface WatchedPod {
   metadata: { name: string };
@@ -30,7 +34,10 @@ function readyWatch(cluster: Cluster): { waitReady(name: string): Promise<number
   const ready = new Map<string, number>();
   const waiters = new Map<string, (at: number) => void>();
   void (async () => {
-    const res = await fetch(`${cluster.url}/api/v1/namespaces/default/pods?watch=true`, { headers: { authorization: `Bearer ${cluster.adminToken}` }, signal: abort.signal });
+    const res = await fetch(`${cluster.url}/api/v1/namespaces/default/pods?watch=true`, {
+      headers: { authorization: `Bearer ${cluster.adminToken}` },
+      signal: abort.signal,
+    });
     const decoder = new TextDecoder();
     let buf = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -42,18 +49,23 @@ function readyWatch(cluster: Cluster): { waitReady(name: string): Promise<number
         buf = buf.slice(nl + 1);
         if (!line) continue;
         const { object } = JSON.parse(line) as { object: WatchedPod };
-        if (!object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') || ready.has(object.metadata.name)) continue;
+        if (
+          !object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ||
+          ready.has(object.metadata.name)
+        )
+          continue;
         ready.set(object.metadata.name, at);
         waiters.get(object.metadata.name)?.(at);
       }
     }
   })().catch(() => undefined);
   return {
-    waitReady: (name) => new Promise((resolve) => {
-      const at = ready.get(name);
-      if (at !== undefined) resolve(at);
-      else waiters.set(name, resolve);
-    }),
+    waitReady: (name) =>
+      new Promise((resolve) => {
+        const at = ready.get(name);
+        if (at !== undefined) resolve(at);
+        else waiters.set(name, resolve);
+      }),
     stop: () => abort.abort(),
   };
 }
@@ -64,7 +76,9 @@ async function endToEnd(): Promise<number[]> {
     await cluster.start([{ name: 'bench-1', address: '127.0.31.2' }]);
     // One replica first: uploads, pulls, transpiles and compiles hello-c on the node.
     await applyAndWait(cluster, deployment('warm', WASM.helloC, 1), 'warm', 1);
-    const dep = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/warm')) as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
+    const dep = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/warm')) as {
+      spec: { template: { spec: { containers: Array<{ image: string }> } } };
+    };
     const image = dep.spec.template.spec.containers[0]!.image;
     const watch = readyWatch(cluster);
     const times: number[] = [];
@@ -76,7 +90,12 @@ async function endToEnd(): Promise<number[]> {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name, labels: { app: 'start' } },
-        spec: { runtimeClassName: 'wasm', containers: [{ name: 'app', image, env: [{ name: 'POD_NAME', value: name }], ports: [{ containerPort: 8080 }] }] },
+        spec: {
+          runtimeClassName: 'wasm',
+          containers: [
+            { name: 'app', image, env: [{ name: 'POD_NAME', value: name }], ports: [{ containerPort: 8080 }] },
+          ],
+        },
       });
       times.push((await ready) - t0);
     }
@@ -91,11 +110,22 @@ async function runtimeAlone(wasmPath: string, name: string): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-start-'));
   const bytes = readFileSync(wasmPath);
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const { WasmRuntime } = (await import(join(ROOT, 'dist/runtime-wasm/index.js'))) as typeof import('../src/runtime-wasm/index.js');
+  const { WasmRuntime } = (await import(
+    join(ROOT, 'dist/runtime-wasm/index.js')
+  )) as typeof import('../src/runtime-wasm/index.js');
   const rt = await WasmRuntime.create({ dataDir: dir, logger: silentLogger(), fetchBlob: async () => bytes });
   const image = await rt.pullImage(`edgeplane.hub/${name}.wasm@${digest}`);
   const config = (id: string) => ({
-    id, pod: { namespace: 'default', name: id, uid: id }, name, image, command: [], args: [], env: { POD_NAME: id }, ports: [8080], limits: {}, logPath: join(dir, `${id}.log`),
+    id,
+    pod: { namespace: 'default', name: id, uid: id },
+    name,
+    image,
+    command: [],
+    args: [],
+    env: { POD_NAME: id },
+    ports: [8080],
+    limits: {},
+    logPath: join(dir, `${id}.log`),
   });
   // The first container pays for transpiling and compiling; it is not counted.
   await rt.createContainer(config('first'));
@@ -115,8 +145,12 @@ async function runtimeAlone(wasmPath: string, name: string): Promise<number[]> {
 async function main(): Promise<void> {
   console.log(`edgeplane wasm pod start benchmark — node ${process.version}, ${PODS} pods, component cached`);
   console.log(`apply → Ready, hello-c (POST pod → Ready on a watch):   ${stats(await endToEnd())}`);
-  console.log(`runtime create+start, hello-c (in-process):            ${stats(await runtimeAlone(WASM.helloC, 'hello-c'))}`);
-  console.log(`runtime create+start, hello (in-process):              ${stats(await runtimeAlone(WASM.hello, 'hello'))}`);
+  console.log(
+    `runtime create+start, hello-c (in-process):            ${stats(await runtimeAlone(WASM.helloC, 'hello-c'))}`,
+  );
+  console.log(
+    `runtime create+start, hello (in-process):              ${stats(await runtimeAlone(WASM.hello, 'hello'))}`,
+  );
 }
 
 runBench(main);

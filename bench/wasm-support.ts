@@ -39,12 +39,20 @@ export interface LoadResult {
 export async function load(url: string, connections: number, seconds: number): Promise<LoadResult> {
   const times: number[] = [];
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: seconds, pipelining: 1 }, (err, result) => (err ? reject(err) : resolve(result)));
+    const instance = autocannon({ url, connections, duration: seconds, pipelining: 1 }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
       if (status >= 200 && status < 300) times.push(ms);
     });
   });
-  return { rps: r.requests.average, p50: percentile(times, 50), p99: percentile(times, 99), errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  return {
+    rps: r.requests.average,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
 }
 
 export const fmt = (r: LoadResult): string =>
@@ -64,7 +72,10 @@ export async function startPlainServer(): Promise<{ url: string; stop(): void }>
 
 /** A Deployment of `image` with POD_NAME/NODE_NAME and, when `nodePort` is set, its NodePort Service. */
 export function deployment(name: string, image: string, replicas: number, nodePort?: number, extra = ''): string {
-  const svc = nodePort === undefined ? '' : `
+  const svc =
+    nodePort === undefined
+      ? ''
+      : `
 ---
 apiVersion: v1
 kind: Service
@@ -104,11 +115,20 @@ interface PodList {
 /** Pods of `app` that are Ready. */
 export async function readyPods(cluster: Cluster, app: string): Promise<number> {
   const pods = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)) as PodList;
-  return pods.items.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  return pods.items.filter(
+    (p) =>
+      !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
 }
 
 /** Applies a manifest with edgectl (which uploads the .wasm) and waits for `replicas` Ready pods. */
-export async function applyAndWait(cluster: Cluster, manifest: string, app: string, replicas: number, timeoutMs = 600_000): Promise<void> {
+export async function applyAndWait(
+  cluster: Cluster,
+  manifest: string,
+  app: string,
+  replicas: number,
+  timeoutMs = 600_000,
+): Promise<void> {
   const r = await cluster.edgectl(['apply', '-f', '-'], manifest);
   if (r.code !== 0) throw new Error(`apply failed: ${r.stderr}`);
   await until(`${replicas} ${app} Ready`, async () => (await readyPods(cluster, app)) >= replicas, timeoutMs, 100);

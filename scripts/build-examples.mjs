@@ -44,7 +44,10 @@ const C_TOOLCHAIN_PACKAGES = 'clang lld wasi-libc libclang-rt-dev-wasm32';
 /** The folder of an installed package (its `exports` may hide package.json, so walk up from main). */
 function packageDir(name) {
   let dir = dirname(fileURLToPath(import.meta.resolve(name)));
-  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
+  while (
+    !existsSync(join(dir, 'package.json')) ||
+    JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name
+  ) {
     const up = dirname(dir);
     if (up === dir) throw new Error(`cannot find the package folder of ${name}`);
     dir = up;
@@ -57,7 +60,8 @@ function builtinWitRoot() {
 }
 
 function componentizeVersion() {
-  return JSON.parse(readFileSync(join(packageDir('@bytecodealliance/componentize-js'), 'package.json'), 'utf8')).version;
+  return JSON.parse(readFileSync(join(packageDir('@bytecodealliance/componentize-js'), 'package.json'), 'utf8'))
+    .version;
 }
 
 function jcoVersion() {
@@ -121,12 +125,16 @@ function groupOf(appDir) {
 /** The app folders (holding a build.json) directly under `dir`, sorted. */
 async function appsIn(dir) {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'build.json'))).map((e) => join(dir, e.name)).sort();
+  return entries
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'build.json')))
+    .map((e) => join(dir, e.name))
+    .sort();
 }
 
 async function sourceHash(appDir, recipe) {
   const hash = createHash('sha256');
-  const toolchain = recipe.language === 'c' ? `${clangVersion()}\0jco@${jcoVersion()}` : `componentize-js@${componentizeVersion()}`;
+  const toolchain =
+    recipe.language === 'c' ? `${clangVersion()}\0jco@${jcoVersion()}` : `componentize-js@${componentizeVersion()}`;
   hash.update(`recipe-v${RECIPE_VERSION}\0${toolchain}\0`);
   // Everything in the app folder but its outputs (and node_modules, should an app ever have one).
   const outTop = recipe.output.split('/')[0];
@@ -171,17 +179,34 @@ async function componentizeJs(appDir, recipe, witDir) {
 async function componentizeC(appDir, recipe, witDir, work) {
   clangVersion();
   const execModel = recipe.execModel ?? 'reactor';
-  if (execModel !== 'reactor' && execModel !== 'command') throw new Error(`build.json: "execModel" must be "reactor" or "command"`);
+  if (execModel !== 'reactor' && execModel !== 'command')
+    throw new Error(`build.json: "execModel" must be "reactor" or "command"`);
   const core = join(work, 'core.wasm');
-  const args = ['--target=wasm32-wasi', '-O2', `-mexec-model=${execModel}`, '-Wl,--strip-all', '-o', core, join(appDir, recipe.source)];
+  const args = [
+    '--target=wasm32-wasi',
+    '-O2',
+    `-mexec-model=${execModel}`,
+    '-Wl,--strip-all',
+    '-o',
+    core,
+    join(appDir, recipe.source),
+  ];
   const cc = spawnSync('clang', args, { encoding: 'utf8' });
   if (cc.error || cc.status !== 0) {
     const out = `${cc.error?.message ?? ''}${cc.stderr ?? ''}`;
-    const hint = /wasm-ld|lld/.test(out) && /not found|No such file|unable to execute/.test(out) ? 'wasm-ld (lld) is missing'
-      : /\.h' file not found|stdlib\.h|string\.h/.test(out) ? 'the wasi-libc headers are missing'
-      : /libclang_rt\.builtins|compiler-rt/.test(out) ? 'the wasm32 compiler-rt builtins are missing'
-      : /-lc\b|crt1/.test(out) ? 'wasi-libc is missing' : undefined;
-    throw new Error(`clang failed${hint ? ` (${hint})` : ''}; C examples need: apt-get install ${C_TOOLCHAIN_PACKAGES}\n${out.trim()}`);
+    const hint =
+      /wasm-ld|lld/.test(out) && /not found|No such file|unable to execute/.test(out)
+        ? 'wasm-ld (lld) is missing'
+        : /\.h' file not found|stdlib\.h|string\.h/.test(out)
+          ? 'the wasi-libc headers are missing'
+          : /libclang_rt\.builtins|compiler-rt/.test(out)
+            ? 'the wasm32 compiler-rt builtins are missing'
+            : /-lc\b|crt1/.test(out)
+              ? 'wasi-libc is missing'
+              : undefined;
+    throw new Error(
+      `clang failed${hint ? ` (${hint})` : ''}; C examples need: apt-get install ${C_TOOLCHAIN_PACKAGES}\n${out.trim()}`,
+    );
   }
   const jco = await import('@bytecodealliance/jco');
   const embedded = await jco.componentEmbed({ binary: await readFile(core), witPath: witDir, world: recipe.world });
@@ -195,7 +220,10 @@ async function buildOne(appDir) {
   const work = await mkdtemp(join(tmpdir(), 'edgeplane-wit-'));
   try {
     const witDir = await assembleWit(appDir, recipe, work);
-    const component = recipe.language === 'c' ? await componentizeC(appDir, recipe, witDir, work) : await componentizeJs(appDir, recipe, witDir);
+    const component =
+      recipe.language === 'c'
+        ? await componentizeC(appDir, recipe, witDir, work)
+        : await componentizeJs(appDir, recipe, witDir);
     const output = join(appDir, recipe.output);
     await mkdir(dirname(output), { recursive: true });
     const tmp = `${output}.tmp-${process.pid}`;
@@ -231,7 +259,8 @@ async function main() {
   }
   apps.sort();
   const unknown = names.filter((w) => !apps.some((a) => basename(a) === w || basename(dirname(a)) === w));
-  if (unknown.length > 0) throw new Error(`no buildable app named ${unknown.join(', ')} under ${relative(ROOT, APPS_DIR)}`);
+  if (unknown.length > 0)
+    throw new Error(`no buildable app named ${unknown.join(', ')} under ${relative(ROOT, APPS_DIR)}`);
   for (const p of paths) {
     if (!existsSync(join(p, 'build.json'))) throw new Error(`${p} has no build.json`);
     apps.push(p);

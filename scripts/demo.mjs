@@ -62,7 +62,10 @@ async function until(what, fn, timeoutMs = 60_000) {
 
 function edgectl(argv) {
   const token = readFileSync(join(DATA, 'hub', 'admin.token'), 'utf8').trim();
-  return spawnSync(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), ...argv], { encoding: 'utf8', env: { ...process.env, EDGE_SERVER: HUB, EDGE_TOKEN: token } });
+  return spawnSync(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), ...argv], {
+    encoding: 'utf8',
+    env: { ...process.env, EDGE_SERVER: HUB, EDGE_TOKEN: token },
+  });
 }
 
 async function api(path) {
@@ -73,8 +76,12 @@ async function api(path) {
 }
 
 async function main() {
-  if (!existsSync(join(ROOT, 'dist', 'hub', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm install does it)');
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-examples.mjs'), ...COMPONENTS], { stdio: 'inherit', cwd: ROOT });
+  if (!existsSync(join(ROOT, 'dist', 'hub', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm install does it)');
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-examples.mjs'), ...COMPONENTS], {
+    stdio: 'inherit',
+    cwd: ROOT,
+  });
   if (built.status !== 0) throw new Error('building the example components failed');
   try {
     await fetch(`${HUB}/healthz`);
@@ -89,11 +96,29 @@ async function main() {
   await until('the hub', async () => (await fetch(`${HUB}/readyz`)).ok && existsSync(join(DATA, 'hub', 'join.token')));
   for (const n of NODES) {
     say(`== starting edge-node ${n.name} on ${n.address} (${n.labels})`);
-    start(n.name, 'edge-node.js', ['--server', HUB, '--token-file', join(DATA, 'hub', 'join.token'), '--name', n.name, '--address', n.address, '--data-dir', join(DATA, n.name), '--labels', n.labels]);
+    start(n.name, 'edge-node.js', [
+      '--server',
+      HUB,
+      '--token-file',
+      join(DATA, 'hub', 'join.token'),
+      '--name',
+      n.name,
+      '--address',
+      n.address,
+      '--data-dir',
+      join(DATA, n.name),
+      '--labels',
+      n.labels,
+    ]);
   }
   await until('both nodes Ready', async () => {
     const nodes = await api('/api/v1/nodes');
-    return NODES.every((n) => nodes.items.some((i) => i.metadata.name === n.name && i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
+    return NODES.every((n) =>
+      nodes.items.some(
+        (i) =>
+          i.metadata.name === n.name && i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ),
+    );
   });
   say(edgectl(['get', 'nodes']).stdout);
   for (const app of APPS) {
@@ -101,15 +126,30 @@ async function main() {
     process.stdout.write(r.stdout + r.stderr);
     if (r.status !== 0) throw new Error(`edgectl apply -f ${app} failed`);
   }
-  await until('every pod Running and Ready', async () => {
-    const pods = await api('/api/v1/pods');
-    return pods.items.length > 0 && pods.items.every((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  }, 120_000);
+  await until(
+    'every pod Running and Ready',
+    async () => {
+      const pods = await api('/api/v1/pods');
+      return (
+        pods.items.length > 0 &&
+        pods.items.every(
+          (p) =>
+            p.status?.phase === 'Running' &&
+            p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        )
+      );
+    },
+    120_000,
+  );
   say(edgectl(['get', 'pods', '-o', 'wide']).stdout);
   let failures = 0;
   for (const n of NODES) {
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`http://${n.address}:30080/`).catch((e) => ({ ok: false, status: e.message, text: async () => '' }));
+      const res = await fetch(`http://${n.address}:30080/`).catch((e) => ({
+        ok: false,
+        status: e.message,
+        text: async () => '',
+      }));
       if (!res.ok) failures++;
       say(`curl http://${n.address}:30080/  →  ${res.status} ${(await res.text()).trim()}`);
     }
@@ -119,7 +159,14 @@ async function main() {
     const url = `http://${n.address}:${SHOP_PORT}/api/shop`;
     const get = () => fetch(url).catch((e) => ({ ok: false, status: e.message, text: async () => '' }));
     // Ready pods reach every node's endpoint table a moment after the hub sees them Ready.
-    const res = await until(`the shop answering on ${n.name}`, async () => { const r = await get(); return r.ok ? r : undefined; }, 10_000).catch(get);
+    const res = await until(
+      `the shop answering on ${n.name}`,
+      async () => {
+        const r = await get();
+        return r.ok ? r : undefined;
+      },
+      10_000,
+    ).catch(get);
     const text = await res.text();
     if (!res.ok) {
       failures++;
@@ -128,13 +175,20 @@ async function main() {
     }
     const shop = JSON.parse(text);
     const total = `${(shop.cart.total / 100).toFixed(2)} ${shop.cart.currency}`;
-    say(`curl ${url}  →  200: frontend ${shop.pod} (${shop.node}) → catalog ${shop.catalog.pod} (${shop.catalog.node}), ` +
-      `cart ${shop.cart.pod} (${shop.cart.node}) → catalog ${shop.cart.catalog.pod} (${shop.cart.catalog.node}); basket total ${total}`);
+    say(
+      `curl ${url}  →  200: frontend ${shop.pod} (${shop.node}) → catalog ${shop.catalog.pod} (${shop.catalog.node}), ` +
+        `cart ${shop.cart.pod} (${shop.cart.node}) → catalog ${shop.cart.catalog.pod} (${shop.cart.catalog.node}); basket total ${total}`,
+    );
   }
   const refusedUrl = `http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://example.com/`;
-  const refused = await fetch(refusedUrl).then((r) => r.text(), (e) => e.message);
+  const refused = await fetch(refusedUrl).then(
+    (r) => r.text(),
+    (e) => e.message,
+  );
   say(`curl '${refusedUrl}'  →  ${refused.trim()}  (not a Service: the node refuses it)`);
-  say('(A NodePort spreads over the frontends of both nodes; a pod\'s calls stay on its node while a replica there is ready and not overloaded.)');
+  say(
+    "(A NodePort spreads over the frontends of both nodes; a pod's calls stay on its node while a replica there is ready and not overloaded.)",
+  );
   const token = join(DATA, 'hub', 'admin.token');
   say(`
 Edgeplane is running: a hub and two edge nodes serving the hello component and the shop.

@@ -24,11 +24,20 @@ describe('data dir lock: one hub and one agent per data dir', () => {
   });
 
   const run = async (bin: string, args: string[]): Promise<{ code: number | null; err: string }> => {
-    const p = new Proc(spawn(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } }));
+    const p = new Proc(
+      spawn(process.execPath, [join(ROOT, 'bin', `${bin}.js`), ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, EDGE_LOG_LEVEL: 'warn' },
+      }),
+    );
     const code = await p.exited;
     return { code, err: p.err };
   };
-  const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { k: name } } });
+  const namespace = (name: string) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { k: name } },
+  });
 
   it('refuses a second hub on the same data dir; the first keeps serving writes', async () => {
     const first = cluster.hub!;
@@ -45,12 +54,18 @@ describe('data dir lock: one hub and one agent per data dir', () => {
   it('refuses a second agent on the same data dir; the first stays Ready', async () => {
     const node = cluster.node(NODE.name);
     const second = await run('edge-node', [
-      '--server', cluster.url,
-      '--token-file', join(cluster.hubDir, 'join.token'),
-      '--name', NODE.name,
-      '--address', NODE.address,
-      '--mesh-port', String(await freePort(NODE.address)),
-      '--data-dir', node.dataDir,
+      '--server',
+      cluster.url,
+      '--token-file',
+      join(cluster.hubDir, 'join.token'),
+      '--name',
+      NODE.name,
+      '--address',
+      NODE.address,
+      '--mesh-port',
+      String(await freePort(NODE.address)),
+      '--data-dir',
+      node.dataDir,
     ]);
     expect(second.code).not.toBe(0);
     expect(second.err).toContain(`data dir ${node.dataDir} in use by pid ${node.proc.child.pid}`);

@@ -19,17 +19,28 @@ const NODES = [
 interface PodLike {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
-  status?: { phase?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ restartCount: number }> };
+  status?: {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: Array<{ restartCount: number }>;
+  };
 }
 
-const ready = (p: PodLike): boolean => p.status?.phase === 'Running' && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+const ready = (p: PodLike): boolean =>
+  p.status?.phase === 'Running' &&
+  (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 
 describe('foundation: edgectl apply → load-balanced Wasm service on two nodes', () => {
   // A short request deadline so the endless-loop case ends quickly.
-  const cluster = new Cluster(['--node-grace-period', '2s', '--heartbeat-interval', '500ms'], ['--request-timeout', '3s']);
+  const cluster = new Cluster(
+    ['--node-grace-period', '2s', '--heartbeat-interval', '500ms'],
+    ['--request-timeout', '3s'],
+  );
 
   const helloPods = async (): Promise<PodLike[]> =>
-    ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as { items: PodLike[] }).items.filter((p) => !p.metadata.deletionTimestamp);
+    (
+      (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as { items: PodLike[] }
+    ).items.filter((p) => !p.metadata.deletionTimestamp);
 
   beforeAll(async () => {
     await cluster.start(NODES);
@@ -53,21 +64,29 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/deployment\.apps\/hello created/);
     expect(r.stdout).toMatch(/service\/hello created/);
-    const pods = await until('4 Ready hello pods', async () => {
-      const ps = await helloPods();
-      return ps.length === 4 && ps.every(ready) ? ps : undefined;
-    }, 90_000);
+    const pods = await until(
+      '4 Ready hello pods',
+      async () => {
+        const ps = await helloPods();
+        return ps.length === 4 && ps.every(ready) ? ps : undefined;
+      },
+      90_000,
+    );
     expect(new Set(pods.map((p) => p.spec.nodeName))).toEqual(new Set(['pi-1', 'pi-2']));
     const wide = await cluster.edgectl(['get', 'pods', '-o', 'wide']);
     expect(wide.stdout).toMatch(/hello-\S+\s+1\/1\s+Running/);
   }, 120_000);
 
   it('applying the same file again changes nothing', async () => {
-    const before = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as { metadata: { resourceVersion: string } };
+    const before = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as {
+      metadata: { resourceVersion: string };
+    };
     const r = await cluster.edgectl(['apply', '-f', HELLO]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/deployment\.apps\/hello unchanged/);
-    const after = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as { metadata: { resourceVersion: string } };
+    const after = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as {
+      metadata: { resourceVersion: string };
+    };
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
@@ -89,10 +108,14 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     const scaled = await cluster.edgectl(['scale', 'deployment/hello', '--replicas=6']);
     expect(scaled.code, scaled.stderr).toBe(0);
     expect(scaled.stdout).toMatch(/deployment\.apps\/hello scaled/);
-    await until('6 Ready', async () => {
-      const ps = await helloPods();
-      return ps.length === 6 && ps.every(ready);
-    }, 60_000);
+    await until(
+      '6 Ready',
+      async () => {
+        const ps = await helloPods();
+        return ps.length === 6 && ps.every(ready);
+      },
+      60_000,
+    );
     expect((await cluster.edgectl(['scale', 'deployment', 'hello', '--replicas', '4'])).code).toBe(0);
     await until('back to 4', async () => (await helloPods()).length === 4, 60_000);
 
@@ -102,10 +125,18 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     const pod = list.items.find((p) => !p.metadata.deletionTimestamp && ready(p))!;
     // Round-robin over the 4 replicas from each node: every pod serves, and logs its first request.
     for (let i = 0; i < 16; i++) expect((await httpGet(`http://${NODES[i % 2]!.address}:30080/`)).status).toBe(200);
-    const logs = await until('the pod to log its first request', async () => {
-      const r = await cluster.edgectl(['logs', pod.metadata.name]);
-      return r.code === 0 && r.stdout.includes(`hello: ${pod.metadata.name} on ${pod.spec.nodeName} has served 1 request(s)`) ? r : undefined;
-    }, 20_000, 500);
+    const logs = await until(
+      'the pod to log its first request',
+      async () => {
+        const r = await cluster.edgectl(['logs', pod.metadata.name]);
+        return r.code === 0 &&
+          r.stdout.includes(`hello: ${pod.metadata.name} on ${pod.spec.nodeName} has served 1 request(s)`)
+          ? r
+          : undefined;
+      },
+      20_000,
+      500,
+    );
     expect(logs.stderr).toBe('');
 
     const described = await cluster.edgectl(['describe', 'pod', pod.metadata.name]);
@@ -122,10 +153,18 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     const [victim] = await helloPods();
     const r = await cluster.edgectl(['delete', 'pod', victim!.metadata.name]);
     expect(r.code, r.stderr).toBe(0);
-    await until('the replacement Ready and the victim gone', async () => {
-      const all = ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as { items: PodLike[] }).items;
-      return all.length === 4 && !all.some((p) => p.metadata.uid === victim!.metadata.uid) && all.every(ready);
-    }, 60_000);
+    await until(
+      'the replacement Ready and the victim gone',
+      async () => {
+        const all = (
+          (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as {
+            items: PodLike[];
+          }
+        ).items;
+        return all.length === 4 && !all.some((p) => p.metadata.uid === victim!.metadata.uid) && all.every(ready);
+      },
+      60_000,
+    );
   }, 90_000);
 
   it('refuses wrong tokens with 401 on the API and the node gateway', async () => {
@@ -136,7 +175,9 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     const anonymous = await fetch(`${cluster.url}/api/v1/pods`);
     expect(anonymous.status).toBe(401);
     const code = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, { headers: { authorization: 'Bearer nope' } });
+      const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, {
+        headers: { authorization: 'Bearer nope' },
+      });
       ws.on('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
       ws.on('open', () => resolve(101));
       ws.on('error', () => undefined);
@@ -146,7 +187,9 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
 
   it('answers garbage frames with an error frame and keeps serving', async () => {
     const joinToken = (await import('node:fs')).readFileSync(join(cluster.hubDir, 'join.token'), 'utf8').trim();
-    const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, { headers: { authorization: `Bearer ${joinToken}` } });
+    const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, {
+      headers: { authorization: `Bearer ${joinToken}` },
+    });
     const frames: unknown[] = [];
     ws.on('message', (d: Buffer) => frames.push(decodeFrame(HubToNode, d)));
     await new Promise((r) => ws.once('open', r));
@@ -184,16 +227,31 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     const r = await cluster.edgectl(['apply', '-f', '-'], manifest);
     expect(r.code, r.stderr).toBe(0);
     const misbehavePod = async (): Promise<PodLike | undefined> =>
-      ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmisbehave')) as { items: PodLike[] }).items.find((p) => !p.metadata.deletionTimestamp);
-    await until('misbehave Ready', async () => {
-      const p = await misbehavePod();
-      return p && ready(p);
-    }, 60_000);
+      (
+        (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmisbehave')) as {
+          items: PodLike[];
+        }
+      ).items.find((p) => !p.metadata.deletionTimestamp);
+    await until(
+      'misbehave Ready',
+      async () => {
+        const p = await misbehavePod();
+        return p && ready(p);
+      },
+      60_000,
+    );
     const pi1 = NODES[0]!.address;
     // Ready in the API first, then the endpoint reaches the nodes' proxies.
-    await until('misbehave reachable through its NodePort', async () => (await httpGet(`http://${pi1}:30081/`)).status === 200, 10_000);
+    await until(
+      'misbehave reachable through its NodePort',
+      async () => (await httpGet(`http://${pi1}:30081/`)).status === 200,
+      10_000,
+    );
     // Fire the endless loop; do not wait for it.
-    const looping = httpGet(`http://${pi1}:30081/loop`, 60_000).catch((err: unknown) => ({ status: 0, body: String(err) }));
+    const looping = httpGet(`http://${pi1}:30081/loop`, 60_000).catch((err: unknown) => ({
+      status: 0,
+      body: String(err),
+    }));
     const started = Date.now();
     let served = 0;
     // The guest spins until its 3 s deadline, longer than the hub's node grace period (2 s): the node
@@ -201,45 +259,71 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     while (Date.now() - started < 5000) {
       const res = await httpGet(`http://${pi1}:30080/`);
       expect(res.status).toBe(200);
-      const node = (await cluster.api('GET', '/api/v1/nodes/pi-1')) as { status: { conditions: Array<{ type: string; status: string }> } };
+      const node = (await cluster.api('GET', '/api/v1/nodes/pi-1')) as {
+        status: { conditions: Array<{ type: string; status: string }> };
+      };
       expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
       served++;
       await new Promise((res2) => setTimeout(res2, 100));
     }
     expect(served).toBeGreaterThan(20);
-    const nodes = (await cluster.api('GET', '/api/v1/nodes/pi-1')) as { status: { conditions: Array<{ type: string; status: string }> } };
+    const nodes = (await cluster.api('GET', '/api/v1/nodes/pi-1')) as {
+      status: { conditions: Array<{ type: string; status: string }> };
+    };
     expect(nodes.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     const loopResult = await looping;
     expect(loopResult.status).toBe(504);
-    await until('the looping container restarted and Ready again', async () => {
-      const p = await misbehavePod();
-      return p && ready(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1;
-    }, 60_000);
+    await until(
+      'the looping container restarted and Ready again',
+      async () => {
+        const p = await misbehavePod();
+        return p && ready(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1;
+      },
+      60_000,
+    );
     expect((await httpGet(`http://${pi1}:30081/`)).status).toBe(200);
   }, 120_000);
 
   it('marks a silent node NotReady, and a restarted node resyncs its pods from the hub', async () => {
     await cluster.node('pi-2').proc.kill('SIGKILL');
-    await until('pi-2 not Ready', async () => {
-      const n = (await cluster.api('GET', '/api/v1/nodes/pi-2')) as { status: { conditions: Array<{ type: string; status: string }> } };
-      return n.status.conditions.find((c) => c.type === 'Ready')?.status === 'Unknown';
-    }, 15_000);
+    await until(
+      'pi-2 not Ready',
+      async () => {
+        const n = (await cluster.api('GET', '/api/v1/nodes/pi-2')) as {
+          status: { conditions: Array<{ type: string; status: string }> };
+        };
+        return n.status.conditions.find((c) => c.type === 'Ready')?.status === 'Unknown';
+      },
+      15_000,
+    );
     const r = await cluster.edgectl(['get', 'nodes']);
     expect(r.stdout).toMatch(/pi-2\s+NotReady/);
     await cluster.startNode(NODES[1]!);
     await cluster.waitNodesReady(['pi-2']);
-    await until('pi-2 serving again', async () => (await httpGet(`http://${NODES[1]!.address}:30080/`)).status === 200, 30_000);
-    await until('all hello pods Ready again', async () => {
-      const ps = await helloPods();
-      return ps.length === 4 && ps.every(ready);
-    }, 30_000);
+    await until(
+      'pi-2 serving again',
+      async () => (await httpGet(`http://${NODES[1]!.address}:30080/`)).status === 200,
+      30_000,
+    );
+    await until(
+      'all hello pods Ready again',
+      async () => {
+        const ps = await helloPods();
+        return ps.length === 4 && ps.every(ready);
+      },
+      30_000,
+    );
   }, 60_000);
 
   it('loses nothing when the hub is killed -9 and restarted', async () => {
-    const before = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items.map((p) => p.metadata.uid).sort();
+    const before = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items
+      .map((p) => p.metadata.uid)
+      .sort();
     await cluster.hub?.kill('SIGKILL');
     await cluster.startHub();
-    const after = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items.map((p) => p.metadata.uid).sort();
+    const after = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items
+      .map((p) => p.metadata.uid)
+      .sort();
     expect(after).toEqual(before);
     await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello');
     await cluster.waitNodesReady(['pi-1', 'pi-2']);

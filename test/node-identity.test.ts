@@ -41,33 +41,54 @@ describe('duplicate node name with the same credential', () => {
   });
 
   const pods = async (): Promise<PodLike[]> =>
-    ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Ddup-web')) as { items: PodLike[] }).items.filter((p) => !p.metadata.deletionTimestamp);
+    (
+      (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Ddup-web')) as { items: PodLike[] }
+    ).items.filter((p) => !p.metadata.deletionTimestamp);
   const startCopy = async (): Promise<Proc> =>
-    new Proc(spawn(process.execPath, [
-      join(ROOT, 'bin', 'edge-node.js'),
-      '--server', cluster.url,
-      '--token-file', join(cluster.hubDir, 'join.token'),
-      '--name', NODE.name,
-      '--address', COPY_ADDRESS,
-      '--mesh-port', String(await freePort(COPY_ADDRESS)),
-      '--data-dir', copyDir,
-    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'debug' } }));
+    new Proc(
+      spawn(
+        process.execPath,
+        [
+          join(ROOT, 'bin', 'edge-node.js'),
+          '--server',
+          cluster.url,
+          '--token-file',
+          join(cluster.hubDir, 'join.token'),
+          '--name',
+          NODE.name,
+          '--address',
+          COPY_ADDRESS,
+          '--mesh-port',
+          String(await freePort(COPY_ADDRESS)),
+          '--data-dir',
+          copyDir,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'debug' } },
+      ),
+    );
 
   it('refuses the copy while the first is connected; the copy exits 1 without starting a pod', async () => {
     const wasm = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
     const manifest = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: dup-web}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: dup-web}}\n  template:\n    metadata: {labels: {app: dup-web}}\n    spec:\n      nodeSelector: {kubernetes.io/hostname: dup-1}\n      containers: [{name: web, image: ${wasm}, ports: [{containerPort: 8080}]}]\n`;
     const r = await cluster.edgectl(['apply', '-f', '-'], manifest);
     expect(r.code, r.stderr).toBe(0);
-    const running = await until('dup-web Running on dup-1', async () => (await pods()).find((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready));
+    const running = await until('dup-web Running on dup-1', async () =>
+      (await pods()).find((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready),
+    );
     expect(running.spec.nodeName).toBe(NODE.name);
 
     // A cloned SD card: the whole data dir, local pod state included (not the lock, which names a
     // process of the other device).
-    cpSync(cluster.node(NODE.name).dataDir, copyDir, { recursive: true, filter: (src) => basename(src) !== '.edgeplane.lock' });
+    cpSync(cluster.node(NODE.name).dataDir, copyDir, {
+      recursive: true,
+      filter: (src) => basename(src) !== '.edgeplane.lock',
+    });
     copy = await startCopy();
     const code = await copy.exited;
     expect(code, copy.err).toBe(1);
-    expect(copy.err).toMatch(/edge-node: node name dup-1 is already connected from 127\.0\.21\.2 \(peer [\d.:]+\); is this a copy of another node's data dir\?/);
+    expect(copy.err).toMatch(
+      /edge-node: node name dup-1 is already connected from 127\.0\.21\.2 \(peer [\d.:]+\); is this a copy of another node's data dir\?/,
+    );
     // Its log (debug level) shows nothing restored and no component loaded (the next test shows the
     // same copy logging 'compiled core modules' once it does run the pod).
     expect(copy.err).not.toContain('restoring pods from local state');
@@ -83,22 +104,36 @@ describe('duplicate node name with the same credential', () => {
     // The first node is untouched: alive, Ready, its address on the Node, its pod running once.
     expect(cluster.node(NODE.name).proc.alive).toBe(true);
     await cluster.waitNodesReady([NODE.name]);
-    const node = (await cluster.api('GET', `/api/v1/nodes/${NODE.name}`)) as { status: { addresses: Array<{ type: string; address: string }> } };
+    const node = (await cluster.api('GET', `/api/v1/nodes/${NODE.name}`)) as {
+      status: { addresses: Array<{ type: string; address: string }> };
+    };
     expect(node.status.addresses.find((a) => a.type === 'InternalIP')?.address).toBe(NODE.address);
     const after = await pods();
-    expect(after.map((p) => [p.metadata.uid, p.status?.phase, p.status?.containerStatuses?.[0]?.restartCount])).toEqual([[running.metadata.uid, 'Running', 0]]);
+    expect(after.map((p) => [p.metadata.uid, p.status?.phase, p.status?.containerStatuses?.[0]?.restartCount])).toEqual(
+      [[running.metadata.uid, 'Running', 0]],
+    );
   }, 120_000);
 
   it('lets the copy in once the first node is gone, and it runs the pod', async () => {
     await cluster.node(NODE.name).proc.kill('SIGKILL');
     copy = await startCopy();
-    await until('the copy to hold dup-1', async () => {
-      const node = (await cluster.api('GET', `/api/v1/nodes/${NODE.name}`)) as { status: { addresses: Array<{ type: string; address: string }> } };
-      return node.status.addresses.find((a) => a.type === 'InternalIP')?.address === COPY_ADDRESS;
-    }, 30_000);
+    await until(
+      'the copy to hold dup-1',
+      async () => {
+        const node = (await cluster.api('GET', `/api/v1/nodes/${NODE.name}`)) as {
+          status: { addresses: Array<{ type: string; address: string }> };
+        };
+        return node.status.addresses.find((a) => a.type === 'InternalIP')?.address === COPY_ADDRESS;
+      },
+      30_000,
+    );
     // The pod's status still reads Running from the first node: wait for the copy's own doing.
     await until('the copy to load the component', () => copy!.err.includes('compiled core modules'), 60_000);
-    await until('dup-web Running again', async () => (await pods()).find((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready), 60_000);
+    await until(
+      'dup-web Running again',
+      async () => (await pods()).find((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready),
+      60_000,
+    );
     expect(copy.alive).toBe(true);
   }, 120_000);
 });

@@ -10,7 +10,15 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmRuntime } from '../src/runtime-wasm/index.js';
-import { Cluster, ROOT, runLoad, until, watchCollection, type LoadSample, type WatchRecorder } from './support/cluster.js';
+import {
+  Cluster,
+  ROOT,
+  runLoad,
+  until,
+  watchCollection,
+  type LoadSample,
+  type WatchRecorder,
+} from './support/cluster.js';
 
 const NODES = [
   { name: 'pn-1', address: '127.0.11.2', labels: { zone: 'a' } },
@@ -26,12 +34,20 @@ interface ContainerStatusLike {
   ready: boolean;
   started?: boolean;
   restartCount: number;
-  state?: { waiting?: { reason?: string; message?: string }; running?: { startedAt?: string }; terminated?: { exitCode: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string } };
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    running?: { startedAt?: string };
+    terminated?: { exitCode: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string };
+  };
   lastState?: ContainerStatusLike['state'];
 }
 interface PodLike {
   metadata: { name: string; deletionTimestamp?: string };
-  status?: { phase?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: ContainerStatusLike[] };
+  status?: {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: ContainerStatusLike[];
+  };
 }
 interface EventLike {
   involvedObject: { name?: string };
@@ -41,27 +57,52 @@ interface EventLike {
   type?: string;
 }
 
-const cond = (p: PodLike | undefined, type: string): string | undefined => p?.status?.conditions?.find((c) => c.type === type)?.status;
+const cond = (p: PodLike | undefined, type: string): string | undefined =>
+  p?.status?.conditions?.find((c) => c.type === type)?.status;
 const isReady = (p: PodLike | undefined): boolean => p?.status?.phase === 'Running' && cond(p, 'Ready') === 'True';
 const cs0 = (p: PodLike | undefined): ContainerStatusLike | undefined => p?.status?.containerStatuses?.[0];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A bare probe-demo pod labelled `app`, with POD_NAME and `extra` env, on a node of `zone`. */
-function demoPod(name: string, app: string, zone: string, env: Record<string, string>, probes: Record<string, unknown>): object {
+function demoPod(
+  name: string,
+  app: string,
+  zone: string,
+  env: Record<string, string>,
+  probes: Record<string, unknown>,
+): object {
   return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app } },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app } },
     spec: {
       nodeSelector: { zone },
-      containers: [{
-        name: 'demo', image: DEMO, ports: [{ name: 'http', containerPort: 8080 }],
-        env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, ...Object.entries(env).map(([k, v]) => ({ name: k, value: v }))],
-        ...probes,
-      }],
+      containers: [
+        {
+          name: 'demo',
+          image: DEMO,
+          ports: [{ name: 'http', containerPort: 8080 }],
+          env: [
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            ...Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
+          ],
+          ...probes,
+        },
+      ],
     },
   };
 }
-const service = (app: string, nodePort: number): object => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: app }, spec: { type: 'NodePort', selector: { app }, ports: [{ port: 80, targetPort: 8080, nodePort }] } });
-const httpProbe = (path: string, extra: Record<string, unknown> = {}, port: number | string = 8080): object => ({ httpGet: { path, port }, periodSeconds: 1, ...extra });
+const service = (app: string, nodePort: number): object => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: app },
+  spec: { type: 'NodePort', selector: { app }, ports: [{ port: 80, targetPort: 8080, nodePort }] },
+});
+const httpProbe = (path: string, extra: Record<string, unknown> = {}, port: number | string = 8080): object => ({
+  httpGet: { path, port },
+  periodSeconds: 1,
+  ...extra,
+});
 const served = (samples: LoadSample[], pod: string): LoadSample[] => samples.filter((s) => s.pod === pod);
 
 describe('health probes on real nodes', () => {
@@ -71,9 +112,15 @@ describe('health probes on real nodes', () => {
   const hasExec = typeof (WasmRuntime.prototype as { exec?: unknown }).exec === 'function';
 
   const pod = async (name: string): Promise<PodLike | undefined> =>
-    ((await cluster.api('GET', `/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3D${name}`)) as { items: PodLike[] }).items[0];
+    (
+      (await cluster.api('GET', `/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3D${name}`)) as {
+        items: PodLike[];
+      }
+    ).items[0];
   const events = async (podName: string): Promise<EventLike[]> =>
-    ((await cluster.api('GET', '/api/v1/namespaces/default/events')) as { items: EventLike[] }).items.filter((e) => e.involvedObject.name === podName);
+    ((await cluster.api('GET', '/api/v1/namespaces/default/events')) as { items: EventLike[] }).items.filter(
+      (e) => e.involvedObject.name === podName,
+    );
   /** When the hub's watch first showed pod `name` matching `pred` (ms). */
   const firstAt = (name: string, pred: (p: PodLike) => boolean, after = 0): number | undefined =>
     watch.events.find((e) => e.at >= after && e.object.metadata.name === name && pred(e.object))?.at;
@@ -91,8 +138,26 @@ describe('health probes on real nodes', () => {
     await apply([
       service('slow', PORT.slow),
       demoPod('slow-1', 'slow', 'a', {}, { readinessProbe: ready }),
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'exec-ok', labels: { app: 'exec' } }, spec: { containers: [{ name: 'demo', image: DEMO, readinessProbe: { exec: { command: ['check'] }, periodSeconds: 1 } }] } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'exec-fail', labels: { app: 'exec' } }, spec: { containers: [{ name: 'demo', image: DEMO, readinessProbe: { exec: { command: ['check', '--fail'] }, periodSeconds: 1 } }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'exec-ok', labels: { app: 'exec' } },
+        spec: {
+          containers: [
+            { name: 'demo', image: DEMO, readinessProbe: { exec: { command: ['check'] }, periodSeconds: 1 } },
+          ],
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'exec-fail', labels: { app: 'exec' } },
+        spec: {
+          containers: [
+            { name: 'demo', image: DEMO, readinessProbe: { exec: { command: ['check', '--fail'] }, periodSeconds: 1 } },
+          ],
+        },
+      },
     ]);
   }, 120_000);
 
@@ -106,24 +171,40 @@ describe('health probes on real nodes', () => {
     // web-3 comes last, once the image is on its node, so its window is planned from a short start.
     const readiness = { readinessProbe: httpProbe('/healthz', { failureThreshold: 1 }) };
     const urls = [`http://${A}:${PORT.web}/`, `http://${B}:${PORT.web}/`];
-    await apply([service('web', PORT.web), demoPod('web-1', 'web', 'a', {}, readiness), demoPod('web-2', 'web', 'b', {}, readiness)]);
+    await apply([
+      service('web', PORT.web),
+      demoPod('web-1', 'web', 'a', {}, readiness),
+      demoPod('web-2', 'web', 'b', {}, readiness),
+    ]);
     await until('web-1 and web-2 Ready', () => allReady(['web-1', 'web-2']), 60_000);
     const from = Date.now() + 8000;
     const to = from + 6000;
-    await apply([demoPod('web-3', 'web', 'b', { UNHEALTHY_FROM: String(from), UNHEALTHY_UNTIL: String(to) }, readiness)]);
-    await until('3 web pods Ready and answering through both NodePorts', async () => {
-      if (!(await allReady(['web-1', 'web-2', 'web-3']))) return false;
-      const probe: LoadSample[] = [];
-      let n = 0;
-      await runLoad(urls, 2, () => n++ >= 24, probe);
-      return new Set(probe.map((s) => s.pod)).size === 3;
-    }, 30_000, 200);
+    await apply([
+      demoPod('web-3', 'web', 'b', { UNHEALTHY_FROM: String(from), UNHEALTHY_UNTIL: String(to) }, readiness),
+    ]);
+    await until(
+      '3 web pods Ready and answering through both NodePorts',
+      async () => {
+        if (!(await allReady(['web-1', 'web-2', 'web-3']))) return false;
+        const probe: LoadSample[] = [];
+        let n = 0;
+        await runLoad(urls, 2, () => n++ >= 24, probe);
+        return new Set(probe.map((s) => s.pod)).size === 3;
+      },
+      30_000,
+      200,
+    );
     expect(Date.now(), 'web-3 came up too slowly for its planned failure window').toBeLessThan(from - 1000);
 
     const samples: LoadSample[] = [];
     let stop = false;
     const running = runLoad(urls, 4, () => stop, samples);
-    await until('web-3 serving again after it recovered', () => served(samples, 'web-3').some((s) => s.t0 > to), 30_000, 50);
+    await until(
+      'web-3 serving again after it recovered',
+      () => served(samples, 'web-3').some((s) => s.t0 > to),
+      30_000,
+      50,
+    );
     await sleep(300);
     stop = true;
     await running;
@@ -137,9 +218,11 @@ describe('health probes on real nodes', () => {
     const unreadySeen = firstAt('web-3', (p) => cond(p, 'Ready') === 'False', from);
     const readyAgain = firstAt('web-3', isReady, to);
     const others = samples.filter((s) => s.pod !== 'web-3' && s.t0 >= from + failToLast && s.t0 < to);
-    console.log(`[probes] load: ${samples.length} requests; web-3 unhealthy → last request reaching it ${failToLast} ms (${whileFailing.length} reached it meanwhile); ` +
-      `hub saw Ready=False after ${unreadySeen === undefined ? '?' : unreadySeen - from} ms and Ready again ${readyAgain === undefined ? '?' : readyAgain - to} ms after it recovered; ` +
-      `${others.length} requests served by web-1/web-2 while it was out`);
+    console.log(
+      `[probes] load: ${samples.length} requests; web-3 unhealthy → last request reaching it ${failToLast} ms (${whileFailing.length} reached it meanwhile); ` +
+        `hub saw Ready=False after ${unreadySeen === undefined ? '?' : unreadySeen - from} ms and Ready again ${readyAgain === undefined ? '?' : readyAgain - to} ms after it recovered; ` +
+        `${others.length} requests served by web-1/web-2 while it was out`,
+    );
     expect(failToLast).toBeLessThanOrEqual(1000 + SLACK_MS); // periodSeconds: 1
     expect(others.length).toBeGreaterThan(20);
     expect(unreadySeen).toBeDefined();
@@ -160,7 +243,15 @@ describe('health probes on real nodes', () => {
     await sleep(300);
     // slow-2 joins the Service but /ready fails until READY_AT: running, not ready, for its first seconds.
     const readyAt = Date.now() + 5000;
-    await apply([demoPod('slow-2', 'slow', 'b', { READY_AT: String(readyAt) }, { readinessProbe: httpProbe('/ready', { failureThreshold: 1 }, 'http') })]);
+    await apply([
+      demoPod(
+        'slow-2',
+        'slow',
+        'b',
+        { READY_AT: String(readyAt) },
+        { readinessProbe: httpProbe('/ready', { failureThreshold: 1 }, 'http') },
+      ),
+    ]);
     await until('slow-2 serving', () => served(samples, 'slow-2').length >= 5, 30_000, 50);
     stop = true;
     await running;
@@ -172,9 +263,13 @@ describe('health probes on real nodes', () => {
     const firstServed = Math.min(...served(samples, 'slow-2').map((s) => s.t0));
     expect(runningAt).toBeDefined();
     expect(readySeen).toBeDefined();
-    console.log(`[probes] slow starter: running ${readyAt - runningAt!} ms before READY_AT; Ready ${readySeen! - readyAt} ms after it; first request ${firstServed - readyAt} ms after it`);
+    console.log(
+      `[probes] slow starter: running ${readyAt - runningAt!} ms before READY_AT; Ready ${readySeen! - readyAt} ms after it; first request ${firstServed - readyAt} ms after it`,
+    );
     expect(runningAt!).toBeLessThan(readyAt - 1000); // it did run unready for a while
-    expect(cs0(watch.events.find((e) => e.object.metadata.name === 'slow-2' && e.at >= runningAt!)?.object)).toMatchObject({ started: true, ready: false });
+    expect(
+      cs0(watch.events.find((e) => e.object.metadata.name === 'slow-2' && e.at >= runningAt!)?.object),
+    ).toMatchObject({ started: true, ready: false });
     expect(firstServed).toBeGreaterThanOrEqual(readyAt);
     expect(readySeen! - readyAt).toBeLessThanOrEqual(1000 + SLACK_MS);
     expect(served(samples, 'slow-1').length).toBeGreaterThan(0);
@@ -184,63 +279,115 @@ describe('health probes on real nodes', () => {
     // /healthz fails from `from` on, for good: killed after 2 failures (period 1 s), restarted at
     // once, killed again, then restarted after the 10 s back-off.
     const from = Date.now() + 6000;
-    await apply([service('liveness', PORT.liveness), demoPod('liveness', 'liveness', 'b', { UNHEALTHY_FROM: String(from) }, { livenessProbe: httpProbe('/healthz', { failureThreshold: 2 }) })]);
+    await apply([
+      service('liveness', PORT.liveness),
+      demoPod(
+        'liveness',
+        'liveness',
+        'b',
+        { UNHEALTHY_FROM: String(from) },
+        { livenessProbe: httpProbe('/healthz', { failureThreshold: 2 }) },
+      ),
+    ]);
     await until('liveness Ready', async () => isReady(await pod('liveness')), 30_000);
     expect(Date.now(), 'the pod came up too slowly for the planned failure').toBeLessThan(from);
-    const first = await until('restartCount 1', async () => {
-      const p = await pod('liveness');
-      return (cs0(p)?.restartCount ?? 0) >= 1 ? p : undefined;
-    }, 20_000);
+    const first = await until(
+      'restartCount 1',
+      async () => {
+        const p = await pod('liveness');
+        return (cs0(p)?.restartCount ?? 0) >= 1 ? p : undefined;
+      },
+      20_000,
+    );
     const term = cs0(first)?.lastState?.terminated;
-    expect(term).toMatchObject({ exitCode: 137, reason: 'Error', message: 'Container demo failed liveness probe: HTTP probe failed with statuscode: 500' });
+    expect(term).toMatchObject({
+      exitCode: 137,
+      reason: 'Error',
+      message: 'Container demo failed liveness probe: HTTP probe failed with statuscode: 500',
+    });
     expect(term?.startedAt).toBeDefined();
     expect(term?.finishedAt).toBeDefined();
-    const table = await until('CrashLoopBackOff in edgectl get pods', async () => {
-      const r = await cluster.edgectl(['get', 'pods', 'liveness']);
-      return /CrashLoopBackOff/.test(r.stdout) ? r.stdout : undefined;
-    }, 15_000, 200);
+    const table = await until(
+      'CrashLoopBackOff in edgectl get pods',
+      async () => {
+        const r = await cluster.edgectl(['get', 'pods', 'liveness']);
+        return /CrashLoopBackOff/.test(r.stdout) ? r.stdout : undefined;
+      },
+      15_000,
+      200,
+    );
     // RESTARTS stays 1 during the back-off: the count moves when the next instance starts.
     expect(table).toMatch(/liveness\s+0\/1\s+CrashLoopBackOff\s+1 \(/);
     await until('restartCount 2', async () => (cs0(await pod('liveness'))?.restartCount ?? 0) >= 2, 30_000);
     const rc1 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 1)!;
     const backoff = firstAt('liveness', (p) => cs0(p)?.state?.waiting?.reason === 'CrashLoopBackOff')!;
     const rc2 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 2)!;
-    console.log(`[probes] liveness: unhealthy → first restart ${rc1 - from} ms (period 1 s, #failure=2); second kill → restart ${rc2 - backoff} ms (back-off 10 s)`);
+    console.log(
+      `[probes] liveness: unhealthy → first restart ${rc1 - from} ms (period 1 s, #failure=2); second kill → restart ${rc2 - backoff} ms (back-off 10 s)`,
+    );
     expect(rc1 - from).toBeGreaterThanOrEqual(1000);
     expect(rc1 - from).toBeLessThanOrEqual(2000 + SLACK_MS);
     expect(rc2 - backoff).toBeGreaterThanOrEqual(9500);
     expect(rc2 - backoff).toBeLessThanOrEqual(10_000 + SLACK_MS);
 
     const ev = await events('liveness');
-    expect(ev.find((e) => e.reason === 'Killing')).toMatchObject({ type: 'Normal', message: 'Container demo failed liveness probe, will be restarted' });
+    expect(ev.find((e) => e.reason === 'Killing')).toMatchObject({
+      type: 'Normal',
+      message: 'Container demo failed liveness probe, will be restarted',
+    });
     expect(ev.find((e) => e.reason === 'Killing')?.count ?? 0).toBeGreaterThanOrEqual(2);
-    expect(ev.find((e) => e.reason === 'Unhealthy')).toMatchObject({ type: 'Warning', message: 'Liveness probe failed: HTTP probe failed with statuscode: 500' });
-    expect(ev.find((e) => e.reason === 'BackOff')?.message).toBe('Back-off restarting failed container demo (Error 137)');
+    expect(ev.find((e) => e.reason === 'Unhealthy')).toMatchObject({
+      type: 'Warning',
+      message: 'Liveness probe failed: HTTP probe failed with statuscode: 500',
+    });
+    expect(ev.find((e) => e.reason === 'BackOff')?.message).toBe(
+      'Back-off restarting failed container demo (Error 137)',
+    );
 
     const d = await cluster.edgectl(['describe', 'pod', 'liveness']);
     expect(d.code, d.stderr).toBe(0);
-    expect(d.stdout).toMatch(/\n {4}Liveness: +http-get http:\/\/:8080\/healthz delay=0s timeout=1s period=1s #success=1 #failure=2\n/);
-    expect(d.stdout).toMatch(/ {4}Last State: +Terminated\n {6}Reason: +Error\n {6}Message: +Container demo failed liveness probe: HTTP probe failed with statuscode: 500\n {6}Exit Code: +137\n/);
+    expect(d.stdout).toMatch(
+      /\n {4}Liveness: +http-get http:\/\/:8080\/healthz delay=0s timeout=1s period=1s #success=1 #failure=2\n/,
+    );
+    expect(d.stdout).toMatch(
+      / {4}Last State: +Terminated\n {6}Reason: +Error\n {6}Message: +Container demo failed liveness probe: HTTP probe failed with statuscode: 500\n {6}Exit Code: +137\n/,
+    );
     expect(d.stdout).toMatch(/Restart Count: +[2-9]\n/);
     expect(d.stdout).toMatch(/Normal +Killing .*Container demo failed liveness probe, will be restarted/);
     expect(d.stdout).toMatch(/Warning +Unhealthy .*Liveness probe failed: HTTP probe failed with statuscode: 500/);
     expect(d.stdout).toMatch(/Warning +BackOff .*Back-off restarting failed container demo/);
   }, 90_000);
 
-  it.runIf(hasExec)('runs exec probes as a fresh instance of the component\'s wasi:cli/run', async () => {
-    await until('exec-ok Ready', async () => isReady(await pod('exec-ok')), 30_000);
-    const bad = await until('exec-fail probed', async () => (await events('exec-fail')).find((e) => e.reason === 'Unhealthy'), 30_000);
-    expect(bad.message).toMatch(/^Readiness probe failed: probe-demo check: unhealthy \(args: .*--fail.*\)$/);
-    const p = await pod('exec-fail');
-    expect(p?.status?.phase).toBe('Running');
-    expect(cond(p, 'Ready')).toBe('False');
-    const d = await cluster.edgectl(['describe', 'pod', 'exec-fail']);
-    expect(d.stdout).toMatch(/Readiness: +exec \[check --fail\] delay=0s timeout=1s period=1s #success=1 #failure=3/);
-  }, 60_000);
+  it.runIf(hasExec)(
+    "runs exec probes as a fresh instance of the component's wasi:cli/run",
+    async () => {
+      await until('exec-ok Ready', async () => isReady(await pod('exec-ok')), 30_000);
+      const bad = await until(
+        'exec-fail probed',
+        async () => (await events('exec-fail')).find((e) => e.reason === 'Unhealthy'),
+        30_000,
+      );
+      expect(bad.message).toMatch(/^Readiness probe failed: probe-demo check: unhealthy \(args: .*--fail.*\)$/);
+      const p = await pod('exec-fail');
+      expect(p?.status?.phase).toBe('Running');
+      expect(cond(p, 'Ready')).toBe('False');
+      const d = await cluster.edgectl(['describe', 'pod', 'exec-fail']);
+      expect(d.stdout).toMatch(/Readiness: +exec \[check --fail\] delay=0s timeout=1s period=1s #success=1 #failure=3/);
+    },
+    60_000,
+  );
 
-  it.runIf(!hasExec)('fails exec probes clearly while the Wasm runtime has no exec', async () => {
-    const ev = await until('exec-ok probed', async () => (await events('exec-ok')).find((e) => e.reason === 'Unhealthy'), 30_000);
-    expect(ev.message).toBe('Readiness probe failed: exec probes not supported by runtime wasm');
-    expect(cond(await pod('exec-ok'), 'Ready')).toBe('False');
-  }, 60_000);
+  it.runIf(!hasExec)(
+    'fails exec probes clearly while the Wasm runtime has no exec',
+    async () => {
+      const ev = await until(
+        'exec-ok probed',
+        async () => (await events('exec-ok')).find((e) => e.reason === 'Unhealthy'),
+        30_000,
+      );
+      expect(ev.message).toBe('Readiness probe failed: exec probes not supported by runtime wasm');
+      expect(cond(await pod('exec-ok'), 'Ready')).toBe('False');
+    },
+    60_000,
+  );
 });

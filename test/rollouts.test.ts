@@ -22,7 +22,10 @@ const manifest = (image: string): string =>
     image,
     replicas: 4,
     nodePort: 30130,
-    deployment: { progressDeadlineSeconds: 15, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } },
+    deployment: {
+      progressDeadlineSeconds: 15,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } },
+    },
     pod: { terminationGracePeriodSeconds: 5 },
   });
 
@@ -31,7 +34,8 @@ describe('rolling updates and rollbacks', () => {
   const urls = NODES.map((n) => `http://${n.address}:30130/`);
   const messages = async (): Promise<Set<string>> => {
     const seen = new Set<string>();
-    for (let i = 0; i < 16; i++) seen.add((JSON.parse((await httpGet(urls[i % 2]!)).body) as { message: string }).message);
+    for (let i = 0; i < 16; i++)
+      seen.add((JSON.parse((await httpGet(urls[i % 2]!)).body) as { message: string }).message);
     return seen;
   };
 
@@ -57,7 +61,9 @@ describe('rolling updates and rollbacks', () => {
       const load = new Load(urls, { concurrency: 2 });
       await new Promise((r) => setTimeout(r, 500));
       const t0 = Date.now();
-      const change = image ? await cluster.edgectl(['set', 'image', 'deployment/web', `web=${image}`]) : await cluster.edgectl(['rollout', 'undo', 'deployment/web']);
+      const change = image
+        ? await cluster.edgectl(['set', 'image', 'deployment/web', `web=${image}`])
+        : await cluster.edgectl(['rollout', 'undo', 'deployment/web']);
       expect(change.code, change.stderr).toBe(0);
       const status = await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '120s']);
       expect(status.code, status.stderr).toBe(0);
@@ -66,7 +72,10 @@ describe('rolling updates and rollbacks', () => {
       await new Promise((r) => setTimeout(r, 1000));
       const records = await load.stop();
       // eslint-disable-next-line no-console
-      console.log(`${step}: rollout ${(took / 1000).toFixed(1)} s, ${records.length} requests, ${load.failures.length} failed`, load.failures.slice(0, 3));
+      console.log(
+        `${step}: rollout ${(took / 1000).toFixed(1)} s, ${records.length} requests, ${load.failures.length} failed`,
+        load.failures.slice(0, 3),
+      );
       expect(load.failures).toEqual([]);
       expect(records.length).toBeGreaterThan(100);
       expect(await messages()).toEqual(new Set([expected]));
@@ -84,7 +93,9 @@ describe('rolling updates and rollbacks', () => {
     const records = await load.stop();
     expect(status.code).not.toBe(0);
     expect(status.stderr).toMatch(/exceeded its progress deadline/);
-    const d = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/web')) as { status: { availableReplicas: number; conditions: Array<{ type: string; reason: string }> } };
+    const d = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/web')) as {
+      status: { availableReplicas: number; conditions: Array<{ type: string; reason: string }> };
+    };
     expect(d.status.availableReplicas).toBeGreaterThanOrEqual(3); // replicas 4 - maxUnavailable 1
     expect(d.status.conditions.find((c) => c.type === 'Progressing')?.reason).toBe('ProgressDeadlineExceeded');
     expect(load.failures).toEqual([]);

@@ -24,23 +24,43 @@ interface PodLike {
   spec: { nodeName?: string };
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
 }
-const ready = (p: PodLike): boolean => p.status?.phase === 'Running' && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+const ready = (p: PodLike): boolean =>
+  p.status?.phase === 'Running' &&
+  (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 
 describe('self-healing across node failures', () => {
   const GRACE_S = 2;
   const EVICT_S = 4;
-  const cluster = new Cluster(['--node-grace-period', `${GRACE_S}s`, '--pod-eviction-timeout', `${EVICT_S}s`, '--heartbeat-interval', '500ms']);
-  const webPods = async (): Promise<PodLike[]> => ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')) as { items: PodLike[] }).items;
+  const cluster = new Cluster([
+    '--node-grace-period',
+    `${GRACE_S}s`,
+    '--pod-eviction-timeout',
+    `${EVICT_S}s`,
+    '--heartbeat-interval',
+    '500ms',
+  ]);
+  const webPods = async (): Promise<PodLike[]> =>
+    ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')) as { items: PodLike[] })
+      .items;
 
   beforeAll(async () => {
     await cluster.start(NODES);
     const r = await cluster.edgectl(['apply', '-f', '-'], MANIFEST);
     expect(r.code, r.stderr).toBe(0);
-    await until('6 Ready on 3 nodes', async () => {
-      const ps = await webPods();
-      return ps.length === 6 && ps.every(ready) && new Set(ps.map((p) => p.spec.nodeName)).size === 3;
-    }, 90_000);
-    for (const n of NODES) await until(`NodePort on ${n.name}`, async () => (await httpGet(`http://${n.address}:30120/`)).status === 200, 10_000);
+    await until(
+      '6 Ready on 3 nodes',
+      async () => {
+        const ps = await webPods();
+        return ps.length === 6 && ps.every(ready) && new Set(ps.map((p) => p.spec.nodeName)).size === 3;
+      },
+      90_000,
+    );
+    for (const n of NODES)
+      await until(
+        `NodePort on ${n.name}`,
+        async () => (await httpGet(`http://${n.address}:30120/`)).status === 200,
+        10_000,
+      );
   }, 150_000);
 
   afterAll(async () => {
@@ -50,20 +70,30 @@ describe('self-healing across node failures', () => {
   it('replaces the replicas of a killed node on the others and keeps the Service answering', async () => {
     const victim = NODES[2]!;
     const survivors = NODES.slice(0, 2);
-    const load = new Load(survivors.map((n) => `http://${n.address}:30120/`), { concurrency: 2 });
+    const load = new Load(
+      survivors.map((n) => `http://${n.address}:30120/`),
+      { concurrency: 2 },
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const killedAt = Date.now();
     await cluster.node(victim.name).proc.kill('SIGKILL');
-    const healed = await until('6 Ready replicas on the surviving nodes', async () => {
-      const ps = (await webPods()).filter((p) => !p.metadata.deletionTimestamp);
-      return ps.length === 6 && ps.every((p) => ready(p) && p.spec.nodeName !== victim.name) ? Date.now() : undefined;
-    }, 60_000, 100);
+    const healed = await until(
+      '6 Ready replicas on the surviving nodes',
+      async () => {
+        const ps = (await webPods()).filter((p) => !p.metadata.deletionTimestamp);
+        return ps.length === 6 && ps.every((p) => ready(p) && p.spec.nodeName !== victim.name) ? Date.now() : undefined;
+      },
+      60_000,
+      100,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const records = await load.stop();
     const recovery = (healed - killedAt) / 1000;
     const failures = load.failures;
     // eslint-disable-next-line no-console
-    console.log(`node death → 6/6 Ready elsewhere in ${recovery.toFixed(1)} s; ${records.length} requests through the survivors, ${failures.length} failed`);
+    console.log(
+      `node death → 6/6 Ready elsewhere in ${recovery.toFixed(1)} s; ${records.length} requests through the survivors, ${failures.length} failed`,
+    );
     if (failures.length > 0) console.log(JSON.stringify(failures.slice(0, 3)));
     expect(recovery).toBeLessThan(GRACE_S + EVICT_S + 20);
     // A request that reached the dead node's pods before its endpoints were withdrawn may fail once
@@ -74,10 +104,16 @@ describe('self-healing across node failures', () => {
     await cluster.waitNodesReady([victim.name]);
     // Nothing runs twice: the returning node keeps only pods the hub still binds to it.
     const bound = new Set((await webPods()).filter((p) => p.spec.nodeName === victim.name).map((p) => p.metadata.uid));
-    await until('the returning node to drop the pods that moved away', async () => {
-      const local = readdirSync(join(cluster.node(victim.name).dataDir, 'pods')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
-      return local.every((uid) => bound.has(uid));
-    }, 20_000);
+    await until(
+      'the returning node to drop the pods that moved away',
+      async () => {
+        const local = readdirSync(join(cluster.node(victim.name).dataDir, 'pods'))
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => f.replace(/\.json$/, ''));
+        return local.every((uid) => bound.has(uid));
+      },
+      20_000,
+    );
     expect((await webPods()).filter((p) => !p.metadata.deletionTimestamp)).toHaveLength(6);
   }, 120_000);
 

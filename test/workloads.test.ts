@@ -24,7 +24,11 @@ interface PodLike {
 describe('DaemonSet and Job on real nodes', () => {
   const cluster = new Cluster(['--heartbeat-interval', '1s']);
   const podsOf = async (selector: string): Promise<PodLike[]> =>
-    ((await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`)) as { items: PodLike[] }).items.filter((p) => !p.metadata.deletionTimestamp);
+    (
+      (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`)) as {
+        items: PodLike[];
+      }
+    ).items.filter((p) => !p.metadata.deletionTimestamp);
 
   beforeAll(async () => {
     await cluster.start(NODES);
@@ -56,11 +60,18 @@ spec:
     await cluster.startNode(LATE);
     const three = await until('a daemon on the late node too', running(3), 60_000);
     expect(new Set(three.map((p) => p.spec.nodeName))).toEqual(new Set(['ds-a', 'ds-b', 'ds-c']));
-    await until('edgectl get daemonsets to show 3/3/3', async () => /agent\s+3\s+3\s+3/.test((await cluster.edgectl(['get', 'daemonsets'])).stdout), 20_000, 500);
+    await until(
+      'edgectl get daemonsets to show 3/3/3',
+      async () => /agent\s+3\s+3\s+3/.test((await cluster.edgectl(['get', 'daemonsets'])).stdout),
+      20_000,
+      500,
+    );
   }, 120_000);
 
-  it.runIf(existsSync(COUNTDOWN))('runs a Wasm command component as a Job to its completions', async () => {
-    const job = `apiVersion: batch/v1
+  it.runIf(existsSync(COUNTDOWN))(
+    'runs a Wasm command component as a Job to its completions',
+    async () => {
+      const job = `apiVersion: batch/v1
 kind: Job
 metadata: {name: countdown}
 spec:
@@ -70,15 +81,25 @@ spec:
     spec:
       containers: [{name: countdown, image: ${COUNTDOWN}, args: ["3"]}]
 `;
-    const r = await cluster.edgectl(['apply', '-f', '-'], job);
-    expect(r.code, r.stderr).toBe(0);
-    await until('the Job Complete', async () => {
-      const j = (await cluster.api('GET', '/apis/batch/v1/namespaces/default/jobs/countdown')) as { status?: { succeeded?: number; conditions?: Array<{ type: string; status: string }> } };
-      return j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') && j.status.succeeded === 3;
-    }, 90_000);
-    const pods = await podsOf('job-name=countdown');
-    expect(pods.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(3);
-    const get = await cluster.edgectl(['get', 'jobs']);
-    expect(get.stdout).toMatch(/countdown\s+Complete\s+3\/3/);
-  }, 120_000);
+      const r = await cluster.edgectl(['apply', '-f', '-'], job);
+      expect(r.code, r.stderr).toBe(0);
+      await until(
+        'the Job Complete',
+        async () => {
+          const j = (await cluster.api('GET', '/apis/batch/v1/namespaces/default/jobs/countdown')) as {
+            status?: { succeeded?: number; conditions?: Array<{ type: string; status: string }> };
+          };
+          return (
+            j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') && j.status.succeeded === 3
+          );
+        },
+        90_000,
+      );
+      const pods = await podsOf('job-name=countdown');
+      expect(pods.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(3);
+      const get = await cluster.edgectl(['get', 'jobs']);
+      expect(get.stdout).toMatch(/countdown\s+Complete\s+3\/3/);
+    },
+    120_000,
+  );
 });

@@ -9,7 +9,15 @@ function richPod(name: string): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: { app: name }, annotations: { note: 'x' }, resourceVersion: '7', generation: 1 },
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: `uid-${name}`,
+      labels: { app: name },
+      annotations: { note: 'x' },
+      resourceVersion: '7',
+      generation: 1,
+    },
     spec: {
       nodeName: 'node-a',
       runtimeClassName: 'wasm',
@@ -21,7 +29,13 @@ function richPod(name: string): Pod {
           env: [{ name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
           ports: [{ name: 'http', containerPort: 8080 }],
           resources: { limits: { memory: '64Mi', cpu: '500m' } },
-          livenessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP', httpHeaders: [{ name: 'x-probe', value: '1' }] }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+          livenessProbe: {
+            httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP', httpHeaders: [{ name: 'x-probe', value: '1' }] },
+            periodSeconds: 5,
+            timeoutSeconds: 1,
+            successThreshold: 1,
+            failureThreshold: 3,
+          },
         },
       ],
     },
@@ -43,9 +57,23 @@ describe('frame codec', () => {
   it('round-trips real messages both ways, dropping undefined properties', () => {
     const sync = { type: 'podSync', pods: [richPod('a'), richPod('b')] } as const;
     expect(decodeFrame(HubToNode, encodeFrame(sync))).toMatchObject(sync);
-    const req = { type: 'logRequest', requestId: 'r1', pod: { namespace: 'default', name: 'a' }, container: undefined, follow: true };
-    expect(decodeFrame(HubToNode, encodeFrame(req))).toEqual({ type: 'logRequest', requestId: 'r1', pod: { namespace: 'default', name: 'a' }, follow: true });
-    const status = { type: 'podStatus', pods: [{ pod: { namespace: 'default', name: 'a', uid: 'u' }, status: { phase: 'Running' } }] };
+    const req = {
+      type: 'logRequest',
+      requestId: 'r1',
+      pod: { namespace: 'default', name: 'a' },
+      container: undefined,
+      follow: true,
+    };
+    expect(decodeFrame(HubToNode, encodeFrame(req))).toEqual({
+      type: 'logRequest',
+      requestId: 'r1',
+      pod: { namespace: 'default', name: 'a' },
+      follow: true,
+    });
+    const status = {
+      type: 'podStatus',
+      pods: [{ pod: { namespace: 'default', name: 'a', uid: 'u' }, status: { phase: 'Running' } }],
+    };
     expect(decodeHub(encodeFrame(status))).toEqual(status);
   });
 
@@ -53,12 +81,17 @@ describe('frame codec', () => {
     const deep = new Uint8Array(200_001).fill(0x91); // 200,000 nested one-element arrays …
     deep[200_000] = 0xc0; // … around a nil
     expect(refused(deep)).toMatch(new RegExp(`nesting deeper than ${MAX_FRAME_DEPTH} levels`));
-    const deepMaps = Buffer.concat([...Array.from({ length: 100 }, () => Buffer.from([0x81, 0xa1, 0x61])), Buffer.from([0xc0])]);
+    const deepMaps = Buffer.concat([
+      ...Array.from({ length: 100 }, () => Buffer.from([0x81, 0xa1, 0x61])),
+      Buffer.from([0xc0]),
+    ]);
     expect(refused(deepMaps)).toMatch(/nesting deeper/);
   });
 
   it('refuses declared lengths the frame cannot hold, before allocating them', () => {
-    expect(refused([0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0])).toMatch(/declares 4294967295 elements but only 1 bytes follow/);
+    expect(refused([0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0])).toMatch(
+      /declares 4294967295 elements but only 1 bytes follow/,
+    );
     expect(refused([0xdf, 0xff, 0xff, 0xff, 0xff, 0xc0, 0xc0])).toMatch(/declares \d+ elements/);
     expect(refused([0xdb, 0xff, 0xff, 0xff, 0xf0, 0x61])).toMatch(/runs past the end/);
     expect(refused([0xc6, 0x7f, 0xff, 0xff, 0xff])).toMatch(/runs past the end/);
@@ -71,13 +104,37 @@ describe('frame codec', () => {
     const withMoreTypes = new Packr({ moreTypes: true, useRecords: false });
     expect(refused(withMoreTypes.pack({ type: 'heartbeat', time: new Set(['a']) }))).toMatch(/extension type/);
     expect(refused(withMoreTypes.pack({ type: 'heartbeat', time: new Date(0) }))).toMatch(/extension type/);
-    expect(refused(new Packr({ useBigIntExtension: true } as never).pack({ type: 'heartbeat', time: 2n ** 80n }))).toMatch(/extension type/);
-    expect(refused([0x82, 0xa4, ...Buffer.from('type'), 0xa9, ...Buffer.from('heartbeat'), 0xa4, ...Buffer.from('time'), 0xd4, 0x00, 0x00])).toMatch(/extension type at offset 21/);
-    const records = new Packr({ useRecords: true }).pack({ type: 'podGone', pods: [{ namespace: 'a', name: 'b', uid: 'c' }, { namespace: 'a', name: 'b', uid: 'c' }] });
+    expect(
+      refused(new Packr({ useBigIntExtension: true } as never).pack({ type: 'heartbeat', time: 2n ** 80n })),
+    ).toMatch(/extension type/);
+    expect(
+      refused([
+        0x82,
+        0xa4,
+        ...Buffer.from('type'),
+        0xa9,
+        ...Buffer.from('heartbeat'),
+        0xa4,
+        ...Buffer.from('time'),
+        0xd4,
+        0x00,
+        0x00,
+      ]),
+    ).toMatch(/extension type at offset 21/);
+    const records = new Packr({ useRecords: true }).pack({
+      type: 'podGone',
+      pods: [
+        { namespace: 'a', name: 'b', uid: 'c' },
+        { namespace: 'a', name: 'b', uid: 'c' },
+      ],
+    });
     expect(refused(records)).toMatch(/extension type/);
-    expect(refused(new Packr({ bundleStrings: true }).pack({ type: 'error', message: 'x'.repeat(100) }))).toMatch(/extension type|0xc1/);
+    expect(refused(new Packr({ bundleStrings: true }).pack({ type: 'error', message: 'x'.repeat(100) }))).toMatch(
+      /extension type|0xc1/,
+    );
     expect(refused([0xc1])).toMatch(/reserved byte 0xc1/);
-    for (const t of [0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8]) expect(refused([t, 0x01, 0x70, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])).toMatch(/extension type/);
+    for (const t of [0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8])
+      expect(refused([t, 0x01, 0x70, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])).toMatch(/extension type/);
   });
 
   it('bounds the number of values, which is what decoding and validating cost (not bytes)', () => {
@@ -86,7 +143,11 @@ describe('frame codec', () => {
     emptyMaps[0] = 0xdd;
     emptyMaps.writeUInt32BE(1_000_000, 1);
     expect(refused(emptyMaps)).toMatch(/more than 2048 values in one frame/);
-    const manyKeys = encodeFrame({ type: 'heartbeat', time: 't', ...Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, i])) });
+    const manyKeys = encodeFrame({
+      type: 'heartbeat',
+      time: 't',
+      ...Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, i])),
+    });
     expect(refused(manyKeys)).toMatch(/more than 2048 values/);
     // The receiver of big frames (a node reading the hub's podSync) can allow more.
     const sync = { type: 'podSync', pods: Array.from({ length: 100 }, (_, i) => richPod(`p${i}`)) };
@@ -113,13 +174,33 @@ describe('frame codec', () => {
     const ref = { namespace: 'default', name: 'a', uid: 'u' };
     const many = { type: 'podGone', pods: Array.from({ length: 201 }, () => ref) };
     expect(refused(encodeFrame(many))).toMatch(/pods: .*200/);
-    expect(refused(encodeFrame({ type: 'logChunk', requestId: 'r', data: 'x'.repeat(1024 * 1024 + 1) }))).toMatch(/data: /);
+    expect(refused(encodeFrame({ type: 'logChunk', requestId: 'r', data: 'x'.repeat(1024 * 1024 + 1) }))).toMatch(
+      /data: /,
+    );
     expect(refused(encodeFrame({ type: 'error', message: 'x'.repeat(64 * 1024 + 1) }))).toMatch(/message: /);
-    expect(refused(encodeFrame({ type: 'podGone', pods: [{ ...ref, name: 'n'.repeat(254) }] }))).toMatch(/pods\[0\]\.name/);
+    expect(refused(encodeFrame({ type: 'podGone', pods: [{ ...ref, name: 'n'.repeat(254) }] }))).toMatch(
+      /pods\[0\]\.name/,
+    );
     const labels = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`k${i}`, 'v']));
-    const hello = { type: 'hello', protocol: 1, node: { name: 'n', labels, address: '10.0.0.1', meshPort: 1, arch: 'arm64', os: 'linux', runtimes: ['wasm'], capacity: { cpu: '1', memory: '1Gi', pods: '10' }, agentVersion: '1' } };
+    const hello = {
+      type: 'hello',
+      protocol: 1,
+      node: {
+        name: 'n',
+        labels,
+        address: '10.0.0.1',
+        meshPort: 1,
+        arch: 'arm64',
+        os: 'linux',
+        runtimes: ['wasm'],
+        capacity: { cpu: '1', memory: '1Gi', pods: '10' },
+        agentVersion: '1',
+      },
+    };
     expect(refused(encodeFrame(hello))).toMatch(/node\.labels: at most 256 labels/);
-    expect(decodeHub(encodeFrame({ ...hello, node: { ...hello.node, labels: { a: 'b' } }, instanceId: 'abcdef0123456789' }))).toMatchObject({ instanceId: 'abcdef0123456789' });
+    expect(
+      decodeHub(encodeFrame({ ...hello, node: { ...hello.node, labels: { a: 'b' } }, instanceId: 'abcdef0123456789' })),
+    ).toMatchObject({ instanceId: 'abcdef0123456789' });
   });
 
   it('refuses non-string map keys and garbage without throwing anything but FrameError', () => {

@@ -26,7 +26,14 @@ export const DEFAULT_MAX_FRAME_VALUES = 2048;
 // Plain maps and arrays only: records (structure sharing) would make frames depend on earlier ones.
 // `undefined` must not become msgpackr's extension 0 (which the decoder refuses): properties holding
 // it are dropped, as JSON does, and array slots become nil. `skipValues` is missing from the typings.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false, structuredClone: false, encodeUndefinedAsNil: true, skipValues: [undefined] } as Options);
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  structuredClone: false,
+  encodeUndefinedAsNil: true,
+  skipValues: [undefined],
+} as Options);
 
 /** A frame that could not be decoded or did not match the protocol. */
 export class FrameError extends BadRequestError {}
@@ -47,25 +54,37 @@ export function frameWithinBounds(frame: Uint8Array, limits: { maxValues?: numbe
 }
 
 /** Decodes and validates one frame against `schema`; throws FrameError with the reason (never the frame's bytes). */
-export function decodeFrame<S extends z.ZodType>(schema: S, data: Uint8Array, limits: { maxValues?: number } = {}): z.infer<S> {
+export function decodeFrame<S extends z.ZodType>(
+  schema: S,
+  data: Uint8Array,
+  limits: { maxValues?: number } = {},
+): z.infer<S> {
   let raw: unknown;
   try {
     checkMsgpackBounds(data, { maxDepth: MAX_FRAME_DEPTH, maxValues: limits.maxValues ?? DEFAULT_MAX_FRAME_VALUES });
     raw = packr.unpack(data);
   } catch (err) {
     // msgpackr's own messages can quote decoded content; ours name offsets only.
-    const why = err instanceof MsgpackBoundsError ? err.message : (errorMessage(err).split(/[:{[]/)[0] ?? '').trim().slice(0, 120);
+    const why =
+      err instanceof MsgpackBoundsError
+        ? err.message
+        : (errorMessage(err).split(/[:{[]/)[0] ?? '').trim().slice(0, 120);
     throw new FrameError(`undecodable frame (${data.byteLength} bytes): ${why}`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     // Ten issues (and ten unknown keys) say enough; a frame of thousands must not cost thousands of causes.
-    const issues = parsed.error.issues.slice(0, 10).map((i) => (i.code === 'unrecognized_keys' ? { ...i, keys: i.keys.slice(0, 10) } : i));
+    const issues = parsed.error.issues
+      .slice(0, 10)
+      .map((i) => (i.code === 'unrecognized_keys' ? { ...i, keys: i.keys.slice(0, 10) } : i));
     const causes = issuesToCauses(issues);
     const t = raw !== null && typeof raw === 'object' && 'type' in raw ? (raw as { type: unknown }).type : undefined;
     const type = typeof t === 'string' ? t.slice(0, 64) : '<none>';
     const detail = causes.map((c) => `${c.field}: ${c.message}`).join('; ');
-    throw new FrameError(`invalid frame of type "${type}": ${detail.length > 1024 ? `${detail.slice(0, 1024)}…` : detail}`, causes);
+    throw new FrameError(
+      `invalid frame of type "${type}": ${detail.length > 1024 ? `${detail.slice(0, 1024)}…` : detail}`,
+      causes,
+    );
   }
   return parsed.data;
 }

@@ -20,7 +20,10 @@ function chunk(from: number, n: number, width = 100): Buffer {
 }
 
 function bodies(text: string): string[] {
-  return text.split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ').slice(3).join(' '));
 }
 
 describe('CriLogWriter backpressure', () => {
@@ -65,7 +68,9 @@ describe('CriLogWriter backpressure', () => {
     const text = await readFile(path, 'utf8');
     const markers = text.split('\n').filter((l) => l.includes('of output dropped'));
     expect(markers).toHaveLength(1);
-    expect(markers[0]).toMatch(new RegExp(` stderr F \\[edgeplane\\] ${log.droppedLines} lines of output dropped: the log could not keep up$`));
+    expect(markers[0]).toMatch(
+      new RegExp(` stderr F \\[edgeplane\\] ${log.droppedLines} lines of output dropped: the log could not keep up$`),
+    );
     const kept = bodies(text).filter((l) => /^\d{8} /.test(l));
     // Every line is either in the file, whole and in order, or counted as dropped.
     expect(kept.length + log.droppedLines).toBe(total);

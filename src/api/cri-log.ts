@@ -60,7 +60,10 @@ export class CriLogWriter {
   readonly #path: string;
   readonly #rotation: CriLogRotation | undefined;
   readonly #partial: Record<StreamName, string> = { stdout: '', stderr: '' };
-  readonly #decoders: Record<StreamName, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  readonly #decoders: Record<StreamName, StringDecoder> = {
+    stdout: new StringDecoder('utf8'),
+    stderr: new StringDecoder('utf8'),
+  };
   /** Bytes in the live file (as written to the stream). */
   #size: number;
   /** Output held while a rotation is under way (written to the new file after it). */
@@ -75,7 +78,13 @@ export class CriLogWriter {
   #rotating: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(path: string, out: WriteStream, size: number, rotation: CriLogRotation | undefined, maxPending: number) {
+  private constructor(
+    path: string,
+    out: WriteStream,
+    size: number,
+    rotation: CriLogRotation | undefined,
+    maxPending: number,
+  ) {
     this.#path = path;
     this.#out = out;
     this.#size = size;
@@ -89,9 +98,16 @@ export class CriLogWriter {
    * kubelet does (see the file comment). `maxPendingBytes` (default 1 MiB) bounds output waiting for
    * the disk; past it output is dropped.
    */
-  static async open(path: string, rotation?: CriLogRotation, opts: { maxPendingBytes?: number } = {}): Promise<CriLogWriter> {
+  static async open(
+    path: string,
+    rotation?: CriLogRotation,
+    opts: { maxPendingBytes?: number } = {},
+  ): Promise<CriLogWriter> {
     await mkdir(dirname(path), { recursive: true });
-    const size = await stat(path).then((s) => s.size, () => 0);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => 0,
+    );
     const maxPending = Math.max(PAUSE_BYTES, opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_LOG_BYTES);
     return new CriLogWriter(path, CriLogWriter.#stream(path), size, rotation, maxPending);
   }
@@ -139,7 +155,8 @@ export class CriLogWriter {
    */
   write(stream: StreamName, data: Uint8Array): boolean {
     if (this.#closed) return true;
-    const text = this.#partial[stream] + this.#decoders[stream].write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    const text =
+      this.#partial[stream] + this.#decoders[stream].write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     const lines = text.split('\n');
     let rest = lines.pop() ?? '';
     const ts = rfc3339Nano();
@@ -245,7 +262,9 @@ export class CriLogWriter {
    */
   async #rotatedName(): Promise<string> {
     const base = `${basename(this.#path)}.${rotationStamp()}`;
-    const taken = (await readdir(dirname(this.#path)).catch(() => [] as string[])).filter((n) => n === base || n.startsWith(`${base}-`));
+    const taken = (await readdir(dirname(this.#path)).catch(() => [] as string[])).filter(
+      (n) => n === base || n.startsWith(`${base}-`),
+    );
     if (taken.length === 0) return join(dirname(this.#path), base);
     const highest = Math.max(...taken.map((n) => (n === base ? 0 : Number(n.slice(base.length + 1)) || 0)));
     return join(dirname(this.#path), `${base}-${String(highest + 1).padStart(3, '0')}`);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from './errors.js';
-import { MAX_DURATION_SECONDS, MAX_TIMER_MS, Seconds, parseDurationSeconds, parseSecondsParam, timerDelayMs } from './duration.js';
+import {
+  MAX_DURATION_SECONDS,
+  MAX_TIMER_MS,
+  Seconds,
+  parseDurationSeconds,
+  parseSecondsParam,
+  timerDelayMs,
+} from './duration.js';
 import { typeByKind } from './registry.js';
 import { validateObject } from './validate.js';
 
@@ -31,7 +38,9 @@ describe('durations', () => {
     const onWarning = (w: Error): void => void warnings.push(w.name);
     process.on('warning', onWarning);
     const fired: string[] = [];
-    const timers = [1e12, MAX_DURATION_SECONDS * 1000 + 5000, Infinity].map((ms) => setTimeout(() => fired.push(String(ms)), timerDelayMs(ms)));
+    const timers = [1e12, MAX_DURATION_SECONDS * 1000 + 5000, Infinity].map((ms) =>
+      setTimeout(() => fired.push(String(ms)), timerDelayMs(ms)),
+    );
     await new Promise((r) => setTimeout(r, 20));
     for (const t of timers) clearTimeout(t);
     process.off('warning', onWarning);
@@ -54,7 +63,9 @@ describe('durations', () => {
       expect((err as BadRequestError).causes[0]?.field).toBe('timeoutSeconds');
       expect((err as BadRequestError).message.length).toBeLessThan(200);
     }
-    expect(() => parseSecondsParam('timeoutSeconds', '0', { min: 1 })).toThrow('timeoutSeconds: Invalid value: "0": must be between 1 and 2147483');
+    expect(() => parseSecondsParam('timeoutSeconds', '0', { min: 1 })).toThrow(
+      'timeoutSeconds: Invalid value: "0": must be between 1 and 2147483',
+    );
   });
 
   it('refuses huge ...Seconds fields in objects, naming them', () => {
@@ -65,15 +76,26 @@ describe('durations', () => {
       metadata: { name: 'd' },
       spec: {
         selector: { matchLabels: { a: 'b' } },
-        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x.wasm' }], ...podSpec } },
+        template: {
+          metadata: { labels: { a: 'b' } },
+          spec: { containers: [{ name: 'c', image: 'x.wasm' }], ...podSpec },
+        },
         ...spec,
       },
     });
-    expect(() => validateObject(deploy, d({ progressDeadlineSeconds: 1e10 }))).toThrow(/spec\.progressDeadlineSeconds: must be no more than 2147483 seconds/);
-    expect(() => validateObject(deploy, d({}, { terminationGracePeriodSeconds: 2 ** 40 }))).toThrow(/spec\.template\.spec\.terminationGracePeriodSeconds/);
+    expect(() => validateObject(deploy, d({ progressDeadlineSeconds: 1e10 }))).toThrow(
+      /spec\.progressDeadlineSeconds: must be no more than 2147483 seconds/,
+    );
+    expect(() => validateObject(deploy, d({}, { terminationGracePeriodSeconds: 2 ** 40 }))).toThrow(
+      /spec\.template\.spec\.terminationGracePeriodSeconds/,
+    );
     const probe = { httpGet: { port: 80 }, periodSeconds: 3e9 };
-    expect(() => validateObject(deploy, d({}, { containers: [{ name: 'c', image: 'x.wasm', livenessProbe: probe }] }))).toThrow(/containers\[0\]\.livenessProbe\.periodSeconds/);
-    expect(() => validateObject(deploy, d({}, { tolerations: [{ key: 'k', operator: 'Exists', tolerationSeconds: -1e12 }] }))).toThrow(/tolerations\[0\]\.tolerationSeconds/);
+    expect(() =>
+      validateObject(deploy, d({}, { containers: [{ name: 'c', image: 'x.wasm', livenessProbe: probe }] })),
+    ).toThrow(/containers\[0\]\.livenessProbe\.periodSeconds/);
+    expect(() =>
+      validateObject(deploy, d({}, { tolerations: [{ key: 'k', operator: 'Exists', tolerationSeconds: -1e12 }] })),
+    ).toThrow(/tolerations\[0\]\.tolerationSeconds/);
     expect(validateObject(deploy, d({ progressDeadlineSeconds: 600 })).spec).toBeDefined();
   });
 });

@@ -22,7 +22,9 @@ export function Seconds(min: number, max = MAX_DURATION_SECONDS) {
     .number()
     .int()
     .min(min)
-    .max(max, { message: `must be no more than ${max} seconds${max === MAX_DURATION_SECONDS ? ' (about 24 days, the longest timer the hub and nodes can keep)' : ''}` });
+    .max(max, {
+      message: `must be no more than ${max} seconds${max === MAX_DURATION_SECONDS ? ' (about 24 days, the longest timer the hub and nodes can keep)' : ''}`,
+    });
 }
 
 /** Parses a duration into seconds; `undefined` when malformed. Linear: one anchored regex without nested quantifiers. */
@@ -40,7 +42,11 @@ export function parseDurationSeconds(text: string): number | undefined {
  * A seconds-valued query parameter (`timeoutSeconds`, `gracePeriodSeconds`): absent → `undefined`;
  * otherwise a whole number in `[min, max]`, or a BadRequestError naming the parameter and the range.
  */
-export function parseSecondsParam(name: string, text: string | null | undefined, opts: { min?: number; max?: number } = {}): number | undefined {
+export function parseSecondsParam(
+  name: string,
+  text: string | null | undefined,
+  opts: { min?: number; max?: number } = {},
+): number | undefined {
   if (text === null || text === undefined) return undefined;
   const min = opts.min ?? 0;
   const max = opts.max ?? MAX_DURATION_SECONDS;
@@ -48,7 +54,9 @@ export function parseSecondsParam(name: string, text: string | null | undefined,
   if (!Number.isInteger(n) || n < min || n > max) {
     const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
     const why = Number.isInteger(n) ? `must be between ${min} and ${max}` : 'must be a whole number of seconds';
-    throw new BadRequestError(`${name}: Invalid value: "${shown}": ${why}`, [{ field: name, message: `Invalid value: "${shown}": ${why}`, reason: 'FieldValueInvalid' }]);
+    throw new BadRequestError(`${name}: Invalid value: "${shown}": ${why}`, [
+      { field: name, message: `Invalid value: "${shown}": ${why}`, reason: 'FieldValueInvalid' },
+    ]);
   }
   return n;
 }

@@ -45,7 +45,12 @@ export class EdgeError extends Error {
     code: StatusReason,
     httpStatus: number,
     message: string,
-    opts: { retryable?: boolean; causes?: FieldCause[]; details?: { name?: string; kind?: string; group?: string }; cause?: unknown } = {},
+    opts: {
+      retryable?: boolean;
+      causes?: FieldCause[];
+      details?: { name?: string; kind?: string; group?: string };
+      cause?: unknown;
+    } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
@@ -192,7 +197,13 @@ export class OutgoingHttpError extends EdgeError {
 
   constructor(failure: OutgoingFailure, message: string, cause?: unknown) {
     const [reason, status] =
-      failure === 'denied' ? [StatusReason.Forbidden, 403] : failure === 'timeout' ? [StatusReason.Timeout, 504] : failure === 'internal' ? [StatusReason.InternalError, 500] : [StatusReason.ServiceUnavailable, 503];
+      failure === 'denied'
+        ? [StatusReason.Forbidden, 403]
+        : failure === 'timeout'
+          ? [StatusReason.Timeout, 504]
+          : failure === 'internal'
+            ? [StatusReason.InternalError, 500]
+            : [StatusReason.ServiceUnavailable, 503];
     super(reason, status, message, { retryable: failure !== 'denied', cause });
     this.failure = failure;
   }

@@ -11,7 +11,8 @@ export const DnsSubdomain = z
   .string()
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-    message: "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    message:
+      "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
   });
 
 /** RFC 1123 label (namespaces, service names, container names). */
@@ -19,10 +20,12 @@ export const DnsLabel = z
   .string()
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-    message: "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+    message:
+      "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
   });
 
-const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY_RE =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /**
@@ -32,7 +35,9 @@ const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export const LabelKey = z
   .string()
   .regex(LABEL_KEY_RE, { message: 'must be a valid label key (optional DNS prefix/, then name)' })
-  .refine((k) => !k.includes('/') || k.indexOf('/') <= 253, { message: 'Too long: the prefix part must be no more than 253 characters' });
+  .refine((k) => !k.includes('/') || k.indexOf('/') <= 253, {
+    message: 'Too long: the prefix part must be no more than 253 characters',
+  });
 export const LabelValue = z.string().max(63).regex(LABEL_VALUE_RE, { message: 'must be a valid label value' });
 export const Labels = z.record(LabelKey, LabelValue);
 
@@ -43,7 +48,8 @@ export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 export const Annotations = z.record(z.string(), z.string()).superRefine((annotations, ctx) => {
   let size = 0;
   for (const [k, v] of Object.entries(annotations)) size += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
-  if (size > MAX_ANNOTATIONS_BYTES) ctx.addIssue({ code: 'custom', message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes` });
+  if (size > MAX_ANNOTATIONS_BYTES)
+    ctx.addIssue({ code: 'custom', message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes` });
 });
 
 /** A Kubernetes quantity (defined with its bounds in quantity.ts; re-exported here, where schemas used to find it). */

@@ -23,12 +23,26 @@ export class MsgpackBoundsError extends Error {}
 /** Header and payload sizes of the fixed-size scalar tokens `0xc0`–`0xd3`. */
 function scalarSize(token: number): number | undefined {
   switch (token) {
-    case 0xc0: case 0xc2: case 0xc3: return 1;
-    case 0xcc: case 0xd0: return 2;
-    case 0xcd: case 0xd1: return 3;
-    case 0xca: case 0xce: case 0xd2: return 5;
-    case 0xcb: case 0xcf: case 0xd3: return 9;
-    default: return undefined;
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return 1;
+    case 0xcc:
+    case 0xd0:
+      return 2;
+    case 0xcd:
+    case 0xd1:
+      return 3;
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+      return 5;
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+      return 9;
+    default:
+      return undefined;
   }
 }
 
@@ -48,7 +62,8 @@ export function checkMsgpackBounds(buf: Uint8Array, limits: MsgpackLimits): void
   let p = 0;
   let values = 0;
   const need = (n: number, what: string): void => {
-    if (n > len - p) throw new MsgpackBoundsError(`${what} at offset ${p} runs past the end of the frame (${len} bytes)`);
+    if (n > len - p)
+      throw new MsgpackBoundsError(`${what} at offset ${p} runs past the end of the frame (${len} bytes)`);
   };
   for (;;) {
     if (p >= len) throw new MsgpackBoundsError(`frame ends in the middle of a value (${len} bytes)`);
@@ -71,25 +86,59 @@ export function checkMsgpackBounds(buf: Uint8Array, limits: MsgpackLimits): void
         switch (token) {
           case 0xc1:
             throw new MsgpackBoundsError(`reserved byte 0xc1 at offset ${p} (bundled strings are not accepted)`);
-          case 0xc4: case 0xd9: need(2, 'length'); size = 2 + (buf[p + 1] as number); break;
-          case 0xc5: case 0xda: need(3, 'length'); size = 3 + view.getUint16(p + 1); break;
-          case 0xc6: case 0xdb: need(5, 'length'); size = 5 + view.getUint32(p + 1); break;
-          case 0xdc: need(3, 'array length'); count = view.getUint16(p + 1); size = 3; break;
-          case 0xdd: need(5, 'array length'); count = view.getUint32(p + 1); size = 5; break;
-          case 0xde: need(3, 'map length'); count = view.getUint16(p + 1) * 2; size = 3; break;
-          case 0xdf: need(5, 'map length'); count = view.getUint32(p + 1) * 2; size = 5; break;
+          case 0xc4:
+          case 0xd9:
+            need(2, 'length');
+            size = 2 + (buf[p + 1] as number);
+            break;
+          case 0xc5:
+          case 0xda:
+            need(3, 'length');
+            size = 3 + view.getUint16(p + 1);
+            break;
+          case 0xc6:
+          case 0xdb:
+            need(5, 'length');
+            size = 5 + view.getUint32(p + 1);
+            break;
+          case 0xdc:
+            need(3, 'array length');
+            count = view.getUint16(p + 1);
+            size = 3;
+            break;
+          case 0xdd:
+            need(5, 'array length');
+            count = view.getUint32(p + 1);
+            size = 5;
+            break;
+          case 0xde:
+            need(3, 'map length');
+            count = view.getUint16(p + 1) * 2;
+            size = 3;
+            break;
+          case 0xdf:
+            need(5, 'map length');
+            count = view.getUint32(p + 1) * 2;
+            size = 5;
+            break;
           default:
             // 0xc7–0xc9 ext 8/16/32 and 0xd4–0xd8 fixext: records, references, Set, Date, BigInt …
-            throw new MsgpackBoundsError(`msgpack extension type at offset ${p} is not accepted (frames are plain maps, arrays and scalars)`);
+            throw new MsgpackBoundsError(
+              `msgpack extension type at offset ${p} is not accepted (frames are plain maps, arrays and scalars)`,
+            );
         }
       }
     }
     need(size, 'value');
     p += size;
     if (count > 0) {
-      if (open.length >= maxDepth) throw new MsgpackBoundsError(`nesting deeper than ${maxDepth} levels at offset ${p - size}`);
+      if (open.length >= maxDepth)
+        throw new MsgpackBoundsError(`nesting deeper than ${maxDepth} levels at offset ${p - size}`);
       // Every element takes at least one byte: a longer declared length is a lie, refused before any allocation.
-      if (count > len - p) throw new MsgpackBoundsError(`container at offset ${p - size} declares ${count} elements but only ${len - p} bytes follow`);
+      if (count > len - p)
+        throw new MsgpackBoundsError(
+          `container at offset ${p - size} declares ${count} elements but only ${len - p} bytes follow`,
+        );
       open.push(count);
       continue;
     }

@@ -18,7 +18,10 @@ export const NodeSpec = z.strictObject({
 
 const ResourceMap = z.record(z.string(), Quantity);
 
-export const NodeAddress = z.strictObject({ type: z.enum(['InternalIP', 'ExternalIP', 'Hostname']), address: z.string() });
+export const NodeAddress = z.strictObject({
+  type: z.enum(['InternalIP', 'ExternalIP', 'Hostname']),
+  address: z.string(),
+});
 
 export const NodeStatus = z.strictObject({
   capacity: ResourceMap.optional(),
@@ -26,7 +29,9 @@ export const NodeStatus = z.strictObject({
   conditions: z.array(Condition).optional(),
   addresses: z.array(NodeAddress).optional(),
   /** The mesh port other nodes forward service traffic to (Kubernetes puts the kubelet's port here). */
-  daemonEndpoints: z.strictObject({ kubeletEndpoint: z.strictObject({ Port: z.number().int() }).optional() }).optional(),
+  daemonEndpoints: z
+    .strictObject({ kubeletEndpoint: z.strictObject({ Port: z.number().int() }).optional() })
+    .optional(),
   nodeInfo: z
     .strictObject({
       architecture: z.string(),

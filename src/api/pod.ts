@@ -16,11 +16,20 @@ export const RestartPolicy = z.enum(['Always', 'OnFailure', 'Never']);
 export type RestartPolicy = z.infer<typeof RestartPolicy>;
 
 /** Field paths a container's env may read through `valueFrom.fieldRef`. */
-export const FIELD_REF_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.hostIP'] as const;
+export const FIELD_REF_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'status.hostIP',
+] as const;
 
 export const EnvVar = z
   .strictObject({
-    name: z.string().min(1).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, { message: 'must be a valid environment variable name' }),
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, { message: 'must be a valid environment variable name' }),
     value: z.string().optional(),
     valueFrom: z
       .strictObject({
@@ -54,7 +63,12 @@ export type ResourceRequirements = z.infer<typeof ResourceRequirements>;
 /** A container port by number, or by the `name` of one of the container's `ports` (IANA_SVC_NAME). */
 export const PortNumberOrName = z.union([
   z.number().int().min(1).max(65535),
-  z.string().max(15).regex(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { message: 'must be a port number or a port name (IANA_SVC_NAME)' }),
+  z
+    .string()
+    .max(15)
+    .regex(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+      message: 'must be a port number or a port name (IANA_SVC_NAME)',
+    }),
 ]);
 export type PortNumberOrName = z.infer<typeof PortNumberOrName>;
 
@@ -93,7 +107,8 @@ export const Probe = z
   })
   .superRefine((p, ctx) => {
     const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
-    if (handlers === 0) ctx.addIssue({ code: 'custom', message: 'must specify a handler type (httpGet, tcpSocket or exec)' });
+    if (handlers === 0)
+      ctx.addIssue({ code: 'custom', message: 'must specify a handler type (httpGet, tcpSocket or exec)' });
     if (handlers > 1) ctx.addIssue({ code: 'custom', message: 'may not specify more than 1 handler type' });
   });
 export type Probe = z.infer<typeof Probe>;
@@ -121,7 +136,8 @@ export const Container = z
     // As Kubernetes: a liveness or startup probe succeeds once, or it is meaningless.
     for (const field of ['livenessProbe', 'startupProbe'] as const) {
       const threshold = c[field]?.successThreshold;
-      if (threshold !== undefined && threshold !== 1) ctx.addIssue({ code: 'custom', path: [field, 'successThreshold'], message: 'must be 1' });
+      if (threshold !== undefined && threshold !== 1)
+        ctx.addIssue({ code: 'custom', path: [field, 'successThreshold'], message: 'must be 1' });
     }
   });
 export type Container = z.infer<typeof Container>;

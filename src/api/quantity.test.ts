@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Pod } from './pod.js';
-import { CpuQuantity, MAX_CPU_CORES, MAX_MEMORY_BYTES, MemoryQuantity, Quantity, cpuMillis, isQuantity, memoryBytes, parseQuantity, quantityProblem } from './quantity.js';
+import {
+  CpuQuantity,
+  MAX_CPU_CORES,
+  MAX_MEMORY_BYTES,
+  MemoryQuantity,
+  Quantity,
+  cpuMillis,
+  isQuantity,
+  memoryBytes,
+  parseQuantity,
+  quantityProblem,
+} from './quantity.js';
 import { validateObject } from './validate.js';
 import { typeByKind } from './registry.js';
 
@@ -15,18 +26,23 @@ describe('parseQuantity', () => {
   });
 
   it('refuses what is not finite or not a quantity', () => {
-    for (const bad of ['1e400', '9'.repeat(400), 'Infinity', '-Infinity', 'NaN', '1e', '5 Mi', 'x', '', '1'.repeat(65)]) expect(parseQuantity(bad), bad).toBeUndefined();
+    for (const bad of ['1e400', '9'.repeat(400), 'Infinity', '-Infinity', 'NaN', '1e', '5 Mi', 'x', '', '1'.repeat(65)])
+      expect(parseQuantity(bad), bad).toBeUndefined();
     for (const bad of [Infinity, -Infinity, NaN]) expect(parseQuantity(bad)).toBeUndefined();
   });
 });
 
 describe('bounds', () => {
   it('says why a quantity is refused', () => {
-    expect(quantityProblem('1e400', 'memory')).toBe('Invalid value: "1e400": quantity is not finite (Infinity, NaN or an exponent too large)');
+    expect(quantityProblem('1e400', 'memory')).toBe(
+      'Invalid value: "1e400": quantity is not finite (Infinity, NaN or an exponent too large)',
+    );
     expect(quantityProblem('NaN')).toMatch(/^Invalid value: "NaN": quantities must match/);
     expect(quantityProblem('-1')).toBe('Invalid value: "-1": must be greater than or equal to 0');
     expect(quantityProblem('9Ei', 'memory')).toMatch(/must be no more than 9007199254740991 bytes/);
-    expect(quantityProblem('2000000', 'cpu')).toBe(`Invalid value: "2000000": must be no more than ${MAX_CPU_CORES} cores`);
+    expect(quantityProblem('2000000', 'cpu')).toBe(
+      `Invalid value: "2000000": must be no more than ${MAX_CPU_CORES} cores`,
+    );
     expect(quantityProblem({}, 'cpu')).toMatch(/must be a quantity/);
     expect(quantityProblem('x'.repeat(1000))).toMatch(/at most 64 characters/);
   });
@@ -57,9 +73,15 @@ describe('bounds', () => {
       metadata: { name: 'p' },
       spec: { containers: [{ name: 'c', image: 'x.wasm', resources: { limits } }] },
     });
-    expect(() => validateObject(type, pod({ memory: '1e400' }))).toThrow('spec.containers[0].resources.limits.memory: Invalid value: "1e400": quantity is not finite');
-    expect(() => validateObject(type, pod({ cpu: '5e6' }))).toThrow('spec.containers[0].resources.limits.cpu: Invalid value: "5e6": must be no more than 1000000 cores');
-    expect(() => validateObject(type, pod({ memory: Infinity }))).toThrow(/spec\.containers\[0\]\.resources\.limits\.memory/);
+    expect(() => validateObject(type, pod({ memory: '1e400' }))).toThrow(
+      'spec.containers[0].resources.limits.memory: Invalid value: "1e400": quantity is not finite',
+    );
+    expect(() => validateObject(type, pod({ cpu: '5e6' }))).toThrow(
+      'spec.containers[0].resources.limits.cpu: Invalid value: "5e6": must be no more than 1000000 cores',
+    );
+    expect(() => validateObject(type, pod({ memory: Infinity }))).toThrow(
+      /spec\.containers\[0\]\.resources\.limits\.memory/,
+    );
     expect(Pod.safeParse(pod({ cpu: '500m', memory: '128Mi' })).success).toBe(true);
   });
 });

@@ -12,7 +12,18 @@
 import { z } from 'zod';
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const DECIMAL: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
 
 // Anchored, no nested quantifiers, and inputs are length-capped first: linear whatever the input.
 const QUANTITY_RE = /^([+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?[0-9]+))?$/;
@@ -47,15 +58,22 @@ export function parseQuantity(text: string | number): number | undefined {
  * worded for a field cause: `Invalid value: "1e400": …`.
  */
 export function quantityProblem(value: unknown, kind: QuantityKind = 'count'): string | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return 'Invalid value: must be a quantity such as 500m, 2, 128Mi or 1G';
+  if (typeof value !== 'string' && typeof value !== 'number')
+    return 'Invalid value: must be a quantity such as 500m, 2, 128Mi or 1G';
   const raw = String(value);
   const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
   const invalid = (why: string): string => `Invalid value: "${shown}": ${why}`;
-  if (typeof value === 'string' && value.length > MAX_QUANTITY_LENGTH) return invalid(`a quantity has at most ${MAX_QUANTITY_LENGTH} characters`);
+  if (typeof value === 'string' && value.length > MAX_QUANTITY_LENGTH)
+    return invalid(`a quantity has at most ${MAX_QUANTITY_LENGTH} characters`);
   const v = parseQuantity(value);
   if (v === undefined) {
-    const looksNumeric = typeof value === 'number' || (QUANTITY_RE.test(value.trim()) && value.length <= MAX_QUANTITY_LENGTH);
-    return invalid(looksNumeric ? 'quantity is not finite (Infinity, NaN or an exponent too large)' : "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (e.g. 500m, 2, 128Mi, 1G)");
+    const looksNumeric =
+      typeof value === 'number' || (QUANTITY_RE.test(value.trim()) && value.length <= MAX_QUANTITY_LENGTH);
+    return invalid(
+      looksNumeric
+        ? 'quantity is not finite (Infinity, NaN or an exponent too large)'
+        : "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (e.g. 500m, 2, 128Mi, 1G)",
+    );
   }
   if (v < 0) return invalid('must be greater than or equal to 0');
   if (kind === 'memory' && v > MAX_MEMORY_BYTES) return invalid(`must be no more than ${MAX_MEMORY_BYTES} bytes (8Pi)`);
@@ -72,7 +90,9 @@ export function isQuantity(text: string | number, kind: QuantityKind = 'count'):
 /** A quantity schema (string or number) checked against the bound of `kind`; the issue names why. */
 function quantitySchema(kind: QuantityKind) {
   return z
-    .custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', { message: 'must be a quantity such as 500m, 2, 128Mi or 1G' })
+    .custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', {
+      message: 'must be a quantity such as 500m, 2, 128Mi or 1G',
+    })
     .superRefine((v, ctx) => {
       const problem = quantityProblem(v, kind);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
@@ -100,7 +120,11 @@ export function memoryBytes(text: string | number | undefined): number {
 
 /** Formats bytes the way `kubectl` shows capacity (`3906Mi`, `16Gi`). */
 export function formatBytes(bytes: number): string {
-  for (const [suffix, size] of [['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+  for (const [suffix, size] of [
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${suffix}`;
   }
   if (bytes >= 2 ** 20) return `${Math.round(bytes / 2 ** 20)}Mi`;

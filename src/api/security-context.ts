@@ -12,11 +12,47 @@ import { z } from 'zod';
 
 /** Every Linux capability (without the `CAP_` prefix), as of Linux 6.x. */
 export const LINUX_CAPABILITIES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
-  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT',
-  'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE',
-  'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
-  'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'SETPCAP',
+  'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_ADMIN',
+  'NET_RAW',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'SYS_MODULE',
+  'SYS_RAWIO',
+  'SYS_CHROOT',
+  'SYS_PTRACE',
+  'SYS_PACCT',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_NICE',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'MKNOD',
+  'LEASE',
+  'AUDIT_WRITE',
+  'AUDIT_CONTROL',
+  'SETFCAP',
+  'MAC_OVERRIDE',
+  'MAC_ADMIN',
+  'SYSLOG',
+  'WAKE_ALARM',
+  'BLOCK_SUSPEND',
+  'AUDIT_READ',
+  'PERFMON',
+  'BPF',
+  'CHECKPOINT_RESTORE',
 ] as const;
 const KNOWN_CAPABILITIES = new Set<string>(LINUX_CAPABILITIES);
 
@@ -47,9 +83,18 @@ export const SeccompProfile = z
   })
   .superRefine((p, ctx) => {
     if (p.type === 'Localhost') {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: 'Unsupported value: "Localhost": Edgeplane nodes keep no seccomp profile files; supported values: "RuntimeDefault", "Unconfined"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message:
+          'Unsupported value: "Localhost": Edgeplane nodes keep no seccomp profile files; supported values: "RuntimeDefault", "Unconfined"',
+      });
     } else if (p.localhostProfile !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['localhostProfile'], message: 'can only be set when seccomp type is Localhost' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['localhostProfile'],
+        message: 'can only be set when seccomp type is Localhost',
+      });
     }
   });
 export type SeccompProfile = z.infer<typeof SeccompProfile>;
@@ -84,10 +129,21 @@ export const SecurityContext = z
   .superRefine((s, ctx) => {
     // The API server's rules: escalation cannot be forbidden to a process that holds every privilege anyway.
     if (s.allowPrivilegeEscalation === false && s.privileged === true) {
-      ctx.addIssue({ code: 'custom', path: ['allowPrivilegeEscalation'], message: 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowPrivilegeEscalation'],
+        message: 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
+      });
     }
-    if (s.allowPrivilegeEscalation === false && (s.capabilities?.add ?? []).some((c) => capabilityName(c) === 'SYS_ADMIN')) {
-      ctx.addIssue({ code: 'custom', path: ['allowPrivilegeEscalation'], message: 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN' });
+    if (
+      s.allowPrivilegeEscalation === false &&
+      (s.capabilities?.add ?? []).some((c) => capabilityName(c) === 'SYS_ADMIN')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowPrivilegeEscalation'],
+        message: 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN',
+      });
     }
   });
 export type SecurityContext = z.infer<typeof SecurityContext>;
@@ -107,7 +163,10 @@ export interface EffectiveSecurity {
 }
 
 /** Merges a pod's and a container's `securityContext` (the container wins field by field). */
-export function effectiveSecurity(pod: PodSecurityContext | undefined, container: SecurityContext | undefined): EffectiveSecurity {
+export function effectiveSecurity(
+  pod: PodSecurityContext | undefined,
+  container: SecurityContext | undefined,
+): EffectiveSecurity {
   const out: EffectiveSecurity = {};
   const p = pod ?? {};
   const c = container ?? {};

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from './errors.js';
-import { MAX_SELECTOR_LENGTH, MAX_SELECTOR_REQUIREMENTS, formatSelector, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import {
+  MAX_SELECTOR_LENGTH,
+  MAX_SELECTOR_REQUIREMENTS,
+  formatSelector,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from './selectors.js';
 
 describe('label selectors', () => {
   it('parses every Kubernetes form', () => {
@@ -16,7 +23,9 @@ describe('label selectors', () => {
     expect(parseLabelSelector('')).toEqual([]);
     expect(parseLabelSelector(undefined)).toEqual([]);
     expect(parseLabelSelector('a=')).toEqual([{ key: 'a', op: 'In', values: [''] }]);
-    expect(parseLabelSelector('app.kubernetes.io/name in ()')).toEqual([{ key: 'app.kubernetes.io/name', op: 'In', values: [] }]);
+    expect(parseLabelSelector('app.kubernetes.io/name in ()')).toEqual([
+      { key: 'app.kubernetes.io/name', op: 'In', values: [] },
+    ]);
     const sel = parseLabelSelector('tier in (web,api),!canary');
     expect(matchesLabels(sel, { tier: 'api' })).toBe(true);
     expect(matchesLabels(sel, { tier: 'api', canary: 'yes' })).toBe(false);
@@ -24,7 +33,19 @@ describe('label selectors', () => {
   });
 
   it('refuses malformed selectors with a BadRequestError naming labelSelector', () => {
-    for (const bad of ['ain (x)', '!a in (x)', 'a in x', 'a in (x', 'a=b c', '=b', 'a,,=', '(', 'a in (x,(y))', '!', 'a b']) {
+    for (const bad of [
+      'ain (x)',
+      '!a in (x)',
+      'a in x',
+      'a in (x',
+      'a=b c',
+      '=b',
+      'a,,=',
+      '(',
+      'a in (x,(y))',
+      '!',
+      'a b',
+    ]) {
       let err: unknown;
       try {
         parseLabelSelector(bad);
@@ -38,9 +59,15 @@ describe('label selectors', () => {
 
   it('bounds length, requirements and values', () => {
     expect(() => parseLabelSelector('a'.repeat(MAX_SELECTOR_LENGTH + 1))).toThrow(/at most 8192/);
-    expect(() => parseLabelSelector(Array.from({ length: MAX_SELECTOR_REQUIREMENTS + 1 }, (_, i) => `k${i}`).join(','))).toThrow(/at most 100 requirements/);
-    expect(() => parseLabelSelector(`a in (${Array.from({ length: 101 }, (_, i) => `v${i}`).join(',')})`)).toThrow(/at most 100 values/);
-    expect(parseLabelSelector(Array.from({ length: MAX_SELECTOR_REQUIREMENTS }, (_, i) => `k${i}`).join(','))).toHaveLength(100);
+    expect(() =>
+      parseLabelSelector(Array.from({ length: MAX_SELECTOR_REQUIREMENTS + 1 }, (_, i) => `k${i}`).join(',')),
+    ).toThrow(/at most 100 requirements/);
+    expect(() => parseLabelSelector(`a in (${Array.from({ length: 101 }, (_, i) => `v${i}`).join(',')})`)).toThrow(
+      /at most 100 values/,
+    );
+    expect(
+      parseLabelSelector(Array.from({ length: MAX_SELECTOR_REQUIREMENTS }, (_, i) => `k${i}`).join(',')),
+    ).toHaveLength(100);
   });
 
   it('parses or refuses hostile maximum-size selectors in linear time', () => {
@@ -79,7 +106,13 @@ describe('field selectors', () => {
   });
 
   it('refuses unsupported fields, bad terms and oversize selectors, naming fieldSelector', () => {
-    for (const bad of ['spec.bogus=1', 'novalue', '=x', 'x'.repeat(MAX_SELECTOR_LENGTH + 1), Array.from({ length: 101 }, () => 'metadata.name=a').join(',')]) {
+    for (const bad of [
+      'spec.bogus=1',
+      'novalue',
+      '=x',
+      'x'.repeat(MAX_SELECTOR_LENGTH + 1),
+      Array.from({ length: 101 }, () => 'metadata.name=a').join(','),
+    ]) {
       let err: unknown;
       try {
         parseFieldSelector(bad);

@@ -24,18 +24,25 @@ export const MAX_SELECTOR_VALUES = 100;
 
 function tooLong(kind: string, text: string): BadRequestError {
   return new BadRequestError(`${kind} is ${text.length} characters long; at most ${MAX_SELECTOR_LENGTH} are accepted`, [
-    { field: kind, message: `Too long: must have at most ${MAX_SELECTOR_LENGTH} characters`, reason: 'FieldValueTooLong' },
+    {
+      field: kind,
+      message: `Too long: must have at most ${MAX_SELECTOR_LENGTH} characters`,
+      reason: 'FieldValueTooLong',
+    },
   ]);
 }
 
 function badLabelSelector(text: string, why: string): BadRequestError {
   const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-  return new BadRequestError(`unable to parse requirement: invalid label selector "${shown}": ${why}`, [{ field: 'labelSelector', message: `Invalid value: ${why}`, reason: 'FieldValueInvalid' }]);
+  return new BadRequestError(`unable to parse requirement: invalid label selector "${shown}": ${why}`, [
+    { field: 'labelSelector', message: `Invalid value: ${why}`, reason: 'FieldValueInvalid' },
+  ]);
 }
 
 type Token = { t: 'id'; v: string } | { t: '!' | '=' | '==' | '!=' | '(' | ')' | ',' };
 
-const isSpace = (ch: string): boolean => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v';
+const isSpace = (ch: string): boolean =>
+  ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v';
 const SPECIAL = new Set(['!', '=', '(', ')', ',']);
 
 /** One pass over the text, no regular expressions, no backtracking (as Kubernetes' own lexer). */
@@ -86,7 +93,8 @@ export function parseLabelSelector(text: string | undefined): Selector {
     return tok.v;
   };
   while (i < toks.length) {
-    if (reqs.length >= MAX_SELECTOR_REQUIREMENTS) throw badLabelSelector(text, `at most ${MAX_SELECTOR_REQUIREMENTS} requirements are accepted`);
+    if (reqs.length >= MAX_SELECTOR_REQUIREMENTS)
+      throw badLabelSelector(text, `at most ${MAX_SELECTOR_REQUIREMENTS} requirements are accepted`);
     if (peek()?.t === '!') {
       i++;
       reqs.push({ key: ident('a key after "!"'), op: 'DoesNotExist', values: [] });
@@ -118,7 +126,8 @@ export function parseLabelSelector(text: string | undefined): Selector {
             continue;
           }
           if (tok.t !== 'id') throw badLabelSelector(text, `unexpected "${tok.t}" in a set of values`);
-          if (values.length >= MAX_SELECTOR_VALUES) throw badLabelSelector(text, `a set has at most ${MAX_SELECTOR_VALUES} values`);
+          if (values.length >= MAX_SELECTOR_VALUES)
+            throw badLabelSelector(text, `a set has at most ${MAX_SELECTOR_VALUES} values`);
           values.push(tok.v);
           i++;
         }
@@ -129,7 +138,8 @@ export function parseLabelSelector(text: string | undefined): Selector {
     }
     const sep = peek();
     if (sep !== undefined) {
-      if (sep.t !== ',') throw badLabelSelector(text, `expected "," between requirements, found "${sep.t === 'id' ? sep.v : sep.t}"`);
+      if (sep.t !== ',')
+        throw badLabelSelector(text, `expected "," between requirements, found "${sep.t === 'id' ? sep.v : sep.t}"`);
       i++;
     }
   }
@@ -139,7 +149,11 @@ export function parseLabelSelector(text: string | undefined): Selector {
 /** Compiles a `LabelSelector` object. An absent selector matches nothing (Kubernetes semantics for workloads). */
 export function fromLabelSelector(sel: LabelSelector | undefined): Selector | undefined {
   if (!sel) return undefined;
-  const reqs: Requirement[] = Object.entries(sel.matchLabels ?? {}).map(([key, v]) => ({ key, op: 'In' as const, values: [v] }));
+  const reqs: Requirement[] = Object.entries(sel.matchLabels ?? {}).map(([key, v]) => ({
+    key,
+    op: 'In' as const,
+    values: [v],
+  }));
   for (const e of sel.matchExpressions ?? []) reqs.push({ key: e.key, op: e.operator, values: e.values ?? [] });
   return reqs;
 }
@@ -193,7 +207,16 @@ export interface FieldRequirement {
 }
 
 /** Field paths the API can filter on. */
-export const SUPPORTED_FIELDS = ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase', 'involvedObject.name', 'involvedObject.kind', 'involvedObject.uid', 'involvedObject.namespace'] as const;
+export const SUPPORTED_FIELDS = [
+  'metadata.name',
+  'metadata.namespace',
+  'spec.nodeName',
+  'status.phase',
+  'involvedObject.name',
+  'involvedObject.kind',
+  'involvedObject.uid',
+  'involvedObject.namespace',
+] as const;
 
 /** Parses `spec.nodeName=pi-1,metadata.name!=x`; an unsupported field is a BadRequestError naming it. */
 export function parseFieldSelector(text: string | undefined): FieldRequirement[] {
@@ -201,19 +224,36 @@ export function parseFieldSelector(text: string | undefined): FieldRequirement[]
   if (text.length > MAX_SELECTOR_LENGTH) throw tooLong('fieldSelector', text);
   const terms = text.split(',');
   if (terms.length > MAX_SELECTOR_REQUIREMENTS) {
-    throw new BadRequestError(`fieldSelector has ${terms.length} terms; at most ${MAX_SELECTOR_REQUIREMENTS} are accepted`, [{ field: 'fieldSelector', message: `Too many: at most ${MAX_SELECTOR_REQUIREMENTS} terms`, reason: 'FieldValueTooMany' }]);
+    throw new BadRequestError(
+      `fieldSelector has ${terms.length} terms; at most ${MAX_SELECTOR_REQUIREMENTS} are accepted`,
+      [
+        {
+          field: 'fieldSelector',
+          message: `Too many: at most ${MAX_SELECTOR_REQUIREMENTS} terms`,
+          reason: 'FieldValueTooMany',
+        },
+      ],
+    );
   }
   return terms.map((term) => {
     // indexOf and trim, not a regex: `(.*?)\s*$` over a value of many spaces is quadratic.
     const at = term.indexOf('=');
     const shown = term.length > 80 ? `${term.slice(0, 80)}…` : term;
-    if (at <= 0) throw new BadRequestError(`invalid field selector term "${shown}"`, [{ field: 'fieldSelector', message: `Invalid value: "${shown}": expected field=value, field==value or field!=value` }]);
+    if (at <= 0)
+      throw new BadRequestError(`invalid field selector term "${shown}"`, [
+        {
+          field: 'fieldSelector',
+          message: `Invalid value: "${shown}": expected field=value, field==value or field!=value`,
+        },
+      ]);
     const negated = term[at - 1] === '!';
     const field = term.slice(0, negated ? at - 1 : at).trim();
     const value = term.slice(term[at + 1] === '=' && !negated ? at + 2 : at + 1).trim();
     if (!(SUPPORTED_FIELDS as readonly string[]).includes(field)) {
       const name = field.length > 80 ? `${field.slice(0, 80)}…` : field;
-      throw new BadRequestError(`field label not supported: ${name} (supported: ${SUPPORTED_FIELDS.join(', ')})`, [{ field: 'fieldSelector', message: `Unsupported value: "${name}"`, reason: 'FieldValueNotSupported' }]);
+      throw new BadRequestError(`field label not supported: ${name} (supported: ${SUPPORTED_FIELDS.join(', ')})`, [
+        { field: 'fieldSelector', message: `Unsupported value: "${name}"`, reason: 'FieldValueNotSupported' },
+      ]);
     }
     return { field, op: negated ? '!=' : '=', value };
   });
@@ -223,7 +263,8 @@ export function parseFieldSelector(text: string | undefined): FieldRequirement[]
 export function matchesFields(reqs: readonly FieldRequirement[], obj: unknown): boolean {
   for (const r of reqs) {
     let cur: unknown = obj;
-    for (const part of r.field.split('.')) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+    for (const part of r.field.split('.'))
+      cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
     const v = cur === undefined || cur === null ? '' : String(cur);
     if ((r.op === '=') !== (v === r.value)) return false;
   }

@@ -37,7 +37,11 @@ export const EndpointAddress = z.strictObject({
 });
 export type EndpointAddress = z.infer<typeof EndpointAddress>;
 
-export const EndpointPort = z.strictObject({ name: z.string().optional(), port: z.number().int(), protocol: z.literal('TCP').optional() });
+export const EndpointPort = z.strictObject({
+  name: z.string().optional(),
+  port: z.number().int(),
+  protocol: z.literal('TCP').optional(),
+});
 
 export const EndpointSubset = z.strictObject({
   addresses: z.array(EndpointAddress).optional(),

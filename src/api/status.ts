@@ -16,14 +16,28 @@ export interface Status {
 /** Translates any thrown value into a Status (unknown errors become a 500 without internals). */
 export function toStatus(err: unknown): Status {
   const e = err instanceof EdgeError ? err : new InternalError(`internal error: ${errorMessage(err)}`);
-  const details = e.details || e.causes.length > 0 ? { ...(e.details ?? {}), ...(e.causes.length > 0 ? { causes: e.causes } : {}) } : undefined;
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.code, code: e.httpStatus, ...(details ? { details } : {}) };
+  const details =
+    e.details || e.causes.length > 0
+      ? { ...(e.details ?? {}), ...(e.causes.length > 0 ? { causes: e.causes } : {}) }
+      : undefined;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: e.message,
+    reason: e.code,
+    code: e.httpStatus,
+    ...(details ? { details } : {}),
+  };
 }
 
 /** Turns a Status received by a client back into an EdgeError of the right code. */
 export function fromStatus(body: unknown, httpStatus: number): EdgeError {
   const s = body !== null && typeof body === 'object' ? (body as Partial<Status>) : {};
-  const reason = (Object.values(StatusReason) as string[]).includes(s.reason ?? '') ? (s.reason as StatusReason) : StatusReason.InternalError;
+  const reason = (Object.values(StatusReason) as string[]).includes(s.reason ?? '')
+    ? (s.reason as StatusReason)
+    : StatusReason.InternalError;
   return new EdgeError(reason, s.code ?? httpStatus, s.message ?? `HTTP ${httpStatus}`, {
     causes: s.details?.causes ?? [],
     details: s.details ? { name: s.details.name, kind: s.details.kind } : undefined,

@@ -24,19 +24,31 @@ export function issuesToCauses(issues: readonly z.core.$ZodIssue[], prefix: read
     const base = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        causes.push({ field: formatPath([...base, key]), message: 'field not supported by Edgeplane (unknown field)', reason: 'FieldValueNotSupported' });
+        causes.push({
+          field: formatPath([...base, key]),
+          message: 'field not supported by Edgeplane (unknown field)',
+          reason: 'FieldValueNotSupported',
+        });
       }
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that got furthest, rather than "invalid input".
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
       const nested = issuesToCauses(best, base);
-      causes.push(...(nested.length > 0 ? nested : [{ field: formatPath(base), message: issue.message, reason: 'FieldValueInvalid' }]));
+      causes.push(
+        ...(nested.length > 0
+          ? nested
+          : [{ field: formatPath(base), message: issue.message, reason: 'FieldValueInvalid' }]),
+      );
     } else {
       const missing = issue.code === 'invalid_type' && issue.message.includes('received undefined');
       causes.push({
         field: formatPath(base),
         message: missing ? 'Required value' : issue.message,
-        reason: missing ? 'FieldValueRequired' : issue.code === 'invalid_value' ? 'FieldValueNotSupported' : 'FieldValueInvalid',
+        reason: missing
+          ? 'FieldValueRequired'
+          : issue.code === 'invalid_value'
+            ? 'FieldValueNotSupported'
+            : 'FieldValueInvalid',
       });
     }
   }
@@ -45,10 +57,13 @@ export function issuesToCauses(issues: readonly z.core.$ZodIssue[], prefix: read
 
 /** Identifies the kind of a raw object, or throws a BadRequestError saying what is missing or unknown. */
 export function resolveType(raw: unknown): ResourceType {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new BadRequestError('object must be a JSON/YAML mapping');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new BadRequestError('object must be a JSON/YAML mapping');
   const { apiVersion, kind } = raw as { apiVersion?: unknown; kind?: unknown };
-  if (typeof apiVersion !== 'string' || apiVersion === '') throw new BadRequestError('apiVersion is required', [{ field: 'apiVersion', message: 'Required value' }]);
-  if (typeof kind !== 'string' || kind === '') throw new BadRequestError('kind is required', [{ field: 'kind', message: 'Required value' }]);
+  if (typeof apiVersion !== 'string' || apiVersion === '')
+    throw new BadRequestError('apiVersion is required', [{ field: 'apiVersion', message: 'Required value' }]);
+  if (typeof kind !== 'string' || kind === '')
+    throw new BadRequestError('kind is required', [{ field: 'kind', message: 'Required value' }]);
   const t = typeByKind(apiVersion, kind);
   if (!t) {
     const known = RESOURCE_TYPES.map((r) => `${apiVersionOf(r)}/${r.kind}`).join(', ');

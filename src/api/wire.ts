@@ -85,25 +85,29 @@ export const ServiceRoute = z.strictObject({
   name: Name,
   type: z.enum(['ClusterIP', 'NodePort']),
   sessionAffinity: z.enum(['None', 'ClientIP']),
-  ports: z.array(
-    z.strictObject({
-      name: Str.optional(),
-      port: z.number().int(),
-      targetPort: z.union([z.number().int(), Str]),
-      nodePort: z.number().int().optional(),
-    }),
-  ).max(256),
-  endpoints: z.array(
-    z.strictObject({
-      pod: PodRef,
-      nodeName: Name,
-      /** The hosting node's address and mesh port. */
-      address: Str,
-      meshPort: z.number().int(),
-      zone: Str.optional(),
-      ready: z.boolean(),
-    }),
-  ).max(MAX_ENDPOINTS),
+  ports: z
+    .array(
+      z.strictObject({
+        name: Str.optional(),
+        port: z.number().int(),
+        targetPort: z.union([z.number().int(), Str]),
+        nodePort: z.number().int().optional(),
+      }),
+    )
+    .max(256),
+  endpoints: z
+    .array(
+      z.strictObject({
+        pod: PodRef,
+        nodeName: Name,
+        /** The hosting node's address and mesh port. */
+        address: Str,
+        meshPort: z.number().int(),
+        zone: Str.optional(),
+        ready: z.boolean(),
+      }),
+    )
+    .max(MAX_ENDPOINTS),
 });
 export type ServiceRoute = z.infer<typeof ServiceRoute>;
 
@@ -116,7 +120,12 @@ export const InstanceId = z.string().min(8).max(64);
 
 // ---- node → hub -------------------------------------------------------------------------------
 
-export const NodeHello = z.strictObject({ type: z.literal('hello'), protocol: z.number().int(), node: NodeInfo, instanceId: InstanceId.optional() });
+export const NodeHello = z.strictObject({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  node: NodeInfo,
+  instanceId: InstanceId.optional(),
+});
 export const NodeHeartbeat = z.strictObject({ type: z.literal('heartbeat'), time: z.string().max(64) });
 /** Observed status of pods; `images` refreshes the node's image cache list when present. */
 export const NodePodStatus = z.strictObject({
@@ -154,7 +163,16 @@ export const NodeExecResult = z.strictObject({
   error: Message.optional(),
 });
 
-export const NodeToHub = z.discriminatedUnion('type', [NodeHello, NodeHeartbeat, NodePodStatus, NodePodGone, NodeLogChunk, NodeError, NodeEvent, NodeExecResult]);
+export const NodeToHub = z.discriminatedUnion('type', [
+  NodeHello,
+  NodeHeartbeat,
+  NodePodStatus,
+  NodePodGone,
+  NodeLogChunk,
+  NodeError,
+  NodeEvent,
+  NodeExecResult,
+]);
 export type NodeToHub = z.infer<typeof NodeToHub>;
 
 // ---- hub → node -------------------------------------------------------------------------------
@@ -173,13 +191,20 @@ export const HubWelcome = z.strictObject({
  * arrives (the hub sends the parts back to back). Only a set that would not fit one frame is split, so
  * an older node, which refuses `more`, still gets every set it could take.
  */
-export const HubPodSync = z.strictObject({ type: z.literal('podSync'), pods: z.array(Pod).max(MAX_SYNC_PODS), more: z.boolean().optional() });
+export const HubPodSync = z.strictObject({
+  type: z.literal('podSync'),
+  pods: z.array(Pod).max(MAX_SYNC_PODS),
+  more: z.boolean().optional(),
+});
 /** One pod added or changed (a set `deletionTimestamp` means: stop it gracefully, then report `podGone`). */
 export const HubPodUpsert = z.strictObject({ type: z.literal('podUpsert'), pod: Pod });
 /** One pod removed from the desired set: stop it now. */
 export const HubPodDelete = z.strictObject({ type: z.literal('podDelete'), pod: PodRef });
 /** The whole set of Services with their endpoints. */
-export const HubServiceSync = z.strictObject({ type: z.literal('serviceSync'), services: z.array(ServiceRoute).max(MAX_SERVICES) });
+export const HubServiceSync = z.strictObject({
+  type: z.literal('serviceSync'),
+  services: z.array(ServiceRoute).max(MAX_SERVICES),
+});
 export const HubLogRequest = z.strictObject({
   type: z.literal('logRequest'),
   requestId: z.string().max(REQUEST_ID_MAX),
@@ -203,7 +228,22 @@ export const HubExecRequest = z.strictObject({
 /** Why the hub ends a session, for the node to act on (`DuplicateNode`: another agent holds this name; do not retry). */
 export const HubErrorReason = z.enum(['DuplicateNode']);
 export type HubErrorReason = z.infer<typeof HubErrorReason>;
-export const HubError = z.strictObject({ type: z.literal('error'), message: Message, fatal: z.boolean().optional(), reason: HubErrorReason.optional() });
+export const HubError = z.strictObject({
+  type: z.literal('error'),
+  message: Message,
+  fatal: z.boolean().optional(),
+  reason: HubErrorReason.optional(),
+});
 
-export const HubToNode = z.discriminatedUnion('type', [HubWelcome, HubPodSync, HubPodUpsert, HubPodDelete, HubServiceSync, HubLogRequest, HubLogCancel, HubExecRequest, HubError]);
+export const HubToNode = z.discriminatedUnion('type', [
+  HubWelcome,
+  HubPodSync,
+  HubPodUpsert,
+  HubPodDelete,
+  HubServiceSync,
+  HubLogRequest,
+  HubLogCancel,
+  HubExecRequest,
+  HubError,
+]);
 export type HubToNode = z.infer<typeof HubToNode>;

@@ -4,7 +4,10 @@ import { Condition, LabelSelector, objectShape } from './meta.js';
 import { Seconds } from './duration.js';
 import { PodTemplateSpec } from './pod.js';
 
-const IntOrPercent = z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/, { message: 'must be an integer or a percentage such as 25%' })]);
+const IntOrPercent = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^[0-9]+%$/, { message: 'must be an integer or a percentage such as 25%' }),
+]);
 
 export const ReplicaSetSpec = z.strictObject({
   replicas: z.number().int().min(0).optional(),
@@ -31,7 +34,9 @@ export type ReplicaSet = z.infer<typeof ReplicaSet>;
 
 export const DeploymentStrategy = z.strictObject({
   type: z.enum(['RollingUpdate', 'Recreate']).optional(),
-  rollingUpdate: z.strictObject({ maxSurge: IntOrPercent.optional(), maxUnavailable: IntOrPercent.optional() }).optional(),
+  rollingUpdate: z
+    .strictObject({ maxSurge: IntOrPercent.optional(), maxUnavailable: IntOrPercent.optional() })
+    .optional(),
 });
 
 export const DeploymentSpec = z.strictObject({
@@ -65,7 +70,9 @@ export type Deployment = z.infer<typeof Deployment>;
 
 export const DaemonSetUpdateStrategy = z.strictObject({
   type: z.enum(['RollingUpdate', 'OnDelete']).optional(),
-  rollingUpdate: z.strictObject({ maxUnavailable: IntOrPercent.optional(), maxSurge: IntOrPercent.optional() }).optional(),
+  rollingUpdate: z
+    .strictObject({ maxUnavailable: IntOrPercent.optional(), maxSurge: IntOrPercent.optional() })
+    .optional(),
 });
 
 export const DaemonSetSpec = z.strictObject({

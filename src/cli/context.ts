@@ -3,7 +3,14 @@
  * in-process), the global flags, and a lazily created client of the configured hub.
  */
 import { EdgeClient } from './client/index.js';
-import { configPath, loadConfig, requireServer, resolveConnection, type Connection, type EdgeConfig } from './config/index.js';
+import {
+  configPath,
+  loadConfig,
+  requireServer,
+  resolveConnection,
+  type Connection,
+  type EdgeConfig,
+} from './config/index.js';
 import { formatError } from './printers/index.js';
 
 /** A writable text sink (process.stdout, or a buffer in tests). */
@@ -126,7 +133,8 @@ export class CliContext {
   async readStdin(): Promise<string> {
     const decoder = new TextDecoder();
     let text = '';
-    for await (const chunk of this.io.stdin) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    for await (const chunk of this.io.stdin)
+      text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     return text + decoder.decode();
   }
 }

@@ -32,7 +32,10 @@ let hub: FakeHub;
 let dir: string;
 let env: Record<string, string>;
 
-async function edgectl(argv: string[], opts: { stdin?: string; signal?: AbortSignal } = {}): Promise<{ code: number; out: string; err: string }> {
+async function edgectl(
+  argv: string[],
+  opts: { stdin?: string; signal?: AbortSignal } = {},
+): Promise<{ code: number; out: string; err: string }> {
   const io = captureIO({ env, cwd: dir, ...opts });
   const code = await run(argv, io);
   return { code, out: io.out(), err: io.errText() };
@@ -65,23 +68,33 @@ describe('edgectl against a hub', () => {
   });
 
   it('apply refuses an invalid manifest before writing anything, naming file, document and field', async () => {
-    await writeFile(join(dir, 'bad.yaml'), MANIFEST.replace('replicas: 2', 'replicas: -1').replace('name: demo', 'name: other'));
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      MANIFEST.replace('replicas: 2', 'replicas: -1').replace('name: demo', 'name: other'),
+    );
     const before = hub.requests.length;
     const r = await edgectl(['apply', '-f', 'bad.yaml']);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('error: error validating "bad.yaml" (document 1, Deployment "hello")\n* spec.replicas: Too small: expected number to be >=0\n');
+    expect(r.err).toBe(
+      'error: error validating "bad.yaml" (document 1, Deployment "hello")\n* spec.replicas: Too small: expected number to be >=0\n',
+    );
     expect(hub.requests.slice(before).filter((q) => !q.startsWith('GET'))).toEqual([]);
   });
 
   it('get prints tables, json lists, single objects and names', async () => {
     const table = await edgectl(['get', 'deployments', '-n', 'demo']);
     expect(table.out).toMatch(/^NAME {4}READY {3}UP-TO-DATE {3}AVAILABLE {3}AGE\nhello {3}0\/3 {5}0 {12}0 {11}\d+s\n$/);
-    const list = JSON.parse((await edgectl(['get', 'deploy', '-n', 'demo', '-o', 'json'])).out) as { kind: string; items: unknown[] };
+    const list = JSON.parse((await edgectl(['get', 'deploy', '-n', 'demo', '-o', 'json'])).out) as {
+      kind: string;
+      items: unknown[];
+    };
     expect(list.kind).toBe('List');
     expect(list.items).toHaveLength(1);
     const one = JSON.parse((await edgectl(['get', 'deploy/hello', '-n', 'demo', '-o', 'json'])).out) as KubeObject;
     expect(one.kind).toBe('Deployment');
-    expect((await edgectl(['get', 'ns,deploy', '-A', '-o', 'name'])).out).toBe('namespace/demo\ndeployment.apps/hello\n');
+    expect((await edgectl(['get', 'ns,deploy', '-A', '-o', 'name'])).out).toBe(
+      'namespace/demo\ndeployment.apps/hello\n',
+    );
     const empty = await edgectl(['get', 'pods', '-n', 'demo']);
     expect(empty).toMatchObject({ code: 0, out: '', err: 'No resources found in demo namespace.\n' });
     const missing = await edgectl(['get', 'pods', 'nope', '-n', 'demo']);
@@ -93,13 +106,30 @@ describe('edgectl against a hub', () => {
   });
 
   it('get -w prints the table, then a row per change, until interrupted', async () => {
-    const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hello-1', namespace: 'demo', labels: { app: 'hello' }, creationTimestamp: new Date().toISOString() }, spec: { containers: [{ name: 'hello', image: 'x.wasm' }] }, status: { phase: 'Pending' } };
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'hello-1',
+        namespace: 'demo',
+        labels: { app: 'hello' },
+        creationTimestamp: new Date().toISOString(),
+      },
+      spec: { containers: [{ name: 'hello', image: 'x.wasm' }] },
+      status: { phase: 'Pending' },
+    };
     hub.put(T('pods'), pod);
     const ac = new AbortController();
     const io = captureIO({ env, cwd: dir, signal: ac.signal });
     const running = run(['get', 'pods', '-n', 'demo', '-w'], io);
     for (let i = 0; i < 100 && !io.out().includes('Pending'); i++) await sleep(20);
-    hub.put(T('pods'), { ...pod, status: { phase: 'Running', containerStatuses: [{ name: 'hello', image: 'x', ready: true, restartCount: 0, state: { running: {} } }] } });
+    hub.put(T('pods'), {
+      ...pod,
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ name: 'hello', image: 'x', ready: true, restartCount: 0, state: { running: {} } }],
+      },
+    });
     for (let i = 0; i < 100 && !io.out().includes('Running'); i++) await sleep(20);
     ac.abort();
     expect(await running).toBe(0);
@@ -114,28 +144,59 @@ describe('edgectl against a hub', () => {
     expect((await edgectl(['logs', 'hello-1', '-n', 'demo', '--tail', '5'])).out).toBe('hi from wasm\n');
     expect((await edgectl(['logs', 'deployment/hello', '-n', 'demo'])).out).toBe('hi from wasm\n');
 
-    expect((await edgectl(['scale', 'deployment', 'hello', '--replicas', '5', '-n', 'demo'])).out).toBe('deployment.apps/hello scaled\n');
+    expect((await edgectl(['scale', 'deployment', 'hello', '--replicas', '5', '-n', 'demo'])).out).toBe(
+      'deployment.apps/hello scaled\n',
+    );
     expect((hub.objects.get('deployments/demo/hello') as Deployment).spec.replicas).toBe(5);
     const noCount = await edgectl(['scale', 'deploy/hello', '-n', 'demo']);
     expect(noCount.code).toBe(1);
     expect(noCount.err).toBe("error: --replicas=COUNT is required\nSee 'edgectl scale --help' for usage.\n");
 
-    hub.put(T('events'), { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'demo' }, involvedObject: { kind: 'Pod', name: 'hello-1' }, type: 'Normal', reason: 'Scheduled', message: 'Successfully assigned demo/hello-1 to pi-1', lastTimestamp: new Date().toISOString(), source: { component: 'scheduler' } } as KubeObject);
-    hub.put(T('events'), { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e2', namespace: 'demo' }, involvedObject: { kind: 'Pod', name: 'other' }, reason: 'Other' } as KubeObject);
+    hub.put(T('events'), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e1', namespace: 'demo' },
+      involvedObject: { kind: 'Pod', name: 'hello-1' },
+      type: 'Normal',
+      reason: 'Scheduled',
+      message: 'Successfully assigned demo/hello-1 to pi-1',
+      lastTimestamp: new Date().toISOString(),
+      source: { component: 'scheduler' },
+    } as KubeObject);
+    hub.put(T('events'), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e2', namespace: 'demo' },
+      involvedObject: { kind: 'Pod', name: 'other' },
+      reason: 'Other',
+    } as KubeObject);
     const d = await edgectl(['describe', 'pod', 'hello-1', '-n', 'demo']);
     expect(d.code).toBe(0);
     expect(d.out).toMatch(/^Name: +hello-1\nNamespace: +demo\n/);
-    expect(d.out).toMatch(/Events:\n  Type +Reason +Age +From +Message\n  -+ +-+ +-+ +-+ +-+\n  Normal +Scheduled +\d+s +scheduler +Successfully assigned demo\/hello-1 to pi-1\n$/);
+    expect(d.out).toMatch(
+      /Events:\n  Type +Reason +Age +From +Message\n  -+ +-+ +-+ +-+ +-+\n  Normal +Scheduled +\d+s +scheduler +Successfully assigned demo\/hello-1 to pi-1\n$/,
+    );
     expect(d.out).not.toContain('Other');
-    expect(hub.requests.some((r) => r.includes('fieldSelector=involvedObject.name%3Dhello-1%2CinvolvedObject.kind%3DPod'))).toBe(true);
+    expect(
+      hub.requests.some((r) => r.includes('fieldSelector=involvedObject.name%3Dhello-1%2CinvolvedObject.kind%3DPod')),
+    ).toBe(true);
   });
 
   it('delete passes cascade and grace period, and reports what is missing', async () => {
     const r = await edgectl(['delete', 'pod', 'hello-1', '--cascade=orphan', '--grace-period=0', '-n', 'demo']);
     expect(r).toMatchObject({ code: 0, out: 'pod "hello-1" deleted\n' });
-    expect(hub.requests).toContain('DELETE /api/v1/namespaces/demo/pods/hello-1?propagationPolicy=Orphan&gracePeriodSeconds=0');
-    expect(await edgectl(['delete', 'pod', 'hello-1', '-n', 'demo', '--ignore-not-found'])).toMatchObject({ code: 0, out: '', err: '' });
-    expect(await edgectl(['delete', 'pod/hello-1', '-n', 'demo'])).toMatchObject({ code: 1, err: 'Error from server (NotFound): pods "hello-1" not found\n' });
+    expect(hub.requests).toContain(
+      'DELETE /api/v1/namespaces/demo/pods/hello-1?propagationPolicy=Orphan&gracePeriodSeconds=0',
+    );
+    expect(await edgectl(['delete', 'pod', 'hello-1', '-n', 'demo', '--ignore-not-found'])).toMatchObject({
+      code: 0,
+      out: '',
+      err: '',
+    });
+    expect(await edgectl(['delete', 'pod/hello-1', '-n', 'demo'])).toMatchObject({
+      code: 1,
+      err: 'Error from server (NotFound): pods "hello-1" not found\n',
+    });
     const byFile = await edgectl(['delete', '-f', 'app.yaml']);
     expect(byFile.out).toBe('deployment.apps "hello" deleted\nnamespace "demo" deleted\n');
   });

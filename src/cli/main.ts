@@ -22,7 +22,7 @@ export type { CliIO, TextSink } from './context.js';
 
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('edgectl')
-    .description('edgectl controls the Edgeplane hub: kubectl\'s verbs for WebAssembly-first edge workloads.')
+    .description("edgectl controls the Edgeplane hub: kubectl's verbs for WebAssembly-first edge workloads.")
     .version(clientVersion(), '--client-version', 'print the client version')
     .option('--server <url>', 'hub URL (overrides EDGE_SERVER and the config file)')
     .option('--token <token>', 'bearer token (overrides EDGE_TOKEN and the config file)')

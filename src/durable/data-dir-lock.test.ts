@@ -1,9 +1,25 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirInUseError, LOCK_FILE, acquireDataDirLock, prepareDataDir, processStartTime, type DataDirLock } from './index.js';
+import {
+  DataDirInUseError,
+  LOCK_FILE,
+  acquireDataDirLock,
+  prepareDataDir,
+  processStartTime,
+  type DataDirLock,
+} from './index.js';
 
 const held: DataDirLock[] = [];
 afterEach(() => {
@@ -63,7 +79,10 @@ describe('data dir lock', () => {
     // Our own pid, alive, but recorded with another start time: a different process used this pid.
     writeFileSync(join(dir, LOCK_FILE), record(process.pid, { startTime: '1' }));
     take(dir).release();
-    writeFileSync(join(dir, LOCK_FILE), record(process.pid, { startTime: processStartTime(process.pid), bootId: 'an-earlier-boot' }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      record(process.pid, { startTime: processStartTime(process.pid), bootId: 'an-earlier-boot' }),
+    );
     take(dir);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).nonce).not.toBe('x');
   });
@@ -106,9 +125,15 @@ describe('data dir lock', () => {
       import { acquireDataDirLock } from ${JSON.stringify(join(import.meta.dirname, 'data-dir-lock.ts'))};
       try { acquireDataDirLock(process.argv[1]); process.stdout.write('won'); setInterval(() => {}, 1000); }
       catch (e) { process.stdout.write(e.name); }`;
-    const children = Array.from({ length: 3 }, () => spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const children = Array.from({ length: 3 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
     const outs = await Promise.all(
-      children.map((c) => new Promise<string>((resolve) => c.stdout.once('data', (d: Buffer) => resolve(d.toString())))),
+      children.map(
+        (c) => new Promise<string>((resolve) => c.stdout.once('data', (d: Buffer) => resolve(d.toString()))),
+      ),
     ).finally(() => {
       for (const c of children) c.kill('SIGKILL');
     });

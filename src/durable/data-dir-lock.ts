@@ -35,7 +35,9 @@ export class DataDirInUseError extends Error {
     readonly holder: string | undefined,
     host?: string,
   ) {
-    super(`data dir ${dir} in use by pid ${pid}${holder ? ` (${holder})` : ''}${host ? ` on host ${host}` : ''}; stop that process first, or use another --data-dir`);
+    super(
+      `data dir ${dir} in use by pid ${pid}${holder ? ` (${holder})` : ''}${host ? ` on host ${host}` : ''}; stop that process first, or use another --data-dir`,
+    );
     this.name = 'DataDirInUseError';
   }
 }
@@ -87,7 +89,14 @@ function parseRecord(text: string | undefined): LockRecord | undefined {
   if (text === undefined) return undefined;
   try {
     const v = JSON.parse(text) as Partial<LockRecord>;
-    if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid <= 0 || typeof v.nonce !== 'string' || typeof v.hostname !== 'string') return undefined;
+    if (
+      typeof v.pid !== 'number' ||
+      !Number.isInteger(v.pid) ||
+      v.pid <= 0 ||
+      typeof v.nonce !== 'string' ||
+      typeof v.hostname !== 'string'
+    )
+      return undefined;
     return v as LockRecord;
   } catch {
     return undefined;
@@ -188,7 +197,13 @@ export function acquireDataDirLock(dir: string, opts: { program?: string } = {})
     const raw = readIfPresent(path);
     if (raw === undefined) continue; // released in between: try again
     const holder = parseRecord(raw);
-    if (holder && holderAlive(holder, dirId)) throw new DataDirInUseError(dir, holder.pid, printable(holder.program), holder.hostname !== hostname() ? (printable(holder.hostname) ?? '?') : undefined);
+    if (holder && holderAlive(holder, dirId))
+      throw new DataDirInUseError(
+        dir,
+        holder.pid,
+        printable(holder.program),
+        holder.hostname !== hostname() ? (printable(holder.hostname) ?? '?') : undefined,
+      );
     // Stale (or unreadable, e.g. emptied by a power cut). Only the holder of the guard may remove it,
     // and only if it is still the very lock judged stale.
     if (createExclusive(guard, content)) {
@@ -239,6 +254,8 @@ export function prepareDataDir(dir: string, warn: (message: string) => void = ()
     chmodSync(dir, 0o700);
     warn(`data dir ${dir} was open to other users (mode ${mode.toString(8).padStart(4, '0')}); tightened to 0700`);
   } else {
-    warn(`data dir ${dir} is open to other users (mode ${mode.toString(8).padStart(4, '0')}) and holds secrets; chmod 700 it or choose another --data-dir`);
+    warn(
+      `data dir ${dir} is open to other users (mode ${mode.toString(8).padStart(4, '0')}) and holds secrets; chmod 700 it or choose another --data-dir`,
+    );
   }
 }

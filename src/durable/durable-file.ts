@@ -68,7 +68,11 @@ export function writeFileDurableSync(path: string, data: string | Uint8Array, op
 }
 
 /** Writes `data` to `path` so that a power cut leaves the old or the new content. */
-export async function writeFileDurable(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+export async function writeFileDurable(
+  path: string,
+  data: string | Uint8Array,
+  opts: { mode?: number } = {},
+): Promise<void> {
   const tmp = tempName(path);
   try {
     const fh = await open(tmp, 'w', opts.mode ?? 0o600);

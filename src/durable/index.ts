@@ -3,5 +3,20 @@
  * leaves the old or the new content. Used by the hub (tokens, blobs), the agent (local state) and both
  * runtimes (image caches, snapshots, transpiled modules). Imports no other area.
  */
-export { fsyncDir, fsyncDirSync, fsyncFileSync, fsyncTreeSync, publishDurable, writeFileDurable, writeFileDurableSync } from './durable-file.js';
-export { DataDirInUseError, LOCK_FILE, acquireDataDirLock, prepareDataDir, processStartTime, type DataDirLock } from './data-dir-lock.js';
+export {
+  fsyncDir,
+  fsyncDirSync,
+  fsyncFileSync,
+  fsyncTreeSync,
+  publishDurable,
+  writeFileDurable,
+  writeFileDurableSync,
+} from './durable-file.js';
+export {
+  DataDirInUseError,
+  LOCK_FILE,
+  acquireDataDirLock,
+  prepareDataDir,
+  processStartTime,
+  type DataDirLock,
+} from './data-dir-lock.js';

@@ -25,8 +25,15 @@ afterEach(async () => {
 
 async function startAgent(runtime: FakeRuntime, over: Partial<AgentDeps> = {}): Promise<Agent> {
   const agent = await Agent.create({
-    hubUrl: over.hubUrl ?? hub.url, token: hub.token, nodeName: 'node-a', address: '127.0.0.1', meshPort: 0, dataDir: dir,
-    labels: { zone: 'lab' }, runtimes: [runtime], logger: silentLogger(),
+    hubUrl: over.hubUrl ?? hub.url,
+    token: hub.token,
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    meshPort: 0,
+    dataDir: dir,
+    labels: { zone: 'lab' },
+    runtimes: [runtime],
+    logger: silentLogger(),
     backoff: { session: { initialMs: 50, maxMs: 200 }, restart: { initialMs: 50, maxMs: 400 }, statusBatchMs: 10 },
     ...over,
   });
@@ -40,7 +47,13 @@ describe('Agent hub session', () => {
     await startAgent(new FakeRuntime(), { capacity: { memory: '2Gi' } });
     const hello = await waitFor(() => hub.messages('hello')[0], 5000, 'hello');
     expect(hello.protocol).toBe(1);
-    expect(hello.node).toMatchObject({ name: 'node-a', labels: { zone: 'lab' }, address: '127.0.0.1', os: process.platform, runtimes: ['wasm'] });
+    expect(hello.node).toMatchObject({
+      name: 'node-a',
+      labels: { zone: 'lab' },
+      address: '127.0.0.1',
+      os: process.platform,
+      runtimes: ['wasm'],
+    });
     expect(hello.node.capacity).toMatchObject({ memory: '2Gi', pods: '110' });
     expect(hello.node.arch).toBe(process.arch === 'x64' ? 'amd64' : process.arch);
     expect(hello.node.meshPort).toBeGreaterThan(0);
@@ -59,16 +72,36 @@ describe('Agent hub session', () => {
     await agent.idle();
     expect(rt.calls.filter((c) => c.startsWith('start web')).length).toBe(1);
     // Every pod's status is reported after each (re)connect.
-    await waitFor(() => hub.messages('podStatus').filter((m) => m.pods.some((p) => p.pod.name === 'web' && p.status.phase === 'Running')).length >= 2, 5000, 'status after reconnect');
+    await waitFor(
+      () =>
+        hub
+          .messages('podStatus')
+          .filter((m) => m.pods.some((p) => p.pod.name === 'web' && p.status.phase === 'Running')).length >= 2,
+      5000,
+      'status after reconnect',
+    );
   });
 
   it('runs pods from podSync, reports their status, stops pods missing from the next sync', async () => {
     const rt = new FakeRuntime();
-    hub.pods.set('node-a', [testPod('a'), testPod('b', { env: [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }, { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }, { name: 'X', value: '1' }] })]);
+    hub.pods.set('node-a', [
+      testPod('a'),
+      testPod('b', {
+        env: [
+          { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+          { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+          { name: 'X', value: '1' },
+        ],
+      }),
+    ]);
     await startAgent(rt);
     await waitFor(() => rt.running().length === 2, 5000, 'both running');
     expect(rt.running('b')[0]?.config.env).toEqual({ NODE: 'node-a', IP: '127.0.0.1', X: '1' });
-    const st = await waitFor(() => (hub.lastStatus('a')?.phase === 'Running' ? hub.lastStatus('a') : undefined), 5000, 'a Running');
+    const st = await waitFor(
+      () => (hub.lastStatus('a')?.phase === 'Running' ? hub.lastStatus('a') : undefined),
+      5000,
+      'a Running',
+    );
     expect(st.hostIP).toBe('127.0.0.1');
     expect(st.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(st.containerStatuses?.[0]).toMatchObject({ name: 'main', ready: true, started: true, restartCount: 0 });
@@ -88,7 +121,10 @@ describe('Agent hub session', () => {
     hub.pods.set('node-a', [pod]);
     await startAgent(rt);
     await waitFor(() => rt.running('doomed').length === 1, 5000, 'running');
-    const deleting = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 7 } };
+    const deleting = {
+      ...pod,
+      metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 7 },
+    };
     hub.send('node-a', { type: 'podUpsert', pod: deleting });
     const gone = await waitFor(() => hub.messages('podGone')[0], 5000, 'podGone');
     expect(gone.pods).toEqual([{ namespace: 'default', name: 'doomed', uid: 'uid-doomed' }]);
@@ -111,7 +147,10 @@ describe('Agent hub session', () => {
     const agent = await startAgent(rt);
     await waitFor(() => agent.connected, 5000, 'connected');
     hub.sendRaw('node-a', Buffer.from([0xc1, 0xff, 0x00, 0x13]));
-    hub.send('node-a', { type: 'podSync', pods: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad' }, spec: { containers: [] } }] } as never);
+    hub.send('node-a', {
+      type: 'podSync',
+      pods: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad' }, spec: { containers: [] } }],
+    } as never);
     await waitFor(() => hub.messages('error').length >= 2, 5000, 'two error frames');
     expect(hub.messages('error')[0]?.message).toMatch(/undecodable|invalid/);
     expect(hub.messages('error')[1]?.message).toMatch(/podSync/);
@@ -122,7 +161,11 @@ describe('Agent hub session', () => {
 
   it('reports an unauthorized join token and keeps retrying', async () => {
     const events: string[] = [];
-    await startAgent(new FakeRuntime(), { token: 'wrong', backoff: { session: { unauthorizedMs: 100 } }, onSessionEvent: (ev) => events.push(ev.type) });
+    await startAgent(new FakeRuntime(), {
+      token: 'wrong',
+      backoff: { session: { unauthorizedMs: 100 } },
+      onSessionEvent: (ev) => events.push(ev.type),
+    });
     await waitFor(() => hub.rejected >= 2, 5000, 'two refused dials');
     expect(events.filter((e) => e === 'unauthorized').length).toBeGreaterThanOrEqual(2);
     expect(events).not.toContain('connected');

@@ -12,7 +12,17 @@
  * (after it restored pods while the hub was away) stops those pods before it reports the refusal.
  */
 import { errorMessage, systemClock } from '../api/index.js';
-import type { Clock, HubToNode, Logger, OutgoingHttpHandler, Pod, PodRef, PodStatus, Runtime, ServiceRoute } from '../api/index.js';
+import type {
+  Clock,
+  HubToNode,
+  Logger,
+  OutgoingHttpHandler,
+  Pod,
+  PodRef,
+  PodStatus,
+  Runtime,
+  ServiceRoute,
+} from '../api/index.js';
 import { runExec } from './exec.js';
 import { LocalProxy, type LocalPortRange } from './local-proxy/index.js';
 import { LogService } from './logs/log-service.js';
@@ -97,7 +107,13 @@ export class Agent {
   private readonly localPods: LocalPodsGate;
   private refused = false;
 
-  private constructor(deps: AgentDeps, state: LocalState, mesh: MeshServer, deliverer: Deliverer, bodyBuffers: BodyBuffers) {
+  private constructor(
+    deps: AgentDeps,
+    state: LocalState,
+    mesh: MeshServer,
+    deliverer: Deliverer,
+    bodyBuffers: BodyBuffers,
+  ) {
     this.deps = deps;
     this.state = state;
     this.nodeName = deps.nodeName;
@@ -111,11 +127,21 @@ export class Agent {
       token: deps.token,
       logger: logger.child({ component: 'hub-session' }),
       backoff: deps.backoff?.session,
-      nodeInfo: () => buildNodeInfo({ name: deps.nodeName, labels: deps.labels, address: deps.address, meshPort: this.mesh.port || deps.meshPort, runtimes: deps.runtimes, capacity }),
+      nodeInfo: () =>
+        buildNodeInfo({
+          name: deps.nodeName,
+          labels: deps.labels,
+          address: deps.address,
+          meshPort: this.mesh.port || deps.meshPort,
+          runtimes: deps.runtimes,
+          capacity,
+        }),
       onMessage: (msg) => this.onHubMessage(msg),
       onEvent: (ev) => this.onSessionEvent(ev),
     });
-    this.localPods = new LocalPodsGate(deps.localRestoreDelayMs ?? 10_000, (pods, why) => this.restoreLocalPods(pods, why));
+    this.localPods = new LocalPodsGate(deps.localRestoreDelayMs ?? 10_000, (pods, why) =>
+      this.restoreLocalPods(pods, why),
+    );
     this.workers = new PodWorkers({
       runtimes: deps.runtimes,
       node: { nodeName: deps.nodeName, hostIP: deps.address },
@@ -130,7 +156,8 @@ export class Agent {
       reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
       reportGone: (pods) => void this.session.send({ type: 'podGone', pods }),
       // Cut to the wire's caps: a message can quote a registry or a runtime, and an oversized frame is refused.
-      reportEvent: (pod, eventType, reason, message) => void this.session.send({ type: 'event', pod, eventType, ...fitEvent(reason, message) }),
+      reportEvent: (pod, eventType, reason, message) =>
+        void this.session.send({ type: 'event', pod, eventType, ...fitEvent(reason, message) }),
     });
     this.logs = new LogService({
       dataDir: deps.dataDir,
@@ -150,7 +177,14 @@ export class Agent {
       deliverer,
     });
     const limits = deps.listenerLimits ?? {};
-    this.proxy = new ServiceProxy({ address: deps.address, table: this.services, balancer, logger: logger.child({ component: 'proxy' }), limits, bodyBuffers });
+    this.proxy = new ServiceProxy({
+      address: deps.address,
+      table: this.services,
+      balancer,
+      logger: logger.child({ component: 'proxy' }),
+      limits,
+      bodyBuffers,
+    });
     const origin = (): PickOrigin => {
       const zone = this.services.zoneOf(this.nodeName) ?? labelZone(deps.labels);
       return zone === undefined ? { nodeName: this.nodeName } : { nodeName: this.nodeName, zone };
@@ -160,7 +194,8 @@ export class Agent {
       balancer,
       deliverer,
       origin,
-      annotations: (caller) => (this.workers.get(caller.uid) ?? this.workers.find(caller.namespace, caller.name))?.pod.metadata.annotations,
+      annotations: (caller) =>
+        (this.workers.get(caller.uid) ?? this.workers.find(caller.namespace, caller.name))?.pod.metadata.annotations,
       logger: meshLogger,
     });
     this.localProxy = LocalProxy.forRuntimes(deps.runtimes, {
@@ -180,16 +215,24 @@ export class Agent {
   /** Builds an agent (nothing listens or runs until `start`). */
   static async create(deps: AgentDeps): Promise<Agent> {
     if (deps.runtimes.length === 0) throw new Error('an agent needs at least one runtime');
-    const state = await LocalState.create({ dataDir: deps.dataDir, logger: deps.logger.child({ component: 'local-state' }) });
+    const state = await LocalState.create({
+      dataDir: deps.dataDir,
+      logger: deps.logger.child({ component: 'local-state' }),
+    });
     // One budget for the bodies every listener holds whole (requests to Wasm workloads).
     const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
-    const deliverer = new Deliverer({ logger: deps.logger.child({ component: 'delivery' }), requestTimeoutMs: deps.requestTimeoutMs, bodyBuffers });
+    const deliverer = new Deliverer({
+      logger: deps.logger.child({ component: 'delivery' }),
+      requestTimeoutMs: deps.requestTimeoutMs,
+      bodyBuffers,
+    });
     let agent: Agent | undefined;
     const mesh = await MeshServer.create({
       address: deps.address,
       port: deps.meshPort,
       meshToken: () => agent?.meshToken,
-      local: (ns, name, port) => agent?.workers.localTarget(ns, name, port) ?? { ok: false, reason: 'not-found', message: 'agent not started' },
+      local: (ns, name, port) =>
+        agent?.workers.localTarget(ns, name, port) ?? { ok: false, reason: 'not-found', message: 'agent not started' },
       isServiceEndpoint: (ns, name, port) => agent?.services.isEndpointPort(agent.nodeName, ns, name, port) ?? false,
       deliverer,
       logger: deps.logger.child({ component: 'mesh' }),
@@ -303,7 +346,8 @@ export class Agent {
     // The hub's podSync follows its welcome: it, not the local copy, says what runs here (the copy
     // stays pending until that podSync arrives, in case the connection drops in between).
     if (ev.type === 'connected') this.localPods.welcomed();
-    if (ev.type === 'unreachable' || ev.type === 'unauthorized') this.localPods.unreachable(`hub unreachable: ${ev.type === 'unreachable' ? ev.reason : ev.message}`);
+    if (ev.type === 'unreachable' || ev.type === 'unauthorized')
+      this.localPods.unreachable(`hub unreachable: ${ev.type === 'unreachable' ? ev.reason : ev.message}`);
     if (ev.type === 'refused') {
       this.refused = true;
       this.localPods.drop();
@@ -317,7 +361,10 @@ export class Agent {
 
   private async stopAllPods(): Promise<void> {
     if (this.workers.list().length === 0) return;
-    this.deps.logger.warn({ pods: this.workers.list().length }, 'stopping pods restored from local state: this node was refused');
+    this.deps.logger.warn(
+      { pods: this.workers.list().length },
+      'stopping pods restored from local state: this node was refused',
+    );
     this.workers.sync([]);
     await this.workers.idle();
   }
@@ -333,7 +380,11 @@ export class Agent {
   private async onHubMessage(msg: HubToNode): Promise<void> {
     switch (msg.type) {
       case 'welcome':
-        if (msg.nodeName !== this.deps.nodeName) this.deps.logger.warn({ hub: msg.nodeName, local: this.deps.nodeName }, 'hub knows this node by another name');
+        if (msg.nodeName !== this.deps.nodeName)
+          this.deps.logger.warn(
+            { hub: msg.nodeName, local: this.deps.nodeName },
+            'hub knows this node by another name',
+          );
         this.nodeName = msg.nodeName;
         if (msg.meshToken !== this.meshToken) {
           this.meshToken = msg.meshToken;

@@ -4,7 +4,9 @@ import { Backoff, formatDuration } from './backoff.js';
 describe('Backoff', () => {
   it('doubles from the initial delay to the cap, and resets', () => {
     const b = new Backoff({ initialMs: 10_000, maxMs: 300_000 });
-    expect(Array.from({ length: 7 }, () => b.next())).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+    expect(Array.from({ length: 7 }, () => b.next())).toEqual([
+      10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000,
+    ]);
     b.reset();
     expect(b.next()).toBe(10_000);
   });

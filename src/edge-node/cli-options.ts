@@ -7,7 +7,15 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { DnsSubdomain, LabelKey, LabelValue, errorMessage, isQuantity, memoryBytes, parseDurationSeconds } from '../api/index.js';
+import {
+  DnsSubdomain,
+  LabelKey,
+  LabelValue,
+  errorMessage,
+  isQuantity,
+  memoryBytes,
+  parseDurationSeconds,
+} from '../api/index.js';
 
 /** The agent's settings from its flags. */
 export interface NodeOptions {
@@ -84,7 +92,12 @@ export class HelpShown extends Error {}
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Parses `argv` (as `process.argv`) with `env` for `EDGE_JOIN_TOKEN` / `EDGE_LOG_LEVEL`. */
-export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version: string, write: (s: string) => void = (s) => process.stdout.write(s)): NodeOptions {
+export function parseNodeOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  version: string,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): NodeOptions {
   const program = new Command('edge-node')
     .description('Edgeplane edge node agent: runs the pods the hub binds to this device and serves its Services')
     .version(version)
@@ -99,23 +112,66 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
     .option('--cpu <quantity>', 'CPU capacity to advertise (default: all CPUs)')
     .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
     .option('--max-pods <n>', 'most pods this node runs', '110')
-    .option('--request-timeout <duration>', 'deadline of one request to a workload; a Wasm guest that overruns it is restarted', '15s')
-    .option('--max-request-body-bytes <quantity>', 'largest request body a NodePort, mesh or local-proxy listener accepts (413 above it); bodies stream through, those for Wasm pods are held whole', '16Mi')
-    .option('--max-concurrent-requests <n>', 'requests in flight at once per NodePort, mesh or local-proxy listener (503 past it)', '1024')
+    .option(
+      '--request-timeout <duration>',
+      'deadline of one request to a workload; a Wasm guest that overruns it is restarted',
+      '15s',
+    )
+    .option(
+      '--max-request-body-bytes <quantity>',
+      'largest request body a NodePort, mesh or local-proxy listener accepts (413 above it); bodies stream through, those for Wasm pods are held whole',
+      '16Mi',
+    )
+    .option(
+      '--max-concurrent-requests <n>',
+      'requests in flight at once per NodePort, mesh or local-proxy listener (503 past it)',
+      '1024',
+    )
     .option('--container-log-max-size <quantity>', 'size at which a container log file is rotated', '10Mi')
     .option('--container-log-max-files <n>', 'log files kept per container, the live one included (at least 2)', '5')
-    .option('--wasm-default-memory-limit <quantity>', 'linear-memory limit of each instance of a Wasm container without resources.limits.memory', '128Mi')
-    .option('--wasm-memory-budget <quantity>', "total linear memory of all Wasm instances on this node; a pod that would exceed it waits (WasmMemoryBudgetExceeded) (default: half of physical memory, or of the agent's cgroup limit)")
-    .option('--oci-runtime <name>', `container runtime for runtimeClassName oci: ${OCI_RUNTIMES.join(', ')} or none`, 'none')
+    .option(
+      '--wasm-default-memory-limit <quantity>',
+      'linear-memory limit of each instance of a Wasm container without resources.limits.memory',
+      '128Mi',
+    )
+    .option(
+      '--wasm-memory-budget <quantity>',
+      "total linear memory of all Wasm instances on this node; a pod that would exceed it waits (WasmMemoryBudgetExceeded) (default: half of physical memory, or of the agent's cgroup limit)",
+    )
+    .option(
+      '--oci-runtime <name>',
+      `container runtime for runtimeClassName oci: ${OCI_RUNTIMES.join(', ')} or none`,
+      'none',
+    )
     .option('--oci-runc <path>', 'runc binary (--oci-runtime runc)')
     .option('--oci-root <dir>', "runc's state directory, its --root (default: <data-dir>/runtime-oci/runc)")
-    .option('--oci-socket <path>', 'Engine API socket (default: /var/run/docker.sock for docker, /run/podman/podman.sock for podman)')
-    .option('--oci-network <name>', 'runc: bridge (a network namespace per pod) or host; docker/podman: the daemon network pods join, or host', undefined)
+    .option(
+      '--oci-socket <path>',
+      'Engine API socket (default: /var/run/docker.sock for docker, /run/podman/podman.sock for podman)',
+    )
+    .option(
+      '--oci-network <name>',
+      'runc: bridge (a network namespace per pod) or host; docker/podman: the daemon network pods join, or host',
+      undefined,
+    )
     .option('--oci-bridge <name>', 'runc: bridge device pods attach to (created when missing)', 'edge0')
-    .option('--oci-pids-limit <n>', 'most processes one container may have, its pids cgroup limit (default 1024; 0 = no limit)')
-    .option('--oci-pod-cidr <cidr>', "runc: this node's pod address range (its first address goes to the bridge)", '10.88.0.0/24')
-    .option('--oci-registry-config <file>', 'registry credentials for container images and Wasm OCI artifacts: a config.json with "auths", as docker login writes')
-    .option('--oci-insecure-registry <host:port,...>', 'registries reached over plain HTTP, for container images and Wasm OCI artifacts (loopback ones always are)')
+    .option(
+      '--oci-pids-limit <n>',
+      'most processes one container may have, its pids cgroup limit (default 1024; 0 = no limit)',
+    )
+    .option(
+      '--oci-pod-cidr <cidr>',
+      "runc: this node's pod address range (its first address goes to the bridge)",
+      '10.88.0.0/24',
+    )
+    .option(
+      '--oci-registry-config <file>',
+      'registry credentials for container images and Wasm OCI artifacts: a config.json with "auths", as docker login writes',
+    )
+    .option(
+      '--oci-insecure-registry <host:port,...>',
+      'registries reached over plain HTTP, for container images and Wasm OCI artifacts (loopback ones always are)',
+    )
     .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => undefined })
@@ -123,7 +179,11 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   try {
     program.parse(argv);
   } catch (err) {
-    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')) throw new HelpShown();
+    if (
+      err instanceof CommanderError &&
+      (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+    )
+      throw new HelpShown();
     throw new OptionsError(errorMessage(err).replace(/^error: /, ''));
   }
   const o = program.opts<Record<string, string | undefined>>();
@@ -135,9 +195,11 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   } catch {
     throw new OptionsError(`--server: "${o.server}" is not a URL (e.g. http://127.0.0.1:7400)`);
   }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new OptionsError(`--server: "${o.server}" must start with http://, https://, ws:// or wss://`);
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
+    throw new OptionsError(`--server: "${o.server}" must start with http://, https://, ws:// or wss://`);
 
-  if (o.token !== undefined && o.tokenFile !== undefined) throw new OptionsError('give either --token or --token-file, not both');
+  if (o.token !== undefined && o.tokenFile !== undefined)
+    throw new OptionsError('give either --token or --token-file, not both');
   let token = o.token ?? env.EDGE_JOIN_TOKEN;
   if (o.tokenFile !== undefined) {
     try {
@@ -149,20 +211,27 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
   if (!token) throw new OptionsError('a join token is required: --token, --token-file or EDGE_JOIN_TOKEN');
 
   const name = o.name ?? '';
-  if (!DnsSubdomain.safeParse(name).success) throw new OptionsError(`--name: "${name}" is not a valid node name (lower-case letters, digits, '-' and '.')`);
+  if (!DnsSubdomain.safeParse(name).success)
+    throw new OptionsError(`--name: "${name}" is not a valid node name (lower-case letters, digits, '-' and '.')`);
   const address = o.address ?? '';
   if (isIP(address) === 0) throw new OptionsError(`--address: "${address}" is not an IP address`);
   const meshPort = intFlag('--mesh-port', o.meshPort ?? '', 1, 65535);
   const maxPods = intFlag('--max-pods', o.maxPods ?? '', 1, 100_000);
-  for (const [flag, v] of [['--cpu', o.cpu], ['--memory', o.memory]] as const) {
-    if (v !== undefined && !isQuantity(v)) throw new OptionsError(`${flag}: "${v}" is not a quantity (e.g. 2, 500m, 4Gi)`);
+  for (const [flag, v] of [
+    ['--cpu', o.cpu],
+    ['--memory', o.memory],
+  ] as const) {
+    if (v !== undefined && !isQuantity(v))
+      throw new OptionsError(`${flag}: "${v}" is not a quantity (e.g. 2, 500m, 4Gi)`);
   }
   const timeout = parseDurationSeconds(o.requestTimeout ?? '15s');
-  if (timeout === undefined || timeout <= 0) throw new OptionsError(`--request-timeout: "${o.requestTimeout}" is not a positive duration (e.g. 15s, 500ms)`);
+  if (timeout === undefined || timeout <= 0)
+    throw new OptionsError(`--request-timeout: "${o.requestTimeout}" is not a positive duration (e.g. 15s, 500ms)`);
   const wasm = parseWasmMemory(o);
   const { listeners, containerLogs } = parseLimits(o);
   const logLevel = o.logLevel ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new OptionsError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new OptionsError(`--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
 
   const capacity: NodeOptions['capacity'] = { pods: String(maxPods) };
   if (o.cpu !== undefined) capacity.cpu = o.cpu;
@@ -191,7 +260,8 @@ export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv, version
 /** The listener and container-log flags. */
 function parseLimits(o: Record<string, string | undefined>): Pick<NodeOptions, 'listeners' | 'containerLogs'> {
   const bytes = (flag: string, v: string, min: number): number => {
-    if (!isQuantity(v, 'memory') || memoryBytes(v) < min || !Number.isSafeInteger(memoryBytes(v))) throw new OptionsError(`${flag}: "${v}" is not a size of at least ${min} bytes (e.g. 16Mi, 1048576)`);
+    if (!isQuantity(v, 'memory') || memoryBytes(v) < min || !Number.isSafeInteger(memoryBytes(v)))
+      throw new OptionsError(`${flag}: "${v}" is not a size of at least ${min} bytes (e.g. 16Mi, 1048576)`);
     return memoryBytes(v);
   };
   return {
@@ -209,27 +279,41 @@ function parseLimits(o: Record<string, string | undefined>): Pick<NodeOptions, '
 /** `--wasm-default-memory-limit` and `--wasm-memory-budget`: memory quantities of at least one Wasm page. */
 function parseWasmMemory(o: Record<string, string | undefined>): NodeOptions['wasm'] {
   const bytes = (flag: string, v: string): number => {
-    if (!isQuantity(v, 'memory') || memoryBytes(v) < 65536) throw new OptionsError(`${flag}: "${v}" is not a memory quantity of at least 64Ki (e.g. 128Mi, 1Gi)`);
+    if (!isQuantity(v, 'memory') || memoryBytes(v) < 65536)
+      throw new OptionsError(`${flag}: "${v}" is not a memory quantity of at least 64Ki (e.g. 128Mi, 1Gi)`);
     return memoryBytes(v);
   };
   const defaultMemoryLimitBytes = bytes('--wasm-default-memory-limit', o.wasmDefaultMemoryLimit ?? '128Mi');
   if (o.wasmMemoryBudget === undefined) return { defaultMemoryLimitBytes };
   const memoryBudgetBytes = bytes('--wasm-memory-budget', o.wasmMemoryBudget);
   if (memoryBudgetBytes < defaultMemoryLimitBytes) {
-    throw new OptionsError(`--wasm-memory-budget (${o.wasmMemoryBudget}) is below --wasm-default-memory-limit: no Wasm pod without a memory limit could start`);
+    throw new OptionsError(
+      `--wasm-memory-budget (${o.wasmMemoryBudget}) is below --wasm-default-memory-limit: no Wasm pod without a memory limit could start`,
+    );
   }
   return { defaultMemoryLimitBytes, memoryBudgetBytes };
 }
 
 /** `--oci-registry-config` and `--oci-insecure-registry`: the Wasm runtime uses them too, with any `--oci-runtime`. */
 function parseRegistryOptions(o: Record<string, string | undefined>): RegistryNodeOptions {
-  const insecure = (o.ociInsecureRegistry ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  for (const h of insecure) if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/.test(h)) throw new OptionsError(`--oci-insecure-registry: "${h}" is not host[:port]`);
-  return { insecureRegistries: insecure, ...(o.ociRegistryConfig !== undefined ? { config: path.resolve(o.ociRegistryConfig) } : {}) };
+  const insecure = (o.ociInsecureRegistry ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  for (const h of insecure)
+    if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/.test(h))
+      throw new OptionsError(`--oci-insecure-registry: "${h}" is not host[:port]`);
+  return {
+    insecureRegistries: insecure,
+    ...(o.ociRegistryConfig !== undefined ? { config: path.resolve(o.ociRegistryConfig) } : {}),
+  };
 }
 
 /** The `--oci-*` flags; undefined for `--oci-runtime none`. */
-function parseOciOptions(o: Record<string, string | undefined>, registry: RegistryNodeOptions): OciNodeOptions | undefined {
+function parseOciOptions(
+  o: Record<string, string | undefined>,
+  registry: RegistryNodeOptions,
+): OciNodeOptions | undefined {
   const name = o.ociRuntime ?? 'none';
   if (name === 'none') return undefined;
   const runtime = OCI_RUNTIMES.find((r) => r === name);
@@ -239,16 +323,19 @@ function parseOciOptions(o: Record<string, string | undefined>, registry: Regist
   }
   const cidr = o.ociPodCidr ?? '10.88.0.0/24';
   const m = /^([0-9]{1,3}(?:\.[0-9]{1,3}){3})\/([0-9]{1,2})$/.exec(cidr);
-  if (!m || isIP(m[1] ?? '') !== 4 || Number(m[2]) < 8 || Number(m[2]) > 30) throw new OptionsError(`--oci-pod-cidr: "${cidr}" is not an IPv4 range with a prefix of 8..30 (e.g. 10.88.0.0/24)`);
+  if (!m || isIP(m[1] ?? '') !== 4 || Number(m[2]) < 8 || Number(m[2]) > 30)
+    throw new OptionsError(`--oci-pod-cidr: "${cidr}" is not an IPv4 range with a prefix of 8..30 (e.g. 10.88.0.0/24)`);
   const bridge = o.ociBridge ?? 'edge0';
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new OptionsError(`--oci-bridge: "${bridge}" is not a device name (1..15 letters, digits, '.', '_', '-')`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge))
+    throw new OptionsError(`--oci-bridge: "${bridge}" is not a device name (1..15 letters, digits, '.', '_', '-')`);
   const out: OciNodeOptions = { runtime, bridge, podCidr: cidr, insecureRegistries: registry.insecureRegistries };
   if (o.ociRunc !== undefined) out.runcPath = o.ociRunc;
   if (o.ociRoot !== undefined) out.runcRoot = path.resolve(o.ociRoot);
   if (o.ociSocket !== undefined) out.socket = path.resolve(o.ociSocket);
   if (o.ociNetwork !== undefined) out.network = o.ociNetwork;
   if (o.ociPidsLimit !== undefined) {
-    if (!/^[0-9]{1,7}$/.test(o.ociPidsLimit)) throw new OptionsError(`--oci-pids-limit: "${o.ociPidsLimit}" is not a whole number of processes (0 = no limit)`);
+    if (!/^[0-9]{1,7}$/.test(o.ociPidsLimit))
+      throw new OptionsError(`--oci-pids-limit: "${o.ociPidsLimit}" is not a whole number of processes (0 = no limit)`);
     out.pidsLimit = Number(o.ociPidsLimit);
   }
   if (registry.config !== undefined) out.registryConfig = registry.config;
@@ -265,7 +352,8 @@ export function parseLabels(text: string | undefined): Record<string, string> {
     const key = pair.slice(0, eq).trim();
     const value = pair.slice(eq + 1).trim();
     if (!LabelKey.safeParse(key).success) throw new OptionsError(`--labels: "${key}" is not a valid label key`);
-    if (!LabelValue.safeParse(value).success) throw new OptionsError(`--labels: "${value}" is not a valid label value (for key "${key}")`);
+    if (!LabelValue.safeParse(value).success)
+      throw new OptionsError(`--labels: "${value}" is not a valid label value (for key "${key}")`);
     labels[key] = value;
   }
   return labels;

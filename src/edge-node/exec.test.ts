@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { NodeToHub } from '../api/index.js';
 import { EXEC_OUTPUT_MAX_CHARS, fitExecOutput } from './exec.js';
 
-const resultOf = (stdout: string, stderr: string) => NodeToHub.safeParse({ type: 'execResult', requestId: 'r1', exitCode: 0, stdout, stderr });
+const resultOf = (stdout: string, stderr: string) =>
+  NodeToHub.safeParse({ type: 'execResult', requestId: 'r1', exitCode: 0, stdout, stderr });
 
 describe('fitExecOutput', () => {
   it('leaves output within the cap as it is', () => {
@@ -30,17 +31,22 @@ describe('fitExecOutput', () => {
   it('fits any output, whatever its length and characters, without splitting a surrogate pair', () => {
     const unit = fc.oneof(fc.constant('a'), fc.constant('\u{1F600}'), fc.constant('é'), fc.string({ maxLength: 3 }));
     fc.assert(
-      fc.property(unit, fc.integer({ min: EXEC_OUTPUT_MAX_CHARS - 4, max: EXEC_OUTPUT_MAX_CHARS + 4 }), fc.nat(3), (u, n, extra) => {
-        const text = u.length === 0 ? '' : u.repeat(Math.ceil(n / u.length)) + 'b'.repeat(extra);
-        const fitted = fitExecOutput(text);
-        expect(fitted.length).toBeLessThanOrEqual(EXEC_OUTPUT_MAX_CHARS);
-        expect(resultOf(fitted, '').success).toBe(true);
-        if (fitted !== text) {
-          const body = fitted.slice(0, fitted.lastIndexOf('\n[edgeplane]'));
-          expect(text.startsWith(body)).toBe(true);
-          expect(/[\uD800-\uDBFF]$/.test(body)).toBe(false);
-        }
-      }),
+      fc.property(
+        unit,
+        fc.integer({ min: EXEC_OUTPUT_MAX_CHARS - 4, max: EXEC_OUTPUT_MAX_CHARS + 4 }),
+        fc.nat(3),
+        (u, n, extra) => {
+          const text = u.length === 0 ? '' : u.repeat(Math.ceil(n / u.length)) + 'b'.repeat(extra);
+          const fitted = fitExecOutput(text);
+          expect(fitted.length).toBeLessThanOrEqual(EXEC_OUTPUT_MAX_CHARS);
+          expect(resultOf(fitted, '').success).toBe(true);
+          if (fitted !== text) {
+            const body = fitted.slice(0, fitted.lastIndexOf('\n[edgeplane]'));
+            expect(text.startsWith(body)).toBe(true);
+            expect(/[\uD800-\uDBFF]$/.test(body)).toBe(false);
+          }
+        },
+      ),
       { numRuns: 60, seed: 11 },
     );
   });

@@ -20,7 +20,13 @@ export async function runExec(workers: PodWorkers, req: ExecRequest): Promise<Ex
   if (!inst.runtime.exec) return fail(`runtime "${inst.runtime.name}" cannot exec commands`);
   try {
     const r = await inst.runtime.exec(inst.id, req.command, { timeoutMs: req.timeoutSeconds * 1000 });
-    return { type: 'execResult', requestId: req.requestId, exitCode: r.exitCode, stdout: fitExecOutput(r.stdout), stderr: fitExecOutput(r.stderr) };
+    return {
+      type: 'execResult',
+      requestId: req.requestId,
+      exitCode: r.exitCode,
+      stdout: fitExecOutput(r.stdout),
+      stderr: fitExecOutput(r.stderr),
+    };
   } catch (err) {
     return fail(fitText(errorMessage(err), EXEC_ERROR_MAX_CHARS, ERROR_NOTE));
   }

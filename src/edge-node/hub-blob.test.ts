@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 async function failure(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HubBlobError);
   const message = (err as Error).message;
   expect(message).not.toContain(TOKEN);
@@ -55,7 +58,8 @@ async function failure(p: Promise<unknown>): Promise<string> {
 }
 
 describe('hubBlobFetcher', () => {
-  const fetcher = (): ReturnType<typeof hubBlobFetcher> => hubBlobFetcher({ hubBase, token: TOKEN, maxBytes: 1024 * 1024, idleTimeoutMs: 300, deadlineMs: 1500 });
+  const fetcher = (): ReturnType<typeof hubBlobFetcher> =>
+    hubBlobFetcher({ hubBase, token: TOKEN, maxBytes: 1024 * 1024, idleTimeoutMs: 300, deadlineMs: 1500 });
 
   it('fetches a blob by digest with the node token', async () => {
     let seen: IncomingMessage | undefined;
@@ -67,7 +71,9 @@ describe('hubBlobFetcher', () => {
 
   it('refuses a declared size above the bound before reading, and an endless body at the bound', async () => {
     route = (_req, res) => void res.writeHead(200, { 'content-length': String(64 * 1024 * 1024) }).end();
-    expect(await failure(fetcher()(DIGEST))).toMatch(new RegExp(`blob ${DIGEST} from the hub: 64Mi is more than the 1Mi a node accepts`));
+    expect(await failure(fetcher()(DIGEST))).toMatch(
+      new RegExp(`blob ${DIGEST} from the hub: 64Mi is more than the 1Mi a node accepts`),
+    );
     route = (_req, res) => endless(res.writeHead(200), Buffer.alloc(64 * 1024, 1), 0);
     expect(await failure(fetcher()(DIGEST))).toMatch(/more than the 1Mi a node accepts/);
   });

@@ -59,7 +59,9 @@ export function hubBlobFetcher(opts: HubBlobFetcherOptions): (digest: string) =>
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxBytes) {
         res.body.destroy();
-        throw new HubBlobError(`${what}: ${formatBytes(declared)} is more than the ${formatBytes(maxBytes)} a node accepts`);
+        throw new HubBlobError(
+          `${what}: ${formatBytes(declared)} is more than the ${formatBytes(maxBytes)} a node accepts`,
+        );
       }
       const chunks: Buffer[] = [];
       let total = 0;

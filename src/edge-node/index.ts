@@ -1,14 +1,38 @@
 /** Public surface of the edge-node agent. */
 export { Agent, type AgentDeps } from './agent.js';
-export { HubSession, gatewayUrl, type HubSessionDeps, type SessionEvent, type SessionBackoff, type Welcome } from './session/hub-session.js';
+export {
+  HubSession,
+  gatewayUrl,
+  type HubSessionDeps,
+  type SessionEvent,
+  type SessionBackoff,
+  type Welcome,
+} from './session/hub-session.js';
 export { PodWorkers, type PodWorkersDeps } from './pods/pod-workers.js';
 export { PodWorker, type LocalTarget, type PodWorkerDeps, type TerminationReason } from './pods/pod-worker.js';
-export { ProbeManager, ContainerProbes, runProbe, realProbeTimers, type ProbeListener, type ProbedContainer, type ProbeOutcome, type ProbeTarget, type ProbeTimers, type ProbeType } from './probes/index.js';
+export {
+  ProbeManager,
+  ContainerProbes,
+  runProbe,
+  realProbeTimers,
+  type ProbeListener,
+  type ProbedContainer,
+  type ProbeOutcome,
+  type ProbeTarget,
+  type ProbeTimers,
+  type ProbeType,
+} from './probes/index.js';
 export { DEFAULT_RESTART_BACKOFF, type RestartBackoffOptions } from './pods/container-slot.js';
 export { computePodStatus, podPhase, type PodView, type ContainerView } from './pods/pod-status.js';
 export { LocalState } from './state/local-state.js';
 export { LogService, type PodLogSource } from './logs/log-service.js';
-export { RoundRobinPicker, type EndpointPicker, type PickContext, type PickOutcome, type ServiceEndpoint } from './proxy/endpoint-picker.js';
+export {
+  RoundRobinPicker,
+  type EndpointPicker,
+  type PickContext,
+  type PickOutcome,
+  type ServiceEndpoint,
+} from './proxy/endpoint-picker.js';
 export { ServiceProxy } from './proxy/service-proxy.js';
 export { MeshServer } from './mesh/mesh-server.js';
 export { Backoff, formatDuration, type BackoffOptions } from './backoff.js';

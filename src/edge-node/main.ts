@@ -41,10 +41,18 @@ async function main(argv: string[]): Promise<void> {
   // The runtime exists before the agent, so the handler binds late, once the agent is built.
   let agent: Agent | undefined;
   const outgoingHttp: OutgoingHttpHandler = (caller, req) =>
-    agent ? agent.outgoingHttp(caller, req) : Promise.reject(new OutgoingHttpError('connection-refused', 'the node is still starting: its mesh is not up yet'));
+    agent
+      ? agent.outgoingHttp(caller, req)
+      : Promise.reject(
+          new OutgoingHttpError('connection-refused', 'the node is still starting: its mesh is not up yet'),
+        );
   // Wasm components published as OCI artifacts come through the registry settings of the OCI runtime.
-  const credentials = opts.registry?.config !== undefined ? await RegistryCredentials.load(opts.registry.config) : undefined;
-  const registry = new RegistryClient({ ...(credentials ? { credentials } : {}), insecureRegistries: opts.registry?.insecureRegistries ?? [] });
+  const credentials =
+    opts.registry?.config !== undefined ? await RegistryCredentials.load(opts.registry.config) : undefined;
+  const registry = new RegistryClient({
+    ...(credentials ? { credentials } : {}),
+    insecureRegistries: opts.registry?.insecureRegistries ?? [],
+  });
   const wasmDeps: WasmRuntimeDeps & { outgoingHttp: OutgoingHttpHandler } = {
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
@@ -99,7 +107,10 @@ async function main(argv: string[]): Promise<void> {
     logger,
     // A Wasm-only node can give pods no more memory than its Wasm budget: it advertises that (unless
     // --memory says otherwise), so the scheduler does not bind more than the node would accept.
-    capacity: opts.oci || opts.capacity.memory !== undefined ? opts.capacity : { ...opts.capacity, memory: formatBytes(runtime.stats.memoryBudget.total) },
+    capacity:
+      opts.oci || opts.capacity.memory !== undefined
+        ? opts.capacity
+        : { ...opts.capacity, memory: formatBytes(runtime.stats.memoryBudget.total) },
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
     onSessionEvent: (ev) => {
@@ -119,7 +130,18 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => exit(0, agent));
   process.on('SIGINT', () => exit(0, agent));
   await agent.start();
-  logger.info({ node: opts.name, server: opts.server, address: opts.address, meshPort: agent.meshPort, dataDir: opts.dataDir, runtimes: runtimes.map((r) => r.name), oci: opts.oci?.runtime }, 'edge-node started');
+  logger.info(
+    {
+      node: opts.name,
+      server: opts.server,
+      address: opts.address,
+      meshPort: agent.meshPort,
+      dataDir: opts.dataDir,
+      runtimes: runtimes.map((r) => r.name),
+      oci: opts.oci?.runtime,
+    },
+    'edge-node started',
+  );
 }
 
 /** The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns what it finds). */

@@ -13,7 +13,15 @@ export interface NodeCapacity {
 
 /** Kubernetes architecture name of a Node.js `process.arch`. */
 export function kubeArch(arch: string = process.arch): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  const map: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
   return map[arch] ?? arch;
 }
 
@@ -34,7 +42,9 @@ export function agentVersion(): string {
   if (cachedVersion !== undefined) return cachedVersion;
   try {
     // src/edge-node/*.ts and dist/edge-node/*.js both sit two levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
     cachedVersion = typeof pkg.version === 'string' ? `v${pkg.version}` : 'v0.0.0';
   } catch {
     cachedVersion = 'v0.0.0';

@@ -21,11 +21,15 @@ describe('fitEvent', () => {
 
   it('whatever the reason and message, the frame passes the wire schema after encoding', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 6000 }), (r, m) => {
-        const frame = { type: 'event' as const, pod, eventType: 'Warning' as const, ...fitEvent(r, m) };
-        expect(NodeEvent.safeParse(frame).success).toBe(true);
-        expect(() => decodeFrame(NodeToHub, encodeFrame(frame))).not.toThrow();
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        fc.string({ unit: 'binary', maxLength: 6000 }),
+        (r, m) => {
+          const frame = { type: 'event' as const, pod, eventType: 'Warning' as const, ...fitEvent(r, m) };
+          expect(NodeEvent.safeParse(frame).success).toBe(true);
+          expect(() => decodeFrame(NodeToHub, encodeFrame(frame))).not.toThrow();
+        },
+      ),
       { seed: 11, numRuns: 300 },
     );
   });

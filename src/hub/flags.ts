@@ -21,14 +21,16 @@ export function parseListen(text: string): { host: string; port: number } {
 /** Parses a byte size as a Kubernetes quantity (`10Gi`, `512Mi`, `1G`, `1048576`); at least 1 byte. */
 export function parseBytes(text: string): number {
   const v = parseQuantity(text);
-  if (v === undefined || v < 1 || v > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`"${text}" is not a size in bytes (e.g. 10Gi, 512Mi, 1G)`);
+  if (v === undefined || v < 1 || v > Number.MAX_SAFE_INTEGER)
+    throw new InvalidArgumentError(`"${text}" is not a size in bytes (e.g. 10Gi, 512Mi, 1G)`);
   return Math.floor(v);
 }
 
 /** Parses a whole number of at least 1. */
 export function parsePositiveInt(text: string): number {
   const v = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`"${text}" is not a whole number of at least 1`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < 1)
+    throw new InvalidArgumentError(`"${text}" is not a whole number of at least 1`);
   return v;
 }
 

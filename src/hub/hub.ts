@@ -8,7 +8,18 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Clock, DaemonSet, Deployment, Endpoints, Job, Logger, Node, Pod, ReplicaSet, Service } from '../api/index.js';
+import type {
+  Clock,
+  DaemonSet,
+  Deployment,
+  Endpoints,
+  Job,
+  Logger,
+  Node,
+  Pod,
+  ReplicaSet,
+  Service,
+} from '../api/index.js';
 import { systemClock } from '../api/index.js';
 import { acquireDataDirLock, prepareDataDir, writeFileDurable, type DataDirLock } from '../durable/index.js';
 import { TokenAuth } from './auth/index.js';
@@ -59,7 +70,16 @@ export interface HubOptions {
   /** Seconds an unreferenced blob is kept after its last upload (default 3600). */
   blobGcGraceSeconds?: number;
   /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
-  gateway?: Pick<NodeGatewayDeps, 'duplicateCheckTimeoutMs' | 'sessionLimits' | 'helloTimeoutMs' | 'maxExecsPerNode' | 'maxLogStreamsPerNode' | 'nodeEventRate' | 'nodeFrameLimits'>;
+  gateway?: Pick<
+    NodeGatewayDeps,
+    | 'duplicateCheckTimeoutMs'
+    | 'sessionLimits'
+    | 'helloTimeoutMs'
+    | 'maxExecsPerNode'
+    | 'maxLogStreamsPerNode'
+    | 'nodeEventRate'
+    | 'nodeFrameLimits'
+  >;
 }
 
 /**
@@ -113,11 +133,18 @@ export class Hub {
   static async #create(options: HubOptions, lock: DataDirLock): Promise<Hub> {
     const { dataDir, logger } = options;
     const clock = options.clock ?? systemClock;
-    const store = await SqliteStore.create({ path: join(dataDir, 'state.db'), logger: logger.child({ component: 'store' }) });
+    const store = await SqliteStore.create({
+      path: join(dataDir, 'state.db'),
+      logger: logger.child({ component: 'store' }),
+    });
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
     const auth = await TokenAuth.create({ dataDir, logger });
-    const blobs = await BlobStore.create({ dir: join(dataDir, 'blobs'), maxBytes: options.blobMaxUploadBytes, quotaBytes: options.blobStoreMaxBytes });
+    const blobs = await BlobStore.create({
+      dir: join(dataDir, 'blobs'),
+      maxBytes: options.blobMaxUploadBytes,
+      quotaBytes: options.blobStoreMaxBytes,
+    });
     const meshToken = await ensureSecret(join(dataDir, 'mesh.token'));
 
     const informers = new InformerFactory(api, logger.child({ component: 'informer' }));
@@ -143,17 +170,52 @@ export class Hub {
       evictionTimeoutSeconds: options.podEvictionTimeoutSeconds ?? 30,
     });
     const runners = [
-      new Scheduler({ api, pods, nodes, events: events.withComponent('default-scheduler'), clock, logger: log('scheduler') }),
-      new ReplicaSetController({ api, pods, replicaSets, events: events.withComponent('replicaset-controller'), clock, logger: log('replicaset') }),
-      new DeploymentController({ api, deployments, replicaSets, events: events.withComponent('deployment-controller'), clock, logger: log('deployment') }),
-      new DaemonSetController({ api, daemonSets, pods, nodes, events: events.withComponent('daemonset-controller'), clock, logger: log('daemonset') }),
+      new Scheduler({
+        api,
+        pods,
+        nodes,
+        events: events.withComponent('default-scheduler'),
+        clock,
+        logger: log('scheduler'),
+      }),
+      new ReplicaSetController({
+        api,
+        pods,
+        replicaSets,
+        events: events.withComponent('replicaset-controller'),
+        clock,
+        logger: log('replicaset'),
+      }),
+      new DeploymentController({
+        api,
+        deployments,
+        replicaSets,
+        events: events.withComponent('deployment-controller'),
+        clock,
+        logger: log('deployment'),
+      }),
+      new DaemonSetController({
+        api,
+        daemonSets,
+        pods,
+        nodes,
+        events: events.withComponent('daemonset-controller'),
+        clock,
+        logger: log('daemonset'),
+      }),
       new JobController({ api, jobs, pods, events: events.withComponent('job-controller'), clock, logger: log('job') }),
       new EndpointsController({ api, services, pods, nodes, endpoints, logger: log('endpoints') }),
       new GarbageCollector({ api, informers: [deployments, replicaSets, daemonSets, jobs, pods], logger: log('gc') }),
       new EventTtlController({ api, clock, logger: log('event-ttl'), ttlSeconds: options.eventTtlSeconds }),
       new BlobGarbageCollector({
         blobs,
-        objects: () => [...pods.list(), ...replicaSets.list(), ...deployments.list(), ...daemonSets.list(), ...jobs.list()],
+        objects: () => [
+          ...pods.list(),
+          ...replicaSets.list(),
+          ...deployments.list(),
+          ...daemonSets.list(),
+          ...jobs.list(),
+        ],
         clock,
         logger: log('blob-gc'),
         graceSeconds: options.blobGcGraceSeconds,
@@ -175,8 +237,20 @@ export class Hub {
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
       ...options.gateway,
     });
-    const streamLimits = new StreamLimiter({ watchesPerUser: options.maxWatchesPerUser, logFollowsPerUser: options.maxLogFollowsPerUser });
-    const app = createApiApp({ api, auth, blobs, logs: gateway, exec: gateway, logger: log('api'), version: { gitVersion: HUB_VERSION }, streamLimits });
+    const streamLimits = new StreamLimiter({
+      watchesPerUser: options.maxWatchesPerUser,
+      logFollowsPerUser: options.maxLogFollowsPerUser,
+    });
+    const app = createApiApp({
+      api,
+      auth,
+      blobs,
+      logs: gateway,
+      exec: gateway,
+      logger: log('api'),
+      version: { gitVersion: HUB_VERSION },
+      streamLimits,
+    });
     return new Hub(options, store, api, auth, informers, gateway, runners, app, lock);
   }
 

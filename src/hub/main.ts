@@ -15,19 +15,69 @@ async function main(argv: string[]): Promise<void> {
     .description('Edgeplane control plane: API server, store, scheduler, controllers and node gateway')
     .version(HUB_VERSION)
     .option('--data-dir <dir>', 'where the hub keeps its state, tokens and blobs', './edge-hub-data')
-    .option('--listen <host:port>', 'address of the API and the node gateway', parseListen, { host: '127.0.0.1', port: 7400 })
+    .option('--listen <host:port>', 'address of the API and the node gateway', parseListen, {
+      host: '127.0.0.1',
+      port: 7400,
+    })
     .option('--node-grace-period <duration>', 'silence after which a node is marked NotReady', parseDuration, 10)
-    .option('--pod-eviction-timeout <duration>', 'how long a node may stay NotReady before its pods move', parseDuration, 30)
+    .option(
+      '--pod-eviction-timeout <duration>',
+      'how long a node may stay NotReady before its pods move',
+      parseDuration,
+      30,
+    )
     .option('--heartbeat-interval <duration>', 'how often nodes send heartbeats', parseDuration, 2)
-    .addOption(new Option('--max-watches-per-user <n>', 'concurrent watches one user may hold (429 past it)').argParser(parsePositiveInt).default(100))
-    .addOption(new Option('--max-log-follows-per-user <n>', 'concurrent followed logs (logs -f) one user may hold (429 past it)').argParser(parsePositiveInt).default(20))
-    .addOption(new Option('--event-ttl <duration>', 'how long an Event is kept after its last update').argParser(parsePositiveDuration).default(3600, '1h'))
-    .addOption(new Option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)').argParser(parseBytes).default(10 * 1024 ** 3, '10Gi'))
-    .addOption(new Option('--blob-max-upload-bytes <size>', 'largest single blob upload (413 past it)').argParser(parseBytes).default(256 * 1024 ** 2, '256Mi'))
-    .addOption(new Option('--duplicate-node-check <duration>', 'how long a connected node gets to answer a ping before a second agent with its name may take over (else the newcomer is refused)').argParser(parsePositiveDuration).default(3, '3s'))
-    .addOption(new Option('--node-event-qps <n>', 'Events per second one node may record (past it and its burst they are dropped and counted)').argParser(parsePositiveInt).default(5))
-    .addOption(new Option('--node-event-burst <n>', 'Events one node may record at once before --node-event-qps applies').argParser(parsePositiveInt).default(50))
-    .addOption(new Option('--blob-gc-grace <duration>', 'how long an unreferenced blob is kept after its last upload').argParser(parsePositiveDuration).default(3600, '1h'))
+    .addOption(
+      new Option('--max-watches-per-user <n>', 'concurrent watches one user may hold (429 past it)')
+        .argParser(parsePositiveInt)
+        .default(100),
+    )
+    .addOption(
+      new Option('--max-log-follows-per-user <n>', 'concurrent followed logs (logs -f) one user may hold (429 past it)')
+        .argParser(parsePositiveInt)
+        .default(20),
+    )
+    .addOption(
+      new Option('--event-ttl <duration>', 'how long an Event is kept after its last update')
+        .argParser(parsePositiveDuration)
+        .default(3600, '1h'),
+    )
+    .addOption(
+      new Option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)')
+        .argParser(parseBytes)
+        .default(10 * 1024 ** 3, '10Gi'),
+    )
+    .addOption(
+      new Option('--blob-max-upload-bytes <size>', 'largest single blob upload (413 past it)')
+        .argParser(parseBytes)
+        .default(256 * 1024 ** 2, '256Mi'),
+    )
+    .addOption(
+      new Option(
+        '--duplicate-node-check <duration>',
+        'how long a connected node gets to answer a ping before a second agent with its name may take over (else the newcomer is refused)',
+      )
+        .argParser(parsePositiveDuration)
+        .default(3, '3s'),
+    )
+    .addOption(
+      new Option(
+        '--node-event-qps <n>',
+        'Events per second one node may record (past it and its burst they are dropped and counted)',
+      )
+        .argParser(parsePositiveInt)
+        .default(5),
+    )
+    .addOption(
+      new Option('--node-event-burst <n>', 'Events one node may record at once before --node-event-qps applies')
+        .argParser(parsePositiveInt)
+        .default(50),
+    )
+    .addOption(
+      new Option('--blob-gc-grace <duration>', 'how long an unreferenced blob is kept after its last upload')
+        .argParser(parsePositiveDuration)
+        .default(3600, '1h'),
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
   program.parse(argv);
@@ -64,7 +114,10 @@ async function main(argv: string[]): Promise<void> {
     blobStoreMaxBytes: o.blobStoreMaxBytes,
     blobMaxUploadBytes: o.blobMaxUploadBytes,
     blobGcGraceSeconds: o.blobGcGrace,
-    gateway: { duplicateCheckTimeoutMs: o.duplicateNodeCheck * 1000, nodeEventRate: { perSecond: o.nodeEventQps, burst: o.nodeEventBurst } },
+    gateway: {
+      duplicateCheckTimeoutMs: o.duplicateNodeCheck * 1000,
+      nodeEventRate: { perSecond: o.nodeEventQps, burst: o.nodeEventBurst },
+    },
   });
   const { url } = await hub.start();
   process.stdout.write(

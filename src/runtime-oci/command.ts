@@ -39,13 +39,23 @@ export function runCommand(file: string, args: readonly string[], opts: CommandO
     const child = execFile(
       file,
       args,
-      { timeout: opts.timeoutMs ?? 30_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, cwd: opts.cwd, encoding: 'utf8' },
+      {
+        timeout: opts.timeoutMs ?? 30_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+        cwd: opts.cwd,
+        encoding: 'utf8',
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve({ code: 0, stdout, stderr });
         const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
         const code = typeof e.code === 'number' ? e.code : -1;
         if (opts.allowFailure && code >= 0) return resolve({ code, stdout, stderr });
-        const why = e.killed ? `timed out after ${opts.timeoutMs ?? 30_000} ms` : typeof e.code === 'string' ? e.code : (stderr.trim() || stdout.trim() || `exit code ${code}`);
+        const why = e.killed
+          ? `timed out after ${opts.timeoutMs ?? 30_000} ms`
+          : typeof e.code === 'string'
+            ? e.code
+            : stderr.trim() || stdout.trim() || `exit code ${code}`;
         reject(new CommandError(`${file} ${args.join(' ')}: ${why}`, code, stderr));
       },
     );

@@ -21,7 +21,14 @@ export { PodNetwork, type PodNetworkDeps, type PodAttachment } from './network/p
 export { RegistryClient, type RegistryClientDeps } from './image/registry-client.js';
 export { RegistryCredentials } from './image/credentials.js';
 export { parseImageReference, formatReference, type ImageReference } from './image/reference.js';
-export { pullWasmArtifact, resolveWasmArtifact, fetchWasmComponent, type WasmArtifact, type ResolvedWasmArtifact, type PullWasmOptions } from './image/wasm-artifact.js';
+export {
+  pullWasmArtifact,
+  resolveWasmArtifact,
+  fetchWasmComponent,
+  type WasmArtifact,
+  type ResolvedWasmArtifact,
+  type PullWasmOptions,
+} from './image/wasm-artifact.js';
 export { existingCgroupDirs } from './runc/cgroups.js';
 export { mountsUnder } from './unpack/overlay.js';
 export { createOciRuntime, OCI_ADAPTERS, DEFAULT_SOCKETS, type OciSetup, type OciAdapterName } from './setup.js';

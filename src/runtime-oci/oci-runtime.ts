@@ -55,7 +55,8 @@ export class OciRuntime implements Runtime {
     this.#unsubscribe = deps.adapter.onExit((exit) => this.#exited(exit));
     const loopback = hostLoopback(deps.nodeAddress);
     this.#network = {
-      nodeAddress: (hostNetwork) => (hostNetwork || deps.hostNetwork === true ? loopback : deps.adapter.gatewayAddress()),
+      nodeAddress: (hostNetwork) =>
+        hostNetwork || deps.hostNetwork === true ? loopback : deps.adapter.gatewayAddress(),
       podIP: (id) => deps.adapter.podIP(id),
     };
   }
@@ -93,7 +94,12 @@ export class OciRuntime implements Runtime {
       hostNetwork: this.deps.hostNetwork === true || config.hostNetwork === true,
       security: config.security ?? {},
       logPath: config.logPath,
-      labels: { [LABELS.podNamespace]: config.pod.namespace, [LABELS.podName]: config.pod.name, [LABELS.podUid]: config.pod.uid, [LABELS.container]: config.name },
+      labels: {
+        [LABELS.podNamespace]: config.pod.namespace,
+        [LABELS.podName]: config.pod.name,
+        [LABELS.podUid]: config.pod.uid,
+        [LABELS.container]: config.name,
+      },
     });
     this.#statuses.set(config.id, { id: config.id, state: 'created' });
   }
@@ -128,7 +134,8 @@ export class OciRuntime implements Runtime {
   }
 
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
-    if (this.#statuses.get(id)?.state !== 'running') return Promise.reject(new ServiceUnavailableError(`container ${id} is not running`));
+    if (this.#statuses.get(id)?.state !== 'running')
+      return Promise.reject(new ServiceUnavailableError(`container ${id} is not running`));
     return this.deps.adapter.exec(id, command, opts);
   }
 

@@ -47,7 +47,10 @@ export interface OciSetup {
   pidsLimit?: number;
 }
 
-export const DEFAULT_SOCKETS: Record<'docker' | 'podman', string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
+export const DEFAULT_SOCKETS: Record<'docker' | 'podman', string> = {
+  docker: '/var/run/docker.sock',
+  podman: '/run/podman/podman.sock',
+};
 
 /** Creates the adapter and the runtime; throws an Error that says what to fix when one cannot start. */
 export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
@@ -56,8 +59,13 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
   const hostNetwork = s.network === 'host';
   let adapter: OciRuntimeAdapter;
   if (s.adapter === 'runc') {
-    const client = new RegistryClient({ ...(credentials ? { credentials } : {}), insecureRegistries: s.insecureRegistries ?? [] });
-    const network = hostNetwork ? undefined : await PodNetwork.create({ bridge: s.bridge ?? 'edge0', cidr: s.podCidr ?? '10.88.0.0/24', logger });
+    const client = new RegistryClient({
+      ...(credentials ? { credentials } : {}),
+      insecureRegistries: s.insecureRegistries ?? [],
+    });
+    const network = hostNetwork
+      ? undefined
+      : await PodNetwork.create({ bridge: s.bridge ?? 'edge0', cidr: s.podCidr ?? '10.88.0.0/24', logger });
     adapter = await RuncAdapter.create({
       dataDir: s.dataDir,
       client,

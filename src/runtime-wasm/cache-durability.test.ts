@@ -4,13 +4,30 @@
  * gone, refs.json garbled. Each torn entry is removed and fetched or transpiled again with a log
  * line; nothing crashes and the container runs.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { RegistryRefs } from './registry-refs.js';
-import { addBlob, buildComponent, containerConfig, run, send, sha256, startRuntime } from './testing/runtime-harness.js';
+import {
+  addBlob,
+  buildComponent,
+  containerConfig,
+  run,
+  send,
+  sha256,
+  startRuntime,
+} from './testing/runtime-harness.js';
 
 const blobs = new Map<string, Uint8Array>();
 let dir: string;
@@ -64,7 +81,10 @@ describe('torn caches', () => {
     const logs = await runOnce();
     expect(fetches).toBe(1);
     expect(logs.some((l) => l.includes('torn') || l.includes('"transpiled component"'))).toBe(false);
-    const meta = JSON.parse(readFileSync(join(transpiledDir(), 'meta.json'), 'utf8')) as { version: number; files: Record<string, { size: number; sha256: string }> };
+    const meta = JSON.parse(readFileSync(join(transpiledDir(), 'meta.json'), 'utf8')) as {
+      version: number;
+      files: Record<string, { size: number; sha256: string }>;
+    };
     expect(meta.version).toBe(2);
     expect(Object.keys(meta.files)).toEqual(expect.arrayContaining(['component.mjs', coreModule()]));
   });
@@ -77,7 +97,9 @@ describe('torn caches', () => {
     expect(fetches).toBe(2);
     expect(sha256(readFileSync(imagePath()))).toBe(digest);
     expect(logs.find((l) => l.includes('cached wasm image found torn'))).toMatch(new RegExp(`"digest":"${digest}"`));
-    expect(logs.find((l) => l.includes('transpiled component found torn'))).toMatch(/"why":"component\.core\d*\.wasm: content sha256:[0-9a-f]{64} instead of sha256:[0-9a-f]{64}"/);
+    expect(logs.find((l) => l.includes('transpiled component found torn'))).toMatch(
+      /"why":"component\.core\d*\.wasm: content sha256:[0-9a-f]{64} instead of sha256:[0-9a-f]{64}"/,
+    );
   });
 
   it('transpiles again an entry whose meta.json or bindings are missing', async () => {

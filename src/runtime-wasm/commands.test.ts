@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError, ServiceUnavailableError, TimeoutError } from '../api/index.js';
 import type { PulledImage } from '../api/index.js';
-import { addBlob, buildComponent, containerConfig, nextExit, run, send, startRuntime } from './testing/runtime-harness.js';
+import {
+  addBlob,
+  buildComponent,
+  containerConfig,
+  nextExit,
+  run,
+  send,
+  startRuntime,
+} from './testing/runtime-harness.js';
 
 const blobs = new Map<string, Uint8Array>();
 let dir: string;
@@ -47,7 +55,12 @@ describe('a command container', () => {
     await run(rt, cfg);
     expect((await exited).status).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed' });
     await rt.removeContainer(cfg.id); // closes (flushes) the log
-    expect(logLines(cfg.logPath)).toEqual(['stdout: countdown: 4', 'stdout: countdown: 3', 'stdout: countdown: 2', 'stdout: countdown: 1']);
+    expect(logLines(cfg.logPath)).toEqual([
+      'stdout: countdown: 4',
+      'stdout: countdown: 3',
+      'stdout: countdown: 2',
+      'stdout: countdown: 1',
+    ]);
   });
 
   it('ends with the exit code the guest chose (env EXIT_CODE), reason Error', async () => {
@@ -84,8 +97,14 @@ describe('exec', () => {
       stdout: 'countdown: 2\ncountdown: 1\n',
       stderr: '',
     });
-    const failing = await run(rt, containerConfig(countdown, dir, { env: { COUNT: '1000', INTERVAL_MS: '100', EXIT_CODE: '5' } }));
-    await expect(rt.exec(failing.id, ['countdown', '0'], { timeoutMs: 10_000 })).resolves.toMatchObject({ exitCode: 5, stdout: '' });
+    const failing = await run(
+      rt,
+      containerConfig(countdown, dir, { env: { COUNT: '1000', INTERVAL_MS: '100', EXIT_CODE: '5' } }),
+    );
+    await expect(rt.exec(failing.id, ['countdown', '0'], { timeoutMs: 10_000 })).resolves.toMatchObject({
+      exitCode: 5,
+      stdout: '',
+    });
     expect(rt.containerStatus(cfg.id)?.state).toBe('running');
     await rt.removeContainer(cfg.id);
     await rt.removeContainer(failing.id);
@@ -99,7 +118,10 @@ describe('exec', () => {
     expect(r.stdout.slice(0, 20)).toBe('01234567890123456789');
     const [kept, ...notes] = r.stderr.split('[edgeplane] ');
     expect(kept).toHaveLength(1024 * 1024 + 1); // the kept MiB, then a newline before the notes
-    expect(notes).toEqual([`stdout truncated: ${3_000_000 - 1024 * 1024} bytes past the first 1048576 dropped\n`, `stderr truncated: ${2_000_000 - 1024 * 1024} bytes past the first 1048576 dropped\n`]);
+    expect(notes).toEqual([
+      `stdout truncated: ${3_000_000 - 1024 * 1024} bytes past the first 1048576 dropped\n`,
+      `stderr truncated: ${2_000_000 - 1024 * 1024} bytes past the first 1048576 dropped\n`,
+    ]);
     expect(rt.containerStatus(cfg.id)?.state).toBe('running');
     await rt.removeContainer(cfg.id);
   }, 120_000);
@@ -109,7 +131,10 @@ describe('exec', () => {
     await expect(rt.exec(cfg.id, ['countdown', '50'], { timeoutMs: 500 })).rejects.toThrow(TimeoutError);
     expect(rt.containerStatus(cfg.id)?.state).toBe('running');
     expect(rt.stats.isolatedPods).toBeGreaterThanOrEqual(1);
-    await expect(rt.exec(cfg.id, ['countdown', '1'], { timeoutMs: 10_000 })).resolves.toMatchObject({ exitCode: 0, stdout: 'countdown: 1\n' });
+    await expect(rt.exec(cfg.id, ['countdown', '1'], { timeoutMs: 10_000 })).resolves.toMatchObject({
+      exitCode: 0,
+      stdout: 'countdown: 1\n',
+    });
     await rt.removeContainer(cfg.id);
   });
 

@@ -18,7 +18,11 @@ export function endFields(end: InstanceEnd, during: string): EndFields {
     return fields;
   }
   if (end.kind === 'oom') {
-    return { exitCode: KILLED_EXIT_CODE, reason: 'OOMKilled', message: `${during === 'run' ? 'while running' : `while handling ${during}`}: ${end.message}` };
+    return {
+      exitCode: KILLED_EXIT_CODE,
+      reason: 'OOMKilled',
+      message: `${during === 'run' ? 'while running' : `while handling ${during}`}: ${end.message}`,
+    };
   }
   return { exitCode: 1, reason: 'Error', message: end.message };
 }

@@ -40,7 +40,9 @@ const owner: InstanceOwner = { onOutput: () => undefined, onExecutorLost: () => 
 /** Runs one exec to completion or timeout. */
 export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
   const { executors } = deps;
-  const executor: Executor = deps.isolated ? executors.dedicated(true) : (executors.pickAvailable() ?? executors.pick());
+  const executor: Executor = deps.isolated
+    ? executors.dedicated(true)
+    : (executors.pickAvailable() ?? executors.pick());
   const id = newInstanceId();
   const deadlineAt = Date.now() + deps.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
@@ -79,7 +81,8 @@ function toExecResult(outcome: RunOutcome): ExecResult {
   const { end, dropped } = outcome;
   for (const stream of ['stdout', 'stderr'] as const) {
     const n = dropped?.[stream] ?? 0;
-    if (n > 0) stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}[edgeplane] ${stream} truncated: ${n} bytes past the first ${EXEC_OUTPUT_CAP_BYTES} dropped\n`;
+    if (n > 0)
+      stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}[edgeplane] ${stream} truncated: ${n} bytes past the first ${EXEC_OUTPUT_CAP_BYTES} dropped\n`;
   }
   if (end.kind === 'exit') return { exitCode: end.code, stdout, stderr };
   stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}[edgeplane] ${end.kind === 'oom' ? 'OOMKilled' : 'trap'}: ${end.message}\n`;

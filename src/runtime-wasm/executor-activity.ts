@@ -23,7 +23,11 @@ export class ExecutorActivity {
 
   now(): ActivityNow {
     const a = this.#slots;
-    return { kind: Number(Atomics.load(a, ActivitySlot.kind)), id: Number(Atomics.load(a, ActivitySlot.id)), since: Number(Atomics.load(a, ActivitySlot.since)) };
+    return {
+      kind: Number(Atomics.load(a, ActivitySlot.kind)),
+      id: Number(Atomics.load(a, ActivitySlot.id)),
+      since: Number(Atomics.load(a, ActivitySlot.since)),
+    };
   }
 
   /**

@@ -173,7 +173,8 @@ export class ExecutorPool {
 
   /** The deepest call depth of the nested requests seen lately (0: none). */
   deepest(now = Date.now()): number {
-    for (let d = this.#depthSeenAt.length - 1; d > 0; d--) if (now - (this.#depthSeenAt[d] ?? -Infinity) < DEPTH_MEMORY_MS) return d;
+    for (let d = this.#depthSeenAt.length - 1; d > 0; d--)
+      if (now - (this.#depthSeenAt[d] ?? -Infinity) < DEPTH_MEMORY_MS) return d;
     return 0;
   }
 
@@ -203,7 +204,8 @@ export class ExecutorPool {
     for (const e of this.#all()) {
       if (!e.alive) continue;
       // An unavailable executor only when every one is; an overflow one only when no fixed one is.
-      const key = (this.available(e) ? 0 : 1e12) + (this.#overflow.includes(e) ? 1e9 : 0) + load(e) * 1e6 + e.instanceCount;
+      const key =
+        (this.available(e) ? 0 : 1e12) + (this.#overflow.includes(e) ? 1e9 : 0) + load(e) * 1e6 + e.instanceCount;
       if (key < bestKey) {
         best = e;
         bestKey = key;
@@ -364,7 +366,10 @@ export class ExecutorPool {
       const i = this.#shared.indexOf(gone);
       if (i < 0 || this.#closed) return;
       this.#shared[i] = this.#start(false, (g, l) => this.#replace(g, l));
-      this.#logger.warn({ executor: gone.id, replacement: this.#shared[i]!.id, reason: loss.reason, delayMs }, 'shared wasm executor replaced');
+      this.#logger.warn(
+        { executor: gone.id, replacement: this.#shared[i]!.id, reason: loss.reason, delayMs },
+        'shared wasm executor replaced',
+      );
     };
     if (delayMs === 0) swap();
     else setTimeout(swap, delayMs).unref();

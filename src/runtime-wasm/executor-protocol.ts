@@ -64,7 +64,8 @@ export interface WireRequest {
 }
 
 /** How an instance ended on its own: `exit(n)`, a trap, or a trap at its memory limit. */
-export type InstanceEnd = { kind: 'exit'; code: number } | { kind: 'trap'; message: string } | { kind: 'oom'; message: string };
+export type InstanceEnd =
+  { kind: 'exit'; code: number } | { kind: 'trap'; message: string } | { kind: 'oom'; message: string };
 
 /** The outcome of one request. */
 export type WireResult =
@@ -215,7 +216,12 @@ export function unpackResults(batch: Packed, each: (r: WireResult) => void): voi
     const kind = batch[i + 1] as number;
     if (kind === OK) {
       const n = batch[i + 4] as number;
-      each({ id, status: batch[i + 2] as number, body: batch[i + 3] as Uint8Array, headers: batch.slice(i + 5, i + 5 + n) as string[] });
+      each({
+        id,
+        status: batch[i + 2] as number,
+        body: batch[i + 3] as Uint8Array,
+        headers: batch.slice(i + 5, i + 5 + n) as string[],
+      });
       i += 5 + n;
     } else if (kind === EXPIRED) {
       each({ id, expired: true });

@@ -15,7 +15,16 @@ import { OutgoingClient } from './host/outgoing-client.js';
 import { loadWasiShim } from './wasi-shim.js';
 import { CapturedOutput } from './captured-output.js';
 import { Activity, ActivitySlot, packResult, unpackRequests } from './executor-protocol.js';
-import type { ComponentRef, FromWorker, InstanceSpec, OutputChunk, Packed, ToWorker, WireRequest, WireResult } from './executor-protocol.js';
+import type {
+  ComponentRef,
+  FromWorker,
+  InstanceSpec,
+  OutputChunk,
+  Packed,
+  ToWorker,
+  WireRequest,
+  WireResult,
+} from './executor-protocol.js';
 import type { OutgoingChannel } from './outgoing-protocol.js';
 import type { CoreModule } from './wasm-global.js';
 
@@ -34,7 +43,10 @@ try {
 const FLUSH_AFTER_MS = 2;
 
 const instances = new Map<number, GuestInstance>();
-const components = new Map<string, { ref: ComponentRef; modules: Record<string, CoreModule>; mod?: Promise<TranspiledModule> }>();
+const components = new Map<
+  string,
+  { ref: ComponentRef; modules: Record<string, CoreModule>; mod?: Promise<TranspiledModule> }
+>();
 /** Captured output of exec instances, by instance: the first EXEC_OUTPUT_CAP_BYTES of each stream. */
 const captured = new Map<number, CapturedOutput>();
 let pendingOutput: OutputChunk[] = [];
@@ -114,7 +126,14 @@ async function instantiate(spec: InstanceSpec): Promise<void> {
     // From here on only microtasks: no other message interleaves, so the activity is accurate.
     setActivity(Activity.instantiate, instanceId);
     const policy = spec.caller ? outgoing.policyFor(instanceId, spec.caller) : denyAllOutgoingHttp;
-    const instance = await GuestInstance.create(spec, mod, entry.modules, shim, outputOf(instanceId, spec.captureOutput === true), policy);
+    const instance = await GuestInstance.create(
+      spec,
+      mod,
+      entry.modules,
+      shim,
+      outputOf(instanceId, spec.captureOutput === true),
+      policy,
+    );
     instances.set(instanceId, instance);
     send({ type: 'instantiated', instanceId, exports: instance.exports });
   } catch (err) {
@@ -174,7 +193,11 @@ function run(instanceId: number, deadlineAt: number | undefined): void {
   const out = captured.get(instanceId); // filled while the command runs
   captured.delete(instanceId);
   if (!instance) {
-    send({ type: 'run-finished', instanceId, end: { kind: 'trap', message: `no instance ${instanceId} in this executor` } });
+    send({
+      type: 'run-finished',
+      instanceId,
+      end: { kind: 'trap', message: `no instance ${instanceId} in this executor` },
+    });
     return;
   }
   if (deadlineAt !== undefined && Date.now() > deadlineAt) {
@@ -198,7 +221,8 @@ function run(instanceId: number, deadlineAt: number | undefined): void {
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {
     case 'component':
-      if (!components.has(msg.component.key)) components.set(msg.component.key, { ref: msg.component, modules: msg.modules });
+      if (!components.has(msg.component.key))
+        components.set(msg.component.key, { ref: msg.component, modules: msg.modules });
       return;
     case 'instantiate':
       void instantiate(msg.spec);

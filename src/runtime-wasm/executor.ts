@@ -17,14 +17,35 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './worker-entry.js';
 import { ExecutorActivity, type ActivityNow } from './executor-activity.js';
 import { Activity, packRequest, unpackResults } from './executor-protocol.js';
-import type { ComponentRef, FromWorker, InstanceExports, InstanceSpec, Packed, RequestFields, ToWorker, WireResult } from './executor-protocol.js';
-import { ExecutorLostError, type ExecutorLoss, type ExecutorOptions, type InstanceOwner, type RunOutcome } from './executor-types.js';
+import type {
+  ComponentRef,
+  FromWorker,
+  InstanceExports,
+  InstanceSpec,
+  Packed,
+  RequestFields,
+  ToWorker,
+  WireResult,
+} from './executor-protocol.js';
+import {
+  ExecutorLostError,
+  type ExecutorLoss,
+  type ExecutorOptions,
+  type InstanceOwner,
+  type RunOutcome,
+} from './executor-types.js';
 import { OutgoingCalls } from './outgoing-calls.js';
 import type { OutgoingCall } from './outgoing-protocol.js';
 import { ThreadPriority } from './thread-priority.js';
 import type { CoreModule } from './wasm-global.js';
 
-export { ExecutorLostError, type ExecutorLoss, type ExecutorOptions, type InstanceOwner, type RunOutcome } from './executor-types.js';
+export {
+  ExecutorLostError,
+  type ExecutorLoss,
+  type ExecutorOptions,
+  type InstanceOwner,
+  type RunOutcome,
+} from './executor-types.js';
 
 interface Pending<T> {
   resolve(value: T): void;
@@ -82,7 +103,11 @@ export class Executor {
     // A worker out of heap (ERR_WORKER_OUT_OF_MEMORY) is lost like any crashed one: its instances'
     // owners hear it and restart them elsewhere; the agent's own heap is not touched.
     this.#worker.on('error', (err: Error & { code?: string }) =>
-      this.#lose(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `executor worker ran out of heap (limit ${opts.heapMb ?? EXECUTOR_HEAP_MB} MiB)` : `executor worker crashed: ${err.message}`),
+      this.#lose(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `executor worker ran out of heap (limit ${opts.heapMb ?? EXECUTOR_HEAP_MB} MiB)`
+          : `executor worker crashed: ${err.message}`,
+      ),
     );
     this.#worker.on('exit', (code) => this.#lose(`executor worker exited with code ${code}`));
   }
@@ -289,7 +314,13 @@ export class Executor {
       case 'run-finished': {
         this.#owners.delete(msg.instanceId);
         const { end, expired, stdout, stderr, dropped } = msg;
-        take(this.#runs, msg.instanceId)?.resolve({ end, ...(expired ? { expired } : {}), ...(stdout ? { stdout } : {}), ...(stderr ? { stderr } : {}), ...(dropped ? { dropped } : {}) });
+        take(this.#runs, msg.instanceId)?.resolve({
+          end,
+          ...(expired ? { expired } : {}),
+          ...(stdout ? { stdout } : {}),
+          ...(stderr ? { stderr } : {}),
+          ...(dropped ? { dropped } : {}),
+        });
         return;
       }
     }
@@ -316,7 +347,8 @@ export class Executor {
     const results = [...this.#results.entries()];
     this.#results.clear();
     this.#outbox = [];
-    for (const [id, { handler }] of results) handler({ id, lost: reason, ran: a.kind === Activity.request && a.id === id });
+    for (const [id, { handler }] of results)
+      handler({ id, lost: reason, ran: a.kind === Activity.request && a.id === id });
     const err = new ExecutorLostError(reason);
     for (const table of [this.#instantiating, this.#runs] as Array<Map<number, Pending<never>>>) {
       for (const p of table.values()) p.reject(err);

@@ -39,7 +39,13 @@ export interface GuestResponse {
 /** Thrown by {@link GuestInstance} methods once the instance has ended. */
 export class InstanceEndedError extends Error {
   constructor(readonly end: InstanceEnd) {
-    super(end.kind === 'exit' ? `instance exited with code ${end.code}` : end.kind === 'oom' ? end.message : `instance trapped: ${end.message}`);
+    super(
+      end.kind === 'exit'
+        ? `instance exited with code ${end.code}`
+        : end.kind === 'oom'
+          ? end.message
+          : `instance trapped: ${end.message}`,
+    );
     this.name = 'InstanceEndedError';
   }
 }
@@ -121,7 +127,15 @@ export class GuestInstance {
     if (this.#ended) throw new InstanceEndedError(this.#ended);
     if (!this.http) throw new Error('component does not export wasi:http/incoming-handler');
     const table = this.host.state.table;
-    const request = new IncomingRequest(req.method, req.path, req.scheme, req.authority, req.headers, req.body, latin1Bytes);
+    const request = new IncomingRequest(
+      req.method,
+      req.path,
+      req.scheme,
+      req.authority,
+      req.headers,
+      req.body,
+      latin1Bytes,
+    );
     const out = new ResponseOutparam();
     const requestHandle = table.add(request);
     const outHandle = table.add(out);
@@ -139,7 +153,11 @@ export class GuestInstance {
     if (!outcome) throw new Error('the component returned without setting a response');
     if ('error' in outcome) {
       const { tag, message } = outcome.error;
-      return { status: 500, headers: ERROR_HEADERS, body: encoder.encode(`component answered with error-code ${tag}${message ? `: ${message}` : ''}\n`) };
+      return {
+        status: 500,
+        headers: ERROR_HEADERS,
+        body: encoder.encode(`component answered with error-code ${tag}${message ? `: ${message}` : ''}\n`),
+      };
     }
     const res = outcome.response;
     const headers: string[] = [];

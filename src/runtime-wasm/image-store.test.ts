@@ -33,19 +33,32 @@ class MiniRegistry {
       if (!m) return void res.writeHead(req.url === '/v2/' ? 200 : 404).end('{}');
       const [, repo = '', kind = '', ref = ''] = m;
       this.requests.push(`${kind} ${repo} ${ref}`);
-      if (repo.startsWith('private/') && req.headers.authorization !== `Basic ${Buffer.from('ci:secret').toString('base64')}`) {
-        return void res.writeHead(401, { 'www-authenticate': 'Basic realm="mini"', 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      if (
+        repo.startsWith('private/') &&
+        req.headers.authorization !== `Basic ${Buffer.from('ci:secret').toString('base64')}`
+      ) {
+        return void res
+          .writeHead(401, { 'www-authenticate': 'Basic realm="mini"', 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
       }
-      const fail = (code: string, message: string): void => void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code, message }] }));
-      if (![...this.manifests.keys()].some((k) => k.startsWith(`${repo} `))) return fail('NAME_UNKNOWN', 'repository name not known to registry');
+      const fail = (code: string, message: string): void =>
+        void res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code, message }] }));
+      if (![...this.manifests.keys()].some((k) => k.startsWith(`${repo} `)))
+        return fail('NAME_UNKNOWN', 'repository name not known to registry');
       if (kind === 'manifests') {
         const doc = this.manifests.get(`${repo} ${ref}`);
         if (!doc) return fail('MANIFEST_UNKNOWN', 'manifest unknown');
-        return void res.writeHead(200, { 'content-type': doc.mediaType, 'docker-content-digest': sha256(doc.bytes) }).end(doc.bytes);
+        return void res
+          .writeHead(200, { 'content-type': doc.mediaType, 'docker-content-digest': sha256(doc.bytes) })
+          .end(doc.bytes);
       }
       const blob = this.blobs.get(ref);
       if (!blob) return fail('BLOB_UNKNOWN', 'blob unknown to registry');
-      const body = this.corrupt.has(ref) ? Buffer.concat([blob.subarray(0, -1), Buffer.from([blob.at(-1)! ^ 1])]) : blob;
+      const body = this.corrupt.has(ref)
+        ? Buffer.concat([blob.subarray(0, -1), Buffer.from([blob.at(-1)! ^ 1])])
+        : blob;
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
     });
     await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
@@ -74,12 +87,22 @@ class MiniRegistry {
   pushWasm(repo: string, tag: string, component: Buffer, note = ''): string {
     const config = this.#blob(Buffer.from('{}'), 'application/vnd.wasm.config.v0+json');
     const layer = this.#blob(component, 'application/wasm');
-    return this.#publish(repo, tag, { schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: config.mediaType, config, layers: [layer], annotations: { note } });
+    return this.#publish(repo, tag, {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: config.mediaType,
+      config,
+      layers: [layer],
+      annotations: { note },
+    });
   }
 
   /** A (content-free) container image. */
   pushContainer(repo: string, tag: string): string {
-    const config = this.#blob(Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'), 'application/vnd.oci.image.config.v1+json');
+    const config = this.#blob(
+      Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'),
+      'application/vnd.oci.image.config.v1+json',
+    );
     return this.#publish(repo, tag, { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [] });
   }
 }
@@ -94,9 +117,15 @@ describe('ImageStore with OCI registry references', () => {
   let store: ImageStore;
   let manifestA = '';
   const open = (client?: RegistryClient): Promise<ImageStore> =>
-    ImageStore.open(join(dir, 'images'), async (d) => hubBlobs.get(d) ?? Promise.reject(new Error(`hub has no ${d}`)), silentLogger(), client ? { registry: client } : {});
+    ImageStore.open(
+      join(dir, 'images'),
+      async (d) => hubBlobs.get(d) ?? Promise.reject(new Error(`hub has no ${d}`)),
+      silentLogger(),
+      client ? { registry: client } : {},
+    );
   const ref = (path: string): string => `${registry.host}/${path}`;
-  const blobFetches = (digest: string): number => registry.requests.filter((r) => r.startsWith('blobs ') && r.endsWith(digest)).length;
+  const blobFetches = (digest: string): number =>
+    registry.requests.filter((r) => r.startsWith('blobs ') && r.endsWith(digest)).length;
 
   beforeAll(async () => {
     await registry.start();
@@ -127,7 +156,9 @@ describe('ImageStore with OCI registry references', () => {
     await expect(store.pull(ref('apps/hello:1.0'))).resolves.toMatchObject({ digest: img.digest });
     await expect(store.pull(ref(`apps/hello@${manifestA}`))).resolves.toMatchObject({ digest: img.digest });
     expect(registry.requests).toEqual([]);
-    expect(store.list()).toEqual(expect.arrayContaining([ref('apps/hello:1.0'), ref(`apps/hello@${manifestA}`), img.digest]));
+    expect(store.list()).toEqual(
+      expect.arrayContaining([ref('apps/hello:1.0'), ref(`apps/hello@${manifestA}`), img.digest]),
+    );
   });
 
   it('fetches a component it already holds only once, whatever manifest points at it', async () => {
@@ -150,15 +181,21 @@ describe('ImageStore with OCI registry references', () => {
     const moved = await store.pull(ref('apps/hello:latest'));
     expect(moved.digest).toBe(sha256(componentB));
     expect(blobFetches(sha256(componentB))).toBe(1);
-    expect(store.list()).toEqual(expect.arrayContaining([ref('apps/hello'), ref('apps/hello:latest'), sha256(componentB)]));
+    expect(store.list()).toEqual(
+      expect.arrayContaining([ref('apps/hello'), ref('apps/hello:latest'), sha256(componentB)]),
+    );
   });
 
   it('says what is wrong: no repository, no tag, a container image, a corrupted component, credentials', async () => {
     await expect(store.pull(ref('apps/nope:1.0'))).rejects.toThrow(/not found: no such repository \(NAME_UNKNOWN/);
-    await expect(store.pull(ref('apps/hello:2.0'))).rejects.toThrow(/not found: no such tag or digest in the repository/);
+    await expect(store.pull(ref('apps/hello:2.0'))).rejects.toThrow(
+      /not found: no such tag or digest in the repository/,
+    );
     const container = await store.pull(ref('apps/busybox:1.0')).catch((e: unknown) => e);
     expect(container).toBeInstanceOf(ImagePullError);
-    expect(String(container)).toMatch(/apps\/busybox:1.0 is a container image \(config media type application\/vnd\.oci\.image\.config\.v1\+json\), not a Wasm component artifact: a container image runs with runtimeClassName: oci/);
+    expect(String(container)).toMatch(
+      /apps\/busybox:1.0 is a container image \(config media type application\/vnd\.oci\.image\.config\.v1\+json\), not a Wasm component artifact: a container image runs with runtimeClassName: oci/,
+    );
 
     const bad = Buffer.from('\0asm\x0d\0\x01\0 tampered in transit');
     registry.pushWasm('apps/tampered', '1.0', bad);
@@ -167,8 +204,14 @@ describe('ImageStore with OCI registry references', () => {
     expect(existsSync(store.pathOf(sha256(bad)))).toBe(false);
     expect(readdirSync(join(dir, 'images', 'sha256')).filter((f) => f.includes('.tmp-'))).toEqual([]);
 
-    await expect(store.pull(ref('private/hello:1.0'))).rejects.toThrow(/requires credentials \(basic auth\) and the node has none/);
-    const withCreds = await open(new RegistryClient({ credentials: new RegistryCredentials([[registry.host, { username: 'ci', password: 'secret' }]]) }));
+    await expect(store.pull(ref('private/hello:1.0'))).rejects.toThrow(
+      /requires credentials \(basic auth\) and the node has none/,
+    );
+    const withCreds = await open(
+      new RegistryClient({
+        credentials: new RegistryCredentials([[registry.host, { username: 'ci', password: 'secret' }]]),
+      }),
+    );
     await expect(withCreds.pull(ref('private/hello:1.0'))).resolves.toMatchObject({ digest: sha256(componentA) });
   });
 
@@ -179,7 +222,12 @@ describe('ImageStore with OCI registry references', () => {
   });
 
   it('never lets a malformed digest name a file in the cache', () => {
-    for (const bad of ['sha256:../../etc/passwd', 'sha256:' + 'A'.repeat(64), 'sha512:' + 'a'.repeat(128), 'sha256:' + 'a'.repeat(63) + '/']) {
+    for (const bad of [
+      'sha256:../../etc/passwd',
+      'sha256:' + 'A'.repeat(64),
+      'sha512:' + 'a'.repeat(128),
+      'sha256:' + 'a'.repeat(63) + '/',
+    ]) {
       expect(() => store.pathOf(bad)).toThrow(ImagePullError);
     }
     expect(store.pathOf('sha256:' + 'a'.repeat(64))).toBe(join(dir, 'images', 'sha256', 'a'.repeat(64) + '.wasm'));
@@ -188,14 +236,25 @@ describe('ImageStore with OCI registry references', () => {
   it('still pulls hub references from the hub, sharing the cache by digest', async () => {
     hubBlobs.set(sha256(componentB), componentB);
     const hubRef = hubImageRef('b.wasm', sha256(componentB));
-    await expect(store.pull(hubRef)).resolves.toEqual({ ref: hubRef, digest: sha256(componentB), sizeBytes: componentB.length });
+    await expect(store.pull(hubRef)).resolves.toEqual({
+      ref: hubRef,
+      digest: sha256(componentB),
+      sizeBytes: componentB.length,
+    });
     expect(store.list()).toContain(hubRef);
   });
 
   it('after a restart with the registry gone: known tags and digests are local, `latest` needs the registry', async () => {
     await registry.stop();
     const again = await open();
-    expect(again.list()).toEqual(expect.arrayContaining([ref('apps/hello:1.0'), ref(`apps/hello@${manifestA}`), ref('apps/hello:latest'), sha256(componentA)]));
+    expect(again.list()).toEqual(
+      expect.arrayContaining([
+        ref('apps/hello:1.0'),
+        ref(`apps/hello@${manifestA}`),
+        ref('apps/hello:latest'),
+        sha256(componentA),
+      ]),
+    );
     await expect(again.pull(ref('apps/hello:1.0'))).resolves.toMatchObject({ digest: sha256(componentA) });
     await expect(again.pull(ref(`apps/hello@${manifestA}`))).resolves.toMatchObject({ digest: sha256(componentA) });
     await expect(again.pull(ref('apps/hello:latest'))).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1/);

@@ -18,7 +18,13 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HUB_IMAGE_HOST, ImagePullError, errorMessage, parseHubImageRef, type Logger } from '../api/index.js';
 import type { PullOptions, PulledImage } from '../api/index.js';
-import { RegistryClient, fetchWasmComponent, formatReference, parseImageReference, resolveWasmArtifact } from '../runtime-oci/index.js';
+import {
+  RegistryClient,
+  fetchWasmComponent,
+  formatReference,
+  parseImageReference,
+  resolveWasmArtifact,
+} from '../runtime-oci/index.js';
 import { writeFileDurable } from '../durable/index.js';
 import { fileSha256 } from './cache-verify.js';
 import { RegistryRefs, type RegistryImage } from './registry-refs.js';
@@ -66,7 +72,12 @@ export class ImageStore {
   }
 
   /** Opens the store under `dir` (created if missing) and indexes what is already cached. */
-  static async open(dir: string, fetchBlob: FetchBlob, logger: Logger, opts: ImageStoreOptions = {}): Promise<ImageStore> {
+  static async open(
+    dir: string,
+    fetchBlob: FetchBlob,
+    logger: Logger,
+    opts: ImageStoreOptions = {},
+  ): Promise<ImageStore> {
     await mkdir(join(dir, 'sha256'), { recursive: true });
     const refs = await RegistryRefs.load(join(dir, 'refs.json'), logger);
     const store = new ImageStore(dir, fetchBlob, logger, opts.registry ?? new RegistryClient(), refs);
@@ -81,7 +92,10 @@ export class ImageStore {
 
   /** Local path of a cached digest; refuses anything but `sha256:<64 hex>` before it names a file. */
   pathOf(digest: string): string {
-    if (!SHA256_DIGEST.test(digest)) throw new ImagePullError(`malformed component digest "${digest.slice(0, 80)}": expected sha256:<64 lowercase hex>`);
+    if (!SHA256_DIGEST.test(digest))
+      throw new ImagePullError(
+        `malformed component digest "${digest.slice(0, 80)}": expected sha256:<64 lowercase hex>`,
+      );
     return join(this.#dir, 'sha256', `${digest.replace(/^sha256:/, '')}.wasm`);
   }
 
@@ -112,11 +126,17 @@ export class ImageStore {
   async #pullFromRegistry(ref: string, signal: AbortSignal | undefined): Promise<PulledImage> {
     const reference = parseImageReference(ref);
     if (reference.registry === HUB_IMAGE_HOST) {
-      throw new ImagePullError(`cannot pull "${ref}": images of the hub's content store are pinned by digest (${HUB_IMAGE_HOST}/<name>@sha256:<64 hex>)`);
+      throw new ImagePullError(
+        `cannot pull "${ref}": images of the hub's content store are pinned by digest (${HUB_IMAGE_HOST}/<name>@sha256:<64 hex>)`,
+      );
     }
     const canonical = formatReference(reference);
     const known =
-      reference.digest !== undefined ? this.#refs.byManifest(reference.digest) : reference.tag !== 'latest' ? this.#refs.byRef(canonical) : undefined;
+      reference.digest !== undefined
+        ? this.#refs.byManifest(reference.digest)
+        : reference.tag !== 'latest'
+          ? this.#refs.byRef(canonical)
+          : undefined;
     if (known && (await this.#intact(known.digest))) {
       await this.#record([canonical, ref], known);
       return { ref, digest: known.digest, sizeBytes: known.sizeBytes };
@@ -137,7 +157,9 @@ export class ImageStore {
     const opts = { client: this.#registry, ...(signal ? { signal } : {}) };
     const artifact = await resolveWasmArtifact(canonical, opts);
     // The store keys components by sha256; a layer of another digest algorithm is keyed once fetched.
-    let digest = this.#refs.byManifest(artifact.manifestDigest)?.digest ?? (artifact.layer.digest.startsWith('sha256:') ? artifact.layer.digest : undefined);
+    let digest =
+      this.#refs.byManifest(artifact.manifestDigest)?.digest ??
+      (artifact.layer.digest.startsWith('sha256:') ? artifact.layer.digest : undefined);
     let sizeBytes: number;
     if (digest !== undefined) {
       sizeBytes = await this.#ensure(digest, () => fetchWasmComponent(artifact, opts), signal);
@@ -146,7 +168,10 @@ export class ImageStore {
       digest = sha256(bytes);
       sizeBytes = await this.#ensure(digest, () => Promise.resolve(bytes), signal);
     }
-    this.#logger.info({ image: canonical, manifest: artifact.manifestDigest, digest, ms: Date.now() - started }, 'resolved wasm image from registry');
+    this.#logger.info(
+      { image: canonical, manifest: artifact.manifestDigest, digest, ms: Date.now() - started },
+      'resolved wasm image from registry',
+    );
     return { manifest: artifact.manifestDigest, digest, sizeBytes };
   }
 
@@ -190,7 +215,10 @@ export class ImageStore {
     if (!this.#verified.has(digest)) {
       const actual = await fileSha256(path).catch((err: unknown) => `unreadable (${errorMessage(err)})`);
       if (actual !== digest) {
-        this.#logger.warn({ digest, path, found: actual }, 'cached wasm image found torn; removing it and fetching it again');
+        this.#logger.warn(
+          { digest, path, found: actual },
+          'cached wasm image found torn; removing it and fetching it again',
+        );
         this.#present.delete(digest);
         await rm(path, { force: true });
         return false;

@@ -132,7 +132,9 @@ export class InstancePool implements InstanceOwner, CallerSource {
   readonly #onAvailable = (): void => {
     if (this.#closed) return;
     const stuck = stuckReason(this.#deps.executors);
-    if (stuck) for (const job of this.#queue.takeNestedQueuedBefore(Date.now() - NESTED_PATIENCE_MS)) job.onResult({ refused: stuck });
+    if (stuck)
+      for (const job of this.#queue.takeNestedQueuedBefore(Date.now() - NESTED_PATIENCE_MS))
+        job.onResult({ refused: stuck });
     this.#pump();
   };
 
@@ -164,7 +166,11 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** Drops instances idle for longer than `idleMs`, keeping `min`. */
   sweep(now: number, idleMs: number): void {
-    for (let old = this.#instances.oldestIdle(); old && this.#instances.size > this.#deps.min && now - old.lastUsed > idleMs; old = this.#instances.oldestIdle()) {
+    for (
+      let old = this.#instances.oldestIdle();
+      old && this.#instances.size > this.#deps.min && now - old.lastUsed > idleMs;
+      old = this.#instances.oldestIdle()
+    ) {
       this.#remove(old, true);
     }
   }
@@ -310,7 +316,8 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** Starts instances (anywhere) up to `min`. */
   #keepMin(): void {
-    while (!this.#closed && this.#instances.size + this.#starting.count < this.#deps.min) void this.#startInstance().catch(() => undefined);
+    while (!this.#closed && this.#instances.size + this.#starting.count < this.#deps.min)
+      void this.#startInstance().catch(() => undefined);
   }
 
   /**
@@ -332,7 +339,13 @@ export class InstancePool implements InstanceOwner, CallerSource {
   async #startInstance(attempt = 0, executor: Executor = this.#placement(true)): Promise<void> {
     const id = newInstanceId();
     try {
-      await this.#starting.run(executor, this.#deps.spec(id), this.#deps.modules, this, this.#deps.instantiateTimeoutMs);
+      await this.#starting.run(
+        executor,
+        this.#deps.spec(id),
+        this.#deps.modules,
+        this,
+        this.#deps.instantiateTimeoutMs,
+      );
     } catch (err) {
       // A neighbour's overrun took the executor down mid-instantiation: not our fault, try again.
       const retry = err instanceof ExecutorLostError && !this.#starting.wasCulprit(id) && attempt < 2 && !this.#closed;
@@ -345,7 +358,15 @@ export class InstancePool implements InstanceOwner, CallerSource {
       return;
     }
     this.#started = true;
-    const inst: PooledInstance = { id, executor, job: undefined, sentAt: 0, served: 0, lastUsed: Date.now(), retired: false };
+    const inst: PooledInstance = {
+      id,
+      executor,
+      job: undefined,
+      sentAt: 0,
+      served: 0,
+      lastUsed: Date.now(),
+      retired: false,
+    };
     this.#instances.add(inst);
     this.#release(inst);
   }

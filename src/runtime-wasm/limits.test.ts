@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateContainerError, ServiceUnavailableError } from '../api/index.js';
 import { MemoryLimitError, definedMemoryMaxima, limitModuleMemory, limitPages } from './memory-limit.js';
-import { addBlob, buildComponent, containerConfig, nextExit, run, send, startRuntime, text } from './testing/runtime-harness.js';
+import {
+  addBlob,
+  buildComponent,
+  containerConfig,
+  nextExit,
+  run,
+  send,
+  startRuntime,
+  text,
+} from './testing/runtime-harness.js';
 import { wasmGlobal } from './wasm-global.js';
 
 /** A core module that defines one memory (`flags`, `min`, optional `max`) and exports it. */
@@ -38,7 +47,9 @@ describe('limitModuleMemory', () => {
 
   it('refuses a limit below the initial memory', () => {
     expect(() => limitModuleMemory(moduleWithMemory(8), 4)).toThrow(MemoryLimitError);
-    expect(() => limitModuleMemory(moduleWithMemory(8), 4)).toThrow(/initial linear memory \(8 pages.*above the memory limit \(4 pages\)/);
+    expect(() => limitModuleMemory(moduleWithMemory(8), 4)).toThrow(
+      /initial linear memory \(8 pages.*above the memory limit \(4 pages\)/,
+    );
   });
 });
 
@@ -65,8 +76,14 @@ afterAll(async () => {
 
 describe('limits.memoryBytes', () => {
   it('fails the request that hits it cleanly: the container is OOMKilled, its executor and neighbours are fine', async () => {
-    const neighbour = await run(rt, containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'neighbour' } }));
-    const hog = await run(rt, containerConfig(await rt.pullImage(memhog), dir, { limits: { memoryBytes: 8 * 1024 * 1024 } }));
+    const neighbour = await run(
+      rt,
+      containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'neighbour' } }),
+    );
+    const hog = await run(
+      rt,
+      containerConfig(await rt.pullImage(memhog), dir, { limits: { memoryBytes: 8 * 1024 * 1024 } }),
+    );
     expect(text(await send(rt, hog.id, { path: '/?mb=2' }))).toBe('2\n');
     expect(text(await send(rt, hog.id, { path: '/?mb=3' }))).toBe('5\n');
     const exited = nextExit(rt, hog.id);
@@ -82,7 +99,10 @@ describe('limits.memoryBytes', () => {
   });
 
   it('within the limit, a component serves as usual', async () => {
-    const cfg = await run(rt, containerConfig(await rt.pullImage(memhog), dir, { limits: { memoryBytes: 64 * 1024 * 1024 } }));
+    const cfg = await run(
+      rt,
+      containerConfig(await rt.pullImage(memhog), dir, { limits: { memoryBytes: 64 * 1024 * 1024 } }),
+    );
     expect(text(await send(rt, cfg.id, { path: '/?mb=32' }))).toBe('32\n');
     expect(rt.containerStatus(cfg.id)?.state).toBe('running');
     await rt.removeContainer(cfg.id);
@@ -92,6 +112,8 @@ describe('limits.memoryBytes', () => {
     const cfg = containerConfig(await rt.pullImage(hello), dir, { limits: { memoryBytes: 1024 * 1024 } });
     const err = await rt.createContainer(cfg).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CreateContainerError);
-    expect((err as Error).message).toMatch(/memory limit too low: the component's initial linear memory \(\d+ pages of 64 KiB\) is above the memory limit \(16 pages\)/);
+    expect((err as Error).message).toMatch(
+      /memory limit too low: the component's initial linear memory \(\d+ pages of 64 KiB\) is above the memory limit \(16 pages\)/,
+    );
   });
 });

@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateContainerError, ServiceUnavailableError } from '../api/index.js';
 import { WasmMemoryBudgetError } from './memory-budget.js';
-import { addBlob, buildComponent, containerConfig, nextExit, run, send, startRuntime, text, until } from './testing/runtime-harness.js';
+import {
+  addBlob,
+  buildComponent,
+  containerConfig,
+  nextExit,
+  run,
+  send,
+  startRuntime,
+  text,
+  until,
+} from './testing/runtime-harness.js';
 
 const MiB = 2 ** 20;
 const blobs = new Map<string, Uint8Array>();
@@ -23,7 +33,12 @@ beforeAll(async () => {
   memhog = addBlob(blobs, 'memhog', buildComponent('testdata/memhog'));
   countdown = addBlob(blobs, 'countdown', buildComponent('countdown'));
   dir = mkdtempSync(join(tmpdir(), 'edgeplane-budget-'));
-  started = await startRuntime(join(dir, 'data'), blobs, { executors: 1, maxInstances: 4, defaultMemoryLimitBytes: 8 * MiB, memoryBudgetBytes: 24 * MiB });
+  started = await startRuntime(join(dir, 'data'), blobs, {
+    executors: 1,
+    maxInstances: 4,
+    defaultMemoryLimitBytes: 8 * MiB,
+    memoryBudgetBytes: 24 * MiB,
+  });
   rt = started.runtime;
 }, 180_000);
 
@@ -33,7 +48,11 @@ afterAll(async () => {
 });
 
 const hog = async (limitMiB?: number) =>
-  containerConfig(await rt.pullImage(memhog), dir, limitMiB === undefined ? {} : { limits: { memoryBytes: limitMiB * MiB } });
+  containerConfig(
+    await rt.pullImage(memhog),
+    dir,
+    limitMiB === undefined ? {} : { limits: { memoryBytes: limitMiB * MiB } },
+  );
 
 describe('default memory limit', () => {
   it('bounds a container without limits.memory: memhog is OOMKilled at the node default, and its memory goes back to the budget', async () => {
@@ -60,7 +79,9 @@ describe('memory budget', () => {
     expect(err).toBeInstanceOf(WasmMemoryBudgetError);
     expect(err).toBeInstanceOf(CreateContainerError);
     expect((err as WasmMemoryBudgetError).waitingReason).toBe('WasmMemoryBudgetExceeded');
-    expect((err as Error).message).toBe('cannot create container app: Wasm memory needs 16Mi, node budget 24Mi has 8Mi free (1 × 16Mi per instance)');
+    expect((err as Error).message).toBe(
+      'cannot create container app: Wasm memory needs 16Mi, node budget 24Mi has 8Mi free (1 × 16Mi per instance)',
+    );
     expect(rt.stats.memoryBudget.reserved).toBe(16 * MiB);
 
     await rt.stopContainer(a.id, 1000);
@@ -81,7 +102,11 @@ describe('memory budget', () => {
     expect(answers.map(text)).toEqual(Array(6).fill('0\n'));
     expect(rt.instanceCount(small.id)).toBe(1);
     expect(rt.stats.memoryBudget.reserved).toBe(24 * MiB);
-    expect(started.logs.some((l) => l.includes('wasm instance pool not grown: Wasm memory needs 8Mi, node budget 24Mi has 0 free'))).toBe(true);
+    expect(
+      started.logs.some((l) =>
+        l.includes('wasm instance pool not grown: Wasm memory needs 8Mi, node budget 24Mi has 0 free'),
+      ),
+    ).toBe(true);
 
     await rt.removeContainer(big.id);
     await Promise.all(Array.from({ length: 6 }, () => send(rt, small.id, { path: '/?mb=0' })));
@@ -98,12 +123,17 @@ describe('memory budget', () => {
     const big = await run(rt, containerConfig(image, dir, { env, limits: { memoryBytes: 16 * MiB } }));
     const err = await rt.exec(big.id, ['countdown', '1'], { timeoutMs: 10_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);
-    expect((err as Error).message).toBe('cannot exec in container app: Wasm memory needs 16Mi, node budget 24Mi has 8Mi free');
+    expect((err as Error).message).toBe(
+      'cannot exec in container app: Wasm memory needs 16Mi, node budget 24Mi has 8Mi free',
+    );
     await rt.removeContainer(big.id);
 
     // A JS component (StarlingMonkey) starts with 9 MiB: above the 8Mi default, so a limit of its own.
     const small = await run(rt, containerConfig(image, dir, { env, limits: { memoryBytes: 12 * MiB } }));
-    await expect(rt.exec(small.id, ['countdown', '1'], { timeoutMs: 10_000 })).resolves.toMatchObject({ exitCode: 0, stdout: 'countdown: 1\n' });
+    await expect(rt.exec(small.id, ['countdown', '1'], { timeoutMs: 10_000 })).resolves.toMatchObject({
+      exitCode: 0,
+      stdout: 'countdown: 1\n',
+    });
     expect(rt.stats.memoryBudget.reserved).toBe(12 * MiB);
     await rt.removeContainer(small.id);
     expect(rt.stats.memoryBudget.reserved).toBe(0);

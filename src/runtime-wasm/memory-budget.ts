@@ -42,7 +42,8 @@ export function defaultMemoryBudgetBytes(): number {
 
 /** A quantity for messages: `256Mi`, `1Gi`, `1.5Gi`. */
 export function formatMemory(bytes: number): string {
-  if (bytes >= 2 ** 30 && bytes % 2 ** 30 !== 0 && (bytes * 10) % 2 ** 30 === 0) return `${(bytes / 2 ** 30).toFixed(1)}Gi`;
+  if (bytes >= 2 ** 30 && bytes % 2 ** 30 !== 0 && (bytes * 10) % 2 ** 30 === 0)
+    return `${(bytes / 2 ** 30).toFixed(1)}Gi`;
   return formatBytes(bytes);
 }
 
@@ -63,7 +64,8 @@ export class MemoryBudget {
 
   /** `totalBytes`: the budget (positive, finite). */
   constructor(totalBytes: number) {
-    if (!Number.isFinite(totalBytes) || totalBytes <= 0) throw new RangeError(`a Wasm memory budget must be a positive number of bytes, not ${totalBytes}`);
+    if (!Number.isFinite(totalBytes) || totalBytes <= 0)
+      throw new RangeError(`a Wasm memory budget must be a positive number of bytes, not ${totalBytes}`);
     this.total = totalBytes;
   }
 

@@ -75,7 +75,9 @@ export function limitModuleMemory(bytes: Uint8Array, maxPages: number): Uint8Arr
       const min = readU(r);
       const max = flags & 0x01 ? readU(r) : undefined;
       if (min > BigInt(maxPages)) {
-        throw new MemoryLimitError(`the component's initial linear memory (${min} pages of 64 KiB) is above the memory limit (${maxPages} pages)`);
+        throw new MemoryLimitError(
+          `the component's initial linear memory (${min} pages of 64 KiB) is above the memory limit (${maxPages} pages)`,
+        );
       }
       const newMax = max === undefined || max > BigInt(maxPages) ? BigInt(maxPages) : max;
       payload.push(flags | 0x01);

@@ -46,7 +46,12 @@ export function errorCodeOf(err: unknown): ErrorCode {
 
 function answerOf(res: WorkloadResponse): Answer {
   if (!Number.isInteger(res.status) || res.status < 100 || res.status > 999) {
-    return { error: { tag: 'internal-error', message: `the outgoing handler answered with an invalid status ${String(res.status)}` } };
+    return {
+      error: {
+        tag: 'internal-error',
+        message: `the outgoing handler answered with an invalid status ${String(res.status)}`,
+      },
+    };
   }
   const headers: string[] = [];
   for (const [name, value] of res.headers) headers.push(name, value);
@@ -56,7 +61,15 @@ function answerOf(res: WorkloadResponse): Answer {
 function requestOf(call: OutgoingCall, timeoutMs: number): WorkloadRequest {
   const headers: Array<[string, string]> = [];
   for (let i = 0; i + 1 < call.headers.length; i += 2) headers.push([call.headers[i]!, call.headers[i + 1]!]);
-  return { method: call.method, path: call.path, authority: call.authority, scheme: call.scheme, headers, body: call.body ?? EMPTY, timeoutMs };
+  return {
+    method: call.method,
+    path: call.path,
+    authority: call.authority,
+    scheme: call.scheme,
+    headers,
+    body: call.body ?? EMPTY,
+    timeoutMs,
+  };
 }
 
 /** The pending calls of one executor (see the file comment). */

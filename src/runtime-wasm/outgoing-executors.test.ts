@@ -46,7 +46,11 @@ async function mesh(opts: Parameters<typeof startMeshRuntime>[2]) {
   return { ...m, rt, start };
 }
 
-const outcome = (p: Promise<WorkloadResponse>) => p.then((r) => ({ status: r.status, doc: json(r) }), (err: unknown) => ({ err }));
+const outcome = (p: Promise<WorkloadResponse>) =>
+  p.then(
+    (r) => ({ status: r.status, doc: json(r) }),
+    (err: unknown) => ({ err }),
+  );
 
 describe('executors blocked in outgoing calls', () => {
   it('serve 16 concurrent requests to a caller whose callee is on the same runtime (executors=2), and chains of three', async () => {
@@ -55,11 +59,19 @@ describe('executors blocked in outgoing calls', () => {
     const front = await start('front', callerRef);
     await start('mid', callerRef);
     const started = Date.now();
-    const direct = await Promise.all(Array.from({ length: 16 }, (_, i) => send(rt, front.id, { path: `/call?url=http://echo/d${i}` })));
+    const direct = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => send(rt, front.id, { path: `/call?url=http://echo/d${i}` })),
+    );
     expect(direct.map((r) => (r.status === 200 ? 200 : text(r)))).toEqual(new Array(16).fill(200));
-    expect(direct.map((r) => (json(r).body as string).split('\n')[1])).toEqual(Array.from({ length: 16 }, (_, i) => `path: /d${i}`));
+    expect(direct.map((r) => (json(r).body as string).split('\n')[1])).toEqual(
+      Array.from({ length: 16 }, (_, i) => `path: /d${i}`),
+    );
     // front → mid → echo: two executors blocked per request in flight.
-    const chain = await Promise.all(Array.from({ length: 16 }, (_, i) => send(rt, front.id, { path: `/call?url=http://mid/call%3Furl%3Dhttp://echo/c${i}` })));
+    const chain = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        send(rt, front.id, { path: `/call?url=http://mid/call%3Furl%3Dhttp://echo/c${i}` }),
+      ),
+    );
     expect(chain.map((r) => (r.status === 200 ? 200 : text(r)))).toEqual(new Array(16).fill(200));
     expect(chain.map((r) => JSON.parse(json(r).body as string).status)).toEqual(new Array(16).fill(201));
     expect(Date.now() - started).toBeLessThan(20_000);
@@ -82,7 +94,8 @@ describe('executors blocked in outgoing calls', () => {
     await until('the slow call to be pending', () => rt.stats.pendingOutgoingCalls === 1);
     // Neither held back as a runaway nor queued behind the waiting instance.
     const t = Date.now();
-    for (let i = 0; i < 5; i++) expect(json(await send(rt, front.id, { path: '/call?url=http://echo/' })).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect(json(await send(rt, front.id, { path: '/call?url=http://echo/' })).status).toBe(201);
     expect(Date.now() - t).toBeLessThan(1500);
     // Waiting is not computing: its executor is not taken for stalled (its priority stays).
     await new Promise((r) => setTimeout(r, 300));
@@ -118,7 +131,10 @@ describe('executors blocked in outgoing calls', () => {
     const echo = await start('echo', echoRef);
     const front = await start('front', callerRef);
     let answer: () => void = () => undefined;
-    special.set('later', () => new Promise((resolve) => (answer = () => resolve({ status: 200, headers: [], body: new Uint8Array() }))));
+    special.set(
+      'later',
+      () => new Promise((resolve) => (answer = () => resolve({ status: 200, headers: [], body: new Uint8Array() }))),
+    );
     const waiting = outcome(send(rt, front.id, { path: '/call?url=http://later/' }));
     await until('the call to be pending', () => rt.stats.pendingOutgoingCalls === 1);
     await rt.removeContainer(front.id); // ends it: its running request's executor is terminated

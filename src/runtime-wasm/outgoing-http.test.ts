@@ -12,7 +12,16 @@ import { OutgoingHttpError } from '../api/index.js';
 import type { WorkloadResponse } from '../api/index.js';
 import type { WasmRuntime } from './index.js';
 import { json, never, startMeshRuntime } from './testing/mesh-harness.js';
-import { addBlob, buildComponent, containerConfig, run, send, startRuntime, text, until } from './testing/runtime-harness.js';
+import {
+  addBlob,
+  buildComponent,
+  containerConfig,
+  run,
+  send,
+  startRuntime,
+  text,
+  until,
+} from './testing/runtime-harness.js';
 
 const blobs = new Map<string, Uint8Array>();
 let dir: string;
@@ -43,7 +52,12 @@ async function setup(opts: Parameters<typeof startMeshRuntime>[2] = {}, image = 
   return { ...mesh, rt, caller };
 }
 
-const call = (rt: WasmRuntime, id: string, path: string, more: Parameters<typeof send>[2] = {}): Promise<WorkloadResponse> => send(rt, id, { path, ...more });
+const call = (
+  rt: WasmRuntime,
+  id: string,
+  path: string,
+  more: Parameters<typeof send>[2] = {},
+): Promise<WorkloadResponse> => send(rt, id, { path, ...more });
 
 describe('a guest calling out with wasi:http/outgoing-handler', () => {
   it('reaches another container through the handler, with its pod identity, and gets its whole answer', async () => {
@@ -52,12 +66,25 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
     expect(res.status).toBe(200);
     const doc = json(res);
     expect(doc.status).toBe(201);
-    expect(doc.body).toBe('method: GET\npath: /items?x=1\nscheme: http\nauthority: echo:8080\nh: x-trace=abc\nbody: \n');
-    expect(doc.headers).toEqual([['content-type', 'text/plain'], ['x-echo-method', 'GET'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']]);
+    expect(doc.body).toBe(
+      'method: GET\npath: /items?x=1\nscheme: http\nauthority: echo:8080\nh: x-trace=abc\nbody: \n',
+    );
+    expect(doc.headers).toEqual([
+      ['content-type', 'text/plain'],
+      ['x-echo-method', 'GET'],
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+    ]);
     expect(doc.readyAfterBlock).toBe(true);
     expect(seen).toHaveLength(1);
     expect(seen[0]!.caller).toEqual({ ...caller.pod, container: 'front' });
-    expect(seen[0]!.req).toMatchObject({ method: 'GET', scheme: 'http', authority: 'echo:8080', path: '/items?x=1', headers: [['x-trace', 'abc']] });
+    expect(seen[0]!.req).toMatchObject({
+      method: 'GET',
+      scheme: 'http',
+      authority: 'echo:8080',
+      path: '/items?x=1',
+      headers: [['x-trace', 'abc']],
+    });
     expect(rt.stats.pendingOutgoingCalls).toBe(0);
   });
 
@@ -81,7 +108,13 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
     });
     // Not ready (and get() is none) before the guest waits; ready after block().
     const blocked = json(await call(rt, caller.id, '/call?url=http://slow/c'));
-    expect(blocked).toMatchObject({ status: 200, body: 'slow /c', readyBeforeBlock: false, noneBeforeBlock: true, readyAfterBlock: true });
+    expect(blocked).toMatchObject({
+      status: 200,
+      body: 'slow /c',
+      readyBeforeBlock: false,
+      noneBeforeBlock: true,
+      readyAfterBlock: true,
+    });
     expect(json(await call(rt, caller.id, '/poll?url=http://slow/p'))).toMatchObject({ status: 200, body: 'slow /p' });
     const started = Date.now();
     const pair = json(await call(rt, caller.id, '/pair?url=http://slow/a&url=http://slow/b'));
@@ -113,7 +146,10 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
     expect(await errorOf('broken')).toMatchObject({ error: 'internal-error', message: 'mesh table corrupt' });
     expect(await errorOf('plain')).toMatchObject({ error: 'internal-error', message: 'plain failure' });
     expect(await errorOf('throws')).toMatchObject({ error: 'internal-error', message: 'thrown at once' });
-    expect(await errorOf('odd')).toMatchObject({ error: 'internal-error', message: expect.stringMatching(/invalid status 42/) as unknown });
+    expect(await errorOf('odd')).toMatchObject({
+      error: 'internal-error',
+      message: expect.stringMatching(/invalid status 42/) as unknown,
+    });
     expect(rt.containerStatus(caller.id)?.state).toBe('running');
   });
 
@@ -140,14 +176,20 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
     }
     // A handler that never answers: the guest gets connection-timeout at the bound, nothing leaks.
     const started = Date.now();
-    expect(json(await call(rt, caller.id, '/call?url=http://hang/&timeoutMs=300'))).toMatchObject({ error: 'connection-timeout' });
+    expect(json(await call(rt, caller.id, '/call?url=http://hang/&timeoutMs=300'))).toMatchObject({
+      error: 'connection-timeout',
+    });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(rt.stats.pendingOutgoingCalls).toBe(0);
   });
 
   it('takes a guest timeout past what a timer holds as no bound beyond the default (it must not fire at once)', async () => {
     const { rt, caller, special, seen } = await setup();
-    special.set('slow', () => new Promise((resolve) => setTimeout(() => resolve({ status: 203, headers: [], body: new Uint8Array() }), 50)));
+    special.set(
+      'slow',
+      () =>
+        new Promise((resolve) => setTimeout(() => resolve({ status: 203, headers: [], body: new Uint8Array() }), 50)),
+    );
     // 2^31 ms overflows setTimeout (it would fire after 1 ms); 10^13 ms is 10^19 ns, past 2^63 (a
     // negative i64 once lowered).
     for (const ms of [2 ** 31, 1e13]) {
@@ -160,7 +202,10 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
   it('forgets a call whose future the guest dropped', async () => {
     const { rt, caller, special } = await setup();
     let answer: () => void = () => undefined;
-    special.set('later', () => new Promise((resolve) => (answer = () => resolve({ status: 200, headers: [], body: new Uint8Array() }))));
+    special.set(
+      'later',
+      () => new Promise((resolve) => (answer = () => resolve({ status: 200, headers: [], body: new Uint8Array() }))),
+    );
     expect(text(await call(rt, caller.id, '/forget?url=http://later/'))).toBe('forgot\n');
     await until('the dropped call to be forgotten', () => rt.stats.pendingOutgoingCalls === 0);
     answer(); // too late: goes nowhere
@@ -171,7 +216,12 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
 describe('fetch() in a JavaScript component', () => {
   it('works from an async incoming handler: bodies both ways, calls in parallel, refusals as errors', async () => {
     const { rt, caller: fetcher, seen } = await setup({}, () => fetcherRef);
-    const posted = json(await call(rt, fetcher.id, '/fetch?url=http://echo/x', { method: 'POST', body: new TextEncoder().encode('posted') }));
+    const posted = json(
+      await call(rt, fetcher.id, '/fetch?url=http://echo/x', {
+        method: 'POST',
+        body: new TextEncoder().encode('posted'),
+      }),
+    );
     expect(posted.status).toBe(201);
     expect(posted.body).toMatch(/^method: POST\npath: \/x\n[^]*h: x-via=fetcher\n[^]*body: posted\n$/);
     expect(seen[0]!.req.headers).toContainEqual(['x-via', 'fetcher']);

@@ -43,8 +43,7 @@ export interface OutgoingCall {
 
 /** The main thread's answer to one call. */
 export type OutgoingReply =
-  | { id: number; status: number; headers: string[]; body: Uint8Array }
-  | { id: number; error: ErrorCode };
+  { id: number; status: number; headers: string[]; body: Uint8Array } | { id: number; error: ErrorCode };
 
 /** What the worker gets at start (in `workerData.outgoing`). */
 export interface OutgoingChannel {

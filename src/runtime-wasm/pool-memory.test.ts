@@ -5,7 +5,13 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError, silentLogger } from '../api/index.js';
-import { MemoryBudget, WasmMemoryBudgetError, defaultMemoryBudgetBytes, formatMemory, usableMemoryBytes } from './memory-budget.js';
+import {
+  MemoryBudget,
+  WasmMemoryBudgetError,
+  defaultMemoryBudgetBytes,
+  formatMemory,
+  usableMemoryBytes,
+} from './memory-budget.js';
 import { PoolMemory } from './pool-memory.js';
 
 const MiB = 2 ** 20;
@@ -42,7 +48,9 @@ describe('PoolMemory', () => {
       }
     })();
     expect(err).toBeInstanceOf(WasmMemoryBudgetError);
-    expect((err as Error).message).toBe('cannot create container b: Wasm memory needs 768Mi, node budget 1.5Gi has 512Mi free (3 × 256Mi per instance)');
+    expect((err as Error).message).toBe(
+      'cannot create container b: Wasm memory needs 768Mi, node budget 1.5Gi has 512Mi free (3 × 256Mi per instance)',
+    );
     expect(budget.reserved).toBe(1024 * MiB);
   });
 
@@ -55,7 +63,9 @@ describe('PoolMemory', () => {
     expect(budget.reserved).toBe(16 * MiB);
     expect(pool.acquire(1)).toBe(true);
     await expect(pool.extra('exec in container app', async () => 1)).rejects.toThrow(ServiceUnavailableError);
-    await expect(pool.extra('exec in container app', async () => 1)).rejects.toThrow('cannot exec in container app: Wasm memory needs 16Mi, node budget 32Mi has 0 free');
+    await expect(pool.extra('exec in container app', async () => 1)).rejects.toThrow(
+      'cannot exec in container app: Wasm memory needs 16Mi, node budget 32Mi has 0 free',
+    );
   });
 });
 
@@ -70,10 +80,17 @@ describe('MemoryBudget', () => {
   });
 
   it('refuses a budget that is not a positive number of bytes', () => {
-    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => new MemoryBudget(bad)).toThrow(RangeError);
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => new MemoryBudget(bad)).toThrow(RangeError);
   });
 
   it('names quantities as Kubernetes writes them', () => {
-    expect([128 * MiB, 2 ** 30, 1.5 * 2 ** 30, 0, 3 * 2 ** 10].map(formatMemory)).toEqual(['128Mi', '1Gi', '1.5Gi', '0', '3Ki']);
+    expect([128 * MiB, 2 ** 30, 1.5 * 2 ** 30, 0, 3 * 2 ** 10].map(formatMemory)).toEqual([
+      '128Mi',
+      '1Gi',
+      '1.5Gi',
+      '0',
+      '3Ki',
+    ]);
   });
 });

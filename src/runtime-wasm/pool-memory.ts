@@ -34,7 +34,9 @@ export class PoolMemory {
   static reserve(budget: MemoryBudget, name: string, perInstance: number, base: number, logger: Logger): PoolMemory {
     const need = perInstance * base;
     if (!budget.tryReserve(need)) {
-      throw new WasmMemoryBudgetError(`cannot create container ${name}: Wasm memory ${budget.shortfall(need)} (${base} × ${instanceWords(perInstance)})`);
+      throw new WasmMemoryBudgetError(
+        `cannot create container ${name}: Wasm memory ${budget.shortfall(need)} (${base} × ${instanceWords(perInstance)})`,
+      );
     }
     const m = new PoolMemory(budget, perInstance, base, logger);
     m.#slots = base;
@@ -55,7 +57,11 @@ export class PoolMemory {
     if (this.#closed) return false;
     if (inUse < this.#slots) return true;
     if (!this.#budget.tryReserve(this.perInstance)) {
-      if (!this.#refused) this.#logger.warn({ instances: inUse }, `wasm instance pool not grown: ${this.refusal()}; requests wait for an instance`);
+      if (!this.#refused)
+        this.#logger.warn(
+          { instances: inUse },
+          `wasm instance pool not grown: ${this.refusal()}; requests wait for an instance`,
+        );
       this.#refused = true;
       return false;
     }
@@ -83,7 +89,8 @@ export class PoolMemory {
    * throws ServiceUnavailableError (503: try again later) naming the budget when it does not fit.
    */
   async extra<T>(what: string, run: () => Promise<T>): Promise<T> {
-    if (this.#closed || !this.#budget.tryReserve(this.perInstance)) throw new ServiceUnavailableError(`cannot ${what}: Wasm memory ${this.#budget.shortfall(this.perInstance)}`);
+    if (this.#closed || !this.#budget.tryReserve(this.perInstance))
+      throw new ServiceUnavailableError(`cannot ${what}: Wasm memory ${this.#budget.shortfall(this.perInstance)}`);
     try {
       return await run();
     } finally {

@@ -8,7 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimeoutError } from '../api/index.js';
-import { addBlob, buildComponent, containerConfig, nextExit, run, send, startRuntime, text, until } from './testing/runtime-harness.js';
+import {
+  addBlob,
+  buildComponent,
+  containerConfig,
+  nextExit,
+  run,
+  send,
+  startRuntime,
+  text,
+  until,
+} from './testing/runtime-harness.js';
 
 const blobs = new Map<string, Uint8Array>();
 let dir: string;
@@ -36,7 +46,10 @@ async function runtime(opts: Parameters<typeof startRuntime>[2]) {
 describe('instance pools', () => {
   it('grow with concurrent requests up to the limit and shrink back when idle', async () => {
     const { runtime: rt } = await runtime({ maxInstances: 4, instanceIdleMs: 1500 });
-    const cfg = await run(rt, containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'p', NODE_NAME: 'n' } }));
+    const cfg = await run(
+      rt,
+      containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'p', NODE_NAME: 'n' } }),
+    );
     expect(rt.instanceCount(cfg.id)).toBe(1);
     const answers = await Promise.all(Array.from({ length: 32 }, () => send(rt, cfg.id)));
     expect(answers.map((a) => a.status)).toEqual(new Array(32).fill(200));
@@ -65,7 +78,10 @@ describe('a request that overruns its deadline', () => {
   it('ends its container, isolates its pod, and only re-creates the neighbours sharing its executor', async () => {
     const { runtime: rt, events } = await runtime({ executors: 1, requestTimeoutMs: 1000 });
     const looper = await run(rt, containerConfig(await rt.pullImage(misbehave), dir));
-    const neighbour = await run(rt, containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'neighbour' } }));
+    const neighbour = await run(
+      rt,
+      containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'neighbour' } }),
+    );
     const exited = nextExit(rt, looper.id);
     const looping = send(rt, looper.id, { path: '/loop' }).catch((e: unknown) => e);
     // Queued behind the spinning guest on the one executor: retried once its executor is replaced.
@@ -101,7 +117,9 @@ describe('a stalled executor', () => {
     await until('neighbour instances on both executors', () => rt.stats.instancesPerExecutor.every((n) => n >= 2));
     const looper = await run(rt, containerConfig(await rt.pullImage(misbehave), dir));
     let loopDone = false;
-    const looping = send(rt, looper.id, { path: '/loop' }).catch((e: unknown) => e).finally(() => (loopDone = true));
+    const looping = send(rt, looper.id, { path: '/loop' })
+      .catch((e: unknown) => e)
+      .finally(() => (loopDone = true));
     // Bursts keep instances on both executors busy; those queued behind the loop are withdrawn.
     for (let round = 0; round < 5; round++) {
       const answers = await Promise.all(Array.from({ length: 8 }, () => send(rt, neighbour.id, { timeoutMs: 30_000 })));

@@ -52,7 +52,13 @@ export class RegistryRefs {
     try {
       const doc = JSON.parse(text) as Partial<CatalogFile>;
       for (const [manifest, v] of Object.entries(doc.manifests ?? {})) {
-        if (typeof v === 'object' && v !== null && typeof v.digest === 'string' && SHA256.test(v.digest) && typeof v.sizeBytes === 'number') {
+        if (
+          typeof v === 'object' &&
+          v !== null &&
+          typeof v.digest === 'string' &&
+          SHA256.test(v.digest) &&
+          typeof v.sizeBytes === 'number'
+        ) {
           refs.#manifests.set(manifest, { digest: v.digest, sizeBytes: v.sizeBytes });
         }
       }
@@ -102,7 +108,11 @@ export class RegistryRefs {
   }
 
   async #write(): Promise<void> {
-    const doc: CatalogFile = { version: 1, tags: Object.fromEntries(this.#tags), manifests: Object.fromEntries(this.#manifests) };
+    const doc: CatalogFile = {
+      version: 1,
+      tags: Object.fromEntries(this.#tags),
+      manifests: Object.fromEntries(this.#manifests),
+    };
     // Flushed before and after the rename: a power cut leaves the old index or the new one.
     await writeFileDurable(this.#path, JSON.stringify(doc));
   }

@@ -34,7 +34,8 @@ export class StartingInstances {
 
   /** Notes that `loss` happened while one of ours was instantiating there (see {@link wasCulprit}). */
   blame(loss: ExecutorLoss): void {
-    if (loss.culpritInstanceId !== undefined && this.#ids.has(loss.culpritInstanceId)) this.#culprits.add(loss.culpritInstanceId);
+    if (loss.culpritInstanceId !== undefined && this.#ids.has(loss.culpritInstanceId))
+      this.#culprits.add(loss.culpritInstanceId);
   }
 
   /** Whether instance `id`'s own instantiation took its executor down (asked once, after a failure). */
@@ -43,12 +44,19 @@ export class StartingInstances {
   }
 
   /** Instantiates `spec` on `executor` for `owner`, killing the executor past `timeoutMs`. */
-  async run(executor: Executor, spec: InstanceSpec, modules: Record<string, CoreModule>, owner: InstanceOwner, timeoutMs: number): Promise<void> {
+  async run(
+    executor: Executor,
+    spec: InstanceSpec,
+    modules: Record<string, CoreModule>,
+    owner: InstanceOwner,
+    timeoutMs: number,
+  ): Promise<void> {
     const id = spec.instanceId;
     this.#ids.add(id);
     this.#perExecutor.set(executor, this.on(executor) + 1);
     const timer = setTimeout(() => {
-      if (executor.isRunningInstance(id)) void executor.terminate(`instantiation of instance ${id} took longer than ${timeoutMs} ms`);
+      if (executor.isRunningInstance(id))
+        void executor.terminate(`instantiation of instance ${id} took longer than ${timeoutMs} ms`);
     }, timeoutMs);
     try {
       await executor.instantiate(spec, modules, owner);

@@ -102,7 +102,10 @@ export class TranspileCache {
   constructor(dir: string, logger: Logger, limits: TranspileLimits = {}) {
     this.#dir = dir;
     this.#logger = logger;
-    this.#limits = { timeoutMs: limits.timeoutMs ?? DEFAULT_TRANSPILE_TIMEOUT_MS, heapMb: limits.heapMb ?? DEFAULT_TRANSPILE_HEAP_MB };
+    this.#limits = {
+      timeoutMs: limits.timeoutMs ?? DEFAULT_TRANSPILE_TIMEOUT_MS,
+      heapMb: limits.heapMb ?? DEFAULT_TRANSPILE_HEAP_MB,
+    };
   }
 
   /** The transpiled form of the component at `wasmPath` (digest `sha256:<hex>`); throws with jco's message. */
@@ -147,7 +150,10 @@ export class TranspileCache {
       memories += definedMemoryMaxima(bytes).length;
       modules[file] = await wasmGlobal.compile(limitModuleMemory(bytes, pages));
     }
-    this.#logger.debug({ digest: component.digest, maxPages: pages, ms: Math.round(performance.now() - started) }, 'compiled core modules');
+    this.#logger.debug(
+      { digest: component.digest, maxPages: pages, ms: Math.round(performance.now() - started) },
+      'compiled core modules',
+    );
     return { key, modules, memories };
   }
 
@@ -159,13 +165,22 @@ export class TranspileCache {
       const checked = await readVerifiedMeta(dir);
       if (checked.ok) meta = checked.meta;
       else {
-        this.#logger.warn({ digest, dir, why: checked.why }, 'transpiled component found torn (or of an older layout); removing it and transpiling again');
+        this.#logger.warn(
+          { digest, dir, why: checked.why },
+          'transpiled component found torn (or of an older layout); removing it and transpiling again',
+        );
         await rm(dir, { recursive: true, force: true });
       }
     }
     if (!meta) meta = await this.#transpileToDisk(hex, wasmPath, dir);
     // Compiled per memory limit only (modulesFor): every container has one.
-    return { digest, jsUrl: pathToFileURL(join(dir, JS_FILE)).href, exports: meta.exports, dir, coreModules: meta.coreModules };
+    return {
+      digest,
+      jsUrl: pathToFileURL(join(dir, JS_FILE)).href,
+      exports: meta.exports,
+      dir,
+      coreModules: meta.coreModules,
+    };
   }
 
   async #transpileToDisk(hex: string, wasmPath: string, dir: string): Promise<Meta> {
@@ -183,7 +198,10 @@ export class TranspileCache {
           meta.coreModules.push(file);
           [name, bytes] = [file, data];
         } else if (file === `${NAME}.js`) {
-          [name, bytes] = [JS_FILE, Buffer.from(Buffer.from(data).toString('utf8').replace(JCO_DEBUG_CHECK, 'return;'))];
+          [name, bytes] = [
+            JS_FILE,
+            Buffer.from(Buffer.from(data).toString('utf8').replace(JCO_DEBUG_CHECK, 'return;')),
+          ];
         } else continue;
         await writeFile(join(tmp, name), bytes);
         meta.files[name] = digestOf(bytes);
@@ -194,7 +212,8 @@ export class TranspileCache {
         await publishDurable(tmp, dir);
       } catch (err) {
         // Another runtime (or a concurrent call) won the race: its entry is as good as ours.
-        if (!existsSync(join(dir, 'meta.json'))) throw new Error(`cannot store the transpiled component: ${errorMessage(err)}`, { cause: err });
+        if (!existsSync(join(dir, 'meta.json')))
+          throw new Error(`cannot store the transpiled component: ${errorMessage(err)}`, { cause: err });
       }
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -211,7 +230,10 @@ export class TranspileCache {
  */
 function runTranspileWorker(job: TranspileJob, limits: Required<TranspileLimits>): Promise<TranspileOutcome> {
   return new Promise((resolve, reject) => {
-    const worker = spawnWorker('transpile-worker', { workerData: job, resourceLimits: { maxOldGenerationSizeMb: limits.heapMb } });
+    const worker = spawnWorker('transpile-worker', {
+      workerData: job,
+      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb },
+    });
     let settled = false;
     const settle = (fn: () => void): void => {
       if (settled) return;
@@ -229,7 +251,11 @@ function runTranspileWorker(job: TranspileJob, limits: Required<TranspileLimits>
     });
     worker.once('error', (err: Error & { code?: string }) => {
       settle(() =>
-        reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new TranspileAbortedError(`jco transpile ran out of memory (its heap is limited to ${limits.heapMb} MiB)`) : err),
+        reject(
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new TranspileAbortedError(`jco transpile ran out of memory (its heap is limited to ${limits.heapMb} MiB)`)
+            : err,
+        ),
       );
     });
     worker.once('exit', (code) => {

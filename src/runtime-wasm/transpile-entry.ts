@@ -23,7 +23,10 @@ const STALE_TEMP_MS = 10 * 60_000;
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const isDigest = (v: unknown): v is FileDigest =>
-  typeof v === 'object' && v !== null && Number.isSafeInteger((v as FileDigest).size) && /^sha256:[0-9a-f]{64}$/.test(String((v as FileDigest).sha256));
+  typeof v === 'object' &&
+  v !== null &&
+  Number.isSafeInteger((v as FileDigest).size) &&
+  /^sha256:[0-9a-f]{64}$/.test(String((v as FileDigest).sha256));
 /** File names an entry may hold (no path separators: they are joined to the entry's folder). */
 const FILE_NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -40,13 +43,23 @@ export async function readVerifiedMeta(dir: string): Promise<{ ok: true; meta: M
     return { ok: false, why: `meta.json unreadable: ${errorMessage(err)}` };
   }
   const m = doc as Partial<Meta> | null;
-  if (typeof m !== 'object' || m === null || m.version !== 2 || !isStringArray(m.exports) || !isStringArray(m.coreModules) || typeof m.files !== 'object' || m.files === null) {
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    m.version !== 2 ||
+    !isStringArray(m.exports) ||
+    !isStringArray(m.coreModules) ||
+    typeof m.files !== 'object' ||
+    m.files === null
+  ) {
     return { ok: false, why: 'meta.json is not a version 2 index' };
   }
   const files = Object.entries(m.files);
-  if (!m.coreModules.every((f) => f in m.files!) || !files.some(([name]) => name.endsWith('.mjs'))) return { ok: false, why: 'meta.json does not list every file' };
+  if (!m.coreModules.every((f) => f in m.files!) || !files.some(([name]) => name.endsWith('.mjs')))
+    return { ok: false, why: 'meta.json does not list every file' };
   for (const [name, expected] of files) {
-    if (!FILE_NAME.test(name) || !isDigest(expected)) return { ok: false, why: `meta.json has a malformed entry for ${JSON.stringify(name)}` };
+    if (!FILE_NAME.test(name) || !isDigest(expected))
+      return { ok: false, why: `meta.json has a malformed entry for ${JSON.stringify(name)}` };
     const mismatch = await fileMismatch(join(dir, name), expected);
     if (mismatch) return { ok: false, why: `${name}: ${mismatch}` };
   }

@@ -42,7 +42,9 @@ describe('the transpile worker', () => {
 
   it('dies out of heap when its heap is too small and the container fails naming the limit', async () => {
     const err = await refused({ transpileHeapMb: 2 });
-    expect(err.message).toMatch(/: transpile aborted: jco transpile ran out of memory \(its heap is limited to 2 MiB\)$/);
+    expect(err.message).toMatch(
+      /: transpile aborted: jco transpile ran out of memory \(its heap is limited to 2 MiB\)$/,
+    );
   });
 
   it('transpiles the same component under the default bounds', async () => {

@@ -12,8 +12,7 @@ export interface TranspileJob {
 }
 
 export type TranspileOutcome =
-  | { ok: true; files: Record<string, Uint8Array>; exports: string[] }
-  | { ok: false; message: string };
+  { ok: true; files: Record<string, Uint8Array>; exports: string[] } | { ok: false; message: string };
 
 async function main(job: TranspileJob): Promise<TranspileOutcome> {
   try {

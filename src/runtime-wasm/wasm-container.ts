@@ -10,8 +10,22 @@
  * for an outgoing call is waiting too: the call is failed (`connection-timeout`) so the guest can
  * finish; only if it is still running {@link OUTGOING_GRACE_MS} later did it overrun.
  */
-import { BadRequestError, CreateContainerError, InternalError, ServiceUnavailableError, TimeoutError, errorMessage } from '../api/index.js';
-import type { ContainerConfig, ContainerRuntimeStatus, ExecResult, Logger, WorkloadRequest, WorkloadResponse } from '../api/index.js';
+import {
+  BadRequestError,
+  CreateContainerError,
+  InternalError,
+  ServiceUnavailableError,
+  TimeoutError,
+  errorMessage,
+} from '../api/index.js';
+import type {
+  ContainerConfig,
+  ContainerRuntimeStatus,
+  ExecResult,
+  Logger,
+  WorkloadRequest,
+  WorkloadResponse,
+} from '../api/index.js';
 import { ContainerJob } from './container-job.js';
 import type { CriLogWriter } from '../api/index.js';
 import { execInstance } from './exec.js';
@@ -59,8 +73,8 @@ export interface WasmContainerDeps {
   onExited(status: ContainerRuntimeStatus): void;
 }
 
-
-const exportOf = (c: TranspiledComponent, iface: string): string | undefined => c.exports.find((e) => e === iface || e.startsWith(`${iface}@`));
+const exportOf = (c: TranspiledComponent, iface: string): string | undefined =>
+  c.exports.find((e) => e === iface || e.startsWith(`${iface}@`));
 
 /** One Wasm container (see the file comment). */
 export class WasmContainer {
@@ -95,7 +109,12 @@ export class WasmContainer {
     const argv = args ?? [...(config.command.length > 0 ? config.command : [config.name]), ...config.args];
     return {
       instanceId,
-      component: { key: compiled.key, jsUrl: component.jsUrl, ...(httpExport ? { httpExport } : {}), ...(runExport ? { runExport } : {}) },
+      component: {
+        key: compiled.key,
+        jsUrl: component.jsUrl,
+        ...(httpExport ? { httpExport } : {}),
+        ...(runExport ? { runExport } : {}),
+      },
       grant: { env: { ...config.env }, args: argv },
       memoryLimitBytes: this.#deps.memoryLimitBytes,
       ...(captureOutput ? { captureOutput } : {}),
@@ -129,7 +148,8 @@ export class WasmContainer {
       this.#end({ exitCode: 1, reason: 'Error', message }, false);
       throw new CreateContainerError(message, err);
     }
-    if (this.#status.state !== 'created') throw new CreateContainerError(`container ${config.name} ended while starting: ${this.#status.message ?? ''}`);
+    if (this.#status.state !== 'created')
+      throw new CreateContainerError(`container ${config.name} ended while starting: ${this.#status.message ?? ''}`);
     this.#status = { ...this.#status, state: 'running', startedAt: new Date().toISOString() };
   }
 
@@ -153,8 +173,14 @@ export class WasmContainer {
   handle(req: WorkloadRequest): Promise<WorkloadResponse> {
     const pool = this.#pool;
     if (this.#status.state !== 'running' || this.#stopping || !pool) {
-      const what = this.#stopping ? 'stopping' : this.#status.state !== 'running' ? this.#status.state : 'a command without an HTTP handler';
-      return Promise.reject(new ServiceUnavailableError(`container ${this.#deps.config.name} is not serving (${what})`));
+      const what = this.#stopping
+        ? 'stopping'
+        : this.#status.state !== 'running'
+          ? this.#status.state
+          : 'a command without an HTTP handler';
+      return Promise.reject(
+        new ServiceUnavailableError(`container ${this.#deps.config.name} is not serving (${what})`),
+      );
     }
     const timeoutMs = req.timeoutMs ?? this.#deps.requestTimeoutMs;
     // Made by a guest of this runtime blocked until it is answered? (see outgoing-dispatch.ts)
@@ -169,23 +195,28 @@ export class WasmContainer {
   /** Runs `command` in a fresh instance (see exec.ts). */
   async exec(command: readonly string[], timeoutMs: number): Promise<ExecResult> {
     const { config, component, compiled, executors } = this.#deps;
-    if (this.#status.state !== 'running') throw new ServiceUnavailableError(`container ${config.name} is not running (${this.#status.state})`);
+    if (this.#status.state !== 'running')
+      throw new ServiceUnavailableError(`container ${config.name} is not running (${this.#status.state})`);
     if (!exportOf(component, 'wasi:cli/run')) {
-      throw new BadRequestError(`cannot exec in container ${config.name}: its component does not export wasi:cli/run (exports: ${component.exports.join(', ')})`);
+      throw new BadRequestError(
+        `cannot exec in container ${config.name}: its component does not export wasi:cli/run (exports: ${component.exports.join(', ')})`,
+      );
     }
     if (command.length === 0) throw new BadRequestError('exec needs a command');
-    return this.#deps.memory.extra(`exec in container ${config.name}`, () => execInstance({
-      executors,
-      isolated: this.#deps.isolated(),
-      spec: (id) => this.spec(id, [...command], true),
-      modules: compiled.modules,
-      timeoutMs,
-      label: JSON.stringify(command.join(' ')),
-      onOverrun: () => {
-        this.#deps.onOffense();
-        this.#pool?.isolate();
-      },
-    }));
+    return this.#deps.memory.extra(`exec in container ${config.name}`, () =>
+      execInstance({
+        executors,
+        isolated: this.#deps.isolated(),
+        spec: (id) => this.spec(id, [...command], true),
+        modules: compiled.modules,
+        timeoutMs,
+        label: JSON.stringify(command.join(' ')),
+        onOverrun: () => {
+          this.#deps.onOffense();
+          this.#pool?.isolate();
+        },
+      }),
+    );
   }
 
   /** Lets in-flight work finish for up to `gracePeriodMs`, then ends the container. Idempotent. */
@@ -198,16 +229,23 @@ export class WasmContainer {
     this.#stopping = true;
     const drained = Promise.all([this.#commandDone, this.#idle()]).then(() => true);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, gracePeriodMs))));
+    const timedOut = new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, gracePeriodMs))),
+    );
     const graceful = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
     if (graceful) this.#end({ exitCode: 0, reason: 'Completed', message: 'stopped' }, false);
-    else this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'Error', message: `killed after the ${gracePeriodMs} ms grace period` }, false);
+    else
+      this.#end(
+        { exitCode: KILLED_EXIT_CODE, reason: 'Error', message: `killed after the ${gracePeriodMs} ms grace period` },
+        false,
+      );
   }
 
   /** Kills whatever is left and closes the log. */
   async remove(): Promise<void> {
-    if (this.#status.state !== 'exited') this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'Error', message: 'removed' }, false);
+    if (this.#status.state !== 'exited')
+      this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'Error', message: 'removed' }, false);
     this.#deps.memory.close();
     await this.#deps.log.close();
   }
@@ -216,12 +254,25 @@ export class WasmContainer {
     this.#forget(job);
     const name = this.#deps.config.name;
     if ('status' in result) return job.resolveWith(result);
-    if ('expired' in result) return job.fail(new TimeoutError(`upstream timed out: ${job.label} got no answer from ${name} within ${job.timeoutMs} ms`));
-    if ('lost' in result) return job.fail(new ServiceUnavailableError(`container ${name}: its executor was lost while handling ${job.label}: ${result.lost}`));
-    if ('refused' in result) return job.fail(new ServiceUnavailableError(`container ${name} cannot take ${job.label} now: ${result.refused}`));
+    if ('expired' in result)
+      return job.fail(
+        new TimeoutError(`upstream timed out: ${job.label} got no answer from ${name} within ${job.timeoutMs} ms`),
+      );
+    if ('lost' in result)
+      return job.fail(
+        new ServiceUnavailableError(
+          `container ${name}: its executor was lost while handling ${job.label}: ${result.lost}`,
+        ),
+      );
+    if ('refused' in result)
+      return job.fail(new ServiceUnavailableError(`container ${name} cannot take ${job.label} now: ${result.refused}`));
     if (result.end) {
       this.#endFromInstance(result.end, job.label);
-      return job.fail(new ServiceUnavailableError(`container ${name} ended while handling ${job.label}: ${this.#status.message ?? result.failed}`));
+      return job.fail(
+        new ServiceUnavailableError(
+          `container ${name} ended while handling ${job.label}: ${this.#status.message ?? result.failed}`,
+        ),
+      );
     }
     job.fail(new InternalError(`container ${name} failed to handle ${job.label}: ${result.failed}`));
   }
@@ -229,10 +280,13 @@ export class WasmContainer {
   #onDeadline(job: ContainerJob): void {
     if (job.done) return;
     const { config } = this.#deps;
-    const running = job.state === 'sent' && job.reqId !== undefined && job.executor?.isRunningRequest(job.reqId) === true;
+    const running =
+      job.state === 'sent' && job.reqId !== undefined && job.executor?.isRunningRequest(job.reqId) === true;
     if (job.state === 'queued') this.#pool?.cancel(job);
     this.#forget(job);
-    job.fail(new TimeoutError(`upstream timed out: ${job.label} got no answer from ${config.name} within ${job.timeoutMs} ms`));
+    job.fail(
+      new TimeoutError(`upstream timed out: ${job.label} got no answer from ${config.name} within ${job.timeoutMs} ms`),
+    );
     if (!running) return;
     const executor = job.executor!;
     const reqId = job.reqId!;
@@ -260,7 +314,14 @@ export class WasmContainer {
     const { config } = this.#deps;
     const where = executor.dedicated ? 'its executor' : `shared executor ${executor.id}`;
     this.#deps.onOffense();
-    this.#end({ exitCode: KILLED_EXIT_CODE, reason: 'DeadlineExceeded', message: `request ${job.label} exceeded its ${job.timeoutMs} ms deadline; ${where} terminated` }, true);
+    this.#end(
+      {
+        exitCode: KILLED_EXIT_CODE,
+        reason: 'DeadlineExceeded',
+        message: `request ${job.label} exceeded its ${job.timeoutMs} ms deadline; ${where} terminated`,
+      },
+      true,
+    );
     void executor.terminate(`request ${job.label} of container ${config.id} overran its deadline`);
   }
 
@@ -291,9 +352,13 @@ export class WasmContainer {
     for (const job of this.#inflight) {
       if (job.state !== 'sent' || job.reqId === undefined || !job.executor?.isRunningRequest(job.reqId)) continue;
       this.#deps.onOffense();
-      void job.executor.terminate(`container ${config.id} ended (${fields.reason}) while its request ${job.label} was running`);
+      void job.executor.terminate(
+        `container ${config.id} ended (${fields.reason}) while its request ${job.label} was running`,
+      );
     }
-    const gone = new ServiceUnavailableError(`container ${config.name} ended (${fields.reason}${fields.message ? `: ${fields.message}` : ''})`);
+    const gone = new ServiceUnavailableError(
+      `container ${config.name} ended (${fields.reason}${fields.message ? `: ${fields.message}` : ''})`,
+    );
     for (const job of this.#inflight) job.fail(gone);
     this.#inflight.clear();
     this.#idleWaiters.splice(0).forEach((w) => w());

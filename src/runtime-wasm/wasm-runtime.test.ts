@@ -10,14 +10,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateContainerError, ImagePullError, ServiceUnavailableError, TimeoutError, hubImageRef } from '../api/index.js';
+import {
+  CreateContainerError,
+  ImagePullError,
+  ServiceUnavailableError,
+  TimeoutError,
+  hubImageRef,
+} from '../api/index.js';
 import type { ContainerEvent, PulledImage, WorkloadResponse } from '../api/index.js';
 import { WasmRuntime } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function buildExample(app: string): Uint8Array {
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), app], { stdio: 'pipe', env: { ...process.env, CI: 'true' } });
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), app], {
+    stdio: 'pipe',
+    env: { ...process.env, CI: 'true' },
+  });
   const path = join(ROOT, 'examples/wasm-apps', app, 'dist', `${app}.wasm`);
   expect(existsSync(path)).toBe(true);
   return readFileSync(path);
@@ -64,10 +73,19 @@ function containerConfig(image: PulledImage, dir: string, env: Record<string, st
 async function get(runtime: WasmRuntime, id: string, path: string, timeoutMs?: number): Promise<WorkloadResponse> {
   const ep = runtime.endpoint(id, 8080);
   if (ep.kind !== 'in-process') throw new Error('expected an in-process endpoint');
-  return ep.handle({ method: 'GET', path, authority: 'app.local', scheme: 'http', headers: [['accept', '*/*']], body: new Uint8Array(), timeoutMs });
+  return ep.handle({
+    method: 'GET',
+    path,
+    authority: 'app.local',
+    scheme: 'http',
+    headers: [['accept', '*/*']],
+    body: new Uint8Array(),
+    timeoutMs,
+  });
 }
 
-const json = (r: WorkloadResponse): Record<string, unknown> => JSON.parse(new TextDecoder().decode(r.body)) as Record<string, unknown>;
+const json = (r: WorkloadResponse): Record<string, unknown> =>
+  JSON.parse(new TextDecoder().decode(r.body)) as Record<string, unknown>;
 
 function nextExit(runtime: WasmRuntime, id: string): Promise<ContainerEvent> {
   return new Promise((resolve) => {
@@ -194,7 +212,10 @@ describe('serving HTTP from a worker', () => {
     const exited = nextExit(rt, cfg.id);
     await expect(get(rt, cfg.id, '/exit?code=3')).rejects.toThrow(ServiceUnavailableError);
     const event = await exited;
-    expect(event).toMatchObject({ type: 'exited', status: { id: cfg.id, state: 'exited', exitCode: 3, reason: 'Error' } });
+    expect(event).toMatchObject({
+      type: 'exited',
+      status: { id: cfg.id, state: 'exited', exitCode: 3, reason: 'Error' },
+    });
     expect(process.exitCode).toBeUndefined();
     await rt.removeContainer(cfg.id);
   });

@@ -9,7 +9,18 @@
  */
 import { join } from 'node:path';
 import { CreateContainerError, NotFoundError, ServiceUnavailableError, errorMessage } from '../api/index.js';
-import type { ContainerConfig, ContainerEvent, CriLogRotation, ContainerRuntimeStatus, ExecResult, Logger, PullOptions, PulledImage, Runtime, WorkloadEndpoint } from '../api/index.js';
+import type {
+  ContainerConfig,
+  ContainerEvent,
+  CriLogRotation,
+  ContainerRuntimeStatus,
+  ExecResult,
+  Logger,
+  PullOptions,
+  PulledImage,
+  Runtime,
+  WorkloadEndpoint,
+} from '../api/index.js';
 import { CriLogWriter } from '../api/index.js';
 import { ExecutorPool } from './executor-pool.js';
 import { ImageStore } from './image-store.js';
@@ -17,7 +28,13 @@ import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } fr
 import { MemoryLimitError } from './memory-limit.js';
 import { PoolMemory } from './pool-memory.js';
 import { OutgoingDispatch } from './outgoing-dispatch.js';
-import { TranspileAbortedError, TranspileCache, TranspileError, type CompiledModules, type TranspiledComponent } from './transpile-cache.js';
+import {
+  TranspileAbortedError,
+  TranspileCache,
+  TranspileError,
+  type CompiledModules,
+  type TranspiledComponent,
+} from './transpile-cache.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
 import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
@@ -63,19 +80,31 @@ export class WasmRuntime implements Runtime {
     this.#logRotation = deps.containerLogs;
     this.#budget = new MemoryBudget(deps.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
     const min = Math.max(1, deps.minInstances ?? 1);
-    this.#poolLimits = { min, max: Math.max(min, deps.maxInstances ?? 8), instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000 };
+    this.#poolLimits = {
+      min,
+      max: Math.max(min, deps.maxInstances ?? 8),
+      instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000,
+    };
     const idleMs = deps.instanceIdleMs ?? 30_000;
-    this.#sweeper = setInterval(() => {
-      const now = Date.now();
-      for (const c of this.#containers.values()) c.pool?.sweep(now, idleMs);
-    }, Math.max(50, Math.min(idleMs / 2, 10_000)));
+    this.#sweeper = setInterval(
+      () => {
+        const now = Date.now();
+        for (const c of this.#containers.values()) c.pool?.sweep(now, idleMs);
+      },
+      Math.max(50, Math.min(idleMs / 2, 10_000)),
+    );
     this.#sweeper.unref();
   }
 
   /** Opens the runtime's caches under `deps.dataDir` and starts the shared executors. */
   static async create(deps: WasmRuntimeDeps): Promise<WasmRuntime> {
     const logger = deps.logger.child({ runtime: 'wasm' });
-    const images = await ImageStore.open(join(deps.dataDir, 'images'), deps.fetchBlob, logger, deps.registry ? { registry: deps.registry } : {});
+    const images = await ImageStore.open(
+      join(deps.dataDir, 'images'),
+      deps.fetchBlob,
+      logger,
+      deps.registry ? { registry: deps.registry } : {},
+    );
     const transpiler = new TranspileCache(join(deps.dataDir, 'transpiled'), logger, {
       ...(deps.transpileTimeoutMs !== undefined ? { timeoutMs: deps.transpileTimeoutMs } : {}),
       ...(deps.transpileHeapMb !== undefined ? { heapMb: deps.transpileHeapMb } : {}),
@@ -139,7 +168,10 @@ export class WasmRuntime implements Runtime {
             : err instanceof MemoryLimitError
               ? 'memory limit too low'
               : 'cannot prepare the component';
-      throw new CreateContainerError(`cannot create container ${config.name} from ${config.image.ref}: ${what}: ${errorMessage(err)}`, err);
+      throw new CreateContainerError(
+        `cannot create container ${config.name} from ${config.image.ref}: ${what}: ${errorMessage(err)}`,
+        err,
+      );
     }
     const exportsHttp = component.exports.some((e) => e.startsWith('wasi:http/incoming-handler'));
     const exportsRun = component.exports.some((e) => e.startsWith('wasi:cli/run'));
@@ -160,7 +192,13 @@ export class WasmRuntime implements Runtime {
       if (this.#containers.has(config.id)) throw new CreateContainerError(`container ${config.id} already exists`);
       // An HTTP container keeps its pool's `min` instances; a command runs one. Taken last: no await follows.
       const base = exportsHttp ? this.#poolLimits.min : 1;
-      memory = PoolMemory.reserve(this.#budget, config.name, memoryLimitBytes * Math.max(1, compiled.memories), base, this.#logger.child({ container: config.id }));
+      memory = PoolMemory.reserve(
+        this.#budget,
+        config.name,
+        memoryLimitBytes * Math.max(1, compiled.memories),
+        base,
+        this.#logger.child({ container: config.id }),
+      );
     } catch (err) {
       await log.close();
       throw err;
@@ -183,7 +221,10 @@ export class WasmRuntime implements Runtime {
         onOffense: () => {
           if (this.#isolatedPods.has(config.pod.uid)) return;
           this.#isolatedPods.add(config.pod.uid);
-          this.#logger.warn({ pod: `${config.pod.namespace}/${config.pod.name}`, container: config.id }, 'pod overran a deadline; isolated on executors of its own');
+          this.#logger.warn(
+            { pod: `${config.pod.namespace}/${config.pod.name}`, container: config.id },
+            'pod overran a deadline; isolated on executors of its own',
+          );
         },
         onExited: (status) => this.#emit({ type: 'exited', status }),
       }),

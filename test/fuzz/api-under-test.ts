@@ -22,7 +22,12 @@ export interface ApiUnderTest {
   app: ReturnType<typeof createApiApp>;
   token: string;
   /** Sends one request; `body` is sent as is when a string, else JSON-encoded. */
-  request(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; json: unknown }>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<{ status: number; json: unknown }>;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,14 @@ export async function startApi(prefix: string, logger: Logger = silentLogger()):
   await api.ensureNamespace('default');
   const auth = await TokenAuth.create({ dataDir: dir, logger });
   const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: 1024 * 1024 });
-  const app = createApiApp({ api, auth, blobs, logs: { stream: async function* () {} }, logger, version: { gitVersion: 'fuzz' } });
+  const app = createApiApp({
+    api,
+    auth,
+    blobs,
+    logs: { stream: async function* () {} },
+    logger,
+    version: { gitVersion: 'fuzz' },
+  });
   const token = auth.adminToken;
   return {
     dir,
@@ -78,14 +90,19 @@ interface StatusLike {
 export function expectSuccessOrStatus(what: string, res: { status: number; json: unknown }): void {
   if (res.status >= 200 && res.status < 300) return;
   const s = res.json as StatusLike;
-  if (res.status >= 500) throw new Error(`${what}: ${res.status} ${String(s.reason)}: ${String(s.message).slice(0, 300)}`);
+  if (res.status >= 500)
+    throw new Error(`${what}: ${res.status} ${String(s.reason)}: ${String(s.message).slice(0, 300)}`);
   if (res.status < 400) throw new Error(`${what}: unexpected status ${res.status}`);
-  if (s.kind !== 'Status' || s.code !== res.status) throw new Error(`${what}: ${res.status} answer is not a Status: ${JSON.stringify(s).slice(0, 200)}`);
-  if (typeof s.message !== 'string' || s.message.trim() === '') throw new Error(`${what}: ${res.status} Status with no message`);
-  if (s.message.length > 2200) throw new Error(`${what}: Status message of ${s.message.length} characters (echoes the input?)`);
+  if (s.kind !== 'Status' || s.code !== res.status)
+    throw new Error(`${what}: ${res.status} answer is not a Status: ${JSON.stringify(s).slice(0, 200)}`);
+  if (typeof s.message !== 'string' || s.message.trim() === '')
+    throw new Error(`${what}: ${res.status} Status with no message`);
+  if (s.message.length > 2200)
+    throw new Error(`${what}: Status message of ${s.message.length} characters (echoes the input?)`);
   if (res.status === 422) {
     const causes = s.details?.causes ?? [];
-    if (causes.length === 0 || causes.some((c) => typeof c.field !== 'string' || c.field === '')) throw new Error(`${what}: 422 Invalid without field causes: ${s.message.slice(0, 200)}`);
+    if (causes.length === 0 || causes.some((c) => typeof c.field !== 'string' || c.field === ''))
+      throw new Error(`${what}: 422 Invalid without field causes: ${s.message.slice(0, 200)}`);
   }
 }
 
@@ -95,6 +112,7 @@ const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype).sort().join(','
 export function expectNoPollution(what: string): void {
   const probe = {} as Record<string, unknown>;
   if (Object.getPrototypeOf(probe) !== Object.prototype) throw new Error(`${what}: prototype of {} changed`);
-  if (Object.getOwnPropertyNames(Object.prototype).sort().join(',') !== PROTO_NAMES) throw new Error(`${what}: Object.prototype gained or lost properties`);
+  if (Object.getOwnPropertyNames(Object.prototype).sort().join(',') !== PROTO_NAMES)
+    throw new Error(`${what}: Object.prototype gained or lost properties`);
   for (const k in probe) throw new Error(`${what}: Object.prototype polluted with enumerable "${k}"`);
 }

@@ -6,7 +6,11 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { assertTarget, type FuzzTarget } from './target.js';
 
 /** Declares the vitest case `title` running `numRuns` seeded cases of `target`. */
-export function fuzzTest<Ctx, In>(target: FuzzTarget<Ctx, In>, title: string, opts: { numRuns: number; timeoutMs?: number }): void {
+export function fuzzTest<Ctx, In>(
+  target: FuzzTarget<Ctx, In>,
+  title: string,
+  opts: { numRuns: number; timeoutMs?: number },
+): void {
   let ctx: Ctx;
   beforeAll(async () => {
     ctx = await target.setup();
@@ -14,7 +18,11 @@ export function fuzzTest<Ctx, In>(target: FuzzTarget<Ctx, In>, title: string, op
   afterAll(async () => {
     if (ctx !== undefined) await target.teardown(ctx);
   });
-  it(title, async () => {
-    await assertTarget(target, { numRuns: opts.numRuns, ctx });
-  }, opts.timeoutMs ?? 60_000);
+  it(
+    title,
+    async () => {
+      await assertTarget(target, { numRuns: opts.numRuns, ctx });
+    },
+    opts.timeoutMs ?? 60_000,
+  );
 }

@@ -54,7 +54,7 @@ export async function countTarget<Ctx, In>(
   const started = performance.now();
   let failures = 0;
   const firstFailures: string[] = [];
-  for (let done = 0; done < opts.cases; ) {
+  for (let done = 0; done < opts.cases;) {
     const n = Math.min(batch, opts.cases - done);
     for (const input of fc.sample(arb, { numRuns: n, seed: opts.seed + done })) {
       try {

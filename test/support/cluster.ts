@@ -25,7 +25,12 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Polls `fn` until it returns a truthy value. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -35,7 +40,10 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -103,18 +111,59 @@ export class Cluster {
 
   async startHub(): Promise<void> {
     if (!this.hubPort) this.hubPort = await freePort();
-    const proc = new Proc(spawn(process.execPath, [BIN('edge-hub'), '--data-dir', this.hubDir, '--listen', `127.0.0.1:${this.hubPort}`, ...this.hubArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } }));
+    const proc = new Proc(
+      spawn(
+        process.execPath,
+        [BIN('edge-hub'), '--data-dir', this.hubDir, '--listen', `127.0.0.1:${this.hubPort}`, ...this.hubArgs],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } },
+      ),
+    );
     this.hub = proc;
-    this.url = await until('the hub to print its URL', () => /serving (http:\/\/\S+)/.exec(proc.out)?.[1] ?? (proc.alive ? undefined : (() => { throw new Error(`hub exited: ${proc.err}`); })()), 30_000, 50);
+    this.url = await until(
+      'the hub to print its URL',
+      () =>
+        /serving (http:\/\/\S+)/.exec(proc.out)?.[1] ??
+        (proc.alive
+          ? undefined
+          : (() => {
+              throw new Error(`hub exited: ${proc.err}`);
+            })()),
+      30_000,
+      50,
+    );
   }
 
   async startNode(spec: NodeSpec): Promise<void> {
     const prev = this.nodes.get(spec.name);
     const dataDir = prev?.dataDir ?? join(this.dir, spec.name);
     const meshPort = prev?.meshPort ?? (await freePort(spec.address));
-    const labels = Object.entries(spec.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    const args = [BIN('edge-node'), '--server', this.url, '--token-file', join(this.hubDir, 'join.token'), '--name', spec.name, '--address', spec.address, '--mesh-port', String(meshPort), '--data-dir', dataDir, ...(labels ? ['--labels', labels] : []), ...this.nodeArgs, ...(spec.args ?? [])];
-    const proc = new Proc(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } }));
+    const labels = Object.entries(spec.labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const args = [
+      BIN('edge-node'),
+      '--server',
+      this.url,
+      '--token-file',
+      join(this.hubDir, 'join.token'),
+      '--name',
+      spec.name,
+      '--address',
+      spec.address,
+      '--mesh-port',
+      String(meshPort),
+      '--data-dir',
+      dataDir,
+      ...(labels ? ['--labels', labels] : []),
+      ...this.nodeArgs,
+      ...(spec.args ?? []),
+    ];
+    const proc = new Proc(
+      spawn(process.execPath, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, EDGE_LOG_LEVEL: 'warn' },
+      }),
+    );
     this.nodes.set(spec.name, { ...spec, proc, dataDir, meshPort });
   }
 
@@ -126,17 +175,34 @@ export class Cluster {
   }
 
   async waitNodesReady(names: string[], timeoutMs = 30_000): Promise<void> {
-    await until(`nodes ${names.join(', ')} Ready`, async () => {
-      const list = (await this.api('GET', '/api/v1/nodes')) as { items: Array<{ metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }> };
-      return names.every((n) => list.items.some((i) => i.metadata.name === n && i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
-    }, timeoutMs);
+    await until(
+      `nodes ${names.join(', ')} Ready`,
+      async () => {
+        const list = (await this.api('GET', '/api/v1/nodes')) as {
+          items: Array<{
+            metadata: { name: string };
+            status?: { conditions?: Array<{ type: string; status: string }> };
+          }>;
+        };
+        return names.every((n) =>
+          list.items.some(
+            (i) =>
+              i.metadata.name === n && i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          ),
+        );
+      },
+      timeoutMs,
+    );
   }
 
   /** Calls the hub's REST API as admin; returns the parsed JSON body (throws on non-2xx). */
   async api(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${this.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -149,7 +215,13 @@ export class Cluster {
   async edgectl(args: string[], stdin?: string): Promise<CommandResult> {
     const child = spawn(process.execPath, [BIN('edgectl'), ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, EDGE_SERVER: this.url, EDGE_TOKEN: this.adminToken, EDGE_CONFIG: join(this.dir, 'edgectl-config'), NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        EDGE_SERVER: this.url,
+        EDGE_TOKEN: this.adminToken,
+        EDGE_CONFIG: join(this.dir, 'edgectl-config'),
+        NO_COLOR: '1',
+      },
     });
     const p = new Proc(child);
     child.stdin?.end(stdin ?? '');
@@ -169,7 +241,10 @@ export class Cluster {
     // The processes log at warn level: keep the tail of what they said in the test output, so a
     // failure in CI can be explained afterwards (the cluster's directory goes away below).
     if (process.env.EDGE_TEST_QUIET !== '1') {
-      const tails = [['hub', this.hub?.err ?? ''], ...[...this.nodes.values()].map((n) => [n.name, n.proc.err] as const)]
+      const tails = [
+        ['hub', this.hub?.err ?? ''],
+        ...[...this.nodes.values()].map((n) => [n.name, n.proc.err] as const),
+      ]
         .filter(([, err]) => err.trim() !== '')
         .map(([name, err]) => `--- ${name} (last lines of stderr)\n${err.trim().split('\n').slice(-15).join('\n')}`);
       if (tails.length > 0) console.log(`[cluster ${this.dir}] process logs:\n${tails.join('\n')}`);
@@ -251,25 +326,32 @@ export interface LoadSample {
  * Sends GETs from `workers` concurrent loops over `urls` (round-robin) until `stop()` returns true,
  * timestamping each one into `out`. A request that fails outright is recorded with status 0.
  */
-export async function runLoad(urls: readonly string[], workers: number, stop: () => boolean, out: LoadSample[]): Promise<void> {
-  await Promise.all(Array.from({ length: workers }, async (_, w) => {
-    for (let i = w; !stop(); i++) {
-      const t0 = Date.now();
-      try {
-        const res = await fetch(urls[i % urls.length]!, { signal: AbortSignal.timeout(5000) });
-        const text = await res.text();
-        const s: LoadSample = { t0, t1: Date.now(), status: res.status };
+export async function runLoad(
+  urls: readonly string[],
+  workers: number,
+  stop: () => boolean,
+  out: LoadSample[],
+): Promise<void> {
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = w; !stop(); i++) {
+        const t0 = Date.now();
         try {
-          const body = JSON.parse(text) as { pod?: unknown; ready?: unknown };
-          if (typeof body.pod === 'string') s.pod = body.pod;
-          if (typeof body.ready === 'boolean') s.ready = body.ready;
+          const res = await fetch(urls[i % urls.length]!, { signal: AbortSignal.timeout(5000) });
+          const text = await res.text();
+          const s: LoadSample = { t0, t1: Date.now(), status: res.status };
+          try {
+            const body = JSON.parse(text) as { pod?: unknown; ready?: unknown };
+            if (typeof body.pod === 'string') s.pod = body.pod;
+            if (typeof body.ready === 'boolean') s.ready = body.ready;
+          } catch {
+            // not JSON (an error text from the proxy): its status says enough
+          }
+          out.push(s);
         } catch {
-          // not JSON (an error text from the proxy): its status says enough
+          out.push({ t0, t1: Date.now(), status: 0 });
         }
-        out.push(s);
-      } catch {
-        out.push({ t0, t1: Date.now(), status: 0 });
       }
-    }
-  }));
+    }),
+  );
 }

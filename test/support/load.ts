@@ -35,7 +35,14 @@ export class Load {
                 } catch {
                   pod = undefined;
                 }
-                this.records.push({ at: t0, url, status: res.status, ms: Date.now() - t0, ...(pod ? { pod } : {}), ...(res.ok ? {} : { error: body.slice(0, 200) }) });
+                this.records.push({
+                  at: t0,
+                  url,
+                  status: res.status,
+                  ms: Date.now() - t0,
+                  ...(pod ? { pod } : {}),
+                  ...(res.ok ? {} : { error: body.slice(0, 200) }),
+                });
               } catch (err) {
                 this.records.push({ at: t0, url, status: 0, ms: Date.now() - t0, error: String(err) });
                 await new Promise((r) => setTimeout(r, 20));

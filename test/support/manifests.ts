@@ -40,7 +40,11 @@ export function wasmServiceManifest(o: WasmServiceOptions): string {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: o.name },
-    spec: { type: 'NodePort', selector: { app: o.name }, ports: [{ port: 80, targetPort: 8080, nodePort: o.nodePort }] },
+    spec: {
+      type: 'NodePort',
+      selector: { app: o.name },
+      ports: [{ port: 80, targetPort: 8080, nodePort: o.nodePort }],
+    },
   };
   return [deployment, service].map((d) => JSON.stringify(d)).join('\n---\n');
 }

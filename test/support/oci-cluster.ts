@@ -38,16 +38,28 @@ export async function engineGet<T>(socket: string, path: string): Promise<T> {
 }
 
 /** A daemon's containers carrying `label` (`key=value`), all states. */
-export async function engineContainers(socket: string, label: string): Promise<Array<{ Id: string; State: string; Labels: Record<string, string> }>> {
-  return engineGet(socket, `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`);
+export async function engineContainers(
+  socket: string,
+  label: string,
+): Promise<Array<{ Id: string; State: string; Labels: Record<string, string> }>> {
+  return engineGet(
+    socket,
+    `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`,
+  );
 }
 
 /** Host pid of the running container of pod `podUid`, as runc or the daemon knows it. */
-export async function containerPid(where: { runcRoot: string } | { socket: string }, podUid: string): Promise<number | undefined> {
+export async function containerPid(
+  where: { runcRoot: string } | { socket: string },
+  podUid: string,
+): Promise<number | undefined> {
   if ('runcRoot' in where) {
-    return runcContainers(where.runcRoot).find((c) => c.id.startsWith(podUid.slice(0, 8)) && c.status === 'running')?.pid;
+    return runcContainers(where.runcRoot).find((c) => c.id.startsWith(podUid.slice(0, 8)) && c.status === 'running')
+      ?.pid;
   }
-  const [c] = (await engineContainers(where.socket, `io.edgeplane.pod.uid=${podUid}`)).filter((x) => x.State === 'running');
+  const [c] = (await engineContainers(where.socket, `io.edgeplane.pod.uid=${podUid}`)).filter(
+    (x) => x.State === 'running',
+  );
   if (!c) return undefined;
   const info = await engineGet<{ State: { Pid: number } }>(where.socket, `/containers/${c.Id}/json`);
   return info.State.Pid || undefined;
@@ -73,7 +85,9 @@ export function netnsWithPrefix(prefix: string): string[] {
 /** cgroup directories of container `id` (under the runc adapter's `/edgeplane` parent) that exist. */
 export function cgroupsOf(id: string): string[] {
   const root = '/sys/fs/cgroup';
-  const dirs = existsSync(join(root, 'cgroup.controllers')) ? [join(root, 'edgeplane', id)] : readdirSync(root).map((h) => join(root, h, 'edgeplane', id));
+  const dirs = existsSync(join(root, 'cgroup.controllers'))
+    ? [join(root, 'edgeplane', id)]
+    : readdirSync(root).map((h) => join(root, h, 'edgeplane', id));
   return dirs.filter((d) => existsSync(d));
 }
 
@@ -93,14 +107,20 @@ export function cgroupsNamed(id: string): string[] {
 
 function safeDirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return [];
   }
 }
 
 /** Everything a runc node's containers could leave behind. */
-export function runcLeftovers(dataDir: string, bridge: string, ids: readonly string[]): { containers: string[]; bundles: string[]; mounts: string[]; cgroups: string[]; netns: string[] } {
+export function runcLeftovers(
+  dataDir: string,
+  bridge: string,
+  ids: readonly string[],
+): { containers: string[]; bundles: string[]; mounts: string[]; cgroups: string[]; netns: string[] } {
   const oci = join(dataDir, 'runtime-oci');
   const bundles = join(oci, 'bundles');
   return {
@@ -116,7 +136,10 @@ export function runcLeftovers(dataDir: string, bridge: string, ids: readonly str
  * Stops every node with SIGTERM (each then stops and removes its containers), removes whatever a
  * failed test left anyway, then stops the cluster.
  */
-export async function stopGracefully(cluster: Cluster, clean: { runcRoots?: string[]; netnsPrefixes?: string[] } = {}): Promise<void> {
+export async function stopGracefully(
+  cluster: Cluster,
+  clean: { runcRoots?: string[]; netnsPrefixes?: string[] } = {},
+): Promise<void> {
   await Promise.all([...cluster.nodes.values()].map((n) => n.proc.kill('SIGTERM')));
   forceClean(clean.runcRoots ?? [], cluster.dir, clean.netnsPrefixes ?? []);
   await cluster.stop();

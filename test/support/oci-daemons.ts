@@ -49,19 +49,24 @@ export function deleteLink(name: string): void {
 }
 
 async function waitSocket(socket: string, proc: ChildProcess, log: () => string): Promise<void> {
-  await until(`the daemon socket ${socket}`, async () => {
-    if (proc.exitCode !== null) throw new Error(`daemon exited (${proc.exitCode}): ${log().slice(-2000)}`);
-    if (!existsSync(socket)) return false;
-    const { Agent, request } = await import('undici');
-    const dispatcher = new Agent({ connect: { socketPath: socket } });
-    try {
-      const r = await request('http://localhost/_ping', { dispatcher });
-      await r.body.dump();
-      return r.statusCode === 200;
-    } finally {
-      await dispatcher.close();
-    }
-  }, 60_000, 100);
+  await until(
+    `the daemon socket ${socket}`,
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`daemon exited (${proc.exitCode}): ${log().slice(-2000)}`);
+      if (!existsSync(socket)) return false;
+      const { Agent, request } = await import('undici');
+      const dispatcher = new Agent({ connect: { socketPath: socket } });
+      try {
+        const r = await request('http://localhost/_ping', { dispatcher });
+        await r.body.dump();
+        return r.statusCode === 200;
+      } finally {
+        await dispatcher.close();
+      }
+    },
+    60_000,
+    100,
+  );
 }
 
 async function stopProc(proc: ChildProcess, timeoutMs = 20_000): Promise<void> {
@@ -97,35 +102,78 @@ export class PodmanService {
   static async start(opts: DaemonOptions): Promise<PodmanService> {
     const d = opts.dir;
     for (const sub of ['root', 'runroot', 'tmp', 'cni']) mkdirSync(join(d, sub), { recursive: true });
-    writeFileSync(join(d, 'containers.conf'), [
-      '[containers]',
-      // Root here lacks CAP_SYS_RESOURCE: podman's default ulimits cannot be applied.
-      'default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]',
-      'log_driver = "k8s-file"',
-      '[engine]',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      'runtime = "runc"',
-      // Exec sessions' conmon lingers this long after the command (default 300 s): none of it in tests.
-      'exit_command_delay = 0',
-      `tmp_dir = "${join(d, 'tmp')}"`,
-      '[network]',
-      'network_backend = "cni"',
-      `network_config_dir = "${join(d, 'cni')}"`,
-      'default_network = "edgetest"',
-      '',
-    ].join('\n'));
-    writeFileSync(join(d, 'cni', 'edgetest.conflist'), JSON.stringify({
-      cniVersion: '0.4.0',
-      name: 'edgetest',
-      plugins: [{ type: 'bridge', bridge: opts.bridge, isGateway: true, ipMasq: false, hairpinMode: true, ipam: { type: 'host-local', routes: [{ dst: '0.0.0.0/0' }], ranges: [[{ subnet: opts.subnet, gateway: gatewayOf(opts.subnet) }]] } }],
-    }));
-    writeFileSync(join(d, 'registries.conf'), ['unqualified-search-registries = []', ...opts.insecureRegistries.map((r) => `[[registry]]\nlocation = "${r}"\ninsecure = true`), ''].join('\n'));
+    writeFileSync(
+      join(d, 'containers.conf'),
+      [
+        '[containers]',
+        // Root here lacks CAP_SYS_RESOURCE: podman's default ulimits cannot be applied.
+        'default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]',
+        'log_driver = "k8s-file"',
+        '[engine]',
+        'cgroup_manager = "cgroupfs"',
+        'events_logger = "file"',
+        'runtime = "runc"',
+        // Exec sessions' conmon lingers this long after the command (default 300 s): none of it in tests.
+        'exit_command_delay = 0',
+        `tmp_dir = "${join(d, 'tmp')}"`,
+        '[network]',
+        'network_backend = "cni"',
+        `network_config_dir = "${join(d, 'cni')}"`,
+        'default_network = "edgetest"',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(d, 'cni', 'edgetest.conflist'),
+      JSON.stringify({
+        cniVersion: '0.4.0',
+        name: 'edgetest',
+        plugins: [
+          {
+            type: 'bridge',
+            bridge: opts.bridge,
+            isGateway: true,
+            ipMasq: false,
+            hairpinMode: true,
+            ipam: {
+              type: 'host-local',
+              routes: [{ dst: '0.0.0.0/0' }],
+              ranges: [[{ subnet: opts.subnet, gateway: gatewayOf(opts.subnet) }]],
+            },
+          },
+        ],
+      }),
+    );
+    writeFileSync(
+      join(d, 'registries.conf'),
+      [
+        'unqualified-search-registries = []',
+        ...opts.insecureRegistries.map((r) => `[[registry]]\nlocation = "${r}"\ninsecure = true`),
+        '',
+      ].join('\n'),
+    );
     const socketPath = join(d, 'podman.sock');
-    const proc = spawn('podman', ['--root', join(d, 'root'), '--runroot', join(d, 'runroot'), 'system', 'service', '--time=0', `unix://${socketPath}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, CONTAINERS_CONF: join(d, 'containers.conf'), CONTAINERS_REGISTRIES_CONF: join(d, 'registries.conf') },
-    });
+    const proc = spawn(
+      'podman',
+      [
+        '--root',
+        join(d, 'root'),
+        '--runroot',
+        join(d, 'runroot'),
+        'system',
+        'service',
+        '--time=0',
+        `unix://${socketPath}`,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          ...process.env,
+          CONTAINERS_CONF: join(d, 'containers.conf'),
+          CONTAINERS_REGISTRIES_CONF: join(d, 'registries.conf'),
+        },
+      },
+    );
     let log = '';
     proc.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-8000)));
     await waitSocket(socketPath, proc, () => log);
@@ -157,18 +205,21 @@ export class Dockerd {
     execFileSync('ip', ['addr', 'add', `${gatewayOf(opts.subnet)}/${prefix}`, 'dev', opts.bridge]);
     execFileSync('ip', ['link', 'set', opts.bridge, 'up']);
     const socketPath = join(d, 'docker.sock');
-    writeFileSync(join(d, 'daemon.json'), JSON.stringify({
-      'data-root': join(d, 'data'),
-      'exec-root': join(d, 'exec'),
-      pidfile: join(d, 'docker.pid'),
-      hosts: [`unix://${socketPath}`],
-      iptables: false,
-      'ip-masq': false,
-      'ip-forward': false,
-      bridge: opts.bridge,
-      'insecure-registries': opts.insecureRegistries,
-      'storage-driver': 'overlay2',
-    }));
+    writeFileSync(
+      join(d, 'daemon.json'),
+      JSON.stringify({
+        'data-root': join(d, 'data'),
+        'exec-root': join(d, 'exec'),
+        pidfile: join(d, 'docker.pid'),
+        hosts: [`unix://${socketPath}`],
+        iptables: false,
+        'ip-masq': false,
+        'ip-forward': false,
+        bridge: opts.bridge,
+        'insecure-registries': opts.insecureRegistries,
+        'storage-driver': 'overlay2',
+      }),
+    );
     const proc = spawn('dockerd', ['--config-file', join(d, 'daemon.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     proc.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-8000)));

@@ -42,7 +42,19 @@ function octal(h: Buffer, off: number, len: number, v: number): void {
   h.write(`${v.toString(8).padStart(len - 1, '0')}\0`, off, len, 'ascii');
 }
 
-function header(name: string, m: { mode: number; uid: number; gid: number; size: number; typeflag: string; linkname: string; devmajor?: number; devminor?: number }): Buffer {
+function header(
+  name: string,
+  m: {
+    mode: number;
+    uid: number;
+    gid: number;
+    size: number;
+    typeflag: string;
+    linkname: string;
+    devmajor?: number;
+    devminor?: number;
+  },
+): Buffer {
   const h = Buffer.alloc(512);
   h.write(name, 0, 100, 'utf8');
   octal(h, 100, 8, m.mode);
@@ -74,7 +86,16 @@ export function tar(members: readonly TarMember[]): Buffer {
     const type = m.type ?? 'file';
     const data = type === 'file' ? Buffer.from(m.data ?? '') : Buffer.alloc(0);
     const typeflag = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' }[type];
-    const meta = { mode: m.mode ?? (type === 'dir' ? 0o755 : 0o644), uid: m.uid ?? 0, gid: m.gid ?? 0, size: data.length, typeflag, linkname: m.linkname ?? '', devmajor: m.devmajor ?? 0, devminor: m.devminor ?? 0 };
+    const meta = {
+      mode: m.mode ?? (type === 'dir' ? 0o755 : 0o644),
+      uid: m.uid ?? 0,
+      gid: m.gid ?? 0,
+      size: data.length,
+      typeflag,
+      linkname: m.linkname ?? '',
+      devmajor: m.devmajor ?? 0,
+      devminor: m.devminor ?? 0,
+    };
     const longLink = Buffer.byteLength(meta.linkname) > 99;
     if (Buffer.byteLength(m.path) > 99 || longLink) {
       const rec = (k: string, v: string): string => {
@@ -93,7 +114,32 @@ export function tar(members: readonly TarMember[]): Buffer {
   return Buffer.concat(parts);
 }
 
-const APPLETS = ['sh', 'httpd', 'sleep', 'cat', 'echo', 'ls', 'kill', 'ps', 'stat', 'id', 'wget', 'env', 'pwd', 'head', 'dd', 'tr', 'mkdir', 'rm', 'touch', 'true', 'false', 'grep', 'hostname', 'ip'];
+const APPLETS = [
+  'sh',
+  'httpd',
+  'sleep',
+  'cat',
+  'echo',
+  'ls',
+  'kill',
+  'ps',
+  'stat',
+  'id',
+  'wget',
+  'env',
+  'pwd',
+  'head',
+  'dd',
+  'tr',
+  'mkdir',
+  'rm',
+  'touch',
+  'true',
+  'false',
+  'grep',
+  'hostname',
+  'ip',
+];
 
 /** True when busybox-static is installed (the image's only binary: it must need no shared libraries). */
 export function haveStaticBusybox(): boolean {
@@ -136,7 +182,11 @@ export function busyboxChangesLayer(): Buffer {
     { path: 'www/hard.html', type: 'hardlink', linkname: 'www/page.html' },
     { path: 'www/secret', data: 'for app only\n', mode: 0o640, uid: 1000, gid: 2000 },
     { path: 'bin/suid-tool', data: 'not really a tool', mode: 0o4755, uid: 1000, gid: 1000 },
-    ...'deep/'.repeat(22).split('/').filter(Boolean).map((_, i): TarMember => ({ path: `www/${'deep/'.repeat(i + 1).slice(0, -1)}`, type: 'dir' })),
+    ...'deep/'
+      .repeat(22)
+      .split('/')
+      .filter(Boolean)
+      .map((_, i): TarMember => ({ path: `www/${'deep/'.repeat(i + 1).slice(0, -1)}`, type: 'dir' })),
     { path: long, data: 'a long path\n' },
   ]);
 }
@@ -144,44 +194,85 @@ export function busyboxChangesLayer(): Buffer {
 /** Path of the long-named file of {@link busyboxChangesLayer}, inside the image. */
 export const LONG_PATH = `/www/${'deep/'.repeat(22)}file.txt`;
 
-function put(blobs: Map<string, Blob>, bytes: Buffer, mediaType: string): { mediaType: string; digest: string; size: number } {
+function put(
+  blobs: Map<string, Blob>,
+  bytes: Buffer,
+  mediaType: string,
+): { mediaType: string; digest: string; size: number } {
   const digest = digestOf(bytes);
   blobs.set(digest, { bytes, mediaType });
   return { mediaType, digest, size: bytes.length };
 }
 
 /** An OCI image of `layers` (uncompressed tars, gzipped here) for `architecture`. */
-export function ociImage(layers: readonly Buffer[], config: { architecture: string; Cmd?: string[]; Entrypoint?: string[]; Env?: string[]; User?: string; WorkingDir?: string }): BuiltImage {
+export function ociImage(
+  layers: readonly Buffer[],
+  config: {
+    architecture: string;
+    Cmd?: string[];
+    Entrypoint?: string[];
+    Env?: string[];
+    User?: string;
+    WorkingDir?: string;
+  },
+): BuiltImage {
   const blobs = new Map<string, Blob>();
   const layerDescs = layers.map((l) => put(blobs, gzipSync(l), 'application/vnd.oci.image.layer.v1.tar+gzip'));
   const { architecture, ...run } = config;
-  const cfg = Buffer.from(JSON.stringify({
-    architecture,
-    os: 'linux',
-    config: { Env: ['PATH=/bin'], ...run },
-    rootfs: { type: 'layers', diff_ids: layers.map(digestOf) },
-    history: layers.map(() => ({ created_by: 'edgeplane test' })),
-  }));
+  const cfg = Buffer.from(
+    JSON.stringify({
+      architecture,
+      os: 'linux',
+      config: { Env: ['PATH=/bin'], ...run },
+      rootfs: { type: 'layers', diff_ids: layers.map(digestOf) },
+      history: layers.map(() => ({ created_by: 'edgeplane test' })),
+    }),
+  );
   const configDesc = put(blobs, cfg, 'application/vnd.oci.image.config.v1+json');
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: configDesc, layers: layerDescs }));
-  return { blobs, children: [], manifest: { bytes: manifest, digest: digestOf(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' } };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: configDesc,
+      layers: layerDescs,
+    }),
+  );
+  return {
+    blobs,
+    children: [],
+    manifest: { bytes: manifest, digest: digestOf(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+  };
 }
 
 /** An index over `images` with their platforms. */
 export function ociIndex(images: ReadonlyArray<{ image: BuiltImage; architecture: string }>): BuiltImage {
   const blobs = new Map<string, Blob>();
   for (const { image } of images) for (const [d, b] of image.blobs) blobs.set(d, b);
-  const index = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: images.map(({ image, architecture }) => ({ mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.bytes.length, platform: { os: 'linux', architecture } })),
-  }));
-  return { blobs, children: images.map(({ image }) => image.manifest), manifest: { bytes: index, digest: digestOf(index), mediaType: 'application/vnd.oci.image.index.v1+json' } };
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: images.map(({ image, architecture }) => ({
+        mediaType: image.manifest.mediaType,
+        digest: image.manifest.digest,
+        size: image.manifest.bytes.length,
+        platform: { os: 'linux', architecture },
+      })),
+    }),
+  );
+  return {
+    blobs,
+    children: images.map(({ image }) => image.manifest),
+    manifest: { bytes: index, digest: digestOf(index), mediaType: 'application/vnd.oci.image.index.v1+json' },
+  };
 }
 
 /** The busybox httpd image (two layers) for `architecture`. */
 export function busyboxImage(architecture = 'amd64'): BuiltImage {
-  return ociImage([busyboxBaseLayer(), busyboxChangesLayer()], { architecture, Cmd: ['httpd', '-f', '-v', '-p', '80', '-h', '/www'] });
+  return ociImage([busyboxBaseLayer(), busyboxChangesLayer()], {
+    architecture,
+    Cmd: ['httpd', '-f', '-v', '-p', '80', '-h', '/www'],
+  });
 }
 
 /** A Wasm component as an OCI artifact (CNCF layout). */
@@ -189,6 +280,18 @@ export function wasmArtifact(component: Buffer): BuiltImage {
   const blobs = new Map<string, Blob>();
   const config = put(blobs, Buffer.from('{}'), 'application/vnd.wasm.config.v0+json');
   const layer = put(blobs, component, 'application/wasm');
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.wasm.config.v0+json', config, layers: [layer] }));
-  return { blobs, children: [], manifest: { bytes: manifest, digest: digestOf(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' } };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.wasm.config.v0+json',
+      config,
+      layers: [layer],
+    }),
+  );
+  return {
+    blobs,
+    children: [],
+    manifest: { bytes: manifest, digest: digestOf(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+  };
 }

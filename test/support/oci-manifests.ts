@@ -5,14 +5,22 @@ export interface ContainerStatusLike {
   restartCount: number;
   ready: boolean;
   imageID?: string;
-  state?: { waiting?: { reason?: string; message?: string }; running?: { startedAt?: string }; terminated?: { exitCode: number; reason?: string; message?: string } };
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    running?: { startedAt?: string };
+    terminated?: { exitCode: number; reason?: string; message?: string };
+  };
   lastState?: ContainerStatusLike['state'];
 }
 
 export interface PodLike {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
-  status?: { phase?: string; conditions?: Array<{ type: string; status: string; message?: string }>; containerStatuses?: ContainerStatusLike[] };
+  status?: {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string; message?: string }>;
+    containerStatuses?: ContainerStatusLike[];
+  };
 }
 
 export interface EventLike {
@@ -22,11 +30,15 @@ export interface EventLike {
 }
 
 export const cs0 = (p: PodLike | undefined): ContainerStatusLike | undefined => p?.status?.containerStatuses?.[0];
-export const isReady = (p: PodLike | undefined): boolean => p?.status?.phase === 'Running' && (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+export const isReady = (p: PodLike | undefined): boolean =>
+  p?.status?.phase === 'Running' &&
+  (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 
 /** Live (not terminating) pods labelled `app=<app>`. */
 export async function podsOf(cluster: Cluster, app: string): Promise<PodLike[]> {
-  const list = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)) as { items: PodLike[] };
+  const list = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)) as {
+    items: PodLike[];
+  };
   return list.items.filter((p) => !p.metadata.deletionTimestamp);
 }
 
@@ -64,20 +76,38 @@ export function webManifest(o: WebOptions): string {
   };
   if (o.command) container.command = o.command;
   if (o.livenessProbe) container.livenessProbe = o.livenessProbe;
-  const podSpec: Record<string, unknown> = { runtimeClassName: 'oci', terminationGracePeriodSeconds: 1, containers: [container] };
+  const podSpec: Record<string, unknown> = {
+    runtimeClassName: 'oci',
+    terminationGracePeriodSeconds: 1,
+    containers: [container],
+  };
   if (o.node) podSpec.nodeSelector = { 'kubernetes.io/hostname': o.node };
-  const docs: object[] = [{
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: o.name },
-    spec: {
-      replicas: o.replicas,
-      selector: { matchLabels: { app: o.name } },
-      template: { metadata: { labels: { app: o.name }, ...(o.annotations ? { annotations: o.annotations } : {}) }, spec: podSpec },
+  const docs: object[] = [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: o.name },
+      spec: {
+        replicas: o.replicas,
+        selector: { matchLabels: { app: o.name } },
+        template: {
+          metadata: { labels: { app: o.name }, ...(o.annotations ? { annotations: o.annotations } : {}) },
+          spec: podSpec,
+        },
+      },
     },
-  }];
+  ];
   if (o.nodePort !== undefined) {
-    docs.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: o.name }, spec: { type: 'NodePort', selector: { app: o.name }, ports: [{ port: 80, targetPort: 80, nodePort: o.nodePort }] } });
+    docs.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: o.name },
+      spec: {
+        type: 'NodePort',
+        selector: { app: o.name },
+        ports: [{ port: 80, targetPort: 80, nodePort: o.nodePort }],
+      },
+    });
   }
   return docs.map((d) => JSON.stringify(d)).join('\n---\n');
 }

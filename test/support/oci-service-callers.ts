@@ -13,17 +13,39 @@ export const ALLOWED_OUTGOING_HOSTS_ANNOTATION = 'edgeplane.io/allowed-outgoing-
 /** The hello Wasm component, one replica pinned to `node`. */
 export function helloDeployment(node: string): Record<string, unknown> {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hello' },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'hello' } }, template: { metadata: { labels: { app: 'hello' } }, spec: {
-      runtimeClassName: 'wasm', nodeSelector: { 'kubernetes.io/hostname': node },
-      containers: [{ name: 'hello', image: join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm'), ports: [{ containerPort: 8080 }], env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }],
-    } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'hello' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'hello' } },
+      template: {
+        metadata: { labels: { app: 'hello' } },
+        spec: {
+          runtimeClassName: 'wasm',
+          nodeSelector: { 'kubernetes.io/hostname': node },
+          containers: [
+            {
+              name: 'hello',
+              image: join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm'),
+              ports: [{ containerPort: 8080 }],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+            },
+          ],
+        },
+      },
+    },
   };
 }
 
 /** hello's ClusterIP Service: no nodePort, reachable from pods only. */
 export function helloService(): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hello' }, spec: { selector: { app: 'hello' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'hello' },
+    spec: { selector: { app: 'hello' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  };
 }
 
 /** The caller's script: `REGISTRY` is the external host it tries through the proxy. */
@@ -44,11 +66,21 @@ function script(registry: string): string {
 }
 
 /** A busybox pod on `node` running the caller script. */
-export function callerPod(name: string, node: string, image: string, registry: string, annotations?: Record<string, string>): Record<string, unknown> {
+export function callerPod(
+  name: string,
+  node: string,
+  image: string,
+  registry: string,
+  annotations?: Record<string, string>,
+): Record<string, unknown> {
   return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name }, ...(annotations ? { annotations } : {}) },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: name }, ...(annotations ? { annotations } : {}) },
     spec: {
-      runtimeClassName: 'oci', terminationGracePeriodSeconds: 1, nodeSelector: { 'kubernetes.io/hostname': node },
+      runtimeClassName: 'oci',
+      terminationGracePeriodSeconds: 1,
+      nodeSelector: { 'kubernetes.io/hostname': node },
       containers: [{ name: 'c', image, command: ['sh', '-c', script(registry)] }],
     },
   };
@@ -69,14 +101,33 @@ export interface CallerReport {
 /** Waits for caller `name` to finish its calls and reads its report from its log. */
 export async function callerReport(cluster: Cluster, name: string, timeoutMs = 60_000): Promise<CallerReport> {
   let last = '';
-  const logs = await until(`caller ${name} to report`, async () => {
-    const l = await cluster.edgectl(['logs', name]);
-    last = l.stdout;
-    return /^DONE$/m.test(l.stdout) ? l.stdout : undefined;
-  }, timeoutMs, 500).catch((err: unknown) => {
+  const logs = await until(
+    `caller ${name} to report`,
+    async () => {
+      const l = await cluster.edgectl(['logs', name]);
+      last = l.stdout;
+      return /^DONE$/m.test(l.stdout) ? l.stdout : undefined;
+    },
+    timeoutMs,
+    500,
+  ).catch((err: unknown) => {
     throw new Error(`${String(err)}; its log so far:\n${last}`);
   });
-  const line = (tag: string): string => logs.split('\n').find((l) => l.startsWith(`${tag} `))?.slice(tag.length + 1) ?? '';
-  const vars = Object.fromEntries(line('VARS').split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  return { vars, byEnv: JSON.parse(line('BYENV')), byName: JSON.parse(line('BYNAME')), external: line('EXTERNAL'), denied: line('DENIED') };
+  const line = (tag: string): string =>
+    logs
+      .split('\n')
+      .find((l) => l.startsWith(`${tag} `))
+      ?.slice(tag.length + 1) ?? '';
+  const vars = Object.fromEntries(
+    line('VARS')
+      .split(' ')
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  return {
+    vars,
+    byEnv: JSON.parse(line('BYENV')),
+    byName: JSON.parse(line('BYNAME')),
+    external: line('EXTERNAL'),
+    denied: line('DENIED'),
+  };
 }

@@ -42,9 +42,31 @@ export class TestRegistry {
     let tokenUrl: string | undefined;
     let auth = '';
     if (opts.users) {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(opts.dir, 'token.key'), '-out', join(opts.dir, 'token.crt'), '-days', '2', '-subj', '/CN=edge-test-token'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(opts.dir, 'token.key'),
+          '-out',
+          join(opts.dir, 'token.crt'),
+          '-days',
+          '2',
+          '-subj',
+          '/CN=edge-test-token',
+        ],
+        { stdio: 'ignore' },
+      );
       const tokenPort = await freePort(opts.address);
-      tokenServer = tokenService(opts.users, readFileSync(join(opts.dir, 'token.key'), 'utf8'), readFileSync(join(opts.dir, 'token.crt'), 'utf8'));
+      tokenServer = tokenService(
+        opts.users,
+        readFileSync(join(opts.dir, 'token.key'), 'utf8'),
+        readFileSync(join(opts.dir, 'token.crt'), 'utf8'),
+      );
       await new Promise<void>((res) => tokenServer!.listen(tokenPort, opts.address, res));
       tokenUrl = `http://${opts.address}:${tokenPort}/token`;
       auth = `auth:\n  token:\n    realm: ${tokenUrl}\n    service: ${SERVICE}\n    issuer: ${ISSUER}\n    rootcertbundle: ${join(opts.dir, 'token.crt')}\n`;
@@ -53,15 +75,22 @@ export class TestRegistry {
       join(opts.dir, 'config.yml'),
       `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(opts.dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${opts.address}:${port}\n${auth}`,
     );
-    const proc = spawn('docker-registry', ['serve', join(opts.dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn('docker-registry', ['serve', join(opts.dir, 'config.yml')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const host = `${opts.address}:${port}`;
-    await until('the registry to answer', async () => {
-      if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${err}`);
-      const r = await fetch(`http://${host}/v2/`);
-      return r.status === 200 || r.status === 401;
-    }, 20_000, 50);
+    await until(
+      'the registry to answer',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${err}`);
+        const r = await fetch(`http://${host}/v2/`);
+        return r.status === 200 || r.status === 401;
+      },
+      20_000,
+      50,
+    );
     return new TestRegistry(host, proc, tokenServer, tokenUrl, opts);
   }
 
@@ -70,7 +99,9 @@ export class TestRegistry {
     const headers: Record<string, string> = {};
     if (this.tokenUrl && this.opts.users) {
       const [user, pass] = Object.entries(this.opts.users)[0]!;
-      const r = await fetch(`${this.tokenUrl}?service=${SERVICE}&scope=repository:${repo}:pull,push`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` } });
+      const r = await fetch(`${this.tokenUrl}?service=${SERVICE}&scope=repository:${repo}:pull,push`, {
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` },
+      });
       headers.authorization = `Bearer ${((await r.json()) as { token: string }).token}`;
     }
     const base = `http://${this.host}/v2/${repo}`;
@@ -80,11 +111,19 @@ export class TestRegistry {
       if (start.status !== 202) throw new Error(`upload start → ${start.status}: ${await start.text()}`);
       const loc = new URL(start.headers.get('location') ?? '', base);
       loc.searchParams.set('digest', digest);
-      const put = await fetch(loc, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob.bytes });
+      const put = await fetch(loc, {
+        method: 'PUT',
+        headers: { ...headers, 'content-type': 'application/octet-stream' },
+        body: blob.bytes,
+      });
       if (put.status !== 201) throw new Error(`blob upload → ${put.status}: ${await put.text()}`);
     }
     for (const m of [...image.children.map((c) => ({ ...c, ref: c.digest })), { ...image.manifest, ref: tag }]) {
-      const r = await fetch(`${base}/manifests/${m.ref}`, { method: 'PUT', headers: { ...headers, 'content-type': m.mediaType }, body: m.bytes });
+      const r = await fetch(`${base}/manifests/${m.ref}`, {
+        method: 'PUT',
+        headers: { ...headers, 'content-type': m.mediaType },
+        body: m.bytes,
+      });
       if (r.status !== 201) throw new Error(`manifest ${m.ref} → ${r.status}: ${await r.text()}`);
     }
   }
@@ -116,11 +155,22 @@ function tokenService(users: Record<string, string>, key: string, certPem: strin
     }
     const access = url.searchParams.getAll('scope').flatMap((scope) => {
       const [type, name = '', actions = ''] = scope.split(':');
-      const granted = actions.split(',').filter((a) => user !== undefined || (a === 'pull' && !name.startsWith('private/')));
+      const granted = actions
+        .split(',')
+        .filter((a) => user !== undefined || (a === 'pull' && !name.startsWith('private/')));
       return type === 'repository' && granted.length > 0 ? [{ type, name, actions: granted }] : [];
     });
     const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: ISSUER, sub: user ?? '', aud: url.searchParams.get('service') ?? SERVICE, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access };
+    const claims = {
+      iss: ISSUER,
+      sub: user ?? '',
+      aud: url.searchParams.get('service') ?? SERVICE,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    };
     const unsigned = `${b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c }))}.${b64url(JSON.stringify(claims))}`;
     const token = `${unsigned}.${b64url(createSign('RSA-SHA256').update(unsigned).sign(key))}`;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));

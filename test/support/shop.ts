@@ -23,7 +23,11 @@ export const shopImage = (c: ShopComponent): string => join(SHOP_DIR, c, 'dist',
  * their `../lib/http.js` import resolves whatever the caller's working directory.
  */
 export function buildShop(): void {
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), ...SHOP_COMPONENTS.map((c) => join(SHOP_DIR, c))], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'scripts/build-examples.mjs'), ...SHOP_COMPONENTS.map((c) => join(SHOP_DIR, c))],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
 }
 
 /** Who answered one part of a request, and when by its own clock. */
@@ -46,7 +50,10 @@ export interface ManifestDoc {
   spec: {
     replicas?: number;
     selector?: Record<string, unknown>;
-    template?: { metadata: { labels: Record<string, string> }; spec: { nodeSelector?: Record<string, string>; containers: Array<{ image: string }> } };
+    template?: {
+      metadata: { labels: Record<string, string> };
+      spec: { nodeSelector?: Record<string, string>; containers: Array<{ image: string }> };
+    };
     type?: string;
     ports?: Array<Record<string, unknown>>;
   };
@@ -60,7 +67,9 @@ export interface ShopPlacement {
 
 /** shop.yaml's documents, images as absolute paths, with `placement` applied. */
 export function shopDocs(placement: ShopPlacement = {}): ManifestDoc[] {
-  const docs = parseAllDocuments(readFileSync(join(SHOP_DIR, 'shop.yaml'), 'utf8')).map((d) => d.toJSON() as ManifestDoc);
+  const docs = parseAllDocuments(readFileSync(join(SHOP_DIR, 'shop.yaml'), 'utf8')).map(
+    (d) => d.toJSON() as ManifestDoc,
+  );
   for (const d of docs) {
     const pod = d.spec.template?.spec;
     if (d.kind !== 'Deployment' || !pod) continue;
@@ -78,7 +87,12 @@ export function shopDocs(placement: ShopPlacement = {}): ManifestDoc[] {
  * A copy of a component's Deployment and Service under another name (its own `app` label), e.g. a
  * second catalog on another node: `{nodePort}` makes its Service a NodePort, else it is in-mesh only.
  */
-export function shopCopy(docs: ManifestDoc[], of: ShopComponent, name: string, opts: { nodeSelector?: Record<string, string>; replicas?: number; nodePort?: number } = {}): ManifestDoc[] {
+export function shopCopy(
+  docs: ManifestDoc[],
+  of: ShopComponent,
+  name: string,
+  opts: { nodeSelector?: Record<string, string>; replicas?: number; nodePort?: number } = {},
+): ManifestDoc[] {
   const dep = structuredClone(docs.find((d) => d.kind === 'Deployment' && d.metadata.name === of));
   const svc = structuredClone(docs.find((d) => d.kind === 'Service' && d.metadata.name === of));
   if (!dep?.spec.template || !svc) throw new Error(`shop.yaml has no Deployment and Service "${of}"`);
@@ -90,7 +104,10 @@ export function shopCopy(docs: ManifestDoc[], of: ShopComponent, name: string, o
   svc.metadata = { name };
   svc.spec.selector = { app: name };
   svc.spec.type = opts.nodePort === undefined ? 'ClusterIP' : 'NodePort';
-  svc.spec.ports = (svc.spec.ports ?? []).map((p) => ({ ...p, ...(opts.nodePort === undefined ? {} : { nodePort: opts.nodePort }) }));
+  svc.spec.ports = (svc.spec.ports ?? []).map((p) => ({
+    ...p,
+    ...(opts.nodePort === undefined ? {} : { nodePort: opts.nodePort }),
+  }));
   return [dep, svc];
 }
 

@@ -13,7 +13,9 @@ export const run = {
   run() {
     const code = Number(env('EXIT_CODE') ?? '1');
     const exitCode = Number.isInteger(code) && code >= 0 && code <= 255 ? code : 1;
-    console.error(`crash-on-start: ${env('POD_NAME') ?? 'pod'} cannot start (missing config); exiting with ${exitCode}`);
+    console.error(
+      `crash-on-start: ${env('POD_NAME') ?? 'pod'} cannot start (missing config); exiting with ${exitCode}`,
+    );
     exitWithCode(exitCode);
   },
 };

@@ -37,7 +37,8 @@ export const incomingHandler = {
     }
     const doc = { message: 'hello from Edgeplane, v2', pod: env('POD_NAME'), node: env('NODE_NAME') };
     served++;
-    if (served === 1 || served % 1000 === 0) console.log(`hello: ${doc.pod} on ${doc.node} has served ${served} request(s)`);
+    if (served === 1 || served % 1000 === 0)
+      console.log(`hello: ${doc.pod} on ${doc.node} has served ${served} request(s)`);
     respond(responseOut, 200, 'application/json', JSON.stringify(doc) + '\n');
   },
 };

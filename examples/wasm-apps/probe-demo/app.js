@@ -81,7 +81,9 @@ export const incomingHandler = {
       case '/fail': {
         const seconds = Number(url.searchParams.get('for') ?? 'NaN');
         failingUntil = Number.isFinite(seconds) && seconds > 0 ? now + seconds * 1000 : Infinity;
-        console.log(`probe-demo: ${pod} failing ${Number.isFinite(failingUntil) ? `for ${seconds} s` : 'until /recover'}`);
+        console.log(
+          `probe-demo: ${pod} failing ${Number.isFinite(failingUntil) ? `for ${seconds} s` : 'until /recover'}`,
+        );
         json(responseOut, 200, { pod, failing: true });
         return;
       }
@@ -91,7 +93,13 @@ export const incomingHandler = {
         return;
       default:
         served++;
-        json(responseOut, 200, { message: 'hello from Edgeplane', pod, node: env('NODE_NAME'), served, ready: now >= readyAt && !sick });
+        json(responseOut, 200, {
+          message: 'hello from Edgeplane',
+          pod,
+          node: env('NODE_NAME'),
+          served,
+          ready: now >= readyAt && !sick,
+        });
     }
   },
 };

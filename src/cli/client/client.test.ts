@@ -34,7 +34,10 @@ describe('EdgeClient', () => {
     expect(list.metadata.resourceVersion).toMatch(/^\d+$/);
     expect(hub.requests).toContain('GET /api/v1/namespaces/default/pods?labelSelector=app%3Dweb');
 
-    const updated = await client.update(T('pods'), { ...a, metadata: { ...a.metadata, labels: { app: 'web', tier: 'front' } } });
+    const updated = await client.update(T('pods'), {
+      ...a,
+      metadata: { ...a.metadata, labels: { app: 'web', tier: 'front' } },
+    });
     expect(updated.metadata.resourceVersion).not.toBe(a.metadata.resourceVersion);
     // Stale resourceVersion → 409 Conflict, as a retryable EdgeError.
     const stale = await client.update(T('pods'), a).catch((e: unknown) => e);
@@ -43,7 +46,9 @@ describe('EdgeClient', () => {
     expect((stale as EdgeError).retryable).toBe(true);
 
     await client.delete(T('pods'), 'default', 'b', { propagationPolicy: 'Orphan', gracePeriodSeconds: 0 });
-    expect(hub.requests).toContain('DELETE /api/v1/namespaces/default/pods/b?propagationPolicy=Orphan&gracePeriodSeconds=0');
+    expect(hub.requests).toContain(
+      'DELETE /api/v1/namespaces/default/pods/b?propagationPolicy=Orphan&gracePeriodSeconds=0',
+    );
     const gone = await client.get(T('pods'), 'default', 'b').catch((e: unknown) => e);
     expect((gone as EdgeError).code).toBe('NotFound');
   });
@@ -53,7 +58,11 @@ describe('EdgeClient', () => {
     const ac = new AbortController();
     const seen: WatchEvent[] = [];
     const done = (async () => {
-      for await (const ev of client.watch(T('pods'), { namespace: 'default', resourceVersion: start, signal: ac.signal })) {
+      for await (const ev of client.watch(T('pods'), {
+        namespace: 'default',
+        resourceVersion: start,
+        signal: ac.signal,
+      })) {
         seen.push(ev);
         if (seen.length === 1) hub.dropWatches(); // the hub ends the stream: the client reconnects
         if (seen.length === 1) await client.create(T('pods'), cm('d'));
@@ -79,7 +88,11 @@ describe('EdgeClient', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', namespace: 'default' },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'x' }] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'x' }] } },
+      },
     });
     expect((await client.setScale(T('deploy'), 'default', 'web', 4)).spec.replicas).toBe(4);
     expect((await client.getScale(T('deploy'), 'default', 'web')).spec.replicas).toBe(4);
@@ -99,16 +112,23 @@ describe('EdgeClient', () => {
     expect(followed).toBe('line 1\nline 2\n');
 
     const blob = await client.uploadBlob(new TextEncoder().encode('hello'));
-    expect(blob).toEqual({ digest: 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', size: 5 });
+    expect(blob).toEqual({
+      digest: 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+      size: 5,
+    });
     expect((await client.version()).gitVersion).toBe('v0.1.0-fake');
   });
 
   it('says clearly when the hub is unreachable or refuses the token', async () => {
     const down = new EdgeClient({ server: 'http://127.0.0.1:1' });
-    await expect(down.list(T('pods'))).rejects.toThrow('cannot reach the hub at http://127.0.0.1:1: connect ECONNREFUSED');
+    await expect(down.list(T('pods'))).rejects.toThrow(
+      'cannot reach the hub at http://127.0.0.1:1: connect ECONNREFUSED',
+    );
     await down.close();
     const bad = new EdgeClient({ server: hub.url, token: 'wrong' });
-    await expect(bad.list(T('pods'))).rejects.toThrow('the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file');
+    await expect(bad.list(T('pods'))).rejects.toThrow(
+      'the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file',
+    );
     await bad.close();
   });
 });

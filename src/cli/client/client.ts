@@ -4,15 +4,36 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BLOB_PATH, BadRequestError, resourcePath, typeByKind, type KubeObject, type ResourceType } from '../../api/index.js';
+import {
+  BLOB_PATH,
+  BadRequestError,
+  resourcePath,
+  typeByKind,
+  type KubeObject,
+  type ResourceType,
+} from '../../api/index.js';
 import { HttpTransport } from './http.js';
 import { streamLogs, watchStream } from './streams.js';
-import type { BlobRef, DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, ObjectList, Scale, ServerVersion, WatchEvent, WatchOptions } from './types.js';
+import type {
+  BlobRef,
+  DeleteOptions,
+  EdgeClientOptions,
+  ListOptions,
+  LogOptions,
+  ObjectList,
+  Scale,
+  ServerVersion,
+  WatchEvent,
+  WatchOptions,
+} from './types.js';
 
 /** Namespace and name of an object, from its metadata. */
 function nsName(type: ResourceType, obj: KubeObject, namespace?: string): { ns: string | undefined; name: string } {
   const name = obj.metadata?.name;
-  if (!name) throw new BadRequestError(`${type.kind} has no metadata.name`, [{ field: 'metadata.name', message: 'Required value' }]);
+  if (!name)
+    throw new BadRequestError(`${type.kind} has no metadata.name`, [
+      { field: 'metadata.name', message: 'Required value' },
+    ]);
   return { ns: type.namespaced ? (namespace ?? obj.metadata.namespace) : undefined, name };
 }
 
@@ -30,7 +51,12 @@ export class EdgeClient {
   }
 
   /** GET one object; NotFound is an EdgeError with code `NotFound`. */
-  get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<T> {
+  get<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<T> {
     return this.http.json<T>('GET', resourcePath(type, namespace, name), { signal });
   }
 
@@ -43,7 +69,11 @@ export class EdgeClient {
   }
 
   /** POSTs a new object to its collection (namespace from the argument, else from the object). */
-  create<T extends KubeObject = KubeObject>(type: ResourceType, obj: KubeObject, opts: { namespace?: string; signal?: AbortSignal } = {}): Promise<T> {
+  create<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    obj: KubeObject,
+    opts: { namespace?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const ns = type.namespaced ? (opts.namespace ?? obj.metadata?.namespace) : undefined;
     return this.http.json<T>('POST', resourcePath(type, ns), { body: obj, signal: opts.signal });
   }
@@ -55,7 +85,11 @@ export class EdgeClient {
   }
 
   /** PUTs the `/status` subresource. */
-  updateStatus<T extends KubeObject = KubeObject>(type: ResourceType, obj: KubeObject, signal?: AbortSignal): Promise<T> {
+  updateStatus<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    obj: KubeObject,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const { ns, name } = nsName(type, obj);
     return this.http.json<T>('PUT', resourcePath(type, ns, name, 'status'), { body: obj, signal });
   }
@@ -64,7 +98,12 @@ export class EdgeClient {
    * DELETEs an object. Returns what the hub answers: the object (still present with a
    * deletionTimestamp during graceful deletion, or as it was) or a `Status` of kind Success.
    */
-  delete<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T> {
+  delete<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<T> {
     return this.http.json<T>('DELETE', resourcePath(type, namespace, name), {
       query: { propagationPolicy: opts.propagationPolicy, gracePeriodSeconds: opts.gracePeriodSeconds },
       signal: opts.signal,
@@ -76,7 +115,10 @@ export class EdgeClient {
    * error the watch reconnects from the last resourceVersion seen; 410 Gone (and other Status
    * errors) are thrown, so the caller relists. Breaking out of the loop or aborting `signal` ends it.
    */
-  watch<T extends KubeObject = KubeObject>(type: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  watch<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    opts: WatchOptions = {},
+  ): AsyncGenerator<WatchEvent<T>, void, undefined> {
     return watchStream<T>(this.http, type, opts);
   }
 
@@ -86,7 +128,13 @@ export class EdgeClient {
   }
 
   /** PUT of the `/scale` subresource; pass `resourceVersion` to make it conditional. */
-  setScale(type: ResourceType, namespace: string, name: string, replicas: number, opts: { resourceVersion?: string; signal?: AbortSignal } = {}): Promise<Scale> {
+  setScale(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    replicas: number,
+    opts: { resourceVersion?: string; signal?: AbortSignal } = {},
+  ): Promise<Scale> {
     const body: Scale = {
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
@@ -105,7 +153,11 @@ export class EdgeClient {
    * Runs `command` in a container of pod `namespace/pod` on its node (non-interactive) and returns
    * its exit code and output. The hub waits at most `timeoutSeconds` for the command.
    */
-  exec(namespace: string, pod: string, opts: { command: readonly string[]; container?: string; timeoutSeconds?: number; signal?: AbortSignal }): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  exec(
+    namespace: string,
+    pod: string,
+    opts: { command: readonly string[]; container?: string; timeoutSeconds?: number; signal?: AbortSignal },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const qs = new URLSearchParams();
     for (const c of opts.command) qs.append('command', c);
     if (opts.container !== undefined) qs.set('container', opts.container);
@@ -113,7 +165,10 @@ export class EdgeClient {
     const type = typeByKind('v1', 'Pod');
     if (!type) throw new BadRequestError('Pod kind is not registered');
     // `stream`: the answer may take as long as the command; the hub bounds it with timeoutSeconds.
-    return this.http.json('POST', `${resourcePath(type, namespace, pod, 'exec')}?${qs.toString()}`, { signal: opts.signal, stream: true });
+    return this.http.json('POST', `${resourcePath(type, namespace, pod, 'exec')}?${qs.toString()}`, {
+      signal: opts.signal,
+      stream: true,
+    });
   }
 
   /**

@@ -8,14 +8,21 @@ import { EdgeError, StatusReason, fromStatus } from '../../api/index.js';
 /** The hub did not answer at the transport level (refused, DNS, TLS, reset). */
 export class HubUnreachableError extends EdgeError {
   constructor(server: string, detail: string, cause?: unknown) {
-    super(StatusReason.ServiceUnavailable, 503, `cannot reach the hub at ${server}: ${detail}`, { retryable: true, cause });
+    super(StatusReason.ServiceUnavailable, 503, `cannot reach the hub at ${server}: ${detail}`, {
+      retryable: true,
+      cause,
+    });
   }
 }
 
 /** The hub answered 401: the token is missing, wrong or expired. */
 export class TokenRefusedError extends EdgeError {
   constructor() {
-    super(StatusReason.Unauthorized, 401, 'the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file');
+    super(
+      StatusReason.Unauthorized,
+      401,
+      'the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file',
+    );
   }
 }
 
@@ -29,7 +36,9 @@ export function errorFromResponse(statusCode: number, bodyText: string): EdgeErr
     body = JSON.parse(bodyText);
   } catch {
     // Not a Status (a proxy's HTML page, plain text): keep the text as the message.
-    body = { message: bodyText.trim() === '' ? `HTTP ${statusCode}` : `HTTP ${statusCode}: ${bodyText.trim().slice(0, 500)}` };
+    body = {
+      message: bodyText.trim() === '' ? `HTTP ${statusCode}` : `HTTP ${statusCode}: ${bodyText.trim().slice(0, 500)}`,
+    };
   }
   const err = fromStatus(body, statusCode);
   fromServer.add(err);

@@ -41,7 +41,10 @@ export class HttpTransport {
     try {
       url = new URL(opts.server);
     } catch {
-      throw transportError(opts.server, new Error(`invalid server URL "${opts.server}" (expected http(s)://host:port)`));
+      throw transportError(
+        opts.server,
+        new Error(`invalid server URL "${opts.server}" (expected http(s)://host:port)`),
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw transportError(opts.server, new Error(`unsupported scheme "${url.protocol}" (use http:// or https://)`));
@@ -67,7 +70,10 @@ export class HttpTransport {
 
   /** Sends a request and returns the open 2xx response; throws the mapped error otherwise. */
   async open(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<OpenResponse> {
-    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json', 'user-agent': this.#userAgent };
+    const headers: Record<string, string> = {
+      accept: opts.accept ?? 'application/json',
+      'user-agent': this.#userAgent,
+    };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let body: string | Uint8Array | undefined;
     if (opts.body instanceof Uint8Array) {

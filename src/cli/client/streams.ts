@@ -29,7 +29,11 @@ async function* lines(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<
 }
 
 /** See `EdgeClient.watch`. */
-export async function* watchStream<T extends KubeObject>(http: HttpTransport, type: ResourceType, opts: WatchOptions): AsyncGenerator<WatchEvent<T>, void, undefined> {
+export async function* watchStream<T extends KubeObject>(
+  http: HttpTransport,
+  type: ResourceType,
+  opts: WatchOptions,
+): AsyncGenerator<WatchEvent<T>, void, undefined> {
   const maxReconnects = opts.maxReconnects ?? 5;
   let rv = opts.resourceVersion;
   let failures = 0;
@@ -95,7 +99,12 @@ async function backoff(attempt: number, signal: AbortSignal | undefined): Promis
 }
 
 /** See `EdgeClient.logs`. */
-export async function* streamLogs(http: HttpTransport, namespace: string, pod: string, opts: LogOptions): AsyncGenerator<string, void, undefined> {
+export async function* streamLogs(
+  http: HttpTransport,
+  namespace: string,
+  pod: string,
+  opts: LogOptions,
+): AsyncGenerator<string, void, undefined> {
   const podType = typeByName('pods');
   if (!podType) throw new Error('the registry has no pods kind');
   const path = resourcePath(podType, namespace, pod, 'log');

@@ -12,7 +12,10 @@ export function redact(config: EdgeConfig): EdgeConfig {
     users: config.users.map((u) => ({ ...u, user: { ...u.user, ...(u.user.token ? { token: 'REDACTED' } : {}) } })),
     clusters: config.clusters.map((c) => ({
       ...c,
-      cluster: { ...c.cluster, ...(c.cluster['certificate-authority-data'] ? { 'certificate-authority-data': 'DATA+OMITTED' } : {}) },
+      cluster: {
+        ...c.cluster,
+        ...(c.cluster['certificate-authority-data'] ? { 'certificate-authority-data': 'DATA+OMITTED' } : {}),
+      },
     })),
   };
 }
@@ -26,13 +29,23 @@ export interface SetContextFlags {
 
 /** Creates or updates context NAME (with a cluster and a user of the same name when it has none). */
 export function setContext(config: EdgeConfig, name: string, flags: SetContextFlags): EdgeConfig {
-  const next: EdgeConfig = { ...config, clusters: [...config.clusters], users: [...config.users], contexts: [...config.contexts] };
+  const next: EdgeConfig = {
+    ...config,
+    clusters: [...config.clusters],
+    users: [...config.users],
+    contexts: [...config.contexts],
+  };
   const existing = next.contexts.find((c) => c.name === name);
-  const ctx = existing ? { ...existing, context: { ...existing.context } } : { name, context: { cluster: name, user: name } };
+  const ctx = existing
+    ? { ...existing, context: { ...existing.context } }
+    : { name, context: { cluster: name, user: name } };
   if (flags.namespace !== undefined) ctx.context.namespace = flags.namespace;
   if (flags.server !== undefined) {
     const i = next.clusters.findIndex((c) => c.name === ctx.context.cluster);
-    const cluster = { name: ctx.context.cluster, cluster: { ...(next.clusters[i]?.cluster ?? {}), server: flags.server } };
+    const cluster = {
+      name: ctx.context.cluster,
+      cluster: { ...(next.clusters[i]?.cluster ?? {}), server: flags.server },
+    };
     if (i >= 0) next.clusters[i] = cluster;
     else next.clusters.push(cluster);
   } else if (!next.clusters.some((c) => c.name === ctx.context.cluster)) {
@@ -72,7 +85,11 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const shown = flags.raw ? cfg : redact(cfg);
       if (flags.output === 'json') ctx.out(toJson(shown));
       else if (flags.output === undefined || flags.output === 'yaml') ctx.out(toYaml(shown));
-      else throw new UsageError(`unsupported output format "${flags.output}" (json or yaml)`, 'edgectl config view --help');
+      else
+        throw new UsageError(
+          `unsupported output format "${flags.output}" (json or yaml)`,
+          'edgectl config view --help',
+        );
     });
 
   config
@@ -81,7 +98,13 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .option('--no-headers', 'do not print headers')
     .action(async (flags: { headers?: boolean }) => {
       const { cfg } = await load();
-      const rows = cfg.contexts.map((c) => [c.name === cfg['current-context'] ? '*' : '', c.name, c.context.cluster, c.context.user ?? '', c.context.namespace ?? '']);
+      const rows = cfg.contexts.map((c) => [
+        c.name === cfg['current-context'] ? '*' : '',
+        c.name,
+        c.context.cluster,
+        c.context.user ?? '',
+        c.context.namespace ?? '',
+      ]);
       if (flags.headers !== false) rows.unshift(['CURRENT', 'NAME', 'CLUSTER', 'AUTHINFO', 'NAMESPACE']);
       ctx.out(renderTable(rows));
     });
@@ -101,7 +124,8 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .argument('<name>')
     .action(async (name: string) => {
       const { cfg, file } = await load();
-      if (!cfg.contexts.some((c) => c.name === name)) throw new ConfigError(`no context exists with the name: "${name}" in ${file}`);
+      if (!cfg.contexts.some((c) => c.name === name))
+        throw new ConfigError(`no context exists with the name: "${name}" in ${file}`);
       await saveConfig(file, { ...cfg, 'current-context': name });
       ctx.out(`Switched to context "${name}".\n`);
     });

@@ -19,13 +19,23 @@ export interface DeleteFlags {
   ignoreNotFound?: boolean;
 }
 
-const CASCADE: Record<string, PropagationPolicy> = { background: 'Background', true: 'Background', orphan: 'Orphan', false: 'Orphan', foreground: 'Foreground' };
+const CASCADE: Record<string, PropagationPolicy> = {
+  background: 'Background',
+  true: 'Background',
+  orphan: 'Orphan',
+  false: 'Orphan',
+  foreground: 'Foreground',
+};
 
 /** Parses `--cascade` (kubectl also accepts the old true/false). */
 export function cascadePolicy(value: string | undefined): PropagationPolicy | undefined {
   if (value === undefined) return undefined;
   const p = CASCADE[value.toLowerCase()];
-  if (!p) throw new UsageError(`invalid --cascade value "${value}": must be background, orphan or foreground`, 'edgectl delete --help');
+  if (!p)
+    throw new UsageError(
+      `invalid --cascade value "${value}": must be background, orphan or foreground`,
+      'edgectl delete --help',
+    );
   return p;
 }
 
@@ -33,7 +43,8 @@ function gracePeriod(flags: DeleteFlags): number | undefined {
   if (flags.now) return 1;
   if (flags.gracePeriod === undefined) return undefined;
   const n = Number(flags.gracePeriod);
-  if (!Number.isInteger(n)) throw new UsageError(`invalid --grace-period "${flags.gracePeriod}": must be an integer`, 'edgectl delete --help');
+  if (!Number.isInteger(n))
+    throw new UsageError(`invalid --grace-period "${flags.gracePeriod}": must be an integer`, 'edgectl delete --help');
   // -1, kubectl's default, means "the object's own grace period".
   return n < 0 ? undefined : n;
 }
@@ -47,17 +58,26 @@ interface Target {
 async function targets(ctx: CliContext, args: string[], flags: DeleteFlags): Promise<Target[]> {
   const ns = await ctx.namespace();
   if (flags.filename && flags.filename.length > 0) {
-    if (args.length > 0) throw new UsageError('give either -f or resources to delete, not both', 'edgectl delete --help');
+    if (args.length > 0)
+      throw new UsageError('give either -f or resources to delete, not both', 'edgectl delete --help');
     const manifests = await loadManifests(flags.filename, { cwd: ctx.cwd, readStdin: () => ctx.readStdin() });
     const found = manifests.map((m) => {
       const type = resolveType(m.raw);
       const meta = (m.raw as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
-      if (typeof meta?.name !== 'string') throw new UsageError(`${m.source} (document ${m.document}): metadata.name is required to delete`);
-      return { type, namespace: type.namespaced ? (typeof meta.namespace === 'string' ? meta.namespace : ns) : undefined, name: meta.name };
+      if (typeof meta?.name !== 'string')
+        throw new UsageError(`${m.source} (document ${m.document}): metadata.name is required to delete`);
+      return {
+        type,
+        namespace: type.namespaced ? (typeof meta.namespace === 'string' ? meta.namespace : ns) : undefined,
+        name: meta.name,
+      };
     });
     // Dependents before what they live in: the reverse of apply's order (namespaces last).
     const rank = (t: Target): number => RESOURCE_TYPES.indexOf(t.type);
-    return found.map((t, i) => ({ t, i })).sort((a, b) => rank(b.t) - rank(a.t) || a.i - b.i).map((x) => x.t);
+    return found
+      .map((t, i) => ({ t, i }))
+      .sort((a, b) => rank(b.t) - rank(a.t) || a.i - b.i)
+      .map((x) => x.t);
   }
   const requests = parseResourceArgs(args, 'delete');
   const out: Target[] = [];
@@ -69,7 +89,10 @@ async function targets(ctx: CliContext, args: string[], flags: DeleteFlags): Pro
       continue;
     }
     if (!flags.selector && !flags.all) {
-      throw new UsageError('resource(s) were provided, but no name was specified (give names, -l SELECTOR or --all)', 'edgectl delete --help');
+      throw new UsageError(
+        'resource(s) were provided, but no name was specified (give names, -l SELECTOR or --all)',
+        'edgectl delete --help',
+      );
     }
     const list = await client.list(r.type, { namespace, labelSelector: flags.selector, signal: ctx.signal });
     out.push(...list.items.map((o) => ({ type: r.type, namespace, name: o.metadata.name ?? '' })));

@@ -1,6 +1,18 @@
 /** `edgectl describe TYPE [NAME...] | TYPE/NAME`: human-readable details with related events. */
 import type { Command } from 'commander';
-import { EdgeError, formatSelector, fromLabelSelector, typeByName, type Deployment, type Endpoints, type Event, type KubeObject, type Pod, type ReplicaSet, type ResourceType } from '../../api/index.js';
+import {
+  EdgeError,
+  formatSelector,
+  fromLabelSelector,
+  typeByName,
+  type Deployment,
+  type Endpoints,
+  type Event,
+  type KubeObject,
+  type Pod,
+  type ReplicaSet,
+  type ResourceType,
+} from '../../api/index.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -28,35 +40,64 @@ async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
 }
 
 /** Fetches events (by involvedObject name/kind, then uid) and the kind's related objects. */
-async function extrasFor(client: EdgeClient, type: ResourceType, obj: KubeObject, signal: AbortSignal): Promise<DescribeExtras> {
+async function extrasFor(
+  client: EdgeClient,
+  type: ResourceType,
+  obj: KubeObject,
+  signal: AbortSignal,
+): Promise<DescribeExtras> {
   const ns = obj.metadata.namespace;
   const name = obj.metadata.name ?? '';
   const evList = await optional(
-    client.list<Event>(kind('events'), { namespace: type.namespaced ? ns : undefined, fieldSelector: `involvedObject.name=${name},involvedObject.kind=${type.kind}`, signal }),
+    client.list<Event>(kind('events'), {
+      namespace: type.namespaced ? ns : undefined,
+      fieldSelector: `involvedObject.name=${name},involvedObject.kind=${type.kind}`,
+      signal,
+    }),
     { apiVersion: 'v1', kind: 'EventList', metadata: {}, items: [] },
   );
   // Events of an earlier object of the same name carry its uid: leave them out.
-  const events = evList.items.filter((e) => !e.involvedObject.uid || !obj.metadata.uid || e.involvedObject.uid === obj.metadata.uid);
+  const events = evList.items.filter(
+    (e) => !e.involvedObject.uid || !obj.metadata.uid || e.involvedObject.uid === obj.metadata.uid,
+  );
   const extras: DescribeExtras = { events };
   const empty = { apiVersion: 'v1', kind: 'List', metadata: {}, items: [] };
   if (type.kind === 'ReplicaSet' || type.kind === 'Deployment') {
     const selector = formatSelector(fromLabelSelector((obj as ReplicaSet | Deployment).spec.selector) ?? []);
     if (type.kind === 'ReplicaSet') {
-      extras.pods = (await optional(client.list<Pod>(kind('pods'), { namespace: ns, labelSelector: selector, signal }), empty)).items;
+      extras.pods = (
+        await optional(client.list<Pod>(kind('pods'), { namespace: ns, labelSelector: selector, signal }), empty)
+      ).items;
     } else {
-      const rs = await optional(client.list<ReplicaSet>(kind('replicasets'), { namespace: ns, labelSelector: selector, signal }), empty);
-      extras.replicaSets = rs.items.filter((r) => r.metadata.ownerReferences?.some((o) => o.uid === obj.metadata.uid || (o.kind === 'Deployment' && o.name === name)));
+      const rs = await optional(
+        client.list<ReplicaSet>(kind('replicasets'), { namespace: ns, labelSelector: selector, signal }),
+        empty,
+      );
+      extras.replicaSets = rs.items.filter((r) =>
+        r.metadata.ownerReferences?.some(
+          (o) => o.uid === obj.metadata.uid || (o.kind === 'Deployment' && o.name === name),
+        ),
+      );
     }
   } else if (type.kind === 'Service') {
     extras.endpoints = await optional(client.get<Endpoints>(kind('endpoints'), ns, name, signal), undefined);
   } else if (type.kind === 'Node') {
-    extras.pods = (await optional(client.list<Pod>(kind('pods'), { fieldSelector: `spec.nodeName=${name}`, signal }), empty)).items;
+    extras.pods = (
+      await optional(client.list<Pod>(kind('pods'), { fieldSelector: `spec.nodeName=${name}`, signal }), empty)
+    ).items;
   }
   return extras;
 }
 
 /** The objects to describe for one request: by name (exact, else by name prefix as kubectl does) or all. */
-async function objectsFor(ctx: CliContext, client: EdgeClient, type: ResourceType, names: readonly string[], ns: string | undefined, flags: DescribeFlags): Promise<KubeObject[]> {
+async function objectsFor(
+  ctx: CliContext,
+  client: EdgeClient,
+  type: ResourceType,
+  names: readonly string[],
+  ns: string | undefined,
+  flags: DescribeFlags,
+): Promise<KubeObject[]> {
   if (names.length === 0) {
     return (await client.list(type, { namespace: ns, labelSelector: flags.selector, signal: ctx.signal })).items;
   }
@@ -66,7 +107,9 @@ async function objectsFor(ctx: CliContext, client: EdgeClient, type: ResourceTyp
       out.push(await client.get(type, ns, name, ctx.signal));
     } catch (err) {
       if (!(err instanceof EdgeError && err.code === 'NotFound')) throw err;
-      const matches = (await client.list(type, { namespace: ns, signal: ctx.signal })).items.filter((o) => (o.metadata.name ?? '').startsWith(name));
+      const matches = (await client.list(type, { namespace: ns, signal: ctx.signal })).items.filter((o) =>
+        (o.metadata.name ?? '').startsWith(name),
+      );
       if (matches.length === 0) ctx.report(err);
       out.push(...matches);
     }

@@ -10,15 +10,29 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
 /** Runs `exec`. */
-export async function runExec(ctx: CliContext, pod: string, command: string[], flags: { container?: string; timeout: string }): Promise<void> {
-  const name = pod.startsWith('pod/') || pod.startsWith('pods/') || pod.startsWith('po/') ? pod.slice(pod.indexOf('/') + 1) : pod;
-  if (name.includes('/')) throw new UsageError(`exec runs in a pod: give a pod name, not "${pod}"`, 'edgectl exec --help');
-  if (command.length === 0) throw new UsageError('you must specify at least one command for the container, after --', 'edgectl exec --help');
+export async function runExec(
+  ctx: CliContext,
+  pod: string,
+  command: string[],
+  flags: { container?: string; timeout: string },
+): Promise<void> {
+  const name =
+    pod.startsWith('pod/') || pod.startsWith('pods/') || pod.startsWith('po/') ? pod.slice(pod.indexOf('/') + 1) : pod;
+  if (name.includes('/'))
+    throw new UsageError(`exec runs in a pod: give a pod name, not "${pod}"`, 'edgectl exec --help');
+  if (command.length === 0)
+    throw new UsageError('you must specify at least one command for the container, after --', 'edgectl exec --help');
   const seconds = parseDurationSeconds(flags.timeout);
   // The API takes whole seconds, at most a day.
-  if (seconds === undefined || seconds <= 0 || seconds > 86_400) throw new UsageError(`invalid --timeout "${flags.timeout}" (a duration up to 24h)`, 'edgectl exec --help');
+  if (seconds === undefined || seconds <= 0 || seconds > 86_400)
+    throw new UsageError(`invalid --timeout "${flags.timeout}" (a duration up to 24h)`, 'edgectl exec --help');
   const client = await ctx.client();
-  const r = await client.exec(await ctx.namespace(), name, { command, timeoutSeconds: Math.ceil(seconds), signal: ctx.signal, ...(flags.container ? { container: flags.container } : {}) });
+  const r = await client.exec(await ctx.namespace(), name, {
+    command,
+    timeoutSeconds: Math.ceil(seconds),
+    signal: ctx.signal,
+    ...(flags.container ? { container: flags.container } : {}),
+  });
   if (r.stdout) ctx.out(r.stdout);
   if (r.stderr) ctx.err(r.stderr);
   if (r.exitCode !== 0) {
@@ -36,5 +50,7 @@ export function registerExec(program: Command, ctx: CliContext): void {
     .argument('[command...]', 'the command and its arguments, after --')
     .option('-c, --container <name>', 'the container (default: the first)')
     .option('--timeout <duration>', 'give up on the command after this long', '60s')
-    .action(async (pod: string, command: string[], flags: { container?: string; timeout: string }) => runExec(ctx, pod, command, flags));
+    .action(async (pod: string, command: string[], flags: { container?: string; timeout: string }) =>
+      runExec(ctx, pod, command, flags),
+    );
 }

@@ -1,7 +1,17 @@
 /** `get -w`: after the first listing, one line (or document) per change until Ctrl-C. */
 import { EdgeError, type KubeObject } from '../../api/index.js';
 import type { CliContext } from '../context.js';
-import { columnWidths, formatRow, objectRef, tableHeader, tableRow, toJson, toYaml, type OutputFormat, type TableOptions } from '../printers/index.js';
+import {
+  columnWidths,
+  formatRow,
+  objectRef,
+  tableHeader,
+  tableRow,
+  toJson,
+  toYaml,
+  type OutputFormat,
+  type TableOptions,
+} from '../printers/index.js';
 import type { GetFlags } from './get.js';
 import type { ResourceRequest } from './resources.js';
 
@@ -12,24 +22,44 @@ interface Listed {
 }
 
 /** Streams changes of one kind; relists silently when the hub says the revision is gone (410). */
-export async function watchAndPrint(ctx: CliContext, listed: Listed, namespace: string | undefined, format: OutputFormat, table: TableOptions, flags: GetFlags): Promise<void> {
+export async function watchAndPrint(
+  ctx: CliContext,
+  listed: Listed,
+  namespace: string | undefined,
+  format: OutputFormat,
+  table: TableOptions,
+  flags: GetFlags,
+): Promise<void> {
   const { type, names } = listed.req;
   const client = await ctx.client();
   const ns = type.namespaced ? (namespace ?? (names.length > 0 ? await ctx.namespace() : undefined)) : undefined;
   // A watch by name is a watch of the collection filtered to that name.
-  const fieldSelector = [flags.fieldSelector, names.length === 1 ? `metadata.name=${names[0]}` : undefined].filter(Boolean).join(',') || undefined;
+  const fieldSelector =
+    [flags.fieldSelector, names.length === 1 ? `metadata.name=${names[0]}` : undefined].filter(Boolean).join(',') ||
+    undefined;
   // Keep the columns of the first table, so rows printed later line up under it.
   const first = [tableHeader(type, table), ...listed.objects.map((o) => tableRow(type, o, table))];
   const widths = columnWidths(first);
   let headerPrinted = listed.objects.length > 0 && flags.headers !== false && !flags.watchOnly;
   let rv = listed.resourceVersion;
   if (rv === undefined) {
-    const list = await client.list(type, { namespace: ns, labelSelector: flags.selector, fieldSelector, signal: ctx.signal });
+    const list = await client.list(type, {
+      namespace: ns,
+      labelSelector: flags.selector,
+      fieldSelector,
+      signal: ctx.signal,
+    });
     rv = list.metadata?.resourceVersion;
   }
   for (;;) {
     try {
-      for await (const ev of client.watch(type, { namespace: ns, labelSelector: flags.selector, fieldSelector, resourceVersion: rv, signal: ctx.signal })) {
+      for await (const ev of client.watch(type, {
+        namespace: ns,
+        labelSelector: flags.selector,
+        fieldSelector,
+        resourceVersion: rv,
+        signal: ctx.signal,
+      })) {
         if (ev.type === 'BOOKMARK') continue;
         if (names.length > 1 && !names.includes(ev.object.metadata.name ?? '')) continue;
         if (format === 'json') ctx.out(toJson(ev.object));
@@ -47,7 +77,12 @@ export async function watchAndPrint(ctx: CliContext, listed: Listed, namespace: 
       return;
     } catch (err) {
       if (!(err instanceof EdgeError && err.code === 'Gone')) throw err;
-      const list = await client.list(type, { namespace: ns, labelSelector: flags.selector, fieldSelector, signal: ctx.signal });
+      const list = await client.list(type, {
+        namespace: ns,
+        labelSelector: flags.selector,
+        fieldSelector,
+        signal: ctx.signal,
+      });
       rv = list.metadata?.resourceVersion;
     }
   }

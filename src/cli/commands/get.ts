@@ -3,7 +3,19 @@ import type { Command } from 'commander';
 import { EdgeError, type KubeObject } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { OUTPUT_FORMATS, type OutputFormat, listOrObject, renderTable as renderRows, objectRef, sortForTable, tableHeader, tableRow, toJson, toYaml, type TableOptions } from '../printers/index.js';
+import {
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  listOrObject,
+  renderTable as renderRows,
+  objectRef,
+  sortForTable,
+  tableHeader,
+  tableRow,
+  toJson,
+  toYaml,
+  type TableOptions,
+} from '../printers/index.js';
 import { parseResourceArgs, type ResourceRequest } from './resources.js';
 import { watchAndPrint } from './get-watch.js';
 
@@ -23,7 +35,10 @@ export interface GetFlags {
 export function outputFormat(value: string | undefined, command: string): OutputFormat {
   const f = value ?? 'table';
   if ((OUTPUT_FORMATS as readonly string[]).includes(f)) return f as OutputFormat;
-  throw new UsageError(`unable to match a printer suitable for the output format "${f}", allowed formats are: json, name, wide, yaml`, `edgectl ${command} --help`);
+  throw new UsageError(
+    `unable to match a printer suitable for the output format "${f}", allowed formats are: json, name, wide, yaml`,
+    `edgectl ${command} --help`,
+  );
 }
 
 interface Fetched {
@@ -32,11 +47,21 @@ interface Fetched {
   resourceVersion: string | undefined;
 }
 
-async function fetch(ctx: CliContext, req: ResourceRequest, namespace: string | undefined, flags: GetFlags): Promise<Fetched> {
+async function fetch(
+  ctx: CliContext,
+  req: ResourceRequest,
+  namespace: string | undefined,
+  flags: GetFlags,
+): Promise<Fetched> {
   const client = await ctx.client();
   const ns = req.type.namespaced ? namespace : undefined;
   if (req.names.length === 0) {
-    const list = await client.list(req.type, { namespace: ns, labelSelector: flags.selector, fieldSelector: flags.fieldSelector, signal: ctx.signal });
+    const list = await client.list(req.type, {
+      namespace: ns,
+      labelSelector: flags.selector,
+      fieldSelector: flags.fieldSelector,
+      signal: ctx.signal,
+    });
     return { req, objects: sortForTable(req.type, list.items), resourceVersion: list.metadata?.resourceVersion };
   }
   const objects: KubeObject[] = [];
@@ -78,7 +103,14 @@ export async function runGet(ctx: CliContext, args: string[], flags: GetFlags): 
   if ((flags.watch || flags.watchOnly) && first) await watchAndPrint(ctx, first, namespace, format, table, flags);
 }
 
-function printResults(ctx: CliContext, results: readonly Fetched[], format: OutputFormat, table: TableOptions, flags: GetFlags, namespace: string | undefined): void {
+function printResults(
+  ctx: CliContext,
+  results: readonly Fetched[],
+  format: OutputFormat,
+  table: TableOptions,
+  flags: GetFlags,
+  namespace: string | undefined,
+): void {
   const all = results.flatMap((r) => r.objects);
   const byName = results.length === 1 && (results[0]?.req.names.length ?? 0) === 1;
   if (format === 'json') return ctx.out(toJson(listOrObject(all, byName)));
@@ -99,7 +131,11 @@ function printResults(ctx: CliContext, results: readonly Fetched[], format: Outp
   const askedNames = results.some((r) => r.req.names.length > 0);
   if (printed === 0 && !askedNames && !flags.watch) {
     const clusterScoped = results.every((r) => !r.req.type.namespaced);
-    ctx.err(namespace === undefined || clusterScoped ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
+    ctx.err(
+      namespace === undefined || clusterScoped
+        ? 'No resources found\n'
+        : `No resources found in ${namespace} namespace.\n`,
+    );
   }
 }
 

@@ -1,6 +1,13 @@
 /** `edgectl logs POD|TYPE/NAME [CONTAINER] [-c C] [-f] [--tail N] [--previous] [--timestamps]`. */
 import type { Command } from 'commander';
-import { fromLabelSelector, formatSelector, typeByName, type Deployment, type Pod, type ReplicaSet } from '../../api/index.js';
+import {
+  fromLabelSelector,
+  formatSelector,
+  typeByName,
+  type Deployment,
+  type Pod,
+  type ReplicaSet,
+} from '../../api/index.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -18,14 +25,23 @@ export interface LogsFlags {
 async function podOf(ctx: CliContext, client: EdgeClient, ns: string, kind: string, name: string): Promise<string> {
   const type = lookupType(kind, 'logs');
   if (type.kind === 'Pod') return name;
-  if (type.kind !== 'Deployment' && type.kind !== 'ReplicaSet') throw new UsageError(`cannot read logs of ${type.plural}; give a pod, deployment or replicaset`, 'edgectl logs --help');
+  if (type.kind !== 'Deployment' && type.kind !== 'ReplicaSet')
+    throw new UsageError(
+      `cannot read logs of ${type.plural}; give a pod, deployment or replicaset`,
+      'edgectl logs --help',
+    );
   const owner = await client.get<Deployment | ReplicaSet>(type, ns, name, ctx.signal);
   const podType = typeByName('pods');
   if (!podType) throw new Error('the registry has no pods kind');
   const selector = formatSelector(fromLabelSelector(owner.spec.selector) ?? []);
-  const pods = (await client.list<Pod>(podType, { namespace: ns, labelSelector: selector, signal: ctx.signal })).items.filter((p) => !p.metadata.deletionTimestamp);
+  const pods = (
+    await client.list<Pod>(podType, { namespace: ns, labelSelector: selector, signal: ctx.signal })
+  ).items.filter((p) => !p.metadata.deletionTimestamp);
   const rank = (p: Pod): number => (p.status?.phase === 'Running' ? 0 : 1);
-  pods.sort((a, b) => rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+  pods.sort(
+    (a, b) =>
+      rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+  );
   const chosen = pods[0]?.metadata.name;
   if (!chosen) throw new UsageError(`no pods found for ${type.singular}/${name} (selector ${selector})`);
   if (pods.length > 1) ctx.err(`Found ${pods.length} pods, using pod/${chosen}\n`);
@@ -33,9 +49,15 @@ async function podOf(ctx: CliContext, client: EdgeClient, ns: string, kind: stri
 }
 
 /** Runs `logs`. */
-export async function runLogs(ctx: CliContext, target: string, containerArg: string | undefined, flags: LogsFlags): Promise<void> {
+export async function runLogs(
+  ctx: CliContext,
+  target: string,
+  containerArg: string | undefined,
+  flags: LogsFlags,
+): Promise<void> {
   const tailLines = flags.tail === undefined ? undefined : Number(flags.tail);
-  if (tailLines !== undefined && !Number.isInteger(tailLines)) throw new UsageError(`invalid --tail "${flags.tail}": must be an integer`, 'edgectl logs --help');
+  if (tailLines !== undefined && !Number.isInteger(tailLines))
+    throw new UsageError(`invalid --tail "${flags.tail}": must be an integer`, 'edgectl logs --help');
   if (flags.container && containerArg && flags.container !== containerArg) {
     throw new UsageError('give the container either as an argument or with -c, not both', 'edgectl logs --help');
   }
@@ -62,10 +84,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .description('Print the logs of a container in a pod')
     .argument('<pod>', 'POD | deployment/NAME | replicaset/NAME')
     .argument('[container]', 'container name (same as -c)')
-    .option('-c, --container <name>', 'container to read (default: the pod\'s only or first container)')
+    .option('-c, --container <name>', "container to read (default: the pod's only or first container)")
     .option('-f, --follow', 'stream new lines until interrupted')
     .option('--tail <lines>', 'number of recent lines to show (-1 = all)')
     .option('-p, --previous', 'logs of the previous, terminated instance of the container')
     .option('--timestamps', 'prefix each line with its RFC 3339 timestamp')
-    .action(async (target: string, container: string | undefined, flags: LogsFlags) => runLogs(ctx, target, container, flags));
+    .action(async (target: string, container: string | undefined, flags: LogsFlags) =>
+      runLogs(ctx, target, container, flags),
+    );
 }

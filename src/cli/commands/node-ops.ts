@@ -31,13 +31,26 @@ export function parseTaint(spec: string): { remove: boolean; key: string; value?
   const remove = spec.endsWith('-');
   const body = remove ? spec.slice(0, -1) : spec;
   const m = /^([^=:]+)(?:=([^:]*))?(?::(NoSchedule|PreferNoSchedule|NoExecute))?$/.exec(body);
-  if (!m || (!remove && !m[3])) throw new UsageError(`invalid taint "${spec}": use key[=value]:NoSchedule|PreferNoSchedule|NoExecute, or key[:effect]- to remove`, 'edgectl taint --help');
-  return { remove, key: m[1] ?? '', ...(m[2] !== undefined ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] as Taint['effect'] } : {}) };
+  if (!m || (!remove && !m[3]))
+    throw new UsageError(
+      `invalid taint "${spec}": use key[=value]:NoSchedule|PreferNoSchedule|NoExecute, or key[:effect]- to remove`,
+      'edgectl taint --help',
+    );
+  return {
+    remove,
+    key: m[1] ?? '',
+    ...(m[2] !== undefined ? { value: m[2] } : {}),
+    ...(m[3] ? { effect: m[3] as Taint['effect'] } : {}),
+  };
 }
 
 async function taint(ctx: CliContext, args: string[]): Promise<void> {
   const [kind, name, ...specs] = args;
-  if (!kind || !['node', 'nodes', 'no'].includes(kind) || !name || specs.length === 0) throw new UsageError('usage: edgectl taint nodes NODE key[=value]:Effect ... | key[:Effect]-', 'edgectl taint --help');
+  if (!kind || !['node', 'nodes', 'no'].includes(kind) || !name || specs.length === 0)
+    throw new UsageError(
+      'usage: edgectl taint nodes NODE key[=value]:Effect ... | key[:Effect]-',
+      'edgectl taint --help',
+    );
   const client = await ctx.client();
   const node = await client.get<Node>(NODE, undefined, name, ctx.signal);
   let taints = [...(node.spec?.taints ?? [])];
@@ -48,7 +61,12 @@ async function taint(ctx: CliContext, args: string[]): Promise<void> {
       if (taints.length === before) throw new UsageError(`taint "${s.key}${s.effect ? `:${s.effect}` : ''}" not found`);
     } else {
       taints = taints.filter((t) => !(t.key === s.key && t.effect === s.effect));
-      taints.push({ key: s.key, ...(s.value !== undefined ? { value: s.value } : {}), effect: s.effect!, ...(s.effect === 'NoExecute' ? { timeAdded: new Date(ctx.now()).toISOString().replace(/\.\d+Z$/, 'Z') } : {}) });
+      taints.push({
+        key: s.key,
+        ...(s.value !== undefined ? { value: s.value } : {}),
+        effect: s.effect!,
+        ...(s.effect === 'NoExecute' ? { timeAdded: new Date(ctx.now()).toISOString().replace(/\.\d+Z$/, 'Z') } : {}),
+      });
     }
   }
   await client.update(NODE, { ...node, spec: { ...(node.spec ?? {}), taints } }, ctx.signal);
@@ -68,13 +86,27 @@ async function drain(ctx: CliContext, name: string, flags: DrainFlags): Promise<
   const deadline = ctx.now() + timeoutS * 1000;
   await setUnschedulable(ctx, [name], true);
   const client = await ctx.client();
-  const pods = (await client.list<Pod>(POD, { fieldSelector: `spec.nodeName=${name}`, signal: ctx.signal })).items.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-  const owner = (p: Pod): { kind: string; name: string } | undefined => p.metadata.ownerReferences?.find((o) => o.controller);
+  const pods = (
+    await client.list<Pod>(POD, { fieldSelector: `spec.nodeName=${name}`, signal: ctx.signal })
+  ).items.filter(
+    (p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+  );
+  const owner = (p: Pod): { kind: string; name: string } | undefined =>
+    p.metadata.ownerReferences?.find((o) => o.controller);
   const daemons = pods.filter((p) => owner(p)?.kind === 'DaemonSet');
   const bare = pods.filter((p) => !owner(p));
-  if (daemons.length > 0 && !flags.ignoreDaemonsets) throw new UsageError(`cannot delete DaemonSet-managed pods (use --ignore-daemonsets): ${daemons.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`);
-  if (bare.length > 0 && !flags.force) throw new UsageError(`cannot delete pods that declare no controller (use --force): ${bare.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`);
-  if (daemons.length > 0) ctx.err(`Warning: ignoring DaemonSet-managed pods: ${daemons.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}\n`);
+  if (daemons.length > 0 && !flags.ignoreDaemonsets)
+    throw new UsageError(
+      `cannot delete DaemonSet-managed pods (use --ignore-daemonsets): ${daemons.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`,
+    );
+  if (bare.length > 0 && !flags.force)
+    throw new UsageError(
+      `cannot delete pods that declare no controller (use --force): ${bare.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`,
+    );
+  if (daemons.length > 0)
+    ctx.err(
+      `Warning: ignoring DaemonSet-managed pods: ${daemons.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}\n`,
+    );
   // Group by owner: one group evicts one pod at a time; groups proceed side by side.
   const groups = new Map<string, Pod[]>();
   for (const p of pods.filter((q) => owner(q)?.kind !== 'DaemonSet')) {
@@ -87,13 +119,22 @@ async function drain(ctx: CliContext, name: string, flags: DrainFlags): Promise<
   ctx.out(`node/${name} drained\n`);
 }
 
-async function drainGroup(ctx: CliContext, key: string, pods: Pod[], grace: number | undefined, deadline: number): Promise<void> {
+async function drainGroup(
+  ctx: CliContext,
+  key: string,
+  pods: Pod[],
+  grace: number | undefined,
+  deadline: number,
+): Promise<void> {
   const client = await ctx.client();
   const [ns, kind, ownerName] = key.split('/') as [string, string, string];
   for (const pod of pods) {
     ctx.out(`evicting pod ${ns}/${pod.metadata.name}\n`);
     try {
-      await client.delete(POD, ns, pod.metadata.name ?? '', { ...(grace !== undefined && grace >= 0 ? { gracePeriodSeconds: grace } : {}), signal: ctx.signal });
+      await client.delete(POD, ns, pod.metadata.name ?? '', {
+        ...(grace !== undefined && grace >= 0 ? { gracePeriodSeconds: grace } : {}),
+        signal: ctx.signal,
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -113,7 +154,12 @@ async function drainGroup(ctx: CliContext, key: string, pods: Pod[], grace: numb
   }
 }
 
-async function waitUntil(ctx: CliContext, deadline: number, what: string, check: () => Promise<boolean>): Promise<void> {
+async function waitUntil(
+  ctx: CliContext,
+  deadline: number,
+  what: string,
+  check: () => Promise<boolean>,
+): Promise<void> {
   for (;;) {
     if (await check()) return;
     if (ctx.signal.aborted) throw new UsageError(`interrupted while waiting for ${what}`);
@@ -124,11 +170,21 @@ async function waitUntil(ctx: CliContext, deadline: number, what: string, check:
 
 /** Registers `cordon`, `uncordon`, `taint` and `drain`. */
 export function registerNodeOps(program: Command, ctx: CliContext): void {
-  program.command('cordon').description('Mark nodes unschedulable').argument('<nodes...>').action(async (names: string[]) => setUnschedulable(ctx, names, true));
-  program.command('uncordon').description('Mark nodes schedulable').argument('<nodes...>').action(async (names: string[]) => setUnschedulable(ctx, names, false));
+  program
+    .command('cordon')
+    .description('Mark nodes unschedulable')
+    .argument('<nodes...>')
+    .action(async (names: string[]) => setUnschedulable(ctx, names, true));
+  program
+    .command('uncordon')
+    .description('Mark nodes schedulable')
+    .argument('<nodes...>')
+    .action(async (names: string[]) => setUnschedulable(ctx, names, false));
   program
     .command('taint')
-    .description('Add or remove node taints: edgectl taint nodes pi-1 dedicated=edge:NoSchedule | dedicated:NoSchedule-')
+    .description(
+      'Add or remove node taints: edgectl taint nodes pi-1 dedicated=edge:NoSchedule | dedicated:NoSchedule-',
+    )
     .argument('<args...>', 'nodes NODE key[=value]:Effect... | key[:Effect]-')
     .action(async (args: string[]) => taint(ctx, args));
   program

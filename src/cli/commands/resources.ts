@@ -19,7 +19,10 @@ export function lookupType(name: string, command: string): ResourceType {
   const t = typeByName(name);
   if (!t) {
     const known = RESOURCE_TYPES.map((r) => r.plural).join(', ');
-    throw new UsageError(`the server doesn't have a resource type "${name}" (known types: ${known})`, `edgectl ${command} --help`);
+    throw new UsageError(
+      `the server doesn't have a resource type "${name}" (known types: ${known})`,
+      `edgectl ${command} --help`,
+    );
   }
   return t;
 }
@@ -35,7 +38,10 @@ export function parseResourceArgs(args: readonly string[], command: string): Res
     for (const a of args) {
       const slash = a.indexOf('/');
       if (slash <= 0 || slash === a.length - 1) {
-        throw new UsageError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (got "${a}")`, `edgectl ${command} --help`);
+        throw new UsageError(
+          `there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (got "${a}")`,
+          `edgectl ${command} --help`,
+        );
       }
       const type = lookupType(a.slice(0, slash), command);
       const name = a.slice(slash + 1);
@@ -54,7 +60,10 @@ export function parseResourceArgs(args: readonly string[], command: string): Res
     }
   }
   if (rest.length > 0 && types.length > 1) {
-    throw new UsageError(`names cannot be combined with several resource types: use TYPE/NAME (e.g. pod/web-1)`, `edgectl ${command} --help`);
+    throw new UsageError(
+      `names cannot be combined with several resource types: use TYPE/NAME (e.g. pod/web-1)`,
+      `edgectl ${command} --help`,
+    );
   }
   return types.map((type) => ({ type, names: [...rest] }));
 }

@@ -22,8 +22,13 @@ function target(args: string[], verb: string): { type: ResourceType; name: strin
   const reqs = parseResourceArgs(args, `rollout ${verb}`);
   const r = reqs[0];
   const name = r?.names[0];
-  if (!r || !name || reqs.length > 1 || r.names.length > 1) throw new UsageError(`give exactly one resource, e.g. deployment/web`, `edgectl rollout ${verb} --help`);
-  if (verb !== 'status' && r.type.kind !== 'Deployment') throw new UsageError(`rollout ${verb} is supported for deployments, not ${r.type.plural}`, `edgectl rollout ${verb} --help`);
+  if (!r || !name || reqs.length > 1 || r.names.length > 1)
+    throw new UsageError(`give exactly one resource, e.g. deployment/web`, `edgectl rollout ${verb} --help`);
+  if (verb !== 'status' && r.type.kind !== 'Deployment')
+    throw new UsageError(
+      `rollout ${verb} is supported for deployments, not ${r.type.plural}`,
+      `edgectl rollout ${verb} --help`,
+    );
   return { type: r.type, name };
 }
 
@@ -53,12 +58,19 @@ async function history(ctx: CliContext, args: string[], flags: { revision?: stri
     const hit = revs.find((r) => r.revision === want);
     if (!hit) throw new UsageError(`unable to find the specified revision ${flags.revision}`);
     const t = hit.rs.spec.template;
-    ctx.out(`${objectRef(type, name)} with revision #${want}\nPod Template:\n  Labels:\t${Object.entries(t.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}\n`);
+    ctx.out(
+      `${objectRef(type, name)} with revision #${want}\nPod Template:\n  Labels:\t${Object.entries(
+        t.metadata?.labels ?? {},
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}\n`,
+    );
     for (const c of t.spec.containers) ctx.out(`  Containers:\n   ${c.name}:\n    Image:\t${c.image}\n`);
     return;
   }
   ctx.out(`${objectRef(type, name)}\nREVISION  CHANGE-CAUSE\n`);
-  for (const r of revs) ctx.out(`${String(r.revision).padEnd(10)}${r.rs.metadata.annotations?.[CHANGE_CAUSE] ?? '<none>'}\n`);
+  for (const r of revs)
+    ctx.out(`${String(r.revision).padEnd(10)}${r.rs.metadata.annotations?.[CHANGE_CAUSE] ?? '<none>'}\n`);
 }
 
 async function undo(ctx: CliContext, args: string[], flags: { toRevision?: string }): Promise<void> {
@@ -67,7 +79,8 @@ async function undo(ctx: CliContext, args: string[], flags: { toRevision?: strin
   const d = await client.get<Deployment>(type, await ctx.namespace(), name, ctx.signal);
   const revs = await revisions(ctx, d);
   let to = flags.toRevision === undefined ? 0 : Number(flags.toRevision);
-  if (!Number.isInteger(to) || to < 0) throw new UsageError(`invalid --to-revision "${flags.toRevision}"`, 'edgectl rollout undo --help');
+  if (!Number.isInteger(to) || to < 0)
+    throw new UsageError(`invalid --to-revision "${flags.toRevision}"`, 'edgectl rollout undo --help');
   if (to === 0) {
     // The previous revision: the highest one below the current (the newest).
     if (revs.length < 2) throw new UsageError(`no rollout history found for ${objectRef(type, name)}`);
@@ -116,7 +129,8 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .option('--timeout <duration>', 'give up after this long (e.g. 2m); 0 waits for ever', '0s')
     .action(async (args: string[], flags: { watch: boolean; timeout: string }) => {
       const seconds = parseDurationSeconds(flags.timeout);
-      if (seconds === undefined) throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'edgectl rollout status --help');
+      if (seconds === undefined)
+        throw new UsageError(`invalid --timeout "${flags.timeout}"`, 'edgectl rollout status --help');
       const { type, name } = target(args, 'status');
       await rolloutStatus(ctx, type, name, { watch: flags.watch, timeoutMs: seconds * 1000 });
     });
@@ -135,7 +149,11 @@ export function registerRollout(program: Command, ctx: CliContext): void {
   for (const verb of ['pause', 'resume', 'restart'] as const) {
     rollout
       .command(verb)
-      .description(verb === 'restart' ? 'Restart every pod of the deployment with a rolling update' : `${verb === 'pause' ? 'Pause' : 'Resume'} the rollout of a deployment`)
+      .description(
+        verb === 'restart'
+          ? 'Restart every pod of the deployment with a rolling update'
+          : `${verb === 'pause' ? 'Pause' : 'Resume'} the rollout of a deployment`,
+      )
       .argument('<resource...>', 'TYPE/NAME or TYPE NAME')
       .action(async (args: string[]) => mutate(ctx, args, verb));
   }

@@ -13,7 +13,8 @@ export interface ScaleFlags {
 function count(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid ${flag} "${value}": must be a non-negative integer`, 'edgectl scale --help');
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`invalid ${flag} "${value}": must be a non-negative integer`, 'edgectl scale --help');
   return n;
 }
 
@@ -26,8 +27,10 @@ export async function runScale(ctx: CliContext, args: string[], flags: ScaleFlag
   const ns = await ctx.namespace();
   const client = await ctx.client();
   for (const r of requests) {
-    if (!r.type.hasScale) throw new UsageError(`${r.type.plural} cannot be scaled (no /scale subresource)`, 'edgectl scale --help');
-    if (r.names.length === 0) throw new UsageError('give the name of what to scale, e.g. deployment/web', 'edgectl scale --help');
+    if (!r.type.hasScale)
+      throw new UsageError(`${r.type.plural} cannot be scaled (no /scale subresource)`, 'edgectl scale --help');
+    if (r.names.length === 0)
+      throw new UsageError('give the name of what to scale, e.g. deployment/web', 'edgectl scale --help');
     for (const name of r.names) {
       try {
         let resourceVersion: string | undefined;

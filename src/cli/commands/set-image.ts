@@ -22,7 +22,11 @@ function podSpecOf(obj: KubeObject): PodSpec | undefined {
 export async function runSetImage(ctx: CliContext, args: string[]): Promise<void> {
   const pairs = args.filter((a) => a.includes('='));
   const resources = args.filter((a) => !a.includes('='));
-  if (pairs.length === 0) throw new UsageError('give at least one CONTAINER=IMAGE (or *=IMAGE for every container)', 'edgectl set image --help');
+  if (pairs.length === 0)
+    throw new UsageError(
+      'give at least one CONTAINER=IMAGE (or *=IMAGE for every container)',
+      'edgectl set image --help',
+    );
   const images = new Map<string, string>();
   for (const p of pairs) {
     const eq = p.indexOf('=');
@@ -33,7 +37,8 @@ export async function runSetImage(ctx: CliContext, args: string[]): Promise<void
   for (const [container, image] of images) {
     const local = localWasmPath(image, ctx.cwd);
     if (!local) continue;
-    if (!existsSync(local.path)) throw new UsageError(`image "${image}" for container "${container}": no such file ${local.path}`);
+    if (!existsSync(local.path))
+      throw new UsageError(`image "${image}" for container "${container}": no such file ${local.path}`);
     const { digest } = await client.uploadBlob(local.path, ctx.signal);
     images.set(container, hubImageRef(basename(local.path), digest));
   }

@@ -26,15 +26,27 @@ const config: EdgeConfig = {
 describe('connection precedence', () => {
   it('uses the current context of the file', () => {
     const c = resolveConnection({}, {}, config, 'cfg');
-    expect(c).toMatchObject({ server: 'http://lab:8080', token: 'lab-token', namespace: 'demo', namespaceExplicit: false, context: 'lab' });
+    expect(c).toMatchObject({
+      server: 'http://lab:8080',
+      token: 'lab-token',
+      namespace: 'demo',
+      namespaceExplicit: false,
+      context: 'lab',
+    });
   });
   it('--context picks another context', () => {
-    expect(resolveConnection({ context: 'prod' }, {}, config, 'cfg')).toMatchObject({ server: 'https://prod:8443', token: 'prod-token', namespace: 'default' });
+    expect(resolveConnection({ context: 'prod' }, {}, config, 'cfg')).toMatchObject({
+      server: 'https://prod:8443',
+      token: 'prod-token',
+      namespace: 'default',
+    });
   });
   it('env beats the file, flags beat env', () => {
     const env = { EDGE_SERVER: 'http://env:1', EDGE_TOKEN: 'env-token' };
     expect(resolveConnection({}, env, config, 'cfg')).toMatchObject({ server: 'http://env:1', token: 'env-token' });
-    expect(resolveConnection({ server: 'http://flag:2', token: 'flag-token', namespace: 'ns1' }, env, config, 'cfg')).toMatchObject({
+    expect(
+      resolveConnection({ server: 'http://flag:2', token: 'flag-token', namespace: 'ns1' }, env, config, 'cfg'),
+    ).toMatchObject({
       server: 'http://flag:2',
       token: 'flag-token',
       namespace: 'ns1',
@@ -42,7 +54,9 @@ describe('connection precedence', () => {
     });
   });
   it('an unknown --context is an error naming the file', () => {
-    expect(() => resolveConnection({ context: 'nope' }, {}, config, '/x/config')).toThrow('context "nope" not found in /x/config');
+    expect(() => resolveConnection({ context: 'nope' }, {}, config, '/x/config')).toThrow(
+      'context "nope" not found in /x/config',
+    );
   });
   it('finds the file: --config, then EDGE_CONFIG, then ~/.edge/config', () => {
     expect(configPath('/a', { EDGE_CONFIG: '/b', HOME: '/h' })).toBe('/a');
@@ -57,7 +71,12 @@ describe('edgectl config', () => {
     const env = { HOME: dir };
     const file = join(dir, '.edge', 'config');
     const io = captureIO({ env });
-    expect(await run(['config', 'set-context', 'lab', '--server', 'http://lab:8080', '--token', 's3cret', '--namespace', 'demo'], io)).toBe(0);
+    expect(
+      await run(
+        ['config', 'set-context', 'lab', '--server', 'http://lab:8080', '--token', 's3cret', '--namespace', 'demo'],
+        io,
+      ),
+    ).toBe(0);
     expect(io.out()).toBe('Context "lab" created.\n');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const saved = await loadConfig(file);
@@ -78,7 +97,9 @@ describe('edgectl config', () => {
     expect(use.out()).toBe('Switched to context "prod".\n');
     const list = captureIO({ env });
     await run(['config', 'get-contexts'], list);
-    expect(list.out()).toBe('CURRENT   NAME   CLUSTER   AUTHINFO   NAMESPACE\n          lab    lab       lab        demo\n*         prod   prod      prod\n');
+    expect(list.out()).toBe(
+      'CURRENT   NAME   CLUSTER   AUTHINFO   NAMESPACE\n          lab    lab       lab        demo\n*         prod   prod      prod\n',
+    );
   });
   it('a broken config file is a clear error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'edgectl-config-'));

@@ -68,7 +68,9 @@ export async function loadConfig(path: string): Promise<EdgeConfig> {
   const parsed = EdgeConfig.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(`the config file ${path} is invalid: ${issue ? `${formatPath(issue.path)}: ${issue.message}` : 'unknown error'}`);
+    throw new ConfigError(
+      `the config file ${path} is invalid: ${issue ? `${formatPath(issue.path)}: ${issue.message}` : 'unknown error'}`,
+    );
   }
   return parsed.data;
 }

@@ -29,7 +29,12 @@ export interface Connection {
 }
 
 /** Applies the precedence rules. Throws ConfigError for a context that does not exist. */
-export function resolveConnection(flags: ConnectionFlags, env: Readonly<Record<string, string | undefined>>, config: EdgeConfig, configFile: string): Connection {
+export function resolveConnection(
+  flags: ConnectionFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  config: EdgeConfig,
+  configFile: string,
+): Connection {
   const ctxName = flags.context || config['current-context'] || undefined;
   const ctx = ctxName === undefined ? undefined : config.contexts.find((c) => c.name === ctxName);
   if (ctxName !== undefined && !ctx && (flags.context || !(flags.server || env.EDGE_SERVER))) {
@@ -37,7 +42,9 @@ export function resolveConnection(flags: ConnectionFlags, env: Readonly<Record<s
   }
   const cluster = ctx ? config.clusters.find((c) => c.name === ctx.context.cluster) : undefined;
   if (ctx && !cluster && !(flags.server || env.EDGE_SERVER)) {
-    throw new ConfigError(`context "${ctxName}" refers to cluster "${ctx.context.cluster}", which is not in ${configFile}`);
+    throw new ConfigError(
+      `context "${ctxName}" refers to cluster "${ctx.context.cluster}", which is not in ${configFile}`,
+    );
   }
   const user = ctx?.context.user ? config.users.find((u) => u.name === ctx.context.user) : undefined;
   const nsFlag = flags.namespace || env.EDGE_NAMESPACE || undefined;
@@ -48,7 +55,9 @@ export function resolveConnection(flags: ConnectionFlags, env: Readonly<Record<s
     try {
       ca = readFileSync(c['certificate-authority']);
     } catch {
-      throw new ConfigError(`cannot read certificate-authority ${c['certificate-authority']} of cluster "${cluster?.name ?? ''}"`);
+      throw new ConfigError(
+        `cannot read certificate-authority ${c['certificate-authority']} of cluster "${cluster?.name ?? ''}"`,
+      );
     }
   }
   return {

@@ -29,7 +29,8 @@ export function containersOf(obj: KubeObject): ContainerRef[] {
 export function localWasmPath(image: string, baseDir: string): { path: string; explicit: boolean } | undefined {
   if (!image.endsWith('.wasm')) return undefined;
   if (image.startsWith('file://')) return { path: fileURLToPath(image), explicit: true };
-  if (isAbsolute(image) || image.startsWith('./') || image.startsWith('../')) return { path: resolve(baseDir, image), explicit: true };
+  if (isAbsolute(image) || image.startsWith('./') || image.startsWith('../'))
+    return { path: resolve(baseDir, image), explicit: true };
   if (image.includes('@') || image.includes(':')) return undefined;
   // `dist/hello.wasm` may be a path or a registry repository: a path only if the file is there.
   const path = resolve(baseDir, image);

@@ -44,9 +44,13 @@ export async function loadManifests(paths: readonly string[], io: ManifestSource
       throw new BadRequestError(`the path "${p}" does not exist`);
     }
     const files = isDir
-      ? (await readdir(abs)).filter((f) => EXTENSIONS.has(extname(f).toLowerCase())).sort().map((f) => ({ shown: join(p, f), abs: join(abs, f) }))
+      ? (await readdir(abs))
+          .filter((f) => EXTENSIONS.has(extname(f).toLowerCase()))
+          .sort()
+          .map((f) => ({ shown: join(p, f), abs: join(abs, f) }))
       : [{ shown: p, abs }];
-    if (isDir && files.length === 0) throw new BadRequestError(`no manifests (*.yaml, *.yml, *.json) in directory "${p}"`);
+    if (isDir && files.length === 0)
+      throw new BadRequestError(`no manifests (*.yaml, *.yml, *.json) in directory "${p}"`);
     for (const f of files) {
       let text: string;
       try {
@@ -85,5 +89,7 @@ export function parseManifests(text: string, source: string, dir: string): Manif
 function listItems(raw: unknown): unknown[] | undefined {
   if (raw === null || typeof raw !== 'object') return undefined;
   const r = raw as { kind?: unknown; items?: unknown };
-  return typeof r.kind === 'string' && r.kind.endsWith('List') && Array.isArray(r.items) ? (r.items as unknown[]) : undefined;
+  return typeof r.kind === 'string' && r.kind.endsWith('List') && Array.isArray(r.items)
+    ? (r.items as unknown[])
+    : undefined;
 }

@@ -32,14 +32,20 @@ beforeAll(async () => {
 
 describe('loading', () => {
   it('splits multi-document YAML and skips empty documents', () => {
-    const docs = parseManifests(`---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n# only a comment\n---\n${deployment('x')}`, 'm.yaml', '/d');
+    const docs = parseManifests(
+      `---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n# only a comment\n---\n${deployment('x')}`,
+      'm.yaml',
+      '/d',
+    );
     expect(docs.map((d) => [d.document, (d.raw as { kind: string }).kind])).toEqual([
       [1, 'Namespace'],
       [3, 'Deployment'],
     ]);
   });
   it('names the file and line of a YAML error', () => {
-    expect(() => parseManifests('apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n', 'bad.yaml', '/d')).toThrow(/^error parsing bad\.yaml: line \d+: /);
+    expect(() => parseManifests('apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n', 'bad.yaml', '/d')).toThrow(
+      /^error parsing bad\.yaml: line \d+: /,
+    );
     try {
       parseManifests('a: 1\nb: 2\n  c: 3\n', 'bad.yaml', '/d');
     } catch (err) {
@@ -50,29 +56,50 @@ describe('loading', () => {
     const d = join(dir, 'many');
     await mkdir(d);
     await writeFile(join(d, 'b.yml'), deployment('x', 'b'));
-    await writeFile(join(d, 'a.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }] }));
+    await writeFile(
+      join(d, 'a.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }],
+      }),
+    );
     await writeFile(join(d, 'notes.txt'), 'ignored');
     const docs = await loadManifests(['many'], { cwd: dir, ...noStdin });
     expect(docs.map((m) => m.source)).toEqual([join('many', 'a.json'), join('many', 'b.yml')]);
     const stdin = await loadManifests(['-'], { cwd: dir, readStdin: async () => deployment('y') });
     expect(stdin[0]?.source).toBe('<stdin>');
-    await expect(loadManifests(['missing.yaml'], { cwd: dir, ...noStdin })).rejects.toThrow('the path "missing.yaml" does not exist');
+    await expect(loadManifests(['missing.yaml'], { cwd: dir, ...noStdin })).rejects.toThrow(
+      'the path "missing.yaml" does not exist',
+    );
   });
 });
 
 describe('validation', () => {
   it('names file, document, kind/name and field path', () => {
-    const [m] = parseManifests(deployment('x').replace('      - name: app', '      - name: app\n        imagePullPolicy: Sometimes\n        bogus: 1'), 'app.yaml', '/d');
+    const [m] = parseManifests(
+      deployment('x').replace(
+        '      - name: app',
+        '      - name: app\n        imagePullPolicy: Sometimes\n        bogus: 1',
+      ),
+      'app.yaml',
+      '/d',
+    );
     try {
       validateManifest(m!);
       expect.unreachable();
     } catch (err) {
       const e = err as { message: string; causes: { field: string }[] };
       expect(e.message).toBe('error validating "app.yaml" (document 1, Deployment "hello")');
-      expect(e.causes.map((c) => c.field).sort()).toEqual(['spec.template.spec.containers[0].bogus', 'spec.template.spec.containers[0].imagePullPolicy']);
+      expect(e.causes.map((c) => c.field).sort()).toEqual([
+        'spec.template.spec.containers[0].bogus',
+        'spec.template.spec.containers[0].imagePullPolicy',
+      ]);
     }
     const [unknown] = parseManifests('apiVersion: v1\nkind: Widget\nmetadata: {name: w}\n', 'w.yaml', '/d');
-    expect(() => validateManifest(unknown!)).toThrow(/error validating "w.yaml" \(document 1, Widget "w"\): no kind "Widget"/);
+    expect(() => validateManifest(unknown!)).toThrow(
+      /error validating "w.yaml" \(document 1, Widget "w"\): no kind "Widget"/,
+    );
   });
 });
 
@@ -86,7 +113,11 @@ describe('local Wasm images', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (req.method !== 'POST' || req.url !== BLOB_PATH || req.headers['content-type'] !== 'application/octet-stream') {
+        if (
+          req.method !== 'POST' ||
+          req.url !== BLOB_PATH ||
+          req.headers['content-type'] !== 'application/octet-stream'
+        ) {
           res.writeHead(404).end();
           return;
         }
@@ -106,16 +137,23 @@ describe('local Wasm images', () => {
     await mkdir(join(app, 'dist'), { recursive: true });
     const bytes = Buffer.from('\0asm fake component');
     await writeFile(join(app, 'dist', 'hello.wasm'), bytes);
-    await writeFile(join(app, 'app.yaml'), `${deployment('./dist/hello.wasm')}---\n${deployment('dist/hello.wasm', 'again')}---\n${deployment('ghcr.io/acme/other.wasm', 'remote')}`);
+    await writeFile(
+      join(app, 'app.yaml'),
+      `${deployment('./dist/hello.wasm')}---\n${deployment('dist/hello.wasm', 'again')}---\n${deployment('ghcr.io/acme/other.wasm', 'remote')}`,
+    );
     // Loaded from another cwd: the path resolves against the manifest's directory.
-    const items: ValidManifest[] = (await loadManifests([join('app', 'app.yaml')], { cwd: dir, ...noStdin })).map(validateManifest);
+    const items: ValidManifest[] = (await loadManifests([join('app', 'app.yaml')], { cwd: dir, ...noStdin })).map(
+      validateManifest,
+    );
     const client = new EdgeClient({ server: url });
     const n = await rewriteLocalImages(items, (p) => client.uploadBlob(p));
     await client.close();
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     expect(n).toBe(1);
     expect(uploads).toEqual([digest]);
-    const image = (i: number): string => (items[i]?.object.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image;
+    const image = (i: number): string =>
+      (items[i]?.object.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec
+        .containers[0]!.image;
     expect(image(0)).toBe(hubImageRef('hello.wasm', digest));
     expect(image(1)).toBe(hubImageRef('hello.wasm', digest));
     expect(image(2)).toBe('ghcr.io/acme/other.wasm');

@@ -2,7 +2,16 @@
  * Client-side validation of manifests with the API's own zod schemas, so a typo is reported before
  * anything is written, naming the file, the document, the object and the field path.
  */
-import { EdgeError, InvalidError, StatusReason, resolveType, validateObject, type FieldCause, type KubeObject, type ResourceType } from '../../api/index.js';
+import {
+  EdgeError,
+  InvalidError,
+  StatusReason,
+  resolveType,
+  validateObject,
+  type FieldCause,
+  type KubeObject,
+  type ResourceType,
+} from '../../api/index.js';
 import type { Manifest } from './load.js';
 
 /** A manifest that cannot be applied; `causes` name the fields. */
@@ -41,14 +50,17 @@ export function validateManifest(m: Manifest): ValidManifest {
     const type = resolveType(m.raw);
     const object = validateObject(type, m.raw);
     if (!object.metadata.name) {
-      throw new ManifestError(`error validating ${describeManifest(m, kind)}: metadata.name is required`, [{ field: 'metadata.name', message: 'Required value' }]);
+      throw new ManifestError(`error validating ${describeManifest(m, kind)}: metadata.name is required`, [
+        { field: 'metadata.name', message: 'Required value' },
+      ]);
     }
     return { manifest: m, type, object };
   } catch (err) {
     if (err instanceof ManifestError) throw err;
     if (err instanceof EdgeError) {
       // Invalid: the causes say it all, one per line. Otherwise (unknown kind…) the message does.
-      if (err instanceof InvalidError) throw new ManifestError(`error validating ${describeManifest(m, kind, name)}`, err.causes);
+      if (err instanceof InvalidError)
+        throw new ManifestError(`error validating ${describeManifest(m, kind, name)}`, err.causes);
       throw new ManifestError(`error validating ${describeManifest(m, kind, name)}: ${err.message}`);
     }
     throw err;

@@ -66,12 +66,18 @@ export function nodeStatus(node: Node): string {
 
 /** `80/TCP`, `80:30080/TCP`, comma-joined. */
 export function servicePorts(svc: Service): string {
-  return none(svc.spec.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(','));
+  return none(
+    svc.spec.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(','),
+  );
 }
 
 /** `a=b,c=d` of a map selector. */
 export function mapSelector(sel: Record<string, string> | undefined): string {
-  return none(Object.entries(sel ?? {}).map(([k, v]) => `${k}=${v}`).join(','));
+  return none(
+    Object.entries(sel ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  );
 }
 
 /** `ip:port,ip:port,ip:port + 2 more...` as kubectl's ENDPOINTS column. */
@@ -124,7 +130,12 @@ const COLUMNS: Record<string, KindColumns> = {
     wideCells: (o) => {
       const n = o as Node;
       const info = n.status?.nodeInfo;
-      return [none(info?.kubeletVersion), none(nodeAddress(n)), none(info?.osImage ?? info?.operatingSystem), none(info?.kernelVersion)];
+      return [
+        none(info?.kubeletVersion),
+        none(nodeAddress(n)),
+        none(info?.osImage ?? info?.operatingSystem),
+        none(info?.kernelVersion),
+      ];
     },
   },
   Pod: {
@@ -147,7 +158,12 @@ const COLUMNS: Record<string, KindColumns> = {
     cells: (o, now) => {
       const d = o as Deployment;
       const st = d.status ?? {};
-      return [`${st.readyReplicas ?? 0}/${d.spec.replicas ?? 1}`, String(st.updatedReplicas ?? 0), String(st.availableReplicas ?? 0), created(d, now)];
+      return [
+        `${st.readyReplicas ?? 0}/${d.spec.replicas ?? 1}`,
+        String(st.updatedReplicas ?? 0),
+        String(st.availableReplicas ?? 0),
+        created(d, now),
+      ];
     },
     wideCells: (o) => templateCells((o as Deployment).spec.template, (o as Deployment).spec.selector),
   },
@@ -157,7 +173,12 @@ const COLUMNS: Record<string, KindColumns> = {
     named: true,
     cells: (o, now) => {
       const r = o as ReplicaSet;
-      return [String(r.spec.replicas ?? 1), String(r.status?.replicas ?? 0), String(r.status?.readyReplicas ?? 0), created(r, now)];
+      return [
+        String(r.spec.replicas ?? 1),
+        String(r.status?.replicas ?? 0),
+        String(r.status?.readyReplicas ?? 0),
+        created(r, now),
+      ];
     },
     wideCells: (o) => templateCells((o as ReplicaSet).spec.template, (o as ReplicaSet).spec.selector),
   },
@@ -186,8 +207,16 @@ const COLUMNS: Record<string, KindColumns> = {
     named: true,
     cells: (o, now) => {
       const j = o as Job;
-      const cond = j.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-      const status = cond ? (cond.type === 'Complete' ? 'Complete' : 'Failed') : j.spec.suspend ? 'Suspended' : 'Running';
+      const cond = j.status?.conditions?.find(
+        (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+      );
+      const status = cond
+        ? cond.type === 'Complete'
+          ? 'Complete'
+          : 'Failed'
+        : j.spec.suspend
+          ? 'Suspended'
+          : 'Running';
       const start = j.status?.startTime ? Date.parse(j.status.startTime) : undefined;
       const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
       const duration = start === undefined ? '' : age(new Date(now - (end - start)).toISOString(), now);
@@ -232,7 +261,13 @@ const COLUMNS: Record<string, KindColumns> = {
   },
 };
 
-const GENERIC: KindColumns = { headers: ['AGE'], wideHeaders: [], named: true, cells: (o, now) => [created(o, now)], wideCells: () => [] };
+const GENERIC: KindColumns = {
+  headers: ['AGE'],
+  wideHeaders: [],
+  named: true,
+  cells: (o, now) => [created(o, now)],
+  wideCells: () => [],
+};
 
 /** The columns of `kind` (a generic NAME/AGE table for kinds without their own). */
 export function columnsFor(kind: string): KindColumns {

@@ -42,18 +42,29 @@ function describeDeployment(d: Deployment, x: DescribeExtras, now: number): stri
   writeLabels(w, d);
   w.kv(0, 'Selector', selectorText(d.spec.selector));
   const s = d.status ?? {};
-  w.kv(0, 'Replicas', `${d.spec.replicas ?? 1} desired | ${s.updatedReplicas ?? 0} updated | ${s.replicas ?? 0} total | ${s.availableReplicas ?? 0} available | ${s.unavailableReplicas ?? 0} unavailable`);
+  w.kv(
+    0,
+    'Replicas',
+    `${d.spec.replicas ?? 1} desired | ${s.updatedReplicas ?? 0} updated | ${s.replicas ?? 0} total | ${s.availableReplicas ?? 0} available | ${s.unavailableReplicas ?? 0} unavailable`,
+  );
   const strategy = d.spec.strategy?.type ?? 'RollingUpdate';
   w.kv(0, 'StrategyType', strategy);
   w.kv(0, 'MinReadySeconds', d.spec.minReadySeconds ?? 0);
   if (strategy === 'RollingUpdate') {
     const ru = d.spec.strategy?.rollingUpdate;
-    w.kv(0, 'RollingUpdateStrategy', `${ru?.maxUnavailable ?? '25%'} max unavailable, ${ru?.maxSurge ?? '25%'} max surge`);
+    w.kv(
+      0,
+      'RollingUpdateStrategy',
+      `${ru?.maxUnavailable ?? '25%'} max unavailable, ${ru?.maxSurge ?? '25%'} max surge`,
+    );
   }
   writePodTemplate(w, d.spec.template);
   writeConditions(w, s.conditions);
-  const owned = [...(x.replicaSets ?? [])].sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
-  const fmt = (rs: ReplicaSet): string => `${rs.metadata.name ?? ''} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 0} replicas created)`;
+  const owned = [...(x.replicaSets ?? [])].sort((a, b) =>
+    (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+  );
+  const fmt = (rs: ReplicaSet): string =>
+    `${rs.metadata.name ?? ''} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 0} replicas created)`;
   const [newest, ...old] = owned;
   w.kv(0, 'OldReplicaSets', old.map(fmt).join(', '));
   w.kv(0, 'NewReplicaSet', newest ? fmt(newest) : undefined);
@@ -70,7 +81,11 @@ function describeReplicaSet(rs: ReplicaSet, x: DescribeExtras, now: number): str
   w.kv(0, 'Replicas', `${rs.status?.replicas ?? 0} current / ${rs.spec.replicas ?? 1} desired`);
   const pods = x.pods ?? [];
   const count = (phase: string): number => pods.filter((p) => (p.status?.phase ?? 'Pending') === phase).length;
-  w.kv(0, 'Pods Status', `${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`);
+  w.kv(
+    0,
+    'Pods Status',
+    `${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed`,
+  );
   writePodTemplate(w, rs.spec.template);
   writeConditions(w, rs.status?.conditions);
   writeEvents(w, x.events, now);
@@ -92,7 +107,9 @@ function describeService(svc: Service, x: DescribeExtras, now: number): string {
     if (p.nodePort) w.kv(0, 'NodePort', `${label}  ${p.nodePort}/${proto}`);
     const eps: string[] = [];
     for (const s of x.endpoints?.subsets ?? []) {
-      const port = (s.ports ?? []).find((ep) => (ep.name ?? '') === (p.name ?? '')) ?? (s.ports?.length === 1 ? s.ports[0] : undefined);
+      const port =
+        (s.ports ?? []).find((ep) => (ep.name ?? '') === (p.name ?? '')) ??
+        (s.ports?.length === 1 ? s.ports[0] : undefined);
       for (const a of s.addresses ?? []) eps.push(port ? `${a.ip}:${port.port}` : a.ip);
     }
     w.kv(0, 'Endpoints', eps.join(','));
@@ -108,19 +125,33 @@ function describeNode(node: Node, x: DescribeExtras, now: number): string {
   w.kv(0, 'Status', nodeStatus(node));
   writeLabels(w, node);
   w.kv(0, 'CreationTimestamp', describeTime(node.metadata.creationTimestamp));
-  w.kv(0, 'Taints', (node.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', '));
+  w.kv(
+    0,
+    'Taints',
+    (node.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', '),
+  );
   w.kv(0, 'Unschedulable', node.spec?.unschedulable ? 'true' : 'false');
   const conds = node.status?.conditions ?? [];
   if (conds.length === 0) w.kv(0, 'Conditions', undefined);
   else {
     w.heading(0, 'Conditions:');
     const head = ['Type', 'Status', 'LastHeartbeatTime', 'LastTransitionTime', 'Reason', 'Message'];
-    const rows = conds.map((c) => [c.type, c.status, describeTime(c.lastHeartbeatTime) ?? '', describeTime(c.lastTransitionTime) ?? '', c.reason ?? '', c.message ?? '']);
+    const rows = conds.map((c) => [
+      c.type,
+      c.status,
+      describeTime(c.lastHeartbeatTime) ?? '',
+      describeTime(c.lastTransitionTime) ?? '',
+      c.reason ?? '',
+      c.message ?? '',
+    ]);
     w.table(2, [head, head.map((h) => '-'.repeat(h.length)), ...rows]);
   }
   w.heading(0, 'Addresses:');
   for (const a of node.status?.addresses ?? []) w.kv(2, a.type, a.address);
-  for (const [key, map] of [['Capacity', node.status?.capacity], ['Allocatable', node.status?.allocatable]] as const) {
+  for (const [key, map] of [
+    ['Capacity', node.status?.capacity],
+    ['Allocatable', node.status?.allocatable],
+  ] as const) {
     w.heading(0, `${key}:`);
     for (const [k, v] of Object.entries(map ?? {})) w.kv(2, k, String(v));
   }
@@ -137,7 +168,12 @@ function describeNode(node: Node, x: DescribeExtras, now: number): string {
   w.heading(0, `Non-terminated Pods:  (${pods.length} in total)`);
   if (pods.length > 0) {
     const head = ['Namespace', 'Name', 'Status', 'Age'];
-    const rows = pods.map((p) => [p.metadata.namespace ?? '', p.metadata.name ?? '', podStatus(p), age(p.metadata.creationTimestamp, now)]);
+    const rows = pods.map((p) => [
+      p.metadata.namespace ?? '',
+      p.metadata.name ?? '',
+      podStatus(p),
+      age(p.metadata.creationTimestamp, now),
+    ]);
     w.table(2, [head, head.map((h) => '-'.repeat(h.length)), ...rows]);
   }
   writeEvents(w, x.events, now);
@@ -153,7 +189,11 @@ function describeEndpoints(ep: Endpoints, x: DescribeExtras, now: number): strin
     w.kv(2, 'Addresses', (s.addresses ?? []).map((a) => a.ip).join(','));
     w.kv(2, 'NotReadyAddresses', (s.notReadyAddresses ?? []).map((a) => a.ip).join(','));
     w.heading(2, 'Ports:');
-    w.table(4, [['Name', 'Port', 'Protocol'], ['----', '----', '--------'], ...(s.ports ?? []).map((p) => [p.name ?? '<unset>', String(p.port), p.protocol ?? 'TCP'])]);
+    w.table(4, [
+      ['Name', 'Port', 'Protocol'],
+      ['----', '----', '--------'],
+      ...(s.ports ?? []).map((p) => [p.name ?? '<unset>', String(p.port), p.protocol ?? 'TCP']),
+    ]);
   }
   writeEvents(w, x.events, now);
   return w.toString();

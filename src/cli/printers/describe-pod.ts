@@ -1,5 +1,14 @@
 /** `describe pod`, and the container/pod-template sections workloads share with it. */
-import { defaultRuntimeClass, type Container, type ContainerState, type Event, type KubeObject, type Pod, type PodTemplateSpec, type Probe } from '../../api/index.js';
+import {
+  defaultRuntimeClass,
+  type Container,
+  type ContainerState,
+  type Event,
+  type KubeObject,
+  type Pod,
+  type PodTemplateSpec,
+  type Probe,
+} from '../../api/index.js';
 import { DescribeWriter, describeTime, writeConditions, writeEvents } from './describe-writer.js';
 import { podStatus } from './pod-status.js';
 
@@ -68,7 +77,10 @@ export function describeProbe(p: Probe): string {
 }
 
 function writeContainerTail(w: DescribeWriter, c: Container, indent: number): void {
-  for (const [key, list] of [['Limits', c.resources?.limits], ['Requests', c.resources?.requests]] as const) {
+  for (const [key, list] of [
+    ['Limits', c.resources?.limits],
+    ['Requests', c.resources?.requests],
+  ] as const) {
     if (!list || Object.keys(list).length === 0) continue;
     w.heading(indent, `${key}:`);
     for (const [k, v] of Object.entries(list)) if (v !== undefined) w.kv(indent + 2, k, String(v));
@@ -81,7 +93,8 @@ function writeContainerTail(w: DescribeWriter, c: Container, indent: number): vo
     return;
   }
   w.heading(indent, 'Environment:');
-  for (const e of c.env) w.kv(indent + 2, e.name, e.valueFrom ? ` (v1:${e.valueFrom.fieldRef.fieldPath})` : (e.value ?? ''));
+  for (const e of c.env)
+    w.kv(indent + 2, e.name, e.valueFrom ? ` (v1:${e.valueFrom.fieldRef.fieldPath})` : (e.value ?? ''));
 }
 
 /** The `Pod Template:` section of a Deployment or ReplicaSet. */
@@ -102,10 +115,17 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
   const w = new DescribeWriter();
   writeMeta(w, pod, true);
   w.kv(0, 'Runtime Class Name', defaultRuntimeClass(pod.spec));
-  w.kv(0, 'Node', pod.spec.nodeName ? `${pod.spec.nodeName}${pod.status?.hostIP ? `/${pod.status.hostIP}` : ''}` : undefined);
+  w.kv(
+    0,
+    'Node',
+    pod.spec.nodeName ? `${pod.spec.nodeName}${pod.status?.hostIP ? `/${pod.status.hostIP}` : ''}` : undefined,
+  );
   w.kv(0, 'Start Time', describeTime(pod.status?.startTime));
   writeLabels(w, pod);
-  const status = podStatus(pod) === 'Terminating' ? `Terminating (lasts ${pod.metadata.deletionGracePeriodSeconds ?? '?'}s)` : (pod.status?.phase ?? 'Pending');
+  const status =
+    podStatus(pod) === 'Terminating'
+      ? `Terminating (lasts ${pod.metadata.deletionGracePeriodSeconds ?? '?'}s)`
+      : (pod.status?.phase ?? 'Pending');
   w.kv(0, 'Status', status);
   if (pod.status?.reason) w.kv(0, 'Reason', pod.status.reason);
   if (pod.status?.message) w.kv(0, 'Message', pod.status.message);
@@ -126,7 +146,10 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
   }
   writeConditions(w, pod.status?.conditions, false);
   w.map(0, 'Node-Selectors', pod.spec.nodeSelector, '=');
-  const tol = (pod.spec.tolerations ?? []).map((t) => `${t.key ?? ''}${t.operator === 'Exists' ? '' : `=${t.value ?? ''}`}:${t.effect ?? ''}${t.tolerationSeconds !== undefined ? ` for ${t.tolerationSeconds}s` : ''}`);
+  const tol = (pod.spec.tolerations ?? []).map(
+    (t) =>
+      `${t.key ?? ''}${t.operator === 'Exists' ? '' : `=${t.value ?? ''}`}:${t.effect ?? ''}${t.tolerationSeconds !== undefined ? ` for ${t.tolerationSeconds}s` : ''}`,
+  );
   w.kv(0, 'Tolerations', tol.join(', '));
   writeEvents(w, events, now);
   return w.toString();

@@ -25,7 +25,9 @@ export class DescribeWriter {
   map(indent: number, key: string, map: Record<string, string | number> | undefined, sep = '='): this {
     const entries = Object.entries(map ?? {}).sort(([a], [b]) => a.localeCompare(b));
     if (entries.length === 0) return this.kv(indent, key, undefined);
-    entries.forEach(([k, v], i) => this.#entries.push({ kind: 'kv', indent, key: i === 0 ? `${key}:` : '', value: `${k}${sep}${v}` }));
+    entries.forEach(([k, v], i) =>
+      this.#entries.push({ kind: 'kv', indent, key: i === 0 ? `${key}:` : '', value: `${k}${sep}${v}` }),
+    );
     return this;
   }
 
@@ -75,7 +77,11 @@ export function describeTime(ts: string | undefined): string | undefined {
 }
 
 /** A `Conditions:` section as a Type/Status(/Reason) table. */
-export function writeConditions(w: DescribeWriter, conditions: readonly Condition[] | undefined, withReason = true): void {
+export function writeConditions(
+  w: DescribeWriter,
+  conditions: readonly Condition[] | undefined,
+  withReason = true,
+): void {
   if (!conditions || conditions.length === 0) {
     w.kv(0, 'Conditions', undefined);
     return;
@@ -92,10 +98,15 @@ export function writeEvents(w: DescribeWriter, events: readonly Event[], now: nu
     w.kv(0, 'Events', undefined);
     return;
   }
-  const sorted = [...events].sort((a, b) => (Date.parse(eventTime(a) ?? '') || 0) - (Date.parse(eventTime(b) ?? '') || 0));
+  const sorted = [...events].sort(
+    (a, b) => (Date.parse(eventTime(a) ?? '') || 0) - (Date.parse(eventTime(b) ?? '') || 0),
+  );
   const rows = sorted.map((e) => {
     const last = age(eventTime(e), now);
-    const seen = (e.count ?? 1) > 1 ? `${last} (x${e.count} over ${age(e.firstTimestamp ?? e.metadata.creationTimestamp, now)})` : last;
+    const seen =
+      (e.count ?? 1) > 1
+        ? `${last} (x${e.count} over ${age(e.firstTimestamp ?? e.metadata.creationTimestamp, now)})`
+        : last;
     const from = [e.source?.component ?? e.reportingComponent, e.source?.host].filter(Boolean).join(', ');
     return [e.type ?? 'Normal', e.reason ?? '', seen, from, (e.message ?? '').trim()];
   });

@@ -29,14 +29,26 @@ describe('formatError', () => {
     );
   });
   it('keeps a non-Status body as the message', () => {
-    expect(formatError(errorFromResponse(502, '<html>bad gateway</html>'))).toBe('Error from server (InternalError): HTTP 502: <html>bad gateway</html>');
+    expect(formatError(errorFromResponse(502, '<html>bad gateway</html>'))).toBe(
+      'Error from server (InternalError): HTTP 502: <html>bad gateway</html>',
+    );
   });
   it('local errors print as error: …, usage errors with a hint', () => {
-    expect(formatError(new HubUnreachableError('http://h:1', 'connect ECONNREFUSED'))).toBe('error: cannot reach the hub at http://h:1: connect ECONNREFUSED');
-    expect(formatError(errorFromResponse(401, ''))).toBe('error: the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file');
-    expect(formatError(new UsageError('bad', 'edgectl get --help'))).toBe("error: bad\nSee 'edgectl get --help' for usage.");
-    expect(formatError(new ManifestError('error validating "a.yaml" (document 1, Pod "p")', [{ field: 'spec.containers', message: 'Required value' }]))).toBe(
-      'error: error validating "a.yaml" (document 1, Pod "p")\n* spec.containers: Required value',
+    expect(formatError(new HubUnreachableError('http://h:1', 'connect ECONNREFUSED'))).toBe(
+      'error: cannot reach the hub at http://h:1: connect ECONNREFUSED',
     );
+    expect(formatError(errorFromResponse(401, ''))).toBe(
+      'error: the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file',
+    );
+    expect(formatError(new UsageError('bad', 'edgectl get --help'))).toBe(
+      "error: bad\nSee 'edgectl get --help' for usage.",
+    );
+    expect(
+      formatError(
+        new ManifestError('error validating "a.yaml" (document 1, Pod "p")', [
+          { field: 'spec.containers', message: 'Required value' },
+        ]),
+      ),
+    ).toBe('error: error validating "a.yaml" (document 1, Pod "p")\n* spec.containers: Required value');
   });
 });

@@ -23,6 +23,7 @@ function formatWithCauses(prefix: string, err: EdgeError): string {
   if (err.causes.length === 0) return `${prefix}${err.message}`;
   // The hub's Invalid message already ends with "f: m; f2: m2"; list causes once, one per line.
   const summary = err.causes.map((c) => `${c.field}: ${c.message}`).join('; ');
-  const head = summary !== '' && err.message.endsWith(summary) ? err.message.slice(0, -summary.length).trimEnd() : err.message;
+  const head =
+    summary !== '' && err.message.endsWith(summary) ? err.message.slice(0, -summary.length).trimEnd() : err.message;
   return [`${prefix}${head}`, ...err.causes.map((c) => `* ${c.field}: ${c.message}`)].join('\n');
 }

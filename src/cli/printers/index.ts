@@ -1,7 +1,15 @@
 /** Public surface of edgectl's printers: tables, ages, pod status, describe, json/yaml, errors. */
 export { age, humanDuration } from './age.js';
 export { columnWidths, formatRow, renderTable } from './table.js';
-export { columnsFor, formatEndpoints, mapSelector, nodeStatus, servicePorts, eventTime, type KindColumns } from './columns.js';
+export {
+  columnsFor,
+  formatEndpoints,
+  mapSelector,
+  nodeStatus,
+  servicePorts,
+  eventTime,
+  type KindColumns,
+} from './columns.js';
 export { podReady, podRestarts, podStatus } from './pod-status.js';
 export {
   OUTPUT_FORMATS,

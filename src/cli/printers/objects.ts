@@ -51,7 +51,9 @@ export function tableHeader(type: ResourceType, opts: TableOptions): string[] {
 export function tableRow(type: ResourceType, obj: KubeObject, opts: TableOptions): string[] {
   const cols = columnsFor(type.kind);
   const name = obj.metadata.name ?? '';
-  const labels = Object.entries(obj.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const labels = Object.entries(obj.metadata.labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return [
     ...(opts.allNamespaces && type.namespaced ? [obj.metadata.namespace ?? ''] : []),
     ...(cols.named ? [opts.withKind ? objectRef(type, name) : name] : []),

@@ -18,7 +18,8 @@ export function podStatus(pod: Pod): string {
     const st = cs.state;
     if (st?.waiting?.reason) reason = st.waiting.reason;
     else if (st?.terminated?.reason) reason = st.terminated.reason;
-    else if (st?.terminated) reason = st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode}`;
+    else if (st?.terminated)
+      reason = st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode}`;
     else if (cs.ready && st?.running) hasRunning = true;
   }
   if (reason === 'Completed' && hasRunning) {

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { typeByName, type KubeObject, type Node, type Pod, type ResourceType } from '../../api/index.js';
-import { formatEndpoints, humanDuration, podReady, podRestarts, podStatus, renderTable, servicePorts, nodeStatus, tableHeader, tableRow, listOrObject, describeObject, type TableOptions } from './index.js';
+import {
+  formatEndpoints,
+  humanDuration,
+  podReady,
+  podRestarts,
+  podStatus,
+  renderTable,
+  servicePorts,
+  nodeStatus,
+  tableHeader,
+  tableRow,
+  listOrObject,
+  describeObject,
+  type TableOptions,
+} from './index.js';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 const ago = (s: number): string => new Date(NOW - s * 1000).toISOString();
@@ -12,7 +26,13 @@ function pod(over: Partial<Pod['status']> = {}, meta: Partial<Pod['metadata']> =
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'web-1', namespace: 'default', creationTimestamp: ago(300), ...meta },
-    spec: { containers: [{ name: 'app', image: 'edgeplane.hub/app.wasm@sha256:' + 'a'.repeat(64) }, { name: 'side', image: 'busybox' }], nodeName: 'pi-1' },
+    spec: {
+      containers: [
+        { name: 'app', image: 'edgeplane.hub/app.wasm@sha256:' + 'a'.repeat(64) },
+        { name: 'side', image: 'busybox' },
+      ],
+      nodeName: 'pi-1',
+    },
     status: { phase: 'Running', ...over },
   };
 }
@@ -41,7 +61,14 @@ describe('pod columns', () => {
   it('shows the first container waiting reason', () => {
     const p = pod({
       containerStatuses: [
-        { name: 'app', image: 'x', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, finishedAt: ago(60) } } },
+        {
+          name: 'app',
+          image: 'x',
+          ready: false,
+          restartCount: 4,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 1, finishedAt: ago(60) } },
+        },
         { name: 'side', image: 'y', ready: true, restartCount: 0, state: { running: {} } },
       ],
     });
@@ -52,17 +79,47 @@ describe('pod columns', () => {
   it('is Terminating when deleted, and the phase otherwise', () => {
     expect(podStatus(pod({}, { deletionTimestamp: ago(1) }))).toBe('Terminating');
     expect(podStatus(pod({ phase: 'Pending' }))).toBe('Pending');
-    expect(podStatus(pod({ containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 0, state: { terminated: { exitCode: 137 } } }] }))).toBe('ExitCode:137');
-    expect(podStatus(pod({ containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] }))).toBe('ContainerCreating');
+    expect(
+      podStatus(
+        pod({
+          containerStatuses: [
+            { name: 'app', image: 'x', ready: false, restartCount: 0, state: { terminated: { exitCode: 137 } } },
+          ],
+        }),
+      ),
+    ).toBe('ExitCode:137');
+    expect(
+      podStatus(
+        pod({
+          containerStatuses: [
+            {
+              name: 'app',
+              image: 'x',
+              ready: false,
+              restartCount: 0,
+              state: { waiting: { reason: 'ContainerCreating' } },
+            },
+          ],
+        }),
+      ),
+    ).toBe('ContainerCreating');
   });
   it('prints a kubectl-like table, wide adds RUNTIME NODE IP', () => {
-    const p = pod({ podIP: '10.0.0.5', containerStatuses: [{ name: 'app', image: 'x', ready: true, restartCount: 0, state: { running: {} } }] });
+    const p = pod({
+      podIP: '10.0.0.5',
+      containerStatuses: [{ name: 'app', image: 'x', ready: true, restartCount: 0, state: { running: {} } }],
+    });
     const t = type('pods');
     const table = renderTable([tableHeader(t, opts), tableRow(t, p, opts)]);
     expect(table).toBe('NAME    READY   STATUS    RESTARTS   AGE\nweb-1   1/2     Running   0          5m\n');
-    const wide = renderTable([tableHeader(t, { ...opts, wide: true, allNamespaces: true }), tableRow(t, p, { ...opts, wide: true, allNamespaces: true })]);
+    const wide = renderTable([
+      tableHeader(t, { ...opts, wide: true, allNamespaces: true }),
+      tableRow(t, p, { ...opts, wide: true, allNamespaces: true }),
+    ]);
     expect(wide.split('\n')[0]).toBe('NAMESPACE   NAME    READY   STATUS    RESTARTS   AGE   RUNTIME   NODE   IP');
-    expect(wide.split('\n')[1]).toBe('default     web-1   1/2     Running   0          5m    wasm      pi-1   10.0.0.5');
+    expect(wide.split('\n')[1]).toBe(
+      'default     web-1   1/2     Running   0          5m    wasm      pi-1   10.0.0.5',
+    );
   });
 });
 
@@ -81,11 +138,27 @@ describe('other kinds', () => {
       },
     };
     expect(nodeStatus(n)).toBe('Ready,SchedulingDisabled');
-    expect(tableRow(type('nodes'), n, opts)).toEqual(['pi-1', 'Ready,SchedulingDisabled', 'arm64', 'wasm,oci', '4', '3.8Gi', '110', '2d4h']);
+    expect(tableRow(type('nodes'), n, opts)).toEqual([
+      'pi-1',
+      'Ready,SchedulingDisabled',
+      'arm64',
+      'wasm,oci',
+      '4',
+      '3.8Gi',
+      '110',
+      '2d4h',
+    ]);
     expect(tableHeader(type('nodes'), { ...opts, allNamespaces: true })[0]).toBe('NAME');
   });
   it('services and endpoints', () => {
-    expect(servicePorts({ apiVersion: 'v1', kind: 'Service', metadata: {}, spec: { ports: [{ port: 80, nodePort: 30080 }, { port: 443 }] } })).toBe('80:30080/TCP,443/TCP');
+    expect(
+      servicePorts({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {},
+        spec: { ports: [{ port: 80, nodePort: 30080 }, { port: 443 }] },
+      }),
+    ).toBe('80:30080/TCP,443/TCP');
     const ep = {
       apiVersion: 'v1' as const,
       kind: 'Endpoints' as const,
@@ -96,9 +169,24 @@ describe('other kinds', () => {
     expect(formatEndpoints({ ...ep, subsets: [] })).toBe('<none>');
   });
   it('events: LAST SEEN TYPE REASON OBJECT MESSAGE', () => {
-    const ev = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web-1' }, reason: 'Scheduled', message: 'assigned to pi-1', type: 'Normal', lastTimestamp: ago(10) };
+    const ev = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e1', namespace: 'default' },
+      involvedObject: { kind: 'Pod', name: 'web-1' },
+      reason: 'Scheduled',
+      message: 'assigned to pi-1',
+      type: 'Normal',
+      lastTimestamp: ago(10),
+    };
     expect(tableHeader(type('events'), opts)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
-    expect(tableRow(type('events'), ev as KubeObject, opts)).toEqual(['10s', 'Normal', 'Scheduled', 'pod/web-1', 'assigned to pi-1']);
+    expect(tableRow(type('events'), ev as KubeObject, opts)).toEqual([
+      '10s',
+      'Normal',
+      'Scheduled',
+      'pod/web-1',
+      'assigned to pi-1',
+    ]);
   });
   it('-o json of a list is a v1 List, of one object the object', () => {
     const p = pod();
@@ -110,9 +198,32 @@ describe('other kinds', () => {
 describe('describe', () => {
   it('describes a pod with containers, states and events', () => {
     const p = pod({
-      containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }],
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'x',
+          ready: false,
+          restartCount: 2,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+        },
+      ],
     });
-    const events = [{ apiVersion: 'v1' as const, kind: 'Event' as const, metadata: { name: 'e' }, involvedObject: { name: 'web-1' }, type: 'Warning' as const, reason: 'BackOff', message: 'restarting', count: 3, firstTimestamp: ago(120), lastTimestamp: ago(5), source: { component: 'edge-node', host: 'pi-1' } }];
+    const events = [
+      {
+        apiVersion: 'v1' as const,
+        kind: 'Event' as const,
+        metadata: { name: 'e' },
+        involvedObject: { name: 'web-1' },
+        type: 'Warning' as const,
+        reason: 'BackOff',
+        message: 'restarting',
+        count: 3,
+        firstTimestamp: ago(120),
+        lastTimestamp: ago(5),
+        source: { component: 'edge-node', host: 'pi-1' },
+      },
+    ];
     const text = describeObject(type('pods'), p, { events }, NOW);
     expect(text).toContain('Name:                web-1\n');
     expect(text).toContain('Node:                pi-1\n');

@@ -6,7 +6,24 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BLOB_PATH, InvalidError, NotFoundError, ConflictError, AlreadyExistsError, GoneError, EdgeError, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, toStatus, typeByPlural, validateObject, type KubeObject, type ResourceType } from '../../api/index.js';
+import {
+  BLOB_PATH,
+  InvalidError,
+  NotFoundError,
+  ConflictError,
+  AlreadyExistsError,
+  GoneError,
+  EdgeError,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  toStatus,
+  typeByPlural,
+  validateObject,
+  type KubeObject,
+  type ResourceType,
+} from '../../api/index.js';
 
 interface Change {
   rv: number;
@@ -31,7 +48,8 @@ export interface FakeHub {
   close(): Promise<void>;
 }
 
-const key = (t: ResourceType, ns: string | undefined, name: string): string => `${t.plural}/${t.namespaced ? (ns ?? '') : ''}/${name}`;
+const key = (t: ResourceType, ns: string | undefined, name: string): string =>
+  `${t.plural}/${t.namespaced ? (ns ?? '') : ''}/${name}`;
 
 function route(url: URL): { type: ResourceType; ns?: string; name?: string; sub?: string } | undefined {
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -55,7 +73,9 @@ function route(url: URL): { type: ResourceType; ns?: string; name?: string; sub?
 /** JSON with sorted keys, to compare objects regardless of key order. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, val: unknown) =>
-    val !== null && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val,
+    val !== null && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b)))
+      : val,
   );
 }
 
@@ -84,7 +104,10 @@ export async function startFakeHub(opts: { token?: string } = {}): Promise<FakeH
     logs: new Map(),
     compactedRevision: 0,
     put(type, obj) {
-      const o = commit(hub.objects.has(key(type, obj.metadata.namespace, obj.metadata.name ?? '')) ? 'MODIFIED' : 'ADDED', obj);
+      const o = commit(
+        hub.objects.has(key(type, obj.metadata.namespace, obj.metadata.name ?? '')) ? 'MODIFIED' : 'ADDED',
+        obj,
+      );
       hub.objects.set(key(type, o.metadata.namespace, o.metadata.name ?? ''), o);
       return o;
     },
@@ -102,7 +125,8 @@ export async function startFakeHub(opts: { token?: string } = {}): Promise<FakeH
     const url = new URL(req.url ?? '/', 'http://fake');
     hub.requests.push(`${req.method} ${url.pathname}${url.search}`);
     if (url.pathname === '/version') return send(res, 200, { major: '0', minor: '1', gitVersion: 'v0.1.0-fake' });
-    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) return send(res, 401, toStatus(new EdgeError('Unauthorized', 401, 'Unauthorized')));
+    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`)
+      return send(res, 401, toStatus(new EdgeError('Unauthorized', 401, 'Unauthorized')));
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
@@ -121,14 +145,19 @@ export async function startFakeHub(opts: { token?: string } = {}): Promise<FakeH
     if (name === undefined && req.method === 'GET') {
       const labels = parseLabelSelector(url.searchParams.get('labelSelector') ?? undefined);
       const fields = parseFieldSelector(url.searchParams.get('fieldSelector') ?? undefined);
-      const match = (o: KubeObject): boolean => (!type.namespaced || !ns || o.metadata.namespace === ns) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o);
+      const match = (o: KubeObject): boolean =>
+        (!type.namespaced || !ns || o.metadata.namespace === ns) &&
+        matchesLabels(labels, o.metadata.labels) &&
+        matchesFields(fields, o);
       const mine = (k2: string): boolean => k2.startsWith(`${type.plural}/`);
       if (url.searchParams.get('watch') === 'true') {
         const from = Number(url.searchParams.get('resourceVersion') ?? '0');
-        if (from > 0 && from < hub.compactedRevision) return send(res, 410, toStatus(new GoneError(`too old resource version: ${from}`)));
+        if (from > 0 && from < hub.compactedRevision)
+          return send(res, 410, toStatus(new GoneError(`too old resource version: ${from}`)));
         res.writeHead(200, { 'content-type': 'application/json' });
         const emit = (c: Change): void => {
-          if (c.rv > from && c.object.kind === type.kind && match(c.object)) res.write(`${JSON.stringify({ type: c.type, object: c.object })}\n`);
+          if (c.rv > from && c.object.kind === type.kind && match(c.object))
+            res.write(`${JSON.stringify({ type: c.type, object: c.object })}\n`);
         };
         history.forEach(emit);
         watchers.add(emit);
@@ -140,7 +169,12 @@ export async function startFakeHub(opts: { token?: string } = {}): Promise<FakeH
         return;
       }
       const items = [...hub.objects.entries()].filter(([k2, o]) => mine(k2) && match(o)).map(([, o]) => o);
-      return send(res, 200, { apiVersion: 'v1', kind: `${type.kind}List`, metadata: { resourceVersion: String(rev) }, items });
+      return send(res, 200, {
+        apiVersion: 'v1',
+        kind: `${type.kind}List`,
+        metadata: { resourceVersion: String(rev) },
+        items,
+      });
     }
     if (name === undefined && req.method === 'POST') {
       const obj = validateObject(type, json());
@@ -170,15 +204,34 @@ export async function startFakeHub(opts: { token?: string } = {}): Promise<FakeH
         hub.objects.set(k, updated);
       }
       const o = hub.objects.get(k) ?? existing;
-      return send(res, 200, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace: ns, resourceVersion: o.metadata.resourceVersion }, spec: { replicas: (o.spec as { replicas?: number }).replicas }, status: { replicas: 0 } });
+      return send(res, 200, {
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        metadata: { name, namespace: ns, resourceVersion: o.metadata.resourceVersion },
+        spec: { replicas: (o.spec as { replicas?: number }).replicas },
+        status: { replicas: 0 },
+      });
     }
     if (req.method === 'PUT') {
       const obj = json();
       if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== existing.metadata.resourceVersion) {
-        throw new ConflictError(`Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        throw new ConflictError(
+          `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
       }
       validateObject(type, obj);
-      const next = sub === 'status' ? { ...existing, status: obj.status } : { ...obj, metadata: { ...obj.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp }, status: existing.status };
+      const next =
+        sub === 'status'
+          ? { ...existing, status: obj.status }
+          : {
+              ...obj,
+              metadata: {
+                ...obj.metadata,
+                uid: existing.metadata.uid,
+                creationTimestamp: existing.metadata.creationTimestamp,
+              },
+              status: existing.status,
+            };
       if (next.status === undefined) delete next.status;
       next.metadata.resourceVersion = existing.metadata.resourceVersion;
       if (canonical(next) === canonical(existing)) return send(res, 200, existing);

@@ -7,7 +7,15 @@ export interface CapturedIO extends CliIO {
   errText(): string;
 }
 
-export function captureIO(opts: { env?: Record<string, string | undefined>; stdin?: string; cwd?: string; signal?: AbortSignal; now?: () => number } = {}): CapturedIO {
+export function captureIO(
+  opts: {
+    env?: Record<string, string | undefined>;
+    stdin?: string;
+    cwd?: string;
+    signal?: AbortSignal;
+    now?: () => number;
+  } = {},
+): CapturedIO {
   let out = '';
   let err = '';
   const stdinText = opts.stdin ?? '';

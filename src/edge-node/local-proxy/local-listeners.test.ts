@@ -41,7 +41,10 @@ describe('LocalListeners', () => {
     });
     const busy: ListenAddress[] = [];
     const l = listeners(busy);
-    await l.sync([{ address: ADDRESS, port: taken }, { address: ADDRESS, port: free }]);
+    await l.sync([
+      { address: ADDRESS, port: taken },
+      { address: ADDRESS, port: free },
+    ]);
     expect(busy).toEqual([{ address: ADDRESS, port: taken }]);
     expect(l.listening()).toEqual([{ address: ADDRESS, port: free }]);
     expect(await (await fetch(`http://${ADDRESS}:${free}/`)).text()).toBe(`port ${free}`);
@@ -68,7 +71,10 @@ describe('LocalProxy and a port held by another process', () => {
     const proxy = new LocalProxy({
       table: new ServiceTable(silentLogger()),
       // Never reached: no request is made here.
-      balancer: undefined as never, deliverer: undefined as never, origin: () => ({ nodeName: 'n' }), callerAt: () => undefined,
+      balancer: undefined as never,
+      deliverer: undefined as never,
+      origin: () => ({ nodeName: 'n' }),
+      callerAt: () => undefined,
       addresses: () => [ADDRESS],
       // The saved assignment points at the taken port, as after another process took it while the node was down.
       store: { load: async () => ({ [HTTP_PROXY_KEY]: { port: taken } }), save: async (a) => void saved.push(a) },

@@ -100,7 +100,8 @@ export class LocalListeners {
       return;
     }
     if (err.code === 'EADDRNOTAVAIL') {
-      if (!retried) this.deps.logger.info({ address: l.at.address }, 'address not on this node yet: listening once it is');
+      if (!retried)
+        this.deps.logger.info({ address: l.at.address }, 'address not on this node yet: listening once it is');
       l.state = 'pending';
       this.#scheduleRetry();
       return;

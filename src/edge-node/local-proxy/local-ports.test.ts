@@ -33,7 +33,10 @@ describe('LocalPortAllocator', () => {
     expect(changed).toBe(true);
     expect(a.retain(['default/catalog:80', 'default/cart:80']).changed).toBe(false);
     a.retain(['default/catalog:80']);
-    const restarted = new LocalPortAllocator(RANGE, JSON.parse(JSON.stringify(a.snapshot())) as ReturnType<LocalPortAllocator['snapshot']>);
+    const restarted = new LocalPortAllocator(
+      RANGE,
+      JSON.parse(JSON.stringify(a.snapshot())) as ReturnType<LocalPortAllocator['snapshot']>,
+    );
     expect(restarted.portOf('default/catalog:80')).toBe(a.portOf('default/catalog:80'));
     expect(restarted.portOf('default/cart:80')).toBeUndefined();
     const cartBefore = a.snapshot()['default/cart:80']!.port;

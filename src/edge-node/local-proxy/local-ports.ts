@@ -41,7 +41,13 @@ export class LocalPortAllocator {
     readonly range: LocalPortRange = DEFAULT_LOCAL_PORT_RANGE,
     saved: Readonly<Record<string, PortAssignment>> = {},
   ) {
-    if (!(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 1 && range.max <= 65535 && range.min <= range.max)) {
+    if (!(
+      Number.isInteger(range.min) &&
+      Number.isInteger(range.max) &&
+      range.min >= 1 &&
+      range.max <= 65535 &&
+      range.min <= range.max
+    )) {
       throw new Error(`local port range ${range.min}-${range.max} is not a range of ports`);
     }
     for (const [key, a] of Object.entries(saved)) {

@@ -13,7 +13,12 @@ import type { Logger, Pod, Runtime } from '../../api/index.js';
 import { sendText } from '../proxy/http-util.js';
 import type { ServiceTable } from '../proxy/service-table.js';
 import { LocalListeners, type ListenAddress } from './local-listeners.js';
-import { DEFAULT_LOCAL_PORT_RANGE, LocalPortAllocator, type LocalPortRange, type PortAssignment } from './local-ports.js';
+import {
+  DEFAULT_LOCAL_PORT_RANGE,
+  LocalPortAllocator,
+  type LocalPortRange,
+  type PortAssignment,
+} from './local-ports.js';
 import { PodTraffic, type PodTrafficDeps } from './pod-traffic.js';
 import { connectRefusal } from './proxy-target.js';
 import { serviceEnv } from './service-env.js';
@@ -62,7 +67,9 @@ export class LocalProxy {
         // node:http hands a CONNECT over as a bare socket: the answer is written raw.
         const refusal = connectRefusal(req.url ?? '');
         const body = `${refusal.message}\n`;
-        socket.end(`HTTP/1.1 ${refusal.status} Method Not Allowed\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${refusal.status} Method Not Allowed\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
       },
       onBusy: (at) => this.#moveBusy(at),
       logger: deps.logger,
@@ -79,7 +86,9 @@ export class LocalProxy {
   static forRuntimes(runtimes: readonly Runtime[], deps: Omit<LocalProxyDeps, 'addresses'>): LocalProxy | undefined {
     const networks = runtimes.flatMap((r) => r.network?.() ?? []);
     if (networks.length === 0) return undefined;
-    const addresses = (): string[] => [...new Set(networks.flatMap((n) => [n.nodeAddress(false), n.nodeAddress(true)]).filter((a) => a !== undefined))];
+    const addresses = (): string[] => [
+      ...new Set(networks.flatMap((n) => [n.nodeAddress(false), n.nodeAddress(true)]).filter((a) => a !== undefined)),
+    ];
     return new LocalProxy({ ...deps, addresses });
   }
 
@@ -92,7 +101,9 @@ export class LocalProxy {
 
   /** Follows the Service table and the runtimes' addresses; call after every table update. */
   update(): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#update()).catch((err: unknown) => this.deps.logger.error({ err: errorMessage(err) }, 'local proxy update failed'));
+    this.#chain = this.#chain
+      .then(() => this.#update())
+      .catch((err: unknown) => this.deps.logger.error({ err: errorMessage(err) }, 'local proxy update failed'));
     return this.#chain;
   }
 
@@ -151,7 +162,11 @@ export class LocalProxy {
     this.#addresses = new Set(this.deps.addresses());
     const keys = [HTTP_PROXY_KEY, ...[...this.deps.table.allPorts()].map((r) => r.key)];
     const { changed, unassigned } = this.#ports.retain(keys);
-    if (unassigned.length > 0) this.deps.logger.error({ services: unassigned }, 'no local port left for these Service ports: containers will not find them in their env');
+    if (unassigned.length > 0)
+      this.deps.logger.error(
+        { services: unassigned },
+        'no local port left for these Service ports: containers will not find them in their env',
+      );
     if (changed) await this.deps.store.save(this.#ports.snapshot());
     const wanted: ListenAddress[] = [];
     for (const key of keys) {
@@ -190,7 +205,10 @@ export class LocalProxy {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const key = this.#ports.keyOf(req.socket.localPort ?? 0);
-    const served = key === HTTP_PROXY_KEY ? this.#traffic.serveProxy(req, res) : this.#traffic.serveService(req, res, key === undefined ? undefined : this.deps.table.route(key));
+    const served =
+      key === HTTP_PROXY_KEY
+        ? this.#traffic.serveProxy(req, res)
+        : this.#traffic.serveService(req, res, key === undefined ? undefined : this.deps.table.route(key));
     served.catch((err: unknown) => {
       this.deps.logger.error({ err: errorMessage(err) }, 'local proxy request failed');
       sendText(res, 500, `proxy error: ${errorMessage(err)}`);

@@ -83,7 +83,9 @@ export class PodTraffic {
     const target = proxyTarget(req.method ?? 'GET', req.url ?? '/', req.headers.host);
     if (isRefusal(target)) return sendText(res, target.status, target.message);
     const body = this.read(req, res);
-    await this.serve(res, body, () => this.proxy({ ...body, path: target.path, authority: target.authority }, target, res));
+    await this.serve(res, body, () =>
+      this.proxy({ ...body, path: target.path, authority: target.authority }, target, res),
+    );
   }
 
   private async proxy(request: ProxiedRequest, target: ProxyTarget, res: ServerResponse): Promise<void> {
@@ -92,7 +94,9 @@ export class PodTraffic {
     if (own) return this.toService(own, request, res);
     const ip = request.clientIp;
     const pod = await this.identify(ip);
-    const caller: CallerIdentity = pod ? { namespace: pod.namespace, pod } : { namespace: 'default', source: `a connection from ${ip}` };
+    const caller: CallerIdentity = pod
+      ? { namespace: pod.namespace, pod }
+      : { namespace: 'default', source: `a connection from ${ip}` };
     let resolved;
     try {
       resolved = resolveOutgoing(this.deps.table, caller, target.scheme, target.authority);
@@ -116,9 +120,16 @@ export class PodTraffic {
     return pod;
   }
 
-  private async toService(route: ServicePortRoute, req: ProxiedRequest, res: ServerResponse, pod = this.deps.callerAt(req.clientIp)): Promise<void> {
+  private async toService(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    res: ServerResponse,
+    pod = this.deps.callerAt(req.clientIp),
+  ): Promise<void> {
     const affinity = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: pod?.uid ?? req.clientIp } : {};
-    const result = await this.deps.balancer.deliver(route, req, new ServerResponseSink(res), { ctx: { origin: this.deps.origin(), ...affinity } });
+    const result = await this.deps.balancer.deliver(route, req, new ServerResponseSink(res), {
+      ctx: { origin: this.deps.origin(), ...affinity },
+    });
     answerUndelivered(res, `${route.service.namespace}/${route.service.name}`, result);
   }
 
@@ -128,7 +139,8 @@ export class PodTraffic {
     } catch (err) {
       const bodyErr = clientBodyError(err, req.body);
       if (bodyErr) return answerFailure(res, bodyErr, '');
-      if (err instanceof UpstreamUnreachableError) return sendText(res, 502, `${origin}: cannot connect (${err.code ?? err.message})`);
+      if (err instanceof UpstreamUnreachableError)
+        return sendText(res, 502, `${origin}: cannot connect (${err.code ?? err.message})`);
       this.deps.logger.debug({ origin, err: errorMessage(err) }, 'proxied call failed');
       sendText(res, 502, `${origin}: ${errorMessage(err)}`);
     }

@@ -22,7 +22,10 @@ export interface ProxyRefusal {
 
 /** The answer to `CONNECT target` (a tunnel, as clients ask for https through a proxy). */
 export function connectRefusal(target: string): ProxyRefusal {
-  return { status: 405, message: `this proxy does not tunnel (CONNECT ${target}): call Services with plain http://<service>; external hosts are called over http through it` };
+  return {
+    status: 405,
+    message: `this proxy does not tunnel (CONNECT ${target}): call Services with plain http://<service>; external hosts are called over http through it`,
+  };
 }
 
 /** The target of `method url` with `host` (the Host header); a refusal for what the proxy does not serve. */
@@ -31,9 +34,14 @@ export function proxyTarget(method: string, url: string, host: string | undefine
   const absolute = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(url);
   if (absolute) {
     const authority = absolute[2] ?? '';
-    if (authority === '' || authority.includes('@')) return { status: 400, message: `"${url}": no host, or user info in the URL` };
+    if (authority === '' || authority.includes('@'))
+      return { status: 400, message: `"${url}": no host, or user info in the URL` };
     const rest = absolute[3] ?? '';
-    return { scheme: absolute[1]!.toLowerCase() as 'http' | 'https', authority, path: rest.startsWith('/') ? rest : `/${rest}` };
+    return {
+      scheme: absolute[1]!.toLowerCase() as 'http' | 'https',
+      authority,
+      path: rest.startsWith('/') ? rest : `/${rest}`,
+    };
   }
   if (url.startsWith('/') && host) return { scheme: 'http', authority: host, path: url };
   return { status: 400, message: `"${url}" is neither an absolute http:// URL nor a path with a Host header` };

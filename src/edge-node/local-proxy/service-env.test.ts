@@ -29,7 +29,12 @@ describe('envName', () => {
 describe('serviceEnv', () => {
   it('writes the Kubernetes variables of each Service, with the node listener for the cluster IP', () => {
     const env = serviceEnv({
-      services: [svc('catalog', [{ port: 80, targetPort: 8080, name: 'http' }, { port: 9090, targetPort: 'metrics', name: 'metrics-port' }])],
+      services: [
+        svc('catalog', [
+          { port: 80, targetPort: 8080, name: 'http' },
+          { port: 9090, targetPort: 'metrics', name: 'metrics-port' },
+        ]),
+      ],
       address: '10.88.0.1',
       portOf: portsFrom({ 'catalog:80': 20001, 'catalog:9090': 20002 }),
       proxyPort: undefined,
@@ -52,16 +57,33 @@ describe('serviceEnv', () => {
   });
 
   it('gives an unnamed port no _SERVICE_PORT_<NAME>, and dashed Service names underscores', () => {
-    const env = serviceEnv({ services: [svc('hello-world', [{ port: 80, targetPort: 8080 }])], address: '127.0.0.1', portOf: portsFrom({ 'hello-world:80': 21000 }), proxyPort: undefined });
+    const env = serviceEnv({
+      services: [svc('hello-world', [{ port: 80, targetPort: 8080 }])],
+      address: '127.0.0.1',
+      portOf: portsFrom({ 'hello-world:80': 21000 }),
+      proxyPort: undefined,
+    });
     expect(Object.keys(env).sort()).toEqual([
-      'HELLO_WORLD_PORT', 'HELLO_WORLD_PORT_80_TCP', 'HELLO_WORLD_PORT_80_TCP_ADDR', 'HELLO_WORLD_PORT_80_TCP_PORT', 'HELLO_WORLD_PORT_80_TCP_PROTO',
-      'HELLO_WORLD_SERVICE_HOST', 'HELLO_WORLD_SERVICE_PORT',
+      'HELLO_WORLD_PORT',
+      'HELLO_WORLD_PORT_80_TCP',
+      'HELLO_WORLD_PORT_80_TCP_ADDR',
+      'HELLO_WORLD_PORT_80_TCP_PORT',
+      'HELLO_WORLD_PORT_80_TCP_PROTO',
+      'HELLO_WORLD_SERVICE_HOST',
+      'HELLO_WORLD_SERVICE_PORT',
     ]);
   });
 
   it('leaves out Services whose name makes no variable, and ports without a listener', () => {
     const env = serviceEnv({
-      services: [svc('9lives', [{ port: 80, targetPort: 80 }]), svc('cart', [{ port: 80, targetPort: 80, name: 'web' }, { port: 81, targetPort: 81, name: 'admin' }]), svc('gone', [{ port: 80, targetPort: 80 }])],
+      services: [
+        svc('9lives', [{ port: 80, targetPort: 80 }]),
+        svc('cart', [
+          { port: 80, targetPort: 80, name: 'web' },
+          { port: 81, targetPort: 81, name: 'admin' },
+        ]),
+        svc('gone', [{ port: 80, targetPort: 80 }]),
+      ],
       address: '10.88.0.1',
       portOf: portsFrom({ '9lives:80': 20000, 'cart:81': 20005 }),
       proxyPort: undefined,
@@ -75,7 +97,12 @@ describe('serviceEnv', () => {
   });
 
   it('brackets an IPv6 listener address in URLs only', () => {
-    const env = serviceEnv({ services: [svc('db', [{ port: 5432, targetPort: 5432 }])], address: '::1', portOf: () => 20010, proxyPort: 20011 });
+    const env = serviceEnv({
+      services: [svc('db', [{ port: 5432, targetPort: 5432 }])],
+      address: '::1',
+      portOf: () => 20010,
+      proxyPort: 20011,
+    });
     expect(env.DB_SERVICE_HOST).toBe('::1');
     expect(env.DB_PORT).toBe('tcp://[::1]:20010');
     expect(env.HTTP_PROXY).toBe('http://[::1]:20011');
@@ -89,13 +116,17 @@ describe('serviceEnv', () => {
       NO_PROXY: 'localhost,127.0.0.1,::1,10.88.0.1',
       no_proxy: 'localhost,127.0.0.1,::1,10.88.0.1',
     });
-    expect(serviceEnv({ services: [], address: '127.0.0.1', portOf: () => undefined, proxyPort: 1 }).NO_PROXY).toBe('localhost,127.0.0.1,::1');
+    expect(serviceEnv({ services: [], address: '127.0.0.1', portOf: () => undefined, proxyPort: 1 }).NO_PROXY).toBe(
+      'localhost,127.0.0.1,::1',
+    );
   });
 
   it('does not depend on the order Services were listed in', () => {
     const a = svc('a', [{ port: 1, targetPort: 1 }]);
     const b = svc('b', [{ port: 1, targetPort: 1 }]);
     const input = { address: '10.0.0.1', portOf: () => 20000, proxyPort: undefined };
-    expect(JSON.stringify(serviceEnv({ ...input, services: [b, a] }))).toBe(JSON.stringify(serviceEnv({ ...input, services: [a, b] })));
+    expect(JSON.stringify(serviceEnv({ ...input, services: [b, a] }))).toBe(
+      JSON.stringify(serviceEnv({ ...input, services: [a, b] })),
+    );
   });
 });

@@ -24,7 +24,11 @@ function isPartial(head: Buffer): boolean {
   const second = head.indexOf(0x20, first + 1);
   if (second < 0) return false;
   const stream = head.toString('latin1', first + 1, second);
-  return (stream === 'stdout' || stream === 'stderr') && head[second + 1] === 0x50 /* P */ && (head.length === second + 2 || head[second + 2] === 0x20);
+  return (
+    (stream === 'stdout' || stream === 'stderr') &&
+    head[second + 1] === 0x50 /* P */ &&
+    (head.length === second + 2 || head[second + 2] === 0x20)
+  );
 }
 
 /** How many bytes of a line's start tell whether it is partial (timestamp, stream, tag). */
@@ -35,7 +39,13 @@ const HEAD_BYTES = 64;
  * offset just after a newline, or 0; for `n` 0, just after the last newline). Reads backwards in `TAIL_CHUNK_BYTES` pieces and stops as soon
  * as it has seen enough lines.
  */
-export async function tailStart(fh: FileHandle, end: number, n: number, counter?: ReadCounter, chunkBytes = TAIL_CHUNK_BYTES): Promise<number> {
+export async function tailStart(
+  fh: FileHandle,
+  end: number,
+  n: number,
+  counter?: ReadCounter,
+  chunkBytes = TAIL_CHUNK_BYTES,
+): Promise<number> {
   // Newlines are met from the end backwards; each one delimits the (complete) line after it.
   let groups = 0;
   let laterEnd = -1; // the newline ending the line being delimited (the later one)
@@ -55,7 +65,9 @@ export async function tailStart(fh: FileHandle, end: number, n: number, counter?
       if (laterEnd >= 0) {
         // The line (nl, laterEnd] is complete: classify it by its head.
         const lineStart = i + 1;
-        const terminator = !isPartial(chunk.subarray(lineStart, Math.min(lineStart + HEAD_BYTES, lineStart + (laterEnd - nl))));
+        const terminator = !isPartial(
+          chunk.subarray(lineStart, Math.min(lineStart + HEAD_BYTES, lineStart + (laterEnd - nl))),
+        );
         if (first) {
           first = false;
           if (!terminator) groups++; // a trailing run of P lines is a line of its own
@@ -83,7 +95,13 @@ export async function tailStart(fh: FileHandle, end: number, n: number, counter?
  * no line (nor UTF-8 sequence) is cut; a single line longer than the bound is returned cut. `bytes`
  * is how far the offset moves.
  */
-export async function readLines(fh: FileHandle, offset: number, end: number, counter?: ReadCounter, maxBytes = READ_CHUNK_BYTES): Promise<{ text: string; bytes: number }> {
+export async function readLines(
+  fh: FileHandle,
+  offset: number,
+  end: number,
+  counter?: ReadCounter,
+  maxBytes = READ_CHUNK_BYTES,
+): Promise<{ text: string; bytes: number }> {
   if (end <= offset) return { text: '', bytes: 0 };
   const buf = Buffer.alloc(Math.min(maxBytes, end - offset));
   const { bytesRead } = await fh.read(buf, 0, buf.length, offset);

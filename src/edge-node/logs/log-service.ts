@@ -101,7 +101,8 @@ export class LogService {
     if (!pod) return void fail(`pod "${name}" not found in namespace "${namespace}" on this node`);
     const names = pod.containerNames();
     const container = req.container ?? (names.length === 1 ? names[0] : undefined);
-    if (container === undefined) return void fail(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+    if (container === undefined)
+      return void fail(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
     if (!names.includes(container)) return void fail(`container ${container} is not valid for pod ${name}`);
 
     const dir = path.join(podLogDir(this.deps.dataDir, { namespace, name, uid: pod.uid }), safe(container));
@@ -109,9 +110,11 @@ export class LogService {
     const current = files[files.length - 1];
     const file = req.previous ? files[files.length - 2] : current;
     if (file === undefined) {
-      return void fail(req.previous
-        ? `previous terminated container "${container}" in pod "${name}" not found`
-        : `container "${container}" in pod "${name}" is waiting to start`);
+      return void fail(
+        req.previous
+          ? `previous terminated container "${container}" in pod "${name}" not found`
+          : `container "${container}" in pod "${name}" is waiting to start`,
+      );
     }
     const timestamps = req.timestamps ?? false;
     const live = path.join(dir, `${file}.log`);
@@ -122,7 +125,10 @@ export class LogService {
       const { size, ino } = await fh.stat();
       cursor.ino = ino;
       // --tail reads backwards from the end; the rest of the file is never read.
-      cursor.offset = req.tailLines !== undefined && req.tailLines >= 0 ? await tailStart(fh, size, req.tailLines, this.deps.readCounter) : 0;
+      cursor.offset =
+        req.tailLines !== undefined && req.tailLines >= 0
+          ? await tailStart(fh, size, req.tailLines, this.deps.readCounter)
+          : 0;
       if (!(await this.drain(id, cursor, size, timestamps))) return;
       if (!req.follow || req.previous) {
         this.deps.send({ type: 'logChunk', requestId: id, data: '', done: true });
@@ -158,7 +164,14 @@ export class LogService {
   // flushes it first), the old file is read to its end and the new live file from its start; when a
   // newer instance's file (a restart) appears, the rest of the current one is read first, then the
   // newer one from its start. As the kubelet does, the file stays open across a rotation.
-  private async follow(id: string, dir: string, startFile: number, cursor: Cursor, timestamps: boolean, f: Follow): Promise<void> {
+  private async follow(
+    id: string,
+    dir: string,
+    startFile: number,
+    cursor: Cursor,
+    timestamps: boolean,
+    f: Follow,
+  ): Promise<void> {
     let file = startFile;
     while (!f.cancelled) {
       await new Promise<void>((resolve) => {
@@ -210,5 +223,9 @@ export class LogService {
 /** Restart indexes of the `<n>.log` files in `dir`, ascending. */
 async function logFiles(dir: string): Promise<number[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.map((n) => /^([0-9]+)\.log$/.exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
+  return names
+    .map((n) => /^([0-9]+)\.log$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
 }

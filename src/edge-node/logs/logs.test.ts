@@ -19,8 +19,16 @@ beforeAll(async () => {
   hub = await FakeHub.start();
   hub.pods.set('node-a', [testPod('talker')]);
   agent = await Agent.create({
-    hubUrl: hub.url, token: hub.token, nodeName: 'node-a', address: '127.0.0.1', meshPort: 0, dataDir: dir, labels: {},
-    runtimes: [rt], logger: silentLogger(), backoff: { restart: { initialMs: 20, maxMs: 40 }, statusBatchMs: 5, logPollMs: 20 },
+    hubUrl: hub.url,
+    token: hub.token,
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    meshPort: 0,
+    dataDir: dir,
+    labels: {},
+    runtimes: [rt],
+    logger: silentLogger(),
+    backoff: { restart: { initialMs: 20, maxMs: 40 }, statusBatchMs: 5, logPollMs: 20 },
   });
   await agent.start();
   const c = await waitFor(() => rt.running('talker')[0], 5000, 'running');
@@ -40,7 +48,10 @@ function request(extra: Record<string, unknown>, pod = 'talker'): string {
 }
 
 const chunks = (id: string) => hub.messages('logChunk').filter((c) => c.requestId === id);
-const text = (id: string) => chunks(id).map((c) => c.data).join('');
+const text = (id: string) =>
+  chunks(id)
+    .map((c) => c.data)
+    .join('');
 const done = (id: string) => chunks(id).some((c) => c.done);
 
 describe('container logs', () => {
@@ -83,7 +94,9 @@ describe('container logs', () => {
 
 describe('CRI helpers', () => {
   it('joins partial lines and passes foreign lines through', () => {
-    expect(criToText(['2024-01-01T00:00:00Z stdout P hel', '2024-01-01T00:00:00Z stdout F lo', 'plain'], false)).toBe('hello\nplain\n');
+    expect(criToText(['2024-01-01T00:00:00Z stdout P hel', '2024-01-01T00:00:00Z stdout F lo', 'plain'], false)).toBe(
+      'hello\nplain\n',
+    );
     expect(criToText(['2024-01-01T00:00:00Z stderr F '], true)).toBe('2024-01-01T00:00:00Z \n');
     expect(tailText('a\nb\nc\n', 2)).toBe('b\nc\n');
     expect(tailText('a\nb\n', 0)).toBe('');

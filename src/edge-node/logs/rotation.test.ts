@@ -27,7 +27,11 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-log-rotation-'));
   service = new LogService({
     dataDir: dir,
-    pods: { find: (ns, name) => (ns === pod.namespace && name === pod.name ? { uid: pod.uid, containerNames: () => ['main', 'big'] } : undefined), onPodRemoved: () => () => undefined },
+    pods: {
+      find: (ns, name) =>
+        ns === pod.namespace && name === pod.name ? { uid: pod.uid, containerNames: () => ['main', 'big'] } : undefined,
+      onPodRemoved: () => () => undefined,
+    },
     logger: silentLogger(),
     send: (chunk) => {
       chunks.push(chunk);
@@ -44,7 +48,11 @@ afterAll(async () => {
 });
 
 const logFile = (container: string) => containerLogPath(dir, pod, container, 0);
-const text = (id: string) => chunks.filter((c) => c.requestId === id).map((c) => c.data).join('');
+const text = (id: string) =>
+  chunks
+    .filter((c) => c.requestId === id)
+    .map((c) => c.data)
+    .join('');
 const done = (id: string) => chunks.some((c) => c.requestId === id && c.done);
 
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
@@ -57,7 +65,13 @@ async function until(cond: () => boolean | Promise<boolean>, what: string): Prom
 
 function request(extra: { tailLines?: number; follow?: boolean; container?: string }): string {
   const requestId = `r${++seq}`;
-  service.handle({ type: 'logRequest', requestId, pod: { namespace: pod.namespace, name: pod.name }, container: extra.container ?? 'main', ...extra });
+  service.handle({
+    type: 'logRequest',
+    requestId,
+    pod: { namespace: pod.namespace, name: pod.name },
+    container: extra.container ?? 'main',
+    ...extra,
+  });
   return requestId;
 }
 
@@ -80,7 +94,11 @@ describe('container log rotation', () => {
     expect(names[1]).toMatch(/^0\.log\.\d{8}-\d{6}(-\d{3})?$/);
     for (const n of names) expect((await stat(path.join(path.dirname(file), n))).size).toBeLessThanOrEqual(4096);
     // Oldest first, the live one last: together, the end of what was written, in order, nothing missing.
-    const kept = (await Promise.all([names[0]!, names[1]!, names[2]!].map((n) => readFile(path.join(path.dirname(file), n), 'utf8')))).join('');
+    const kept = (
+      await Promise.all(
+        [names[0]!, names[1]!, names[2]!].map((n) => readFile(path.join(path.dirname(file), n), 'utf8')),
+      )
+    ).join('');
     const lines = criToText(kept.split('\n').filter(Boolean), false).split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(100);
     expect(lines).toEqual(written.slice(-lines.length));
@@ -97,7 +115,9 @@ describe('container log rotation', () => {
       if (batch.length === 10_000) await fh.write(batch.splice(0).join(''));
     }
     // A long line split by the writer (P, P, F) is one line for --tail.
-    await fh.write('2024-01-01T00:00:00Z stdout P long-\n2024-01-01T00:00:00Z stdout P line-\n2024-01-01T00:00:00Z stdout F end\n');
+    await fh.write(
+      '2024-01-01T00:00:00Z stdout P long-\n2024-01-01T00:00:00Z stdout P line-\n2024-01-01T00:00:00Z stdout F end\n',
+    );
     await fh.write(line(200_000));
     await fh.close();
     const size = (await stat(file)).size;
@@ -136,7 +156,14 @@ describe('container log rotation', () => {
   it('follows the live file across rotations, every line once and in order', async () => {
     const writer = await CriLogWriter.open(logFile('main'), { maxBytes: 2048, maxFiles: 2 });
     writer.write('stdout', Buffer.from('before\n'));
-    await until(() => stat(logFile('main')).then((s) => s.size > 0, () => false), 'the first line written');
+    await until(
+      () =>
+        stat(logFile('main')).then(
+          (s) => s.size > 0,
+          () => false,
+        ),
+      'the first line written',
+    );
     const id = request({ follow: true });
     await until(() => text(id) === 'before\n', 'first line');
     const expected = ['before'];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { egressAllowed, parseEgressPolicy } from './egress-policy.js';
 
-const allowed = (value: string | undefined, host: string, port: number): boolean => egressAllowed(parseEgressPolicy(value), { host, port });
+const allowed = (value: string | undefined, host: string, port: number): boolean =>
+  egressAllowed(parseEgressPolicy(value), { host, port });
 
 describe('egress policy (edgeplane.io/allowed-outgoing-hosts)', () => {
   it('allows nothing without the annotation', () => {
@@ -33,6 +34,9 @@ describe('egress policy (edgeplane.io/allowed-outgoing-hosts)', () => {
   });
 
   it('reports entries it cannot read instead of guessing', () => {
-    expect(parseEgressPolicy('https://api.example.com, ok.example.com, bad:port').invalid).toEqual(['https://api.example.com', 'bad:port']);
+    expect(parseEgressPolicy('https://api.example.com, ok.example.com, bad:port').invalid).toEqual([
+      'https://api.example.com',
+      'bad:port',
+    ]);
   });
 });

@@ -37,11 +37,24 @@ let b: Agent;
 const ports = { named: 0, numeric: 0 };
 
 function endpoint(pod: string): ServiceRoute['endpoints'][number] {
-  return { pod: { namespace: 'default', name: pod, uid: `uid-${pod}` }, nodeName: 'node-b', address: B_ADDRESS, meshPort: b.meshPort, ready: true };
+  return {
+    pod: { namespace: 'default', name: pod, uid: `uid-${pod}` },
+    nodeName: 'node-b',
+    address: B_ADDRESS,
+    meshPort: b.meshPort,
+    ready: true,
+  };
 }
 
 function service(name: string, nodePort: number, targetPort: number | string, pods: string[]): ServiceRoute {
-  return { namespace: 'default', name, type: 'NodePort', sessionAffinity: 'None', ports: [{ port: 80, targetPort, nodePort }], endpoints: pods.map(endpoint) };
+  return {
+    namespace: 'default',
+    name,
+    type: 'NodePort',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort, nodePort }],
+    endpoints: pods.map(endpoint),
+  };
 }
 
 beforeAll(async () => {
@@ -55,10 +68,29 @@ beforeAll(async () => {
     // Runs here, but no Service selects it.
     testPod('private', { node: 'node-b' }),
   ]);
-  const common = { hubUrl: hub.url, token: hub.token, meshPort: 0, labels: {}, logger: silentLogger(), backoff: { statusBatchMs: 5 } };
+  const common = {
+    hubUrl: hub.url,
+    token: hub.token,
+    meshPort: 0,
+    labels: {},
+    logger: silentLogger(),
+    backoff: { statusBatchMs: 5 },
+  };
   const rtB = new FakeRuntime();
-  a = await Agent.create({ ...common, nodeName: 'node-a', address: A_ADDRESS, dataDir: path.join(dir, 'a'), runtimes: [new FakeRuntime()] });
-  b = await Agent.create({ ...common, nodeName: 'node-b', address: B_ADDRESS, dataDir: path.join(dir, 'b'), runtimes: [rtB] });
+  a = await Agent.create({
+    ...common,
+    nodeName: 'node-a',
+    address: A_ADDRESS,
+    dataDir: path.join(dir, 'a'),
+    runtimes: [new FakeRuntime()],
+  });
+  b = await Agent.create({
+    ...common,
+    nodeName: 'node-b',
+    address: B_ADDRESS,
+    dataDir: path.join(dir, 'b'),
+    runtimes: [rtB],
+  });
   await a.start();
   await b.start();
   await waitFor(() => rtB.running().length === 3 && a.connected && b.connected, 5000, 'pods running');
@@ -76,7 +108,13 @@ afterAll(async () => {
 });
 
 async function meshTo(pod: string, port: string): Promise<Response> {
-  return fetch(`http://${B_ADDRESS}:${b.meshPort}/x`, { headers: { authorization: `Bearer ${hub.meshToken}`, [MESH_TARGET_HEADER]: `default/${pod}`, [MESH_PORT_HEADER]: port } });
+  return fetch(`http://${B_ADDRESS}:${b.meshPort}/x`, {
+    headers: {
+      authorization: `Bearer ${hub.meshToken}`,
+      [MESH_TARGET_HEADER]: `default/${pod}`,
+      [MESH_PORT_HEADER]: port,
+    },
+  });
 }
 
 describe('mesh server: Service endpoints only', () => {
@@ -97,7 +135,9 @@ describe('mesh server: Service endpoints only', () => {
     const res = await meshTo('solo', '22');
     expect(res.status).toBe(403);
     expect(res.headers.get(MESH_ERROR_HEADER)).toBe('not-endpoint');
-    expect(await res.text()).toBe('mesh: port "22" of pod default/solo is not a Service endpoint on this node; the mesh delivers only to Service endpoints\n');
+    expect(await res.text()).toBe(
+      'mesh: port "22" of pod default/solo is not a Service endpoint on this node; the mesh delivers only to Service endpoints\n',
+    );
     // The container port behind a named targetPort, by number: not what the Service publishes.
     expect((await meshTo('named', '8080')).status).toBe(403);
     expect((await meshTo('solo', '8080')).status).toBe(403);
@@ -119,7 +159,9 @@ describe('mesh server: Service endpoints only', () => {
   it('still answers 404 for a pod that is not here and 401 without the token', async () => {
     const missing = await meshTo('nope', '9090');
     expect(missing.status).toBe(404);
-    const anon = await fetch(`http://${B_ADDRESS}:${b.meshPort}/`, { headers: { [MESH_TARGET_HEADER]: 'default/solo', [MESH_PORT_HEADER]: '22' } });
+    const anon = await fetch(`http://${B_ADDRESS}:${b.meshPort}/`, {
+      headers: { [MESH_TARGET_HEADER]: 'default/solo', [MESH_PORT_HEADER]: '22' },
+    });
     expect(anon.status).toBe(401);
   });
 });

@@ -16,7 +16,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MESH_PORT_HEADER, MESH_TARGET_HEADER, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
-import { FORWARDED_AUTHORIZATION_HEADER, MESH_ERROR_HEADER, MESH_TIMEOUT_HEADER, UpstreamUnreachableError, type Deliverer } from '../proxy/delivery.js';
+import {
+  FORWARDED_AUTHORIZATION_HEADER,
+  MESH_ERROR_HEADER,
+  MESH_TIMEOUT_HEADER,
+  UpstreamUnreachableError,
+  type Deliverer,
+} from '../proxy/delivery.js';
 import { answerFailure } from '../proxy/balance-answer.js';
 import { headerValue as flatHeaderValue, proxiedRequest, sendText, withoutHeaders } from '../proxy/http-util.js';
 import { RequestGate, createLimitedServer, listenerLimits, type ListenerLimits } from '../proxy/listener-limits.js';
@@ -25,7 +31,13 @@ import { ServerResponseSink } from '../proxy/response-sink.js';
 import type { LocalTargetLookup } from '../proxy/service-balancer.js';
 
 /** Headers that only served the mesh hop. */
-const MESH_HOP_HEADERS = new Set(['authorization', FORWARDED_AUTHORIZATION_HEADER, MESH_TARGET_HEADER, MESH_PORT_HEADER, MESH_TIMEOUT_HEADER]);
+const MESH_HOP_HEADERS = new Set([
+  'authorization',
+  FORWARDED_AUTHORIZATION_HEADER,
+  MESH_TARGET_HEADER,
+  MESH_PORT_HEADER,
+  MESH_TIMEOUT_HEADER,
+]);
 
 /** Dependencies of the mesh server. */
 export interface MeshServerDeps {
@@ -116,20 +128,33 @@ export class MeshServer {
     const portText = headerValue(req.headers[MESH_PORT_HEADER]);
     const slash = target?.indexOf('/') ?? -1;
     if (target === undefined || slash <= 0 || portText === undefined || portText === '') {
-      return sendText(res, 400, `mesh: headers ${MESH_TARGET_HEADER} (namespace/name) and ${MESH_PORT_HEADER} are required`);
+      return sendText(
+        res,
+        400,
+        `mesh: headers ${MESH_TARGET_HEADER} (namespace/name) and ${MESH_PORT_HEADER} are required`,
+      );
     }
     const namespace = target.slice(0, slash);
     const name = target.slice(slash + 1);
     const port = /^[0-9]+$/.test(portText) ? Number(portText) : portText;
     const t = this.deps.local(namespace, name, port);
-    if (!t.ok && t.reason === 'not-found') return sendText(res, 404, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
+    if (!t.ok && t.reason === 'not-found')
+      return sendText(res, 404, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
     // Before anything is said of the pod's ports (whether one is served, whether it runs).
     if (!this.deps.isServiceEndpoint(namespace, name, port)) {
       // The mesh error header: nothing was processed, so a sender whose Service table is ahead of
       // this node's (the endpoint is not here yet) tries another endpoint. Logged at debug: a peer
       // must not be able to fill the node's disk with log lines.
-      this.deps.logger.debug({ pod: `${namespace}/${name}`, port: String(port).slice(0, 64), peer: req.socket.remoteAddress }, 'mesh request for a port that is not a Service endpoint refused');
-      return sendText(res, 403, `mesh: port ${JSON.stringify(String(port).slice(0, 64))} of pod ${namespace}/${name} is not a Service endpoint on this node; the mesh delivers only to Service endpoints`, { [MESH_ERROR_HEADER]: 'not-endpoint' });
+      this.deps.logger.debug(
+        { pod: `${namespace}/${name}`, port: String(port).slice(0, 64), peer: req.socket.remoteAddress },
+        'mesh request for a port that is not a Service endpoint refused',
+      );
+      return sendText(
+        res,
+        403,
+        `mesh: port ${JSON.stringify(String(port).slice(0, 64))} of pod ${namespace}/${name} is not a Service endpoint on this node; the mesh delivers only to Service endpoints`,
+        { [MESH_ERROR_HEADER]: 'not-endpoint' },
+      );
     }
     if (!t.ok) return sendText(res, 503, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
     const body = proxiedRequest(req, this.limits.maxRequestBodyBytes);
@@ -145,7 +170,8 @@ export class MeshServer {
       await this.deps.deliverer.deliverLocal(t, { ...body, headers }, new ServerResponseSink(res), timeoutMs);
     } catch (err) {
       // Nothing was processed: tell the sender, which may try another endpoint.
-      if (err instanceof UpstreamUnreachableError) sendText(res, 503, `mesh: ${err.message}`, { [MESH_ERROR_HEADER]: 'not-running' });
+      if (err instanceof UpstreamUnreachableError)
+        sendText(res, 503, `mesh: ${err.message}`, { [MESH_ERROR_HEADER]: 'not-running' });
       else answerFailure(res, clientBodyError(err, body.body) ?? err, 'mesh: ');
     } finally {
       body.body.release();

@@ -32,24 +32,40 @@ export type OutgoingTarget =
  * the caller may not call (the message names the host and the annotation), `connection-refused`
  * for a Service reached with https or on a port it does not serve.
  */
-export function resolveOutgoing(table: ServiceTable, caller: CallerIdentity, scheme: 'http' | 'https', authority: string): OutgoingTarget {
+export function resolveOutgoing(
+  table: ServiceTable,
+  caller: CallerIdentity,
+  scheme: 'http' | 'https',
+  authority: string,
+): OutgoingTarget {
   const target = parseAuthority(authority, scheme);
-  if (!target) throw new OutgoingHttpError('denied', `outgoing HTTP: "${authority}" is not a host[:port] this node can call`);
+  if (!target)
+    throw new OutgoingHttpError('denied', `outgoing HTTP: "${authority}" is not a host[:port] this node can call`);
   const named = serviceNameOf(target.host, caller.namespace);
   const ports = named && table.ports(named.namespace, named.name);
   if (ports) {
     const svc = `${named.namespace}/${named.name}`;
     if (scheme !== 'http') {
-      throw new OutgoingHttpError('connection-refused', `Service "${svc}" is reached with plain http inside the mesh (node-to-node hops are authenticated by the node): use http://${authority}`);
+      throw new OutgoingHttpError(
+        'connection-refused',
+        `Service "${svc}" is reached with plain http inside the mesh (node-to-node hops are authenticated by the node): use http://${authority}`,
+      );
     }
     const route = ports.find((p) => p.port.port === target.port);
-    if (!route) throw new OutgoingHttpError('connection-refused', `Service "${svc}" does not serve port ${target.port} (its ports: ${ports.map((p) => p.port.port).join(', ')})`);
+    if (!route)
+      throw new OutgoingHttpError(
+        'connection-refused',
+        `Service "${svc}" does not serve port ${target.port} (its ports: ${ports.map((p) => p.port.port).join(', ')})`,
+      );
     return { kind: 'service', route };
   }
   const hostPort = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   const notService = named ? `there is no Service "${named.name}" in namespace "${named.namespace}", and ` : '';
   if (!caller.pod) {
-    throw new OutgoingHttpError('denied', `outgoing HTTP to ${hostPort} denied: ${notService}${caller.source ?? 'the caller'} is not a pod this node can identify: only Services are reachable from it`);
+    throw new OutgoingHttpError(
+      'denied',
+      `outgoing HTTP to ${hostPort} denied: ${notService}${caller.source ?? 'the caller'} is not a pod this node can identify: only Services are reachable from it`,
+    );
   }
   const policy = parseEgressPolicy(caller.pod.annotations?.[ALLOWED_OUTGOING_HOSTS_ANNOTATION]);
   if (egressAllowed(policy, target)) return { kind: 'external', target, origin: `${scheme}://${hostPort}` };

@@ -31,8 +31,17 @@ async function start(name: string, delayMs = 0): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.stringify({ served: name, method: req.method, url: req.url, host: req.headers.host, body: Buffer.concat(chunks).toString() });
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': name }).end(body), delayMs).unref();
+      const body = JSON.stringify({
+        served: name,
+        method: req.method,
+        url: req.url,
+        host: req.headers.host,
+        body: Buffer.concat(chunks).toString(),
+      });
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': name }).end(body),
+        delayMs,
+      ).unref();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -41,11 +50,30 @@ async function start(name: string, delayMs = 0): Promise<void> {
 }
 
 function ep(pod: string, namespace = 'default', ready = true): ServiceRoute['endpoints'][number] {
-  return { pod: { namespace, name: pod, uid: `uid-${pod}` }, nodeName: 'node-a', address: '127.0.0.1', meshPort: 1, ready };
+  return {
+    pod: { namespace, name: pod, uid: `uid-${pod}` },
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    meshPort: 1,
+    ready,
+  };
 }
 
-function svc(namespace: string, name: string, endpoints: ServiceRoute['endpoints'], extra: Partial<ServiceRoute> = {}): ServiceRoute {
-  return { namespace, name, type: 'ClusterIP', sessionAffinity: 'None', ports: [{ port: 80, targetPort: 8080 }], endpoints, ...extra };
+function svc(
+  namespace: string,
+  name: string,
+  endpoints: ServiceRoute['endpoints'],
+  extra: Partial<ServiceRoute> = {},
+): ServiceRoute {
+  return {
+    namespace,
+    name,
+    type: 'ClusterIP',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 8080 }],
+    endpoints,
+    ...extra,
+  };
 }
 
 beforeAll(async () => {
@@ -73,7 +101,13 @@ beforeAll(async () => {
     deliverer,
   });
   client = new ServiceClient({
-    table, balancer, deliverer, logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) }),
+    table,
+    balancer,
+    deliverer,
+    logger: pino(
+      { level: 'info' },
+      { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
+    ),
     origin: () => ({ nodeName: 'node-a' }),
     annotations: (caller) => annotations.get(caller.uid),
   });
@@ -90,24 +124,50 @@ afterAll(async () => {
 const web: OutgoingCaller = { namespace: 'default', name: 'web', uid: 'uid-web', container: 'main' };
 
 function req(authority: string, opts: Partial<WorkloadRequest> = {}): WorkloadRequest {
-  return { method: 'GET', path: '/items?x=1', authority, scheme: 'http', headers: [['accept', 'application/json']], body: new Uint8Array(), ...opts };
+  return {
+    method: 'GET',
+    path: '/items?x=1',
+    authority,
+    scheme: 'http',
+    headers: [['accept', 'application/json']],
+    body: new Uint8Array(),
+    ...opts,
+  };
 }
 
-async function call(authority: string, opts: Partial<WorkloadRequest> = {}, caller = web): Promise<{ status: number; served: string; body: Record<string, string>; headers: Array<[string, string]> }> {
+async function call(
+  authority: string,
+  opts: Partial<WorkloadRequest> = {},
+  caller = web,
+): Promise<{ status: number; served: string; body: Record<string, string>; headers: Array<[string, string]> }> {
   const res = await client.handle(caller, req(authority, opts));
   const body = JSON.parse(Buffer.from(res.body).toString()) as Record<string, string>;
   return { status: res.status, served: body.served!, body, headers: res.headers };
 }
 
-async function refusal(authority: string, opts: Partial<WorkloadRequest> = {}, caller = web): Promise<OutgoingHttpError> {
-  const err = await client.handle(caller, req(authority, opts)).then(() => undefined, (e: unknown) => e);
+async function refusal(
+  authority: string,
+  opts: Partial<WorkloadRequest> = {},
+  caller = web,
+): Promise<OutgoingHttpError> {
+  const err = await client.handle(caller, req(authority, opts)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(OutgoingHttpError);
   return err as OutgoingHttpError;
 }
 
 describe('ServiceClient: Services by name', () => {
   it('resolves svc, svc.ns, svc.ns.svc and svc.ns.svc.cluster.local on the Service port', async () => {
-    for (const host of ['catalog', 'catalog.default', 'catalog.default.svc', 'catalog.default.svc.cluster.local', 'catalog:80', 'CATALOG.default.svc.cluster.local.']) {
+    for (const host of [
+      'catalog',
+      'catalog.default',
+      'catalog.default.svc',
+      'catalog.default.svc.cluster.local',
+      'catalog:80',
+      'CATALOG.default.svc.cluster.local.',
+    ]) {
       const res = await call(host);
       expect(res.status, host).toBe(200);
       expect(res.served).toBe('catalog-1');
@@ -121,7 +181,7 @@ describe('ServiceClient: Services by name', () => {
     expect(res).toMatchObject({ status: 200, served: 'cart-1', body: { method: 'POST', body: '{"sku":1}' } });
   });
 
-  it('looks a bare name up in the caller\'s namespace', async () => {
+  it("looks a bare name up in the caller's namespace", async () => {
     const shopPod = { ...web, namespace: 'shop', uid: 'uid-shop-pod' };
     expect((await call('cart', {}, shopPod)).served).toBe('cart-1');
     const err = await refusal('catalog', {}, shopPod);
@@ -144,16 +204,17 @@ describe('ServiceClient: Services by name', () => {
     expect(err.message).toMatch(/plain http/);
   });
 
-  it('keeps a ClientIP-affine Service\'s caller pod on one endpoint', async () => {
+  it("keeps a ClientIP-affine Service's caller pod on one endpoint", async () => {
     const served = new Set<string>();
     for (let i = 0; i < 6; i++) served.add((await call('sticky')).served);
     expect(served.size).toBe(1);
     const others = new Set<string>();
-    for (let i = 0; i < 12; i++) others.add((await call('sticky', {}, { ...web, name: `web-${i}`, uid: `uid-web-${i}` })).served);
+    for (let i = 0; i < 12; i++)
+      others.add((await call('sticky', {}, { ...web, name: `web-${i}`, uid: `uid-web-${i}` })).served);
     expect(others).toEqual(new Set(['sticky-1', 'sticky-2']));
   });
 
-  it('times out at the caller\'s deadline', async () => {
+  it("times out at the caller's deadline", async () => {
     const t0 = Date.now();
     const err = await refusal('slow', { timeoutMs: 150 });
     expect(err.failure).toBe('timeout');
@@ -175,14 +236,24 @@ describe('ServiceClient: other destinations', () => {
 
   it('fetches an allowed external host directly, and only on the allowed port', async () => {
     const caller = { ...web, uid: 'uid-allowed' };
-    annotations.set(caller.uid, { [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: `localhost, 127.0.0.1:${ports.get('external')!}, 127.0.0.1:${closedPort}` });
-    const res = await call(`127.0.0.1:${ports.get('external')!}`, { method: 'PUT', body: new TextEncoder().encode('x') }, caller);
-    expect(res).toMatchObject({ status: 200, served: 'external', body: { method: 'PUT', url: '/items?x=1', body: 'x' } });
+    annotations.set(caller.uid, {
+      [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: `localhost, 127.0.0.1:${ports.get('external')!}, 127.0.0.1:${closedPort}`,
+    });
+    const res = await call(
+      `127.0.0.1:${ports.get('external')!}`,
+      { method: 'PUT', body: new TextEncoder().encode('x') },
+      caller,
+    );
+    expect(res).toMatchObject({
+      status: 200,
+      served: 'external',
+      body: { method: 'PUT', url: '/items?x=1', body: 'x' },
+    });
     expect((await refusal(`127.0.0.1:${ports.get('catalog-1')!}`, {}, caller)).failure).toBe('denied');
     expect((await refusal(`127.0.0.1:${closedPort}`, {}, caller)).failure).toBe('connection-refused');
   });
 
-  it('times out an external call at the caller\'s deadline', async () => {
+  it("times out an external call at the caller's deadline", async () => {
     const caller = { ...web, uid: 'uid-slow-caller' };
     annotations.set(caller.uid, { [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: '127.0.0.1' });
     const err = await refusal(`127.0.0.1:${ports.get('slow')!}`, { timeoutMs: 100 }, caller);
@@ -200,7 +271,12 @@ describe('ServiceClient: refusals in the node log', () => {
     for (let i = 0; i < 3; i++) await refusal('logged.example.com:9');
     const lines = logLines.filter((l) => l.host === 'logged.example.com:9');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'outgoing call got no response', pod: 'default/web', container: 'main', failure: 'denied' });
+    expect(lines[0]).toMatchObject({
+      msg: 'outgoing call got no response',
+      pod: 'default/web',
+      container: 'main',
+      failure: 'denied',
+    });
     expect(String(lines[0]!.err)).toMatch(/outgoing HTTP to logged\.example\.com:9 denied/);
   });
 });

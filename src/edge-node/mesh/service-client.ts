@@ -7,7 +7,14 @@
  * (`req.timeoutMs`) bounds the whole exchange, retries included.
  */
 import { OutgoingHttpError, errorMessage } from '../../api/index.js';
-import type { Logger, OutgoingCaller, OutgoingFailure, OutgoingHttpHandler, WorkloadRequest, WorkloadResponse } from '../../api/index.js';
+import type {
+  Logger,
+  OutgoingCaller,
+  OutgoingFailure,
+  OutgoingHttpHandler,
+  WorkloadRequest,
+  WorkloadResponse,
+} from '../../api/index.js';
 import { UpstreamUnreachableError, type Deliverer } from '../proxy/delivery.js';
 import type { PickOrigin } from '../proxy/endpoint-picker.js';
 import { forwardableHeaders, type ProxiedRequest } from '../proxy/http-util.js';
@@ -36,7 +43,8 @@ export interface ServiceClientDeps {
 /** Resolves and delivers pods' outgoing HTTP calls. */
 export class ServiceClient {
   /** The handler a runtime calls (bound: pass it around as is). */
-  readonly handle: OutgoingHttpHandler = (caller, req) => this.call(caller, req).catch((err: unknown) => this.logFailure(caller, req, err));
+  readonly handle: OutgoingHttpHandler = (caller, req) =>
+    this.call(caller, req).catch((err: unknown) => this.logFailure(caller, req, err));
   /** When each `pod → host: failure` was last logged: a guest that retries in a loop logs once a minute. */
   readonly #lastLogged = new Map<string, number>();
 
@@ -53,28 +61,54 @@ export class ServiceClient {
     if ((this.#lastLogged.get(key) ?? 0) + 60_000 <= now) {
       if (this.#lastLogged.size > 1000) this.#lastLogged.clear();
       this.#lastLogged.set(key, now);
-      this.deps.logger.info({ pod: `${caller.namespace}/${caller.name}`, container: caller.container, host: req.authority, failure, err: errorMessage(err) }, 'outgoing call got no response');
+      this.deps.logger.info(
+        {
+          pod: `${caller.namespace}/${caller.name}`,
+          container: caller.container,
+          host: req.authority,
+          failure,
+          err: errorMessage(err),
+        },
+        'outgoing call got no response',
+      );
     }
     throw err;
   }
 
   private async call(caller: OutgoingCaller, req: WorkloadRequest): Promise<WorkloadResponse> {
     const annotations = this.deps.annotations(caller);
-    const identity = { namespace: caller.namespace, pod: { namespace: caller.namespace, name: caller.name, ...(annotations ? { annotations } : {}) } };
+    const identity = {
+      namespace: caller.namespace,
+      pod: { namespace: caller.namespace, name: caller.name, ...(annotations ? { annotations } : {}) },
+    };
     const target = resolveOutgoing(this.deps.table, identity, req.scheme, req.authority);
-    return target.kind === 'service' ? this.callService(caller, target.route, req) : this.callExternal(target.origin, req);
+    return target.kind === 'service'
+      ? this.callService(caller, target.route, req)
+      : this.callExternal(target.origin, req);
   }
 
-  private async callService(caller: OutgoingCaller, route: ServicePortRoute, req: WorkloadRequest): Promise<WorkloadResponse> {
+  private async callService(
+    caller: OutgoingCaller,
+    route: ServicePortRoute,
+    req: WorkloadRequest,
+  ): Promise<WorkloadResponse> {
     const svc = `${route.service.namespace}/${route.service.name}`;
-    const ctx = { origin: this.deps.origin(), ...(route.service.sessionAffinity === 'ClientIP' ? { affinityKey: caller.uid } : {}) };
-    const outcome = await this.withDeadline(req, (sink, left) => this.deps.balancer.deliver(route, bufferedRequest(req), sink, { ctx, timeoutMs: left }));
+    const ctx = {
+      origin: this.deps.origin(),
+      ...(route.service.sessionAffinity === 'ClientIP' ? { affinityKey: caller.uid } : {}),
+    };
+    const outcome = await this.withDeadline(req, (sink, left) =>
+      this.deps.balancer.deliver(route, bufferedRequest(req), sink, { ctx, timeoutMs: left }),
+    );
     const { result, sink, timeoutMs } = outcome;
     switch (result.kind) {
       case 'no-endpoints':
         throw new OutgoingHttpError('connection-refused', `Service "${svc}" has no ready endpoints`);
       case 'unreachable':
-        throw new OutgoingHttpError('connection-refused', `no endpoint of Service "${svc}" could be reached (${result.failures.join('; ')})`);
+        throw new OutgoingHttpError(
+          'connection-refused',
+          `no endpoint of Service "${svc}" could be reached (${result.failures.join('; ')})`,
+        );
       case 'failed':
       case 'cancelled':
       case 'answered': {
@@ -97,7 +131,11 @@ export class ServiceClient {
     const res = sink.response();
     if (res) return res;
     if ('err' in result && result.err instanceof UpstreamUnreachableError) {
-      throw new OutgoingHttpError(connectFailure(result.err.code), `${origin}: cannot connect (${result.err.code ?? result.err.message})`, result.err);
+      throw new OutgoingHttpError(
+        connectFailure(result.err.code),
+        `${origin}: cannot connect (${result.err.code ?? result.err.message})`,
+        result.err,
+      );
     }
     throw this.incomplete(sink, origin, timeoutMs, 'err' in result ? result.err : undefined);
   }
@@ -106,7 +144,10 @@ export class ServiceClient {
    * Runs `deliver` into a buffering sink cancelled at the caller's deadline; resolves at the deadline
    * at the latest (a late answer is dropped).
    */
-  private async withDeadline<T>(req: WorkloadRequest, deliver: (sink: BufferingSink, left: () => number) => Promise<T>): Promise<{ result: T | BalanceResult; sink: BufferingSink; timeoutMs: number }> {
+  private async withDeadline<T>(
+    req: WorkloadRequest,
+    deliver: (sink: BufferingSink, left: () => number) => Promise<T>,
+  ): Promise<{ result: T | BalanceResult; sink: BufferingSink; timeoutMs: number }> {
     const timeoutMs = req.timeoutMs ?? this.deps.deliverer.requestTimeoutMs;
     const sink = new BufferingSink(this.deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     const deadline = performance.now() + timeoutMs;
@@ -126,14 +167,21 @@ export class ServiceClient {
       case 'cancelled':
         return new OutgoingHttpError('timeout', `${what}: no answer within ${timeoutMs} ms`);
       case 'too-large':
-        return new OutgoingHttpError('internal', `${what}: response larger than ${this.deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES} bytes`);
+        return new OutgoingHttpError(
+          'internal',
+          `${what}: response larger than ${this.deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES} bytes`,
+        );
       case 'broken':
         return new OutgoingHttpError('internal', `${what}: the connection broke before the response ended`);
       default: {
         const code = (cause as { code?: unknown } | undefined)?.code;
         const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
         this.deps.logger.debug({ target: what, err: errorMessage(cause) }, 'outgoing call failed');
-        return new OutgoingHttpError(timedOut ? 'timeout' : 'internal', `${what}: ${cause === undefined ? 'no response' : errorMessage(cause)}`, cause);
+        return new OutgoingHttpError(
+          timedOut ? 'timeout' : 'internal',
+          `${what}: ${cause === undefined ? 'no response' : errorMessage(cause)}`,
+          cause,
+        );
       }
     }
   }
@@ -145,7 +193,14 @@ function bufferedRequest(req: WorkloadRequest): ProxiedRequest {
   for (const [k, v] of req.headers) if (k.toLowerCase() !== 'host') raw.push(k, v);
   const headers = forwardableHeaders(raw);
   headers.push('host', req.authority);
-  return { method: req.method, path: req.path || '/', authority: req.authority, headers, body: RequestBody.whole(Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)), clientIp: '' };
+  return {
+    method: req.method,
+    path: req.path || '/',
+    authority: req.authority,
+    headers,
+    body: RequestBody.whole(Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)),
+    clientIp: '',
+  };
 }
 
 function connectFailure(code: string | undefined): OutgoingFailure {

@@ -55,7 +55,13 @@ export interface ServiceName {
 export function serviceNameOf(host: string, callerNamespace: string): ServiceName | undefined {
   const labels = host.split('.');
   if (!labels.every((l) => DNS_LABEL.test(l))) return undefined;
-  const [name, namespace, svc, cluster, local] = labels as [string, string | undefined, string | undefined, string | undefined, string | undefined];
+  const [name, namespace, svc, cluster, local] = labels as [
+    string,
+    string | undefined,
+    string | undefined,
+    string | undefined,
+    string | undefined,
+  ];
   switch (labels.length) {
     case 1:
       return { name, namespace: callerNamespace };

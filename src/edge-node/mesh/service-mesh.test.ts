@@ -30,14 +30,30 @@ function withAnnotations(pod: Pod, annotations: Record<string, string>): Pod {
   return { ...pod, metadata: { ...pod.metadata, annotations } };
 }
 
-function endpoint(pod: string, node: 'node-a' | 'node-b', agent: Agent, zone?: string): ServiceRoute['endpoints'][number] {
-  return { pod: { namespace: 'default', name: pod, uid: `uid-${pod}` }, nodeName: node, address: node === 'node-b' ? '127.0.0.2' : '127.0.0.1', meshPort: agent.meshPort, ...(zone ? { zone } : {}), ready: true };
+function endpoint(
+  pod: string,
+  node: 'node-a' | 'node-b',
+  agent: Agent,
+  zone?: string,
+): ServiceRoute['endpoints'][number] {
+  return {
+    pod: { namespace: 'default', name: pod, uid: `uid-${pod}` },
+    nodeName: node,
+    address: node === 'node-b' ? '127.0.0.2' : '127.0.0.1',
+    meshPort: agent.meshPort,
+    ...(zone ? { zone } : {}),
+    ready: true,
+  };
 }
 
 function clusterIP(name: string, endpoints: ServiceRoute['endpoints'], nodePortNumber?: number): ServiceRoute {
   return {
-    namespace: 'default', name, type: nodePortNumber === undefined ? 'ClusterIP' : 'NodePort', sessionAffinity: 'None',
-    ports: [{ port: 80, targetPort: 'http', ...(nodePortNumber === undefined ? {} : { nodePort: nodePortNumber }) }], endpoints,
+    namespace: 'default',
+    name,
+    type: nodePortNumber === undefined ? 'ClusterIP' : 'NodePort',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 'http', ...(nodePortNumber === undefined ? {} : { nodePort: nodePortNumber }) }],
+    endpoints,
   };
 }
 
@@ -52,16 +68,44 @@ beforeAll(async () => {
 
   hub = await FakeHub.start();
   hub.pods.set('node-a', [
-    withAnnotations(testPod('web-1'), { [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: `127.0.0.1:${(external.address() as AddressInfo).port}` }),
+    withAnnotations(testPod('web-1'), {
+      [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: `127.0.0.1:${(external.address() as AddressInfo).port}`,
+    }),
     testPod('catalog-a', { ports: httpPort }),
   ]);
-  hub.pods.set('node-b', [testPod('catalog-b', { node: 'node-b', ports: httpPort }), testPod('cart-b', { node: 'node-b', ports: httpPort })]);
-  const common = { hubUrl: hub.url, token: hub.token, meshPort: 0, labels: {}, logger: silentLogger(), backoff: { statusBatchMs: 5 } };
-  a = await Agent.create({ ...common, nodeName: 'node-a', address: '127.0.0.1', dataDir: path.join(dir, 'a'), runtimes: [rtA] });
-  b = await Agent.create({ ...common, nodeName: 'node-b', address: '127.0.0.2', dataDir: path.join(dir, 'b'), runtimes: [rtB] });
+  hub.pods.set('node-b', [
+    testPod('catalog-b', { node: 'node-b', ports: httpPort }),
+    testPod('cart-b', { node: 'node-b', ports: httpPort }),
+  ]);
+  const common = {
+    hubUrl: hub.url,
+    token: hub.token,
+    meshPort: 0,
+    labels: {},
+    logger: silentLogger(),
+    backoff: { statusBatchMs: 5 },
+  };
+  a = await Agent.create({
+    ...common,
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    dataDir: path.join(dir, 'a'),
+    runtimes: [rtA],
+  });
+  b = await Agent.create({
+    ...common,
+    nodeName: 'node-b',
+    address: '127.0.0.2',
+    dataDir: path.join(dir, 'b'),
+    runtimes: [rtB],
+  });
   await a.start();
   await b.start();
-  await waitFor(() => a.connected && b.connected && rtA.running().length === 2 && rtB.running().length === 2, 5000, 'pods running');
+  await waitFor(
+    () => a.connected && b.connected && rtA.running().length === 2 && rtB.running().length === 2,
+    5000,
+    'pods running',
+  );
   hub.setServices([
     clusterIP('catalog', [endpoint('catalog-a', 'node-a', a), endpoint('catalog-b', 'node-b', b)]),
     clusterIP('cart', [endpoint('cart-b', 'node-b', b)]),
@@ -90,10 +134,14 @@ function get(authority: string): WorkloadRequest {
 async function served(authority: string): Promise<{ pod: string; authority: string; headers: Record<string, string> }> {
   const res = await a.outgoingHttp(web1, get(authority));
   expect(res.status).toBe(200);
-  return JSON.parse(Buffer.from(res.body).toString()) as { pod: string; authority: string; headers: Record<string, string> };
+  return JSON.parse(Buffer.from(res.body).toString()) as {
+    pod: string;
+    authority: string;
+    headers: Record<string, string>;
+  };
 }
 
-describe('the node mesh for pods\' outgoing calls', () => {
+describe("the node mesh for pods' outgoing calls", () => {
   it('reaches a ClusterIP Service on another node through the mesh, without leaking mesh headers', async () => {
     const echo = await served('cart.default.svc.cluster.local');
     expect(echo.pod).toBe('cart-b');
@@ -102,7 +150,7 @@ describe('the node mesh for pods\' outgoing calls', () => {
     expect(echo.headers.authorization).toBeUndefined();
   });
 
-  it('prefers the endpoint on the caller\'s node while it is not overloaded', async () => {
+  it("prefers the endpoint on the caller's node while it is not overloaded", async () => {
     for (let i = 0; i < 6; i++) expect((await served('catalog')).pod).toBe('catalog-a');
   });
 
@@ -115,11 +163,13 @@ describe('the node mesh for pods\' outgoing calls', () => {
     expect(b.nodePorts()).toEqual([nodePort]);
   });
 
-  it('uses the caller pod\'s annotation for external hosts and refuses the rest', async () => {
+  it("uses the caller pod's annotation for external hosts and refuses the rest", async () => {
     const port = (external.address() as AddressInfo).port;
     const res = await a.outgoingHttp(web1, get(`127.0.0.1:${port}`));
     expect(Buffer.from(res.body).toString()).toBe('outside');
-    const denied = await a.outgoingHttp({ ...web1, name: 'catalog-a', uid: 'uid-catalog-a' }, get(`127.0.0.1:${port}`)).catch((e: unknown) => e);
+    const denied = await a
+      .outgoingHttp({ ...web1, name: 'catalog-a', uid: 'uid-catalog-a' }, get(`127.0.0.1:${port}`))
+      .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(OutgoingHttpError);
     expect((denied as OutgoingHttpError).failure).toBe('denied');
     expect((denied as OutgoingHttpError).message).toMatch(/pod default\/catalog-a does not allow it/);

@@ -61,7 +61,12 @@ export function podLogDir(dataDir: string, pod: { namespace: string; name: strin
 }
 
 /** Log file of one container instance: `<podLogDir>/<container>/<restartCount>.log`. */
-export function containerLogPath(dataDir: string, pod: { namespace: string; name: string; uid: string }, container: string, restartCount: number): string {
+export function containerLogPath(
+  dataDir: string,
+  pod: { namespace: string; name: string; uid: string },
+  container: string,
+  restartCount: number,
+): string {
   return path.join(podLogDir(dataDir, pod), safe(container), `${restartCount}.log`);
 }
 

@@ -17,17 +17,25 @@ export const KILLED_EXIT_CODE = 137;
  * Records the end of the current instance, removes it, and decides on a restart. `restartNow`
  * (a changed spec) restarts at once, without back-off and whatever the policy.
  */
-export async function recordExit(ctx: WorkerContext, slot: ContainerSlot, st: ContainerRuntimeStatus | undefined, opts: { restartNow?: boolean } = {}): Promise<void> {
+export async function recordExit(
+  ctx: WorkerContext,
+  slot: ContainerSlot,
+  st: ContainerRuntimeStatus | undefined,
+  opts: { restartNow?: boolean } = {},
+): Promise<void> {
   const inst = slot.instance;
   if (!inst) return;
   const { clock, logger, backoff } = ctx.deps;
   const now = clock.now();
   const terminated = terminatedState(st, inst, now);
   slot.stopProbes();
-  await inst.runtime.removeContainer(inst.id).catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'remove failed'));
+  await inst.runtime
+    .removeContainer(inst.id)
+    .catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'remove failed'));
   slot.instance = undefined;
   slot.resetProbeState();
-  const restart = opts.restartNow === true || restartWanted(ctx.pod().spec.restartPolicy ?? 'Always', terminated.exitCode);
+  const restart =
+    opts.restartNow === true || restartWanted(ctx.pod().spec.restartPolicy ?? 'Always', terminated.exitCode);
   if (!restart || ctx.terminating()) {
     slot.state = { terminated };
     slot.finished = true;
@@ -41,7 +49,11 @@ export async function recordExit(ctx: WorkerContext, slot: ContainerSlot, st: Co
     slot.state = { terminated }; // restarted at once: reported as terminated until it runs again
   } else {
     slot.state = crashLoopState(delay, slot.spec.name, ctx.ref);
-    ctx.event('Warning', 'BackOff', `Back-off restarting failed container ${slot.spec.name} (${terminated.reason ?? 'exit'} ${terminated.exitCode})`);
+    ctx.event(
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${slot.spec.name} (${terminated.reason ?? 'exit'} ${terminated.exitCode})`,
+    );
   }
   slot.scheduleRetry(delay, () => ctx.kick());
 }
@@ -52,7 +64,12 @@ export async function recordExit(ctx: WorkerContext, slot: ContainerSlot, st: Co
  * `terminationGracePeriodSeconds` (else the pod's), then the exit is recorded as a failure — whatever
  * code the stop produced — so `OnFailure` restarts it too and the back-off applies.
  */
-export async function killForProbe(ctx: WorkerContext, slot: ContainerSlot, inst: ContainerInstance, kill: { type: 'liveness' | 'startup'; message: string }): Promise<void> {
+export async function killForProbe(
+  ctx: WorkerContext,
+  slot: ContainerSlot,
+  inst: ContainerInstance,
+  kill: { type: 'liveness' | 'startup'; message: string },
+): Promise<void> {
   const why = `Container ${slot.spec.name} failed ${kill.type} probe`;
   const restarts = (ctx.pod().spec.restartPolicy ?? 'Always') !== 'Never';
   ctx.event('Normal', 'Killing', restarts ? `${why}, will be restarted` : why);
@@ -60,8 +77,11 @@ export async function killForProbe(ctx: WorkerContext, slot: ContainerSlot, inst
   slot.stopProbes();
   ctx.deps.onStatus();
   const probe = kill.type === 'liveness' ? slot.spec.livenessProbe : slot.spec.startupProbe;
-  const graceMs = probe?.terminationGracePeriodSeconds !== undefined ? probe.terminationGracePeriodSeconds * 1000 : ctx.graceMs();
-  await inst.runtime.stopContainer(inst.id, graceMs).catch((err: unknown) => ctx.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
+  const graceMs =
+    probe?.terminationGracePeriodSeconds !== undefined ? probe.terminationGracePeriodSeconds * 1000 : ctx.graceMs();
+  await inst.runtime
+    .stopContainer(inst.id, graceMs)
+    .catch((err: unknown) => ctx.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
   const st = inst.runtime.containerStatus(inst.id);
   const failed: ContainerRuntimeStatus = {
     id: inst.id,

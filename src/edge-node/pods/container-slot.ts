@@ -17,7 +17,11 @@ export interface RestartBackoffOptions {
 }
 
 /** Kubernetes' container restart back-off. */
-export const DEFAULT_RESTART_BACKOFF: RestartBackoffOptions = { initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 };
+export const DEFAULT_RESTART_BACKOFF: RestartBackoffOptions = {
+  initialMs: 10_000,
+  maxMs: 300_000,
+  resetAfterMs: 600_000,
+};
 
 /** One running (or created) instance of a container in a runtime. */
 export interface ContainerInstance {

@@ -23,7 +23,15 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   const nodeEnv = deps.serviceEnv ? await deps.serviceEnv(pod, runtime) : undefined;
   if (ctx.terminating()) return;
   const config = buildContainerConfig({
-    id, pod, podRef: ctx.ref, container: slot.spec, image: slot.image, node: deps.node, dataDir: deps.dataDir, restartCount: slot.starts, ...(nodeEnv ? { nodeEnv } : {}),
+    id,
+    pod,
+    podRef: ctx.ref,
+    container: slot.spec,
+    image: slot.image,
+    node: deps.node,
+    dataDir: deps.dataDir,
+    restartCount: slot.starts,
+    ...(nodeEnv ? { nodeEnv } : {}),
   });
   try {
     await mkdir(path.dirname(config.logPath), { recursive: true });
@@ -47,7 +55,13 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
     await runtime.startContainer(id);
   } catch (err) {
     slot.starts += 1;
-    await recordExit(ctx, slot, { id, state: 'exited', exitCode: 128, reason: 'StartError', message: errorMessage(err) });
+    await recordExit(ctx, slot, {
+      id,
+      state: 'exited',
+      exitCode: 128,
+      reason: 'StartError',
+      message: errorMessage(err),
+    });
     return;
   }
   const now = deps.clock.now();
@@ -57,7 +71,14 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   slot.state = { running: { startedAt: slot.instance.startedAt } };
   ctx.event('Normal', 'Started', `Started container ${slot.spec.name}`);
   slot.probes = deps.probes.add(
-    { runtime, containerId: id, container: slot.spec, podIP: deps.node.hostIP, startedAtMs: now, label: `${ctx.ref.namespace}/${ctx.ref.name}/${slot.spec.name}` },
+    {
+      runtime,
+      containerId: id,
+      container: slot.spec,
+      podIP: deps.node.hostIP,
+      startedAtMs: now,
+      label: `${ctx.ref.namespace}/${ctx.ref.name}/${slot.spec.name}`,
+    },
     probeListener(ctx, slot, id),
   );
 }
@@ -81,7 +102,10 @@ async function ensureImage(ctx: WorkerContext, slot: ContainerSlot, runtime: Run
     const msg = errorMessage(err);
     slot.state = pullFailedState(slot.pullFailures, delay, slot.spec.image, msg);
     ctx.event('Warning', 'Failed', `Failed to pull image "${slot.spec.image}": ${msg}`);
-    deps.logger.warn({ pod: ctx.ref, container: slot.spec.name, image: slot.spec.image, err: msg }, 'image pull failed');
+    deps.logger.warn(
+      { pod: ctx.ref, container: slot.spec.name, image: slot.spec.image, err: msg },
+      'image pull failed',
+    );
     slot.scheduleRetry(delay, () => ctx.kick());
     return false;
   }

@@ -11,7 +11,11 @@ import type { PodKey } from './pod-ref.js';
 type Terminated = NonNullable<ContainerState['terminated']>;
 
 /** The `terminated` state of an instance from the runtime's status (undefined: the runtime lost it). */
-export function terminatedState(st: ContainerRuntimeStatus | undefined, inst: ContainerInstance, nowMs: number): Terminated {
+export function terminatedState(
+  st: ContainerRuntimeStatus | undefined,
+  inst: ContainerInstance,
+  nowMs: number,
+): Terminated {
   const exitCode = st?.exitCode ?? (st ? 0 : 137);
   const t: Terminated = {
     exitCode,
@@ -43,7 +47,12 @@ export function crashLoopState(delayMs: number, container: string, pod: PodKey):
 export function pullFailedState(failures: number, delayMs: number, image: string, error: string): ContainerState {
   return failures <= 1
     ? { waiting: { reason: 'ErrImagePull', message: error } }
-    : { waiting: { reason: 'ImagePullBackOff', message: `Back-off ${formatDuration(delayMs)} pulling image "${image}": ${error}` } };
+    : {
+        waiting: {
+          reason: 'ImagePullBackOff',
+          message: `Back-off ${formatDuration(delayMs)} pulling image "${image}": ${error}`,
+        },
+      };
 }
 
 /** Rejects as soon as `signal` aborts, even if `p` ignores it. */

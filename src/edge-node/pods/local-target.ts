@@ -15,15 +15,27 @@ export type LocalTarget =
  * only for a Service's targetPort: the mesh server refuses any (pod, port) pair that is not a Service
  * endpoint on this node before it asks here, so this fallback cannot reach an arbitrary port.
  */
-export function findLocalTarget(slots: readonly ContainerSlot[], pod: PodKey, targetPort: number | string): LocalTarget {
+export function findLocalTarget(
+  slots: readonly ContainerSlot[],
+  pod: PodKey,
+  targetPort: number | string,
+): LocalTarget {
   const running = slots.filter((s) => s.running);
-  if (running.length === 0) return { ok: false, reason: 'not-running', message: `pod ${pod.namespace}/${pod.name} has no running container` };
+  if (running.length === 0)
+    return { ok: false, reason: 'not-running', message: `pod ${pod.namespace}/${pod.name} has no running container` };
   for (const slot of running) {
     const port = resolveContainerPort(slot.spec, targetPort);
-    if (port !== undefined && slot.instance) return { ok: true, runtime: slot.instance.runtime, containerId: slot.instance.id, port };
+    if (port !== undefined && slot.instance)
+      return { ok: true, runtime: slot.instance.runtime, containerId: slot.instance.id, port };
   }
   const only = running.length === 1 && slots.length === 1 ? running[0] : undefined;
-  const numeric = typeof targetPort === 'number' ? targetPort : /^[0-9]+$/.test(targetPort) ? Number(targetPort) : undefined;
-  if (only?.instance && numeric !== undefined) return { ok: true, runtime: only.instance.runtime, containerId: only.instance.id, port: numeric };
-  return { ok: false, reason: 'no-port', message: `pod ${pod.namespace}/${pod.name} has no running container serving port ${targetPort}` };
+  const numeric =
+    typeof targetPort === 'number' ? targetPort : /^[0-9]+$/.test(targetPort) ? Number(targetPort) : undefined;
+  if (only?.instance && numeric !== undefined)
+    return { ok: true, runtime: only.instance.runtime, containerId: only.instance.id, port: numeric };
+  return {
+    ok: false,
+    reason: 'no-port',
+    message: `pod ${pod.namespace}/${pod.name} has no running container serving port ${targetPort}`,
+  };
 }

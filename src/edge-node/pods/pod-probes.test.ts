@@ -32,8 +32,14 @@ afterEach(async () => {
 async function setup(rt: ProbeableRuntime): Promise<PodWorkers> {
   const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
   workers = new PodWorkers({
-    runtimes: [rt], node: { nodeName: 'node-a', hostIP: '127.0.0.1' }, dataDir: dir, clock: { now: () => Date.now() }, logger: silentLogger(), state,
-    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 }, statusBatchMs: 5,
+    runtimes: [rt],
+    node: { nodeName: 'node-a', hostIP: '127.0.0.1' },
+    dataDir: dir,
+    clock: { now: () => Date.now() },
+    logger: silentLogger(),
+    state,
+    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 },
+    statusBatchMs: 5,
     probes: new ProbeManager({ logger: silentLogger(), timers }),
     reportStatus: (pods) => (reports.push(...pods), true),
     reportGone: () => undefined,
@@ -43,7 +49,11 @@ async function setup(rt: ProbeableRuntime): Promise<PodWorkers> {
 }
 
 /** A test pod whose container carries `probes` (defaulted by the API schema). */
-function probedPod(name: string, probes: Record<string, unknown>, restartPolicy: 'Always' | 'OnFailure' | 'Never' = 'Always'): Pod {
+function probedPod(
+  name: string,
+  probes: Record<string, unknown>,
+  restartPolicy: 'Always' | 'OnFailure' | 'Never' = 'Always',
+): Pod {
   const pod = testPod(name, { restartPolicy, ports: [{ name: 'http', containerPort: 8080 }] });
   const c = pod.spec.containers[0]!;
   pod.spec.containers[0] = Container.parse({ ...c, ...probes });
@@ -61,7 +71,11 @@ describe('pod workers with probes', () => {
     let ready = false;
     rt.answer = () => (ready ? 200 : 503);
     const w = await setup(rt);
-    w.upsert(probedPod('slow', { readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 1, failureThreshold: 1 } }));
+    w.upsert(
+      probedPod('slow', {
+        readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+      }),
+    );
     await waitFor(() => last('slow')?.phase === 'Running', 5000, 'running');
     await timers.advance(0);
     await waitFor(() => reasons('slow').some((r) => r.startsWith('Unhealthy')), 5000, 'an Unhealthy event');
@@ -85,25 +99,43 @@ describe('pod workers with probes', () => {
     const failing = new Set<string>();
     rt.answer = (c) => (failing.has(c.config.id) ? 500 : 200);
     const w = await setup(rt);
-    w.upsert(probedPod('live', { livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 2 } }));
+    w.upsert(
+      probedPod('live', {
+        livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 2 },
+      }),
+    );
     const first = await waitFor(() => rt.running('live')[0], 5000, 'first instance');
     await timers.advance(0);
     failing.add(first.config.id);
     await timers.advance(1_000);
     expect(cs('live')?.restartCount ?? 0).toBe(0); // one failure of two
     await timers.advance(1_000);
-    const second = await waitFor(() => rt.running('live').find((c) => c.config.id !== first.config.id), 5000, 'restarted instance');
+    const second = await waitFor(
+      () => rt.running('live').find((c) => c.config.id !== first.config.id),
+      5000,
+      'restarted instance',
+    );
     await waitFor(() => cs('live')?.restartCount === 1 && cs('live')?.state?.running, 5000, 'restartCount 1');
     const term = cs('live')?.lastState?.terminated;
-    expect(term).toMatchObject({ exitCode: 137, reason: 'Error', message: 'Container main failed liveness probe: HTTP probe failed with statuscode: 500' });
+    expect(term).toMatchObject({
+      exitCode: 137,
+      reason: 'Error',
+      message: 'Container main failed liveness probe: HTTP probe failed with statuscode: 500',
+    });
     expect(term?.startedAt).toBeDefined();
     expect(term?.finishedAt).toBeDefined();
-    expect(reasons('live')).toEqual(expect.arrayContaining([
-      'Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 500',
-      'Killing: Container main failed liveness probe, will be restarted',
-    ]));
+    expect(reasons('live')).toEqual(
+      expect.arrayContaining([
+        'Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 500',
+        'Killing: Container main failed liveness probe, will be restarted',
+      ]),
+    );
     const killing = reasons('live').indexOf('Killing: Container main failed liveness probe, will be restarted');
-    expect(reasons('live').slice(0, killing).filter((r) => r.startsWith('Unhealthy')).length).toBe(2);
+    expect(
+      reasons('live')
+        .slice(0, killing)
+        .filter((r) => r.startsWith('Unhealthy')).length,
+    ).toBe(2);
     expect(rt.calls).toContain('stop live/main grace=30000');
     // The new instance is probed afresh; failing again, it is killed again (and backs off).
     await timers.advance(1_000);
@@ -122,7 +154,20 @@ describe('pod workers with probes', () => {
     rt.answer = () => 500;
     const w = await setup(rt);
     w.upsert(probedPod('once', { livenessProbe: { tcpSocket: { port: 8080 } } }, 'Never'));
-    w.upsert(probedPod('never', { livenessProbe: { httpGet: { port: 8080 }, periodSeconds: 1, failureThreshold: 1, terminationGracePeriodSeconds: 2 } }, 'Never'));
+    w.upsert(
+      probedPod(
+        'never',
+        {
+          livenessProbe: {
+            httpGet: { port: 8080 },
+            periodSeconds: 1,
+            failureThreshold: 1,
+            terminationGracePeriodSeconds: 2,
+          },
+        },
+        'Never',
+      ),
+    );
     await waitFor(() => rt.running('never')[0], 5000, 'running');
     await timers.advance(0);
     await waitFor(() => last('never')?.phase === 'Failed', 5000, 'Failed');
@@ -148,11 +193,18 @@ describe('pod workers with probes', () => {
     await waitFor(() => cs('boot')?.started === true && cs('boot')?.ready === true, 5000, 'started and ready');
     expect(cond('boot', 'Ready')).toBe('True');
 
-    w.upsert(probedPod('stuck', { startupProbe: { exec: { command: ['check'] }, periodSeconds: 1, failureThreshold: 2 } }));
+    w.upsert(
+      probedPod('stuck', { startupProbe: { exec: { command: ['check'] }, periodSeconds: 1, failureThreshold: 2 } }),
+    );
     rt.execAnswer = () => ({ exitCode: 1, stdout: '', stderr: 'not yet\n' });
     await waitFor(() => rt.running('stuck')[0], 5000, 'stuck running');
     await timers.advance(1_000);
     await waitFor(() => cs('stuck')?.restartCount === 1, 5000, 'restarted after startup failure');
-    expect(reasons('stuck')).toEqual(expect.arrayContaining(['Unhealthy: Startup probe failed: not yet', 'Killing: Container main failed startup probe, will be restarted']));
+    expect(reasons('stuck')).toEqual(
+      expect.arrayContaining([
+        'Unhealthy: Startup probe failed: not yet',
+        'Killing: Container main failed startup probe, will be restarted',
+      ]),
+    );
   });
 });

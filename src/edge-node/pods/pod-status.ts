@@ -3,7 +3,14 @@
  * the four standard conditions, and container statuses. Pure functions over a `PodView`, so the
  * worker owns state and this file owns the Kubernetes rules.
  */
-import type { Condition, ContainerState, ContainerStatus, PodPhase, PodStatus, RestartPolicy } from '../../api/index.js';
+import type {
+  Condition,
+  ContainerState,
+  ContainerStatus,
+  PodPhase,
+  PodStatus,
+  RestartPolicy,
+} from '../../api/index.js';
 
 /** One container as the status computation sees it. */
 export interface ContainerView {
@@ -40,7 +47,8 @@ export function podPhase(view: PodView): PodPhase {
     return cs.every((c) => c.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
   }
   // A container waiting that never ran keeps the pod Pending; a crash-looping one counts as stopped.
-  if (cs.some((c) => c.state.waiting !== undefined && c.lastState?.terminated === undefined && c.restartCount === 0)) return 'Pending';
+  if (cs.some((c) => c.state.waiting !== undefined && c.lastState?.terminated === undefined && c.restartCount === 0))
+    return 'Pending';
   return 'Running';
 }
 
@@ -78,7 +86,14 @@ export function computePodStatus(view: PodView, previous: PodStatus | undefined,
 }
 
 function toContainerStatus(c: ContainerView): ContainerStatus {
-  const s: ContainerStatus = { name: c.name, image: c.image, ready: c.ready, started: c.started, restartCount: c.restartCount, state: c.state };
+  const s: ContainerStatus = {
+    name: c.name,
+    image: c.image,
+    ready: c.ready,
+    started: c.started,
+    restartCount: c.restartCount,
+    state: c.state,
+  };
   if (c.imageID !== undefined) s.imageID = c.imageID;
   if (c.containerID !== undefined) s.containerID = c.containerID;
   if (c.lastState !== undefined) s.lastState = c.lastState;
@@ -87,6 +102,7 @@ function toContainerStatus(c: ContainerView): ContainerStatus {
 
 function withTransitionTime(cond: Condition, previous: Condition[] | undefined, now: string): Condition {
   const prev = previous?.find((p) => p.type === cond.type);
-  const lastTransitionTime = prev && prev.status === cond.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
+  const lastTransitionTime =
+    prev && prev.status === cond.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
   return { ...cond, lastProbeTime: null, lastTransitionTime };
 }

@@ -79,7 +79,8 @@ export class PodWorker {
     if (this.terminating) return; // a kill sticks
     this.desired = pod;
     if (pod.metadata.deletionTimestamp !== undefined) {
-      const seconds = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+      const seconds =
+        pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
       this.terminate(seconds * 1000, 'deleted');
       return;
     }
@@ -95,7 +96,10 @@ export class PodWorker {
         // An in-flight stop keeps its grace; ask again with the shorter one (stop is idempotent).
         for (const slot of this.slots.values()) {
           const inst = slot.instance;
-          if (inst) inst.runtime.stopContainer(inst.id, graceMs).catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
+          if (inst)
+            inst.runtime
+              .stopContainer(inst.id, graceMs)
+              .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
         }
       }
       return;
@@ -154,7 +158,8 @@ export class PodWorker {
 
   /** The running container serving `targetPort` (a number, or a named containerPort). */
   localTarget(targetPort: number | string): LocalTarget {
-    if (this.terminating) return { ok: false, reason: 'not-running', message: `pod ${this.ref.namespace}/${this.ref.name} is terminating` };
+    if (this.terminating)
+      return { ok: false, reason: 'not-running', message: `pod ${this.ref.namespace}/${this.ref.name} is terminating` };
     return findLocalTarget([...this.slots.values()], this.ref, targetPort);
   }
 
@@ -247,8 +252,12 @@ export class PodWorker {
     this.runtime = this.deps.runtimes.get(runtimeName);
     if (!this.runtime) {
       const available = [...this.deps.runtimes.keys()].join(', ') || 'none';
-      this.failure = { reason: 'UnsupportedRuntime', message: `node ${this.deps.node.nodeName} has no runtime "${runtimeName}" (available: ${available})` };
-      for (const slot of this.slots.values()) slot.state = { waiting: { reason: 'UnsupportedRuntime', message: this.failure.message } };
+      this.failure = {
+        reason: 'UnsupportedRuntime',
+        message: `node ${this.deps.node.nodeName} has no runtime "${runtimeName}" (available: ${available})`,
+      };
+      for (const slot of this.slots.values())
+        slot.state = { waiting: { reason: 'UnsupportedRuntime', message: this.failure.message } };
       return;
     }
     this.failure = undefined;
@@ -270,7 +279,10 @@ export class PodWorker {
         } else if (inst.hash === slot.hash && inst.runtime === runtime) {
           return;
         } else {
-          this.deps.logger.info({ pod: this.ref, container: slot.spec.name }, 'container definition changed, restarting');
+          this.deps.logger.info(
+            { pod: this.ref, container: slot.spec.name },
+            'container definition changed, restarting',
+          );
           await inst.runtime.stopContainer(inst.id, this.graceMs()).catch(() => undefined);
           await recordExit(this.ctx, slot, inst.runtime.containerStatus(inst.id), { restartNow: true });
         }
@@ -292,7 +304,9 @@ export class PodWorker {
         const inst = slot.instance;
         if (!inst) return;
         this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);
-        await inst.runtime.stopContainer(inst.id, graceMs).catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
+        await inst.runtime
+          .stopContainer(inst.id, graceMs)
+          .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
         await recordExit(this.ctx, slot, inst.runtime.containerStatus(inst.id));
       }),
     );
@@ -306,4 +320,3 @@ export class PodWorker {
     return (this.desired.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
   }
 }
-

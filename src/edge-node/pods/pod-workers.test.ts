@@ -33,8 +33,14 @@ async function setup(rtOpts: FakeRuntimeOptions = {}, clock: Clock = fakeClock()
   const rt = new FakeRuntime(rtOpts);
   const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
   workers = new PodWorkers({
-    runtimes: [rt], node: { nodeName: 'node-a', hostIP: '127.0.0.1' }, dataDir: dir, clock, logger: silentLogger(), state,
-    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 }, statusBatchMs: 5,
+    runtimes: [rt],
+    node: { nodeName: 'node-a', hostIP: '127.0.0.1' },
+    dataDir: dir,
+    clock,
+    logger: silentLogger(),
+    state,
+    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 },
+    statusBatchMs: 5,
     reportStatus: (pods) => (reports.push(...pods), true),
     reportGone: () => undefined,
   });
@@ -52,12 +58,24 @@ describe('PodWorkers', () => {
     // The first crash restarts at once (as the kubelet does); back-off starts with the second.
     const first = await waitFor(() => rt.running('crashy')[0], 5000, 'instance 0');
     rt.exit(first.config.id, 1);
-    await waitFor(() => last('crashy')?.containerStatuses?.[0]?.restartCount === 1 && last('crashy')?.containerStatuses?.[0]?.state?.running, 5000, 'immediate restart');
+    await waitFor(
+      () =>
+        last('crashy')?.containerStatuses?.[0]?.restartCount === 1 &&
+        last('crashy')?.containerStatuses?.[0]?.state?.running,
+      5000,
+      'immediate restart',
+    );
     const messages: string[] = [];
     for (let i = 1; i < 5; i++) {
       const c = await waitFor(() => rt.running('crashy')[0], 5000, `instance ${i}`);
       rt.exit(c.config.id, 1);
-      await waitFor(() => waiting('crashy')?.reason === 'CrashLoopBackOff' && last('crashy')?.containerStatuses?.[0]?.restartCount === i, 5000, `backoff ${i}`);
+      await waitFor(
+        () =>
+          waiting('crashy')?.reason === 'CrashLoopBackOff' &&
+          last('crashy')?.containerStatuses?.[0]?.restartCount === i,
+        5000,
+        `backoff ${i}`,
+      );
       messages.push(waiting('crashy')?.message ?? '');
     }
     expect(messages.map((m) => /back-off (\S+)/.exec(m)?.[1])).toEqual(['40ms', '80ms', '160ms', '160ms']);
@@ -65,28 +83,51 @@ describe('PodWorkers', () => {
     const st = last('crashy');
     expect(st?.phase).toBe('Running');
     expect(st?.containerStatuses?.[0]?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
-    expect(st?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    expect(st?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+    });
 
     // A container that ran 10 minutes is restarted at once again, and the back-off starts over.
     const c = await waitFor(() => rt.running('crashy')[0], 5000, 'instance 5');
     await waitFor(() => last('crashy')?.containerStatuses?.[0]?.state?.running, 5000, 'running again');
     clock.advance(11 * 60_000);
     rt.exit(c.config.id, 2);
-    await waitFor(() => last('crashy')?.containerStatuses?.[0]?.restartCount === 6 && last('crashy')?.containerStatuses?.[0]?.state?.running, 5000, 'immediate restart after a long run');
+    await waitFor(
+      () =>
+        last('crashy')?.containerStatuses?.[0]?.restartCount === 6 &&
+        last('crashy')?.containerStatuses?.[0]?.state?.running,
+      5000,
+      'immediate restart after a long run',
+    );
     expect(last('crashy')?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(2);
     const again = await waitFor(() => rt.running('crashy')[0], 5000, 'instance 6');
     rt.exit(again.config.id, 1);
-    await waitFor(() => waiting('crashy')?.reason === 'CrashLoopBackOff' && last('crashy')?.containerStatuses?.[0]?.restartCount === 6, 5000, 'backoff after long run');
+    await waitFor(
+      () =>
+        waiting('crashy')?.reason === 'CrashLoopBackOff' && last('crashy')?.containerStatuses?.[0]?.restartCount === 6,
+      5000,
+      'backoff after long run',
+    );
     expect(waiting('crashy')?.message).toMatch(/^back-off 40ms /);
   });
 
   it('follows restartPolicy: Never → Failed, OnFailure + exit 0 → Succeeded', async () => {
-    const { rt, workers } = await setup({ behaviour: (c) => ({ exitAfterMs: 5, exitCode: c.pod.name === 'never' ? 3 : 0 }) });
+    const { rt, workers } = await setup({
+      behaviour: (c) => ({ exitAfterMs: 5, exitCode: c.pod.name === 'never' ? 3 : 0 }),
+    });
     workers.upsert(testPod('never', { restartPolicy: 'Never' }));
     workers.upsert(testPod('once', { restartPolicy: 'OnFailure' }));
-    await waitFor(() => last('never')?.phase === 'Failed' && last('once')?.phase === 'Succeeded', 5000, 'terminal phases');
+    await waitFor(
+      () => last('never')?.phase === 'Failed' && last('once')?.phase === 'Succeeded',
+      5000,
+      'terminal phases',
+    );
     expect(last('never')?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
-    expect(last('once')?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    expect(last('once')?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'PodCompleted',
+    });
     expect(rt.calls.filter((c) => c.startsWith('start')).length).toBe(2);
   });
 
@@ -131,7 +172,11 @@ describe('PodWorkers', () => {
     workers.upsert(testPod('probed'));
     await waitFor(() => last('probed')?.phase === 'Running', 5000, 'running');
     workers.get('uid-probed')?.setContainerReadiness('main', false);
-    await waitFor(() => last('probed')?.conditions?.find((c) => c.type === 'Ready')?.status === 'False', 5000, 'not ready');
+    await waitFor(
+      () => last('probed')?.conditions?.find((c) => c.type === 'Ready')?.status === 'False',
+      5000,
+      'not ready',
+    );
     expect(last('probed')?.containerStatuses?.[0]?.ready).toBe(false);
   });
 });

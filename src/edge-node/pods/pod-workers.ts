@@ -141,7 +141,9 @@ export class PodWorkers {
   }
 
   /** The pod whose containers have `ip` (pods with an address of their own: bridged containers), as a caller of the node's proxy. */
-  callerAt(ip: string): { namespace: string; name: string; uid: string; annotations?: Record<string, string> } | undefined {
+  callerAt(
+    ip: string,
+  ): { namespace: string; name: string; uid: string; annotations?: Record<string, string> } | undefined {
     for (const w of this.workers.values()) {
       if (w.podIP() !== ip) continue;
       const annotations = w.pod.metadata.annotations;
@@ -151,9 +153,14 @@ export class PodWorkers {
   }
 
   /** Where traffic for `namespace/name` on `targetPort` goes on this node. */
-  localTarget(namespace: string, name: string, targetPort: number | string): LocalTarget | { ok: false; reason: 'not-found'; message: string } {
+  localTarget(
+    namespace: string,
+    name: string,
+    targetPort: number | string,
+  ): LocalTarget | { ok: false; reason: 'not-found'; message: string } {
     const w = this.find(namespace, name);
-    if (!w || w.isTerminating) return { ok: false, reason: 'not-found', message: `pod ${namespace}/${name} is not on this node` };
+    if (!w || w.isTerminating)
+      return { ok: false, reason: 'not-found', message: `pod ${namespace}/${name} is not on this node` };
     return w.localTarget(targetPort);
   }
 

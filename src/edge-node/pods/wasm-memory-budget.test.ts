@@ -27,11 +27,23 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-wasm-budget-'));
   const blobs = new Map<string, Uint8Array>();
   image = addBlob(blobs, 'memhog', buildComponent('testdata/memhog'));
-  runtime = (await startRuntime(path.join(dir, 'runtime-wasm'), blobs, { executors: 1, memoryBudgetBytes: 24 * MiB, defaultMemoryLimitBytes: 8 * MiB })).runtime;
+  runtime = (
+    await startRuntime(path.join(dir, 'runtime-wasm'), blobs, {
+      executors: 1,
+      memoryBudgetBytes: 24 * MiB,
+      defaultMemoryLimitBytes: 8 * MiB,
+    })
+  ).runtime;
   const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
   workers = new PodWorkers({
-    runtimes: [runtime], node: { nodeName: 'node-a', hostIP: '127.0.0.1' }, dataDir: dir, clock: { now: () => Date.now() }, logger: silentLogger(), state,
-    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 }, statusBatchMs: 5,
+    runtimes: [runtime],
+    node: { nodeName: 'node-a', hostIP: '127.0.0.1' },
+    dataDir: dir,
+    clock: { now: () => Date.now() },
+    logger: silentLogger(),
+    state,
+    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 },
+    statusBatchMs: 5,
     reportStatus: (pods) => (reports.push(...pods), true),
     reportGone: () => undefined,
     reportEvent: (pod, _type, reason, message) => void events.push({ pod: pod.name, reason, message }),
@@ -57,9 +69,19 @@ describe('Wasm memory budget in pod status', () => {
     await waitFor(() => last('holder')?.phase === 'Running', 60_000, 'holder running');
 
     workers.upsert(withLimit(testPod('late', { image }), '16Mi'));
-    const waiting = await waitFor(() => last('late')?.containerStatuses?.[0]?.state?.waiting?.reason === 'WasmMemoryBudgetExceeded' && last('late')?.containerStatuses?.[0]?.state?.waiting, 60_000, 'refusal');
-    expect(waiting.message).toBe('cannot create container main: Wasm memory needs 16Mi, node budget 24Mi has 8Mi free (1 × 16Mi per instance)');
-    expect(events.find((e) => e.pod === 'late' && e.reason === 'WasmMemoryBudgetExceeded')?.message).toMatch(/node budget 24Mi has 8Mi free/);
+    const waiting = await waitFor(
+      () =>
+        last('late')?.containerStatuses?.[0]?.state?.waiting?.reason === 'WasmMemoryBudgetExceeded' &&
+        last('late')?.containerStatuses?.[0]?.state?.waiting,
+      60_000,
+      'refusal',
+    );
+    expect(waiting.message).toBe(
+      'cannot create container main: Wasm memory needs 16Mi, node budget 24Mi has 8Mi free (1 × 16Mi per instance)',
+    );
+    expect(events.find((e) => e.pod === 'late' && e.reason === 'WasmMemoryBudgetExceeded')?.message).toMatch(
+      /node budget 24Mi has 8Mi free/,
+    );
     expect(last('late')?.phase).toBe('Pending');
 
     workers.delete({ namespace: 'default', name: 'holder', uid: holder.metadata.uid! });

@@ -11,7 +11,13 @@ export function raceDeadline<T>(work: Promise<T>, timeoutMs: number, timers: Pro
     const cancel = timers.schedule(timeoutMs, () => {
       if (settled) return;
       settled = true;
-      resolve({ timedOut: true, pending: work.then(() => undefined, () => undefined) });
+      resolve({
+        timedOut: true,
+        pending: work.then(
+          () => undefined,
+          () => undefined,
+        ),
+      });
     });
     work.then(
       (value) => {

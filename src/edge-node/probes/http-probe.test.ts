@@ -21,7 +21,9 @@ afterEach(async () => {
 });
 
 /** A server whose every response is written by `respond`; `closed` resolves when a connection closes. */
-async function serve(respond: (res: ServerResponse) => void): Promise<{ port: number; closed: Promise<Socket>; sent: () => number }> {
+async function serve(
+  respond: (res: ServerResponse) => void,
+): Promise<{ port: number; closed: Promise<Socket>; sent: () => number }> {
   let sent = 0;
   let onClose: (s: Socket) => void = () => undefined;
   const closed = new Promise<Socket>((r) => (onClose = r));
@@ -49,7 +51,12 @@ class TcpRuntime extends FakeRuntime {
 }
 
 function target(port: number): ProbeTarget {
-  return { runtime: new TcpRuntime(port), containerId: 'c', container: Container.parse({ name: 'main', image: 'x.wasm' }), podIP: '127.0.0.1' };
+  return {
+    runtime: new TcpRuntime(port),
+    containerId: 'c',
+    container: Container.parse({ name: 'main', image: 'x.wasm' }),
+    podIP: '127.0.0.1',
+  };
 }
 
 const action = HTTPGetAction.parse({ path: '/healthz', port: 8080 });
@@ -102,6 +109,9 @@ describe('httpGet probe over a real connection', () => {
     });
     expect(await httpGetProbe(action, 8080, target(srv.port), 5000, realProbeTimers)).toMatchObject({ ok: true });
     status = 500;
-    expect(await httpGetProbe(action, 8080, target(srv.port), 5000, realProbeTimers)).toMatchObject({ ok: false, message: 'HTTP probe failed with statuscode: 500' });
+    expect(await httpGetProbe(action, 8080, target(srv.port), 5000, realProbeTimers)).toMatchObject({
+      ok: false,
+      message: 'HTTP probe failed with statuscode: 500',
+    });
   });
 });

@@ -15,7 +15,13 @@ import type { ProbeOutcome, ProbeTarget, ProbeTimers } from './types.js';
 export const PROBE_USER_AGENT = 'kube-probe/edgeplane';
 
 /** Runs one httpGet probe against `port` of the target container. */
-export async function httpGetProbe(action: HTTPGetAction, port: number, target: ProbeTarget, timeoutMs: number, timers: ProbeTimers): Promise<ProbeOutcome> {
+export async function httpGetProbe(
+  action: HTTPGetAction,
+  port: number,
+  target: ProbeTarget,
+  timeoutMs: number,
+  timers: ProbeTimers,
+): Promise<ProbeOutcome> {
   const host = action.host ?? target.podIP;
   const url = `${action.scheme.toLowerCase()}://${hostPort(host, port)}${action.path}`;
   let endpoint: WorkloadEndpoint;
@@ -28,13 +34,24 @@ export async function httpGetProbe(action: HTTPGetAction, port: number, target: 
   const work =
     endpoint.kind === 'in-process'
       ? endpoint
-          .handle({ method: 'GET', path: action.path, authority: headerValue(headers, 'host') ?? hostPort(host, port), scheme: action.scheme === 'HTTPS' ? 'https' : 'http', headers, body: new Uint8Array(0) })
+          .handle({
+            method: 'GET',
+            path: action.path,
+            authority: headerValue(headers, 'host') ?? hostPort(host, port),
+            scheme: action.scheme === 'HTTPS' ? 'https' : 'http',
+            headers,
+            body: new Uint8Array(0),
+          })
           .then((res) => res.status)
       : realGet(action, action.host ?? endpoint.host, endpoint.port, headers, timeoutMs);
   try {
     const raced = await raceDeadline(work, timeoutMs, timers);
     if (raced.timedOut) {
-      return { ok: false, message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, pending: raced.pending };
+      return {
+        ok: false,
+        message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+        pending: raced.pending,
+      };
     }
     const status = raced.value;
     if (status >= 200 && status < 400) return { ok: true, message: `HTTP probe succeeded with statuscode: ${status}` };
@@ -76,12 +93,27 @@ export const PROBE_BODY_READ_LIMIT = 10 * 1024;
  * body included, is bounded by `timeoutMs` as the kubelet's client timeout is: at the deadline the
  * socket is destroyed whatever the peer does (the socket's idle timeout alone is defeated by a trickle).
  */
-function realGet(action: HTTPGetAction, host: string, port: number, headers: Array<[string, string]>, timeoutMs: number): Promise<number> {
+function realGet(
+  action: HTTPGetAction,
+  host: string,
+  port: number,
+  headers: Array<[string, string]>,
+  timeoutMs: number,
+): Promise<number> {
   const mod = action.scheme === 'HTTPS' ? https : http;
   return new Promise<number>((resolve, reject) => {
     const req = mod.request(
       // The kubelet does not verify a probe's TLS certificate either.
-      { host, port, path: action.path, method: 'GET', headers: Object.fromEntries(headers), agent: false, timeout: timeoutMs, rejectUnauthorized: false },
+      {
+        host,
+        port,
+        path: action.path,
+        method: 'GET',
+        headers: Object.fromEntries(headers),
+        agent: false,
+        timeout: timeoutMs,
+        rejectUnauthorized: false,
+      },
       (res) => {
         const status = res.statusCode ?? 0;
         let read = 0;

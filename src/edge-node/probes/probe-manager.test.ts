@@ -27,12 +27,28 @@ afterEach(async () => {
 });
 
 /** Starts a container with `spec` (probes defaulted by the API schema) on `rt`; returns its id. */
-async function runContainer(rt: FakeRuntime, spec: Record<string, unknown>): Promise<{ id: string; container: Container }> {
-  const container = Container.parse({ name: 'main', image: 'x.wasm', ports: [{ name: 'http', containerPort: 8080 }], ...spec });
+async function runContainer(
+  rt: FakeRuntime,
+  spec: Record<string, unknown>,
+): Promise<{ id: string; container: Container }> {
+  const container = Container.parse({
+    name: 'main',
+    image: 'x.wasm',
+    ports: [{ name: 'http', containerPort: 8080 }],
+    ...spec,
+  });
   const id = `c${++seq}`;
   await rt.createContainer({
-    id, pod: { namespace: 'default', name: 'p', uid: 'u' }, name: 'main', image: { ref: 'x.wasm', digest: 'sha256:0', sizeBytes: 1 },
-    command: [], args: [], env: {}, ports: [8080], limits: {}, logPath: path.join(dir, `${id}.log`),
+    id,
+    pod: { namespace: 'default', name: 'p', uid: 'u' },
+    name: 'main',
+    image: { ref: 'x.wasm', digest: 'sha256:0', sizeBytes: 1 },
+    command: [],
+    args: [],
+    env: {},
+    ports: [8080],
+    limits: {},
+    logPath: path.join(dir, `${id}.log`),
   });
   await rt.startContainer(id);
   return { id, container };
@@ -55,7 +71,10 @@ function recorder(): { log: string[]; listener: ProbeListener } {
 async function probe(rt: FakeRuntime, spec: Record<string, unknown>) {
   const { id, container } = await runContainer(rt, spec);
   const rec = recorder();
-  const set = manager.add({ runtime: rt, containerId: id, container, podIP: '10.0.0.7', startedAtMs: timers.now(), label: 'default/p/main' }, rec.listener);
+  const set = manager.add(
+    { runtime: rt, containerId: id, container, podIP: '10.0.0.7', startedAtMs: timers.now(), label: 'default/p/main' },
+    rec.listener,
+  );
   return { id, set, ...rec };
 }
 
@@ -86,7 +105,12 @@ describe('probe manager', () => {
   it('delivers httpGet in-process with the kubelet headers, honours initialDelaySeconds and successThreshold', async () => {
     const rt = new ProbeableRuntime();
     const { log } = await probe(rt, {
-      readinessProbe: { httpGet: { path: '/healthz', port: 'http', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] }, initialDelaySeconds: 5, periodSeconds: 2, successThreshold: 2 },
+      readinessProbe: {
+        httpGet: { path: '/healthz', port: 'http', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] },
+        initialDelaySeconds: 5,
+        periodSeconds: 2,
+        successThreshold: 2,
+      },
     });
     await timers.advance(4_999);
     expect(rt.requests.length).toBe(0);
@@ -96,7 +120,11 @@ describe('probe manager', () => {
     const req = rt.requests[0]!.req;
     expect(rt.requests[0]!.port).toBe(8080); // the named port resolved
     expect(req).toMatchObject({ method: 'GET', path: '/healthz', authority: '10.0.0.7:8080', scheme: 'http' });
-    expect(Object.fromEntries(req.headers)).toMatchObject({ 'user-agent': 'kube-probe/edgeplane', 'x-probe': 'yes', host: '10.0.0.7:8080' });
+    expect(Object.fromEntries(req.headers)).toMatchObject({
+      'user-agent': 'kube-probe/edgeplane',
+      'x-probe': 'yes',
+      host: '10.0.0.7:8080',
+    });
     await timers.advance(2_000);
     expect(log).toEqual(['ready=true']);
   });
@@ -104,7 +132,10 @@ describe('probe manager', () => {
   it('restarts nothing by itself: a liveness failure at the threshold is reported once and its timers stop', async () => {
     const rt = new ProbeableRuntime();
     rt.answer = () => 500;
-    const { log, set } = await probe(rt, { livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 2 }, readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } });
+    const { log, set } = await probe(rt, {
+      livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1, failureThreshold: 2 },
+      readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+    });
     expect(manager.activeProbes()).toBe(2);
     expect(timers.pending).toBe(2); // one timer per probe
     await timers.advance(1_000);
@@ -147,7 +178,10 @@ describe('probe manager', () => {
   it('reports a startup probe that never passes as failed', async () => {
     const rt = new ProbeableRuntime();
     rt.answer = () => 503;
-    const { log } = await probe(rt, { startupProbe: { httpGet: { port: 8080 }, periodSeconds: 1, failureThreshold: 3 }, livenessProbe: { httpGet: { port: 8080 } } });
+    const { log } = await probe(rt, {
+      startupProbe: { httpGet: { port: 8080 }, periodSeconds: 1, failureThreshold: 3 },
+      livenessProbe: { httpGet: { port: 8080 } },
+    });
     await timers.advance(2_000);
     expect(log.at(-1)).toBe('failed startup: HTTP probe failed with statuscode: 503');
     expect(rt.requests.every((r) => r.req.path === '/')).toBe(true);
@@ -157,12 +191,21 @@ describe('probe manager', () => {
     const rt = new ProbeableRuntime();
     let release: (status: number) => void = () => undefined;
     rt.answer = () => new Promise<number>((r) => (release = r));
-    const { log } = await probe(rt, { readinessProbe: { httpGet: { path: '/slow', port: 8080 }, timeoutSeconds: 2, periodSeconds: 5, failureThreshold: 1 } });
+    const { log } = await probe(rt, {
+      readinessProbe: {
+        httpGet: { path: '/slow', port: 8080 },
+        timeoutSeconds: 2,
+        periodSeconds: 5,
+        failureThreshold: 1,
+      },
+    });
     await timers.advance(0);
     await timers.advance(1_999);
     expect(log).toEqual([]);
     await timers.advance(1);
-    expect(log).toEqual(['unhealthy readiness: Get "http://10.0.0.7:8080/slow": context deadline exceeded (Client.Timeout exceeded while awaiting headers)']);
+    expect(log).toEqual([
+      'unhealthy readiness: Get "http://10.0.0.7:8080/slow": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+    ]);
     await timers.advance(5_000);
     expect(rt.hits('p', '/slow')).toBe(1); // still stuck: no second request piled up behind it
     expect(log.length).toBe(2);
@@ -176,23 +219,38 @@ describe('probe manager', () => {
 
   it('maps tcpSocket on an in-process endpoint to "instantiated and accepting requests"', async () => {
     const rt = new ProbeableRuntime();
-    const { id, log } = await probe(rt, { readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1, failureThreshold: 1 } });
+    const { id, log } = await probe(rt, {
+      readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+    });
     await timers.advance(0);
     expect(log).toEqual(['ready=true']);
     rt.exit(id, 1);
     await timers.advance(1_000);
-    expect(log.slice(1)).toEqual(['unhealthy readiness: dial tcp 10.0.0.7:8080: component is not accepting requests (exited)', 'ready=false']);
+    expect(log.slice(1)).toEqual([
+      'unhealthy readiness: dial tcp 10.0.0.7:8080: component is not accepting requests (exited)',
+      'ready=false',
+    ]);
   });
 
   it('runs exec probes through Runtime.exec and fails them clearly on a runtime without exec', async () => {
     const rt = new ProbeableRuntime();
-    rt.execAnswer = (_c, cmd) => (cmd.includes('--fail') ? { exitCode: 1, stdout: 'unhealthy: disk full\n', stderr: '' } : { exitCode: 0, stdout: 'ok', stderr: '' });
-    const good = await probe(rt, { readinessProbe: { exec: { command: ['check'] }, periodSeconds: 1, timeoutSeconds: 3 } });
-    const bad = await probe(rt, { livenessProbe: { exec: { command: ['check', '--fail'] }, periodSeconds: 1, failureThreshold: 1 } });
+    rt.execAnswer = (_c, cmd) =>
+      cmd.includes('--fail')
+        ? { exitCode: 1, stdout: 'unhealthy: disk full\n', stderr: '' }
+        : { exitCode: 0, stdout: 'ok', stderr: '' };
+    const good = await probe(rt, {
+      readinessProbe: { exec: { command: ['check'] }, periodSeconds: 1, timeoutSeconds: 3 },
+    });
+    const bad = await probe(rt, {
+      livenessProbe: { exec: { command: ['check', '--fail'] }, periodSeconds: 1, failureThreshold: 1 },
+    });
     await timers.advance(0);
     expect(good.log).toEqual(['ready=true']);
     expect(bad.log).toEqual(['unhealthy liveness: unhealthy: disk full', 'failed liveness: unhealthy: disk full']);
-    expect(rt.execs.map((e) => [e.command.join(' '), e.timeoutMs])).toEqual([['check', 3000], ['check --fail', 1000]]);
+    expect(rt.execs.map((e) => [e.command.join(' '), e.timeoutMs])).toEqual([
+      ['check', 3000],
+      ['check --fail', 1000],
+    ]);
 
     const noExec = new FakeRuntime({ name: 'plain' });
     const none = await probe(noExec, { readinessProbe: { exec: { command: ['check'] }, failureThreshold: 1 } });
@@ -235,13 +293,23 @@ describe('probe manager', () => {
       const attach = async (spec: Record<string, unknown>) => {
         const { id, container } = await runContainer(rt, spec);
         const rec = recorder();
-        realManager.add({ runtime: rt, containerId: id, container, podIP: '127.0.0.1', startedAtMs: Date.now(), label: 'x' }, rec.listener);
+        realManager.add(
+          { runtime: rt, containerId: id, container, podIP: '127.0.0.1', startedAtMs: Date.now(), label: 'x' },
+          rec.listener,
+        );
         return rec.log;
       };
       try {
-        const http = await attach({ livenessProbe: { httpGet: { path: '/healthz', port: 8080, httpHeaders: [{ name: 'X-Check', value: '1' }] }, failureThreshold: 1 } });
+        const http = await attach({
+          livenessProbe: {
+            httpGet: { path: '/healthz', port: 8080, httpHeaders: [{ name: 'X-Check', value: '1' }] },
+            failureThreshold: 1,
+          },
+        });
         const tcp = await attach({ readinessProbe: { tcpSocket: { port: 8080 } } });
-        const until = async (f: () => boolean) => { for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 10)); };
+        const until = async (f: () => boolean) => {
+          for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
+        };
         await until(() => seen.length > 0 && tcp.length > 0);
         expect(seen[0]).toMatchObject({ 'user-agent': 'kube-probe/edgeplane', 'x-check': '1' });
         expect(http).toEqual([]);
@@ -250,16 +318,34 @@ describe('probe manager', () => {
         status = 500;
         const rt2 = new TcpRuntime();
         rt2.target = port;
-        const { id, container } = await runContainer(rt2, { livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, failureThreshold: 1 } });
+        const { id, container } = await runContainer(rt2, {
+          livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, failureThreshold: 1 },
+        });
         const rec = recorder();
-        realManager.add({ runtime: rt2, containerId: id, container, podIP: '127.0.0.1', startedAtMs: Date.now(), label: 'y' }, rec.listener);
+        realManager.add(
+          { runtime: rt2, containerId: id, container, podIP: '127.0.0.1', startedAtMs: Date.now(), label: 'y' },
+          rec.listener,
+        );
         await until(() => rec.log.length >= 2);
-        expect(rec.log).toEqual(['unhealthy liveness: HTTP probe failed with statuscode: 500', 'failed liveness: HTTP probe failed with statuscode: 500']);
+        expect(rec.log).toEqual([
+          'unhealthy liveness: HTTP probe failed with statuscode: 500',
+          'failed liveness: HTTP probe failed with statuscode: 500',
+        ]);
 
         rt2.target = 1; // nothing listens there
         const closed = await runContainer(rt2, { readinessProbe: { tcpSocket: { port: 8080 }, failureThreshold: 1 } });
         const rec2 = recorder();
-        realManager.add({ runtime: rt2, containerId: closed.id, container: closed.container, podIP: '127.0.0.1', startedAtMs: Date.now(), label: 'z' }, rec2.listener);
+        realManager.add(
+          {
+            runtime: rt2,
+            containerId: closed.id,
+            container: closed.container,
+            podIP: '127.0.0.1',
+            startedAtMs: Date.now(),
+            label: 'z',
+          },
+          rec2.listener,
+        );
         await until(() => rec2.log.length >= 1);
         expect(rec2.log[0]).toMatch(/^unhealthy readiness: dial tcp 127\.0\.0\.1:1: connect: .*ECONNREFUSED/);
       } finally {

@@ -53,7 +53,11 @@ export class ContainerProbes implements ProbeWorkerOwner {
     this.target = target;
     this.timers = timers;
     const c = target.container;
-    const probes: Array<[ProbeType, Probe | undefined]> = [['startup', c.startupProbe], ['liveness', c.livenessProbe], ['readiness', c.readinessProbe]];
+    const probes: Array<[ProbeType, Probe | undefined]> = [
+      ['startup', c.startupProbe],
+      ['liveness', c.livenessProbe],
+      ['readiness', c.readinessProbe],
+    ];
     for (const [type, probe] of probes) if (probe) this.workers.push(new ProbeWorker(type, probe, this));
     this.started = c.startupProbe === undefined;
   }

@@ -39,7 +39,12 @@ export function resolveProbePort(port: PortNumberOrName, target: ProbeTarget): n
   return found ? found.containerPort : `port "${port}" is not a named port of container ${target.container.name}`;
 }
 
-async function tcpSocketProbe(action: TCPSocketAction, target: ProbeTarget, timeoutMs: number, timers: ProbeTimers): Promise<ProbeOutcome> {
+async function tcpSocketProbe(
+  action: TCPSocketAction,
+  target: ProbeTarget,
+  timeoutMs: number,
+  timers: ProbeTimers,
+): Promise<ProbeOutcome> {
   const port = resolveProbePort(action.port, target);
   if (typeof port === 'string') return { ok: false, message: port };
   const where = `${action.host ?? target.podIP}:${port}`;
@@ -52,7 +57,9 @@ async function tcpSocketProbe(action: TCPSocketAction, target: ProbeTarget, time
   if (endpoint.kind === 'in-process') {
     // No socket to dial: "accepting connections" is "instantiated and serving requests".
     const state = target.runtime.containerStatus(target.containerId)?.state ?? 'unknown';
-    return state === 'running' ? { ok: true, message: '' } : { ok: false, message: `dial tcp ${where}: component is not accepting requests (${state})` };
+    return state === 'running'
+      ? { ok: true, message: '' }
+      : { ok: false, message: `dial tcp ${where}: component is not accepting requests (${state})` };
   }
   const host = action.host ?? endpoint.host;
   const dial = new Promise<void>((resolve, reject) => {
@@ -66,13 +73,20 @@ async function tcpSocketProbe(action: TCPSocketAction, target: ProbeTarget, time
   });
   try {
     const raced = await raceDeadline(dial, timeoutMs, timers);
-    return raced.timedOut ? { ok: false, message: `dial tcp ${host}:${endpoint.port}: i/o timeout` } : { ok: true, message: '' };
+    return raced.timedOut
+      ? { ok: false, message: `dial tcp ${host}:${endpoint.port}: i/o timeout` }
+      : { ok: true, message: '' };
   } catch (err) {
     return { ok: false, message: `dial tcp ${host}:${endpoint.port}: connect: ${errorMessage(err)}` };
   }
 }
 
-async function execProbe(action: ExecAction, target: ProbeTarget, timeoutMs: number, timers: ProbeTimers): Promise<ProbeOutcome> {
+async function execProbe(
+  action: ExecAction,
+  target: ProbeTarget,
+  timeoutMs: number,
+  timers: ProbeTimers,
+): Promise<ProbeOutcome> {
   const { runtime } = target;
   if (!runtime.exec) return { ok: false, message: `exec probes not supported by runtime ${runtime.name}` };
   const command = JSON.stringify(action.command.join(' '));
@@ -87,7 +101,8 @@ async function execProbe(action: ExecAction, target: ProbeTarget, timeoutMs: num
     // The kubelet reports the command's output; say something when it printed nothing.
     return { ok: false, message: output || `command ${command} exited with code ${exitCode}` };
   } catch (err) {
-    if (err instanceof TimeoutError) return { ok: false, message: `command ${command} timed out after ${timeoutMs / 1000}s` };
+    if (err instanceof TimeoutError)
+      return { ok: false, message: `command ${command} timed out after ${timeoutMs / 1000}s` };
     return { ok: false, message: `command ${command} failed: ${errorMessage(err)}` };
   }
 }

@@ -32,19 +32,38 @@ export const MESH_TIMEOUT_HEADER = 'x-edgeplane-timeout-ms';
  * `code`: the socket error code when there was one (`ECONNREFUSED`, `ENOTFOUND`, …).
  */
 export class UpstreamUnreachableError extends Error {
-  constructor(message: string, readonly nodeUnreachable = false, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly nodeUnreachable = false,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EADDRNOTAVAIL',
+]);
 /**
  * A kept-alive connection that broke before any of the response came (the peer died or restarted):
  * for an idempotent method, as good as a connect failure — the request may be sent elsewhere.
  */
 const RESET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const MESH_HOP_HEADERS = new Set(['authorization', FORWARDED_AUTHORIZATION_HEADER, MESH_TARGET_HEADER, MESH_PORT_HEADER, MESH_TIMEOUT_HEADER]);
+const MESH_HOP_HEADERS = new Set([
+  'authorization',
+  FORWARDED_AUTHORIZATION_HEADER,
+  MESH_TARGET_HEADER,
+  MESH_PORT_HEADER,
+  MESH_TIMEOUT_HEADER,
+]);
 
 /** True for methods that may be sent twice (RFC 9110 §9.2.2). */
 export function isIdempotent(method: string): boolean {
@@ -88,26 +107,40 @@ export class Deliverer {
    * take the request (nothing was processed); any other failure is answered (502/503/504), except
    * the client's body being refused or cut short (request-body.ts errors), which the caller answers.
    */
-  async deliverLocal(target: LocalContainerTarget, req: ProxiedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
+  async deliverLocal(
+    target: LocalContainerTarget,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<number> {
     let endpoint;
     try {
       endpoint = target.runtime.endpoint(target.containerId, target.port);
     } catch (err) {
-      throw new UpstreamUnreachableError(`container ${target.containerId} is not reachable on port ${target.port}: ${errorMessage(err)}`);
+      throw new UpstreamUnreachableError(
+        `container ${target.containerId} is not reachable on port ${target.port}: ${errorMessage(err)}`,
+      );
     }
     if (endpoint.kind === 'in-process') {
       // The executor protocol carries a whole body: read it (bounded) before the workload is called.
       const body = await req.body.bytes(this.deps.bodyBuffers);
       try {
         const wr = await endpoint.handle({
-          method: req.method, path: req.path, authority: req.authority, scheme: 'http', headers: headerPairs(req.headers), body, timeoutMs,
+          method: req.method,
+          path: req.path,
+          authority: req.authority,
+          scheme: 'http',
+          headers: headerPairs(req.headers),
+          body,
+          timeoutMs,
         });
         sink.whole(wr);
         return wr.status;
       } catch (err) {
         this.deps.logger.warn({ container: target.containerId, err: errorMessage(err) }, 'workload request failed');
         // 504 for an overrun deadline, 503 for a workload that is gone; anything else is a bad gateway.
-        const status = err instanceof EdgeError && (err.httpStatus === 504 || err.httpStatus === 503) ? err.httpStatus : 502;
+        const status =
+          err instanceof EdgeError && (err.httpStatus === 504 || err.httpStatus === 503) ? err.httpStatus : 502;
         sink.text(status, `workload failed to answer: ${errorMessage(err)}`);
         return status;
       }
@@ -126,15 +159,26 @@ export class Deliverer {
    * Forwards to the peer hosting `endpoint`. Throws UpstreamUnreachableError when the connection
    * cannot be made or the peer's mesh says the pod is not deliverable (the caller may retry elsewhere).
    */
-  async forwardRemote(endpoint: ServiceEndpoint, targetPort: number | string, meshToken: string, req: ProxiedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
+  async forwardRemote(
+    endpoint: ServiceEndpoint,
+    targetPort: number | string,
+    meshToken: string,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<number> {
     const clientAuth = headerValue(req.headers, 'authorization');
     const headers = withoutHeaders(req.headers, MESH_HOP_HEADERS);
     if (clientAuth !== undefined) headers.push(FORWARDED_AUTHORIZATION_HEADER, clientAuth);
     headers.push(
-      'authorization', `Bearer ${meshToken}`,
-      MESH_TARGET_HEADER, `${endpoint.pod.namespace}/${endpoint.pod.name}`,
-      MESH_PORT_HEADER, String(targetPort),
-      MESH_TIMEOUT_HEADER, String(Math.max(1, Math.ceil(timeoutMs))),
+      'authorization',
+      `Bearer ${meshToken}`,
+      MESH_TARGET_HEADER,
+      `${endpoint.pod.namespace}/${endpoint.pod.name}`,
+      MESH_PORT_HEADER,
+      String(targetPort),
+      MESH_TIMEOUT_HEADER,
+      String(Math.max(1, Math.ceil(timeoutMs))),
     );
     const origin = `http://${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.meshPort}`;
     // A second more than the remote node's own deadline, so its 504 arrives rather than ours.
@@ -145,7 +189,12 @@ export class Deliverer {
    * Sends to a host outside the cluster (`origin` is `scheme://host:port`). Throws
    * UpstreamUnreachableError (with the socket error `code`) when no connection could be made.
    */
-  async fetchExternal(origin: string, req: ProxiedRequest, sink: ResponseSink, timeoutMs = this.requestTimeoutMs): Promise<number> {
+  async fetchExternal(
+    origin: string,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<number> {
     this.external ??= new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: 5_000 });
     return this.send(this.external, origin, req, req.headers, sink, timeoutMs);
   }
@@ -168,11 +217,22 @@ export class Deliverer {
     return p;
   }
 
-  private send(dispatcher: Dispatcher, origin: string, req: ProxiedRequest, headers: string[], sink: ResponseSink, timeoutMs: number, viaMesh = false): Promise<number> {
+  private send(
+    dispatcher: Dispatcher,
+    origin: string,
+    req: ProxiedRequest,
+    headers: string[],
+    sink: ResponseSink,
+    timeoutMs: number,
+    viaMesh = false,
+  ): Promise<number> {
     const upstreamBody = req.body.forUpstream();
     const declared = req.body.declaredLength;
     // A streamed body keeps the client's length when it gave one (else it goes chunked).
-    const sentHeaders = upstreamBody !== null && !Buffer.isBuffer(upstreamBody) && declared !== undefined ? [...headers, 'content-length', String(declared)] : headers;
+    const sentHeaders =
+      upstreamBody !== null && !Buffer.isBuffer(upstreamBody) && declared !== undefined
+        ? [...headers, 'content-length', String(declared)]
+        : headers;
     return new Promise<number>((resolve, reject) => {
       const handler = new SinkHandler(sink, origin, viaMesh, IDEMPOTENT.has(req.method), resolve, reject);
       dispatcher.dispatch(
@@ -220,7 +280,11 @@ class SinkHandler implements Dispatcher.DispatchHandler {
     if (this.sink.gone) controller.abort(new Error('client went away'));
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     if (statusCode < 200) return; // informational: not forwarded
     const meshError = this.viaMesh ? headers[MESH_ERROR_HEADER] : undefined;
     if (meshError !== undefined) {
@@ -240,7 +304,8 @@ class SinkHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.#meshError !== undefined) return this.#fail(new UpstreamUnreachableError(`${this.origin}: ${this.#meshError}`));
+    if (this.#meshError !== undefined)
+      return this.#fail(new UpstreamUnreachableError(`${this.origin}: ${this.#meshError}`));
     this.sink.end();
     this.#done(this.#status);
   }

@@ -8,7 +8,20 @@ import type { WorkloadResponse } from '../../api/index.js';
 import { RequestBody } from './request-body.js';
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1), plus the ones we recompute. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'proxy-authorization', 'content-length', 'expect', 'http2-settings']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'content-length',
+  'expect',
+  'http2-settings',
+]);
 
 /** A request on its way through the node: its head, and its body as a stream or in memory. */
 export interface ProxiedRequest {
@@ -56,7 +69,8 @@ export function forwardableHeaders(raw: readonly string[]): string[] {
 /** The value of `name` (lower-case) in flat headers, repeated values joined with `, `. */
 export function headerValue(headers: readonly string[], name: string): string | undefined {
   let value: string | undefined;
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) value = value === undefined ? headers[i + 1] : `${value}, ${headers[i + 1]}`;
+  for (let i = 0; i < headers.length; i += 2)
+    if (headers[i] === name) value = value === undefined ? headers[i + 1] : `${value}, ${headers[i + 1]}`;
   return value;
 }
 
@@ -112,7 +126,13 @@ export function writeWorkloadResponse(res: ServerResponse, wr: WorkloadResponse)
 export function upstreamHeaders(headers: Record<string, string | string[] | undefined>): string[] {
   const out: string[] = [];
   const connection = headers.connection;
-  const named = new Set(String(Array.isArray(connection) ? connection.join(',') : (connection ?? '')).toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  const named = new Set(
+    String(Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   for (const [k, v] of Object.entries(headers)) {
     const key = k.toLowerCase();
     if (v === undefined || (HOP_BY_HOP.has(key) && key !== 'content-length') || named.has(key)) continue;

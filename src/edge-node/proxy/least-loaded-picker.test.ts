@@ -6,7 +6,14 @@ import { LeastLoadedPicker } from './least-loaded-picker.js';
 const KEY = 'default/web:80';
 
 function ep(name: string, nodeName: string, zone?: string): ServiceEndpoint {
-  return { pod: { namespace: 'default', name, uid: `uid-${name}` }, nodeName, address: '127.0.0.1', meshPort: 1, ...(zone ? { zone } : {}), ready: true };
+  return {
+    pod: { namespace: 'default', name, uid: `uid-${name}` },
+    nodeName,
+    address: '127.0.0.1',
+    meshPort: 1,
+    ...(zone ? { zone } : {}),
+    ready: true,
+  };
 }
 
 function fakeClock(start = 1_000_000): Clock & { advance(ms: number): void } {
@@ -102,7 +109,10 @@ describe('LeastLoadedPicker: locality', () => {
 
   it('goes by node, then zone: without a zone the next tier is every other node', () => {
     const picker = new LeastLoadedPicker({ clock: fakeClock() });
-    expect(picks(picker, [far, sameZone], 10, { origin: { nodeName: 'n9' } }).sort()).toEqual([...Array(5).fill('far'), ...Array(5).fill('zone')]);
+    expect(picks(picker, [far, sameZone], 10, { origin: { nodeName: 'n9' } }).sort()).toEqual([
+      ...Array(5).fill('far'),
+      ...Array(5).fill('zone'),
+    ]);
     expect(picks(picker, [far, sameZone], 5, { origin: { nodeName: 'n9', zone: 'z2' } })).toEqual(Array(5).fill('far'));
   });
 });
@@ -110,7 +120,12 @@ describe('LeastLoadedPicker: locality', () => {
 describe('LeastLoadedPicker: passive ejection', () => {
   const [a, b] = [ep('a', 'n1'), ep('b', 'n2')];
 
-  function fail(picker: LeastLoadedPicker, e: ServiceEndpoint, n: number, outcome: 'connect-error' | 'error' = 'connect-error'): void {
+  function fail(
+    picker: LeastLoadedPicker,
+    e: ServiceEndpoint,
+    n: number,
+    outcome: 'connect-error' | 'error' = 'connect-error',
+  ): void {
     for (let i = 0; i < n; i++) picker.begin(KEY, e)(outcome);
   }
 

@@ -70,7 +70,10 @@ export class LeastLoadedPicker implements EndpointPicker {
     const admitted = candidates.filter((e) => !this.outliers.isEjected(healthKey(serviceKey, e)));
     const pool = admitted.length > 0 ? admitted : candidates;
     if (pool.length === 0) return undefined;
-    const chosen = ctx.affinityKey !== undefined ? this.affinity.pick(serviceKey, ctx.affinityKey, pool, () => this.choose(pool, ctx.origin)) : this.choose(pool, ctx.origin);
+    const chosen =
+      ctx.affinityKey !== undefined
+        ? this.affinity.pick(serviceKey, ctx.affinityKey, pool, () => this.choose(pool, ctx.origin))
+        : this.choose(pool, ctx.origin);
     if (chosen) this.loadOf(chosen.pod.uid).lastPicked = ++this.seq;
     return chosen;
   }
@@ -83,7 +86,11 @@ export class LeastLoadedPicker implements EndpointPicker {
       if (ended) return;
       ended = true;
       load.inFlight -= 1;
-      this.outliers.record(healthKey(serviceKey, endpoint), outcome, `${serviceKey} ${endpoint.pod.namespace}/${endpoint.pod.name}@${endpoint.nodeName}`);
+      this.outliers.record(
+        healthKey(serviceKey, endpoint),
+        outcome,
+        `${serviceKey} ${endpoint.pod.namespace}/${endpoint.pod.name}@${endpoint.nodeName}`,
+      );
     };
   }
 
@@ -110,7 +117,8 @@ export class LeastLoadedPicker implements EndpointPicker {
       const chosen = this.p2c(tiers[i]!);
       if (i === tiers.length - 1) return chosen;
       let best = Infinity;
-      for (let j = i + 1; j < tiers.length; j++) for (const e of tiers[j]!) best = Math.min(best, this.inFlight(e.pod.uid));
+      for (let j = i + 1; j < tiers.length; j++)
+        for (const e of tiers[j]!) best = Math.min(best, this.inFlight(e.pod.uid));
       if (!this.overloaded(this.inFlight(chosen.pod.uid), best)) return chosen;
     }
     return undefined;

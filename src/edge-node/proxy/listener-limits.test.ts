@@ -41,7 +41,11 @@ const inProcess: WorkloadEndpoint = {
   kind: 'in-process',
   async handle(req: WorkloadRequest): Promise<WorkloadResponse> {
     if (req.path === '/hold') await new Promise<void>((r) => inProcessHeld.push(r));
-    return { status: 200, headers: [['content-type', 'text/plain']], body: Buffer.from(`wasm got ${req.body.byteLength}`) };
+    return {
+      status: 200,
+      headers: [['content-type', 'text/plain']],
+      body: Buffer.from(`wasm got ${req.body.byteLength}`),
+    };
   },
 };
 
@@ -69,8 +73,20 @@ const local: LocalTargetLookup = (_ns, name) => ({
 
 function service(name: string, nodePort: number): ServiceRoute {
   return {
-    namespace: 'default', name, type: 'NodePort', sessionAffinity: 'None', ports: [{ port: 80, targetPort: 8080, nodePort }],
-    endpoints: [{ pod: { namespace: 'default', name, uid: `uid-${name}` }, nodeName: 'self', address: '127.0.0.1', meshPort: 1, ready: true }],
+    namespace: 'default',
+    name,
+    type: 'NodePort',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 8080, nodePort }],
+    endpoints: [
+      {
+        pod: { namespace: 'default', name, uid: `uid-${name}` },
+        nodeName: 'self',
+        address: '127.0.0.1',
+        meshPort: 1,
+        ready: true,
+      },
+    ],
   };
 }
 
@@ -99,11 +115,27 @@ beforeAll(async () => {
   ports.tcp = await freePort();
   ports.wasm = await freePort();
   table.update([service('tcp', ports.tcp), service('wasm', ports.wasm)]);
-  const balancer = new ServiceBalancer({ nodeName: () => 'self', meshToken: () => 'mesh-token', picker: new LeastLoadedPicker({ clock: systemClock, logger }), local, deliverer });
+  const balancer = new ServiceBalancer({
+    nodeName: () => 'self',
+    meshToken: () => 'mesh-token',
+    picker: new LeastLoadedPicker({ clock: systemClock, logger }),
+    local,
+    deliverer,
+  });
   const limits = { maxRequestBodyBytes: MAX_BODY, maxConcurrentRequests: CAP, headersTimeoutMs: 300 };
   proxy = new ServiceProxy({ address: '127.0.0.1', table, balancer, logger, limits, bodyBuffers: buffers });
   await proxy.update();
-  mesh = await MeshServer.create({ address: '127.0.0.1', port: 0, meshToken: () => 'mesh-token', local, isServiceEndpoint: () => true, deliverer, logger, limits, bodyBuffers: buffers });
+  mesh = await MeshServer.create({
+    address: '127.0.0.1',
+    port: 0,
+    meshToken: () => 'mesh-token',
+    local,
+    isServiceEndpoint: () => true,
+    deliverer,
+    logger,
+    limits,
+    bodyBuffers: buffers,
+  });
   await mesh.start();
 });
 
@@ -152,12 +184,15 @@ function raw(port: number, head: string, feed?: (s: Socket) => void): Promise<Ra
 /** A plain request with `body`, through node:http. */
 function send(port: number, path: string, body = '', headers: Record<string, string> = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET', headers, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, head: JSON.stringify(res.headers), body: text }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET', headers, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, head: JSON.stringify(res.headers), body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -170,7 +205,10 @@ describe('listener limits', () => {
     expect(a.status).toBe(413);
     expect(a.body).toMatch(/larger than the maximum of 1048576 bytes/);
     expect(a.head).toMatch(/connection: close/i);
-    const c = await raw(ports.tcp, `POST /big HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: ${MAX_BODY * 10}\r\n\r\n`);
+    const c = await raw(
+      ports.tcp,
+      `POST /big HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: ${MAX_BODY * 10}\r\n\r\n`,
+    );
     expect(c.status).toBe(413);
     expect(received.length).toBe(before);
   });
@@ -183,7 +221,8 @@ describe('listener limits', () => {
         // Up to twice the maximum; the proxy answers (and stops reading) long before.
         while (sent < 2 * MAX_BODY && !s.destroyed) {
           sent += chunk.length;
-          if (!s.write(`${chunk.length.toString(16)}\r\n${chunk.toString('latin1')}\r\n`)) return void s.once('drain', pump);
+          if (!s.write(`${chunk.length.toString(16)}\r\n${chunk.toString('latin1')}\r\n`))
+            return void s.once('drain', pump);
         }
       };
       s.on('error', () => undefined);
@@ -198,11 +237,15 @@ describe('listener limits', () => {
   it('streams a body larger than any buffer through to the container port while the client is still sending', async () => {
     const half = Buffer.alloc(MAX_BODY / 2, 0x62);
     const upstreamStarted = new Promise<void>((r) => (firstBytes = r));
-    const a = await raw(ports.tcp, `POST /stream HTTP/1.1\r\nhost: x\r\ncontent-length: ${half.length * 2}\r\n\r\n`, (s) => {
-      s.write(half);
-      // The second half only once the container has bytes: a proxy that buffered whole bodies would never answer.
-      void upstreamStarted.then(() => s.write(half));
-    });
+    const a = await raw(
+      ports.tcp,
+      `POST /stream HTTP/1.1\r\nhost: x\r\ncontent-length: ${half.length * 2}\r\n\r\n`,
+      (s) => {
+        s.write(half);
+        // The second half only once the container has bytes: a proxy that buffered whole bodies would never answer.
+        void upstreamStarted.then(() => s.write(half));
+      },
+    );
     expect(a.status).toBe(200);
     expect(a.body).toBe(`container got ${MAX_BODY}`);
   });
@@ -261,15 +304,41 @@ describe('listener limits', () => {
 describe('a streamed body and retries', () => {
   it('sends a streamed body to the next endpoint when the first cannot be reached (none of it was consumed)', async () => {
     const dead = await freePort();
-    const lookup: LocalTargetLookup = (_ns, name) => ({ ok: true, runtime: { endpoint: () => ({ kind: 'tcp', host: '127.0.0.1', port: name === 'dead' ? dead : upstreamPort }) }, containerId: name, port: 8080 });
+    const lookup: LocalTargetLookup = (_ns, name) => ({
+      ok: true,
+      runtime: { endpoint: () => ({ kind: 'tcp', host: '127.0.0.1', port: name === 'dead' ? dead : upstreamPort }) },
+      containerId: name,
+      port: 8080,
+    });
     const firstGiven: EndpointPicker = { pick: (_key, candidates) => candidates[0] };
-    const balancer = new ServiceBalancer({ nodeName: () => 'self', meshToken: () => 'mesh-token', picker: firstGiven, local: lookup, deliverer });
-    const eps = ['dead', 'live'].map((name) => ({ pod: { namespace: 'default', name, uid: name }, nodeName: 'self', address: '127.0.0.1', meshPort: 1, ready: true }));
-    const svc: ServiceRoute = { namespace: 'default', name: 'retry', type: 'ClusterIP', sessionAffinity: 'None', ports: [{ port: 80, targetPort: 8080 }], endpoints: eps };
+    const balancer = new ServiceBalancer({
+      nodeName: () => 'self',
+      meshToken: () => 'mesh-token',
+      picker: firstGiven,
+      local: lookup,
+      deliverer,
+    });
+    const eps = ['dead', 'live'].map((name) => ({
+      pod: { namespace: 'default', name, uid: name },
+      nodeName: 'self',
+      address: '127.0.0.1',
+      meshPort: 1,
+      ready: true,
+    }));
+    const svc: ServiceRoute = {
+      namespace: 'default',
+      name: 'retry',
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      ports: [{ port: 80, targetPort: 8080 }],
+      endpoints: eps,
+    };
     const route = { key: 'default/retry:80', service: svc, port: svc.ports[0]!, ready: eps };
     const front = createServer((req, res) => {
       const r = proxiedRequest(req, MAX_BODY);
-      void balancer.deliver(route, r, new ServerResponseSink(res), { ctx: {} }).then((result) => answerUndelivered(res, 'default/retry', result));
+      void balancer
+        .deliver(route, r, new ServerResponseSink(res), { ctx: {} })
+        .then((result) => answerUndelivered(res, 'default/retry', result));
     });
     await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
     try {
@@ -285,7 +354,11 @@ describe('a streamed body and retries', () => {
 
 describe('mesh server and local listeners', () => {
   it('the mesh server refuses past its cap with a retriable mesh error, and 413s a large body', async () => {
-    const headers = { authorization: 'Bearer mesh-token', [MESH_TARGET_HEADER]: 'default/tcp', [MESH_PORT_HEADER]: '8080' };
+    const headers = {
+      authorization: 'Bearer mesh-token',
+      [MESH_TARGET_HEADER]: 'default/tcp',
+      [MESH_PORT_HEADER]: '8080',
+    };
     const arrived = new Promise<void>((r) => {
       let n = 0;
       heldArrived = () => {
@@ -299,7 +372,10 @@ describe('mesh server and local listeners', () => {
     expect(JSON.parse(busy.head)[MESH_ERROR_HEADER]).toBe('busy');
     for (const release of held.splice(0)) release();
     expect((await Promise.all(holding)).every((a) => a.status === 200)).toBe(true);
-    const big = await raw(mesh.port, `POST / HTTP/1.1\r\nhost: x\r\nauthorization: Bearer mesh-token\r\n${MESH_TARGET_HEADER}: default/tcp\r\n${MESH_PORT_HEADER}: 8080\r\ncontent-length: ${MAX_BODY + 1}\r\n\r\n`);
+    const big = await raw(
+      mesh.port,
+      `POST / HTTP/1.1\r\nhost: x\r\nauthorization: Bearer mesh-token\r\n${MESH_TARGET_HEADER}: default/tcp\r\n${MESH_PORT_HEADER}: 8080\r\ncontent-length: ${MAX_BODY + 1}\r\n\r\n`,
+    );
     expect(big.status).toBe(413);
   });
 

@@ -65,7 +65,10 @@ export function applyServerLimits(server: Server, limits: ListenerLimits): void 
   server.timeout = Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs);
   server.maxConnections = Math.max(4 * limits.maxConcurrentRequests, 256);
   // Node checks the two request timeouts on this interval (default 30 s): finer, so they hold.
-  (server as Server & { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4)));
+  (server as Server & { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(
+    30_000,
+    Math.max(250, Math.floor(limits.headersTimeoutMs / 4)),
+  );
 }
 
 /**
@@ -79,7 +82,12 @@ export function refuse(res: ServerResponse, status: number, text: string, extra:
   }
   const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
   res.shouldKeepAlive = false;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, connection: 'close', ...extra });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': body.length,
+    connection: 'close',
+    ...extra,
+  });
   res.end(body);
   // A client still sending its body gets the answer first (the socket is only half-closed), but not forever.
   const socket = res.req.socket;
@@ -114,7 +122,12 @@ export class RequestGate {
    */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
     if (this.#inFlight >= this.limits.maxConcurrentRequests) {
-      refuse(res, 503, `${this.what} is at its cap of ${this.limits.maxConcurrentRequests} concurrent requests: try again later`, { 'retry-after': '1', ...this.busyHeaders });
+      refuse(
+        res,
+        503,
+        `${this.what} is at its cap of ${this.limits.maxConcurrentRequests} concurrent requests: try again later`,
+        { 'retry-after': '1', ...this.busyHeaders },
+      );
       return false;
     }
     if (!this.bodyAllowed(req, res)) return false;
@@ -127,7 +140,11 @@ export class RequestGate {
    * The 'checkContinue' answer (a client that sent `Expect: 100-continue` waits before sending its
    * body): a declared body past the maximum is refused without it ever being sent.
    */
-  checkContinue(req: IncomingMessage, res: ServerResponse, serve: (req: IncomingMessage, res: ServerResponse) => void): void {
+  checkContinue(
+    req: IncomingMessage,
+    res: ServerResponse,
+    serve: (req: IncomingMessage, res: ServerResponse) => void,
+  ): void {
     if (this.#inFlight >= this.limits.maxConcurrentRequests || !this.bodyAllowed(req, res)) {
       // Refused by `serve`'s own admission (503), or already answered (413): nothing to continue.
       if (!res.headersSent) serve(req, res);
@@ -139,8 +156,16 @@ export class RequestGate {
 
   private bodyAllowed(req: IncomingMessage, res: ServerResponse): boolean {
     const length = req.headers['content-length'];
-    if (length !== undefined && req.headers['transfer-encoding'] === undefined && Number(length) > this.limits.maxRequestBodyBytes) {
-      refuse(res, 413, `request body of ${length} bytes is larger than the maximum of ${this.limits.maxRequestBodyBytes} bytes`);
+    if (
+      length !== undefined &&
+      req.headers['transfer-encoding'] === undefined &&
+      Number(length) > this.limits.maxRequestBodyBytes
+    ) {
+      refuse(
+        res,
+        413,
+        `request body of ${length} bytes is larger than the maximum of ${this.limits.maxRequestBodyBytes} bytes`,
+      );
       return false;
     }
     return true;
@@ -152,7 +177,11 @@ export class RequestGate {
  * `handle` sees it, `Expect: 100-continue` answered by the gate, and a malformed or too slow request
  * answered (400, 408, 431) and its connection closed.
  */
-export function createLimitedServer(limits: ListenerLimits, gate: RequestGate, handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
+export function createLimitedServer(
+  limits: ListenerLimits,
+  gate: RequestGate,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     if (gate.admit(req, res)) handle(req, res);
   };
@@ -160,8 +189,17 @@ export function createLimitedServer(limits: ListenerLimits, gate: RequestGate, h
   applyServerLimits(server, limits);
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gate.checkContinue(req, res, serve));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0 && !err.code?.startsWith('ECONN')) {
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+    if (
+      socket.writable &&
+      (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0 &&
+      !err.code?.startsWith('ECONN')
+    ) {
       socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     }
     socket.destroy();
@@ -172,6 +210,7 @@ export function createLimitedServer(limits: ListenerLimits, gate: RequestGate, h
 /** Fills in the defaults of a partial `ListenerLimits`. */
 export function listenerLimits(partial: Partial<ListenerLimits> = {}): ListenerLimits {
   const out = { ...DEFAULT_LISTENER_LIMITS };
-  for (const [k, v] of Object.entries(partial) as Array<[keyof ListenerLimits, number | undefined]>) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(partial) as Array<[keyof ListenerLimits, number | undefined]>)
+    if (v !== undefined) out[k] = v;
   return out;
 }

@@ -22,7 +22,11 @@ export interface EjectionOptions {
 }
 
 /** Defaults of `EjectionOptions`. */
-export const DEFAULT_EJECTION: EjectionOptions = { consecutiveFailures: 5, baseEjectionMs: 10_000, maxEjectionMs: 300_000 };
+export const DEFAULT_EJECTION: EjectionOptions = {
+  consecutiveFailures: 5,
+  baseEjectionMs: 10_000,
+  maxEjectionMs: 300_000,
+};
 
 interface Health {
   failures: number;
@@ -70,7 +74,8 @@ export class OutlierDetector {
       if (h === undefined) return;
       h.failures = 0;
       // Nothing worth remembering: never ejected, or in rotation for a whole longest cool-down since.
-      if (h.until === 0 && (h.ejections === 0 || now - h.lastEjectionEnd >= this.opts.maxEjectionMs)) this.health.delete(key);
+      if (h.until === 0 && (h.ejections === 0 || now - h.lastEjectionEnd >= this.opts.maxEjectionMs))
+        this.health.delete(key);
       return;
     }
     if (h === undefined) {
@@ -85,7 +90,10 @@ export class OutlierDetector {
     h.failures = 0;
     const coolDown = Math.min(this.opts.baseEjectionMs * 2 ** (h.ejections - 1), this.opts.maxEjectionMs);
     h.until = now + coolDown;
-    this.deps.logger?.warn({ endpoint: label, failures: this.opts.consecutiveFailures, coolDownMs: coolDown, ejections: h.ejections }, 'endpoint ejected after consecutive failures');
+    this.deps.logger?.warn(
+      { endpoint: label, failures: this.opts.consecutiveFailures, coolDownMs: coolDown, ejections: h.ejections },
+      'endpoint ejected after consecutive failures',
+    );
   }
 
   /** Forgets endpoints whose key is not kept by `keep`. */

@@ -28,13 +28,25 @@ const rtA = new FakeRuntime();
 const rtB = new FakeRuntime();
 const ports = { web: 0, far: 0, empty: 0, flaky: 0, deadNode: 0 };
 
-function endpoint(pod: string, node: 'node-a' | 'node-b' | 'node-c', meshPort: number, ready = true): ServiceRoute['endpoints'][number] {
+function endpoint(
+  pod: string,
+  node: 'node-a' | 'node-b' | 'node-c',
+  meshPort: number,
+  ready = true,
+): ServiceRoute['endpoints'][number] {
   const address = node === 'node-b' ? '127.0.0.2' : '127.0.0.1';
   return { pod: { namespace: 'default', name: pod, uid: `uid-${pod}` }, nodeName: node, address, meshPort, ready };
 }
 
 function service(name: string, nodePort: number, endpoints: ServiceRoute['endpoints']): ServiceRoute {
-  return { namespace: 'default', name, type: 'NodePort', sessionAffinity: 'None', ports: [{ port: 80, targetPort: 'http', nodePort }], endpoints };
+  return {
+    namespace: 'default',
+    name,
+    type: 'NodePort',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 'http', nodePort }],
+    endpoints,
+  };
 }
 
 beforeAll(async () => {
@@ -43,12 +55,35 @@ beforeAll(async () => {
   const httpPort = [{ name: 'http', containerPort: 8080 }];
   hub.pods.set('node-a', [testPod('web-1', { ports: httpPort }), testPod('web-2', { ports: httpPort })]);
   hub.pods.set('node-b', [testPod('far', { node: 'node-b', ports: httpPort })]);
-  const common = { hubUrl: hub.url, token: hub.token, meshPort: 0, labels: {}, logger: silentLogger(), backoff: { statusBatchMs: 5 } };
-  a = await Agent.create({ ...common, nodeName: 'node-a', address: '127.0.0.1', dataDir: path.join(dir, 'a'), runtimes: [rtA] });
-  b = await Agent.create({ ...common, nodeName: 'node-b', address: '127.0.0.2', dataDir: path.join(dir, 'b'), runtimes: [rtB] });
+  const common = {
+    hubUrl: hub.url,
+    token: hub.token,
+    meshPort: 0,
+    labels: {},
+    logger: silentLogger(),
+    backoff: { statusBatchMs: 5 },
+  };
+  a = await Agent.create({
+    ...common,
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    dataDir: path.join(dir, 'a'),
+    runtimes: [rtA],
+  });
+  b = await Agent.create({
+    ...common,
+    nodeName: 'node-b',
+    address: '127.0.0.2',
+    dataDir: path.join(dir, 'b'),
+    runtimes: [rtB],
+  });
   await a.start();
   await b.start();
-  await waitFor(() => rtA.running().length === 2 && rtB.running().length === 1 && a.connected && b.connected, 5000, 'pods running');
+  await waitFor(
+    () => rtA.running().length === 2 && rtB.running().length === 1 && a.connected && b.connected,
+    5000,
+    'pods running',
+  );
   ports.web = await freePort();
   ports.far = await freePort();
   ports.empty = await freePort();
@@ -56,11 +91,19 @@ beforeAll(async () => {
   ports.deadNode = await freePort();
   const deadMesh = await freePort();
   hub.setServices([
-    service('web', ports.web, [endpoint('web-1', 'node-a', a.meshPort), endpoint('web-2', 'node-a', a.meshPort), endpoint('web-3', 'node-a', a.meshPort, false)]),
+    service('web', ports.web, [
+      endpoint('web-1', 'node-a', a.meshPort),
+      endpoint('web-2', 'node-a', a.meshPort),
+      endpoint('web-3', 'node-a', a.meshPort, false),
+    ]),
     service('far', ports.far, [endpoint('far', 'node-b', b.meshPort)]),
     service('empty', ports.empty, [endpoint('web-1', 'node-a', a.meshPort, false)]),
     service('flaky', ports.flaky, [endpoint('gone', 'node-c', deadMesh), endpoint('far', 'node-b', b.meshPort)]),
-    service('dead-node', ports.deadNode, [endpoint('gone-1', 'node-c', deadMesh), endpoint('gone-2', 'node-c', deadMesh), endpoint('far', 'node-b', b.meshPort)]),
+    service('dead-node', ports.deadNode, [
+      endpoint('gone-1', 'node-c', deadMesh),
+      endpoint('gone-2', 'node-c', deadMesh),
+      endpoint('far', 'node-b', b.meshPort),
+    ]),
   ]);
   await waitFor(() => a.nodePorts().length === 5, 5000, 'nodePorts open');
 });
@@ -72,7 +115,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Echo { pod: string; port: number; path: string; headers: Record<string, string>; body: string }
+interface Echo {
+  pod: string;
+  port: number;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
 
 describe('Service proxy and mesh', () => {
   it('spreads NodePort traffic over the ready endpoints (idle ones alternate)', async () => {
@@ -110,7 +159,7 @@ describe('Service proxy and mesh', () => {
     }
   });
 
-  it('retries on another node when the first endpoint\'s node cannot be reached', async () => {
+  it("retries on another node when the first endpoint's node cannot be reached", async () => {
     for (let i = 0; i < 6; i++) {
       const res = await fetch(`http://127.0.0.1:${ports.deadNode}/`);
       expect(res.status).toBe(200);
@@ -131,14 +180,25 @@ describe('Service proxy and mesh', () => {
     expect((await fetch(url, { headers: { ...target, authorization: 'Bearer nope' } })).status).toBe(401);
     const ok = await fetch(url, { headers: { ...target, authorization: `Bearer ${hub.meshToken}` } });
     expect(ok.status).toBe(200);
-    const missing = await fetch(url, { headers: { ...target, [MESH_TARGET_HEADER]: 'default/nope', authorization: `Bearer ${hub.meshToken}` } });
+    const missing = await fetch(url, {
+      headers: { ...target, [MESH_TARGET_HEADER]: 'default/nope', authorization: `Bearer ${hub.meshToken}` },
+    });
     expect(missing.status).toBe(404);
     expect(await missing.text()).toMatch(/default\/nope is not on this node/);
   });
 
   it('survives a client that aborts mid-request', async () => {
     const ctrl = new AbortController();
-    const p = fetch(`http://127.0.0.1:${ports.web}/`, { method: 'POST', body: new ReadableStream({ start(c) { c.enqueue(new Uint8Array(10)); } }), duplex: 'half', signal: ctrl.signal } as RequestInit);
+    const p = fetch(`http://127.0.0.1:${ports.web}/`, {
+      method: 'POST',
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new Uint8Array(10));
+        },
+      }),
+      duplex: 'half',
+      signal: ctrl.signal,
+    } as RequestInit);
     setTimeout(() => ctrl.abort(), 50);
     await expect(p).rejects.toThrow();
     expect((await fetch(`http://127.0.0.1:${ports.web}/`)).status).toBe(200);

@@ -40,7 +40,8 @@ export class BodyAbortedError extends Error {}
  * undici may wrap or replace the error of a body stream, hence the `overflowed` check.
  */
 export function clientBodyError(err: unknown, body: RequestBody): Error | undefined {
-  if (err instanceof BodyTooLargeError || err instanceof BodyBuffersFullError || err instanceof BodyAbortedError) return err;
+  if (err instanceof BodyTooLargeError || err instanceof BodyBuffersFullError || err instanceof BodyAbortedError)
+    return err;
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (cause instanceof BodyTooLargeError || cause instanceof BodyAbortedError) return cause;
   if (body.overflowed) return new BodyTooLargeError(body.limit);
@@ -167,9 +168,11 @@ export class RequestBody {
         else chunks.push(chunk);
       };
       const onEnd = (): void => done();
-      const onError = (err: Error): void => done(new BodyAbortedError(`client aborted its request body: ${err.message}`));
+      const onError = (err: Error): void =>
+        done(new BodyAbortedError(`client aborted its request body: ${err.message}`));
       const onClose = (): void => {
-        if (!src.complete) done(new BodyAbortedError('client closed the connection before its request body was complete'));
+        if (!src.complete)
+          done(new BodyAbortedError('client closed the connection before its request body was complete'));
       };
       src.on('data', onData);
       src.once('end', onEnd);
@@ -242,10 +245,15 @@ class LimitedBody extends Readable {
     this.destroy(new BodyAbortedError(`client aborted its request body: ${err.message}`));
   };
   readonly #onClose = (): void => {
-    if (!this.src.complete) this.destroy(new BodyAbortedError('client closed the connection before its request body was complete'));
+    if (!this.src.complete)
+      this.destroy(new BodyAbortedError('client closed the connection before its request body was complete'));
   };
 
-  constructor(private readonly src: IncomingMessage, private readonly limit: number, private readonly onBytes: (n: number) => boolean) {
+  constructor(
+    private readonly src: IncomingMessage,
+    private readonly limit: number,
+    private readonly onBytes: (n: number) => boolean,
+  ) {
     super({ highWaterMark: 64 * 1024 });
   }
 

@@ -167,6 +167,10 @@ export class BufferingSink implements ResponseSink {
   /** The whole response, once it ended intact; undefined otherwise. */
   response(): WorkloadResponse | undefined {
     if (!this.finished || this.gone) return undefined;
-    return { status: this.status, headers: this.headers, body: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks) };
+    return {
+      status: this.status,
+      headers: this.headers,
+      body: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks),
+    };
   }
 }

@@ -62,11 +62,24 @@ afterAll(async () => {
 /** An endpoint named after the server it reaches (`dead` reaches nothing). */
 function ep(name: string, nodeName = SELF): ServiceEndpoint {
   const server = name.replace(/-[0-9]+$/, '');
-  return { pod: { namespace: 'default', name, uid: `uid-${name}` }, nodeName, address: '127.0.0.1', meshPort: ports.get(server) ?? closedPort, ready: true };
+  return {
+    pod: { namespace: 'default', name, uid: `uid-${name}` },
+    nodeName,
+    address: '127.0.0.1',
+    meshPort: ports.get(server) ?? closedPort,
+    ready: true,
+  };
 }
 
 function route(...endpoints: ServiceEndpoint[]): ServicePortRoute {
-  const service: ServiceRoute = { namespace: 'default', name: 'svc', type: 'ClusterIP', sessionAffinity: 'None', ports: [{ port: 80, targetPort: 8080 }], endpoints };
+  const service: ServiceRoute = {
+    namespace: 'default',
+    name: 'svc',
+    type: 'ClusterIP',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 8080 }],
+    endpoints,
+  };
   return { key: 'default/svc:80', service, port: service.ports[0]!, ready: endpoints };
 }
 
@@ -85,7 +98,14 @@ function balancer(picker: EndpointPicker = inOrder): ServiceBalancer {
 }
 
 function request(method: string) {
-  return { method, path: '/x', authority: 'svc', headers: ['host', 'svc'], body: RequestBody.whole(Buffer.from(method === 'POST' ? 'payload' : '')), clientIp: '' };
+  return {
+    method,
+    path: '/x',
+    authority: 'svc',
+    headers: ['host', 'svc'],
+    body: RequestBody.whole(Buffer.from(method === 'POST' ? 'payload' : '')),
+    clientIp: '',
+  };
 }
 
 async function send(b: ServiceBalancer, r: ServicePortRoute, method: string) {
@@ -139,7 +159,11 @@ describe('ServiceBalancer retry rules', () => {
   });
 
   it('makes at most three attempts, on distinct endpoints', async () => {
-    const { result } = await send(balancer(), route(ep('dead-1'), ep('dead-2'), ep('dead-3'), ep('dead-4'), ep('good')), 'GET');
+    const { result } = await send(
+      balancer(),
+      route(ep('dead-1'), ep('dead-2'), ep('dead-3'), ep('dead-4'), ep('good')),
+      'GET',
+    );
     expect(result.kind).toBe('unreachable');
     if (result.kind !== 'unreachable') return;
     expect(result.failures.map((f) => f.split('@')[0])).toEqual(['default/dead-1', 'default/dead-2', 'default/dead-3']);
@@ -147,7 +171,11 @@ describe('ServiceBalancer retry rules', () => {
 
   it('skips the other endpoints of a node that could not be reached', async () => {
     // dead-1 and dead-2 are on a peer whose mesh port refuses connections; good-1 on a live peer.
-    const { result, body } = await send(balancer(), route(ep('dead-1', 'node-x'), ep('dead-2', 'node-x'), ep('good-1', 'node-y')), 'GET');
+    const { result, body } = await send(
+      balancer(),
+      route(ep('dead-1', 'node-x'), ep('dead-2', 'node-x'), ep('good-1', 'node-y')),
+      'GET',
+    );
     expect(result).toMatchObject({ kind: 'answered', status: 200 });
     expect(body).toBe('good GET');
   });
@@ -167,7 +195,8 @@ describe('ServiceBalancer retry rules', () => {
     expect(picker.isEjected('default/svc:80', deadEp)).toBe(true);
     // Ejected endpoints are avoided while another is there.
     const before = seen.failing;
-    for (let i = 0; i < 5; i++) expect((await send(b, route(failingEp, deadEp, ep('good')), 'GET')).body).toBe('good GET');
+    for (let i = 0; i < 5; i++)
+      expect((await send(b, route(failingEp, deadEp, ep('good')), 'GET')).body).toBe('good GET');
     expect(seen.failing).toBe(before);
     expect(picker.inFlight('uid-good') + picker.inFlight('uid-failing') + picker.inFlight('uid-dead')).toBe(0);
   });

@@ -17,7 +17,11 @@ import type { ResponseSink } from './response-sink.js';
 import type { ServicePortRoute } from './service-table.js';
 
 /** Resolves a pod on this node to the container serving a port. */
-export type LocalTargetLookup = (namespace: string, name: string, targetPort: number | string) => ({ ok: true } & LocalContainerTarget) | { ok: false; reason: string; message: string };
+export type LocalTargetLookup = (
+  namespace: string,
+  name: string,
+  targetPort: number | string,
+) => ({ ok: true } & LocalContainerTarget) | { ok: false; reason: string; message: string };
 
 /** Tries per request, the first included: a connect failure may be retried twice. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -58,7 +62,12 @@ export class ServiceBalancer {
   constructor(private readonly deps: ServiceBalancerDeps) {}
 
   /** Sends `req` to one of `route`'s ready endpoints, writing the answer to `sink`. */
-  async deliver(route: ServicePortRoute, req: ProxiedRequest, sink: ResponseSink, opts: BalanceOptions): Promise<BalanceResult> {
+  async deliver(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+  ): Promise<BalanceResult> {
     if (route.ready.length === 0) return { kind: 'no-endpoints' };
     const { picker } = this.deps;
     const tried = new Set<ServiceEndpoint>();
@@ -95,7 +104,13 @@ export class ServiceBalancer {
     return { kind: 'unreachable', failures };
   }
 
-  private async attempt(ep: ServiceEndpoint, targetPort: number | string, req: ProxiedRequest, sink: ResponseSink, timeoutMs: number | undefined): Promise<number> {
+  private async attempt(
+    ep: ServiceEndpoint,
+    targetPort: number | string,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs: number | undefined,
+  ): Promise<number> {
     const { deliverer } = this.deps;
     if (ep.nodeName === this.deps.nodeName()) {
       const t = this.deps.local(ep.pod.namespace, ep.pod.name, targetPort);
@@ -103,7 +118,8 @@ export class ServiceBalancer {
       return deliverer.deliverLocal(t, req, sink, timeoutMs);
     }
     const token = this.deps.meshToken();
-    if (token === undefined) throw new UpstreamUnreachableError('no mesh token yet (the hub has not welcomed this node)');
+    if (token === undefined)
+      throw new UpstreamUnreachableError('no mesh token yet (the hub has not welcomed this node)');
     return deliverer.forwardRemote(ep, targetPort, token, req, sink, timeoutMs);
   }
 }

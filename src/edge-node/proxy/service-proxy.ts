@@ -91,7 +91,10 @@ export class ServiceProxy {
       this.deps.logger.info({ nodePort, address: this.deps.address }, 'nodePort listening');
     } catch (err) {
       this.servers.delete(nodePort);
-      this.deps.logger.error({ nodePort, address: this.deps.address, err: errorMessage(err) }, 'cannot listen on nodePort');
+      this.deps.logger.error(
+        { nodePort, address: this.deps.address, err: errorMessage(err) },
+        'cannot listen on nodePort',
+      );
     }
   }
 
@@ -113,7 +116,12 @@ export class ServiceProxy {
     try {
       await request.body.prefetch(this.deps.bodyBuffers);
       const ctx = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: request.clientIp } : {};
-      const result = await this.deps.balancer.deliver(route, { ...request, headers: withForwardedFor(request.headers, request.clientIp) }, new ServerResponseSink(res), { ctx });
+      const result = await this.deps.balancer.deliver(
+        route,
+        { ...request, headers: withForwardedFor(request.headers, request.clientIp) },
+        new ServerResponseSink(res),
+        { ctx },
+      );
       answerUndelivered(res, svc, result);
     } catch (err) {
       answerFailure(res, err, 'proxy error: ');

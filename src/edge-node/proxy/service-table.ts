@@ -44,9 +44,15 @@ export class ServiceTable {
       for (const e of service.endpoints) {
         this.uids.add(e.pod.uid);
         if (e.zone !== undefined) this.zones.set(e.nodeName, e.zone);
-        for (const port of service.ports) this.endpointPorts.add(endpointPortKey(e.nodeName, e.pod.namespace, e.pod.name, port.targetPort));
+        for (const port of service.ports)
+          this.endpointPorts.add(endpointPortKey(e.nodeName, e.pod.namespace, e.pod.name, port.targetPort));
       }
-      const routes = service.ports.map((port) => ({ key: `${service.namespace}/${service.name}:${port.port}`, service, port, ready }));
+      const routes = service.ports.map((port) => ({
+        key: `${service.namespace}/${service.name}:${port.port}`,
+        service,
+        port,
+        ready,
+      }));
       this.byName.set(`${service.namespace}/${service.name}`, routes);
       const inNamespace = this.byNamespace.get(service.namespace);
       if (inNamespace) inNamespace.push(service);
@@ -56,7 +62,10 @@ export class ServiceTable {
         const nodePort = route.port.nodePort;
         if (nodePort === undefined) continue;
         if (this.byPort.has(nodePort)) {
-          this.logger.error({ nodePort, service: `${service.namespace}/${service.name}` }, 'nodePort used by two services; keeping the first');
+          this.logger.error(
+            { nodePort, service: `${service.namespace}/${service.name}` },
+            'nodePort used by two services; keeping the first',
+          );
           continue;
         }
         this.byPort.set(nodePort, route);

@@ -32,7 +32,12 @@ export class AffinityTable {
    * The endpoint bound to `client` of `serviceKey` when it is among `candidates`; otherwise binds the
    * client to `choose()`'s endpoint.
    */
-  pick(serviceKey: string, client: string, candidates: readonly ServiceEndpoint[], choose: () => ServiceEndpoint | undefined): ServiceEndpoint | undefined {
+  pick(
+    serviceKey: string,
+    client: string,
+    candidates: readonly ServiceEndpoint[],
+    choose: () => ServiceEndpoint | undefined,
+  ): ServiceEndpoint | undefined {
     const key = `${serviceKey}\u0000${client}`;
     const now = this.clock.now();
     const entry = this.entries.get(key);
@@ -51,7 +56,8 @@ export class AffinityTable {
   /** Forgets bindings to endpoints whose pod uid is not in `live`, and expired ones. */
   retain(live: ReadonlySet<string>): void {
     const now = this.clock.now();
-    for (const [key, e] of this.entries) if (!live.has(e.uid) || now - e.lastUsed >= this.timeoutMs) this.entries.delete(key);
+    for (const [key, e] of this.entries)
+      if (!live.has(e.uid) || now - e.lastUsed >= this.timeoutMs) this.entries.delete(key);
   }
 
   /** Number of remembered clients (tests). */

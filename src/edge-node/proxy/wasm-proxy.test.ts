@@ -36,8 +36,20 @@ const podEnv = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadat
 
 function service(name: string, nodePort: number, pod: string, meshPort: number): ServiceRoute {
   return {
-    namespace: 'default', name, type: 'NodePort', sessionAffinity: 'None', ports: [{ port: 80, targetPort: 8080, nodePort }],
-    endpoints: [{ pod: { namespace: 'default', name: pod, uid: `uid-${pod}` }, nodeName: 'node-a', address: '127.0.0.1', meshPort, ready: true }],
+    namespace: 'default',
+    name,
+    type: 'NodePort',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 8080, nodePort }],
+    endpoints: [
+      {
+        pod: { namespace: 'default', name: pod, uid: `uid-${pod}` },
+        nodeName: 'node-a',
+        address: '127.0.0.1',
+        meshPort,
+        ready: true,
+      },
+    ],
   };
 }
 
@@ -46,24 +58,48 @@ beforeAll(async () => {
   const helloC = addBlob(blobs, 'hello-c', buildComponent('hello-c'));
   const misbehave = addBlob(blobs, 'misbehave', buildComponent('misbehave'));
   dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-wasm-proxy-'));
-  runtime = await WasmRuntime.create({ dataDir: path.join(dir, 'rt'), logger: silentLogger(), fetchBlob: async (d) => blobs.get(d)! });
+  runtime = await WasmRuntime.create({
+    dataDir: path.join(dir, 'rt'),
+    logger: silentLogger(),
+    fetchBlob: async (d) => blobs.get(d)!,
+  });
   hub = await FakeHub.start();
   const port = [{ containerPort: 8080 }];
-  hub.pods.set('node-a', [testPod('hello-1', { image: helloC, ports: port, env: podEnv }), testPod('looper-1', { image: misbehave, ports: port })]);
+  hub.pods.set('node-a', [
+    testPod('hello-1', { image: helloC, ports: port, env: podEnv }),
+    testPod('looper-1', { image: misbehave, ports: port }),
+  ]);
   agent = await Agent.create({
-    hubUrl: hub.url, token: hub.token, nodeName: 'node-a', address: '127.0.0.1', meshPort: 0, labels: {}, logger: silentLogger(),
-    dataDir: path.join(dir, 'agent'), runtimes: [runtime], requestTimeoutMs: 1000, backoff: { statusBatchMs: 5 },
+    hubUrl: hub.url,
+    token: hub.token,
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    meshPort: 0,
+    labels: {},
+    logger: silentLogger(),
+    dataDir: path.join(dir, 'agent'),
+    runtimes: [runtime],
+    requestTimeoutMs: 1000,
+    backoff: { statusBatchMs: 5 },
   });
   await agent.start();
   await waitFor(() => agent.connected, 10_000, 'agent connected');
   ports.hello = await freePort();
   ports.misbehave = await freePort();
-  hub.setServices([service('hello', ports.hello, 'hello-1', agent.meshPort), service('looper', ports.misbehave, 'looper-1', agent.meshPort)]);
+  hub.setServices([
+    service('hello', ports.hello, 'hello-1', agent.meshPort),
+    service('looper', ports.misbehave, 'looper-1', agent.meshPort),
+  ]);
   await waitFor(() => agent.nodePorts().length === 2, 10_000, 'nodePorts open');
   // Serving once both pods are running (transpiling misbehave takes a few seconds).
   for (const p of [ports.hello, ports.misbehave]) {
     const end = Date.now() + 120_000;
-    while ((await fetch(`http://127.0.0.1:${p}/`).then((r) => r.status, () => 0)) !== 200) {
+    while (
+      (await fetch(`http://127.0.0.1:${p}/`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
       if (Date.now() > end) throw new Error(`port ${p} not serving`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -94,7 +130,9 @@ describe('NodePort → Wasm', () => {
     expect(during.status).toBe(200);
     const res = await looping;
     expect(res.status).toBe(504);
-    expect(await res.text()).toMatch(/workload failed to answer: upstream timed out: GET \/loop got no answer from main within 1000 ms/);
+    expect(await res.text()).toMatch(
+      /workload failed to answer: upstream timed out: GET \/loop got no answer from main within 1000 ms/,
+    );
     expect((await fetch(`http://127.0.0.1:${ports.hello}/`)).status).toBe(200);
   });
 });

@@ -11,7 +11,8 @@ import { FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';
 import { HubSession, type SessionEvent } from './hub-session.js';
 
-const REFUSAL = "node name node-a is already connected from 10.0.0.7 (peer 127.0.0.1:4000); is this a copy of another node's data dir?";
+const REFUSAL =
+  "node name node-a is already connected from 10.0.0.7 (peer 127.0.0.1:4000); is this a copy of another node's data dir?";
 
 /** A hub that refuses every hello the way the real gateway refuses a duplicate node name. */
 class RefusingHub {
@@ -75,8 +76,21 @@ describe('HubSession refused as a duplicate node', () => {
   it('reports the refusal once, with the hub message, and stops redialing', async () => {
     const events: SessionEvent[] = [];
     const session = new HubSession({
-      hubUrl: refusing.url, token: 't', logger: silentLogger(), backoff: { initialMs: 10, maxMs: 20 },
-      nodeInfo: () => ({ name: 'node-a', labels: {}, address: '10.0.0.8', meshPort: 7500, arch: 'arm64', os: 'linux', runtimes: ['wasm'], capacity: { cpu: '1', memory: '1Gi', pods: '10' }, agentVersion: 't' }),
+      hubUrl: refusing.url,
+      token: 't',
+      logger: silentLogger(),
+      backoff: { initialMs: 10, maxMs: 20 },
+      nodeInfo: () => ({
+        name: 'node-a',
+        labels: {},
+        address: '10.0.0.8',
+        meshPort: 7500,
+        arch: 'arm64',
+        os: 'linux',
+        runtimes: ['wasm'],
+        capacity: { cpu: '1', memory: '1Gi', pods: '10' },
+        agentVersion: 't',
+      }),
       onMessage: () => undefined,
       onEvent: (ev) => events.push(ev),
     });
@@ -96,7 +110,16 @@ describe('HubSession refused as a duplicate node', () => {
     const fake = await FakeHub.start();
     fake.pods.set('node-a', [testPod('keeper')]);
     const original = new FakeRuntime();
-    const deps = { token: fake.token, nodeName: 'node-a', address: '127.0.0.1', meshPort: 0, dataDir: dir, labels: {}, logger: silentLogger(), backoff: { session: { initialMs: 20, maxMs: 50 }, statusBatchMs: 10 } };
+    const deps = {
+      token: fake.token,
+      nodeName: 'node-a',
+      address: '127.0.0.1',
+      meshPort: 0,
+      dataDir: dir,
+      labels: {},
+      logger: silentLogger(),
+      backoff: { session: { initialMs: 20, maxMs: 50 }, statusBatchMs: 10 },
+    };
     const first = await Agent.create({ ...deps, hubUrl: fake.url, runtimes: [original] });
     await first.start();
     await waitFor(() => original.running('keeper').length === 1, 5000, 'keeper running');
@@ -107,7 +130,13 @@ describe('HubSession refused as a duplicate node', () => {
     // The copy dials a hub that refuses it: nothing may run, and the refusal reaches the CLI.
     const copyRuntime = new FakeRuntime();
     const events: SessionEvent[] = [];
-    const copy = await Agent.create({ ...deps, hubUrl: refusing.url, runtimes: [copyRuntime], localRestoreDelayMs: 60_000, onSessionEvent: (ev) => events.push(ev) });
+    const copy = await Agent.create({
+      ...deps,
+      hubUrl: refusing.url,
+      runtimes: [copyRuntime],
+      localRestoreDelayMs: 60_000,
+      onSessionEvent: (ev) => events.push(ev),
+    });
     await copy.start();
     await waitFor(() => events.find((e) => e.type === 'refused'), 5000, 'refused');
     expect(copy.refusedByHub).toBe(true);
@@ -120,7 +149,16 @@ describe('HubSession refused as a duplicate node', () => {
     const fake = await FakeHub.start();
     fake.pods.set('node-a', [testPod('keeper')]);
     const original = new FakeRuntime();
-    const deps = { token: fake.token, nodeName: 'node-a', address: '127.0.0.1', meshPort: 0, dataDir: dir, labels: {}, logger: silentLogger(), backoff: { session: { initialMs: 20, maxMs: 50 }, restart: { initialMs: 20, maxMs: 50 }, statusBatchMs: 10 } };
+    const deps = {
+      token: fake.token,
+      nodeName: 'node-a',
+      address: '127.0.0.1',
+      meshPort: 0,
+      dataDir: dir,
+      labels: {},
+      logger: silentLogger(),
+      backoff: { session: { initialMs: 20, maxMs: 50 }, restart: { initialMs: 20, maxMs: 50 }, statusBatchMs: 10 },
+    };
     const first = await Agent.create({ ...deps, hubUrl: fake.url, runtimes: [original] });
     await first.start();
     await waitFor(() => original.running('keeper').length === 1, 5000, 'keeper running');
@@ -131,7 +169,12 @@ describe('HubSession refused as a duplicate node', () => {
     refusing.answering = false;
     const copyRuntime = new FakeRuntime();
     const events: SessionEvent[] = [];
-    const copy = await Agent.create({ ...deps, hubUrl: refusing.url, runtimes: [copyRuntime], onSessionEvent: (ev) => events.push(ev) });
+    const copy = await Agent.create({
+      ...deps,
+      hubUrl: refusing.url,
+      runtimes: [copyRuntime],
+      onSessionEvent: (ev) => events.push(ev),
+    });
     await copy.start();
     await waitFor(() => copyRuntime.running('keeper').length === 1, 5000, 'restored while the hub is away');
     refusing.answering = true;

@@ -14,7 +14,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
-import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_BYTES, MAX_HUB_FRAME_VALUES, MAX_NODE_IMAGES, MAX_STATUS_PODS_PER_FRAME, MAX_SYNC_PODS, PROTOCOL_VERSION, decodeFrame, encodeFrame, errorMessage, frameWithinBounds } from '../../api/index.js';
+import {
+  GATEWAY_PATH,
+  HubToNode,
+  MAX_HUB_FRAME_BYTES,
+  MAX_HUB_FRAME_VALUES,
+  MAX_NODE_IMAGES,
+  MAX_STATUS_PODS_PER_FRAME,
+  MAX_SYNC_PODS,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+  errorMessage,
+  frameWithinBounds,
+} from '../../api/index.js';
 import type { Logger, NodeInfo, NodeToHub, Pod } from '../../api/index.js';
 import { Backoff } from '../backoff.js';
 
@@ -67,7 +80,8 @@ export function gatewayUrl(hubUrl: string): string {
   const u = new URL(hubUrl);
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
-  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`hub URL must be http(s):// or ws(s)://, got "${hubUrl}"`);
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
+    throw new Error(`hub URL must be http(s):// or ws(s)://, got "${hubUrl}"`);
   u.pathname = u.pathname.replace(/\/+$/, '') + GATEWAY_PATH;
   return u.toString();
 }
@@ -127,7 +141,8 @@ export class HubSession {
       return false;
     }
     if (msg.type === 'podStatus' || msg.type === 'podGone') {
-      for (let i = 0; i < msg.pods.length; i += MAX_STATUS_PODS_PER_FRAME) this.sendBatch(ws, msg, msg.pods.slice(i, i + MAX_STATUS_PODS_PER_FRAME));
+      for (let i = 0; i < msg.pods.length; i += MAX_STATUS_PODS_PER_FRAME)
+        this.sendBatch(ws, msg, msg.pods.slice(i, i + MAX_STATUS_PODS_PER_FRAME));
       return true;
     }
     ws.send(encodeFrame(msg));
@@ -135,7 +150,11 @@ export class HubSession {
   }
 
   /** Sends pods of a report in frames the hub accepts: a batch over its value bound is halved. */
-  private sendBatch<M extends Extract<NodeToHub, { type: 'podStatus' | 'podGone' }>>(ws: WebSocket, msg: M, pods: M['pods']): void {
+  private sendBatch<M extends Extract<NodeToHub, { type: 'podStatus' | 'podGone' }>>(
+    ws: WebSocket,
+    msg: M,
+    pods: M['pods'],
+  ): void {
     const frame = encodeFrame({ ...msg, pods });
     if (pods.length > 1 && !frameWithinBounds(frame)) {
       const half = Math.ceil(pods.length / 2);
@@ -185,7 +204,14 @@ export class HubSession {
       const node = this.deps.nodeInfo();
       // The hub takes a bounded image list; the first ones are as good a hint for scheduling as any.
       if (node.images && node.images.length > MAX_NODE_IMAGES) node.images = node.images.slice(0, MAX_NODE_IMAGES);
-      ws.send(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, node, instanceId: this.instanceId } satisfies NodeToHub));
+      ws.send(
+        encodeFrame({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          node,
+          instanceId: this.instanceId,
+        } satisfies NodeToHub),
+      );
     });
     ws.on('message', (data: RawData) => this.onFrame(ws, data));
     ws.on('pong', () => {
@@ -193,7 +219,8 @@ export class HubSession {
     });
     ws.on('error', (err) => {
       if (this.unauthorized) return; // already reported, with its cause
-      if (this.failedDials === 0) log.warn({ err: err.message, url: this.url }, 'hub connection error (will keep redialing)');
+      if (this.failedDials === 0)
+        log.warn({ err: err.message, url: this.url }, 'hub connection error (will keep redialing)');
       else log.debug({ err: err.message, url: this.url }, 'hub connection error');
     });
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
@@ -238,7 +265,8 @@ export class HubSession {
         return;
       }
       this.deps.logger.warn({ err: errorMessage(err) }, 'bad frame from hub');
-      if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ type: 'error', message: errorMessage(err) } satisfies NodeToHub));
+      if (ws.readyState === WebSocket.OPEN)
+        ws.send(encodeFrame({ type: 'error', message: errorMessage(err) } satisfies NodeToHub));
       return;
     }
     if (msg.type === 'podSync') {

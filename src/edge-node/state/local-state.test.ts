@@ -18,7 +18,11 @@ afterEach(async () => {
 describe('LocalState', () => {
   it('stores pods one file each, atomically, and skips invalid files', async () => {
     const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
-    await Promise.all([state.savePod(testPod('a', { args: ['1'] })), state.savePod(testPod('a', { args: ['2'] })), state.savePod(testPod('b'))]);
+    await Promise.all([
+      state.savePod(testPod('a', { args: ['1'] })),
+      state.savePod(testPod('a', { args: ['2'] })),
+      state.savePod(testPod('b')),
+    ]);
     await writeFile(path.join(dir, 'pods', 'junk.json'), '{"apiVersion":');
     const pods = await state.loadPods();
     expect(pods.map((p) => p.metadata.name).sort()).toEqual(['a', 'b']);
@@ -31,7 +35,16 @@ describe('LocalState', () => {
   it('remembers the mesh token and the services', async () => {
     const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
     await state.saveSession({ meshToken: 'm', nodeName: 'n' });
-    await state.saveServices([{ namespace: 'default', name: 's', type: 'NodePort', sessionAffinity: 'None', ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }], endpoints: [] }]);
+    await state.saveServices([
+      {
+        namespace: 'default',
+        name: 's',
+        type: 'NodePort',
+        sessionAffinity: 'None',
+        ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }],
+        endpoints: [],
+      },
+    ]);
     const again = await LocalState.create({ dataDir: dir, logger: silentLogger() });
     expect(await again.loadSession()).toEqual({ meshToken: 'm', nodeName: 'n' });
     expect((await again.loadServices())[0]?.name).toBe('s');

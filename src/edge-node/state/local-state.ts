@@ -15,7 +15,10 @@ import { fsyncDir, writeFileDurable } from '../../durable/index.js';
 import { safe } from '../pods/container-config.js';
 
 const SessionState = z.object({ meshToken: z.string().optional(), nodeName: z.string().optional() });
-const LocalPorts = z.record(z.string(), z.object({ port: z.number().int().min(1).max(65535), released: z.number().int().optional() }));
+const LocalPorts = z.record(
+  z.string(),
+  z.object({ port: z.number().int().min(1).max(65535), released: z.number().int().optional() }),
+);
 /** The node-local listener ports given to Service ports (and the HTTP proxy), by key. */
 export type LocalPorts = z.infer<typeof LocalPorts>;
 /** What the node remembers of its last hub session. */
@@ -128,7 +131,9 @@ export class LocalState {
 
   private enqueue(file: string, op: () => Promise<void>): Promise<void> {
     const prev = this.chains.get(file) ?? Promise.resolve();
-    const next = prev.then(op).catch((err: unknown) => this.logger.error({ file, err: errorMessage(err) }, 'local state write failed'));
+    const next = prev
+      .then(op)
+      .catch((err: unknown) => this.logger.error({ file, err: errorMessage(err) }, 'local state write failed'));
     this.chains.set(file, next);
     void next.finally(() => {
       if (this.chains.get(file) === next) this.chains.delete(file);
@@ -141,15 +146,25 @@ export class LocalState {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ file, err: errorMessage(err) }, 'local state file unreadable; starting without it (the hub resyncs it)');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.logger.warn(
+          { file, err: errorMessage(err) },
+          'local state file unreadable; starting without it (the hub resyncs it)',
+        );
       return undefined;
     }
     try {
       const parsed = schema.safeParse(JSON.parse(text));
       if (parsed.success) return parsed.data;
-      this.logger.warn({ file, err: parsed.error.message }, 'local state file invalid; starting without it (the hub resyncs it)');
+      this.logger.warn(
+        { file, err: parsed.error.message },
+        'local state file invalid; starting without it (the hub resyncs it)',
+      );
     } catch (err) {
-      this.logger.warn({ file, bytes: text.length, err: errorMessage(err) }, 'local state file torn (not JSON); starting without it (the hub resyncs it)');
+      this.logger.warn(
+        { file, bytes: text.length, err: errorMessage(err) },
+        'local state file torn (not JSON); starting without it (the hub resyncs it)',
+      );
     }
     return undefined;
   }

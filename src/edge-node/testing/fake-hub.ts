@@ -39,7 +39,9 @@ export class FakeHub {
     this.server.on('upgrade', (req, socket, head) => {
       if (req.url !== GATEWAY_PATH || req.headers.authorization !== `Bearer ${this.token}`) {
         this.rejected += 1;
-        socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nbad token\r\n\r\n');
+        socket.end(
+          'HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nbad token\r\n\r\n',
+        );
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
@@ -59,12 +61,16 @@ export class FakeHub {
 
   /** Messages of one type (optionally from one node). */
   messages<T extends NodeToHub['type']>(type: T, node?: string): Array<Extract<NodeToHub, { type: T }>> {
-    return this.received.filter((r) => r.msg.type === type && (node === undefined || r.node === node)).map((r) => r.msg as Extract<NodeToHub, { type: T }>);
+    return this.received
+      .filter((r) => r.msg.type === type && (node === undefined || r.node === node))
+      .map((r) => r.msg as Extract<NodeToHub, { type: T }>);
   }
 
   /** The most recent status a node reported for a pod name. */
   lastStatus(podName: string): Extract<NodeToHub, { type: 'podStatus' }>['pods'][number]['status'] | undefined {
-    const all = this.messages('podStatus').flatMap((m) => m.pods).filter((p) => p.pod.name === podName);
+    const all = this.messages('podStatus')
+      .flatMap((m) => m.pods)
+      .filter((p) => p.pod.name === podName);
     return all[all.length - 1]?.status;
   }
 
@@ -122,7 +128,13 @@ export class FakeHub {
         node = msg.node.name;
         this.sockets.set(node, ws);
         this.received.push({ node, msg });
-        this.send(node, { type: 'welcome', protocol: PROTOCOL_VERSION, nodeName: node, heartbeatIntervalSeconds: this.opts.heartbeatIntervalSeconds ?? 0.2, meshToken: this.meshToken });
+        this.send(node, {
+          type: 'welcome',
+          protocol: PROTOCOL_VERSION,
+          nodeName: node,
+          heartbeatIntervalSeconds: this.opts.heartbeatIntervalSeconds ?? 0.2,
+          meshToken: this.meshToken,
+        });
         this.send(node, { type: 'podSync', pods: this.pods.get(node) ?? [] });
         this.send(node, { type: 'serviceSync', services: this.services });
         return;
@@ -136,7 +148,11 @@ export class FakeHub {
 }
 
 /** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function waitFor<T>(check: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | null,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
@@ -147,7 +163,19 @@ export async function waitFor<T>(check: () => T | undefined | false | null, time
 }
 
 /** A minimal valid pod for tests. */
-export function testPod(name: string, opts: { uid?: string; node?: string; image?: string; restartPolicy?: 'Always' | 'OnFailure' | 'Never'; ports?: Array<{ name?: string; containerPort: number }>; labels?: Record<string, string>; env?: Pod['spec']['containers'][number]['env']; args?: string[] } = {}): Pod {
+export function testPod(
+  name: string,
+  opts: {
+    uid?: string;
+    node?: string;
+    image?: string;
+    restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+    ports?: Array<{ name?: string; containerPort: number }>;
+    labels?: Record<string, string>;
+    env?: Pod['spec']['containers'][number]['env'];
+    args?: string[];
+  } = {},
+): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -156,10 +184,15 @@ export function testPod(name: string, opts: { uid?: string; node?: string; image
       nodeName: opts.node ?? 'node-a',
       runtimeClassName: 'wasm',
       restartPolicy: opts.restartPolicy ?? 'Always',
-      containers: [{
-        name: 'main', image: opts.image ?? 'edgeplane.hub/hello.wasm@sha256:' + 'a'.repeat(64),
-        ...(opts.ports ? { ports: opts.ports } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.args ? { args: opts.args } : {}),
-      }],
+      containers: [
+        {
+          name: 'main',
+          image: opts.image ?? 'edgeplane.hub/hello.wasm@sha256:' + 'a'.repeat(64),
+          ...(opts.ports ? { ports: opts.ports } : {}),
+          ...(opts.env ? { env: opts.env } : {}),
+          ...(opts.args ? { args: opts.args } : {}),
+        },
+      ],
     },
   };
 }

@@ -6,7 +6,15 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { CreateContainerError, ImagePullError } from '../../api/index.js';
-import type { ContainerConfig, ContainerEvent, ContainerRuntimeStatus, PulledImage, Runtime, WorkloadEndpoint, WorkloadNetwork } from '../../api/index.js';
+import type {
+  ContainerConfig,
+  ContainerEvent,
+  ContainerRuntimeStatus,
+  PulledImage,
+  Runtime,
+  WorkloadEndpoint,
+  WorkloadNetwork,
+} from '../../api/index.js';
 
 /** One fake container. */
 export interface FakeContainer {
@@ -24,7 +32,10 @@ export interface FakeRuntimeOptions {
   /** Called after start: return `{ exitAfterMs, exitCode }` to make the container exit on its own. */
   behaviour?(config: ContainerConfig): { exitAfterMs: number; exitCode: number } | undefined;
   /** Makes the containers network peers of the node (as OCI's are): where they reach it, and each one's pod IP. */
-  network?: { nodeAddress(hostNetwork: boolean): string | undefined; podIP?(config: ContainerConfig): string | undefined };
+  network?: {
+    nodeAddress(hostNetwork: boolean): string | undefined;
+    podIP?(config: ContainerConfig): string | undefined;
+  };
 }
 
 /** A Runtime whose containers live in memory. */
@@ -61,7 +72,8 @@ export class FakeRuntime implements Runtime {
 
   async createContainer(config: ContainerConfig): Promise<void> {
     this.calls.push(`create ${config.pod.name}/${config.name}`);
-    if (this.opts.failCreate?.has(config.image.ref)) throw new CreateContainerError(`component ${config.image.ref} exports nothing runnable`);
+    if (this.opts.failCreate?.has(config.image.ref))
+      throw new CreateContainerError(`component ${config.image.ref} exports nothing runnable`);
     this.containers.set(config.id, { config, status: { id: config.id, state: 'created' } });
   }
 
@@ -97,10 +109,24 @@ export class FakeRuntime implements Runtime {
       kind: 'in-process',
       handle: async (req) => {
         const body = JSON.stringify({
-          pod: c.config.pod.name, container: c.config.name, port, method: req.method, path: req.path, authority: req.authority,
-          headers: Object.fromEntries(req.headers), body: Buffer.from(req.body).toString('utf8'), env: c.config.env,
+          pod: c.config.pod.name,
+          container: c.config.name,
+          port,
+          method: req.method,
+          path: req.path,
+          authority: req.authority,
+          headers: Object.fromEntries(req.headers),
+          body: Buffer.from(req.body).toString('utf8'),
+          env: c.config.env,
         });
-        return { status: 200, headers: [['content-type', 'application/json'], ['x-served-by', c.config.pod.name]], body: Buffer.from(body) };
+        return {
+          status: 200,
+          headers: [
+            ['content-type', 'application/json'],
+            ['x-served-by', c.config.pod.name],
+          ],
+          body: Buffer.from(body),
+        };
       },
     };
   }
@@ -123,7 +149,13 @@ export class FakeRuntime implements Runtime {
     const c = this.containers.get(id);
     if (!c || c.status.state !== 'running') return;
     this.writeLog(id, exitCode === 0 ? 'stdout' : 'stderr', `exiting with ${exitCode}`);
-    c.status = { ...c.status, state: 'exited', exitCode, reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'), finishedAt: new Date().toISOString() };
+    c.status = {
+      ...c.status,
+      state: 'exited',
+      exitCode,
+      reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
+      finishedAt: new Date().toISOString(),
+    };
     for (const l of this.listeners) l({ type: 'exited', status: c.status });
   }
 
@@ -135,7 +167,9 @@ export class FakeRuntime implements Runtime {
 
   /** The running containers of a pod. */
   running(podName?: string): FakeContainer[] {
-    return [...this.containers.values()].filter((c) => c.status.state === 'running' && (podName === undefined || c.config.pod.name === podName));
+    return [...this.containers.values()].filter(
+      (c) => c.status.state === 'running' && (podName === undefined || c.config.pod.name === podName),
+    );
   }
 
   private must(id: string): FakeContainer {

@@ -13,7 +13,15 @@ export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'd
 
 /** What a request asks to do. */
 export type RequestAttributes =
-  | { kind: 'resource'; verb: Verb; group: string; resource: string; subresource?: string; namespace?: string; name?: string }
+  | {
+      kind: 'resource';
+      verb: Verb;
+      group: string;
+      resource: string;
+      subresource?: string;
+      namespace?: string;
+      name?: string;
+    }
   | { kind: 'nonResource'; verb: Verb; path: string };
 
 /** The answer: allowed, or refused with a reason fit for a 403 message. */
@@ -39,7 +47,8 @@ export function describeRequest(what: RequestAttributes): string {
 /** Today's role-based policy (see the file comment). */
 export const roleAuthorizer: Authorizer = (who, what) => {
   if (who.kind === 'node') {
-    if (what.kind === 'nonResource' && what.verb === 'get' && what.path.startsWith(`${BLOB_PATH}/`)) return { allowed: true };
+    if (what.kind === 'nonResource' && what.verb === 'get' && what.path.startsWith(`${BLOB_PATH}/`))
+      return { allowed: true };
     return { allowed: false, reason: `node credentials may not ${describeRequest(what)}` };
   }
   if (who.role === 'admin') return { allowed: true };

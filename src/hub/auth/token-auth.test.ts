@@ -27,7 +27,10 @@ it('generates tokens once (0600), reuses them, and verifies', async () => {
 });
 
 it('loads extra users from tokens.json', async () => {
-  writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ users: [{ name: 'viewer', token: 'viewer-token-0123456789', role: 'read-only' }] }));
+  writeFileSync(
+    join(dir, 'tokens.json'),
+    JSON.stringify({ users: [{ name: 'viewer', token: 'viewer-token-0123456789', role: 'read-only' }] }),
+  );
   const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
   expect(a.verify('Bearer viewer-token-0123456789')).toEqual({ kind: 'user', name: 'viewer', role: 'read-only' });
 });

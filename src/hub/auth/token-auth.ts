@@ -23,7 +23,9 @@ export interface TokenAuthOptions {
 }
 
 const TokensFile = z.strictObject({
-  users: z.array(z.strictObject({ name: z.string().min(1), token: z.string().min(16), role: z.enum(['admin', 'read-only']) })),
+  users: z.array(
+    z.strictObject({ name: z.string().min(1), token: z.string().min(16), role: z.enum(['admin', 'read-only']) }),
+  ),
 });
 
 interface Entry {
@@ -72,7 +74,8 @@ export class TokenAuth {
       { digest: digest(joinToken), principal: { kind: 'node' } },
     ];
     const extra = await TokenAuth.#readUsers(join(opts.dataDir, 'tokens.json'));
-    for (const u of extra) entries.push({ digest: digest(u.token), principal: { kind: 'user', name: u.name, role: u.role } });
+    for (const u of extra)
+      entries.push({ digest: digest(u.token), principal: { kind: 'user', name: u.name, role: u.role } });
     opts.logger.debug({ users: extra.length + 1 }, 'tokens loaded');
     return new TokenAuth(entries, admin, joinToken);
   }
@@ -86,7 +89,10 @@ export class TokenAuth {
       throw err;
     }
     const parsed = TokensFile.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new BadRequestError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new BadRequestError(
+        `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     return parsed.data.users;
   }
 

@@ -41,7 +41,8 @@ export function imagesOf(obj: KubeObject): string[] {
   const spec = (obj as { spec?: { containers?: unknown; template?: { spec?: PodSpecLike } } }).spec;
   const podSpec: PodSpecLike | undefined = spec && 'containers' in spec ? (spec as PodSpecLike) : spec?.template?.spec;
   const out: string[] = [];
-  for (const c of [...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? [])]) if (typeof c.image === 'string') out.push(c.image);
+  for (const c of [...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? [])])
+    if (typeof c.image === 'string') out.push(c.image);
   return out;
 }
 
@@ -81,7 +82,9 @@ export class BlobGarbageCollector {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.sweep()
-        .catch((err: unknown) => this.#deps.logger.warn({ err: errorMessage(err) }, 'blob garbage collection failed; retrying next interval'))
+        .catch((err: unknown) =>
+          this.#deps.logger.warn({ err: errorMessage(err) }, 'blob garbage collection failed; retrying next interval'),
+        )
         .finally(() => this.#schedule(this.#intervalMs));
     }, ms);
     this.#timer.unref();
@@ -93,13 +96,17 @@ export class BlobGarbageCollector {
     // kept whatever the (possibly older) references say.
     const cutoff = clock.now() - this.#graceMs;
     const keep = new Set<string>();
-    for (const o of objects()) for (const image of imagesOf(o)) {
-      const ref = parseHubImageRef(image);
-      if (ref) keep.add(ref.digest);
-    }
+    for (const o of objects())
+      for (const image of imagesOf(o)) {
+        const ref = parseHubImageRef(image);
+        if (ref) keep.add(ref.digest);
+      }
     const removed = await blobs.collect(keep, cutoff);
     if (removed.length > 0) {
-      logger.info({ blobs: removed.length, bytes: removed.reduce((a, b) => a + b.size, 0), usedBytes: blobs.usedBytes }, 'unreferenced blobs collected');
+      logger.info(
+        { blobs: removed.length, bytes: removed.reduce((a, b) => a + b.size, 0), usedBytes: blobs.usedBytes },
+        'unreferenced blobs collected',
+      );
     }
     return removed;
   }

@@ -61,7 +61,9 @@ describe('quota, garbage collection and failed uploads', () => {
     const err = await blobs.put(twoChunks()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlobQuotaExceededError);
     expect((err as BlobQuotaExceededError).httpStatus).toBe(507);
-    expect((err as Error).message).toContain('this upload (8 bytes so far) would pass its quota of 20 bytes (--blob-store-max-bytes; 15 bytes stored)');
+    expect((err as Error).message).toContain(
+      'this upload (8 bytes so far) would pass its quota of 20 bytes (--blob-store-max-bytes; 15 bytes stored)',
+    );
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
     expect(blobs.usedBytes).toBe(15);
     await age(a.digest, 10_000);
@@ -77,7 +79,9 @@ describe('quota, garbage collection and failed uploads', () => {
       throw new Error('client went away');
     }
     await expect(blobs.put(aborted())).rejects.toThrow('client went away');
-    await expect(blobs.put(bytes(10), { expectedDigest: `sha256:${'0'.repeat(64)}` })).rejects.toThrow(/does not match its digest/);
+    await expect(blobs.put(bytes(10), { expectedDigest: `sha256:${'0'.repeat(64)}` })).rejects.toThrow(
+      /does not match its digest/,
+    );
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
     expect(readdirSync(join(dir, 'sha256'))).toEqual([]);
     expect(blobs.usedBytes).toBe(0);
@@ -97,9 +101,25 @@ describe('quota, garbage collection and failed uploads', () => {
     const fresh = await blobs.put(bytes(3, 4));
     for (const d of [used.digest, unused.digest, reuploaded.digest]) await age(d, 2 * 3600_000);
     expect((await blobs.put(bytes(3, 3))).created).toBe(false); // renews its grace period
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: `edgeplane.hub/app.wasm@${used.digest}` }] } };
-    const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'docker.io/library/nginx:1' }] } } } };
-    const gc = new BlobGarbageCollector({ blobs, objects: () => [pod, deploy], clock: { now: () => Date.now() }, logger: silentLogger(), graceSeconds: 3600 });
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', image: `edgeplane.hub/app.wasm@${used.digest}` }] },
+    };
+    const deploy = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'docker.io/library/nginx:1' }] } } },
+    };
+    const gc = new BlobGarbageCollector({
+      blobs,
+      objects: () => [pod, deploy],
+      clock: { now: () => Date.now() },
+      logger: silentLogger(),
+      graceSeconds: 3600,
+    });
     expect((await gc.sweep()).map((b) => b.digest)).toEqual([unused.digest]);
     for (const d of [used.digest, reuploaded.digest, fresh.digest]) expect(await blobs.has(d)).toBe(true);
     expect(await blobs.has(unused.digest)).toBe(false);
@@ -119,7 +139,14 @@ describe('quota, garbage collection and failed uploads', () => {
   });
 
   it('finds images in pods and in pod templates', () => {
-    expect(imagesOf({ apiVersion: 'batch/v1', kind: 'Job', metadata: {}, spec: { template: { spec: { containers: [{ image: 'a' }], initContainers: [{ image: 'b' }] } } } } as never)).toEqual(['a', 'b']);
+    expect(
+      imagesOf({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: {},
+        spec: { template: { spec: { containers: [{ image: 'a' }], initContainers: [{ image: 'b' }] } } },
+      } as never),
+    ).toEqual(['a', 'b']);
     expect(imagesOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} })).toEqual([]);
   });
 });

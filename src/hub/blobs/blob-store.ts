@@ -13,7 +13,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BadRequestError, EdgeError, NotFoundError, RequestTooLargeError, StatusReason, isSha256Digest } from '../../api/index.js';
+import {
+  BadRequestError,
+  EdgeError,
+  NotFoundError,
+  RequestTooLargeError,
+  StatusReason,
+  isSha256Digest,
+} from '../../api/index.js';
 import { fsyncDir, publishDurable } from '../../durable/index.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -67,7 +74,8 @@ export interface StoredBlob {
 }
 
 const GIB = 1024 * 1024 * 1024;
-const human = (n: number): string => (n >= GIB ? `${(n / GIB).toFixed(2)} GiB` : n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${n} bytes`);
+const human = (n: number): string =>
+  n >= GIB ? `${(n / GIB).toFixed(2)} GiB` : n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${n} bytes`;
 
 async function* chunksOf(source: BlobSource): AsyncIterable<Uint8Array> {
   if (source instanceof Uint8Array) {
@@ -117,7 +125,12 @@ export class BlobStore {
       const st = await stat(join(blobsDir, name)).catch(() => undefined);
       if (st?.isFile()) sizes.set(name, st.size);
     }
-    return new BlobStore(opts.dir, opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES, opts.quotaBytes ?? DEFAULT_BLOB_STORE_MAX_BYTES, sizes);
+    return new BlobStore(
+      opts.dir,
+      opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES,
+      opts.quotaBytes ?? DEFAULT_BLOB_STORE_MAX_BYTES,
+      sizes,
+    );
   }
 
   /** Largest blob accepted, in bytes. */
@@ -151,7 +164,8 @@ export class BlobStore {
    * when the content does not match it. Whatever fails, no temporary file is kept.
    */
   async put(source: BlobSource, opts: { expectedDigest?: string } = {}): Promise<PutResult> {
-    if (opts.expectedDigest !== undefined && !isSha256Digest(opts.expectedDigest)) throw new BadRequestError(`invalid digest "${opts.expectedDigest}": expected sha256:<64 lower-case hex digits>`);
+    if (opts.expectedDigest !== undefined && !isSha256Digest(opts.expectedDigest))
+      throw new BadRequestError(`invalid digest "${opts.expectedDigest}": expected sha256:<64 lower-case hex digits>`);
     const tmp = join(this.#dir, 'tmp', randomUUID());
     const fh = await open(tmp, 'wx', 0o600);
     const hash = createHash('sha256');
@@ -160,7 +174,8 @@ export class BlobStore {
     try {
       try {
         for await (const chunk of chunksOf(source)) {
-          if (size + chunk.byteLength > this.#maxBytes) throw new RequestTooLargeError(`blob exceeds the limit of ${this.#maxBytes} bytes per upload`);
+          if (size + chunk.byteLength > this.#maxBytes)
+            throw new RequestTooLargeError(`blob exceeds the limit of ${this.#maxBytes} bytes per upload`);
           this.checkRoom(chunk.byteLength, size);
           size += chunk.byteLength;
           this.#inFlight += chunk.byteLength;
@@ -173,7 +188,9 @@ export class BlobStore {
       }
       digest = `sha256:${hash.digest('hex')}`;
       if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) {
-        throw new BadRequestError(`blob content does not match its digest: expected ${opts.expectedDigest}, got ${digest}`);
+        throw new BadRequestError(
+          `blob content does not match its digest: expected ${opts.expectedDigest}, got ${digest}`,
+        );
       }
     } catch (err) {
       this.#inFlight -= size;
@@ -252,7 +269,11 @@ export class BlobStore {
           await unlink(this.#path(digest)).catch(() => undefined);
           if (this.#sizes.delete(hex)) this.#stored -= size;
         });
-        throw new NotFoundError('blobs', digest, `blob ${digest} was damaged on the hub's disk and has been removed; upload it again (edgectl apply does)`);
+        throw new NotFoundError(
+          'blobs',
+          digest,
+          `blob ${digest} was damaged on the hub's disk and has been removed; upload it again (edgectl apply does)`,
+        );
       }
       this.#verified.add(hex);
     }
@@ -293,7 +314,8 @@ export class BlobStore {
   }
 
   #path(digest: string): string {
-    if (!isSha256Digest(digest)) throw new BadRequestError(`invalid digest "${digest}": expected sha256:<64 lower-case hex digits>`);
+    if (!isSha256Digest(digest))
+      throw new BadRequestError(`invalid digest "${digest}": expected sha256:<64 lower-case hex digits>`);
     return join(this.#dir, 'sha256', digest.slice('sha256:'.length));
   }
 }

@@ -10,4 +10,9 @@ export {
   type PutResult,
   type StoredBlob,
 } from './blob-store.js';
-export { BlobGarbageCollector, DEFAULT_BLOB_GC_GRACE_SECONDS, imagesOf, type BlobGarbageCollectorDeps } from './blob-gc.js';
+export {
+  BlobGarbageCollector,
+  DEFAULT_BLOB_GC_GRACE_SECONDS,
+  imagesOf,
+  type BlobGarbageCollectorDeps,
+} from './blob-gc.js';

@@ -20,7 +20,11 @@ const POD = typeByKind('v1', 'Pod')!;
 const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -57,8 +61,16 @@ describe('workload controllers + scheduler', () => {
     await informers.start();
     for (const r of runners) r.start();
     stops = [...runners.map((r) => () => r.stop()), () => informers.stop()];
-    for (const [name, zone] of [['pi-1', 'a'], ['pi-2', 'b']] as const) {
-      const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { zone } }, spec: {} });
+    for (const [name, zone] of [
+      ['pi-1', 'a'],
+      ['pi-2', 'b'],
+    ] as const) {
+      const n = await api.create<Node>(NODE, {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name, labels: { zone } },
+        spec: {},
+      });
       await api.updateStatus(NODE, {
         ...n,
         status: {
@@ -77,14 +89,22 @@ describe('workload controllers + scheduler', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const deploymentManifest = (replicas: number, image = 'edgeplane.hub/hello.wasm@sha256:' + 'a'.repeat(64)): Deployment => ({
+  const deploymentManifest = (
+    replicas: number,
+    image = 'edgeplane.hub/hello.wasm@sha256:' + 'a'.repeat(64),
+  ): Deployment => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'hello', namespace: 'default' },
-    spec: { replicas, selector: { matchLabels: { app: 'hello' } }, template: { metadata: { labels: { app: 'hello' } }, spec: { containers: [{ name: 'hello', image }] } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'hello' } },
+      template: { metadata: { labels: { app: 'hello' } }, spec: { containers: [{ name: 'hello', image }] } },
+    },
   });
 
-  const pods = async (): Promise<Pod[]> => (await api.list<Pod>(POD, { namespace: 'default' })).items.filter((p) => !p.metadata.deletionTimestamp);
+  const pods = async (): Promise<Pod[]> =>
+    (await api.list<Pod>(POD, { namespace: 'default' })).items.filter((p) => !p.metadata.deletionTimestamp);
 
   it('creates a ReplicaSet and spreads its pods over the nodes', async () => {
     await api.create(DEPLOY, deploymentManifest(4));
@@ -94,7 +114,12 @@ describe('workload controllers + scheduler', () => {
     });
     const perNode = new Map<string, number>();
     for (const p of bound) perNode.set(p.spec.nodeName ?? '', (perNode.get(p.spec.nodeName ?? '') ?? 0) + 1);
-    expect(perNode).toEqual(new Map([['pi-1', 2], ['pi-2', 2]]));
+    expect(perNode).toEqual(
+      new Map([
+        ['pi-1', 2],
+        ['pi-2', 2],
+      ]),
+    );
     const rss = (await api.list<ReplicaSet>(RS)).items;
     expect(rss).toHaveLength(1);
     expect(rss[0]?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
@@ -102,8 +127,19 @@ describe('workload controllers + scheduler', () => {
   });
 
   it('replaces a deleted pod, follows scale, and honours nodeSelector', async () => {
-    await api.create<Deployment>(DEPLOY, { ...deploymentManifest(2), spec: { ...deploymentManifest(2).spec, template: { ...deploymentManifest(2).spec.template, spec: { ...deploymentManifest(2).spec.template.spec, nodeSelector: { zone: 'b' } } } } });
-    const first = await until('2 pods', async () => ((await pods()).filter((p) => p.spec.nodeName).length === 2 ? pods() : undefined));
+    await api.create<Deployment>(DEPLOY, {
+      ...deploymentManifest(2),
+      spec: {
+        ...deploymentManifest(2).spec,
+        template: {
+          ...deploymentManifest(2).spec.template,
+          spec: { ...deploymentManifest(2).spec.template.spec, nodeSelector: { zone: 'b' } },
+        },
+      },
+    });
+    const first = await until('2 pods', async () =>
+      (await pods()).filter((p) => p.spec.nodeName).length === 2 ? pods() : undefined,
+    );
     expect(first.every((p) => p.spec.nodeName === 'pi-2')).toBe(true);
     const victim = first[0]!;
     // Bound pods are deleted gracefully; confirm the deletion as the node would (grace 0).
@@ -121,7 +157,13 @@ describe('workload controllers + scheduler', () => {
     await api.create(DEPLOY, deploymentManifest(2));
     await until('2 pods', async () => (await pods()).length === 2);
     const latest = await api.get<Deployment>(DEPLOY, 'default', 'hello');
-    await api.update(DEPLOY, { ...latest, spec: { ...latest.spec, template: deploymentManifest(2, 'edgeplane.hub/hello.wasm@sha256:' + 'b'.repeat(64)).spec.template } });
+    await api.update(DEPLOY, {
+      ...latest,
+      spec: {
+        ...latest.spec,
+        template: deploymentManifest(2, 'edgeplane.hub/hello.wasm@sha256:' + 'b'.repeat(64)).spec.template,
+      },
+    });
     const rss = await until('2 ReplicaSets', async () => {
       const l = (await api.list<ReplicaSet>(RS)).items;
       return l.length === 2 ? l : undefined;

@@ -40,7 +40,14 @@ describe('DaemonSet, Job and taint eviction', () => {
 
   async function addNode(name: string, labels: Record<string, string> = {}): Promise<void> {
     const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {} });
-    await api.updateStatus(NODE, { ...n, status: { capacity: { cpu: '4', memory: '4Gi', pods: '110' }, runtimeHandlers: [{ name: 'wasm' }], conditions: [{ type: 'Ready', status: 'True' }] } });
+    await api.updateStatus(NODE, {
+      ...n,
+      status: {
+        capacity: { cpu: '4', memory: '4Gi', pods: '110' },
+        runtimeHandlers: [{ name: 'wasm' }],
+        conditions: [{ type: 'Ready', status: 'True' }],
+      },
+    });
     lifecycle.heartbeat(name);
   }
 
@@ -48,10 +55,31 @@ describe('DaemonSet, Job and taint eviction', () => {
   async function report(pod: Pod, phase: 'Running' | 'Succeeded' | 'Failed'): Promise<void> {
     const cur = await api.get<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
     const ready = phase === 'Running' ? 'True' : 'False';
-    await api.updateStatus(POD, { ...cur, status: { phase, conditions: [{ type: 'Ready', status: ready }], containerStatuses: [{ name: 'c', image, ready: phase === 'Running', restartCount: 0, state: phase === 'Running' ? { running: {} } : { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: new Date().toISOString() } } }] } });
+    await api.updateStatus(POD, {
+      ...cur,
+      status: {
+        phase,
+        conditions: [{ type: 'Ready', status: ready }],
+        containerStatuses: [
+          {
+            name: 'c',
+            image,
+            ready: phase === 'Running',
+            restartCount: 0,
+            state:
+              phase === 'Running'
+                ? { running: {} }
+                : { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: new Date().toISOString() } },
+          },
+        ],
+      },
+    });
   }
 
-  const pods = async (label: string): Promise<Pod[]> => (await api.list<Pod>(POD, { namespace: 'default', labelSelector: label })).items.filter((p) => !p.metadata.deletionTimestamp);
+  const pods = async (label: string): Promise<Pod[]> =>
+    (await api.list<Pod>(POD, { namespace: 'default', labelSelector: label })).items.filter(
+      (p) => !p.metadata.deletionTimestamp,
+    );
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edge-ds-'));
@@ -63,10 +91,36 @@ describe('DaemonSet, Job and taint eviction', () => {
     const podInf = informers.for<Pod>('v1', 'Pod');
     const nodes = informers.for<Node>('v1', 'Node');
     const events = new EventRecorder({ api, clock: systemClock, logger, component: 'test' });
-    lifecycle = new NodeLifecycleController({ api, nodes, pods: podInf, events, clock: systemClock, logger, gracePeriodSeconds: 60, evictionTimeoutSeconds: 60, tickMs: 50 });
+    lifecycle = new NodeLifecycleController({
+      api,
+      nodes,
+      pods: podInf,
+      events,
+      clock: systemClock,
+      logger,
+      gracePeriodSeconds: 60,
+      evictionTimeoutSeconds: 60,
+      tickMs: 50,
+    });
     const runners = [
-      new DaemonSetController({ api, daemonSets: informers.for<DaemonSet>('apps/v1', 'DaemonSet'), pods: podInf, nodes, events, clock: systemClock, logger }),
-      new JobController({ api, jobs: informers.for<Job>('batch/v1', 'Job'), pods: podInf, events, clock: systemClock, logger, failureBackoffMs: 10 }),
+      new DaemonSetController({
+        api,
+        daemonSets: informers.for<DaemonSet>('apps/v1', 'DaemonSet'),
+        pods: podInf,
+        nodes,
+        events,
+        clock: systemClock,
+        logger,
+      }),
+      new JobController({
+        api,
+        jobs: informers.for<Job>('batch/v1', 'Job'),
+        pods: podInf,
+        events,
+        clock: systemClock,
+        logger,
+        failureBackoffMs: 10,
+      }),
       lifecycle,
     ];
     await informers.start();
@@ -87,15 +141,26 @@ describe('DaemonSet, Job and taint eviction', () => {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { name: 'agent', namespace: 'default' },
-      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image }] } } },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image }] } },
+      },
     });
-    const first = await until('2 daemon pods', async () => ((await pods('app=agent')).length === 2 ? pods('app=agent') : undefined));
+    const first = await until('2 daemon pods', async () =>
+      (await pods('app=agent')).length === 2 ? pods('app=agent') : undefined,
+    );
     expect(new Set(first.map((p) => p.spec.nodeName))).toEqual(new Set(['pi-1', 'pi-2']));
     await addNode('pi-3');
     await until('a pod on pi-3', async () => (await pods('app=agent')).some((p) => p.spec.nodeName === 'pi-3'));
     for (const p of await pods('app=agent')) await report(p, 'Running');
     const ds = await api.get<DaemonSet>(DS, 'default', 'agent');
-    await api.update(DS, { ...ds, spec: { ...ds.spec, template: { ...ds.spec.template, spec: { containers: [{ name: 'c', image: image.replace('cccc', 'dddd') }] } } } });
+    await api.update(DS, {
+      ...ds,
+      spec: {
+        ...ds.spec,
+        template: { ...ds.spec.template, spec: { containers: [{ name: 'c', image: image.replace('cccc', 'dddd') }] } },
+      },
+    });
     // maxUnavailable 1: at most one node without an available daemon at any time, until all are new.
     for (let round = 0; round < 3; round++) {
       const now = await until('one old pod replaced', async () => {
@@ -106,7 +171,10 @@ describe('DaemonSet, Job and taint eviction', () => {
       expect((await pods('app=agent')).filter((p) => p.status?.phase === 'Running').length).toBeGreaterThanOrEqual(2);
       await report(now[0]!, 'Running');
     }
-    await until('all updated', async () => (await api.get<DaemonSet>(DS, 'default', 'agent')).status?.updatedNumberScheduled === 3);
+    await until(
+      'all updated',
+      async () => (await api.get<DaemonSet>(DS, 'default', 'agent')).status?.updatedNumberScheduled === 3,
+    );
   });
 
   it('runs a Job to its completions with parallelism, and fails it past backoffLimit', async () => {
@@ -158,13 +226,25 @@ describe('DaemonSet, Job and taint eviction', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: 'default' },
-      spec: { nodeName: 'pi-1', containers: [{ name: 'c', image }], ...(tolerate ? { tolerations: [{ key: 'maintenance', operator: 'Exists' as const, effect: 'NoExecute' as const }] } : {}) },
+      spec: {
+        nodeName: 'pi-1',
+        containers: [{ name: 'c', image }],
+        ...(tolerate
+          ? { tolerations: [{ key: 'maintenance', operator: 'Exists' as const, effect: 'NoExecute' as const }] }
+          : {}),
+      },
     });
     await api.create(POD, mk('plain', false));
     await api.create(POD, mk('tolerant', true));
     const node = await api.get<Node>(NODE, undefined, 'pi-1');
-    await api.update(NODE, { ...node, spec: { taints: [{ key: 'maintenance', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } });
-    await until('plain evicted', async () => (await api.get<Pod>(POD, 'default', 'plain')).metadata.deletionTimestamp !== undefined);
+    await api.update(NODE, {
+      ...node,
+      spec: { taints: [{ key: 'maintenance', effect: 'NoExecute', timeAdded: new Date().toISOString() }] },
+    });
+    await until(
+      'plain evicted',
+      async () => (await api.get<Pod>(POD, 'default', 'plain')).metadata.deletionTimestamp !== undefined,
+    );
     expect((await api.get<Pod>(POD, 'default', 'tolerant')).metadata.deletionTimestamp).toBeUndefined();
   });
 });

@@ -36,7 +36,11 @@ export interface DaemonSetControllerDeps {
 
 function tolerates(tolerations: readonly Toleration[], taint: Taint): boolean {
   return tolerations.some(
-    (t) => (t.effect === undefined || t.effect === taint.effect) && (t.operator === 'Exists' ? t.key === undefined || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+    (t) =>
+      (t.effect === undefined || t.effect === taint.effect) &&
+      (t.operator === 'Exists'
+        ? t.key === undefined || t.key === taint.key
+        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
   );
 }
 
@@ -55,15 +59,33 @@ export class DaemonSetController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly deps: DaemonSetControllerDeps) {
-    this.queue = new WorkQueue({ name: 'daemonset', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
-    deps.daemonSets.addHandler({ onAdd: (d) => this.queue.add(objectKey(d)), onUpdate: (_o, d) => this.queue.add(objectKey(d)) });
+    this.queue = new WorkQueue({
+      name: 'daemonset',
+      workers: 2,
+      logger: deps.logger,
+      reconcile: (k) => this.reconcile(k),
+    });
+    deps.daemonSets.addHandler({
+      onAdd: (d) => this.queue.add(objectKey(d)),
+      onUpdate: (_o, d) => this.queue.add(objectKey(d)),
+    });
     const podChanged = (pod: Pod): void => {
       const ref = controllerRef(pod);
       if (ref?.kind === 'DaemonSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
     };
     deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
     const all = (): void => this.start();
-    deps.nodes.addHandler({ onAdd: all, onUpdate: (o, n) => (jsonEqual([o.metadata.labels, o.spec, o.status?.runtimeHandlers], [n.metadata.labels, n.spec, n.status?.runtimeHandlers]) ? undefined : all()), onDelete: all });
+    deps.nodes.addHandler({
+      onAdd: all,
+      onUpdate: (o, n) =>
+        jsonEqual(
+          [o.metadata.labels, o.spec, o.status?.runtimeHandlers],
+          [n.metadata.labels, n.spec, n.status?.runtimeHandlers],
+        )
+          ? undefined
+          : all(),
+      onDelete: all,
+    });
   }
 
   start(): void {
@@ -79,7 +101,9 @@ export class DaemonSetController {
     const ds = this.deps.daemonSets.get(namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const hash = templateHash(ds.spec.template);
-    const owned = this.deps.pods.list((p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === ds.metadata.uid);
+    const owned = this.deps.pods.list(
+      (p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === ds.metadata.uid,
+    );
     const byNode = new Map<string, Pod[]>();
     for (const p of owned.filter(isPodActive)) {
       const n = p.spec.nodeName ?? '';
@@ -103,7 +127,9 @@ export class DaemonSetController {
       const maxUnavailable = resolveMaxUnavailable(ds, wanted.size);
       const current = [...wanted].map((n) => (byNode.get(n) ?? []).at(-1)).filter((p): p is Pod => p !== undefined);
       let unavailable = wanted.size - current.filter((p) => isPodAvailable(p, minReady, now)).length;
-      const old = current.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] !== hash).sort((a, b) => Number(isPodReady(a)) - Number(isPodReady(b)));
+      const old = current
+        .filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] !== hash)
+        .sort((a, b) => Number(isPodReady(a)) - Number(isPodReady(b)));
       for (const p of old) {
         const alreadyUnavailable = !isPodAvailable(p, minReady, now);
         if (!alreadyUnavailable && unavailable >= maxUnavailable) break;
@@ -128,7 +154,11 @@ export class DaemonSetController {
         ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
         ownerReferences: [ownerRefTo(ds)],
       },
-      spec: { ...structuredClone(tpl.spec), nodeName: node, tolerations: [...(tpl.spec.tolerations ?? []), ...DAEMON_TOLERATIONS] },
+      spec: {
+        ...structuredClone(tpl.spec),
+        nodeName: node,
+        tolerations: [...(tpl.spec.tolerations ?? []), ...DAEMON_TOLERATIONS],
+      },
     };
     try {
       const created = await this.deps.api.create<Pod>(POD, pod);
@@ -151,7 +181,10 @@ export class DaemonSetController {
   }
 
   private async syncStatus(ds: DaemonSet, hash: string, wanted: Set<string>, now: number): Promise<void> {
-    const active = this.deps.pods.list((p) => p.metadata.namespace === ds.metadata.namespace && controllerRef(p)?.uid === ds.metadata.uid && isPodActive(p));
+    const active = this.deps.pods.list(
+      (p) =>
+        p.metadata.namespace === ds.metadata.namespace && controllerRef(p)?.uid === ds.metadata.uid && isPodActive(p),
+    );
     const onWanted = active.filter((p) => wanted.has(p.spec.nodeName ?? ''));
     const available = onWanted.filter((p) => isPodAvailable(p, ds.spec.minReadySeconds ?? 0, now)).length;
     const status = {

@@ -9,7 +9,15 @@ import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from './events.js';
-import { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, newReplicaSetTarget, oldReplicaSetsScaleDown, surgeAndUnavailable, templateHash, templatesEqual } from './rollout.js';
+import {
+  REVISION_ANNOTATION,
+  TEMPLATE_HASH_LABEL,
+  newReplicaSetTarget,
+  oldReplicaSetsScaleDown,
+  surgeAndUnavailable,
+  templateHash,
+  templatesEqual,
+} from './rollout.js';
 import { controllerRef, jsonEqual, ownerRefTo, setCondition } from './util.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -31,8 +39,16 @@ export class DeploymentController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly deps: DeploymentControllerDeps) {
-    this.queue = new WorkQueue({ name: 'deployment', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
-    deps.deployments.addHandler({ onAdd: (d) => this.queue.add(objectKey(d)), onUpdate: (_o, d) => this.queue.add(objectKey(d)) });
+    this.queue = new WorkQueue({
+      name: 'deployment',
+      workers: 2,
+      logger: deps.logger,
+      reconcile: (k) => this.reconcile(k),
+    });
+    deps.deployments.addHandler({
+      onAdd: (d) => this.queue.add(objectKey(d)),
+      onUpdate: (_o, d) => this.queue.add(objectKey(d)),
+    });
     const rsChanged = (rs: ReplicaSet): void => {
       const ref = controllerRef(rs);
       if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
@@ -49,7 +65,9 @@ export class DeploymentController {
   }
 
   private owned(d: Deployment): ReplicaSet[] {
-    return this.deps.replicaSets.list((rs) => rs.metadata.namespace === d.metadata.namespace && controllerRef(rs)?.uid === d.metadata.uid);
+    return this.deps.replicaSets.list(
+      (rs) => rs.metadata.namespace === d.metadata.namespace && controllerRef(rs)?.uid === d.metadata.uid,
+    );
   }
 
   private async reconcile(key: string): Promise<void> {
@@ -67,7 +85,11 @@ export class DeploymentController {
       if (d.spec.strategy?.type === 'Recreate') await this.recreate(d, newRS, old);
       else await this.rolling(d, newRS, old);
       await this.cleanupHistory(d, newRS, old);
-    } else if (newRS && old.every((rs) => (rs.spec.replicas ?? 0) === 0) && (newRS.spec.replicas ?? 0) !== (d.spec.replicas ?? 1)) {
+    } else if (
+      newRS &&
+      old.every((rs) => (rs.spec.replicas ?? 0) === 0) &&
+      (newRS.spec.replicas ?? 0) !== (d.spec.replicas ?? 1)
+    ) {
       // A paused Deployment still follows `scale`.
       newRS = await this.scale(d, newRS, d.spec.replicas ?? 1);
     }
@@ -103,13 +125,17 @@ export class DeploymentController {
     try {
       const created = await this.deps.api.create<ReplicaSet>(RS, draft);
       this.deps.replicaSets.observe(created);
-      if (target > 0) this.deps.events.normal(d, 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${target}`);
+      if (target > 0)
+        this.deps.events.normal(d, 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${target}`);
       return created;
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
       // A ReplicaSet of that name with another template (hash collision): bump collisionCount and retry.
       const latest = await this.deps.api.get<Deployment>(DEPLOY, d.metadata.namespace, d.metadata.name ?? '');
-      await this.deps.api.updateStatus(DEPLOY, { ...latest, status: { ...(latest.status ?? {}), collisionCount: collisionCount + 1 } });
+      await this.deps.api.updateStatus(DEPLOY, {
+        ...latest,
+        status: { ...(latest.status ?? {}), collisionCount: collisionCount + 1 },
+      });
       throw err;
     }
   }
@@ -141,14 +167,22 @@ export class DeploymentController {
     const before = rs.spec.replicas ?? 0;
     const updated = await this.patchRS(rs, { replicas });
     const verb = replicas > before ? 'up' : 'down';
-    this.deps.events.normal(d, 'ScalingReplicaSet', `Scaled ${verb} replica set ${rs.metadata.name} from ${before} to ${replicas}`);
+    this.deps.events.normal(
+      d,
+      'ScalingReplicaSet',
+      `Scaled ${verb} replica set ${rs.metadata.name} from ${before} to ${replicas}`,
+    );
     return updated;
   }
 
   private async patchRS(rs: ReplicaSet, change: { replicas?: number; revision?: number }): Promise<ReplicaSet> {
     const next: ReplicaSet = structuredClone(rs);
     if (change.replicas !== undefined) next.spec.replicas = change.replicas;
-    if (change.revision !== undefined) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(change.revision) };
+    if (change.revision !== undefined)
+      next.metadata.annotations = {
+        ...(next.metadata.annotations ?? {}),
+        [REVISION_ANNOTATION]: String(change.revision),
+      };
     const updated = await this.deps.api.update<ReplicaSet>(RS, next);
     this.deps.replicaSets.observe(updated);
     return updated;
@@ -189,7 +223,9 @@ export class DeploymentController {
         type: 'Available',
         status: availableOk ? 'True' : 'False',
         reason: availableOk ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: availableOk ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+        message: availableOk
+          ? 'Deployment has minimum availability.'
+          : 'Deployment does not have minimum availability.',
         lastUpdateTime: now,
       },
       now,
@@ -201,29 +237,93 @@ export class DeploymentController {
       counts.replicas === desired &&
       (newRS.status?.observedGeneration ?? 0) >= (newRS.metadata.generation ?? 1);
     const prevProgressing = conditions.find((c) => c.type === 'Progressing');
-    const prevCounts = { replicas: d.status?.replicas ?? 0, updatedReplicas: d.status?.updatedReplicas ?? 0, readyReplicas: d.status?.readyReplicas ?? 0, availableReplicas: d.status?.availableReplicas ?? 0 };
+    const prevCounts = {
+      replicas: d.status?.replicas ?? 0,
+      updatedReplicas: d.status?.updatedReplicas ?? 0,
+      readyReplicas: d.status?.readyReplicas ?? 0,
+      availableReplicas: d.status?.availableReplicas ?? 0,
+    };
     const progressed = !jsonEqual(prevCounts, counts) || d.status?.observedGeneration !== d.metadata.generation;
     const deadline = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
     const rsName = newRS?.metadata.name ?? d.metadata.name;
     if (d.spec.paused) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused', lastUpdateTime: now }, now);
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'Unknown',
+          reason: 'DeploymentPaused',
+          message: 'Deployment is paused',
+          lastUpdateTime: now,
+        },
+        now,
+      );
     } else if (complete) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.`, lastUpdateTime: prevProgressing?.reason === 'NewReplicaSetAvailable' ? (prevProgressing.lastUpdateTime ?? now) : now }, now);
-    } else if (progressed || !prevProgressing || prevProgressing.reason === 'NewReplicaSetAvailable' || prevProgressing.reason === 'DeploymentPaused') {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.`, lastUpdateTime: now }, now);
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+          lastUpdateTime:
+            prevProgressing?.reason === 'NewReplicaSetAvailable' ? (prevProgressing.lastUpdateTime ?? now) : now,
+        },
+        now,
+      );
+    } else if (
+      progressed ||
+      !prevProgressing ||
+      prevProgressing.reason === 'NewReplicaSetAvailable' ||
+      prevProgressing.reason === 'DeploymentPaused'
+    ) {
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'ReplicaSetUpdated',
+          message: `ReplicaSet "${rsName}" is progressing.`,
+          lastUpdateTime: now,
+        },
+        now,
+      );
       this.queue.addAfter(objectKey(d), deadline + 1000);
     } else if (prevProgressing.reason === 'ReplicaSetUpdated') {
       const due = Date.parse(prevProgressing.lastUpdateTime ?? now) + deadline;
       if (due <= nowMs) {
-        conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.`, lastUpdateTime: now }, now);
-        this.deps.events.warning(d, 'ProgressDeadlineExceeded', `Deployment "${d.metadata.name}" exceeded its progress deadline`);
+        conditions = setCondition(
+          conditions,
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: `ReplicaSet "${rsName}" has timed out progressing.`,
+            lastUpdateTime: now,
+          },
+          now,
+        );
+        this.deps.events.warning(
+          d,
+          'ProgressDeadlineExceeded',
+          `Deployment "${d.metadata.name}" exceeded its progress deadline`,
+        );
       } else {
         // No progress since lastUpdateTime: look again when the deadline falls due.
         this.queue.addAfter(objectKey(d), due - nowMs + 100);
       }
     }
-    const status = { ...counts, unavailableReplicas, observedGeneration: d.metadata.generation ?? 1, ...(d.status?.collisionCount ? { collisionCount: d.status.collisionCount } : {}), conditions };
-    const same = jsonEqual({ ...d.status, conditions: d.status?.conditions?.map((c) => ({ ...c, lastUpdateTime: undefined })) }, { ...status, conditions: status.conditions.map((c) => ({ ...c, lastUpdateTime: undefined })) });
+    const status = {
+      ...counts,
+      unavailableReplicas,
+      observedGeneration: d.metadata.generation ?? 1,
+      ...(d.status?.collisionCount ? { collisionCount: d.status.collisionCount } : {}),
+      conditions,
+    };
+    const same = jsonEqual(
+      { ...d.status, conditions: d.status?.conditions?.map((c) => ({ ...c, lastUpdateTime: undefined })) },
+      { ...status, conditions: status.conditions.map((c) => ({ ...c, lastUpdateTime: undefined })) },
+    );
     if (same) return;
     try {
       const updated = await this.deps.api.updateStatus<Deployment>(DEPLOY, { ...d, status });

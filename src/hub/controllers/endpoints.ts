@@ -4,7 +4,15 @@
  * endpoint is never a guess: not Ready means no traffic). Pods being deleted leave at once.
  */
 import type { Endpoints, EndpointAddress, Logger, Node, Pod, Service } from '../../api/index.js';
-import { AlreadyExistsError, NotFoundError, fromMatchLabels, isPodReady, matchesLabels, nodeAddress, typeByKind } from '../../api/index.js';
+import {
+  AlreadyExistsError,
+  NotFoundError,
+  fromMatchLabels,
+  isPodReady,
+  matchesLabels,
+  nodeAddress,
+  typeByKind,
+} from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -33,19 +41,31 @@ export class EndpointsController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly deps: EndpointsControllerDeps) {
-    this.queue = new WorkQueue({ name: 'endpoints', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    this.queue = new WorkQueue({
+      name: 'endpoints',
+      workers: 2,
+      logger: deps.logger,
+      reconcile: (k) => this.reconcile(k),
+    });
     deps.services.addHandler({
       onAdd: (s) => this.queue.add(objectKey(s)),
       onUpdate: (_o, s) => this.queue.add(objectKey(s)),
       onDelete: (s) => this.queue.add(objectKey(s)),
     });
     const podChanged = (old: Pod | undefined, pod: Pod): void => {
-      for (const svc of deps.services.list((s) => s.metadata.namespace === pod.metadata.namespace && s.spec.selector !== undefined)) {
+      for (const svc of deps.services.list(
+        (s) => s.metadata.namespace === pod.metadata.namespace && s.spec.selector !== undefined,
+      )) {
         const sel = fromMatchLabels(svc.spec.selector);
-        if (matchesLabels(sel, pod.metadata.labels) || (old && matchesLabels(sel, old.metadata.labels))) this.queue.add(objectKey(svc));
+        if (matchesLabels(sel, pod.metadata.labels) || (old && matchesLabels(sel, old.metadata.labels)))
+          this.queue.add(objectKey(svc));
       }
     };
-    deps.pods.addHandler({ onAdd: (p) => podChanged(undefined, p), onUpdate: (o, p) => podChanged(o, p), onDelete: (p) => podChanged(undefined, p) });
+    deps.pods.addHandler({
+      onAdd: (p) => podChanged(undefined, p),
+      onUpdate: (o, p) => podChanged(o, p),
+      onDelete: (p) => podChanged(undefined, p),
+    });
     deps.nodes.addHandler({ onUpdate: () => this.enqueueAll(), onDelete: () => this.enqueueAll() });
   }
 
@@ -78,7 +98,14 @@ export class EndpointsController {
     if (!svc.spec.selector) return; // Endpoints of selector-less Services are managed by hand.
     const sel = fromMatchLabels(svc.spec.selector);
     const pods = this.deps.pods
-      .list((p) => p.metadata.namespace === namespace && matchesLabels(sel, p.metadata.labels) && !!p.spec.nodeName && !p.metadata.deletionTimestamp && p.status?.phase === 'Running')
+      .list(
+        (p) =>
+          p.metadata.namespace === namespace &&
+          matchesLabels(sel, p.metadata.labels) &&
+          !!p.spec.nodeName &&
+          !p.metadata.deletionTimestamp &&
+          p.status?.phase === 'Running',
+      )
       .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
     const ready: EndpointAddress[] = [];
     const notReady: EndpointAddress[] = [];
@@ -96,10 +123,21 @@ export class EndpointsController {
     const firstPod = pods[0];
     const ports = svc.spec.ports.map((p) => ({
       ...(p.name ? { name: p.name } : {}),
-      port: (firstPod ? resolveTargetPort(p.targetPort ?? p.port, firstPod) : undefined) ?? (typeof p.targetPort === 'number' ? p.targetPort : p.port),
+      port:
+        (firstPod ? resolveTargetPort(p.targetPort ?? p.port, firstPod) : undefined) ??
+        (typeof p.targetPort === 'number' ? p.targetPort : p.port),
       protocol: 'TCP' as const,
     }));
-    const subsets = ready.length + notReady.length === 0 ? [] : [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }];
+    const subsets =
+      ready.length + notReady.length === 0
+        ? []
+        : [
+            {
+              ...(ready.length ? { addresses: ready } : {}),
+              ...(notReady.length ? { notReadyAddresses: notReady } : {}),
+              ports,
+            },
+          ];
     if (existing && jsonEqual(existing.subsets ?? [], subsets)) return;
     const desired: Endpoints = {
       apiVersion: 'v1',

@@ -27,8 +27,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const obj = (name: string, namespace = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, uid: `uid-${name}` } });
-const names = async (): Promise<string[]> => (await api.list<Event>(EVENT)).items.map((e) => `${e.metadata.namespace}/${e.involvedObject.name}:${e.reason}`).sort();
+const obj = (name: string, namespace = 'default'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, uid: `uid-${name}` },
+});
+const names = async (): Promise<string[]> =>
+  (await api.list<Event>(EVENT)).items
+    .map((e) => `${e.metadata.namespace}/${e.involvedObject.name}:${e.reason}`)
+    .sort();
 
 it('deletes Events whose last write is older than the TTL, in chunks, across namespaces; a bumped Event lives on', async () => {
   const rec = new EventRecorder({ api, clock, logger: silentLogger(), component: 'test' });

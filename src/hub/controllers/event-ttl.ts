@@ -86,7 +86,9 @@ export class EventTtlController {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.sweep()
-        .catch((err: unknown) => this.#deps.logger.warn({ err: errorMessage(err) }, 'event expiry sweep failed; retrying next interval'))
+        .catch((err: unknown) =>
+          this.#deps.logger.warn({ err: errorMessage(err) }, 'event expiry sweep failed; retrying next interval'),
+        )
         .finally(() => this.#schedule(this.#intervalMs));
     }, ms);
     this.#timer.unref();
@@ -105,7 +107,9 @@ export class EventTtlController {
       for (const e of events) {
         if (!(lastWrite(e) < cutoff)) continue;
         try {
-          await api.delete(EVENT, namespace, e.metadata.name ?? '', { preconditions: { resourceVersion: e.metadata.resourceVersion } });
+          await api.delete(EVENT, namespace, e.metadata.name ?? '', {
+            preconditions: { resourceVersion: e.metadata.resourceVersion },
+          });
           deleted++;
         } catch (err) {
           // Bumped since the list (fresh again) or deleted by someone else: either way nothing to do.

@@ -52,7 +52,12 @@ export class EventRecorder {
       const prev = this.recent.get(dedupeKey);
       if (prev) {
         try {
-          const updated = await api.update<Event>(EVENT_TYPE, { ...prev, count: (prev.count ?? 1) + 1, lastTimestamp: now, metadata: { ...prev.metadata, resourceVersion: undefined } });
+          const updated = await api.update<Event>(EVENT_TYPE, {
+            ...prev,
+            count: (prev.count ?? 1) + 1,
+            lastTimestamp: now,
+            metadata: { ...prev.metadata, resourceVersion: undefined },
+          });
           this.recent.set(dedupeKey, updated);
           return;
         } catch (err) {

@@ -24,7 +24,12 @@ export class GarbageCollector {
   private readonly dependents = new Map<string, Set<string>>();
 
   constructor(private readonly deps: GarbageCollectorDeps) {
-    this.queue = new WorkQueue({ name: 'garbage-collector', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    this.queue = new WorkQueue({
+      name: 'garbage-collector',
+      workers: 2,
+      logger: deps.logger,
+      reconcile: (k) => this.reconcile(k),
+    });
     for (const inf of deps.informers) {
       this.byKind.set(inf.type.kind, inf);
       inf.addHandler({
@@ -36,7 +41,9 @@ export class GarbageCollector {
   }
 
   start(): void {
-    for (const inf of this.deps.informers) for (const o of inf.list()) if (o.metadata.ownerReferences?.length) this.queue.add(`${inf.type.kind}|${objectKey(o)}`);
+    for (const inf of this.deps.informers)
+      for (const o of inf.list())
+        if (o.metadata.ownerReferences?.length) this.queue.add(`${inf.type.kind}|${objectKey(o)}`);
   }
 
   stop(): void {
@@ -75,7 +82,10 @@ export class GarbageCollector {
     const states = refs.map((r) => this.ownerExists(obj.metadata.namespace, r));
     if (!states.every((s) => s === false)) return;
     try {
-      await this.deps.api.delete(inf.type, obj.metadata.namespace, obj.metadata.name ?? '', { propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid } });
+      await this.deps.api.delete(inf.type, obj.metadata.namespace, obj.metadata.name ?? '', {
+        propagationPolicy: 'Background',
+        preconditions: { uid: obj.metadata.uid },
+      });
       this.deps.logger.debug({ kind, key: objKey }, 'garbage-collected');
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;

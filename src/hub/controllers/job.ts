@@ -27,7 +27,8 @@ export interface JobControllerDeps {
   failureBackoffMs?: number;
 }
 
-const finished = (job: Job): boolean => job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
+const finished = (job: Job): boolean =>
+  job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
 
 /** Failures a pod contributed: a Failed pod counts once; with OnFailure, each container restart counts. */
 function podFailures(p: Pod): number {
@@ -40,7 +41,10 @@ export class JobController {
 
   constructor(private readonly deps: JobControllerDeps) {
     this.queue = new WorkQueue({ name: 'job', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
-    deps.jobs.addHandler({ onAdd: (j) => this.queue.add(objectKey(j)), onUpdate: (_o, j) => this.queue.add(objectKey(j)) });
+    deps.jobs.addHandler({
+      onAdd: (j) => this.queue.add(objectKey(j)),
+      onUpdate: (_o, j) => this.queue.add(objectKey(j)),
+    });
     const podChanged = (pod: Pod): void => {
       const ref = controllerRef(pod);
       if (ref?.kind === 'Job') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
@@ -60,8 +64,12 @@ export class JobController {
     const { namespace, name } = splitKey(key);
     const job = this.deps.jobs.get(namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
-    const pods = this.deps.pods.list((p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === job.metadata.uid);
-    const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp);
+    const pods = this.deps.pods.list(
+      (p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === job.metadata.uid,
+    );
+    const active = pods.filter(
+      (p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp,
+    );
     const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
     const failed = pods.reduce((n, p) => n + podFailures(p), 0);
     const nowMs = this.deps.clock.now();
@@ -74,8 +82,10 @@ export class JobController {
     if (!finished(job)) {
       const deadline = job.spec.activeDeadlineSeconds;
       let failure: { reason: string; message: string } | undefined;
-      if (failed > (job.spec.backoffLimit ?? 6)) failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
-      else if (deadline !== undefined && Date.parse(startTime) + deadline * 1000 <= nowMs) failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+      if (failed > (job.spec.backoffLimit ?? 6))
+        failure = { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+      else if (deadline !== undefined && Date.parse(startTime) + deadline * 1000 <= nowMs)
+        failure = { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
       if (failure) {
         conditions = setCondition(conditions, { type: 'Failed', status: 'True', ...failure, lastProbeTime: now }, now);
         this.deps.events.warning(job, failure.reason, failure.message);
@@ -89,17 +99,28 @@ export class JobController {
         const missing = want - active.length;
         if (missing > 0) {
           const base = this.deps.failureBackoffMs ?? 10_000;
-          const lastFailure = Math.max(0, ...pods.filter((p) => p.status?.phase === 'Failed').map((p) => Date.parse(terminatedAt(p) ?? startTime)));
+          const lastFailure = Math.max(
+            0,
+            ...pods.filter((p) => p.status?.phase === 'Failed').map((p) => Date.parse(terminatedAt(p) ?? startTime)),
+          );
           const wait = failed === 0 ? 0 : lastFailure + Math.min(base * 2 ** (failed - 1), 360_000) - nowMs;
           if (wait > 0) this.queue.addAfter(key, wait);
           else for (let i = 0; i < missing; i++) await this.createPod(job);
         } else if (missing < 0) {
           for (const p of active.slice(0, -missing)) await this.deletePod(p);
         }
-        if (deadline !== undefined) this.queue.addAfter(key, Math.max(0, Date.parse(startTime) + deadline * 1000 - nowMs) + 50);
+        if (deadline !== undefined)
+          this.queue.addAfter(key, Math.max(0, Date.parse(startTime) + deadline * 1000 - nowMs) + 50);
       }
     }
-    const current = this.deps.pods.list((p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === job.metadata.uid && !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const current = this.deps.pods.list(
+      (p) =>
+        p.metadata.namespace === namespace &&
+        controllerRef(p)?.uid === job.metadata.uid &&
+        !p.metadata.deletionTimestamp &&
+        p.status?.phase !== 'Succeeded' &&
+        p.status?.phase !== 'Failed',
+    );
     const status = {
       active: current.length,
       succeeded,

@@ -20,7 +20,11 @@ const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 
 function tolerationFor(tolerations: readonly Toleration[], taint: Taint): Toleration | undefined {
   return tolerations.find(
-    (t) => (t.effect === undefined || t.effect === taint.effect) && (t.operator === 'Exists' ? t.key === undefined || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+    (t) =>
+      (t.effect === undefined || t.effect === taint.effect) &&
+      (t.operator === 'Exists'
+        ? t.key === undefined || t.key === taint.key
+        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
   );
 }
 
@@ -79,11 +83,25 @@ export class NodeLifecycleController {
     this.heartbeat(node.metadata.name ?? '');
     node = await this.setUnreachableTaint(node, false);
     const now = rfc3339(this.deps.clock.now());
-    const conditions = setCondition(node.status?.conditions, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'edge-node is posting ready status', lastHeartbeatTime: now }, now);
-    const updated = await this.deps.api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+    const conditions = setCondition(
+      node.status?.conditions,
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'edge-node is posting ready status',
+        lastHeartbeatTime: now,
+      },
+      now,
+    );
+    const updated = await this.deps.api.updateStatus<Node>(NODE, {
+      ...node,
+      status: { ...(node.status ?? {}), conditions },
+    });
     this.deps.nodes.observe(updated);
     this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
-    if (nodeReadyStatus(node) !== 'True') this.deps.events.normal(updated, 'NodeReady', `Node ${node.metadata.name} status is now: NodeReady`);
+    if (nodeReadyStatus(node) !== 'True')
+      this.deps.events.normal(updated, 'NodeReady', `Node ${node.metadata.name} status is now: NodeReady`);
     return updated;
   }
 
@@ -127,9 +145,14 @@ export class NodeLifecycleController {
 
   private async refreshHeartbeat(node: Node, seen: number): Promise<void> {
     const stamp = rfc3339(seen);
-    const conditions = (node.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, lastHeartbeatTime: stamp } : c));
+    const conditions = (node.status?.conditions ?? []).map((c) =>
+      c.type === 'Ready' ? { ...c, lastHeartbeatTime: stamp } : c,
+    );
     try {
-      const updated = await this.deps.api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+      const updated = await this.deps.api.updateStatus<Node>(NODE, {
+        ...node,
+        status: { ...(node.status ?? {}), conditions },
+      });
       this.deps.nodes.observe(updated);
       this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
     } catch (err) {
@@ -140,23 +163,51 @@ export class NodeLifecycleController {
   private async markUnknown(node: Node, nowMs: number): Promise<void> {
     const now = rfc3339(nowMs);
     const name = node.metadata.name ?? '';
-    const conditions = setCondition(node.status?.conditions, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'edge-node stopped posting node status.', lastHeartbeatTime: rfc3339(this.lastSeen.get(name) ?? nowMs) }, now);
+    const conditions = setCondition(
+      node.status?.conditions,
+      {
+        type: 'Ready',
+        status: 'Unknown',
+        reason: 'NodeStatusUnknown',
+        message: 'edge-node stopped posting node status.',
+        lastHeartbeatTime: rfc3339(this.lastSeen.get(name) ?? nowMs),
+      },
+      now,
+    );
     try {
-      const updated = await this.deps.api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+      const updated = await this.deps.api.updateStatus<Node>(NODE, {
+        ...node,
+        status: { ...(node.status ?? {}), conditions },
+      });
       this.deps.nodes.observe(updated);
     } catch (err) {
       if (err instanceof ConflictError || err instanceof NotFoundError) return;
       throw err;
     }
-    this.deps.events.warning(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady (no heartbeat for ${this.deps.gracePeriodSeconds}s)`);
+    this.deps.events.warning(
+      node,
+      'NodeNotReady',
+      `Node ${name} status is now: NodeNotReady (no heartbeat for ${this.deps.gracePeriodSeconds}s)`,
+    );
     const latest = this.deps.nodes.get(undefined, name);
     if (latest) await this.setUnreachableTaint(latest, true);
     // Its pods can no longer be trusted to serve: take them out of endpoints now.
     for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
-      const conds = setCondition(setCondition(pod.status?.conditions, { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `node ${name} is not ready` }, now), { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' }, now);
+      const conds = setCondition(
+        setCondition(
+          pod.status?.conditions,
+          { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `node ${name} is not ready` },
+          now,
+        ),
+        { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' },
+        now,
+      );
       const containerStatuses = pod.status?.containerStatuses?.map((c) => ({ ...c, ready: false }));
       try {
-        const updated = await this.deps.api.updateStatus<Pod>(POD, { ...pod, status: { ...(pod.status ?? {}), conditions: conds, ...(containerStatuses ? { containerStatuses } : {}) } });
+        const updated = await this.deps.api.updateStatus<Pod>(POD, {
+          ...pod,
+          status: { ...(pod.status ?? {}), conditions: conds, ...(containerStatuses ? { containerStatuses } : {}) },
+        });
         this.deps.pods.observe(updated);
       } catch (err) {
         if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
@@ -196,7 +247,10 @@ export class NodeLifecycleController {
       let because: Taint | undefined;
       for (const taint of taints) {
         const own = tolerationFor(pod.spec.tolerations ?? [], taint);
-        const defaulted = !own && (taint.key === UNREACHABLE_TAINT || taint.key === NOT_READY_TAINT) ? { tolerationSeconds: this.deps.evictionTimeoutSeconds } : undefined;
+        const defaulted =
+          !own && (taint.key === UNREACHABLE_TAINT || taint.key === NOT_READY_TAINT)
+            ? { tolerationSeconds: this.deps.evictionTimeoutSeconds }
+            : undefined;
         const t = own ?? defaulted;
         const added = taint.timeAdded ? Date.parse(taint.timeAdded) : nowMs;
         const at = !t ? nowMs : t.tolerationSeconds === undefined ? Infinity : added + t.tolerationSeconds * 1000;
@@ -209,9 +263,16 @@ export class NodeLifecycleController {
       try {
         // Forced when the node is unreachable (nobody is there to confirm); graceful otherwise.
         const force = because.key === UNREACHABLE_TAINT;
-        await this.deps.api.delete(POD, pod.metadata.namespace, pod.metadata.name ?? '', { ...(force ? { gracePeriodSeconds: 0 } : {}), preconditions: { uid: pod.metadata.uid } });
+        await this.deps.api.delete(POD, pod.metadata.namespace, pod.metadata.name ?? '', {
+          ...(force ? { gracePeriodSeconds: 0 } : {}),
+          preconditions: { uid: pod.metadata.uid },
+        });
         if (force) this.deps.pods.observe(pod, true);
-        this.deps.events.warning(pod, 'Evicted', `Taint {${because.key}${because.value ? `=${because.value}` : ''}:NoExecute} on node ${name}: pod deleted for rescheduling`);
+        this.deps.events.warning(
+          pod,
+          'Evicted',
+          `Taint {${because.key}${because.value ? `=${because.value}` : ''}:NoExecute} on node ${name}: pod deleted for rescheduling`,
+        );
       } catch (err) {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
       }

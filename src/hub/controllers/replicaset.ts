@@ -4,7 +4,14 @@
  * compares the owned pods in the cache with the spec and writes the difference.
  */
 import type { Clock, Logger, Pod, ReplicaSet } from '../../api/index.js';
-import { NotFoundError, errorMessage, fromLabelSelector, isPodReady, matchesLabels, typeByKind } from '../../api/index.js';
+import {
+  NotFoundError,
+  errorMessage,
+  fromLabelSelector,
+  isPodReady,
+  matchesLabels,
+  typeByKind,
+} from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -32,7 +39,12 @@ export class ReplicaSetController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly deps: ReplicaSetControllerDeps) {
-    this.queue = new WorkQueue({ name: 'replicaset', workers: deps.workers ?? 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
+    this.queue = new WorkQueue({
+      name: 'replicaset',
+      workers: deps.workers ?? 2,
+      logger: deps.logger,
+      reconcile: (k) => this.reconcile(k),
+    });
     deps.replicaSets.addHandler({
       onAdd: (rs) => this.queue.add(objectKey(rs)),
       onUpdate: (_o, rs) => this.queue.add(objectKey(rs)),
@@ -62,7 +74,10 @@ export class ReplicaSetController {
   ownedPods(rs: ReplicaSet): Pod[] {
     const sel = fromLabelSelector(rs.spec.selector) ?? [];
     return this.deps.pods.list(
-      (p) => p.metadata.namespace === rs.metadata.namespace && controllerRef(p)?.uid === rs.metadata.uid && matchesLabels(sel, p.metadata.labels),
+      (p) =>
+        p.metadata.namespace === rs.metadata.namespace &&
+        controllerRef(p)?.uid === rs.metadata.uid &&
+        matchesLabels(sel, p.metadata.labels),
     );
   }
 
@@ -112,7 +127,10 @@ export class ReplicaSetController {
     // Delete the cheapest first, as Kubernetes does: unscheduled, then not ready, then the youngest.
     const rank = (p: Pod): number => (p.spec.nodeName ? 0 : 4) + (isPodReady(p) ? 0 : 2);
     const victims = [...active]
-      .sort((a, b) => rank(b) - rank(a) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))
+      .sort(
+        (a, b) =>
+          rank(b) - rank(a) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+      )
       .slice(0, n);
     for (const pod of victims) {
       try {
@@ -132,17 +150,23 @@ export class ReplicaSetController {
     const tplLabels = rs.spec.template.metadata?.labels ?? {};
     const status = {
       replicas: active.length,
-      fullyLabeledReplicas: active.filter((p) => Object.entries(tplLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
+      fullyLabeledReplicas: active.filter((p) =>
+        Object.entries(tplLabels).every(([k, v]) => p.metadata.labels?.[k] === v),
+      ).length,
       readyReplicas: active.filter(isPodReady).length,
       availableReplicas: active.filter((p) => isPodAvailable(p, minReady, now)).length,
       observedGeneration: rs.metadata.generation ?? 1,
     };
     // A pod ready but not yet available becomes available with time alone: look again then.
-    if (minReady > 0 && status.readyReplicas > status.availableReplicas) this.queue.addAfter(objectKey(rs), minReady * 1000);
+    if (minReady > 0 && status.readyReplicas > status.availableReplicas)
+      this.queue.addAfter(objectKey(rs), minReady * 1000);
     const prev = rs.status ? { ...rs.status, conditions: undefined } : undefined;
     if (jsonEqual(prev, status)) return;
     try {
-      const updated = await this.deps.api.updateStatus<ReplicaSet>(RS, { ...rs, status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) } });
+      const updated = await this.deps.api.updateStatus<ReplicaSet>(RS, {
+        ...rs,
+        status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },
+      });
       this.deps.replicaSets.observe(updated);
     } catch (err) {
       if (err instanceof NotFoundError) return;

@@ -1,22 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '../../api/index.js';
-import { newReplicaSetTarget, oldReplicaSetsScaleDown, surgeAndUnavailable, templateHash, templatesEqual, TEMPLATE_HASH_LABEL } from './rollout.js';
+import {
+  newReplicaSetTarget,
+  oldReplicaSetsScaleDown,
+  surgeAndUnavailable,
+  templateHash,
+  templatesEqual,
+  TEMPLATE_HASH_LABEL,
+} from './rollout.js';
 
-const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'edgeplane.hub/web.wasm@sha256:' + 'a'.repeat(64) }] } };
+const template = {
+  metadata: { labels: { app: 'web' } },
+  spec: { containers: [{ name: 'web', image: 'edgeplane.hub/web.wasm@sha256:' + 'a'.repeat(64) }] },
+};
 
 function deployment(replicas: number, strategy?: Deployment['spec']['strategy']): Deployment {
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas, selector: { matchLabels: { app: 'web' } }, template, ...(strategy ? { strategy } : {}) } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template, ...(strategy ? { strategy } : {}) },
+  };
 }
 
 function rs(name: string, replicas: number, available: number): ReplicaSet {
-  return { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name }, spec: { replicas, selector: {}, template }, status: { replicas, availableReplicas: available } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name },
+    spec: { replicas, selector: {}, template },
+    status: { replicas, availableReplicas: available },
+  };
 }
 
 describe('rollout arithmetic', () => {
   it('resolves Kubernetes defaults: 25% surge rounded up, 25% unavailable rounded down', () => {
     expect(surgeAndUnavailable(deployment(10))).toEqual({ maxSurge: 3, maxUnavailable: 2 });
     expect(surgeAndUnavailable(deployment(1))).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-    expect(surgeAndUnavailable(deployment(4, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } }))).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    expect(
+      surgeAndUnavailable(deployment(4, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } })),
+    ).toEqual({ maxSurge: 0, maxUnavailable: 1 });
     expect(surgeAndUnavailable(deployment(4, { type: 'Recreate' }))).toEqual({ maxSurge: 0, maxUnavailable: 4 });
   });
 
@@ -42,6 +65,8 @@ describe('rollout arithmetic', () => {
     expect(templateHash(template)).not.toBe(templateHash(template, 1));
     const labelled = { ...template, metadata: { labels: { ...template.metadata.labels, [TEMPLATE_HASH_LABEL]: 'x' } } };
     expect(templatesEqual(labelled, template)).toBe(true);
-    expect(templatesEqual({ ...template, spec: { containers: [{ name: 'web', image: 'other.wasm' }] } }, template)).toBe(false);
+    expect(
+      templatesEqual({ ...template, spec: { containers: [{ name: 'web', image: 'other.wasm' }] } }, template),
+    ).toBe(false);
   });
 });

@@ -15,7 +15,10 @@ const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** A stable, short hash of a pod template (the `pod-template-hash` label value). */
 export function templateHash(tpl: PodTemplateSpec, collisionCount = 0): string {
-  const h = createHash('sha256').update(JSON.stringify(canonical(tpl))).update(String(collisionCount)).digest();
+  const h = createHash('sha256')
+    .update(JSON.stringify(canonical(tpl)))
+    .update(String(collisionCount))
+    .digest();
   let s = '';
   for (let i = 0; i < 10; i++) s += ALPHABET[(h[i] ?? 0) % ALPHABET.length];
   return s;

@@ -104,7 +104,10 @@ export class WorkQueue {
       this.failures.set(key, n);
       const base = this.opts.baseRetryMs ?? 50;
       const delay = Math.min(base * 2 ** (n - 1), this.opts.maxRetryMs ?? 30_000);
-      this.opts.logger.warn({ queue: this.opts.name, key, attempt: n, retryInMs: delay, err: errorMessage(err) }, 'reconcile failed');
+      this.opts.logger.warn(
+        { queue: this.opts.name, key, attempt: n, retryInMs: delay, err: errorMessage(err) },
+        'reconcile failed',
+      );
       this.addAfter(key, delay);
     } finally {
       this.processing.delete(key);

@@ -65,7 +65,10 @@ export class NodeEventLimiter {
     private readonly now: () => number = Date.now,
   ) {
     this.rate = { ...DEFAULT_NODE_EVENT_RATE, ...rate };
-    if (!(this.rate.perSecond > 0) || !(this.rate.burst >= 1)) throw new RangeError(`node event rate needs perSecond > 0 and burst >= 1, got ${this.rate.perSecond}/s, burst ${this.rate.burst}`);
+    if (!(this.rate.perSecond > 0) || !(this.rate.burst >= 1))
+      throw new RangeError(
+        `node event rate needs perSecond > 0 and burst >= 1, got ${this.rate.perSecond}/s, burst ${this.rate.burst}`,
+      );
   }
 
   /** True when `node` may record one more event now; otherwise the event is counted as dropped. */
@@ -80,7 +83,10 @@ export class NodeEventLimiter {
       return true;
     }
     if (state.dropped++ === 0) {
-      this.logger.warn({ node, perSecond: this.rate.perSecond, burst: this.rate.burst }, 'node sends events faster than its rate limit; dropping them until it slows down');
+      this.logger.warn(
+        { node, perSecond: this.rate.perSecond, burst: this.rate.burst },
+        'node sends events faster than its rate limit; dropping them until it slows down',
+      );
     }
     return false;
   }
@@ -102,7 +108,10 @@ export class NodeEventLimiter {
   }
 
   private report(node: string, state: NodeState, why: string): void {
-    this.logger.warn({ node, dropped: state.dropped }, `dropped ${state.dropped} events from node over its rate limit (${why})`);
+    this.logger.warn(
+      { node, dropped: state.dropped },
+      `dropped ${state.dropped} events from node over its rate limit (${why})`,
+    );
     state.dropped = 0;
   }
 }

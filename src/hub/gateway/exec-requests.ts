@@ -17,7 +17,9 @@ export class ExecRequests {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new TimeoutError(`node ${node} did not answer the exec request within ${Math.round(timeoutMs / 1000)} s`));
+        reject(
+          new TimeoutError(`node ${node} did not answer the exec request within ${Math.round(timeoutMs / 1000)} s`),
+        );
       }, timeoutMs);
       timer.unref();
       this.pending.set(id, { node, resolve, reject, timer });

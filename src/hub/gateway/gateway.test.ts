@@ -16,7 +16,9 @@ class RawNode {
   readonly opened: Promise<void>;
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => this.frames.push(decodeFrame(HubToNode, data as Buffer)));
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     this.opened = new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -24,7 +26,10 @@ class RawNode {
   }
 
   static async connect(url: string, token: string, opts: { autoPong?: boolean } = {}): Promise<RawNode> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, { headers: { authorization: `Bearer ${token}` }, autoPong: opts.autoPong ?? true });
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, {
+      headers: { authorization: `Bearer ${token}` },
+      autoPong: opts.autoPong ?? true,
+    });
     const node = new RawNode(ws);
     await node.opened;
     return node;
@@ -41,7 +46,17 @@ class RawNode {
 }
 
 function nodeInfo(name: string, address: string): NodeInfo {
-  return { name, labels: {}, address, meshPort: 7500, arch: 'arm64', os: 'linux', runtimes: ['wasm'], capacity: { cpu: '4', memory: '4Gi', pods: '110' }, agentVersion: 'test' };
+  return {
+    name,
+    labels: {},
+    address,
+    meshPort: 7500,
+    arch: 'arm64',
+    os: 'linux',
+    runtimes: ['wasm'],
+    capacity: { cpu: '4', memory: '4Gi', pods: '110' },
+    agentVersion: 'test',
+  };
 }
 
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -67,7 +82,10 @@ beforeAll(async () => {
     },
   });
   hub = await Hub.create({
-    dataDir: dir, host: '127.0.0.1', port: 0, logger: pino({ level: 'info' }, sink),
+    dataDir: dir,
+    host: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'info' }, sink),
     gateway: { duplicateCheckTimeoutMs: 500, sessionLimits: { maxBadFrames: 5, maxBufferedBytes: 256 * 1024 } },
   });
   url = (await hub.start()).url;
@@ -85,7 +103,8 @@ describe('node gateway against hostile peers', () => {
     node.hello('garbage-node', 'instance-garbage-1');
     await node.waitFor('welcome');
     const marker = Buffer.from('GARBAGE-MARKER');
-    for (let i = 0; i < 20 && node.ws.readyState === WebSocket.OPEN; i++) node.ws.send(Buffer.concat([Buffer.from([0xc1]), marker]));
+    for (let i = 0; i < 20 && node.ws.readyState === WebSocket.OPEN; i++)
+      node.ws.send(Buffer.concat([Buffer.from([0xc1]), marker]));
     const closed = await node.closed;
     expect(closed.code).toBe(1008);
     expect(closed.reason).toMatch(/too many invalid frames \(6 within 60 s\)/);
@@ -93,7 +112,9 @@ describe('node gateway against hostile peers', () => {
     const disconnects = logLines.filter((l) => l.includes('disconnecting node'));
     expect(disconnects).toHaveLength(1);
     expect(JSON.parse(disconnects[0]!)).toMatchObject({ node: 'garbage-node', count: 6 });
-    expect(logLines.filter((l) => l.includes('rejected frame from node') && l.includes('garbage-node'))).toHaveLength(1);
+    expect(logLines.filter((l) => l.includes('rejected frame from node') && l.includes('garbage-node'))).toHaveLength(
+      1,
+    );
     expect(logLines.join('\n')).not.toContain('GARBAGE-MARKER');
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
@@ -101,7 +122,12 @@ describe('node gateway against hostile peers', () => {
   it('counts frames before hello and hostile msgpack as garbage too', async () => {
     const node = await RawNode.connect(url, token);
     const deep = new Uint8Array(100_001).fill(0x91);
-    const hostile = [deep, Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff]), Uint8Array.from([0xd4, 0x73, 0x00]), encodeFrame({ type: 'heartbeat', time: 'x' })];
+    const hostile = [
+      deep,
+      Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff]),
+      Uint8Array.from([0xd4, 0x73, 0x00]),
+      encodeFrame({ type: 'heartbeat', time: 'x' }),
+    ];
     for (let i = 0; i < 10 && node.ws.readyState === WebSocket.OPEN; i++) node.ws.send(hostile[i % hostile.length]!);
     expect((await node.closed).code).toBe(1008);
     const errors = node.frames.filter((f) => f.type === 'error').map((f) => (f as { message: string }).message);
@@ -118,12 +144,18 @@ describe('node gateway against hostile peers', () => {
     copy.hello('pi-1', 'instance-copy-0000', '10.0.0.99');
     const err = (await copy.waitFor('error')) as Extract<HubToNode, { type: 'error' }>;
     expect(err).toMatchObject({ fatal: true, reason: 'DuplicateNode' });
-    expect(err.message).toMatch(/^node name pi-1 is already connected from 10\.0\.0\.7 \(peer 127\.0\.0\.1:\d+\); is this a copy of another node's data dir\?$/);
+    expect(err.message).toMatch(
+      /^node name pi-1 is already connected from 10\.0\.0\.7 \(peer 127\.0\.0\.1:\d+\); is this a copy of another node's data dir\?$/,
+    );
     expect((await copy.closed).code).toBe(4409);
     expect(copy.frames.some((f) => f.type === 'welcome' || f.type === 'podSync')).toBe(false);
     expect(first.ws.readyState).toBe(WebSocket.OPEN);
     // The Node still shows the first agent's address.
-    const nodeObj = await hub.api.get<{ status?: { addresses?: Array<{ address: string }> } } & Event>(typeByKind('v1', 'Node')!, undefined, 'pi-1');
+    const nodeObj = await hub.api.get<{ status?: { addresses?: Array<{ address: string }> } } & Event>(
+      typeByKind('v1', 'Node')!,
+      undefined,
+      'pi-1',
+    );
     expect(nodeObj.status?.addresses?.[0]?.address).toBe('10.0.0.7');
     await until(() => logLines.some((l) => l.includes('DuplicateNodeRejected')), 'hub log line');
     const events = await hub.api.list<Event>(typeByKind('v1', 'Event')!, { namespace: 'default' });
@@ -142,13 +174,17 @@ describe('node gateway against hostile peers', () => {
     const big = 'x'.repeat(100 * 1024);
     for (let i = 0; i < 150 && node.ws.readyState === WebSocket.OPEN; i++) {
       await hub.api.create(POD, {
-        apiVersion: 'v1', kind: 'Pod',
+        apiVersion: 'v1',
+        kind: 'Pod',
         metadata: { name: `slow-${i}`, namespace: 'default', annotations: { pad: big } },
         spec: { nodeName: 'slow-node', containers: [{ name: 'c', image: 'x.wasm' }] },
       });
       if (logLines.some((l) => l.includes('node is not reading its frames'))) break;
     }
-    await until(() => logLines.some((l) => l.includes('node is not reading its frames') && l.includes('slow-node')), 'the hub to drop the slow node');
+    await until(
+      () => logLines.some((l) => l.includes('node is not reading its frames') && l.includes('slow-node')),
+      'the hub to drop the slow node',
+    );
     node.ws.resume();
     await node.closed;
   }, 60_000);

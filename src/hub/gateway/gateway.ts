@@ -15,7 +15,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, PodStatus, Service } from '../../api/index.js';
-import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, NotFoundError, PROTOCOL_VERSION, ServiceUnavailableError, errorMessage } from '../../api/index.js';
+import {
+  GATEWAY_PATH,
+  MAX_NODE_FRAME_BYTES,
+  NotFoundError,
+  PROTOCOL_VERSION,
+  ServiceUnavailableError,
+  errorMessage,
+} from '../../api/index.js';
 import { jsonEqual, type EventRecorder, type NodeLifecycleController } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -25,7 +32,13 @@ import { NodeEventLimiter, type NodeEventRate } from './event-limiter.js';
 import { ExecRequests } from './exec-requests.js';
 import { LogStreams } from './log-streams.js';
 import { registerNode } from './node-registration.js';
-import { DEFAULT_HUB_FRAME_LIMITS, podSyncFrames, podUpsertFrame, type HubFrameLimits, type RefusedPod } from './pod-frames.js';
+import {
+  DEFAULT_HUB_FRAME_LIMITS,
+  podSyncFrames,
+  podUpsertFrame,
+  type HubFrameLimits,
+  type RefusedPod,
+} from './pod-frames.js';
 import { PodWriter } from './pod-writer.js';
 import { buildServiceRoutes } from './routes.js';
 import { CLOSE_DUPLICATE_NODE, NodeSession, type NodeSessionLimits } from './session.js';
@@ -72,12 +85,23 @@ export interface NodeGatewayDeps {
 
 /** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
 function nodeRelevant(p: Pod): unknown {
-  return [p.metadata.uid, p.metadata.generation, p.metadata.labels, p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds, p.spec];
+  return [
+    p.metadata.uid,
+    p.metadata.generation,
+    p.metadata.labels,
+    p.metadata.deletionTimestamp,
+    p.metadata.deletionGracePeriodSeconds,
+    p.spec,
+  ];
 }
 
 export class NodeGateway implements PodLogSource, PodExecSource {
   // No compression: an inflated frame would cost more than its wire size (ws bounds it by maxPayload, but why spend it).
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_NODE_FRAME_BYTES, perMessageDeflate: false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_NODE_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
   private readonly sessions = new Map<string, NodeSession>();
   private readonly logs = new LogStreams();
   private readonly execs = new ExecRequests();
@@ -100,7 +124,10 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       onUpdate: (o, p) => this.podToNode(o, p),
       onDelete: (p) => {
         const s = p.spec.nodeName ? this.sessions.get(p.spec.nodeName) : undefined;
-        s?.send({ type: 'podDelete', pod: { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '' } });
+        s?.send({
+          type: 'podDelete',
+          pod: { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '' },
+        });
       },
     });
     const svcChanged = (): void => this.scheduleServiceSync();
@@ -133,7 +160,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     const session = this.sessions.get(nodeName);
     if (!session) throw new ServiceUnavailableError(`node "${nodeName}" hosting pod "${pod}" is not connected`);
     const maxStreams = this.deps.maxLogStreamsPerNode ?? 64;
-    if (this.logs.countFor(nodeName) >= maxStreams) throw new TooManyRequestsError(`node "${nodeName}" already serves ${maxStreams} log streams; try again later`);
+    if (this.logs.countFor(nodeName) >= maxStreams)
+      throw new TooManyRequestsError(`node "${nodeName}" already serves ${maxStreams} log streams; try again later`);
     const requestId = randomUUID();
     this.logs.open(requestId, nodeName);
     session.send({ type: 'logRequest', requestId, pod: { namespace, name: pod }, ...opts });
@@ -153,18 +181,28 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     const session = this.sessions.get(nodeName);
     if (!session) throw new ServiceUnavailableError(`node "${nodeName}" hosting pod "${pod}" is not connected`);
     const maxExecs = this.deps.maxExecsPerNode ?? 32;
-    if (this.execs.countFor(nodeName) >= maxExecs) throw new TooManyRequestsError(`node "${nodeName}" already runs ${maxExecs} exec requests; try again later`);
+    if (this.execs.countFor(nodeName) >= maxExecs)
+      throw new TooManyRequestsError(`node "${nodeName}" already runs ${maxExecs} exec requests; try again later`);
     const requestId = randomUUID();
     // The node enforces the command's timeout; the hub waits a little longer for its answer.
     const answer = this.execs.wait(requestId, nodeName, opts.timeoutSeconds * 1000 + 5000);
-    session.send({ type: 'execRequest', requestId, pod: { namespace, name: pod }, command: opts.command, timeoutSeconds: opts.timeoutSeconds, ...(opts.container ? { container: opts.container } : {}) });
+    session.send({
+      type: 'execRequest',
+      requestId,
+      pod: { namespace, name: pod },
+      command: opts.command,
+      timeoutSeconds: opts.timeoutSeconds,
+      ...(opts.container ? { container: opts.container } : {}),
+    });
     return answer;
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0];
     const reject = (code: number, text: string): void => {
-      socket.write(`HTTP/1.1 ${code} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+      socket.write(
+        `HTTP/1.1 ${code} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+      );
       socket.destroy();
     };
     if (path !== GATEWAY_PATH) return reject(404, 'Not Found');
@@ -173,7 +211,10 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     if (this.deps.auth.verify(token)?.kind !== 'node') return reject(401, 'Unauthorized');
     const remote = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const handlers = { onMessage: (s: NodeSession, m: NodeToHub) => this.onMessage(s, m), onClose: (s: NodeSession) => this.onClose(s) };
+      const handlers = {
+        onMessage: (s: NodeSession, m: NodeToHub) => this.onMessage(s, m),
+        onClose: (s: NodeSession) => this.onClose(s),
+      };
       const session = new NodeSession(ws, handlers, this.deps.logger, this.deps.sessionLimits, remote);
       const timer = setTimeout(() => {
         if (!session.helloReceived) session.fail('no hello received in time');
@@ -197,7 +238,9 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         this.deps.lifecycle.heartbeat(node);
         for (let i = 0; i < msg.pods.length; i += STATUS_CHUNK) {
           if (i > 0) await yieldToLoop();
-          await Promise.all(msg.pods.slice(i, i + STATUS_CHUNK).map((p) => this.podWriter.writeStatus(node, p.pod, p.status)));
+          await Promise.all(
+            msg.pods.slice(i, i + STATUS_CHUNK).map((p) => this.podWriter.writeStatus(node, p.pod, p.status)),
+          );
         }
         return;
       case 'podGone':
@@ -208,7 +251,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         return;
       case 'logChunk':
         // A reader that does not keep up ends its stream; the node is told to stop sending it.
-        if (this.logs.push(msg.requestId, node, msg.data, msg.done ?? false, msg.error) === 'overflow') session.send({ type: 'logCancel', requestId: msg.requestId });
+        if (this.logs.push(msg.requestId, node, msg.data, msg.done ?? false, msg.error) === 'overflow')
+          session.send({ type: 'logCancel', requestId: msg.requestId });
         return;
       case 'execResult':
         this.execs.answer(msg.requestId, node, msg);
@@ -231,7 +275,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private async hello(session: NodeSession, msg: Extract<NodeToHub, { type: 'hello' }>): Promise<void> {
     if (session.helloReceived) return session.fail('hello sent twice');
     session.helloReceived = true;
-    if (msg.protocol !== PROTOCOL_VERSION) return session.fail(`protocol version ${msg.protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
+    if (msg.protocol !== PROTOCOL_VERSION)
+      return session.fail(`protocol version ${msg.protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
     session.instanceId = msg.instanceId;
     session.reportedAddress = msg.node.address;
     const name = msg.node.name;
@@ -251,7 +296,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     if (previous && previous !== session) {
       const sameProcess = previous.instanceId !== undefined && previous.instanceId === session.instanceId;
       // Checked before registering, so a refused newcomer never overwrites the Node's addresses.
-      if (!sameProcess && (await previous.probe(this.deps.duplicateCheckTimeoutMs ?? 3000))) return this.refuseDuplicate(session, previous, info);
+      if (!sameProcess && (await previous.probe(this.deps.duplicateCheckTimeoutMs ?? 3000)))
+        return this.refuseDuplicate(session, previous, info);
       // The same agent redialing after a blip, or a session that no longer answers: the newcomer takes over.
       this.deps.logger.info({ node: info.name, sameProcess }, 'replacing a stale session of the node');
       previous.terminate();
@@ -268,19 +314,43 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     this.sessions.set(info.name, session);
     node = await this.deps.lifecycle.markReady(node);
     this.deps.logger.info({ node: info.name, address: info.address }, 'node connected');
-    session.send({ type: 'welcome', protocol: PROTOCOL_VERSION, nodeName: info.name, heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds, meshToken: this.deps.meshToken });
+    session.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      nodeName: info.name,
+      heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds,
+      meshToken: this.deps.meshToken,
+    });
     // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
-    const sync = podSyncFrames(this.deps.pods.list((p) => p.spec.nodeName === info.name), this.frameLimits);
+    const sync = podSyncFrames(
+      this.deps.pods.list((p) => p.spec.nodeName === info.name),
+      this.frameLimits,
+    );
     for (const frame of sync.frames) session.sendFrame(frame);
-    if (sync.frames.length > 1) this.deps.logger.info({ node: info.name, frames: sync.frames.length }, 'pod set too big for one frame; sent in parts');
+    if (sync.frames.length > 1)
+      this.deps.logger.info(
+        { node: info.name, frames: sync.frames.length },
+        'pod set too big for one frame; sent in parts',
+      );
     for (const r of sync.refused) this.refusePod(info.name, r);
-    session.send({ type: 'serviceSync', services: buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes) });
+    session.send({
+      type: 'serviceSync',
+      services: buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes),
+    });
   }
 
   private refuseDuplicate(session: NodeSession, previous: NodeSession, info: NodeInfo): void {
     const where = `${previous.reportedAddress ?? 'unknown address'} (peer ${previous.remoteAddress})`;
     const message = `node name ${info.name} is already connected from ${where}; is this a copy of another node's data dir?`;
-    this.deps.logger.warn({ node: info.name, connectedFrom: previous.remoteAddress, refusedFrom: session.remoteAddress, refusedAddress: info.address }, 'refused a second connection for a connected node name (DuplicateNodeRejected)');
+    this.deps.logger.warn(
+      {
+        node: info.name,
+        connectedFrom: previous.remoteAddress,
+        refusedFrom: session.remoteAddress,
+        refusedAddress: info.address,
+      },
+      'refused a second connection for a connected node name (DuplicateNodeRejected)',
+    );
     const node = this.deps.nodes.get(undefined, info.name);
     if (node) {
       const detail = `${message} Refused the connection from ${session.remoteAddress} (reported address ${info.address}).`;
@@ -329,7 +399,10 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     if ('frame' in upsert) return session.sendFrame(upsert.frame);
     // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
     this.refusePod(node, upsert.refused);
-    session.send({ type: 'podDelete', pod: { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' } });
+    session.send({
+      type: 'podDelete',
+      pod: { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
+    });
   }
 
   private scheduleServiceSync(): void {

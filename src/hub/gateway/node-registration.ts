@@ -15,9 +15,20 @@ function wellKnownLabels(info: NodeInfo): Record<string, string> {
 /** Creates or refreshes the Node object from what the node reported. */
 export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: NodeInfo): Promise<Node> {
   const status: Node['status'] = {
-    capacity: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
-    allocatable: { cpu: String(info.capacity.cpu), memory: String(info.capacity.memory), pods: String(info.capacity.pods) },
-    addresses: [{ type: 'InternalIP', address: info.address }, { type: 'Hostname', address: info.name }],
+    capacity: {
+      cpu: String(info.capacity.cpu),
+      memory: String(info.capacity.memory),
+      pods: String(info.capacity.pods),
+    },
+    allocatable: {
+      cpu: String(info.capacity.cpu),
+      memory: String(info.capacity.memory),
+      pods: String(info.capacity.pods),
+    },
+    addresses: [
+      { type: 'InternalIP', address: info.address },
+      { type: 'Hostname', address: info.name },
+    ],
     daemonEndpoints: { kubeletEndpoint: { Port: info.meshPort } },
     nodeInfo: {
       architecture: info.arch,
@@ -38,12 +49,23 @@ export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: 
     if (!(err instanceof NotFoundError)) throw err;
   }
   if (!existing) {
-    const created = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: info.name, labels }, spec: {} });
+    const created = await api.create<Node>(NODE, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: info.name, labels },
+      spec: {},
+    });
     existing = created;
   } else if (!jsonEqual({ ...existing.metadata.labels, ...labels }, existing.metadata.labels)) {
-    existing = await api.update<Node>(NODE, { ...existing, metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } } });
+    existing = await api.update<Node>(NODE, {
+      ...existing,
+      metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } },
+    });
   }
-  const updated = await api.updateStatus<Node>(NODE, { ...existing, status: { ...status, conditions: existing.status?.conditions ?? [] } });
+  const updated = await api.updateStatus<Node>(NODE, {
+    ...existing,
+    status: { ...status, conditions: existing.status?.conditions ?? [] },
+  });
   nodes.observe(updated);
   return updated;
 }

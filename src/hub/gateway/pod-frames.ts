@@ -7,7 +7,13 @@
  *   for the gateway to say in an Event; so are pods past the `MAX_SYNC_PODS` a node takes.
  */
 import type { HubToNode, Pod } from '../../api/index.js';
-import { MAX_HUB_FRAME_BYTES, MAX_HUB_FRAME_VALUES, MAX_SYNC_PODS, encodeFrame, frameWithinBounds } from '../../api/index.js';
+import {
+  MAX_HUB_FRAME_BYTES,
+  MAX_HUB_FRAME_VALUES,
+  MAX_SYNC_PODS,
+  encodeFrame,
+  frameWithinBounds,
+} from '../../api/index.js';
 
 /** What a node accepts from the hub (tests shrink it). */
 export interface HubFrameLimits {
@@ -16,7 +22,11 @@ export interface HubFrameLimits {
   maxPods: number;
 }
 
-export const DEFAULT_HUB_FRAME_LIMITS: HubFrameLimits = { maxBytes: MAX_HUB_FRAME_BYTES, maxValues: MAX_HUB_FRAME_VALUES, maxPods: MAX_SYNC_PODS };
+export const DEFAULT_HUB_FRAME_LIMITS: HubFrameLimits = {
+  maxBytes: MAX_HUB_FRAME_BYTES,
+  maxValues: MAX_HUB_FRAME_VALUES,
+  maxPods: MAX_SYNC_PODS,
+};
 
 /** A pod that could not be sent, and why (a sentence for an Event). */
 export interface RefusedPod {
@@ -29,16 +39,23 @@ const mib = (n: number): string => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} 
 
 /** Why `frame` does not fit, or undefined when it does. */
 function misfit(frame: Buffer, limits: HubFrameLimits): string | undefined {
-  if (frame.byteLength > limits.maxBytes) return `encoded, it takes ${mib(frame.byteLength)}, more than the ${mib(limits.maxBytes)} a node accepts in one frame`;
-  if (!frameWithinBounds(frame, { maxValues: limits.maxValues })) return `it holds more than the ${limits.maxValues} values (or nesting deeper than a node accepts) in one frame`;
+  if (frame.byteLength > limits.maxBytes)
+    return `encoded, it takes ${mib(frame.byteLength)}, more than the ${mib(limits.maxBytes)} a node accepts in one frame`;
+  if (!frameWithinBounds(frame, { maxValues: limits.maxValues }))
+    return `it holds more than the ${limits.maxValues} values (or nesting deeper than a node accepts) in one frame`;
   return undefined;
 }
 
 /** The `podUpsert` frame of one pod, or why it cannot be sent. */
-export function podUpsertFrame(pod: Pod, limits: HubFrameLimits = DEFAULT_HUB_FRAME_LIMITS): { frame: Buffer } | { refused: RefusedPod } {
+export function podUpsertFrame(
+  pod: Pod,
+  limits: HubFrameLimits = DEFAULT_HUB_FRAME_LIMITS,
+): { frame: Buffer } | { refused: RefusedPod } {
   const frame = encodeFrame({ type: 'podUpsert', pod } satisfies HubToNode);
   const why = misfit(frame, limits);
-  return why ? { refused: { pod, reason: 'PodTooLargeForNode', message: `pod was not sent to its node: ${why}` } } : { frame };
+  return why
+    ? { refused: { pod, reason: 'PodTooLargeForNode', message: `pod was not sent to its node: ${why}` } }
+    : { frame };
 }
 
 // A podSync frame is assembled around pods encoded once each (msgpack values are self-contained
@@ -59,7 +76,10 @@ function assembleSync(pods: Buffer[], more: boolean): Buffer {
  * node understands), else parts packed up to the byte bound, each verified and halved if it still
  * holds too many values. Always at least one frame, so the node learns its set even when it is empty.
  */
-export function podSyncFrames(pods: Pod[], limits: HubFrameLimits = DEFAULT_HUB_FRAME_LIMITS): { frames: Buffer[]; refused: RefusedPod[] } {
+export function podSyncFrames(
+  pods: Pod[],
+  limits: HubFrameLimits = DEFAULT_HUB_FRAME_LIMITS,
+): { frames: Buffer[]; refused: RefusedPod[] } {
   const refused: RefusedPod[] = [];
   let wanted = pods;
   if (pods.length > limits.maxPods) {

@@ -5,7 +5,16 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_BYTES, MAX_HUB_FRAME_VALUES, PROTOCOL_VERSION, decodeFrame, encodeFrame, typeByKind } from '../../api/index.js';
+import {
+  GATEWAY_PATH,
+  HubToNode,
+  MAX_HUB_FRAME_BYTES,
+  MAX_HUB_FRAME_VALUES,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+  typeByKind,
+} from '../../api/index.js';
 import type { Event, NodeInfo, NodeToHub, Pod } from '../../api/index.js';
 import { HubSession } from '../../edge-node/session/hub-session.js';
 import { Hub } from '../hub.js';
@@ -20,13 +29,21 @@ class RawNode {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const buf = data as Buffer;
-      this.frames.push({ msg: decodeFrame(HubToNode, buf, { maxValues: MAX_HUB_FRAME_VALUES }), bytes: buf.byteLength });
+      this.frames.push({
+        msg: decodeFrame(HubToNode, buf, { maxValues: MAX_HUB_FRAME_VALUES }),
+        bytes: buf.byteLength,
+      });
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   static async connect(url: string, token: string, name: string, instanceId: string): Promise<RawNode> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, { headers: { authorization: `Bearer ${token}` }, maxPayload: MAX_HUB_FRAME_BYTES });
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, {
+      headers: { authorization: `Bearer ${token}` },
+      maxPayload: MAX_HUB_FRAME_BYTES,
+    });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -52,7 +69,17 @@ class RawNode {
 }
 
 function nodeInfo(name: string): NodeInfo {
-  return { name, labels: {}, address: '10.0.0.7', meshPort: 7500, arch: 'arm64', os: 'linux', runtimes: ['wasm'], capacity: { cpu: '4', memory: '4Gi', pods: '110' }, agentVersion: 'test' };
+  return {
+    name,
+    labels: {},
+    address: '10.0.0.7',
+    meshPort: 7500,
+    arch: 'arm64',
+    os: 'linux',
+    runtimes: ['wasm'],
+    capacity: { cpu: '4', memory: '4Gi', pods: '110' },
+    agentVersion: 'test',
+  };
 }
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
@@ -65,7 +92,12 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 
 
 function pod(name: string, nodeName: string, padBytes = 0): Pod {
   const annotations = padBytes > 0 ? { pad: 'x'.repeat(padBytes) } : undefined;
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', ...(annotations ? { annotations } : {}) }, spec: { nodeName, containers: [{ name: 'c', image: 'x.wasm' }] } } as Pod;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', ...(annotations ? { annotations } : {}) },
+    spec: { nodeName, containers: [{ name: 'c', image: 'x.wasm' }] },
+  } as Pod;
 }
 
 interface TestHub {
@@ -85,7 +117,13 @@ async function startHub(gateway: NonNullable<Parameters<typeof Hub.create>[0]['g
       cb();
     },
   });
-  const hub = await Hub.create({ dataDir: dir, host: '127.0.0.1', port: 0, logger: pino({ level: 'info' }, sink), gateway });
+  const hub = await Hub.create({
+    dataDir: dir,
+    host: '127.0.0.1',
+    port: 0,
+    logger: pino({ level: 'info' }, sink),
+    gateway,
+  });
   const url = (await hub.start()).url;
   return { hub, url, token: hub.auth.joinToken, dir, logs };
 }
@@ -97,7 +135,9 @@ async function stopHub(t: TestHub | undefined): Promise<void> {
 }
 
 async function eventsAbout(t: TestHub, name: string): Promise<Event[]> {
-  return (await t.hub.api.list<Event>(EVENT, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === name);
+  return (await t.hub.api.list<Event>(EVENT, { namespace: 'default' })).items.filter(
+    (e) => e.involvedObject.name === name,
+  );
 }
 
 describe('podSync at the real frame bound (32 MiB)', () => {
@@ -132,7 +172,13 @@ describe('podSync at the real frame bound (32 MiB)', () => {
 
     // The agent's own session gathers the parts and hands on one podSync holding the whole set.
     const got: HubToNode[] = [];
-    const session = new HubSession({ hubUrl: t.url, token: t.token, logger: pino({ level: 'silent' }), nodeInfo: () => nodeInfo('big-node'), onMessage: (m) => void got.push(m) });
+    const session = new HubSession({
+      hubUrl: t.url,
+      token: t.token,
+      logger: pino({ level: 'silent' }),
+      nodeInfo: () => nodeInfo('big-node'),
+      onMessage: (m) => void got.push(m),
+    });
     session.start();
     try {
       await until(() => got.some((m) => m.type === 'serviceSync'), 'the sync through HubSession');
@@ -149,7 +195,10 @@ describe('podSync at the real frame bound (32 MiB)', () => {
 describe('gateway bounds with small limits', () => {
   let t: TestHub;
   beforeAll(async () => {
-    t = await startHub({ nodeFrameLimits: { maxBytes: 64 * 1024, maxPods: 10 }, nodeEventRate: { perSecond: 0.001, burst: 5 } });
+    t = await startHub({
+      nodeFrameLimits: { maxBytes: 64 * 1024, maxPods: 10 },
+      nodeEventRate: { perSecond: 0.001, burst: 5 },
+    });
   });
   afterAll(() => stopHub(t));
 
@@ -161,29 +210,43 @@ describe('gateway bounds with small limits', () => {
     expect(node.of('podUpsert').map((u) => u.pod.metadata.name)).not.toContain('huge');
     await until(async () => (await eventsAbout(t, 'huge')).length > 0, 'the Event about the pod too large');
     const [ev] = await eventsAbout(t, 'huge');
-    expect(ev).toMatchObject({ type: 'Warning', reason: 'PodTooLargeForNode', involvedObject: { uid: huge.metadata.uid } });
-    expect(ev!.message).toMatch(/^pod was not sent to its node: encoded, it takes 100\.\d KiB, more than the 64\.0 KiB a node accepts in one frame \(node small-node\)$/);
+    expect(ev).toMatchObject({
+      type: 'Warning',
+      reason: 'PodTooLargeForNode',
+      involvedObject: { uid: huge.metadata.uid },
+    });
+    expect(ev!.message).toMatch(
+      /^pod was not sent to its node: encoded, it takes 100\.\d KiB, more than the 64\.0 KiB a node accepts in one frame \(node small-node\)$/,
+    );
     await node.close();
 
     const again = await RawNode.connect(t.url, t.token, 'small-node', 'instance-small-1');
     const syncs = again.frames.filter((f) => f.msg.type === 'podSync');
     expect(syncs.length).toBeGreaterThanOrEqual(3);
     for (const f of syncs) expect(f.bytes).toBeLessThanOrEqual(64 * 1024);
-    const names = syncs.flatMap((f) => (f.msg as Extract<HubToNode, { type: 'podSync' }>).pods.map((p) => p.metadata.name));
+    const names = syncs.flatMap((f) =>
+      (f.msg as Extract<HubToNode, { type: 'podSync' }>).pods.map((p) => p.metadata.name),
+    );
     expect(names.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `small-${i}`).sort());
-    await until(async () => ((await eventsAbout(t, 'huge'))[0]?.count ?? 0) >= 2, 'the Event repeated at the next sync');
+    await until(
+      async () => ((await eventsAbout(t, 'huge'))[0]?.count ?? 0) >= 2,
+      'the Event repeated at the next sync',
+    );
     await again.close();
 
     // Twelve pods bound to a node that takes ten: the last two are refused, the ten are sent in one frame.
     const crowded = await RawNode.connect(t.url, t.token, 'crowded-node', 'instance-crowded-1');
-    for (let i = 0; i < 12; i++) await t.hub.api.create(POD, pod(`crowd-${String(i).padStart(2, '0')}`, 'crowded-node'));
+    for (let i = 0; i < 12; i++)
+      await t.hub.api.create(POD, pod(`crowd-${String(i).padStart(2, '0')}`, 'crowded-node'));
     await crowded.close();
     const back = await RawNode.connect(t.url, t.token, 'crowded-node', 'instance-crowded-1');
     const sync = back.of('podSync');
     expect(sync).toHaveLength(1);
     expect(sync[0]!.pods).toHaveLength(10);
     const sent = new Set(sync[0]!.pods.map((p) => p.metadata.name));
-    const left = Array.from({ length: 12 }, (_, i) => `crowd-${String(i).padStart(2, '0')}`).filter((n) => !sent.has(n));
+    const left = Array.from({ length: 12 }, (_, i) => `crowd-${String(i).padStart(2, '0')}`).filter(
+      (n) => !sent.has(n),
+    );
     expect(left).toHaveLength(2);
     for (const name of left) {
       await until(async () => (await eventsAbout(t, name)).length > 0, `the Event about ${name}`);
@@ -199,25 +262,38 @@ describe('gateway bounds with small limits', () => {
     const p = await t.hub.api.create<Pod>(POD, pod('chatty-pod', 'chatty-node'));
     const ref = { namespace: 'default', name: 'chatty-pod', uid: p.metadata.uid! };
     await until(() => node.of('podUpsert').length > 0, 'the upsert');
-    for (let i = 0; i < 40; i++) node.send({ type: 'event', pod: ref, eventType: 'Warning', reason: 'Flood', message: `distinct message ${i}` });
+    for (let i = 0; i < 40; i++)
+      node.send({ type: 'event', pod: ref, eventType: 'Warning', reason: 'Flood', message: `distinct message ${i}` });
     // Messages are handled in order: once this status is stored, every event before it was handled.
     node.send({ type: 'podStatus', pods: [{ pod: ref, status: { phase: 'Running', message: 'barrier-1' } }] });
-    await until(() => t.hub.api.get<Pod>(POD, 'default', 'chatty-pod').then((x) => x.status?.message === 'barrier-1'), 'the status barrier');
+    await until(
+      () => t.hub.api.get<Pod>(POD, 'default', 'chatty-pod').then((x) => x.status?.message === 'barrier-1'),
+      'the status barrier',
+    );
     const events = (await eventsAbout(t, 'chatty-pod')).filter((e) => e.reason === 'Flood');
     expect(events).toHaveLength(5);
     expect(events.every((e) => e.source?.host === 'chatty-node')).toBe(true);
     expect(t.logs.filter((l) => l.includes('faster than its rate limit') && l.includes('chatty-node'))).toHaveLength(1);
     await node.close();
-    await until(() => t.logs.some((l) => l.includes('dropped 35 events') && l.includes('chatty-node')), 'the drop count at disconnect');
+    await until(
+      () => t.logs.some((l) => l.includes('dropped 35 events') && l.includes('chatty-node')),
+      'the drop count at disconnect',
+    );
 
     // Redialing buys no fresh burst: the bucket is still empty.
     const again = await RawNode.connect(t.url, t.token, 'chatty-node', 'instance-chatty-1');
     again.send({ type: 'event', pod: ref, eventType: 'Warning', reason: 'Flood', message: 'after the redial' });
     again.send({ type: 'podStatus', pods: [{ pod: ref, status: { phase: 'Running', message: 'barrier-2' } }] });
-    await until(() => t.hub.api.get<Pod>(POD, 'default', 'chatty-pod').then((x) => x.status?.message === 'barrier-2'), 'the second barrier');
+    await until(
+      () => t.hub.api.get<Pod>(POD, 'default', 'chatty-pod').then((x) => x.status?.message === 'barrier-2'),
+      'the second barrier',
+    );
     expect((await eventsAbout(t, 'chatty-pod')).filter((e) => e.reason === 'Flood')).toHaveLength(5);
     await again.close();
-    await until(() => t.logs.some((l) => l.includes('dropped 1 events') && l.includes('chatty-node')), 'the second drop count');
+    await until(
+      () => t.logs.some((l) => l.includes('dropped 1 events') && l.includes('chatty-node')),
+      'the second drop count',
+    );
   }, 60_000);
 
   it("drops a node's event recorder when it disconnects (a repeat after the redial is a new Event, not a count on the cached one)", async () => {
@@ -227,11 +303,17 @@ describe('gateway bounds with small limits', () => {
     const ev: NodeToHub = { type: 'event', pod: ref, eventType: 'Normal', reason: 'Started', message: 'same message' };
     node.send(ev);
     node.send(ev);
-    await until(async () => (await eventsAbout(t, 'flappy-pod')).some((e) => e.count === 2), 'the repeat counted on one Event');
+    await until(
+      async () => (await eventsAbout(t, 'flappy-pod')).some((e) => e.count === 2),
+      'the repeat counted on one Event',
+    );
     await node.close();
     const again = await RawNode.connect(t.url, t.token, 'flappy-node', 'instance-flappy-1');
     again.send(ev);
-    await until(async () => (await eventsAbout(t, 'flappy-pod')).length === 2, 'a second Event from the fresh recorder');
+    await until(
+      async () => (await eventsAbout(t, 'flappy-pod')).length === 2,
+      'a second Event from the fresh recorder',
+    );
     expect((await eventsAbout(t, 'flappy-pod')).map((e) => e.count).sort()).toEqual([1, 2]);
     await again.close();
   }, 30_000);

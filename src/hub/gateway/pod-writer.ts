@@ -32,7 +32,10 @@ export class PodWriter {
   writeStatus(node: string, ref: { namespace: string; name: string; uid: string }, status: PodStatus): Promise<void> {
     return this.serialize(`${ref.namespace}/${ref.name}`, async () => {
       for (let attempt = 0; attempt < 5; attempt++) {
-        const pod = attempt === 0 ? this.pods.get(ref.namespace, ref.name) : await this.api.get<Pod>(POD, ref.namespace, ref.name).catch(() => undefined);
+        const pod =
+          attempt === 0
+            ? this.pods.get(ref.namespace, ref.name)
+            : await this.api.get<Pod>(POD, ref.namespace, ref.name).catch(() => undefined);
         // A node may only report its own pods, and only the incarnation it runs.
         if (!pod || pod.metadata.uid !== ref.uid || pod.spec.nodeName !== node) return;
         if (jsonEqual(pod.status, status)) return;

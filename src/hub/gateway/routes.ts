@@ -14,7 +14,11 @@ function zoneOf(node: Node | undefined): string | undefined {
 }
 
 /** One route per Service: its ports and every endpoint (ready or not) with the hosting node's mesh address. */
-export function buildServiceRoutes(services: Informer<Service>, endpoints: Informer<Endpoints>, nodes: Informer<Node>): ServiceRoute[] {
+export function buildServiceRoutes(
+  services: Informer<Service>,
+  endpoints: Informer<Endpoints>,
+  nodes: Informer<Node>,
+): ServiceRoute[] {
   const routes: ServiceRoute[] = [];
   for (const svc of services.list()) {
     const ns = svc.metadata.namespace ?? 'default';
@@ -22,7 +26,10 @@ export function buildServiceRoutes(services: Informer<Service>, endpoints: Infor
     const ep = endpoints.get(ns, name);
     const eps: ServiceRoute['endpoints'] = [];
     for (const subset of ep?.subsets ?? []) {
-      for (const [ready, list] of [[true, subset.addresses ?? []], [false, subset.notReadyAddresses ?? []]] as const) {
+      for (const [ready, list] of [
+        [true, subset.addresses ?? []],
+        [false, subset.notReadyAddresses ?? []],
+      ] as const) {
         for (const a of list) {
           const node = a.nodeName ? nodes.get(undefined, a.nodeName) : undefined;
           const meshPort = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;

@@ -78,7 +78,9 @@ export class NodeSession {
       this.pongWaiters.clear();
     });
     ws.on('close', () => this.closedByPeer());
-    ws.on('error', (err) => logger.warn({ node: this.nodeName, remote: this.remoteAddress, err: err.message }, 'node socket error'));
+    ws.on('error', (err) =>
+      logger.warn({ node: this.nodeName, remote: this.remoteAddress, err: err.message }, 'node socket error'),
+    );
     // A half-open TCP connection never closes by itself: ping, and drop a peer that stops answering.
     this.pingTimer = setInterval(() => {
       if (!this.alive) {
@@ -107,7 +109,10 @@ export class NodeSession {
     if (!this.open || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       const mib = Math.round(this.limits.maxBufferedBytes / 1048576);
-      this.logger.warn({ node: this.nodeName, bufferedBytes: this.ws.bufferedAmount }, `node is not reading its frames (over ${mib} MiB queued); closing`);
+      this.logger.warn(
+        { node: this.nodeName, bufferedBytes: this.ws.bufferedAmount },
+        `node is not reading its frames (over ${mib} MiB queued); closing`,
+      );
       this.closing = true;
       this.ws.terminate();
       return;
@@ -157,12 +162,19 @@ export class NodeSession {
     const count = this.badFrames.length;
     if (count > this.limits.maxBadFrames) {
       const seconds = Math.round(this.limits.badFrameWindowMs / 1000);
-      this.logger.warn({ node: this.nodeName ?? '<before hello>', remote: this.remoteAddress, count }, `disconnecting node: ${count} invalid frames within ${seconds} s`);
+      this.logger.warn(
+        { node: this.nodeName ?? '<before hello>', remote: this.remoteAddress, count },
+        `disconnecting node: ${count} invalid frames within ${seconds} s`,
+      );
       this.fail(`too many invalid frames (${count} within ${seconds} s); last: ${reason}`, 1008);
       return;
     }
     // The first of a burst says why; the rest are counted, not logged (a flood must not flood the log).
-    if (count === 1) this.logger.warn({ node: this.nodeName ?? '<before hello>', remote: this.remoteAddress, err: reason }, 'rejected frame from node');
+    if (count === 1)
+      this.logger.warn(
+        { node: this.nodeName ?? '<before hello>', remote: this.remoteAddress, err: reason },
+        'rejected frame from node',
+      );
     this.send({ type: 'error', message: reason });
   }
 
@@ -182,7 +194,10 @@ export class NodeSession {
     this.chain = this.chain
       .then(() => this.handlers.onMessage(this, msg))
       .catch((err: unknown) => {
-        this.logger.warn({ node: this.nodeName, type: msg.type, err: errorMessage(err) }, 'failed to handle node message');
+        this.logger.warn(
+          { node: this.nodeName, type: msg.type, err: errorMessage(err) },
+          'failed to handle node message',
+        );
         this.send({ type: 'error', message: `could not handle ${msg.type}: ${errorMessage(err)}` });
       })
       .finally(() => {

@@ -98,7 +98,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.syncedFlag = true;
     if (this.stopped) return;
     try {
-      this.stopWatch = await this.api.watch<T>(this.type, { resourceVersion: list.resourceVersion }, (e) => this.apply(e));
+      this.stopWatch = await this.api.watch<T>(this.type, { resourceVersion: list.resourceVersion }, (e) =>
+        this.apply(e),
+      );
     } catch (err) {
       if (!(err instanceof GoneError)) throw err;
       this.logger.warn({ kind: this.type.kind }, 'watch history compacted, relisting');

@@ -2,7 +2,15 @@
  * Validation the schemas cannot express: cross-field rules of one object, and rules relating an
  * update to the stored object. Each returns field causes; the registry turns them into 422.
  */
-import { fromLabelSelector, matchesLabels, type FieldCause, type KubeObject, type LabelSelector, type PodSpec, type ServiceSpec } from '../../api/index.js';
+import {
+  fromLabelSelector,
+  matchesLabels,
+  type FieldCause,
+  type KubeObject,
+  type LabelSelector,
+  type PodSpec,
+  type ServiceSpec,
+} from '../../api/index.js';
 import { namespaceLabelCauses } from './pod-security.js';
 
 /** Valid range of Service node ports. */
@@ -12,18 +20,31 @@ function podSpecCauses(spec: PodSpec, path: string): FieldCause[] {
   const causes: FieldCause[] = [];
   const seen = new Set<string>();
   spec.containers.forEach((c, i) => {
-    if (seen.has(c.name)) causes.push({ field: `${path}.containers[${i}].name`, message: `Duplicate value: "${c.name}"`, reason: 'FieldValueDuplicate' });
+    if (seen.has(c.name))
+      causes.push({
+        field: `${path}.containers[${i}].name`,
+        message: `Duplicate value: "${c.name}"`,
+        reason: 'FieldValueDuplicate',
+      });
     seen.add(c.name);
   });
   return causes;
 }
 
-function workloadCauses(spec: { selector: LabelSelector; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } }): FieldCause[] {
+function workloadCauses(spec: {
+  selector: LabelSelector;
+  template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
+}): FieldCause[] {
   const causes: FieldCause[] = [];
   const sel = fromLabelSelector(spec.selector) ?? [];
-  if (sel.length === 0) causes.push({ field: 'spec.selector', message: 'empty selector is invalid', reason: 'FieldValueInvalid' });
+  if (sel.length === 0)
+    causes.push({ field: 'spec.selector', message: 'empty selector is invalid', reason: 'FieldValueInvalid' });
   else if (!matchesLabels(sel, spec.template.metadata?.labels)) {
-    causes.push({ field: 'spec.template.metadata.labels', message: '`selector` does not match template `labels`', reason: 'FieldValueInvalid' });
+    causes.push({
+      field: 'spec.template.metadata.labels',
+      message: '`selector` does not match template `labels`',
+      reason: 'FieldValueInvalid',
+    });
   }
   return [...causes, ...podSpecCauses(spec.template.spec, 'spec.template.spec')];
 }
@@ -35,9 +56,17 @@ function serviceCauses(spec: ServiceSpec): FieldCause[] {
     if (p.nodePort === undefined) return;
     const field = `spec.ports[${i}].nodePort`;
     if ((spec.type ?? 'ClusterIP') !== 'NodePort') {
-      causes.push({ field, message: `may not be used when \`type\` is '${spec.type ?? 'ClusterIP'}'`, reason: 'FieldValueForbidden' });
+      causes.push({
+        field,
+        message: `may not be used when \`type\` is '${spec.type ?? 'ClusterIP'}'`,
+        reason: 'FieldValueForbidden',
+      });
     } else if (p.nodePort < NODE_PORT_RANGE.min || p.nodePort > NODE_PORT_RANGE.max) {
-      causes.push({ field, message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`, reason: 'FieldValueInvalid' });
+      causes.push({
+        field,
+        message: `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`,
+        reason: 'FieldValueInvalid',
+      });
     } else if (seen.has(p.nodePort)) {
       causes.push({ field, message: `Duplicate value: ${p.nodePort}`, reason: 'FieldValueDuplicate' });
     }
@@ -46,13 +75,26 @@ function serviceCauses(spec: ServiceSpec): FieldCause[] {
   return causes;
 }
 
-function jobCauses(spec: { selector?: LabelSelector; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } }): FieldCause[] {
+function jobCauses(spec: {
+  selector?: LabelSelector;
+  template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
+}): FieldCause[] {
   const causes = podSpecCauses(spec.template.spec, 'spec.template.spec');
   const policy = spec.template.spec.restartPolicy;
-  if (policy === 'Always') causes.push({ field: 'spec.template.spec.restartPolicy', message: 'Unsupported value: "Always": supported values: "OnFailure", "Never"', reason: 'FieldValueNotSupported' });
+  if (policy === 'Always')
+    causes.push({
+      field: 'spec.template.spec.restartPolicy',
+      message: 'Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      reason: 'FieldValueNotSupported',
+    });
   if (spec.selector) {
     const sel = fromLabelSelector(spec.selector) ?? [];
-    if (!matchesLabels(sel, spec.template.metadata?.labels)) causes.push({ field: 'spec.template.metadata.labels', message: '`selector` does not match template `labels`', reason: 'FieldValueInvalid' });
+    if (!matchesLabels(sel, spec.template.metadata?.labels))
+      causes.push({
+        field: 'spec.template.metadata.labels',
+        message: '`selector` does not match template `labels`',
+        reason: 'FieldValueInvalid',
+      });
   }
   return causes;
 }
@@ -67,7 +109,12 @@ export function objectCauses(obj: KubeObject): FieldCause[] {
     case 'DaemonSet':
       return workloadCauses(obj.spec as Parameters<typeof workloadCauses>[0]);
     case 'Job':
-      return jobCauses(obj.spec as { selector?: LabelSelector; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } });
+      return jobCauses(
+        obj.spec as {
+          selector?: LabelSelector;
+          template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
+        },
+      );
     case 'Service':
       return serviceCauses(obj.spec as ServiceSpec);
     case 'Namespace':
@@ -83,7 +130,13 @@ export function updateCauses(cur: KubeObject, next: KubeObject): FieldCause[] {
   const was = (cur.spec as PodSpec).nodeName;
   const now = (next.spec as PodSpec).nodeName;
   if (was !== undefined && was !== now) {
-    return [{ field: 'spec.nodeName', message: `field is immutable once set (bound to "${was}")`, reason: 'FieldValueForbidden' }];
+    return [
+      {
+        field: 'spec.nodeName',
+        message: `field is immutable once set (bound to "${was}")`,
+        reason: 'FieldValueForbidden',
+      },
+    ];
   }
   return [];
 }

@@ -32,7 +32,10 @@ function defaultServiceSpec(spec: ServiceSpec): ServiceSpec {
 function defaultDeploymentSpec(spec: Json): Json {
   const strategy = (spec.strategy ?? {}) as { type?: string; rollingUpdate?: Json };
   const type = strategy.type ?? 'RollingUpdate';
-  const rollingUpdate = type === 'RollingUpdate' ? { maxSurge: '25%', maxUnavailable: '25%', ...(strategy.rollingUpdate ?? {}) } : undefined;
+  const rollingUpdate =
+    type === 'RollingUpdate'
+      ? { maxSurge: '25%', maxUnavailable: '25%', ...(strategy.rollingUpdate ?? {}) }
+      : undefined;
   return defaultTemplate({
     ...spec,
     replicas: spec.replicas ?? 1,
@@ -47,7 +50,10 @@ function defaultDaemonSetSpec(spec: Json): Json {
   const type = strategy.type ?? 'RollingUpdate';
   return defaultTemplate({
     ...spec,
-    updateStrategy: type === 'RollingUpdate' ? { type, rollingUpdate: { maxUnavailable: 1, maxSurge: 0, ...(strategy.rollingUpdate ?? {}) } } : { type },
+    updateStrategy:
+      type === 'RollingUpdate'
+        ? { type, rollingUpdate: { maxUnavailable: 1, maxSurge: 0, ...(strategy.rollingUpdate ?? {}) } }
+        : { type },
     revisionHistoryLimit: spec.revisionHistoryLimit ?? 10,
   });
 }
@@ -65,7 +71,9 @@ function defaultJobSpec(spec: Json, uid: string | undefined): Json {
     backoffLimit: spec.backoffLimit ?? 6,
     suspend: spec.suspend ?? false,
     // Pods of a Job run to completion: restartPolicy defaults to Never, not Always.
-    template: template.spec ? { ...template, spec: { ...template.spec, restartPolicy: template.spec.restartPolicy ?? 'Never' } } : template,
+    template: template.spec
+      ? { ...template, spec: { ...template.spec, restartPolicy: template.spec.restartPolicy ?? 'Never' } }
+      : template,
   });
   if (spec.manualSelector === true || uid === undefined) return withTemplate;
   // As Kubernetes: the selector and the pods' label are the Job's own uid, so Jobs never share pods.
@@ -73,7 +81,10 @@ function defaultJobSpec(spec: Json, uid: string | undefined): Json {
   return {
     ...withTemplate,
     selector: { matchLabels: { [JOB_UID_LABEL]: uid } },
-    template: { ...t, metadata: { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), [JOB_UID_LABEL]: uid } } },
+    template: {
+      ...t,
+      metadata: { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), [JOB_UID_LABEL]: uid } },
+    },
   };
 }
 

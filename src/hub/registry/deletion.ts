@@ -36,11 +36,18 @@ function isBoundLivePod(obj: KubeObject): boolean {
 
 /** True for a terminating pod whose node has not yet confirmed it stopped. */
 export function awaitsNode(obj: KubeObject): boolean {
-  return isBoundLivePod(obj) && obj.metadata.deletionTimestamp !== undefined && obj.metadata.deletionGracePeriodSeconds !== 0;
+  return (
+    isBoundLivePod(obj) && obj.metadata.deletionTimestamp !== undefined && obj.metadata.deletionGracePeriodSeconds !== 0
+  );
 }
 
 /** Deletes (or starts deleting) the stored object `sv` of kind `type`; returns it as left or as it was. */
-export async function deleteObject(deps: DeletionDeps, type: ResourceType, sv: StoredValue, opts: DeleteOptions): Promise<KubeObject> {
+export async function deleteObject(
+  deps: DeletionDeps,
+  type: ResourceType,
+  sv: StoredValue,
+  opts: DeleteOptions,
+): Promise<KubeObject> {
   const cur = withResourceVersion<KubeObject>(sv.value, sv.modRevision);
   const meta = cur.metadata;
   const pre = opts.preconditions;
@@ -50,7 +57,11 @@ export async function deleteObject(deps: DeletionDeps, type: ResourceType, sv: S
       : pre?.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion
         ? `ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`
         : undefined;
-  if (failed) throw new ConflictError(`Precondition failed for ${resourceName(type)} "${meta.name}": ${failed}`, { kind: resourceName(type), name: meta.name ?? '' });
+  if (failed)
+    throw new ConflictError(`Precondition failed for ${resourceName(type)} "${meta.name}": ${failed}`, {
+      kind: resourceName(type),
+      name: meta.name ?? '',
+    });
   if (opts.propagationPolicy === 'Orphan') await orphanDependents(deps, type, cur);
 
   const finalizers = meta.finalizers ?? [];
@@ -105,7 +116,9 @@ async function orphanDependents(deps: DeletionDeps, type: ResourceType, owner: K
   if (uid === undefined) return;
   for (const t of RESOURCE_TYPES) {
     if (type.namespaced && !t.namespaced) continue;
-    const { items } = await deps.store.list(collectionPrefix(t, type.namespaced ? owner.metadata.namespace : undefined));
+    const { items } = await deps.store.list(
+      collectionPrefix(t, type.namespaced ? owner.metadata.namespace : undefined),
+    );
     for (const item of items) {
       if (!((item.value as KubeObject).metadata.ownerReferences ?? []).some((r) => r.uid === uid)) continue;
       await orphanOne(deps, item, uid);

@@ -28,20 +28,33 @@ export class NodePortAllocator {
    * Returns `svc` with node ports assigned: requested ones checked for collisions, missing ones
    * kept from `current` (same port) or allocated. Causes name the colliding fields.
    */
-  async assign(key: string, svc: Service, current: Service | undefined): Promise<{ service: Service; causes: FieldCause[] }> {
+  async assign(
+    key: string,
+    svc: Service,
+    current: Service | undefined,
+  ): Promise<{ service: Service; causes: FieldCause[] }> {
     if (svc.spec.type !== 'NodePort') return { service: svc, causes: [] };
     const used = await this.#usedPorts(key);
     const causes: FieldCause[] = [];
     const ports: ServicePort[] = svc.spec.ports.map((p, i) => {
       if (p.nodePort !== undefined) {
-        if (used.has(p.nodePort)) causes.push({ field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: provided port is already allocated`, reason: 'FieldValueInvalid' });
+        if (used.has(p.nodePort))
+          causes.push({
+            field: `spec.ports[${i}].nodePort`,
+            message: `Invalid value: ${p.nodePort}: provided port is already allocated`,
+            reason: 'FieldValueInvalid',
+          });
         used.add(p.nodePort);
         return p;
       }
       const kept = current?.spec.ports.find((c) => c.port === p.port && c.name === p.name)?.nodePort;
       const nodePort = kept !== undefined && !used.has(kept) ? kept : this.#pick(used);
       if (nodePort === undefined) {
-        causes.push({ field: `spec.ports[${i}].nodePort`, message: 'no free node port left in range', reason: 'FieldValueInvalid' });
+        causes.push({
+          field: `spec.ports[${i}].nodePort`,
+          message: 'no free node port left in range',
+          reason: 'FieldValueInvalid',
+        });
         return p;
       }
       used.add(nodePort);

@@ -39,7 +39,11 @@ const deployment = (replicas = 2) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web' },
-  spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } },
+  },
 });
 
 let dir: string;
@@ -61,19 +65,38 @@ afterEach(async () => {
 describe('create', () => {
   it('sets identity, defaults and initial status', async () => {
     const p = await reg.create<Pod>(POD, { ...pod('a'), status: { phase: 'Running' } });
-    expect(p.metadata).toMatchObject({ name: 'a', namespace: 'default', generation: 1, creationTimestamp: '2025-01-01T00:00:00Z' });
+    expect(p.metadata).toMatchObject({
+      name: 'a',
+      namespace: 'default',
+      generation: 1,
+      creationTimestamp: '2025-01-01T00:00:00Z',
+    });
     expect(p.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(p.metadata.resourceVersion).toBe(String(await store.revision()));
-    expect(p.spec).toMatchObject({ restartPolicy: 'Always', runtimeClassName: 'wasm', terminationGracePeriodSeconds: 30 });
+    expect(p.spec).toMatchObject({
+      restartPolicy: 'Always',
+      runtimeClassName: 'wasm',
+      terminationGracePeriodSeconds: 30,
+    });
     expect(p.status).toEqual({ phase: 'Pending' });
-    const d = await reg.create<Deployment>(DEPLOY, { ...deployment(), spec: { ...deployment().spec, replicas: undefined } });
-    expect(d.spec).toMatchObject({ replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
+    const d = await reg.create<Deployment>(DEPLOY, {
+      ...deployment(),
+      spec: { ...deployment().spec, replicas: undefined },
+    });
+    expect(d.spec).toMatchObject({
+      replicas: 1,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+    });
     expect(d.spec.template.spec.restartPolicy).toBe('Always');
     await expect(reg.create(POD, pod('a'))).rejects.toBeInstanceOf(AlreadyExistsError);
   });
 
   it('requires the namespace to exist and generates names', async () => {
-    await expect(reg.create(POD, { ...pod('a'), metadata: { name: 'a', namespace: 'nope' } })).rejects.toThrow('namespaces "nope" not found');
+    await expect(reg.create(POD, { ...pod('a'), metadata: { name: 'a', namespace: 'nope' } })).rejects.toThrow(
+      'namespaces "nope" not found',
+    );
     const p = await reg.create<Pod>(POD, { ...pod('x'), metadata: { generateName: 'web-' } });
     expect(p.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
   });
@@ -87,7 +110,17 @@ describe('create', () => {
     const mismatch = deployment();
     mismatch.spec.template.metadata.labels = { app: 'other' };
     await expect(reg.create(DEPLOY, mismatch)).rejects.toThrow('spec.template.metadata.labels');
-    await expect(reg.create(POD, pod('dup', { containers: [{ name: 'a', image: 'x' }, { name: 'a', image: 'y' }] }))).rejects.toThrow('spec.containers[1].name');
+    await expect(
+      reg.create(
+        POD,
+        pod('dup', {
+          containers: [
+            { name: 'a', image: 'x' },
+            { name: 'a', image: 'y' },
+          ],
+        }),
+      ),
+    ).rejects.toThrow('spec.containers[1].name');
   });
 });
 
@@ -96,7 +129,10 @@ describe('update', () => {
     const d = await reg.create<Deployment>(DEPLOY, deployment());
     const same = await reg.update<Deployment>(DEPLOY, deployment());
     expect(same.metadata.resourceVersion).toBe(d.metadata.resourceVersion);
-    const labelled = await reg.update<Deployment>(DEPLOY, { ...deployment(), metadata: { name: 'web', labels: { tier: 'x' } } });
+    const labelled = await reg.update<Deployment>(DEPLOY, {
+      ...deployment(),
+      metadata: { name: 'web', labels: { tier: 'x' } },
+    });
     expect(Number(labelled.metadata.resourceVersion)).toBeGreaterThan(Number(d.metadata.resourceVersion));
     expect(labelled.metadata.generation).toBe(1);
     const scaled = await reg.update<Deployment>(DEPLOY, deployment(5));
@@ -108,7 +144,9 @@ describe('update', () => {
   it('rejects a stale resourceVersion and keeps status on spec updates', async () => {
     const d = await reg.create<Deployment>(DEPLOY, deployment());
     await reg.updateStatus(DEPLOY, { ...d, status: { replicas: 2, observedGeneration: 1 } });
-    await expect(reg.update(DEPLOY, { ...deployment(3), metadata: { name: 'web', resourceVersion: d.metadata.resourceVersion } })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      reg.update(DEPLOY, { ...deployment(3), metadata: { name: 'web', resourceVersion: d.metadata.resourceVersion } }),
+    ).rejects.toBeInstanceOf(ConflictError);
     const u = await reg.update<Deployment>(DEPLOY, { ...deployment(3), status: { replicas: 99 } });
     expect(u.status).toEqual({ replicas: 2, observedGeneration: 1 });
     expect(u.spec.replicas).toBe(3);
@@ -152,8 +190,15 @@ describe('delete', () => {
   it('orphans dependents and checks preconditions', async () => {
     const d = await reg.create<Deployment>(DEPLOY, deployment());
     const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid ?? '', controller: true };
-    await reg.create(RS, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', ownerReferences: [ref] }, spec: deployment().spec });
-    await expect(reg.delete(DEPLOY, 'default', 'web', { preconditions: { uid: 'other' } })).rejects.toBeInstanceOf(ConflictError);
+    await reg.create(RS, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'web-1', ownerReferences: [ref] },
+      spec: deployment().spec,
+    });
+    await expect(reg.delete(DEPLOY, 'default', 'web', { preconditions: { uid: 'other' } })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     await reg.delete(DEPLOY, 'default', 'web', { propagationPolicy: 'Orphan' });
     const rs = await reg.get(RS, 'default', 'web-1');
     expect(rs.metadata.ownerReferences).toBeUndefined();
@@ -188,7 +233,9 @@ describe('list and watch', () => {
     await reg.create(POD, pod('a', { nodeName: 'pi-1' }));
     await reg.create(POD, { ...pod('b'), metadata: { name: 'b', labels: { app: 'db' } } });
     expect((await reg.list(POD, { labelSelector: 'app=web' })).items.map((p) => p.metadata.name)).toEqual(['a']);
-    expect((await reg.list(POD, { fieldSelector: 'spec.nodeName=pi-1' })).items.map((p) => p.metadata.name)).toEqual(['a']);
+    expect((await reg.list(POD, { fieldSelector: 'spec.nodeName=pi-1' })).items.map((p) => p.metadata.name)).toEqual([
+      'a',
+    ]);
     expect((await reg.list(POD, { namespace: 'default', labelSelector: 'app in (web,db)' })).items).toHaveLength(2);
   });
 
@@ -231,7 +278,9 @@ describe('namespaces', () => {
     const left = await reg.list<Pod>(POD, { namespace: 'team' });
     expect(left.items.map((p) => [p.metadata.name, p.metadata.deletionTimestamp !== undefined])).toEqual([['b', true]]);
     await reg.delete(POD, 'team', 'b', { gracePeriodSeconds: 0 });
-    await expect(reg.create(POD, { ...pod('c'), metadata: { name: 'c', namespace: 'team' } })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reg.create(POD, { ...pod('c'), metadata: { name: 'c', namespace: 'team' } })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     await expect(reg.delete(NS, undefined, 'default')).rejects.toThrow('may not be deleted');
   });
 });

@@ -78,7 +78,9 @@ export class ObjectRegistry implements ObjectAPI {
     const input = this.#parse(type, raw);
     const meta = input.metadata;
     if (!meta.name && !meta.generateName) {
-      throw new InvalidError(type.kind, '', [{ field: 'metadata.name', message: 'name or generateName is required', reason: 'FieldValueRequired' }]);
+      throw new InvalidError(type.kind, '', [
+        { field: 'metadata.name', message: 'name or generateName is required', reason: 'FieldValueRequired' },
+      ]);
     }
     const namespace = type.namespaced ? (meta.namespace ?? 'default') : undefined;
     if (namespace !== undefined) await this.#requireNamespace(namespace);
@@ -149,12 +151,18 @@ export class ObjectRegistry implements ObjectAPI {
     });
   }
 
-  async delete<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T> {
+  async delete<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<T> {
     const sv = await this.#store.get(objectKey(type, namespace, name));
     if (!sv) throw new NotFoundError(resourceName(type), name);
     const deps = { store: this.#store, clock: this.#clock, logger: this.#logger };
     if (type.kind === 'Namespace') {
-      if (PROTECTED_NAMESPACES.has(name)) throw new ForbiddenError(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+      if (PROTECTED_NAMESPACES.has(name))
+        throw new ForbiddenError(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
       await deleteNamespaceContents(deps, name);
     }
     try {
@@ -164,7 +172,11 @@ export class ObjectRegistry implements ObjectAPI {
     }
   }
 
-  async watch<T extends KubeObject>(type: ResourceType, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void): Promise<() => void> {
+  async watch<T extends KubeObject>(
+    type: ResourceType,
+    opts: WatchOptions,
+    onEvent: (e: WatchEvent<T>) => void,
+  ): Promise<() => void> {
     const matches = this.#matcher(opts);
     const prefix = collectionPrefix(type, opts.namespace);
     const rv = opts.resourceVersion;
@@ -219,9 +231,16 @@ export class ObjectRegistry implements ObjectAPI {
    * The read-modify-write loop of update and updateStatus: a `metadata.resourceVersion` in the
    * input is a precondition; without one the write is retried on a concurrent change.
    */
-  async #replace<T extends KubeObject>(type: ResourceType, input: KubeObject, build: (cur: KubeObject) => Promise<KubeObject>): Promise<T> {
+  async #replace<T extends KubeObject>(
+    type: ResourceType,
+    input: KubeObject,
+    build: (cur: KubeObject) => Promise<KubeObject>,
+  ): Promise<T> {
     const name = input.metadata.name;
-    if (!name) throw new InvalidError(type.kind, '', [{ field: 'metadata.name', message: 'Required value', reason: 'FieldValueRequired' }]);
+    if (!name)
+      throw new InvalidError(type.kind, '', [
+        { field: 'metadata.name', message: 'Required value', reason: 'FieldValueRequired' },
+      ]);
     const namespace = type.namespaced ? (input.metadata.namespace ?? 'default') : undefined;
     const key = objectKey(type, namespace, name);
     const wantRV = input.metadata.resourceVersion;
@@ -245,7 +264,10 @@ export class ObjectRegistry implements ObjectAPI {
 
   #checkPreconditions(type: ResourceType, cur: KubeObject, input: KubeObject): void {
     const { resourceVersion, uid } = input.metadata;
-    if ((resourceVersion !== undefined && resourceVersion !== cur.metadata.resourceVersion) || (uid !== undefined && uid !== cur.metadata.uid)) {
+    if (
+      (resourceVersion !== undefined && resourceVersion !== cur.metadata.resourceVersion) ||
+      (uid !== undefined && uid !== cur.metadata.uid)
+    ) {
       throw new ConflictError(
         `Operation cannot be fulfilled on ${resourceName(type)} "${cur.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
         { kind: resourceName(type), name: cur.metadata.name ?? '' },
@@ -258,7 +280,8 @@ export class ObjectRegistry implements ObjectAPI {
     const { resourceVersion: _rv, ...metadata } = next.metadata;
     const stored = { ...next, metadata };
     const had = ((sv.value as KubeObject).metadata.finalizers ?? []).length > 0;
-    const finalized = had && metadata.deletionTimestamp !== undefined && (metadata.finalizers ?? []).length === 0 && !awaitsNode(next);
+    const finalized =
+      had && metadata.deletionTimestamp !== undefined && (metadata.finalizers ?? []).length === 0 && !awaitsNode(next);
     if (finalized) {
       const rev = await this.#store.delete(key, sv.modRevision);
       return withResourceVersion<T>(stored, rev);
@@ -274,7 +297,12 @@ export class ObjectRegistry implements ObjectAPI {
       if (m[f] === undefined) delete metadata[f];
       else (metadata as Record<string, unknown>)[f] = m[f];
     }
-    let next: KubeObject = defaultSpec({ apiVersion: cur.apiVersion, kind: cur.kind, metadata, ...this.#carryOver(cur, input) });
+    let next: KubeObject = defaultSpec({
+      apiVersion: cur.apiVersion,
+      kind: cur.kind,
+      metadata,
+      ...this.#carryOver(cur, input),
+    });
     if (type.hasStatus) {
       if (cur.status !== undefined) next.status = cur.status;
     } else if (input.status !== undefined) next.status = input.status;
@@ -282,7 +310,8 @@ export class ObjectRegistry implements ObjectAPI {
     if (causes.length > 0) throw new InvalidError(type.kind, metadata.name ?? '', causes);
     if (type.kind === 'Pod') await this.#admitPod(next, cur);
     next = await this.#assignNodePorts(type, objectKey(type, metadata.namespace, metadata.name ?? ''), next, cur);
-    if (!jsonEqual(bodyOf(cur), bodyOf(next))) next.metadata = { ...next.metadata, generation: (cur.metadata.generation ?? 0) + 1 };
+    if (!jsonEqual(bodyOf(cur), bodyOf(next)))
+      next.metadata = { ...next.metadata, generation: (cur.metadata.generation ?? 0) + 1 };
     return next;
   }
 
@@ -297,7 +326,12 @@ export class ObjectRegistry implements ObjectAPI {
     return body;
   }
 
-  async #assignNodePorts(type: ResourceType, key: string, obj: KubeObject, cur: KubeObject | undefined): Promise<KubeObject> {
+  async #assignNodePorts(
+    type: ResourceType,
+    key: string,
+    obj: KubeObject,
+    cur: KubeObject | undefined,
+  ): Promise<KubeObject> {
     if (type.kind !== 'Service') return obj;
     const { service, causes } = await this.#nodePorts.assign(key, obj as Service, cur as Service | undefined);
     if (causes.length > 0) throw new InvalidError(type.kind, obj.metadata.name ?? '', causes);

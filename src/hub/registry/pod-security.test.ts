@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ForbiddenError, InvalidError, silentLogger, typeByKind, type Pod, type PodSpec, type ResourceType } from '../../api/index.js';
+import {
+  ForbiddenError,
+  InvalidError,
+  silentLogger,
+  typeByKind,
+  type Pod,
+  type PodSpec,
+  type ResourceType,
+} from '../../api/index.js';
 import { SqliteStore } from '../store/index.js';
 import { ObjectRegistry } from './object-registry.js';
 import { podSecurityViolations } from './pod-security.js';
@@ -23,7 +31,11 @@ const pod = (name: string, namespace: string, spec: Record<string, unknown> = {}
   metadata: { name, namespace },
   spec: { containers: [{ name: 'c', image: IMAGE }], ...spec },
 });
-const namespace = (name: string, labels: Record<string, string> = {}): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+const namespace = (name: string, labels: Record<string, string> = {}): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels },
+});
 const restrictedContainer = (name: string): Record<string, unknown> => ({
   name,
   image: IMAGE,
@@ -40,7 +52,13 @@ beforeEach(async () => {
   reg = new ObjectRegistry({ store, clock: { now: () => Date.parse('2025-01-01T00:00:00Z') }, logger: silentLogger() });
   await reg.ensureNamespace('default');
   await reg.create(NS, namespace('open', { 'pod-security.kubernetes.io/enforce': 'privileged' }));
-  await reg.create(NS, namespace('strict', { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.30' }));
+  await reg.create(
+    NS,
+    namespace('strict', {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.30',
+    }),
+  );
 });
 afterEach(async () => {
   await store.close();
@@ -48,7 +66,10 @@ afterEach(async () => {
 });
 
 async function refusal(p: Promise<unknown>): Promise<ForbiddenError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ForbiddenError);
   expect((err as ForbiddenError).httpStatus).toBe(403);
   return err as ForbiddenError;
@@ -57,14 +78,21 @@ async function refusal(p: Promise<unknown>): Promise<ForbiddenError> {
 describe('Pod Security admission', () => {
   it('enforces baseline where the namespace has no label, naming every violation as Kubernetes words it', async () => {
     const err = await refusal(
-      reg.create(POD, pod('x', 'default', {
-        hostNetwork: true,
-        securityContext: { seccompProfile: { type: 'Unconfined' } },
-        containers: [
-          { name: 'c', image: IMAGE, securityContext: { privileged: true, capabilities: { add: ['SYS_ADMIN', 'NET_ADMIN', 'CHOWN'] } } },
-          { name: 'd', image: IMAGE, securityContext: { privileged: true, seccompProfile: { type: 'Unconfined' } } },
-        ],
-      })),
+      reg.create(
+        POD,
+        pod('x', 'default', {
+          hostNetwork: true,
+          securityContext: { seccompProfile: { type: 'Unconfined' } },
+          containers: [
+            {
+              name: 'c',
+              image: IMAGE,
+              securityContext: { privileged: true, capabilities: { add: ['SYS_ADMIN', 'NET_ADMIN', 'CHOWN'] } },
+            },
+            { name: 'd', image: IMAGE, securityContext: { privileged: true, seccompProfile: { type: 'Unconfined' } } },
+          ],
+        }),
+      ),
     );
     expect(err.message).toBe(
       'pods "x" is forbidden: violates PodSecurity "baseline:latest": ' +
@@ -75,16 +103,49 @@ describe('Pod Security admission', () => {
     );
     await expect(reg.get(POD, 'default', 'x')).rejects.toThrow(/not found/);
     // What baseline allows: the default capabilities, RuntimeDefault, running as root.
-    await reg.create(POD, pod('ok', 'default', { containers: [{ name: 'c', image: IMAGE, securityContext: { capabilities: { add: ['NET_BIND_SERVICE', 'CHOWN'] }, seccompProfile: { type: 'RuntimeDefault' }, runAsUser: 0 } }] }));
+    await reg.create(
+      POD,
+      pod('ok', 'default', {
+        containers: [
+          {
+            name: 'c',
+            image: IMAGE,
+            securityContext: {
+              capabilities: { add: ['NET_BIND_SERVICE', 'CHOWN'] },
+              seccompProfile: { type: 'RuntimeDefault' },
+              runAsUser: 0,
+            },
+          },
+        ],
+      }),
+    );
   });
 
   it('lets a privileged namespace run anything', async () => {
-    const p = await reg.create<Pod>(POD, pod('p', 'open', { hostNetwork: true, containers: [{ name: 'c', image: IMAGE, securityContext: { privileged: true, capabilities: { add: ['ALL'] } } }] }));
+    const p = await reg.create<Pod>(
+      POD,
+      pod('p', 'open', {
+        hostNetwork: true,
+        containers: [
+          { name: 'c', image: IMAGE, securityContext: { privileged: true, capabilities: { add: ['ALL'] } } },
+        ],
+      }),
+    );
     expect(p.spec.containers[0]?.securityContext?.privileged).toBe(true);
   });
 
   it('requires the restricted controls in a restricted namespace, with the version of its label', async () => {
-    const err = await refusal(reg.create(POD, pod('r', 'strict', { containers: [{ name: 'c', image: IMAGE }, { name: 'd', image: IMAGE, securityContext: { runAsUser: 0, capabilities: { add: ['NET_RAW'] } } }] })));
+    const err = await refusal(
+      reg.create(
+        POD,
+        pod('r', 'strict', {
+          containers: [
+            { name: 'c', image: IMAGE },
+            { name: 'd', image: IMAGE, securityContext: { runAsUser: 0, capabilities: { add: ['NET_RAW'] } } },
+          ],
+        }),
+      ),
+    );
     expect(err.message).toBe(
       'pods "r" is forbidden: violates PodSecurity "restricted:v1.30": ' +
         'allowPrivilegeEscalation != false (containers "c", "d" must set securityContext.allowPrivilegeEscalation=false), ' +
@@ -94,38 +155,94 @@ describe('Pod Security admission', () => {
         'seccompProfile (pod or containers "c", "d" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
     );
     const explicit = await refusal(
-      reg.create(POD, pod('r2', 'strict', { securityContext: { runAsNonRoot: false, seccompProfile: { type: 'Unconfined' } }, containers: [{ ...restrictedContainer('c'), securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: false } }] })),
+      reg.create(
+        POD,
+        pod('r2', 'strict', {
+          securityContext: { runAsNonRoot: false, seccompProfile: { type: 'Unconfined' } },
+          containers: [
+            {
+              ...restrictedContainer('c'),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+                runAsNonRoot: false,
+              },
+            },
+          ],
+        }),
+      ),
     );
-    expect(explicit.message).toContain('runAsNonRoot != true (pod and container "c" must not set securityContext.runAsNonRoot=false)');
-    expect(explicit.message).toContain('seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")');
+    expect(explicit.message).toContain(
+      'runAsNonRoot != true (pod and container "c" must not set securityContext.runAsNonRoot=false)',
+    );
+    expect(explicit.message).toContain(
+      'seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")',
+    );
     // The pod level covers every container; a container may tighten it.
-    await reg.create(POD, pod('good', 'strict', { securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } }, containers: [restrictedContainer('c'), restrictedContainer('d')] }));
+    await reg.create(
+      POD,
+      pod('good', 'strict', {
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [restrictedContainer('c'), restrictedContainer('d')],
+      }),
+    );
   });
 
   it('judges updates by the violations they add, so a pod admitted earlier can still be bound', async () => {
-    await reg.create(POD, pod('old', 'open', { containers: [{ name: 'c', image: IMAGE, securityContext: { privileged: true } }] }));
+    await reg.create(
+      POD,
+      pod('old', 'open', { containers: [{ name: 'c', image: IMAGE, securityContext: { privileged: true } }] }),
+    );
     await reg.update(NS, namespace('open', { 'pod-security.kubernetes.io/enforce': 'baseline' }));
     const cur = await reg.get<Pod>(POD, 'open', 'old');
     const bound = await reg.update<Pod>(POD, { ...cur, spec: { ...cur.spec, nodeName: 'n1' } });
     expect(bound.spec.nodeName).toBe('n1');
     const err = await refusal(reg.update(POD, { ...bound, spec: { ...bound.spec, hostNetwork: true } }));
-    expect(err.message).toMatch(/^pods "old" is forbidden: violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\), privileged/);
+    expect(err.message).toMatch(
+      /^pods "old" is forbidden: violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\), privileged/,
+    );
   });
 
   it('refuses malformed pod-security labels on a namespace with 422 naming the label', async () => {
-    const err = await reg.create(NS, namespace('bad', { 'pod-security.kubernetes.io/enforce': 'strict', 'pod-security.kubernetes.io/warn-version': '1.30' })).catch((e: unknown) => e);
+    const err = await reg
+      .create(
+        NS,
+        namespace('bad', {
+          'pod-security.kubernetes.io/enforce': 'strict',
+          'pod-security.kubernetes.io/warn-version': '1.30',
+        }),
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidError);
     expect((err as InvalidError).httpStatus).toBe(422);
     expect((err as InvalidError).causes).toEqual([
-      { field: 'metadata.labels[pod-security.kubernetes.io/enforce]', message: 'Invalid value: "strict": must be one of privileged, baseline, restricted', reason: 'FieldValueInvalid' },
-      { field: 'metadata.labels[pod-security.kubernetes.io/warn-version]', message: 'Invalid value: "1.30": must be "latest" or "v1.x"', reason: 'FieldValueInvalid' },
+      {
+        field: 'metadata.labels[pod-security.kubernetes.io/enforce]',
+        message: 'Invalid value: "strict": must be one of privileged, baseline, restricted',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        field: 'metadata.labels[pod-security.kubernetes.io/warn-version]',
+        message: 'Invalid value: "1.30": must be "latest" or "v1.x"',
+        reason: 'FieldValueInvalid',
+      },
     ]);
-    await expect(reg.update(NS, namespace('open', { 'pod-security.kubernetes.io/audit': 'none' }))).rejects.toBeInstanceOf(InvalidError);
+    await expect(
+      reg.update(NS, namespace('open', { 'pod-security.kubernetes.io/audit': 'none' })),
+    ).rejects.toBeInstanceOf(InvalidError);
   });
 
   it('leaves workloads to the controllers: a ReplicaSet is stored, its pods are refused when created', async () => {
-    const tpl = { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'c', image: IMAGE, securityContext: { privileged: true } }] } };
-    const rs = await reg.create(RS, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'w', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: { app: 'w' } }, template: tpl } });
+    const tpl = {
+      metadata: { labels: { app: 'w' } },
+      spec: { containers: [{ name: 'c', image: IMAGE, securityContext: { privileged: true } }] },
+    };
+    const rs = await reg.create(RS, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'w', namespace: 'default' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'w' } }, template: tpl },
+    });
     expect(rs.metadata.uid).toBeDefined();
     expect(podSecurityViolations('baseline', tpl.spec as PodSpec).map((v) => v.reason)).toEqual(['privileged']);
     expect(podSecurityViolations('privileged', tpl.spec as PodSpec)).toEqual([]);
@@ -139,13 +256,39 @@ describe('securityContext validation', () => {
       expect(err).toBeInstanceOf(InvalidError);
       return (err as InvalidError).causes;
     };
-    expect(await causes({ securityContext: { seLinuxOptions: {} } })).toContainEqual(expect.objectContaining({ field: 'spec.securityContext.seLinuxOptions' }));
-    expect(await causes({ containers: [{ name: 'c', image: IMAGE, securityContext: { procMount: 'Unmasked' } }] })).toContainEqual(expect.objectContaining({ field: 'spec.containers[0].securityContext.procMount' }));
-    expect(await causes({ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } } })).toContainEqual(expect.objectContaining({ field: 'spec.securityContext.seccompProfile.type', message: expect.stringMatching(/Unsupported value: "Localhost"/) }));
-    expect(await causes({ containers: [{ name: 'c', image: IMAGE, securityContext: { privileged: true, allowPrivilegeEscalation: false } }] })).toContainEqual(
-      expect.objectContaining({ field: 'spec.containers[0].securityContext.allowPrivilegeEscalation', message: 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true' }),
+    expect(await causes({ securityContext: { seLinuxOptions: {} } })).toContainEqual(
+      expect.objectContaining({ field: 'spec.securityContext.seLinuxOptions' }),
     );
-    expect(await causes({ containers: [{ name: 'c', image: IMAGE, securityContext: { capabilities: { add: ['NET_ADMINN'] } } }] })).toContainEqual(expect.objectContaining({ field: 'spec.containers[0].securityContext.capabilities.add[0]' }));
-    expect(await causes({ securityContext: { runAsUser: -1 } })).toContainEqual(expect.objectContaining({ field: 'spec.securityContext.runAsUser' }));
+    expect(
+      await causes({ containers: [{ name: 'c', image: IMAGE, securityContext: { procMount: 'Unmasked' } }] }),
+    ).toContainEqual(expect.objectContaining({ field: 'spec.containers[0].securityContext.procMount' }));
+    expect(
+      await causes({ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } } }),
+    ).toContainEqual(
+      expect.objectContaining({
+        field: 'spec.securityContext.seccompProfile.type',
+        message: expect.stringMatching(/Unsupported value: "Localhost"/),
+      }),
+    );
+    expect(
+      await causes({
+        containers: [
+          { name: 'c', image: IMAGE, securityContext: { privileged: true, allowPrivilegeEscalation: false } },
+        ],
+      }),
+    ).toContainEqual(
+      expect.objectContaining({
+        field: 'spec.containers[0].securityContext.allowPrivilegeEscalation',
+        message: 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
+      }),
+    );
+    expect(
+      await causes({
+        containers: [{ name: 'c', image: IMAGE, securityContext: { capabilities: { add: ['NET_ADMINN'] } } }],
+      }),
+    ).toContainEqual(expect.objectContaining({ field: 'spec.containers[0].securityContext.capabilities.add[0]' }));
+    expect(await causes({ securityContext: { runAsUser: -1 } })).toContainEqual(
+      expect.objectContaining({ field: 'spec.securityContext.runAsUser' }),
+    );
   });
 });

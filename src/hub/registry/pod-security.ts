@@ -29,7 +29,21 @@ const MODES = ['enforce', 'audit', 'warn'] as const;
 const VERSION = /^(latest|v1\.(0|[1-9][0-9]{0,3}))$/;
 
 /** Kubernetes' `capabilities_baseline` allow-list: the capabilities a baseline pod may add. */
-const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+const BASELINE_CAPABILITIES = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
 
 /** The policy a namespace's labels select. */
 export interface NamespacePolicy {
@@ -44,11 +58,19 @@ export function namespaceLabelCauses(labels: Record<string, string> | undefined)
   for (const mode of MODES) {
     const level = labels?.[`${LABEL_PREFIX}${mode}`];
     if (level !== undefined && !(POD_SECURITY_LEVELS as readonly string[]).includes(level)) {
-      causes.push({ field: `metadata.labels[${LABEL_PREFIX}${mode}]`, message: `Invalid value: "${level}": must be one of ${POD_SECURITY_LEVELS.join(', ')}`, reason: 'FieldValueInvalid' });
+      causes.push({
+        field: `metadata.labels[${LABEL_PREFIX}${mode}]`,
+        message: `Invalid value: "${level}": must be one of ${POD_SECURITY_LEVELS.join(', ')}`,
+        reason: 'FieldValueInvalid',
+      });
     }
     const version = labels?.[`${LABEL_PREFIX}${mode}-version`];
     if (version !== undefined && !VERSION.test(version)) {
-      causes.push({ field: `metadata.labels[${LABEL_PREFIX}${mode}-version]`, message: `Invalid value: "${version}": must be "latest" or "v1.x"`, reason: 'FieldValueInvalid' });
+      causes.push({
+        field: `metadata.labels[${LABEL_PREFIX}${mode}-version]`,
+        message: `Invalid value: "${version}": must be "latest" or "v1.x"`,
+        reason: 'FieldValueInvalid',
+      });
     }
   }
   return causes;
@@ -59,7 +81,9 @@ export function enforcedPolicy(labels: Record<string, string> | undefined): Name
   const level = labels?.[ENFORCE_LABEL];
   const version = labels?.[`${ENFORCE_LABEL}-version`];
   return {
-    level: (POD_SECURITY_LEVELS as readonly string[]).includes(level ?? '') ? (level as PodSecurityLevel) : DEFAULT_LEVEL,
+    level: (POD_SECURITY_LEVELS as readonly string[]).includes(level ?? '')
+      ? (level as PodSecurityLevel)
+      : DEFAULT_LEVEL,
     version: version !== undefined && VERSION.test(version) ? version : 'latest',
   };
 }
@@ -71,16 +95,20 @@ export interface Violation {
 }
 
 const quote = (xs: readonly string[]): string => xs.map((x) => JSON.stringify(x)).join(', ');
-const containers = (names: readonly string[]): string => `${names.length === 1 ? 'container' : 'containers'} ${quote(names)}`;
+const containers = (names: readonly string[]): string =>
+  `${names.length === 1 ? 'container' : 'containers'} ${quote(names)}`;
 const validSeccomp = (t: string | undefined): boolean => t === 'RuntimeDefault' || t === 'Localhost';
 
 type Check = (spec: PodSpec) => Violation | undefined;
 
-const hostNamespaces: Check = (spec) => (spec.hostNetwork === true ? { reason: 'host namespaces', detail: 'hostNetwork=true' } : undefined);
+const hostNamespaces: Check = (spec) =>
+  spec.hostNetwork === true ? { reason: 'host namespaces', detail: 'hostNetwork=true' } : undefined;
 
 const privileged: Check = (spec) => {
   const bad = spec.containers.filter((c) => c.securityContext?.privileged === true).map((c) => c.name);
-  return bad.length > 0 ? { reason: 'privileged', detail: `${containers(bad)} must not set securityContext.privileged=true` } : undefined;
+  return bad.length > 0
+    ? { reason: 'privileged', detail: `${containers(bad)} must not set securityContext.privileged=true` }
+    : undefined;
 };
 
 const capabilitiesBaseline: Check = (spec) => {
@@ -92,7 +120,12 @@ const capabilitiesBaseline: Check = (spec) => {
     bad.push(c.name);
     for (const cap of extra) caps.add(cap);
   }
-  return bad.length > 0 ? { reason: 'non-default capabilities', detail: `${containers(bad)} must not include ${quote([...caps].sort())} in securityContext.capabilities.add` } : undefined;
+  return bad.length > 0
+    ? {
+        reason: 'non-default capabilities',
+        detail: `${containers(bad)} must not include ${quote([...caps].sort())} in securityContext.capabilities.add`,
+      }
+    : undefined;
 };
 
 /** A pod- or container-level setting the pod or some containers set to a forbidden value. */
@@ -102,18 +135,30 @@ function setters(podBad: boolean, bad: readonly string[]): string {
 
 const seccompBaseline: Check = (spec) => {
   const podType = spec.securityContext?.seccompProfile?.type;
-  const bad = spec.containers.filter((c) => c.securityContext?.seccompProfile?.type === 'Unconfined').map((c) => c.name);
+  const bad = spec.containers
+    .filter((c) => c.securityContext?.seccompProfile?.type === 'Unconfined')
+    .map((c) => c.name);
   if (podType !== 'Unconfined' && bad.length === 0) return undefined;
-  return { reason: 'seccompProfile', detail: `${setters(podType === 'Unconfined', bad)} must not set securityContext.seccompProfile.type to "Unconfined"` };
+  return {
+    reason: 'seccompProfile',
+    detail: `${setters(podType === 'Unconfined', bad)} must not set securityContext.seccompProfile.type to "Unconfined"`,
+  };
 };
 
 const allowPrivilegeEscalation: Check = (spec) => {
   const bad = spec.containers.filter((c) => c.securityContext?.allowPrivilegeEscalation !== false).map((c) => c.name);
-  return bad.length > 0 ? { reason: 'allowPrivilegeEscalation != false', detail: `${containers(bad)} must set securityContext.allowPrivilegeEscalation=false` } : undefined;
+  return bad.length > 0
+    ? {
+        reason: 'allowPrivilegeEscalation != false',
+        detail: `${containers(bad)} must set securityContext.allowPrivilegeEscalation=false`,
+      }
+    : undefined;
 };
 
 const capabilitiesRestricted: Check = (spec) => {
-  const missingDrop = spec.containers.filter((c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL')).map((c) => c.name);
+  const missingDrop = spec.containers
+    .filter((c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL'))
+    .map((c) => c.name);
   const adding: string[] = [];
   const caps = new Set<string>();
   for (const c of spec.containers) {
@@ -123,8 +168,12 @@ const capabilitiesRestricted: Check = (spec) => {
     for (const cap of extra) caps.add(cap);
   }
   const details: string[] = [];
-  if (missingDrop.length > 0) details.push(`${containers(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`);
-  if (adding.length > 0) details.push(`${containers(adding)} must not include ${quote([...caps].sort())} in securityContext.capabilities.add`);
+  if (missingDrop.length > 0)
+    details.push(`${containers(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`);
+  if (adding.length > 0)
+    details.push(
+      `${containers(adding)} must not include ${quote([...caps].sort())} in securityContext.capabilities.add`,
+    );
   return details.length > 0 ? { reason: 'unrestricted capabilities', detail: details.join('; ') } : undefined;
 };
 
@@ -132,16 +181,27 @@ const runAsNonRoot: Check = (spec) => {
   const pod = spec.securityContext?.runAsNonRoot;
   const explicit = spec.containers.filter((c) => c.securityContext?.runAsNonRoot === false).map((c) => c.name);
   if (pod === false || explicit.length > 0) {
-    return { reason: 'runAsNonRoot != true', detail: `${setters(pod === false, explicit)} must not set securityContext.runAsNonRoot=false` };
+    return {
+      reason: 'runAsNonRoot != true',
+      detail: `${setters(pod === false, explicit)} must not set securityContext.runAsNonRoot=false`,
+    };
   }
-  const implicit = pod === true ? [] : spec.containers.filter((c) => c.securityContext?.runAsNonRoot === undefined).map((c) => c.name);
-  return implicit.length > 0 ? { reason: 'runAsNonRoot != true', detail: `pod or ${containers(implicit)} must set securityContext.runAsNonRoot=true` } : undefined;
+  const implicit =
+    pod === true ? [] : spec.containers.filter((c) => c.securityContext?.runAsNonRoot === undefined).map((c) => c.name);
+  return implicit.length > 0
+    ? {
+        reason: 'runAsNonRoot != true',
+        detail: `pod or ${containers(implicit)} must set securityContext.runAsNonRoot=true`,
+      }
+    : undefined;
 };
 
 const runAsUser: Check = (spec) => {
   const podBad = spec.securityContext?.runAsUser === 0;
   const bad = spec.containers.filter((c) => c.securityContext?.runAsUser === 0).map((c) => c.name);
-  return podBad || bad.length > 0 ? { reason: 'runAsUser=0', detail: `${setters(podBad, bad)} must not set runAsUser=0` } : undefined;
+  return podBad || bad.length > 0
+    ? { reason: 'runAsUser=0', detail: `${setters(podBad, bad)} must not set runAsUser=0` }
+    : undefined;
 };
 
 const seccompRestricted: Check = (spec) => {
@@ -160,15 +220,31 @@ const seccompRestricted: Check = (spec) => {
     } else if (!validSeccomp(podType)) implicit.push(c.name);
   }
   if (podBad || explicit.length > 0) {
-    return { reason: 'seccompProfile', detail: `${setters(podBad, explicit)} must not set securityContext.seccompProfile.type to ${quote([...badValues].sort())}` };
+    return {
+      reason: 'seccompProfile',
+      detail: `${setters(podBad, explicit)} must not set securityContext.seccompProfile.type to ${quote([...badValues].sort())}`,
+    };
   }
-  return implicit.length > 0 ? { reason: 'seccompProfile', detail: `pod or ${containers(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"` } : undefined;
+  return implicit.length > 0
+    ? {
+        reason: 'seccompProfile',
+        detail: `pod or ${containers(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
+      }
+    : undefined;
 };
 
 // In Kubernetes' order (baseline checks by id, then restricted ones by id); restricted replaces the
 // baseline capability and seccomp checks with its stricter versions.
 const BASELINE: Check[] = [capabilitiesBaseline, hostNamespaces, privileged, seccompBaseline];
-const RESTRICTED: Check[] = [hostNamespaces, privileged, allowPrivilegeEscalation, capabilitiesRestricted, runAsNonRoot, runAsUser, seccompRestricted];
+const RESTRICTED: Check[] = [
+  hostNamespaces,
+  privileged,
+  allowPrivilegeEscalation,
+  capabilitiesRestricted,
+  runAsNonRoot,
+  runAsUser,
+  seccompRestricted,
+];
 
 /** Every control of `level` that `spec` violates, in Kubernetes' order. */
 export function podSecurityViolations(level: PodSecurityLevel, spec: PodSpec): Violation[] {
@@ -186,7 +262,11 @@ export function violationMessage(policy: NamespacePolicy, violations: readonly V
  * every violation. On update (`previous` given) only violations the update adds count, so a pod
  * admitted before its namespace was tightened can still be bound, labelled and deleted.
  */
-export function admitPodSecurity(namespaceLabels: Record<string, string> | undefined, pod: { metadata: { name?: string; generateName?: string }; spec: PodSpec }, previous?: { spec: PodSpec }): void {
+export function admitPodSecurity(
+  namespaceLabels: Record<string, string> | undefined,
+  pod: { metadata: { name?: string; generateName?: string }; spec: PodSpec },
+  previous?: { spec: PodSpec },
+): void {
   const policy = enforcedPolicy(namespaceLabels);
   const violations = podSecurityViolations(policy.level, pod.spec);
   if (violations.length === 0) return;
@@ -194,5 +274,7 @@ export function admitPodSecurity(namespaceLabels: Record<string, string> | undef
     const had = new Set(podSecurityViolations(policy.level, previous.spec).map((v) => `${v.reason} (${v.detail})`));
     if (violations.every((v) => had.has(`${v.reason} (${v.detail})`))) return;
   }
-  throw new ForbiddenError(`pods "${pod.metadata.name ?? pod.metadata.generateName ?? ''}" is forbidden: ${violationMessage(policy, violations)}`);
+  throw new ForbiddenError(
+    `pods "${pod.metadata.name ?? pod.metadata.generateName ?? ''}" is forbidden: ${violationMessage(policy, violations)}`,
+  );
 }

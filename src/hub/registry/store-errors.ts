@@ -12,7 +12,10 @@ export function storeError(err: unknown, t: ResourceType, name: string): unknown
   if (err instanceof AlreadyExistsError && err.details?.kind === 'key') return new AlreadyExistsError(kind, name);
   if (err instanceof NotFoundError && err.details?.kind === 'key') return new NotFoundError(kind, name);
   if (err instanceof ConflictError && err.details === undefined) {
-    return new ConflictError(`Operation cannot be fulfilled on ${kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { kind, name });
+    return new ConflictError(
+      `Operation cannot be fulfilled on ${kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { kind, name },
+    );
   }
   return err;
 }

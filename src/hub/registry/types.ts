@@ -63,7 +63,16 @@ export interface ObjectAPI {
    * stays until its node confirms (then deleted with gracePeriodSeconds 0). Returns the object as
    * it was left (with deletionTimestamp) or as it was before removal.
    */
-  delete<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<T>;
+  delete<T extends KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts?: DeleteOptions,
+  ): Promise<T>;
   /** Streams changes; throws GoneError when `resourceVersion` is too old. Returns a stop function. */
-  watch<T extends KubeObject>(type: ResourceType, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void): Promise<() => void>;
+  watch<T extends KubeObject>(
+    type: ResourceType,
+    opts: WatchOptions,
+    onEvent: (e: WatchEvent<T>) => void,
+  ): Promise<() => void>;
 }

@@ -13,7 +13,10 @@ export function withResourceVersion<T extends KubeObject>(value: unknown, revisi
 }
 
 /** The API event for `e`, or undefined when the watcher must not see it. */
-export function toWatchEvent<T extends KubeObject>(e: StoreEvent, matches: (obj: KubeObject) => boolean): WatchEvent<T> | undefined {
+export function toWatchEvent<T extends KubeObject>(
+  e: StoreEvent,
+  matches: (obj: KubeObject) => boolean,
+): WatchEvent<T> | undefined {
   const object = withResourceVersion<T>(e.value, e.revision);
   if (e.type === 'delete') return matches(object) ? { type: 'DELETED', object } : undefined;
   const now = matches(object);

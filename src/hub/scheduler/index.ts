@@ -1,4 +1,10 @@
 /** The scheduler: filter and score plugins, and the queue that binds pods to nodes. */
 export { Scheduler, type SchedulerDeps, type ScheduleResult } from './scheduler.js';
 export { NodeAccounting, podRequests } from './accounting.js';
-export { DEFAULT_FILTERS, DEFAULT_SCORES, IMAGE_ARCHITECTURES_ANNOTATION, type FilterPlugin, type ScorePlugin } from './plugins.js';
+export {
+  DEFAULT_FILTERS,
+  DEFAULT_SCORES,
+  IMAGE_ARCHITECTURES_ANNOTATION,
+  type FilterPlugin,
+  type ScorePlugin,
+} from './plugins.js';

@@ -19,33 +19,43 @@ export interface ScorePlugin {
 
 function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
   const a = node.status?.allocatable ?? node.status?.capacity ?? {};
-  return { cpu: cpuMillis(a.cpu), memory: memoryBytes(a.memory), pods: Math.floor(parseQuantity(a.pods ?? 110) ?? 110) };
+  return {
+    cpu: cpuMillis(a.cpu),
+    memory: memoryBytes(a.memory),
+    pods: Math.floor(parseQuantity(a.pods ?? 110) ?? 110),
+  };
 }
 
 function tolerates(pod: Pod, taint: Taint): boolean {
   return (pod.spec.tolerations ?? []).some(
     (t) =>
       (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists' ? t.key === undefined || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+      (t.operator === 'Exists'
+        ? t.key === undefined || t.key === taint.key
+        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
   );
 }
 
 export const nodeReady: FilterPlugin = {
   name: 'NodeReady',
-  filter: (_pod, node) => (nodeReadyStatus(node) === 'True' ? undefined : "node(s) were not ready"),
+  filter: (_pod, node) => (nodeReadyStatus(node) === 'True' ? undefined : 'node(s) were not ready'),
 };
 
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
   filter: (pod, node) =>
-    node.spec?.unschedulable && !tolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }) ? 'node(s) were unschedulable' : undefined,
+    node.spec?.unschedulable && !tolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })
+      ? 'node(s) were unschedulable'
+      : undefined,
 };
 
 export const runtimeSupported: FilterPlugin = {
   name: 'RuntimeClass',
   filter: (pod, node) => {
     const rc = defaultRuntimeClass(pod.spec);
-    return (node.status?.runtimeHandlers ?? []).some((h) => h.name === rc) ? undefined : `node(s) did not offer runtime "${rc}"`;
+    return (node.status?.runtimeHandlers ?? []).some((h) => h.name === rc)
+      ? undefined
+      : `node(s) did not offer runtime "${rc}"`;
   },
 };
 
@@ -63,9 +73,14 @@ export const imageArchitecture: FilterPlugin = {
   filter: (pod, node) => {
     const listed = pod.metadata.annotations?.[IMAGE_ARCHITECTURES_ANNOTATION];
     if (listed === undefined || defaultRuntimeClass(pod.spec) !== 'oci') return undefined;
-    const archs = listed.split(',').map((a) => a.trim()).filter(Boolean);
+    const archs = listed
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const arch = node.status?.nodeInfo?.architecture;
-    return arch !== undefined && archs.includes(arch) ? undefined : `node(s) didn't match the image's architectures (${archs.join(', ')})`;
+    return arch !== undefined && archs.includes(arch)
+      ? undefined
+      : `node(s) didn't match the image's architectures (${archs.join(', ')})`;
   },
 };
 
@@ -73,7 +88,8 @@ export const nodeSelector: FilterPlugin = {
   name: 'NodeSelector',
   filter: (pod, node) => {
     const labels = node.metadata.labels ?? {};
-    for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) if (labels[k] !== v) return "node(s) didn't match Pod's node selector";
+    for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {}))
+      if (labels[k] !== v) return "node(s) didn't match Pod's node selector";
     return undefined;
   },
 };
@@ -81,7 +97,9 @@ export const nodeSelector: FilterPlugin = {
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
   filter: (pod, node) => {
-    const t = (node.spec?.taints ?? []).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t));
+    const t = (node.spec?.taints ?? []).find(
+      (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t),
+    );
     return t ? `node(s) had untolerated taint {${t.key}${t.value ? `: ${t.value}` : ''}}` : undefined;
   },
 };
@@ -109,7 +127,9 @@ export const leastAllocated: ScorePlugin = {
     const req = podRequests(pod);
     const free = (c: number, u: number): number => (c <= 0 ? 0 : Math.max(0, (c - u) / c));
     const podsFree = free(cap.pods, used.pods + 1);
-    return Math.round(((free(cap.cpu, used.cpu + req.cpu) + free(cap.memory, used.memory + req.memory) + podsFree) / 3) * 100);
+    return Math.round(
+      ((free(cap.cpu, used.cpu + req.cpu) + free(cap.memory, used.memory + req.memory) + podsFree) / 3) * 100,
+    );
   },
 };
 
@@ -134,5 +154,13 @@ export const imageLocality: ScorePlugin = {
   },
 };
 
-export const DEFAULT_FILTERS: readonly FilterPlugin[] = [nodeReady, nodeUnschedulable, runtimeSupported, imageArchitecture, nodeSelector, taintToleration, resourcesFit];
+export const DEFAULT_FILTERS: readonly FilterPlugin[] = [
+  nodeReady,
+  nodeUnschedulable,
+  runtimeSupported,
+  imageArchitecture,
+  nodeSelector,
+  taintToleration,
+  resourcesFit,
+];
 export const DEFAULT_SCORES: readonly ScorePlugin[] = [leastAllocated, workloadSpread, imageLocality];

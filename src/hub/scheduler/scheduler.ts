@@ -28,7 +28,11 @@ export interface SchedulerDeps {
 /** Outcome of one scheduling attempt. */
 export type ScheduleResult = { node: string } | { unschedulable: string };
 
-const needsScheduling = (p: Pod): boolean => !p.spec.nodeName && p.metadata.deletionTimestamp === undefined && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+const needsScheduling = (p: Pod): boolean =>
+  !p.spec.nodeName &&
+  p.metadata.deletionTimestamp === undefined &&
+  p.status?.phase !== 'Succeeded' &&
+  p.status?.phase !== 'Failed';
 
 export class Scheduler {
   private readonly queue: WorkQueue;
@@ -40,7 +44,13 @@ export class Scheduler {
   constructor(private readonly deps: SchedulerDeps) {
     this.filters = deps.filters ?? DEFAULT_FILTERS;
     this.scores = deps.scores ?? DEFAULT_SCORES;
-    this.queue = new WorkQueue({ name: 'scheduler', workers: 1, logger: deps.logger, reconcile: (k) => this.scheduleKey(k), maxRetryMs: 5000 });
+    this.queue = new WorkQueue({
+      name: 'scheduler',
+      workers: 1,
+      logger: deps.logger,
+      reconcile: (k) => this.scheduleKey(k),
+      maxRetryMs: 5000,
+    });
     deps.pods.addHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
@@ -65,7 +75,8 @@ export class Scheduler {
   private podChanged(p: Pod): void {
     this.acct.update(p);
     if (needsScheduling(p)) this.queue.add(objectKey(p));
-    else if (this.unschedulable.delete(objectKey(p)) || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') this.retryUnschedulable();
+    else if (this.unschedulable.delete(objectKey(p)) || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
+      this.retryUnschedulable();
   }
 
   private retryUnschedulable(): void {
@@ -127,9 +138,16 @@ export class Scheduler {
     const prev = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (prev?.status === 'False' && prev.message === message) return;
     this.deps.events.warning(pod, 'FailedScheduling', message);
-    const conditions = setCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }, now);
+    const conditions = setCondition(
+      pod.status?.conditions,
+      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message },
+      now,
+    );
     try {
-      const updated = await this.deps.api.updateStatus<Pod>(POD, { ...pod, status: { ...(pod.status ?? {}), phase: 'Pending', conditions } });
+      const updated = await this.deps.api.updateStatus<Pod>(POD, {
+        ...pod,
+        status: { ...(pod.status ?? {}), phase: 'Pending', conditions },
+      });
       this.deps.pods.observe(updated);
     } catch (err) {
       if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;

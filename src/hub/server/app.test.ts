@@ -13,7 +13,11 @@ const deployment = (replicas = 2) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web' },
-  spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } },
+  },
 });
 
 let h: Harness;
@@ -26,8 +30,15 @@ describe('auth', () => {
   it('serves health and version without a token, nothing else', async () => {
     expect((await h.req('GET', '/healthz', undefined, { token: null })).status).toBe(200);
     expect((await h.req('GET', '/readyz', undefined, { token: null })).status).toBe(200);
-    expect(await (await h.req('GET', '/version', undefined, { token: null })).json()).toMatchObject({ gitVersion: 'v0.0.0-test' });
-    for (const [token, path] of [[null, PODS], ['wrong', PODS], [null, '/no/such/path'], [null, '/apis/edgeplane.io/v1/blobs/sha256:00']] as const) {
+    expect(await (await h.req('GET', '/version', undefined, { token: null })).json()).toMatchObject({
+      gitVersion: 'v0.0.0-test',
+    });
+    for (const [token, path] of [
+      [null, PODS],
+      ['wrong', PODS],
+      [null, '/no/such/path'],
+      [null, '/apis/edgeplane.io/v1/blobs/sha256:00'],
+    ] as const) {
       const res = await h.req('GET', path, undefined, { token });
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
@@ -38,7 +49,9 @@ describe('auth', () => {
     const res = await h.req('GET', PODS, undefined, { token: h.auth.joinToken });
     expect(res.status).toBe(403);
     expect((await res.json()).reason).toBe('Forbidden');
-    const blob = await h.req('GET', `/apis/edgeplane.io/v1/blobs/sha256:${'0'.repeat(64)}`, undefined, { token: h.auth.joinToken });
+    const blob = await h.req('GET', `/apis/edgeplane.io/v1/blobs/sha256:${'0'.repeat(64)}`, undefined, {
+      token: h.auth.joinToken,
+    });
     expect(blob.status).toBe(404);
   });
 });
@@ -52,19 +65,28 @@ describe('objects', () => {
     const got = await (await h.req('GET', `${DEPLOYS}/web`)).json();
     expect(got).toEqual(d);
     const list = await (await h.req('GET', DEPLOYS)).json();
-    expect(list).toMatchObject({ apiVersion: 'apps/v1', kind: 'DeploymentList', metadata: { resourceVersion: d.metadata.resourceVersion } });
+    expect(list).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'DeploymentList',
+      metadata: { resourceVersion: d.metadata.resourceVersion },
+    });
     expect(list.items).toHaveLength(1);
     expect((await (await h.req('GET', '/apis/apps/v1/deployments')).json()).items).toHaveLength(1);
 
     // A no-op update keeps the resourceVersion; a spec change bumps generation; metadata does not.
     const same = await (await h.req('PUT', `${DEPLOYS}/web`, deployment())).json();
     expect(same.metadata.resourceVersion).toBe(d.metadata.resourceVersion);
-    const labelled = await (await h.req('PUT', `${DEPLOYS}/web`, { ...deployment(), metadata: { name: 'web', labels: { a: 'b' } } })).json();
+    const labelled = await (
+      await h.req('PUT', `${DEPLOYS}/web`, { ...deployment(), metadata: { name: 'web', labels: { a: 'b' } } })
+    ).json();
     expect(labelled.metadata.generation).toBe(1);
     const scaled = await (await h.req('PUT', `${DEPLOYS}/web`, deployment(4))).json();
     expect(scaled.metadata.generation).toBe(2);
 
-    const stale = await h.req('PUT', `${DEPLOYS}/web`, { ...deployment(5), metadata: { name: 'web', resourceVersion: d.metadata.resourceVersion } });
+    const stale = await h.req('PUT', `${DEPLOYS}/web`, {
+      ...deployment(5),
+      metadata: { name: 'web', resourceVersion: d.metadata.resourceVersion },
+    });
     expect(stale.status).toBe(409);
     expect((await stale.json()).reason).toBe('Conflict');
 
@@ -75,14 +97,28 @@ describe('objects', () => {
 
   it('patches with merge patch and JSON patch', async () => {
     await h.req('POST', DEPLOYS, deployment());
-    const merged = await h.req('PATCH', `${DEPLOYS}/web`, { spec: { replicas: 7 }, metadata: { labels: { x: 'y' } } }, { contentType: 'application/merge-patch+json' });
+    const merged = await h.req(
+      'PATCH',
+      `${DEPLOYS}/web`,
+      { spec: { replicas: 7 }, metadata: { labels: { x: 'y' } } },
+      { contentType: 'application/merge-patch+json' },
+    );
     expect(merged.status).toBe(200);
     expect((await merged.json()).spec.replicas).toBe(7);
-    const strategic = await h.req('PATCH', `${DEPLOYS}/web`, { metadata: { labels: null } }, { contentType: 'application/strategic-merge-patch+json' });
+    const strategic = await h.req(
+      'PATCH',
+      `${DEPLOYS}/web`,
+      { metadata: { labels: null } },
+      { contentType: 'application/strategic-merge-patch+json' },
+    );
     expect((await strategic.json()).metadata.labels).toBeUndefined();
-    const jp = await h.req('PATCH', `${DEPLOYS}/web`, [{ op: 'replace', path: '/spec/replicas', value: 1 }], { contentType: 'application/json-patch+json' });
+    const jp = await h.req('PATCH', `${DEPLOYS}/web`, [{ op: 'replace', path: '/spec/replicas', value: 1 }], {
+      contentType: 'application/json-patch+json',
+    });
     expect((await jp.json()).spec.replicas).toBe(1);
-    expect((await h.req('PATCH', `${DEPLOYS}/web`, { spec: {} }, { contentType: 'application/json' })).status).toBe(415);
+    expect((await h.req('PATCH', `${DEPLOYS}/web`, { spec: {} }, { contentType: 'application/json' })).status).toBe(
+      415,
+    );
   });
 
   it('answers Kubernetes Status errors', async () => {
@@ -92,7 +128,9 @@ describe('objects', () => {
     expect(invalid.status).toBe(422);
     const s = await invalid.json();
     expect(s).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
-    expect(s.details.causes.map((c: { field: string }) => c.field)).toContain('spec.template.spec.containers[0].imagee');
+    expect(s.details.causes.map((c: { field: string }) => c.field)).toContain(
+      'spec.template.spec.containers[0].imagee',
+    );
 
     const malformed = await h.req('POST', DEPLOYS, '{"apiVersion": ');
     expect(malformed.status).toBe(400);
@@ -117,7 +155,9 @@ describe('objects', () => {
     await h.req('POST', PODS, { ...pod('b'), metadata: { name: 'b', labels: { app: 'db' } } });
     const byLabel = await (await h.req('GET', `${PODS}?labelSelector=${encodeURIComponent('app=web')}`)).json();
     expect(byLabel.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual(['a']);
-    const byField = await (await h.req('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.nodeName=pi-1')}`)).json();
+    const byField = await (
+      await h.req('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.nodeName=pi-1')}`)
+    ).json();
     expect(byField.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual(['a']);
     expect((await h.req('GET', `${PODS}?fieldSelector=spec.bogus=1`)).status).toBe(400);
   });
@@ -154,17 +194,36 @@ describe('subresources', () => {
   it('serves and updates status and scale', async () => {
     await h.req('POST', DEPLOYS, deployment(2));
     const scale = await (await h.req('GET', `${DEPLOYS}/web/scale`)).json();
-    expect(scale).toMatchObject({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 2 }, status: { replicas: 0, selector: 'app=web' } });
-    const put = await h.req('PUT', `${DEPLOYS}/web/scale`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 5 } });
+    expect(scale).toMatchObject({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'web' },
+      spec: { replicas: 2 },
+      status: { replicas: 0, selector: 'app=web' },
+    });
+    const put = await h.req('PUT', `${DEPLOYS}/web/scale`, {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'web' },
+      spec: { replicas: 5 },
+    });
     expect((await put.json()).spec.replicas).toBe(5);
-    const patched = await h.req('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: 3 } }, { contentType: 'application/merge-patch+json' });
+    const patched = await h.req(
+      'PATCH',
+      `${DEPLOYS}/web/scale`,
+      { spec: { replicas: 3 } },
+      { contentType: 'application/merge-patch+json' },
+    );
     expect((await patched.json()).spec.replicas).toBe(3);
     const d = await (await h.req('GET', `${DEPLOYS}/web`)).json();
     expect(d.spec.replicas).toBe(3);
     expect(d.metadata.generation).toBe(3);
     expect((await h.req('PUT', `${DEPLOYS}/web/scale`, { spec: { replicas: -1 } })).status).toBe(422);
 
-    const status = await h.req('PUT', `${DEPLOYS}/web/status`, { ...d, status: { replicas: 3, observedGeneration: 3 } });
+    const status = await h.req('PUT', `${DEPLOYS}/web/status`, {
+      ...d,
+      status: { replicas: 3, observedGeneration: 3 },
+    });
     expect((await status.json()).status).toEqual({ replicas: 3, observedGeneration: 3 });
     expect((await h.req('GET', `${PODS}/x/scale`)).status).toBe(404);
   });

@@ -24,13 +24,18 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     const start = performance.now();
     await next();
     // Path only: neither headers (tokens) nor bodies (secrets) are logged.
-    log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - start) }, 'request');
+    log.debug(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - start) },
+      'request',
+    );
   });
 
   app.onError((err, c) => {
     const known = err instanceof EdgeError;
     if (!known || err.httpStatus >= 500) log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
-    const status = boundStatus(toStatus(known ? err : new InternalError('an internal error occurred; see the hub log')));
+    const status = boundStatus(
+      toStatus(known ? err : new InternalError('an internal error occurred; see the hub log')),
+    );
     return c.json(status, status.code as 500);
   });
   app.notFound((c) => {

@@ -43,7 +43,12 @@ export function requestAttributes(method: string, path: string, query: URLSearch
     return nonResource();
   }
   if (!route || route.scope === 'groupVersion') return nonResource();
-  const base = { kind: 'resource' as const, group: route.type.group, resource: route.type.plural, ...(route.namespace !== undefined ? { namespace: route.namespace } : {}) };
+  const base = {
+    kind: 'resource' as const,
+    group: route.type.group,
+    resource: route.type.plural,
+    ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+  };
   if (route.scope === 'collection') return { ...base, verb: methodVerb(method, true, watch) };
   const sub = route.sub;
   const verb = sub !== undefined && ACTION_SUBRESOURCES.has(sub) ? 'create' : methodVerb(method, false, watch);
@@ -51,7 +56,10 @@ export function requestAttributes(method: string, path: string, query: URLSearch
 }
 
 /** Requires a valid bearer token and a principal the authorizer lets do what the request asks. */
-export function requireAuth(auth: Pick<TokenAuth, 'verify'>, authorize: Authorizer = roleAuthorizer): MiddlewareHandler<ApiEnv> {
+export function requireAuth(
+  auth: Pick<TokenAuth, 'verify'>,
+  authorize: Authorizer = roleAuthorizer,
+): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     // The scheme is case-insensitive (RFC 7235); the token itself is not.
     const token = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];

@@ -38,11 +38,16 @@ it('uploads, dedupes, downloads and heads blobs by digest', async () => {
   expect((await h.req('HEAD', `${BLOB_PATH}/sha256:${'1'.repeat(64)}`)).status).toBe(404);
   expect((await h.req('GET', `${BLOB_PATH}/md5:abc`)).status).toBe(400);
   // Nodes may read but not write.
-  expect((await h.req('POST', BLOB_PATH, bytes, { token: h.auth.joinToken, contentType: 'application/octet-stream' })).status).toBe(403);
+  expect(
+    (await h.req('POST', BLOB_PATH, bytes, { token: h.auth.joinToken, contentType: 'application/octet-stream' }))
+      .status,
+  ).toBe(403);
 });
 
 it('refuses blobs over the size limit', async () => {
-  const res = await h.req('POST', BLOB_PATH, new Uint8Array(2 * 1024 * 1024), { contentType: 'application/octet-stream' });
+  const res = await h.req('POST', BLOB_PATH, new Uint8Array(2 * 1024 * 1024), {
+    contentType: 'application/octet-stream',
+  });
   expect(res.status).toBe(413);
   expect((await res.json()).reason).toBe('RequestEntityTooLarge');
 });
@@ -99,7 +104,11 @@ describe('content store limits over HTTP', () => {
     expect(full.status).toBe(507);
     expect(((await full.json()) as { message: string }).message).toContain('--blob-store-max-bytes');
     // The declared size is checked before the body is read.
-    const declared = await app.request(BLOB_PATH, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-length': String(30 * 1024) }, body: new Uint8Array(30 * 1024) });
+    const declared = await app.request(BLOB_PATH, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-length': String(30 * 1024) },
+      body: new Uint8Array(30 * 1024),
+    });
     expect(declared.status).toBe(507);
     expect(tmpFiles()).toEqual([]);
   });
@@ -110,7 +119,13 @@ describe('content store limits over HTTP', () => {
     expect(((await bad.json()) as { message: string }).message).toContain('does not match its digest');
     const { hostname, port } = new URL(base);
     await new Promise<void>((resolve) => {
-      const req = httpRequest({ host: hostname, port, method: 'POST', path: BLOB_PATH, headers: { authorization: `Bearer ${token}`, 'transfer-encoding': 'chunked' } });
+      const req = httpRequest({
+        host: hostname,
+        port,
+        method: 'POST',
+        path: BLOB_PATH,
+        headers: { authorization: `Bearer ${token}`, 'transfer-encoding': 'chunked' },
+      });
       req.on('error', () => resolve());
       req.write(new Uint8Array(16 * 1024), () => {
         setTimeout(() => {
@@ -119,7 +134,8 @@ describe('content store limits over HTTP', () => {
         }, 100);
       });
     });
-    for (let i = 0; i < 100 && (tmpFiles().length > 0 || blobs.usedBytes > 0); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (tmpFiles().length > 0 || blobs.usedBytes > 0); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(tmpFiles()).toEqual([]);
     expect(blobs.usedBytes).toBe(0);
   });

@@ -9,7 +9,8 @@ import type { BlobStore } from '../blobs/index.js';
 import type { ApiEnv } from './types.js';
 
 function checkDigest(digest: string): string {
-  if (!isSha256Digest(digest)) throw new BadRequestError(`invalid digest "${digest}": expected sha256:<64 lower-case hex digits>`);
+  if (!isSha256Digest(digest))
+    throw new BadRequestError(`invalid digest "${digest}": expected sha256:<64 lower-case hex digits>`);
   return digest;
 }
 
@@ -18,12 +19,18 @@ export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore): void {
   app.post(BLOB_PATH, async (c) => {
     // Refused before a byte is read when the declared size says so; otherwise while streaming.
     const declared = Number(c.req.header('content-length') ?? NaN);
-    if (declared > blobs.maxBytes) throw new RequestTooLargeError(`blob of ${declared} bytes exceeds the limit of ${blobs.maxBytes} bytes per upload`);
+    if (declared > blobs.maxBytes)
+      throw new RequestTooLargeError(
+        `blob of ${declared} bytes exceeds the limit of ${blobs.maxBytes} bytes per upload`,
+      );
     if (declared > 0) blobs.checkRoom(declared);
     // Optional `?digest=sha256:…`: the upload is verified against it and refused (400) if it differs.
     const expected = c.req.query('digest');
     const body = c.req.raw.body;
-    const r = await blobs.put(body ?? new Uint8Array(0), expected === undefined ? {} : { expectedDigest: checkDigest(expected) });
+    const r = await blobs.put(
+      body ?? new Uint8Array(0),
+      expected === undefined ? {} : { expectedDigest: checkDigest(expected) },
+    );
     return c.json({ digest: r.digest, size: r.size }, r.created ? 201 : 200);
   });
   app.on(['GET', 'HEAD'], `${BLOB_PATH}/:digest`, async (c) => {

@@ -21,7 +21,8 @@ export function mediaType(c: Context): string {
 /** Reads the raw body, refusing more than `max` bytes whatever the framing. */
 export async function readBytes(c: Context, max: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? NaN);
-  if (declared > max) throw new RequestTooLargeError(`request body of ${declared} bytes exceeds the limit of ${max} bytes`);
+  if (declared > max)
+    throw new RequestTooLargeError(`request body of ${declared} bytes exceeds the limit of ${max} bytes`);
   const body = c.req.raw.body;
   if (!body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -53,7 +54,9 @@ export function checkJsonTree(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
     const { v, path, depth } = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (depth >= maxDepth) {
-      throw new BadRequestError(`request body nests deeper than ${maxDepth} levels (at ${path || '<root>'})`, [{ field: path || '<root>', message: `Invalid value: nested deeper than ${maxDepth} levels` }]);
+      throw new BadRequestError(`request body nests deeper than ${maxDepth} levels (at ${path || '<root>'})`, [
+        { field: path || '<root>', message: `Invalid value: nested deeper than ${maxDepth} levels` },
+      ]);
     }
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 });
@@ -61,7 +64,10 @@ export function checkJsonTree(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
     }
     for (const k of Object.keys(v)) {
       const at = path === '' ? k : `${path}.${k}`;
-      if (k === '__proto__') throw new BadRequestError(`request body may not contain the key "__proto__" (at ${at})`, [{ field: at, message: 'Forbidden: key "__proto__" is not allowed', reason: 'FieldValueForbidden' }]);
+      if (k === '__proto__')
+        throw new BadRequestError(`request body may not contain the key "__proto__" (at ${at})`, [
+          { field: at, message: 'Forbidden: key "__proto__" is not allowed', reason: 'FieldValueForbidden' },
+        ]);
       stack.push({ v: (v as Record<string, unknown>)[k], path: at, depth: depth + 1 });
     }
   }
@@ -93,7 +99,11 @@ export interface JsonScanLimits {
  * through the count is refused by JSON.parse right after.
  */
 export function checkJsonNesting(text: string, limits: number | JsonScanLimits = {}): void {
-  const { maxDepth = MAX_JSON_DEPTH, maxObjectMembers = MAX_JSON_OBJECT_MEMBERS, maxTotalMembers = MAX_JSON_TOTAL_MEMBERS } = typeof limits === 'number' ? { maxDepth: limits } : limits;
+  const {
+    maxDepth = MAX_JSON_DEPTH,
+    maxObjectMembers = MAX_JSON_OBJECT_MEMBERS,
+    maxTotalMembers = MAX_JSON_TOTAL_MEMBERS,
+  } = typeof limits === 'number' ? { maxDepth: limits } : limits;
   // Per open container (index = depth): its member count, and whether it is an array.
   const counts = new Uint32Array(maxDepth + 1);
   const isArray = new Uint8Array(maxDepth + 1);
@@ -103,11 +113,15 @@ export function checkJsonNesting(text: string, limits: number | JsonScanLimits =
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (ch === 0x22) inString = false;
     } else if (ch === 0x22) inString = true;
     else if (ch === 0x5b || ch === 0x7b) {
-      if (++depth > maxDepth) throw new BadRequestError(`request body nests deeper than ${maxDepth} levels (at character ${i})`, [{ field: '<root>', message: `Invalid value: nested deeper than ${maxDepth} levels` }]);
+      if (++depth > maxDepth)
+        throw new BadRequestError(`request body nests deeper than ${maxDepth} levels (at character ${i})`, [
+          { field: '<root>', message: `Invalid value: nested deeper than ${maxDepth} levels` },
+        ]);
       counts[depth] = 0;
       isArray[depth] = ch === 0x5b ? 1 : 0;
     } else if (ch === 0x5d || ch === 0x7d) {
@@ -116,10 +130,14 @@ export function checkJsonNesting(text: string, limits: number | JsonScanLimits =
       const members = ch === 0x3a && depth > 0 ? (counts[depth] ?? 0) + 1 : 0;
       if (members > 0) counts[depth] = members;
       if (members > maxObjectMembers) {
-        throw new RequestTooLargeError(`request body has an object with more than ${maxObjectMembers} members (at character ${i}); at most ${maxObjectMembers} are accepted`);
+        throw new RequestTooLargeError(
+          `request body has an object with more than ${maxObjectMembers} members (at character ${i}); at most ${maxObjectMembers} are accepted`,
+        );
       }
       if (++total > maxTotalMembers) {
-        throw new RequestTooLargeError(`request body has more than ${maxTotalMembers} object members and array elements in all (at character ${i}); at most ${maxTotalMembers} are accepted`);
+        throw new RequestTooLargeError(
+          `request body has more than ${maxTotalMembers} object members and array elements in all (at character ${i}); at most ${maxTotalMembers} are accepted`,
+        );
       }
     }
   }
@@ -144,7 +162,9 @@ export function parseJson(bytes: Uint8Array): unknown {
 export async function readJson(c: Context, max: number): Promise<unknown> {
   const type = mediaType(c);
   if (type !== '' && type !== 'application/json') {
-    throw new UnsupportedMediaTypeError(`the body of the request was in an unsupported media type "${type}" (expected application/json)`);
+    throw new UnsupportedMediaTypeError(
+      `the body of the request was in an unsupported media type "${type}" (expected application/json)`,
+    );
   }
   return parseJson(await readBytes(c, max));
 }
@@ -154,7 +174,9 @@ export async function readPatch(c: Context, max: number): Promise<{ kind: PatchK
   const type = mediaType(c);
   const kind = (PATCH_TYPES as Record<string, PatchKind | undefined>)[type];
   if (!kind) {
-    throw new UnsupportedMediaTypeError(`the body of the request was in an unsupported media type "${type}" (expected one of ${Object.keys(PATCH_TYPES).join(', ')})`);
+    throw new UnsupportedMediaTypeError(
+      `the body of the request was in an unsupported media type "${type}" (expected one of ${Object.keys(PATCH_TYPES).join(', ')})`,
+    );
   }
   return { kind, patch: parseJson(await readBytes(c, max)) };
 }

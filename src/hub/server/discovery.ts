@@ -35,10 +35,39 @@ export function apiResourceList(group: string, version: string): unknown {
   if (types.length === 0) throw new NotFoundError('', '', 'the server could not find the requested resource');
   const resources: unknown[] = [];
   for (const t of types) {
-    resources.push({ name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: ALL, shortNames: [...t.shortNames] });
-    if (t.hasStatus) resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
-    if (t.hasScale) resources.push({ name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
-    if (t.kind === 'Pod') resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: READ.slice(0, 1) });
+    resources.push({
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: ALL,
+      shortNames: [...t.shortNames],
+    });
+    if (t.hasStatus)
+      resources.push({
+        name: `${t.plural}/status`,
+        singularName: '',
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
+    if (t.hasScale)
+      resources.push({
+        name: `${t.plural}/scale`,
+        singularName: '',
+        namespaced: t.namespaced,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: ['get', 'patch', 'update'],
+      });
+    if (t.kind === 'Pod')
+      resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: READ.slice(0, 1) });
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(types[0] ?? { group, version }), resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: apiVersionOf(types[0] ?? { group, version }),
+    resources,
+  };
 }

@@ -31,7 +31,10 @@ const exec: PodExecSource = {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'exec-route-'));
   const logger = silentLogger();
-  await writeFile(join(dir, 'tokens.json'), JSON.stringify({ users: [{ name: 'viewer', token: VIEWER_TOKEN, role: 'read-only' }] }));
+  await writeFile(
+    join(dir, 'tokens.json'),
+    JSON.stringify({ users: [{ name: 'viewer', token: VIEWER_TOKEN, role: 'read-only' }] }),
+  );
   store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger });
   const api = new ObjectRegistry({ store, clock: { now: () => Date.now() }, logger });
   await api.ensureNamespace('default');
@@ -50,7 +53,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const req = (method: string, path: string, token: string) => app.request(path, { method, headers: { authorization: `Bearer ${token}` } });
+const req = (method: string, path: string, token: string) =>
+  app.request(path, { method, headers: { authorization: `Bearer ${token}` } });
 
 describe('exec is a write', () => {
   it('runs for an admin over POST', async () => {
@@ -65,7 +69,12 @@ describe('exec is a write', () => {
     for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
       const res = await req(method, `${PODS}/a/exec?command=id`, auth.adminToken);
       expect(res.status, method).toBe(405);
-      expect(await res.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'MethodNotAllowed', code: 405 });
+      expect(await res.json()).toMatchObject({
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'MethodNotAllowed',
+        code: 405,
+      });
     }
     expect(reached.length).toBe(before);
   });
@@ -100,12 +109,32 @@ describe('exec is a write', () => {
 describe('authorize seam', () => {
   const q = new URLSearchParams();
   it('names requests as Kubernetes verbs and resources', () => {
-    expect(requestAttributes('GET', `${PODS}/a/exec`, q)).toEqual({ kind: 'resource', verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: 'default', name: 'a' });
-    expect(requestAttributes('GET', PODS, new URLSearchParams('watch=true'))).toMatchObject({ verb: 'watch', resource: 'pods' });
+    expect(requestAttributes('GET', `${PODS}/a/exec`, q)).toEqual({
+      kind: 'resource',
+      verb: 'create',
+      group: '',
+      resource: 'pods',
+      subresource: 'exec',
+      namespace: 'default',
+      name: 'a',
+    });
+    expect(requestAttributes('GET', PODS, new URLSearchParams('watch=true'))).toMatchObject({
+      verb: 'watch',
+      resource: 'pods',
+    });
     expect(requestAttributes('GET', PODS, q)).toMatchObject({ verb: 'list' });
-    expect(requestAttributes('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', q)).toMatchObject({ verb: 'patch', group: 'apps', resource: 'deployments', subresource: 'scale' });
+    expect(requestAttributes('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', q)).toMatchObject({
+      verb: 'patch',
+      group: 'apps',
+      resource: 'deployments',
+      subresource: 'scale',
+    });
     expect(requestAttributes('DELETE', PODS, q)).toMatchObject({ verb: 'deletecollection' });
-    expect(requestAttributes('GET', '/apis/edgeplane.io/v1/blobs/sha256:00', q)).toEqual({ kind: 'nonResource', verb: 'get', path: '/apis/edgeplane.io/v1/blobs/sha256:00' });
+    expect(requestAttributes('GET', '/apis/edgeplane.io/v1/blobs/sha256:00', q)).toEqual({
+      kind: 'nonResource',
+      verb: 'get',
+      path: '/apis/edgeplane.io/v1/blobs/sha256:00',
+    });
     expect(requestAttributes('GET', '/api/v1/namespaces/default/widgets', q)).toMatchObject({ kind: 'nonResource' });
   });
 
@@ -119,7 +148,9 @@ describe('authorize seam', () => {
     expect(roleAuthorizer(node, execA).allowed).toBe(false);
     expect(roleAuthorizer(viewer, requestAttributes('GET', `${PODS}/a/log`, q)).allowed).toBe(true);
     expect(roleAuthorizer(node, requestAttributes('GET', PODS, q)).allowed).toBe(false);
-    expect(roleAuthorizer(node, requestAttributes('GET', '/apis/edgeplane.io/v1/blobs/sha256:00', q)).allowed).toBe(true);
+    expect(roleAuthorizer(node, requestAttributes('GET', '/apis/edgeplane.io/v1/blobs/sha256:00', q)).allowed).toBe(
+      true,
+    );
     expect(roleAuthorizer(node, requestAttributes('POST', '/apis/edgeplane.io/v1/blobs', q)).allowed).toBe(false);
   });
 });

@@ -15,11 +15,22 @@ const DEFAULT_TIMEOUT_SECONDS = 60;
 export const MAX_EXEC_TIMEOUT_SECONDS = 86_400;
 
 /** Validates the request against the pod and runs it. */
-export async function execInPod(api: ObjectAPI, exec: PodExecSource, namespace: string, name: string, query: URLSearchParams): Promise<PodExecResult> {
+export async function execInPod(
+  api: ObjectAPI,
+  exec: PodExecSource,
+  namespace: string,
+  name: string,
+  query: URLSearchParams,
+): Promise<PodExecResult> {
   const command = query.getAll('command');
-  if (command.length === 0) throw new BadRequestError('you must specify at least one command for the container (command=…)', [{ field: 'command', message: 'Required value' }]);
+  if (command.length === 0)
+    throw new BadRequestError('you must specify at least one command for the container (command=…)', [
+      { field: 'command', message: 'Required value' },
+    ]);
   const container = query.get('container') ?? undefined;
-  const timeoutSeconds = parseSecondsParam('timeoutSeconds', query.get('timeoutSeconds'), { min: 1, max: MAX_EXEC_TIMEOUT_SECONDS }) ?? DEFAULT_TIMEOUT_SECONDS;
+  const timeoutSeconds =
+    parseSecondsParam('timeoutSeconds', query.get('timeoutSeconds'), { min: 1, max: MAX_EXEC_TIMEOUT_SECONDS }) ??
+    DEFAULT_TIMEOUT_SECONDS;
   const pod = await api.get<Pod>(POD, namespace, name);
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
     throw new BadRequestError(`container ${container} is not valid for pod ${name}`);

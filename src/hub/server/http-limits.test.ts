@@ -28,12 +28,21 @@ afterAll(async () => {
 /** One raw request; resolves with the status and body (or the socket error). */
 function send(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: { authorization: `Bearer ${hub.auth.adminToken}`, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'GET',
+        headers: { authorization: `Bearer ${hub.auth.adminToken}`, ...headers },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -66,9 +75,16 @@ describe('hub HTTP limits', () => {
       expect([200, 400]).toContain(res.status);
       expect(JSON.parse(res.body)).toHaveProperty('kind');
     }
-    const tooLong = await send(`/api/v1/namespaces/default/pods?labelSelector=${'a'.repeat(MAX_SELECTOR_LENGTH + 1)}`, {});
+    const tooLong = await send(
+      `/api/v1/namespaces/default/pods?labelSelector=${'a'.repeat(MAX_SELECTOR_LENGTH + 1)}`,
+      {},
+    );
     expect(tooLong.status).toBe(400);
-    expect(JSON.parse(tooLong.body)).toMatchObject({ kind: 'Status', reason: 'BadRequest', details: { causes: [{ field: 'labelSelector' }] } });
+    expect(JSON.parse(tooLong.body)).toMatchObject({
+      kind: 'Status',
+      reason: 'BadRequest',
+      details: { causes: [{ field: 'labelSelector' }] },
+    });
     const spaces = await send(`/api/v1/pods?fieldSelector=metadata.name=${'+'.repeat(MAX_SELECTOR_LENGTH - 20)}x`, {});
     expect(spaces.status).toBe(200);
   });

@@ -1,6 +1,20 @@
 /** The hub's HTTP API server (Hono). */
 export { createApiApp } from './app.js';
-export type { ApiDeps, ApiEnv, PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from './types.js';
+export type {
+  ApiDeps,
+  ApiEnv,
+  PodExecOptions,
+  PodExecResult,
+  PodExecSource,
+  PodLogOptions,
+  PodLogSource,
+} from './types.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
 export { mergePatch, jsonPatch } from './patch.js';
-export { DEFAULT_LOG_FOLLOWS_PER_USER, DEFAULT_WATCHES_PER_USER, StreamLimiter, TooManyRequestsError, type StreamLimitOptions } from './stream-limits.js';
+export {
+  DEFAULT_LOG_FOLLOWS_PER_USER,
+  DEFAULT_WATCHES_PER_USER,
+  StreamLimiter,
+  TooManyRequestsError,
+  type StreamLimitOptions,
+} from './stream-limits.js';

@@ -19,8 +19,16 @@ afterEach(() => h.close());
 describe('quantities', () => {
   it('refuses non-finite and oversize quantities with 422 naming the field and why', async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ limits: { memory: '1e400' } }, 'spec.containers[0].resources.limits.memory', /Invalid value: "1e400": quantity is not finite/],
-      [{ requests: { memory: '9Ei' } }, 'spec.containers[0].resources.requests.memory', /must be no more than 9007199254740991 bytes/],
+      [
+        { limits: { memory: '1e400' } },
+        'spec.containers[0].resources.limits.memory',
+        /Invalid value: "1e400": quantity is not finite/,
+      ],
+      [
+        { requests: { memory: '9Ei' } },
+        'spec.containers[0].resources.requests.memory',
+        /must be no more than 9007199254740991 bytes/,
+      ],
       [{ limits: { cpu: '2000000' } }, 'spec.containers[0].resources.limits.cpu', /must be no more than 1000000 cores/],
       [{ limits: { cpu: 'NaN' } }, 'spec.containers[0].resources.limits.cpu', /Invalid value: "NaN"/],
       [{ limits: { cpu: '-1' } }, 'spec.containers[0].resources.limits.cpu', /greater than or equal to 0/],
@@ -35,10 +43,16 @@ describe('quantities', () => {
       expect(s.message).toContain(`${field}: Invalid value`);
     }
     // A JSON number too large for a double arrives as Infinity: refused too.
-    const inf = await h.req('POST', PODS, JSON.stringify(pod({ resources: { limits: { memory: 1 } } })).replace('"memory":1', '"memory":1e400'));
+    const inf = await h.req(
+      'POST',
+      PODS,
+      JSON.stringify(pod({ resources: { limits: { memory: 1 } } })).replace('"memory":1', '"memory":1e400'),
+    );
     expect(inf.status).toBe(422);
     expect((await inf.json()).details.causes[0].field).toBe('spec.containers[0].resources.limits.memory');
-    expect((await h.req('POST', PODS, pod({ resources: { limits: { cpu: '500m', memory: '128Mi' } } }))).status).toBe(201);
+    expect((await h.req('POST', PODS, pod({ resources: { limits: { cpu: '500m', memory: '128Mi' } } }))).status).toBe(
+      201,
+    );
   });
 });
 
@@ -48,7 +62,10 @@ describe('durations', () => {
     for (const [body, field] of [
       [pod({ livenessProbe: probe }), 'spec.containers[0].livenessProbe.periodSeconds'],
       [pod({}, { terminationGracePeriodSeconds: 1e12 }), 'spec.terminationGracePeriodSeconds'],
-      [pod({}, { tolerations: [{ operator: 'Exists', tolerationSeconds: 2 ** 40 }] }), 'spec.tolerations[0].tolerationSeconds'],
+      [
+        pod({}, { tolerations: [{ operator: 'Exists', tolerationSeconds: 2 ** 40 }] }),
+        'spec.tolerations[0].tolerationSeconds',
+      ],
     ] as const) {
       const res = await h.req('POST', PODS, body);
       expect(res.status, field).toBe(422);
@@ -91,7 +108,10 @@ describe('body size and shape, before parsing', () => {
   });
 
   it('refuses more than 200000 members and elements in all, even spread over small objects and arrays', async () => {
-    const objects = await h.req('POST', PODS, { ...pod(), extra: Array.from({ length: 25_000 }, () => ({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8 })) });
+    const objects = await h.req('POST', PODS, {
+      ...pod(),
+      extra: Array.from({ length: 25_000 }, () => ({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8 })),
+    });
     expect(objects.status).toBe(413);
     expect((await objects.json()).message).toMatch(/more than 200000 object members and array elements in all/);
     const elements = await h.req('POST', PODS, { ...pod(), extra: new Array(300_000).fill(0) });
@@ -100,17 +120,25 @@ describe('body size and shape, before parsing', () => {
   });
 
   it('counts members outside strings only: colons and commas inside values are text', async () => {
-    const res = await h.req('POST', PODS, { ...pod(), metadata: { name: 'p', annotations: { note: ':,'.repeat(100_000) } } });
+    const res = await h.req('POST', PODS, {
+      ...pod(),
+      metadata: { name: 'p', annotations: { note: ':,'.repeat(100_000) } },
+    });
     expect(res.status).toBe(201);
   });
 
   it('refuses annotations over 256 KiB in all with 422 naming metadata.annotations, and takes 256 KiB exactly', async () => {
-    const big = { ...pod(), metadata: { name: 'p', annotations: { a: 'x'.repeat(200 * 1024), b: 'é'.repeat(30 * 1024) } } };
+    const big = {
+      ...pod(),
+      metadata: { name: 'p', annotations: { a: 'x'.repeat(200 * 1024), b: 'é'.repeat(30 * 1024) } },
+    };
     const res = await h.req('POST', PODS, big);
     expect(res.status).toBe(422);
     const s = await res.json();
     expect(s).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
-    expect(s.details.causes).toContainEqual(expect.objectContaining({ field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' }));
+    expect(s.details.causes).toContainEqual(
+      expect.objectContaining({ field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' }),
+    );
     expect(s.message).toContain('metadata.annotations: Too long: must have at most 262144 bytes');
     const exact = { ...pod(), metadata: { name: 'p', annotations: { a: 'x'.repeat(256 * 1024 - 1) } } };
     expect((await h.req('POST', PODS, exact)).status).toBe(201);
@@ -127,7 +155,10 @@ describe('body size and shape, before parsing', () => {
     expect((await res.json()).message).toContain(`metadata.labels.${longPrefix}: Invalid key in record`);
     const value = await h.req('POST', PODS, { ...pod(), metadata: { name: 'p', labels: { app: 'v'.repeat(64) } } });
     expect(value.status).toBe(422);
-    const ok = await h.req('POST', PODS, { ...pod(), metadata: { name: 'p', labels: { [`${'a'.repeat(253)}/${'n'.repeat(63)}`]: 'v'.repeat(63) } } });
+    const ok = await h.req('POST', PODS, {
+      ...pod(),
+      metadata: { name: 'p', labels: { [`${'a'.repeat(253)}/${'n'.repeat(63)}`]: 'v'.repeat(63) } },
+    });
     expect(ok.status).toBe(201);
   });
 
@@ -141,7 +172,12 @@ describe('body size and shape, before parsing', () => {
         ctrl.enqueue(chunk);
       },
     });
-    const res = await h.app.request(PODS, { method: 'POST', headers: { authorization: `Bearer ${h.auth.adminToken}`, 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    const res = await h.app.request(PODS, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.auth.adminToken}`, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { message: string }).message).toMatch(/exceeds the limit of 3145728 bytes/);
     expect(sent).toBeLessThan(8 * 1024 * 1024);

@@ -15,7 +15,8 @@ export function logOptions(query: Record<string, string | undefined>): PodLogOpt
   if (query.container) opts.container = query.container;
   if (query.tailLines !== undefined) {
     const n = Number(query.tailLines);
-    if (!Number.isInteger(n) || n < 0) throw new BadRequestError(`tailLines must be a non-negative integer, got "${query.tailLines}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new BadRequestError(`tailLines must be a non-negative integer, got "${query.tailLines}"`);
     opts.tailLines = n;
   }
   for (const k of ['follow', 'previous', 'timestamps'] as const) {
@@ -26,7 +27,14 @@ export function logOptions(query: Record<string, string | undefined>): PodLogOpt
 }
 
 /** Streams the log of pod `namespace/name`. Errors before the first chunk become a Status. */
-export async function logResponse(api: ObjectAPI, logs: PodLogSource, namespace: string, name: string, opts: PodLogOptions, signal: AbortSignal): Promise<Response> {
+export async function logResponse(
+  api: ObjectAPI,
+  logs: PodLogSource,
+  namespace: string,
+  name: string,
+  opts: PodLogOptions,
+  signal: AbortSignal,
+): Promise<Response> {
   if (!POD) throw new Error('Pod kind is not registered');
   const pod = await api.get<Pod>(POD, namespace, name);
   if (opts.container !== undefined && !pod.spec.containers.some((c) => c.name === opts.container)) {
@@ -66,5 +74,12 @@ export async function logResponse(api: ObjectAPI, logs: PodLogSource, namespace:
     },
     cancel: cleanup,
   });
-  return new Response(body, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' } });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    },
+  });
 }

@@ -12,7 +12,11 @@ const deployment = () => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', labels: { app: 'web' } },
-  spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } } },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } },
+  },
 });
 
 function thrown(fn: () => unknown): unknown {
@@ -69,7 +73,10 @@ describe('applyPatch refuses prototype keys, whatever the patch type', () => {
 
   it('still applies ordinary patches without mutating the input', () => {
     const t = target();
-    expect(applyPatch('merge', t, { metadata: { labels: { a: null, c: 'd' } } })).toEqual({ metadata: { name: 'x', labels: { c: 'd' } }, spec: { list: [1, 2] } });
+    expect(applyPatch('merge', t, { metadata: { labels: { a: null, c: 'd' } } })).toEqual({
+      metadata: { name: 'x', labels: { c: 'd' } },
+      spec: { list: [1, 2] },
+    });
     expect(
       applyPatch('json', t, [
         { op: 'add', path: '/spec/list/-', value: 3 },
@@ -81,15 +88,26 @@ describe('applyPatch refuses prototype keys, whatever the patch type', () => {
     ).toEqual({ metadata: { name: 'x', labels: { name: 'x' } }, spec: { list: [2, 3], first: 1 } });
     expect(t).toEqual(target());
     // Inherited names are not there to read or replace.
-    expect(thrown(() => applyPatch('json', t, [{ op: 'replace', path: '/metadata/toString', value: 1 }]))).toBeInstanceOf(BadRequestError);
-    expect(thrown(() => applyPatch('json', t, [{ op: 'add', path: '/spec/list/01', value: 1 }]))).toBeInstanceOf(BadRequestError);
+    expect(
+      thrown(() => applyPatch('json', t, [{ op: 'replace', path: '/metadata/toString', value: 1 }])),
+    ).toBeInstanceOf(BadRequestError);
+    expect(thrown(() => applyPatch('json', t, [{ op: 'add', path: '/spec/list/01', value: 1 }]))).toBeInstanceOf(
+      BadRequestError,
+    );
   });
 
   it('bounds JSON patch work: operation count and copy amplification', () => {
-    const many = Array.from({ length: MAX_JSON_PATCH_OPS + 1 }, () => ({ op: 'test', path: '/metadata/name', value: 'x' }));
+    const many = Array.from({ length: MAX_JSON_PATCH_OPS + 1 }, () => ({
+      op: 'test',
+      path: '/metadata/name',
+      value: 'x',
+    }));
     expect(thrown(() => applyPatch('json', target(), many))).toBeInstanceOf(RequestTooLargeError);
     // Each copy of the root doubles the document: 40 of them would need terabytes.
-    const bomb = [{ op: 'add', path: '/spec/blob', value: 'x'.repeat(100_000) }, ...Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '', path: `/c${i}` }))];
+    const bomb = [
+      { op: 'add', path: '/spec/blob', value: 'x'.repeat(100_000) },
+      ...Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '', path: `/c${i}` })),
+    ];
     const err = thrown(() => applyPatch('json', target(), bomb, { maxWorkBytes: 4 * 1024 * 1024 }));
     expect(err).toBeInstanceOf(RequestTooLargeError);
     expect((err as Error).message).toMatch(/touch too much data/);
@@ -139,16 +157,40 @@ describe('hostile patches through the API', () => {
     }
     // Scale and status subresources go through the same door.
     expect((await h.req('PATCH', `${DEPLOYS}/web/scale`, '{"__proto__": {"polluted": 1}}', MERGE)).status).toBe(400);
-    expect((await h.req('PATCH', `${DEPLOYS}/web/status`, [{ op: 'add', path: '/status/constructor', value: 1 }], JSONPATCH)).status).toBe(400);
-    expect((await h.req('POST', DEPLOYS, `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","__proto__":{"polluted":1}}}`)).status).toBe(400);
+    expect(
+      (await h.req('PATCH', `${DEPLOYS}/web/status`, [{ op: 'add', path: '/status/constructor', value: 1 }], JSONPATCH))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await h.req(
+          'POST',
+          DEPLOYS,
+          `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","__proto__":{"polluted":1}}}`,
+        )
+      ).status,
+    ).toBe(400);
     expectNoPollution();
     expect(await (await h.req('GET', `${DEPLOYS}/web`)).json()).toEqual(before);
     expect((await h.req('GET', '/healthz', undefined, { token: null })).status).toBe(200);
   });
 
   it('refuses a copy bomb and an over-deep body with a Status, not a crash', async () => {
-    const bomb = Array.from({ length: 40 }, (_, i) => ({ op: 'copy', from: '/spec', path: `/metadata/annotations/c${i}` }));
-    const bombed = await h.req('PATCH', `${DEPLOYS}/web`, [{ op: 'add', path: '/metadata/annotations', value: {} }, { op: 'add', path: '/spec/template/metadata/annotations', value: { big: 'x'.repeat(200_000) } }, ...bomb], JSONPATCH);
+    const bomb = Array.from({ length: 40 }, (_, i) => ({
+      op: 'copy',
+      from: '/spec',
+      path: `/metadata/annotations/c${i}`,
+    }));
+    const bombed = await h.req(
+      'PATCH',
+      `${DEPLOYS}/web`,
+      [
+        { op: 'add', path: '/metadata/annotations', value: {} },
+        { op: 'add', path: '/spec/template/metadata/annotations', value: { big: 'x'.repeat(200_000) } },
+        ...bomb,
+      ],
+      JSONPATCH,
+    );
     expect([400, 413, 422]).toContain(bombed.status);
     expect((await bombed.json()).kind).toBe('Status');
     const deep = await h.req('PATCH', `${DEPLOYS}/web`, `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`, MERGE);
@@ -185,7 +227,12 @@ describe('the scale subresource', () => {
       expect(res.status, JSON.stringify(value)).toBe(400);
       expect((await res.json()).kind).toBe('Status');
     }
-    const badMeta = await h.req('PATCH', `${DEPLOYS}/web/scale`, [{ op: 'replace', path: '/metadata', value: 'x' }], JSONPATCH);
+    const badMeta = await h.req(
+      'PATCH',
+      `${DEPLOYS}/web/scale`,
+      [{ op: 'replace', path: '/metadata', value: 'x' }],
+      JSONPATCH,
+    );
     expect(badMeta.status).toBe(422);
     expect((await h.req('PATCH', `${DEPLOYS}/web/scale`, { spec: { replicas: 5 } }, MERGE)).status).toBe(200);
   });
@@ -208,7 +255,10 @@ describe('identity fields of any JSON type', () => {
       { ...d, metadata: { ...d.metadata, name: hostile } },
       { ...d, metadata: { ...d.metadata, namespace: hostile } },
     ]) {
-      for (const [method, path] of [['PUT', `${DEPLOYS}/web`], ['POST', DEPLOYS]] as const) {
+      for (const [method, path] of [
+        ['PUT', `${DEPLOYS}/web`],
+        ['POST', DEPLOYS],
+      ] as const) {
         const res = await h.req(method, path, body);
         expect([400, 422], `${method} ${JSON.stringify(body).slice(0, 80)}`).toContain(res.status);
         expect((await res.json()).kind).toBe('Status');

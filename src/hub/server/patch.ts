@@ -37,7 +37,9 @@ export interface PatchLimits {
 const DEFAULT_WORK_BYTES = 6 * 1024 * 1024;
 
 function forbidden(field: string, key: string): BadRequestError {
-  return new BadRequestError(`patch may not touch "${key}" (at ${field})`, [{ field, message: `Forbidden: key "${key}" is not allowed in a patch`, reason: 'FieldValueForbidden' }]);
+  return new BadRequestError(`patch may not touch "${key}" (at ${field})`, [
+    { field, message: `Forbidden: key "${key}" is not allowed in a patch`, reason: 'FieldValueForbidden' },
+  ]);
 }
 
 /** Refuses a merge patch naming a forbidden key at any depth (iterative: nesting depth cannot overflow the stack). */
@@ -78,8 +80,14 @@ interface Op {
 /** RFC 6901 pointer → tokens; refuses forbidden tokens, naming the pointer. */
 function pointer(path: string, field = 'path'): string[] {
   if (path === '') return [];
-  if (!path.startsWith('/')) throw new BadRequestError(`invalid JSON pointer "${path}"`, [{ field, message: `Invalid value: "${path}": a JSON pointer starts with "/"` }]);
-  const tokens = path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (!path.startsWith('/'))
+    throw new BadRequestError(`invalid JSON pointer "${path}"`, [
+      { field, message: `Invalid value: "${path}": a JSON pointer starts with "/"` },
+    ]);
+  const tokens = path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   for (const t of tokens) if (FORBIDDEN_KEYS.has(t)) throw forbidden(`${field} ${path}`, t);
   return tokens;
 }
@@ -111,7 +119,8 @@ function remove(doc: unknown, path: string, field: string): unknown {
   const { parent, key } = parentOf(doc, pointer(path, field), path);
   if (Array.isArray(parent)) {
     const i = Number(key);
-    if (!/^(0|[1-9][0-9]*)$/.test(key) || i >= parent.length) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+    if (!/^(0|[1-9][0-9]*)$/.test(key) || i >= parent.length)
+      throw new BadRequestError(`JSON patch path "${path}" does not exist`);
     return parent.splice(i, 1)[0];
   }
   if (!isObject(parent) || !own(parent, key)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
@@ -126,7 +135,8 @@ function add(doc: unknown, path: string, value: unknown, replace: boolean): unkn
   const { parent, key } = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) {
     const i = key === '-' ? parent.length : /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
-    if (!Number.isInteger(i) || i > parent.length || (replace && i >= parent.length)) throw new BadRequestError(`JSON patch index out of range in "${path}"`);
+    if (!Number.isInteger(i) || i > parent.length || (replace && i >= parent.length))
+      throw new BadRequestError(`JSON patch index out of range in "${path}"`);
     parent.splice(i, replace ? 1 : 0, value);
   } else if (isObject(parent)) {
     if (replace && !own(parent, key)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
@@ -146,7 +156,10 @@ class WorkBudget {
   charge(v: unknown, what: string): string {
     const text = JSON.stringify(v) ?? 'null';
     this.#left -= text.length;
-    if (this.#left < 0) throw new RequestTooLargeError(`JSON patch ${what} operations touch too much data (copy and test may touch ${DEFAULT_WORK_BYTES} bytes in all)`);
+    if (this.#left < 0)
+      throw new RequestTooLargeError(
+        `JSON patch ${what} operations touch too much data (copy and test may touch ${DEFAULT_WORK_BYTES} bytes in all)`,
+      );
     return text;
   }
 }
@@ -154,14 +167,20 @@ class WorkBudget {
 /** Validates the operations' shape and pointers before any is applied. */
 function parseOps(ops: unknown): Op[] {
   if (!Array.isArray(ops)) throw new BadRequestError('a JSON patch must be an array of operations');
-  if (ops.length > MAX_JSON_PATCH_OPS) throw new RequestTooLargeError(`a JSON patch may have at most ${MAX_JSON_PATCH_OPS} operations, got ${ops.length}`);
+  if (ops.length > MAX_JSON_PATCH_OPS)
+    throw new RequestTooLargeError(`a JSON patch may have at most ${MAX_JSON_PATCH_OPS} operations, got ${ops.length}`);
   return ops.map((raw, i) => {
     if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
-      throw new BadRequestError('each JSON patch operation needs "op" and "path"', [{ field: `[${i}]`, message: 'Required value: "op" and "path" (strings)' }]);
+      throw new BadRequestError('each JSON patch operation needs "op" and "path"', [
+        { field: `[${i}]`, message: 'Required value: "op" and "path" (strings)' },
+      ]);
     }
     pointer(raw.path, `[${i}].path`);
     if (raw.from !== undefined) {
-      if (typeof raw.from !== 'string') throw new BadRequestError(`JSON patch operation ${i}: "from" must be a string`, [{ field: `[${i}].from`, message: 'Invalid value: must be a JSON pointer' }]);
+      if (typeof raw.from !== 'string')
+        throw new BadRequestError(`JSON patch operation ${i}: "from" must be a string`, [
+          { field: `[${i}].from`, message: 'Invalid value: must be a JSON pointer' },
+        ]);
       pointer(raw.from, `[${i}].from`);
     }
     if (raw.value !== undefined) guardMergePatch(raw.value);
@@ -186,23 +205,35 @@ export function jsonPatch(target: unknown, rawOps: unknown, limits: PatchLimits 
         remove(doc, op.path, `[${i}].path`);
         break;
       case 'move': {
-        if (op.from === undefined) throw new BadRequestError(`JSON patch operation ${i} (move) needs "from"`, [{ field: `[${i}].from`, message: 'Required value' }]);
-        if (op.path.startsWith(`${op.from}/`)) throw new BadRequestError(`JSON patch operation ${i}: cannot move "${op.from}" into its own child "${op.path}"`);
+        if (op.from === undefined)
+          throw new BadRequestError(`JSON patch operation ${i} (move) needs "from"`, [
+            { field: `[${i}].from`, message: 'Required value' },
+          ]);
+        if (op.path.startsWith(`${op.from}/`))
+          throw new BadRequestError(
+            `JSON patch operation ${i}: cannot move "${op.from}" into its own child "${op.path}"`,
+          );
         doc = add(doc, op.path, remove(doc, op.from, `[${i}].from`), false);
         break;
       }
       case 'copy': {
-        if (op.from === undefined) throw new BadRequestError(`JSON patch operation ${i} (copy) needs "from"`, [{ field: `[${i}].from`, message: 'Required value' }]);
+        if (op.from === undefined)
+          throw new BadRequestError(`JSON patch operation ${i} (copy) needs "from"`, [
+            { field: `[${i}].from`, message: 'Required value' },
+          ]);
         const v = get(doc, op.from, `[${i}].from`);
         budget.charge(v, 'copy');
         doc = add(doc, op.path, structuredClone(v), false);
         break;
       }
       case 'test':
-        if (budget.charge(get(doc, op.path, `[${i}].path`), 'test') !== budget.charge(op.value, 'test')) throw new BadRequestError(`JSON patch test failed at "${op.path}"`);
+        if (budget.charge(get(doc, op.path, `[${i}].path`), 'test') !== budget.charge(op.value, 'test'))
+          throw new BadRequestError(`JSON patch test failed at "${op.path}"`);
         break;
       default:
-        throw new BadRequestError(`unsupported JSON patch operation "${String(op.op)}"`, [{ field: `[${i}].op`, message: `Unsupported value: "${String(op.op)}"` }]);
+        throw new BadRequestError(`unsupported JSON patch operation "${String(op.op)}"`, [
+          { field: `[${i}].op`, message: `Unsupported value: "${String(op.op)}"` },
+        ]);
     }
   });
   return doc;

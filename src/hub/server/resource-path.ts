@@ -27,7 +27,10 @@ function decode(s: string): string {
 
 /** Parses `path`; undefined when it is not under `/api` or `/apis`. Unknown kinds are NotFound. */
 export function parseResourcePath(path: string): ResourceRoute | undefined {
-  const parts = path.split('/').filter((s) => s !== '').map(decode);
+  const parts = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decode);
   let group: string;
   let version: string;
   let rest: string[];
@@ -56,5 +59,11 @@ export function parseResourcePath(path: string): ResourceRoute | undefined {
   if (sub !== undefined && !(SUBRESOURCES as readonly string[]).includes(sub)) throw notFound();
   // A namespaced object is only addressable inside its namespace.
   if (type.namespaced && namespace === undefined) throw notFound();
-  return { scope: 'object', type, name, ...(namespace !== undefined ? { namespace } : {}), ...(sub !== undefined ? { sub } : {}) };
+  return {
+    scope: 'object',
+    type,
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(sub !== undefined ? { sub } : {}),
+  };
 }

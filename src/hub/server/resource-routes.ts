@@ -61,19 +61,29 @@ function bindToUrl(type: ResourceType, body: unknown, namespace: string | undefi
   if (!isObject(body)) throw new BadRequestError('request body must be a JSON object');
   const want = apiVersionOf(type);
   if (body.apiVersion !== undefined && body.apiVersion !== want) {
-    throw new BadRequestError(`the API version in the data (${shown(body.apiVersion)}) does not match the expected API version (${want})`);
+    throw new BadRequestError(
+      `the API version in the data (${shown(body.apiVersion)}) does not match the expected API version (${want})`,
+    );
   }
-  if (body.kind !== undefined && body.kind !== type.kind) throw new BadRequestError(`the kind in the data (${shown(body.kind)}) does not match the expected kind (${type.kind})`);
+  if (body.kind !== undefined && body.kind !== type.kind)
+    throw new BadRequestError(
+      `the kind in the data (${shown(body.kind)}) does not match the expected kind (${type.kind})`,
+    );
   const meta = isObject(body.metadata) ? { ...body.metadata } : body.metadata === undefined ? {} : body.metadata;
   if (isObject(meta)) {
     if (type.namespaced && namespace !== undefined) {
       if (meta.namespace !== undefined && meta.namespace !== namespace) {
-        throw new BadRequestError(`the namespace of the provided object (${shown(meta.namespace)}) does not match the namespace sent on the request (${namespace})`);
+        throw new BadRequestError(
+          `the namespace of the provided object (${shown(meta.namespace)}) does not match the namespace sent on the request (${namespace})`,
+        );
       }
       meta.namespace = namespace;
     }
     if (name !== undefined) {
-      if (meta.name !== undefined && meta.name !== name) throw new BadRequestError(`the name of the object (${shown(meta.name)}) does not match the name on the URL (${name})`);
+      if (meta.name !== undefined && meta.name !== name)
+        throw new BadRequestError(
+          `the name of the object (${shown(meta.name)}) does not match the name on the URL (${name})`,
+        );
       meta.name = name;
     }
   }
@@ -84,14 +94,25 @@ async function deleteOptions(c: Ctx, max: number): Promise<DeleteOptions> {
   const bytes = await readBytes(c, max);
   const raw = bytes.byteLength > 0 ? parseJson(bytes) : {};
   const parsed = DeleteOptionsBody.safeParse(raw);
-  if (!parsed.success) throw new BadRequestError(`invalid DeleteOptions: ${issuesToCauses(parsed.error.issues).map((x) => `${x.field}: ${x.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new BadRequestError(
+      `invalid DeleteOptions: ${issuesToCauses(parsed.error.issues)
+        .map((x) => `${x.field}: ${x.message}`)
+        .join('; ')}`,
+    );
   const b = parsed.data;
   const opts: DeleteOptions = {};
-  const grace = parseSecondsParam('gracePeriodSeconds', c.req.query('gracePeriodSeconds') ?? (b.gracePeriodSeconds === undefined ? undefined : String(b.gracePeriodSeconds)));
+  const grace = parseSecondsParam(
+    'gracePeriodSeconds',
+    c.req.query('gracePeriodSeconds') ??
+      (b.gracePeriodSeconds === undefined ? undefined : String(b.gracePeriodSeconds)),
+  );
   if (grace !== undefined) opts.gracePeriodSeconds = grace;
-  const policy = c.req.query('propagationPolicy') ?? b.propagationPolicy ?? (b.orphanDependents === true ? 'Orphan' : undefined);
+  const policy =
+    c.req.query('propagationPolicy') ?? b.propagationPolicy ?? (b.orphanDependents === true ? 'Orphan' : undefined);
   if (policy !== undefined) {
-    if (policy !== 'Background' && policy !== 'Orphan' && policy !== 'Foreground') throw new BadRequestError(`unsupported propagationPolicy "${policy}"`);
+    if (policy !== 'Background' && policy !== 'Orphan' && policy !== 'Foreground')
+      throw new BadRequestError(`unsupported propagationPolicy "${policy}"`);
     opts.propagationPolicy = policy;
   }
   if (b.preconditions) opts.preconditions = b.preconditions;
@@ -99,7 +120,12 @@ async function deleteOptions(c: Ctx, max: number): Promise<DeleteOptions> {
 }
 
 /** Collection URLs: GET list or watch, POST create. */
-export async function handleCollection(c: Ctx, route: CollectionRoute & { name?: string }, deps: ApiDeps, maxBody: number): Promise<Response> {
+export async function handleCollection(
+  c: Ctx,
+  route: CollectionRoute & { name?: string },
+  deps: ApiDeps,
+  maxBody: number,
+): Promise<Response> {
   const { type, namespace, name } = route;
   const method = c.req.method;
   if (method === 'GET' || method === 'HEAD') {
@@ -109,16 +135,30 @@ export async function handleCollection(c: Ctx, route: CollectionRoute & { name?:
     const filter = { namespace, labelSelector: q.labelSelector, fieldSelector };
     if (isTrue(q.watch)) {
       const timeout = parseSecondsParam('timeoutSeconds', q.timeoutSeconds);
-      return watchResponse(deps.api, type, { ...filter, resourceVersion: q.resourceVersion, timeoutSeconds: timeout }, c.req.raw.signal, {
-        bookmarkIntervalMs: deps.watchBookmarkIntervalMs ?? 30_000,
-        logger: deps.logger,
-      });
+      return watchResponse(
+        deps.api,
+        type,
+        { ...filter, resourceVersion: q.resourceVersion, timeoutSeconds: timeout },
+        c.req.raw.signal,
+        {
+          bookmarkIntervalMs: deps.watchBookmarkIntervalMs ?? 30_000,
+          logger: deps.logger,
+        },
+      );
     }
     const list = await deps.api.list(type, filter);
-    return c.json({ apiVersion: apiVersionOf(type), kind: `${type.kind}List`, metadata: { resourceVersion: list.resourceVersion }, items: list.items });
+    return c.json({
+      apiVersion: apiVersionOf(type),
+      kind: `${type.kind}List`,
+      metadata: { resourceVersion: list.resourceVersion },
+      items: list.items,
+    });
   }
   if (method === 'POST') {
-    if (type.namespaced && namespace === undefined) throw new MethodNotAllowedError(`create ${type.plural} in a namespace: POST ${type.group === '' ? '/api' : `/apis/${type.group}`}/${type.version}/namespaces/{namespace}/${type.plural}`);
+    if (type.namespaced && namespace === undefined)
+      throw new MethodNotAllowedError(
+        `create ${type.plural} in a namespace: POST ${type.group === '' ? '/api' : `/apis/${type.group}`}/${type.version}/namespaces/{namespace}/${type.plural}`,
+      );
     const body = bindToUrl(type, await readJson(c, maxBody), namespace);
     return c.json(await deps.api.create(type, body), 201);
   }
@@ -126,13 +166,22 @@ export async function handleCollection(c: Ctx, route: CollectionRoute & { name?:
 }
 
 /** Reads the current object, patches it and writes it back, retrying on a concurrent change. */
-async function patchObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, maxBody: number, write: (obj: unknown) => Promise<KubeObject>): Promise<KubeObject> {
+async function patchObject(
+  c: Ctx,
+  route: ObjectRoute,
+  deps: ApiDeps,
+  maxBody: number,
+  write: (obj: unknown) => Promise<KubeObject>,
+): Promise<KubeObject> {
   const { kind, patch } = await readPatch(c, maxBody);
   for (let attempt = 0; ; attempt++) {
     const cur = await deps.api.get(route.type, route.namespace, route.name);
     const patched = applyPatch(kind, cur, patch);
     const body = bindToUrl(route.type, patched, route.namespace, route.name) as KubeObject;
-    const pinned = isObject(patched) && isObject(patched.metadata) && patched.metadata.resourceVersion !== cur.metadata.resourceVersion;
+    const pinned =
+      isObject(patched) &&
+      isObject(patched.metadata) &&
+      patched.metadata.resourceVersion !== cur.metadata.resourceVersion;
     try {
       return await write(body);
     } catch (err) {
@@ -155,7 +204,8 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
       case 'HEAD':
       case 'GET':
         // `GET …/pods/a?watch=true`: a watch of that one object.
-        if (isTrue(c.req.query('watch'))) return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
+        if (isTrue(c.req.query('watch')))
+          return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
         return c.json(await api.get(type, namespace, name));
       case 'PUT':
         return c.json(await api.update(type, bindToUrl(type, await readJson(c, maxBody), namespace, name)));
@@ -184,16 +234,32 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
       case 'GET':
         return c.json(toScale(await api.get(type, namespace, name)));
       case 'PUT':
-        return c.json(await updateScale(api, type, namespace, name, parseScale(type, name, await readJson(c, maxBody))));
+        return c.json(
+          await updateScale(api, type, namespace, name, parseScale(type, name, await readJson(c, maxBody))),
+        );
       case 'PATCH': {
         const { kind, patch } = await readPatch(c, maxBody);
         const scale = applyPatch(kind, toScale(await api.get(type, namespace, name)), patch);
         // A JSON patch may replace the whole document with anything (`{"op":"replace","path":""}`).
-        if (!isObject(scale)) throw new BadRequestError('the patched Scale must be a JSON object', [{ field: '<root>', message: 'Invalid value: the patch replaced the Scale with a non-object' }]);
+        if (!isObject(scale))
+          throw new BadRequestError('the patched Scale must be a JSON object', [
+            { field: '<root>', message: 'Invalid value: the patch replaced the Scale with a non-object' },
+          ]);
         // The patched Scale carries the current resourceVersion; drop it so the write is not pinned.
         const { resourceVersion: _rv, ...meta } = isObject(scale.metadata) ? scale.metadata : {};
         // A metadata that is not an object goes on as is, for parseScale to name.
-        return c.json(await updateScale(api, type, namespace, name, parseScale(type, name, { ...scale, metadata: scale.metadata === undefined || isObject(scale.metadata) ? meta : scale.metadata })));
+        return c.json(
+          await updateScale(
+            api,
+            type,
+            namespace,
+            name,
+            parseScale(type, name, {
+              ...scale,
+              metadata: scale.metadata === undefined || isObject(scale.metadata) ? meta : scale.metadata,
+            }),
+          ),
+        );
       }
       default:
         return unsupported();
@@ -201,7 +267,8 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
   }
   if (sub === 'exec' && type.kind === 'Pod') {
     // A write (it runs a command): POST only, as `create pods/exec` (see auth-middleware).
-    if (method !== 'POST') throw new MethodNotAllowedError(`exec runs a command and is a write: use POST, not ${method}, on ${c.req.path}`);
+    if (method !== 'POST')
+      throw new MethodNotAllowedError(`exec runs a command and is a write: use POST, not ${method}, on ${c.req.path}`);
     if (!deps.exec) throw new MethodNotAllowedError('exec is not available on this hub');
     return c.json(await execInPod(api, deps.exec, namespace ?? 'default', name, new URL(c.req.url).searchParams));
   }

@@ -1,6 +1,15 @@
 /** The `/scale` subresource: an autoscaling/v1 `Scale` view of a workload's replicas. */
 import { z } from 'zod';
-import { ConflictError, InvalidError, formatSelector, fromLabelSelector, issuesToCauses, type KubeObject, type LabelSelector, type ResourceType } from '../../api/index.js';
+import {
+  ConflictError,
+  InvalidError,
+  formatSelector,
+  fromLabelSelector,
+  issuesToCauses,
+  type KubeObject,
+  type LabelSelector,
+  type ResourceType,
+} from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 
 const UPDATE_RETRIES = 5;
@@ -9,7 +18,13 @@ const UPDATE_RETRIES = 5;
 export const ScaleBody = z.strictObject({
   apiVersion: z.string().optional(),
   kind: z.literal('Scale').optional(),
-  metadata: z.looseObject({ name: z.string().optional(), namespace: z.string().optional(), resourceVersion: z.string().optional() }).optional(),
+  metadata: z
+    .looseObject({
+      name: z.string().optional(),
+      namespace: z.string().optional(),
+      resourceVersion: z.string().optional(),
+    })
+    .optional(),
   spec: z.strictObject({ replicas: z.number().int().min(0) }),
   status: z.unknown().optional(),
 });
@@ -41,12 +56,20 @@ export function parseScale(type: ResourceType, name: string, raw: unknown): Scal
 }
 
 /** Sets the replicas of object `name`; the Scale's resourceVersion, if any, is a precondition. */
-export async function updateScale(api: ObjectAPI, type: ResourceType, namespace: string | undefined, name: string, scale: ScaleBody): Promise<unknown> {
+export async function updateScale(
+  api: ObjectAPI,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  scale: ScaleBody,
+): Promise<unknown> {
   const wantRV = scale.metadata?.resourceVersion;
   for (let attempt = 0; ; attempt++) {
     const cur = await api.get<Scalable>(type, namespace, name);
     if (wantRV !== undefined && wantRV !== cur.metadata.resourceVersion) {
-      throw new ConflictError(`Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new ConflictError(
+        `Operation cannot be fulfilled on ${type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     try {
       const next = await api.update<Scalable>(type, { ...cur, spec: { ...cur.spec, replicas: scale.spec.replicas } });

@@ -22,9 +22,16 @@ export function boundStatus(status: Status): Status {
   const causes = status.details?.causes;
   const bounded: Status = { ...status, message: cut(status.message, MAX_MESSAGE_CHARS) };
   if (status.details && causes) {
-    const kept = causes.slice(0, MAX_CAUSES).map((c) => ({ ...c, field: cut(c.field, MAX_CAUSE_CHARS), message: cut(c.message, MAX_CAUSE_CHARS) }));
-    if (causes.length > MAX_CAUSES) kept.push({ field: '<root>', message: `${causes.length - MAX_CAUSES} more causes not listed` });
-    bounded.details = { ...status.details, causes: kept, ...(status.details.name !== undefined ? { name: cut(status.details.name, MAX_CAUSE_CHARS) } : {}) };
+    const kept = causes
+      .slice(0, MAX_CAUSES)
+      .map((c) => ({ ...c, field: cut(c.field, MAX_CAUSE_CHARS), message: cut(c.message, MAX_CAUSE_CHARS) }));
+    if (causes.length > MAX_CAUSES)
+      kept.push({ field: '<root>', message: `${causes.length - MAX_CAUSES} more causes not listed` });
+    bounded.details = {
+      ...status.details,
+      causes: kept,
+      ...(status.details.name !== undefined ? { name: cut(status.details.name, MAX_CAUSE_CHARS) } : {}),
+    };
   }
   return bounded;
 }

@@ -36,18 +36,30 @@ beforeEach(async () => {
   store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger });
   api = new ObjectRegistry({ store, clock: { now: () => Date.now() }, logger });
   await api.ensureNamespace('default');
-  await writeFile(join(dir, 'tokens.json'), JSON.stringify({ users: [{ name: 'alice', token: ALICE, role: 'read-only' }] }));
+  await writeFile(
+    join(dir, 'tokens.json'),
+    JSON.stringify({ users: [{ name: 'alice', token: ALICE, role: 'read-only' }] }),
+  );
   auth = await TokenAuth.create({ dataDir: dir, logger });
   const blobs = await BlobStore.create({ dir: join(dir, 'blobs') });
   limiter = new StreamLimiter({ watchesPerUser: 2, logFollowsPerUser: 1 });
-  app = createApiApp({ api, auth, blobs, logs: fakeLogs, logger, version: { gitVersion: 'test' }, streamLimits: limiter });
+  app = createApiApp({
+    api,
+    auth,
+    blobs,
+    logs: fakeLogs,
+    logger,
+    version: { gitVersion: 'test' },
+    streamLimits: limiter,
+  });
 });
 afterEach(async () => {
   await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-const get = (path: string, token = auth.adminToken): Promise<Response> => Promise.resolve(app.request(path, { headers: { authorization: `Bearer ${token}` } }));
+const get = (path: string, token = auth.adminToken): Promise<Response> =>
+  Promise.resolve(app.request(path, { headers: { authorization: `Bearer ${token}` } }));
 
 describe('per-user stream limits', () => {
   it('answers 429 naming the limit past N watches per user, counts users apart, and frees a slot when a stream is closed', async () => {
@@ -58,7 +70,9 @@ describe('per-user stream limits', () => {
     expect(refused.status).toBe(429);
     const status = (await refused.json()) as { kind: string; reason: string; code: number; message: string };
     expect(status).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429 });
-    expect(status.message).toContain('too many concurrent watches for user "admin": the limit is 2 (--max-watches-per-user)');
+    expect(status.message).toContain(
+      'too many concurrent watches for user "admin": the limit is 2 (--max-watches-per-user)',
+    );
     // Plain lists are not streams; another user has slots of their own.
     expect((await get(PODS)).status).toBe(200);
     const alice = await get(`${PODS}?watch=true`, ALICE);
@@ -100,7 +114,10 @@ describe('per-user stream limits', () => {
     const { port } = server.address() as AddressInfo;
     try {
       const ac = new AbortController();
-      const res = await fetch(`http://127.0.0.1:${port}${PODS}?watch=true`, { headers: { authorization: `Bearer ${auth.adminToken}` }, signal: ac.signal });
+      const res = await fetch(`http://127.0.0.1:${port}${PODS}?watch=true`, {
+        headers: { authorization: `Bearer ${auth.adminToken}` },
+        signal: ac.signal,
+      });
       expect(res.status).toBe(200);
       expect(limiter.count('watch', 'admin')).toBe(1);
       ac.abort();
@@ -113,7 +130,10 @@ describe('per-user stream limits', () => {
   });
 
   it('ends a HEAD watch at once (no body would ever be read), freeing its slot and store watcher', async () => {
-    const res = await app.request(`${PODS}?watch=true`, { method: 'HEAD', headers: { authorization: `Bearer ${auth.adminToken}` } });
+    const res = await app.request(`${PODS}?watch=true`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${auth.adminToken}` },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toBeNull();
     expect(limiter.count('watch', 'admin')).toBe(0);
@@ -124,7 +144,11 @@ describe('per-user stream limits', () => {
 describe('watch buffering', () => {
   it('ends a watch whose client does not read once its queue passes the cap, with a 410 ERROR event', async () => {
     const POD = typeByKind('v1', 'Pod')!;
-    const res = await watchResponse(api, POD, { namespace: 'default' }, new AbortController().signal, { bookmarkIntervalMs: 60_000, logger: silentLogger(), maxQueuedBytes: 64 * 1024 });
+    const res = await watchResponse(api, POD, { namespace: 'default' }, new AbortController().signal, {
+      bookmarkIntervalMs: 60_000,
+      logger: silentLogger(),
+      maxQueuedBytes: 64 * 1024,
+    });
     expect(store.watcherCount).toBe(1);
     // Nobody reads: each ~4 KiB object queues up until the watch gives up on its client.
     const note = 'x'.repeat(4096);

@@ -40,7 +40,10 @@ export class StreamLimiter {
   readonly #open = new Map<string, number>();
 
   constructor(opts: Partial<StreamLimitOptions> = {}) {
-    this.#limits = { watch: opts.watchesPerUser ?? DEFAULT_WATCHES_PER_USER, logFollow: opts.logFollowsPerUser ?? DEFAULT_LOG_FOLLOWS_PER_USER };
+    this.#limits = {
+      watch: opts.watchesPerUser ?? DEFAULT_WATCHES_PER_USER,
+      logFollow: opts.logFollowsPerUser ?? DEFAULT_LOG_FOLLOWS_PER_USER,
+    };
   }
 
   /** Open streams of `kind` held by `user`. */
@@ -54,7 +57,9 @@ export class StreamLimiter {
     const n = this.#open.get(key) ?? 0;
     const limit = this.#limits[kind];
     if (n >= limit) {
-      throw new TooManyRequestsError(`too many concurrent ${NOUN[kind]} for user "${user}": the limit is ${limit} (${FLAG[kind]}); close one and retry`);
+      throw new TooManyRequestsError(
+        `too many concurrent ${NOUN[kind]} for user "${user}": the limit is ${limit} (${FLAG[kind]}); close one and retry`,
+      );
     }
     this.#open.set(key, n + 1);
     let held = true;
@@ -72,7 +77,11 @@ const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
 const isFlag = (v: string | undefined): boolean => v === 'true' || v === '1' || v === '';
 
 /** Which counted stream a request opens, if any (the same query rules as the watch and log routes). */
-export function streamKindOf(method: string, path: string, query: (name: string) => string | undefined): StreamKind | undefined {
+export function streamKindOf(
+  method: string,
+  path: string,
+  query: (name: string) => string | undefined,
+): StreamKind | undefined {
   if (method !== 'GET' && method !== 'HEAD') return undefined;
   if (isTrue(query('watch')) && (path.startsWith('/api/') || path.startsWith('/apis/'))) return 'watch';
   if (path.endsWith('/log') && isFlag(query('follow'))) return 'logFollow';

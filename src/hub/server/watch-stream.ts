@@ -64,8 +64,15 @@ export async function watchResponse(
     if (listing) allowedBacklog += bytes.byteLength;
     controller.enqueue(bytes);
     if ((controller.desiredSize ?? 0) < -allowedBacklog) {
-      opts.logger.warn({ kind: type.kind, queuedBytes: HIGH_WATER_BYTES - (controller.desiredSize ?? 0) }, 'watch client too slow; ending its watch');
-      controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'ERROR', object: toStatus(new GoneError('watch client fell too far behind; relist')) })}\n`));
+      opts.logger.warn(
+        { kind: type.kind, queuedBytes: HIGH_WATER_BYTES - (controller.desiredSize ?? 0) },
+        'watch client too slow; ending its watch',
+      );
+      controller.enqueue(
+        encoder.encode(
+          `${JSON.stringify({ type: 'ERROR', object: toStatus(new GoneError('watch client fell too far behind; relist')) })}\n`,
+        ),
+      );
       close();
     }
   };
@@ -75,7 +82,11 @@ export async function watchResponse(
     lastRV = e.object.metadata.resourceVersion ?? lastRV;
     write(e);
   };
-  const filter: ListOptions = { namespace: req.namespace, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector };
+  const filter: ListOptions = {
+    namespace: req.namespace,
+    labelSelector: req.labelSelector,
+    fieldSelector: req.fieldSelector,
+  };
   // Without a resourceVersion the client gets the current state first; listing here (rather than
   // letting the registry do it) tells us the list revision for the bookmarks that follow.
   if (lastRV === '0' || lastRV === '') {
@@ -95,14 +106,22 @@ export async function watchResponse(
   signal.addEventListener('abort', close);
   const bookmark = (): void => {
     if (closed) return;
-    write({ type: 'BOOKMARK', object: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: lastRV } } });
+    write({
+      type: 'BOOKMARK',
+      object: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: lastRV } },
+    });
     timers[0] = setTimeout(bookmark, opts.bookmarkIntervalMs).unref();
   };
   timers[0] = setTimeout(bookmark, opts.bookmarkIntervalMs).unref();
-  if (req.timeoutSeconds !== undefined && req.timeoutSeconds > 0) timers[1] = setTimeout(close, req.timeoutSeconds * 1000).unref();
+  if (req.timeoutSeconds !== undefined && req.timeoutSeconds > 0)
+    timers[1] = setTimeout(close, req.timeoutSeconds * 1000).unref();
 
   return new Response(stream, {
     status: 200,
-    headers: { 'content-type': 'application/json;stream=watch', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+    headers: {
+      'content-type': 'application/json;stream=watch',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    },
   });
 }

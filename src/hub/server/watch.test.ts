@@ -36,7 +36,9 @@ describe('watch', () => {
     const res = await h.req('GET', `${PODS}?watch=1&resourceVersion=${a.metadata.resourceVersion}`);
     const lines = await readLines(res, 2);
     expect(lines.map((l) => `${l.type} ${l.object.metadata.name}`)).toEqual(['ADDED b', 'MODIFIED a']);
-    expect(Number(lines[1]?.object.metadata.resourceVersion)).toBeGreaterThan(Number(lines[0]?.object.metadata.resourceVersion));
+    expect(Number(lines[1]?.object.metadata.resourceVersion)).toBeGreaterThan(
+      Number(lines[0]?.object.metadata.resourceVersion),
+    );
   });
 
   it('answers 410 Gone for a compacted resourceVersion', async () => {
@@ -53,7 +55,10 @@ describe('watch', () => {
     const list = await (await h.req('GET', PODS)).json();
     const res = await h.req('GET', `${PODS}?watch=true&resourceVersion=${list.metadata.resourceVersion}`);
     const [line] = await readLines(res, 1);
-    expect(line).toEqual({ type: 'BOOKMARK', object: { apiVersion: 'v1', kind: 'Pod', metadata: { resourceVersion: list.metadata.resourceVersion } } });
+    expect(line).toEqual({
+      type: 'BOOKMARK',
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { resourceVersion: list.metadata.resourceVersion } },
+    });
   });
 
   it('stops the store watch when an HTTP client disconnects', async () => {
@@ -63,7 +68,10 @@ describe('watch', () => {
     const { port } = server.address() as AddressInfo;
     try {
       const ac = new AbortController();
-      const res = await fetch(`http://127.0.0.1:${port}${PODS}?watch=true`, { headers: { authorization: `Bearer ${h.auth.adminToken}` }, signal: ac.signal });
+      const res = await fetch(`http://127.0.0.1:${port}${PODS}?watch=true`, {
+        headers: { authorization: `Bearer ${h.auth.adminToken}` },
+        signal: ac.signal,
+      });
       expect(res.status).toBe(200);
       await h.req('POST', PODS, pod('a'));
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();

@@ -36,7 +36,12 @@ export class Fanout {
    * Registers a watcher and queues its `backlog` (already read from the event log) ahead of any
    * event published later. Must be called in the same tick as the backlog read.
    */
-  add(prefix: string, fromRevision: number, backlog: readonly StoreEvent[], onEvent: (e: StoreEvent) => void): () => void {
+  add(
+    prefix: string,
+    fromRevision: number,
+    backlog: readonly StoreEvent[],
+    onEvent: (e: StoreEvent) => void,
+  ): () => void {
     const w: Watcher = { prefix, after: fromRevision, onEvent, stopped: false };
     for (const e of backlog) this.#queue.push([w, e]);
     this.#watchers.add(w);

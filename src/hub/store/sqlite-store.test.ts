@@ -7,7 +7,8 @@ import { SqliteStore } from './sqlite-store.js';
 import type { StoreEvent } from './types.js';
 
 let dir: string;
-const open = (historyLimit?: number) => SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), historyLimit });
+const open = (historyLimit?: number) =>
+  SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), historyLimit });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'store-'));
@@ -20,7 +21,12 @@ describe('SqliteStore', () => {
     const r1 = await s.create('/registry/pods/default/a', { n: 1 });
     expect(r1).toBe(1);
     await expect(s.create('/registry/pods/default/a', { n: 2 })).rejects.toBeInstanceOf(AlreadyExistsError);
-    expect(await s.get('/registry/pods/default/a')).toEqual({ key: '/registry/pods/default/a', value: { n: 1 }, createRevision: 1, modRevision: 1 });
+    expect(await s.get('/registry/pods/default/a')).toEqual({
+      key: '/registry/pods/default/a',
+      value: { n: 1 },
+      createRevision: 1,
+      modRevision: 1,
+    });
     const r2 = await s.update('/registry/pods/default/a', { n: 2 }, 1);
     expect(r2).toBe(2);
     await expect(s.update('/registry/pods/default/a', { n: 3 }, 1)).rejects.toBeInstanceOf(ConflictError);

@@ -6,7 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { AlreadyExistsError, ConflictError, GoneError, NotFoundError, ServiceUnavailableError, type Logger } from '../../api/index.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  GoneError,
+  NotFoundError,
+  ServiceUnavailableError,
+  type Logger,
+} from '../../api/index.js';
 import { Fanout } from './fanout.js';
 import type { ListResult, Store, StoreEvent, StoredValue } from './types.js';
 
@@ -53,7 +60,13 @@ function toStored(row: ObjectRow): StoredValue {
 }
 
 function toEvent(row: EventRow): StoreEvent {
-  const e: StoreEvent = { type: row.type, key: row.key, value: JSON.parse(row.value), revision: row.rev, created: row.created === 1 };
+  const e: StoreEvent = {
+    type: row.type,
+    key: row.key,
+    value: JSON.parse(row.value),
+    revision: row.rev,
+    created: row.created === 1,
+  };
   if (row.prev !== null) e.prevValue = JSON.parse(row.prev);
   return e;
 }
@@ -112,8 +125,9 @@ export class SqliteStore implements Store {
   }
 
   async list(prefix: string): Promise<ListResult> {
-    const rows = this.#stmt<[string, string], ObjectRow>('SELECT * FROM objects WHERE key >= ? AND key < ? ORDER BY key')
-      .all(prefix, prefixEnd(prefix));
+    const rows = this.#stmt<[string, string], ObjectRow>(
+      'SELECT * FROM objects WHERE key >= ? AND key < ? ORDER BY key',
+    ).all(prefix, prefixEnd(prefix));
     return { items: rows.map(toStored), revision: this.#revision };
   }
 
@@ -129,7 +143,9 @@ export class SqliteStore implements Store {
       const cur = this.#row(key);
       if (!cur) throw new NotFoundError('key', key);
       if (cur.mod_rev !== expectedRevision) {
-        throw new ConflictError(`${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`);
+        throw new ConflictError(
+          `${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`,
+        );
       }
       return this.#put(key, JSON.stringify(value), cur);
     });
@@ -140,7 +156,9 @@ export class SqliteStore implements Store {
       const cur = this.#row(key);
       if (!cur) throw new NotFoundError('key', key);
       if (expectedRevision !== undefined && cur.mod_rev !== expectedRevision) {
-        throw new ConflictError(`${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`);
+        throw new ConflictError(
+          `${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`,
+        );
       }
       const rev = this.#next();
       this.#stmt('DELETE FROM objects WHERE key = ?').run(key);
@@ -155,7 +173,9 @@ export class SqliteStore implements Store {
     if (fromRevision < this.#compacted) {
       throw new GoneError(`too old resource version: ${fromRevision} (oldest retained: ${this.#compacted})`);
     }
-    const backlog = this.#stmt<[number, string, string], EventRow>('SELECT * FROM events WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev')
+    const backlog = this.#stmt<[number, string, string], EventRow>(
+      'SELECT * FROM events WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev',
+    )
       .all(fromRevision, prefix, prefixEnd(prefix))
       .map(toEvent);
     return this.#fanout.add(prefix, fromRevision, backlog, onEvent);
@@ -196,13 +216,21 @@ export class SqliteStore implements Store {
 
   #put(key: string, value: string, cur: ObjectRow | undefined): StoreEvent {
     const rev = this.#next();
-    this.#stmt('INSERT INTO objects (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev')
-      .run(key, value, cur?.create_rev ?? rev, rev);
+    this.#stmt(
+      'INSERT INTO objects (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev',
+    ).run(key, value, cur?.create_rev ?? rev, rev);
     return this.#log({ rev, key, type: 'put', value, prev: cur?.value ?? null, created: cur ? 0 : 1 });
   }
 
   #log(row: EventRow): StoreEvent {
-    this.#stmt('INSERT INTO events (rev, key, type, value, prev, created) VALUES (?, ?, ?, ?, ?, ?)').run(row.rev, row.key, row.type, row.value, row.prev, row.created);
+    this.#stmt('INSERT INTO events (rev, key, type, value, prev, created) VALUES (?, ?, ?, ?, ?, ?)').run(
+      row.rev,
+      row.key,
+      row.type,
+      row.value,
+      row.prev,
+      row.created,
+    );
     // Compact in batches (a tenth of the history) rather than one row per write.
     const slack = Math.max(1, Math.floor(this.#historyLimit / 10));
     if (row.rev - this.#compacted >= this.#historyLimit + slack) {

@@ -7,7 +7,15 @@ describe('securityHostConfig', () => {
   });
 
   it('maps capabilities (with the CAP_ prefix the Engine API documents), read-only root, groups and Unconfined', () => {
-    expect(securityHostConfig({ capabilities: { add: ['NET_ADMIN', 'CAP_SYS_TIME'], drop: ['ALL'] }, readOnlyRootFilesystem: true, supplementalGroups: [4000, 5000], seccompProfile: 'Unconfined', allowPrivilegeEscalation: false })).toEqual({
+    expect(
+      securityHostConfig({
+        capabilities: { add: ['NET_ADMIN', 'CAP_SYS_TIME'], drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        supplementalGroups: [4000, 5000],
+        seccompProfile: 'Unconfined',
+        allowPrivilegeEscalation: false,
+      }),
+    ).toEqual({
       CapAdd: ['CAP_NET_ADMIN', 'CAP_SYS_TIME'],
       CapDrop: ['ALL'],
       ReadonlyRootfs: true,

@@ -7,7 +7,15 @@
  */
 import { CreateContainerError, capabilityName, errorMessage, rfc3339 } from '../../api/index.js';
 import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
-import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
+import type {
+  OciContainerSpec,
+  OciContainerState,
+  OciEndpoint,
+  OciExit,
+  OciRuntimeAdapter,
+  Platform,
+  PullOpts,
+} from '../adapter.js';
 import { CriLogWriter } from '../../api/index.js';
 import type { RegistryCredentials } from '../image/credentials.js';
 import { EngineClient, EngineError, demux } from './engine-client.js';
@@ -42,7 +50,16 @@ const ID_LABEL = 'io.edgeplane.container-id';
 
 interface ContainerInspect {
   Id: string;
-  State?: { Status?: string; Running?: boolean; Pid?: number; ExitCode?: number; OOMKilled?: boolean; Error?: string; StartedAt?: string; FinishedAt?: string };
+  State?: {
+    Status?: string;
+    Running?: boolean;
+    Pid?: number;
+    ExitCode?: number;
+    OOMKilled?: boolean;
+    Error?: string;
+    StartedAt?: string;
+    FinishedAt?: string;
+  };
   NetworkSettings?: ContainerNetworkSettings;
 }
 
@@ -85,13 +102,19 @@ export class EngineAdapter implements OciRuntimeAdapter {
       await client.call('GET', '/version', { timeoutMs: 10_000 });
     } catch (err) {
       await client.close();
-      throw new Error(`the ${deps.flavor} Engine API at ${deps.socketPath} does not answer: ${errorMessage(err)} (is the daemon running? give its socket with --oci-socket)`);
+      throw new Error(
+        `the ${deps.flavor} Engine API at ${deps.socketPath} does not answer: ${errorMessage(err)} (is the daemon running? give its socket with --oci-socket)`,
+      );
     }
     const images = new EngineImages(client, deps.credentials);
     await images.refresh();
     const network = deps.network ?? 'bridge';
     const gateway = network === 'host' ? undefined : await networkGateway(client, network);
-    if (network !== 'host' && gateway === undefined) deps.logger.warn({ network }, 'the daemon does not tell the gateway of its network: learnt from the first container started');
+    if (network !== 'host' && gateway === undefined)
+      deps.logger.warn(
+        { network },
+        'the daemon does not tell the gateway of its network: learnt from the first container started',
+      );
     return new EngineAdapter(deps, client, images, gateway);
   }
 
@@ -102,7 +125,10 @@ export class EngineAdapter implements OciRuntimeAdapter {
   async create(spec: OciContainerSpec): Promise<void> {
     const what = `container ${spec.name} of pod ${spec.pod.namespace}/${spec.pod.name}`;
     if (this.#containers.has(spec.id)) throw new CreateContainerError(`${what}: id ${spec.id} exists already`);
-    const host: Record<string, unknown> = { NetworkMode: spec.hostNetwork ? 'host' : (this.deps.network ?? 'bridge'), RestartPolicy: { Name: 'no' } };
+    const host: Record<string, unknown> = {
+      NetworkMode: spec.hostNetwork ? 'host' : (this.deps.network ?? 'bridge'),
+      RestartPolicy: { Name: 'no' },
+    };
     if (spec.limits.memoryBytes !== undefined) host.Memory = spec.limits.memoryBytes;
     if (spec.limits.cpuMillis !== undefined) host.NanoCpus = spec.limits.cpuMillis * 1_000_000;
     const pids = this.deps.pidsLimit ?? 1024;
@@ -122,7 +148,10 @@ export class EngineAdapter implements OciRuntimeAdapter {
     if (!spec.hostNetwork) body.Hostname = spec.pod.name.slice(0, 63);
     if (user !== undefined) body.User = user;
     try {
-      const created = await this.client.call<{ Id: string }>('POST', '/containers/create', { query: { name: `edge-${spec.id}` }, body });
+      const created = await this.client.call<{ Id: string }>('POST', '/containers/create', {
+        query: { name: `edge-${spec.id}` },
+        body,
+      });
       if (!created?.Id) throw new Error('the daemon returned no container id');
       this.#containers.set(spec.id, { spec, engineId: created.Id, state: 'created' });
     } catch (err) {
@@ -151,8 +180,13 @@ export class EngineAdapter implements OciRuntimeAdapter {
     const c = this.#containers.get(id);
     if (!c?.exited || c.state === 'exited') return;
     try {
-      if (gracePeriodMs <= 0) await this.client.call('POST', `/containers/${c.engineId}/kill`, { query: { signal: 'KILL' } });
-      else await this.client.call('POST', `/containers/${c.engineId}/stop`, { query: { t: String(Math.ceil(gracePeriodMs / 1000)) }, timeoutMs: gracePeriodMs + 30_000 });
+      if (gracePeriodMs <= 0)
+        await this.client.call('POST', `/containers/${c.engineId}/kill`, { query: { signal: 'KILL' } });
+      else
+        await this.client.call('POST', `/containers/${c.engineId}/stop`, {
+          query: { t: String(Math.ceil(gracePeriodMs / 1000)) },
+          timeoutMs: gracePeriodMs + 30_000,
+        });
     } catch (err) {
       // 304 / 409: not running any more; the wait below settles it.
       if (!(err instanceof EngineError) || (err.status !== 304 && err.status !== 409 && err.status !== 404)) throw err;
@@ -180,7 +214,8 @@ export class EngineAdapter implements OciRuntimeAdapter {
     const st: OciContainerState = { id, state: c.state };
     if (c.pid !== undefined) st.pid = c.pid;
     if (c.startedAt !== undefined) st.startedAt = c.startedAt;
-    if (c.exit) Object.assign(st, { exitCode: c.exit.exitCode, finishedAt: c.exit.finishedAt, oomKilled: c.exit.oomKilled });
+    if (c.exit)
+      Object.assign(st, { exitCode: c.exit.exitCode, finishedAt: c.exit.finishedAt, oomKilled: c.exit.oomKilled });
     return st;
   }
 
@@ -213,9 +248,13 @@ export class EngineAdapter implements OciRuntimeAdapter {
 
   async sweep(): Promise<void> {
     const filters = JSON.stringify({ label: [`${NODE_LABEL}=${this.deps.nodeName}`] });
-    const list = (await this.client.call<Array<{ Id: string }>>('GET', '/containers/json', { query: { all: 'true', filters } })) ?? [];
+    const list =
+      (await this.client.call<Array<{ Id: string }>>('GET', '/containers/json', { query: { all: 'true', filters } })) ??
+      [];
     for (const c of list) {
-      await this.client.call('DELETE', `/containers/${c.Id}`, { query: { force: 'true', v: 'true' } }).catch(() => undefined);
+      await this.client
+        .call('DELETE', `/containers/${c.Id}`, { query: { force: 'true', v: 'true' } })
+        .catch(() => undefined);
       this.deps.logger.info({ container: c.Id }, 'removed a leftover container');
     }
   }
@@ -231,18 +270,35 @@ export class EngineAdapter implements OciRuntimeAdapter {
   async #user(spec: OciContainerSpec, what: string): Promise<string | undefined> {
     const { runAsUser, runAsGroup, runAsNonRoot } = spec.security;
     if (runAsUser !== undefined) {
-      if (runAsNonRoot === true && runAsUser === 0) throw new CreateContainerError(`${what}: container's runAsUser breaks non-root policy`, undefined, 'CreateContainerConfigError');
+      if (runAsNonRoot === true && runAsUser === 0)
+        throw new CreateContainerError(
+          `${what}: container's runAsUser breaks non-root policy`,
+          undefined,
+          'CreateContainerConfigError',
+        );
       return runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser);
     }
     if (runAsNonRoot !== true && runAsGroup === undefined) return undefined;
-    const info = await this.client.call<{ Config?: { User?: string } }>('GET', `/images/${encodeURIComponent(spec.image.digest)}/json`).catch((err: unknown) => {
-      throw new CreateContainerError(`${what}: cannot inspect image ${spec.image.ref}: ${errorMessage(err)}`, err);
-    });
+    const info = await this.client
+      .call<{ Config?: { User?: string } }>('GET', `/images/${encodeURIComponent(spec.image.digest)}/json`)
+      .catch((err: unknown) => {
+        throw new CreateContainerError(`${what}: cannot inspect image ${spec.image.ref}: ${errorMessage(err)}`, err);
+      });
     const imageUser = info?.Config?.User ?? '';
     const name = imageUser.split(':')[0] ?? '';
     if (runAsNonRoot === true) {
-      if (name === '' || name === 'root' || /^0+$/.test(name)) throw new CreateContainerError(`${what}: container has runAsNonRoot and image will run as root`, undefined, 'CreateContainerConfigError');
-      if (!/^[0-9]+$/.test(name)) throw new CreateContainerError(`${what}: container has runAsNonRoot and image has non-numeric user (${name}), cannot verify user is non-root`, undefined, 'CreateContainerConfigError');
+      if (name === '' || name === 'root' || /^0+$/.test(name))
+        throw new CreateContainerError(
+          `${what}: container has runAsNonRoot and image will run as root`,
+          undefined,
+          'CreateContainerConfigError',
+        );
+      if (!/^[0-9]+$/.test(name))
+        throw new CreateContainerError(
+          `${what}: container has runAsNonRoot and image has non-numeric user (${name}), cannot verify user is non-root`,
+          undefined,
+          'CreateContainerConfigError',
+        );
     }
     if (runAsGroup === undefined) return undefined;
     return `${name === '' ? '0' : name}:${runAsGroup}`;
@@ -257,7 +313,11 @@ export class EngineAdapter implements OciRuntimeAdapter {
   /** Copies the container's output (from its start, then as it comes) into its CRI log. */
   async #followLogs(c: EngineContainer, signal: AbortSignal): Promise<void> {
     try {
-      const res = await this.client.open('GET', `/containers/${c.engineId}/logs`, { query: { follow: 'true', stdout: 'true', stderr: 'true' }, timeoutMs: 0, signal });
+      const res = await this.client.open('GET', `/containers/${c.engineId}/logs`, {
+        query: { follow: 'true', stdout: 'true', stderr: 'true' },
+        timeoutMs: 0,
+        signal,
+      });
       await demux(pacedByLog(res.body, c.log), (stream, data) => c.log?.write(stream, data));
     } catch (err) {
       if (!signal.aborted) this.deps.logger.debug({ container: c.spec.id, err: errorMessage(err) }, 'log stream ended');
@@ -268,14 +328,23 @@ export class EngineAdapter implements OciRuntimeAdapter {
   async #waitExit(c: EngineContainer, logsDone: Promise<void>): Promise<void> {
     let code = 137;
     try {
-      const res = await this.client.call<{ StatusCode?: number }>('POST', `/containers/${c.engineId}/wait`, { timeoutMs: 0 });
+      const res = await this.client.call<{ StatusCode?: number }>('POST', `/containers/${c.engineId}/wait`, {
+        timeoutMs: 0,
+      });
       code = res?.StatusCode ?? code;
     } catch (err) {
       this.deps.logger.warn({ container: c.spec.id, err: errorMessage(err) }, 'waiting for the container failed');
     }
-    const info = await this.client.call<ContainerInspect>('GET', `/containers/${c.engineId}/json`).catch(() => undefined);
+    const info = await this.client
+      .call<ContainerInspect>('GET', `/containers/${c.engineId}/json`)
+      .catch(() => undefined);
     await Promise.race([logsDone, new Promise((r) => setTimeout(r, 2000).unref())]);
-    const exit: OciExit = { id: c.spec.id, exitCode: info?.State?.ExitCode ?? code, finishedAt: rfc3339(Date.now()), oomKilled: info?.State?.OOMKilled === true };
+    const exit: OciExit = {
+      id: c.spec.id,
+      exitCode: info?.State?.ExitCode ?? code,
+      finishedAt: rfc3339(Date.now()),
+      oomKilled: info?.State?.OOMKilled === true,
+    };
     if (info?.State?.Error) exit.message = info.State.Error;
     c.exit = exit;
     c.state = 'exited';
@@ -289,7 +358,10 @@ export class EngineAdapter implements OciRuntimeAdapter {
  * only once the log has room, so a container writing faster than the disk leaves its output in the
  * daemon (TCP backpressure) instead of the agent's heap.
  */
-export async function* pacedByLog(body: AsyncIterable<Uint8Array>, log: Pick<CriLogWriter, 'drained'> | undefined): AsyncIterable<Uint8Array> {
+export async function* pacedByLog(
+  body: AsyncIterable<Uint8Array>,
+  log: Pick<CriLogWriter, 'drained'> | undefined,
+): AsyncIterable<Uint8Array> {
   for await (const chunk of body) {
     yield chunk;
     await log?.drained();

@@ -47,7 +47,10 @@ export class EngineClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new EngineError(`${method} ${path}: the daemon answered something that is not JSON: ${text.slice(0, 200)}`, res.statusCode);
+      throw new EngineError(
+        `${method} ${path}: the daemon answered something that is not JSON: ${text.slice(0, 200)}`,
+        res.statusCode,
+      );
     }
   }
 
@@ -65,9 +68,20 @@ export class EngineClient {
     const timeout = opts.timeoutMs ?? 30_000;
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.#pool.request({ method, path: url, headers, body, signal: opts.signal, headersTimeout: timeout, bodyTimeout: 0 });
+      res = await this.#pool.request({
+        method,
+        path: url,
+        headers,
+        body,
+        signal: opts.signal,
+        headersTimeout: timeout,
+        bodyTimeout: 0,
+      });
     } catch (err) {
-      throw new EngineError(`${method} ${path}: cannot reach the daemon at ${this.socketPath}: ${errorMessage(err)}`, 0);
+      throw new EngineError(
+        `${method} ${path}: cannot reach the daemon at ${this.socketPath}: ${errorMessage(err)}`,
+        0,
+      );
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
     const text = await res.body.text().catch(() => '');
@@ -90,7 +104,10 @@ export class EngineClient {
  * Splits a multiplexed stream (8-byte frame headers: stream id, 3 zero bytes, big-endian size) into
  * stdout and stderr chunks; stream 3 (the daemon's own error) is reported as stderr.
  */
-export async function demux(body: AsyncIterable<Uint8Array>, onData: (stream: 'stdout' | 'stderr', data: Buffer) => void): Promise<void> {
+export async function demux(
+  body: AsyncIterable<Uint8Array>,
+  onData: (stream: 'stdout' | 'stderr', data: Buffer) => void,
+): Promise<void> {
   let buf = Buffer.alloc(0);
   for await (const chunk of body) {
     buf = buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([buf, chunk]);

@@ -17,7 +17,12 @@ interface ExecInspect {
 }
 
 /** Runs `command` in container `engineId`; rejects with TimeoutError past `timeoutMs`. */
-export async function engineExec(client: EngineClient, engineId: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+export async function engineExec(
+  client: EngineClient,
+  engineId: string,
+  command: readonly string[],
+  timeoutMs: number,
+): Promise<ExecResult> {
   const created = await client.call<{ Id: string }>('POST', `/containers/${engineId}/exec`, {
     body: { AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false, Cmd: command },
   });
@@ -38,7 +43,11 @@ export async function engineExec(client: EngineClient, engineId: string, command
   let stdout = '';
   let stderr = '';
   try {
-    const res = await client.open('POST', `/exec/${execId}/start`, { body: { Detach: false, Tty: false }, timeoutMs: 0, signal: abort.signal });
+    const res = await client.open('POST', `/exec/${execId}/start`, {
+      body: { Detach: false, Tty: false },
+      timeoutMs: 0,
+      signal: abort.signal,
+    });
     await demux(res.body, (stream, data) => {
       if (stream === 'stdout' && stdout.length < MAX_OUTPUT) stdout += data.toString('utf8');
       if (stream === 'stderr' && stderr.length < MAX_OUTPUT) stderr += data.toString('utf8');

@@ -37,7 +37,9 @@ export class EngineImages {
 
   async refresh(): Promise<void> {
     const list = (await this.client.call<ImageInspect[]>('GET', '/images/json')) ?? [];
-    this.#names = [...new Set(list.flatMap((i) => [...(i.RepoTags ?? []), ...(i.RepoDigests ?? []), i.Id]))].filter((n) => n && !n.startsWith('<none>'));
+    this.#names = [...new Set(list.flatMap((i) => [...(i.RepoTags ?? []), ...(i.RepoDigests ?? []), i.Id]))].filter(
+      (n) => n && !n.startsWith('<none>'),
+    );
   }
 
   async pull(ref: string, platform: Platform, opts: PullOpts = {}): Promise<PulledImage> {
@@ -50,7 +52,11 @@ export class EngineImages {
     const creds = opts.auth ?? this.credentials?.lookup(parsed.registry);
     if (creds) {
       // URL-safe base64 *with* padding: podman's decoder refuses it unpadded.
-      const json = JSON.stringify({ username: creds.username, password: creds.password, serveraddress: parsed.registry });
+      const json = JSON.stringify({
+        username: creds.username,
+        password: creds.password,
+        serveraddress: parsed.registry,
+      });
       headers['x-registry-auth'] = Buffer.from(json).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
     }
     let res;
@@ -74,7 +80,12 @@ export class EngineImages {
       } catch {
         continue;
       }
-      const error = typeof msg.errorDetail?.message === 'string' ? msg.errorDetail.message : typeof msg.error === 'string' ? msg.error : undefined;
+      const error =
+        typeof msg.errorDetail?.message === 'string'
+          ? msg.errorDetail.message
+          : typeof msg.error === 'string'
+            ? msg.error
+            : undefined;
       if (error !== undefined) throw new ImagePullError(`pulling ${canonical}: ${error}`);
     }
     const image = await this.#inspect(canonical);

@@ -63,7 +63,10 @@ describe('Engine API log stream', () => {
     await read;
     expect(peakAtPull).toBeLessThan(64 * 1024);
     expect(log.droppedLines).toBe(0);
-    const lines = text.split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
+    const lines = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ').slice(3).join(' '));
     expect(lines).toHaveLength(frames * perFrame);
     expect(lines.every((l, i) => l === String(i))).toBe(true);
   });

@@ -69,7 +69,10 @@ export class ContentStore {
       pending = (async () => {
         if (await this.has(desc.digest)) {
           if (await this.#intact(desc, dest)) return dest;
-          this.opts.logger?.warn({ blob: desc.digest, what }, 'stored blob is torn (digest mismatch): fetching it again');
+          this.opts.logger?.warn(
+            { blob: desc.digest, what },
+            'stored blob is torn (digest mismatch): fetching it again',
+          );
           await rm(dest, { force: true });
         }
         return this.#download(desc, dest, open, what);
@@ -133,9 +136,17 @@ export class ContentStore {
     await fsyncDir(dirname(dest));
   }
 
-  async #download(desc: Descriptor, dest: string, openSource: () => Promise<AsyncIterable<Uint8Array>>, what: string): Promise<string> {
+  async #download(
+    desc: Descriptor,
+    dest: string,
+    openSource: () => Promise<AsyncIterable<Uint8Array>>,
+    what: string,
+  ): Promise<string> {
     const max = this.opts.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
-    if (desc.size > max) throw new ImagePullError(`${what}: its descriptor declares ${desc.size} bytes, more than the ${max} this node accepts`);
+    if (desc.size > max)
+      throw new ImagePullError(
+        `${what}: its descriptor declares ${desc.size} bytes, more than the ${max} this node accepts`,
+      );
     const tmp = join(this.dir, 'tmp', randomUUID());
     const digester = new Digester(desc.digest);
     try {
@@ -145,8 +156,12 @@ export class ContentStore {
         // Leaving the loop by a throw destroys the response: nothing more is read.
         for await (const chunk of source) {
           digester.update(chunk);
-          if (digester.size > desc.size) throw new ImagePullError(`${what}: the registry sent more than the ${desc.size} bytes its descriptor declares; download aborted`);
-          for (let off = 0; off < chunk.byteLength; ) off += (await fh.write(chunk, off, chunk.byteLength - off)).bytesWritten;
+          if (digester.size > desc.size)
+            throw new ImagePullError(
+              `${what}: the registry sent more than the ${desc.size} bytes its descriptor declares; download aborted`,
+            );
+          for (let off = 0; off < chunk.byteLength;)
+            off += (await fh.write(chunk, off, chunk.byteLength - off)).bytesWritten;
         }
         await fh.sync();
       } finally {

@@ -33,8 +33,11 @@ export class RegistryCredentials {
 
   /** Parses the JSON text of a `config.json`-style document. */
   static parse(text: string): RegistryCredentials {
-    const doc = JSON.parse(text) as { auths?: Record<string, { auth?: unknown; username?: unknown; password?: unknown }> };
-    if (typeof doc !== 'object' || doc === null || typeof doc.auths !== 'object' || doc.auths === null) throw new Error('no "auths" object');
+    const doc = JSON.parse(text) as {
+      auths?: Record<string, { auth?: unknown; username?: unknown; password?: unknown }>;
+    };
+    if (typeof doc !== 'object' || doc === null || typeof doc.auths !== 'object' || doc.auths === null)
+      throw new Error('no "auths" object');
     const entries: Array<[string, RegistryAuth]> = [];
     for (const [host, v] of Object.entries(doc.auths)) {
       if (typeof v !== 'object' || v === null) throw new Error(`auths["${host}"] is not an object`);
@@ -63,6 +66,9 @@ export class RegistryCredentials {
 
 /** `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/v2/` → `host:5000`. */
 function normalizeHost(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
 }

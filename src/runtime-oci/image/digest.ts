@@ -60,7 +60,8 @@ export class Digester {
       throw new ImagePullError(`${what}: size ${this.#size} does not match the descriptor's ${expectedSize}`);
     }
     const actual = `${this.#algorithm}:${this.#hash.digest('hex')}`;
-    if (actual !== this.expected) throw new ImagePullError(`${what}: digest mismatch (expected ${this.expected}, got ${actual})`);
+    if (actual !== this.expected)
+      throw new ImagePullError(`${what}: digest mismatch (expected ${this.expected}, got ${actual})`);
   }
 }
 

@@ -65,22 +65,33 @@ afterAll(async () => {
 });
 
 let n = 0;
-const open = (dir = join(base, `store-${++n}`)): Promise<ImageStore> => ImageStore.open({ dir, client: new RegistryClient({ timeoutMs: 5000 }), logger: silentLogger() });
-const layerOf = (image: BuiltImage, i: number): string => (JSON.parse(image.manifest.bytes.toString()) as { layers: Array<{ digest: string }> }).layers[i]!.digest;
+const open = (dir = join(base, `store-${++n}`)): Promise<ImageStore> =>
+  ImageStore.open({ dir, client: new RegistryClient({ timeoutMs: 5000 }), logger: silentLogger() });
+const layerOf = (image: BuiltImage, i: number): string =>
+  (JSON.parse(image.manifest.bytes.toString()) as { layers: Array<{ digest: string }> }).layers[i]!.digest;
 
 /** An image whose config says whatever `config` says (diff IDs included). */
 function imageWithConfig(layer: Buffer, config: object): BuiltImage {
   const img = ociImage([layer], { architecture: 'amd64' });
   const gz = gzipSync(layer);
   const cfg = Buffer.from(JSON.stringify(config));
-  const blobs = new Map([[digestOf(gz), { bytes: gz, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }], [digestOf(cfg), { bytes: cfg, mediaType: 'application/vnd.oci.image.config.v1+json' }]]);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(cfg), size: cfg.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(gz), size: gz.length }],
-  }));
-  return { ...img, blobs, manifest: { bytes: manifest, digest: digestOf(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' } };
+  const blobs = new Map([
+    [digestOf(gz), { bytes: gz, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }],
+    [digestOf(cfg), { bytes: cfg, mediaType: 'application/vnd.oci.image.config.v1+json' }],
+  ]);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(cfg), size: cfg.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(gz), size: gz.length }],
+    }),
+  );
+  return {
+    ...img,
+    blobs,
+    manifest: { bytes: manifest, digest: digestOf(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+  };
 }
 
 describe('ImageStore', () => {
@@ -91,7 +102,9 @@ describe('ImageStore', () => {
     const { image } = await store.pull(`${host}/edge/ok:1.0`, platform);
     for (const d of [dir, join(dir, 'content'), join(dir, 'snapshots')]) expect(statSync(d).mode & 0o777).toBe(0o700);
     expect(readFileSync(join(store.snapshots.dir, image.snapshots[0]!, 'hello'), 'utf8')).toBe('hi');
-    expect(Object.keys((JSON.parse(readFileSync(join(dir, 'images.json'), 'utf8')) as { images: object }).images)).toEqual([image.digest]);
+    expect(
+      Object.keys((JSON.parse(readFileSync(join(dir, 'images.json'), 'utf8')) as { images: object }).images),
+    ).toEqual([image.digest]);
   });
 
   it('aborts a layer download as soon as the registry sends more than the descriptor declares', async () => {
@@ -101,21 +114,36 @@ describe('ImageStore', () => {
     const store = await open();
     const err = await store.pull(`${host}/edge/padded:1.0`, platform).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImagePullError);
-    expect((err as Error).message).toMatch(new RegExp(`layer ${layerOf(img, 0)} of .*: the registry sent more than the \\d+ bytes its descriptor declares; download aborted`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `layer ${layerOf(img, 0)} of .*: the registry sent more than the \\d+ bytes its descriptor declares; download aborted`,
+      ),
+    );
     expect(await store.content.has(layerOf(img, 0))).toBe(false);
   });
 
   it('refuses a config whose diff IDs are not digests, before anything is unpacked', async () => {
     const layer = tar([{ path: 'a', data: 'a' }]);
-    repos.set('edge/evil-diff', imageWithConfig(layer, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:../../../../tmp/evil'] } }));
+    repos.set(
+      'edge/evil-diff',
+      imageWithConfig(layer, {
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: ['sha256:../../../../tmp/evil'] },
+      }),
+    );
     const store = await open();
-    await expect(store.pull(`${host}/edge/evil-diff:1.0`, platform)).rejects.toThrow(/config of .*edge\/evil-diff:1\.0: rootfs\.diff_ids\[0\] is not a sha256 digest/);
+    await expect(store.pull(`${host}/edge/evil-diff:1.0`, platform)).rejects.toThrow(
+      /config of .*edge\/evil-diff:1\.0: rootfs\.diff_ids\[0\] is not a sha256 digest/,
+    );
     expect(readdirSync(store.snapshots.dir)).toEqual([]);
     expect(existsSync('/tmp/evil')).toBe(false);
   });
 
   it('heals a torn cache on the next pull: a torn blob is fetched again, an unmarked snapshot unpacked again, a torn manifest pulled again', async () => {
-    const img = ociImage([tar([{ path: 'base', data: 'b' }]), tar([{ path: 'top', data: 't' }])], { architecture: 'amd64' });
+    const img = ociImage([tar([{ path: 'base', data: 'b' }]), tar([{ path: 'top', data: 't' }])], {
+      architecture: 'amd64',
+    });
     repos.set('edge/torn', img);
     const dir = join(base, `store-${++n}`);
     const first = await (await open(dir)).pull(`${host}/edge/torn:1.0`, platform);

@@ -17,7 +17,15 @@ import { Snapshotter, type LayerSource, type SnapshotterOptions } from '../unpac
 import { ContentStore } from './content-store.js';
 import { assertSha256Digest, parseDigest } from './digest.js';
 import { privateDir } from './private-dir.js';
-import { MediaType, formatPlatform, indexPlatforms, parseManifest, selectPlatform, type Descriptor, type ImageManifest } from './manifest.js';
+import {
+  MediaType,
+  formatPlatform,
+  indexPlatforms,
+  parseManifest,
+  selectPlatform,
+  type Descriptor,
+  type ImageManifest,
+} from './manifest.js';
 import { formatReference, parseImageReference, type ImageReference } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 
@@ -79,10 +87,14 @@ export class ImageStore {
   static async open(deps: ImageStoreDeps): Promise<ImageStore> {
     await privateDir(deps.dir);
     const { maxBlobBytes, ...unpackLimits } = deps.limits ?? {};
-    const content = await ContentStore.open(join(deps.dir, 'content'), { logger: deps.logger, ...(maxBlobBytes !== undefined ? { maxBlobBytes } : {}) });
+    const content = await ContentStore.open(join(deps.dir, 'content'), {
+      logger: deps.logger,
+      ...(maxBlobBytes !== undefined ? { maxBlobBytes } : {}),
+    });
     const snapshots = await Snapshotter.open(join(deps.dir, 'snapshots'), deps.logger, unpackLimits);
     const store = new ImageStore(deps.dir, deps.client, content, snapshots, deps.logger);
-    for (const name of await readdir(deps.dir)) if (name.endsWith('.tmp') || name.includes('.tmp-')) await rm(join(deps.dir, name), { force: true });
+    for (const name of await readdir(deps.dir))
+      if (name.endsWith('.tmp') || name.includes('.tmp-')) await rm(join(deps.dir, name), { force: true });
     try {
       store.#catalog = validCatalog(JSON.parse(await readFile(join(deps.dir, 'images.json'), 'utf8')));
     } catch {
@@ -105,7 +117,12 @@ export class ImageStore {
   async pull(ref: string, platform: Platform, opts: PullOpts = {}): Promise<PulledImage & { image: StoredImage }> {
     const parsed = parseImageReference(ref);
     const canonical = formatReference(parsed);
-    const known = parsed.digest !== undefined ? this.#catalog.images[parsed.digest] : parsed.tag !== 'latest' ? this.#byTag(canonical) : undefined;
+    const known =
+      parsed.digest !== undefined
+        ? this.#catalog.images[parsed.digest]
+        : parsed.tag !== 'latest'
+          ? this.#byTag(canonical)
+          : undefined;
     let image = known;
     if (!image) {
       let pending = this.#inflight.get(canonical);
@@ -132,7 +149,13 @@ export class ImageStore {
     return digest !== undefined ? this.#catalog.images[digest] : undefined;
   }
 
-  async #fetch(ref: ImageReference, canonical: string, asWritten: string, platform: Platform, opts: PullOpts): Promise<StoredImage> {
+  async #fetch(
+    ref: ImageReference,
+    canonical: string,
+    asWritten: string,
+    platform: Platform,
+    opts: PullOpts,
+  ): Promise<StoredImage> {
     const started = Date.now();
     const top = await this.client.getManifest(ref, ref.digest ?? ref.tag ?? 'latest', opts);
     let manifest = top;
@@ -141,11 +164,14 @@ export class ImageStore {
       platforms = indexPlatforms(top.document);
       const entry = selectPlatform(top.document, platform);
       manifest = await this.client.getManifest(ref, entry.digest, opts);
-      if (manifest.document.kind !== 'manifest') throw new ImagePullError(`${canonical}: the index entry for ${formatPlatform(platform)} is itself an index`);
+      if (manifest.document.kind !== 'manifest')
+        throw new ImagePullError(`${canonical}: the index entry for ${formatPlatform(platform)} is itself an index`);
     }
     const doc = manifest.document as ImageManifest;
     if (doc.config.mediaType === MediaType.wasmConfig) {
-      throw new ImagePullError(`${canonical} is a Wasm component artifact, not a container image: run it with runtimeClassName: wasm`);
+      throw new ImagePullError(
+        `${canonical} is a Wasm component artifact, not a container image: run it with runtimeClassName: wasm`,
+      );
     }
     await this.content.put(manifest.digest, manifest.bytes, `manifest of ${canonical}`);
     const configBytes = await this.client.getBlob(ref, doc.config, MAX_CONFIG_BYTES, opts);
@@ -153,10 +179,14 @@ export class ImageStore {
     const config = parseImageConfig(configBytes, canonical);
     if (platforms.length === 0) platforms = [config.platform];
     if (config.platform.os !== platform.os || config.platform.architecture !== platform.architecture) {
-      throw new ImagePullError(`${canonical} is built for ${formatPlatform(config.platform)}, this node is ${formatPlatform(platform)}`);
+      throw new ImagePullError(
+        `${canonical} is built for ${formatPlatform(config.platform)}, this node is ${formatPlatform(platform)}`,
+      );
     }
     if (config.diffIds.length !== doc.layers.length) {
-      throw new ImagePullError(`${canonical}: the config lists ${config.diffIds.length} layer diff IDs for ${doc.layers.length} layers`);
+      throw new ImagePullError(
+        `${canonical}: the config lists ${config.diffIds.length} layer diff IDs for ${doc.layers.length} layers`,
+      );
     }
     const image: StoredImage = {
       ref: canonical,
@@ -176,7 +206,10 @@ export class ImageStore {
     // The spelling of the pod spec too: the scheduler's image-locality score compares that.
     if (asWritten !== canonical) this.#catalog.tags[asWritten] = image.digest;
     await this.#save();
-    this.logger.info({ image: canonical, digest: image.digest, layers: layers.length, ms: Date.now() - started }, 'image pulled');
+    this.logger.info(
+      { image: canonical, digest: image.digest, layers: layers.length, ms: Date.now() - started },
+      'image pulled',
+    );
     return image;
   }
 
@@ -186,7 +219,8 @@ export class ImageStore {
       digest: desc.digest,
       mediaType: desc.mediaType,
       diffId,
-      blob: () => this.content.ensure(desc, async () => (await this.client.openBlob(ref, desc.digest, opts)).body, what),
+      blob: () =>
+        this.content.ensure(desc, async () => (await this.client.openBlob(ref, desc.digest, opts)).body, what),
     };
   }
 
@@ -195,7 +229,8 @@ export class ImageStore {
     const doc = parseManifest(await this.content.read(image.digest), undefined);
     if (doc.kind !== 'manifest') throw new ImagePullError(`${image.ref}: stored manifest ${image.digest} is an index`);
     const config = parseImageConfig(await this.content.read(image.configDigest), image.ref);
-    if (config.diffIds.length !== doc.layers.length) throw new ImagePullError(`${image.ref}: stored config and manifest disagree on the layers`);
+    if (config.diffIds.length !== doc.layers.length)
+      throw new ImagePullError(`${image.ref}: stored config and manifest disagree on the layers`);
     return doc.layers.map((l, i) => this.#layerSource(ref, l, config.diffIds[i]!, image.ref, opts));
   }
 
@@ -206,8 +241,17 @@ export class ImageStore {
 }
 
 /** The parts of an image configuration the runtime uses, validated. */
-export function parseImageConfig(bytes: Uint8Array, what: string): { platform: Platform; run: ImageRunConfig; diffIds: string[] } {
-  let doc: { os?: unknown; architecture?: unknown; variant?: unknown; config?: unknown; rootfs?: { diff_ids?: unknown } };
+export function parseImageConfig(
+  bytes: Uint8Array,
+  what: string,
+): { platform: Platform; run: ImageRunConfig; diffIds: string[] } {
+  let doc: {
+    os?: unknown;
+    architecture?: unknown;
+    variant?: unknown;
+    config?: unknown;
+    rootfs?: { diff_ids?: unknown };
+  };
   try {
     doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof doc;
   } catch (err) {
@@ -223,7 +267,10 @@ export function parseImageConfig(bytes: Uint8Array, what: string): { platform: P
       throw new ImagePullError(`config of ${what}: ${errorMessage(err)}`);
     }
   });
-  const platform: Platform = { os: typeof doc.os === 'string' ? doc.os : 'linux', architecture: typeof doc.architecture === 'string' ? doc.architecture : 'unknown' };
+  const platform: Platform = {
+    os: typeof doc.os === 'string' ? doc.os : 'linux',
+    architecture: typeof doc.architecture === 'string' ? doc.architecture : 'unknown',
+  };
   if (typeof doc.variant === 'string') platform.variant = doc.variant;
   const run = (typeof doc.config === 'object' && doc.config !== null ? doc.config : {}) as ImageRunConfig;
   return { platform, run, diffIds: diffIds as string[] };
@@ -238,7 +285,10 @@ const HEX64 = /^[0-9a-f]{64}$/;
 function validCatalog(raw: unknown): Catalog {
   const out: Catalog = { images: {}, tags: {} };
   const doc = (typeof raw === 'object' && raw !== null ? raw : {}) as { images?: unknown; tags?: unknown };
-  const images = (typeof doc.images === 'object' && doc.images !== null ? doc.images : {}) as Record<string, Partial<StoredImage>>;
+  const images = (typeof doc.images === 'object' && doc.images !== null ? doc.images : {}) as Record<
+    string,
+    Partial<StoredImage>
+  >;
   for (const [digest, image] of Object.entries(images)) {
     try {
       parseDigest(digest);
@@ -246,10 +296,16 @@ function validCatalog(raw: unknown): Catalog {
     } catch {
       continue;
     }
-    if (image.digest !== digest || !Array.isArray(image.snapshots) || !image.snapshots.every((n) => typeof n === 'string' && HEX64.test(n))) continue;
+    if (
+      image.digest !== digest ||
+      !Array.isArray(image.snapshots) ||
+      !image.snapshots.every((n) => typeof n === 'string' && HEX64.test(n))
+    )
+      continue;
     out.images[digest] = image as StoredImage;
   }
   const tags = (typeof doc.tags === 'object' && doc.tags !== null ? doc.tags : {}) as Record<string, unknown>;
-  for (const [tag, digest] of Object.entries(tags)) if (typeof digest === 'string' && out.images[digest]) out.tags[tag] = digest;
+  for (const [tag, digest] of Object.entries(tags))
+    if (typeof digest === 'string' && out.images[digest]) out.tags[tag] = digest;
   return out;
 }

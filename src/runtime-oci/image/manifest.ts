@@ -18,7 +18,12 @@ export const MediaType = {
 } as const;
 
 /** What a registry is asked for when fetching a manifest. */
-export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerList, MediaType.dockerManifest].join(', ');
+export const MANIFEST_ACCEPT = [
+  MediaType.ociIndex,
+  MediaType.ociManifest,
+  MediaType.dockerList,
+  MediaType.dockerManifest,
+].join(', ');
 
 /** A content descriptor. */
 export interface Descriptor {
@@ -48,7 +53,13 @@ export interface ImageIndex {
 
 function descriptor(v: unknown, where: string): Descriptor {
   const d = v as Partial<Descriptor> | null;
-  if (!d || typeof d !== 'object' || typeof d.digest !== 'string' || typeof d.size !== 'number' || typeof d.mediaType !== 'string') {
+  if (
+    !d ||
+    typeof d !== 'object' ||
+    typeof d.digest !== 'string' ||
+    typeof d.size !== 'number' ||
+    typeof d.mediaType !== 'string'
+  ) {
     throw new ImagePullError(`malformed manifest: ${where} is not a descriptor (mediaType, digest, size)`);
   }
   // Digests become file names and URLs: well-formed before anything uses them.
@@ -57,7 +68,8 @@ function descriptor(v: unknown, where: string): Descriptor {
   } catch (err) {
     throw new ImagePullError(`malformed manifest: ${where}.digest: ${(err as Error).message}`);
   }
-  if (!Number.isSafeInteger(d.size) || d.size < 0) throw new ImagePullError(`malformed manifest: ${where}.size ${d.size} is not a byte count`);
+  if (!Number.isSafeInteger(d.size) || d.size < 0)
+    throw new ImagePullError(`malformed manifest: ${where}.size ${d.size} is not a byte count`);
   return d as Descriptor;
 }
 
@@ -69,13 +81,20 @@ export function parseManifest(bytes: Uint8Array, headerType: string | undefined)
   } catch {
     throw new ImagePullError('malformed manifest: not JSON');
   }
-  const mediaType = typeof doc.mediaType === 'string' ? doc.mediaType : (headerType ?? '').split(';')[0]?.trim() ?? '';
-  if (doc.schemaVersion !== 2) throw new ImagePullError(`unsupported manifest schemaVersion ${String(doc.schemaVersion)} (only 2)`);
+  const mediaType =
+    typeof doc.mediaType === 'string' ? doc.mediaType : ((headerType ?? '').split(';')[0]?.trim() ?? '');
+  if (doc.schemaVersion !== 2)
+    throw new ImagePullError(`unsupported manifest schemaVersion ${String(doc.schemaVersion)} (only 2)`);
   if (Array.isArray(doc.manifests) || mediaType === MediaType.ociIndex || mediaType === MediaType.dockerList) {
     if (!Array.isArray(doc.manifests)) throw new ImagePullError('malformed index: no manifests');
-    return { kind: 'index', mediaType: mediaType || MediaType.ociIndex, manifests: doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`)) };
+    return {
+      kind: 'index',
+      mediaType: mediaType || MediaType.ociIndex,
+      manifests: doc.manifests.map((m, i) => descriptor(m, `manifests[${i}]`)),
+    };
   }
-  if (!Array.isArray(doc.layers)) throw new ImagePullError(`malformed manifest (${mediaType || 'no media type'}): no layers`);
+  if (!Array.isArray(doc.layers))
+    throw new ImagePullError(`malformed manifest (${mediaType || 'no media type'}): no layers`);
   const out: ImageManifest = {
     kind: 'manifest',
     mediaType: mediaType || MediaType.ociManifest,
@@ -86,7 +105,8 @@ export function parseManifest(bytes: Uint8Array, headerType: string | undefined)
   return out;
 }
 
-const fmt = (p: Platform | undefined): string => (p ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : 'unknown');
+const fmt = (p: Platform | undefined): string =>
+  p ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : 'unknown';
 
 /** Platforms an index offers (attestation entries, `unknown/unknown`, left out). */
 export function indexPlatforms(index: ImageIndex): Platform[] {
@@ -98,12 +118,19 @@ export function indexPlatforms(index: ImageIndex): Platform[] {
  * (else any), preferring an exact variant match. A 32-bit ARM node also takes older variants (v7 runs v6).
  */
 export function selectPlatform(index: ImageIndex, want: Platform): Descriptor {
-  const candidates = index.manifests.filter((m) => m.platform?.os === want.os && m.platform.architecture === want.architecture);
+  const candidates = index.manifests.filter(
+    (m) => m.platform?.os === want.os && m.platform.architecture === want.architecture,
+  );
   const exact = candidates.find((m) => (m.platform?.variant ?? '') === (want.variant ?? ''));
   if (exact) return exact;
   const armLevel = (v: string | undefined): number => Number(/^v([0-9]+)$/.exec(v ?? '')?.[1] ?? NaN);
   const compatible = candidates
-    .filter((m) => want.variant === undefined || m.platform?.variant === undefined || armLevel(m.platform.variant) <= armLevel(want.variant))
+    .filter(
+      (m) =>
+        want.variant === undefined ||
+        m.platform?.variant === undefined ||
+        armLevel(m.platform.variant) <= armLevel(want.variant),
+    )
     .sort((a, b) => (armLevel(b.platform?.variant) || 0) - (armLevel(a.platform?.variant) || 0));
   const pick = compatible[0];
   if (pick) return pick;

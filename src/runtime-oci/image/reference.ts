@@ -20,7 +20,8 @@ export const DOCKER_HUB = 'docker.io';
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
 
 /** Parses `ref`; throws ImagePullError naming what is wrong. */
 export function parseImageReference(ref: string): ImageReference {
@@ -44,12 +45,16 @@ export function parseImageReference(ref: string): ImageReference {
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0] ?? '';
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+  if (
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))
+  ) {
     registry = first;
     parts.shift();
     if (!HOST.test(registry)) throw bad(`"${registry}" is not a registry host`);
   }
-  if (parts.length === 0 || parts.some((p) => !PATH_COMPONENT.test(p))) throw bad('repository path components must be lower-case letters, digits and separators');
+  if (parts.length === 0 || parts.some((p) => !PATH_COMPONENT.test(p)))
+    throw bad('repository path components must be lower-case letters, digits and separators');
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   const out: ImageReference = { registry, repository: parts.join('/') };
   if (tag !== undefined) out.tag = tag;

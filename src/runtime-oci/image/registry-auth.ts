@@ -65,11 +65,18 @@ export class RegistryAuthorizer {
   }
 
   /** Answers `challenge` for `scope`; returns the `Authorization` header value to retry with. */
-  async authorize(registry: string, challenge: Challenge, scope: string, creds: RegistryAuth | undefined, opts: AuthorizeOptions = {}): Promise<string> {
+  async authorize(
+    registry: string,
+    challenge: Challenge,
+    scope: string,
+    creds: RegistryAuth | undefined,
+    opts: AuthorizeOptions = {},
+  ): Promise<string> {
     let header: string;
     let seconds = DEFAULT_TOKEN_SECONDS;
     if (challenge.scheme === 'basic') {
-      if (!creds) throw new ImagePullError(`registry ${registry} requires credentials (basic auth) and the node has none for it`);
+      if (!creds)
+        throw new ImagePullError(`registry ${registry} requires credentials (basic auth) and the node has none for it`);
       header = basic(creds);
       seconds = 3600;
     } else if (challenge.scheme === 'bearer') {
@@ -84,7 +91,13 @@ export class RegistryAuthorizer {
     return header;
   }
 
-  async #fetchToken(registry: string, ch: Challenge, scope: string, creds: RegistryAuth | undefined, opts: AuthorizeOptions): Promise<{ token: string; expiresIn: number }> {
+  async #fetchToken(
+    registry: string,
+    ch: Challenge,
+    scope: string,
+    creds: RegistryAuth | undefined,
+    opts: AuthorizeOptions,
+  ): Promise<{ token: string; expiresIn: number }> {
     const realm = ch.params.realm;
     if (!realm) throw new ImagePullError(`registry ${registry} sent a Bearer challenge without a realm`);
     let url: URL;
@@ -101,7 +114,8 @@ export class RegistryAuthorizer {
           ` (plain http only for a registry itself reached over http: loopback or --oci-insecure-registry)`,
       );
     }
-    if (url.username || url.password) throw new ImagePullError(`registry ${registry} names a token realm with credentials in its URL`);
+    if (url.username || url.password)
+      throw new ImagePullError(`registry ${registry} names a token realm with credentials in its URL`);
     if (ch.params.service) url.searchParams.set('service', ch.params.service);
     for (const s of (ch.params.scope ?? scope).split(' ')) if (s) url.searchParams.append('scope', s);
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -115,18 +129,28 @@ export class RegistryAuthorizer {
     let status: number;
     let text: string;
     try {
-      const res = await request(url, { method: 'GET', headers, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const res = await request(url, {
+        method: 'GET',
+        headers,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
       status = res.statusCode;
       text = Buffer.from(await readCapped(res, MAX_SMALL_BODY_BYTES, what)).toString('utf8');
     } catch (err) {
-      if (deadline.aborted && !opts.signal?.aborted) throw new ImagePullError(`cannot get a ${what}: no whole answer within ${timeoutMs} ms`, err);
+      if (deadline.aborted && !opts.signal?.aborted)
+        throw new ImagePullError(`cannot get a ${what}: no whole answer within ${timeoutMs} ms`, err);
       if (err instanceof ImagePullError) throw err;
       throw new ImagePullError(`cannot get a ${what}: ${errorMessage(err)}`, err);
     }
     if (status === 401 || status === 403) {
-      throw new ImagePullError(`registry ${registry} refused ${creds ? `the credentials of user "${clip(creds.username, 100)}"` : 'anonymous access'} (token server answered ${status})`);
+      throw new ImagePullError(
+        `registry ${registry} refused ${creds ? `the credentials of user "${clip(creds.username, 100)}"` : 'anonymous access'} (token server answered ${status})`,
+      );
     }
-    if (status !== 200) throw new ImagePullError(`token server of ${registry} answered ${status}: ${clip(text.trim(), 200)}`);
+    if (status !== 200)
+      throw new ImagePullError(`token server of ${registry} answered ${status}: ${clip(text.trim(), 200)}`);
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(text) as typeof body;
@@ -134,10 +158,17 @@ export class RegistryAuthorizer {
       throw new ImagePullError(`token server of ${registry} answered with something that is not JSON`);
     }
     // JSON, but not necessarily an object: `null`, a number or an array has no token either.
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ImagePullError(`token server of ${registry} answered JSON that is not an object`);
-    const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new ImagePullError(`token server of ${registry} answered JSON that is not an object`);
+    const token =
+      typeof body.token === 'string'
+        ? body.token
+        : typeof body.access_token === 'string'
+          ? body.access_token
+          : undefined;
     if (!token) throw new ImagePullError(`token server of ${registry} answered without a token`);
-    const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    const expiresIn =
+      typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
     return { token, expiresIn };
   }
 }

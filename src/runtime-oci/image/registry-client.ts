@@ -69,7 +69,8 @@ export class RegistryClient {
     } else {
       digest = sha256Digest(bytes);
       const claimed = header(res, 'docker-content-digest');
-      if (claimed?.startsWith('sha256:') && claimed !== digest) throw new ImagePullError(`${what}: registry claims digest ${claimed} but the content hashes to ${digest}`);
+      if (claimed?.startsWith('sha256:') && claimed !== digest)
+        throw new ImagePullError(`${what}: registry claims digest ${claimed} but the content hashes to ${digest}`);
     }
     return { digest, bytes, document: parseManifest(bytes, header(res, 'content-type')) };
   }
@@ -77,7 +78,8 @@ export class RegistryClient {
   /** Fetches a small blob (a config, a Wasm module) whole and verifies it; `maxBytes` caps its size. */
   async getBlob(ref: ImageReference, desc: Descriptor, maxBytes: number, opts: RequestOpts = {}): Promise<Uint8Array> {
     const what = `blob ${desc.digest} of ${ref.repository}`;
-    if (desc.size > maxBytes) throw new ImagePullError(`${what}: ${desc.size} bytes is more than the ${maxBytes} allowed`);
+    if (desc.size > maxBytes)
+      throw new ImagePullError(`${what}: ${desc.size} bytes is more than the ${maxBytes} allowed`);
     const res = await this.openBlob(ref, desc.digest, opts);
     // Bounded by the descriptor's size while reading, not after.
     const bytes = await readCapped(res, Math.min(maxBytes, desc.size), what);
@@ -100,7 +102,13 @@ export class RegistryClient {
     return isLoopbackRegistry(registry) || this.#insecure.has(registry.toLowerCase());
   }
 
-  async #get(ref: ImageReference, subpath: string, accept: string, what: string, opts: RequestOpts): Promise<Dispatcher.ResponseData> {
+  async #get(
+    ref: ImageReference,
+    subpath: string,
+    accept: string,
+    what: string,
+    opts: RequestOpts,
+  ): Promise<Dispatcher.ResponseData> {
     const base = this.#baseUrl(ref.registry);
     const origin = new URL(base).origin;
     const scope = `repository:${ref.repository}:pull`;
@@ -108,13 +116,19 @@ export class RegistryClient {
     let auth = this.#auth.cached(ref.registry, scope);
     let challenged = false;
     let url = new URL(`${base}/v2/${ref.repository}${subpath}`);
-    for (let hops = 0; ; ) {
+    for (let hops = 0; ;) {
       const headers: Record<string, string> = { accept, 'user-agent': 'edgeplane-edge-node' };
       // Credentials go to the registry only, never to the storage a blob redirects to.
       if (auth && url.origin === origin) headers.authorization = auth;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, { method: 'GET', headers, signal: opts.signal, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
+        res = await request(url, {
+          method: 'GET',
+          headers,
+          signal: opts.signal,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        });
       } catch (err) {
         throw new ImagePullError(`${what}: cannot reach ${clip(url.origin, 200)}: ${clip(errorMessage(err))}`, err);
       }
@@ -128,7 +142,10 @@ export class RegistryClient {
       if (res.statusCode === 401 && !challenged && url.origin === origin) {
         const challenge = parseChallenge(header(res, 'www-authenticate') ?? '');
         await res.body.dump();
-        if (!challenge) throw new ImagePullError(`${what}: registry ${ref.registry} answered 401 without a usable WWW-Authenticate challenge`);
+        if (!challenge)
+          throw new ImagePullError(
+            `${what}: registry ${ref.registry} answered 401 without a usable WWW-Authenticate challenge`,
+          );
         auth = await this.#auth.authorize(ref.registry, challenge, scope, creds, {
           ...(opts.signal ? { signal: opts.signal } : {}),
           insecureRegistry: this.#plainHttp(ref.registry),
@@ -164,9 +181,13 @@ async function registryError(res: Dispatcher.ResponseData, what: string, registr
   try {
     const doc = JSON.parse(text) as { errors?: unknown };
     // Only well-formed entries count: a registry's JSON is not trusted to have the documented shape.
-    const errors = (Array.isArray(doc.errors) ? doc.errors : []).filter((e): e is { code?: unknown; message?: unknown } => typeof e === 'object' && e !== null);
+    const errors = (Array.isArray(doc.errors) ? doc.errors : []).filter(
+      (e): e is { code?: unknown; message?: unknown } => typeof e === 'object' && e !== null,
+    );
     codes = errors.map((e) => (typeof e.code === 'string' ? e.code : ''));
-    detail = errors.map((e) => `${typeof e.code === 'string' ? e.code : 'ERROR'}: ${typeof e.message === 'string' ? e.message : ''}`).join('; ');
+    detail = errors
+      .map((e) => `${typeof e.code === 'string' ? e.code : 'ERROR'}: ${typeof e.message === 'string' ? e.message : ''}`)
+      .join('; ');
   } catch {
     detail = text.trim();
   }
@@ -193,7 +214,13 @@ function isLinkLocal(host: string): boolean {
 function isLocalHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   // isLoopbackRegistry takes `host[:port]`, so an IPv6 host goes in with its brackets.
-  return isLoopbackRegistry(host.toLowerCase()) || h === '0.0.0.0' || h === '::' || h.endsWith('.localhost') || /^::ffff:(127\.|7f)/.test(h);
+  return (
+    isLoopbackRegistry(host.toLowerCase()) ||
+    h === '0.0.0.0' ||
+    h === '::' ||
+    h.endsWith('.localhost') ||
+    /^::ffff:(127\.|7f)/.test(h)
+  );
 }
 
 /**
@@ -206,13 +233,20 @@ export function redirectTarget(from: URL, location: string, registryOnLoopback: 
   try {
     to = new URL(location, from);
   } catch {
-    throw new ImagePullError(`${what}: the registry redirects to an invalid URL ${JSON.stringify(clip(location, 200))}`);
+    throw new ImagePullError(
+      `${what}: the registry redirects to an invalid URL ${JSON.stringify(clip(location, 200))}`,
+    );
   }
   const shown = clip(to.origin, 200);
-  if (to.protocol !== 'https:' && to.protocol !== 'http:') throw new ImagePullError(`${what}: the registry redirects to a ${clip(to.protocol, 20)} URL, not http(s)`);
-  if (from.protocol === 'https:' && to.protocol === 'http:') throw new ImagePullError(`${what}: the registry redirects from https to plain http (${shown}): refused`);
-  if (to.username || to.password) throw new ImagePullError(`${what}: the registry redirects to a URL carrying credentials: refused`);
-  if (isLinkLocal(to.hostname)) throw new ImagePullError(`${what}: the registry redirects to the link-local address ${shown}: refused`);
-  if (isLocalHost(to.hostname) && !registryOnLoopback) throw new ImagePullError(`${what}: the registry redirects to the node's own address ${shown}: refused`);
+  if (to.protocol !== 'https:' && to.protocol !== 'http:')
+    throw new ImagePullError(`${what}: the registry redirects to a ${clip(to.protocol, 20)} URL, not http(s)`);
+  if (from.protocol === 'https:' && to.protocol === 'http:')
+    throw new ImagePullError(`${what}: the registry redirects from https to plain http (${shown}): refused`);
+  if (to.username || to.password)
+    throw new ImagePullError(`${what}: the registry redirects to a URL carrying credentials: refused`);
+  if (isLinkLocal(to.hostname))
+    throw new ImagePullError(`${what}: the registry redirects to the link-local address ${shown}: refused`);
+  if (isLocalHost(to.hostname) && !registryOnLoopback)
+    throw new ImagePullError(`${what}: the registry redirects to the node's own address ${shown}: refused`);
   return to;
 }

@@ -7,7 +7,14 @@
  */
 import { ImagePullError } from '../../api/index.js';
 import type { RegistryAuth } from '../adapter.js';
-import { MediaType, formatPlatform, indexPlatforms, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
+import {
+  MediaType,
+  formatPlatform,
+  indexPlatforms,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+} from './manifest.js';
 import { formatReference, parseImageReference, type ImageReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
 
@@ -74,16 +81,23 @@ export async function resolveWasmArtifact(ref: string, opts: PullWasmOptions = {
     fetched = await client.getManifest(parsed, entry.digest, req);
   }
   const doc = fetched.document;
-  if (doc.kind !== 'manifest') throw new ImagePullError(`${canonical}: nested index where a Wasm artifact manifest was expected`);
+  if (doc.kind !== 'manifest')
+    throw new ImagePullError(`${canonical}: nested index where a Wasm artifact manifest was expected`);
   if (!isWasmConfig(doc.config.mediaType)) throw new ImagePullError(notWasm(canonical, doc));
   const layers = doc.layers.filter((l) => isWasmLayer(l.mediaType));
   const layer = layers[0];
-  if (!layer || layers.length > 1) throw new ImagePullError(`${canonical}: a Wasm artifact has exactly one ${MediaType.wasmLayer} layer (found ${layers.length})`);
+  if (!layer || layers.length > 1)
+    throw new ImagePullError(
+      `${canonical}: a Wasm artifact has exactly one ${MediaType.wasmLayer} layer (found ${layers.length})`,
+    );
   return { ref: canonical, reference: parsed, manifestDigest: fetched.digest, layer };
 }
 
 /** Downloads the component of a resolved artifact, verified against its layer digest and size. */
-export async function fetchWasmComponent(artifact: ResolvedWasmArtifact, opts: PullWasmOptions = {}): Promise<Uint8Array> {
+export async function fetchWasmComponent(
+  artifact: ResolvedWasmArtifact,
+  opts: PullWasmOptions = {},
+): Promise<Uint8Array> {
   const client = opts.client ?? new RegistryClient();
   return client.getBlob(artifact.reference, artifact.layer, opts.maxBytes ?? DEFAULT_MAX_BYTES, requestOpts(opts));
 }
@@ -108,7 +122,9 @@ function wasmEntry(index: ImageIndex, canonical: string): Descriptor {
   if (entry) return entry;
   const platforms = indexPlatforms(index).map(formatPlatform);
   if (platforms.length > 0) {
-    throw new ImagePullError(`${canonical} is a container image (an index for ${platforms.join(', ')}), not a Wasm component artifact: ${RUN_AS_CONTAINER}`);
+    throw new ImagePullError(
+      `${canonical} is a container image (an index for ${platforms.join(', ')}), not a Wasm component artifact: ${RUN_AS_CONTAINER}`,
+    );
   }
   throw new ImagePullError(`${canonical}: the index has no wasm entry (platform architecture "wasm")`);
 }

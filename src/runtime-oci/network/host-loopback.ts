@@ -11,6 +11,7 @@ import { isIPv4 } from 'node:net';
  * (several nodes on one machine, as in tests, then keep apart), else `127.0.0.1`.
  */
 export function hostLoopback(nodeAddress: string | undefined): string {
-  if (nodeAddress === '::1' || (nodeAddress !== undefined && isIPv4(nodeAddress) && nodeAddress.startsWith('127.'))) return nodeAddress;
+  if (nodeAddress === '::1' || (nodeAddress !== undefined && isIPv4(nodeAddress) && nodeAddress.startsWith('127.')))
+    return nodeAddress;
   return '127.0.0.1';
 }

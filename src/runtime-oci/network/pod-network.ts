@@ -51,7 +51,8 @@ export class PodNetwork {
 
   /** Validates the range and makes sure the bridge exists, holds the gateway address and is up. */
   static async create(deps: PodNetworkDeps): Promise<PodNetwork> {
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(deps.bridge)) throw new Error(`bridge name "${deps.bridge}" must be 1..15 letters, digits, '.', '_' or '-'`);
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(deps.bridge))
+      throw new Error(`bridge name "${deps.bridge}" must be 1..15 letters, digits, '.', '_' or '-'`);
     const ipam = new Ipam(parseCidr(deps.cidr));
     const ip = deps.ipPath ?? 'ip';
     const exists = (await runCommand(ip, ['link', 'show', 'dev', deps.bridge], { allowFailure: true })).code === 0;
@@ -121,13 +122,23 @@ export class PodNetwork {
     const addr = this.ipam.allocate(podUid);
     const ip = this.ip;
     try {
-      if (existsSync(`${NETNS_DIR}/${netnsName}`)) await runCommand(ip, ['netns', 'del', netnsName], { allowFailure: true });
+      if (existsSync(`${NETNS_DIR}/${netnsName}`))
+        await runCommand(ip, ['netns', 'del', netnsName], { allowFailure: true });
       // Two batches (the node's side, the pod's side): each `ip` spawn costs milliseconds.
       await runCommand(ip, ['-batch', '-'], {
-        input: [`netns add ${netnsName}`, `link add ${veth} type veth peer name eth0 netns ${netnsName}`, `link set ${veth} master ${this.deps.bridge} up`].join('\n'),
+        input: [
+          `netns add ${netnsName}`,
+          `link add ${veth} type veth peer name eth0 netns ${netnsName}`,
+          `link set ${veth} master ${this.deps.bridge} up`,
+        ].join('\n'),
       });
       await runCommand(ip, ['-n', netnsName, '-batch', '-'], {
-        input: [`addr add ${addr}/${this.ipam.range.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', `route add default via ${this.ipam.gateway}`].join('\n'),
+        input: [
+          `addr add ${addr}/${this.ipam.range.prefix} dev eth0`,
+          'link set eth0 up',
+          'link set lo up',
+          `route add default via ${this.ipam.gateway}`,
+        ].join('\n'),
       });
     } catch (err) {
       await runCommand(ip, ['netns', 'del', netnsName], { allowFailure: true });

@@ -16,16 +16,36 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 
 /** Docker's default capability set (names without `CAP_`). */
 export const DEFAULT_CAPABILITIES = [
-  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE',
-  'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FSETID',
+  'FOWNER',
+  'MKNOD',
+  'NET_RAW',
+  'SETGID',
+  'SETUID',
+  'SETFCAP',
+  'SETPCAP',
+  'NET_BIND_SERVICE',
+  'SYS_CHROOT',
+  'KILL',
+  'AUDIT_WRITE',
 ] as const;
 
 /** The pids limit of a container when the node sets none: a fork bomb stops there. */
 export const DEFAULT_PIDS_LIMIT = 1024;
 
 const MASKED_PATHS = [
-  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-  '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/sys/firmware',
+  '/proc/scsi',
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
@@ -37,11 +57,18 @@ export interface ProcessSpec {
 }
 
 /** Combines the image config with the pod's `command`/`args`/`env`/`workingDir`. */
-export function processSpec(image: ImageRunConfig, c: { command: string[]; args: string[]; env: Record<string, string>; workingDir?: string; hostname: string }, what: string): ProcessSpec {
+export function processSpec(
+  image: ImageRunConfig,
+  c: { command: string[]; args: string[]; env: Record<string, string>; workingDir?: string; hostname: string },
+  what: string,
+): ProcessSpec {
   const entrypoint = c.command.length > 0 ? c.command : (image.Entrypoint ?? []);
   const cmd = c.args.length > 0 ? c.args : c.command.length > 0 ? [] : (image.Cmd ?? []);
   const args = [...entrypoint, ...cmd];
-  if (args.length === 0) throw new CreateContainerError(`${what}: no command specified (the image has no entrypoint or cmd, and the pod gives no command)`);
+  if (args.length === 0)
+    throw new CreateContainerError(
+      `${what}: no command specified (the image has no entrypoint or cmd, and the pod gives no command)`,
+    );
   const env = new Map<string, string>([['PATH', DEFAULT_PATH]]);
   for (const kv of image.Env ?? []) {
     const eq = kv.indexOf('=');
@@ -87,12 +114,19 @@ export function containerCapabilities(sec: EffectiveSecurity, all: readonly stri
  * pod's `fsGroup` and `supplementalGroups` as supplementary groups. `runAsNonRoot` with uid 0 is
  * refused as the kubelet refuses it (`CreateContainerConfigError`).
  */
-export function containerUser(image: { uid: number; gid: number }, sec: EffectiveSecurity, what: string): { uid: number; gid: number; additionalGids?: number[] } {
+export function containerUser(
+  image: { uid: number; gid: number },
+  sec: EffectiveSecurity,
+  what: string,
+): { uid: number; gid: number; additionalGids?: number[] } {
   const uid = sec.runAsUser ?? image.uid;
   // Kubernetes: runAsUser without runAsGroup keeps the image's group.
   const gid = sec.runAsGroup ?? image.gid;
   if (sec.runAsNonRoot === true && uid === 0) {
-    const message = sec.runAsUser === 0 ? `${what}: container's runAsUser breaks non-root policy` : `${what}: container has runAsNonRoot and image will run as root`;
+    const message =
+      sec.runAsUser === 0
+        ? `${what}: container's runAsUser breaks non-root policy`
+        : `${what}: container has runAsNonRoot and image will run as root`;
     throw new CreateContainerError(message, undefined, 'CreateContainerConfigError');
   }
   const user: { uid: number; gid: number; additionalGids?: number[] } = { uid, gid };
@@ -132,7 +166,12 @@ export interface RuncConfigInput {
 export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
   const sec = i.security ?? {};
   const privileged = sec.privileged === true;
-  const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const namespaces: Array<{ type: string; path?: string }> = [
+    { type: 'pid' },
+    { type: 'ipc' },
+    { type: 'uts' },
+    { type: 'mount' },
+  ];
   if (i.netnsPath !== undefined) namespaces.push({ type: 'network', path: i.netnsPath });
   const bind = (destination: string, source: string, ro = false): Record<string, unknown> => ({
     destination,
@@ -143,19 +182,39 @@ export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
   // A privileged container sees the node's devices (Docker creates a node for each; binding /dev does the same).
   const dev = privileged
     ? { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind', 'rprivate', 'nosuid', 'rw'] }
-    : { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] };
+    : {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      };
   const ro = privileged ? 'rw' : 'ro';
   const mounts: Array<Record<string, unknown>> = [
     { destination: '/proc', type: 'proc', source: 'proc' },
     dev,
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+    },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     // A fresh sysfs needs a network namespace of its own; with the node's, bind the node's read-only (as Docker does).
     i.netnsPath !== undefined
       ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ro] }
       : { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', ro] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', ro] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', ro],
+    },
     bind('/etc/hosts', i.etcFiles.hosts),
     bind('/etc/hostname', i.etcFiles.hostname),
   ];
@@ -179,7 +238,8 @@ export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
     readonlyPaths: privileged ? [] : READONLY_PATHS,
   };
   // RuntimeDefault unless the pod says Unconfined; a privileged container runs unfiltered, as under Docker.
-  if (!privileged && sec.seccompProfile !== 'Unconfined') linux.seccomp = defaultSeccompProfile(i.arch ?? process.arch, caps);
+  if (!privileged && sec.seccompProfile !== 'Unconfined')
+    linux.seccomp = defaultSeccompProfile(i.arch ?? process.arch, caps);
   return {
     ociVersion: '1.0.2',
     process: {

@@ -31,7 +31,9 @@ export async function cgroupDirs(cgroupsPath: string): Promise<string[]> {
 
 /** True when the kernel OOM-killed a process of the cgroup (read while the cgroup still exists). */
 export async function oomKilled(cgroupsPath: string): Promise<boolean> {
-  const file = (await isUnified()) ? join(ROOT, cgroupsPath, 'memory.events') : join(ROOT, 'memory', cgroupsPath, 'memory.oom_control');
+  const file = (await isUnified())
+    ? join(ROOT, cgroupsPath, 'memory.events')
+    : join(ROOT, 'memory', cgroupsPath, 'memory.oom_control');
   try {
     const m = /^oom_kill ([0-9]+)$/m.exec(await readFile(file, 'utf8'));
     return m !== null && Number(m[1]) > 0;

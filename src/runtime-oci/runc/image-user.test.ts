@@ -31,21 +31,29 @@ function rootfs(files: Record<string, string> = {}, make?: (etc: string, root: s
 }
 
 async function refusal(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(CreateContainerError);
   return (err as Error).message;
 }
 
 describe('resolveUser', () => {
   it('resolves names and numbers as Docker does', async () => {
-    const root = rootfs({ passwd: '# comment\nroot:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n', group: 'root:x:0:\nstaff:x:50:\n' });
+    const root = rootfs({
+      passwd: '# comment\nroot:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n',
+      group: 'root:x:0:\nstaff:x:50:\n',
+    });
     expect(await resolveUser(root, undefined, 'c')).toEqual({ uid: 0, gid: 0 });
     expect(await resolveUser(root, 'app', 'c')).toEqual({ uid: 1000, gid: 1001 });
     expect(await resolveUser(root, 'app:staff', 'c')).toEqual({ uid: 1000, gid: 50 });
     expect(await resolveUser(root, '1000', 'c')).toEqual({ uid: 1000, gid: 1001 });
     expect(await resolveUser(root, '7', 'c')).toEqual({ uid: 7, gid: 0 });
     expect(await resolveUser(root, '7:8', 'c')).toEqual({ uid: 7, gid: 8 });
-    expect(await refusal(resolveUser(root, 'nobody', 'c'))).toMatch(/user "nobody" not found in the image's \/etc\/passwd/);
+    expect(await refusal(resolveUser(root, 'nobody', 'c'))).toMatch(
+      /user "nobody" not found in the image's \/etc\/passwd/,
+    );
   });
 
   it('an image without /etc/passwd resolves numbers only', async () => {
@@ -56,16 +64,22 @@ describe('resolveUser', () => {
 
   it('never follows /etc/passwd or /etc/group out of the rootfs', async () => {
     const abs = rootfs({}, (etc) => symlinkSync(join(secretDir, 'passwd'), join(etc, 'passwd')));
-    expect(await refusal(resolveUser(abs, 'app', 'c'))).toMatch(/c: the image's \/etc\/passwd is a symlink; it is not followed/);
+    expect(await refusal(resolveUser(abs, 'app', 'c'))).toMatch(
+      /c: the image's \/etc\/passwd is a symlink; it is not followed/,
+    );
     // A numeric user without a group reads passwd too: the same refusal, not the node's gid.
     expect(await refusal(resolveUser(abs, '4242', 'c'))).toMatch(/is a symlink/);
-    const rel = rootfs({ passwd: 'root:x:0:0::/:/bin/sh\n' }, (etc) => symlinkSync('../../host-etc/group', join(etc, 'group')));
+    const rel = rootfs({ passwd: 'root:x:0:0::/:/bin/sh\n' }, (etc) =>
+      symlinkSync('../../host-etc/group', join(etc, 'group')),
+    );
     expect(await refusal(resolveUser(rel, 'root:staff', 'c'))).toMatch(/the image's \/etc\/group is a symlink/);
     const etcLink = rootfs({}, (_etc, root) => {
       rmSync(join(root, 'etc'), { recursive: true });
       symlinkSync(secretDir, join(root, 'etc'));
     });
-    expect(await refusal(resolveUser(etcLink, 'app', 'c'))).toMatch(/the image's \/etc is not a directory \(a symlink is not followed\)/);
+    expect(await refusal(resolveUser(etcLink, 'app', 'c'))).toMatch(
+      /the image's \/etc is not a directory \(a symlink is not followed\)/,
+    );
   });
 
   it('refuses an oversized file, a FIFO and a directory without reading them', async () => {
@@ -73,7 +87,9 @@ describe('resolveUser', () => {
       writeFileSync(join(etc, 'passwd'), '');
       truncateSync(join(etc, 'passwd'), MAX_ETC_FILE_BYTES + 1);
     });
-    expect(await refusal(resolveUser(big, 'app', 'c'))).toMatch(/\/etc\/passwd is 1048577 bytes, more than the 1048576 read/);
+    expect(await refusal(resolveUser(big, 'app', 'c'))).toMatch(
+      /\/etc\/passwd is 1048577 bytes, more than the 1048576 read/,
+    );
     // A FIFO would block a plain read forever: it is opened non-blocking and refused.
     const fifo = rootfs({}, (etc) => execFileSync('mkfifo', [join(etc, 'passwd')]));
     expect(await refusal(resolveUser(fifo, 'app', 'c'))).toMatch(/\/etc\/passwd is not a regular file/);

@@ -27,23 +27,37 @@ async function etcFile(rootfs: string, name: string, what: string): Promise<stri
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return '';
-    if (code === 'ELOOP' || code === 'ENOTDIR') throw new CreateContainerError(`${what}: cannot read ${shown}: the image's /etc is not a directory (a symlink is not followed)`, err);
+    if (code === 'ELOOP' || code === 'ENOTDIR')
+      throw new CreateContainerError(
+        `${what}: cannot read ${shown}: the image's /etc is not a directory (a symlink is not followed)`,
+        err,
+      );
     throw new CreateContainerError(`${what}: cannot read ${shown}: ${errorMessage(err)}`, err);
   }
   try {
     let file: FileHandle;
     try {
-      file = await open(`/proc/self/fd/${dir.fd}/${name}`, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+      file = await open(
+        `/proc/self/fd/${dir.fd}/${name}`,
+        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+      );
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return '';
-      if (code === 'ELOOP') throw new CreateContainerError(`${what}: ${shown} is a symlink; it is not followed (it could point at the node's own files)`, err);
+      if (code === 'ELOOP')
+        throw new CreateContainerError(
+          `${what}: ${shown} is a symlink; it is not followed (it could point at the node's own files)`,
+          err,
+        );
       throw new CreateContainerError(`${what}: cannot read ${shown}: ${errorMessage(err)}`, err);
     }
     try {
       const st = await file.stat();
       if (!st.isFile()) throw new CreateContainerError(`${what}: ${shown} is not a regular file`);
-      if (st.size > MAX_ETC_FILE_BYTES) throw new CreateContainerError(`${what}: ${shown} is ${st.size} bytes, more than the ${MAX_ETC_FILE_BYTES} read`);
+      if (st.size > MAX_ETC_FILE_BYTES)
+        throw new CreateContainerError(
+          `${what}: ${shown} is ${st.size} bytes, more than the ${MAX_ETC_FILE_BYTES} read`,
+        );
       // Read at most one byte past the size seen: a file that grows after the stat is refused too.
       const buf = Buffer.alloc(st.size + 1);
       let got = 0;
@@ -63,17 +77,25 @@ async function etcFile(rootfs: string, name: string, what: string): Promise<stri
 }
 
 function rows(text: string): string[][] {
-  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
 }
 
 /** Resolves `user` (empty = root) against the rootfs at `rootfs`. */
-export async function resolveUser(rootfs: string, user: string | undefined, what: string): Promise<{ uid: number; gid: number }> {
+export async function resolveUser(
+  rootfs: string,
+  user: string | undefined,
+  what: string,
+): Promise<{ uid: number; gid: number }> {
   if (!user) return { uid: 0, gid: 0 };
   const [u = '', g] = user.split(':', 2);
   const numeric = (s: string): number | undefined => (/^[0-9]+$/.test(s) ? Number(s) : undefined);
   let uid = numeric(u);
   let gid = g !== undefined ? numeric(g) : undefined;
-  const passwd = uid === undefined || (gid === undefined && g === undefined) ? rows(await etcFile(rootfs, 'passwd', what)) : [];
+  const passwd =
+    uid === undefined || (gid === undefined && g === undefined) ? rows(await etcFile(rootfs, 'passwd', what)) : [];
   if (uid === undefined) {
     const row = passwd.find((r) => r[0] === u);
     if (!row) throw new CreateContainerError(`${what}: user "${u}" not found in the image's /etc/passwd`);
@@ -88,6 +110,7 @@ export async function resolveUser(rootfs: string, user: string | undefined, what
     if (!row) throw new CreateContainerError(`${what}: group "${g}" not found in the image's /etc/group`);
     gid = Number(row[2]);
   }
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new CreateContainerError(`${what}: cannot resolve user "${user}"`);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid))
+    throw new CreateContainerError(`${what}: cannot resolve user "${user}"`);
   return { uid, gid: gid ?? 0 };
 }

@@ -10,7 +10,15 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
 import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
-import type { OciContainerSpec, OciContainerState, OciEndpoint, OciExit, OciRuntimeAdapter, Platform, PullOpts } from '../adapter.js';
+import type {
+  OciContainerSpec,
+  OciContainerState,
+  OciEndpoint,
+  OciExit,
+  OciRuntimeAdapter,
+  Platform,
+  PullOpts,
+} from '../adapter.js';
 import { runCommand } from '../command.js';
 import { ImageStore } from '../image/image-store.js';
 import type { RegistryClient } from '../image/registry-client.js';
@@ -86,7 +94,11 @@ export class RuncAdapter implements OciRuntimeAdapter {
     await mkdir(join(deps.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
     await chmod(join(deps.dataDir, 'bundles'), 0o700);
     await mkdir(deps.runcRoot ?? join(deps.dataDir, 'runc'), { recursive: true });
-    const images = await ImageStore.open({ dir: join(deps.dataDir, 'images'), client: deps.client, logger: deps.logger });
+    const images = await ImageStore.open({
+      dir: join(deps.dataDir, 'images'),
+      client: deps.client,
+      logger: deps.logger,
+    });
     return new RuncAdapter(deps, images);
   }
 
@@ -107,14 +119,30 @@ export class RuncAdapter implements OciRuntimeAdapter {
       bundle,
       cgroupsPath,
       networkHeld: false,
-      proc: new RuncProcess({ runc: this.#runc, root: this.#root, id: spec.id, bundle, logPath: spec.logPath, ...(this.deps.containerLogs ? { logRotation: this.deps.containerLogs } : {}), cgroupsPath, logger: this.deps.logger, onExit: (e) => this.#emit(e) }),
+      proc: new RuncProcess({
+        runc: this.#runc,
+        root: this.#root,
+        id: spec.id,
+        bundle,
+        logPath: spec.logPath,
+        ...(this.deps.containerLogs ? { logRotation: this.deps.containerLogs } : {}),
+        cgroupsPath,
+        logger: this.deps.logger,
+        onExit: (e) => this.#emit(e),
+      }),
     };
     // Registered first: a failure half-way is cleaned up by remove().
     this.#containers.set(spec.id, rec);
     try {
       const rootfs = join(bundle, 'rootfs');
       for (const d of ['rootfs', 'upper', 'work']) await mkdir(join(bundle, d), { recursive: true });
-      await mountOverlay({ snapshotsDir: this.images.snapshots.dir, lowers: [...image.snapshots].reverse(), upper: join(bundle, 'upper'), work: join(bundle, 'work'), target: rootfs });
+      await mountOverlay({
+        snapshotsDir: this.images.snapshots.dir,
+        lowers: [...image.snapshots].reverse(),
+        upper: join(bundle, 'upper'),
+        work: join(bundle, 'work'),
+        target: rootfs,
+      });
       const hostNetwork = spec.hostNetwork || !this.deps.network;
       let netnsPath: string | undefined;
       if (!hostNetwork && this.deps.network) {
@@ -124,11 +152,28 @@ export class RuncAdapter implements OciRuntimeAdapter {
         netnsPath = att.netnsPath;
       }
       const hostname = hostNetwork ? os.hostname() : spec.pod.name.slice(0, 63);
-      const proc = processSpec(image.config, { command: spec.command, args: spec.args, env: spec.env, ...(spec.workingDir ? { workingDir: spec.workingDir } : {}), hostname }, what);
+      const proc = processSpec(
+        image.config,
+        {
+          command: spec.command,
+          args: spec.args,
+          env: spec.env,
+          ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
+          hostname,
+        },
+        what,
+      );
       const user = containerUser(await resolveUser(rootfs, image.config.User, what), spec.security, what);
       const etcFiles = await writeEtcFiles(bundle, hostname, rec.ip ?? this.deps.nodeAddress, hostNetwork);
       const config = runcConfig({
-        process: proc, user, security: spec.security, hostname, rootfs, cgroupsPath, limits: spec.limits, etcFiles,
+        process: proc,
+        user,
+        security: spec.security,
+        hostname,
+        rootfs,
+        cgroupsPath,
+        limits: spec.limits,
+        etcFiles,
         nodeCapabilities: boundingCapabilities(await readFile('/proc/self/status', 'utf8')),
         ...(this.deps.pidsLimit !== undefined ? { pidsLimit: this.deps.pidsLimit } : {}),
         ...(netnsPath ? { netnsPath } : {}),
@@ -155,7 +200,10 @@ export class RuncAdapter implements OciRuntimeAdapter {
     if (!rec) return;
     this.#containers.delete(id);
     await rec.proc.stop(0);
-    await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], { allowFailure: true, timeoutMs: 15_000 }).catch(() => undefined);
+    await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], {
+      allowFailure: true,
+      timeoutMs: 15_000,
+    }).catch(() => undefined);
     await unmountAll(rec.bundle);
     await rm(rec.bundle, { recursive: true, force: true });
     await removeCgroupDirs(rec.cgroupsPath);
@@ -169,7 +217,8 @@ export class RuncAdapter implements OciRuntimeAdapter {
     const st: OciContainerState = { id, state: p.state };
     if (p.pid !== undefined) st.pid = p.pid;
     if (p.startedAt !== undefined) st.startedAt = p.startedAt;
-    if (p.exit) Object.assign(st, { exitCode: p.exit.exitCode, finishedAt: p.exit.finishedAt, oomKilled: p.exit.oomKilled });
+    if (p.exit)
+      Object.assign(st, { exitCode: p.exit.exitCode, finishedAt: p.exit.finishedAt, oomKilled: p.exit.oomKilled });
     return st;
   }
 
@@ -203,11 +252,19 @@ export class RuncAdapter implements OciRuntimeAdapter {
 
   async sweep(): Promise<void> {
     const listed = await runCommand(this.#runc, ['--root', this.#root, 'list', '-q'], { allowFailure: true });
-    const ids = new Set(listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+    const ids = new Set(
+      listed.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     for (const name of await readdir(this.#bundles).catch(() => [] as string[])) ids.add(name);
     for (const id of ids) {
       if (this.#containers.has(id)) continue;
-      await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], { allowFailure: true, timeoutMs: 15_000 }).catch(() => undefined);
+      await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], {
+        allowFailure: true,
+        timeoutMs: 15_000,
+      }).catch(() => undefined);
       await unmountAll(join(this.#bundles, id));
       await rm(join(this.#bundles, id), { recursive: true, force: true });
       await removeCgroupDirs(`${this.#cgroupParent}/${id}`);
@@ -232,8 +289,16 @@ export class RuncAdapter implements OciRuntimeAdapter {
 }
 
 /** `/etc/hosts`, `/etc/hostname` and (with the node's network) `/etc/resolv.conf` of a container. */
-async function writeEtcFiles(bundle: string, hostname: string, ip: string, hostNetwork: boolean): Promise<{ hosts: string; hostname: string; resolvConf?: string }> {
-  const files: { hosts: string; hostname: string; resolvConf?: string } = { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname') };
+async function writeEtcFiles(
+  bundle: string,
+  hostname: string,
+  ip: string,
+  hostNetwork: boolean,
+): Promise<{ hosts: string; hostname: string; resolvConf?: string }> {
+  const files: { hosts: string; hostname: string; resolvConf?: string } = {
+    hosts: join(bundle, 'hosts'),
+    hostname: join(bundle, 'hostname'),
+  };
   await writeFile(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${hostname}\n`);
   await writeFile(files.hostname, `${hostname}\n`);
   if (hostNetwork) {

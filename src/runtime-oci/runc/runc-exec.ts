@@ -14,9 +14,15 @@ import type { ExecResult } from '../../api/index.js';
 const MAX_OUTPUT = 1024 * 1024;
 
 /** Runs `command` in container `id`; rejects with TimeoutError past `timeoutMs`. */
-export async function runcExec(opts: { runc: string; root: string; id: string; tmpDir: string }, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+export async function runcExec(
+  opts: { runc: string; root: string; id: string; tmpDir: string },
+  command: readonly string[],
+  timeoutMs: number,
+): Promise<ExecResult> {
   const pidFile = join(opts.tmpDir, `exec-${randomUUID().slice(0, 8)}.pid`);
-  const child = spawn(opts.runc, ['--root', opts.root, 'exec', '--pid-file', pidFile, opts.id, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.runc, ['--root', opts.root, 'exec', '--pid-file', pidFile, opts.id, ...command], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {

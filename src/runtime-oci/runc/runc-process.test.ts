@@ -32,7 +32,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (usable) {
-    await runCommand(RUNC, ['--root', join(dir, 'state'), 'delete', '--force', id], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
+    await runCommand(RUNC, ['--root', join(dir, 'state'), 'delete', '--force', id], {
+      allowFailure: true,
+      timeoutMs: 10_000,
+    }).catch(() => undefined);
     await removeCgroupDirs(cgroupsPath).catch(() => undefined);
   }
   await rm(dir, { recursive: true, force: true });
@@ -48,7 +51,11 @@ describe.skipIf(!usable)('RuncProcess log backpressure', () => {
     await writeFile(join(bundle, 'hostname'), 'logbp\n');
     const config = runcConfig({
       process: { args: ['/bin/busybox', 'seq', '1', String(LINES)], env: ['PATH=/bin'], cwd: '/' },
-      user: { uid: 0, gid: 0 }, hostname: 'logbp', rootfs, cgroupsPath, limits: {},
+      user: { uid: 0, gid: 0 },
+      hostname: 'logbp',
+      rootfs,
+      cgroupsPath,
+      limits: {},
       etcFiles: { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname') },
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
@@ -68,7 +75,18 @@ describe.skipIf(!usable)('RuncProcess log backpressure', () => {
       fifo.on('error', reject);
     });
     let exit: OciExit | undefined;
-    const proc = new RuncProcess({ runc: RUNC, root: join(dir, 'state'), id, bundle, logPath, cgroupsPath, logger: silentLogger(), onExit: (e) => { exit = e; } });
+    const proc = new RuncProcess({
+      runc: RUNC,
+      root: join(dir, 'state'),
+      id,
+      bundle,
+      logPath,
+      cgroupsPath,
+      logger: silentLogger(),
+      onExit: (e) => {
+        exit = e;
+      },
+    });
     await proc.start();
     expect(await proc.waitExit(120_000)).toBe(true);
     await read;

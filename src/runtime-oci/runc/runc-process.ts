@@ -52,7 +52,10 @@ export class RuncProcess {
     const pidFile = join(bundle, 'pid');
     const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
     // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
-    const child = spawn(runc, ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(runc, ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.#child = child;
     // Backpressure: a container writing faster than the disk is paused (its pipe fills and its
     // writes block) rather than growing the agent's heap.
@@ -90,7 +93,9 @@ export class RuncProcess {
       if (exitedBefore) break;
       await Promise.race([this.#exited, sleep(5)]);
     }
-    throw new Error(this.#runcMessage() || `runc exited with code ${this.exit?.exitCode ?? 'unknown'} before the container started`);
+    throw new Error(
+      this.#runcMessage() || `runc exited with code ${this.exit?.exitCode ?? 'unknown'} before the container started`,
+    );
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -121,7 +126,10 @@ export class RuncProcess {
   }
 
   async #kill(signal: string): Promise<void> {
-    await runCommand(this.deps.runc, ['--root', this.deps.root, 'kill', this.deps.id, signal], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined);
+    await runCommand(this.deps.runc, ['--root', this.deps.root, 'kill', this.deps.id, signal], {
+      allowFailure: true,
+      timeoutMs: 10_000,
+    }).catch(() => undefined);
   }
 
   async #finish(code: number | null, signal: NodeJS.Signals | null, log: CriLogWriter): Promise<void> {
@@ -157,7 +165,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGABRT: 6,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGTERM: 15,
+};
 function signalNumber(s: NodeJS.Signals): number {
   return SIGNALS[s] ?? 9;
 }

@@ -53,7 +53,34 @@ const BY_ARCH: Record<string, string[]> = {
 /** Allowed only to a container holding the capability (without `CAP_`). */
 const BY_CAPABILITY: Array<[string, string[]]> = [
   ['DAC_READ_SEARCH', ['open_by_handle_at']],
-  ['SYS_ADMIN', ['bpf', 'clone', 'clone3', 'fanotify_init', 'fsconfig', 'fsmount', 'fsopen', 'fspick', 'lookup_dcookie', 'mount', 'mount_setattr', 'move_mount', 'open_tree', 'perf_event_open', 'quotactl', 'quotactl_fd', 'setdomainname', 'sethostname', 'setns', 'syslog', 'umount', 'umount2', 'unshare']],
+  [
+    'SYS_ADMIN',
+    [
+      'bpf',
+      'clone',
+      'clone3',
+      'fanotify_init',
+      'fsconfig',
+      'fsmount',
+      'fsopen',
+      'fspick',
+      'lookup_dcookie',
+      'mount',
+      'mount_setattr',
+      'move_mount',
+      'open_tree',
+      'perf_event_open',
+      'quotactl',
+      'quotactl_fd',
+      'setdomainname',
+      'sethostname',
+      'setns',
+      'syslog',
+      'umount',
+      'umount2',
+      'unshare',
+    ],
+  ],
   ['SYS_BOOT', ['reboot']],
   ['SYS_CHROOT', ['chroot']],
   ['SYS_MODULE', ['delete_module', 'init_module', 'finit_module']],
@@ -125,11 +152,19 @@ export function defaultSeccompProfile(arch: string, capabilities: readonly strin
   const syscalls: SeccompRule[] = [
     { names: [...allowed].sort(), action: 'SCMP_ACT_ALLOW' },
     { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: AF_VSOCK, op: 'SCMP_CMP_NE' }] },
-    ...PERSONALITIES.map((p): SeccompRule => ({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: p, op: 'SCMP_CMP_EQ' }] })),
+    ...PERSONALITIES.map((p): SeccompRule => ({
+      names: ['personality'],
+      action: 'SCMP_ACT_ALLOW',
+      args: [{ index: 0, value: p, op: 'SCMP_CMP_EQ' }],
+    })),
   ];
   if (!caps.has('SYS_ADMIN')) {
     // Threads and processes, but no new namespaces; clone3 cannot be filtered by its flags (they sit behind a pointer).
-    syscalls.push({ names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] });
+    syscalls.push({
+      names: ['clone'],
+      action: 'SCMP_ACT_ALLOW',
+      args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+    });
     syscalls.push({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
   }
   return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, architectures, syscalls };

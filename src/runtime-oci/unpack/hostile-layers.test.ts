@@ -3,7 +3,16 @@
  * real layer applier. Each must be refused (a LayerError naming the entry) or contained, and a scan of
  * the directory around the snapshot roots must find nothing but what was there before.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -35,19 +44,27 @@ function expectNothingOutside(): void {
   const st = lstatSync(join(victim, 'secret'));
   expect(st.nlink).toBe(1); // no hard link was made to it from anywhere
   expect(st.mode & 0o7777).toBe(0o644);
-  expect(readFileSync(join(victim, 'secret'), 'utf8')).toBe('the node\'s secret');
+  expect(readFileSync(join(victim, 'secret'), 'utf8')).toBe("the node's secret");
 }
 
 let n = 0;
 async function apply(members: TarMember[], lowers: string[] = []): Promise<{ root: string; stats: ApplyStats }> {
   const root = join(roots, `l${++n}`);
   mkdirSync(root);
-  const stats = await applyLayer((async function* () { yield tar(members); })(), { root, lowers });
+  const stats = await applyLayer(
+    (async function* () {
+      yield tar(members);
+    })(),
+    { root, lowers },
+  );
   return { root, stats };
 }
 
 async function refused(members: TarMember[], why: RegExp, lowers: string[] = []): Promise<void> {
-  const err = await apply(members, lowers).then(() => undefined, (e: unknown) => e);
+  const err = await apply(members, lowers).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(LayerError);
   expect((err as Error).message).toMatch(why);
 }
@@ -55,7 +72,7 @@ async function refused(members: TarMember[], why: RegExp, lowers: string[] = [])
 beforeEach(() => {
   rmSync(victim, { recursive: true, force: true });
   mkdirSync(victim, { recursive: true });
-  writeFileSync(join(victim, 'secret'), 'the node\'s secret', { mode: 0o644 });
+  writeFileSync(join(victim, 'secret'), "the node's secret", { mode: 0o644 });
   mkdirSync(roots, { recursive: true });
 });
 
@@ -76,11 +93,32 @@ describe('hostile layers', () => {
   });
 
   it('never writes through a symlink the layer planted, absolute or relative', async () => {
-    await refused([{ path: 'evil', type: 'symlink', linkname: victim }, { path: 'evil/owned', data: 'x' }], /entry "evil\/owned" passes through a symlink \("evil"\)/);
-    await refused([{ path: 'a/b', type: 'symlink', linkname: '../../../victim' }, { path: 'a/b/owned', data: 'x' }], /passes through a symlink/);
-    await refused([{ path: 'evil', type: 'symlink', linkname: victim }, { path: 'evil/secret', type: 'dir' }], /passes through a symlink/);
+    await refused(
+      [
+        { path: 'evil', type: 'symlink', linkname: victim },
+        { path: 'evil/owned', data: 'x' },
+      ],
+      /entry "evil\/owned" passes through a symlink \("evil"\)/,
+    );
+    await refused(
+      [
+        { path: 'a/b', type: 'symlink', linkname: '../../../victim' },
+        { path: 'a/b/owned', data: 'x' },
+      ],
+      /passes through a symlink/,
+    );
+    await refused(
+      [
+        { path: 'evil', type: 'symlink', linkname: victim },
+        { path: 'evil/secret', type: 'dir' },
+      ],
+      /passes through a symlink/,
+    );
     // A file entry named like the planted link replaces the link; it is never opened through it.
-    const { root } = await apply([{ path: 'f', type: 'symlink', linkname: join(victim, 'secret') }, { path: 'f', data: 'mine' }]);
+    const { root } = await apply([
+      { path: 'f', type: 'symlink', linkname: join(victim, 'secret') },
+      { path: 'f', data: 'mine' },
+    ]);
     expect(readFileSync(join(root, 'f'), 'utf8')).toBe('mine');
     expectNothingOutside();
   });
@@ -93,16 +131,36 @@ describe('hostile layers', () => {
   });
 
   it('refuses a hard link whose target passes through a symlink made earlier in the same layer', async () => {
-    await refused([{ path: 's', type: 'symlink', linkname: victim }, { path: 'x', type: 'hardlink', linkname: 's/secret' }], /hard link "x" to "s\/secret": "s\/secret" passes through a symlink \("s"\)/);
-    await refused([{ path: 'd', type: 'dir' }, { path: 'd/s', type: 'symlink', linkname: '../../../victim' }, { path: 'x', type: 'hardlink', linkname: 'd/s/secret' }], /passes through a symlink/);
+    await refused(
+      [
+        { path: 's', type: 'symlink', linkname: victim },
+        { path: 'x', type: 'hardlink', linkname: 's/secret' },
+      ],
+      /hard link "x" to "s\/secret": "s\/secret" passes through a symlink \("s"\)/,
+    );
+    await refused(
+      [
+        { path: 'd', type: 'dir' },
+        { path: 'd/s', type: 'symlink', linkname: '../../../victim' },
+        { path: 'x', type: 'hardlink', linkname: 'd/s/secret' },
+      ],
+      /passes through a symlink/,
+    );
     // A hard link to a symlink links the symlink itself, never what it points to.
-    const { root } = await apply([{ path: 's', type: 'symlink', linkname: join(victim, 'secret') }, { path: 'x', type: 'hardlink', linkname: 's' }]);
+    const { root } = await apply([
+      { path: 's', type: 'symlink', linkname: join(victim, 'secret') },
+      { path: 'x', type: 'hardlink', linkname: 's' },
+    ]);
     expect(lstatSync(join(root, 'x')).isSymbolicLink()).toBe(true);
     expectNothingOutside();
   });
 
   it.skipIf(!isRoot)('refuses a hard link to a lower layer file reached through a lower symlink', async () => {
-    const { root: lower } = await apply([{ path: 'host', type: 'symlink', linkname: victim }, { path: 'bin', type: 'dir' }, { path: 'bin/tool', data: 'tool', mode: 0o755 }]);
+    const { root: lower } = await apply([
+      { path: 'host', type: 'symlink', linkname: victim },
+      { path: 'bin', type: 'dir' },
+      { path: 'bin/tool', data: 'tool', mode: 0o755 },
+    ]);
     await refused([{ path: 'x', type: 'hardlink', linkname: 'host/secret' }], /not a file of this image/, [lower]);
     const { root } = await apply([{ path: 'y', type: 'hardlink', linkname: 'bin/tool' }], [lower]);
     expect(readFileSync(join(root, 'y'), 'utf8')).toBe('tool');
@@ -125,7 +183,10 @@ describe('hostile layers', () => {
   });
 
   it('keeps setuid and setgid bits in the snapshot (the mounts are nosuid, the data dirs 0700)', async () => {
-    const { root } = await apply([{ path: 'bin/su', data: 'x', mode: 0o4755 }, { path: 'bin/wall', data: 'y', mode: 0o2755, gid: 5 }]);
+    const { root } = await apply([
+      { path: 'bin/su', data: 'x', mode: 0o4755 },
+      { path: 'bin/wall', data: 'y', mode: 0o2755, gid: 5 },
+    ]);
     expect(lstatSync(join(root, 'bin/su')).mode & 0o7777).toBe(0o4755);
     expect(lstatSync(join(root, 'bin/wall')).mode & 0o7777).toBe(0o2755);
     expectNothingOutside();
@@ -133,11 +194,24 @@ describe('hostile layers', () => {
 
   it('refuses malformed whiteouts and whiteouts through a symlink, and caps the entry count', async () => {
     await refused([{ path: 'etc/.wh...', data: '' }], /is not a whiteout of a name/);
-    await refused([{ path: 'evil', type: 'symlink', linkname: victim }, { path: 'evil/.wh.secret', data: '' }], /passes through a symlink/);
+    await refused(
+      [
+        { path: 'evil', type: 'symlink', linkname: victim },
+        { path: 'evil/.wh.secret', data: '' },
+      ],
+      /passes through a symlink/,
+    );
     const root = join(roots, `cap${++n}`);
     mkdirSync(root);
     const many = Array.from({ length: 20 }, (_, i): TarMember => ({ path: `f${i}`, data: 'x' }));
-    await expect(applyLayer((async function* () { yield tar(many); })(), { root, lowers: [], maxEntries: 10 })).rejects.toThrow(/more than 10 entries/);
+    await expect(
+      applyLayer(
+        (async function* () {
+          yield tar(many);
+        })(),
+        { root, lowers: [], maxEntries: 10 },
+      ),
+    ).rejects.toThrow(/more than 10 entries/);
     expectNothingOutside();
   });
 });

@@ -12,7 +12,12 @@ let n = 0;
 async function apply(members: TarMember[], lowers: string[] = []): Promise<string> {
   const root = join(dir, `l${++n}`);
   mkdirSync(root);
-  await applyLayer((async function* () { yield tar(members); })(), { root, lowers });
+  await applyLayer(
+    (async function* () {
+      yield tar(members);
+    })(),
+    { root, lowers },
+  );
   return root;
 }
 
@@ -32,34 +37,60 @@ describe('applyLayer', () => {
   });
 
   it('never writes through a symlink planted by the layer', async () => {
-    await expect(apply([{ path: 'evil', type: 'symlink', linkname: dir }, { path: 'evil/owned', data: 'x' }])).rejects.toThrow(/passes through a symlink/);
+    await expect(
+      apply([
+        { path: 'evil', type: 'symlink', linkname: dir },
+        { path: 'evil/owned', data: 'x' },
+      ]),
+    ).rejects.toThrow(/passes through a symlink/);
     expect(readdirSync(dir).includes('owned')).toBe(false);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('turns whiteouts and opaque directories into overlay whiteouts, only for what exists beneath', async () => {
-    const base = await apply([
-      { path: 'etc', type: 'dir' }, { path: 'etc/gone', data: 'g' }, { path: 'etc/kept', data: 'k' },
-      { path: 'data', type: 'dir' }, { path: 'data/a', data: 'a' }, { path: 'data/b', data: 'b' },
-    ]);
-    const top = await apply([
-      { path: 'etc/.wh.gone', data: '' }, { path: 'etc/.wh.never-existed', data: '' },
-      { path: 'data/.wh..wh..opq', data: '' }, { path: 'data/b', data: 'new b' },
-    ], [base]);
-    expect(isWhiteout(join(top, 'etc/gone'))).toBe(true);
-    expect(readdirSync(join(top, 'etc')).sort()).toEqual(['gone']);
-    expect(isWhiteout(join(top, 'data/a'))).toBe(true);
-    expect(readFileSync(join(top, 'data/b'), 'utf8')).toBe('new b');
-    // A third layer sees through the whiteouts: an opaque /etc hides only what is still visible.
-    const third = await apply([{ path: 'etc/.wh..wh..opq', data: '' }], [top, base]);
-    expect(readdirSync(join(third, 'etc'))).toEqual(['kept']);
-    expect(isWhiteout(join(third, 'etc/kept'))).toBe(true);
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'turns whiteouts and opaque directories into overlay whiteouts, only for what exists beneath',
+    async () => {
+      const base = await apply([
+        { path: 'etc', type: 'dir' },
+        { path: 'etc/gone', data: 'g' },
+        { path: 'etc/kept', data: 'k' },
+        { path: 'data', type: 'dir' },
+        { path: 'data/a', data: 'a' },
+        { path: 'data/b', data: 'b' },
+      ]);
+      const top = await apply(
+        [
+          { path: 'etc/.wh.gone', data: '' },
+          { path: 'etc/.wh.never-existed', data: '' },
+          { path: 'data/.wh..wh..opq', data: '' },
+          { path: 'data/b', data: 'new b' },
+        ],
+        [base],
+      );
+      expect(isWhiteout(join(top, 'etc/gone'))).toBe(true);
+      expect(readdirSync(join(top, 'etc')).sort()).toEqual(['gone']);
+      expect(isWhiteout(join(top, 'data/a'))).toBe(true);
+      expect(readFileSync(join(top, 'data/b'), 'utf8')).toBe('new b');
+      // A third layer sees through the whiteouts: an opaque /etc hides only what is still visible.
+      const third = await apply([{ path: 'etc/.wh..wh..opq', data: '' }], [top, base]);
+      expect(readdirSync(join(third, 'etc'))).toEqual(['kept']);
+      expect(isWhiteout(join(third, 'etc/kept'))).toBe(true);
+    },
+  );
 
-  it.skipIf(process.getuid?.() !== 0)('copies a hard link to a lower layer file, but never one reached through a symlink', async () => {
-    const base = await apply([{ path: 'bin', type: 'dir' }, { path: 'bin/tool', data: 'tool', mode: 0o755 }, { path: 'host', type: 'symlink', linkname: '/etc' }]);
-    const top = await apply([{ path: 'bin/alias', type: 'hardlink', linkname: 'bin/tool' }], [base]);
-    expect(readFileSync(join(top, 'bin/alias'), 'utf8')).toBe('tool');
-    expect(lstatSync(join(top, 'bin/alias')).mode & 0o777).toBe(0o755);
-    await expect(apply([{ path: 'x', type: 'hardlink', linkname: 'host/hostname' }], [base])).rejects.toThrow(/not a file of this image/);
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'copies a hard link to a lower layer file, but never one reached through a symlink',
+    async () => {
+      const base = await apply([
+        { path: 'bin', type: 'dir' },
+        { path: 'bin/tool', data: 'tool', mode: 0o755 },
+        { path: 'host', type: 'symlink', linkname: '/etc' },
+      ]);
+      const top = await apply([{ path: 'bin/alias', type: 'hardlink', linkname: 'bin/tool' }], [base]);
+      expect(readFileSync(join(top, 'bin/alias'), 'utf8')).toBe('tool');
+      expect(lstatSync(join(top, 'bin/alias')).mode & 0o777).toBe(0o755);
+      await expect(apply([{ path: 'x', type: 'hardlink', linkname: 'host/hostname' }], [base])).rejects.toThrow(
+        /not a file of this image/,
+      );
+    },
+  );
 });

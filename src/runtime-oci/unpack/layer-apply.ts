@@ -12,7 +12,21 @@
  * container gets its /dev from the runtime. An entry count cap bounds the work of one layer.
  */
 import { constants, type Stats } from 'node:fs';
-import { chmod, chown, copyFile, lchown, link, lutimes, mkdir, open, readdir, rm, symlink, utimes, type FileHandle } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  lchown,
+  link,
+  lutimes,
+  mkdir,
+  open,
+  readdir,
+  rm,
+  symlink,
+  utimes,
+  type FileHandle,
+} from 'node:fs/promises';
 import { posix } from 'node:path';
 import { readTar, type TarEntry, type TarSink } from './tar-reader.js';
 import { LayerError, cleanPath, ensureDirIn, hostPath, lookupStrict, lstatOrUndefined } from './root-path.js';
@@ -69,7 +83,8 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, target: Appl
         }
         if (base.startsWith(WHITEOUT_PREFIX)) {
           const name = base.slice(WHITEOUT_PREFIX.length);
-          if (name === '' || name === '.' || name === '..') throw new LayerError(`"${base}" is not a whiteout of a name`);
+          if (name === '' || name === '.' || name === '..')
+            throw new LayerError(`"${base}" is not a whiteout of a name`);
           whiteouts.push(posix.join(dir, name));
           return undefined;
         }
@@ -81,7 +96,12 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, target: Appl
         stats.entries += 1;
         await ensureDirIn(root, dir, `entry "${rel}"`);
         const sink = await createEntry(root, rel, entry, lowers, openFiles);
-        return sink && { write: (c) => named(entry.path, () => sink.write(c)), end: () => named(entry.path, () => sink.end()) };
+        return (
+          sink && {
+            write: (c) => named(entry.path, () => sink.write(c)),
+            end: () => named(entry.path, () => sink.end()),
+          }
+        );
       });
     });
   } finally {
@@ -135,7 +155,8 @@ function fileSink(fh: FileHandle, e: TarEntry, openFiles: Set<FileHandle>): TarS
   openFiles.add(fh);
   return {
     write: async (chunk) => {
-      for (let off = 0; off < chunk.byteLength; ) off += (await fh.write(chunk, off, chunk.byteLength - off)).bytesWritten;
+      for (let off = 0; off < chunk.byteLength;)
+        off += (await fh.write(chunk, off, chunk.byteLength - off)).bytesWritten;
     },
     end: async () => {
       try {
@@ -150,7 +171,13 @@ function fileSink(fh: FileHandle, e: TarEntry, openFiles: Set<FileHandle>): TarS
   };
 }
 
-async function createEntry(root: string, rel: string, e: TarEntry, lowers: readonly string[], openFiles: Set<FileHandle>): Promise<TarSink | undefined> {
+async function createEntry(
+  root: string,
+  rel: string,
+  e: TarEntry,
+  lowers: readonly string[],
+  openFiles: Set<FileHandle>,
+): Promise<TarSink | undefined> {
   const dest = hostPath(root, rel);
   // Parents are real directories (ensureDirIn); `dest` itself is never followed: removed unless it
   // is a directory that a directory entry keeps.
@@ -163,7 +190,11 @@ async function createEntry(root: string, rel: string, e: TarEntry, lowers: reado
       return undefined;
     case 'file': {
       // O_EXCL|O_NOFOLLOW: never write through a link planted under the same name.
-      const fh = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const fh = await open(
+        dest,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
       const sink = fileSink(fh, e, openFiles);
       if (e.size > 0) return sink;
       await sink.end();
@@ -188,7 +219,13 @@ async function createEntry(root: string, rel: string, e: TarEntry, lowers: reado
  * inodes across layers). The target is looked up inside the root without following any symlink, so a
  * symlink created earlier in the same layer cannot carry the link to one of the node's files.
  */
-async function hardLink(root: string, rel: string, dest: string, linkname: string, lowers: readonly string[]): Promise<void> {
+async function hardLink(
+  root: string,
+  rel: string,
+  dest: string,
+  linkname: string,
+  lowers: readonly string[],
+): Promise<void> {
   const what = `hard link "${rel}" to "${linkname.slice(0, 300)}"`;
   const targetRel = cleanPath(linkname);
   if (targetRel === '') throw new LayerError(`${what}: the target is the root directory`);

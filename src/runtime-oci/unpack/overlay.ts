@@ -28,7 +28,8 @@ export async function mountOverlay(s: OverlaySpec): Promise<void> {
   // Snapshot names are chain-ID hex digits; anything else could add a layer or an option.
   const bad = s.lowers.find((l) => !/^[0-9a-f]{64}$/.test(l));
   if (bad !== undefined) throw new Error(`snapshot name ${JSON.stringify(bad.slice(0, 100))} is not 64 hex digits`);
-  if (/[:,\\]/.test(s.upper + s.work)) throw new Error('overlay upper and work directories may not contain ":", "," or "\\"');
+  if (/[:,\\]/.test(s.upper + s.work))
+    throw new Error('overlay upper and work directories may not contain ":", "," or "\\"');
   const options = `nosuid,nodev,lowerdir=${s.lowers.join(':')},upperdir=${s.upper},workdir=${s.work}`;
   await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', options, s.target], { cwd: s.snapshotsDir });
 }

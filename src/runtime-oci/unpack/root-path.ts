@@ -51,7 +51,8 @@ export async function ensureDirIn(root: string, rel: string, what: string): Prom
     cur = `${cur}/${parts[i]}`;
     const st = await lstatOrUndefined(cur);
     if (!st) await mkdir(cur, { mode: 0o755 });
-    else if (!st.isDirectory()) throw new LayerError(`${what} passes through ${describe(st)} ("${parts.slice(0, i + 1).join('/')}")`);
+    else if (!st.isDirectory())
+      throw new LayerError(`${what} passes through ${describe(st)} ("${parts.slice(0, i + 1).join('/')}")`);
   }
   return cur;
 }
@@ -78,7 +79,11 @@ export async function lookupIn(root: string, rel: string): Promise<Lookup> {
 }
 
 /** Like {@link lookupIn}, but a parent that is a symlink or a file is an error naming it. */
-export async function lookupStrict(root: string, rel: string, what: string): Promise<Extract<Lookup, { kind: 'found' }> | undefined> {
+export async function lookupStrict(
+  root: string,
+  rel: string,
+  what: string,
+): Promise<Extract<Lookup, { kind: 'found' }> | undefined> {
   const r = await lookupIn(root, rel);
   if (r.kind === 'blocked') throw new LayerError(`${what}: "${rel}" passes through ${describe(r.stat)} ("${r.at}")`);
   return r.kind === 'found' ? r : undefined;

@@ -1,4 +1,14 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -45,7 +55,11 @@ describe('Snapshotter', () => {
     const [name] = await snaps.prepare([l]);
     expect(name).toBe(l.diffId.slice(7));
     expect(readFileSync(join(snaps.dir, name!, 'etc/hostname'), 'utf8')).toBe('box');
-    expect(JSON.parse(readFileSync(join(snaps.dir, `${name}.done`), 'utf8'))).toEqual({ chainId: l.diffId, diffId: l.diffId, layer: l.digest });
+    expect(JSON.parse(readFileSync(join(snaps.dir, `${name}.done`), 'utf8'))).toEqual({
+      chainId: l.diffId,
+      diffId: l.diffId,
+      layer: l.digest,
+    });
     await snaps.prepare([l]);
     expect(l.asked).toBe(1);
   });
@@ -73,10 +87,18 @@ describe('Snapshotter', () => {
   it('refuses malformed diff IDs and layer digests before anything touches the disk', async () => {
     const snaps = await open();
     const l = layer([{ path: 'a', data: 'a' }]);
-    for (const diffId of ['sha256:../../x', `sha256:${'A'.repeat(64)}`, `sha512:${'a'.repeat(128)}`, '', `sha256:${'a'.repeat(64)}/..`]) {
+    for (const diffId of [
+      'sha256:../../x',
+      `sha256:${'A'.repeat(64)}`,
+      `sha512:${'a'.repeat(128)}`,
+      '',
+      `sha256:${'a'.repeat(64)}/..`,
+    ]) {
       await expect(snaps.prepare([{ ...l, diffId }])).rejects.toThrow(/rootfs\.diff_ids\[0\] is not a sha256 digest/);
     }
-    await expect(snaps.prepare([{ ...l, digest: 'sha256:../../x' }])).rejects.toThrow(/layers\[0\]\.digest: malformed digest/);
+    await expect(snaps.prepare([{ ...l, digest: 'sha256:../../x' }])).rejects.toThrow(
+      /layers\[0\]\.digest: malformed digest/,
+    );
     expect(() => snaps.nameOf('sha256:../../etc')).toThrow(ImagePullError);
     expect(() => chainIds([l.diffId, 'sha256:../x'])).toThrow(/rootfs\.diff_ids\[1\]/);
     expect(readdirSync(snaps.dir)).toEqual([]);
@@ -96,7 +118,9 @@ describe('Snapshotter', () => {
   it('caps the entries of a layer, naming it', async () => {
     const snaps = await open({ maxEntries: 50 });
     const many = layer(Array.from({ length: 200 }, (_, i): TarMember => ({ path: `f${i}`, data: '' })));
-    await expect(snaps.prepare([many])).rejects.toThrow(`cannot unpack layer ${many.digest}: the layer has more than 50 entries`);
+    await expect(snaps.prepare([many])).rejects.toThrow(
+      `cannot unpack layer ${many.digest}: the layer has more than 50 entries`,
+    );
     expect(readdirSync(snaps.dir)).toEqual([]);
   });
 
@@ -113,17 +137,33 @@ describe('Snapshotter', () => {
     const [name] = await snaps.prepare([l]);
     const bundle = join(base, `bundle-${++n}`);
     for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(bundle, d), { recursive: true });
-    await mountOverlay({ snapshotsDir: snaps.dir, lowers: [name!], upper: join(bundle, 'upper'), work: join(bundle, 'work'), target: join(bundle, 'rootfs') });
+    await mountOverlay({
+      snapshotsDir: snaps.dir,
+      lowers: [name!],
+      upper: join(bundle, 'upper'),
+      work: join(bundle, 'work'),
+      target: join(bundle, 'rootfs'),
+    });
     try {
       expect(await mountsUnder(join(bundle, 'rootfs'))).toHaveLength(1);
-      const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === join(bundle, 'rootfs'));
+      const line = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .find((l) => l.split(' ')[4] === join(bundle, 'rootfs'));
       const opts = line?.split(' ')[5]?.split(',') ?? [];
       expect(opts).toEqual(expect.arrayContaining(['nosuid', 'nodev']));
       expect(lstatSync(join(bundle, 'rootfs/bin/su')).mode & 0o7777).toBe(0o4755);
     } finally {
       await unmountAll(join(bundle, 'rootfs'));
     }
-    await expect(mountOverlay({ snapshotsDir: snaps.dir, lowers: ['../../etc'], upper: join(bundle, 'upper'), work: join(bundle, 'work'), target: join(bundle, 'rootfs') })).rejects.toThrow(/not 64 hex digits/);
+    await expect(
+      mountOverlay({
+        snapshotsDir: snaps.dir,
+        lowers: ['../../etc'],
+        upper: join(bundle, 'upper'),
+        work: join(bundle, 'work'),
+        target: join(bundle, 'rootfs'),
+      }),
+    ).rejects.toThrow(/not 64 hex digits/);
     expect(existsSync(join(bundle, 'rootfs/bin'))).toBe(false);
   });
 });

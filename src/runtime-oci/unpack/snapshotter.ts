@@ -111,7 +111,10 @@ export class Snapshotter {
       const name = names[i]!;
       let pending = this.#inflight.get(name);
       if (!pending) {
-        const lowers = names.slice(0, i).reverse().map((n) => join(this.dir, n));
+        const lowers = names
+          .slice(0, i)
+          .reverse()
+          .map((n) => join(this.dir, n));
         pending = this.#ensure(layers[i]!, chain[i]!, name, lowers).finally(() => this.#inflight.delete(name));
         this.#inflight.set(name, pending);
       }
@@ -126,7 +129,10 @@ export class Snapshotter {
     await rm(join(this.dir, `${name}${MARKER}`), { force: true });
     if (stale) {
       // Moved aside, not removed: a container may still have it mounted. Removed at the next open.
-      this.logger.warn({ layer: layer.digest, snapshot: name }, 'snapshot without a valid completion marker: unpacking the layer again');
+      this.logger.warn(
+        { layer: layer.digest, snapshot: name },
+        'snapshot without a valid completion marker: unpacking the layer again',
+      );
       await rename(join(this.dir, name), join(this.dir, `${name}.tmp-stale-${randomUUID().slice(0, 8)}`));
     }
     await this.#unpack(layer, await layer.blob(), chainId, name, lowers);
@@ -145,7 +151,9 @@ export class Snapshotter {
           for await (const chunk of tar as AsyncIterable<Uint8Array>) {
             diff.update(chunk);
             if (diff.size > maxBytes) {
-              throw new ImagePullError(`layer ${layer.digest} expands past ${maxBytes} bytes uncompressed, the most this node accepts for one layer (a decompression bomb?)`);
+              throw new ImagePullError(
+                `layer ${layer.digest} expands past ${maxBytes} bytes uncompressed, the most this node accepts for one layer (a decompression bomb?)`,
+              );
             }
             yield chunk;
           }
@@ -153,7 +161,11 @@ export class Snapshotter {
           tar.destroy();
         }
       })();
-      const stats = await applyLayer(bounded, { root: tmp, lowers, ...(this.opts.maxEntries !== undefined ? { maxEntries: this.opts.maxEntries } : {}) });
+      const stats = await applyLayer(bounded, {
+        root: tmp,
+        lowers,
+        ...(this.opts.maxEntries !== undefined ? { maxEntries: this.opts.maxEntries } : {}),
+      });
       diff.verify(`layer ${layer.digest}`);
       // One syncfs flushes the whole tree without an fsync per file on the event loop; then the
       // rename publishes it, the parent is flushed, and the marker is written last.
@@ -163,9 +175,15 @@ export class Snapshotter {
       const marker: Marker = { chainId, diffId: layer.diffId, layer: layer.digest };
       await writeFileDurable(join(this.dir, `${name}${MARKER}`), JSON.stringify(marker));
       if (stats.skipped > 0) {
-        this.logger.info({ layer: layer.digest, skipped: stats.skipped, examples: stats.skippedExamples }, 'layer has device nodes or fifos: not created (the container gets its /dev from the runtime)');
+        this.logger.info(
+          { layer: layer.digest, skipped: stats.skipped, examples: stats.skippedExamples },
+          'layer has device nodes or fifos: not created (the container gets its /dev from the runtime)',
+        );
       }
-      this.logger.debug({ layer: layer.digest, entries: stats.entries, whiteouts: stats.whiteouts, ms: Date.now() - started }, 'layer unpacked');
+      this.logger.debug(
+        { layer: layer.digest, entries: stats.entries, whiteouts: stats.whiteouts, ms: Date.now() - started },
+        'layer unpacked',
+      );
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       if (err instanceof ImagePullError) throw err;
@@ -184,8 +202,12 @@ function parseDigestOf(digest: string, what: string): void {
 
 function decompressed(layer: LayerSource, blobPath: string): Readable {
   const mt = layer.mediaType;
-  if (/zstd/.test(mt)) throw new ImagePullError(`layer ${layer.digest} is zstd-compressed (${mt}), which this node cannot unpack; push it with gzip`);
-  if (!/gzip/.test(mt) && !/tar$/.test(mt) && mt !== '') throw new ImagePullError(`layer ${layer.digest} has media type ${mt}, which is not a filesystem layer`);
+  if (/zstd/.test(mt))
+    throw new ImagePullError(
+      `layer ${layer.digest} is zstd-compressed (${mt}), which this node cannot unpack; push it with gzip`,
+    );
+  if (!/gzip/.test(mt) && !/tar$/.test(mt) && mt !== '')
+    throw new ImagePullError(`layer ${layer.digest} has media type ${mt}, which is not a filesystem layer`);
   const file = createReadStream(blobPath);
   if (!/gzip/.test(mt)) return file;
   const gunzip = createGunzip();

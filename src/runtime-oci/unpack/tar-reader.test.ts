@@ -19,7 +19,17 @@ async function roundTrip(format: string, chunk: number): Promise<Array<TarEntry 
   writeFileSync(join(src, 'suid'), 'x');
   chmodSync(join(src, 'suid'), 0o4750);
   symlinkSync(`../${'t'.repeat(120)}`, join(src, 'link'));
-  const archive = execFileSync('tar', ['-C', src, `--format=${format}`, '--owner=1000', '--group=2000', '--numeric-owner', '-cf', '-', '.']);
+  const archive = execFileSync('tar', [
+    '-C',
+    src,
+    `--format=${format}`,
+    '--owner=1000',
+    '--group=2000',
+    '--numeric-owner',
+    '-cf',
+    '-',
+    '.',
+  ]);
   const out: Array<TarEntry & { body: string }> = [];
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < archive.length; i += chunk) yield archive.subarray(i, i + chunk);
@@ -28,7 +38,10 @@ async function roundTrip(format: string, chunk: number): Promise<Array<TarEntry 
     const rec = { ...e, body: '' };
     out.push(rec);
     const parts: Buffer[] = [];
-    return { write: (c) => void parts.push(Buffer.from(c)), end: () => void (rec.body = Buffer.concat(parts).toString('latin1')) };
+    return {
+      write: (c) => void parts.push(Buffer.from(c)),
+      end: () => void (rec.body = Buffer.concat(parts).toString('latin1')),
+    };
   });
   return out;
 }
@@ -38,7 +51,8 @@ describe('readTar', () => {
     it(`reads GNU tar's ${format} archives, whatever the chunking`, async () => {
       for (const chunk of [1, 511, 4096, 1 << 20]) {
         const entries = await roundTrip(format, chunk);
-        const by = (p: string): (TarEntry & { body: string }) | undefined => entries.find((e) => e.path.replace(/^\.\//, '').replace(/\/$/, '') === p);
+        const by = (p: string): (TarEntry & { body: string }) | undefined =>
+          entries.find((e) => e.path.replace(/^\.\//, '').replace(/\/$/, '') === p);
         const long = `${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(40)}.txt`;
         expect(by(long)).toMatchObject({ type: 'file', body: 'long\n', uid: 1000, gid: 2000 });
         expect(by('big.bin')?.body.length).toBe(70_000);
@@ -50,13 +64,17 @@ describe('readTar', () => {
   }
 
   it('refuses something that is not a tar archive, and one cut short', async () => {
-    const junk = (async function* () { yield Buffer.alloc(1024, 0x41); })();
+    const junk = (async function* () {
+      yield Buffer.alloc(1024, 0x41);
+    })();
     await expect(readTar(junk, async () => undefined)).rejects.toBeInstanceOf(TarFormatError);
     const src = join(dir, 'cut');
     mkdirSync(src, { recursive: true });
     writeFileSync(join(src, 'f'), Buffer.alloc(5000, 1));
     const archive = execFileSync('tar', ['-C', src, '-cf', '-', 'f']);
-    const cut = (async function* () { yield archive.subarray(0, 2048); })();
+    const cut = (async function* () {
+      yield archive.subarray(0, 2048);
+    })();
     await expect(readTar(cut, async () => undefined)).rejects.toThrow(TarFormatError);
     expect(readFileSync(join(src, 'f')).length).toBe(5000);
   });

@@ -76,7 +76,10 @@ function toEntry(h: Partial<Header>): TarEntry {
  * Reads the archive from `source`, calling `onEntry` for each member (in order, one at a time). An
  * error of `source` or of `onEntry`/a sink is rethrown as it is; a malformed archive is a TarFormatError.
  */
-export async function readTar(source: AsyncIterable<Uint8Array>, onEntry: (entry: TarEntry) => Promise<TarSink | undefined>): Promise<void> {
+export async function readTar(
+  source: AsyncIterable<Uint8Array>,
+  onEntry: (entry: TarEntry) => Promise<TarSink | undefined>,
+): Promise<void> {
   const ex = tarExtract();
   let sourceError: unknown;
   let consumerError: unknown;
@@ -95,7 +98,8 @@ export async function readTar(source: AsyncIterable<Uint8Array>, onEntry: (entry
     try {
       for await (const chunk of source) {
         if (ex.destroyed) return;
-        if (!ex.write(chunk)) await Promise.race([new Promise<void>((resolve) => ex.once('drain', () => resolve())), closed]);
+        if (!ex.write(chunk))
+          await Promise.race([new Promise<void>((resolve) => ex.once('drain', () => resolve())), closed]);
       }
       if (!ex.destroyed) ex.end(undefined);
     } catch (err) {

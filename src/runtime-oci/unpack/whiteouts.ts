@@ -19,7 +19,10 @@ export async function makeWhiteout(p: string): Promise<void> {
 }
 
 /** What the merged view of `lowers` has at `rel`: a host path and its stat, or undefined. */
-export async function findBeneath(lowers: readonly string[], rel: string): Promise<{ path: string; stat: Stats } | undefined> {
+export async function findBeneath(
+  lowers: readonly string[],
+  rel: string,
+): Promise<{ path: string; stat: Stats } | undefined> {
   for (const lower of lowers) {
     const r = await lookupIn(lower, rel);
     if (r.kind === 'blocked') return undefined;

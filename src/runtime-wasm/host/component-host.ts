@@ -13,7 +13,15 @@
  */
 import type { InstanceState, InterfaceImports } from './context.js';
 import { GuestMemory, HostTrap, type Realloc } from './guest-memory.js';
-import { environmentImports, exitImports, monotonicClockImports, randomImports, sandboxImports, stdioImports, wallClockImports } from './cli.js';
+import {
+  environmentImports,
+  exitImports,
+  monotonicClockImports,
+  randomImports,
+  sandboxImports,
+  stdioImports,
+  wallClockImports,
+} from './cli.js';
 import { httpTypesImports, outgoingHandlerImports } from './http-types.js';
 import { ioErrorImports, pollImports, streamsImports } from './io.js';
 import { wasmGlobal, type CoreModule, type WasmInstance, type WasmMemory } from '../wasm-global.js';
@@ -92,7 +100,10 @@ export class ComponentHost {
    */
   httpHandler(exportName: string): { handle: CoreHandle; postReturn?: () => void } {
     const exact = `${exportName}#handle`;
-    for (const pattern of [(k: string) => k === exact, (k: string) => /^wasi:http\/incoming-handler@[^#]+#handle$/.test(k)]) {
+    for (const pattern of [
+      (k: string) => k === exact,
+      (k: string) => /^wasi:http\/incoming-handler@[^#]+#handle$/.test(k),
+    ]) {
       for (const exports of this.#coreExports) {
         const name = Object.keys(exports).find(pattern);
         const fn = name === undefined ? undefined : exports[name];

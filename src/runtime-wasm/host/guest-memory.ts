@@ -58,7 +58,8 @@ export class GuestMemory {
     const realloc = this.realloc;
     if (!realloc) throw new HostTrap('the guest exports no cabi_realloc but an import returns a list or string');
     const ptr = realloc(0, 0, align, size);
-    if (ptr % align !== 0 || ptr + size > this.u8.byteLength) throw new HostTrap(`realloc returned an invalid pointer ${ptr}`);
+    if (ptr % align !== 0 || ptr + size > this.u8.byteLength)
+      throw new HostTrap(`realloc returned an invalid pointer ${ptr}`);
     return ptr;
   }
 

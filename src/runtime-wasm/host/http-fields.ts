@@ -81,75 +81,99 @@ function mutable({ state }: CoreContext, self: number): Fields | number {
 
 /** The `fields` functions of `wasi:http/types`. */
 export const fieldsImports: InterfaceImports = {
-  '[constructor]fields': ({ state }) => (): number => state.table.add(new Fields()),
-  '[static]fields.from-list': ({ mem, state }) => (ptr: number, len: number, ret: number): void => {
-    const fields = new Fields();
-    for (let i = 0; i < len; i++) {
-      const at = ptr + i * 16;
-      const [np, nl] = mem.ptrLen(at);
-      const [vp, vl] = mem.ptrLen(at + 8);
-      const name = mem.readString(np, nl);
-      const value = mem.readBytes(vp, vl);
-      const refused = checkField(name, value);
-      if (refused !== undefined) {
-        mem.u8[ret] = 1;
-        mem.u8[ret + 4] = refused;
-        return;
+  '[constructor]fields':
+    ({ state }) =>
+    (): number =>
+      state.table.add(new Fields()),
+  '[static]fields.from-list':
+    ({ mem, state }) =>
+    (ptr: number, len: number, ret: number): void => {
+      const fields = new Fields();
+      for (let i = 0; i < len; i++) {
+        const at = ptr + i * 16;
+        const [np, nl] = mem.ptrLen(at);
+        const [vp, vl] = mem.ptrLen(at + 8);
+        const name = mem.readString(np, nl);
+        const value = mem.readBytes(vp, vl);
+        const refused = checkField(name, value);
+        if (refused !== undefined) {
+          mem.u8[ret] = 1;
+          mem.u8[ret + 4] = refused;
+          return;
+        }
+        fields.append(name, value);
       }
-      fields.append(name, value);
-    }
-    mem.dv.setUint32(ret + 4, state.table.add(fields), true);
-    mem.u8[ret] = 0;
-  },
-  '[method]fields.get': ({ mem, state }) => (self: number, np: number, nl: number, ret: number): void => {
-    storeValueList(mem, ret, state.table.get(self, Fields).get(mem.readString(np, nl)));
-  },
-  '[method]fields.has': ({ mem, state }) => (self: number, np: number, nl: number): number =>
-    state.table.get(self, Fields).get(mem.readString(np, nl)).length > 0 ? 1 : 0,
-  '[method]fields.set': (ctx) => (self: number, np: number, nl: number, lp: number, ll: number, ret: number): void => {
-    const { mem } = ctx;
-    const f = mutable(ctx, self);
-    if (typeof f === 'number') return storeUnitResult(mem, ret, f);
-    const name = mem.readString(np, nl);
-    const values: Uint8Array[] = [];
-    for (let i = 0; i < ll; i++) {
-      const [vp, vl] = mem.ptrLen(lp + i * 8);
-      values.push(mem.readBytes(vp, vl));
-    }
-    const refused = checkField(name, undefined) ?? values.map((v) => checkField(name, v)).find((r) => r !== undefined);
-    if (refused !== undefined) return storeUnitResult(mem, ret, refused);
-    f.delete(name);
-    for (const v of values) f.append(name, v);
-    storeUnitResult(mem, ret, undefined);
-  },
-  '[method]fields.delete': (ctx) => (self: number, np: number, nl: number, ret: number): void => {
-    const f = mutable(ctx, self);
-    if (typeof f === 'number') return storeUnitResult(ctx.mem, ret, f);
-    const name = ctx.mem.readString(np, nl);
-    const refused = checkField(name, undefined);
-    if (refused === undefined) f.delete(name);
-    storeUnitResult(ctx.mem, ret, refused);
-  },
-  '[method]fields.append': (ctx) => (self: number, np: number, nl: number, vp: number, vl: number, ret: number): void => {
-    const f = mutable(ctx, self);
-    if (typeof f === 'number') return storeUnitResult(ctx.mem, ret, f);
-    const name = ctx.mem.readString(np, nl);
-    const value = ctx.mem.readBytes(vp, vl);
-    const refused = checkField(name, value);
-    if (refused === undefined) f.append(name, value);
-    storeUnitResult(ctx.mem, ret, refused);
-  },
-  '[method]fields.entries': ({ mem, state }) => (self: number, ret: number): void => {
-    const f = state.table.get(self, Fields);
-    const n = f.names.length;
-    const list = mem.alloc(4, n * 16);
-    for (let i = 0; i < n; i++) {
-      mem.storeString(list + i * 16, f.names[i]!);
-      mem.storeBytes(list + i * 16 + 8, f.values[i]!);
-    }
-    mem.dv.setUint32(ret, list, true);
-    mem.dv.setUint32(ret + 4, n, true);
-  },
-  '[method]fields.clone': ({ state }) => (self: number): number => state.table.add(state.table.get(self, Fields).clone()),
-  '[resource-drop]fields': ({ state }) => (h: number): void => state.table.drop(h, Fields),
+      mem.dv.setUint32(ret + 4, state.table.add(fields), true);
+      mem.u8[ret] = 0;
+    },
+  '[method]fields.get':
+    ({ mem, state }) =>
+    (self: number, np: number, nl: number, ret: number): void => {
+      storeValueList(mem, ret, state.table.get(self, Fields).get(mem.readString(np, nl)));
+    },
+  '[method]fields.has':
+    ({ mem, state }) =>
+    (self: number, np: number, nl: number): number =>
+      state.table.get(self, Fields).get(mem.readString(np, nl)).length > 0 ? 1 : 0,
+  '[method]fields.set':
+    (ctx) =>
+    (self: number, np: number, nl: number, lp: number, ll: number, ret: number): void => {
+      const { mem } = ctx;
+      const f = mutable(ctx, self);
+      if (typeof f === 'number') return storeUnitResult(mem, ret, f);
+      const name = mem.readString(np, nl);
+      const values: Uint8Array[] = [];
+      for (let i = 0; i < ll; i++) {
+        const [vp, vl] = mem.ptrLen(lp + i * 8);
+        values.push(mem.readBytes(vp, vl));
+      }
+      const refused =
+        checkField(name, undefined) ?? values.map((v) => checkField(name, v)).find((r) => r !== undefined);
+      if (refused !== undefined) return storeUnitResult(mem, ret, refused);
+      f.delete(name);
+      for (const v of values) f.append(name, v);
+      storeUnitResult(mem, ret, undefined);
+    },
+  '[method]fields.delete':
+    (ctx) =>
+    (self: number, np: number, nl: number, ret: number): void => {
+      const f = mutable(ctx, self);
+      if (typeof f === 'number') return storeUnitResult(ctx.mem, ret, f);
+      const name = ctx.mem.readString(np, nl);
+      const refused = checkField(name, undefined);
+      if (refused === undefined) f.delete(name);
+      storeUnitResult(ctx.mem, ret, refused);
+    },
+  '[method]fields.append':
+    (ctx) =>
+    (self: number, np: number, nl: number, vp: number, vl: number, ret: number): void => {
+      const f = mutable(ctx, self);
+      if (typeof f === 'number') return storeUnitResult(ctx.mem, ret, f);
+      const name = ctx.mem.readString(np, nl);
+      const value = ctx.mem.readBytes(vp, vl);
+      const refused = checkField(name, value);
+      if (refused === undefined) f.append(name, value);
+      storeUnitResult(ctx.mem, ret, refused);
+    },
+  '[method]fields.entries':
+    ({ mem, state }) =>
+    (self: number, ret: number): void => {
+      const f = state.table.get(self, Fields);
+      const n = f.names.length;
+      const list = mem.alloc(4, n * 16);
+      for (let i = 0; i < n; i++) {
+        mem.storeString(list + i * 16, f.names[i]!);
+        mem.storeBytes(list + i * 16 + 8, f.values[i]!);
+      }
+      mem.dv.setUint32(ret, list, true);
+      mem.dv.setUint32(ret + 4, n, true);
+    },
+  '[method]fields.clone':
+    ({ state }) =>
+    (self: number): number =>
+      state.table.add(state.table.get(self, Fields).clone()),
+  '[resource-drop]fields':
+    ({ state }) =>
+    (h: number): void =>
+      state.table.drop(h, Fields),
 };

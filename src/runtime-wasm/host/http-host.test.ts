@@ -33,7 +33,11 @@ describe('wasi:http host', () => {
       path: '/submit?x=1&y=%20',
       authority: 'echo.default:8080',
       scheme: 'https',
-      headers: [['content-type', 'text/plain'], ['x-many', 'one'], ['x-many', 'two']],
+      headers: [
+        ['content-type', 'text/plain'],
+        ['x-many', 'one'],
+        ['x-many', 'two'],
+      ],
       body: new TextEncoder().encode('hello body'),
     });
     expect(res.status).toBe(201);
@@ -44,7 +48,17 @@ describe('wasi:http host', () => {
       ['set-cookie', 'b=2'],
     ]);
     expect(text(res)).toBe(
-      ['method: POST', 'path: /submit?x=1&y=%20', 'scheme: https', 'authority: echo.default:8080', 'h: content-type=text/plain', 'h: x-many=one', 'h: x-many=two', 'body: hello body', ''].join('\n'),
+      [
+        'method: POST',
+        'path: /submit?x=1&y=%20',
+        'scheme: https',
+        'authority: echo.default:8080',
+        'h: content-type=text/plain',
+        'h: x-many=one',
+        'h: x-many=two',
+        'body: hello body',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -66,7 +80,7 @@ describe('wasi:http host', () => {
     expect(Buffer.compare(tail, Buffer.from(big))).toBe(0);
   });
 
-  it('gives a sent body\'s bytes back to the instance\'s host-bytes budget (300 MiB echoed through one instance, budget 256 MiB)', async () => {
+  it("gives a sent body's bytes back to the instance's host-bytes budget (300 MiB echoed through one instance, budget 256 MiB)", async () => {
     const mib = new Uint8Array(1024 * 1024).fill(120);
     for (let i = 0; i < 300; i++) {
       const res = await send(rt, id, { method: 'POST', path: `/big/${i}`, body: mib });

@@ -143,7 +143,8 @@ export class OutgoingBody implements Disposable {
   write(): OutputStream {
     const sink: ByteSink = (bytes) => {
       if (this.finished) return 'the body is already finished';
-      if (this.size + bytes.byteLength > MAX_RESPONSE_BODY_BYTES) return `body larger than ${MAX_RESPONSE_BODY_BYTES} bytes`;
+      if (this.size + bytes.byteLength > MAX_RESPONSE_BODY_BYTES)
+        return `body larger than ${MAX_RESPONSE_BODY_BYTES} bytes`;
       if (this.#released) return 'the body was already sent';
       if (this.budget && !this.budget.reserve(bytes.byteLength)) {
         return `the instance's buffered bodies would pass its host memory budget of ${this.budget.limit} bytes`;

@@ -70,7 +70,10 @@ function sleepUntil(deadlineNs: bigint): void {
 export class InputStream implements Disposable {
   #data: Uint8Array;
   #offset = 0;
-  constructor(data: Uint8Array = EMPTY, readonly onDispose?: () => void) {
+  constructor(
+    data: Uint8Array = EMPTY,
+    readonly onDispose?: () => void,
+  ) {
     this.#data = data;
   }
 
@@ -94,7 +97,10 @@ export type ByteSink = (bytes: Uint8Array) => string | undefined;
 /** `wasi:io/streams.output-stream`. */
 export class OutputStream implements Disposable {
   closed = false;
-  constructor(readonly sink: ByteSink, readonly onDispose?: () => void) {}
+  constructor(
+    readonly sink: ByteSink,
+    readonly onDispose?: () => void,
+  ) {}
 
   dispose(): void {
     this.closed = true;
@@ -109,40 +115,57 @@ type StreamError = { closed: true } | { error: string };
 
 /** `wasi:io/error`. */
 export const ioErrorImports: InterfaceImports = {
-  '[method]error.to-debug-string': ({ mem, state }) => (self: number, ret: number): void => {
-    mem.storeString(ret, state.table.get(self, IoError).message);
-  },
-  '[resource-drop]error': ({ state }) => (h: number): void => state.table.drop(h, IoError),
+  '[method]error.to-debug-string':
+    ({ mem, state }) =>
+    (self: number, ret: number): void => {
+      mem.storeString(ret, state.table.get(self, IoError).message);
+    },
+  '[resource-drop]error':
+    ({ state }) =>
+    (h: number): void =>
+      state.table.drop(h, IoError),
 };
 
 /** `wasi:io/poll`. */
 export const pollImports: InterfaceImports = {
-  '[method]pollable.ready': ({ state }) => (self: number): number => (state.table.get(self, Pollable).ready() ? 1 : 0),
-  '[method]pollable.block': ({ state }) => (self: number): void => state.table.get(self, Pollable).block(),
-  '[resource-drop]pollable': ({ state }) => (h: number): void => state.table.drop(h, Pollable),
-  poll: ({ mem, state }) => (ptr: number, len: number, ret: number): void => {
-    const pollables: Pollable[] = [];
-    for (let i = 0; i < len; i++) pollables.push(state.table.get(mem.dv.getUint32(ptr + i * 4, true), Pollable));
-    let ready = readyIndexes(pollables);
-    while (ready.length === 0 && pollables.length > 0) {
-      // Nothing ready: clock deadlines and waitables are pending. Wait for the earliest deadline
-      // or any waitable (they share the executor's one waiter), whichever comes first.
-      let earliest: bigint | undefined;
-      let waiter: Waiter | undefined;
-      for (const p of pollables) {
-        if (p.deadlineNs !== undefined && (earliest === undefined || p.deadlineNs < earliest)) earliest = p.deadlineNs;
-        waiter ??= p.source?.waiter;
+  '[method]pollable.ready':
+    ({ state }) =>
+    (self: number): number =>
+      state.table.get(self, Pollable).ready() ? 1 : 0,
+  '[method]pollable.block':
+    ({ state }) =>
+    (self: number): void =>
+      state.table.get(self, Pollable).block(),
+  '[resource-drop]pollable':
+    ({ state }) =>
+    (h: number): void =>
+      state.table.drop(h, Pollable),
+  poll:
+    ({ mem, state }) =>
+    (ptr: number, len: number, ret: number): void => {
+      const pollables: Pollable[] = [];
+      for (let i = 0; i < len; i++) pollables.push(state.table.get(mem.dv.getUint32(ptr + i * 4, true), Pollable));
+      let ready = readyIndexes(pollables);
+      while (ready.length === 0 && pollables.length > 0) {
+        // Nothing ready: clock deadlines and waitables are pending. Wait for the earliest deadline
+        // or any waitable (they share the executor's one waiter), whichever comes first.
+        let earliest: bigint | undefined;
+        let waiter: Waiter | undefined;
+        for (const p of pollables) {
+          if (p.deadlineNs !== undefined && (earliest === undefined || p.deadlineNs < earliest))
+            earliest = p.deadlineNs;
+          waiter ??= p.source?.waiter;
+        }
+        if (waiter) waiter.waitUntil(earliest, () => pollables.some((p) => p.ready()));
+        else if (earliest !== undefined) sleepUntil(earliest);
+        ready = readyIndexes(pollables);
       }
-      if (waiter) waiter.waitUntil(earliest, () => pollables.some((p) => p.ready()));
-      else if (earliest !== undefined) sleepUntil(earliest);
-      ready = readyIndexes(pollables);
-    }
-    const out = mem.alloc(4, ready.length * 4);
-    const dv = mem.dv;
-    ready.forEach((index, i) => dv.setUint32(out + i * 4, index, true));
-    dv.setUint32(ret, out, true);
-    dv.setUint32(ret + 4, ready.length, true);
-  },
+      const out = mem.alloc(4, ready.length * 4);
+      const dv = mem.dv;
+      ready.forEach((index, i) => dv.setUint32(out + i * 4, index, true));
+      dv.setUint32(ret, out, true);
+      dv.setUint32(ret + 4, ready.length, true);
+    },
 };
 
 function readyIndexes(pollables: Pollable[]): number[] {
@@ -229,7 +252,8 @@ function splice(ctx: CoreContext) {
   return (self: number, src: number, len: bigint, ret: number): void => {
     const out = ctx.state.table.get(self, OutputStream);
     const chunk = ctx.state.table.get(src, InputStream).read(u64(len));
-    const refused = chunk === undefined || out.closed ? 'closed' : chunk.byteLength > 0 ? out.sink(chunk.slice()) : undefined;
+    const refused =
+      chunk === undefined || out.closed ? 'closed' : chunk.byteLength > 0 ? out.sink(chunk.slice()) : undefined;
     if (refused !== undefined) {
       ctx.mem.u8[ret] = 1;
       storeStreamError(ctx, ret + 8, refused === 'closed' ? { closed: true } : { error: refused });
@@ -246,32 +270,44 @@ export const streamsImports: InterfaceImports = {
   '[method]input-stream.blocking-read': read,
   '[method]input-stream.skip': skip,
   '[method]input-stream.blocking-skip': skip,
-  '[method]input-stream.subscribe': ({ state }) => (self: number): number => {
-    state.table.get(self, InputStream);
-    return state.table.add(new Pollable());
-  },
-  '[method]output-stream.check-write': (ctx) => (self: number, ret: number): void => {
-    const stream = ctx.state.table.get(self, OutputStream);
-    if (stream.closed) {
-      ctx.mem.u8[ret] = 1;
-      storeStreamError(ctx, ret + 8, { closed: true });
-      return;
-    }
-    ctx.mem.dv.setBigUint64(ret + 8, WRITE_BUDGET, true);
-    ctx.mem.u8[ret] = 0;
-  },
+  '[method]input-stream.subscribe':
+    ({ state }) =>
+    (self: number): number => {
+      state.table.get(self, InputStream);
+      return state.table.add(new Pollable());
+    },
+  '[method]output-stream.check-write':
+    (ctx) =>
+    (self: number, ret: number): void => {
+      const stream = ctx.state.table.get(self, OutputStream);
+      if (stream.closed) {
+        ctx.mem.u8[ret] = 1;
+        storeStreamError(ctx, ret + 8, { closed: true });
+        return;
+      }
+      ctx.mem.dv.setBigUint64(ret + 8, WRITE_BUDGET, true);
+      ctx.mem.u8[ret] = 0;
+    },
   '[method]output-stream.write': write,
   '[method]output-stream.blocking-write-and-flush': write,
   '[method]output-stream.flush': flush,
   '[method]output-stream.blocking-flush': flush,
-  '[method]output-stream.subscribe': ({ state }) => (self: number): number => {
-    state.table.get(self, OutputStream);
-    return state.table.add(new Pollable());
-  },
+  '[method]output-stream.subscribe':
+    ({ state }) =>
+    (self: number): number => {
+      state.table.get(self, OutputStream);
+      return state.table.add(new Pollable());
+    },
   '[method]output-stream.write-zeroes': writeZeroes,
   '[method]output-stream.blocking-write-zeroes-and-flush': writeZeroes,
   '[method]output-stream.splice': splice,
   '[method]output-stream.blocking-splice': splice,
-  '[resource-drop]input-stream': ({ state }) => (h: number): void => state.table.drop(h, InputStream),
-  '[resource-drop]output-stream': ({ state }) => (h: number): void => state.table.drop(h, OutputStream),
+  '[resource-drop]input-stream':
+    ({ state }) =>
+    (h: number): void =>
+      state.table.drop(h, InputStream),
+  '[resource-drop]output-stream':
+    ({ state }) =>
+    (h: number): void =>
+      state.table.drop(h, OutputStream),
 };

@@ -14,7 +14,14 @@ import type { OutgoingCaller } from '../../api/index.js';
 import { MAX_TIMER_MS, type OutgoingCall, type OutgoingChannel, type OutgoingReply } from '../outgoing-protocol.js';
 import { latin1Bytes, latin1String } from './guest-memory.js';
 import type { ErrorCode } from './http-error-code.js';
-import { Fields, FutureIncomingResponse, IncomingResponse, type OutgoingRequest, type RequestOptions, type ResponseSource } from './http-resources.js';
+import {
+  Fields,
+  FutureIncomingResponse,
+  IncomingResponse,
+  type OutgoingRequest,
+  type RequestOptions,
+  type ResponseSource,
+} from './http-resources.js';
 import { monotonicNow, type Waiter } from './io.js';
 import type { OutgoingHandleResult, OutgoingHttpPolicy } from './outgoing.js';
 
@@ -39,8 +46,14 @@ interface Call {
 /** The largest delay setTimeout honours (2^31 - 1 ms), in nanoseconds. */
 const MAX_TIMER_NS = BigInt(MAX_TIMER_MS) * 1_000_000n;
 
-const NOT_FINISHED: ErrorCode = { tag: 'internal-error', message: 'the response was awaited before the request body was finished' };
-const BODY_DROPPED: ErrorCode = { tag: 'internal-error', message: 'the request body was dropped without being finished' };
+const NOT_FINISHED: ErrorCode = {
+  tag: 'internal-error',
+  message: 'the response was awaited before the request body was finished',
+};
+const BODY_DROPPED: ErrorCode = {
+  tag: 'internal-error',
+  message: 'the request body was dropped without being finished',
+};
 const TIMED_OUT: ErrorCode = { tag: 'connection-timeout' };
 
 /** Sends guests' outgoing requests to the main thread and waits for the answers (see the file comment). */
@@ -112,7 +125,12 @@ export class OutgoingClient implements ResponseSource, Waiter {
     }
   }
 
-  #handle(instanceId: number, caller: OutgoingCaller, request: OutgoingRequest, options: RequestOptions | undefined): OutgoingHandleResult {
+  #handle(
+    instanceId: number,
+    caller: OutgoingCaller,
+    request: OutgoingRequest,
+    options: RequestOptions | undefined,
+  ): OutgoingHandleResult {
     const scheme = (request.scheme ?? 'http').toLowerCase();
     if (scheme !== 'http' && scheme !== 'https') return { tag: 'err', val: { tag: 'HTTP-protocol-error' } };
     const authority = request.authority;
@@ -125,7 +143,10 @@ export class OutgoingClient implements ResponseSource, Waiter {
     this.#ids.set(future, id);
     const send = (): void => {
       if (this.#calls.get(id) !== call) return; // abandoned meanwhile
-      const timeoutMs = minDefined(optionsTimeoutMs(options), deadlineAt === undefined ? undefined : deadlineAt - Date.now());
+      const timeoutMs = minDefined(
+        optionsTimeoutMs(options),
+        deadlineAt === undefined ? undefined : deadlineAt - Date.now(),
+      );
       if (timeoutMs !== undefined && timeoutMs <= 0) return this.#fail(future, TIMED_OUT);
       const body = request.body && request.body.size > 0 ? request.body.bytes() : null;
       const headers: string[] = [];
@@ -146,7 +167,11 @@ export class OutgoingClient implements ResponseSource, Waiter {
       };
       call.sent = true;
       // The body is ours (copied out of the guest): hand its buffer over rather than copy it again.
-      const own = body !== null && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+      const own =
+        body !== null &&
+        body.byteOffset === 0 &&
+        body.byteLength === body.buffer.byteLength &&
+        body.buffer instanceof ArrayBuffer;
       this.#hooks.post(msg, own ? [body.buffer] : []);
     };
     const body = request.body;

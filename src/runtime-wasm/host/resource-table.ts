@@ -34,7 +34,8 @@ export class ResourceTable {
 
   /** Gives the guest a new handle to `resource`. */
   add(resource: object): number {
-    if (this.size >= this.maxHandles) throw new HostTrap(`too many live resource handles (the limit is ${this.maxHandles})`);
+    if (this.size >= this.maxHandles)
+      throw new HostTrap(`too many live resource handles (the limit is ${this.maxHandles})`);
     const handle = this.#free.pop();
     if (handle !== undefined) {
       this.#items[handle] = resource;

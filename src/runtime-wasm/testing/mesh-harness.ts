@@ -15,7 +15,11 @@ export interface SeenCall {
 }
 
 /** A runtime with a mesh-like handler (see the file comment). */
-export async function startMeshRuntime(dataDir: string, blobs: Map<string, Uint8Array>, opts: Partial<WasmRuntimeDeps> = {}) {
+export async function startMeshRuntime(
+  dataDir: string,
+  blobs: Map<string, Uint8Array>,
+  opts: Partial<WasmRuntimeDeps> = {},
+) {
   /** Service name → container id (in this runtime). */
   const services = new Map<string, string>();
   /** Host → what answers it instead of a container. */
@@ -28,7 +32,10 @@ export async function startMeshRuntime(dataDir: string, blobs: Map<string, Uint8
     const own = special.get(host);
     if (own) return own(caller, req);
     const id = services.get(host);
-    if (!id || !runtime) return Promise.reject(new OutgoingHttpError('denied', `${host} is not a Service ${caller.namespace}/${caller.name} may reach`));
+    if (!id || !runtime)
+      return Promise.reject(
+        new OutgoingHttpError('denied', `${host} is not a Service ${caller.namespace}/${caller.name} may reach`),
+      );
     const ep = runtime.endpoint(id, 8080);
     if (ep.kind !== 'in-process') return Promise.reject(new OutgoingHttpError('internal', `${host} is not in-process`));
     return ep.handle(req);

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { hubImageRef } from '../../api/index.js';
-import type { ContainerConfig, ContainerEvent, PulledImage, WorkloadRequest, WorkloadResponse } from '../../api/index.js';
+import type {
+  ContainerConfig,
+  ContainerEvent,
+  PulledImage,
+  WorkloadRequest,
+  WorkloadResponse,
+} from '../../api/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../index.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -19,9 +25,14 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export function buildComponent(app: string): Uint8Array {
   const isFixture = app.startsWith('testdata/');
   const target = isFixture ? join(ROOT, 'src/runtime-wasm', app) : app;
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), target], { stdio: 'pipe', env: { ...process.env, CI: 'true' } });
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), target], {
+    stdio: 'pipe',
+    env: { ...process.env, CI: 'true' },
+  });
   const name = app.split('/').pop()!;
-  const path = isFixture ? join(target, 'dist', `${name}.wasm`) : join(ROOT, 'examples/wasm-apps', app, 'dist', `${name}.wasm`);
+  const path = isFixture
+    ? join(target, 'dist', `${name}.wasm`)
+    : join(ROOT, 'examples/wasm-apps', app, 'dist', `${name}.wasm`);
   if (!existsSync(path)) throw new Error(`build of ${app} produced no ${path}`);
   return readFileSync(path);
 }
@@ -29,7 +40,11 @@ export function buildComponent(app: string): Uint8Array {
 export const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** A runtime whose blobs come from `blobs`, with its log lines captured. */
-export async function startRuntime(dataDir: string, blobs: Map<string, Uint8Array>, opts: Partial<WasmRuntimeDeps> = {}) {
+export async function startRuntime(
+  dataDir: string,
+  blobs: Map<string, Uint8Array>,
+  opts: Partial<WasmRuntimeDeps> = {},
+) {
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const runtime = await WasmRuntime.create({
@@ -84,7 +99,15 @@ export async function run(runtime: WasmRuntime, config: ContainerConfig): Promis
 export function send(runtime: WasmRuntime, id: string, req: Partial<WorkloadRequest> = {}): Promise<WorkloadResponse> {
   const ep = runtime.endpoint(id, 8080);
   if (ep.kind !== 'in-process') throw new Error('expected an in-process endpoint');
-  return ep.handle({ method: 'GET', path: '/', authority: 'app.local', scheme: 'http', headers: [], body: new Uint8Array(), ...req });
+  return ep.handle({
+    method: 'GET',
+    path: '/',
+    authority: 'app.local',
+    scheme: 'http',
+    headers: [],
+    body: new Uint8Array(),
+    ...req,
+  });
 }
 
 export const text = (r: WorkloadResponse): string => new TextDecoder().decode(r.body);

@@ -32,7 +32,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { GATEWAY_PATH, HubToNode, MAX_HUB_FRAME_VALUES, NodeToHub, PROTOCOL_VERSION, decodeFrame, encodeFrame } from '../../../src/api/index.js';
+import {
+  GATEWAY_PATH,
+  HubToNode,
+  MAX_HUB_FRAME_VALUES,
+  NodeToHub,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+} from '../../../src/api/index.js';
 import { freePort, ROOT } from '../../support/cluster.js';
 import type { FuzzTarget } from '../target.js';
 
@@ -99,7 +107,15 @@ class AgentConn {
   /** Asks the agent to exec in a pod it does not have; resolves with its answer, or 'closed'. */
   async execProbe(id: string): Promise<NodeToHub | 'closed'> {
     const answer = new Promise<NodeToHub>((resolve) => this.waiters.set(id, resolve));
-    this.ws.send(encodeFrame({ type: 'execRequest', requestId: id, pod: { namespace: 'fuzz', name: 'no-such-pod' }, command: ['true'], timeoutSeconds: 1 } satisfies HubToNode));
+    this.ws.send(
+      encodeFrame({
+        type: 'execRequest',
+        requestId: id,
+        pod: { namespace: 'fuzz', name: 'no-such-pod' },
+        command: ['true'],
+        timeoutSeconds: 1,
+      } satisfies HubToNode),
+    );
     try {
       return await Promise.race([answer, this.whenClosed().then(() => 'closed' as const)]);
     } finally {
@@ -141,7 +157,13 @@ function peakRssMb(pid: number | undefined): number {
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -154,21 +176,59 @@ const podRef = fc.record({ namespace: str(12), name: str(20), uid: str(36) });
 const podName = fc.record({ namespace: str(12), name: str(20) });
 /** Valid hub→node messages that start no workload and never refuse the node for good. */
 const validMessage: fc.Arbitrary<unknown> = fc.oneof(
-  fc.record({ type: fc.constant('welcome'), protocol: fc.constant(PROTOCOL_VERSION), nodeName: fc.constant('fuzz-agent'), heartbeatIntervalSeconds: fc.constant(3600), meshToken: fc.constant('fuzz-mesh-token') }),
-  fc.record({ type: fc.constant('podSync'), pods: fc.constant([]), more: fc.boolean() }, { requiredKeys: ['type', 'pods'] }),
+  fc.record({
+    type: fc.constant('welcome'),
+    protocol: fc.constant(PROTOCOL_VERSION),
+    nodeName: fc.constant('fuzz-agent'),
+    heartbeatIntervalSeconds: fc.constant(3600),
+    meshToken: fc.constant('fuzz-mesh-token'),
+  }),
+  fc.record(
+    { type: fc.constant('podSync'), pods: fc.constant([]), more: fc.boolean() },
+    { requiredKeys: ['type', 'pods'] },
+  ),
   fc.record({ type: fc.constant('podDelete'), pod: podRef }),
   fc.record({ type: fc.constant('serviceSync'), services: fc.constant([]) }),
-  fc.record({ type: fc.constant('logRequest'), requestId: str(36), pod: podName, container: str(20), tailLines: fc.integer({ min: -5, max: 100 }), follow: fc.boolean(), previous: fc.boolean(), timestamps: fc.boolean() }, { requiredKeys: ['type', 'requestId', 'pod'] }),
+  fc.record(
+    {
+      type: fc.constant('logRequest'),
+      requestId: str(36),
+      pod: podName,
+      container: str(20),
+      tailLines: fc.integer({ min: -5, max: 100 }),
+      follow: fc.boolean(),
+      previous: fc.boolean(),
+      timestamps: fc.boolean(),
+    },
+    { requiredKeys: ['type', 'requestId', 'pod'] },
+  ),
   fc.record({ type: fc.constant('logCancel'), requestId: str(36) }),
-  fc.record({ type: fc.constant('execRequest'), requestId: str(36), pod: podName, command: fc.array(str(20), { minLength: 1, maxLength: 4 }), timeoutSeconds: fc.constantFrom(0.5, 1, 5) }),
+  fc.record({
+    type: fc.constant('execRequest'),
+    requestId: str(36),
+    pod: podName,
+    command: fc.array(str(20), { minLength: 1, maxLength: 4 }),
+    timeoutSeconds: fc.constantFrom(0.5, 1, 5),
+  }),
   fc.record({ type: fc.constant('error'), message: str(80) }),
 );
 
-const INTERESTING = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xc0, 0xc1, 0xc7, 0xc9, 0xd4, 0xd8, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xff];
-type Mutation = { op: 'flip'; at: number; bit: number } | { op: 'set'; at: number; byte: number } | { op: 'insert'; at: number; bytes: Uint8Array } | { op: 'delete'; at: number; len: number } | { op: 'truncate'; at: number };
+const INTERESTING = [
+  0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xc0, 0xc1, 0xc7, 0xc9, 0xd4, 0xd8, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xff,
+];
+type Mutation =
+  | { op: 'flip'; at: number; bit: number }
+  | { op: 'set'; at: number; byte: number }
+  | { op: 'insert'; at: number; bytes: Uint8Array }
+  | { op: 'delete'; at: number; len: number }
+  | { op: 'truncate'; at: number };
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max: 255 })) }),
+  fc.record({
+    op: fc.constant('set' as const),
+    at: fc.nat(),
+    byte: fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max: 255 })),
+  }),
   fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 9 }) }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
@@ -202,19 +262,49 @@ const hostile: fc.Arbitrary<Uint8Array> = fc.oneof(
     return out;
   }),
   // A container, string or binary declaring far more than follows.
-  fc.record({ hdr: fc.constantFrom(0xdc, 0xdd, 0xde, 0xdf, 0xd9, 0xda, 0xdb, 0xc4, 0xc5, 0xc6), len: fc.integer({ min: 1, max: 0xffffffff }), tail: fc.uint8Array({ maxLength: 16 }) }).map(({ hdr, len, tail }) => {
-    const width = [0xdc, 0xde, 0xda, 0xc5].includes(hdr) ? 2 : [0xd9, 0xc4].includes(hdr) ? 1 : 4;
-    return Uint8Array.from([hdr, ...be32(len).slice(4 - width), ...tail]);
-  }),
+  fc
+    .record({
+      hdr: fc.constantFrom(0xdc, 0xdd, 0xde, 0xdf, 0xd9, 0xda, 0xdb, 0xc4, 0xc5, 0xc6),
+      len: fc.integer({ min: 1, max: 0xffffffff }),
+      tail: fc.uint8Array({ maxLength: 16 }),
+    })
+    .map(({ hdr, len, tail }) => {
+      const width = [0xdc, 0xde, 0xda, 0xc5].includes(hdr) ? 2 : [0xd9, 0xc4].includes(hdr) ? 1 : 4;
+      return Uint8Array.from([hdr, ...be32(len).slice(4 - width), ...tail]);
+    }),
   // Extension types, alone or as a value inside a message.
-  fc.record({ hdr: fc.constantFrom(0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xc7, 0xc8, 0xc9), type: fc.integer({ min: 0, max: 255 }), payload: fc.uint8Array({ maxLength: 40 }), wrap: fc.boolean() }).map(({ hdr, type, payload, wrap }) => {
-    const fixed: Record<number, number> = { 0xd4: 1, 0xd5: 2, 0xd6: 4, 0xd7: 8, 0xd8: 16 };
-    const size = fixed[hdr];
-    const body = size !== undefined ? [...payload.slice(0, size), ...new Array<number>(Math.max(0, size - payload.length)).fill(0)] : [...payload];
-    const lenBytes = size !== undefined ? [] : hdr === 0xc7 ? [body.length] : hdr === 0xc8 ? [0, body.length] : be32(body.length);
-    const ext = [hdr, ...lenBytes, type, ...body];
-    return Uint8Array.from(wrap ? [0x82, 0xa4, ...Buffer.from('type'), 0xa9, ...Buffer.from('logCancel'), 0xa9, ...Buffer.from('requestId'), ...ext] : ext);
-  }),
+  fc
+    .record({
+      hdr: fc.constantFrom(0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xc7, 0xc8, 0xc9),
+      type: fc.integer({ min: 0, max: 255 }),
+      payload: fc.uint8Array({ maxLength: 40 }),
+      wrap: fc.boolean(),
+    })
+    .map(({ hdr, type, payload, wrap }) => {
+      const fixed: Record<number, number> = { 0xd4: 1, 0xd5: 2, 0xd6: 4, 0xd7: 8, 0xd8: 16 };
+      const size = fixed[hdr];
+      const body =
+        size !== undefined
+          ? [...payload.slice(0, size), ...new Array<number>(Math.max(0, size - payload.length)).fill(0)]
+          : [...payload];
+      const lenBytes =
+        size !== undefined ? [] : hdr === 0xc7 ? [body.length] : hdr === 0xc8 ? [0, body.length] : be32(body.length);
+      const ext = [hdr, ...lenBytes, type, ...body];
+      return Uint8Array.from(
+        wrap
+          ? [
+              0x82,
+              0xa4,
+              ...Buffer.from('type'),
+              0xa9,
+              ...Buffer.from('logCancel'),
+              0xa9,
+              ...Buffer.from('requestId'),
+              ...ext,
+            ]
+          : ext,
+      );
+    }),
   // One array referenced twice per level: a few hundred bytes, 2^depth nodes once walked.
   fc.integer({ min: 1, max: 40 }).map((depth) => {
     let node: unknown[] = ['x'];
@@ -224,9 +314,23 @@ const hostile: fc.Arbitrary<Uint8Array> = fc.oneof(
   validMessage.map((m) => withRecords.pack([m, m, m])),
   validMessage.map((m) => bundled.pack({ ...(m as object), pad: 'p'.repeat(64) })),
   // A map of thousands of distinct keys, a string just past a bound, an array just past one.
-  fc.integer({ min: 100, max: 3000 }).map((n) => encodeFrame({ type: 'logCancel', requestId: 'r', ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) })),
+  fc.integer({ min: 100, max: 3000 }).map((n) =>
+    encodeFrame({
+      type: 'logCancel',
+      requestId: 'r',
+      ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])),
+    }),
+  ),
   fc.integer({ min: 60_000, max: 70_000 }).map((n) => encodeFrame({ type: 'error', message: 'm'.repeat(n) })),
-  fc.integer({ min: 1020, max: 1030 }).map((n) => encodeFrame({ type: 'execRequest', requestId: 'r', pod: { namespace: 'fuzz', name: 'p' }, command: Array.from({ length: n }, () => 'c'), timeoutSeconds: 1 })),
+  fc.integer({ min: 1020, max: 1030 }).map((n) =>
+    encodeFrame({
+      type: 'execRequest',
+      requestId: 'r',
+      pod: { namespace: 'fuzz', name: 'p' },
+      command: Array.from({ length: n }, () => 'c'),
+      timeoutSeconds: 1,
+    }),
+  ),
   // A podSync whose part flag is not a boolean, and one with a pod that is nothing like a Pod.
   fc.anything({ maxDepth: 3 }).map((more) => encodeFrame({ type: 'podSync', pods: [], more })),
   fc.anything({ maxDepth: 4 }).map((pod) => encodeFrame({ type: 'podSync', pods: [pod] })),
@@ -235,7 +339,12 @@ const hostile: fc.Arbitrary<Uint8Array> = fc.oneof(
 const frame: fc.Arbitrary<Frame> = fc.oneof(
   { weight: 3, arbitrary: fc.uint8Array({ maxLength: 512 }).map(bytesFrame) },
   { weight: 3, arbitrary: validMessage.map((m) => bytesFrame(encodeFrame(m))) },
-  { weight: 5, arbitrary: fc.tuple(validMessage, fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([m, muts]) => bytesFrame(mutate(encodeFrame(m), muts))) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(validMessage, fc.array(mutation, { minLength: 1, maxLength: 4 }))
+      .map(([m, muts]) => bytesFrame(mutate(encodeFrame(m), muts))),
+  },
   { weight: 4, arbitrary: hostile.map(bytesFrame) },
 );
 
@@ -263,7 +372,9 @@ function onDial(ctx: Ctx, ws: WebSocket, req: IncomingMessage): void {
     try {
       hello = decodeFrame(NodeToHub, data);
     } catch (err) {
-      ctx.dialProblems.push(`the agent's first frame did not decode: ${err instanceof Error ? err.message : String(err)}`);
+      ctx.dialProblems.push(
+        `the agent's first frame did not decode: ${err instanceof Error ? err.message : String(err)}`,
+      );
       ws.close(1008, 'bad hello');
       return;
     }
@@ -273,7 +384,15 @@ function onDial(ctx: Ctx, ws: WebSocket, req: IncomingMessage): void {
       return;
     }
     const conn = new AgentConn(ws);
-    ws.send(encodeFrame({ type: 'welcome', protocol: PROTOCOL_VERSION, nodeName: 'fuzz-agent', heartbeatIntervalSeconds: 3600, meshToken: 'fuzz-mesh-token' } satisfies HubToNode));
+    ws.send(
+      encodeFrame({
+        type: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        nodeName: 'fuzz-agent',
+        heartbeatIntervalSeconds: 3600,
+        meshToken: 'fuzz-mesh-token',
+      } satisfies HubToNode),
+    );
     ctx.conn = conn;
     const waiters = ctx.connWaiters;
     ctx.connWaiters = [];
@@ -284,7 +403,25 @@ function onDial(ctx: Ctx, ws: WebSocket, req: IncomingMessage): void {
 function startAgent(ctx: Ctx): ChildProcess {
   const agent = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'edge-node.js'), '--server', ctx.serverUrl, '--token-file', join(ctx.dir, 'token'), '--data-dir', join(ctx.dir, 'node'), '--name', 'fuzz-agent', '--address', AGENT_ADDRESS, '--mesh-port', String(ctx.meshPort), '--oci-runtime', 'none', '--log-level', 'error'],
+    [
+      join(ROOT, 'bin', 'edge-node.js'),
+      '--server',
+      ctx.serverUrl,
+      '--token-file',
+      join(ctx.dir, 'token'),
+      '--data-dir',
+      join(ctx.dir, 'node'),
+      '--name',
+      'fuzz-agent',
+      '--address',
+      AGENT_ADDRESS,
+      '--mesh-port',
+      String(ctx.meshPort),
+      '--oci-runtime',
+      'none',
+      '--log-level',
+      'error',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   agent.stderr?.on('data', (d: Buffer) => (ctx.stderrTail = (ctx.stderrTail + d.toString()).slice(-4096)));
@@ -304,7 +441,8 @@ async function stopAgent(ctx: Ctx): Promise<void> {
 
 function agentDead(ctx: Ctx): string | undefined {
   const a = ctx.agent;
-  if (a && (a.exitCode !== null || a.signalCode !== null)) return `the agent process died (exit ${a.exitCode ?? a.signalCode}): ${ctx.stderrTail}`;
+  if (a && (a.exitCode !== null || a.signalCode !== null))
+    return `the agent process died (exit ${a.exitCode ?? a.signalCode}): ${ctx.stderrTail}`;
   return undefined;
 }
 
@@ -312,7 +450,9 @@ function agentDead(ctx: Ctx): string | undefined {
 async function nextConn(ctx: Ctx): Promise<AgentConn> {
   if (ctx.conn && !ctx.conn.closed) return ctx.conn;
   const conn = new Promise<AgentConn>((resolve) => ctx.connWaiters.push(resolve));
-  const died = new Promise<never>((_, reject) => ctx.agent?.once('exit', () => reject(new Error(agentDead(ctx) ?? 'the agent process died'))));
+  const died = new Promise<never>((_, reject) =>
+    ctx.agent?.once('exit', () => reject(new Error(agentDead(ctx) ?? 'the agent process died'))),
+  );
   died.catch(() => undefined);
   return withTimeout(Promise.race([conn, died]), CONNECT_MS, 'the agent to redial the hub');
 }
@@ -330,7 +470,22 @@ export const target: FuzzTarget<Ctx, Frame> = {
       server.once('error', reject);
     });
     const { port } = server.address() as { port: number };
-    const ctx: Ctx = { dir, token, server, serverUrl: `http://127.0.0.1:${port}`, meshPort: await freePort(AGENT_ADDRESS), agent: undefined, stderrTail: '', conn: undefined, connWaiters: [], dialProblems: [], redials: 0, restarts: 0, probes: 0, stoppedPeakRssMb: 0 };
+    const ctx: Ctx = {
+      dir,
+      token,
+      server,
+      serverUrl: `http://127.0.0.1:${port}`,
+      meshPort: await freePort(AGENT_ADDRESS),
+      agent: undefined,
+      stderrTail: '',
+      conn: undefined,
+      connWaiters: [],
+      dialProblems: [],
+      redials: 0,
+      restarts: 0,
+      probes: 0,
+      stoppedPeakRssMb: 0,
+    };
     server.on('connection', (ws, req) => onDial(ctx, ws, req));
     startAgent(ctx);
     await nextConn(ctx);
@@ -355,7 +510,9 @@ export const target: FuzzTarget<Ctx, Frame> = {
     if (answer) {
       const got = await withTimeout(answer, ANSWER_MS, 'the agent to answer an invalid frame with an error frame');
       if (got === 'closed' && maybe <= AGENT_MAX_BAD_FRAMES) {
-        throw new Error(`the agent dropped the connection after ${maybe} invalid frames (it tolerates ${AGENT_MAX_BAD_FRAMES}): ${agentDead(ctx) ?? ctx.stderrTail.slice(-500)}`);
+        throw new Error(
+          `the agent dropped the connection after ${maybe} invalid frames (it tolerates ${AGENT_MAX_BAD_FRAMES}): ${agentDead(ctx) ?? ctx.stderrTail.slice(-500)}`,
+        );
       }
       if (got === 'error' && surely > AGENT_MAX_BAD_FRAMES + 1) {
         throw new Error(`the agent kept a connection that sent ${surely} invalid frames within a minute`);
@@ -376,10 +533,14 @@ export const target: FuzzTarget<Ctx, Frame> = {
       const id = `probe-${++ctx.probes}`;
       const res = await withTimeout(conn.execProbe(id), ANSWER_MS, 'the agent to answer an execRequest');
       if (res !== 'closed') {
-        if (res.type !== 'execResult' || !res.error) throw new Error(`an execRequest for a missing pod was answered without an error: ${JSON.stringify(res).slice(0, 200)}`);
+        if (res.type !== 'execResult' || !res.error)
+          throw new Error(
+            `an execRequest for a missing pod was answered without an error: ${JSON.stringify(res).slice(0, 200)}`,
+          );
         break;
       }
-      if (attempt >= 1) throw new Error(`the agent dropped the connection twice in a row on an execRequest: ${agentDead(ctx) ?? ''}`);
+      if (attempt >= 1)
+        throw new Error(`the agent dropped the connection twice in a row on an execRequest: ${agentDead(ctx) ?? ''}`);
     }
     const problem = ctx.dialProblems.shift();
     if (problem) throw new Error(problem);
@@ -398,7 +559,9 @@ export const target: FuzzTarget<Ctx, Frame> = {
     await stopAgent(ctx);
     if (ctx.restarts > 0) {
       // The bench's figure is of the last agent process only; the run restarted it to reset its redial back-off.
-      process.stderr.write(`  agent-frames: ${ctx.restarts + 1} agent processes (restarted after every ${REDIALS_PER_PROCESS} forced redials), highest peak RSS ${ctx.stoppedPeakRssMb.toFixed(0)} MB\n`);
+      process.stderr.write(
+        `  agent-frames: ${ctx.restarts + 1} agent processes (restarted after every ${REDIALS_PER_PROCESS} forced redials), highest peak RSS ${ctx.stoppedPeakRssMb.toFixed(0)} MB\n`,
+      );
     }
     for (const c of ctx.server.clients) c.terminate();
     await new Promise<void>((resolve) => ctx.server.close(() => resolve()));

@@ -32,7 +32,14 @@ interface Ctx {
 }
 
 type Op =
-  | { kind: 'upload'; chunks: number[]; fill: number; cutAfter: number | null; digest: 'none' | 'right' | 'wrong' | 'malformed'; declare: boolean }
+  | {
+      kind: 'upload';
+      chunks: number[];
+      fill: number;
+      cutAfter: number | null;
+      digest: 'none' | 'right' | 'wrong' | 'malformed';
+      declare: boolean;
+    }
   | { kind: 'collect' };
 
 const upload = fc.record({
@@ -44,7 +51,10 @@ const upload = fc.record({
   digest: fc.constantFrom('none' as const, 'right' as const, 'wrong' as const, 'malformed' as const),
   declare: fc.boolean(),
 });
-const op: fc.Arbitrary<Op> = fc.oneof({ weight: 6, arbitrary: upload }, { weight: 1, arbitrary: fc.constant({ kind: 'collect' as const }) });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: upload },
+  { weight: 1, arbitrary: fc.constant({ kind: 'collect' as const }) },
+);
 
 function bytesOf(o: Extract<Op, { kind: 'upload' }>): Uint8Array[] {
   return o.chunks.map((n, i) => new Uint8Array(n).fill((o.fill * 31 + i) & 0xff));
@@ -64,22 +74,36 @@ async function send(ctx: Ctx, o: Extract<Op, { kind: 'upload' }>): Promise<void>
       if (cut === null) c.close();
     },
   });
-  const query = { none: '', right: `?digest=${digest}`, wrong: `?digest=sha256:${'0'.repeat(64)}`, malformed: '?digest=sha256:../x' }[o.digest];
-  const headers: Record<string, string> = { authorization: `Bearer ${ctx.token}`, 'content-type': 'application/octet-stream' };
+  const query = {
+    none: '',
+    right: `?digest=${digest}`,
+    wrong: `?digest=sha256:${'0'.repeat(64)}`,
+    malformed: '?digest=sha256:../x',
+  }[o.digest];
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${ctx.token}`,
+    'content-type': 'application/octet-stream',
+  };
   if (o.declare) headers['content-length'] = String(total);
-  const res = await ctx.app.request(new Request(`http://hub${BLOB_PATH}${query}`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit));
+  const res = await ctx.app.request(
+    new Request(`http://hub${BLOB_PATH}${query}`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit),
+  );
   const json = (await res.json()) as { digest?: string; size?: number; kind?: string; code?: number; reason?: string };
   if (res.status === 200 || res.status === 201) {
     if (cut !== null) throw new Error(`an upload cut off by its client was stored (${res.status})`);
-    if (o.digest === 'wrong' || o.digest === 'malformed') throw new Error(`an upload with a ${o.digest} digest was stored`);
+    if (o.digest === 'wrong' || o.digest === 'malformed')
+      throw new Error(`an upload with a ${o.digest} digest was stored`);
     if (total > MAX_UPLOAD) throw new Error(`an upload of ${total} bytes passed the ${MAX_UPLOAD}-byte limit`);
-    if (json.digest !== digest || json.size !== total) throw new Error(`stored as ${json.digest}/${json.size}, expected ${digest}/${total}`);
+    if (json.digest !== digest || json.size !== total)
+      throw new Error(`stored as ${json.digest}/${json.size}, expected ${digest}/${total}`);
     return;
   }
-  if (json.kind !== 'Status' || json.code !== res.status) throw new Error(`answer ${res.status} is not a Status: ${JSON.stringify(json).slice(0, 200)}`);
+  if (json.kind !== 'Status' || json.code !== res.status)
+    throw new Error(`answer ${res.status} is not a Status: ${JSON.stringify(json).slice(0, 200)}`);
   const allowed = cut !== null ? [400, 413, 507, 500] : [400, 413, 507];
   if (!allowed.includes(res.status)) throw new Error(`unexpected ${res.status} ${json.reason}`);
-  if (res.status === 400 && o.digest !== 'wrong' && o.digest !== 'malformed') throw new Error(`400 for a well-formed upload: ${JSON.stringify(json)}`);
+  if (res.status === 400 && o.digest !== 'wrong' && o.digest !== 'malformed')
+    throw new Error(`400 for a well-formed upload: ${JSON.stringify(json)}`);
 }
 
 export const target: FuzzTarget<Ctx, Op[]> = {
@@ -91,7 +115,14 @@ export const target: FuzzTarget<Ctx, Op[]> = {
     const api = new ObjectRegistry({ store, clock: { now: () => Date.now() }, logger });
     const auth = await TokenAuth.create({ dataDir: dir, logger });
     const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: MAX_UPLOAD, quotaBytes: QUOTA });
-    const app = createApiApp({ api, auth, blobs, logs: { stream: async function* () {} }, logger, version: { gitVersion: 'fuzz' } });
+    const app = createApiApp({
+      api,
+      auth,
+      blobs,
+      logs: { stream: async function* () {} },
+      logger,
+      version: { gitVersion: 'fuzz' },
+    });
     return { dir, store, blobs, app, token: auth.adminToken };
   },
   arbitrary: () => fc.array(op, { minLength: 1, maxLength: 8 }),
@@ -107,8 +138,12 @@ export const target: FuzzTarget<Ctx, Op[]> = {
     );
     const tmp = readdirSync(join(ctx.dir, 'blobs', 'tmp'));
     if (tmp.length > 0) throw new Error(`${tmp.length} temporary file(s) left after the uploads ended`);
-    const onDisk = readdirSync(join(ctx.dir, 'blobs', 'sha256')).reduce((a, n) => a + statSync(join(ctx.dir, 'blobs', 'sha256', n)).size, 0);
-    if (ctx.blobs.usedBytes !== onDisk) throw new Error(`store counts ${ctx.blobs.usedBytes} bytes, disk holds ${onDisk}`);
+    const onDisk = readdirSync(join(ctx.dir, 'blobs', 'sha256')).reduce(
+      (a, n) => a + statSync(join(ctx.dir, 'blobs', 'sha256', n)).size,
+      0,
+    );
+    if (ctx.blobs.usedBytes !== onDisk)
+      throw new Error(`store counts ${ctx.blobs.usedBytes} bytes, disk holds ${onDisk}`);
     if (onDisk > QUOTA) throw new Error(`store holds ${onDisk} bytes, past its quota of ${QUOTA}`);
     // Start the next case empty.
     await ctx.blobs.collect(new Set(), Date.now() + 1000);

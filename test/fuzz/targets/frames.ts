@@ -21,7 +21,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { WebSocket } from 'ws';
-import { GATEWAY_PATH, HubToNode, MAX_NODE_FRAME_BYTES, NodeToHub, PROTOCOL_VERSION, decodeFrame, encodeFrame } from '../../../src/api/index.js';
+import {
+  GATEWAY_PATH,
+  HubToNode,
+  MAX_NODE_FRAME_BYTES,
+  NodeToHub,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+} from '../../../src/api/index.js';
 import { freePort, ROOT, until } from '../../support/cluster.js';
 import type { FuzzTarget } from '../target.js';
 
@@ -68,7 +76,10 @@ class Conn {
 
   /** An authenticated connection that has not said hello. */
   static async connect(url: string, token: string): Promise<Conn> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, {
+      headers: { authorization: `Bearer ${token}` },
+      perMessageDeflate: false,
+    });
     const conn = new Conn(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -78,7 +89,10 @@ class Conn {
   }
 
   static async open(url: string, token: string): Promise<Conn> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, {
+      headers: { authorization: `Bearer ${token}` },
+      perMessageDeflate: false,
+    });
     const conn = new Conn(ws);
     conn.welcomed = new Promise((resolve, reject) => {
       ws.on('message', (data) => {
@@ -94,7 +108,24 @@ class Conn {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    ws.send(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, instanceId: INSTANCE_ID, node: { name: 'fuzz-node', labels: {}, address: '127.0.0.1', meshPort: 9, arch: 'amd64', os: 'linux', runtimes: ['wasm'], capacity: { cpu: '1', memory: '1Gi', pods: '10' }, agentVersion: 'fuzz' } }));
+    ws.send(
+      encodeFrame({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        instanceId: INSTANCE_ID,
+        node: {
+          name: 'fuzz-node',
+          labels: {},
+          address: '127.0.0.1',
+          meshPort: 9,
+          arch: 'amd64',
+          os: 'linux',
+          runtimes: ['wasm'],
+          capacity: { cpu: '1', memory: '1Gi', pods: '10' },
+          agentVersion: 'fuzz',
+        },
+      }),
+    );
     await withTimeout(conn.welcomed, 10_000, 'the hub to welcome the fuzz node');
     return conn;
   }
@@ -115,7 +146,13 @@ class Conn {
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -140,19 +177,61 @@ const str = (max: number): fc.Arbitrary<string> => fc.string({ maxLength: max })
 const podRef = fc.record({ namespace: str(12), name: str(20), uid: str(36) });
 const validMessage: fc.Arbitrary<unknown> = fc.oneof(
   fc.record({ type: fc.constant('heartbeat'), time: str(30) }),
-  fc.record({ type: fc.constant('podStatus'), pods: fc.array(fc.record({ pod: podRef, status: fc.record({ phase: fc.constantFrom('Pending', 'Running', 'Succeeded', 'Failed'), message: str(40), reason: str(20) }, { requiredKeys: [] }) }), { maxLength: 6 }) }),
+  fc.record({
+    type: fc.constant('podStatus'),
+    pods: fc.array(
+      fc.record({
+        pod: podRef,
+        status: fc.record(
+          { phase: fc.constantFrom('Pending', 'Running', 'Succeeded', 'Failed'), message: str(40), reason: str(20) },
+          { requiredKeys: [] },
+        ),
+      }),
+      { maxLength: 6 },
+    ),
+  }),
   fc.record({ type: fc.constant('podGone'), pods: fc.array(podRef, { maxLength: 6 }) }),
-  fc.record({ type: fc.constant('logChunk'), requestId: str(36), data: str(300), done: fc.boolean() }, { requiredKeys: ['type', 'requestId', 'data'] }),
+  fc.record(
+    { type: fc.constant('logChunk'), requestId: str(36), data: str(300), done: fc.boolean() },
+    { requiredKeys: ['type', 'requestId', 'data'] },
+  ),
   fc.record({ type: fc.constant('error'), message: str(80) }),
-  fc.record({ type: fc.constant('event'), pod: podRef, eventType: fc.constantFrom('Normal', 'Warning'), reason: fc.string({ minLength: 1, maxLength: 20 }), message: str(80) }),
-  fc.record({ type: fc.constant('execResult'), requestId: str(36), exitCode: fc.integer(), stdout: str(100), stderr: str(100), error: str(40) }, { requiredKeys: ['type', 'requestId'] }),
+  fc.record({
+    type: fc.constant('event'),
+    pod: podRef,
+    eventType: fc.constantFrom('Normal', 'Warning'),
+    reason: fc.string({ minLength: 1, maxLength: 20 }),
+    message: str(80),
+  }),
+  fc.record(
+    {
+      type: fc.constant('execResult'),
+      requestId: str(36),
+      exitCode: fc.integer(),
+      stdout: str(100),
+      stderr: str(100),
+      error: str(40),
+    },
+    { requiredKeys: ['type', 'requestId'] },
+  ),
 );
 
-const INTERESTING = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xc0, 0xc1, 0xc7, 0xc9, 0xd4, 0xd8, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xff];
-type Mutation = { op: 'flip'; at: number; bit: number } | { op: 'set'; at: number; byte: number } | { op: 'insert'; at: number; bytes: Uint8Array } | { op: 'delete'; at: number; len: number } | { op: 'truncate'; at: number };
+const INTERESTING = [
+  0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xc0, 0xc1, 0xc7, 0xc9, 0xd4, 0xd8, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xff,
+];
+type Mutation =
+  | { op: 'flip'; at: number; bit: number }
+  | { op: 'set'; at: number; byte: number }
+  | { op: 'insert'; at: number; bytes: Uint8Array }
+  | { op: 'delete'; at: number; len: number }
+  | { op: 'truncate'; at: number };
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max: 255 })) }),
+  fc.record({
+    op: fc.constant('set' as const),
+    at: fc.nat(),
+    byte: fc.oneof(fc.constantFrom(...INTERESTING), fc.integer({ min: 0, max: 255 })),
+  }),
   fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 9 }) }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
@@ -186,19 +265,49 @@ const hostile: fc.Arbitrary<Uint8Array> = fc.oneof(
     return out;
   }),
   // A container, string or binary declaring far more than follows.
-  fc.record({ hdr: fc.constantFrom(0xdc, 0xdd, 0xde, 0xdf, 0xd9, 0xda, 0xdb, 0xc4, 0xc5, 0xc6), len: fc.integer({ min: 1, max: 0xffffffff }), tail: fc.uint8Array({ maxLength: 16 }) }).map(({ hdr, len, tail }) => {
-    const width = [0xdc, 0xde, 0xda, 0xc5].includes(hdr) ? 2 : [0xd9, 0xc4].includes(hdr) ? 1 : 4;
-    return Uint8Array.from([hdr, ...be32(len).slice(4 - width), ...tail]);
-  }),
+  fc
+    .record({
+      hdr: fc.constantFrom(0xdc, 0xdd, 0xde, 0xdf, 0xd9, 0xda, 0xdb, 0xc4, 0xc5, 0xc6),
+      len: fc.integer({ min: 1, max: 0xffffffff }),
+      tail: fc.uint8Array({ maxLength: 16 }),
+    })
+    .map(({ hdr, len, tail }) => {
+      const width = [0xdc, 0xde, 0xda, 0xc5].includes(hdr) ? 2 : [0xd9, 0xc4].includes(hdr) ? 1 : 4;
+      return Uint8Array.from([hdr, ...be32(len).slice(4 - width), ...tail]);
+    }),
   // Extension types, alone or as a value inside a message.
-  fc.record({ hdr: fc.constantFrom(0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xc7, 0xc8, 0xc9), type: fc.integer({ min: 0, max: 255 }), payload: fc.uint8Array({ maxLength: 40 }), wrap: fc.boolean() }).map(({ hdr, type, payload, wrap }) => {
-    const fixed: Record<number, number> = { 0xd4: 1, 0xd5: 2, 0xd6: 4, 0xd7: 8, 0xd8: 16 };
-    const size = fixed[hdr];
-    const body = size !== undefined ? [...payload.slice(0, size), ...new Array<number>(Math.max(0, size - payload.length)).fill(0)] : [...payload];
-    const lenBytes = size !== undefined ? [] : hdr === 0xc7 ? [body.length] : hdr === 0xc8 ? [0, body.length] : be32(body.length);
-    const ext = [hdr, ...lenBytes, type, ...body];
-    return Uint8Array.from(wrap ? [0x82, 0xa4, ...Buffer.from('type'), 0xa9, ...Buffer.from('heartbeat'), 0xa4, ...Buffer.from('time'), ...ext] : ext);
-  }),
+  fc
+    .record({
+      hdr: fc.constantFrom(0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xc7, 0xc8, 0xc9),
+      type: fc.integer({ min: 0, max: 255 }),
+      payload: fc.uint8Array({ maxLength: 40 }),
+      wrap: fc.boolean(),
+    })
+    .map(({ hdr, type, payload, wrap }) => {
+      const fixed: Record<number, number> = { 0xd4: 1, 0xd5: 2, 0xd6: 4, 0xd7: 8, 0xd8: 16 };
+      const size = fixed[hdr];
+      const body =
+        size !== undefined
+          ? [...payload.slice(0, size), ...new Array<number>(Math.max(0, size - payload.length)).fill(0)]
+          : [...payload];
+      const lenBytes =
+        size !== undefined ? [] : hdr === 0xc7 ? [body.length] : hdr === 0xc8 ? [0, body.length] : be32(body.length);
+      const ext = [hdr, ...lenBytes, type, ...body];
+      return Uint8Array.from(
+        wrap
+          ? [
+              0x82,
+              0xa4,
+              ...Buffer.from('type'),
+              0xa9,
+              ...Buffer.from('heartbeat'),
+              0xa4,
+              ...Buffer.from('time'),
+              ...ext,
+            ]
+          : ext,
+      );
+    }),
   // One array referenced twice per level: a few hundred bytes, 2^depth nodes once walked.
   fc.integer({ min: 1, max: 40 }).map((depth) => {
     let node: unknown[] = ['x'];
@@ -208,15 +317,31 @@ const hostile: fc.Arbitrary<Uint8Array> = fc.oneof(
   validMessage.map((m) => withRecords.pack([m, m, m])),
   validMessage.map((m) => bundled.pack({ ...(m as object), pad: 'p'.repeat(64) })),
   // A map of thousands of distinct keys, or a string just past a bound.
-  fc.integer({ min: 100, max: 3000 }).map((n) => encodeFrame({ type: 'heartbeat', time: 't', ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) })),
+  fc.integer({ min: 100, max: 3000 }).map((n) =>
+    encodeFrame({
+      type: 'heartbeat',
+      time: 't',
+      ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])),
+    }),
+  ),
   fc.integer({ min: 60_000, max: 70_000 }).map((n) => encodeFrame({ type: 'error', message: 'm'.repeat(n) })),
-  fc.integer({ min: 990, max: 1010 }).map((n) => encodeFrame({ type: 'podGone', pods: Array.from({ length: n }, (_, i) => ({ namespace: 'default', name: `p${i}`, uid: 'u' })) })),
+  fc.integer({ min: 990, max: 1010 }).map((n) =>
+    encodeFrame({
+      type: 'podGone',
+      pods: Array.from({ length: n }, (_, i) => ({ namespace: 'default', name: `p${i}`, uid: 'u' })),
+    }),
+  ),
 );
 
 const frame: fc.Arbitrary<Frame> = fc.oneof(
   { weight: 3, arbitrary: fc.uint8Array({ maxLength: 512 }).map(bytesFrame) },
   { weight: 2, arbitrary: validMessage.map((m) => bytesFrame(encodeFrame(m))) },
-  { weight: 5, arbitrary: fc.tuple(validMessage, fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([m, muts]) => bytesFrame(mutate(encodeFrame(m), muts))) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(validMessage, fc.array(mutation, { minLength: 1, maxLength: 4 }))
+      .map(([m, muts]) => bytesFrame(mutate(encodeFrame(m), muts))),
+  },
   { weight: 4, arbitrary: hostile.map(bytesFrame) },
   { weight: 1, arbitrary: fc.constant(new Frame('oversize')) },
 );
@@ -256,18 +381,37 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
   async setup() {
     const dir = await mkdtemp(join(tmpdir(), 'fuzz-frames-'));
     const port = await freePort();
-    const hub = spawn(process.execPath, [join(ROOT, 'bin', 'edge-hub.js'), '--data-dir', join(dir, 'hub'), '--listen', `127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, EDGE_LOG_LEVEL: 'error' },
-    });
-    const ctx: Ctx = { dir, hub, url: '', token: '', stderrTail: '', conn: undefined, cases: 0, abusiveClosed: 0, slowestDecodeMs: 0 };
+    const hub = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'edge-hub.js'), '--data-dir', join(dir, 'hub'), '--listen', `127.0.0.1:${port}`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, EDGE_LOG_LEVEL: 'error' },
+      },
+    );
+    const ctx: Ctx = {
+      dir,
+      hub,
+      url: '',
+      token: '',
+      stderrTail: '',
+      conn: undefined,
+      cases: 0,
+      abusiveClosed: 0,
+      slowestDecodeMs: 0,
+    };
     let out = '';
     hub.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4096)));
     hub.stderr?.on('data', (d: Buffer) => (ctx.stderrTail = (ctx.stderrTail + d.toString()).slice(-4096)));
-    ctx.url = await until('the hub to print its URL', () => {
-      if (hub.exitCode !== null) throw new Error(`hub exited: ${ctx.stderrTail}`);
-      return /serving (http:\/\/\S+)/.exec(out)?.[1];
-    }, 30_000, 50);
+    ctx.url = await until(
+      'the hub to print its URL',
+      () => {
+        if (hub.exitCode !== null) throw new Error(`hub exited: ${ctx.stderrTail}`);
+        return /serving (http:\/\/\S+)/.exec(out)?.[1];
+      },
+      30_000,
+      50,
+    );
     ctx.token = (await readFile(join(dir, 'hub', 'join.token'), 'utf8')).trim();
     return ctx;
   },
@@ -275,7 +419,8 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
   arbitrary: () => fc.array(frame, { minLength: 1, maxLength: 4 }),
 
   async check(ctx, frames) {
-    if (ctx.hub.exitCode !== null || ctx.hub.signalCode !== null) throw new Error(`the hub process died: ${ctx.stderrTail}`);
+    if (ctx.hub.exitCode !== null || ctx.hub.signalCode !== null)
+      throw new Error(`the hub process died: ${ctx.stderrTail}`);
     ctx.cases++;
     for (const f of frames) {
       if (f.kind === 'oversize') {
@@ -288,23 +433,34 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
         header[1] = 0x80 | 127; // masked, 64-bit length
         header.writeBigUInt64BE(BigInt(MAX_NODE_FRAME_BYTES + 1), 2);
         socket.write(Buffer.concat([header, Buffer.alloc(64, 0x91)]));
-        const closed = await withTimeout(big.closed, 10_000, 'the hub to close a connection sending an oversized frame');
-        if (closed.code !== 1009) throw new Error(`an oversized frame closed the connection with ${closed.code}, not 1009`);
+        const closed = await withTimeout(
+          big.closed,
+          10_000,
+          'the hub to close a connection sending an oversized frame',
+        );
+        if (closed.code !== 1009)
+          throw new Error(`an oversized frame closed the connection with ${closed.code}, not 1009`);
         continue;
       }
       if (!ctx.conn?.open) ctx.conn = await Conn.open(ctx.url, ctx.token);
       const conn = ctx.conn;
       const ms = decodeMs(f.bytes);
       ctx.slowestDecodeMs = Math.max(ctx.slowestDecodeMs, ms);
-      if (ms > DECODE_BUDGET_MS) throw new Error(`a frame of ${f.bytes.byteLength} bytes took ${ms.toFixed(1)} ms to decode and validate`);
+      if (ms > DECODE_BUDGET_MS)
+        throw new Error(`a frame of ${f.bytes.byteLength} bytes took ${ms.toFixed(1)} ms to decode and validate`);
       if (!isValid(f.bytes)) conn.bad++;
       conn.ws.send(f.bytes);
     }
     const conn = ctx.conn;
     if (conn?.open) await conn.roundTrip(5000);
     if (conn && conn.bad > HUB_MAX_BAD_FRAMES) {
-      const closed = await withTimeout(conn.closed, 5000, `the hub to close a connection after ${conn.bad} invalid frames`);
-      if (closed.code !== 1008) throw new Error(`a connection sending garbage was closed with ${closed.code} (${closed.reason}), not 1008`);
+      const closed = await withTimeout(
+        conn.closed,
+        5000,
+        `the hub to close a connection after ${conn.bad} invalid frames`,
+      );
+      if (closed.code !== 1008)
+        throw new Error(`a connection sending garbage was closed with ${closed.code} (${closed.reason}), not 1008`);
       ctx.abusiveClosed++;
     }
     if (ctx.cases % 100 === 0) await healthz(ctx);

@@ -23,7 +23,13 @@ function contents(dirId: string): fc.Arbitrary<string> {
   const record = fc
     .record(
       {
-        pid: fc.oneof(fc.constant(process.pid), fc.constant(1), fc.integer({ min: -5, max: 2 ** 23 }), fc.double(), fc.string()),
+        pid: fc.oneof(
+          fc.constant(process.pid),
+          fc.constant(1),
+          fc.integer({ min: -5, max: 2 ** 23 }),
+          fc.double(),
+          fc.string(),
+        ),
         startTime: fc.oneof(fc.constant(ownStart), fc.constant('1'), fc.string({ maxLength: 12 })),
         bootId: fc.oneof(fc.constant(ownBoot), fc.uuid()),
         hostname: fc.oneof(fc.constant(hostname()), fc.string({ maxLength: 40 })),
@@ -59,12 +65,15 @@ export const target: FuzzTarget<Ctx, string> = {
       lock = acquireDataDirLock(ctx.dir, { program: 'fuzz' });
     } catch (err) {
       if (!(err instanceof DataDirInUseError)) throw new Error(`unexpected ${String(err)}`);
-      if (!err.message.includes(`in use by pid ${err.pid}`) || /[\n\r\u001b]/.test(err.message)) throw new Error(`unclear refusal: ${JSON.stringify(err.message)}`);
-      if (readFileSync(path, 'latin1') !== Buffer.from(text).toString('latin1')) throw new Error('a refusal changed the lock file');
+      if (!err.message.includes(`in use by pid ${err.pid}`) || /[\n\r\u001b]/.test(err.message))
+        throw new Error(`unclear refusal: ${JSON.stringify(err.message)}`);
+      if (readFileSync(path, 'latin1') !== Buffer.from(text).toString('latin1'))
+        throw new Error('a refusal changed the lock file');
       rmSync(path);
       return;
     }
-    if ((JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid !== process.pid) throw new Error('the lock taken is not ours');
+    if ((JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid !== process.pid)
+      throw new Error('the lock taken is not ours');
     lock.release();
     const left = readdirSync(ctx.dir);
     if (left.length > 0) throw new Error(`left behind: ${left.join(', ')}`);

@@ -84,19 +84,32 @@ const pod = (spec: Record<string, Json> = {}): Json => ({
 const EXTRA_SEEDS: Json[] = [
   pod(),
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'seed-cm' }, data: { 'a.txt': 'hello' } },
-  { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'seed-secret' }, type: 'Opaque', stringData: { password: 'x' } },
+  {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'seed-secret' },
+    type: 'Opaque',
+    stringData: { password: 'x' },
+  },
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'seed-ns' } },
   {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: 'seed-job' },
-    spec: { backoffLimit: 2, activeDeadlineSeconds: 60, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'job.wasm' }] } } },
+    spec: {
+      backoffLimit: 2,
+      activeDeadlineSeconds: 60,
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'job.wasm' }] } },
+    },
   },
   {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: { name: 'seed-ds' },
-    spec: { selector: { matchLabels: { app: 'ds' } }, template: { metadata: { labels: { app: 'ds' } }, spec: { containers: [{ name: 'c', image: 'ds.wasm' }] } } },
+    spec: {
+      selector: { matchLabels: { app: 'ds' } },
+      template: { metadata: { labels: { app: 'ds' } }, spec: { containers: [{ name: 'c', image: 'ds.wasm' }] } },
+    },
   },
 ];
 
@@ -107,7 +120,8 @@ function nodes(doc: Json): { parent: Json[] | { [k: string]: Json }; key: string
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (Array.isArray(v)) v.forEach((x, i) => (out.push({ parent: v, key: i }), stack.push(x)));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) (out.push({ parent: v, key: k }), stack.push(x));
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) (out.push({ parent: v, key: k }), stack.push(x));
   }
   return out;
 }
@@ -132,8 +146,10 @@ function mutate(seed: Json, muts: Mutation[]): { doc: Json; text?: string } {
         else delete parent[key as string];
         break;
       case 'duplicate':
-        if (Array.isArray(parent)) parent.push(structuredClone(cur)); // a repeated entry: two containers, ports or env vars alike
-        else if (Array.isArray(cur)) cur.push(...structuredClone(cur)); // every entry twice
+        if (Array.isArray(parent))
+          parent.push(structuredClone(cur)); // a repeated entry: two containers, ports or env vars alike
+        else if (Array.isArray(cur))
+          cur.push(...structuredClone(cur)); // every entry twice
         else parent[`${String(key)}-copy`] = structuredClone(cur); // a sibling with the same content
         break;
       // Generated values are cloned in: fast-check hands out the same constant instances to every
@@ -161,7 +177,12 @@ function mutate(seed: Json, muts: Mutation[]): { doc: Json; text?: string } {
       case 'proto': {
         // JSON.stringify drops nothing here, but the key must be an own property in the text the hub parses.
         const marker = `__fuzz_proto_${m.at}__`;
-        const target = cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? cur : Array.isArray(parent) ? undefined : parent;
+        const target =
+          cur !== null && typeof cur === 'object' && !Array.isArray(cur)
+            ? cur
+            : Array.isArray(parent)
+              ? undefined
+              : parent;
         if (target) {
           setAt(target, marker, { polluted: 'yes' });
           protoText = { key: m.key, marker };
@@ -180,7 +201,23 @@ const jsonLeaf: fc.Arbitrary<Json> = fc.oneof(
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.string({ maxLength: 20 }),
-  fc.constantFrom<Json>('', '0', '-1', '1e400', 'NaN', 'Infinity', '500m', '128Mi', 'IfNotPresent', 'Always', 'TCP', 'wasm', 'oci', 'a=b', '25%'),
+  fc.constantFrom<Json>(
+    '',
+    '0',
+    '-1',
+    '1e400',
+    'NaN',
+    'Infinity',
+    '500m',
+    '128Mi',
+    'IfNotPresent',
+    'Always',
+    'TCP',
+    'wasm',
+    'oci',
+    'a=b',
+    '25%',
+  ),
 );
 const jsonValue: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: jsonLeaf },
@@ -198,20 +235,64 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     op: fc.constant('number' as const),
     at: fc.nat(),
     value: fc.oneof(
-      fc.constantFrom<number | string>(1e308, -1e308, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53 + 2, -(2 ** 31), 2 ** 31, 2 ** 63, 1e21, 0.5, -0, '1e400', 'NaN', 'Infinity', '-Infinity', '9Ei', '1e19', '0x10', '1_000'),
+      fc.constantFrom<number | string>(
+        1e308,
+        -1e308,
+        Number.MAX_VALUE,
+        Number.MIN_VALUE,
+        2 ** 53 + 2,
+        -(2 ** 31),
+        2 ** 31,
+        2 ** 63,
+        1e21,
+        0.5,
+        -0,
+        '1e400',
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        '9Ei',
+        '1e19',
+        '0x10',
+        '1_000',
+      ),
       fc.double({ noNaN: true, noDefaultInfinity: true }),
     ),
   }),
-  fc.record({ op: fc.constant('unknown' as const), at: fc.nat(), key: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('status', 'spec', 'extra', 'hostPID', 'volumes', 'initContainers')), value: jsonValue }),
-  fc.record({ op: fc.constant('nest' as const), at: fc.nat(), depth: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 90, max: 150 })), array: fc.boolean() }),
-  fc.record({ op: fc.constant('long' as const), at: fc.nat(), length: fc.oneof(fc.integer({ min: 60, max: 300 }), fc.integer({ min: 10_000, max: 64_000 })), char: fc.constantFrom('a', '-', '.', ' ', '\u00e9', '9', '/') }),
-  fc.record({ op: fc.constant('proto' as const), at: fc.nat(), key: fc.constantFrom('__proto__' as const, 'constructor' as const, 'prototype' as const) }),
+  fc.record({
+    op: fc.constant('unknown' as const),
+    at: fc.nat(),
+    key: fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('status', 'spec', 'extra', 'hostPID', 'volumes', 'initContainers'),
+    ),
+    value: jsonValue,
+  }),
+  fc.record({
+    op: fc.constant('nest' as const),
+    at: fc.nat(),
+    depth: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 90, max: 150 })),
+    array: fc.boolean(),
+  }),
+  fc.record({
+    op: fc.constant('long' as const),
+    at: fc.nat(),
+    length: fc.oneof(fc.integer({ min: 60, max: 300 }), fc.integer({ min: 10_000, max: 64_000 })),
+    char: fc.constantFrom('a', '-', '.', ' ', '\u00e9', '9', '/'),
+  }),
+  fc.record({
+    op: fc.constant('proto' as const),
+    at: fc.nat(),
+    key: fc.constantFrom('__proto__' as const, 'constructor' as const, 'prototype' as const),
+  }),
 );
 
 /** Where to send a document: its own collection when its apiVersion/kind are known, else Pods. */
 function collectionOf(doc: Json): { type: ResourceType; path: string } {
   const o = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? doc : {};
-  const type = (typeof o.apiVersion === 'string' && typeof o.kind === 'string' ? typeByKind(o.apiVersion, o.kind) : undefined) ?? typeByKind('v1', 'Pod')!;
+  const type =
+    (typeof o.apiVersion === 'string' && typeof o.kind === 'string' ? typeByKind(o.apiVersion, o.kind) : undefined) ??
+    typeByKind('v1', 'Pod')!;
   const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
   return { type, path: type.namespaced ? `${base}/namespaces/default/${type.plural}` : `${base}/${type.plural}` };
 }
@@ -230,7 +311,11 @@ export const target: FuzzTarget<Ctx, Case> = {
   },
   arbitrary(ctx) {
     const mutated = fc
-      .record({ seed: fc.nat({ max: ctx.seeds.length - 1 }), muts: fc.array(mutation, { minLength: 0, maxLength: 4 }), method: fc.constantFrom('POST' as const, 'PUT' as const) })
+      .record({
+        seed: fc.nat({ max: ctx.seeds.length - 1 }),
+        muts: fc.array(mutation, { minLength: 0, maxLength: 4 }),
+        method: fc.constantFrom('POST' as const, 'PUT' as const),
+      })
       .map(({ seed, muts, method }) => ({ ...mutate(ctx.seeds[seed]!, muts), method }));
     const random = fc
       .record({
@@ -241,7 +326,11 @@ export const target: FuzzTarget<Ctx, Case> = {
       })
       .map(({ apiVersion, kind, rest, method }) => ({ doc: { apiVersion, kind, ...rest } as Json, method }));
     const garbage = fc.record({ doc: jsonValue, method: fc.constant('POST' as const) });
-    return fc.oneof({ weight: 6, arbitrary: mutated }, { weight: 2, arbitrary: random }, { weight: 1, arbitrary: garbage });
+    return fc.oneof(
+      { weight: 6, arbitrary: mutated },
+      { weight: 2, arbitrary: random },
+      { weight: 1, arbitrary: garbage },
+    );
   },
   async check(ctx, c) {
     const { hub } = ctx;
@@ -251,7 +340,10 @@ export const target: FuzzTarget<Ctx, Case> = {
     if (c.method === 'PUT') {
       // Update an object that exists (the seed's own name when it has one), so updates are exercised too.
       const meta = (c.doc as { metadata?: { name?: unknown } } | null)?.metadata;
-      const name = typeof meta?.name === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(meta.name) && meta.name.length <= 63 ? meta.name : 'fuzz-target';
+      const name =
+        typeof meta?.name === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(meta.name) && meta.name.length <= 63
+          ? meta.name
+          : 'fuzz-target';
       const seed = (ctx.seeds.find((s) => collectionOf(s).type === type) ?? EXTRA_SEEDS[0]) as { [k: string]: Json };
       const created = await hub.request('POST', path, { ...seed, metadata: { name } });
       if (created.status >= 500) expectSuccessOrStatus(`POST ${path} (seed for PUT)`, created);
@@ -277,7 +369,10 @@ export const target: FuzzTarget<Ctx, Case> = {
     if (ctx.cases % 2000 === 0) {
       const heap = process.memoryUsage().heapUsed;
       ctx.heapBaseline ??= heap;
-      if (heap > ctx.heapBaseline + 256 * 1024 * 1024) throw new Error(`heap grew from ${Math.round(ctx.heapBaseline / 2 ** 20)} MiB to ${Math.round(heap / 2 ** 20)} MiB over ${ctx.cases} cases`);
+      if (heap > ctx.heapBaseline + 256 * 1024 * 1024)
+        throw new Error(
+          `heap grew from ${Math.round(ctx.heapBaseline / 2 ** 20)} MiB to ${Math.round(heap / 2 ** 20)} MiB over ${ctx.cases} cases`,
+        );
     }
   },
   pids: () => ({ hub: process.pid }),

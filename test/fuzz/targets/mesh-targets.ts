@@ -39,36 +39,67 @@ const portArb = fc.oneof(fc.constantFrom(...PORTS), fc.integer({ min: 1, max: 65
 const textArb = fc.stringMatching(/^[A-Za-z0-9./_:-]{0,40}$/);
 
 function caseArb(): fc.Arbitrary<Case> {
-  const endpoint = fc.record({ pod: fc.constantFrom(...PODS, 'elsewhere'), node: fc.constantFrom(NODE, NODE, 'node-other'), ready: fc.boolean() });
-  const service = fc.record({
-    name: fc.constantFrom('svc-a', 'svc-b', 'svc-c'),
-    targetPorts: fc.array(portArb, { minLength: 1, maxLength: 3 }),
-    endpoints: fc.array(endpoint, { maxLength: 4 }),
-  }).map(({ name, targetPorts, endpoints }): ServiceRoute => ({
-    namespace: 'default', name, type: 'ClusterIP', sessionAffinity: 'None',
-    ports: targetPorts.map((targetPort, i) => ({ port: 80 + i, targetPort })),
-    endpoints: endpoints.map((e) => ({ pod: { namespace: 'default', name: e.pod, uid: `uid-${e.pod}` }, nodeName: e.node, address: '127.0.0.1', meshPort: 1, ready: e.ready })),
-  }));
+  const endpoint = fc.record({
+    pod: fc.constantFrom(...PODS, 'elsewhere'),
+    node: fc.constantFrom(NODE, NODE, 'node-other'),
+    ready: fc.boolean(),
+  });
+  const service = fc
+    .record({
+      name: fc.constantFrom('svc-a', 'svc-b', 'svc-c'),
+      targetPorts: fc.array(portArb, { minLength: 1, maxLength: 3 }),
+      endpoints: fc.array(endpoint, { maxLength: 4 }),
+    })
+    .map(({ name, targetPorts, endpoints }): ServiceRoute => ({
+      namespace: 'default',
+      name,
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      ports: targetPorts.map((targetPort, i) => ({ port: 80 + i, targetPort })),
+      endpoints: endpoints.map((e) => ({
+        pod: { namespace: 'default', name: e.pod, uid: `uid-${e.pod}` },
+        nodeName: e.node,
+        address: '127.0.0.1',
+        meshPort: 1,
+        ready: e.ready,
+      })),
+    }));
   return fc.record({
     services: fc.array(service, { maxLength: 3 }),
-    pod: fc.oneof(fc.constantFrom(...PODS).map((p) => `default/${p}`), fc.constantFrom(...PODS).map((p) => `other/${p}`), textArb),
+    pod: fc.oneof(
+      fc.constantFrom(...PODS).map((p) => `default/${p}`),
+      fc.constantFrom(...PODS).map((p) => `other/${p}`),
+      textArb,
+    ),
     port: fc.oneof(portArb.map(String), textArb),
   });
 }
 
 /** What the table says, computed independently of ServiceTable: the oracle. */
 function allowed(services: readonly ServiceRoute[], target: string, port: string): boolean {
-  return services.some((s) => s.ports.some((p) => String(p.targetPort) === port) && s.endpoints.some((e) => e.nodeName === NODE && `${e.pod.namespace}/${e.pod.name}` === target));
+  return services.some(
+    (s) =>
+      s.ports.some((p) => String(p.targetPort) === port) &&
+      s.endpoints.some((e) => e.nodeName === NODE && `${e.pod.namespace}/${e.pod.name}` === target),
+  );
 }
 
 async function send(port: number, target: string, targetPort: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { authorization: `Bearer ${TOKEN}`, [MESH_TARGET_HEADER]: target, [MESH_PORT_HEADER]: targetPort } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        headers: { authorization: `Bearer ${TOKEN}`, [MESH_TARGET_HEADER]: target, [MESH_PORT_HEADER]: targetPort },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -89,11 +120,21 @@ export const target: FuzzTarget<Ctx, Case> = {
     // Every pod of PODS runs here, and whatever port is asked reaches the upstream.
     const local: LocalTargetLookup = (ns, name) =>
       ns === 'default' && PODS.includes(name)
-        ? { ok: true, runtime: { endpoint: () => ({ kind: 'tcp', host: '127.0.0.1', port: upstreamPort }) }, containerId: name, port: upstreamPort }
+        ? {
+            ok: true,
+            runtime: { endpoint: () => ({ kind: 'tcp', host: '127.0.0.1', port: upstreamPort }) },
+            containerId: name,
+            port: upstreamPort,
+          }
         : { ok: false, reason: 'not-found', message: `pod ${ns}/${name} is not on this node` };
     ctx.deliverer = new Deliverer({ logger });
     ctx.mesh = await MeshServer.create({
-      address: '127.0.0.1', port: 0, meshToken: () => TOKEN, local, deliverer: ctx.deliverer, logger,
+      address: '127.0.0.1',
+      port: 0,
+      meshToken: () => TOKEN,
+      local,
+      deliverer: ctx.deliverer,
+      logger,
       isServiceEndpoint: (ns, name, port) => ctx.table.isEndpointPort(NODE, ns, name, port),
     });
     await ctx.mesh.start();
@@ -107,13 +148,22 @@ export const target: FuzzTarget<Ctx, Case> = {
     const reached = ctx.hits > before;
     const slash = c.pod.indexOf('/');
     if (allowed(c.services, c.pod, c.port)) {
-      if (res.status !== 200 || !reached) throw new Error(`a Service endpoint (${c.pod}, ${c.port}) was not delivered: ${res.status} ${res.body}`);
+      if (res.status !== 200 || !reached)
+        throw new Error(`a Service endpoint (${c.pod}, ${c.port}) was not delivered: ${res.status} ${res.body}`);
       return;
     }
-    if (reached) throw new Error(`(${c.pod}, ${c.port}) is no Service endpoint on this node but reached the pod (${res.status})`);
-    const expected = c.port === '' || slash <= 0 ? 400 : PODS.includes(c.pod.slice(slash + 1)) && c.pod.startsWith('default/') ? 403 : 404;
-    if (res.status !== expected) throw new Error(`(${c.pod}, ${c.port}): expected ${expected}, got ${res.status} ${res.body}`);
-    if (expected === 403 && !res.body.includes('is not a Service endpoint on this node')) throw new Error(`403 without a clear text: ${res.body}`);
+    if (reached)
+      throw new Error(`(${c.pod}, ${c.port}) is no Service endpoint on this node but reached the pod (${res.status})`);
+    const expected =
+      c.port === '' || slash <= 0
+        ? 400
+        : PODS.includes(c.pod.slice(slash + 1)) && c.pod.startsWith('default/')
+          ? 403
+          : 404;
+    if (res.status !== expected)
+      throw new Error(`(${c.pod}, ${c.port}): expected ${expected}, got ${res.status} ${res.body}`);
+    if (expected === 403 && !res.body.includes('is not a Service endpoint on this node'))
+      throw new Error(`403 without a clear text: ${res.body}`);
   },
   async teardown(ctx) {
     await ctx.mesh?.stop();

@@ -66,14 +66,26 @@ const SEEDS: Json[] = [
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'fz-pod', labels: { app: 'fz' } },
-    spec: { containers: [{ name: 'main', image: 'hello.wasm', args: ['x', 'y'] }], tolerations: [{ key: 'k', operator: 'Exists' }] },
+    spec: {
+      containers: [{ name: 'main', image: 'hello.wasm', args: ['x', 'y'] }],
+      tolerations: [{ key: 'k', operator: 'Exists' }],
+    },
   },
-  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'fz-svc' }, spec: { selector: { app: 'fz' }, ports: [{ port: 80, targetPort: 8080 }] } },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'fz-svc' },
+    spec: { selector: { app: 'fz' }, ports: [{ port: 80, targetPort: 8080 }] },
+  },
   {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: 'fz-job' },
-    spec: { backoffLimit: 2, activeDeadlineSeconds: 60, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'job.wasm' }] } } },
+    spec: {
+      backoffLimit: 2,
+      activeDeadlineSeconds: 60,
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'job.wasm' }] } },
+    },
   },
 ];
 
@@ -88,7 +100,21 @@ function pointersOf(doc: Json, prefix = ''): string[] {
   return out;
 }
 
-const HOSTILE_TOKENS = ['__proto__', 'constructor', 'prototype', '-', '01', '-1', '999999999999', '', '~', '~2', 'toString', 'hasOwnProperty', 'valueOf'];
+const HOSTILE_TOKENS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  '-',
+  '01',
+  '-1',
+  '999999999999',
+  '',
+  '~',
+  '~2',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+];
 
 const leaf: fc.Arbitrary<Json> = fc.oneof(
   fc.constant(null),
@@ -101,7 +127,17 @@ const leaf: fc.Arbitrary<Json> = fc.oneof(
 const value: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: leaf },
   { weight: 1, arbitrary: fc.array(leaf, { maxLength: 3 }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('name', 'image', 'constructor', 'prototype', 'labels', 'a')), leaf, { maxKeys: 3 }) as fc.Arbitrary<Json> },
+  {
+    weight: 1,
+    arbitrary: fc.dictionary(
+      fc.oneof(
+        fc.string({ maxLength: 6 }),
+        fc.constantFrom('name', 'image', 'constructor', 'prototype', 'labels', 'a'),
+      ),
+      leaf,
+      { maxKeys: 3 },
+    ) as fc.Arbitrary<Json>,
+  },
 );
 
 /** A pointer: one of the object's own, a made-up one, or one with a hostile token spliced in. */
@@ -110,8 +146,21 @@ function pointer(pointers: string[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 5, arbitrary: own },
     { weight: 1, arbitrary: fc.constant('') },
-    { weight: 1, arbitrary: fc.array(fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom(...HOSTILE_TOKENS)), { minLength: 1, maxLength: 4 }).map((ts) => `/${ts.join('/')}`) },
-    { weight: 2, arbitrary: fc.tuple(own, fc.constantFrom(...HOSTILE_TOKENS), fc.boolean()).map(([p, t, append]) => (append ? `${p}/${t}` : `/${t}${p}`)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom(...HOSTILE_TOKENS)), {
+          minLength: 1,
+          maxLength: 4,
+        })
+        .map((ts) => `/${ts.join('/')}`),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(own, fc.constantFrom(...HOSTILE_TOKENS), fc.boolean())
+        .map(([p, t, append]) => (append ? `${p}/${t}` : `/${t}${p}`)),
+    },
   );
 }
 
@@ -122,7 +171,11 @@ function jsonPatch(pointers: string[]): fc.Arbitrary<string> {
     from: fc.option(pointer(pointers), { nil: undefined }),
     value: fc.option(value, { nil: undefined }),
   });
-  return fc.array(op, { minLength: 0, maxLength: 6 }).map((ops) => JSON.stringify(ops.map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)))));
+  return fc
+    .array(op, { minLength: 0, maxLength: 6 })
+    .map((ops) =>
+      JSON.stringify(ops.map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)))),
+    );
 }
 
 /** A merge patch built along the object's own paths, with nulls (removals), new keys and prototype keys. */
@@ -131,7 +184,10 @@ function mergePatch(original: Json): fc.Arbitrary<string> {
     .array(
       fc.record({
         at: fc.nat(),
-        key: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'status', 'x') }),
+        key: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(undefined) },
+          { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'status', 'x') },
+        ),
         value: fc.oneof(value, fc.constant(null)),
       }),
       { minLength: 1, maxLength: 4 },
@@ -145,7 +201,10 @@ function mergePatch(original: Json): fc.Arbitrary<string> {
         let cur = patch;
         for (const t of tokens.slice(0, -1)) {
           const next = cur[t];
-          cur = next !== null && typeof next === 'object' && !Array.isArray(next) ? next : ((cur[t] = {}), cur[t] as Record<string, Json>);
+          cur =
+            next !== null && typeof next === 'object' && !Array.isArray(next)
+              ? next
+              : ((cur[t] = {}), cur[t] as Record<string, Json>);
         }
         const last = tokens.at(-1)!;
         if (e.key === '__proto__') {
@@ -175,7 +234,8 @@ export const target: FuzzTarget<Ctx, Case> = {
       const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
       const collection = `${base}/namespaces/default/${type.plural}`;
       const res = await hub.request('POST', collection, seed);
-      if (res.status !== 201) throw new Error(`seeding ${o.kind}: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
+      if (res.status !== 201)
+        throw new Error(`seeding ${o.kind}: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
       const name = (res.json as KubeObject).metadata.name!;
       objects.push({ type, path: `${collection}/${name}`, original: seed, pointers: pointersOf(res.json as Json) });
     }
@@ -183,11 +243,19 @@ export const target: FuzzTarget<Ctx, Case> = {
   },
   arbitrary(ctx) {
     return fc
-      .record({ object: fc.nat({ max: ctx.objects.length - 1 }), sub: fc.constantFrom('' as const, '' as const, '/status' as const, '/scale' as const), kind: fc.constantFrom('json', 'merge', 'strategic') })
+      .record({
+        object: fc.nat({ max: ctx.objects.length - 1 }),
+        sub: fc.constantFrom('' as const, '' as const, '/status' as const, '/scale' as const),
+        kind: fc.constantFrom('json', 'merge', 'strategic'),
+      })
       .chain(({ object, sub, kind }) => {
         const o = ctx.objects[object]!;
         const body = kind === 'json' ? jsonPatch(o.pointers) : mergePatch(o.original);
-        const contentType = { json: 'application/json-patch+json', merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json' }[kind];
+        const contentType = {
+          json: 'application/json-patch+json',
+          merge: 'application/merge-patch+json',
+          strategic: 'application/strategic-merge-patch+json',
+        }[kind];
         // Only scalable kinds have /scale (elsewhere it is a plain 404, which teaches nothing).
         const at = sub === '/scale' && !o.type.hasScale ? '' : sub;
         return body.map((text) => ({ object, sub: at, contentType, body: text }));
@@ -201,7 +269,8 @@ export const target: FuzzTarget<Ctx, Case> = {
     expectNoPollution(what);
     if (res.status < 300) {
       const stored = await ctx.hub.request('GET', o.path);
-      if (stored.status !== 200) throw new Error(`${what}: object unreadable after a successful patch (${stored.status})`);
+      if (stored.status !== 200)
+        throw new Error(`${what}: object unreadable after a successful patch (${stored.status})`);
       try {
         validateObject(o.type, stored.json);
       } catch (err) {
@@ -209,8 +278,17 @@ export const target: FuzzTarget<Ctx, Case> = {
       }
       // Put the original back so the next case starts from it.
       const meta = (stored.json as KubeObject).metadata;
-      const restore = await ctx.hub.request('PUT', o.path, { ...(o.original as Record<string, Json>), metadata: { ...((o.original as { metadata: Record<string, Json> }).metadata), resourceVersion: meta.resourceVersion ?? '' } });
-      if (restore.status !== 200) throw new Error(`${what}: restoring the original failed: ${restore.status} ${JSON.stringify(restore.json).slice(0, 300)}`);
+      const restore = await ctx.hub.request('PUT', o.path, {
+        ...(o.original as Record<string, Json>),
+        metadata: {
+          ...(o.original as { metadata: Record<string, Json> }).metadata,
+          resourceVersion: meta.resourceVersion ?? '',
+        },
+      });
+      if (restore.status !== 200)
+        throw new Error(
+          `${what}: restoring the original failed: ${restore.status} ${JSON.stringify(restore.json).slice(0, 300)}`,
+        );
     }
   },
   pids: () => ({ hub: process.pid }),

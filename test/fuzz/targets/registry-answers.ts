@@ -66,7 +66,17 @@ const body = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.integer({ min: 0, max: 100 * 1024 }).map((n) => 'e'.repeat(n)),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ errors: v })),
-  fc.array(fc.record({ code: fc.oneof(fc.constantFrom('BLOB_UNKNOWN', 'MANIFEST_UNKNOWN', 'NAME_UNKNOWN', 'DENIED'), fc.string()), message: fc.oneof(fc.string(), fc.integer({ min: 0, max: 80_000 }).map((n) => 'm'.repeat(n))) }), { maxLength: 4 })
+  fc
+    .array(
+      fc.record({
+        code: fc.oneof(fc.constantFrom('BLOB_UNKNOWN', 'MANIFEST_UNKNOWN', 'NAME_UNKNOWN', 'DENIED'), fc.string()),
+        message: fc.oneof(
+          fc.string(),
+          fc.integer({ min: 0, max: 80_000 }).map((n) => 'm'.repeat(n)),
+        ),
+      }),
+      { maxLength: 4 },
+    )
     .map((errors) => JSON.stringify({ errors })),
 );
 
@@ -91,7 +101,15 @@ function answerArb(registryHost: string, cdnBase: string): fc.Arbitrary<Answer> 
     fc.webPath().map((p) => `http://127.0.0.1:1${p}`),
   );
   const realm = fc.oneof(
-    fc.constantFrom(`http://${registryHost}/token`, `${cdnBase}/token`, 'https://127.0.0.1:1/token', 'file:///etc/passwd', 'ftp://x/', 'not a url', `http://${registryHost}/token?x=1`),
+    fc.constantFrom(
+      `http://${registryHost}/token`,
+      `${cdnBase}/token`,
+      'https://127.0.0.1:1/token',
+      'file:///etc/passwd',
+      'ftp://x/',
+      'not a url',
+      `http://${registryHost}/token?x=1`,
+    ),
     fc.webPath().map((p) => `http://${registryHost}/token${p}`),
   );
   const challenge = fc.oneof(
@@ -103,7 +121,10 @@ function answerArb(registryHost: string, cdnBase: string): fc.Arbitrary<Answer> 
     status: fc.constantFrom(200, 200, 301, 302, 303, 307, 308, 400, 401, 401, 403, 404, 429, 500, 503),
     location: fc.option(location, { freq: 2 }),
     challenge: fc.option(challenge, { freq: 2 }),
-    contentType: fc.option(fc.constantFrom('application/json', 'application/vnd.oci.image.manifest.v1+json', 'text/html'), { freq: 2 }),
+    contentType: fc.option(
+      fc.constantFrom('application/json', 'application/vnd.oci.image.manifest.v1+json', 'text/html'),
+      { freq: 2 },
+    ),
     body,
   });
 }
@@ -116,7 +137,8 @@ export const target: FuzzTarget<Ctx, Input> = {
     [ctx.registry, ctx.registryHost] = await listen((req, res) => {
       const c = ctx.current;
       if (!c) return void res.writeHead(500).end();
-      if (req.url?.startsWith('/token')) return void res.writeHead(c.token.status, { 'content-type': 'application/json' }).end(c.token.body);
+      if (req.url?.startsWith('/token'))
+        return void res.writeHead(c.token.status, { 'content-type': 'application/json' }).end(c.token.body);
       answer(res, c.registry);
     });
     let cdnHost: string;
@@ -124,13 +146,19 @@ export const target: FuzzTarget<Ctx, Input> = {
       const c = ctx.current;
       // A realm the registry names on another host is its token server (auth.docker.io is): it gets
       // the Basic credentials by design. Anything else on that host is storage: never credentials.
-      if (req.url?.startsWith('/token')) return void res.writeHead(c?.token.status ?? 500, { 'content-type': 'application/json' }).end(c?.token.body ?? '');
+      if (req.url?.startsWith('/token'))
+        return void res
+          .writeHead(c?.token.status ?? 500, { 'content-type': 'application/json' })
+          .end(c?.token.body ?? '');
       if (req.headers.authorization !== undefined) ctx.leaked++;
       if (!c) return void res.writeHead(500).end();
       answer(res, c.cdn);
     });
     ctx.cdnBase = `http://${cdnHost}`;
-    ctx.client = new RegistryClient({ credentials: new RegistryCredentials([[ctx.registryHost, { username: 'node', password: PASSWORD }]]), timeoutMs: 5_000 });
+    ctx.client = new RegistryClient({
+      credentials: new RegistryCredentials([[ctx.registryHost, { username: 'node', password: PASSWORD }]]),
+      timeoutMs: 5_000,
+    });
     return ctx;
   },
 
@@ -155,7 +183,10 @@ export const target: FuzzTarget<Ctx, Input> = {
     ctx.current = input;
     const leakedBefore = ctx.leaked;
     // Fresh authorization state per case: a token cached by one case must not hide the next one's challenge.
-    ctx.client = new RegistryClient({ credentials: new RegistryCredentials([[ctx.registryHost, { username: 'node', password: PASSWORD }]]), timeoutMs: 5_000 });
+    ctx.client = new RegistryClient({
+      credentials: new RegistryCredentials([[ctx.registryHost, { username: 'node', password: PASSWORD }]]),
+      timeoutMs: 5_000,
+    });
     const ref = { registry: ctx.registryHost, repository: 'app' };
     const desc = { mediaType: 'application/octet-stream', digest: BLOB_DIGEST, size: BLOB.length };
     try {
@@ -166,8 +197,12 @@ export const target: FuzzTarget<Ctx, Input> = {
         await ctx.client.getManifest(ref, 'latest');
       }
     } catch (err) {
-      if (!(err instanceof ImagePullError)) throw new Error(`not an ImagePullError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 500));
-      if (err.message.length > 2048) throw new Error(`error message of ${err.message.length} chars: ${err.message.slice(0, 200)}…`);
+      if (!(err instanceof ImagePullError))
+        throw new Error(
+          `not an ImagePullError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 500),
+        );
+      if (err.message.length > 2048)
+        throw new Error(`error message of ${err.message.length} chars: ${err.message.slice(0, 200)}…`);
       if (err.message.includes(PASSWORD)) throw new Error('the password is in an error message');
     } finally {
       ctx.current = undefined;

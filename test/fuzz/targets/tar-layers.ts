@@ -7,7 +7,16 @@
  * TarFormatError), and nothing outside the case's snapshot root has changed — a scan of the sentinel
  * parent directory finds the same entries, the victim file keeps its content, mode and link count.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -48,18 +57,65 @@ function scan(dir: string, skip: string, prefix = ''): string[] {
 }
 
 function members(ctx: Ctx): fc.Arbitrary<TarMember[]> {
-  const segment = fc.constantFrom('..', '.', '', 'a', 'b', 'evil', 's', 'etc', 'bin', 'victim', 'secret', 'host', '.wh.a', '.wh..wh..opq', 'x'.repeat(120));
+  const segment = fc.constantFrom(
+    '..',
+    '.',
+    '',
+    'a',
+    'b',
+    'evil',
+    's',
+    'etc',
+    'bin',
+    'victim',
+    'secret',
+    'host',
+    '.wh.a',
+    '.wh..wh..opq',
+    'x'.repeat(120),
+  );
   const relPath = fc.array(segment, { minLength: 1, maxLength: 5 }).map((parts) => parts.join('/'));
   const target = fc.oneof(
     relPath,
-    fc.constantFrom(ctx.victim, `${ctx.victim}/secret`, ctx.base, `${ctx.base}/escaped`, ctx.farAway, '/', '/etc', '../../victim/secret', '../../../..', 'evil/secret', 's/secret', 'host/secret', 'bin/tool', 's', 'evil'),
+    fc.constantFrom(
+      ctx.victim,
+      `${ctx.victim}/secret`,
+      ctx.base,
+      `${ctx.base}/escaped`,
+      ctx.farAway,
+      '/',
+      '/etc',
+      '../../victim/secret',
+      '../../../..',
+      'evil/secret',
+      's/secret',
+      'host/secret',
+      'bin/tool',
+      's',
+      'evil',
+    ),
   );
   const path = fc.oneof({ weight: 3, arbitrary: relPath }, { weight: 1, arbitrary: target });
   const member = fc.record({
     path,
-    type: fc.constantFrom<NonNullable<TarMember['type']>>('file', 'file', 'dir', 'symlink', 'symlink', 'hardlink', 'hardlink', 'char', 'block', 'fifo'),
+    type: fc.constantFrom<NonNullable<TarMember['type']>>(
+      'file',
+      'file',
+      'dir',
+      'symlink',
+      'symlink',
+      'hardlink',
+      'hardlink',
+      'char',
+      'block',
+      'fifo',
+    ),
     mode: fc.constantFrom(0o644, 0o755, 0o4755, 0o2755, 0o1777, 0o000, 0o7777),
-    data: fc.oneof(fc.constant('x'), fc.constant(''), fc.uint8Array({ maxLength: 700 }).map((a) => Buffer.from(a))),
+    data: fc.oneof(
+      fc.constant('x'),
+      fc.constant(''),
+      fc.uint8Array({ maxLength: 700 }).map((a) => Buffer.from(a)),
+    ),
     linkname: target,
     devmajor: fc.constantFrom(0, 1, 8),
     devminor: fc.constantFrom(0, 1, 3),
@@ -70,19 +126,27 @@ function members(ctx: Ctx): fc.Arbitrary<TarMember[]> {
     .record({
       name: fc.constantFrom('s', 'evil', 'a/s', 'etc', 'host'),
       // Mostly at the victim (the case root is <base>/cases/cN, so ../../victim is <base>/victim).
-      to: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(ctx.victim, '../../victim', '../../../victim', 'a/../../../victim') }, { weight: 1, arbitrary: target }),
+      to: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(ctx.victim, '../../victim', '../../../victim', 'a/../../../victim') },
+        { weight: 1, arbitrary: target },
+      ),
       use: fc.constantFrom('file', 'hardlink', 'hardlink', 'dir', 'symlink', 'whiteout', 'opaque'),
       leaf: fc.constantFrom('secret', 'secret', 'secret', 'x', 'passwd', '..'),
     })
     .map(({ name, to, use, leaf }): TarMember[] => {
       const through = `${name}/${leaf}`;
       const second: TarMember =
-        use === 'hardlink' ? { path: 'h', type: 'hardlink', linkname: through }
-        : use === 'dir' ? { path: through, type: 'dir' }
-        : use === 'symlink' ? { path: through, type: 'symlink', linkname: '/' }
-        : use === 'whiteout' ? { path: `${name}/.wh.${leaf}`, data: '' }
-        : use === 'opaque' ? { path: `${name}/.wh..wh..opq`, data: '' }
-        : { path: through, data: 'x' };
+        use === 'hardlink'
+          ? { path: 'h', type: 'hardlink', linkname: through }
+          : use === 'dir'
+            ? { path: through, type: 'dir' }
+            : use === 'symlink'
+              ? { path: through, type: 'symlink', linkname: '/' }
+              : use === 'whiteout'
+                ? { path: `${name}/.wh.${leaf}`, data: '' }
+                : use === 'opaque'
+                  ? { path: `${name}/.wh..wh..opq`, data: '' }
+                  : { path: through, data: 'x' };
       return [{ path: name, type: 'symlink', linkname: to }, second];
     });
   return fc
@@ -94,7 +158,11 @@ function members(ctx: Ctx): fc.Arbitrary<TarMember[]> {
 /** Flips bytes, cuts the archive short or both. */
 function mutated(archive: fc.Arbitrary<Buffer>): fc.Arbitrary<Uint8Array> {
   return fc
-    .tuple(archive, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.option(fc.nat()))
+    .tuple(
+      archive,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+      fc.option(fc.nat()),
+    )
     .map(([bytes, flips, cut]) => {
       const out = Buffer.from(bytes);
       for (const [at, value] of flips) if (out.length > 0) out[at % out.length] = value;
@@ -146,10 +214,17 @@ export const target: FuzzTarget<Ctx, Case> = {
     mkdirSync(root);
     try {
       try {
-        await applyLayer((async function* () { yield input.bytes; })(), { root, lowers: input.withLower ? [ctx.lower] : [], maxEntries: 64 });
+        await applyLayer(
+          (async function* () {
+            yield input.bytes;
+          })(),
+          { root, lowers: input.withLower ? [ctx.lower] : [], maxEntries: 64 },
+        );
       } catch (err) {
         if (!(err instanceof LayerError) && !(err instanceof TarFormatError)) {
-          throw new Error(`refused without a named error: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`);
+          throw new Error(
+            `refused without a named error: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`,
+          );
         }
       }
       const after = scan(ctx.base, root).filter((p) => !p.startsWith(`cases/c${ctx.n}/`));
@@ -157,13 +232,20 @@ export const target: FuzzTarget<Ctx, Case> = {
       if (after.join('\n') !== expected.join('\n')) {
         const extra = after.filter((p) => !expected.includes(p));
         const missing = expected.filter((p) => !after.includes(p));
-        throw new Error(`the filesystem around the snapshot root changed: extra ${JSON.stringify(extra)}, missing ${JSON.stringify(missing)}`);
+        throw new Error(
+          `the filesystem around the snapshot root changed: extra ${JSON.stringify(extra)}, missing ${JSON.stringify(missing)}`,
+        );
       }
       const st = lstatSync(join(ctx.victim, 'secret'));
-      if (readFileSync(join(ctx.victim, 'secret'), 'utf8') !== SECRET || st.nlink !== 1 || (st.mode & 0o7777) !== 0o644) {
+      if (
+        readFileSync(join(ctx.victim, 'secret'), 'utf8') !== SECRET ||
+        st.nlink !== 1 ||
+        (st.mode & 0o7777) !== 0o644
+      ) {
         throw new Error('the victim file outside the snapshot root was changed or linked');
       }
-      if (lstatSync(join(ctx.lower, 'bin/tool')).nlink !== 1) throw new Error('a file of the lower snapshot was hard-linked (snapshots must never share inodes)');
+      if (lstatSync(join(ctx.lower, 'bin/tool')).nlink !== 1)
+        throw new Error('a file of the lower snapshot was hard-linked (snapshots must never share inodes)');
       if (existsSync(ctx.farAway)) throw new Error(`an absolute path outside the root was created: ${ctx.farAway}`);
     } finally {
       rmSync(root, { recursive: true, force: true });

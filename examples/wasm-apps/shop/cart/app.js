@@ -13,7 +13,8 @@ function parseBasket(text) {
   for (const part of text.split(',').filter((p) => p !== '')) {
     const [sku, qtyText = '1'] = part.split(':');
     const qty = Number(qtyText);
-    if (!sku || !Number.isInteger(qty) || qty < 1 || qty > 99) return `bad basket entry "${part}" (want sku[:qty], qty 1-99)`;
+    if (!sku || !Number.isInteger(qty) || qty < 1 || qty > 99)
+      return `bad basket entry "${part}" (want sku[:qty], qty 1-99)`;
     lines.push({ sku, qty });
   }
   return lines.length > 0 ? lines : 'empty basket (want ?items=sku[:qty],...)';
@@ -25,7 +26,10 @@ export const incomingHandler = {
     if (method !== 'get' && method !== 'head') return respond(responseOut, 405, 'text/plain', 'method not allowed\n');
     const me = whoami();
     if (url.pathname === '/healthz') return respond(responseOut, 200, 'text/plain', 'ok\n');
-    if (url.pathname === '/ready') return readyNow() ? respond(responseOut, 200, 'text/plain', 'ready\n') : respond(responseOut, 503, 'text/plain', 'not ready\n');
+    if (url.pathname === '/ready')
+      return readyNow()
+        ? respond(responseOut, 200, 'text/plain', 'ready\n')
+        : respond(responseOut, 503, 'text/plain', 'not ready\n');
     if (url.pathname !== '/quote') return json(responseOut, 404, { ...me, error: `no route ${url.pathname}` });
 
     const basket = parseBasket(url.searchParams.get('items') ?? '');
@@ -41,6 +45,13 @@ export const incomingHandler = {
       lines.push({ sku, name: item.name, qty, price: item.price, amount: item.price * qty });
     }
     const total = lines.reduce((sum, l) => sum + l.amount, 0);
-    json(responseOut, 200, { ...me, servedAt: Date.now(), currency, lines, total, catalog: { pod: prices.doc.pod, node: prices.doc.node, servedAt: prices.doc.servedAt } });
+    json(responseOut, 200, {
+      ...me,
+      servedAt: Date.now(),
+      currency,
+      lines,
+      total,
+      catalog: { pod: prices.doc.pod, node: prices.doc.node, servedAt: prices.doc.servedAt },
+    });
   },
 };

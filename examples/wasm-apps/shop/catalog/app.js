@@ -20,16 +20,22 @@ export const incomingHandler = {
     if (method !== 'get' && method !== 'head') return respond(responseOut, 405, 'text/plain', 'method not allowed\n');
     const me = whoami();
     if (url.pathname === '/healthz') return respond(responseOut, 200, 'text/plain', 'ok\n');
-    if (url.pathname === '/ready') return readyNow() ? respond(responseOut, 200, 'text/plain', 'ready\n') : respond(responseOut, 503, 'text/plain', 'not ready\n');
+    if (url.pathname === '/ready')
+      return readyNow()
+        ? respond(responseOut, 200, 'text/plain', 'ready\n')
+        : respond(responseOut, 503, 'text/plain', 'not ready\n');
     if (url.pathname === '/items') {
       served++;
-      if (served === 1 || served % 1000 === 0) console.log(`catalog: ${me.pod} on ${me.node} has served ${served} request(s)`);
+      if (served === 1 || served % 1000 === 0)
+        console.log(`catalog: ${me.pod} on ${me.node} has served ${served} request(s)`);
       return json(responseOut, 200, { ...me, servedAt: Date.now(), currency: 'EUR', items: ITEMS });
     }
     const m = /^\/items\/([^/]+)$/.exec(url.pathname);
     if (m) {
       const item = ITEMS.find((i) => i.sku === decodeURIComponent(m[1]));
-      return item ? json(responseOut, 200, { ...me, servedAt: Date.now(), currency: 'EUR', item }) : json(responseOut, 404, { ...me, error: `no item ${m[1]}` });
+      return item
+        ? json(responseOut, 200, { ...me, servedAt: Date.now(), currency: 'EUR', item })
+        : json(responseOut, 404, { ...me, error: `no item ${m[1]}` });
     }
     json(responseOut, 404, { ...me, error: `no route ${url.pathname}` });
   },

@@ -26,7 +26,8 @@ function shop(basket) {
   const catalogUrl = `${env('CATALOG_URL', 'http://catalog')}/items`;
   const cartUrl = `${env('CART_URL', 'http://cart')}/quote?items=${encodeURIComponent(basket)}`;
   const catalog = getJson(catalogUrl);
-  if (catalog.error) return { error: `catalog (${catalogUrl}): ${catalog.error}${catalog.doc?.error ? `: ${catalog.doc.error}` : ''}` };
+  if (catalog.error)
+    return { error: `catalog (${catalogUrl}): ${catalog.error}${catalog.doc?.error ? `: ${catalog.doc.error}` : ''}` };
   const cart = getJson(cartUrl);
   if (cart.error) return { error: `cart (${cartUrl}): ${cart.error}${cart.doc?.error ? `: ${cart.doc.error}` : ''}` };
   const c = catalog.doc;
@@ -36,15 +37,30 @@ function shop(basket) {
       ...whoami(),
       servedAt: Date.now(),
       catalog: { pod: c.pod, node: c.node, servedAt: c.servedAt, currency: c.currency, items: c.items },
-      cart: { pod: q.pod, node: q.node, servedAt: q.servedAt, currency: q.currency, lines: q.lines, total: q.total, catalog: q.catalog },
+      cart: {
+        pod: q.pod,
+        node: q.node,
+        servedAt: q.servedAt,
+        currency: q.currency,
+        lines: q.lines,
+        total: q.total,
+        catalog: q.catalog,
+      },
     },
   };
 }
 
 function page(doc) {
   const { catalog, cart } = doc;
-  const items = catalog.items.map((i) => `<tr><td>${escapeHtml(i.name)}</td><td>${escapeHtml(i.sku)}</td><td>${money(i.price, catalog.currency)}</td></tr>`).join('');
-  const lines = cart.lines.map((l) => `<tr><td>${l.qty} × ${escapeHtml(l.name)}</td><td>${money(l.amount, cart.currency)}</td></tr>`).join('');
+  const items = catalog.items
+    .map(
+      (i) =>
+        `<tr><td>${escapeHtml(i.name)}</td><td>${escapeHtml(i.sku)}</td><td>${money(i.price, catalog.currency)}</td></tr>`,
+    )
+    .join('');
+  const lines = cart.lines
+    .map((l) => `<tr><td>${l.qty} × ${escapeHtml(l.name)}</td><td>${money(l.amount, cart.currency)}</td></tr>`)
+    .join('');
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Edgeplane shop</title></head><body>
 <h1>Edgeplane shop</h1>
@@ -65,10 +81,18 @@ export const incomingHandler = {
       case '/healthz':
         return respond(responseOut, 200, 'text/plain', 'ok\n');
       case '/ready':
-        return readyNow() ? respond(responseOut, 200, 'text/plain', 'ready\n') : respond(responseOut, 503, 'text/plain', 'not ready\n');
+        return readyNow()
+          ? respond(responseOut, 200, 'text/plain', 'ready\n')
+          : respond(responseOut, 503, 'text/plain', 'not ready\n');
       case '/': {
         const r = shop(url.searchParams.get('items') ?? DEFAULT_BASKET);
-        if (r.error) return respond(responseOut, 502, 'text/html; charset=utf-8', `<!doctype html><p>The shop is not available: ${escapeHtml(r.error)}</p>\n`);
+        if (r.error)
+          return respond(
+            responseOut,
+            502,
+            'text/html; charset=utf-8',
+            `<!doctype html><p>The shop is not available: ${escapeHtml(r.error)}</p>\n`,
+          );
         return respond(responseOut, 200, 'text/html; charset=utf-8', page(r.doc));
       }
       case '/api/shop': {
@@ -78,14 +102,19 @@ export const incomingHandler = {
       case '/api/items': {
         const catalogUrl = `${env('CATALOG_URL', 'http://catalog')}/items`;
         const r = getJson(catalogUrl);
-        return r.error ? json(responseOut, 502, { ...me, error: `${catalogUrl}: ${r.error}` }) : json(responseOut, 200, { ...me, catalog: r.doc });
+        return r.error
+          ? json(responseOut, 502, { ...me, error: `${catalogUrl}: ${r.error}` })
+          : json(responseOut, 200, { ...me, catalog: r.doc });
       }
       case '/debug/call': {
         if (env('DEBUG_ROUTES') !== '1') break;
         const target = url.searchParams.get('url') ?? '';
-        if (!/^https?:\/\/[^/]/.test(target)) return json(responseOut, 400, { ...me, error: 'want ?url=http://host[:port]/path' });
+        if (!/^https?:\/\/[^/]/.test(target))
+          return json(responseOut, 400, { ...me, error: 'want ?url=http://host[:port]/path' });
         const r = get(target);
-        return r.error ? json(responseOut, 502, { ...me, url: target, error: r.error }) : json(responseOut, r.status, { ...me, url: target, status: r.status, body: r.text.slice(0, 4096) });
+        return r.error
+          ? json(responseOut, 502, { ...me, url: target, error: r.error })
+          : json(responseOut, r.status, { ...me, url: target, status: r.status, body: r.text.slice(0, 4096) });
       }
     }
     json(responseOut, 404, { ...me, error: `no route ${url.pathname}` });

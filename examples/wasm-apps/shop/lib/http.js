@@ -3,7 +3,14 @@
 // the node's mesh with wasi:http/outgoing-handler, synchronously.
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
 import { handle } from 'wasi:http/outgoing-handler@0.2.12';
-import { Fields, IncomingBody, OutgoingBody, OutgoingRequest, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.12';
+import {
+  Fields,
+  IncomingBody,
+  OutgoingBody,
+  OutgoingRequest,
+  OutgoingResponse,
+  ResponseOutparam,
+} from 'wasi:http/types@0.2.12';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -17,7 +17,11 @@ export class ProbeableRuntime extends FakeRuntime {
   /** Status for a request (default 200). */
   answer: (c: FakeContainer, req: WorkloadRequest) => ScriptedAnswer = () => 200;
   /** Result of an exec (default exit 0). */
-  execAnswer: (c: FakeContainer, command: readonly string[]) => ExecResult | Promise<ExecResult> = () => ({ exitCode: 0, stdout: 'ok\n', stderr: '' });
+  execAnswer: (c: FakeContainer, command: readonly string[]) => ExecResult | Promise<ExecResult> = () => ({
+    exitCode: 0,
+    stdout: 'ok\n',
+    stderr: '',
+  });
 
   constructor(opts: FakeRuntimeOptions = {}) {
     super(opts);

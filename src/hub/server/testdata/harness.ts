@@ -25,7 +25,12 @@ export interface Harness {
   api: ObjectRegistry;
   auth: TokenAuth;
   /** Sends a request as admin (or with `token`); JSON-encodes a non-string body. */
-  req(method: string, path: string, body?: unknown, opts?: { token?: string | null; contentType?: string }): Promise<TestResponse>;
+  req(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null; contentType?: string },
+  ): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -39,7 +44,9 @@ export const fakeLogs: PodLogSource = {
   },
 };
 
-export async function createHarness(opts: { historyLimit?: number; bookmarkMs?: number; now?: () => number } = {}): Promise<Harness> {
+export async function createHarness(
+  opts: { historyLimit?: number; bookmarkMs?: number; now?: () => number } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'api-'));
   const logger = silentLogger();
   const store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger, historyLimit: opts.historyLimit });
@@ -47,7 +54,15 @@ export async function createHarness(opts: { historyLimit?: number; bookmarkMs?: 
   await api.ensureNamespace('default');
   const auth = await TokenAuth.create({ dataDir: dir, logger });
   const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: 1024 * 1024 });
-  const app = createApiApp({ api, auth, blobs, logs: fakeLogs, logger, version: { gitVersion: 'v0.0.0-test' }, watchBookmarkIntervalMs: opts.bookmarkMs });
+  const app = createApiApp({
+    api,
+    auth,
+    blobs,
+    logs: fakeLogs,
+    logger,
+    version: { gitVersion: 'v0.0.0-test' },
+    watchBookmarkIntervalMs: opts.bookmarkMs,
+  });
   return {
     app,
     store,
@@ -58,7 +73,12 @@ export async function createHarness(opts: { historyLimit?: number; bookmarkMs?: 
       const token = o.token === undefined ? auth.adminToken : o.token;
       if (token !== null) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers['content-type'] = o.contentType ?? 'application/json';
-      const payload = body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+      const payload =
+        body === undefined
+          ? undefined
+          : typeof body === 'string' || body instanceof Uint8Array
+            ? body
+            : JSON.stringify(body);
       return Promise.resolve(app.request(path, { method, headers, body: payload }));
     },
     async close() {
@@ -83,7 +103,12 @@ export async function readLines(res: TestResponse, n: number, timeoutMs = 5000):
   const deadline = Date.now() + timeoutMs;
   while (out.length < n) {
     if (Date.now() > deadline) throw new Error(`timed out after ${out.length} lines`);
-    const r = await Promise.race([reader.read(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${out.length} lines: ${buf}`)), timeoutMs))]);
+    const r = await Promise.race([
+      reader.read(),
+      new Promise<never>((_, rej) =>
+        setTimeout(() => rej(new Error(`timed out after ${out.length} lines: ${buf}`)), timeoutMs),
+      ),
+    ]);
     if (r.done) break;
     buf += decoder.decode(r.value, { stream: true });
     let i: number;

@@ -15,14 +15,24 @@
 import { handle } from 'wasi:http/outgoing-handler@0.2.12';
 import { poll } from 'wasi:io/poll@0.2.12';
 import { subscribeDuration } from 'wasi:clocks/monotonic-clock@0.2.12';
-import { Fields, IncomingBody, OutgoingBody, OutgoingRequest, OutgoingResponse, RequestOptions, ResponseOutparam } from 'wasi:http/types@0.2.12';
+import {
+  Fields,
+  IncomingBody,
+  OutgoingBody,
+  OutgoingRequest,
+  OutgoingResponse,
+  RequestOptions,
+  ResponseOutparam,
+} from 'wasi:http/types@0.2.12';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function respond(responseOut, status, doc) {
   const text = typeof doc === 'string' ? doc : JSON.stringify(doc) + '\n';
-  const headers = Fields.fromList([['content-type', encoder.encode(typeof doc === 'string' ? 'text/plain' : 'application/json')]]);
+  const headers = Fields.fromList([
+    ['content-type', encoder.encode(typeof doc === 'string' ? 'text/plain' : 'application/json')],
+  ]);
   const response = new OutgoingResponse(headers);
   response.setStatusCode(status);
   const body = response.body();
@@ -112,7 +122,10 @@ function finish(future, taken) {
   if (outcome.val.tag === 'err') return describe(outcome.val.val);
   const response = outcome.val.val;
   const status = response.status();
-  const headers = response.headers().entries().map(([k, v]) => [k, decoder.decode(v)]);
+  const headers = response
+    .headers()
+    .entries()
+    .map(([k, v]) => [k, decoder.decode(v)]);
   const body = decoder.decode(readAll(response.consume()));
   response[Symbol.dispose]();
   return { status, headers, body };
@@ -120,7 +133,10 @@ function finish(future, taken) {
 
 function call(request, url) {
   const method = request.method().tag;
-  const passed = request.headers().entries().filter(([k]) => k.startsWith('x-'));
+  const passed = request
+    .headers()
+    .entries()
+    .filter(([k]) => k.startsWith('x-'));
   const body = method === 'get' || method === 'head' ? null : readRequestBody(request);
   const q = new URL(request.pathWithQuery() ?? '/', 'http://caller.invalid').searchParams;
   const timeoutMs = q.get('timeoutMs') === null ? null : Number(q.get('timeoutMs'));
