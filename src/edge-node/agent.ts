@@ -1,9 +1,8 @@
 /**
  * The edge-node agent: composes the hub session, the pod workers (with the probe manager that runs
- * their containers' probes), local state, the log service, the Service mesh (Service table, load
- * balancer, NodePort proxy, mesh server, the service client Wasm pods' outgoing calls go through, and
- * — when a runtime's containers are network peers of the node — the local proxy containers reach
- * Services through, with the env vars that point them at it).
+ * their containers' probes), local state, the log service and the node's `ServiceMesh` (built before
+ * the runtimes by whoever builds those, or here when none is given). The pod workers fill the mesh's
+ * registry of local pods; the hub's welcome sets the mesh's identity (node name, mesh token).
  * Pods come back from local state when the hub cannot be reached (edge autonomy), but not before
  * the first dial has had its answer: a hub that welcomes the node sends the whole pod set anyway, and
  * one that refuses it as a duplicate (a copied data dir) must not find the copy already running the
@@ -12,35 +11,15 @@
  * (after it restored pods while the hub was away) stops those pods before it reports the refusal.
  */
 import { errorMessage, systemClock } from '../api/index.js';
-import type {
-  Clock,
-  HubToNode,
-  Logger,
-  OutgoingHttpHandler,
-  Pod,
-  PodRef,
-  PodStatus,
-  Runtime,
-  ServiceRoute,
-} from '../api/index.js';
+import type { Clock, HubToNode, Logger, OutgoingHttpHandler, Pod, PodRef, PodStatus, Runtime } from '../api/index.js';
 import { runExec } from './exec.js';
-import { LocalProxy, type LocalPortRange } from './local-proxy/index.js';
 import { LogService } from './logs/log-service.js';
-import { MeshServer } from './mesh/mesh-server.js';
-import { ServiceClient } from './mesh/service-client.js';
+import { ServiceMesh, type EndpointPicker, type ListenerLimits, type LocalPortRange } from './mesh/index.js';
 import { buildNodeInfo, detectCapacity, type NodeCapacity } from './node-info.js';
 import type { RestartBackoffOptions } from './pods/container-slot.js';
 import { podRefOf } from './pods/pod-ref.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
-import { Deliverer } from './proxy/delivery.js';
-import type { EndpointPicker, PickOrigin } from './proxy/endpoint-picker.js';
-import { LeastLoadedPicker } from './proxy/least-loaded-picker.js';
-import { defaultBodyBuffers, listenerLimits, type ListenerLimits } from './proxy/listener-limits.js';
-import type { BodyBuffers } from './proxy/request-body.js';
-import { ServiceBalancer } from './proxy/service-balancer.js';
-import { ServiceProxy } from './proxy/service-proxy.js';
-import { ServiceTable } from './proxy/service-table.js';
 import { HubSession, type SessionBackoff, type SessionEvent } from './session/hub-session.js';
 import { LocalPodsGate } from './session/local-pods-gate.js';
 import { LocalState } from './state/local-state.js';
@@ -55,8 +34,6 @@ export interface AgentDeps {
   nodeName: string;
   /** Address NodePorts and the mesh listen on (and peers reach this node at). */
   address: string;
-  /** Mesh port; 0 picks a free one (tests). */
-  meshPort: number;
   dataDir: string;
   labels: Record<string, string>;
   runtimes: Runtime[];
@@ -71,18 +48,25 @@ export interface AgentDeps {
     statusBatchMs?: number;
     logPollMs?: number;
   };
-  /** Deadline of one request to a workload (default 15 s); a mesh hop gets a second more. */
-  requestTimeoutMs?: number;
-  /** Load-balancing strategy (default `LeastLoadedPicker`: least outstanding requests, P2C, locality, ejection). */
-  picker?: EndpointPicker;
-  /** Ports of the containers' local Service listeners (default 20000-29999). */
-  localPortRange?: LocalPortRange;
-  /** Limits of the NodePort, mesh and local-proxy listeners (defaults: `DEFAULT_LISTENER_LIMITS`). */
-  listenerLimits?: Partial<ListenerLimits>;
   /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized` and on `refused`). */
   onSessionEvent?(ev: SessionEvent): void;
   /** How long to wait for the hub's answer before restoring pods from local state (default 10 s). */
   localRestoreDelayMs?: number;
+  /**
+   * The node's Service mesh. The edge-node program builds it first, before the runtimes (the Wasm
+   * runtime is built with its `outgoingHttp`); without one the agent builds it from the settings below.
+   */
+  mesh?: ServiceMesh;
+  /** Mesh port; 0 picks a free one (tests). Only when the agent builds the mesh. */
+  meshPort?: number;
+  /** Deadline of one request to a workload (default 15 s). Only when the agent builds the mesh. */
+  requestTimeoutMs?: number;
+  /** Load-balancing strategy (default `LeastLoadedPicker`). Only when the agent builds the mesh. */
+  picker?: EndpointPicker;
+  /** Ports of the containers' local Service listeners (default 20000-29999). Only when the agent builds the mesh. */
+  localPortRange?: LocalPortRange;
+  /** Limits of the NodePort, mesh and local-proxy listeners. Only when the agent builds the mesh. */
+  listenerLimits?: Partial<ListenerLimits>;
 }
 
 /** One edge node. */
@@ -91,36 +75,18 @@ export class Agent {
   private readonly state: LocalState;
   private readonly workers: PodWorkers;
   private readonly logs: LogService;
-  private readonly deliverer: Deliverer;
-  private readonly services: ServiceTable;
-  private readonly picker: EndpointPicker;
-  private readonly proxy: ServiceProxy;
-  private readonly client: ServiceClient;
-  /** Only when a runtime's containers reach the node over IP (OCI). */
-  private readonly localProxy: LocalProxy | undefined;
-  private readonly mesh: MeshServer;
+  private readonly mesh: ServiceMesh;
   private readonly session: HubSession;
-  private nodeName: string;
-  private meshToken: string | undefined;
   private started = false;
   /** Pods from local state, held until the hub answers or cannot be reached. */
   private readonly localPods: LocalPodsGate;
   private refused = false;
 
-  private constructor(
-    deps: AgentDeps,
-    state: LocalState,
-    mesh: MeshServer,
-    deliverer: Deliverer,
-    bodyBuffers: BodyBuffers,
-  ) {
+  private constructor(deps: AgentDeps, state: LocalState, mesh: ServiceMesh) {
     this.deps = deps;
     this.state = state;
-    this.nodeName = deps.nodeName;
     this.mesh = mesh;
-    this.deliverer = deliverer;
     const logger = deps.logger;
-    const clock = deps.clock ?? systemClock;
     const capacity = detectCapacity(deps.capacity);
     this.session = new HubSession({
       hubUrl: deps.hubUrl,
@@ -132,7 +98,7 @@ export class Agent {
           name: deps.nodeName,
           labels: deps.labels,
           address: deps.address,
-          meshPort: this.mesh.port || deps.meshPort,
+          meshPort: mesh.meshPort,
           runtimes: deps.runtimes,
           capacity,
         }),
@@ -146,11 +112,12 @@ export class Agent {
       runtimes: deps.runtimes,
       node: { nodeName: deps.nodeName, hostIP: deps.address },
       dataDir: deps.dataDir,
-      clock,
+      clock: deps.clock ?? systemClock,
       logger: logger.child({ component: 'pod-workers' }),
       state,
+      localPods: mesh.localPods,
       probes: new ProbeManager({ logger: logger.child({ component: 'probes' }) }),
-      serviceEnv: async (pod, runtime) => (this.localProxy ? this.localProxy.envFor(pod, runtime) : {}),
+      serviceEnv: (pod, runtime) => mesh.serviceEnv(pod, runtime),
       backoff: deps.backoff?.restart,
       statusBatchMs: deps.backoff?.statusBatchMs,
       reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
@@ -166,50 +133,6 @@ export class Agent {
       send: (chunk) => this.session.send(chunk),
       pollMs: deps.backoff?.logPollMs,
     });
-    const meshLogger = logger.child({ component: 'mesh' });
-    this.services = new ServiceTable(meshLogger);
-    this.picker = deps.picker ?? new LeastLoadedPicker({ clock, logger: meshLogger });
-    const balancer = new ServiceBalancer({
-      nodeName: () => this.nodeName,
-      meshToken: () => this.meshToken,
-      picker: this.picker,
-      local: (ns, name, port) => this.workers.localTarget(ns, name, port),
-      deliverer,
-    });
-    const limits = deps.listenerLimits ?? {};
-    this.proxy = new ServiceProxy({
-      address: deps.address,
-      table: this.services,
-      balancer,
-      logger: logger.child({ component: 'proxy' }),
-      limits,
-      bodyBuffers,
-    });
-    const origin = (): PickOrigin => {
-      const zone = this.services.zoneOf(this.nodeName) ?? labelZone(deps.labels);
-      return zone === undefined ? { nodeName: this.nodeName } : { nodeName: this.nodeName, zone };
-    };
-    this.client = new ServiceClient({
-      table: this.services,
-      balancer,
-      deliverer,
-      origin,
-      annotations: (caller) =>
-        (this.workers.get(caller.uid) ?? this.workers.find(caller.namespace, caller.name))?.pod.metadata.annotations,
-      logger: meshLogger,
-    });
-    this.localProxy = LocalProxy.forRuntimes(deps.runtimes, {
-      table: this.services,
-      balancer,
-      deliverer,
-      origin,
-      callerAt: (ip) => this.workers.callerAt(ip),
-      store: { load: () => state.loadLocalPorts(), save: (ports) => state.saveLocalPorts(ports) },
-      logger: logger.child({ component: 'local-proxy' }),
-      ...(deps.localPortRange ? { range: deps.localPortRange } : {}),
-      limits,
-      bodyBuffers,
-    });
   }
 
   /** Builds an agent (nothing listens or runs until `start`). */
@@ -219,42 +142,31 @@ export class Agent {
       dataDir: deps.dataDir,
       logger: deps.logger.child({ component: 'local-state' }),
     });
-    // One budget for the bodies every listener holds whole (requests to Wasm workloads).
-    const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
-    const deliverer = new Deliverer({
-      logger: deps.logger.child({ component: 'delivery' }),
-      requestTimeoutMs: deps.requestTimeoutMs,
-      bodyBuffers,
-    });
-    let agent: Agent | undefined;
-    const mesh = await MeshServer.create({
-      address: deps.address,
-      port: deps.meshPort,
-      meshToken: () => agent?.meshToken,
-      local: (ns, name, port) =>
-        agent?.workers.localTarget(ns, name, port) ?? { ok: false, reason: 'not-found', message: 'agent not started' },
-      isServiceEndpoint: (ns, name, port) => agent?.services.isEndpointPort(agent.nodeName, ns, name, port) ?? false,
-      deliverer,
-      logger: deps.logger.child({ component: 'mesh' }),
-      limits: deps.listenerLimits ?? {},
-      bodyBuffers,
-    });
-    agent = new Agent(deps, state, mesh, deliverer, bodyBuffers);
-    return agent;
+    const mesh =
+      deps.mesh ??
+      (await ServiceMesh.create({
+        nodeName: deps.nodeName,
+        labels: deps.labels,
+        address: deps.address,
+        meshPort: deps.meshPort ?? 0,
+        logger: deps.logger,
+        ...(deps.clock ? { clock: deps.clock } : {}),
+        ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+        ...(deps.picker ? { picker: deps.picker } : {}),
+        ...(deps.localPortRange ? { localPortRange: deps.localPortRange } : {}),
+        ...(deps.listenerLimits ? { listenerLimits: deps.listenerLimits } : {}),
+      }));
+    return new Agent(deps, state, mesh);
   }
 
-  /**
-   * Resolves and delivers the outgoing HTTP calls of this node's pods (Services by name through the
-   * mesh; other hosts only when the pod's `edgeplane.io/allowed-outgoing-hosts` allows them). Hand it
-   * to the runtimes as their `outgoingHttp`.
-   */
+  /** The outgoing-call handler of this node's pods (the mesh's: hand it to the runtimes as their `outgoingHttp`). */
   get outgoingHttp(): OutgoingHttpHandler {
-    return this.client.handle;
+    return this.mesh.outgoingHttp;
   }
 
   /** The mesh port actually listened on. */
   get meshPort(): number {
-    return this.mesh.port;
+    return this.mesh.meshPort;
   }
 
   /** True while the hub session is up and welcomed. */
@@ -269,12 +181,12 @@ export class Agent {
 
   /** NodePorts currently open. */
   nodePorts(): number[] {
-    return this.proxy.listeningPorts();
+    return this.mesh.nodePorts();
   }
 
   /** The local listeners for containers (Service ports, HTTP proxy) open now. */
   localListeners(): Array<{ address: string; port: number }> {
-    return this.localProxy?.listening() ?? [];
+    return this.mesh.localListeners();
   }
 
   /** Overrides a container's readiness (undefined = as without a readiness probe); the node's probes set it themselves. */
@@ -287,13 +199,16 @@ export class Agent {
     if (this.started) return;
     this.started = true;
     const session = await this.state.loadSession();
-    this.meshToken = session.meshToken;
-    await this.mesh.start();
-    await this.localProxy?.start();
+    this.mesh.identity.token = session.meshToken;
+    const state = this.state;
+    await this.mesh.start({
+      runtimes: this.deps.runtimes,
+      localPorts: { load: () => state.loadLocalPorts(), save: (ports) => state.saveLocalPorts(ports) },
+    });
     // Services before pods: the containers restored are created with their Services' env vars.
     const services = await this.state.loadServices();
-    await this.applyServices(services);
-    if (services.length > 0) this.localProxy?.servicesKnown();
+    await this.mesh.update(services);
+    if (services.length > 0) this.mesh.servicesKnown();
     const pods = await this.state.loadPods();
     this.localPods.hold(pods);
     this.session.start();
@@ -322,23 +237,13 @@ export class Agent {
     this.logs.stop();
     await this.session.stop();
     await this.workers.stop();
-    await this.proxy.stop();
-    await this.localProxy?.stop();
     await this.mesh.stop();
-    await this.deliverer.close();
     await this.state.flush();
   }
 
   /** Resolves when every pod worker is idle (tests). */
   async idle(): Promise<void> {
     await this.workers.idle();
-  }
-
-  private async applyServices(services: ServiceRoute[]): Promise<void> {
-    this.services.update(services);
-    this.picker.retain?.(this.services.endpointUids());
-    await this.proxy.update();
-    await this.localProxy?.update();
   }
 
   private onSessionEvent(ev: SessionEvent): void {
@@ -385,9 +290,9 @@ export class Agent {
             { hub: msg.nodeName, local: this.deps.nodeName },
             'hub knows this node by another name',
           );
-        this.nodeName = msg.nodeName;
-        if (msg.meshToken !== this.meshToken) {
-          this.meshToken = msg.meshToken;
+        this.mesh.identity.nodeName = msg.nodeName;
+        if (msg.meshToken !== this.mesh.identity.token) {
+          this.mesh.identity.token = msg.meshToken;
           await this.state.saveSession({ meshToken: msg.meshToken, nodeName: msg.nodeName });
         }
         return;
@@ -410,8 +315,8 @@ export class Agent {
         this.workers.delete(msg.pod);
         return;
       case 'serviceSync':
-        await this.applyServices(msg.services);
-        this.localProxy?.servicesKnown();
+        await this.mesh.update(msg.services);
+        this.mesh.servicesKnown();
         await this.state.saveServices(msg.services);
         return;
       case 'logRequest':
@@ -428,9 +333,4 @@ export class Agent {
         return; // logged by the session
     }
   }
-}
-
-/** The zone this node's labels name (the hub's view, from the Service routes, wins when it has one). */
-function labelZone(labels: Record<string, string>): string | undefined {
-  return labels['topology.kubernetes.io/zone'] ?? labels.zone;
 }

@@ -9,7 +9,7 @@ export {
   type Welcome,
 } from './session/hub-session.js';
 export { PodWorkers, type PodWorkersDeps } from './pods/pod-workers.js';
-export { PodWorker, type LocalTarget, type PodWorkerDeps, type TerminationReason } from './pods/pod-worker.js';
+export { PodWorker, type PodWorkerDeps, type TerminationReason } from './pods/pod-worker.js';
 export {
   ProbeManager,
   ContainerProbes,
@@ -27,13 +27,16 @@ export { computePodStatus, podPhase, type PodView, type ContainerView } from './
 export { LocalState } from './state/local-state.js';
 export { LogService, type PodLogSource } from './logs/log-service.js';
 export {
+  ServiceMesh,
+  MeshServer,
+  NodePortProxy,
   RoundRobinPicker,
+  type ServiceMeshDeps,
   type EndpointPicker,
+  type LocalTarget,
   type PickContext,
   type PickOutcome,
   type ServiceEndpoint,
-} from './proxy/endpoint-picker.js';
-export { ServiceProxy } from './proxy/service-proxy.js';
-export { MeshServer } from './mesh/mesh-server.js';
+} from './mesh/index.js';
 export { Backoff, formatDuration, type BackoffOptions } from './backoff.js';
 export { buildNodeInfo, detectCapacity, kubeArch, type NodeCapacity } from './node-info.js';

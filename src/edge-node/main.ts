@@ -8,15 +8,17 @@
  * Exit codes: 0 after SIGTERM/SIGINT, 1 when the hub refuses the join token at startup, refuses the
  * node name because another agent holds it, or the agent cannot start, 2 for bad flags.
  */
+import { EventEmitter, once } from 'node:events';
 import path from 'node:path';
-import { OutgoingHttpError, createLogger, errorMessage, formatBytes } from '../api/index.js';
-import type { Logger, OutgoingHttpHandler, Runtime } from '../api/index.js';
+import { createLogger, errorMessage, formatBytes } from '../api/index.js';
+import type { Logger, Runtime } from '../api/index.js';
 import { RegistryClient, RegistryCredentials, createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
+import { ServiceMesh } from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -37,15 +39,17 @@ async function main(argv: string[]): Promise<void> {
   prepareDataDir(opts.dataDir, (message) => logger.warn({ dataDir: opts.dataDir }, message));
   acquireDataDirLock(opts.dataDir, { program: 'edge-node' });
   const hubBase = opts.server.replace(/^ws/, 'http').replace(/\/+$/, '');
-  // Pods' outgoing HTTP goes through the agent's mesh (Services by name, allowed external hosts).
-  // The runtime exists before the agent, so the handler binds late, once the agent is built.
-  let agent: Agent | undefined;
-  const outgoingHttp: OutgoingHttpHandler = (caller, req) =>
-    agent
-      ? agent.outgoingHttp(caller, req)
-      : Promise.reject(
-          new OutgoingHttpError('connection-refused', 'the node is still starting: its mesh is not up yet'),
-        );
+  // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
+  // through it, so the Wasm runtime is built with its handler; the agent is handed both.
+  const mesh = await ServiceMesh.create({
+    nodeName: opts.name,
+    labels: opts.labels,
+    address: opts.address,
+    meshPort: opts.meshPort,
+    logger,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    listenerLimits: opts.listeners,
+  });
   // Wasm components published as OCI artifacts come through the registry settings of the OCI runtime.
   const credentials =
     opts.registry?.config !== undefined ? await RegistryCredentials.load(opts.registry.config) : undefined;
@@ -53,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
     ...(credentials ? { credentials } : {}),
     insecureRegistries: opts.registry?.insecureRegistries ?? [],
   });
-  const wasmDeps: WasmRuntimeDeps & { outgoingHttp: OutgoingHttpHandler } = {
+  const wasmDeps: WasmRuntimeDeps = {
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
     registry,
@@ -63,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
     fetchBlob: hubBlobFetcher({ hubBase, token: opts.token }),
-    outgoingHttp,
+    outgoingHttp: mesh.outgoingHttp,
   };
   const runtime = await WasmRuntime.create(wasmDeps);
 
@@ -77,30 +81,18 @@ async function main(argv: string[]): Promise<void> {
     }
   }
 
+  // A signal or the session (a wrong token at startup, a refused name) asks for the exit; the first
+  // request wins, and the shutdown below runs it once the agent has started.
+  const exitRequests = new EventEmitter();
+  const exitRequested = once(exitRequests, 'exit') as Promise<[number]>;
+  const requestExit = (code: number): boolean => exitRequests.emit('exit', code);
   let everConnected = false;
-  let exiting = false;
-  const exit = (code: number, agent: Agent | undefined): void => {
-    if (exiting) return;
-    exiting = true;
-    const force = setTimeout(() => process.exit(code === 0 ? 1 : code), 10_000);
-    force.unref();
-    (agent ? agent.stop() : Promise.resolve())
-      .then(() => Promise.all(runtimes.map((r) => r.close())))
-      .then(
-        () => process.exit(code),
-        (err: unknown) => {
-          logger.error({ err: errorMessage(err) }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-
-  agent = await Agent.create({
+  const agent = await Agent.create({
     hubUrl: opts.server,
     token: opts.token,
     nodeName: opts.name,
     address: opts.address,
-    meshPort: opts.meshPort,
+    mesh,
     dataDir: opts.dataDir,
     labels: opts.labels,
     runtimes,
@@ -111,24 +103,22 @@ async function main(argv: string[]): Promise<void> {
       opts.oci || opts.capacity.memory !== undefined
         ? opts.capacity
         : { ...opts.capacity, memory: formatBytes(runtime.stats.memoryBudget.total) },
-    requestTimeoutMs: opts.requestTimeoutMs,
-    listenerLimits: opts.listeners,
     onSessionEvent: (ev) => {
       if (ev.type === 'connected') everConnected = true;
       if (ev.type === 'unauthorized' && !everConnected) {
         // A wrong token at startup is a configuration error, not an outage: say so and stop.
         process.stderr.write(`edge-node: ${ev.message}; check --token / --token-file / EDGE_JOIN_TOKEN\n`);
-        exit(1, agent);
+        requestExit(1);
       }
       if (ev.type === 'refused') {
         // Another agent holds this name (a copied data dir or cloned SD card): never run its pods twice.
         process.stderr.write(`edge-node: ${ev.message}\n`);
-        exit(1, agent);
+        requestExit(1);
       }
     },
   });
-  process.on('SIGTERM', () => exit(0, agent));
-  process.on('SIGINT', () => exit(0, agent));
+  process.on('SIGTERM', () => requestExit(0));
+  process.on('SIGINT', () => requestExit(0));
   await agent.start();
   logger.info(
     {
@@ -142,6 +132,17 @@ async function main(argv: string[]): Promise<void> {
     },
     'edge-node started',
   );
+  const [code] = await exitRequested;
+  const force = setTimeout(() => process.exit(code === 0 ? 1 : code), 10_000);
+  force.unref();
+  try {
+    await agent.stop();
+    await Promise.all(runtimes.map((r) => r.close()));
+  } catch (err) {
+    logger.error({ err: errorMessage(err) }, 'shutdown failed');
+    process.exit(1);
+  }
+  process.exit(code);
 }
 
 /** The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns what it finds). */

@@ -13,7 +13,7 @@ import type { OutgoingCaller, Pod, ServiceRoute, WorkloadRequest } from '../../a
 import { Agent } from '../agent.js';
 import { FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';
-import { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress-policy.js';
+import { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress/egress-policy.js';
 
 let dir: string;
 let hub: FakeHub;

@@ -1,13 +1,8 @@
 /** Which running container of a pod serves a Service's target port on this node. */
-import type { Runtime } from '../../api/index.js';
+import type { LocalTarget } from '../mesh/index.js';
 import { resolveContainerPort } from './container-config.js';
 import type { ContainerSlot } from './container-slot.js';
 import type { PodKey } from './pod-ref.js';
-
-/** Where local traffic for a pod's port goes. */
-export type LocalTarget =
-  | { ok: true; runtime: Runtime; containerId: string; port: number }
-  | { ok: false; reason: 'not-running' | 'no-port'; message: string };
 
 /**
  * A running container declaring `targetPort` (number, or a named containerPort). Kubernetes does not

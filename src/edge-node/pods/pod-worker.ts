@@ -9,17 +9,18 @@ import { containerSpecHash } from './container-config.js';
 import { killForProbe, recordExit } from './container-exit.js';
 import { ContainerSlot } from './container-slot.js';
 import { startInstance } from './container-start.js';
-import { findLocalTarget, type LocalTarget } from './local-target.js';
+import type { LocalPod, LocalTarget } from '../mesh/index.js';
+import { findLocalTarget } from './local-target.js';
 import { computePodStatus, type PodView } from './pod-status.js';
 import { podRefOf, type PodKey } from './pod-ref.js';
 import type { PodWorkerDeps, TerminationReason, WorkerContext } from './worker-context.js';
 
-export type { LocalTarget, PodWorkerDeps, TerminationReason };
+export type { PodWorkerDeps, TerminationReason };
 
 const DEFAULT_GRACE_SECONDS = 30;
 
 /** Runs one pod. Created by `PodWorkers`; driven by `update`, `terminate` and container events. */
-export class PodWorker {
+export class PodWorker implements LocalPod {
   readonly uid: string;
   readonly ref: PodKey;
   private desired: Pod;

@@ -5,12 +5,13 @@
  */
 import { errorMessage } from '../../api/index.js';
 import type { Clock, Logger, Pod, PodRef, PodStatus, Runtime } from '../../api/index.js';
+import type { LocalPods } from '../mesh/index.js';
 import { ProbeManager } from '../probes/index.js';
 import type { LocalState } from '../state/local-state.js';
 import type { NodeFacts } from './container-config.js';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffOptions } from './container-slot.js';
 import { podRefOf } from './pod-ref.js';
-import { PodWorker, type LocalTarget, type TerminationReason } from './pod-worker.js';
+import { PodWorker, type TerminationReason } from './pod-worker.js';
 
 /** Dependencies of the pod workers. */
 export interface PodWorkersDeps {
@@ -21,6 +22,8 @@ export interface PodWorkersDeps {
   logger: Logger;
   state: LocalState;
   backoff?: Partial<RestartBackoffOptions>;
+  /** The mesh's registry of the node's pods: each worker is added while it exists (absent without a mesh). */
+  localPods?: LocalPods;
   /** Runs the containers' probes (default: one on real timers). */
   probes?: ProbeManager;
   /** Env vars the node adds to a container about to be created (see `PodWorkerDeps.serviceEnv`). */
@@ -91,6 +94,7 @@ export class PodWorkers {
       existing.update(pod);
       return;
     }
+    const serviceEnv = this.deps.serviceEnv?.bind(this.deps);
     const worker = new PodWorker({
       pod,
       runtimes: this.runtimes,
@@ -100,12 +104,13 @@ export class PodWorkers {
       logger: this.deps.logger.child({ pod: `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}` }),
       backoff: this.backoff,
       probes: this.probes,
-      ...(this.deps.serviceEnv ? { serviceEnv: this.deps.serviceEnv } : {}),
+      ...(serviceEnv ? { serviceEnv: (p: Pod, runtime: Runtime) => serviceEnv(p, runtime) } : {}),
       onStatus: () => this.markDirty(uid),
       onTerminated: (reason) => this.onTerminated(worker, reason),
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
     });
     this.workers.set(uid, worker);
+    this.deps.localPods?.add(worker);
     if (pod.metadata.deletionTimestamp !== undefined) worker.update(pod);
     worker.start();
   }
@@ -138,30 +143,6 @@ export class PodWorkers {
   /** All current workers. */
   list(): PodWorker[] {
     return [...this.workers.values()];
-  }
-
-  /** The pod whose containers have `ip` (pods with an address of their own: bridged containers), as a caller of the node's proxy. */
-  callerAt(
-    ip: string,
-  ): { namespace: string; name: string; uid: string; annotations?: Record<string, string> } | undefined {
-    for (const w of this.workers.values()) {
-      if (w.podIP() !== ip) continue;
-      const annotations = w.pod.metadata.annotations;
-      return { ...w.ref, ...(annotations ? { annotations } : {}) };
-    }
-    return undefined;
-  }
-
-  /** Where traffic for `namespace/name` on `targetPort` goes on this node. */
-  localTarget(
-    namespace: string,
-    name: string,
-    targetPort: number | string,
-  ): LocalTarget | { ok: false; reason: 'not-found'; message: string } {
-    const w = this.find(namespace, name);
-    if (!w || w.isTerminating)
-      return { ok: false, reason: 'not-found', message: `pod ${namespace}/${name} is not on this node` };
-    return w.localTarget(targetPort);
   }
 
   /** Calls `listener(uid)` whenever a pod's worker is gone (log followers end then). */
@@ -203,6 +184,7 @@ export class PodWorkers {
     const uid = worker.uid;
     if (this.workers.get(uid) !== worker) return;
     this.workers.delete(uid);
+    this.deps.localPods?.remove(worker);
     this.lastSent.delete(uid);
     this.persistedPhase.delete(uid);
     this.savedVersion.delete(uid);

@@ -1,0 +1,120 @@
+/**
+ * The balancing and retry core shared by the NodePort proxy and pods' outgoing calls: pick a ready
+ * endpoint, deliver there (locally through the runtime, or over the mesh to the node hosting it),
+ * and retry on another endpoint when — and only when — the request could not reach the first. A
+ * request that may have been processed is never sent twice; for idempotent methods a connection
+ * that broke before any answer counts as "could not reach" (see `Deliverer`). Up to `maxAttempts`
+ * tries on distinct endpoints, skipping nodes found unreachable while others remain. A streamed body
+ * is retried only while none of it was consumed; a body the client got wrong (too large, cut short)
+ * or that the node cannot hold ends the request without counting against the endpoint.
+ */
+import { errorMessage } from '../../../api/index.js';
+import type { Deliverer } from '../delivery/deliverer.js';
+import { UpstreamUnreachableError } from '../delivery/upstream-error.js';
+import type { EndpointPicker, PickContext, ServiceEndpoint } from './endpoint-picker.js';
+import type { ProxiedRequest } from '../http/http-util.js';
+import { clientBodyError } from '../http/request-body.js';
+import type { ResponseSink } from '../http/response-sink.js';
+import type { LocalTargetLookup } from '../local-pods.js';
+import type { ServicePortRoute } from './service-table.js';
+
+/** Tries per request, the first included: a connect failure may be retried twice. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** Dependencies of the balancer. */
+export interface ServiceBalancerDeps {
+  /** This node's name (endpoints on it are delivered locally). */
+  nodeName(): string;
+  meshToken(): string | undefined;
+  picker: EndpointPicker;
+  local: LocalTargetLookup;
+  deliverer: Deliverer;
+  maxAttempts?: number;
+}
+
+/** Per-request options. */
+export interface BalanceOptions {
+  ctx: PickContext;
+  /** Time left for the next attempt (ms); the deliverer's request timeout when absent. */
+  timeoutMs?(): number;
+}
+
+/** How a balanced delivery ended. */
+export type BalanceResult =
+  /** An answer (any status) was written to the sink. */
+  | { kind: 'answered'; status: number; endpoint: ServiceEndpoint }
+  /** The Service port has no ready endpoint. */
+  | { kind: 'no-endpoints' }
+  /** No endpoint could be reached; nothing was written. */
+  | { kind: 'unreachable'; failures: string[] }
+  /** The request failed after it may have been processed; the sink may hold the start of an answer. */
+  | { kind: 'failed'; error: unknown; endpoint: ServiceEndpoint }
+  /** The receiver went away (client left, deadline passed). */
+  | { kind: 'cancelled' };
+
+/** Delivers requests for Service ports to balanced endpoints. */
+export class ServiceBalancer {
+  constructor(private readonly deps: ServiceBalancerDeps) {}
+
+  /** Sends `req` to one of `route`'s ready endpoints, writing the answer to `sink`. */
+  async deliver(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+  ): Promise<BalanceResult> {
+    if (route.ready.length === 0) return { kind: 'no-endpoints' };
+    const { picker } = this.deps;
+    const tried = new Set<ServiceEndpoint>();
+    const downNodes = new Set<string>();
+    const failures: string[] = [];
+    for (let attempt = 0; attempt < (this.deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS); attempt++) {
+      if (sink.gone) return { kind: 'cancelled' };
+      const untried = tried.size === 0 ? route.ready : route.ready.filter((e) => !tried.has(e));
+      const elsewhere = downNodes.size === 0 ? untried : untried.filter((e) => !downNodes.has(e.nodeName));
+      const ep = picker.pick(route.key, elsewhere.length > 0 ? elsewhere : untried, opts.ctx);
+      if (!ep) break;
+      tried.add(ep);
+      const end = picker.begin?.(route.key, ep);
+      try {
+        const status = await this.attempt(ep, route.port.targetPort, req, sink, opts.timeoutMs?.());
+        end?.(sink.gone ? 'cancelled' : status >= 500 ? 'error' : 'ok');
+        return { kind: 'answered', status, endpoint: ep };
+      } catch (caught) {
+        const bodyErr = clientBodyError(caught, req.body);
+        if (bodyErr) {
+          end?.('cancelled');
+          return { kind: 'failed', error: bodyErr, endpoint: ep };
+        }
+        const err = caught;
+        const unreachable = err instanceof UpstreamUnreachableError;
+        end?.(sink.gone ? 'cancelled' : unreachable ? 'connect-error' : 'error');
+        if (sink.gone) return { kind: 'cancelled' };
+        if (!unreachable || sink.started) return { kind: 'failed', error: err, endpoint: ep };
+        if (err.nodeUnreachable) downNodes.add(ep.nodeName);
+        failures.push(`${ep.pod.namespace}/${ep.pod.name}@${ep.nodeName}: ${errorMessage(err)}`);
+        if (!req.body.replayable) break; // part of the body went to the failed attempt: it cannot be resent
+      }
+    }
+    return { kind: 'unreachable', failures };
+  }
+
+  private async attempt(
+    ep: ServiceEndpoint,
+    targetPort: number | string,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs: number | undefined,
+  ): Promise<number> {
+    const { deliverer } = this.deps;
+    if (ep.nodeName === this.deps.nodeName()) {
+      const t = this.deps.local(ep.pod.namespace, ep.pod.name, targetPort);
+      if (!t.ok) throw new UpstreamUnreachableError(t.message);
+      return deliverer.deliverLocal(t, req, sink, timeoutMs);
+    }
+    const token = this.deps.meshToken();
+    if (token === undefined)
+      throw new UpstreamUnreachableError('no mesh token yet (the hub has not welcomed this node)');
+    return deliverer.forwardRemote(ep, targetPort, token, req, sink, timeoutMs);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The Services this node knows (the hub's `serviceSync`), indexed the ways traffic arrives: by
+ * `nodePort` (external traffic at the NodePort listeners), by namespace and name (pods' outgoing
+ * calls, whatever the Service's type), by Service port key (containers' local listeners), and by
+ * namespace (containers' Service env vars). Ready endpoints are computed once per update, not per request.
+ */
+import type { Logger, ServiceRoute } from '../../../api/index.js';
+import type { ServiceEndpoint } from './endpoint-picker.js';
+
+/** One port of one Service: what a request to it is balanced over. */
+export interface ServicePortRoute {
+  /** The picker's key: `namespace/name:port`. */
+  key: string;
+  service: ServiceRoute;
+  port: ServiceRoute['ports'][number];
+  /** The Service's ready endpoints. */
+  ready: readonly ServiceEndpoint[];
+}
+
+/** The current Service set. */
+export class ServiceTable {
+  private readonly byPort = new Map<number, ServicePortRoute>();
+  private readonly byName = new Map<string, ServicePortRoute[]>();
+  private readonly byNamespace = new Map<string, ServiceRoute[]>();
+  private readonly byKey = new Map<string, ServicePortRoute>();
+  private readonly zones = new Map<string, string>();
+  private uids = new Set<string>();
+  /** `node \n namespace/pod \n targetPort` of every endpoint (ready or not) of every Service port. */
+  private endpointPorts = new Set<string>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Replaces the whole set. */
+  update(services: readonly ServiceRoute[]): void {
+    this.byPort.clear();
+    this.byName.clear();
+    this.byNamespace.clear();
+    this.byKey.clear();
+    this.zones.clear();
+    this.uids = new Set();
+    this.endpointPorts = new Set();
+    for (const service of services) {
+      const ready = service.endpoints.filter((e) => e.ready);
+      for (const e of service.endpoints) {
+        this.uids.add(e.pod.uid);
+        if (e.zone !== undefined) this.zones.set(e.nodeName, e.zone);
+        for (const port of service.ports)
+          this.endpointPorts.add(endpointPortKey(e.nodeName, e.pod.namespace, e.pod.name, port.targetPort));
+      }
+      const routes = service.ports.map((port) => ({
+        key: `${service.namespace}/${service.name}:${port.port}`,
+        service,
+        port,
+        ready,
+      }));
+      this.byName.set(`${service.namespace}/${service.name}`, routes);
+      const inNamespace = this.byNamespace.get(service.namespace);
+      if (inNamespace) inNamespace.push(service);
+      else this.byNamespace.set(service.namespace, [service]);
+      for (const route of routes) {
+        this.byKey.set(route.key, route);
+        const nodePort = route.port.nodePort;
+        if (nodePort === undefined) continue;
+        if (this.byPort.has(nodePort)) {
+          this.logger.error(
+            { nodePort, service: `${service.namespace}/${service.name}` },
+            'nodePort used by two services; keeping the first',
+          );
+          continue;
+        }
+        this.byPort.set(nodePort, route);
+      }
+    }
+  }
+
+  /** The route listening on `nodePort`. */
+  byNodePort(nodePort: number): ServicePortRoute | undefined {
+    return this.byPort.get(nodePort);
+  }
+
+  /** Every port of the Service `namespace/name`, or undefined when there is no such Service. */
+  ports(namespace: string, name: string): readonly ServicePortRoute[] | undefined {
+    return this.byName.get(`${namespace}/${name}`);
+  }
+
+  /** The Services of `namespace`, in the order the hub sent them. */
+  inNamespace(namespace: string): readonly ServiceRoute[] {
+    return this.byNamespace.get(namespace) ?? [];
+  }
+
+  /** Every port of every Service. */
+  allPorts(): IterableIterator<ServicePortRoute> {
+    return this.byKey.values();
+  }
+
+  /** One Service port by its key (`namespace/name:port`). */
+  route(key: string): ServicePortRoute | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The nodePorts wanted (ClusterIP Services have none: they are reachable only through the mesh). */
+  nodePorts(): number[] {
+    return [...this.byPort.keys()];
+  }
+
+  /** A node's zone as the hub published it with its endpoints. */
+  zoneOf(nodeName: string): string | undefined {
+    return this.zones.get(nodeName);
+  }
+
+  /**
+   * Whether pod `namespace/name` on `nodeName` is an endpoint (ready or not) of a Service port whose
+   * targetPort is `targetPort` (a number, or a containerPort's name, as the mesh header carries it).
+   */
+  isEndpointPort(nodeName: string, namespace: string, name: string, targetPort: number | string): boolean {
+    return this.endpointPorts.has(endpointPortKey(nodeName, namespace, name, targetPort));
+  }
+
+  /** Pod uids of every endpoint, ready or not. */
+  endpointUids(): ReadonlySet<string> {
+    return this.uids;
+  }
+}
+
+function endpointPortKey(nodeName: string, namespace: string, name: string, targetPort: number | string): string {
+  return `${nodeName}\n${namespace}/${name}\n${String(targetPort)}`;
+}

@@ -1,0 +1,197 @@
+/**
+ * Delivery of a request to its destination: a local container through its runtime's
+ * endpoint (in-process handler, or a TCP port), a peer node's mesh server through a keep-alive
+ * undici Pool per origin, or (for pods allowed to) a host outside the cluster. Responses go to a
+ * `ResponseSink` as they come (undici's `dispatch` handler API: no intermediate stream objects per
+ * request); each delivery resolves with the status the sink got. Request bodies stream to TCP
+ * upstreams; an in-process workload gets its body whole, held within the node's `BodyBuffers`.
+ */
+import { Agent, Pool, type Dispatcher } from 'undici';
+import { EdgeError, errorMessage } from '../../../api/index.js';
+import type { Logger, Runtime } from '../../../api/index.js';
+import type { ServiceEndpoint } from '../balancing/endpoint-picker.js';
+import { headerPairs, type ProxiedRequest } from '../http/http-util.js';
+import { clientBodyError, type BodyBuffers } from '../http/request-body.js';
+import type { ResponseSink } from '../http/response-sink.js';
+import { MESH_HOP_GRACE_MS, toMeshHop } from '../protocol.js';
+import { SinkHandler } from './sink-handler.js';
+import { UpstreamUnreachableError, isIdempotent } from './upstream-error.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Deadline of one request to a workload unless the node is configured otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/** A local container's port (only the runtime's `endpoint` is needed to reach it). */
+export interface LocalContainerTarget {
+  runtime: Pick<Runtime, 'endpoint'>;
+  containerId: string;
+  port: number;
+}
+
+/** Dependencies of the deliverer. */
+export interface DelivererDeps {
+  logger: Logger;
+  /** Deadline of a request to a workload (default 15 s). */
+  requestTimeoutMs?: number;
+  /** The node's budget for bodies held whole (in-process workloads); unbounded when absent. */
+  bodyBuffers?: BodyBuffers;
+}
+
+/** Sends requests to local containers, peer nodes and allowed external hosts. */
+export class Deliverer {
+  private readonly pools = new Map<string, Pool>();
+  /** External origins are chosen by workloads: an Agent, whose per-origin pools are not kept forever. */
+  private external: Agent | undefined;
+  private readonly deps: DelivererDeps;
+
+  constructor(deps: DelivererDeps) {
+    this.deps = deps;
+  }
+
+  /** The default deadline of one request to a workload. */
+  get requestTimeoutMs(): number {
+    return this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /**
+   * Delivers to a container on this node. Throws UpstreamUnreachableError when the container cannot
+   * take the request (nothing was processed); any other failure is answered (502/503/504), except
+   * the client's body being refused or cut short (request-body.ts errors), which the caller answers.
+   */
+  async deliverLocal(
+    target: LocalContainerTarget,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<number> {
+    let endpoint;
+    try {
+      endpoint = target.runtime.endpoint(target.containerId, target.port);
+    } catch (err) {
+      throw new UpstreamUnreachableError(
+        `container ${target.containerId} is not reachable on port ${target.port}: ${errorMessage(err)}`,
+      );
+    }
+    if (endpoint.kind === 'in-process') {
+      // The executor protocol carries a whole body: read it (bounded) before the workload is called.
+      const body = await req.body.bytes(this.deps.bodyBuffers);
+      try {
+        const wr = await endpoint.handle({
+          method: req.method,
+          path: req.path,
+          authority: req.authority,
+          scheme: 'http',
+          headers: headerPairs(req.headers),
+          body,
+          timeoutMs,
+        });
+        sink.whole(wr);
+        return wr.status;
+      } catch (err) {
+        this.deps.logger.warn({ container: target.containerId, err: errorMessage(err) }, 'workload request failed');
+        // 504 for an overrun deadline, 503 for a workload that is gone; anything else is a bad gateway.
+        const status =
+          err instanceof EdgeError && (err.httpStatus === 504 || err.httpStatus === 503) ? err.httpStatus : 502;
+        sink.text(status, `workload failed to answer: ${errorMessage(err)}`);
+        return status;
+      }
+    }
+    try {
+      const origin = `http://${endpoint.host}:${endpoint.port}`;
+      return await this.send(this.pool(origin), origin, req, req.headers, sink, timeoutMs);
+    } catch (err) {
+      if (err instanceof UpstreamUnreachableError || clientBodyError(err, req.body)) throw err;
+      sink.text(502, `container port ${endpoint.host}:${endpoint.port} did not answer: ${errorMessage(err)}`);
+      return 502;
+    }
+  }
+
+  /**
+   * Forwards to the peer hosting `endpoint`. Throws UpstreamUnreachableError when the connection
+   * cannot be made or the peer's mesh says the pod is not deliverable (the caller may retry elsewhere).
+   */
+  async forwardRemote(
+    endpoint: ServiceEndpoint,
+    targetPort: number | string,
+    meshToken: string,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<number> {
+    const headers = toMeshHop(req.headers, {
+      token: meshToken,
+      namespace: endpoint.pod.namespace,
+      name: endpoint.pod.name,
+      targetPort,
+      timeoutMs,
+    });
+    const origin = `http://${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.meshPort}`;
+    return this.send(this.pool(origin), origin, req, headers, sink, timeoutMs + MESH_HOP_GRACE_MS, true);
+  }
+
+  /**
+   * Sends to a host outside the cluster (`origin` is `scheme://host:port`). Throws
+   * UpstreamUnreachableError (with the socket error `code`) when no connection could be made.
+   */
+  async fetchExternal(
+    origin: string,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs = this.requestTimeoutMs,
+  ): Promise<number> {
+    this.external ??= new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: 5_000 });
+    return this.send(this.external, origin, req, req.headers, sink, timeoutMs);
+  }
+
+  /** Closes every pool. */
+  async close(): Promise<void> {
+    const dispatchers: Dispatcher[] = [...this.pools.values()];
+    if (this.external) dispatchers.push(this.external);
+    this.pools.clear();
+    this.external = undefined;
+    await Promise.all(dispatchers.map((p) => p.destroy().catch(() => undefined)));
+  }
+
+  private pool(origin: string): Pool {
+    let p = this.pools.get(origin);
+    if (!p) {
+      p = new Pool(origin, { connections: 32, keepAliveTimeout: 30_000, connectTimeout: 5_000 });
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+
+  private send(
+    dispatcher: Dispatcher,
+    origin: string,
+    req: ProxiedRequest,
+    headers: string[],
+    sink: ResponseSink,
+    timeoutMs: number,
+    viaMesh = false,
+  ): Promise<number> {
+    const upstreamBody = req.body.forUpstream();
+    const declared = req.body.declaredLength;
+    // A streamed body keeps the client's length when it gave one (else it goes chunked).
+    const sentHeaders =
+      upstreamBody !== null && !Buffer.isBuffer(upstreamBody) && declared !== undefined
+        ? [...headers, 'content-length', String(declared)]
+        : headers;
+    return new Promise<number>((resolve, reject) => {
+      const handler = new SinkHandler(sink, origin, viaMesh, isIdempotent(req.method), resolve, reject);
+      dispatcher.dispatch(
+        {
+          origin,
+          path: req.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: sentHeaders,
+          body: upstreamBody ?? (['GET', 'HEAD'].includes(req.method) ? null : EMPTY),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        handler,
+      );
+    });
+  }
+}

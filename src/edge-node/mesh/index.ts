@@ -1,0 +1,26 @@
+/**
+ * The node's Service mesh: the one surface the rest of the edge node (and tests outside this
+ * folder) import. Rooms: `balancing/` (which endpoint), `delivery/` (getting a request to it),
+ * `ingress/` (NodePorts, the mesh server), `egress/` (pods' outgoing calls, the containers' local
+ * proxy), `http/` (shared HTTP plumbing); `protocol.ts` is the node-to-node hop.
+ */
+export { ServiceMesh, type ServiceMeshDeps, type MeshStart } from './service-mesh.js';
+export { MeshIdentity } from './mesh-identity.js';
+export { LocalPods, type LocalPod, type LocalTarget, type LocalTargetLookup, type PodCaller } from './local-pods.js';
+export {
+  RoundRobinPicker,
+  type EndpointPicker,
+  type PickContext,
+  type PickOrigin,
+  type PickOutcome,
+  type ServiceEndpoint,
+} from './balancing/endpoint-picker.js';
+export { LeastLoadedPicker, type LeastLoadedPickerDeps } from './balancing/least-loaded-picker.js';
+export { ServiceTable, type ServicePortRoute } from './balancing/service-table.js';
+export { Deliverer, type DelivererDeps } from './delivery/deliverer.js';
+export { MeshServer, type MeshServerDeps } from './ingress/mesh-server.js';
+export { NodePortProxy, type NodePortProxyDeps } from './ingress/node-port-proxy.js';
+export { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress/egress-policy.js';
+export { DEFAULT_LOCAL_PORT_RANGE, type LocalPortRange } from './egress/local-ports.js';
+export type { PortAssignmentStore } from './egress/local-proxy.js';
+export { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './http/listener-limits.js';

@@ -1,0 +1,132 @@
+/**
+ * The node's NodePort listeners: one node:http server per `nodePort` in the `ServiceTable`. Each
+ * request is external traffic (externalTrafficPolicy: Cluster): balanced over every ready endpoint
+ * of the Service, on any node, by the shared `ServiceBalancer`. Services without a nodePort
+ * (ClusterIP) open nothing here; they are reachable only from pods, through the mesh. Each
+ * listener has the node's `ListenerLimits` (request cap, body maximum, slow-client timeouts) and
+ * streams request bodies through.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { errorMessage } from '../../../api/index.js';
+import type { Logger } from '../../../api/index.js';
+import { answerFailure, answerUndelivered } from '../balancing/balance-answer.js';
+import { proxiedRequest, sendText, withForwardedFor } from '../http/http-util.js';
+import { RequestGate, createLimitedServer, listenerLimits, type ListenerLimits } from '../http/listener-limits.js';
+import type { BodyBuffers } from '../http/request-body.js';
+import { ServerResponseSink } from '../http/response-sink.js';
+import type { ServiceBalancer } from '../balancing/service-balancer.js';
+import type { ServiceTable } from '../balancing/service-table.js';
+
+/** Dependencies of the NodePort proxy. */
+export interface NodePortProxyDeps {
+  /** Address the NodePorts listen on. */
+  address: string;
+  table: ServiceTable;
+  balancer: ServiceBalancer;
+  logger: Logger;
+  /** Limits of each listener (defaults: `DEFAULT_LISTENER_LIMITS`). */
+  limits?: Partial<ListenerLimits>;
+  /** The node's budget for bodies held whole (requests to Wasm workloads), taken on small-body prefetch. */
+  bodyBuffers?: BodyBuffers;
+}
+
+/** NodePort listeners. */
+export class NodePortProxy {
+  private readonly deps: NodePortProxyDeps;
+  private readonly servers = new Map<number, { server: Server; gate: RequestGate }>();
+  private readonly limits: ListenerLimits;
+  private stopped = false;
+
+  constructor(deps: NodePortProxyDeps) {
+    this.deps = deps;
+    this.limits = listenerLimits(deps.limits);
+  }
+
+  /** Requests in flight on `nodePort`'s listener (tests, diagnostics). */
+  inFlight(nodePort: number): number {
+    return this.servers.get(nodePort)?.gate.inFlight ?? 0;
+  }
+
+  /** The nodePorts currently listened on. */
+  listeningPorts(): number[] {
+    return [...this.servers.keys()];
+  }
+
+  /**
+   * Opens the table's new nodePorts and closes the ones it no longer has. Listeners read the table
+   * per request, so a changed route needs no rebind.
+   */
+  async update(): Promise<void> {
+    if (this.stopped) return;
+    const wanted = new Set(this.deps.table.nodePorts());
+    const closing = [...this.servers.entries()].filter(([p]) => !wanted.has(p));
+    await Promise.all(closing.map(([p, s]) => this.close(p, s.server)));
+    await Promise.all([...wanted].filter((p) => !this.servers.has(p)).map((p) => this.listen(p)));
+  }
+
+  /** Closes every listener. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.servers.entries()].map(([p, s]) => this.close(p, s.server)));
+  }
+
+  private async listen(nodePort: number): Promise<void> {
+    const gate = new RequestGate(this.limits, `node port ${nodePort}`);
+    const server = createLimitedServer(this.limits, gate, (req, res) => {
+      this.handle(nodePort, req, res).catch((err: unknown) => {
+        this.deps.logger.error({ nodePort, err: errorMessage(err) }, 'proxy request failed');
+        sendText(res, 500, `proxy error: ${errorMessage(err)}`);
+      });
+    });
+    this.servers.set(nodePort, { server, gate });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(nodePort, this.deps.address, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (err) => this.deps.logger.error({ nodePort, err: err.message }, 'nodePort listener error'));
+      this.deps.logger.info({ nodePort, address: this.deps.address }, 'nodePort listening');
+    } catch (err) {
+      this.servers.delete(nodePort);
+      this.deps.logger.error(
+        { nodePort, address: this.deps.address, err: errorMessage(err) },
+        'cannot listen on nodePort',
+      );
+    }
+  }
+
+  private async close(nodePort: number, server: Server): Promise<void> {
+    this.servers.delete(nodePort);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(nodePort: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.on('error', () => undefined); // a client abort must not surface as an unhandled error
+    res.on('error', () => undefined);
+    const route = this.stopped ? undefined : this.deps.table.byNodePort(nodePort);
+    if (!route) return sendText(res, 503, `no service on node port ${nodePort}`);
+    const svc = `${route.service.namespace}/${route.service.name}`;
+    const request = proxiedRequest(req, this.limits.maxRequestBodyBytes);
+    try {
+      await request.body.prefetch(this.deps.bodyBuffers);
+      const ctx = route.service.sessionAffinity === 'ClientIP' ? { affinityKey: request.clientIp } : {};
+      const result = await this.deps.balancer.deliver(
+        route,
+        { ...request, headers: withForwardedFor(request.headers, request.clientIp) },
+        new ServerResponseSink(res),
+        { ctx },
+      );
+      answerUndelivered(res, svc, result);
+    } catch (err) {
+      answerFailure(res, err, 'proxy error: ');
+    } finally {
+      request.body.release();
+    }
+  }
+}

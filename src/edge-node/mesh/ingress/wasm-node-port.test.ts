@@ -1,0 +1,138 @@
+/**
+ * The NodePort path end to end inside one agent, with the real Wasm runtime and real components
+ * (hello-c, misbehave): a request goes through node:http, the proxy and an executor to the guest and
+ * back; an overrun deadline is a 504 and does not disturb the other service.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../api/index.js';
+import type { ServiceRoute } from '../../../api/index.js';
+import { WasmRuntime } from '../../../runtime-wasm/index.js';
+import { addBlob, buildComponent } from '../../../runtime-wasm/testing/runtime-harness.js';
+import { Agent } from '../../agent.js';
+import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let dir: string;
+let hub: FakeHub;
+let agent: Agent;
+let runtime: WasmRuntime;
+const ports = { hello: 0, misbehave: 0 };
+
+const podEnv = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' as const } } }];
+
+function service(name: string, nodePort: number, pod: string, meshPort: number): ServiceRoute {
+  return {
+    namespace: 'default',
+    name,
+    type: 'NodePort',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 8080, nodePort }],
+    endpoints: [
+      {
+        pod: { namespace: 'default', name: pod, uid: `uid-${pod}` },
+        nodeName: 'node-a',
+        address: '127.0.0.1',
+        meshPort,
+        ready: true,
+      },
+    ],
+  };
+}
+
+beforeAll(async () => {
+  const blobs = new Map<string, Uint8Array>();
+  const helloC = addBlob(blobs, 'hello-c', buildComponent('hello-c'));
+  const misbehave = addBlob(blobs, 'misbehave', buildComponent('misbehave'));
+  dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-wasm-proxy-'));
+  runtime = await WasmRuntime.create({
+    dataDir: path.join(dir, 'rt'),
+    logger: silentLogger(),
+    fetchBlob: async (d) => blobs.get(d)!,
+  });
+  hub = await FakeHub.start();
+  const port = [{ containerPort: 8080 }];
+  hub.pods.set('node-a', [
+    testPod('hello-1', { image: helloC, ports: port, env: podEnv }),
+    testPod('looper-1', { image: misbehave, ports: port }),
+  ]);
+  agent = await Agent.create({
+    hubUrl: hub.url,
+    token: hub.token,
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    meshPort: 0,
+    labels: {},
+    logger: silentLogger(),
+    dataDir: path.join(dir, 'agent'),
+    runtimes: [runtime],
+    requestTimeoutMs: 1000,
+    backoff: { statusBatchMs: 5 },
+  });
+  await agent.start();
+  await waitFor(() => agent.connected, 10_000, 'agent connected');
+  ports.hello = await freePort();
+  ports.misbehave = await freePort();
+  hub.setServices([
+    service('hello', ports.hello, 'hello-1', agent.meshPort),
+    service('looper', ports.misbehave, 'looper-1', agent.meshPort),
+  ]);
+  await waitFor(() => agent.nodePorts().length === 2, 10_000, 'nodePorts open');
+  // Serving once both pods are running (transpiling misbehave takes a few seconds).
+  for (const p of [ports.hello, ports.misbehave]) {
+    const end = Date.now() + 120_000;
+    while (
+      (await fetch(`http://127.0.0.1:${p}/`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
+      if (Date.now() > end) throw new Error(`port ${p} not serving`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}, 240_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await runtime?.close();
+  await hub?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('NodePort → Wasm', () => {
+  it('serves the component through node:http, the proxy and an executor', async () => {
+    const res = await fetch(`http://127.0.0.1:${ports.hello}/any/path?x=1`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ message: 'hello from Edgeplane', pod: 'hello-1', node: null });
+    const post = await fetch(`http://127.0.0.1:${ports.hello}/`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(await post.text()).toBe('method not allowed\n');
+  });
+
+  it('answers 504 when the guest overruns the deadline, and the other service keeps answering', async () => {
+    const looping = fetch(`http://127.0.0.1:${ports.misbehave}/loop`);
+    const during = await fetch(`http://127.0.0.1:${ports.hello}/`);
+    expect(during.status).toBe(200);
+    const res = await looping;
+    expect(res.status).toBe(504);
+    expect(await res.text()).toMatch(
+      /workload failed to answer: upstream timed out: GET \/loop got no answer from main within 1000 ms/,
+    );
+    expect((await fetch(`http://127.0.0.1:${ports.hello}/`)).status).toBe(200);
+  });
+});

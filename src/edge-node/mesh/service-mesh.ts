@@ -1,0 +1,237 @@
+/**
+ * The node's Service mesh, built in one place: the Service table and the balancer over it, the
+ * deliverer, the NodePort proxy (external traffic), the mesh server (peers' forwarded traffic), the
+ * service client (Wasm pods' outgoing calls) and — for runtimes whose containers are network peers
+ * of the node — the local proxy containers reach Services through.
+ *
+ * It is created before the runtimes and the pod workers: the Wasm runtime is built with its
+ * `outgoingHttp`, and what the mesh needs of the node's pods it reads from `localPods`, the registry
+ * the pod workers fill, and of the node's identity from `identity`, which the agent sets. Nothing in
+ * it refers to an object made after it. The local proxy opens at `start`, where the runtimes whose
+ * containers it serves (built after the mesh) are handed in.
+ */
+import { systemClock } from '../../api/index.js';
+import type { Clock, Logger, OutgoingHttpHandler, Pod, Runtime, ServiceRoute } from '../../api/index.js';
+import type { EndpointPicker, PickOrigin } from './balancing/endpoint-picker.js';
+import { LeastLoadedPicker } from './balancing/least-loaded-picker.js';
+import { ServiceBalancer } from './balancing/service-balancer.js';
+import { ServiceTable } from './balancing/service-table.js';
+import { Deliverer } from './delivery/deliverer.js';
+import { LocalProxy, type PortAssignmentStore } from './egress/local-proxy.js';
+import type { LocalPortRange } from './egress/local-ports.js';
+import { ServiceClient } from './egress/service-client.js';
+import { defaultBodyBuffers, listenerLimits, type ListenerLimits } from './http/listener-limits.js';
+import type { BodyBuffers } from './http/request-body.js';
+import { MeshServer } from './ingress/mesh-server.js';
+import { NodePortProxy } from './ingress/node-port-proxy.js';
+import { LocalPods } from './local-pods.js';
+import { MeshIdentity } from './mesh-identity.js';
+
+/** Dependencies of the mesh. */
+export interface ServiceMeshDeps {
+  /** This node's name until the hub's welcome says otherwise. */
+  nodeName: string;
+  /** Labels of the node (its zone, until the hub's Service routes name one). */
+  labels: Record<string, string>;
+  /** Address NodePorts and the mesh listen on (and peers reach this node at). */
+  address: string;
+  /** Mesh port; 0 picks a free one (tests). */
+  meshPort: number;
+  logger: Logger;
+  clock?: Clock;
+  /** Deadline of one request to a workload (default 15 s); a mesh hop gets a second more. */
+  requestTimeoutMs?: number;
+  /** Load-balancing strategy (default `LeastLoadedPicker`: least outstanding requests, P2C, locality, ejection). */
+  picker?: EndpointPicker;
+  /** Ports of the containers' local Service listeners (default 20000-29999). */
+  localPortRange?: LocalPortRange;
+  /** Limits of the NodePort, mesh and local-proxy listeners (defaults: `DEFAULT_LISTENER_LIMITS`). */
+  listenerLimits?: Partial<ListenerLimits>;
+}
+
+/** What the mesh is started with: the node's runtimes and where the local proxy keeps its port assignments. */
+export interface MeshStart {
+  runtimes: readonly Runtime[];
+  localPorts: PortAssignmentStore;
+}
+
+/** Service traffic of one node: in from NodePorts and peers, out from pods, balanced over endpoints. */
+export class ServiceMesh {
+  /** The node's pods, filled by the pod workers. */
+  readonly localPods: LocalPods;
+  /** This node's name and the cluster's mesh token, set by the agent. */
+  readonly identity: MeshIdentity;
+  private readonly deps: ServiceMeshDeps;
+  private readonly logger: Logger;
+  private readonly table: ServiceTable;
+  private readonly picker: EndpointPicker;
+  private readonly balancer: ServiceBalancer;
+  private readonly deliverer: Deliverer;
+  private readonly bodyBuffers: BodyBuffers;
+  private readonly nodePortProxy: NodePortProxy;
+  private readonly server: MeshServer;
+  private readonly client: ServiceClient;
+  /** Open from `start` while a runtime's containers reach the node over IP (OCI); none on a Wasm-only node. */
+  private localProxy: LocalProxy | undefined;
+
+  private constructor(deps: ServiceMeshDeps, server: MeshServer, parts: MeshParts) {
+    this.deps = deps;
+    this.identity = parts.identity;
+    this.localPods = parts.localPods;
+    this.logger = parts.logger;
+    this.table = parts.table;
+    this.picker = parts.picker;
+    this.balancer = parts.balancer;
+    this.deliverer = parts.deliverer;
+    this.bodyBuffers = parts.bodyBuffers;
+    this.server = server;
+    this.nodePortProxy = new NodePortProxy({
+      address: deps.address,
+      table: this.table,
+      balancer: this.balancer,
+      logger: deps.logger.child({ component: 'proxy' }),
+      limits: deps.listenerLimits ?? {},
+      bodyBuffers: this.bodyBuffers,
+    });
+    this.client = new ServiceClient({
+      table: this.table,
+      balancer: this.balancer,
+      deliverer: this.deliverer,
+      origin: () => this.origin(),
+      annotations: (caller) => this.localPods.annotationsOf(caller),
+      logger: this.logger,
+    });
+  }
+
+  /** Builds the mesh (nothing listens until `start`). */
+  static async create(deps: ServiceMeshDeps): Promise<ServiceMesh> {
+    const logger = deps.logger.child({ component: 'mesh' });
+    const identity = new MeshIdentity(deps.nodeName);
+    const table = new ServiceTable(logger);
+    const picker = deps.picker ?? new LeastLoadedPicker({ clock: deps.clock ?? systemClock, logger });
+    // One budget for the bodies every listener holds whole (requests to Wasm workloads).
+    const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
+    const deliverer = new Deliverer({
+      logger: deps.logger.child({ component: 'delivery' }),
+      requestTimeoutMs: deps.requestTimeoutMs,
+      bodyBuffers,
+    });
+    const localPods = new LocalPods();
+    const balancer = new ServiceBalancer({
+      nodeName: () => identity.nodeName,
+      meshToken: () => identity.token,
+      picker,
+      local: (ns, name, port) => localPods.target(ns, name, port),
+      deliverer,
+    });
+    const server = await MeshServer.create({
+      address: deps.address,
+      port: deps.meshPort,
+      meshToken: () => identity.token,
+      local: (ns, name, port) => localPods.target(ns, name, port),
+      isServiceEndpoint: (ns, name, port) => table.isEndpointPort(identity.nodeName, ns, name, port),
+      deliverer,
+      logger,
+      limits: deps.listenerLimits ?? {},
+      bodyBuffers,
+    });
+    const parts = { identity, localPods, logger, table, picker, balancer, deliverer, bodyBuffers };
+    return new ServiceMesh(deps, server, parts);
+  }
+
+  /**
+   * Resolves and delivers the outgoing HTTP calls of this node's pods (Services by name through the
+   * mesh; other hosts only when the pod's `edgeplane.io/allowed-outgoing-hosts` allows them). Hand it
+   * to the runtimes as their `outgoingHttp`.
+   */
+  get outgoingHttp(): OutgoingHttpHandler {
+    return this.client.handle;
+  }
+
+  /** The mesh port: the one listened on once started, else the one configured. */
+  get meshPort(): number {
+    return this.server.port || this.deps.meshPort;
+  }
+
+  /** NodePorts currently open. */
+  nodePorts(): number[] {
+    return this.nodePortProxy.listeningPorts();
+  }
+
+  /** The local listeners for containers (Service ports, HTTP proxy) open now. */
+  localListeners(): Array<{ address: string; port: number }> {
+    return this.localProxy?.listening() ?? [];
+  }
+
+  /**
+   * Listens on the mesh port, then opens the local proxy for the `runtimes` whose containers are
+   * network peers of the node (none: a Wasm-only node opens nothing), with its port assignments of
+   * earlier runs.
+   */
+  async start(node: MeshStart): Promise<void> {
+    await this.server.start();
+    this.localProxy = LocalProxy.forRuntimes(node.runtimes, {
+      table: this.table,
+      balancer: this.balancer,
+      deliverer: this.deliverer,
+      origin: () => this.origin(),
+      callerAt: (ip) => this.localPods.callerAt(ip),
+      store: node.localPorts,
+      logger: this.deps.logger.child({ component: 'local-proxy' }),
+      ...(this.deps.localPortRange ? { range: this.deps.localPortRange } : {}),
+      limits: this.deps.listenerLimits ?? {},
+      bodyBuffers: this.bodyBuffers,
+    });
+    await this.localProxy?.start();
+  }
+
+  /** Follows a new Service set: the table, the picker's memory, the NodePorts and local listeners. */
+  async update(services: readonly ServiceRoute[]): Promise<void> {
+    this.table.update(services);
+    this.picker.retain?.(this.table.endpointUids());
+    await this.nodePortProxy.update();
+    await this.localProxy?.update();
+  }
+
+  /** The Service set has been read once (containers created from now get their Services' env vars). */
+  servicesKnown(): void {
+    this.localProxy?.servicesKnown();
+  }
+
+  /** The env vars of a container of `pod` about to be created on `runtime` (none without a local proxy). */
+  async serviceEnv(pod: Pod, runtime: Runtime): Promise<Record<string, string>> {
+    return this.localProxy ? this.localProxy.envFor(pod, runtime) : {};
+  }
+
+  /** Closes every listener, then the connection pools. */
+  async stop(): Promise<void> {
+    await this.nodePortProxy.stop();
+    await this.localProxy?.stop();
+    await this.server.stop();
+    await this.deliverer.close();
+  }
+
+  /** This node and its zone (locality preference of pods' calls). */
+  private origin(): PickOrigin {
+    const nodeName = this.identity.nodeName;
+    const zone = this.table.zoneOf(nodeName) ?? labelZone(this.deps.labels);
+    return zone === undefined ? { nodeName } : { nodeName, zone };
+  }
+}
+
+/** The parts `create` builds before the mesh object (the mesh server is created asynchronously). */
+interface MeshParts {
+  identity: MeshIdentity;
+  localPods: LocalPods;
+  logger: Logger;
+  table: ServiceTable;
+  picker: EndpointPicker;
+  balancer: ServiceBalancer;
+  deliverer: Deliverer;
+  bodyBuffers: BodyBuffers;
+}
+
+/** The zone this node's labels name (the hub's view, from the Service routes, wins when it has one). */
+function labelZone(labels: Record<string, string>): string | undefined {
+  return labels['topology.kubernetes.io/zone'] ?? labels.zone;
+}
