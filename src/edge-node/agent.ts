@@ -11,63 +11,21 @@
  * (after it restored pods while the hub was away) stops those pods before it reports the refusal.
  */
 import { errorMessage, systemClock } from '../api/index.js';
-import type { Clock, HubToNode, Logger, OutgoingHttpHandler, Pod, PodRef, PodStatus, Runtime } from '../api/index.js';
+import type { HubToNode, OutgoingHttpHandler, Pod, PodRef, PodStatus } from '../api/index.js';
+import { meshDepsOf, type AgentDeps } from './agent-deps.js';
 import { runExec } from './exec.js';
 import { LogService } from './logs/log-service.js';
-import { ServiceMesh, type EndpointPicker, type ListenerLimits, type LocalPortRange } from './mesh/index.js';
-import { buildNodeInfo, detectCapacity, type NodeCapacity } from './node-info.js';
-import type { RestartBackoffOptions } from './pods/container-slot.js';
+import { ServiceMesh } from './mesh/index.js';
+import { buildNodeInfo, detectCapacity } from './node-info.js';
 import { podRefOf } from './pods/pod-ref.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
-import { HubSession, type SessionBackoff, type SessionEvent } from './session/hub-session.js';
+import { HubSession, type SessionEvent } from './session/hub-session.js';
 import { LocalPodsGate } from './session/local-pods-gate.js';
 import { LocalState } from './state/local-state.js';
 import { fitEvent } from './wire-event.js';
 
-/** Dependencies of the agent. */
-export interface AgentDeps {
-  /** Hub base URL (`http(s)://host:port` or `ws(s)://…`). */
-  hubUrl: string;
-  /** Join token presented as `Authorization: Bearer`. */
-  token: string;
-  nodeName: string;
-  /** Address NodePorts and the mesh listen on (and peers reach this node at). */
-  address: string;
-  dataDir: string;
-  labels: Record<string, string>;
-  runtimes: Runtime[];
-  logger: Logger;
-  clock?: Clock;
-  /** Overrides of the detected capacity (cpu, memory quantities; max pods). */
-  capacity?: Partial<NodeCapacity>;
-  /** Test overrides of back-offs and batching. */
-  backoff?: {
-    session?: Partial<SessionBackoff>;
-    restart?: Partial<RestartBackoffOptions>;
-    statusBatchMs?: number;
-    logPollMs?: number;
-  };
-  /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized` and on `refused`). */
-  onSessionEvent?(ev: SessionEvent): void;
-  /** How long to wait for the hub's answer before restoring pods from local state (default 10 s). */
-  localRestoreDelayMs?: number;
-  /**
-   * The node's Service mesh. The edge-node program builds it first, before the runtimes (the Wasm
-   * runtime is built with its `outgoingHttp`); without one the agent builds it from the settings below.
-   */
-  mesh?: ServiceMesh;
-  /** Mesh port; 0 picks a free one (tests). Only when the agent builds the mesh. */
-  meshPort?: number;
-  /** Deadline of one request to a workload (default 15 s). Only when the agent builds the mesh. */
-  requestTimeoutMs?: number;
-  /** Load-balancing strategy (default `LeastLoadedPicker`). Only when the agent builds the mesh. */
-  picker?: EndpointPicker;
-  /** Ports of the containers' local Service listeners (default 20000-29999). Only when the agent builds the mesh. */
-  localPortRange?: LocalPortRange;
-  /** Limits of the NodePort, mesh and local-proxy listeners. Only when the agent builds the mesh. */
-  listenerLimits?: Partial<ListenerLimits>;
-}
+export type { AgentDeps };
 
 /** One edge node. */
 export class Agent {
@@ -142,20 +100,7 @@ export class Agent {
       dataDir: deps.dataDir,
       logger: deps.logger.child({ component: 'local-state' }),
     });
-    const mesh =
-      deps.mesh ??
-      (await ServiceMesh.create({
-        nodeName: deps.nodeName,
-        labels: deps.labels,
-        address: deps.address,
-        meshPort: deps.meshPort ?? 0,
-        logger: deps.logger,
-        ...(deps.clock ? { clock: deps.clock } : {}),
-        ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
-        ...(deps.picker ? { picker: deps.picker } : {}),
-        ...(deps.localPortRange ? { localPortRange: deps.localPortRange } : {}),
-        ...(deps.listenerLimits ? { listenerLimits: deps.listenerLimits } : {}),
-      }));
+    const mesh = deps.mesh ?? (await ServiceMesh.create(meshDepsOf(deps)));
     return new Agent(deps, state, mesh);
   }
 

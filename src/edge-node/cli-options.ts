@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import {
   DnsSubdomain,
   LabelKey,
@@ -16,6 +15,18 @@ import {
   memoryBytes,
   parseDurationSeconds,
 } from '../api/index.js';
+
+import { HelpShown, OptionsError } from './cli-errors.js';
+import { LOG_LEVELS, nodeCommand } from './cli-flags.js';
+import {
+  parseOciOptions,
+  parseRegistryOptions,
+  type OciNodeOptions,
+  type RegistryNodeOptions,
+} from './cli-oci-options.js';
+
+export { HelpShown, OptionsError };
+export { OCI_RUNTIMES, type OciNodeOptions, type RegistryNodeOptions } from './cli-oci-options.js';
 
 /** The agent's settings from its flags. */
 export interface NodeOptions {
@@ -49,48 +60,6 @@ export interface NodeOptions {
   registry?: RegistryNodeOptions;
 }
 
-/** How the node reaches OCI registries. */
-export interface RegistryNodeOptions {
-  /** Registry credentials file (`config.json` with `auths`). */
-  config?: string;
-  /** Registries reached over plain HTTP. */
-  insecureRegistries: string[];
-}
-
-/** OCI adapters `--oci-runtime` accepts (besides `none`). */
-export const OCI_RUNTIMES = ['runc', 'docker', 'podman'] as const;
-
-/** Settings of the node's OCI runtime, from the `--oci-*` flags. */
-export interface OciNodeOptions {
-  runtime: (typeof OCI_RUNTIMES)[number];
-  /** runc binary. */
-  runcPath?: string;
-  /** runc `--root`. */
-  runcRoot?: string;
-  /** Engine API socket (docker, podman). */
-  socket?: string;
-  /** runc: `bridge` or `host`; docker/podman: the daemon network pods join, or `host`. */
-  network?: string;
-  /** runc: bridge device. */
-  bridge?: string;
-  /** runc: the node's pod address range. */
-  podCidr?: string;
-  /** Most processes one container may have (0 = no limit); the runtime's default (1024) when absent. */
-  pidsLimit?: number;
-  /** Registry credentials file (`config.json` with `auths`). */
-  registryConfig?: string;
-  /** Registries reached over plain HTTP. */
-  insecureRegistries: string[];
-}
-
-/** A flag is missing or malformed. */
-export class OptionsError extends Error {}
-
-/** Help was printed (`--help`, `--version`): exit 0 without running. */
-export class HelpShown extends Error {}
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
 /** Parses `argv` (as `process.argv`) with `env` for `EDGE_JOIN_TOKEN` / `EDGE_LOG_LEVEL`. */
 export function parseNodeOptions(
   argv: string[],
@@ -98,84 +67,7 @@ export function parseNodeOptions(
   version: string,
   write: (s: string) => void = (s) => process.stdout.write(s),
 ): NodeOptions {
-  const program = new Command('edge-node')
-    .description('Edgeplane edge node agent: runs the pods the hub binds to this device and serves its Services')
-    .version(version)
-    .option('--server <url>', 'hub URL, e.g. http://hub.local:7400 (required)')
-    .option('--token <token>', 'join token (or --token-file, or EDGE_JOIN_TOKEN)')
-    .option('--token-file <path>', 'file holding the join token')
-    .option('--name <name>', 'node name', os.hostname().toLowerCase())
-    .option('--address <ip>', 'address NodePorts and the mesh listen on, and peers reach this node at', '127.0.0.1')
-    .option('--mesh-port <port>', 'node-to-node mesh port', '10250')
-    .option('--data-dir <dir>', 'where the node keeps pods, logs and images', './edge-node-data')
-    .option('--labels <k=v,...>', 'node labels, comma-separated')
-    .option('--cpu <quantity>', 'CPU capacity to advertise (default: all CPUs)')
-    .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
-    .option('--max-pods <n>', 'most pods this node runs', '110')
-    .option(
-      '--request-timeout <duration>',
-      'deadline of one request to a workload; a Wasm guest that overruns it is restarted',
-      '15s',
-    )
-    .option(
-      '--max-request-body-bytes <quantity>',
-      'largest request body a NodePort, mesh or local-proxy listener accepts (413 above it); bodies stream through, those for Wasm pods are held whole',
-      '16Mi',
-    )
-    .option(
-      '--max-concurrent-requests <n>',
-      'requests in flight at once per NodePort, mesh or local-proxy listener (503 past it)',
-      '1024',
-    )
-    .option('--container-log-max-size <quantity>', 'size at which a container log file is rotated', '10Mi')
-    .option('--container-log-max-files <n>', 'log files kept per container, the live one included (at least 2)', '5')
-    .option(
-      '--wasm-default-memory-limit <quantity>',
-      'linear-memory limit of each instance of a Wasm container without resources.limits.memory',
-      '128Mi',
-    )
-    .option(
-      '--wasm-memory-budget <quantity>',
-      "total linear memory of all Wasm instances on this node; a pod that would exceed it waits (WasmMemoryBudgetExceeded) (default: half of physical memory, or of the agent's cgroup limit)",
-    )
-    .option(
-      '--oci-runtime <name>',
-      `container runtime for runtimeClassName oci: ${OCI_RUNTIMES.join(', ')} or none`,
-      'none',
-    )
-    .option('--oci-runc <path>', 'runc binary (--oci-runtime runc)')
-    .option('--oci-root <dir>', "runc's state directory, its --root (default: <data-dir>/runtime-oci/runc)")
-    .option(
-      '--oci-socket <path>',
-      'Engine API socket (default: /var/run/docker.sock for docker, /run/podman/podman.sock for podman)',
-    )
-    .option(
-      '--oci-network <name>',
-      'runc: bridge (a network namespace per pod) or host; docker/podman: the daemon network pods join, or host',
-      undefined,
-    )
-    .option('--oci-bridge <name>', 'runc: bridge device pods attach to (created when missing)', 'edge0')
-    .option(
-      '--oci-pids-limit <n>',
-      'most processes one container may have, its pids cgroup limit (default 1024; 0 = no limit)',
-    )
-    .option(
-      '--oci-pod-cidr <cidr>',
-      "runc: this node's pod address range (its first address goes to the bridge)",
-      '10.88.0.0/24',
-    )
-    .option(
-      '--oci-registry-config <file>',
-      'registry credentials for container images and Wasm OCI artifacts: a config.json with "auths", as docker login writes',
-    )
-    .option(
-      '--oci-insecure-registry <host:port,...>',
-      'registries reached over plain HTTP, for container images and Wasm OCI artifacts (loopback ones always are)',
-    )
-    .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
-    .exitOverride()
-    .configureOutput({ writeOut: write, writeErr: () => undefined })
-    .allowExcessArguments(false);
+  const program = nodeCommand(env, version, write);
   try {
     program.parse(argv);
   } catch (err) {
@@ -292,54 +184,6 @@ function parseWasmMemory(o: Record<string, string | undefined>): NodeOptions['wa
     );
   }
   return { defaultMemoryLimitBytes, memoryBudgetBytes };
-}
-
-/** `--oci-registry-config` and `--oci-insecure-registry`: the Wasm runtime uses them too, with any `--oci-runtime`. */
-function parseRegistryOptions(o: Record<string, string | undefined>): RegistryNodeOptions {
-  const insecure = (o.ociInsecureRegistry ?? '')
-    .split(',')
-    .map((h) => h.trim())
-    .filter(Boolean);
-  for (const h of insecure)
-    if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/.test(h))
-      throw new OptionsError(`--oci-insecure-registry: "${h}" is not host[:port]`);
-  return {
-    insecureRegistries: insecure,
-    ...(o.ociRegistryConfig !== undefined ? { config: path.resolve(o.ociRegistryConfig) } : {}),
-  };
-}
-
-/** The `--oci-*` flags; undefined for `--oci-runtime none`. */
-function parseOciOptions(
-  o: Record<string, string | undefined>,
-  registry: RegistryNodeOptions,
-): OciNodeOptions | undefined {
-  const name = o.ociRuntime ?? 'none';
-  if (name === 'none') return undefined;
-  const runtime = OCI_RUNTIMES.find((r) => r === name);
-  if (!runtime) throw new OptionsError(`--oci-runtime: "${name}" is not one of ${OCI_RUNTIMES.join(', ')}, none`);
-  if (runtime === 'runc' && o.ociNetwork !== undefined && o.ociNetwork !== 'bridge' && o.ociNetwork !== 'host') {
-    throw new OptionsError(`--oci-network: "${o.ociNetwork}" must be bridge or host with --oci-runtime runc`);
-  }
-  const cidr = o.ociPodCidr ?? '10.88.0.0/24';
-  const m = /^([0-9]{1,3}(?:\.[0-9]{1,3}){3})\/([0-9]{1,2})$/.exec(cidr);
-  if (!m || isIP(m[1] ?? '') !== 4 || Number(m[2]) < 8 || Number(m[2]) > 30)
-    throw new OptionsError(`--oci-pod-cidr: "${cidr}" is not an IPv4 range with a prefix of 8..30 (e.g. 10.88.0.0/24)`);
-  const bridge = o.ociBridge ?? 'edge0';
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge))
-    throw new OptionsError(`--oci-bridge: "${bridge}" is not a device name (1..15 letters, digits, '.', '_', '-')`);
-  const out: OciNodeOptions = { runtime, bridge, podCidr: cidr, insecureRegistries: registry.insecureRegistries };
-  if (o.ociRunc !== undefined) out.runcPath = o.ociRunc;
-  if (o.ociRoot !== undefined) out.runcRoot = path.resolve(o.ociRoot);
-  if (o.ociSocket !== undefined) out.socket = path.resolve(o.ociSocket);
-  if (o.ociNetwork !== undefined) out.network = o.ociNetwork;
-  if (o.ociPidsLimit !== undefined) {
-    if (!/^[0-9]{1,7}$/.test(o.ociPidsLimit))
-      throw new OptionsError(`--oci-pids-limit: "${o.ociPidsLimit}" is not a whole number of processes (0 = no limit)`);
-    out.pidsLimit = Number(o.ociPidsLimit);
-  }
-  if (registry.config !== undefined) out.registryConfig = registry.config;
-  return out;
 }
 
 /** Parses `k=v,k2=v2` into labels, validating keys and values as Kubernetes does. */

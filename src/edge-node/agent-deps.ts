@@ -1,0 +1,66 @@
+/** What an `Agent` is built from: the node's settings, its runtimes, and its mesh or the mesh's settings. */
+import type { Clock, Logger, Runtime } from '../api/index.js';
+import type { EndpointPicker, ListenerLimits, LocalPortRange, ServiceMesh, ServiceMeshDeps } from './mesh/index.js';
+import type { NodeCapacity } from './node-info.js';
+import type { RestartBackoffOptions } from './pods/container-slot.js';
+import type { SessionBackoff, SessionEvent } from './session/hub-session.js';
+
+/** Dependencies of the agent. */
+export interface AgentDeps {
+  /** Hub base URL (`http(s)://host:port` or `ws(s)://…`). */
+  hubUrl: string;
+  /** Join token presented as `Authorization: Bearer`. */
+  token: string;
+  nodeName: string;
+  /** Address NodePorts and the mesh listen on (and peers reach this node at). */
+  address: string;
+  dataDir: string;
+  labels: Record<string, string>;
+  runtimes: Runtime[];
+  logger: Logger;
+  clock?: Clock;
+  /** Overrides of the detected capacity (cpu, memory quantities; max pods). */
+  capacity?: Partial<NodeCapacity>;
+  /** Test overrides of back-offs and batching. */
+  backoff?: {
+    session?: Partial<SessionBackoff>;
+    restart?: Partial<RestartBackoffOptions>;
+    statusBatchMs?: number;
+    logPollMs?: number;
+  };
+  /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized` and on `refused`). */
+  onSessionEvent?(ev: SessionEvent): void;
+  /** How long to wait for the hub's answer before restoring pods from local state (default 10 s). */
+  localRestoreDelayMs?: number;
+  /**
+   * The node's Service mesh. The edge-node program builds it first, before the runtimes (the Wasm
+   * runtime is built with its `outgoingHttp`); without one the agent builds it from the settings below.
+   */
+  mesh?: ServiceMesh;
+  /** Mesh port; 0 picks a free one (tests). Only when the agent builds the mesh. */
+  meshPort?: number;
+  /** Deadline of one request to a workload (default 15 s). Only when the agent builds the mesh. */
+  requestTimeoutMs?: number;
+  /** Load-balancing strategy (default `LeastLoadedPicker`). Only when the agent builds the mesh. */
+  picker?: EndpointPicker;
+  /** Ports of the containers' local Service listeners (default 20000-29999). Only when the agent builds the mesh. */
+  localPortRange?: LocalPortRange;
+  /** Limits of the NodePort, mesh and local-proxy listeners. Only when the agent builds the mesh. */
+  listenerLimits?: Partial<ListenerLimits>;
+}
+
+/** The settings of the mesh an agent builds itself (when `deps.mesh` is not given). */
+export function meshDepsOf(deps: AgentDeps): ServiceMeshDeps {
+  return {
+    nodeName: deps.nodeName,
+    labels: deps.labels,
+    address: deps.address,
+    meshPort: deps.meshPort ?? 0,
+    logger: deps.logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
+    ...(deps.picker ? { picker: deps.picker } : {}),
+    ...(deps.localPortRange ? { localPortRange: deps.localPortRange } : {}),
+    ...(deps.listenerLimits ? { listenerLimits: deps.listenerLimits } : {}),
+  };
+}

@@ -1,0 +1,89 @@
+/** The flags `edge-node` accepts, with their help text and defaults (parsed by `parseNodeOptions`). */
+import os from 'node:os';
+import { Command } from 'commander';
+import { OCI_RUNTIMES } from './cli-oci-options.js';
+
+/** Levels `--log-level` accepts. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** The `edge-node` command: its flags, help going to `write`, errors thrown rather than exiting. */
+export function nodeCommand(env: NodeJS.ProcessEnv, version: string, write: (s: string) => void): Command {
+  return new Command('edge-node')
+    .description('Edgeplane edge node agent: runs the pods the hub binds to this device and serves its Services')
+    .version(version)
+    .option('--server <url>', 'hub URL, e.g. http://hub.local:7400 (required)')
+    .option('--token <token>', 'join token (or --token-file, or EDGE_JOIN_TOKEN)')
+    .option('--token-file <path>', 'file holding the join token')
+    .option('--name <name>', 'node name', os.hostname().toLowerCase())
+    .option('--address <ip>', 'address NodePorts and the mesh listen on, and peers reach this node at', '127.0.0.1')
+    .option('--mesh-port <port>', 'node-to-node mesh port', '10250')
+    .option('--data-dir <dir>', 'where the node keeps pods, logs and images', './edge-node-data')
+    .option('--labels <k=v,...>', 'node labels, comma-separated')
+    .option('--cpu <quantity>', 'CPU capacity to advertise (default: all CPUs)')
+    .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')
+    .option('--max-pods <n>', 'most pods this node runs', '110')
+    .option(
+      '--request-timeout <duration>',
+      'deadline of one request to a workload; a Wasm guest that overruns it is restarted',
+      '15s',
+    )
+    .option(
+      '--max-request-body-bytes <quantity>',
+      'largest request body a NodePort, mesh or local-proxy listener accepts (413 above it); bodies stream through, those for Wasm pods are held whole',
+      '16Mi',
+    )
+    .option(
+      '--max-concurrent-requests <n>',
+      'requests in flight at once per NodePort, mesh or local-proxy listener (503 past it)',
+      '1024',
+    )
+    .option('--container-log-max-size <quantity>', 'size at which a container log file is rotated', '10Mi')
+    .option('--container-log-max-files <n>', 'log files kept per container, the live one included (at least 2)', '5')
+    .option(
+      '--wasm-default-memory-limit <quantity>',
+      'linear-memory limit of each instance of a Wasm container without resources.limits.memory',
+      '128Mi',
+    )
+    .option(
+      '--wasm-memory-budget <quantity>',
+      "total linear memory of all Wasm instances on this node; a pod that would exceed it waits (WasmMemoryBudgetExceeded) (default: half of physical memory, or of the agent's cgroup limit)",
+    )
+    .option(
+      '--oci-runtime <name>',
+      `container runtime for runtimeClassName oci: ${OCI_RUNTIMES.join(', ')} or none`,
+      'none',
+    )
+    .option('--oci-runc <path>', 'runc binary (--oci-runtime runc)')
+    .option('--oci-root <dir>', "runc's state directory, its --root (default: <data-dir>/runtime-oci/runc)")
+    .option(
+      '--oci-socket <path>',
+      'Engine API socket (default: /var/run/docker.sock for docker, /run/podman/podman.sock for podman)',
+    )
+    .option(
+      '--oci-network <name>',
+      'runc: bridge (a network namespace per pod) or host; docker/podman: the daemon network pods join, or host',
+      undefined,
+    )
+    .option('--oci-bridge <name>', 'runc: bridge device pods attach to (created when missing)', 'edge0')
+    .option(
+      '--oci-pids-limit <n>',
+      'most processes one container may have, its pids cgroup limit (default 1024; 0 = no limit)',
+    )
+    .option(
+      '--oci-pod-cidr <cidr>',
+      "runc: this node's pod address range (its first address goes to the bridge)",
+      '10.88.0.0/24',
+    )
+    .option(
+      '--oci-registry-config <file>',
+      'registry credentials for container images and Wasm OCI artifacts: a config.json with "auths", as docker login writes',
+    )
+    .option(
+      '--oci-insecure-registry <host:port,...>',
+      'registries reached over plain HTTP, for container images and Wasm OCI artifacts (loopback ones always are)',
+    )
+    .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: () => undefined })
+    .allowExcessArguments(false);
+}
