@@ -21,7 +21,7 @@ import { LocalProxy, type PortAssignmentStore } from './egress/local-proxy.js';
 import type { LocalPortRange } from './egress/local-ports.js';
 import { ServiceClient } from './egress/service-client.js';
 import { defaultBodyBuffers, listenerLimits, type ListenerLimits } from './http/listener-limits.js';
-import type { BodyBuffers } from './http/request-body.js';
+import type { BodyBuffers } from './http/body-limits.js';
 import { MeshServer } from './ingress/mesh-server.js';
 import { NodePortProxy } from './ingress/node-port-proxy.js';
 import { LocalPods } from './local-pods.js';

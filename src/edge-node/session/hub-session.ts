@@ -15,76 +15,41 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import {
-  GATEWAY_PATH,
   HubToNode,
   MAX_HUB_FRAME_BYTES,
   MAX_HUB_FRAME_VALUES,
   MAX_NODE_IMAGES,
-  MAX_STATUS_PODS_PER_FRAME,
-  MAX_SYNC_PODS,
   PROTOCOL_VERSION,
   decodeFrame,
   encodeFrame,
   errorMessage,
-  frameWithinBounds,
 } from '../../api/index.js';
-import type { Logger, NodeInfo, NodeToHub, Pod } from '../../api/index.js';
+import type { NodeToHub } from '../../api/index.js';
 import { Backoff } from '../backoff.js';
+import {
+  CLOSE_DUPLICATE_NODE,
+  DEFAULT_BACKOFF,
+  gatewayUrl,
+  type HubSessionDeps,
+  type SessionBackoff,
+  type Welcome,
+} from './hub-session-deps.js';
+import { PodSyncParts } from './pod-sync-parts.js';
+import { reportFrames } from './report-frames.js';
 
-/** The hub's `welcome` message. */
-export type Welcome = Extract<HubToNode, { type: 'welcome' }>;
-type PodSync = Extract<HubToNode, { type: 'podSync' }>;
+export {
+  CLOSE_DUPLICATE_NODE,
+  gatewayUrl,
+  type HubSessionDeps,
+  type SessionBackoff,
+  type SessionEvent,
+  type Welcome,
+} from './hub-session-deps.js';
 
-/** Lifecycle events of the session (the CLI exits on an early `unauthorized`). */
-export type SessionEvent =
-  | { type: 'connected'; welcome: Welcome }
-  | { type: 'disconnected'; reason: string }
-  | { type: 'unauthorized'; status: number; message: string }
-  /** A dial ended without the hub welcoming or refusing this node (no hub there, or it hung up). */
-  | { type: 'unreachable'; reason: string }
-  /** The hub turned this node away for good (another agent holds the name); the session stopped redialing. */
-  | { type: 'refused'; reason: 'DuplicateNode'; message: string };
-
-/** WebSocket close code the hub uses when it refuses a duplicate node name. */
-export const CLOSE_DUPLICATE_NODE = 4409;
 /** Invalid frames from the hub tolerated within a minute before the connection is redialed. */
 const MAX_BAD_FRAMES = 10;
 /** Bytes queued towards the hub beyond which it counts as not reading (the connection is redialed). */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-
-/** Redial tuning (defaults: 0.5 s doubling to 15 s, reset after 10 s connected, 30 s after a refused token). */
-export interface SessionBackoff {
-  initialMs: number;
-  maxMs: number;
-  stableMs: number;
-  unauthorizedMs: number;
-}
-
-/** Dependencies of the hub session. */
-export interface HubSessionDeps {
-  hubUrl: string;
-  token: string;
-  logger: Logger;
-  /** Node facts for `hello`, computed at each connect. */
-  nodeInfo(): NodeInfo;
-  /** Handles one validated hub message (welcome included); called serially, in arrival order. */
-  onMessage(msg: HubToNode): Promise<void> | void;
-  onEvent?(ev: SessionEvent): void;
-  backoff?: Partial<SessionBackoff>;
-}
-
-const DEFAULT_BACKOFF: SessionBackoff = { initialMs: 500, maxMs: 15_000, stableMs: 10_000, unauthorizedMs: 30_000 };
-
-/** Builds the gateway URL from the hub's base URL (`http(s)://` or `ws(s)://`, optional path prefix). */
-export function gatewayUrl(hubUrl: string): string {
-  const u = new URL(hubUrl);
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  else if (u.protocol === 'https:') u.protocol = 'wss:';
-  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
-    throw new Error(`hub URL must be http(s):// or ws(s)://, got "${hubUrl}"`);
-  u.pathname = u.pathname.replace(/\/+$/, '') + GATEWAY_PATH;
-  return u.toString();
-}
 
 /** A self-healing WebSocket session with the hub. */
 export class HubSession {
@@ -108,8 +73,7 @@ export class HubSession {
   readonly instanceId = randomUUID();
   private refused = false;
   private badFrames: number[] = [];
-  /** Parts of a split podSync gathered so far on one connection (`overflow`: past MAX_SYNC_PODS). */
-  private syncParts: { ws: WebSocket; pods: Pod[]; overflow: boolean } | undefined;
+  private readonly syncParts = new PodSyncParts<WebSocket>();
 
   constructor(deps: HubSessionDeps) {
     this.deps = deps;
@@ -141,28 +105,11 @@ export class HubSession {
       return false;
     }
     if (msg.type === 'podStatus' || msg.type === 'podGone') {
-      for (let i = 0; i < msg.pods.length; i += MAX_STATUS_PODS_PER_FRAME)
-        this.sendBatch(ws, msg, msg.pods.slice(i, i + MAX_STATUS_PODS_PER_FRAME));
+      for (const frame of reportFrames(msg)) ws.send(frame);
       return true;
     }
     ws.send(encodeFrame(msg));
     return true;
-  }
-
-  /** Sends pods of a report in frames the hub accepts: a batch over its value bound is halved. */
-  private sendBatch<M extends Extract<NodeToHub, { type: 'podStatus' | 'podGone' }>>(
-    ws: WebSocket,
-    msg: M,
-    pods: M['pods'],
-  ): void {
-    const frame = encodeFrame({ ...msg, pods });
-    if (pods.length > 1 && !frameWithinBounds(frame)) {
-      const half = Math.ceil(pods.length / 2);
-      this.sendBatch(ws, msg, pods.slice(0, half) as M['pods']);
-      this.sendBatch(ws, msg, pods.slice(half) as M['pods']);
-      return;
-    }
-    ws.send(frame);
   }
 
   /** Closes the socket cleanly and stops redialing. */
@@ -270,9 +217,14 @@ export class HubSession {
       return;
     }
     if (msg.type === 'podSync') {
-      const whole = this.gatherSync(ws, msg);
-      if (!whole) return;
-      msg = whole;
+      const gathered = this.syncParts.add(ws, msg);
+      if (gathered.kind === 'overflow') {
+        this.deps.logger.warn(gathered.message);
+        if (ws.readyState === WebSocket.OPEN)
+          ws.send(encodeFrame({ type: 'error', message: gathered.message } satisfies NodeToHub));
+      }
+      if (gathered.kind !== 'whole') return;
+      msg = gathered.sync;
     }
     if (msg.type === 'welcome') this.onWelcome(ws, msg);
     if (msg.type === 'error') {
@@ -289,31 +241,6 @@ export class HubSession {
         this.send({ type: 'error', message: `handling ${msg.type} failed: ${errorMessage(err)}` });
       }
     });
-  }
-
-  /**
-   * A hub splits a pod set too big for one frame into parts (`more: true` on all but the last): they
-   * are gathered and handed on as one podSync, since a part alone is not the whole set (a pod missing
-   * from a sync is stopped). Undefined while parts are still coming, or when they passed MAX_SYNC_PODS.
-   */
-  private gatherSync(ws: WebSocket, part: PodSync): PodSync | undefined {
-    const pending = this.syncParts?.ws === ws ? this.syncParts : undefined;
-    if (!part.more && !pending) return part;
-    const gathered = pending ?? { ws, pods: [], overflow: false };
-    gathered.overflow ||= gathered.pods.length + part.pods.length > MAX_SYNC_PODS;
-    if (!gathered.overflow) for (const p of part.pods) gathered.pods.push(p);
-    if (part.more) {
-      this.syncParts = gathered;
-      return undefined;
-    }
-    this.syncParts = undefined;
-    if (gathered.overflow) {
-      const message = `podSync parts hold more than ${MAX_SYNC_PODS} pods; the set was not applied`;
-      this.deps.logger.warn(message);
-      if (ws.readyState === WebSocket.OPEN) ws.send(encodeFrame({ type: 'error', message } satisfies NodeToHub));
-      return undefined;
-    }
-    return { type: 'podSync', pods: gathered.pods };
   }
 
   /** Another agent holds this node's name: stop redialing and say why, once. */

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { errorMessage } from '../../../api/index.js';
 import { sendText } from '../http/http-util.js';
 import { refuse } from '../http/listener-limits.js';
-import { BodyAbortedError, BodyBuffersFullError, BodyTooLargeError } from '../http/request-body.js';
+import { BodyAbortedError, BodyBuffersFullError, BodyTooLargeError } from '../http/body-limits.js';
 import type { BalanceResult } from './service-balancer.js';
 
 /**

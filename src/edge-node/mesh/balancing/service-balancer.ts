@@ -13,7 +13,7 @@ import type { Deliverer } from '../delivery/deliverer.js';
 import { UpstreamUnreachableError } from '../delivery/upstream-error.js';
 import type { EndpointPicker, PickContext, ServiceEndpoint } from './endpoint-picker.js';
 import type { ProxiedRequest } from '../http/http-util.js';
-import { clientBodyError } from '../http/request-body.js';
+import { clientBodyError } from '../http/body-limits.js';
 import type { ResponseSink } from '../http/response-sink.js';
 import type { LocalTargetLookup } from '../local-pods.js';
 import type { ServicePortRoute } from './service-table.js';

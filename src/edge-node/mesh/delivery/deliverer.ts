@@ -11,7 +11,7 @@ import { EdgeError, errorMessage } from '../../../api/index.js';
 import type { Logger, Runtime } from '../../../api/index.js';
 import type { ServiceEndpoint } from '../balancing/endpoint-picker.js';
 import { headerPairs, type ProxiedRequest } from '../http/http-util.js';
-import { clientBodyError, type BodyBuffers } from '../http/request-body.js';
+import { clientBodyError, type BodyBuffers } from '../http/body-limits.js';
 import type { ResponseSink } from '../http/response-sink.js';
 import { MESH_HOP_GRACE_MS, toMeshHop } from '../protocol.js';
 import { SinkHandler } from './sink-handler.js';

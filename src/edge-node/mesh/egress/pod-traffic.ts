@@ -22,7 +22,7 @@ import { UpstreamUnreachableError } from '../delivery/upstream-error.js';
 import type { PickOrigin } from '../balancing/endpoint-picker.js';
 import { headerValue, proxiedRequest, sendText, type ProxiedRequest } from '../http/http-util.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, type ListenerLimits } from '../http/listener-limits.js';
-import { clientBodyError, type BodyBuffers } from '../http/request-body.js';
+import { clientBodyError, type BodyBuffers } from '../http/body-limits.js';
 import { ServerResponseSink } from '../http/response-sink.js';
 import type { ServiceBalancer } from '../balancing/service-balancer.js';
 import type { ServicePortRoute, ServiceTable } from '../balancing/service-table.js';

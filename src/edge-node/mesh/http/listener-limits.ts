@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { BodyBuffers } from './request-body.js';
+import { BodyBuffers } from './body-limits.js';
 
 /** Limits of one listener. */
 export interface ListenerLimits {

@@ -10,66 +10,14 @@
  * while none of it has been consumed.
  */
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { BodyAbortedError, BodyBuffersFullError, BodyTooLargeError, type BodyBuffers } from './body-limits.js';
+import { LimitedBody } from './limited-body.js';
 
 /** Bodies up to this size (by Content-Length) are read before delivery and may be retried elsewhere. */
 export const PREFETCH_BYTES = 64 * 1024;
 
 const EMPTY = Buffer.alloc(0);
-
-/** The request body was larger than allowed. */
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`request body larger than ${limit} bytes`);
-  }
-}
-
-/** The node's budget for whole bodies is spent: the request should be tried again later. */
-export class BodyBuffersFullError extends Error {
-  constructor(readonly budget: number) {
-    super(`the node's request body buffers are full (${budget} bytes for bodies held whole): try again later`);
-  }
-}
-
-/** The client went away before its body was complete. */
-export class BodyAbortedError extends Error {}
-
-/**
- * The failure behind `err` that is the client's body's (too large, cut short) or the node's room for
- * it, when it is one: such a request is answered by the listener and counts against no endpoint.
- * undici may wrap or replace the error of a body stream, hence the `overflowed` check.
- */
-export function clientBodyError(err: unknown, body: RequestBody): Error | undefined {
-  if (err instanceof BodyTooLargeError || err instanceof BodyBuffersFullError || err instanceof BodyAbortedError)
-    return err;
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  if (cause instanceof BodyTooLargeError || cause instanceof BodyAbortedError) return cause;
-  if (body.overflowed) return new BodyTooLargeError(body.limit);
-  return undefined;
-}
-
-/** A node-wide count of the bytes held by whole bodies, refused past its budget. */
-export class BodyBuffers {
-  #used = 0;
-
-  constructor(readonly budget: number) {}
-
-  /** Bytes held now. */
-  get used(): number {
-    return this.#used;
-  }
-
-  /** Takes `n` bytes; false (nothing taken) when they do not fit. */
-  take(n: number): boolean {
-    if (this.#used + n > this.budget) return false;
-    this.#used += n;
-    return true;
-  }
-
-  give(n: number): void {
-    this.#used = Math.max(0, this.#used - n);
-  }
-}
 
 /** A body: whole in memory, or a client stream read once. */
 export class RequestBody {
@@ -221,59 +169,5 @@ export class RequestBody {
     if (!this.#buffers) return;
     if (!this.#buffers.take(n)) throw new BodyBuffersFullError(this.#buffers.budget);
     this.#held += n;
-  }
-}
-
-/**
- * Pulls a client's body on demand (the upstream's pace: back-pressure reaches the client's socket),
- * counting bytes with `onBytes`; fails with BodyTooLargeError when `onBytes` says the limit passed.
- * Destroying it leaves the client request alone (the listener still answers on it).
- */
-class LimitedBody extends Readable {
-  #attached = false;
-  readonly #onData = (chunk: Buffer): void => {
-    if (!this.onBytes(chunk.length)) {
-      this.destroy(new BodyTooLargeError(this.limit));
-      return;
-    }
-    if (!this.push(chunk)) this.src.pause();
-  };
-  readonly #onEnd = (): void => {
-    this.push(null);
-  };
-  readonly #onError = (err: Error): void => {
-    this.destroy(new BodyAbortedError(`client aborted its request body: ${err.message}`));
-  };
-  readonly #onClose = (): void => {
-    if (!this.src.complete)
-      this.destroy(new BodyAbortedError('client closed the connection before its request body was complete'));
-  };
-
-  constructor(
-    private readonly src: IncomingMessage,
-    private readonly limit: number,
-    private readonly onBytes: (n: number) => boolean,
-  ) {
-    super({ highWaterMark: 64 * 1024 });
-  }
-
-  override _read(): void {
-    if (!this.#attached) {
-      this.#attached = true;
-      this.src.on('data', this.#onData);
-      this.src.once('end', this.#onEnd);
-      this.src.once('error', this.#onError);
-      this.src.once('close', this.#onClose);
-    }
-    this.src.resume();
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.src.off('data', this.#onData);
-    this.src.off('end', this.#onEnd);
-    this.src.off('error', this.#onError);
-    this.src.off('close', this.#onClose);
-    this.src.pause();
-    callback(err);
   }
 }

@@ -20,7 +20,7 @@ import type { Deliverer } from '../delivery/deliverer.js';
 import { UpstreamUnreachableError } from '../delivery/upstream-error.js';
 import { proxiedRequest, sendText } from '../http/http-util.js';
 import { RequestGate, createLimitedServer, listenerLimits, type ListenerLimits } from '../http/listener-limits.js';
-import { clientBodyError, type BodyBuffers } from '../http/request-body.js';
+import { clientBodyError, type BodyBuffers } from '../http/body-limits.js';
 import { ServerResponseSink } from '../http/response-sink.js';
 import type { LocalTargetLookup } from '../local-pods.js';
 import { MESH_ERROR_HEADER, MESH_PORT_HEADER, MESH_TARGET_HEADER, bearerMatches, fromMeshHop } from '../protocol.js';

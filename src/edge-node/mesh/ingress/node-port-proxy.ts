@@ -12,7 +12,7 @@ import type { Logger } from '../../../api/index.js';
 import { answerFailure, answerUndelivered } from '../balancing/balance-answer.js';
 import { proxiedRequest, sendText, withForwardedFor } from '../http/http-util.js';
 import { RequestGate, createLimitedServer, listenerLimits, type ListenerLimits } from '../http/listener-limits.js';
-import type { BodyBuffers } from '../http/request-body.js';
+import type { BodyBuffers } from '../http/body-limits.js';
 import { ServerResponseSink } from '../http/response-sink.js';
 import type { ServiceBalancer } from '../balancing/service-balancer.js';
 import type { ServiceTable } from '../balancing/service-table.js';

@@ -1,0 +1,58 @@
+/** What the hub session is built from and what it reports: its deps, redial tuning, lifecycle events, the gateway URL. */
+import { GATEWAY_PATH } from '../../api/index.js';
+import type { HubToNode, Logger, NodeInfo } from '../../api/index.js';
+
+/** The hub's `welcome` message. */
+export type Welcome = Extract<HubToNode, { type: 'welcome' }>;
+
+/** Lifecycle events of the session (the CLI exits on an early `unauthorized`). */
+export type SessionEvent =
+  | { type: 'connected'; welcome: Welcome }
+  | { type: 'disconnected'; reason: string }
+  | { type: 'unauthorized'; status: number; message: string }
+  /** A dial ended without the hub welcoming or refusing this node (no hub there, or it hung up). */
+  | { type: 'unreachable'; reason: string }
+  /** The hub turned this node away for good (another agent holds the name); the session stopped redialing. */
+  | { type: 'refused'; reason: 'DuplicateNode'; message: string };
+
+/** WebSocket close code the hub uses when it refuses a duplicate node name. */
+export const CLOSE_DUPLICATE_NODE = 4409;
+
+/** Redial tuning (defaults: 0.5 s doubling to 15 s, reset after 10 s connected, 30 s after a refused token). */
+export interface SessionBackoff {
+  initialMs: number;
+  maxMs: number;
+  stableMs: number;
+  unauthorizedMs: number;
+}
+
+/** Dependencies of the hub session. */
+export interface HubSessionDeps {
+  hubUrl: string;
+  token: string;
+  logger: Logger;
+  /** Node facts for `hello`, computed at each connect. */
+  nodeInfo(): NodeInfo;
+  /** Handles one validated hub message (welcome included); called serially, in arrival order. */
+  onMessage(msg: HubToNode): Promise<void> | void;
+  onEvent?(ev: SessionEvent): void;
+  backoff?: Partial<SessionBackoff>;
+}
+
+export const DEFAULT_BACKOFF: SessionBackoff = {
+  initialMs: 500,
+  maxMs: 15_000,
+  stableMs: 10_000,
+  unauthorizedMs: 30_000,
+};
+
+/** Builds the gateway URL from the hub's base URL (`http(s)://` or `ws(s)://`, optional path prefix). */
+export function gatewayUrl(hubUrl: string): string {
+  const u = new URL(hubUrl);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
+    throw new Error(`hub URL must be http(s):// or ws(s)://, got "${hubUrl}"`);
+  u.pathname = u.pathname.replace(/\/+$/, '') + GATEWAY_PATH;
+  return u.toString();
+}
