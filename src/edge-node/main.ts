@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
       runtimes.push(await ociRuntime(opts, logger));
     } catch (err) {
       await runtime.close();
-      throw new Error(`cannot start the OCI runtime (${opts.oci.runtime}): ${errorMessage(err)}`);
+      throw new Error(`cannot start the OCI runtime (${opts.oci.runtime}): ${errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -84,7 +84,6 @@ export async function tailStart(
   if (laterEnd >= 0 && n > 0) {
     // The file's first line, [0, laterEnd].
     const terminator = !isPartial(tail.subarray(0, Math.min(HEAD_BYTES, laterEnd + 1)));
-    if (first && !terminator) groups++;
     if (terminator && ++groups === n + 1) return laterEnd + 1;
   }
   return 0;

@@ -30,6 +30,7 @@ export function raceDeadline<T>(work: Promise<T>, timeoutMs: number, timers: Pro
         if (settled) return;
         settled = true;
         cancel();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the work's own rejection on unchanged
         reject(err);
       },
     );

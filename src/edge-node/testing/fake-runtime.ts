@@ -39,6 +39,7 @@ export interface FakeRuntimeOptions {
 }
 
 /** A Runtime whose containers live in memory. */
+/* eslint-disable @typescript-eslint/require-await -- the fake implements the async Runtime contract: a throw must become a rejection */
 export class FakeRuntime implements Runtime {
   readonly name: string;
   readonly containers = new Map<string, FakeContainer>();

@@ -82,7 +82,7 @@ describe('LeastLoadedPicker: locality', () => {
 
   it('keeps pod-originated calls on this node while it is not overloaded', () => {
     const picker = new LeastLoadedPicker({ clock: fakeClock() });
-    expect(picks(picker, all, 10, { origin })).toEqual(Array(10).fill('local'));
+    expect(picks(picker, all, 10, { origin })).toEqual(Array<string>(10).fill('local'));
     load(picker, local, 3); // 3 more than the idle endpoints elsewhere: not yet "clearly" more
     expect(picker.pick(KEY, all, { origin })!.pod.name).toBe('local');
   });
@@ -110,10 +110,12 @@ describe('LeastLoadedPicker: locality', () => {
   it('goes by node, then zone: without a zone the next tier is every other node', () => {
     const picker = new LeastLoadedPicker({ clock: fakeClock() });
     expect(picks(picker, [far, sameZone], 10, { origin: { nodeName: 'n9' } }).sort()).toEqual([
-      ...Array(5).fill('far'),
-      ...Array(5).fill('zone'),
+      ...Array<string>(5).fill('far'),
+      ...Array<string>(5).fill('zone'),
     ]);
-    expect(picks(picker, [far, sameZone], 5, { origin: { nodeName: 'n9', zone: 'z2' } })).toEqual(Array(5).fill('far'));
+    expect(picks(picker, [far, sameZone], 5, { origin: { nodeName: 'n9', zone: 'z2' } })).toEqual(
+      Array<string>(5).fill('far'),
+    );
   });
 });
 
@@ -136,7 +138,7 @@ describe('LeastLoadedPicker: passive ejection', () => {
     expect(picker.isEjected(KEY, a)).toBe(false);
     fail(picker, a, 1, 'error'); // 5xx answers count as much as connect failures
     expect(picker.isEjected(KEY, a)).toBe(true);
-    expect(picks(picker, [a, b], 10)).toEqual(Array(10).fill('b'));
+    expect(picks(picker, [a, b], 10)).toEqual(Array<string>(10).fill('b'));
     clock.advance(9_999);
     expect(picker.isEjected(KEY, a)).toBe(true);
     clock.advance(1);

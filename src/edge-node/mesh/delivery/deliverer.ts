@@ -184,7 +184,7 @@ export class Deliverer {
         {
           origin,
           path: req.path,
-          method: req.method as Dispatcher.HttpMethod,
+          method: req.method,
           headers: sentHeaders,
           body: upstreamBody ?? (['GET', 'HEAD'].includes(req.method) ? null : EMPTY),
           headersTimeout: timeoutMs,

@@ -77,7 +77,13 @@ describe('LocalProxy and a port held by another process', () => {
       callerAt: () => undefined,
       addresses: () => [ADDRESS],
       // The saved assignment points at the taken port, as after another process took it while the node was down.
-      store: { load: async () => ({ [HTTP_PROXY_KEY]: { port: taken } }), save: async (a) => void saved.push(a) },
+      store: {
+        load: () => Promise.resolve({ [HTTP_PROXY_KEY]: { port: taken } }),
+        save: (a) => {
+          saved.push(a);
+          return Promise.resolve();
+        },
+      },
       logger: silentLogger(),
       range: { min: taken, max: taken + 1 },
     });

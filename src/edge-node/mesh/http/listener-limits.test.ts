@@ -372,7 +372,7 @@ describe('mesh server and local listeners', () => {
     await arrived;
     const busy = await send(mesh.port, '/', '', headers);
     expect(busy.status).toBe(503);
-    expect(JSON.parse(busy.head)[MESH_ERROR_HEADER]).toBe('busy');
+    expect((JSON.parse(busy.head) as Record<string, string>)[MESH_ERROR_HEADER]).toBe('busy');
     for (const release of held.splice(0)) release();
     expect((await Promise.all(holding)).every((a) => a.status === 200)).toBe(true);
     const big = await raw(

@@ -198,7 +198,7 @@ describe('Service proxy and mesh', () => {
       }),
       duplex: 'half',
       signal: ctrl.signal,
-    } as RequestInit);
+    });
     setTimeout(() => ctrl.abort(), 50);
     await expect(p).rejects.toThrow();
     expect((await fetch(`http://127.0.0.1:${ports.web}/`)).status).toBe(200);

@@ -61,7 +61,7 @@ beforeAll(async () => {
   runtime = await WasmRuntime.create({
     dataDir: path.join(dir, 'rt'),
     logger: silentLogger(),
-    fetchBlob: async (d) => blobs.get(d)!,
+    fetchBlob: (d) => Promise.resolve(blobs.get(d)!),
   });
   hub = await FakeHub.start();
   const port = [{ containerPort: 8080 }];
