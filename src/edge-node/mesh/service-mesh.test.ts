@@ -13,6 +13,7 @@ import type { OutgoingCaller, Pod, ServiceRoute, WorkloadRequest } from '../../a
 import { Agent } from '../agent.js';
 import { FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';
+import { freePort, startAgents } from '../testing/test-agents.js';
 import { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress/egress-policy.js';
 
 let dir: string;
@@ -61,10 +62,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-mesh-'));
   external = createServer((_req, res) => res.end('outside'));
   await new Promise<void>((resolve) => external.listen(0, '127.0.0.1', resolve));
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  nodePort = (probe.address() as AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  nodePort = await freePort();
 
   hub = await FakeHub.start();
   hub.pods.set('node-a', [
@@ -77,30 +75,10 @@ beforeAll(async () => {
     testPod('catalog-b', { node: 'node-b', ports: httpPort }),
     testPod('cart-b', { node: 'node-b', ports: httpPort }),
   ]);
-  const common = {
-    hubUrl: hub.url,
-    token: hub.token,
-    meshPort: 0,
-    labels: {},
-    logger: silentLogger(),
-    backoff: { statusBatchMs: 5 },
-  };
-  a = await Agent.create({
-    ...common,
-    nodeName: 'node-a',
-    address: '127.0.0.1',
-    dataDir: path.join(dir, 'a'),
-    runtimes: [rtA],
-  });
-  b = await Agent.create({
-    ...common,
-    nodeName: 'node-b',
-    address: '127.0.0.2',
-    dataDir: path.join(dir, 'b'),
-    runtimes: [rtB],
-  });
-  await a.start();
-  await b.start();
+  [a, b] = await startAgents(hub, dir, [
+    { nodeName: 'node-a', address: '127.0.0.1', runtimes: [rtA] },
+    { nodeName: 'node-b', address: '127.0.0.2', runtimes: [rtB] },
+  ]);
   await waitFor(
     () => a.connected && b.connected && rtA.running().length === 2 && rtB.running().length === 2,
     5000,

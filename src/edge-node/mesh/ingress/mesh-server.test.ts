@@ -5,30 +5,19 @@
  * endpoint on the other, targetPort by name and by number) keeps working; anything else is a 403.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, silentLogger } from '../../../api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../../../api/index.js';
 import type { ServiceRoute } from '../../../api/index.js';
 import { Agent } from '../../agent.js';
 import { MESH_ERROR_HEADER } from '../protocol.js';
 import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
 import { FakeRuntime } from '../../testing/fake-runtime.js';
+import { freePort, startAgents } from '../../testing/test-agents.js';
 
 const A_ADDRESS = '127.0.0.1';
 const B_ADDRESS = '127.0.0.3';
-
-async function freePort(host = A_ADDRESS): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let dir: string;
 let hub: FakeHub;
@@ -68,31 +57,11 @@ beforeAll(async () => {
     // Runs here, but no Service selects it.
     testPod('private', { node: 'node-b' }),
   ]);
-  const common = {
-    hubUrl: hub.url,
-    token: hub.token,
-    meshPort: 0,
-    labels: {},
-    logger: silentLogger(),
-    backoff: { statusBatchMs: 5 },
-  };
   const rtB = new FakeRuntime();
-  a = await Agent.create({
-    ...common,
-    nodeName: 'node-a',
-    address: A_ADDRESS,
-    dataDir: path.join(dir, 'a'),
-    runtimes: [new FakeRuntime()],
-  });
-  b = await Agent.create({
-    ...common,
-    nodeName: 'node-b',
-    address: B_ADDRESS,
-    dataDir: path.join(dir, 'b'),
-    runtimes: [rtB],
-  });
-  await a.start();
-  await b.start();
+  [a, b] = await startAgents(hub, dir, [
+    { nodeName: 'node-a', address: A_ADDRESS, runtimes: [new FakeRuntime()] },
+    { nodeName: 'node-b', address: B_ADDRESS, runtimes: [rtB] },
+  ]);
   await waitFor(() => rtB.running().length === 3 && a.connected && b.connected, 5000, 'pods running');
   ports.named = await freePort();
   ports.numeric = await freePort();

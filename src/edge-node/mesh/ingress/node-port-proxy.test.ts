@@ -1,24 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, silentLogger } from '../../../api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../../../api/index.js';
 import type { ServiceRoute } from '../../../api/index.js';
 import { Agent } from '../../agent.js';
 import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
 import { FakeRuntime } from '../../testing/fake-runtime.js';
-
-async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, startAgents } from '../../testing/test-agents.js';
 
 let dir: string;
 let hub: FakeHub;
@@ -55,30 +44,10 @@ beforeAll(async () => {
   const httpPort = [{ name: 'http', containerPort: 8080 }];
   hub.pods.set('node-a', [testPod('web-1', { ports: httpPort }), testPod('web-2', { ports: httpPort })]);
   hub.pods.set('node-b', [testPod('far', { node: 'node-b', ports: httpPort })]);
-  const common = {
-    hubUrl: hub.url,
-    token: hub.token,
-    meshPort: 0,
-    labels: {},
-    logger: silentLogger(),
-    backoff: { statusBatchMs: 5 },
-  };
-  a = await Agent.create({
-    ...common,
-    nodeName: 'node-a',
-    address: '127.0.0.1',
-    dataDir: path.join(dir, 'a'),
-    runtimes: [rtA],
-  });
-  b = await Agent.create({
-    ...common,
-    nodeName: 'node-b',
-    address: '127.0.0.2',
-    dataDir: path.join(dir, 'b'),
-    runtimes: [rtB],
-  });
-  await a.start();
-  await b.start();
+  [a, b] = await startAgents(hub, dir, [
+    { nodeName: 'node-a', address: '127.0.0.1', runtimes: [rtA] },
+    { nodeName: 'node-b', address: '127.0.0.2', runtimes: [rtB] },
+  ]);
   await waitFor(
     () => rtA.running().length === 2 && rtB.running().length === 1 && a.connected && b.connected,
     5000,

@@ -4,7 +4,6 @@
  * back; an overrun deadline is a 504 and does not disturb the other service.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,17 +13,7 @@ import { WasmRuntime } from '../../../runtime-wasm/index.js';
 import { addBlob, buildComponent } from '../../../runtime-wasm/testing/runtime-harness.js';
 import { Agent } from '../../agent.js';
 import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../testing/test-agents.js';
 
 let dir: string;
 let hub: FakeHub;
