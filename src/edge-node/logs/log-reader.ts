@@ -72,7 +72,7 @@ export async function tailStart(
           first = false;
           if (!terminator) groups++; // a trailing run of P lines is a line of its own
         }
-        if (terminator && ++groups === n + 1) return laterEnd + 1;
+        if (terminator && groups + 1 === n + 1) return laterEnd + 1;
       } else if (n <= 0) {
         return nl + 1; // no line wanted: from the end of the last complete one
       }
@@ -84,7 +84,7 @@ export async function tailStart(
   if (laterEnd >= 0 && n > 0) {
     // The file's first line, [0, laterEnd].
     const terminator = !isPartial(tail.subarray(0, Math.min(HEAD_BYTES, laterEnd + 1)));
-    if (terminator && ++groups === n + 1) return laterEnd + 1;
+    if (terminator && groups + 1 === n + 1) return laterEnd + 1;
   }
   return 0;
 }

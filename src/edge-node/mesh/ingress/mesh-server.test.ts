@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../../../api/index.js';
 import type { ServiceRoute } from '../../../api/index.js';
-import { Agent } from '../../agent.js';
+import type { Agent } from '../../agent.js';
 import { MESH_ERROR_HEADER } from '../protocol.js';
 import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
 import { FakeRuntime } from '../../testing/fake-runtime.js';
