@@ -7,9 +7,9 @@ import type { Pod, PodRef, PodStatus } from '../../api/index.js';
 import { ProbeManager } from '../probes/index.js';
 import { ManualTimers } from '../probes/testing/manual-timers.js';
 import { ProbeableRuntime } from '../probes/testing/probeable-runtime.js';
-import { LocalState } from '../state/local-state.js';
 import { testPod, waitFor } from '../testing/fake-hub.js';
-import { PodWorkers } from './pod-workers.js';
+import type { PodWorkers } from './pod-workers.js';
+import { testPodWorkers } from '../testing/test-pod-workers.js';
 
 let dir: string;
 let workers: PodWorkers | undefined;
@@ -30,19 +30,9 @@ afterEach(async () => {
 });
 
 async function setup(rt: ProbeableRuntime): Promise<PodWorkers> {
-  const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
-  workers = new PodWorkers({
-    runtimes: [rt],
-    node: { nodeName: 'node-a', hostIP: '127.0.0.1' },
-    dataDir: dir,
-    clock: { now: () => Date.now() },
-    logger: silentLogger(),
-    state,
-    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 },
-    statusBatchMs: 5,
+  workers = await testPodWorkers(dir, [rt], {
     probes: new ProbeManager({ logger: silentLogger(), timers }),
     reportStatus: (pods) => (reports.push(...pods), true),
-    reportGone: () => undefined,
     reportEvent: (pod, type, reason, message) => void events.push({ pod: pod.name, type, reason, message }),
   });
   return workers;

@@ -2,12 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
 import type { Clock, PodRef, PodStatus } from '../../api/index.js';
-import { LocalState } from '../state/local-state.js';
 import { testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime, type FakeRuntimeOptions } from '../testing/fake-runtime.js';
-import { PodWorkers } from './pod-workers.js';
+import type { PodWorkers } from './pod-workers.js';
+import { testPodWorkers } from '../testing/test-pod-workers.js';
 
 let dir: string;
 let workers: PodWorkers | undefined;
@@ -31,19 +30,7 @@ function fakeClock(start = Date.parse('2030-01-01T00:00:00Z')): Clock & { advanc
 
 async function setup(rtOpts: FakeRuntimeOptions = {}, clock: Clock = fakeClock()) {
   const rt = new FakeRuntime(rtOpts);
-  const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
-  workers = new PodWorkers({
-    runtimes: [rt],
-    node: { nodeName: 'node-a', hostIP: '127.0.0.1' },
-    dataDir: dir,
-    clock,
-    logger: silentLogger(),
-    state,
-    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 },
-    statusBatchMs: 5,
-    reportStatus: (pods) => (reports.push(...pods), true),
-    reportGone: () => undefined,
-  });
+  workers = await testPodWorkers(dir, [rt], { clock, reportStatus: (pods) => (reports.push(...pods), true) });
   return { rt, workers };
 }
 

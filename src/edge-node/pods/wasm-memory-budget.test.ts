@@ -7,13 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
 import type { Pod, PodRef, PodStatus } from '../../api/index.js';
 import type { WasmRuntime } from '../../runtime-wasm/index.js';
 import { addBlob, buildComponent, startRuntime } from '../../runtime-wasm/testing/runtime-harness.js';
-import { LocalState } from '../state/local-state.js';
 import { testPod, waitFor } from '../testing/fake-hub.js';
-import { PodWorkers } from './pod-workers.js';
+import type { PodWorkers } from './pod-workers.js';
+import { testPodWorkers } from '../testing/test-pod-workers.js';
 
 const MiB = 2 ** 20;
 let dir: string;
@@ -34,18 +33,8 @@ beforeAll(async () => {
       defaultMemoryLimitBytes: 8 * MiB,
     })
   ).runtime;
-  const state = await LocalState.create({ dataDir: dir, logger: silentLogger() });
-  workers = new PodWorkers({
-    runtimes: [runtime],
-    node: { nodeName: 'node-a', hostIP: '127.0.0.1' },
-    dataDir: dir,
-    clock: { now: () => Date.now() },
-    logger: silentLogger(),
-    state,
-    backoff: { initialMs: 40, maxMs: 160, resetAfterMs: 600_000 },
-    statusBatchMs: 5,
+  workers = await testPodWorkers(dir, [runtime], {
     reportStatus: (pods) => (reports.push(...pods), true),
-    reportGone: () => undefined,
     reportEvent: (pod, _type, reason, message) => void events.push({ pod: pod.name, reason, message }),
   });
 }, 180_000);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { NodeToHub, decodeFrame, encodeFrame, silentLogger } from '../../api/index.js';
-import { Agent } from '../agent.js';
+import { Agent, type AgentDeps } from '../agent.js';
 import { FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';
 import { HubSession, type SessionEvent } from './hub-session.js';
@@ -107,25 +107,7 @@ describe('HubSession refused as a duplicate node', () => {
 
   it('an agent with pods in local state starts none of them before the refusal, and reports it', async () => {
     // A first agent leaves a pod in the data dir (as the node whose dir was copied would).
-    const fake = await FakeHub.start();
-    fake.pods.set('node-a', [testPod('keeper')]);
-    const original = new FakeRuntime();
-    const deps = {
-      token: fake.token,
-      nodeName: 'node-a',
-      address: '127.0.0.1',
-      meshPort: 0,
-      dataDir: dir,
-      labels: {},
-      logger: silentLogger(),
-      backoff: { session: { initialMs: 20, maxMs: 50 }, statusBatchMs: 10 },
-    };
-    const first = await Agent.create({ ...deps, hubUrl: fake.url, runtimes: [original] });
-    await first.start();
-    await waitFor(() => original.running('keeper').length === 1, 5000, 'keeper running');
-    await first.stop();
-    await original.close();
-    await fake.stop();
+    const deps = await leaveKeeperInDataDir({ session: { initialMs: 20, maxMs: 50 }, statusBatchMs: 10 });
 
     // The copy dials a hub that refuses it: nothing may run, and the refusal reaches the CLI.
     const copyRuntime = new FakeRuntime();
@@ -146,25 +128,11 @@ describe('HubSession refused as a duplicate node', () => {
   });
 
   it('an agent that restored its pods while the hub was away stops them when the hub then refuses it', async () => {
-    const fake = await FakeHub.start();
-    fake.pods.set('node-a', [testPod('keeper')]);
-    const original = new FakeRuntime();
-    const deps = {
-      token: fake.token,
-      nodeName: 'node-a',
-      address: '127.0.0.1',
-      meshPort: 0,
-      dataDir: dir,
-      labels: {},
-      logger: silentLogger(),
-      backoff: { session: { initialMs: 20, maxMs: 50 }, restart: { initialMs: 20, maxMs: 50 }, statusBatchMs: 10 },
-    };
-    const first = await Agent.create({ ...deps, hubUrl: fake.url, runtimes: [original] });
-    await first.start();
-    await waitFor(() => original.running('keeper').length === 1, 5000, 'keeper running');
-    await first.stop();
-    await original.close();
-    await fake.stop();
+    const deps = await leaveKeeperInDataDir({
+      session: { initialMs: 20, maxMs: 50 },
+      restart: { initialMs: 20, maxMs: 50 },
+      statusBatchMs: 10,
+    });
 
     refusing.answering = false;
     const copyRuntime = new FakeRuntime();
@@ -184,3 +152,30 @@ describe('HubSession refused as a duplicate node', () => {
     await copy.stop();
   });
 });
+
+/**
+ * Runs a first agent of node-a until its pod `keeper` runs, then stops it: the data dir holds the pod,
+ * as the node whose dir was copied would leave it. Returns the agent deps a copy starts with.
+ */
+async function leaveKeeperInDataDir(backoff: AgentDeps['backoff']): Promise<Omit<AgentDeps, 'hubUrl' | 'runtimes'>> {
+  const fake = await FakeHub.start();
+  fake.pods.set('node-a', [testPod('keeper')]);
+  const original = new FakeRuntime();
+  const deps = {
+    token: fake.token,
+    nodeName: 'node-a',
+    address: '127.0.0.1',
+    meshPort: 0,
+    dataDir: dir,
+    labels: {},
+    logger: silentLogger(),
+    backoff,
+  };
+  const first = await Agent.create({ ...deps, hubUrl: fake.url, runtimes: [original] });
+  await first.start();
+  await waitFor(() => original.running('keeper').length === 1, 5000, 'keeper running');
+  await first.stop();
+  await original.close();
+  await fake.stop();
+  return deps;
+}
