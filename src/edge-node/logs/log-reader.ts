@@ -72,7 +72,7 @@ export async function tailStart(
           first = false;
           if (!terminator) groups++; // a trailing run of P lines is a line of its own
         }
-        if (terminator && groups + 1 === n + 1) return laterEnd + 1;
+        if (terminator && ++groups === n + 1) return laterEnd + 1;
       } else if (n <= 0) {
         return nl + 1; // no line wanted: from the end of the last complete one
       }
