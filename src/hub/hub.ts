@@ -29,7 +29,6 @@ import {
   DeploymentController,
   JobController,
   EndpointsController,
-  EventRecorder,
   EventTtlController,
   GarbageCollector,
   NodeLifecycleController,
@@ -37,6 +36,7 @@ import {
 } from './controllers/index.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { InformerFactory } from './informers/index.js';
+import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
@@ -109,7 +109,7 @@ export class Hub {
     readonly auth: TokenAuth,
     private readonly informers: InformerFactory,
     private readonly gateway: NodeGateway,
-    private readonly runners: Array<{ start(): void; stop(): void }>,
+    private readonly runners: Array<{ start(): void; stop(): Promise<unknown> }>,
     private readonly app: ReturnType<typeof createApiApp>,
     private readonly lock: DataDirLock,
   ) {}
@@ -204,8 +204,13 @@ export class Hub {
         logger: log('daemonset'),
       }),
       new JobController({ api, jobs, pods, events: events.withComponent('job-controller'), clock, logger: log('job') }),
-      new EndpointsController({ api, services, pods, nodes, endpoints, logger: log('endpoints') }),
-      new GarbageCollector({ api, informers: [deployments, replicaSets, daemonSets, jobs, pods], logger: log('gc') }),
+      new EndpointsController({ api, services, pods, nodes, endpoints, clock, logger: log('endpoints') }),
+      new GarbageCollector({
+        api,
+        informers: [deployments, replicaSets, daemonSets, jobs, pods],
+        clock,
+        logger: log('gc'),
+      }),
       new EventTtlController({ api, clock, logger: log('event-ttl'), ttlSeconds: options.eventTtlSeconds }),
       new BlobGarbageCollector({
         blobs,
@@ -278,7 +283,8 @@ export class Hub {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const r of this.runners) r.stop();
+    // Controllers drain first (their queued reconciles still reach the store), then the caches stop.
+    await Promise.all(this.runners.map((r) => r.stop()));
     this.informers.stop();
     await this.gateway.stop();
     const server = this.server;

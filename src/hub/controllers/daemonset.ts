@@ -9,10 +9,10 @@ import { NotFoundError, defaultRuntimeClass, errorMessage, isPodReady, typeByKin
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../reconcile/index.js';
 import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
-import { controllerRef, isPodActive, isPodAvailable, jsonEqual, ownerRefTo, randomSuffix } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import { Controller, jsonEqual } from '../reconcile/index.js';
+import { controllerRef, isPodActive, isPodAvailable, ownerRefTo, randomSuffix } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const DS = typeByKind('apps/v1', 'DaemonSet')!;
@@ -55,25 +55,12 @@ export function shouldRunOn(ds: DaemonSet, node: Node): boolean {
   return (node.spec?.taints ?? []).every((t) => t.effect === 'PreferNoSchedule' || tolerates(tolerations, t));
 }
 
-export class DaemonSetController {
-  private readonly queue: WorkQueue;
-
+/** Runs one pod of each DaemonSet on every node that should run it. */
+export class DaemonSetController extends Controller {
   constructor(private readonly deps: DaemonSetControllerDeps) {
-    this.queue = new WorkQueue({
-      name: 'daemonset',
-      workers: 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
-    deps.daemonSets.addHandler({
-      onAdd: (d) => this.queue.add(objectKey(d)),
-      onUpdate: (_o, d) => this.queue.add(objectKey(d)),
-    });
-    const podChanged = (pod: Pod): void => {
-      const ref = controllerRef(pod);
-      if (ref?.kind === 'DaemonSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+    super({ name: 'daemonset', logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.daemonSets);
+    this.enqueueOwnerOf(deps.pods, 'DaemonSet');
     const all = (): void => this.start();
     deps.nodes.addHandler({
       onAdd: all,
@@ -88,15 +75,12 @@ export class DaemonSetController {
     });
   }
 
-  start(): void {
-    for (const d of this.deps.daemonSets.list()) this.queue.add(objectKey(d));
+  /** Every DaemonSet. */
+  protected initialKeys(): string[] {
+    return this.deps.daemonSets.list().map(objectKey);
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const ds = this.deps.daemonSets.get(namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) return;

@@ -8,7 +8,7 @@ import { AlreadyExistsError, NotFoundError, rfc3339, typeByKind } from '../../ap
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../reconcile/index.js';
 import {
   REVISION_ANNOTATION,
   TEMPLATE_HASH_LABEL,
@@ -18,8 +18,8 @@ import {
   templateHash,
   templatesEqual,
 } from './rollout.js';
-import { controllerRef, jsonEqual, ownerRefTo, setCondition } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import { Controller, jsonEqual, setCondition } from '../reconcile/index.js';
+import { controllerRef, ownerRefTo } from './util.js';
 
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
 const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
@@ -35,33 +35,17 @@ export interface DeploymentControllerDeps {
 
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
 
-export class DeploymentController {
-  private readonly queue: WorkQueue;
-
+/** Rolls each Deployment's pods over ReplicaSets, one per template revision. */
+export class DeploymentController extends Controller {
   constructor(private readonly deps: DeploymentControllerDeps) {
-    this.queue = new WorkQueue({
-      name: 'deployment',
-      workers: 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
-    deps.deployments.addHandler({
-      onAdd: (d) => this.queue.add(objectKey(d)),
-      onUpdate: (_o, d) => this.queue.add(objectKey(d)),
-    });
-    const rsChanged = (rs: ReplicaSet): void => {
-      const ref = controllerRef(rs);
-      if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
-    };
-    deps.replicaSets.addHandler({ onAdd: rsChanged, onUpdate: (_o, rs) => rsChanged(rs), onDelete: rsChanged });
+    super({ name: 'deployment', logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.deployments);
+    this.enqueueOwnerOf(deps.replicaSets, 'Deployment');
   }
 
-  start(): void {
-    for (const d of this.deps.deployments.list()) this.queue.add(objectKey(d));
-  }
-
-  stop(): void {
-    this.queue.stop();
+  /** Every Deployment. */
+  protected initialKeys(): string[] {
+    return this.deps.deployments.list().map(objectKey);
   }
 
   private owned(d: Deployment): ReplicaSet[] {
@@ -70,7 +54,7 @@ export class DeploymentController {
     );
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const d = this.deps.deployments.get(namespace, name);
     if (!d || d.metadata.deletionTimestamp) return;

@@ -9,9 +9,9 @@ import { NotFoundError, errorMessage, isPodReady, rfc3339, typeByKind } from '..
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
-import { controllerRef, jsonEqual, ownerRefTo, randomSuffix, setCondition } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import type { EventRecorder } from '../reconcile/index.js';
+import { Controller, jsonEqual, setCondition } from '../reconcile/index.js';
+import { controllerRef, ownerRefTo, randomSuffix } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const JOB = typeByKind('batch/v1', 'Job')!;
@@ -36,31 +36,20 @@ function podFailures(p: Pod): number {
   return (p.status?.phase === 'Failed' ? 1 : 0) + (p.spec.restartPolicy === 'OnFailure' ? restarts : 0);
 }
 
-export class JobController {
-  private readonly queue: WorkQueue;
-
+/** Runs each Job's pods to completion. */
+export class JobController extends Controller {
   constructor(private readonly deps: JobControllerDeps) {
-    this.queue = new WorkQueue({ name: 'job', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
-    deps.jobs.addHandler({
-      onAdd: (j) => this.queue.add(objectKey(j)),
-      onUpdate: (_o, j) => this.queue.add(objectKey(j)),
-    });
-    const podChanged = (pod: Pod): void => {
-      const ref = controllerRef(pod);
-      if (ref?.kind === 'Job') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+    super({ name: 'job', logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.jobs);
+    this.enqueueOwnerOf(deps.pods, 'Job');
   }
 
-  start(): void {
-    for (const j of this.deps.jobs.list()) this.queue.add(objectKey(j));
+  /** Every Job. */
+  protected initialKeys(): string[] {
+    return this.deps.jobs.list().map(objectKey);
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const job = this.deps.jobs.get(namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;

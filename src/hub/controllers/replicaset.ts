@@ -15,9 +15,9 @@ import {
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
-import { controllerRef, isPodActive, isPodAvailable, jsonEqual, ownerRefTo, randomSuffix } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import type { EventRecorder } from '../reconcile/index.js';
+import { Controller, jsonEqual } from '../reconcile/index.js';
+import { controllerRef, isPodActive, isPodAvailable, ownerRefTo, randomSuffix } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
@@ -35,39 +35,17 @@ export interface ReplicaSetControllerDeps {
   workers?: number;
 }
 
-export class ReplicaSetController {
-  private readonly queue: WorkQueue;
-
+/** Keeps each ReplicaSet's pod count at `spec.replicas`. */
+export class ReplicaSetController extends Controller {
   constructor(private readonly deps: ReplicaSetControllerDeps) {
-    this.queue = new WorkQueue({
-      name: 'replicaset',
-      workers: deps.workers ?? 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
-    deps.replicaSets.addHandler({
-      onAdd: (rs) => this.queue.add(objectKey(rs)),
-      onUpdate: (_o, rs) => this.queue.add(objectKey(rs)),
-    });
-    const podChanged = (pod: Pod): void => {
-      const ref = controllerRef(pod);
-      if (ref?.kind === 'ReplicaSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+    super({ name: 'replicaset', workers: deps.workers, logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.replicaSets);
+    this.enqueueOwnerOf(deps.pods, 'ReplicaSet');
   }
 
-  /** Enqueues every ReplicaSet (after informers synced). */
-  start(): void {
-    for (const rs of this.deps.replicaSets.list()) this.queue.add(objectKey(rs));
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  /** Waits until the queue is empty (tests). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Every ReplicaSet. */
+  protected initialKeys(): string[] {
+    return this.deps.replicaSets.list().map(objectKey);
   }
 
   /** Pods controlled by `rs` (by uid) that still match its selector. */
@@ -81,7 +59,7 @@ export class ReplicaSetController {
     );
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const rs = this.deps.replicaSets.get(namespace, name);
     if (!rs || rs.metadata.deletionTimestamp) return;

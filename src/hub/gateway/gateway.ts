@@ -23,7 +23,8 @@ import {
   ServiceUnavailableError,
   errorMessage,
 } from '../../api/index.js';
-import { jsonEqual, type EventRecorder, type NodeLifecycleController } from '../controllers/index.js';
+import type { NodeLifecycleController } from '../controllers/index.js';
+import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
