@@ -4,15 +4,17 @@
  * creation (as the DaemonSet controller did before scheduling moved to the scheduler). A changed
  * template rolls over node by node within `maxUnavailable`.
  */
-import type { Clock, DaemonSet, Logger, Node, Pod, Taint, Toleration } from '../../api/index.js';
-import { NotFoundError, defaultRuntimeClass, errorMessage, isPodReady, typeByKind } from '../../api/index.js';
+import type { Clock, DaemonSet, Logger, Node, Pod, Toleration } from '../../api/index.js';
+import { defaultRuntimeClass, errorMessage, isPodReady, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
-import { Controller, jsonEqual } from '../reconcile/index.js';
-import { controllerRef, isPodActive, isPodAvailable, ownerRefTo, randomSuffix } from './util.js';
+import { Controller, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { tolerates } from '../scheduler/index.js';
+import { podFromTemplate } from './pod-template.js';
+import { isPodActive, isPodAvailable } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const DS = typeByKind('apps/v1', 'DaemonSet')!;
@@ -32,16 +34,6 @@ export interface DaemonSetControllerDeps {
   events: EventRecorder;
   clock: Clock;
   logger: Logger;
-}
-
-function tolerates(tolerations: readonly Toleration[], taint: Taint): boolean {
-  return tolerations.some(
-    (t) =>
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists'
-        ? t.key === undefined || t.key === taint.key
-        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
-  );
 }
 
 /** Whether `ds` should have a pod on `node`. */
@@ -128,22 +120,10 @@ export class DaemonSetController extends Controller {
 
   private async createPod(ds: DaemonSet, node: string, hash: string): Promise<void> {
     const tpl = ds.spec.template;
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `${ds.metadata.name}-${randomSuffix()}`,
-        namespace: ds.metadata.namespace,
-        labels: { ...(tpl.metadata?.labels ?? {}), [TEMPLATE_HASH_LABEL]: hash },
-        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-        ownerReferences: [ownerRefTo(ds)],
-      },
-      spec: {
-        ...structuredClone(tpl.spec),
-        nodeName: node,
-        tolerations: [...(tpl.spec.tolerations ?? []), ...DAEMON_TOLERATIONS],
-      },
-    };
+    const pod = podFromTemplate(ds, tpl, {
+      labels: { [TEMPLATE_HASH_LABEL]: hash },
+      spec: { nodeName: node, tolerations: [...(tpl.spec.tolerations ?? []), ...DAEMON_TOLERATIONS] },
+    });
     try {
       const created = await this.deps.api.create<Pod>(POD, pod);
       this.deps.pods.observe(created);
@@ -155,13 +135,8 @@ export class DaemonSetController extends Controller {
   }
 
   private async deletePod(ds: DaemonSet, pod: Pod): Promise<void> {
-    try {
-      const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
-      this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
+    if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
       this.deps.events.normal(ds, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
   }
 
   private async syncStatus(ds: DaemonSet, hash: string, wanted: Set<string>, now: number): Promise<void> {
@@ -182,12 +157,7 @@ export class DaemonSetController extends Controller {
       observedGeneration: ds.metadata.generation ?? 1,
     };
     if (jsonEqual({ ...ds.status, conditions: undefined }, status)) return;
-    try {
-      const updated = await this.deps.api.updateStatus<DaemonSet>(DS, { ...ds, status });
-      this.deps.daemonSets.observe(updated);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await writeStatus(this.deps.api, DS, this.deps.daemonSets, { ...ds, status });
   }
 }
 

@@ -18,8 +18,7 @@ import {
   templateHash,
   templatesEqual,
 } from './rollout.js';
-import { Controller, jsonEqual, setCondition } from '../reconcile/index.js';
-import { controllerRef, ownerRefTo } from './util.js';
+import { Controller, controllerRef, jsonEqual, ownerRefTo, setCondition, writeStatus } from '../reconcile/index.js';
 
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
 const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
@@ -309,11 +308,6 @@ export class DeploymentController extends Controller {
       { ...status, conditions: status.conditions.map((c) => ({ ...c, lastUpdateTime: undefined })) },
     );
     if (same) return;
-    try {
-      const updated = await this.deps.api.updateStatus<Deployment>(DEPLOY, { ...d, status });
-      this.deps.deployments.observe(updated);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await writeStatus(this.deps.api, DEPLOY, this.deps.deployments, { ...d, status });
   }
 }

@@ -141,7 +141,7 @@ export class EndpointsController extends Controller {
         this.deps.endpoints.observe(created);
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
-        throw new Error(`endpoints ${key} appeared concurrently; retrying`);
+        throw new Error(`endpoints ${key} appeared concurrently; retrying`, { cause: err });
       }
     }
   }

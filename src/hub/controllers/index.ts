@@ -8,4 +8,3 @@ export { JobController, type JobControllerDeps } from './job.js';
 export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
 export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
 export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';
-export { controllerRef } from './util.js';

@@ -5,13 +5,20 @@
  * exporting `wasi:cli/run` is a natural Job.
  */
 import type { Clock, Condition, Job, Logger, Pod } from '../../api/index.js';
-import { NotFoundError, errorMessage, isPodReady, rfc3339, typeByKind } from '../../api/index.js';
+import { errorMessage, isPodReady, rfc3339, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, jsonEqual, setCondition } from '../reconcile/index.js';
-import { controllerRef, ownerRefTo, randomSuffix } from './util.js';
+import {
+  Controller,
+  controllerRef,
+  deleteAndObserve,
+  jsonEqual,
+  setCondition,
+  writeStatus,
+} from '../reconcile/index.js';
+import { podFromTemplate } from './pod-template.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const JOB = typeByKind('batch/v1', 'Job')!;
@@ -120,28 +127,11 @@ export class JobController extends Controller {
       ...(conditions.length ? { conditions } : {}),
     };
     if (jsonEqual(job.status, status)) return;
-    try {
-      const updated = await this.deps.api.updateStatus<Job>(JOB, { ...job, status });
-      this.deps.jobs.observe(updated);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await writeStatus(this.deps.api, JOB, this.deps.jobs, { ...job, status });
   }
 
   private async createPod(job: Job): Promise<void> {
-    const tpl = job.spec.template;
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `${job.metadata.name}-${randomSuffix()}`,
-        namespace: job.metadata.namespace,
-        labels: { ...(tpl.metadata?.labels ?? {}), 'job-name': job.metadata.name ?? '' },
-        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-        ownerReferences: [ownerRefTo(job)],
-      },
-      spec: structuredClone(tpl.spec),
-    };
+    const pod = podFromTemplate(job, job.spec.template, { labels: { 'job-name': job.metadata.name ?? '' } });
     try {
       const created = await this.deps.api.create<Pod>(POD, pod);
       this.deps.pods.observe(created);
@@ -153,12 +143,7 @@ export class JobController extends Controller {
   }
 
   private async deletePod(pod: Pod): Promise<void> {
-    try {
-      const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
-      this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod);
   }
 }
 

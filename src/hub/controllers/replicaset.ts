@@ -4,20 +4,14 @@
  * compares the owned pods in the cache with the spec and writes the difference.
  */
 import type { Clock, Logger, Pod, ReplicaSet } from '../../api/index.js';
-import {
-  NotFoundError,
-  errorMessage,
-  fromLabelSelector,
-  isPodReady,
-  matchesLabels,
-  typeByKind,
-} from '../../api/index.js';
+import { errorMessage, fromLabelSelector, isPodReady, matchesLabels, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, jsonEqual } from '../reconcile/index.js';
-import { controllerRef, isPodActive, isPodAvailable, ownerRefTo, randomSuffix } from './util.js';
+import { Controller, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { podFromTemplate } from './pod-template.js';
+import { isPodActive, isPodAvailable } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
@@ -73,22 +67,9 @@ export class ReplicaSetController extends Controller {
   }
 
   private async createPods(rs: ReplicaSet, n: number): Promise<void> {
-    const tpl = rs.spec.template;
     const results = await Promise.allSettled(
       Array.from({ length: n }, async () => {
-        const pod: Pod = {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: {
-            name: `${rs.metadata.name}-${randomSuffix()}`,
-            namespace: rs.metadata.namespace,
-            labels: { ...(tpl.metadata?.labels ?? {}) },
-            ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-            ownerReferences: [ownerRefTo(rs)],
-          },
-          spec: structuredClone(tpl.spec),
-        };
-        const created = await this.deps.api.create<Pod>(POD, pod);
+        const created = await this.deps.api.create<Pod>(POD, podFromTemplate(rs, rs.spec.template));
         this.deps.pods.observe(created);
         this.deps.events.normal(rs, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       }),
@@ -111,13 +92,8 @@ export class ReplicaSetController extends Controller {
       )
       .slice(0, n);
     for (const pod of victims) {
-      try {
-        const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
-        this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
+      if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
         this.deps.events.normal(rs, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
     }
   }
 
@@ -140,15 +116,9 @@ export class ReplicaSetController extends Controller {
       this.queue.addAfter(objectKey(rs), minReady * 1000);
     const prev = rs.status ? { ...rs.status, conditions: undefined } : undefined;
     if (jsonEqual(prev, status)) return;
-    try {
-      const updated = await this.deps.api.updateStatus<ReplicaSet>(RS, {
-        ...rs,
-        status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },
-      });
-      this.deps.replicaSets.observe(updated);
-    } catch (err) {
-      if (err instanceof NotFoundError) return;
-      throw err;
-    }
+    await writeStatus(this.deps.api, RS, this.deps.replicaSets, {
+      ...rs,
+      status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },
+    });
   }
 }

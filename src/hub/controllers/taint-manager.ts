@@ -2,27 +2,18 @@
  * The taint manager (Kubernetes' NoExecute taint eviction): pods on a node with NoExecute taints go
  * as their tolerations allow. The node lifecycle controller calls it on every tick for tainted nodes.
  */
-import type { Node, Pod, Taint, Toleration } from '../../api/index.js';
+import type { Node, Pod, Taint } from '../../api/index.js';
 import { ConflictError, NotFoundError, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import { tolerationFor } from '../scheduler/index.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 /** Taint the hub puts on a node that stopped heartbeating (as Kubernetes' node lifecycle controller). */
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 /** Taint of a node that reports itself not ready. */
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
-
-function tolerationFor(tolerations: readonly Toleration[], taint: Taint): Toleration | undefined {
-  return tolerations.find(
-    (t) =>
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists'
-        ? t.key === undefined || t.key === taint.key
-        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
-  );
-}
 
 /** What the taint manager reads and writes. */
 export interface TaintManagerDeps {

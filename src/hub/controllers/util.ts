@@ -1,6 +1,6 @@
 /** Small helpers shared by the workload controllers. */
 import { randomInt } from 'node:crypto';
-import type { KubeObject, OwnerReference, Pod } from '../../api/index.js';
+import type { Pod } from '../../api/index.js';
 import { isPodReady, isPodTerminal } from '../../api/index.js';
 
 // Kubernetes' alphabet for generated suffixes: no vowels (no accidental words), no confusables.
@@ -11,23 +11,6 @@ export function randomSuffix(n = 5): string {
   let s = '';
   for (let i = 0; i < n; i++) s += ALPHABET[randomInt(ALPHABET.length)];
   return s;
-}
-
-/** The controller owner reference of `obj`, if any. */
-export function controllerRef(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
-
-/** An owner reference making `owner` the controller of a dependent. */
-export function ownerRefTo(owner: KubeObject): OwnerReference {
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 /** A pod that counts toward its workload: not finished and not being deleted. */

@@ -7,6 +7,7 @@
 import type { Clock, KubeObject, Logger } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey } from '../informers/index.js';
+import { controllerRef } from './owners.js';
 import { WorkQueue } from './workqueue.js';
 
 /** Options of a {@link Controller}'s queue. */
@@ -87,7 +88,7 @@ export abstract class Controller {
   /** Enqueues the controlling owner of kind `ownerKind` whenever one of its dependents changes. */
   protected enqueueOwnerOf<T extends KubeObject>(informer: Informer<T>, ownerKind: string): void {
     const ownerKey = (obj: T): string | undefined => {
-      const ref = obj.metadata.ownerReferences?.find((r) => r.controller === true);
+      const ref = controllerRef(obj);
       return ref?.kind === ownerKind ? `${obj.metadata.namespace}/${ref.name}` : undefined;
     };
     this.enqueueFrom(informer, ownerKey, { add: true, update: true, delete: true });

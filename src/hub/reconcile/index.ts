@@ -9,3 +9,5 @@ export { PeriodicSweep, type PeriodicSweepOptions } from './periodic.js';
 export { EventRecorder, type EventRecorderDeps } from './events.js';
 export { findCondition, setCondition } from './conditions.js';
 export { canonical, jsonEqual } from './json.js';
+export { controllerRef, ownerRefTo } from './owners.js';
+export { deleteAndObserve, writeStatus } from './writes.js';

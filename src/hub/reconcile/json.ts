@@ -10,7 +10,7 @@ export function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
+    for (const k of Object.keys(v).sort()) {
       const val = (v as Record<string, unknown>)[k];
       if (val !== undefined) out[k] = canonical(val);
     }

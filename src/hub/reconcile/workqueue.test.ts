@@ -39,13 +39,13 @@ describe('WorkQueue', () => {
       logger: silentLogger(),
       clock: systemClock,
       baseRetryMs: 1,
-      reconcile: async () => {
+      reconcile: () => {
         attempts++;
-        if (attempts < 3) throw new Error('not yet');
+        return attempts < 3 ? Promise.reject(new Error('not yet')) : Promise.resolve();
       },
     });
     q.add('k');
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(attempts).toBe(3));
     await q.idle();
     expect(attempts).toBe(3);
   });
