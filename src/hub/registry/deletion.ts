@@ -15,6 +15,7 @@ import {
 } from '../../api/index.js';
 import type { Store, StoredValue } from '../store/index.js';
 import { collectionPrefix } from './keys.js';
+import { omit } from './omit.js';
 import type { KindStrategy, StrategyFor } from './strategies/strategy.js';
 import { resourceName } from './store-errors.js';
 import type { DeleteOptions } from './types.js';
@@ -66,8 +67,7 @@ export async function deleteObject(
   const finalizers = meta.finalizers ?? [];
   const grace = opts.gracePeriodSeconds;
   const mark = async (deletionTimestamp: string, deletionGracePeriodSeconds: number): Promise<KubeObject> => {
-    const { resourceVersion: _rv, ...rest } = meta;
-    const metadata: ObjectMeta = { ...rest, deletionTimestamp, deletionGracePeriodSeconds };
+    const metadata: ObjectMeta = { ...omit(meta, 'resourceVersion'), deletionTimestamp, deletionGracePeriodSeconds };
     const rev = await deps.store.update(sv.key, { ...cur, metadata }, sv.modRevision);
     return withResourceVersion<KubeObject>({ ...cur, metadata }, rev);
   };
@@ -131,7 +131,7 @@ async function orphanOne(deps: DeletionDeps, first: StoredValue, ownerUid: strin
   for (let attempt = 0; sv && attempt < ORPHAN_RETRIES; attempt++) {
     const obj = sv.value as KubeObject;
     const refs = (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-    const { ownerReferences: _o, ...rest } = obj.metadata;
+    const rest = omit(obj.metadata, 'ownerReferences');
     const metadata: ObjectMeta = refs.length > 0 ? { ...rest, ownerReferences: refs } : rest;
     try {
       await deps.store.update(sv.key, { ...obj, metadata }, sv.modRevision);

@@ -28,6 +28,7 @@ import type { Store, StoredValue } from '../store/index.js';
 import { awaitsNode, deleteObject, type DeletionDeps } from './deletion.js';
 import { jsonEqual } from './equality.js';
 import { collectionPrefix, objectKey } from './keys.js';
+import { omit } from './omit.js';
 import { createStrategies, ensureNamespace, type KindStrategy, type StrategyFor } from './strategies/index.js';
 import { resourceName, storeError } from './store-errors.js';
 import type { DeleteOptions, ListOptions, ObjectAPI, ObjectList, WatchEvent, WatchOptions } from './types.js';
@@ -77,7 +78,7 @@ export class ObjectRegistry implements ObjectAPI {
     if (causes.length > 0) throw new InvalidError(type.kind, meta.name ?? meta.generateName ?? '', causes);
     await strategy.admit(input, undefined);
 
-    const { resourceVersion: _rv, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...keep } = meta;
+    const keep = omit(meta, 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds');
     const status = type.hasStatus ? strategy.statusOnCreate(input) : input.status;
     // The uid is known before defaulting: a Job's generated selector is derived from it.
     const uid = randomUUID();
@@ -137,10 +138,10 @@ export class ObjectRegistry implements ObjectAPI {
   async updateStatus<T extends KubeObject>(type: ResourceType, raw: unknown): Promise<T> {
     if (!type.hasStatus) throw new MethodNotAllowedError(`${resourceName(type)} have no status subresource`);
     const input = this.#parse(type, raw);
-    return this.#replace<T>(type, input, async (cur) => {
+    return this.#replace<T>(type, input, (cur) => {
       const next: KubeObject = { ...cur, status: input.status };
       if (input.status === undefined) delete next.status;
-      return next;
+      return Promise.resolve(next);
     });
   }
 
@@ -254,7 +255,7 @@ export class ObjectRegistry implements ObjectAPI {
     sv: StoredValue,
     next: KubeObject,
   ): Promise<T> {
-    const { resourceVersion: _rv, ...metadata } = next.metadata;
+    const metadata = omit(next.metadata, 'resourceVersion');
     const stored = { ...next, metadata };
     const had = ((sv.value as KubeObject).metadata.finalizers ?? []).length > 0;
     const finalized =

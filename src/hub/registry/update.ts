@@ -11,13 +11,13 @@ import {
   type ResourceType,
 } from '../../api/index.js';
 import { jsonEqual } from './equality.js';
+import { omit } from './omit.js';
 import type { KindStrategy } from './strategies/index.js';
 import { resourceName } from './store-errors.js';
 
 /** Top-level fields other than identity, metadata and status: what `generation` tracks. */
 export function bodyOf(obj: KubeObject): Record<string, unknown> {
-  const { apiVersion: _a, kind: _k, metadata: _m, status: _s, ...body } = obj;
-  return body;
+  return omit(obj, 'apiVersion', 'kind', 'metadata', 'status');
 }
 
 /** Throws ConflictError when the input's resourceVersion or uid (if given) is not the stored one's. */

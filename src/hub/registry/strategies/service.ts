@@ -1,5 +1,5 @@
 /** Services: defaulted spec and ports, node-port rules, and node ports allocated cluster-wide. */
-import type { KubeObject, Service, ServiceSpec } from '../../../api/index.js';
+import type { Service, ServiceSpec } from '../../../api/index.js';
 import { InvalidError } from '../../../api/index.js';
 import { serviceCauses } from '../checks.js';
 import { defaultServiceSpec } from '../defaults.js';
@@ -16,7 +16,7 @@ export function serviceStrategy(deps: StrategyDeps): KindRules {
     allocate: async (key, obj, cur) => {
       const { service, causes } = await nodePorts.assign(key, obj as Service, cur as Service | undefined);
       if (causes.length > 0) throw new InvalidError(obj.kind, obj.metadata.name ?? '', causes);
-      return service as KubeObject;
+      return service;
     },
     // Service writes are serialised: two creates must not pick the same free node port.
     exclusive: (write) => nodePorts.exclusive(write),
