@@ -2,8 +2,6 @@
  * The hub: one process holding the API server, the store, the scheduler, the controllers and the
  * node gateway. `Hub.create()` wires them; `start()` listens; `stop()` drains and closes.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -21,8 +19,8 @@ import type {
   Service,
 } from '../api/index.js';
 import { systemClock } from '../api/index.js';
-import { acquireDataDirLock, prepareDataDir, writeFileDurable, type DataDirLock } from '../durable/index.js';
-import { TokenAuth } from './auth/index.js';
+import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
+import { TokenAuth, readOrCreateSecret } from './auth/index.js';
 import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
 import {
   DaemonSetController,
@@ -82,22 +80,6 @@ export interface HubOptions {
   >;
 }
 
-/**
- * Reads a secret file from the data dir, creating it (mode 0600, durably: a power cut leaves no empty
- * file) on first start. An empty file (from a crash of an older version) is replaced.
- */
-async function ensureSecret(path: string): Promise<string> {
-  try {
-    const text = (await readFile(path, 'utf8')).trim();
-    if (text !== '') return text;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const value = randomBytes(32).toString('base64url');
-  await writeFileDurable(path, `${value}\n`, { mode: 0o600 });
-  return value;
-}
-
 export class Hub {
   private server: Server | undefined;
   private stopped = false;
@@ -145,7 +127,7 @@ export class Hub {
       maxBytes: options.blobMaxUploadBytes,
       quotaBytes: options.blobStoreMaxBytes,
     });
-    const meshToken = await ensureSecret(join(dataDir, 'mesh.token'));
+    const meshToken = await readOrCreateSecret(join(dataDir, 'mesh.token'));
 
     const informers = new InformerFactory(api, logger.child({ component: 'informer' }));
     const pods = informers.for<Pod>('v1', 'Pod');
