@@ -2,8 +2,6 @@
  * The hub: one process holding the API server, the store, the scheduler, the controllers and the
  * node gateway. `Hub.create()` wires them; `start()` listens; `stop()` drains and closes.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -21,15 +19,14 @@ import type {
   Service,
 } from '../api/index.js';
 import { systemClock } from '../api/index.js';
-import { acquireDataDirLock, prepareDataDir, writeFileDurable, type DataDirLock } from '../durable/index.js';
-import { TokenAuth } from './auth/index.js';
+import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
+import { TokenAuth, readOrCreateSecret } from './auth/index.js';
 import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
 import {
   DaemonSetController,
   DeploymentController,
   JobController,
   EndpointsController,
-  EventRecorder,
   EventTtlController,
   GarbageCollector,
   NodeLifecycleController,
@@ -37,6 +34,7 @@ import {
 } from './controllers/index.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { InformerFactory } from './informers/index.js';
+import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
@@ -82,22 +80,6 @@ export interface HubOptions {
   >;
 }
 
-/**
- * Reads a secret file from the data dir, creating it (mode 0600, durably: a power cut leaves no empty
- * file) on first start. An empty file (from a crash of an older version) is replaced.
- */
-async function ensureSecret(path: string): Promise<string> {
-  try {
-    const text = (await readFile(path, 'utf8')).trim();
-    if (text !== '') return text;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const value = randomBytes(32).toString('base64url');
-  await writeFileDurable(path, `${value}\n`, { mode: 0o600 });
-  return value;
-}
-
 export class Hub {
   private server: Server | undefined;
   private stopped = false;
@@ -109,7 +91,7 @@ export class Hub {
     readonly auth: TokenAuth,
     private readonly informers: InformerFactory,
     private readonly gateway: NodeGateway,
-    private readonly runners: Array<{ start(): void; stop(): void }>,
+    private readonly runners: Array<{ start(): void; stop(): Promise<unknown> }>,
     private readonly app: ReturnType<typeof createApiApp>,
     private readonly lock: DataDirLock,
   ) {}
@@ -145,7 +127,7 @@ export class Hub {
       maxBytes: options.blobMaxUploadBytes,
       quotaBytes: options.blobStoreMaxBytes,
     });
-    const meshToken = await ensureSecret(join(dataDir, 'mesh.token'));
+    const meshToken = await readOrCreateSecret(join(dataDir, 'mesh.token'));
 
     const informers = new InformerFactory(api, logger.child({ component: 'informer' }));
     const pods = informers.for<Pod>('v1', 'Pod');
@@ -204,8 +186,13 @@ export class Hub {
         logger: log('daemonset'),
       }),
       new JobController({ api, jobs, pods, events: events.withComponent('job-controller'), clock, logger: log('job') }),
-      new EndpointsController({ api, services, pods, nodes, endpoints, logger: log('endpoints') }),
-      new GarbageCollector({ api, informers: [deployments, replicaSets, daemonSets, jobs, pods], logger: log('gc') }),
+      new EndpointsController({ api, services, pods, nodes, endpoints, clock, logger: log('endpoints') }),
+      new GarbageCollector({
+        api,
+        informers: [deployments, replicaSets, daemonSets, jobs, pods],
+        clock,
+        logger: log('gc'),
+      }),
       new EventTtlController({ api, clock, logger: log('event-ttl'), ttlSeconds: options.eventTtlSeconds }),
       new BlobGarbageCollector({
         blobs,
@@ -278,7 +265,8 @@ export class Hub {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const r of this.runners) r.stop();
+    // Controllers drain first (their queued reconciles still reach the store), then the caches stop.
+    await Promise.all(this.runners.map((r) => r.stop()));
     this.informers.stop();
     await this.gateway.stop();
     const server = this.server;

@@ -1,5 +1,5 @@
 /** Authentication of API callers by bearer token, and the authorisation seam. */
-export { TokenAuth, type Principal, type Role, type TokenAuthOptions } from './token-auth.js';
+export { TokenAuth, readOrCreateSecret, type Principal, type Role, type TokenAuthOptions } from './token-auth.js';
 export {
   roleAuthorizer,
   isReadVerb,

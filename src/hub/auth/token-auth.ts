@@ -36,7 +36,11 @@ interface Entry {
 // Tokens are compared as fixed-length digests so the comparison is constant-time whatever the input length.
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
-async function readOrCreateToken(path: string): Promise<string> {
+/**
+ * Reads a secret (a token) from a file in the data dir, creating it (32 random bytes, base64url, mode
+ * 0600) on first start; an empty file (from a crash of an older version) is replaced.
+ */
+export async function readOrCreateSecret(path: string): Promise<string> {
   try {
     const text = (await readFile(path, 'utf8')).trim();
     if (text !== '') return text;
@@ -67,8 +71,8 @@ export class TokenAuth {
   /** Loads the tokens from `dataDir`, generating the admin and join tokens on first start. */
   static async create(opts: TokenAuthOptions): Promise<TokenAuth> {
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-    const admin = await readOrCreateToken(join(opts.dataDir, 'admin.token'));
-    const joinToken = await readOrCreateToken(join(opts.dataDir, 'join.token'));
+    const admin = await readOrCreateSecret(join(opts.dataDir, 'admin.token'));
+    const joinToken = await readOrCreateSecret(join(opts.dataDir, 'join.token'));
     const entries: Entry[] = [
       { digest: digest(admin), principal: { kind: 'user', name: 'admin', role: 'admin' } },
       { digest: digest(joinToken), principal: { kind: 'node' } },

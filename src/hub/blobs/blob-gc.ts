@@ -9,7 +9,8 @@
  * informer caches, no store scans), so a missed sweep is healed by the next.
  */
 import type { Clock, KubeObject, Logger } from '../../api/index.js';
-import { errorMessage, parseHubImageRef } from '../../api/index.js';
+import { parseHubImageRef } from '../../api/index.js';
+import { PeriodicSweep } from '../reconcile/index.js';
 import type { BlobStore, StoredBlob } from './blob-store.js';
 
 /** Default grace period of a blob after its last upload: 1 h. */
@@ -50,44 +51,32 @@ export function imagesOf(obj: KubeObject): string[] {
 export class BlobGarbageCollector {
   readonly #deps: BlobGarbageCollectorDeps;
   readonly #graceMs: number;
-  readonly #intervalMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = true;
-  #running: Promise<StoredBlob[]> | undefined;
+  readonly #sweeper: PeriodicSweep<StoredBlob[]>;
 
   constructor(deps: BlobGarbageCollectorDeps) {
     this.#deps = deps;
     this.#graceMs = (deps.graceSeconds ?? DEFAULT_BLOB_GC_GRACE_SECONDS) * 1000;
-    this.#intervalMs = deps.intervalMs ?? Math.min(600_000, Math.max(10_000, this.#graceMs / 2));
+    this.#sweeper = new PeriodicSweep({
+      run: () => this.#sweep(),
+      intervalMs: deps.intervalMs ?? Math.min(600_000, Math.max(10_000, this.#graceMs / 2)),
+      logger: deps.logger,
+      failureMessage: 'blob garbage collection failed; retrying next interval',
+    });
   }
 
+  /** Starts sweeping: first after one interval, then every interval. */
   start(): void {
-    this.#stopped = false;
-    this.#schedule(this.#intervalMs);
+    this.#sweeper.start();
   }
 
-  stop(): void {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+  /** Stops sweeping; resolves once a sweep under way has ended. */
+  stop(): Promise<void> {
+    return this.#sweeper.stop();
   }
 
   /** Runs one sweep now (joins one already running); resolves with the blobs deleted. */
   sweep(): Promise<StoredBlob[]> {
-    this.#running ??= this.#sweep().finally(() => (this.#running = undefined));
-    return this.#running;
-  }
-
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.sweep()
-        .catch((err: unknown) =>
-          this.#deps.logger.warn({ err: errorMessage(err) }, 'blob garbage collection failed; retrying next interval'),
-        )
-        .finally(() => this.#schedule(this.#intervalMs));
-    }, ms);
-    this.#timer.unref();
+    return this.#sweeper.sweep();
   }
 
   async #sweep(): Promise<StoredBlob[]> {

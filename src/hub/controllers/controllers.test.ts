@@ -13,7 +13,8 @@ import { InformerFactory } from '../informers/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SqliteStore } from '../store/index.js';
-import { DeploymentController, EventRecorder, GarbageCollector, ReplicaSetController } from './index.js';
+import { EventRecorder } from '../reconcile/index.js';
+import { DeploymentController, GarbageCollector, ReplicaSetController } from './index.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 const POD = typeByKind('v1', 'Pod')!;
@@ -38,7 +39,7 @@ describe('workload controllers + scheduler', () => {
   let dir: string;
   let store: SqliteStore;
   let api: ObjectRegistry;
-  let stops: Array<() => void>;
+  let stops: Array<() => unknown>;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edge-ctrl-'));
@@ -56,7 +57,7 @@ describe('workload controllers + scheduler', () => {
       new Scheduler({ api, pods, nodes, events, clock: systemClock, logger }),
       new ReplicaSetController({ api, pods, replicaSets, events, clock: systemClock, logger }),
       new DeploymentController({ api, deployments, replicaSets, events, clock: systemClock, logger }),
-      new GarbageCollector({ api, informers: [deployments, replicaSets, pods], logger }),
+      new GarbageCollector({ api, informers: [deployments, replicaSets, pods], clock: systemClock, logger }),
     ];
     await informers.start();
     for (const r of runners) r.start();
@@ -84,7 +85,7 @@ describe('workload controllers + scheduler', () => {
   });
 
   afterEach(async () => {
-    for (const s of stops) s();
+    for (const s of stops) await s();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -12,7 +12,8 @@ import { silentLogger, systemClock, typeByKind } from '../../api/index.js';
 import { InformerFactory } from '../informers/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
-import { DaemonSetController, EventRecorder, JobController, NodeLifecycleController } from './index.js';
+import { EventRecorder } from '../reconcile/index.js';
+import { DaemonSetController, JobController, NodeLifecycleController } from './index.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 const POD = typeByKind('v1', 'Pod')!;
@@ -35,7 +36,7 @@ describe('DaemonSet, Job and taint eviction', () => {
   let dir: string;
   let store: SqliteStore;
   let api: ObjectRegistry;
-  let stops: Array<() => void>;
+  let stops: Array<() => unknown>;
   let lifecycle: NodeLifecycleController;
 
   async function addNode(name: string, labels: Record<string, string> = {}): Promise<void> {
@@ -131,7 +132,7 @@ describe('DaemonSet, Job and taint eviction', () => {
   });
 
   afterEach(async () => {
-    for (const s of stops) s();
+    for (const s of stops) await s();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -4,15 +4,17 @@
  * creation (as the DaemonSet controller did before scheduling moved to the scheduler). A changed
  * template rolls over node by node within `maxUnavailable`.
  */
-import type { Clock, DaemonSet, Logger, Node, Pod, Taint, Toleration } from '../../api/index.js';
-import { NotFoundError, defaultRuntimeClass, errorMessage, isPodReady, typeByKind } from '../../api/index.js';
+import type { Clock, DaemonSet, Logger, Node, Pod, Toleration } from '../../api/index.js';
+import { defaultRuntimeClass, errorMessage, isPodReady, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../reconcile/index.js';
 import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
-import { controllerRef, isPodActive, isPodAvailable, jsonEqual, ownerRefTo, randomSuffix } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import { Controller, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { tolerates } from '../scheduler/index.js';
+import { podFromTemplate } from './pod-template.js';
+import { isPodActive, isPodAvailable } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const DS = typeByKind('apps/v1', 'DaemonSet')!;
@@ -34,16 +36,6 @@ export interface DaemonSetControllerDeps {
   logger: Logger;
 }
 
-function tolerates(tolerations: readonly Toleration[], taint: Taint): boolean {
-  return tolerations.some(
-    (t) =>
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists'
-        ? t.key === undefined || t.key === taint.key
-        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
-  );
-}
-
 /** Whether `ds` should have a pod on `node`. */
 export function shouldRunOn(ds: DaemonSet, node: Node): boolean {
   const spec = ds.spec.template.spec;
@@ -55,25 +47,12 @@ export function shouldRunOn(ds: DaemonSet, node: Node): boolean {
   return (node.spec?.taints ?? []).every((t) => t.effect === 'PreferNoSchedule' || tolerates(tolerations, t));
 }
 
-export class DaemonSetController {
-  private readonly queue: WorkQueue;
-
+/** Runs one pod of each DaemonSet on every node that should run it. */
+export class DaemonSetController extends Controller {
   constructor(private readonly deps: DaemonSetControllerDeps) {
-    this.queue = new WorkQueue({
-      name: 'daemonset',
-      workers: 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
-    deps.daemonSets.addHandler({
-      onAdd: (d) => this.queue.add(objectKey(d)),
-      onUpdate: (_o, d) => this.queue.add(objectKey(d)),
-    });
-    const podChanged = (pod: Pod): void => {
-      const ref = controllerRef(pod);
-      if (ref?.kind === 'DaemonSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+    super({ name: 'daemonset', logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.daemonSets);
+    this.enqueueOwnerOf(deps.pods, 'DaemonSet');
     const all = (): void => this.start();
     deps.nodes.addHandler({
       onAdd: all,
@@ -88,15 +67,12 @@ export class DaemonSetController {
     });
   }
 
-  start(): void {
-    for (const d of this.deps.daemonSets.list()) this.queue.add(objectKey(d));
+  /** Every DaemonSet. */
+  protected initialKeys(): string[] {
+    return this.deps.daemonSets.list().map(objectKey);
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const ds = this.deps.daemonSets.get(namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) return;
@@ -144,22 +120,10 @@ export class DaemonSetController {
 
   private async createPod(ds: DaemonSet, node: string, hash: string): Promise<void> {
     const tpl = ds.spec.template;
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `${ds.metadata.name}-${randomSuffix()}`,
-        namespace: ds.metadata.namespace,
-        labels: { ...(tpl.metadata?.labels ?? {}), [TEMPLATE_HASH_LABEL]: hash },
-        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-        ownerReferences: [ownerRefTo(ds)],
-      },
-      spec: {
-        ...structuredClone(tpl.spec),
-        nodeName: node,
-        tolerations: [...(tpl.spec.tolerations ?? []), ...DAEMON_TOLERATIONS],
-      },
-    };
+    const pod = podFromTemplate(ds, tpl, {
+      labels: { [TEMPLATE_HASH_LABEL]: hash },
+      spec: { nodeName: node, tolerations: [...(tpl.spec.tolerations ?? []), ...DAEMON_TOLERATIONS] },
+    });
     try {
       const created = await this.deps.api.create<Pod>(POD, pod);
       this.deps.pods.observe(created);
@@ -171,13 +135,8 @@ export class DaemonSetController {
   }
 
   private async deletePod(ds: DaemonSet, pod: Pod): Promise<void> {
-    try {
-      const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
-      this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
+    if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
       this.deps.events.normal(ds, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
   }
 
   private async syncStatus(ds: DaemonSet, hash: string, wanted: Set<string>, now: number): Promise<void> {
@@ -198,12 +157,7 @@ export class DaemonSetController {
       observedGeneration: ds.metadata.generation ?? 1,
     };
     if (jsonEqual({ ...ds.status, conditions: undefined }, status)) return;
-    try {
-      const updated = await this.deps.api.updateStatus<DaemonSet>(DS, { ...ds, status });
-      this.deps.daemonSets.observe(updated);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await writeStatus(this.deps.api, DS, this.deps.daemonSets, { ...ds, status });
   }
 }
 

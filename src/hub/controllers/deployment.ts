@@ -3,23 +3,22 @@
  * from the old ReplicaSets to the new one within maxSurge/maxUnavailable (or Recreate), old revisions
  * are kept up to revisionHistoryLimit, and status/conditions report progress as Kubernetes does.
  */
-import type { Clock, Condition, Deployment, Logger, ReplicaSet } from '../../api/index.js';
-import { AlreadyExistsError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
+import type { Clock, Deployment, Logger, ReplicaSet } from '../../api/index.js';
+import { AlreadyExistsError, NotFoundError, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../reconcile/index.js';
 import {
   REVISION_ANNOTATION,
   TEMPLATE_HASH_LABEL,
   newReplicaSetTarget,
   oldReplicaSetsScaleDown,
-  surgeAndUnavailable,
   templateHash,
   templatesEqual,
 } from './rollout.js';
-import { controllerRef, jsonEqual, ownerRefTo, setCondition } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import { Controller, controllerRef, jsonEqual, ownerRefTo, writeStatus } from '../reconcile/index.js';
+import { deploymentStatus } from './deployment-status.js';
 
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
 const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
@@ -35,33 +34,17 @@ export interface DeploymentControllerDeps {
 
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
 
-export class DeploymentController {
-  private readonly queue: WorkQueue;
-
+/** Rolls each Deployment's pods over ReplicaSets, one per template revision. */
+export class DeploymentController extends Controller {
   constructor(private readonly deps: DeploymentControllerDeps) {
-    this.queue = new WorkQueue({
-      name: 'deployment',
-      workers: 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
-    deps.deployments.addHandler({
-      onAdd: (d) => this.queue.add(objectKey(d)),
-      onUpdate: (_o, d) => this.queue.add(objectKey(d)),
-    });
-    const rsChanged = (rs: ReplicaSet): void => {
-      const ref = controllerRef(rs);
-      if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
-    };
-    deps.replicaSets.addHandler({ onAdd: rsChanged, onUpdate: (_o, rs) => rsChanged(rs), onDelete: rsChanged });
+    super({ name: 'deployment', logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.deployments);
+    this.enqueueOwnerOf(deps.replicaSets, 'Deployment');
   }
 
-  start(): void {
-    for (const d of this.deps.deployments.list()) this.queue.add(objectKey(d));
-  }
-
-  stop(): void {
-    this.queue.stop();
+  /** Every Deployment. */
+  protected initialKeys(): string[] {
+    return this.deps.deployments.list().map(objectKey);
   }
 
   private owned(d: Deployment): ReplicaSet[] {
@@ -70,7 +53,7 @@ export class DeploymentController {
     );
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const d = this.deps.deployments.get(namespace, name);
     if (!d || d.metadata.deletionTimestamp) return;
@@ -203,133 +186,20 @@ export class DeploymentController {
   }
 
   private async syncStatus(d: Deployment, newRS: ReplicaSet | undefined, all: ReplicaSet[]): Promise<void> {
-    const nowMs = this.deps.clock.now();
-    const now = rfc3339(nowMs);
-    const desired = d.spec.replicas ?? 1;
-    const sum = (f: (rs: ReplicaSet) => number | undefined): number => all.reduce((n, rs) => n + (f(rs) ?? 0), 0);
-    const counts = {
-      replicas: sum((rs) => rs.status?.replicas),
-      updatedReplicas: newRS?.status?.replicas ?? 0,
-      readyReplicas: sum((rs) => rs.status?.readyReplicas),
-      availableReplicas: sum((rs) => rs.status?.availableReplicas),
-    };
-    const unavailableReplicas = Math.max(0, desired - counts.availableReplicas);
-    const { maxUnavailable } = surgeAndUnavailable(d);
-    let conditions: Condition[] = d.status?.conditions ?? [];
-    const availableOk = counts.availableReplicas >= desired - maxUnavailable;
-    conditions = setCondition(
-      conditions,
-      {
-        type: 'Available',
-        status: availableOk ? 'True' : 'False',
-        reason: availableOk ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: availableOk
-          ? 'Deployment has minimum availability.'
-          : 'Deployment does not have minimum availability.',
-        lastUpdateTime: now,
-      },
-      now,
-    );
-    const complete =
-      newRS !== undefined &&
-      counts.updatedReplicas === desired &&
-      counts.availableReplicas === desired &&
-      counts.replicas === desired &&
-      (newRS.status?.observedGeneration ?? 0) >= (newRS.metadata.generation ?? 1);
-    const prevProgressing = conditions.find((c) => c.type === 'Progressing');
-    const prevCounts = {
-      replicas: d.status?.replicas ?? 0,
-      updatedReplicas: d.status?.updatedReplicas ?? 0,
-      readyReplicas: d.status?.readyReplicas ?? 0,
-      availableReplicas: d.status?.availableReplicas ?? 0,
-    };
-    const progressed = !jsonEqual(prevCounts, counts) || d.status?.observedGeneration !== d.metadata.generation;
-    const deadline = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
-    const rsName = newRS?.metadata.name ?? d.metadata.name;
-    if (d.spec.paused) {
-      conditions = setCondition(
-        conditions,
-        {
-          type: 'Progressing',
-          status: 'Unknown',
-          reason: 'DeploymentPaused',
-          message: 'Deployment is paused',
-          lastUpdateTime: now,
-        },
-        now,
+    const next = deploymentStatus(d, newRS, all, this.deps.clock.now());
+    if (next.lookAgainInMs !== undefined) this.queue.addAfter(objectKey(d), next.lookAgainInMs);
+    if (next.deadlineExceeded)
+      this.deps.events.warning(
+        d,
+        'ProgressDeadlineExceeded',
+        `Deployment "${d.metadata.name}" exceeded its progress deadline`,
       );
-    } else if (complete) {
-      conditions = setCondition(
-        conditions,
-        {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'NewReplicaSetAvailable',
-          message: `ReplicaSet "${rsName}" has successfully progressed.`,
-          lastUpdateTime:
-            prevProgressing?.reason === 'NewReplicaSetAvailable' ? (prevProgressing.lastUpdateTime ?? now) : now,
-        },
-        now,
-      );
-    } else if (
-      progressed ||
-      !prevProgressing ||
-      prevProgressing.reason === 'NewReplicaSetAvailable' ||
-      prevProgressing.reason === 'DeploymentPaused'
-    ) {
-      conditions = setCondition(
-        conditions,
-        {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'ReplicaSetUpdated',
-          message: `ReplicaSet "${rsName}" is progressing.`,
-          lastUpdateTime: now,
-        },
-        now,
-      );
-      this.queue.addAfter(objectKey(d), deadline + 1000);
-    } else if (prevProgressing.reason === 'ReplicaSetUpdated') {
-      const due = Date.parse(prevProgressing.lastUpdateTime ?? now) + deadline;
-      if (due <= nowMs) {
-        conditions = setCondition(
-          conditions,
-          {
-            type: 'Progressing',
-            status: 'False',
-            reason: 'ProgressDeadlineExceeded',
-            message: `ReplicaSet "${rsName}" has timed out progressing.`,
-            lastUpdateTime: now,
-          },
-          now,
-        );
-        this.deps.events.warning(
-          d,
-          'ProgressDeadlineExceeded',
-          `Deployment "${d.metadata.name}" exceeded its progress deadline`,
-        );
-      } else {
-        // No progress since lastUpdateTime: look again when the deadline falls due.
-        this.queue.addAfter(objectKey(d), due - nowMs + 100);
-      }
-    }
-    const status = {
-      ...counts,
-      unavailableReplicas,
-      observedGeneration: d.metadata.generation ?? 1,
-      ...(d.status?.collisionCount ? { collisionCount: d.status.collisionCount } : {}),
-      conditions,
-    };
+    const status = next.status;
     const same = jsonEqual(
       { ...d.status, conditions: d.status?.conditions?.map((c) => ({ ...c, lastUpdateTime: undefined })) },
       { ...status, conditions: status.conditions.map((c) => ({ ...c, lastUpdateTime: undefined })) },
     );
     if (same) return;
-    try {
-      const updated = await this.deps.api.updateStatus<Deployment>(DEPLOY, { ...d, status });
-      this.deps.deployments.observe(updated);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await writeStatus(this.deps.api, DEPLOY, this.deps.deployments, { ...d, status });
   }
 }

@@ -3,7 +3,7 @@
  * node become its `Endpoints` — Ready pods in `addresses`, the rest in `notReadyAddresses` (an
  * endpoint is never a guess: not Ready means no traffic). Pods being deleted leave at once.
  */
-import type { Endpoints, EndpointAddress, Logger, Node, Pod, Service } from '../../api/index.js';
+import type { Clock, Endpoints, EndpointAddress, Logger, Node, Pod, Service } from '../../api/index.js';
 import {
   AlreadyExistsError,
   NotFoundError,
@@ -16,8 +16,7 @@ import {
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import { jsonEqual } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import { Controller, jsonEqual } from '../reconcile/index.js';
 
 const EP = typeByKind('v1', 'Endpoints')!;
 
@@ -27,6 +26,7 @@ export interface EndpointsControllerDeps {
   pods: Informer<Pod>;
   nodes: Informer<Node>;
   endpoints: Informer<Endpoints>;
+  clock: Clock;
   logger: Logger;
 }
 
@@ -37,21 +37,11 @@ export function resolveTargetPort(target: number | string, pod: Pod): number | u
   return undefined;
 }
 
-export class EndpointsController {
-  private readonly queue: WorkQueue;
-
+/** Publishes each selector Service's ready and not-ready pods as its Endpoints. */
+export class EndpointsController extends Controller {
   constructor(private readonly deps: EndpointsControllerDeps) {
-    this.queue = new WorkQueue({
-      name: 'endpoints',
-      workers: 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
-    deps.services.addHandler({
-      onAdd: (s) => this.queue.add(objectKey(s)),
-      onUpdate: (_o, s) => this.queue.add(objectKey(s)),
-      onDelete: (s) => this.queue.add(objectKey(s)),
-    });
+    super({ name: 'endpoints', logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.services, objectKey, { add: true, update: true, delete: true });
     const podChanged = (old: Pod | undefined, pod: Pod): void => {
       for (const svc of deps.services.list(
         (s) => s.metadata.namespace === pod.metadata.namespace && s.spec.selector !== undefined,
@@ -69,19 +59,16 @@ export class EndpointsController {
     deps.nodes.addHandler({ onUpdate: () => this.enqueueAll(), onDelete: () => this.enqueueAll() });
   }
 
-  start(): void {
-    this.enqueueAll();
-  }
-
-  stop(): void {
-    this.queue.stop();
+  /** Every Service. */
+  protected initialKeys(): string[] {
+    return this.deps.services.list().map(objectKey);
   }
 
   private enqueueAll(): void {
-    for (const s of this.deps.services.list()) this.queue.add(objectKey(s));
+    for (const key of this.initialKeys()) this.queue.add(key);
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const svc = this.deps.services.get(namespace, name);
     const existing = this.deps.endpoints.get(namespace, name);
@@ -154,7 +141,7 @@ export class EndpointsController {
         this.deps.endpoints.observe(created);
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
-        throw new Error(`endpoints ${key} appeared concurrently; retrying`);
+        throw new Error(`endpoints ${key} appeared concurrently; retrying`, { cause: err });
       }
     }
   }

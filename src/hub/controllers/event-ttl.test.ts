@@ -5,7 +5,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { silentLogger, typeByKind, type Event, type KubeObject } from '../../api/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
-import { EventRecorder, EventTtlController } from './index.js';
+import { EventRecorder } from '../reconcile/index.js';
+import { EventTtlController } from './index.js';
 
 const EVENT = typeByKind('v1', 'Event')!;
 let dir: string;

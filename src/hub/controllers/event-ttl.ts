@@ -9,8 +9,9 @@
  * (`count`+1) since the list is fresh again and stays.
  */
 import type { Clock, Event, Logger, Namespace } from '../../api/index.js';
-import { ConflictError, errorMessage, isNotFound, typeByKind } from '../../api/index.js';
+import { ConflictError, isNotFound, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import { PeriodicSweep } from '../reconcile/index.js';
 
 const EVENT = typeByKind('v1', 'Event');
 const NAMESPACE = typeByKind('v1', 'Namespace');
@@ -46,55 +47,39 @@ function lastWrite(e: Event): number {
 export class EventTtlController {
   readonly #deps: EventTtlDeps;
   readonly #ttlMs: number;
-  readonly #intervalMs: number;
   readonly #chunk: number;
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = true;
-  /** Set by stop(): a sweep under way gives up at its next yield. */
-  #halted = false;
-  #running: Promise<number> | undefined;
+  readonly #sweeper: PeriodicSweep<number>;
 
   constructor(deps: EventTtlDeps) {
     this.#deps = deps;
     this.#ttlMs = (deps.ttlSeconds ?? DEFAULT_EVENT_TTL_SECONDS) * 1000;
-    this.#intervalMs = deps.intervalMs ?? Math.min(60_000, Math.max(1000, this.#ttlMs / 10));
     this.#chunk = Math.max(1, deps.chunkSize ?? 100);
+    const intervalMs = deps.intervalMs ?? Math.min(60_000, Math.max(1000, this.#ttlMs / 10));
+    this.#sweeper = new PeriodicSweep({
+      run: (signal) => this.#sweep(signal),
+      intervalMs,
+      firstDelayMs: Math.min(intervalMs, 1000),
+      logger: deps.logger,
+      failureMessage: 'event expiry sweep failed; retrying next interval',
+    });
   }
 
   /** Starts sweeping: once soon, then every interval. */
   start(): void {
-    this.#stopped = false;
-    this.#halted = false;
-    this.#schedule(Math.min(this.#intervalMs, 1000));
+    this.#sweeper.start();
   }
 
-  /** Stops sweeping (a sweep under way ends after its current chunk). */
-  stop(): void {
-    this.#stopped = true;
-    this.#halted = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+  /** Stops sweeping (a sweep under way ends after its current chunk; this resolves then). */
+  stop(): Promise<void> {
+    return this.#sweeper.stop();
   }
 
   /** Runs one sweep now (joins one already running); resolves with the number of Events deleted. */
   sweep(): Promise<number> {
-    this.#running ??= this.#sweep().finally(() => (this.#running = undefined));
-    return this.#running;
+    return this.#sweeper.sweep();
   }
 
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.sweep()
-        .catch((err: unknown) =>
-          this.#deps.logger.warn({ err: errorMessage(err) }, 'event expiry sweep failed; retrying next interval'),
-        )
-        .finally(() => this.#schedule(this.#intervalMs));
-    }, ms);
-    this.#timer.unref();
-  }
-
-  async #sweep(): Promise<number> {
+  async #sweep(signal: AbortSignal): Promise<number> {
     const { api, clock, logger } = this.#deps;
     if (!EVENT || !NAMESPACE) return 0;
     const cutoff = clock.now() - this.#ttlMs;
@@ -102,7 +87,7 @@ export class EventTtlController {
     let deleted = 0;
     let sinceYield = 0;
     for (const namespace of namespaces) {
-      if (this.#halted) break;
+      if (signal.aborted) break;
       const events = (await api.list<Event>(EVENT, { namespace })).items;
       for (const e of events) {
         if (!(lastWrite(e) < cutoff)) continue;
@@ -118,7 +103,7 @@ export class EventTtlController {
         if (++sinceYield >= this.#chunk) {
           sinceYield = 0;
           await yieldToLoop();
-          if (this.#halted) break;
+          if (signal.aborted) break;
         }
       }
       await yieldToLoop();

@@ -3,33 +3,29 @@
  * so deleting a Deployment removes its ReplicaSets, and those their pods. Orphaning
  * (`propagationPolicy: Orphan`) is done by the registry, which strips the references first.
  */
-import type { KubeObject, Logger, ResourceType } from '../../api/index.js';
+import type { Clock, KubeObject, Logger, ResourceType } from '../../api/index.js';
 import { NotFoundError } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import { WorkQueue } from './workqueue.js';
+import { Controller } from '../reconcile/index.js';
 
 export interface GarbageCollectorDeps {
   api: ObjectAPI;
   /** Informers of every kind that can own or be owned. */
   informers: Informer[];
+  clock: Clock;
   logger: Logger;
 }
 
-export class GarbageCollector {
-  private readonly queue: WorkQueue;
+/** Deletes objects whose every owner is gone. Keys are `Kind|namespace/name`. */
+export class GarbageCollector extends Controller {
   private readonly byKind = new Map<string, Informer>();
   /** owner uid → dependents (`Kind|ns/name`). */
   private readonly dependents = new Map<string, Set<string>>();
 
   constructor(private readonly deps: GarbageCollectorDeps) {
-    this.queue = new WorkQueue({
-      name: 'garbage-collector',
-      workers: 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
+    super({ name: 'garbage-collector', logger: deps.logger, clock: deps.clock });
     for (const inf of deps.informers) {
       this.byKind.set(inf.type.kind, inf);
       inf.addHandler({
@@ -40,14 +36,10 @@ export class GarbageCollector {
     }
   }
 
-  start(): void {
+  /** Every object that has owners. */
+  protected *initialKeys(): Iterable<string> {
     for (const inf of this.deps.informers)
-      for (const o of inf.list())
-        if (o.metadata.ownerReferences?.length) this.queue.add(`${inf.type.kind}|${objectKey(o)}`);
-  }
-
-  stop(): void {
-    this.queue.stop();
+      for (const o of inf.list()) if (o.metadata.ownerReferences?.length) yield `${inf.type.kind}|${objectKey(o)}`;
   }
 
   private index(type: ResourceType, o: KubeObject): void {
@@ -72,7 +64,7 @@ export class GarbageCollector {
     return owner !== undefined && owner.metadata.uid === ref.uid;
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const [kind = '', objKey = ''] = key.split('|');
     const inf = this.byKind.get(kind);
     const obj = inf?.getByKey(objKey);

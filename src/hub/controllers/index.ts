@@ -1,6 +1,4 @@
-/** The hub's controllers: level-triggered reconcilers over shared informers. */
-export { WorkQueue, type WorkQueueOptions } from './workqueue.js';
-export { EventRecorder, type EventRecorderDeps } from './events.js';
+/** The hub's controllers: level-triggered reconcilers over shared informers, built on `../reconcile`. */
 export { DEFAULT_EVENT_TTL_SECONDS, EventTtlController, type EventTtlDeps } from './event-ttl.js';
 export { ReplicaSetController, type ReplicaSetControllerDeps } from './replicaset.js';
 export { DeploymentController, type DeploymentControllerDeps } from './deployment.js';
@@ -10,4 +8,3 @@ export { JobController, type JobControllerDeps } from './job.js';
 export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
 export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
 export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';
-export { canonical, controllerRef, jsonEqual, setCondition } from './util.js';

@@ -5,13 +5,20 @@
  * exporting `wasi:cli/run` is a natural Job.
  */
 import type { Clock, Condition, Job, Logger, Pod } from '../../api/index.js';
-import { NotFoundError, errorMessage, isPodReady, rfc3339, typeByKind } from '../../api/index.js';
+import { errorMessage, isPodReady, rfc3339, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
-import { controllerRef, jsonEqual, ownerRefTo, randomSuffix, setCondition } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import type { EventRecorder } from '../reconcile/index.js';
+import {
+  Controller,
+  controllerRef,
+  deleteAndObserve,
+  jsonEqual,
+  setCondition,
+  writeStatus,
+} from '../reconcile/index.js';
+import { podFromTemplate } from './pod-template.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const JOB = typeByKind('batch/v1', 'Job')!;
@@ -36,31 +43,20 @@ function podFailures(p: Pod): number {
   return (p.status?.phase === 'Failed' ? 1 : 0) + (p.spec.restartPolicy === 'OnFailure' ? restarts : 0);
 }
 
-export class JobController {
-  private readonly queue: WorkQueue;
-
+/** Runs each Job's pods to completion. */
+export class JobController extends Controller {
   constructor(private readonly deps: JobControllerDeps) {
-    this.queue = new WorkQueue({ name: 'job', workers: 2, logger: deps.logger, reconcile: (k) => this.reconcile(k) });
-    deps.jobs.addHandler({
-      onAdd: (j) => this.queue.add(objectKey(j)),
-      onUpdate: (_o, j) => this.queue.add(objectKey(j)),
-    });
-    const podChanged = (pod: Pod): void => {
-      const ref = controllerRef(pod);
-      if (ref?.kind === 'Job') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+    super({ name: 'job', logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.jobs);
+    this.enqueueOwnerOf(deps.pods, 'Job');
   }
 
-  start(): void {
-    for (const j of this.deps.jobs.list()) this.queue.add(objectKey(j));
+  /** Every Job. */
+  protected initialKeys(): string[] {
+    return this.deps.jobs.list().map(objectKey);
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const job = this.deps.jobs.get(namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
@@ -131,28 +127,11 @@ export class JobController {
       ...(conditions.length ? { conditions } : {}),
     };
     if (jsonEqual(job.status, status)) return;
-    try {
-      const updated = await this.deps.api.updateStatus<Job>(JOB, { ...job, status });
-      this.deps.jobs.observe(updated);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await writeStatus(this.deps.api, JOB, this.deps.jobs, { ...job, status });
   }
 
   private async createPod(job: Job): Promise<void> {
-    const tpl = job.spec.template;
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `${job.metadata.name}-${randomSuffix()}`,
-        namespace: job.metadata.namespace,
-        labels: { ...(tpl.metadata?.labels ?? {}), 'job-name': job.metadata.name ?? '' },
-        ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-        ownerReferences: [ownerRefTo(job)],
-      },
-      spec: structuredClone(tpl.spec),
-    };
+    const pod = podFromTemplate(job, job.spec.template, { labels: { 'job-name': job.metadata.name ?? '' } });
     try {
       const created = await this.deps.api.create<Pod>(POD, pod);
       this.deps.pods.observe(created);
@@ -164,12 +143,7 @@ export class JobController {
   }
 
   private async deletePod(pod: Pod): Promise<void> {
-    try {
-      const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
-      this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod);
   }
 }
 

@@ -5,28 +5,15 @@
  * replace them elsewhere. Heartbeats are kept in memory (reported by the gateway); the Node object is
  * written on transitions and every `statusRefreshSeconds`.
  */
-import type { Clock, Logger, Node, Pod, Taint, Toleration } from '../../api/index.js';
-import { ConflictError, NotFoundError, errorMessage, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
+import type { Clock, Logger, Node, Pod } from '../../api/index.js';
+import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
-import { setCondition } from './util.js';
+import { PeriodicSweep, setCondition, type EventRecorder } from '../reconcile/index.js';
+import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 const POD = typeByKind('v1', 'Pod')!;
-/** Taint the hub puts on a node that stopped heartbeating (as Kubernetes' node lifecycle controller). */
-export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
-const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
-
-function tolerationFor(tolerations: readonly Toleration[], taint: Taint): Toleration | undefined {
-  return tolerations.find(
-    (t) =>
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists'
-        ? t.key === undefined || t.key === taint.key
-        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
-  );
-}
 
 export interface NodeLifecycleOptions {
   gracePeriodSeconds: number;
@@ -50,20 +37,28 @@ export class NodeLifecycleController {
   private readonly connected = new Set<string>();
   private readonly lastWritten = new Map<string, number>();
   private readonly startedAt: number;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
+  private readonly sweeper: PeriodicSweep<void>;
+  private readonly taints: TaintManager;
 
   constructor(private readonly deps: NodeLifecycleDeps) {
     this.startedAt = deps.clock.now();
+    this.taints = new TaintManager(deps);
+    this.sweeper = new PeriodicSweep({
+      run: () => this.tick(),
+      intervalMs: deps.tickMs ?? 1000,
+      logger: deps.logger,
+      failureMessage: 'node lifecycle tick failed',
+    });
   }
 
+  /** Starts checking every node once per tick. */
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.tickMs ?? 1000);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
+  /** Stops ticking; resolves once a tick under way has ended. */
+  stop(): Promise<void> {
+    return this.sweeper.stop();
   }
 
   /** Records a sign of life from `node` (hello or heartbeat). */
@@ -105,16 +100,9 @@ export class NodeLifecycleController {
     return updated;
   }
 
+  /** One pass over every node (never two at once: the sweep joins a tick under way). */
   private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      for (const node of this.deps.nodes.list()) await this.check(node);
-    } catch (err) {
-      this.deps.logger.warn({ err: errorMessage(err) }, 'node lifecycle tick failed');
-    } finally {
-      this.ticking = false;
-    }
+    for (const node of this.deps.nodes.list()) await this.check(node);
   }
 
   private async check(node: Node): Promise<void> {
@@ -131,7 +119,7 @@ export class NodeLifecycleController {
     if (ready === 'True') {
       const refresh = (this.deps.statusRefreshSeconds ?? 30) * 1000;
       if (now - (this.lastWritten.get(name) ?? 0) >= refresh) await this.refreshHeartbeat(node, seen);
-      if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evictPods(node, now);
+      if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.taints.evictPods(node, now);
       return;
     }
     if (this.connected.has(name) && silentMs <= this.deps.gracePeriodSeconds * 1000) {
@@ -140,7 +128,7 @@ export class NodeLifecycleController {
       return;
     }
     // Pods on a node with NoExecute taints (unreachable, or put there by hand) go, as their tolerations allow.
-    if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evictPods(node, now);
+    if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.taints.evictPods(node, now);
   }
 
   private async refreshHeartbeat(node: Node, seen: number): Promise<void> {
@@ -230,52 +218,6 @@ export class NodeLifecycleController {
     } catch (err) {
       if (err instanceof ConflictError || err instanceof NotFoundError) return node;
       throw err;
-    }
-  }
-
-  /**
-   * The taint manager: a pod that does not tolerate a NoExecute taint of its node is deleted at once;
-   * one that tolerates it for `tolerationSeconds` after the taint's `timeAdded`. A pod without its own
-   * toleration of the unreachable/not-ready taints gets the hub's eviction timeout (Kubernetes adds
-   * such default tolerations of 300 s at admission).
-   */
-  private async evictPods(node: Node, nowMs: number): Promise<void> {
-    const name = node.metadata.name ?? '';
-    const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
-    for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
-      let evictAt = Infinity;
-      let because: Taint | undefined;
-      for (const taint of taints) {
-        const own = tolerationFor(pod.spec.tolerations ?? [], taint);
-        const defaulted =
-          !own && (taint.key === UNREACHABLE_TAINT || taint.key === NOT_READY_TAINT)
-            ? { tolerationSeconds: this.deps.evictionTimeoutSeconds }
-            : undefined;
-        const t = own ?? defaulted;
-        const added = taint.timeAdded ? Date.parse(taint.timeAdded) : nowMs;
-        const at = !t ? nowMs : t.tolerationSeconds === undefined ? Infinity : added + t.tolerationSeconds * 1000;
-        if (at < evictAt) {
-          evictAt = at;
-          because = taint;
-        }
-      }
-      if (evictAt > nowMs || !because) continue;
-      try {
-        // Forced when the node is unreachable (nobody is there to confirm); graceful otherwise.
-        const force = because.key === UNREACHABLE_TAINT;
-        await this.deps.api.delete(POD, pod.metadata.namespace, pod.metadata.name ?? '', {
-          ...(force ? { gracePeriodSeconds: 0 } : {}),
-          preconditions: { uid: pod.metadata.uid },
-        });
-        if (force) this.deps.pods.observe(pod, true);
-        this.deps.events.warning(
-          pod,
-          'Evicted',
-          `Taint {${because.key}${because.value ? `=${because.value}` : ''}:NoExecute} on node ${name}: pod deleted for rescheduling`,
-        );
-      } catch (err) {
-        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
-      }
     }
   }
 }

@@ -4,20 +4,14 @@
  * compares the owned pods in the cache with the spec and writes the difference.
  */
 import type { Clock, Logger, Pod, ReplicaSet } from '../../api/index.js';
-import {
-  NotFoundError,
-  errorMessage,
-  fromLabelSelector,
-  isPodReady,
-  matchesLabels,
-  typeByKind,
-} from '../../api/index.js';
+import { errorMessage, fromLabelSelector, isPodReady, matchesLabels, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { EventRecorder } from './events.js';
-import { controllerRef, isPodActive, isPodAvailable, jsonEqual, ownerRefTo, randomSuffix } from './util.js';
-import { WorkQueue } from './workqueue.js';
+import type { EventRecorder } from '../reconcile/index.js';
+import { Controller, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { podFromTemplate } from './pod-template.js';
+import { isPodActive, isPodAvailable } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
@@ -35,39 +29,17 @@ export interface ReplicaSetControllerDeps {
   workers?: number;
 }
 
-export class ReplicaSetController {
-  private readonly queue: WorkQueue;
-
+/** Keeps each ReplicaSet's pod count at `spec.replicas`. */
+export class ReplicaSetController extends Controller {
   constructor(private readonly deps: ReplicaSetControllerDeps) {
-    this.queue = new WorkQueue({
-      name: 'replicaset',
-      workers: deps.workers ?? 2,
-      logger: deps.logger,
-      reconcile: (k) => this.reconcile(k),
-    });
-    deps.replicaSets.addHandler({
-      onAdd: (rs) => this.queue.add(objectKey(rs)),
-      onUpdate: (_o, rs) => this.queue.add(objectKey(rs)),
-    });
-    const podChanged = (pod: Pod): void => {
-      const ref = controllerRef(pod);
-      if (ref?.kind === 'ReplicaSet') this.queue.add(`${pod.metadata.namespace}/${ref.name}`);
-    };
-    deps.pods.addHandler({ onAdd: podChanged, onUpdate: (_o, p) => podChanged(p), onDelete: podChanged });
+    super({ name: 'replicaset', workers: deps.workers, logger: deps.logger, clock: deps.clock });
+    this.enqueueFrom(deps.replicaSets);
+    this.enqueueOwnerOf(deps.pods, 'ReplicaSet');
   }
 
-  /** Enqueues every ReplicaSet (after informers synced). */
-  start(): void {
-    for (const rs of this.deps.replicaSets.list()) this.queue.add(objectKey(rs));
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  /** Waits until the queue is empty (tests). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Every ReplicaSet. */
+  protected initialKeys(): string[] {
+    return this.deps.replicaSets.list().map(objectKey);
   }
 
   /** Pods controlled by `rs` (by uid) that still match its selector. */
@@ -81,7 +53,7 @@ export class ReplicaSetController {
     );
   }
 
-  private async reconcile(key: string): Promise<void> {
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const rs = this.deps.replicaSets.get(namespace, name);
     if (!rs || rs.metadata.deletionTimestamp) return;
@@ -95,22 +67,9 @@ export class ReplicaSetController {
   }
 
   private async createPods(rs: ReplicaSet, n: number): Promise<void> {
-    const tpl = rs.spec.template;
     const results = await Promise.allSettled(
       Array.from({ length: n }, async () => {
-        const pod: Pod = {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: {
-            name: `${rs.metadata.name}-${randomSuffix()}`,
-            namespace: rs.metadata.namespace,
-            labels: { ...(tpl.metadata?.labels ?? {}) },
-            ...(tpl.metadata?.annotations ? { annotations: { ...tpl.metadata.annotations } } : {}),
-            ownerReferences: [ownerRefTo(rs)],
-          },
-          spec: structuredClone(tpl.spec),
-        };
-        const created = await this.deps.api.create<Pod>(POD, pod);
+        const created = await this.deps.api.create<Pod>(POD, podFromTemplate(rs, rs.spec.template));
         this.deps.pods.observe(created);
         this.deps.events.normal(rs, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       }),
@@ -133,13 +92,8 @@ export class ReplicaSetController {
       )
       .slice(0, n);
     for (const pod of victims) {
-      try {
-        const left = await this.deps.api.delete<Pod>(POD, pod.metadata.namespace, pod.metadata.name ?? '');
-        this.deps.pods.observe(left, left.metadata.deletionTimestamp === undefined);
+      if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
         this.deps.events.normal(rs, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
     }
   }
 
@@ -162,15 +116,9 @@ export class ReplicaSetController {
       this.queue.addAfter(objectKey(rs), minReady * 1000);
     const prev = rs.status ? { ...rs.status, conditions: undefined } : undefined;
     if (jsonEqual(prev, status)) return;
-    try {
-      const updated = await this.deps.api.updateStatus<ReplicaSet>(RS, {
-        ...rs,
-        status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },
-      });
-      this.deps.replicaSets.observe(updated);
-    } catch (err) {
-      if (err instanceof NotFoundError) return;
-      throw err;
-    }
+    await writeStatus(this.deps.api, RS, this.deps.replicaSets, {
+      ...rs,
+      status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },
+    });
   }
 }

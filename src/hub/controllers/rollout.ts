@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Deployment, PodTemplateSpec, ReplicaSet } from '../../api/index.js';
-import { canonical, jsonEqual } from './util.js';
+import { canonical, jsonEqual } from '../reconcile/index.js';
 
 /** Label carrying the template hash on ReplicaSets and their pods. */
 export const TEMPLATE_HASH_LABEL = 'pod-template-hash';

@@ -1,6 +1,6 @@
 /** Small helpers shared by the workload controllers. */
 import { randomInt } from 'node:crypto';
-import type { Condition, KubeObject, OwnerReference, Pod } from '../../api/index.js';
+import type { Pod } from '../../api/index.js';
 import { isPodReady, isPodTerminal } from '../../api/index.js';
 
 // Kubernetes' alphabet for generated suffixes: no vowels (no accidental words), no confusables.
@@ -11,23 +11,6 @@ export function randomSuffix(n = 5): string {
   let s = '';
   for (let i = 0; i < n; i++) s += ALPHABET[randomInt(ALPHABET.length)];
   return s;
-}
-
-/** The controller owner reference of `obj`, if any. */
-export function controllerRef(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
-
-/** An owner reference making `owner` the controller of a dependent. */
-export function ownerRefTo(owner: KubeObject): OwnerReference {
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 /** A pod that counts toward its workload: not finished and not being deleted. */
@@ -42,40 +25,4 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, nowMs: number)
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
   const since = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
   return Number.isFinite(since) && since + minReadySeconds * 1000 <= nowMs;
-}
-
-/**
- * Sets a condition in a list, keeping `lastTransitionTime` when the status does not change.
- * Returns a new array.
- */
-export function setCondition(conds: readonly Condition[] | undefined, next: Condition, now: string): Condition[] {
-  const list = [...(conds ?? [])];
-  const i = list.findIndex((c) => c.type === next.type);
-  const prev = i >= 0 ? list[i] : undefined;
-  const merged: Condition = {
-    ...next,
-    lastTransitionTime: prev && prev.status === next.status ? (prev.lastTransitionTime ?? now) : now,
-  };
-  if (i >= 0) list[i] = merged;
-  else list.push(merged);
-  return list;
-}
-
-/** Deep equality for JSON values (status comparisons before writing). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-/** A JSON value with object keys sorted and `undefined` members dropped (stable to hash or compare). */
-export function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
-      const val = (v as Record<string, unknown>)[k];
-      if (val !== undefined) out[k] = canonical(val);
-    }
-    return out;
-  }
-  return v;
 }

@@ -1,7 +1,7 @@
 /** Registers a connecting node: creates or refreshes its Node object from what it reported. */
 import type { Node, NodeInfo } from '../../api/index.js';
 import { NotFoundError, typeByKind } from '../../api/index.js';
-import { jsonEqual } from '../controllers/index.js';
+import { jsonEqual } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 

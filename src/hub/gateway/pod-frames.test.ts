@@ -16,7 +16,7 @@ function pod(i: number, pad = 0, labels = 0): Pod {
       ...(pad ? { annotations: { pad: 'é'.repeat(pad) } } : {}),
     },
     spec: { nodeName: 'n', containers: [{ name: 'c', image: 'x.wasm', env: [{ name: 'A', value: 'b' }] }] },
-  } as Pod;
+  };
 }
 
 const decode = (f: Buffer): Extract<HubToNode, { type: 'podSync' }> =>

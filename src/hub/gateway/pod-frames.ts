@@ -15,6 +15,26 @@ import {
   frameWithinBounds,
 } from '../../api/index.js';
 
+/** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
+export function nodeRelevant(p: Pod): unknown {
+  return [
+    p.metadata.uid,
+    p.metadata.generation,
+    p.metadata.labels,
+    p.metadata.deletionTimestamp,
+    p.metadata.deletionGracePeriodSeconds,
+    p.spec,
+  ];
+}
+
+/** Tells a node to stop and forget a pod. */
+export function podDeleteMessage(p: Pod): Extract<HubToNode, { type: 'podDelete' }> {
+  return {
+    type: 'podDelete',
+    pod: { namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '' },
+  };
+}
+
 /** What a node accepts from the hub (tests shrink it). */
 export interface HubFrameLimits {
   maxBytes: number;

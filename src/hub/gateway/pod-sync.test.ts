@@ -97,7 +97,7 @@ function pod(name: string, nodeName: string, padBytes = 0): Pod {
     kind: 'Pod',
     metadata: { name, namespace: 'default', ...(annotations ? { annotations } : {}) },
     spec: { nodeName, containers: [{ name: 'c', image: 'x.wasm' }] },
-  } as Pod;
+  };
 }
 
 interface TestHub {
@@ -182,7 +182,7 @@ describe('podSync at the real frame bound (32 MiB)', () => {
     session.start();
     try {
       await until(() => got.some((m) => m.type === 'serviceSync'), 'the sync through HubSession');
-      const delivered = got.filter((m) => m.type === 'podSync') as Array<Extract<HubToNode, { type: 'podSync' }>>;
+      const delivered = got.filter((m): m is Extract<HubToNode, { type: 'podSync' }> => m.type === 'podSync');
       expect(delivered).toHaveLength(1);
       expect(delivered[0]!.more).toBeUndefined();
       expect(delivered[0]!.pods.map((p) => p.metadata.name).sort()).toEqual([...names].sort());

@@ -4,7 +4,7 @@
  */
 import type { Pod, PodStatus } from '../../api/index.js';
 import { ConflictError, NotFoundError, typeByKind } from '../../api/index.js';
-import { jsonEqual } from '../controllers/index.js';
+import { jsonEqual } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 

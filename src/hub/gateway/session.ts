@@ -71,7 +71,7 @@ export class NodeSession {
     readonly remoteAddress = 'unknown',
   ) {
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
-    ws.on('message', (data, isBinary) => this.receive(data as Buffer | Buffer[] | ArrayBuffer, isBinary));
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('pong', () => {
       this.alive = true;
       for (const w of this.pongWaiters) w(true);

@@ -1,22 +1,22 @@
 /**
  * Validation the schemas cannot express: cross-field rules of one object, and rules relating an
- * update to the stored object. Each returns field causes; the registry turns them into 422.
+ * update to the stored object. Each returns field causes; the kinds' strategies call them and the
+ * registry turns them into 422.
  */
 import {
   fromLabelSelector,
   matchesLabels,
   type FieldCause,
-  type KubeObject,
   type LabelSelector,
   type PodSpec,
   type ServiceSpec,
 } from '../../api/index.js';
-import { namespaceLabelCauses } from './pod-security.js';
 
 /** Valid range of Service node ports. */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
-function podSpecCauses(spec: PodSpec, path: string): FieldCause[] {
+/** Rules of a pod spec at `path` (unique container names). */
+export function podSpecCauses(spec: PodSpec, path: string): FieldCause[] {
   const causes: FieldCause[] = [];
   const seen = new Set<string>();
   spec.containers.forEach((c, i) => {
@@ -31,7 +31,8 @@ function podSpecCauses(spec: PodSpec, path: string): FieldCause[] {
   return causes;
 }
 
-function workloadCauses(spec: {
+/** Rules of a ReplicaSet, Deployment or DaemonSet spec: a non-empty selector matching the template. */
+export function workloadCauses(spec: {
   selector: LabelSelector;
   template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
 }): FieldCause[] {
@@ -49,7 +50,8 @@ function workloadCauses(spec: {
   return [...causes, ...podSpecCauses(spec.template.spec, 'spec.template.spec')];
 }
 
-function serviceCauses(spec: ServiceSpec): FieldCause[] {
+/** Rules of a Service spec: node ports only for NodePort, in range, unique. */
+export function serviceCauses(spec: ServiceSpec): FieldCause[] {
   const causes: FieldCause[] = [];
   const seen = new Set<number>();
   spec.ports.forEach((p, i) => {
@@ -75,7 +77,8 @@ function serviceCauses(spec: ServiceSpec): FieldCause[] {
   return causes;
 }
 
-function jobCauses(spec: {
+/** Rules of a Job spec: restartPolicy OnFailure|Never, a selector (if manual) matching the template. */
+export function jobCauses(spec: {
   selector?: LabelSelector;
   template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
 }): FieldCause[] {
@@ -97,46 +100,4 @@ function jobCauses(spec: {
       });
   }
   return causes;
-}
-
-/** Rules on one object, create and update alike. */
-export function objectCauses(obj: KubeObject): FieldCause[] {
-  switch (obj.kind) {
-    case 'Pod':
-      return podSpecCauses(obj.spec as PodSpec, 'spec');
-    case 'Deployment':
-    case 'ReplicaSet':
-    case 'DaemonSet':
-      return workloadCauses(obj.spec as Parameters<typeof workloadCauses>[0]);
-    case 'Job':
-      return jobCauses(
-        obj.spec as {
-          selector?: LabelSelector;
-          template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
-        },
-      );
-    case 'Service':
-      return serviceCauses(obj.spec as ServiceSpec);
-    case 'Namespace':
-      return namespaceLabelCauses(obj.metadata.labels);
-    default:
-      return [];
-  }
-}
-
-/** Rules on an update relative to the stored object. */
-export function updateCauses(cur: KubeObject, next: KubeObject): FieldCause[] {
-  if (cur.kind !== 'Pod') return [];
-  const was = (cur.spec as PodSpec).nodeName;
-  const now = (next.spec as PodSpec).nodeName;
-  if (was !== undefined && was !== now) {
-    return [
-      {
-        field: 'spec.nodeName',
-        message: `field is immutable once set (bound to "${was}")`,
-        reason: 'FieldValueForbidden',
-      },
-    ];
-  }
-  return [];
 }

@@ -2,11 +2,13 @@
  * Defaulting, as the Kubernetes API server does it, so stored objects are complete and an
  * `apply` of the same manifest defaults to the same object (and therefore does not write).
  */
-import { defaultRuntimeClass, type KubeObject, type PodSpec, type ServiceSpec } from '../../api/index.js';
+import { defaultRuntimeClass, type PodSpec, type ServiceSpec } from '../../api/index.js';
 
-type Json = Record<string, unknown>;
+/** A spec as plain JSON. */
+export type Json = Record<string, unknown>;
 
-function defaultPodSpec(spec: PodSpec): PodSpec {
+/** A pod spec with Kubernetes' defaults. */
+export function defaultPodSpec(spec: PodSpec): PodSpec {
   return {
     ...spec,
     restartPolicy: spec.restartPolicy ?? 'Always',
@@ -15,12 +17,14 @@ function defaultPodSpec(spec: PodSpec): PodSpec {
   };
 }
 
-function defaultTemplate(spec: Json): Json {
+/** A workload spec whose pod template spec is defaulted. */
+export function defaultTemplate(spec: Json): Json {
   const template = spec.template as { spec?: PodSpec } | undefined;
   return template?.spec ? { ...spec, template: { ...template, spec: defaultPodSpec(template.spec) } } : spec;
 }
 
-function defaultServiceSpec(spec: ServiceSpec): ServiceSpec {
+/** A Service spec with Kubernetes' defaults. */
+export function defaultServiceSpec(spec: ServiceSpec): ServiceSpec {
   return {
     ...spec,
     type: spec.type ?? 'ClusterIP',
@@ -29,7 +33,8 @@ function defaultServiceSpec(spec: ServiceSpec): ServiceSpec {
   };
 }
 
-function defaultDeploymentSpec(spec: Json): Json {
+/** A Deployment spec with Kubernetes' defaults. */
+export function defaultDeploymentSpec(spec: Json): Json {
   const strategy = (spec.strategy ?? {}) as { type?: string; rollingUpdate?: Json };
   const type = strategy.type ?? 'RollingUpdate';
   const rollingUpdate =
@@ -45,7 +50,8 @@ function defaultDeploymentSpec(spec: Json): Json {
   });
 }
 
-function defaultDaemonSetSpec(spec: Json): Json {
+/** A DaemonSet spec with Kubernetes' defaults. */
+export function defaultDaemonSetSpec(spec: Json): Json {
   const strategy = (spec.updateStrategy ?? {}) as { type?: string; rollingUpdate?: Json };
   const type = strategy.type ?? 'RollingUpdate';
   return defaultTemplate({
@@ -61,7 +67,8 @@ function defaultDaemonSetSpec(spec: Json): Json {
 /** Label Kubernetes puts on a Job's pods (and in its generated selector). */
 export const JOB_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 
-function defaultJobSpec(spec: Json, uid: string | undefined): Json {
+/** A Job spec with Kubernetes' defaults; the selector is generated from `uid` unless manual. */
+export function defaultJobSpec(spec: Json, uid: string | undefined): Json {
   const template = (spec.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: PodSpec };
   const completions = (spec.completions as number | undefined) ?? 1;
   const withTemplate = defaultTemplate({
@@ -86,38 +93,4 @@ function defaultJobSpec(spec: Json, uid: string | undefined): Json {
       metadata: { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), [JOB_UID_LABEL]: uid } },
     },
   };
-}
-
-/** Returns `obj` with its spec defaulted (applied on create and on every update). */
-export function defaultSpec<T extends KubeObject>(obj: T): T {
-  const spec = obj.spec as Json | undefined;
-  if (!spec) return obj;
-  switch (obj.kind) {
-    case 'Pod':
-      return { ...obj, spec: defaultPodSpec(spec as PodSpec) };
-    case 'ReplicaSet':
-      return { ...obj, spec: defaultTemplate({ ...spec, replicas: spec.replicas ?? 1 }) };
-    case 'Deployment':
-      return { ...obj, spec: defaultDeploymentSpec(spec) };
-    case 'Service':
-      return { ...obj, spec: defaultServiceSpec(spec as ServiceSpec) };
-    case 'DaemonSet':
-      return { ...obj, spec: defaultDaemonSetSpec(spec) };
-    case 'Job':
-      return { ...obj, spec: defaultJobSpec(spec, obj.metadata.uid) };
-    default:
-      return obj;
-  }
-}
-
-/** The status an object starts with (create only; status writes go through `/status`). */
-export function initialStatus(obj: KubeObject): unknown {
-  switch (obj.kind) {
-    case 'Pod':
-      return { phase: 'Pending' };
-    case 'Namespace':
-      return { phase: 'Active' };
-    default:
-      return undefined;
-  }
 }

@@ -1,22 +1,22 @@
 /**
- * Deletion semantics: graceful deletion of bound pods (the node confirms), finalizers, orphaning
- * of dependents and preconditions. Garbage collection of dependents (Background/Foreground) is
- * the garbage collector's job, not the registry's.
+ * Deletion semantics: graceful deletion of what a node must confirm stopped (a bound pod, as its
+ * kind's strategy says), finalizers, orphaning of dependents and preconditions. Garbage collection
+ * of dependents (Background/Foreground) is the garbage collector's job, not the registry's.
  */
 import {
   ConflictError,
   RESOURCE_TYPES,
-  isPodTerminal,
   rfc3339,
   type Clock,
   type KubeObject,
   type Logger,
   type ObjectMeta,
-  type Pod,
   type ResourceType,
 } from '../../api/index.js';
 import type { Store, StoredValue } from '../store/index.js';
 import { collectionPrefix } from './keys.js';
+import { omit } from './omit.js';
+import type { KindStrategy, StrategyFor } from './strategies/strategy.js';
 import { resourceName } from './store-errors.js';
 import type { DeleteOptions } from './types.js';
 import { withResourceVersion } from './watch-filter.js';
@@ -26,18 +26,18 @@ export interface DeletionDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** The kinds' rules (which objects a node must confirm deleted). */
+  strategyFor: StrategyFor;
 }
 
 const ORPHAN_RETRIES = 5;
 
-function isBoundLivePod(obj: KubeObject): boolean {
-  return obj.kind === 'Pod' && (obj as Pod).spec.nodeName !== undefined && !isPodTerminal(obj as Pod);
-}
-
-/** True for a terminating pod whose node has not yet confirmed it stopped. */
-export function awaitsNode(obj: KubeObject): boolean {
+/** True for a terminating object (a bound pod) whose node has not yet confirmed it stopped. */
+export function awaitsNode(strategy: KindStrategy, obj: KubeObject): boolean {
   return (
-    isBoundLivePod(obj) && obj.metadata.deletionTimestamp !== undefined && obj.metadata.deletionGracePeriodSeconds !== 0
+    strategy.nodeGraceSeconds(obj) !== undefined &&
+    obj.metadata.deletionTimestamp !== undefined &&
+    obj.metadata.deletionGracePeriodSeconds !== 0
   );
 }
 
@@ -67,8 +67,7 @@ export async function deleteObject(
   const finalizers = meta.finalizers ?? [];
   const grace = opts.gracePeriodSeconds;
   const mark = async (deletionTimestamp: string, deletionGracePeriodSeconds: number): Promise<KubeObject> => {
-    const { resourceVersion: _rv, ...rest } = meta;
-    const metadata: ObjectMeta = { ...rest, deletionTimestamp, deletionGracePeriodSeconds };
+    const metadata: ObjectMeta = { ...omit(meta, 'resourceVersion'), deletionTimestamp, deletionGracePeriodSeconds };
     const rev = await deps.store.update(sv.key, { ...cur, metadata }, sv.modRevision);
     return withResourceVersion<KubeObject>({ ...cur, metadata }, rev);
   };
@@ -83,8 +82,9 @@ export async function deleteObject(
     if (finalizers.length === 0) return remove();
     return meta.deletionGracePeriodSeconds === 0 ? cur : mark(meta.deletionTimestamp, 0);
   }
-  if (isBoundLivePod(cur) && grace !== 0) {
-    const seconds = grace ?? (cur as Pod).spec.terminationGracePeriodSeconds ?? 30;
+  const nodeGrace = deps.strategyFor(type.kind).nodeGraceSeconds(cur);
+  if (nodeGrace !== undefined && grace !== 0) {
+    const seconds = grace ?? nodeGrace;
     return mark(rfc3339(deps.clock.now() + seconds * 1000), seconds);
   }
   if (finalizers.length > 0) return mark(rfc3339(deps.clock.now()), 0);
@@ -131,7 +131,7 @@ async function orphanOne(deps: DeletionDeps, first: StoredValue, ownerUid: strin
   for (let attempt = 0; sv && attempt < ORPHAN_RETRIES; attempt++) {
     const obj = sv.value as KubeObject;
     const refs = (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-    const { ownerReferences: _o, ...rest } = obj.metadata;
+    const rest = omit(obj.metadata, 'ownerReferences');
     const metadata: ObjectMeta = refs.length > 0 ? { ...rest, ownerReferences: refs } : rest;
     try {
       await deps.store.update(sv.key, { ...obj, metadata }, sv.modRevision);

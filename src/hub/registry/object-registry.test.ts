@@ -49,7 +49,7 @@ const deployment = (replicas = 2) => ({
 let dir: string;
 let store: SqliteStore;
 let reg: ObjectRegistry;
-let now = Date.parse('2025-01-01T00:00:00Z');
+const now = Date.parse('2025-01-01T00:00:00Z');
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'registry-'));

@@ -267,7 +267,7 @@ describe('securityContext validation', () => {
     ).toContainEqual(
       expect.objectContaining({
         field: 'spec.securityContext.seccompProfile.type',
-        message: expect.stringMatching(/Unsupported value: "Localhost"/),
+        message: expect.stringMatching(/Unsupported value: "Localhost"/) as string,
       }),
     );
     expect(

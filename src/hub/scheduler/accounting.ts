@@ -4,7 +4,7 @@
  */
 import type { Pod } from '../../api/index.js';
 import { cpuMillis, isPodTerminal, memoryBytes } from '../../api/index.js';
-import { controllerRef } from '../controllers/index.js';
+import { controllerRef } from '../reconcile/index.js';
 
 /** What one pod asks for. Requests default to limits when only limits are given (as Kubernetes). */
 export function podRequests(pod: Pod): { cpu: number; memory: number } {

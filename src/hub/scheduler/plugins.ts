@@ -5,6 +5,7 @@
 import type { Node, Pod, Taint } from '../../api/index.js';
 import { cpuMillis, defaultRuntimeClass, memoryBytes, nodeReadyStatus, parseQuantity } from '../../api/index.js';
 import { type NodeAccounting, podRequests, spreadKey } from './accounting.js';
+import { tolerates } from './taints.js';
 
 export interface FilterPlugin {
   name: string;
@@ -26,14 +27,8 @@ function allocatable(node: Node): { cpu: number; memory: number; pods: number } 
   };
 }
 
-function tolerates(pod: Pod, taint: Taint): boolean {
-  return (pod.spec.tolerations ?? []).some(
-    (t) =>
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists'
-        ? t.key === undefined || t.key === taint.key
-        : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
-  );
+function podTolerates(pod: Pod, taint: Taint): boolean {
+  return tolerates(pod.spec.tolerations ?? [], taint);
 }
 
 export const nodeReady: FilterPlugin = {
@@ -44,7 +39,7 @@ export const nodeReady: FilterPlugin = {
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
   filter: (pod, node) =>
-    node.spec?.unschedulable && !tolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })
+    node.spec?.unschedulable && !podTolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })
       ? 'node(s) were unschedulable'
       : undefined,
 };
@@ -98,7 +93,7 @@ export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
   filter: (pod, node) => {
     const t = (node.spec?.taints ?? []).find(
-      (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t),
+      (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !podTolerates(pod, t),
     );
     return t ? `node(s) had untolerated taint {${t.key}${t.value ? `: ${t.value}` : ''}}` : undefined;
   },

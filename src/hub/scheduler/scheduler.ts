@@ -5,7 +5,7 @@
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
-import { WorkQueue, setCondition, type EventRecorder } from '../controllers/index.js';
+import { Controller, setCondition, type EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -34,23 +34,17 @@ const needsScheduling = (p: Pod): boolean =>
   p.status?.phase !== 'Succeeded' &&
   p.status?.phase !== 'Failed';
 
-export class Scheduler {
-  private readonly queue: WorkQueue;
+/** Binds unbound pods to nodes, one at a time (each binding is accounted before the next pick). */
+export class Scheduler extends Controller {
   private readonly acct = new NodeAccounting();
   private readonly unschedulable = new Set<string>();
   private readonly filters: readonly FilterPlugin[];
   private readonly scores: readonly ScorePlugin[];
 
   constructor(private readonly deps: SchedulerDeps) {
+    super({ name: 'scheduler', workers: 1, maxRetryMs: 5000, logger: deps.logger, clock: deps.clock });
     this.filters = deps.filters ?? DEFAULT_FILTERS;
     this.scores = deps.scores ?? DEFAULT_SCORES;
-    this.queue = new WorkQueue({
-      name: 'scheduler',
-      workers: 1,
-      logger: deps.logger,
-      reconcile: (k) => this.scheduleKey(k),
-      maxRetryMs: 5000,
-    });
     deps.pods.addHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
@@ -64,12 +58,12 @@ export class Scheduler {
     deps.nodes.addHandler({ onAdd: () => this.retryUnschedulable(), onUpdate: () => this.retryUnschedulable() });
   }
 
-  start(): void {
-    for (const p of this.deps.pods.list()) this.podChanged(p);
-  }
-
-  stop(): void {
-    this.queue.stop();
+  /** Accounts every cached pod (bound ones use resources) and yields those that need a node. */
+  protected *initialKeys(): Iterable<string> {
+    for (const p of this.deps.pods.list()) {
+      this.acct.update(p);
+      if (needsScheduling(p)) yield objectKey(p);
+    }
   }
 
   private podChanged(p: Pod): void {
@@ -109,7 +103,8 @@ export class Scheduler {
     return { unschedulable: `0/${nodes.length} nodes are available${detail ? `: ${detail}` : ''}.` };
   }
 
-  private async scheduleKey(key: string): Promise<void> {
+  /** Schedules the pod `key` if it still needs a node. */
+  protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const pod = this.deps.pods.get(namespace, name);
     if (!pod || !needsScheduling(pod)) return;

@@ -2,21 +2,36 @@
  * A work queue as in client-go: keys are deduplicated while waiting, a key is processed by at most
  * one worker at a time (a key re-added while it is being processed is queued again after), and failed
  * keys are retried with per-key exponential back-off.
+ *
+ * Stopping drains: `stop()` refuses new keys, lets the reconciles in flight finish and also runs the
+ * keys already waiting (every reconcile is idempotent and level-triggered, so finishing the backlog is
+ * always safe), then resolves. What it cannot finish is never dropped silently: keys whose retry or
+ * `addAfter` delay was still pending, keys added (or failed and due for a retry) while draining, and —
+ * if the drain outlasts `drainTimeoutMs` — the keys still waiting or running are returned by `stop()`
+ * and logged. A later `start` of the owning controller relists, so these keys are healed there.
  */
-import type { Logger } from '../../api/index.js';
+import type { Clock, Logger } from '../../api/index.js';
 import { errorMessage, timerDelayMs } from '../../api/index.js';
 
+/** Tunables and dependencies of a {@link WorkQueue}. */
 export interface WorkQueueOptions {
   name: string;
   /** Parallel workers (distinct keys only). */
   workers: number;
   reconcile: (key: string) => Promise<void>;
   logger: Logger;
+  /** Reads the time for delayed keys (the timers themselves are the runtime's `setTimeout`). */
+  clock: Clock;
   /** First retry delay; doubles per failure up to `maxRetryMs`. */
   baseRetryMs?: number;
   maxRetryMs?: number;
+  /** How long `stop()` waits for the backlog and the reconciles in flight (default 10 s). */
+  drainTimeoutMs?: number;
 }
 
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+/** Deduplicating, per-key serialised, rate-limited queue of reconcile keys. */
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
@@ -25,15 +40,20 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  /** Keys refused or cancelled since `stop()` began (reported by it). */
+  private readonly dropped = new Set<string>();
   private active = 0;
-  private stopped = false;
+  private stopping = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: WorkQueueOptions) {}
 
-  /** Queues `key` (no-op if already waiting). */
+  /** Queues `key` (no-op if already waiting). After `stop()` the key is refused and reported. */
   add(key: string): void {
-    if (this.stopped) return;
+    if (this.stopping) {
+      this.dropped.add(key);
+      return;
+    }
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
@@ -46,9 +66,12 @@ export class WorkQueue {
 
   /** Queues `key` after `ms`; when a delay is already pending for it, the earlier of the two wins. */
   addAfter(key: string, ms: number): void {
-    if (this.stopped) return;
+    if (this.stopping) {
+      this.dropped.add(key);
+      return;
+    }
     if (ms <= 0) return this.add(key);
-    const due = Date.now() + ms;
+    const due = this.opts.clock.now() + ms;
     const pending = this.timers.get(key);
     if (pending && pending.due <= due) return;
     if (pending) clearTimeout(pending.timer);
@@ -72,16 +95,50 @@ export class WorkQueue {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  stop(): void {
-    this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t.timer);
-    this.timers.clear();
-    this.queue.length = 0;
-    this.queued.clear();
+  /**
+   * Stops the queue: refuses new keys, cancels pending delays, finishes the waiting keys and those in
+   * flight (at most `drainTimeoutMs`), and resolves with every key it did not finish (also logged).
+   */
+  async stop(): Promise<string[]> {
+    if (!this.stopping) {
+      this.stopping = true;
+      for (const [key, t] of this.timers) {
+        clearTimeout(t.timer);
+        this.dropped.add(key);
+      }
+      this.timers.clear();
+    }
+    const drained = await this.idleWithin(this.opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+    if (!drained) {
+      // Forced: what still waits is dropped here; what runs finishes on its own but is reported.
+      for (const key of [...this.queue, ...this.processing]) this.dropped.add(key);
+      this.queue.length = 0;
+      this.queued.clear();
+    }
+    const left = [...this.dropped];
+    if (left.length > 0)
+      this.opts.logger.info(
+        { queue: this.opts.name, keys: left.length, sample: left.slice(0, 5), drained },
+        'work queue stopped with unfinished keys (healed by the next start)',
+      );
+    return left;
+  }
+
+  private async idleWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timerDelayMs(ms));
+      timer.unref();
+    });
+    try {
+      return await Promise.race([this.idle().then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < this.opts.workers && this.queue.length > 0) {
+    while (this.active < this.opts.workers && this.queue.length > 0) {
       const key = this.queue.shift() as string;
       this.queued.delete(key);
       this.processing.add(key);
