@@ -20,6 +20,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           fileParallelism: true,
+          // One fork per core (vitest's default is cores - 1: a single fork on a 2-core CI machine).
+          // Many unit files wait on sockets, child processes and worker threads rather than compute.
+          maxWorkers: '100%',
           sequence: { groupOrder: 0 },
         },
       },
