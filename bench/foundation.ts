@@ -16,6 +16,7 @@ import { silentLogger } from '../src/api/index.js';
 import type { Runtime, WorkloadRequest } from '../src/api/index.js';
 import { Cluster, ROOT, freePort, until } from '../test/support/cluster.js';
 import { wasmServiceManifest } from '../test/support/manifests.js';
+import type * as WasmRuntimeModule from '../src/runtime-wasm/index.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,10 +76,12 @@ async function inProcess(): Promise<LoadResult> {
   const bytes = readFileSync(WASM);
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   // The compiled runtime, as the agent runs it (workers start from dist/).
-  const { WasmRuntime } = (await import(
-    join(ROOT, 'dist/runtime-wasm/index.js')
-  )) as typeof import('../src/runtime-wasm/index.js');
-  const rt: Runtime = await WasmRuntime.create({ dataDir: dir, logger: silentLogger(), fetchBlob: async () => bytes });
+  const { WasmRuntime } = (await import(join(ROOT, 'dist/runtime-wasm/index.js'))) as typeof WasmRuntimeModule;
+  const rt: Runtime = await WasmRuntime.create({
+    dataDir: dir,
+    logger: silentLogger(),
+    fetchBlob: () => Promise.resolve(bytes),
+  });
   const image = await rt.pullImage(`edgeplane.hub/hello.wasm@${digest}`);
   await rt.createContainer({
     id: 'c1',

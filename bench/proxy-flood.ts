@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     for (const [s, t] of statuses) a.add(s, t);
     let m = memory(pid);
     console.log(
-      `(a) ${UPLOADS} uploads of ${UPLOAD_MIB} MiB + ${UPLOADS / 2} of ${2 * UPLOAD_MIB} MiB at once (${((performance.now() - started) / 1000).toFixed(1)} s): ${a}`,
+      `(a) ${UPLOADS} uploads of ${UPLOAD_MIB} MiB + ${UPLOADS / 2} of ${2 * UPLOAD_MIB} MiB at once (${((performance.now() - started) / 1000).toFixed(1)} s): ${a.toString()}`,
     );
     console.log(a.samples());
     console.log(
@@ -213,16 +213,16 @@ async function main(): Promise<void> {
     release();
     await Promise.all([...drips, ...lorises]);
     console.log(
-      `(b) ${DRIPS} chunked bodies dripping 100 B / 200 ms for ${DRIP_SECONDS} s: ${dripCounts} (refused at once past the cap; the rest answered once their body ended)`,
+      `(b) ${DRIPS} chunked bodies dripping 100 B / 200 ms for ${DRIP_SECONDS} s: ${dripCounts.toString()} (refused at once past the cap; the rest answered once their body ended)`,
     );
     console.log(
-      `    ${LORIS} slowloris connections (a header line a second): ${lorisClosed} closed by the agent within ${DRIP_SECONDS} s (${lorisCounts})`,
+      `    ${LORIS} slowloris connections (a header line a second): ${lorisClosed} closed by the agent within ${DRIP_SECONDS} s (${lorisCounts.toString()})`,
     );
-    console.log(`(c) ${QUICK} quick GETs while the drips held the cap: ${during}`);
+    console.log(`(c) ${QUICK} quick GETs while the drips held the cap: ${during.toString()}`);
     console.log(during.samples());
     const after = new Counts();
     for (const [s, t] of await Promise.all(Array.from({ length: QUICK }, () => quick()))) after.add(s, t);
-    console.log(`    ${QUICK} quick GETs once the drips ended: ${after}`);
+    console.log(`    ${QUICK} quick GETs once the drips ended: ${after.toString()}`);
     console.log(after.samples());
     console.log(`    agent RSS ${m.rss.toFixed(1)} MiB during the drips, peak ${m.peak.toFixed(1)} MiB`);
     const end = memory(pid);

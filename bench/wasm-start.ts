@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/api/index.js';
 import { Cluster, ROOT, WASM, applyAndWait, arg, deployment, percentile, runBench } from './wasm-support.js';
 import { createHash } from 'node:crypto';
+import type * as WasmRuntimeModule from '../src/runtime-wasm/index.js';
 
 const PODS = arg('pods', 100);
 
@@ -110,10 +111,12 @@ async function runtimeAlone(wasmPath: string, name: string): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-start-'));
   const bytes = readFileSync(wasmPath);
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const { WasmRuntime } = (await import(
-    join(ROOT, 'dist/runtime-wasm/index.js')
-  )) as typeof import('../src/runtime-wasm/index.js');
-  const rt = await WasmRuntime.create({ dataDir: dir, logger: silentLogger(), fetchBlob: async () => bytes });
+  const { WasmRuntime } = (await import(join(ROOT, 'dist/runtime-wasm/index.js'))) as typeof WasmRuntimeModule;
+  const rt = await WasmRuntime.create({
+    dataDir: dir,
+    logger: silentLogger(),
+    fetchBlob: () => Promise.resolve(bytes),
+  });
   const image = await rt.pullImage(`edgeplane.hub/${name}.wasm@${digest}`);
   const config = (id: string) => ({
     id,

@@ -40,7 +40,7 @@ export async function load(url: string, connections: number, seconds: number): P
   const times: number[] = [];
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({ url, connections, duration: seconds, pipelining: 1 }, (err, result) =>
-      err ? reject(err) : resolve(result),
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result),
     );
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
       if (status >= 200 && status < 300) times.push(ms);

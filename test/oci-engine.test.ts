@@ -275,7 +275,10 @@ describe.skipIf(missing.length > 0)(
         expect(report.vars.HELLO_SERVICE_HOST).toBe(c.gateway);
         expect(report.vars.http_proxy).toMatch(new RegExp(`^http://${c.gateway.replace(/\./g, '\\.')}:[0-9]+$`));
         for (const answer of [report.byEnv, report.byName])
-          expect(answer).toMatchObject({ message: 'hello from Edgeplane', pod: expect.stringMatching(/^hello-/) });
+          expect(answer).toMatchObject({
+            message: 'hello from Edgeplane',
+            pod: expect.stringMatching(/^hello-/) as unknown,
+          });
         expect(report.external).toMatch(/401 Unauthorized/); // its annotation allows the registry's host
         expect(report.denied).toMatch(/^HTTP\/1\.1 403 Forbidden/);
         expect(report.denied).toContain(

@@ -308,9 +308,7 @@ describe.skipIf(missing.length > 0)(
         'the pod unschedulable',
         async () => {
           const [p] = await podsOf(cluster, 'armonly');
-          const c = (
-            p?.status as { conditions?: Array<{ type: string; status: string; message?: string }> } | undefined
-          )?.conditions?.find((x) => x.type === 'PodScheduled');
+          const c = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
           return c?.status === 'False' ? { p, c } : undefined;
         },
         20_000,
@@ -382,7 +380,10 @@ describe.skipIf(missing.length > 0)(
         );
         expect(c.vars.HELLO_PORT_80_TCP).toBe(`tcp://${c.vars.HELLO_SERVICE_HOST}:${c.vars.HELLO_SERVICE_PORT}`);
         for (const answer of [c.byEnv, c.byName])
-          expect(answer).toMatchObject({ message: 'hello from Edgeplane', pod: expect.stringMatching(/^hello-/) });
+          expect(answer).toMatchObject({
+            message: 'hello from Edgeplane',
+            pod: expect.stringMatching(/^hello-/) as unknown,
+          });
       }
       // The bridged pod is known by its address: its annotation lets it reach the registry (which wants a token: 401).
       expect(bridge.external).toMatch(/401 Unauthorized/);

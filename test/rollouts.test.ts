@@ -59,7 +59,7 @@ describe('rolling updates and rollbacks', () => {
       ['undo', undefined, 'hello from Edgeplane'],
     ] as const) {
       const load = new Load(urls, { concurrency: 2 });
-      await new Promise((r) => setTimeout(r, 500));
+      await load.completed(20); // traffic flows before the change
       const t0 = Date.now();
       const change = image
         ? await cluster.edgectl(['set', 'image', 'deployment/web', `web=${image}`])
@@ -69,9 +69,9 @@ describe('rolling updates and rollbacks', () => {
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/successfully rolled out/);
       const took = Date.now() - t0;
-      await new Promise((r) => setTimeout(r, 1000));
+      await load.completed(40); // and keeps flowing after it
       const records = await load.stop();
-      // eslint-disable-next-line no-console
+
       console.log(
         `${step}: rollout ${(took / 1000).toFixed(1)} s, ${records.length} requests, ${load.failures.length} failed`,
         load.failures.slice(0, 3),
@@ -90,7 +90,7 @@ describe('rolling updates and rollbacks', () => {
     const broken = `edgeplane.hub/broken.wasm@sha256:${'0'.repeat(64)}`;
     expect((await cluster.edgectl(['set', 'image', 'deployment/web', `web=${broken}`])).code).toBe(0);
     const status = await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '60s']);
-    const records = await load.stop();
+    await load.stop();
     expect(status.code).not.toBe(0);
     expect(status.stderr).toMatch(/exceeded its progress deadline/);
     const d = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/web')) as {

@@ -74,7 +74,7 @@ describe('self-healing across node failures', () => {
       survivors.map((n) => `http://${n.address}:30120/`),
       { concurrency: 2 },
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await load.completed(20); // traffic flows before the node dies
     const killedAt = Date.now();
     await cluster.node(victim.name).proc.kill('SIGKILL');
     const healed = await until(
@@ -86,15 +86,17 @@ describe('self-healing across node failures', () => {
       60_000,
       100,
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await load.completed(40); // and keeps flowing once the replicas are back
     const records = await load.stop();
     const recovery = (healed - killedAt) / 1000;
     const failures = load.failures;
-    // eslint-disable-next-line no-console
+
     console.log(
       `node death → 6/6 Ready elsewhere in ${recovery.toFixed(1)} s; ${records.length} requests through the survivors, ${failures.length} failed`,
     );
     if (failures.length > 0) console.log(JSON.stringify(failures.slice(0, 3)));
+    // A generous functional limit, not a timing goal (bench/ measures recovery): detection and eviction
+    // periods plus 20 s for rescheduling and starting the replicas.
     expect(recovery).toBeLessThan(GRACE_S + EVICT_S + 20);
     // A request that reached the dead node's pods before its endpoints were withdrawn may fail once
     // it was forwarded; the proxy retries connection failures on another endpoint.
@@ -106,7 +108,7 @@ describe('self-healing across node failures', () => {
     const bound = new Set((await webPods()).filter((p) => p.spec.nodeName === victim.name).map((p) => p.metadata.uid));
     await until(
       'the returning node to drop the pods that moved away',
-      async () => {
+      () => {
         const local = readdirSync(join(cluster.node(victim.name).dataDir, 'pods'))
           .filter((f) => f.endsWith('.json'))
           .map((f) => f.replace(/\.json$/, ''));
@@ -130,7 +132,7 @@ describe('self-healing across node failures', () => {
     expect(ps.filter(ready)).toHaveLength(6);
     const nodes = await cluster.edgectl(['get', 'nodes']);
     expect(nodes.stdout).toMatch(new RegExp(`${target.name}\\s+Ready,SchedulingDisabled`));
-    // eslint-disable-next-line no-console
+
     console.log(`drain: ${records.length} requests, ${load.failures.length} failed`);
     expect(load.failures.length / Math.max(1, records.length)).toBeLessThan(0.02);
     expect((await cluster.edgectl(['uncordon', target.name])).stdout).toMatch(/uncordoned/);

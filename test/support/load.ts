@@ -54,6 +54,20 @@ export class Load {
     }
   }
 
+  /**
+   * Resolves once `n` more requests have completed: what a test waits on to have traffic before and
+   * after a change, instead of sleeping a fixed time and hoping requests happened meanwhile.
+   */
+  async completed(n: number, timeoutMs = 30_000): Promise<void> {
+    const target = this.records.length + n;
+    const end = Date.now() + timeoutMs;
+    while (this.records.length < target) {
+      if (this.stopped || Date.now() > end)
+        throw new Error(`load: ${target - this.records.length} of ${n} requests still pending after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** Stops the loops and waits for in-flight requests. */
   async stop(): Promise<LoadRecord[]> {
     this.stopped = true;

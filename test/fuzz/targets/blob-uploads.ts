@@ -86,7 +86,7 @@ async function send(ctx: Ctx, o: Extract<Op, { kind: 'upload' }>): Promise<void>
   };
   if (o.declare) headers['content-length'] = String(total);
   const res = await ctx.app.request(
-    new Request(`http://hub${BLOB_PATH}${query}`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit),
+    new Request(`http://hub${BLOB_PATH}${query}`, { method: 'POST', headers, body, duplex: 'half' }),
   );
   const json = (await res.json()) as { digest?: string; size?: number; kind?: string; code?: number; reason?: string };
   if (res.status === 200 || res.status === 201) {

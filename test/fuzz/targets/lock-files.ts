@@ -50,35 +50,49 @@ function contents(dirId: string): fc.Arbitrary<string> {
 
 export const target: FuzzTarget<Ctx, string> = {
   name: 'lock-files',
-  async setup() {
-    return { dir: mkdtempSync(join(tmpdir(), 'fuzz-lock-')) };
+  setup() {
+    return Promise.resolve({ dir: mkdtempSync(join(tmpdir(), 'fuzz-lock-')) });
   },
   arbitrary: (ctx) => {
     const st = statSync(ctx.dir);
     return contents(`${st.dev}:${st.ino}`);
   },
-  async check(ctx, text) {
-    const path = join(ctx.dir, LOCK_FILE);
-    writeFileSync(path, text);
-    let lock;
-    try {
-      lock = acquireDataDirLock(ctx.dir, { program: 'fuzz' });
-    } catch (err) {
-      if (!(err instanceof DataDirInUseError)) throw new Error(`unexpected ${String(err)}`);
-      if (!err.message.includes(`in use by pid ${err.pid}`) || /[\n\r\u001b]/.test(err.message))
-        throw new Error(`unclear refusal: ${JSON.stringify(err.message)}`);
-      if (readFileSync(path, 'latin1') !== Buffer.from(text).toString('latin1'))
-        throw new Error('a refusal changed the lock file');
-      rmSync(path);
-      return;
-    }
-    if ((JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid !== process.pid)
-      throw new Error('the lock taken is not ours');
-    lock.release();
-    const left = readdirSync(ctx.dir);
-    if (left.length > 0) throw new Error(`left behind: ${left.join(', ')}`);
+  check(ctx, text) {
+    // Synchronous work; a throw becomes the rejection the fuzz runner expects.
+    return new Promise<void>((resolve) => {
+      checkLockFile(ctx, text);
+      resolve();
+    });
   },
-  async teardown(ctx) {
+  teardown(ctx) {
     rmSync(ctx.dir, { recursive: true, force: true });
+    return Promise.resolve();
   },
 };
+
+/** One case: a lock file holding `text` is either refused clearly and left as is, or replaced by ours. */
+function checkLockFile(ctx: Ctx, text: string): void {
+  const path = join(ctx.dir, LOCK_FILE);
+  writeFileSync(path, text);
+  let lock;
+  try {
+    lock = acquireDataDirLock(ctx.dir, { program: 'fuzz' });
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw new Error(`unexpected ${String(err)}`, { cause: err });
+    if (
+      !err.message.includes(`in use by pid ${err.pid}`) ||
+      /[\n\r]/.test(err.message) ||
+      err.message.includes('\u001b')
+    )
+      throw new Error(`unclear refusal: ${JSON.stringify(err.message)}`, { cause: err });
+    if (readFileSync(path, 'latin1') !== Buffer.from(text).toString('latin1'))
+      throw new Error('a refusal changed the lock file', { cause: err });
+    rmSync(path);
+    return;
+  }
+  if ((JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid !== process.pid)
+    throw new Error('the lock taken is not ours');
+  lock.release();
+  const left = readdirSync(ctx.dir);
+  if (left.length > 0) throw new Error(`left behind: ${left.join(', ')}`);
+}

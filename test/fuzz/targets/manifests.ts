@@ -119,9 +119,17 @@ function nodes(doc: Json): { parent: Json[] | { [k: string]: Json }; key: string
   const stack: Json[] = [doc];
   while (stack.length > 0) {
     const v = stack.pop()!;
-    if (Array.isArray(v)) v.forEach((x, i) => (out.push({ parent: v, key: i }), stack.push(x)));
-    else if (v !== null && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) (out.push({ parent: v, key: k }), stack.push(x));
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        out.push({ parent: v, key: i });
+        stack.push(x);
+      });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.push({ parent: v, key: k });
+        stack.push(x);
+      }
+    }
   }
   return out;
 }
@@ -222,7 +230,7 @@ const jsonLeaf: fc.Arbitrary<Json> = fc.oneof(
 const jsonValue: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: jsonLeaf },
   { weight: 1, arbitrary: fc.array(jsonLeaf, { maxLength: 4 }) },
-  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), jsonLeaf, { maxKeys: 4 }) as fc.Arbitrary<Json> },
+  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), jsonLeaf, { maxKeys: 4 }) },
   // Objects whose toString/valueOf are not functions: String(v) and `${v}` throw on them.
   { weight: 1, arbitrary: fc.constantFrom<Json>({ toString: 1 }, { valueOf: 'x', toString: null }, { toJSON: 1 }) },
 );
@@ -324,7 +332,7 @@ export const target: FuzzTarget<Ctx, Case> = {
         rest: fc.dictionary(fc.constantFrom('metadata', 'spec', 'status', 'data', 'x'), jsonValue, { maxKeys: 3 }),
         method: fc.constantFrom('POST' as const, 'PUT' as const),
       })
-      .map(({ apiVersion, kind, rest, method }) => ({ doc: { apiVersion, kind, ...rest } as Json, method }));
+      .map(({ apiVersion, kind, rest, method }) => ({ doc: { apiVersion, kind, ...rest }, method }));
     const garbage = fc.record({ doc: jsonValue, method: fc.constant('POST' as const) });
     return fc.oneof(
       { weight: 6, arbitrary: mutated },

@@ -136,7 +136,7 @@ const value: fc.Arbitrary<Json> = fc.oneof(
       ),
       leaf,
       { maxKeys: 3 },
-    ) as fc.Arbitrary<Json>,
+    ),
   },
 );
 
@@ -201,10 +201,7 @@ function mergePatch(original: Json): fc.Arbitrary<string> {
         let cur = patch;
         for (const t of tokens.slice(0, -1)) {
           const next = cur[t];
-          cur =
-            next !== null && typeof next === 'object' && !Array.isArray(next)
-              ? next
-              : ((cur[t] = {}), cur[t] as Record<string, Json>);
+          cur = next !== null && typeof next === 'object' && !Array.isArray(next) ? next : ((cur[t] = {}), cur[t]);
         }
         const last = tokens.at(-1)!;
         if (e.key === '__proto__') {
@@ -274,7 +271,9 @@ export const target: FuzzTarget<Ctx, Case> = {
       try {
         validateObject(o.type, stored.json);
       } catch (err) {
-        throw new Error(`${what}: stored object no longer valid: ${(err as Error).message.slice(0, 300)}`);
+        throw new Error(`${what}: stored object no longer valid: ${(err as Error).message.slice(0, 300)}`, {
+          cause: err,
+        });
       }
       // Put the original back so the next case starts from it.
       const meta = (stored.json as KubeObject).metadata;

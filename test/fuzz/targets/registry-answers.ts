@@ -200,10 +200,11 @@ export const target: FuzzTarget<Ctx, Input> = {
       if (!(err instanceof ImagePullError))
         throw new Error(
           `not an ImagePullError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 500),
+          { cause: err },
         );
       if (err.message.length > 2048)
-        throw new Error(`error message of ${err.message.length} chars: ${err.message.slice(0, 200)}…`);
-      if (err.message.includes(PASSWORD)) throw new Error('the password is in an error message');
+        throw new Error(`error message of ${err.message.length} chars: ${err.message.slice(0, 200)}…`, { cause: err });
+      if (err.message.includes(PASSWORD)) throw new Error('the password is in an error message', { cause: err });
     } finally {
       ctx.current = undefined;
     }

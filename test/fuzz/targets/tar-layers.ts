@@ -170,6 +170,12 @@ function mutated(archive: fc.Arbitrary<Buffer>): fc.Arbitrary<Uint8Array> {
     });
 }
 
+/** `bytes` as the one-chunk stream `applyLayer` reads (a layer arriving in a single piece). */
+function oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  const chunks = [bytes][Symbol.iterator]();
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve(chunks.next()) }) };
+}
+
 export const target: FuzzTarget<Ctx, Case> = {
   name: 'tar-layers',
 
@@ -181,14 +187,14 @@ export const target: FuzzTarget<Ctx, Case> = {
     const lower = join(base, 'lower');
     mkdirSync(lower);
     await applyLayer(
-      (async function* () {
-        yield tar([
+      oneChunk(
+        tar([
           { path: 'bin/tool', data: 'tool', mode: 0o755 },
           { path: 'host', type: 'symlink', linkname: victim },
           { path: 'etc/passwd', data: 'root:x:0:0::/:/bin/sh\n' },
           { path: 'a', type: 'dir' },
-        ]);
-      })(),
+        ]),
+      ),
       { root: lower, lowers: [] },
     );
     const cases = join(base, 'cases');
@@ -214,16 +220,16 @@ export const target: FuzzTarget<Ctx, Case> = {
     mkdirSync(root);
     try {
       try {
-        await applyLayer(
-          (async function* () {
-            yield input.bytes;
-          })(),
-          { root, lowers: input.withLower ? [ctx.lower] : [], maxEntries: 64 },
-        );
+        await applyLayer(oneChunk(input.bytes), {
+          root,
+          lowers: input.withLower ? [ctx.lower] : [],
+          maxEntries: 64,
+        });
       } catch (err) {
         if (!(err instanceof LayerError) && !(err instanceof TarFormatError)) {
           throw new Error(
             `refused without a named error: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`,
+            { cause: err },
           );
         }
       }
@@ -252,8 +258,9 @@ export const target: FuzzTarget<Ctx, Case> = {
     }
   },
 
-  async teardown(ctx) {
+  teardown(ctx) {
     rmSync(ctx.base, { recursive: true, force: true });
     rmSync(ctx.farAway, { recursive: true, force: true });
+    return Promise.resolve();
   },
 };
