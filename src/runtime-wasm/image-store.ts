@@ -6,7 +6,7 @@
  *
  * - hub references (`edgeplane.hub/<name>@sha256:<hex>`): the blob is fetched from the hub by digest;
  * - OCI registry references (`registry/repo:tag`, `registry/repo@sha256:…`): a Wasm component
- *   published as a CNCF Wasm OCI artifact, pulled with the registry client of runtime-oci (token
+ *   published as a CNCF Wasm OCI artifact, pulled with the node's registry client (src/distribution) (token
  *   or basic auth, digests verified). The pull policy is the OCI runtime's, Kubernetes' default: a
  *   digest-pinned reference, or a tag other than `latest`, already present is not resolved again;
  *   `latest` is resolved on every pull (and its component fetched only when it changed). What each
@@ -24,7 +24,7 @@ import {
   formatReference,
   parseImageReference,
   resolveWasmArtifact,
-} from '../runtime-oci/index.js';
+} from '../distribution/index.js';
 import { writeFileDurable } from '../durable/index.js';
 import { fileSha256 } from './cache-verify.js';
 import { RegistryRefs, type RegistryImage } from './registry-refs.js';

@@ -13,11 +13,10 @@ import type {
   OciEndpoint,
   OciExit,
   OciRuntimeAdapter,
-  Platform,
   PullOpts,
 } from '../adapter.js';
 import { CriLogWriter } from '../../api/index.js';
-import type { RegistryCredentials } from '../image/credentials.js';
+import type { Platform, RegistryCredentials } from '../../distribution/index.js';
 import { EngineClient, EngineError, demux } from './engine-client.js';
 import { engineExec } from './engine-exec.js';
 import { EngineImages } from './engine-images.js';

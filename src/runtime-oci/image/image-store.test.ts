@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImagePullError, silentLogger } from '../../api/index.js';
 import { digestOf, ociImage, tar, type BuiltImage } from '../../../test/support/oci-images.js';
 import { ImageStore } from './image-store.js';
-import { RegistryClient } from './registry-client.js';
+import { RegistryClient } from '../../distribution/index.js';
 
 const base = mkdtempSync(join(tmpdir(), 'image-store-'));
 const platform = { os: 'linux', architecture: 'amd64' };

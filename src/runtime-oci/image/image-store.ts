@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { Logger, PulledImage } from '../../api/index.js';
 import { writeFileDurable } from '../../durable/index.js';
-import type { Platform, PullOpts } from '../adapter.js';
+import type { PullOpts } from '../adapter.js';
 import { Snapshotter, type LayerSource, type SnapshotterOptions } from '../unpack/snapshotter.js';
-import { ContentStore } from './content-store.js';
-import { assertSha256Digest, parseDigest } from './digest.js';
-import { privateDir } from './private-dir.js';
 import {
+  ContentStore,
+  assertSha256Digest,
+  parseDigest,
+  privateDir,
   MediaType,
   formatPlatform,
   indexPlatforms,
@@ -25,9 +26,12 @@ import {
   selectPlatform,
   type Descriptor,
   type ImageManifest,
-} from './manifest.js';
-import { formatReference, parseImageReference, type ImageReference } from './reference.js';
-import type { RegistryClient } from './registry-client.js';
+  type Platform,
+  formatReference,
+  parseImageReference,
+  type ImageReference,
+  type RegistryClient,
+} from '../../distribution/index.js';
 
 /** The runtime part of an image config (`config` of the image configuration JSON). */
 export interface ImageRunConfig {

@@ -16,12 +16,11 @@ import type {
   OciEndpoint,
   OciExit,
   OciRuntimeAdapter,
-  Platform,
   PullOpts,
 } from '../adapter.js';
 import { runCommand } from '../command.js';
 import { ImageStore } from '../image/image-store.js';
-import type { RegistryClient } from '../image/registry-client.js';
+import type { Platform, RegistryClient } from '../../distribution/index.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { mountOverlay, unmountAll } from '../unpack/overlay.js';
 import { boundingCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';

@@ -21,8 +21,7 @@ import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import { fsyncDir, writeFileDurable } from '../../durable/index.js';
 import { runCommand } from '../command.js';
-import { Digester, assertSha256Digest, parseDigest } from '../image/digest.js';
-import { privateDir } from '../image/private-dir.js';
+import { Digester, assertSha256Digest, parseDigest, privateDir } from '../../distribution/index.js';
 import { applyLayer } from './layer-apply.js';
 import { lstatOrUndefined } from './root-path.js';
 

@@ -1,6 +1,6 @@
 /** Content digests (`sha256:<hex>`, `sha512:<hex>`): computing and verifying them. */
 import { createHash, type Hash } from 'node:crypto';
-import { ImagePullError } from '../../api/index.js';
+import { ImagePullError } from '../api/index.js';
 
 const ALGORITHMS: Record<string, { hex: number }> = { sha256: { hex: 64 }, sha512: { hex: 128 } };
 

@@ -4,8 +4,8 @@
  * `~/.docker/config.json`, of podman's `auth.json` and of a `kubernetes.io/dockerconfigjson` Secret.
  */
 import { readFile } from 'node:fs/promises';
-import { errorMessage } from '../../api/index.js';
-import type { RegistryAuth } from '../adapter.js';
+import { errorMessage } from '../api/index.js';
+import type { RegistryAuth } from './platform.js';
 import { DOCKER_HUB } from './reference.js';
 
 /** Registry host → credentials. */
