@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { silentLogger } from '../src/api/index.js';
 import type { Runtime, WorkloadRequest } from '../src/api/index.js';
+import { silentLogger } from '../src/platform/index.js';
 import { Cluster, ROOT, freePort, until } from '../test/support/cluster.js';
 import { wasmServiceManifest } from '../test/support/manifests.js';
 

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImagePullError, silentLogger } from '../api/index.js';
+import { ImagePullError } from '../api/index.js';
+import { silentLogger } from '../platform/index.js';
 import { ContentStore } from './content-store.js';
 import { sha256Digest } from './digest.js';
 import type { Descriptor } from './manifest.js';

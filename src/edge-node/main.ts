@@ -9,8 +9,9 @@
  * node name because another agent holds it, or the agent cannot start, 2 for bad flags.
  */
 import path from 'node:path';
-import { OutgoingHttpError, createLogger, errorMessage, formatBytes } from '../api/index.js';
+import { OutgoingHttpError, errorMessage, formatBytes } from '../api/index.js';
 import type { Logger, OutgoingHttpHandler, Runtime } from '../api/index.js';
+import { createLogger } from '../platform/index.js';
 import { RegistryClient } from '../distribution/index.js';
 import { createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';

@@ -4,7 +4,8 @@
  * (src/distribution), built once by the agent and shared with the Wasm runtime.
  */
 import { join } from 'node:path';
-import type { CriLogRotation, Logger } from '../api/index.js';
+import type { Logger } from '../api/index.js';
+import type { CriLogRotation } from '../platform/index.js';
 import type { Platform, RegistryClient } from '../distribution/index.js';
 import type { OciRuntimeAdapter } from './adapter.js';
 import { EngineAdapter } from './engine/engine-adapter.js';

@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ImagePullError, hubImageRef, silentLogger } from '../api/index.js';
+import { ImagePullError, hubImageRef } from '../api/index.js';
+import { silentLogger } from '../platform/index.js';
 import { RegistryClient, RegistryCredentials } from '../distribution/index.js';
 import { ImageStore } from './image-store.js';
 

@@ -8,8 +8,9 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, silentLogger, systemClock } from '../../api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER, systemClock } from '../../api/index.js';
 import type { ServiceRoute, WorkloadEndpoint, WorkloadRequest, WorkloadResponse } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { LocalListeners } from '../local-proxy/local-listeners.js';
 import { MeshServer } from '../mesh/mesh-server.js';
 import { MESH_ERROR_HEADER, Deliverer } from './delivery.js';

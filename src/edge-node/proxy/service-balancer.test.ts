@@ -5,7 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type ServiceRoute, type WorkloadEndpoint } from '../../api/index.js';
+import { type ServiceRoute, type WorkloadEndpoint } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { Deliverer } from './delivery.js';
 import type { EndpointPicker, ServiceEndpoint } from './endpoint-picker.js';
 import { LeastLoadedPicker } from './least-loaded-picker.js';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BadRequestError, NotFoundError, RequestTooLargeError, silentLogger } from '../../api/index.js';
+import { BadRequestError, NotFoundError, RequestTooLargeError } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { BlobGarbageCollector, BlobQuotaExceededError, BlobStore, imagesOf } from './index.js';
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { WorkQueue } from './workqueue.js';
 
 describe('WorkQueue', () => {

@@ -6,7 +6,8 @@
  * nodes may share a daemon and a restarted node removes only what it left itself.
  */
 import { CreateContainerError, capabilityName, errorMessage, rfc3339 } from '../../api/index.js';
-import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
 import type {
   OciContainerSpec,
   OciContainerState,
@@ -15,7 +16,6 @@ import type {
   OciRuntimeAdapter,
   PullOpts,
 } from '../adapter.js';
-import { CriLogWriter } from '../../api/index.js';
 import type { Platform, RegistryCredentials } from '../../distribution/index.js';
 import { EngineClient, EngineError, demux } from './engine-client.js';
 import { engineExec } from './engine-exec.js';

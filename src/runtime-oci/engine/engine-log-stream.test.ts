@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CriLogWriter } from '../../api/index.js';
+import { CriLogWriter } from '../../platform/index.js';
 import { pacedByLog } from './engine-adapter.js';
 import { demux } from './engine-client.js';
 

@@ -9,7 +9,8 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
-import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { CriLogRotation } from '../../platform/index.js';
 import type {
   OciContainerSpec,
   OciContainerState,

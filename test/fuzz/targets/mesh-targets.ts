@@ -9,7 +9,8 @@
 import fc from 'fast-check';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, silentLogger, type ServiceRoute } from '../../../src/api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER, type ServiceRoute } from '../../../src/api/index.js';
+import { silentLogger } from '../../../src/platform/index.js';
 import { MeshServer } from '../../../src/edge-node/mesh/mesh-server.js';
 import { Deliverer } from '../../../src/edge-node/proxy/delivery.js';
 import type { LocalTargetLookup } from '../../../src/edge-node/proxy/service-balancer.js';
