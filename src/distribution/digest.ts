@@ -34,14 +34,18 @@ export function sha256Digest(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Hashes content as it streams by and checks it against the digest it must have. */
+/**
+ * Hashes content as it streams by and checks it against the digest it must have; without an expected
+ * digest it only computes the content's sha256.
+ */
 export class Digester {
   readonly #hash: Hash;
   readonly #algorithm: string;
   #size = 0;
+  #digest: string | undefined;
 
-  constructor(readonly expected: string) {
-    this.#algorithm = parseDigest(expected).algorithm;
+  constructor(readonly expected?: string) {
+    this.#algorithm = expected === undefined ? 'sha256' : parseDigest(expected).algorithm;
     this.#hash = createHash(this.#algorithm);
   }
 
@@ -54,13 +58,19 @@ export class Digester {
     return this.#size;
   }
 
+  /** `<algorithm>:<hex>` of the content seen; ends the hashing (later updates are refused by node:crypto). */
+  digest(): string {
+    this.#digest ??= `${this.#algorithm}:${this.#hash.digest('hex')}`;
+    return this.#digest;
+  }
+
   /** Throws ImagePullError when the content does not match (`what` names it in the message). */
   verify(what: string, expectedSize?: number): void {
     if (expectedSize !== undefined && expectedSize >= 0 && this.#size !== expectedSize) {
       throw new ImagePullError(`${what}: size ${this.#size} does not match the descriptor's ${expectedSize}`);
     }
-    const actual = `${this.#algorithm}:${this.#hash.digest('hex')}`;
-    if (actual !== this.expected)
+    const actual = this.digest();
+    if (this.expected !== undefined && actual !== this.expected)
       throw new ImagePullError(`${what}: digest mismatch (expected ${this.expected}, got ${actual})`);
   }
 }

@@ -45,5 +45,11 @@ export {
   type ResolvedWasmArtifact,
   type WasmArtifact,
 } from './wasm-artifact.js';
-export { ContentStore, DEFAULT_MAX_BLOB_BYTES, type ContentStoreOptions } from './content-store.js';
+export {
+  ContentStore,
+  type ContentSource,
+  type ContentStoreOptions,
+  type StagedContent,
+  type WriteOptions,
+} from './content-store.js';
 export { privateDir } from './private-dir.js';

@@ -13,9 +13,9 @@ import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { Logger, PulledImage } from '../../api/index.js';
 import { writeFileDurable } from '../../durable/index.js';
 import type { PullOpts } from '../adapter.js';
+import { BlobCache } from './blob-cache.js';
 import { Snapshotter, type LayerSource, type SnapshotterOptions } from '../unpack/snapshotter.js';
 import {
-  ContentStore,
   assertSha256Digest,
   parseDigest,
   privateDir,
@@ -71,7 +71,7 @@ export interface ImageStoreDeps {
   dir: string;
   client: RegistryClient;
   logger: Logger;
-  /** Bounds of a pull: largest blob, uncompressed bytes and entries of one layer (defaults in content-store.ts, snapshotter.ts). */
+  /** Bounds of a pull: largest blob, uncompressed bytes and entries of one layer (defaults in blob-cache.ts, snapshotter.ts). */
   limits?: SnapshotterOptions & { maxBlobBytes?: number };
 }
 
@@ -83,7 +83,7 @@ export class ImageStore {
   private constructor(
     private readonly dir: string,
     private readonly client: RegistryClient,
-    readonly content: ContentStore,
+    readonly content: BlobCache,
     readonly snapshots: Snapshotter,
     private readonly logger: Logger,
   ) {}
@@ -91,7 +91,7 @@ export class ImageStore {
   static async open(deps: ImageStoreDeps): Promise<ImageStore> {
     await privateDir(deps.dir);
     const { maxBlobBytes, ...unpackLimits } = deps.limits ?? {};
-    const content = await ContentStore.open(join(deps.dir, 'content'), {
+    const content = await BlobCache.open(join(deps.dir, 'content'), {
       logger: deps.logger,
       ...(maxBlobBytes !== undefined ? { maxBlobBytes } : {}),
     });
