@@ -11,12 +11,11 @@
  * data directories written by earlier versions readable.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ImagePullError } from '../api/index.js';
 import { publishDurable } from '../durable/index.js';
-import { Digester, parseDigest } from './digest.js';
+import { Digester, fileDigest, parseDigest } from './digest.js';
 import { privateDir } from './private-dir.js';
 
 /** What a write accepts: bytes or a stream of byte chunks (web or Node). */
@@ -185,15 +184,14 @@ export class ContentStore {
     }
     if (opts.size !== undefined && actualSize !== opts.size) return `${actualSize} bytes instead of ${opts.size}`;
     if (!opts.recheck && this.#verified.has(digest)) return undefined;
-    const d = new Digester(digest);
+    let actual: string;
     try {
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) d.update(chunk as Buffer);
+      actual = await fileDigest(path, digest);
     } catch (err) {
       // Removed since its size was read.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
       throw err;
     }
-    const actual = d.digest();
     if (actual !== digest) return `content ${actual} instead of ${digest}`;
     this.#verified.add(digest);
     return undefined;

@@ -1,5 +1,6 @@
 /** Content digests (`sha256:<hex>`, `sha512:<hex>`): computing and verifying them. */
 import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { ImagePullError } from '../api/index.js';
 
 const ALGORITHMS: Record<string, { hex: number }> = { sha256: { hex: 64 }, sha512: { hex: 128 } };
@@ -73,6 +74,16 @@ export class Digester {
     if (this.expected !== undefined && actual !== this.expected)
       throw new ImagePullError(`${what}: digest mismatch (expected ${this.expected}, got ${actual})`);
   }
+}
+
+/**
+ * `<algorithm>:<hex>` of a file, streamed in 1 MiB reads (a large blob does not block the event loop);
+ * `expected` picks the algorithm (sha256 when absent).
+ */
+export async function fileDigest(path: string, expected?: string): Promise<string> {
+  const d = new Digester(expected);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) d.update(chunk as Buffer);
+  return d.digest();
 }
 
 /** Verifies a whole buffer against `digest`. */

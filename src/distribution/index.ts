@@ -14,7 +14,7 @@ export {
   registryApiHost,
   type ImageReference,
 } from './reference.js';
-export { Digester, assertSha256Digest, parseDigest, sha256Digest, verifyBytes } from './digest.js';
+export { Digester, assertSha256Digest, fileDigest, parseDigest, sha256Digest, verifyBytes } from './digest.js';
 export {
   MANIFEST_ACCEPT,
   MediaType,
