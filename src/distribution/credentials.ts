@@ -22,12 +22,12 @@ export class RegistryCredentials {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read registry credentials ${path}: ${errorMessage(err)}`);
+      throw new Error(`cannot read registry credentials ${path}: ${errorMessage(err)}`, { cause: err });
     }
     try {
       return RegistryCredentials.parse(text);
     } catch (err) {
-      throw new Error(`registry credentials ${path}: ${errorMessage(err)}`);
+      throw new Error(`registry credentials ${path}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -73,7 +73,7 @@ export class RegistryAuthorizer {
     opts: AuthorizeOptions = {},
   ): Promise<string> {
     let header: string;
-    let seconds = DEFAULT_TOKEN_SECONDS;
+    let seconds: number;
     if (challenge.scheme === 'basic') {
       if (!creds)
         throw new ImagePullError(`registry ${registry} requires credentials (basic auth) and the node has none for it`);

@@ -201,7 +201,7 @@ const NOT_FOUND: Record<string, string> = {
 async function registryError(res: Dispatcher.ResponseData, what: string, registry: string): Promise<ImagePullError> {
   // Bounded: an endless error body must not grow the node's memory; the rest is dropped unread.
   const text = await readHead(res);
-  let detail = '';
+  let detail: string;
   let codes: string[] = [];
   try {
     const doc = JSON.parse(text) as { errors?: unknown };

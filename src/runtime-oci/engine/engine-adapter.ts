@@ -103,6 +103,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
       await client.close();
       throw new Error(
         `the ${deps.flavor} Engine API at ${deps.socketPath} does not answer: ${errorMessage(err)} (is the daemon running? give its socket with --oci-socket)`,
+        { cause: err },
       );
     }
     const images = new EngineImages(client, deps.credentials);
@@ -207,7 +208,11 @@ export class EngineAdapter implements OciRuntimeAdapter {
     await c.log?.close();
   }
 
-  async status(id: string): Promise<OciContainerState> {
+  status(id: string): Promise<OciContainerState> {
+    return Promise.resolve(this.#state(id));
+  }
+
+  #state(id: string): OciContainerState {
     const c = this.#containers.get(id);
     if (!c) return { id, state: 'unknown' };
     const st: OciContainerState = { id, state: c.state };

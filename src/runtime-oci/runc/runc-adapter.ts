@@ -88,7 +88,9 @@ export class RuncAdapter implements OciRuntimeAdapter {
     try {
       await runCommand(runc, ['--version'], { timeoutMs: 10_000 });
     } catch (err) {
-      throw new Error(`cannot run ${runc}: ${errorMessage(err)} (install runc, or give its path with --oci-runc)`);
+      throw new Error(`cannot run ${runc}: ${errorMessage(err)} (install runc, or give its path with --oci-runc)`, {
+        cause: err,
+      });
     }
     // 0700: bundles hold containers' mounted rootfs; no local user of the host may reach them.
     await mkdir(join(deps.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
@@ -103,8 +105,8 @@ export class RuncAdapter implements OciRuntimeAdapter {
   }
 
   async pull(ref: string, platform: Platform, opts?: PullOpts): Promise<PulledImage> {
-    const { image: _image, ...pulled } = await this.images.pull(ref, platform, opts);
-    return pulled;
+    const { ref: pulledRef, digest, sizeBytes } = await this.images.pull(ref, platform, opts);
+    return { ref: pulledRef, digest, sizeBytes };
   }
 
   async create(spec: OciContainerSpec): Promise<void> {
@@ -210,7 +212,11 @@ export class RuncAdapter implements OciRuntimeAdapter {
     if (rec.networkHeld) await this.deps.network?.detach(rec.spec.pod.uid);
   }
 
-  async status(id: string): Promise<OciContainerState> {
+  status(id: string): Promise<OciContainerState> {
+    return Promise.resolve(this.#state(id));
+  }
+
+  #state(id: string): OciContainerState {
     const rec = this.#containers.get(id);
     if (!rec) return { id, state: 'unknown' };
     const p = rec.proc;
