@@ -13,13 +13,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../src/api/index.js';
 import type { PulledImage } from '../src/api/index.js';
+import { silentLogger } from '../src/platform/index.js';
+import { RegistryClient } from '../src/distribution/index.js';
 import {
   EngineAdapter,
   OciRuntime,
   PodNetwork,
-  RegistryClient,
   RuncAdapter,
   type OciRuntimeAdapter,
 } from '../src/runtime-oci/index.js';

@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../src/api/index.js';
+import { silentLogger } from '../src/platform/index.js';
 import { Cluster, ROOT, WASM, applyAndWait, arg, deployment, percentile, runBench } from './wasm-support.js';
 import { createHash } from 'node:crypto';
 import type * as WasmRuntimeModule from '../src/runtime-wasm/index.js';

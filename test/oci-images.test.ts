@@ -13,16 +13,11 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImagePullError, TimeoutError, silentLogger } from '../src/api/index.js';
+import { ImagePullError, TimeoutError } from '../src/api/index.js';
 import type { ContainerConfig, ContainerEvent, PulledImage } from '../src/api/index.js';
-import {
-  OciRuntime,
-  PodNetwork,
-  RegistryClient,
-  RegistryCredentials,
-  RuncAdapter,
-  pullWasmArtifact,
-} from '../src/runtime-oci/index.js';
+import { silentLogger } from '../src/platform/index.js';
+import { RegistryClient, RegistryCredentials, pullWasmArtifact } from '../src/distribution/index.js';
+import { OciRuntime, PodNetwork, RuncAdapter } from '../src/runtime-oci/index.js';
 import { Cluster, ROOT, freePort, httpGet, until, watchCollection } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 import { type PodLike, cs0, eventsOf, isReady, podsOf } from './support/oci-manifests.js';

@@ -19,7 +19,6 @@ export * from './codec.js';
 export * from './content.js';
 export * from './clock.js';
 export * from './duration.js';
-export * from './logging.js';
-export * from './cri-log.js';
+export type * from './logger.js';
 export type * from './runtime.js';
 export { toStatus, fromStatus, type Status } from './status.js';

@@ -51,7 +51,7 @@ describe('data dir lock', () => {
     first.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     take(dir);
-    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    expect((JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid: number }).pid).toBe(process.pid);
   });
 
   it('refuses while another live process holds it', () => {
@@ -71,7 +71,7 @@ describe('data dir lock', () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(join(dir, LOCK_FILE), record(Number(gone.stdout), { startTime: '1' }));
     take(dir);
-    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    expect((JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid: number }).pid).toBe(process.pid);
   });
 
   it('is not fooled by a reused pid (another start time) or a lock from a previous boot', () => {
@@ -84,7 +84,7 @@ describe('data dir lock', () => {
       record(process.pid, { startTime: processStartTime(process.pid), bootId: 'an-earlier-boot' }),
     );
     take(dir);
-    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).nonce).not.toBe('x');
+    expect((JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { nonce: string }).nonce).not.toBe('x');
   });
 
   it('takes over a lock file copied with its data dir from a dir that is still in use', () => {

@@ -102,10 +102,16 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Publishes a fully written temporary file or directory at `finalPath`: flushes its content (the
- * whole tree for a directory), renames it, flushes the parent directory.
+ * whole tree for a directory), renames it, flushes the parent directory. With `contentFlushed`, the
+ * caller has flushed the content already (one `syncfs` for a large tree instead of an fsync per file on
+ * the event loop) and only the rename and the parent's flush remain.
  */
-export async function publishDurable(tmpPath: string, finalPath: string): Promise<void> {
-  fsyncTreeSync(tmpPath);
+export async function publishDurable(
+  tmpPath: string,
+  finalPath: string,
+  opts: { contentFlushed?: boolean } = {},
+): Promise<void> {
+  if (!opts.contentFlushed) fsyncTreeSync(tmpPath);
   await rename(tmpPath, finalPath);
   await fsyncDir(dirname(finalPath));
 }

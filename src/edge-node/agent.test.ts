@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../api/index.js';
+import { silentLogger } from '../platform/index.js';
 import { Agent, type AgentDeps } from './agent.js';
 import { FakeHub, testPod, waitFor } from './testing/fake-hub.js';
 import { FakeRuntime } from './testing/fake-runtime.js';

@@ -10,9 +10,11 @@
  */
 import { EventEmitter, once } from 'node:events';
 import path from 'node:path';
-import { createLogger, errorMessage, formatBytes } from '../api/index.js';
+import { errorMessage, formatBytes } from '../api/index.js';
 import type { Logger, Runtime } from '../api/index.js';
-import { RegistryClient, RegistryCredentials, createOciRuntime } from '../runtime-oci/index.js';
+import { createLogger } from '../platform/index.js';
+import { RegistryClient } from '../distribution/index.js';
+import { createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
@@ -50,13 +52,8 @@ async function main(argv: string[]): Promise<void> {
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
   });
-  // Wasm components published as OCI artifacts come through the registry settings of the OCI runtime.
-  const credentials =
-    opts.registry?.config !== undefined ? await RegistryCredentials.load(opts.registry.config) : undefined;
-  const registry = new RegistryClient({
-    ...(credentials ? { credentials } : {}),
-    insecureRegistries: opts.registry?.insecureRegistries ?? [],
-  });
+  // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
+  const registry = await RegistryClient.create(opts.registry);
   const wasmDeps: WasmRuntimeDeps = {
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
@@ -74,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
   const runtimes: Runtime[] = [runtime];
   if (opts.oci) {
     try {
-      runtimes.push(await ociRuntime(opts, logger));
+      runtimes.push(await ociRuntime(opts, logger, registry));
     } catch (err) {
       await runtime.close();
       throw new Error(`cannot start the OCI runtime (${opts.oci.runtime}): ${errorMessage(err)}`, { cause: err });
@@ -146,7 +143,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /** The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns what it finds). */
-async function ociRuntime(opts: NodeOptions, logger: Logger): Promise<Runtime> {
+async function ociRuntime(opts: NodeOptions, logger: Logger, registry: RegistryClient): Promise<Runtime> {
   const oci = opts.oci!;
   const arm = process.arch === 'arm' ? (process.config.variables as { arm_version?: string }).arm_version : undefined;
   return createOciRuntime({
@@ -156,7 +153,7 @@ async function ociRuntime(opts: NodeOptions, logger: Logger): Promise<Runtime> {
     nodeAddress: opts.address,
     platform: { os: 'linux', architecture: kubeArch(), ...(arm ? { variant: `v${arm}` } : {}) },
     logger,
-    insecureRegistries: oci.insecureRegistries,
+    registry,
     containerLogs: opts.containerLogs,
     ...(oci.runcPath !== undefined ? { runcPath: oci.runcPath } : {}),
     ...(oci.runcRoot !== undefined ? { runcRoot: oci.runcRoot } : {}),
@@ -165,7 +162,6 @@ async function ociRuntime(opts: NodeOptions, logger: Logger): Promise<Runtime> {
     ...(oci.pidsLimit !== undefined ? { pidsLimit: oci.pidsLimit } : {}),
     ...(oci.bridge !== undefined ? { bridge: oci.bridge } : {}),
     ...(oci.podCidr !== undefined ? { podCidr: oci.podCidr } : {}),
-    ...(oci.registryConfig !== undefined ? { registryConfig: oci.registryConfig } : {}),
   });
 }
 

@@ -5,7 +5,8 @@
  */
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { createLogger, errorMessage } from '../api/index.js';
+import { errorMessage } from '../api/index.js';
+import { createLogger } from '../platform/index.js';
 import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
 import { Hub } from './hub.js';
 import { HUB_VERSION } from './version.js';

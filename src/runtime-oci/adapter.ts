@@ -7,21 +7,9 @@
  * observed.
  */
 import type { EffectiveSecurity, ExecResult, PulledImage } from '../api/index.js';
+import type { Platform, RegistryAuth } from '../distribution/index.js';
 
 export type { ExecResult };
-
-/** Platform an image must match (`linux`/`arm64`, …), from the node. */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
-
-/** Registry credentials (basic auth, or the identity token exchanged for a bearer token). */
-export interface RegistryAuth {
-  username: string;
-  password: string;
-}
 
 /** Options of a pull. */
 export interface PullOpts {

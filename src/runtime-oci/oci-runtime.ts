@@ -17,7 +17,8 @@ import type {
   WorkloadEndpoint,
   WorkloadNetwork,
 } from '../api/index.js';
-import type { OciExit, OciRuntimeAdapter, Platform } from './adapter.js';
+import type { Platform } from '../distribution/index.js';
+import type { OciExit, OciRuntimeAdapter } from './adapter.js';
 import { hostLoopback } from './network/host-loopback.js';
 
 /** Dependencies of {@link OciRuntime.create}. */

@@ -1,13 +1,14 @@
 /**
  * Building the node's `OciRuntime` from its settings (the `--oci-*` flags of `edge-node`): the
- * adapter chosen by name, its registry client, and for runc the pod network.
+ * adapter chosen by name and for runc the pod network. The registry client is the node's one client
+ * (src/distribution), built once by the agent and shared with the Wasm runtime.
  */
 import { join } from 'node:path';
-import type { CriLogRotation, Logger } from '../api/index.js';
-import type { OciRuntimeAdapter, Platform } from './adapter.js';
+import type { Logger } from '../api/index.js';
+import type { CriLogRotation } from '../platform/index.js';
+import type { Platform, RegistryClient } from '../distribution/index.js';
+import type { OciRuntimeAdapter } from './adapter.js';
 import { EngineAdapter } from './engine/engine-adapter.js';
-import { RegistryCredentials } from './image/credentials.js';
-import { RegistryClient } from './image/registry-client.js';
 import { PodNetwork } from './network/pod-network.js';
 import { OciRuntime } from './oci-runtime.js';
 import { RuncAdapter } from './runc/runc-adapter.js';
@@ -37,10 +38,11 @@ export interface OciSetup {
   bridge?: string;
   /** runc: the node's pod address range (default `10.88.0.0/24`). */
   podCidr?: string;
-  /** A `config.json`-style file of registry credentials. */
-  registryConfig?: string;
-  /** Registries reached over plain HTTP (runc; a daemon has its own setting). */
-  insecureRegistries?: string[];
+  /**
+   * The node's registry client: runc pulls through it (insecure registries included); docker/podman
+   * hand its credentials to their daemon, which has its own insecure-registry setting.
+   */
+  registry: RegistryClient;
   /** Rotation of the containers' log files (`--container-log-max-size`/`-max-files`); none when absent. */
   containerLogs?: CriLogRotation;
   /** Most processes one container may have (0 = no limit; default 1024). */
@@ -55,20 +57,16 @@ export const DEFAULT_SOCKETS: Record<'docker' | 'podman', string> = {
 /** Creates the adapter and the runtime; throws an Error that says what to fix when one cannot start. */
 export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
   const logger = s.logger.child({ runtime: 'oci' });
-  const credentials = s.registryConfig !== undefined ? await RegistryCredentials.load(s.registryConfig) : undefined;
+  const credentials = s.registry.credentials;
   const hostNetwork = s.network === 'host';
   let adapter: OciRuntimeAdapter;
   if (s.adapter === 'runc') {
-    const client = new RegistryClient({
-      ...(credentials ? { credentials } : {}),
-      insecureRegistries: s.insecureRegistries ?? [],
-    });
     const network = hostNetwork
       ? undefined
       : await PodNetwork.create({ bridge: s.bridge ?? 'edge0', cidr: s.podCidr ?? '10.88.0.0/24', logger });
     adapter = await RuncAdapter.create({
       dataDir: s.dataDir,
-      client,
+      client: s.registry,
       nodeAddress: s.nodeAddress,
       logger,
       ...(network ? { network } : {}),

@@ -4,16 +4,8 @@
  * only after its content matched its digest once in this process; one that does not match is
  * removed and fetched or transpiled again.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-
-/** `sha256:<hex>` of a file, streamed (a large component does not block the event loop). */
-export async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
-}
+import { fileDigest, sha256Digest } from '../distribution/index.js';
 
 /** What a file should be: its size and `sha256:<hex>`. */
 export interface FileDigest {
@@ -23,7 +15,7 @@ export interface FileDigest {
 
 /** The digest of `bytes`, as kept in a cache entry's index. */
 export function digestOf(bytes: Uint8Array): FileDigest {
-  return { size: bytes.byteLength, sha256: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  return { size: bytes.byteLength, sha256: sha256Digest(bytes) };
 }
 
 /** Why `path` is not what `expected` says (missing, truncated, other content), or undefined when it is. */
@@ -35,6 +27,6 @@ export async function fileMismatch(path: string, expected: FileDigest): Promise<
     return 'missing';
   }
   if (size !== expected.size) return `${size} bytes instead of ${expected.size}`;
-  const actual = await fileSha256(path);
+  const actual = await fileDigest(path);
   return actual === expected.sha256 ? undefined : `content ${actual} instead of ${expected.sha256}`;
 }

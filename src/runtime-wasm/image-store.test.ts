@@ -1,6 +1,6 @@
 /**
  * The Wasm image store against a small in-process distribution API (manifests and blobs by tag and
- * digest, the registry's error documents, basic auth on `private/*`), through runtime-oci's real
+ * digest, the registry's error documents, basic auth on `private/*`), through src/distribution's real
  * registry client: the pull policy, the cache by digest across restarts, and the errors a pod shows.
  * The whole path against Debian's docker-registry and a cluster is in test/oci-images.test.ts.
  */
@@ -11,8 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ImagePullError, hubImageRef, silentLogger } from '../api/index.js';
-import { RegistryClient, RegistryCredentials } from '../runtime-oci/index.js';
+import { ImagePullError, hubImageRef } from '../api/index.js';
+import { silentLogger } from '../platform/index.js';
+import { RegistryClient, RegistryCredentials } from '../distribution/index.js';
 import { ImageStore } from './image-store.js';
 
 const sha256 = (b: Uint8Array | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;

@@ -1,32 +1,31 @@
 /**
- * Wasm images on local disk: `<dir>/sha256/<hex>.wasm`, verified, written to a temporary file,
- * flushed and renamed into place (src/durable: a power cut leaves no torn file). A file found on
- * disk is checked against its digest the first time this process uses it; a torn one is removed
- * and fetched again (logged). A digest already on disk is never fetched again, whichever way it came:
+ * Wasm images on local disk: `<dir>/sha256/<hex>.wasm`, kept in src/distribution's content store
+ * (verified, written to a temporary file, flushed and renamed into place: a power cut leaves no torn
+ * file). A file found on disk is checked against its digest the first time this process uses it; a
+ * torn one is removed and fetched again (logged). A digest already on disk is never fetched again,
+ * whichever way it came:
  *
  * - hub references (`edgeplane.hub/<name>@sha256:<hex>`): the blob is fetched from the hub by digest;
  * - OCI registry references (`registry/repo:tag`, `registry/repo@sha256:…`): a Wasm component
- *   published as a CNCF Wasm OCI artifact, pulled with the registry client of runtime-oci (token
+ *   published as a CNCF Wasm OCI artifact, pulled with the node's registry client (src/distribution) (token
  *   or basic auth, digests verified). The pull policy is the OCI runtime's, Kubernetes' default: a
  *   digest-pinned reference, or a tag other than `latest`, already present is not resolved again;
  *   `latest` is resolved on every pull (and its component fetched only when it changed). What each
  *   reference resolved to is kept in `refs.json` (see registry-refs.ts).
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HUB_IMAGE_HOST, ImagePullError, errorMessage, parseHubImageRef, type Logger } from '../api/index.js';
 import type { PullOptions, PulledImage } from '../api/index.js';
 import {
+  ContentStore,
   RegistryClient,
   fetchWasmComponent,
   formatReference,
   parseImageReference,
   resolveWasmArtifact,
-} from '../runtime-oci/index.js';
-import { writeFileDurable } from '../durable/index.js';
-import { fileSha256 } from './cache-verify.js';
+  sha256Digest,
+} from '../distribution/index.js';
 import { RegistryRefs, type RegistryImage } from './registry-refs.js';
 
 export type FetchBlob = (digest: string) => Promise<Uint8Array>;
@@ -43,19 +42,15 @@ export interface ImageStoreOptions {
 // A digest names a file in the cache: nothing but this shape may reach join().
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
 /** The Wasm runtime's component cache. Open with {@link ImageStore.open}. */
 export class ImageStore {
-  readonly #dir: string;
+  readonly #content: ContentStore;
   readonly #fetchBlob: FetchBlob;
   readonly #logger: Logger;
   readonly #registry: RegistryClient;
   readonly #refs: RegistryRefs;
   /** Components on disk, by digest. */
   readonly #present = new Set<string>();
-  /** Components on disk whose content this process checked (or wrote). */
-  readonly #verified = new Set<string>();
   /** Hub references pulled by this process, by digest. */
   readonly #hubRefs = new Map<string, Set<string>>();
   /** Downloads in progress, by component digest. */
@@ -63,8 +58,14 @@ export class ImageStore {
   /** Registry resolutions in progress, by canonical reference. */
   readonly #resolving = new Map<string, Promise<RegistryImage>>();
 
-  private constructor(dir: string, fetchBlob: FetchBlob, logger: Logger, registry: RegistryClient, refs: RegistryRefs) {
-    this.#dir = dir;
+  private constructor(
+    content: ContentStore,
+    fetchBlob: FetchBlob,
+    logger: Logger,
+    registry: RegistryClient,
+    refs: RegistryRefs,
+  ) {
+    this.#content = content;
     this.#fetchBlob = fetchBlob;
     this.#logger = logger;
     this.#registry = registry;
@@ -78,13 +79,15 @@ export class ImageStore {
     logger: Logger,
     opts: ImageStoreOptions = {},
   ): Promise<ImageStore> {
+    const content = await ContentStore.open({ dir, layout: (algorithm, hex) => join(algorithm, `${hex}.wasm`) });
     await mkdir(join(dir, 'sha256'), { recursive: true });
     const refs = await RegistryRefs.load(join(dir, 'refs.json'), logger);
-    const store = new ImageStore(dir, fetchBlob, logger, opts.registry ?? new RegistryClient(), refs);
+    const store = new ImageStore(content, fetchBlob, logger, opts.registry ?? new RegistryClient(), refs);
     for (const file of await readdir(join(dir, 'sha256'))) {
       const m = /^([0-9a-f]{64})\.wasm$/.exec(file);
       if (m) store.#present.add(`sha256:${m[1]}`);
-      // Leftovers of an interrupted download are never valid components.
+      // Leftovers of a download interrupted by an earlier version (it wrote temporaries beside the
+      // components; the content store keeps them under <dir>/tmp, cleared when it opens).
       else if (file.includes('.tmp-')) await rm(join(dir, 'sha256', file), { force: true });
     }
     return store;
@@ -96,7 +99,7 @@ export class ImageStore {
       throw new ImagePullError(
         `malformed component digest "${digest.slice(0, 80)}": expected sha256:<64 lowercase hex>`,
       );
-    return join(this.#dir, 'sha256', `${digest.replace(/^sha256:/, '')}.wasm`);
+    return this.#content.path(digest);
   }
 
   /**
@@ -165,7 +168,7 @@ export class ImageStore {
       sizeBytes = await this.#ensure(digest, () => fetchWasmComponent(artifact, opts), signal);
     } else {
       const bytes = await fetchWasmComponent(artifact, opts);
-      digest = sha256(bytes);
+      digest = sha256Digest(bytes);
       sizeBytes = await this.#ensure(digest, () => Promise.resolve(bytes), signal);
     }
     this.#logger.info(
@@ -207,45 +210,47 @@ export class ImageStore {
    * a torn file (truncated, other content) is removed, to be fetched again.
    */
   async #intact(digest: string): Promise<boolean> {
-    const path = this.pathOf(digest);
-    if (!existsSync(path)) {
+    // Refuses anything but sha256 (the content store would take sha512 too) before it names a file.
+    this.pathOf(digest);
+    const problem = await this.#content.verify(digest).catch((err: unknown) => `unreadable (${errorMessage(err)})`);
+    if (problem === 'missing') {
       this.#present.delete(digest);
       return false;
     }
-    if (!this.#verified.has(digest)) {
-      const actual = await fileSha256(path).catch((err: unknown) => `unreadable (${errorMessage(err)})`);
-      if (actual !== digest) {
-        this.#logger.warn(
-          { digest, path, found: actual },
-          'cached wasm image found torn; removing it and fetching it again',
-        );
-        this.#present.delete(digest);
-        await rm(path, { force: true });
-        return false;
-      }
-      this.#verified.add(digest);
+    if (problem !== undefined) {
+      this.#logger.warn(
+        { digest, path: this.pathOf(digest), found: problem },
+        'cached wasm image found torn; removing it and fetching it again',
+      );
+      this.#present.delete(digest);
+      await this.#content.remove(digest);
+      return false;
     }
     this.#present.add(digest);
     return true;
   }
 
   async #store(digest: string, fetch: () => Promise<Uint8Array>, signal: AbortSignal | undefined): Promise<number> {
-    const path = this.pathOf(digest);
-    if (await this.#intact(digest)) return (await stat(path)).size;
+    if (await this.#intact(digest)) {
+      const size = await this.#content.size(digest);
+      if (size !== undefined) return size;
+    }
     if (signal?.aborted) throw new ImagePullError(`pull of ${digest} aborted`);
     const bytes = await fetch();
     if (signal?.aborted) throw new ImagePullError(`pull of ${digest} aborted`);
-    const actual = sha256(bytes);
-    if (actual !== digest) {
-      throw new ImagePullError(`digest mismatch: expected ${digest}, got ${actual} (${bytes.byteLength} bytes)`);
-    }
     try {
-      // The temporary name holds `.tmp-`: open() clears what an interrupted write leaves.
-      await writeFileDurable(path, bytes);
+      const staged = await this.#content.write(bytes, { what: `component ${digest}` });
+      if (staged.digest !== digest) {
+        await staged.discard();
+        throw new ImagePullError(
+          `digest mismatch: expected ${digest}, got ${staged.digest} (${bytes.byteLength} bytes)`,
+        );
+      }
+      await staged.publish();
     } catch (err) {
+      if (err instanceof ImagePullError) throw err;
       throw new ImagePullError(`cannot store ${digest}: ${errorMessage(err)}`, err);
     }
-    this.#verified.add(digest);
     this.#present.add(digest);
     this.#logger.info({ digest, bytes: bytes.byteLength }, 'pulled wasm image');
     return bytes.byteLength;

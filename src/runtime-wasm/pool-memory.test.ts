@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ServiceUnavailableError, silentLogger } from '../api/index.js';
+import { ServiceUnavailableError } from '../api/index.js';
+import { silentLogger } from '../platform/index.js';
 import {
   MemoryBudget,
   WasmMemoryBudgetError,

@@ -26,8 +26,8 @@ import type {
   WorkloadRequest,
   WorkloadResponse,
 } from '../api/index.js';
+import type { CriLogWriter } from '../platform/index.js';
 import { ContainerJob } from './container-job.js';
-import type { CriLogWriter } from '../api/index.js';
 import { execInstance } from './exec.js';
 import type { Executor } from './executor.js';
 import type { ExecutorPool } from './executor-pool.js';

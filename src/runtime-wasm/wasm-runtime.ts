@@ -12,7 +12,6 @@ import { CreateContainerError, NotFoundError, ServiceUnavailableError, errorMess
 import type {
   ContainerConfig,
   ContainerEvent,
-  CriLogRotation,
   ContainerRuntimeStatus,
   ExecResult,
   Logger,
@@ -21,7 +20,7 @@ import type {
   Runtime,
   WorkloadEndpoint,
 } from '../api/index.js';
-import { CriLogWriter } from '../api/index.js';
+import { type CriLogRotation, CriLogWriter } from '../platform/index.js';
 import { ExecutorPool } from './executor-pool.js';
 import { ImageStore } from './image-store.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory-budget.js';

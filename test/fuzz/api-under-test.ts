@@ -7,7 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, type Logger } from '../../src/api/index.js';
+import { type Logger } from '../../src/api/index.js';
+import { silentLogger } from '../../src/platform/index.js';
 import { TokenAuth } from '../../src/hub/auth/index.js';
 import { BlobStore } from '../../src/hub/blobs/index.js';
 import { ObjectRegistry } from '../../src/hub/registry/index.js';

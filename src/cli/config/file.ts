@@ -3,12 +3,13 @@
  * at `--config PATH`, else `$EDGE_CONFIG`, else `~/.edge/config`. It holds tokens, so it is written
  * with mode 0600.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { errorMessage, formatPath } from '../../api/index.js';
+import { writeFileDurable } from '../../durable/index.js';
 import { ConfigError } from '../errors.js';
 
 // Non-strict objects: fields kubeconfig has and edgectl ignores (client certs, extensions) survive a rewrite.
@@ -78,8 +79,5 @@ export async function loadConfig(path: string): Promise<EdgeConfig> {
 /** Writes the config file atomically with mode 0600 (it holds tokens), creating `~/.edge` (0700). */
 export async function saveConfig(path: string, config: EdgeConfig): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, stringify(config, { indentSeq: false }), { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
+  await writeFileDurable(path, stringify(config, { indentSeq: false }), { mode: 0o600 });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { Agent } from '../agent.js';
 import { FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';

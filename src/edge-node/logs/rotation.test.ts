@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CriLogWriter, silentLogger } from '../../api/index.js';
 import type { NodeToHub } from '../../api/index.js';
+import { CriLogWriter, silentLogger } from '../../platform/index.js';
 import { containerLogPath } from '../pods/container-config.js';
 import { criToText } from './cri.js';
 import { LogService } from './log-service.js';

@@ -1,3 +1,4 @@
+import { silentLogger } from '../../platform/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { NodeToHub, decodeFrame, encodeFrame, silentLogger } from '../../api/index.js';
+import { NodeToHub, decodeFrame, encodeFrame } from '../../api/index.js';
 import { Agent, type AgentDeps } from '../agent.js';
 import { FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { testPod } from '../testing/fake-hub.js';
 import { LocalState } from './local-state.js';
 

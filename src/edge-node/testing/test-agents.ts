@@ -2,9 +2,9 @@
  * Agents for tests over real sockets: a port free right now, and agents of a `FakeHub` created with
  * test settings (silent logger, a free mesh port, 5 ms status batches) and started.
  */
+import { silentLogger } from '../../platform/index.js';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { silentLogger } from '../../api/index.js';
 import type { Runtime } from '../../api/index.js';
 import { Agent, type AgentDeps } from '../agent.js';
 import type { FakeHub } from './fake-hub.js';

@@ -1,5 +1,5 @@
 /** Pod workers for tests: node-a on loopback, a fresh local state in `dir`, short back-offs and status batches. */
-import { silentLogger } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import type { Runtime } from '../../api/index.js';
 import { PodWorkers, type PodWorkersDeps } from '../pods/pod-workers.js';
 import { LocalState } from '../state/local-state.js';

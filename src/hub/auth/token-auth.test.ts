@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { TokenAuth } from './token-auth.js';
 
 let dir: string;

@@ -1,17 +1,17 @@
 /**
  * The hub's content store: blobs (Wasm components, …) addressed by sha256, stored at
- * `<dir>/sha256/<hex>`. A put streams to a temporary file under `<dir>/tmp` while hashing and counting,
- * flushes it and publishes it by rename with the directory flushed too (src/durable), so after a crash
- * or a power cut a blob is either complete and verified or not there at all.
+ * `<dir>/sha256/<hex>` in src/distribution's content store, which streams a put to a temporary file under
+ * `<dir>/tmp` while hashing and counting, flushes it and publishes it by rename with the directory
+ * flushed too (src/durable), so after a crash or a power cut a blob is either complete and verified or
+ * not there at all. This file is the hub's policy on top of it.
  *
  * What bounds it: a per-upload size (413 while the body streams, not after), a quota on the whole store
  * (507 while streaming: stored bytes plus uploads in flight may not pass it), and removal of what is
  * no longer needed — a failed or aborted upload's temporary at once, stale temporaries at start, and
  * unreferenced blobs by `collect()` (see BlobGarbageCollector).
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, readdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BadRequestError,
@@ -21,7 +21,8 @@ import {
   StatusReason,
   isSha256Digest,
 } from '../../api/index.js';
-import { fsyncDir, publishDurable } from '../../durable/index.js';
+import { ContentStore, type ContentSource, type StagedContent } from '../../distribution/index.js';
+import { fsyncDir } from '../../durable/index.js';
 import { KeyedLock } from './keyed-lock.js';
 
 /** Default largest blob accepted: 256 MiB. */
@@ -49,7 +50,7 @@ export interface BlobStoreOptions {
 }
 
 /** What `put` accepts: bytes or a stream of byte chunks (web or Node). */
-export type BlobSource = Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+export type BlobSource = ContentSource;
 
 /** Result of a put. */
 export interface PutResult {
@@ -77,18 +78,9 @@ const GIB = 1024 * 1024 * 1024;
 const human = (n: number): string =>
   n >= GIB ? `${(n / GIB).toFixed(2)} GiB` : n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${n} bytes`;
 
-async function* chunksOf(source: BlobSource): AsyncIterable<Uint8Array> {
-  if (source instanceof Uint8Array) {
-    yield source;
-    return;
-  }
-  // Web ReadableStreams are async-iterable in Node 20; the cast papers over lib typings.
-  yield* source as AsyncIterable<Uint8Array>;
-}
-
 /** Content-addressed blob storage on the local disk. */
 export class BlobStore {
-  readonly #dir: string;
+  readonly #content: ContentStore;
   readonly #maxBytes: number;
   readonly #quotaBytes: number;
   /** hex → size of every stored blob (and of one being published); the source of `usedBytes`. */
@@ -96,13 +88,11 @@ export class BlobStore {
   #stored: number;
   /** Bytes received by uploads not yet published: they count against the quota too. */
   #inFlight = 0;
-  /** Blobs whose content was checked against their digest since this process started (or stored by it). */
-  readonly #verified = new Set<string>();
   /** Per-digest serialization of publication and collection. */
   readonly #locks = new KeyedLock();
 
-  private constructor(dir: string, maxBytes: number, quotaBytes: number, sizes: Map<string, number>) {
-    this.#dir = dir;
+  private constructor(content: ContentStore, maxBytes: number, quotaBytes: number, sizes: Map<string, number>) {
+    this.#content = content;
     this.#maxBytes = maxBytes;
     this.#quotaBytes = quotaBytes;
     this.#sizes = sizes;
@@ -114,10 +104,9 @@ export class BlobStore {
    * removed: the hub holds its data dir's lock, so no other process can be writing them.
    */
   static async create(opts: BlobStoreOptions): Promise<BlobStore> {
+    const content = await ContentStore.open({ dir: opts.dir, layout: (algorithm, hex) => join(algorithm, hex) });
     const blobsDir = join(opts.dir, 'sha256');
     await mkdir(blobsDir, { recursive: true, mode: 0o700 });
-    await rm(join(opts.dir, 'tmp'), { recursive: true, force: true });
-    await mkdir(join(opts.dir, 'tmp'), { recursive: true, mode: 0o700 });
     const sizes = new Map<string, number>();
     for (const name of await readdir(blobsDir)) {
       // Anything not named by a digest is not ours to serve; leave it (and do not count it).
@@ -126,7 +115,7 @@ export class BlobStore {
       if (st?.isFile()) sizes.set(name, st.size);
     }
     return new BlobStore(
-      opts.dir,
+      content,
       opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES,
       opts.quotaBytes ?? DEFAULT_BLOB_STORE_MAX_BYTES,
       sizes,
@@ -166,40 +155,33 @@ export class BlobStore {
   async put(source: BlobSource, opts: { expectedDigest?: string } = {}): Promise<PutResult> {
     if (opts.expectedDigest !== undefined && !isSha256Digest(opts.expectedDigest))
       throw new BadRequestError(`invalid digest "${opts.expectedDigest}": expected sha256:<64 lower-case hex digits>`);
-    const tmp = join(this.#dir, 'tmp', randomUUID());
-    const fh = await open(tmp, 'wx', 0o600);
-    const hash = createHash('sha256');
-    let size = 0;
-    let digest: `sha256:${string}`;
+    let received = 0;
+    let staged: StagedContent;
     try {
-      try {
-        for await (const chunk of chunksOf(source)) {
-          if (size + chunk.byteLength > this.#maxBytes)
+      staged = await this.#content.write(source, {
+        what: 'blob',
+        admit: (chunkBytes, soFar) => {
+          if (soFar + chunkBytes > this.#maxBytes)
             throw new RequestTooLargeError(`blob exceeds the limit of ${this.#maxBytes} bytes per upload`);
-          this.checkRoom(chunk.byteLength, size);
-          size += chunk.byteLength;
-          this.#inFlight += chunk.byteLength;
-          hash.update(chunk);
-          await fh.write(chunk);
-        }
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      digest = `sha256:${hash.digest('hex')}`;
-      if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) {
-        throw new BadRequestError(
-          `blob content does not match its digest: expected ${opts.expectedDigest}, got ${digest}`,
-        );
-      }
+          this.checkRoom(chunkBytes, soFar);
+          received += chunkBytes;
+          this.#inFlight += chunkBytes;
+        },
+      });
     } catch (err) {
-      this.#inFlight -= size;
-      await rm(tmp, { force: true });
+      this.#inFlight -= received;
       throw err;
     }
-    const hex = digest.slice('sha256:'.length);
-    const path = this.#path(digest);
+    const digest = staged.digest as `sha256:${string}`;
+    const size = staged.size;
     this.#inFlight -= size;
+    if (opts.expectedDigest !== undefined && opts.expectedDigest !== digest) {
+      await staged.discard();
+      throw new BadRequestError(
+        `blob content does not match its digest: expected ${opts.expectedDigest}, got ${digest}`,
+      );
+    }
+    const hex = digest.slice('sha256:'.length);
     let created = false;
     try {
       // Serialized with collect() per digest, so a blob being collected and uploaded again at the same
@@ -207,21 +189,20 @@ export class BlobStore {
       await this.#locks.run(hex, async () => {
         if (!this.#sizes.has(hex)) {
           this.checkRoom(size);
-          await publishDurable(tmp, path);
-          this.#verified.add(hex);
+          await staged.publish();
           this.#sizes.set(hex, size);
           this.#stored += size;
           created = true;
         } else {
-          await rm(tmp, { force: true });
+          await staged.discard();
           // A fresh upload restarts the blob's grace period: `edgectl apply` uploads, then writes the
           // object that references it, and the collector must not take the blob in between.
           const t = new Date();
-          await utimes(path, t, t);
+          await utimes(this.#path(digest), t, t);
         }
       });
     } catch (err) {
-      await rm(tmp, { force: true });
+      await staged.discard();
       throw err;
     }
     return { digest, size, created };
@@ -229,11 +210,7 @@ export class BlobStore {
 
   /** True when the blob is stored. */
   async has(digest: string): Promise<boolean> {
-    try {
-      return (await stat(this.#path(digest))).isFile();
-    } catch {
-      return false;
-    }
+    return isSha256Digest(digest) && this.#content.has(digest);
   }
 
   /** Size of a stored blob; NotFoundError if absent. */
@@ -255,27 +232,19 @@ export class BlobStore {
   async open(digest: string): Promise<OpenBlob> {
     const size = await this.size(digest);
     const hex = digest.slice('sha256:'.length);
-    if (!this.#verified.has(hex)) {
-      const actual = createHash('sha256');
-      try {
-        for await (const chunk of createReadStream(this.#path(digest))) actual.update(chunk as Buffer);
-      } catch (err) {
-        // Collected since the size was read.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('blobs', digest);
-        throw err;
-      }
-      if (actual.digest('hex') !== hex) {
-        await this.#locks.run(hex, async () => {
-          await unlink(this.#path(digest)).catch(() => undefined);
-          if (this.#sizes.delete(hex)) this.#stored -= size;
-        });
-        throw new NotFoundError(
-          'blobs',
-          digest,
-          `blob ${digest} was damaged on the hub's disk and has been removed; upload it again (edgectl apply does)`,
-        );
-      }
-      this.#verified.add(hex);
+    const problem = await this.#content.verify(digest);
+    // Collected since the size was read.
+    if (problem === 'missing') throw new NotFoundError('blobs', digest);
+    if (problem !== undefined) {
+      await this.#locks.run(hex, async () => {
+        await this.#content.remove(digest);
+        if (this.#sizes.delete(hex)) this.#stored -= size;
+      });
+      throw new NotFoundError(
+        'blobs',
+        digest,
+        `blob ${digest} was damaged on the hub's disk and has been removed; upload it again (edgectl apply does)`,
+      );
     }
     return { size, stream: createReadStream(this.#path(digest)) };
   }
@@ -284,7 +253,7 @@ export class BlobStore {
   async list(): Promise<StoredBlob[]> {
     const out: StoredBlob[] = [];
     for (const [hex, size] of this.#sizes) {
-      const st = await stat(join(this.#dir, 'sha256', hex)).catch(() => undefined);
+      const st = await stat(this.#path(`sha256:${hex}`)).catch(() => undefined);
       if (st) out.push({ digest: `sha256:${hex}`, size, uploadedMs: st.mtimeMs });
     }
     return out;
@@ -301,21 +270,20 @@ export class BlobStore {
       const hex = b.digest.slice('sha256:'.length);
       await this.#locks.run(hex, async () => {
         // Looked at again under the digest's lock: an upload may have renewed it since the list.
-        const st = await stat(join(this.#dir, 'sha256', hex)).catch(() => undefined);
+        const st = await stat(this.#path(b.digest)).catch(() => undefined);
         if (!st || st.mtimeMs >= uploadedBeforeMs) return;
-        await unlink(join(this.#dir, 'sha256', hex));
-        this.#verified.delete(hex);
+        await this.#content.remove(b.digest);
         if (this.#sizes.delete(hex)) this.#stored -= b.size;
         removed.push(b);
       });
     }
-    if (removed.length > 0) await fsyncDir(join(this.#dir, 'sha256'));
+    if (removed.length > 0) await fsyncDir(join(this.#content.dir, 'sha256'));
     return removed;
   }
 
   #path(digest: string): string {
     if (!isSha256Digest(digest))
       throw new BadRequestError(`invalid digest "${digest}": expected sha256:<64 lower-case hex digits>`);
-    return join(this.#dir, 'sha256', digest.slice('sha256:'.length));
+    return this.#content.path(digest);
   }
 }

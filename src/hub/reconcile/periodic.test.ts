@@ -1,5 +1,5 @@
+import { silentLogger } from '../../platform/index.js';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../api/index.js';
 import { PeriodicSweep } from './periodic.js';
 
 beforeEach(() => {

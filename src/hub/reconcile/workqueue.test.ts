@@ -1,5 +1,6 @@
+import { silentLogger } from '../../platform/index.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger, systemClock } from '../../api/index.js';
+import { systemClock } from '../../api/index.js';
 import { WorkQueue } from './workqueue.js';
 
 describe('WorkQueue', () => {

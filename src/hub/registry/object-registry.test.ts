@@ -7,7 +7,6 @@ import {
   ConflictError,
   InvalidError,
   NotFoundError,
-  silentLogger,
   typeByKind,
   type Deployment,
   type KubeObject,
@@ -15,6 +14,7 @@ import {
   type ResourceType,
   type Service,
 } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { SqliteStore } from '../store/index.js';
 import { ObjectRegistry } from './object-registry.js';
 import type { WatchEvent } from './types.js';

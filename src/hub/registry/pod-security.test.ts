@@ -5,12 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ForbiddenError,
   InvalidError,
-  silentLogger,
   typeByKind,
   type Pod,
   type PodSpec,
   type ResourceType,
 } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { SqliteStore } from '../store/index.js';
 import { ObjectRegistry } from './object-registry.js';
 import { podSecurityViolations } from './pod-security.js';

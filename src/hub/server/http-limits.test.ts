@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SELECTOR_LENGTH, silentLogger } from '../../api/index.js';
+import { MAX_SELECTOR_LENGTH } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { Hub } from '../hub.js';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const child = fileURLToPath(new URL('./testdata/durability-child.ts', import.meta.url));

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlreadyExistsError, ConflictError, GoneError, NotFoundError, silentLogger } from '../../api/index.js';
+import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { StoreEvent } from './types.js';
 

@@ -6,18 +6,17 @@
  * nodes may share a daemon and a restarted node removes only what it left itself.
  */
 import { CreateContainerError, capabilityName, errorMessage, rfc3339 } from '../../api/index.js';
-import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
 import type {
   OciContainerSpec,
   OciContainerState,
   OciEndpoint,
   OciExit,
   OciRuntimeAdapter,
-  Platform,
   PullOpts,
 } from '../adapter.js';
-import { CriLogWriter } from '../../api/index.js';
-import type { RegistryCredentials } from '../image/credentials.js';
+import type { Platform, RegistryCredentials } from '../../distribution/index.js';
 import { EngineClient, EngineError, demux } from './engine-client.js';
 import { engineExec } from './engine-exec.js';
 import { EngineImages } from './engine-images.js';
@@ -104,6 +103,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
       await client.close();
       throw new Error(
         `the ${deps.flavor} Engine API at ${deps.socketPath} does not answer: ${errorMessage(err)} (is the daemon running? give its socket with --oci-socket)`,
+        { cause: err },
       );
     }
     const images = new EngineImages(client, deps.credentials);
@@ -208,7 +208,11 @@ export class EngineAdapter implements OciRuntimeAdapter {
     await c.log?.close();
   }
 
-  async status(id: string): Promise<OciContainerState> {
+  status(id: string): Promise<OciContainerState> {
+    return Promise.resolve(this.#state(id));
+  }
+
+  #state(id: string): OciContainerState {
     const c = this.#containers.get(id);
     if (!c) return { id, state: 'unknown' };
     const st: OciContainerState = { id, state: c.state };

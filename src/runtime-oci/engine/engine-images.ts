@@ -6,10 +6,14 @@
  */
 import { ImagePullError } from '../../api/index.js';
 import type { PulledImage } from '../../api/index.js';
-import type { Platform, PullOpts } from '../adapter.js';
-import type { RegistryCredentials } from '../image/credentials.js';
-import { formatPlatform } from '../image/manifest.js';
-import { formatReference, parseImageReference } from '../image/reference.js';
+import type { PullOpts } from '../adapter.js';
+import {
+  type Platform,
+  type RegistryCredentials,
+  formatPlatform,
+  formatReference,
+  parseImageReference,
+} from '../../distribution/index.js';
 import { EngineError, type EngineClient } from './engine-client.js';
 
 interface ImageInspect {

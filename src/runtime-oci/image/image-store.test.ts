@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImagePullError, silentLogger } from '../../api/index.js';
+import { ImagePullError } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import { digestOf, ociImage, tar, type BuiltImage } from '../../../test/support/oci-images.js';
 import { ImageStore } from './image-store.js';
-import { RegistryClient } from './registry-client.js';
+import { RegistryClient } from '../../distribution/index.js';
 
 const base = mkdtempSync(join(tmpdir(), 'image-store-'));
 const platform = { os: 'linux', architecture: 'amd64' };

@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { Logger, PulledImage } from '../../api/index.js';
 import { writeFileDurable } from '../../durable/index.js';
-import type { Platform, PullOpts } from '../adapter.js';
+import type { PullOpts } from '../adapter.js';
+import { BlobCache } from './blob-cache.js';
 import { Snapshotter, type LayerSource, type SnapshotterOptions } from '../unpack/snapshotter.js';
-import { ContentStore } from './content-store.js';
-import { assertSha256Digest, parseDigest } from './digest.js';
-import { privateDir } from './private-dir.js';
 import {
+  assertSha256Digest,
+  parseDigest,
+  privateDir,
   MediaType,
   formatPlatform,
   indexPlatforms,
@@ -25,9 +26,12 @@ import {
   selectPlatform,
   type Descriptor,
   type ImageManifest,
-} from './manifest.js';
-import { formatReference, parseImageReference, type ImageReference } from './reference.js';
-import type { RegistryClient } from './registry-client.js';
+  type Platform,
+  formatReference,
+  parseImageReference,
+  type ImageReference,
+  type RegistryClient,
+} from '../../distribution/index.js';
 
 /** The runtime part of an image config (`config` of the image configuration JSON). */
 export interface ImageRunConfig {
@@ -67,7 +71,7 @@ export interface ImageStoreDeps {
   dir: string;
   client: RegistryClient;
   logger: Logger;
-  /** Bounds of a pull: largest blob, uncompressed bytes and entries of one layer (defaults in content-store.ts, snapshotter.ts). */
+  /** Bounds of a pull: largest blob, uncompressed bytes and entries of one layer (defaults in blob-cache.ts, snapshotter.ts). */
   limits?: SnapshotterOptions & { maxBlobBytes?: number };
 }
 
@@ -79,7 +83,7 @@ export class ImageStore {
   private constructor(
     private readonly dir: string,
     private readonly client: RegistryClient,
-    readonly content: ContentStore,
+    readonly content: BlobCache,
     readonly snapshots: Snapshotter,
     private readonly logger: Logger,
   ) {}
@@ -87,7 +91,7 @@ export class ImageStore {
   static async open(deps: ImageStoreDeps): Promise<ImageStore> {
     await privateDir(deps.dir);
     const { maxBlobBytes, ...unpackLimits } = deps.limits ?? {};
-    const content = await ContentStore.open(join(deps.dir, 'content'), {
+    const content = await BlobCache.open(join(deps.dir, 'content'), {
       logger: deps.logger,
       ...(maxBlobBytes !== undefined ? { maxBlobBytes } : {}),
     });

@@ -98,7 +98,7 @@ export class PodNetwork {
 
   /** Deletes every namespace of this node's bridge that no pod holds (left by an earlier run). */
   async sweep(): Promise<void> {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await readdir(NETNS_DIR);
     } catch {
@@ -144,7 +144,7 @@ export class PodNetwork {
       await runCommand(ip, ['netns', 'del', netnsName], { allowFailure: true });
       await runCommand(ip, ['link', 'del', veth], { allowFailure: true });
       this.ipam.release(podUid);
-      throw new Error(`cannot set up the network of pod ${podUid}: ${errorMessage(err)}`);
+      throw new Error(`cannot set up the network of pod ${podUid}: ${errorMessage(err)}`, { cause: err });
     }
     return { netnsPath: `${NETNS_DIR}/${netnsName}`, netnsName, ip: addr };
   }

@@ -199,7 +199,7 @@ describe('securityContext in config.json', () => {
     expect(c.linux.readonlyPaths).toEqual([]);
     expect(c.mounts.find((m) => m.destination === '/dev')).toMatchObject({
       type: 'bind',
-      options: expect.arrayContaining(['rbind']),
+      options: expect.arrayContaining(['rbind']) as string[],
     });
     expect(c.mounts.find((m) => m.destination === '/sys/fs/cgroup')?.options).toContain('rw');
   });

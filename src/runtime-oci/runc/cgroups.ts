@@ -20,7 +20,7 @@ async function isUnified(): Promise<boolean> {
 /** Every directory `cgroupsPath` would have (one per v1 hierarchy, or one on v2). */
 export async function cgroupDirs(cgroupsPath: string): Promise<string[]> {
   if (await isUnified()) return [join(ROOT, cgroupsPath)];
-  let hierarchies: string[] = [];
+  let hierarchies: string[];
   try {
     hierarchies = await readdir(ROOT);
   } catch {

@@ -9,19 +9,19 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
-import type { CriLogRotation, ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { CriLogRotation } from '../../platform/index.js';
 import type {
   OciContainerSpec,
   OciContainerState,
   OciEndpoint,
   OciExit,
   OciRuntimeAdapter,
-  Platform,
   PullOpts,
 } from '../adapter.js';
 import { runCommand } from '../command.js';
 import { ImageStore } from '../image/image-store.js';
-import type { RegistryClient } from '../image/registry-client.js';
+import type { Platform, RegistryClient } from '../../distribution/index.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { mountOverlay, unmountAll } from '../unpack/overlay.js';
 import { boundingCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';
@@ -88,7 +88,9 @@ export class RuncAdapter implements OciRuntimeAdapter {
     try {
       await runCommand(runc, ['--version'], { timeoutMs: 10_000 });
     } catch (err) {
-      throw new Error(`cannot run ${runc}: ${errorMessage(err)} (install runc, or give its path with --oci-runc)`);
+      throw new Error(`cannot run ${runc}: ${errorMessage(err)} (install runc, or give its path with --oci-runc)`, {
+        cause: err,
+      });
     }
     // 0700: bundles hold containers' mounted rootfs; no local user of the host may reach them.
     await mkdir(join(deps.dataDir, 'bundles'), { recursive: true, mode: 0o700 });
@@ -103,8 +105,8 @@ export class RuncAdapter implements OciRuntimeAdapter {
   }
 
   async pull(ref: string, platform: Platform, opts?: PullOpts): Promise<PulledImage> {
-    const { image: _image, ...pulled } = await this.images.pull(ref, platform, opts);
-    return pulled;
+    const { ref: pulledRef, digest, sizeBytes } = await this.images.pull(ref, platform, opts);
+    return { ref: pulledRef, digest, sizeBytes };
   }
 
   async create(spec: OciContainerSpec): Promise<void> {
@@ -210,7 +212,11 @@ export class RuncAdapter implements OciRuntimeAdapter {
     if (rec.networkHeld) await this.deps.network?.detach(rec.spec.pod.uid);
   }
 
-  async status(id: string): Promise<OciContainerState> {
+  status(id: string): Promise<OciContainerState> {
+    return Promise.resolve(this.#state(id));
+  }
+
+  #state(id: string): OciContainerState {
     const rec = this.#containers.get(id);
     if (!rec) return { id, state: 'unknown' };
     const p = rec.proc;

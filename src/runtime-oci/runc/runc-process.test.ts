@@ -10,7 +10,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
 import type { OciExit } from '../adapter.js';
 import { runCommand } from '../command.js';
 import { runcConfig } from './bundle-config.js';

@@ -10,10 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rfc3339 } from '../../api/index.js';
-import type { CriLogRotation, Logger } from '../../api/index.js';
+import type { Logger } from '../../api/index.js';
+import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
 import type { OciExit } from '../adapter.js';
 import { runCommand } from '../command.js';
-import { CriLogWriter } from '../../api/index.js';
 import { oomKilled } from './cgroups.js';
 
 /** How one container's runc is run. */

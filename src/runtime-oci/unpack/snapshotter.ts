@@ -19,10 +19,9 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ImagePullError, errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
-import { fsyncDir, writeFileDurable } from '../../durable/index.js';
+import { publishDurable, writeFileDurable } from '../../durable/index.js';
 import { runCommand } from '../command.js';
-import { Digester, assertSha256Digest, parseDigest } from '../image/digest.js';
-import { privateDir } from '../image/private-dir.js';
+import { Digester, assertSha256Digest, parseDigest, privateDir } from '../../distribution/index.js';
 import { applyLayer } from './layer-apply.js';
 import { lstatOrUndefined } from './root-path.js';
 
@@ -170,8 +169,7 @@ export class Snapshotter {
       // One syncfs flushes the whole tree without an fsync per file on the event loop; then the
       // rename publishes it, the parent is flushed, and the marker is written last.
       await runCommand('sync', ['-f', tmp]);
-      await rename(tmp, join(this.dir, name));
-      await fsyncDir(this.dir);
+      await publishDurable(tmp, join(this.dir, name), { contentFlushed: true });
       const marker: Marker = { chainId, diffId: layer.diffId, layer: layer.digest };
       await writeFileDurable(join(this.dir, `${name}${MARKER}`), JSON.stringify(marker));
       if (stats.skipped > 0) {

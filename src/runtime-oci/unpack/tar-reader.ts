@@ -81,14 +81,15 @@ export async function readTar(
   onEntry: (entry: TarEntry) => Promise<TarSink | undefined>,
 ): Promise<void> {
   const ex = tarExtract();
-  let sourceError: unknown;
-  let consumerError: unknown;
+  // Kept as Errors (a non-Error thrown is wrapped) so they can be rethrown as they are.
+  let sourceError: Error | undefined;
+  let consumerError: Error | undefined;
   // Errors of the caller's code are told apart from the parser's, which become TarFormatErrors.
   const consumer = async <T>(fn: () => Promise<T> | T): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
-      consumerError ??= err;
+      consumerError ??= err instanceof Error ? err : new Error(String(err));
       throw err;
     }
   };
@@ -103,8 +104,8 @@ export async function readTar(
       }
       if (!ex.destroyed) ex.end(undefined);
     } catch (err) {
-      sourceError = err;
-      ex.destroy(err instanceof Error ? err : new Error(String(err)));
+      sourceError = err instanceof Error ? err : new Error(String(err));
+      ex.destroy(sourceError);
     }
   })();
   try {

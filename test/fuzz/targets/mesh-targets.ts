@@ -6,10 +6,11 @@
  * upstream only for a pair that is a Service endpoint on this node; every other answer is 403 (not a
  * Service endpoint), 404 (pod not here) or 400 (bad headers), never a 5xx; the server keeps answering.
  */
+import { silentLogger } from '../../../src/platform/index.js';
 import fc from 'fast-check';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, silentLogger, type ServiceRoute } from '../../../src/api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER, type ServiceRoute } from '../../../src/api/index.js';
 import { Deliverer, MeshServer, ServiceTable, type LocalTargetLookup } from '../../../src/edge-node/mesh/index.js';
 import type { FuzzTarget } from '../target.js';
 

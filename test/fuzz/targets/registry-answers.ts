@@ -11,8 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { ImagePullError } from '../../../src/api/index.js';
-import { RegistryClient, RegistryCredentials } from '../../../src/runtime-oci/index.js';
-import { sha256Digest } from '../../../src/runtime-oci/image/digest.js';
+import { RegistryClient, RegistryCredentials, sha256Digest } from '../../../src/distribution/index.js';
 import type { FuzzTarget } from '../target.js';
 
 const PASSWORD = 'fuzz-node-password-7f3a';

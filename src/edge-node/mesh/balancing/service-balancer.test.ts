@@ -2,10 +2,11 @@
  * The retry rules of the balancing core, over real sockets: endpoints are node:http servers reached
  * as local TCP containers, or (for "remote" endpoints) as a peer's mesh port.
  */
+import { silentLogger } from '../../../platform/index.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type ServiceRoute, type WorkloadEndpoint } from '../../../api/index.js';
+import { type ServiceRoute, type WorkloadEndpoint } from '../../../api/index.js';
 import { Deliverer } from '../delivery/deliverer.js';
 import type { EndpointPicker, ServiceEndpoint } from './endpoint-picker.js';
 import { LeastLoadedPicker } from './least-loaded-picker.js';

@@ -1,7 +1,7 @@
+import { silentLogger } from '../../../platform/index.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../api/index.js';
 import { ServiceTable } from '../balancing/service-table.js';
 import { LocalListeners, type ListenAddress } from './local-listeners.js';
 import { HTTP_PROXY_KEY, LocalProxy } from './local-proxy.js';

@@ -5,13 +5,13 @@
  * 127.0.0.1. Requests are made from the pods' addresses, so the node tells callers apart as it does
  * for a pod bridge.
  */
+import { silentLogger } from '../../../platform/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../api/index.js';
 import type { Pod, ServiceRoute } from '../../../api/index.js';
 import { Agent, type AgentDeps } from '../../agent.js';
 import { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress-policy.js';

@@ -2,11 +2,12 @@
  * The service client over real sockets: Service endpoints are node:http servers reached as local
  * TCP containers; "external" hosts are node:http servers on 127.0.0.1.
  */
+import { silentLogger } from '../../../platform/index.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutgoingHttpError, silentLogger } from '../../../api/index.js';
+import { OutgoingHttpError } from '../../../api/index.js';
 import type { OutgoingCaller, ServiceRoute, WorkloadEndpoint, WorkloadRequest } from '../../../api/index.js';
 import { Deliverer } from '../delivery/deliverer.js';
 import { LeastLoadedPicker } from '../balancing/least-loaded-picker.js';

@@ -5,10 +5,11 @@
  * bodies streamed through to a container port (not buffered), bodies for in-process workloads held
  * within the node's budget, and slow clients cut off by the headers timeout.
  */
+import { silentLogger } from '../../../platform/index.js';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, silentLogger, systemClock } from '../../../api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER, systemClock } from '../../../api/index.js';
 import type { ServiceRoute, WorkloadEndpoint, WorkloadRequest, WorkloadResponse } from '../../../api/index.js';
 import { LocalListeners } from '../egress/local-listeners.js';
 import { MeshServer } from '../ingress/mesh-server.js';

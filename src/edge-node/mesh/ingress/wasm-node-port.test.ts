@@ -3,11 +3,11 @@
  * (hello-c, misbehave): a request goes through node:http, the proxy and an executor to the guest and
  * back; an overrun deadline is a 504 and does not disturb the other service.
  */
+import { silentLogger } from '../../../platform/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../api/index.js';
 import type { ServiceRoute } from '../../../api/index.js';
 import { WasmRuntime } from '../../../runtime-wasm/index.js';
 import { addBlob, buildComponent } from '../../../runtime-wasm/testing/runtime-harness.js';

@@ -1,6 +1,7 @@
+import { silentLogger } from '../../../platform/index.js';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { silentLogger, type KubeObject } from '../../../api/index.js';
+import { type KubeObject } from '../../../api/index.js';
 import type { Store } from '../../store/index.js';
 import { DEFAULT_STRATEGY, createStrategies } from './index.js';
 

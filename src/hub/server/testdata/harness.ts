@@ -2,7 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, type KubeObject } from '../../../api/index.js';
+import { type KubeObject } from '../../../api/index.js';
+import { silentLogger } from '../../../platform/index.js';
 import { TokenAuth } from '../../auth/index.js';
 import { BlobStore } from '../../blobs/index.js';
 import { ObjectRegistry } from '../../registry/index.js';

@@ -2,7 +2,7 @@
  * Child process of the kill -9 durability test: writes objects one by one and prints each key
  * once its write has been acknowledged, until it is killed.
  */
-import { silentLogger } from '../../../api/index.js';
+import { silentLogger } from '../../../platform/index.js';
 import { SqliteStore } from '../sqlite-store.js';
 
 const path = process.argv[2];

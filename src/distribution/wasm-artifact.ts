@@ -5,8 +5,8 @@
  * Wasm pod's `image: registry.example/app:1.0` works. Resolving (manifest) and fetching (the
  * component) are separate steps, so a caller holding the component by digest fetches nothing more.
  */
-import { ImagePullError } from '../../api/index.js';
-import type { RegistryAuth } from '../adapter.js';
+import { ImagePullError } from '../api/index.js';
+import type { RegistryAuth } from './platform.js';
 import {
   MediaType,
   formatPlatform,

@@ -10,8 +10,8 @@
  * with a size bound and a deadline.
  */
 import { request } from 'undici';
-import { ImagePullError, errorMessage } from '../../api/index.js';
-import type { RegistryAuth } from '../adapter.js';
+import { ImagePullError, errorMessage } from '../api/index.js';
+import type { RegistryAuth } from './platform.js';
 import { MAX_SMALL_BODY_BYTES, clip, readCapped } from './bounded-body.js';
 
 /** A parsed `WWW-Authenticate` challenge. */
@@ -73,7 +73,7 @@ export class RegistryAuthorizer {
     opts: AuthorizeOptions = {},
   ): Promise<string> {
     let header: string;
-    let seconds = DEFAULT_TOKEN_SECONDS;
+    let seconds: number;
     if (challenge.scheme === 'basic') {
       if (!creds)
         throw new ImagePullError(`registry ${registry} requires credentials (basic auth) and the node has none for it`);

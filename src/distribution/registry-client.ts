@@ -10,9 +10,9 @@
  * becomes a pod Event whose message the wire caps.
  */
 import { request, type Dispatcher } from 'undici';
-import { ImagePullError, errorMessage } from '../../api/index.js';
-import type { RegistryAuth } from '../adapter.js';
-import type { RegistryCredentials } from './credentials.js';
+import { ImagePullError, errorMessage } from '../api/index.js';
+import type { RegistryAuth } from './platform.js';
+import { RegistryCredentials } from './credentials.js';
 import { MAX_DETAIL_CHARS, clip, readCapped, readHead } from './bounded-body.js';
 import { parseDigest, sha256Digest, verifyBytes } from './digest.js';
 import { MANIFEST_ACCEPT, parseManifest, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
@@ -27,6 +27,14 @@ export interface RegistryClientDeps {
   insecureRegistries?: readonly string[];
   /** Deadline of waiting for response headers and between body chunks (default 30 s). */
   timeoutMs?: number;
+}
+
+/** The node's registry settings, as given on its command line. */
+export interface RegistrySettings {
+  /** A `config.json`-style file of registry credentials. */
+  config?: string;
+  /** Registries (`host[:port]`) reached over plain HTTP. */
+  insecureRegistries?: readonly string[];
 }
 
 /** A fetched manifest or index with its verified digest. */
@@ -55,6 +63,23 @@ export class RegistryClient {
   constructor(private readonly deps: RegistryClientDeps = {}) {
     this.#insecure = new Set((deps.insecureRegistries ?? []).map((h) => h.toLowerCase()));
     this.#timeoutMs = deps.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * The node's client from its settings (`--oci-registry-config`, `--oci-insecure-registry`): the
+   * credentials file is read here, once, and the one client is shared by both runtimes.
+   */
+  static async create(settings: RegistrySettings = {}): Promise<RegistryClient> {
+    const credentials = settings.config !== undefined ? await RegistryCredentials.load(settings.config) : undefined;
+    return new RegistryClient({
+      ...(credentials ? { credentials } : {}),
+      insecureRegistries: settings.insecureRegistries ?? [],
+    });
+  }
+
+  /** The node's registry credentials (the Engine API adapters hand them to their daemon). */
+  get credentials(): RegistryCredentials | undefined {
+    return this.deps.credentials;
   }
 
   /** Fetches the manifest or index `reference` (a tag or a digest) of `ref`'s repository. */
@@ -176,7 +201,7 @@ const NOT_FOUND: Record<string, string> = {
 async function registryError(res: Dispatcher.ResponseData, what: string, registry: string): Promise<ImagePullError> {
   // Bounded: an endless error body must not grow the node's memory; the rest is dropped unread.
   const text = await readHead(res);
-  let detail = '';
+  let detail: string;
   let codes: string[] = [];
   try {
     const doc = JSON.parse(text) as { errors?: unknown };

@@ -3,7 +3,7 @@
  * streams, the node keeps at most `maxBytes` of it in memory — checked while reading, not after.
  */
 import type { Dispatcher } from 'undici';
-import { ImagePullError, errorMessage } from '../../api/index.js';
+import { ImagePullError, errorMessage } from '../api/index.js';
 
 /** Largest error or token body the client reads (both are small JSON documents). */
 export const MAX_SMALL_BODY_BYTES = 64 * 1024;

@@ -2,16 +2,16 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImagePullError, silentLogger } from '../../api/index.js';
-import { ContentStore } from './content-store.js';
-import { sha256Digest } from './digest.js';
-import type { Descriptor } from './manifest.js';
+import { ImagePullError } from '../../api/index.js';
+import { sha256Digest, type Descriptor } from '../../distribution/index.js';
+import { silentLogger } from '../../platform/index.js';
+import { BlobCache } from './blob-cache.js';
 
 const base = mkdtempSync(join(tmpdir(), 'content-store-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 let n = 0;
-const open = (maxBlobBytes?: number): Promise<ContentStore> =>
-  ContentStore.open(join(base, `store-${++n}`), {
+const open = (maxBlobBytes?: number): Promise<BlobCache> =>
+  BlobCache.open(join(base, `store-${++n}`), {
     logger: silentLogger(),
     ...(maxBlobBytes !== undefined ? { maxBlobBytes } : {}),
   });
@@ -25,7 +25,9 @@ const desc = (bytes: Buffer, size = bytes.length): Descriptor => ({
 function source(chunks: Iterable<Buffer>): { pulled: number; open: () => Promise<AsyncIterable<Uint8Array>> } {
   const s = {
     pulled: 0,
+    // eslint-disable-next-line @typescript-eslint/require-await -- an async source or callback without awaits is what the code under test consumes
     open: async () =>
+      // eslint-disable-next-line @typescript-eslint/require-await -- an async source or callback without awaits is what the code under test consumes
       (async function* () {
         for (const c of chunks) {
           s.pulled += 1;
@@ -36,7 +38,7 @@ function source(chunks: Iterable<Buffer>): { pulled: number; open: () => Promise
   return s;
 }
 
-describe('ContentStore', () => {
+describe('BlobCache', () => {
   it('stores verified blobs in 0700 directories', async () => {
     const store = await open();
     const blob = Buffer.from('layer bytes');

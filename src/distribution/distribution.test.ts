@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImagePullError } from '../../api/index.js';
+import { ImagePullError } from '../api/index.js';
 import { RegistryCredentials } from './credentials.js';
 import { Digester, sha256Digest } from './digest.js';
 import { parseManifest, selectPlatform, type ImageIndex } from './manifest.js';

@@ -3,7 +3,7 @@
  * The first path component is a registry when it has a `.` or a `:` or is `localhost`; otherwise
  * the image lives on Docker Hub (`docker.io`, with `library/` for one-component names).
  */
-import { ImagePullError } from '../../api/index.js';
+import { ImagePullError } from '../api/index.js';
 
 /** A parsed image reference. */
 export interface ImageReference {

@@ -4,8 +4,8 @@
  * `~/.docker/config.json`, of podman's `auth.json` and of a `kubernetes.io/dockerconfigjson` Secret.
  */
 import { readFile } from 'node:fs/promises';
-import { errorMessage } from '../../api/index.js';
-import type { RegistryAuth } from '../adapter.js';
+import { errorMessage } from '../api/index.js';
+import type { RegistryAuth } from './platform.js';
 import { DOCKER_HUB } from './reference.js';
 
 /** Registry host → credentials. */
@@ -22,12 +22,12 @@ export class RegistryCredentials {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read registry credentials ${path}: ${errorMessage(err)}`);
+      throw new Error(`cannot read registry credentials ${path}: ${errorMessage(err)}`, { cause: err });
     }
     try {
       return RegistryCredentials.parse(text);
     } catch (err) {
-      throw new Error(`registry credentials ${path}: ${errorMessage(err)}`);
+      throw new Error(`registry credentials ${path}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -2,8 +2,8 @@
  * OCI / Docker v2 manifest documents: media types, parsing with clear errors, and the resolution of
  * an image index (manifest list) to the node's platform.
  */
-import { ImagePullError } from '../../api/index.js';
-import type { Platform } from '../adapter.js';
+import { ImagePullError } from '../api/index.js';
+import type { Platform } from './platform.js';
 import { parseDigest } from './digest.js';
 
 export const MediaType = {

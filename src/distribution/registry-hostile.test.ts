@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ImagePullError } from '../../api/index.js';
+import { ImagePullError } from '../api/index.js';
 import { RegistryCredentials } from './credentials.js';
 import { sha256Digest } from './digest.js';
 import { RegistryAuthorizer } from './registry-auth.js';

@@ -1,7 +1,9 @@
-/** Structured logging (pino): one logger per program, children per component. */
-import { pino, type Logger } from 'pino';
-
-export type { Logger };
+/**
+ * Structured logging (pino): one logger per program, children per component. The `Logger` type is the
+ * contract in src/api; this is the process plumbing that makes one.
+ */
+import { pino } from 'pino';
+import type { Logger } from '../api/index.js';
 
 /** Creates a JSON logger on stderr; `EDGE_LOG_LEVEL` overrides the level. */
 export function createLogger(name: string, level: string = process.env.EDGE_LOG_LEVEL ?? 'info'): Logger {

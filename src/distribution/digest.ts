@@ -1,6 +1,7 @@
 /** Content digests (`sha256:<hex>`, `sha512:<hex>`): computing and verifying them. */
 import { createHash, type Hash } from 'node:crypto';
-import { ImagePullError } from '../../api/index.js';
+import { createReadStream } from 'node:fs';
+import { ImagePullError } from '../api/index.js';
 
 const ALGORITHMS: Record<string, { hex: number }> = { sha256: { hex: 64 }, sha512: { hex: 128 } };
 
@@ -34,14 +35,18 @@ export function sha256Digest(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Hashes content as it streams by and checks it against the digest it must have. */
+/**
+ * Hashes content as it streams by and checks it against the digest it must have; without an expected
+ * digest it only computes the content's sha256.
+ */
 export class Digester {
   readonly #hash: Hash;
   readonly #algorithm: string;
   #size = 0;
+  #digest: string | undefined;
 
-  constructor(readonly expected: string) {
-    this.#algorithm = parseDigest(expected).algorithm;
+  constructor(readonly expected?: string) {
+    this.#algorithm = expected === undefined ? 'sha256' : parseDigest(expected).algorithm;
     this.#hash = createHash(this.#algorithm);
   }
 
@@ -54,15 +59,31 @@ export class Digester {
     return this.#size;
   }
 
+  /** `<algorithm>:<hex>` of the content seen; ends the hashing (later updates are refused by node:crypto). */
+  digest(): string {
+    this.#digest ??= `${this.#algorithm}:${this.#hash.digest('hex')}`;
+    return this.#digest;
+  }
+
   /** Throws ImagePullError when the content does not match (`what` names it in the message). */
   verify(what: string, expectedSize?: number): void {
     if (expectedSize !== undefined && expectedSize >= 0 && this.#size !== expectedSize) {
       throw new ImagePullError(`${what}: size ${this.#size} does not match the descriptor's ${expectedSize}`);
     }
-    const actual = `${this.#algorithm}:${this.#hash.digest('hex')}`;
-    if (actual !== this.expected)
+    const actual = this.digest();
+    if (this.expected !== undefined && actual !== this.expected)
       throw new ImagePullError(`${what}: digest mismatch (expected ${this.expected}, got ${actual})`);
   }
+}
+
+/**
+ * `<algorithm>:<hex>` of a file, streamed in 1 MiB reads (a large blob does not block the event loop);
+ * `expected` picks the algorithm (sha256 when absent).
+ */
+export async function fileDigest(path: string, expected?: string): Promise<string> {
+  const d = new Digester(expected);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) d.update(chunk as Buffer);
+  return d.digest();
 }
 
 /** Verifies a whole buffer against `digest`. */

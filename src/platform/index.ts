@@ -1,0 +1,12 @@
+/**
+ * Public surface of src/platform: the process plumbing shared by the three programs and both runtimes —
+ * the logger (`createLogger`, `silentLogger`) and the CRI container log writer the runtimes write and
+ * the agent reads. Imports only src/api.
+ */
+export { createLogger, silentLogger } from './logging.js';
+export {
+  CriLogWriter,
+  DEFAULT_CRI_LOG_ROTATION,
+  DEFAULT_MAX_PENDING_LOG_BYTES,
+  type CriLogRotation,
+} from './cri-log.js';
