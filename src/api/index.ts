@@ -22,4 +22,5 @@ export * from './duration.js';
 export * from './logging.js';
 export * from './cri-log.js';
 export type * from './runtime.js';
-export { toStatus, fromStatus, type Status } from './status.js';
+export { toStatus, fromStatus, Status } from './status.js';
+export * from './rest.js';
