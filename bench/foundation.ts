@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { silentLogger } from '../src/api/index.js';
-import type { Runtime, WorkloadRequest } from '../src/api/index.js';
-import { Cluster, ROOT, freePort, until } from '../test/support/cluster.js';
+import type { Pod, Runtime, WorkloadRequest } from '../src/api/index.js';
+import { Cluster, ROOT, freePort, until, kind } from '../test/support/cluster.js';
 import { wasmServiceManifest } from '../test/support/manifests.js';
 
 const arg = (name: string, dflt: number): number => {
@@ -50,12 +50,7 @@ function manifest(replicas: number): string {
 }
 
 async function readyCount(cluster: Cluster): Promise<number> {
-  const pods = (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dbench')) as {
-    items: Array<{
-      metadata: { deletionTimestamp?: string };
-      status?: { conditions?: Array<{ type: string; status: string }> };
-    }>;
-  };
+  const pods = await cluster.client.list<Pod>(kind('pods'), { namespace: 'default', labelSelector: 'app=bench' });
   return pods.items.filter(
     (p) =>
       !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
