@@ -96,6 +96,19 @@ describe('applyPatch refuses prototype keys, whatever the patch type', () => {
     );
   });
 
+  it('says which operation failed without echoing the document', () => {
+    const secret = { metadata: { name: 'x' }, data: { token: 's3cr3t' }, spec: { list: [1] } };
+    const err = thrown(() => applyPatch('json', secret, [{ op: 'add', path: '/spec/list/5', value: 2 }]));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as Error).message).not.toContain('s3cr3t');
+    const failed = thrown(() => applyPatch('json', secret, [{ op: 'test', path: '/data/token', value: 'guess' }]));
+    expect((failed as Error).message).toBe('JSON patch test failed at "/data/token"');
+    // RFC 6902 compares values structurally: key order does not matter.
+    expect(applyPatch('json', { a: { x: 1, y: 2 } }, [{ op: 'test', path: '/a', value: { y: 2, x: 1 } }])).toEqual({
+      a: { x: 1, y: 2 },
+    });
+  });
+
   it('bounds JSON patch work: operation count and copy amplification', () => {
     const many = Array.from({ length: MAX_JSON_PATCH_OPS + 1 }, () => ({
       op: 'test',
