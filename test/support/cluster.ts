@@ -42,10 +42,10 @@ export async function until<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-      );
+    if (Date.now() > end) {
+      const why = last instanceof Error ? last.toString() : JSON.stringify(last);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${why})` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts); to type them, parse with the REST schemas of src/api */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BadRequestError, RequestTooLargeError } from '../../api/index.js';
 import { MAX_JSON_DEPTH, checkJsonTree } from './body.js';
