@@ -12,9 +12,9 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import type { Runtime, WorkloadRequest } from '../src/api/index.js';
+import type { Pod, Runtime, WorkloadRequest } from '../src/api/index.js';
 import { silentLogger } from '../src/platform/index.js';
-import { Cluster, ROOT, freePort, until } from '../test/support/cluster.js';
+import { Cluster, ROOT, freePort, until, kind } from '../test/support/cluster.js';
 import { wasmServiceManifest } from '../test/support/manifests.js';
 import type * as WasmRuntimeModule from '../src/runtime-wasm/index.js';
 
@@ -51,12 +51,7 @@ function manifest(replicas: number): string {
 }
 
 async function readyCount(cluster: Cluster): Promise<number> {
-  const pods = (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dbench')) as {
-    items: Array<{
-      metadata: { deletionTimestamp?: string };
-      status?: { conditions?: Array<{ type: string; status: string }> };
-    }>;
-  };
+  const pods = await cluster.client.list<Pod>(kind('pods'), { namespace: 'default', labelSelector: 'app=bench' });
   return pods.items.filter(
     (p) =>
       !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),

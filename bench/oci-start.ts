@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KubeObject } from '../src/api/index.js';
 import type { PulledImage } from '../src/api/index.js';
 import { silentLogger } from '../src/platform/index.js';
 import { RegistryClient } from '../src/distribution/index.js';
@@ -23,7 +24,7 @@ import {
   RuncAdapter,
   type OciRuntimeAdapter,
 } from '../src/runtime-oci/index.js';
-import { Cluster, ROOT, until, watchCollection } from '../test/support/cluster.js';
+import { Cluster, ROOT, until, watchCollection, kind } from '../test/support/cluster.js';
 import { forceClean, missingTools, REGISTRY_TOOLS } from '../test/support/oci-cluster.js';
 import { deleteLink, Dockerd, PodmanService } from '../test/support/oci-daemons.js';
 import { busyboxImage } from '../test/support/oci-images.js';
@@ -37,7 +38,7 @@ const ROUNDS = arg('rounds', 5);
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 const BRIDGE = 'ep-bench';
 
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string };
   status?: { conditions?: Array<{ type: string; status: string }> };
 }
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   const results: Array<{ what: string; cold: number; warm: number[] }> = [];
   try {
     await cluster.start(nodes);
-    const watch = watchCollection<PodLike>(cluster, '/api/v1/namespaces/default/pods');
+    const watch = watchCollection<PodLike>(cluster, kind('pods'), 'default');
     const readyAt = (name: string, after: number): number | undefined =>
       watch.events.find(
         (e) =>
@@ -109,14 +110,14 @@ async function main(): Promise<void> {
         const r = await cluster.edgectl(['apply', '-f', '-'], JSON.stringify(pod));
         if (r.code !== 0) throw new Error(r.stderr);
       } else {
-        await cluster.api('POST', '/api/v1/namespaces/default/pods', pod);
+        await cluster.client.create(kind('pods'), pod, { namespace: 'default' });
       }
       const at = await until(`${name} Ready`, () => readyAt(name, t0), 120_000, 5);
-      await cluster.api('DELETE', `/api/v1/namespaces/default/pods/${name}`);
+      await cluster.client.delete(kind('pods'), 'default', `${name}`);
       await until(
         `${name} gone`,
         async () => {
-          const list = (await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] };
+          const list = await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default' });
           return !list.items.some((p) => p.metadata.name === name);
         },
         60_000,

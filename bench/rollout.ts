@@ -8,9 +8,10 @@
  * Run: npx tsx bench/rollout.ts   (after npm run build && npm run build:examples)
  */
 import { join } from 'node:path';
-import { Cluster, ROOT, until } from '../test/support/cluster.js';
+import { Cluster, ROOT, until, kind } from '../test/support/cluster.js';
 import { Load } from '../test/support/load.js';
 import { wasmServiceManifest } from '../test/support/manifests.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const REPLICAS = 10;
 const GRACE = '5s';
@@ -26,7 +27,7 @@ const URLS = NODES.slice(0, 2).map((n) => `http://${n.address}:30140/`);
 
 const manifest = wasmServiceManifest({ name: 'web', image: V1, replicas: REPLICAS, nodePort: 30140 });
 
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     }
     const pods = async (): Promise<PodLike[]> =>
       (
-        (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')) as { items: PodLike[] }
+        await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: 'app=web' })
       ).items.filter((p) => !p.metadata.deletionTimestamp);
     const victim = NODES[2]!;
     const onVictim = (await pods()).filter((p) => p.spec.nodeName === victim.name).length;

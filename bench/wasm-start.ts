@@ -10,7 +10,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KubeObject } from '../src/api/index.js';
 import { silentLogger } from '../src/platform/index.js';
+import { kind } from '../test/support/cluster.js';
 import { Cluster, ROOT, WASM, applyAndWait, arg, deployment, percentile, runBench } from './wasm-support.js';
 import { createHash } from 'node:crypto';
 import type * as WasmRuntimeModule from '../src/runtime-wasm/index.js';
@@ -77,9 +79,11 @@ async function endToEnd(): Promise<number[]> {
     await cluster.start([{ name: 'bench-1', address: '127.0.31.2' }]);
     // One replica first: uploads, pulls, transpiles and compiles hello-c on the node.
     await applyAndWait(cluster, deployment('warm', WASM.helloC, 1), 'warm', 1);
-    const dep = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/warm')) as {
-      spec: { template: { spec: { containers: Array<{ image: string }> } } };
-    };
+    const dep = await cluster.client.get<
+      KubeObject & {
+        spec: { template: { spec: { containers: Array<{ image: string }> } } };
+      }
+    >(kind('deployments'), 'default', 'warm');
     const image = dep.spec.template.spec.containers[0]!.image;
     const watch = readyWatch(cluster);
     const times: number[] = [];
@@ -87,17 +91,21 @@ async function endToEnd(): Promise<number[]> {
       const name = `start-${i}`;
       const t0 = performance.now();
       const ready = watch.waitReady(name);
-      await cluster.api('POST', '/api/v1/namespaces/default/pods', {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name, labels: { app: 'start' } },
-        spec: {
-          runtimeClassName: 'wasm',
-          containers: [
-            { name: 'app', image, env: [{ name: 'POD_NAME', value: name }], ports: [{ containerPort: 8080 }] },
-          ],
+      await cluster.client.create(
+        kind('pods'),
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { app: 'start' } },
+          spec: {
+            runtimeClassName: 'wasm',
+            containers: [
+              { name: 'app', image, env: [{ name: 'POD_NAME', value: name }], ports: [{ containerPort: 8080 }] },
+            ],
+          },
         },
-      });
+        { namespace: 'default' },
+      );
       times.push((await ready) - t0);
     }
     watch.stop();

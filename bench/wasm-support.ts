@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { Cluster, ROOT, freePort, until } from '../test/support/cluster.js';
+import { Cluster, ROOT, freePort, until, kind } from '../test/support/cluster.js';
+import type { Pod } from '../src/api/index.js';
 
 export { Cluster, ROOT, freePort, until };
 
@@ -114,7 +115,7 @@ interface PodList {
 
 /** Pods of `app` that are Ready. */
 export async function readyPods(cluster: Cluster, app: string): Promise<number> {
-  const pods = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)) as PodList;
+  const pods = await cluster.client.list<Pod>(kind('pods'), { namespace: 'default', labelSelector: `app=${app}` });
   return pods.items.filter(
     (p) =>
       !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, Proc, ROOT, freePort } from './support/cluster.js';
+import { Cluster, Proc, ROOT, freePort, kind } from './support/cluster.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODE = { name: 'lock-1', address: '127.0.17.2' };
 
@@ -45,8 +46,8 @@ describe('data dir lock: one hub and one agent per data dir', () => {
     expect(second.code).not.toBe(0);
     expect(second.err).toContain(`data dir ${cluster.hubDir} in use by pid ${first.child.pid}`);
     expect(first.alive).toBe(true);
-    for (let i = 0; i < 5; i++) await cluster.api('POST', '/api/v1/namespaces', namespace(`after-${i}`));
-    const list = (await cluster.api('GET', '/api/v1/namespaces')) as { items: Array<{ metadata: { name: string } }> };
+    for (let i = 0; i < 5; i++) await cluster.client.create(kind('namespaces'), namespace(`after-${i}`));
+    const list = await cluster.client.list(kind('namespaces'));
     expect(list.items.map((c) => c.metadata.name)).toEqual(expect.arrayContaining(['after-0', 'after-4']));
     expect(statSync(cluster.hubDir).mode & 0o777).toBe(0o700);
   });
@@ -75,10 +76,14 @@ describe('data dir lock: one hub and one agent per data dir', () => {
   });
 
   it('a hub killed with SIGKILL leaves a stale lock that its restart takes over', async () => {
-    await cluster.api('POST', '/api/v1/namespaces', namespace('before-kill'));
+    await cluster.client.create(kind('namespaces'), namespace('before-kill'));
     await cluster.hub!.kill('SIGKILL');
     await cluster.startHub();
-    const ns = (await cluster.api('GET', '/api/v1/namespaces/before-kill')) as { metadata: { labels: { k: string } } };
+    const ns = await cluster.client.get<KubeObject & { metadata: { labels: { k: string } } }>(
+      kind('namespaces'),
+      undefined,
+      'before-kill',
+    );
     expect(ns.metadata.labels.k).toBe('before-kill');
     // And the new hub holds the lock in turn.
     const third = await run('edge-hub', ['--data-dir', cluster.hubDir, '--listen', `127.0.0.1:${await freePort()}`]);

@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { GATEWAY_PATH, HubToNode, decodeFrame, encodeFrame } from '../src/api/index.js';
-import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
+import { GATEWAY_PATH, HubToNode, decodeFrame, encodeFrame, type KubeObject } from '../src/api/index.js';
+import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/hello.yaml');
 const NODES = [
@@ -16,7 +16,7 @@ const NODES = [
   { name: 'pi-2', address: '127.0.10.3', labels: { zone: 'b' } },
 ];
 
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: {
@@ -39,7 +39,7 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
 
   const helloPods = async (): Promise<PodLike[]> =>
     (
-      (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as { items: PodLike[] }
+      await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: 'app=hello' })
     ).items.filter((p) => !p.metadata.deletionTimestamp);
 
   beforeAll(async () => {
@@ -78,15 +78,19 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
   }, 120_000);
 
   it('applying the same file again changes nothing', async () => {
-    const before = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as {
-      metadata: { resourceVersion: string };
-    };
+    const before = await cluster.client.get<
+      KubeObject & {
+        metadata: { resourceVersion: string };
+      }
+    >(kind('deployments'), 'default', 'hello');
     const r = await cluster.edgectl(['apply', '-f', HELLO]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/deployment\.apps\/hello unchanged/);
-    const after = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello')) as {
-      metadata: { resourceVersion: string };
-    };
+    const after = await cluster.client.get<
+      KubeObject & {
+        metadata: { resourceVersion: string };
+      }
+    >(kind('deployments'), 'default', 'hello');
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
@@ -157,9 +161,7 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
       'the replacement Ready and the victim gone',
       async () => {
         const all = (
-          (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dhello')) as {
-            items: PodLike[];
-          }
+          await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: 'app=hello' })
         ).items;
         return all.length === 4 && !all.some((p) => p.metadata.uid === victim!.metadata.uid) && all.every(ready);
       },
@@ -228,9 +230,7 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     expect(r.code, r.stderr).toBe(0);
     const misbehavePod = async (): Promise<PodLike | undefined> =>
       (
-        (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dmisbehave')) as {
-          items: PodLike[];
-        }
+        await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: 'app=misbehave' })
       ).items.find((p) => !p.metadata.deletionTimestamp);
     await until(
       'misbehave Ready',
@@ -259,17 +259,21 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     while (Date.now() - started < 5000) {
       const res = await httpGet(`http://${pi1}:30080/`);
       expect(res.status).toBe(200);
-      const node = (await cluster.api('GET', '/api/v1/nodes/pi-1')) as {
-        status: { conditions: Array<{ type: string; status: string }> };
-      };
+      const node = await cluster.client.get<
+        KubeObject & {
+          status: { conditions: Array<{ type: string; status: string }> };
+        }
+      >(kind('nodes'), undefined, 'pi-1');
       expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
       served++;
       await new Promise((res2) => setTimeout(res2, 100));
     }
     expect(served).toBeGreaterThan(20);
-    const nodes = (await cluster.api('GET', '/api/v1/nodes/pi-1')) as {
-      status: { conditions: Array<{ type: string; status: string }> };
-    };
+    const nodes = await cluster.client.get<
+      KubeObject & {
+        status: { conditions: Array<{ type: string; status: string }> };
+      }
+    >(kind('nodes'), undefined, 'pi-1');
     expect(nodes.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     const loopResult = await looping;
     expect(loopResult.status).toBe(504);
@@ -289,9 +293,11 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     await until(
       'pi-2 not Ready',
       async () => {
-        const n = (await cluster.api('GET', '/api/v1/nodes/pi-2')) as {
-          status: { conditions: Array<{ type: string; status: string }> };
-        };
+        const n = await cluster.client.get<
+          KubeObject & {
+            status: { conditions: Array<{ type: string; status: string }> };
+          }
+        >(kind('nodes'), undefined, 'pi-2');
         return n.status.conditions.find((c) => c.type === 'Ready')?.status === 'Unknown';
       },
       15_000,
@@ -316,16 +322,16 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
   }, 60_000);
 
   it('loses nothing when the hub is killed -9 and restarted', async () => {
-    const before = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items
+    const before = (await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default' })).items
       .map((p) => p.metadata.uid)
       .sort();
     await cluster.hub?.kill('SIGKILL');
     await cluster.startHub();
-    const after = ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] }).items
+    const after = (await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default' })).items
       .map((p) => p.metadata.uid)
       .sort();
     expect(after).toEqual(before);
-    await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/hello');
+    await cluster.client.get(kind('deployments'), 'default', 'hello');
     await cluster.waitNodesReady(['pi-1', 'pi-2']);
     for (const n of NODES) expect((await httpGet(`http://${n.address}:30080/`)).status).toBe(200);
   }, 60_000);

@@ -9,8 +9,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, httpGet, until } from './support/cluster.js';
+import { Cluster, httpGet, until, kind } from './support/cluster.js';
 import { SHOP_NODE_PORT, applyText, buildShop, shopDocs, shopImage, type ShopDoc } from './support/shop.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
   { name: 'shop-1', address: '127.0.16.2', labels: { zone: 'a', role: 'front' } },
@@ -35,12 +36,12 @@ interface Sample {
   doc?: ShopDoc;
   error?: string;
 }
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
 }
-interface EndpointsLike {
+interface EndpointsLike extends KubeObject {
   subsets?: Array<{ addresses?: Array<{ nodeName?: string }> }>;
 }
 const isReady = (p: PodLike): boolean =>
@@ -143,11 +144,9 @@ describe('the node mesh, with the shop on three nodes', () => {
   const cluster = new Cluster(['--node-grace-period', '4s', '--heartbeat-interval', '500ms']);
   const front = `http://${FRONT.address}:${SHOP_NODE_PORT}`;
   const pods = async (selector: string): Promise<PodLike[]> =>
-    (
-      (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`)) as {
-        items: PodLike[];
-      }
-    ).items.filter((p) => !p.metadata.deletionTimestamp);
+    (await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: selector })).items.filter(
+      (p) => !p.metadata.deletionTimestamp,
+    );
   const apply = async (text: string): Promise<void> => {
     const r = await cluster.edgectl(['apply', '-f', '-'], text);
     expect(r.code, r.stderr).toBe(0);
@@ -382,7 +381,7 @@ describe('the node mesh, with the shop on three nodes', () => {
   it("skips a killed node's endpoints without failing a request", async () => {
     const victim = BACK_C;
     const endpointNodes = async (svc: string): Promise<Set<string>> => {
-      const ep = (await cluster.api('GET', `/api/v1/namespaces/default/endpoints/${svc}`)) as EndpointsLike;
+      const ep = await cluster.client.get<EndpointsLike>(kind('endpoints'), 'default', `${svc}`);
       return new Set((ep.subsets ?? []).flatMap((s) => s.addresses ?? []).map((a) => a.nodeName ?? ''));
     };
     await until('catalog-maint gone', async () => (await pods('app=catalog')).length === 2, 20_000);

@@ -9,17 +9,18 @@ import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, Proc, ROOT, freePort, until } from './support/cluster.js';
+import { Cluster, Proc, ROOT, freePort, until, kind } from './support/cluster.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODE = { name: 'dup-1', address: '127.0.21.2' };
 const COPY_ADDRESS = '127.0.21.3';
 
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: { phase?: string; containerStatuses?: Array<{ restartCount: number; ready: boolean }> };
 }
-interface EventLike {
+interface EventLike extends KubeObject {
   reason: string;
   type: string;
   message: string;
@@ -42,7 +43,7 @@ describe('duplicate node name with the same credential', () => {
 
   const pods = async (): Promise<PodLike[]> =>
     (
-      (await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Ddup-web')) as { items: PodLike[] }
+      await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: 'app=dup-web' })
     ).items.filter((p) => !p.metadata.deletionTimestamp);
   const startCopy = async (): Promise<Proc> =>
     new Proc(
@@ -96,7 +97,7 @@ describe('duplicate node name with the same credential', () => {
 
     // The hub logged it and recorded a Warning Event on the Node.
     expect(cluster.hub!.err).toContain('DuplicateNodeRejected');
-    const events = (await cluster.api('GET', '/api/v1/namespaces/default/events')) as { items: EventLike[] };
+    const events = await cluster.client.list<EventLike>(kind('events'), { namespace: 'default' });
     const ev = events.items.find((e) => e.reason === 'DuplicateNodeRejected');
     expect(ev).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Node', name: NODE.name } });
     expect(ev?.message).toContain(`reported address ${COPY_ADDRESS}`);
@@ -104,9 +105,11 @@ describe('duplicate node name with the same credential', () => {
     // The first node is untouched: alive, Ready, its address on the Node, its pod running once.
     expect(cluster.node(NODE.name).proc.alive).toBe(true);
     await cluster.waitNodesReady([NODE.name]);
-    const node = (await cluster.api('GET', `/api/v1/nodes/${NODE.name}`)) as {
-      status: { addresses: Array<{ type: string; address: string }> };
-    };
+    const node = await cluster.client.get<
+      KubeObject & {
+        status: { addresses: Array<{ type: string; address: string }> };
+      }
+    >(kind('nodes'), undefined, `${NODE.name}`);
     expect(node.status.addresses.find((a) => a.type === 'InternalIP')?.address).toBe(NODE.address);
     const after = await pods();
     expect(after.map((p) => [p.metadata.uid, p.status?.phase, p.status?.containerStatuses?.[0]?.restartCount])).toEqual(
@@ -120,9 +123,11 @@ describe('duplicate node name with the same credential', () => {
     await until(
       'the copy to hold dup-1',
       async () => {
-        const node = (await cluster.api('GET', `/api/v1/nodes/${NODE.name}`)) as {
-          status: { addresses: Array<{ type: string; address: string }> };
-        };
+        const node = await cluster.client.get<
+          KubeObject & {
+            status: { addresses: Array<{ type: string; address: string }> };
+          }
+        >(kind('nodes'), undefined, `${NODE.name}`);
         return node.status.addresses.find((a) => a.type === 'InternalIP')?.address === COPY_ADDRESS;
       },
       30_000,

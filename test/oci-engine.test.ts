@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, httpGet, until } from './support/cluster.js';
+import { Cluster, httpGet, until, kind } from './support/cluster.js';
 import {
   REGISTRY_TOOLS,
   cgroupsNamed,
@@ -239,7 +239,7 @@ describe.skipIf(missing.length > 0)(
       const done = await until(
         'the pod Failed',
         async () => {
-          const p = (await cluster.api('GET', '/api/v1/namespaces/default/pods/once')) as PodLike;
+          const p = await cluster.client.get<PodLike>(kind('pods'), 'default', 'once');
           return p.status?.phase === 'Failed' ? p : undefined;
         },
         40_000,
@@ -295,8 +295,7 @@ describe.skipIf(missing.length > 0)(
       await deleteEverything(cluster); // and whatever an earlier, failed test left
       await until(
         'no pods left',
-        async () =>
-          ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: unknown[] }).items.length === 0,
+        async () => (await cluster.client.list(kind('pods'), { namespace: 'default' })).items.length === 0,
         40_000,
         200,
       );

@@ -13,12 +13,12 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImagePullError, TimeoutError } from '../src/api/index.js';
+import { ImagePullError, TimeoutError, type KubeObject } from '../src/api/index.js';
 import type { ContainerConfig, ContainerEvent, PulledImage } from '../src/api/index.js';
 import { silentLogger } from '../src/platform/index.js';
 import { RegistryClient, RegistryCredentials, pullWasmArtifact } from '../src/distribution/index.js';
 import { OciRuntime, PodNetwork, RuncAdapter } from '../src/runtime-oci/index.js';
-import { Cluster, ROOT, freePort, httpGet, until, watchCollection } from './support/cluster.js';
+import { Cluster, ROOT, freePort, httpGet, until, watchCollection, kind } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 import { type PodLike, cs0, eventsOf, isReady, podsOf } from './support/oci-manifests.js';
 import { REGISTRY_TOOLS, forceClean, missingTools, runcLeftovers } from './support/oci-cluster.js';
@@ -470,7 +470,7 @@ describe.skipIf(wasmMissing.length > 0)(
     }, 90_000);
 
     it('shows pull failures as ErrImagePull with what is wrong: a container image, a missing tag, a private repository', async () => {
-      const watch = watchCollection<PodLike>(cluster, '/api/v1/namespaces/default/pods');
+      const watch = watchCollection<PodLike>(cluster, kind('pods'), 'default');
       const host = registry!.host;
       try {
         const pods = [
@@ -510,7 +510,7 @@ describe.skipIf(wasmMissing.length > 0)(
       } finally {
         await watch.stop();
         for (const name of ['not-wasm', 'no-tag', 'private'])
-          await cluster.api('DELETE', `/api/v1/namespaces/default/pods/${name}`).catch(() => undefined);
+          await cluster.client.delete(kind('pods'), 'default', `${name}`).catch(() => undefined);
       }
     }, 60_000);
 
@@ -531,14 +531,14 @@ describe.skipIf(wasmMissing.length > 0)(
       const ok = await until(
         'the private pod Ready',
         async () => {
-          const list = (await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: PodLike[] };
+          const list = await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default' });
           const p = list.items.find((i) => i.metadata.name === 'private-ok');
           return isReady(p) ? p : undefined;
         },
         30_000,
       );
       expect(cs0(ok)?.imageID).toBe(componentDigest);
-      await cluster.api('DELETE', '/api/v1/namespaces/default/pods/private-ok');
+      await cluster.client.delete(kind('pods'), 'default', 'private-ok');
     }, 60_000);
 
     it('keeps registry images on the node: a restarted node lists them and runs its pods with the registry gone', async () => {
@@ -548,9 +548,11 @@ describe.skipIf(wasmMissing.length > 0)(
       // The images a node lists when it connects feed the scheduler's image locality: the pod spec's
       // spelling is there, read back from the node's disk (it had listed none on its first connect).
       const names = async (): Promise<string[]> => {
-        const n = (await cluster.api('GET', `/api/v1/nodes/${WASM_NODE.name}`)) as {
-          status?: { images?: Array<{ names: string[] }> };
-        };
+        const n = await cluster.client.get<
+          KubeObject & {
+            status?: { images?: Array<{ names: string[] }> };
+          }
+        >(kind('nodes'), undefined, `${WASM_NODE.name}`);
         return n.status?.images?.flatMap((i) => i.names) ?? [];
       };
       await until('the restarted node to list its images', async () => (await names()).includes(image), 30_000);

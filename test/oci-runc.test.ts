@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
+import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 import {
   REGISTRY_TOOLS,
   containerPid,
@@ -42,6 +42,7 @@ import {
   helloDeployment,
   helloService,
 } from './support/oci-service-callers.js';
+import type { Node } from '../src/api/index.js';
 
 const missing = missingTools([...REGISTRY_TOOLS, 'runc', 'ip', 'mount']);
 const BRIDGE = 'ep-t1';
@@ -97,9 +98,7 @@ describe.skipIf(missing.length > 0)(
     }, 60_000);
 
     it('nodes advertise the oci runtime next to wasm', async () => {
-      const nodes = (await cluster.api('GET', '/api/v1/nodes')) as {
-        items: Array<{ status?: { runtimeHandlers?: Array<{ name: string }> } }>;
-      };
+      const nodes = await cluster.client.list<Node>(kind('nodes'));
       for (const n of nodes.items)
         expect(n.status?.runtimeHandlers?.map((h) => h.name).sort()).toEqual(['oci', 'wasm']);
     });
@@ -282,7 +281,7 @@ describe.skipIf(missing.length > 0)(
       const done = await until(
         'the pod Failed',
         async () => {
-          const p = (await cluster.api('GET', '/api/v1/namespaces/default/pods/once')) as PodLike;
+          const p = await cluster.client.get<PodLike>(kind('pods'), 'default', 'once');
           return p.status?.phase === 'Failed' ? p : undefined;
         },
         30_000,
@@ -506,8 +505,7 @@ describe.skipIf(missing.length > 0)(
       await deleteEverything(cluster); // and whatever an earlier, failed test left
       await until(
         'no pods left',
-        async () =>
-          ((await cluster.api('GET', '/api/v1/namespaces/default/pods')) as { items: unknown[] }).items.length === 0,
+        async () => (await cluster.client.list(kind('pods'), { namespace: 'default' })).items.length === 0,
         30_000,
         200,
       );

@@ -12,12 +12,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, until } from './support/cluster.js';
+import { Cluster, until, kind } from './support/cluster.js';
 import { REGISTRY_TOOLS, missingTools, stopGracefully } from './support/oci-cluster.js';
 import { Dockerd, PodmanService, deleteLink } from './support/oci-daemons.js';
 import { busyboxImage, ociIndex } from './support/oci-images.js';
 import { type EventLike, type PodLike, cs0, isReady } from './support/oci-manifests.js';
 import { TestRegistry } from './support/registry.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const missing = missingTools([...REGISTRY_TOOLS, 'runc', 'ip', 'mount']);
 const BRIDGE = 'ep-ts';
@@ -40,7 +41,7 @@ describe.skipIf(missing.length > 0)(
       name: string,
       securityContext: Record<string, unknown> | undefined,
       podSecurity?: Record<string, unknown>,
-    ): Record<string, unknown> => ({
+    ): KubeObject => ({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name },
@@ -51,10 +52,10 @@ describe.skipIf(missing.length > 0)(
         containers: [{ name: 'c', image, command: ['sleep', '3600'], ...(securityContext ? { securityContext } : {}) }],
       },
     });
-    const create = (ns: string, manifest: Record<string, unknown>): Promise<unknown> =>
-      cluster.api('POST', `/api/v1/namespaces/${ns}/pods`, manifest);
+    const create = (ns: string, manifest: KubeObject): Promise<unknown> =>
+      cluster.client.create(kind('pods'), manifest, { namespace: `${ns}` });
     const getPod = async (ns: string, name: string): Promise<PodLike> =>
-      (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods/${name}`)) as PodLike;
+      await cluster.client.get<PodLike>(kind('pods'), `${ns}`, `${name}`);
     const running = (ns: string, name: string): Promise<PodLike> =>
       until(
         `pod ${ns}/${name} running`,
@@ -85,7 +86,7 @@ describe.skipIf(missing.length > 0)(
       );
       image = `${registry.host}/edge/busybox:1.0`;
       await cluster.start([NODE]);
-      await cluster.api('POST', '/api/v1/namespaces', {
+      await cluster.client.create(kind('namespaces'), {
         apiVersion: 'v1',
         kind: 'Namespace',
         metadata: { name: LAB, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
@@ -220,11 +221,11 @@ describe.skipIf(missing.length > 0)(
           },
         },
       };
-      await cluster.api('POST', '/apis/apps/v1/namespaces/default/deployments', deploy);
+      await cluster.client.create(kind('deployments'), deploy, { namespace: 'default' });
       const event = await until(
         'a FailedCreate event naming the violation',
         async () => {
-          const list = (await cluster.api('GET', '/api/v1/namespaces/default/events')) as { items: EventLike[] };
+          const list = await cluster.client.list<EventLike>(kind('events'), { namespace: 'default' });
           return list.items.find(
             (e) =>
               e.reason === 'FailedCreate' &&
@@ -249,7 +250,7 @@ describe.skipIf(missing.length > 0)(
       });
       expect(bad.status).toBe(422);
       expect(await bad.text()).toContain('metadata.labels[pod-security.kubernetes.io/enforce]');
-      await cluster.api('DELETE', '/apis/apps/v1/namespaces/default/deployments/privdep');
+      await cluster.client.delete(kind('deployments'), 'default', 'privdep');
     }, 60_000);
   },
 );
@@ -275,7 +276,7 @@ describe.skipIf(ENGINE_MISSING.length > 0)(
       node: string,
       securityContext: Record<string, unknown>,
       podSecurity?: Record<string, unknown>,
-    ): Record<string, unknown> => ({
+    ): KubeObject => ({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name },
@@ -288,7 +289,7 @@ describe.skipIf(ENGINE_MISSING.length > 0)(
       },
     });
     const getPod = async (name: string): Promise<PodLike> =>
-      (await cluster.api('GET', `/api/v1/namespaces/default/pods/${name}`)) as PodLike;
+      await cluster.client.get<PodLike>(kind('pods'), 'default', `${name}`);
     const exec = (name: string, script: string) => cluster.edgectl(['exec', name, '--', 'sh', '-c', script]);
 
     beforeAll(async () => {
@@ -365,21 +366,19 @@ describe.skipIf(ENGINE_MISSING.length > 0)(
 
     it("applies user, groups, read-only root, no-new-privileges, the daemon's seccomp profile and the pids limit on both daemons", async () => {
       for (const n of NODES) {
-        await cluster.api(
-          'POST',
-          '/api/v1/namespaces/default/pods',
+        await cluster.client.create(
+          kind('pods'),
           pod(
             `confined-${n.name}`,
             n.name,
             { runAsUser: 1000, runAsGroup: 3000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
             { supplementalGroups: [4000] },
           ),
+          { namespace: 'default' },
         );
-        await cluster.api(
-          'POST',
-          '/api/v1/namespaces/default/pods',
-          pod(`nonroot-${n.name}`, n.name, { runAsNonRoot: true }),
-        );
+        await cluster.client.create(kind('pods'), pod(`nonroot-${n.name}`, n.name, { runAsNonRoot: true }), {
+          namespace: 'default',
+        });
       }
       for (const n of NODES) {
         await until(`confined-${n.name} running`, async () => isReady(await getPod(`confined-${n.name}`)), 90_000, 250);

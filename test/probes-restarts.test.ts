@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, ROOT, httpGet, until, watchCollection, type WatchRecorder } from './support/cluster.js';
+import { Cluster, ROOT, httpGet, until, watchCollection, type WatchRecorder, kind } from './support/cluster.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
   { name: 'pr-1', address: '127.0.11.4', labels: { zone: 'a' } },
@@ -30,7 +31,7 @@ interface ContainerStatusLike {
   };
   lastState?: ContainerStatusLike['state'];
 }
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: {
@@ -39,7 +40,7 @@ interface PodLike {
     containerStatuses?: ContainerStatusLike[];
   };
 }
-interface EventLike {
+interface EventLike extends KubeObject {
   involvedObject: { name?: string };
   reason?: string;
   message?: string;
@@ -118,11 +119,11 @@ describe('restart policies and crash back-off on real nodes', () => {
 
   const pods = async (app: string): Promise<PodLike[]> =>
     (
-      (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)) as { items: PodLike[] }
+      await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: `app=${app}` })
     ).items.filter((p) => !p.metadata.deletionTimestamp);
   const pod = async (app: string): Promise<PodLike | undefined> => (await pods(app))[0];
   const events = async (podName: string): Promise<EventLike[]> =>
-    ((await cluster.api('GET', '/api/v1/namespaces/default/events')) as { items: EventLike[] }).items.filter(
+    (await cluster.client.list<EventLike>(kind('events'), { namespace: 'default' })).items.filter(
       (e) => e.involvedObject.name === podName,
     );
   /** The watch's view of one pod over time. */
@@ -138,7 +139,7 @@ describe('restart policies and crash back-off on real nodes', () => {
       { stdio: 'pipe' },
     );
     await cluster.start(NODES);
-    watch = watchCollection<PodLike>(cluster, '/api/v1/namespaces/default/pods');
+    watch = watchCollection<PodLike>(cluster, kind('pods'), 'default');
     // A valid core Wasm module, but not a component: it downloads and verifies, then cannot be created.
     const notComponent = join(cluster.dir, 'not-a-component.wasm');
     writeFileSync(notComponent, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
@@ -214,9 +215,11 @@ describe('restart policies and crash back-off on real nodes', () => {
         const t0 = Date.now();
         expect((await httpGet(`http://${A}:${PORT.steady}/`, 10_000)).status).toBe(200);
         slowestMs = Math.max(slowestMs, Date.now() - t0);
-        const node = (await cluster.api('GET', '/api/v1/nodes/pr-1')) as {
-          status: { conditions: Array<{ type: string; status: string }> };
-        };
+        const node = await cluster.client.get<
+          KubeObject & {
+            status: { conditions: Array<{ type: string; status: string }> };
+          }
+        >(kind('nodes'), undefined, 'pr-1');
         expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
         served++;
         await sleep(100); // pacing of the sampling loop over a fixed window, not a wait for a condition

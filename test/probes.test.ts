@@ -17,7 +17,9 @@ import {
   watchCollection,
   type LoadSample,
   type WatchRecorder,
+  kind,
 } from './support/cluster.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
   { name: 'pn-1', address: '127.0.11.2', labels: { zone: 'a' } },
@@ -44,7 +46,7 @@ interface ContainerStatusLike {
   };
   lastState?: ContainerStatusLike['state'];
 }
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string; deletionTimestamp?: string };
   status?: {
     phase?: string;
@@ -52,7 +54,7 @@ interface PodLike {
     containerStatuses?: ContainerStatusLike[];
   };
 }
-interface EventLike {
+interface EventLike extends KubeObject {
   involvedObject: { name?: string };
   reason?: string;
   message?: string;
@@ -112,13 +114,10 @@ describe('health probes on real nodes', () => {
   let watch: WatchRecorder<PodLike>;
 
   const pod = async (name: string): Promise<PodLike | undefined> =>
-    (
-      (await cluster.api('GET', `/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3D${name}`)) as {
-        items: PodLike[];
-      }
-    ).items[0];
+    (await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', fieldSelector: `metadata.name=${name}` }))
+      .items[0];
   const events = async (podName: string): Promise<EventLike[]> =>
-    ((await cluster.api('GET', '/api/v1/namespaces/default/events')) as { items: EventLike[] }).items.filter(
+    (await cluster.client.list<EventLike>(kind('events'), { namespace: 'default' })).items.filter(
       (e) => e.involvedObject.name === podName,
     );
   /** When the hub's watch first showed pod `name` matching `pred` (ms). */
@@ -133,7 +132,7 @@ describe('health probes on real nodes', () => {
   beforeAll(async () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), 'probe-demo'], { stdio: 'pipe' });
     await cluster.start(NODES);
-    watch = watchCollection<PodLike>(cluster, '/api/v1/namespaces/default/pods');
+    watch = watchCollection<PodLike>(cluster, kind('pods'), 'default');
     const ready = httpProbe('/ready', { failureThreshold: 1 }, 'http');
     await apply([
       service('slow', PORT.slow),

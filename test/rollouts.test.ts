@@ -6,9 +6,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
+import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 import { Load } from './support/load.js';
 import { wasmServiceManifest } from './support/manifests.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
   { name: 'roll-a', address: '127.0.13.2' },
@@ -93,9 +94,11 @@ describe('rolling updates and rollbacks', () => {
     await load.stop();
     expect(status.code).not.toBe(0);
     expect(status.stderr).toMatch(/exceeded its progress deadline/);
-    const d = (await cluster.api('GET', '/apis/apps/v1/namespaces/default/deployments/web')) as {
-      status: { availableReplicas: number; conditions: Array<{ type: string; reason: string }> };
-    };
+    const d = await cluster.client.get<
+      KubeObject & {
+        status: { availableReplicas: number; conditions: Array<{ type: string; reason: string }> };
+      }
+    >(kind('deployments'), 'default', 'web');
     expect(d.status.availableReplicas).toBeGreaterThanOrEqual(3); // replicas 4 - maxUnavailable 1
     expect(d.status.conditions.find((c) => c.type === 'Progressing')?.reason).toBe('ProgressDeadlineExceeded');
     expect(load.failures).toEqual([]);

@@ -7,9 +7,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, ROOT, httpGet, until } from './support/cluster.js';
+import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 import { Load } from './support/load.js';
 import { wasmServiceManifest } from './support/manifests.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
   { name: 'edge-a', address: '127.0.12.2', labels: { zone: 'a' } },
@@ -19,7 +20,7 @@ const NODES = [
 const WASM = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 const MANIFEST = wasmServiceManifest({ name: 'web', image: WASM, replicas: 6, nodePort: 30120 });
 
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
@@ -40,8 +41,7 @@ describe('self-healing across node failures', () => {
     '500ms',
   ]);
   const webPods = async (): Promise<PodLike[]> =>
-    ((await cluster.api('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')) as { items: PodLike[] })
-      .items;
+    (await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: 'app=web' })).items;
 
   beforeAll(async () => {
     await cluster.start(NODES);

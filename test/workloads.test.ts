@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, ROOT, until } from './support/cluster.js';
+import { Cluster, ROOT, until, kind } from './support/cluster.js';
+import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
   { name: 'ds-a', address: '127.0.14.2' },
@@ -15,7 +16,7 @@ const LATE = { name: 'ds-c', address: '127.0.14.4' };
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 const COUNTDOWN = join(ROOT, 'examples/wasm-apps/countdown/dist/countdown.wasm');
 
-interface PodLike {
+interface PodLike extends KubeObject {
   metadata: { name: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
@@ -24,11 +25,9 @@ interface PodLike {
 describe('DaemonSet and Job on real nodes', () => {
   const cluster = new Cluster(['--heartbeat-interval', '1s']);
   const podsOf = async (selector: string): Promise<PodLike[]> =>
-    (
-      (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`)) as {
-        items: PodLike[];
-      }
-    ).items.filter((p) => !p.metadata.deletionTimestamp);
+    (await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: selector })).items.filter(
+      (p) => !p.metadata.deletionTimestamp,
+    );
 
   beforeAll(async () => {
     await cluster.start(NODES);
@@ -86,9 +85,11 @@ spec:
       await until(
         'the Job Complete',
         async () => {
-          const j = (await cluster.api('GET', '/apis/batch/v1/namespaces/default/jobs/countdown')) as {
-            status?: { succeeded?: number; conditions?: Array<{ type: string; status: string }> };
-          };
+          const j = await cluster.client.get<
+            KubeObject & {
+              status?: { succeeded?: number; conditions?: Array<{ type: string; status: string }> };
+            }
+          >(kind('jobs'), 'default', 'countdown');
           return (
             j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') && j.status.succeeded === 3
           );

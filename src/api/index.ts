@@ -21,4 +21,5 @@ export * from './clock.js';
 export * from './duration.js';
 export type * from './logger.js';
 export type * from './runtime.js';
-export { toStatus, fromStatus, type Status } from './status.js';
+export { toStatus, fromStatus, Status } from './status.js';
+export * from './rest.js';

@@ -70,7 +70,7 @@ export function checkMsgpackBounds(buf: Uint8Array, limits: MsgpackLimits): void
     if (++values > maxValues) throw new MsgpackBoundsError(`more than ${maxValues} values in one frame`);
     const token = buf[p] as number;
     let count = -1; // ≥ 0 when the token opens a container
-    let size = 0; // bytes of a scalar, header included
+    let size: number; // bytes of a scalar, header included
     if (token <= 0x7f || token >= 0xe0) size = 1;
     else if (token <= 0x8f) {
       count = (token - 0x80) * 2;

@@ -265,6 +265,7 @@ export function matchesFields(reqs: readonly FieldRequirement[], obj: unknown): 
     let cur: unknown = obj;
     for (const part of r.field.split('.'))
       cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a non-scalar field compares by its default string form (no supported field is one)
     const v = cur === undefined || cur === null ? '' : String(cur);
     if ((r.op === '=') !== (v === r.value)) return false;
   }

@@ -1,17 +1,41 @@
 /** Kubernetes `Status` objects: how errors cross the HTTP boundary, both ways. */
-import { EdgeError, InternalError, StatusReason, errorMessage, type FieldCause } from './errors.js';
+import { z } from 'zod';
+import { EdgeError, InternalError, StatusReason, errorMessage } from './errors.js';
 
-/** The `Status` kind, as the API returns it for every failure. */
-export interface Status {
-  kind: 'Status';
-  apiVersion: 'v1';
-  metadata: Record<string, never>;
-  status: 'Failure' | 'Success';
-  message: string;
-  reason: string;
-  code: number;
-  details?: { name?: string; kind?: string; group?: string; causes?: FieldCause[] };
-}
+/** One `details.causes[]` entry (the wire form of `FieldCause`). */
+const StatusCause = z.object({ field: z.string(), message: z.string(), reason: z.string().optional() });
+
+/** `details` of a Status: what the failure is about. */
+const StatusDetails = z.object({
+  name: z.string().optional(),
+  kind: z.string().optional(),
+  group: z.string().optional(),
+  causes: z.array(StatusCause).optional(),
+});
+
+/** The `Status` kind, as the API returns it for every failure (and some successful deletes). */
+export const Status = z.object({
+  kind: z.literal('Status'),
+  apiVersion: z.literal('v1'),
+  metadata: z.object({}),
+  status: z.enum(['Failure', 'Success']),
+  message: z.string(),
+  reason: z.string(),
+  code: z.number().int(),
+  details: StatusDetails.optional(),
+});
+export type Status = z.infer<typeof Status>;
+
+/**
+ * What a client reads of an error answer: each field on its own, so a partial or foreign body (a
+ * proxy's JSON) still gives what it has; a field of the wrong type counts as absent.
+ */
+const ReceivedStatus = z.object({
+  message: z.string().optional().catch(undefined),
+  reason: z.string().optional().catch(undefined),
+  code: z.number().int().optional().catch(undefined),
+  details: StatusDetails.optional().catch(undefined),
+});
 
 /** Translates any thrown value into a Status (unknown errors become a 500 without internals). */
 export function toStatus(err: unknown): Status {
@@ -34,7 +58,8 @@ export function toStatus(err: unknown): Status {
 
 /** Turns a Status received by a client back into an EdgeError of the right code. */
 export function fromStatus(body: unknown, httpStatus: number): EdgeError {
-  const s = body !== null && typeof body === 'object' ? (body as Partial<Status>) : {};
+  const parsed = ReceivedStatus.safeParse(body);
+  const s = parsed.success ? parsed.data : {};
   const reason = (Object.values(StatusReason) as string[]).includes(s.reason ?? '')
     ? (s.reason as StatusReason)
     : StatusReason.InternalError;

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeByName, type Deployment, type KubeObject, type Pod, type ResourceType } from '../api/index.js';
 import { run } from './main.js';
-import { captureIO, startFakeHub, type FakeHub } from './testing/index.js';
+import { startTestHub, type TestHub } from '../hub/testing/index.js';
+import { captureIO } from './testing/index.js';
 
 const T = (n: string): ResourceType => typeByName(n) as ResourceType;
 const MANIFEST = `apiVersion: apps/v1
@@ -28,7 +29,15 @@ kind: Namespace
 metadata: {name: demo}
 `;
 
-let hub: FakeHub;
+let hub: TestHub;
+
+/** Creates `obj`, or updates it when it exists; `status` is written through the status subresource. */
+async function put(type: ResourceType, obj: KubeObject): Promise<void> {
+  const { status, ...rest } = obj as KubeObject & { status?: unknown };
+  const cur = await hub.api.get(type, obj.metadata.namespace, obj.metadata.name ?? '').catch(() => undefined);
+  const stored = cur ?? (await hub.api.create(type, rest));
+  if (status !== undefined) await hub.api.updateStatus(type, { ...stored, status });
+}
 let dir: string;
 let env: Record<string, string>;
 
@@ -42,9 +51,10 @@ async function edgectl(
 }
 
 beforeAll(async () => {
-  hub = await startFakeHub({ token: 'tok' });
+  // No `default` namespace: the listings below show only what the test applied.
+  hub = await startTestHub({ version: 'v0.1.0-fake', defaultNamespace: false });
   dir = await mkdtemp(join(tmpdir(), 'edgectl-e2e-'));
-  env = { EDGE_SERVER: hub.url, EDGE_TOKEN: 'tok', HOME: dir };
+  env = { EDGE_SERVER: hub.url, EDGE_TOKEN: hub.adminToken, HOME: dir };
   await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'dist')));
   await writeFile(join(dir, 'dist', 'hello.wasm'), 'component bytes');
   await writeFile(join(dir, 'app.yaml'), MANIFEST);
@@ -55,8 +65,8 @@ describe('edgectl against a hub', () => {
   it('apply creates (namespaces first), then reports unchanged, then configured', async () => {
     const first = await edgectl(['apply', '-f', 'app.yaml']);
     expect(first).toMatchObject({ code: 0, out: 'namespace/demo created\ndeployment.apps/hello created\n', err: '' });
-    expect(hub.blobs.size).toBe(1);
-    const image = (hub.objects.get('deployments/demo/hello') as Deployment).spec.template.spec.containers[0]?.image;
+    expect(await hub.blobs.list()).toHaveLength(1);
+    const image = (await hub.api.get<Deployment>(T('deploy'), 'demo', 'hello')).spec.template.spec.containers[0]?.image;
     expect(image).toMatch(/^edgeplane\.hub\/hello\.wasm@sha256:[0-9a-f]{64}$/);
 
     const again = await edgectl(['apply', '-f', 'app.yaml']);
@@ -64,7 +74,7 @@ describe('edgectl against a hub', () => {
 
     const changed = await edgectl(['apply', '-f', '-'], { stdin: MANIFEST.replace('replicas: 2', 'replicas: 3') });
     expect(changed.out).toBe('namespace/demo unchanged\ndeployment.apps/hello configured\n');
-    expect((hub.objects.get('deployments/demo/hello') as Deployment).spec.replicas).toBe(3);
+    expect((await hub.api.get<Deployment>(T('deploy'), 'demo', 'hello')).spec.replicas).toBe(3);
   });
 
   it('apply refuses an invalid manifest before writing anything, naming file, document and field', async () => {
@@ -118,12 +128,12 @@ describe('edgectl against a hub', () => {
       spec: { containers: [{ name: 'hello', image: 'x.wasm' }] },
       status: { phase: 'Pending' },
     };
-    hub.put(T('pods'), pod);
+    await put(T('pods'), pod);
     const ac = new AbortController();
     const io = captureIO({ env, cwd: dir, signal: ac.signal });
     const running = run(['get', 'pods', '-n', 'demo', '-w'], io);
     for (let i = 0; i < 100 && !io.out().includes('Pending'); i++) await sleep(20);
-    hub.put(T('pods'), {
+    await put(T('pods'), {
       ...pod,
       status: {
         phase: 'Running',
@@ -147,12 +157,12 @@ describe('edgectl against a hub', () => {
     expect((await edgectl(['scale', 'deployment', 'hello', '--replicas', '5', '-n', 'demo'])).out).toBe(
       'deployment.apps/hello scaled\n',
     );
-    expect((hub.objects.get('deployments/demo/hello') as Deployment).spec.replicas).toBe(5);
+    expect((await hub.api.get<Deployment>(T('deploy'), 'demo', 'hello')).spec.replicas).toBe(5);
     const noCount = await edgectl(['scale', 'deploy/hello', '-n', 'demo']);
     expect(noCount.code).toBe(1);
     expect(noCount.err).toBe("error: --replicas=COUNT is required\nSee 'edgectl scale --help' for usage.\n");
 
-    hub.put(T('events'), {
+    await put(T('events'), {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: 'e1', namespace: 'demo' },
@@ -162,19 +172,19 @@ describe('edgectl against a hub', () => {
       message: 'Successfully assigned demo/hello-1 to pi-1',
       lastTimestamp: new Date().toISOString(),
       source: { component: 'scheduler' },
-    } as KubeObject);
-    hub.put(T('events'), {
+    });
+    await put(T('events'), {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: 'e2', namespace: 'demo' },
       involvedObject: { kind: 'Pod', name: 'other' },
       reason: 'Other',
-    } as KubeObject);
+    });
     const d = await edgectl(['describe', 'pod', 'hello-1', '-n', 'demo']);
     expect(d.code).toBe(0);
     expect(d.out).toMatch(/^Name: +hello-1\nNamespace: +demo\n/);
     expect(d.out).toMatch(
-      /Events:\n  Type +Reason +Age +From +Message\n  -+ +-+ +-+ +-+ +-+\n  Normal +Scheduled +\d+s +scheduler +Successfully assigned demo\/hello-1 to pi-1\n$/,
+      /Events:\n {2}Type +Reason +Age +From +Message\n {2}-+ +-+ +-+ +-+ +-+\n {2}Normal +Scheduled +\d+s +scheduler +Successfully assigned demo\/hello-1 to pi-1\n$/,
     );
     expect(d.out).not.toContain('Other');
     expect(

@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { typeByName, type KubeObject, type Node, type ResourceType } from '../../src/api/index.js';
+import { EdgeClient, type WatchEventType } from '../../src/cli/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = (name: string): string => join(ROOT, 'bin', `${name}.js`);
@@ -40,12 +42,19 @@ export async function until<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-      );
+    if (Date.now() > end) {
+      const why = last instanceof Error ? last.toString() : JSON.stringify(last);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${why})` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The resource type of a plural or short name (`pods`, `deploy`, `events`), for `EdgeClient` calls. */
+export function kind(name: string): ResourceType {
+  const type = typeByName(name);
+  if (!type) throw new Error(`no resource type "${name}"`);
+  return type;
 }
 
 /** A started process with its captured output. */
@@ -97,6 +106,7 @@ export class Cluster {
   hub: Proc | undefined;
   url = '';
   private hubPort = 0;
+  private hubClient: EdgeClient | undefined;
   readonly nodes = new Map<string, RunningNode>();
 
   /** Extra flags for the hub (short node periods for self-healing tests, …) and for every node. */
@@ -109,8 +119,17 @@ export class Cluster {
     return readFileSync(join(this.hubDir, 'admin.token'), 'utf8').trim();
   }
 
+  /** A typed client of this cluster's hub, as admin (a new one after each hub start). */
+  get client(): EdgeClient {
+    this.hubClient ??= new EdgeClient({ server: this.url, token: this.adminToken, userAgent: 'edge-e2e' });
+    return this.hubClient;
+  }
+
   async startHub(): Promise<void> {
     if (!this.hubPort) this.hubPort = await freePort();
+    // Connections kept alive to a previous hub process are dead: the next call opens new ones.
+    await this.hubClient?.close();
+    this.hubClient = undefined;
     const proc = new Proc(
       spawn(
         process.execPath,
@@ -178,12 +197,7 @@ export class Cluster {
     await until(
       `nodes ${names.join(', ')} Ready`,
       async () => {
-        const list = (await this.api('GET', '/api/v1/nodes')) as {
-          items: Array<{
-            metadata: { name: string };
-            status?: { conditions?: Array<{ type: string; status: string }> };
-          }>;
-        };
+        const list = await this.client.list<Node>(kind('nodes'));
         return names.every((n) =>
           list.items.some(
             (i) =>
@@ -193,22 +207,6 @@ export class Cluster {
       },
       timeoutMs,
     );
-  }
-
-  /** Calls the hub's REST API as admin; returns the parsed JSON body (throws on non-2xx). */
-  async api(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.adminToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const json: unknown = text ? JSON.parse(text) : undefined;
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return json;
   }
 
   /** Runs `edgectl` as a process against this cluster. */
@@ -236,6 +234,7 @@ export class Cluster {
   }
 
   async stop(): Promise<void> {
+    await this.hubClient?.close();
     await Promise.all([...this.nodes.values()].map((n) => n.proc.kill('SIGKILL')));
     await this.hub?.kill('SIGKILL');
     // The processes log at warn level: keep the tail of what they said in the test output, so a
@@ -262,22 +261,22 @@ export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: 
 /** One event of a watch, with the time (ms) it arrived here. */
 export interface WatchedEvent<T> {
   at: number;
-  type: string;
+  type: WatchEventType;
   object: T;
 }
 
 /**
- * A running watch (`?watch=true`) of a collection on the hub, keeping every event with its arrival
- * time: the timeline tests measure transitions on (a status flip, a restart) at millisecond resolution,
- * where the objects' own timestamps have one-second resolution.
+ * A running watch of a collection on the hub (`EdgeClient.watch`), keeping every event with its
+ * arrival time: the timeline tests measure transitions on (a status flip, a restart) at millisecond
+ * resolution, where the objects' own timestamps have one-second resolution.
  */
-export class WatchRecorder<T> {
+export class WatchRecorder<T extends KubeObject> {
   readonly events: Array<WatchedEvent<T>> = [];
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
 
-  constructor(url: string, token: string) {
-    this.done = this.read(url, token).catch(() => undefined);
+  constructor(client: EdgeClient, type: ResourceType, opts: { namespace?: string } = {}) {
+    this.done = this.read(client, type, opts.namespace).catch(() => undefined);
   }
 
   /** Ends the watch. */
@@ -286,29 +285,20 @@ export class WatchRecorder<T> {
     await this.done;
   }
 
-  private async read(url: string, token: string): Promise<void> {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: this.abort.signal });
-    if (!res.ok || !res.body) throw new Error(`watch ${url} → ${res.status}`);
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of res.body) {
-      const at = Date.now();
-      buffered += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (line === '') continue;
-        const ev = JSON.parse(line) as { type: string; object: T };
-        this.events.push({ at, type: ev.type, object: ev.object });
-      }
+  private async read(client: EdgeClient, type: ResourceType, namespace: string | undefined): Promise<void> {
+    for await (const ev of client.watch<T>(type, { namespace, signal: this.abort.signal })) {
+      this.events.push({ at: Date.now(), type: ev.type, object: ev.object });
     }
   }
 }
 
-/** Starts watching `path` (a collection URL, e.g. `/api/v1/namespaces/default/pods`) on `cluster`'s hub. */
-export function watchCollection<T>(cluster: Cluster, path: string): WatchRecorder<T> {
-  return new WatchRecorder<T>(`${cluster.url}${path}${path.includes('?') ? '&' : '?'}watch=true`, cluster.adminToken);
+/** Starts watching the collection of `type` (in `namespace`, else all) on `cluster`'s hub. */
+export function watchCollection<T extends KubeObject>(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace?: string,
+): WatchRecorder<T> {
+  return new WatchRecorder<T>(cluster.client, type, { namespace });
 }
 
 /** One request of a load run: when it was sent (`t0`) and answered (`t1`), its status, and who answered. */

@@ -1,5 +1,6 @@
 /** Manifests and status helpers shared by the OCI end-to-end tests. */
-import type { Cluster } from './cluster.js';
+import { type Cluster, kind } from './cluster.js';
+import type { KubeObject } from '../../src/api/index.js';
 
 export interface ContainerStatusLike {
   restartCount: number;
@@ -13,7 +14,7 @@ export interface ContainerStatusLike {
   lastState?: ContainerStatusLike['state'];
 }
 
-export interface PodLike {
+export interface PodLike extends KubeObject {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
   spec: { nodeName?: string };
   status?: {
@@ -23,7 +24,7 @@ export interface PodLike {
   };
 }
 
-export interface EventLike {
+export interface EventLike extends KubeObject {
   reason?: string;
   message?: string;
   involvedObject: { name?: string };
@@ -36,15 +37,13 @@ export const isReady = (p: PodLike | undefined): boolean =>
 
 /** Live (not terminating) pods labelled `app=<app>`. */
 export async function podsOf(cluster: Cluster, app: string): Promise<PodLike[]> {
-  const list = (await cluster.api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)) as {
-    items: PodLike[];
-  };
+  const list = await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: `app=${app}` });
   return list.items.filter((p) => !p.metadata.deletionTimestamp);
 }
 
 /** Events about object `name`. */
 export async function eventsOf(cluster: Cluster, name: string): Promise<EventLike[]> {
-  const list = (await cluster.api('GET', '/api/v1/namespaces/default/events')) as { items: EventLike[] };
+  const list = await cluster.client.list<EventLike>(kind('events'), { namespace: 'default' });
   return list.items.filter((e) => e.involvedObject.name === name);
 }
 
@@ -114,9 +113,9 @@ export function webManifest(o: WebOptions): string {
 
 /** Deletes every Deployment and Pod of the default namespace (what earlier, failed tests left too). */
 export async function deleteEverything(cluster: Cluster): Promise<void> {
-  for (const kind of ['/apis/apps/v1/namespaces/default/deployments', '/api/v1/namespaces/default/pods']) {
-    for (const o of ((await cluster.api('GET', kind)) as { items: PodLike[] }).items) {
-      await cluster.api('DELETE', `${kind}/${o.metadata.name}`).catch(() => undefined);
+  for (const type of [kind('deployments'), kind('pods')]) {
+    for (const o of (await cluster.client.list(type, { namespace: 'default' })).items) {
+      await cluster.client.delete(type, 'default', o.metadata.name ?? '').catch(() => undefined);
     }
   }
 }

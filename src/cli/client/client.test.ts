@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeError, typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
-import { startFakeHub, type FakeHub } from '../testing/fake-hub.js';
+import { startTestHub, type TestHub } from '../../hub/testing/index.js';
 import { EdgeClient, type WatchEvent } from './index.js';
 
 const T = (n: string): ResourceType => typeByName(n) as ResourceType;
@@ -12,11 +12,12 @@ const cm = (name: string, labels: Record<string, string> = {}): KubeObject => ({
   spec: { containers: [{ name: 'app', image: 'x.wasm' }] },
 });
 
-let hub: FakeHub;
+let hub: TestHub;
 let client: EdgeClient;
 beforeAll(async () => {
-  hub = await startFakeHub({ token: 'tok' });
-  client = new EdgeClient({ server: hub.url, token: 'tok' });
+  // No `default` namespace at first: the test creates it.
+  hub = await startTestHub({ version: 'v0.1.0-fake', defaultNamespace: false });
+  client = new EdgeClient({ server: hub.url, token: hub.adminToken });
 });
 afterAll(async () => {
   await client.close();
@@ -77,14 +78,18 @@ describe('EdgeClient', () => {
   });
 
   it('throws Gone for a compacted revision, so callers relist', async () => {
-    hub.compactedRevision = 1_000_000;
-    const it = client.watch(T('pods'), { resourceVersion: '3' });
+    // A hub that keeps one event of history: after a few writes, revision 3 is compacted away.
+    const short = await startTestHub({ historyLimit: 1 });
+    const c = new EdgeClient({ server: short.url, token: short.adminToken });
+    for (const name of ['g1', 'g2', 'g3', 'g4', 'g5']) await c.create(T('pods'), cm(name));
+    const it = c.watch(T('pods'), { resourceVersion: '3' });
     await expect(it.next()).rejects.toMatchObject({ code: 'Gone' });
-    hub.compactedRevision = 0;
+    await c.close();
+    await short.close();
   });
 
   it('scales, streams logs, uploads blobs, reads /version', async () => {
-    hub.put(T('deploy'), {
+    await hub.api.create(T('deploy'), {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', namespace: 'default' },

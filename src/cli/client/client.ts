@@ -1,31 +1,36 @@
 /**
  * `EdgeClient`: a typed client of the hub's Kubernetes-shaped REST API, for edgectl, tests and
- * benchmarks. URLs come from `resourcePath` of the registry; failures are EdgeErrors.
+ * benchmarks. URLs come from `resourcePath` of the registry; every answer is validated with the REST
+ * schemas of `src/api` (an object's envelope; the hub validated its kind's fields on write); failures
+ * are EdgeErrors.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   BLOB_PATH,
   BadRequestError,
+  BlobRef,
+  ObjectEnvelope,
+  ObjectList,
+  PodExecResult,
+  Scale,
+  ServerVersion,
   resourcePath,
   typeByKind,
   type KubeObject,
   type ResourceType,
+  type ScaleUpdate,
+  type WatchEvent,
 } from '../../api/index.js';
 import { HttpTransport } from './http.js';
 import { streamLogs, watchStream } from './streams.js';
-import type {
-  BlobRef,
-  DeleteOptions,
-  EdgeClientOptions,
-  ListOptions,
-  LogOptions,
-  ObjectList,
-  Scale,
-  ServerVersion,
-  WatchEvent,
-  WatchOptions,
-} from './types.js';
+import type { DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, WatchOptions } from './types.js';
+
+/**
+ * An object of the kind the caller names. The answer's envelope was validated; its kind's fields were
+ * validated by the hub when it was written, so they are taken as the caller's type.
+ */
+const asKind = <T extends KubeObject>(obj: ObjectEnvelope): T => obj as T;
 
 /** Namespace and name of an object, from its metadata. */
 function nsName(type: ResourceType, obj: KubeObject, namespace?: string): { ns: string | undefined; name: string } {
@@ -57,15 +62,16 @@ export class EdgeClient {
     name: string,
     signal?: AbortSignal,
   ): Promise<T> {
-    return this.http.json<T>('GET', resourcePath(type, namespace, name), { signal });
+    return this.http.json(ObjectEnvelope, 'GET', resourcePath(type, namespace, name), { signal }).then(asKind<T>);
   }
 
   /** Lists a collection; `namespace` undefined lists all namespaces. */
-  list<T extends KubeObject = KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    return this.http.json<ObjectList<T>>('GET', resourcePath(type, opts.namespace), {
+  async list<T extends KubeObject = KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const list = await this.http.json(ObjectList, 'GET', resourcePath(type, opts.namespace), {
       query: { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined },
       signal: opts.signal,
     });
+    return { ...list, items: list.items.map(asKind<T>) };
   }
 
   /** POSTs a new object to its collection (namespace from the argument, else from the object). */
@@ -75,13 +81,15 @@ export class EdgeClient {
     opts: { namespace?: string; signal?: AbortSignal } = {},
   ): Promise<T> {
     const ns = type.namespaced ? (opts.namespace ?? obj.metadata?.namespace) : undefined;
-    return this.http.json<T>('POST', resourcePath(type, ns), { body: obj, signal: opts.signal });
+    return this.http
+      .json(ObjectEnvelope, 'POST', resourcePath(type, ns), { body: obj, signal: opts.signal })
+      .then(asKind<T>);
   }
 
   /** PUTs an object; a stale `metadata.resourceVersion` gets a Conflict (409) error. */
   update<T extends KubeObject = KubeObject>(type: ResourceType, obj: KubeObject, signal?: AbortSignal): Promise<T> {
     const { ns, name } = nsName(type, obj);
-    return this.http.json<T>('PUT', resourcePath(type, ns, name), { body: obj, signal });
+    return this.http.json(ObjectEnvelope, 'PUT', resourcePath(type, ns, name), { body: obj, signal }).then(asKind<T>);
   }
 
   /** PUTs the `/status` subresource. */
@@ -91,7 +99,9 @@ export class EdgeClient {
     signal?: AbortSignal,
   ): Promise<T> {
     const { ns, name } = nsName(type, obj);
-    return this.http.json<T>('PUT', resourcePath(type, ns, name, 'status'), { body: obj, signal });
+    return this.http
+      .json(ObjectEnvelope, 'PUT', resourcePath(type, ns, name, 'status'), { body: obj, signal })
+      .then(asKind<T>);
   }
 
   /**
@@ -104,10 +114,12 @@ export class EdgeClient {
     name: string,
     opts: DeleteOptions = {},
   ): Promise<T> {
-    return this.http.json<T>('DELETE', resourcePath(type, namespace, name), {
-      query: { propagationPolicy: opts.propagationPolicy, gracePeriodSeconds: opts.gracePeriodSeconds },
-      signal: opts.signal,
-    });
+    return this.http
+      .json(ObjectEnvelope, 'DELETE', resourcePath(type, namespace, name), {
+        query: { propagationPolicy: opts.propagationPolicy, gracePeriodSeconds: opts.gracePeriodSeconds },
+        signal: opts.signal,
+      })
+      .then(asKind<T>);
   }
 
   /**
@@ -124,7 +136,7 @@ export class EdgeClient {
 
   /** GET of the `/scale` subresource. */
   getScale(type: ResourceType, namespace: string, name: string, signal?: AbortSignal): Promise<Scale> {
-    return this.http.json<Scale>('GET', resourcePath(type, namespace, name, 'scale'), { signal });
+    return this.http.json(Scale, 'GET', resourcePath(type, namespace, name, 'scale'), { signal });
   }
 
   /** PUT of the `/scale` subresource; pass `resourceVersion` to make it conditional. */
@@ -135,13 +147,13 @@ export class EdgeClient {
     replicas: number,
     opts: { resourceVersion?: string; signal?: AbortSignal } = {},
   ): Promise<Scale> {
-    const body: Scale = {
+    const body: ScaleUpdate = {
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
       metadata: { name, namespace, ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}) },
       spec: { replicas },
     };
-    return this.http.json<Scale>('PUT', resourcePath(type, namespace, name, 'scale'), { body, signal: opts.signal });
+    return this.http.json(Scale, 'PUT', resourcePath(type, namespace, name, 'scale'), { body, signal: opts.signal });
   }
 
   /** Streams a pod's logs as text chunks (ends when the hub closes; with `follow`, when aborted). */
@@ -157,7 +169,7 @@ export class EdgeClient {
     namespace: string,
     pod: string,
     opts: { command: readonly string[]; container?: string; timeoutSeconds?: number; signal?: AbortSignal },
-  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  ): Promise<PodExecResult> {
     const qs = new URLSearchParams();
     for (const c of opts.command) qs.append('command', c);
     if (opts.container !== undefined) qs.set('container', opts.container);
@@ -165,7 +177,7 @@ export class EdgeClient {
     const type = typeByKind('v1', 'Pod');
     if (!type) throw new BadRequestError('Pod kind is not registered');
     // `stream`: the answer may take as long as the command; the hub bounds it with timeoutSeconds.
-    return this.http.json('POST', `${resourcePath(type, namespace, pod, 'exec')}?${qs.toString()}`, {
+    return this.http.json(PodExecResult, 'POST', `${resourcePath(type, namespace, pod, 'exec')}?${qs.toString()}`, {
       signal: opts.signal,
       stream: true,
     });
@@ -178,16 +190,16 @@ export class EdgeClient {
   async uploadBlob(source: Uint8Array | string, signal?: AbortSignal): Promise<BlobRef> {
     const bytes = typeof source === 'string' ? await readFile(source) : source;
     const local = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
-    const ref = await this.http.json<Partial<BlobRef>>('POST', BLOB_PATH, { body: bytes, signal });
+    const ref = await this.http.json(BlobRef, 'POST', BLOB_PATH, { body: bytes, signal });
     if (ref.digest !== local) {
-      throw new BadRequestError(`the hub stored the blob as ${String(ref.digest)} but its sha256 is ${local}`);
+      throw new BadRequestError(`the hub stored the blob as ${ref.digest} but its sha256 is ${local}`);
     }
-    return { digest: local, size: ref.size ?? bytes.byteLength };
+    return { digest: local, size: ref.size };
   }
 
   /** The hub's `/version`. */
   version(signal?: AbortSignal): Promise<ServerVersion> {
-    return this.http.json<ServerVersion>('GET', '/version', { signal });
+    return this.http.json(ServerVersion, 'GET', '/version', { signal });
   }
 
   /** Closes the connection pool (aborting open streams). */

@@ -3,7 +3,8 @@
  * returned (Status bodies) are the `EdgeError`s of `fromStatus`, remembered here so the CLI can print
  * them as kubectl does (`Error from server (NotFound): …`) and everything else as `error: …`.
  */
-import { EdgeError, StatusReason, fromStatus } from '../../api/index.js';
+import type { z } from 'zod';
+import { EdgeError, StatusReason, fromStatus, issuesToCauses } from '../../api/index.js';
 
 /** The hub did not answer at the transport level (refused, DNS, TLS, reset). */
 export class HubUnreachableError extends EdgeError {
@@ -23,6 +24,16 @@ export class TokenRefusedError extends EdgeError {
       401,
       'the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file',
     );
+  }
+}
+
+/** The hub answered 2xx with a body that is not the REST shape of the call (a wrong server, a proxy, a bug). */
+export class InvalidAnswerError extends EdgeError {
+  constructor(what: string, issues: readonly z.core.$ZodIssue[]) {
+    const causes = issuesToCauses(issues);
+    const first = causes[0];
+    const detail = first ? `: ${first.field === '' ? '' : `${first.field}: `}${first.message}` : '';
+    super(StatusReason.InternalError, 502, `invalid answer to ${what}${detail}`, { causes });
   }
 }
 

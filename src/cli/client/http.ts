@@ -4,8 +4,9 @@
  * the EdgeError of the Status body).
  */
 import { Agent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
 import type { EdgeError } from '../../api/index.js';
-import { errorFromResponse, transportError } from './errors.js';
+import { InvalidAnswerError, errorFromResponse, transportError } from './errors.js';
 import type { EdgeClientOptions } from './types.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -101,8 +102,13 @@ export class HttpTransport {
     throw await this.#failure(res);
   }
 
-  /** Sends a request and parses the JSON answer. */
-  async json<T>(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+  /** Sends a request and parses the JSON answer, validated with `schema` (the call's REST shape). */
+  async json<S extends z.ZodType>(
+    schema: S,
+    method: Dispatcher.HttpMethod,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<z.output<S>> {
     const res = await this.open(method, path, opts);
     let text: string;
     try {
@@ -110,12 +116,15 @@ export class HttpTransport {
     } catch (err) {
       throw transportError(this.server, err);
     }
-    if (text.trim() === '') return {} as T;
+    let body: unknown = {};
     try {
-      return JSON.parse(text) as T;
+      if (text.trim() !== '') body = JSON.parse(text);
     } catch {
       throw transportError(this.server, new Error(`invalid JSON in the answer to ${method} ${path}`));
     }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new InvalidAnswerError(`${method} ${path}`, parsed.error.issues);
+    return parsed.data;
   }
 
   async #failure(res: Dispatcher.ResponseData): Promise<EdgeError> {

@@ -1,17 +1,14 @@
 /** Public surface of the edgectl client library: a typed client of the hub's REST API. */
 export { EdgeClient } from './client.js';
-export { HubUnreachableError, TokenRefusedError, isServerError } from './errors.js';
+export { HubUnreachableError, InvalidAnswerError, TokenRefusedError, isServerError } from './errors.js';
+export type { DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, WatchOptions } from './types.js';
+/** The REST shapes the client sends and receives, from `src/api` (re-exported for the client's users). */
 export type {
   BlobRef,
-  DeleteOptions,
-  EdgeClientOptions,
-  ListOptions,
-  LogOptions,
   ObjectList,
   PropagationPolicy,
   Scale,
   ServerVersion,
   WatchEvent,
   WatchEventType,
-  WatchOptions,
-} from './types.js';
+} from '../../api/index.js';

@@ -1,11 +1,50 @@
 /** Streaming reads: watch (NDJSON events, with resume) and logs (text chunks). */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EdgeError, resourcePath, typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
-import { HubUnreachableError, errorFromResponse } from './errors.js';
+import { z } from 'zod';
+import {
+  EdgeError,
+  WatchEventType,
+  WatchFrame,
+  resourcePath,
+  typeByName,
+  type KubeObject,
+  type ResourceType,
+  type WatchEvent,
+} from '../../api/index.js';
+import { HubUnreachableError, InvalidAnswerError, errorFromResponse } from './errors.js';
 import type { HttpTransport, OpenResponse } from './http.js';
-import type { LogOptions, WatchEvent, WatchOptions } from './types.js';
+import type { LogOptions, WatchOptions } from './types.js';
 
-const EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK']);
+/** Just enough of a watch line to dispatch on: its type, and an ERROR's HTTP code. */
+const FrameHead = z.object({ type: z.string(), object: z.unknown() });
+const ErrorCode = z.object({ code: z.number().int() });
+
+/**
+ * Reads one watch line: an event to yield, or undefined for a line to skip (a torn line from a dying
+ * connection, an event type a newer hub added). An ERROR event is thrown as the EdgeError of its Status;
+ * a known event that does not have the REST shape is an InvalidAnswerError.
+ */
+function readFrame<T extends KubeObject>(line: string, what: string): WatchEvent<T> | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined; // a torn line from a dying connection; the resume replays from rv
+  }
+  const head = FrameHead.safeParse(raw);
+  if (!head.success) return undefined;
+  if (head.data.type === 'ERROR') {
+    const code = ErrorCode.safeParse(head.data.object);
+    throw errorFromResponse(code.success ? code.data.code : 500, JSON.stringify(head.data.object ?? {}));
+  }
+  if (!WatchEventType.safeParse(head.data.type).success) return undefined;
+  const frame = WatchFrame.safeParse(raw);
+  if (!frame.success) throw new InvalidAnswerError(what, frame.error.issues);
+  const { type, object } = frame.data;
+  if (type === 'ERROR') return undefined; // handled above; narrows the union
+  // The envelope is checked; the kind's fields were validated by the hub on write.
+  return { type, object: object as T };
+}
 
 function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (err as { name?: unknown } | null)?.name === 'AbortError';
@@ -37,10 +76,11 @@ export async function* watchStream<T extends KubeObject>(
   const maxReconnects = opts.maxReconnects ?? 5;
   let rv = opts.resourceVersion;
   let failures = 0;
+  const path = resourcePath(type, opts.namespace);
   while (!opts.signal?.aborted) {
     let res: OpenResponse;
     try {
-      res = await http.open('GET', resourcePath(type, opts.namespace), {
+      res = await http.open('GET', path, {
         query: {
           watch: 'true',
           resourceVersion: rv,
@@ -62,21 +102,11 @@ export async function* watchStream<T extends KubeObject>(
     }
     try {
       for await (const line of lines(res.body)) {
-        let ev: { type?: unknown; object?: unknown };
-        try {
-          ev = JSON.parse(line) as typeof ev;
-        } catch {
-          continue; // a torn line from a dying connection; the resume replays from rv
-        }
-        if (ev.type === 'ERROR') {
-          const status = (ev.object ?? {}) as { code?: unknown };
-          throw errorFromResponse(typeof status.code === 'number' ? status.code : 500, JSON.stringify(ev.object ?? {}));
-        }
-        if (typeof ev.type !== 'string' || !EVENT_TYPES.has(ev.type)) continue;
-        const obj = ev.object as T;
-        rv = obj?.metadata?.resourceVersion ?? rv;
+        const ev = readFrame<T>(line, `the watch of ${path}`);
+        if (!ev) continue;
+        rv = ev.object.metadata.resourceVersion ?? rv;
         failures = 0;
-        yield { type: ev.type as WatchEvent<T>['type'], object: obj };
+        yield ev;
       }
     } catch (err) {
       if (isAbort(err, opts.signal)) return;

@@ -1,5 +1,8 @@
-/** Shapes the client sends and receives, beyond the resource schemas of `src/api`. */
-import type { KubeObject, ObjectMeta } from '../../api/index.js';
+/**
+ * Options of the client's calls. The shapes it sends and receives (lists, watch events, Scale, …) are
+ * the REST schemas of `src/api`, which the hub uses too.
+ */
+import type { DeleteOptions as DeleteOptionsBody } from '../../api/index.js';
 
 /** How to reach and authenticate to a hub. */
 export interface EdgeClientOptions {
@@ -14,14 +17,6 @@ export interface EdgeClientOptions {
   userAgent?: string | undefined;
   /** Time allowed for response headers of non-streaming requests (default 30 s). */
   timeoutMs?: number | undefined;
-}
-
-/** A list as the API returns it (`PodList`, …). */
-export interface ObjectList<T extends KubeObject = KubeObject> {
-  apiVersion: string;
-  kind: string;
-  metadata: { resourceVersion?: string; continue?: string };
-  items: T[];
 }
 
 /** Filters of list and watch (URL syntax of `labelSelector=` / `fieldSelector=`). */
@@ -41,30 +36,9 @@ export interface WatchOptions extends ListOptions {
   maxReconnects?: number | undefined;
 }
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
-
-/** One watch event. */
-export interface WatchEvent<T extends KubeObject = KubeObject> {
-  type: WatchEventType;
-  object: T;
-}
-
-export type PropagationPolicy = 'Background' | 'Orphan' | 'Foreground';
-
-export interface DeleteOptions {
-  propagationPolicy?: PropagationPolicy | undefined;
-  /** 0 = immediately; absent = the object's default grace period. */
-  gracePeriodSeconds?: number | undefined;
+/** Options of `EdgeClient.delete` (sent as query parameters). */
+export interface DeleteOptions extends Pick<DeleteOptionsBody, 'propagationPolicy' | 'gracePeriodSeconds'> {
   signal?: AbortSignal | undefined;
-}
-
-/** autoscaling/v1 Scale, the body of the `/scale` subresource. */
-export interface Scale {
-  apiVersion: 'autoscaling/v1';
-  kind: 'Scale';
-  metadata: ObjectMeta;
-  spec: { replicas?: number };
-  status?: { replicas: number; selector?: string };
 }
 
 /** Query of the `/log` subresource. */
@@ -76,19 +50,4 @@ export interface LogOptions {
   timestamps?: boolean | undefined;
   sinceSeconds?: number | undefined;
   signal?: AbortSignal | undefined;
-}
-
-/** Answer of a blob upload. */
-export interface BlobRef {
-  digest: `sha256:${string}`;
-  size: number;
-}
-
-/** Answer of `/version` (Kubernetes `version.Info` shape; every field optional). */
-export interface ServerVersion {
-  major?: string;
-  minor?: string;
-  gitVersion?: string;
-  platform?: string;
-  [extra: string]: unknown;
 }

@@ -4,7 +4,7 @@
  * `deployment.kubernetes.io/revision` annotations; undo copies a revision's template back.
  */
 import type { Command } from 'commander';
-import type { Deployment, KubeObject, PodTemplateSpec, ReplicaSet, ResourceType } from '../../api/index.js';
+import type { Deployment, PodTemplateSpec, ReplicaSet, ResourceType } from '../../api/index.js';
 import { parseDurationSeconds, typeByKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -93,7 +93,7 @@ async function undo(ctx: CliContext, args: string[], flags: { toRevision?: strin
     ctx.out(`${objectRef(type, name)} skipped rollback (current template already matches revision ${to})\n`);
     return;
   }
-  await client.update(type, { ...d, spec: { ...d.spec, template } } as KubeObject, ctx.signal);
+  await client.update(type, { ...d, spec: { ...d.spec, template } }, ctx.signal);
   ctx.out(`${objectRef(type, name)} rolled back\n`);
 }
 
@@ -113,7 +113,7 @@ async function mutate(ctx: CliContext, args: string[], verb: 'pause' | 'resume' 
     }
     next = { ...d, spec: { ...d.spec, paused } };
   }
-  await client.update(type, next as KubeObject, ctx.signal);
+  await client.update(type, next, ctx.signal);
   ctx.out(`${objectRef(type, name)} ${verb === 'pause' ? 'paused' : verb === 'resume' ? 'resumed' : 'restarted'}\n`);
 }
 

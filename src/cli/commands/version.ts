@@ -29,12 +29,12 @@ export async function runVersion(ctx: CliContext, flags: { output?: string; clie
   const format = flags.output === undefined ? 'table' : outputFormat(flags.output, 'version');
   const client = { gitVersion: clientVersion(), platform: `${process.platform}/${process.arch}` };
   let server: ServerVersion | undefined;
-  let failure: unknown;
+  let failure: Error | undefined;
   if (!flags.client) {
     try {
       server = await (await ctx.client()).version(ctx.signal);
     } catch (err) {
-      failure = err;
+      failure = err instanceof Error ? err : new Error(String(err));
     }
   }
   const doc = { clientVersion: client, ...(server ? { serverVersion: server } : {}) };

@@ -23,7 +23,7 @@ spec:
         image: ${image}
 `;
 
-const noStdin = { readStdin: async (): Promise<string> => '' };
+const noStdin = { readStdin: (): Promise<string> => Promise.resolve('') };
 
 let dir: string;
 beforeAll(async () => {
@@ -67,7 +67,7 @@ describe('loading', () => {
     await writeFile(join(d, 'notes.txt'), 'ignored');
     const docs = await loadManifests(['many'], { cwd: dir, ...noStdin });
     expect(docs.map((m) => m.source)).toEqual([join('many', 'a.json'), join('many', 'b.yml')]);
-    const stdin = await loadManifests(['-'], { cwd: dir, readStdin: async () => deployment('y') });
+    const stdin = await loadManifests(['-'], { cwd: dir, readStdin: () => Promise.resolve(deployment('y')) });
     expect(stdin[0]?.source).toBe('<stdin>');
     await expect(loadManifests(['missing.yaml'], { cwd: dir, ...noStdin })).rejects.toThrow(
       'the path "missing.yaml" does not exist',
@@ -162,7 +162,7 @@ describe('local Wasm images', () => {
   it('a missing local file is an error naming the path and the manifest, before any upload', async () => {
     const before = uploads.length;
     const items = parseManifests(deployment('./dist/missing.wasm'), 'app.yaml', join(dir, 'app')).map(validateManifest);
-    await expect(rewriteLocalImages(items, async () => ({ digest: 'never' }))).rejects.toThrow(
+    await expect(rewriteLocalImages(items, () => Promise.resolve({ digest: 'never' }))).rejects.toThrow(
       `image "./dist/missing.wasm" of container "app" in "app.yaml" (document 1, Deployment "hello"): no such file ${join(dir, 'app', 'dist', 'missing.wasm')}`,
     );
     expect(uploads.length).toBe(before);

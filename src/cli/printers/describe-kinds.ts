@@ -205,7 +205,9 @@ function describeGeneric(type: ResourceType, obj: KubeObject, x: DescribeExtras,
   writeLabels(w, obj);
   w.kv(0, 'CreationTimestamp', describeTime(obj.metadata.creationTimestamp));
   if (type.kind === 'Namespace') w.kv(0, 'Status', (obj as Namespace).status?.phase ?? 'Active');
-  const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = obj;
+  const rest = Object.fromEntries(
+    Object.entries(obj).filter(([k]) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata'),
+  );
   const body = Object.keys(rest).length > 0 ? toYaml(rest).trimEnd() : '';
   let text = w.toString();
   if (body !== '') text += `${body}\n`;

@@ -1,3 +1,2 @@
-/** Test helpers of edgectl: an in-memory hub double and a captured CliIO. Not for production code. */
-export { startFakeHub, type FakeHub } from './fake-hub.js';
+/** Test helpers of edgectl: a captured CliIO. Not for production code (the hub to test against is `hub/testing`). */
 export { captureIO, type CapturedIO } from './io.js';

@@ -23,7 +23,7 @@ export function captureIO(
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     stdin: (async function* () {
-      if (stdinText !== '') yield stdinText;
+      if (stdinText !== '') yield await Promise.resolve(stdinText);
     })(),
     env: opts.env ?? {},
     ...(opts.cwd ? { cwd: opts.cwd } : {}),

@@ -3,7 +3,7 @@
  * discovery, health. Every error leaves through one `onError` as a Kubernetes `Status`.
  */
 import { Hono, type Context } from 'hono';
-import { EdgeError, InternalError, NotFoundError, toStatus } from '../../api/index.js';
+import { EdgeError, InternalError, NotFoundError, toStatus, type ServerVersion } from '../../api/index.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
@@ -45,7 +45,10 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/readyz', (c) => c.text('ok'));
-  app.get('/version', (c) => c.json({ ...deps.version, platform: `${process.platform}/${process.arch}` }));
+  app.get('/version', (c) => {
+    const version: ServerVersion = { ...deps.version, platform: `${process.platform}/${process.arch}` };
+    return c.json(version);
+  });
 
   app.use(requireAuth(deps.auth));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts); to type them, parse with the REST schemas of src/api */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -93,7 +94,7 @@ describe('content store limits over HTTP', () => {
         },
       }),
       duplex: 'half',
-    } as RequestInit);
+    });
   const tmpFiles = (): string[] => readdirSync(join(dir, 'blobs', 'tmp'));
 
   it('answers 413 past the per-upload size and 507 past the quota while the body streams, keeping nothing', async () => {

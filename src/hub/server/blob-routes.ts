@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest } from '../../api/index.js';
+import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest, type BlobRef } from '../../api/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { ApiEnv } from './types.js';
 
@@ -31,7 +31,8 @@ export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore): void {
       body ?? new Uint8Array(0),
       expected === undefined ? {} : { expectedDigest: checkDigest(expected) },
     );
-    return c.json({ digest: r.digest, size: r.size }, r.created ? 201 : 200);
+    const ref: BlobRef = { digest: r.digest, size: r.size };
+    return c.json(ref, r.created ? 201 : 200);
   });
   app.on(['GET', 'HEAD'], `${BLOB_PATH}/:digest`, async (c) => {
     const digest = checkDigest(c.req.param('digest'));

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts); to type them, parse with the REST schemas of src/api */
 /** Quantities and durations from clients through the API: refused with a Status naming the field and why. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './testdata/harness.js';
@@ -177,7 +178,7 @@ describe('body size and shape, before parsing', () => {
       headers: { authorization: `Bearer ${h.auth.adminToken}`, 'content-type': 'application/json' },
       body,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { message: string }).message).toMatch(/exceeds the limit of 3145728 bytes/);
     expect(sent).toBeLessThan(8 * 1024 * 1024);

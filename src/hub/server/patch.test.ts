@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts); to type them, parse with the REST schemas of src/api */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BadRequestError, RequestTooLargeError } from '../../api/index.js';
 import { MAX_JSON_DEPTH, checkJsonTree } from './body.js';
@@ -94,6 +95,19 @@ describe('applyPatch refuses prototype keys, whatever the patch type', () => {
     expect(thrown(() => applyPatch('json', t, [{ op: 'add', path: '/spec/list/01', value: 1 }]))).toBeInstanceOf(
       BadRequestError,
     );
+  });
+
+  it('says which operation failed without echoing the document', () => {
+    const secret = { metadata: { name: 'x' }, data: { token: 's3cr3t' }, spec: { list: [1] } };
+    const err = thrown(() => applyPatch('json', secret, [{ op: 'add', path: '/spec/list/5', value: 2 }]));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as Error).message).not.toContain('s3cr3t');
+    const failed = thrown(() => applyPatch('json', secret, [{ op: 'test', path: '/data/token', value: 'guess' }]));
+    expect((failed as Error).message).toBe('JSON patch test failed at "/data/token"');
+    // RFC 6902 compares values structurally: key order does not matter.
+    expect(applyPatch('json', { a: { x: 1, y: 2 } }, [{ op: 'test', path: '/a', value: { y: 2, x: 1 } }])).toEqual({
+      a: { x: 1, y: 2 },
+    });
   });
 
   it('bounds JSON patch work: operation count and copy amplification', () => {

@@ -9,11 +9,15 @@
  * and `test` can make a small patch cost far more than its size (each `copy` of the root doubles
  * the document), so their bytes count against a budget and the number of operations is capped.
  *
- * Why our own ~150 lines rather than a library: the common ones (`fast-json-patch`,
- * `json-merge-patch`) have had prototype-pollution CVEs (CVE-2021-4279, CVE-2021-29472) and bound
- * neither the operation count nor `copy` amplification; the two RFCs are small, and owning them
- * puts the guard and the budget in one place with tests beside them.
+ * RFC 6902 is applied by `fast-json-patch` (the most used implementation, typed, applied one
+ * operation at a time so the guards and the budget wrap each step; its own prototype guard,
+ * `banPrototypeModifications`, stays on as a third line). What stays here is policy the library does
+ * not have: the prototype-key refusal naming the field, the operation cap, the copy/test budget,
+ * own-property paths (an inherited name such as `toString` is not there to replace) and canonical
+ * array indices. Its errors become BadRequestErrors without echoing the document. Merge patch
+ * (RFC 7386) is ten lines and stays ours.
  */
+import jsonpatch, { type Operation } from 'fast-json-patch';
 import { BadRequestError, RequestTooLargeError } from '../../api/index.js';
 import type { PatchKind } from './body.js';
 
@@ -115,35 +119,45 @@ function get(doc: unknown, path: string, field: string): unknown {
   return cur;
 }
 
-function remove(doc: unknown, path: string, field: string): unknown {
-  const { parent, key } = parentOf(doc, pointer(path, field), path);
-  if (Array.isArray(parent)) {
-    const i = Number(key);
-    if (!/^(0|[1-9][0-9]*)$/.test(key) || i >= parent.length)
-      throw new BadRequestError(`JSON patch path "${path}" does not exist`);
-    return parent.splice(i, 1)[0];
-  }
-  if (!isObject(parent) || !own(parent, key)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
-  const v = parent[key];
-  delete parent[key];
-  return v;
-}
+const INDEX = /^(0|[1-9][0-9]*)$/;
 
-function add(doc: unknown, path: string, value: unknown, replace: boolean): unknown {
-  const tokens = pointer(path);
-  if (tokens.length === 0) return value;
+/**
+ * Checks the target of an `add`/`replace`: its parent exists as an own path, and an array index is
+ * canonical (`01` is not `1`) or `-` for add.
+ */
+function checkTarget(doc: unknown, path: string, field: string, replace: boolean): void {
+  const tokens = pointer(path, field);
+  if (tokens.length === 0) return;
   const { parent, key } = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) {
-    const i = key === '-' ? parent.length : /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
+    const i = key === '-' && !replace ? parent.length : INDEX.test(key) ? Number(key) : NaN;
     if (!Number.isInteger(i) || i > parent.length || (replace && i >= parent.length))
       throw new BadRequestError(`JSON patch index out of range in "${path}"`);
-    parent.splice(i, replace ? 1 : 0, value);
-  } else if (isObject(parent)) {
-    if (replace && !own(parent, key)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
-    // defineProperty, not `parent[key] =`: an assignment could reach a setter; a forbidden key never gets here.
-    Object.defineProperty(parent, key, { value, writable: true, enumerable: true, configurable: true });
-  } else throw new BadRequestError(`JSON patch path "${path}" does not exist`);
-  return doc;
+  } else if (!isObject(parent) || (replace && !own(parent, key)))
+    throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+}
+
+/** What the library's error codes mean, said without the document (which may hold secrets). */
+const LIBRARY_ERRORS: Readonly<Record<string, string>> = {
+  OPERATION_PATH_UNRESOLVABLE: 'the path does not exist',
+  OPERATION_FROM_UNRESOLVABLE: 'the "from" path does not exist',
+  OPERATION_PATH_ILLEGAL_ARRAY_INDEX: 'the path is not a valid array index',
+  OPERATION_VALUE_OUT_OF_BOUNDS: 'the array index is out of range',
+  OPERATION_VALUE_REQUIRED: '"value" is required',
+  OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED: '"value" is not JSON',
+  OPERATION_PATH_CANNOT_ADD: 'cannot add at this path',
+  OPERATION_PATH_INVALID: 'the path is not a JSON pointer',
+  OPERATION_FROM_REQUIRED: '"from" is required',
+};
+
+/** Turns an error of `fast-json-patch` into a BadRequestError naming the operation, never the document. */
+function libraryError(err: unknown, i: number, op: Op): BadRequestError {
+  if (!(err instanceof jsonpatch.JsonPatchError)) throw err;
+  if (err.name === 'TEST_OPERATION_FAILED') return new BadRequestError(`JSON patch test failed at "${op.path}"`);
+  const what = LIBRARY_ERRORS[err.name] ?? err.name;
+  return new BadRequestError(`JSON patch operation ${i} (${op.op}) on "${op.path}": ${what}`, [
+    { field: `[${i}].path`, message: `Invalid value: ${what}` },
+  ]);
 }
 
 /** Counts the bytes `copy`/`test` touch; refuses once they pass the budget. */
@@ -188,52 +202,46 @@ function parseOps(ops: unknown): Op[] {
   });
 }
 
-/** RFC 6902, all six operations. */
+const OPS: ReadonlySet<string> = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+
+/** Checks one operation against the document before the library applies it; charges copy/test work. */
+function precheck(doc: unknown, op: Op, i: number, budget: WorkBudget): void {
+  if (!OPS.has(op.op))
+    throw new BadRequestError(`unsupported JSON patch operation "${String(op.op)}"`, [
+      { field: `[${i}].op`, message: `Unsupported value: "${String(op.op)}"` },
+    ]);
+  if (op.op === 'move' || op.op === 'copy') {
+    if (op.from === undefined)
+      throw new BadRequestError(`JSON patch operation ${i} (${op.op}) needs "from"`, [
+        { field: `[${i}].from`, message: 'Required value' },
+      ]);
+    if (op.op === 'move' && op.path.startsWith(`${op.from}/`))
+      throw new BadRequestError(`JSON patch operation ${i}: cannot move "${op.from}" into its own child "${op.path}"`);
+    const v = get(doc, op.from, `[${i}].from`);
+    if (op.op === 'copy') budget.charge(v, 'copy');
+  }
+  if (op.op === 'remove') get(doc, op.path, `[${i}].path`);
+  if (op.op === 'test') {
+    budget.charge(get(doc, op.path, `[${i}].path`), 'test');
+    budget.charge(op.value, 'test');
+  }
+  if (op.op === 'add' || op.op === 'replace' || op.op === 'move' || op.op === 'copy')
+    checkTarget(doc, op.path, `[${i}].path`, op.op === 'replace');
+}
+
+/** RFC 6902, all six operations, on a copy of `target`. */
 export function jsonPatch(target: unknown, rawOps: unknown, limits: PatchLimits = {}): unknown {
   const ops = parseOps(rawOps);
   const budget = new WorkBudget(limits.maxWorkBytes ?? DEFAULT_WORK_BYTES);
   let doc = structuredClone(target);
   ops.forEach((op, i) => {
-    switch (op.op) {
-      case 'add':
-        doc = add(doc, op.path, structuredClone(op.value), false);
-        break;
-      case 'replace':
-        doc = add(doc, op.path, structuredClone(op.value), true);
-        break;
-      case 'remove':
-        remove(doc, op.path, `[${i}].path`);
-        break;
-      case 'move': {
-        if (op.from === undefined)
-          throw new BadRequestError(`JSON patch operation ${i} (move) needs "from"`, [
-            { field: `[${i}].from`, message: 'Required value' },
-          ]);
-        if (op.path.startsWith(`${op.from}/`))
-          throw new BadRequestError(
-            `JSON patch operation ${i}: cannot move "${op.from}" into its own child "${op.path}"`,
-          );
-        doc = add(doc, op.path, remove(doc, op.from, `[${i}].from`), false);
-        break;
-      }
-      case 'copy': {
-        if (op.from === undefined)
-          throw new BadRequestError(`JSON patch operation ${i} (copy) needs "from"`, [
-            { field: `[${i}].from`, message: 'Required value' },
-          ]);
-        const v = get(doc, op.from, `[${i}].from`);
-        budget.charge(v, 'copy');
-        doc = add(doc, op.path, structuredClone(v), false);
-        break;
-      }
-      case 'test':
-        if (budget.charge(get(doc, op.path, `[${i}].path`), 'test') !== budget.charge(op.value, 'test'))
-          throw new BadRequestError(`JSON patch test failed at "${op.path}"`);
-        break;
-      default:
-        throw new BadRequestError(`unsupported JSON patch operation "${String(op.op)}"`, [
-          { field: `[${i}].op`, message: `Unsupported value: "${String(op.op)}"` },
-        ]);
+    precheck(doc, op, i, budget);
+    // The operation's value is cloned so the document never shares objects with the request body.
+    const step = { ...op, ...(op.value === undefined ? {} : { value: structuredClone(op.value) }) } as Operation;
+    try {
+      doc = jsonpatch.applyOperation(doc, step, true, true, true, i).newDocument;
+    } catch (err) {
+      throw libraryError(err, i, op);
     }
   });
   return doc;

@@ -1,25 +1,26 @@
 /** Handlers of resource URLs: collections (list, watch, create), objects and their subresources. */
 import type { Context } from 'hono';
-import { z } from 'zod';
 import {
   BadRequestError,
   ConflictError,
+  DeleteOptions,
   MethodNotAllowedError,
   NotFoundError,
+  PropagationPolicy,
   apiVersionOf,
   parseSecondsParam,
-  Seconds,
   issuesToCauses,
   type KubeObject,
+  type ObjectList,
   type ResourceType,
 } from '../../api/index.js';
-import type { DeleteOptions, ObjectAPI } from '../registry/index.js';
+import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
 import { execInPod } from './exec-route.js';
 import { logOptions, logResponse } from './log-route.js';
 import { applyPatch } from './patch.js';
 import type { ResourceRoute } from './resource-path.js';
-import { parseScale, toScale, updateScale } from './scale.js';
+import { parseScale, patchScale, toScale, updateScale } from './scale.js';
 import type { ApiDeps, ApiEnv } from './types.js';
 import { watchResponse } from './watch-stream.js';
 
@@ -28,15 +29,6 @@ type ObjectRoute = Extract<ResourceRoute, { scope: 'object' }>;
 type CollectionRoute = Extract<ResourceRoute, { scope: 'collection' }>;
 
 const PATCH_RETRIES = 5;
-
-const DeleteOptionsBody = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.literal('DeleteOptions').optional(),
-  gracePeriodSeconds: Seconds(0).optional(),
-  propagationPolicy: z.enum(['Background', 'Orphan', 'Foreground']).optional(),
-  orphanDependents: z.boolean().optional(),
-  preconditions: z.strictObject({ uid: z.string().optional(), resourceVersion: z.string().optional() }).optional(),
-});
 
 const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
 
@@ -90,10 +82,10 @@ function bindToUrl(type: ResourceType, body: unknown, namespace: string | undefi
   return { apiVersion: want, kind: type.kind, ...body, metadata: meta };
 }
 
-async function deleteOptions(c: Ctx, max: number): Promise<DeleteOptions> {
+async function deleteOptions(c: Ctx, max: number): Promise<RegistryDeleteOptions> {
   const bytes = await readBytes(c, max);
   const raw = bytes.byteLength > 0 ? parseJson(bytes) : {};
-  const parsed = DeleteOptionsBody.safeParse(raw);
+  const parsed = DeleteOptions.safeParse(raw);
   if (!parsed.success)
     throw new BadRequestError(
       `invalid DeleteOptions: ${issuesToCauses(parsed.error.issues)
@@ -101,7 +93,7 @@ async function deleteOptions(c: Ctx, max: number): Promise<DeleteOptions> {
         .join('; ')}`,
     );
   const b = parsed.data;
-  const opts: DeleteOptions = {};
+  const opts: RegistryDeleteOptions = {};
   const grace = parseSecondsParam(
     'gracePeriodSeconds',
     c.req.query('gracePeriodSeconds') ??
@@ -111,9 +103,9 @@ async function deleteOptions(c: Ctx, max: number): Promise<DeleteOptions> {
   const policy =
     c.req.query('propagationPolicy') ?? b.propagationPolicy ?? (b.orphanDependents === true ? 'Orphan' : undefined);
   if (policy !== undefined) {
-    if (policy !== 'Background' && policy !== 'Orphan' && policy !== 'Foreground')
-      throw new BadRequestError(`unsupported propagationPolicy "${policy}"`);
-    opts.propagationPolicy = policy;
+    const known = PropagationPolicy.safeParse(policy);
+    if (!known.success) throw new BadRequestError(`unsupported propagationPolicy "${policy}"`);
+    opts.propagationPolicy = known.data;
   }
   if (b.preconditions) opts.preconditions = b.preconditions;
   return opts;
@@ -147,12 +139,13 @@ export async function handleCollection(
       );
     }
     const list = await deps.api.list(type, filter);
-    return c.json({
+    const answer: ObjectList = {
       apiVersion: apiVersionOf(type),
       kind: `${type.kind}List`,
       metadata: { resourceVersion: list.resourceVersion },
       items: list.items,
-    });
+    };
+    return c.json(answer);
   }
   if (method === 'POST') {
     if (type.namespaced && namespace === undefined)
@@ -239,27 +232,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
         );
       case 'PATCH': {
         const { kind, patch } = await readPatch(c, maxBody);
-        const scale = applyPatch(kind, toScale(await api.get(type, namespace, name)), patch);
-        // A JSON patch may replace the whole document with anything (`{"op":"replace","path":""}`).
-        if (!isObject(scale))
-          throw new BadRequestError('the patched Scale must be a JSON object', [
-            { field: '<root>', message: 'Invalid value: the patch replaced the Scale with a non-object' },
-          ]);
-        // The patched Scale carries the current resourceVersion; drop it so the write is not pinned.
-        const { resourceVersion: _rv, ...meta } = isObject(scale.metadata) ? scale.metadata : {};
-        // A metadata that is not an object goes on as is, for parseScale to name.
-        return c.json(
-          await updateScale(
-            api,
-            type,
-            namespace,
-            name,
-            parseScale(type, name, {
-              ...scale,
-              metadata: scale.metadata === undefined || isObject(scale.metadata) ? meta : scale.metadata,
-            }),
-          ),
-        );
+        return c.json(await patchScale(api, type, namespace, name, kind, patch));
       }
       default:
         return unsupported();

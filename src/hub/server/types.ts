@@ -1,5 +1,5 @@
 /** What the API server is built from. */
-import type { Logger } from '../../api/index.js';
+import type { Logger, PodExecResult } from '../../api/index.js';
 import type { Principal, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -45,11 +45,8 @@ export interface PodExecOptions {
   timeoutSeconds: number;
 }
 
-export interface PodExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+/** How an exec ended (the REST shape of `src/api`, re-exported for the server's users). */
+export type { PodExecResult };
 
 /** Where exec requests go (the node gateway implements it by asking the pod's node). */
 export interface PodExecSource {

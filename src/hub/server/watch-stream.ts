@@ -3,7 +3,15 @@
  * fails before the stream starts (HTTP 410 Status). Idle watches get a BOOKMARK every interval so
  * proxies keep them open; the watch stops when the client goes away or `timeoutSeconds` passes.
  */
-import { GoneError, apiVersionOf, toStatus, type KubeObject, type Logger, type ResourceType } from '../../api/index.js';
+import {
+  GoneError,
+  apiVersionOf,
+  toStatus,
+  type KubeObject,
+  type Logger,
+  type ResourceType,
+  type WatchFrame,
+} from '../../api/index.js';
 import type { ListOptions, ObjectAPI, WatchEvent } from '../registry/index.js';
 
 /**
@@ -57,7 +65,7 @@ export async function watchResponse(
     new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
   );
   let listing = false;
-  const write = (e: unknown): void => {
+  const write = (e: WatchFrame): void => {
     if (closed) return;
     const bytes = encoder.encode(`${JSON.stringify(e)}\n`);
     // The initial list is sent whole (as a list request would be); the cap bounds what follows it.
@@ -68,11 +76,11 @@ export async function watchResponse(
         { kind: type.kind, queuedBytes: HIGH_WATER_BYTES - (controller.desiredSize ?? 0) },
         'watch client too slow; ending its watch',
       );
-      controller.enqueue(
-        encoder.encode(
-          `${JSON.stringify({ type: 'ERROR', object: toStatus(new GoneError('watch client fell too far behind; relist')) })}\n`,
-        ),
-      );
+      const gone: WatchFrame = {
+        type: 'ERROR',
+        object: toStatus(new GoneError('watch client fell too far behind; relist')),
+      };
+      controller.enqueue(encoder.encode(`${JSON.stringify(gone)}\n`));
       close();
     }
   };

@@ -1,14 +1,10 @@
 /** A real API app (SQLite store, registry, tokens, blobs) in a temp dir, for the server's tests. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type KubeObject } from '../../../api/index.js';
-import { silentLogger } from '../../../platform/index.js';
-import { TokenAuth } from '../../auth/index.js';
-import { BlobStore } from '../../blobs/index.js';
-import { ObjectRegistry } from '../../registry/index.js';
-import { SqliteStore } from '../../store/index.js';
-import { createApiApp } from '../app.js';
+import type { KubeObject } from '../../../api/index.js';
+import type { TokenAuth } from '../../auth/index.js';
+import type { ObjectRegistry } from '../../registry/index.js';
+import type { SqliteStore } from '../../store/index.js';
+import { createTestApi } from '../../testing/index.js';
+import type { createApiApp } from '../app.js';
 import type { PodLogSource } from '../types.js';
 
 /** Parsed JSON bodies in assertions; loosely typed on purpose (tests only, never exported from the server). */
@@ -48,22 +44,7 @@ export const fakeLogs: PodLogSource = {
 export async function createHarness(
   opts: { historyLimit?: number; bookmarkMs?: number; now?: () => number } = {},
 ): Promise<Harness> {
-  const dir = await mkdtemp(join(tmpdir(), 'api-'));
-  const logger = silentLogger();
-  const store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger, historyLimit: opts.historyLimit });
-  const api = new ObjectRegistry({ store, clock: { now: opts.now ?? (() => Date.now()) }, logger });
-  await api.ensureNamespace('default');
-  const auth = await TokenAuth.create({ dataDir: dir, logger });
-  const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: 1024 * 1024 });
-  const app = createApiApp({
-    api,
-    auth,
-    blobs,
-    logs: fakeLogs,
-    logger,
-    version: { gitVersion: 'v0.0.0-test' },
-    watchBookmarkIntervalMs: opts.bookmarkMs,
-  });
+  const { app, store, api, auth, close } = await createTestApi({ ...opts, logs: fakeLogs });
   return {
     app,
     store,
@@ -82,10 +63,7 @@ export async function createHarness(
             : JSON.stringify(body);
       return Promise.resolve(app.request(path, { method, headers, body: payload }));
     },
-    async close() {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
