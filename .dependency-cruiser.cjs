@@ -16,8 +16,19 @@ module.exports = {
       comment:
         'An area imports another area only through its index.ts (its explicit public surface), never its internals.',
       severity: 'error',
-      from: { path: '^src/([^/]+)/' },
+      from: { path: '^src/([^/]+)/', pathNot: ['\\.test\\.ts$', '^src/[^/]+/testing/'] },
       to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'tests-through-testing-index',
+      comment:
+        "A test (or an area's testing/ helpers) may also use another area's test surface, testing/index.ts — real parts built for tests, such as the hub's API app over a temporary store — never other internals.",
+      severity: 'error',
+      from: { path: ['^src/([^/]+)/.*\\.test\\.ts$', '^src/([^/]+)/testing/'] },
+      to: {
+        path: '^src/[^/]+/',
+        pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/[^/]+/testing/index\\.ts$'],
+      },
     },
     {
       name: 'api-imports-no-area',

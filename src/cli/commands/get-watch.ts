@@ -12,7 +12,7 @@ import {
   type OutputFormat,
   type TableOptions,
 } from '../printers/index.js';
-import type { GetFlags } from './get.js';
+import type { GetFlags } from './get-flags.js';
 import type { ResourceRequest } from './resources.js';
 
 interface Listed {

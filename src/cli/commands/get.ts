@@ -17,19 +17,9 @@ import {
   type TableOptions,
 } from '../printers/index.js';
 import { parseResourceArgs, type ResourceRequest } from './resources.js';
+import type { GetFlags } from './get-flags.js';
+export type { GetFlags } from './get-flags.js';
 import { watchAndPrint } from './get-watch.js';
-
-/** Options of `get`, as commander parses them. */
-export interface GetFlags {
-  output?: string;
-  allNamespaces?: boolean;
-  selector?: string;
-  fieldSelector?: string;
-  watch?: boolean;
-  watchOnly?: boolean;
-  headers?: boolean;
-  showLabels?: boolean;
-}
 
 /** Validates `-o`. */
 export function outputFormat(value: string | undefined, command: string): OutputFormat {

@@ -16,7 +16,7 @@ import {
   typeByKind,
 } from '../../api/index.js';
 import type { Event, NodeInfo, NodeToHub, Pod } from '../../api/index.js';
-import { HubSession } from '../../edge-node/session/hub-session.js';
+import { HubSession } from '../../edge-node/index.js';
 import { Hub } from '../hub.js';
 
 const POD = typeByKind('v1', 'Pod')!;

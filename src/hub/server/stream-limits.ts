@@ -8,7 +8,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { EdgeError, StatusReason } from '../../api/index.js';
 import type { Principal } from '../auth/index.js';
-import type { ApiEnv } from './types.js';
 
 /** Default concurrent watches per user (`--max-watches-per-user`). */
 export const DEFAULT_WATCHES_PER_USER = 100;
@@ -124,7 +123,9 @@ function releasingBody(body: ReadableStream<Uint8Array>, release: () => void): R
  * Middleware (after authentication): counts watches and followed logs per user; 429 past the limit.
  * The slot is held until the response body ends or is cancelled, or the client disconnects.
  */
-export function limitStreams(limiter: StreamLimiter): MiddlewareHandler<ApiEnv> {
+// Typed by the one variable it reads, not by the server's ApiEnv: types.ts names StreamLimiter, so
+// importing ApiEnv here would tie the two files in a cycle.
+export function limitStreams(limiter: StreamLimiter): MiddlewareHandler<{ Variables: { principal: Principal } }> {
   return async (c, next) => {
     const kind = streamKindOf(c.req.method, c.req.path, (n) => c.req.query(n));
     if (kind === undefined) return next();
