@@ -3,9 +3,9 @@
  * wire form sent to an executor, the deadline timer, and the promise the caller waits on.
  */
 import type { WorkloadRequest, WorkloadResponse } from '../api/index.js';
-import type { Executor } from './executor.js';
-import type { RequestFields } from './executor-protocol.js';
-import type { JobResult, PoolJob } from './pool-job.js';
+import type { Executor } from './executors/executor.js';
+import type { RequestFields } from './executors/executor-protocol.js';
+import type { JobResult, PoolJob } from './pools/pool-job.js';
 
 /** Flattens header pairs for the wire. */
 function flatHeaders(pairs: ReadonlyArray<readonly [string, string]>): string[] {

@@ -29,16 +29,16 @@ import type {
 import { ContainerJob } from './container-job.js';
 import type { CriLogWriter } from '../api/index.js';
 import { execInstance } from './exec.js';
-import type { Executor } from './executor.js';
-import type { ExecutorPool } from './executor-pool.js';
-import type { InstanceEnd, InstanceSpec } from './executor-protocol.js';
+import type { Executor } from './executors/executor.js';
+import type { ExecutorPool } from './executors/executor-pool.js';
+import type { InstanceEnd, InstanceSpec } from './executors/executor-protocol.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
-import { InstancePool } from './instance-pool.js';
-import { OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing-dispatch.js';
+import { InstancePool } from './pools/instance-pool.js';
+import { OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing/outgoing-dispatch.js';
 import { type EndFields, endFields } from './container-end.js';
-import { newInstanceId, type JobResult } from './pool-job.js';
-import type { PoolMemory } from './pool-memory.js';
-import type { CompiledModules, TranspiledComponent } from './transpile-cache.js';
+import { newInstanceId, type JobResult } from './pools/pool-job.js';
+import type { PoolMemory } from './memory/pool-memory.js';
+import type { CompiledModules, TranspiledComponent } from './images/transpile-cache.js';
 
 export { KILLED_EXIT_CODE } from './exit-codes.js';
 

@@ -1,7 +1,7 @@
 /** Dependencies of the Wasm runtime (wasm-runtime.ts). */
 import type { CriLogRotation, Logger, OutgoingHttpHandler } from '../api/index.js';
 import type { RegistryClient } from '../runtime-oci/index.js';
-import type { FetchBlob } from './image-store.js';
+import type { FetchBlob } from './images/image-store.js';
 
 /** Dependencies of {@link WasmRuntime.create}. */
 export interface WasmRuntimeDeps {

@@ -22,19 +22,19 @@ import type {
   WorkloadEndpoint,
 } from '../api/index.js';
 import { CriLogWriter } from '../api/index.js';
-import { ExecutorPool } from './executor-pool.js';
-import { ImageStore } from './image-store.js';
-import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory-budget.js';
-import { MemoryLimitError } from './memory-limit.js';
-import { PoolMemory } from './pool-memory.js';
-import { OutgoingDispatch } from './outgoing-dispatch.js';
+import { ExecutorPool } from './executors/executor-pool.js';
+import { ImageStore } from './images/image-store.js';
+import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory/memory-budget.js';
+import { MemoryLimitError } from './memory/memory-limit.js';
+import { PoolMemory } from './memory/pool-memory.js';
+import { OutgoingDispatch } from './outgoing/outgoing-dispatch.js';
 import {
   TranspileAbortedError,
   TranspileCache,
   TranspileError,
   type CompiledModules,
   type TranspiledComponent,
-} from './transpile-cache.js';
+} from './images/transpile-cache.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
 import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
