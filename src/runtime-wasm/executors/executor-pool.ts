@@ -3,19 +3,17 @@
  * instances of every ordinary pod, *overflow* shared workers started while the fixed ones are all
  * blocked in outgoing calls, plus dedicated workers on demand (for isolated pods, commands and
  * one-off execs). A shared executor that is lost is replaced at once, so placement always finds
- * live ones; the owners of the instances it held re-create them (see InstancePool).
+ * live ones; the owners of the instances it held re-create them (see pools/instance-pool.ts).
  *
  * A shared executor is *available* unless it is stalled or blocked:
- * - A watchdog looks at the shared executors every `stallMs / 2`: one that has been computing the
- *   same thing for `stallMs` is *stalled* — a guest that loops, or computes for long. Its queued
- *   requests are withdrawn (their pools send them elsewhere), placement avoids it, and its thread's
- *   priority is lowered so it takes little CPU from the rest until it finishes or its deadline kills
- *   it. Executors of isolated pods run at a lower priority all along.
- * - One whose guest waits for an outgoing HTTP call is *blocked*: not stalled (it takes no CPU, its
- *   priority stays), but it can run nothing else until the answer comes, and the answer may need
- *   another pod of this very runtime. Its queued requests are withdrawn at once, placement avoids
- *   it, and when no shared executor is available an overflow one is started (up to `maxShared`
- *   shared executors in all); overflow executors retire after `overflowIdleMs` with nothing to do.
+ * - *Stalled*: computing one thing for `stallMs` (stall-watchdog.ts): its queue is withdrawn, its
+ *   priority lowered, and placement avoids it until the stall ends.
+ * - *Blocked*: its guest waits for an outgoing HTTP call. It takes no CPU (its priority stays), but
+ *   it can run nothing else until the answer comes, and the answer may need another pod of this very
+ *   runtime. Its queued requests are withdrawn at once, placement avoids it, and when no shared
+ *   executor is available an overflow one is started (up to `maxShared` shared executors in all);
+ *   overflow executors retire after `overflowIdleMs` with nothing to do. Which requests may take an
+ *   executor that could block is counted by caller-accounting.ts and decided by pools/admission.ts.
  *
  * Pools that must wait for an available executor register with {@link ExecutorPool.whenAvailable};
  * they are called back when one may be (an answer came, a stall ended, an executor started) and on
@@ -25,6 +23,8 @@ import { AsyncResource } from 'node:async_hooks';
 import { errorMessage, type Logger } from '../../api/index.js';
 import { Executor, type ExecutorLoss, type ExecutorOptions } from './executor.js';
 import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
+import { CallerAccounting } from './caller-accounting.js';
+import { ISOLATED_NICE, StallWatchdog } from './stall-watchdog.js';
 
 /** Options of {@link ExecutorPool}. */
 export interface ExecutorPoolOptions {
@@ -41,20 +41,6 @@ export interface ExecutorPoolOptions {
   logger: Logger;
 }
 
-/** Requests of one pool that are, or may soon be, blocked in outgoing calls (see admission.ts). */
-export interface CallerSource {
-  /** Its requests to a caller pod in flight on shared executors: `top` from outside, `unblocked` on available executors. */
-  callers(): { top: number; unblocked: number };
-}
-
-/** How long a nested request at some call depth counts towards {@link ExecutorPool.deepest}. */
-const DEPTH_MEMORY_MS = 10_000;
-
-/** Nice value of a stalled shared executor's thread (the lowest priority). */
-const STALLED_NICE = 19;
-/** Nice value of an isolated pod's executor. */
-export const ISOLATED_NICE = 10;
-
 /** Shared, overflow and dedicated executors, their replacement after a loss, and the watchdog. */
 export class ExecutorPool {
   readonly #shared: Executor[] = [];
@@ -63,22 +49,22 @@ export class ExecutorPool {
   /** Dedicated executors of isolated pods (watched for stalls too, to lower their priority). */
   readonly #isolated = new Set<Executor>();
   readonly #waiters = new Set<() => void>();
-  readonly #callerSources = new Set<CallerSource>();
-  /** When a nested request was last seen at each call depth (index: depth). */
-  readonly #depthSeenAt: number[] = [];
   #notifyQueued = false;
   readonly #logger: Logger;
-  readonly #stallMs: number;
   readonly #maxShared: number;
   readonly #overflowIdleMs: number;
   readonly #outgoing: OutgoingDispatch | undefined;
-  readonly #watchdog: NodeJS.Timeout;
+  readonly #watchdog: StallWatchdog;
   /**
    * Workers are started in this scope, never in the caller's: a worker started while the node's
    * handler delivers a call would otherwise carry that call's depth (outgoing-dispatch.ts) into
    * every message it ever sends.
    */
   readonly #scope = new AsyncResource('EdgeplaneExecutorPool');
+  /** The caller requests and call depths over every pool (for admission). */
+  readonly calls = new CallerAccounting();
+  /** A shared executor busy with one thing this long is stalled. */
+  readonly stallMs: number;
   /** Executors kept for nested requests: see {@link reserve}. */
   readonly reserve: number;
   #closed = false;
@@ -97,9 +83,15 @@ export class ExecutorPool {
     this.#overflowIdleMs = opts.overflowIdleMs ?? 10_000;
     this.reserve = Math.min(Math.max(2, size), this.#maxShared - 1);
     for (let i = 0; i < size; i++) this.#shared.push(this.#start(false, (gone, loss) => this.#replace(gone, loss)));
-    this.#stallMs = opts.stallMs ?? 100;
-    this.#watchdog = setInterval(() => this.#tick(), Math.max(10, this.#stallMs / 2));
-    this.#watchdog.unref();
+    this.stallMs = opts.stallMs ?? 100;
+    this.#watchdog = new StallWatchdog({
+      stallMs: this.stallMs,
+      logger: this.#logger,
+      shared: () => this.#all(),
+      isolated: this.#isolated,
+      onRecovered: () => this.#notify(),
+      onTick: (now) => this.#tick(now),
+    });
   }
 
   /** The fixed shared executors (live ones; overflow ones not included). */
@@ -110,10 +102,6 @@ export class ExecutorPool {
   /** The overflow shared executors running now. */
   get overflow(): readonly Executor[] {
     return this.#overflow;
-  }
-
-  get stallMs(): number {
-    return this.#stallMs;
   }
 
   /** Shared executors flagged stalled right now. */
@@ -143,39 +131,6 @@ export class ExecutorPool {
   /** Shared executors that could take work at most (started or not), stalled ones not counted. */
   capacity(): number {
     return this.#maxShared - this.stalledCount;
-  }
-
-  /** Counts `source`'s callers in {@link callers} (until {@link removeCallerSource}). */
-  addCallerSource(source: CallerSource): void {
-    this.#callerSources.add(source);
-  }
-
-  removeCallerSource(source: CallerSource): void {
-    this.#callerSources.delete(source);
-  }
-
-  /** Requests to caller pods in flight over every pool (see {@link CallerSource}). */
-  callers(): { top: number; unblocked: number } {
-    let top = 0;
-    let unblocked = 0;
-    for (const s of this.#callerSources) {
-      const c = s.callers();
-      top += c.top;
-      unblocked += c.unblocked;
-    }
-    return { top, unblocked };
-  }
-
-  /** Notes a nested request at call `depth` on this runtime (for {@link deepest}). */
-  sawDepth(depth: number, now = Date.now()): void {
-    if (depth > 0) this.#depthSeenAt[Math.min(depth, 64)] = now;
-  }
-
-  /** The deepest call depth of the nested requests seen lately (0: none). */
-  deepest(now = Date.now()): number {
-    for (let d = this.#depthSeenAt.length - 1; d > 0; d--)
-      if (now - (this.#depthSeenAt[d] ?? -Infinity) < DEPTH_MEMORY_MS) return d;
-    return 0;
   }
 
   /** A request to a caller pod ended: its executor (or its place in the count) is free again. */
@@ -263,7 +218,7 @@ export class ExecutorPool {
   /** Terminates every executor. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#watchdog);
+    this.#watchdog.stop();
     this.#waiters.clear();
     const all = [...this.#shared, ...this.#overflow, ...this.#dedicated];
     this.#shared.length = 0;
@@ -306,49 +261,13 @@ export class ExecutorPool {
     }
   }
 
-  #tick(): void {
-    const now = Date.now();
-    for (const e of this.#isolated) {
-      // busyFor is 0 while the guest waits for an outgoing call: not computing, so not stalled.
-      const stalled = e.busyFor(now) >= this.#stallMs;
-      if (stalled !== e.stalled) {
-        e.stalled = stalled;
-        e.setNice(stalled ? STALLED_NICE : ISOLATED_NICE);
-      }
-    }
-    for (const e of this.#all().slice()) this.#checkStall(e, now);
+  /** After the watchdog's checks: retires idle overflow executors and wakes the waiters. */
+  #tick(now: number): void {
     for (const e of this.#overflow.slice()) {
       if (e.alive && e.idleFor(now) >= this.#overflowIdleMs) void e.terminate('idle overflow executor retired');
     }
     // Waiters re-check on every tick too: admission depends on how busy the available executors are.
     this.#notify();
-  }
-
-  #checkStall(e: Executor, now: number): void {
-    if (!e.alive) return;
-    if (e.isWaiting()) {
-      // Its guest waits for an outgoing call, computing nothing: not stalled, and when it resumes it
-      // must not crawl at the lowest priority (its caller's deadline is running). If the priority
-      // cannot be raised back, it stays flagged until it is idle (see below).
-      if (e.stalled && e.setNice(0)) e.stalled = false;
-      return;
-    }
-    if (e.busyFor(now) >= this.#stallMs) {
-      if (!e.stalled) {
-        e.stalled = true;
-        e.setNice(STALLED_NICE);
-        this.#logger.debug({ executor: e.id, activity: e.activity() }, 'wasm executor stalled; withdrawing its queue');
-      }
-      // Again on every tick: pools may still have sent to idle instances living there.
-      e.withdrawQueued();
-    } else if (e.stalled) {
-      // Raising a priority back needs CAP_SYS_NICE: without it, start afresh instead — once idle,
-      // so as not to kill what it runs now.
-      if (e.setNice(0)) e.stalled = false;
-      else if (!e.busy) void e.terminate('its priority could not be restored after a stall');
-      else return;
-      this.#notify();
-    }
   }
 
   #dropOverflow(gone: Executor): void {

@@ -16,16 +16,16 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../worker/spawn-worker.js';
 import { ExecutorActivity, type ActivityNow } from './executor-activity.js';
-import { Activity, packRequest, unpackResults } from './executor-protocol.js';
+import { Activity, unpackResults } from './executor-protocol.js';
+import { ExecutorRequests, type ResultHandler } from './executor-requests.js';
+import { PendingReplies } from './pending-replies.js';
 import type {
   ComponentRef,
   FromWorker,
   InstanceExports,
   InstanceSpec,
-  Packed,
   RequestFields,
   ToWorker,
-  WireResult,
 } from './executor-protocol.js';
 import {
   ExecutorLostError,
@@ -39,20 +39,8 @@ import type { OutgoingCall } from '../outgoing/outgoing-protocol.js';
 import { ThreadPriority } from './thread-priority.js';
 import type { CoreModule } from '../wasm-global.js';
 
-export {
-  ExecutorLostError,
-  type ExecutorLoss,
-  type ExecutorOptions,
-  type InstanceOwner,
-  type RunOutcome,
-} from './executor-types.js';
-
-interface Pending<T> {
-  resolve(value: T): void;
-  reject(err: Error): void;
-}
-
-type ResultHandler = (result: WireResult) => void;
+export { ExecutorLostError };
+export type { ExecutorLoss, ExecutorOptions, InstanceOwner, RunOutcome };
 
 let nextExecutorId = 1;
 
@@ -73,14 +61,12 @@ export class Executor {
   readonly #activity = new ExecutorActivity();
   readonly #opts: ExecutorOptions;
   readonly #owners = new Map<number, InstanceOwner>();
-  /** Requests sent, by id: their instance, result handler, and call depth (0: from outside). */
-  readonly #results = new Map<number, { instanceId: number; handler: ResultHandler; depth: number }>();
-  readonly #instantiating = new Map<number, Pending<InstanceExports>>();
-  readonly #runs = new Map<number, Pending<RunOutcome>>();
+  readonly #requests = new ExecutorRequests((batch) => {
+    if (this.#gone === undefined) this.#post({ type: 'requests', batch });
+  });
+  readonly #instantiating = new PendingReplies<InstanceExports>();
+  readonly #runs = new PendingReplies<RunOutcome>();
   readonly #components = new Set<string>();
-  #outbox: Packed = [];
-  #flushQueued = false;
-  #lastRequestId = 0;
   readonly #priority = new ThreadPriority(() => this.#activity.threadId());
   /** Set by the pool's watchdog while the worker is busy with one thing for long (see ExecutorPool). */
   stalled = false;
@@ -161,7 +147,7 @@ export class Executor {
 
   /** Whether anything is pending here: a request, run, instantiation or outgoing call. */
   get busy(): boolean {
-    return this.#results.size + this.#instantiating.size + this.#runs.size + this.#calls.size + this.#outbox.length > 0;
+    return this.#requests.pending + this.#instantiating.size + this.#runs.size + this.#calls.size > 0;
   }
 
   /** How long (ms) nothing has been pending here; 0 when {@link busy}. */
@@ -185,13 +171,7 @@ export class Executor {
    */
   withdrawQueued(): number {
     if (this.#gone !== undefined) return 0;
-    const started = this.#activity.withdrawUpTo(this.#lastRequestId);
-    const taken = [...this.#results.entries()].filter(([id]) => id > started);
-    for (const [id, { handler }] of taken) {
-      this.#results.delete(id);
-      handler({ id, withdrawn: true });
-    }
-    return taken.length;
+    return this.#requests.withdrawAfter(this.#activity.withdrawUpTo(this.#requests.lastId));
   }
 
   /** Sets the worker thread's nice value (Linux); false when the OS refused. */
@@ -213,10 +193,7 @@ export class Executor {
     if (this.#gone !== undefined) return Promise.reject(new ExecutorLostError(this.#gone));
     this.#sendComponent(spec.component, modules);
     this.#owners.set(spec.instanceId, owner);
-    return new Promise((resolve, reject) => {
-      this.#instantiating.set(spec.instanceId, { resolve, reject });
-      this.#post({ type: 'instantiate', spec });
-    });
+    return this.#instantiating.await(spec.instanceId, () => this.#post({ type: 'instantiate', spec }));
   }
 
   /**
@@ -229,24 +206,15 @@ export class Executor {
       return;
     }
     this.#lastActive = Date.now();
-    this.#results.set(id, { instanceId, handler, depth });
-    this.#lastRequestId = id;
-    packRequest(this.#outbox, id, instanceId, req);
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      // At the end of the current callback: the worker starts while this thread handles the next
-      // socket (requests dispatched by one callback still share one message).
-      queueMicrotask(this.#flush);
-    }
+    this.#requests.add(id, instanceId, req, handler, depth);
   }
 
   /** Runs a command instance to completion (the worker forgets the instance afterwards). */
   run(instanceId: number, deadlineAt?: number): Promise<RunOutcome> {
     if (this.#gone !== undefined) return Promise.reject(new ExecutorLostError(this.#gone));
-    return new Promise((resolve, reject) => {
-      this.#runs.set(instanceId, { resolve, reject });
-      this.#post(deadlineAt === undefined ? { type: 'run', instanceId } : { type: 'run', instanceId, deadlineAt });
-    });
+    return this.#runs.await(instanceId, () =>
+      this.#post(deadlineAt === undefined ? { type: 'run', instanceId } : { type: 'run', instanceId, deadlineAt }),
+    );
   }
 
   /** Forgets an instance (pool shrink, container end). */
@@ -260,14 +228,6 @@ export class Executor {
     this.#lose(reason);
     await this.#worker.terminate();
   }
-
-  readonly #flush = (): void => {
-    this.#flushQueued = false;
-    if (this.#outbox.length === 0 || this.#gone !== undefined) return;
-    const batch = this.#outbox;
-    this.#outbox = [];
-    this.#post({ type: 'requests', batch });
-  };
 
   #sendComponent(component: ComponentRef, modules: Record<string, CoreModule>): void {
     if (this.#components.has(component.key)) return;
@@ -287,9 +247,8 @@ export class Executor {
       case 'results':
         for (const chunk of msg.output) this.#owners.get(chunk.instanceId)?.onOutput(chunk.stream, chunk.data);
         unpackResults(msg.batch, (result) => {
-          const entry = this.#results.get(result.id);
+          const entry = this.#requests.take(result.id);
           if (!entry) return;
-          this.#results.delete(result.id);
           if ('end' in result && result.end) this.#owners.delete(entry.instanceId);
           entry.handler(result);
         });
@@ -305,16 +264,16 @@ export class Executor {
         for (const chunk of msg.chunks) this.#owners.get(chunk.instanceId)?.onOutput(chunk.stream, chunk.data);
         return;
       case 'instantiated':
-        take(this.#instantiating, msg.instanceId)?.resolve(msg.exports);
+        this.#instantiating.resolve(msg.instanceId, msg.exports);
         return;
       case 'instantiate-failed':
         this.#owners.delete(msg.instanceId);
-        take(this.#instantiating, msg.instanceId)?.reject(new Error(msg.message));
+        this.#instantiating.reject(msg.instanceId, new Error(msg.message));
         return;
       case 'run-finished': {
         this.#owners.delete(msg.instanceId);
         const { end, expired, stdout, stderr, dropped } = msg;
-        take(this.#runs, msg.instanceId)?.resolve({
+        this.#runs.resolve(msg.instanceId, {
           end,
           ...(expired ? { expired } : {}),
           ...(stdout ? { stdout } : {}),
@@ -329,7 +288,7 @@ export class Executor {
   #onOutgoing(call: OutgoingCall): void {
     this.#owners.get(call.instanceId)?.onOutgoingCall?.();
     const before = this.#calls.size;
-    this.#calls.start(call, (this.#results.get(call.reqId)?.depth ?? 0) + 1);
+    this.#calls.start(call, this.#requests.depthOf(call.reqId) + 1);
     if (before === 0 && this.#calls.size > 0) this.#opts.onOutgoingWait?.(this);
   }
 
@@ -339,29 +298,17 @@ export class Executor {
     this.#calls.close();
     const a = this.activity();
     let culpritInstanceId: number | undefined;
-    if (a.kind === Activity.request) culpritInstanceId = this.#results.get(a.id)?.instanceId;
+    if (a.kind === Activity.request) culpritInstanceId = this.#requests.instanceOf(a.id);
     else if (a.kind === Activity.run || a.kind === Activity.instantiate) culpritInstanceId = a.id;
     const loss: ExecutorLoss = culpritInstanceId === undefined ? { reason } : { reason, culpritInstanceId };
     // Replacement first: whoever re-creates instances below must find a live executor.
     this.#opts.onGone(this, loss);
-    const results = [...this.#results.entries()];
-    this.#results.clear();
-    this.#outbox = [];
-    for (const [id, { handler }] of results)
-      handler({ id, lost: reason, ran: a.kind === Activity.request && a.id === id });
+    this.#requests.loseAll(reason, a.kind === Activity.request ? a.id : undefined);
     const err = new ExecutorLostError(reason);
-    for (const table of [this.#instantiating, this.#runs] as Array<Map<number, Pending<never>>>) {
-      for (const p of table.values()) p.reject(err);
-      table.clear();
-    }
+    this.#instantiating.rejectAll(err);
+    this.#runs.rejectAll(err);
     const owners = new Set(this.#owners.values());
     this.#owners.clear();
     for (const owner of owners) owner.onExecutorLost(this, loss);
   }
-}
-
-function take<K, V>(map: Map<K, V>, key: K): V | undefined {
-  const v = map.get(key);
-  map.delete(key);
-  return v;
 }

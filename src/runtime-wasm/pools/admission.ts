@@ -31,12 +31,12 @@ import type { ExecutorPool } from '../executors/executor-pool.js';
 export function admits(executors: ExecutorPool, depth: number, callsOut: boolean): boolean {
   if (!callsOut) return true;
   // Callers in flight on executors not blocked yet will block them: count those executors as taken.
-  const { top, unblocked } = executors.callers();
+  const { top, unblocked } = executors.calls.inFlight();
   const headroom = executors.spare() - unblocked;
   if (depth === 0) {
     if (headroom <= executors.reserve) return false;
     // Each chain in flight may block one executor per calling level, and the ends need one more.
-    const levels = Math.max(1, executors.deepest());
+    const levels = Math.max(1, executors.calls.deepest());
     return top === 0 || (top + 1) * levels + 1 <= executors.capacity();
   }
   return headroom > 1 || executors.availableIdle();

@@ -21,12 +21,14 @@
  * never started (its executor was lost, or withdrew it while stalled or blocked) is put back in
  * front of the queue and dispatched again: it never ran, so retrying it is safe.
  */
-import { errorMessage, type Logger } from '../../api/index.js';
+import type { Logger } from '../../api/index.js';
 import { NESTED_PATIENCE_MS, admits, stuckReason } from './admission.js';
-import { ExecutorLostError, type Executor, type ExecutorLoss, type InstanceOwner } from '../executors/executor.js';
-import type { CallerSource, ExecutorPool } from '../executors/executor-pool.js';
+import type { Executor, ExecutorLoss, InstanceOwner } from '../executors/executor.js';
+import type { CallerCount, CallerSource } from '../executors/caller-accounting.js';
+import type { ExecutorPool } from '../executors/executor-pool.js';
 import type { InstanceSpec, WireResult } from '../executors/executor-protocol.js';
-import { ServiceTime, newInstanceId, newRequestId, type PoolJob } from './pool-job.js';
+import { InstanceStarter, type StartedInstance } from './instance-starter.js';
+import { ServiceTime, newRequestId, type PoolJob } from './pool-job.js';
 import { PoolInstances, type PooledInstance } from './pool-instances.js';
 import type { PoolMemory } from '../memory/pool-memory.js';
 import { PoolQueue } from './pool-queue.js';
@@ -61,21 +63,29 @@ export class InstancePool implements InstanceOwner, CallerSource {
   #isolated: boolean;
   /** One of its instances made an outgoing call: its requests may block executors (admission.ts). */
   #callsOut = false;
-  #dedicated: Executor | undefined;
   #closed = false;
-  #started = false;
   /** How long a request takes here (send to result), for spotting runaways. */
   readonly #serviceTime = new ServiceTime();
   readonly #starting = new StartingInstances();
+  readonly #starter: InstanceStarter;
 
   constructor(deps: InstancePoolDeps) {
     this.#deps = deps;
     this.#isolated = deps.isolated;
-    deps.executors.addCallerSource(this);
+    this.#starter = new InstanceStarter({
+      ...deps,
+      owner: this,
+      instances: this.#instances,
+      starting: this.#starting,
+      isolated: () => this.#isolated,
+      closed: () => this.#closed,
+      onStarted: (started) => this.#add(started),
+    });
+    deps.executors.calls.add(this);
   }
 
   /** Its requests in flight on shared executors, when it calls out (admission.ts). */
-  callers(): { top: number; unblocked: number } {
+  callers(): CallerCount {
     if (!this.#callsOut || this.#isolated) return { top: 0, unblocked: 0 };
     return this.#instances.callers((e) => this.#deps.executors.available(e));
   }
@@ -87,14 +97,12 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** Creates the first `min` instances; resolves when the first is ready, rejects if it fails. */
   async start(): Promise<void> {
-    const first = this.#startInstance();
-    for (let i = 1; i < this.#deps.min; i++) void this.#startInstance().catch(() => undefined);
-    await first;
+    await this.#starter.startFirst();
   }
 
   submit(job: PoolJob): void {
     job.queuedAt = Date.now();
-    this.#deps.executors.sawDepth(job.depth, job.queuedAt);
+    this.#deps.executors.calls.sawDepth(job.depth, job.queuedAt);
     if (this.#queue.length === 0 && !this.#hasRunaway() && this.#admits(job)) {
       const inst = this.#takeIdle();
       if (inst) return this.#send(inst, job);
@@ -144,7 +152,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
     const inst = this.#instances.takeIdle(stalled);
     if (stalled.length === 0) return inst;
     for (const s of stalled) this.#remove(s, true);
-    this.#keepMin();
+    this.#starter.keepMin();
     return inst;
   }
 
@@ -180,9 +188,9 @@ export class InstancePool implements InstanceOwner, CallerSource {
     if (this.#closed) return;
     this.#closed = true;
     this.#deps.executors.cancelWhenAvailable(this.#onAvailable);
-    this.#deps.executors.removeCallerSource(this);
+    this.#deps.executors.calls.remove(this);
     for (const inst of this.#instances.values()) this.#remove(inst, true);
-    void this.#dedicated?.terminate('container ended');
+    this.#starter.close();
     this.#queue.clear();
   }
 
@@ -264,7 +272,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
   #remove(inst: PooledInstance, drop: boolean): void {
     this.#instances.delete(inst);
     if (drop) inst.executor.drop(inst.id);
-    this.#deps.memory.trim(this.#inUse);
+    this.#deps.memory.trim(this.#starter.inUse);
   }
 
   /**
@@ -276,16 +284,12 @@ export class InstancePool implements InstanceOwner, CallerSource {
     while (!this.#closed && this.#queue.length > this.#starting.countOn(this.#usable)) {
       // At the limit: wait for an instance, and look again at every tick (#onAvailable).
       if (this.#atLimit() && !this.#dropIdleOnBlocked()) return executors.whenAvailable(this.#onAvailable);
-      const executor = this.#placement(false);
+      const executor = this.#starter.placement(false);
       if (!executor) return executors.whenAvailable(this.#onAvailable);
       // The budget is full: no growth; an instance finishing (#release) or leaving (#remove) pumps again.
-      if (!this.#deps.memory.acquire(this.#inUse)) return;
-      void this.#startInstance(0, executor).catch(() => undefined);
+      if (!this.#deps.memory.acquire(this.#starter.inUse)) return;
+      void this.#starter.launch(executor).catch(() => undefined);
     }
-  }
-
-  get #inUse(): number {
-    return this.#instances.size + this.#starting.count;
   }
 
   /** Whether an instance there could run now. */
@@ -310,75 +314,17 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** Keeps at least `min` instances (after losses), and serves the queue. */
   #refill(): void {
-    this.#keepMin();
+    this.#starter.keepMin();
     this.#pump();
   }
 
-  /** Starts instances (anywhere) up to `min`. */
-  #keepMin(): void {
-    while (!this.#closed && this.#instances.size + this.#starting.count < this.#deps.min)
-      void this.#startInstance().catch(() => undefined);
-  }
-
-  /**
-   * Where a new instance goes: the pod's dedicated executor when isolated, else the shared one with
-   * the fewest of its instances, available ones only unless `fallback` (then any live one).
-   */
-  #placement(fallback: true): Executor;
-  #placement(fallback: boolean): Executor | undefined;
-  #placement(fallback: boolean): Executor | undefined {
-    if (this.#isolated) {
-      if (!this.#dedicated?.alive) this.#dedicated = this.#deps.executors.dedicated(true);
-      return this.#dedicated;
-    }
-    const mine = this.#instances.perExecutor();
-    const load = (e: Executor): number => (mine.get(e) ?? 0) + this.#starting.on(e);
-    return this.#deps.executors.pickAvailable(load) ?? (fallback ? this.#deps.executors.pick(load) : undefined);
-  }
-
-  async #startInstance(attempt = 0, executor: Executor = this.#placement(true)): Promise<void> {
-    const id = newInstanceId();
-    try {
-      await this.#starting.run(
-        executor,
-        this.#deps.spec(id),
-        this.#deps.modules,
-        this,
-        this.#deps.instantiateTimeoutMs,
-      );
-    } catch (err) {
-      // A neighbour's overrun took the executor down mid-instantiation: not our fault, try again.
-      const retry = err instanceof ExecutorLostError && !this.#starting.wasCulprit(id) && attempt < 2 && !this.#closed;
-      if (retry) return this.#startInstance(attempt + 1);
-      this.#afterStartFailure(errorMessage(err));
-      throw err;
-    }
+  /** An instance is up: serve with it (or drop it when the pool closed meanwhile). */
+  #add({ id, executor }: StartedInstance): void {
     if (this.#closed) {
       executor.drop(id);
       return;
     }
-    this.#started = true;
-    const inst: PooledInstance = {
-      id,
-      executor,
-      job: undefined,
-      sentAt: 0,
-      served: 0,
-      lastUsed: Date.now(),
-      retired: false,
-    };
-    this.#instances.add(inst);
+    const inst = this.#instances.add(id, executor);
     this.#release(inst);
-  }
-
-  #afterStartFailure(message: string): void {
-    this.#deps.memory.trim(this.#inUse);
-    // Before the first instance is up, start() rejects and the container reports it.
-    if (this.#closed || !this.#started) return;
-    if (this.#instances.size === 0 && this.#starting.count === 0) {
-      this.#deps.onFailure(`cannot instantiate: ${message}`);
-      return;
-    }
-    this.#deps.logger.warn({ err: message }, 'wasm instance failed to start; the pool keeps the instances it has');
   }
 }

@@ -38,8 +38,19 @@ export class PoolInstances {
     return this.#all.has(inst);
   }
 
-  add(inst: PooledInstance): void {
+  /** Adds a new instance `id` living on `executor` (busy: the caller releases it). */
+  add(id: number, executor: Executor): PooledInstance {
+    const inst: PooledInstance = {
+      id,
+      executor,
+      job: undefined,
+      sentAt: 0,
+      served: 0,
+      lastUsed: Date.now(),
+      retired: false,
+    };
     this.#all.add(inst);
+    return inst;
   }
 
   /** Forgets `inst` (idle or not). */
