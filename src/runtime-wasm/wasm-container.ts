@@ -298,7 +298,7 @@ export class WasmContainer {
   #end(fields: EndFields, emit: boolean): void {
     if (this.#status.state === 'exited') return;
     this.#status = { ...this.#status, state: 'exited', finishedAt: new Date().toISOString(), ...fields };
-    const { config, log, logger, onExited } = this.#deps;
+    const { config, log, logger } = this.#deps;
     if (emit && fields.message) log.note(`[edgeplane] ${fields.reason}: ${fields.message}`);
     logger.info({ container: config.id, name: config.name, ...fields }, 'wasm container exited');
     this.#pool?.close(); // queued jobs are in #inflight too
@@ -315,6 +315,6 @@ export class WasmContainer {
       `container ${config.name} ended (${fields.reason}${fields.message ? `: ${fields.message}` : ''})`,
     );
     this.#inflight.failAll(gone);
-    if (emit) onExited(this.status);
+    if (emit) this.#deps.onExited(this.status);
   }
 }

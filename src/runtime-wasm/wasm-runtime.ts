@@ -258,6 +258,7 @@ export class WasmRuntime implements Runtime {
   }
 
   /** Wasm containers are reached in-process: requests are posted to their executor. */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Runtime.endpoint's port: a component has one HTTP handler, every port reaches it
   endpoint(id: string, _port: number): WorkloadEndpoint {
     const c = this.#get(id);
     // A component exports one HTTP handler: every port of the container reaches it.

@@ -284,9 +284,10 @@ export class ExecutorPool {
     const swap = (): void => {
       const i = this.#shared.indexOf(gone);
       if (i < 0 || this.#closed) return;
-      this.#shared[i] = this.#start(false, (g, l) => this.#replace(g, l));
+      const replacement = this.#start(false, (g, l) => this.#replace(g, l));
+      this.#shared[i] = replacement;
       this.#logger.warn(
-        { executor: gone.id, replacement: this.#shared[i]!.id, reason: loss.reason, delayMs },
+        { executor: gone.id, replacement: replacement.id, reason: loss.reason, delayMs },
         'shared wasm executor replaced',
       );
     };

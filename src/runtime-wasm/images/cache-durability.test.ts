@@ -37,11 +37,10 @@ let digest: string;
 let hex: string;
 let fetches = 0;
 
-const countingFetch = async (d: string): Promise<Uint8Array> => {
+const countingFetch = (d: string): Promise<Uint8Array> => {
   fetches++;
   const b = blobs.get(d);
-  if (!b) throw new Error(`no blob ${d}`);
-  return b;
+  return b ? Promise.resolve(b) : Promise.reject(new Error(`no blob ${d}`));
 };
 
 /** A fresh runtime on the shared data dir: pulls, creates, starts and asks the component once. */

@@ -57,13 +57,15 @@ describe('PoolMemory', () => {
   it('holds an extra instance only while it runs, and refuses one that does not fit with a 503', async () => {
     const budget = new MemoryBudget(32 * MiB);
     const pool = PoolMemory.reserve(budget, 'app', 16 * MiB, 1, silentLogger());
-    await expect(pool.extra('exec in container app', async () => budget.reserved)).resolves.toBe(32 * MiB);
+    await expect(pool.extra('exec in container app', () => Promise.resolve(budget.reserved))).resolves.toBe(32 * MiB);
     expect(budget.reserved).toBe(16 * MiB);
     await expect(pool.extra('x', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(budget.reserved).toBe(16 * MiB);
     expect(pool.acquire(1)).toBe(true);
-    await expect(pool.extra('exec in container app', async () => 1)).rejects.toThrow(ServiceUnavailableError);
-    await expect(pool.extra('exec in container app', async () => 1)).rejects.toThrow(
+    await expect(pool.extra('exec in container app', () => Promise.resolve(1))).rejects.toThrow(
+      ServiceUnavailableError,
+    );
+    await expect(pool.extra('exec in container app', () => Promise.resolve(1))).rejects.toThrow(
       'cannot exec in container app: Wasm memory needs 16Mi, node budget 32Mi has 0 free',
     );
   });

@@ -88,7 +88,7 @@ export class OutgoingCalls {
   ) {
     const { port1, port2 } = new MessageChannel();
     this.#replies = port1;
-    this.workerEnd = { port: port2, signal: this.#signal.buffer as SharedArrayBuffer };
+    this.workerEnd = { port: port2, signal: this.#signal.buffer };
   }
 
   /** Calls waiting for an answer. */
@@ -116,6 +116,7 @@ export class OutgoingCalls {
     try {
       answer = dispatch.deliver(depth, call.caller, requestOf(call, timeoutMs));
     } catch (err) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a throw takes its rejection's path; errorCodeOf reads any reason
       answer = Promise.reject(err);
     }
     answer.then(

@@ -73,7 +73,9 @@ describe('executors blocked in outgoing calls', () => {
       ),
     );
     expect(chain.map((r) => (r.status === 200 ? 200 : text(r)))).toEqual(new Array(16).fill(200));
-    expect(chain.map((r) => JSON.parse(json(r).body as string).status)).toEqual(new Array(16).fill(201));
+    expect(chain.map((r) => (JSON.parse(json(r).body as string) as { status: number }).status)).toEqual(
+      new Array(16).fill(201),
+    );
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(rt.stats).toMatchObject({ executorReplacements: 0, isolatedPods: 0, pendingOutgoingCalls: 0 });
     expect(rt.stats.overflowStarts).toBeGreaterThan(0);

@@ -124,7 +124,7 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
 
   it('maps the handler refusals to wasi:http error codes the guest can report', async () => {
     const { rt, caller, special } = await setup();
-    const fail = (err: unknown) => () => Promise.reject(err);
+    const fail = (err: Error) => () => Promise.reject(err);
     special.set('dns', fail(new OutgoingHttpError('dns', 'no such service')));
     special.set('refused', fail(new OutgoingHttpError('connection-refused', 'no ready endpoint')));
     special.set('late', fail(new OutgoingHttpError('timeout', 'too slow')));
@@ -133,7 +133,7 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
     special.set('throws', () => {
       throw new Error('thrown at once');
     });
-    special.set('odd', async () => ({ status: 42, headers: [], body: new Uint8Array() }));
+    special.set('odd', () => Promise.resolve({ status: 42, headers: [], body: new Uint8Array() }));
     const errorOf = async (host: string) => {
       const res = await call(rt, caller.id, `/call?url=http://${host}/`);
       expect(res.status).toBe(502);

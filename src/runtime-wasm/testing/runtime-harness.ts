@@ -50,10 +50,9 @@ export async function startRuntime(
   const runtime = await WasmRuntime.create({
     dataDir,
     logger,
-    fetchBlob: async (digest) => {
+    fetchBlob: (digest) => {
       const b = blobs.get(digest);
-      if (!b) throw new Error(`no blob ${digest}`);
-      return b;
+      return b ? Promise.resolve(b) : Promise.reject(new Error(`no blob ${digest}`));
     },
     ...opts,
   });
