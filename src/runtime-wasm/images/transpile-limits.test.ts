@@ -3,33 +3,18 @@
  * either way the container fails with CreateContainerError naming the bound, the runtime unharmed
  * (the same component transpiles under sane bounds afterwards).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CreateContainerError } from '../../api/index.js';
-import type { WasmRuntime } from '../index.js';
-import { addBlob, buildComponent, containerConfig, run, startRuntime } from '../testing/runtime-harness.js';
+import type { startRuntime } from '../testing/runtime-harness.js';
+import { containerConfig, run, runtimeSuite } from '../testing/runtime-harness.js';
 
-const blobs = new Map<string, Uint8Array>();
-let dir: string;
-let echoRef: string;
-const runtimes: WasmRuntime[] = [];
-
-beforeAll(() => {
-  echoRef = addBlob(blobs, 'echo', buildComponent('testdata/echo'));
-  dir = mkdtempSync(join(tmpdir(), 'edgeplane-transpile-limits-'));
-}, 300_000);
-
-afterAll(async () => {
-  await Promise.all(runtimes.map((r) => r.close()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const suite = runtimeSuite('transpile-limits', { echo: 'testdata/echo' });
 
 async function refused(opts: Parameters<typeof startRuntime>[2]): Promise<Error> {
-  const { runtime: rt } = await startRuntime(join(dir, `data-${runtimes.length}`), blobs, { executors: 1, ...opts });
-  runtimes.push(rt);
-  const err = await rt.createContainer(containerConfig(await rt.pullImage(echoRef), dir)).catch((e: unknown) => e);
+  const { runtime: rt } = await suite.start(`data-${suite.runtimes.length}`, { executors: 1, ...opts });
+  const err = await rt
+    .createContainer(containerConfig(await rt.pullImage(suite.refs.echo), suite.dir))
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(CreateContainerError);
   return err as Error;
 }
@@ -48,9 +33,8 @@ describe('the transpile worker', () => {
   });
 
   it('transpiles the same component under the default bounds', async () => {
-    const { runtime: rt } = await startRuntime(join(dir, 'data-ok'), blobs, { executors: 1 });
-    runtimes.push(rt);
-    const c = await run(rt, containerConfig(await rt.pullImage(echoRef), dir));
+    const { runtime: rt } = await suite.start('data-ok', { executors: 1 });
+    const c = await run(rt, containerConfig(await rt.pullImage(suite.refs.echo), suite.dir));
     expect(rt.containerStatus(c.id)?.state).toBe('running');
   });
 });

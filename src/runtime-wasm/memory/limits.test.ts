@@ -2,22 +2,11 @@
  * Memory limits: the module rewrite itself, and real components that hit their limit (the request
  * fails, the container ends OOMKilled, the executor and its other instances are unharmed).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CreateContainerError, ServiceUnavailableError } from '../../api/index.js';
 import { MemoryLimitError, definedMemoryMaxima, limitModuleMemory, limitPages } from './memory-limit.js';
-import {
-  addBlob,
-  buildComponent,
-  containerConfig,
-  nextExit,
-  run,
-  send,
-  startRuntime,
-  text,
-} from '../testing/runtime-harness.js';
+import type { startRuntime } from '../testing/runtime-harness.js';
+import { containerConfig, nextExit, run, runtimeSuite, send, text } from '../testing/runtime-harness.js';
 import { wasmGlobal } from '../wasm-global.js';
 
 /** A core module that defines one memory (`flags`, `min`, optional `max`) and exports it. */
@@ -53,36 +42,23 @@ describe('limitModuleMemory', () => {
   });
 });
 
-const blobs = new Map<string, Uint8Array>();
-let dir: string;
-let memhog: string;
-let helloC: string;
-let hello: string;
+const suite = runtimeSuite('limits', { memhog: 'testdata/memhog', 'hello-c': 'hello-c', hello: 'hello' }, 180_000);
 let rt: Awaited<ReturnType<typeof startRuntime>>['runtime'];
 
 beforeAll(async () => {
-  memhog = addBlob(blobs, 'memhog', buildComponent('testdata/memhog'));
-  helloC = addBlob(blobs, 'hello-c', buildComponent('hello-c'));
-  hello = addBlob(blobs, 'hello', buildComponent('hello'));
-  dir = mkdtempSync(join(tmpdir(), 'edgeplane-limits-'));
   // One executor: the OOM happens next to the neighbour, which must not notice.
-  rt = (await startRuntime(join(dir, 'data'), blobs, { executors: 1 })).runtime;
+  rt = (await suite.start('data', { executors: 1 })).runtime;
 }, 180_000);
-
-afterAll(async () => {
-  await rt?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('limits.memoryBytes', () => {
   it('fails the request that hits it cleanly: the container is OOMKilled, its executor and neighbours are fine', async () => {
     const neighbour = await run(
       rt,
-      containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'neighbour' } }),
+      containerConfig(await rt.pullImage(suite.refs['hello-c']), suite.dir, { env: { POD_NAME: 'neighbour' } }),
     );
     const hog = await run(
       rt,
-      containerConfig(await rt.pullImage(memhog), dir, { limits: { memoryBytes: 8 * 1024 * 1024 } }),
+      containerConfig(await rt.pullImage(suite.refs.memhog), suite.dir, { limits: { memoryBytes: 8 * 1024 * 1024 } }),
     );
     expect(text(await send(rt, hog.id, { path: '/?mb=2' }))).toBe('2\n');
     expect(text(await send(rt, hog.id, { path: '/?mb=3' }))).toBe('5\n');
@@ -101,7 +77,7 @@ describe('limits.memoryBytes', () => {
   it('within the limit, a component serves as usual', async () => {
     const cfg = await run(
       rt,
-      containerConfig(await rt.pullImage(memhog), dir, { limits: { memoryBytes: 64 * 1024 * 1024 } }),
+      containerConfig(await rt.pullImage(suite.refs.memhog), suite.dir, { limits: { memoryBytes: 64 * 1024 * 1024 } }),
     );
     expect(text(await send(rt, cfg.id, { path: '/?mb=32' }))).toBe('32\n');
     expect(rt.containerStatus(cfg.id)?.state).toBe('running');
@@ -109,7 +85,9 @@ describe('limits.memoryBytes', () => {
   });
 
   it('below what the component needs at start, is refused at create with a clear message', async () => {
-    const cfg = containerConfig(await rt.pullImage(hello), dir, { limits: { memoryBytes: 1024 * 1024 } });
+    const cfg = containerConfig(await rt.pullImage(suite.refs.hello), suite.dir, {
+      limits: { memoryBytes: 1024 * 1024 },
+    });
     const err = await rt.createContainer(cfg).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CreateContainerError);
     expect((err as Error).message).toMatch(

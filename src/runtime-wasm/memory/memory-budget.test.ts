@@ -3,37 +3,19 @@
  * instances (refused at create, pools that do not grow past it, freed when a container ends), with
  * real jco-transpiled components.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CreateContainerError, ServiceUnavailableError } from '../../api/index.js';
 import { WasmMemoryBudgetError } from './memory-budget.js';
-import {
-  addBlob,
-  buildComponent,
-  containerConfig,
-  nextExit,
-  run,
-  send,
-  startRuntime,
-  text,
-  until,
-} from '../testing/runtime-harness.js';
+import type { startRuntime } from '../testing/runtime-harness.js';
+import { containerConfig, nextExit, run, runtimeSuite, send, text, until } from '../testing/runtime-harness.js';
 
 const MiB = 2 ** 20;
-const blobs = new Map<string, Uint8Array>();
-let dir: string;
-let memhog: string;
-let countdown: string;
+const suite = runtimeSuite('budget', { memhog: 'testdata/memhog', countdown: 'countdown' }, 180_000);
 let started: Awaited<ReturnType<typeof startRuntime>>;
 let rt: (typeof started)['runtime'];
 
 beforeAll(async () => {
-  memhog = addBlob(blobs, 'memhog', buildComponent('testdata/memhog'));
-  countdown = addBlob(blobs, 'countdown', buildComponent('countdown'));
-  dir = mkdtempSync(join(tmpdir(), 'edgeplane-budget-'));
-  started = await startRuntime(join(dir, 'data'), blobs, {
+  started = await suite.start('data', {
     executors: 1,
     maxInstances: 4,
     defaultMemoryLimitBytes: 8 * MiB,
@@ -42,15 +24,10 @@ beforeAll(async () => {
   rt = started.runtime;
 }, 180_000);
 
-afterAll(async () => {
-  await rt?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
 const hog = async (limitMiB?: number) =>
   containerConfig(
-    await rt.pullImage(memhog),
-    dir,
+    await rt.pullImage(suite.refs.memhog),
+    suite.dir,
     limitMiB === undefined ? {} : { limits: { memoryBytes: limitMiB * MiB } },
   );
 
@@ -118,9 +95,9 @@ describe('memory budget', () => {
   });
 
   it('holds an exec instance in the budget for as long as it runs, and refuses one that does not fit with a 503 naming the budget', async () => {
-    const image = await rt.pullImage(countdown);
+    const image = await rt.pullImage(suite.refs.countdown);
     const env = { COUNT: '1000', INTERVAL_MS: '100' };
-    const big = await run(rt, containerConfig(image, dir, { env, limits: { memoryBytes: 16 * MiB } }));
+    const big = await run(rt, containerConfig(image, suite.dir, { env, limits: { memoryBytes: 16 * MiB } }));
     const err = await rt.exec(big.id, ['countdown', '1'], { timeoutMs: 10_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);
     expect((err as Error).message).toBe(
@@ -129,7 +106,7 @@ describe('memory budget', () => {
     await rt.removeContainer(big.id);
 
     // A JS component (StarlingMonkey) starts with 9 MiB: above the 8Mi default, so a limit of its own.
-    const small = await run(rt, containerConfig(image, dir, { env, limits: { memoryBytes: 12 * MiB } }));
+    const small = await run(rt, containerConfig(image, suite.dir, { env, limits: { memoryBytes: 12 * MiB } }));
     await expect(rt.exec(small.id, ['countdown', '1'], { timeoutMs: 10_000 })).resolves.toMatchObject({
       exitCode: 0,
       stdout: 'countdown: 1\n',

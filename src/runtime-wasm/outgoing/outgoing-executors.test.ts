@@ -6,40 +6,24 @@
  * the executors their callees need (admission.ts): excess requests wait in their pod's queue, and none
  * is refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError, type WorkloadResponse } from '../../api/index.js';
-import type { WasmRuntime } from '../index.js';
 import { json, never, startMeshRuntime } from '../testing/mesh-harness.js';
-import { addBlob, buildComponent, containerConfig, run, send, text, until } from '../testing/runtime-harness.js';
+import { containerConfig, run, runtimeSuite, send, text, until } from '../testing/runtime-harness.js';
 
-const blobs = new Map<string, Uint8Array>();
-let dir: string;
-let callerRef: string;
-let echoRef: string;
-let misbehaveRef: string;
-const runtimes: WasmRuntime[] = [];
-
-beforeAll(() => {
-  callerRef = addBlob(blobs, 'caller', buildComponent('testdata/caller'));
-  echoRef = addBlob(blobs, 'echo', buildComponent('testdata/echo'));
-  misbehaveRef = addBlob(blobs, 'misbehave', buildComponent('misbehave'));
-  dir = mkdtempSync(join(tmpdir(), 'edgeplane-outgoing-exec-'));
-}, 300_000);
-
-afterAll(async () => {
-  await Promise.all(runtimes.map((r) => r.close()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+const suite = runtimeSuite('outgoing-exec', {
+  caller: 'testdata/caller',
+  echo: 'testdata/echo',
+  misbehave: 'misbehave',
 });
 
 async function mesh(opts: Parameters<typeof startMeshRuntime>[2]) {
-  const m = await startMeshRuntime(join(dir, 'data'), blobs, opts);
-  runtimes.push(m.runtime);
+  const m = await startMeshRuntime(join(suite.dir, 'data'), suite.blobs, opts);
+  suite.runtimes.push(m.runtime);
   const rt = m.runtime;
   const start = async (service: string, ref: string) => {
-    const cfg = await run(rt, containerConfig(await rt.pullImage(ref), dir, { name: service }));
+    const cfg = await run(rt, containerConfig(await rt.pullImage(ref), suite.dir, { name: service }));
     m.services.set(service, cfg.id);
     return cfg;
   };
@@ -55,9 +39,9 @@ const outcome = (p: Promise<WorkloadResponse>) =>
 describe('executors blocked in outgoing calls', () => {
   it('serve 16 concurrent requests to a caller whose callee is on the same runtime (executors=2), and chains of three', async () => {
     const { rt, start } = await mesh({ executors: 2, requestTimeoutMs: 30_000, overflowIdleMs: 1000 });
-    await start('echo', echoRef);
-    const front = await start('front', callerRef);
-    await start('mid', callerRef);
+    await start('echo', suite.refs.echo);
+    const front = await start('front', suite.refs.caller);
+    await start('mid', suite.refs.caller);
     const started = Date.now();
     const direct = await Promise.all(
       Array.from({ length: 16 }, (_, i) => send(rt, front.id, { path: `/call?url=http://echo/d${i}` })),
@@ -86,8 +70,8 @@ describe('executors blocked in outgoing calls', () => {
 
   it('keep serving the caller pod while one of its requests waits for a slow callee', async () => {
     const { rt, start, special } = await mesh({ executors: 2 });
-    await start('echo', echoRef);
-    const front = await start('front', callerRef);
+    await start('echo', suite.refs.echo);
+    const front = await start('front', suite.refs.caller);
     special.set('slow', async () => {
       await new Promise((r) => setTimeout(r, 2000));
       return { status: 200, headers: [], body: new TextEncoder().encode('slow') };
@@ -107,9 +91,9 @@ describe('executors blocked in outgoing calls', () => {
 
   it('give the caller its deadline when the callee hangs, and stay healthy', async () => {
     const { rt, start, special } = await mesh({ executors: 2 });
-    await start('echo', echoRef);
-    const looper = await start('looper', misbehaveRef);
-    const front = await start('front', callerRef);
+    await start('echo', suite.refs.echo);
+    const looper = await start('looper', suite.refs.misbehave);
+    const front = await start('front', suite.refs.caller);
     special.set('hang', never);
     // A Wasm callee that spins: it overruns (and is killed and isolated); the caller is not.
     const t = Date.now();
@@ -130,8 +114,8 @@ describe('executors blocked in outgoing calls', () => {
 
   it('forget the calls of an executor killed while its guest waits', async () => {
     const { rt, start, special } = await mesh({ executors: 1 });
-    const echo = await start('echo', echoRef);
-    const front = await start('front', callerRef);
+    const echo = await start('echo', suite.refs.echo);
+    const front = await start('front', suite.refs.caller);
     let answer: () => void = () => undefined;
     special.set(
       'later',
@@ -144,14 +128,14 @@ describe('executors blocked in outgoing calls', () => {
     expect(rt.stats.pendingOutgoingCalls).toBe(0);
     answer(); // the handler's late answer goes nowhere
     await until('the shared executor to be replaced', () => rt.stats.executorReplacements === 1);
-    const again = await run(rt, containerConfig(await rt.pullImage(callerRef), dir));
+    const again = await run(rt, containerConfig(await rt.pullImage(suite.refs.caller), suite.dir));
     expect(json(await send(rt, again.id, { path: '/call?url=http://echo/' })).status).toBe(201);
     expect(rt.containerStatus(echo.id)?.state).toBe('running');
   });
 
   it('end a service calling itself quickly with an error instead of a hang', async () => {
     const { rt, start, seen } = await mesh({ executors: 2, maxExecutors: 3, requestTimeoutMs: 20_000 });
-    const self = await start('self', callerRef);
+    const self = await start('self', suite.refs.caller);
     const t = Date.now();
     const res = await send(rt, self.id, { path: '/recurse?host=self' });
     expect(Date.now() - t).toBeLessThan(10_000);
@@ -171,9 +155,9 @@ describe('same-runtime call chains at concurrency 32 (executors=2)', () => {
   ] as const) {
     it(`${label}: every request answered, none refused, cold and then warm`, async () => {
       const { rt, start } = await mesh({ executors: 2, requestTimeoutMs: 30_000 });
-      await start('echo', echoRef);
-      const front = await start('front', callerRef);
-      await start('mid', callerRef);
+      await start('echo', suite.refs.echo);
+      const front = await start('front', suite.refs.caller);
+      await start('mid', suite.refs.caller);
       // Cold (no pod seen calling out yet), then again warm.
       for (let round = 0; round < 2; round++) {
         const res = await Promise.all(Array.from({ length: n }, (_, i) => send(rt, front.id, { path: path(i) })));

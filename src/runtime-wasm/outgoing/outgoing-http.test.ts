@@ -4,51 +4,30 @@
  * (fetch() from an async handler) call through a mesh-like handler (testing/mesh-harness.ts) that
  * delivers in-process to testdata/echo, a container of the same runtime that answers with what it got.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OutgoingHttpError } from '../../api/index.js';
 import type { WorkloadResponse } from '../../api/index.js';
 import type { WasmRuntime } from '../index.js';
 import { json, never, startMeshRuntime } from '../testing/mesh-harness.js';
-import {
-  addBlob,
-  buildComponent,
-  containerConfig,
-  run,
-  send,
-  startRuntime,
-  text,
-  until,
-} from '../testing/runtime-harness.js';
+import { containerConfig, run, runtimeSuite, send, text, until } from '../testing/runtime-harness.js';
 
-const blobs = new Map<string, Uint8Array>();
-let dir: string;
-let callerRef: string;
-let echoRef: string;
-let fetcherRef: string;
-const runtimes: WasmRuntime[] = [];
-
-beforeAll(() => {
-  callerRef = addBlob(blobs, 'caller', buildComponent('testdata/caller'));
-  echoRef = addBlob(blobs, 'echo', buildComponent('testdata/echo'));
-  fetcherRef = addBlob(blobs, 'fetcher', buildComponent('testdata/fetcher'));
-  dir = mkdtempSync(join(tmpdir(), 'edgeplane-outgoing-'));
-}, 300_000);
-
-afterAll(async () => {
-  await Promise.all(runtimes.map((r) => r.close()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+const suite = runtimeSuite('outgoing', {
+  caller: 'testdata/caller',
+  echo: 'testdata/echo',
+  fetcher: 'testdata/fetcher',
 });
 
 /** A mesh runtime with echo registered as `echo` and a caller (container name `front`) started. */
-async function setup(opts: Parameters<typeof startMeshRuntime>[2] = {}, image = () => callerRef) {
-  const mesh = await startMeshRuntime(join(dir, `data-${runtimes.length}`), blobs, { executors: 2, ...opts });
-  runtimes.push(mesh.runtime);
+async function setup(opts: Parameters<typeof startMeshRuntime>[2] = {}, image = () => suite.refs.caller) {
+  const mesh = await startMeshRuntime(join(suite.dir, `data-${suite.runtimes.length}`), suite.blobs, {
+    executors: 2,
+    ...opts,
+  });
+  suite.runtimes.push(mesh.runtime);
   const rt = mesh.runtime;
-  mesh.services.set('echo', (await run(rt, containerConfig(await rt.pullImage(echoRef), dir))).id);
-  const caller = await run(rt, containerConfig(await rt.pullImage(image()), dir, { name: 'front' }));
+  mesh.services.set('echo', (await run(rt, containerConfig(await rt.pullImage(suite.refs.echo), suite.dir))).id);
+  const caller = await run(rt, containerConfig(await rt.pullImage(image()), suite.dir, { name: 'front' }));
   return { ...mesh, rt, caller };
 }
 
@@ -154,9 +133,8 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
   });
 
   it('is denied when the runtime has no outgoing handler', async () => {
-    const { runtime: rt } = await startRuntime(join(dir, 'data-none'), blobs, { executors: 1 });
-    runtimes.push(rt);
-    const caller = await run(rt, containerConfig(await rt.pullImage(callerRef), dir));
+    const { runtime: rt } = await suite.start('data-none', { executors: 1 });
+    const caller = await run(rt, containerConfig(await rt.pullImage(suite.refs.caller), suite.dir));
     const res = await call(rt, caller.id, '/call?url=http://echo/');
     expect(json(res)).toMatchObject({ error: 'HTTP-request-denied' });
   });
@@ -215,7 +193,7 @@ describe('a guest calling out with wasi:http/outgoing-handler', () => {
 
 describe('fetch() in a JavaScript component', () => {
   it('works from an async incoming handler: bodies both ways, calls in parallel, refusals as errors', async () => {
-    const { rt, caller: fetcher, seen } = await setup({}, () => fetcherRef);
+    const { rt, caller: fetcher, seen } = await setup({}, () => suite.refs.fetcher);
     const posted = json(
       await call(rt, fetcher.id, '/fetch?url=http://echo/x', {
         method: 'POST',

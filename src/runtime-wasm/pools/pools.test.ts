@@ -3,44 +3,15 @@
  * idle, a deadline overrun isolates the offending pod while its neighbours are transparently
  * re-created, and compiled modules are reused by a second container.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TimeoutError } from '../../api/index.js';
-import {
-  addBlob,
-  buildComponent,
-  containerConfig,
-  nextExit,
-  run,
-  send,
-  startRuntime,
-  text,
-  until,
-} from '../testing/runtime-harness.js';
+import type { startRuntime } from '../testing/runtime-harness.js';
+import { containerConfig, nextExit, run, runtimeSuite, send, text, until } from '../testing/runtime-harness.js';
 
-const blobs = new Map<string, Uint8Array>();
-let dir: string;
-let helloC: string;
-let misbehave: string;
-const runtimes: Array<{ close(): Promise<void> }> = [];
+const suite = runtimeSuite('pools', { 'hello-c': 'hello-c', misbehave: 'misbehave' }, 180_000);
 
-beforeAll(() => {
-  helloC = addBlob(blobs, 'hello-c', buildComponent('hello-c'));
-  misbehave = addBlob(blobs, 'misbehave', buildComponent('misbehave'));
-  dir = mkdtempSync(join(tmpdir(), 'edgeplane-pools-'));
-}, 180_000);
-
-afterAll(async () => {
-  await Promise.all(runtimes.map((r) => r.close()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function runtime(opts: Parameters<typeof startRuntime>[2]) {
-  const h = await startRuntime(join(dir, 'data'), blobs, opts);
-  runtimes.push(h.runtime);
-  return h;
+function runtime(opts: Parameters<typeof startRuntime>[2]) {
+  return suite.start('data', opts);
 }
 
 describe('instance pools', () => {
@@ -48,7 +19,7 @@ describe('instance pools', () => {
     const { runtime: rt } = await runtime({ maxInstances: 4, instanceIdleMs: 1500 });
     const cfg = await run(
       rt,
-      containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'p', NODE_NAME: 'n' } }),
+      containerConfig(await rt.pullImage(suite.refs['hello-c']), suite.dir, { env: { POD_NAME: 'p', NODE_NAME: 'n' } }),
     );
     expect(rt.instanceCount(cfg.id)).toBe(1);
     const answers = await Promise.all(Array.from({ length: 32 }, () => send(rt, cfg.id)));
@@ -65,7 +36,7 @@ describe('instance pools', () => {
   it('spread one container over the shared executors', async () => {
     const { runtime: rt, logs } = await runtime({ executors: 2, maxInstances: 4 });
     expect(rt.stats.sharedExecutors).toBe(2);
-    const cfg = await run(rt, containerConfig(await rt.pullImage(helloC), dir));
+    const cfg = await run(rt, containerConfig(await rt.pullImage(suite.refs['hello-c']), suite.dir));
     await Promise.all(Array.from({ length: 16 }, () => send(rt, cfg.id)));
     await until('four instances', () => rt.instanceCount(cfg.id) === 4);
     expect(rt.stats.instancesPerExecutor).toEqual([2, 2]);
@@ -77,10 +48,10 @@ describe('instance pools', () => {
 describe('a request that overruns its deadline', () => {
   it('ends its container, isolates its pod, and only re-creates the neighbours sharing its executor', async () => {
     const { runtime: rt, events } = await runtime({ executors: 1, requestTimeoutMs: 1000 });
-    const looper = await run(rt, containerConfig(await rt.pullImage(misbehave), dir));
+    const looper = await run(rt, containerConfig(await rt.pullImage(suite.refs.misbehave), suite.dir));
     const neighbour = await run(
       rt,
-      containerConfig(await rt.pullImage(helloC), dir, { env: { POD_NAME: 'neighbour' } }),
+      containerConfig(await rt.pullImage(suite.refs['hello-c']), suite.dir, { env: { POD_NAME: 'neighbour' } }),
     );
     const exited = nextExit(rt, looper.id);
     const looping = send(rt, looper.id, { path: '/loop' }).catch((e: unknown) => e);
@@ -95,7 +66,10 @@ describe('a request that overruns its deadline', () => {
     expect(rt.stats).toMatchObject({ executorReplacements: 1, isolatedPods: 1 });
 
     // The pod's next container runs on an executor of its own: spinning again leaves the shared one alone.
-    const again = await run(rt, containerConfig(await rt.pullImage(misbehave), dir, { pod: looper.pod }));
+    const again = await run(
+      rt,
+      containerConfig(await rt.pullImage(suite.refs.misbehave), suite.dir, { pod: looper.pod }),
+    );
     const order: string[] = [];
     const loopingAgain = send(rt, again.id, { path: '/loop' }).catch((e: unknown) => {
       order.push('looper');
@@ -112,10 +86,10 @@ describe('a request that overruns its deadline', () => {
 describe('a stalled executor', () => {
   it('gives back the requests queued behind a spinning guest, so neighbours do not wait for its deadline', async () => {
     const { runtime: rt } = await runtime({ executors: 2, maxInstances: 4, requestTimeoutMs: 4000, stallMs: 100 });
-    const neighbour = await run(rt, containerConfig(await rt.pullImage(helloC), dir));
+    const neighbour = await run(rt, containerConfig(await rt.pullImage(suite.refs['hello-c']), suite.dir));
     await Promise.all(Array.from({ length: 16 }, () => send(rt, neighbour.id)));
     await until('neighbour instances on both executors', () => rt.stats.instancesPerExecutor.every((n) => n >= 2));
-    const looper = await run(rt, containerConfig(await rt.pullImage(misbehave), dir));
+    const looper = await run(rt, containerConfig(await rt.pullImage(suite.refs.misbehave), suite.dir));
     let loopDone = false;
     const looping = send(rt, looper.id, { path: '/loop' })
       .catch((e: unknown) => e)
@@ -134,17 +108,17 @@ describe('a stalled executor', () => {
 describe('module cache', () => {
   it('transpiles and compiles a component once: a second container only instantiates', async () => {
     const { runtime: rt, logs } = await runtime({});
-    const image = await rt.pullImage(helloC);
-    const a = await run(rt, containerConfig(image, dir, { env: { POD_NAME: 'a' } }));
-    const b = await run(rt, containerConfig(image, dir, { env: { POD_NAME: 'b' } }));
+    const image = await rt.pullImage(suite.refs['hello-c']);
+    const a = await run(rt, containerConfig(image, suite.dir, { env: { POD_NAME: 'a' } }));
+    const b = await run(rt, containerConfig(image, suite.dir, { env: { POD_NAME: 'b' } }));
     expect(JSON.parse(text(await send(rt, b.id)))).toMatchObject({ pod: 'b' });
     const about = (msg: string) => logs.filter((l) => l.includes(image.digest) && l.includes(`"msg":"${msg}"`));
     expect(about('transpiled component').length).toBeLessThanOrEqual(1); // 0 when an earlier test transpiled it
     expect(about('compiled core modules')).toHaveLength(1);
     // A memory limit needs its own compile, once per limit.
     const limited = { limits: { memoryBytes: 32 * 1024 * 1024 } };
-    const c = await run(rt, containerConfig(image, dir, limited));
-    const d = await run(rt, containerConfig(image, dir, limited));
+    const c = await run(rt, containerConfig(image, suite.dir, limited));
+    const d = await run(rt, containerConfig(image, suite.dir, limited));
     expect((await send(rt, d.id)).status).toBe(200);
     expect(about('compiled core modules')).toHaveLength(2);
     for (const cfg of [a, b, c, d]) await rt.removeContainer(cfg.id);
