@@ -1,6 +1,6 @@
 /** How an instance's end becomes its container's terminated state (exit code, reason, message). */
 import type { ContainerRuntimeStatus } from '../api/index.js';
-import type { InstanceEnd } from './executor-protocol.js';
+import type { InstanceEnd } from './executors/executor-protocol.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
 
 /** A container's terminated fields. */

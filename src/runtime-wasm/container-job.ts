@@ -1,11 +1,13 @@
 /**
  * One HTTP request to a Wasm container, from `endpoint().handle()` to its answer (main thread): the
- * wire form sent to an executor, the deadline timer, and the promise the caller waits on.
+ * wire form sent to an executor, the deadline timer, the promise the caller waits on, and the error
+ * the caller gets when no response came.
  */
+import { InternalError, ServiceUnavailableError, TimeoutError, type EdgeError } from '../api/index.js';
 import type { WorkloadRequest, WorkloadResponse } from '../api/index.js';
-import type { Executor } from './executor.js';
-import type { RequestFields } from './executor-protocol.js';
-import type { JobResult, PoolJob } from './pool-job.js';
+import type { Executor } from './executors/executor.js';
+import type { RequestFields } from './executors/executor-protocol.js';
+import type { JobResult, PoolJob } from './pools/pool-job.js';
 
 /** Flattens header pairs for the wire. */
 function flatHeaders(pairs: ReadonlyArray<readonly [string, string]>): string[] {
@@ -81,10 +83,40 @@ export class ContainerJob implements PoolJob {
     return this.state === 'done';
   }
 
+  /** Whether its executor is running it at this moment. */
+  get running(): boolean {
+    return this.state === 'sent' && this.reqId !== undefined && this.executor?.isRunningRequest(this.reqId) === true;
+  }
+
   #settle(): boolean {
     if (this.state === 'done') return false;
     this.state = 'done';
     clearTimeout(this.timer);
     return true;
   }
+}
+
+/**
+ * The error a request's caller gets for a result that is not a response. `ended` is the container's
+ * end message when the instance ended it while handling the request (`failed` with `end`).
+ */
+export function jobFailure(
+  job: ContainerJob,
+  result: Exclude<JobResult, { status: number }>,
+  name: string,
+  ended?: string,
+): EdgeError {
+  if ('expired' in result)
+    return new TimeoutError(`upstream timed out: ${job.label} got no answer from ${name} within ${job.timeoutMs} ms`);
+  if ('lost' in result)
+    return new ServiceUnavailableError(
+      `container ${name}: its executor was lost while handling ${job.label}: ${result.lost}`,
+    );
+  if ('refused' in result)
+    return new ServiceUnavailableError(`container ${name} cannot take ${job.label} now: ${result.refused}`);
+  if (result.end)
+    return new ServiceUnavailableError(
+      `container ${name} ended while handling ${job.label}: ${ended ?? result.failed}`,
+    );
+  return new InternalError(`container ${name} failed to handle ${job.label}: ${result.failed}`);
 }

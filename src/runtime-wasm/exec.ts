@@ -9,13 +9,13 @@
  */
 import { TimeoutError } from '../api/index.js';
 import type { ExecResult } from '../api/index.js';
-import type { Executor, InstanceOwner, RunOutcome } from './executor.js';
-import type { ExecutorPool } from './executor-pool.js';
-import type { InstanceSpec } from './executor-protocol.js';
-import { newInstanceId } from './pool-job.js';
+import type { Executor, InstanceOwner, RunOutcome } from './executors/executor.js';
+import type { ExecutorPool } from './executors/executor-pool.js';
+import type { InstanceSpec } from './executors/executor-protocol.js';
+import { newInstanceId } from './pools/pool-job.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
-import { EXEC_OUTPUT_CAP_BYTES } from './captured-output.js';
-import { OUTGOING_GRACE_MS } from './outgoing-dispatch.js';
+import { EXEC_OUTPUT_CAP_BYTES } from './worker/captured-output.js';
+import { OUTGOING_GRACE_MS } from './outgoing/outgoing-dispatch.js';
 import type { CoreModule } from './wasm-global.js';
 
 /** Dependencies of {@link execInstance}. */

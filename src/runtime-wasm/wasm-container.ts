@@ -13,7 +13,6 @@
 import {
   BadRequestError,
   CreateContainerError,
-  InternalError,
   ServiceUnavailableError,
   TimeoutError,
   errorMessage,
@@ -27,18 +26,20 @@ import type {
   WorkloadResponse,
 } from '../api/index.js';
 import type { CriLogWriter } from '../platform/index.js';
-import { ContainerJob } from './container-job.js';
+import { ContainerJob, jobFailure } from './container-job.js';
+import { InflightJobs } from './container-inflight.js';
+import { exportOf, instanceSpec } from './container-spec.js';
 import { execInstance } from './exec.js';
-import type { Executor } from './executor.js';
-import type { ExecutorPool } from './executor-pool.js';
-import type { InstanceEnd, InstanceSpec } from './executor-protocol.js';
+import type { Executor } from './executors/executor.js';
+import type { ExecutorPool } from './executors/executor-pool.js';
+import type { InstanceEnd, InstanceSpec } from './executors/executor-protocol.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
-import { InstancePool } from './instance-pool.js';
-import { OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing-dispatch.js';
+import { InstancePool } from './pools/instance-pool.js';
+import { OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing/outgoing-dispatch.js';
 import { type EndFields, endFields } from './container-end.js';
-import { newInstanceId, type JobResult } from './pool-job.js';
-import type { PoolMemory } from './pool-memory.js';
-import type { CompiledModules, TranspiledComponent } from './transpile-cache.js';
+import { newInstanceId, type JobResult } from './pools/pool-job.js';
+import type { PoolMemory } from './memory/pool-memory.js';
+import type { CompiledModules, TranspiledComponent } from './images/transpile-cache.js';
 
 export { KILLED_EXIT_CODE } from './exit-codes.js';
 
@@ -73,9 +74,6 @@ export interface WasmContainerDeps {
   onExited(status: ContainerRuntimeStatus): void;
 }
 
-const exportOf = (c: TranspiledComponent, iface: string): string | undefined =>
-  c.exports.find((e) => e === iface || e.startsWith(`${iface}@`));
-
 /** One Wasm container (see the file comment). */
 export class WasmContainer {
   readonly #deps: WasmContainerDeps;
@@ -83,8 +81,7 @@ export class WasmContainer {
   #pool: InstancePool | undefined;
   #commandExecutor: Executor | undefined;
   #commandDone: Promise<void> | undefined;
-  readonly #inflight = new Set<ContainerJob>();
-  readonly #idleWaiters: Array<() => void> = [];
+  readonly #inflight = new InflightJobs();
   #stopping = false;
 
   constructor(deps: WasmContainerDeps) {
@@ -103,23 +100,12 @@ export class WasmContainer {
 
   /** An instance spec of this container's component with `args` (default: its own argv). */
   spec(instanceId: number, args?: string[], captureOutput = false): InstanceSpec {
-    const { config, component, compiled } = this.#deps;
-    const httpExport = exportOf(component, 'wasi:http/incoming-handler');
-    const runExport = exportOf(component, 'wasi:cli/run');
-    const argv = args ?? [...(config.command.length > 0 ? config.command : [config.name]), ...config.args];
-    return {
+    return instanceSpec(
+      { ...this.#deps, callsOut: this.#deps.outgoing !== undefined },
       instanceId,
-      component: {
-        key: compiled.key,
-        jsUrl: component.jsUrl,
-        ...(httpExport ? { httpExport } : {}),
-        ...(runExport ? { runExport } : {}),
-      },
-      grant: { env: { ...config.env }, args: argv },
-      memoryLimitBytes: this.#deps.memoryLimitBytes,
-      ...(captureOutput ? { captureOutput } : {}),
-      ...(this.#deps.outgoing ? { caller: { ...config.pod, container: config.name } } : {}),
-    };
+      args,
+      captureOutput,
+    );
   }
 
   /** Starts the instance pool (HTTP) or runs the command; resolves once running. */
@@ -227,7 +213,7 @@ export class WasmContainer {
       return;
     }
     this.#stopping = true;
-    const drained = Promise.all([this.#commandDone, this.#idle()]).then(() => true);
+    const drained = Promise.all([this.#commandDone, this.#inflight.idle()]).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>(
       (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, gracePeriodMs))),
@@ -251,39 +237,18 @@ export class WasmContainer {
   }
 
   #onOutcome(job: ContainerJob, result: JobResult): void {
-    this.#forget(job);
-    const name = this.#deps.config.name;
+    this.#inflight.forget(job);
     if ('status' in result) return job.resolveWith(result);
-    if ('expired' in result)
-      return job.fail(
-        new TimeoutError(`upstream timed out: ${job.label} got no answer from ${name} within ${job.timeoutMs} ms`),
-      );
-    if ('lost' in result)
-      return job.fail(
-        new ServiceUnavailableError(
-          `container ${name}: its executor was lost while handling ${job.label}: ${result.lost}`,
-        ),
-      );
-    if ('refused' in result)
-      return job.fail(new ServiceUnavailableError(`container ${name} cannot take ${job.label} now: ${result.refused}`));
-    if (result.end) {
-      this.#endFromInstance(result.end, job.label);
-      return job.fail(
-        new ServiceUnavailableError(
-          `container ${name} ended while handling ${job.label}: ${this.#status.message ?? result.failed}`,
-        ),
-      );
-    }
-    job.fail(new InternalError(`container ${name} failed to handle ${job.label}: ${result.failed}`));
+    if ('failed' in result && result.end) this.#endFromInstance(result.end, job.label);
+    job.fail(jobFailure(job, result, this.#deps.config.name, this.#status.message));
   }
 
   #onDeadline(job: ContainerJob): void {
     if (job.done) return;
     const { config } = this.#deps;
-    const running =
-      job.state === 'sent' && job.reqId !== undefined && job.executor?.isRunningRequest(job.reqId) === true;
+    const running = job.running;
     if (job.state === 'queued') this.#pool?.cancel(job);
-    this.#forget(job);
+    this.#inflight.forget(job);
     job.fail(
       new TimeoutError(`upstream timed out: ${job.label} got no answer from ${config.name} within ${job.timeoutMs} ms`),
     );
@@ -325,15 +290,6 @@ export class WasmContainer {
     void executor.terminate(`request ${job.label} of container ${config.id} overran its deadline`);
   }
 
-  #forget(job: ContainerJob): void {
-    if (!this.#inflight.delete(job)) return;
-    if (this.#inflight.size === 0) this.#idleWaiters.splice(0).forEach((w) => w());
-  }
-
-  #idle(): Promise<void> {
-    return this.#inflight.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
-  }
-
   #endFromInstance(end: InstanceEnd, during: string): void {
     this.#end(endFields(end, during), true);
   }
@@ -342,26 +298,23 @@ export class WasmContainer {
   #end(fields: EndFields, emit: boolean): void {
     if (this.#status.state === 'exited') return;
     this.#status = { ...this.#status, state: 'exited', finishedAt: new Date().toISOString(), ...fields };
-    const { config, log, logger, onExited } = this.#deps;
+    const { config, log, logger } = this.#deps;
     if (emit && fields.message) log.note(`[edgeplane] ${fields.reason}: ${fields.message}`);
     logger.info({ container: config.id, name: config.name, ...fields }, 'wasm container exited');
     this.#pool?.close(); // queued jobs are in #inflight too
     this.#deps.memory.close(); // its instances are dropped (or their executor terminated) just now
     void this.#commandExecutor?.terminate(fields.message ?? fields.reason);
     // A request of ours still running on a shared executor would spin on there forever: kill it.
-    for (const job of this.#inflight) {
-      if (job.state !== 'sent' || job.reqId === undefined || !job.executor?.isRunningRequest(job.reqId)) continue;
+    for (const job of this.#inflight.running()) {
       this.#deps.onOffense();
-      void job.executor.terminate(
+      void job.executor?.terminate(
         `container ${config.id} ended (${fields.reason}) while its request ${job.label} was running`,
       );
     }
     const gone = new ServiceUnavailableError(
       `container ${config.name} ended (${fields.reason}${fields.message ? `: ${fields.message}` : ''})`,
     );
-    for (const job of this.#inflight) job.fail(gone);
-    this.#inflight.clear();
-    this.#idleWaiters.splice(0).forEach((w) => w());
-    if (emit) onExited(this.status);
+    this.#inflight.failAll(gone);
+    if (emit) this.#deps.onExited(this.status);
   }
 }

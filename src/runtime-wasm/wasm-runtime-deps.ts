@@ -2,7 +2,7 @@
 import type { Logger, OutgoingHttpHandler } from '../api/index.js';
 import type { CriLogRotation } from '../platform/index.js';
 import type { RegistryClient } from '../distribution/index.js';
-import type { FetchBlob } from './image-store.js';
+import type { FetchBlob } from './images/image-store.js';
 
 /** Dependencies of {@link WasmRuntime.create}. */
 export interface WasmRuntimeDeps {

@@ -43,11 +43,10 @@ function harness(dataDir: string, blobs: Map<string, Uint8Array>, requestTimeout
     dataDir,
     logger,
     requestTimeoutMs,
-    fetchBlob: async (digest) => {
+    fetchBlob: (digest) => {
       fetched.push(digest);
       const b = blobs.get(digest);
-      if (!b) throw new Error(`no blob ${digest}`);
-      return b;
+      return b ? Promise.resolve(b) : Promise.reject(new Error(`no blob ${digest}`));
     },
   });
   return { runtime, fetched, logs };

@@ -21,19 +21,19 @@ import type {
   WorkloadEndpoint,
 } from '../api/index.js';
 import { type CriLogRotation, CriLogWriter } from '../platform/index.js';
-import { ExecutorPool } from './executor-pool.js';
-import { ImageStore } from './image-store.js';
-import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory-budget.js';
-import { MemoryLimitError } from './memory-limit.js';
-import { PoolMemory } from './pool-memory.js';
-import { OutgoingDispatch } from './outgoing-dispatch.js';
+import { ExecutorPool } from './executors/executor-pool.js';
+import { ImageStore } from './images/image-store.js';
+import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory/memory-budget.js';
+import { MemoryLimitError } from './memory/memory-limit.js';
+import { PoolMemory } from './memory/pool-memory.js';
+import { OutgoingDispatch } from './outgoing/outgoing-dispatch.js';
 import {
   TranspileAbortedError,
   TranspileCache,
   TranspileError,
   type CompiledModules,
   type TranspiledComponent,
-} from './transpile-cache.js';
+} from './images/transpile-cache.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
 import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
@@ -257,6 +257,7 @@ export class WasmRuntime implements Runtime {
   }
 
   /** Wasm containers are reached in-process: requests are posted to their executor. */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Runtime.endpoint's port: a component has one HTTP handler, every port reaches it
   endpoint(id: string, _port: number): WorkloadEndpoint {
     const c = this.#get(id);
     // A component exports one HTTP handler: every port of the container reaches it.

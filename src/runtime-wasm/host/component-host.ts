@@ -109,7 +109,7 @@ export class ComponentHost {
         const fn = name === undefined ? undefined : exports[name];
         if (name === undefined || !isFunction(fn)) continue;
         const post = exports[`cabi_post_${name}`];
-        return { handle: fn as CoreHandle, ...(isFunction(post) ? { postReturn: post as () => void } : {}) };
+        return { handle: fn as CoreHandle, ...(isFunction(post) ? { postReturn: post } : {}) };
       }
     }
     throw new HostTrap(`no core export implements ${exportName}#handle`);

@@ -3,28 +3,18 @@
  * request method/path/scheme/authority, headers (bytes, repeated names), a body read in chunks, and
  * a response with repeated headers written in several pieces.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addBlob, buildComponent, containerConfig, run, send, startRuntime, text } from '../testing/runtime-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { startRuntime } from '../testing/runtime-harness.js';
+import { containerConfig, run, runtimeSuite, send, text } from '../testing/runtime-harness.js';
 
-let dir: string;
+const suite = runtimeSuite('http-host', { echo: 'testdata/echo' }, 180_000);
 let rt: Awaited<ReturnType<typeof startRuntime>>['runtime'];
 let id: string;
 
 beforeAll(async () => {
-  const blobs = new Map<string, Uint8Array>();
-  const ref = addBlob(blobs, 'echo', buildComponent('testdata/echo'));
-  dir = mkdtempSync(join(tmpdir(), 'edgeplane-http-host-'));
-  rt = (await startRuntime(join(dir, 'data'), blobs, { executors: 1 })).runtime;
-  id = (await run(rt, containerConfig(await rt.pullImage(ref), dir))).id;
+  rt = (await suite.start('data', { executors: 1 })).runtime;
+  id = (await run(rt, containerConfig(await rt.pullImage(suite.refs.echo), suite.dir))).id;
 }, 180_000);
-
-afterAll(async () => {
-  await rt?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('wasi:http host', () => {
   it('hands the guest the whole request and returns its whole response', async () => {

@@ -11,7 +11,12 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { OutgoingCaller } from '../../api/index.js';
-import { MAX_TIMER_MS, type OutgoingCall, type OutgoingChannel, type OutgoingReply } from '../outgoing-protocol.js';
+import {
+  MAX_TIMER_MS,
+  type OutgoingCall,
+  type OutgoingChannel,
+  type OutgoingReply,
+} from '../outgoing/outgoing-protocol.js';
 import { latin1Bytes, latin1String } from './guest-memory.js';
 import type { ErrorCode } from './http-error-code.js';
 import {

@@ -25,13 +25,15 @@ export async function startMeshRuntime(
   /** Host → what answers it instead of a container. */
   const special = new Map<string, OutgoingHttpHandler>();
   const seen: SeenCall[] = [];
-  let runtime: WasmRuntime | undefined;
+  /** The runtime the handler delivers to, once it is started. */
+  const target: { runtime?: WasmRuntime } = {};
   const handler: OutgoingHttpHandler = (caller, req) => {
     seen.push({ caller, req });
     const host = req.authority.split(':')[0] ?? '';
     const own = special.get(host);
     if (own) return own(caller, req);
     const id = services.get(host);
+    const runtime = target.runtime;
     if (!id || !runtime)
       return Promise.reject(
         new OutgoingHttpError('denied', `${host} is not a Service ${caller.namespace}/${caller.name} may reach`),
@@ -41,7 +43,7 @@ export async function startMeshRuntime(
     return ep.handle(req);
   };
   const h = await startRuntime(dataDir, blobs, { ...opts, outgoingHttp: handler });
-  runtime = h.runtime;
+  target.runtime = h.runtime;
   return { ...h, services, special, seen };
 }
 

@@ -1,14 +1,17 @@
 /**
  * Test support for runtime-wasm (not a test): builds real components with scripts/build-examples.mjs
  * (examples by name, fixtures by folder; cached, so a second call is cheap), and runs a WasmRuntime
- * over an in-memory blob map with its log lines captured.
+ * over an in-memory blob map with its log lines captured; {@link runtimeSuite} is the setup and
+ * teardown the test files share.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { hubImageRef } from '../../api/index.js';
 import type {
   ContainerConfig,
@@ -50,10 +53,9 @@ export async function startRuntime(
   const runtime = await WasmRuntime.create({
     dataDir,
     logger,
-    fetchBlob: async (digest) => {
+    fetchBlob: (digest) => {
       const b = blobs.get(digest);
-      if (!b) throw new Error(`no blob ${digest}`);
-      return b;
+      return b ? Promise.resolve(b) : Promise.reject(new Error(`no blob ${digest}`));
     },
     ...opts,
   });
@@ -66,6 +68,58 @@ export async function startRuntime(
 export function addBlob(blobs: Map<string, Uint8Array>, name: string, bytes: Uint8Array): string {
   blobs.set(sha256(bytes), bytes);
   return hubImageRef(`${name}.wasm`, sha256(bytes));
+}
+
+/** What {@link runtimeSuite} gives a test file. */
+export interface RuntimeSuite<K extends string = string> {
+  /** The file's components, by digest. */
+  readonly blobs: Map<string, Uint8Array>;
+  /** Each component's hub reference, by the name it was given (set before the tests run). */
+  readonly refs: Readonly<Record<K, string>>;
+  /** The file's temporary folder (set before the tests run). */
+  readonly dir: string;
+  /** Runtimes closed after the file's tests (the ones {@link start} made, and any pushed here). */
+  readonly runtimes: WasmRuntime[];
+  /** Starts a runtime over {@link blobs} in `<dir>/<sub>`, closed after the file's tests. */
+  start(sub: string, opts?: Partial<WasmRuntimeDeps>): ReturnType<typeof startRuntime>;
+}
+
+/**
+ * The setup and teardown of a test file that runs WasmRuntimes: before its tests, builds
+ * `components` (name → example or fixture folder, see {@link buildComponent}) into one blob map and
+ * makes a temporary folder named after `prefix`; after them, closes its runtimes and removes the folder.
+ */
+export function runtimeSuite<K extends string>(
+  prefix: string,
+  components: Record<K, string>,
+  timeoutMs = 300_000,
+): RuntimeSuite<K> {
+  const blobs = new Map<string, Uint8Array>();
+  const refs = {} as Record<K, string>;
+  const runtimes: WasmRuntime[] = [];
+  let dir = '';
+  beforeAll(() => {
+    for (const [name, app] of Object.entries<string>(components))
+      refs[name as K] = addBlob(blobs, name, buildComponent(app));
+    dir = mkdtempSync(join(tmpdir(), `edgeplane-${prefix}-`));
+  }, timeoutMs);
+  afterAll(async () => {
+    await Promise.all(runtimes.map((r) => r.close()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    blobs,
+    refs,
+    get dir() {
+      return dir;
+    },
+    runtimes,
+    async start(sub, opts = {}) {
+      const h = await startRuntime(join(dir, sub), blobs, opts);
+      runtimes.push(h.runtime);
+      return h;
+    },
+  };
 }
 
 let seq = 0;

@@ -1,0 +1,51 @@
+/**
+ * What an instance of a Wasm container is made from (main thread): which of the interfaces the
+ * runtime drives its component exports, and the {@link InstanceSpec} an executor instantiates — the
+ * component, and the grant from the pod spec (its env and argv, its memory limit, its identity for
+ * outgoing calls).
+ */
+import type { ContainerConfig } from '../api/index.js';
+import type { InstanceSpec } from './executors/executor-protocol.js';
+import type { CompiledModules, TranspiledComponent } from './images/transpile-cache.js';
+
+/** The component's export of `iface` (any version), if it has one. */
+export function exportOf(c: TranspiledComponent, iface: string): string | undefined {
+  return c.exports.find((e) => e === iface || e.startsWith(`${iface}@`));
+}
+
+/** What {@link instanceSpec} builds from. */
+export interface ContainerSource {
+  config: ContainerConfig;
+  component: TranspiledComponent;
+  compiled: CompiledModules;
+  /** Every instance's linear-memory limit. */
+  memoryLimitBytes: number;
+  /** Whether the runtime delivers outgoing HTTP (then the instance carries its pod's identity). */
+  callsOut: boolean;
+}
+
+/** The spec of instance `instanceId` with `args` (default: the container's own argv). */
+export function instanceSpec(
+  src: ContainerSource,
+  instanceId: number,
+  args?: string[],
+  captureOutput = false,
+): InstanceSpec {
+  const { config, component, compiled } = src;
+  const httpExport = exportOf(component, 'wasi:http/incoming-handler');
+  const runExport = exportOf(component, 'wasi:cli/run');
+  const argv = args ?? [...(config.command.length > 0 ? config.command : [config.name]), ...config.args];
+  return {
+    instanceId,
+    component: {
+      key: compiled.key,
+      jsUrl: component.jsUrl,
+      ...(httpExport ? { httpExport } : {}),
+      ...(runExport ? { runExport } : {}),
+    },
+    grant: { env: { ...config.env }, args: argv },
+    memoryLimitBytes: src.memoryLimitBytes,
+    ...(captureOutput ? { captureOutput } : {}),
+    ...(src.callsOut ? { caller: { ...config.pod, container: config.name } } : {}),
+  };
+}

@@ -1,0 +1,297 @@
+/**
+ * The runtime's executors: a fixed set of shared workers (about one per core) that host the
+ * instances of every ordinary pod, *overflow* shared workers started while the fixed ones are all
+ * blocked in outgoing calls, plus dedicated workers on demand (for isolated pods, commands and
+ * one-off execs). A shared executor that is lost is replaced at once, so placement always finds
+ * live ones; the owners of the instances it held re-create them (see pools/instance-pool.ts).
+ *
+ * A shared executor is *available* unless it is stalled or blocked:
+ * - *Stalled*: computing one thing for `stallMs` (stall-watchdog.ts): its queue is withdrawn, its
+ *   priority lowered, and placement avoids it until the stall ends.
+ * - *Blocked*: its guest waits for an outgoing HTTP call. It takes no CPU (its priority stays), but
+ *   it can run nothing else until the answer comes, and the answer may need another pod of this very
+ *   runtime. Its queued requests are withdrawn at once, placement avoids it, and when no shared
+ *   executor is available an overflow one is started (up to `maxShared` shared executors in all);
+ *   overflow executors retire after `overflowIdleMs` with nothing to do. Which requests may take an
+ *   executor that could block is counted by caller-accounting.ts and decided by pools/admission.ts.
+ *
+ * Pools that must wait for an available executor register with {@link ExecutorPool.whenAvailable};
+ * they are called back when one may be (an answer came, a stall ended, an executor started) and on
+ * every watchdog tick while they wait.
+ */
+import { AsyncResource } from 'node:async_hooks';
+import { errorMessage, type Logger } from '../../api/index.js';
+import { Executor, type ExecutorLoss, type ExecutorOptions } from './executor.js';
+import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
+import { CallerAccounting } from './caller-accounting.js';
+import { ISOLATED_NICE, StallWatchdog } from './stall-watchdog.js';
+
+/** Options of {@link ExecutorPool}. */
+export interface ExecutorPoolOptions {
+  /** Shared executors (default: one per core). */
+  size?: number;
+  /** Shared executors at most, overflow ones included (default: 4 × `size`). */
+  maxShared?: number;
+  /** An overflow executor with nothing pending this long is retired (default 10 s). */
+  overflowIdleMs?: number;
+  /** A shared executor busy with one request (or run) this long is stalled (default 100 ms). */
+  stallMs?: number;
+  /** Delivers the guests' outgoing HTTP calls; absent: every call is denied. */
+  outgoing?: OutgoingDispatch;
+  logger: Logger;
+}
+
+/** Shared, overflow and dedicated executors, their replacement after a loss, and the watchdog. */
+export class ExecutorPool {
+  readonly #shared: Executor[] = [];
+  readonly #overflow: Executor[] = [];
+  readonly #dedicated = new Set<Executor>();
+  /** Dedicated executors of isolated pods (watched for stalls too, to lower their priority). */
+  readonly #isolated = new Set<Executor>();
+  readonly #waiters = new Set<() => void>();
+  #notifyQueued = false;
+  readonly #logger: Logger;
+  readonly #maxShared: number;
+  readonly #overflowIdleMs: number;
+  readonly #outgoing: OutgoingDispatch | undefined;
+  readonly #watchdog: StallWatchdog;
+  /**
+   * Workers are started in this scope, never in the caller's: a worker started while the node's
+   * handler delivers a call would otherwise carry that call's depth (outgoing-dispatch.ts) into
+   * every message it ever sends.
+   */
+  readonly #scope = new AsyncResource('EdgeplaneExecutorPool');
+  /** The caller requests and call depths over every pool (for admission). */
+  readonly calls = new CallerAccounting();
+  /** A shared executor busy with one thing this long is stalled. */
+  readonly stallMs: number;
+  /** Executors kept for nested requests: see {@link reserve}. */
+  readonly reserve: number;
+  #closed = false;
+  /** Executors replaced after a loss (for tests and figures). */
+  replacements = 0;
+  /** Overflow executors started so far (for tests and figures). */
+  overflowStarts = 0;
+  /** Shared executors lost right after they started, in a row (a crash loop backs off). */
+  #quickLosses = 0;
+
+  constructor(opts: ExecutorPoolOptions) {
+    this.#logger = opts.logger;
+    this.#outgoing = opts.outgoing;
+    const size = Math.max(1, opts.size ?? Executor.defaultCount());
+    this.#maxShared = Math.max(size, opts.maxShared ?? 4 * size);
+    this.#overflowIdleMs = opts.overflowIdleMs ?? 10_000;
+    this.reserve = Math.min(Math.max(2, size), this.#maxShared - 1);
+    for (let i = 0; i < size; i++) this.#shared.push(this.#start(false, (gone, loss) => this.#replace(gone, loss)));
+    this.stallMs = opts.stallMs ?? 100;
+    this.#watchdog = new StallWatchdog({
+      stallMs: this.stallMs,
+      logger: this.#logger,
+      shared: () => this.#all(),
+      isolated: this.#isolated,
+      onRecovered: () => this.#notify(),
+      onTick: (now) => this.#tick(now),
+    });
+  }
+
+  /** The fixed shared executors (live ones; overflow ones not included). */
+  get shared(): readonly Executor[] {
+    return this.#shared;
+  }
+
+  /** The overflow shared executors running now. */
+  get overflow(): readonly Executor[] {
+    return this.#overflow;
+  }
+
+  /** Shared executors flagged stalled right now. */
+  get stalledCount(): number {
+    return this.#all().filter((e) => e.alive && e.stalled).length;
+  }
+
+  /** Outgoing calls waiting for an answer, over every executor. */
+  get pendingOutgoingCalls(): number {
+    let n = 0;
+    for (const e of [...this.#all(), ...this.#dedicated]) n += e.outgoing.size;
+    return n;
+  }
+
+  /** Whether a shared executor can take work now: alive, not stalled, not blocked in an outgoing call. */
+  available(e: Executor): boolean {
+    return e.alive && !e.stalled && !e.blockedOutgoing;
+  }
+
+  /** Shared executors available now plus those that may still be started (0: none can take work). */
+  spare(): number {
+    let n = this.#maxShared - this.#shared.length - this.#overflow.length;
+    for (const e of this.#all()) if (this.available(e)) n++;
+    return n;
+  }
+
+  /** Shared executors that could take work at most (started or not), stalled ones not counted. */
+  capacity(): number {
+    return this.#maxShared - this.stalledCount;
+  }
+
+  /** A request to a caller pod ended: its executor (or its place in the count) is free again. */
+  callerEnded(): void {
+    if (this.#notifyQueued) return;
+    this.#notifyQueued = true;
+    queueMicrotask(() => {
+      this.#notifyQueued = false;
+      this.#notify();
+    });
+  }
+
+  /** Whether no available shared executor has anything pending (nothing runs that could free another). */
+  availableIdle(): boolean {
+    return this.#all().every((e) => !this.available(e) || !e.busy);
+  }
+
+  /**
+   * The shared executor with the lowest `load` (ties: fewest instances), preferring available ones,
+   * then the fixed ones over overflow ones. Callers pass their own count of instances per executor,
+   * so one pod's instances spread over the cores.
+   */
+  pick(load: (e: Executor) => number = () => 0): Executor {
+    let best: Executor | undefined;
+    let bestKey = Infinity;
+    for (const e of this.#all()) {
+      if (!e.alive) continue;
+      // An unavailable executor only when every one is; an overflow one only when no fixed one is.
+      const key =
+        (this.available(e) ? 0 : 1e12) + (this.#overflow.includes(e) ? 1e9 : 0) + load(e) * 1e6 + e.instanceCount;
+      if (key < bestKey) {
+        best = e;
+        bestKey = key;
+      }
+    }
+    if (!best) throw new Error('no shared executor');
+    return best;
+  }
+
+  /**
+   * Like {@link pick}, but only an available executor: an overflow one is started when none is (up
+   * to `maxShared`); undefined when none can be (wait with {@link whenAvailable}).
+   */
+  pickAvailable(load?: (e: Executor) => number): Executor | undefined {
+    const e = this.pick(load);
+    if (this.available(e)) return e;
+    if (this.#closed || this.#shared.length + this.#overflow.length >= this.#maxShared) return undefined;
+    const extra = this.#start(false, (gone) => this.#dropOverflow(gone));
+    this.#overflow.push(extra);
+    this.overflowStarts++;
+    this.#logger.info(
+      { executor: extra.id, overflow: this.#overflow.length, max: this.#maxShared },
+      'no shared wasm executor available (blocked in outgoing calls or stalled); started an overflow executor',
+    );
+    return extra;
+  }
+
+  /** Calls `callback` once, when an executor may have become available (or at the next watchdog tick). */
+  whenAvailable(callback: () => void): void {
+    if (!this.#closed) this.#waiters.add(callback);
+  }
+
+  /** Forgets a callback registered with {@link whenAvailable}. */
+  cancelWhenAvailable(callback: () => void): void {
+    this.#waiters.delete(callback);
+  }
+
+  /**
+   * A new worker of its own; the caller terminates it when done. An isolated pod's runs at a lower
+   * priority, and at the lowest while stalled.
+   */
+  dedicated(isolated = false): Executor {
+    const e = this.#start(true, (gone) => {
+      this.#dedicated.delete(gone);
+      this.#isolated.delete(gone);
+    });
+    if (isolated) {
+      e.preferNice(ISOLATED_NICE);
+      this.#isolated.add(e);
+    }
+    this.#dedicated.add(e);
+    return e;
+  }
+
+  /** Terminates every executor. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#watchdog.stop();
+    this.#waiters.clear();
+    const all = [...this.#shared, ...this.#overflow, ...this.#dedicated];
+    this.#shared.length = 0;
+    this.#overflow.length = 0;
+    this.#dedicated.clear();
+    await Promise.all(all.map((e) => e.terminate('runtime closed')));
+  }
+
+  #all(): Executor[] {
+    return this.#overflow.length === 0 ? this.#shared : [...this.#shared, ...this.#overflow];
+  }
+
+  #start(dedicated: boolean, onGone: ExecutorOptions['onGone']): Executor {
+    const opts: ExecutorOptions = {
+      dedicated,
+      onGone,
+      ...(this.#outgoing ? { outgoing: this.#outgoing } : {}),
+      onOutgoingWait: (e) => {
+        // Its queue would wait for the answer, which may need one of those very requests: send
+        // them elsewhere now. A dedicated executor's requests have nowhere else to go.
+        if (!e.dedicated) e.withdrawQueued();
+      },
+      onOutgoingDone: () => this.#notify(),
+    };
+    const e = this.#scope.runInAsyncScope(() => Executor.start(opts));
+    if (!dedicated) queueMicrotask(() => this.#notify());
+    return e;
+  }
+
+  #notify(): void {
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) {
+      try {
+        w();
+      } catch (err) {
+        this.#logger.error({ err: errorMessage(err) }, 'executor availability callback threw');
+      }
+    }
+  }
+
+  /** After the watchdog's checks: retires idle overflow executors and wakes the waiters. */
+  #tick(now: number): void {
+    for (const e of this.#overflow.slice()) {
+      if (e.alive && e.idleFor(now) >= this.#overflowIdleMs) void e.terminate('idle overflow executor retired');
+    }
+    // Waiters re-check on every tick too: admission depends on how busy the available executors are.
+    this.#notify();
+  }
+
+  #dropOverflow(gone: Executor): void {
+    const i = this.#overflow.indexOf(gone);
+    if (i >= 0) this.#overflow.splice(i, 1);
+  }
+
+  #replace(gone: Executor, loss: ExecutorLoss): void {
+    if (this.#closed || !this.#shared.includes(gone)) return;
+    this.replacements++;
+    // A worker that dies as soon as it starts would be replaced in a tight loop: back off.
+    this.#quickLosses = Date.now() - gone.startedAt < 1000 ? this.#quickLosses + 1 : 0;
+    const delayMs = this.#quickLosses <= 1 ? 0 : Math.min(30_000, 250 * 2 ** (this.#quickLosses - 2));
+    const swap = (): void => {
+      const i = this.#shared.indexOf(gone);
+      if (i < 0 || this.#closed) return;
+      const replacement = this.#start(false, (g, l) => this.#replace(g, l));
+      this.#shared[i] = replacement;
+      this.#logger.warn(
+        { executor: gone.id, replacement: replacement.id, reason: loss.reason, delayMs },
+        'shared wasm executor replaced',
+      );
+    };
+    if (delayMs === 0) swap();
+    else setTimeout(swap, delayMs).unref();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Outgoing HTTP and the executors, with real components: a guest waiting for an outgoing call blocks
+ * its executor, so the requests it waits for (a callee on the same runtime) must run elsewhere —
+ * under concurrency, in chains, when the callee hangs, and when the caller's executor is killed.
+ * Under more concurrency than there are executors, callers waiting for outgoing calls must never take
+ * the executors their callees need (admission.ts): excess requests wait in their pod's queue, and none
+ * is refused.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ServiceUnavailableError, type WorkloadResponse } from '../../api/index.js';
+import { json, never, startMeshRuntime } from '../testing/mesh-harness.js';
+import { containerConfig, run, runtimeSuite, send, text, until } from '../testing/runtime-harness.js';
+
+const suite = runtimeSuite('outgoing-exec', {
+  caller: 'testdata/caller',
+  echo: 'testdata/echo',
+  misbehave: 'misbehave',
+});
+
+async function mesh(opts: Parameters<typeof startMeshRuntime>[2]) {
+  const m = await startMeshRuntime(join(suite.dir, 'data'), suite.blobs, opts);
+  suite.runtimes.push(m.runtime);
+  const rt = m.runtime;
+  const start = async (service: string, ref: string) => {
+    const cfg = await run(rt, containerConfig(await rt.pullImage(ref), suite.dir, { name: service }));
+    m.services.set(service, cfg.id);
+    return cfg;
+  };
+  return { ...m, rt, start };
+}
+
+const outcome = (p: Promise<WorkloadResponse>) =>
+  p.then(
+    (r) => ({ status: r.status, doc: json(r) }),
+    (err: unknown) => ({ err }),
+  );
+
+describe('executors blocked in outgoing calls', () => {
+  it('serve 16 concurrent requests to a caller whose callee is on the same runtime (executors=2), and chains of three', async () => {
+    const { rt, start } = await mesh({ executors: 2, requestTimeoutMs: 30_000, overflowIdleMs: 1000 });
+    await start('echo', suite.refs.echo);
+    const front = await start('front', suite.refs.caller);
+    await start('mid', suite.refs.caller);
+    const started = Date.now();
+    const direct = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => send(rt, front.id, { path: `/call?url=http://echo/d${i}` })),
+    );
+    expect(direct.map((r) => (r.status === 200 ? 200 : text(r)))).toEqual(new Array(16).fill(200));
+    expect(direct.map((r) => (json(r).body as string).split('\n')[1])).toEqual(
+      Array.from({ length: 16 }, (_, i) => `path: /d${i}`),
+    );
+    // front → mid → echo: two executors blocked per request in flight.
+    const chain = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        send(rt, front.id, { path: `/call?url=http://mid/call%3Furl%3Dhttp://echo/c${i}` }),
+      ),
+    );
+    expect(chain.map((r) => (r.status === 200 ? 200 : text(r)))).toEqual(new Array(16).fill(200));
+    expect(chain.map((r) => (JSON.parse(json(r).body as string) as { status: number }).status)).toEqual(
+      new Array(16).fill(201),
+    );
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(rt.stats).toMatchObject({ executorReplacements: 0, isolatedPods: 0, pendingOutgoingCalls: 0 });
+    expect(rt.stats.overflowStarts).toBeGreaterThan(0);
+    // Overflow executors retire once idle; the pods go on being served by the fixed ones.
+    await until('overflow executors to retire', () => rt.stats.overflowExecutors === 0, 15_000);
+    expect(json(await send(rt, front.id, { path: '/call?url=http://echo/after' })).status).toBe(201);
+  });
+
+  it('keep serving the caller pod while one of its requests waits for a slow callee', async () => {
+    const { rt, start, special } = await mesh({ executors: 2 });
+    await start('echo', suite.refs.echo);
+    const front = await start('front', suite.refs.caller);
+    special.set('slow', async () => {
+      await new Promise((r) => setTimeout(r, 2000));
+      return { status: 200, headers: [], body: new TextEncoder().encode('slow') };
+    });
+    const slow = send(rt, front.id, { path: '/call?url=http://slow/' });
+    await until('the slow call to be pending', () => rt.stats.pendingOutgoingCalls === 1);
+    // Neither held back as a runaway nor queued behind the waiting instance.
+    const t = Date.now();
+    for (let i = 0; i < 5; i++)
+      expect(json(await send(rt, front.id, { path: '/call?url=http://echo/' })).status).toBe(201);
+    expect(Date.now() - t).toBeLessThan(1500);
+    // Waiting is not computing: its executor is not taken for stalled (its priority stays).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rt.stats).toMatchObject({ pendingOutgoingCalls: 1, stalledExecutors: 0 });
+    expect(json(await slow).body).toBe('slow');
+  });
+
+  it('give the caller its deadline when the callee hangs, and stay healthy', async () => {
+    const { rt, start, special } = await mesh({ executors: 2 });
+    await start('echo', suite.refs.echo);
+    const looper = await start('looper', suite.refs.misbehave);
+    const front = await start('front', suite.refs.caller);
+    special.set('hang', never);
+    // A Wasm callee that spins: it overruns (and is killed and isolated); the caller is not.
+    const t = Date.now();
+    const spun = await outcome(send(rt, front.id, { path: '/call?url=http://looper/loop', timeoutMs: 1500 }));
+    // A handler that never answers: the call fails at the caller's deadline.
+    const hung = await outcome(send(rt, front.id, { path: '/call?url=http://hang/', timeoutMs: 1500 }));
+    expect(Date.now() - t).toBeLessThan(6000);
+    for (const o of [spun, hung]) {
+      // Either the deadline answered first (504), or the guest's answer to connection-timeout did.
+      if ('err' in o) expect(String(o.err)).toMatch(/^TimeoutError: upstream timed out/);
+      else expect(o).toMatchObject({ status: 502 });
+    }
+    expect(rt.containerStatus(looper.id)).toMatchObject({ state: 'exited', reason: 'DeadlineExceeded' });
+    expect(rt.containerStatus(front.id)?.state).toBe('running');
+    expect(rt.stats).toMatchObject({ isolatedPods: 1, pendingOutgoingCalls: 0 });
+    expect(json(await send(rt, front.id, { path: '/call?url=http://echo/' })).status).toBe(201);
+  });
+
+  it('forget the calls of an executor killed while its guest waits', async () => {
+    const { rt, start, special } = await mesh({ executors: 1 });
+    const echo = await start('echo', suite.refs.echo);
+    const front = await start('front', suite.refs.caller);
+    let answer: () => void = () => undefined;
+    special.set(
+      'later',
+      () => new Promise((resolve) => (answer = () => resolve({ status: 200, headers: [], body: new Uint8Array() }))),
+    );
+    const waiting = outcome(send(rt, front.id, { path: '/call?url=http://later/' }));
+    await until('the call to be pending', () => rt.stats.pendingOutgoingCalls === 1);
+    await rt.removeContainer(front.id); // ends it: its running request's executor is terminated
+    expect(await waiting).toMatchObject({ err: expect.any(ServiceUnavailableError) as unknown });
+    expect(rt.stats.pendingOutgoingCalls).toBe(0);
+    answer(); // the handler's late answer goes nowhere
+    await until('the shared executor to be replaced', () => rt.stats.executorReplacements === 1);
+    const again = await run(rt, containerConfig(await rt.pullImage(suite.refs.caller), suite.dir));
+    expect(json(await send(rt, again.id, { path: '/call?url=http://echo/' })).status).toBe(201);
+    expect(rt.containerStatus(echo.id)?.state).toBe('running');
+  });
+
+  it('end a service calling itself quickly with an error instead of a hang', async () => {
+    const { rt, start, seen } = await mesh({ executors: 2, maxExecutors: 3, requestTimeoutMs: 20_000 });
+    const self = await start('self', suite.refs.caller);
+    const t = Date.now();
+    const res = await send(rt, self.id, { path: '/recurse?host=self' });
+    expect(Date.now() - t).toBeLessThan(10_000);
+    // Three levels hold the three executors; the fourth is refused, and each level reports what it got.
+    expect(seen).toHaveLength(3);
+    expect(JSON.stringify(json(res))).toContain('no wasm executor can take it');
+    await until('every call to be answered', () => rt.stats.pendingOutgoingCalls === 0);
+    expect(rt.containerStatus(self.id)?.state).toBe('running');
+  });
+});
+
+describe('same-runtime call chains at concurrency 32 (executors=2)', () => {
+  const n = 32;
+  for (const [label, path] of [
+    ['depth 2: front → echo', (i: number) => `/call?url=http://echo/d${i}`],
+    ['depth 3: front → mid → echo', (i: number) => `/call?url=http://mid/call%3Furl%3Dhttp://echo/c${i}`],
+  ] as const) {
+    it(`${label}: every request answered, none refused, cold and then warm`, async () => {
+      const { rt, start } = await mesh({ executors: 2, requestTimeoutMs: 30_000 });
+      await start('echo', suite.refs.echo);
+      const front = await start('front', suite.refs.caller);
+      await start('mid', suite.refs.caller);
+      // Cold (no pod seen calling out yet), then again warm.
+      for (let round = 0; round < 2; round++) {
+        const res = await Promise.all(Array.from({ length: n }, (_, i) => send(rt, front.id, { path: path(i) })));
+        expect(res.map((r) => (r.status === 200 ? 200 : text(r)))).toEqual(new Array(n).fill(200));
+        // No level was refused, and echo's answer (201) came back up through every one.
+        const docs = res.map((r) => JSON.stringify(json(r)));
+        expect(docs.filter((d) => d.includes('no wasm executor'))).toEqual([]);
+        expect(docs.filter((d) => !d.includes('201'))).toEqual([]);
+      }
+      expect(rt.stats).toMatchObject({ executorReplacements: 0, pendingOutgoingCalls: 0 });
+    }, 60_000);
+  }
+});
