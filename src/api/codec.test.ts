@@ -104,9 +104,9 @@ describe('frame codec', () => {
     const withMoreTypes = new Packr({ moreTypes: true, useRecords: false });
     expect(refused(withMoreTypes.pack({ type: 'heartbeat', time: new Set(['a']) }))).toMatch(/extension type/);
     expect(refused(withMoreTypes.pack({ type: 'heartbeat', time: new Date(0) }))).toMatch(/extension type/);
-    expect(
-      refused(new Packr({ useBigIntExtension: true }).pack({ type: 'heartbeat', time: 2n ** 80n })),
-    ).toMatch(/extension type/);
+    expect(refused(new Packr({ useBigIntExtension: true }).pack({ type: 'heartbeat', time: 2n ** 80n }))).toMatch(
+      /extension type/,
+    );
     expect(
       refused([
         0x82,

@@ -78,7 +78,7 @@ export function decodeFrame<S extends z.ZodType>(
       .slice(0, 10)
       .map((i) => (i.code === 'unrecognized_keys' ? { ...i, keys: i.keys.slice(0, 10) } : i));
     const causes = issuesToCauses(issues);
-    const t = raw !== null && typeof raw === 'object' && 'type' in raw ? (raw).type : undefined;
+    const t = raw !== null && typeof raw === 'object' && 'type' in raw ? raw.type : undefined;
     const type = typeof t === 'string' ? t.slice(0, 64) : '<none>';
     const detail = causes.map((c) => `${c.field}: ${c.message}`).join('; ');
     throw new FrameError(

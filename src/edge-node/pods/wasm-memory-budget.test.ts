@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod, PodRef, PodStatus } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import type { WasmRuntime } from '../../runtime-wasm/index.js';
-import { addBlob, buildComponent, startRuntime } from '../../runtime-wasm/testing/runtime-harness.js';
+import { addBlob, buildComponent, startRuntime } from '../../runtime-wasm/testing/index.js';
 import { testPod, waitFor } from '../testing/fake-hub.js';
 import type { PodWorkers } from './pod-workers.js';
 import { testPodWorkers } from '../testing/test-pod-workers.js';

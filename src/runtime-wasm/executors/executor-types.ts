@@ -1,8 +1,9 @@
 /**
  * What the owners of instances on an executor see of it (main thread): why it was lost, the owner
- * callbacks, and the outcome of a command run. Split from executor.ts, which re-exports them.
+ * callbacks, and the outcome of a command run. Split from executor.ts, which re-exports them with
+ * the executor type filled in (`E`): a type parameter rather than an import keeps the two files out of
+ * an import cycle.
  */
-import type { Executor } from './executor.js';
 import type { InstanceEnd } from './executor-protocol.js';
 import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
 
@@ -22,10 +23,10 @@ export interface ExecutorLoss {
 }
 
 /** Whoever holds instances on an executor. */
-export interface InstanceOwner {
+export interface InstanceOwnerOf<E> {
   onOutput(stream: 'stdout' | 'stderr', data: Uint8Array): void;
   /** The executor is gone with the owner's instances on it (called once per owner). */
-  onExecutorLost(executor: Executor, loss: ExecutorLoss): void;
+  onExecutorLost(executor: E, loss: ExecutorLoss): void;
   /** One of the owner's instances made an outgoing HTTP call (its pod calls out). */
   onOutgoingCall?(): void;
 }
@@ -42,17 +43,17 @@ export interface RunOutcome {
 }
 
 /** How an executor is started, and who hears about it. */
-export interface ExecutorOptions {
+export interface ExecutorOptionsOf<E> {
   /** Not one of the shared executors (an isolated pod's, a command's, an exec's). */
   dedicated: boolean;
   /** Its worker's V8 old-generation heap in MiB (default EXECUTOR_HEAP_MB). */
   heapMb?: number;
   /** Called once when the worker is lost, for whatever reason. */
-  onGone(executor: Executor, loss: ExecutorLoss): void;
+  onGone(executor: E, loss: ExecutorLoss): void;
   /** Delivers the guests' outgoing HTTP calls; absent: every call is denied. */
   outgoing?: OutgoingDispatch;
   /** A guest here made an outgoing call and the worker is (about to be) blocked waiting. */
-  onOutgoingWait?(executor: Executor): void;
+  onOutgoingWait?(executor: E): void;
   /** Its outgoing calls are answered, or the guest that made them has finished: it may be available again. */
-  onOutgoingDone?(executor: Executor): void;
+  onOutgoingDone?(executor: E): void;
 }

@@ -30,8 +30,8 @@ import type {
 import {
   ExecutorLostError,
   type ExecutorLoss,
-  type ExecutorOptions,
-  type InstanceOwner,
+  type ExecutorOptionsOf,
+  type InstanceOwnerOf,
   type RunOutcome,
 } from './executor-types.js';
 import { OutgoingCalls } from '../outgoing/outgoing-calls.js';
@@ -40,7 +40,11 @@ import { ThreadPriority } from './thread-priority.js';
 import type { CoreModule } from '../wasm-global.js';
 
 export { ExecutorLostError };
-export type { ExecutorLoss, ExecutorOptions, InstanceOwner, RunOutcome };
+export type { ExecutorLoss, RunOutcome };
+/** Whoever holds instances on an executor. */
+export type InstanceOwner = InstanceOwnerOf<Executor>;
+/** How an executor is started, and who hears about it. */
+export type ExecutorOptions = ExecutorOptionsOf<Executor>;
 
 let nextExecutorId = 1;
 

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InterfaceImports } from './context.js';
 import type { GuestMemory } from './guest-memory.js';
-import { InputStream, OutputStream, Pollable, monotonicNow } from './io.js';
+import { InputStream, OutputStream, Pollable, monotonicNow } from './io-resources.js';
 
 /** Thrown (as a JS exception, through the guest's frames) when the guest calls `wasi:cli/exit`. */
 export class GuestExit extends Error {

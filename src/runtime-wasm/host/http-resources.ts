@@ -5,7 +5,7 @@
  * answer arrives in its `FutureIncomingResponse`.
  */
 import type { ErrorCode } from './http-error-code.js';
-import { InputStream, OutputStream, type ByteSink, type Waitable, type Waiter } from './io.js';
+import { InputStream, OutputStream, type ByteSink, type Waitable, type Waiter } from './io-resources.js';
 import type { Disposable } from './resource-table.js';
 import type { HostBytes } from './host-bytes.js';
 

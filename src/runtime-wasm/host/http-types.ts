@@ -21,7 +21,7 @@ import {
   RequestOptions,
   ResponseOutparam,
 } from './http-resources.js';
-import { IoError, Pollable } from './io.js';
+import { IoError, Pollable } from './io-resources.js';
 
 /** `result<own<T>>` with a unit error: case at +0, handle at +4. */
 function storeHandleResult(mem: GuestMemory, ret: number, handle: number | undefined): void {

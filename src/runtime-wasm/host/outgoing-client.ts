@@ -27,7 +27,7 @@ import {
   type RequestOptions,
   type ResponseSource,
 } from './http-resources.js';
-import { monotonicNow, type Waiter } from './io.js';
+import { monotonicNow, type Waiter } from './io-resources.js';
 import type { OutgoingHandleResult, OutgoingHttpPolicy } from './outgoing.js';
 
 /** What the client needs from its worker. */

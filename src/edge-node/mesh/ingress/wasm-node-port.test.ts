@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceRoute } from '../../../api/index.js';
 import { WasmRuntime } from '../../../runtime-wasm/index.js';
-import { addBlob, buildComponent } from '../../../runtime-wasm/testing/runtime-harness.js';
+import { addBlob, buildComponent } from '../../../runtime-wasm/testing/index.js';
 import { Agent } from '../../agent.js';
 import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
 import { freePort } from '../../testing/test-agents.js';
