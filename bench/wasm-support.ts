@@ -106,13 +106,6 @@ spec:
 ${svc}`;
 }
 
-interface PodList {
-  items: Array<{
-    metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string> };
-    status?: { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> };
-  }>;
-}
-
 /** Pods of `app` that are Ready. */
 export async function readyPods(cluster: Cluster, app: string): Promise<number> {
   const pods = await cluster.client.list<Pod>(kind('pods'), { namespace: 'default', labelSelector: `app=${app}` });

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod, PodRef, PodStatus } from '../../api/index.js';
-import { silentLogger } from '../../platform/index.js';
 import type { WasmRuntime } from '../../runtime-wasm/index.js';
 import { addBlob, buildComponent, startRuntime } from '../../runtime-wasm/testing/index.js';
 import { testPod, waitFor } from '../testing/fake-hub.js';

@@ -3,6 +3,9 @@
  * so every acknowledged write is on disk (survives kill -9 and power loss). One table holds the
  * current objects, another the event log watches resume from; one persisted revision counter.
  */
+// The Store contract is async (the etcd backend answers over the network); SQLite answers synchronously,
+// and `async` keeps a thrown error a rejection, as callers of the contract expect.
+/* eslint-disable @typescript-eslint/require-await */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
