@@ -41,6 +41,8 @@ describe('durations', () => {
     const timers = [1e12, MAX_DURATION_SECONDS * 1000 + 5000, Infinity].map((ms) =>
       setTimeout(() => fired.push(String(ms)), timerDelayMs(ms)),
     );
+    // An overflowing timer fires on the next tick: a short window is enough to see one (an absence
+    // cannot be polled for).
     await new Promise((r) => setTimeout(r, 20));
     for (const t of timers) clearTimeout(t);
     process.off('warning', onWarning);

@@ -99,7 +99,8 @@ describe('HubSession refused as a duplicate node', () => {
     const refused = await waitFor(() => events.find((e) => e.type === 'refused'), 5000, 'refused');
     expect(refused).toEqual({ type: 'refused', reason: 'DuplicateNode', message: REFUSAL });
     expect(refusing.hellos[0]?.instanceId).toBe(session.instanceId);
-    // Ten back-off periods later there has still been only the one dial.
+    // Ten back-off periods later there has still been only the one dial (an absence cannot be polled
+    // for: the window is the observation).
     await new Promise((r) => setTimeout(r, 200));
     expect(refusing.dials).toBe(1);
     expect(events.filter((e) => e.type === 'refused' || e.type === 'unreachable')).toEqual([refused]);

@@ -1,7 +1,7 @@
 import { silentLogger } from '../../../platform/index.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ServiceTable } from '../balancing/service-table.js';
 import { LocalListeners, type ListenAddress } from './local-listeners.js';
 import { HTTP_PROXY_KEY, LocalProxy } from './local-proxy.js';
@@ -57,6 +57,7 @@ describe('LocalListeners', () => {
     const busy: ListenAddress[] = [];
     const l = listeners(busy);
     await l.sync([{ address: '203.0.113.7', port: 24999 }]); // TEST-NET-3: on no interface here
+    // An absence cannot be polled for: watch a few of its 20 ms retries go by.
     await new Promise((r) => setTimeout(r, 80));
     expect(l.listening()).toEqual([]);
     expect(busy).toEqual([]);
@@ -89,9 +90,11 @@ describe('LocalProxy and a port held by another process', () => {
     });
     cleanup.push(() => proxy.stop());
     await proxy.start();
-    await new Promise((r) => setTimeout(r, 50)); // the move re-syncs asynchronously
-    await proxy.update();
-    expect(proxy.portOf(HTTP_PROXY_KEY)).toBe(taken + 1);
+    // The move re-syncs asynchronously: poll until it has happened.
+    await vi.waitFor(async () => {
+      await proxy.update();
+      expect(proxy.portOf(HTTP_PROXY_KEY)).toBe(taken + 1);
+    });
     expect(proxy.listening()).toEqual([{ address: ADDRESS, port: taken + 1 }]);
     expect(saved.at(-1)).toEqual({ [HTTP_PROXY_KEY]: { port: taken + 1 } });
   });
