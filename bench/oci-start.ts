@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   if (missing.length > 0) throw new Error(`missing tools: ${missing.join(', ')} (see .ci/run)`);
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-oci-'));
   const registry = await TestRegistry.start({ address: '127.0.15.40', dir: join(dir, 'registry') });
-  await registry.push('bench/busybox', '1.0', busyboxImage('amd64'));
+  await registry.push('bench/busybox', '1.0', await busyboxImage('amd64'));
   const image = `${registry.host}/bench/busybox:1.0`;
   const [podman, docker] = await Promise.all([
     PodmanService.start({

@@ -70,7 +70,7 @@ describe.skipIf(missing.length > 0)(
         dir: join(dir, 'registry'),
         users: { ci: 'secret' },
       });
-      await registry.push('private/busybox', '1.0', busyboxImage('amd64'));
+      await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
       image = `${registry.host}/private/busybox:1.0`;
       const insecure = [registry.host];
       [podman, docker] = await Promise.all([

@@ -23,15 +23,8 @@ import { wasmServiceManifest } from './support/manifests.js';
 import { type PodLike, cs0, eventsOf, isReady, podsOf } from './support/oci-manifests.js';
 import { REGISTRY_TOOLS, forceClean, missingTools, runcLeftovers } from './support/oci-cluster.js';
 import { deleteLink } from './support/oci-daemons.js';
-import {
-  LONG_PATH,
-  busyboxBaseLayer,
-  busyboxImage,
-  ociImage,
-  ociIndex,
-  tar,
-  wasmArtifact,
-} from './support/oci-images.js';
+import { LONG_PATH, busyboxBaseLayer, busyboxImage, ociImage, ociIndex, wasmArtifact } from './support/oci-images.js';
+import { tar } from './support/tar.js';
 import { TestRegistry } from './support/registry.js';
 
 const missing = missingTools([...REGISTRY_TOOLS, 'runc', 'ip', 'mount', 'mknod']);
@@ -132,22 +125,25 @@ describe.skipIf(missing.length > 0)(
         'edge/busybox',
         '1.0',
         ociIndex([
-          { image: busyboxImage('amd64'), architecture: 'amd64' },
-          { image: busyboxImage('arm64'), architecture: 'arm64' },
+          { image: await busyboxImage('amd64'), architecture: 'amd64' },
+          { image: await busyboxImage('arm64'), architecture: 'arm64' },
         ]),
       );
-      await registry.push('edge/busybox-arm', '1.0', busyboxImage('arm64'));
-      await registry.push('private/busybox', '1.0', busyboxImage('amd64'));
+      await registry.push('edge/busybox-arm', '1.0', await busyboxImage('arm64'));
+      await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
       // Shares the base layer with edge/busybox; its own top layer and config.
       await registry.push(
         'edge/as-app',
         '1.0',
-        ociImage([busyboxBaseLayer(), tar([{ path: 'home/app/notes', data: 'mine\n', uid: 1000, gid: 1000 }])], {
-          architecture: 'amd64',
-          User: 'app',
-          WorkingDir: '/home/app',
-          Cmd: ['sleep', '1000'],
-        }),
+        ociImage(
+          [await busyboxBaseLayer(), await tar([{ path: 'home/app/notes', data: 'mine\n', uid: 1000, gid: 1000 }])],
+          {
+            architecture: 'amd64',
+            User: 'app',
+            WorkingDir: '/home/app',
+            Cmd: ['sleep', '1000'],
+          },
+        ),
       );
       await registry.push('edge/hello-wasm', '1.0', wasmArtifact(Buffer.from('\0asm\x0d\0\x01\0 a component')));
       await proxy.start(registry.host);
@@ -204,7 +200,7 @@ describe.skipIf(missing.length > 0)(
     });
 
     it('verifies digests: a corrupted layer or manifest is refused, and nothing half-stored gets in the way', async () => {
-      const tampered = ociImage([busyboxBaseLayer(), tar([{ path: 'x', data: 'x' }])], {
+      const tampered = ociImage([await busyboxBaseLayer(), await tar([{ path: 'x', data: 'x' }])], {
         architecture: 'amd64',
         Cmd: ['sh'],
       });
@@ -404,7 +400,10 @@ describe.skipIf(wasmMissing.length > 0)(
       await r.push(
         'edge/web',
         '1.0',
-        ociImage([tar([{ path: 'www/index.html', data: 'a container\n' }])], { architecture: 'amd64', Cmd: ['httpd'] }),
+        ociImage([await tar([{ path: 'www/index.html', data: 'a container\n' }])], {
+          architecture: 'amd64',
+          Cmd: ['httpd'],
+        }),
       );
       image = `${r.host}/hello:1.0`;
       await cluster.start([WASM_NODE]);

@@ -79,8 +79,8 @@ describe.skipIf(missing.length > 0)(
         'edge/busybox',
         '1.0',
         ociIndex([
-          { image: busyboxImage('amd64'), architecture: 'amd64' },
-          { image: busyboxImage('arm64'), architecture: 'arm64' },
+          { image: await busyboxImage('amd64'), architecture: 'amd64' },
+          { image: await busyboxImage('arm64'), architecture: 'arm64' },
         ]),
       );
       image = `${registry.host}/edge/busybox:1.0`;

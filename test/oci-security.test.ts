@@ -80,8 +80,8 @@ describe.skipIf(missing.length > 0)(
         'edge/busybox',
         '1.0',
         ociIndex([
-          { image: busyboxImage('amd64'), architecture: 'amd64' },
-          { image: busyboxImage('arm64'), architecture: 'arm64' },
+          { image: await busyboxImage('amd64'), architecture: 'amd64' },
+          { image: await busyboxImage('arm64'), architecture: 'arm64' },
         ]),
       );
       image = `${registry.host}/edge/busybox:1.0`;
@@ -300,7 +300,7 @@ describe.skipIf(ENGINE_MISSING.length > 0)(
         dir: join(dir, 'registry'),
         users: { ci: 'secret' },
       });
-      await registry.push('private/busybox', '1.0', busyboxImage('amd64'));
+      await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
       image = `${registry.host}/private/busybox:1.0`;
       const insecure = [registry.host];
       // Settled one by one, so afterAll stops whichever daemon did start when the other did not.

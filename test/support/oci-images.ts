@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { tar, type TarMember } from './tar.js';
 
 export const BUSYBOX = '/usr/bin/busybox';
 
@@ -23,96 +24,7 @@ export interface BuiltImage {
   manifest: { bytes: Buffer; digest: string; mediaType: string };
 }
 
-/** One tar member. */
-export interface TarMember {
-  path: string;
-  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  data?: Buffer | string;
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-}
-
 export const digestOf = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-function octal(h: Buffer, off: number, len: number, v: number): void {
-  h.write(`${v.toString(8).padStart(len - 1, '0')}\0`, off, len, 'ascii');
-}
-
-function header(
-  name: string,
-  m: {
-    mode: number;
-    uid: number;
-    gid: number;
-    size: number;
-    typeflag: string;
-    linkname: string;
-    devmajor?: number;
-    devminor?: number;
-  },
-): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  octal(h, 100, 8, m.mode);
-  octal(h, 108, 8, m.uid);
-  octal(h, 116, 8, m.gid);
-  octal(h, 124, 12, m.size);
-  octal(h, 136, 12, 1_700_000_000);
-  h.fill(0x20, 148, 156);
-  h.write(m.typeflag, 156, 1, 'ascii');
-  h.write(m.linkname, 157, 100, 'utf8');
-  h.write('ustar\0', 257, 6, 'ascii');
-  h.write('00', 263, 2, 'ascii');
-  h.write('root', 265, 32, 'ascii');
-  h.write('root', 297, 32, 'ascii');
-  octal(h, 329, 8, m.devmajor ?? 0);
-  octal(h, 337, 8, m.devminor ?? 0);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
-  return h;
-}
-
-const pad = (n: number): Buffer => Buffer.alloc((512 - (n % 512)) % 512);
-
-/** A tar archive of `members` (a PAX header carries names longer than 100 bytes). */
-export function tar(members: readonly TarMember[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const m of members) {
-    const type = m.type ?? 'file';
-    const data = type === 'file' ? Buffer.from(m.data ?? '') : Buffer.alloc(0);
-    const typeflag = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' }[type];
-    const meta = {
-      mode: m.mode ?? (type === 'dir' ? 0o755 : 0o644),
-      uid: m.uid ?? 0,
-      gid: m.gid ?? 0,
-      size: data.length,
-      typeflag,
-      linkname: m.linkname ?? '',
-      devmajor: m.devmajor ?? 0,
-      devminor: m.devminor ?? 0,
-    };
-    const longLink = Buffer.byteLength(meta.linkname) > 99;
-    if (Buffer.byteLength(m.path) > 99 || longLink) {
-      const rec = (k: string, v: string): string => {
-        // A PAX record's length counts its own digits.
-        const body = ` ${k}=${v}\n`;
-        let len = Buffer.byteLength(body) + 1;
-        while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
-        return `${len}${body}`;
-      };
-      const pax = Buffer.from(rec('path', m.path) + (longLink ? rec('linkpath', meta.linkname) : ''));
-      parts.push(header('PaxHeader', { ...meta, size: pax.length, typeflag: 'x', linkname: '' }), pax, pad(pax.length));
-    }
-    parts.push(header(m.path.slice(0, 99), meta), data, pad(data.length));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
 
 const APPLETS = [
   'sh',
@@ -147,7 +59,7 @@ export function haveStaticBusybox(): boolean {
 }
 
 /** The base layer: busybox and its applets, a web root, users, and a few files to test permissions. */
-export function busyboxBaseLayer(): Buffer {
+export function busyboxBaseLayer(): Promise<Buffer> {
   return tar([
     { path: 'bin', type: 'dir' },
     { path: 'bin/busybox', data: readFileSync(BUSYBOX), mode: 0o755 },
@@ -168,7 +80,7 @@ export function busyboxBaseLayer(): Buffer {
 }
 
 /** A second layer exercising whiteouts, an opaque dir, links, modes and owners. */
-export function busyboxChangesLayer(): Buffer {
+export function busyboxChangesLayer(): Promise<Buffer> {
   const long = `www/${'deep/'.repeat(22)}file.txt`;
   return tar([
     { path: 'etc', type: 'dir' },
@@ -268,8 +180,8 @@ export function ociIndex(images: ReadonlyArray<{ image: BuiltImage; architecture
 }
 
 /** The busybox httpd image (two layers) for `architecture`. */
-export function busyboxImage(architecture = 'amd64'): BuiltImage {
-  return ociImage([busyboxBaseLayer(), busyboxChangesLayer()], {
+export async function busyboxImage(architecture = 'amd64'): Promise<BuiltImage> {
+  return ociImage([await busyboxBaseLayer(), await busyboxChangesLayer()], {
     architecture,
     Cmd: ['httpd', '-f', '-v', '-p', '80', '-h', '/www'],
   });

@@ -13,7 +13,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImagePullError } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
-import { digestOf, ociImage, tar, type BuiltImage } from '../../../test/support/oci-images.js';
+import { digestOf, ociImage, type BuiltImage } from '../../../test/support/oci-images.js';
+import { tar } from '../../../test/support/tar.js';
 import { ImageStore } from './image-store.js';
 import { RegistryClient } from '../../distribution/index.js';
 
@@ -97,7 +98,7 @@ function imageWithConfig(layer: Buffer, config: object): BuiltImage {
 
 describe('ImageStore', () => {
   it('pulls into 0700 directories and records the image durably', async () => {
-    repos.set('edge/ok', ociImage([tar([{ path: 'hello', data: 'hi' }])], { architecture: 'amd64' }));
+    repos.set('edge/ok', ociImage([await tar([{ path: 'hello', data: 'hi' }])], { architecture: 'amd64' }));
     const dir = join(base, `store-${++n}`);
     const store = await open(dir);
     const { image } = await store.pull(`${host}/edge/ok:1.0`, platform);
@@ -109,7 +110,7 @@ describe('ImageStore', () => {
   });
 
   it('aborts a layer download as soon as the registry sends more than the descriptor declares', async () => {
-    const img = ociImage([tar([{ path: 'a', data: 'a' }])], { architecture: 'amd64' });
+    const img = ociImage([await tar([{ path: 'a', data: 'a' }])], { architecture: 'amd64' });
     repos.set('edge/padded', img);
     padBlobs.add(layerOf(img, 0));
     const store = await open();
@@ -124,7 +125,7 @@ describe('ImageStore', () => {
   });
 
   it('refuses a config whose diff IDs are not digests, before anything is unpacked', async () => {
-    const layer = tar([{ path: 'a', data: 'a' }]);
+    const layer = await tar([{ path: 'a', data: 'a' }]);
     repos.set(
       'edge/evil-diff',
       imageWithConfig(layer, {
@@ -142,7 +143,7 @@ describe('ImageStore', () => {
   });
 
   it('heals a torn cache on the next pull: a torn blob is fetched again, an unmarked snapshot unpacked again, a torn manifest pulled again', async () => {
-    const img = ociImage([tar([{ path: 'base', data: 'b' }]), tar([{ path: 'top', data: 't' }])], {
+    const img = ociImage([await tar([{ path: 'base', data: 'b' }]), await tar([{ path: 'top', data: 't' }])], {
       architecture: 'amd64',
     });
     repos.set('edge/torn', img);

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { tar, type TarMember } from '../../../test/support/oci-images.js';
+import { tar, type TarMember } from '../../../test/support/tar.js';
 import { applyLayer, LayerError, type ApplyStats } from './layer-apply.js';
 
 const base = mkdtempSync(join(tmpdir(), 'hostile-layers-'));
@@ -52,9 +52,8 @@ async function apply(members: TarMember[], lowers: string[] = []): Promise<{ roo
   const root = join(roots, `l${++n}`);
   mkdirSync(root);
   const stats = await applyLayer(
-    // eslint-disable-next-line @typescript-eslint/require-await -- an async source or callback without awaits is what the code under test consumes
     (async function* () {
-      yield tar(members);
+      yield await tar(members);
     })(),
     { root, lowers },
   );
@@ -207,9 +206,8 @@ describe('hostile layers', () => {
     const many = Array.from({ length: 20 }, (_, i): TarMember => ({ path: `f${i}`, data: 'x' }));
     await expect(
       applyLayer(
-        // eslint-disable-next-line @typescript-eslint/require-await -- an async source or callback without awaits is what the code under test consumes
         (async function* () {
-          yield tar(many);
+          yield await tar(many);
         })(),
         { root, lowers: [], maxEntries: 10 },
       ),

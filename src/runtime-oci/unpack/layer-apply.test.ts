@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tar, type TarMember } from '../../../test/support/oci-images.js';
+import { tar, type TarMember } from '../../../test/support/tar.js';
 import { applyLayer, cleanPath } from './layer-apply.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'layer-apply-'));
@@ -13,9 +13,8 @@ async function apply(members: TarMember[], lowers: string[] = []): Promise<strin
   const root = join(dir, `l${++n}`);
   mkdirSync(root);
   await applyLayer(
-    // eslint-disable-next-line @typescript-eslint/require-await -- an async source or callback without awaits is what the code under test consumes
     (async function* () {
-      yield tar(members);
+      yield await tar(members);
     })(),
     { root, lowers },
   );

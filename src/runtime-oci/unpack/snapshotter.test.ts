@@ -15,7 +15,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ImagePullError } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
-import { digestOf, tar, type TarMember } from '../../../test/support/oci-images.js';
+import { digestOf } from '../../../test/support/oci-images.js';
+import { tar, type TarMember } from '../../../test/support/tar.js';
 import { mountOverlay, mountsUnder, unmountAll } from './overlay.js';
 import { Snapshotter, chainIds, type LayerSource, type SnapshotterOptions } from './snapshotter.js';
 
@@ -25,8 +26,8 @@ const isRoot = process.getuid?.() === 0;
 let n = 0;
 
 /** A gzipped layer written to disk, and how many times its blob was asked for. */
-function layer(members: TarMember[] | Buffer): LayerSource & { asked: number; bytes: Buffer } {
-  const raw = Buffer.isBuffer(members) ? members : tar(members);
+async function layer(members: TarMember[] | Buffer): Promise<LayerSource & { asked: number; bytes: Buffer }> {
+  const raw = Buffer.isBuffer(members) ? members : await tar(members);
   const gz = gzipSync(raw);
   const path = join(base, `blob-${++n}`);
   writeFileSync(path, gz);
@@ -53,7 +54,7 @@ describe('Snapshotter', () => {
   it('unpacks into a 0700 cache, marks each snapshot complete, and does not unpack it twice', async () => {
     const snaps = await open();
     expect(statSync(snaps.dir).mode & 0o777).toBe(0o700);
-    const l = layer([{ path: 'etc/hostname', data: 'box' }]);
+    const l = await layer([{ path: 'etc/hostname', data: 'box' }]);
     const [name] = await snaps.prepare([l]);
     expect(name).toBe(l.diffId.slice(7));
     expect(readFileSync(join(snaps.dir, name!, 'etc/hostname'), 'utf8')).toBe('box');
@@ -68,7 +69,7 @@ describe('Snapshotter', () => {
 
   it('never lets a directory without its marker stand in for a layer: a planted or torn one is unpacked again', async () => {
     const snaps = await open();
-    const l = layer([{ path: 'bin/app', data: 'real' }]);
+    const l = await layer([{ path: 'bin/app', data: 'real' }]);
     const name = snaps.nameOf(l.diffId);
     mkdirSync(join(snaps.dir, name, 'bin'), { recursive: true });
     writeFileSync(join(snaps.dir, name, 'bin/app'), 'planted');
@@ -88,7 +89,7 @@ describe('Snapshotter', () => {
 
   it('refuses malformed diff IDs and layer digests before anything touches the disk', async () => {
     const snaps = await open();
-    const l = layer([{ path: 'a', data: 'a' }]);
+    const l = await layer([{ path: 'a', data: 'a' }]);
     for (const diffId of [
       'sha256:../../x',
       `sha256:${'A'.repeat(64)}`,
@@ -109,7 +110,7 @@ describe('Snapshotter', () => {
 
   it('refuses a gzip bomb with an error naming the layer, keeping nothing half-written', async () => {
     const snaps = await open({ maxLayerBytes: 1024 * 1024 });
-    const bomb = layer([{ path: 'zeros', data: Buffer.alloc(8 * 1024 * 1024) }]);
+    const bomb = await layer([{ path: 'zeros', data: Buffer.alloc(8 * 1024 * 1024) }]);
     expect(bomb.bytes.length).toBeLessThan(16 * 1024); // a few KB that expand to 8 MiB
     const err = await snaps.prepare([bomb]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImagePullError);
@@ -119,7 +120,7 @@ describe('Snapshotter', () => {
 
   it('caps the entries of a layer, naming it', async () => {
     const snaps = await open({ maxEntries: 50 });
-    const many = layer(Array.from({ length: 200 }, (_, i): TarMember => ({ path: `f${i}`, data: '' })));
+    const many = await layer(Array.from({ length: 200 }, (_, i): TarMember => ({ path: `f${i}`, data: '' })));
     await expect(snaps.prepare([many])).rejects.toThrow(
       `cannot unpack layer ${many.digest}: the layer has more than 50 entries`,
     );
@@ -128,14 +129,14 @@ describe('Snapshotter', () => {
 
   it('refuses a layer whose content does not match its diff ID, keeping nothing', async () => {
     const snaps = await open();
-    const l = layer([{ path: 'a', data: 'a' }]);
+    const l = await layer([{ path: 'a', data: 'a' }]);
     await expect(snaps.prepare([{ ...l, diffId: digestOf(Buffer.from('other')) }])).rejects.toThrow(/digest mismatch/);
     expect(readdirSync(snaps.dir)).toEqual([]);
   });
 
   it.skipIf(!isRoot)('mounts snapshots nosuid,nodev', async () => {
     const snaps = await open();
-    const l = layer([{ path: 'bin/su', data: 'x', mode: 0o4755 }]);
+    const l = await layer([{ path: 'bin/su', data: 'x', mode: 0o4755 }]);
     const [name] = await snaps.prepare([l]);
     const bundle = join(base, `bundle-${++n}`);
     for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(bundle, d), { recursive: true });

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { applyLayer, LayerError } from '../../../src/runtime-oci/unpack/layer-apply.js';
 import { TarFormatError } from '../../../src/runtime-oci/unpack/tar-reader.js';
-import { tar, type TarMember } from '../../support/oci-images.js';
+import { tar, type TarMember } from '../../support/tar.js';
 import type { FuzzTarget } from '../target.js';
 
 interface Ctx {
@@ -37,8 +37,20 @@ interface Ctx {
   n: number;
 }
 
+/** Bytes flipped (offset, value) and a cut, applied to a crafted archive once it is written. */
+interface Mutation {
+  flips: Array<[number, number]>;
+  cut: number | null;
+}
+
+/**
+ * One case's archive: members written by tar-stream in `check` (its writer is asynchronous, and an
+ * arbitrary's `map` is not), optionally mutated; or random bytes.
+ */
+type Archive = { members: TarMember[]; mutation: Mutation | null } | { random: Uint8Array };
+
 interface Case {
-  bytes: Uint8Array;
+  archive: Archive;
   withLower: boolean;
 }
 
@@ -155,19 +167,24 @@ function members(ctx: Ctx): fc.Arbitrary<TarMember[]> {
     .filter((m) => m.length > 0);
 }
 
-/** Flips bytes, cuts the archive short or both. */
-function mutated(archive: fc.Arbitrary<Buffer>): fc.Arbitrary<Uint8Array> {
-  return fc
-    .tuple(
-      archive,
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
-      fc.option(fc.nat()),
-    )
-    .map(([bytes, flips, cut]) => {
-      const out = Buffer.from(bytes);
-      for (const [at, value] of flips) if (out.length > 0) out[at % out.length] = value;
-      return cut === null || out.length === 0 ? out : out.subarray(0, cut % out.length);
-    });
+/** Mutations: bytes flipped, the archive cut short, or both. */
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+  cut: fc.option(fc.nat()),
+});
+
+/** `bytes` with `m` applied (a copy). */
+function mutate(bytes: Buffer, m: Mutation): Uint8Array {
+  const out = Buffer.from(bytes);
+  for (const [at, value] of m.flips) if (out.length > 0) out[at % out.length] = value;
+  return m.cut === null || out.length === 0 ? out : out.subarray(0, m.cut % out.length);
+}
+
+/** The bytes of `archive`. */
+async function bytesOf(archive: Archive): Promise<Uint8Array> {
+  if ('random' in archive) return archive.random;
+  const written = await tar(archive.members);
+  return archive.mutation === null ? written : mutate(written, archive.mutation);
 }
 
 /** `bytes` as the one-chunk stream `applyLayer` reads (a layer arriving in a single piece). */
@@ -188,7 +205,7 @@ export const target: FuzzTarget<Ctx, Case> = {
     mkdirSync(lower);
     await applyLayer(
       oneChunk(
-        tar([
+        await tar([
           { path: 'bin/tool', data: 'tool', mode: 0o755 },
           { path: 'host', type: 'symlink', linkname: victim },
           { path: 'etc/passwd', data: 'root:x:0:0::/:/bin/sh\n' },
@@ -204,23 +221,24 @@ export const target: FuzzTarget<Ctx, Case> = {
   },
 
   arbitrary(ctx) {
-    const crafted = members(ctx).map((m) => tar(m));
+    const crafted = members(ctx);
     return fc.record({
-      bytes: fc.oneof(
-        { weight: 5, arbitrary: crafted },
-        { weight: 4, arbitrary: mutated(crafted) },
-        { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2048 }) },
+      archive: fc.oneof(
+        { weight: 5, arbitrary: crafted.map((m): Archive => ({ members: m, mutation: null })) },
+        { weight: 4, arbitrary: fc.record({ members: crafted, mutation }) },
+        { weight: 1, arbitrary: fc.record({ random: fc.uint8Array({ maxLength: 2048 }) }) },
       ),
       withLower: fc.boolean(),
     });
   },
 
   async check(ctx, input) {
+    const bytes = await bytesOf(input.archive);
     const root = join(ctx.cases, `c${++ctx.n}`);
     mkdirSync(root);
     try {
       try {
-        await applyLayer(oneChunk(input.bytes), {
+        await applyLayer(oneChunk(bytes), {
           root,
           lowers: input.withLower ? [ctx.lower] : [],
           maxEntries: 64,
