@@ -1,8 +1,9 @@
 /**
  * Tar archives crafted by the tests (image layers, hostile layers, fuzz cases), written by tar-stream's
  * `pack` — the same library the layer reader parses with, so no hand-written header code remains.
- * tar-stream writes a ustar header, splitting a long path into prefix and name where it can, and a PAX
- * header for what ustar cannot hold (a path or link name too long, non-ASCII names).
+ * A path or link name longer than ustar's 100-byte fields always gets a PAX header (tar-stream alone
+ * would split some long paths into ustar's prefix and name instead), so the image and hostile-layer
+ * tests keep sending the layer reader PAX long names, as the hand-written writer did.
  */
 import { constants } from 'node:fs';
 import { pack, type Header } from 'tar-stream';
@@ -38,6 +39,9 @@ const TYPES: Record<MemberType, { type: Header['type']; ifmt: number }> = {
 /** A fixed time for every member, so the same members always make the same bytes (and layer digest). */
 const MTIME = new Date(1_700_000_000_000);
 
+/** Longer than a ustar name or link name field (100 bytes). */
+const long = (name: string): boolean => Buffer.byteLength(name) > 100;
+
 function header(m: TarMember): Header {
   const type = m.type ?? 'file';
   const { type: tarType, ifmt } = TYPES[type];
@@ -57,6 +61,8 @@ function header(m: TarMember): Header {
     gname: 'root',
     devmajor: m.devmajor ?? 0,
     devminor: m.devminor ?? 0,
+    // Any `pax` object makes tar-stream write a PAX header carrying the path and link name.
+    pax: long(m.path) || long(m.linkname ?? '') ? {} : null,
   };
 }
 
