@@ -6,12 +6,12 @@
 import { defaultRuntimeClass, errorMessage, isPodTerminal, rfc3339 } from '../../api/index.js';
 import type { Pod, PodStatus, Runtime } from '../../api/index.js';
 import { containerSpecHash } from './container-config.js';
-import { killForProbe, recordExit } from './container-exit.js';
 import { ContainerSlot } from './container-slot.js';
-import { startInstance } from './container-start.js';
+import { syncContainer } from './container-sync.js';
 import type { LocalPod, LocalTarget } from '../mesh/index.js';
 import { findLocalTarget } from './local-target.js';
 import { computePodStatus, type PodView } from './pod-status.js';
+import { killContainers, shortenGrace } from './pod-kill.js';
 import { podRefOf, type PodKey } from './pod-ref.js';
 import type { PodWorkerDeps, TerminationReason, WorkerContext } from './worker-context.js';
 
@@ -94,14 +94,7 @@ export class PodWorker implements LocalPod {
     if (this.terminating) {
       if (graceMs < this.terminating.graceMs) {
         this.terminating.graceMs = graceMs;
-        // An in-flight stop keeps its grace; ask again with the shorter one (stop is idempotent).
-        for (const slot of this.slots.values()) {
-          const inst = slot.instance;
-          if (inst)
-            inst.runtime
-              .stopContainer(inst.id, graceMs)
-              .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
-        }
+        shortenGrace(this.slots.values(), graceMs, this.deps.logger);
       }
       return;
     }
@@ -243,7 +236,7 @@ export class PodWorker implements LocalPod {
 
   private async syncOnce(): Promise<void> {
     if (this.terminating) {
-      await this.killAll(this.terminating.graceMs);
+      await killContainers(this.ctx, this.slots.values(), this.terminating.graceMs);
       this.terminated = true;
       this.deps.onTerminated(this.terminating.reason);
       return;
@@ -265,56 +258,9 @@ export class PodWorker implements LocalPod {
     this.startTime ??= rfc3339(this.deps.clock.now());
     for (const slot of this.slots.values()) {
       if (this.terminating) return;
-      await this.syncContainer(slot, this.runtime);
+      // A container that exited while being started is looked at again in another pass.
+      if (await syncContainer(this.ctx, slot, this.runtime)) this.dirty = true;
     }
-  }
-
-  private async syncContainer(slot: ContainerSlot, runtime: Runtime): Promise<void> {
-    const inst = slot.instance;
-    if (inst) {
-      const st = inst.runtime.containerStatus(inst.id);
-      if (st?.state === 'running' || st?.state === 'created') {
-        const kill = slot.probeKill?.containerId === inst.id ? slot.probeKill : undefined;
-        if (kill) {
-          await killForProbe(this.ctx, slot, inst, kill);
-        } else if (inst.hash === slot.hash && inst.runtime === runtime) {
-          return;
-        } else {
-          this.deps.logger.info(
-            { pod: this.ref, container: slot.spec.name },
-            'container definition changed, restarting',
-          );
-          await inst.runtime.stopContainer(inst.id, this.graceMs()).catch(() => undefined);
-          await recordExit(this.ctx, slot, inst.runtime.containerStatus(inst.id), { restartNow: true });
-        }
-      } else {
-        await recordExit(this.ctx, slot, st);
-      }
-    }
-    if (slot.finished || slot.inBackoff || this.terminating) return;
-    await startInstance(this.ctx, slot, runtime);
-    // The container may have exited already (its event came while we were awaiting): look again.
-    const started = slot.instance;
-    if (started && started.runtime.containerStatus(started.id)?.state === 'exited') this.dirty = true;
-  }
-
-  private async killAll(graceMs: number): Promise<void> {
-    await Promise.all(
-      [...this.slots.values()].map(async (slot) => {
-        slot.cancelRetry();
-        const inst = slot.instance;
-        if (!inst) return;
-        this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);
-        await inst.runtime
-          .stopContainer(inst.id, graceMs)
-          .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'stop failed'));
-        await recordExit(this.ctx, slot, inst.runtime.containerStatus(inst.id));
-      }),
-    );
-  }
-
-  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.ctx.event(type, reason, message);
   }
 
   private graceMs(): number {

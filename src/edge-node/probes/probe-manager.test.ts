@@ -1,21 +1,22 @@
+/**
+ * The probe manager on manual timers: Kubernetes' defaults and thresholds, httpGet delivered
+ * in-process, startup probes gating the others, timeouts, tcpSocket and exec probes. Probes over a
+ * real port are in probe-manager-tcp.test.ts.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Container } from '../../api/index.js';
-import type { WorkloadEndpoint } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';
-import { ProbeManager, type ProbeListener } from './probe-manager.js';
+import { ProbeManager } from './probe-manager.js';
 import { ManualTimers, settle } from './testing/manual-timers.js';
+import { recorder, startProbedContainer } from './testing/probed-container.js';
 import { ProbeableRuntime } from './testing/probeable-runtime.js';
 
 let dir: string;
 let timers: ManualTimers;
 let manager: ProbeManager;
-let seq = 0;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-probes-'));
@@ -27,47 +28,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts a container with `spec` (probes defaulted by the API schema) on `rt`; returns its id. */
-async function runContainer(
-  rt: FakeRuntime,
-  spec: Record<string, unknown>,
-): Promise<{ id: string; container: Container }> {
-  const container = Container.parse({
-    name: 'main',
-    image: 'x.wasm',
-    ports: [{ name: 'http', containerPort: 8080 }],
-    ...spec,
-  });
-  const id = `c${++seq}`;
-  await rt.createContainer({
-    id,
-    pod: { namespace: 'default', name: 'p', uid: 'u' },
-    name: 'main',
-    image: { ref: 'x.wasm', digest: 'sha256:0', sizeBytes: 1 },
-    command: [],
-    args: [],
-    env: {},
-    ports: [8080],
-    limits: {},
-    logPath: path.join(dir, `${id}.log`),
-  });
-  await rt.startContainer(id);
-  return { id, container };
-}
-
-/** A listener that writes what it hears as lines. */
-function recorder(): { log: string[]; listener: ProbeListener } {
-  const log: string[] = [];
-  return {
-    log,
-    listener: {
-      readiness: (r) => log.push(`ready=${r}`),
-      started: () => log.push('started'),
-      failed: (t, m) => log.push(`failed ${t}: ${m}`),
-      unhealthy: (t, m) => log.push(`unhealthy ${t}: ${m}`),
-    },
-  };
-}
+/** Starts a container with `spec` on `rt`, its log in this test's directory. */
+const runContainer = (rt: FakeRuntime, spec: Record<string, unknown>): ReturnType<typeof startProbedContainer> =>
+  startProbedContainer(rt, spec, dir);
 
 async function probe(rt: FakeRuntime, spec: Record<string, unknown>) {
   const { id, container } = await runContainer(rt, spec);
@@ -257,101 +220,5 @@ describe('probe manager', () => {
     const none = await probe(noExec, { readinessProbe: { exec: { command: ['check'] }, failureThreshold: 1 } });
     await timers.advance(0);
     expect(none.log).toEqual(['unhealthy readiness: exec probes not supported by runtime plain']);
-  });
-
-  describe('against a container with a real port (tcp endpoint)', () => {
-    let server: Server;
-    let port = 0;
-    let seen: IncomingHttpHeaders[] = [];
-    let status = 200;
-    beforeEach(async () => {
-      seen = [];
-      server = createServer((req, res) => {
-        seen.push(req.headers);
-        res.statusCode = req.url === '/healthz' ? status : 404;
-        res.end('x');
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      port = (server.address() as AddressInfo).port;
-    });
-    afterEach(async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    });
-
-    /** A runtime whose containers are reached over TCP at `target` (a real connection, real timers). */
-    class TcpRuntime extends FakeRuntime {
-      target = 0;
-      override endpoint(): WorkloadEndpoint {
-        return { kind: 'tcp', host: '127.0.0.1', port: this.target };
-      }
-    }
-
-    it('sends httpGet over real HTTP and tcpSocket as a real connect', async () => {
-      const rt = new TcpRuntime();
-      rt.target = port;
-      const realManager = new ProbeManager({ logger: silentLogger() });
-      const attach = async (spec: Record<string, unknown>) => {
-        const { id, container } = await runContainer(rt, spec);
-        const rec = recorder();
-        realManager.add(
-          { runtime: rt, containerId: id, container, podIP: '127.0.0.1', startedAtMs: Date.now(), label: 'x' },
-          rec.listener,
-        );
-        return rec.log;
-      };
-      try {
-        const http = await attach({
-          livenessProbe: {
-            httpGet: { path: '/healthz', port: 8080, httpHeaders: [{ name: 'X-Check', value: '1' }] },
-            failureThreshold: 1,
-          },
-        });
-        const tcp = await attach({ readinessProbe: { tcpSocket: { port: 8080 } } });
-        const until = async (f: () => boolean) => {
-          for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
-        };
-        await until(() => seen.length > 0 && tcp.length > 0);
-        expect(seen[0]).toMatchObject({ 'user-agent': 'kube-probe/edgeplane', 'x-check': '1' });
-        expect(http).toEqual([]);
-        expect(tcp).toEqual(['ready=true']);
-
-        status = 500;
-        const rt2 = new TcpRuntime();
-        rt2.target = port;
-        const { id, container } = await runContainer(rt2, {
-          livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, failureThreshold: 1 },
-        });
-        const rec = recorder();
-        realManager.add(
-          { runtime: rt2, containerId: id, container, podIP: '127.0.0.1', startedAtMs: Date.now(), label: 'y' },
-          rec.listener,
-        );
-        await until(() => rec.log.length >= 2);
-        expect(rec.log).toEqual([
-          'unhealthy liveness: HTTP probe failed with statuscode: 500',
-          'failed liveness: HTTP probe failed with statuscode: 500',
-        ]);
-
-        rt2.target = 1; // nothing listens there
-        const closed = await runContainer(rt2, { readinessProbe: { tcpSocket: { port: 8080 }, failureThreshold: 1 } });
-        const rec2 = recorder();
-        realManager.add(
-          {
-            runtime: rt2,
-            containerId: closed.id,
-            container: closed.container,
-            podIP: '127.0.0.1',
-            startedAtMs: Date.now(),
-            label: 'z',
-          },
-          rec2.listener,
-        );
-        await until(() => rec2.log.length >= 1);
-        expect(rec2.log[0]).toMatch(/^unhealthy readiness: dial tcp 127\.0\.0\.1:1: connect: .*ECONNREFUSED/);
-      } finally {
-        realManager.stop();
-      }
-    });
   });
 });

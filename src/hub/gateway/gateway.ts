@@ -5,7 +5,7 @@
  * is written to the store. Pod logs and exec are served by asking the hosting node
  * (`pod-requests.ts`). Frames to a node stay within what it decodes (`pod-frames.ts`: a big pod set
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
- * rate-limited per node (`event-limiter.ts`). */
+ * rate-limited per node (`event-limiter.ts`); what a node reports is taken in by `node-reports.ts`. */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -16,7 +16,7 @@ import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
-import { NodeEventLimiter, type NodeEventRate } from './event-limiter.js';
+import type { NodeEventRate } from './event-limiter.js';
 import { NodeAdmission } from './admission.js';
 import {
   DEFAULT_HUB_FRAME_LIMITS,
@@ -28,13 +28,9 @@ import {
   type RefusedPod,
 } from './pod-frames.js';
 import { PodRequests } from './pod-requests.js';
-import { PodWriter } from './pod-writer.js';
+import { NodeReports } from './node-reports.js';
 import { buildServiceRoutes } from './routes.js';
 import { NodeSession, type NodeSessionLimits } from './session.js';
-
-/** Pod statuses written per turn of the event loop: a node's big batch must not hold up the others. */
-const STATUS_CHUNK = 50;
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Verifies a bearer token; only `kind: 'node'` principals may connect. */
 export interface GatewayAuth {
@@ -72,14 +68,6 @@ export interface NodeGatewayDeps {
   nodeFrameLimits?: Partial<HubFrameLimits>;
 }
 
-/** Runs `fn` over `items` in chunks of STATUS_CHUNK, yielding to the event loop between chunks. */
-async function inChunks<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += STATUS_CHUNK) {
-    if (i > 0) await yieldToLoop();
-    await Promise.all(items.slice(i, i + STATUS_CHUNK).map(fn));
-  }
-}
-
 /** Sessions with edge nodes, their admission, and what the hub sends them. */
 export class NodeGateway implements PodLogSource, PodExecSource {
   // No compression: an inflated frame would cost more than its wire size (ws bounds it by maxPayload, but why spend it).
@@ -91,16 +79,12 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private readonly sessions = new Map<string, NodeSession>();
   private readonly requests: PodRequests;
   private serviceTimer: NodeJS.Timeout | undefined;
-  private readonly podWriter: PodWriter;
-  private readonly recorders = new Map<string, EventRecorder>();
+  private readonly reports: NodeReports;
   private readonly admission: NodeAdmission;
   private readonly gatewayEvents: EventRecorder;
-  private readonly eventLimiter: NodeEventLimiter;
   private readonly frameLimits: HubFrameLimits;
 
   constructor(private readonly deps: NodeGatewayDeps) {
-    this.podWriter = new PodWriter(deps.api, deps.pods);
-    this.eventLimiter = new NodeEventLimiter(deps.logger, deps.nodeEventRate, () => deps.clock.now());
     this.frameLimits = { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits };
     this.gatewayEvents = deps.events.withComponent('node-gateway');
     this.admission = new NodeAdmission({
@@ -118,6 +102,16 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       sessionOf: (node) => this.sessions.get(node),
       ...(deps.maxExecsPerNode !== undefined ? { maxExecsPerNode: deps.maxExecsPerNode } : {}),
       ...(deps.maxLogStreamsPerNode !== undefined ? { maxLogStreamsPerNode: deps.maxLogStreamsPerNode } : {}),
+    });
+    this.reports = new NodeReports({
+      api: deps.api,
+      pods: deps.pods,
+      lifecycle: deps.lifecycle,
+      events: deps.events,
+      clock: deps.clock,
+      logger: deps.logger,
+      requests: this.requests,
+      nodeEventRate: deps.nodeEventRate,
     });
     deps.pods.addHandler({
       onAdd: (p) => this.podToNode(undefined, p),
@@ -193,36 +187,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       if (!session.helloReceived) session.violation(`"${msg.type}" before "hello": say hello first`);
       return;
     }
-    switch (msg.type) {
-      case 'heartbeat':
-        this.deps.lifecycle.heartbeat(node);
-        return;
-      case 'podStatus':
-        this.deps.lifecycle.heartbeat(node);
-        await inChunks(msg.pods, (p) => this.podWriter.writeStatus(node, p.pod, p.status));
-        return;
-      case 'podGone':
-        await inChunks(msg.pods, (p) => this.podWriter.finalize(node, p));
-        return;
-      case 'logChunk':
-        this.requests.logChunk(session, node, msg);
-        return;
-      case 'execResult':
-        this.requests.execResult(node, msg);
-        return;
-      case 'error':
-        this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
-        return;
-      case 'event': {
-        // Only about the node's own pods: a node cannot write Events about anything else.
-        const pod = this.deps.pods.get(msg.pod.namespace, msg.pod.name);
-        if (!pod || pod.metadata.uid !== msg.pod.uid || pod.spec.nodeName !== node) return;
-        // Each distinct message is a new Event row kept for the event TTL: a node gets a rate, not the store.
-        if (!this.eventLimiter.allow(node)) return;
-        await this.nodeEvents(node).record(pod, msg.eventType, msg.reason, msg.message);
-        return;
-      }
-    }
+    await this.reports.handle(session, node, msg);
   }
 
   /** Sends a just-admitted node its welcome, its whole pod set and every Service route. */
@@ -259,24 +224,12 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     void this.gatewayEvents.record(r.pod, 'Warning', r.reason, `${r.message} (node ${node})`);
   }
 
-  /** The event recorder speaking for one node (`source.component: edge-node`, `source.host: <node>`). */
-  private nodeEvents(node: string): EventRecorder {
-    let rec = this.recorders.get(node);
-    if (!rec) {
-      rec = this.deps.events.forSource('edge-node', node);
-      this.recorders.set(node, rec);
-    }
-    return rec;
-  }
-
   private onClose(session: NodeSession): void {
     const node = session.nodeName;
     if (!node || this.sessions.get(node) !== session) return;
     this.sessions.delete(node);
     this.deps.lifecycle.disconnected(node);
-    // Its recorder's cache of recent Events goes with it (a reconnect starts a fresh one).
-    this.recorders.delete(node);
-    this.eventLimiter.disconnected(node, (n) => this.sessions.has(n));
+    this.reports.disconnected(node, (n) => this.sessions.has(n));
     this.requests.failNode(node);
     this.deps.logger.info({ node }, 'node disconnected');
   }

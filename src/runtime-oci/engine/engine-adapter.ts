@@ -5,7 +5,7 @@
  * its CRI log file and waits on its exit. Containers carry the node's name as a label, so several
  * nodes may share a daemon and a restarted node removes only what it left itself.
  */
-import { CreateContainerError, capabilityName, errorMessage, rfc3339 } from '../../api/index.js';
+import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
 import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
 import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
 import type {
@@ -17,10 +17,14 @@ import type {
   PullOpts,
 } from '../adapter.js';
 import type { Platform, RegistryCredentials } from '../../distribution/index.js';
-import { EngineClient, EngineError, demux } from './engine-client.js';
+import { ContainerTable, containerState } from '../container-table.js';
+import { EngineClient, EngineError } from './engine-client.js';
+import { NODE_LABEL, createContainerBody } from './engine-create.js';
 import { engineExec } from './engine-exec.js';
+import { followLogs } from './engine-logs.js';
 import { EngineImages } from './engine-images.js';
 import { containerAddresses, networkGateway, type ContainerNetworkSettings } from './engine-network.js';
+import { containerUser } from './engine-security.js';
 
 /** Dependencies of {@link EngineAdapter.create}. */
 export interface EngineAdapterDeps {
@@ -43,9 +47,6 @@ export interface EngineAdapterDeps {
   /** Rotation of the containers' log files; none when absent. */
   containerLogs?: CriLogRotation;
 }
-
-const NODE_LABEL = 'io.edgeplane.node';
-const ID_LABEL = 'io.edgeplane.container-id';
 
 interface ContainerInspect {
   Id: string;
@@ -79,8 +80,7 @@ interface EngineContainer {
 /** The Engine API adapter. */
 export class EngineAdapter implements OciRuntimeAdapter {
   readonly name: string;
-  readonly #containers = new Map<string, EngineContainer>();
-  readonly #listeners = new Set<(exit: OciExit) => void>();
+  readonly #containers = new ContainerTable<EngineContainer>();
   /** Where containers on the daemon network reach the node (undefined with host networking, or until known). */
   #gateway: string | undefined;
 
@@ -125,28 +125,13 @@ export class EngineAdapter implements OciRuntimeAdapter {
   async create(spec: OciContainerSpec): Promise<void> {
     const what = `container ${spec.name} of pod ${spec.pod.namespace}/${spec.pod.name}`;
     if (this.#containers.has(spec.id)) throw new CreateContainerError(`${what}: id ${spec.id} exists already`);
-    const host: Record<string, unknown> = {
-      NetworkMode: spec.hostNetwork ? 'host' : (this.deps.network ?? 'bridge'),
-      RestartPolicy: { Name: 'no' },
-    };
-    if (spec.limits.memoryBytes !== undefined) host.Memory = spec.limits.memoryBytes;
-    if (spec.limits.cpuMillis !== undefined) host.NanoCpus = spec.limits.cpuMillis * 1_000_000;
-    const pids = this.deps.pidsLimit ?? 1024;
-    if (pids > 0) host.PidsLimit = pids;
-    const user = await this.#user(spec, what);
-    Object.assign(host, securityHostConfig(spec.security));
-    const body: Record<string, unknown> = {
-      Image: spec.image.digest,
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      Labels: { ...spec.labels, [NODE_LABEL]: this.deps.nodeName, [ID_LABEL]: spec.id },
-      HostConfig: host,
-    };
-    // Kubernetes' rules: `command` replaces the entrypoint and drops the image's cmd; `args` replaces the cmd.
-    if (spec.command.length > 0) body.Entrypoint = spec.command;
-    if (spec.args.length > 0 || spec.command.length > 0) body.Cmd = spec.args;
-    if (spec.workingDir) body.WorkingDir = spec.workingDir;
-    if (!spec.hostNetwork) body.Hostname = spec.pod.name.slice(0, 63);
-    if (user !== undefined) body.User = user;
+    const user = await containerUser(this.client, spec, what);
+    const body = createContainerBody(spec, {
+      nodeName: this.deps.nodeName,
+      network: this.deps.network,
+      pidsLimit: this.deps.pidsLimit,
+      user,
+    });
     try {
       const created = await this.client.call<{ Id: string }>('POST', '/containers/create', {
         query: { name: `edge-${spec.id}` },
@@ -160,7 +145,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   }
 
   async start(id: string): Promise<{ startedAt: string }> {
-    const c = this.#get(id);
+    const c = this.#containers.get(id);
     c.log = await CriLogWriter.open(c.spec.logPath, this.deps.containerLogs);
     await this.client.call('POST', `/containers/${c.engineId}/start`);
     const info = await this.client.call<ContainerInspect>('GET', `/containers/${c.engineId}/json`);
@@ -177,7 +162,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   }
 
   async stop(id: string, gracePeriodMs: number): Promise<void> {
-    const c = this.#containers.get(id);
+    const c = this.#containers.find(id);
     if (!c?.exited || c.state === 'exited') return;
     try {
       if (gracePeriodMs <= 0)
@@ -195,7 +180,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   }
 
   async remove(id: string): Promise<void> {
-    const c = this.#containers.get(id);
+    const c = this.#containers.find(id);
     if (!c) return;
     this.#containers.delete(id);
     try {
@@ -209,26 +194,15 @@ export class EngineAdapter implements OciRuntimeAdapter {
   }
 
   status(id: string): Promise<OciContainerState> {
-    return Promise.resolve(this.#state(id));
-  }
-
-  #state(id: string): OciContainerState {
-    const c = this.#containers.get(id);
-    if (!c) return { id, state: 'unknown' };
-    const st: OciContainerState = { id, state: c.state };
-    if (c.pid !== undefined) st.pid = c.pid;
-    if (c.startedAt !== undefined) st.startedAt = c.startedAt;
-    if (c.exit)
-      Object.assign(st, { exitCode: c.exit.exitCode, finishedAt: c.exit.finishedAt, oomKilled: c.exit.oomKilled });
-    return st;
+    return Promise.resolve(containerState(id, this.#containers.find(id)));
   }
 
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
-    return engineExec(this.client, this.#get(id).engineId, command, opts.timeoutMs);
+    return engineExec(this.client, this.#containers.get(id).engineId, command, opts.timeoutMs);
   }
 
   endpoint(id: string, port: number): OciEndpoint {
-    const c = this.#get(id);
+    const c = this.#containers.get(id);
     return { host: c.spec.hostNetwork ? this.deps.nodeAddress : (c.ip ?? this.deps.nodeAddress), port };
   }
 
@@ -237,8 +211,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   }
 
   podIP(id: string): string | undefined {
-    const c = this.#containers.get(id);
-    return c?.spec.hostNetwork ? undefined : c?.ip;
+    return this.#containers.podIP(id);
   }
 
   listImages(): string[] {
@@ -246,8 +219,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   }
 
   onExit(listener: (exit: OciExit) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#containers.onExit(listener);
   }
 
   async sweep(): Promise<void> {
@@ -267,62 +239,10 @@ export class EngineAdapter implements OciRuntimeAdapter {
     await this.client.close();
   }
 
-  /**
-   * The `User` to create the container with (undefined: the image's), checked against
-   * `runAsNonRoot` as the kubelet checks it: the uid must be known and not 0.
-   */
-  async #user(spec: OciContainerSpec, what: string): Promise<string | undefined> {
-    const { runAsUser, runAsGroup, runAsNonRoot } = spec.security;
-    if (runAsUser !== undefined) {
-      if (runAsNonRoot === true && runAsUser === 0)
-        throw new CreateContainerError(
-          `${what}: container's runAsUser breaks non-root policy`,
-          undefined,
-          'CreateContainerConfigError',
-        );
-      return runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser);
-    }
-    if (runAsNonRoot !== true && runAsGroup === undefined) return undefined;
-    const info = await this.client
-      .call<{ Config?: { User?: string } }>('GET', `/images/${encodeURIComponent(spec.image.digest)}/json`)
-      .catch((err: unknown) => {
-        throw new CreateContainerError(`${what}: cannot inspect image ${spec.image.ref}: ${errorMessage(err)}`, err);
-      });
-    const imageUser = info?.Config?.User ?? '';
-    const name = imageUser.split(':')[0] ?? '';
-    if (runAsNonRoot === true) {
-      if (name === '' || name === 'root' || /^0+$/.test(name))
-        throw new CreateContainerError(
-          `${what}: container has runAsNonRoot and image will run as root`,
-          undefined,
-          'CreateContainerConfigError',
-        );
-      if (!/^[0-9]+$/.test(name))
-        throw new CreateContainerError(
-          `${what}: container has runAsNonRoot and image has non-numeric user (${name}), cannot verify user is non-root`,
-          undefined,
-          'CreateContainerConfigError',
-        );
-    }
-    if (runAsGroup === undefined) return undefined;
-    return `${name === '' ? '0' : name}:${runAsGroup}`;
-  }
-
-  #get(id: string): EngineContainer {
-    const c = this.#containers.get(id);
-    if (!c) throw new Error(`no container ${id}`);
-    return c;
-  }
-
-  /** Copies the container's output (from its start, then as it comes) into its CRI log. */
+  /** Copies the container's output into its CRI log until the stream ends or is aborted. */
   async #followLogs(c: EngineContainer, signal: AbortSignal): Promise<void> {
     try {
-      const res = await this.client.open('GET', `/containers/${c.engineId}/logs`, {
-        query: { follow: 'true', stdout: 'true', stderr: 'true' },
-        timeoutMs: 0,
-        signal,
-      });
-      await demux(pacedByLog(res.body, c.log), (stream, data) => c.log?.write(stream, data));
+      await followLogs(this.client, c.engineId, c.log, signal);
     } catch (err) {
       if (!signal.aborted) this.deps.logger.debug({ container: c.spec.id, err: errorMessage(err) }, 'log stream ended');
     }
@@ -353,41 +273,6 @@ export class EngineAdapter implements OciRuntimeAdapter {
     c.exit = exit;
     c.state = 'exited';
     await c.log?.close();
-    for (const l of this.#listeners) l(exit);
+    this.#containers.emit(exit);
   }
-}
-
-/**
- * The log stream, read no faster than the container's log file takes it: the next chunk is pulled
- * only once the log has room, so a container writing faster than the disk leaves its output in the
- * daemon (TCP backpressure) instead of the agent's heap.
- */
-export async function* pacedByLog(
-  body: AsyncIterable<Uint8Array>,
-  log: Pick<CriLogWriter, 'drained'> | undefined,
-): AsyncIterable<Uint8Array> {
-  for await (const chunk of body) {
-    yield chunk;
-    await log?.drained();
-  }
-}
-
-/**
- * The HostConfig fields of a container's `securityContext`: capabilities, privileged, read-only
- * root, supplementary groups, no-new-privileges (on unless escalation is allowed or the container
- * is privileged, as for runc) and seccomp (the daemon's own default profile unless `Unconfined`).
- */
-export function securityHostConfig(sec: OciContainerSpec['security']): Record<string, unknown> {
-  const host: Record<string, unknown> = {};
-  const cap = (c: string): string => (c === 'ALL' ? 'ALL' : `CAP_${capabilityName(c)}`);
-  if (sec.capabilities?.add?.length) host.CapAdd = sec.capabilities.add.map(cap);
-  if (sec.capabilities?.drop?.length) host.CapDrop = sec.capabilities.drop.map(cap);
-  if (sec.privileged === true) host.Privileged = true;
-  if (sec.readOnlyRootFilesystem === true) host.ReadonlyRootfs = true;
-  if (sec.supplementalGroups?.length) host.GroupAdd = sec.supplementalGroups.map(String);
-  const opts: string[] = [];
-  if (sec.privileged !== true && sec.allowPrivilegeEscalation !== true) opts.push('no-new-privileges');
-  if (sec.seccompProfile === 'Unconfined') opts.push('seccomp=unconfined');
-  if (opts.length > 0) host.SecurityOpt = opts;
-  return host;
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CriLogWriter } from '../../platform/index.js';
-import { pacedByLog } from './engine-adapter.js';
+import { pacedByLog } from './engine-logs.js';
 import { demux } from './engine-client.js';
 
 let dir: string;

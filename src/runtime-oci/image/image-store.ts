@@ -14,10 +14,10 @@ import type { Logger, PulledImage } from '../../api/index.js';
 import { writeFileDurable } from '../../durable/index.js';
 import type { PullOpts } from '../adapter.js';
 import { BlobCache } from './blob-cache.js';
+import { type Catalog, type StoredImage, validCatalog } from './image-catalog.js';
+import { parseImageConfig } from './image-config.js';
 import { Snapshotter, type LayerSource, type SnapshotterOptions } from '../unpack/snapshotter.js';
 import {
-  assertSha256Digest,
-  parseDigest,
   privateDir,
   MediaType,
   formatPlatform,
@@ -32,37 +32,6 @@ import {
   type ImageReference,
   type RegistryClient,
 } from '../../distribution/index.js';
-
-/** The runtime part of an image config (`config` of the image configuration JSON). */
-export interface ImageRunConfig {
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  Env?: string[] | null;
-  WorkingDir?: string;
-  User?: string;
-  StopSignal?: string;
-}
-
-/** A pulled, unpacked image. */
-export interface StoredImage {
-  /** The reference it was pulled as (canonical form). */
-  ref: string;
-  /** Digest of the platform manifest: the image's identity here. */
-  digest: string;
-  configDigest: string;
-  platform: Platform;
-  /** Platforms the reference offers (an index's entries; else the image's own). */
-  platforms: Platform[];
-  config: ImageRunConfig;
-  /** Snapshot names, bottom layer first. */
-  snapshots: string[];
-  sizeBytes: number;
-}
-
-interface Catalog {
-  images: Record<string, StoredImage>;
-  tags: Record<string, string>;
-}
 
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
@@ -242,74 +211,4 @@ export class ImageStore {
     // Durable (fsync, rename, fsync dir), with a temporary name of its own per save.
     await writeFileDurable(join(this.dir, 'images.json'), JSON.stringify(this.#catalog));
   }
-}
-
-/** The parts of an image configuration the runtime uses, validated. */
-export function parseImageConfig(
-  bytes: Uint8Array,
-  what: string,
-): { platform: Platform; run: ImageRunConfig; diffIds: string[] } {
-  let doc: {
-    os?: unknown;
-    architecture?: unknown;
-    variant?: unknown;
-    config?: unknown;
-    rootfs?: { diff_ids?: unknown };
-  };
-  try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof doc;
-  } catch (err) {
-    throw new ImagePullError(`config of ${what} is not JSON: ${errorMessage(err)}`);
-  }
-  const diffIds = doc.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds)) throw new ImagePullError(`config of ${what} has no rootfs.diff_ids`);
-  // Diff IDs name snapshot directories: each must be a well-formed digest before it touches the disk.
-  diffIds.forEach((d, i) => {
-    try {
-      assertSha256Digest(d, `rootfs.diff_ids[${i}]`);
-    } catch (err) {
-      throw new ImagePullError(`config of ${what}: ${errorMessage(err)}`);
-    }
-  });
-  const platform: Platform = {
-    os: typeof doc.os === 'string' ? doc.os : 'linux',
-    architecture: typeof doc.architecture === 'string' ? doc.architecture : 'unknown',
-  };
-  if (typeof doc.variant === 'string') platform.variant = doc.variant;
-  const run = (typeof doc.config === 'object' && doc.config !== null ? doc.config : {}) as ImageRunConfig;
-  return { platform, run, diffIds: diffIds as string[] };
-}
-
-const HEX64 = /^[0-9a-f]{64}$/;
-
-/**
- * The catalog as read back: only entries whose digests and snapshot names are well formed (they
- * become paths and overlay options); anything else is dropped, and its image pulled again when used.
- */
-function validCatalog(raw: unknown): Catalog {
-  const out: Catalog = { images: {}, tags: {} };
-  const doc = (typeof raw === 'object' && raw !== null ? raw : {}) as { images?: unknown; tags?: unknown };
-  const images = (typeof doc.images === 'object' && doc.images !== null ? doc.images : {}) as Record<
-    string,
-    Partial<StoredImage>
-  >;
-  for (const [digest, image] of Object.entries(images)) {
-    try {
-      parseDigest(digest);
-      parseDigest(String(image.configDigest));
-    } catch {
-      continue;
-    }
-    if (
-      image.digest !== digest ||
-      !Array.isArray(image.snapshots) ||
-      !image.snapshots.every((n) => typeof n === 'string' && HEX64.test(n))
-    )
-      continue;
-    out.images[digest] = image as StoredImage;
-  }
-  const tags = (typeof doc.tags === 'object' && doc.tags !== null ? doc.tags : {}) as Record<string, unknown>;
-  for (const [tag, digest] of Object.entries(tags))
-    if (typeof digest === 'string' && out.images[digest]) out.tags[tag] = digest;
-  return out;
 }

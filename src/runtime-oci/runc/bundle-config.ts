@@ -9,7 +9,7 @@
  */
 import { CreateContainerError, LINUX_CAPABILITIES, capabilityName } from '../../api/index.js';
 import type { EffectiveSecurity } from '../../api/index.js';
-import type { ImageRunConfig } from '../image/image-store.js';
+import type { ImageRunConfig } from '../image/image-config.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

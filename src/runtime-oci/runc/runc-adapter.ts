@@ -20,12 +20,14 @@ import type {
   PullOpts,
 } from '../adapter.js';
 import { runCommand } from '../command.js';
+import { ContainerTable, containerState } from '../container-table.js';
 import { ImageStore } from '../image/image-store.js';
 import type { Platform, RegistryClient } from '../../distribution/index.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { mountOverlay, unmountAll } from '../unpack/overlay.js';
 import { boundingCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';
 import { removeCgroupDirs } from './cgroups.js';
+import { writeEtcFiles } from './etc-files.js';
 import { resolveUser } from './image-user.js';
 import { runcExec } from './runc-exec.js';
 import { RuncProcess } from './runc-process.js';
@@ -65,8 +67,7 @@ interface RuncContainer {
 /** The runc adapter. */
 export class RuncAdapter implements OciRuntimeAdapter {
   readonly name = 'runc';
-  readonly #containers = new Map<string, RuncContainer>();
-  readonly #listeners = new Set<(exit: OciExit) => void>();
+  readonly #containers = new ContainerTable<RuncContainer>();
   readonly #runc: string;
   readonly #root: string;
   readonly #bundles: string;
@@ -130,7 +131,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
         ...(this.deps.containerLogs ? { logRotation: this.deps.containerLogs } : {}),
         cgroupsPath,
         logger: this.deps.logger,
-        onExit: (e) => this.#emit(e),
+        onExit: (e) => this.#containers.emit(e),
       }),
     };
     // Registered first: a failure half-way is cleaned up by remove().
@@ -189,53 +190,35 @@ export class RuncAdapter implements OciRuntimeAdapter {
   }
 
   async start(id: string): Promise<{ startedAt: string }> {
-    const rec = this.#get(id);
+    const rec = this.#containers.get(id);
     return { startedAt: await rec.proc.start() };
   }
 
   async stop(id: string, gracePeriodMs: number): Promise<void> {
-    await this.#containers.get(id)?.proc.stop(gracePeriodMs);
+    await this.#containers.find(id)?.proc.stop(gracePeriodMs);
   }
 
   async remove(id: string): Promise<void> {
-    const rec = this.#containers.get(id);
+    const rec = this.#containers.find(id);
     if (!rec) return;
     this.#containers.delete(id);
     await rec.proc.stop(0);
-    await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], {
-      allowFailure: true,
-      timeoutMs: 15_000,
-    }).catch(() => undefined);
-    await unmountAll(rec.bundle);
-    await rm(rec.bundle, { recursive: true, force: true });
-    await removeCgroupDirs(rec.cgroupsPath);
+    await this.#deleteContainer(id, rec.bundle, rec.cgroupsPath);
     if (rec.networkHeld) await this.deps.network?.detach(rec.spec.pod.uid);
   }
 
   status(id: string): Promise<OciContainerState> {
-    return Promise.resolve(this.#state(id));
-  }
-
-  #state(id: string): OciContainerState {
-    const rec = this.#containers.get(id);
-    if (!rec) return { id, state: 'unknown' };
-    const p = rec.proc;
-    const st: OciContainerState = { id, state: p.state };
-    if (p.pid !== undefined) st.pid = p.pid;
-    if (p.startedAt !== undefined) st.startedAt = p.startedAt;
-    if (p.exit)
-      Object.assign(st, { exitCode: p.exit.exitCode, finishedAt: p.exit.finishedAt, oomKilled: p.exit.oomKilled });
-    return st;
+    return Promise.resolve(containerState(id, this.#containers.find(id)?.proc));
   }
 
   async exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
-    const rec = this.#get(id);
+    const rec = this.#containers.get(id);
     if (rec.proc.state !== 'running') throw new Error(`container ${id} is not running`);
     return runcExec({ runc: this.#runc, root: this.#root, id, tmpDir: rec.bundle }, command, opts.timeoutMs);
   }
 
   endpoint(id: string, port: number): OciEndpoint {
-    const rec = this.#get(id);
+    const rec = this.#containers.get(id);
     return { host: rec.ip ?? this.deps.nodeAddress, port };
   }
 
@@ -244,7 +227,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
   }
 
   podIP(id: string): string | undefined {
-    return this.#containers.get(id)?.ip;
+    return this.#containers.podIP(id);
   }
 
   listImages(): string[] {
@@ -252,8 +235,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
   }
 
   onExit(listener: (exit: OciExit) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#containers.onExit(listener);
   }
 
   async sweep(): Promise<void> {
@@ -267,13 +249,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
     for (const name of await readdir(this.#bundles).catch(() => [] as string[])) ids.add(name);
     for (const id of ids) {
       if (this.#containers.has(id)) continue;
-      await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], {
-        allowFailure: true,
-        timeoutMs: 15_000,
-      }).catch(() => undefined);
-      await unmountAll(join(this.#bundles, id));
-      await rm(join(this.#bundles, id), { recursive: true, force: true });
-      await removeCgroupDirs(`${this.#cgroupParent}/${id}`);
+      await this.#deleteContainer(id, join(this.#bundles, id), `${this.#cgroupParent}/${id}`);
       this.deps.logger.info({ container: id }, 'removed a leftover container');
     }
     await this.deps.network?.sweep();
@@ -283,33 +259,14 @@ export class RuncAdapter implements OciRuntimeAdapter {
     // Nothing of its own to release: containers are removed by the runtime before this.
   }
 
-  #get(id: string): RuncContainer {
-    const rec = this.#containers.get(id);
-    if (!rec) throw new Error(`no container ${id}`);
-    return rec;
+  /** Removes what runc and the bundle leave of a container: runc's state, the rootfs mount, the bundle, the cgroup. */
+  async #deleteContainer(id: string, bundle: string, cgroupsPath: string): Promise<void> {
+    await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], {
+      allowFailure: true,
+      timeoutMs: 15_000,
+    }).catch(() => undefined);
+    await unmountAll(bundle);
+    await rm(bundle, { recursive: true, force: true });
+    await removeCgroupDirs(cgroupsPath);
   }
-
-  #emit(exit: OciExit): void {
-    for (const l of this.#listeners) l(exit);
-  }
-}
-
-/** `/etc/hosts`, `/etc/hostname` and (with the node's network) `/etc/resolv.conf` of a container. */
-async function writeEtcFiles(
-  bundle: string,
-  hostname: string,
-  ip: string,
-  hostNetwork: boolean,
-): Promise<{ hosts: string; hostname: string; resolvConf?: string }> {
-  const files: { hosts: string; hostname: string; resolvConf?: string } = {
-    hosts: join(bundle, 'hosts'),
-    hostname: join(bundle, 'hostname'),
-  };
-  await writeFile(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${hostname}\n`);
-  await writeFile(files.hostname, `${hostname}\n`);
-  if (hostNetwork) {
-    files.resolvConf = join(bundle, 'resolv.conf');
-    await writeFile(files.resolvConf, await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-  }
-  return files;
 }

@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import { CreateContainerError, effectiveSecurity, typeByKind, type Pod } from '../../../src/api/index.js';
 import { podSecurityViolations, type PodSecurityLevel } from '../../../src/hub/registry/pod-security.js';
-import { securityHostConfig } from '../../../src/runtime-oci/engine/engine-adapter.js';
+import { securityHostConfig } from '../../../src/runtime-oci/engine/engine-security.js';
 import { boundingCapabilities, containerUser, runcConfig } from '../../../src/runtime-oci/runc/bundle-config.js';
 import { expectSuccessOrStatus, startApi, type ApiUnderTest } from '../api-under-test.js';
 import type { FuzzTarget } from '../target.js';

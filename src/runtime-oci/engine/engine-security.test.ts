@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { securityHostConfig } from './engine-adapter.js';
+import { securityHostConfig } from './engine-security.js';
 
 describe('securityHostConfig', () => {
   it('turns on no-new-privileges by default and leaves seccomp to the daemon', () => {

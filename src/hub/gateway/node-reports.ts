@@ -1,0 +1,105 @@
+/**
+ * What an admitted node reports over its session: heartbeats, pod statuses and pods it has let go
+ * (written to the store in chunks, so one node's big batch does not hold up the others), log chunks
+ * and exec results (handed to the pending requests), errors, and Events about its own pods
+ * (rate-limited per node, recorded as the node's).
+ */
+import type { Clock, Logger, NodeToHub, Pod } from '../../api/index.js';
+import type { NodeLifecycleController } from '../controllers/index.js';
+import type { EventRecorder } from '../reconcile/index.js';
+import type { Informer } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+import { NodeEventLimiter, type NodeEventRate } from './event-limiter.js';
+import type { PodRequests } from './pod-requests.js';
+import { PodWriter } from './pod-writer.js';
+import type { NodeSession } from './session.js';
+
+/** Pod statuses written per turn of the event loop: a node's big batch must not hold up the others. */
+const STATUS_CHUNK = 50;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs `fn` over `items` in chunks of STATUS_CHUNK, yielding to the event loop between chunks. */
+async function inChunks<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += STATUS_CHUNK) {
+    if (i > 0) await yieldToLoop();
+    await Promise.all(items.slice(i, i + STATUS_CHUNK).map(fn));
+  }
+}
+
+/** Dependencies of {@link NodeReports}. */
+export interface NodeReportsDeps {
+  api: ObjectAPI;
+  pods: Informer<Pod>;
+  lifecycle: NodeLifecycleController;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  requests: PodRequests;
+  nodeEventRate?: Partial<NodeEventRate> | undefined;
+}
+
+/** A message of an admitted node (everything but `hello`). */
+export type NodeReport = Exclude<NodeToHub, { type: 'hello' }>;
+
+/** Takes in what admitted nodes report. */
+export class NodeReports {
+  readonly #podWriter: PodWriter;
+  readonly #eventLimiter: NodeEventLimiter;
+  readonly #recorders = new Map<string, EventRecorder>();
+
+  constructor(private readonly deps: NodeReportsDeps) {
+    this.#podWriter = new PodWriter(deps.api, deps.pods);
+    this.#eventLimiter = new NodeEventLimiter(deps.logger, deps.nodeEventRate, () => deps.clock.now());
+  }
+
+  /** Handles one report of `node` (the session's admitted name). */
+  async handle(session: NodeSession, node: string, msg: NodeReport): Promise<void> {
+    switch (msg.type) {
+      case 'heartbeat':
+        this.deps.lifecycle.heartbeat(node);
+        return;
+      case 'podStatus':
+        this.deps.lifecycle.heartbeat(node);
+        await inChunks(msg.pods, (p) => this.#podWriter.writeStatus(node, p.pod, p.status));
+        return;
+      case 'podGone':
+        await inChunks(msg.pods, (p) => this.#podWriter.finalize(node, p));
+        return;
+      case 'logChunk':
+        this.deps.requests.logChunk(session, node, msg);
+        return;
+      case 'execResult':
+        this.deps.requests.execResult(node, msg);
+        return;
+      case 'error':
+        this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
+        return;
+      case 'event': {
+        // Only about the node's own pods: a node cannot write Events about anything else.
+        const pod = this.deps.pods.get(msg.pod.namespace, msg.pod.name);
+        if (!pod || pod.metadata.uid !== msg.pod.uid || pod.spec.nodeName !== node) return;
+        // Each distinct message is a new Event row kept for the event TTL: a node gets a rate, not the store.
+        if (!this.#eventLimiter.allow(node)) return;
+        await this.#nodeEvents(node).record(pod, msg.eventType, msg.reason, msg.message);
+        return;
+      }
+    }
+  }
+
+  /** The node's session closed; `connected` tells which nodes still have one. */
+  disconnected(node: string, connected: (node: string) => boolean): void {
+    // Its recorder's cache of recent Events goes with it (a reconnect starts a fresh one).
+    this.#recorders.delete(node);
+    this.#eventLimiter.disconnected(node, connected);
+  }
+
+  /** The event recorder speaking for one node (`source.component: edge-node`, `source.host: <node>`). */
+  #nodeEvents(node: string): EventRecorder {
+    let rec = this.#recorders.get(node);
+    if (!rec) {
+      rec = this.deps.events.forSource('edge-node', node);
+      this.#recorders.set(node, rec);
+    }
+    return rec;
+  }
+}

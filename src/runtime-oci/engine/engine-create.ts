@@ -1,0 +1,48 @@
+/**
+ * The body of `POST /containers/create` for a pod's container: image, environment, the node's labels,
+ * Kubernetes' command/args rules, networking and limits, and the `securityContext` fields.
+ */
+import type { OciContainerSpec } from '../adapter.js';
+import { securityHostConfig } from './engine-security.js';
+
+/** Labels a container with the node that created it, so nodes sharing a daemon keep apart. */
+export const NODE_LABEL = 'io.edgeplane.node';
+/** Labels a container with the agent's container id. */
+export const ID_LABEL = 'io.edgeplane.container-id';
+
+/** The node's settings a container is created with. */
+export interface CreateSettings {
+  nodeName: string;
+  /** The daemon network pods join (default `bridge`). */
+  network?: string | undefined;
+  /** Most processes a container may have; 0 = the daemon's default; default 1024. */
+  pidsLimit?: number | undefined;
+  /** The `User` to run as (see `containerUser`); the image's when undefined. */
+  user: string | undefined;
+}
+
+/** The create request's body. */
+export function createContainerBody(spec: OciContainerSpec, settings: CreateSettings): Record<string, unknown> {
+  const host: Record<string, unknown> = {
+    NetworkMode: spec.hostNetwork ? 'host' : (settings.network ?? 'bridge'),
+    RestartPolicy: { Name: 'no' },
+  };
+  if (spec.limits.memoryBytes !== undefined) host.Memory = spec.limits.memoryBytes;
+  if (spec.limits.cpuMillis !== undefined) host.NanoCpus = spec.limits.cpuMillis * 1_000_000;
+  const pids = settings.pidsLimit ?? 1024;
+  if (pids > 0) host.PidsLimit = pids;
+  Object.assign(host, securityHostConfig(spec.security));
+  const body: Record<string, unknown> = {
+    Image: spec.image.digest,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...spec.labels, [NODE_LABEL]: settings.nodeName, [ID_LABEL]: spec.id },
+    HostConfig: host,
+  };
+  // Kubernetes' rules: `command` replaces the entrypoint and drops the image's cmd; `args` replaces the cmd.
+  if (spec.command.length > 0) body.Entrypoint = spec.command;
+  if (spec.args.length > 0 || spec.command.length > 0) body.Cmd = spec.args;
+  if (spec.workingDir) body.WorkingDir = spec.workingDir;
+  if (!spec.hostNetwork) body.Hostname = spec.pod.name.slice(0, 63);
+  if (settings.user !== undefined) body.User = settings.user;
+  return body;
+}
