@@ -51,4 +51,4 @@ echo "unit tests under Node $("$node24" --version) (ABI $abi), better-sqlite3 $v
 export PATH="$(dirname "$node24"):$PATH"
 export EDGEPLANE_BETTER_SQLITE3=$addon
 export NODE_OPTIONS="--import=$root/scripts/better-sqlite3-abi-hook.mjs ${NODE_OPTIONS:-}"
-exec "$node24" node_modules/vitest/vitest.mjs run --project unit "$@"
+exec "$node24" node_modules/vitest/vitest.mjs run --project unit --project unit-wasm "$@"

@@ -18,7 +18,7 @@ import { Dockerd, PodmanService, deleteLink } from './support/oci-daemons.js';
 import { busyboxImage, ociIndex } from './support/oci-images.js';
 import { type EventLike, type PodLike, cs0, isReady } from './support/oci-manifests.js';
 import { TestRegistry } from './support/registry.js';
-import type { KubeObject } from '../src/api/index.js';
+import { EdgeError, type KubeObject } from '../src/api/index.js';
 
 const missing = missingTools([...REGISTRY_TOOLS, 'runc', 'ip', 'mount']);
 const BRIDGE = 'ep-ts';
@@ -131,12 +131,14 @@ describe.skipIf(missing.length > 0)(
         'default',
         podManifest('unconfined', { seccompProfile: { type: 'Unconfined' } }),
       ).then(
-        () => '',
-        (e: unknown) => String(e),
+        () => undefined,
+        (e: unknown) => e,
       );
-      expect(refused).toContain('→ 403');
-      expect(refused).toContain(
-        'pods \\"unconfined\\" is forbidden: violates PodSecurity \\"baseline:latest\\": seccompProfile (container \\"c\\" must not set securityContext.seccompProfile.type to \\"Unconfined\\")',
+      expect(refused).toBeInstanceOf(EdgeError);
+      expect((refused as EdgeError).httpStatus).toBe(403);
+      expect((refused as EdgeError).code).toBe('Forbidden');
+      expect((refused as EdgeError).message).toBe(
+        'pods "unconfined" is forbidden: violates PodSecurity "baseline:latest": seccompProfile (container "c" must not set securityContext.seccompProfile.type to "Unconfined")',
       );
       await create(LAB, podManifest('unconfined', { seccompProfile: { type: 'Unconfined' } }));
       await running('default', 'default-seccomp');
