@@ -41,25 +41,14 @@ export async function watchAndPrint(
   const first = [tableHeader(type, table), ...listed.objects.map((o) => tableRow(type, o, table))];
   const widths = columnWidths(first);
   let headerPrinted = listed.objects.length > 0 && flags.headers !== false && !flags.watchOnly;
-  let rv = listed.resourceVersion;
-  if (rv === undefined) {
-    const list = await client.list(type, {
-      namespace: ns,
-      labelSelector: flags.selector,
-      fieldSelector,
-      signal: ctx.signal,
-    });
-    rv = list.metadata?.resourceVersion;
-  }
+  const select = { namespace: ns, labelSelector: flags.selector, fieldSelector, signal: ctx.signal };
+  // Where a watch starts: the revision of a fresh list (at first when the listing gave none, and
+  // after a 410 Gone, when the server no longer keeps the revision the watch had reached).
+  const relist = async (): Promise<string | undefined> => (await client.list(type, select)).metadata?.resourceVersion;
+  let rv = listed.resourceVersion ?? (await relist());
   for (;;) {
     try {
-      for await (const ev of client.watch(type, {
-        namespace: ns,
-        labelSelector: flags.selector,
-        fieldSelector,
-        resourceVersion: rv,
-        signal: ctx.signal,
-      })) {
+      for await (const ev of client.watch(type, { ...select, resourceVersion: rv })) {
         if (ev.type === 'BOOKMARK') continue;
         if (names.length > 1 && !names.includes(ev.object.metadata.name ?? '')) continue;
         if (format === 'json') ctx.out(toJson(ev.object));
@@ -77,13 +66,7 @@ export async function watchAndPrint(
       return;
     } catch (err) {
       if (!(err instanceof EdgeError && err.code === 'Gone')) throw err;
-      const list = await client.list(type, {
-        namespace: ns,
-        labelSelector: flags.selector,
-        fieldSelector,
-        signal: ctx.signal,
-      });
-      rv = list.metadata?.resourceVersion;
+      rv = await relist();
     }
   }
 }
