@@ -26,9 +26,11 @@ describe('the transpile worker', () => {
   });
 
   it('dies out of heap when its heap is too small and the container fails naming the limit', async () => {
-    const err = await refused({ transpileHeapMb: 2 });
+    // 16 MiB: enough for a worker to start, far too little to transpile. Below ~a few MiB Node 24 cannot
+    // even deserialize the worker's startup snapshot and aborts the whole process (Node 20 only the worker).
+    const err = await refused({ transpileHeapMb: 16 });
     expect(err.message).toMatch(
-      /: transpile aborted: jco transpile ran out of memory \(its heap is limited to 2 MiB\)$/,
+      /: transpile aborted: jco transpile ran out of memory \(its heap is limited to 16 MiB\)$/,
     );
   });
 
