@@ -4,9 +4,16 @@ import { withoutSqliteExperimentalWarning } from './experimental-warning.js';
 const SQLITE = 'SQLite is an experimental feature and might change at any time';
 const seen: string[] = [];
 const record = (w: Error) => seen.push(`${w.name}: ${w.message}`);
-beforeEach(() => process.on('warning', record));
+// Node's own listener prints warnings to stderr: set aside while these tests emit theirs.
+let printers: ((w: Error) => void)[] = [];
+beforeEach(() => {
+  printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', record);
+});
 afterEach(() => {
   process.off('warning', record);
+  for (const p of printers) process.on('warning', p);
   seen.length = 0;
 });
 
