@@ -1,14 +1,14 @@
 /**
- * The embedded default `Store`: SQLite through better-sqlite3, in WAL mode with `synchronous=FULL`
- * so every acknowledged write is on disk (survives kill -9 and power loss). One table holds the
- * current objects, another the event log watches resume from; one persisted revision counter.
+ * The embedded default `Store`: SQLite (through `node:sqlite`, or better-sqlite3 on Node 20: see
+ * default-driver.ts), in WAL mode with `synchronous=FULL` so every acknowledged write is on disk
+ * (survives kill -9 and power loss). One table holds the current objects, another the event log
+ * watches resume from; one persisted revision counter.
  */
 // The Store contract is async (the etcd backend answers over the network); SQLite answers synchronously,
 // and `async` keeps a thrown error a rejection, as callers of the contract expect.
 /* eslint-disable @typescript-eslint/require-await */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   AlreadyExistsError,
   ConflictError,
@@ -17,7 +17,9 @@ import {
   ServiceUnavailableError,
   type Logger,
 } from '../../api/index.js';
+import { defaultSqliteDriver } from './default-driver.js';
 import { Fanout } from './fanout.js';
+import type { SqlValue, SqliteConnection, SqliteDriver, SqliteStatement } from './sqlite-driver.js';
 import type { ListResult, Store, StoreEvent, StoredValue } from './types.js';
 
 /** Options of `SqliteStore.create`. */
@@ -27,6 +29,8 @@ export interface SqliteStoreOptions {
   logger: Logger;
   /** Events kept for watch resume (default 10 000). Older revisions get 410 Gone. */
   historyLimit?: number;
+  /** SQLite binding (default: the one the running Node can use, `defaultSqliteDriver()`). */
+  driver?: SqliteDriver;
 }
 
 interface ObjectRow {
@@ -76,21 +80,21 @@ function toEvent(row: EventRow): StoreEvent {
 
 /** SQLite implementation of `Store`. Single process; all methods are safe to call concurrently. */
 export class SqliteStore implements Store {
-  readonly #db: Database.Database;
+  readonly #db: SqliteConnection;
   readonly #fanout: Fanout;
   readonly #historyLimit: number;
   readonly #logger: Logger;
   #revision: number;
   #compacted: number;
   #closed = false;
-  readonly #stmts = new Map<string, Database.Statement>();
+  readonly #stmts = new Map<string, SqliteStatement<SqlValue[], unknown>>();
 
-  private constructor(db: Database.Database, logger: Logger, historyLimit: number) {
+  private constructor(db: SqliteConnection, logger: Logger, historyLimit: number) {
     this.#db = db;
     this.#logger = logger;
     this.#historyLimit = historyLimit;
     this.#fanout = new Fanout(logger);
-    const meta = db.prepare<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
+    const meta = this.#stmt<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
     this.#revision = meta.find((m) => m.name === 'revision')?.value ?? 0;
     this.#compacted = meta.find((m) => m.name === 'compacted')?.value ?? 0;
   }
@@ -98,14 +102,20 @@ export class SqliteStore implements Store {
   /** Opens (or creates) the database at `path`. */
   static async create(opts: SqliteStoreOptions): Promise<SqliteStore> {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    const db = new Database(opts.path);
-    db.pragma('journal_mode = WAL');
-    // FULL (not NORMAL): in WAL mode NORMAL may lose the last commits on power loss.
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
+    const driver = opts.driver ?? defaultSqliteDriver();
+    const db = driver.open(opts.path);
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      // FULL (not NORMAL): in WAL mode NORMAL may lose the last commits on power loss.
+      db.exec('PRAGMA synchronous = FULL');
+      db.exec('PRAGMA busy_timeout = 5000');
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     const store = new SqliteStore(db, opts.logger, Math.max(1, opts.historyLimit ?? 10_000));
-    opts.logger.debug({ path: opts.path, revision: store.#revision }, 'store opened');
+    opts.logger.debug({ path: opts.path, revision: store.#revision, driver: driver.name }, 'store opened');
     return store;
   }
 
@@ -188,6 +198,7 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#fanout.clear();
+    this.#stmts.clear();
     this.#db.close();
   }
 
@@ -197,7 +208,7 @@ export class SqliteStore implements Store {
     const saved = { revision: this.#revision, compacted: this.#compacted };
     let event: StoreEvent;
     try {
-      event = this.#db.transaction(fn).immediate();
+      event = this.#immediate(fn);
     } catch (err) {
       this.#revision = saved.revision;
       this.#compacted = saved.compacted;
@@ -205,6 +216,23 @@ export class SqliteStore implements Store {
     }
     this.#fanout.publish(event);
     return event.revision;
+  }
+
+  /**
+   * `fn` inside BEGIN IMMEDIATE … COMMIT: the write lock is taken up front, so a concurrent writer
+   * (another process on the same file) waits busy_timeout at BEGIN rather than failing at COMMIT.
+   */
+  #immediate<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      // After some errors (disk full, I/O) SQLite has already rolled back, and ROLLBACK would fail.
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   #row(key: string): ObjectRow | undefined {
@@ -246,13 +274,13 @@ export class SqliteStore implements Store {
   }
 
   /** Prepared statements, compiled once. */
-  #stmt<P extends unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+  #stmt<P extends SqlValue[], R = unknown>(sql: string): SqliteStatement<P, R> {
     let st = this.#stmts.get(sql);
     if (!st) {
-      st = this.#db.prepare(sql);
+      st = this.#db.prepare<SqlValue[], unknown>(sql);
       this.#stmts.set(sql, st);
     }
-    return st as unknown as Database.Statement<P, R>;
+    return st as unknown as SqliteStatement<P, R>;
   }
 
   #assertOpen(): void {
