@@ -11,6 +11,7 @@ export * from './namespace.js';
 export * from './event.js';
 export * from './workloads.js';
 export * from './service.js';
+export * from './rbac.js';
 export * from './registry.js';
 export * from './validate.js';
 export * from './selectors.js';

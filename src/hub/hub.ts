@@ -20,7 +20,7 @@ import type {
 } from '../api/index.js';
 import { systemClock } from '../api/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
-import { TokenAuth, readOrCreateSecret } from './auth/index.js';
+import { TokenAuth, createRbac, readOrCreateSecret, reconcileBootstrapPolicy } from './auth/index.js';
 import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
 import {
   DaemonSetController,
@@ -121,6 +121,8 @@ export class Hub {
     });
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
+    // The built-in roles exist (and grant what they should) before the first request is decided.
+    await reconcileBootstrapPolicy(api, logger.child({ component: 'rbac' }));
     const auth = await TokenAuth.create({ dataDir, logger });
     const blobs = await BlobStore.create({
       dir: join(dataDir, 'blobs'),
@@ -138,6 +140,7 @@ export class Hub {
     const deployments = informers.for<Deployment>('apps/v1', 'Deployment');
     const daemonSets = informers.for<DaemonSet>('apps/v1', 'DaemonSet');
     const jobs = informers.for<Job>('batch/v1', 'Job');
+    const rbac = createRbac(informers);
     const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
     const log = (component: string): Logger => logger.child({ component });
 
@@ -231,6 +234,7 @@ export class Hub {
     const app = createApiApp({
       api,
       auth,
+      rbac,
       blobs,
       logs: gateway,
       exec: gateway,

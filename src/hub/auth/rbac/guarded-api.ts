@@ -1,0 +1,47 @@
+/**
+ * The object API as one caller sees it: writes of RBAC objects pass escalation prevention first,
+ * and what was written reaches the policy's caches at once (so the caller's next request, and the
+ * escalation check of its next write, see it). Every other call goes straight through.
+ */
+import type { KubeObject, ResourceType } from '../../../api/index.js';
+import type { DeleteOptions, ObjectAPI } from '../../registry/index.js';
+import type { Authorizer } from '../authorize.js';
+import type { Principal } from '../principal.js';
+import { checkNoEscalation, isRbacKind } from './escalation.js';
+import type { RbacPolicy } from './policy.js';
+
+/** `api` for requests of `who`. */
+export function guardRbacWrites(api: ObjectAPI, policy: RbacPolicy, authorize: Authorizer, who: Principal): ObjectAPI {
+  const check = (type: ResourceType, obj: unknown): void => {
+    if (!isRbacKind(type.kind)) return;
+    // An invalid body is left to the registry, which refuses it with its causes named.
+    const parsed = type.schema.safeParse(obj);
+    if (parsed.success) checkNoEscalation(policy, authorize, who, parsed.data as KubeObject);
+  };
+  const seen = <T extends KubeObject>(type: ResourceType, obj: T, deleted = false): T => {
+    if (isRbacKind(type.kind)) policy.observe(obj, deleted);
+    return obj;
+  };
+  return {
+    async create<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T> {
+      check(type, obj);
+      return seen(type, await api.create<T>(type, obj));
+    },
+    async update<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T> {
+      check(type, obj);
+      return seen(type, await api.update<T>(type, obj));
+    },
+    async delete<T extends KubeObject>(
+      type: ResourceType,
+      namespace: string | undefined,
+      name: string,
+      opts?: DeleteOptions,
+    ): Promise<T> {
+      return seen(type, await api.delete<T>(type, namespace, name, opts), true);
+    },
+    get: (type, namespace, name) => api.get(type, namespace, name),
+    list: (type, opts) => api.list(type, opts),
+    updateStatus: (type, obj) => api.updateStatus(type, obj),
+    watch: (type, opts, onEvent) => api.watch(type, opts, onEvent),
+  };
+}
