@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
+import { registerAuth } from './commands/auth.js';
 import { registerConfig } from './commands/config.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
@@ -50,6 +51,7 @@ function buildProgram(ctx: CliContext): Command {
   registerNodeOps(program, ctx);
   registerVersion(program, ctx);
   registerConfig(program, ctx);
+  registerAuth(program, ctx);
   // Every command (and config's subcommands) says where to look after a usage error.
   const hint = (cmd: Command, path: string): void => {
     cmd.exitOverride().showHelpAfterError(`See '${path} --help' for usage.`);
