@@ -7,6 +7,7 @@ import { Event } from './event.js';
 import { Namespace } from './namespace.js';
 import { Node } from './node.js';
 import { Pod } from './pod.js';
+import { Token, TOKEN_GROUP } from './token.js';
 import { ClusterRole, ClusterRoleBinding, RBAC_GROUP, Role, RoleBinding } from './rbac.js';
 import { Endpoints, Service } from './service.js';
 import { DaemonSet, Deployment, Job, ReplicaSet } from './workloads.js';
@@ -168,6 +169,17 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
       hasScale: false,
     }),
   ),
+  rt({
+    group: TOKEN_GROUP,
+    version: 'v1',
+    kind: 'Token',
+    plural: 'tokens',
+    shortNames: [],
+    namespaced: false,
+    schema: Token,
+    hasStatus: false,
+    hasScale: false,
+  }),
 ];
 
 /** `apps/v1` or `v1`. */

@@ -30,3 +30,11 @@ export {
   BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
   type Rbac,
 } from './rbac/index.js';
+export {
+  TokenObjectAuthenticator,
+  ensureJoinToken,
+  formatJoinToken,
+  issueToken,
+  FIRST_START_DESCRIPTION,
+} from './tokens/index.js';
+export { startStandaloneAuth } from './standalone.js';

@@ -23,6 +23,8 @@ const ROLE_GROUPS: Readonly<Record<Role, string>> = { admin: GROUP_MASTERS, 'rea
 export interface TokenAuthOptions {
   dataDir: string;
   logger: Logger;
+  /** Token objects (`auth.edgeplane.io/v1`), asked for bearers none of the files know. */
+  tokens?: { authenticate(bearer: string): Principal | undefined };
 }
 
 const TokensFile = z.strictObject({
@@ -72,8 +74,11 @@ export class TokenAuth {
   /** The token edge nodes join with. */
   readonly joinToken: string;
 
-  private constructor(entries: Entry[], adminToken: string, joinToken: string) {
+  readonly #tokens: TokenAuthOptions['tokens'];
+
+  private constructor(entries: Entry[], adminToken: string, joinToken: string, tokens: TokenAuthOptions['tokens']) {
     this.#entries = entries;
+    this.#tokens = tokens;
     this.adminToken = adminToken;
     this.joinToken = joinToken;
   }
@@ -93,7 +98,7 @@ export class TokenAuth {
       entries.push({ digest: digest(u.token), principal: userPrincipal(u.name, groups) });
     }
     opts.logger.debug({ users: extra.length + 1 }, 'tokens loaded');
-    return new TokenAuth(entries, admin, joinToken);
+    return new TokenAuth(entries, admin, joinToken, opts.tokens);
   }
 
   static async #readUsers(path: string): Promise<z.infer<typeof TokensFile>['users']> {
@@ -121,6 +126,6 @@ export class TokenAuth {
     let found: Principal | undefined;
     // No early exit: every entry is compared so timing does not reveal which one matched.
     for (const e of this.#entries) if (timingSafeEqual(e.digest, d)) found ??= e.principal;
-    return found;
+    return found ?? this.#tokens?.authenticate(token);
   }
 }

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../platform/index.js';
-import { TokenAuth, startStandaloneRbac } from '../auth/index.js';
+import { startStandaloneAuth, type TokenAuth } from '../auth/index.js';
 import { BlobStore } from '../blobs/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { createApiApp, type PodLogSource } from '../server/index.js';
@@ -62,12 +62,12 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
   const dir = await mkdtemp(join(tmpdir(), 'edge-api-'));
   const logger = silentLogger();
   const store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger, historyLimit: opts.historyLimit });
-  const api = new ObjectRegistry({ store, clock: { now: opts.now ?? (() => Date.now()) }, logger });
+  const clock = { now: opts.now ?? (() => Date.now()) };
+  const api = new ObjectRegistry({ store, clock, logger });
   if (opts.defaultNamespace !== false) await api.ensureNamespace('default');
   if (opts.users) await writeFile(join(dir, 'tokens.json'), JSON.stringify({ users: opts.users }), { mode: 0o600 });
-  const auth = await TokenAuth.create({ dataDir: dir, logger });
-  // Authorisation as on a real hub: the built-in RBAC policy, read through informers.
-  const rbac = await startStandaloneRbac(api, logger);
+  // Authentication and authorisation as on a real hub: token files and Token objects, the built-in RBAC policy.
+  const { auth, rbac, stop: stopAuth } = await startStandaloneAuth({ api, dataDir: dir, logger, clock });
   const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: 1024 * 1024 });
   const app = createApiApp({
     api,
@@ -86,7 +86,7 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
     auth,
     blobs,
     async close() {
-      rbac.stop();
+      stopAuth();
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,6 +1,9 @@
 /** RBAC (`rbac.authorization.k8s.io/v1`): the policy over informers, the authorizer, escalation prevention, built-ins. */
 import {
   RBAC_GROUP,
+  TOKEN_GROUP,
+  type KubeObject,
+  type Token,
   type Logger,
   type ClusterRole,
   type ClusterRoleBinding,
@@ -12,6 +15,7 @@ import type { ObjectAPI } from '../../registry/index.js';
 import type { Authorizer, Decision, RequestAttributes } from '../authorize.js';
 import type { Principal } from '../principal.js';
 import { rbacAuthorizer } from './authorizer.js';
+import { issueTokensOnCreate } from '../tokens/index.js';
 import { guardRbacWrites } from './guarded-api.js';
 import { RbacPolicy } from './policy.js';
 import { reconcileBootstrapPolicy } from './reconcile-bootstrap.js';
@@ -24,7 +28,10 @@ export { ruleAllows, ruleCovers, uncoveredRules, breakdownRule, formatRule } fro
 export { reconcileBootstrapPolicy } from './reconcile-bootstrap.js';
 export { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLE_BINDINGS } from './bootstrap-policy.js';
 
-/** What the API server needs of RBAC: a decision per request, and the object API of one caller. */
+/**
+ * What the API server needs of authorisation: a decision per request, and the object API of one
+ * caller (RBAC's escalation prevention, and Token issuance on create).
+ */
 export interface Rbac {
   policy: RbacPolicy;
   authorize: Authorizer;
@@ -38,7 +45,11 @@ export interface Rbac {
  */
 export function createRbac(
   informers: InformerFactory,
-  forNode?: (who: Principal, what: RequestAttributes) => Decision,
+  opts: {
+    forNode?: (who: Principal, what: RequestAttributes) => Decision;
+    /** The hub CA's hash, for the join string of bootstrap tokens created through the API. */
+    caHash?: string;
+  } = {},
 ): Rbac {
   const v = `${RBAC_GROUP}/v1`;
   const policy = new RbacPolicy({
@@ -47,8 +58,22 @@ export function createRbac(
     roleBindings: informers.for<RoleBinding>(v, 'RoleBinding'),
     clusterRoleBindings: informers.for<ClusterRoleBinding>(v, 'ClusterRoleBinding'),
   });
-  const authorize = rbacAuthorizer(policy, forNode);
-  return { policy, authorize, apiFor: (who, api) => guardRbacWrites(api, policy, authorize, who) };
+  const authorize = rbacAuthorizer(policy, opts.forNode);
+  const tokens = informers.for<Token>(`${TOKEN_GROUP}/v1`, 'Token');
+  // What decides requests learns of a caller's writes at once; a Token's create response carries its
+  // secret (status), which no cache keeps.
+  const observe = (obj: KubeObject, deleted: boolean): void => {
+    if (obj.kind !== 'Token') return policy.observe(obj, deleted);
+    const stored = { ...obj } as Token;
+    delete stored.status;
+    tokens.observe(stored, deleted);
+  };
+  // A caller's writes: escalation prevention first, then tokens are issued (their secret made) on create.
+  return {
+    policy,
+    authorize,
+    apiFor: (who, api) => guardRbacWrites(issueTokensOnCreate(api, opts.caHash), policy, authorize, who, observe),
+  };
 }
 
 /**
