@@ -139,6 +139,45 @@ describe('RBAC with edgectl against a real hub', () => {
     expect(await as('alice', ['auth', 'can-i', 'delete', 'deployments', '-n', 'team'])).toMatchObject({ code: 1 });
   });
 
+  it('manages tokens: a user token authenticates until deleted, secrets shown once and never listed', async () => {
+    const created = await cluster.edgectl([
+      'token',
+      'create',
+      '--user',
+      'carol',
+      '--groups',
+      'viewers,qa',
+      '--ttl',
+      '1h',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const bearer = created.stdout.trim();
+    expect(bearer).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const [id = '', secret = ''] = bearer.split('.');
+    const carol = { EDGE_TOKEN: bearer };
+    // RBAC decides what carol's token may do: nothing is bound to carol or her groups yet.
+    expect(await cluster.edgectl(['auth', 'can-i', 'list', 'pods'], undefined, carol)).toMatchObject({ code: 1 });
+    const grant = binding('ClusterRoleBinding', 'carol-view', 'view', 'carol');
+    expect((await cluster.edgectl(['apply', '-f', '-'], grant)).code).toBe(0);
+    expect(await cluster.edgectl(['auth', 'can-i', 'list', 'pods'], undefined, carol)).toMatchObject({ code: 0 });
+    // Only cluster-admins create tokens.
+    expect((await as('nsadmin', ['token', 'create', '--user', 'x'])).code).toBe(1);
+    const boot = await cluster.edgectl(['token', 'create', '--description', 'pi fleet']);
+    expect(boot.stdout.trim()).toMatch(/^(K10\S+::)?[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const list = await cluster.edgectl(['token', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+\\d+m\\s+\\S+\\s+user:carol`));
+    expect(list.stdout).toMatch(/bootstrap\s+created by edge-hub on first start/);
+    expect(list.stdout).toMatch(/bootstrap\s+pi fleet/);
+    const yaml = await cluster.edgectl(['get', 'tokens', '-o', 'yaml']);
+    for (const text of [list.stdout, yaml.stdout, cluster.hub?.out ?? '', cluster.hub?.err ?? ''])
+      expect(text).not.toContain(secret);
+    expect((await cluster.edgectl(['token', 'delete', id])).code).toBe(0);
+    const after = await cluster.edgectl(['get', 'pods'], undefined, carol);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain('Unauthorized');
+  });
+
   it('refuses an unknown token with 401 before any decision', async () => {
     const r = await cluster.edgectl(['get', 'pods'], undefined, { EDGE_TOKEN: 'not-a-token-0123456789' });
     expect(r.code).toBe(1);
