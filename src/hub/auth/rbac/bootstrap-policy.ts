@@ -71,15 +71,18 @@ const ADMIN_RULES: PolicyRule[] = [
   rule([...READ, ...WRITE], [RBAC_GROUP], ['roles', 'rolebindings']),
 ];
 
+/** Built-in objects are labelled as Kubernetes labels them and kept up to date on every start. */
+const bootstrapMeta = (name: string) => ({
+  name,
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+  annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
+});
+
 function clusterRole(name: string, rules: PolicyRule[]): ClusterRole {
   return {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'ClusterRole',
-    metadata: {
-      name,
-      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
-      annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
-    },
+    metadata: bootstrapMeta(name),
     rules,
   };
 }
@@ -88,11 +91,7 @@ function clusterRoleBinding(name: string, role: string, group: string): ClusterR
   return {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'ClusterRoleBinding',
-    metadata: {
-      name,
-      labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
-      annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
-    },
+    metadata: bootstrapMeta(name),
     roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: role },
     subjects: [{ kind: 'Group', apiGroup: RBAC_GROUP, name: group }],
   };
