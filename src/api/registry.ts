@@ -7,6 +7,8 @@ import { Event } from './event.js';
 import { Namespace } from './namespace.js';
 import { Node } from './node.js';
 import { Pod } from './pod.js';
+import { Token, TOKEN_GROUP } from './token.js';
+import { ClusterRole, ClusterRoleBinding, RBAC_GROUP, Role, RoleBinding } from './rbac.js';
 import { Endpoints, Service } from './service.js';
 import { DaemonSet, Deployment, Job, ReplicaSet } from './workloads.js';
 
@@ -143,6 +145,38 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ['ev'],
     namespaced: true,
     schema: Event,
+    hasStatus: false,
+    hasScale: false,
+  }),
+  // Roles before the bindings that name them, so `apply -f` of a file with both works in one pass.
+  ...(
+    [
+      ['ClusterRole', 'clusterroles', false, ClusterRole],
+      ['ClusterRoleBinding', 'clusterrolebindings', false, ClusterRoleBinding],
+      ['Role', 'roles', true, Role],
+      ['RoleBinding', 'rolebindings', true, RoleBinding],
+    ] as const
+  ).map(([kind, plural, namespaced, schema]) =>
+    rt({
+      group: RBAC_GROUP,
+      version: 'v1',
+      kind,
+      plural,
+      shortNames: [],
+      namespaced,
+      schema,
+      hasStatus: false,
+      hasScale: false,
+    }),
+  ),
+  rt({
+    group: TOKEN_GROUP,
+    version: 'v1',
+    kind: 'Token',
+    plural: 'tokens',
+    shortNames: [],
+    namespaced: false,
+    schema: Token,
     hasStatus: false,
     hasScale: false,
   }),

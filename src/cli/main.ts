@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
+import { registerAuth } from './commands/auth.js';
 import { registerConfig } from './commands/config.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
@@ -14,6 +15,7 @@ import { registerNodeOps } from './commands/node-ops.js';
 import { registerRollout } from './commands/rollout.js';
 import { registerScale } from './commands/scale.js';
 import { registerSet } from './commands/set-image.js';
+import { registerToken } from './commands/token.js';
 import { clientVersion, registerVersion } from './commands/version.js';
 import { CliContext, type CliIO, type GlobalFlags } from './context.js';
 import { formatError } from './printers/index.js';
@@ -50,6 +52,8 @@ function buildProgram(ctx: CliContext): Command {
   registerNodeOps(program, ctx);
   registerVersion(program, ctx);
   registerConfig(program, ctx);
+  registerAuth(program, ctx);
+  registerToken(program, ctx);
   // Every command (and config's subcommands) says where to look after a usage error.
   const hint = (cmd: Command, path: string): void => {
     cmd.exitOverride().showHelpAfterError(`See '${path} --help' for usage.`);

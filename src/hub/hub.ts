@@ -17,10 +17,18 @@ import type {
   Pod,
   ReplicaSet,
   Service,
+  Token,
 } from '../api/index.js';
-import { systemClock } from '../api/index.js';
+import { TOKEN_GROUP, systemClock } from '../api/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
-import { TokenAuth, readOrCreateSecret } from './auth/index.js';
+import {
+  TokenAuth,
+  TokenObjectAuthenticator,
+  createRbac,
+  ensureJoinToken,
+  readOrCreateSecret,
+  reconcileBootstrapPolicy,
+} from './auth/index.js';
 import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
 import {
   DaemonSetController,
@@ -67,6 +75,11 @@ export interface HubOptions {
   blobMaxUploadBytes?: number;
   /** Seconds an unreferenced blob is kept after its last upload (default 3600). */
   blobGcGraceSeconds?: number;
+  /**
+   * The cluster CA's hash (`sha256:<hex>` of its certificate), for the join string of bootstrap tokens
+   * (`K10<hash>::id.secret`); absent, tokens are printed as `id.secret`.
+   */
+  caHash?: string;
   /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
   gateway?: Pick<
     NodeGatewayDeps,
@@ -121,7 +134,12 @@ export class Hub {
     });
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
-    const auth = await TokenAuth.create({ dataDir, logger });
+    // The built-in roles exist (and grant what they should) before the first request is decided.
+    await reconcileBootstrapPolicy(api, logger.child({ component: 'rbac' }));
+    await ensureJoinToken(api, dataDir, logger.child({ component: 'tokens' }));
+    const informers = new InformerFactory(api, logger.child({ component: 'informer' }));
+    const tokens = new TokenObjectAuthenticator(informers.for<Token>(`${TOKEN_GROUP}/v1`, 'Token'), clock);
+    const auth = await TokenAuth.create({ dataDir, logger, tokens });
     const blobs = await BlobStore.create({
       dir: join(dataDir, 'blobs'),
       maxBytes: options.blobMaxUploadBytes,
@@ -129,7 +147,6 @@ export class Hub {
     });
     const meshToken = await readOrCreateSecret(join(dataDir, 'mesh.token'));
 
-    const informers = new InformerFactory(api, logger.child({ component: 'informer' }));
     const pods = informers.for<Pod>('v1', 'Pod');
     const nodes = informers.for<Node>('v1', 'Node');
     const services = informers.for<Service>('v1', 'Service');
@@ -138,6 +155,7 @@ export class Hub {
     const deployments = informers.for<Deployment>('apps/v1', 'Deployment');
     const daemonSets = informers.for<DaemonSet>('apps/v1', 'DaemonSet');
     const jobs = informers.for<Job>('batch/v1', 'Job');
+    const rbac = createRbac(informers, { caHash: options.caHash });
     const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
     const log = (component: string): Logger => logger.child({ component });
 
@@ -231,6 +249,7 @@ export class Hub {
     const app = createApiApp({
       api,
       auth,
+      rbac,
       blobs,
       logs: gateway,
       exec: gateway,

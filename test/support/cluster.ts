@@ -209,8 +209,8 @@ export class Cluster {
     );
   }
 
-  /** Runs `edgectl` as a process against this cluster. */
-  async edgectl(args: string[], stdin?: string): Promise<CommandResult> {
+  /** Runs `edgectl` as a process against this cluster (as admin unless `env` names another EDGE_TOKEN). */
+  async edgectl(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<CommandResult> {
     const child = spawn(process.execPath, [BIN('edgectl'), ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
@@ -219,6 +219,7 @@ export class Cluster {
         EDGE_TOKEN: this.adminToken,
         EDGE_CONFIG: join(this.dir, 'edgectl-config'),
         NO_COLOR: '1',
+        ...env,
       },
     });
     const p = new Proc(child);

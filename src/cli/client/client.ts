@@ -14,6 +14,7 @@ import {
   ObjectList,
   PodExecResult,
   Scale,
+  SelfSubjectAccessReview,
   ServerVersion,
   resourcePath,
   typeByKind,
@@ -195,6 +196,19 @@ export class EdgeClient {
       throw new BadRequestError(`the hub stored the blob as ${ref.digest} but its sha256 is ${local}`);
     }
     return { digest: local, size: ref.size };
+  }
+
+  /** Asks the hub whether the caller may do what `spec` says (`kubectl auth can-i`); the answer is in `status`. */
+  accessReview(spec: SelfSubjectAccessReview['spec'], signal?: AbortSignal): Promise<SelfSubjectAccessReview> {
+    const body: SelfSubjectAccessReview = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec,
+    };
+    return this.http.json(SelfSubjectAccessReview, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      body,
+      signal,
+    });
   }
 
   /** The hub's `/version`. */

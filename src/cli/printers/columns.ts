@@ -24,6 +24,7 @@ import {
   type PodTemplateSpec,
   type ReplicaSet,
   type Service,
+  type RoleBinding,
 } from '../../api/index.js';
 import { age } from './age.js';
 import { podReady, podRestarts, podStatus } from './pod-status.js';
@@ -109,7 +110,40 @@ export function eventTime(e: Event): string | undefined {
 
 const created = (o: KubeObject, now: number): string => age(o.metadata.creationTimestamp, now);
 
+/** Roles print their creation time, as kubectl does (`CREATED AT`). */
+const ROLE_COLUMNS: KindColumns = {
+  headers: ['CREATED AT'],
+  wideHeaders: [],
+  named: true,
+  cells: (o) => [o.metadata.creationTimestamp ?? '<unknown>'],
+  wideCells: () => [],
+};
+
+/** Bindings print their role and, wide, their subjects by kind, as kubectl does. */
+const BINDING_COLUMNS: KindColumns = {
+  headers: ['ROLE', 'AGE'],
+  wideHeaders: ['USERS', 'GROUPS', 'SERVICEACCOUNTS'],
+  named: true,
+  cells: (o, now) => {
+    const b = o as RoleBinding;
+    return [`${b.roleRef.kind}/${b.roleRef.name}`, created(o, now)];
+  },
+  wideCells: (o) => {
+    const subjects = (o as RoleBinding).subjects ?? [];
+    const of = (kind: string): string =>
+      subjects
+        .filter((s) => s.kind === kind)
+        .map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name))
+        .join(', ');
+    return [of('User'), of('Group'), of('ServiceAccount')];
+  },
+};
+
 const COLUMNS: Record<string, KindColumns> = {
+  Role: ROLE_COLUMNS,
+  ClusterRole: ROLE_COLUMNS,
+  RoleBinding: BINDING_COLUMNS,
+  ClusterRoleBinding: BINDING_COLUMNS,
   Node: {
     headers: ['STATUS', 'ARCH', 'RUNTIMES', 'CPU', 'MEMORY', 'PODS', 'AGE'],
     wideHeaders: ['VERSION', 'INTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION'],

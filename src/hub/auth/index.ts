@@ -1,11 +1,40 @@
-/** Authentication of API callers by bearer token, and the authorisation seam. */
-export { TokenAuth, readOrCreateSecret, type Principal, type Role, type TokenAuthOptions } from './token-auth.js';
+/** Authentication of API callers (bearer tokens), principals, and authorisation (RBAC). */
+export { TokenAuth, readOrCreateSecret, type Role, type TokenAuthOptions } from './token-auth.js';
 export {
-  roleAuthorizer,
+  GROUP_AUTHENTICATED,
+  GROUP_BOOTSTRAPPERS,
+  GROUP_MASTERS,
+  GROUP_READ_ONLY,
+  principalName,
+  userInfoOf,
+  userPrincipal,
+  type Principal,
+} from './principal.js';
+export {
+  nodeAuthorizer,
+  mastersOnlyAuthorizer,
   isReadVerb,
-  describeRequest,
+  forbiddenMessage,
   type Authorizer,
   type Decision,
   type RequestAttributes,
   type Verb,
 } from './authorize.js';
+export {
+  createRbac,
+  startStandaloneRbac,
+  reconcileBootstrapPolicy,
+  rbacAuthorizer,
+  RbacPolicy,
+  BOOTSTRAP_CLUSTER_ROLES,
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  type Rbac,
+} from './rbac/index.js';
+export {
+  TokenObjectAuthenticator,
+  ensureJoinToken,
+  formatJoinToken,
+  issueToken,
+  FIRST_START_DESCRIPTION,
+} from './tokens/index.js';
+export { startStandaloneAuth } from './standalone.js';

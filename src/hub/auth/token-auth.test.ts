@@ -19,7 +19,11 @@ it('generates tokens once (0600), reuses them, and verifies', async () => {
   const b = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
   expect(b.adminToken).toBe(a.adminToken);
   expect(b.joinToken).toBe(a.joinToken);
-  expect(b.verify(`Bearer ${a.adminToken}`)).toEqual({ kind: 'user', name: 'admin', role: 'admin' });
+  expect(b.verify(`Bearer ${a.adminToken}`)).toEqual({
+    kind: 'user',
+    name: 'admin',
+    groups: ['system:masters', 'system:authenticated'],
+  });
   expect(b.verify(a.joinToken)).toEqual({ kind: 'node' });
   expect(b.verify('Bearer nope')).toBeUndefined();
   expect(b.verify(undefined)).toBeUndefined();
@@ -29,10 +33,24 @@ it('generates tokens once (0600), reuses them, and verifies', async () => {
 it('loads extra users from tokens.json', async () => {
   writeFileSync(
     join(dir, 'tokens.json'),
-    JSON.stringify({ users: [{ name: 'viewer', token: 'viewer-token-0123456789', role: 'read-only' }] }),
+    JSON.stringify({
+      users: [
+        { name: 'viewer', token: 'viewer-token-0123456789', role: 'read-only' },
+        { name: 'alice', token: 'alice-token-0123456789', groups: ['dev', 'qa'] },
+      ],
+    }),
   );
   const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
-  expect(a.verify('Bearer viewer-token-0123456789')).toEqual({ kind: 'user', name: 'viewer', role: 'read-only' });
+  expect(a.verify('Bearer viewer-token-0123456789')).toEqual({
+    kind: 'user',
+    name: 'viewer',
+    groups: ['edgeplane:read-only', 'system:authenticated'],
+  });
+  expect(a.verify('Bearer alice-token-0123456789')).toEqual({
+    kind: 'user',
+    name: 'alice',
+    groups: ['dev', 'qa', 'system:authenticated'],
+  });
 });
 
 it('replaces a token file found empty (torn by a power cut under an older version), leaving no temporary', async () => {

@@ -1,7 +1,10 @@
 /**
- * Bearer-token authentication. On first start the hub writes `admin.token` (user `admin`, role
- * admin) and `join.token` (edge nodes) into its data directory, mode 0600, and reuses them after.
- * More users can be listed in an optional `tokens.json`: `{"users": [{"name", "token", "role"}]}`.
+ * Bearer-token authentication. On first start the hub writes `admin.token` (user `admin` in group
+ * `system:masters`) and `join.token` (edge nodes) into its data directory, mode 0600, and reuses them
+ * after. More users can be listed in an optional `tokens.json`:
+ * `{"users": [{"name", "token", "role"?, "groups"?}]}` — `role: admin` puts the user in
+ * `system:masters`, `role: read-only` in `edgeplane:read-only` (bound to `view`); what they may do
+ * beyond that is RBAC's (Roles and bindings naming the user or its groups).
  */
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -9,22 +12,31 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BadRequestError, type Logger } from '../../api/index.js';
 import { writeFileDurable } from '../../durable/index.js';
+import { GROUP_MASTERS, GROUP_READ_ONLY, userPrincipal, type Principal } from './principal.js';
 
-/** What a user may do: `admin` everything, `read-only` GET/HEAD/watch. */
+/** The roles `tokens.json` knows, kept from before RBAC: each is a built-in group. */
 export type Role = 'admin' | 'read-only';
 
-/** The authenticated caller. */
-export type Principal = { kind: 'user'; name: string; role: Role } | { kind: 'node' };
+const ROLE_GROUPS: Readonly<Record<Role, string>> = { admin: GROUP_MASTERS, 'read-only': GROUP_READ_ONLY };
 
 /** Options of `TokenAuth.create`. */
 export interface TokenAuthOptions {
   dataDir: string;
   logger: Logger;
+  /** Token objects (`auth.edgeplane.io/v1`), asked for bearers none of the files know. */
+  tokens?: { authenticate(bearer: string): Principal | undefined };
 }
 
 const TokensFile = z.strictObject({
   users: z.array(
-    z.strictObject({ name: z.string().min(1), token: z.string().min(16), role: z.enum(['admin', 'read-only']) }),
+    z
+      .strictObject({
+        name: z.string().min(1),
+        token: z.string().min(16),
+        role: z.enum(['admin', 'read-only']).optional(),
+        groups: z.array(z.string().min(1)).optional(),
+      })
+      .refine((u) => u.role !== undefined || u.groups !== undefined, { message: 'give a role or groups' }),
   ),
 });
 
@@ -62,8 +74,11 @@ export class TokenAuth {
   /** The token edge nodes join with. */
   readonly joinToken: string;
 
-  private constructor(entries: Entry[], adminToken: string, joinToken: string) {
+  readonly #tokens: TokenAuthOptions['tokens'];
+
+  private constructor(entries: Entry[], adminToken: string, joinToken: string, tokens: TokenAuthOptions['tokens']) {
     this.#entries = entries;
+    this.#tokens = tokens;
     this.adminToken = adminToken;
     this.joinToken = joinToken;
   }
@@ -74,14 +89,16 @@ export class TokenAuth {
     const admin = await readOrCreateSecret(join(opts.dataDir, 'admin.token'));
     const joinToken = await readOrCreateSecret(join(opts.dataDir, 'join.token'));
     const entries: Entry[] = [
-      { digest: digest(admin), principal: { kind: 'user', name: 'admin', role: 'admin' } },
+      { digest: digest(admin), principal: userPrincipal('admin', [GROUP_MASTERS]) },
       { digest: digest(joinToken), principal: { kind: 'node' } },
     ];
     const extra = await TokenAuth.#readUsers(join(opts.dataDir, 'tokens.json'));
-    for (const u of extra)
-      entries.push({ digest: digest(u.token), principal: { kind: 'user', name: u.name, role: u.role } });
+    for (const u of extra) {
+      const groups = [...(u.role ? [ROLE_GROUPS[u.role]] : []), ...(u.groups ?? [])];
+      entries.push({ digest: digest(u.token), principal: userPrincipal(u.name, groups) });
+    }
     opts.logger.debug({ users: extra.length + 1 }, 'tokens loaded');
-    return new TokenAuth(entries, admin, joinToken);
+    return new TokenAuth(entries, admin, joinToken, opts.tokens);
   }
 
   static async #readUsers(path: string): Promise<z.infer<typeof TokensFile>['users']> {
@@ -109,6 +126,6 @@ export class TokenAuth {
     let found: Principal | undefined;
     // No early exit: every entry is compared so timing does not reveal which one matched.
     for (const e of this.#entries) if (timingSafeEqual(e.digest, d)) found ??= e.principal;
-    return found;
+    return found ?? this.#tokens?.authenticate(token);
   }
 }

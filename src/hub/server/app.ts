@@ -4,6 +4,8 @@
  */
 import { Hono, type Context } from 'hono';
 import { EdgeError, InternalError, NotFoundError, toStatus, type ServerVersion } from '../../api/index.js';
+import { mastersOnlyAuthorizer } from '../auth/index.js';
+import { SELF_SUBJECT_ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review-route.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
@@ -50,25 +52,30 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(version);
   });
 
-  app.use(requireAuth(deps.auth));
+  const authorize = deps.rbac?.authorize ?? mastersOnlyAuthorizer;
+  app.use(requireAuth(deps.auth, authorize));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
 
   mountBlobRoutes(app, deps.blobs);
   app.get('/api', (c) => c.json(apiVersions()));
   app.get('/apis', (c) => c.json(apiGroupList()));
+  app.post(SELF_SUBJECT_ACCESS_REVIEW_PATH, (c) => selfSubjectAccessReview(c, authorize, maxBody));
   app.all('/api/*', (c) => dispatch(c));
   app.all('/apis/*', (c) => dispatch(c));
 
   async function dispatch(c: Context<ApiEnv>): Promise<Response> {
     const route = parseResourcePath(c.req.path);
     if (!route) return c.notFound();
+    // Writes go through the caller's view of the object API (RBAC's escalation prevention).
+    const rbac = deps.rbac;
+    const d = rbac ? { ...deps, api: rbac.apiFor(c.var.principal, deps.api) } : deps;
     switch (route.scope) {
       case 'groupVersion':
         return c.json(apiResourceList(route.group, route.version));
       case 'collection':
-        return handleCollection(c, route, deps, maxBody);
+        return handleCollection(c, route, d, maxBody);
       case 'object':
-        return handleObject(c, route, deps, maxBody);
+        return handleObject(c, route, d, maxBody);
     }
   }
 

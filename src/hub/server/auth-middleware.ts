@@ -4,7 +4,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { BLOB_PATH, ForbiddenError, UnauthorizedError } from '../../api/index.js';
-import { roleAuthorizer, type Authorizer, type RequestAttributes, type TokenAuth, type Verb } from '../auth/index.js';
+import { forbiddenMessage, type Authorizer, type RequestAttributes, type TokenAuth, type Verb } from '../auth/index.js';
 import { parseResourcePath } from './resource-path.js';
 import type { ApiEnv } from './types.js';
 
@@ -39,8 +39,9 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   try {
     route = parseResourcePath(path);
   } catch {
-    // Not a resource the API knows: the route answers 404 to whoever may get that far.
-    return nonResource();
+    // Not a kind the registry serves (an access review, or a typo): named from the URL alone, as
+    // Kubernetes' RequestInfo does, so RBAC decides it like any resource; the route answers 404 if it must.
+    return syntacticAttributes(method, path, watch) ?? nonResource();
   }
   if (!route || route.scope === 'groupVersion') return nonResource();
   const base = {
@@ -55,18 +56,46 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   return { ...base, verb, name: route.name, ...(sub !== undefined ? { subresource: sub } : {}) };
 }
 
+/** A resource URL's attributes from its segments alone (`/apis/{g}/{v}[/namespaces/{ns}]/{res}[/{name}[/{sub}]]`). */
+function syntacticAttributes(method: string, path: string, watch: boolean): RequestAttributes | undefined {
+  const parts = path.split('/').filter((s) => s !== '');
+  let group: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 3) [group, rest] = ['', parts.slice(2)];
+  else if (parts[0] === 'apis' && parts.length >= 4) [group, rest] = [parts[1] ?? '', parts.slice(3)];
+  else return undefined;
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) [namespace, rest] = [rest[1], rest.slice(2)];
+  const [resource = '', name, subresource, ...extra] = rest;
+  if (extra.length > 0) return undefined;
+  let decoded: string[];
+  try {
+    decoded = [resource, name ?? '', subresource ?? '', namespace ?? ''].map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  const [res = '', nm = '', sub = '', ns = ''] = decoded;
+  return {
+    kind: 'resource',
+    verb: methodVerb(method, name === undefined, watch),
+    group,
+    resource: res,
+    ...(namespace !== undefined ? { namespace: ns } : {}),
+    ...(name !== undefined ? { name: nm } : {}),
+    ...(subresource !== undefined ? { subresource: sub } : {}),
+  };
+}
+
 /** Requires a valid bearer token and a principal the authorizer lets do what the request asks. */
-export function requireAuth(
-  auth: Pick<TokenAuth, 'verify'>,
-  authorize: Authorizer = roleAuthorizer,
-): MiddlewareHandler<ApiEnv> {
+export function requireAuth(auth: Pick<TokenAuth, 'verify'>, authorize: Authorizer): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     // The scheme is case-insensitive (RFC 7235); the token itself is not.
     const token = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const principal = token === undefined ? undefined : auth.verify(token);
     if (!principal) throw new UnauthorizedError();
-    const decision = authorize(principal, requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams));
-    if (!decision.allowed) throw new ForbiddenError(decision.reason);
+    const what = requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams);
+    const decision = authorize(principal, what);
+    if (!decision.allowed) throw new ForbiddenError(forbiddenMessage(principal, what, decision.reason));
     c.set('principal', principal);
     await next();
   };

@@ -1,5 +1,20 @@
 /** API discovery documents (`/api`, `/apis`, `/api/v1`, `/apis/apps/v1`), as kubectl expects them. */
-import { NotFoundError, RESOURCE_TYPES, apiVersionOf } from '../../api/index.js';
+import { AUTHORIZATION_GROUP, NotFoundError, RESOURCE_TYPES, apiVersionOf } from '../../api/index.js';
+
+/** Create-only kinds that are answered, never stored (not in the registry): access reviews. */
+const REVIEW_RESOURCES = [
+  {
+    group: AUTHORIZATION_GROUP,
+    version: 'v1',
+    resource: {
+      name: 'selfsubjectaccessreviews',
+      singularName: 'selfsubjectaccessreview',
+      namespaced: false,
+      kind: 'SelfSubjectAccessReview',
+      verbs: ['create'],
+    },
+  },
+];
 
 const READ = ['get', 'list', 'watch'];
 const ALL = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
@@ -12,7 +27,7 @@ export function apiVersions(): unknown {
 /** `GET /apis`. */
 export function apiGroupList(): unknown {
   const groups = new Map<string, string[]>();
-  for (const t of RESOURCE_TYPES) {
+  for (const t of [...RESOURCE_TYPES, ...REVIEW_RESOURCES]) {
     if (t.group === '') continue;
     const versions = groups.get(t.group) ?? [];
     if (!versions.includes(t.version)) versions.push(t.version);
@@ -32,6 +47,9 @@ export function apiGroupList(): unknown {
 /** `GET /api/v1`, `GET /apis/{group}/{version}`. */
 export function apiResourceList(group: string, version: string): unknown {
   const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+  const reviews = REVIEW_RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => r.resource);
+  if (reviews.length > 0)
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources: reviews };
   if (types.length === 0) throw new NotFoundError('', '', 'the server could not find the requested resource');
   const resources: unknown[] = [];
   for (const t of types) {

@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { typeByKind } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
-import { TokenAuth } from '../auth/index.js';
+import { TokenAuth, startStandaloneRbac } from '../auth/index.js';
 import { BlobStore } from '../blobs/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
@@ -30,6 +30,9 @@ let api: ObjectRegistry;
 let auth: TokenAuth;
 let limiter: StreamLimiter;
 let app: ReturnType<typeof createApiApp>;
+let stopRbac: () => void;
+/** Store watches of the app's own RBAC informers, under every count below. */
+let rbacWatchers: number;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stream-limits-'));
@@ -44,9 +47,14 @@ beforeEach(async () => {
   auth = await TokenAuth.create({ dataDir: dir, logger });
   const blobs = await BlobStore.create({ dir: join(dir, 'blobs') });
   limiter = new StreamLimiter({ watchesPerUser: 2, logFollowsPerUser: 1 });
+  // alice is `read-only`: RBAC's `view`, as on a hub.
+  const rbac = await startStandaloneRbac(api, logger);
+  stopRbac = rbac.stop;
+  rbacWatchers = store.watcherCount;
   app = createApiApp({
     api,
     auth,
+    rbac,
     blobs,
     logs: fakeLogs,
     logger,
@@ -55,6 +63,7 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
+  stopRbac();
   await store.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -124,7 +133,7 @@ describe('per-user stream limits', () => {
       ac.abort();
       for (let i = 0; i < 100 && limiter.count('watch', 'admin') > 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(limiter.count('watch', 'admin')).toBe(0);
-      expect(store.watcherCount).toBe(0);
+      expect(store.watcherCount).toBe(rbacWatchers);
     } finally {
       server.close();
     }
@@ -138,7 +147,7 @@ describe('per-user stream limits', () => {
     expect(res.status).toBe(200);
     expect(res.body).toBeNull();
     expect(limiter.count('watch', 'admin')).toBe(0);
-    expect(store.watcherCount).toBe(0);
+    expect(store.watcherCount).toBe(rbacWatchers);
   });
 });
 
@@ -150,11 +159,11 @@ describe('watch buffering', () => {
       logger: silentLogger(),
       maxQueuedBytes: 64 * 1024,
     });
-    expect(store.watcherCount).toBe(1);
+    expect(store.watcherCount).toBe(rbacWatchers + 1);
     // Nobody reads: each ~4 KiB object queues up until the watch gives up on its client.
     const note = 'x'.repeat(4096);
-    for (let i = 0; i < 200 && store.watcherCount > 0; i++) await api.create(POD, pod(`p${i}`, note));
-    expect(store.watcherCount).toBe(0);
+    for (let i = 0; i < 200 && store.watcherCount > rbacWatchers; i++) await api.create(POD, pod(`p${i}`, note));
+    expect(store.watcherCount).toBe(rbacWatchers);
     const lines = await readLines(res, 1000).catch(() => []);
     const last = lines.at(-1) as unknown as { type: string; object: { reason: string; code: number } } | undefined;
     expect(last?.type).toBe('ERROR');

@@ -1,6 +1,6 @@
 /** What the API server is built from. */
 import type { Logger, PodExecResult } from '../../api/index.js';
-import type { Principal, TokenAuth } from '../auth/index.js';
+import type { Authorizer, Principal, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { StreamLimiter } from './stream-limits.js';
@@ -24,6 +24,15 @@ export interface PodLogSource {
 export interface ApiDeps {
   api: ObjectAPI;
   auth: Pick<TokenAuth, 'verify'>;
+  /**
+   * Authorisation (the hub passes RBAC's, `createRbac`): the decision on every request, and the object
+   * API as one caller writes through it (escalation prevention). Absent: only `system:masters` users
+   * may do anything, for API apps built to test other concerns.
+   */
+  rbac?: {
+    authorize: Authorizer;
+    apiFor(who: Principal, api: ObjectAPI): ObjectAPI;
+  };
   blobs: BlobStore;
   logs: PodLogSource;
   /** Runs commands in pods' containers (`…/pods/{name}/exec`); absent = 405. */

@@ -3,11 +3,11 @@
  * server and of its clients. It is the hub's own `createApiApp` over its own store and registry, only
  * without controllers, scheduler and node gateway, so a test sees exactly what it wrote.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../platform/index.js';
-import { TokenAuth } from '../auth/index.js';
+import { startStandaloneAuth, type TokenAuth } from '../auth/index.js';
 import { BlobStore } from '../blobs/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { createApiApp, type PodLogSource } from '../server/index.js';
@@ -27,6 +27,16 @@ export interface TestApiOptions {
   version?: string;
   /** Whether the `default` namespace exists from the start, as on a real hub (default true). */
   defaultNamespace?: boolean;
+  /** Users besides `admin`, written to `tokens.json` (tokens of at least 16 characters). */
+  users?: readonly TestUser[];
+}
+
+/** A user of `tokens.json`: a name, its token, and a legacy role or groups. */
+export interface TestUser {
+  name: string;
+  token: string;
+  role?: 'admin' | 'read-only';
+  groups?: readonly string[];
 }
 
 /** A real API app and the parts it is built from, for tests to inspect. */
@@ -52,13 +62,17 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
   const dir = await mkdtemp(join(tmpdir(), 'edge-api-'));
   const logger = silentLogger();
   const store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger, historyLimit: opts.historyLimit });
-  const api = new ObjectRegistry({ store, clock: { now: opts.now ?? (() => Date.now()) }, logger });
+  const clock = { now: opts.now ?? (() => Date.now()) };
+  const api = new ObjectRegistry({ store, clock, logger });
   if (opts.defaultNamespace !== false) await api.ensureNamespace('default');
-  const auth = await TokenAuth.create({ dataDir: dir, logger });
+  if (opts.users) await writeFile(join(dir, 'tokens.json'), JSON.stringify({ users: opts.users }), { mode: 0o600 });
+  // Authentication and authorisation as on a real hub: token files and Token objects, the built-in RBAC policy.
+  const { auth, rbac, stop: stopAuth } = await startStandaloneAuth({ api, dataDir: dir, logger, clock });
   const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: 1024 * 1024 });
   const app = createApiApp({
     api,
     auth,
+    rbac,
     blobs,
     logs: opts.logs ?? noLogs,
     logger,
@@ -72,6 +86,7 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
     auth,
     blobs,
     async close() {
+      stopAuth();
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },

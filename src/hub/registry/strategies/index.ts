@@ -2,6 +2,8 @@
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
+import { rbacStrategies } from './rbac.js';
+import { tokenStrategy } from './token.js';
 import { serviceStrategy } from './service.js';
 import { DEFAULT_STRATEGY, strategyOf, type KindStrategy, type StrategyDeps, type StrategyFor } from './strategy.js';
 import { daemonSetStrategy, deploymentStrategy, jobStrategy, replicaSetStrategy } from './workloads.js';
@@ -29,6 +31,8 @@ export function createStrategies(deps: StrategyDeps): StrategyFor {
     Deployment: deploymentStrategy,
     DaemonSet: daemonSetStrategy,
     Job: jobStrategy,
+    ...rbacStrategies,
+    Token: tokenStrategy,
   };
   for (const [kind, r] of Object.entries(rules)) byKind.set(kind, strategyOf(r));
   return strategyFor;

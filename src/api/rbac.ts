@@ -1,0 +1,121 @@
+/**
+ * `rbac.authorization.k8s.io/v1`: Role, ClusterRole, RoleBinding, ClusterRoleBinding, and
+ * `authorization.k8s.io/v1` SelfSubjectAccessReview. Shapes as in Kubernetes; the rules between
+ * fields (a rule names resources or URLs, a Role has no URLs, roleRef is immutable) are the registry
+ * strategy's (`hub/registry/strategies/rbac.ts`), as Kubernetes' `validation.go` is separate from its types.
+ */
+import { z } from 'zod';
+import { objectShape } from './meta.js';
+
+/** The API group of the RBAC kinds, and of User/Group subjects and role references. */
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/**
+ * RBAC object names are path segments, not DNS names (`system:basic-user`): Kubernetes'
+ * `ValidateRBACName` refuses only `/`, `%`, `.` and `..`.
+ */
+export const RbacName = z
+  .string()
+  .min(1)
+  .max(253)
+  .refine((n) => n !== '.' && n !== '..' && !/[/%]/.test(n), {
+    message: "may not be '.' or '..' and may not contain '/' or '%'",
+  });
+
+const rbacShape = <K extends string>(kind: K) => {
+  const base = objectShape(`${RBAC_GROUP}/v1`, kind);
+  return { ...base, metadata: base.metadata.extend({ name: RbacName.optional() }) };
+};
+
+/** One rule of a role: verbs on resources of API groups (optionally only some names), or on URL paths. */
+export const PolicyRule = z.strictObject({
+  verbs: z.array(z.string().min(1)).min(1),
+  apiGroups: z.array(z.string()).optional(),
+  resources: z.array(z.string().min(1)).optional(),
+  resourceNames: z.array(z.string().min(1)).optional(),
+  nonResourceURLs: z.array(z.string().min(1)).optional(),
+});
+export type PolicyRule = z.infer<typeof PolicyRule>;
+
+/** Who a binding grants to: a user, a group or a service account. */
+export const Subject = z.strictObject({
+  kind: z.enum(['User', 'Group', 'ServiceAccount']),
+  apiGroup: z.string().optional(),
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+});
+export type Subject = z.infer<typeof Subject>;
+
+/** The role a binding grants. */
+export const RoleRef = z.strictObject({
+  apiGroup: z.literal(RBAC_GROUP),
+  kind: z.enum(['Role', 'ClusterRole']),
+  name: RbacName,
+});
+export type RoleRef = z.infer<typeof RoleRef>;
+
+export const Role = z.strictObject({ ...rbacShape('Role'), rules: z.array(PolicyRule).optional() });
+export type Role = z.infer<typeof Role>;
+
+export const ClusterRole = z.strictObject({ ...rbacShape('ClusterRole'), rules: z.array(PolicyRule).optional() });
+export type ClusterRole = z.infer<typeof ClusterRole>;
+
+export const RoleBinding = z.strictObject({
+  ...rbacShape('RoleBinding'),
+  subjects: z.array(Subject).optional(),
+  roleRef: RoleRef,
+});
+export type RoleBinding = z.infer<typeof RoleBinding>;
+
+export const ClusterRoleBinding = z.strictObject({
+  ...rbacShape('ClusterRoleBinding'),
+  subjects: z.array(Subject).optional(),
+  roleRef: RoleRef,
+});
+export type ClusterRoleBinding = z.infer<typeof ClusterRoleBinding>;
+
+/** The API group of access reviews. */
+export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
+
+/** What an access review asks about a resource (any field absent means "all"/"none", as in Kubernetes). */
+export const ResourceAttributes = z.strictObject({
+  namespace: z.string().optional(),
+  verb: z.string().optional(),
+  group: z.string().optional(),
+  version: z.string().optional(),
+  resource: z.string().optional(),
+  subresource: z.string().optional(),
+  name: z.string().optional(),
+});
+export type ResourceAttributes = z.infer<typeof ResourceAttributes>;
+
+/** What an access review asks about a URL path. */
+export const NonResourceAttributes = z.strictObject({
+  path: z.string().optional(),
+  verb: z.string().optional(),
+});
+
+/** The answer of an access review. */
+export const SubjectAccessReviewStatus = z.strictObject({
+  allowed: z.boolean(),
+  denied: z.boolean().optional(),
+  reason: z.string().optional(),
+  evaluationError: z.string().optional(),
+});
+
+/** `authorization.k8s.io/v1 SelfSubjectAccessReview`: may I do this? (create only, never stored). */
+export const SelfSubjectAccessReview = z.strictObject({
+  apiVersion: z.literal(`${AUTHORIZATION_GROUP}/v1`),
+  kind: z.literal('SelfSubjectAccessReview'),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  spec: z
+    .strictObject({
+      resourceAttributes: ResourceAttributes.optional(),
+      nonResourceAttributes: NonResourceAttributes.optional(),
+    })
+    .refine((s) => (s.resourceAttributes === undefined) !== (s.nonResourceAttributes === undefined), {
+      message: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    }),
+  status: SubjectAccessReviewStatus.optional(),
+});
+export type SelfSubjectAccessReview = z.infer<typeof SelfSubjectAccessReview>;

@@ -1,0 +1,40 @@
+/**
+ * Who is calling, once authenticated. Users carry a name and groups as Kubernetes' `user.Info` does
+ * (RBAC matches both); nodes keep a policy of their own; bootstrap tokens may only join.
+ */
+
+/** Every authenticated user is in this group (Kubernetes' `system:authenticated`). */
+export const GROUP_AUTHENTICATED = 'system:authenticated';
+/** Members may do anything: the built-in `cluster-admin` ClusterRole is bound to this group. */
+export const GROUP_MASTERS = 'system:masters';
+/** Holders of a bootstrap token (Kubernetes' `system:bootstrappers`). */
+export const GROUP_BOOTSTRAPPERS = 'system:bootstrappers';
+/** The group `role: read-only` of `tokens.json` maps to; bound to the built-in `view` ClusterRole. */
+export const GROUP_READ_ONLY = 'edgeplane:read-only';
+
+/** The authenticated caller. */
+export type Principal =
+  { kind: 'user'; name: string; groups: readonly string[] } | { kind: 'node' } | { kind: 'bootstrap'; tokenId: string };
+
+/** A user principal; every user is in `system:authenticated`, whatever else it is in. */
+export function userPrincipal(name: string, groups: readonly string[] = []): Principal {
+  const all = [...new Set([...groups, GROUP_AUTHENTICATED])];
+  return { kind: 'user', name, groups: all };
+}
+
+/** Name and groups as RBAC sees them, or undefined for a node (which has a policy of its own). */
+export function userInfoOf(p: Principal): { name: string; groups: readonly string[] } | undefined {
+  switch (p.kind) {
+    case 'user':
+      return p;
+    case 'bootstrap':
+      return { name: `system:bootstrap:${p.tokenId}`, groups: [GROUP_BOOTSTRAPPERS, GROUP_AUTHENTICATED] };
+    case 'node':
+      return undefined;
+  }
+}
+
+/** The user name a refusal names (`system:node` for node credentials until nodes have names of their own). */
+export function principalName(p: Principal): string {
+  return userInfoOf(p)?.name ?? 'system:node';
+}

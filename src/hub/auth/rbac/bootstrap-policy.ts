@@ -1,0 +1,127 @@
+/**
+ * The built-in ClusterRoles and ClusterRoleBindings, after Kubernetes' bootstrap policy
+ * (`plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go`) restricted to the resources Edgeplane
+ * serves or will serve (`secrets`, `configmaps`, `horizontalpodautoscalers` are named already, so a
+ * kind that arrives later is covered by the meaning the role has in Kubernetes):
+ * - `view`: read most things, but not Secrets, nor exec/attach/portforward/proxy, nor roles;
+ * - `edit`: `view` + write workloads, read Secrets, exec; nothing on roles or bindings;
+ * - `admin`: `edit` + Roles and RoleBindings (meant to be bound per namespace);
+ * - `cluster-admin`: everything, bound to `system:masters`;
+ * - `system:discovery`, `system:basic-user`: discovery and SelfSubjectAccessReview for every user.
+ * Kubernetes builds `admin`/`edit`/`view` by aggregation; Edgeplane has no aggregation controller,
+ * so the same union is written out here.
+ */
+import {
+  AUTHORIZATION_GROUP,
+  BLOB_PATH,
+  RBAC_GROUP,
+  type ClusterRole,
+  type ClusterRoleBinding,
+  type PolicyRule,
+} from '../../../api/index.js';
+import { GROUP_AUTHENTICATED, GROUP_MASTERS, GROUP_READ_ONLY } from '../principal.js';
+
+/** Objects carrying it are kept up to date by the hub on every start (unless set to "false"). */
+export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
+
+const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+const rule = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({
+  verbs,
+  apiGroups,
+  resources,
+});
+
+const VIEW_RULES: PolicyRule[] = [
+  rule(READ, [''], ['pods', 'services', 'services/status', 'endpoints', 'configmaps']),
+  rule(READ, [''], ['events', 'pods/status', 'pods/log', 'namespaces/status']),
+  rule(READ, [''], ['namespaces']),
+  rule(
+    READ,
+    ['apps'],
+    [
+      'daemonsets',
+      'daemonsets/status',
+      'deployments',
+      'deployments/status',
+      'deployments/scale',
+      'replicasets',
+      'replicasets/status',
+      'replicasets/scale',
+    ],
+  ),
+  rule(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+  rule(READ, ['batch'], ['jobs', 'jobs/status']),
+  // Content-store blobs are URLs, not resources: effective through a ClusterRoleBinding, as every URL rule.
+  { verbs: ['get'], nonResourceURLs: [`${BLOB_PATH}/*`] },
+];
+
+const EDIT_RULES: PolicyRule[] = [
+  rule(READ, [''], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
+  rule(WRITE, [''], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
+  rule(WRITE, [''], ['services', 'services/proxy', 'configmaps', 'secrets', 'events']),
+  rule(WRITE, ['apps'], ['daemonsets', 'deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
+  rule(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
+  rule(WRITE, ['batch'], ['jobs']),
+  { verbs: ['create'], nonResourceURLs: [BLOB_PATH] },
+];
+
+const ADMIN_RULES: PolicyRule[] = [
+  rule(['create'], [AUTHORIZATION_GROUP], ['localsubjectaccessreviews']),
+  rule([...READ, ...WRITE], [RBAC_GROUP], ['roles', 'rolebindings']),
+];
+
+/** Built-in objects are labelled as Kubernetes labels them and kept up to date on every start. */
+const bootstrapMeta = (name: string) => ({
+  name,
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+  annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
+});
+
+function clusterRole(name: string, rules: PolicyRule[]): ClusterRole {
+  return {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRole',
+    metadata: bootstrapMeta(name),
+    rules,
+  };
+}
+
+function clusterRoleBinding(name: string, role: string, group: string): ClusterRoleBinding {
+  return {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: bootstrapMeta(name),
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'Group', apiGroup: RBAC_GROUP, name: group }],
+  };
+}
+
+/** The built-in ClusterRoles. */
+export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
+  clusterRole('cluster-admin', [
+    { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+    { verbs: ['*'], nonResourceURLs: ['*'] },
+  ]),
+  clusterRole('admin', [...VIEW_RULES, ...EDIT_RULES, ...ADMIN_RULES]),
+  clusterRole('edit', [...VIEW_RULES, ...EDIT_RULES]),
+  clusterRole('view', VIEW_RULES),
+  clusterRole('system:discovery', [
+    {
+      verbs: ['get'],
+      nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/', '/api', '/api/*', '/apis', '/apis/*'],
+    },
+  ]),
+  clusterRole('system:basic-user', [
+    rule(['create'], [AUTHORIZATION_GROUP], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+  ]),
+];
+
+/** The built-in ClusterRoleBindings. */
+export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
+  clusterRoleBinding('cluster-admin', 'cluster-admin', GROUP_MASTERS),
+  clusterRoleBinding('system:discovery', 'system:discovery', GROUP_AUTHENTICATED),
+  clusterRoleBinding('system:basic-user', 'system:basic-user', GROUP_AUTHENTICATED),
+  // `role: read-only` users of tokens.json, as before RBAC: read-only everywhere (`view`, cluster-wide).
+  clusterRoleBinding('edgeplane:read-only', 'view', GROUP_READ_ONLY),
+];

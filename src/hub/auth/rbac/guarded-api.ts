@@ -1,0 +1,54 @@
+/**
+ * The object API as one caller sees it: writes of RBAC objects pass escalation prevention first,
+ * and what was written reaches the caches that decide requests at once (`observe`: so the caller's
+ * next request, and the escalation check of its next write, see it; a deleted token stops at once).
+ * Every other call goes straight through.
+ */
+import type { KubeObject, ResourceType } from '../../../api/index.js';
+import type { DeleteOptions, ObjectAPI } from '../../registry/index.js';
+import type { Authorizer } from '../authorize.js';
+import type { Principal } from '../principal.js';
+import { checkNoEscalation, isRbacKind } from './escalation.js';
+import type { RbacPolicy } from './policy.js';
+
+/** `api` for requests of `who`. */
+export function guardRbacWrites(
+  api: ObjectAPI,
+  policy: RbacPolicy,
+  authorize: Authorizer,
+  who: Principal,
+  observe: (obj: KubeObject, deleted: boolean) => void = (obj, deleted) => policy.observe(obj, deleted),
+): ObjectAPI {
+  const check = (type: ResourceType, obj: unknown): void => {
+    if (!isRbacKind(type.kind)) return;
+    // An invalid body is left to the registry, which refuses it with its causes named.
+    const parsed = type.schema.safeParse(obj);
+    if (parsed.success) checkNoEscalation(policy, authorize, who, parsed.data as KubeObject);
+  };
+  const seen = <T extends KubeObject>(obj: T, deleted = false): T => {
+    observe(obj, deleted);
+    return obj;
+  };
+  return {
+    async create<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T> {
+      check(type, obj);
+      return seen(await api.create<T>(type, obj));
+    },
+    async update<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T> {
+      check(type, obj);
+      return seen(await api.update<T>(type, obj));
+    },
+    async delete<T extends KubeObject>(
+      type: ResourceType,
+      namespace: string | undefined,
+      name: string,
+      opts?: DeleteOptions,
+    ): Promise<T> {
+      return seen(await api.delete<T>(type, namespace, name, opts), true);
+    },
+    get: (type, namespace, name) => api.get(type, namespace, name),
+    list: (type, opts) => api.list(type, opts),
+    updateStatus: (type, obj) => api.updateStatus(type, obj),
+    watch: (type, opts, onEvent) => api.watch(type, opts, onEvent),
+  };
+}

@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { typeByKind, type ClusterRole, type ClusterRoleBinding } from '../../../api/index.js';
+import { silentLogger } from '../../../platform/index.js';
+import { createTestApi, type TestApi } from '../../testing/index.js';
+import { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLES } from './bootstrap-policy.js';
+import { reconcileBootstrapPolicy } from './reconcile-bootstrap.js';
+
+const CR = typeByKind('rbac.authorization.k8s.io/v1', 'ClusterRole')!;
+const CRB = typeByKind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding')!;
+const custom = { verbs: ['get'], apiGroups: ['example.com'], resources: ['widgets'] };
+
+let t: TestApi;
+beforeEach(async () => {
+  t = await createTestApi();
+});
+afterEach(() => t.close());
+
+it('restores missing permissions of an auto-updated role, keeping what an operator added', async () => {
+  const view = await t.api.get<ClusterRole>(CR, undefined, 'view');
+  await t.api.update(CR, { ...view, rules: [custom] });
+  await reconcileBootstrapPolicy(t.api, silentLogger());
+  const after = await t.api.get<ClusterRole>(CR, undefined, 'view');
+  const want = BOOTSTRAP_CLUSTER_ROLES.find((r) => r.metadata.name === 'view')?.rules ?? [];
+  expect(after.rules).toEqual([custom, ...want]);
+  // Nothing to do the second time: no write.
+  await reconcileBootstrapPolicy(t.api, silentLogger());
+  expect((await t.api.get<ClusterRole>(CR, undefined, 'view')).metadata.resourceVersion).toBe(
+    after.metadata.resourceVersion,
+  );
+});
+
+it('leaves a role annotated autoupdate "false" as the operator made it', async () => {
+  const edit = await t.api.get<ClusterRole>(CR, undefined, 'edit');
+  const annotations = { ...edit.metadata.annotations, [AUTOUPDATE_ANNOTATION]: 'false' };
+  await t.api.update(CR, { ...edit, metadata: { ...edit.metadata, annotations }, rules: [custom] });
+  await reconcileBootstrapPolicy(t.api, silentLogger());
+  expect((await t.api.get<ClusterRole>(CR, undefined, 'edit')).rules).toEqual([custom]);
+});
+
+it('recreates a deleted built-in binding and adds its missing subjects back', async () => {
+  await t.api.delete(CRB, undefined, 'system:basic-user');
+  const admin = await t.api.get<ClusterRoleBinding>(CRB, undefined, 'cluster-admin');
+  await t.api.update(CRB, { ...admin, subjects: [{ kind: 'User', name: 'root' }] });
+  await reconcileBootstrapPolicy(t.api, silentLogger());
+  expect((await t.api.get<ClusterRoleBinding>(CRB, undefined, 'system:basic-user')).roleRef.name).toBe(
+    'system:basic-user',
+  );
+  expect((await t.api.get<ClusterRoleBinding>(CRB, undefined, 'cluster-admin')).subjects?.map((s) => s.name)).toEqual([
+    'root',
+    'system:masters',
+  ]);
+});
