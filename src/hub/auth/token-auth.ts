@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BadRequestError, type Logger } from '../../api/index.js';
 import { writeFileDurable } from '../../durable/index.js';
+import { parseJoinToken } from '../../pki/index.js';
 
 /** What a user may do: `admin` everything, `read-only` GET/HEAD/watch. */
 export type Role = 'admin' | 'read-only';
@@ -72,7 +73,8 @@ export class TokenAuth {
   static async create(opts: TokenAuthOptions): Promise<TokenAuth> {
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     const admin = await readOrCreateSecret(join(opts.dataDir, 'admin.token'));
-    const joinToken = await readOrCreateSecret(join(opts.dataDir, 'join.token'));
+    // join.token holds K10<ca-hash>::<secret> once the hub has written its CA hash in: the secret is the token.
+    const joinToken = parseJoinToken(await readOrCreateSecret(join(opts.dataDir, 'join.token'))).secret;
     const entries: Entry[] = [
       { digest: digest(admin), principal: { kind: 'user', name: 'admin', role: 'admin' } },
       { digest: digest(joinToken), principal: { kind: 'node' } },

@@ -7,6 +7,7 @@
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
  * rate-limited per node (`event-limiter.ts`); what a node reports is taken in by `node-reports.ts`. */
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, Service } from '../../api/index.js';
@@ -127,7 +128,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   }
 
   /** Handles WebSocket upgrades on `server` (other upgrade paths are refused with 404). */
-  attach(server: Server): void {
+  attach(server: Server | HttpsServer): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 

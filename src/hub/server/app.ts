@@ -50,6 +50,13 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(version);
   });
 
+  // Public by design: a CA certificate is no secret, and the joining node checks its hash itself.
+  app.get('/cacerts', (c) =>
+    deps.caBundlePem === undefined
+      ? c.text('this hub has no CA to serve (plain HTTP, or a certificate given without its chain)\n', 404)
+      : c.body(deps.caBundlePem, 200, { 'content-type': 'application/x-pem-file' }),
+  );
+
   app.use(requireAuth(deps.auth));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
 

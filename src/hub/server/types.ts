@@ -36,6 +36,11 @@ export interface ApiDeps {
   maxBodyBytes?: number;
   /** Per-user bounds on concurrent watches and followed logs (default: 100 and 20). */
   streamLimits?: StreamLimiter;
+  /**
+   * The CA bundle clients verify the hub with, served without authentication at `GET /cacerts` (as
+   * K3s does) so a joining node can check it against its token's CA hash before sending the token.
+   */
+  caBundlePem?: string | undefined;
 }
 
 /** A command to run in a pod's container, and what came of it. */
