@@ -35,6 +35,7 @@ import {
   ReplicaSetController,
 } from './controllers/index.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
+import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
 import { InformerFactory } from './informers/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
@@ -80,6 +81,8 @@ export interface HubOptions {
     HubTlsOptions,
     'sans' | 'servingCertLifetimeSeconds' | 'caLifetimeSeconds' | 'certFile' | 'keyFile' | 'clientCaFile'
   >;
+  /** Lifetime of the node certificates the hub signs (`--node-cert-lifetime`, default one year). */
+  nodeCertLifetimeSeconds?: number;
   /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
   gateway?: Pick<
     NodeGatewayDeps,
@@ -233,6 +236,18 @@ export class Hub {
       }),
       lifecycle,
     ];
+    // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
+    const credentials = new NodeCredentials(api);
+    const nodeCertificates = tls && {
+      certificates: new CertificateAuthenticator(credentials),
+      signer: new NodeCertificateSigner({
+        ca: () => tls.clusterCa,
+        credentials,
+        clock,
+        logger: log('node-certificates'),
+        lifetimeSeconds: options.nodeCertLifetimeSeconds,
+      }),
+    };
     const gateway = new NodeGateway({
       api,
       auth,
@@ -245,6 +260,7 @@ export class Hub {
       clock,
       logger: log('gateway'),
       meshToken,
+      ...(nodeCertificates ? { certificates: nodeCertificates.certificates } : {}),
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
       ...options.gateway,
     });
@@ -262,6 +278,7 @@ export class Hub {
       version: { gitVersion: HUB_VERSION },
       streamLimits,
       caBundlePem: tls?.servingCaPem,
+      ...(nodeCertificates ? { nodeCertificates } : {}),
     });
     return new Hub(options, store, api, auth, informers, gateway, runners, app, lock, tls);
   }

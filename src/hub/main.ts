@@ -9,6 +9,7 @@ import { errorMessage } from '../api/index.js';
 import { createLogger } from '../platform/index.js';
 import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
 import { Hub } from './hub.js';
+import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
 import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
@@ -99,6 +100,11 @@ async function main(argv: string[]): Promise<void> {
         .argParser(parsePositiveDuration)
         .default(DEFAULT_SERVING_CERT_LIFETIME_SECONDS, '8760h'),
     )
+    .addOption(
+      new Option('--node-cert-lifetime <duration>', 'lifetime of the node certificates the hub signs (renewed at 2/3)')
+        .argParser(parsePositiveDuration)
+        .default(DEFAULT_NODE_CERT_LIFETIME_SECONDS, '8760h'),
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
   program.parse(argv);
@@ -124,6 +130,7 @@ async function main(argv: string[]): Promise<void> {
     tlsPrivateKeyFile?: string;
     clientCaFile?: string;
     servingCertLifetime: number;
+    nodeCertLifetime: number;
   }>();
   const logger = createLogger('edge-hub', o.logLevel);
   const dataDir = resolve(o.dataDir);
@@ -142,6 +149,7 @@ async function main(argv: string[]): Promise<void> {
     blobMaxUploadBytes: o.blobMaxUploadBytes,
     blobGcGraceSeconds: o.blobGcGrace,
     insecureHttp: o.insecureHttp === true,
+    nodeCertLifetimeSeconds: o.nodeCertLifetime,
     tls: {
       sans: o.tlsSan,
       servingCertLifetimeSeconds: o.servingCertLifetime,

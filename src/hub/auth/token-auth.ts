@@ -14,8 +14,14 @@ import { parseJoinToken } from '../../pki/index.js';
 /** What a user may do: `admin` everything, `read-only` GET/HEAD/watch. */
 export type Role = 'admin' | 'read-only';
 
-/** The authenticated caller. */
-export type Principal = { kind: 'user'; name: string; role: Role } | { kind: 'node' };
+/**
+ * The authenticated caller. A user from a client certificate also carries its groups (the
+ * certificate's O values); a node from its certificate carries its name, while the shared join token
+ * authenticates as a node without one (it may only bootstrap a node's certificate, and on a plain-HTTP
+ * hub connect as before).
+ */
+export type Principal =
+  { kind: 'user'; name: string; role: Role; groups?: readonly string[] } | { kind: 'node'; name?: string };
 
 /** Options of `TokenAuth.create`. */
 export interface TokenAuthOptions {

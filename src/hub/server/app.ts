@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import { EdgeError, InternalError, NotFoundError, toStatus, type ServerVersion } from '../../api/index.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
+import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseResourcePath } from './resource-path.js';
@@ -57,7 +58,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       : c.body(deps.caBundlePem, 200, { 'content-type': 'application/x-pem-file' }),
   );
 
-  app.use(requireAuth(deps.auth));
+  if (deps.nodeCertificates) mountNodeCertificateRoute(app, deps.auth, deps.nodeCertificates);
+  app.use(requireAuth(deps.auth, undefined, deps.nodeCertificates?.certificates));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
 
   mountBlobRoutes(app, deps.blobs);
