@@ -11,6 +11,8 @@ export interface AgentDeps {
   hubUrl: string;
   /** Join token presented as `Authorization: Bearer`. */
   token: string;
+  /** The pinned hub CA bundle (PEM) the hub's certificate must chain to; undefined for plain HTTP. */
+  hubCa?: string;
   nodeName: string;
   /** Address NodePorts and the mesh listen on (and peers reach this node at). */
   address: string;

@@ -49,6 +49,7 @@ export class Agent {
     this.session = new HubSession({
       hubUrl: deps.hubUrl,
       token: deps.token,
+      ...(deps.hubCa !== undefined ? { ca: deps.hubCa } : {}),
       logger: logger.child({ component: 'hub-session' }),
       backoff: deps.backoff?.session,
       nodeInfo: () =>

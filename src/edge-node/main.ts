@@ -1,7 +1,7 @@
 /**
  * `edge-node`: the agent on an edge device.
  *
- *   edge-node --server http://hub:7400 --token-file join.token --name pi-1 --address 10.0.0.7
+ *   edge-node --server https://hub:7400 --token-file join.token --name pi-1 --address 10.0.0.7
  *   edge-node … --oci-runtime runc --oci-pod-cidr 10.88.1.0/24     (containers too, daemonless)
  *   edge-node … --oci-runtime podman --oci-socket /run/podman/podman.sock
  *
@@ -20,6 +20,7 @@ import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
+import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { ServiceMesh } from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
@@ -40,6 +41,15 @@ async function main(argv: string[]): Promise<void> {
   // local state. The lock is released when the process exits; a SIGKILLed agent's lock is stale.
   prepareDataDir(opts.dataDir, (message) => logger.warn({ dataDir: opts.dataDir }, message));
   acquireDataDirLock(opts.dataDir, { program: 'edge-node' });
+  // Trust first: the hub's CA is checked against the join token before the token goes anywhere.
+  let hubCa: string | undefined;
+  try {
+    hubCa = await establishHubTrust({ ...opts, logger });
+  } catch (err) {
+    if (!(err instanceof HubTrustError)) throw err;
+    process.stderr.write(`edge-node: ${err.message}\n`);
+    process.exit(1);
+  }
   const hubBase = opts.server.replace(/^ws/, 'http').replace(/\/+$/, '');
   // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
   // through it, so the Wasm runtime is built with its handler; the agent is handed both.
@@ -63,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
-    fetchBlob: hubBlobFetcher({ hubBase, token: opts.token }),
+    fetchBlob: hubBlobFetcher({ hubBase, token: opts.token, ...(hubCa !== undefined ? { ca: hubCa } : {}) }),
     outgoingHttp: mesh.outgoingHttp,
   };
   const runtime = await WasmRuntime.create(wasmDeps);
@@ -87,6 +97,7 @@ async function main(argv: string[]): Promise<void> {
   const agent = await Agent.create({
     hubUrl: opts.server,
     token: opts.token,
+    ...(hubCa !== undefined ? { hubCa } : {}),
     nodeName: opts.name,
     address: opts.address,
     mesh,
@@ -104,7 +115,7 @@ async function main(argv: string[]): Promise<void> {
       if (ev.type === 'connected') everConnected = true;
       if (ev.type === 'unauthorized' && !everConnected) {
         // A wrong token at startup is a configuration error, not an outage: say so and stop.
-        process.stderr.write(`edge-node: ${ev.message}; check --token / --token-file / EDGE_JOIN_TOKEN\n`);
+        process.stderr.write(`edge-node: ${ev.message}; check --token-file / EDGE_JOIN_TOKEN\n`);
         requestExit(1);
       }
       if (ev.type === 'refused') {

@@ -30,6 +30,8 @@ export interface SessionBackoff {
 export interface HubSessionDeps {
   hubUrl: string;
   token: string;
+  /** CA bundle (PEM) the hub's certificate must chain to (`wss://`); nothing else is trusted. */
+  ca?: string;
   logger: Logger;
   /** Node facts for `hello`, computed at each connect. */
   nodeInfo(): NodeInfo;

@@ -139,6 +139,8 @@ export class HubSession {
     this.unauthorized = false;
     const ws = new WebSocket(this.url, {
       headers: { authorization: `Bearer ${this.deps.token}` },
+      // The pinned hub CA only (not the system store): a certificate of another CA is refused.
+      ...(this.deps.ca !== undefined ? { ca: this.deps.ca } : {}),
       handshakeTimeout: 10_000,
       maxPayload: MAX_HUB_FRAME_BYTES,
       perMessageDeflate: false,
