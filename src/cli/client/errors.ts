@@ -66,7 +66,7 @@ const TRUST_HINT = 'give the hub CA with certificate-authority(-data) in the con
 const TLS_FAILURES: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the hub's certificate is not signed by a trusted CA; ${TRUST_HINT}`,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `the hub's certificate is not signed by a trusted CA; ${TRUST_HINT}`,
-  SELF_SIGNED_CERT_IN_CHAIN: `the hub's certificate chains to a CA that is not trusted; ${TRUST_HINT}`,
+  SELF_SIGNED_CERT_IN_CHAIN: `the hub's certificate is not signed by a trusted CA; ${TRUST_HINT}`,
   DEPTH_ZERO_SELF_SIGNED_CERT: `the hub's certificate is self-signed and not trusted; ${TRUST_HINT}`,
   ERR_TLS_CERT_ALTNAME_INVALID:
     "the hub's certificate is not valid for this host name (start the hub with --tls-san for it, or use a name it has)",
