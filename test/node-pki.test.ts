@@ -25,6 +25,8 @@ import {
   type Node,
 } from '../src/api/index.js';
 import { EdgeClient } from '../src/cli/index.js';
+import { HubSession, type SessionEvent } from '../src/edge-node/index.js';
+import { silentLogger } from '../src/platform/index.js';
 import { certificateInfo } from '../src/pki/index.js';
 import { Load } from './support/load.js';
 import { wasmServiceManifest } from './support/manifests.js';
@@ -279,6 +281,46 @@ describe('per-node identity over TLS', () => {
     expect((await fetch(`http://${A.address}:${NODE_PORT}/`)).status).toBe(200);
     await expect(getNode('pki-late')).rejects.toThrow();
   }, 90_000);
+
+  it("refuses a hello for another node's name on a connection made with node A's certificate", async () => {
+    const tls = {
+      ca: caPem(),
+      key: readFileSync(join(aDir, 'pki', 'node.key'), 'utf8'),
+      cert: readFileSync(join(aDir, 'pki', 'node.crt'), 'utf8'),
+    };
+    const events: SessionEvent[] = [];
+    // The agent's own session client, with A's certificate, saying hello as another node.
+    const session = new HubSession({
+      hubUrl: url,
+      tls: () => tls,
+      logger: silentLogger(),
+      nodeInfo: () => ({
+        name: 'pki-other',
+        labels: {},
+        address: '127.0.13.9',
+        meshPort: 1,
+        arch: 'amd64',
+        os: 'linux',
+        runtimes: ['wasm'],
+        capacity: { cpu: '1', memory: '1Gi', pods: '10' },
+        agentVersion: 'test',
+      }),
+      onMessage: () => undefined,
+      onEvent: (ev) => events.push(ev),
+    });
+    session.start();
+    try {
+      const ended = await until('the hub to close the session', () =>
+        events.find((e): e is Extract<SessionEvent, { type: 'unreachable' }> => e.type === 'unreachable'),
+      );
+      expect(ended.reason).toMatch(/certificate is node pki-a's; it may not say hello as pki-other/);
+    } finally {
+      await session.stop();
+    }
+    expect(events.some((e) => e.type === 'connected')).toBe(false);
+    await expect(getNode('pki-other')).rejects.toThrow();
+    expect(ready(await getNode(A.name))).toBe(true);
+  }, 30_000);
 
   it('deleting the node closes its session and its certificate gets 401 everywhere', async () => {
     const keyPem = readFileSync(join(aDir, 'pki', 'node.key'), 'utf8');
