@@ -336,7 +336,20 @@ describe('per-node identity over TLS', () => {
     expect(await apiStatus(`${BLOB_PATH}/sha256:${'0'.repeat(64)}`)).toBe(404);
     expect(await apiStatus('/api/v1/nodes')).toBe(403);
 
-    await client.delete(kind('nodes'), undefined, A.name);
+    const edgectl = new Proc(
+      spawn(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), 'delete', 'node', A.name], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          EDGE_SERVER: url,
+          EDGE_TOKEN: readFileSync(join(hubDir, 'admin.token'), 'utf8').trim(),
+          EDGE_CA_FILE: join(hubDir, 'pki', 'ca.crt'),
+          EDGE_CONFIG: join(dir, 'edgectl-config'),
+          NO_COLOR: '1',
+        },
+      }),
+    );
+    expect(await edgectl.exited, edgectl.err).toBe(0);
     expect(await a.exited).toBe(1);
     expect(a.err).toMatch(/deleted/);
     expect(a.err).toMatch(/node\.\*/);
