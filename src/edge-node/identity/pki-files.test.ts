@@ -34,6 +34,17 @@ async function pair(): Promise<{ keyPem: string; certPem: string }> {
   return { keyPem: keys.privateKeyPem, certPem };
 }
 
+/** A stored key and certificate, and the pair a rotation would replace them with. */
+async function storedPairAndNext() {
+  const paths = nodePkiPaths(dir);
+  await mkdir(paths.dir, { mode: 0o700 });
+  const old = await pair();
+  const next = await pair();
+  await saveNodeKey(paths, old.keyPem);
+  await saveNodeCert(paths, old.certPem);
+  return { paths, old, next };
+}
+
 describe('node PKI files', () => {
   it('stores key and certificate 0600 and loads them back as a pair', async () => {
     const paths = nodePkiPaths(dir);
@@ -48,12 +59,7 @@ describe('node PKI files', () => {
   });
 
   it('finishes a rotation a crash interrupted after the certificate was written', async () => {
-    const paths = nodePkiPaths(dir);
-    await mkdir(paths.dir, { mode: 0o700 });
-    const old = await pair();
-    const next = await pair();
-    await saveNodeKey(paths, old.keyPem);
-    await saveNodeCert(paths, old.certPem);
+    const { paths, next } = await storedPairAndNext();
     // The crash: new key and certificate written, the key not yet moved in.
     await writeFile(paths.nextKey, next.keyPem, { mode: 0o600 });
     await writeFile(paths.cert, next.certPem, { mode: 0o600 });
@@ -62,12 +68,7 @@ describe('node PKI files', () => {
   });
 
   it('drops a new key whose certificate never arrived, keeping the working pair', async () => {
-    const paths = nodePkiPaths(dir);
-    await mkdir(paths.dir, { mode: 0o700 });
-    const old = await pair();
-    const next = await pair();
-    await saveNodeKey(paths, old.keyPem);
-    await saveNodeCert(paths, old.certPem);
+    const { paths, old, next } = await storedPairAndNext();
     await writeFile(paths.nextKey, next.keyPem, { mode: 0o600 });
     expect(await loadNodeCredentials(paths)).toEqual(old);
     await expect(stat(paths.nextKey)).rejects.toThrow();

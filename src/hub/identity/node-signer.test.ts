@@ -67,6 +67,11 @@ function post(body: unknown, token?: string) {
   });
 }
 
+/** What a verified TLS socket exposes (Node's TLSSocket: encrypted, authorized, the peer's DER). */
+function verifiedSocket(certPem: string) {
+  return { encrypted: true, authorized: true, getPeerCertificate: () => ({ raw: new X509Certificate(certPem).raw }) };
+}
+
 async function message(res: Response): Promise<string> {
   return ((await res.json()) as { message: string }).message;
 }
@@ -182,12 +187,7 @@ describe('renewal and revocation', () => {
     const { csr } = await csrFor('system:node:node-f');
     const certPem = (await signer.sign({ csrPem: csr, requester: { kind: 'bootstrap' } })).certificatePem;
     const auth = new CertificateAuthenticator(credentials);
-    // What a verified TLS socket exposes (Node's TLSSocket: encrypted, authorized, the peer's DER).
-    const socket = {
-      encrypted: true,
-      authorized: true,
-      getPeerCertificate: () => ({ raw: new X509Certificate(certPem).raw }),
-    };
+    const socket = verifiedSocket(certPem);
     await expect(auth.authenticate(socket)).resolves.toMatchObject({
       kind: 'authenticated',
       principal: { kind: 'node', name: 'node-f' },
@@ -219,11 +219,7 @@ describe('renewal and revocation', () => {
       now: new Date(),
     });
     const auth = new CertificateAuthenticator(credentials);
-    const socket = {
-      encrypted: true,
-      authorized: true,
-      getPeerCertificate: () => ({ raw: new X509Certificate(certPem).raw }),
-    };
+    const socket = verifiedSocket(certPem);
     await expect(auth.authenticate(socket)).resolves.toMatchObject({
       kind: 'authenticated',
       principal: { kind: 'user', name: 'alice', role: 'admin', groups: ['dev', 'system:masters'] },
