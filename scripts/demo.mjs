@@ -6,15 +6,17 @@
 //   --data-dir D  where state and logs go (default: .demo/ in the repo, wiped at start)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, fetch as fetchWithCa } from 'undici';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const once = args.includes('--once');
 const dirFlag = args.indexOf('--data-dir');
 const DATA = resolve(dirFlag >= 0 ? args[dirFlag + 1] : join(ROOT, '.demo'));
-const HUB = 'http://127.0.0.1:7400';
+const HUB = 'https://127.0.0.1:7400';
 const NODES = [
   { name: 'pi-1', address: '127.0.0.2', labels: 'zone=a' },
   { name: 'pi-2', address: '127.0.0.3', labels: 'zone=b' },
@@ -60,17 +62,40 @@ async function until(what, fn, timeoutMs = 60_000) {
   }
 }
 
+const KUBECONFIG = () => join(DATA, 'hub', 'admin.kubeconfig');
+
+// edgectl as a user runs it after the hub's startup message: EDGE_CONFIG names the hub's kubeconfig
+// (server, CA, admin token).
 function edgectl(argv) {
-  const token = readFileSync(join(DATA, 'hub', 'admin.token'), 'utf8').trim();
+  const { EDGE_SERVER: _s, EDGE_TOKEN: _t, ...env } = process.env;
   return spawnSync(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), ...argv], {
     encoding: 'utf8',
-    env: { ...process.env, EDGE_SERVER: HUB, EDGE_TOKEN: token },
+    env: { ...env, EDGE_CONFIG: KUBECONFIG() },
+  });
+}
+
+/** A fetch of the hub trusting its cluster CA (created by the hub on first start). */
+let hubAgent;
+function hubFetch(path, init = {}) {
+  hubAgent ??= new Agent({ connect: { ca: readFileSync(join(DATA, 'hub', 'pki', 'ca.crt'), 'utf8') } });
+  return fetchWithCa(`${HUB}${path}`, { ...init, dispatcher: hubAgent });
+}
+
+/** True when something accepts TCP connections on the hub's port. */
+function listening() {
+  const { hostname, port } = new URL(HUB);
+  return new Promise((res) => {
+    const s = connect(Number(port), hostname, () => {
+      s.destroy();
+      res(true);
+    });
+    s.on('error', () => res(false));
   });
 }
 
 async function api(path) {
   const token = readFileSync(join(DATA, 'hub', 'admin.token'), 'utf8').trim();
-  const res = await fetch(`${HUB}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await hubFetch(path, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
   return res.json();
 }
@@ -83,17 +108,12 @@ async function main() {
     cwd: ROOT,
   });
   if (built.status !== 0) throw new Error('building the example components failed');
-  try {
-    await fetch(`${HUB}/healthz`);
-    throw new Error(`something already listens on ${HUB} (another demo or hub?): stop it first`);
-  } catch (err) {
-    if (String(err.message).startsWith('something')) throw err;
-  }
+  if (await listening()) throw new Error(`something already listens on ${HUB} (another demo or hub?): stop it first`);
   rmSync(DATA, { recursive: true, force: true });
   mkdirSync(DATA, { recursive: true });
   say(`== starting edge-hub on ${HUB} (state in ${join(DATA, 'hub')})`);
   start('hub', 'edge-hub.js', ['--data-dir', join(DATA, 'hub'), '--listen', '127.0.0.1:7400']);
-  await until('the hub', async () => (await fetch(`${HUB}/readyz`)).ok && existsSync(join(DATA, 'hub', 'join.token')));
+  await until('the hub', async () => existsSync(KUBECONFIG()) && (await hubFetch('/readyz')).ok);
   for (const n of NODES) {
     say(`== starting edge-node ${n.name} on ${n.address} (${n.labels})`);
     start(n.name, 'edge-node.js', [
@@ -189,12 +209,11 @@ async function main() {
   say(
     "(A NodePort spreads over the frontends of both nodes; a pod's calls stay on its node while a replica there is ready and not overloaded.)",
   );
-  const token = join(DATA, 'hub', 'admin.token');
   say(`
 Edgeplane is running: a hub and two edge nodes serving the hello component and the shop.
   curl http://127.0.0.2:30080/ ; curl http://127.0.0.3:30080/
   curl http://127.0.0.2:${SHOP_PORT}/            # the shop's page; /api/shop the same as JSON
-  export EDGE_SERVER=${HUB} EDGE_TOKEN=$(cat ${token})
+  export EDGE_CONFIG=${KUBECONFIG()}      # the hub's kubeconfig: its URL, CA and admin token (KUBECONFIG for kubectl)
   npx edgectl get pods -o wide
 Logs: ${DATA}/*.log.  ${once ? 'Stopping (--once).' : 'Ctrl-C stops everything.'}`);
   if (once) stopAll(failures === 0 ? 0 : 1);

@@ -263,7 +263,7 @@ describe('the node mesh, with the shop on three nodes', () => {
       'http://example.com/',
       `http://localhost:${hub.port}/healthz`,
     ];
-    expect((await httpGet(`${cluster.url}/healthz`)).status).toBe(200); // it does answer whoever may call it
+    expect((await cluster.hubFetch('/healthz')).status).toBe(200); // it does answer whoever may call it
     for (const url of refused) {
       const r = await debugCall(front, url);
       expect(r, url).toMatchObject({ status: 502, doc: { error: 'HTTP-request-denied' } });
@@ -316,7 +316,7 @@ describe('the node mesh, with the shop on three nodes', () => {
         doc: { status: 200, body: 'outside\n' },
       });
       // Only what it lists: the same host on another port, and the shop's frontend pods, are refused.
-      expect(await debugCall(base, `${cluster.url}/healthz`)).toMatchObject({
+      expect(await debugCall(base, `http://${new URL(cluster.url).host}/healthz`)).toMatchObject({
         status: 502,
         doc: { error: 'HTTP-request-denied' },
       });

@@ -38,3 +38,4 @@ export {
   FIRST_START_DESCRIPTION,
 } from './tokens/index.js';
 export { startStandaloneAuth } from './standalone.js';
+export { nodeRestriction, blobRead, hubBlobsOf, type NodeRestrictionDeps } from './node-restriction.js';

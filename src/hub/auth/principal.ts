@@ -14,7 +14,11 @@ export const GROUP_READ_ONLY = 'edgeplane:read-only';
 
 /** The authenticated caller. */
 export type Principal =
-  { kind: 'user'; name: string; groups: readonly string[] } | { kind: 'node' } | { kind: 'bootstrap'; tokenId: string };
+  | { kind: 'user'; name: string; groups: readonly string[] }
+  /** A node, by its certificate (`CN=system:node:<name>`, `O=system:nodes`). */
+  | { kind: 'node'; name?: string }
+  /** A bootstrap token (`auth.edgeplane.io/v1 Token` with usage `bootstrap`): may join a node, little else. */
+  | { kind: 'bootstrap'; tokenId: string };
 
 /** A user principal; every user is in `system:authenticated`, whatever else it is in. */
 export function userPrincipal(name: string, groups: readonly string[] = []): Principal {
@@ -34,7 +38,8 @@ export function userInfoOf(p: Principal): { name: string; groups: readonly strin
   }
 }
 
-/** The user name a refusal names (`system:node` for node credentials until nodes have names of their own). */
+/** The user name a refusal names (a node as Kubernetes names it: `system:node:<name>`). */
 export function principalName(p: Principal): string {
+  if (p.kind === 'node') return p.name === undefined ? 'system:node' : `system:node:${p.name}`;
   return userInfoOf(p)?.name ?? 'system:node';
 }

@@ -1,7 +1,7 @@
 /**
  * Bearer-token authentication. On first start the hub writes `admin.token` (user `admin` in group
- * `system:masters`) and `join.token` (edge nodes) into its data directory, mode 0600, and reuses them
- * after. More users can be listed in an optional `tokens.json`:
+ * `system:masters`) into its data directory, mode 0600, and reuses it after. Nodes join with bootstrap
+ * tokens, which are Token objects (`tokens/`: `join.token` holds the first one), asked through `tokens`. More users can be listed in an optional `tokens.json`:
  * `{"users": [{"name", "token", "role"?, "groups"?}]}` — `role: admin` puts the user in
  * `system:masters`, `role: read-only` in `edgeplane:read-only` (bound to `view`); what they may do
  * beyond that is RBAC's (Roles and bindings naming the user or its groups).
@@ -25,6 +25,8 @@ export interface TokenAuthOptions {
   logger: Logger;
   /** Token objects (`auth.edgeplane.io/v1`), asked for bearers none of the files know. */
   tokens?: { authenticate(bearer: string): Principal | undefined };
+  /** The bearer (`id.secret`) of the hub's first bootstrap token, kept for the hub's files and tests. */
+  joinToken?: string;
 }
 
 const TokensFile = z.strictObject({
@@ -71,7 +73,10 @@ export class TokenAuth {
   readonly #entries: readonly Entry[];
   /** The admin token (for the hub to print on first start, and for tests). */
   readonly adminToken: string;
-  /** The token edge nodes join with. */
+  /**
+   * The bearer (`id.secret`) of the hub's first bootstrap token (`join.token`), when the hub made one.
+   * It authenticates as a Token object, like every bootstrap token: delete or expire it and it admits nothing.
+   */
   readonly joinToken: string;
 
   readonly #tokens: TokenAuthOptions['tokens'];
@@ -83,15 +88,12 @@ export class TokenAuth {
     this.joinToken = joinToken;
   }
 
-  /** Loads the tokens from `dataDir`, generating the admin and join tokens on first start. */
+  /** Loads the token files from `dataDir`, generating the admin token on first start. */
   static async create(opts: TokenAuthOptions): Promise<TokenAuth> {
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     const admin = await readOrCreateSecret(join(opts.dataDir, 'admin.token'));
-    const joinToken = await readOrCreateSecret(join(opts.dataDir, 'join.token'));
-    const entries: Entry[] = [
-      { digest: digest(admin), principal: userPrincipal('admin', [GROUP_MASTERS]) },
-      { digest: digest(joinToken), principal: { kind: 'node' } },
-    ];
+    const joinToken = opts.joinToken ?? '';
+    const entries: Entry[] = [{ digest: digest(admin), principal: userPrincipal('admin', [GROUP_MASTERS]) }];
     const extra = await TokenAuth.#readUsers(join(opts.dataDir, 'tokens.json'));
     for (const u of extra) {
       const groups = [...(u.role ? [ROLE_GROUPS[u.role]] : []), ...(u.groups ?? [])];

@@ -8,6 +8,7 @@ import { mastersOnlyAuthorizer } from '../auth/index.js';
 import { SELF_SUBJECT_ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review-route.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
+import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseResourcePath } from './resource-path.js';
@@ -52,8 +53,16 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(version);
   });
 
+  // Public by design: a CA certificate is no secret, and the joining node checks its hash itself.
+  app.get('/cacerts', (c) =>
+    deps.caBundlePem === undefined
+      ? c.text('this hub has no CA to serve (plain HTTP, or a certificate given without its chain)\n', 404)
+      : c.body(deps.caBundlePem, 200, { 'content-type': 'application/x-pem-file' }),
+  );
+
+  if (deps.nodeCertificates) mountNodeCertificateRoute(app, deps.auth, deps.nodeCertificates);
   const authorize = deps.rbac?.authorize ?? mastersOnlyAuthorizer;
-  app.use(requireAuth(deps.auth, authorize));
+  app.use(requireAuth(deps.auth, authorize, deps.nodeCertificates?.certificates));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
 
   mountBlobRoutes(app, deps.blobs);

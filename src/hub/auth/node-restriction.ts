@@ -1,0 +1,46 @@
+/**
+ * Node restriction for the API (Kubernetes' Node authorizer, for what a node reaches over HTTP): a node
+ * may read only the blobs its own pods' images name, nothing else. Everything else a node does goes
+ * over its gateway session, which speaks for its own Node and its own pods only (`src/hub/gateway`:
+ * status, pods let go, Events, log and exec answers are taken only for pods bound to the session's node).
+ */
+import type { Pod } from '../../api/index.js';
+import { BLOB_PATH, parseHubImageRef } from '../../api/index.js';
+import type { Decision, RequestAttributes } from './authorize.js';
+import type { Principal } from './principal.js';
+
+/** What node restriction reads: the pods bound to a node (the hub's pod cache). */
+export interface NodeRestrictionDeps {
+  podsOnNode(node: string): readonly Pod[];
+}
+
+/** The digests of the hub-stored images `pod`'s containers run. */
+export function hubBlobsOf(pod: Pod): string[] {
+  const out: string[] = [];
+  for (const c of pod.spec.containers) {
+    const ref = parseHubImageRef(c.image);
+    if (ref) out.push(ref.digest);
+  }
+  return out;
+}
+
+/** The digest a request reads from the content store (`GET {BLOB_PATH}/<digest>`), if that is what it is. */
+export function blobRead(what: RequestAttributes): string | undefined {
+  const prefix = `${BLOB_PATH}/`;
+  if (what.kind !== 'nonResource' || what.verb !== 'get' || !what.path.startsWith(prefix)) return undefined;
+  return what.path.slice(prefix.length);
+}
+
+/** Decides the API requests of node principals (see the file comment). */
+export function nodeRestriction(deps: NodeRestrictionDeps): (who: Principal, what: RequestAttributes) => Decision {
+  return (who, what) => {
+    const node = who.kind === 'node' ? who.name : undefined;
+    if (node === undefined) return { allowed: false, reason: 'a node credential without a node name' };
+    const digest = blobRead(what);
+    if (digest === undefined)
+      return { allowed: false, reason: `node "${node}" may only read the blobs of its own pods` };
+    // Linear in the node's pods (a handful on an edge device); the blob is fetched once per image.
+    for (const pod of deps.podsOnNode(node)) if (hubBlobsOf(pod).includes(digest)) return { allowed: true };
+    return { allowed: false, reason: `no pod bound to node "${node}" runs this blob` };
+  };
+}

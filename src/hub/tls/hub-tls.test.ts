@@ -1,0 +1,156 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { systemClock } from '../../api/index.js';
+import { caHash, certificateInfo, parseJoinToken } from '../../pki/index.js';
+import { silentLogger } from '../../platform/index.js';
+import { Hub } from '../hub.js';
+import { HubTls } from './hub-tls.js';
+
+const dirs: string[] = [];
+const tempDir = async (): Promise<string> => {
+  const d = await mkdtemp(join(tmpdir(), 'hub-tls-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const create = (dataDir: string, extra: Partial<Parameters<typeof HubTls.create>[0]> = {}): Promise<HubTls> =>
+  HubTls.create({ dataDir, host: '127.0.0.1', clock: systemClock, logger: silentLogger(), ...extra });
+
+/** The serial of the certificate a TLS server presents to a fresh connection. */
+function presented(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, ca }, () => {
+      resolve(s.getPeerCertificate().serialNumber.toLowerCase());
+      s.end();
+    });
+    s.on('error', reject);
+  });
+}
+
+describe("the hub's PKI", () => {
+  it('creates the CA and a serving certificate once, with the key files 0600, and reuses them', async () => {
+    const dir = await tempDir();
+    const a = await create(dir, { sans: ['hub.example', '10.1.2.3'] });
+    expect((await stat(join(dir, 'pki', 'ca.key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'pki', 'serving.key'))).mode & 0o777).toBe(0o600);
+    const cert = new X509Certificate(a.serving.certPem);
+    for (const name of ['localhost', 'hub.example']) expect(cert.checkHost(name)).toBe(name);
+    for (const ip of ['127.0.0.1', '::1', '10.1.2.3']) expect(cert.checkIP(ip)).toBe(ip);
+    expect(cert.verify(new X509Certificate(a.clusterCa.certPem).publicKey)).toBe(true);
+
+    const b = await create(dir, { sans: ['hub.example', '10.1.2.3'] });
+    expect(b.clusterCa.certPem).toBe(a.clusterCa.certPem);
+    expect(b.serving.certPem).toBe(a.serving.certPem);
+    // A new name: same CA, a new serving certificate that has it.
+    const c = await create(dir, { sans: ['hub.example', '10.1.2.3', 'edge.example'] });
+    expect(c.clusterCa.certPem).toBe(a.clusterCa.certPem);
+    expect(c.serving.certPem).not.toBe(a.serving.certPem);
+    expect(new X509Certificate(c.serving.certPem).checkHost('edge.example')).toBe('edge.example');
+  });
+
+  it('refuses a CA certificate whose key is gone rather than silently making a new CA', async () => {
+    const dir = await tempDir();
+    await create(dir);
+    await rm(join(dir, 'pki', 'ca.key'));
+    await expect(create(dir)).rejects.toThrow(/ca\.crt exists but its key .*ca\.key does not/);
+  });
+
+  it('serves a user certificate as given, offering its chain at /cacerts', async () => {
+    const dir = await tempDir();
+    const own = await create(await tempDir());
+    await writeFile(join(dir, 'tls.crt'), own.serving.certPem + own.clusterCa.certPem);
+    await writeFile(join(dir, 'tls.key'), own.serving.keyPem);
+    const t = await create(dir, { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') });
+    expect(t.servingCaPem).toBe(own.clusterCa.certPem);
+    expect(t.clusterCa.certPem).not.toBe(own.clusterCa.certPem);
+    await expect(create(dir, { certFile: join(dir, 'tls.crt') })).rejects.toThrow(/go together/);
+  });
+
+  it('renews the serving certificate live: a connection open before keeps working, a new one gets the new certificate', async () => {
+    const dir = await tempDir();
+    const tls = await create(dir, { servingCertLifetimeSeconds: 3 });
+    const server: Server = createServer(tls.serverOptions(), (req, res) => res.end(`ok ${req.url}`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const ca = tls.clusterCa.certPem;
+    try {
+      const before = certificateInfo(tls.serving.certPem).serial;
+      expect(await presented(port, ca)).toBe(before);
+      const open = connect({ host: '127.0.0.1', port, ca });
+      await new Promise((r) => open.once('secureConnect', r));
+      tls.start(server);
+      await expect.poll(() => certificateInfo(tls.serving.certPem).serial, { timeout: 10_000 }).not.toBe(before);
+      const after = certificateInfo(tls.serving.certPem).serial;
+      expect(await presented(port, ca)).toBe(after);
+      expect(certificateInfo(await readFile(join(dir, 'pki', 'serving.crt'), 'utf8')).serial).toBe(after);
+      // The connection made before the renewal still carries requests.
+      const answer = await new Promise<string>((resolve) => {
+        let got = '';
+        open.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got.includes('ok /still')) resolve(got);
+        });
+        open.write('GET /still HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      expect(answer).toContain('ok /still');
+    } finally {
+      tls.stop();
+      server.close();
+    }
+  });
+});
+
+describe('a TLS hub', () => {
+  it('serves /cacerts without a token, writes admin.kubeconfig and a K10 join token pinning its CA', async () => {
+    const dir = await tempDir();
+    const hub = await Hub.create({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger() });
+    try {
+      const { url } = await hub.start();
+      expect(url).toMatch(/^https:/);
+      const ca = hub.tls!.clusterCa.certPem;
+      const got = await new Promise<string>((resolve, reject) => {
+        const { port } = new URL(url);
+        const s = connect({ host: '127.0.0.1', port: Number(port), ca }, () =>
+          s.write('GET /cacerts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+        );
+        let text = '';
+        s.on('data', (d: Buffer) => (text += d.toString()));
+        s.on('end', () => resolve(text));
+        s.on('error', reject);
+      });
+      expect(got).toMatch(/^HTTP\/1\.1 200/);
+      expect(got).toContain(ca.trim());
+
+      const kubeconfig = parse(await readFile(hub.clientFiles.kubeconfig, 'utf8')) as {
+        clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+        users: Array<{ user: { token: string } }>;
+      };
+      expect((await stat(hub.clientFiles.kubeconfig)).mode & 0o777).toBe(0o600);
+      expect(kubeconfig.clusters[0]?.cluster.server).toBe(url);
+      expect(Buffer.from(kubeconfig.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString()).toBe(ca);
+      expect(kubeconfig.users[0]?.user.token).toBe(hub.auth.adminToken);
+
+      const token = parseJoinToken(await readFile(hub.clientFiles.joinToken, 'utf8'));
+      expect(token).toEqual({ caHash: caHash(ca), secret: hub.auth.joinToken });
+    } finally {
+      await hub.stop();
+    }
+    // A restart reads the secret back out of the K10 token: the same join secret.
+    const again = await Hub.create({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger() });
+    try {
+      expect(parseJoinToken(await readFile(join(dir, 'join.token'), 'utf8')).secret).toBe(again.auth.joinToken);
+    } finally {
+      await again.stop();
+    }
+  });
+});
