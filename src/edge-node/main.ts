@@ -18,6 +18,7 @@ import { createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
+import { meshTransportFor } from './agent-deps.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
 import { ServiceMesh } from './mesh/index.js';
@@ -48,6 +49,9 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     address: opts.address,
     meshPort: opts.meshPort,
+    // mTLS with the node's certificate when the hub serves TLS (the node identity hands the mesh its
+    // material and each rotation: `setTlsMaterial`); the token in clear only with an insecure hub.
+    transport: meshTransportFor(opts.server),
     logger,
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
