@@ -68,10 +68,10 @@ export function isIdempotent(method: string): boolean {
  * for a connect failure; for a broken kept-alive connection only when the method is `idempotent`).
  */
 export function isRetriableSocketError(code: string, idempotent: boolean): boolean {
-  return (
-    CONNECT_ERRORS.has(code) ||
-    TLS_HANDSHAKE_ERRORS.has(code) ||
-    TLS_ALERT.test(code) ||
-    (idempotent && RESET_ERRORS.has(code))
-  );
+  return CONNECT_ERRORS.has(code) || isTlsHandshakeError(code) || (idempotent && RESET_ERRORS.has(code));
+}
+
+/** True when a socket error `code` is a refused TLS handshake (a certificate that did not verify, an alert). */
+export function isTlsHandshakeError(code: string): boolean {
+  return TLS_HANDSHAKE_ERRORS.has(code) || TLS_ALERT.test(code);
 }

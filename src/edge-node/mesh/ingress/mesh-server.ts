@@ -66,6 +66,7 @@ export class MeshServer {
   /** Who each TLS connection's peer is, read once per connection (not per request). */
   private readonly peers = new WeakMap<Socket, PeerNode>();
   private boundPort = 0;
+  private readonly handshakeCounts = { full: 0, resumed: 0 };
 
   private constructor(deps: MeshServerDeps) {
     this.deps = deps;
@@ -84,11 +85,18 @@ export class MeshServer {
       tls,
     );
     if (tls) {
+      this.server.on('secureConnection', (socket: TLSSocket) => {
+        if (socket.isSessionReused()) this.handshakeCounts.resumed++;
+        else this.handshakeCounts.full++;
+      });
       // A refused handshake (no certificate, another CA, expired, a scanner): at debug, with the
       // reason only — a stranger must not be able to fill the node's disk with log lines.
-      this.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) =>
-        deps.logger.debug({ err: err.code ?? err.message, peer: socket.remoteAddress }, 'mesh TLS handshake refused'),
-      );
+      this.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+        // A certificate that did not verify is seen after the handshake: Node then closes the
+        // connection (no request is read) and the verification error is on the socket.
+        const reason = (socket.authorizationError as unknown as string | undefined) ?? err.code ?? err.message;
+        deps.logger.debug({ err: String(reason), peer: socket.remoteAddress }, 'mesh TLS handshake refused');
+      });
     }
   }
 
@@ -99,6 +107,11 @@ export class MeshServer {
   setTlsMaterial(material: MeshTlsMaterial): void {
     if (this.deps.transport !== 'mtls') throw new Error('the mesh server runs in insecure-token mode: no TLS material');
     (this.server as unknown as TlsServer).setSecureContext(serverContext(material));
+  }
+
+  /** TLS handshakes completed so far, full and resumed (mTLS mode; diagnostics, tests, the bench). */
+  get handshakes(): { full: number; resumed: number } {
+    return { ...this.handshakeCounts };
   }
 
   /** Requests in flight (tests, diagnostics). */
