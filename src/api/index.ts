@@ -17,6 +17,7 @@ export * from './selectors.js';
 export * from './wire.js';
 export * from './codec.js';
 export * from './content.js';
+export * from './node-certificate.js';
 export * from './clock.js';
 export * from './duration.js';
 export type * from './logger.js';

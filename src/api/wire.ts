@@ -226,7 +226,7 @@ export const HubExecRequest = z.strictObject({
   timeoutSeconds: z.number().positive(),
 });
 /** Why the hub ends a session, for the node to act on (`DuplicateNode`: another agent holds this name; do not retry). */
-export const HubErrorReason = z.enum(['DuplicateNode']);
+export const HubErrorReason = z.enum(['DuplicateNode', 'NodeRevoked']);
 export type HubErrorReason = z.infer<typeof HubErrorReason>;
 export const HubError = z.strictObject({
   type: z.literal('error'),

@@ -17,8 +17,10 @@ import type { SessionBackoff, SessionEvent } from './session/hub-session.js';
 export interface AgentDeps {
   /** Hub base URL (`http(s)://host:port` or `ws(s)://…`). */
   hubUrl: string;
-  /** Join token presented as `Authorization: Bearer`. */
-  token: string;
+  /** Join token presented as `Authorization: Bearer` (a plain-HTTP hub); absent with `hubTls`. */
+  token?: string;
+  /** TLS material of each dial to the hub (its CA, the node's current certificate and key). */
+  hubTls?: () => { ca?: string; cert?: string; key?: string };
   nodeName: string;
   /** Address NodePorts and the mesh listen on (and peers reach this node at). */
   address: string;

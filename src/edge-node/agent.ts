@@ -48,7 +48,8 @@ export class Agent {
     const capacity = detectCapacity(deps.capacity);
     this.session = new HubSession({
       hubUrl: deps.hubUrl,
-      token: deps.token,
+      ...(deps.token !== undefined ? { token: deps.token } : {}),
+      ...(deps.hubTls ? { tls: deps.hubTls } : {}),
       logger: logger.child({ component: 'hub-session' }),
       backoff: deps.backoff?.session,
       nodeInfo: () =>

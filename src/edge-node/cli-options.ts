@@ -31,7 +31,8 @@ export { OCI_RUNTIMES, type OciNodeOptions, type RegistryNodeOptions } from './c
 /** The agent's settings from its flags. */
 export interface NodeOptions {
   server: string;
-  token: string;
+  /** The join (bootstrap) token; absent when a joined node restarts with its certificate. */
+  token?: string;
   name: string;
   address: string;
   meshPort: number;
@@ -100,7 +101,10 @@ export function parseNodeOptions(
       throw new OptionsError(`--token-file: cannot read "${o.tokenFile}": ${errorMessage(err)}`);
     }
   }
-  if (!token) throw new OptionsError('a join token is required: --token, --token-file or EDGE_JOIN_TOKEN');
+  // Over TLS a node that joined already has its certificate (pki/node.crt) and needs no token; the
+  // identity says so if it has neither. A plain-HTTP hub takes only the token.
+  const plain = url.protocol === 'http:' || url.protocol === 'ws:';
+  if (!token && plain) throw new OptionsError('a join token is required: --token, --token-file or EDGE_JOIN_TOKEN');
 
   const name = o.name ?? '';
   if (!DnsSubdomain.safeParse(name).success)
@@ -134,7 +138,7 @@ export function parseNodeOptions(
     ...(oci ? { oci } : {}),
     ...(registry.config !== undefined || registry.insecureRegistries.length > 0 ? { registry } : {}),
     server: o.server,
-    token,
+    ...(token ? { token } : {}),
     name,
     address,
     meshPort,

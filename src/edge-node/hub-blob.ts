@@ -5,7 +5,7 @@
  * deadline for the whole transfer — so a hub that is wrong, or an address that is not the hub, can
  * neither run the node out of memory nor hang a pull forever. The digest is checked by the caller.
  */
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { BLOB_PATH, errorMessage, formatBytes, isSha256Digest } from '../api/index.js';
 
 /** The hub's default `--blob-max-upload-bytes`: the largest blob it accepts, so the largest a node needs. */
@@ -24,8 +24,10 @@ export class HubBlobError extends Error {
 export interface HubBlobFetcherOptions {
   /** The hub's base URL (`http(s)://host:port`). */
   hubBase: string;
-  /** The node's bearer token. */
-  token: string;
+  /** The node's bearer token (a plain-HTTP hub); absent when it authenticates with its certificate. */
+  token?: string;
+  /** The dispatcher of each fetch: TLS with the hub CA and the node's current certificate. */
+  dispatcher?: () => Dispatcher;
   /** Largest blob accepted (default {@link DEFAULT_HUB_BLOB_MAX_BYTES}). */
   maxBytes?: number;
   /** Idle timeout for headers and between body chunks (default 30 s). */
@@ -47,7 +49,8 @@ export function hubBlobFetcher(opts: HubBlobFetcherOptions): (digest: string) =>
     try {
       const res = await request(`${opts.hubBase}${BLOB_PATH}/${digest}`, {
         method: 'GET',
-        headers: { authorization: `Bearer ${opts.token}` },
+        headers: opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` },
+        ...(opts.dispatcher ? { dispatcher: opts.dispatcher() } : {}),
         signal: deadline,
         headersTimeout: idle,
         bodyTimeout: idle,

@@ -21,6 +21,8 @@ import { Agent } from './agent.js';
 import { meshTransportFor } from './agent-deps.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
+import { NodeIdentity, NodeIdentityError } from './identity/index.js';
+import { parseJoinToken } from '../pki/index.js';
 import { ServiceMesh } from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
@@ -42,6 +44,9 @@ async function main(argv: string[]): Promise<void> {
   prepareDataDir(opts.dataDir, (message) => logger.warn({ dataDir: opts.dataDir }, message));
   acquireDataDirLock(opts.dataDir, { program: 'edge-node' });
   const hubBase = opts.server.replace(/^ws/, 'http').replace(/\/+$/, '');
+  const identity = await nodeIdentity(opts, hubBase, logger);
+  // With its certificate the node sends no token anywhere; a plain-HTTP hub still takes the token.
+  const hubAuth = identity ? undefined : opts.token;
   // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
   // through it, so the Wasm runtime is built with its handler; the agent is handed both.
   const mesh = await ServiceMesh.create({
@@ -67,7 +72,10 @@ async function main(argv: string[]): Promise<void> {
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
-    fetchBlob: hubBlobFetcher({ hubBase, token: opts.token }),
+    fetchBlob: hubBlobFetcher({
+      hubBase,
+      ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
+    }),
     outgoingHttp: mesh.outgoingHttp,
   };
   const runtime = await WasmRuntime.create(wasmDeps);
@@ -90,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
   let everConnected = false;
   const agent = await Agent.create({
     hubUrl: opts.server,
-    token: opts.token,
+    ...(identity ? { hubTls: () => identity.hubTlsOptions() } : { token: hubAuth }),
     nodeName: opts.name,
     address: opts.address,
     mesh,
@@ -106,7 +114,14 @@ async function main(argv: string[]): Promise<void> {
         : { ...opts.capacity, memory: formatBytes(runtime.stats.memoryBudget.total) },
     onSessionEvent: (ev) => {
       if (ev.type === 'connected') everConnected = true;
-      if (ev.type === 'unauthorized' && !everConnected) {
+      if (ev.type === 'unauthorized' && identity) {
+        // The hub no longer accepts this node's certificate: it was deleted (revoked). Redialing cannot help.
+        process.stderr.write(
+          `edge-node: ${ev.message}; the node was deleted or its credential revoked: to join again, delete ${opts.dataDir}/pki/node.* and start with a bootstrap token\n`,
+        );
+        requestExit(1);
+      }
+      if (ev.type === 'unauthorized' && !everConnected && !identity) {
         // A wrong token at startup is a configuration error, not an outage: say so and stop.
         process.stderr.write(`edge-node: ${ev.message}; check --token / --token-file / EDGE_JOIN_TOKEN\n`);
         requestExit(1);
@@ -138,12 +153,37 @@ async function main(argv: string[]): Promise<void> {
   force.unref();
   try {
     await agent.stop();
+    await identity?.stop();
     await Promise.all(runtimes.map((r) => r.close()));
   } catch (err) {
     logger.error({ err: errorMessage(err) }, 'shutdown failed');
     process.exit(1);
   }
   process.exit(code);
+}
+
+/**
+ * The node's certificate for a TLS hub (loaded, or bootstrapped with the join token), renewing itself
+ * from now on; undefined for a plain-HTTP hub. Exits 1 when the node cannot get one (the message says why).
+ */
+async function nodeIdentity(opts: NodeOptions, hubBase: string, logger: Logger): Promise<NodeIdentity | undefined> {
+  if (!/^(https|wss):/.test(opts.server)) return undefined;
+  try {
+    const identity = await NodeIdentity.load({
+      dataDir: opts.dataDir,
+      hubBase,
+      nodeName: opts.name,
+      address: opts.address,
+      ...(opts.token !== undefined ? { bootstrapToken: parseJoinToken(opts.token).secret } : {}),
+      logger: logger.child({ component: 'identity' }),
+    });
+    identity.start();
+    return identity;
+  } catch (err) {
+    if (!(err instanceof NodeIdentityError)) throw err;
+    process.stderr.write(`edge-node: ${err.message}\n`);
+    process.exit(1);
+  }
 }
 
 /** The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns what it finds). */

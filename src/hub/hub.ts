@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type {
@@ -19,6 +20,7 @@ import type {
   Service,
 } from '../api/index.js';
 import { systemClock } from '../api/index.js';
+import { caHash } from '../pki/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
 import { TokenAuth, readOrCreateSecret } from './auth/index.js';
 import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
@@ -33,12 +35,14 @@ import {
   ReplicaSetController,
 } from './controllers/index.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
+import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
 import { InformerFactory } from './informers/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
 import { SqliteStore } from './store/index.js';
+import { HubTls, writeAdminKubeconfig, writeJoinTokenFile, type HubTlsOptions } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
 /** Tunables of the hub; every one has an edge-friendly default. */
@@ -67,6 +71,18 @@ export interface HubOptions {
   blobMaxUploadBytes?: number;
   /** Seconds an unreferenced blob is kept after its last upload (default 3600). */
   blobGcGraceSeconds?: number;
+  /**
+   * Serve plain HTTP (`--insecure-http`): tokens cross the network in clear. Off by default: the hub
+   * serves HTTPS with its own cluster CA (or the user's certificate, see `tls`).
+   */
+  insecureHttp?: boolean;
+  /** TLS settings: extra serving-certificate names, lifetimes, a user's certificate and client CA. */
+  tls?: Pick<
+    HubTlsOptions,
+    'sans' | 'servingCertLifetimeSeconds' | 'caLifetimeSeconds' | 'certFile' | 'keyFile' | 'clientCaFile'
+  >;
+  /** Lifetime of the node certificates the hub signs (`--node-cert-lifetime`, default one year). */
+  nodeCertLifetimeSeconds?: number;
   /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
   gateway?: Pick<
     NodeGatewayDeps,
@@ -81,7 +97,7 @@ export interface HubOptions {
 }
 
 export class Hub {
-  private server: Server | undefined;
+  private server: Server | HttpsServer | undefined;
   private stopped = false;
 
   private constructor(
@@ -94,6 +110,8 @@ export class Hub {
     private readonly runners: Array<{ start(): void; stop(): Promise<unknown> }>,
     private readonly app: ReturnType<typeof createApiApp>,
     private readonly lock: DataDirLock,
+    /** The hub's TLS (CA, serving certificate); undefined with `insecureHttp`. */
+    readonly tls: HubTls | undefined,
   ) {}
 
   /**
@@ -122,6 +140,15 @@ export class Hub {
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
     const auth = await TokenAuth.create({ dataDir, logger });
+    const tls = options.insecureHttp
+      ? undefined
+      : await HubTls.create({
+          ...options.tls,
+          dataDir,
+          host: options.host,
+          clock,
+          logger: logger.child({ component: 'tls' }),
+        });
     const blobs = await BlobStore.create({
       dir: join(dataDir, 'blobs'),
       maxBytes: options.blobMaxUploadBytes,
@@ -209,6 +236,18 @@ export class Hub {
       }),
       lifecycle,
     ];
+    // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
+    const credentials = new NodeCredentials(api);
+    const nodeCertificates = tls && {
+      certificates: new CertificateAuthenticator(credentials),
+      signer: new NodeCertificateSigner({
+        ca: () => tls.clusterCa,
+        credentials,
+        clock,
+        logger: log('node-certificates'),
+        lifetimeSeconds: options.nodeCertLifetimeSeconds,
+      }),
+    };
     const gateway = new NodeGateway({
       api,
       auth,
@@ -221,6 +260,7 @@ export class Hub {
       clock,
       logger: log('gateway'),
       meshToken,
+      ...(nodeCertificates ? { certificates: nodeCertificates.certificates } : {}),
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
       ...options.gateway,
     });
@@ -237,15 +277,24 @@ export class Hub {
       logger: log('api'),
       version: { gitVersion: HUB_VERSION },
       streamLimits,
+      caBundlePem: tls?.servingCaPem,
+      ...(nodeCertificates ? { nodeCertificates } : {}),
     });
-    return new Hub(options, store, api, auth, informers, gateway, runners, app, lock);
+    return new Hub(options, store, api, auth, informers, gateway, runners, app, lock, tls);
   }
 
   /** Syncs the caches, starts the controllers, and listens. Resolves with the bound address. */
   async start(): Promise<{ host: string; port: number; url: string }> {
     await this.informers.start();
     for (const r of this.runners) r.start();
-    const server = createAdaptorServer({ fetch: this.app.fetch }) as Server;
+    const tls = this.tls;
+    const server = tls
+      ? (createAdaptorServer({
+          fetch: this.app.fetch,
+          createServer: createHttpsServer,
+          serverOptions: tls.serverOptions(),
+        }) as HttpsServer)
+      : (createAdaptorServer({ fetch: this.app.fetch }) as Server);
     // Watches and followed logs are long-lived: no request timeout on them.
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
@@ -255,10 +304,33 @@ export class Hub {
       server.listen(this.options.port, this.options.host, () => resolve());
     });
     this.server = server;
+    if (tls) tls.start(server as HttpsServer);
+    else
+      this.options.logger.warn('serving plain HTTP (--insecure-http): tokens and pod specs cross the network in clear');
     const addr = server.address() as AddressInfo;
-    const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    const url = `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    await this.writeClientFiles(url);
     this.options.logger.info({ url, dataDir: this.options.dataDir }, 'edge-hub listening');
     return { host: addr.address, port: addr.port, url };
+  }
+
+  /** Paths of the files the hub writes for its clients. */
+  get clientFiles(): { kubeconfig: string; joinToken: string } {
+    return {
+      kubeconfig: join(this.options.dataDir, 'admin.kubeconfig'),
+      joinToken: join(this.options.dataDir, 'join.token'),
+    };
+  }
+
+  /** `admin.kubeconfig` for edgectl and kubectl, and `join.token` pinning the CA (K10<hash>::<secret>). */
+  private async writeClientFiles(url: string): Promise<void> {
+    const caPem = this.tls?.servingCaPem;
+    await writeAdminKubeconfig(this.clientFiles.kubeconfig, { server: url, caPem, token: this.auth.adminToken });
+    await writeJoinTokenFile(
+      this.clientFiles.joinToken,
+      this.auth.joinToken,
+      caPem === undefined ? undefined : caHash(caPem),
+    );
   }
 
   /** Stops accepting work, closes node sessions and the store. */
@@ -268,6 +340,7 @@ export class Hub {
     // Controllers drain first (their queued reconciles still reach the store), then the caches stop.
     await Promise.all(this.runners.map((r) => r.stop()));
     this.informers.stop();
+    this.tls?.stop();
     await this.gateway.stop();
     const server = this.server;
     if (server) {

@@ -4,11 +4,13 @@
  *   edge-hub --data-dir /tmp/hub --listen 127.0.0.1:7400
  */
 import { Command, Option } from 'commander';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { errorMessage } from '../api/index.js';
 import { createLogger } from '../platform/index.js';
 import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
 import { Hub } from './hub.js';
+import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
+import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -79,6 +81,30 @@ async function main(argv: string[]): Promise<void> {
         .argParser(parsePositiveDuration)
         .default(3600, '1h'),
     )
+    .addOption(
+      new Option(
+        '--insecure-http',
+        'INSECURE: serve plain HTTP, no TLS; tokens and pod specs cross the network in clear',
+      ),
+    )
+    .addOption(
+      new Option('--tls-san <name>', 'extra IP address or DNS name of the serving certificate (repeatable)')
+        .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+        .default([]),
+    )
+    .option('--tls-cert-file <file>', "serving certificate (PEM, then its chain) instead of the hub's own")
+    .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
+    .option('--client-ca-file <file>', "CA bundle (PEM) of client certificates accepted besides the cluster CA's")
+    .addOption(
+      new Option('--serving-cert-lifetime <duration>', 'lifetime of the serving certificate the hub issues itself')
+        .argParser(parsePositiveDuration)
+        .default(DEFAULT_SERVING_CERT_LIFETIME_SECONDS, '8760h'),
+    )
+    .addOption(
+      new Option('--node-cert-lifetime <duration>', 'lifetime of the node certificates the hub signs (renewed at 2/3)')
+        .argParser(parsePositiveDuration)
+        .default(DEFAULT_NODE_CERT_LIFETIME_SECONDS, '8760h'),
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
   program.parse(argv);
@@ -98,6 +124,13 @@ async function main(argv: string[]): Promise<void> {
     duplicateNodeCheck: number;
     nodeEventQps: number;
     nodeEventBurst: number;
+    insecureHttp?: boolean;
+    tlsSan: string[];
+    tlsCertFile?: string;
+    tlsPrivateKeyFile?: string;
+    clientCaFile?: string;
+    servingCertLifetime: number;
+    nodeCertLifetime: number;
   }>();
   const logger = createLogger('edge-hub', o.logLevel);
   const dataDir = resolve(o.dataDir);
@@ -115,16 +148,27 @@ async function main(argv: string[]): Promise<void> {
     blobStoreMaxBytes: o.blobStoreMaxBytes,
     blobMaxUploadBytes: o.blobMaxUploadBytes,
     blobGcGraceSeconds: o.blobGcGrace,
+    insecureHttp: o.insecureHttp === true,
+    nodeCertLifetimeSeconds: o.nodeCertLifetime,
+    tls: {
+      sans: o.tlsSan,
+      servingCertLifetimeSeconds: o.servingCertLifetime,
+      certFile: o.tlsCertFile,
+      keyFile: o.tlsPrivateKeyFile,
+      clientCaFile: o.clientCaFile,
+    },
     gateway: {
       duplicateCheckTimeoutMs: o.duplicateNodeCheck * 1000,
       nodeEventRate: { perSecond: o.nodeEventQps, burst: o.nodeEventBurst },
     },
   });
   const { url } = await hub.start();
+  const { kubeconfig, joinToken } = hub.clientFiles;
+  // Where the credentials are, never what they are.
   process.stdout.write(
-    `edge-hub ${HUB_VERSION} serving ${url}\n` +
-      `  admin token: ${join(dataDir, 'admin.token')}   (export EDGE_SERVER=${url} EDGE_TOKEN=$(cat ${join(dataDir, 'admin.token')}))\n` +
-      `  join token:  ${join(dataDir, 'join.token')}    (edge-node --server ${url} --token-file ${join(dataDir, 'join.token')} ...)\n`,
+    `edge-hub ${HUB_VERSION} serving ${url}${hub.tls ? '' : '  (INSECURE: plain HTTP)'}\n` +
+      `  kubeconfig: ${kubeconfig}   (export EDGE_CONFIG=${kubeconfig} KUBECONFIG=${kubeconfig})\n` +
+      `  join token: ${joinToken}   (edge-node --server ${url} --token-file ${joinToken} ...)\n`,
   );
   let stopping = false;
   const shutdown = (signal: string): void => {

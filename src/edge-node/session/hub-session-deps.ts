@@ -12,11 +12,17 @@ export type SessionEvent =
   | { type: 'unauthorized'; status: number; message: string }
   /** A dial ended without the hub welcoming or refusing this node (no hub there, or it hung up). */
   | { type: 'unreachable'; reason: string }
-  /** The hub turned this node away for good (another agent holds the name); the session stopped redialing. */
-  | { type: 'refused'; reason: 'DuplicateNode'; message: string };
+  /**
+   * The hub turned this node away for good (another agent holds the name, or the node was deleted and
+   * its credential revoked); the session stopped redialing.
+   */
+  | { type: 'refused'; reason: 'DuplicateNode' | 'NodeRevoked'; message: string };
 
 /** WebSocket close code the hub uses when it refuses a duplicate node name. */
 export const CLOSE_DUPLICATE_NODE = 4409;
+
+/** WebSocket close code the hub uses when the node was deleted (its credential revoked). */
+export const CLOSE_NODE_REVOKED = 4410;
 
 /** Redial tuning (defaults: 0.5 s doubling to 15 s, reset after 10 s connected, 30 s after a refused token). */
 export interface SessionBackoff {
@@ -29,7 +35,10 @@ export interface SessionBackoff {
 /** Dependencies of the hub session. */
 export interface HubSessionDeps {
   hubUrl: string;
-  token: string;
+  /** Bearer token (a plain-HTTP hub); absent when the node authenticates with its certificate. */
+  token?: string;
+  /** TLS material of each dial (hub CA, the node's current certificate and key), read at every dial. */
+  tls?: () => { ca?: string; cert?: string; key?: string };
   logger: Logger;
   /** Node facts for `hello`, computed at each connect. */
   nodeInfo(): NodeInfo;

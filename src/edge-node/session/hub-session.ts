@@ -28,6 +28,7 @@ import type { NodeToHub } from '../../api/index.js';
 import { Backoff } from '../backoff.js';
 import {
   CLOSE_DUPLICATE_NODE,
+  CLOSE_NODE_REVOKED,
   DEFAULT_BACKOFF,
   gatewayUrl,
   type HubSessionDeps,
@@ -137,8 +138,10 @@ export class HubSession {
     if (this.stopped) return;
     const log = this.deps.logger;
     this.unauthorized = false;
+    const token = this.deps.token;
     const ws = new WebSocket(this.url, {
-      headers: { authorization: `Bearer ${this.deps.token}` },
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      ...this.deps.tls?.(),
       handshakeTimeout: 10_000,
       maxPayload: MAX_HUB_FRAME_BYTES,
       perMessageDeflate: false,
@@ -184,7 +187,8 @@ export class HubSession {
       const detail = body.trim().slice(0, 300);
       if (status === 401 || status === 403) {
         this.unauthorized = true;
-        const message = `the hub refused the join token (HTTP ${status})${detail ? `: ${detail}` : ''}`;
+        const what = this.deps.token === undefined ? 'this node’s certificate' : 'the join token';
+        const message = `the hub refused ${what} (HTTP ${status})${detail ? `: ${detail}` : ''}`;
         this.deps.logger.error({ url: this.url, status }, message);
         this.deps.onEvent?.({ type: 'unauthorized', status, message });
       } else {
@@ -229,7 +233,7 @@ export class HubSession {
     if (msg.type === 'welcome') this.onWelcome(ws, msg);
     if (msg.type === 'error') {
       this.deps.logger.error({ fatal: msg.fatal ?? false, reason: msg.reason }, `hub error: ${msg.message}`);
-      if (msg.fatal && msg.reason === 'DuplicateNode') this.onRefused(msg.message);
+      if (msg.fatal && msg.reason !== undefined) this.onRefused(msg.reason, msg.message);
       if (msg.fatal) ws.close(1000, 'hub reported a fatal error');
     }
     this.inbox = this.inbox.then(async () => {
@@ -243,13 +247,13 @@ export class HubSession {
     });
   }
 
-  /** Another agent holds this node's name: stop redialing and say why, once. */
-  private onRefused(message: string): void {
+  /** Another agent holds this node's name, or the node was deleted: stop redialing and say why, once. */
+  private onRefused(reason: 'DuplicateNode' | 'NodeRevoked', message: string): void {
     if (this.refused) return;
     this.refused = true;
     this.stopped = true;
     this.clearTimers();
-    this.deps.onEvent?.({ type: 'refused', reason: 'DuplicateNode', message });
+    this.deps.onEvent?.({ type: 'refused', reason, message });
   }
 
   private onWelcome(ws: WebSocket, welcome: Welcome): void {
@@ -289,7 +293,10 @@ export class HubSession {
       this.deps.onEvent?.({ type: 'disconnected', reason: reason || `code ${code}` });
     }
     // The refusal's error frame normally comes first; the close code alone says the same.
-    if (code === CLOSE_DUPLICATE_NODE) this.onRefused(reason || 'node name is already connected from another agent');
+    if (code === CLOSE_DUPLICATE_NODE)
+      this.onRefused('DuplicateNode', reason || 'node name is already connected from another agent');
+    if (code === CLOSE_NODE_REVOKED)
+      this.onRefused('NodeRevoked', reason || 'the node was deleted; its credential is revoked');
     if (this.refused) return;
     if (!wasWelcomed) this.deps.onEvent?.({ type: 'unreachable', reason: reason || `code ${code}` });
     if (this.stopped) return;

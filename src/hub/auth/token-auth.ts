@@ -9,12 +9,19 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BadRequestError, type Logger } from '../../api/index.js';
 import { writeFileDurable } from '../../durable/index.js';
+import { parseJoinToken } from '../../pki/index.js';
 
 /** What a user may do: `admin` everything, `read-only` GET/HEAD/watch. */
 export type Role = 'admin' | 'read-only';
 
-/** The authenticated caller. */
-export type Principal = { kind: 'user'; name: string; role: Role } | { kind: 'node' };
+/**
+ * The authenticated caller. A user from a client certificate also carries its groups (the
+ * certificate's O values); a node from its certificate carries its name, while the shared join token
+ * authenticates as a node without one (it may only bootstrap a node's certificate, and on a plain-HTTP
+ * hub connect as before).
+ */
+export type Principal =
+  { kind: 'user'; name: string; role: Role; groups?: readonly string[] } | { kind: 'node'; name?: string };
 
 /** Options of `TokenAuth.create`. */
 export interface TokenAuthOptions {
@@ -72,7 +79,8 @@ export class TokenAuth {
   static async create(opts: TokenAuthOptions): Promise<TokenAuth> {
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     const admin = await readOrCreateSecret(join(opts.dataDir, 'admin.token'));
-    const joinToken = await readOrCreateSecret(join(opts.dataDir, 'join.token'));
+    // join.token holds K10<ca-hash>::<secret> once the hub has written its CA hash in: the secret is the token.
+    const joinToken = parseJoinToken(await readOrCreateSecret(join(opts.dataDir, 'join.token'))).secret;
     const entries: Entry[] = [
       { digest: digest(admin), principal: { kind: 'user', name: 'admin', role: 'admin' } },
       { digest: digest(joinToken), principal: { kind: 'node' } },

@@ -85,6 +85,8 @@ beforeAll(async () => {
     dataDir: dir,
     host: '127.0.0.1',
     port: 0,
+    // The gateway's logic over plain ws:// (TLS is covered by test/tls-join.test.ts and src/hub/tls).
+    insecureHttp: true,
     logger: pino({ level: 'info' }, sink),
     gateway: { duplicateCheckTimeoutMs: 500, sessionLimits: { maxBadFrames: 5, maxBufferedBytes: 256 * 1024 } },
   });

@@ -7,13 +7,15 @@
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
  * rate-limited per node (`event-limiter.ts`); what a node reports is taken in by `node-reports.ts`. */
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, Service } from '../../api/index.js';
-import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, PROTOCOL_VERSION } from '../../api/index.js';
+import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
+import type { CertificateAuthenticator } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
 import type { NodeEventRate } from './event-limiter.js';
@@ -30,7 +32,7 @@ import {
 import { PodRequests } from './pod-requests.js';
 import { NodeReports } from './node-reports.js';
 import { buildServiceRoutes } from './routes.js';
-import { NodeSession, type NodeSessionLimits } from './session.js';
+import { CLOSE_NODE_REVOKED, NodeSession, type NodeSessionLimits } from './session.js';
 
 /** Verifies a bearer token; only `kind: 'node'` principals may connect. */
 export interface GatewayAuth {
@@ -40,6 +42,11 @@ export interface GatewayAuth {
 export interface NodeGatewayDeps {
   api: ObjectAPI;
   auth: GatewayAuth;
+  /**
+   * Node certificates (an HTTPS hub): when given, a node must connect with its certificate (a bound
+   * `system:node:<name>` one) and may say hello only as that name; tokens do not reach the gateway.
+   */
+  certificates?: Pick<CertificateAuthenticator, 'authenticate'>;
   pods: Informer<Pod>;
   nodes: Informer<Node>;
   services: Informer<Service>;
@@ -121,13 +128,15 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         s?.send(podDeleteMessage(p));
       },
     });
+    // `edgectl delete node X` revokes X's credential: its live session goes now, not at its next dial.
+    deps.nodes.addHandler({ onDelete: (n) => this.revoke(n.metadata.name ?? '') });
     const svcChanged = (): void => this.scheduleServiceSync();
     deps.services.addHandler({ onAdd: svcChanged, onUpdate: svcChanged, onDelete: svcChanged });
     deps.endpoints.addHandler({ onAdd: svcChanged, onUpdate: svcChanged, onDelete: svcChanged });
   }
 
   /** Handles WebSocket upgrades on `server` (other upgrade paths are refused with 404). */
-  attach(server: Server): void {
+  attach(server: Server | HttpsServer): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
@@ -163,9 +172,29 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       socket.destroy();
     };
     if (path !== GATEWAY_PATH) return reject(404, 'Not Found');
-    const auth = req.headers.authorization ?? '';
-    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-    if (this.deps.auth.verify(token)?.kind !== 'node') return reject(401, 'Unauthorized');
+    const certificates = this.deps.certificates;
+    if (certificates === undefined) {
+      const auth = req.headers.authorization ?? '';
+      const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+      if (this.deps.auth.verify(token)?.kind !== 'node') return reject(401, 'Unauthorized');
+      return this.accept(req, socket, head, undefined);
+    }
+    certificates.authenticate(req.socket).then(
+      (result) => {
+        const p = result.kind === 'authenticated' ? result.principal : undefined;
+        if (p?.kind !== 'node' || p.name === undefined) return reject(401, 'Unauthorized');
+        this.accept(req, socket, head, p.name);
+      },
+      (err: unknown) => {
+        this.deps.logger.error({ err: errorMessage(err) }, 'authenticating a node certificate failed');
+        reject(503, 'Service Unavailable');
+      },
+    );
+  }
+
+  /** Completes an authenticated upgrade; `certifiedName` is the node its certificate names. */
+  private accept(req: IncomingMessage, socket: Duplex, head: Buffer, certifiedName: string | undefined): void {
+    if (socket.destroyed) return;
     const remote = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const handlers = {
@@ -173,6 +202,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         onClose: (s: NodeSession) => this.onClose(s),
       };
       const session = new NodeSession(ws, handlers, this.deps.logger, this.deps.sessionLimits, remote);
+      session.certifiedName = certifiedName;
       const timer = setTimeout(() => {
         if (!session.helloReceived) session.fail('no hello received in time');
       }, this.deps.helloTimeoutMs ?? 10_000);
@@ -181,7 +211,14 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   }
 
   private async onMessage(session: NodeSession, msg: NodeToHub): Promise<void> {
-    if (msg.type === 'hello') return this.admission.hello(session, msg);
+    if (msg.type === 'hello') {
+      const certified = session.certifiedName;
+      if (certified !== undefined && msg.node.name !== certified)
+        return session.fail(
+          `this connection's certificate is node ${certified}'s; it may not say hello as ${msg.node.name}`,
+        );
+      return this.admission.hello(session, msg);
+    }
     const node = session.nodeName;
     if (!node) {
       if (!session.helloReceived) session.violation(`"${msg.type}" before "hello": say hello first`);
@@ -222,6 +259,18 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     const ref = `${r.pod.metadata.namespace ?? ''}/${r.pod.metadata.name ?? ''}`;
     this.deps.logger.warn({ node, pod: ref, reason: r.reason }, r.message);
     void this.gatewayEvents.record(r.pod, 'Warning', r.reason, `${r.message} (node ${node})`);
+  }
+
+  /** Closes the session of a node whose Node was deleted: its certificate no longer authenticates. */
+  private revoke(node: string): void {
+    const session = this.sessions.get(node);
+    if (!session || session.certifiedName === undefined) return;
+    this.deps.logger.info({ node }, 'node deleted: closing its session (credential revoked)');
+    session.fail(
+      `node ${node} was deleted; its certificate is revoked. To join again, delete the node's pki/node.* files and start it with a bootstrap token`,
+      CLOSE_NODE_REVOKED,
+      'NodeRevoked',
+    );
   }
 
   private onClose(session: NodeSession): void {

@@ -121,6 +121,8 @@ async function startHub(gateway: NonNullable<Parameters<typeof Hub.create>[0]['g
     dataDir: dir,
     host: '127.0.0.1',
     port: 0,
+    // The gateway's logic over plain ws:// (TLS is covered by test/tls-join.test.ts and src/hub/tls).
+    insecureHttp: true,
     logger: pino({ level: 'info' }, sink),
     gateway,
   });

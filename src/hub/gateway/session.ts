@@ -42,6 +42,9 @@ export const DEFAULT_SESSION_LIMITS: NodeSessionLimits = {
 /** Close code for a session refused because another agent holds the node's name. */
 export const CLOSE_DUPLICATE_NODE = 4409;
 
+/** Close code for a session whose node credential was revoked (its Node deleted). */
+export const CLOSE_NODE_REVOKED = 4410;
+
 export class NodeSession {
   /** Set once the node's hello was accepted. */
   nodeName: string | undefined;
@@ -51,6 +54,8 @@ export class NodeSession {
   instanceId: string | undefined;
   /** The address the node reported in its hello. */
   reportedAddress: string | undefined;
+  /** The node name of the client certificate this session authenticated with (absent: a token). */
+  certifiedName: string | undefined;
   private alive = true;
   private readonly pingTimer: NodeJS.Timeout;
   private closed = false;

@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import { EdgeError, InternalError, NotFoundError, toStatus, type ServerVersion } from '../../api/index.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
+import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseResourcePath } from './resource-path.js';
@@ -50,7 +51,15 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(version);
   });
 
-  app.use(requireAuth(deps.auth));
+  // Public by design: a CA certificate is no secret, and the joining node checks its hash itself.
+  app.get('/cacerts', (c) =>
+    deps.caBundlePem === undefined
+      ? c.text('this hub has no CA to serve (plain HTTP, or a certificate given without its chain)\n', 404)
+      : c.body(deps.caBundlePem, 200, { 'content-type': 'application/x-pem-file' }),
+  );
+
+  if (deps.nodeCertificates) mountNodeCertificateRoute(app, deps.auth, deps.nodeCertificates);
+  app.use(requireAuth(deps.auth, undefined, deps.nodeCertificates?.certificates));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
 
   mountBlobRoutes(app, deps.blobs);

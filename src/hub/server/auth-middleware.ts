@@ -5,6 +5,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { BLOB_PATH, ForbiddenError, UnauthorizedError } from '../../api/index.js';
 import { roleAuthorizer, type Authorizer, type RequestAttributes, type TokenAuth, type Verb } from '../auth/index.js';
+import type { CertificateAuthenticator } from '../identity/index.js';
+import { peerSocket } from './peer-socket.js';
 import { parseResourcePath } from './resource-path.js';
 import type { ApiEnv } from './types.js';
 
@@ -55,15 +57,23 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   return { ...base, verb, name: route.name, ...(sub !== undefined ? { subresource: sub } : {}) };
 }
 
-/** Requires a valid bearer token and a principal the authorizer lets do what the request asks. */
+/**
+ * Requires a verified client certificate (when `certificates` is given) or a valid bearer token, and
+ * a principal the authorizer lets do what the request asks. A node certificate whose key is no longer
+ * bound (its Node deleted) gets 401 whatever else the request carries.
+ */
 export function requireAuth(
   auth: Pick<TokenAuth, 'verify'>,
   authorize: Authorizer = roleAuthorizer,
+  certificates?: Pick<CertificateAuthenticator, 'authenticate'>,
 ): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
+    const byCert = certificates ? await certificates.authenticate(peerSocket(c)) : { kind: 'none' as const };
+    if (byCert.kind === 'revoked') throw new UnauthorizedError();
     // The scheme is case-insensitive (RFC 7235); the token itself is not.
     const token = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const principal = token === undefined ? undefined : auth.verify(token);
+    const principal =
+      byCert.kind === 'authenticated' ? byCert.principal : token === undefined ? undefined : auth.verify(token);
     if (!principal) throw new UnauthorizedError();
     const decision = authorize(principal, requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams));
     if (!decision.allowed) throw new ForbiddenError(decision.reason);

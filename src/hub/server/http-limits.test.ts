@@ -18,7 +18,8 @@ let port: number;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'http-limits-'));
-  hub = await Hub.create({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger() });
+  // The HTTP server's limits over plain sockets (TLS is covered by test/tls-join.test.ts and src/hub/tls).
+  hub = await Hub.create({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger(), insecureHttp: true });
   port = (await hub.start()).port;
 });
 afterAll(async () => {

@@ -2,6 +2,7 @@
 import type { Logger, PodExecResult } from '../../api/index.js';
 import type { Principal, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
+import type { CertificateAuthenticator, NodeCertificateSigner } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { StreamLimiter } from './stream-limits.js';
 
@@ -36,6 +37,22 @@ export interface ApiDeps {
   maxBodyBytes?: number;
   /** Per-user bounds on concurrent watches and followed logs (default: 100 and 20). */
   streamLimits?: StreamLimiter;
+  /**
+   * The CA bundle clients verify the hub with, served without authentication at `GET /cacerts` (as
+   * K3s does) so a joining node can check it against its token's CA hash before sending the token.
+   */
+  caBundlePem?: string | undefined;
+  /**
+   * Per-node identity (an HTTPS hub): callers with a verified client certificate are authenticated by
+   * it, and `POST /bootstrap/node-certificate` signs node certificates. Absent: bearer tokens only.
+   */
+  nodeCertificates?: NodeCertificateDeps;
+}
+
+/** What the API needs for client certificates and node certificate signing. */
+export interface NodeCertificateDeps {
+  certificates: Pick<CertificateAuthenticator, 'authenticate'>;
+  signer: Pick<NodeCertificateSigner, 'sign'>;
 }
 
 /** A command to run in a pod's container, and what came of it. */

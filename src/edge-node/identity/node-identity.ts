@@ -1,0 +1,289 @@
+/**
+ * The node's own credential, as the kubelet's TLS bootstrap and certificate rotation: on first start
+ * it makes its key (ECDSA P-256, `pki/node.key`, 0600, never sent anywhere), asks the hub to sign a
+ * CSR for `CN=system:node:<name>, O=system:nodes` with the bootstrap token, and keeps the certificate
+ * in `pki/node.crt`; from then on every connection presents it and no token. A restart with a valid
+ * certificate needs no token. At about two thirds of the certificate's life it renews, with a fresh
+ * key, authenticated by the current certificate; listeners (`onRotate`) switch their TLS material.
+ */
+import { createPublicKey } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { Agent } from 'undici';
+import type { Clock, Logger } from '../../api/index.js';
+import { errorMessage, systemClock } from '../../api/index.js';
+import { certificateInfo, createCsr, generateKeyPair, renewAt, verifyCertificate } from '../../pki/index.js';
+import { Backoff } from '../backoff.js';
+import { CertificateRequestError, requestNodeCertificate, type CertificateRequestAuth } from './certificate-client.js';
+import {
+  keySpkiSha256,
+  loadNodeCredentials,
+  nodePkiPaths,
+  readIfExists,
+  saveNodeCert,
+  saveNodeKey,
+  saveRotated,
+  type NodePkiPaths,
+} from './pki-files.js';
+
+/** The node's TLS material: its key and certificate, and the hub CA it trusts (PEM). */
+export interface NodeTlsMaterial {
+  keyPem: string;
+  certPem: string;
+  caPem: string;
+}
+
+/** The node cannot get or keep a credential; the message says what to do (the CLI exits 1 with it). */
+export class NodeIdentityError extends Error {
+  override readonly name = 'NodeIdentityError';
+}
+
+/** What {@link NodeIdentity.load} needs. */
+export interface NodeIdentityOptions {
+  dataDir: string;
+  /** The hub's base URL (`https://host:port`). */
+  hubBase: string;
+  nodeName: string;
+  /** The pinned hub CA bundle (PEM); default: `<data-dir>/pki/hub-ca.crt`. */
+  caPem?: string;
+  /** The node's address (goes into its certificate's SANs). */
+  address?: string;
+  /** The bootstrap token's secret; needed only when there is no valid certificate yet. */
+  bootstrapToken?: string;
+  logger: Logger;
+  clock?: Clock;
+  /** Renewal retry back-off (default 1 s doubling to 60 s). */
+  retry?: { initialMs: number; maxMs: number };
+}
+
+// setTimeout's longest delay (about 24.8 days): a later renewal is re-armed in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Node subject names, as the hub checks them. */
+const commonNameOf = (node: string): string => `system:node:${node}`;
+const NODES_GROUP = 'system:nodes';
+
+/** The node's credential: loaded or bootstrapped, rotated while the agent runs. */
+export class NodeIdentity {
+  #current: NodeTlsMaterial;
+  #dispatcher: Agent | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #failures = 0;
+  readonly #listeners = new Set<(m: NodeTlsMaterial) => void>();
+  readonly #backoff: Backoff;
+  readonly #clock: Clock;
+
+  private constructor(
+    private readonly opts: NodeIdentityOptions,
+    private readonly paths: NodePkiPaths,
+    current: NodeTlsMaterial,
+  ) {
+    this.#current = current;
+    this.#clock = opts.clock ?? systemClock;
+    const retry = opts.retry ?? { initialMs: 1000, maxMs: 60_000 };
+    this.#backoff = new Backoff({ ...retry, jitter: 0.2 });
+  }
+
+  /**
+   * The stored credential when it is valid for this node under the pinned hub CA, else a new one from
+   * the bootstrap token. Throws {@link NodeIdentityError} when neither is possible (no pinned CA, no
+   * token, the name held by another node's key, a certificate for another name).
+   */
+  static async load(opts: NodeIdentityOptions): Promise<NodeIdentity> {
+    const paths = nodePkiPaths(opts.dataDir);
+    await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    const caPem = opts.caPem ?? (await readIfExists(paths.hubCa));
+    if (caPem === undefined) {
+      throw new NodeIdentityError(`no pinned hub CA at ${paths.hubCa}: join with a K10<hash>::<secret> token first`);
+    }
+    const now = new Date((opts.clock ?? systemClock).now());
+    const stored = await loadNodeCredentials(paths);
+    if (stored?.certPem !== undefined && stored.keyPem !== undefined) {
+      const info = certificateInfo(stored.certPem);
+      if (info.commonName !== commonNameOf(opts.nodeName)) {
+        throw new NodeIdentityError(
+          `${paths.cert} is node ${info.commonName.replace(/^system:node:/, '')}'s, not ${opts.nodeName}'s: ` +
+            `start with --name matching it, or delete ${paths.dir}/node.* and join with a bootstrap token`,
+        );
+      }
+      const problem = certificateProblem(stored.certPem, caPem, now);
+      if (problem === undefined) {
+        opts.logger.info(
+          { node: opts.nodeName, notAfter: info.notAfter.toISOString() },
+          'using the stored node certificate',
+        );
+        return new NodeIdentity(opts, paths, { keyPem: stored.keyPem, certPem: stored.certPem, caPem });
+      }
+      opts.logger.warn({ problem }, 'the stored node certificate cannot be used; bootstrapping a new one');
+    }
+    if (opts.bootstrapToken === undefined) {
+      throw new NodeIdentityError(
+        `this node has no valid certificate (${paths.cert}) and no bootstrap token: give --token, --token-file or EDGE_JOIN_TOKEN`,
+      );
+    }
+    // A key made by an earlier attempt that got no certificate is reused: the hub may have bound it.
+    let keyPem = stored?.certPem === undefined ? stored?.keyPem : undefined;
+    if (keyPem === undefined) {
+      keyPem = (await generateKeyPair()).privateKeyPem;
+      await saveNodeKey(paths, keyPem);
+    }
+    const certPem = await obtain(opts, caPem, keyPem, { token: opts.bootstrapToken });
+    await saveNodeCert(paths, certPem);
+    opts.logger.info(
+      { node: opts.nodeName, notAfter: certificateInfo(certPem).notAfter.toISOString() },
+      'joined: the hub signed this node’s certificate',
+    );
+    return new NodeIdentity(opts, paths, { keyPem, certPem, caPem });
+  }
+
+  /** The current key, certificate and hub CA. */
+  current(): NodeTlsMaterial {
+    return this.#current;
+  }
+
+  /** Calls `listener` with the new material after each rotation; returns the unsubscribe. */
+  onRotate(listener: (m: NodeTlsMaterial) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Options for a TLS connection to the hub with the current certificate (`ws`, `https`). */
+  hubTlsOptions(): { ca: string; cert: string; key: string } {
+    const m = this.#current;
+    return { ca: m.caPem, cert: m.certPem, key: m.keyPem };
+  }
+
+  /** An undici dispatcher presenting the current certificate (a new one after each rotation). */
+  dispatcher(): Agent {
+    this.#dispatcher ??= new Agent({ connect: this.hubTlsOptions() });
+    return this.#dispatcher;
+  }
+
+  /** Starts the renewal timer. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule(renewAt(this.#current.certPem).getTime() - this.#clock.now());
+  }
+
+  /** Stops renewing and closes the dispatcher. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#dispatcher?.close();
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    const delay = Math.max(0, delayMs);
+    this.#timer = setTimeout(
+      () => {
+        if (delay > MAX_TIMER_MS) this.#schedule(delay - MAX_TIMER_MS);
+        else void this.#renew();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
+    this.#timer.unref();
+  }
+
+  /** Renews now with a fresh key; on failure retries with back-off, logging once per outage. */
+  async #renew(): Promise<void> {
+    const log = this.opts.logger;
+    const old = this.#current;
+    try {
+      const keyPem = (await generateKeyPair()).privateKeyPem;
+      const certPem = await obtain(this.opts, old.caPem, keyPem, { keyPem: old.keyPem, certPem: old.certPem });
+      if (this.#stopped) return;
+      await saveRotated(this.paths, { keyPem, certPem });
+      this.#current = { keyPem, certPem, caPem: old.caPem };
+      const previous = this.#dispatcher;
+      this.#dispatcher = undefined;
+      // Requests in flight finish on the old connections; new ones use the new certificate.
+      void previous?.close().catch(() => undefined);
+      const notAfter = certificateInfo(certPem).notAfter.toISOString();
+      if (this.#failures > 0)
+        log.info({ notAfter, failures: this.#failures }, 'node certificate renewed after failures');
+      else log.info({ notAfter }, 'node certificate renewed');
+      this.#failures = 0;
+      this.#backoff.reset();
+      for (const l of this.#listeners) {
+        try {
+          l(this.#current);
+        } catch (err) {
+          log.error({ err: errorMessage(err) }, 'a certificate rotation listener failed');
+        }
+      }
+      this.#schedule(renewAt(certPem).getTime() - this.#clock.now());
+    } catch (err) {
+      if (this.#stopped) return;
+      const expired = this.#clock.now() >= certificateInfo(old.certPem).notAfter.getTime();
+      if (err instanceof CertificateRequestError && err.status === 401 && !expired) {
+        // The hub no longer knows this key: the Node was deleted. The session reports it and the agent exits.
+        log.error(
+          'the hub refused to renew this node’s certificate (401): the node was deleted, its credential revoked',
+        );
+        return;
+      }
+      if (expired) {
+        log.error(
+          { err: errorMessage(err) },
+          'the node certificate expired before it could be renewed: restart the node with a bootstrap token to join again',
+        );
+        return;
+      }
+      this.#failures += 1;
+      // Once per outage at warn; the retries after it at debug.
+      if (this.#failures === 1) log.warn({ err: errorMessage(err) }, 'renewing the node certificate failed; retrying');
+      else log.debug({ err: errorMessage(err), failures: this.#failures }, 'renewing the node certificate failed');
+      this.#schedule(this.#backoff.next());
+    }
+  }
+}
+
+/** Makes a CSR for `keyPem`, has the hub sign it, and checks the answer before it is trusted. */
+async function obtain(
+  opts: NodeIdentityOptions,
+  caPem: string,
+  keyPem: string,
+  auth: CertificateRequestAuth,
+): Promise<string> {
+  const publicKeyPem = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
+  const csr = await createCsr({
+    privateKeyPem: keyPem,
+    publicKeyPem,
+    commonName: commonNameOf(opts.nodeName),
+    organizations: [NODES_GROUP],
+  });
+  let answer;
+  try {
+    answer = await requestNodeCertificate({
+      hubBase: opts.hubBase,
+      caPem,
+      auth,
+      body: { csr, ...(opts.address !== undefined ? { address: opts.address } : {}) },
+    });
+  } catch (err) {
+    if (err instanceof CertificateRequestError && err.status === 409 && 'token' in auth)
+      throw new NodeIdentityError(err.message);
+    if (err instanceof CertificateRequestError && err.status === 401 && 'token' in auth)
+      throw new NodeIdentityError(`${err.message}; check the bootstrap token (--token-file / EDGE_JOIN_TOKEN)`);
+    throw err;
+  }
+  const certPem = answer.certificate;
+  const problem = certificateProblem(certPem, caPem, new Date((opts.clock ?? systemClock).now()));
+  if (problem !== undefined) throw new CertificateRequestError(`the hub's answer is unusable: ${problem}`, 0);
+  if (certificateInfo(certPem).spkiSha256 !== keySpkiSha256(keyPem))
+    throw new CertificateRequestError("the hub's answer certifies another key", 0);
+  return certPem;
+}
+
+/** Why a certificate cannot be used under `caPem` at `now`, or undefined. */
+function certificateProblem(certPem: string, caPem: string, now: Date): string | undefined {
+  try {
+    verifyCertificate(certPem, caPem, now);
+    return undefined;
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
