@@ -18,7 +18,6 @@ import { createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
-import { meshTransportFor } from './agent-deps.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
 import { NodeIdentity, NodeIdentityError } from './identity/index.js';
@@ -54,13 +53,14 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     address: opts.address,
     meshPort: opts.meshPort,
-    // mTLS with the node's certificate when the hub serves TLS (the node identity hands the mesh its
-    // material and each rotation: `setTlsMaterial`); the token in clear only with an insecure hub.
-    transport: meshTransportFor(opts.server),
+    // With a TLS hub the node has its certificate: the mesh is mTLS with it (no token on the wire),
+    // following each rotation below; only a plain-HTTP hub leaves the mesh on its token in clear.
+    ...(identity ? { transport: 'mtls' as const, tls: identity.current() } : { transport: 'insecure-token' as const }),
     logger,
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
   });
+  identity?.onRotate((material) => mesh.setTlsMaterial(material));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
   const registry = await RegistryClient.create(opts.registry);
   const wasmDeps: WasmRuntimeDeps = {
