@@ -37,7 +37,7 @@ function readyWatch(cluster: Cluster): { waitReady(name: string): Promise<number
   const ready = new Map<string, number>();
   const waiters = new Map<string, (at: number) => void>();
   void (async () => {
-    const res = await fetch(`${cluster.url}/api/v1/namespaces/default/pods?watch=true`, {
+    const res = await cluster.hubFetch('/api/v1/namespaces/default/pods?watch=true', {
       headers: { authorization: `Bearer ${cluster.adminToken}` },
       signal: abort.signal,
     });

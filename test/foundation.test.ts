@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GATEWAY_PATH, HubToNode, decodeFrame, encodeFrame, type KubeObject } from '../src/api/index.js';
+import { parseJoinToken } from '../src/pki/index.js';
 import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/hello.yaml');
@@ -170,14 +171,15 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
   }, 90_000);
 
   it('refuses wrong tokens with 401 on the API and the node gateway', async () => {
-    const res = await fetch(`${cluster.url}/api/v1/pods`, { headers: { authorization: 'Bearer nope' } });
+    const res = await cluster.hubFetch('/api/v1/pods', { headers: { authorization: 'Bearer nope' } });
     expect(res.status).toBe(401);
     const status = (await res.json()) as { kind: string; reason: string };
     expect(status).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
-    const anonymous = await fetch(`${cluster.url}/api/v1/pods`);
+    const anonymous = await cluster.hubFetch('/api/v1/pods');
     expect(anonymous.status).toBe(401);
     const code = await new Promise<number>((resolve) => {
       const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, {
+        ca: cluster.caPem,
         headers: { authorization: 'Bearer nope' },
       });
       ws.on('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
@@ -188,8 +190,12 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
   });
 
   it('answers garbage frames with an error frame and keeps serving', async () => {
-    const joinToken = (await import('node:fs')).readFileSync(join(cluster.hubDir, 'join.token'), 'utf8').trim();
+    // join.token is K10<ca-hash>::<secret>: the secret is what a node sends once it trusts the hub.
+    const joinToken = parseJoinToken(
+      (await import('node:fs')).readFileSync(join(cluster.hubDir, 'join.token'), 'utf8'),
+    ).secret;
     const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, {
+      ca: cluster.caPem,
       headers: { authorization: `Bearer ${joinToken}` },
     });
     const frames: unknown[] = [];

@@ -316,7 +316,7 @@ describe('the node mesh, with the shop on three nodes', () => {
         doc: { status: 200, body: 'outside\n' },
       });
       // Only what it lists: the same host on another port, and the shop's frontend pods, are refused.
-      expect(await debugCall(base, `${cluster.url}/healthz`)).toMatchObject({
+      expect(await debugCall(base, `http://${new URL(cluster.url).host}/healthz`)).toMatchObject({
         status: 502,
         doc: { error: 'HTTP-request-denied' },
       });

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -77,8 +77,8 @@ async function startHub(): Promise<void> {
 }
 
 /**
- * Starts an agent. The hub's CA is put where the node keeps the CA it pinned (`pki/hub-ca.crt`, as
- * the join with a K10 token leaves it); `token: false` starts it with no bootstrap token at all.
+ * Starts an agent: with a join token file (it pins the hub's CA from the token, then bootstraps), or
+ * with `token: false`, no bootstrap token at all (a joined node: its pinned CA and certificate only).
  */
 async function startNode(opts: {
   name: string;
@@ -87,8 +87,6 @@ async function startNode(opts: {
   token: false | string;
 }): Promise<Proc> {
   const meshPort = await freePort(opts.address);
-  mkdirSync(join(opts.dataDir, 'pki'), { recursive: true, mode: 0o700 });
-  copyFileSync(join(hubDir, 'pki', 'ca.crt'), join(opts.dataDir, 'pki', 'hub-ca.crt'));
   const env: NodeJS.ProcessEnv = { ...process.env, EDGE_LOG_LEVEL: 'info' };
   delete env.EDGE_JOIN_TOKEN;
   const proc = new Proc(

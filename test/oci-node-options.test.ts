@@ -9,8 +9,8 @@ import { OptionsError, parseNodeOptions } from '../src/edge-node/cli-options.js'
 
 const parse = (args: string[]) =>
   parseNodeOptions(
-    ['node', 'edge-node', '--server', 'http://hub:7400', '--token', 't', '--name', 'n1', ...args],
-    {},
+    ['node', 'edge-node', '--server', 'http://hub:7400', '--name', 'n1', ...args],
+    { EDGE_JOIN_TOKEN: 't' },
     'v0.1.0',
     () => undefined,
   );
@@ -95,8 +95,6 @@ describe('edge-node --oci-* flags', () => {
         path.join(ROOT, 'bin/edge-node.js'),
         '--server',
         'http://127.0.0.1:9',
-        '--token',
-        't',
         '--name',
         'n1',
         '--data-dir',
@@ -106,7 +104,7 @@ describe('edge-node --oci-* flags', () => {
         '--oci-socket',
         path.join(dir, 'no.sock'),
       ],
-      { encoding: 'utf8', env: { ...process.env, EDGE_LOG_LEVEL: 'silent' }, timeout: 30_000 },
+      { encoding: 'utf8', env: { ...process.env, EDGE_LOG_LEVEL: 'silent', EDGE_JOIN_TOKEN: 't' }, timeout: 30_000 },
     );
     rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(1);

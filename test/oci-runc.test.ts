@@ -158,6 +158,7 @@ describe.skipIf(missing.length > 0)(
           EDGE_SERVER: cluster.url,
           EDGE_TOKEN: cluster.adminToken,
           EDGE_CONFIG: join(cluster.dir, 'edgectl-config'),
+          EDGE_CA_FILE: cluster.caFile,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -199,7 +199,7 @@ describe.skipIf(missing.length > 0)(
     }, 90_000);
 
     it('refuses a privileged pod in a baseline namespace with 403 naming every violation; its Deployment gets FailedCreate', async () => {
-      const res = await fetch(`${cluster.url}/api/v1/namespaces/default/pods`, {
+      const res = await cluster.hubFetch('/api/v1/namespaces/default/pods', {
         method: 'POST',
         headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(podManifest('bad', { privileged: true, capabilities: { add: ['SYS_ADMIN'] } })),
@@ -241,7 +241,7 @@ describe.skipIf(missing.length > 0)(
       );
       expect(event.involvedObject.name).toMatch(/^privdep-/);
       // A malformed level on a namespace is refused, naming the label.
-      const bad = await fetch(`${cluster.url}/api/v1/namespaces`, {
+      const bad = await cluster.hubFetch('/api/v1/namespaces', {
         method: 'POST',
         headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({

@@ -36,7 +36,8 @@ export interface CliIO {
 /** Flags every command accepts. */
 export interface GlobalFlags {
   server?: string;
-  token?: string;
+  /** `--token-file`: a token is never a command-line value (`ps` shows those to every user). */
+  tokenFile?: string;
   config?: string;
   context?: string;
   namespace?: string;

@@ -25,7 +25,7 @@ function buildProgram(ctx: CliContext): Command {
     .description("edgectl controls the Edgeplane hub: kubectl's verbs for WebAssembly-first edge workloads.")
     .version(clientVersion(), '--client-version', 'print the client version')
     .option('--server <url>', 'hub URL (overrides EDGE_SERVER and the config file)')
-    .option('--token <token>', 'bearer token (overrides EDGE_TOKEN and the config file)')
+    .option('--token-file <path>', 'file holding the bearer token (overrides EDGE_TOKEN and the config file)')
     .option('--config <path>', 'config file (default $EDGE_CONFIG or ~/.edge/config)')
     .option('--context <name>', 'context of the config file to use')
     .option('-n, --namespace <namespace>', 'namespace of this request')

@@ -21,6 +21,8 @@ export interface AgentDeps {
   token?: string;
   /** TLS material of each dial to the hub (its CA, the node's current certificate and key). */
   hubTls?: () => { ca?: string; cert?: string; key?: string };
+  /** The pinned hub CA bundle (PEM) the hub's certificate must chain to; undefined for plain HTTP. */
+  hubCa?: string;
   nodeName: string;
   /** Address NodePorts and the mesh listen on (and peers reach this node at). */
   address: string;

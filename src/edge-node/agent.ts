@@ -49,6 +49,7 @@ export class Agent {
     this.session = new HubSession({
       hubUrl: deps.hubUrl,
       ...(deps.token !== undefined ? { token: deps.token } : {}),
+      ...(deps.hubCa !== undefined ? { ca: deps.hubCa } : {}),
       ...(deps.hubTls ? { tls: deps.hubTls } : {}),
       logger: logger.child({ component: 'hub-session' }),
       backoff: deps.backoff?.session,

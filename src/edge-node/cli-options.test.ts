@@ -66,6 +66,25 @@ describe('edge-node flags', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('needs a join token from --token-file or EDGE_JOIN_TOKEN (never from the command line)', () => {
+    expect(() => parse(['--server', 'http://h'])).toThrow(/a join token is required: --token-file or EDGE_JOIN_TOKEN/);
+  });
+
+  it('splits a pinned token into its CA hash and secret, and takes --ca-file', () => {
+    const hash = 'c0'.repeat(32);
+    const o = parse(['--server', 'https://hub:7400', '--ca-file', 'hub-ca.pem'], {
+      EDGE_JOIN_TOKEN: `K10${hash}::s3cret`,
+    });
+    expect(o).toMatchObject({ token: 's3cret', caHash: hash, caFile: path.resolve('hub-ca.pem') });
+  });
+
+  it('refuses a malformed K10 token without echoing it', () => {
+    const run = (): unknown => parse(['--server', 'https://h'], { EDGE_JOIN_TOKEN: 'K10abc::Qx9secret' });
+    expect(run).toThrow(OptionsError);
+    expect(run).toThrow(/the CA hash after K10 must be 64 lower-case hex digits/);
+    expect(run).not.toThrow(/Qx9/);
+  });
+
   it('takes the token from EDGE_JOIN_TOKEN and defaults the rest', () => {
     const o = parse(['--server', 'http://hub:7400', '--name', 'n1'], { EDGE_JOIN_TOKEN: 't' });
     expect(o).toMatchObject({
@@ -82,53 +101,49 @@ describe('edge-node flags', () => {
   });
 
   it.each([
-    [['--token', 't'], /--server is required/],
-    [['--server', 'hub:7400', '--token', 't'], /--server: "hub:7400" must start with http/],
-    [['--server', 'http://h'], /join token is required/],
-    [['--server', 'http://h', '--token', 't', '--token-file', '/x'], /either --token or --token-file/],
+    [[], /--server is required/],
+    [['--server', 'hub:7400'], /--server: "hub:7400" must start with http/],
+    [['--server', 'http://h', '--token', 't'], /unknown option '--token'/],
     [['--server', 'http://h', '--token-file', '/nonexistent/token'], /--token-file: cannot read/],
-    [['--server', 'http://h', '--token', 't', '--name', 'Bad_Name'], /--name: "Bad_Name" is not a valid node name/],
-    [['--server', 'http://h', '--token', 't', '--address', 'localhost'], /--address: "localhost" is not an IP address/],
-    [['--server', 'http://h', '--token', 't', '--mesh-port', '70000'], /--mesh-port: 70000 is out of range/],
-    [['--server', 'http://h', '--token', 't', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
-    [['--server', 'http://h', '--token', 't', '--memory', 'lots'], /--memory: "lots" is not a quantity/],
-    [['--server', 'http://h', '--token', 't', '--log-level', 'loud'], /--log-level: "loud"/],
+    [['--server', 'http://h', '--name', 'Bad_Name'], /--name: "Bad_Name" is not a valid node name/],
+    [['--server', 'http://h', '--address', 'localhost'], /--address: "localhost" is not an IP address/],
+    [['--server', 'http://h', '--mesh-port', '70000'], /--mesh-port: 70000 is out of range/],
+    [['--server', 'http://h', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
+    [['--server', 'http://h', '--memory', 'lots'], /--memory: "lots" is not a quantity/],
+    [['--server', 'http://h', '--log-level', 'loud'], /--log-level: "loud"/],
     [
-      ['--server', 'http://h', '--token', 't', '--wasm-memory-budget', 'Infinity'],
+      ['--server', 'http://h', '--wasm-memory-budget', 'Infinity'],
       /--wasm-memory-budget: "Infinity" is not a memory quantity/,
     ],
     [
-      ['--server', 'http://h', '--token', 't', '--wasm-default-memory-limit', '1Ki'],
+      ['--server', 'http://h', '--wasm-default-memory-limit', '1Ki'],
       /--wasm-default-memory-limit: "1Ki" is not a memory quantity of at least 64Ki/,
     ],
     [
-      ['--server', 'http://h', '--token', 't', '--wasm-memory-budget', '64Mi'],
+      ['--server', 'http://h', '--wasm-memory-budget', '64Mi'],
       /--wasm-memory-budget \(64Mi\) is below --wasm-default-memory-limit/,
     ],
     [
-      ['--server', 'http://h', '--token', 't', '--max-request-body-bytes', 'Infinity'],
+      ['--server', 'http://h', '--max-request-body-bytes', 'Infinity'],
       /--max-request-body-bytes: "Infinity" is not a size/,
     ],
     [
-      ['--server', 'http://h', '--token', 't', '--max-request-body-bytes', '0'],
+      ['--server', 'http://h', '--max-request-body-bytes', '0'],
       /--max-request-body-bytes: "0" is not a size of at least 1 bytes/,
     ],
+    [['--server', 'http://h', '--max-concurrent-requests', '0'], /--max-concurrent-requests: 0 is out of range/],
     [
-      ['--server', 'http://h', '--token', 't', '--max-concurrent-requests', '0'],
-      /--max-concurrent-requests: 0 is out of range/,
-    ],
-    [
-      ['--server', 'http://h', '--token', 't', '--container-log-max-size', '10'],
+      ['--server', 'http://h', '--container-log-max-size', '10'],
       /--container-log-max-size: "10" is not a size of at least 1024 bytes/,
     ],
     [
-      ['--server', 'http://h', '--token', 't', '--container-log-max-files', '1'],
+      ['--server', 'http://h', '--container-log-max-files', '1'],
       /--container-log-max-files: 1 is out of range \(2\.\.1000\)/,
     ],
-    [['--server', 'http://h', '--token', 't', '--bogus'], /unknown option '--bogus'/],
+    [['--server', 'http://h', '--bogus'], /unknown option '--bogus'/],
   ])('refuses %j', (args, message) => {
-    expect(() => parse(args, {})).toThrow(OptionsError);
-    expect(() => parse(args, {})).toThrow(message);
+    expect(() => parse(args, { EDGE_JOIN_TOKEN: 't' })).toThrow(OptionsError);
+    expect(() => parse(args, { EDGE_JOIN_TOKEN: 't' })).toThrow(message);
   });
 
   it('signals --help', () => {

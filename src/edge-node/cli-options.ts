@@ -16,6 +16,7 @@ import {
   parseDurationSeconds,
 } from '../api/index.js';
 
+import { parseJoinToken, type JoinToken } from '../pki/index.js';
 import { HelpShown, OptionsError } from './cli-errors.js';
 import { LOG_LEVELS, nodeCommand } from './cli-flags.js';
 import {
@@ -31,8 +32,15 @@ export { OCI_RUNTIMES, type OciNodeOptions, type RegistryNodeOptions } from './c
 /** The agent's settings from its flags. */
 export interface NodeOptions {
   server: string;
-  /** The join (bootstrap) token; absent when a joined node restarts with its certificate. */
+  /**
+   * The join token's secret (sent as the bearer token once the hub is trusted); absent when a joined
+   * node restarts with its certificate (`pki/node.crt`).
+   */
   token?: string;
+  /** The CA hash a `K10<hash>::<secret>` token pins. */
+  caHash?: string;
+  /** `--ca-file`: the hub's CA bundle given by hand. */
+  caFile?: string;
   name: string;
   address: string;
   meshPort: number;
@@ -81,19 +89,18 @@ export function parseNodeOptions(
   }
   const o = program.opts<Record<string, string | undefined>>();
 
-  if (!o.server) throw new OptionsError('--server is required (the hub URL, e.g. http://127.0.0.1:7400)');
+  if (!o.server) throw new OptionsError('--server is required (the hub URL, e.g. https://127.0.0.1:7400)');
   let url: URL;
   try {
     url = new URL(o.server);
   } catch {
-    throw new OptionsError(`--server: "${o.server}" is not a URL (e.g. http://127.0.0.1:7400)`);
+    throw new OptionsError(`--server: "${o.server}" is not a URL (e.g. https://127.0.0.1:7400)`);
   }
   if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
     throw new OptionsError(`--server: "${o.server}" must start with http://, https://, ws:// or wss://`);
 
-  if (o.token !== undefined && o.tokenFile !== undefined)
-    throw new OptionsError('give either --token or --token-file, not both');
-  let token = o.token ?? env.EDGE_JOIN_TOKEN;
+  // No --token: a secret on the command line shows in `ps` to every user of the device.
+  let token = env.EDGE_JOIN_TOKEN;
   if (o.tokenFile !== undefined) {
     try {
       token = readFileSync(o.tokenFile, 'utf8').trim();
@@ -104,7 +111,13 @@ export function parseNodeOptions(
   // Over TLS a node that joined already has its certificate (pki/node.crt) and needs no token; the
   // identity says so if it has neither. A plain-HTTP hub takes only the token.
   const plain = url.protocol === 'http:' || url.protocol === 'ws:';
-  if (!token && plain) throw new OptionsError('a join token is required: --token, --token-file or EDGE_JOIN_TOKEN');
+  if (!token && plain) throw new OptionsError('a join token is required: --token-file or EDGE_JOIN_TOKEN');
+  let joinToken: JoinToken | undefined;
+  try {
+    joinToken = token ? parseJoinToken(token) : undefined;
+  } catch (err) {
+    throw new OptionsError(errorMessage(err));
+  }
 
   const name = o.name ?? '';
   if (!DnsSubdomain.safeParse(name).success)
@@ -138,7 +151,9 @@ export function parseNodeOptions(
     ...(oci ? { oci } : {}),
     ...(registry.config !== undefined || registry.insecureRegistries.length > 0 ? { registry } : {}),
     server: o.server,
-    ...(token ? { token } : {}),
+    ...(joinToken ? { token: joinToken.secret } : {}),
+    ...(joinToken?.caHash !== undefined ? { caHash: joinToken.caHash } : {}),
+    ...(o.caFile !== undefined ? { caFile: path.resolve(o.caFile) } : {}),
     name,
     address,
     meshPort,

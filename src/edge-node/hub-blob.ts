@@ -5,7 +5,7 @@
  * deadline for the whole transfer — so a hub that is wrong, or an address that is not the hub, can
  * neither run the node out of memory nor hang a pull forever. The digest is checked by the caller.
  */
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { BLOB_PATH, errorMessage, formatBytes, isSha256Digest } from '../api/index.js';
 
 /** The hub's default `--blob-max-upload-bytes`: the largest blob it accepts, so the largest a node needs. */
@@ -28,6 +28,8 @@ export interface HubBlobFetcherOptions {
   token?: string;
   /** The dispatcher of each fetch: TLS with the hub CA and the node's current certificate. */
   dispatcher?: () => Dispatcher;
+  /** The pinned hub CA bundle (PEM): an `https` hub must chain to it (nothing else is trusted). */
+  ca?: string;
   /** Largest blob accepted (default {@link DEFAULT_HUB_BLOB_MAX_BYTES}). */
   maxBytes?: number;
   /** Idle timeout for headers and between body chunks (default 30 s). */
@@ -41,6 +43,7 @@ export function hubBlobFetcher(opts: HubBlobFetcherOptions): (digest: string) =>
   const maxBytes = opts.maxBytes ?? DEFAULT_HUB_BLOB_MAX_BYTES;
   const idle = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const pinned = opts.ca !== undefined ? new Agent({ connect: { ca: opts.ca } }) : undefined;
   return async (digest) => {
     // It becomes part of the URL: nothing but a well-formed digest goes there.
     if (!isSha256Digest(digest)) throw new HubBlobError(`not a sha256 digest: ${JSON.stringify(digest.slice(0, 100))}`);
@@ -50,7 +53,7 @@ export function hubBlobFetcher(opts: HubBlobFetcherOptions): (digest: string) =>
       const res = await request(`${opts.hubBase}${BLOB_PATH}/${digest}`, {
         method: 'GET',
         headers: opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` },
-        ...(opts.dispatcher ? { dispatcher: opts.dispatcher() } : {}),
+        ...(opts.dispatcher ? { dispatcher: opts.dispatcher() } : pinned ? { dispatcher: pinned } : {}),
         signal: deadline,
         headersTimeout: idle,
         bodyTimeout: idle,

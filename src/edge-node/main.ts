@@ -1,7 +1,7 @@
 /**
  * `edge-node`: the agent on an edge device.
  *
- *   edge-node --server http://hub:7400 --token-file join.token --name pi-1 --address 10.0.0.7
+ *   edge-node --server https://hub:7400 --token-file join.token --name pi-1 --address 10.0.0.7
  *   edge-node … --oci-runtime runc --oci-pod-cidr 10.88.1.0/24     (containers too, daemonless)
  *   edge-node … --oci-runtime podman --oci-socket /run/podman/podman.sock
  *
@@ -20,8 +20,8 @@ import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
+import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError } from './identity/index.js';
-import { parseJoinToken } from '../pki/index.js';
 import { ServiceMesh } from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
@@ -42,8 +42,19 @@ async function main(argv: string[]): Promise<void> {
   // local state. The lock is released when the process exits; a SIGKILLed agent's lock is stale.
   prepareDataDir(opts.dataDir, (message) => logger.warn({ dataDir: opts.dataDir }, message));
   acquireDataDirLock(opts.dataDir, { program: 'edge-node' });
+  // Trust first: the hub's CA is checked against the join token before the token goes anywhere. A
+  // joined node restarted without a token trusts the CA it pinned at its join (read by its identity).
+  let hubCa: string | undefined;
+  const restartWithoutToken = opts.token === undefined && opts.caFile === undefined;
+  try {
+    if (!restartWithoutToken) hubCa = await establishHubTrust({ ...opts, logger });
+  } catch (err) {
+    if (!(err instanceof HubTrustError)) throw err;
+    process.stderr.write(`edge-node: ${err.message}\n`);
+    process.exit(1);
+  }
   const hubBase = opts.server.replace(/^ws/, 'http').replace(/\/+$/, '');
-  const identity = await nodeIdentity(opts, hubBase, logger);
+  const identity = await nodeIdentity(opts, hubBase, hubCa, logger);
   // With its certificate the node sends no token anywhere; a plain-HTTP hub still takes the token.
   const hubAuth = identity ? undefined : opts.token;
   // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
@@ -123,7 +134,7 @@ async function main(argv: string[]): Promise<void> {
       }
       if (ev.type === 'unauthorized' && !everConnected && !identity) {
         // A wrong token at startup is a configuration error, not an outage: say so and stop.
-        process.stderr.write(`edge-node: ${ev.message}; check --token / --token-file / EDGE_JOIN_TOKEN\n`);
+        process.stderr.write(`edge-node: ${ev.message}; check --token-file / EDGE_JOIN_TOKEN\n`);
         requestExit(1);
       }
       if (ev.type === 'refused') {
@@ -166,7 +177,12 @@ async function main(argv: string[]): Promise<void> {
  * The node's certificate for a TLS hub (loaded, or bootstrapped with the join token), renewing itself
  * from now on; undefined for a plain-HTTP hub. Exits 1 when the node cannot get one (the message says why).
  */
-async function nodeIdentity(opts: NodeOptions, hubBase: string, logger: Logger): Promise<NodeIdentity | undefined> {
+async function nodeIdentity(
+  opts: NodeOptions,
+  hubBase: string,
+  hubCa: string | undefined,
+  logger: Logger,
+): Promise<NodeIdentity | undefined> {
   if (!/^(https|wss):/.test(opts.server)) return undefined;
   try {
     const identity = await NodeIdentity.load({
@@ -174,7 +190,8 @@ async function nodeIdentity(opts: NodeOptions, hubBase: string, logger: Logger):
       hubBase,
       nodeName: opts.name,
       address: opts.address,
-      ...(opts.token !== undefined ? { bootstrapToken: parseJoinToken(opts.token).secret } : {}),
+      ...(hubCa !== undefined ? { caPem: hubCa } : {}),
+      ...(opts.token !== undefined ? { bootstrapToken: opts.token } : {}),
       logger: logger.child({ component: 'identity' }),
     });
     identity.start();

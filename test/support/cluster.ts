@@ -4,10 +4,11 @@
  * `edgectl` run as a process. Nothing here is faked.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { typeByName, type KubeObject, type Node, type ResourceType } from '../../src/api/index.js';
 import { EdgeClient, type WatchEventType } from '../../src/cli/index.js';
 
@@ -119,17 +120,48 @@ export class Cluster {
     return readFileSync(join(this.hubDir, 'admin.token'), 'utf8').trim();
   }
 
+  /** The hub's cluster CA (PEM) clients verify it with; undefined for a plain-HTTP hub. */
+  get caPem(): string | undefined {
+    return this.url.startsWith('https:') ? readFileSync(this.caFile, 'utf8') : undefined;
+  }
+
+  /** Path of the hub's CA certificate (`<hub data dir>/pki/ca.crt`). */
+  get caFile(): string {
+    return join(this.hubDir, 'pki', 'ca.crt');
+  }
+
   /** A typed client of this cluster's hub, as admin (a new one after each hub start). */
   get client(): EdgeClient {
-    this.hubClient ??= new EdgeClient({ server: this.url, token: this.adminToken, userAgent: 'edge-e2e' });
+    this.hubClient ??= new EdgeClient({
+      server: this.url,
+      token: this.adminToken,
+      userAgent: 'edge-e2e',
+      ...(this.caPem !== undefined ? { ca: this.caPem } : {}),
+    });
     return this.hubClient;
   }
+
+  /**
+   * `fetch` of a path on the hub, trusting its CA (no credentials added: pass them in `init`). For the
+   * raw HTTP checks tests make beside `client`.
+   */
+  async hubFetch(path: string, init: UndiciRequestInit = {}): Promise<Response> {
+    const ca = this.caPem;
+    this.hubDispatcher ??= ca !== undefined ? new Agent({ connect: { ca } }) : undefined;
+    return await undiciFetch(`${this.url}${path}`, {
+      ...init,
+      ...(this.hubDispatcher ? { dispatcher: this.hubDispatcher } : {}),
+    });
+  }
+  private hubDispatcher: Agent | undefined;
 
   async startHub(): Promise<void> {
     if (!this.hubPort) this.hubPort = await freePort();
     // Connections kept alive to a previous hub process are dead: the next call opens new ones.
     await this.hubClient?.close();
     this.hubClient = undefined;
+    await this.hubDispatcher?.close();
+    this.hubDispatcher = undefined;
     const proc = new Proc(
       spawn(
         process.execPath,
@@ -141,7 +173,7 @@ export class Cluster {
     this.url = await until(
       'the hub to print its URL',
       () =>
-        /serving (http:\/\/\S+)/.exec(proc.out)?.[1] ??
+        /serving (https?:\/\/\S+)/.exec(proc.out)?.[1] ??
         (proc.alive
           ? undefined
           : (() => {
@@ -218,6 +250,7 @@ export class Cluster {
         EDGE_SERVER: this.url,
         EDGE_TOKEN: this.adminToken,
         EDGE_CONFIG: join(this.dir, 'edgectl-config'),
+        ...(existsSync(this.caFile) && this.url.startsWith('https:') ? { EDGE_CA_FILE: this.caFile } : {}),
         NO_COLOR: '1',
       },
     });
@@ -235,6 +268,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await this.hubClient?.close();
+    await this.hubDispatcher?.close();
     await Promise.all([...this.nodes.values()].map((n) => n.proc.kill('SIGKILL')));
     await this.hub?.kill('SIGKILL');
     // The processes log at warn level: keep the tail of what they said in the test output, so a

@@ -132,7 +132,7 @@ describe('EdgeClient', () => {
     await down.close();
     const bad = new EdgeClient({ server: hub.url, token: 'wrong' });
     await expect(bad.list(T('pods'))).rejects.toThrow(
-      'the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file',
+      'the hub refused the token (401 Unauthorized): check --token-file / EDGE_TOKEN / the config file',
     );
     await bad.close();
   });

@@ -22,7 +22,7 @@ export class TokenRefusedError extends EdgeError {
     super(
       StatusReason.Unauthorized,
       401,
-      'the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file',
+      'the hub refused the token (401 Unauthorized): check --token-file / EDGE_TOKEN / the config file',
     );
   }
 }
@@ -61,6 +61,20 @@ export function isServerError(err: unknown): err is EdgeError {
   return err instanceof EdgeError && fromServer.has(err);
 }
 
+const TRUST_HINT = 'give the hub CA with certificate-authority(-data) in the config file or EDGE_CA_FILE';
+/** Node's TLS verification failures, said plainly, with what to do about them. */
+const TLS_FAILURES: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the hub's certificate is not signed by a trusted CA; ${TRUST_HINT}`,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `the hub's certificate is not signed by a trusted CA; ${TRUST_HINT}`,
+  SELF_SIGNED_CERT_IN_CHAIN: `the hub's certificate is not signed by a trusted CA; ${TRUST_HINT}`,
+  DEPTH_ZERO_SELF_SIGNED_CERT: `the hub's certificate is self-signed and not trusted; ${TRUST_HINT}`,
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the hub's certificate is not valid for this host name (start the hub with --tls-san for it, or use a name it has)",
+  CERT_HAS_EXPIRED: "the hub's certificate has expired",
+  CERT_NOT_YET_VALID: "the hub's certificate is not valid yet (check the clocks)",
+  EPROTO: 'the server does not speak TLS (is it a plain-HTTP hub? then use http://)',
+};
+
 /** Turns a transport failure of undici into HubUnreachableError with the short reason (`connect ECONNREFUSED`). */
 export function transportError(server: string, err: unknown): EdgeError {
   if (err instanceof EdgeError) return err;
@@ -75,6 +89,8 @@ export function transportError(server: string, err: unknown): EdgeError {
   else if (effective === 'ENOTFOUND' || effective === 'EAI_AGAIN') detail = `getaddrinfo ${effective}`;
   else if (effective === 'ECONNRESET') detail = 'connection reset (ECONNRESET)';
   else if (effective === 'UND_ERR_CONNECT_TIMEOUT' || effective === 'ETIMEDOUT') detail = 'connect timeout';
+  else if (effective !== undefined && TLS_FAILURES[effective] !== undefined)
+    detail = `TLS: ${TLS_FAILURES[effective]} (${effective})`;
   else detail = typeof e?.message === 'string' && e.message !== '' ? e.message : String(err);
   return new HubUnreachableError(server, detail, err);
 }

@@ -1,6 +1,6 @@
 /** `edgectl config view|get-contexts|current-context|use-context|set-context`: the config file. */
 import type { Command } from 'commander';
-import { loadConfig, saveConfig, type EdgeConfig } from '../config/index.js';
+import { loadConfig, readTokenFile, saveConfig, type EdgeConfig } from '../config/index.js';
 import type { CliContext } from '../context.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { renderTable, toJson, toYaml } from '../printers/index.js';
@@ -22,7 +22,7 @@ export function redact(config: EdgeConfig): EdgeConfig {
 
 export interface SetContextFlags {
   server?: string;
-  token?: string;
+  tokenFile?: string;
   namespace?: string;
   current?: boolean;
 }
@@ -51,11 +51,12 @@ export function setContext(config: EdgeConfig, name: string, flags: SetContextFl
   } else if (!next.clusters.some((c) => c.name === ctx.context.cluster)) {
     throw new UsageError(`context "${name}" needs a hub: pass --server URL`, 'edgectl config set-context --help');
   }
-  if (flags.token !== undefined) {
+  if (flags.tokenFile !== undefined) {
+    const token = readTokenFile(flags.tokenFile);
     ctx.context.user ??= name;
     const userName = ctx.context.user;
     const i = next.users.findIndex((u) => u.name === userName);
-    const user = { name: userName, user: { ...(next.users[i]?.user ?? {}), token: flags.token } };
+    const user = { name: userName, user: { ...(next.users[i]?.user ?? {}), token } };
     if (i >= 0) next.users[i] = user;
     else next.users.push(user);
   }
@@ -135,11 +136,11 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .description('Create or change a context (with its hub URL and token)')
     .argument('<name>')
     .option('--server <url>', 'hub URL of the context')
-    .option('--token <token>', 'bearer token of the context')
+    .option('--token-file <path>', 'file holding the bearer token of the context')
     .option('--namespace <ns>', 'default namespace of the context')
     .option('--current', 'also make it the current context')
     .action(async (name: string, _flags: SetContextFlags, cmd: Command) => {
-      // --server/--token/--namespace are also program-wide flags, and commander gives them to the
+      // --server/--token-file/--namespace are also program-wide flags, and commander gives them to the
       // program: read them merged.
       const flags = cmd.optsWithGlobals<SetContextFlags>();
       const { cfg, file } = await load();

@@ -41,17 +41,28 @@ describe('connection precedence', () => {
       namespace: 'default',
     });
   });
-  it('env beats the file, flags beat env', () => {
+  it('env beats the file, flags beat env', async () => {
     const env = { EDGE_SERVER: 'http://env:1', EDGE_TOKEN: 'env-token' };
     expect(resolveConnection({}, env, config, 'cfg')).toMatchObject({ server: 'http://env:1', token: 'env-token' });
+    const dir = await mkdtemp(join(tmpdir(), 'edgectl-token-'));
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 'flag-token\n');
     expect(
-      resolveConnection({ server: 'http://flag:2', token: 'flag-token', namespace: 'ns1' }, env, config, 'cfg'),
+      resolveConnection({ server: 'http://flag:2', tokenFile, namespace: 'ns1' }, env, config, 'cfg'),
     ).toMatchObject({
       server: 'http://flag:2',
       token: 'flag-token',
       namespace: 'ns1',
       namespaceExplicit: true,
     });
+  });
+  it("EDGE_CA_FILE beats the config file's certificate-authority", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgectl-ca-'));
+    await writeFile(join(dir, 'ca.pem'), 'PEM');
+    expect(resolveConnection({}, { EDGE_CA_FILE: join(dir, 'ca.pem') }, config, 'cfg').ca?.toString()).toBe('PEM');
+    expect(() => resolveConnection({}, { EDGE_CA_FILE: join(dir, 'nope') }, config, 'cfg')).toThrow(
+      /cannot read EDGE_CA_FILE/,
+    );
   });
   it('an unknown --context is an error naming the file', () => {
     expect(() => resolveConnection({ context: 'nope' }, {}, config, '/x/config')).toThrow(
@@ -71,9 +82,21 @@ describe('edgectl config', () => {
     const env = { HOME: dir };
     const file = join(dir, '.edge', 'config');
     const io = captureIO({ env });
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, 's3cret\n');
     expect(
       await run(
-        ['config', 'set-context', 'lab', '--server', 'http://lab:8080', '--token', 's3cret', '--namespace', 'demo'],
+        [
+          'config',
+          'set-context',
+          'lab',
+          '--server',
+          'http://lab:8080',
+          '--token-file',
+          tokenFile,
+          '--namespace',
+          'demo',
+        ],
         io,
       ),
     ).toBe(0);

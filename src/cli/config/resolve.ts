@@ -10,7 +10,8 @@ import type { EdgeConfig } from './file.js';
 /** Connection flags as given on the command line. */
 export interface ConnectionFlags {
   server?: string | undefined;
-  token?: string | undefined;
+  /** `--token-file`: the file holding the bearer token. */
+  tokenFile?: string | undefined;
   context?: string | undefined;
   namespace?: string | undefined;
 }
@@ -50,7 +51,8 @@ export function resolveConnection(
   const nsFlag = flags.namespace || env.EDGE_NAMESPACE || undefined;
   const c = cluster?.cluster;
   let ca: string | Buffer | undefined;
-  if (c?.['certificate-authority-data']) ca = Buffer.from(c['certificate-authority-data'], 'base64');
+  if (env.EDGE_CA_FILE) ca = readFileOr(env.EDGE_CA_FILE, `cannot read EDGE_CA_FILE ${env.EDGE_CA_FILE}`);
+  else if (c?.['certificate-authority-data']) ca = Buffer.from(c['certificate-authority-data'], 'base64');
   else if (c?.['certificate-authority']) {
     try {
       ca = readFileSync(c['certificate-authority']);
@@ -62,7 +64,8 @@ export function resolveConnection(
   }
   return {
     server: flags.server || env.EDGE_SERVER || c?.server || undefined,
-    token: flags.token || env.EDGE_TOKEN || user?.user.token || undefined,
+    token:
+      (flags.tokenFile ? readTokenFile(flags.tokenFile) : undefined) || env.EDGE_TOKEN || user?.user.token || undefined,
     namespace: nsFlag ?? (ctx?.context.namespace || 'default'),
     namespaceExplicit: nsFlag !== undefined,
     context: ctx ? ctxName : undefined,
@@ -71,10 +74,25 @@ export function resolveConnection(
   };
 }
 
+function readFileOr(path: string, message: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new ConfigError(message);
+  }
+}
+
+/** Reads a token file (`--token-file`); surrounding whitespace is not part of the token. */
+export function readTokenFile(path: string): string {
+  const token = readFileOr(path, `cannot read the token file ${path}`).toString('utf8').trim();
+  if (token === '') throw new ConfigError(`the token file ${path} is empty`);
+  return token;
+}
+
 /** The server URL, or a ConfigError telling how to name one. */
 export function requireServer(conn: Connection): string {
   if (conn.server) return conn.server;
   throw new ConfigError(
-    'no hub to talk to: pass --server URL, set EDGE_SERVER, or create a context with `edgectl config set-context NAME --server URL --token TOKEN`',
+    'no hub to talk to: pass --server URL, set EDGE_SERVER, or create a context with `edgectl config set-context NAME --server URL --token-file FILE`',
   );
 }

@@ -38,7 +38,7 @@ describe('formatError', () => {
       'error: cannot reach the hub at http://h:1: connect ECONNREFUSED',
     );
     expect(formatError(errorFromResponse(401, ''))).toBe(
-      'error: the hub refused the token (401 Unauthorized): check --token / EDGE_TOKEN / the config file',
+      'error: the hub refused the token (401 Unauthorized): check --token-file / EDGE_TOKEN / the config file',
     );
     expect(formatError(new UsageError('bad', 'edgectl get --help'))).toBe(
       "error: bad\nSee 'edgectl get --help' for usage.",

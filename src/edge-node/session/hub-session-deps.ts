@@ -37,6 +37,8 @@ export interface HubSessionDeps {
   hubUrl: string;
   /** Bearer token (a plain-HTTP hub); absent when the node authenticates with its certificate. */
   token?: string;
+  /** CA bundle (PEM) the hub's certificate must chain to (`wss://`); nothing else is trusted. */
+  ca?: string;
   /** TLS material of each dial (hub CA, the node's current certificate and key), read at every dial. */
   tls?: () => { ca?: string; cert?: string; key?: string };
   logger: Logger;

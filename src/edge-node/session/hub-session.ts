@@ -141,6 +141,9 @@ export class HubSession {
     const token = this.deps.token;
     const ws = new WebSocket(this.url, {
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      // The pinned hub CA only (not the system store): a certificate of another CA is refused.
+      ...(this.deps.ca !== undefined ? { ca: this.deps.ca } : {}),
+      // The node's own certificate (and the same pinned CA), current at this dial.
       ...this.deps.tls?.(),
       handshakeTimeout: 10_000,
       maxPayload: MAX_HUB_FRAME_BYTES,
