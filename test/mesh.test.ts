@@ -6,12 +6,15 @@
  * the load is recorded with the pod (and node) that answered each part, and with the catalog's own
  * clock (`servedAt`), so the test sees exactly where traffic went and when.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, httpGet, until, kind } from './support/cluster.js';
 import { SHOP_NODE_PORT, applyText, buildShop, shopDocs, shopImage, type ShopDoc } from './support/shop.js';
-import type { KubeObject } from '../src/api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER, type KubeObject } from '../src/api/index.js';
 
 const NODES = [
   { name: 'shop-1', address: '127.0.16.2', labels: { zone: 'a', role: 'front' } },
@@ -377,6 +380,53 @@ describe('the node mesh, with the shop on three nodes', () => {
     expect(backAfter).toBeLessThanOrEqual(1000 + SLACK_MS);
     await cluster.edgectl(['delete', 'pod', 'catalog-maint']);
   }, 60_000);
+
+  it("a node's mesh port speaks only mTLS: another node's certificate reaches Service endpoints only, nothing else is answered", async () => {
+    const pods = JSON.parse((await cluster.edgectl(['get', 'pods', '-o', 'json'])).stdout) as {
+      items: Array<{ metadata: { name: string; labels?: Record<string, string> }; spec: { nodeName?: string } }>;
+    };
+    const catalog = pods.items.find((p) => p.metadata.labels?.app === 'catalog' && p.spec.nodeName === BACK_B.name);
+    expect(catalog).toBeDefined();
+    const front = cluster.node(FRONT.name);
+    // The credential of FRONT's node (as its agent holds it) aimed straight at BACK_B's mesh port.
+    const credential = {
+      key: readFileSync(join(front.dataDir, 'pki', 'node.key')),
+      cert: readFileSync(join(front.dataDir, 'pki', 'node.crt')),
+    };
+    const meshCall = (port: string, client: object | undefined): Promise<number> =>
+      new Promise((resolve, reject) => {
+        httpsRequest(
+          {
+            host: BACK_B.address,
+            port: cluster.node(BACK_B.name).meshPort,
+            path: '/items',
+            agent: false,
+            ca: cluster.caPem,
+            ...client,
+            checkServerIdentity: () => undefined,
+            headers: { [MESH_TARGET_HEADER]: `default/${catalog!.metadata.name}`, [MESH_PORT_HEADER]: port },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        )
+          .on('error', reject)
+          .end();
+      });
+    expect(await meshCall('http', credential)).toBe(200); // the catalog Service's targetPort
+    expect(await meshCall('9090', credential)).toBe(403); // not a Service endpoint
+    await expect(meshCall('http', undefined)).rejects.toThrow(); // no certificate: refused at the handshake
+    // Plain HTTP with a token, as the insecure mode speaks: no HTTP answer at all.
+    const plain = await fetch(`http://${BACK_B.address}:${cluster.node(BACK_B.name).meshPort}/items`, {
+      headers: { authorization: 'Bearer anything' },
+      signal: AbortSignal.timeout(5000),
+    }).then(
+      (r) => r.status,
+      () => 'no answer',
+    );
+    expect(plain).toBe('no answer');
+  });
 
   it("skips a killed node's endpoints without failing a request", async () => {
     const victim = BACK_C;

@@ -1,6 +1,14 @@
 /** What an `Agent` is built from: the node's settings, its runtimes, and its mesh or the mesh's settings. */
 import type { Clock, Logger, Runtime } from '../api/index.js';
-import type { EndpointPicker, ListenerLimits, LocalPortRange, ServiceMesh, ServiceMeshDeps } from './mesh/index.js';
+import type {
+  EndpointPicker,
+  ListenerLimits,
+  LocalPortRange,
+  MeshTlsMaterial,
+  MeshTransport,
+  ServiceMesh,
+  ServiceMeshDeps,
+} from './mesh/index.js';
 import type { NodeCapacity } from './node-info.js';
 import type { RestartBackoffOptions } from './pods/container-slot.js';
 import type { SessionBackoff, SessionEvent } from './session/hub-session.js';
@@ -51,6 +59,22 @@ export interface AgentDeps {
   localPortRange?: LocalPortRange;
   /** Limits of the NodePort, mesh and local-proxy listeners. Only when the agent builds the mesh. */
   listenerLimits?: Partial<ListenerLimits>;
+  /**
+   * How mesh hops are secured (default: {@link meshTransportFor} the hub URL). Only when the agent
+   * builds the mesh.
+   */
+  meshTransport?: MeshTransport;
+  /** The node's TLS material for an mTLS mesh, when known at creation. Only when the agent builds the mesh. */
+  meshTls?: MeshTlsMaterial;
+}
+
+/**
+ * The mesh follows the hub: a hub serving TLS has a cluster CA and gives nodes certificates, so the
+ * hops between nodes are mTLS with them; only a hub run with `--insecure-http` (an `http://` or `ws://`
+ * URL) leaves the mesh on plain HTTP with its token.
+ */
+export function meshTransportFor(hubUrl: string): MeshTransport {
+  return /^(https|wss):/i.test(hubUrl) ? 'mtls' : 'insecure-token';
 }
 
 /** The settings of the mesh an agent builds itself (when `deps.mesh` is not given). */
@@ -60,6 +84,8 @@ export function meshDepsOf(deps: AgentDeps): ServiceMeshDeps {
     labels: deps.labels,
     address: deps.address,
     meshPort: deps.meshPort ?? 0,
+    transport: deps.meshTransport ?? meshTransportFor(deps.hubUrl),
+    ...(deps.meshTls ? { tls: deps.meshTls } : {}),
     logger: deps.logger,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.requestTimeoutMs !== undefined ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),

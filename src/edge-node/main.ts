@@ -64,10 +64,14 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     address: opts.address,
     meshPort: opts.meshPort,
+    // With a TLS hub the node has its certificate: the mesh is mTLS with it (no token on the wire),
+    // following each rotation below; only a plain-HTTP hub leaves the mesh on its token in clear.
+    ...(identity ? { transport: 'mtls' as const, tls: identity.current() } : { transport: 'insecure-token' as const }),
     logger,
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
   });
+  identity?.onRotate((material) => mesh.setTlsMaterial(material));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
   const registry = await RegistryClient.create(opts.registry);
   const wasmDeps: WasmRuntimeDeps = {

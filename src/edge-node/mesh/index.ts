@@ -2,7 +2,8 @@
  * The node's Service mesh: the one surface the rest of the edge node (and tests outside this
  * folder) import. Rooms: `balancing/` (which endpoint), `delivery/` (getting a request to it),
  * `ingress/` (NodePorts, the mesh server), `egress/` (pods' outgoing calls, the containers' local
- * proxy), `http/` (shared HTTP plumbing); `protocol.ts` is the node-to-node hop.
+ * proxy), `http/` (shared HTTP plumbing), `trust/` (the hop's mTLS: material, whose certificate a
+ * peer holds); `protocol.ts` is the node-to-node hop.
  */
 export { ServiceMesh, type ServiceMeshDeps, type MeshStart } from './service-mesh.js';
 export { MeshIdentity } from './mesh-identity.js';
@@ -19,6 +20,8 @@ export { LeastLoadedPicker, type LeastLoadedPickerDeps } from './balancing/least
 export { ServiceTable, type ServicePortRoute } from './balancing/service-table.js';
 export { Deliverer, type DelivererDeps } from './delivery/deliverer.js';
 export { MeshServer, type MeshServerDeps } from './ingress/mesh-server.js';
+export { type MeshTlsMaterial, type MeshTransport } from './trust/tls-material.js';
+export { NODE_NAME_PREFIX, NODES_GROUP, nodeCommonName } from './trust/node-peer.js';
 export { NodePortProxy, type NodePortProxyDeps } from './ingress/node-port-proxy.js';
 export { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress/egress-policy.js';
 export { DEFAULT_LOCAL_PORT_RANGE, type LocalPortRange } from './egress/local-ports.js';

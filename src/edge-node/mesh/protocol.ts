@@ -2,7 +2,8 @@
  * The node-to-node mesh hop, both ends of it in one place: the headers a sending node adds
  * (`toMeshHop`, used by the deliverer) and the receiving mesh server reads and strips
  * (`fromMeshHop`), the error header a receiver answers with when nothing was processed, and the
- * bearer check of the cluster's mesh token. The pod and port headers are declared in `src/api`
+ * bearer check of the cluster's mesh token (insecure-token mode only: with mTLS the hop carries no
+ * token, the nodes' certificates authenticate it — see `trust/`). The pod and port headers are declared in `src/api`
  * (wire.ts) and re-exported here so the mesh reads all of its protocol from this file.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -37,8 +38,8 @@ const MESH_HOP_HEADERS: ReadonlySet<string> = new Set([
 
 /** Where a forwarded request goes on the receiving node, and with what credentials and time. */
 export interface MeshHop {
-  /** The cluster's mesh token. */
-  token: string;
+  /** The cluster's mesh token (insecure-token mode); none with mTLS, where the certificate is the credential. */
+  token: string | undefined;
   namespace: string;
   /** The pod's name. */
   name: string;
@@ -52,9 +53,8 @@ export function toMeshHop(headers: readonly string[], hop: MeshHop): string[] {
   const clientAuth = headerValue(headers, 'authorization');
   const out = withoutHeaders(headers, MESH_HOP_HEADERS);
   if (clientAuth !== undefined) out.push(FORWARDED_AUTHORIZATION_HEADER, clientAuth);
+  if (hop.token !== undefined) out.push('authorization', `Bearer ${hop.token}`);
   out.push(
-    'authorization',
-    `Bearer ${hop.token}`,
     MESH_TARGET_HEADER,
     `${hop.namespace}/${hop.name}`,
     MESH_PORT_HEADER,

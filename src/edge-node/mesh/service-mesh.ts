@@ -26,6 +26,7 @@ import { MeshServer } from './ingress/mesh-server.js';
 import { NodePortProxy } from './ingress/node-port-proxy.js';
 import { LocalPods } from './local-pods.js';
 import { MeshIdentity } from './mesh-identity.js';
+import type { MeshTlsMaterial, MeshTransport } from './trust/tls-material.js';
 
 /** Dependencies of the mesh. */
 export interface ServiceMeshDeps {
@@ -37,6 +38,14 @@ export interface ServiceMeshDeps {
   address: string;
   /** Mesh port; 0 picks a free one (tests). */
   meshPort: number;
+  /**
+   * How hops between nodes are secured: `mtls` (the nodes' certificates, no token on the wire; the
+   * material comes through `setTlsMaterial`) or `insecure-token` (plain HTTP, the cluster's mesh
+   * token in clear — only with a hub run with `--insecure-http`).
+   */
+  transport: MeshTransport;
+  /** mTLS: the node's TLS material when it is known at creation (else `setTlsMaterial` later). */
+  tls?: MeshTlsMaterial;
   logger: Logger;
   clock?: Clock;
   /** Deadline of one request to a workload (default 15 s); a mesh hop gets a second more. */
@@ -115,11 +124,13 @@ export class ServiceMesh {
       logger: deps.logger.child({ component: 'delivery' }),
       requestTimeoutMs: deps.requestTimeoutMs,
       bodyBuffers,
+      transport: deps.transport,
+      meshToken: () => identity.token,
     });
+    if (deps.tls) deliverer.setTlsMaterial(deps.tls);
     const localPods = new LocalPods();
     const balancer = new ServiceBalancer({
       nodeName: () => identity.nodeName,
-      meshToken: () => identity.token,
       picker,
       local: (ns, name, port) => localPods.target(ns, name, port),
       deliverer,
@@ -127,6 +138,8 @@ export class ServiceMesh {
     const server = await MeshServer.create({
       address: deps.address,
       port: deps.meshPort,
+      transport: deps.transport,
+      ...(deps.tls ? { tls: deps.tls } : {}),
       meshToken: () => identity.token,
       local: (ns, name, port) => localPods.target(ns, name, port),
       isServiceEndpoint: (ns, name, port) => table.isEndpointPort(identity.nodeName, ns, name, port),
@@ -151,6 +164,21 @@ export class ServiceMesh {
   /** The mesh port: the one listened on once started, else the one configured. */
   get meshPort(): number {
     return this.server.port || this.deps.meshPort;
+  }
+
+  /** How hops between nodes are secured. */
+  get transport(): MeshTransport {
+    return this.deps.transport;
+  }
+
+  /**
+   * The node's current TLS material (mTLS mode), at start and on every rotation of its certificate:
+   * the mesh server's new handshakes present it (open connections stay), and hops to peers open new
+   * pools with it while the old ones finish their requests. Requests in flight are not disturbed.
+   */
+  setTlsMaterial(material: MeshTlsMaterial): void {
+    this.server.setTlsMaterial(material);
+    this.deliverer.setTlsMaterial(material);
   }
 
   /** NodePorts currently open. */

@@ -1,6 +1,6 @@
 /**
- * Fuzz target `mesh-targets`: a peer holding the cluster's mesh token aims forwarded requests at
- * random (pod, port) pairs of a real MeshServer whose node has a random set of Services (a real
+ * Fuzz target `mesh-targets`: a peer node of the cluster (its real certificate, over mTLS) aims
+ * forwarded requests at random (pod, port) pairs of a real MeshServer whose node has a random set of Services (a real
  * ServiceTable). Every local pod is served by one upstream that answers on any port (the worst case:
  * a hostNetwork container, where a port is any port of the node). Properties: a request reaches the
  * upstream only for a pair that is a Service endpoint on this node; every other answer is 403 (not a
@@ -8,19 +8,23 @@
  */
 import { silentLogger } from '../../../src/platform/index.js';
 import fc from 'fast-check';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { Agent as HttpsAgent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { MESH_PORT_HEADER, MESH_TARGET_HEADER, type ServiceRoute } from '../../../src/api/index.js';
 import { Deliverer, MeshServer, ServiceTable, type LocalTargetLookup } from '../../../src/edge-node/mesh/index.js';
+import { TestPki } from '../../../src/edge-node/mesh/trust/testing/test-pki.js';
 import type { FuzzTarget } from '../target.js';
 
 const NODE = 'node-self';
-const TOKEN = 'mesh-token-for-fuzzing';
+const PEER = 'node-peer';
 const PODS = ['web', 'db', 'solo', 'host-net'];
 const PORTS: Array<number | string> = [22, 80, 443, 2379, 7400, 8080, 9090, 'http', 'metrics', 'grpc'];
 
 interface Ctx {
   mesh: MeshServer;
+  /** The peer node's keep-alive connections (its certificate, the cluster CA). */
+  agent: HttpsAgent;
   upstream: Server;
   deliverer: Deliverer;
   table: ServiceTable;
@@ -82,14 +86,20 @@ function allowed(services: readonly ServiceRoute[], target: string, port: string
   );
 }
 
-async function send(port: number, target: string, targetPort: string): Promise<{ status: number; body: string }> {
+async function send(
+  agent: HttpsAgent,
+  port: number,
+  target: string,
+  targetPort: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
         port,
         path: '/',
-        headers: { authorization: `Bearer ${TOKEN}`, [MESH_TARGET_HEADER]: target, [MESH_PORT_HEADER]: targetPort },
+        agent,
+        headers: { [MESH_TARGET_HEADER]: target, [MESH_PORT_HEADER]: targetPort },
       },
       (res) => {
         let body = '';
@@ -125,11 +135,22 @@ export const target: FuzzTarget<Ctx, Case> = {
             port: upstreamPort,
           }
         : { ok: false, reason: 'not-found', message: `pod ${ns}/${name} is not on this node` };
-    ctx.deliverer = new Deliverer({ logger });
+    const pki = await TestPki.create();
+    const peer = await pki.node(PEER);
+    ctx.agent = new HttpsAgent({
+      keepAlive: true,
+      key: peer.keyPem,
+      cert: peer.certPem,
+      ca: peer.caPem,
+      // The server is node-self, reached at an address its certificate does not list.
+      checkServerIdentity: () => undefined,
+    });
+    ctx.deliverer = new Deliverer({ logger, transport: 'mtls' });
     ctx.mesh = await MeshServer.create({
       address: '127.0.0.1',
       port: 0,
-      meshToken: () => TOKEN,
+      transport: 'mtls',
+      tls: await pki.node(NODE),
       local,
       deliverer: ctx.deliverer,
       logger,
@@ -142,7 +163,7 @@ export const target: FuzzTarget<Ctx, Case> = {
   async check(ctx, c) {
     ctx.table.update(c.services);
     const before = ctx.hits;
-    const res = await send(ctx.mesh.port, c.pod, c.port);
+    const res = await send(ctx.agent, ctx.mesh.port, c.pod, c.port);
     const reached = ctx.hits > before;
     const slash = c.pod.indexOf('/');
     if (allowed(c.services, c.pod, c.port)) {
@@ -164,6 +185,7 @@ export const target: FuzzTarget<Ctx, Case> = {
       throw new Error(`403 without a clear text: ${res.body}`);
   },
   async teardown(ctx) {
+    ctx.agent?.destroy();
     await ctx.mesh?.stop();
     await ctx.deliverer?.close();
     await new Promise((r) => ctx.upstream?.close(r));

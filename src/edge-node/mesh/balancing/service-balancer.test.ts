@@ -24,7 +24,12 @@ let failing: Server;
 const seen = { good: 0, resetter: 0, failing: 0 };
 let closedPort = 0;
 const ports = new Map<string, number>();
-const deliverer = new Deliverer({ logger: silentLogger(), requestTimeoutMs: 2000 });
+const deliverer = new Deliverer({
+  logger: silentLogger(),
+  requestTimeoutMs: 2000,
+  transport: 'insecure-token',
+  meshToken: () => 'mesh-token',
+});
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -96,7 +101,7 @@ const local: LocalTargetLookup = (_ns, name) => {
 const inOrder: EndpointPicker = { pick: (_key, candidates) => candidates[0] };
 
 function balancer(picker: EndpointPicker = inOrder): ServiceBalancer {
-  return new ServiceBalancer({ nodeName: () => SELF, meshToken: () => 'mesh-token', picker, local, deliverer });
+  return new ServiceBalancer({ nodeName: () => SELF, picker, local, deliverer });
 }
 
 function request(method: string) {

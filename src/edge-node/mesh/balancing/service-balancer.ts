@@ -25,7 +25,6 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export interface ServiceBalancerDeps {
   /** This node's name (endpoints on it are delivered locally). */
   nodeName(): string;
-  meshToken(): string | undefined;
   picker: EndpointPicker;
   local: LocalTargetLookup;
   deliverer: Deliverer;
@@ -112,9 +111,6 @@ export class ServiceBalancer {
       if (!t.ok) throw new UpstreamUnreachableError(t.message);
       return deliverer.deliverLocal(t, req, sink, timeoutMs);
     }
-    const token = this.deps.meshToken();
-    if (token === undefined)
-      throw new UpstreamUnreachableError('no mesh token yet (the hub has not welcomed this node)');
-    return deliverer.forwardRemote(ep, targetPort, token, req, sink, timeoutMs);
+    return deliverer.forwardRemote(ep, targetPort, req, sink, timeoutMs);
   }
 }

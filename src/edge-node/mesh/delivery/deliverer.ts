@@ -1,7 +1,7 @@
 /**
  * Delivery of a request to its destination: a local container through its runtime's
  * endpoint (in-process handler, or a TCP port), a peer node's mesh server through a keep-alive
- * undici Pool per origin, or (for pods allowed to) a host outside the cluster. Responses go to a
+ * undici Pool per peer (`PeerPools`: mTLS with the node's certificate, or the insecure token mode), or (for pods allowed to) a host outside the cluster. Responses go to a
  * `ResponseSink` as they come (undici's `dispatch` handler API: no intermediate stream objects per
  * request); each delivery resolves with the status the sink got. Request bodies stream to TCP
  * upstreams; an in-process workload gets its body whole, held within the node's `BodyBuffers`.
@@ -14,6 +14,8 @@ import { headerPairs, type ProxiedRequest } from '../http/http-util.js';
 import { clientBodyError, type BodyBuffers } from '../http/body-limits.js';
 import type { ResponseSink } from '../http/response-sink.js';
 import { MESH_HOP_GRACE_MS, toMeshHop } from '../protocol.js';
+import type { MeshTlsMaterial, MeshTransport } from '../trust/tls-material.js';
+import { PeerPools } from './peer-pools.js';
 import { SinkHandler } from './sink-handler.js';
 import { UpstreamUnreachableError, isIdempotent } from './upstream-error.js';
 
@@ -36,17 +38,36 @@ export interface DelivererDeps {
   requestTimeoutMs?: number;
   /** The node's budget for bodies held whole (in-process workloads); unbounded when absent. */
   bodyBuffers?: BodyBuffers;
+  /** How hops to peers are secured (mTLS needs `setTlsMaterial` before the first hop). */
+  transport: MeshTransport;
+  /** The cluster's mesh token (insecure-token mode only). */
+  meshToken?(): string | undefined;
 }
 
 /** Sends requests to local containers, peer nodes and allowed external hosts. */
 export class Deliverer {
   private readonly pools = new Map<string, Pool>();
+  private readonly peers: PeerPools;
   /** External origins are chosen by workloads: an Agent, whose per-origin pools are not kept forever. */
   private external: Agent | undefined;
   private readonly deps: DelivererDeps;
 
   constructor(deps: DelivererDeps) {
     this.deps = deps;
+    this.peers = new PeerPools({ transport: deps.transport, meshToken: () => deps.meshToken?.() });
+  }
+
+  /**
+   * The node's certificate, key and cluster CA for hops to peers (mTLS mode): new connections use
+   * them, requests in flight finish on the connections they have.
+   */
+  setTlsMaterial(material: MeshTlsMaterial): void {
+    this.peers.setTlsMaterial(material);
+  }
+
+  /** Peer pools of replaced TLS material still finishing their requests (tests, diagnostics). */
+  get drainingPeerPools(): number {
+    return this.peers.drainingPools;
   }
 
   /** The default deadline of one request to a workload. */
@@ -109,25 +130,25 @@ export class Deliverer {
 
   /**
    * Forwards to the peer hosting `endpoint`. Throws UpstreamUnreachableError when the connection
-   * cannot be made or the peer's mesh says the pod is not deliverable (the caller may retry elsewhere).
+   * cannot be made (refused, or the peer is not the node the endpoint names, or this node has no
+   * credential yet) or the peer's mesh says the pod is not deliverable (the caller may retry elsewhere).
    */
   async forwardRemote(
     endpoint: ServiceEndpoint,
     targetPort: number | string,
-    meshToken: string,
     req: ProxiedRequest,
     sink: ResponseSink,
     timeoutMs = this.requestTimeoutMs,
   ): Promise<number> {
+    const { pool, origin, token } = this.peers.route(endpoint);
     const headers = toMeshHop(req.headers, {
-      token: meshToken,
+      token,
       namespace: endpoint.pod.namespace,
       name: endpoint.pod.name,
       targetPort,
       timeoutMs,
     });
-    const origin = `http://${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.meshPort}`;
-    return this.send(this.pool(origin), origin, req, headers, sink, timeoutMs + MESH_HOP_GRACE_MS, true);
+    return this.send(pool, origin, req, headers, sink, timeoutMs + MESH_HOP_GRACE_MS, true);
   }
 
   /**
@@ -144,13 +165,13 @@ export class Deliverer {
     return this.send(this.external, origin, req, req.headers, sink, timeoutMs);
   }
 
-  /** Closes every pool. */
+  /** Closes every pool (containers', peers', external hosts'). */
   async close(): Promise<void> {
     const dispatchers: Dispatcher[] = [...this.pools.values()];
     if (this.external) dispatchers.push(this.external);
     this.pools.clear();
     this.external = undefined;
-    await Promise.all(dispatchers.map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all([...dispatchers.map((p) => p.destroy().catch(() => undefined)), this.peers.close()]);
   }
 
   private pool(origin: string): Pool {

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { upstreamHeaders } from '../http/http-util.js';
 import type { ResponseSink } from '../http/response-sink.js';
 import { MESH_ERROR_HEADER } from '../protocol.js';
-import { UpstreamUnreachableError, isRetriableSocketError } from './upstream-error.js';
+import { UpstreamUnreachableError, isRetriableSocketError, isTlsHandshakeError } from './upstream-error.js';
 
 /**
  * Writes one upstream response into a sink. Settles once: resolves with the status when the
@@ -72,7 +72,9 @@ export class SinkHandler implements Dispatcher.DispatchHandler {
     }
     const code = (err as { code?: string }).code ?? '';
     const retriable = isRetriableSocketError(code, this.idempotent);
-    this.#fail(retriable ? new UpstreamUnreachableError(`${this.origin}: ${code}`, true, code) : err);
+    // A refused TLS handshake says why (the peer is another node, its certificate expired, …).
+    const why = isTlsHandshakeError(code) ? `${code} (${err.message})` : code;
+    this.#fail(retriable ? new UpstreamUnreachableError(`${this.origin}: ${why}`, true, code) : err);
   }
 
   #done(status: number): void {

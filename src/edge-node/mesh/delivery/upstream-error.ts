@@ -34,6 +34,28 @@ const CONNECT_ERRORS = new Set([
  * for an idempotent method, as good as a connect failure — the request may be sent elsewhere.
  */
 const RESET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+/**
+ * A mesh hop's TLS handshake that failed: the peer's certificate did not verify or named another node
+ * (the sender never sends a request to it), or the peer refused ours with an alert (its server
+ * processed nothing). As good as a connect failure.
+ */
+const TLS_HANDSHAKE_ERRORS = new Set([
+  'ERR_MESH_PEER_IDENTITY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_PURPOSE',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+]);
+/** A TLS alert (`ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`, `ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE`, …). */
+const TLS_ALERT = /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /** True for methods that may be sent twice (RFC 9110 §9.2.2). */
@@ -46,5 +68,10 @@ export function isIdempotent(method: string): boolean {
  * for a connect failure; for a broken kept-alive connection only when the method is `idempotent`).
  */
 export function isRetriableSocketError(code: string, idempotent: boolean): boolean {
-  return CONNECT_ERRORS.has(code) || (idempotent && RESET_ERRORS.has(code));
+  return CONNECT_ERRORS.has(code) || isTlsHandshakeError(code) || (idempotent && RESET_ERRORS.has(code));
+}
+
+/** True when a socket error `code` is a refused TLS handshake (a certificate that did not verify, an alert). */
+export function isTlsHandshakeError(code: string): boolean {
+  return TLS_HANDSHAKE_ERRORS.has(code) || TLS_ALERT.test(code);
 }

@@ -21,7 +21,12 @@ const ports = new Map<string, number>();
 let closedPort = 0;
 /** What the client logged. */
 const logLines: Array<Record<string, unknown>> = [];
-const deliverer = new Deliverer({ logger: silentLogger(), requestTimeoutMs: 2000 });
+const deliverer = new Deliverer({
+  logger: silentLogger(),
+  requestTimeoutMs: 2000,
+  transport: 'insecure-token',
+  meshToken: () => 'mesh-token',
+});
 const table = new ServiceTable(silentLogger());
 const annotations = new Map<string, Record<string, string>>();
 let client: ServiceClient;
@@ -93,7 +98,6 @@ beforeAll(async () => {
   ]);
   const balancer = new ServiceBalancer({
     nodeName: () => 'node-a',
-    meshToken: () => 'mesh-token',
     picker: new LeastLoadedPicker({ clock: { now: () => Date.now() } }),
     local: (_ns, name) => {
       const endpoint: WorkloadEndpoint = { kind: 'tcp', host: '127.0.0.1', port: ports.get(name) ?? closedPort };

@@ -6,6 +6,8 @@
  * or sits idle cannot hold a connection forever (slowloris).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { BodyBuffers } from './body-limits.js';
 
@@ -173,19 +175,21 @@ export class RequestGate {
 }
 
 /**
- * A node:http server for one listener: `limits` applied, every request admitted by `gate` before
- * `handle` sees it, `Expect: 100-continue` answered by the gate, and a malformed or too slow request
- * answered (400, 408, 431) and its connection closed.
+ * A node:http server for one listener — or node:https with `tls` (the mesh server with mTLS):
+ * `limits` applied, every request admitted by `gate` before `handle` sees it, `Expect: 100-continue`
+ * answered by the gate, and a malformed or too slow request answered (400, 408, 431) and its
+ * connection closed.
  */
 export function createLimitedServer(
   limits: ListenerLimits,
   gate: RequestGate,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
+  tls?: TlsOptions,
 ): Server {
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     if (gate.admit(req, res)) handle(req, res);
   };
-  const server = createServer(serve);
+  const server: Server = tls ? createTlsServer(tls, serve) : createServer(serve);
   applyServerLimits(server, limits);
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => gate.checkContinue(req, res, serve));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {

@@ -35,7 +35,6 @@ describe('a streamed body and retries', () => {
     const firstGiven: EndpointPicker = { pick: (_key, candidates) => candidates[0] };
     const balancer = new ServiceBalancer({
       nodeName: () => 'self',
-      meshToken: () => 'mesh-token',
       picker: firstGiven,
       local: lookup,
       deliverer: rig.deliverer,

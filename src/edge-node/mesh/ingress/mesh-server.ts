@@ -1,18 +1,23 @@
 /**
  * The node's mesh server: peers forward Service traffic here (`MESH_TARGET_HEADER` names the pod,
- * `MESH_PORT_HEADER` the target port), authenticated with the cluster's mesh token. Delivery is
+ * `MESH_PORT_HEADER` the target port). With mTLS (a TLS hub) it speaks TLS 1.3 only and requires a
+ * client certificate issued by the cluster CA — no certificate, another issuer or an expired one
+ * fails the handshake — naming a node of this cluster (`O=system:nodes`, `CN=system:node:<name>`;
+ * any other certificate, a user's, gets 403 saying why). The TLS material switches on rotation
+ * (`setTlsMaterial`) without closing open connections. In insecure-token mode (a hub run with
+ * `--insecure-http`) it is plain HTTP, authenticated with the cluster's mesh token. Delivery is
  * local only — the sending node already balanced — and a pod that is not here or not running is
  * answered with `MESH_ERROR_HEADER` so the sender can try another endpoint — as is a request past
  * the server's cap of concurrent requests (nothing was processed). Bodies stream through to
  * container ports; a Wasm pod's is held whole within the node's `BodyBuffers`.
  *
- * The mesh token is shared by every node of the cluster, so it does not say which ports a peer may
- * reach: a forwarded request may target only a Service endpoint on this node — a (pod, targetPort)
+ * Being a node of the cluster does not say which ports a peer may reach: a forwarded request may target only a Service endpoint on this node — a (pod, targetPort)
  * pair of a Service the hub published here. Anything else (an arbitrary port of a pod, which for a
  * hostNetwork container is any port of the node's address) is refused with 403 before any delivery.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { errorMessage } from '../../../api/index.js';
 import type { Logger } from '../../../api/index.js';
 import { answerFailure } from '../balancing/balance-answer.js';
@@ -24,14 +29,20 @@ import { clientBodyError, type BodyBuffers } from '../http/body-limits.js';
 import { ServerResponseSink } from '../http/response-sink.js';
 import type { LocalTargetLookup } from '../local-pods.js';
 import { MESH_ERROR_HEADER, MESH_PORT_HEADER, MESH_TARGET_HEADER, bearerMatches, fromMeshHop } from '../protocol.js';
+import { peerNode, type PeerNode } from '../trust/node-peer.js';
+import { serverContext, serverTlsOptions, type MeshTlsMaterial, type MeshTransport } from '../trust/tls-material.js';
 
 /** Dependencies of the mesh server. */
 export interface MeshServerDeps {
   address: string;
   /** 0 picks a free port (tests). */
   port: number;
-  /** The current mesh token; undefined until the hub (or local state) provides one. */
-  meshToken(): string | undefined;
+  /** How peers are authenticated: their node certificates (mTLS) or the cluster's mesh token. */
+  transport: MeshTransport;
+  /** mTLS: the node's material when it already has it (else every handshake fails until `setTlsMaterial`). */
+  tls?: MeshTlsMaterial;
+  /** insecure-token: the current mesh token; undefined until the hub (or local state) provides one. */
+  meshToken?(): string | undefined;
   local: LocalTargetLookup;
   /**
    * Whether pod `namespace/name` on this node is an endpoint of a Service port with this targetPort
@@ -52,18 +63,55 @@ export class MeshServer {
   private readonly server: Server;
   private readonly gate: RequestGate;
   private readonly limits: ListenerLimits;
+  /** Who each TLS connection's peer is, read once per connection (not per request). */
+  private readonly peers = new WeakMap<Socket, PeerNode>();
   private boundPort = 0;
+  private readonly handshakeCounts = { full: 0, resumed: 0 };
 
   private constructor(deps: MeshServerDeps) {
     this.deps = deps;
     this.limits = listenerLimits(deps.limits);
     this.gate = new RequestGate(this.limits, 'the mesh server', { [MESH_ERROR_HEADER]: 'busy' });
-    this.server = createLimitedServer(this.limits, this.gate, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        deps.logger.error({ err: errorMessage(err) }, 'mesh request failed');
-        sendText(res, 500, `mesh error: ${errorMessage(err)}`);
+    const tls = deps.transport === 'mtls' ? serverTlsOptions(deps.tls) : undefined;
+    this.server = createLimitedServer(
+      this.limits,
+      this.gate,
+      (req, res) => {
+        this.handle(req, res).catch((err: unknown) => {
+          deps.logger.error({ err: errorMessage(err) }, 'mesh request failed');
+          sendText(res, 500, `mesh error: ${errorMessage(err)}`);
+        });
+      },
+      tls,
+    );
+    if (tls) {
+      this.server.on('secureConnection', (socket: TLSSocket) => {
+        if (socket.isSessionReused()) this.handshakeCounts.resumed++;
+        else this.handshakeCounts.full++;
       });
-    });
+      // A refused handshake (no certificate, another CA, expired, a scanner): at debug, with the
+      // reason only — a stranger must not be able to fill the node's disk with log lines.
+      this.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+        // A certificate that did not verify is seen after the handshake: Node then closes the
+        // connection (no request is read) and the verification error is on the socket.
+        const reason = (socket.authorizationError as unknown as string | undefined) ?? err.code ?? err.message;
+        deps.logger.debug({ err: String(reason), peer: socket.remoteAddress }, 'mesh TLS handshake refused');
+      });
+    }
+  }
+
+  /**
+   * Switches to new TLS material (a rotated node certificate or CA): new handshakes use it,
+   * connections open now keep theirs. Only in mTLS mode.
+   */
+  setTlsMaterial(material: MeshTlsMaterial): void {
+    if (this.deps.transport !== 'mtls') throw new Error('the mesh server runs in insecure-token mode: no TLS material');
+    (this.server as unknown as TlsServer).setSecureContext(serverContext(material));
+  }
+
+  /** TLS handshakes completed so far, full and resumed (mTLS mode; diagnostics, tests, the bench). */
+  get handshakes(): { full: number; resumed: number } {
+    return { ...this.handshakeCounts };
   }
 
   /** Requests in flight (tests, diagnostics). */
@@ -103,12 +151,26 @@ export class MeshServer {
     });
   }
 
+  private peerOf(socket: TLSSocket): PeerNode {
+    let peer = this.peers.get(socket);
+    if (peer === undefined) {
+      peer = verifiedPeer(socket);
+      this.peers.set(socket, peer);
+    }
+    return peer;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
-    const token = this.deps.meshToken();
-    if (token === undefined || !bearerMatches(req.headers.authorization, token)) {
-      return sendText(res, 401, 'mesh: missing or wrong mesh token', { 'www-authenticate': 'Bearer' });
+    if (this.deps.transport === 'mtls') {
+      const peer = this.peerOf(req.socket as TLSSocket);
+      if (!peer.ok) return sendText(res, 403, `mesh: ${peer.reason}; only nodes of this cluster may forward here`);
+    } else {
+      const token = this.deps.meshToken?.();
+      if (token === undefined || !bearerMatches(req.headers.authorization, token)) {
+        return sendText(res, 401, 'mesh: missing or wrong mesh token', { 'www-authenticate': 'Bearer' });
+      }
     }
     const target = headerValue(req.headers[MESH_TARGET_HEADER]);
     const portText = headerValue(req.headers[MESH_PORT_HEADER]);
@@ -160,6 +222,16 @@ export class MeshServer {
       body.body.release();
     }
   }
+}
+
+/** The handshake verified the chain (`rejectUnauthorized`); this reads whose it is. */
+function verifiedPeer(socket: TLSSocket): PeerNode {
+  if (!socket.authorized)
+    return {
+      ok: false,
+      reason: `client certificate refused (${socket.authorizationError?.message ?? 'not verified'})`,
+    };
+  return peerNode(socket.getPeerCertificate(), 'client');
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

@@ -125,13 +125,17 @@ export async function startListenerRig(): Promise<ListenerRig> {
     port: 8080,
   });
   const buffers = new BodyBuffers(2.5 * MAX_BODY);
-  const deliverer = new Deliverer({ logger, bodyBuffers: buffers });
+  const deliverer = new Deliverer({
+    logger,
+    bodyBuffers: buffers,
+    transport: 'insecure-token',
+    meshToken: () => 'mesh-token',
+  });
   const table = new ServiceTable(logger);
   const ports = { tcp: await freePort(), wasm: await freePort() };
   table.update([service('tcp', ports.tcp), service('wasm', ports.wasm)]);
   const balancer = new ServiceBalancer({
     nodeName: () => 'self',
-    meshToken: () => 'mesh-token',
     picker: new LeastLoadedPicker({ clock: systemClock, logger }),
     local,
     deliverer,
@@ -142,6 +146,7 @@ export async function startListenerRig(): Promise<ListenerRig> {
   const mesh = await MeshServer.create({
     address: '127.0.0.1',
     port: 0,
+    transport: 'insecure-token',
     meshToken: () => 'mesh-token',
     local,
     isServiceEndpoint: () => true,
