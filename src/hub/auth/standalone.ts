@@ -18,11 +18,11 @@ export async function startStandaloneAuth(opts: {
 }): Promise<{ auth: TokenAuth; rbac: Rbac; stop: () => void }> {
   const { api, dataDir, logger, clock } = opts;
   await reconcileBootstrapPolicy(api, logger);
-  await ensureJoinToken(api, dataDir, logger);
+  const joinToken = await ensureJoinToken(api, dataDir, logger);
   const informers = new InformerFactory(api, logger);
   const rbac = createRbac(informers);
   const tokens = new TokenObjectAuthenticator(informers.for<Token>(`${TOKEN_GROUP}/v1`, 'Token'), clock);
-  const auth = await TokenAuth.create({ dataDir, logger, tokens });
+  const auth = await TokenAuth.create({ dataDir, logger, tokens, joinToken });
   await informers.start();
   return { auth, rbac, stop: () => informers.stop() };
 }

@@ -11,20 +11,18 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-it('generates tokens once (0600), reuses them, and verifies', async () => {
+it('generates the admin token once (0600), reuses it, and verifies; join.token is not its (bootstrap tokens are Token objects)', async () => {
   const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
   expect(a.adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(statSync(join(dir, 'admin.token')).mode & 0o777).toBe(0o600);
-  expect(statSync(join(dir, 'join.token')).mode & 0o777).toBe(0o600);
+  expect(readdirSync(dir)).toEqual(['admin.token']);
   const b = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
   expect(b.adminToken).toBe(a.adminToken);
-  expect(b.joinToken).toBe(a.joinToken);
   expect(b.verify(`Bearer ${a.adminToken}`)).toEqual({
     kind: 'user',
     name: 'admin',
     groups: ['system:masters', 'system:authenticated'],
   });
-  expect(b.verify(a.joinToken)).toEqual({ kind: 'node' });
   expect(b.verify('Bearer nope')).toBeUndefined();
   expect(b.verify(undefined)).toBeUndefined();
   expect(b.verify('Bearer ')).toBeUndefined();
@@ -58,5 +56,5 @@ it('replaces a token file found empty (torn by a power cut under an older versio
   const a = await TokenAuth.create({ dataDir: dir, logger: silentLogger() });
   expect(a.adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(readFileSync(join(dir, 'admin.token'), 'utf8')).toBe(`${a.adminToken}\n`);
-  expect(readdirSync(dir).sort()).toEqual(['admin.token', 'join.token']);
+  expect(readdirSync(dir).sort()).toEqual(['admin.token']);
 });

@@ -222,7 +222,7 @@ describe('renewal and revocation', () => {
     const socket = verifiedSocket(certPem);
     await expect(auth.authenticate(socket)).resolves.toMatchObject({
       kind: 'authenticated',
-      principal: { kind: 'user', name: 'alice', role: 'admin', groups: ['dev', 'system:masters'] },
+      principal: { kind: 'user', name: 'alice', groups: ['dev', 'system:masters', 'system:authenticated'] },
     });
   });
 });

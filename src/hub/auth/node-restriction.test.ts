@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { BLOB_PATH, type Pod } from '../../api/index.js';
+import { nodeRestriction } from './node-restriction.js';
+import type { RequestAttributes } from './authorize.js';
+
+const A = `sha256:${'a'.repeat(64)}`;
+const B = `sha256:${'b'.repeat(64)}`;
+
+function pod(name: string, node: string, image: string): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName: node, containers: [{ name: 'main', image }] },
+  };
+}
+
+const pods = [
+  pod('on-a', 'node-a', `edgeplane.hub/hello.wasm@${A}`),
+  pod('on-b', 'node-b', `edgeplane.hub/x.wasm@${B}`),
+];
+const decide = nodeRestriction({ podsOnNode: (n) => pods.filter((p) => p.spec.nodeName === n) });
+const blob = (digest: string, verb: 'get' | 'create' = 'get'): RequestAttributes => ({
+  kind: 'nonResource',
+  verb,
+  path: `${BLOB_PATH}/${digest}`,
+});
+
+describe('node restriction', () => {
+  it('lets a node read the blobs its own pods run, and no other', () => {
+    expect(decide({ kind: 'node', name: 'node-a' }, blob(A))).toEqual({ allowed: true });
+    const other = decide({ kind: 'node', name: 'node-a' }, blob(B));
+    expect(other).toEqual({ allowed: false, reason: 'no pod bound to node "node-a" runs this blob' });
+    expect(decide({ kind: 'node', name: 'node-b' }, blob(B)).allowed).toBe(true);
+  });
+
+  it('refuses every other request of a node: writes, resources, a node without a name', () => {
+    expect(decide({ kind: 'node', name: 'node-a' }, blob(A, 'create')).allowed).toBe(false);
+    const list: RequestAttributes = { kind: 'resource', verb: 'list', group: '', resource: 'pods' };
+    expect(decide({ kind: 'node', name: 'node-a' }, list)).toEqual({
+      allowed: false,
+      reason: 'node "node-a" may only read the blobs of its own pods',
+    });
+    const status: RequestAttributes = {
+      kind: 'resource',
+      verb: 'update',
+      group: '',
+      resource: 'pods',
+      subresource: 'status',
+      namespace: 'default',
+      name: 'on-b',
+    };
+    expect(decide({ kind: 'node', name: 'node-a' }, status).allowed).toBe(false);
+    expect(decide({ kind: 'node' }, blob(A)).allowed).toBe(false);
+  });
+});
