@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GATEWAY_PATH, HubToNode, decodeFrame, encodeFrame, type KubeObject } from '../src/api/index.js';
-import { parseJoinToken } from '../src/pki/index.js';
 import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/hello.yaml');
@@ -190,13 +189,13 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
   });
 
   it('answers garbage frames with an error frame and keeps serving', async () => {
-    // join.token is K10<ca-hash>::<secret>: the secret is what a node sends once it trusts the hub.
-    const joinToken = parseJoinToken(
-      (await import('node:fs')).readFileSync(join(cluster.hubDir, 'join.token'), 'utf8'),
-    ).secret;
+    // A node's own credential (its certificate; a TLS hub's gateway takes nothing else), never saying hello.
+    const pki = join(cluster.nodes.get(NODES[0]!.name)!.dataDir, 'pki');
+    const { readFileSync } = await import('node:fs');
     const ws = new WebSocket(`${cluster.url.replace('http', 'ws')}${GATEWAY_PATH}`, {
       ca: cluster.caPem,
-      headers: { authorization: `Bearer ${joinToken}` },
+      key: readFileSync(join(pki, 'node.key'), 'utf8'),
+      cert: readFileSync(join(pki, 'node.crt'), 'utf8'),
     });
     const frames: unknown[] = [];
     ws.on('message', (d: Buffer) => frames.push(decodeFrame(HubToNode, d)));

@@ -9,7 +9,6 @@
  * the one that rotates, restarts and is finally deleted).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +20,10 @@ import {
   GATEWAY_PATH,
   NODE_CERTIFICATE_PATH,
   hubImageRef,
+  parseHubImageRef,
   type KubeObject,
   type Node,
+  type Pod,
 } from '../src/api/index.js';
 import { EdgeClient } from '../src/cli/index.js';
 import { HubSession, type SessionEvent } from '../src/edge-node/index.js';
@@ -113,6 +114,25 @@ async function startNode(opts: {
   );
   procs.push(proc);
   return proc;
+}
+
+/** Runs edgectl as the admin against the hub (token and CA from the hub's files, never on a command line). */
+async function edgectl(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const proc = new Proc(
+    spawn(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        EDGE_SERVER: url,
+        EDGE_TOKEN: readFileSync(join(hubDir, 'admin.token'), 'utf8').trim(),
+        EDGE_CA_FILE: join(hubDir, 'pki', 'ca.crt'),
+        EDGE_CONFIG: join(dir, 'edgectl-config'),
+        NO_COLOR: '1',
+      },
+    }),
+  );
+  const code = await proc.exited;
+  return { code, out: proc.out, err: proc.err };
 }
 
 const getNode = (name: string): Promise<Node> => client.get<Node>(kind('nodes'), undefined, name);
@@ -255,31 +275,49 @@ describe('per-node identity over TLS', () => {
     );
   }, 60_000);
 
-  it('keeps joined nodes working when the bootstrap token is gone, and admits nothing with it', async () => {
-    const oldToken = readFileSync(joinToken, 'utf8');
+  it('keeps joined nodes working when their bootstrap token is deleted, and an expired token admits nothing', async () => {
+    // The token node A joined with (join.token: K10<ca-hash>::id.secret) is deleted through the API; a
+    // second one is made with a TTL of one second and left to expire.
+    const oldToken = readFileSync(joinToken, 'utf8').trim();
+    const oldId = /::([a-z0-9]{6})\./.exec(oldToken)?.[1];
+    expect(oldId).toBeDefined();
+    const made = await edgectl(['token', 'create', '--ttl', '1s', '--description', 'expires at once']);
+    expect(made.code, made.err).toBe(0);
+    const expiring = made.out.trim();
+    expect(expiring).toMatch(/^K10[0-9a-f]{64}::[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const deleted = await edgectl(['token', 'delete', oldId!]);
+    expect(deleted.code, deleted.err).toBe(0);
     const oldCopy = join(dir, 'old-join.token');
-    writeFileSync(oldCopy, oldToken, { mode: 0o600 });
-    // The hub restarts with another bootstrap secret: the old token is deleted.
-    await hub?.kill('SIGTERM');
-    writeFileSync(joinToken, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-    await startHub();
-    const refused = await startNode({
-      name: 'pki-late',
-      address: '127.0.13.4',
-      dataDir: join(dir, 'late'),
-      token: oldCopy,
+    const expiredCopy = join(dir, 'expired-join.token');
+    writeFileSync(oldCopy, `${oldToken}\n`, { mode: 0o600 });
+    writeFileSync(expiredCopy, `${expiring}\n`, { mode: 0o600 });
+    const listed = await edgectl(['token', 'list']);
+    expect(listed.out).not.toContain(oldId);
+    expect(listed.out).not.toContain(expiring.split('.')[1]);
+    await until('the second token to expire', async () => {
+      const res = await request(`${url}/api`, {
+        headers: { authorization: `Bearer ${expiring.split('::')[1]}` },
+        dispatcher: new Agent({ connect: { ca: caPem() } }),
+      });
+      await res.body.dump();
+      return res.statusCode === 401;
     });
-    expect(await refused.exited).toBe(1);
-    expect(refused.err).toMatch(/HTTP 401/);
-    await until('node A connected to the restarted hub', async () => {
-      if (!a.alive) throw new Error(`node exited: ${a.err}`);
-      return logCount(a, 'connected to hub') >= 2 && ready(await getNode(A.name));
-    });
-    // It keeps renewing with its certificate alone.
+    for (const [name, token, address] of [
+      ['pki-late', oldCopy, '127.0.13.4'],
+      ['pki-late2', expiredCopy, '127.0.13.5'],
+    ] as const) {
+      const refused = await startNode({ name, address, dataDir: join(dir, name), token });
+      expect(await refused.exited).toBe(1);
+      expect(refused.err).toMatch(/HTTP 401/);
+      await expect(getNode(name)).rejects.toThrow();
+    }
+    // Node A never used the token again: it is still connected, keeps renewing with its certificate
+    // alone, and serves.
+    expect(a.alive, a.err).toBe(true);
     const renewals = logCount(a, 'node certificate renewed');
     await until('a renewal after the token is gone', () => logCount(a, 'node certificate renewed') > renewals, 30_000);
+    expect(ready(await getNode(A.name))).toBe(true);
     expect((await fetch(`http://${A.address}:${NODE_PORT}/`)).status).toBe(200);
-    await expect(getNode('pki-late')).rejects.toThrow();
   }, 90_000);
 
   it("refuses a hello for another node's name on a connection made with node A's certificate", async () => {
@@ -332,30 +370,24 @@ describe('per-node identity over TLS', () => {
       await res.body.dump();
       return res.statusCode;
     };
-    // Before: the certificate authenticates (as a node, which may read blobs but not list nodes).
-    expect(await apiStatus(`${BLOB_PATH}/sha256:${'0'.repeat(64)}`)).toBe(404);
+    // Before: the certificate authenticates as node A, which may read the blob its own pod runs and
+    // nothing else (node restriction): not another blob, not the list of nodes.
+    const pods = await client.list<Pod>(kind('pods'));
+    const image = pods.items.find((p) => p.spec.nodeName === A.name)?.spec.containers[0]?.image ?? '';
+    const digest = parseHubImageRef(image)?.digest;
+    expect(digest, image).toBeDefined();
+    expect(await apiStatus(`${BLOB_PATH}/${digest}`)).toBe(200);
+    expect(await apiStatus(`${BLOB_PATH}/sha256:${'0'.repeat(64)}`)).toBe(403);
     expect(await apiStatus('/api/v1/nodes')).toBe(403);
 
-    const edgectl = new Proc(
-      spawn(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), 'delete', 'node', A.name], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          EDGE_SERVER: url,
-          EDGE_TOKEN: readFileSync(join(hubDir, 'admin.token'), 'utf8').trim(),
-          EDGE_CA_FILE: join(hubDir, 'pki', 'ca.crt'),
-          EDGE_CONFIG: join(dir, 'edgectl-config'),
-          NO_COLOR: '1',
-        },
-      }),
-    );
-    expect(await edgectl.exited, edgectl.err).toBe(0);
+    const del = await edgectl(['delete', 'node', A.name]);
+    expect(del.code, del.err).toBe(0);
     expect(await a.exited).toBe(1);
     expect(a.err).toMatch(/deleted/);
     expect(a.err).toMatch(/node\.\*/);
 
     expect(await apiStatus('/api/v1/nodes')).toBe(401);
-    expect(await apiStatus(`${BLOB_PATH}/sha256:${'0'.repeat(64)}`)).toBe(401);
+    expect(await apiStatus(`${BLOB_PATH}/${digest}`)).toBe(401);
     const renewal = await request(`${url}${NODE_CERTIFICATE_PATH}`, {
       method: 'POST',
       dispatcher,
