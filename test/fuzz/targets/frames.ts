@@ -1,6 +1,7 @@
 /**
  * Fuzz target `frames`: node→hub gateway frames sent to a real `edge-hub` process (bin/edge-hub.js,
- * built) over a real WebSocket, authenticated with the join token, after a valid `hello`. Inputs are
+ * built) over a real WebSocket over TLS, authenticated with a node certificate the hub signed for the
+ * fuzz node (as every node gets one: bootstrap token + CSR), after a valid `hello`. Inputs are
  * 1–4 frames per case: random bytes, valid wire messages encoded then mutated (bit flips, byte
  * sets, inserts, deletes, truncation), and hostile msgpack (deep nesting, lying lengths, extension
  * types, structured-clone reference bombs, records, bundled strings, maps of thousands of keys, long
@@ -19,9 +20,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { Agent, request } from 'undici';
 import { WebSocket } from 'ws';
 import {
   GATEWAY_PATH,
+  NODE_CERTIFICATE_PATH,
+  NodeCertificateResponse,
   HubToNode,
   MAX_NODE_FRAME_BYTES,
   NodeToHub,
@@ -29,6 +33,7 @@ import {
   decodeFrame,
   encodeFrame,
 } from '../../../src/api/index.js';
+import { createCsr, generateKeyPair, parseJoinToken } from '../../../src/pki/index.js';
 import { freePort, ROOT, until } from '../../support/cluster.js';
 import { hostileMsgpack, mutate, mutation } from '../hostile-msgpack.js';
 import type { FuzzTarget } from '../target.js';
@@ -57,6 +62,35 @@ class Frame {
 // A copy of its own, as the hub receives it (encodeFrame returns a view of msgpackr's reused buffer).
 const bytesFrame = (bytes: Uint8Array): Frame => new Frame('bytes', Buffer.from(bytes));
 
+/** A node's TLS credentials: the hub's CA, and the key and certificate the hub signed for the node. */
+interface NodeTls {
+  ca: string;
+  key: string;
+  cert: string;
+}
+
+/** Joins the fuzz node as a real node does: its own key, a CSR sent with the bootstrap token, the certificate back. */
+async function nodeCertificate(url: string, hubDir: string): Promise<NodeTls> {
+  const ca = await readFile(join(hubDir, 'pki', 'ca.crt'), 'utf8');
+  const bootstrap = parseJoinToken(await readFile(join(hubDir, 'join.token'), 'utf8')).secret;
+  const keys = await generateKeyPair();
+  const csr = await createCsr({ ...keys, commonName: 'system:node:fuzz-node', organizations: ['system:nodes'] });
+  const dispatcher = new Agent({ connect: { ca } });
+  try {
+    const res = await request(`${url}${NODE_CERTIFICATE_PATH}`, {
+      method: 'POST',
+      dispatcher,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bootstrap}` },
+      body: JSON.stringify({ csr }),
+    });
+    const body = await res.body.text();
+    if (res.statusCode !== 201) throw new Error(`the hub refused the fuzz node's CSR: ${res.statusCode} ${body}`);
+    return { ca, key: keys.privateKeyPem, cert: NodeCertificateResponse.parse(JSON.parse(body)).certificate };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
 /** One authenticated, welcomed connection and what it has sent. */
 class Conn {
   bad = 0;
@@ -75,11 +109,8 @@ class Conn {
   }
 
   /** An authenticated connection that has not said hello. */
-  static async connect(url: string, token: string): Promise<Conn> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, {
-      headers: { authorization: `Bearer ${token}` },
-      perMessageDeflate: false,
-    });
+  static async connect(url: string, tls: NodeTls): Promise<Conn> {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, { ...tls, perMessageDeflate: false });
     const conn = new Conn(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -88,11 +119,8 @@ class Conn {
     return conn;
   }
 
-  static async open(url: string, token: string): Promise<Conn> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, {
-      headers: { authorization: `Bearer ${token}` },
-      perMessageDeflate: false,
-    });
+  static async open(url: string, tls: NodeTls): Promise<Conn> {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, { ...tls, perMessageDeflate: false });
     const conn = new Conn(ws);
     conn.welcomed = new Promise((resolve, reject) => {
       ws.on('message', (data) => {
@@ -162,7 +190,7 @@ interface Ctx {
   dir: string;
   hub: ChildProcess;
   url: string;
-  token: string;
+  tls: NodeTls;
   stderrTail: string;
   conn: Conn | undefined;
   cases: number;
@@ -268,8 +296,14 @@ function decodeMs(bytes: Uint8Array): number {
 }
 
 async function healthz(ctx: Ctx): Promise<void> {
-  const res = await fetch(`${ctx.url}/healthz`, { signal: AbortSignal.timeout(5000) });
-  if (res.status !== 200) throw new Error(`hub /healthz answered ${res.status}`);
+  const dispatcher = new Agent({ connect: { ca: ctx.tls.ca } });
+  try {
+    const res = await request(`${ctx.url}/healthz`, { dispatcher, signal: AbortSignal.timeout(5000) });
+    await res.body.dump();
+    if (res.statusCode !== 200) throw new Error(`hub /healthz answered ${res.statusCode}`);
+  } finally {
+    await dispatcher.close();
+  }
 }
 
 export const target: FuzzTarget<Ctx, Frame[]> = {
@@ -290,7 +324,7 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
       dir,
       hub,
       url: '',
-      token: '',
+      tls: { ca: '', key: '', cert: '' },
       stderrTail: '',
       conn: undefined,
       cases: 0,
@@ -304,12 +338,12 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
       'the hub to print its URL',
       () => {
         if (hub.exitCode !== null) throw new Error(`hub exited: ${ctx.stderrTail}`);
-        return /serving (http:\/\/\S+)/.exec(out)?.[1];
+        return /serving (https:\/\/\S+)/.exec(out)?.[1];
       },
       30_000,
       50,
     );
-    ctx.token = (await readFile(join(dir, 'hub', 'join.token'), 'utf8')).trim();
+    ctx.tls = await nodeCertificate(ctx.url, join(dir, 'hub'));
     return ctx;
   },
 
@@ -323,7 +357,7 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
       if (f.kind === 'oversize') {
         // A frame header declaring more than the hub's bound, on a connection of its own: closed
         // (1009) on the header, before any of the payload is buffered (so none is sent).
-        const big = await Conn.connect(ctx.url, ctx.token);
+        const big = await Conn.connect(ctx.url, ctx.tls);
         const socket = (big.ws as unknown as { _socket: Socket })._socket;
         const header = Buffer.alloc(14);
         header[0] = 0x82; // FIN, binary
@@ -339,7 +373,7 @@ export const target: FuzzTarget<Ctx, Frame[]> = {
           throw new Error(`an oversized frame closed the connection with ${closed.code}, not 1009`);
         continue;
       }
-      if (!ctx.conn?.open) ctx.conn = await Conn.open(ctx.url, ctx.token);
+      if (!ctx.conn?.open) ctx.conn = await Conn.open(ctx.url, ctx.tls);
       const conn = ctx.conn;
       const ms = decodeMs(f.bytes);
       ctx.slowestDecodeMs = Math.max(ctx.slowestDecodeMs, ms);
