@@ -243,7 +243,9 @@ describe('health probes on real nodes', () => {
     const running = runLoad(urls, 2, () => stop, samples);
     await until('the load running', () => samples.length >= 10, 30_000, 20);
     // slow-2 joins the Service but /ready fails until READY_AT: running, not ready, for its first seconds.
-    const readyAt = Date.now() + 5000;
+    // 8 s ahead: the pod must be running well before it (its start, image download over TLS included,
+    // took 4.1 s in one loaded CI run, leaving less than the 1 s unready window asserted below).
+    const readyAt = Date.now() + 8000;
     await apply([
       demoPod(
         'slow-2',
