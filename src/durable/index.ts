@@ -12,6 +12,7 @@ export {
   writeFileDurable,
   writeFileDurableSync,
 } from './durable-file.js';
+export { readIfExists } from './read-if-exists.js';
 export {
   DataDirInUseError,
   LOCK_FILE,

@@ -12,13 +12,13 @@ import { Agent } from 'undici';
 import type { Clock, Logger } from '../../api/index.js';
 import { errorMessage, systemClock } from '../../api/index.js';
 import { certificateInfo, createCsr, generateKeyPair, renewAt, verifyCertificate } from '../../pki/index.js';
+import { readIfExists } from '../../durable/index.js';
 import { Backoff } from '../backoff.js';
 import { CertificateRequestError, requestNodeCertificate, type CertificateRequestAuth } from './certificate-client.js';
 import {
   keySpkiSha256,
   loadNodeCredentials,
   nodePkiPaths,
-  readIfExists,
   saveNodeCert,
   saveNodeKey,
   saveRotated,

@@ -5,9 +5,9 @@
  * power cut at any point leaves a key and a certificate that belong together.
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { readFile, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, writeFileDurable } from '../../durable/index.js';
+import { fsyncDir, readIfExists, writeFileDurable } from '../../durable/index.js';
 import { certificateInfo } from '../../pki/index.js';
 
 /** Paths of the node's PKI files. */
@@ -35,16 +35,6 @@ export function nodePkiPaths(dataDir: string): NodePkiPaths {
 export interface KeyCertPem {
   keyPem: string;
   certPem: string;
-}
-
-/** A file's text, or undefined when it does not exist. */
-export async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 /** sha256 hex of the SPKI DER of a private key's public half (what certificates are bound by). */

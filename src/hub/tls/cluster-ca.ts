@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { certificateInfo, createCa, type CaPem } from '../../pki/index.js';
-import { readIfExists, writeCert, writeKey } from './pki-files.js';
+import { readIfExists } from '../../durable/index.js';
+import { writeCert, writeKey } from './pki-files.js';
 
 /** Ten years, as K3s's and kubeadm's CAs. */
 export const DEFAULT_CA_LIFETIME_SECONDS = 10 * 365 * 24 * 3600;

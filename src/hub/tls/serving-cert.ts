@@ -9,7 +9,8 @@ import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, issueCertificate, renewAt, verifyCertificate, type CaPem } from '../../pki/index.js';
-import { readIfExists, writeCert, writeKey } from './pki-files.js';
+import { readIfExists } from '../../durable/index.js';
+import { writeCert, writeKey } from './pki-files.js';
 
 /** One year, as K3s's serving and client certificates. */
 export const DEFAULT_SERVING_CERT_LIFETIME_SECONDS = 365 * 24 * 3600;

@@ -6,13 +6,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN_FORMAT } from '../../../api/index.js';
+import type { TestJson } from '../../server/testdata/harness.js';
 import { createTestApi, type TestApi } from '../../testing/index.js';
 import { formatJoinToken } from './join-format.js';
 
 const TOKENS = '/apis/auth.edgeplane.io/v1/tokens';
 const PODS = '/api/v1/namespaces/default/pods';
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read loosely
-type Json = any;
+/** JSON answers, read loosely: the server tests' one loose type (to go when they parse with src/api's REST shapes). */
+type Json = TestJson;
 
 let t: TestApi;
 let now: number;
