@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './quantity.js';
 export * from './meta.js';
 export * from './pod.js';
+export * from './config.js';
 export * from './node.js';
 export * from './namespace.js';
 export * from './event.js';

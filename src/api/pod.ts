@@ -6,8 +6,10 @@ import { Condition, DnsLabel, LabelSelector, ObjectMeta, objectShape } from './m
 import { CpuQuantity, MemoryQuantity } from './quantity.js';
 import { MAX_DURATION_SECONDS, Seconds } from './duration.js';
 import { PodSecurityContext, SecurityContext } from './security-context.js';
+import { EnvFromSource, KeySelector, LocalObjectReference, Volume, VolumeMount } from './volumes.js';
 
 export * from './security-context.js';
+export * from './volumes.js';
 
 export const RuntimeClassName = z.enum(['wasm', 'oci']);
 export type RuntimeClassName = z.infer<typeof RuntimeClassName>;
@@ -33,10 +35,17 @@ export const EnvVar = z
     value: z.string().optional(),
     valueFrom: z
       .strictObject({
-        fieldRef: z.strictObject({
-          apiVersion: z.literal('v1').optional(),
-          fieldPath: z.enum(FIELD_REF_PATHS),
-        }),
+        fieldRef: z
+          .strictObject({
+            apiVersion: z.literal('v1').optional(),
+            fieldPath: z.enum(FIELD_REF_PATHS),
+          })
+          .optional(),
+        configMapKeyRef: KeySelector.optional(),
+        secretKeyRef: KeySelector.optional(),
+      })
+      .refine((f) => [f.fieldRef, f.configMapKeyRef, f.secretKeyRef].filter((x) => x !== undefined).length === 1, {
+        message: 'must specify exactly one of fieldRef, configMapKeyRef and secretKeyRef',
       })
       .optional(),
   })
@@ -124,6 +133,8 @@ export const Container = z
     args: z.array(z.string()).optional(),
     workingDir: z.string().optional(),
     env: z.array(EnvVar).optional(),
+    envFrom: z.array(EnvFromSource).optional(),
+    volumeMounts: z.array(VolumeMount).optional(),
     ports: z.array(ContainerPort).optional(),
     resources: ResourceRequirements.optional(),
     imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
@@ -152,18 +163,42 @@ export const Toleration = z.strictObject({
 });
 export type Toleration = z.infer<typeof Toleration>;
 
-export const PodSpec = z.strictObject({
-  containers: z.array(Container).min(1),
-  runtimeClassName: RuntimeClassName.optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  nodeName: z.string().optional(),
-  restartPolicy: RestartPolicy.optional(),
-  /** Containers share the node's network namespace (OCI pods; Wasm pods have no network of their own). */
-  hostNetwork: z.boolean().optional(),
-  terminationGracePeriodSeconds: Seconds(0).optional(),
-  tolerations: z.array(Toleration).optional(),
-  securityContext: PodSecurityContext.optional(),
-});
+export const PodSpec = z
+  .strictObject({
+    containers: z.array(Container).min(1),
+    volumes: z.array(Volume).optional(),
+    /** Registry credentials (`kubernetes.io/dockerconfigjson` Secrets) for both runtimes' pulls. */
+    imagePullSecrets: z.array(LocalObjectReference).optional(),
+    runtimeClassName: RuntimeClassName.optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    nodeName: z.string().optional(),
+    restartPolicy: RestartPolicy.optional(),
+    /** Containers share the node's network namespace (OCI pods; Wasm pods have no network of their own). */
+    hostNetwork: z.boolean().optional(),
+    terminationGracePeriodSeconds: Seconds(0).optional(),
+    tolerations: z.array(Toleration).optional(),
+    securityContext: PodSecurityContext.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    // As the API server: volume names are unique, every mount names a volume, mount paths are unique.
+    const names = new Set<string>();
+    spec.volumes?.forEach((v, i) => {
+      if (names.has(v.name))
+        ctx.addIssue({ code: 'custom', path: ['volumes', i, 'name'], message: `Duplicate value: "${v.name}"` });
+      names.add(v.name);
+    });
+    spec.containers.forEach((c, ci) => {
+      const paths = new Set<string>();
+      c.volumeMounts?.forEach((m, mi) => {
+        const at = ['containers', ci, 'volumeMounts', mi];
+        if (!names.has(m.name))
+          ctx.addIssue({ code: 'custom', path: [...at, 'name'], message: `Not found: "${m.name}"` });
+        if (paths.has(m.mountPath))
+          ctx.addIssue({ code: 'custom', path: [...at, 'mountPath'], message: 'must be unique' });
+        paths.add(m.mountPath);
+      });
+    });
+  });
 export type PodSpec = z.infer<typeof PodSpec>;
 
 export const PodPhase = z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);

@@ -3,6 +3,7 @@
  * (API routes, store keys, edgectl) looks kinds up here instead of switching on names.
  */
 import type { z } from 'zod';
+import { ConfigMap, Secret } from './config.js';
 import { Event } from './event.js';
 import { Namespace } from './namespace.js';
 import { Node } from './node.js';
@@ -79,6 +80,28 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ['ep'],
     namespaced: true,
     schema: Endpoints,
+    hasStatus: false,
+    hasScale: false,
+  }),
+  rt({
+    group: '',
+    version: 'v1',
+    kind: 'ConfigMap',
+    plural: 'configmaps',
+    shortNames: ['cm'],
+    namespaced: true,
+    schema: ConfigMap,
+    hasStatus: false,
+    hasScale: false,
+  }),
+  rt({
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    plural: 'secrets',
+    shortNames: [],
+    namespaced: true,
+    schema: Secret,
     hasStatus: false,
     hasScale: false,
   }),

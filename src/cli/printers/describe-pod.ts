@@ -93,8 +93,23 @@ function writeContainerTail(w: DescribeWriter, c: Container, indent: number): vo
     return;
   }
   w.heading(indent, 'Environment:');
-  for (const e of c.env)
-    w.kv(indent + 2, e.name, e.valueFrom ? ` (v1:${e.valueFrom.fieldRef.fieldPath})` : (e.value ?? ''));
+  for (const e of c.env) w.kv(indent + 2, e.name, describeEnvValue(e));
+}
+
+/** kubectl's rendering of one env entry: the value, or where it comes from (never a Secret's value). */
+function describeEnvValue(e: NonNullable<Container['env']>[number]): string {
+  const from = e.valueFrom;
+  if (!from) return e.value ?? '';
+  if (from.fieldRef) return ` (v1:${from.fieldRef.fieldPath})`;
+  if (from.configMapKeyRef) {
+    const r = from.configMapKeyRef;
+    return `<set to the key '${r.key}' of config map '${r.name}'>  Optional: ${r.optional === true}`;
+  }
+  if (from.secretKeyRef) {
+    const r = from.secretKeyRef;
+    return `<set to the key '${r.key}' in secret '${r.name}'>  Optional: ${r.optional === true}`;
+  }
+  return '';
 }
 
 /** The `Pod Template:` section of a Deployment or ReplicaSet. */

@@ -22,7 +22,7 @@ export function resolveEnv(pod: Pod, container: Container, node: NodeFacts): Rec
       env[e.name] = e.value;
       continue;
     }
-    const field = e.valueFrom?.fieldRef.fieldPath;
+    const field = e.valueFrom?.fieldRef?.fieldPath;
     switch (field) {
       case 'metadata.name':
         env[e.name] = pod.metadata.name ?? '';
