@@ -53,6 +53,32 @@ export interface ContainerConfig {
   hostNetwork?: boolean;
   /** The container's `securityContext` merged over the pod's (container runtimes apply it; Wasm ignores it). */
   security?: EffectiveSecurity;
+  /**
+   * The container's volume mounts, already materialised by the agent on the node's disk (configMap and
+   * secret volumes as kubelet-style `..data` symlink-swapped directories, emptyDirs as plain or memory
+   * directories). Container runtimes bind-mount them; the Wasm runtime preopens them at `containerPath`.
+   */
+  mounts?: readonly VolumeMountConfig[];
+  /**
+   * The `wasi:config/store` entries of the container (from its `envFrom` ConfigMaps and Secrets, after
+   * `prefix`). Container runtimes ignore it (they get the same values as env).
+   */
+  config?: Readonly<Record<string, string>>;
+}
+
+/** One mount of a container, as the agent has prepared it on the node. */
+export interface VolumeMountConfig {
+  /** The volume's name in the pod spec (for messages). */
+  volume: string;
+  /** Absolute path on the node (a directory, or a file for a `subPath` of a file). */
+  hostPath: string;
+  /** Absolute path inside the container / the Wasm guest's filesystem. */
+  containerPath: string;
+  readOnly: boolean;
+  /** For writable emptyDirs: the most bytes the guest may store (enforced by the runtime that writes). */
+  sizeLimitBytes?: number;
+  /** `emptyDir.medium: Memory`. */
+  memory?: boolean;
 }
 
 /** The result of pulling an image. */
@@ -92,6 +118,12 @@ export interface ExecResult {
 /** Options for pulls. */
 export interface PullOptions {
   signal?: AbortSignal;
+  /**
+   * The pod's `imagePullSecrets`, decoded: each a Docker `config.json` document (`{"auths": {...}}`, the
+   * `.dockerconfigjson` of a `kubernetes.io/dockerconfigjson` Secret). Tried before the node's own
+   * credentials for the image's registry. Never logged.
+   */
+  pullSecrets?: readonly string[];
 }
 
 /**
