@@ -30,6 +30,10 @@ export const MAX_NODE_IMAGES = 256;
 export const MAX_STATUS_PODS_PER_FRAME = 10;
 /** Pods a node's desired set may hold (`podSync`, all its parts together). */
 export const MAX_SYNC_PODS = 5000;
+/** ConfigMaps/Secrets in one `configSync` part (each at most 1 MiB: parts stay under the frame bound). */
+export const MAX_SYNC_CONFIG_OBJECTS = 5000;
+/** Data bytes of one ConfigMap/Secret on the wire: Kubernetes' 1 MiB object limit. */
+export const MAX_CONFIG_OBJECT_DATA_BYTES = 1024 * 1024;
 
 // Bounds of the wire schemas: names as Kubernetes bounds them (DNS subdomain, 253), messages 64 KiB,
 // log chunks 1 MiB (the node sends 256 KiB), exec output 1 MiB per stream as the runtimes cap it.
@@ -205,6 +209,45 @@ export const HubServiceSync = z.strictObject({
   type: z.literal('serviceSync'),
   services: z.array(ServiceRoute).max(MAX_SERVICES),
 });
+/**
+ * A ConfigMap or Secret that a pod bound to the node uses, with every key's value as bytes
+ * (ConfigMap `data` as UTF-8 and `binaryData`, Secret `data` decoded). Only over the node's own TLS
+ * session, only to nodes whose pods reference it; the node keeps it encrypted under its data dir.
+ */
+export const ConfigObject = z.strictObject({
+  kind: z.enum(['ConfigMap', 'Secret']),
+  namespace: Name,
+  name: Name,
+  uid: Str,
+  resourceVersion: Str,
+  /** The Secret's `type` (e.g. `kubernetes.io/dockerconfigjson` for `imagePullSecrets`). */
+  secretType: Str.optional(),
+  data: z
+    .record(z.string().max(NAME_MAX), z.instanceof(Uint8Array))
+    .refine((d) => Object.values(d).reduce((n, v) => n + v.byteLength, 0) <= MAX_CONFIG_OBJECT_DATA_BYTES, {
+      message: `at most ${MAX_CONFIG_OBJECT_DATA_BYTES} bytes of data`,
+    }),
+});
+export type ConfigObject = z.infer<typeof ConfigObject>;
+/**
+ * Every ConfigMap and Secret the node's pods use: anything not listed is no longer needed and is
+ * removed from the node. Sent before the `podSync` it serves; split like it (`more: true` on every
+ * part but the last; the node applies the set once the last part arrives).
+ */
+export const HubConfigSync = z.strictObject({
+  type: z.literal('configSync'),
+  objects: z.array(ConfigObject).max(MAX_SYNC_CONFIG_OBJECTS),
+  more: z.boolean().optional(),
+});
+/** One ConfigMap/Secret the node needs, added or changed (sent before a pod that needs it). */
+export const HubConfigUpsert = z.strictObject({ type: z.literal('configUpsert'), object: ConfigObject });
+/** One ConfigMap/Secret the node no longer needs (no pod of the node uses it) or that was deleted. */
+export const HubConfigDelete = z.strictObject({
+  type: z.literal('configDelete'),
+  kind: z.enum(['ConfigMap', 'Secret']),
+  namespace: Name,
+  name: Name,
+});
 export const HubLogRequest = z.strictObject({
   type: z.literal('logRequest'),
   requestId: z.string().max(REQUEST_ID_MAX),
@@ -241,6 +284,9 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubPodUpsert,
   HubPodDelete,
   HubServiceSync,
+  HubConfigSync,
+  HubConfigUpsert,
+  HubConfigDelete,
   HubLogRequest,
   HubLogCancel,
   HubExecRequest,
