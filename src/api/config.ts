@@ -20,6 +20,15 @@ export const ConfigKey = z
     message: "must not be '.' or '..', nor start with '..'",
   });
 
+/** Adds an issue naming each key of `record` that is not a valid config key (zod's record-key message says only "Invalid key"). */
+function checkKeys(record: Record<string, unknown> | undefined, field: string, ctx: z.RefinementCtx): void {
+  for (const k of Object.keys(record ?? {})) {
+    const r = ConfigKey.safeParse(k);
+    if (!r.success)
+      ctx.addIssue({ code: 'custom', path: [field, k], message: r.error.issues[0]?.message ?? 'invalid key' });
+  }
+}
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** A base64 value (standard alphabet, padded), as Kubernetes encodes `[]byte` fields in JSON. */
@@ -34,11 +43,13 @@ export function base64Size(b64: string): number {
 export const ConfigMap = z
   .strictObject({
     ...objectShape('v1', 'ConfigMap'),
-    data: z.record(ConfigKey, z.string()).optional(),
-    binaryData: z.record(ConfigKey, Base64Value).optional(),
+    data: z.record(z.string(), z.string()).optional(),
+    binaryData: z.record(z.string(), Base64Value).optional(),
     immutable: z.boolean().optional(),
   })
   .superRefine((cm, ctx) => {
+    checkKeys(cm.data, 'data', ctx);
+    checkKeys(cm.binaryData, 'binaryData', ctx);
     let size = 0;
     for (const [k, v] of Object.entries(cm.data ?? {})) {
       size += k.length + Buffer.byteLength(v);
@@ -70,12 +81,14 @@ export const Secret = z
     type: z
       .enum([SECRET_TYPES.opaque, SECRET_TYPES.dockerConfigJson, SECRET_TYPES.tls, SECRET_TYPES.basicAuth])
       .optional(),
-    data: z.record(ConfigKey, Base64Value).optional(),
+    data: z.record(z.string(), Base64Value).optional(),
     /** Write-only convenience: merged into `data` (base64-encoded) by the hub, never stored or returned. */
-    stringData: z.record(ConfigKey, z.string()).optional(),
+    stringData: z.record(z.string(), z.string()).optional(),
     immutable: z.boolean().optional(),
   })
   .superRefine((s, ctx) => {
+    checkKeys(s.data, 'data', ctx);
+    checkKeys(s.stringData, 'stringData', ctx);
     let size = 0;
     for (const [k, v] of Object.entries(s.data ?? {})) size += k.length + base64Size(v);
     for (const [k, v] of Object.entries(s.stringData ?? {})) size += k.length + Buffer.byteLength(v);
