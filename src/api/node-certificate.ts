@@ -10,6 +10,13 @@ import { z } from 'zod';
 
 export const NODE_CERTIFICATE_PATH = '/bootstrap/node-certificate';
 
+/**
+ * Annotation on a Node binding its name to keys: comma-separated sha256 hex of the bound keys' SPKI
+ * DER, current first. Written by the hub's node identity; an update that omits it keeps it (a user's
+ * PUT of a Node manifest must not unbind the node).
+ */
+export const NODE_CREDENTIALS_ANNOTATION = 'edgeplane.io/node-credential-keys';
+
 /** Largest request body accepted: a P-256 CSR is well under 1 KiB. */
 export const MAX_NODE_CERTIFICATE_REQUEST_BYTES = 16 * 1024;
 

@@ -5,13 +5,12 @@
  * not one: a renewal whose answer was lost leaves the node holding the previous key, which still works.
  */
 import type { Node } from '../../api/index.js';
-import { ConflictError, NotFoundError, typeByKind } from '../../api/index.js';
+import { ConflictError, NODE_CREDENTIALS_ANNOTATION, NotFoundError, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 
-/** Annotation on a Node: comma-separated sha256 hex of the bound keys' SPKI DER, current first. */
-export const NODE_CREDENTIALS_ANNOTATION = 'edgeplane.io/node-credential-keys';
+export { NODE_CREDENTIALS_ANNOTATION };
 
 const HASH = /^[0-9a-f]{64}$/;
 

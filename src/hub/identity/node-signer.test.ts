@@ -207,6 +207,28 @@ describe('renewal and revocation', () => {
     );
   });
 
+  it("keeps a node's binding through a user's update that omits the annotation", async () => {
+    const { csr } = await csrFor('system:node:node-g');
+    const certPem = (await signer.sign({ csrPem: csr, requester: { kind: 'bootstrap' } })).certificatePem;
+    const bound = await t.api.get<Node>(NODE, undefined, 'node-g');
+    // A manifest PUT as a user writes it: labels, no annotations at all.
+    await t.api.update<Node>(NODE, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'node-g', resourceVersion: bound.metadata.resourceVersion, labels: { site: 'shop-7' } },
+      spec: {},
+    });
+    const after = await t.api.get<Node>(NODE, undefined, 'node-g');
+    expect(after.metadata.labels).toEqual({ site: 'shop-7' });
+    expect(boundKeys(after)).toEqual([certificateInfo(certPem).spkiSha256]);
+    await expect(
+      new CertificateAuthenticator(credentials).authenticate(verifiedSocket(certPem)),
+    ).resolves.toMatchObject({
+      kind: 'authenticated',
+      principal: { kind: 'node', name: 'node-g' },
+    });
+  });
+
   it('turns other verified certificates into users with their O as groups', async () => {
     const keys = await generateKeyPair();
     const certPem = await issueCertificate({

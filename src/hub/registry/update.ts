@@ -53,7 +53,7 @@ export async function mergeUpdate(
   const next: KubeObject = strategy.applyDefaults({
     apiVersion: cur.apiVersion,
     kind: cur.kind,
-    metadata,
+    metadata: strategy.prepareMetadataForUpdate(cur, metadata),
     ...strategy.prepareForUpdate(cur, bodyOf(input)),
   });
   if (type.hasStatus) {

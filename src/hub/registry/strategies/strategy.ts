@@ -5,7 +5,7 @@
  * `DEFAULT_STRATEGY` holds the rules of every kind that has none of its own; a kind's strategy gives
  * only the hooks where it differs (`strategyOf`).
  */
-import type { Clock, FieldCause, KubeObject, Logger } from '../../../api/index.js';
+import type { Clock, FieldCause, KubeObject, Logger, ObjectMeta } from '../../../api/index.js';
 import type { Store } from '../../store/index.js';
 
 /** What strategies may read (the store for cross-object rules), and the registry's random source. */
@@ -24,6 +24,8 @@ export interface KindStrategy {
   statusOnCreate(input: KubeObject): unknown;
   /** The body of an update from the input's, keeping what a manifest omits but the server set. */
   prepareForUpdate(cur: KubeObject, body: Record<string, unknown>): Record<string, unknown>;
+  /** The metadata of an update (labels, annotations, … merged from the input), adjusted by the kind. */
+  prepareMetadataForUpdate(cur: KubeObject, metadata: ObjectMeta): ObjectMeta;
   /** Cross-field rules of one object (create and update alike). */
   validate(obj: KubeObject): FieldCause[];
   /** Rules of an update relative to the stored object. */
@@ -51,6 +53,7 @@ export const DEFAULT_STRATEGY: KindStrategy = {
   applyDefaults: (obj) => obj,
   statusOnCreate: () => undefined,
   prepareForUpdate: (_cur, body) => body,
+  prepareMetadataForUpdate: (_cur, metadata) => metadata,
   validate: () => [],
   validateUpdate: () => [],
   admit: () => Promise.resolve(),
