@@ -1,0 +1,155 @@
+/**
+ * The hub's TLS handshake rate (prints figures; not a test). A real `edge-hub` process serving TLS as
+ * shipped (its own CA and serving certificate, ECDSA P-256); this process opens new connections to it,
+ * `--concurrency` at a time, for `--seconds` each:
+ *   - server-authenticated handshakes, as edgectl and kubectl open them (full, then resumed from a
+ *     session ticket);
+ *   - mutual TLS with a client certificate, as nodes connect to the gateway and certificate users to
+ *     the API (full, then resumed);
+ *   - a whole first request on a new connection: `GET /version` (no credentials), and
+ *     `GET /api/v1/namespaces` authenticated by the client certificate — what a reconnect storm costs
+ *     per client before any real work.
+ * For each: connections/s and the hub's CPU per connection (from /proc/<pid>/stat), which says how many
+ * nodes a core can admit per second when they all come back at once.
+ *
+ * Run: npx tsx bench/hub-handshake.ts [--seconds 5] [--concurrency 16]   (after npm run build)
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { generateKeyPair, issueCertificate } from '../src/pki/index.js';
+import { Cluster } from '../test/support/cluster.js';
+import { arg } from './wasm-support.js';
+
+const SECONDS = arg('seconds', 5);
+const CONCURRENCY = arg('concurrency', 16);
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) the process `pid` has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+type One = (session?: Buffer) => Promise<Buffer | undefined>;
+
+/** A connection that completes its handshake and closes (keeping the session ticket it was given). */
+function handshakeOnly(options: ConnectionOptions): One {
+  return (session) =>
+    new Promise((resolve, reject) => {
+      let ticket: Buffer | undefined;
+      const s: TLSSocket = connect({ ...options, ...(session ? { session } : {}) }, () => {
+        // TLS 1.3 sends tickets just after the handshake: give the first connection a moment to get one.
+        if (session === undefined) setTimeout(() => s.end(), 30);
+        else s.end();
+      });
+      s.on('session', (t: Buffer) => (ticket = t));
+      s.on('error', reject);
+      s.on('close', () => resolve(ticket));
+      s.resume();
+    });
+}
+
+/** A connection that sends one HTTP/1.1 request, reads the whole answer and closes. */
+function firstRequest(options: ConnectionOptions, path: string, token?: string): One {
+  const auth = token !== undefined ? `Authorization: Bearer ${token}\r\n` : '';
+  return () =>
+    new Promise((resolve, reject) => {
+      let text = '';
+      const s: TLSSocket = connect(options, () => {
+        s.write(`GET ${path} HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nAccept: application/json\r\n${auth}\r\n`);
+      });
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => (text += d));
+      s.on('error', reject);
+      s.on('close', () => {
+        const status = /^HTTP\/1\.1 (\d+)/.exec(text)?.[1];
+        if (status !== '200') reject(new Error(`GET ${path} answered ${status ?? 'nothing'}`));
+        else resolve(undefined);
+      });
+    });
+}
+
+interface Rate {
+  perSecond: number;
+  hubCpuMsPer: number;
+}
+
+async function rate(hubPid: number, one: One, resume: boolean): Promise<Rate> {
+  const session = resume ? await one() : undefined;
+  if (resume && session === undefined) throw new Error('the hub issued no session ticket');
+  for (let i = 0; i < CONCURRENCY; i++) await one(session); // warm-up
+  let done = 0;
+  const cpu0 = cpuSeconds(hubPid);
+  const t0 = performance.now();
+  const end = t0 + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        await one(session);
+        done++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(hubPid) - cpu0;
+  return { perSecond: done / elapsed, hubCpuMsPer: (cpu * 1000) / done };
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `edgeplane hub TLS handshakes — node ${process.version}, ${SECONDS}s per run, ${CONCURRENCY} concurrent, ` +
+      'hub and client on one machine',
+  );
+  const cluster = new Cluster();
+  try {
+    await cluster.startHub();
+    const hubPid = cluster.hub!.child.pid!;
+    const url = new URL(cluster.url);
+    const caPem = readFileSync(cluster.caFile, 'utf8');
+    const ca = { certPem: caPem, keyPem: readFileSync(join(cluster.hubDir, 'pki', 'ca.key'), 'utf8') };
+    const keys = await generateKeyPair();
+    const certPem = await issueCertificate({
+      ca,
+      publicKeyPem: keys.publicKeyPem,
+      commonName: 'bench-user',
+      organizations: ['system:masters'],
+      usages: ['client'],
+      lifetimeSeconds: 3600,
+      now: new Date(),
+    });
+    const server: ConnectionOptions = {
+      host: url.hostname,
+      port: Number(url.port),
+      ca: caPem,
+      servername: 'localhost',
+    };
+    const mutual: ConnectionOptions = { ...server, key: keys.privateKeyPem, cert: certPem };
+    const rows: Array<[string, Rate]> = [
+      ['server-auth handshake, full', await rate(hubPid, handshakeOnly(server), false)],
+      ['server-auth handshake, resumed', await rate(hubPid, handshakeOnly(server), true)],
+      ['mutual TLS handshake, full', await rate(hubPid, handshakeOnly(mutual), false)],
+      ['mutual TLS handshake, resumed', await rate(hubPid, handshakeOnly(mutual), true)],
+      ['new connection + GET /version (no authn)', await rate(hubPid, firstRequest(server, '/version'), false)],
+      [
+        'new connection + first GET (bearer token)',
+        await rate(hubPid, firstRequest(server, '/api/v1/namespaces', cluster.adminToken), false),
+      ],
+      [
+        'new connection + first GET (client cert)',
+        await rate(hubPid, firstRequest(mutual, '/api/v1/namespaces'), false),
+      ],
+    ];
+    console.log(`${'connection'.padEnd(44)} ${'conn/s'.padStart(8)} ${'hub CPU/conn'.padStart(14)}`);
+    for (const [label, r] of rows)
+      console.log(
+        `${label.padEnd(44)} ${r.perSecond.toFixed(0).padStart(8)} ${`${r.hubCpuMsPer.toFixed(2)} ms`.padStart(14)}`,
+      );
+  } finally {
+    await cluster.stop();
+  }
+}
+
+await main();
