@@ -3,7 +3,7 @@
  * serving certificate, node and user client certificates). Built with `@peculiar/x509`; keys are
  * ECDSA P-256 and signatures ECDSA with SHA-256.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import { InvalidCertificateError } from './errors.js';
 import { p256PrivateKey, p256PublicKey } from './keys.js';
@@ -102,6 +102,39 @@ export interface IssueCertificateOptions {
   now: Date;
 }
 
+/** A CA parsed for signing: its certificate, its key imported, its key identifier extension. */
+interface CaSigner {
+  caCert: x509.X509Certificate;
+  signingKey: webcrypto.CryptoKey;
+  authorityKeyId: x509.AuthorityKeyIdentifierExtension;
+}
+
+/**
+ * Parsed CAs by their PEM. Parsing the CA certificate and importing its key cost more than signing
+ * itself (node joins measured ~4–8 signatures/s on a loaded 2-core machine before this); a hub signs
+ * with one CA (two around a rotation).
+ */
+const caSigners = new Map<string, Promise<CaSigner>>();
+const MAX_CA_SIGNERS = 4;
+
+function caSigner(ca: CaPem): Promise<CaSigner> {
+  const key = `${ca.certPem}\0${ca.keyPem}`;
+  let signer = caSigners.get(key);
+  if (signer === undefined) {
+    signer = (async () => {
+      const caCert = new x509.X509Certificate(decodeOnePem(ca.certPem, 'CERTIFICATE', 'CA certificate'));
+      const caKey = p256PrivateKey(ca.keyPem);
+      const signingKey = await importSigningKey(caKey.export({ type: 'pkcs8', format: 'der' }));
+      return { caCert, signingKey, authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(caCert) };
+    })();
+    // A CA that fails to parse is not kept: the caller sees the error, the next call tries again.
+    signer.catch(() => caSigners.delete(key));
+    if (caSigners.size >= MAX_CA_SIGNERS) caSigners.delete(caSigners.keys().next().value!);
+    caSigners.set(key, signer);
+  }
+  return signer;
+}
+
 /**
  * Issues a leaf certificate signed by `ca` (random serial, subject/authority key identifiers,
  * extended key usage from `usages`) and returns it as PEM. The lifetime is capped at the CA's own
@@ -117,9 +150,7 @@ export async function issueCertificate(opts: IssueCertificateOptions): Promise<s
       throw new InvalidCertificateError(`not a DNS name: ${JSON.stringify(dns.slice(0, 64))}`);
     }
   }
-  const caCert = new x509.X509Certificate(decodeOnePem(opts.ca.certPem, 'CERTIFICATE', 'CA certificate'));
-  const caKey = p256PrivateKey(opts.ca.keyPem);
-  const signingKey = await importSigningKey(caKey.export({ type: 'pkcs8', format: 'der' }));
+  const { caCert, signingKey, authorityKeyId } = await caSigner(opts.ca);
   const publicKey = await importPublicKey(p256PublicKey(opts.publicKeyPem).export({ type: 'spki', format: 'der' }));
   const { notBefore, notAfter: wanted } = validity(opts.now, opts.lifetimeSeconds);
   const notAfter = wanted.getTime() > caCert.notAfter.getTime() ? caCert.notAfter : wanted;
@@ -144,7 +175,7 @@ export async function issueCertificate(opts: IssueCertificateOptions): Promise<s
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension(ekus, false),
       await x509.SubjectKeyIdentifierExtension.create(publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      authorityKeyId,
       ...(sans.length > 0 ? [new x509.SubjectAlternativeNameExtension(sans, false)] : []),
     ],
   });
