@@ -16,9 +16,11 @@ import { boundStatus } from './status-bounds.js';
 import { handleCollection, handleObject } from './resource-routes.js';
 import { StreamLimiter, limitStreams } from './stream-limits.js';
 import type { ApiDeps, ApiEnv } from './types.js';
+import { WatchEncoder } from './watch-encoder.js';
 
 /** Builds the API app; serve it with `@hono/node-server` or drive it with `app.request()`. */
-export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
+export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
+  const deps: ApiDeps = { ...given, watchEncoder: given.watchEncoder ?? new WatchEncoder() };
   const app = new Hono<ApiEnv>();
   const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = deps.logger;

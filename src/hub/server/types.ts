@@ -5,6 +5,7 @@ import type { BlobStore } from '../blobs/index.js';
 import type { CertificateAuthenticator, NodeCertificateSigner } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { StreamLimiter } from './stream-limits.js';
+import type { WatchEncoder } from './watch-encoder.js';
 
 /** Options of a pod log request (`GET …/pods/<name>/log`). */
 export interface PodLogOptions {
@@ -42,6 +43,8 @@ export interface ApiDeps {
   version: { gitVersion: string };
   /** Interval of BOOKMARK events on idle watches (default 30 s), so proxies do not cut them. */
   watchBookmarkIntervalMs?: number;
+  /** Encodes watch frames once for all watchers (createApiApp makes one when absent). */
+  watchEncoder?: WatchEncoder;
   /** Largest object body accepted (default 3 MiB). */
   maxBodyBytes?: number;
   /** Per-user bounds on concurrent watches and followed logs (default: 100 and 20). */

@@ -99,3 +99,13 @@ export async function readLines(res: TestResponse, n: number, timeoutMs = 5000):
   await reader.cancel();
   return out;
 }
+
+/** A minimal Pod manifest (optionally bound to `nodeName`) for the server's tests. */
+export function testPod(name: string, labels: Record<string, string> = { app: 'web' }, nodeName?: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { containers: [{ name: 'main', image: 'hello.wasm' }], ...(nodeName ? { nodeName } : {}) },
+  };
+}
