@@ -13,6 +13,8 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseResourcePath } from './resource-path.js';
 import { boundStatus } from './status-bounds.js';
+import { InflightLimiter, limitInflight } from './inflight-limits.js';
+import { instrumentRequests } from './request-metrics.js';
 import { handleCollection, handleObject } from './resource-routes.js';
 import { StreamLimiter, limitStreams } from './stream-limits.js';
 import type { ApiDeps, ApiEnv } from './types.js';
@@ -34,6 +36,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
       'request',
     );
   });
+  if (deps.metrics) app.use(instrumentRequests(deps.metrics));
 
   app.onError((err, c) => {
     const known = err instanceof EdgeError;
@@ -65,7 +68,16 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   if (deps.nodeCertificates) mountNodeCertificateRoute(app, deps.auth, deps.nodeCertificates);
   const authorize = deps.rbac?.authorize ?? mastersOnlyAuthorizer;
   app.use(requireAuth(deps.auth, authorize, deps.nodeCertificates?.certificates));
+  app.use(limitInflight(deps.inflight ?? new InflightLimiter(), deps.metrics));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
+  // Authorized as the non-resource URL `/metrics` (verb get): cluster-admin and system:masters have it;
+  // a scraper gets a ClusterRole with `nonResourceURLs: ["/metrics"], verbs: ["get"]`.
+  const metrics = deps.metrics;
+  if (metrics)
+    app.get('/metrics', async (c) => {
+      const { text, contentType } = await metrics.render();
+      return c.body(text, 200, { 'content-type': contentType });
+    });
 
   mountBlobRoutes(app, deps.blobs);
   app.get('/api', (c) => c.json(apiVersions()));
