@@ -32,6 +32,7 @@ export type ObjectEnvelope = z.infer<typeof ObjectEnvelope>;
 export const ListMeta = z.looseObject({
   resourceVersion: z.string().optional(),
   continue: z.string().optional(),
+  remainingItemCount: z.number().int().nonnegative().optional(),
 });
 export type ListMeta = z.infer<typeof ListMeta>;
 

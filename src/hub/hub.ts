@@ -47,6 +47,7 @@ import {
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
 import { InformerFactory } from './informers/index.js';
+import { HubMetrics, LoopWatchdog } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
@@ -197,7 +198,7 @@ export class Hub {
       gracePeriodSeconds: options.nodeGracePeriodSeconds ?? 10,
       evictionTimeoutSeconds: options.podEvictionTimeoutSeconds ?? 30,
     });
-    const runners = [
+    const runners: Array<{ start(): void; stop(): Promise<unknown> }> = [
       new Scheduler({
         api,
         pods,
@@ -287,9 +288,16 @@ export class Hub {
       watchesPerUser: options.maxWatchesPerUser,
       logFollowsPerUser: options.maxLogFollowsPerUser,
     });
+    const metrics = new HubMetrics({
+      connectedNodes: () => gateway.connectedNodes().length,
+      watchers: () => api.watchStats,
+    });
+    const watchdog = new LoopWatchdog({ logger: log('event-loop'), onBlock: (s) => metrics.loopBlocked(s) });
+    runners.push({ start: () => watchdog.start(), stop: () => Promise.resolve(watchdog.stop()) });
     const app = createApiApp({
       api,
       auth,
+      metrics,
       // A plain-HTTP hub's nodes have no certificates: they fetch blobs with their bootstrap token.
       rbac: options.insecureHttp
         ? {

@@ -7,15 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   AlreadyExistsError,
-  BadRequestError,
   ConflictError,
   InvalidError,
   MethodNotAllowedError,
   NotFoundError,
-  matchesFields,
-  matchesLabels,
-  parseFieldSelector,
-  parseLabelSelector,
   rfc3339,
   validateObject,
   type Clock,
@@ -27,13 +22,15 @@ import {
 import type { Store, StoredValue } from '../store/index.js';
 import { awaitsNode, deleteObject, type DeletionDeps } from './deletion.js';
 import { jsonEqual } from './equality.js';
-import { collectionPrefix, objectKey } from './keys.js';
+import { objectKey } from './keys.js';
 import { omit } from './omit.js';
 import { createStrategies, ensureNamespace, type KindStrategy, type StrategyFor } from './strategies/index.js';
 import { resourceName, storeError } from './store-errors.js';
 import type { DeleteOptions, ListOptions, ObjectAPI, ObjectList, WatchEvent, WatchOptions } from './types.js';
 import { checkPreconditions, mergeUpdate, withGeneration } from './update.js';
-import { toWatchEvent, withResourceVersion } from './watch-filter.js';
+import { listObjects, watchObjects } from './list-watch.js';
+import { SharedWatches } from './shared-watches.js';
+import { withResourceVersion } from './watch-filter.js';
 
 /** Dependencies of `ObjectRegistry`. */
 export interface ObjectRegistryDeps {
@@ -54,6 +51,7 @@ export class ObjectRegistry implements ObjectAPI {
   readonly #logger: Logger;
   readonly #random: () => number;
   readonly #strategyFor: StrategyFor;
+  readonly #watches: SharedWatches;
 
   constructor(deps: ObjectRegistryDeps) {
     this.#store = deps.store;
@@ -61,6 +59,7 @@ export class ObjectRegistry implements ObjectAPI {
     this.#logger = deps.logger;
     this.#random = deps.random ?? Math.random;
     this.#strategyFor = createStrategies({ ...deps, random: this.#random });
+    this.#watches = new SharedWatches(deps.store, deps.logger);
   }
 
   async create<T extends KubeObject>(type: ResourceType, raw: unknown): Promise<T> {
@@ -118,11 +117,8 @@ export class ObjectRegistry implements ObjectAPI {
     return withResourceVersion<T>(sv.value, sv.modRevision);
   }
 
-  async list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    const matches = this.#matcher(opts);
-    const res = await this.#store.list(collectionPrefix(type, opts.namespace));
-    const items = res.items.map((sv) => withResourceVersion<T>(sv.value, sv.modRevision)).filter(matches);
-    return { items, resourceVersion: String(res.revision) };
+  list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    return listObjects<T>(this.#store, type, opts);
   }
 
   async update<T extends KubeObject>(type: ResourceType, raw: unknown): Promise<T> {
@@ -161,31 +157,17 @@ export class ObjectRegistry implements ObjectAPI {
     }
   }
 
-  async watch<T extends KubeObject>(
+  watch<T extends KubeObject>(
     type: ResourceType,
     opts: WatchOptions,
     onEvent: (e: WatchEvent<T>) => void,
   ): Promise<() => void> {
-    const matches = this.#matcher(opts);
-    const prefix = collectionPrefix(type, opts.namespace);
-    const rv = opts.resourceVersion;
-    let from: number;
-    if (rv === undefined || rv === '' || rv === '0') {
-      const res = await this.#store.list(prefix);
-      for (const sv of res.items) {
-        const object = withResourceVersion<T>(sv.value, sv.modRevision);
-        if (matches(object)) onEvent({ type: 'ADDED', object });
-      }
-      from = res.revision;
-    } else if (/^\d+$/.test(rv)) {
-      from = Number(rv);
-    } else {
-      throw new BadRequestError(`invalid resourceVersion "${rv}": must be a non-negative integer`);
-    }
-    return this.#store.watch(prefix, from, (e) => {
-      const we = toWatchEvent<T>(e, matches);
-      if (we) onEvent(we);
-    });
+    return watchObjects<T>(this.#store, this.#watches, type, opts, onEvent);
+  }
+
+  /** Watchers served by shared prefix watches, and the store watches those hold (metrics). */
+  get watchStats(): { watchers: number; storeWatches: number } {
+    return { watchers: this.#watches.watchers, storeWatches: this.#watches.prefixes };
   }
 
   /** Creates namespace `name` unless it exists (hub startup: `default`, `edge-system`). */
@@ -268,12 +250,6 @@ export class ObjectRegistry implements ObjectAPI {
       return withResourceVersion<T>(stored, rev);
     }
     return withResourceVersion<T>(stored, await this.#store.update(key, stored, sv.modRevision));
-  }
-
-  #matcher(opts: ListOptions): (obj: KubeObject) => boolean {
-    const labels = parseLabelSelector(opts.labelSelector);
-    const fields = parseFieldSelector(opts.fieldSelector);
-    return (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj);
   }
 
   #suffix(): string {

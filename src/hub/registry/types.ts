@@ -12,12 +12,20 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** List only: at most this many items; the answer's `continue` fetches the rest. */
+  limit?: number;
+  /** List only: the `continue` token of the previous page. */
+  continue?: string;
 }
 
 /** A list result; `resourceVersion` is the store revision to watch from. */
 export interface ObjectList<T extends KubeObject = KubeObject> {
   items: T[];
   resourceVersion: string;
+  /** Token for the next page (a list with `limit` that stopped early). */
+  continue?: string;
+  /** Matching items after this page. */
+  remainingItemCount?: number;
 }
 
 /** A watch event as the API streams it. */
@@ -29,6 +37,11 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
 export interface WatchOptions extends ListOptions {
   /** Stream changes after this revision; absent or "0" = current state as ADDED events, then changes. */
   resourceVersion?: string;
+  /**
+   * Send BOOKMARK events about this often, carrying the revision the watch has progressed to (events
+   * filtered out included), so a resumed watch replays nothing it already passed.
+   */
+  bookmarkIntervalMs?: number;
 }
 
 export interface DeleteOptions {

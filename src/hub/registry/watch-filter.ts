@@ -12,12 +12,27 @@ export function withResourceVersion<T extends KubeObject>(value: unknown, revisi
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
 }
 
+// One API object per store event, shared by every watcher that receives the event: the HTTP watch
+// encodes it once (cached by object identity) however many clients watch. Keyed weakly: the entry
+// goes when the event does.
+const objects = new WeakMap<StoreEvent, KubeObject>();
+
+/** The API object of store event `e` (the same object for every call with the same event). */
+export function eventObject<T extends KubeObject>(e: StoreEvent): T {
+  let object = objects.get(e);
+  if (object === undefined) {
+    object = withResourceVersion<KubeObject>(e.value, e.revision);
+    objects.set(e, object);
+  }
+  return object as T;
+}
+
 /** The API event for `e`, or undefined when the watcher must not see it. */
 export function toWatchEvent<T extends KubeObject>(
   e: StoreEvent,
   matches: (obj: KubeObject) => boolean,
 ): WatchEvent<T> | undefined {
-  const object = withResourceVersion<T>(e.value, e.revision);
+  const object = eventObject<T>(e);
   if (e.type === 'delete') return matches(object) ? { type: 'DELETED', object } : undefined;
   const now = matches(object);
   const before = !e.created && e.prevValue !== undefined && matches(e.prevValue as KubeObject);

@@ -13,12 +13,16 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseResourcePath } from './resource-path.js';
 import { boundStatus } from './status-bounds.js';
+import { InflightLimiter, limitInflight } from './inflight-limits.js';
+import { instrumentRequests } from './request-metrics.js';
 import { handleCollection, handleObject } from './resource-routes.js';
 import { StreamLimiter, limitStreams } from './stream-limits.js';
 import type { ApiDeps, ApiEnv } from './types.js';
+import { WatchEncoder } from './watch-encoder.js';
 
 /** Builds the API app; serve it with `@hono/node-server` or drive it with `app.request()`. */
-export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
+export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
+  const deps: ApiDeps = { ...given, watchEncoder: given.watchEncoder ?? new WatchEncoder() };
   const app = new Hono<ApiEnv>();
   const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = deps.logger;
@@ -32,6 +36,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       'request',
     );
   });
+  if (deps.metrics) app.use(instrumentRequests(deps.metrics));
 
   app.onError((err, c) => {
     const known = err instanceof EdgeError;
@@ -63,7 +68,16 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   if (deps.nodeCertificates) mountNodeCertificateRoute(app, deps.auth, deps.nodeCertificates);
   const authorize = deps.rbac?.authorize ?? mastersOnlyAuthorizer;
   app.use(requireAuth(deps.auth, authorize, deps.nodeCertificates?.certificates));
+  app.use(limitInflight(deps.inflight ?? new InflightLimiter(), deps.metrics));
   app.use(limitStreams(deps.streamLimits ?? new StreamLimiter()));
+  // Authorized as the non-resource URL `/metrics` (verb get): cluster-admin and system:masters have it;
+  // a scraper gets a ClusterRole with `nonResourceURLs: ["/metrics"], verbs: ["get"]`.
+  const metrics = deps.metrics;
+  if (metrics)
+    app.get('/metrics', async (c) => {
+      const { text, contentType } = await metrics.render();
+      return c.body(text, 200, { 'content-type': contentType });
+    });
 
   mountBlobRoutes(app, deps.blobs);
   app.get('/api', (c) => c.json(apiVersions()));

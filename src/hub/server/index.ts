@@ -11,6 +11,7 @@ export type {
 } from './types.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
 export { mergePatch, jsonPatch } from './patch.js';
+export { DEFAULT_INFLIGHT, InflightLimiter, type InflightOptions } from './inflight-limits.js';
 export {
   DEFAULT_LOG_FOLLOWS_PER_USER,
   DEFAULT_WATCHES_PER_USER,

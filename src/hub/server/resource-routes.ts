@@ -18,10 +18,12 @@ import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.j
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
 import { execInPod } from './exec-route.js';
 import { logOptions, logResponse } from './log-route.js';
+import { listResponse } from './list-response.js';
 import { applyPatch } from './patch.js';
 import type { ResourceRoute } from './resource-path.js';
 import { parseScale, patchScale, toScale, updateScale } from './scale.js';
 import type { ApiDeps, ApiEnv } from './types.js';
+import { WatchEncoder } from './watch-encoder.js';
 import { watchResponse } from './watch-stream.js';
 
 type Ctx = Context<ApiEnv>;
@@ -31,6 +33,14 @@ type CollectionRoute = Extract<ResourceRoute, { scope: 'collection' }>;
 const PATCH_RETRIES = 5;
 
 const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
+
+/** `?limit=`: a non-negative integer; 0 or absent lists everything. */
+function listLimit(v: string | undefined): { limit?: number } {
+  if (v === undefined || v === '') return {};
+  if (!/^\d{1,9}$/.test(v)) throw new BadRequestError(`invalid limit "${shown(v)}": must be a non-negative integer`);
+  const limit = Number(v);
+  return limit > 0 ? { limit } : {};
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -126,26 +136,36 @@ export async function handleCollection(
     const fieldSelector = [...byName, ...(q.fieldSelector ? [q.fieldSelector] : [])].join(',') || undefined;
     const filter = { namespace, labelSelector: q.labelSelector, fieldSelector };
     if (isTrue(q.watch)) {
+      const allowWatchBookmarks = isTrue(q.allowWatchBookmarks);
       const timeout = parseSecondsParam('timeoutSeconds', q.timeoutSeconds);
       return watchResponse(
         deps.api,
         type,
-        { ...filter, resourceVersion: q.resourceVersion, timeoutSeconds: timeout },
+        { ...filter, resourceVersion: q.resourceVersion, timeoutSeconds: timeout, allowWatchBookmarks },
         c.req.raw.signal,
         {
           bookmarkIntervalMs: deps.watchBookmarkIntervalMs ?? 30_000,
           logger: deps.logger,
+          encoder: deps.watchEncoder ?? new WatchEncoder(),
         },
       );
     }
-    const list = await deps.api.list(type, filter);
+    const list = await deps.api.list(type, {
+      ...filter,
+      ...listLimit(q.limit),
+      ...(q.continue ? { continue: q.continue } : {}),
+    });
     const answer: ObjectList = {
       apiVersion: apiVersionOf(type),
       kind: `${type.kind}List`,
-      metadata: { resourceVersion: list.resourceVersion },
+      metadata: {
+        resourceVersion: list.resourceVersion,
+        ...(list.continue !== undefined ? { continue: list.continue } : {}),
+        ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}),
+      },
       items: list.items,
     };
-    return c.json(answer);
+    return listResponse(answer);
   }
   if (method === 'POST') {
     if (type.namespaced && namespace === undefined)

@@ -93,7 +93,7 @@ export function userOf(principal: Principal): string {
 }
 
 /** Wraps a streaming body so `release` runs once it ends, fails or is cancelled. */
-function releasingBody(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+export function releasingBody(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {

@@ -4,7 +4,10 @@ import type { Authorizer, Principal, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { CertificateAuthenticator, NodeCertificateSigner } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import type { HubMetrics } from '../metrics/index.js';
+import type { InflightLimiter } from './inflight-limits.js';
 import type { StreamLimiter } from './stream-limits.js';
+import type { WatchEncoder } from './watch-encoder.js';
 
 /** Options of a pod log request (`GET …/pods/<name>/log`). */
 export interface PodLogOptions {
@@ -42,8 +45,14 @@ export interface ApiDeps {
   version: { gitVersion: string };
   /** Interval of BOOKMARK events on idle watches (default 30 s), so proxies do not cut them. */
   watchBookmarkIntervalMs?: number;
+  /** Encodes watch frames once for all watchers (createApiApp makes one when absent). */
+  watchEncoder?: WatchEncoder;
   /** Largest object body accepted (default 3 MiB). */
   maxBodyBytes?: number;
+  /** Bounds on requests in flight (default: 400 reads, 200 writes, 50 full lists). */
+  inflight?: InflightLimiter;
+  /** Prometheus metrics: requests are recorded and `GET /metrics` serves them (absent: neither). */
+  metrics?: HubMetrics;
   /** Per-user bounds on concurrent watches and followed logs (default: 100 and 20). */
   streamLimits?: StreamLimiter;
   /**

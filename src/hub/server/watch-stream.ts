@@ -13,6 +13,7 @@ import {
   type WatchFrame,
 } from '../../api/index.js';
 import type { ListOptions, ObjectAPI, WatchEvent } from '../registry/index.js';
+import { WatchEncoder } from './watch-encoder.js';
 
 /**
  * Bytes of events a slow client may fall behind by before its watch is ended with an ERROR (410) event,
@@ -27,6 +28,8 @@ const HIGH_WATER_BYTES = 256 * 1024;
 export interface WatchRequest extends ListOptions {
   resourceVersion?: string;
   timeoutSeconds?: number;
+  /** `allowWatchBookmarks=true`: BOOKMARKs carry the revision the watch progressed to. */
+  allowWatchBookmarks?: boolean;
 }
 
 /** Starts a watch and returns the streaming response. */
@@ -35,9 +38,9 @@ export async function watchResponse(
   type: ResourceType,
   req: WatchRequest,
   signal: AbortSignal,
-  opts: { bookmarkIntervalMs: number; logger: Logger; maxQueuedBytes?: number },
+  opts: { bookmarkIntervalMs: number; logger: Logger; encoder?: WatchEncoder; maxQueuedBytes?: number },
 ): Promise<Response> {
-  const encoder = new TextEncoder();
+  const encoder = opts.encoder ?? new WatchEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let stop: (() => void) | undefined;
   let closed = false;
@@ -65,9 +68,11 @@ export async function watchResponse(
     new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
   );
   let listing = false;
+  let lastWrite = performance.now();
   const write = (e: WatchFrame): void => {
     if (closed) return;
-    const bytes = encoder.encode(`${JSON.stringify(e)}\n`);
+    lastWrite = performance.now();
+    const bytes = encoder.encode(e);
     // The initial list is sent whole (as a list request would be); the cap bounds what follows it.
     if (listing) allowedBacklog += bytes.byteLength;
     controller.enqueue(bytes);
@@ -80,7 +85,7 @@ export async function watchResponse(
         type: 'ERROR',
         object: toStatus(new GoneError('watch client fell too far behind; relist')),
       };
-      controller.enqueue(encoder.encode(`${JSON.stringify(gone)}\n`));
+      controller.enqueue(encoder.encode(gone));
       close();
     }
   };
@@ -105,15 +110,30 @@ export async function watchResponse(
     lastRV = list.resourceVersion;
   }
   try {
-    stop = await api.watch(type, { ...filter, resourceVersion: lastRV }, send);
+    stop = await api.watch(
+      type,
+      {
+        ...filter,
+        resourceVersion: lastRV,
+        ...(req.allowWatchBookmarks ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
+      },
+      send,
+    );
   } catch (err) {
     close();
     throw err;
   }
   if (signal.aborted) close();
   signal.addEventListener('abort', close);
+  // Keep-alive for idle watches (proxies cut silent connections): a BOOKMARK at the last revision
+  // sent, only when nothing at all was written for a whole interval.
   const bookmark = (): void => {
     if (closed) return;
+    const idle = performance.now() - lastWrite;
+    if (idle < opts.bookmarkIntervalMs) {
+      timers[0] = setTimeout(bookmark, opts.bookmarkIntervalMs - idle).unref();
+      return;
+    }
     write({
       type: 'BOOKMARK',
       object: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: lastRV } },

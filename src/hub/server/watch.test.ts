@@ -2,15 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, readLines, type Harness } from './testdata/harness.js';
+import { createHarness, testPod, readLines, type Harness } from './testdata/harness.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
-const pod = (name: string, labels: Record<string, string> = { app: 'web' }) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, labels },
-  spec: { containers: [{ name: 'main', image: 'hello.wasm' }] },
-});
+const pod = testPod;
 
 let h: Harness;
 afterEach(() => h.close());

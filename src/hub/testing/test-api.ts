@@ -10,7 +10,8 @@ import { silentLogger } from '../../platform/index.js';
 import { startStandaloneAuth, type TokenAuth } from '../auth/index.js';
 import { BlobStore } from '../blobs/index.js';
 import { ObjectRegistry } from '../registry/index.js';
-import { createApiApp, type PodLogSource } from '../server/index.js';
+import type { HubMetrics } from '../metrics/index.js';
+import { createApiApp, type InflightLimiter, type PodLogSource } from '../server/index.js';
 import { SqliteStore } from '../store/index.js';
 
 /** Options of `createTestApi`; every one has a default suited to unit tests. */
@@ -29,6 +30,10 @@ export interface TestApiOptions {
   defaultNamespace?: boolean;
   /** Users besides `admin`, written to `tokens.json` (tokens of at least 16 characters). */
   users?: readonly TestUser[];
+  /** Prometheus metrics of the app (`GET /metrics`); none by default. */
+  metrics?: HubMetrics;
+  /** In-flight budgets (the server's defaults otherwise). */
+  inflight?: InflightLimiter;
 }
 
 /** A user of `tokens.json`: a name, its token, and a legacy role or groups. */
@@ -78,6 +83,8 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
     logger,
     version: { gitVersion: opts.version ?? 'v0.0.0-test' },
     watchBookmarkIntervalMs: opts.bookmarkMs,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.inflight ? { inflight: opts.inflight } : {}),
   });
   return {
     app,

@@ -3,7 +3,7 @@ import type { KubeObject } from '../../../api/index.js';
 import type { TokenAuth } from '../../auth/index.js';
 import type { ObjectRegistry } from '../../registry/index.js';
 import type { SqliteStore } from '../../store/index.js';
-import { createTestApi } from '../../testing/index.js';
+import { createTestApi, type TestApiOptions } from '../../testing/index.js';
 import type { createApiApp } from '../app.js';
 import type { PodLogSource } from '../types.js';
 
@@ -42,7 +42,7 @@ export const fakeLogs: PodLogSource = {
 };
 
 export async function createHarness(
-  opts: { historyLimit?: number; bookmarkMs?: number; now?: () => number } = {},
+  opts: Pick<TestApiOptions, 'historyLimit' | 'bookmarkMs' | 'now' | 'metrics' | 'inflight' | 'users'> = {},
 ): Promise<Harness> {
   const { app, store, api, auth, close } = await createTestApi({ ...opts, logs: fakeLogs });
   return {
@@ -98,4 +98,14 @@ export async function readLines(res: TestResponse, n: number, timeoutMs = 5000):
   }
   await reader.cancel();
   return out;
+}
+
+/** A minimal Pod manifest (optionally bound to `nodeName`) for the server's tests. */
+export function testPod(name: string, labels: Record<string, string> = { app: 'web' }, nodeName?: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { containers: [{ name: 'main', image: 'hello.wasm' }], ...(nodeName ? { nodeName } : {}) },
+  };
 }

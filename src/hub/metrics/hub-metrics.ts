@@ -1,0 +1,161 @@
+/**
+ * The hub's Prometheus metrics (prom-client), named as the kube-apiserver names them where there is
+ * one: process and Node.js defaults (event-loop lag included), API requests by verb, resource and code
+ * with a latency histogram, long-running requests, watchers, connected nodes. One registry per hub
+ * (no prom-client global), so tests and several hubs in one process stay apart.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Live figures the hub reads on each scrape (cheap callbacks, no per-event bookkeeping). */
+export interface MetricSources {
+  /** Nodes with a live gateway session. */
+  connectedNodes?: () => number;
+  /** API watchers served by shared watches, and store watches held. */
+  watchers?: () => { watchers: number; storeWatches: number };
+}
+
+/** The kube-apiserver's latency buckets (seconds), so dashboards built for it read ours. */
+const LATENCY_BUCKETS = [
+  0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60,
+];
+
+/** One finished API request, as the middleware saw it. */
+export interface RequestSample {
+  /** Kubernetes verb in upper case: GET, LIST, WATCH, POST, PUT, PATCH, DELETE, … */
+  verb: string;
+  /** Plural resource (`pods`), or '' for non-resource URLs. */
+  resource: string;
+  subresource: string;
+  code: number;
+  seconds: number;
+}
+
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'verb' | 'resource' | 'subresource' | 'code'>;
+  readonly #duration: Histogram<'verb' | 'resource' | 'subresource'>;
+  readonly #longRunning: Gauge<'verb' | 'resource'>;
+  readonly #inflight: Gauge<'request_kind'>;
+  readonly #rejected: Counter<'request_kind'>;
+  readonly #loopBlocks: Counter;
+  readonly #loopLongest: Gauge;
+
+  constructor(sources: MetricSources = {}) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.#requests = new Counter({
+      name: 'apiserver_request_total',
+      help: 'API requests by verb, resource, subresource and HTTP code.',
+      labelNames: ['verb', 'resource', 'subresource', 'code'],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'API request latency (for WATCH and followed logs: until the stream starts).',
+      labelNames: ['verb', 'resource', 'subresource'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#longRunning = new Gauge({
+      name: 'apiserver_longrunning_requests',
+      help: 'Open long-running requests (watches, followed logs).',
+      labelNames: ['verb', 'resource'],
+      registers,
+    });
+    this.#inflight = new Gauge({
+      name: 'apiserver_current_inflight_requests',
+      help: 'Requests being served, by kind (readOnly, mutating).',
+      labelNames: ['request_kind'],
+      registers,
+    });
+    this.#rejected = new Counter({
+      name: 'apiserver_dropped_requests_total',
+      help: 'Requests refused with 429 because their in-flight budget was full.',
+      labelNames: ['request_kind'],
+      registers,
+    });
+    this.#loopBlocks = new Counter({
+      name: 'edgeplane_event_loop_blocks_total',
+      help: 'Times the event loop was blocked longer than the warning threshold.',
+      registers,
+    });
+    this.#loopLongest = new Gauge({
+      name: 'edgeplane_event_loop_longest_block_seconds',
+      help: 'Longest event-loop block seen since the hub started.',
+      registers,
+    });
+    const { connectedNodes, watchers } = sources;
+    if (connectedNodes)
+      new Gauge({
+        name: 'edgeplane_connected_nodes',
+        help: 'Nodes with a live session to this hub.',
+        registers,
+        collect() {
+          this.set(connectedNodes());
+        },
+      });
+    if (watchers) {
+      new Gauge({
+        name: 'apiserver_registered_watchers',
+        help: 'Watchers (API clients and the hub informers) served by shared watches.',
+        registers,
+        collect() {
+          this.set(watchers().watchers);
+        },
+      });
+      new Gauge({
+        name: 'edgeplane_store_shared_watches',
+        help: 'Store watches held by shared watches (one per watched collection).',
+        registers,
+        collect() {
+          this.set(watchers().storeWatches);
+        },
+      });
+    }
+  }
+
+  /** Records one finished request. */
+  request(s: RequestSample): void {
+    const labels = { verb: s.verb, resource: s.resource, subresource: s.subresource };
+    this.#requests.inc({ ...labels, code: String(s.code) });
+    this.#duration.observe(labels, s.seconds);
+  }
+
+  /** Counts a long-running request open; the returned function counts it closed. */
+  longRunning(verb: string, resource: string): () => void {
+    this.#longRunning.inc({ verb, resource });
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.#longRunning.dec({ verb, resource });
+    };
+  }
+
+  /** Sets the in-flight count of one request kind. */
+  inflight(kind: string, n: number): void {
+    this.#inflight.set({ request_kind: kind }, n);
+  }
+
+  /** Counts a request refused for lack of in-flight budget. */
+  rejected(kind: string): void {
+    this.#rejected.inc({ request_kind: kind });
+  }
+
+  /** Records an event-loop block of `seconds`. */
+  loopBlocked(seconds: number): void {
+    this.#loopBlocks.inc();
+    const longest = this.#longestBlock;
+    if (seconds > longest) {
+      this.#longestBlock = seconds;
+      this.#loopLongest.set(seconds);
+    }
+  }
+
+  #longestBlock = 0;
+
+  /** The exposition text and its content type. */
+  async render(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}

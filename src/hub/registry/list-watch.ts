@@ -1,0 +1,121 @@
+/**
+ * The read side of the registry: lists (with Kubernetes' `limit`/`continue` pagination) and watches
+ * (served by shared prefix watches where they can be, see watch-dispatch.ts).
+ */
+import {
+  BadRequestError,
+  apiVersionOf,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  type KubeObject,
+  type ResourceType,
+} from '../../api/index.js';
+import type { Store } from '../store/index.js';
+import { decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
+import { collectionPrefix } from './keys.js';
+import type { SharedWatches } from './shared-watches.js';
+import type { ListOptions, ObjectList, WatchEvent, WatchOptions } from './types.js';
+import { INDEXED_FIELDS, type WatchSub } from './watch-dispatch.js';
+import { toWatchEvent, withResourceVersion } from './watch-filter.js';
+
+/** The selectors of `opts` as one predicate, and the indexed field term it requires, if any. */
+function selection(opts: ListOptions): { matches: (obj: KubeObject) => boolean; index: string | undefined } {
+  const labels = parseLabelSelector(opts.labelSelector);
+  const fields = parseFieldSelector(opts.fieldSelector);
+  const pinned = fields.find((f) => f.op === '=' && (INDEXED_FIELDS as readonly string[]).includes(f.field));
+  return {
+    matches: (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj),
+    index: pinned && `${pinned.field}=${pinned.value}`,
+  };
+}
+
+/**
+ * Lists a collection. With `limit`, answers at most that many items in key order and a `continue`
+ * token; the following pages keep the first page's resourceVersion (a watch from it replays what
+ * changed meanwhile) and a token whose revision was compacted gets 410 Gone, as in Kubernetes.
+ */
+export async function listObjects<T extends KubeObject>(
+  store: Store,
+  type: ResourceType,
+  opts: ListOptions,
+): Promise<ObjectList<T>> {
+  const { matches } = selection(opts);
+  const prefix = collectionPrefix(type, opts.namespace);
+  const token = opts.continue ? decodeContinue(opts.continue) : undefined;
+  if (token && token.revision < (await store.compactedRevision())) throw expiredContinue();
+  const res = await store.list(prefix);
+  const revision = token?.revision ?? res.revision;
+  const startKey = token ? prefix + token.start : undefined;
+  const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
+  const items: T[] = [];
+  let remaining = 0;
+  let lastKey = '';
+  for (const sv of res.items) {
+    if (startKey !== undefined && sv.key <= startKey) continue;
+    if (items.length >= limit) {
+      // Counting the rest costs a selector check each, not a copy.
+      if (matches(sv.value as KubeObject)) remaining++;
+      continue;
+    }
+    const object = withResourceVersion<T>(sv.value, sv.modRevision);
+    if (!matches(object)) continue;
+    items.push(object);
+    lastKey = sv.key;
+  }
+  const out: ObjectList<T> = { items, resourceVersion: String(revision) };
+  if (remaining > 0) {
+    out.continue = encodeContinue({ revision, start: lastKey.slice(prefix.length) });
+    out.remainingItemCount = remaining;
+  }
+  return out;
+}
+
+/** Watches a collection; see `ObjectAPI.watch`. */
+export async function watchObjects<T extends KubeObject>(
+  store: Store,
+  shared: SharedWatches,
+  type: ResourceType,
+  opts: WatchOptions,
+  onEvent: (e: WatchEvent<T>) => void,
+): Promise<() => void> {
+  const { matches, index } = selection(opts);
+  const prefix = collectionPrefix(type, opts.namespace);
+  const rv = opts.resourceVersion;
+  let from: number;
+  if (rv === undefined || rv === '' || rv === '0') {
+    const res = await store.list(prefix);
+    for (const sv of res.items) {
+      const object = withResourceVersion<T>(sv.value, sv.modRevision);
+      if (matches(object)) onEvent({ type: 'ADDED', object });
+    }
+    from = res.revision;
+  } else if (/^\d+$/.test(rv)) {
+    from = Number(rv);
+  } else {
+    throw new BadRequestError(`invalid resourceVersion "${rv}": must be a non-negative integer`);
+  }
+  // Past compaction the store answers 410 Gone, whatever the shared ring still holds.
+  if (from >= (await store.compactedRevision())) {
+    const apiVersion = apiVersionOf(type);
+    const sub: WatchSub = {
+      matches,
+      index,
+      after: from,
+      onEvent: onEvent as (e: WatchEvent) => void,
+      bookmarkIntervalMs: opts.bookmarkIntervalMs,
+      nextBookmarkAt: performance.now() + (opts.bookmarkIntervalMs ?? 0),
+      bookmark: (resourceVersion) => ({
+        type: 'BOOKMARK',
+        object: { apiVersion, kind: type.kind, metadata: { resourceVersion } },
+      }),
+    };
+    const leave = await shared.join(prefix, sub);
+    if (leave) return leave;
+  }
+  return store.watch(prefix, from, (e) => {
+    const we = toWatchEvent<T>(e, matches);
+    if (we) onEvent(we);
+  });
+}

@@ -1,0 +1,70 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts) */
+import { afterEach, describe, expect, it } from 'vitest';
+import { typeByKind, type ResourceType } from '../../api/index.js';
+import { createHarness, testPod, type Harness } from './testdata/harness.js';
+
+const podType = typeByKind('v1', 'Pod') as ResourceType;
+
+const PODS = '/api/v1/namespaces/default/pods';
+const pod = testPod;
+
+const names = (list: { items: Array<{ metadata: { name: string } }> }): string[] =>
+  list.items.map((p) => p.metadata.name);
+
+let h: Harness;
+afterEach(() => h.close());
+
+describe('list with limit and continue', () => {
+  it('pages through a collection at the first page resourceVersion', async () => {
+    h = await createHarness();
+    for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) await h.api.create(podType, pod(n));
+    const p1 = await (await h.req('GET', `${PODS}?limit=3`)).json();
+    expect(names(p1)).toEqual(['a', 'b', 'c']);
+    expect(p1.metadata.remainingItemCount).toBe(4);
+    expect(typeof p1.metadata.continue).toBe('string');
+    // A write between pages shows up in a later page; the page keeps the first page's revision.
+    await h.api.create(podType, pod('h'));
+    const p2 = await (await h.req('GET', `${PODS}?limit=3&continue=${p1.metadata.continue}`)).json();
+    expect(names(p2)).toEqual(['d', 'e', 'f']);
+    expect(p2.metadata.resourceVersion).toBe(p1.metadata.resourceVersion);
+    const p3 = await (await h.req('GET', `${PODS}?limit=3&continue=${p2.metadata.continue}`)).json();
+    expect(names(p3)).toEqual(['g', 'h']);
+    expect(p3.metadata.continue).toBeUndefined();
+    expect(p3.metadata.remainingItemCount).toBeUndefined();
+  });
+
+  it('counts only matching items and pages a selector', async () => {
+    h = await createHarness();
+    for (let i = 0; i < 6; i++) await h.api.create(podType, pod(`p${i}`, { app: i % 2 ? 'db' : 'web' }));
+    const p1 = await (await h.req('GET', `${PODS}?limit=2&labelSelector=app%3Dweb`)).json();
+    expect(names(p1)).toEqual(['p0', 'p2']);
+    expect(p1.metadata.remainingItemCount).toBe(1);
+  });
+
+  it('refuses a bad limit or token with 400, and an expired token with 410', async () => {
+    h = await createHarness({ historyLimit: 5 });
+    expect((await h.req('GET', `${PODS}?limit=-1`)).status).toBe(400);
+    expect((await h.req('GET', `${PODS}?limit=abc`)).status).toBe(400);
+    const bad = await h.req('GET', `${PODS}?limit=1&continue=bm90LWEtdG9rZW4`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toMatch(/invalid continue token/);
+    for (let i = 0; i < 3; i++) await h.api.create(podType, pod(`p${i}`));
+    const p1 = await (await h.req('GET', `${PODS}?limit=1`)).json();
+    for (let i = 3; i < 20; i++) await h.api.create(podType, pod(`p${i}`));
+    const gone = await h.req('GET', `${PODS}?limit=1&continue=${p1.metadata.continue}`);
+    expect(gone.status).toBe(410);
+    expect(await gone.json()).toMatchObject({ kind: 'Status', reason: 'Gone', code: 410 });
+  });
+
+  it('streams a large list as valid JSON', async () => {
+    h = await createHarness();
+    for (let i = 0; i < 450; i++) await h.api.create(podType, pod(`p${String(i).padStart(3, '0')}`));
+    const res = await h.req('GET', PODS);
+    expect(res.status).toBe(200);
+    const list = await res.json();
+    expect(list.kind).toBe('PodList');
+    expect(list.items).toHaveLength(450);
+    expect(list.items[449].metadata.name).toBe('p449');
+    expect(list.metadata.resourceVersion).toMatch(/^\d+$/);
+  });
+});
