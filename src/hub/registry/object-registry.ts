@@ -151,13 +151,22 @@ export class ObjectRegistry implements ObjectAPI {
     name: string,
     opts: DeleteOptions = {},
   ): Promise<T> {
-    const sv = await this.#store.get(objectKey(type, namespace, name));
+    const key = objectKey(type, namespace, name);
+    let sv = await this.#store.get(key);
     if (!sv) throw new NotFoundError(resourceName(type), name);
     await this.#strategy(type).beforeDelete(name);
-    try {
-      return (await deleteObject(this.#deletionDeps(), type, sv, opts)) as T;
-    } catch (err) {
-      throw storeError(err, type, name);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await deleteObject(this.#deletionDeps(), type, sv, opts)) as T;
+      } catch (err) {
+        // A concurrent write (a controller's status) between the read and the commit: without a
+        // resourceVersion precondition the caller asked to delete whatever is current, so re-read.
+        const raced = err instanceof ConflictError && err.details === undefined;
+        if (!raced || opts.preconditions?.resourceVersion !== undefined || attempt >= UPDATE_RETRIES)
+          throw storeError(err, type, name);
+      }
+      sv = await this.#store.get(key);
+      if (!sv) throw new NotFoundError(resourceName(type), name);
     }
   }
 
