@@ -6,7 +6,7 @@
 import type { Clock, Deployment, Logger, ReplicaSet } from '../../api/index.js';
 import { AlreadyExistsError, NotFoundError, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import { objectKey, splitKey } from '../informers/index.js';
+import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import {
@@ -17,7 +17,7 @@ import {
   templateHash,
   templatesEqual,
 } from './rollout.js';
-import { Controller, controllerRef, jsonEqual, ownerRefTo, writeStatus } from '../reconcile/index.js';
+import { Controller, jsonEqual, ownerRefTo, writeStatus } from '../reconcile/index.js';
 import { deploymentStatus } from './deployment-status.js';
 
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
@@ -40,6 +40,7 @@ export class DeploymentController extends Controller {
     super({ name: 'deployment', logger: deps.logger, clock: deps.clock });
     this.enqueueFrom(deps.deployments);
     this.enqueueOwnerOf(deps.replicaSets, 'Deployment');
+    deps.replicaSets.addIndex(BY_CONTROLLER_UID, controllerUid);
   }
 
   /** Every Deployment. */
@@ -48,9 +49,9 @@ export class DeploymentController extends Controller {
   }
 
   private owned(d: Deployment): ReplicaSet[] {
-    return this.deps.replicaSets.list(
-      (rs) => rs.metadata.namespace === d.metadata.namespace && controllerRef(rs)?.uid === d.metadata.uid,
-    );
+    return this.deps.replicaSets
+      .byIndex(BY_CONTROLLER_UID, d.metadata.uid ?? '')
+      .filter((rs) => rs.metadata.namespace === d.metadata.namespace);
   }
 
   protected async reconcile(key: string): Promise<void> {

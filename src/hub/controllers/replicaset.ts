@@ -6,10 +6,10 @@
 import type { Clock, Logger, Pod, ReplicaSet } from '../../api/index.js';
 import { errorMessage, fromLabelSelector, isPodReady, matchesLabels, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import { objectKey, splitKey } from '../informers/index.js';
+import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { Controller, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
 
@@ -35,6 +35,7 @@ export class ReplicaSetController extends Controller {
     super({ name: 'replicaset', workers: deps.workers, logger: deps.logger, clock: deps.clock });
     this.enqueueFrom(deps.replicaSets);
     this.enqueueOwnerOf(deps.pods, 'ReplicaSet');
+    deps.pods.addIndex(BY_CONTROLLER_UID, controllerUid);
   }
 
   /** Every ReplicaSet. */
@@ -42,15 +43,12 @@ export class ReplicaSetController extends Controller {
     return this.deps.replicaSets.list().map(objectKey);
   }
 
-  /** Pods controlled by `rs` (by uid) that still match its selector. */
+  /** Pods controlled by `rs` (by uid, from the owner index: O(owned pods)) that still match its selector. */
   ownedPods(rs: ReplicaSet): Pod[] {
     const sel = fromLabelSelector(rs.spec.selector) ?? [];
-    return this.deps.pods.list(
-      (p) =>
-        p.metadata.namespace === rs.metadata.namespace &&
-        controllerRef(p)?.uid === rs.metadata.uid &&
-        matchesLabels(sel, p.metadata.labels),
-    );
+    return this.deps.pods
+      .byIndex(BY_CONTROLLER_UID, rs.metadata.uid ?? '')
+      .filter((p) => p.metadata.namespace === rs.metadata.namespace && matchesLabels(sel, p.metadata.labels));
   }
 
   protected async reconcile(key: string): Promise<void> {
