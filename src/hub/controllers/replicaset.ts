@@ -9,7 +9,7 @@ import type { Informer } from '../informers/index.js';
 import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { Controller, WritePacer, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
 
@@ -18,6 +18,8 @@ const RS = typeByKind('apps/v1', 'ReplicaSet')!;
 
 /** How many pod creations or deletions one reconcile issues at most (Kubernetes uses bursts of 500). */
 const BURST = 100;
+/** Least time between two status writes of one ReplicaSet (the last status is always written). */
+const STATUS_INTERVAL_MS = 250;
 
 export interface ReplicaSetControllerDeps {
   api: ObjectAPI;
@@ -27,12 +29,17 @@ export interface ReplicaSetControllerDeps {
   clock: Clock;
   logger: Logger;
   workers?: number;
+  /** Least time between two status writes of one ReplicaSet (default 250 ms). */
+  statusIntervalMs?: number;
 }
 
 /** Keeps each ReplicaSet's pod count at `spec.replicas`. */
 export class ReplicaSetController extends Controller {
+  private readonly statusPacer: WritePacer;
+
   constructor(private readonly deps: ReplicaSetControllerDeps) {
     super({ name: 'replicaset', workers: deps.workers, logger: deps.logger, clock: deps.clock });
+    this.statusPacer = new WritePacer(deps.clock, deps.statusIntervalMs ?? STATUS_INTERVAL_MS);
     this.enqueueFrom(deps.replicaSets);
     this.enqueueOwnerOf(deps.pods, 'ReplicaSet');
     deps.pods.addIndex(BY_CONTROLLER_UID, controllerUid);
@@ -54,7 +61,10 @@ export class ReplicaSetController extends Controller {
   protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const rs = this.deps.replicaSets.get(namespace, name);
-    if (!rs || rs.metadata.deletionTimestamp) return;
+    if (!rs || rs.metadata.deletionTimestamp) {
+      this.statusPacer.forget(key);
+      return;
+    }
     const pods = this.ownedPods(rs);
     const active = pods.filter(isPodActive);
     const want = rs.spec.replicas ?? 1;
@@ -114,6 +124,10 @@ export class ReplicaSetController extends Controller {
       this.queue.addAfter(objectKey(rs), minReady * 1000);
     const prev = rs.status ? { ...rs.status, conditions: undefined } : undefined;
     if (jsonEqual(prev, status)) return;
+    // Paced per ReplicaSet: a changed status (other than the generation observed) waits its turn.
+    const key = objectKey(rs);
+    const wait = prev?.observedGeneration === status.observedGeneration ? this.statusPacer.wait(key) : 0;
+    if (wait > 0) return this.queue.addAfter(key, wait);
     await writeStatus(this.deps.api, RS, this.deps.replicaSets, {
       ...rs,
       status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },
