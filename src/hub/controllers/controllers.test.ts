@@ -159,8 +159,10 @@ describe('workload controllers + scheduler', () => {
     await api.create(DEPLOY, deploymentManifest(2));
     await until('2 pods', async () => (await pods()).length === 2);
     const latest = await api.get<Deployment>(DEPLOY, 'default', 'hello');
+    // No resourceVersion precondition: the controllers' status writes may land in between.
     await api.update(DEPLOY, {
       ...latest,
+      metadata: { ...latest.metadata, resourceVersion: undefined },
       spec: {
         ...latest.spec,
         template: deploymentManifest(2, 'edgeplane.hub/hello.wasm@sha256:' + 'b'.repeat(64)).spec.template,

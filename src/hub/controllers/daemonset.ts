@@ -7,11 +7,11 @@
 import type { Clock, DaemonSet, Logger, Node, Pod, Toleration } from '../../api/index.js';
 import { defaultRuntimeClass, errorMessage, isPodReady, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import { objectKey, splitKey } from '../informers/index.js';
+import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
-import { Controller, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { Controller, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
 import { tolerates } from '../scheduler/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
@@ -53,6 +53,7 @@ export class DaemonSetController extends Controller {
     super({ name: 'daemonset', logger: deps.logger, clock: deps.clock });
     this.enqueueFrom(deps.daemonSets);
     this.enqueueOwnerOf(deps.pods, 'DaemonSet');
+    deps.pods.addIndex(BY_CONTROLLER_UID, controllerUid);
     const all = (): void => this.start();
     deps.nodes.addHandler({
       onAdd: all,
@@ -72,14 +73,19 @@ export class DaemonSetController extends Controller {
     return this.deps.daemonSets.list().map(objectKey);
   }
 
+  /** Pods `ds` controls (owner index: O(its pods)). */
+  private ownedPods(ds: DaemonSet): Pod[] {
+    return this.deps.pods
+      .byIndex(BY_CONTROLLER_UID, ds.metadata.uid ?? '')
+      .filter((p) => p.metadata.namespace === ds.metadata.namespace);
+  }
+
   protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const ds = this.deps.daemonSets.get(namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const hash = templateHash(ds.spec.template);
-    const owned = this.deps.pods.list(
-      (p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === ds.metadata.uid,
-    );
+    const owned = this.ownedPods(ds);
     const byNode = new Map<string, Pod[]>();
     for (const p of owned.filter(isPodActive)) {
       const n = p.spec.nodeName ?? '';
@@ -140,10 +146,7 @@ export class DaemonSetController extends Controller {
   }
 
   private async syncStatus(ds: DaemonSet, hash: string, wanted: Set<string>, now: number): Promise<void> {
-    const active = this.deps.pods.list(
-      (p) =>
-        p.metadata.namespace === ds.metadata.namespace && controllerRef(p)?.uid === ds.metadata.uid && isPodActive(p),
-    );
+    const active = this.ownedPods(ds).filter(isPodActive);
     const onWanted = active.filter((p) => wanted.has(p.spec.nodeName ?? ''));
     const available = onWanted.filter((p) => isPodAvailable(p, ds.spec.minReadySeconds ?? 0, now)).length;
     const status = {

@@ -6,7 +6,7 @@
 import type { Clock, Deployment, Logger, ReplicaSet } from '../../api/index.js';
 import { AlreadyExistsError, NotFoundError, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import { objectKey, splitKey } from '../informers/index.js';
+import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import {
@@ -17,7 +17,7 @@ import {
   templateHash,
   templatesEqual,
 } from './rollout.js';
-import { Controller, controllerRef, jsonEqual, ownerRefTo, writeStatus } from '../reconcile/index.js';
+import { Controller, WritePacer, jsonEqual, ownerRefTo, writeStatus } from '../reconcile/index.js';
 import { deploymentStatus } from './deployment-status.js';
 
 const RS = typeByKind('apps/v1', 'ReplicaSet')!;
@@ -32,14 +32,21 @@ export interface DeploymentControllerDeps {
   logger: Logger;
 }
 
+/** Least time between two status writes of one Deployment (the last status is always written). */
+const STATUS_INTERVAL_MS = 250;
+
 const revisionOf = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
 
 /** Rolls each Deployment's pods over ReplicaSets, one per template revision. */
 export class DeploymentController extends Controller {
+  private readonly statusPacer: WritePacer;
+
   constructor(private readonly deps: DeploymentControllerDeps) {
     super({ name: 'deployment', logger: deps.logger, clock: deps.clock });
+    this.statusPacer = new WritePacer(deps.clock, STATUS_INTERVAL_MS);
     this.enqueueFrom(deps.deployments);
     this.enqueueOwnerOf(deps.replicaSets, 'Deployment');
+    deps.replicaSets.addIndex(BY_CONTROLLER_UID, controllerUid);
   }
 
   /** Every Deployment. */
@@ -48,15 +55,18 @@ export class DeploymentController extends Controller {
   }
 
   private owned(d: Deployment): ReplicaSet[] {
-    return this.deps.replicaSets.list(
-      (rs) => rs.metadata.namespace === d.metadata.namespace && controllerRef(rs)?.uid === d.metadata.uid,
-    );
+    return this.deps.replicaSets
+      .byIndex(BY_CONTROLLER_UID, d.metadata.uid ?? '')
+      .filter((rs) => rs.metadata.namespace === d.metadata.namespace);
   }
 
   protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const d = this.deps.deployments.get(namespace, name);
-    if (!d || d.metadata.deletionTimestamp) return;
+    if (!d || d.metadata.deletionTimestamp) {
+      this.statusPacer.forget(key);
+      return;
+    }
     const all = this.owned(d);
     let newRS = all.find((rs) => templatesEqual(rs.spec.template, d.spec.template));
     const old = all.filter((rs) => rs !== newRS).sort((a, b) => revisionOf(a) - revisionOf(b));
@@ -200,6 +210,10 @@ export class DeploymentController extends Controller {
       { ...status, conditions: status.conditions.map((c) => ({ ...c, lastUpdateTime: undefined })) },
     );
     if (same) return;
+    // Paced per Deployment (its ReplicaSets' counts move with every pod); a new generation goes at once.
+    const key = objectKey(d);
+    const wait = d.status?.observedGeneration === status.observedGeneration ? this.statusPacer.wait(key) : 0;
+    if (wait > 0) return this.queue.addAfter(key, wait);
     await writeStatus(this.deps.api, DEPLOY, this.deps.deployments, { ...d, status });
   }
 }

@@ -7,17 +7,10 @@
 import type { Clock, Condition, Job, Logger, Pod } from '../../api/index.js';
 import { errorMessage, isPodReady, rfc3339, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import { objectKey, splitKey } from '../informers/index.js';
+import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import {
-  Controller,
-  controllerRef,
-  deleteAndObserve,
-  jsonEqual,
-  setCondition,
-  writeStatus,
-} from '../reconcile/index.js';
+import { Controller, deleteAndObserve, jsonEqual, setCondition, writeStatus } from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -49,6 +42,14 @@ export class JobController extends Controller {
     super({ name: 'job', logger: deps.logger, clock: deps.clock });
     this.enqueueFrom(deps.jobs);
     this.enqueueOwnerOf(deps.pods, 'Job');
+    deps.pods.addIndex(BY_CONTROLLER_UID, controllerUid);
+  }
+
+  /** Pods `job` controls (owner index: O(its pods)). */
+  private ownedPods(job: Job): Pod[] {
+    return this.deps.pods
+      .byIndex(BY_CONTROLLER_UID, job.metadata.uid ?? '')
+      .filter((p) => p.metadata.namespace === job.metadata.namespace);
   }
 
   /** Every Job. */
@@ -60,9 +61,7 @@ export class JobController extends Controller {
     const { namespace, name } = splitKey(key);
     const job = this.deps.jobs.get(namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;
-    const pods = this.deps.pods.list(
-      (p) => p.metadata.namespace === namespace && controllerRef(p)?.uid === job.metadata.uid,
-    );
+    const pods = this.ownedPods(job);
     const active = pods.filter(
       (p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp,
     );
@@ -109,13 +108,8 @@ export class JobController extends Controller {
           this.queue.addAfter(key, Math.max(0, Date.parse(startTime) + deadline * 1000 - nowMs) + 50);
       }
     }
-    const current = this.deps.pods.list(
-      (p) =>
-        p.metadata.namespace === namespace &&
-        controllerRef(p)?.uid === job.metadata.uid &&
-        !p.metadata.deletionTimestamp &&
-        p.status?.phase !== 'Succeeded' &&
-        p.status?.phase !== 'Failed',
+    const current = this.ownedPods(job).filter(
+      (p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
     );
     const status = {
       active: current.length,

@@ -1,10 +1,10 @@
 /** Pods stamped from a workload's pod template (ReplicaSet, DaemonSet, Job). */
 import type { KubeObject, Pod, PodSpec, PodTemplateSpec } from '../../api/index.js';
 import { ownerRefTo } from '../reconcile/index.js';
-import { randomSuffix } from './util.js';
 
 /**
- * A new pod of `owner` from `template`: a generated name (`<owner>-<suffix>`), the template's labels
+ * A new pod of `owner` from `template`: a generated name (`generateName: <owner>-`: the registry adds the
+ * random suffix and retries another on a collision, as Kubernetes does), the template's labels
  * (plus `labels`) and annotations, `owner` as its controller, and the template's spec (plus `spec`).
  */
 export function podFromTemplate(
@@ -16,7 +16,7 @@ export function podFromTemplate(
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: `${owner.metadata.name}-${randomSuffix()}`,
+      generateName: `${owner.metadata.name}-`,
       namespace: owner.metadata.namespace,
       labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),

@@ -6,10 +6,10 @@
 import type { Clock, Logger, Pod, ReplicaSet } from '../../api/index.js';
 import { errorMessage, fromLabelSelector, isPodReady, matchesLabels, typeByKind } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import { objectKey, splitKey } from '../informers/index.js';
+import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { Controller, WritePacer, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
 
@@ -18,6 +18,8 @@ const RS = typeByKind('apps/v1', 'ReplicaSet')!;
 
 /** How many pod creations or deletions one reconcile issues at most (Kubernetes uses bursts of 500). */
 const BURST = 100;
+/** Least time between two status writes of one ReplicaSet (the last status is always written). */
+const STATUS_INTERVAL_MS = 250;
 
 export interface ReplicaSetControllerDeps {
   api: ObjectAPI;
@@ -27,14 +29,20 @@ export interface ReplicaSetControllerDeps {
   clock: Clock;
   logger: Logger;
   workers?: number;
+  /** Least time between two status writes of one ReplicaSet (default 250 ms). */
+  statusIntervalMs?: number;
 }
 
 /** Keeps each ReplicaSet's pod count at `spec.replicas`. */
 export class ReplicaSetController extends Controller {
+  private readonly statusPacer: WritePacer;
+
   constructor(private readonly deps: ReplicaSetControllerDeps) {
     super({ name: 'replicaset', workers: deps.workers, logger: deps.logger, clock: deps.clock });
+    this.statusPacer = new WritePacer(deps.clock, deps.statusIntervalMs ?? STATUS_INTERVAL_MS);
     this.enqueueFrom(deps.replicaSets);
     this.enqueueOwnerOf(deps.pods, 'ReplicaSet');
+    deps.pods.addIndex(BY_CONTROLLER_UID, controllerUid);
   }
 
   /** Every ReplicaSet. */
@@ -42,21 +50,21 @@ export class ReplicaSetController extends Controller {
     return this.deps.replicaSets.list().map(objectKey);
   }
 
-  /** Pods controlled by `rs` (by uid) that still match its selector. */
+  /** Pods controlled by `rs` (by uid, from the owner index: O(owned pods)) that still match its selector. */
   ownedPods(rs: ReplicaSet): Pod[] {
     const sel = fromLabelSelector(rs.spec.selector) ?? [];
-    return this.deps.pods.list(
-      (p) =>
-        p.metadata.namespace === rs.metadata.namespace &&
-        controllerRef(p)?.uid === rs.metadata.uid &&
-        matchesLabels(sel, p.metadata.labels),
-    );
+    return this.deps.pods
+      .byIndex(BY_CONTROLLER_UID, rs.metadata.uid ?? '')
+      .filter((p) => p.metadata.namespace === rs.metadata.namespace && matchesLabels(sel, p.metadata.labels));
   }
 
   protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const rs = this.deps.replicaSets.get(namespace, name);
-    if (!rs || rs.metadata.deletionTimestamp) return;
+    if (!rs || rs.metadata.deletionTimestamp) {
+      this.statusPacer.forget(key);
+      return;
+    }
     const pods = this.ownedPods(rs);
     const active = pods.filter(isPodActive);
     const want = rs.spec.replicas ?? 1;
@@ -116,6 +124,10 @@ export class ReplicaSetController extends Controller {
       this.queue.addAfter(objectKey(rs), minReady * 1000);
     const prev = rs.status ? { ...rs.status, conditions: undefined } : undefined;
     if (jsonEqual(prev, status)) return;
+    // Paced per ReplicaSet: a changed status (other than the generation observed) waits its turn.
+    const key = objectKey(rs);
+    const wait = prev?.observedGeneration === status.observedGeneration ? this.statusPacer.wait(key) : 0;
+    if (wait > 0) return this.queue.addAfter(key, wait);
     await writeStatus(this.deps.api, RS, this.deps.replicaSets, {
       ...rs,
       status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },

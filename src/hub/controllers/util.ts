@@ -1,17 +1,6 @@
 /** Small helpers shared by the workload controllers. */
-import { randomInt } from 'node:crypto';
 import type { Pod } from '../../api/index.js';
 import { isPodReady, isPodTerminal } from '../../api/index.js';
-
-// Kubernetes' alphabet for generated suffixes: no vowels (no accidental words), no confusables.
-const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** A random suffix like `x7kq2`, as Kubernetes uses for generated names. */
-export function randomSuffix(n = 5): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += ALPHABET[randomInt(ALPHABET.length)];
-  return s;
-}
 
 /** A pod that counts toward its workload: not finished and not being deleted. */
 export function isPodActive(pod: Pod): boolean {

@@ -7,6 +7,7 @@
 import type { KubeObject, Logger, ResourceType } from '../../api/index.js';
 import { GoneError, errorMessage } from '../../api/index.js';
 import type { ObjectAPI, WatchEvent } from '../registry/index.js';
+import { Indexer, type IndexFunc } from './indexer.js';
 
 /** Callbacks for cache changes. `old` is the previous cached version. */
 export interface InformerHandler<T extends KubeObject> {
@@ -27,12 +28,16 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
   return i < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
+/** Objects applied between two yields to the event loop while (re)listing. */
+const RELIST_SLICE = 500;
+
 function rv(obj: KubeObject): number {
   return Number(obj.metadata.resourceVersion ?? '0');
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly indexer = new Indexer<T>();
   private readonly handlers: InformerHandler<T>[] = [];
   private stopWatch: (() => void) | undefined;
   private stopped = false;
@@ -72,6 +77,29 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.cache.get(key);
   }
 
+  /**
+   * Keeps index `name` of the cache (see indexer.ts; a no-op if it exists already), so `byIndex`
+   * answers in O(result) — controllers never scan the whole cache per event.
+   */
+  addIndex(name: string, fn: IndexFunc): void {
+    this.indexer.add(name, fn, this.cache);
+  }
+
+  /** The cached objects whose index `name` holds `value` (throws if the index was never added). */
+  byIndex(name: string, value: string): T[] {
+    const out: T[] = [];
+    for (const key of this.indexer.keys(name, value) ?? []) {
+      const obj = this.cache.get(key);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  /** Number of cached objects. */
+  get size(): number {
+    return this.cache.size;
+  }
+
   /** Every cached object, optionally filtered. */
   list(filter?: (obj: T) => boolean): T[] {
     const out: T[] = [];
@@ -90,9 +118,16 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async relist(): Promise<void> {
     const list = await this.api.list<T>(this.type);
     const seen = new Set<string>();
+    let sinceYield = 0;
     for (const obj of list.items) {
       seen.add(objectKey(obj));
       this.apply({ type: 'MODIFIED', object: obj }, true);
+      // Handlers run per object: a big list is applied in slices, the event loop free in between
+      // (the watch below resumes from the list's revision, so nothing is missed meanwhile).
+      if (++sinceYield >= RELIST_SLICE) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     for (const [key, obj] of [...this.cache]) if (!seen.has(key)) this.apply({ type: 'DELETED', object: obj }, true);
     this.syncedFlag = true;
@@ -118,12 +153,14 @@ export class Informer<T extends KubeObject = KubeObject> {
         // A stale delete (of an older incarnation with another uid) must not drop a newer object.
         if (old.metadata.uid !== e.object.metadata.uid && rv(old) > rv(e.object)) return;
         this.cache.delete(key);
+        this.indexer.update(key, old, undefined);
         for (const h of this.handlers) h.onDelete?.(old);
         return;
       }
       if (old && !force && rv(old) >= rv(e.object)) return;
       if (old && force && rv(old) === rv(e.object)) return;
       this.cache.set(key, e.object);
+      this.indexer.update(key, old, e.object);
       for (const h of this.handlers) {
         if (old) h.onUpdate?.(old, e.object);
         else h.onAdd?.(e.object);

@@ -1,12 +1,14 @@
 /**
  * Records Events (`v1 Event`) for decisions and observations. Repeats of the same reason and message
- * for the same object bump `count` and `lastTimestamp` of one Event instead of writing new ones.
- * Events expire (`EventTtlController`); a repeat of an expired one starts a new Event.
+ * for the same object bump `count` and `lastTimestamp` of one Event instead of writing new ones, and
+ * many similar ones are combined as Kubernetes does (event-similarity.ts). Events expire
+ * (`EventTtlController`); a repeat of an expired one starts a new Event.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, Event, KubeObject, Logger } from '../../api/index.js';
 import { errorMessage, isNotFound, rfc3339, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import { COMBINED_PREFIX, EventSimilarity } from './event-similarity.js';
 
 const EVENT_TYPE = typeByKind('v1', 'Event');
 
@@ -18,9 +20,20 @@ export interface EventRecorderDeps {
   host?: string;
 }
 
+/** One Event this recorder writes: the stored copy, and repeats waiting to be added to its count. */
+interface Recorded {
+  event: Event | undefined;
+  /** A write of this Event is under way; repeats meanwhile are added up in `extra`. */
+  writing: boolean;
+  extra: number;
+  lastTimestamp: string;
+  message: string;
+}
+
 /** Records events; failures are logged, never thrown (an event must not break a reconcile). */
 export class EventRecorder {
-  private readonly recent = new Map<string, Event>();
+  private readonly recent = new Map<string, Recorded>();
+  private readonly similar = new EventSimilarity();
 
   constructor(private readonly deps: EventRecorderDeps) {}
 
@@ -42,56 +55,92 @@ export class EventRecorder {
     void this.record(obj, 'Warning', reason, message);
   }
 
+  /**
+   * Records one occurrence. A repeat (same object, type, reason and message — or, past ten distinct
+   * messages, any similar one: event-similarity.ts) bumps the count of the existing Event; repeats
+   * arriving while that Event is being written are added up and written once.
+   */
   async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     if (!EVENT_TYPE) return;
-    const { api, clock, logger, component } = this.deps;
-    const now = rfc3339(clock.now());
-    const namespace = obj.metadata.namespace ?? 'default';
-    const dedupeKey = `${obj.metadata.uid ?? obj.metadata.name}|${type}|${reason}|${message}`;
-    try {
-      const prev = this.recent.get(dedupeKey);
-      if (prev) {
-        try {
-          const updated = await api.update<Event>(EVENT_TYPE, {
-            ...prev,
-            count: (prev.count ?? 1) + 1,
-            lastTimestamp: now,
-            metadata: { ...prev.metadata, resourceVersion: undefined },
-          });
-          this.recent.set(dedupeKey, updated);
-          return;
-        } catch (err) {
-          // Expired (the event TTL sweep deleted it) or deleted by a user: record it afresh below.
-          if (!isNotFound(err)) throw err;
-          this.recent.delete(dedupeKey);
-        }
-      }
-      const event: Event = {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${obj.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`, namespace },
-        involvedObject: {
-          apiVersion: obj.apiVersion,
-          kind: obj.kind,
-          namespace: obj.metadata.namespace,
-          name: obj.metadata.name,
-          uid: obj.metadata.uid,
-        },
-        reason,
-        message,
-        type,
-        count: 1,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        source: { component, ...(this.deps.host ? { host: this.deps.host } : {}) },
-        reportingComponent: component,
-      };
-      const created = await api.create<Event>(EVENT_TYPE, event);
-      this.recent.set(dedupeKey, created);
+    const nowMs = this.deps.clock.now();
+    const now = rfc3339(nowMs);
+    const similarKey = `${obj.metadata.uid ?? obj.metadata.name}|${type}|${reason}`;
+    const combined = this.similar.combine(similarKey, message, nowMs);
+    const shown = combined ? `${COMBINED_PREFIX}${message}` : message;
+    const dedupeKey = combined ? `${similarKey}|${COMBINED_PREFIX}` : `${similarKey}|${message}`;
+    let entry = this.recent.get(dedupeKey);
+    if (entry) {
+      entry.extra += 1;
+      entry.lastTimestamp = now;
+      entry.message = shown;
+      if (entry.writing) return;
+    } else {
+      entry = { event: undefined, writing: false, extra: 1, lastTimestamp: now, message: shown };
+      this.recent.set(dedupeKey, entry);
       if (this.recent.size > 5000) this.recent.delete(this.recent.keys().next().value as string);
+    }
+    entry.writing = true;
+    try {
+      while (entry.extra > 0) {
+        const n = entry.extra;
+        entry.extra = 0;
+        entry.event = await this.write(obj, type, reason, entry, n);
+      }
     } catch (err) {
       this.recent.delete(dedupeKey);
-      logger.debug({ reason, err: errorMessage(err) }, 'could not record event');
+      this.deps.logger.debug({ reason, err: errorMessage(err) }, 'could not record event');
+    } finally {
+      entry.writing = false;
     }
+  }
+
+  /** Adds `n` occurrences to the entry's Event (creating it, or afresh when it expired). */
+  private async write(
+    obj: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    entry: Recorded,
+    n: number,
+  ): Promise<Event> {
+    const { api, component } = this.deps;
+    const prev = entry.event;
+    if (prev) {
+      try {
+        return await api.update<Event>(EVENT_TYPE!, {
+          ...prev,
+          count: (prev.count ?? 1) + n,
+          message: entry.message,
+          lastTimestamp: entry.lastTimestamp,
+          metadata: { ...prev.metadata, resourceVersion: undefined },
+        });
+      } catch (err) {
+        // Expired (the event TTL sweep deleted it) or deleted by a user: record it afresh below.
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const event: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        name: `${obj.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`,
+        namespace: obj.metadata.namespace ?? 'default',
+      },
+      involvedObject: {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        namespace: obj.metadata.namespace,
+        name: obj.metadata.name,
+        uid: obj.metadata.uid,
+      },
+      reason,
+      message: entry.message,
+      type,
+      count: n,
+      firstTimestamp: entry.lastTimestamp,
+      lastTimestamp: entry.lastTimestamp,
+      source: { component, ...(this.deps.host ? { host: this.deps.host } : {}) },
+      reportingComponent: component,
+    };
+    return api.create<Event>(EVENT_TYPE!, event);
   }
 }

@@ -11,3 +11,4 @@ export { findCondition, setCondition } from './conditions.js';
 export { canonical, jsonEqual } from './json.js';
 export { controllerRef, ownerRefTo } from './owners.js';
 export { deleteAndObserve, writeStatus } from './writes.js';
+export { WritePacer } from './write-pacer.js';

@@ -22,12 +22,15 @@ describe('WorkQueue', () => {
       },
     });
     q.add('a');
-    q.add('a'); // 'a' is already running: queued again for after this run
+    q.add('a'); // not started yet (dispatch is on a later turn): deduplicated
+    await vi.waitFor(() => expect(runs).toEqual(['a']));
+    q.add('a'); // 'a' is running now: queued again for after this run
     q.add('b');
     q.add('b');
     await q.idle();
     expect(overlap).toBe(false);
     // 'a' was re-added while processing, so it ran again after; 'b' was deduplicated while waiting.
+    await vi.waitFor(() => expect(runs).toHaveLength(3));
     expect(runs.filter((k) => k === 'a')).toHaveLength(2);
     expect(runs.filter((k) => k === 'b')).toHaveLength(1);
   });
@@ -52,9 +55,12 @@ describe('WorkQueue', () => {
   });
 });
 
+/** One real event-loop turn (the queue dispatches from a real `setImmediate`; only timers are faked). */
+const realTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * The clock handed to the queue: it reads vitest's fake time, so moving the fake timers moves the clock
- * and the timers together (nothing here waits for real time).
+ * and the timers together (nothing here waits for real time); each move also lets the queue dispatch.
  */
 function fakeClock(): { now: () => number; advance: (ms: number) => Promise<void> } {
   vi.setSystemTime(Date.parse('2026-01-01T00:00:00Z'));
@@ -62,6 +68,7 @@ function fakeClock(): { now: () => number; advance: (ms: number) => Promise<void
     now: () => Date.now(),
     advance: async (ms) => {
       await vi.advanceTimersByTimeAsync(ms);
+      await realTurn();
     },
   };
 }
@@ -82,7 +89,7 @@ function gate(): { calls: string[]; release: () => void; reconcile: (key: string
 
 describe('WorkQueue with an injected clock', () => {
   beforeEach(() => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -93,12 +100,15 @@ describe('WorkQueue with an injected clock', () => {
     const g = gate();
     const q = new WorkQueue({ name: 't', workers: 2, logger: silentLogger(), clock, reconcile: g.reconcile });
     q.add('a');
+    q.add('a'); // waiting: deduplicated
+    q.add('b');
+    q.add('c'); // waits: both workers will be busy
+    expect(g.calls).toEqual([]); // never inside the caller's turn
+    await clock.advance(0);
+    expect(g.calls).toEqual(['a', 'b']);
     q.add('a'); // running: marked to run again after
     q.add('a'); // still one re-run
-    q.add('b');
-    q.add('c'); // waits: both workers are busy
     q.add('c'); // deduplicated while waiting
-    expect(g.calls).toEqual(['a', 'b']);
     g.release(); // 'a' ends: 'c' (waiting) takes the worker, 'a' is queued again behind it
     await vi.waitFor(() => expect(g.calls).toEqual(['a', 'b', 'c']));
     g.release(); // 'b' ends: the second run of 'a' starts
@@ -126,7 +136,8 @@ describe('WorkQueue with an injected clock', () => {
     });
     const t0 = clock.now();
     q.add('k');
-    expect(at).toHaveLength(1); // the first run starts at once
+    await clock.advance(0);
+    expect(at).toHaveLength(1); // the first run starts on the next turn
     await clock.advance(99);
     expect(at).toHaveLength(1); // not before its delay
     await clock.advance(1);
@@ -165,6 +176,7 @@ describe('WorkQueue with an injected clock', () => {
     q.add('running');
     q.add('waiting');
     q.addAfter('delayed', 1000);
+    await clock.advance(0); // 'running' starts
     let left: string[] | undefined;
     const stopped = q.stop().then((l) => (left = l));
     q.add('late'); // refused once stopping
@@ -192,6 +204,7 @@ describe('WorkQueue with an injected clock', () => {
     });
     q.add('stuck');
     q.add('behind');
+    await clock.advance(0); // 'stuck' starts
     const stopped = q.stop();
     await clock.advance(500);
     expect((await stopped).sort()).toEqual(['behind', 'stuck']);

@@ -9,6 +9,11 @@
  * `addAfter` delay was still pending, keys added (or failed and due for a retry) while draining, and —
  * if the drain outlasts `drainTimeoutMs` — the keys still waiting or running are returned by `stop()`
  * and logged. A later `start` of the owning controller relists, so these keys are healed there.
+ *
+ * Dispatch is asynchronous: `add` never runs a reconcile in the caller's turn. Keys are started from a
+ * `setImmediate`, a few per turn, so an informer handler (called from the store's commit) returns at
+ * once and a chain write → handler → reconcile → write is spread over event-loop turns instead of
+ * blocking the loop (pongs, heartbeats and API requests get their turn in between).
  */
 import type { Clock, Logger } from '../../api/index.js';
 import { errorMessage, timerDelayMs } from '../../api/index.js';
@@ -33,7 +38,7 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Deduplicating, per-key serialised, rate-limited queue of reconcile keys. */
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  /** Waiting keys, in FIFO order (a Set keeps insertion order; no O(n) array shift per key). */
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   /** Keys re-added while processing: run again once the current run ends. */
@@ -43,6 +48,7 @@ export class WorkQueue {
   /** Keys refused or cancelled since `stop()` began (reported by it). */
   private readonly dropped = new Set<string>();
   private active = 0;
+  private pumpScheduled: NodeJS.Immediate | undefined;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -60,8 +66,7 @@ export class WorkQueue {
     }
     if (this.queued.has(key)) return;
     this.queued.add(key);
-    this.queue.push(key);
-    this.pump();
+    this.schedulePump();
   }
 
   /** Queues `key` after `ms`; when a delay is already pending for it, the earlier of the two wins. */
@@ -86,7 +91,7 @@ export class WorkQueue {
 
   /** Number of keys waiting or running. */
   get length(): number {
-    return this.queue.length + this.active;
+    return this.queued.size + this.active;
   }
 
   /** Resolves when nothing is waiting or running (tests, shutdown). */
@@ -111,8 +116,7 @@ export class WorkQueue {
     const drained = await this.idleWithin(this.opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
     if (!drained) {
       // Forced: what still waits is dropped here; what runs finishes on its own but is reported.
-      for (const key of [...this.queue, ...this.processing]) this.dropped.add(key);
-      this.queue.length = 0;
+      for (const key of [...this.queued, ...this.processing]) this.dropped.add(key);
       this.queued.clear();
     }
     const left = [...this.dropped];
@@ -137,9 +141,17 @@ export class WorkQueue {
     }
   }
 
+  /** Starts waiting keys on a later turn (never inside the caller's). */
+  private schedulePump(): void {
+    this.pumpScheduled ??= setImmediate(() => {
+      this.pumpScheduled = undefined;
+      this.pump();
+    });
+  }
+
   private pump(): void {
-    while (this.active < this.opts.workers && this.queue.length > 0) {
-      const key = this.queue.shift() as string;
+    while (this.active < this.opts.workers && this.queued.size > 0) {
+      const key = this.queued.values().next().value as string;
       this.queued.delete(key);
       this.processing.add(key);
       this.active++;
@@ -170,7 +182,8 @@ export class WorkQueue {
       this.processing.delete(key);
       this.active--;
       if (this.dirty.delete(key)) this.add(key);
-      this.pump();
+      if (this.queued.size > 0) this.schedulePump();
+      else this.pump();
     }
   }
 }

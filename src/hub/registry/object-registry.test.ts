@@ -101,6 +101,24 @@ describe('create', () => {
     expect(p.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
   });
 
+  it('retries a generated name that collides, also within one group commit', async () => {
+    // A random source that repeats itself: the first ten suffixes are all "bbbbb", then it moves on.
+    let calls = 0;
+    const repeating = new ObjectRegistry({
+      store,
+      clock: { now: () => now },
+      logger: silentLogger(),
+      random: () => (calls++ < 50 ? 0 : (calls % 27) / 27),
+    });
+    const created = await Promise.all(
+      Array.from({ length: 3 }, () => repeating.create<Pod>(POD, { ...pod('x'), metadata: { generateName: 'web-' } })),
+    );
+    const names = created.map((p) => p.metadata.name);
+    expect(new Set(names).size).toBe(3);
+    expect(names).toContain('web-bbbbb');
+    expect((await reg.list<Pod>(POD)).items.map((p) => p.metadata.name).sort()).toEqual([...names].sort());
+  });
+
   it('refuses unknown fields and cross-field errors, naming the path', async () => {
     const bad = deployment();
     (bad.spec.template.spec.containers[0] as Record<string, unknown>).imagee = 'x';

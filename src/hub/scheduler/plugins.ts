@@ -18,13 +18,42 @@ export interface ScorePlugin {
   score(pod: Pod, node: Node, acct: NodeAccounting): number;
 }
 
+// Cached per object: informers replace a changed Node or Pod with a new object, so an entry never goes
+// stale, and filters run once per node per pod (quantities are parsed once, not nodes × pods times).
+const allocatableCache = new WeakMap<Node, { cpu: number; memory: number; pods: number }>();
+const imagesCache = new WeakMap<Node, ReadonlySet<string>>();
+const requestsCache = new WeakMap<Pod, { cpu: number; memory: number }>();
+
 function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
-  const a = node.status?.allocatable ?? node.status?.capacity ?? {};
-  return {
-    cpu: cpuMillis(a.cpu),
-    memory: memoryBytes(a.memory),
-    pods: Math.floor(parseQuantity(a.pods ?? 110) ?? 110),
-  };
+  let cached = allocatableCache.get(node);
+  if (!cached) {
+    const a = node.status?.allocatable ?? node.status?.capacity ?? {};
+    cached = {
+      cpu: cpuMillis(a.cpu),
+      memory: memoryBytes(a.memory),
+      pods: Math.floor(parseQuantity(a.pods ?? 110) ?? 110),
+    };
+    allocatableCache.set(node, cached);
+  }
+  return cached;
+}
+
+function nodeImages(node: Node): ReadonlySet<string> {
+  let cached = imagesCache.get(node);
+  if (!cached) {
+    cached = new Set((node.status?.images ?? []).flatMap((i) => i.names));
+    imagesCache.set(node, cached);
+  }
+  return cached;
+}
+
+function requestsOf(pod: Pod): { cpu: number; memory: number } {
+  let cached = requestsCache.get(pod);
+  if (!cached) {
+    cached = podRequests(pod);
+    requestsCache.set(pod, cached);
+  }
+  return cached;
 }
 
 function podTolerates(pod: Pod, taint: Taint): boolean {
@@ -104,7 +133,7 @@ export const resourcesFit: FilterPlugin = {
   filter: (pod, node, acct) => {
     const cap = allocatable(node);
     const used = acct.get(node.metadata.name ?? '');
-    const req = podRequests(pod);
+    const req = requestsOf(pod);
     if (used.pods + 1 > cap.pods) return 'Too many pods';
     if (req.cpu > 0 && used.cpu + req.cpu > cap.cpu) return 'Insufficient cpu';
     if (req.memory > 0 && used.memory + req.memory > cap.memory) return 'Insufficient memory';
@@ -119,7 +148,7 @@ export const leastAllocated: ScorePlugin = {
   score: (pod, node, acct) => {
     const cap = allocatable(node);
     const used = acct.get(node.metadata.name ?? '');
-    const req = podRequests(pod);
+    const req = requestsOf(pod);
     const free = (c: number, u: number): number => (c <= 0 ? 0 : Math.max(0, (c - u) / c));
     const podsFree = free(cap.pods, used.pods + 1);
     return Math.round(
@@ -143,7 +172,7 @@ export const imageLocality: ScorePlugin = {
   name: 'ImageLocality',
   weight: 1,
   score: (pod, node) => {
-    const images = new Set((node.status?.images ?? []).flatMap((i) => i.names));
+    const images = nodeImages(node);
     const have = pod.spec.containers.filter((c) => images.has(c.image)).length;
     return Math.round((have / pod.spec.containers.length) * 100);
   },

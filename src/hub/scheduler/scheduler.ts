@@ -2,14 +2,20 @@
  * The scheduler: takes unbound pods from a queue, filters nodes, scores the ones that fit and binds
  * the pod to the best by writing `spec.nodeName`. A pod that fits nowhere gets `PodScheduled=False`
  * (`Unschedulable`) and a FailedScheduling event, and is retried when nodes change.
+ *
+ * At scale, as kube-scheduler: a large cluster is sampled (node-sample.ts: filtering stops once
+ * enough feasible nodes were found, the next pod starts where this one stopped), and a placement is
+ * *assumed* — accounted on its node at once — so several bindings are written concurrently (they
+ * share a group commit) while the next pods are placed against up-to-date accounting.
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
-import { Controller, setCondition, type EventRecorder } from '../reconcile/index.js';
+import { Controller, jsonEqual, setCondition, type EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { NodeAccounting } from './accounting.js';
+import { feasibleNodesToFind, NodeRing } from './node-sample.js';
 import { DEFAULT_FILTERS, DEFAULT_SCORES, type FilterPlugin, type ScorePlugin } from './plugins.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -23,10 +29,24 @@ export interface SchedulerDeps {
   logger: Logger;
   filters?: readonly FilterPlugin[];
   scores?: readonly ScorePlugin[];
+  /** Percentage of nodes to find feasible before scoring (default: kube-scheduler's adaptive one). */
+  percentageOfNodesToScore?: number;
+  /** Bindings written concurrently (default 16). */
+  workers?: number;
 }
 
 /** Outcome of one scheduling attempt. */
 export type ScheduleResult = { node: string } | { unschedulable: string };
+
+/** What of a Node the filters and scores read (a change elsewhere, e.g. heartbeat times, is no news). */
+const schedulingView = (n: Node): unknown => [
+  n.metadata.labels,
+  n.spec,
+  n.status?.allocatable ?? n.status?.capacity,
+  n.status?.runtimeHandlers,
+  n.status?.nodeInfo?.architecture,
+  n.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+];
 
 const needsScheduling = (p: Pod): boolean =>
   !p.spec.nodeName &&
@@ -38,13 +58,19 @@ const needsScheduling = (p: Pod): boolean =>
 export class Scheduler extends Controller {
   private readonly acct = new NodeAccounting();
   private readonly unschedulable = new Set<string>();
+  /** Pods (by uid) placed and accounted whose binding is being written. */
+  private readonly assumed = new Set<string>();
   private readonly filters: readonly FilterPlugin[];
   private readonly scores: readonly ScorePlugin[];
+  private readonly ring: NodeRing;
 
   constructor(private readonly deps: SchedulerDeps) {
-    super({ name: 'scheduler', workers: 1, maxRetryMs: 5000, logger: deps.logger, clock: deps.clock });
+    super({ name: 'scheduler', workers: deps.workers ?? 16, maxRetryMs: 5000, logger: deps.logger, clock: deps.clock });
     this.filters = deps.filters ?? DEFAULT_FILTERS;
     this.scores = deps.scores ?? DEFAULT_SCORES;
+    this.ring = new NodeRing(function* () {
+      for (const n of deps.nodes.list()) yield n.metadata.name ?? '';
+    });
     deps.pods.addHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
@@ -54,8 +80,17 @@ export class Scheduler extends Controller {
         this.retryUnschedulable();
       },
     });
-    // Any node change may make waiting pods fit.
-    deps.nodes.addHandler({ onAdd: () => this.retryUnschedulable(), onUpdate: () => this.retryUnschedulable() });
+    // A node change that can make waiting pods fit retries them (not a heartbeat's timestamps).
+    deps.nodes.addHandler({
+      onAdd: () => {
+        this.ring.invalidate();
+        this.retryUnschedulable();
+      },
+      onUpdate: (o, n) => {
+        if (!jsonEqual(schedulingView(o), schedulingView(n))) this.retryUnschedulable();
+      },
+      onDelete: () => this.ring.invalidate(),
+    });
   }
 
   /** Accounts every cached pod (bound ones use resources) and yields those that need a node. */
@@ -67,7 +102,8 @@ export class Scheduler extends Controller {
   }
 
   private podChanged(p: Pod): void {
-    this.acct.update(p);
+    // An unbound version arriving while its binding is being written must not undo the assumption.
+    if (p.spec.nodeName || !this.assumed.has(p.metadata.uid ?? '')) this.acct.update(p);
     if (needsScheduling(p)) this.queue.add(objectKey(p));
     else if (this.unschedulable.delete(objectKey(p)) || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
       this.retryUnschedulable();
@@ -77,21 +113,29 @@ export class Scheduler extends Controller {
     for (const k of this.unschedulable) this.queue.add(k);
   }
 
-  /** Picks a node for `pod` (pure: reads caches, writes nothing). */
+  /**
+   * Picks a node for `pod` (reads caches, writes nothing): filters nodes from the ring's rotating
+   * start until enough feasible ones were found, then scores those.
+   */
   pickNode(pod: Pod): ScheduleResult {
-    const nodes = this.deps.nodes.list();
+    const total = this.ring.size;
+    const want = feasibleNodesToFind(total, this.deps.percentageOfNodesToScore);
     const reasons = new Map<string, number>();
-    let best: { name: string; score: number } | undefined;
-    for (const node of nodes) {
+    const feasible: Node[] = [];
+    this.ring.walk((name) => {
+      const node = this.deps.nodes.get(undefined, name);
+      if (!node) return true;
       let failed: string | undefined;
       for (const f of this.filters) {
         failed = f.filter(pod, node, this.acct);
         if (failed) break;
       }
-      if (failed) {
-        reasons.set(failed, (reasons.get(failed) ?? 0) + 1);
-        continue;
-      }
+      if (failed) reasons.set(failed, (reasons.get(failed) ?? 0) + 1);
+      else feasible.push(node);
+      return feasible.length < want;
+    });
+    let best: { name: string; score: number } | undefined;
+    for (const node of feasible) {
       let score = 0;
       for (const s of this.scores) score += s.weight * s.score(pod, node, this.acct);
       const name = node.metadata.name ?? '';
@@ -100,7 +144,7 @@ export class Scheduler extends Controller {
     }
     if (best) return { node: best.name };
     const detail = [...reasons].map(([r, n]) => `${n} ${r}`).join(', ');
-    return { unschedulable: `0/${nodes.length} nodes are available${detail ? `: ${detail}` : ''}.` };
+    return { unschedulable: `0/${total} nodes are available${detail ? `: ${detail}` : ''}.` };
   }
 
   /** Schedules the pod `key` if it still needs a node. */
@@ -115,16 +159,24 @@ export class Scheduler extends Controller {
       return;
     }
     this.unschedulable.delete(key);
+    const uid = pod.metadata.uid ?? '';
+    const placed: Pod = { ...pod, spec: { ...pod.spec, nodeName: result.node } };
+    // Assume: account for it now, so the pods placed while this binding is written see its requests.
+    this.acct.update(placed);
+    this.assumed.add(uid);
     try {
-      const bound = await this.deps.api.update<Pod>(POD, { ...pod, spec: { ...pod.spec, nodeName: result.node } });
-      // Account for it now: the next pod in the queue must see this one's requests.
+      const bound = await this.deps.api.update<Pod>(POD, placed);
       this.deps.pods.observe(bound);
       this.acct.update(bound);
       this.deps.events.normal(bound, 'Scheduled', `Successfully assigned ${namespace}/${name} to ${result.node}`);
     } catch (err) {
+      // Forget the assumption: account the pod as the cache now has it (or gone).
+      const current = this.deps.pods.get(namespace, name);
+      this.acct.update(current ?? pod, current === undefined);
       if (err instanceof NotFoundError) return;
-      if (err instanceof ConflictError) throw err; // retried with the fresher cache
-      throw err;
+      throw err; // a conflict is retried with the fresher cache
+    } finally {
+      this.assumed.delete(uid);
     }
   }
 

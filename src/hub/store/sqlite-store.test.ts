@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -80,6 +80,8 @@ describe('SqliteStore', () => {
       if (e.key === '/k/b' && e.type === 'put' && e.created) void s.create('/k/c', 1);
     });
     await s.create('/k/b', 1);
+    // The nested write joins the next group commit.
+    await vi.waitFor(() => expect(seen).toHaveLength(4));
     expect(seen.map((e) => [e.revision, e.type, e.key, e.created])).toEqual([
       [2, 'put', '/k/a', false],
       [4, 'delete', '/k/a', false],
@@ -122,6 +124,51 @@ describe('SqliteStore', () => {
     s = await open(10);
     expect(await s.compactedRevision()).toBe(compacted);
     await expect(s.watch('/k/', 0, () => {})).rejects.toBeInstanceOf(GoneError);
+    await s.close();
+  });
+
+  it('group-commits the writes of one turn: one transaction, each refusal its own, all acknowledged after commit', async () => {
+    const s = await open();
+    await s.create('/k/taken', 0);
+    const seen: number[] = [];
+    await s.watch('/k/', 1, (e) => seen.push(e.revision));
+    const writes = [
+      s.create('/k/a', 1),
+      s.create('/k/taken', 1), // refused: exists
+      s.update('/k/taken', 2, 99), // refused: conflict
+      s.create('/k/b', 1),
+      s.update('/k/taken', 3, 1),
+    ];
+    // Nothing is acknowledged (or visible) before the group commit runs.
+    expect(seen).toEqual([]);
+    const results = await Promise.allSettled(writes);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).constructor.name))).toEqual([
+      2,
+      'AlreadyExistsError',
+      'ConflictError',
+      3,
+      4,
+    ]);
+    expect(seen).toEqual([2, 3, 4]);
+    expect(await s.revision()).toBe(4);
+    await s.close();
+  });
+
+  it('commits a burst larger than one batch in several transactions, in order', async () => {
+    const s = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), maxBatch: 7 });
+    const revs = await Promise.all(Array.from({ length: 30 }, (_, i) => s.create(`/k/${i}`, i)));
+    expect(revs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect((await s.list('/k/')).items).toHaveLength(30);
+    await s.close();
+  });
+
+  it('commits writes still waiting when it is closed', async () => {
+    let s = await open();
+    const pending = s.create('/k/late', 1);
+    await s.close();
+    expect(await pending).toBe(1);
+    s = await open();
+    expect((await s.get('/k/late'))?.value).toBe(1);
     await s.close();
   });
 });

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { systemClock, typeByKind, type Event, type KubeObject } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
+import { ObjectRegistry } from '../registry/index.js';
+import { SqliteStore } from '../store/index.js';
+import { EventRecorder } from './events.js';
+
+const EVENT = typeByKind('v1', 'Event')!;
+const rs: KubeObject = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: { name: 'web-1', namespace: 'default', uid: 'rs-uid' },
+};
+
+let dir: string;
+let store: SqliteStore;
+let api: ObjectRegistry;
+let rec: EventRecorder;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'events-'));
+  store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger() });
+  api = new ObjectRegistry({ store, clock: systemClock, logger: silentLogger() });
+  await api.ensureNamespace('default');
+  rec = new EventRecorder({ api, clock: systemClock, logger: silentLogger(), component: 'test' });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const events = async (): Promise<Event[]> => (await api.list<Event>(EVENT, { namespace: 'default' })).items;
+
+it('combines similar events past ten distinct messages into one counted Event', async () => {
+  for (let i = 0; i < 25; i++) await rec.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: web-1-${i}`);
+  const stored = await events();
+  expect(stored).toHaveLength(11);
+  const combined = stored.filter((e) => e.message?.startsWith('(combined from similar events): '));
+  expect(combined).toHaveLength(1);
+  expect(combined[0]?.count).toBe(15);
+  expect(combined[0]?.message).toBe('(combined from similar events): Created pod: web-1-24');
+  // Another reason is its own group.
+  await rec.record(rs, 'Normal', 'SuccessfulDelete', 'Deleted pod: web-1-0');
+  expect(await events()).toHaveLength(12);
+});
+
+it('adds up repeats that arrive while their Event is being written: one Event, fewer writes', async () => {
+  const before = await store.revision();
+  await Promise.all(Array.from({ length: 20 }, () => rec.record(rs, 'Warning', 'BackOff', 'restarting')));
+  const stored = await events();
+  expect(stored).toHaveLength(1);
+  expect(stored[0]?.count).toBe(20);
+  // The create, then one update carrying the 19 repeats that queued behind it.
+  expect((await store.revision()) - before).toBe(2);
+});

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { systemClock, typeByKind, type Node, type Pod } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
+import { InformerFactory } from '../informers/index.js';
+import { EventRecorder } from '../reconcile/index.js';
+import { ObjectRegistry } from '../registry/index.js';
+import { SqliteStore } from '../store/index.js';
+import { Scheduler } from './scheduler.js';
+
+const POD = typeByKind('v1', 'Pod')!;
+const NODE = typeByKind('v1', 'Node')!;
+
+let dir: string;
+let store: SqliteStore;
+let api: ObjectRegistry;
+let informers: InformerFactory;
+let scheduler: Scheduler;
+
+async function addNode(name: string, pods: number): Promise<void> {
+  const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {} });
+  const allocatable = { cpu: '4', memory: '4Gi', pods: String(pods) };
+  await api.updateStatus(NODE, {
+    ...n,
+    status: {
+      capacity: allocatable,
+      allocatable,
+      runtimeHandlers: [{ name: 'wasm' }],
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
+  });
+}
+
+const pod = (name: string): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { containers: [{ name: 'main', image: 'hello.wasm' }] },
+});
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'scheduler-'));
+  store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger() });
+  api = new ObjectRegistry({ store, clock: systemClock, logger: silentLogger() });
+  await api.ensureNamespace('default');
+  informers = new InformerFactory(api, silentLogger());
+  const logger = silentLogger();
+  scheduler = new Scheduler({
+    api,
+    pods: informers.for<Pod>('v1', 'Pod'),
+    nodes: informers.for<Node>('v1', 'Node'),
+    events: new EventRecorder({ api, clock: systemClock, logger, component: 'test' }),
+    clock: systemClock,
+    logger,
+  });
+});
+afterEach(async () => {
+  await scheduler.stop();
+  informers.stop();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('binds concurrently without overcommitting a node: each placement is accounted before the next', async () => {
+  for (const name of ['pi-1', 'pi-2', 'pi-3']) await addNode(name, 4);
+  await informers.start();
+  scheduler.start();
+  // 14 pods for 12 slots, all arriving in one burst: 16 workers place them while bindings are in flight.
+  await Promise.all(Array.from({ length: 14 }, (_, i) => api.create(POD, pod(`p-${i}`))));
+  const placed = async (): Promise<Pod[]> => (await api.list<Pod>(POD)).items;
+  await vi.waitFor(async () => expect((await placed()).filter((p) => p.spec.nodeName)).toHaveLength(12));
+  await scheduler.idle();
+  const perNode = new Map<string, number>();
+  for (const p of await placed())
+    if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+  expect([...perNode.values()]).toEqual([4, 4, 4]);
+  const waiting = (await placed()).filter((p) => !p.spec.nodeName);
+  expect(waiting).toHaveLength(2);
+  for (const p of waiting)
+    expect(p.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toBe(
+      '0/3 nodes are available: 3 Too many pods.',
+    );
+  // A new node makes them fit.
+  await addNode('pi-4', 4);
+  await vi.waitFor(async () => expect((await placed()).filter((p) => p.spec.nodeName === 'pi-4')).toHaveLength(2));
+});
+
+it('samples a large cluster yet spreads a burst over it', async () => {
+  for (let i = 0; i < 300; i++) await addNode(`n-${String(i).padStart(3, '0')}`, 110);
+  await informers.start();
+  scheduler.start();
+  const first = scheduler.pickNode(pod('probe'));
+  expect(first).toEqual({ node: expect.stringMatching(/^n-\d{3}$/) as unknown });
+  await Promise.all(Array.from({ length: 300 }, (_, i) => api.create(POD, pod(`p-${i}`))));
+  await vi.waitFor(async () => expect((await api.list<Pod>(POD)).items.every((p) => p.spec.nodeName)).toBe(true), {
+    timeout: 10_000,
+  });
+  const nodes = new Set((await api.list<Pod>(POD)).items.map((p) => p.spec.nodeName));
+  // Every pod looked at a sample, and the rotating start moved the samples over the whole cluster.
+  expect(nodes.size).toBeGreaterThan(150);
+});
