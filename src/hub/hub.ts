@@ -103,6 +103,8 @@ export interface HubOptions {
     | 'maxLogStreamsPerNode'
     | 'nodeEventRate'
     | 'nodeFrameLimits'
+    | 'admissionLimits'
+    | 'serviceCoalesceMs'
   >;
 }
 

@@ -1,5 +1,5 @@
 /**
- * What an admitted node reports over its session: heartbeats, pod statuses and pods it has let go
+ * What an admitted node reports over its session: heartbeats, requests for a Service resync, pod statuses and pods it has let go
  * (written to the store in chunks, so one node's big batch does not hold up the others), log chunks
  * and exec results (handed to the pending requests), errors, and Events about its own pods
  * (rate-limited per node, recorded as the node's).
@@ -36,6 +36,8 @@ export interface NodeReportsDeps {
   logger: Logger;
   requests: PodRequests;
   nodeEventRate?: Partial<NodeEventRate> | undefined;
+  /** The node asks for its whole Service set again (it missed a delta). */
+  resync(session: NodeSession): void;
 }
 
 /** A message of an admitted node (everything but `hello`). */
@@ -57,6 +59,10 @@ export class NodeReports {
     switch (msg.type) {
       case 'heartbeat':
         this.deps.lifecycle.heartbeat(node);
+        return;
+      case 'resync':
+        this.deps.logger.info({ node, reason: msg.reason }, 'node asked for its Service set again');
+        this.deps.resync(session);
         return;
       case 'podStatus':
         this.deps.lifecycle.heartbeat(node);

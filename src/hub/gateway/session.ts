@@ -12,7 +12,14 @@
  */
 import type { WebSocket } from 'ws';
 import type { HubErrorReason, HubToNode, Logger, NodeToHub } from '../../api/index.js';
-import { FrameError, NodeToHub as NodeToHubSchema, decodeFrame, encodeFrame, errorMessage } from '../../api/index.js';
+import {
+  FrameError,
+  NodeToHub as NodeToHubSchema,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+  errorMessage,
+} from '../../api/index.js';
 
 export interface NodeSessionHandlers {
   onMessage(session: NodeSession, msg: NodeToHub): Promise<void> | void;
@@ -56,6 +63,10 @@ export class NodeSession {
   reportedAddress: string | undefined;
   /** The node name of the client certificate this session authenticated with (absent: a token). */
   certifiedName: string | undefined;
+  /** The protocol version this session speaks (the node's, from its hello). */
+  protocol = PROTOCOL_VERSION;
+  /** The Service stream position the node said it holds in its hello (protocol 2). */
+  resume: { epoch: string; revision: number } | undefined;
   private alive = true;
   private readonly pingTimer: NodeJS.Timeout;
   private closed = false;
@@ -126,8 +137,14 @@ export class NodeSession {
   }
 
   /** Sends a fatal error and closes. */
-  fail(message: string, code = 1008, reason?: HubErrorReason): void {
-    this.send({ type: 'error', message, fatal: true, ...(reason ? { reason } : {}) });
+  fail(message: string, code = 1008, reason?: HubErrorReason, retryAfterMs?: number): void {
+    this.send({
+      type: 'error',
+      message,
+      fatal: true,
+      ...(reason ? { reason } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
     this.closing = true;
     this.ws.close(code, truncateUtf8(message, 120));
   }
