@@ -136,7 +136,9 @@ export class NodeLifecycleController {
   private async tick(): Promise<void> {
     const nodes = this.deps.nodes.list();
     let notReady = 0;
-    for (const n of nodes) if (nodeReadyStatus(n) !== 'True') notReady++;
+    // A node still registering (no Ready condition yet) is not a failure; Unknown and False are.
+    for (const n of nodes)
+      if (n.status?.conditions?.some((c) => c.type === 'Ready') && nodeReadyStatus(n) !== 'True') notReady++;
     this.setDisrupted(
       nodes.length > 0 && notReady / nodes.length >= (this.deps.unhealthyThreshold ?? 0.55),
       notReady,

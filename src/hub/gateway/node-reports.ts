@@ -14,6 +14,8 @@ import type { PodRequests } from './pod-requests.js';
 import { PodWriter } from './pod-writer.js';
 import type { NodeSession } from './session.js';
 
+/** Least time between two whole Service sets a node's `resync` requests get (more wait, one at most). */
+const RESYNC_INTERVAL_MS = 2000;
 /** Pod statuses written per turn of the event loop: a node's big batch must not hold up the others. */
 const STATUS_CHUNK = 50;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -48,6 +50,8 @@ export class NodeReports {
   readonly #podWriter: PodWriter;
   readonly #eventLimiter: NodeEventLimiter;
   readonly #recorders = new Map<string, EventRecorder>();
+  /** When each node was last sent a resync, and a deferred one pending. */
+  readonly #resyncs = new Map<string, { at: number; timer?: NodeJS.Timeout }>();
 
   constructor(private readonly deps: NodeReportsDeps) {
     this.#podWriter = new PodWriter(deps.api, deps.pods);
@@ -62,7 +66,7 @@ export class NodeReports {
         return;
       case 'resync':
         this.deps.logger.info({ node, reason: msg.reason }, 'node asked for its Service set again');
-        this.deps.resync(session);
+        this.#resync(session, node);
         return;
       case 'podStatus':
         this.deps.lifecycle.heartbeat(node);
@@ -92,8 +96,25 @@ export class NodeReports {
     }
   }
 
+  /** Sends a whole Service set, at most one per RESYNC_INTERVAL_MS per node (a node cannot make the hub loop on them). */
+  #resync(session: NodeSession, node: string): void {
+    const last = this.#resyncs.get(node);
+    if (last?.timer) return; // one is already on its way
+    const wait = last ? last.at + RESYNC_INTERVAL_MS - this.deps.clock.now() : 0;
+    const run = (): void => {
+      this.#resyncs.set(node, { at: this.deps.clock.now() });
+      if (session.open) this.deps.resync(session);
+    };
+    if (wait <= 0) return run();
+    const timer = setTimeout(run, wait);
+    timer.unref();
+    this.#resyncs.set(node, { at: last!.at, timer });
+  }
+
   /** The node's session closed; `connected` tells which nodes still have one. */
   disconnected(node: string, connected: (node: string) => boolean): void {
+    clearTimeout(this.#resyncs.get(node)?.timer);
+    this.#resyncs.delete(node);
     // Its recorder's cache of recent Events goes with it (a reconnect starts a fresh one).
     this.#recorders.delete(node);
     this.#eventLimiter.disconnected(node, connected);
