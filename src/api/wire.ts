@@ -1,9 +1,10 @@
 /**
  * The node gateway protocol: msgpackr-encoded frames over one WebSocket per node, validated with zod
  * right after decoding. Messages are discriminated on `type` and split by direction. The protocol is
- * level-triggered: on (re)connect the hub sends the node's whole desired set (`podSync`,
- * `serviceSync`), then changes; the node answers with the observed status of each pod. A missed
- * message is healed by the next full sync.
+ * level-triggered: on (re)connect the hub sends the node's whole desired set (`podSync`, and
+ * `serviceSet` or, to a protocol-1 node, `serviceSync`), then changes; the node answers with the
+ * observed status of each pod. A missed message is healed by the next full sync; a missed Service
+ * delta is noticed by its revision and healed by a `resync`.
  */
 import { z } from 'zod';
 import { Quantity } from './meta.js';

@@ -7,6 +7,13 @@
  * `podStatus`/`podGone` reports are split to stay far below the hub's bound. A pod set the hub had to
  * split into several `podSync` frames is gathered here and handed on as one.
  *
+ * Services (protocol 2): the hub's `serviceSet` and `serviceDelta`s are applied here
+ * (`node-services.ts`) and handed on as one whole `serviceSync`, so the agent sees one shape; a delta
+ * that skips a revision makes the session ask for a `resync`, and a redial offers the revision
+ * reached so the same hub resends only what changed. A hub that is busy admitting (`Busy`) names
+ * when to come back; a drop of a welcomed connection is redialed after a random spread; the hub is
+ * declared gone only after several silent heartbeat intervals, not one late pong.
+ *
  * `hello` carries a random id of this agent process: after a network blip the hub lets the same
  * process straight back in, while a second process using the same node name (a copied data dir) is
  * refused with reason `DuplicateNode`; the session then stops redialing and reports `refused`.

@@ -1,7 +1,9 @@
 /**
  * The node gateway: one WebSocket per node at GATEWAY_PATH. On hello the node is admitted and
- * registered (`admission.ts`: one live agent per node name), then sent its whole desired pod set and
- * every Service route (level-triggered), then changes as they happen; pod status reported by the node
+ * registered (`admission.ts`: one live agent per node name, a bounded number at once, the rest told
+ * to retry later), then sent its whole desired pod set and its Services (`service-stream.ts`: only
+ * those it needs, as deltas after the first set, each encoded once for every node; protocol-1 nodes
+ * get the whole `serviceSync`), then changes as they happen; pod status reported by the node
  * is written to the store. Pod logs and exec are served by asking the hosting node
  * (`pod-requests.ts`). Frames to a node stay within what it decodes (`pod-frames.ts`: a big pod set
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
