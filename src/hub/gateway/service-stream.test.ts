@@ -1,6 +1,8 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeByKind } from '../../api/index.js';
 import type { Endpoints, Pod, Service } from '../../api/index.js';
+import { HubSession } from '../../edge-node/index.js';
 import { RawNode, nodeInfo, startGatewayHub, until, type TestHub } from './testing/raw-node.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -211,5 +213,26 @@ describe('admission when full', () => {
     expect((await old.closed).code).toBe(1013);
     expect(old.of('error')[0]!.reason).toBeUndefined();
     expect(old.of('error')[0]!.retryAfterMs).toBeUndefined();
+  });
+
+  it('the node session redials no sooner than the hub asked, not at its own short back-off', async () => {
+    const dials: number[] = [];
+    const session = new HubSession({
+      hubUrl: t.url,
+      token: t.token,
+      logger: pino({ level: 'silent' }),
+      nodeInfo: () => nodeInfo('patient'),
+      onMessage: () => undefined,
+      onEvent: (e) => void (e.type === 'unreachable' && dials.push(Date.now())),
+      backoff: { initialMs: 10, maxMs: 20 },
+    });
+    session.start();
+    try {
+      await until(() => dials.length >= 3, 'three refused dials');
+      // Told 0.5–1.5 s (then ±10%), where the back-off alone would redial after 10–20 ms.
+      for (let i = 1; i < dials.length; i++) expect(dials[i]! - dials[i - 1]!).toBeGreaterThanOrEqual(400);
+    } finally {
+      await session.stop();
+    }
   });
 });
