@@ -1,16 +1,25 @@
 /**
  * The node gateway protocol: msgpackr-encoded frames over one WebSocket per node, validated with zod
  * right after decoding. Messages are discriminated on `type` and split by direction. The protocol is
- * level-triggered: on (re)connect the hub sends the node's whole desired set (`podSync`,
- * `serviceSync`), then changes; the node answers with the observed status of each pod. A missed
- * message is healed by the next full sync.
+ * level-triggered: on (re)connect the hub sends the node's whole desired set (`podSync`, and
+ * `serviceSet` or, to a protocol-1 node, `serviceSync`), then changes; the node answers with the
+ * observed status of each pod. A missed message is healed by the next full sync; a missed Service
+ * delta is noticed by its revision and healed by a `resync`.
  */
 import { z } from 'zod';
 import { Quantity } from './meta.js';
 import { Pod, PodStatus } from './pod.js';
 
-/** Bumped on any incompatible change of the messages below. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
+ * (`serviceSet`, `serviceDelta`, `resync`), resumption (`hello.resume`) and the hub's `Busy` refusal
+ * with `retryAfterMs`. The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only
+ * version-1 messages (the whole `serviceSync` on every change), and the `welcome` names the version
+ * the session speaks.
+ */
+export const PROTOCOL_VERSION = 2;
+/** Oldest protocol version the hub still serves. */
+export const MIN_PROTOCOL_VERSION = 1;
 
 /** URL path of the node gateway WebSocket on the hub. */
 export const GATEWAY_PATH = '/apis/edgeplane.io/v1/connect';
@@ -44,6 +53,8 @@ const EXEC_OUTPUT_MAX = 1024 * 1024 + 1024;
 const MAX_STATUS_PODS = 200;
 const MAX_SERVICES = 10_000;
 const MAX_ENDPOINTS = 5000;
+/** Longest a hub asks a node to wait before redialing (`Busy`). */
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
 const MAX_LABELS = 256;
 
 const REQUEST_ID_MAX = 64;
@@ -83,6 +94,18 @@ export const NodeInfo = z.strictObject({
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
 
+/** One endpoint of a Service route: a pod (ready or not) and the mesh address of its node. */
+export const RouteEndpoint = z.strictObject({
+  pod: PodRef,
+  nodeName: Name,
+  /** The hosting node's address and mesh port. */
+  address: Str,
+  meshPort: z.number().int(),
+  zone: Str.optional(),
+  ready: z.boolean(),
+});
+export type RouteEndpoint = z.infer<typeof RouteEndpoint>;
+
 /** A Service as a node's proxy needs it: ports plus the endpoints the hub resolved. */
 export const ServiceRoute = z.strictObject({
   namespace: Name,
@@ -99,21 +122,17 @@ export const ServiceRoute = z.strictObject({
       }),
     )
     .max(256),
-  endpoints: z
-    .array(
-      z.strictObject({
-        pod: PodRef,
-        nodeName: Name,
-        /** The hosting node's address and mesh port. */
-        address: Str,
-        meshPort: z.number().int(),
-        zone: Str.optional(),
-        ready: z.boolean(),
-      }),
-    )
-    .max(MAX_ENDPOINTS),
+  endpoints: z.array(RouteEndpoint).max(MAX_ENDPOINTS),
 });
 export type ServiceRoute = z.infer<typeof ServiceRoute>;
+
+/** Where one Service lives in a node's set: its namespace and name. */
+export const ServiceKey = z.strictObject({ namespace: Name, name: Name });
+export type ServiceKey = z.infer<typeof ServiceKey>;
+
+/** A Service route at a revision of the hub's Service stream (protocol 2). */
+export const ServiceEntry = z.strictObject({ rev: z.number().int().nonnegative(), route: ServiceRoute });
+export type ServiceEntry = z.infer<typeof ServiceEntry>;
 
 /**
  * A random id per agent process, sent in `hello`: a reconnect of the same process (after a network
@@ -129,6 +148,12 @@ export const NodeHello = z.strictObject({
   protocol: z.number().int(),
   node: NodeInfo,
   instanceId: InstanceId.optional(),
+  /**
+   * Protocol 2: the Service stream position this agent holds (the hub's `epoch` and the highest
+   * revision it applied). The same hub process then sends only the Services changed since, and names
+   * the rest as `keep`; another hub process (a restart) sends the whole set.
+   */
+  resume: z.strictObject({ epoch: Str, revision: z.number().int().nonnegative() }).optional(),
 });
 export const NodeHeartbeat = z.strictObject({ type: z.literal('heartbeat'), time: z.string().max(64) });
 /** Observed status of pods; `images` refreshes the node's image cache list when present. */
@@ -167,8 +192,15 @@ export const NodeExecResult = z.strictObject({
   error: Message.optional(),
 });
 
+/**
+ * Protocol 2: the node's Service set is not what the hub's stream says (a delta skipped a revision,
+ * or a `keep` named a Service it does not hold): the hub answers with a whole `serviceSet`.
+ */
+export const NodeResync = z.strictObject({ type: z.literal('resync'), reason: Message });
+
 export const NodeToHub = z.discriminatedUnion('type', [
   NodeHello,
+  NodeResync,
   NodeHeartbeat,
   NodePodStatus,
   NodePodGone,
@@ -248,6 +280,50 @@ export const HubConfigDelete = z.strictObject({
   namespace: Name,
   name: Name,
 });
+/**
+ * Protocol 2: the whole Service set this node needs (NodePort Services, and the Services of the
+ * namespaces its pods live in or name), at stream `revision` of hub process `epoch`. `services` come
+ * whole; `keep` names Services the node already holds at `rev` (a resumed session): the node keeps
+ * those, drops every Service named in neither list, and asks for a `resync` if it lacks a kept one.
+ */
+export const HubServiceSet = z.strictObject({
+  type: z.literal('serviceSet'),
+  epoch: Str,
+  revision: z.number().int().nonnegative(),
+  services: z.array(ServiceEntry).max(MAX_SERVICES),
+  keep: z.array(ServiceKey.extend({ rev: z.number().int().nonnegative() })).max(MAX_SERVICES),
+});
+/**
+ * Protocol 2: one Service changed at revision `rev`. Exactly one of: `route` (the whole route: a
+ * Service new to this node or whose ports or type changed), `endpoints` (a patch of the endpoints of
+ * the Service the node holds at revision `prev`; a node holding another revision asks for a `resync`),
+ * `removed` (the Service is gone, or this node no longer needs it). One encoding is sent to every node
+ * concerned.
+ */
+export const HubServiceDelta = z
+  .strictObject({
+    type: z.literal('serviceDelta'),
+    rev: z.number().int().nonnegative(),
+    namespace: Name,
+    name: Name,
+    route: ServiceRoute.optional(),
+    prev: z.number().int().nonnegative().optional(),
+    endpoints: z
+      .strictObject({
+        /** Endpoints added or changed (matched by pod uid). */
+        upsert: z.array(RouteEndpoint).max(MAX_ENDPOINTS),
+        /** Pod uids of endpoints gone. */
+        remove: z.array(Str).max(MAX_ENDPOINTS),
+      })
+      .optional(),
+    removed: z.literal(true).optional(),
+  })
+  .refine((d) => [d.route, d.endpoints, d.removed].filter((x) => x !== undefined).length === 1, {
+    message: 'a serviceDelta carries exactly one of route, endpoints, removed',
+  })
+  .refine((d) => d.endpoints === undefined || d.prev !== undefined, {
+    message: 'an endpoints patch names the revision it applies to (prev)',
+  });
 export const HubLogRequest = z.strictObject({
   type: z.literal('logRequest'),
   requestId: z.string().max(REQUEST_ID_MAX),
@@ -268,14 +344,19 @@ export const HubExecRequest = z.strictObject({
   command: z.array(z.string().max(MESSAGE_MAX)).min(1).max(1024),
   timeoutSeconds: z.number().positive(),
 });
-/** Why the hub ends a session, for the node to act on (`DuplicateNode`: another agent holds this name; do not retry). */
-export const HubErrorReason = z.enum(['DuplicateNode', 'NodeRevoked']);
+/**
+ * Why the hub ends a session, for the node to act on (`DuplicateNode`: another agent holds this name;
+ * do not retry. `Busy`: too many nodes are being admitted; redial after `retryAfterMs`).
+ */
+export const HubErrorReason = z.enum(['DuplicateNode', 'NodeRevoked', 'Busy']);
 export type HubErrorReason = z.infer<typeof HubErrorReason>;
 export const HubError = z.strictObject({
   type: z.literal('error'),
   message: Message,
   fatal: z.boolean().optional(),
   reason: HubErrorReason.optional(),
+  /** With `Busy` (protocol 2): the hub admits too many nodes at once; redial after about this long. */
+  retryAfterMs: z.number().int().nonnegative().max(MAX_RETRY_AFTER_MS).optional(),
 });
 
 export const HubToNode = z.discriminatedUnion('type', [
@@ -287,6 +368,8 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubConfigSync,
   HubConfigUpsert,
   HubConfigDelete,
+  HubServiceSet,
+  HubServiceDelta,
   HubLogRequest,
   HubLogCancel,
   HubExecRequest,

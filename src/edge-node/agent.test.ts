@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../platform/index.js';
+import { PROTOCOL_VERSION } from '../api/index.js';
 import { Agent, type AgentDeps } from './agent.js';
 import { FakeHub, testPod, waitFor } from './testing/fake-hub.js';
 import { FakeRuntime } from './testing/fake-runtime.js';
@@ -46,7 +47,7 @@ describe('Agent hub session', () => {
   it('says hello with the node facts, then heartbeats', async () => {
     await startAgent(new FakeRuntime(), { capacity: { memory: '2Gi' } });
     const hello = await waitFor(() => hub.messages('hello')[0], 5000, 'hello');
-    expect(hello.protocol).toBe(1);
+    expect(hello.protocol).toBe(PROTOCOL_VERSION);
     expect(hello.node).toMatchObject({
       name: 'node-a',
       labels: { zone: 'lab' },

@@ -104,6 +104,8 @@ export interface HubOptions {
     | 'maxLogStreamsPerNode'
     | 'nodeEventRate'
     | 'nodeFrameLimits'
+    | 'admissionLimits'
+    | 'serviceCoalesceMs'
   >;
 }
 

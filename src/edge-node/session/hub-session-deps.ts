@@ -24,12 +24,20 @@ export const CLOSE_DUPLICATE_NODE = 4409;
 /** WebSocket close code the hub uses when the node was deleted (its credential revoked). */
 export const CLOSE_NODE_REVOKED = 4410;
 
-/** Redial tuning (defaults: 0.5 s doubling to 15 s, reset after 10 s connected, 30 s after a refused token). */
+/**
+ * Redial tuning (defaults: 0.5 s doubling to 15 s with ±50% jitter, reset after 10 s connected, 30 s
+ * after a refused token; the first redial after losing the hub spread over up to 2 s; the hub declared
+ * gone after 3 heartbeat intervals without a pong or a frame).
+ */
 export interface SessionBackoff {
   initialMs: number;
   maxMs: number;
   stableMs: number;
   unauthorizedMs: number;
+  /** The first redial after a welcomed connection drops waits a random time up to this (capped by `maxMs`). */
+  spreadMs: number;
+  /** Heartbeat intervals without a pong or any frame tolerated before the connection is redialed. */
+  missedPongs: number;
 }
 
 /** Dependencies of the hub session. */
@@ -55,6 +63,8 @@ export const DEFAULT_BACKOFF: SessionBackoff = {
   maxMs: 15_000,
   stableMs: 10_000,
   unauthorizedMs: 30_000,
+  spreadMs: 2000,
+  missedPongs: 3,
 };
 
 /** Builds the gateway URL from the hub's base URL (`http(s)://` or `ws(s)://`, optional path prefix). */

@@ -7,6 +7,13 @@
  * `podStatus`/`podGone` reports are split to stay far below the hub's bound. A pod set the hub had to
  * split into several `podSync` frames is gathered here and handed on as one.
  *
+ * Services (protocol 2): the hub's `serviceSet` and `serviceDelta`s are applied here
+ * (`node-services.ts`) and handed on as one whole `serviceSync`, so the agent sees one shape; a delta
+ * that skips a revision makes the session ask for a `resync`, and a redial offers the revision
+ * reached so the same hub resends only what changed. A hub that is busy admitting (`Busy`) names
+ * when to come back; a drop of a welcomed connection is redialed after a random spread; the hub is
+ * declared gone only after several silent heartbeat intervals, not one late pong.
+ *
  * `hello` carries a random id of this agent process: after a network blip the hub lets the same
  * process straight back in, while a second process using the same node name (a copied data dir) is
  * refused with reason `DuplicateNode`; the session then stops redialing and reports `refused`.
@@ -35,6 +42,7 @@ import {
   type SessionBackoff,
   type Welcome,
 } from './hub-session-deps.js';
+import { NodeServices } from './node-services.js';
 import { PodSyncParts } from './pod-sync-parts.js';
 import { reportFrames } from './report-frames.js';
 
@@ -64,7 +72,6 @@ export class HubSession {
   private redialTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
-  private awaitingPong = false;
   private unauthorized = false;
   /** Dials failed in a row: the first is a warning, the rest of an outage is debug noise. */
   private failedDials = 0;
@@ -75,11 +82,18 @@ export class HubSession {
   private refused = false;
   private badFrames: number[] = [];
   private readonly syncParts = new PodSyncParts<WebSocket>();
+  /** The Services the hub's stream gave this node (handed on as a whole `serviceSync` on each change). */
+  private readonly services = new NodeServices();
+  /** Consecutive heartbeat intervals without a pong or any frame from the hub. */
+  private silentIntervals = 0;
+  private lastBeat = 0;
+  /** A delay the hub asked for (`Busy`), used for the next redial instead of the back-off. */
+  private retryAfterMs: number | undefined;
 
   constructor(deps: HubSessionDeps) {
     this.deps = deps;
     this.tuning = { ...DEFAULT_BACKOFF, ...deps.backoff };
-    this.backoff = new Backoff({ initialMs: this.tuning.initialMs, maxMs: this.tuning.maxMs, jitter: 0.3 });
+    this.backoff = new Backoff({ initialMs: this.tuning.initialMs, maxMs: this.tuning.maxMs, jitter: 1 });
     this.url = gatewayUrl(deps.hubUrl);
   }
 
@@ -155,6 +169,7 @@ export class HubSession {
     ws.on('open', () => {
       log.info({ url: this.url }, 'connected to hub');
       const node = this.deps.nodeInfo();
+      const resume = this.services.resumePoint();
       // The hub takes a bounded image list; the first ones are as good a hint for scheduling as any.
       if (node.images && node.images.length > MAX_NODE_IMAGES) node.images = node.images.slice(0, MAX_NODE_IMAGES);
       ws.send(
@@ -163,12 +178,13 @@ export class HubSession {
           protocol: PROTOCOL_VERSION,
           node,
           instanceId: this.instanceId,
+          ...(resume ? { resume } : {}),
         } satisfies NodeToHub),
       );
     });
     ws.on('message', (data: RawData) => this.onFrame(ws, data));
     ws.on('pong', () => {
-      this.awaitingPong = false;
+      this.silentIntervals = 0;
     });
     ws.on('error', (err) => {
       if (this.unauthorized) return; // already reported, with its cause
@@ -204,6 +220,7 @@ export class HubSession {
   }
 
   private onFrame(ws: WebSocket, data: RawData): void {
+    this.silentIntervals = 0; // any frame shows the hub is alive
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     let msg: HubToNode;
     try {
@@ -233,10 +250,26 @@ export class HubSession {
       if (gathered.kind !== 'whole') return;
       msg = gathered.sync;
     }
+    if (msg.type === 'serviceSet' || msg.type === 'serviceDelta') {
+      const applied = msg.type === 'serviceSet' ? this.services.applySet(msg) : this.services.applyDelta(msg);
+      if (applied.kind === 'resync') {
+        this.deps.logger.warn(
+          { reason: applied.reason },
+          'Service stream out of step; asking the hub for the whole set',
+        );
+        if (ws.readyState === WebSocket.OPEN)
+          ws.send(encodeFrame({ type: 'resync', reason: applied.reason } satisfies NodeToHub));
+      }
+      if (applied.kind !== 'changed') return;
+      msg = { type: 'serviceSync', services: applied.services };
+    }
     if (msg.type === 'welcome') this.onWelcome(ws, msg);
     if (msg.type === 'error') {
-      this.deps.logger.error({ fatal: msg.fatal ?? false, reason: msg.reason }, `hub error: ${msg.message}`);
-      if (msg.fatal && msg.reason !== undefined) this.onRefused(msg.reason, msg.message);
+      const busy = msg.reason === 'Busy';
+      if (busy) this.retryAfterMs = msg.retryAfterMs;
+      if (busy) this.deps.logger.info({ retryAfterMs: msg.retryAfterMs }, `hub is busy: ${msg.message}`);
+      else this.deps.logger.error({ fatal: msg.fatal ?? false, reason: msg.reason }, `hub error: ${msg.message}`);
+      if (msg.fatal && msg.reason !== undefined && msg.reason !== 'Busy') this.onRefused(msg.reason, msg.message);
       if (msg.fatal) ws.close(1000, 'hub reported a fatal error');
     }
     this.inbox = this.inbox.then(async () => {
@@ -267,21 +300,30 @@ export class HubSession {
     this.failedDials = 0;
     this.clearTimers();
     const intervalMs = Math.max(100, welcome.heartbeatIntervalSeconds * 1000);
-    this.awaitingPong = false;
-    this.heartbeatTimer = setInterval(() => this.heartbeat(ws), intervalMs);
+    this.silentIntervals = 0;
+    this.lastBeat = Date.now();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(ws, intervalMs), intervalMs);
     this.stableTimer = setTimeout(() => this.backoff.reset(), this.tuning.stableMs);
     this.deps.onEvent?.({ type: 'connected', welcome });
   }
 
-  private heartbeat(ws: WebSocket): void {
+  private heartbeat(ws: WebSocket, intervalMs: number): void {
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (this.awaitingPong) {
-      // No pong for a whole interval: the path to the hub is dead even if TCP has not noticed.
-      this.deps.logger.warn('hub did not answer a ping within one heartbeat interval; reconnecting');
+    const now = Date.now();
+    // A timer that fires late means this process stalled: the silence it saw is its own, not the hub's.
+    const stalled = now - this.lastBeat > 2 * intervalMs;
+    this.lastBeat = now;
+    if (!stalled) this.silentIntervals += 1;
+    const allowed = this.tuning.missedPongs;
+    if (this.silentIntervals > allowed) {
+      // The hub can stall for a moment (a burst of writes); dead means silent for several intervals.
+      this.deps.logger.warn(
+        { intervals: this.silentIntervals - 1 },
+        'hub answered no ping and sent nothing for several heartbeat intervals; reconnecting',
+      );
       ws.terminate();
       return;
     }
-    this.awaitingPong = true;
     ws.ping();
     ws.send(encodeFrame({ type: 'heartbeat', time: new Date().toISOString() } satisfies NodeToHub));
   }
@@ -304,12 +346,30 @@ export class HubSession {
     if (!wasWelcomed) this.deps.onEvent?.({ type: 'unreachable', reason: reason || `code ${code}` });
     if (this.stopped) return;
     if (!wasWelcomed) this.failedDials += 1;
-    const delay = this.unauthorized ? this.tuning.unauthorizedMs : this.backoff.next();
+    const delay = this.redialDelay(wasWelcomed, code);
     this.deps.logger.debug({ delayMs: delay }, 'redialing hub');
     this.redialTimer = setTimeout(() => {
       this.redialTimer = undefined;
       this.dial();
     }, delay);
+  }
+
+  /**
+   * How long to wait before the next dial: what the hub asked for when busy, the long wait after a
+   * refused credential, or the jittered back-off. The first redial after losing a welcomed connection
+   * is spread at random over up to `spreadMs`, so a fleet that lost its hub at once does not come back
+   * at once.
+   */
+  private redialDelay(wasWelcomed: boolean, code: number): number {
+    if (this.unauthorized) return this.tuning.unauthorizedMs;
+    const asked = this.retryAfterMs;
+    this.retryAfterMs = undefined;
+    const backoff = this.backoff.next();
+    if (asked !== undefined) return Math.round(asked * (0.9 + 0.2 * Math.random()));
+    // 1013 "try again later" from a hub that could not say how long: at least the spread.
+    if (code === 1013) return Math.max(backoff, Math.round(Math.random() * this.tuning.spreadMs));
+    if (wasWelcomed) return Math.round(Math.random() * Math.min(this.tuning.spreadMs, this.tuning.maxMs));
+    return backoff;
   }
 
   private clearTimers(): void {

@@ -2,8 +2,19 @@
  * Node lifecycle: a node whose heartbeats stop for `gracePeriodSeconds` is marked `Ready=Unknown`
  * and its pods not Ready (they leave endpoints at once); after `evictionTimeoutSeconds` more (or a
  * pod's own toleration of `node.kubernetes.io/unreachable`) its pods are deleted so their controllers
- * replace them elsewhere. Heartbeats are kept in memory (reported by the gateway); the Node object is
- * written on transitions and every `statusRefreshSeconds`.
+ * replace them elsewhere.
+ *
+ * At fleet scale (as Kubernetes' node lifecycle controller with Leases):
+ * - heartbeats are held in memory (reported by the gateway), never written one by one; the Node is
+ *   written on transitions and every `statusRefreshSeconds` (default 60 s), each node at its own
+ *   phase of that interval so the refreshes of thousands of nodes are spread, not bunched;
+ * - after a hub (re)start every node gets the grace period from the start to come back, and no pod is
+ *   evicted for unreachability before start + grace: the hub being down is not the nodes' fault;
+ * - mass disruption: while at least `unhealthyThreshold` (55%) of the nodes are not Ready (a network
+ *   cut, a hub outage seen from the other side), evictions stop, since moving every pod onto the few
+ *   nodes left would only make things worse;
+ * - one tick checks every node in memory, in chunks that yield to the event loop; only nodes whose
+ *   state changed are written.
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
@@ -20,6 +31,22 @@ export interface NodeLifecycleOptions {
   evictionTimeoutSeconds: number;
   statusRefreshSeconds?: number;
   tickMs?: number;
+  /** Fraction of nodes not Ready at or above which no pod is evicted (default 0.55, as Kubernetes). */
+  unhealthyThreshold?: number;
+}
+
+/** Nodes checked per turn of the event loop in one tick. */
+const TICK_CHUNK = 500;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A stable phase in [0, 1) per node name, so each node's status refresh falls at its own time. */
+function phaseOf(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  // FNV-1a, then murmur3's finalizer: names differing in a last digit must land far apart.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 export interface NodeLifecycleDeps extends NodeLifecycleOptions {
@@ -39,6 +66,8 @@ export class NodeLifecycleController {
   private readonly startedAt: number;
   private readonly sweeper: PeriodicSweep<void>;
   private readonly taints: TaintManager;
+  /** Whether evictions are held because too many nodes are not Ready (logged on change). */
+  private disrupted = false;
 
   constructor(private readonly deps: NodeLifecycleDeps) {
     this.startedAt = deps.clock.now();
@@ -76,6 +105,9 @@ export class NodeLifecycleController {
   /** Marks a node Ready with fresh status (called by the gateway on hello) and lifts the unreachable taint. */
   async markReady(node: Node): Promise<Node> {
     this.heartbeat(node.metadata.name ?? '');
+    // Already Ready and untainted (a reconnect, a hub restart): nothing to write; the refresh keeps the time.
+    const tainted = (node.spec?.taints ?? []).some((t) => t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT);
+    if (nodeReadyStatus(node) === 'True' && !tainted) return node;
     node = await this.setUnreachableTaint(node, false);
     const now = rfc3339(this.deps.clock.now());
     const conditions = setCondition(
@@ -102,7 +134,38 @@ export class NodeLifecycleController {
 
   /** One pass over every node (never two at once: the sweep joins a tick under way). */
   private async tick(): Promise<void> {
-    for (const node of this.deps.nodes.list()) await this.check(node);
+    const nodes = this.deps.nodes.list();
+    let notReady = 0;
+    // A node still registering (no Ready condition yet) is not a failure; Unknown and False are.
+    for (const n of nodes)
+      if (n.status?.conditions?.some((c) => c.type === 'Ready') && nodeReadyStatus(n) !== 'True') notReady++;
+    this.setDisrupted(
+      nodes.length > 0 && notReady / nodes.length >= (this.deps.unhealthyThreshold ?? 0.55),
+      notReady,
+      nodes.length,
+    );
+    for (let i = 0; i < nodes.length; i++) {
+      if (i > 0 && i % TICK_CHUNK === 0) await yieldToLoop();
+      await this.check(nodes[i]!);
+    }
+  }
+
+  private setDisrupted(on: boolean, notReady: number, total: number): void {
+    if (on === this.disrupted) return;
+    this.disrupted = on;
+    if (on)
+      this.deps.logger.warn(
+        { notReady, total },
+        'most nodes are not Ready (a partition or an outage): pod evictions are held until they come back',
+      );
+    else this.deps.logger.info({ notReady, total }, 'nodes are back: pod evictions resume');
+  }
+
+  /** Evicts pods of a NoExecute-tainted node, unless evictions are held (mass disruption). */
+  private async evict(node: Node, now: number): Promise<void> {
+    if (this.disrupted) return;
+    // Unreachability counts only from when this hub could have heard the node: start + grace.
+    await this.taints.evictPods(node, now, this.startedAt + this.deps.gracePeriodSeconds * 1000);
   }
 
   private async check(node: Node): Promise<void> {
@@ -117,9 +180,11 @@ export class NodeLifecycleController {
       return;
     }
     if (ready === 'True') {
-      const refresh = (this.deps.statusRefreshSeconds ?? 30) * 1000;
-      if (now - (this.lastWritten.get(name) ?? 0) >= refresh) await this.refreshHeartbeat(node, seen);
-      if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.taints.evictPods(node, now);
+      const refresh = (this.deps.statusRefreshSeconds ?? 60) * 1000;
+      // Never written by this process yet: due at the node's own phase of the interval after the start.
+      const written = this.lastWritten.get(name) ?? this.startedAt - refresh * phaseOf(name);
+      if (now - written >= refresh && this.connected.has(name)) await this.refreshHeartbeat(node, seen);
+      if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evict(node, now);
       return;
     }
     if (this.connected.has(name) && silentMs <= this.deps.gracePeriodSeconds * 1000) {
@@ -128,7 +193,7 @@ export class NodeLifecycleController {
       return;
     }
     // Pods on a node with NoExecute taints (unreachable, or put there by hand) go, as their tolerations allow.
-    if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.taints.evictPods(node, now);
+    if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evict(node, now);
   }
 
   private async refreshHeartbeat(node: Node, seen: number): Promise<void> {

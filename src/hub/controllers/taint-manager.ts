@@ -36,9 +36,11 @@ export class TaintManager {
    * The taint manager: a pod that does not tolerate a NoExecute taint of its node is deleted at once;
    * one that tolerates it for `tolerationSeconds` after the taint's `timeAdded`. A pod without its own
    * toleration of the unreachable/not-ready taints gets the hub's eviction timeout (Kubernetes adds
-   * such default tolerations of 300 s at admission).
+   * such default tolerations of 300 s at admission). The unreachable/not-ready taints count from
+   * `notBeforeMs` at the earliest (the hub's start plus the grace period: time the hub was down is
+   * not time the node was unreachable).
    */
-  async evictPods(node: Node, nowMs: number): Promise<void> {
+  async evictPods(node: Node, nowMs: number, notBeforeMs = 0): Promise<void> {
     const name = node.metadata.name ?? '';
     const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
     for (const pod of this.#deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
@@ -51,7 +53,9 @@ export class TaintManager {
             ? { tolerationSeconds: this.#deps.evictionTimeoutSeconds }
             : undefined;
         const t = own ?? defaulted;
-        const added = taint.timeAdded ? Date.parse(taint.timeAdded) : nowMs;
+        const stamped = taint.timeAdded ? Date.parse(taint.timeAdded) : nowMs;
+        const lifecycle = taint.key === UNREACHABLE_TAINT || taint.key === NOT_READY_TAINT;
+        const added = lifecycle ? Math.max(stamped, notBeforeMs) : stamped;
         const at = !t ? nowMs : t.tolerationSeconds === undefined ? Infinity : added + t.tolerationSeconds * 1000;
         if (at < evictAt) {
           evictAt = at;

@@ -3,9 +3,15 @@
  * connection for a name whose session still answers a ping is refused (a copied data dir or cloned
  * SD card must not run the pods twice); a reconnect of the same process (same instance id) or a
  * newcomer replacing a dead session gets in. Hellos of one name are admitted one at a time.
+ *
+ * Admission is bounded (a hub restart brings every node back at once): at most
+ * `maxConcurrent` registrations run at a time, up to `maxQueued` more wait their turn, and past that
+ * a node is told `Busy` with a jittered `retryAfterMs` (protocol 2; older nodes get close code 1013,
+ * "try again later", and their own back-off) instead of joining a thundering herd.
  */
 import type { Logger, Node, NodeInfo, NodeToHub } from '../../api/index.js';
-import { PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
+import { AdmissionSlots, type AdmissionLimits } from './admission-slots.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
@@ -26,24 +32,46 @@ export interface NodeAdmissionDeps {
   duplicateCheckTimeoutMs?: number;
   /** Called once a session holds its node's name (the gateway then sends the welcome and the sync). */
   onAdmitted: (session: NodeSession, info: NodeInfo) => void;
+  /** Bounds of concurrent admission (defaults: 64 at once, 2048 waiting). */
+  limits?: Partial<AdmissionLimits>;
 }
+
+/** Close code of a hello refused because the hub admits too many nodes at once (RFC 6455 "Try Again Later"). */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /** Admits nodes: protocol check, duplicate-name check, registration, Ready. */
 export class NodeAdmission {
   readonly #deps: NodeAdmissionDeps;
   /** Hellos of one node name are admitted one at a time (the duplicate check awaits a ping). */
   readonly #admissions = new Map<string, Promise<void>>();
+  readonly #slots: AdmissionSlots;
 
   constructor(deps: NodeAdmissionDeps) {
     this.#deps = deps;
+    this.#slots = new AdmissionSlots(deps.limits);
   }
 
   /** Handles a session's `hello`. */
   async hello(session: NodeSession, msg: Extract<NodeToHub, { type: 'hello' }>): Promise<void> {
     if (session.helloReceived) return session.fail('hello sent twice');
     session.helloReceived = true;
-    if (msg.protocol !== PROTOCOL_VERSION)
-      return session.fail(`protocol version ${msg.protocol} is not supported (hub speaks ${PROTOCOL_VERSION})`);
+    if (msg.protocol < MIN_PROTOCOL_VERSION || msg.protocol > PROTOCOL_VERSION)
+      return session.fail(
+        `protocol version ${msg.protocol} is not supported (hub speaks ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION})`,
+      );
+    session.protocol = msg.protocol;
+    session.resume = msg.protocol >= 2 ? msg.resume : undefined;
+    const slot = this.#slots.acquire();
+    if ('retryAfterMs' in slot) return this.#refuseBusy(session, slot.retryAfterMs);
+    try {
+      await slot.ready;
+      await this.#helloAdmitted(session, msg);
+    } finally {
+      slot.release();
+    }
+  }
+
+  async #helloAdmitted(session: NodeSession, msg: Extract<NodeToHub, { type: 'hello' }>): Promise<void> {
     session.instanceId = msg.instanceId;
     session.reportedAddress = msg.node.address;
     const name = msg.node.name;
@@ -83,6 +111,12 @@ export class NodeAdmission {
     await this.#deps.lifecycle.markReady(node);
     logger.info({ node: info.name, address: info.address }, 'node connected');
     this.#deps.onAdmitted(session, info);
+  }
+
+  #refuseBusy(session: NodeSession, retryAfterMs: number): void {
+    const message = `the hub is admitting too many nodes at once; retry in ${Math.round(retryAfterMs / 1000)} s`;
+    if (session.protocol >= 2) session.fail(message, CLOSE_TRY_AGAIN_LATER, 'Busy', retryAfterMs);
+    else session.fail(message, CLOSE_TRY_AGAIN_LATER);
   }
 
   #refuseDuplicate(session: NodeSession, previous: NodeSession, info: NodeInfo): void {

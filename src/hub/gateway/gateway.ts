@@ -1,7 +1,9 @@
 /**
  * The node gateway: one WebSocket per node at GATEWAY_PATH. On hello the node is admitted and
- * registered (`admission.ts`: one live agent per node name), then sent its whole desired pod set and
- * every Service route (level-triggered), then changes as they happen; pod status reported by the node
+ * registered (`admission.ts`: one live agent per node name, a bounded number at once, the rest told
+ * to retry later), then sent its whole desired pod set and its Services (`service-stream.ts`: only
+ * those it needs, as deltas after the first set, each encoded once for every node; protocol-1 nodes
+ * get the whole `serviceSync`), then changes as they happen; pod status reported by the node
  * is written to the store. Pod logs and exec are served by asking the hosting node
  * (`pod-requests.ts`). Frames to a node stay within what it decodes (`pod-frames.ts`: a big pod set
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
@@ -11,7 +13,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, Service } from '../../api/index.js';
-import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
+import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, errorMessage } from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
@@ -20,6 +22,7 @@ import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
 import type { NodeEventRate } from './event-limiter.js';
 import { NodeAdmission } from './admission.js';
+import type { AdmissionLimits } from './admission-slots.js';
 import {
   DEFAULT_HUB_FRAME_LIMITS,
   nodeRelevant,
@@ -31,7 +34,8 @@ import {
 } from './pod-frames.js';
 import { PodRequests } from './pod-requests.js';
 import { NodeReports } from './node-reports.js';
-import { buildServiceRoutes } from './routes.js';
+import { NodeInterest } from './node-interest.js';
+import { ServiceStream } from './service-stream.js';
 import { CLOSE_NODE_REVOKED, NodeSession, type NodeSessionLimits } from './session.js';
 
 /** Verifies a bearer token; only `kind: 'node'` principals may connect. */
@@ -73,6 +77,10 @@ export interface NodeGatewayDeps {
   nodeEventRate?: Partial<NodeEventRate>;
   /** What a node accepts in one frame (default: the wire's bounds; tests shrink them). */
   nodeFrameLimits?: Partial<HubFrameLimits>;
+  /** How long Service and endpoint changes are gathered before nodes are sent them (default 50 ms). */
+  serviceCoalesceMs?: number;
+  /** Bounds of concurrent admission (default 64 registering at once, 2048 waiting; past it nodes retry later). */
+  admissionLimits?: Partial<AdmissionLimits>;
 }
 
 /** Sessions with edge nodes, their admission, and what the hub sends them. */
@@ -85,7 +93,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   });
   private readonly sessions = new Map<string, NodeSession>();
   private readonly requests: PodRequests;
-  private serviceTimer: NodeJS.Timeout | undefined;
+  private readonly interest = new NodeInterest();
+  private readonly services: ServiceStream;
   private readonly reports: NodeReports;
   private readonly admission: NodeAdmission;
   private readonly gatewayEvents: EventRecorder;
@@ -93,6 +102,16 @@ export class NodeGateway implements PodLogSource, PodExecSource {
 
   constructor(private readonly deps: NodeGatewayDeps) {
     this.frameLimits = { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits };
+    this.services = new ServiceStream({
+      services: deps.services,
+      endpoints: deps.endpoints,
+      nodes: deps.nodes,
+      interest: this.interest,
+      sessionOf: (node) => this.sessions.get(node),
+      sessions: () => this.sessions.values(),
+      logger: deps.logger,
+      ...(deps.serviceCoalesceMs !== undefined ? { coalesceMs: deps.serviceCoalesceMs } : {}),
+    });
     this.gatewayEvents = deps.events.withComponent('node-gateway');
     this.admission = new NodeAdmission({
       api: deps.api,
@@ -103,6 +122,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       sessions: this.sessions,
       ...(deps.duplicateCheckTimeoutMs !== undefined ? { duplicateCheckTimeoutMs: deps.duplicateCheckTimeoutMs } : {}),
       onAdmitted: (session, info) => this.welcome(session, info),
+      ...(deps.admissionLimits ? { limits: deps.admissionLimits } : {}),
     });
     this.requests = new PodRequests({
       pods: deps.pods,
@@ -119,20 +139,34 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       logger: deps.logger,
       requests: this.requests,
       nodeEventRate: deps.nodeEventRate,
+      resync: (session) => this.services.resync(session),
     });
+    // The Services a pod's node needs go out before the pod, so its first call finds them.
     deps.pods.addHandler({
-      onAdd: (p) => this.podToNode(undefined, p),
-      onUpdate: (o, p) => this.podToNode(o, p),
+      onAdd: (p) => {
+        this.services.interestChanged(this.interest.podChanged(undefined, p));
+        this.podToNode(undefined, p);
+      },
+      onUpdate: (o, p) => {
+        this.services.interestChanged(this.interest.podChanged(o, p));
+        this.podToNode(o, p);
+      },
       onDelete: (p) => {
         const s = p.spec.nodeName ? this.sessions.get(p.spec.nodeName) : undefined;
         s?.send(podDeleteMessage(p));
+        this.services.interestChanged(this.interest.podChanged(p, undefined));
       },
     });
     // `edgectl delete node X` revokes X's credential: its live session goes now, not at its next dial.
-    deps.nodes.addHandler({ onDelete: (n) => this.revoke(n.metadata.name ?? '') });
-    const svcChanged = (): void => this.scheduleServiceSync();
-    deps.services.addHandler({ onAdd: svcChanged, onUpdate: svcChanged, onDelete: svcChanged });
-    deps.endpoints.addHandler({ onAdd: svcChanged, onUpdate: svcChanged, onDelete: svcChanged });
+    deps.nodes.addHandler({
+      onAdd: (n) => this.services.nodeChanged(undefined, n),
+      onUpdate: (o, n) => this.services.nodeChanged(o, n),
+      onDelete: (n) => this.revoke(n.metadata.name ?? ''),
+    });
+    const svcChanged = (o: { metadata: { namespace?: string; name?: string } }): void =>
+      this.services.serviceChanged(o.metadata.namespace ?? 'default', o.metadata.name ?? '');
+    deps.services.addHandler({ onAdd: svcChanged, onUpdate: (_o, n) => svcChanged(n), onDelete: svcChanged });
+    deps.endpoints.addHandler({ onAdd: svcChanged, onUpdate: (_o, n) => svcChanged(n), onDelete: svcChanged });
   }
 
   /** Handles WebSocket upgrades on `server` (other upgrade paths are refused with 404). */
@@ -147,7 +181,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
 
   /** Closes every node session and the WebSocket server. */
   stop(): Promise<void> {
-    if (this.serviceTimer) clearTimeout(this.serviceTimer);
+    this.services.stop();
     for (const s of this.sessions.values()) s.close();
     this.wss.close();
     return Promise.resolve();
@@ -232,7 +266,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private welcome(session: NodeSession, info: NodeInfo): void {
     session.send({
       type: 'welcome',
-      protocol: PROTOCOL_VERSION,
+      protocol: session.protocol,
       nodeName: info.name,
       heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds,
       meshToken: this.deps.meshToken,
@@ -249,10 +283,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         'pod set too big for one frame; sent in parts',
       );
     for (const r of sync.refused) this.refusePod(info.name, r);
-    session.send({
-      type: 'serviceSync',
-      services: buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes),
-    });
+    this.services.welcome(session, session.resume);
   }
 
   /** A pod the node cannot be sent: it does not run there, and its Event and a log line say why. */
@@ -278,6 +309,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     const node = session.nodeName;
     if (!node || this.sessions.get(node) !== session) return;
     this.sessions.delete(node);
+    this.services.disconnected(node);
     this.deps.lifecycle.disconnected(node);
     this.reports.disconnected(node, (n) => this.sessions.has(n));
     this.requests.failNode(node);
@@ -295,15 +327,5 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
     this.refusePod(node, upsert.refused);
     session.send(podDeleteMessage(pod));
-  }
-
-  private scheduleServiceSync(): void {
-    if (this.serviceTimer) return;
-    // Coalesce bursts (a rollout changes many endpoints at once) into one push.
-    this.serviceTimer = setTimeout(() => {
-      this.serviceTimer = undefined;
-      const services = buildServiceRoutes(this.deps.services, this.deps.endpoints, this.deps.nodes);
-      for (const s of this.sessions.values()) s.send({ type: 'serviceSync', services });
-    }, 20);
   }
 }

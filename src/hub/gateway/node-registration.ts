@@ -1,4 +1,4 @@
-/** Registers a connecting node: creates or refreshes its Node object from what it reported. */
+/** Registers a connecting node: creates or refreshes its Node object from what it reported (no write when nothing changed). */
 import type { Node, NodeInfo } from '../../api/index.js';
 import { NotFoundError, typeByKind } from '../../api/index.js';
 import { jsonEqual } from '../reconcile/index.js';
@@ -62,10 +62,11 @@ export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: 
       metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } },
     });
   }
-  const updated = await api.updateStatus<Node>(NODE, {
-    ...existing,
-    status: { ...status, conditions: existing.status?.conditions ?? [] },
-  });
+  const next = { ...status, conditions: existing.status?.conditions ?? [] };
+  // A reconnect that reports what the Node already says (the usual one, and every one of a reconnect
+  // storm after a hub restart) costs no write.
+  if (existing.status && jsonEqual({ ...existing.status, conditions: next.conditions }, next)) return existing;
+  const updated = await api.updateStatus<Node>(NODE, { ...existing, status: next });
   nodes.observe(updated);
   return updated;
 }

@@ -1,5 +1,5 @@
 /**
- * What an admitted node reports over its session: heartbeats, pod statuses and pods it has let go
+ * What an admitted node reports over its session: heartbeats, requests for a Service resync, pod statuses and pods it has let go
  * (written to the store in chunks, so one node's big batch does not hold up the others), log chunks
  * and exec results (handed to the pending requests), errors, and Events about its own pods
  * (rate-limited per node, recorded as the node's).
@@ -14,6 +14,8 @@ import type { PodRequests } from './pod-requests.js';
 import { PodWriter } from './pod-writer.js';
 import type { NodeSession } from './session.js';
 
+/** Least time between two whole Service sets a node's `resync` requests get (more wait, one at most). */
+const RESYNC_INTERVAL_MS = 2000;
 /** Pod statuses written per turn of the event loop: a node's big batch must not hold up the others. */
 const STATUS_CHUNK = 50;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -36,6 +38,8 @@ export interface NodeReportsDeps {
   logger: Logger;
   requests: PodRequests;
   nodeEventRate?: Partial<NodeEventRate> | undefined;
+  /** The node asks for its whole Service set again (it missed a delta). */
+  resync(session: NodeSession): void;
 }
 
 /** A message of an admitted node (everything but `hello`). */
@@ -46,6 +50,8 @@ export class NodeReports {
   readonly #podWriter: PodWriter;
   readonly #eventLimiter: NodeEventLimiter;
   readonly #recorders = new Map<string, EventRecorder>();
+  /** When each node was last sent a resync, and a deferred one pending. */
+  readonly #resyncs = new Map<string, { at: number; timer?: NodeJS.Timeout }>();
 
   constructor(private readonly deps: NodeReportsDeps) {
     this.#podWriter = new PodWriter(deps.api, deps.pods);
@@ -57,6 +63,10 @@ export class NodeReports {
     switch (msg.type) {
       case 'heartbeat':
         this.deps.lifecycle.heartbeat(node);
+        return;
+      case 'resync':
+        this.deps.logger.info({ node, reason: msg.reason }, 'node asked for its Service set again');
+        this.#resync(session, node);
         return;
       case 'podStatus':
         this.deps.lifecycle.heartbeat(node);
@@ -86,8 +96,25 @@ export class NodeReports {
     }
   }
 
+  /** Sends a whole Service set, at most one per RESYNC_INTERVAL_MS per node (a node cannot make the hub loop on them). */
+  #resync(session: NodeSession, node: string): void {
+    const last = this.#resyncs.get(node);
+    if (last?.timer) return; // one is already on its way
+    const wait = last ? last.at + RESYNC_INTERVAL_MS - this.deps.clock.now() : 0;
+    const run = (): void => {
+      this.#resyncs.set(node, { at: this.deps.clock.now() });
+      if (session.open) this.deps.resync(session);
+    };
+    if (wait <= 0) return run();
+    const timer = setTimeout(run, wait);
+    timer.unref();
+    this.#resyncs.set(node, { at: last!.at, timer });
+  }
+
   /** The node's session closed; `connected` tells which nodes still have one. */
   disconnected(node: string, connected: (node: string) => boolean): void {
+    clearTimeout(this.#resyncs.get(node)?.timer);
+    this.#resyncs.delete(node);
     // Its recorder's cache of recent Events goes with it (a reconnect starts a fresh one).
     this.#recorders.delete(node);
     this.#eventLimiter.disconnected(node, connected);

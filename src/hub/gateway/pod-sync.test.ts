@@ -5,90 +5,14 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import {
-  GATEWAY_PATH,
-  HubToNode,
-  MAX_HUB_FRAME_BYTES,
-  MAX_HUB_FRAME_VALUES,
-  PROTOCOL_VERSION,
-  decodeFrame,
-  encodeFrame,
-  typeByKind,
-} from '../../api/index.js';
-import type { Event, NodeInfo, NodeToHub, Pod } from '../../api/index.js';
+import { MAX_HUB_FRAME_BYTES, typeByKind } from '../../api/index.js';
+import type { Event, NodeToHub, Pod, HubToNode } from '../../api/index.js';
 import { HubSession } from '../../edge-node/index.js';
 import { Hub } from '../hub.js';
+import { RawNode, nodeInfo, until } from './testing/raw-node.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const EVENT = typeByKind('v1', 'Event')!;
-
-/** A raw node over a real WebSocket, with a node's maxPayload: records each frame (and its size) the hub sends. */
-class RawNode {
-  readonly frames: Array<{ msg: HubToNode; bytes: number }> = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const buf = data as Buffer;
-      this.frames.push({
-        msg: decodeFrame(HubToNode, buf, { maxValues: MAX_HUB_FRAME_VALUES }),
-        bytes: buf.byteLength,
-      });
-    });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-  }
-
-  static async connect(url: string, token: string, name: string, instanceId: string): Promise<RawNode> {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + GATEWAY_PATH, {
-      headers: { authorization: `Bearer ${token}` },
-      maxPayload: MAX_HUB_FRAME_BYTES,
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const node = new RawNode(ws);
-    node.send({ type: 'hello', protocol: PROTOCOL_VERSION, instanceId, node: nodeInfo(name) });
-    await until(() => node.frames.some((f) => f.msg.type === 'serviceSync'), `the welcome of ${name}`);
-    return node;
-  }
-
-  send(msg: NodeToHub): void {
-    this.ws.send(encodeFrame(msg));
-  }
-
-  of<T extends HubToNode['type']>(type: T): Array<Extract<HubToNode, { type: T }>> {
-    return this.frames.filter((f) => f.msg.type === type).map((f) => f.msg as Extract<HubToNode, { type: T }>);
-  }
-
-  async close(): Promise<void> {
-    this.ws.close();
-    await this.closed;
-  }
-}
-
-function nodeInfo(name: string): NodeInfo {
-  return {
-    name,
-    labels: {},
-    address: '10.0.0.7',
-    meshPort: 7500,
-    arch: 'arm64',
-    os: 'linux',
-    runtimes: ['wasm'],
-    capacity: { cpu: '4', memory: '4Gi', pods: '110' },
-    agentVersion: 'test',
-  };
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function pod(name: string, nodeName: string, padBytes = 0): Pod {
   const annotations = padBytes > 0 ? { pad: 'x'.repeat(padBytes) } : undefined;
@@ -151,7 +75,7 @@ describe('podSync at the real frame bound (32 MiB)', () => {
 
   it('splits a pod set larger than one frame into parts the node takes, and the real node session applies them as one set', async () => {
     // 170 pods of 200 KiB (under the 256 KiB annotation bound): 34 MB, more than a node's maxPayload.
-    const first = await RawNode.connect(t.url, t.token, 'big-node', 'instance-big-1');
+    const first = await RawNode.connect(t.url, t.token, 'big-node');
     const names: string[] = [];
     for (let i = 0; i < 170; i++) {
       names.push(`big-${i}`);
@@ -160,7 +84,7 @@ describe('podSync at the real frame bound (32 MiB)', () => {
     await until(() => first.of('podUpsert').length >= 170, 'the upserts');
     await first.close();
 
-    const again = await RawNode.connect(t.url, t.token, 'big-node', 'instance-big-1');
+    const again = await RawNode.connect(t.url, t.token, 'big-node');
     const syncs = again.frames.filter((f) => f.msg.type === 'podSync');
     expect(syncs.length).toBeGreaterThan(1);
     for (const f of syncs) expect(f.bytes).toBeLessThanOrEqual(MAX_HUB_FRAME_BYTES);
@@ -205,7 +129,7 @@ describe('gateway bounds with small limits', () => {
   afterAll(() => stopHub(t));
 
   it('refuses a pod that cannot fit a frame with a Warning Event, splits the rest, and refuses pods past the per-node maximum', async () => {
-    const node = await RawNode.connect(t.url, t.token, 'small-node', 'instance-small-1');
+    const node = await RawNode.connect(t.url, t.token, 'small-node');
     for (let i = 0; i < 8; i++) await t.hub.api.create(POD, pod(`small-${i}`, 'small-node', 20 * 1024));
     const huge = await t.hub.api.create<Pod>(POD, pod('huge', 'small-node', 100 * 1024));
     await until(() => node.of('podDelete').some((d) => d.pod.name === 'huge'), 'the podDelete of the pod too large');
@@ -222,7 +146,7 @@ describe('gateway bounds with small limits', () => {
     );
     await node.close();
 
-    const again = await RawNode.connect(t.url, t.token, 'small-node', 'instance-small-1');
+    const again = await RawNode.connect(t.url, t.token, 'small-node');
     const syncs = again.frames.filter((f) => f.msg.type === 'podSync');
     expect(syncs.length).toBeGreaterThanOrEqual(3);
     for (const f of syncs) expect(f.bytes).toBeLessThanOrEqual(64 * 1024);
@@ -237,11 +161,11 @@ describe('gateway bounds with small limits', () => {
     await again.close();
 
     // Twelve pods bound to a node that takes ten: the last two are refused, the ten are sent in one frame.
-    const crowded = await RawNode.connect(t.url, t.token, 'crowded-node', 'instance-crowded-1');
+    const crowded = await RawNode.connect(t.url, t.token, 'crowded-node');
     for (let i = 0; i < 12; i++)
       await t.hub.api.create(POD, pod(`crowd-${String(i).padStart(2, '0')}`, 'crowded-node'));
     await crowded.close();
-    const back = await RawNode.connect(t.url, t.token, 'crowded-node', 'instance-crowded-1');
+    const back = await RawNode.connect(t.url, t.token, 'crowded-node');
     const sync = back.of('podSync');
     expect(sync).toHaveLength(1);
     expect(sync[0]!.pods).toHaveLength(10);
@@ -260,7 +184,7 @@ describe('gateway bounds with small limits', () => {
   }, 60_000);
 
   it('rate-limits the Events a node records: drops past the burst, logs once, counts the drops, and keeps the bucket across a redial', async () => {
-    const node = await RawNode.connect(t.url, t.token, 'chatty-node', 'instance-chatty-1');
+    const node = await RawNode.connect(t.url, t.token, 'chatty-node');
     const p = await t.hub.api.create<Pod>(POD, pod('chatty-pod', 'chatty-node'));
     const ref = { namespace: 'default', name: 'chatty-pod', uid: p.metadata.uid! };
     await until(() => node.of('podUpsert').length > 0, 'the upsert');
@@ -283,7 +207,7 @@ describe('gateway bounds with small limits', () => {
     );
 
     // Redialing buys no fresh burst: the bucket is still empty.
-    const again = await RawNode.connect(t.url, t.token, 'chatty-node', 'instance-chatty-1');
+    const again = await RawNode.connect(t.url, t.token, 'chatty-node');
     again.send({ type: 'event', pod: ref, eventType: 'Warning', reason: 'Flood', message: 'after the redial' });
     again.send({ type: 'podStatus', pods: [{ pod: ref, status: { phase: 'Running', message: 'barrier-2' } }] });
     await until(
@@ -299,7 +223,7 @@ describe('gateway bounds with small limits', () => {
   }, 60_000);
 
   it("drops a node's event recorder when it disconnects (a repeat after the redial is a new Event, not a count on the cached one)", async () => {
-    const node = await RawNode.connect(t.url, t.token, 'flappy-node', 'instance-flappy-1');
+    const node = await RawNode.connect(t.url, t.token, 'flappy-node');
     const p = await t.hub.api.create<Pod>(POD, pod('flappy-pod', 'flappy-node'));
     const ref = { namespace: 'default', name: 'flappy-pod', uid: p.metadata.uid! };
     const ev: NodeToHub = { type: 'event', pod: ref, eventType: 'Normal', reason: 'Started', message: 'same message' };
@@ -310,7 +234,7 @@ describe('gateway bounds with small limits', () => {
       'the repeat counted on one Event',
     );
     await node.close();
-    const again = await RawNode.connect(t.url, t.token, 'flappy-node', 'instance-flappy-1');
+    const again = await RawNode.connect(t.url, t.token, 'flappy-node');
     again.send(ev);
     await until(
       async () => (await eventsAbout(t, 'flappy-pod')).length === 2,

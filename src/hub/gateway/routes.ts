@@ -5,7 +5,8 @@ import type { Informer } from '../informers/index.js';
 /** Node label whose value is the node's zone (for locality-aware balancing). */
 export const ZONE_LABELS = ['topology.kubernetes.io/zone', 'zone'] as const;
 
-function zoneOf(node: Node | undefined): string | undefined {
+/** A node's zone from its labels. */
+export function zoneOf(node: Node | undefined): string | undefined {
   for (const l of ZONE_LABELS) {
     const z = node?.metadata.labels?.[l];
     if (z) return z;
@@ -13,52 +14,60 @@ function zoneOf(node: Node | undefined): string | undefined {
   return undefined;
 }
 
-/** One route per Service: its ports and every endpoint (ready or not) with the hosting node's mesh address. */
+/** The informers a route is built from. */
+export interface RouteSources {
+  services: Informer<Service>;
+  endpoints: Informer<Endpoints>;
+  nodes: Informer<Node>;
+}
+
+/** The route of one Service: its ports and every endpoint (ready or not) with the hosting node's mesh address. */
+export function serviceRoute(svc: Service, src: Pick<RouteSources, 'endpoints' | 'nodes'>): ServiceRoute {
+  const ns = svc.metadata.namespace ?? 'default';
+  const name = svc.metadata.name ?? '';
+  const ep = src.endpoints.get(ns, name);
+  const eps: ServiceRoute['endpoints'] = [];
+  for (const subset of ep?.subsets ?? []) {
+    for (const [ready, list] of [
+      [true, subset.addresses ?? []],
+      [false, subset.notReadyAddresses ?? []],
+    ] as const) {
+      for (const a of list) {
+        const node = a.nodeName ? src.nodes.get(undefined, a.nodeName) : undefined;
+        const meshPort = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+        if (!a.targetRef?.name || !a.targetRef.uid || !a.nodeName || meshPort === undefined) continue;
+        const zone = zoneOf(node);
+        eps.push({
+          pod: { namespace: a.targetRef.namespace ?? ns, name: a.targetRef.name, uid: a.targetRef.uid },
+          nodeName: a.nodeName,
+          address: a.ip,
+          meshPort,
+          ...(zone ? { zone } : {}),
+          ready,
+        });
+      }
+    }
+  }
+  return {
+    namespace: ns,
+    name,
+    type: svc.spec.type ?? 'ClusterIP',
+    sessionAffinity: svc.spec.sessionAffinity ?? 'None',
+    ports: svc.spec.ports.map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: p.port,
+      targetPort: p.targetPort ?? p.port,
+      ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+    })),
+    endpoints: eps,
+  };
+}
+
+/** One route per Service (the whole set, as protocol-1 nodes are sent it). */
 export function buildServiceRoutes(
   services: Informer<Service>,
   endpoints: Informer<Endpoints>,
   nodes: Informer<Node>,
 ): ServiceRoute[] {
-  const routes: ServiceRoute[] = [];
-  for (const svc of services.list()) {
-    const ns = svc.metadata.namespace ?? 'default';
-    const name = svc.metadata.name ?? '';
-    const ep = endpoints.get(ns, name);
-    const eps: ServiceRoute['endpoints'] = [];
-    for (const subset of ep?.subsets ?? []) {
-      for (const [ready, list] of [
-        [true, subset.addresses ?? []],
-        [false, subset.notReadyAddresses ?? []],
-      ] as const) {
-        for (const a of list) {
-          const node = a.nodeName ? nodes.get(undefined, a.nodeName) : undefined;
-          const meshPort = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-          if (!a.targetRef?.name || !a.targetRef.uid || !a.nodeName || meshPort === undefined) continue;
-          const zone = zoneOf(node);
-          eps.push({
-            pod: { namespace: a.targetRef.namespace ?? ns, name: a.targetRef.name, uid: a.targetRef.uid },
-            nodeName: a.nodeName,
-            address: a.ip,
-            meshPort,
-            ...(zone ? { zone } : {}),
-            ready,
-          });
-        }
-      }
-    }
-    routes.push({
-      namespace: ns,
-      name,
-      type: svc.spec.type ?? 'ClusterIP',
-      sessionAffinity: svc.spec.sessionAffinity ?? 'None',
-      ports: svc.spec.ports.map((p) => ({
-        ...(p.name ? { name: p.name } : {}),
-        port: p.port,
-        targetPort: p.targetPort ?? p.port,
-        ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
-      })),
-      endpoints: eps,
-    });
-  }
-  return routes;
+  return services.list().map((svc) => serviceRoute(svc, { endpoints, nodes }));
 }

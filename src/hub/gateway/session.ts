@@ -12,7 +12,14 @@
  */
 import type { WebSocket } from 'ws';
 import type { HubErrorReason, HubToNode, Logger, NodeToHub } from '../../api/index.js';
-import { FrameError, NodeToHub as NodeToHubSchema, decodeFrame, encodeFrame, errorMessage } from '../../api/index.js';
+import {
+  FrameError,
+  NodeToHub as NodeToHubSchema,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+  errorMessage,
+} from '../../api/index.js';
 
 export interface NodeSessionHandlers {
   onMessage(session: NodeSession, msg: NodeToHub): Promise<void> | void;
@@ -22,6 +29,11 @@ export interface NodeSessionHandlers {
 /** Limits of one session (defaults suit a real node; tests shrink them). */
 export interface NodeSessionLimits {
   pingIntervalMs: number;
+  /**
+   * Ping intervals a node may stay silent (no pong, no frame) before it is dropped: a node is not
+   * dropped for one late pong, which a short stall of either side explains.
+   */
+  missedPings: number;
   /** Invalid frames tolerated within `badFrameWindowMs`; one more closes the session. */
   maxBadFrames: number;
   badFrameWindowMs: number;
@@ -33,6 +45,7 @@ export interface NodeSessionLimits {
 
 export const DEFAULT_SESSION_LIMITS: NodeSessionLimits = {
   pingIntervalMs: 10_000,
+  missedPings: 3,
   maxBadFrames: 10,
   badFrameWindowMs: 60_000,
   maxQueuedMessages: 64,
@@ -56,7 +69,13 @@ export class NodeSession {
   reportedAddress: string | undefined;
   /** The node name of the client certificate this session authenticated with (absent: a token). */
   certifiedName: string | undefined;
-  private alive = true;
+  /** The protocol version this session speaks (the node's, from its hello). */
+  protocol = PROTOCOL_VERSION;
+  /** The Service stream position the node said it holds in its hello (protocol 2). */
+  resume: { epoch: string; revision: number } | undefined;
+  /** When the node was last heard from (a pong or any frame). */
+  private lastHeard = Date.now();
+  private lastTick = Date.now();
   private readonly pingTimer: NodeJS.Timeout;
   private closed = false;
   private closing = false;
@@ -78,7 +97,7 @@ export class NodeSession {
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('pong', () => {
-      this.alive = true;
+      this.lastHeard = Date.now();
       for (const w of this.pongWaiters) w(true);
       this.pongWaiters.clear();
     });
@@ -86,17 +105,26 @@ export class NodeSession {
     ws.on('error', (err) =>
       logger.warn({ node: this.nodeName, remote: this.remoteAddress, err: err.message }, 'node socket error'),
     );
-    // A half-open TCP connection never closes by itself: ping, and drop a peer that stops answering.
-    this.pingTimer = setInterval(() => {
-      if (!this.alive) {
-        this.logger.warn({ node: this.nodeName }, 'node stopped answering pings; closing');
-        ws.terminate();
-        return;
-      }
-      this.alive = false;
-      ws.ping();
-    }, this.limits.pingIntervalMs);
+    // A half-open TCP connection never closes by itself: ping, and drop a peer silent for several intervals.
+    this.pingTimer = setInterval(() => this.checkAlive(), this.limits.pingIntervalMs);
     this.pingTimer.unref();
+  }
+
+  private checkAlive(): void {
+    const now = Date.now();
+    const interval = this.limits.pingIntervalMs;
+    // A tick that comes late means the hub's own loop was blocked: pongs may sit unread. Start over.
+    if (now - this.lastTick > 2 * interval) this.lastHeard = now;
+    this.lastTick = now;
+    if (now - this.lastHeard > this.limits.missedPings * interval) {
+      this.logger.warn(
+        { node: this.nodeName, silentMs: now - this.lastHeard },
+        'node stopped answering pings; closing',
+      );
+      this.ws.terminate();
+      return;
+    }
+    this.ws.ping();
   }
 
   /** True until the socket closed or a close was started. */
@@ -126,8 +154,14 @@ export class NodeSession {
   }
 
   /** Sends a fatal error and closes. */
-  fail(message: string, code = 1008, reason?: HubErrorReason): void {
-    this.send({ type: 'error', message, fatal: true, ...(reason ? { reason } : {}) });
+  fail(message: string, code = 1008, reason?: HubErrorReason, retryAfterMs?: number): void {
+    this.send({
+      type: 'error',
+      message,
+      fatal: true,
+      ...(reason ? { reason } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
     this.closing = true;
     this.ws.close(code, truncateUtf8(message, 120));
   }
@@ -185,6 +219,7 @@ export class NodeSession {
 
   private receive(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
     if (!this.open) return;
+    this.lastHeard = Date.now();
     let msg: NodeToHub;
     try {
       if (!isBinary) throw new FrameError('text frames are not part of the protocol: frames are binary msgpack');

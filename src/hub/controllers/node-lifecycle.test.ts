@@ -1,0 +1,186 @@
+/**
+ * The node lifecycle controller at fleet scale, over a real registry, SQLite store and informers, with
+ * a clock the test moves: the start grace after a hub restart, no eviction for time the hub was down,
+ * evictions held while most nodes are not Ready, spread status refreshes, and reconnects without writes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Node, Pod } from '../../api/index.js';
+import { nodeReadyStatus, typeByKind } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
+import { InformerFactory, type Informer } from '../informers/index.js';
+import { EventRecorder } from '../reconcile/index.js';
+import { ObjectRegistry } from '../registry/index.js';
+import { SqliteStore } from '../store/index.js';
+import { NodeLifecycleController } from './index.js';
+
+const NODE = typeByKind('v1', 'Node')!;
+const POD = typeByKind('v1', 'Pod')!;
+const GRACE_S = 40;
+const EVICT_S = 30;
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('NodeLifecycleController at scale', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let api: ObjectRegistry;
+  let informers: InformerFactory;
+  let nodes: Informer<Node>;
+  let pods: Informer<Pod>;
+  let lifecycle: NodeLifecycleController | undefined;
+  let now: number;
+  const clock = { now: (): number => now };
+
+  async function addNode(name: string, unreachableSince?: number): Promise<void> {
+    const taints =
+      unreachableSince === undefined
+        ? []
+        : [
+            {
+              key: 'node.kubernetes.io/unreachable',
+              effect: 'NoExecute' as const,
+              timeAdded: new Date(unreachableSince).toISOString(),
+            },
+          ];
+    const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { taints } });
+    await api.updateStatus(NODE, {
+      ...n,
+      status: { conditions: [{ type: 'Ready', status: unreachableSince === undefined ? 'True' : 'Unknown' }] },
+    });
+  }
+
+  async function addPod(name: string, nodeName: string): Promise<void> {
+    await api.create<Pod>(POD, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: { nodeName, containers: [{ name: 'c', image: 'x.wasm' }] },
+    });
+  }
+
+  /** Starts the controller (a hub start at the current clock) once the informers have the objects. */
+  async function startLifecycle(opts: { statusRefreshSeconds?: number } = {}): Promise<NodeLifecycleController> {
+    await informers.start();
+    lifecycle = new NodeLifecycleController({
+      api,
+      nodes,
+      pods,
+      events: new EventRecorder({ api, clock, logger: silentLogger(), component: 'test' }),
+      clock,
+      logger: silentLogger(),
+      gracePeriodSeconds: GRACE_S,
+      evictionTimeoutSeconds: EVICT_S,
+      tickMs: 20,
+      ...opts,
+    });
+    lifecycle.start();
+    return lifecycle;
+  }
+
+  const ready = (name: string): string | undefined => {
+    const n = nodes.get(undefined, name);
+    return n && nodeReadyStatus(n);
+  };
+  const podExists = async (name: string): Promise<boolean> =>
+    (await api.list<Pod>(POD, { namespace: 'default' })).items.some(
+      (p) => p.metadata.name === name && !p.metadata.deletionTimestamp,
+    );
+  /** Waits for two whole ticks at the current clock (each tick checks every node). */
+  const ticks = async (): Promise<void> => {
+    const start = Date.now();
+    await until('two ticks', () => Date.now() - start > 100);
+  };
+
+  beforeEach(async () => {
+    now = Date.parse('2026-12-02T12:00:00Z');
+    dir = mkdtempSync(join(tmpdir(), 'edge-lifecycle-'));
+    store = await SqliteStore.create({ path: join(dir, 'db'), logger: silentLogger() });
+    api = new ObjectRegistry({ store, clock, logger: silentLogger() });
+    await api.ensureNamespace('default');
+    informers = new InformerFactory(api, silentLogger());
+    nodes = informers.for<Node>('v1', 'Node');
+    pods = informers.for<Pod>('v1', 'Pod');
+  });
+
+  afterEach(async () => {
+    await lifecycle?.stop();
+    lifecycle = undefined;
+    informers.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('after a hub restart, gives every node the grace period from the start and evicts nothing for the time the hub was down', async () => {
+    // Before the restart: three nodes Ready, one already unreachable for ten minutes (past its eviction timeout).
+    await addNode('steady-1');
+    await addNode('steady-2');
+    await addNode('quiet');
+    await addNode('lost', now - 600_000);
+    await addPod('on-lost', 'lost');
+    await startLifecycle();
+    const steady = (): void => ['steady-1', 'steady-2'].forEach((n) => lifecycle!.heartbeat(n));
+    now += (GRACE_S - 1) * 1000;
+    steady();
+    await ticks();
+    expect(ready('quiet')).toBe('True');
+    expect(await podExists('on-lost')).toBe(true);
+
+    now += 2000; // past start + grace: the silent node is Unknown; the lost one's toleration starts now
+    steady();
+    await until('quiet marked Unknown', () => ready('quiet') === 'Unknown');
+    await ticks();
+    expect(await podExists('on-lost')).toBe(true);
+    now += EVICT_S * 1000;
+    steady();
+    await until('the pod evicted once start + grace + timeout passed', async () => !(await podExists('on-lost')));
+  });
+
+  it('holds evictions while most nodes are not Ready, and resumes them when the fleet is back', async () => {
+    for (const n of ['a', 'b', 'c']) await addNode(n);
+    await addPod('on-a', 'a');
+    await startLifecycle();
+    for (const n of ['a', 'b', 'c']) lifecycle!.heartbeat(n);
+    now += (GRACE_S + 1) * 1000; // all three went silent: 100% not Ready
+    await until('all Unknown', () => ['a', 'b', 'c'].every((n) => ready(n) === 'Unknown'));
+    now += (EVICT_S + 1) * 1000;
+    await ticks();
+    expect(await podExists('on-a')).toBe(true);
+
+    // b and c come back: one of three not Ready is an ordinary failure, and a's pod goes.
+    for (const n of ['b', 'c']) lifecycle!.heartbeat(n);
+    await until('b and c Ready', () => ready('b') === 'True' && ready('c') === 'True');
+    await until('the pod on a evicted', async () => !(await podExists('on-a')));
+  });
+
+  it('spreads status refreshes over the interval and writes nothing for a reconnect of a Ready node', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `n${i}`);
+    for (const n of names) await addNode(n);
+    await startLifecycle({ statusRefreshSeconds: 100 });
+    for (const n of names) lifecycle!.heartbeat(n);
+    const rv = (n: string): string | undefined => nodes.get(undefined, n)?.metadata.resourceVersion;
+    const before = new Map(names.map((n) => [n, rv(n)]));
+
+    // A reconnect (the gateway calls markReady) of a Ready, untainted node: no write.
+    await lifecycle!.markReady(nodes.get(undefined, 'n0')!);
+    expect(rv('n0')).toBe(before.get('n0'));
+
+    now += 50_000; // half the refresh interval: about half the nodes are due, not all at once
+    for (const n of names) lifecycle!.heartbeat(n);
+    await ticks();
+    const written = names.filter((n) => rv(n) !== before.get(n)).length;
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(names.length);
+    now += 51_000;
+    for (const n of names) lifecycle!.heartbeat(n);
+    await until('every node refreshed once the interval passed', () => names.every((n) => rv(n) !== before.get(n)));
+  });
+});
