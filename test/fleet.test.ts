@@ -7,17 +7,18 @@
  * - every pod is bound, reported Running and Ready, and the hub's Deployment counts them Ready;
  * - no pod is rescheduled: the nodes never saw more pods than the replicas, nor lost one.
  *
- * Size: issue 14's target for this guard is 500 nodes × 5,000 pods. The hub on main cannot do that
- * within a few minutes on 2 cores (see /work/tasks/fleet-figures.md and docs/benchmarks.md), so the
- * guard runs the largest size the current hub does reliably; raise NODES/REPLICAS as the hub allows.
+ * Size: issue 14's target for this guard is 500 nodes × 5,000 pods. The hub on main cannot do that:
+ * at 100 nodes × 300 pods its event loop blocks for seconds while it writes, nodes miss pongs and
+ * every one of them drops (docs/benchmarks.md, fleet section). So the guard runs 50 × 100, which the
+ * current hub does without a drop; raise NODES/REPLICAS to the target as the hub's write path allows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRun } from '../bench/hollow/run.js';
 import { deploy, podCensus, register } from '../bench/hollow/scenarios.js';
 import { ROOT } from './support/cluster.js';
 
-const NODES = 100;
-const REPLICAS = 500;
+const NODES = 50;
+const REPLICAS = 100;
 
 describe('a fleet of hollow nodes on a real hub', () => {
   let run: FleetRun;
