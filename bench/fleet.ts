@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     const stats = interrupted ? undefined : await run.harness.send({ cmd: 'stats' }).catch(() => undefined);
     if (!interrupted) await run.close();
     if (!interrupted) printTable();
+    if (stats) console.log(`\nharness: longest event-loop lag of its own ${f0(stats.harnessMaxLagMs)} ms`);
     if (stats?.tally.errors.length)
       console.log(`\nharness errors (last distinct): ${stats.tally.errors.slice(-5).join(' | ')}`);
   }

@@ -48,6 +48,8 @@ export interface FleetStats {
   /** The largest per-node received bytes and frames (one node's worst case). */
   maxNodeInBytes: number;
   maxNodeInFrames: number;
+  /** The harness's own longest event-loop lag (ms): were its nodes late, rather than the hub? */
+  harnessMaxLagMs: number;
 }
 
 /** Differences of pod placement since `markAssignments`. */
@@ -212,6 +214,7 @@ export class HollowFleet {
       framesOut,
       maxNodeInBytes,
       maxNodeInFrames,
+      harnessMaxLagMs: this.#ctx.wheel.maxLagMs,
     };
   }
 

@@ -214,11 +214,21 @@ export class HollowNode {
   #heartbeat(ws: WebSocket): void {
     if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) return;
     if (this.#awaitingPong) {
-      // The agent's rule: no pong within a whole interval means the path is dead.
-      this.ctx.tally.pongTimeouts++;
-      ws.terminate();
+      // The agent's rule: no pong within a whole interval means the path is dead. Judged after the
+      // loop's I/O phase: one process runs many nodes, and a pong already read off the socket must not
+      // lose to this process's own lateness (timers run before pending I/O in a loop turn).
+      setImmediate(() => {
+        if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) return;
+        if (!this.#awaitingPong) return this.#beat(ws);
+        this.ctx.tally.pongTimeouts++;
+        ws.terminate();
+      });
       return;
     }
+    this.#beat(ws);
+  }
+
+  #beat(ws: WebSocket): void {
     this.#awaitingPong = true;
     ws.ping();
     this.send({ type: 'heartbeat', time: new Date().toISOString() });

@@ -7,6 +7,8 @@ export class TimerWheel {
   readonly #slots = new Map<number, Array<() => void>>();
   readonly #timer: NodeJS.Timeout;
   #nextSlot: number;
+  /** The latest a tick has run after its due time (ms): this process's own event-loop lag. */
+  maxLagMs = 0;
 
   constructor(private readonly resolutionMs = 25) {
     this.#nextSlot = Math.floor(Date.now() / resolutionMs);
@@ -35,7 +37,9 @@ export class TimerWheel {
   }
 
   #tick(): void {
-    const now = Math.floor(Date.now() / this.resolutionMs);
+    const t = Date.now();
+    const now = Math.floor(t / this.resolutionMs);
+    this.maxLagMs = Math.max(this.maxLagMs, t - (this.#nextSlot + 1) * this.resolutionMs);
     // A late tick (the process was busy) catches up on every slot it missed, in order.
     while (this.#nextSlot <= now) {
       const list = this.#slots.get(this.#nextSlot);
