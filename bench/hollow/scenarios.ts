@@ -185,7 +185,9 @@ async function settle(run: FleetRun, quietMs: number, timeoutMs: number): Promis
         since = Date.now();
         return undefined;
       }
-      return bytes > 0 && Date.now() - since >= quietMs ? true : undefined;
+      // Quiet after some frames, or nothing at all for 10 s (a hub that sends nothing for the change).
+      const quiet = Date.now() - since;
+      return quiet >= quietMs && (bytes > 0 || quiet >= 10_000) ? true : undefined;
     },
     timeoutMs,
     200,
