@@ -1,0 +1,257 @@
+/**
+ * One hollow node: a real gateway session (its own certificate over TLS, `hello`, pings and
+ * `heartbeat`s at the interval the hub's `welcome` names, the agent's rule of dropping a hub that
+ * misses a pong for a whole interval, redial with jittered exponential back-off) and a pod table
+ * that reports pods Running and then Ready without running anything. Hub frames are dispatched
+ * through a table by `type`; a type the table lacks (a frame newer than this harness) is counted and
+ * otherwise ignored. Every frame in and out is counted by type.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import { WebSocket, type RawData } from 'ws';
+import { z } from 'zod';
+import {
+  HubPodDelete,
+  HubPodSync,
+  HubPodUpsert,
+  HubWelcome,
+  MAX_HUB_FRAME_BYTES,
+  MAX_HUB_FRAME_VALUES,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  encodeFrame,
+  errorMessage,
+  type NodeToHub,
+} from '../../src/api/index.js';
+import { noteError, type FleetContext } from './context.js';
+import { NodeCounters } from './counters.js';
+import type { HollowCredential } from './identity.js';
+import { NodePods } from './node-pods.js';
+import { jitter } from './wheel.js';
+
+/** Any frame: its type is read, the rest is left to the handler that knows it. */
+const Envelope = z.looseObject({ type: z.string().max(64) });
+type Envelope = z.infer<typeof Envelope>;
+
+/** Close codes after which a real agent stops redialing (another agent holds the name; revoked). */
+const FATAL_CLOSE_CODES = new Set([4409, 4410]);
+
+/** Handlers of the hub frames a hollow node acts on; others are only counted. */
+const HANDLERS: Record<string, (node: HollowNode, ws: WebSocket, msg: Envelope) => void> = {
+  welcome: (node, ws, msg) => node.welcomed(ws, HubWelcome.parse(msg).heartbeatIntervalSeconds),
+  podSync: (node, _ws, msg) => node.pods.sync(HubPodSync.parse(msg)),
+  podUpsert: (node, _ws, msg) => node.pods.upsert(HubPodUpsert.parse(msg).pod),
+  podDelete: (node, _ws, msg) => node.pods.remove(HubPodDelete.parse(msg).pod.uid),
+  // The endpoints are not used by a hollow node (no proxy); their frames and bytes are what is measured.
+  serviceSync: () => undefined,
+  logRequest: (node, _ws, msg) =>
+    node.send({ type: 'logChunk', requestId: String(msg.requestId), data: '', done: true, error: 'hollow node' }),
+  execRequest: (node, _ws, msg) =>
+    node.send({ type: 'execResult', requestId: String(msg.requestId), error: 'a hollow node runs nothing' }),
+  error: (node, _ws, msg) => node.hubError(msg),
+};
+
+/** Lifecycle of a hollow node's session. */
+export type NodeState = 'idle' | 'joining' | 'dialing' | 'connected' | 'waiting' | 'stopped';
+
+/** One simulated node. */
+export class HollowNode {
+  readonly counters = new NodeCounters();
+  readonly pods: NodePods;
+  state: NodeState = 'idle';
+  /** When the current session was welcomed (ms epoch), 0 when not connected. */
+  connectedAt = 0;
+  /** When this node was first welcomed (ms epoch). */
+  firstWelcomeAt = 0;
+  reconnects = 0;
+  #cred: HollowCredential | undefined;
+  #ws: WebSocket | undefined;
+  #attempt = 0;
+  #awaitingPong = false;
+  #heartbeatMs = 2000;
+  readonly #instanceId = `hollow-${Math.random().toString(36).slice(2, 12)}-${Date.now().toString(36)}`;
+
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    private readonly ctx: FleetContext,
+  ) {
+    this.pods = new NodePods(this, ctx);
+  }
+
+  /** True while welcomed on an open socket. */
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /** Loads (or gets) this node's credential; returns how it was obtained. */
+  async join(forceCsr = false): Promise<string> {
+    this.state = 'joining';
+    const { cred, source } = await this.ctx.identities.load(this.name, { forceCsr });
+    this.#cred = cred;
+    this.state = 'idle';
+    return source;
+  }
+
+  /** Starts dialing (and redialing until `stop`/`kill`). */
+  start(delayMs = 0): void {
+    if (this.state === 'stopped' || this.state === 'idle') {
+      this.state = 'waiting';
+      this.ctx.wheel.after(delayMs, () => this.#dial());
+    }
+  }
+
+  /** Drops the socket without a close handshake and stops redialing (a power cut). */
+  kill(): void {
+    this.state = 'stopped';
+    this.connectedAt = 0;
+    this.#ws?.terminate();
+    this.#ws = undefined;
+  }
+
+  /** Sends one message on the welcomed session; false when there is none. */
+  send(msg: NodeToHub): boolean {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || (this.state !== 'connected' && msg.type !== 'hello')) return false;
+    const frame = encodeFrame(msg);
+    this.counters.count('out', msg.type, frame.byteLength);
+    ws.send(frame);
+    return true;
+  }
+
+  /** The hub welcomed the session: heartbeats start, a phase apart per node. */
+  welcomed(ws: WebSocket, heartbeatSeconds: number): void {
+    if (ws !== this.#ws) return;
+    const now = Date.now();
+    if (this.firstWelcomeAt === 0) this.firstWelcomeAt = now;
+    else this.reconnects++;
+    this.state = 'connected';
+    this.connectedAt = now;
+    this.#awaitingPong = false;
+    this.#heartbeatMs = Math.max(100, heartbeatSeconds * 1000);
+    this.ctx.tally.welcomes++;
+    this.ctx.wheel.after(jitter(0, this.#heartbeatMs), () => this.#heartbeat(ws));
+  }
+
+  /** A hub `error` frame: a fatal one with a reason ends this node for good, as the agent does. */
+  hubError(msg: Envelope): void {
+    noteError(this.ctx.tally, `hub error to ${this.name}: ${String(msg.message).slice(0, 200)}`);
+    if (msg.fatal === true && msg.reason !== undefined) this.kill();
+  }
+
+  #dial(): void {
+    if (this.state !== 'waiting' || !this.#cred) return;
+    this.state = 'dialing';
+    // ws hands its options on to tls.connect: the node's prebuilt context saves parsing PEMs per dial.
+    const tlsOptions: Pick<ConnectionOptions, 'secureContext'> = { secureContext: this.#cred.context };
+    const ws = new WebSocket(this.ctx.gatewayUrl, {
+      ...(tlsOptions as object),
+      handshakeTimeout: 10_000,
+      maxPayload: MAX_HUB_FRAME_BYTES,
+      perMessageDeflate: false,
+    });
+    this.#ws = ws;
+    ws.on('open', () => this.#hello(ws));
+    ws.on('message', (data: RawData) => this.#onFrame(ws, data));
+    ws.on('pong', () => (this.#awaitingPong = false));
+    ws.on('unexpected-response', (req, res) => {
+      if (res.statusCode === 401 || res.statusCode === 403) {
+        // A hub that does not know this key (a fresh store): the agent would need a new join; so do we.
+        noteError(this.ctx.tally, `${this.name}: the gateway refused its certificate (HTTP ${res.statusCode})`);
+      }
+      res.resume();
+      req.destroy();
+      ws.terminate();
+    });
+    ws.on('error', (err) => {
+      if (this.state === 'dialing') noteError(this.ctx.tally, `dial: ${err.message}`);
+    });
+    ws.on('close', (code) => this.#onClose(ws, code));
+  }
+
+  #hello(ws: WebSocket): void {
+    const frame = encodeFrame({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      instanceId: this.#instanceId,
+      node: {
+        name: this.name,
+        labels: { 'edgeplane.io/hollow': 'true' },
+        address: this.address,
+        meshPort: 7401,
+        arch: 'amd64',
+        os: 'linux',
+        runtimes: ['wasm'],
+        capacity: { cpu: '4', memory: '8Gi', pods: String(this.ctx.tuning.podCapacity) },
+        agentVersion: 'hollow',
+      },
+    } satisfies NodeToHub);
+    this.counters.count('out', 'hello', frame.byteLength);
+    ws.send(frame);
+  }
+
+  #onFrame(ws: WebSocket, data: RawData): void {
+    if (ws !== this.#ws) return;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    let msg: Envelope;
+    try {
+      msg = decodeFrame(Envelope, bytes, { maxValues: MAX_HUB_FRAME_VALUES });
+    } catch (err) {
+      this.ctx.tally.badFrames++;
+      noteError(this.ctx.tally, `bad frame: ${errorMessage(err)}`);
+      return;
+    }
+    this.counters.count('in', msg.type, bytes.byteLength);
+    const handle = HANDLERS[msg.type];
+    if (!handle) return;
+    try {
+      handle(this, ws, msg);
+    } catch (err) {
+      this.ctx.tally.badFrames++;
+      noteError(this.ctx.tally, `invalid ${msg.type}: ${errorMessage(err).slice(0, 200)}`);
+    }
+  }
+
+  #heartbeat(ws: WebSocket): void {
+    if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) return;
+    if (this.#awaitingPong) {
+      // The agent's rule: no pong within a whole interval means the path is dead. Judged after the
+      // loop's I/O phase: one process runs many nodes, and a pong already read off the socket must not
+      // lose to this process's own lateness (timers run before pending I/O in a loop turn).
+      setImmediate(() => {
+        if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) return;
+        if (!this.#awaitingPong) return this.#beat(ws);
+        this.ctx.tally.pongTimeouts++;
+        ws.terminate();
+      });
+      return;
+    }
+    this.#beat(ws);
+  }
+
+  #beat(ws: WebSocket): void {
+    this.#awaitingPong = true;
+    ws.ping();
+    this.send({ type: 'heartbeat', time: new Date().toISOString() });
+    this.ctx.wheel.after(this.#heartbeatMs, () => this.#heartbeat(ws));
+  }
+
+  #onClose(ws: WebSocket, code: number): void {
+    if (ws !== this.#ws) return;
+    this.#ws = undefined;
+    const wasConnected = this.state === 'connected';
+    if (this.state === 'stopped') return;
+    if (wasConnected) this.ctx.tally.drops++;
+    else this.ctx.tally.failedDials++;
+    const { initialMs, maxMs, stableMs } = this.ctx.tuning.backoff;
+    if (wasConnected && Date.now() - this.connectedAt >= stableMs) this.#attempt = 0;
+    this.connectedAt = 0;
+    if (FATAL_CLOSE_CODES.has(code)) {
+      noteError(this.ctx.tally, `${this.name}: the hub closed with ${code}; not redialing`);
+      this.state = 'stopped';
+      return;
+    }
+    const base = Math.min(maxMs, initialMs * 2 ** this.#attempt++);
+    this.state = 'waiting';
+    this.ctx.wheel.after(base * jitter(0.7, 1.3), () => this.#dial());
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One timer for the whole fleet: tasks are dropped into slots of `resolutionMs` and run by a single
+ * `setInterval`, so 10,000 nodes' heartbeats, status flushes and pod transitions cost one timer, not
+ * tens of thousands. A task runs at the first tick at or after its time (never early).
+ */
+export class TimerWheel {
+  readonly #slots = new Map<number, Array<() => void>>();
+  readonly #timer: NodeJS.Timeout;
+  #nextSlot: number;
+  /** The latest a tick has run after its due time (ms): this process's own event-loop lag. */
+  maxLagMs = 0;
+
+  constructor(private readonly resolutionMs = 25) {
+    this.#nextSlot = Math.floor(Date.now() / resolutionMs);
+    this.#timer = setInterval(() => this.#tick(), resolutionMs);
+  }
+
+  /** Runs `task` once `delayMs` from now (to the wheel's resolution). */
+  after(delayMs: number, task: () => void): void {
+    const slot = Math.max(this.#nextSlot, Math.ceil((Date.now() + Math.max(0, delayMs)) / this.resolutionMs));
+    let list = this.#slots.get(slot);
+    if (!list) this.#slots.set(slot, (list = []));
+    list.push(task);
+  }
+
+  /** Tasks waiting. */
+  get size(): number {
+    let n = 0;
+    for (const l of this.#slots.values()) n += l.length;
+    return n;
+  }
+
+  /** Stops the wheel; pending tasks never run. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#slots.clear();
+  }
+
+  #tick(): void {
+    const t = Date.now();
+    const now = Math.floor(t / this.resolutionMs);
+    this.maxLagMs = Math.max(this.maxLagMs, t - (this.#nextSlot + 1) * this.resolutionMs);
+    // A late tick (the process was busy) catches up on every slot it missed, in order.
+    while (this.#nextSlot <= now) {
+      const list = this.#slots.get(this.#nextSlot);
+      this.#slots.delete(this.#nextSlot);
+      this.#nextSlot++;
+      if (!list) continue;
+      for (const task of list) {
+        try {
+          task();
+        } catch (err) {
+          console.error(`hollow: a timer task failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+  }
+}
+
+/** A uniformly random delay in `[min, max]` ms (jitter keeps 10,000 nodes from moving in step). */
+export function jitter(min: number, max: number): number {
+  return min + Math.random() * Math.max(0, max - min);
+}
