@@ -19,6 +19,8 @@ import type {
   ReplicaSet,
   Service,
   Token,
+  ConfigMap,
+  Secret,
 } from '../api/index.js';
 import { TOKEN_GROUP, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
@@ -276,6 +278,8 @@ export class Hub {
       nodes,
       services,
       endpoints,
+      configMaps: informers.for<ConfigMap>('v1', 'ConfigMap'),
+      secrets: informers.for<Secret>('v1', 'Secret'),
       lifecycle,
       events,
       clock,

@@ -5,7 +5,7 @@
  * `immutable: true` refuses any change of its data and un-setting `immutable`, worded as the API
  * server words it. Messages never quote a value (a Secret's value must not reach an error).
  */
-import type { ConfigMap, FieldCause, KubeObject, Secret } from '../../../api/index.js';
+import type { ConfigMap, FieldCause, Secret } from '../../../api/index.js';
 import { SECRET_TYPES } from '../../../api/index.js';
 import { jsonEqual } from '../equality.js';
 import type { KindRules } from './strategy.js';
@@ -104,7 +104,7 @@ export const secretStrategy: KindRules = {
       out.data = mergedSecretData(s);
       delete out.stringData;
     }
-    return out as KubeObject;
+    return out;
   },
   validate: (obj) => secretTypeCauses(obj as Secret),
   validateUpdate: (cur, next) => {
