@@ -37,6 +37,7 @@ import {
 } from './auth/index.js';
 import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
 import {
+  ConfigRolloutController,
   DaemonSetController,
   DeploymentController,
   JobController,
@@ -183,6 +184,8 @@ export class Hub {
     const deployments = informers.for<Deployment>('apps/v1', 'Deployment');
     const daemonSets = informers.for<DaemonSet>('apps/v1', 'DaemonSet');
     const jobs = informers.for<Job>('batch/v1', 'Job');
+    const configMaps = informers.for<ConfigMap>('v1', 'ConfigMap');
+    const secrets = informers.for<Secret>('v1', 'Secret');
     const caPem = tls?.servingCaPem;
     const rbac = createRbac(informers, {
       ...(caPem !== undefined ? { caHash: caHash(caPem) } : {}),
@@ -243,6 +246,7 @@ export class Hub {
         clock,
         logger: log('gc'),
       }),
+      new ConfigRolloutController({ api, deployments, configMaps, secrets, clock, logger: log('config-rollout') }),
       new EventTtlController({ api, clock, logger: log('event-ttl'), ttlSeconds: options.eventTtlSeconds }),
       new BlobGarbageCollector({
         blobs,
@@ -278,8 +282,8 @@ export class Hub {
       nodes,
       services,
       endpoints,
-      configMaps: informers.for<ConfigMap>('v1', 'ConfigMap'),
-      secrets: informers.for<Secret>('v1', 'Secret'),
+      configMaps,
+      secrets,
       lifecycle,
       events,
       clock,
