@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { registerAuth } from './commands/auth.js';
 import { registerConfig } from './commands/config.js';
+import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExec } from './commands/exec.js';
@@ -43,6 +44,7 @@ function buildProgram(ctx: CliContext): Command {
   registerGet(program, ctx);
   registerDescribe(program, ctx);
   registerApply(program, ctx);
+  registerCreate(program, ctx);
   registerDelete(program, ctx);
   registerLogs(program, ctx);
   registerExec(program, ctx);

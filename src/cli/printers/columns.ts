@@ -27,6 +27,7 @@ import {
   type RoleBinding,
 } from '../../api/index.js';
 import { age } from './age.js';
+import { CONFIG_COLUMNS } from './config-columns.js';
 import { podReady, podRestarts, podStatus } from './pod-status.js';
 
 /** How one kind is printed. */
@@ -140,6 +141,7 @@ const BINDING_COLUMNS: KindColumns = {
 };
 
 const COLUMNS: Record<string, KindColumns> = {
+  ...CONFIG_COLUMNS,
   Role: ROLE_COLUMNS,
   ClusterRole: ROLE_COLUMNS,
   RoleBinding: BINDING_COLUMNS,

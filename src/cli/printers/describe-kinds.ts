@@ -1,5 +1,6 @@
 /** `describe` of the kinds other than Pod, and the dispatch by kind. */
 import {
+  type ConfigMap,
   type Deployment,
   type Endpoints,
   type Event,
@@ -9,11 +10,13 @@ import {
   type Pod,
   type ReplicaSet,
   type ResourceType,
+  type Secret,
   type Service,
   formatSelector,
   fromLabelSelector,
 } from '../../api/index.js';
 import { age } from './age.js';
+import { describeConfigMap, describeSecret } from './describe-config.js';
 import { nodeStatus } from './columns.js';
 import { controlledBy, describePod, writeLabels, writeMeta, writePodTemplate } from './describe-pod.js';
 import { DescribeWriter, describeTime, writeConditions, writeEvents } from './describe-writer.js';
@@ -234,6 +237,10 @@ export function describeObject(type: ResourceType, obj: KubeObject, extras: Desc
       return describeNode(obj as Node, extras, now);
     case 'Endpoints':
       return describeEndpoints(obj as Endpoints, extras, now);
+    case 'Secret':
+      return describeSecret(obj as Secret, extras.events, now);
+    case 'ConfigMap':
+      return describeConfigMap(obj as ConfigMap, extras.events, now);
     default:
       return describeGeneric(type, obj, extras, now);
   }

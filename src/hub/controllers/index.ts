@@ -8,3 +8,9 @@ export { JobController, type JobControllerDeps } from './job.js';
 export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
 export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
 export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';
+export {
+  CONFIG_HASH_ANNOTATION,
+  ROLLOUT_ON_CONFIG_CHANGE,
+  ConfigRolloutController,
+  type ConfigRolloutDeps,
+} from './config-rollout.js';

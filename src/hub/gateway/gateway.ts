@@ -12,7 +12,18 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, Service } from '../../api/index.js';
+import type {
+  Clock,
+  ConfigMap,
+  Endpoints,
+  Logger,
+  Node,
+  NodeInfo,
+  NodeToHub,
+  Pod,
+  Secret,
+  Service,
+} from '../../api/index.js';
 import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, errorMessage } from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
@@ -23,6 +34,7 @@ import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLo
 import type { NodeEventRate } from './event-limiter.js';
 import { NodeAdmission } from './admission.js';
 import type { AdmissionLimits } from './admission-slots.js';
+import { ConfigDelivery } from './config-delivery.js';
 import {
   DEFAULT_HUB_FRAME_LIMITS,
   nodeRelevant,
@@ -55,6 +67,9 @@ export interface NodeGatewayDeps {
   nodes: Informer<Node>;
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
+  /** ConfigMaps and Secrets, sent to the nodes whose pods reference them (both or neither). */
+  configMaps?: Informer<ConfigMap>;
+  secrets?: Informer<Secret>;
   lifecycle: NodeLifecycleController;
   events: EventRecorder;
   clock: Clock;
@@ -99,6 +114,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private readonly admission: NodeAdmission;
   private readonly gatewayEvents: EventRecorder;
   private readonly frameLimits: HubFrameLimits;
+  private readonly config: ConfigDelivery | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     this.frameLimits = { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits };
@@ -142,6 +158,15 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       resync: (session) => this.services.resync(session),
     });
     // The Services a pod's node needs go out before the pod, so its first call finds them.
+    this.config =
+      deps.configMaps && deps.secrets
+        ? new ConfigDelivery({
+            configMaps: deps.configMaps,
+            secrets: deps.secrets,
+            sessionOf: (node) => this.sessions.get(node),
+            logger: deps.logger,
+          })
+        : undefined;
     deps.pods.addHandler({
       onAdd: (p) => {
         this.services.interestChanged(this.interest.podChanged(undefined, p));
@@ -155,6 +180,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         const s = p.spec.nodeName ? this.sessions.get(p.spec.nodeName) : undefined;
         s?.send(podDeleteMessage(p));
         this.services.interestChanged(this.interest.podChanged(p, undefined));
+        this.config?.podDeleted(p);
       },
     });
     // `edgectl delete node X` revokes X's credential: its live session goes now, not at its next dial.
@@ -271,6 +297,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds,
       meshToken: this.deps.meshToken,
     });
+    // Config first: the pods of the podSync below find what they reference already there.
+    for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
     // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
     const sync = podSyncFrames(
       this.deps.pods.list((p) => p.spec.nodeName === info.name),
@@ -317,6 +345,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   }
 
   private podToNode(old: Pod | undefined, pod: Pod): void {
+    this.config?.podChanged(pod);
     const node = pod.spec.nodeName;
     if (!node) return;
     if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
