@@ -28,10 +28,15 @@ function respond(responseOut, status, doc) {
   OutgoingBody.finish(body, undefined);
 }
 
+// The preopens, asked for once: each call hands out new descriptors, which a long-lived instance
+// would otherwise pile up request after request.
+let preopens;
+
 /** Reads the file at absolute `path` through the preopen (mount) that holds it. */
 function readFile(path) {
+  preopens ??= getDirectories();
   let best;
-  for (const [dir, at] of getDirectories()) {
+  for (const [dir, at] of preopens) {
     const prefix = at.endsWith('/') ? at : `${at}/`;
     if (path.startsWith(prefix) && (!best || at.length > best.at.length))
       best = { dir, at, rest: path.slice(prefix.length) };
@@ -39,13 +44,17 @@ function readFile(path) {
   if (!best) throw new Error(`no volume is mounted above ${path}`);
   const file = best.dir.openAt({ symlinkFollow: true }, best.rest, {}, { read: true });
   const chunks = [];
-  let offset = 0n;
-  for (;;) {
-    const [bytes, end] = file.read(65536n, offset);
-    chunks.push(bytes);
-    offset += BigInt(bytes.length);
-    if (offset > BigInt(MAX_FILE_BYTES)) throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
-    if (end || bytes.length === 0) break;
+  try {
+    let offset = 0n;
+    for (;;) {
+      const [bytes, end] = file.read(65536n, offset);
+      chunks.push(bytes);
+      offset += BigInt(bytes.length);
+      if (offset > BigInt(MAX_FILE_BYTES)) throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
+      if (end || bytes.length === 0) break;
+    }
+  } finally {
+    file[Symbol.dispose](); // drop the descriptor now, not whenever the engine collects it
   }
   return chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
 }
