@@ -19,6 +19,8 @@ import type {
   ReplicaSet,
   Service,
   Token,
+  ConfigMap,
+  Secret,
 } from '../api/index.js';
 import { TOKEN_GROUP, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
@@ -51,7 +53,8 @@ import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
-import { SqliteStore } from './store/index.js';
+import type { Store } from './store/index.js';
+import { loadHubKeyring, openHubStore } from './encryption/index.js';
 import { HubTls, writeAdminKubeconfig, writeJoinTokenFile, type HubTlsOptions } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
@@ -86,6 +89,8 @@ export interface HubOptions {
    * serves HTTPS with its own cluster CA (or the user's certificate, see `tls`).
    */
   insecureHttp?: boolean;
+  /** Keyring encrypting Secrets at rest (`--encryption-key-file`; default `<dataDir>/encryption.keys`). */
+  encryptionKeyFile?: string;
   /** TLS settings: extra serving-certificate names, lifetimes, a user's certificate and client CA. */
   tls?: Pick<
     HubTlsOptions,
@@ -112,7 +117,7 @@ export class Hub {
 
   private constructor(
     readonly options: HubOptions,
-    readonly store: SqliteStore,
+    readonly store: Store,
     readonly api: ObjectRegistry,
     readonly auth: TokenAuth,
     private readonly informers: InformerFactory,
@@ -143,10 +148,9 @@ export class Hub {
   static async #create(options: HubOptions, lock: DataDirLock): Promise<Hub> {
     const { dataDir, logger } = options;
     const clock = options.clock ?? systemClock;
-    const store = await SqliteStore.create({
-      path: join(dataDir, 'state.db'),
-      logger: logger.child({ component: 'store' }),
-    });
+    // Secrets are encrypted at rest: only the wrapper below the registry sees ciphertext.
+    const keyring = await loadHubKeyring(dataDir, options.encryptionKeyFile, logger.child({ component: 'encryption' }));
+    const store = await openHubStore(dataDir, keyring, logger.child({ component: 'store' }));
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
     // The built-in roles exist (and grant what they should) before the first request is decided.
@@ -274,6 +278,8 @@ export class Hub {
       nodes,
       services,
       endpoints,
+      configMaps: informers.for<ConfigMap>('v1', 'ConfigMap'),
+      secrets: informers.for<Secret>('v1', 'Secret'),
       lifecycle,
       events,
       clock,

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { errorMessage } from '../api/index.js';
 import { createLogger } from '../platform/index.js';
+import { rotateCommand } from './encryption/index.js';
 import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
 import { Hub } from './hub.js';
 import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
@@ -14,6 +15,7 @@ import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[2] === 'rotate-encryption-key') return rotateCommand(argv, (line) => process.stdout.write(`${line}\n`));
   const program = new Command('edge-hub')
     .description('Edgeplane control plane: API server, store, scheduler, controllers and node gateway')
     .version(HUB_VERSION)
@@ -94,6 +96,10 @@ async function main(argv: string[]): Promise<void> {
     )
     .option('--tls-cert-file <file>', "serving certificate (PEM, then its chain) instead of the hub's own")
     .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
+    .option(
+      '--encryption-key-file <file>',
+      'keyring encrypting Secrets at rest (default: <data-dir>/encryption.keys, created on first start)',
+    )
     .option('--client-ca-file <file>', "CA bundle (PEM) of client certificates accepted besides the cluster CA's")
     .addOption(
       new Option('--serving-cert-lifetime <duration>', 'lifetime of the serving certificate the hub issues itself')
@@ -129,6 +135,7 @@ async function main(argv: string[]): Promise<void> {
     tlsCertFile?: string;
     tlsPrivateKeyFile?: string;
     clientCaFile?: string;
+    encryptionKeyFile?: string;
     servingCertLifetime: number;
     nodeCertLifetime: number;
   }>();
@@ -149,6 +156,7 @@ async function main(argv: string[]): Promise<void> {
     blobMaxUploadBytes: o.blobMaxUploadBytes,
     blobGcGraceSeconds: o.blobGcGrace,
     insecureHttp: o.insecureHttp === true,
+    ...(o.encryptionKeyFile !== undefined ? { encryptionKeyFile: resolve(o.encryptionKeyFile) } : {}),
     nodeCertLifetimeSeconds: o.nodeCertLifetime,
     tls: {
       sans: o.tlsSan,

@@ -54,3 +54,53 @@ describe('node restriction', () => {
     expect(decide({ kind: 'node' }, blob(A)).allowed).toBe(false);
   });
 });
+
+describe('node restriction of ConfigMaps and Secrets', () => {
+  const using: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'app', namespace: 'shop' },
+    spec: {
+      nodeName: 'node-a',
+      containers: [
+        {
+          name: 'main',
+          image: 'x',
+          env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'api-key', key: 'k' } } }],
+          envFrom: [{ configMapRef: { name: 'settings' } }],
+        },
+      ],
+      volumes: [{ name: 'tls', secret: { secretName: 'tls-cert' } }],
+      imagePullSecrets: [{ name: 'regcred' }],
+    },
+  };
+  const decideCfg = nodeRestriction({ podsOnNode: (n) => (n === 'node-a' ? [using] : []) });
+  const req = (resource: string, name: string | undefined, verb = 'get', namespace = 'shop'): RequestAttributes => ({
+    kind: 'resource',
+    verb,
+    group: '',
+    resource,
+    namespace,
+    ...(name !== undefined ? { name } : {}),
+  });
+  const a = { kind: 'node' as const, name: 'node-a' };
+
+  it('lets a node read exactly what its pods reference (env, envFrom, volumes, imagePullSecrets)', () => {
+    for (const name of ['api-key', 'tls-cert', 'regcred'])
+      expect(decideCfg(a, req('secrets', name))).toEqual({ allowed: true });
+    expect(decideCfg(a, req('configmaps', 'settings', 'watch'))).toEqual({ allowed: true });
+    expect(decideCfg(a, req('secrets', 'api-key', 'list'))).toEqual({ allowed: true });
+  });
+
+  it("refuses other objects, other namespaces, other nodes' pods, collections and every write, in Kubernetes' words", () => {
+    const refused = { allowed: false, reason: "no relationship found between node 'node-a' and this object" };
+    expect(decideCfg(a, req('secrets', 'settings'))).toEqual(refused); // a ConfigMap's name, not a Secret's
+    expect(decideCfg(a, req('secrets', 'other'))).toEqual(refused);
+    expect(decideCfg(a, req('secrets', 'api-key', 'get', 'default'))).toEqual(refused);
+    expect(decideCfg({ kind: 'node', name: 'node-b' }, req('secrets', 'api-key')).allowed).toBe(false);
+    const individual = { allowed: false, reason: 'can only get individual resources of this type' };
+    expect(decideCfg(a, req('secrets', undefined, 'list'))).toEqual(individual);
+    for (const verb of ['create', 'update', 'patch', 'delete'])
+      expect(decideCfg(a, req('secrets', 'api-key', verb))).toEqual(individual);
+  });
+});

@@ -1,11 +1,13 @@
 /**
  * Node restriction for the API (Kubernetes' Node authorizer, for what a node reaches over HTTP): a node
- * may read only the blobs its own pods' images name, nothing else. Everything else a node does goes
+ * may read only the blobs its own pods' images name, and get (or list/watch by name) only the
+ * ConfigMaps and Secrets its own pods reference; it writes neither, and nothing else. Everything else a node does goes
  * over its gateway session, which speaks for its own Node and its own pods only (`src/hub/gateway`:
  * status, pods let go, Events, log and exec answers are taken only for pods bound to the session's node).
  */
 import type { Pod } from '../../api/index.js';
 import { BLOB_PATH, parseHubImageRef } from '../../api/index.js';
+import { podConfigRefs } from '../config/index.js';
 import type { Decision, RequestAttributes } from './authorize.js';
 import type { Principal } from './principal.js';
 
@@ -31,11 +33,31 @@ export function blobRead(what: RequestAttributes): string | undefined {
   return what.path.slice(prefix.length);
 }
 
+const CONFIG_RESOURCES: Record<string, 'ConfigMap' | 'Secret'> = { configmaps: 'ConfigMap', secrets: 'Secret' };
+const CONFIG_READ_VERBS = new Set(['get', 'list', 'watch']);
+
+/** A node's request for a ConfigMap or Secret, worded as Kubernetes' Node authorizer answers it. */
+function configDecision(deps: NodeRestrictionDeps, node: string, what: RequestAttributes): Decision | undefined {
+  if (what.kind !== 'resource' || what.group !== '' || what.subresource !== undefined) return undefined;
+  const kind = CONFIG_RESOURCES[what.resource];
+  if (kind === undefined) return undefined;
+  if (!CONFIG_READ_VERBS.has(what.verb) || what.name === undefined || what.namespace === undefined)
+    return { allowed: false, reason: 'can only get individual resources of this type' };
+  // Linear in the node's pods (a handful on an edge device).
+  for (const pod of deps.podsOnNode(node)) {
+    if ((pod.metadata.namespace ?? 'default') !== what.namespace) continue;
+    if (podConfigRefs(pod.spec).some((r) => r.kind === kind && r.name === what.name)) return { allowed: true };
+  }
+  return { allowed: false, reason: `no relationship found between node '${node}' and this object` };
+}
+
 /** Decides the API requests of node principals (see the file comment). */
 export function nodeRestriction(deps: NodeRestrictionDeps): (who: Principal, what: RequestAttributes) => Decision {
   return (who, what) => {
     const node = who.kind === 'node' ? who.name : undefined;
     if (node === undefined) return { allowed: false, reason: 'a node credential without a node name' };
+    const config = configDecision(deps, node, what);
+    if (config !== undefined) return config;
     const digest = blobRead(what);
     if (digest === undefined)
       return { allowed: false, reason: `node "${node}" may only read the blobs of its own pods` };

@@ -10,7 +10,18 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Clock, Endpoints, Logger, Node, NodeInfo, NodeToHub, Pod, Service } from '../../api/index.js';
+import type {
+  Clock,
+  ConfigMap,
+  Endpoints,
+  Logger,
+  Node,
+  NodeInfo,
+  NodeToHub,
+  Pod,
+  Secret,
+  Service,
+} from '../../api/index.js';
 import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
@@ -20,6 +31,7 @@ import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
 import type { NodeEventRate } from './event-limiter.js';
 import { NodeAdmission } from './admission.js';
+import { ConfigDelivery } from './config-delivery.js';
 import {
   DEFAULT_HUB_FRAME_LIMITS,
   nodeRelevant,
@@ -51,6 +63,9 @@ export interface NodeGatewayDeps {
   nodes: Informer<Node>;
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
+  /** ConfigMaps and Secrets, sent to the nodes whose pods reference them (both or neither). */
+  configMaps?: Informer<ConfigMap>;
+  secrets?: Informer<Secret>;
   lifecycle: NodeLifecycleController;
   events: EventRecorder;
   clock: Clock;
@@ -90,6 +105,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private readonly admission: NodeAdmission;
   private readonly gatewayEvents: EventRecorder;
   private readonly frameLimits: HubFrameLimits;
+  private readonly config: ConfigDelivery | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     this.frameLimits = { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits };
@@ -120,12 +136,22 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       requests: this.requests,
       nodeEventRate: deps.nodeEventRate,
     });
+    this.config =
+      deps.configMaps && deps.secrets
+        ? new ConfigDelivery({
+            configMaps: deps.configMaps,
+            secrets: deps.secrets,
+            sessionOf: (node) => this.sessions.get(node),
+            logger: deps.logger,
+          })
+        : undefined;
     deps.pods.addHandler({
       onAdd: (p) => this.podToNode(undefined, p),
       onUpdate: (o, p) => this.podToNode(o, p),
       onDelete: (p) => {
         const s = p.spec.nodeName ? this.sessions.get(p.spec.nodeName) : undefined;
         s?.send(podDeleteMessage(p));
+        this.config?.podDeleted(p);
       },
     });
     // `edgectl delete node X` revokes X's credential: its live session goes now, not at its next dial.
@@ -237,6 +263,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds,
       meshToken: this.deps.meshToken,
     });
+    // Config first: the pods of the podSync below find what they reference already there.
+    for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
     // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
     const sync = podSyncFrames(
       this.deps.pods.list((p) => p.spec.nodeName === info.name),
@@ -285,6 +313,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   }
 
   private podToNode(old: Pod | undefined, pod: Pod): void {
+    this.config?.podChanged(pod);
     const node = pod.spec.nodeName;
     if (!node) return;
     if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;

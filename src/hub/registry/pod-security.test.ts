@@ -121,6 +121,32 @@ describe('Pod Security admission', () => {
     );
   });
 
+  it('allows hostPath volumes only where the namespace is privileged; configMap/secret/emptyDir everywhere', async () => {
+    const volumes = [
+      { name: 'host', hostPath: { path: '/var/log' } },
+      { name: 'etc', hostPath: { path: '/etc', type: 'Directory' } },
+      { name: 'cfg', configMap: { name: 'cfg' } },
+    ];
+    const base = await refusal(reg.create(POD, pod('h', 'default', { volumes })));
+    expect(base.message).toBe(
+      'pods "h" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes (volumes "host", "etc")',
+    );
+    const strict = await refusal(
+      reg.create(POD, pod('h', 'strict', { volumes: volumes.slice(1), containers: [restrictedContainer('c')] })),
+    );
+    expect(strict.message).toContain('restricted volume types (volume "etc" uses restricted volume type "hostPath")');
+    expect(strict.message).toContain('hostPath volumes (volume "etc")');
+    const p = await reg.create<Pod>(POD, pod('h', 'open', { volumes }));
+    expect(p.spec.volumes?.map((v) => v.name)).toEqual(['host', 'etc', 'cfg']);
+    const fine = [
+      { name: 'cfg', configMap: { name: 'cfg' } },
+      { name: 'sec', secret: { secretName: 's' } },
+      { name: 'tmp', emptyDir: { medium: 'Memory' } },
+    ];
+    await reg.create(POD, pod('v', 'default', { volumes: fine }));
+    expect(podSecurityViolations('restricted', { containers: [], volumes: fine } as unknown as PodSpec)).toEqual([]);
+  });
+
   it('lets a privileged namespace run anything', async () => {
     const p = await reg.create<Pod>(
       POD,

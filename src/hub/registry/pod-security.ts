@@ -6,9 +6,9 @@
  * default is `privileged`; an edge fleet runs images from registries it does not control).
  *
  * Only the controls that fields Edgeplane supports can violate are evaluated (the schema refuses
- * the others: hostPID, hostIPC, hostPath volumes, hostPort, procMount, sysctls, SELinux, AppArmor):
- * baseline — host namespaces, privileged, non-default capabilities, seccomp `Unconfined`;
- * restricted — those, plus allowPrivilegeEscalation, capabilities drop ALL (add only
+ * the others: hostPID, hostIPC, hostPort, procMount, sysctls, SELinux, AppArmor):
+ * baseline — host namespaces, hostPath volumes, privileged, non-default capabilities, seccomp `Unconfined`;
+ * restricted — those, plus volume types other than configMap/secret/emptyDir, allowPrivilegeEscalation, capabilities drop ALL (add only
  * NET_BIND_SERVICE), runAsNonRoot, runAsUser≠0 and seccomp RuntimeDefault|Localhost. The checks read
  * the pod's spec whatever its runtime, as Kubernetes does; `audit` and `warn` labels are validated
  * but not acted on (no audit log, no Warning headers yet).
@@ -103,6 +103,26 @@ type Check = (spec: PodSpec) => Violation | undefined;
 
 const hostNamespaces: Check = (spec) =>
   spec.hostNetwork === true ? { reason: 'host namespaces', detail: 'hostNetwork=true' } : undefined;
+
+const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
+
+const hostPathVolumes: Check = (spec) => {
+  const bad = (spec.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name);
+  return bad.length > 0
+    ? { reason: 'hostPath volumes', detail: `${plural(bad.length, 'volume', 'volumes')} ${quote(bad)}` }
+    : undefined;
+};
+
+// Of the volume types Edgeplane supports, restricted allows all but hostPath.
+const restrictedVolumes: Check = (spec) => {
+  const bad = (spec.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name);
+  if (bad.length === 0) return undefined;
+  const n = bad.length;
+  return {
+    reason: 'restricted volume types',
+    detail: `${plural(n, 'volume', 'volumes')} ${quote(bad)} ${plural(n, 'uses', 'use')} restricted volume type "hostPath"`,
+  };
+};
 
 const privileged: Check = (spec) => {
   const bad = spec.containers.filter((c) => c.securityContext?.privileged === true).map((c) => c.name);
@@ -235,10 +255,12 @@ const seccompRestricted: Check = (spec) => {
 
 // In Kubernetes' order (baseline checks by id, then restricted ones by id); restricted replaces the
 // baseline capability and seccomp checks with its stricter versions.
-const BASELINE: Check[] = [capabilitiesBaseline, hostNamespaces, privileged, seccompBaseline];
+const BASELINE: Check[] = [capabilitiesBaseline, hostNamespaces, hostPathVolumes, privileged, seccompBaseline];
 const RESTRICTED: Check[] = [
   hostNamespaces,
+  hostPathVolumes,
   privileged,
+  restrictedVolumes,
   allowPrivilegeEscalation,
   capabilitiesRestricted,
   runAsNonRoot,

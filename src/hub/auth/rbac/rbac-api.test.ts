@@ -144,6 +144,10 @@ describe('a view user', () => {
     expect(secret.json.message).toBe(
       'secrets "db" is forbidden: User "viewer" cannot get resource "secrets" in API group "" in the namespace "default"',
     );
+    // Issue 15: no list or watch of Secrets either (values come with them), while ConfigMaps stay readable.
+    expect((await call('viewer', 'GET', '/api/v1/namespaces/default/secrets')).status).toBe(403);
+    expect((await call('viewer', 'GET', '/api/v1/secrets?watch=true')).status).toBe(403);
+    expect((await call('viewer', 'GET', '/api/v1/namespaces/default/configmaps')).status).toBe(200);
   });
 
   it('cannot read roles or nodes (cluster-scoped, not in view)', async () => {

@@ -1,4 +1,5 @@
 /** Per-kind registry strategies, chosen by kind; a kind without rules of its own gets the defaults. */
+import { configMapStrategy, secretStrategy } from './config.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
@@ -33,6 +34,8 @@ export function createStrategies(deps: StrategyDeps): StrategyFor {
     Job: jobStrategy,
     ...rbacStrategies,
     Token: tokenStrategy,
+    ConfigMap: configMapStrategy,
+    Secret: secretStrategy,
   };
   for (const [kind, r] of Object.entries(rules)) byKind.set(kind, strategyOf(r));
   return strategyFor;
