@@ -271,6 +271,8 @@ export class Agent {
         }
         this.workers.sync(msg.pods);
         this.workers.reportAll();
+        // Volumes of pods neither bound here nor still stopping (an earlier run's, a crash's) go.
+        await this.config.volumes.sweep(new Set([...bound, ...this.workers.list().map((w) => w.uid)]));
         return;
       }
       case 'podUpsert':
