@@ -62,6 +62,27 @@ export class RegistryCredentials {
   get size(): number {
     return this.#byHost.size;
   }
+
+  /**
+   * The credentials a pod's `imagePullSecrets` hold for `registry`, in the pod's order (each document a
+   * Docker `config.json`, the `.dockerconfigjson` of a `kubernetes.io/dockerconfigjson` Secret). A
+   * document that does not parse is skipped: the API server validated it, and its text must not reach
+   * a message or a log.
+   */
+  static fromPullSecrets(docs: readonly string[], registry: string): RegistryAuth[] {
+    const out: RegistryAuth[] = [];
+    for (const doc of docs) {
+      let parsed: RegistryCredentials;
+      try {
+        parsed = RegistryCredentials.parse(doc);
+      } catch {
+        continue;
+      }
+      const auth = parsed.lookup(registry);
+      if (auth) out.push(auth);
+    }
+    return out;
+  }
 }
 
 /** `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/v2/` → `host:5000`. */

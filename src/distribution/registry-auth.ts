@@ -9,6 +9,7 @@
  * listed in `--oci-insecure-registry`), the token request follows no redirect, and its answer is read
  * with a size bound and a deadline.
  */
+import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { ImagePullError, errorMessage } from '../api/index.js';
 import type { RegistryAuth } from './platform.js';
@@ -51,15 +52,24 @@ export interface AuthorizeOptions {
   timeoutMs?: number;
 }
 
+/** The cache key of a token: registry, scope and a digest of the credentials (never the secret itself). */
+function cacheKey(registry: string, scope: string, creds: RegistryAuth | undefined): string {
+  const who = creds ? createHash('sha256').update(`${creds.username}\0${creds.password}`).digest('hex') : '-';
+  return `${registry} ${scope} ${who}`;
+}
+
 /** Answers challenges and caches what it got. */
 export class RegistryAuthorizer {
   readonly #cache = new Map<string, CachedAuth>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** The cached `Authorization` value for `registry` and `scope`, if still valid. */
-  cached(registry: string, scope: string): string | undefined {
-    const hit = this.#cache.get(`${registry} ${scope}`);
+  /**
+   * The cached `Authorization` value for `registry` and `scope` got with `creds`, if still valid. Keyed
+   * by the credentials too: a token a pod's pull secret earned must not serve a pull without it.
+   */
+  cached(registry: string, scope: string, creds?: RegistryAuth): string | undefined {
+    const hit = this.#cache.get(cacheKey(registry, scope, creds));
     if (hit && hit.expiresAt > this.now()) return hit.header;
     return undefined;
   }
@@ -87,7 +97,10 @@ export class RegistryAuthorizer {
       throw new ImagePullError(`registry ${registry} asks for unsupported authentication "${challenge.scheme}"`);
     }
     // Expire a little early: a token that dies mid-request costs a retry.
-    this.#cache.set(`${registry} ${scope}`, { header, expiresAt: this.now() + Math.max(1, seconds - 10) * 1000 });
+    this.#cache.set(cacheKey(registry, scope, creds), {
+      header,
+      expiresAt: this.now() + Math.max(1, seconds - 10) * 1000,
+    });
     return header;
   }
 

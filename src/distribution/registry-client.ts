@@ -138,7 +138,7 @@ export class RegistryClient {
     const origin = new URL(base).origin;
     const scope = `repository:${ref.repository}:pull`;
     const creds = opts.auth ?? this.deps.credentials?.lookup(ref.registry);
-    let auth = this.#auth.cached(ref.registry, scope);
+    let auth = this.#auth.cached(ref.registry, scope, creds);
     let challenged = false;
     let url = new URL(`${base}/v2/${ref.repository}${subpath}`);
     for (let hops = 0; ;) {

@@ -1,11 +1,12 @@
 /**
  * What an instance of a Wasm container is made from (main thread): which of the interfaces the
  * runtime drives its component exports, and the {@link InstanceSpec} an executor instantiates — the
- * component, and the grant from the pod spec (its env and argv, its memory limit, its identity for
- * outgoing calls).
+ * component, and the grant from the pod spec (its env and argv, its mounts and config entries, its
+ * memory limit, its identity for outgoing calls).
  */
 import type { ContainerConfig } from '../api/index.js';
 import type { InstanceSpec } from './executors/executor-protocol.js';
+import type { MountGrant } from './host/fs-paths.js';
 import type { CompiledModules, TranspiledComponent } from './images/transpile-cache.js';
 
 /** The component's export of `iface` (any version), if it has one. */
@@ -22,6 +23,8 @@ export interface ContainerSource {
   memoryLimitBytes: number;
   /** Whether the runtime delivers outgoing HTTP (then the instance carries its pod's identity). */
   callsOut: boolean;
+  /** The container's checked mounts (preopened in every instance). */
+  mounts: readonly MountGrant[];
 }
 
 /** The spec of instance `instanceId` with `args` (default: the container's own argv). */
@@ -43,7 +46,12 @@ export function instanceSpec(
       ...(httpExport ? { httpExport } : {}),
       ...(runExport ? { runExport } : {}),
     },
-    grant: { env: { ...config.env }, args: argv },
+    grant: {
+      env: { ...config.env },
+      args: argv,
+      ...(src.mounts.length > 0 ? { mounts: [...src.mounts] } : {}),
+      ...(config.config ? { config: { ...config.config } } : {}),
+    },
     memoryLimitBytes: src.memoryLimitBytes,
     ...(captureOutput ? { captureOutput } : {}),
     ...(src.callsOut ? { caller: { ...config.pod, container: config.name } } : {}),

@@ -40,6 +40,7 @@ import { type EndFields, endFields } from './container-end.js';
 import { newInstanceId, type JobResult } from './pools/pool-job.js';
 import type { PoolMemory } from './memory/pool-memory.js';
 import type { CompiledModules, TranspiledComponent } from './images/transpile-cache.js';
+import type { MountGrant } from './host/fs-paths.js';
 
 export { KILLED_EXIT_CODE } from './exit-codes.js';
 
@@ -60,6 +61,8 @@ export interface WasmContainerDeps {
   memory: PoolMemory;
   /** Every instance's linear-memory limit: the container's own, else the node's default. */
   memoryLimitBytes: number;
+  /** The container's mounts, checked (its instances' preopens). */
+  mounts: MountGrant[];
   logger: Logger;
   executors: ExecutorPool;
   requestTimeoutMs: number;
@@ -91,6 +94,11 @@ export class WasmContainer {
 
   get status(): ContainerRuntimeStatus {
     return { ...this.#status };
+  }
+
+  /** Its mounts (the runtime gives back their counters when it is removed). */
+  get mounts(): readonly MountGrant[] {
+    return this.#deps.mounts;
   }
 
   /** The pool, for the runtime's idle sweep. */

@@ -35,6 +35,8 @@ import {
   type TranspiledComponent,
 } from './images/transpile-cache.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
+import { MountUsage, prepareMounts, releaseMounts } from './container-mounts.js';
+import type { MountGrant } from './host/fs-paths.js';
 import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
 export type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
@@ -58,6 +60,8 @@ export class WasmRuntime implements Runtime {
   readonly #outgoing: OutgoingDispatch | undefined;
   readonly #defaultMemoryLimit: number;
   readonly #budget: MemoryBudget;
+  /** Byte counters of size-limited writable mounts, shared by the containers mounting them. */
+  readonly #mountUsage = new MountUsage();
   readonly #logRotation: CriLogRotation | undefined;
   #closed = false;
 
@@ -180,10 +184,12 @@ export class WasmRuntime implements Runtime {
           `(exports: ${component.exports.join(', ') || 'none'})`,
       );
     }
+    const mounts: MountGrant[] = await prepareMounts(config.mounts, this.#mountUsage);
     let log: CriLogWriter;
     try {
       log = await CriLogWriter.open(config.logPath, this.#logRotation);
     } catch (err) {
+      releaseMounts(mounts, this.#mountUsage);
       throw new CreateContainerError(`cannot open log file ${config.logPath}: ${errorMessage(err)}`, err);
     }
     let memory: PoolMemory;
@@ -199,6 +205,7 @@ export class WasmRuntime implements Runtime {
         this.#logger.child({ container: config.id }),
       );
     } catch (err) {
+      releaseMounts(mounts, this.#mountUsage);
       await log.close();
       throw err;
     }
@@ -211,6 +218,7 @@ export class WasmRuntime implements Runtime {
         log,
         memory,
         memoryLimitBytes,
+        mounts,
         logger: this.#logger,
         executors: this.#executors,
         requestTimeoutMs: this.#requestTimeoutMs,
@@ -244,6 +252,7 @@ export class WasmRuntime implements Runtime {
     const c = this.#containers.get(id);
     if (!c) return;
     this.#containers.delete(id);
+    releaseMounts(c.mounts, this.#mountUsage);
     await c.remove();
   }
 

@@ -14,6 +14,7 @@
  */
 import type { OutgoingCaller } from '../../api/index.js';
 import type { OutgoingCall } from '../outgoing/outgoing-protocol.js';
+import type { MountGrant } from '../host/fs-paths.js';
 import type { CoreModule } from '../wasm-global.js';
 
 /** What an instance is granted by its pod (and nothing more). */
@@ -22,6 +23,10 @@ export interface InstanceGrant {
   env: Record<string, string>;
   /** argv; argv[0] is the program name (the container name, or the exec'd command). */
   args: string[];
+  /** Directories preopened at their `containerPath` (`wasi:filesystem`); absent: none. */
+  mounts?: MountGrant[];
+  /** `wasi:config/store` entries; absent: none. */
+  config?: Record<string, string>;
 }
 
 /** A transpiled component as a worker loads it; `modules` is sent once per worker and key. */

@@ -4,7 +4,6 @@
  *   stdio: stdin is empty, stdout/stderr go to the instance's output sink (the pod log); no terminal.
  * - `wasi:clocks`: real clocks; `subscribe-*` pollables really wait (see io.ts).
  * - `wasi:random`: the platform CSPRNG.
- * - `wasi:filesystem`: no preopens, so no descriptor ever exists.
  * - `wasi:sockets`: refused (`access-denied`): the only network is outgoing HTTP through the policy.
  */
 import { randomBytes } from 'node:crypto';
@@ -180,24 +179,8 @@ const denySocket =
     mem.u8[ret] = 1;
   };
 
-/** What is refused or empty: filesystem preopens and error codes, socket creation, name lookup. */
+/** What is refused: socket creation, name lookup. */
 export const sandboxImports: Readonly<Record<string, InterfaceImports>> = {
-  'wasi:filesystem/preopens': {
-    'get-directories':
-      ({ mem }) =>
-      (ret: number): void => {
-        const list = mem.alloc(4, 0);
-        mem.dv.setUint32(ret, list, true);
-        mem.dv.setUint32(ret + 4, 0, true);
-      },
-  },
-  // option<error-code>: none (our io errors are not filesystem errors).
-  'wasi:filesystem/types': {
-    'filesystem-error-code':
-      ({ mem }) =>
-      (_err: number, ret: number): void =>
-        void (mem.u8[ret] = 0),
-  },
   'wasi:sockets/tcp-create-socket': { 'create-tcp-socket': denySocket },
   'wasi:sockets/udp-create-socket': { 'create-udp-socket': denySocket },
   'wasi:sockets/ip-name-lookup': { 'resolve-addresses': denySocket },

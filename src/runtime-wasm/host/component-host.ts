@@ -22,6 +22,8 @@ import {
   stdioImports,
   wallClockImports,
 } from './cli.js';
+import { configStoreImports } from './config-store.js';
+import { filesystemTypesImports, preopensImports } from './fs-imports.js';
 import { httpTypesImports, outgoingHandlerImports } from './http-types.js';
 import { ioErrorImports, pollImports, streamsImports } from './io.js';
 import { wasmGlobal, type CoreModule, type WasmInstance, type WasmMemory } from '../wasm-global.js';
@@ -40,6 +42,9 @@ const HOST_INTERFACES: Readonly<Record<string, InterfaceImports>> = {
   'wasi:clocks/wall-clock': wallClockImports,
   ...randomImports,
   ...sandboxImports,
+  'wasi:filesystem/types': filesystemTypesImports,
+  'wasi:filesystem/preopens': preopensImports,
+  'wasi:config/store': configStoreImports,
 };
 
 type CoreImports = Record<string, Record<string, unknown>>;

@@ -6,6 +6,7 @@
  * parameters, results written at a return pointer), so a guest's call reaches them without jco's
  * generated lifting/lowering glue (which costs tens of microseconds per call).
  */
+import type { MountGrant } from './fs-paths.js';
 import type { GuestMemory } from './guest-memory.js';
 import type { OutgoingHttpPolicy } from './outgoing.js';
 import type { HostBytes } from './host-bytes.js';
@@ -22,6 +23,10 @@ export interface InstanceState {
   /** `wasi:cli/environment`: the pod's env only, never the agent's. */
   env: Array<[string, string]>;
   args: string[];
+  /** `wasi:filesystem/preopens`: the container's mounts, nothing else of the node's disk. */
+  mounts: readonly MountGrant[];
+  /** `wasi:config/store`: the container's config entries. */
+  config: ReadonlyMap<string, string>;
   output: OutputSink;
   outgoing: OutgoingHttpPolicy;
 }

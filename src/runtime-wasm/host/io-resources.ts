@@ -92,8 +92,8 @@ export class InputStream implements Disposable {
   }
 }
 
-/** Where an output stream's bytes go; returns an error message to refuse a write. */
-export type ByteSink = (bytes: Uint8Array) => string | undefined;
+/** Where an output stream's bytes go; returns an error (message) to refuse a write. */
+export type ByteSink = (bytes: Uint8Array) => string | IoError | undefined;
 
 /** `wasi:io/streams.output-stream`. */
 export class OutputStream implements Disposable {

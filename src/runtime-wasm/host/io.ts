@@ -3,12 +3,13 @@
  * guest calls, over the resources of io-resources.ts.
  */
 import type { CoreContext, InterfaceImports } from './context.js';
+import { FsError, FsIoError } from './fs-errors.js';
 import { InputStream, IoError, OutputStream, Pollable, sleepUntil, type Waiter } from './io-resources.js';
 
 /** How much a guest may write per `write` call (it must ask `check-write` first). */
 const WRITE_BUDGET = 1n << 20n;
 
-type StreamError = { closed: true } | { error: string };
+type StreamError = { closed: true } | { error: string | IoError };
 
 /** `wasi:io/error`. */
 export const ioErrorImports: InterfaceImports = {
@@ -80,16 +81,31 @@ function storeStreamError(ctx: CoreContext, at: number, err: StreamError): void 
     mem.u8[at] = 1;
     return;
   }
-  const handle = state.table.add(new IoError(err.error));
+  const handle = state.table.add(err.error instanceof IoError ? err.error : new IoError(err.error));
   mem.u8[at] = 0;
   mem.dv.setUint32(at + 4, handle, true);
 }
 
 const u64 = (n: bigint): number => (n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n));
 
+/** Reads from a stream; a file stream's failure is a stream error the guest can inspect. */
+function readChunk(stream: InputStream, len: bigint): Uint8Array | undefined | FsIoError {
+  try {
+    return stream.read(u64(len));
+  } catch (err) {
+    if (err instanceof FsError) return new FsIoError(err.code);
+    throw err;
+  }
+}
+
 function read(ctx: CoreContext) {
   return (self: number, len: bigint, ret: number): void => {
-    const chunk = ctx.state.table.get(self, InputStream).read(u64(len));
+    const chunk = readChunk(ctx.state.table.get(self, InputStream), len);
+    if (chunk instanceof IoError) {
+      ctx.mem.u8[ret] = 1;
+      storeStreamError(ctx, ret + 4, { error: chunk });
+      return;
+    }
     if (chunk === undefined) {
       ctx.mem.u8[ret] = 1;
       storeStreamError(ctx, ret + 4, { closed: true });
@@ -102,7 +118,12 @@ function read(ctx: CoreContext) {
 
 function skip(ctx: CoreContext) {
   return (self: number, len: bigint, ret: number): void => {
-    const chunk = ctx.state.table.get(self, InputStream).read(u64(len));
+    const chunk = readChunk(ctx.state.table.get(self, InputStream), len);
+    if (chunk instanceof IoError) {
+      ctx.mem.u8[ret] = 1;
+      storeStreamError(ctx, ret + 8, { error: chunk });
+      return;
+    }
     if (chunk === undefined) {
       ctx.mem.u8[ret] = 1;
       storeStreamError(ctx, ret + 8, { closed: true });
@@ -148,7 +169,12 @@ function flush(ctx: CoreContext) {
 function splice(ctx: CoreContext) {
   return (self: number, src: number, len: bigint, ret: number): void => {
     const out = ctx.state.table.get(self, OutputStream);
-    const chunk = ctx.state.table.get(src, InputStream).read(u64(len));
+    const chunk = readChunk(ctx.state.table.get(src, InputStream), len);
+    if (chunk instanceof IoError) {
+      ctx.mem.u8[ret] = 1;
+      storeStreamError(ctx, ret + 8, { error: chunk });
+      return;
+    }
     const refused =
       chunk === undefined || out.closed ? 'closed' : chunk.byteLength > 0 ? out.sink(chunk.slice()) : undefined;
     if (refused !== undefined) {

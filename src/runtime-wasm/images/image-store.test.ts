@@ -216,6 +216,31 @@ describe('ImageStore with OCI registry references', () => {
     await expect(withCreds.pull(ref('private/hello:1.0'))).resolves.toMatchObject({ digest: sha256(componentA) });
   });
 
+  it("tries a pod's image pull secrets before the node's credentials, never leaking them to other pulls", async () => {
+    const componentC = Buffer.from('\0asm\x0d\0\x01\0 component C');
+    registry.pushWasm('private/app', '1.0', componentC);
+    registry.pushWasm('private/app', '2.0', componentC, 'another manifest');
+    const own = await ImageStore.open(
+      join(dir, 'images-secrets'),
+      () => Promise.reject(new Error('no hub')),
+      silentLogger(),
+    );
+    const doc = (user: string, password: string): string =>
+      JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } });
+    const wrong = doc('ci', 'not-the-password');
+    const elsewhere = JSON.stringify({ auths: { 'other.example': { username: 'ci', password: 'secret' } } });
+    const failed = await own.pull(ref('private/app:1.0'), { pullSecrets: [wrong] }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ImagePullError);
+    expect(String(failed)).toMatch(/tried the credentials of 1 image pull secret\(s\) and the node's/);
+    expect(String(failed)).not.toContain('not-the-password');
+    // A document for another registry, a wrong one, then the right one: the right one pulls.
+    await expect(
+      own.pull(ref('private/app:1.0'), { pullSecrets: [elsewhere, 'not json', wrong, doc('ci', 'secret')] }),
+    ).resolves.toMatchObject({ digest: sha256(componentC) });
+    // The authorisation it earned is not reused by a pull without the secret.
+    await expect(own.pull(ref('private/app:2.0'))).rejects.toThrow(/requires credentials/);
+  });
+
   it('refuses references that cannot be pulled, without going to the network', async () => {
     await expect(store.pull('Not/A Ref')).rejects.toThrow(/invalid image reference/);
     await expect(store.pull('edgeplane.hub/hello.wasm:1.0')).rejects.toThrow(/pinned by digest/);

@@ -11,7 +11,9 @@
  *   or basic auth, digests verified). The pull policy is the OCI runtime's, Kubernetes' default: a
  *   digest-pinned reference, or a tag other than `latest`, already present is not resolved again;
  *   `latest` is resolved on every pull (and its component fetched only when it changed). What each
- *   reference resolved to is kept in `refs.json` (see registry-refs.ts).
+ *   reference resolved to is kept in `refs.json` (see registry-refs.ts). A pod's `imagePullSecrets`
+ *   are tried before the node's credentials (pull-credentials.ts); as in Kubernetes, a component
+ *   already present serves any pod that names it.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +27,9 @@ import {
   parseImageReference,
   resolveWasmArtifact,
   sha256Digest,
+  type RegistryAuth,
 } from '../../distribution/index.js';
+import { pullAttempts, withPullAttempts } from './pull-credentials.js';
 import { RegistryRefs, type RegistryImage } from './registry-refs.js';
 
 export type FetchBlob = (digest: string) => Promise<Uint8Array>;
@@ -108,7 +112,7 @@ export class ImageStore {
    */
   async pull(ref: string, opts: PullOptions = {}): Promise<PulledImage> {
     const hub = parseHubImageRef(ref);
-    if (!hub) return this.#pullFromRegistry(ref, opts.signal);
+    if (!hub) return this.#pullFromRegistry(ref, opts);
     const { digest } = hub;
     const sizeBytes = await this.#ensure(digest, () => this.#fetchFromHub(digest), opts.signal);
     const refs = this.#hubRefs.get(digest) ?? new Set<string>();
@@ -126,7 +130,8 @@ export class ImageStore {
     return [...out];
   }
 
-  async #pullFromRegistry(ref: string, signal: AbortSignal | undefined): Promise<PulledImage> {
+  async #pullFromRegistry(ref: string, opts: PullOptions): Promise<PulledImage> {
+    const { signal } = opts;
     const reference = parseImageReference(ref);
     if (reference.registry === HUB_IMAGE_HOST) {
       throw new ImagePullError(
@@ -144,20 +149,33 @@ export class ImageStore {
       await this.#record([canonical, ref], known);
       return { ref, digest: known.digest, sizeBytes: known.sizeBytes };
     }
-    let pending = this.#resolving.get(canonical);
-    if (!pending) {
-      pending = this.#resolveAndFetch(canonical, signal).finally(() => this.#resolving.delete(canonical));
-      this.#resolving.set(canonical, pending);
-    }
-    const image = await pending;
+    // Pulls in flight are shared only between pulls with the same credentials: a pod without the
+    // pull secret must not ride on another pod's authorised pull.
+    const image = await withPullAttempts(
+      pullAttempts(reference.registry, opts.pullSecrets),
+      (attempt) => {
+        const key = `${canonical} ${attempt.key}`;
+        let pending = this.#resolving.get(key);
+        if (!pending) {
+          pending = this.#resolveAndFetch(canonical, attempt.auth, signal).finally(() => this.#resolving.delete(key));
+          this.#resolving.set(key, pending);
+        }
+        return pending;
+      },
+      signal,
+    );
     // Both spellings: the scheduler's image locality compares the pod spec's.
     await this.#record([canonical, ref], image);
     return { ref, digest: image.digest, sizeBytes: image.sizeBytes };
   }
 
-  async #resolveAndFetch(canonical: string, signal: AbortSignal | undefined): Promise<RegistryImage> {
+  async #resolveAndFetch(
+    canonical: string,
+    auth: RegistryAuth | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RegistryImage> {
     const started = Date.now();
-    const opts = { client: this.#registry, ...(signal ? { signal } : {}) };
+    const opts = { client: this.#registry, ...(auth ? { auth } : {}), ...(signal ? { signal } : {}) };
     const artifact = await resolveWasmArtifact(canonical, opts);
     // The store keys components by sha256; a layer of another digest algorithm is keyed once fetched.
     let digest =

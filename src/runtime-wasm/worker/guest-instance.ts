@@ -92,6 +92,8 @@ export class GuestInstance {
       hostBytes: new HostBytes(),
       env: Object.entries(spec.grant.env),
       args: spec.grant.args,
+      mounts: spec.grant.mounts ?? [],
+      config: new Map(Object.entries(spec.grant.config ?? {})),
       output,
       outgoing,
     });

@@ -5,8 +5,9 @@
  * (socket and descriptor methods, unreachable since no socket or descriptor can be made) and the
  * resource classes jco's bindings look up by name at instantiation.
  *
- * The sandbox holds here too: the pod's env and args only, no preopens, exit unwinds with GuestExit,
- * outgoing HTTP refused.
+ * The sandbox holds here too: the pod's env and args only, no preopens (the host's own
+ * `wasi:filesystem` serves the container's mounts), exit unwinds with GuestExit, outgoing HTTP
+ * refused, `wasi:config/store` empty (the host serves the container's entries).
  */
 import { GuestExit } from '../host/cli.js';
 import type { InstanceGrant } from '../executors/executor-protocol.js';
@@ -60,5 +61,7 @@ export function createShimImports(shim: WasiShim, grant: InstanceGrant): Record<
     'wasi:sockets/udp-create-socket': shim.sockets.udpCreateSocket,
     'wasi:http/types': shim.http.types,
     'wasi:http/outgoing-handler': { handle: () => ({ tag: 'err', val: { tag: 'HTTP-request-denied' } }) },
+    // Not in preview2-shim; jco's bindings need the names (the host shadows them at the core level).
+    'wasi:config/store': { get: (): undefined => undefined, getAll: (): [] => [] },
   };
 }
