@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/api/index.js';
-import { Cluster, kind, until } from './support/cluster.js';
+import { Cluster, ROOT, kind, until } from './support/cluster.js';
 import { REGISTRY_TOOLS, containerPid, missingTools, stopGracefully } from './support/oci-cluster.js';
 import { deleteLink } from './support/oci-daemons.js';
-import { busyboxImage } from './support/oci-images.js';
+import { busyboxImage, wasmArtifact } from './support/oci-images.js';
 import { type PodLike, cs0, eventsOf, isReady, podsOf } from './support/oci-manifests.js';
 import { TestRegistry } from './support/registry.js';
 
@@ -32,6 +32,8 @@ const NODE = {
 const API_KEY_1 = `key-${randomBytes(12).toString('hex')}`;
 const API_KEY_2 = `key-${randomBytes(12).toString('hex')}`;
 const REGISTRY_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+
+const FSPROBE = join(ROOT, 'src/runtime-wasm/testdata/fsprobe/dist/fsprobe.wasm');
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const json = (...docs: object[]): string => docs.map((d) => JSON.stringify(d)).join('\n---\n');
@@ -71,6 +73,8 @@ describe.skipIf(missing.length > 0)(
         users: { ci: REGISTRY_PASSWORD },
       });
       await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
+      // A Wasm command (runtime-wasm's test guest) that reads files and wasi:config keys, private too.
+      await registry.push('private/fsprobe', '1.0', wasmArtifact(readFileSync(FSPROBE)));
       image = `${registry.host}/private/busybox:1.0`;
       await cluster.start([node]);
     }, 120_000);
@@ -244,6 +248,62 @@ describe.skipIf(missing.length > 0)(
       const pod = await readyPod('cfg-late');
       expect((await exec(pod.metadata.name, 'echo $LATE')).stdout.trim()).toBe('arrived');
     }, 120_000);
+
+    it('a Wasm Deployment (private artifact, imagePullSecrets) reads its mounted files, env and wasi:config keys', async () => {
+      const wasm = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'cfg-wasm' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'cfg-wasm' } },
+          template: {
+            metadata: { labels: { app: 'cfg-wasm' } },
+            spec: {
+              runtimeClassName: 'wasm',
+              imagePullSecrets: [{ name: 'regcred' }],
+              volumes: [
+                { name: 'config', configMap: { name: 'app-config' } },
+                { name: 'secret', secret: { secretName: 'app-secret' } },
+              ],
+              containers: [
+                {
+                  name: 'probe',
+                  image: `${registry.host}/private/fsprobe:1.0`,
+                  command: ['fsprobe', 'sleep', '3600'],
+                  envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CFG_' }],
+                  volumeMounts: [
+                    { name: 'config', mountPath: '/etc/app' },
+                    { name: 'secret', mountPath: '/etc/secret' },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      };
+      const r = await cluster.edgectl(['apply', '-f', '-'], json(wasm));
+      expect(r.code, r.stderr).toBe(0);
+      const pod = await until(
+        'a running cfg-wasm pod',
+        async () => (await podsOf(cluster, 'cfg-wasm')).find((p) => cs0(p)?.state?.running !== undefined),
+        90_000,
+        250,
+      );
+      const probe = (...args: string[]) => cluster.edgectl(['exec', pod.metadata.name, '--', 'fsprobe', ...args]);
+      const file = await probe('cat', '/etc/app/greeting');
+      expect(file.stdout, file.stderr).toContain('hello-2');
+      expect((await probe('cat', '/etc/secret/apiKey')).stdout).toContain(API_KEY_2);
+      expect((await probe('config', 'CFG_greeting')).stdout).toContain('hello-2');
+      // A change reaches the guest's mounted file too.
+      expect((await cluster.edgectl(['apply', '-f', '-'], json(configMap('hello-3')))).code).toBe(0);
+      await until(
+        'the new greeting in the Wasm guest',
+        async () => (await probe('cat', '/etc/app/greeting')).stdout.includes('hello-3'),
+        20_000,
+        200,
+      );
+    }, 150_000);
 
     it("no secret value is on the node's disk (grep of its data dir)", () => {
       const dataDir = cluster.node(node.name).dataDir;
