@@ -42,6 +42,15 @@ export interface AgentDeps {
   };
   /** Lifecycle events of the hub session (the CLI exits on an early `unauthorized` and on `refused`). */
   onSessionEvent?(ev: SessionEvent): void;
+  /**
+   * Memory-backed dir for configMap/secret volumes and `medium: Memory` emptyDirs: a tmpfs outside the
+   * data dir (default {@link defaultRunDir}: under `/dev/shm`, one per data dir).
+   */
+  runDir?: string;
+  /** The key sealing the node's ConfigMaps and Secrets (default `<data-dir>/config/node.key`, created on first start). */
+  configKeyFile?: string;
+  /** Interval of the emptyDir `sizeLimit` check (default 10 s). */
+  volumeCheckMs?: number;
   /** How long to wait for the hub's answer before restoring pods from local state (default 10 s). */
   localRestoreDelayMs?: number;
   /**

@@ -13,6 +13,7 @@
 import { errorMessage, systemClock } from '../api/index.js';
 import type { HubToNode, OutgoingHttpHandler, Pod, PodRef, PodStatus } from '../api/index.js';
 import { meshDepsOf, type AgentDeps } from './agent-deps.js';
+import { NodeConfig, defaultRunDir } from './config/index.js';
 import { runExec } from './exec.js';
 import { LogService } from './logs/log-service.js';
 import { ServiceMesh } from './mesh/index.js';
@@ -35,15 +36,17 @@ export class Agent {
   private readonly logs: LogService;
   private readonly mesh: ServiceMesh;
   private readonly session: HubSession;
+  private readonly config: NodeConfig;
   private started = false;
   /** Pods from local state, held until the hub answers or cannot be reached. */
   private readonly localPods: LocalPodsGate;
   private refused = false;
 
-  private constructor(deps: AgentDeps, state: LocalState, mesh: ServiceMesh) {
+  private constructor(deps: AgentDeps, state: LocalState, mesh: ServiceMesh, config: NodeConfig) {
     this.deps = deps;
     this.state = state;
     this.mesh = mesh;
+    this.config = config;
     const logger = deps.logger;
     const capacity = detectCapacity(deps.capacity);
     this.session = new HubSession({
@@ -78,6 +81,8 @@ export class Agent {
       localPods: mesh.localPods,
       probes: new ProbeManager({ logger: logger.child({ component: 'probes' }) }),
       serviceEnv: (pod, runtime) => mesh.serviceEnv(pod, runtime),
+      config,
+      ...(deps.volumeCheckMs !== undefined ? { volumeCheckMs: deps.volumeCheckMs } : {}),
       backoff: deps.backoff?.restart,
       statusBatchMs: deps.backoff?.statusBatchMs,
       reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
@@ -86,6 +91,8 @@ export class Agent {
       reportEvent: (pod, eventType, reason, message) =>
         void this.session.send({ type: 'event', pod, eventType, ...fitEvent(reason, message) }),
     });
+    // Level-triggered: a pod waiting for a ConfigMap or Secret, or mounting one, syncs when it changes.
+    config.onChange((keys) => this.workers.configChanged(keys));
     this.logs = new LogService({
       dataDir: deps.dataDir,
       pods: this.workers,
@@ -102,8 +109,15 @@ export class Agent {
       dataDir: deps.dataDir,
       logger: deps.logger.child({ component: 'local-state' }),
     });
+    // Before any pod: pods restored from local state find the ConfigMaps and Secrets they use.
+    const config = await NodeConfig.create({
+      dataDir: deps.dataDir,
+      runDir: deps.runDir ?? defaultRunDir(deps.dataDir),
+      ...(deps.configKeyFile !== undefined ? { keyFile: deps.configKeyFile } : {}),
+      logger: deps.logger.child({ component: 'config' }),
+    });
     const mesh = deps.mesh ?? (await ServiceMesh.create(meshDepsOf(deps)));
-    return new Agent(deps, state, mesh);
+    return new Agent(deps, state, mesh, config);
   }
 
   /** The outgoing-call handler of this node's pods (the mesh's: hand it to the runtimes as their `outgoingHttp`). */
@@ -186,6 +200,7 @@ export class Agent {
     await this.workers.stop();
     await this.mesh.stop();
     await this.state.flush();
+    await this.config.flush();
   }
 
   /** Resolves when every pod worker is idle (tests). */
@@ -194,7 +209,10 @@ export class Agent {
   }
 
   private onSessionEvent(ev: SessionEvent): void {
-    if (ev.type === 'disconnected') this.logs.cancelAll();
+    if (ev.type === 'disconnected') {
+      this.logs.cancelAll();
+      this.config.resetSync();
+    }
     // The hub's podSync follows its welcome: it, not the local copy, says what runs here (the copy
     // stays pending until that podSync arrives, in case the connection drops in between).
     if (ev.type === 'connected') this.localPods.welcomed();
@@ -253,6 +271,8 @@ export class Agent {
         }
         this.workers.sync(msg.pods);
         this.workers.reportAll();
+        // Volumes of pods neither bound here nor still stopping (an earlier run's, a crash's) go.
+        await this.config.volumes.sweep(new Set([...bound, ...this.workers.list().map((w) => w.uid)]));
         return;
       }
       case 'podUpsert':
@@ -260,6 +280,12 @@ export class Agent {
         return;
       case 'podDelete':
         this.workers.delete(msg.pod);
+        return;
+      case 'configSync':
+      case 'configUpsert':
+      case 'configDelete':
+        // Before the pods that use them (the hub sends them first): a new pod finds its objects here.
+        await this.config.handle(msg);
         return;
       case 'serviceSync':
         await this.mesh.update(msg.services);

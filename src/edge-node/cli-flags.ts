@@ -18,6 +18,14 @@ export function nodeCommand(env: NodeJS.ProcessEnv, version: string, write: (s: 
     .option('--address <ip>', 'address NodePorts and the mesh listen on, and peers reach this node at', '127.0.0.1')
     .option('--mesh-port <port>', 'node-to-node mesh port', '10250')
     .option('--data-dir <dir>', 'where the node keeps pods, logs and images', './edge-node-data')
+    .option(
+      '--run-dir <dir>',
+      'a tmpfs outside the data dir for configMap/secret volumes and Memory emptyDirs, so no secret value reaches the disk (default: /dev/shm/edgeplane-node-<hash of the data dir>)',
+    )
+    .option(
+      '--config-key-file <path>',
+      "key sealing the node's copies of ConfigMaps and Secrets, created on first start (default: <data-dir>/config/node.key)",
+    )
     .option('--labels <k=v,...>', 'node labels, comma-separated')
     .option('--cpu <quantity>', 'CPU capacity to advertise (default: all CPUs)')
     .option('--memory <quantity>', 'memory capacity to advertise (default: total memory)')

@@ -45,6 +45,10 @@ export interface NodeOptions {
   address: string;
   meshPort: number;
   dataDir: string;
+  /** `--run-dir`: the tmpfs for secret and memory volumes (default: one under /dev/shm per data dir). */
+  runDir?: string;
+  /** `--config-key-file`: the key sealing the node's ConfigMaps and Secrets (default under the data dir). */
+  configKeyFile?: string;
   labels: Record<string, string>;
   capacity: { cpu?: string; memory?: string; pods?: string };
   logLevel: string;
@@ -158,6 +162,8 @@ export function parseNodeOptions(
     address,
     meshPort,
     dataDir: path.resolve(o.dataDir ?? './edge-node-data'),
+    ...(o.runDir !== undefined ? { runDir: path.resolve(o.runDir) } : {}),
+    ...(o.configKeyFile !== undefined ? { configKeyFile: path.resolve(o.configKeyFile) } : {}),
     labels: parseLabels(o.labels),
     capacity,
     logLevel,

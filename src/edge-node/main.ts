@@ -18,6 +18,7 @@ import { createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
+import { defaultRunDir } from './config/index.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
@@ -114,6 +115,8 @@ async function main(argv: string[]): Promise<void> {
     address: opts.address,
     mesh,
     dataDir: opts.dataDir,
+    ...(opts.runDir !== undefined ? { runDir: opts.runDir } : {}),
+    ...(opts.configKeyFile !== undefined ? { configKeyFile: opts.configKeyFile } : {}),
     labels: opts.labels,
     runtimes,
     logger,
@@ -216,6 +219,7 @@ async function ociRuntime(opts: NodeOptions, logger: Logger, registry: RegistryC
     logger,
     registry,
     containerLogs: opts.containerLogs,
+    runDir: opts.runDir ?? defaultRunDir(opts.dataDir),
     ...(oci.runcPath !== undefined ? { runcPath: oci.runcPath } : {}),
     ...(oci.runcRoot !== undefined ? { runcRoot: oci.runcRoot } : {}),
     ...(oci.socket !== undefined ? { socketPath: oci.socket } : {}),

@@ -6,7 +6,7 @@
  * container is networked, where its output goes (the CRI log file it is given) and how its exit is
  * observed.
  */
-import type { EffectiveSecurity, ExecResult, PulledImage } from '../api/index.js';
+import type { EffectiveSecurity, ExecResult, PulledImage, VolumeMountConfig } from '../api/index.js';
 import type { Platform, RegistryAuth } from '../distribution/index.js';
 
 export type { ExecResult };
@@ -40,6 +40,12 @@ export interface OciContainerSpec {
   /** File receiving stdout/stderr in the CRI log format. */
   logPath: string;
   labels: Record<string, string>;
+  /**
+   * The pod's volumes this container mounts (prepared by the agent): bind-mounted at `containerPath`,
+   * read-only where `readOnly`. A configMap/secret volume is its directory (not its files), so updates
+   * show inside the running container.
+   */
+  mounts?: readonly VolumeMountConfig[];
 }
 
 /** Observed state of a container. */

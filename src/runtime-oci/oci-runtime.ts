@@ -20,6 +20,7 @@ import type {
 import type { Platform } from '../distribution/index.js';
 import type { OciExit, OciRuntimeAdapter } from './adapter.js';
 import { hostLoopback } from './network/host-loopback.js';
+import { pullSecretAuth } from './pull-secret-auth.js';
 
 /** Dependencies of {@link OciRuntime.create}. */
 export interface OciRuntimeDeps {
@@ -75,7 +76,11 @@ export class OciRuntime implements Runtime {
   }
 
   pullImage(ref: string, opts?: PullOptions): Promise<PulledImage> {
-    return this.deps.adapter.pull(ref, this.deps.platform, opts?.signal ? { signal: opts.signal } : {});
+    const auth = pullSecretAuth(ref, opts?.pullSecrets ?? []);
+    return this.deps.adapter.pull(ref, this.deps.platform, {
+      ...(opts?.signal ? { signal: opts.signal } : {}),
+      ...(auth ? { auth } : {}),
+    });
   }
 
   async createContainer(config: ContainerConfig): Promise<void> {
@@ -95,6 +100,7 @@ export class OciRuntime implements Runtime {
       hostNetwork: this.deps.hostNetwork === true || config.hostNetwork === true,
       security: config.security ?? {},
       logPath: config.logPath,
+      ...(config.mounts && config.mounts.length > 0 ? { mounts: config.mounts } : {}),
       labels: {
         [LABELS.podNamespace]: config.pod.namespace,
         [LABELS.podName]: config.pod.name,

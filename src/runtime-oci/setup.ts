@@ -47,6 +47,8 @@ export interface OciSetup {
   containerLogs?: CriLogRotation;
   /** Most processes one container may have (0 = no limit; default 1024). */
   pidsLimit?: number;
+  /** runc: the node's memory-backed run dir, for bundles' `config.json` (env may hold Secret values). */
+  runDir?: string;
 }
 
 export const DEFAULT_SOCKETS: Record<'docker' | 'podman', string> = {
@@ -72,6 +74,7 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
       ...(network ? { network } : {}),
       ...(s.containerLogs ? { containerLogs: s.containerLogs } : {}),
       ...(s.pidsLimit !== undefined ? { pidsLimit: s.pidsLimit } : {}),
+      ...(s.runDir !== undefined ? { volatileDir: join(s.runDir, 'runc-config') } : {}),
       ...(s.runcPath ? { runcPath: s.runcPath } : {}),
       ...(s.runcRoot ? { runcRoot: s.runcRoot } : { runcRoot: join(s.dataDir, 'runc') }),
     });

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { cpuMillis, effectiveSecurity, memoryBytes } from '../../api/index.js';
-import type { Container, ContainerConfig, Pod, PulledImage } from '../../api/index.js';
+import type { Container, ContainerConfig, KeySelector, Pod, PulledImage, VolumeMountConfig } from '../../api/index.js';
 
 /** What env resolution needs to know about the node. */
 export interface NodeFacts {
@@ -14,12 +14,29 @@ export interface NodeFacts {
   hostIP: string;
 }
 
-/** Resolves a container's env: literal `value`s and `valueFrom.fieldRef` paths (later entries win, as in Kubernetes). */
-export function resolveEnv(pod: Pod, container: Container, node: NodeFacts): Record<string, string> {
+/** Resolves a `configMapKeyRef`/`secretKeyRef`; undefined leaves the variable unset (an optional one missing). */
+export type KeyRefResolver = (kind: 'ConfigMap' | 'Secret', sel: KeySelector) => string | undefined;
+
+/**
+ * Resolves a container's env: literal `value`s, `valueFrom.fieldRef` paths and key references
+ * (later entries win, as in Kubernetes). Without `keyRef`, key references resolve to nothing.
+ */
+export function resolveEnv(
+  pod: Pod,
+  container: Container,
+  node: NodeFacts,
+  keyRef?: KeyRefResolver,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
     if (e.value !== undefined) {
       env[e.name] = e.value;
+      continue;
+    }
+    const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
+    if (ref) {
+      const v = keyRef?.(e.valueFrom?.configMapKeyRef ? 'ConfigMap' : 'Secret', ref);
+      if (v !== undefined) env[e.name] = v;
       continue;
     }
     const field = e.valueFrom?.fieldRef?.fieldPath;
@@ -87,6 +104,8 @@ export function containerSpecHash(container: Container, runtimeName: string): st
     command: container.command ?? [],
     args: container.args ?? [],
     env: container.env ?? [],
+    envFrom: container.envFrom ?? [],
+    volumeMounts: container.volumeMounts ?? [],
     ports: (container.ports ?? []).map((p) => p.containerPort),
     limits: container.resources?.limits ?? {},
     workingDir: container.workingDir ?? '',
@@ -112,8 +131,15 @@ export function buildContainerConfig(args: {
   restartCount: number;
   /** Env the node adds (Service env vars, HTTP proxy); the container's own env wins over it. */
   nodeEnv?: Record<string, string>;
+  /** What the container's ConfigMaps, Secrets and volumes give it. */
+  parts?: {
+    envFrom: Record<string, string>;
+    keyRef: KeyRefResolver;
+    config: Record<string, string>;
+    mounts: VolumeMountConfig[];
+  };
 }): ContainerConfig {
-  const { container } = args;
+  const { container, parts } = args;
   return {
     id: args.id,
     pod: args.podRef,
@@ -121,13 +147,16 @@ export function buildContainerConfig(args: {
     image: args.image,
     command: container.command ?? [],
     args: container.args ?? [],
-    env: { ...args.nodeEnv, ...resolveEnv(args.pod, container, args.node) },
+    // As the kubelet: Service env, then envFrom, then env (later wins).
+    env: { ...args.nodeEnv, ...parts?.envFrom, ...resolveEnv(args.pod, container, args.node, parts?.keyRef) },
     ports: (container.ports ?? []).map((p) => p.containerPort),
     limits: parseLimits(container),
     logPath: containerLogPath(args.dataDir, args.podRef, container.name, args.restartCount),
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
     ...(args.pod.spec.hostNetwork ? { hostNetwork: true } : {}),
     security: effectiveSecurity(args.pod.spec.securityContext, container.securityContext),
+    ...(parts && parts.mounts.length > 0 ? { mounts: parts.mounts } : {}),
+    ...(parts && Object.keys(parts.config).length > 0 ? { config: parts.config } : {}),
   };
 }
 

@@ -64,6 +64,8 @@ export class ContainerSlot {
   probeKill: { containerId: string; type: 'liveness' | 'startup'; message: string } | undefined;
   /** The instance is being stopped after a probe failure (not ready any more, not yet exited). */
   killing = false;
+  /** What the container waits for in `CreateContainerConfigError` (its Event is recorded once per message). */
+  configWait: string | undefined;
 
   constructor(spec: Container, backoff: RestartBackoffOptions) {
     this.spec = spec;

@@ -6,13 +6,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
-import type { Runtime } from '../../api/index.js';
+import type { Container, Pod, Runtime } from '../../api/index.js';
 import type { ProbeListener, ProbeType } from '../probes/index.js';
 import { buildContainerConfig, newContainerId } from './container-config.js';
 import { recordExit } from './container-exit.js';
 import type { ContainerSlot } from './container-slot.js';
 import { pullFailedState, raceAbort } from './lifecycle.js';
-import type { WorkerContext } from './worker-context.js';
+import type { ContainerConfigParts, WorkerContext } from './worker-context.js';
 
 /** Pulls (when needed), creates and starts a new instance of `slot`'s container on `runtime`. */
 export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, runtime: Runtime): Promise<void> {
@@ -20,6 +20,8 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   const { deps } = ctx;
   const id = newContainerId(ctx.uid, slot.spec.name);
   const pod = ctx.pod();
+  const parts = await configParts(ctx, slot);
+  if (!parts || ctx.terminating()) return;
   const nodeEnv = deps.serviceEnv ? await deps.serviceEnv(pod, runtime) : undefined;
   if (ctx.terminating()) return;
   const config = buildContainerConfig({
@@ -32,6 +34,7 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
     dataDir: deps.dataDir,
     restartCount: slot.starts,
     ...(nodeEnv ? { nodeEnv } : {}),
+    ...(parts !== true ? { parts } : {}),
   });
   try {
     await mkdir(path.dirname(config.logPath), { recursive: true });
@@ -83,6 +86,46 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   );
 }
 
+/** Whether the container refers to ConfigMaps, Secrets or volumes. */
+function usesConfig(pod: Pod, c: Container): boolean {
+  return (
+    (c.envFrom?.length ?? 0) > 0 ||
+    (c.volumeMounts?.length ?? 0) > 0 ||
+    (pod.spec.volumes?.length ?? 0) > 0 ||
+    (c.env ?? []).some((e) => e.valueFrom?.configMapKeyRef !== undefined || e.valueFrom?.secretKeyRef !== undefined)
+  );
+}
+
+/**
+ * The container's config parts (true when it uses none), or undefined when a reference is missing:
+ * the container then waits in `CreateContainerConfigError` — no back-off timer: the worker is kicked
+ * when a ConfigMap or Secret it uses arrives or changes (level-triggered).
+ */
+async function configParts(
+  ctx: WorkerContext,
+  slot: ContainerSlot,
+): Promise<Exclude<ContainerConfigParts, { missing: string }> | true | undefined> {
+  const pod = ctx.pod();
+  if (!usesConfig(pod, slot.spec)) return true;
+  let parts: ContainerConfigParts;
+  try {
+    parts = ctx.deps.config
+      ? await ctx.deps.config.prepareContainer(pod, slot.spec)
+      : { missing: 'this node does not serve ConfigMaps, Secrets or volumes' };
+  } catch (err) {
+    parts = { missing: errorMessage(err) };
+  }
+  if ('missing' in parts) {
+    slot.state = { waiting: { reason: 'CreateContainerConfigError', message: parts.missing } };
+    if (slot.configWait !== parts.missing) ctx.event('Warning', 'Failed', `Error: ${parts.missing}`);
+    slot.configWait = parts.missing;
+    return undefined;
+  }
+  slot.configWait = undefined;
+  for (const w of parts.warnings) ctx.event('Warning', 'InvalidEnvironmentVariableNames', w);
+  return parts;
+}
+
 /** Pulls the slot's image unless it is already there; false when the pull failed (retry scheduled). */
 async function ensureImage(ctx: WorkerContext, slot: ContainerSlot, runtime: Runtime): Promise<boolean> {
   if (slot.image && slot.imageRef === slot.spec.image) return true;
@@ -90,7 +133,11 @@ async function ensureImage(ctx: WorkerContext, slot: ContainerSlot, runtime: Run
   if (slot.pullFailures === 0) slot.state = { waiting: { reason: 'ContainerCreating' } };
   try {
     const pullStart = deps.clock.now();
-    slot.image = await raceAbort(runtime.pullImage(slot.spec.image, { signal: ctx.signal }), ctx.signal);
+    const pull = deps.config?.pullSecrets(ctx.pod());
+    if (pull?.warning !== undefined) ctx.event('Warning', 'FailedToRetrieveImagePullSecret', pull.warning);
+    const opts =
+      pull && pull.secrets.length > 0 ? { signal: ctx.signal, pullSecrets: pull.secrets } : { signal: ctx.signal };
+    slot.image = await raceAbort(runtime.pullImage(slot.spec.image, opts), ctx.signal);
     slot.imageRef = slot.spec.image;
     ctx.event('Normal', 'Pulled', `Container image "${slot.spec.image}" ready in ${deps.clock.now() - pullStart}ms`);
     slot.pullFailures = 0;

@@ -34,6 +34,7 @@ export class PodWorker implements LocalPod {
   private readonly inheritedStatus: PodStatus | undefined;
   private terminating: { graceMs: number; reason: TerminationReason } | undefined;
   private terminated = false;
+  private evicted = false;
   private readonly abort = new AbortController();
   private dirty = false;
   private loop: Promise<void> | undefined;
@@ -187,6 +188,27 @@ export class PodWorker implements LocalPod {
     while (this.loop) await this.loop;
   }
 
+  /**
+   * Evicts the pod (an emptyDir over its `sizeLimit`, as the kubelet does): its containers are stopped
+   * and it ends `Failed` with reason `Evicted`; nothing starts again.
+   */
+  evict(message: string): void {
+    if (this.terminating || this.evicted) return;
+    this.evicted = true;
+    this.failure = { reason: 'Evicted', message };
+    this.deps.onEvent?.('Warning', 'Evicted', message);
+    for (const slot of this.slots.values()) {
+      slot.cancelRetry();
+      slot.stopProbes();
+    }
+    this.kick();
+  }
+
+  /** True once the pod was evicted. */
+  get isEvicted(): boolean {
+    return this.evicted;
+  }
+
   /** Cancels timers without touching containers (agent stop: workloads are restarted from local state). */
   detach(): void {
     this.abort.abort();
@@ -237,11 +259,24 @@ export class PodWorker implements LocalPod {
   private async syncOnce(): Promise<void> {
     if (this.terminating) {
       await killContainers(this.ctx, this.slots.values(), this.terminating.graceMs);
+      await this.deps.config
+        ?.podGone(this.uid)
+        .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'removing pod volumes failed'));
       this.terminated = true;
       this.deps.onTerminated(this.terminating.reason);
       return;
     }
     if (this.inheritedStatus) return;
+    if (this.evicted) {
+      await killContainers(this.ctx, this.slots.values(), this.graceMs());
+      for (const slot of this.slots.values()) slot.finished = true;
+      return;
+    }
+    // Level-triggered: every pass brings projected volumes up to date with their ConfigMaps and Secrets.
+    if (this.deps.config && (this.desired.spec.volumes?.length ?? 0) > 0)
+      await this.deps.config
+        .syncVolumes(this.desired)
+        .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'volume sync failed'));
     const runtimeName = defaultRuntimeClass(this.desired.spec);
     this.runtime = this.deps.runtimes.get(runtimeName);
     if (!this.runtime) {

@@ -9,6 +9,7 @@ import type { LocalPods } from '../mesh/index.js';
 import { ProbeManager } from '../probes/index.js';
 import type { LocalState } from '../state/local-state.js';
 import type { NodeFacts } from './container-config.js';
+import type { PodConfigSource } from './worker-context.js';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffOptions } from './container-slot.js';
 import { podRefOf } from './pod-ref.js';
 import { PodWorker, type TerminationReason } from './pod-worker.js';
@@ -28,6 +29,10 @@ export interface PodWorkersDeps {
   probes?: ProbeManager;
   /** Env vars the node adds to a container about to be created (see `PodWorkerDeps.serviceEnv`). */
   serviceEnv?(pod: Pod, runtime: Runtime): Promise<Record<string, string>>;
+  /** ConfigMaps, Secrets and volumes of the pods. */
+  config?: PodConfigSource & { affects(pod: Pod, keys: ReadonlySet<string>): boolean };
+  /** Interval of the emptyDir `sizeLimit` check (default 10 s). */
+  volumeCheckMs?: number;
   /** Delay that coalesces status changes into one report (default 50 ms). */
   statusBatchMs?: number;
   /** Sends a status report; returns false when it could not be sent (no hub session). */
@@ -57,6 +62,8 @@ export class PodWorkers {
   private readonly unsubscribes: Array<() => void> = [];
   private readonly removedListeners = new Set<(uid: string) => void>();
   private stopped = false;
+  private readonly volumeCheck: NodeJS.Timeout | undefined;
+  private checkingVolumes = false;
 
   constructor(deps: PodWorkersDeps) {
     this.deps = deps;
@@ -65,6 +72,30 @@ export class PodWorkers {
     this.probes = deps.probes ?? new ProbeManager({ logger: deps.logger.child({ component: 'probes' }) });
     for (const r of deps.runtimes) {
       this.unsubscribes.push(r.subscribe((ev) => this.onContainerEvent(ev.status.id)));
+    }
+    if (deps.config) {
+      this.volumeCheck = setInterval(() => void this.checkVolumes(), deps.volumeCheckMs ?? 10_000);
+      this.volumeCheck.unref();
+    }
+  }
+
+  /** ConfigMaps/Secrets changed (`kind/namespace/name` keys): the pods that use them sync again. */
+  configChanged(keys: ReadonlySet<string>): void {
+    for (const w of this.workers.values()) if (this.deps.config?.affects(w.pod, keys)) w.notify();
+  }
+
+  /** Evicts pods whose emptyDirs passed their `sizeLimit` (one check at a time). */
+  private async checkVolumes(): Promise<void> {
+    if (this.checkingVolumes || this.stopped || !this.deps.config) return;
+    this.checkingVolumes = true;
+    try {
+      for (const w of this.workers.values()) {
+        if (w.isTerminating || w.isEvicted || !w.pod.spec.volumes?.some((v) => v.emptyDir?.sizeLimit)) continue;
+        const over = await this.deps.config.overLimit(w.pod).catch(() => undefined);
+        if (over !== undefined) w.evict(over);
+      }
+    } finally {
+      this.checkingVolumes = false;
     }
   }
 
@@ -105,6 +136,7 @@ export class PodWorkers {
       backoff: this.backoff,
       probes: this.probes,
       ...(serviceEnv ? { serviceEnv: (p: Pod, runtime: Runtime) => serviceEnv(p, runtime) } : {}),
+      ...(this.deps.config ? { config: this.deps.config } : {}),
       onStatus: () => this.markDirty(uid),
       onTerminated: (reason) => this.onTerminated(worker, reason),
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
@@ -160,6 +192,7 @@ export class PodWorkers {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.volumeCheck) clearInterval(this.volumeCheck);
     for (const u of this.unsubscribes) u();
     for (const w of this.workers.values()) w.detach();
     this.probes.stop();

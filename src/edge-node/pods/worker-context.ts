@@ -2,7 +2,7 @@
  * What a pod worker shares with the helpers that start and end its containers
  * (`container-start.ts`, `container-exit.ts`): its dependencies, identity and a few controls.
  */
-import type { Clock, Logger, Pod, Runtime } from '../../api/index.js';
+import type { Clock, Container, KeySelector, Logger, Pod, Runtime, VolumeMountConfig } from '../../api/index.js';
 import type { ProbeManager } from '../probes/index.js';
 import type { NodeFacts } from './container-config.js';
 import type { RestartBackoffOptions } from './container-slot.js';
@@ -10,6 +10,36 @@ import type { PodKey } from './pod-ref.js';
 
 /** Why a worker terminates: `deleted` = graceful deletion (report `podGone`), `removed` = dropped from the desired set. */
 export type TerminationReason = 'deleted' | 'removed';
+
+/** What a container gets from its ConfigMaps, Secrets and volumes (see `edge-node/config`). */
+export type ContainerConfigParts =
+  | {
+      /** Env from `envFrom`; the container's own `env` goes over it. */
+      envFrom: Record<string, string>;
+      /** A `configMapKeyRef`/`secretKeyRef`'s value; undefined for an optional one that is missing. */
+      keyRef(kind: 'ConfigMap' | 'Secret', sel: KeySelector): string | undefined;
+      /** `wasi:config/store` entries. */
+      config: Record<string, string>;
+      mounts: VolumeMountConfig[];
+      /** Event messages (`InvalidEnvironmentVariableNames`). */
+      warnings: string[];
+    }
+  /** A non-optional reference that is missing: the container waits in `CreateContainerConfigError`. */
+  | { missing: string };
+
+/** The node's config feature as the pod workers use it (implemented by `edge-node/config`'s `NodeConfig`). */
+export interface PodConfigSource {
+  /** Makes or refreshes the pod's volumes (each sync pass: updated objects reach mounted files); what is missing. */
+  syncVolumes(pod: Pod): Promise<string | undefined>;
+  /** Resolves a container's env references and mounts, just before it is created. */
+  prepareContainer(pod: Pod, container: Container): Promise<ContainerConfigParts>;
+  /** The pod's `imagePullSecrets` (Docker config documents) and a warning naming unusable ones. */
+  pullSecrets(pod: Pod): { secrets: string[]; warning?: string };
+  /** The first emptyDir over its `sizeLimit` (the eviction message), if any. */
+  overLimit(pod: Pod): Promise<string | undefined>;
+  /** The pod's containers are gone: remove its volumes. */
+  podGone(uid: string): Promise<void>;
+}
 
 /** Dependencies of a pod worker. */
 export interface PodWorkerDeps {
@@ -27,6 +57,8 @@ export interface PodWorkerDeps {
    * proxy); the container's own env wins over them.
    */
   serviceEnv?(pod: Pod, runtime: Runtime): Promise<Record<string, string>>;
+  /** ConfigMaps, Secrets and volumes; without it a pod that uses them waits in CreateContainerConfigError. */
+  config?: PodConfigSource;
   /** The pod's status may have changed. */
   onStatus(): void;
   /** Every container is stopped and removed; the worker is done. */

@@ -1,6 +1,7 @@
 /**
  * The body of `POST /containers/create` for a pod's container: image, environment, the node's labels,
- * Kubernetes' command/args rules, networking and limits, and the `securityContext` fields.
+ * Kubernetes' command/args rules, networking and limits, the `securityContext` fields and the pod's
+ * volumes as bind `Mounts`.
  */
 import type { OciContainerSpec } from '../adapter.js';
 import { securityHostConfig } from './engine-security.js';
@@ -32,6 +33,14 @@ export function createContainerBody(spec: OciContainerSpec, settings: CreateSett
   const pids = settings.pidsLimit ?? 1024;
   if (pids > 0) host.PidsLimit = pids;
   Object.assign(host, securityHostConfig(spec.security));
+  // The pod's volumes, prepared by the agent on this machine (the daemon runs here too).
+  if (spec.mounts && spec.mounts.length > 0)
+    host.Mounts = spec.mounts.map((m) => ({
+      Type: 'bind',
+      Source: m.hostPath,
+      Target: m.containerPath,
+      ReadOnly: m.readOnly,
+    }));
   const body: Record<string, unknown> = {
     Image: spec.image.digest,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),

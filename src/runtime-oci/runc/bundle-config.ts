@@ -8,7 +8,7 @@
  * root, no-new-privileges, capabilities and the seccomp filter, plus a `pids` limit.
  */
 import { CreateContainerError, LINUX_CAPABILITIES, capabilityName } from '../../api/index.js';
-import type { EffectiveSecurity } from '../../api/index.js';
+import type { EffectiveSecurity, VolumeMountConfig } from '../../api/index.js';
 import type { ImageRunConfig } from '../image/image-config.js';
 import { defaultSeccompProfile } from './seccomp-default.js';
 
@@ -157,6 +157,24 @@ export interface RuncConfigInput {
   limits: { cpuMillis?: number; memoryBytes?: number };
   /** Files bind-mounted over `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`. */
   etcFiles: { hosts: string; hostname: string; resolvConf?: string };
+  /** The pod's volumes this container mounts (bind mounts, after the defaults). */
+  volumeMounts?: readonly VolumeMountConfig[];
+}
+
+/**
+ * The bind mounts of a container's volumes, parents before children (runc mounts in order, so a
+ * mount inside another volume's path must come after it). `nosuid`/`nodev` always: a volume is data.
+ */
+export function volumeBindMounts(mounts: readonly VolumeMountConfig[]): Array<Record<string, unknown>> {
+  const depth = (p: string): number => p.split('/').filter(Boolean).length;
+  return [...mounts]
+    .sort((a, b) => depth(a.containerPath) - depth(b.containerPath))
+    .map((m) => ({
+      destination: m.containerPath,
+      type: 'bind',
+      source: m.hostPath,
+      options: ['rbind', 'rprivate', 'nosuid', 'nodev', m.readOnly ? 'ro' : 'rw'],
+    }));
 }
 
 /**
@@ -219,6 +237,7 @@ export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
     bind('/etc/hostname', i.etcFiles.hostname),
   ];
   if (i.etcFiles.resolvConf !== undefined) mounts.push(bind('/etc/resolv.conf', i.etcFiles.resolvConf));
+  mounts.push(...volumeBindMounts(i.volumeMounts ?? []));
   const resources: Record<string, unknown> = { devices: [{ allow: privileged, access: 'rwm' }] };
   const pids = i.pidsLimit ?? DEFAULT_PIDS_LIMIT;
   if (pids > 0) resources.pids = { limit: pids };

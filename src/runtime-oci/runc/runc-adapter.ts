@@ -5,7 +5,7 @@
  * Removing a container leaves nothing: runc's state and cgroup, the rootfs mount, the bundle and —
  * with the pod's last container — the pod's network namespace all go.
  */
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
@@ -51,6 +51,12 @@ export interface RuncAdapterDeps {
   pidsLimit?: number;
   /** Rotation of the containers' log files; none when absent. */
   containerLogs?: CriLogRotation;
+  /**
+   * A memory-backed dir (the node's run dir) for each bundle's `config.json`: it holds the container's
+   * env, which may carry Secret values, so it stays off the node's disk (the bundle links to it).
+   * Without one, `config.json` is written in the bundle.
+   */
+  volatileDir?: string;
   logger: Logger;
 }
 
@@ -177,11 +183,12 @@ export class RuncAdapter implements OciRuntimeAdapter {
         cgroupsPath,
         limits: spec.limits,
         etcFiles,
+        ...(spec.mounts ? { volumeMounts: spec.mounts } : {}),
         nodeCapabilities: boundingCapabilities(await readFile('/proc/self/status', 'utf8')),
         ...(this.deps.pidsLimit !== undefined ? { pidsLimit: this.deps.pidsLimit } : {}),
         ...(netnsPath ? { netnsPath } : {}),
       });
-      await writeFile(join(bundle, 'config.json'), JSON.stringify(config, null, 1));
+      await this.#writeConfig(spec.id, bundle, JSON.stringify(config, null, 1));
     } catch (err) {
       await this.remove(spec.id).catch(() => undefined);
       if (err instanceof CreateContainerError) throw err;
@@ -259,6 +266,19 @@ export class RuncAdapter implements OciRuntimeAdapter {
     // Nothing of its own to release: containers are removed by the runtime before this.
   }
 
+  /** Writes the bundle's `config.json`, in the volatile dir (linked from the bundle) when there is one. */
+  async #writeConfig(id: string, bundle: string, json: string): Promise<void> {
+    const volatile = this.deps.volatileDir;
+    if (volatile === undefined) {
+      await writeFile(join(bundle, 'config.json'), json, { mode: 0o600 });
+      return;
+    }
+    await mkdir(volatile, { recursive: true, mode: 0o700 });
+    const file = join(volatile, `${id}.json`);
+    await writeFile(file, json, { mode: 0o600 });
+    await symlink(file, join(bundle, 'config.json'));
+  }
+
   /** Removes what runc and the bundle leave of a container: runc's state, the rootfs mount, the bundle, the cgroup. */
   async #deleteContainer(id: string, bundle: string, cgroupsPath: string): Promise<void> {
     await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], {
@@ -267,6 +287,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
     }).catch(() => undefined);
     await unmountAll(bundle);
     await rm(bundle, { recursive: true, force: true });
+    if (this.deps.volatileDir !== undefined) await rm(join(this.deps.volatileDir, `${id}.json`), { force: true });
     await removeCgroupDirs(cgroupsPath);
   }
 }
