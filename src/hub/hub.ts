@@ -49,7 +49,7 @@ import {
 } from './controllers/index.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
-import { InformerFactory } from './informers/index.js';
+import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
 import { HubMetrics, LoopWatchdog } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
@@ -189,10 +189,11 @@ export class Hub {
     const jobs = informers.for<Job>('batch/v1', 'Job');
     const configMaps = informers.for<ConfigMap>('v1', 'ConfigMap');
     const secrets = informers.for<Secret>('v1', 'Secret');
+    pods.addIndex(BY_NODE_NAME, nodeNameOf);
     const caPem = tls?.servingCaPem;
     const rbac = createRbac(informers, {
       ...(caPem !== undefined ? { caHash: caHash(caPem) } : {}),
-      forNode: nodeRestriction({ podsOnNode: (node) => pods.list((p) => p.spec.nodeName === node) }),
+      forNode: nodeRestriction({ podsOnNode: (node) => pods.byIndex(BY_NODE_NAME, node) }),
     });
     const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
     const log = (component: string): Logger => logger.child({ component });

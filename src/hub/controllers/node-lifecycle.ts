@@ -18,7 +18,7 @@
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
-import type { Informer } from '../informers/index.js';
+import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { PeriodicSweep, setCondition, type EventRecorder } from '../reconcile/index.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
@@ -70,6 +70,7 @@ export class NodeLifecycleController {
   private disrupted = false;
 
   constructor(private readonly deps: NodeLifecycleDeps) {
+    deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     this.startedAt = deps.clock.now();
     this.taints = new TaintManager(deps);
     this.sweeper = new PeriodicSweep({
@@ -245,7 +246,7 @@ export class NodeLifecycleController {
     const latest = this.deps.nodes.get(undefined, name);
     if (latest) await this.setUnreachableTaint(latest, true);
     // Its pods can no longer be trusted to serve: take them out of endpoints now.
-    for (const pod of this.deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
+    for (const pod of this.deps.pods.byIndex(BY_NODE_NAME, name).filter((p) => !p.metadata.deletionTimestamp)) {
       const conds = setCondition(
         setCondition(
           pod.status?.conditions,

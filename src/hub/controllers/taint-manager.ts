@@ -4,7 +4,7 @@
  */
 import type { Node, Pod, Taint } from '../../api/index.js';
 import { ConflictError, NotFoundError, typeByKind } from '../../api/index.js';
-import type { Informer } from '../informers/index.js';
+import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { tolerationFor } from '../scheduler/index.js';
@@ -29,6 +29,7 @@ export class TaintManager {
   readonly #deps: TaintManagerDeps;
 
   constructor(deps: TaintManagerDeps) {
+    deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     this.#deps = deps;
   }
 
@@ -43,7 +44,7 @@ export class TaintManager {
   async evictPods(node: Node, nowMs: number, notBeforeMs = 0): Promise<void> {
     const name = node.metadata.name ?? '';
     const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
-    for (const pod of this.#deps.pods.list((p) => p.spec.nodeName === name && !p.metadata.deletionTimestamp)) {
+    for (const pod of this.#deps.pods.byIndex(BY_NODE_NAME, name).filter((p) => !p.metadata.deletionTimestamp)) {
       let evictAt = Infinity;
       let because: Taint | undefined;
       for (const taint of taints) {

@@ -60,7 +60,8 @@ class Node {
         node: { ...info, ...rest },
       }),
     );
-    await until(() => n.frames.some((f) => f.type === 'serviceSync'), `the welcome of ${name}`);
+    // The welcome ends with the node's Services (`serviceSet` since protocol 2).
+    await until(() => n.frames.some((f) => f.type === 'serviceSet'), `the welcome of ${name}`);
     return n;
   }
 

@@ -27,7 +27,7 @@ import type {
 import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, errorMessage } from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
-import type { Informer } from '../informers/index.js';
+import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
 import type { CertificateAuthenticator } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
@@ -117,6 +117,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private readonly config: ConfigDelivery | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
+    deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     this.frameLimits = { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits };
     this.services = new ServiceStream({
       services: deps.services,
@@ -300,10 +301,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     // Config first: the pods of the podSync below find what they reference already there.
     for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
     // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
-    const sync = podSyncFrames(
-      this.deps.pods.list((p) => p.spec.nodeName === info.name),
-      this.frameLimits,
-    );
+    const sync = podSyncFrames(this.deps.pods.byIndex(BY_NODE_NAME, info.name), this.frameLimits);
     for (const frame of sync.frames) session.sendFrame(frame);
     if (sync.frames.length > 1)
       this.deps.logger.info(
