@@ -32,6 +32,8 @@ export interface FleetTally {
   drops: number;
   /** Dials that failed before a welcome (refused, timed out, reset). */
   failedDials: number;
+  /** Dials the hub answered `Busy` (admission full; the node redials after the delay named). */
+  busy?: number;
   /** Sessions ended because the hub did not answer a ping within one heartbeat interval. */
   pongTimeouts: number;
   /** Distinct pods ever received, and when the first and latest new one arrived (ms epoch). */

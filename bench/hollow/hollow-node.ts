@@ -43,6 +43,10 @@ const HANDLERS: Record<string, (node: HollowNode, ws: WebSocket, msg: Envelope) 
   podDelete: (node, _ws, msg) => node.pods.remove(HubPodDelete.parse(msg).pod.uid),
   // The endpoints are not used by a hollow node (no proxy); their frames and bytes are what is measured.
   serviceSync: () => undefined,
+  // Protocol 2: the node's Service set, then per-Service deltas (counted; a hollow node holds no table,
+  // so it never finds a gap and never asks for a resync).
+  serviceSet: () => undefined,
+  serviceDelta: () => undefined,
   logRequest: (node, _ws, msg) =>
     node.send({ type: 'logChunk', requestId: String(msg.requestId), data: '', done: true, error: 'hollow node' }),
   execRequest: (node, _ws, msg) =>
@@ -68,6 +72,8 @@ export class HollowNode {
   #attempt = 0;
   #awaitingPong = false;
   #heartbeatMs = 2000;
+  /** The delay a `Busy` answer named for the next dial (consumed by it). */
+  #retryAfterMs: number | undefined;
   readonly #instanceId = `hollow-${Math.random().toString(36).slice(2, 12)}-${Date.now().toString(36)}`;
 
   constructor(
@@ -134,6 +140,12 @@ export class HollowNode {
 
   /** A hub `error` frame: a fatal one with a reason ends this node for good, as the agent does. */
   hubError(msg: Envelope): void {
+    // Busy (protocol 2): the hub admits too many nodes at once; redial after the delay it names, as an agent does.
+    if (msg.reason === 'Busy') {
+      this.ctx.tally.busy = (this.ctx.tally.busy ?? 0) + 1;
+      this.#retryAfterMs = typeof msg.retryAfterMs === 'number' ? msg.retryAfterMs : undefined;
+      return;
+    }
     noteError(this.ctx.tally, `hub error to ${this.name}: ${String(msg.message).slice(0, 200)}`);
     if (msg.fatal === true && msg.reason !== undefined) this.kill();
   }
@@ -251,7 +263,9 @@ export class HollowNode {
       return;
     }
     const base = Math.min(maxMs, initialMs * 2 ** this.#attempt++);
+    const delay = this.#retryAfterMs ?? base * jitter(0.7, 1.3);
+    this.#retryAfterMs = undefined;
     this.state = 'waiting';
-    this.ctx.wheel.after(base * jitter(0.7, 1.3), () => this.#dial());
+    this.ctx.wheel.after(delay, () => this.#dial());
   }
 }
