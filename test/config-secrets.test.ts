@@ -8,6 +8,7 @@
  * found by a grep of the node's data dir; and the node, restarted while the hub is down, brings its
  * Secret-mounting pod back from its own encrypted copy.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,11 @@ describe.skipIf(missing.length > 0)(
       });
       await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
       // A Wasm command (runtime-wasm's test guest) that reads files and wasi:config keys, private too.
+      // The C test guest is built on demand (gitignored dist, like every testdata component).
+      execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), join(FSPROBE, '../..')], {
+        stdio: 'pipe',
+        env: { ...process.env, CI: 'true' },
+      });
       await registry.push('private/fsprobe', '1.0', wasmArtifact(readFileSync(FSPROBE)));
       image = `${registry.host}/private/busybox:1.0`;
       await cluster.start([node]);
