@@ -71,7 +71,12 @@ export class CertificateAuthenticator {
     if (!tls.authorized) return undefined;
     const cached = this.#subjects.get(tls);
     if (cached !== undefined) return cached ?? undefined;
-    const raw = tls.getPeerCertificate().raw;
+    // A resumed session carries no peer certificate (`raw` undefined): as if none was sent.
+    const raw = tls.getPeerCertificate().raw as Buffer | undefined;
+    if (raw === undefined) {
+      this.#subjects.set(tls, null);
+      return undefined;
+    }
     const digest = createHash('sha256').update(raw).digest('hex');
     let subject = this.#byDigest.get(digest);
     if (subject === undefined) {
