@@ -18,6 +18,7 @@ export * from './registry.js';
 export * from './validate.js';
 export * from './selectors.js';
 export * from './wire.js';
+export * from './wire-config.js';
 export * from './codec.js';
 export * from './content.js';
 export * from './node-certificate.js';

@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import { Quantity } from './meta.js';
 import { Pod, PodStatus } from './pod.js';
+import { HubConfigDelete, HubConfigSync, HubConfigUpsert } from './wire-config.js';
+import { NAME_MAX, Name, Str } from './wire-shapes.js';
 
 /**
  * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
@@ -39,14 +41,9 @@ export const MAX_NODE_IMAGES = 256;
 export const MAX_STATUS_PODS_PER_FRAME = 10;
 /** Pods a node's desired set may hold (`podSync`, all its parts together). */
 export const MAX_SYNC_PODS = 5000;
-/** ConfigMaps/Secrets in one `configSync` part (each at most 1 MiB: parts stay under the frame bound). */
-export const MAX_SYNC_CONFIG_OBJECTS = 5000;
-/** Data bytes of one ConfigMap/Secret on the wire: Kubernetes' 1 MiB object limit. */
-export const MAX_CONFIG_OBJECT_DATA_BYTES = 1024 * 1024;
 
-// Bounds of the wire schemas: names as Kubernetes bounds them (DNS subdomain, 253), messages 64 KiB,
-// log chunks 1 MiB (the node sends 256 KiB), exec output 1 MiB per stream as the runtimes cap it.
-const NAME_MAX = 253;
+// Bounds of the wire schemas (names: `wire-shapes.ts`): messages 64 KiB, log chunks 1 MiB (the node
+// sends 256 KiB), exec output 1 MiB per stream as the runtimes cap it.
 const MESSAGE_MAX = 64 * 1024;
 const LOG_CHUNK_MAX = 1024 * 1024;
 const EXEC_OUTPUT_MAX = 1024 * 1024 + 1024;
@@ -59,8 +56,6 @@ const MAX_LABELS = 256;
 
 const REQUEST_ID_MAX = 64;
 
-const Name = z.string().max(NAME_MAX);
-const Str = z.string().max(NAME_MAX);
 const Message = z.string().max(MESSAGE_MAX);
 /** A label map (keys up to a prefix and name, values 63 per Kubernetes, a little slack). */
 const Labels = z
@@ -240,45 +235,6 @@ export const HubPodDelete = z.strictObject({ type: z.literal('podDelete'), pod: 
 export const HubServiceSync = z.strictObject({
   type: z.literal('serviceSync'),
   services: z.array(ServiceRoute).max(MAX_SERVICES),
-});
-/**
- * A ConfigMap or Secret that a pod bound to the node uses, with every key's value as bytes
- * (ConfigMap `data` as UTF-8 and `binaryData`, Secret `data` decoded). Only over the node's own TLS
- * session, only to nodes whose pods reference it; the node keeps it encrypted under its data dir.
- */
-export const ConfigObject = z.strictObject({
-  kind: z.enum(['ConfigMap', 'Secret']),
-  namespace: Name,
-  name: Name,
-  uid: Str,
-  resourceVersion: Str,
-  /** The Secret's `type` (e.g. `kubernetes.io/dockerconfigjson` for `imagePullSecrets`). */
-  secretType: Str.optional(),
-  data: z
-    .record(z.string().max(NAME_MAX), z.instanceof(Uint8Array))
-    .refine((d) => Object.values(d).reduce((n, v) => n + v.byteLength, 0) <= MAX_CONFIG_OBJECT_DATA_BYTES, {
-      message: `at most ${MAX_CONFIG_OBJECT_DATA_BYTES} bytes of data`,
-    }),
-});
-export type ConfigObject = z.infer<typeof ConfigObject>;
-/**
- * Every ConfigMap and Secret the node's pods use: anything not listed is no longer needed and is
- * removed from the node. Sent before the `podSync` it serves; split like it (`more: true` on every
- * part but the last; the node applies the set once the last part arrives).
- */
-export const HubConfigSync = z.strictObject({
-  type: z.literal('configSync'),
-  objects: z.array(ConfigObject).max(MAX_SYNC_CONFIG_OBJECTS),
-  more: z.boolean().optional(),
-});
-/** One ConfigMap/Secret the node needs, added or changed (sent before a pod that needs it). */
-export const HubConfigUpsert = z.strictObject({ type: z.literal('configUpsert'), object: ConfigObject });
-/** One ConfigMap/Secret the node no longer needs (no pod of the node uses it) or that was deleted. */
-export const HubConfigDelete = z.strictObject({
-  type: z.literal('configDelete'),
-  kind: z.enum(['ConfigMap', 'Secret']),
-  namespace: Name,
-  name: Name,
 });
 /**
  * Protocol 2: the whole Service set this node needs (NodePort Services, and the Services of the
