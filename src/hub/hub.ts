@@ -7,21 +7,7 @@ import type { Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type {
-  Clock,
-  DaemonSet,
-  Deployment,
-  Endpoints,
-  Job,
-  Logger,
-  Node,
-  Pod,
-  ReplicaSet,
-  Service,
-  Token,
-  ConfigMap,
-  Secret,
-} from '../api/index.js';
+import type { Clock, Logger, Token } from '../api/index.js';
 import { TOKEN_GROUP, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
@@ -35,25 +21,14 @@ import {
   readOrCreateSecret,
   reconcileBootstrapPolicy,
 } from './auth/index.js';
-import { BlobGarbageCollector, BlobStore } from './blobs/index.js';
-import {
-  ConfigRolloutController,
-  DaemonSetController,
-  DeploymentController,
-  JobController,
-  EndpointsController,
-  EventTtlController,
-  GarbageCollector,
-  NodeLifecycleController,
-  ReplicaSetController,
-} from './controllers/index.js';
+import { BlobStore } from './blobs/index.js';
+import { clusterInformers, hubControllers } from './hub-controllers.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
 import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
 import { HubMetrics, LoopWatchdog } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
-import { Scheduler } from './scheduler/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
 import type { Store } from './store/index.js';
 import { loadHubKeyring, openHubStore } from './encryption/index.js';
@@ -179,16 +154,8 @@ export class Hub {
     });
     const meshToken = await readOrCreateSecret(join(dataDir, 'mesh.token'));
 
-    const pods = informers.for<Pod>('v1', 'Pod');
-    const nodes = informers.for<Node>('v1', 'Node');
-    const services = informers.for<Service>('v1', 'Service');
-    const endpoints = informers.for<Endpoints>('v1', 'Endpoints');
-    const replicaSets = informers.for<ReplicaSet>('apps/v1', 'ReplicaSet');
-    const deployments = informers.for<Deployment>('apps/v1', 'Deployment');
-    const daemonSets = informers.for<DaemonSet>('apps/v1', 'DaemonSet');
-    const jobs = informers.for<Job>('batch/v1', 'Job');
-    const configMaps = informers.for<ConfigMap>('v1', 'ConfigMap');
-    const secrets = informers.for<Secret>('v1', 'Secret');
+    const cluster = clusterInformers(informers);
+    const { pods, nodes, services, endpoints, configMaps, secrets } = cluster;
     pods.addIndex(BY_NODE_NAME, nodeNameOf);
     const caPem = tls?.servingCaPem;
     const rbac = createRbac(informers, {
@@ -198,75 +165,7 @@ export class Hub {
     const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
     const log = (component: string): Logger => logger.child({ component });
 
-    const lifecycle = new NodeLifecycleController({
-      api,
-      nodes,
-      pods,
-      events: events.withComponent('node-controller'),
-      clock,
-      logger: log('node-lifecycle'),
-      gracePeriodSeconds: options.nodeGracePeriodSeconds ?? 10,
-      evictionTimeoutSeconds: options.podEvictionTimeoutSeconds ?? 30,
-    });
-    const runners: Array<{ start(): void; stop(): Promise<unknown> }> = [
-      new Scheduler({
-        api,
-        pods,
-        nodes,
-        events: events.withComponent('default-scheduler'),
-        clock,
-        logger: log('scheduler'),
-      }),
-      new ReplicaSetController({
-        api,
-        pods,
-        replicaSets,
-        events: events.withComponent('replicaset-controller'),
-        clock,
-        logger: log('replicaset'),
-      }),
-      new DeploymentController({
-        api,
-        deployments,
-        replicaSets,
-        events: events.withComponent('deployment-controller'),
-        clock,
-        logger: log('deployment'),
-      }),
-      new DaemonSetController({
-        api,
-        daemonSets,
-        pods,
-        nodes,
-        events: events.withComponent('daemonset-controller'),
-        clock,
-        logger: log('daemonset'),
-      }),
-      new JobController({ api, jobs, pods, events: events.withComponent('job-controller'), clock, logger: log('job') }),
-      new EndpointsController({ api, services, pods, nodes, endpoints, clock, logger: log('endpoints') }),
-      new GarbageCollector({
-        api,
-        informers: [deployments, replicaSets, daemonSets, jobs, pods],
-        clock,
-        logger: log('gc'),
-      }),
-      new ConfigRolloutController({ api, deployments, configMaps, secrets, clock, logger: log('config-rollout') }),
-      new EventTtlController({ api, clock, logger: log('event-ttl'), ttlSeconds: options.eventTtlSeconds }),
-      new BlobGarbageCollector({
-        blobs,
-        objects: () => [
-          ...pods.list(),
-          ...replicaSets.list(),
-          ...deployments.list(),
-          ...daemonSets.list(),
-          ...jobs.list(),
-        ],
-        clock,
-        logger: log('blob-gc'),
-        graceSeconds: options.blobGcGraceSeconds,
-      }),
-      lifecycle,
-    ];
+    const { lifecycle, runners } = hubControllers({ api, informers: cluster, events, blobs, clock, log, options });
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
     const nodeCertificates = tls && {
