@@ -141,6 +141,14 @@ export interface WorkloadNetwork {
   podIP(id: string): string | undefined;
 }
 
+/** A container's resource usage at one moment (`Runtime.containerUsage`). */
+export interface ContainerStats {
+  /** CPU time used since the container started, in nanoseconds (monotonic; the agent takes rates). */
+  cpuUsageNanoSeconds: number;
+  /** Memory in use now that cannot be reclaimed at once (Kubernetes' working set), in bytes. */
+  memoryWorkingSetBytes: number;
+}
+
 /** Implemented by runtime-wasm and runtime-oci. Every method may throw an EdgeError subclass. */
 export interface Runtime {
   /** The `runtimeClassName` this runtime serves. */
@@ -171,6 +179,13 @@ export interface Runtime {
    * calls go through the `OutgoingHttpHandler`) gets no Service env vars or HTTP proxy setting.
    */
   network?(): WorkloadNetwork;
+  /**
+   * What the container has used so far, for metrics and autoscaling (Wasm: guest execution time
+   * measured by the executors, linear memory plus instance overhead; containers: their cgroup).
+   * Undefined when the container is unknown or not running. Optional: a runtime without it reports no
+   * usage for its containers.
+   */
+  containerUsage?(id: string): Promise<ContainerStats | undefined>;
   /** Subscribes to unsolicited container events; returns the unsubscribe function. */
   subscribe(listener: (event: ContainerEvent) => void): () => void;
   /** References of images present locally (for the scheduler's locality score). */

@@ -10,16 +10,18 @@ import { z } from 'zod';
 import { Quantity } from './meta.js';
 import { Pod, PodStatus } from './pod.js';
 import { HubConfigDelete, HubConfigSync, HubConfigUpsert } from './wire-config.js';
+import { HubMetricsRequest, NodeMetricsResult, NodeServiceWake, NodeUsage } from './wire-metrics.js';
 import { NAME_MAX, Name, Str } from './wire-shapes.js';
 
 /**
  * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
  * (`serviceSet`, `serviceDelta`, `resync`), resumption (`hello.resume`) and the hub's `Busy` refusal
- * with `retryAfterMs`. The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only
+ * with `retryAfterMs`. Version 3 adds the metrics frames of `wire-metrics.ts` (`usage`, `serviceWake`,
+ * `metricsRequest`/`metricsResult`). The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only
  * version-1 messages (the whole `serviceSync` on every change), and the `welcome` names the version
  * the session speaks.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -203,6 +205,9 @@ export const NodeToHub = z.discriminatedUnion('type', [
   NodeError,
   NodeEvent,
   NodeExecResult,
+  NodeUsage,
+  NodeServiceWake,
+  NodeMetricsResult,
 ]);
 export type NodeToHub = z.infer<typeof NodeToHub>;
 
@@ -329,6 +334,7 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubLogRequest,
   HubLogCancel,
   HubExecRequest,
+  HubMetricsRequest,
   HubError,
 ]);
 export type HubToNode = z.infer<typeof HubToNode>;
