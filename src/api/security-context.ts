@@ -107,8 +107,13 @@ export const PodSecurityContext = z.strictObject({
   runAsUser: Id.optional(),
   runAsGroup: Id.optional(),
   runAsNonRoot: z.boolean().optional(),
-  /** Added to every container's supplementary groups (the pod has no volumes for it to own). */
+  /**
+   * Group that owns the pod's configMap, secret and emptyDir volumes (group-readable, emptyDir dirs
+   * setgid so new files inherit it), added to every container's supplementary groups.
+   */
   fsGroup: Id.optional(),
+  /** When the volumes' ownership is changed: `Always` (default) or `OnRootMismatch` (only when the volume root's differs). */
+  fsGroupChangePolicy: z.enum(['OnRootMismatch', 'Always']).optional(),
   supplementalGroups: z.array(Id).max(64).optional(),
   seccompProfile: SeccompProfile.optional(),
 });

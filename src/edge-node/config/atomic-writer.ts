@@ -19,8 +19,16 @@ export interface ProjectedFile {
 const DATA = '..data';
 let counter = 0;
 
-/** Replaces the projection in `dir` (created when missing) by `files`, atomically for readers. */
-export async function writeProjection(dir: string, files: readonly ProjectedFile[]): Promise<void> {
+/**
+ * Replaces the projection in `dir` (created when missing) by `files`, atomically for readers.
+ * `beforeSwap` runs on the new timestamped directory once its files are written and before readers
+ * can see it (fsGroup ownership: a reader never meets a file not yet given to its group).
+ */
+export async function writeProjection(
+  dir: string,
+  files: readonly ProjectedFile[],
+  beforeSwap?: (next: string) => Promise<void>,
+): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const stamp = `..${new Date().toISOString().replace(/[-:.]/g, '_')}_${process.pid}_${counter++}`;
   const next = path.join(dir, stamp);
@@ -34,6 +42,7 @@ export async function writeProjection(dir: string, files: readonly ProjectedFile
     await chmod(target, f.mode); // the umask narrows writeFile's mode
   }
   await chmod(next, 0o755);
+  await beforeSwap?.(next);
   const tmpLink = path.join(dir, `..data_tmp_${process.pid}_${counter++}`);
   await symlink(stamp, tmpLink);
   await rename(tmpLink, path.join(dir, DATA));

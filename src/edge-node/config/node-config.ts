@@ -64,6 +64,7 @@ export class NodeConfig {
       memoryDir: path.join(deps.runDir, 'volumes'),
       memoryProblem: () => this.memoryProblem(),
       lookup: store,
+      warn: (message) => deps.logger.warn({}, message),
     });
   }
 

@@ -3,18 +3,22 @@
  * and kept current while it runs. configMap and secret volumes are projected (`atomic-writer.ts`) into
  * the node's memory-backed run dir — never the data dir, so no value reaches the node's disk — and
  * re-projected when their object changes; `emptyDir` is a directory under the data dir, or under the
- * run dir with `medium: Memory`; `hostPath` is checked (or created) as its `type` says. Everything of a
- * pod goes when the pod does.
+ * run dir with `medium: Memory` (a tmpfs of its own, sized by `sizeLimit`, where the agent may mount
+ * one: `memory-mount.ts`); `hostPath` is checked (or created) as its `type` says. The pod's `fsGroup`
+ * owns its configMap, secret and emptyDir volumes (`volume-ownership.ts`). Everything of a pod goes
+ * when the pod does.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { memoryBytes } from '../../api/index.js';
 import type { ConfigObject, Container, Pod, Volume, VolumeMountConfig } from '../../api/index.js';
 import { writeProjection, type ProjectedFile } from './atomic-writer.js';
 import type { ConfigKind, ConfigLookup } from './config-store.js';
+import { mountSizedTmpfs, unmountUnder } from './memory-mount.js';
 import { resolveSubPath } from './sub-path.js';
 import { directoryBytes } from './usage.js';
+import { setVolumeOwnership, type Ownership } from './volume-ownership.js';
 
 /** Dependencies of the materialiser. */
 export interface PodVolumesDeps {
@@ -25,6 +29,12 @@ export interface PodVolumesDeps {
   /** Undefined when `memoryDir` is on tmpfs; else why memory-backed volumes are refused. */
   memoryProblem(): Promise<string | undefined>;
   lookup: ConfigLookup;
+  /** Mounts a tmpfs of `bytes` on `dir`; undefined when done, else why not (default: `mount -t tmpfs`). */
+  mountTmpfs?(dir: string, bytes: number): Promise<string | undefined>;
+  /** Unmounts what is mounted under `dir` (default: `umount`, deepest first). */
+  unmountUnder?(dir: string): Promise<void>;
+  /** Told when a volume is made in a lesser way than asked (no sized tmpfs). */
+  warn?(message: string): void;
 }
 
 /** What a pod's volumes need that is not there, worded for `CreateContainerConfigError`. */
@@ -51,8 +61,10 @@ export class PodVolumes {
     const ns = pod.metadata.namespace ?? 'default';
     const made = this.made.get(uid) ?? new Map<string, string>();
     this.made.set(uid, made);
+    const sc = pod.spec.securityContext;
+    const owner = sc?.fsGroup !== undefined ? { fsGroup: sc.fsGroup, policy: sc.fsGroupChangePolicy } : undefined;
     for (const v of pod.spec.volumes ?? []) {
-      const problem = await this.syncOne(uid, ns, v, made);
+      const problem = await this.syncOne(uid, ns, v, made, owner);
       if (problem !== undefined) return { missing: `MountVolume.SetUp failed for volume "${v.name}" : ${problem}` };
     }
     return undefined;
@@ -114,18 +126,23 @@ export class PodVolumes {
   /** Removes everything of pod `uid` (its containers are gone). */
   async remove(uid: string): Promise<void> {
     this.made.delete(uid);
-    await rm(path.join(this.deps.memoryDir, seg(uid)), { recursive: true, force: true });
-    await rm(path.join(this.deps.diskDir, seg(uid)), { recursive: true, force: true });
+    await this.removeTree(path.join(this.deps.memoryDir, seg(uid)));
+    await this.removeTree(path.join(this.deps.diskDir, seg(uid)));
   }
 
   /** Removes the volumes of pods not in `keep` (left by an earlier run or a crash). */
   async sweep(keep: ReadonlySet<string>): Promise<void> {
     for (const root of [this.deps.memoryDir, this.deps.diskDir]) {
       for (const name of await readdir(root).catch(() => [] as string[])) {
-        if (![...keep].some((uid) => seg(uid) === name))
-          await rm(path.join(root, name), { recursive: true, force: true });
+        if (![...keep].some((uid) => seg(uid) === name)) await this.removeTree(path.join(root, name));
       }
     }
+  }
+
+  /** Removes a pod's tree: its sized tmpfs mounts first (rm cannot remove a mount point). */
+  private async removeTree(dir: string): Promise<void> {
+    await (this.deps.unmountUnder ?? unmountUnder)(dir);
+    await rm(dir, { recursive: true, force: true });
   }
 
   private dirOf(uid: string, v: Volume): string {
@@ -134,7 +151,13 @@ export class PodVolumes {
     return path.join(memory ? this.deps.memoryDir : this.deps.diskDir, seg(uid), 'volumes', seg(v.name));
   }
 
-  private async syncOne(uid: string, ns: string, v: Volume, made: Map<string, string>): Promise<string | undefined> {
+  private async syncOne(
+    uid: string,
+    ns: string,
+    v: Volume,
+    made: Map<string, string>,
+    owner: Omit<Ownership, 'readOnly'> | undefined,
+  ): Promise<string | undefined> {
     const dir = this.dirOf(uid, v);
     if (v.hostPath) return made.has(v.name) ? undefined : this.hostPath(v, made);
     if (v.emptyDir) {
@@ -144,6 +167,17 @@ export class PodVolumes {
         if (problem !== undefined) return problem;
       }
       await mkdir(dir, { recursive: true, mode: 0o777 });
+      // 0777 as the kubelet makes it, any container user may write (the umask narrowed mkdir); a
+      // setgid bit of fsGroup stays.
+      const mode = (await stat(dir)).mode;
+      if ((mode & 0o777) !== 0o777) await chmod(dir, (mode & 0o7000) | 0o777);
+      if (v.emptyDir.medium === 'Memory' && v.emptyDir.sizeLimit !== undefined) {
+        const bytes = memoryBytes(v.emptyDir.sizeLimit);
+        const problem = await (this.deps.mountTmpfs ?? mountSizedTmpfs)(dir, bytes);
+        // Without the mount the limit is still enforced, later: the periodic check evicts the pod.
+        if (problem !== undefined) this.deps.warn?.(`emptyDir "${v.name}" of pod ${uid}: ${problem}`);
+      }
+      if (owner) await setVolumeOwnership(dir, { ...owner, readOnly: false });
       made.set(v.name, 'ready');
       return undefined;
     }
@@ -162,7 +196,12 @@ export class PodVolumes {
     if (problem !== undefined) return problem;
     const files = projectedFiles(obj, src, kind);
     if (typeof files === 'string') return files;
-    await writeProjection(dir, files);
+    if (owner) {
+      const o = { ...owner, readOnly: true };
+      // The new content is given to the group before readers can see it; then the root and the links.
+      await writeProjection(dir, files, (next) => setVolumeOwnership(next, { ...o, policy: 'Always' }));
+      await setVolumeOwnership(dir, o);
+    } else await writeProjection(dir, files);
     made.set(v.name, print);
     return undefined;
   }
