@@ -71,8 +71,9 @@ export function shopDocs(placement: ShopPlacement = {}): ManifestDoc[] {
     (d) => d.toJSON() as ManifestDoc,
   );
   for (const d of docs) {
+    if (d.kind !== 'Deployment') continue; // the ConfigMaps have no spec
     const pod = d.spec.template?.spec;
-    if (d.kind !== 'Deployment' || !pod) continue;
+    if (!pod) continue;
     const c = d.metadata.name as ShopComponent;
     for (const container of pod.containers) container.image = join(SHOP_DIR, container.image);
     const selector = placement.nodeSelector?.[c];
