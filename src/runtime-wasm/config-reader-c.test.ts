@@ -1,0 +1,76 @@
+/**
+ * The config-reader-c example (C, wasi-libc through the preview1 reactor adapter) on the real
+ * runtime: it answers with a file of its mounted config volume (fopen) and an env value (getenv),
+ * sees the volume's new content after a kubelet `..data` swap, and cannot read outside its mount.
+ */
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { containerConfig, run, runtimeSuite, send, text } from './testing/runtime-harness.js';
+import type { WasmRuntime } from './wasm-runtime.js';
+
+const suite = runtimeSuite('config-reader-c', { reader: 'config-reader-c' });
+let rt: WasmRuntime;
+let id: string;
+let volume: string;
+
+/** Writes `files` as the kubelet does: a new `..<ts>` dir, `..data` swapped to it, `<key>` → `..data/<key>`. */
+function publish(ts: string, files: Record<string, string>): void {
+  mkdirSync(join(volume, ts), { recursive: true });
+  for (const [k, v] of Object.entries(files)) writeFileSync(join(volume, ts, k), v);
+  symlinkSync(ts, join(volume, '..data_tmp'));
+  renameSync(join(volume, '..data_tmp'), join(volume, '..data'));
+  for (const k of Object.keys(files)) rmSync(join(volume, k), { force: true });
+  for (const k of Object.keys(files)) symlinkSync(`..data/${k}`, join(volume, k));
+}
+
+const get = async (path: string): Promise<{ status: number; doc: Record<string, unknown> }> => {
+  const r = await send(rt, id, { path });
+  return { status: r.status, doc: JSON.parse(text(r)) as Record<string, unknown> };
+};
+
+beforeAll(async () => {
+  rt = (await suite.start('rt', { requestTimeoutMs: 30_000 })).runtime;
+  volume = join(suite.dir, 'settings');
+  mkdirSync(volume);
+  writeFileSync(join(suite.dir, 'outside.txt'), 'not yours\n');
+  publish('..2026_01_01_00_00_00.1', { greeting: 'hello from a ConfigMap "file"\n' });
+  const cfg = containerConfig(await rt.pullImage(suite.refs.reader), suite.dir, {
+    env: { CONFIG_ENV: 'LOG_LEVEL', LOG_LEVEL: 'debug' },
+    mounts: [{ volume: 'settings', hostPath: volume, containerPath: '/etc/config', readOnly: true }],
+  });
+  await run(rt, cfg);
+  id = cfg.id;
+}, 300_000);
+
+describe('config-reader-c', () => {
+  it('answers with the mounted file (fopen) and the env value (getenv)', async () => {
+    await expect(get('/')).resolves.toEqual({
+      status: 200,
+      doc: {
+        file: '/etc/config/greeting',
+        content: 'hello from a ConfigMap "file"\n',
+        env: 'LOG_LEVEL',
+        value: 'debug',
+      },
+    });
+  });
+
+  it('reads the new content after a ..data swap, on the same instance', async () => {
+    publish('..2026_01_01_00_01_00.2', { greeting: 'updated\n' });
+    rmSync(join(volume, '..2026_01_01_00_00_00.1'), { recursive: true });
+    await expect(get('/file?path=/etc/config/greeting')).resolves.toEqual({
+      status: 200,
+      doc: { file: '/etc/config/greeting', content: 'updated\n' },
+    });
+  });
+
+  it('cannot read outside its mount', async () => {
+    for (const path of ['/etc/config/../outside.txt', `${suite.dir}/outside.txt`, '/etc/passwd']) {
+      const r = await get(`/file?path=${encodeURIComponent(path)}`);
+      expect(r.status, path).toBe(404);
+      expect(r.doc.content, path).toBeUndefined();
+      expect(r.doc.error, path).toEqual(expect.any(String));
+    }
+  });
+});
