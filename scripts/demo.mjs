@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run demo`: a local hub and two edge nodes (pi-1 on 127.0.0.2, pi-2 on 127.0.0.3) running the
-// example apps (hello; the shop: a frontend calling a catalog and a cart through the node mesh),
-// started from the compiled bins exactly as the README's by-hand steps do.
+// example apps (hello; the shop: a frontend calling a catalog and a cart through the node mesh,
+// configured by ConfigMaps and a Secret), started from the compiled bins exactly as the README's
+// by-hand steps do.
 //   --once        verify the demo answers, then stop everything and exit (for smoke tests)
 //   --data-dir D  where state and logs go (default: .demo/ in the repo, wiped at start)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,10 +68,11 @@ const KUBECONFIG = () => join(DATA, 'hub', 'admin.kubeconfig');
 
 // edgectl as a user runs it after the hub's startup message: EDGE_CONFIG names the hub's kubeconfig
 // (server, CA, admin token).
-function edgectl(argv) {
+function edgectl(argv, input) {
   const { EDGE_SERVER: _s, EDGE_TOKEN: _t, ...env } = process.env;
   return spawnSync(process.execPath, [join(ROOT, 'bin', 'edgectl.js'), ...argv], {
     encoding: 'utf8',
+    input,
     env: { ...env, EDGE_CONFIG: KUBECONFIG() },
   });
 }
@@ -141,6 +144,13 @@ async function main() {
     );
   });
   say(edgectl(['get', 'nodes']).stdout);
+  // The shop's API key: a Secret made from a file (0600), so the key is on no command line and in no
+  // manifest; shop.yaml brings the ConfigMaps and refers to the Secret.
+  const keyFile = join(DATA, 'shop-api-key');
+  writeFileSync(keyFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const secret = edgectl(['create', 'secret', 'generic', 'shop-api', `--from-file=api-key=${keyFile}`]);
+  process.stdout.write(secret.stdout + secret.stderr);
+  if (secret.status !== 0) throw new Error('edgectl create secret generic shop-api failed');
   for (const app of APPS) {
     const r = edgectl(['apply', '-f', app]);
     process.stdout.write(r.stdout + r.stderr);
@@ -175,6 +185,7 @@ async function main() {
     }
   }
   // The shop: the frontend (a NodePort) asks the catalog and the cart (in-mesh only) by service name.
+  let greeted = false;
   for (const n of [...NODES, ...NODES]) {
     const url = `http://${n.address}:${SHOP_PORT}/api/shop`;
     const get = () => fetch(url).catch((e) => ({ ok: false, status: e.message, text: async () => '' }));
@@ -194,12 +205,56 @@ async function main() {
       continue;
     }
     const shop = JSON.parse(text);
+    if (n === NODES[0] && !greeted) {
+      greeted = true;
+      say(`(settings from ConfigMap shop-settings: title "${shop.title}", greeting "${shop.greeting}")`);
+    }
     const total = `${(shop.cart.total / 100).toFixed(2)} ${shop.cart.currency}`;
     say(
       `curl ${url}  →  200: frontend ${shop.pod} (${shop.node}) → catalog ${shop.catalog.pod} (${shop.catalog.node}), ` +
         `cart ${shop.cart.pod} (${shop.cart.node}) → catalog ${shop.cart.catalog.pod} (${shop.cart.catalog.node}); basket total ${total}`,
     );
   }
+  // The catalog's items come from ConfigMap shop-catalog, mounted as a file: an edit reaches the
+  // running pods (the kubelet's ..data swap) and the next answers, with no restart.
+  const catalogUrl = `http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://catalog/items`;
+  const items = async () => {
+    const r = await fetch(catalogUrl);
+    const body = JSON.parse((await r.json()).body);
+    return { source: body.source, tea: body.items.find((i) => i.sku === 'tea')?.price };
+  };
+  const before = await items().catch((e) => ({ error: e.message }));
+  say(
+    `curl 'http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://catalog/items'  →  items from ${before.source}, tea ${before.tea}`,
+  );
+  const catalogMap = edgectl(['get', 'configmap', 'shop-catalog', '-o', 'json']);
+  const edited = JSON.parse(catalogMap.stdout);
+  edited.data['items.json'] = edited.data['items.json'].replace('"price": 650', '"price": 700');
+  delete edited.metadata.resourceVersion;
+  const changedAt = Date.now();
+  const applied = edgectl(['apply', '-f', '-'], JSON.stringify(edited));
+  if (applied.status !== 0) throw new Error(`edgectl apply of the edited ConfigMap failed: ${applied.stderr}`);
+  const after = await until('the new tea price', async () => ((await items()).tea === 700 ? true : undefined), 30_000)
+    .then(() => `${Date.now() - changedAt} ms`)
+    .catch((e) => {
+      failures++;
+      return e.message;
+    });
+  say(
+    `ConfigMap shop-catalog edited (tea 650 → 700 cents): the catalog serves the new price after ${after}, no restart`,
+  );
+  // The admin route checks the API key from Secret shop-api (SHOP_API_KEY in the frontend's env).
+  const adminUrl = `http://127.0.0.2:${SHOP_PORT}/admin`;
+  const key = readFileSync(keyFile, 'utf8');
+  const admin = async (headers) => {
+    const r = await fetch(adminUrl, { headers }).catch((e) => ({ status: e.message, text: async () => '' }));
+    return { status: r.status, text: (await r.text()).trim() };
+  };
+  const noKey = await admin({});
+  const withKey = await admin({ authorization: `Bearer ${key}` });
+  if (noKey.status !== 401 || withKey.status !== 200) failures++;
+  say(`curl ${adminUrl}  →  ${noKey.status} (no API key)`);
+  say(`curl -H "Authorization: Bearer <the key in ${keyFile}>" ${adminUrl}  →  ${withKey.status} ${withKey.text}`);
   const refusedUrl = `http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://example.com/`;
   const refused = await fetch(refusedUrl).then(
     (r) => r.text(),
@@ -213,6 +268,8 @@ async function main() {
 Edgeplane is running: a hub and two edge nodes serving the hello component and the shop.
   curl http://127.0.0.2:30080/ ; curl http://127.0.0.3:30080/
   curl http://127.0.0.2:${SHOP_PORT}/            # the shop's page; /api/shop the same as JSON
+  curl -H "Authorization: Bearer $(cat ${keyFile})" http://127.0.0.2:${SHOP_PORT}/admin   # the API key from Secret shop-api
+  npx edgectl get configmaps,secrets            # the shop's settings (a Secret shows its key count, not its values)
   export EDGE_CONFIG=${KUBECONFIG()}      # the hub's kubeconfig: its URL, CA and admin token (KUBECONFIG for kubectl)
   npx edgectl get pods -o wide
 Logs: ${DATA}/*.log.  ${once ? 'Stopping (--once).' : 'Ctrl-C stops everything.'}`);
