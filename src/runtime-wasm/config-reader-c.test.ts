@@ -1,6 +1,7 @@
 /**
  * The config-reader-c example (C, wasi-libc through the preview1 reactor adapter) on the real
- * runtime: it answers with a file of its mounted config volume (fopen) and an env value (getenv),
+ * runtime: it answers with a file of its mounted config volume (fopen), an env value (getenv) and a
+ * wasi:config key,
  * sees the volume's new content after a kubelet `..data` swap, and cannot read outside its mount.
  */
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ beforeAll(async () => {
   publish('..2026_01_01_00_00_00.1', { greeting: 'hello from a ConfigMap "file"\n' });
   const cfg = containerConfig(await rt.pullImage(suite.refs.reader), suite.dir, {
     env: { CONFIG_ENV: 'LOG_LEVEL', LOG_LEVEL: 'debug' },
+    config: { greeting: 'hello from wasi:config' },
     mounts: [{ volume: 'settings', hostPath: volume, containerPath: '/etc/config', readOnly: true }],
   });
   await run(rt, cfg);
@@ -44,14 +46,16 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('config-reader-c', () => {
-  it('answers with the mounted file (fopen) and the env value (getenv)', async () => {
+  it('answers with the mounted file (fopen), the env value (getenv) and the wasi:config key', async () => {
     await expect(get('/')).resolves.toEqual({
       status: 200,
       doc: {
         file: '/etc/config/greeting',
         content: 'hello from a ConfigMap "file"\n',
         env: 'LOG_LEVEL',
-        value: 'debug',
+        envValue: 'debug',
+        key: 'greeting',
+        value: 'hello from wasi:config',
       },
     });
   });

@@ -1,9 +1,11 @@
 /*
  * config-reader-c: the config-reader example in C, with plain wasi-libc: it answers GET / with a
  * file of a mounted volume (fopen, which wasi-libc and the preview1 adapter turn into
- * wasi:filesystem calls on the pod's volumes, its preopens) and an env value (getenv), as JSON:
- *   {"file":"/etc/config/greeting","content":"...","env":"LOG_LEVEL","value":"..."}
- * CONFIG_FILE and CONFIG_ENV (env) choose them; GET /file?path=/x reads another file. The file is
+ * wasi:filesystem calls on the pod's volumes, its preopens), an env value (getenv) and a key of
+ * wasi:config/store (the pod's envFrom ConfigMaps and Secrets), as JSON:
+ *   {"file":"/etc/config/greeting","content":"...","env":"LOG_LEVEL","envValue":"...",
+ *    "key":"greeting","value":"..."}
+ * CONFIG_FILE, CONFIG_ENV and CONFIG_KEY (env) choose them; GET /file?path=/x reads another file. The file is
  * opened afresh on every request, so an updated ConfigMap shows up without a restart. A file that
  * cannot be read answers 404 with {"file", "error": strerror}; a path outside every mount is one.
  *
@@ -34,6 +36,10 @@ IMPORT(HTTP, "[method]outgoing-body.write") extern void body_write(int32_t body,
 IMPORT(HTTP, "[static]outgoing-body.finish") extern void body_finish(int32_t body, int32_t has_trailers, int32_t trailers, int32_t ret);
 IMPORT(STREAMS, "[method]output-stream.blocking-write-and-flush") extern void stream_write(int32_t s, int32_t ptr, int32_t len, int32_t ret);
 IMPORT(STREAMS, "[resource-drop]output-stream") extern void stream_drop(int32_t s);
+
+/* wasi:config/store get: func(key: string) -> result<option<string>, error>
+ * (ret: result case u8 @0; option case u8 @4; string ptr @8, len @12) */
+IMPORT("wasi:config/store@0.2.0-draft", "get") extern void config_get(int32_t ptr, int32_t len, int32_t ret);
 
 /* Most bytes of a file it answers with: a bigger file is cut there ("truncated": true). */
 #define MAX_FILE (64 * 1024)
@@ -180,8 +186,23 @@ void handle(int32_t request, int32_t outparam) {
     const char *value = getenv(name);
     puts_(&b, ",\"env\":");
     put_json(&b, name, strlen(name));
-    puts_(&b, ",\"value\":");
+    puts_(&b, ",\"envValue\":");
     put_json(&b, value, value ? strlen(value) : 0);
+    const char *key = getenv("CONFIG_KEY");
+    if (!key || !*key) key = "greeting";
+    puts_(&b, ",\"key\":");
+    put_json(&b, key, strlen(key));
+    config_get(PTR(key), (int32_t)strlen(key), RET);
+    if (ret[0] != 0) {
+      puts_(&b, ",\"error\":\"wasi:config/store get failed\"");
+      status = 500;
+    } else if (ret[4] == 0) puts_(&b, ",\"value\":null");
+    else {
+      char *v = (char *)(uintptr_t)*(uint32_t *)(ret + 8);
+      puts_(&b, ",\"value\":");
+      put_json(&b, v, *(uint32_t *)(ret + 12));
+      free(v);
+    }
   }
   puts_(&b, "}\n");
   respond(outparam, status, b.p, b.n);
