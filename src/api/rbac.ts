@@ -5,7 +5,7 @@
  * strategy's (`hub/registry/strategies/rbac.ts`), as Kubernetes' `validation.go` is separate from its types.
  */
 import { z } from 'zod';
-import { objectShape } from './meta.js';
+import { LabelSelector, objectShape } from './meta.js';
 
 /** The API group of the RBAC kinds, and of User/Group subjects and role references. */
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -57,7 +57,19 @@ export type RoleRef = z.infer<typeof RoleRef>;
 export const Role = z.strictObject({ ...rbacShape('Role'), rules: z.array(PolicyRule).optional() });
 export type Role = z.infer<typeof Role>;
 
-export const ClusterRole = z.strictObject({ ...rbacShape('ClusterRole'), rules: z.array(PolicyRule).optional() });
+/**
+ * How a ClusterRole's rules are aggregated from other ClusterRoles: those matching any selector (the
+ * hub's aggregation controller writes their rules' union into `rules`, which a user's edit of `rules`
+ * does not survive). Kubernetes builds `admin`, `edit` and `view` this way.
+ */
+export const AggregationRule = z.strictObject({ clusterRoleSelectors: z.array(LabelSelector).optional() });
+export type AggregationRule = z.infer<typeof AggregationRule>;
+
+export const ClusterRole = z.strictObject({
+  ...rbacShape('ClusterRole'),
+  aggregationRule: AggregationRule.optional(),
+  rules: z.array(PolicyRule).optional(),
+});
 export type ClusterRole = z.infer<typeof ClusterRole>;
 
 export const RoleBinding = z.strictObject({

@@ -4,6 +4,7 @@
  */
 import type {
   Clock,
+  ClusterRole,
   ConfigMap,
   DaemonSet,
   Deployment,
@@ -16,6 +17,7 @@ import type {
   Secret,
   Service,
 } from '../api/index.js';
+import { ClusterRoleAggregationController } from './auth/index.js';
 import { BlobGarbageCollector, type BlobStore } from './blobs/index.js';
 import {
   ConfigRolloutController,
@@ -45,6 +47,7 @@ export interface ClusterInformers {
   jobs: Informer<Job>;
   configMaps: Informer<ConfigMap>;
   secrets: Informer<Secret>;
+  clusterRoles: Informer<ClusterRole>;
 }
 
 /** One informer per kind, from `factory` (which shares one watch per collection). */
@@ -60,6 +63,7 @@ export function clusterInformers(factory: InformerFactory): ClusterInformers {
     jobs: factory.for<Job>('batch/v1', 'Job'),
     configMaps: factory.for<ConfigMap>('v1', 'ConfigMap'),
     secrets: factory.for<Secret>('v1', 'Secret'),
+    clusterRoles: factory.for<ClusterRole>('rbac.authorization.k8s.io/v1', 'ClusterRole'),
   };
 }
 
@@ -161,6 +165,12 @@ export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecy
       clock,
       logger: log('blob-gc'),
       graceSeconds: options.blobGcGraceSeconds,
+    }),
+    new ClusterRoleAggregationController({
+      api,
+      clusterRoles: deps.informers.clusterRoles,
+      clock,
+      logger: log('rbac'),
     }),
     lifecycle,
   ];

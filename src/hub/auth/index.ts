@@ -28,6 +28,7 @@ export {
   RbacPolicy,
   BOOTSTRAP_CLUSTER_ROLES,
   BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  ClusterRoleAggregationController,
   type Rbac,
 } from './rbac/index.js';
 export {

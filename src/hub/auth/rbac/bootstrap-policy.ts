@@ -7,9 +7,12 @@
  * - `edit`: `view` + write workloads, read Secrets, exec; nothing on roles or bindings;
  * - `admin`: `edit` + Roles and RoleBindings (meant to be bound per namespace);
  * - `cluster-admin`: everything, bound to `system:masters`;
- * - `system:discovery`, `system:basic-user`: discovery and SelfSubjectAccessReview for every user.
- * Kubernetes builds `admin`/`edit`/`view` by aggregation; Edgeplane has no aggregation controller,
- * so the same union is written out here.
+ * - `system:discovery`, `system:basic-user`: discovery and access reviews of oneself for every user.
+ * `admin`/`edit`/`view` aggregate, as in Kubernetes: their rules are the union of the ClusterRoles
+ * labelled `rbac.authorization.k8s.io/aggregate-to-<role>: "true"` (`aggregation.ts` keeps them so),
+ * which are `system:aggregate-to-<role>` and whatever an operator adds (a CRD's roles, say); `view` is
+ * labelled to aggregate into `edit`, and `edit` into `admin`. They are created with that union already
+ * written out, so they grant it from the first request (and where no controller runs: tests).
  */
 import {
   AUTHORIZATION_GROUP,
@@ -71,19 +74,32 @@ const ADMIN_RULES: PolicyRule[] = [
   rule([...READ, ...WRITE], [RBAC_GROUP], ['roles', 'rolebindings']),
 ];
 
+/** The label that makes a ClusterRole's rules part of the built-in role `to` (`admin`, `edit`, `view`). */
+export function aggregateToLabel(to: 'admin' | 'edit' | 'view'): string {
+  return `${RBAC_GROUP}/aggregate-to-${to}`;
+}
+
 /** Built-in objects are labelled as Kubernetes labels them and kept up to date on every start. */
-const bootstrapMeta = (name: string) => ({
+const bootstrapMeta = (name: string, labels: Record<string, string> = {}) => ({
   name,
-  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', ...labels },
   annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
 });
 
-function clusterRole(name: string, rules: PolicyRule[]): ClusterRole {
+function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}): ClusterRole {
   return {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'ClusterRole',
-    metadata: bootstrapMeta(name),
+    metadata: bootstrapMeta(name, labels),
     rules,
+  };
+}
+
+/** A role aggregating from the roles labelled for it, labelled itself to feed `into` (if any). */
+function aggregatingRole(name: 'admin' | 'edit' | 'view', rules: PolicyRule[], into?: 'admin' | 'edit'): ClusterRole {
+  return {
+    ...clusterRole(name, rules, into ? { [aggregateToLabel(into)]: 'true' } : {}),
+    aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [aggregateToLabel(name)]: 'true' } }] },
   };
 }
 
@@ -103,9 +119,13 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
     { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
     { verbs: ['*'], nonResourceURLs: ['*'] },
   ]),
-  clusterRole('admin', [...VIEW_RULES, ...EDIT_RULES, ...ADMIN_RULES]),
-  clusterRole('edit', [...VIEW_RULES, ...EDIT_RULES]),
-  clusterRole('view', VIEW_RULES),
+  // The union in aggregation order (the sources by name: `edit` before `system:aggregate-to-admin`).
+  aggregatingRole('admin', [...EDIT_RULES, ...VIEW_RULES, ...ADMIN_RULES]),
+  aggregatingRole('edit', [...EDIT_RULES, ...VIEW_RULES], 'admin'),
+  aggregatingRole('view', VIEW_RULES, 'edit'),
+  clusterRole('system:aggregate-to-admin', ADMIN_RULES, { [aggregateToLabel('admin')]: 'true' }),
+  clusterRole('system:aggregate-to-edit', EDIT_RULES, { [aggregateToLabel('edit')]: 'true' }),
+  clusterRole('system:aggregate-to-view', VIEW_RULES, { [aggregateToLabel('view')]: 'true' }),
   clusterRole('system:discovery', [
     {
       verbs: ['get'],

@@ -8,6 +8,7 @@ import {
   ForbiddenError,
   NotFoundError,
   RBAC_GROUP,
+  type ClusterRole,
   type ClusterRoleBinding,
   type KubeObject,
   type PolicyRule,
@@ -18,6 +19,12 @@ import type { Authorizer } from '../authorize.js';
 import { GROUP_MASTERS, userInfoOf, type Principal } from '../principal.js';
 import type { RbacPolicy, UserInfo } from './policy.js';
 import { formatRule, uncoveredRules } from './rules.js';
+
+/** Every permission: what writing an aggregating ClusterRole takes. */
+const FULL_AUTHORITY: readonly PolicyRule[] = [
+  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+  { verbs: ['*'], nonResourceURLs: ['*'] },
+];
 
 const PLURAL: Readonly<Record<string, string>> = {
   Role: 'roles',
@@ -66,6 +73,15 @@ export function checkNoEscalation(policy: RbacPolicy, authorize: Authorizer, who
 
   if (obj.kind === 'Role' || obj.kind === 'ClusterRole') {
     if (allowedTo('escalate', PLURAL[obj.kind] ?? '', obj.metadata.name ?? '')) return;
+    // An aggregating role grants whatever roles are later labelled for it: as Kubernetes, only a
+    // holder of every permission may write one.
+    if ((obj as ClusterRole).aggregationRule !== undefined) {
+      if (uncoveredRules(ownedRules(policy, user, undefined), FULL_AUTHORITY).length > 0)
+        throw new ForbiddenError(
+          `clusterroles.${RBAC_GROUP} ${JSON.stringify(obj.metadata.name ?? '')} is forbidden: must have cluster-admin privileges to use the aggregationRule`,
+        );
+      return;
+    }
     const missing = uncoveredRules(ownedRules(policy, user, namespace), (obj as Role).rules ?? []);
     if (missing.length > 0) throw refuseEscalation(obj, user, missing);
     return;

@@ -26,7 +26,13 @@ export { checkNoEscalation, isRbacKind } from './escalation.js';
 export { guardRbacWrites } from './guarded-api.js';
 export { ruleAllows, ruleCovers, uncoveredRules, breakdownRule, formatRule } from './rules.js';
 export { reconcileBootstrapPolicy } from './reconcile-bootstrap.js';
-export { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLE_BINDINGS } from './bootstrap-policy.js';
+export { ClusterRoleAggregationController, aggregatedRules, type ClusterRoleAggregationDeps } from './aggregation.js';
+export {
+  AUTOUPDATE_ANNOTATION,
+  BOOTSTRAP_CLUSTER_ROLES,
+  BOOTSTRAP_CLUSTER_ROLE_BINDINGS,
+  aggregateToLabel,
+} from './bootstrap-policy.js';
 
 /**
  * What the API server needs of authorisation: a decision per request, and the object API of one

@@ -15,18 +15,34 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
+const AGG_VIEW = 'system:aggregate-to-view';
+
 it('restores missing permissions of an auto-updated role, keeping what an operator added', async () => {
-  const view = await t.api.get<ClusterRole>(CR, undefined, 'view');
+  const view = await t.api.get<ClusterRole>(CR, undefined, AGG_VIEW);
   await t.api.update(CR, { ...view, rules: [custom] });
   await reconcileBootstrapPolicy(t.api, silentLogger());
-  const after = await t.api.get<ClusterRole>(CR, undefined, 'view');
-  const want = BOOTSTRAP_CLUSTER_ROLES.find((r) => r.metadata.name === 'view')?.rules ?? [];
+  const after = await t.api.get<ClusterRole>(CR, undefined, AGG_VIEW);
+  const want = BOOTSTRAP_CLUSTER_ROLES.find((r) => r.metadata.name === AGG_VIEW)?.rules ?? [];
   expect(after.rules).toEqual([custom, ...want]);
   // Nothing to do the second time: no write.
   await reconcileBootstrapPolicy(t.api, silentLogger());
-  expect((await t.api.get<ClusterRole>(CR, undefined, 'view')).metadata.resourceVersion).toBe(
+  expect((await t.api.get<ClusterRole>(CR, undefined, AGG_VIEW)).metadata.resourceVersion).toBe(
     after.metadata.resourceVersion,
   );
+});
+
+it('turns a view written out by an older hub into an aggregating one, leaving its rules to the controller', async () => {
+  const view = await t.api.get<ClusterRole>(CR, undefined, 'view');
+  const old: ClusterRole = { ...view, metadata: { ...view.metadata, labels: {} }, rules: [custom] };
+  delete old.aggregationRule;
+  await t.api.update(CR, old);
+  await reconcileBootstrapPolicy(t.api, silentLogger());
+  const after = await t.api.get<ClusterRole>(CR, undefined, 'view');
+  expect(after.aggregationRule).toEqual({
+    clusterRoleSelectors: [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }],
+  });
+  expect(after.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' });
+  expect(after.rules).toEqual([custom]);
 });
 
 it('leaves a role annotated autoupdate "false" as the operator made it', async () => {

@@ -1,9 +1,10 @@
 /**
  * Creates the built-in roles and bindings on hub start and keeps them up to date, as Kubernetes'
  * `rbac/bootstrap-roles` post-start hook does: a missing object is created; one annotated
- * `rbac.authorization.kubernetes.io/autoupdate: "false"` is left alone; otherwise missing
+ * `rbac.authorization.kubernetes.io/autoupdate: "false"` is left alone; otherwise missing labels,
  * permissions and subjects are added (never removed: an operator's additions stay) and a binding
- * whose roleRef changed is recreated.
+ * whose roleRef changed is recreated. An aggregating role (`admin`, `edit`, `view`) gets its missing
+ * selectors, not rules: its rules are the aggregation controller's to write.
  */
 import {
   AlreadyExistsError,
@@ -15,6 +16,7 @@ import {
   type Logger,
   type ResourceType,
 } from '../../../api/index.js';
+import { jsonEqual } from '../../reconcile/index.js';
 import type { ObjectAPI } from '../../registry/index.js';
 import { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLE_BINDINGS } from './bootstrap-policy.js';
 import { uncoveredRules } from './rules.js';
@@ -56,11 +58,27 @@ async function reconcileRole(api: ObjectAPI, type: ResourceType, want: ClusterRo
     return;
   }
   if (cur.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
+  const labels = { ...want.metadata.labels, ...cur.metadata.labels };
+  const labelsMissing = Object.keys(labels).length !== Object.keys(cur.metadata.labels ?? {}).length;
+  if (want.aggregationRule !== undefined) {
+    const haveSelectors = cur.aggregationRule?.clusterRoleSelectors ?? [];
+    const missingSelectors = (want.aggregationRule.clusterRoleSelectors ?? []).filter(
+      (s) => !haveSelectors.some((h) => jsonEqual(h, s)),
+    );
+    if (missingSelectors.length === 0 && !labelsMissing) return;
+    await api.update(type, {
+      ...cur,
+      metadata: { ...cur.metadata, labels },
+      aggregationRule: { ...cur.aggregationRule, clusterRoleSelectors: [...haveSelectors, ...missingSelectors] },
+    });
+    log.info({ clusterRole: name }, 'added missing aggregation selectors or labels to built-in ClusterRole');
+    return;
+  }
   const have = cur.rules ?? [];
   const missing = (want.rules ?? []).filter((r) => uncoveredRules(have, [r]).length > 0);
-  if (missing.length === 0) return;
-  await api.update(type, { ...cur, rules: [...have, ...missing] });
-  log.info({ clusterRole: name, added: missing.length }, 'added missing permissions to built-in ClusterRole');
+  if (missing.length === 0 && !labelsMissing) return;
+  await api.update(type, { ...cur, metadata: { ...cur.metadata, labels }, rules: [...have, ...missing] });
+  log.info({ clusterRole: name, added: missing.length }, 'added missing permissions or labels to built-in ClusterRole');
 }
 
 async function reconcileBinding(
