@@ -36,3 +36,19 @@ export function addCounts(into: FrameCounts, from: FrameCounts): void {
     t.bytes += c.bytes;
   }
 }
+
+/**
+ * Whether a frame type carries Services (protocol 1's `serviceSync`, protocol 2's `serviceSet` and
+ * `serviceDelta`): what an endpoint change sends. Pongs, pod syncs and the rest of a live fleet's
+ * traffic never stop at 1,000 nodes, so a "quiet" rule must look at these only.
+ */
+export function isServiceFrame(type: string): boolean {
+  return type.startsWith('service') && type !== 'serviceWake';
+}
+
+/** The subset of `counts` whose type passes `keep`. */
+export function pickCounts(counts: FrameCounts, keep: (type: string) => boolean): FrameCounts {
+  const out: FrameCounts = {};
+  for (const [type, c] of Object.entries(counts)) if (keep(type)) out[type] = { ...c };
+  return out;
+}

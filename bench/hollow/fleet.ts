@@ -5,7 +5,7 @@
  */
 import { GATEWAY_PATH } from '../../src/api/index.js';
 import { DEFAULT_TUNING, emptyTally, noteError, type FleetContext, type HollowTuning } from './context.js';
-import { addCounts, type FrameCounts } from './counters.js';
+import { addCounts, isServiceFrame, type FrameCounts } from './counters.js';
 import { HollowNode } from './hollow-node.js';
 import { HollowIdentities } from './identity.js';
 import { TimerWheel, jitter } from './wheel.js';
@@ -48,6 +48,8 @@ export interface FleetStats {
   /** The largest per-node received bytes and frames (one node's worst case). */
   maxNodeInBytes: number;
   maxNodeInFrames: number;
+  /** The largest per-node received bytes of Service frames (`isServiceFrame`). */
+  maxNodeServiceBytes: number;
   /** The harness's own longest event-loop lag (ms): were its nodes late, rather than the hub? */
   harnessMaxLagMs: number;
 }
@@ -182,6 +184,7 @@ export class HollowFleet {
     let podsReadyHeld = 0;
     let maxNodeInBytes = 0;
     let maxNodeInFrames = 0;
+    let maxNodeServiceBytes = 0;
     for (const n of this.nodes) {
       if (n.connected) connected++;
       if (n.firstWelcomeAt > 0) everWelcomed++;
@@ -193,10 +196,13 @@ export class HollowFleet {
       addCounts(framesOut, n.counters.out);
       let b = 0;
       let f = 0;
-      for (const c of Object.values(n.counters.in)) {
+      let sb = 0;
+      for (const [type, c] of Object.entries(n.counters.in)) {
         b += c.bytes;
         f += c.frames;
+        if (isServiceFrame(type)) sb += c.bytes;
       }
+      maxNodeServiceBytes = Math.max(maxNodeServiceBytes, sb);
       maxNodeInBytes = Math.max(maxNodeInBytes, b);
       maxNodeInFrames = Math.max(maxNodeInFrames, f);
     }
@@ -214,6 +220,7 @@ export class HollowFleet {
       framesOut,
       maxNodeInBytes,
       maxNodeInFrames,
+      maxNodeServiceBytes,
       harnessMaxLagMs: this.#ctx.wheel.maxLagMs,
     };
   }

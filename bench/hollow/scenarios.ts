@@ -3,7 +3,7 @@
  * Service, and a reconnect storm (hub `kill -9` + restart). Each returns its figures; none asserts
  * anything about timing (the fleet test asserts functional results on top of them).
  */
-import type { FrameCounts } from './counters.js';
+import { isServiceFrame, pickCounts, type FrameCounts } from './counters.js';
 import { FLEET_APP, fleetDeployment, fleetService, probeNamespace } from './manifests.js';
 import { waitFor, type FleetRun } from './run.js';
 import {
@@ -171,7 +171,10 @@ export interface EndpointFigures {
   settleMs: number;
 }
 
-/** Waits until the fleet's received bytes stop changing for `quietMs`; returns when that began. */
+/**
+ * Waits until the fleet's received Service frames (`isServiceFrame`) stop changing for `quietMs`;
+ * returns when that began. Only those: at 1,000 nodes pongs and status traffic never go quiet.
+ */
 async function settle(run: FleetRun, quietMs: number, timeoutMs: number): Promise<number> {
   let last = -1;
   let since = Date.now();
@@ -179,7 +182,7 @@ async function settle(run: FleetRun, quietMs: number, timeoutMs: number): Promis
     'the frames to nodes to settle',
     async () => {
       const s = await run.harness.send({ cmd: 'stats' });
-      const bytes = Object.values(s.framesIn).reduce((a, c) => a + c.bytes, 0);
+      const bytes = Object.values(pickCounts(s.framesIn, isServiceFrame)).reduce((a, c) => a + c.bytes, 0);
       if (bytes !== last) {
         last = bytes;
         since = Date.now();
@@ -209,14 +212,16 @@ export async function endpointChange(run: FleetRun, replicas: number): Promise<E
   const s = await run.harness.send({ cmd: 'stats' });
   await run.harness.send({ cmd: 'setReady', ready: undefined, uid: flipped.uid });
   await settle(run, 1000, 60_000);
-  const bytes = Object.values(s.framesIn).reduce((a, c) => a + c.bytes, 0);
-  const frames = Object.values(s.framesIn).reduce((a, c) => a + c.frames, 0);
+  // The flip's cost is its Service frames; the fleet's background traffic in the same window is not.
+  const flip = pickCounts(s.framesIn, isServiceFrame);
+  const bytes = Object.values(flip).reduce((a, c) => a + c.bytes, 0);
+  const frames = Object.values(flip).reduce((a, c) => a + c.frames, 0);
   return {
     endpoints: replicas,
-    flip: s.framesIn,
+    flip,
     perNodeBytes: bytes / n,
     perNodeFrames: frames / n,
-    maxNodeBytes: s.maxNodeInBytes,
+    maxNodeBytes: s.maxNodeServiceBytes,
     settleMs: quietSince - t0,
   };
 }

@@ -40,3 +40,19 @@ export function parsePositiveDuration(text: string): number {
   if (seconds <= 0) throw new InvalidArgumentError(`"${text}" must be longer than zero`);
   return seconds;
 }
+
+/** Parses a rate per second: a number of at least 0 (`0.1`; 0 stops what it paces). */
+export function parseRate(text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0)
+    throw new InvalidArgumentError(`"${text}" is not a rate per second of at least 0 (e.g. 0.1)`);
+  return v;
+}
+
+/** Parses a fraction in (0, 1] (`0.55`). */
+export function parseFraction(text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v <= 0 || v > 1)
+    throw new InvalidArgumentError(`"${text}" is not a fraction above 0 and at most 1 (e.g. 0.55)`);
+  return v;
+}

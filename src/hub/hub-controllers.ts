@@ -28,6 +28,7 @@ import {
   GarbageCollector,
   JobController,
   NodeLifecycleController,
+  type ZoneEvictionOptions,
   ReplicaSetController,
 } from './controllers/index.js';
 import type { Informer, InformerFactory } from './informers/index.js';
@@ -86,6 +87,7 @@ export interface HubControllerDeps {
   options: {
     nodeGracePeriodSeconds?: number;
     podEvictionTimeoutSeconds?: number;
+    nodeEviction?: ZoneEvictionOptions;
     eventTtlSeconds?: number;
     blobGcGraceSeconds?: number;
   };
@@ -108,6 +110,7 @@ export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecy
     logger: log('node-lifecycle'),
     gracePeriodSeconds: options.nodeGracePeriodSeconds ?? 10,
     evictionTimeoutSeconds: options.podEvictionTimeoutSeconds ?? 30,
+    ...options.nodeEviction,
   });
   const runners: Runner[] = [
     new Scheduler({

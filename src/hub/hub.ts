@@ -22,6 +22,7 @@ import {
   reconcileBootstrapPolicy,
 } from './auth/index.js';
 import { BlobStore } from './blobs/index.js';
+import type { ZoneEvictionOptions } from './controllers/index.js';
 import { clusterInformers, hubControllers } from './hub-controllers.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
@@ -47,6 +48,8 @@ export interface HubOptions {
   nodeGracePeriodSeconds?: number;
   /** Seconds a node may stay not-Ready before its pods are deleted for rescheduling. */
   podEvictionTimeoutSeconds?: number;
+  /** Per-zone node eviction rates (`--node-eviction-rate` and friends; Kubernetes' defaults). */
+  nodeEviction?: ZoneEvictionOptions;
   /** How often nodes send heartbeats. */
   heartbeatIntervalSeconds?: number;
   /** Concurrent watches per user (default 100). */

@@ -8,7 +8,15 @@ import { resolve } from 'node:path';
 import { errorMessage } from '../api/index.js';
 import { createLogger } from '../platform/index.js';
 import { rotateCommand } from './encryption/index.js';
-import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
+import {
+  parseBytes,
+  parseDuration,
+  parseFraction,
+  parseListen,
+  parsePositiveDuration,
+  parsePositiveInt,
+  parseRate,
+} from './flags.js';
 import { Hub } from './hub.js';
 import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
 import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
@@ -32,6 +40,29 @@ async function main(argv: string[]): Promise<void> {
       30,
     )
     .option('--heartbeat-interval <duration>', 'how often nodes send heartbeats', parseDuration, 2)
+    .addOption(
+      new Option('--node-eviction-rate <n>', 'nodes per second whose pods are evicted in a healthy zone')
+        .argParser(parseRate)
+        .default(0.1),
+    )
+    .addOption(
+      new Option('--secondary-node-eviction-rate <n>', 'the same in an unhealthy zone larger than the next flag')
+        .argParser(parseRate)
+        .default(0.01),
+    )
+    .addOption(
+      new Option(
+        '--unhealthy-zone-threshold <fraction>',
+        'share of not-Ready nodes (more than 2) making a zone unhealthy',
+      )
+        .argParser(parseFraction)
+        .default(0.55),
+    )
+    .addOption(
+      new Option('--large-cluster-size-threshold <n>', 'an unhealthy zone of at most this many nodes evicts nothing')
+        .argParser(parsePositiveInt)
+        .default(50),
+    )
     .addOption(
       new Option('--max-watches-per-user <n>', 'concurrent watches one user may hold (429 past it)')
         .argParser(parsePositiveInt)
@@ -120,6 +151,10 @@ async function main(argv: string[]): Promise<void> {
     nodeGracePeriod: number;
     podEvictionTimeout: number;
     heartbeatInterval: number;
+    nodeEvictionRate: number;
+    secondaryNodeEvictionRate: number;
+    unhealthyZoneThreshold: number;
+    largeClusterSizeThreshold: number;
     logLevel: string;
     maxWatchesPerUser: number;
     maxLogFollowsPerUser: number;
@@ -148,6 +183,12 @@ async function main(argv: string[]): Promise<void> {
     logger,
     nodeGracePeriodSeconds: o.nodeGracePeriod,
     podEvictionTimeoutSeconds: o.podEvictionTimeout,
+    nodeEviction: {
+      evictionRate: o.nodeEvictionRate,
+      secondaryEvictionRate: o.secondaryNodeEvictionRate,
+      unhealthyZoneThreshold: o.unhealthyZoneThreshold,
+      largeClusterSizeThreshold: o.largeClusterSizeThreshold,
+    },
     heartbeatIntervalSeconds: o.heartbeatInterval,
     maxWatchesPerUser: o.maxWatchesPerUser,
     maxLogFollowsPerUser: o.maxLogFollowsPerUser,

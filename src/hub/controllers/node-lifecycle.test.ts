@@ -1,7 +1,8 @@
 /**
  * The node lifecycle controller at fleet scale, over a real registry, SQLite store and informers, with
  * a clock the test moves: the start grace after a hub restart, no eviction for time the hub was down,
- * evictions held while most nodes are not Ready, spread status refreshes, and reconnects without writes.
+ * evictions held while every node is not Ready, the per-zone eviction rate, spread status refreshes,
+ * and reconnects without writes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,9 @@ describe('NodeLifecycleController at scale', () => {
   }
 
   /** Starts the controller (a hub start at the current clock) once the informers have the objects. */
-  async function startLifecycle(opts: { statusRefreshSeconds?: number } = {}): Promise<NodeLifecycleController> {
+  async function startLifecycle(
+    opts: { statusRefreshSeconds?: number; evictionRate?: number } = {},
+  ): Promise<NodeLifecycleController> {
     await informers.start();
     lifecycle = new NodeLifecycleController({
       api,
@@ -159,6 +162,27 @@ describe('NodeLifecycleController at scale', () => {
     for (const n of ['b', 'c']) lifecycle!.heartbeat(n);
     await until('b and c Ready', () => ready('b') === 'True' && ready('c') === 'True');
     await until('the pod on a evicted', async () => !(await podExists('on-a')));
+  });
+
+  it('evicts the pods of one unreachable node at once and of the next only after 1/rate seconds', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `z${i}`);
+    for (const n of names) await addNode(n);
+    await addPod('on-z0', 'z0');
+    await addPod('on-z1', 'z1');
+    await startLifecycle({ evictionRate: 0.1 });
+    const alive = (): void => names.slice(2).forEach((n) => lifecycle!.heartbeat(n));
+    for (const n of names) lifecycle!.heartbeat(n);
+    now += (GRACE_S + 1) * 1000; // z0 and z1 went silent: 2 of 10, a healthy zone
+    alive();
+    await until('z0 and z1 Unknown', () => ready('z0') === 'Unknown' && ready('z1') === 'Unknown');
+    now += (EVICT_S + 1) * 1000;
+    alive();
+    await until('one of the two evicted', async () => !(await podExists('on-z0')) || !(await podExists('on-z1')));
+    await ticks();
+    expect((await podExists('on-z0')) || (await podExists('on-z1'))).toBe(true); // the other waits for a token
+    now += 10_000; // 0.1 nodes/s
+    alive();
+    await until('the second evicted', async () => !(await podExists('on-z0')) && !(await podExists('on-z1')));
   });
 
   it('spreads status refreshes over the interval and writes nothing for a reconnect of a Ready node', async () => {

@@ -10,44 +10,36 @@
  *   phase of that interval so the refreshes of thousands of nodes are spread, not bunched;
  * - after a hub (re)start every node gets the grace period from the start to come back, and no pod is
  *   evicted for unreachability before start + grace: the hub being down is not the nodes' fault;
- * - mass disruption: while at least `unhealthyThreshold` (55%) of the nodes are not Ready (a network
- *   cut, a hub outage seen from the other side), evictions stop, since moving every pod onto the few
- *   nodes left would only make things worse;
- * - one tick checks every node in memory, in chunks that yield to the event loop; only nodes whose
- *   state changed are written.
+ * - evictions are rate limited per zone as Kubernetes does (zone-eviction.ts): 0.1 nodes/s in a healthy
+ *   zone, slower or none in a zone where most nodes are not Ready, none when every zone is down (the
+ *   hub's own network is the likely cause), since moving every pod onto the few nodes left would only
+ *   make things worse;
+ * - deadline-indexed: each node has one time at which it must next be looked at (silence past the
+ *   grace period, its status refresh, a pod's eviction), and a tick looks only at the nodes due — O(due),
+ *   not O(nodes) per second. A node's change or a heartbeat of a node not Ready makes it due at once.
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
 import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { PeriodicSweep, setCondition, type EventRecorder } from '../reconcile/index.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { markPodsNotReady, phaseOf, setUnreachableTaint } from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
+import { ZoneEvictionLimiter, zoneOf, type ZoneEvictionOptions } from './zone-eviction.js';
 
 const NODE = typeByKind('v1', 'Node')!;
-const POD = typeByKind('v1', 'Pod')!;
 
-export interface NodeLifecycleOptions {
+export interface NodeLifecycleOptions extends ZoneEvictionOptions {
   gracePeriodSeconds: number;
   evictionTimeoutSeconds: number;
   statusRefreshSeconds?: number;
   tickMs?: number;
-  /** Fraction of nodes not Ready at or above which no pod is evicted (default 0.55, as Kubernetes). */
-  unhealthyThreshold?: number;
 }
 
 /** Nodes checked per turn of the event loop in one tick. */
 const TICK_CHUNK = 500;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A stable phase in [0, 1) per node name, so each node's status refresh falls at its own time. */
-function phaseOf(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  // FNV-1a, then murmur3's finalizer: names differing in a last digit must land far apart.
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
-}
 
 export interface NodeLifecycleDeps extends NodeLifecycleOptions {
   api: ObjectAPI;
@@ -66,13 +58,37 @@ export class NodeLifecycleController {
   private readonly startedAt: number;
   private readonly sweeper: PeriodicSweep<void>;
   private readonly taints: TaintManager;
-  /** Whether evictions are held because too many nodes are not Ready (logged on change). */
-  private disrupted = false;
+  private readonly limiter: ZoneEvictionLimiter;
+  /** When each node must next be looked at. */
+  private readonly due = new DeadlineQueue();
+  /** Nodes not Ready whose pods the zone's rate limit let go (until the node is Ready again). */
+  private readonly evicting = new Set<string>();
+  /** Nodes not Ready with pods due that their zone's rate limit refused (so far). */
+  private readonly held = new Set<string>();
 
   constructor(private readonly deps: NodeLifecycleDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     this.startedAt = deps.clock.now();
     this.taints = new TaintManager(deps);
+    // A zone changing state changes rates: nodes refused a token look again at once.
+    this.limiter = new ZoneEvictionLimiter(deps, deps.clock, deps.logger, () => {
+      for (const name of this.held) this.due.schedule(name, deps.clock.now());
+    });
+    const changed = (old: Node | undefined, cur: Node | undefined): void => {
+      this.limiter.nodeChanged(old, cur);
+      const name = (cur ?? old)?.metadata.name ?? '';
+      if (!cur) {
+        this.due.remove(name);
+        this.evicting.delete(name);
+        this.held.delete(name);
+      } else this.due.schedule(name, deps.clock.now());
+    };
+    for (const n of deps.nodes.list()) changed(undefined, n);
+    deps.nodes.addHandler({
+      onAdd: (n) => changed(undefined, n),
+      onUpdate: (o, n) => changed(o, n),
+      onDelete: (n) => changed(n, undefined),
+    });
     this.sweeper = new PeriodicSweep({
       run: () => this.tick(),
       intervalMs: deps.tickMs ?? 1000,
@@ -93,8 +109,12 @@ export class NodeLifecycleController {
 
   /** Records a sign of life from `node` (hello or heartbeat). */
   heartbeat(node: string): void {
-    this.lastSeen.set(node, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    this.lastSeen.set(node, now);
     this.connected.add(node);
+    // A Ready node's pending deadline finds it alive and moves on; one not Ready may be Ready again.
+    const n = this.deps.nodes.get(undefined, node);
+    if (!n || nodeReadyStatus(n) !== 'True') this.due.schedule(node, now);
   }
 
   /** Records that the node's session closed (heartbeats stop counting from now). */
@@ -106,6 +126,8 @@ export class NodeLifecycleController {
   /** Marks a node Ready with fresh status (called by the gateway on hello) and lifts the unreachable taint. */
   async markReady(node: Node): Promise<Node> {
     this.heartbeat(node.metadata.name ?? '');
+    this.evicting.delete(node.metadata.name ?? '');
+    this.held.delete(node.metadata.name ?? '');
     // Already Ready and untainted (a reconnect, a hub restart): nothing to write; the refresh keeps the time.
     const tainted = (node.spec?.taints ?? []).some((t) => t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT);
     if (nodeReadyStatus(node) === 'True' && !tainted) return node;
@@ -133,40 +155,71 @@ export class NodeLifecycleController {
     return updated;
   }
 
-  /** One pass over every node (never two at once: the sweep joins a tick under way). */
+  /** Looks at the nodes due (never two ticks at once: the sweep joins a tick under way). */
   private async tick(): Promise<void> {
-    const nodes = this.deps.nodes.list();
-    let notReady = 0;
-    // A node still registering (no Ready condition yet) is not a failure; Unknown and False are.
-    for (const n of nodes)
-      if (n.status?.conditions?.some((c) => c.type === 'Ready') && nodeReadyStatus(n) !== 'True') notReady++;
-    this.setDisrupted(
-      nodes.length > 0 && notReady / nodes.length >= (this.deps.unhealthyThreshold ?? 0.55),
-      notReady,
-      nodes.length,
-    );
-    for (let i = 0; i < nodes.length; i++) {
+    const names = this.due.popDue(this.deps.clock.now());
+    for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % TICK_CHUNK === 0) await yieldToLoop();
-      await this.check(nodes[i]!);
+      const node = this.deps.nodes.get(undefined, names[i]!);
+      if (!node) continue;
+      try {
+        await this.check(node);
+      } finally {
+        this.scheduleNext(names[i]!);
+      }
     }
   }
 
-  private setDisrupted(on: boolean, notReady: number, total: number): void {
-    if (on === this.disrupted) return;
-    this.disrupted = on;
-    if (on)
-      this.deps.logger.warn(
-        { notReady, total },
-        'most nodes are not Ready (a partition or an outage): pod evictions are held until they come back',
-      );
-    else this.deps.logger.info({ notReady, total }, 'nodes are back: pod evictions resume');
+  /** When the node must next be looked at, from what the cache now says of it. */
+  private scheduleNext(name: string): void {
+    const node = this.deps.nodes.get(undefined, name);
+    if (!node) return;
+    const now = this.deps.clock.now();
+    const grace = this.deps.gracePeriodSeconds * 1000;
+    const tick = this.deps.tickMs ?? 1000;
+    const tainted = (node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
+    let at = Infinity;
+    if (nodeReadyStatus(node) === 'True') {
+      at = (this.lastSeen.get(name) ?? this.startedAt) + grace + 1;
+      if (this.connected.has(name)) at = Math.min(at, this.refreshDue(name));
+    }
+    if (tainted) {
+      const { due, nextMs } = this.taints.due(node, now, this.evictionNotBefore());
+      // Pods still due (held by the zone's rate limit): look again next tick.
+      at = Math.min(at, due.length > 0 ? now + tick : nextMs);
+    }
+    if (at !== Infinity) this.due.schedule(name, Math.max(at, now + 1));
   }
 
-  /** Evicts pods of a NoExecute-tainted node, unless evictions are held (mass disruption). */
+  /** When the node's status refresh is due (never written by this process: its own phase after the start). */
+  private refreshDue(name: string): number {
+    const refresh = (this.deps.statusRefreshSeconds ?? 60) * 1000;
+    return (this.lastWritten.get(name) ?? this.startedAt - refresh * phaseOf(name)) + refresh;
+  }
+
+  /** Unreachability counts only from when this hub could have heard the node: start + grace. */
+  private evictionNotBefore(): number {
+    return this.startedAt + this.deps.gracePeriodSeconds * 1000;
+  }
+
+  /**
+   * Evicts pods of a NoExecute-tainted node that are due. A node not Ready (the lifecycle's own
+   * evictions) goes through its zone's rate limit once, as Kubernetes' `--node-eviction-rate`; a
+   * taint put on a Ready node by hand evicts at once.
+   */
   private async evict(node: Node, now: number): Promise<void> {
-    if (this.disrupted) return;
-    // Unreachability counts only from when this hub could have heard the node: start + grace.
-    await this.taints.evictPods(node, now, this.startedAt + this.deps.gracePeriodSeconds * 1000);
+    const name = node.metadata.name ?? '';
+    const { due } = this.taints.due(node, now, this.evictionNotBefore());
+    if (due.length === 0) return;
+    if (nodeReadyStatus(node) !== 'True' && !this.evicting.has(name)) {
+      if (!this.limiter.tryAcquire(zoneOf(node))) {
+        this.held.add(name);
+        return;
+      }
+      this.held.delete(name);
+      this.evicting.add(name);
+    }
+    await this.taints.evict(node, due);
   }
 
   private async check(node: Node): Promise<void> {
@@ -181,10 +234,7 @@ export class NodeLifecycleController {
       return;
     }
     if (ready === 'True') {
-      const refresh = (this.deps.statusRefreshSeconds ?? 60) * 1000;
-      // Never written by this process yet: due at the node's own phase of the interval after the start.
-      const written = this.lastWritten.get(name) ?? this.startedAt - refresh * phaseOf(name);
-      if (now - written >= refresh && this.connected.has(name)) await this.refreshHeartbeat(node, seen);
+      if (now >= this.refreshDue(name) && this.connected.has(name)) await this.refreshHeartbeat(node, seen);
       if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evict(node, now);
       return;
     }
@@ -246,44 +296,10 @@ export class NodeLifecycleController {
     const latest = this.deps.nodes.get(undefined, name);
     if (latest) await this.setUnreachableTaint(latest, true);
     // Its pods can no longer be trusted to serve: take them out of endpoints now.
-    for (const pod of this.deps.pods.byIndex(BY_NODE_NAME, name).filter((p) => !p.metadata.deletionTimestamp)) {
-      const conds = setCondition(
-        setCondition(
-          pod.status?.conditions,
-          { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `node ${name} is not ready` },
-          now,
-        ),
-        { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' },
-        now,
-      );
-      const containerStatuses = pod.status?.containerStatuses?.map((c) => ({ ...c, ready: false }));
-      try {
-        const updated = await this.deps.api.updateStatus<Pod>(POD, {
-          ...pod,
-          status: { ...(pod.status ?? {}), conditions: conds, ...(containerStatuses ? { containerStatuses } : {}) },
-        });
-        this.deps.pods.observe(updated);
-      } catch (err) {
-        if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
-      }
-    }
+    await markPodsNotReady(this.deps.api, this.deps.pods, name, now);
   }
 
-  /** Adds or removes the `node.kubernetes.io/unreachable:NoExecute` taint. */
-  private async setUnreachableTaint(node: Node, on: boolean): Promise<Node> {
-    const taints = node.spec?.taints ?? [];
-    const has = taints.some((t) => t.key === UNREACHABLE_TAINT);
-    if (has === on) return node;
-    const next = on
-      ? [...taints, { key: UNREACHABLE_TAINT, effect: 'NoExecute' as const, timeAdded: rfc3339(this.deps.clock.now()) }]
-      : taints.filter((t) => t.key !== UNREACHABLE_TAINT && t.key !== NOT_READY_TAINT);
-    try {
-      const updated = await this.deps.api.update<Node>(NODE, { ...node, spec: { ...(node.spec ?? {}), taints: next } });
-      this.deps.nodes.observe(updated);
-      return updated;
-    } catch (err) {
-      if (err instanceof ConflictError || err instanceof NotFoundError) return node;
-      throw err;
-    }
+  private setUnreachableTaint(node: Node, on: boolean): Promise<Node> {
+    return setUnreachableTaint(this.deps.api, this.deps.nodes, node, on, this.deps.clock.now());
   }
 }

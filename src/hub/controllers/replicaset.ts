@@ -9,7 +9,7 @@ import type { Informer } from '../informers/index.js';
 import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, WritePacer, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { Controller, WritePacer, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
 
@@ -41,7 +41,21 @@ export class ReplicaSetController extends Controller {
     super({ name: 'replicaset', workers: deps.workers, logger: deps.logger, clock: deps.clock });
     this.statusPacer = new WritePacer(deps.clock, deps.statusIntervalMs ?? STATUS_INTERVAL_MS);
     this.enqueueFrom(deps.replicaSets);
-    this.enqueueOwnerOf(deps.pods, 'ReplicaSet');
+    // A pod added, deleted, or changing activeness or labels can change how many pods to create or
+    // delete: look at once. Any other update (bound, Running, Ready) moves only status counts, written
+    // at most once per interval anyway: look after that interval. Counting is O(pods of the set), so
+    // per pod event it made a 10,000-pod rollout quadratic (13.6% of the hub's CPU at 1k × 10k).
+    const interval = deps.statusIntervalMs ?? STATUS_INTERVAL_MS;
+    const owner = (p: Pod, ms: number): void => {
+      const ref = controllerRef(p);
+      if (ref?.kind === 'ReplicaSet') this.queue.addAfter(`${p.metadata.namespace}/${ref.name}`, ms);
+    };
+    deps.pods.addHandler({
+      onAdd: (p) => owner(p, 0),
+      onDelete: (p) => owner(p, 0),
+      onUpdate: (o, p) =>
+        owner(p, isPodActive(o) === isPodActive(p) && jsonEqual(o.metadata.labels, p.metadata.labels) ? interval : 0),
+    });
     deps.pods.addIndex(BY_CONTROLLER_UID, controllerUid);
   }
 
@@ -71,7 +85,7 @@ export class ReplicaSetController extends Controller {
     const diff = want - active.length;
     if (diff > 0) await this.createPods(rs, Math.min(diff, BURST));
     else if (diff < 0) await this.deletePods(rs, active, Math.min(-diff, BURST));
-    await this.updateStatus(rs, this.ownedPods(rs));
+    await this.updateStatus(rs, diff === 0 ? pods : this.ownedPods(rs));
   }
 
   private async createPods(rs: ReplicaSet, n: number): Promise<void> {
@@ -106,6 +120,13 @@ export class ReplicaSetController extends Controller {
   }
 
   private async updateStatus(rs: ReplicaSet, pods: Pod[]): Promise<void> {
+    // Paced per ReplicaSet, and asked before counting (at 10,000 pods the counting is the cost): a
+    // status already at this generation waits its turn; a new generation is observed at once.
+    const key = objectKey(rs);
+    if (rs.status && rs.status.observedGeneration === (rs.metadata.generation ?? 1)) {
+      const wait = this.statusPacer.wait(key);
+      if (wait > 0) return this.queue.addAfter(key, wait);
+    }
     const now = this.deps.clock.now();
     const minReady = rs.spec.minReadySeconds ?? 0;
     const active = pods.filter(isPodActive);
@@ -124,10 +145,6 @@ export class ReplicaSetController extends Controller {
       this.queue.addAfter(objectKey(rs), minReady * 1000);
     const prev = rs.status ? { ...rs.status, conditions: undefined } : undefined;
     if (jsonEqual(prev, status)) return;
-    // Paced per ReplicaSet: a changed status (other than the generation observed) waits its turn.
-    const key = objectKey(rs);
-    const wait = prev?.observedGeneration === status.observedGeneration ? this.statusPacer.wait(key) : 0;
-    if (wait > 0) return this.queue.addAfter(key, wait);
     await writeStatus(this.deps.api, RS, this.deps.replicaSets, {
       ...rs,
       status: { ...status, ...(rs.status?.conditions ? { conditions: rs.status.conditions } : {}) },

@@ -1,6 +1,6 @@
 /**
  * The taint manager (Kubernetes' NoExecute taint eviction): pods on a node with NoExecute taints go
- * as their tolerations allow. The node lifecycle controller calls it on every tick for tainted nodes.
+ * as their tolerations allow. The node lifecycle controller asks it when a tainted node is due.
  */
 import type { Node, Pod, Taint } from '../../api/index.js';
 import { ConflictError, NotFoundError, typeByKind } from '../../api/index.js';
@@ -24,6 +24,12 @@ export interface TaintManagerDeps {
   evictionTimeoutSeconds: number;
 }
 
+/** A pod to evict, and the taint it does not (or no longer) tolerate. */
+export interface DueEviction {
+  pod: Pod;
+  because: Taint;
+}
+
 /** Evicts pods that do not (or no longer) tolerate their node's NoExecute taints. */
 export class TaintManager {
   readonly #deps: TaintManagerDeps;
@@ -39,11 +45,14 @@ export class TaintManager {
    * toleration of the unreachable/not-ready taints gets the hub's eviction timeout (Kubernetes adds
    * such default tolerations of 300 s at admission). The unreachable/not-ready taints count from
    * `notBeforeMs` at the earliest (the hub's start plus the grace period: time the hub was down is
-   * not time the node was unreachable).
+   * not time the node was unreachable). Returns the pods due now and when the next one falls due.
    */
-  async evictPods(node: Node, nowMs: number, notBeforeMs = 0): Promise<void> {
+  due(node: Node, nowMs: number, notBeforeMs = 0): { due: DueEviction[]; nextMs: number } {
     const name = node.metadata.name ?? '';
     const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
+    const due: DueEviction[] = [];
+    let nextMs = Infinity;
+    if (taints.length === 0) return { due, nextMs };
     for (const pod of this.#deps.pods.byIndex(BY_NODE_NAME, name).filter((p) => !p.metadata.deletionTimestamp)) {
       let evictAt = Infinity;
       let because: Taint | undefined;
@@ -63,9 +72,18 @@ export class TaintManager {
           because = taint;
         }
       }
-      if (evictAt > nowMs || !because) continue;
+      if (!because) continue;
+      if (evictAt <= nowMs) due.push({ pod, because });
+      else nextMs = Math.min(nextMs, evictAt);
+    }
+    return { due, nextMs };
+  }
+
+  /** Deletes the pods `due` found on `node` (forced when the node is unreachable: nobody is there to confirm). */
+  async evict(node: Node, due: readonly DueEviction[]): Promise<void> {
+    const name = node.metadata.name ?? '';
+    for (const { pod, because } of due) {
       try {
-        // Forced when the node is unreachable (nobody is there to confirm); graceful otherwise.
         const force = because.key === UNREACHABLE_TAINT;
         await this.#deps.api.delete(POD, pod.metadata.namespace, pod.metadata.name ?? '', {
           ...(force ? { gracePeriodSeconds: 0 } : {}),

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../api/index.js';
 import { ConflictError, errorMessage } from '../../api/index.js';
-import type { ListResult, Store, StoreEvent, StoredValue } from '../store/index.js';
+import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from '../store/index.js';
 import { decryptValue, encryptValue, envelopeKeyName, isEnvelope } from './envelope.js';
 import type { Keyring } from './keyring.js';
 
@@ -58,8 +58,8 @@ export class EncryptingStore implements Store {
     return s && this.unsealStored(s);
   }
 
-  async list(prefix: string): Promise<ListResult> {
-    const r = await this.inner.list(prefix);
+  async list(prefix: string, range?: ListRange): Promise<ListResult> {
+    const r = await this.inner.list(prefix, range);
     return { ...r, items: r.items.map((s) => this.unsealStored(s)) };
   }
 

@@ -21,53 +21,71 @@ import { INDEXED_FIELDS, type WatchSub } from './watch-dispatch.js';
 import { toWatchEvent, withResourceVersion } from './watch-filter.js';
 
 /** The selectors of `opts` as one predicate, and the indexed field term it requires, if any. */
-function selection(opts: ListOptions): { matches: (obj: KubeObject) => boolean; index: string | undefined } {
+function selection(opts: ListOptions): {
+  matches: (obj: KubeObject) => boolean;
+  index: string | undefined;
+  selective: boolean;
+} {
   const labels = parseLabelSelector(opts.labelSelector);
   const fields = parseFieldSelector(opts.fieldSelector);
   const pinned = fields.find((f) => f.op === '=' && (INDEXED_FIELDS as readonly string[]).includes(f.field));
   return {
     matches: (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj),
     index: pinned && `${pinned.field}=${pinned.value}`,
+    selective: labels.length > 0 || fields.length > 0,
   };
 }
+
+/** Store rows read per ranged read while a selector fills a page. */
+const PAGE_CHUNK = 500;
 
 /**
  * Lists a collection. With `limit`, answers at most that many items in key order and a `continue`
  * token; the following pages keep the first page's resourceVersion (a watch from it replays what
  * changed meanwhile) and a token whose revision was compacted gets 410 Gone, as in Kubernetes.
+ * A page is a ranged store read from the token's key, never a scan of the whole collection; as in
+ * Kubernetes, `remainingItemCount` is given only without selectors (with one it is unknown).
  */
 export async function listObjects<T extends KubeObject>(
   store: Store,
   type: ResourceType,
   opts: ListOptions,
 ): Promise<ObjectList<T>> {
-  const { matches } = selection(opts);
+  const { matches, selective } = selection(opts);
   const prefix = collectionPrefix(type, opts.namespace);
   const token = opts.continue ? decodeContinue(opts.continue) : undefined;
   if (token && token.revision < (await store.compactedRevision())) throw expiredContinue();
-  const res = await store.list(prefix);
-  const revision = token?.revision ?? res.revision;
-  const startKey = token ? prefix + token.start : undefined;
-  const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
+  const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
+  let after = token ? prefix + token.start : undefined;
   const items: T[] = [];
-  let remaining = 0;
+  let revision = token?.revision;
+  let remaining: number | undefined;
+  // Key of the last row looked at, and whether rows follow it: the next page starts after it.
   let lastKey = '';
-  for (const sv of res.items) {
-    if (startKey !== undefined && sv.key <= startKey) continue;
-    if (items.length >= limit) {
-      // Counting the rest costs a selector check each, not a copy.
-      if (matches(sv.value as KubeObject)) remaining++;
-      continue;
+  let more: boolean;
+  for (;;) {
+    const want = limit === undefined ? undefined : selective ? Math.max(PAGE_CHUNK, limit) : limit - items.length;
+    const res = await store.list(prefix, {
+      ...(after !== undefined ? { after } : {}),
+      ...(want ? { limit: want } : {}),
+    });
+    revision ??= res.revision;
+    let i = 0;
+    for (; i < res.items.length && (limit === undefined || items.length < limit); i++) {
+      const sv = res.items[i]!;
+      lastKey = sv.key;
+      const object = withResourceVersion<T>(sv.value, sv.modRevision);
+      if (matches(object)) items.push(object);
     }
-    const object = withResourceVersion<T>(sv.value, sv.modRevision);
-    if (!matches(object)) continue;
-    items.push(object);
-    lastKey = sv.key;
+    more = i < res.items.length || (res.remaining ?? 0) > 0;
+    if (!selective && limit !== undefined) remaining = (res.remaining ?? 0) + (res.items.length - i);
+    if (want === undefined || !more || (limit !== undefined && items.length >= limit)) break;
+    after = lastKey;
   }
   const out: ObjectList<T> = { items, resourceVersion: String(revision) };
-  if (remaining > 0) {
-    out.continue = encodeContinue({ revision, start: lastKey.slice(prefix.length) });
-    out.remainingItemCount = remaining;
+  if (limit !== undefined && more) {
+    out.continue = encodeContinue({ revision: revision ?? 0, start: lastKey.slice(prefix.length) });
+    if (remaining !== undefined && remaining > 0) out.remainingItemCount = remaining;
   }
   return out;
 }

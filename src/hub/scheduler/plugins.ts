@@ -9,6 +9,12 @@ import { tolerates } from './taints.js';
 
 export interface FilterPlugin {
   name: string;
+  /**
+   * True when the verdict depends only on the Node object and the pod's scheduling signature
+   * (fit-cache.ts: runtime class, node selector, tolerations, image architectures), never on what is
+   * bound where: the scheduler then memoises it per node and workload.
+   */
+  static?: boolean;
   filter(pod: Pod, node: Node, acct: NodeAccounting): string | undefined;
 }
 
@@ -62,11 +68,13 @@ function podTolerates(pod: Pod, taint: Taint): boolean {
 
 export const nodeReady: FilterPlugin = {
   name: 'NodeReady',
+  static: true,
   filter: (_pod, node) => (nodeReadyStatus(node) === 'True' ? undefined : 'node(s) were not ready'),
 };
 
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
+  static: true,
   filter: (pod, node) =>
     node.spec?.unschedulable && !podTolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })
       ? 'node(s) were unschedulable'
@@ -75,6 +83,7 @@ export const nodeUnschedulable: FilterPlugin = {
 
 export const runtimeSupported: FilterPlugin = {
   name: 'RuntimeClass',
+  static: true,
   filter: (pod, node) => {
     const rc = defaultRuntimeClass(pod.spec);
     return (node.status?.runtimeHandlers ?? []).some((h) => h.name === rc)
@@ -94,6 +103,7 @@ export const IMAGE_ARCHITECTURES_ANNOTATION = 'edgeplane.io/image-architectures'
 /** An OCI pod goes only to nodes of an architecture its image offers; a Wasm pod runs on any. */
 export const imageArchitecture: FilterPlugin = {
   name: 'ImageArchitecture',
+  static: true,
   filter: (pod, node) => {
     const listed = pod.metadata.annotations?.[IMAGE_ARCHITECTURES_ANNOTATION];
     if (listed === undefined || defaultRuntimeClass(pod.spec) !== 'oci') return undefined;
@@ -110,6 +120,7 @@ export const imageArchitecture: FilterPlugin = {
 
 export const nodeSelector: FilterPlugin = {
   name: 'NodeSelector',
+  static: true,
   filter: (pod, node) => {
     const labels = node.metadata.labels ?? {};
     for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {}))
@@ -120,6 +131,7 @@ export const nodeSelector: FilterPlugin = {
 
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
+  static: true,
   filter: (pod, node) => {
     const t = (node.spec?.taints ?? []).find(
       (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !podTolerates(pod, t),

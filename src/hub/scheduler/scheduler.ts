@@ -15,6 +15,7 @@ import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { NodeAccounting } from './accounting.js';
+import { StaticFitCache } from './fit-cache.js';
 import { feasibleNodesToFind, NodeRing } from './node-sample.js';
 import { DEFAULT_FILTERS, DEFAULT_SCORES, type FilterPlugin, type ScorePlugin } from './plugins.js';
 
@@ -60,13 +61,17 @@ export class Scheduler extends Controller {
   private readonly unschedulable = new Set<string>();
   /** Pods (by uid) placed and accounted whose binding is being written. */
   private readonly assumed = new Set<string>();
-  private readonly filters: readonly FilterPlugin[];
+  /** Filters that read what is bound where (run for every node walked). */
+  private readonly dynamicFilters: readonly FilterPlugin[];
+  private readonly staticFit: StaticFitCache;
   private readonly scores: readonly ScorePlugin[];
   private readonly ring: NodeRing;
 
   constructor(private readonly deps: SchedulerDeps) {
     super({ name: 'scheduler', workers: deps.workers ?? 16, maxRetryMs: 5000, logger: deps.logger, clock: deps.clock });
-    this.filters = deps.filters ?? DEFAULT_FILTERS;
+    const filters = deps.filters ?? DEFAULT_FILTERS;
+    this.staticFit = new StaticFitCache(filters.filter((f) => f.static));
+    this.dynamicFilters = filters.filter((f) => !f.static);
     this.scores = deps.scores ?? DEFAULT_SCORES;
     this.ring = new NodeRing(function* () {
       for (const n of deps.nodes.list()) yield n.metadata.name ?? '';
@@ -125,11 +130,9 @@ export class Scheduler extends Controller {
     this.ring.walk((name) => {
       const node = this.deps.nodes.get(undefined, name);
       if (!node) return true;
-      let failed: string | undefined;
-      for (const f of this.filters) {
-        failed = f.filter(pod, node, this.acct);
-        if (failed) break;
-      }
+      let failed = this.staticFit.check(pod, node, this.acct);
+      for (let i = 0; !failed && i < this.dynamicFilters.length; i++)
+        failed = this.dynamicFilters[i]!.filter(pod, node, this.acct);
       if (failed) reasons.set(failed, (reasons.get(failed) ?? 0) + 1);
       else feasible.push(node);
       return feasible.length < want;

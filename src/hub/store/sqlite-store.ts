@@ -22,7 +22,7 @@ import { defaultSqliteDriver } from './default-driver.js';
 import { Fanout } from './fanout.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import type { SqlValue, SqliteConnection, SqliteDriver, SqliteStatement } from './sqlite-driver.js';
-import type { ListResult, Store, StoreEvent, StoredValue } from './types.js';
+import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
 
 /** Options of `SqliteStore.create`. */
 export interface SqliteStoreOptions {
@@ -149,11 +149,29 @@ export class SqliteStore implements Store {
     return row ? toStored(row) : undefined;
   }
 
-  async list(prefix: string): Promise<ListResult> {
-    const rows = this.#stmt<[string, string], ObjectRow>(
-      'SELECT * FROM objects WHERE key >= ? AND key < ? ORDER BY key',
-    ).all(prefix, prefixEnd(prefix));
-    return { items: rows.map(toStored), revision: this.#revision };
+  async list(prefix: string, range: ListRange = {}): Promise<ListResult> {
+    const end = prefixEnd(prefix);
+    // `key > after` (a page after the last key seen) or `key >= prefix` (from the start).
+    const after = range.after !== undefined && range.after >= prefix ? range.after : undefined;
+    const from = after === undefined ? 'key >= ?' : 'key > ?';
+    if (range.limit === undefined) {
+      const rows = this.#stmt<[string, string], ObjectRow>(
+        `SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key`,
+      ).all(after ?? prefix, end);
+      return { items: rows.map(toStored), revision: this.#revision };
+    }
+    const rows = this.#stmt<[string, string, number], ObjectRow>(
+      `SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key LIMIT ?`,
+    ).all(after ?? prefix, end, Math.max(0, Math.floor(range.limit)));
+    const last = rows.at(-1)?.key;
+    // Counting the keys left reads the key index only, not a value.
+    const rest =
+      last === undefined
+        ? 0
+        : (this.#stmt<[string, string], { n: number }>(
+            'SELECT COUNT(*) AS n FROM objects WHERE key > ? AND key < ?',
+          ).get(last, end)?.n ?? 0);
+    return { items: rows.map(toStored), revision: this.#revision, remaining: rest };
   }
 
   async create(key: string, value: unknown): Promise<number> {

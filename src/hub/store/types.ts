@@ -33,6 +33,14 @@ export interface StoreEvent {
 export interface ListResult {
   items: StoredValue[];
   revision: number;
+  /** With a range `limit`: how many keys under the prefix follow the last one returned. */
+  remaining?: number;
+}
+
+/** A ranged read: keys after `after` (exclusive), at most `limit` of them (a page, not a scan). */
+export interface ListRange {
+  after?: string;
+  limit?: number;
 }
 
 /** Storage backend. All writes bump the single revision counter by one. */
@@ -40,8 +48,8 @@ export interface Store {
   /** Current revision. */
   revision(): Promise<number>;
   get(key: string): Promise<StoredValue | undefined>;
-  /** All keys under `prefix`, in key order. */
-  list(prefix: string): Promise<ListResult>;
+  /** Keys under `prefix` in key order: all of them, or the `range` asked for. */
+  list(prefix: string, range?: ListRange): Promise<ListResult>;
   /** Creates `key`; throws AlreadyExistsError if present. Returns the new modRevision. */
   create(key: string, value: unknown): Promise<number>;
   /**

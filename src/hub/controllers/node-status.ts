@@ -1,0 +1,72 @@
+/**
+ * The writes of the node lifecycle controller that concern one node's objects: its unreachable taint
+ * and its pods' readiness, and the phase that spreads nodes' status refreshes.
+ */
+import type { Node, Pod } from '../../api/index.js';
+import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
+import { BY_NODE_NAME, type Informer } from '../informers/index.js';
+import { setCondition } from '../reconcile/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+import { NOT_READY_TAINT, UNREACHABLE_TAINT } from './taint-manager.js';
+
+const NODE = typeByKind('v1', 'Node')!;
+const POD = typeByKind('v1', 'Pod')!;
+
+/** A stable phase in [0, 1) per node name, so each node's status refresh falls at its own time. */
+export function phaseOf(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  // FNV-1a, then murmur3's finalizer: names differing in a last digit must land far apart.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+}
+
+/** Marks the pods of node `name` not Ready (they leave endpoints at once); `now` is RFC 3339. */
+export async function markPodsNotReady(api: ObjectAPI, pods: Informer<Pod>, name: string, now: string): Promise<void> {
+  for (const pod of pods.byIndex(BY_NODE_NAME, name).filter((p) => !p.metadata.deletionTimestamp)) {
+    const conds = setCondition(
+      setCondition(
+        pod.status?.conditions,
+        { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `node ${name} is not ready` },
+        now,
+      ),
+      { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' },
+      now,
+    );
+    const containerStatuses = pod.status?.containerStatuses?.map((c) => ({ ...c, ready: false }));
+    try {
+      const updated = await api.updateStatus<Pod>(POD, {
+        ...pod,
+        status: { ...(pod.status ?? {}), conditions: conds, ...(containerStatuses ? { containerStatuses } : {}) },
+      });
+      pods.observe(updated);
+    } catch (err) {
+      if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
+    }
+  }
+}
+
+/** Adds or removes the `node.kubernetes.io/unreachable:NoExecute` taint (stamped `nowMs`). */
+export async function setUnreachableTaint(
+  api: ObjectAPI,
+  nodes: Informer<Node>,
+  node: Node,
+  on: boolean,
+  nowMs: number,
+): Promise<Node> {
+  const taints = node.spec?.taints ?? [];
+  const has = taints.some((t) => t.key === UNREACHABLE_TAINT);
+  if (has === on) return node;
+  const next = on
+    ? [...taints, { key: UNREACHABLE_TAINT, effect: 'NoExecute' as const, timeAdded: rfc3339(nowMs) }]
+    : taints.filter((t) => t.key !== UNREACHABLE_TAINT && t.key !== NOT_READY_TAINT);
+  try {
+    const updated = await api.update<Node>(NODE, { ...node, spec: { ...(node.spec ?? {}), taints: next } });
+    nodes.observe(updated);
+    return updated;
+  } catch (err) {
+    if (err instanceof ConflictError || err instanceof NotFoundError) return node;
+    throw err;
+  }
+}
