@@ -11,6 +11,7 @@ export * from './node.js';
 export * from './namespace.js';
 export * from './event.js';
 export * from './workloads.js';
+export * from './autoscaling.js';
 export * from './service.js';
 export * from './rbac.js';
 export * from './token.js';
