@@ -40,3 +40,10 @@ export function parsePositiveDuration(text: string): number {
   if (seconds <= 0) throw new InvalidArgumentError(`"${text}" must be longer than zero`);
   return seconds;
 }
+
+/** Parses `--hpa-sync-period`: a duration of at least one second (Kubernetes' default is 15 s). */
+export function parseHpaSyncPeriod(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds < 1) throw new InvalidArgumentError(`"${text}" is shorter than the shortest HPA sync period, 1s`);
+  return seconds;
+}

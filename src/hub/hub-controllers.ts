@@ -8,6 +8,7 @@ import type {
   DaemonSet,
   Deployment,
   Endpoints,
+  HorizontalPodAutoscaler,
   Job,
   Logger,
   Node,
@@ -24,11 +25,13 @@ import {
   EndpointsController,
   EventTtlController,
   GarbageCollector,
+  HpaController,
   JobController,
   NodeLifecycleController,
   ReplicaSetController,
 } from './controllers/index.js';
 import type { Informer, InformerFactory } from './informers/index.js';
+import type { UsageSource } from './metrics/index.js';
 import type { EventRecorder } from './reconcile/index.js';
 import type { ObjectAPI } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
@@ -45,6 +48,7 @@ export interface ClusterInformers {
   jobs: Informer<Job>;
   configMaps: Informer<ConfigMap>;
   secrets: Informer<Secret>;
+  hpas: Informer<HorizontalPodAutoscaler>;
 }
 
 /** One informer per kind, from `factory` (which shares one watch per collection). */
@@ -60,6 +64,7 @@ export function clusterInformers(factory: InformerFactory): ClusterInformers {
     jobs: factory.for<Job>('batch/v1', 'Job'),
     configMaps: factory.for<ConfigMap>('v1', 'ConfigMap'),
     secrets: factory.for<Secret>('v1', 'Secret'),
+    hpas: factory.for<HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler'),
   };
 }
 
@@ -76,6 +81,8 @@ export interface HubControllerDeps {
   events: EventRecorder;
   blobs: BlobStore;
   clock: Clock;
+  /** The metrics intake the HorizontalPodAutoscaler reads (none: HPAs report their metrics missing). */
+  usage?: UsageSource;
   /** A logger for one component. */
   log: (component: string) => Logger;
   /** The control loops' tunables (the fields of the same names in `HubOptions`). */
@@ -84,6 +91,7 @@ export interface HubControllerDeps {
     podEvictionTimeoutSeconds?: number;
     eventTtlSeconds?: number;
     blobGcGraceSeconds?: number;
+    hpaSyncPeriodSeconds?: number;
   };
 }
 
@@ -161,6 +169,11 @@ export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecy
       clock,
       logger: log('blob-gc'),
       graceSeconds: options.blobGcGraceSeconds,
+    }),
+    new HpaController({
+      ...{ api, pods, services, hpas: deps.informers.hpas, usage: deps.usage, clock, logger: log('hpa') },
+      events: events.withComponent('horizontal-pod-autoscaler'),
+      syncPeriodSeconds: options.hpaSyncPeriodSeconds,
     }),
     lifecycle,
   ];

@@ -55,6 +55,8 @@ export interface HubOptions {
   maxLogFollowsPerUser?: number;
   /** Seconds an Event is kept after its last update (default 3600, as Kubernetes). */
   eventTtlSeconds?: number;
+  /** Seconds between two syncs of one HorizontalPodAutoscaler (`--hpa-sync-period`, default 15, at least 1). */
+  hpaSyncPeriodSeconds?: number;
   /** Total bytes of the content store (default 10 GiB). */
   blobStoreMaxBytes?: number;
   /** Largest blob upload (default 256 MiB). */

@@ -8,7 +8,14 @@ import { resolve } from 'node:path';
 import { errorMessage } from '../api/index.js';
 import { createLogger } from '../platform/index.js';
 import { rotateCommand } from './encryption/index.js';
-import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
+import {
+  parseBytes,
+  parseDuration,
+  parseHpaSyncPeriod,
+  parseListen,
+  parsePositiveDuration,
+  parsePositiveInt,
+} from './flags.js';
 import { Hub } from './hub.js';
 import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
 import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
@@ -46,6 +53,11 @@ async function main(argv: string[]): Promise<void> {
       new Option('--event-ttl <duration>', 'how long an Event is kept after its last update')
         .argParser(parsePositiveDuration)
         .default(3600, '1h'),
+    )
+    .addOption(
+      new Option('--hpa-sync-period <duration>', 'how often each HorizontalPodAutoscaler is synced (at least 1s)')
+        .argParser(parseHpaSyncPeriod)
+        .default(15, '15s'),
     )
     .addOption(
       new Option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)')
@@ -124,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
     maxWatchesPerUser: number;
     maxLogFollowsPerUser: number;
     eventTtl: number;
+    hpaSyncPeriod: number;
     blobStoreMaxBytes: number;
     blobMaxUploadBytes: number;
     blobGcGrace: number;
@@ -152,6 +165,7 @@ async function main(argv: string[]): Promise<void> {
     maxWatchesPerUser: o.maxWatchesPerUser,
     maxLogFollowsPerUser: o.maxLogFollowsPerUser,
     eventTtlSeconds: o.eventTtl,
+    hpaSyncPeriodSeconds: o.hpaSyncPeriod,
     blobStoreMaxBytes: o.blobStoreMaxBytes,
     blobMaxUploadBytes: o.blobMaxUploadBytes,
     blobGcGraceSeconds: o.blobGcGrace,
