@@ -26,7 +26,7 @@ import { HpaConditions } from './conditions.js';
 import { computeReplicasForMetrics } from './metrics.js';
 import { IdleTracker, idleSeconds, scalesToZero } from './idle.js';
 import { MetricError } from './replica-calculator.js';
-import { readTarget, targetPods, type Target } from './target.js';
+import { indexPodsByNamespace, readTarget, targetPods, type Target } from './target.js';
 import { wakeTargets } from './wake.js';
 
 const keyOf = (h: HorizontalPodAutoscaler): string => `${h.metadata.namespace}/${h.metadata.name}`;
@@ -66,6 +66,7 @@ export class HpaController extends Controller {
   constructor(private readonly deps: HpaControllerDeps) {
     super({ name: 'hpa', logger: deps.logger, clock: deps.clock });
     this.syncMs = (deps.syncPeriodSeconds ?? DEFAULT_HPA_SYNC_PERIOD_SECONDS) * 1000;
+    indexPodsByNamespace(deps.pods);
     // Its own status writes must not trigger a sync: only a new HPA, a spec or annotation change does.
     const changed = (a: HorizontalPodAutoscaler, b: HorizontalPodAutoscaler): boolean =>
       a.metadata.generation !== b.metadata.generation || !jsonEqual(a.metadata.annotations, b.metadata.annotations);

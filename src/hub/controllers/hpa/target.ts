@@ -60,7 +60,15 @@ export async function readTarget(api: ObjectAPI, hpa: HorizontalPodAutoscaler): 
   return { type, object, scale: toScale(object), selector, podLabels: object.spec.template?.metadata?.labels };
 }
 
+/** Index of pods by namespace: an HPA's sync reads the pods of its namespace, not of the cluster. */
+export const PODS_BY_NAMESPACE = 'hpa-namespace';
+
+/** Adds {@link PODS_BY_NAMESPACE} to the pod informer (once). */
+export function indexPodsByNamespace(pods: Informer<Pod>): void {
+  pods.addIndex(PODS_BY_NAMESPACE, (p) => [p.metadata.namespace ?? 'default']);
+}
+
 /** The target's pods (in the HPA's namespace, matching its selector). */
 export function targetPods(pods: Informer<Pod>, namespace: string, selector: Selector): Pod[] {
-  return pods.list((p) => p.metadata.namespace === namespace && matchesLabels(selector, p.metadata.labels));
+  return pods.byIndex(PODS_BY_NAMESPACE, namespace).filter((p) => matchesLabels(selector, p.metadata.labels));
 }
