@@ -48,6 +48,11 @@ class TestUsage implements UsageSource {
   }
 }
 
+const RPS = {
+  type: 'Pods' as const,
+  pods: { metric: { name: 'http_requests_per_second' }, target: { type: 'AverageValue' as const, averageValue: '10' } },
+};
+
 let now = Date.parse('2026-12-02T12:00:00Z');
 const clock = { now: () => now };
 
@@ -275,6 +280,39 @@ describe('HpaController', () => {
     await expect
       .poll(events)
       .toContain('SuccessfulRescale: New size: 1; reason: a request for Service web is waiting (scale from zero)');
+  });
+
+  it('takes the largest proposal of several metrics; an invalid metric blocks a scale down', async () => {
+    const cpu = {
+      type: 'Resource' as const,
+      resource: { name: 'cpu' as const, target: { type: 'Utilization' as const, averageUtilization: 50 } },
+    };
+    const mem = {
+      type: 'Resource' as const,
+      resource: { name: 'memory' as const, target: { type: 'Utilization' as const, averageUtilization: 50 } },
+    };
+    await deployment(2);
+    await pod('a', 30, 10);
+    await pod('b', 30, 10);
+    await hpa({ minReplicas: 1, metrics: [cpu, RPS] });
+    await sync();
+    // CPU says 1 (10% of requests), request rate says 6: 6 wins.
+    expect(await replicas()).toBe(6);
+    expect((await status())?.currentMetrics).toHaveLength(2);
+    // Memory has no request (invalid) and the request rate falls: no scale down on partial metrics.
+    const h = await api.get<HorizontalPodAutoscaler>(HPA, 'default', 'web');
+    await api.update(HPA, {
+      ...h,
+      spec: { ...h.spec, metrics: [mem, RPS], behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } },
+    });
+    for (const n of ['a', 'b']) sample(n, (await api.get<Pod>(POD, 'default', n)).metadata.uid ?? '', 1, 10);
+    await sync();
+    expect(await replicas()).toBe(6);
+    const active = (await status())?.conditions?.find((c) => c.type === 'ScalingActive');
+    expect(active).toMatchObject({ status: 'False', reason: 'FailedGetResourceMetric' });
+    await expect
+      .poll(events)
+      .toContainEqual(expect.stringMatching(/^FailedComputeMetricsReplicas: invalid metrics \(1 invalid out of 2\)/));
   });
 
   it('refuses invalid specs with the field named', async () => {

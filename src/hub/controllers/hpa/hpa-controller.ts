@@ -140,6 +140,12 @@ export class HpaController extends Controller {
         conditions: conditions.list,
       });
     }
+    conditions.set(
+      'AbleToScale',
+      'True',
+      'SucceededGetScale',
+      "the HPA controller was able to get the target's current scale",
+    );
     const current = target.scale.spec.replicas ?? 0;
     const pods = targetPods(this.deps.pods, ns, target.selector);
     const status: HorizontalPodAutoscalerStatus = {
@@ -262,10 +268,11 @@ export class HpaController extends Controller {
         `the HPA was unable to compute the replica count: ${e.message}`,
       );
       this.deps.events.warning(hpa, e.reason, e.message);
+      const n = hpa.spec.metrics?.length ?? 0;
       this.deps.events.warning(
         hpa,
         'FailedComputeMetricsReplicas',
-        `invalid metrics (${hpa.spec.metrics?.length ?? 0} invalid out of ${hpa.spec.metrics?.length ?? 0}), first error is: ${e.message}`,
+        `invalid metrics (${outcome.invalid} invalid out of ${n}), first error is: ${e.message}`,
       );
       return undefined;
     }

@@ -31,6 +31,8 @@ export interface MetricsOutcome {
   statuses: MetricStatus[];
   /** The first failing metric: event/condition reason and message. */
   error?: { reason: string; message: string };
+  /** How many metrics failed. */
+  invalid: number;
 }
 
 type ResourceName = 'cpu' | 'memory';
@@ -161,8 +163,7 @@ export function computeReplicasForMetrics(
   nowMs: number,
 ): MetricsOutcome {
   const ns = hpa.metadata.namespace ?? 'default';
-  const out: MetricsOutcome = { replicas: undefined, metricName: '', statuses: [] };
-  let invalid = 0;
+  const out: MetricsOutcome = { replicas: undefined, metricName: '', statuses: [], invalid: 0 };
   const specs = hpa.spec.metrics ?? [];
   for (const m of specs) {
     const r = readerOf(m);
@@ -175,12 +176,13 @@ export function computeReplicasForMetrics(
       }
     } catch (err) {
       if (!(err instanceof MetricError)) throw err;
-      invalid++;
+      out.invalid++;
       out.error ??= { reason: r.reason, message: `unable to get metric ${r.name}: ${err.message}` };
     }
   }
   // All invalid, or some invalid and the valid ones would scale down: no decision.
-  if (invalid >= specs.length || (invalid > 0 && (out.replicas ?? 0) < currentReplicas)) out.replicas = undefined;
+  if (out.invalid >= specs.length || (out.invalid > 0 && (out.replicas ?? 0) < currentReplicas))
+    out.replicas = undefined;
   return out;
 }
 
