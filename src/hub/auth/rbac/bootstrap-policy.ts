@@ -32,6 +32,9 @@ const rule = (verbs: string[], apiGroups: string[], resources: string[]): Policy
   resources,
 });
 
+/** metrics-server's `system:aggregated-metrics-reader` rule: read pod and node metrics. */
+const METRICS_READER_RULE = rule(READ, ['metrics.k8s.io'], ['pods', 'nodes']);
+
 const VIEW_RULES: PolicyRule[] = [
   rule(READ, [''], ['pods', 'services', 'services/status', 'endpoints', 'configmaps']),
   rule(READ, [''], ['events', 'pods/status', 'pods/log', 'namespaces/status']),
@@ -52,6 +55,8 @@ const VIEW_RULES: PolicyRule[] = [
   ),
   rule(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
   rule(READ, ['batch'], ['jobs', 'jobs/status']),
+  // `system:aggregated-metrics-reader`'s rule, aggregated into view (and so edit and admin) in Kubernetes.
+  METRICS_READER_RULE,
   // Content-store blobs are URLs, not resources: effective through a ClusterRoleBinding, as every URL rule.
   { verbs: ['get'], nonResourceURLs: [`${BLOB_PATH}/*`] },
 ];
@@ -78,11 +83,12 @@ const bootstrapMeta = (name: string) => ({
   annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
 });
 
-function clusterRole(name: string, rules: PolicyRule[]): ClusterRole {
+function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}): ClusterRole {
+  const meta = bootstrapMeta(name);
   return {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'ClusterRole',
-    metadata: bootstrapMeta(name),
+    metadata: { ...meta, labels: { ...meta.labels, ...labels } },
     rules,
   };
 }
@@ -106,6 +112,12 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
   clusterRole('admin', [...VIEW_RULES, ...EDIT_RULES, ...ADMIN_RULES]),
   clusterRole('edit', [...VIEW_RULES, ...EDIT_RULES]),
   clusterRole('view', VIEW_RULES),
+  // As metrics-server installs it: aggregated into view, edit and admin by its labels (written out above too).
+  clusterRole('system:aggregated-metrics-reader', [METRICS_READER_RULE], {
+    'rbac.authorization.k8s.io/aggregate-to-view': 'true',
+    'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+    'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+  }),
   clusterRole('system:discovery', [
     {
       verbs: ['get'],
