@@ -184,7 +184,16 @@ export class Hub {
     // The nodes' latest usage (metrics.k8s.io, top, the autoscaler), fed by their gateway sessions.
     const usage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
     const nodeMetrics = new NodeMetricsFrames({ usage, services, logger: log('metrics') });
-    const { lifecycle, runners } = hubControllers({ api, informers: cluster, events, blobs, clock, log, options });
+    const { lifecycle, runners } = hubControllers({
+      api,
+      informers: cluster,
+      events,
+      blobs,
+      clock,
+      log,
+      options,
+      usage,
+    });
     observeControllers(runners, metrics.controlPlane);
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
