@@ -12,6 +12,7 @@ import { Token, TOKEN_GROUP } from './token.js';
 import { ClusterRole, ClusterRoleBinding, RBAC_GROUP, Role, RoleBinding } from './rbac.js';
 import { Endpoints, Service } from './service.js';
 import { DaemonSet, Deployment, Job, ReplicaSet } from './workloads.js';
+import { HorizontalPodAutoscaler } from './autoscaling.js';
 
 /** Describes one served kind. */
 export interface ResourceType {
@@ -148,6 +149,17 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     schema: ReplicaSet,
     hasStatus: true,
     hasScale: true,
+  }),
+  rt({
+    group: 'autoscaling',
+    version: 'v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    shortNames: ['hpa'],
+    namespaced: true,
+    schema: HorizontalPodAutoscaler,
+    hasStatus: true,
+    hasScale: false,
   }),
   rt({
     group: '',

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { registerAuth } from './commands/auth.js';
+import { registerAutoscale } from './commands/autoscale.js';
 import { registerConfig } from './commands/config.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
@@ -49,6 +50,7 @@ function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerExec(program, ctx);
   registerScale(program, ctx);
+  registerAutoscale(program, ctx);
   registerRollout(program, ctx);
   registerSet(program, ctx);
   registerNodeOps(program, ctx);

@@ -56,3 +56,10 @@ export function parseFraction(text: string): number {
     throw new InvalidArgumentError(`"${text}" is not a fraction above 0 and at most 1 (e.g. 0.55)`);
   return v;
 }
+
+/** Parses `--hpa-sync-period`: a duration of at least one second (Kubernetes' default is 15 s). */
+export function parseHpaSyncPeriod(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds < 1) throw new InvalidArgumentError(`"${text}" is shorter than the shortest HPA sync period, 1s`);
+  return seconds;
+}

@@ -9,6 +9,7 @@ import type {
   DaemonSet,
   Deployment,
   Endpoints,
+  HorizontalPodAutoscaler,
   Job,
   Logger,
   Node,
@@ -26,12 +27,14 @@ import {
   EndpointsController,
   EventTtlController,
   GarbageCollector,
+  HpaController,
   JobController,
   NodeLifecycleController,
   type ZoneEvictionOptions,
   ReplicaSetController,
 } from './controllers/index.js';
 import type { Informer, InformerFactory } from './informers/index.js';
+import type { UsageSource } from './metrics/index.js';
 import type { EventRecorder } from './reconcile/index.js';
 import type { ObjectAPI } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
@@ -49,6 +52,7 @@ export interface ClusterInformers {
   configMaps: Informer<ConfigMap>;
   secrets: Informer<Secret>;
   clusterRoles: Informer<ClusterRole>;
+  hpas: Informer<HorizontalPodAutoscaler>;
 }
 
 /** One informer per kind, from `factory` (which shares one watch per collection). */
@@ -65,6 +69,7 @@ export function clusterInformers(factory: InformerFactory): ClusterInformers {
     configMaps: factory.for<ConfigMap>('v1', 'ConfigMap'),
     secrets: factory.for<Secret>('v1', 'Secret'),
     clusterRoles: factory.for<ClusterRole>('rbac.authorization.k8s.io/v1', 'ClusterRole'),
+    hpas: factory.for<HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler'),
   };
 }
 
@@ -81,6 +86,8 @@ export interface HubControllerDeps {
   events: EventRecorder;
   blobs: BlobStore;
   clock: Clock;
+  /** The metrics intake the HorizontalPodAutoscaler reads (none: HPAs report their metrics missing). */
+  usage?: UsageSource;
   /** A logger for one component. */
   log: (component: string) => Logger;
   /** The control loops' tunables (the fields of the same names in `HubOptions`). */
@@ -90,6 +97,7 @@ export interface HubControllerDeps {
     nodeEviction?: ZoneEvictionOptions;
     eventTtlSeconds?: number;
     blobGcGraceSeconds?: number;
+    hpaSyncPeriodSeconds?: number;
   };
 }
 
@@ -174,6 +182,11 @@ export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecy
       clusterRoles: deps.informers.clusterRoles,
       clock,
       logger: log('rbac'),
+    }),
+    new HpaController({
+      ...{ api, pods, services, hpas: deps.informers.hpas, usage: deps.usage, clock, logger: log('hpa') },
+      events: events.withComponent('horizontal-pod-autoscaler'),
+      syncPeriodSeconds: options.hpaSyncPeriodSeconds,
     }),
     lifecycle,
   ];

@@ -27,7 +27,14 @@ import { clusterInformers, hubControllers } from './hub-controllers.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
 import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
-import { HubMetrics, LoopWatchdog } from './metrics/index.js';
+import {
+  HubMetrics,
+  InstrumentedStore,
+  LoopWatchdog,
+  NodeMetricsFrames,
+  UsageStore,
+  observeControllers,
+} from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
@@ -58,6 +65,8 @@ export interface HubOptions {
   maxLogFollowsPerUser?: number;
   /** Seconds an Event is kept after its last update (default 3600, as Kubernetes). */
   eventTtlSeconds?: number;
+  /** Seconds between two syncs of one HorizontalPodAutoscaler (`--hpa-sync-period`, default 15, at least 1). */
+  hpaSyncPeriodSeconds?: number;
   /** Total bytes of the content store (default 10 GiB). */
   blobStoreMaxBytes?: number;
   /** Largest blob upload (default 256 MiB). */
@@ -132,7 +141,14 @@ export class Hub {
     const clock = options.clock ?? systemClock;
     // Secrets are encrypted at rest: only the wrapper below the registry sees ciphertext.
     const keyring = await loadHubKeyring(dataDir, options.encryptionKeyFile, logger.child({ component: 'encryption' }));
-    const store = await openHubStore(dataDir, keyring, logger.child({ component: 'store' }));
+    // Created first: the store's writes, the queues and the gateway report to it (its gauges read lazily).
+    const metrics: HubMetrics = new HubMetrics({
+      connectedNodes: () => gateway.connectedNodes().length,
+      watchers: () => api.watchStats,
+      usage: () => ({ ...usage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
+    });
+    const backend = await openHubStore(dataDir, keyring, logger.child({ component: 'store' }));
+    const store = new InstrumentedStore(backend, metrics.controlPlane.store);
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
     // The built-in roles exist (and grant what they should) before the first request is decided.
@@ -168,7 +184,20 @@ export class Hub {
     const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
     const log = (component: string): Logger => logger.child({ component });
 
-    const { lifecycle, runners } = hubControllers({ api, informers: cluster, events, blobs, clock, log, options });
+    // The nodes' latest usage (metrics.k8s.io, top, the autoscaler), fed by their gateway sessions.
+    const usage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
+    const nodeMetrics = new NodeMetricsFrames({ usage, services, logger: log('metrics') });
+    const { lifecycle, runners } = hubControllers({
+      api,
+      informers: cluster,
+      events,
+      blobs,
+      clock,
+      log,
+      options,
+      usage,
+    });
+    observeControllers(runners, metrics.controlPlane);
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
     const nodeCertificates = tls && {
@@ -197,15 +226,13 @@ export class Hub {
       meshToken,
       ...(nodeCertificates ? { certificates: nodeCertificates.certificates } : {}),
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
+      metrics: nodeMetrics,
+      frameMeter: metrics.controlPlane.frames,
       ...options.gateway,
     });
     const streamLimits = new StreamLimiter({
       watchesPerUser: options.maxWatchesPerUser,
       logFollowsPerUser: options.maxLogFollowsPerUser,
-    });
-    const metrics = new HubMetrics({
-      connectedNodes: () => gateway.connectedNodes().length,
-      watchers: () => api.watchStats,
     });
     const watchdog = new LoopWatchdog({ logger: log('event-loop'), onBlock: (s) => metrics.loopBlocked(s) });
     runners.push({ start: () => watchdog.start(), stop: () => Promise.resolve(watchdog.stop()) });
@@ -227,6 +254,8 @@ export class Hub {
       logger: log('api'),
       version: { gitVersion: HUB_VERSION },
       streamLimits,
+      metricsApi: { usage, pods, nodes },
+      nodeMetrics: nodeMetrics.proxy,
       caBundlePem: tls?.servingCaPem,
       ...(nodeCertificates ? { nodeCertificates } : {}),
     });

@@ -12,6 +12,7 @@ import {
   parseBytes,
   parseDuration,
   parseFraction,
+  parseHpaSyncPeriod,
   parseListen,
   parsePositiveDuration,
   parsePositiveInt,
@@ -77,6 +78,11 @@ async function main(argv: string[]): Promise<void> {
       new Option('--event-ttl <duration>', 'how long an Event is kept after its last update')
         .argParser(parsePositiveDuration)
         .default(3600, '1h'),
+    )
+    .addOption(
+      new Option('--hpa-sync-period <duration>', 'how often each HorizontalPodAutoscaler is synced (at least 1s)')
+        .argParser(parseHpaSyncPeriod)
+        .default(15, '15s'),
     )
     .addOption(
       new Option('--blob-store-max-bytes <size>', 'total size of the content store (uploads past it get 507)')
@@ -159,6 +165,7 @@ async function main(argv: string[]): Promise<void> {
     maxWatchesPerUser: number;
     maxLogFollowsPerUser: number;
     eventTtl: number;
+    hpaSyncPeriod: number;
     blobStoreMaxBytes: number;
     blobMaxUploadBytes: number;
     blobGcGrace: number;
@@ -193,6 +200,7 @@ async function main(argv: string[]): Promise<void> {
     maxWatchesPerUser: o.maxWatchesPerUser,
     maxLogFollowsPerUser: o.maxLogFollowsPerUser,
     eventTtlSeconds: o.eventTtl,
+    hpaSyncPeriodSeconds: o.hpaSyncPeriod,
     blobStoreMaxBytes: o.blobStoreMaxBytes,
     blobMaxUploadBytes: o.blobMaxUploadBytes,
     blobGcGraceSeconds: o.blobGcGrace,

@@ -28,6 +28,7 @@ import {
 } from '../../api/index.js';
 import { age } from './age.js';
 import { CONFIG_COLUMNS } from './config-columns.js';
+import { HPA_COLUMNS } from './hpa-columns.js';
 import { podReady, podRestarts, podStatus } from './pod-status.js';
 
 /** How one kind is printed. */
@@ -142,6 +143,7 @@ const BINDING_COLUMNS: KindColumns = {
 
 const COLUMNS: Record<string, KindColumns> = {
   ...CONFIG_COLUMNS,
+  ...HPA_COLUMNS,
   Role: ROLE_COLUMNS,
   ClusterRole: ROLE_COLUMNS,
   RoleBinding: BINDING_COLUMNS,

@@ -4,6 +4,7 @@ import {
   type Deployment,
   type Endpoints,
   type Event,
+  type HorizontalPodAutoscaler,
   type KubeObject,
   type Namespace,
   type Node,
@@ -17,6 +18,7 @@ import {
 } from '../../api/index.js';
 import { age } from './age.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
+import { describeHpa } from './describe-hpa.js';
 import { nodeStatus } from './columns.js';
 import { controlledBy, describePod, writeLabels, writeMeta, writePodTemplate } from './describe-pod.js';
 import { DescribeWriter, describeTime, writeConditions, writeEvents } from './describe-writer.js';
@@ -241,6 +243,8 @@ export function describeObject(type: ResourceType, obj: KubeObject, extras: Desc
       return describeSecret(obj as Secret, extras.events, now);
     case 'ConfigMap':
       return describeConfigMap(obj as ConfigMap, extras.events, now);
+    case 'HorizontalPodAutoscaler':
+      return describeHpa(obj as HorizontalPodAutoscaler, extras.events, now);
     default:
       return describeGeneric(type, obj, extras, now);
   }

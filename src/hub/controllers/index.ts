@@ -15,3 +15,4 @@ export {
   ConfigRolloutController,
   type ConfigRolloutDeps,
 } from './config-rollout.js';
+export { DEFAULT_HPA_SYNC_PERIOD_SECONDS, HpaController, type HpaControllerDeps } from './hpa/index.js';

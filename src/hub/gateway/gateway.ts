@@ -29,6 +29,7 @@ import type { NodeLifecycleController } from '../controllers/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
 import type { CertificateAuthenticator } from '../identity/index.js';
+import type { FrameMeter, NodeMetricsFrames } from '../metrics/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
 import type { NodeEventRate } from './event-limiter.js';
@@ -96,6 +97,10 @@ export interface NodeGatewayDeps {
   serviceCoalesceMs?: number;
   /** Bounds of concurrent admission (default 64 registering at once, 2048 waiting; past it nodes retry later). */
   admissionLimits?: Partial<AdmissionLimits>;
+  /** Takes the metrics frames of protocol 3 (usage, serviceWake, metricsResult) and sends metricsRequests. */
+  metrics?: NodeMetricsFrames;
+  /** Counts the sessions' frames and bytes by type (the hub's /metrics). */
+  frameMeter?: FrameMeter;
 }
 
 /** Sessions with edge nodes, their admission, and what the hub sends them. */
@@ -157,6 +162,11 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       requests: this.requests,
       nodeEventRate: deps.nodeEventRate,
       resync: (session) => this.services.resync(session),
+      metrics: deps.metrics,
+    });
+    deps.metrics?.bind({
+      sessionOf: (n) => this.sessions.get(n),
+      routesNamespace: (n, ns) => this.interest.wants(n, ns),
     });
     // The Services a pod's node needs go out before the pod, so its first call finds them.
     this.config =
@@ -263,7 +273,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
         onMessage: (s: NodeSession, m: NodeToHub) => this.onMessage(s, m),
         onClose: (s: NodeSession) => this.onClose(s),
       };
-      const session = new NodeSession(ws, handlers, this.deps.logger, this.deps.sessionLimits, remote);
+      const { logger, sessionLimits, frameMeter } = this.deps;
+      const session = new NodeSession(ws, handlers, logger, sessionLimits, remote, frameMeter);
       session.certifiedName = certifiedName;
       const timer = setTimeout(() => {
         if (!session.helloReceived) session.fail('no hello received in time');
@@ -339,6 +350,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     this.deps.lifecycle.disconnected(node);
     this.reports.disconnected(node, (n) => this.sessions.has(n));
     this.requests.failNode(node);
+    this.deps.metrics?.disconnected(node);
     this.deps.logger.info({ node }, 'node disconnected');
   }
 

@@ -1,12 +1,13 @@
 /**
  * What an admitted node reports over its session: heartbeats, requests for a Service resync, pod statuses and pods it has let go
  * (written to the store in chunks, so one node's big batch does not hold up the others), log chunks
- * and exec results (handed to the pending requests), errors, and Events about its own pods
+ * and exec results (handed to the pending requests), metrics frames (to the metrics intake), errors, and Events about its own pods
  * (rate-limited per node, recorded as the node's).
  */
 import type { Clock, Logger, NodeToHub, Pod } from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
+import type { NodeMetricsFrames } from '../metrics/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { NodeEventLimiter, type NodeEventRate } from './event-limiter.js';
@@ -40,6 +41,8 @@ export interface NodeReportsDeps {
   nodeEventRate?: Partial<NodeEventRate> | undefined;
   /** The node asks for its whole Service set again (it missed a delta). */
   resync(session: NodeSession): void;
+  /** The metrics intake (protocol 3 frames); absent: they are ignored. */
+  metrics?: NodeMetricsFrames | undefined;
 }
 
 /** A message of an admitted node (everything but `hello`). */
@@ -84,6 +87,10 @@ export class NodeReports {
       case 'error':
         this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
         return;
+      case 'usage':
+      case 'serviceWake':
+      case 'metricsResult':
+        return this.deps.metrics?.handle(session, node, msg);
       case 'event': {
         // Only about the node's own pods: a node cannot write Events about anything else.
         const pod = this.deps.pods.get(msg.pod.namespace, msg.pod.name);

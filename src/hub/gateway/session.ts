@@ -12,6 +12,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { HubErrorReason, HubToNode, Logger, NodeToHub } from '../../api/index.js';
+import type { FrameMeter } from '../metrics/index.js';
 import {
   FrameError,
   NodeToHub as NodeToHubSchema,
@@ -93,6 +94,8 @@ export class NodeSession {
     limits: Partial<NodeSessionLimits> = {},
     /** The peer's IP address and port as the hub sees it. */
     readonly remoteAddress = 'unknown',
+    /** Counts frames and bytes by type (the hub's /metrics). */
+    private readonly meter?: FrameMeter,
   ) {
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
@@ -151,6 +154,7 @@ export class NodeSession {
       return;
     }
     this.ws.send(frame);
+    this.meter?.sent(frame);
   }
 
   /** Sends a fatal error and closes. */
@@ -225,6 +229,7 @@ export class NodeSession {
       if (!isBinary) throw new FrameError('text frames are not part of the protocol: frames are binary msgpack');
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       msg = decodeFrame(NodeToHubSchema, buf);
+      this.meter?.received(msg.type, buf.byteLength);
     } catch (err) {
       this.violation(errorMessage(err));
       return;

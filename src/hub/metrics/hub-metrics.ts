@@ -1,10 +1,12 @@
 /**
  * The hub's Prometheus metrics (prom-client), named as the kube-apiserver names them where there is
  * one: process and Node.js defaults (event-loop lag included), API requests by verb, resource and code
- * with a latency histogram, long-running requests, watchers, connected nodes. One registry per hub
+ * with a latency histogram, long-running requests, watchers, connected nodes, the usage intake, and
+ * the control plane's own (`control-plane-metrics.ts`). One registry per hub
  * (no prom-client global), so tests and several hubs in one process stay apart.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ControlPlaneMetrics } from './control-plane-metrics.js';
 
 /** Live figures the hub reads on each scrape (cheap callbacks, no per-event bookkeeping). */
 export interface MetricSources {
@@ -12,6 +14,8 @@ export interface MetricSources {
   connectedNodes?: () => number;
   /** API watchers served by shared watches, and store watches held. */
   watchers?: () => { watchers: number; storeWatches: number };
+  /** The usage intake's counters (usage frames taken in, entries and wake-ups turned away). */
+  usage?: () => { frames: number; refusedPods: number; refusedWakes: number };
 }
 
 /** The kube-apiserver's latency buckets (seconds), so dashboards built for it read ours. */
@@ -32,6 +36,8 @@ export interface RequestSample {
 
 export class HubMetrics {
   readonly registry = new Registry();
+  /** Store, work-queue, scheduler and gateway metrics, and their observers. */
+  readonly controlPlane = new ControlPlaneMetrics(this.registry);
   readonly #requests: Counter<'verb' | 'resource' | 'subresource' | 'code'>;
   readonly #duration: Histogram<'verb' | 'resource' | 'subresource'>;
   readonly #longRunning: Gauge<'verb' | 'resource'>;
@@ -84,7 +90,8 @@ export class HubMetrics {
       help: 'Longest event-loop block seen since the hub started.',
       registers,
     });
-    const { connectedNodes, watchers } = sources;
+    const { connectedNodes, watchers, usage } = sources;
+    if (usage) usageCounters(registers, usage);
     if (connectedNodes)
       new Gauge({
         name: 'edgeplane_connected_nodes',
@@ -158,4 +165,33 @@ export class HubMetrics {
   async render(): Promise<{ text: string; contentType: string }> {
     return { text: await this.registry.metrics(), contentType: this.registry.contentType };
   }
+}
+
+/** Counters read from the usage intake on each scrape (it counts; the registry only reports). */
+function usageCounters(
+  registers: Registry[],
+  usage: () => { frames: number; refusedPods: number; refusedWakes: number },
+): void {
+  const counter = (name: string, help: string, read: (u: ReturnType<typeof usage>) => number): void => {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read(usage()));
+      },
+    });
+  };
+  counter('edgeplane_usage_frames_total', 'Usage frames taken in from nodes.', (u) => u.frames);
+  counter(
+    'edgeplane_usage_refused_pods_total',
+    'Pod usage entries ignored: the pod is unknown or not bound to the reporting node.',
+    (u) => u.refusedPods,
+  );
+  counter(
+    'edgeplane_service_wakes_refused_total',
+    'serviceWake frames ignored: the Service does not exist or the node does not route it.',
+    (u) => u.refusedWakes,
+  );
 }

@@ -9,6 +9,7 @@ import type { Informer } from '../informers/index.js';
 import { objectKey } from '../informers/index.js';
 import { controllerRef } from './owners.js';
 import { WorkQueue } from './workqueue.js';
+import type { WorkQueueObserver } from '../metrics/index.js';
 
 /** Options of a {@link Controller}'s queue. */
 export interface ControllerOptions {
@@ -36,7 +37,11 @@ export abstract class Controller {
   /** The queue; subclasses call `addAfter` to look again later. */
   protected readonly queue: WorkQueue;
 
+  /** The queue's name (logs and metrics). */
+  readonly queueName: string;
+
   constructor(opts: ControllerOptions) {
+    this.queueName = opts.name;
     this.queue = new WorkQueue({
       name: opts.name,
       workers: opts.workers ?? 2,
@@ -61,6 +66,11 @@ export abstract class Controller {
   /** Drains the queue; resolves with the keys it did not finish. */
   stop(): Promise<string[]> {
     return this.queue.stop();
+  }
+
+  /** Reports this controller's queue to `observe(name, length)`'s observer (the hub's /metrics). */
+  observeQueue(observe: (name: string, length: () => number) => WorkQueueObserver): void {
+    this.queue.observe(observe(this.queueName, () => this.queue.length));
   }
 
   /** Waits until the queue is empty (tests). */

@@ -17,6 +17,7 @@
  */
 import type { Clock, Logger } from '../../api/index.js';
 import { errorMessage, timerDelayMs } from '../../api/index.js';
+import type { WorkQueueObserver } from '../metrics/index.js';
 
 /** Tunables and dependencies of a {@link WorkQueue}. */
 export interface WorkQueueOptions {
@@ -51,8 +52,16 @@ export class WorkQueue {
   private pumpScheduled: NodeJS.Immediate | undefined;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
+  private observer: WorkQueueObserver | undefined;
+  /** When each waiting key was queued (kept only while observed). */
+  private readonly queuedAt = new Map<string, number>();
 
   constructor(private readonly opts: WorkQueueOptions) {}
+
+  /** Reports adds, waits, reconcile times and retries to `observer` (the hub's /metrics). */
+  observe(observer: WorkQueueObserver): void {
+    this.observer = observer;
+  }
 
   /** Queues `key` (no-op if already waiting). After `stop()` the key is refused and reported. */
   add(key: string): void {
@@ -66,6 +75,10 @@ export class WorkQueue {
     }
     if (this.queued.has(key)) return;
     this.queued.add(key);
+    if (this.observer) {
+      this.observer.added();
+      this.queuedAt.set(key, performance.now());
+    }
     this.schedulePump();
   }
 
@@ -118,6 +131,7 @@ export class WorkQueue {
       // Forced: what still waits is dropped here; what runs finishes on its own but is reported.
       for (const key of [...this.queued, ...this.processing]) this.dropped.add(key);
       this.queued.clear();
+      this.queuedAt.clear();
     }
     const left = [...this.dropped];
     if (left.length > 0)
@@ -155,6 +169,11 @@ export class WorkQueue {
       this.queued.delete(key);
       this.processing.add(key);
       this.active++;
+      const at = this.queuedAt.get(key);
+      if (at !== undefined) {
+        this.queuedAt.delete(key);
+        this.observer?.started((performance.now() - at) / 1000);
+      }
       void this.run(key);
     }
     if (this.length === 0) {
@@ -165,10 +184,12 @@ export class WorkQueue {
   }
 
   private async run(key: string): Promise<void> {
+    const start = performance.now();
     try {
       await this.opts.reconcile(key);
       this.failures.delete(key);
     } catch (err) {
+      this.observer?.retried();
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const base = this.opts.baseRetryMs ?? 50;
@@ -179,6 +200,7 @@ export class WorkQueue {
       );
       this.addAfter(key, delay);
     } finally {
+      this.observer?.finished((performance.now() - start) / 1000);
       this.processing.delete(key);
       this.active--;
       if (this.dirty.delete(key)) this.add(key);

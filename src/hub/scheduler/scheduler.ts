@@ -11,6 +11,7 @@
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
 import { Controller, jsonEqual, setCondition, type EventRecorder } from '../reconcile/index.js';
+import type { SchedulerObserver, SchedulingResult } from '../metrics/index.js';
 import type { Informer } from '../informers/index.js';
 import { objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -150,14 +151,24 @@ export class Scheduler extends Controller {
     return { unschedulable: `0/${total} nodes are available${detail ? `: ${detail}` : ''}.` };
   }
 
+  private observer: SchedulerObserver | undefined;
+
+  /** Reports each scheduling attempt's result and latency (the hub's /metrics). */
+  observeAttempts(observer: SchedulerObserver): void {
+    this.observer = observer;
+  }
+
   /** Schedules the pod `key` if it still needs a node. */
   protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const pod = this.deps.pods.get(namespace, name);
     if (!pod || !needsScheduling(pod)) return;
+    const start = performance.now();
+    const attempt = (r: SchedulingResult): void => this.observer?.attempt(r, (performance.now() - start) / 1000);
     const result = this.pickNode(pod);
     if ('unschedulable' in result) {
       this.unschedulable.add(key);
+      attempt('unschedulable');
       await this.markUnschedulable(pod, result.unschedulable);
       return;
     }
@@ -172,7 +183,9 @@ export class Scheduler extends Controller {
       this.deps.pods.observe(bound);
       this.acct.update(bound);
       this.deps.events.normal(bound, 'Scheduled', `Successfully assigned ${namespace}/${name} to ${result.node}`);
+      attempt('scheduled');
     } catch (err) {
+      attempt('error');
       // Forget the assumption: account the pod as the cache now has it (or gone).
       const current = this.deps.pods.get(namespace, name);
       this.acct.update(current ?? pod, current === undefined);

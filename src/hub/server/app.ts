@@ -11,6 +11,8 @@ import { mountBlobRoutes } from './blob-routes.js';
 import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { mountMetricsApi } from './metrics-api-routes.js';
+import { mountNodeProxy } from './node-proxy-route.js';
 import { parseResourcePath } from './resource-path.js';
 import { boundStatus } from './status-bounds.js';
 import { InflightLimiter, limitInflight } from './inflight-limits.js';
@@ -83,6 +85,8 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   app.get('/api', (c) => c.json(apiVersions()));
   app.get('/apis', (c) => c.json(apiGroupList()));
   app.post(SELF_SUBJECT_ACCESS_REVIEW_PATH, (c) => selfSubjectAccessReview(c, authorize, maxBody));
+  mountMetricsApi(app, deps.metricsApi);
+  mountNodeProxy(app, deps.nodeMetrics);
   app.all('/api/*', (c) => dispatch(c));
   app.all('/apis/*', (c) => dispatch(c));
 

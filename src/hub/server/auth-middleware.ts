@@ -69,7 +69,8 @@ function syntacticAttributes(method: string, path: string, watch: boolean): Requ
   let namespace: string | undefined;
   if (rest[0] === 'namespaces' && rest.length >= 3) [namespace, rest] = [rest[1], rest.slice(2)];
   const [resource = '', name, subresource, ...extra] = rest;
-  if (extra.length > 0) return undefined;
+  // What follows `proxy` is the proxied path (`nodes/{name}/proxy/metrics`), as Kubernetes' RequestInfo reads it.
+  if (extra.length > 0 && subresource !== 'proxy') return undefined;
   let decoded: string[];
   try {
     decoded = [resource, name ?? '', subresource ?? '', namespace ?? ''].map(decodeURIComponent);

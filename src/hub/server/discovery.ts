@@ -1,7 +1,15 @@
 /** API discovery documents (`/api`, `/apis`, `/api/v1`, `/apis/apps/v1`), as kubectl expects them. */
-import { AUTHORIZATION_GROUP, NotFoundError, RESOURCE_TYPES, apiVersionOf } from '../../api/index.js';
+import {
+  AUTHORIZATION_GROUP,
+  METRICS_GROUP,
+  METRICS_RESOURCES,
+  METRICS_VERSION,
+  NotFoundError,
+  RESOURCE_TYPES,
+  apiVersionOf,
+} from '../../api/index.js';
 
-/** Create-only kinds that are answered, never stored (not in the registry): access reviews. */
+/** Kinds that are answered, never stored (not in the registry): access reviews and metrics. */
 const REVIEW_RESOURCES = [
   {
     group: AUTHORIZATION_GROUP,
@@ -14,6 +22,8 @@ const REVIEW_RESOURCES = [
       verbs: ['create'],
     },
   },
+  // Read-only kinds answered from the nodes' usage (metrics-server's group).
+  ...METRICS_RESOURCES.map((resource) => ({ group: METRICS_GROUP, version: METRICS_VERSION, resource })),
 ];
 
 const READ = ['get', 'list', 'watch'];

@@ -1,10 +1,11 @@
 /** What the API server is built from. */
-import type { Logger, PodExecResult } from '../../api/index.js';
+import type { Logger, Node, Pod, PodExecResult } from '../../api/index.js';
 import type { Authorizer, Principal, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { CertificateAuthenticator, NodeCertificateSigner } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import type { HubMetrics } from '../metrics/index.js';
+import type { HubMetrics, NodeExposition, UsageSource } from '../metrics/index.js';
+import type { Informer } from '../informers/index.js';
 import type { InflightLimiter } from './inflight-limits.js';
 import type { StreamLimiter } from './stream-limits.js';
 import type { WatchEncoder } from './watch-encoder.js';
@@ -53,6 +54,10 @@ export interface ApiDeps {
   inflight?: InflightLimiter;
   /** Prometheus metrics: requests are recorded and `GET /metrics` serves them (absent: neither). */
   metrics?: HubMetrics;
+  /** `metrics.k8s.io` from the nodes' usage (absent: the group answers 503). */
+  metricsApi?: MetricsApiDeps;
+  /** Nodes' Prometheus metrics through `/api/v1/nodes/{name}/proxy/metrics` (absent: 503). */
+  nodeMetrics?: NodeMetricsSource;
   /** Per-user bounds on concurrent watches and followed logs (default: 100 and 20). */
   streamLimits?: StreamLimiter;
   /**
@@ -91,4 +96,17 @@ export interface PodExecSource {
 /** Hono environment of the API app: the authenticated caller is in `c.var.principal`. */
 export interface ApiEnv {
   Variables: { principal: Principal };
+}
+
+/** What the metrics API reads: the usage, and the Pods and Nodes it belongs to (for selectors and labels). */
+export interface MetricsApiDeps {
+  usage: UsageSource;
+  pods: Pick<Informer<Pod>, 'get' | 'list'>;
+  nodes: Pick<Informer<Node>, 'get' | 'list'>;
+  now?: () => number;
+}
+
+/** Where node metrics come from (the hub's `NodeMetricsProxy`). */
+export interface NodeMetricsSource {
+  fetch(node: string): Promise<NodeExposition>;
 }

@@ -35,6 +35,9 @@ const rule = (verbs: string[], apiGroups: string[], resources: string[]): Policy
   resources,
 });
 
+/** metrics-server's `system:aggregated-metrics-reader` rule: read pod and node metrics. */
+const METRICS_READER_RULE = rule(READ, ['metrics.k8s.io'], ['pods', 'nodes']);
+
 const VIEW_RULES: PolicyRule[] = [
   rule(READ, [''], ['pods', 'services', 'services/status', 'endpoints', 'configmaps']),
   rule(READ, [''], ['events', 'pods/status', 'pods/log', 'namespaces/status']),
@@ -119,13 +122,20 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
     { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
     { verbs: ['*'], nonResourceURLs: ['*'] },
   ]),
-  // The union in aggregation order (the sources by name: `edit` before `system:aggregate-to-admin`).
-  aggregatingRole('admin', [...EDIT_RULES, ...VIEW_RULES, ...ADMIN_RULES]),
-  aggregatingRole('edit', [...EDIT_RULES, ...VIEW_RULES], 'admin'),
-  aggregatingRole('view', VIEW_RULES, 'edit'),
+  // The union in aggregation order (the sources by name: `edit` before `system:aggregate-to-admin`,
+  // `system:aggregate-to-view` before `system:aggregated-metrics-reader`), duplicates dropped.
+  aggregatingRole('admin', [...EDIT_RULES, METRICS_READER_RULE, ...VIEW_RULES, ...ADMIN_RULES]),
+  aggregatingRole('edit', [...EDIT_RULES, METRICS_READER_RULE, ...VIEW_RULES], 'admin'),
+  aggregatingRole('view', [...VIEW_RULES, METRICS_READER_RULE], 'edit'),
   clusterRole('system:aggregate-to-admin', ADMIN_RULES, { [aggregateToLabel('admin')]: 'true' }),
   clusterRole('system:aggregate-to-edit', EDIT_RULES, { [aggregateToLabel('edit')]: 'true' }),
   clusterRole('system:aggregate-to-view', VIEW_RULES, { [aggregateToLabel('view')]: 'true' }),
+  // As metrics-server installs it: aggregated into view, edit and admin by its labels.
+  clusterRole('system:aggregated-metrics-reader', [METRICS_READER_RULE], {
+    [aggregateToLabel('view')]: 'true',
+    [aggregateToLabel('edit')]: 'true',
+    [aggregateToLabel('admin')]: 'true',
+  }),
   clusterRole('system:discovery', [
     {
       verbs: ['get'],

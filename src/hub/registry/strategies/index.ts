@@ -1,5 +1,6 @@
 /** Per-kind registry strategies, chosen by kind; a kind without rules of its own gets the defaults. */
 import { configMapStrategy, secretStrategy } from './config.js';
+import { hpaStrategy } from './hpa.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
@@ -32,6 +33,7 @@ export function createStrategies(deps: StrategyDeps): StrategyFor {
     Deployment: deploymentStrategy,
     DaemonSet: daemonSetStrategy,
     Job: jobStrategy,
+    HorizontalPodAutoscaler: hpaStrategy,
     ...rbacStrategies,
     Token: tokenStrategy,
     ConfigMap: configMapStrategy,
