@@ -62,7 +62,12 @@ describe('the aggregation controller in a hub', () => {
 
   it('builds view ⊂ edit ⊂ admin from the system:aggregate-to-* roles', async () => {
     const view = await rulesOf('view');
-    expect(view).toEqual(await rulesOf('system:aggregate-to-view'));
+    // view gathers system:aggregate-to-view and metrics-server's system:aggregated-metrics-reader.
+    const sources = [
+      ...(await rulesOf('system:aggregate-to-view')),
+      ...(await rulesOf('system:aggregated-metrics-reader')),
+    ];
+    expect(view).toEqual(sources);
     const edit = await rulesOf('edit');
     const admin = await rulesOf('admin');
     for (const r of view) expect(edit).toContainEqual(r);
