@@ -5,8 +5,9 @@
  * mounted configMap/secret volumes; a changed ConfigMap and a changed Secret reach the mounted files
  * of the running container within seconds (measured and printed); a pod referencing a missing
  * ConfigMap waits in CreateContainerConfigError, then starts when it is created; no secret value is
- * found by a grep of the node's data dir; and the node, restarted while the hub is down, brings its
- * Secret-mounting pod back from its own encrypted copy.
+ * found by a grep of the node's data dir; a Wasm guest reaches no path outside its mounts (by `..`,
+ * an absolute path, or a symlink it plants in its emptyDir); and the node, restarted while the hub is
+ * down, brings its Secret-mounting pod back from its own encrypted copy.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -271,6 +272,7 @@ describe.skipIf(missing.length > 0)(
               volumes: [
                 { name: 'config', configMap: { name: 'app-config' } },
                 { name: 'secret', secret: { secretName: 'app-secret' } },
+                { name: 'scratch', emptyDir: {} },
               ],
               containers: [
                 {
@@ -281,6 +283,7 @@ describe.skipIf(missing.length > 0)(
                   volumeMounts: [
                     { name: 'config', mountPath: '/etc/app' },
                     { name: 'secret', mountPath: '/etc/secret' },
+                    { name: 'scratch', mountPath: '/scratch' },
                   ],
                 },
               ],
@@ -309,6 +312,21 @@ describe.skipIf(missing.length > 0)(
         20_000,
         200,
       );
+      // No path outside the mounts: not by `..`, not absolute, not through a symlink planted in the
+      // writable emptyDir (whether or not the host lets the guest make it).
+      await probe('symlink', '../../../../../../../../etc', '/scratch/up');
+      await probe('symlink', '/etc', '/scratch/abs');
+      for (const path of [
+        '/etc/app/../../../../etc/passwd',
+        '/etc/passwd',
+        '/scratch/up/passwd',
+        '/scratch/abs/passwd',
+      ]) {
+        const r = await probe('cat', path);
+        expect(r.code, path).not.toBe(0);
+        expect(r.stdout, path).toMatch(/^error: /);
+        expect(r.stdout, path).not.toMatch(/root:/);
+      }
     }, 150_000);
 
     it("no secret value is on the node's disk (grep of its data dir)", () => {

@@ -4,9 +4,10 @@
  * wasi:config key,
  * sees the volume's new content after a kubelet `..data` swap, and cannot read outside its mount.
  */
-import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { publishProjection } from './testing/projection.js';
 import { containerConfig, run, runtimeSuite, send, text } from './testing/runtime-harness.js';
 import type { WasmRuntime } from './wasm-runtime.js';
 
@@ -14,16 +15,6 @@ const suite = runtimeSuite('config-reader-c', { reader: 'config-reader-c' });
 let rt: WasmRuntime;
 let id: string;
 let volume: string;
-
-/** Writes `files` as the kubelet does: a new `..<ts>` dir, `..data` swapped to it, `<key>` → `..data/<key>`. */
-function publish(ts: string, files: Record<string, string>): void {
-  mkdirSync(join(volume, ts), { recursive: true });
-  for (const [k, v] of Object.entries(files)) writeFileSync(join(volume, ts, k), v);
-  symlinkSync(ts, join(volume, '..data_tmp'));
-  renameSync(join(volume, '..data_tmp'), join(volume, '..data'));
-  for (const k of Object.keys(files)) rmSync(join(volume, k), { force: true });
-  for (const k of Object.keys(files)) symlinkSync(`..data/${k}`, join(volume, k));
-}
 
 const get = async (path: string): Promise<{ status: number; doc: Record<string, unknown> }> => {
   const r = await send(rt, id, { path });
@@ -35,7 +26,7 @@ beforeAll(async () => {
   volume = join(suite.dir, 'settings');
   mkdirSync(volume);
   writeFileSync(join(suite.dir, 'outside.txt'), 'not yours\n');
-  publish('..2026_01_01_00_00_00.1', { greeting: 'hello from a ConfigMap "file"\n' });
+  publishProjection(volume, '..2026_01_01_00_00_00.1', { greeting: 'hello from a ConfigMap "file"\n' });
   const cfg = containerConfig(await rt.pullImage(suite.refs.reader), suite.dir, {
     env: { CONFIG_ENV: 'LOG_LEVEL', LOG_LEVEL: 'debug' },
     config: { greeting: 'hello from wasi:config' },
@@ -61,7 +52,7 @@ describe('config-reader-c', () => {
   });
 
   it('reads the new content after a ..data swap, on the same instance', async () => {
-    publish('..2026_01_01_00_01_00.2', { greeting: 'updated\n' });
+    publishProjection(volume, '..2026_01_01_00_01_00.2', { greeting: 'updated\n' });
     rmSync(join(volume, '..2026_01_01_00_00_00.1'), { recursive: true });
     await expect(get('/file?path=/etc/config/greeting')).resolves.toEqual({
       status: 200,
