@@ -9,6 +9,7 @@ import type {
   ServiceMesh,
   ServiceMeshDeps,
 } from './mesh/index.js';
+import type { NodeMetricsOptions } from './metrics/index.js';
 import type { NodeCapacity } from './node-info.js';
 import type { RestartBackoffOptions } from './pods/container-slot.js';
 import type { SessionBackoff, SessionEvent } from './session/hub-session.js';
@@ -75,6 +76,8 @@ export interface AgentDeps {
   meshTransport?: MeshTransport;
   /** The node's TLS material for an mTLS mesh, when known at creation. Only when the agent builds the mesh. */
   meshTls?: MeshTlsMaterial;
+  /** Usage frames and Prometheus metrics (`--metrics-interval`, `--metrics-bind-address`). */
+  metrics?: NodeMetricsOptions;
 }
 
 /**

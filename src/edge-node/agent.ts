@@ -16,6 +16,7 @@ import { meshDepsOf, type AgentDeps } from './agent-deps.js';
 import { NodeConfig, defaultRunDir } from './config/index.js';
 import { runExec } from './exec.js';
 import { LogService } from './logs/log-service.js';
+import { NodeMetrics } from './metrics/index.js';
 import { ServiceMesh } from './mesh/index.js';
 import { buildNodeInfo, detectCapacity } from './node-info.js';
 import { podRefOf } from './pods/pod-ref.js';
@@ -37,6 +38,7 @@ export class Agent {
   private readonly mesh: ServiceMesh;
   private readonly session: HubSession;
   private readonly config: NodeConfig;
+  private readonly metrics: NodeMetrics;
   private started = false;
   /** Pods from local state, held until the hub answers or cannot be reached. */
   private readonly localPods: LocalPodsGate;
@@ -99,6 +101,13 @@ export class Agent {
       logger: logger.child({ component: 'logs' }),
       send: (chunk) => this.session.send(chunk),
       pollMs: deps.backoff?.logPollMs,
+    });
+    this.metrics = new NodeMetrics({
+      ...deps.metrics,
+      pods: () => this.workers.list(),
+      requests: mesh.requests,
+      send: (f) => this.session.send(f),
+      logger: logger.child({ component: 'metrics' }),
     });
   }
 
@@ -172,6 +181,7 @@ export class Agent {
     if (services.length > 0) this.mesh.servicesKnown();
     const pods = await this.state.loadPods();
     this.localPods.hold(pods);
+    this.metrics.start();
     this.session.start();
   }
 
@@ -196,6 +206,7 @@ export class Agent {
     this.started = false;
     this.localPods.drop();
     this.logs.stop();
+    await this.metrics.stop();
     await this.session.stop();
     await this.workers.stop();
     await this.mesh.stop();
@@ -209,7 +220,9 @@ export class Agent {
   }
 
   private onSessionEvent(ev: SessionEvent): void {
+    if (ev.type === 'connected') this.metrics.connected(ev.welcome.protocol);
     if (ev.type === 'disconnected') {
+      this.metrics.disconnected();
       this.logs.cancelAll();
       this.config.resetSync();
     }

@@ -90,6 +90,25 @@ export function nodeCommand(env: NodeJS.ProcessEnv, version: string, write: (s: 
       '--oci-insecure-registry <host:port,...>',
       'registries reached over plain HTTP, for container images and Wasm OCI artifacts (loopback ones always are)',
     )
+    .option(
+      '--metrics-interval <duration>',
+      "how often the node samples its pods' CPU, memory and requests and reports them to the hub (0 disables)",
+      '5s',
+    )
+    .option(
+      '--metrics-bind-address <ip:port>',
+      'serve Prometheus /metrics on this address (default: no listener; the hub proxies it at /api/v1/nodes/<name>/proxy/metrics)',
+    )
+    .option(
+      '--scale-from-zero-queue <n>',
+      'requests held per Service while it has no ready endpoint (scale from zero); more get a 503',
+      '100',
+    )
+    .option(
+      '--scale-from-zero-timeout <duration>',
+      'how long a request waits for a Service with no ready endpoint before a 503',
+      '10s',
+    )
     .option('--log-level <level>', LOG_LEVELS.join(', '), env.EDGE_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => undefined })

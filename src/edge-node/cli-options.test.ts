@@ -47,6 +47,14 @@ describe('edge-node flags', () => {
       '1Mi',
       '--container-log-max-files',
       '3',
+      '--metrics-interval',
+      '2s',
+      '--metrics-bind-address',
+      '0.0.0.0:9100',
+      '--scale-from-zero-queue',
+      '5',
+      '--scale-from-zero-timeout',
+      '3s',
     ]);
     expect(o).toEqual({
       server: 'http://127.0.0.1:7400',
@@ -62,6 +70,8 @@ describe('edge-node flags', () => {
       wasm: { defaultMemoryLimitBytes: 64 * 2 ** 20, memoryBudgetBytes: 2 ** 30 },
       listeners: { maxRequestBodyBytes: 2 ** 20, maxConcurrentRequests: 64 },
       containerLogs: { maxBytes: 2 ** 20, maxFiles: 3 },
+      metrics: { intervalMs: 2000, bindAddress: { host: '0.0.0.0', port: 9100 } },
+      hold: { maxPerService: 5, timeoutMs: 3000 },
     });
     await rm(dir, { recursive: true, force: true });
   });
@@ -96,6 +106,8 @@ describe('edge-node flags', () => {
     });
     expect(o.listeners).toEqual({ maxRequestBodyBytes: 16 * 2 ** 20, maxConcurrentRequests: 1024 });
     expect(o.containerLogs).toEqual({ maxBytes: 10 * 2 ** 20, maxFiles: 5 });
+    expect(o.metrics).toEqual({ intervalMs: 5000 }); // no Prometheus listener unless asked for
+    expect(o.hold).toEqual({ maxPerService: 100, timeoutMs: 10_000 });
     expect(o.wasm.memoryBudgetBytes).toBeUndefined(); // the runtime's default: half of the machine's memory
     expect(o.dataDir).toBe(path.resolve('edge-node-data'));
   });
@@ -139,6 +151,17 @@ describe('edge-node flags', () => {
     [
       ['--server', 'http://h', '--container-log-max-files', '1'],
       /--container-log-max-files: 1 is out of range \(2\.\.1000\)/,
+    ],
+    [['--server', 'http://h', '--metrics-interval', 'often'], /--metrics-interval: "often" is not a duration/],
+    [['--server', 'http://h', '--metrics-interval', '10ms'], /--metrics-interval: "10ms" is below 100ms/],
+    [
+      ['--server', 'http://h', '--metrics-bind-address', 'localhost:9100'],
+      /--metrics-bind-address: "localhost:9100" is not an IP address and port/,
+    ],
+    [['--server', 'http://h', '--scale-from-zero-queue', '-1'], /--scale-from-zero-queue: "-1" is not a whole number/],
+    [
+      ['--server', 'http://h', '--scale-from-zero-timeout', '0s'],
+      /--scale-from-zero-timeout: "0s" is not a duration above 0/,
     ],
     [['--server', 'http://h', '--bogus'], /unknown option '--bogus'/],
   ])('refuses %j', (args, message) => {

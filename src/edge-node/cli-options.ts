@@ -19,6 +19,7 @@ import {
 import { parseJoinToken, type JoinToken } from '../pki/index.js';
 import { HelpShown, OptionsError } from './cli-errors.js';
 import { LOG_LEVELS, nodeCommand } from './cli-flags.js';
+import { parseMetricsOptions, type HoldNodeOptions, type MetricsNodeOptions } from './cli-metrics-options.js';
 import {
   parseOciOptions,
   parseRegistryOptions,
@@ -71,6 +72,10 @@ export interface NodeOptions {
    * `--oci-registry-config` / `--oci-insecure-registry`; undefined when neither is given.
    */
   registry?: RegistryNodeOptions;
+  /** `--metrics-interval`, `--metrics-bind-address`. */
+  metrics: MetricsNodeOptions;
+  /** `--scale-from-zero-queue`, `--scale-from-zero-timeout`. */
+  hold: HoldNodeOptions;
 }
 
 /** Parses `argv` (as `process.argv`) with `env` for `EDGE_JOIN_TOKEN` / `EDGE_LOG_LEVEL`. */
@@ -171,6 +176,7 @@ export function parseNodeOptions(
     wasm,
     listeners,
     containerLogs,
+    ...parseMetricsOptions(o),
   };
 }
 

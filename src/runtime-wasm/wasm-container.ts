@@ -19,6 +19,7 @@ import {
 } from '../api/index.js';
 import type {
   ContainerConfig,
+  ContainerStats,
   ContainerRuntimeStatus,
   ExecResult,
   Logger,
@@ -41,6 +42,7 @@ import { newInstanceId, type JobResult } from './pools/pool-job.js';
 import type { PoolMemory } from './memory/pool-memory.js';
 import type { CompiledModules, TranspiledComponent } from './images/transpile-cache.js';
 import type { MountGrant } from './host/fs-paths.js';
+import { GuestUsage } from './usage/guest-usage.js';
 
 export { KILLED_EXIT_CODE } from './exit-codes.js';
 
@@ -86,6 +88,9 @@ export class WasmContainer {
   #commandDone: Promise<void> | undefined;
   readonly #inflight = new InflightJobs();
   #stopping = false;
+  readonly #usage = new GuestUsage();
+  /** The running command's instance (its memory counts while it runs). */
+  #commandInstance: number | undefined;
 
   constructor(deps: WasmContainerDeps) {
     this.#deps = deps;
@@ -131,6 +136,7 @@ export class WasmContainer {
           ...pool,
           logger: logger.child({ container: config.id }),
           onOutput: (stream, data) => log.write(stream, data),
+          onUsage: (id, cpuNs, bytes) => this.#usage.add(id, cpuNs, bytes),
           onFailure: (message) => this.#end({ exitCode: 1, reason: 'Error', message }, true),
         });
         await this.#pool.start();
@@ -153,14 +159,27 @@ export class WasmContainer {
     const executor = executors.dedicated();
     this.#commandExecutor = executor;
     const id = newInstanceId();
+    this.#commandInstance = id;
     await executor.instantiate(this.spec(id), compiled.modules, {
       onOutput: (stream, data) => log.write(stream, data),
+      onUsage: (i, cpuNs, bytes) => this.#usage.add(i, cpuNs, bytes),
       onExecutorLost: (_e, loss) => this.#end({ exitCode: 1, reason: 'Error', message: loss.reason }, true),
     });
     this.#commandDone = executor.run(id).then(
       (outcome) => this.#endFromInstance(outcome.end, 'run'),
       () => undefined, // the executor was terminated: #end already recorded why
     );
+  }
+
+  /**
+   * Guest time of every instance so far, and the memory of the live ones (see usage/guest-usage.ts);
+   * undefined unless running.
+   */
+  usage(): ContainerStats | undefined {
+    if (this.#status.state !== 'running') return undefined;
+    const live =
+      this.#pool?.instanceIds() ?? new Set(this.#commandInstance === undefined ? [] : [this.#commandInstance]);
+    return this.#usage.stats(live);
   }
 
   /** Delivers one HTTP request to an idle instance, within its deadline. */

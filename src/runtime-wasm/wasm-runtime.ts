@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { CreateContainerError, NotFoundError, ServiceUnavailableError, errorMessage } from '../api/index.js';
 import type {
   ContainerConfig,
+  ContainerStats,
   ContainerEvent,
   ContainerRuntimeStatus,
   ExecResult,
@@ -263,6 +264,11 @@ export class WasmRuntime implements Runtime {
 
   containerStatus(id: string): ContainerRuntimeStatus | undefined {
     return this.#containers.get(id)?.status;
+  }
+
+  /** Guest execution time measured by the executors, and linear memory plus instance overhead. */
+  containerUsage(id: string): Promise<ContainerStats | undefined> {
+    return Promise.resolve(this.#containers.get(id)?.usage());
   }
 
   /** Wasm containers are reached in-process: requests are posted to their executor. */

@@ -27,3 +27,10 @@ export { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress/egress-policy.js';
 export { DEFAULT_LOCAL_PORT_RANGE, type LocalPortRange } from './egress/local-ports.js';
 export type { PortAssignmentStore } from './egress/local-proxy.js';
 export { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './http/listener-limits.js';
+export {
+  CODE_CLASSES,
+  LATENCY_BUCKETS_MS,
+  RequestAccounting,
+  errorCounts,
+  type RequestCounters,
+} from './accounting/request-accounting.js';

@@ -25,6 +25,7 @@ import type { BodyBuffers } from './http/body-limits.js';
 import { MeshServer } from './ingress/mesh-server.js';
 import { NodePortProxy } from './ingress/node-port-proxy.js';
 import { LocalPods } from './local-pods.js';
+import { RequestAccounting } from './accounting/request-accounting.js';
 import { MeshIdentity } from './mesh-identity.js';
 import type { MeshTlsMaterial, MeshTransport } from './trust/tls-material.js';
 
@@ -70,6 +71,8 @@ export class ServiceMesh {
   readonly localPods: LocalPods;
   /** This node's name and the cluster's mesh token, set by the agent. */
   readonly identity: MeshIdentity;
+  /** The requests delivered to this node's pods and balanced over Services (metrics read it). */
+  readonly requests: RequestAccounting;
   private readonly deps: ServiceMeshDeps;
   private readonly logger: Logger;
   private readonly table: ServiceTable;
@@ -87,6 +90,7 @@ export class ServiceMesh {
     this.deps = deps;
     this.identity = parts.identity;
     this.localPods = parts.localPods;
+    this.requests = parts.requests;
     this.logger = parts.logger;
     this.table = parts.table;
     this.picker = parts.picker;
@@ -120,7 +124,9 @@ export class ServiceMesh {
     const picker = deps.picker ?? new LeastLoadedPicker({ clock: deps.clock ?? systemClock, logger });
     // One budget for the bodies every listener holds whole (requests to Wasm workloads).
     const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
+    const requests = new RequestAccounting();
     const deliverer = new Deliverer({
+      accounting: requests,
       logger: deps.logger.child({ component: 'delivery' }),
       requestTimeoutMs: deps.requestTimeoutMs,
       bodyBuffers,
@@ -134,6 +140,7 @@ export class ServiceMesh {
       picker,
       local: (ns, name, port) => localPods.target(ns, name, port),
       deliverer,
+      accounting: requests,
     });
     const server = await MeshServer.create({
       address: deps.address,
@@ -148,7 +155,7 @@ export class ServiceMesh {
       limits: deps.listenerLimits ?? {},
       bodyBuffers,
     });
-    const parts = { identity, localPods, logger, table, picker, balancer, deliverer, bodyBuffers };
+    const parts = { identity, localPods, logger, table, picker, balancer, deliverer, bodyBuffers, requests };
     return new ServiceMesh(deps, server, parts);
   }
 
@@ -217,6 +224,8 @@ export class ServiceMesh {
   async update(services: readonly ServiceRoute[]): Promise<void> {
     this.table.update(services);
     this.picker.retain?.(this.table.endpointUids());
+    const names = new Set(services.map((s) => `${s.namespace}/${s.name}`));
+    this.requests.retainServices((ns, name) => names.has(`${ns}/${name}`));
     await this.nodePortProxy.update();
     await this.localProxy?.update();
   }
@@ -257,6 +266,7 @@ interface MeshParts {
   balancer: ServiceBalancer;
   deliverer: Deliverer;
   bodyBuffers: BodyBuffers;
+  requests: RequestAccounting;
 }
 
 /** The zone this node's labels name (the hub's view, from the Service routes, wins when it has one). */

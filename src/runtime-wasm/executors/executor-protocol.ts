@@ -106,12 +106,18 @@ export type ToWorker =
   | { type: 'run'; instanceId: number; deadlineAt?: number }
   | { type: 'drop'; instanceId: number };
 
+/**
+ * Guest execution time and memory since the last report, as flat `[instanceId, cpuNs, memoryBytes]`
+ * triples (see worker/guest-clock.ts); on `results`, `instantiated` and `run-finished`.
+ */
+export type UsageReport = number[];
+
 /** Messages from an executor worker. */
 export type FromWorker =
-  | { type: 'instantiated'; instanceId: number; exports: InstanceExports }
+  | { type: 'instantiated'; instanceId: number; exports: InstanceExports; usage?: UsageReport }
   | { type: 'instantiate-failed'; instanceId: number; message: string }
   /** Results packed with {@link packResult}. */
-  | { type: 'results'; batch: Packed; output: OutputChunk[] }
+  | { type: 'results'; batch: Packed; output: OutputChunk[]; usage?: UsageReport }
   /** A command's `run` finished; captured output comes with it. `expired`: never started. */
   | {
       type: 'run-finished';
@@ -122,6 +128,7 @@ export type FromWorker =
       stderr?: Uint8Array;
       /** Bytes of captured output past the cap, dropped (see captured-output.ts). */
       dropped?: { stdout: number; stderr: number };
+      usage?: UsageReport;
     }
   | { type: 'output'; chunks: OutputChunk[] }
   /** A guest's outgoing HTTP request (see outgoing-protocol.ts); the worker waits for the reply. */

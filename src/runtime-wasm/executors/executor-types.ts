@@ -29,6 +29,8 @@ export interface InstanceOwnerOf<E> {
   onExecutorLost(executor: E, loss: ExecutorLoss): void;
   /** One of the owner's instances made an outgoing HTTP call (its pod calls out). */
   onOutgoingCall?(): void;
+  /** An instance's guest ran `cpuNs` more; its linear memory is `memoryBytes` now (metrics). */
+  onUsage?(instanceId: number, cpuNs: number, memoryBytes: number): void;
 }
 
 /** The outcome of a `run`: how the instance ended, and its output when captured. */

@@ -247,6 +247,8 @@ export class Executor {
   #onMessage(msg: FromWorker): void {
     if (this.#gone === undefined) this.#priority.settle();
     this.#lastActive = Date.now();
+    // Before the owners of ended instances are forgotten below.
+    if ('usage' in msg && msg.usage) this.#usage(msg.usage);
     switch (msg.type) {
       case 'results':
         for (const chunk of msg.output) this.#owners.get(chunk.instanceId)?.onOutput(chunk.stream, chunk.data);
@@ -286,6 +288,13 @@ export class Executor {
         });
         return;
       }
+    }
+  }
+
+  #usage(triples: number[]): void {
+    for (let i = 0; i + 2 < triples.length; i += 3) {
+      const id = triples[i]!;
+      this.#owners.get(id)?.onUsage?.(id, triples[i + 1]!, triples[i + 2]!);
     }
   }
 

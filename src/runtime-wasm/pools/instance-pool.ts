@@ -53,6 +53,8 @@ export interface InstancePoolDeps {
   onFailure(message: string): void;
   /** The container's share of the Wasm memory budget (its `min` instances reserved already). */
   memory: PoolMemory;
+  /** Guest time and memory an executor reported for one of its instances (metrics). */
+  onUsage?(instanceId: number, cpuNs: number, memoryBytes: number): void;
 }
 
 /** The instance pool of one HTTP container. */
@@ -196,6 +198,15 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   onOutput(stream: 'stdout' | 'stderr', data: Uint8Array): void {
     this.#deps.onOutput(stream, data);
+  }
+
+  onUsage(instanceId: number, cpuNs: number, memoryBytes: number): void {
+    this.#deps.onUsage?.(instanceId, cpuNs, memoryBytes);
+  }
+
+  /** Ids of its live instances (metrics: whose memory counts). */
+  instanceIds(): Set<number> {
+    return new Set(this.#instances.values().map((i) => i.id));
   }
 
   onOutgoingCall(): void {

@@ -14,6 +14,7 @@ import { denyAllOutgoingHttp } from '../host/outgoing.js';
 import { OutgoingClient } from '../host/outgoing-client.js';
 import { loadWasiShim } from './wasi-shim.js';
 import { CapturedOutput } from './captured-output.js';
+import { GuestClock } from './guest-clock.js';
 import { Activity, ActivitySlot, packResult, unpackRequests } from '../executors/executor-protocol.js';
 import type {
   ComponentRef,
@@ -54,6 +55,9 @@ let pendingOutput: OutputChunk[] = [];
 let results: Packed = [];
 /** While a command runs the worker is blocked: its output is posted as it comes. */
 let streamingOutput = false;
+/** Guest execution time per instance, sent with results (see guest-clock.ts). */
+const clock = new GuestClock();
+const memoryOf = (instanceId: number): number => instances.get(instanceId)?.memoryBytes ?? 0;
 /** The request being served (0 when none) and its deadline: outgoing calls are bounded by it. */
 const current: { reqId: number; deadlineAt: number | undefined } = { reqId: 0, deadlineAt: undefined };
 
@@ -70,7 +74,8 @@ function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
 /** Sends the results and output gathered so far. */
 function flush(): void {
   if (results.length === 0 && pendingOutput.length === 0) return;
-  send({ type: 'results', batch: results, output: pendingOutput });
+  const usage = clock.take(memoryOf);
+  send({ type: 'results', batch: results, output: pendingOutput, ...(usage ? { usage } : {}) });
   results = [];
   pendingOutput = [];
 }
@@ -85,8 +90,10 @@ const outgoing = new OutgoingClient(data.outgoing, {
   current: () => ({ ...current }),
   onWait(waiting) {
     if (waiting) {
+      clock.pause();
       Atomics.store(activity, ActivitySlot.waiting, 1n);
     } else {
+      clock.resume();
       // Busy again from now on: `since` first, so the main thread never sees an old `since`.
       Atomics.store(activity, ActivitySlot.since, BigInt(Date.now()));
       Atomics.store(activity, ActivitySlot.waiting, 0n);
@@ -125,6 +132,7 @@ async function instantiate(spec: InstanceSpec): Promise<void> {
     const [mod, shim] = await Promise.all([entry.mod, loadWasiShim()]);
     // From here on only microtasks: no other message interleaves, so the activity is accurate.
     setActivity(Activity.instantiate, instanceId);
+    clock.start(instanceId);
     const policy = spec.caller ? outgoing.policyFor(instanceId, spec.caller) : denyAllOutgoingHttp;
     const instance = await GuestInstance.create(
       spec,
@@ -135,11 +143,14 @@ async function instantiate(spec: InstanceSpec): Promise<void> {
       policy,
     );
     instances.set(instanceId, instance);
-    send({ type: 'instantiated', instanceId, exports: instance.exports });
+    clock.stop();
+    const usage = clock.take(memoryOf);
+    send({ type: 'instantiated', instanceId, exports: instance.exports, ...(usage ? { usage } : {}) });
   } catch (err) {
     captured.delete(instanceId);
     send({ type: 'instantiate-failed', instanceId, message: messageOf(err) });
   } finally {
+    clock.stop();
     setActivity(Activity.idle, 0);
   }
 }
@@ -158,6 +169,7 @@ function serve(req: WireRequest): Exclude<WireResult, { lost: string }> {
     return { id: req.id, withdrawn: true };
   }
   serving(req.id, req.deadlineAt);
+  clock.start(req.instanceId);
   try {
     const res = instance.handle(req);
     return { id: req.id, status: res.status, headers: res.headers, body: res.body };
@@ -168,6 +180,7 @@ function serve(req: WireRequest): Exclude<WireResult, { lost: string }> {
     }
     return { id: req.id, failed: messageOf(err) };
   } finally {
+    clock.stop();
     serving(0, undefined);
     setActivity(Activity.idle, 0);
   }
@@ -205,17 +218,21 @@ function run(instanceId: number, deadlineAt: number | undefined): void {
     return;
   }
   setActivity(Activity.run, instanceId);
+  clock.start(instanceId);
   streamingOutput = true;
   serving(0, deadlineAt);
   let end;
   try {
     end = instance.run();
   } finally {
+    clock.stop();
     serving(0, undefined);
     streamingOutput = false;
     setActivity(Activity.idle, 0);
   }
-  send({ type: 'run-finished', instanceId, end, ...(out ? out.take() : {}) });
+  // Its memory is gone with it (the worker forgot it above): the time is what counts.
+  const usage = clock.take(() => 0);
+  send({ type: 'run-finished', instanceId, end, ...(out ? out.take() : {}), ...(usage ? { usage } : {}) });
 }
 
 port.on('message', (msg: ToWorker) => {

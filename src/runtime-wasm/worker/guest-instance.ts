@@ -116,6 +116,13 @@ export class GuestInstance {
     return { http: this.http !== undefined, run: this.command !== undefined };
   }
 
+  /** Bytes of its linear memories now (metrics). */
+  get memoryBytes(): number {
+    let n = 0;
+    for (const m of this.host.memories) n += m.buffer.byteLength;
+    return n;
+  }
+
   /** Live handles of this instance (for leak checks). */
   get handles(): number {
     return this.host.state.table.size;

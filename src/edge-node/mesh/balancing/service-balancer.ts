@@ -16,6 +16,7 @@ import type { ProxiedRequest } from '../http/http-util.js';
 import { clientBodyError } from '../http/body-limits.js';
 import type { ResponseSink } from '../http/response-sink.js';
 import type { LocalTargetLookup } from '../local-pods.js';
+import type { RequestAccounting } from '../accounting/request-accounting.js';
 import type { ServicePortRoute } from './service-table.js';
 
 /** Tries per request, the first included: a connect failure may be retried twice. */
@@ -29,6 +30,8 @@ export interface ServiceBalancerDeps {
   local: LocalTargetLookup;
   deliverer: Deliverer;
   maxAttempts?: number;
+  /** Counts each Service's requests (status and latency as the caller saw them). */
+  accounting?: RequestAccounting;
 }
 
 /** Per-request options. */
@@ -57,6 +60,23 @@ export class ServiceBalancer {
 
   /** Sends `req` to one of `route`'s ready endpoints, writing the answer to `sink`. */
   async deliver(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+  ): Promise<BalanceResult> {
+    const accounting = this.deps.accounting;
+    if (!accounting) return this.balance(route, req, sink, opts);
+    const started = performance.now();
+    const result = await this.balance(route, req, sink, opts);
+    // The caller answers what was not delivered with a 503 (no endpoint, none reachable) or a failure.
+    const status = result.kind === 'answered' ? result.status : result.kind === 'failed' ? 0 : 503;
+    if (result.kind !== 'cancelled')
+      accounting.serviceRequest(route.service.namespace, route.service.name, status, performance.now() - started);
+    return result;
+  }
+
+  private async balance(
     route: ServicePortRoute,
     req: ProxiedRequest,
     sink: ResponseSink,
@@ -109,7 +129,7 @@ export class ServiceBalancer {
     if (ep.nodeName === this.deps.nodeName()) {
       const t = this.deps.local(ep.pod.namespace, ep.pod.name, targetPort);
       if (!t.ok) throw new UpstreamUnreachableError(t.message);
-      return deliverer.deliverLocal(t, req, sink, timeoutMs);
+      return deliverer.deliverLocal(t, req, sink, timeoutMs, ep.pod);
     }
     return deliverer.forwardRemote(ep, targetPort, req, sink, timeoutMs);
   }

@@ -15,6 +15,7 @@ import { clientBodyError, type BodyBuffers } from '../http/body-limits.js';
 import type { ResponseSink } from '../http/response-sink.js';
 import { MESH_HOP_GRACE_MS, toMeshHop } from '../protocol.js';
 import type { MeshTlsMaterial, MeshTransport } from '../trust/tls-material.js';
+import type { RequestAccounting } from '../accounting/request-accounting.js';
 import { PeerPools } from './peer-pools.js';
 import { SinkHandler } from './sink-handler.js';
 import { UpstreamUnreachableError, isIdempotent } from './upstream-error.js';
@@ -42,6 +43,14 @@ export interface DelivererDeps {
   transport: MeshTransport;
   /** The cluster's mesh token (insecure-token mode only). */
   meshToken?(): string | undefined;
+  /** Counts what is delivered to local pods (`deliverLocal` with the pod named). */
+  accounting?: RequestAccounting;
+}
+
+/** The local pod a delivery is for (its requests are counted). */
+export interface LocalPodName {
+  namespace: string;
+  name: string;
 }
 
 /** Sends requests to local containers, peer nodes and allowed external hosts. */
@@ -79,12 +88,36 @@ export class Deliverer {
    * Delivers to a container on this node. Throws UpstreamUnreachableError when the container cannot
    * take the request (nothing was processed); any other failure is answered (502/503/504), except
    * the client's body being refused or cut short (request-body.ts errors), which the caller answers.
+   * With `pod` named, the request is counted as that pod's (status, latency; a failure that is
+   * thrown after the container took the request counts as one without an answer).
    */
   async deliverLocal(
     target: LocalContainerTarget,
     req: ProxiedRequest,
     sink: ResponseSink,
     timeoutMs = this.requestTimeoutMs,
+    pod?: LocalPodName,
+  ): Promise<number> {
+    const accounting = pod && this.deps.accounting;
+    if (!accounting) return this.toContainer(target, req, sink, timeoutMs);
+    const started = performance.now();
+    try {
+      const status = await this.toContainer(target, req, sink, timeoutMs);
+      accounting.podRequest(pod.namespace, pod.name, status, performance.now() - started);
+      return status;
+    } catch (err) {
+      // Not delivered (the container could not take it, or the client's body was wrong): not the pod's.
+      if (!(err instanceof UpstreamUnreachableError) && !clientBodyError(err, req.body))
+        accounting.podRequest(pod.namespace, pod.name, 0, performance.now() - started);
+      throw err;
+    }
+  }
+
+  private async toContainer(
+    target: LocalContainerTarget,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    timeoutMs: number,
   ): Promise<number> {
     let endpoint;
     try {

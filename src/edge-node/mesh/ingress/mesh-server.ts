@@ -212,7 +212,8 @@ export class MeshServer {
     const own = this.deps.deliverer.requestTimeoutMs;
     const timeoutMs = Math.min(timeLeftMs ?? own, own);
     try {
-      await this.deps.deliverer.deliverLocal(t, { ...body, headers }, new ServerResponseSink(res), timeoutMs);
+      const sink = new ServerResponseSink(res);
+      await this.deps.deliverer.deliverLocal(t, { ...body, headers }, sink, timeoutMs, { namespace, name });
     } catch (err) {
       // Nothing was processed: tell the sender, which may try another endpoint.
       if (err instanceof UpstreamUnreachableError)

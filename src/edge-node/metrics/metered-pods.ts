@@ -1,0 +1,25 @@
+/** The node's pod workers as the usage sampler reads them. */
+import type { Runtime } from '../../api/index.js';
+import type { MeteredContainer, MeteredPod } from './usage-sampler.js';
+
+/** What the sampler needs of a pod worker. */
+export interface PodWorkerView {
+  readonly ref: { namespace: string; name: string; uid: string };
+  containerNames(): string[];
+  runningInstance(container?: string): { runtime: Runtime; id: string; name: string } | undefined;
+}
+
+/** A pod worker as a {@link MeteredPod}: its containers with a running instance. */
+export function meteredPod(w: PodWorkerView): MeteredPod {
+  return {
+    ref: w.ref,
+    containers(): MeteredContainer[] {
+      const out: MeteredContainer[] = [];
+      for (const name of w.containerNames()) {
+        const inst = w.runningInstance(name);
+        if (inst) out.push({ name, runtime: inst.runtime, id: inst.id });
+      }
+      return out;
+    },
+  };
+}
