@@ -120,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     runtimes,
     logger,
-    metrics: opts.metrics,
+    metrics: { ...opts.metrics, wasm: runtime },
     // A Wasm-only node can give pods no more memory than its Wasm budget: it advertises that (unless
     // --memory says otherwise), so the scheduler does not bind more than the node would accept.
     capacity:
