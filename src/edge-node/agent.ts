@@ -109,6 +109,7 @@ export class Agent {
       send: (f) => this.session.send(f),
       logger: logger.child({ component: 'metrics' }),
     });
+    mesh.hold.onWake = (namespace, name) => this.metrics.wake(namespace, name);
   }
 
   /** Builds an agent (nothing listens or runs until `start`). */

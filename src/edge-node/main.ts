@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
     logger,
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
+    hold: opts.hold,
   });
   identity?.onRotate((material) => mesh.setTlsMaterial(material));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.

@@ -92,6 +92,12 @@ export class NodeMetrics {
     this.reporter.disconnected();
   }
 
+  /** A request waits for Service `namespace/name`, which has no ready endpoint: tell the hub (protocol 3). */
+  wake(namespace: string, name: string): void {
+    if (this.reporter.speaksMetrics) this.#deps.send({ type: 'serviceWake', namespace, name });
+    else this.#deps.logger.debug({ service: `${namespace}/${name}` }, 'hub takes no serviceWake (protocol < 3)');
+  }
+
   /** Answers the hub's `metricsRequest` with the exposition (not awaited by the session's inbox). */
   answer(req: HubMetricsRequest): void {
     void metricsResult(this.registry, req).then((res) => this.#deps.send(res));
