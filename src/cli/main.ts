@@ -18,6 +18,7 @@ import { registerRollout } from './commands/rollout.js';
 import { registerScale } from './commands/scale.js';
 import { registerSet } from './commands/set-image.js';
 import { registerToken } from './commands/token.js';
+import { registerTop } from './commands/top.js';
 import { clientVersion, registerVersion } from './commands/version.js';
 import { CliContext, type CliIO, type GlobalFlags } from './context.js';
 import { formatError } from './printers/index.js';
@@ -51,6 +52,7 @@ function buildProgram(ctx: CliContext): Command {
   registerExec(program, ctx);
   registerScale(program, ctx);
   registerAutoscale(program, ctx);
+  registerTop(program, ctx);
   registerRollout(program, ctx);
   registerSet(program, ctx);
   registerNodeOps(program, ctx);

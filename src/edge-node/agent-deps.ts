@@ -76,6 +76,8 @@ export interface AgentDeps {
   meshTransport?: MeshTransport;
   /** The node's TLS material for an mTLS mesh, when known at creation. Only when the agent builds the mesh. */
   meshTls?: MeshTlsMaterial;
+  /** How requests for a Service with no ready endpoint are held. Only when the agent builds the mesh. */
+  hold?: ServiceMeshDeps['hold'];
   /** Usage frames and Prometheus metrics (`--metrics-interval`, `--metrics-bind-address`). */
   metrics?: NodeMetricsOptions;
 }
@@ -104,5 +106,6 @@ export function meshDepsOf(deps: AgentDeps): ServiceMeshDeps {
     ...(deps.picker ? { picker: deps.picker } : {}),
     ...(deps.localPortRange ? { localPortRange: deps.localPortRange } : {}),
     ...(deps.listenerLimits ? { listenerLimits: deps.listenerLimits } : {}),
+    ...(deps.hold ? { hold: deps.hold } : {}),
   };
 }

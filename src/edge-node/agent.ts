@@ -109,6 +109,7 @@ export class Agent {
       send: (f) => this.session.send(f),
       logger: logger.child({ component: 'metrics' }),
     });
+    mesh.hold.onWake = (namespace, name) => this.metrics.wake(namespace, name);
   }
 
   /** Builds an agent (nothing listens or runs until `start`). */
@@ -181,7 +182,7 @@ export class Agent {
     if (services.length > 0) this.mesh.servicesKnown();
     const pods = await this.state.loadPods();
     this.localPods.hold(pods);
-    this.metrics.start();
+    await this.metrics.start();
     this.session.start();
   }
 
@@ -310,6 +311,9 @@ export class Agent {
         return;
       case 'logCancel':
         this.logs.cancel(msg.requestId);
+        return;
+      case 'metricsRequest':
+        this.metrics.answer(msg);
         return;
       case 'execRequest':
         // Not awaited: a long command must not hold up the hub's other messages.

@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
     logger,
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
+    hold: opts.hold,
   });
   identity?.onRotate((material) => mesh.setTlsMaterial(material));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
@@ -120,7 +121,7 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     runtimes,
     logger,
-    metrics: opts.metrics,
+    metrics: { ...opts.metrics, wasm: runtime },
     // A Wasm-only node can give pods no more memory than its Wasm budget: it advertises that (unless
     // --memory says otherwise), so the scheduler does not bind more than the node would accept.
     capacity:

@@ -6,7 +6,7 @@
  * container is networked, where its output goes (the CRI log file it is given) and how its exit is
  * observed.
  */
-import type { EffectiveSecurity, ExecResult, PulledImage, VolumeMountConfig } from '../api/index.js';
+import type { ContainerStats, EffectiveSecurity, ExecResult, PulledImage, VolumeMountConfig } from '../api/index.js';
 import type { Platform, RegistryAuth } from '../distribution/index.js';
 
 export type { ExecResult };
@@ -95,6 +95,8 @@ export interface OciRuntimeAdapter {
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
   /** Where the container's `port` is reached (valid once started). */
   endpoint(id: string, port: number): OciEndpoint;
+  /** CPU time and working set of a running container (its cgroup); undefined when unknown or gone. */
+  stats?(id: string): Promise<ContainerStats | undefined>;
   /**
    * The address containers on the adapter's own network reach the node at: the gateway of their
    * bridge (the node holds it). Undefined without such a network, or while it is not known yet.

@@ -8,6 +8,7 @@ import { CreateContainerError, ServiceUnavailableError, errorMessage } from '../
 import type {
   ContainerConfig,
   ContainerEvent,
+  ContainerStats,
   ContainerRuntimeStatus,
   ExecResult,
   Logger,
@@ -131,6 +132,12 @@ export class OciRuntime implements Runtime {
   containerStatus(id: string): ContainerRuntimeStatus | undefined {
     const st = this.#statuses.get(id);
     return st ? { ...st } : undefined;
+  }
+
+  /** The container's cgroup (runc) or the daemon's stats (Engine API); undefined unless running. */
+  async containerUsage(id: string): Promise<ContainerStats | undefined> {
+    if (this.#statuses.get(id)?.state !== 'running') return undefined;
+    return this.deps.adapter.stats?.(id);
   }
 
   endpoint(id: string, port: number): WorkloadEndpoint {

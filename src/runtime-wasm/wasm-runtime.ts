@@ -128,6 +128,8 @@ export class WasmRuntime implements Runtime {
     pendingOutgoingCalls: number;
     stalledExecutors: number;
     memoryBudget: { total: number; reserved: number };
+    /** Guest execution time on every executor so far (seconds): executor utilisation is its rate. */
+    guestSeconds: number;
   } {
     return {
       sharedExecutors: this.#executors.shared.length,
@@ -139,6 +141,7 @@ export class WasmRuntime implements Runtime {
       pendingOutgoingCalls: this.#executors.pendingOutgoingCalls,
       stalledExecutors: this.#executors.stalledCount,
       memoryBudget: { total: this.#budget.total, reserved: this.#budget.reserved },
+      guestSeconds: this.#executors.guestNanoSeconds / 1e9,
     };
   }
 

@@ -10,9 +10,14 @@ import {
   BLOB_PATH,
   BadRequestError,
   BlobRef,
+  METRICS_API_VERSION,
+  NodeMetrics,
+  NodeMetricsList,
   ObjectEnvelope,
   ObjectList,
   PodExecResult,
+  PodMetrics,
+  PodMetricsList,
   Scale,
   SelfSubjectAccessReview,
   ServerVersion,
@@ -209,6 +214,29 @@ export class EdgeClient {
       body,
       signal,
     });
+  }
+
+  /** `metrics.k8s.io` NodeMetrics: one node's (`name`), or every node's matching `labelSelector`. */
+  nodeMetrics(opts: { name?: string; labelSelector?: string; signal?: AbortSignal } = {}): Promise<NodeMetricsList> {
+    const base = `/apis/${METRICS_API_VERSION}/nodes`;
+    if (opts.name !== undefined)
+      return this.http
+        .json(NodeMetrics, 'GET', `${base}/${encodeURIComponent(opts.name)}`, { signal: opts.signal })
+        .then((item) => ({ apiVersion: METRICS_API_VERSION, kind: 'NodeMetricsList', metadata: {}, items: [item] }));
+    const query = { labelSelector: opts.labelSelector || undefined };
+    return this.http.json(NodeMetricsList, 'GET', base, { query, signal: opts.signal });
+  }
+
+  /** `metrics.k8s.io` PodMetrics of a namespace (all when undefined), one pod's, or those matching a selector. */
+  podMetrics(opts: ListOptions & { name?: string } = {}): Promise<PodMetricsList> {
+    const ns = opts.namespace;
+    const base = `/apis/${METRICS_API_VERSION}${ns === undefined ? '' : `/namespaces/${encodeURIComponent(ns)}`}/pods`;
+    if (opts.name !== undefined)
+      return this.http
+        .json(PodMetrics, 'GET', `${base}/${encodeURIComponent(opts.name)}`, { signal: opts.signal })
+        .then((item) => ({ apiVersion: METRICS_API_VERSION, kind: 'PodMetricsList', metadata: {}, items: [item] }));
+    const query = { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined };
+    return this.http.json(PodMetricsList, 'GET', base, { query, signal: opts.signal });
   }
 
   /** The hub's `/version`. */

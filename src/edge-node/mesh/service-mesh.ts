@@ -16,6 +16,7 @@ import type { EndpointPicker, PickOrigin } from './balancing/endpoint-picker.js'
 import { LeastLoadedPicker } from './balancing/least-loaded-picker.js';
 import { ServiceBalancer } from './balancing/service-balancer.js';
 import { ServiceTable } from './balancing/service-table.js';
+import { ServiceHold } from './balancing/service-hold.js';
 import { Deliverer } from './delivery/deliverer.js';
 import { LocalProxy, type PortAssignmentStore } from './egress/local-proxy.js';
 import type { LocalPortRange } from './egress/local-ports.js';
@@ -57,6 +58,8 @@ export interface ServiceMeshDeps {
   localPortRange?: LocalPortRange;
   /** Limits of the NodePort, mesh and local-proxy listeners (defaults: `DEFAULT_LISTENER_LIMITS`). */
   listenerLimits?: Partial<ListenerLimits>;
+  /** How requests for a Service with no ready endpoint are held (defaults: 100 per Service, 10 s). */
+  hold?: { maxPerService?: number; timeoutMs?: number };
 }
 
 /** What the mesh is started with: the node's runtimes and where the local proxy keeps its port assignments. */
@@ -73,6 +76,8 @@ export class ServiceMesh {
   readonly identity: MeshIdentity;
   /** The requests delivered to this node's pods and balanced over Services (metrics read it). */
   readonly requests: RequestAccounting;
+  /** Requests held for Services with no ready endpoint (scale from zero); the agent sets its `onWake`. */
+  readonly hold: ServiceHold;
   private readonly deps: ServiceMeshDeps;
   private readonly logger: Logger;
   private readonly table: ServiceTable;
@@ -91,6 +96,7 @@ export class ServiceMesh {
     this.identity = parts.identity;
     this.localPods = parts.localPods;
     this.requests = parts.requests;
+    this.hold = parts.hold;
     this.logger = parts.logger;
     this.table = parts.table;
     this.picker = parts.picker;
@@ -125,6 +131,7 @@ export class ServiceMesh {
     // One budget for the bodies every listener holds whole (requests to Wasm workloads).
     const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
     const requests = new RequestAccounting();
+    const hold = new ServiceHold({ ...deps.hold, route: (key) => table.route(key) });
     const deliverer = new Deliverer({
       accounting: requests,
       logger: deps.logger.child({ component: 'delivery' }),
@@ -141,6 +148,7 @@ export class ServiceMesh {
       local: (ns, name, port) => localPods.target(ns, name, port),
       deliverer,
       accounting: requests,
+      hold,
     });
     const server = await MeshServer.create({
       address: deps.address,
@@ -155,7 +163,7 @@ export class ServiceMesh {
       limits: deps.listenerLimits ?? {},
       bodyBuffers,
     });
-    const parts = { identity, localPods, logger, table, picker, balancer, deliverer, bodyBuffers, requests };
+    const parts = { identity, localPods, logger, table, picker, balancer, deliverer, bodyBuffers, requests, hold };
     return new ServiceMesh(deps, server, parts);
   }
 
@@ -226,6 +234,7 @@ export class ServiceMesh {
     this.picker.retain?.(this.table.endpointUids());
     const names = new Set(services.map((s) => `${s.namespace}/${s.name}`));
     this.requests.retainServices((ns, name) => names.has(`${ns}/${name}`));
+    this.hold.changed(); // held requests whose Service has an endpoint now go on
     await this.nodePortProxy.update();
     await this.localProxy?.update();
   }
@@ -242,6 +251,7 @@ export class ServiceMesh {
 
   /** Closes every listener, then the connection pools. */
   async stop(): Promise<void> {
+    this.hold.close();
     await this.nodePortProxy.stop();
     await this.localProxy?.stop();
     await this.server.stop();
@@ -267,6 +277,7 @@ interface MeshParts {
   deliverer: Deliverer;
   bodyBuffers: BodyBuffers;
   requests: RequestAccounting;
+  hold: ServiceHold;
 }
 
 /** The zone this node's labels name (the hub's view, from the Service routes, wins when it has one). */

@@ -8,4 +8,6 @@ export { NodeMetrics, type NodeMetricsDeps, type NodeMetricsOptions } from './no
 export { DEFAULT_METRICS_INTERVAL_MS, UsageReporter, type UsageReporterDeps } from './usage-reporter.js';
 export { UsageSampler, type MeteredContainer, type MeteredPod, type UsageSamplerDeps } from './usage-sampler.js';
 export { usageFrames, type UsageWindow } from './usage-frames.js';
-export { meteredPod, type PodWorkerView } from './metered-pods.js';
+export { meteredPod, type MeteredWorkerPod, type PodWorkerView } from './metered-pods.js';
+export { nodeRegistry, type NodeRegistrySources, type WasmRuntimeGauges } from './prometheus/node-registry.js';
+export { MetricsListener, exposition, metricsResult } from './prometheus/metrics-endpoint.js';

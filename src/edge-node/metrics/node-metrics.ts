@@ -1,11 +1,15 @@
 /**
  * The node's metrics, built once by the agent: the usage sampler over its pods and the mesh's
- * request counters, and the reporter that sends `usage` frames to the hub. The agent calls it from
- * a few hook lines (start/stop, the session's welcome and drop).
+ * request counters, the reporter that sends `usage` frames to the hub, and the Prometheus registry
+ * served to the hub's `metricsRequest` and, with `--metrics-bind-address`, on a listener of its own.
+ * The agent calls it from a few hook lines (start/stop, the session's welcome and drop, the request).
  */
-import type { Logger, NodeToHub } from '../../api/index.js';
+import type { Registry } from 'prom-client';
+import type { HubMetricsRequest, Logger, NodeToHub } from '../../api/index.js';
 import type { RequestAccounting } from '../mesh/index.js';
 import { meteredPod, type PodWorkerView } from './metered-pods.js';
+import { MetricsListener, metricsResult } from './prometheus/metrics-endpoint.js';
+import { nodeRegistry, type WasmRuntimeGauges } from './prometheus/node-registry.js';
 import { DEFAULT_METRICS_INTERVAL_MS, UsageReporter } from './usage-reporter.js';
 import { UsageSampler } from './usage-sampler.js';
 
@@ -15,6 +19,8 @@ export interface NodeMetricsOptions {
   intervalMs?: number;
   /** `--metrics-bind-address`: where Prometheus scrapes `/metrics` (default: no listener). */
   bindAddress?: { host: string; port: number };
+  /** The Wasm runtime, for its executor and pool metrics. */
+  wasm?: WasmRuntimeGauges;
 }
 
 /** What the node's metrics read from and write to. */
@@ -30,14 +36,15 @@ export interface NodeMetricsDeps extends NodeMetricsOptions {
 export class NodeMetrics {
   readonly sampler: UsageSampler;
   readonly reporter: UsageReporter;
+  readonly registry: Registry;
+  readonly #deps: NodeMetricsDeps;
+  #listener: MetricsListener | undefined;
 
   constructor(deps: NodeMetricsDeps) {
+    this.#deps = deps;
     const { requests, logger } = deps;
-    this.sampler = new UsageSampler({
-      pods: () => [...deps.pods()].map(meteredPod),
-      requests: (ns, name) => requests.pod(ns, name),
-      logger,
-    });
+    const pods = () => [...deps.pods()].map(meteredPod);
+    this.sampler = new UsageSampler({ pods, requests: (ns, name) => requests.pod(ns, name), logger });
     this.reporter = new UsageReporter({
       sampler: this.sampler,
       send: (frame) => deps.send(frame),
@@ -49,14 +56,31 @@ export class NodeMetrics {
         requests.retainPods((ns, name) => live.has(`${ns}/${name}`));
       },
     });
+    this.registry = nodeRegistry({
+      requests,
+      pods,
+      latest: () => this.sampler.latest,
+      ...(deps.wasm ? { wasm: deps.wasm } : {}),
+    });
   }
 
-  start(): void {
+  /** Starts sampling, and the `/metrics` listener when an address is configured. */
+  async start(): Promise<void> {
     this.reporter.start();
+    const bind = this.#deps.bindAddress;
+    if (bind && !this.#listener)
+      this.#listener = await MetricsListener.start(this.registry, bind.host, bind.port, this.#deps.logger);
+  }
+
+  /** The listener's port (undefined without one). */
+  get listenerPort(): number | undefined {
+    return this.#listener?.port;
   }
 
   async stop(): Promise<void> {
     await this.reporter.stop();
+    await this.#listener?.close();
+    this.#listener = undefined;
   }
 
   /** The hub welcomed the session (`protocol` decides whether it takes metrics frames). */
@@ -66,5 +90,16 @@ export class NodeMetrics {
 
   disconnected(): void {
     this.reporter.disconnected();
+  }
+
+  /** A request waits for Service `namespace/name`, which has no ready endpoint: tell the hub (protocol 3). */
+  wake(namespace: string, name: string): void {
+    if (this.reporter.speaksMetrics) this.#deps.send({ type: 'serviceWake', namespace, name });
+    else this.#deps.logger.debug({ service: `${namespace}/${name}` }, 'hub takes no serviceWake (protocol < 3)');
+  }
+
+  /** Answers the hub's `metricsRequest` with the exposition (not awaited by the session's inbox). */
+  answer(req: HubMetricsRequest): void {
+    void metricsResult(this.registry, req).then((res) => this.#deps.send(res));
   }
 }

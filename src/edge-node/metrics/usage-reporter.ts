@@ -57,6 +57,11 @@ export class UsageReporter {
     this.#protocol = 0;
   }
 
+  /** Whether the session takes metrics frames (protocol 3 or later) now. */
+  get speaksMetrics(): boolean {
+    return this.#protocol >= METRICS_PROTOCOL_VERSION;
+  }
+
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;

@@ -6,7 +6,7 @@
  * nodes may share a daemon and a restarted node removes only what it left itself.
  */
 import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
-import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { ContainerStats, ExecResult, Logger, PulledImage } from '../../api/index.js';
 import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
 import type {
   OciContainerSpec,
@@ -21,6 +21,7 @@ import { ContainerTable, containerState } from '../container-table.js';
 import { EngineClient, EngineError } from './engine-client.js';
 import { NODE_LABEL, createContainerBody } from './engine-create.js';
 import { engineExec } from './engine-exec.js';
+import { engineStats } from '../stats/engine-stats.js';
 import { followLogs } from './engine-logs.js';
 import { EngineImages } from './engine-images.js';
 import { containerAddresses, networkGateway, type ContainerNetworkSettings } from './engine-network.js';
@@ -195,6 +196,14 @@ export class EngineAdapter implements OciRuntimeAdapter {
 
   status(id: string): Promise<OciContainerState> {
     return Promise.resolve(containerState(id, this.#containers.find(id)));
+  }
+
+  /** `GET /containers/{id}/stats?stream=false&one-shot=true` (stats/engine-stats.ts). */
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    const c = this.#containers.find(id);
+    if (!c) return undefined;
+    const query = { stream: 'false', 'one-shot': 'true' };
+    return engineStats(await this.client.call('GET', `/containers/${c.engineId}/stats`, { query, timeoutMs: 10_000 }));
   }
 
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {

@@ -9,7 +9,7 @@ import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
-import type { ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type { ContainerStats, ExecResult, Logger, PulledImage } from '../../api/index.js';
 import type { CriLogRotation } from '../../platform/index.js';
 import type {
   OciContainerSpec,
@@ -27,6 +27,7 @@ import type { PodNetwork } from '../network/pod-network.js';
 import { mountOverlay, unmountAll } from '../unpack/overlay.js';
 import { boundingCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';
 import { removeCgroupDirs } from './cgroups.js';
+import { readCgroupStats } from '../stats/cgroup-stats.js';
 import { writeEtcFiles } from './etc-files.js';
 import { resolveUser } from './image-user.js';
 import { runcExec } from './runc-exec.js';
@@ -199,6 +200,12 @@ export class RuncAdapter implements OciRuntimeAdapter {
   async start(id: string): Promise<{ startedAt: string }> {
     const rec = this.#containers.get(id);
     return { startedAt: await rec.proc.start() };
+  }
+
+  /** From the container's cgroup (stats/cgroup-stats.ts). */
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    const rec = this.#containers.find(id);
+    return rec ? readCgroupStats(rec.cgroupsPath) : undefined;
   }
 
   async stop(id: string, gracePeriodMs: number): Promise<void> {

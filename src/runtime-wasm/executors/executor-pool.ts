@@ -70,6 +70,8 @@ export class ExecutorPool {
   #closed = false;
   /** Executors replaced after a loss (for tests and figures). */
   replacements = 0;
+  /** Guest execution time on every executor so far, in ns (utilisation: its rate over the executors). */
+  guestNanoSeconds = 0;
   /** Overflow executors started so far (for tests and figures). */
   overflowStarts = 0;
   /** Shared executors lost right after they started, in a row (a crash loop backs off). */
@@ -242,6 +244,7 @@ export class ExecutorPool {
         if (!e.dedicated) e.withdrawQueued();
       },
       onOutgoingDone: () => this.#notify(),
+      onGuestTime: (ns) => (this.guestNanoSeconds += ns),
     };
     const e = this.#scope.runInAsyncScope(() => Executor.start(opts));
     if (!dedicated) queueMicrotask(() => this.#notify());

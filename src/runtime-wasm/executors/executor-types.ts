@@ -56,6 +56,8 @@ export interface ExecutorOptionsOf<E> {
   outgoing?: OutgoingDispatch;
   /** A guest here made an outgoing call and the worker is (about to be) blocked waiting. */
   onOutgoingWait?(executor: E): void;
+  /** Its guests ran `ns` more (all instances together: executor utilisation). */
+  onGuestTime?(ns: number): void;
   /** Its outgoing calls are answered, or the guest that made them has finished: it may be available again. */
   onOutgoingDone?(executor: E): void;
 }

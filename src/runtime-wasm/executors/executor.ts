@@ -292,10 +292,13 @@ export class Executor {
   }
 
   #usage(triples: number[]): void {
+    let ns = 0;
     for (let i = 0; i + 2 < triples.length; i += 3) {
       const id = triples[i]!;
+      ns += triples[i + 1]!;
       this.#owners.get(id)?.onUsage?.(id, triples[i + 1]!, triples[i + 2]!);
     }
+    this.#opts.onGuestTime?.(ns);
   }
 
   #onOutgoing(call: OutgoingCall): void {

@@ -16,7 +16,7 @@ import type { BalanceResult } from './service-balancer.js';
 export function answerUndelivered(res: ServerResponse, svc: string, result: BalanceResult): void {
   switch (result.kind) {
     case 'no-endpoints':
-      return sendText(res, 503, `no ready endpoints for service "${svc}"`);
+      return sendText(res, 503, `no ready endpoints for service "${svc}"${heldText(result.held)}`);
     case 'unreachable':
       return sendText(res, 503, `service "${svc}": no endpoint could be reached (${result.failures.join('; ')})`);
     case 'failed':
@@ -25,6 +25,14 @@ export function answerUndelivered(res: ServerResponse, svc: string, result: Bala
     case 'cancelled':
       return;
   }
+}
+
+/** What a hold adds to the 503 of a Service with no ready endpoint. */
+export function heldText(held: Extract<BalanceResult, { kind: 'no-endpoints' }>['held']): string {
+  if (!held) return '';
+  return held.kind === 'timeout'
+    ? ` (none became ready while the request was held for ${held.waitedMs} ms)`
+    : ` (${held.maxPerService} requests are already held waiting for one)`;
 }
 
 /** Answers a failed delivery: the body errors of request-body.ts as above, anything else a 502 (`prefix` + message). */

@@ -17,6 +17,7 @@ import { clientBodyError } from '../http/body-limits.js';
 import type { ResponseSink } from '../http/response-sink.js';
 import type { LocalTargetLookup } from '../local-pods.js';
 import type { RequestAccounting } from '../accounting/request-accounting.js';
+import type { HoldOutcome, ServiceHold } from './service-hold.js';
 import type { ServicePortRoute } from './service-table.js';
 
 /** Tries per request, the first included: a connect failure may be retried twice. */
@@ -32,6 +33,8 @@ export interface ServiceBalancerDeps {
   maxAttempts?: number;
   /** Counts each Service's requests (status and latency as the caller saw them). */
   accounting?: RequestAccounting;
+  /** Holds requests for a Service with no ready endpoint until one is (scale from zero); absent: refused at once. */
+  hold?: ServiceHold;
 }
 
 /** Per-request options. */
@@ -45,8 +48,8 @@ export interface BalanceOptions {
 export type BalanceResult =
   /** An answer (any status) was written to the sink. */
   | { kind: 'answered'; status: number; endpoint: ServiceEndpoint }
-  /** The Service port has no ready endpoint. */
-  | { kind: 'no-endpoints' }
+  /** The Service port has no ready endpoint (`held`: none came while the request was held, or the hold was full). */
+  | { kind: 'no-endpoints'; held?: Exclude<HoldOutcome, { kind: 'ready' }> }
   /** No endpoint could be reached; nothing was written. */
   | { kind: 'unreachable'; failures: string[] }
   /** The request failed after it may have been processed; the sink may hold the start of an answer. */
@@ -77,12 +80,19 @@ export class ServiceBalancer {
   }
 
   private async balance(
-    route: ServicePortRoute,
+    given: ServicePortRoute,
     req: ProxiedRequest,
     sink: ResponseSink,
     opts: BalanceOptions,
   ): Promise<BalanceResult> {
-    if (route.ready.length === 0) return { kind: 'no-endpoints' };
+    let route = given;
+    if (route.ready.length === 0) {
+      const hold = this.deps.hold;
+      if (!hold) return { kind: 'no-endpoints' };
+      const held = await hold.wait(route);
+      if (held.kind !== 'ready') return { kind: 'no-endpoints', held };
+      route = held.route;
+    }
     const { picker } = this.deps;
     const tried = new Set<ServiceEndpoint>();
     const downNodes = new Set<string>();

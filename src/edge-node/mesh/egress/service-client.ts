@@ -22,6 +22,7 @@ import { forwardableHeaders, type ProxiedRequest } from '../http/http-util.js';
 import { RequestBody } from '../http/request-body.js';
 import { BufferingSink } from '../http/response-sink.js';
 import type { BalanceResult, ServiceBalancer } from '../balancing/service-balancer.js';
+import { heldText } from '../balancing/balance-answer.js';
 import type { ServicePortRoute, ServiceTable } from '../balancing/service-table.js';
 import { resolveOutgoing } from './outgoing-target.js';
 
@@ -104,7 +105,10 @@ export class ServiceClient {
     const { result, sink, timeoutMs } = outcome;
     switch (result.kind) {
       case 'no-endpoints':
-        throw new OutgoingHttpError('connection-refused', `Service "${svc}" has no ready endpoints`);
+        throw new OutgoingHttpError(
+          'connection-refused',
+          `Service "${svc}" has no ready endpoints${heldText(result.held)}`,
+        );
       case 'unreachable':
         throw new OutgoingHttpError(
           'connection-refused',

@@ -12,7 +12,7 @@ import {
   type MetricStatus,
   type Pod,
 } from '../../../api/index.js';
-import { REQUESTS_PER_SECOND_METRIC, type PodUsageSample, type UsageSource } from '../../metrics/index.js';
+import { REQUESTS_PER_SECOND_METRIC, type PodUsageSample, type UsageSource } from '../../metrics/usage-source.js';
 import {
   averageValueReplicas,
   MetricError,

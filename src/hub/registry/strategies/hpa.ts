@@ -17,7 +17,7 @@ import {
   type MetricSpec,
   type MetricTarget,
 } from '../../../api/index.js';
-import { REQUESTS_PER_SECOND_METRIC } from '../../metrics/index.js';
+import { REQUESTS_PER_SECOND_METRIC } from '../../metrics/usage-source.js';
 import type { KindRules } from './strategy.js';
 
 const MAX_STABILIZATION_SECONDS = 3600;

@@ -1,0 +1,166 @@
+/**
+ * HorizontalPodAutoscaler benchmark (prints figures; not a test), issue 16:
+ *  - HPA reaction: time from a load step through a NodePort to the added replicas Ready (1 → 3 on the
+ *    request-rate metric, default behavior), at the default `--hpa-sync-period` (15 s) and at 1 s;
+ *  - cold start from zero: first-request latency p50/p99 over BENCH_TRIALS (default 50) trials for
+ *    `hello-c` (goal p99 < 300 ms) and the JS `hello` (goal p99 < 500 ms). Each trial waits until the
+ *    target is at zero with no pod left, then times one GET through a NodePort of a node.
+ * Run: npx tsx bench/hpa.ts   (after npm run build && npm run build:examples)
+ */
+import { join } from 'node:path';
+import type { Deployment, KubeObject } from '../src/api/index.js';
+import { Cluster, ROOT, kind, until } from '../test/support/cluster.js';
+import { Load } from '../test/support/load.js';
+import { wasmServiceManifest } from '../test/support/manifests.js';
+
+const NODES = [
+  { name: 'hpa-bench-a', address: '127.0.22.2' },
+  { name: 'hpa-bench-b', address: '127.0.22.3' },
+];
+const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
+const HELLO_JS = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 50);
+
+interface PodLike extends KubeObject {
+  metadata: { deletionTimestamp?: string };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+const rps = (target: string) => ({
+  type: 'Pods',
+  pods: { metric: { name: 'http_requests_per_second' }, target: { type: 'AverageValue', averageValue: target } },
+});
+
+function hpaManifest(name: string, spec: object, annotations: Record<string, string> = {}): string {
+  return JSON.stringify({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, annotations },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, ...spec },
+  });
+}
+
+async function apply(cluster: Cluster, manifest: string): Promise<void> {
+  const r = await cluster.edgectl(['apply', '-f', '-'], manifest);
+  if (r.code !== 0) throw new Error(r.stderr);
+}
+
+async function pods(cluster: Cluster, app: string): Promise<PodLike[]> {
+  const list = await cluster.client.list<PodLike>(kind('pods'), { namespace: 'default', labelSelector: `app=${app}` });
+  return list.items;
+}
+const ready = (p: PodLike): boolean =>
+  !p.metadata.deletionTimestamp &&
+  (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+/** Load step → 3 Ready replicas, on a cluster whose hub syncs HPAs every `sync`. */
+async function reaction(sync: string, port: number): Promise<number> {
+  const cluster = new Cluster(['--hpa-sync-period', sync, '--heartbeat-interval', '1s'], ['--metrics-interval', '1s']);
+  try {
+    await cluster.start(NODES);
+    const name = 'react';
+    await apply(
+      cluster,
+      `${wasmServiceManifest({ name, image: HELLO_C, replicas: 1, nodePort: port })}\n---\n${hpaManifest(name, {
+        minReplicas: 1,
+        maxReplicas: 3,
+        metrics: [rps('5')],
+      })}`,
+    );
+    await until('one Ready pod', async () => (await pods(cluster, name)).filter(ready).length === 1, 60_000, 100);
+    // Let the HPA see the idle state for a sync or two before the step.
+    await until(
+      'the HPA synced',
+      async () => {
+        const h = await cluster.client.get<KubeObject & { status?: { currentMetrics?: unknown[] } }>(
+          kind('hpa'),
+          'default',
+          name,
+        );
+        return (h.status?.currentMetrics?.length ?? 0) > 0;
+      },
+      60_000,
+      200,
+    );
+    const t0 = Date.now();
+    const load = new Load(
+      NODES.map((n) => `http://${n.address}:${port}/`),
+      { concurrency: 2 },
+    );
+    try {
+      await until('3 Ready pods', async () => (await pods(cluster, name)).filter(ready).length === 3, 120_000, 100);
+      return Date.now() - t0;
+    } finally {
+      await load.stop();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** First-request latencies of `image` woken from zero, over TRIALS trials. */
+async function coldStarts(cluster: Cluster, name: string, image: string, port: number): Promise<number[]> {
+  await apply(
+    cluster,
+    `${wasmServiceManifest({ name, image, replicas: 1, nodePort: port })}\n---\n${hpaManifest(
+      name,
+      { minReplicas: 0, maxReplicas: 1, metrics: [rps('10')] },
+      { 'autoscaling.edgeplane.io/scale-to-zero-idle-seconds': '1' },
+    )}`,
+  );
+  const out: number[] = [];
+  for (let i = 0; i < TRIALS; i++) {
+    await until(
+      `${name} at zero (trial ${i + 1})`,
+      async () =>
+        (await cluster.client.get<Deployment>(kind('deployments'), 'default', name)).spec.replicas === 0 &&
+        (await pods(cluster, name)).length === 0,
+      60_000,
+      100,
+    );
+    const node = NODES[i % NODES.length]!;
+    const t0 = performance.now();
+    const res = await fetch(`http://${node.address}:${port}/`, { signal: AbortSignal.timeout(30_000) });
+    await res.text();
+    const ms = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`trial ${i + 1}: ${res.status}`);
+    out.push(ms);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  console.log(`edgeplane HPA benchmark — node ${process.version}, 2 nodes, usage reported every 1 s`);
+  for (const sync of ['15s', '1s']) {
+    const ms = await reaction(sync, sync === '1s' ? 30151 : 30150);
+    console.log(
+      `HPA reaction, --hpa-sync-period ${sync.padEnd(3)}: load step → 3 Ready replicas in ${(ms / 1000).toFixed(1)} s`,
+    );
+  }
+  const cluster = new Cluster(['--hpa-sync-period', '1s', '--heartbeat-interval', '1s'], ['--metrics-interval', '1s']);
+  try {
+    await cluster.start(NODES);
+    for (const [name, image, port, goal] of [
+      ['cold-c', HELLO_C, 30152, 300],
+      ['cold-js', HELLO_JS, 30153, 500],
+    ] as const) {
+      const s = await coldStarts(cluster, name, image, port);
+      const p50 = percentile(s, 0.5);
+      const p99 = percentile(s, 0.99);
+      console.log(
+        `cold start from zero, ${name === 'cold-c' ? 'hello-c' : 'hello (JS)'}: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms over ${s.length} trials (goal p99 < ${goal} ms: ${p99 < goal ? 'met' : 'NOT met'})`,
+      );
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

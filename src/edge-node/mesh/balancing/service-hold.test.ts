@@ -1,0 +1,124 @@
+/**
+ * Scale from zero through the real balancer and deliverer: requests for a Service with no ready
+ * endpoint are held, the hub is woken once per wait, and held requests are delivered over real
+ * sockets as soon as the Service's endpoints arrive; past the timeout or the queue they are refused.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceRoute, WorkloadEndpoint } from '../../../api/index.js';
+import { silentLogger } from '../../../platform/index.js';
+import { Deliverer } from '../delivery/deliverer.js';
+import { RequestBody } from '../http/request-body.js';
+import { BufferingSink } from '../http/response-sink.js';
+import type { LocalTargetLookup } from '../local-pods.js';
+import type { ServiceEndpoint } from './endpoint-picker.js';
+import { ServiceBalancer, type BalanceResult } from './service-balancer.js';
+import { ServiceHold } from './service-hold.js';
+import type { ServicePortRoute } from './service-table.js';
+import { heldText } from './balance-answer.js';
+
+let server: Server;
+let port = 0;
+const deliverer = new Deliverer({ logger: silentLogger(), requestTimeoutMs: 2000, transport: 'insecure-token' });
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    res.end('woke');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await deliverer.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+function route(...endpoints: ServiceEndpoint[]): ServicePortRoute {
+  const service: ServiceRoute = {
+    namespace: 'fn',
+    name: 'hello',
+    type: 'NodePort',
+    sessionAffinity: 'None',
+    ports: [{ port: 80, targetPort: 8080 }],
+    endpoints,
+  };
+  return { key: 'fn/hello:80', service, port: service.ports[0]!, ready: endpoints };
+}
+
+const pod: ServiceEndpoint = {
+  pod: { namespace: 'fn', name: 'hello-1', uid: 'u1' },
+  nodeName: 'self',
+  address: '127.0.0.1',
+  meshPort: 1,
+  ready: true,
+};
+const local: LocalTargetLookup = () => {
+  const ep: WorkloadEndpoint = { kind: 'tcp', host: '127.0.0.1', port };
+  return { ok: true, runtime: { endpoint: () => ep }, containerId: 'c', port: 8080 };
+};
+
+/** A balancer with a hold over a one-entry Service table the test changes. */
+function setup(opts: { maxPerService: number; timeoutMs: number }) {
+  let current = route();
+  const wakes: string[] = [];
+  const hold = new ServiceHold({ ...opts, route: () => current });
+  hold.onWake = (ns, name) => void wakes.push(`${ns}/${name}`);
+  const balancer = new ServiceBalancer({ nodeName: () => 'self', picker: { pick: (_k, c) => c[0] }, local, deliverer, hold }); // prettier-ignore
+  const send = async (): Promise<{ result: BalanceResult; body?: string }> => {
+    const sink = new BufferingSink(1 << 16);
+    const req = { method: 'GET', path: '/', authority: 'hello', headers: [], body: RequestBody.whole(Buffer.alloc(0)), clientIp: '' }; // prettier-ignore
+    const result = await balancer.deliver(route(), req, sink, { ctx: {} });
+    const res = sink.response();
+    return { result, ...(res ? { body: Buffer.from(res.body).toString() } : {}) };
+  };
+  return {
+    hold,
+    wakes,
+    send,
+    scaleUp() {
+      current = route(pod);
+      hold.changed();
+    },
+  };
+}
+
+describe('ServiceHold', () => {
+  it('holds requests, wakes the hub once, and delivers them when an endpoint appears', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000 });
+    const held = [t.send(), t.send(), t.send()];
+    expect(t.hold.size).toBe(3);
+    expect(t.wakes).toEqual(['fn/hello']);
+    t.hold.changed(); // a change that brings no endpoint keeps them held
+    expect(t.hold.size).toBe(3);
+    t.scaleUp();
+    for (const r of await Promise.all(held)) {
+      expect(r.result).toMatchObject({ kind: 'answered', status: 200 });
+      expect(r.body).toBe('woke');
+    }
+    expect(t.hold.size).toBe(0);
+  });
+
+  it('refuses past the timeout with a clear reason, and a new wait wakes the hub again', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 150 });
+    const r = await t.send();
+    expect(r.result).toEqual({ kind: 'no-endpoints', held: { kind: 'timeout', waitedMs: 150 } });
+    if (r.result.kind === 'no-endpoints') expect(heldText(r.result.held)).toMatch(/held for 150 ms/);
+    await t.send();
+    expect(t.wakes).toEqual(['fn/hello', 'fn/hello']);
+  });
+
+  it('refuses beyond the queue at once, and holds none with a queue of 0', async () => {
+    const t = setup({ maxPerService: 2, timeoutMs: 10_000 });
+    const held = [t.send(), t.send()];
+    expect((await t.send()).result).toEqual({ kind: 'no-endpoints', held: { kind: 'full', maxPerService: 2 } });
+    t.scaleUp();
+    await Promise.all(held);
+    const none = setup({ maxPerService: 0, timeoutMs: 10_000 });
+    expect((await none.send()).result).toMatchObject({ kind: 'no-endpoints', held: { kind: 'full' } });
+    expect(none.wakes).toEqual([]);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Scale from zero, on the node: a request for a Service port with no ready endpoint is held here (a
+ * bounded queue per Service, each request with a timeout) instead of refused at once, and the hub is
+ * told — once per Service per wait — so it can bring a workload an autoscaler took to zero back to
+ * one replica. When the Service's endpoints arrive (a Service delta through the session), every held
+ * request goes on with the new route. Past the timeout, or beyond the queue, the caller answers 503
+ * naming the Service. A wait ends when an endpoint appears or its last request gave up; the next
+ * request after that starts a new wait (and a new wake-up).
+ */
+import type { ServicePortRoute } from './service-table.js';
+
+/** Defaults of `--scale-from-zero-queue` and `--scale-from-zero-timeout`. */
+export const DEFAULT_HOLD = { maxPerService: 100, timeoutMs: 10_000 } as const;
+
+/** How a held request ended: with a route that has ready endpoints, or why not. */
+export type HoldOutcome =
+  | { kind: 'ready'; route: ServicePortRoute }
+  | { kind: 'timeout'; waitedMs: number }
+  | { kind: 'full'; maxPerService: number };
+
+/** What the hold needs. */
+export interface ServiceHoldDeps {
+  maxPerService?: number;
+  timeoutMs?: number;
+  /** The current route of a Service port key (`namespace/name:port`), after the table changed. */
+  route(key: string): ServicePortRoute | undefined;
+}
+
+interface Waiter {
+  key: string;
+  timer: NodeJS.Timeout;
+  resolve(outcome: HoldOutcome): void;
+}
+
+/** The node's held requests (see the file comment). */
+export class ServiceHold {
+  readonly #deps: ServiceHoldDeps;
+  /** Held requests per Service (`namespace/name`), across its ports. */
+  readonly #held = new Map<string, Set<Waiter>>();
+  /** Tells the hub a request waits for Service `namespace/name` (the agent sends a `serviceWake`). */
+  onWake: ((namespace: string, name: string) => void) | undefined;
+
+  constructor(deps: ServiceHoldDeps) {
+    this.#deps = deps;
+  }
+
+  get maxPerService(): number {
+    return this.#deps.maxPerService ?? DEFAULT_HOLD.maxPerService;
+  }
+
+  /** Requests held now (all Services). */
+  get size(): number {
+    let n = 0;
+    for (const s of this.#held.values()) n += s.size;
+    return n;
+  }
+
+  /** Holds a request for `route` (which has no ready endpoint) until one is ready, or it gives up. */
+  wait(route: ServicePortRoute): Promise<HoldOutcome> {
+    const { namespace, name } = route.service;
+    const svc = `${namespace}/${name}`;
+    const max = this.maxPerService;
+    let held = this.#held.get(svc);
+    if ((held?.size ?? 0) >= max) return Promise.resolve({ kind: 'full', maxPerService: max });
+    if (!held) {
+      held = new Set();
+      this.#held.set(svc, held);
+      this.onWake?.(namespace, name); // a new wait: tell the hub once
+    }
+    const timeoutMs = this.#deps.timeoutMs ?? DEFAULT_HOLD.timeoutMs;
+    const set = held;
+    return new Promise<HoldOutcome>((resolve) => {
+      const waiter: Waiter = {
+        key: route.key,
+        resolve,
+        timer: setTimeout(() => {
+          this.#drop(svc, set, waiter);
+          resolve({ kind: 'timeout', waitedMs: timeoutMs });
+        }, timeoutMs),
+      };
+      set.add(waiter);
+    });
+  }
+
+  /** The Service table changed: held requests whose Service port has a ready endpoint now go on. */
+  changed(): void {
+    for (const [svc, set] of this.#held) {
+      for (const w of set) {
+        const route = this.#deps.route(w.key);
+        if (!route || route.ready.length === 0) continue;
+        clearTimeout(w.timer);
+        this.#drop(svc, set, w);
+        w.resolve({ kind: 'ready', route });
+      }
+    }
+  }
+
+  /** Ends every wait (the node stops): each held request times out now. */
+  close(): void {
+    for (const [svc, set] of this.#held)
+      for (const w of set) {
+        clearTimeout(w.timer);
+        this.#drop(svc, set, w);
+        w.resolve({ kind: 'timeout', waitedMs: 0 });
+      }
+  }
+
+  #drop(svc: string, set: Set<Waiter>, w: Waiter): void {
+    set.delete(w);
+    if (set.size === 0 && this.#held.get(svc) === set) this.#held.delete(svc);
+  }
+}
