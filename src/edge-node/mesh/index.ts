@@ -27,3 +27,4 @@ export { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress/egress-policy.js';
 export { DEFAULT_LOCAL_PORT_RANGE, type LocalPortRange } from './egress/local-ports.js';
 export type { PortAssignmentStore } from './egress/local-proxy.js';
 export { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './http/listener-limits.js';
+export { MESH_PORT_HEADER, MESH_TARGET_HEADER } from './protocol.js';
