@@ -14,7 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, httpGet, until, kind } from './support/cluster.js';
 import { SHOP_NODE_PORT, applyText, buildShop, shopDocs, shopImage, type ShopDoc } from './support/shop.js';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, type KubeObject } from '../src/api/index.js';
+import type { KubeObject } from '../src/api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../src/edge-node/mesh/index.js';
 
 const NODES = [
   { name: 'shop-1', address: '127.0.16.2', labels: { zone: 'a', role: 'front' } },

@@ -64,11 +64,6 @@ const Labels = z
   .record(z.string().max(NAME_MAX + 64), z.string().max(NAME_MAX))
   .refine((l) => Object.keys(l).length <= MAX_LABELS, { message: `at most ${MAX_LABELS} labels` });
 
-/** Header naming the target pod of a request forwarded node-to-node over the mesh (`namespace/name`). */
-export const MESH_TARGET_HEADER = 'x-edgeplane-target-pod';
-/** Header carrying the service port (name or number) a mesh request was sent to. */
-export const MESH_PORT_HEADER = 'x-edgeplane-target-port';
-
 const PodRef = z.strictObject({ namespace: Name, name: Name, uid: Str });
 export type PodRef = z.infer<typeof PodRef>;
 

@@ -34,3 +34,4 @@ export {
   errorCounts,
   type RequestCounters,
 } from './accounting/request-accounting.js';
+export { MESH_PORT_HEADER, MESH_TARGET_HEADER } from './protocol.js';

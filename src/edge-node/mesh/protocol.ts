@@ -3,14 +3,16 @@
  * (`toMeshHop`, used by the deliverer) and the receiving mesh server reads and strips
  * (`fromMeshHop`), the error header a receiver answers with when nothing was processed, and the
  * bearer check of the cluster's mesh token (insecure-token mode only: with mTLS the hop carries no
- * token, the nodes' certificates authenticate it — see `trust/`). The pod and port headers are declared in `src/api`
- * (wire.ts) and re-exported here so the mesh reads all of its protocol from this file.
+ * token, the nodes' certificates authenticate it — see `trust/`). Only nodes speak this hop, so all
+ * of its headers live here (the hub never reads them).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../../api/index.js';
 import { headerValue, withoutHeaders } from './http/http-util.js';
 
-export { MESH_PORT_HEADER, MESH_TARGET_HEADER };
+/** Header naming the target pod of a request forwarded node-to-node over the mesh (`namespace/name`). */
+export const MESH_TARGET_HEADER = 'x-edgeplane-target-pod';
+/** Header carrying the service port (name or number) a mesh request was sent to. */
+export const MESH_PORT_HEADER = 'x-edgeplane-target-port';
 
 /** Carries the client's own `authorization` across the mesh (the mesh hop uses that header for its token). */
 export const FORWARDED_AUTHORIZATION_HEADER = 'x-edgeplane-forwarded-authorization';

@@ -11,8 +11,15 @@ import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import { Agent as HttpsAgent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER, type ServiceRoute } from '../../../src/api/index.js';
-import { Deliverer, MeshServer, ServiceTable, type LocalTargetLookup } from '../../../src/edge-node/mesh/index.js';
+import type { ServiceRoute } from '../../../src/api/index.js';
+import {
+  Deliverer,
+  MESH_PORT_HEADER,
+  MESH_TARGET_HEADER,
+  MeshServer,
+  ServiceTable,
+  type LocalTargetLookup,
+} from '../../../src/edge-node/mesh/index.js';
 import { TestPki } from '../../../src/edge-node/mesh/trust/testing/test-pki.js';
 import type { FuzzTarget } from '../target.js';
 

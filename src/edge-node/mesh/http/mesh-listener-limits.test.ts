@@ -3,7 +3,7 @@
  * (a retriable mesh error from the mesh server, a 503 from a local listener) and 413 for a large body.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../../../api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../protocol.js';
 import { LocalListeners } from '../egress/local-listeners.js';
 import { MESH_ERROR_HEADER } from '../protocol.js';
 import {

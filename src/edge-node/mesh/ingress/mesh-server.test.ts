@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../../../api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../protocol.js';
 import type { ServiceRoute } from '../../../api/index.js';
 import type { Agent } from '../../agent.js';
 import { MESH_ERROR_HEADER } from '../protocol.js';

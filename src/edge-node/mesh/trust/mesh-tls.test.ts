@@ -9,7 +9,7 @@ import { createServer as createTcpServer, connect as tcpConnect, type AddressInf
 import { connect as tlsConnect } from 'node:tls';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../../../api/index.js';
+import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../protocol.js';
 import { MESH_ERROR_HEADER } from '../protocol.js';
 import type { MeshTlsMaterial } from './tls-material.js';
 import { TestPki } from './testing/test-pki.js';

@@ -16,7 +16,7 @@ import {
   decodeFrame,
   encodeFrame,
 } from '../../../api/index.js';
-import type { NodeInfo, NodeToHub } from '../../../api/index.js';
+import type { Logger, NodeInfo, NodeToHub } from '../../../api/index.js';
 import { Hub } from '../../hub.js';
 
 /** Polls `cond` every 20 ms until it holds (a functional bound, not a timing goal). */
@@ -116,9 +116,10 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-/** Starts a hub with these gateway options. */
+/** Starts a hub with these gateway options (silent, unless a test reads the hub's log). */
 export async function startGatewayHub(
   gateway: NonNullable<Parameters<typeof Hub.create>[0]['gateway']> = {},
+  opts: { logger?: Logger } = {},
 ): Promise<TestHub> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gateway-kit-'));
   const hub = await Hub.create({
@@ -126,7 +127,7 @@ export async function startGatewayHub(
     host: '127.0.0.1',
     port: 0,
     insecureHttp: true,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     gateway,
   });
   const url = (await hub.start()).url;
