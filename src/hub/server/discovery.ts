@@ -2,18 +2,22 @@
 import { AUTHORIZATION_GROUP, NotFoundError, RESOURCE_TYPES, apiVersionOf } from '../../api/index.js';
 
 /** Create-only kinds that are answered, never stored (not in the registry): access reviews. */
-const REVIEW_RESOURCES = [
-  {
-    group: AUTHORIZATION_GROUP,
-    version: 'v1',
-    resource: {
-      name: 'selfsubjectaccessreviews',
-      singularName: 'selfsubjectaccessreview',
-      namespaced: false,
-      kind: 'SelfSubjectAccessReview',
-      verbs: ['create'],
-    },
+const review = (kind: string, namespaced = false) => ({
+  group: AUTHORIZATION_GROUP,
+  version: 'v1',
+  resource: {
+    name: `${kind.toLowerCase()}s`,
+    singularName: kind.toLowerCase(),
+    namespaced,
+    kind,
+    verbs: ['create'],
   },
+});
+const REVIEW_RESOURCES = [
+  review('SelfSubjectAccessReview'),
+  review('SelfSubjectRulesReview'),
+  review('SubjectAccessReview'),
+  review('LocalSubjectAccessReview', true),
 ];
 
 const READ = ['get', 'list', 'watch'];
