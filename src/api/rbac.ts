@@ -164,24 +164,21 @@ export const SubjectAccessReviewSpec = z
     message: 'at least one of user or group must be specified',
   });
 
+const subjectReview = <K extends string>(kind: K) =>
+  z.strictObject({
+    apiVersion: z.literal(`${AUTHORIZATION_GROUP}/v1`),
+    kind: z.literal(kind),
+    metadata: reviewMeta,
+    spec: SubjectAccessReviewSpec,
+    status: SubjectAccessReviewStatus.optional(),
+  });
+
 /** `SubjectAccessReview`: may this user do this? (cluster-wide; create only, never stored). */
-export const SubjectAccessReview = z.strictObject({
-  apiVersion: z.literal(`${AUTHORIZATION_GROUP}/v1`),
-  kind: z.literal('SubjectAccessReview'),
-  metadata: reviewMeta,
-  spec: SubjectAccessReviewSpec,
-  status: SubjectAccessReviewStatus.optional(),
-});
+export const SubjectAccessReview = subjectReview('SubjectAccessReview');
 export type SubjectAccessReview = z.infer<typeof SubjectAccessReview>;
 
 /** `LocalSubjectAccessReview`: a SubjectAccessReview within one namespace (the URL's). */
-export const LocalSubjectAccessReview = z.strictObject({
-  apiVersion: z.literal(`${AUTHORIZATION_GROUP}/v1`),
-  kind: z.literal('LocalSubjectAccessReview'),
-  metadata: reviewMeta,
-  spec: SubjectAccessReviewSpec,
-  status: SubjectAccessReviewStatus.optional(),
-});
+export const LocalSubjectAccessReview = subjectReview('LocalSubjectAccessReview');
 export type LocalSubjectAccessReview = z.infer<typeof LocalSubjectAccessReview>;
 
 /** What a SelfSubjectRulesReview answers: the caller's rules in a namespace. */
