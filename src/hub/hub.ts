@@ -24,7 +24,13 @@ import {
 import { BlobStore } from './blobs/index.js';
 import { clusterInformers, hubControllers } from './hub-controllers.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
-import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
+import {
+  CertificateAuthenticator,
+  DEFAULT_NODE_CERT_LIFETIME_SECONDS,
+  NodeCertificateSigner,
+  NodeCredentials,
+  RevokedNodeKeys,
+} from './identity/index.js';
 import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
 import { HubMetrics, LoopWatchdog } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
@@ -177,6 +183,15 @@ export class Hub {
         logger: log('node-certificates'),
         lifetimeSeconds: options.nodeCertLifetimeSeconds,
       }),
+      // Deleted nodes' keys, for the other nodes' mesh ports (the hub refuses them through `credentials`).
+      revokedKeys: new RevokedNodeKeys({
+        api,
+        nodes,
+        configMaps,
+        lifetimeSeconds: options.nodeCertLifetimeSeconds ?? DEFAULT_NODE_CERT_LIFETIME_SECONDS,
+        clock,
+        logger: log('node-certificates'),
+      }),
     };
     const gateway = new NodeGateway({
       api,
@@ -192,7 +207,9 @@ export class Hub {
       clock,
       logger: log('gateway'),
       meshToken,
-      ...(nodeCertificates ? { certificates: nodeCertificates.certificates } : {}),
+      ...(nodeCertificates
+        ? { certificates: nodeCertificates.certificates, revokedKeys: nodeCertificates.revokedKeys }
+        : {}),
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
       ...options.gateway,
     });

@@ -28,7 +28,7 @@ import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, errorMessage } from '../../api/inde
 import type { NodeLifecycleController } from '../controllers/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
-import type { CertificateAuthenticator } from '../identity/index.js';
+import { RevocationPush, type CertificateAuthenticator, type RevokedNodeKeys } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
 import type { NodeEventRate } from './event-limiter.js';
@@ -74,7 +74,10 @@ export interface NodeGatewayDeps {
   events: EventRecorder;
   clock: Clock;
   logger: Logger;
+  /** The mesh token, sent in `welcome` to token nodes only (a plain-HTTP hub: no certificates). */
   meshToken: string;
+  /** Revoked node keys, pushed to certificate nodes for their mesh ports (a TLS hub). */
+  revokedKeys?: Pick<RevokedNodeKeys, 'list' | 'onChange'>;
   heartbeatIntervalSeconds: number;
   /** How long a new connection may take to say hello. */
   helloTimeoutMs?: number;
@@ -115,6 +118,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private readonly gatewayEvents: EventRecorder;
   private readonly frameLimits: HubFrameLimits;
   private readonly config: ConfigDelivery | undefined;
+  private readonly revocations: RevocationPush | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
@@ -130,6 +134,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       ...(deps.serviceCoalesceMs !== undefined ? { coalesceMs: deps.serviceCoalesceMs } : {}),
     });
     this.gatewayEvents = deps.events.withComponent('node-gateway');
+    this.revocations = deps.revokedKeys && new RevocationPush(deps.revokedKeys, () => this.sessions.values());
     this.admission = new NodeAdmission({
       api: deps.api,
       nodes: deps.nodes,
@@ -296,8 +301,10 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       protocol: session.protocol,
       nodeName: info.name,
       heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds,
-      meshToken: this.deps.meshToken,
+      // A node with a certificate uses it on the mesh: the token goes only to token nodes (plain HTTP).
+      ...(session.certifiedName === undefined ? { meshToken: this.deps.meshToken } : {}),
     });
+    this.revocations?.welcome(session);
     // Config first: the pods of the podSync below find what they reference already there.
     for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
     // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
