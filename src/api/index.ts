@@ -22,6 +22,7 @@ export * from './wire.js';
 export * from './wire-config.js';
 export * from './wire-metrics.js';
 export * from './metrics.js';
+export * from './wire-trust.js';
 export * from './codec.js';
 export * from './content.js';
 export * from './node-certificate.js';

@@ -1,6 +1,7 @@
 /**
- * `rbac.authorization.k8s.io/v1`: Role, ClusterRole, RoleBinding, ClusterRoleBinding, and
- * `authorization.k8s.io/v1` SelfSubjectAccessReview. Shapes as in Kubernetes; the rules between
+ * `rbac.authorization.k8s.io/v1`: Role, ClusterRole, RoleBinding, ClusterRoleBinding, and the
+ * `authorization.k8s.io/v1` reviews (SelfSubjectAccessReview, SelfSubjectRulesReview,
+ * SubjectAccessReview, LocalSubjectAccessReview). Shapes as in Kubernetes; the rules between
  * fields (a rule names resources or URLs, a Role has no URLs, roleRef is immutable) are the registry
  * strategy's (`hub/registry/strategies/rbac.ts`), as Kubernetes' `validation.go` is separate from its types.
  */
@@ -90,6 +91,14 @@ export type ClusterRoleBinding = z.infer<typeof ClusterRoleBinding>;
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 
 /** What an access review asks about a resource (any field absent means "all"/"none", as in Kubernetes). */
+/** A list/watch request's selector, as an access review may state it (Kubernetes 1.31+). */
+const SelectorAttributes = z.strictObject({
+  rawSelector: z.string().optional(),
+  requirements: z
+    .array(z.strictObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
+    .optional(),
+});
+
 export const ResourceAttributes = z.strictObject({
   namespace: z.string().optional(),
   verb: z.string().optional(),
@@ -98,6 +107,9 @@ export const ResourceAttributes = z.strictObject({
   resource: z.string().optional(),
   subresource: z.string().optional(),
   name: z.string().optional(),
+  /** Kubernetes 1.31+: the request's selectors. Accepted; RBAC does not look at them. */
+  fieldSelector: SelectorAttributes.optional(),
+  labelSelector: SelectorAttributes.optional(),
 });
 export type ResourceAttributes = z.infer<typeof ResourceAttributes>;
 
@@ -115,19 +127,84 @@ export const SubjectAccessReviewStatus = z.strictObject({
   evaluationError: z.string().optional(),
 });
 
+const oneOfAttributes = {
+  message: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+};
+const exactlyOne = (s: { resourceAttributes?: unknown; nonResourceAttributes?: unknown }): boolean =>
+  (s.resourceAttributes === undefined) !== (s.nonResourceAttributes === undefined);
+const reviewMeta = z.record(z.string(), z.unknown()).optional();
+
 /** `authorization.k8s.io/v1 SelfSubjectAccessReview`: may I do this? (create only, never stored). */
 export const SelfSubjectAccessReview = z.strictObject({
   apiVersion: z.literal(`${AUTHORIZATION_GROUP}/v1`),
   kind: z.literal('SelfSubjectAccessReview'),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: reviewMeta,
   spec: z
     .strictObject({
       resourceAttributes: ResourceAttributes.optional(),
       nonResourceAttributes: NonResourceAttributes.optional(),
     })
-    .refine((s) => (s.resourceAttributes === undefined) !== (s.nonResourceAttributes === undefined), {
-      message: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
-    }),
+    .refine(exactlyOne, oneOfAttributes),
   status: SubjectAccessReviewStatus.optional(),
 });
 export type SelfSubjectAccessReview = z.infer<typeof SelfSubjectAccessReview>;
+
+/** Whom a SubjectAccessReview asks about, and what. */
+export const SubjectAccessReviewSpec = z
+  .strictObject({
+    resourceAttributes: ResourceAttributes.optional(),
+    nonResourceAttributes: NonResourceAttributes.optional(),
+    user: z.string().optional(),
+    groups: z.array(z.string()).optional(),
+    extra: z.record(z.string(), z.array(z.string())).optional(),
+    uid: z.string().optional(),
+  })
+  .refine(exactlyOne, oneOfAttributes)
+  .refine((s) => (s.user ?? '') !== '' || (s.groups ?? []).length > 0, {
+    message: 'at least one of user or group must be specified',
+  });
+
+const subjectReview = <K extends string>(kind: K) =>
+  z.strictObject({
+    apiVersion: z.literal(`${AUTHORIZATION_GROUP}/v1`),
+    kind: z.literal(kind),
+    metadata: reviewMeta,
+    spec: SubjectAccessReviewSpec,
+    status: SubjectAccessReviewStatus.optional(),
+  });
+
+/** `SubjectAccessReview`: may this user do this? (cluster-wide; create only, never stored). */
+export const SubjectAccessReview = subjectReview('SubjectAccessReview');
+export type SubjectAccessReview = z.infer<typeof SubjectAccessReview>;
+
+/** `LocalSubjectAccessReview`: a SubjectAccessReview within one namespace (the URL's). */
+export const LocalSubjectAccessReview = subjectReview('LocalSubjectAccessReview');
+export type LocalSubjectAccessReview = z.infer<typeof LocalSubjectAccessReview>;
+
+/** What a SelfSubjectRulesReview answers: the caller's rules in a namespace. */
+export const SubjectRulesReviewStatus = z.strictObject({
+  resourceRules: z.array(
+    z.strictObject({
+      verbs: z.array(z.string()),
+      apiGroups: z.array(z.string()).optional(),
+      resources: z.array(z.string()).optional(),
+      resourceNames: z.array(z.string()).optional(),
+    }),
+  ),
+  nonResourceRules: z.array(
+    z.strictObject({ verbs: z.array(z.string()), nonResourceURLs: z.array(z.string()).optional() }),
+  ),
+  incomplete: z.boolean(),
+  evaluationError: z.string().optional(),
+});
+export type SubjectRulesReviewStatus = z.infer<typeof SubjectRulesReviewStatus>;
+
+/** `SelfSubjectRulesReview`: what may I do in this namespace? (`kubectl auth can-i --list`). */
+export const SelfSubjectRulesReview = z.strictObject({
+  apiVersion: z.literal(`${AUTHORIZATION_GROUP}/v1`),
+  kind: z.literal('SelfSubjectRulesReview'),
+  metadata: reviewMeta,
+  spec: z.strictObject({ namespace: z.string().optional() }),
+  status: SubjectRulesReviewStatus.optional(),
+});
+export type SelfSubjectRulesReview = z.infer<typeof SelfSubjectRulesReview>;

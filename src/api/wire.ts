@@ -11,13 +11,14 @@ import { Quantity } from './meta.js';
 import { Pod, PodStatus } from './pod.js';
 import { HubConfigDelete, HubConfigSync, HubConfigUpsert } from './wire-config.js';
 import { HubMetricsRequest, NodeMetricsResult, NodeServiceWake, NodeUsage } from './wire-metrics.js';
+import { HubRevokedKeys } from './wire-trust.js';
 import { NAME_MAX, Name, Str } from './wire-shapes.js';
 
 /**
  * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
  * (`serviceSet`, `serviceDelta`, `resync`), resumption (`hello.resume`) and the hub's `Busy` refusal
  * with `retryAfterMs`. Version 3 adds the metrics frames of `wire-metrics.ts` (`usage`, `serviceWake`,
- * `metricsRequest`/`metricsResult`). The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only
+ * `metricsRequest`/`metricsResult`) and the revoked node keys of `wire-trust.ts` (`revokedKeys`). The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only
  * version-1 messages (the whole `serviceSync` on every change), and the `welcome` names the version
  * the session speaks.
  */
@@ -213,8 +214,11 @@ export const HubWelcome = z.strictObject({
   protocol: z.number().int(),
   nodeName: Name,
   heartbeatIntervalSeconds: z.number().positive().max(3600),
-  /** Shared secret nodes present to each other on the mesh port. */
-  meshToken: z.string().max(1024),
+  /**
+   * Shared secret nodes present to each other on the mesh port: sent only by a plain-HTTP hub
+   * (`--insecure-http`); over TLS the nodes' certificates are their mesh credentials.
+   */
+  meshToken: z.string().max(1024).optional(),
 });
 /**
  * The node's whole desired pod set: anything not listed must not run. A set too big for one frame is
@@ -330,6 +334,7 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubLogCancel,
   HubExecRequest,
   HubMetricsRequest,
+  HubRevokedKeys,
   HubError,
 ]);
 export type HubToNode = z.infer<typeof HubToNode>;

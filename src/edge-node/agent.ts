@@ -319,6 +319,9 @@ export class Agent {
         // Not awaited: a long command must not hold up the hub's other messages.
         void runExec(this.workers, msg).then((result) => this.session.send(result));
         return;
+      case 'revokedKeys':
+        this.mesh.identity.revoked.update(msg.keys);
+        return;
       case 'error':
         return; // logged by the session
     }

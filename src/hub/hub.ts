@@ -25,7 +25,13 @@ import { BlobStore } from './blobs/index.js';
 import type { ZoneEvictionOptions } from './controllers/index.js';
 import { clusterInformers, hubControllers } from './hub-controllers.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
-import { CertificateAuthenticator, NodeCertificateSigner, NodeCredentials } from './identity/index.js';
+import {
+  CertificateAuthenticator,
+  DEFAULT_NODE_CERT_LIFETIME_SECONDS,
+  NodeCertificateSigner,
+  NodeCredentials,
+  RevokedNodeKeys,
+} from './identity/index.js';
 import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
 import {
   HubMetrics,
@@ -209,6 +215,15 @@ export class Hub {
         logger: log('node-certificates'),
         lifetimeSeconds: options.nodeCertLifetimeSeconds,
       }),
+      // Deleted nodes' keys, for the other nodes' mesh ports (the hub refuses them through `credentials`).
+      revokedKeys: new RevokedNodeKeys({
+        api,
+        nodes,
+        configMaps,
+        lifetimeSeconds: options.nodeCertLifetimeSeconds ?? DEFAULT_NODE_CERT_LIFETIME_SECONDS,
+        clock,
+        logger: log('node-certificates'),
+      }),
     };
     const gateway = new NodeGateway({
       api,
@@ -224,7 +239,9 @@ export class Hub {
       clock,
       logger: log('gateway'),
       meshToken,
-      ...(nodeCertificates ? { certificates: nodeCertificates.certificates } : {}),
+      ...(nodeCertificates
+        ? { certificates: nodeCertificates.certificates, revokedKeys: nodeCertificates.revokedKeys }
+        : {}),
       heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
       metrics: nodeMetrics,
       frameMeter: metrics.controlPlane.frames,

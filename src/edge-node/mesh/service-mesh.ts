@@ -156,6 +156,7 @@ export class ServiceMesh {
       transport: deps.transport,
       ...(deps.tls ? { tls: deps.tls } : {}),
       meshToken: () => identity.token,
+      revokedPeers: identity.revoked,
       local: (ns, name, port) => localPods.target(ns, name, port),
       isServiceEndpoint: (ns, name, port) => table.isEndpointPort(identity.nodeName, ns, name, port),
       deliverer,

@@ -3,7 +3,7 @@ import type { Clock, ConfigMap, Endpoints, Logger, Node, Pod, Secret, Service } 
 import type { NodeLifecycleController } from '../controllers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
-import type { CertificateAuthenticator } from '../identity/index.js';
+import type { CertificateAuthenticator, RevokedNodeKeys } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { NodeEventRate } from './event-limiter.js';
 import type { AdmissionLimits } from './admission-slots.js';
@@ -36,7 +36,10 @@ export interface NodeGatewayDeps {
   events: EventRecorder;
   clock: Clock;
   logger: Logger;
+  /** The mesh token, sent in `welcome` to token nodes only (a plain-HTTP hub: no certificates). */
   meshToken: string;
+  /** Revoked node keys, pushed to certificate nodes for their mesh ports (a TLS hub). */
+  revokedKeys?: Pick<RevokedNodeKeys, 'list' | 'onChange'>;
   heartbeatIntervalSeconds: number;
   /** How long a new connection may take to say hello. */
   helloTimeoutMs?: number;

@@ -14,6 +14,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { NodeInfo, NodeToHub } from '../../api/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
+import { RevocationPush } from '../identity/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
 import type { NodeGatewayDeps } from './gateway-deps.js';
 import { GatewayUpgrade } from './gateway-upgrade.js';
@@ -41,6 +42,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   private readonly gatewayEvents: EventRecorder;
   private readonly pods: PodDelivery;
   private readonly config: ConfigDelivery | undefined;
+  private readonly revocations: RevocationPush | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
@@ -65,6 +67,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       ...(deps.serviceCoalesceMs !== undefined ? { coalesceMs: deps.serviceCoalesceMs } : {}),
     });
     this.gatewayEvents = deps.events.withComponent('node-gateway');
+    this.revocations = deps.revokedKeys && new RevocationPush(deps.revokedKeys, () => this.sessions.values());
     this.admission = new NodeAdmission({
       api: deps.api,
       nodes: deps.nodes,
@@ -188,8 +191,10 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       protocol: session.protocol,
       nodeName: info.name,
       heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds,
-      meshToken: this.deps.meshToken,
+      // A node with a certificate uses it on the mesh: the token goes only to token nodes (plain HTTP).
+      ...(session.certifiedName === undefined ? { meshToken: this.deps.meshToken } : {}),
     });
+    this.revocations?.welcome(session);
     // Config first: the pods of the podSync below find what they reference already there.
     for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
     this.pods.sync(session, info.name);

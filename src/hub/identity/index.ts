@@ -18,3 +18,10 @@ export {
 } from './node-signer.js';
 export { CertificateAuthenticator, MASTERS_GROUP, type CertificateAuthentication } from './certificate-auth.js';
 export { mayBootstrap } from './may-bootstrap.js';
+export {
+  RevokedNodeKeys,
+  REVOKED_KEYS_CONFIGMAP,
+  REVOKED_KEYS_NAMESPACE,
+  type RevokedNodeKeysDeps,
+} from './revoked-keys.js';
+export { RevocationPush, type RevocationTarget } from './revocation-push.js';

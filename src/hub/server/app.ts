@@ -5,7 +5,7 @@
 import { Hono, type Context } from 'hono';
 import { EdgeError, InternalError, NotFoundError, toStatus, type ServerVersion } from '../../api/index.js';
 import { mastersOnlyAuthorizer } from '../auth/index.js';
-import { SELF_SUBJECT_ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review-route.js';
+import { mountAccessReviewRoutes } from './access-review-route.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
 import { mountNodeCertificateRoute } from './node-certificate-route.js';
@@ -84,7 +84,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   mountBlobRoutes(app, deps.blobs);
   app.get('/api', (c) => c.json(apiVersions()));
   app.get('/apis', (c) => c.json(apiGroupList()));
-  app.post(SELF_SUBJECT_ACCESS_REVIEW_PATH, (c) => selfSubjectAccessReview(c, authorize, maxBody));
+  mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);
   mountNodeProxy(app, deps.nodeMetrics);
   app.all('/api/*', (c) => dispatch(c));

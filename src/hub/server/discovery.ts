@@ -9,19 +9,23 @@ import {
   apiVersionOf,
 } from '../../api/index.js';
 
-/** Kinds that are answered, never stored (not in the registry): access reviews and metrics. */
-const REVIEW_RESOURCES = [
-  {
-    group: AUTHORIZATION_GROUP,
-    version: 'v1',
-    resource: {
-      name: 'selfsubjectaccessreviews',
-      singularName: 'selfsubjectaccessreview',
-      namespaced: false,
-      kind: 'SelfSubjectAccessReview',
-      verbs: ['create'],
-    },
+/** Kinds that are answered, never stored (not in the registry): access reviews (create) and metrics (read). */
+const review = (kind: string, namespaced = false) => ({
+  group: AUTHORIZATION_GROUP,
+  version: 'v1',
+  resource: {
+    name: `${kind.toLowerCase()}s`,
+    singularName: kind.toLowerCase(),
+    namespaced,
+    kind,
+    verbs: ['create'],
   },
+});
+const REVIEW_RESOURCES = [
+  review('SelfSubjectAccessReview'),
+  review('SelfSubjectRulesReview'),
+  review('SubjectAccessReview'),
+  review('LocalSubjectAccessReview', true),
   // Read-only kinds answered from the nodes' usage (metrics-server's group).
   ...METRICS_RESOURCES.map((resource) => ({ group: METRICS_GROUP, version: METRICS_VERSION, resource })),
 ];

@@ -1,6 +1,6 @@
 /** What the API server is built from. */
 import type { Logger, Node, Pod, PodExecResult } from '../../api/index.js';
-import type { Authorizer, Principal, TokenAuth } from '../auth/index.js';
+import type { Authorizer, Principal, RbacPolicy, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { CertificateAuthenticator, NodeCertificateSigner } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -37,6 +37,8 @@ export interface ApiDeps {
   rbac?: {
     authorize: Authorizer;
     apiFor(who: Principal, api: ObjectAPI): ObjectAPI;
+    /** The roles and bindings, for `SelfSubjectRulesReview` (absent: its answer says it is incomplete). */
+    policy?: RbacPolicy;
   };
   blobs: BlobStore;
   logs: PodLogSource;

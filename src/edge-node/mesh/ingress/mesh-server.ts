@@ -30,6 +30,7 @@ import { ServerResponseSink } from '../http/response-sink.js';
 import type { LocalTargetLookup } from '../local-pods.js';
 import { MESH_ERROR_HEADER, MESH_PORT_HEADER, MESH_TARGET_HEADER, bearerMatches, fromMeshHop } from '../protocol.js';
 import { peerNode, type PeerNode } from '../trust/node-peer.js';
+import type { RevokedPeers } from '../trust/revoked-peers.js';
 import { serverContext, serverTlsOptions, type MeshTlsMaterial, type MeshTransport } from '../trust/tls-material.js';
 
 /** Dependencies of the mesh server. */
@@ -43,6 +44,8 @@ export interface MeshServerDeps {
   tls?: MeshTlsMaterial;
   /** insecure-token: the current mesh token; undefined until the hub (or local state) provides one. */
   meshToken?(): string | undefined;
+  /** mTLS: keys the hub revoked; a peer certificate for one is refused (403) though it verifies. */
+  revokedPeers?: Pick<RevokedPeers, 'refuses'>;
   local: LocalTargetLookup;
   /**
    * Whether pod `namespace/name` on this node is an endpoint of a Service port with this targetPort
@@ -166,6 +169,8 @@ export class MeshServer {
     if (this.deps.transport === 'mtls') {
       const peer = this.peerOf(req.socket as TLSSocket);
       if (!peer.ok) return sendText(res, 403, `mesh: ${peer.reason}; only nodes of this cluster may forward here`);
+      if (this.deps.revokedPeers?.refuses(req.socket as TLSSocket))
+        return sendText(res, 403, `mesh: the certificate of node ${peer.nodeName} is revoked (its Node was deleted)`);
     } else {
       const token = this.deps.meshToken?.();
       if (token === undefined || !bearerMatches(req.headers.authorization, token)) {

@@ -347,7 +347,12 @@ describe('SelfSubjectAccessReview', () => {
       expect.arrayContaining(['authorization.k8s.io', 'rbac.authorization.k8s.io']),
     );
     const resources = (await call('alice', 'GET', '/apis/authorization.k8s.io/v1')).json.resources as Json[];
-    expect(resources.map((r) => r.name)).toEqual(['selfsubjectaccessreviews']);
+    expect(resources.map((r) => r.name)).toEqual([
+      'selfsubjectaccessreviews',
+      'selfsubjectrulesreviews',
+      'subjectaccessreviews',
+      'localsubjectaccessreviews',
+    ]);
   });
 
   it('refuses a review asking about neither or both', async () => {

@@ -1,0 +1,58 @@
+/**
+ * Objects to and from Kubernetes protobuf bodies, in the shapes of their JSON form (what `src/api`'s
+ * zod schemas check): the one place the two encodings differ is converted here (`extra`'s values are
+ * `ExtraValue{items}` messages in protobuf and string arrays in JSON).
+ */
+import { BadRequestError, UnsupportedMediaTypeError, errorMessage } from '../../../api/index.js';
+import { decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { hasProtobufMessage, protobufType } from './messages.js';
+
+type Json = Record<string, unknown>;
+
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `spec.extra` from protobuf's `{key: {items}}` to JSON's `{key: [...]}` (`toJson`) or back. */
+function convertExtra(obj: Json, toJson: boolean): void {
+  const spec = obj.spec;
+  if (!isRecord(spec) || !isRecord(spec.extra)) return;
+  spec.extra = Object.fromEntries(
+    Object.entries(spec.extra).map(([k, v]) => [
+      k,
+      toJson ? (isRecord(v) && Array.isArray(v.items) ? v.items : []) : { items: Array.isArray(v) ? v : [] },
+    ]),
+  );
+}
+
+/**
+ * Decodes a protobuf body holding one object of `expectedKinds`; the result has `apiVersion` and
+ * `kind` set as JSON has them. A body of another kind, or one with no message here, is refused.
+ */
+export function decodeObject(body: Uint8Array, expectedKinds: readonly string[]): Json {
+  const envelope = decodeEnvelope(body);
+  if (!expectedKinds.includes(envelope.kind) || !hasProtobufMessage(envelope.kind))
+    throw new UnsupportedMediaTypeError(
+      `protobuf is not supported here for kind ${JSON.stringify(envelope.kind.slice(0, 64))} (expected ${expectedKinds.join(' or ')})`,
+    );
+  let obj: Json;
+  try {
+    const type = protobufType(envelope.kind);
+    obj = type.toObject(type.decode(envelope.raw), { longs: Number, defaults: false });
+  } catch (err) {
+    throw new BadRequestError(`protobuf body is not a valid ${envelope.kind}: ${errorMessage(err)}`);
+  }
+  convertExtra(obj, true);
+  return { apiVersion: envelope.apiVersion, kind: envelope.kind, ...obj };
+}
+
+/** Encodes an object (JSON shape, with `apiVersion` and `kind`) as a protobuf body. */
+export function encodeObject(obj: { apiVersion: string; kind: string }): Uint8Array<ArrayBuffer> {
+  const { apiVersion, kind, ...rest } = obj as { apiVersion: string; kind: string } & Json;
+  const message = structuredClone(rest);
+  convertExtra(message, false);
+  // JSON's `creationTimestamp: null` and the like have no protobuf form: left out, as Kubernetes does.
+  if (isRecord(message.metadata))
+    message.metadata = Object.fromEntries(Object.entries(message.metadata).filter(([, v]) => v !== null));
+  const type = protobufType(kind);
+  const raw = type.encode(type.fromObject(message)).finish();
+  return encodeEnvelope({ apiVersion, kind, raw });
+}

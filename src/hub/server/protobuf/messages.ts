@@ -1,0 +1,103 @@
+/**
+ * The protobuf messages the hub speaks, as protobufjs descriptors: field numbers and types copied from
+ * Kubernetes' generated `.proto` files (`k8s.io/apimachinery/pkg/runtime`, `pkg/apis/meta/v1`,
+ * `k8s.io/api/authorization/v1`). Only the fields the hub reads or writes are declared: protobufjs
+ * skips the others when decoding (a newer kubectl's additions are ignored, not refused), and
+ * `ObjectMeta` keeps only names and labels (a review's metadata is not stored).
+ * Issue 17 extends this with more kinds.
+ */
+import { Root, type Type } from 'protobufjs';
+
+type Fields = Record<string, { id: number; type: string; rule?: 'repeated'; keyType?: string }>;
+const opt = (id: number, type = 'string') => ({ id, type });
+const rep = (id: number, type = 'string') => ({ id, type, rule: 'repeated' as const });
+const map = (id: number, type = 'string') => ({ id, type, keyType: 'string' });
+
+/** Message name → fields; one flat namespace (names never reach the wire). */
+const MESSAGES: Record<string, Fields> = {
+  // k8s.io/apimachinery/pkg/runtime
+  TypeMeta: { apiVersion: opt(1), kind: opt(2) },
+  Unknown: { typeMeta: opt(1, 'TypeMeta'), raw: opt(2, 'bytes'), contentEncoding: opt(3), contentType: opt(4) },
+  // k8s.io/apimachinery/pkg/apis/meta/v1
+  ObjectMeta: {
+    name: opt(1),
+    generateName: opt(2),
+    namespace: opt(3),
+    labels: map(11),
+    annotations: map(12),
+  },
+  SelectorRequirement: { key: opt(1), operator: opt(2), values: rep(3) },
+  // k8s.io/api/authorization/v1
+  SelectorAttributes: { rawSelector: opt(1), requirements: rep(2, 'SelectorRequirement') },
+  ResourceAttributes: {
+    namespace: opt(1),
+    verb: opt(2),
+    group: opt(3),
+    version: opt(4),
+    resource: opt(5),
+    subresource: opt(6),
+    name: opt(7),
+    fieldSelector: opt(8, 'SelectorAttributes'),
+    labelSelector: opt(9, 'SelectorAttributes'),
+  },
+  NonResourceAttributes: { path: opt(1), verb: opt(2) },
+  ExtraValue: { items: rep(1) },
+  SubjectAccessReviewSpec: {
+    resourceAttributes: opt(1, 'ResourceAttributes'),
+    nonResourceAttributes: opt(2, 'NonResourceAttributes'),
+    user: opt(3),
+    groups: rep(4),
+    extra: map(5, 'ExtraValue'),
+    uid: opt(6),
+  },
+  SelfSubjectAccessReviewSpec: {
+    resourceAttributes: opt(1, 'ResourceAttributes'),
+    nonResourceAttributes: opt(2, 'NonResourceAttributes'),
+  },
+  SubjectAccessReviewStatus: {
+    allowed: opt(1, 'bool'),
+    reason: opt(2),
+    evaluationError: opt(3),
+    denied: opt(4, 'bool'),
+  },
+  SubjectAccessReview: {
+    metadata: opt(1, 'ObjectMeta'),
+    spec: opt(2, 'SubjectAccessReviewSpec'),
+    status: opt(3, 'SubjectAccessReviewStatus'),
+  },
+  SelfSubjectAccessReview: {
+    metadata: opt(1, 'ObjectMeta'),
+    spec: opt(2, 'SelfSubjectAccessReviewSpec'),
+    status: opt(3, 'SubjectAccessReviewStatus'),
+  },
+  ResourceRule: { verbs: rep(1), apiGroups: rep(2), resources: rep(3), resourceNames: rep(4) },
+  NonResourceRule: { verbs: rep(1), nonResourceURLs: rep(2) },
+  SelfSubjectRulesReviewSpec: { namespace: opt(1) },
+  SubjectRulesReviewStatus: {
+    resourceRules: rep(1, 'ResourceRule'),
+    nonResourceRules: rep(2, 'NonResourceRule'),
+    incomplete: opt(3, 'bool'),
+    evaluationError: opt(4),
+  },
+  SelfSubjectRulesReview: {
+    metadata: opt(1, 'ObjectMeta'),
+    spec: opt(2, 'SelfSubjectRulesReviewSpec'),
+    status: opt(3, 'SubjectRulesReviewStatus'),
+  },
+};
+// LocalSubjectAccessReview has SubjectAccessReview's fields.
+MESSAGES.LocalSubjectAccessReview = MESSAGES.SubjectAccessReview!;
+
+const root = Root.fromJSON({
+  nested: Object.fromEntries(Object.entries(MESSAGES).map(([name, fields]) => [name, { fields }])),
+});
+
+/** The protobufjs type of message `name` (one declared above). */
+export function protobufType(name: string): Type {
+  return root.lookupType(name);
+}
+
+/** Whether kind `kind` has a message here. */
+export function hasProtobufMessage(kind: string): boolean {
+  return Object.prototype.hasOwnProperty.call(MESSAGES, kind);
+}
