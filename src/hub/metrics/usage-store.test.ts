@@ -80,12 +80,12 @@ describe('UsageStore', () => {
 
     store.report('n1', frame([{ name: 'a' }]));
     const moved = pod('a', 'n3');
-    for (const h of pods.handlers) h.onUpdate(pods.items[0]!, moved);
+    for (const h of pods.handlers) h.onUpdate?.(pods.items[0]!, moved);
     expect(store.pod('default', 'a')).toBeUndefined();
     pods.items[0] = pod('a', 'n1');
     store.report('n1', frame([{ name: 'a' }]));
-    for (const h of pods.handlers) h.onDelete(pods.items[0]);
-    for (const h of nodes.handlers) h.onDelete(nodes.items[0]!);
+    for (const h of pods.handlers) h.onDelete?.(pods.items[0]);
+    for (const h of nodes.handlers) h.onDelete?.(nodes.items[0]!);
     expect(store.size).toEqual({ pods: 0, nodes: 0 });
   });
 
