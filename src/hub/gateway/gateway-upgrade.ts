@@ -72,14 +72,8 @@ export class GatewayUpgrade {
     if (socket.destroyed) return;
     const remote = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new NodeSession(
-        ws,
-        this.deps.handlers,
-        this.deps.logger,
-        this.deps.sessionLimits,
-        remote,
-        this.deps.frameMeter,
-      );
+      const { handlers, logger, sessionLimits, frameMeter } = this.deps;
+      const session = new NodeSession(ws, handlers, logger, sessionLimits, remote, frameMeter);
       session.certifiedName = certifiedName;
       const timer = setTimeout(() => {
         if (!session.helloReceived) session.fail('no hello received in time');

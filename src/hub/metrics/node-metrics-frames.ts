@@ -27,8 +27,8 @@ export interface GatewayView {
 
 /** Dependencies of {@link NodeMetricsFrames}. */
 export interface NodeMetricsFramesDeps {
-  usage: UsageStore;
-  services: Informer<Service>;
+  usage: Pick<UsageStore, 'report' | 'wake'>;
+  services: Pick<Informer<Service>, 'get'>;
   logger: Logger;
   /** Node proxy limits (default: 10 s timeout, 4 in flight per node). */
   proxy?: { timeoutMs?: number; maxPerNode?: number };

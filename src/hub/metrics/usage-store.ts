@@ -15,8 +15,8 @@ import type { NodeUsageSample, PodUsageSample, UsageSource } from './usage-sourc
 
 /** Dependencies of {@link UsageStore}. */
 export interface UsageStoreDeps {
-  pods: Informer<Pod>;
-  nodes: Informer<Node>;
+  pods: Pick<Informer<Pod>, 'get' | 'addHandler'>;
+  nodes: Pick<Informer<Node>, 'get' | 'addHandler'>;
   clock: Clock;
   logger: Logger;
   /** A sample older than this many of its windows is stale: not served, and dropped (default 3). */
