@@ -1,130 +1,64 @@
 /**
- * The node gateway: one WebSocket per node at GATEWAY_PATH. On hello the node is admitted and
- * registered (`admission.ts`: one live agent per node name, a bounded number at once, the rest told
- * to retry later), then sent its whole desired pod set and its Services (`service-stream.ts`: only
- * those it needs, as deltas after the first set, each encoded once for every node; protocol-1 nodes
- * get the whole `serviceSync`), then changes as they happen; pod status reported by the node
- * is written to the store. Pod logs and exec are served by asking the hosting node
+ * The node gateway: one WebSocket per node at GATEWAY_PATH (`gateway-upgrade.ts`: authentication and
+ * the hello deadline). On hello the node is admitted and registered (`admission.ts`: one live agent per
+ * node name, a bounded number at once, the rest told to retry later), then sent its config
+ * (`config-delivery.ts`), its whole desired pod set (`pod-delivery.ts`) and its Services
+ * (`service-stream.ts`: only those it needs, as deltas after the first set, each encoded once for every
+ * node; protocol-1 nodes get the whole `serviceSync`), then changes as they happen; pod status reported
+ * by the node is written to the store. Pod logs and exec are served by asking the hosting node
  * (`pod-requests.ts`). Frames to a node stay within what it decodes (`pod-frames.ts`: a big pod set
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
  * rate-limited per node (`event-limiter.ts`); what a node reports is taken in by `node-reports.ts`. */
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import type {
-  Clock,
-  ConfigMap,
-  Endpoints,
-  Logger,
-  Node,
-  NodeInfo,
-  NodeToHub,
-  Pod,
-  Secret,
-  Service,
-} from '../../api/index.js';
-import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, errorMessage } from '../../api/index.js';
-import type { NodeLifecycleController } from '../controllers/index.js';
-import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
-import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
-import type { CertificateAuthenticator } from '../identity/index.js';
-import type { ObjectAPI } from '../registry/index.js';
+import type { NodeInfo, NodeToHub } from '../../api/index.js';
+import type { EventRecorder } from '../reconcile/index.js';
+import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
-import type { NodeEventRate } from './event-limiter.js';
+import type { NodeGatewayDeps } from './gateway-deps.js';
+import { GatewayUpgrade } from './gateway-upgrade.js';
 import { NodeAdmission } from './admission.js';
-import type { AdmissionLimits } from './admission-slots.js';
 import { ConfigDelivery } from './config-delivery.js';
-import {
-  DEFAULT_HUB_FRAME_LIMITS,
-  nodeRelevant,
-  podDeleteMessage,
-  podSyncFrames,
-  podUpsertFrame,
-  type HubFrameLimits,
-  type RefusedPod,
-} from './pod-frames.js';
+import { DEFAULT_HUB_FRAME_LIMITS } from './pod-frames.js';
+import { PodDelivery } from './pod-delivery.js';
 import { PodRequests } from './pod-requests.js';
 import { NodeReports } from './node-reports.js';
 import { NodeInterest } from './node-interest.js';
 import { ServiceStream } from './service-stream.js';
-import { CLOSE_NODE_REVOKED, NodeSession, type NodeSessionLimits } from './session.js';
+import { CLOSE_NODE_REVOKED, type NodeSession } from './session.js';
 
-/** Verifies a bearer token; only `kind: 'node'` principals may connect. */
-export interface GatewayAuth {
-  verify(token: string): { kind: string } | undefined;
-}
-
-export interface NodeGatewayDeps {
-  api: ObjectAPI;
-  auth: GatewayAuth;
-  /**
-   * Node certificates (an HTTPS hub): when given, a node must connect with its certificate (a bound
-   * `system:node:<name>` one) and may say hello only as that name; tokens do not reach the gateway.
-   */
-  certificates?: Pick<CertificateAuthenticator, 'authenticate'>;
-  pods: Informer<Pod>;
-  nodes: Informer<Node>;
-  services: Informer<Service>;
-  endpoints: Informer<Endpoints>;
-  /** ConfigMaps and Secrets, sent to the nodes whose pods reference them (both or neither). */
-  configMaps?: Informer<ConfigMap>;
-  secrets?: Informer<Secret>;
-  lifecycle: NodeLifecycleController;
-  events: EventRecorder;
-  clock: Clock;
-  logger: Logger;
-  meshToken: string;
-  heartbeatIntervalSeconds: number;
-  /** How long a new connection may take to say hello. */
-  helloTimeoutMs?: number;
-  /**
-   * How long the live session of a node name gets to answer a ping before a second connection for
-   * the same name takes it over (default 3 s); when it answers, the newcomer is refused.
-   */
-  duplicateCheckTimeoutMs?: number;
-  /** Per-session limits (invalid frames, queued messages, unread bytes). */
-  sessionLimits?: Partial<NodeSessionLimits>;
-  /** Exec requests in flight per node (default 32) and log streams open per node (default 64). */
-  maxExecsPerNode?: number;
-  maxLogStreamsPerNode?: number;
-  /** Events a node may record: per second and burst (default 5/s, burst 50); past it they are dropped. */
-  nodeEventRate?: Partial<NodeEventRate>;
-  /** What a node accepts in one frame (default: the wire's bounds; tests shrink them). */
-  nodeFrameLimits?: Partial<HubFrameLimits>;
-  /** How long Service and endpoint changes are gathered before nodes are sent them (default 50 ms). */
-  serviceCoalesceMs?: number;
-  /** Bounds of concurrent admission (default 64 registering at once, 2048 waiting; past it nodes retry later). */
-  admissionLimits?: Partial<AdmissionLimits>;
-}
+export type { GatewayAuth, NodeGatewayDeps } from './gateway-deps.js';
 
 /** Sessions with edge nodes, their admission, and what the hub sends them. */
 export class NodeGateway implements PodLogSource, PodExecSource {
-  // No compression: an inflated frame would cost more than its wire size (ws bounds it by maxPayload, but why spend it).
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: MAX_NODE_FRAME_BYTES,
-    perMessageDeflate: false,
-  });
   private readonly sessions = new Map<string, NodeSession>();
+  private readonly upgrades: GatewayUpgrade;
   private readonly requests: PodRequests;
   private readonly interest = new NodeInterest();
   private readonly services: ServiceStream;
   private readonly reports: NodeReports;
   private readonly admission: NodeAdmission;
   private readonly gatewayEvents: EventRecorder;
-  private readonly frameLimits: HubFrameLimits;
+  private readonly pods: PodDelivery;
   private readonly config: ConfigDelivery | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
-    this.frameLimits = { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits };
+    const sessionOf = (node: string): NodeSession | undefined => this.sessions.get(node);
+    this.upgrades = new GatewayUpgrade({
+      auth: deps.auth,
+      ...(deps.certificates ? { certificates: deps.certificates } : {}),
+      ...(deps.sessionLimits ? { sessionLimits: deps.sessionLimits } : {}),
+      ...(deps.helloTimeoutMs !== undefined ? { helloTimeoutMs: deps.helloTimeoutMs } : {}),
+      logger: deps.logger,
+      handlers: { onMessage: (s, m) => this.onMessage(s, m), onClose: (s) => this.onClose(s) },
+    });
     this.services = new ServiceStream({
       services: deps.services,
       endpoints: deps.endpoints,
       nodes: deps.nodes,
       interest: this.interest,
-      sessionOf: (node) => this.sessions.get(node),
+      sessionOf,
       sessions: () => this.sessions.values(),
       logger: deps.logger,
       ...(deps.serviceCoalesceMs !== undefined ? { coalesceMs: deps.serviceCoalesceMs } : {}),
@@ -143,7 +77,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     });
     this.requests = new PodRequests({
       pods: deps.pods,
-      sessionOf: (node) => this.sessions.get(node),
+      sessionOf,
       ...(deps.maxExecsPerNode !== undefined ? { maxExecsPerNode: deps.maxExecsPerNode } : {}),
       ...(deps.maxLogStreamsPerNode !== undefined ? { maxLogStreamsPerNode: deps.maxLogStreamsPerNode } : {}),
     });
@@ -158,28 +92,31 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       nodeEventRate: deps.nodeEventRate,
       resync: (session) => this.services.resync(session),
     });
-    // The Services a pod's node needs go out before the pod, so its first call finds them.
     this.config =
       deps.configMaps && deps.secrets
-        ? new ConfigDelivery({
-            configMaps: deps.configMaps,
-            secrets: deps.secrets,
-            sessionOf: (node) => this.sessions.get(node),
-            logger: deps.logger,
-          })
+        ? new ConfigDelivery({ configMaps: deps.configMaps, secrets: deps.secrets, sessionOf, logger: deps.logger })
         : undefined;
+    this.pods = new PodDelivery({
+      pods: deps.pods,
+      sessionOf,
+      frameLimits: { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits },
+      events: this.gatewayEvents,
+      logger: deps.logger,
+    });
+    // The Services a pod's node needs go out before the pod, so its first call finds them; so does its config.
     deps.pods.addHandler({
       onAdd: (p) => {
         this.services.interestChanged(this.interest.podChanged(undefined, p));
-        this.podToNode(undefined, p);
+        this.config?.podChanged(p);
+        this.pods.changed(undefined, p);
       },
       onUpdate: (o, p) => {
         this.services.interestChanged(this.interest.podChanged(o, p));
-        this.podToNode(o, p);
+        this.config?.podChanged(p);
+        this.pods.changed(o, p);
       },
       onDelete: (p) => {
-        const s = p.spec.nodeName ? this.sessions.get(p.spec.nodeName) : undefined;
-        s?.send(podDeleteMessage(p));
+        this.pods.deleted(p);
         this.services.interestChanged(this.interest.podChanged(p, undefined));
         this.config?.podDeleted(p);
       },
@@ -198,7 +135,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
 
   /** Handles WebSocket upgrades on `server` (other upgrade paths are refused with 404). */
   attach(server: Server | HttpsServer): void {
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => this.upgrades.upgrade(req, socket, head));
   }
 
   /** Names of nodes with a live session. */
@@ -210,7 +147,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   stop(): Promise<void> {
     this.services.stop();
     for (const s of this.sessions.values()) s.close();
-    this.wss.close();
+    this.upgrades.close();
     return Promise.resolve();
   }
 
@@ -222,54 +159,6 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   /** Runs a command in a pod's container on its node (implements the API server's PodExecSource). */
   exec(namespace: string, pod: string, opts: PodExecOptions): Promise<PodExecResult> {
     return this.requests.exec(namespace, pod, opts);
-  }
-
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = (req.url ?? '').split('?')[0];
-    const reject = (code: number, text: string): void => {
-      socket.write(
-        `HTTP/1.1 ${code} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
-      );
-      socket.destroy();
-    };
-    if (path !== GATEWAY_PATH) return reject(404, 'Not Found');
-    const certificates = this.deps.certificates;
-    if (certificates === undefined) {
-      const auth = req.headers.authorization ?? '';
-      const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-      // A plain-HTTP hub (--insecure-http): nodes have no certificates and connect with a bootstrap token.
-      if (this.deps.auth.verify(token)?.kind !== 'bootstrap') return reject(401, 'Unauthorized');
-      return this.accept(req, socket, head, undefined);
-    }
-    certificates.authenticate(req.socket).then(
-      (result) => {
-        const p = result.kind === 'authenticated' ? result.principal : undefined;
-        if (p?.kind !== 'node' || p.name === undefined) return reject(401, 'Unauthorized');
-        this.accept(req, socket, head, p.name);
-      },
-      (err: unknown) => {
-        this.deps.logger.error({ err: errorMessage(err) }, 'authenticating a node certificate failed');
-        reject(503, 'Service Unavailable');
-      },
-    );
-  }
-
-  /** Completes an authenticated upgrade; `certifiedName` is the node its certificate names. */
-  private accept(req: IncomingMessage, socket: Duplex, head: Buffer, certifiedName: string | undefined): void {
-    if (socket.destroyed) return;
-    const remote = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const handlers = {
-        onMessage: (s: NodeSession, m: NodeToHub) => this.onMessage(s, m),
-        onClose: (s: NodeSession) => this.onClose(s),
-      };
-      const session = new NodeSession(ws, handlers, this.deps.logger, this.deps.sessionLimits, remote);
-      session.certifiedName = certifiedName;
-      const timer = setTimeout(() => {
-        if (!session.helloReceived) session.fail('no hello received in time');
-      }, this.deps.helloTimeoutMs ?? 10_000);
-      timer.unref();
-    });
   }
 
   private async onMessage(session: NodeSession, msg: NodeToHub): Promise<void> {
@@ -289,7 +178,7 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     await this.reports.handle(session, node, msg);
   }
 
-  /** Sends a just-admitted node its welcome, its whole pod set and every Service route. */
+  /** Sends a just-admitted node its welcome, its config, its whole pod set and every Service route. */
   private welcome(session: NodeSession, info: NodeInfo): void {
     session.send({
       type: 'welcome',
@@ -300,23 +189,8 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     });
     // Config first: the pods of the podSync below find what they reference already there.
     for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
-    // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
-    const sync = podSyncFrames(this.deps.pods.byIndex(BY_NODE_NAME, info.name), this.frameLimits);
-    for (const frame of sync.frames) session.sendFrame(frame);
-    if (sync.frames.length > 1)
-      this.deps.logger.info(
-        { node: info.name, frames: sync.frames.length },
-        'pod set too big for one frame; sent in parts',
-      );
-    for (const r of sync.refused) this.refusePod(info.name, r);
+    this.pods.sync(session, info.name);
     this.services.welcome(session, session.resume);
-  }
-
-  /** A pod the node cannot be sent: it does not run there, and its Event and a log line say why. */
-  private refusePod(node: string, r: RefusedPod): void {
-    const ref = `${r.pod.metadata.namespace ?? ''}/${r.pod.metadata.name ?? ''}`;
-    this.deps.logger.warn({ node, pod: ref, reason: r.reason }, r.message);
-    void this.gatewayEvents.record(r.pod, 'Warning', r.reason, `${r.message} (node ${node})`);
   }
 
   /** Closes the session of a node whose Node was deleted: its certificate no longer authenticates. */
@@ -340,19 +214,5 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     this.reports.disconnected(node, (n) => this.sessions.has(n));
     this.requests.failNode(node);
     this.deps.logger.info({ node }, 'node disconnected');
-  }
-
-  private podToNode(old: Pod | undefined, pod: Pod): void {
-    this.config?.podChanged(pod);
-    const node = pod.spec.nodeName;
-    if (!node) return;
-    if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
-    const session = this.sessions.get(node);
-    if (!session) return;
-    const upsert = podUpsertFrame(pod, this.frameLimits);
-    if ('frame' in upsert) return session.sendFrame(upsert.frame);
-    // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
-    this.refusePod(node, upsert.refused);
-    session.send(podDeleteMessage(pod));
   }
 }

@@ -1,0 +1,60 @@
+/** What the node gateway is built from: the informers it serves nodes from, its collaborators and its tunables. */
+import type { Clock, ConfigMap, Endpoints, Logger, Node, Pod, Secret, Service } from '../../api/index.js';
+import type { NodeLifecycleController } from '../controllers/index.js';
+import type { EventRecorder } from '../reconcile/index.js';
+import type { Informer } from '../informers/index.js';
+import type { CertificateAuthenticator } from '../identity/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+import type { NodeEventRate } from './event-limiter.js';
+import type { AdmissionLimits } from './admission-slots.js';
+import type { HubFrameLimits } from './pod-frames.js';
+import type { NodeSessionLimits } from './session.js';
+
+/** Verifies a bearer token; only `kind: 'node'` principals may connect. */
+export interface GatewayAuth {
+  verify(token: string): { kind: string } | undefined;
+}
+
+/** Dependencies of the node gateway. */
+export interface NodeGatewayDeps {
+  api: ObjectAPI;
+  auth: GatewayAuth;
+  /**
+   * Node certificates (an HTTPS hub): when given, a node must connect with its certificate (a bound
+   * `system:node:<name>` one) and may say hello only as that name; tokens do not reach the gateway.
+   */
+  certificates?: Pick<CertificateAuthenticator, 'authenticate'>;
+  pods: Informer<Pod>;
+  nodes: Informer<Node>;
+  services: Informer<Service>;
+  endpoints: Informer<Endpoints>;
+  /** ConfigMaps and Secrets, sent to the nodes whose pods reference them (both or neither). */
+  configMaps?: Informer<ConfigMap>;
+  secrets?: Informer<Secret>;
+  lifecycle: NodeLifecycleController;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  meshToken: string;
+  heartbeatIntervalSeconds: number;
+  /** How long a new connection may take to say hello. */
+  helloTimeoutMs?: number;
+  /**
+   * How long the live session of a node name gets to answer a ping before a second connection for
+   * the same name takes it over (default 3 s); when it answers, the newcomer is refused.
+   */
+  duplicateCheckTimeoutMs?: number;
+  /** Per-session limits (invalid frames, queued messages, unread bytes). */
+  sessionLimits?: Partial<NodeSessionLimits>;
+  /** Exec requests in flight per node (default 32) and log streams open per node (default 64). */
+  maxExecsPerNode?: number;
+  maxLogStreamsPerNode?: number;
+  /** Events a node may record: per second and burst (default 5/s, burst 50); past it they are dropped. */
+  nodeEventRate?: Partial<NodeEventRate>;
+  /** What a node accepts in one frame (default: the wire's bounds; tests shrink them). */
+  nodeFrameLimits?: Partial<HubFrameLimits>;
+  /** How long Service and endpoint changes are gathered before nodes are sent them (default 50 ms). */
+  serviceCoalesceMs?: number;
+  /** Bounds of concurrent admission (default 64 registering at once, 2048 waiting; past it nodes retry later). */
+  admissionLimits?: Partial<AdmissionLimits>;
+}

@@ -1,0 +1,69 @@
+/**
+ * What each node is sent of its pods: on welcome its whole pod set (in parts when it would not fit one
+ * frame), then one upsert or delete per change that concerns it. A pod that cannot be sent
+ * does not run there; its Event and a log line say why.
+ */
+import type { Logger, Pod } from '../../api/index.js';
+import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
+import { BY_NODE_NAME, type Informer } from '../informers/index.js';
+import {
+  nodeRelevant,
+  podDeleteMessage,
+  podSyncFrames,
+  podUpsertFrame,
+  type HubFrameLimits,
+  type RefusedPod,
+} from './pod-frames.js';
+import type { NodeSession } from './session.js';
+
+/** Dependencies of pod delivery. */
+export interface PodDeliveryDeps {
+  /** The pods, indexed by node (`BY_NODE_NAME`). */
+  pods: Informer<Pod>;
+  sessionOf(node: string): NodeSession | undefined;
+  frameLimits: HubFrameLimits;
+  events: EventRecorder;
+  logger: Logger;
+}
+
+/** Sends nodes their pods as the store changes. */
+export class PodDelivery {
+  constructor(private readonly deps: PodDeliveryDeps) {}
+
+  /** A just-welcomed node's whole pod set. */
+  sync(session: NodeSession, node: string): void {
+    // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
+    const sync = podSyncFrames(this.deps.pods.byIndex(BY_NODE_NAME, node), this.deps.frameLimits);
+    for (const frame of sync.frames) session.sendFrame(frame);
+    if (sync.frames.length > 1)
+      this.deps.logger.info({ node, frames: sync.frames.length }, 'pod set too big for one frame; sent in parts');
+    for (const r of sync.refused) this.refusePod(node, r);
+  }
+
+  /** A pod was added or changed: its node gets it when what the node sees of it changed. */
+  changed(old: Pod | undefined, pod: Pod): void {
+    const node = pod.spec.nodeName;
+    if (!node) return;
+    if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
+    const session = this.deps.sessionOf(node);
+    if (!session) return;
+    const upsert = podUpsertFrame(pod, this.deps.frameLimits);
+    if ('frame' in upsert) return session.sendFrame(upsert.frame);
+    // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
+    this.refusePod(node, upsert.refused);
+    session.send(podDeleteMessage(pod));
+  }
+
+  /** A pod was deleted: its node stops it. */
+  deleted(pod: Pod): void {
+    const session = pod.spec.nodeName ? this.deps.sessionOf(pod.spec.nodeName) : undefined;
+    session?.send(podDeleteMessage(pod));
+  }
+
+  /** A pod the node cannot be sent: it does not run there, and its Event and a log line say why. */
+  private refusePod(node: string, r: RefusedPod): void {
+    const ref = `${r.pod.metadata.namespace ?? ''}/${r.pod.metadata.name ?? ''}`;
+    this.deps.logger.warn({ node, pod: ref, reason: r.reason }, r.message);
+    void this.deps.events.record(r.pod, 'Warning', r.reason, `${r.message} (node ${node})`);
+  }
+}
