@@ -1,7 +1,8 @@
 /**
  * The gateway frames of protocol 3 that carry resource and request metrics (part of the protocol in
- * `wire.ts`, which lists them in `NodeToHub`/`HubToNode`). A node sends them only on a session whose
- * `welcome` says protocol 3 or later; an older hub never sees them.
+ * `wire.ts`, which lists them in `NodeToHub`/`HubToNode`). The hub sends `metricsRequest` only on a
+ * session of protocol 3 or later and refuses metrics frames on an older one. As in Kubernetes' version
+ * skew, the hub is upgraded first: an older hub refuses a newer node's hello.
  *
  * - `usage`: every `--metrics-interval` (default 5 s) a node reports, per pod it runs, what the pod used
  *   over the last window (CPU as a rate, memory as the current working set) and the HTTP requests the

@@ -18,9 +18,10 @@ import { NAME_MAX, Name, Str } from './wire-shapes.js';
  * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
  * (`serviceSet`, `serviceDelta`, `resync`), resumption (`hello.resume`) and the hub's `Busy` refusal
  * with `retryAfterMs`. Version 3 adds the metrics frames of `wire-metrics.ts` (`usage`, `serviceWake`,
- * `metricsRequest`/`metricsResult`) and the revoked node keys of `wire-trust.ts` (`revokedKeys`). The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only
- * version-1 messages (the whole `serviceSync` on every change), and the `welcome` names the version
- * the session speaks.
+ * `metricsRequest`/`metricsResult`) and the revoked node keys of `wire-trust.ts` (`revokedKeys`).
+ * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
+ * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
+ * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
 export const PROTOCOL_VERSION = 3;
 /** Oldest protocol version the hub still serves. */
