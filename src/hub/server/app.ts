@@ -13,6 +13,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { mountMetricsApi } from './metrics-api-routes.js';
 import { mountNodeProxy } from './node-proxy-route.js';
+import { mountOpenApiRoutes } from './openapi/index.js';
 import { parseResourcePath } from './resource-path.js';
 import { boundStatus } from './status-bounds.js';
 import { InflightLimiter, limitInflight } from './inflight-limits.js';
@@ -87,6 +88,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);
   mountNodeProxy(app, deps.nodeMetrics);
+  mountOpenApiRoutes(app, deps.version.gitVersion);
   app.all('/api/*', (c) => dispatch(c));
   app.all('/apis/*', (c) => dispatch(c));
 

@@ -139,7 +139,19 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
   clusterRole('system:discovery', [
     {
       verbs: ['get'],
-      nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/', '/api', '/api/*', '/apis', '/apis/*'],
+      nonResourceURLs: [
+        '/healthz',
+        '/livez',
+        '/readyz',
+        '/version',
+        '/version/',
+        '/api',
+        '/api/*',
+        '/apis',
+        '/apis/*',
+        '/openapi',
+        '/openapi/*',
+      ],
     },
   ]),
   clusterRole('system:basic-user', [
