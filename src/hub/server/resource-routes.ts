@@ -17,6 +17,7 @@ import {
 import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
 import { execInPod } from './exec-route.js';
+import { applyFieldValidation } from './field-validation.js';
 import { logOptions, logResponse } from './log-route.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch.js';
@@ -172,7 +173,7 @@ export async function handleCollection(
       throw new MethodNotAllowedError(
         `create ${type.plural} in a namespace: POST ${type.group === '' ? '/api' : `/apis/${type.group}`}/${type.version}/namespaces/{namespace}/${type.plural}`,
       );
-    const body = bindToUrl(type, await readJson(c, maxBody), namespace);
+    const body = applyFieldValidation(c, type, bindToUrl(type, await readJson(c, maxBody), namespace));
     return c.json(await deps.api.create(type, body), 201);
   }
   throw new MethodNotAllowedError(`method ${method} is not supported on ${c.req.path}`);
@@ -190,7 +191,11 @@ async function patchObject(
   for (let attempt = 0; ; attempt++) {
     const cur = await deps.api.get(route.type, route.namespace, route.name);
     const patched = applyPatch(kind, cur, patch);
-    const body = bindToUrl(route.type, patched, route.namespace, route.name) as KubeObject;
+    const body = applyFieldValidation(
+      c,
+      route.type,
+      bindToUrl(route.type, patched, route.namespace, route.name),
+    ) as KubeObject;
     const pinned =
       isObject(patched) &&
       isObject(patched.metadata) &&
@@ -212,6 +217,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
   const unsupported = (): never => {
     throw new MethodNotAllowedError(`method ${method} is not supported on ${c.req.path}`);
   };
+  const writeBody = (raw: unknown): unknown => applyFieldValidation(c, type, bindToUrl(type, raw, namespace, name));
   if (sub === undefined) {
     switch (method) {
       case 'HEAD':
@@ -221,7 +227,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
           return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
         return c.json(await api.get(type, namespace, name));
       case 'PUT':
-        return c.json(await api.update(type, bindToUrl(type, await readJson(c, maxBody), namespace, name)));
+        return c.json(await api.update(type, writeBody(await readJson(c, maxBody))));
       case 'PATCH':
         return c.json(await patchObject(c, route, deps, maxBody, (o) => api.update(type, o)));
       case 'DELETE':
@@ -235,7 +241,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
       case 'GET':
         return c.json(await api.get(type, namespace, name));
       case 'PUT':
-        return c.json(await api.updateStatus(type, bindToUrl(type, await readJson(c, maxBody), namespace, name)));
+        return c.json(await api.updateStatus(type, writeBody(await readJson(c, maxBody))));
       case 'PATCH':
         return c.json(await patchObject(c, route, deps, maxBody, (o) => api.updateStatus(type, o)));
       default:
