@@ -43,10 +43,22 @@ export function base64Size(b64: string): number {
 export const ConfigMap = z
   .strictObject({
     ...objectShape('v1', 'ConfigMap'),
-    data: z.record(z.string(), z.string()).optional(),
-    binaryData: z.record(z.string(), Base64Value).optional(),
-    immutable: z.boolean().optional(),
+    data: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('UTF-8 values by key; keys are file names when mounted as a volume.'),
+    binaryData: z
+      .record(z.string(), Base64Value)
+      .optional()
+      .describe('Binary values by key, base64-encoded; a key may not also be in data.'),
+    immutable: z
+      .boolean()
+      .optional()
+      .describe('When true, data and binaryData can no longer change (delete and recreate instead).'),
   })
+  .describe(
+    'ConfigMap holds configuration for pods, as environment variables, files in a volume or wasi:config entries.',
+  )
   .superRefine((cm, ctx) => {
     checkKeys(cm.data, 'data', ctx);
     checkKeys(cm.binaryData, 'binaryData', ctx);
@@ -81,11 +93,18 @@ export const Secret = z
     type: z
       .enum([SECRET_TYPES.opaque, SECRET_TYPES.dockerConfigJson, SECRET_TYPES.tls, SECRET_TYPES.basicAuth])
       .optional(),
-    data: z.record(z.string(), Base64Value).optional(),
+    data: z
+      .record(z.string(), Base64Value)
+      .optional()
+      .describe('Secret values by key, base64-encoded; encrypted at rest and sent only to nodes whose pods use them.'),
     /** Write-only convenience: merged into `data` (base64-encoded) by the hub, never stored or returned. */
-    stringData: z.record(z.string(), z.string()).optional(),
-    immutable: z.boolean().optional(),
+    stringData: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Write-only plain-text values, merged into data by the hub; never stored or returned as such.'),
+    immutable: z.boolean().optional().describe('When true, data can no longer change (delete and recreate instead).'),
   })
+  .describe('Secret holds sensitive values (passwords, tokens, keys, registry credentials) for pods.')
   .superRefine((s, ctx) => {
     checkKeys(s.data, 'data', ctx);
     checkKeys(s.stringData, 'stringData', ctx);

@@ -66,19 +66,48 @@ export const OwnerReference = z.strictObject({
 export type OwnerReference = z.infer<typeof OwnerReference>;
 
 export const ObjectMeta = z.strictObject({
-  name: DnsSubdomain.optional(),
-  generateName: z.string().optional(),
-  namespace: DnsLabel.optional(),
-  uid: z.string().optional(),
-  labels: Labels.optional(),
-  annotations: Annotations.optional(),
-  generation: z.number().int().optional(),
-  resourceVersion: z.string().optional(),
-  creationTimestamp: z.string().optional(),
-  deletionTimestamp: z.string().optional(),
-  deletionGracePeriodSeconds: Seconds(0).optional(),
-  ownerReferences: z.array(OwnerReference).optional(),
-  finalizers: z.array(z.string()).optional(),
+  name: DnsSubdomain.optional().describe(
+    'Name of the object, unique among objects of its kind in its namespace (an RFC 1123 subdomain).',
+  ),
+  generateName: z
+    .string()
+    .optional()
+    .describe('Prefix of a name the hub generates (with a random suffix) when `name` is not given.'),
+  namespace: DnsLabel.optional().describe('Namespace of a namespaced object; `default` when not given.'),
+  uid: z.string().optional().describe('Unique id the hub gives the object at creation. Read-only.'),
+  labels: Labels.optional().describe('Key/value pairs that selectors (Services, workloads, `kubectl get -l`) match.'),
+  annotations: Annotations.optional().describe(
+    'Key/value pairs for tools and people, not used for selection; at most 256 KiB in all.',
+  ),
+  generation: z
+    .number()
+    .int()
+    .optional()
+    .describe('Sequence number of the desired state: the hub bumps it on every change of `spec`. Read-only.'),
+  resourceVersion: z
+    .string()
+    .optional()
+    .describe(
+      'Opaque version of the object (the cluster-wide revision of its last write); an update carrying a stale one is refused with 409 Conflict.',
+    ),
+  creationTimestamp: z.string().optional().describe('When the hub created the object (RFC 3339, UTC). Read-only.'),
+  deletionTimestamp: z
+    .string()
+    .optional()
+    .describe('When the object is due to be deleted: set by a graceful delete, or while finalizers remain. Read-only.'),
+  deletionGracePeriodSeconds: Seconds(0)
+    .optional()
+    .describe('Seconds the object is given to terminate after its deletion was requested. Read-only.'),
+  ownerReferences: z
+    .array(OwnerReference)
+    .optional()
+    .describe(
+      'The objects this one depends on; when its controller owner is deleted, the garbage collector deletes it too.',
+    ),
+  finalizers: z
+    .array(z.string())
+    .optional()
+    .describe('Names that must be removed before the object is deleted from storage.'),
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 
@@ -106,10 +135,15 @@ export const LabelSelectorRequirement = z.strictObject({
 });
 
 /** `matchLabels` + `matchExpressions`, as in metav1.LabelSelector. */
-export const LabelSelector = z.strictObject({
-  matchLabels: Labels.optional(),
-  matchExpressions: z.array(LabelSelectorRequirement).optional(),
-});
+export const LabelSelector = z
+  .strictObject({
+    matchLabels: Labels.optional().describe('Labels an object must all carry to match.'),
+    matchExpressions: z
+      .array(LabelSelectorRequirement)
+      .optional()
+      .describe('Requirements (In, NotIn, Exists, DoesNotExist) an object must all meet to match.'),
+  })
+  .describe('Selects objects by their labels; an empty selector selects everything.');
 export type LabelSelector = z.infer<typeof LabelSelector>;
 
 /** Fields every top-level object has, before `spec`/`status`. */
@@ -117,7 +151,9 @@ export function objectShape<K extends string, A extends string>(apiVersion: A, k
   return {
     apiVersion: z.literal(apiVersion),
     kind: z.literal(kind),
-    metadata: ObjectMeta,
+    metadata: ObjectMeta.describe(
+      'Standard object metadata: name, namespace, labels, annotations, and what the hub maintains (uid, resourceVersion, generation, timestamps).',
+    ),
   };
 }
 

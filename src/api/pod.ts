@@ -127,21 +127,40 @@ export const PROBE_FIELDS = ['livenessProbe', 'readinessProbe', 'startupProbe'] 
 
 export const Container = z
   .strictObject({
-    name: DnsLabel,
-    image: z.string().min(1),
-    command: z.array(z.string()).optional(),
-    args: z.array(z.string()).optional(),
-    workingDir: z.string().optional(),
-    env: z.array(EnvVar).optional(),
-    envFrom: z.array(EnvFromSource).optional(),
-    volumeMounts: z.array(VolumeMount).optional(),
-    ports: z.array(ContainerPort).optional(),
-    resources: ResourceRequirements.optional(),
-    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-    livenessProbe: Probe.optional(),
-    readinessProbe: Probe.optional(),
-    startupProbe: Probe.optional(),
-    securityContext: SecurityContext.optional(),
+    name: DnsLabel.describe('Name of the container, unique in the pod (an RFC 1123 label).'),
+    image: z
+      .string()
+      .min(1)
+      .describe('The image: a Wasm component (a `.wasm` reference or an OCI artifact) or an OCI container image.'),
+    command: z.array(z.string()).optional().describe("Entrypoint (argv[0] onwards); the image's own when not given."),
+    args: z.array(z.string()).optional().describe("Arguments to the entrypoint; the image's own when not given."),
+    workingDir: z.string().optional().describe("Working directory of the container's process."),
+    env: z
+      .array(EnvVar)
+      .optional()
+      .describe('Environment variables, literal or taken from ConfigMaps, Secrets and pod fields.'),
+    envFrom: z
+      .array(EnvFromSource)
+      .optional()
+      .describe('ConfigMaps and Secrets whose every key becomes an environment variable.'),
+    volumeMounts: z.array(VolumeMount).optional().describe("The pod's volumes mounted into this container."),
+    ports: z
+      .array(ContainerPort)
+      .optional()
+      .describe('Ports the container listens on; Services target them by number or name.'),
+    resources: ResourceRequirements.optional().describe(
+      "CPU and memory requested (for scheduling) and limited (memory bounds a Wasm component's linear memory).",
+    ),
+    imagePullPolicy: z
+      .enum(['Always', 'IfNotPresent', 'Never'])
+      .optional()
+      .describe('When the node pulls the image: Always, IfNotPresent or Never.'),
+    livenessProbe: Probe.optional().describe('Check that restarts the container when it fails.'),
+    readinessProbe: Probe.optional().describe('Check that decides whether the container receives Service traffic.'),
+    startupProbe: Probe.optional().describe('Check that must succeed once before the other probes start.'),
+    securityContext: SecurityContext.optional().describe(
+      'Security options of this container (user, capabilities, seccomp, read-only root).',
+    ),
   })
   .superRefine((c, ctx) => {
     // As Kubernetes: a liveness or startup probe succeeds once, or it is meaningless.
@@ -150,7 +169,10 @@ export const Container = z
       if (threshold !== undefined && threshold !== 1)
         ctx.addIssue({ code: 'custom', path: [field, 'successThreshold'], message: 'must be 1' });
     }
-  });
+  })
+  .describe(
+    'A container of a pod: a Wasm component or an OCI container, with its command, environment, ports, mounts, resources and probes.',
+  );
 export type Container = z.infer<typeof Container>;
 
 export const Toleration = z.strictObject({
@@ -165,19 +187,31 @@ export type Toleration = z.infer<typeof Toleration>;
 
 export const PodSpec = z
   .strictObject({
-    containers: z.array(Container).min(1),
-    volumes: z.array(Volume).optional(),
+    containers: z.array(Container).min(1).describe('The containers of the pod; at least one.'),
+    volumes: z
+      .array(Volume)
+      .optional()
+      .describe('Volumes the containers may mount: ConfigMaps, Secrets, emptyDir, hostPath.'),
     /** Registry credentials (`kubernetes.io/dockerconfigjson` Secrets) for both runtimes' pulls. */
     imagePullSecrets: z.array(LocalObjectReference).optional(),
-    runtimeClassName: RuntimeClassName.optional(),
-    nodeSelector: z.record(z.string(), z.string()).optional(),
-    nodeName: z.string().optional(),
-    restartPolicy: RestartPolicy.optional(),
+    runtimeClassName: RuntimeClassName.optional().describe(
+      'The runtime: wasm or oci; by default wasm for a `.wasm` image, else oci.',
+    ),
+    nodeSelector: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Labels a node must carry for the pod to be scheduled on it.'),
+    nodeName: z.string().optional().describe('The node the pod is bound to; set by the scheduler unless given.'),
+    restartPolicy: RestartPolicy.optional().describe(
+      'Always (the default), OnFailure or Never: whether exited containers are restarted.',
+    ),
     /** Containers share the node's network namespace (OCI pods; Wasm pods have no network of their own). */
     hostNetwork: z.boolean().optional(),
-    terminationGracePeriodSeconds: Seconds(0).optional(),
-    tolerations: z.array(Toleration).optional(),
-    securityContext: PodSecurityContext.optional(),
+    terminationGracePeriodSeconds: Seconds(0)
+      .optional()
+      .describe('Seconds a container is given to stop after it is asked to, before it is killed (default 30).'),
+    tolerations: z.array(Toleration).optional().describe('Taints of nodes the pod tolerates.'),
+    securityContext: PodSecurityContext.optional().describe('Security options of every container of the pod.'),
   })
   .superRefine((spec, ctx) => {
     // As the API server: volume names are unique, every mount names a volume, mount paths are unique.
@@ -247,17 +281,19 @@ export const PodStatus = z.strictObject({
 });
 export type PodStatus = z.infer<typeof PodStatus>;
 
-export const Pod = z.strictObject({
-  ...objectShape('v1', 'Pod'),
-  spec: PodSpec,
-  status: PodStatus.optional(),
-});
+export const Pod = z
+  .strictObject({
+    ...objectShape('v1', 'Pod'),
+    spec: PodSpec.describe('The wanted pod: its containers, volumes and where it may run.'),
+    status: PodStatus.optional().describe('The observed state, reported by the node that runs the pod. Read-only.'),
+  })
+  .describe('Pod is one or more containers (Wasm components or OCI containers) run together on one node.');
 export type Pod = z.infer<typeof Pod>;
 
 /** `metadata` + `spec` of pods a workload stamps out. */
 export const PodTemplateSpec = z.strictObject({
-  metadata: ObjectMeta.optional(),
-  spec: PodSpec,
+  metadata: ObjectMeta.optional().describe('Labels and annotations of the pods made from this template.'),
+  spec: PodSpec.describe('The spec of the pods made from this template.'),
 });
 export type PodTemplateSpec = z.infer<typeof PodTemplateSpec>;
 

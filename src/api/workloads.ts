@@ -10,10 +10,10 @@ const IntOrPercent = z.union([
 ]);
 
 export const ReplicaSetSpec = z.strictObject({
-  replicas: z.number().int().min(0).optional(),
-  minReadySeconds: Seconds(0).optional(),
-  selector: LabelSelector,
-  template: PodTemplateSpec,
+  replicas: z.number().int().min(0).optional().describe('Number of pods wanted; 1 when not given.'),
+  minReadySeconds: Seconds(0).optional().describe('Seconds a new pod must be ready before it counts as available.'),
+  selector: LabelSelector.describe("Which pods belong to this ReplicaSet; must match the template's labels."),
+  template: PodTemplateSpec.describe('The pod each replica is made from.'),
 });
 
 export const ReplicaSetStatus = z.strictObject({
@@ -25,29 +25,50 @@ export const ReplicaSetStatus = z.strictObject({
   conditions: z.array(Condition).optional(),
 });
 
-export const ReplicaSet = z.strictObject({
-  ...objectShape('apps/v1', 'ReplicaSet'),
-  spec: ReplicaSetSpec,
-  status: ReplicaSetStatus.optional(),
-});
+export const ReplicaSet = z
+  .strictObject({
+    ...objectShape('apps/v1', 'ReplicaSet'),
+    spec: ReplicaSetSpec.describe('The wanted replicas and their pod template.'),
+    status: ReplicaSetStatus.optional().describe('Observed replicas, written by the hub. Read-only.'),
+  })
+  .describe('ReplicaSet keeps a number of identical pods running; Deployments manage ReplicaSets.');
 export type ReplicaSet = z.infer<typeof ReplicaSet>;
 
 export const DeploymentStrategy = z.strictObject({
-  type: z.enum(['RollingUpdate', 'Recreate']).optional(),
+  type: z
+    .enum(['RollingUpdate', 'Recreate'])
+    .optional()
+    .describe(
+      'RollingUpdate (the default) replaces pods gradually; Recreate stops all old pods before new ones start.',
+    ),
   rollingUpdate: z
-    .strictObject({ maxSurge: IntOrPercent.optional(), maxUnavailable: IntOrPercent.optional() })
-    .optional(),
+    .strictObject({
+      maxSurge: IntOrPercent.optional().describe(
+        'Pods allowed above the wanted replicas during an update: a number or a percentage (default 25%).',
+      ),
+      maxUnavailable: IntOrPercent.optional().describe(
+        'Pods allowed to be unavailable during an update: a number or a percentage (default 25%).',
+      ),
+    })
+    .optional()
+    .describe('Parameters of a RollingUpdate; only with type RollingUpdate.'),
 });
 
 export const DeploymentSpec = z.strictObject({
-  replicas: z.number().int().min(0).optional(),
-  selector: LabelSelector,
-  template: PodTemplateSpec,
-  strategy: DeploymentStrategy.optional(),
-  minReadySeconds: Seconds(0).optional(),
-  revisionHistoryLimit: z.number().int().min(0).optional(),
-  progressDeadlineSeconds: Seconds(1).optional(),
-  paused: z.boolean().optional(),
+  replicas: z.number().int().min(0).optional().describe('Number of pods wanted; 1 when not given.'),
+  selector: LabelSelector.describe("Which pods belong to this Deployment; must match the template's labels."),
+  template: PodTemplateSpec.describe('The pod every replica is made from; a change rolls out a new ReplicaSet.'),
+  strategy: DeploymentStrategy.optional().describe(
+    'How to replace existing pods with new ones when the template changes.',
+  ),
+  minReadySeconds: Seconds(0)
+    .optional()
+    .describe('Seconds a new pod must be ready before it counts as available (default 0).'),
+  revisionHistoryLimit: z.number().int().min(0).optional().describe('Old ReplicaSets kept for rollback (default 10).'),
+  progressDeadlineSeconds: Seconds(1)
+    .optional()
+    .describe('Seconds a rollout may make no progress before it is reported as failed (default 600).'),
+  paused: z.boolean().optional().describe('While true, template changes are not rolled out.'),
 });
 
 export const DeploymentStatus = z.strictObject({
@@ -61,11 +82,15 @@ export const DeploymentStatus = z.strictObject({
   conditions: z.array(Condition).optional(),
 });
 
-export const Deployment = z.strictObject({
-  ...objectShape('apps/v1', 'Deployment'),
-  spec: DeploymentSpec,
-  status: DeploymentStatus.optional(),
-});
+export const Deployment = z
+  .strictObject({
+    ...objectShape('apps/v1', 'Deployment'),
+    spec: DeploymentSpec.describe('The wanted state: replicas, pod template and rollout strategy.'),
+    status: DeploymentStatus.optional().describe('The observed state, written by the hub. Read-only.'),
+  })
+  .describe(
+    'Deployment runs replicas of a pod template (a Wasm component or a container) and rolls out changes to it.',
+  );
 export type Deployment = z.infer<typeof Deployment>;
 
 export const DaemonSetUpdateStrategy = z.strictObject({
@@ -76,9 +101,11 @@ export const DaemonSetUpdateStrategy = z.strictObject({
 });
 
 export const DaemonSetSpec = z.strictObject({
-  selector: LabelSelector,
-  template: PodTemplateSpec,
-  updateStrategy: DaemonSetUpdateStrategy.optional(),
+  selector: LabelSelector.describe("Which pods belong to this DaemonSet; must match the template's labels."),
+  template: PodTemplateSpec.describe('The pod run on every matching node.'),
+  updateStrategy: DaemonSetUpdateStrategy.optional().describe(
+    'How to replace the pods when the template changes (RollingUpdate or OnDelete).',
+  ),
   minReadySeconds: Seconds(0).optional(),
   revisionHistoryLimit: z.number().int().min(0).optional(),
 });
@@ -96,19 +123,33 @@ export const DaemonSetStatus = z.strictObject({
 });
 
 /** apps/v1 DaemonSet: one pod on every node that matches. */
-export const DaemonSet = z.strictObject({
-  ...objectShape('apps/v1', 'DaemonSet'),
-  spec: DaemonSetSpec,
-  status: DaemonSetStatus.optional(),
-});
+export const DaemonSet = z
+  .strictObject({
+    ...objectShape('apps/v1', 'DaemonSet'),
+    spec: DaemonSetSpec.describe('The pod template and which nodes run it.'),
+    status: DaemonSetStatus.optional().describe('The observed state, written by the hub. Read-only.'),
+  })
+  .describe("DaemonSet runs one copy of a pod on every node that matches its template's node selector.");
 export type DaemonSet = z.infer<typeof DaemonSet>;
 
 export const JobSpec = z.strictObject({
-  template: PodTemplateSpec,
-  completions: z.number().int().min(0).optional(),
-  parallelism: z.number().int().min(0).optional(),
-  backoffLimit: z.number().int().min(0).optional(),
-  activeDeadlineSeconds: Seconds(1).optional(),
+  template: PodTemplateSpec.describe('The pod each run is made from; its restartPolicy must be Never or OnFailure.'),
+  completions: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Successful pods needed for the Job to complete (default 1).'),
+  parallelism: z.number().int().min(0).optional().describe('Pods run at the same time at most (default 1).'),
+  backoffLimit: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Failed pods allowed before the Job is marked failed (default 6).'),
+  activeDeadlineSeconds: Seconds(1)
+    .optional()
+    .describe('Seconds the Job may run in all before it is stopped and marked failed.'),
   ttlSecondsAfterFinished: Seconds(0).optional(),
   suspend: z.boolean().optional(),
   /** Set by the hub (as Kubernetes does) from the Job's uid; a manifest may leave both out. */
@@ -127,9 +168,11 @@ export const JobStatus = z.strictObject({
 });
 
 /** batch/v1 Job: pods run to completion (`completions`, `parallelism`, `backoffLimit`, `activeDeadlineSeconds`). */
-export const Job = z.strictObject({
-  ...objectShape('batch/v1', 'Job'),
-  spec: JobSpec,
-  status: JobStatus.optional(),
-});
+export const Job = z
+  .strictObject({
+    ...objectShape('batch/v1', 'Job'),
+    spec: JobSpec.describe('The pod template and how many runs must succeed.'),
+    status: JobStatus.optional().describe('The observed state, written by the hub. Read-only.'),
+  })
+  .describe('Job runs pods until a number of them complete successfully.');
 export type Job = z.infer<typeof Job>;

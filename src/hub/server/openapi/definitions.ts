@@ -61,6 +61,8 @@ function reachable(roots: readonly z.ZodType[]): Set<z.ZodType> {
     if (v instanceof z.ZodType) {
       if (seen.has(v)) return;
       seen.add(v);
+      // A described field (`DeploymentSpec.describe(…)`) is a clone whose parent is the named schema.
+      visit(v._zod.parent, 0);
       visit(v._zod.def, 0);
       return;
     }
