@@ -43,9 +43,10 @@ const FIXED: Record<string, JsonSchema> = {
     type: 'object',
     description: 'The body of a PATCH request: a JSON Patch or a JSON merge patch, chosen by its content type.',
   },
+  // No `type` in v3 (either is allowed; kubectl explain then prints `<IntOrString>`); v2 says string.
   [INT_OR_STRING]: {
-    type: 'string',
     format: 'int-or-string',
+    'x-kubernetes-int-or-string': true,
     description: 'An integer or a string (a port number or name, a count or a percentage such as `25%`).',
   },
 };

@@ -119,12 +119,25 @@ function v2Operation(o: Operation): JsonSchema {
   };
 }
 
-/** OpenAPI 3.0's `nullable` has no Swagger 2.0 equivalent: dropped. */
+/**
+ * The v2 flavour of a schema: OpenAPI 3.0's `nullable` (no Swagger 2.0 equivalent) dropped, IntOrString a
+ * string, a described `$ref` without its allOf wrapper.
+ */
 function v2Schema(s: unknown): unknown {
   if (Array.isArray(s)) return s.map(v2Schema);
   if (s === null || typeof s !== 'object') return s;
   const out: JsonSchema = {};
   for (const [k, v] of Object.entries(s)) if (k !== 'nullable') out[k] = v2Schema(v);
+  if (out.format === 'int-or-string') out.type = 'string';
+  // Kubernetes' v2 puts a field's description beside its `$ref`; kubectl's v2 reader follows no allOf.
+  const all = out.allOf;
+  if (Array.isArray(all) && all.length === 1) {
+    const only = all[0] as JsonSchema;
+    if (typeof only.$ref === 'string') {
+      delete out.allOf;
+      out.$ref = only.$ref;
+    }
+  }
   return out;
 }
 
