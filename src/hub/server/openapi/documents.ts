@@ -148,9 +148,8 @@ export interface OpenApiDocuments {
   v2: JsonSchema;
 }
 
-/** Builds every document from the zod schemas (a hundred milliseconds or so, once per hub). */
-export function buildDocuments(version: string): OpenApiDocuments {
-  const defs = buildDefinitions();
+/** Builds every document from the definitions (`buildDefinitions()` when not given). */
+export function buildDocuments(version: string, defs: Definitions = buildDefinitions()): OpenApiDocuments {
   const byGv = new Map<string, ResourceType[]>();
   for (const t of RESOURCE_TYPES) byGv.set(gvPath(t), [...(byGv.get(gvPath(t)) ?? []), t]);
 

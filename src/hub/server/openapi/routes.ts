@@ -3,13 +3,14 @@
  * (kube-openapi's handler and handler3): content negotiated on Accept, an ETag (the SHA-512 of the
  * body) honoured in If-None-Match, and v3 documents addressed by `?hash=<etag>`: a stale hash is
  * redirected to the current one, a current one is cacheable for a year (kubectl caches them under
- * its cache dir). The documents are built on the first request and kept for the hub's life.
+ * its cache dir). The documents are built on the first request, a step per event-loop turn, and kept.
  */
 import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { NotFoundError } from '../../../api/index.js';
 import type { ApiEnv } from '../types.js';
-import { buildDocuments } from './documents.js';
+import { buildDefinitions } from './definitions.js';
+import { buildDocuments, type OpenApiDocuments } from './documents.js';
 import { encodeOpenApiV2 } from './v2-proto.js';
 
 /** A serialized body with its ETag (unquoted). */
@@ -18,11 +19,14 @@ interface Body {
   etag: string;
 }
 
-interface Served {
+interface ServedV3 {
   index: Body;
   v3: Map<string, Body>;
-  v2Json: Body;
-  v2Proto: Body;
+}
+
+interface ServedV2 {
+  json: Body;
+  proto: Body;
 }
 
 const body = (bytes: Uint8Array): Body => ({
@@ -35,14 +39,71 @@ const jsonBody = (value: unknown): Body => body(new TextEncoder().encode(JSON.st
 const V2_PROTO = ['com.github.proto-openapi.spec.v2@v1.0+protobuf', 'com.github.proto-openapi.spec.v2.v1.0+protobuf'];
 const V2_PROTO_CONTENT_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
-function serve(version: string): Served {
-  const docs = buildDocuments(version);
-  const v3 = new Map<string, Body>();
-  for (const [gv, doc] of docs.v3) v3.set(gv, jsonBody(doc));
-  const paths = Object.fromEntries(
-    [...v3].map(([gv, b]) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${b.etag}` }]),
-  );
-  return { index: jsonBody({ paths }), v3, v2Json: jsonBody(docs.v2), v2Proto: body(encodeOpenApiV2(docs.v2)) };
+/** The next turn of the event loop: each step of the generation runs in its own. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The documents, generated on first use in steps of their own event-loop turns (the definitions, a
+ * few hundred milliseconds on a cold process; the v2 protobuf, about as long, only once v2 is asked
+ * for) and kept for the hub's life: they depend on the schemas alone.
+ */
+class OpenApiCache {
+  private docs: Promise<OpenApiDocuments> | undefined;
+  private v3: Promise<ServedV3> | undefined;
+  private v2: Promise<ServedV2> | undefined;
+
+  constructor(private readonly version: string) {}
+
+  private documents(): Promise<OpenApiDocuments> {
+    this.docs ??= retryable(
+      async () => {
+        await nextTurn();
+        const defs = buildDefinitions();
+        await nextTurn();
+        return buildDocuments(this.version, defs);
+      },
+      () => (this.docs = undefined),
+    );
+    return this.docs;
+  }
+
+  servedV3(): Promise<ServedV3> {
+    this.v3 ??= retryable(
+      async () => {
+        const docs = await this.documents();
+        const v3 = new Map<string, Body>();
+        for (const [gv, doc] of docs.v3) v3.set(gv, jsonBody(doc));
+        const paths = Object.fromEntries(
+          [...v3].map(([gv, b]) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${b.etag}` }]),
+        );
+        return { index: jsonBody({ paths }), v3 };
+      },
+      () => (this.v3 = undefined),
+    );
+    return this.v3;
+  }
+
+  servedV2(): Promise<ServedV2> {
+    this.v2 ??= retryable(
+      async () => {
+        const docs = await this.documents();
+        await nextTurn();
+        const json = jsonBody(docs.v2);
+        await nextTurn();
+        return { json, proto: body(encodeOpenApiV2(docs.v2)) };
+      },
+      () => (this.v2 = undefined),
+    );
+    return this.v2;
+  }
+}
+
+/** Runs `build`; when it fails, `reset` lets the next request try again instead of failing for good. */
+function retryable<T>(build: () => Promise<T>, reset: () => void): Promise<T> {
+  return build().catch((err: unknown) => {
+    reset();
+    throw err;
+  });
 }
 
 /** Media ranges of an Accept header in preference order (q-values honoured, q=0 dropped). */
@@ -101,24 +162,24 @@ function notAcceptable(c: Context, offered: string): Response {
 
 /** Mounts the OpenAPI routes; `version` is the hub's (the documents' `info.version`). */
 export function mountOpenApiRoutes(app: Hono<ApiEnv>, version: string): void {
-  let served: Served | undefined;
-  const documents = (): Served => (served ??= serve(version));
+  const cache = new OpenApiCache(version);
 
-  app.get('/openapi/v2', (c) => {
-    const docs = documents();
-    for (const range of acceptRanges(c.req.header('accept'))) {
-      if (V2_PROTO.some((sub) => admits(range, 'application', sub)) && range !== '*/*' && range !== 'application/*')
-        return send(c, docs.v2Proto, V2_PROTO_CONTENT_TYPE);
-      if (admits(range, 'application', 'json')) return send(c, docs.v2Json, 'application/json');
+  app.get('/openapi/v2', async (c) => {
+    const ranges = acceptRanges(c.req.header('accept'));
+    const proto = (r: string) =>
+      r !== '*/*' && r !== 'application/*' && V2_PROTO.some((s) => admits(r, 'application', s));
+    for (const range of ranges) {
+      if (proto(range)) return send(c, (await cache.servedV2()).proto, V2_PROTO_CONTENT_TYPE);
+      if (admits(range, 'application', 'json')) return send(c, (await cache.servedV2()).json, 'application/json');
     }
     return notAcceptable(c, `application/json, ${V2_PROTO_CONTENT_TYPE}`);
   });
 
-  app.get('/openapi/v3', (c) => send(c, documents().index, 'application/json'));
+  app.get('/openapi/v3', async (c) => send(c, (await cache.servedV3()).index, 'application/json'));
 
-  app.get('/openapi/v3/*', (c) => {
+  app.get('/openapi/v3/*', async (c) => {
     const gv = c.req.path.slice('/openapi/v3/'.length).replace(/\/+$/, '');
-    const doc = documents().v3.get(gv);
+    const doc = (await cache.servedV3()).v3.get(gv);
     if (!doc) throw new NotFoundError('', '', `no OpenAPI v3 document for "${gv}"`);
     if (!acceptRanges(c.req.header('accept')).some((r) => admits(r, 'application', 'json')))
       return notAcceptable(c, 'application/json');
