@@ -16,7 +16,8 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
-import { execInPod } from './exec-route.js';
+import { execInPod, execStreamPlan } from './exec-route.js';
+import { streamSlot } from './streams/stream-env.js';
 import { logOptions, logResponse } from './log-route.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch.js';
@@ -259,6 +260,14 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
     }
   }
   if (sub === 'exec' && type.kind === 'Pod') {
+    // kubectl's exec: an upgrade (authorised as `create pods/exec` whatever the method) run by ./streams.
+    const slot = streamSlot(c);
+    if (slot) {
+      const query = new URL(c.req.url).searchParams;
+      const headers = { upgrade: c.req.header('upgrade'), protocols: c.req.header('sec-websocket-protocol') };
+      slot.plan = await execStreamPlan(api, namespace ?? 'default', name, query, headers);
+      return c.body(null, 204);
+    }
     // A write (it runs a command): POST only, as `create pods/exec` (see auth-middleware).
     if (method !== 'POST')
       throw new MethodNotAllowedError(`exec runs a command and is a write: use POST, not ${method}, on ${c.req.path}`);
