@@ -58,12 +58,6 @@ export async function execStreamPlan(
   query: URLSearchParams,
   headers: { upgrade: string | undefined; protocols: string | undefined },
 ): Promise<ExecStreamPlan> {
-  if ((headers.upgrade ?? '').toLowerCase() !== 'websocket')
-    throw new BadRequestError(
-      `streaming over "${headers.upgrade ?? ''}" is not served: use WebSocket with ${CHANNEL_PROTOCOLS.join(' or ')} (kubectl 1.30 or later)`,
-    );
-  if (chooseProtocol([headers.protocols ?? '']) === undefined)
-    throw new BadRequestError(`no supported sub-protocol offered: this hub speaks ${CHANNEL_PROTOCOLS.join(', ')}`);
   const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
   if (on('stdin') || on('tty'))
     throw new BadRequestError('exec with stdin or a tty (-i, -t) is not supported yet: run the command without -i/-t');
@@ -77,6 +71,14 @@ export async function execStreamPlan(
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
     throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
   }
+  // After the request's own checks: kubectl retries a refused WebSocket over SPDY and prints only the
+  // second refusal, so a bad container or a missing pod must be what that one says.
+  if ((headers.upgrade ?? '').toLowerCase() !== 'websocket')
+    throw new BadRequestError(
+      `streaming over "${headers.upgrade ?? ''}" is not served: use WebSocket with ${CHANNEL_PROTOCOLS.join(' or ')} (kubectl 1.30 or later)`,
+    );
+  if (chooseProtocol([headers.protocols ?? '']) === undefined)
+    throw new BadRequestError(`no supported sub-protocol offered: this hub speaks ${CHANNEL_PROTOCOLS.join(', ')}`);
   return {
     kind: 'exec',
     namespace,

@@ -1,6 +1,6 @@
 /* Drives the API app's streaming upgrade over a real loopback HTTP server and a real WebSocket client. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,6 +182,38 @@ describe('refused upgrades answer with a Status and run nothing', () => {
     expect((await refusal('command=sh&tty=true')).body.message).toContain('stdin or a tty');
     const r = await refusal('command=sh', { protocols: ['channel.k8s.io'] });
     expect(r.status).toBe(400);
+    expect(r.body.message).toContain('v5.channel.k8s.io');
+  });
+});
+
+describe('the SPDY retry kubectl makes after a refused WebSocket', () => {
+  /** A POST with `Upgrade: SPDY/3.1`, as client-go's fallback sends it; resolves with the answer. */
+  const spdy = (query: string): Promise<{ status: number; body: { message: string } }> =>
+    new Promise((resolve, reject) => {
+      const r = request(`${base.replace('ws:', 'http:')}${EXEC}?${query}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${auth.adminToken}`,
+          connection: 'Upgrade',
+          upgrade: 'SPDY/3.1',
+          'x-stream-protocol-version': 'v4.channel.k8s.io',
+        },
+      });
+      r.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as { message: string } }));
+      });
+      r.on('upgrade', () => reject(new Error('SPDY must not be upgraded')));
+      r.on('error', reject);
+      r.end();
+    });
+
+  it('is refused with the request’s own fault first, else with what is served', async () => {
+    expect((await spdy('command=id&container=nope')).body.message).toBe('container nope is not valid for pod a');
+    const r = await spdy('command=id');
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain('SPDY/3.1');
     expect(r.body.message).toContain('v5.channel.k8s.io');
   });
 });
