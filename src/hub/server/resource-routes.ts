@@ -17,6 +17,7 @@ import {
 import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
 import { execInPod, execStreamPlan } from './exec-route.js';
+import { logWindow } from './streams/log-window.js';
 import { streamSlot } from './streams/stream-env.js';
 import { logOptions, logResponse } from './log-route.js';
 import { listResponse } from './list-response.js';
@@ -276,7 +277,9 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
   }
   if (sub === 'log' && type.kind === 'Pod') {
     if (method !== 'GET') unsupported();
-    return logResponse(api, deps.logs, namespace ?? 'default', name, logOptions(c.req.query()), c.req.raw.signal);
+    const query = c.req.query();
+    const window = logWindow(query, Date.now());
+    return logResponse(api, deps.logs, namespace ?? 'default', name, logOptions(query), c.req.raw.signal, window);
   }
   throw new NotFoundError('', '', 'the server could not find the requested resource');
 }
