@@ -9,7 +9,7 @@
 import { BadRequestError, parseSecondsParam, typeByKind, type Pod } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { CHANNEL_PROTOCOLS, chooseProtocol } from './streams/channel-protocol.js';
-import type { ExecStreamPlan } from './streams/stream-env.js';
+import type { AttachStreamPlan, ExecStreamPlan } from './streams/stream-env.js';
 import type { PodExecResult, PodExecSource } from './types.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -73,12 +73,7 @@ export async function execStreamPlan(
   }
   // After the request's own checks: kubectl retries a refused WebSocket over SPDY and prints only the
   // second refusal, so a bad container or a missing pod must be what that one says.
-  if ((headers.upgrade ?? '').toLowerCase() !== 'websocket')
-    throw new BadRequestError(
-      `streaming over "${headers.upgrade ?? ''}" is not served: use WebSocket with ${CHANNEL_PROTOCOLS.join(' or ')} (kubectl 1.30 or later)`,
-    );
-  if (chooseProtocol([headers.protocols ?? '']) === undefined)
-    throw new BadRequestError(`no supported sub-protocol offered: this hub speaks ${CHANNEL_PROTOCOLS.join(', ')}`);
+  checkChannelUpgrade(headers);
   return {
     kind: 'exec',
     namespace,
@@ -89,4 +84,37 @@ export async function execStreamPlan(
     stderr: on('stderr'),
     timeoutSeconds: STREAM_EXEC_TIMEOUT_SECONDS,
   };
+}
+
+/** Refuses an upgrade that is not a WebSocket offering a channel sub-protocol this hub speaks. */
+function checkChannelUpgrade(headers: { upgrade: string | undefined; protocols: string | undefined }): void {
+  if ((headers.upgrade ?? '').toLowerCase() !== 'websocket')
+    throw new BadRequestError(
+      `streaming over "${headers.upgrade ?? ''}" is not served: use WebSocket with ${CHANNEL_PROTOCOLS.join(' or ')} (kubectl 1.30 or later)`,
+    );
+  if (chooseProtocol([headers.protocols ?? '']) === undefined)
+    throw new BadRequestError(`no supported sub-protocol offered: this hub speaks ${CHANNEL_PROTOCOLS.join(', ')}`);
+}
+
+/**
+ * Validates a streaming attach (`GET …/attach?container=c&stdout=true` as an upgrade): without stdin
+ * or a tty, it is the container's output from now on (./streams/attach-stream.ts).
+ */
+export async function attachStreamPlan(
+  api: ObjectAPI,
+  namespace: string,
+  name: string,
+  query: URLSearchParams,
+  headers: { upgrade: string | undefined; protocols: string | undefined },
+): Promise<AttachStreamPlan> {
+  const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
+  if (on('stdin') || on('tty'))
+    throw new BadRequestError('attach with stdin or a tty (-i, -t) is not supported yet: attach without -i/-t');
+  const container = query.get('container') ?? undefined;
+  const pod = await api.get<Pod>(POD, namespace, name);
+  if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
+    throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
+  }
+  checkChannelUpgrade(headers);
+  return { kind: 'attach', namespace, name, ...(container !== undefined ? { container } : {}), stdout: on('stdout') };
 }

@@ -16,7 +16,7 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
-import { execInPod, execStreamPlan } from './exec-route.js';
+import { attachStreamPlan, execInPod, execStreamPlan } from './exec-route.js';
 import { logWindow } from './streams/log-window.js';
 import { streamSlot } from './streams/stream-env.js';
 import { logOptions, logResponse } from './log-route.js';
@@ -274,6 +274,15 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
       throw new MethodNotAllowedError(`exec runs a command and is a write: use POST, not ${method}, on ${c.req.path}`);
     if (!deps.exec) throw new MethodNotAllowedError('exec is not available on this hub');
     return c.json(await execInPod(api, deps.exec, namespace ?? 'default', name, new URL(c.req.url).searchParams));
+  }
+  if (sub === 'attach' && type.kind === 'Pod') {
+    // Only as a WebSocket upgrade (./streams); authorised as `create pods/attach`.
+    const slot = streamSlot(c);
+    if (!slot) throw new BadRequestError('attach is served only as a WebSocket upgrade (v5.channel.k8s.io)');
+    const query = new URL(c.req.url).searchParams;
+    const headers = { upgrade: c.req.header('upgrade'), protocols: c.req.header('sec-websocket-protocol') };
+    slot.plan = await attachStreamPlan(api, namespace ?? 'default', name, query, headers);
+    return c.body(null, 204);
   }
   if (sub === 'log' && type.kind === 'Pod') {
     if (method !== 'GET') unsupported();

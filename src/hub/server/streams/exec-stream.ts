@@ -21,7 +21,8 @@ async function sendChannel(ws: WebSocket, channel: number, text: string): Promis
   }
 }
 
-function sendMessage(ws: WebSocket, msg: Buffer): Promise<void> {
+/** Sends one message once the socket has taken it; rejects when the client is gone. */
+export function sendMessage(ws: WebSocket, msg: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ws.readyState !== ws.OPEN) return reject(new Error('the client closed the connection'));
     ws.send(msg, { binary: true }, (err) => (err ? reject(err) : resolve()));

@@ -20,8 +20,20 @@ export interface ExecStreamPlan {
   timeoutSeconds: number;
 }
 
+/**
+ * A non-interactive `attach`: the container's output from now on (its log, followed from the end),
+ * until the client leaves or the pod goes.
+ */
+export interface AttachStreamPlan {
+  kind: 'attach';
+  namespace: string;
+  name: string;
+  container?: string;
+  stdout: boolean;
+}
+
 /** What a streaming route asks the upgrade handler to run. */
-export type StreamPlan = ExecStreamPlan;
+export type StreamPlan = ExecStreamPlan | AttachStreamPlan;
 
 /** The slot a streaming route fills; present only on requests that came in as an upgrade. */
 export interface StreamSlot {

@@ -15,7 +15,7 @@ import { ObjectRegistry } from '../../registry/index.js';
 import { SqliteStore } from '../../store/index.js';
 import { createApiApp } from '../app.js';
 import { fakeLogs } from '../testdata/harness.js';
-import type { PodExecOptions, PodExecSource } from '../types.js';
+import type { PodExecOptions, PodExecSource, PodLogOptions, PodLogSource } from '../types.js';
 import { PodStreamUpgrades } from './stream-upgrades.js';
 
 const VIEWER_TOKEN = 'viewer-token-0123456789abcdef';
@@ -37,6 +37,17 @@ const exec: PodExecSource = {
     if (opts.command[0] === 'fail') return Promise.reject(new Error('container main is not running'));
     if (opts.command[0] === 'big') return Promise.resolve({ exitCode: 0, stdout: 'x'.repeat(100_000), stderr: '' });
     return Promise.resolve({ exitCode: Number(arg || 0), stdout: `out ${arg}\n`, stderr: `err ${arg}\n` });
+  },
+};
+
+// Where attach reads: the fake pod log, recording what was asked and whether the follow was ended.
+const attached: { opts: PodLogOptions; aborted: boolean }[] = [];
+const attachLogs: PodLogSource = {
+  async *stream(namespace, pod, opts, signal) {
+    const rec = { opts, aborted: false };
+    attached.push(rec);
+    signal.addEventListener('abort', () => (rec.aborted = true), { once: true });
+    yield* fakeLogs.stream(namespace, pod, opts, signal);
   },
 };
 
@@ -62,7 +73,7 @@ beforeAll(async () => {
     spec: { containers: [{ name: 'main', image: 'hello.wasm' }] },
   });
   server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  streams = new PodStreamUpgrades({ fetch: app.fetch, exec, logger });
+  streams = new PodStreamUpgrades({ fetch: app.fetch, exec, logs: attachLogs, logger });
   server.on('upgrade', (req, socket, head) =>
     streams.handles(req) ? streams.upgrade(req, socket, head) : socket.destroy(),
   );
@@ -217,3 +228,52 @@ describe('the SPDY retry kubectl makes after a refused WebSocket', () => {
     expect(r.body.message).toContain('v5.channel.k8s.io');
   });
 });
+
+describe('attach (no stdin, no tty)', () => {
+  it('streams the container’s output from now on, until the client leaves (which ends the follow)', async () => {
+    const ws = new WebSocket(
+      `${base}/api/v1/namespaces/default/pods/a/attach?container=main&stdout=true&stderr=true`,
+      ['v5.channel.k8s.io'],
+      { headers: { authorization: `Bearer ${auth.adminToken}` } },
+    );
+    const frames: { channel: number; text: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.on('message', (data: Buffer) => {
+        frames.push({ channel: data[0] ?? -1, text: data.subarray(1).toString() });
+        if (frames.length === 3) resolve();
+      });
+      ws.on('error', reject);
+    });
+    expect(frames).toEqual([
+      { channel: 1, text: 'default/a line 1\n' },
+      { channel: 1, text: 'main line 2\n' },
+      { channel: 1, text: 'tail=0 line 3\n' },
+    ]);
+    expect(attached.at(-1)?.opts).toEqual({ follow: true, tailLines: 0, container: 'main' });
+    ws.close();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await until(() => attached.at(-1)?.aborted === true);
+  });
+
+  it('is refused with -i/-t for now, and as a plain request', async () => {
+    const ws = new WebSocket(`${base}/api/v1/namespaces/default/pods/a/attach?stdin=true`, ['v5.channel.k8s.io'], {
+      headers: { authorization: `Bearer ${auth.adminToken}` },
+    });
+    const status = await new Promise<number>((resolve) => {
+      ws.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(400);
+    const plain = await fetch(`${base.replace('ws:', 'http:')}/api/v1/namespaces/default/pods/a/attach`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${auth.adminToken}` },
+    });
+    expect(plain.status).toBe(400);
+  });
+});
+
+/** Polls `cond` (the server side runs on its own turn of the event loop). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(cond()).toBe(true);
+}

@@ -8,7 +8,8 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errorMessage, type Logger } from '../../../api/index.js';
-import type { PodExecSource } from '../types.js';
+import type { PodExecSource, PodLogSource } from '../types.js';
+import { runAttachStream } from './attach-stream.js';
 import { chooseProtocol } from './channel-protocol.js';
 import { runExecStream } from './exec-stream.js';
 import type { StreamPlan, StreamUpgradeEnv } from './stream-env.js';
@@ -24,6 +25,8 @@ const MAX_REFUSAL_BYTES = 64 * 1024;
 export interface StreamUpgradeDeps {
   fetch: (req: Request, env: StreamUpgradeEnv) => Response | Promise<Response>;
   exec?: PodExecSource;
+  /** Where attach reads the container's output (the pod's log, followed). */
+  logs?: PodLogSource;
   logger: Logger;
 }
 
@@ -69,13 +72,11 @@ export class PodStreamUpgrades {
   }
 
   #run(ws: WebSocket, plan: StreamPlan): void {
-    const exec = this.#deps.exec;
-    if (!exec) {
-      ws.close(1011, 'exec is not available on this hub');
-      return;
-    }
     ws.on('error', () => ws.terminate());
-    void runExecStream(ws, exec, plan, this.#deps.logger);
+    const { exec, logs, logger } = this.#deps;
+    if (plan.kind === 'exec' && exec) void runExecStream(ws, exec, plan, logger);
+    else if (plan.kind === 'attach' && logs) void runAttachStream(ws, logs, plan, logger);
+    else ws.close(1011, `${plan.kind} is not available on this hub`);
   }
 }
 
