@@ -125,7 +125,7 @@ export class Hub {
     private readonly lock: DataDirLock,
     /** The hub's TLS (CA, serving certificate); undefined with `insecureHttp`. */
     readonly tls: HubTls | undefined,
-    /** kubectl's exec over WebSocket (`…/pods/{name}/exec`), beside the node gateway's upgrades. */
+    /** kubectl's exec and attach over WebSocket (`…/pods/{name}/exec|attach`), beside the node gateway's upgrades. */
     private readonly streams: PodStreamUpgrades,
   ) {}
 
