@@ -25,6 +25,7 @@ import { BlobStore } from './blobs/index.js';
 import type { ZoneEvictionOptions } from './controllers/index.js';
 import { clusterInformers, hubControllers } from './hub-controllers.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
+import { PodStreamUpgrades } from './server/streams/index.js';
 import {
   CertificateAuthenticator,
   DEFAULT_NODE_CERT_LIFETIME_SECONDS,
@@ -124,6 +125,8 @@ export class Hub {
     private readonly lock: DataDirLock,
     /** The hub's TLS (CA, serving certificate); undefined with `insecureHttp`. */
     readonly tls: HubTls | undefined,
+    /** kubectl's exec and attach over WebSocket (`…/pods/{name}/exec|attach`), beside the node gateway's upgrades. */
+    private readonly streams: PodStreamUpgrades,
   ) {}
 
   /**
@@ -276,7 +279,8 @@ export class Hub {
       caBundlePem: tls?.servingCaPem,
       ...(nodeCertificates ? { nodeCertificates } : {}),
     });
-    return new Hub(options, store, api, auth, informers, gateway, runners, app, lock, tls);
+    const streams = new PodStreamUpgrades({ fetch: app.fetch, exec: gateway, logs: gateway, logger: log('streams') });
+    return new Hub(options, store, api, auth, informers, gateway, runners, app, lock, tls, streams);
   }
 
   /** Syncs the caches, starts the controllers, and listens. Resolves with the bound address. */
@@ -294,7 +298,7 @@ export class Hub {
     // Watches and followed logs are long-lived: no request timeout on them.
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
-    this.gateway.attach(server);
+    this.gateway.attach(server, this.streams);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port, this.options.host, () => resolve());
@@ -338,6 +342,7 @@ export class Hub {
     this.informers.stop();
     this.tls?.stop();
     await this.gateway.stop();
+    this.streams.close();
     const server = this.server;
     if (server) {
       await new Promise<void>((resolve) => {

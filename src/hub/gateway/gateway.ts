@@ -9,7 +9,8 @@
  * (`pod-requests.ts`). Frames to a node stay within what it decodes (`pod-frames.ts`: a big pod set
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
  * rate-limited per node (`event-limiter.ts`); what a node reports is taken in by `node-reports.ts`. */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Server as HttpsServer } from 'node:https';
 import type { NodeInfo, NodeToHub } from '../../api/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
@@ -27,6 +28,12 @@ import { NodeReports } from './node-reports.js';
 import { NodeInterest } from './node-interest.js';
 import { ServiceStream } from './service-stream.js';
 import { CLOSE_NODE_REVOKED, type NodeSession } from './session.js';
+
+/** Another upgrade handler sharing the server (the API's streaming subresources). */
+export interface UpgradeHandler {
+  handles(req: IncomingMessage): boolean;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
 
 export type { GatewayAuth, NodeGatewayDeps } from './gateway-deps.js';
 
@@ -139,9 +146,14 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     deps.endpoints.addHandler({ onAdd: svcChanged, onUpdate: (_o, n) => svcChanged(n), onDelete: svcChanged });
   }
 
-  /** Handles WebSocket upgrades on `server` (other upgrade paths are refused with 404). */
-  attach(server: Server | HttpsServer): void {
-    server.on('upgrade', (req, socket, head) => this.upgrades.upgrade(req, socket, head));
+  /**
+   * Handles WebSocket upgrades on `server`: those `other` handles (the API's streaming subresources)
+   * go to it, the rest here (paths other than the gateway's are refused with 404).
+   */
+  attach(server: Server | HttpsServer, other?: UpgradeHandler): void {
+    server.on('upgrade', (req, socket, head) =>
+      other?.handles(req) ? other.upgrade(req, socket, head) : this.upgrades.upgrade(req, socket, head),
+    );
   }
 
   /** Names of nodes with a live session. */

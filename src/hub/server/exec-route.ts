@@ -4,9 +4,12 @@
  * Non-interactive (no stdin, no tty): Kubernetes streams exec over SPDY/WebSocket channels; Edgeplane's
  * exec is one request, one answer, which is what probes, scripts and `edgectl exec` need. Exec is a
  * write (`create pods/exec`): only POST reaches here, and only for callers allowed to write.
+ * kubectl's exec (`GET` with `Upgrade: websocket`, see ./streams) is validated by `execStreamPlan`.
  */
 import { BadRequestError, parseSecondsParam, typeByKind, type Pod } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import { CHANNEL_PROTOCOLS, chooseProtocol } from './streams/channel-protocol.js';
+import type { AttachStreamPlan, ExecStreamPlan } from './streams/stream-env.js';
 import type { PodExecResult, PodExecSource } from './types.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -36,4 +39,82 @@ export async function execInPod(
     throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
   }
   return exec.exec(namespace, name, { command, timeoutSeconds, ...(container !== undefined ? { container } : {}) });
+}
+
+/**
+ * How long a streamed (kubectl) exec may run: kubectl sends no timeout, and a one-shot command's node
+ * timer is what ends one whose client went away, so it is bounded at an hour rather than a day.
+ */
+export const STREAM_EXEC_TIMEOUT_SECONDS = 3600;
+
+/**
+ * Validates a streaming exec (`GET …/exec?command=…&stdout=true&stderr=true` with `Upgrade: websocket`
+ * and a channel sub-protocol) and says what to run once the connection is upgraded.
+ */
+export async function execStreamPlan(
+  api: ObjectAPI,
+  namespace: string,
+  name: string,
+  query: URLSearchParams,
+  headers: { upgrade: string | undefined; protocols: string | undefined },
+): Promise<ExecStreamPlan> {
+  const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
+  if (on('stdin') || on('tty'))
+    throw new BadRequestError('exec with stdin or a tty (-i, -t) is not supported yet: run the command without -i/-t');
+  const command = query.getAll('command');
+  if (command.length === 0)
+    throw new BadRequestError('you must specify at least one command for the container (command=…)', [
+      { field: 'command', message: 'Required value' },
+    ]);
+  const container = query.get('container') ?? undefined;
+  const pod = await api.get<Pod>(POD, namespace, name);
+  if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
+    throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
+  }
+  // After the request's own checks: kubectl retries a refused WebSocket over SPDY and prints only the
+  // second refusal, so a bad container or a missing pod must be what that one says.
+  checkChannelUpgrade(headers);
+  return {
+    kind: 'exec',
+    namespace,
+    name,
+    command,
+    ...(container !== undefined ? { container } : {}),
+    stdout: on('stdout'),
+    stderr: on('stderr'),
+    timeoutSeconds: STREAM_EXEC_TIMEOUT_SECONDS,
+  };
+}
+
+/** Refuses an upgrade that is not a WebSocket offering a channel sub-protocol this hub speaks. */
+function checkChannelUpgrade(headers: { upgrade: string | undefined; protocols: string | undefined }): void {
+  if ((headers.upgrade ?? '').toLowerCase() !== 'websocket')
+    throw new BadRequestError(
+      `streaming over "${headers.upgrade ?? ''}" is not served: use WebSocket with ${CHANNEL_PROTOCOLS.join(' or ')} (kubectl 1.30 or later)`,
+    );
+  if (chooseProtocol([headers.protocols ?? '']) === undefined)
+    throw new BadRequestError(`no supported sub-protocol offered: this hub speaks ${CHANNEL_PROTOCOLS.join(', ')}`);
+}
+
+/**
+ * Validates a streaming attach (`GET …/attach?container=c&stdout=true` as an upgrade): without stdin
+ * or a tty, it is the container's output from now on (./streams/attach-stream.ts).
+ */
+export async function attachStreamPlan(
+  api: ObjectAPI,
+  namespace: string,
+  name: string,
+  query: URLSearchParams,
+  headers: { upgrade: string | undefined; protocols: string | undefined },
+): Promise<AttachStreamPlan> {
+  const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
+  if (on('stdin') || on('tty'))
+    throw new BadRequestError('attach with stdin or a tty (-i, -t) is not supported yet: attach without -i/-t');
+  const container = query.get('container') ?? undefined;
+  const pod = await api.get<Pod>(POD, namespace, name);
+  if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
+    throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
+  }
+  checkChannelUpgrade(headers);
+  return { kind: 'attach', namespace, name, ...(container !== undefined ? { container } : {}), stdout: on('stdout') };
 }

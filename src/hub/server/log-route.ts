@@ -1,6 +1,7 @@
 /** `GET …/pods/{name}/log`: text/plain, streamed from the pod's node through a `PodLogSource`. */
 import { BadRequestError, typeByKind, type Pod } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import { windowed, type LogWindow } from './streams/log-window.js';
 import type { PodLogOptions, PodLogSource } from './types.js';
 
 const POD = typeByKind('v1', 'Pod');
@@ -26,7 +27,10 @@ export function logOptions(query: Record<string, string | undefined>): PodLogOpt
   return opts;
 }
 
-/** Streams the log of pod `namespace/name`. Errors before the first chunk become a Status. */
+/**
+ * Streams the log of pod `namespace/name`. Errors before the first chunk become a Status. A `window`
+ * (since, limitBytes: ./streams/log-window.ts) is applied here, on what the node sends.
+ */
 export async function logResponse(
   api: ObjectAPI,
   logs: PodLogSource,
@@ -34,6 +38,7 @@ export async function logResponse(
   name: string,
   opts: PodLogOptions,
   signal: AbortSignal,
+  window?: LogWindow,
 ): Promise<Response> {
   if (!POD) throw new Error('Pod kind is not registered');
   const pod = await api.get<Pod>(POD, namespace, name);
@@ -43,7 +48,10 @@ export async function logResponse(
   const abort = new AbortController();
   const onAbort = (): void => abort.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  const it = logs.stream(namespace, name, opts, abort.signal)[Symbol.asyncIterator]();
+  // The node is asked for timestamps when the hub must place lines in time (the window strips them again).
+  const nodeOpts = window?.sinceMs !== undefined ? { ...opts, timestamps: true } : opts;
+  const source = logs.stream(namespace, name, nodeOpts, abort.signal);
+  const it = (window ? windowed(source, window) : source)[Symbol.asyncIterator]();
   const cleanup = (): void => {
     signal.removeEventListener('abort', onAbort);
     abort.abort();

@@ -16,8 +16,10 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
-import { execInPod } from './exec-route.js';
+import { attachStreamPlan, execInPod, execStreamPlan } from './exec-route.js';
 import { applyFieldValidation } from './field-validation.js';
+import { logWindow } from './streams/log-window.js';
+import { streamSlot } from './streams/stream-env.js';
 import { logOptions, logResponse } from './log-route.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch.js';
@@ -265,15 +267,34 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
     }
   }
   if (sub === 'exec' && type.kind === 'Pod') {
+    // kubectl's exec: an upgrade (authorised as `create pods/exec` whatever the method) run by ./streams.
+    const slot = streamSlot(c);
+    if (slot) {
+      const query = new URL(c.req.url).searchParams;
+      const headers = { upgrade: c.req.header('upgrade'), protocols: c.req.header('sec-websocket-protocol') };
+      slot.plan = await execStreamPlan(api, namespace ?? 'default', name, query, headers);
+      return c.body(null, 204);
+    }
     // A write (it runs a command): POST only, as `create pods/exec` (see auth-middleware).
     if (method !== 'POST')
       throw new MethodNotAllowedError(`exec runs a command and is a write: use POST, not ${method}, on ${c.req.path}`);
     if (!deps.exec) throw new MethodNotAllowedError('exec is not available on this hub');
     return c.json(await execInPod(api, deps.exec, namespace ?? 'default', name, new URL(c.req.url).searchParams));
   }
+  if (sub === 'attach' && type.kind === 'Pod') {
+    // Only as a WebSocket upgrade (./streams); authorised as `create pods/attach`.
+    const slot = streamSlot(c);
+    if (!slot) throw new BadRequestError('attach is served only as a WebSocket upgrade (v5.channel.k8s.io)');
+    const query = new URL(c.req.url).searchParams;
+    const headers = { upgrade: c.req.header('upgrade'), protocols: c.req.header('sec-websocket-protocol') };
+    slot.plan = await attachStreamPlan(api, namespace ?? 'default', name, query, headers);
+    return c.body(null, 204);
+  }
   if (sub === 'log' && type.kind === 'Pod') {
     if (method !== 'GET') unsupported();
-    return logResponse(api, deps.logs, namespace ?? 'default', name, logOptions(c.req.query()), c.req.raw.signal);
+    const query = c.req.query();
+    const window = logWindow(query, Date.now());
+    return logResponse(api, deps.logs, namespace ?? 'default', name, logOptions(query), c.req.raw.signal, window);
   }
   throw new NotFoundError('', '', 'the server could not find the requested resource');
 }

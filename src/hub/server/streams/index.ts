@@ -1,0 +1,10 @@
+/** Streaming subresources over kubectl's WebSocket channel protocol. */
+export { PodStreamUpgrades, type StreamUpgradeDeps } from './stream-upgrades.js';
+export {
+  streamSlot,
+  type StreamPlan,
+  type ExecStreamPlan,
+  type StreamSlot,
+  type StreamUpgradeEnv,
+} from './stream-env.js';
+export { chooseProtocol, CHANNEL_PROTOCOLS } from './channel-protocol.js';

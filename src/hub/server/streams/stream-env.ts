@@ -1,0 +1,53 @@
+/**
+ * How a streaming request (`exec`/`attach`/`portforward` with `Upgrade: websocket`) passes through the
+ * API app: the upgrade handler runs it through the app like any request (authentication, RBAC,
+ * validation and errors as Status all stay in one place), with a slot in the app's env; the route
+ * fills the slot with what to run once the connection is upgraded, and the handler upgrades it.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
+
+/** A non-interactive `exec` to run over a channel WebSocket. */
+export interface ExecStreamPlan {
+  kind: 'exec';
+  namespace: string;
+  name: string;
+  command: string[];
+  container?: string;
+  /** Which output channels the client asked for (`stdout=true`, `stderr=true`). */
+  stdout: boolean;
+  stderr: boolean;
+  timeoutSeconds: number;
+}
+
+/**
+ * A non-interactive `attach`: the container's output from now on (its log, followed from the end),
+ * until the client leaves or the pod goes.
+ */
+export interface AttachStreamPlan {
+  kind: 'attach';
+  namespace: string;
+  name: string;
+  container?: string;
+  stdout: boolean;
+}
+
+/** What a streaming route asks the upgrade handler to run. */
+export type StreamPlan = ExecStreamPlan | AttachStreamPlan;
+
+/** The slot a streaming route fills; present only on requests that came in as an upgrade. */
+export interface StreamSlot {
+  plan?: StreamPlan;
+}
+
+/** The env the upgrade handler runs the app with (`incoming` as `@hono/node-server` sets it). */
+export interface StreamUpgradeEnv {
+  incoming: IncomingMessage;
+  streamSlot: StreamSlot;
+}
+
+/** The request's stream slot, when it came in as an HTTP upgrade; undefined for ordinary requests. */
+export function streamSlot(c: Context): StreamSlot | undefined {
+  const env = c.env as Partial<StreamUpgradeEnv> | undefined;
+  return env?.streamSlot;
+}

@@ -1,0 +1,104 @@
+/**
+ * The API's streaming upgrades (`GET …/pods/{name}/exec` with `Upgrade: websocket`): each request is
+ * run through the API app with a stream slot, so it is authenticated, authorised (`create pods/exec`)
+ * and validated like any other; a route that accepts it fills the slot and the connection is upgraded
+ * to the channel protocol; anything else is answered with the app's response (a Status) and closed.
+ */
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { errorMessage, type Logger } from '../../../api/index.js';
+import type { PodExecSource, PodLogSource } from '../types.js';
+import { runAttachStream } from './attach-stream.js';
+import { chooseProtocol } from './channel-protocol.js';
+import { runExecStream } from './exec-stream.js';
+import type { StreamPlan, StreamUpgradeEnv } from './stream-env.js';
+
+/** Paths of the streaming subresources (the app decides what each answers). */
+const STREAM_PATH = /^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/]+\/(exec|attach|portforward)$/;
+/** Largest message a client may send (stdin chunks and resizes are small; client-go writes 32 KiB). */
+const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+/** Largest error body written back on a refused upgrade (Statuses are small; bound it anyway). */
+const MAX_REFUSAL_BYTES = 64 * 1024;
+
+/** What the upgrade handler needs: the API app and the exec source. */
+export interface StreamUpgradeDeps {
+  fetch: (req: Request, env: StreamUpgradeEnv) => Response | Promise<Response>;
+  exec?: PodExecSource;
+  /** Where attach reads the container's output (the pod's log, followed). */
+  logs?: PodLogSource;
+  logger: Logger;
+}
+
+/** Serves the API's streaming upgrades. */
+export class PodStreamUpgrades {
+  readonly #deps: StreamUpgradeDeps;
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => chooseProtocol([...offered]) ?? false,
+  });
+
+  constructor(deps: StreamUpgradeDeps) {
+    this.#deps = deps;
+  }
+
+  /** Whether `req` is for a streaming subresource (others go to their own upgrade handler). */
+  handles(req: IncomingMessage): boolean {
+    return STREAM_PATH.test((req.url ?? '').split('?')[0] ?? '');
+  }
+
+  /** Handles one upgrade request for a streaming subresource. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const env: StreamUpgradeEnv = { incoming: req, streamSlot: {} };
+    socket.on('error', () => socket.destroy());
+    void (async () => {
+      const res = await this.#deps.fetch(toRequest(req), env);
+      const plan = env.streamSlot.plan;
+      if (plan === undefined || res.status >= 300) return refuse(socket, res);
+      if (socket.destroyed) return;
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#run(ws, plan));
+    })().catch((err: unknown) => {
+      this.#deps.logger.error({ err: errorMessage(err) }, 'streaming upgrade failed');
+      socket.destroy();
+    });
+  }
+
+  /** Ends every open stream (the hub is stopping) and closes the WebSocket server. */
+  close(): void {
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.#wss.close();
+  }
+
+  #run(ws: WebSocket, plan: StreamPlan): void {
+    ws.on('error', () => ws.terminate());
+    const { exec, logs, logger } = this.#deps;
+    if (plan.kind === 'exec' && exec) void runExecStream(ws, exec, plan, logger);
+    else if (plan.kind === 'attach' && logs) void runAttachStream(ws, logs, plan, logger);
+    else ws.close(1011, `${plan.kind} is not available on this hub`);
+  }
+}
+
+/** The upgrade request as a fetch Request (no body: a streaming request carries none). */
+function toRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
+  }
+  const host = req.headers.host ?? 'localhost';
+  const scheme = 'encrypted' in req.socket ? 'https' : 'http';
+  return new Request(`${scheme}://${host}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers });
+}
+
+/** Writes the app's answer as a plain HTTP response and closes the socket. */
+async function refuse(socket: Duplex, res: Response): Promise<void> {
+  const body = Buffer.from(await res.arrayBuffer()).subarray(0, MAX_REFUSAL_BYTES);
+  const status = res.status >= 300 ? res.status : 400;
+  const type = res.headers.get('content-type') ?? 'text/plain';
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: ${type}\r\n` +
+    `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  if (!socket.destroyed) socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+}
