@@ -65,6 +65,22 @@ export const OwnerReference = z.strictObject({
 });
 export type OwnerReference = z.infer<typeof OwnerReference>;
 
+/** A FieldsV1 trie: `f:<field>`, `k:<keys json>`, `v:<value json>`, `.` (the node itself) → children. */
+export type FieldsV1 = { [element: string]: FieldsV1 };
+export const FieldsV1: z.ZodType<FieldsV1> = z.lazy(() => z.record(z.string(), FieldsV1));
+
+/** One field manager's ownership (`metadata.managedFields[]`), as server-side apply records it. */
+export const ManagedFieldsEntry = z.strictObject({
+  manager: z.string().max(128),
+  operation: z.enum(['Apply', 'Update']),
+  apiVersion: z.string(),
+  time: z.string().optional(),
+  fieldsType: z.literal('FieldsV1'),
+  fieldsV1: FieldsV1,
+  subresource: z.string().optional(),
+});
+export type ManagedFieldsEntry = z.infer<typeof ManagedFieldsEntry>;
+
 export const ObjectMeta = z.strictObject({
   name: DnsSubdomain.optional(),
   generateName: z.string().optional(),
@@ -79,6 +95,7 @@ export const ObjectMeta = z.strictObject({
   deletionGracePeriodSeconds: Seconds(0).optional(),
   ownerReferences: z.array(OwnerReference).optional(),
   finalizers: z.array(z.string()).optional(),
+  managedFields: z.array(ManagedFieldsEntry).optional(),
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 

@@ -5,7 +5,7 @@
  * Every other call goes straight through.
  */
 import type { KubeObject, ResourceType } from '../../../api/index.js';
-import type { DeleteOptions, ObjectAPI } from '../../registry/index.js';
+import type { DeleteOptions, ObjectAPI, WriteOptions } from '../../registry/index.js';
 import type { Authorizer } from '../authorize.js';
 import type { Principal } from '../principal.js';
 import { checkNoEscalation, isRbacKind } from './escalation.js';
@@ -30,13 +30,16 @@ export function guardRbacWrites(
     return obj;
   };
   return {
-    async create<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T> {
+    // A dry run is not seen by the policy: nothing was stored.
+    async create<T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions): Promise<T> {
       check(type, obj);
-      return seen(await api.create<T>(type, obj));
+      const out = await api.create<T>(type, obj, opts);
+      return opts?.dryRun ? out : seen(out);
     },
-    async update<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T> {
+    async update<T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions): Promise<T> {
       check(type, obj);
-      return seen(await api.update<T>(type, obj));
+      const out = await api.update<T>(type, obj, opts);
+      return opts?.dryRun ? out : seen(out);
     },
     async delete<T extends KubeObject>(
       type: ResourceType,
@@ -48,7 +51,7 @@ export function guardRbacWrites(
     },
     get: (type, namespace, name) => api.get(type, namespace, name),
     list: (type, opts) => api.list(type, opts),
-    updateStatus: (type, obj) => api.updateStatus(type, obj),
+    updateStatus: (type, obj, opts) => api.updateStatus(type, obj, opts),
     watch: (type, opts, onEvent) => api.watch(type, opts, onEvent),
   };
 }
