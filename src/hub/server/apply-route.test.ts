@@ -162,3 +162,39 @@ describe('server-side apply and field managers over the API', () => {
     ]);
   });
 });
+
+describe('server-side apply authorisation', () => {
+  const patcher = { name: 'patcher', token: 'patcher-token-0123456789', groups: [] };
+  it('needs create as well as patch when the apply creates the object', async () => {
+    const h = await createHarness({ users: [patcher] });
+    try {
+      const rbac = '/apis/rbac.authorization.k8s.io/v1';
+      const role = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'cm-patch', namespace: 'default' },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'patch'] }],
+      };
+      expect((await h.req('POST', `${rbac}/namespaces/default/roles`, role)).status).toBe(201);
+      const binding = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'cm-patch', namespace: 'default' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-patch' },
+        subjects: [{ kind: 'User', name: 'patcher' }],
+      };
+      expect((await h.req('POST', `${rbac}/namespaces/default/rolebindings`, binding)).status).toBe(201);
+      const cm = (v: string) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"k":"${v}"}}`;
+      const path = '/api/v1/namespaces/default/configmaps/c?fieldManager=p';
+      const denied = await h.req('PATCH', path, cm('1'), { ...APPLY, token: patcher.token });
+      expect(denied.status).toBe(403);
+      expect((await h.req('GET', '/api/v1/namespaces/default/configmaps/c')).status).toBe(404);
+      expect((await h.req('PATCH', path, cm('1'), APPLY)).status).toBe(201);
+      const allowed = await h.req('PATCH', path, cm('2'), { ...APPLY, token: patcher.token });
+      expect(allowed.status).toBe(200);
+      expect((await allowed.json()).data).toEqual({ k: '2' });
+    } finally {
+      await h.close();
+    }
+  });
+});

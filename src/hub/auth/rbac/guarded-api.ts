@@ -4,9 +4,9 @@
  * next request, and the escalation check of its next write, see it; a deleted token stops at once).
  * Every other call goes straight through.
  */
-import type { KubeObject, ResourceType } from '../../../api/index.js';
+import { ForbiddenError, type KubeObject, type ResourceType } from '../../../api/index.js';
 import type { DeleteOptions, ObjectAPI, WriteOptions } from '../../registry/index.js';
-import type { Authorizer } from '../authorize.js';
+import { forbiddenMessage, type Authorizer, type RequestAttributes } from '../authorize.js';
 import type { Principal } from '../principal.js';
 import { checkNoEscalation, isRbacKind } from './escalation.js';
 import type { RbacPolicy } from './policy.js';
@@ -25,6 +25,18 @@ export function guardRbacWrites(
     const parsed = type.schema.safeParse(obj);
     if (parsed.success) checkNoEscalation(policy, authorize, who, parsed.data as KubeObject);
   };
+  const mayCreate = (type: ResourceType, obj: unknown): void => {
+    const meta = (obj as Partial<KubeObject>).metadata;
+    const what: RequestAttributes = {
+      kind: 'resource',
+      verb: 'create',
+      group: type.group,
+      resource: type.plural,
+      ...(type.namespaced && meta?.namespace !== undefined ? { namespace: meta.namespace } : {}),
+    };
+    const d = authorize(who, what);
+    if (!d.allowed) throw new ForbiddenError(forbiddenMessage(who, what, d.reason));
+  };
   const seen = <T extends KubeObject>(obj: T, deleted = false): T => {
     observe(obj, deleted);
     return obj;
@@ -32,6 +44,8 @@ export function guardRbacWrites(
   return {
     // A dry run is not seen by the policy: nothing was stored.
     async create<T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions): Promise<T> {
+      // A server-side apply came in as `patch`; creating the object needs `create` too, as in Kubernetes.
+      if (opts?.applied) mayCreate(type, obj);
       check(type, obj);
       const out = await api.create<T>(type, obj, opts);
       return opts?.dryRun ? out : seen(out);
