@@ -215,5 +215,8 @@ describe('strategic merge patch', () => {
       strategicMergePatch({ spec: { containers: [{ name: 'a' }] } }, { spec: { containers: [{ image: 'x' }] } }, POD),
     ).toThrow(/merge key "name"/);
     expect(() => strategicMergePatch({}, { $bogus: 1 }, POD)).toThrow(/unknown directive/);
+    // A directive value String() cannot print (found thinking like the patches fuzzer) is still a 400.
+    expect(() => strategicMergePatch({}, { $patch: { toString: 1 } }, POD)).toThrow(/unknown patch type/);
+    expect(() => strategicMergePatch({}, { $retainKeys: 'x' }, POD)).toThrow(/must be a list/);
   });
 });

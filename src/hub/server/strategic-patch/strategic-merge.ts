@@ -53,7 +53,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, n: PatchNode | undefi
     const d = patch[DIRECTIVE];
     if (d === 'replace') return mergeMap({}, stripDirective(patch), n);
     if (d === 'delete') return {};
-    if (d !== 'merge') throw bad(`unknown patch type "${String(d)}" in map`);
+    if (d !== 'merge') throw bad(`unknown patch type "${JSON.stringify(d)?.slice(0, 50)}" in map`);
     patch = stripDirective(patch);
   }
   retainKeys(original, patch);
@@ -179,7 +179,7 @@ function mergeList(original: Json[], patch: Json[], field: PatchField): Json[] {
       live = live.filter((x) => !(isObject(x) && x[key] === raw[key]));
     } else if (d === 'replace') replace = true;
     else if (d === 'merge') throw bad('merging lists cannot yet be specified in the patch');
-    else throw bad(`unknown patch type "${String(d)}" in list`);
+    else throw bad(`unknown patch type "${JSON.stringify(d)?.slice(0, 50)}" in list`);
   }
   if (replace) return items.map((x) => mergeMap({}, x, field.node));
   for (const item of items) {
