@@ -90,8 +90,9 @@ describe('RBAC with edgectl against a real hub', () => {
     expect((await as('viewer', ['get', 'deployments', '-n', 'team'])).code).toBe(0);
     const w = await as('viewer', ['apply', '-f', '-'], deployment('default'));
     expect(w.code).toBe(1);
+    // edgectl apply is a server-side apply (PATCH), so the refusal names patch, as kubectl apply --server-side's does.
     expect(w.stderr).toContain(
-      'Error from server (Forbidden): deployments.apps is forbidden: User "viewer" cannot create resource "deployments" in API group "apps" in the namespace "default"',
+      'Error from server (Forbidden): deployments.apps "web" is forbidden: User "viewer" cannot patch resource "deployments" in API group "apps" in the namespace "default"',
     );
     const exec = await as('viewer', ['auth', 'can-i', 'create', 'pods', '--subresource', 'exec']);
     expect(exec).toMatchObject({ code: 1, stdout: 'no\n' });

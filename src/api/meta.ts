@@ -65,6 +65,22 @@ export const OwnerReference = z.strictObject({
 });
 export type OwnerReference = z.infer<typeof OwnerReference>;
 
+/** A FieldsV1 trie: `f:<field>`, `k:<keys json>`, `v:<value json>`, `.` (the node itself) → children. */
+export type FieldsV1 = { [element: string]: FieldsV1 };
+export const FieldsV1: z.ZodType<FieldsV1> = z.lazy(() => z.record(z.string(), FieldsV1));
+
+/** One field manager's ownership (`metadata.managedFields[]`), as server-side apply records it. */
+export const ManagedFieldsEntry = z.strictObject({
+  manager: z.string().max(128),
+  operation: z.enum(['Apply', 'Update']),
+  apiVersion: z.string(),
+  time: z.string().optional(),
+  fieldsType: z.literal('FieldsV1'),
+  fieldsV1: FieldsV1,
+  subresource: z.string().optional(),
+});
+export type ManagedFieldsEntry = z.infer<typeof ManagedFieldsEntry>;
+
 export const ObjectMeta = z.strictObject({
   name: DnsSubdomain.optional().describe(
     'Name of the object, unique among objects of its kind in its namespace (an RFC 1123 subdomain).',
@@ -108,6 +124,12 @@ export const ObjectMeta = z.strictObject({
     .array(z.string())
     .optional()
     .describe('Names that must be removed before the object is deleted from storage.'),
+  managedFields: z
+    .array(ManagedFieldsEntry)
+    .optional()
+    .describe(
+      'Which field manager owns which fields (server-side apply); kubectl hides it unless --show-managed-fields.',
+    ),
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
 

@@ -98,6 +98,25 @@ export class EdgeClient {
     return this.http.json(ObjectEnvelope, 'PUT', resourcePath(type, ns, name), { body: obj, signal }).then(asKind<T>);
   }
 
+  /**
+   * Server-side apply: PATCHes `obj` as `application/apply-patch+yaml` for `fieldManager` (`force`
+   * takes fields other managers own). Creates the object when absent (`created`).
+   */
+  async apply<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    obj: KubeObject,
+    opts: { fieldManager: string; force?: boolean; signal?: AbortSignal },
+  ): Promise<{ object: T; created: boolean }> {
+    const { ns, name } = nsName(type, obj);
+    const res = await this.http.jsonWithStatus(ObjectEnvelope, 'PATCH', resourcePath(type, ns, name), {
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: opts.fieldManager, force: opts.force === true ? 'true' : undefined },
+      signal: opts.signal,
+    });
+    return { object: asKind<T>(res.body), created: res.statusCode === 201 };
+  }
+
   /** PUTs the `/status` subresource. */
   updateStatus<T extends KubeObject = KubeObject>(
     type: ResourceType,

@@ -19,6 +19,8 @@ export interface RequestOptions {
   /** Streaming responses (watch, follow logs) must not time out between chunks. */
   stream?: boolean | undefined;
   accept?: string | undefined;
+  /** The body's media type when it is not JSON's own (a server-side apply: `application/apply-patch+yaml`). */
+  contentType?: string | undefined;
 }
 
 /** A 2xx response whose body has not been read yet. */
@@ -82,7 +84,7 @@ export class HttpTransport {
       headers['content-type'] = 'application/octet-stream';
     } else if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = opts.contentType ?? 'application/json';
     }
     let res: Dispatcher.ResponseData;
     try {
@@ -109,6 +111,16 @@ export class HttpTransport {
     path: string,
     opts: RequestOptions = {},
   ): Promise<z.output<S>> {
+    return (await this.jsonWithStatus(schema, method, path, opts)).body;
+  }
+
+  /** `json`, with the answer's status code (201 Created vs 200 OK). */
+  async jsonWithStatus<S extends z.ZodType>(
+    schema: S,
+    method: Dispatcher.HttpMethod,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<{ statusCode: number; body: z.output<S> }> {
     const res = await this.open(method, path, opts);
     let text: string;
     try {
@@ -124,7 +136,7 @@ export class HttpTransport {
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw new InvalidAnswerError(`${method} ${path}`, parsed.error.issues);
-    return parsed.data;
+    return { statusCode: res.statusCode, body: parsed.data };
   }
 
   async #failure(res: Dispatcher.ResponseData): Promise<EdgeError> {

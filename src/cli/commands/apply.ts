@@ -1,9 +1,9 @@
 /**
- * `edgectl apply -f`: validate every manifest locally, upload local Wasm images, then create what
- * is absent and update what exists (namespaces first), printing `created|configured|unchanged`.
+ * `edgectl apply -f`: validate every manifest locally, upload local Wasm images, then server-side
+ * apply each (namespaces first) as field manager `edgectl`, printing `created|configured|unchanged`.
  */
 import type { Command } from 'commander';
-import { EdgeError, RESOURCE_TYPES, type KubeObject } from '../../api/index.js';
+import { EdgeError, RESOURCE_TYPES } from '../../api/index.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -21,48 +21,27 @@ export function collect(value: string, previous: string[] | undefined): string[]
 
 type Outcome = 'created' | 'configured' | 'unchanged';
 
-/**
- * The object to PUT: the manifest's spec (and other top-level fields), labels and annotations on
- * top of the server's metadata (uid, resourceVersion…) and status.
- */
-export function mergeForUpdate(live: KubeObject, desired: KubeObject): KubeObject {
-  const merged: KubeObject = {
-    ...desired,
-    metadata: { ...live.metadata, labels: desired.metadata.labels, annotations: desired.metadata.annotations },
-  };
-  if (live.status !== undefined) merged.status = live.status;
-  else delete merged.status;
-  return merged;
-}
+/** The field manager edgectl applies as (server-side apply). */
+export const EDGECTL_FIELD_MANAGER = 'edgectl';
 
+/**
+ * Applies one manifest with server-side apply as manager `edgectl`, forcing conflicts: the hub
+ * merges it by field ownership (a field dropped from the manifest is removed, one another writer
+ * owns alone is kept), and the manifest wins where it names a field (what edgectl apply always did).
+ * The GET before only tells `configured` from `unchanged`.
+ */
 async function applyOne(client: EdgeClient, item: ValidManifest, signal: AbortSignal): Promise<Outcome> {
   const { type, object } = item;
-  const ns = object.metadata.namespace;
-  const name = object.metadata.name ?? '';
-  for (let attempt = 0; ; attempt++) {
-    let live: KubeObject;
-    try {
-      live = await client.get(type, ns, name, signal);
-    } catch (err) {
-      if (!(err instanceof EdgeError && err.code === 'NotFound')) throw err;
-      try {
-        await client.create(type, object, { signal });
-        return 'created';
-      } catch (createErr) {
-        // Created by someone else between our GET and POST: update it instead.
-        if (attempt === 0 && createErr instanceof EdgeError && createErr.code === 'AlreadyExists') continue;
-        throw createErr;
-      }
-    }
-    try {
-      const updated = await client.update(type, mergeForUpdate(live, object), signal);
-      return updated.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured';
-    } catch (err) {
-      // A writer slipped in between GET and PUT: re-read once and try again.
-      if (attempt === 0 && err instanceof EdgeError && err.code === 'Conflict') continue;
-      throw err;
-    }
+  let before: string | undefined;
+  try {
+    before = (await client.get(type, object.metadata.namespace, object.metadata.name ?? '', signal)).metadata
+      .resourceVersion;
+  } catch (err) {
+    if (!(err instanceof EdgeError && err.code === 'NotFound')) throw err;
   }
+  const done = await client.apply(type, object, { fieldManager: EDGECTL_FIELD_MANAGER, force: true, signal });
+  if (done.created) return 'created';
+  return done.object.metadata.resourceVersion === before ? 'unchanged' : 'configured';
 }
 
 /** Runs `apply`. */

@@ -9,6 +9,7 @@ import {
   tableRow,
   toJson,
   toYaml,
+  withoutManagedFields,
   type OutputFormat,
   type TableOptions,
 } from '../printers/index.js';
@@ -51,8 +52,8 @@ export async function watchAndPrint(
       for await (const ev of client.watch(type, { ...select, resourceVersion: rv })) {
         if (ev.type === 'BOOKMARK') continue;
         if (names.length > 1 && !names.includes(ev.object.metadata.name ?? '')) continue;
-        if (format === 'json') ctx.out(toJson(ev.object));
-        else if (format === 'yaml') ctx.out(`---\n${toYaml(ev.object)}`);
+        if (format === 'json') ctx.out(toJson(withoutManagedFields(ev.object)));
+        else if (format === 'yaml') ctx.out(`---\n${toYaml(withoutManagedFields(ev.object))}`);
         else if (format === 'name') ctx.out(`${objectRef(type, ev.object.metadata.name ?? '')}\n`);
         else {
           const opts = { ...table, now: ctx.now() };

@@ -15,6 +15,7 @@ export {
   OUTPUT_FORMATS,
   kindNoun,
   listOrObject,
+  withoutManagedFields,
   objectRef,
   sortForTable,
   tableHeader,

@@ -63,10 +63,19 @@ export function tableRow(type: ResourceType, obj: KubeObject, opts: TableOptions
   ];
 }
 
-/** The value `-o json|yaml` prints: the object itself when single, else a `v1 List`. */
+/** `obj` without `metadata.managedFields`, which kubectl too leaves out unless `--show-managed-fields`. */
+export function withoutManagedFields(obj: KubeObject): KubeObject {
+  if (obj.metadata.managedFields === undefined) return obj;
+  const metadata = { ...obj.metadata };
+  delete metadata.managedFields;
+  return { ...obj, metadata };
+}
+
+/** The value `-o json|yaml` prints: the object itself when single, else a `v1 List` (managedFields left out). */
 export function listOrObject(objs: readonly KubeObject[], single: boolean): unknown {
-  if (single && objs.length === 1) return objs[0];
-  return { apiVersion: 'v1', kind: 'List', items: objs };
+  const shown = objs.map(withoutManagedFields);
+  if (single && shown.length === 1) return shown[0];
+  return { apiVersion: 'v1', kind: 'List', items: shown };
 }
 
 /** JSON as kubectl prints it (4-space indent, trailing newline). */

@@ -26,7 +26,16 @@ import { objectKey } from './keys.js';
 import { omit } from './omit.js';
 import { createStrategies, ensureNamespace, type KindStrategy, type StrategyFor } from './strategies/index.js';
 import { resourceName, storeError } from './store-errors.js';
-import type { DeleteOptions, ListOptions, ObjectAPI, ObjectList, WatchEvent, WatchOptions } from './types.js';
+import type {
+  DeleteOptions,
+  ListOptions,
+  ObjectAPI,
+  ObjectList,
+  WatchEvent,
+  WatchOptions,
+  WriteOptions,
+} from './types.js';
+import { recordUpdate } from './managed-fields/index.js';
 import { checkPreconditions, mergeUpdate, withGeneration } from './update.js';
 import { listObjects, watchObjects } from './list-watch.js';
 import { SharedWatches } from './shared-watches.js';
@@ -68,7 +77,7 @@ export class ObjectRegistry implements ObjectAPI {
     this.#watches = new SharedWatches(deps.store, deps.logger);
   }
 
-  async create<T extends KubeObject>(type: ResourceType, raw: unknown): Promise<T> {
+  async create<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
     const input = this.#parse(type, raw);
     const meta = input.metadata;
     if (!meta.name && !meta.generateName) {
@@ -105,10 +114,11 @@ export class ObjectRegistry implements ObjectAPI {
       const key = objectKey(type, namespace, name);
       try {
         const rev = await strategy.exclusive(async () => {
-          obj = await strategy.allocate(key, obj, undefined);
-          return this.#store.create(key, obj);
+          obj = this.#withManagers(type, undefined, await strategy.allocate(key, obj, undefined), input, opts);
+          return opts.dryRun ? undefined : this.#store.create(key, obj);
         });
-        return withResourceVersion<T>(obj, rev);
+        // A dry run is not stored: no resourceVersion, as Kubernetes answers it.
+        return rev === undefined ? (obj as T) : withResourceVersion<T>(obj, rev);
       } catch (err) {
         // A generated name that collides is retried with a new suffix, as Kubernetes does.
         if (err instanceof AlreadyExistsError && !meta.name && attempt < GENERATE_NAME_TRIES - 1) continue;
@@ -127,24 +137,63 @@ export class ObjectRegistry implements ObjectAPI {
     return listObjects<T>(this.#store, type, opts);
   }
 
-  async update<T extends KubeObject>(type: ResourceType, raw: unknown): Promise<T> {
+  async update<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
     const input = this.#parse(type, raw);
     const strategy = this.#strategy(type);
-    return this.#replace<T>(type, input, async (cur) => {
-      const next = await mergeUpdate(type, strategy, cur, input);
-      const key = objectKey(type, next.metadata.namespace, next.metadata.name ?? '');
-      return withGeneration(cur, await strategy.allocate(key, next, cur));
-    });
+    return this.#replace<T>(
+      type,
+      input,
+      async (cur) => {
+        const next = await mergeUpdate(type, strategy, cur, input);
+        const key = objectKey(type, next.metadata.namespace, next.metadata.name ?? '');
+        return this.#withManagers(type, cur, withGeneration(cur, await strategy.allocate(key, next, cur)), input, opts);
+      },
+      opts.dryRun === true,
+    );
   }
 
-  async updateStatus<T extends KubeObject>(type: ResourceType, raw: unknown): Promise<T> {
+  async updateStatus<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
     if (!type.hasStatus) throw new MethodNotAllowedError(`${resourceName(type)} have no status subresource`);
     const input = this.#parse(type, raw);
-    return this.#replace<T>(type, input, (cur) => {
-      const next: KubeObject = { ...cur, status: input.status };
-      if (input.status === undefined) delete next.status;
-      return Promise.resolve(next);
-    });
+    return this.#replace<T>(
+      type,
+      input,
+      (cur) => {
+        const next: KubeObject = { ...cur, status: input.status };
+        if (input.status === undefined) delete next.status;
+        const w = opts.fieldManager === undefined ? {} : { ...opts, subresource: 'status' };
+        return Promise.resolve(this.#withManagers(type, cur, next, input, w));
+      },
+      opts.dryRun === true,
+    );
+  }
+
+  /**
+   * `next` with the managedFields of this write: as server-side apply computed them, or with the
+   * write recorded as an Update by `opts.fieldManager`. Writers that name no manager (the hub's own
+   * controllers) leave them as they were.
+   */
+  #withManagers(
+    type: ResourceType,
+    cur: KubeObject | undefined,
+    next: KubeObject,
+    input: KubeObject,
+    opts: WriteOptions & { subresource?: string },
+  ): KubeObject {
+    let managed: KubeObject['metadata']['managedFields'];
+    if (opts.applied) managed = opts.applied.managedFields;
+    else if (opts.fieldManager !== undefined) {
+      const w = {
+        manager: opts.fieldManager,
+        time: rfc3339(this.#clock.now()),
+        ...(opts.subresource ? { subresource: opts.subresource } : {}),
+      };
+      managed = recordUpdate(type, cur, next, input.metadata.managedFields, w);
+    } else return next;
+    const metadata = { ...next.metadata };
+    if (managed === undefined) delete metadata.managedFields;
+    else metadata.managedFields = managed;
+    return { ...next, metadata };
   }
 
   async delete<T extends KubeObject>(
@@ -217,6 +266,7 @@ export class ObjectRegistry implements ObjectAPI {
     type: ResourceType,
     input: KubeObject,
     build: (cur: KubeObject) => Promise<KubeObject>,
+    dryRun = false,
   ): Promise<T> {
     const name = input.metadata.name;
     if (!name)
@@ -236,6 +286,7 @@ export class ObjectRegistry implements ObjectAPI {
         return await strategy.exclusive(async () => {
           const next = await build(cur);
           if (jsonEqual(next, cur)) return cur as T;
+          if (dryRun) return next as T;
           return this.#write<T>(strategy, key, sv, next);
         });
       } catch (err) {

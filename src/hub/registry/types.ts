@@ -4,7 +4,7 @@
  * controller go through it, so an object written by a controller obeys the same rules as one
  * written by `edgectl`.
  */
-import type { KubeObject, ResourceType } from '../../api/index.js';
+import type { KubeObject, ManagedFieldsEntry, ResourceType } from '../../api/index.js';
 
 /** Filters for list and watch. Strings use the `labelSelector=`/`fieldSelector=` URL syntax. */
 export interface ListOptions {
@@ -52,6 +52,16 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
+/** Options of a create or update. */
+export interface WriteOptions {
+  /** `dryRun=All`: everything but the store write; the answer is what would have been stored. */
+  dryRun?: boolean;
+  /** Records the write in `metadata.managedFields` as an Update by this manager. */
+  fieldManager?: string;
+  /** Server-side apply: the managedFields it computed, stored as given (no Update is recorded). */
+  applied?: { managedFields: ManagedFieldsEntry[] | undefined };
+}
+
 /** Who is calling (for audit/authorisation later); controllers pass their own name. */
 export interface Caller {
   user: string;
@@ -59,7 +69,7 @@ export interface Caller {
 
 export interface ObjectAPI {
   /** Validates, defaults and creates. Namespaced kinds need an existing namespace. */
-  create<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T>;
+  create<T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions): Promise<T>;
   /** Throws NotFoundError. `namespace` is ignored for cluster-scoped kinds. */
   get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T>;
   list<T extends KubeObject>(type: ResourceType, opts?: ListOptions): Promise<ObjectList<T>>;
@@ -68,9 +78,9 @@ export interface ObjectAPI {
    * `metadata.resourceVersion` is set it must match (ConflictError). A spec change bumps
    * `generation`. An update that changes nothing does not write and returns the stored object.
    */
-  update<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T>;
+  update<T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions): Promise<T>;
   /** Replaces only `status` (with the same resourceVersion rule). */
-  updateStatus<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T>;
+  updateStatus<T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions): Promise<T>;
   /**
    * Deletes. A pod bound to a node is deleted gracefully: `deletionTimestamp` is set and the object
    * stays until its node confirms (then deleted with gracePeriodSeconds 0). Returns the object as

@@ -1,15 +1,21 @@
 /** Reading request bodies: content type check, size limit (also for chunked bodies), JSON parsing. */
 import type { Context } from 'hono';
+import { parse as parseYaml } from 'yaml';
 import { BadRequestError, RequestTooLargeError, UnsupportedMediaTypeError, errorMessage } from '../../api/index.js';
 
 /** Default largest object body: 3 MiB, as etcd's default request limit in Kubernetes. */
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-/** Content types accepted for PATCH, and the patch flavour each selects. */
+/**
+ * Content types accepted for PATCH, and the patch flavour each selects: JSON merge patch, strategic
+ * merge patch (by the kind's patch metadata), JSON patch, and server-side apply (a YAML or JSON
+ * object: the applier's whole intent, merged by field ownership).
+ */
 export const PATCH_TYPES = {
   'application/merge-patch+json': 'merge',
-  'application/strategic-merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
   'application/json-patch+json': 'json',
+  'application/apply-patch+yaml': 'apply',
 } as const;
 export type PatchKind = (typeof PATCH_TYPES)[keyof typeof PATCH_TYPES];
 
@@ -178,5 +184,24 @@ export async function readPatch(c: Context, max: number): Promise<{ kind: PatchK
       `the body of the request was in an unsupported media type "${type}" (expected one of ${Object.keys(PATCH_TYPES).join(', ')})`,
     );
   }
-  return { kind, patch: parseJson(await readBytes(c, max)) };
+  const bytes = await readBytes(c, max);
+  return { kind, patch: kind === 'apply' ? parseApplyYaml(bytes) : parseJson(bytes) };
+}
+
+/**
+ * Parses a server-side apply body: YAML (JSON is YAML too). Aliases are bounded by the library's
+ * `maxAliasCount` (no billion laughs), and the result passes the same tree checks as JSON.
+ */
+export function parseApplyYaml(bytes: Uint8Array): unknown {
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === '') throw new BadRequestError('request body is empty; expected a YAML or JSON object');
+  checkJsonNesting(text);
+  let value: unknown;
+  try {
+    value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (err) {
+    throw new BadRequestError(`invalid YAML in request body: ${errorMessage(err)}`);
+  }
+  checkJsonTree(value);
+  return value;
 }

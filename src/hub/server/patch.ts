@@ -1,6 +1,7 @@
 /**
- * Patches: JSON merge patch (RFC 7386; strategic merge patch is served as merge patch) and JSON
- * patch (RFC 6902). Both work on plain JSON values and never mutate their inputs.
+ * Patches: JSON merge patch (RFC 7386), strategic merge patch (`strategic-patch/`, by the kind's
+ * patch metadata) and JSON patch (RFC 6902). All work on plain JSON values and never mutate their
+ * inputs. Server-side apply is not a patch of this kind: the field manager merges it.
  *
  * Hostile patches: `applyPatch` is the one door every patch type passes, and it refuses any patch
  * that names `__proto__`, `constructor` or `prototype` (a JSON pointer token or a merge-patch key at
@@ -18,8 +19,9 @@
  * (RFC 7386) is ten lines and stays ours.
  */
 import jsonpatch, { type Operation } from 'fast-json-patch';
-import { BadRequestError, RequestTooLargeError } from '../../api/index.js';
+import { BadRequestError, RequestTooLargeError, type PatchNode } from '../../api/index.js';
 import type { PatchKind } from './body.js';
+import { strategicMergePatch } from './strategic-patch/index.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -251,9 +253,16 @@ export function jsonPatch(target: unknown, rawOps: unknown, limits: PatchLimits 
  * Applies a patch of `kind` to `target`: the one entry every patch type passes, so the guard
  * against prototype keys sits here for any patch type added later.
  */
-export function applyPatch(kind: PatchKind, target: unknown, patch: unknown, limits: PatchLimits = {}): unknown {
+export function applyPatch(
+  kind: PatchKind,
+  target: unknown,
+  patch: unknown,
+  limits: PatchLimits = {},
+  meta?: PatchNode,
+): unknown {
   if (kind === 'json') return jsonPatch(target, patch, limits);
+  if (kind === 'apply') throw new BadRequestError('server-side apply is not a patch of an existing object here');
   if (!isObject(patch)) throw new BadRequestError('a merge patch must be a JSON object');
   guardMergePatch(patch);
-  return mergePatch(target, patch);
+  return kind === 'strategic' ? strategicMergePatch(target, patch, meta) : mergePatch(target, patch);
 }

@@ -10,11 +10,13 @@ import {
   apiVersionOf,
   parseSecondsParam,
   issuesToCauses,
+  patchMetaOf,
   type KubeObject,
   type ObjectList,
   type ResourceType,
 } from '../../api/index.js';
-import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
+import type { DeleteOptions as RegistryDeleteOptions, WriteOptions } from '../registry/index.js';
+import { serverSideApply, writeOptions } from './apply-route.js';
 import { readBytes, readJson, readPatch, parseJson } from './body.js';
 import { attachStreamPlan, execInPod, execStreamPlan } from './exec-route.js';
 import { applyFieldValidation } from './field-validation.js';
@@ -176,7 +178,7 @@ export async function handleCollection(
         `create ${type.plural} in a namespace: POST ${type.group === '' ? '/api' : `/apis/${type.group}`}/${type.version}/namespaces/{namespace}/${type.plural}`,
       );
     const body = applyFieldValidation(c, type, bindToUrl(type, await readJson(c, maxBody), namespace));
-    return c.json(await deps.api.create(type, body), 201);
+    return c.json(await deps.api.create(type, body, writeOptions(c)), 201);
   }
   throw new MethodNotAllowedError(`method ${method} is not supported on ${c.req.path}`);
 }
@@ -187,12 +189,19 @@ async function patchObject(
   route: ObjectRoute,
   deps: ApiDeps,
   maxBody: number,
-  write: (obj: unknown) => Promise<KubeObject>,
-): Promise<KubeObject> {
+  write: (obj: unknown, opts: WriteOptions) => Promise<KubeObject>,
+): Promise<Response> {
+  const opts = writeOptions(c);
   const { kind, patch } = await readPatch(c, maxBody);
+  if (kind === 'apply') {
+    if (route.sub !== undefined) throw new MethodNotAllowedError(`server-side apply of ${route.sub} is not supported`);
+    const applied = bindToUrl(route.type, patch, route.namespace, route.name) as KubeObject;
+    const done = await serverSideApply(deps.api, route.type, route.namespace, applied, opts);
+    return c.json(done.object, done.created ? 201 : 200);
+  }
   for (let attempt = 0; ; attempt++) {
     const cur = await deps.api.get(route.type, route.namespace, route.name);
-    const patched = applyPatch(kind, cur, patch);
+    const patched = applyPatch(kind, cur, patch, {}, patchMetaOf(route.type.kind));
     const body = applyFieldValidation(
       c,
       route.type,
@@ -203,7 +212,7 @@ async function patchObject(
       isObject(patched.metadata) &&
       patched.metadata.resourceVersion !== cur.metadata.resourceVersion;
     try {
-      return await write(body);
+      return c.json(await write(body, opts));
     } catch (err) {
       // A patch that did not name a resourceVersion applies to whatever is current.
       if (!(err instanceof ConflictError) || pinned || attempt >= PATCH_RETRIES) throw err;
@@ -229,9 +238,9 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
           return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
         return c.json(await api.get(type, namespace, name));
       case 'PUT':
-        return c.json(await api.update(type, writeBody(await readJson(c, maxBody))));
+        return c.json(await api.update(type, writeBody(await readJson(c, maxBody)), writeOptions(c)));
       case 'PATCH':
-        return c.json(await patchObject(c, route, deps, maxBody, (o) => api.update(type, o)));
+        return patchObject(c, route, deps, maxBody, (o, opts) => api.update(type, o, opts));
       case 'DELETE':
         return c.json(await api.delete(type, namespace, name, await deleteOptions(c, maxBody)));
       default:
@@ -243,9 +252,9 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
       case 'GET':
         return c.json(await api.get(type, namespace, name));
       case 'PUT':
-        return c.json(await api.updateStatus(type, writeBody(await readJson(c, maxBody))));
+        return c.json(await api.updateStatus(type, writeBody(await readJson(c, maxBody)), writeOptions(c)));
       case 'PATCH':
-        return c.json(await patchObject(c, route, deps, maxBody, (o) => api.updateStatus(type, o)));
+        return patchObject(c, route, deps, maxBody, (o, opts) => api.updateStatus(type, o, opts));
       default:
         return unsupported();
     }

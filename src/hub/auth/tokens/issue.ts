@@ -12,7 +12,7 @@ import {
   type Token,
   type TokenSpec,
 } from '../../../api/index.js';
-import type { ObjectAPI } from '../../registry/index.js';
+import type { ObjectAPI, WriteOptions } from '../../registry/index.js';
 import { formatJoinToken } from './join-format.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -75,8 +75,9 @@ export async function issueToken(
  */
 export function issueTokensOnCreate(api: ObjectAPI, caHash?: string): ObjectAPI {
   return {
-    async create<T extends KubeObject>(type: ResourceType, obj: unknown): Promise<T> {
-      if (type.kind !== 'Token' || type.group !== TOKEN_GROUP) return api.create<T>(type, obj);
+    async create<T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions): Promise<T> {
+      // A dry run issues nothing: the registry checks the object and stores nothing.
+      if (type.kind !== 'Token' || type.group !== TOKEN_GROUP || opts?.dryRun) return api.create<T>(type, obj, opts);
       const parsed = type.schema.safeParse(obj);
       // An invalid body is left to the registry, which names its causes.
       if (!parsed.success) return api.create<T>(type, obj);
@@ -101,8 +102,8 @@ export function issueTokensOnCreate(api: ObjectAPI, caHash?: string): ObjectAPI 
     },
     get: (type, namespace, name) => api.get(type, namespace, name),
     list: (type, opts) => api.list(type, opts),
-    update: (type, obj) => api.update(type, obj),
-    updateStatus: (type, obj) => api.updateStatus(type, obj),
+    update: (type, obj, opts) => api.update(type, obj, opts),
+    updateStatus: (type, obj, opts) => api.updateStatus(type, obj, opts),
     delete: (type, namespace, name, opts) => api.delete(type, namespace, name, opts),
     watch: (type, opts, onEvent) => api.watch(type, opts, onEvent),
   };
