@@ -32,3 +32,4 @@ export type * from './logger.js';
 export type * from './runtime.js';
 export { toStatus, fromStatus, Status } from './status.js';
 export * from './rest.js';
+export * from './tables/index.js';

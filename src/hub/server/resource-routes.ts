@@ -22,6 +22,7 @@ import { listResponse } from './list-response.js';
 import { applyPatch } from './patch.js';
 import type { ResourceRoute } from './resource-path.js';
 import { parseScale, patchScale, toScale, updateScale } from './scale.js';
+import { TableWatchEncoder, listTable, negotiateTable, objectTable, tableResponse } from './table-negotiation.js';
 import type { ApiDeps, ApiEnv } from './types.js';
 import { WatchEncoder } from './watch-encoder.js';
 import { watchResponse } from './watch-stream.js';
@@ -121,6 +122,12 @@ async function deleteOptions(c: Ctx, max: number): Promise<RegistryDeleteOptions
   return opts;
 }
 
+/** A GET of one object: the object, or its one-row Table when the client asks for tables. */
+function objectResponse(c: Ctx, obj: KubeObject): Response {
+  const table = negotiateTable(c.req.header('accept'), c.req.query('includeObject'));
+  return table ? tableResponse(objectTable(obj, table)) : c.json(obj);
+}
+
 /** Collection URLs: GET list or watch, POST create. */
 export async function handleCollection(
   c: Ctx,
@@ -135,6 +142,7 @@ export async function handleCollection(
     const byName = name === undefined ? [] : [`metadata.name=${name}`];
     const fieldSelector = [...byName, ...(q.fieldSelector ? [q.fieldSelector] : [])].join(',') || undefined;
     const filter = { namespace, labelSelector: q.labelSelector, fieldSelector };
+    const table = negotiateTable(c.req.header('accept'), q.includeObject);
     if (isTrue(q.watch)) {
       const allowWatchBookmarks = isTrue(q.allowWatchBookmarks);
       const timeout = parseSecondsParam('timeoutSeconds', q.timeoutSeconds);
@@ -146,7 +154,7 @@ export async function handleCollection(
         {
           bookmarkIntervalMs: deps.watchBookmarkIntervalMs ?? 30_000,
           logger: deps.logger,
-          encoder: deps.watchEncoder ?? new WatchEncoder(),
+          encoder: table ? new TableWatchEncoder(type.kind, table) : (deps.watchEncoder ?? new WatchEncoder()),
         },
       );
     }
@@ -165,7 +173,7 @@ export async function handleCollection(
       },
       items: list.items,
     };
-    return listResponse(answer);
+    return table ? tableResponse(listTable(answer, type.kind, table)) : listResponse(answer);
   }
   if (method === 'POST') {
     if (type.namespaced && namespace === undefined)
@@ -219,7 +227,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
         // `GET …/pods/a?watch=true`: a watch of that one object.
         if (isTrue(c.req.query('watch')))
           return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
-        return c.json(await api.get(type, namespace, name));
+        return objectResponse(c, await api.get(type, namespace, name));
       case 'PUT':
         return c.json(await api.update(type, bindToUrl(type, await readJson(c, maxBody), namespace, name)));
       case 'PATCH':
