@@ -14,9 +14,9 @@ const pod: Pod = {
   status: {
     phase: 'Running',
     podIP: '10.0.0.7',
-    containerStatuses: [{ name: 'c', ready: true, restartCount: 0, state: { running: {} } }],
+    containerStatuses: [{ name: 'c', image: 'hello.wasm', ready: true, restartCount: 0, state: { running: {} } }],
   },
-} as Pod;
+};
 
 describe('server-side tables', () => {
   it('answers a Table only when the client prefers one', () => {
