@@ -57,11 +57,28 @@ function shown(v: unknown): string {
 }
 
 /**
+ * Drops object members whose value is `null`, at any depth: Kubernetes decodes a JSON null into an
+ * absent field, and kubectl sends such members (`metadata.creationTimestamp: null` in the pod
+ * template of `rollout undo`, `kubectl create --dry-run -o yaml` output fed back to the API).
+ */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  // defineProperty, not `out[k] =`: a `__proto__` member stays a member (and is refused by the schema).
+  for (const [k, x] of Object.entries(v))
+    if (x !== null)
+      Object.defineProperty(out, k, { value: dropNulls(x), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/**
  * Checks the body's identity against the URL: apiVersion/kind, and namespace and name where the
  * URL gives them (a difference is 400; an absent body value takes the URL's).
  */
-function bindToUrl(type: ResourceType, body: unknown, namespace: string | undefined, name?: string): unknown {
-  if (!isObject(body)) throw new BadRequestError('request body must be a JSON object');
+function bindToUrl(type: ResourceType, given: unknown, namespace: string | undefined, name?: string): unknown {
+  if (!isObject(given)) throw new BadRequestError('request body must be a JSON object');
+  const body = dropNulls(given) as Record<string, unknown>;
   const want = apiVersionOf(type);
   if (body.apiVersion !== undefined && body.apiVersion !== want) {
     throw new BadRequestError(
