@@ -15,11 +15,12 @@ import {
   type ResourceType,
 } from '../../api/index.js';
 import type { DeleteOptions as RegistryDeleteOptions } from '../registry/index.js';
-import { readBytes, readJson, readPatch, parseJson } from './body.js';
+import { mediaType, readBytes, readJson, readPatch, parseJson } from './body.js';
 import { execInPod } from './exec-route.js';
 import { logOptions, logResponse } from './log-route.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch.js';
+import { PROTOBUF_MEDIA_TYPE, decodeObject } from './protobuf/index.js';
 import type { ResourceRoute } from './resource-path.js';
 import { parseScale, patchScale, toScale, updateScale } from './scale.js';
 import { TableWatchEncoder, listTable, negotiateTable, objectTable, tableResponse } from './table-negotiation.js';
@@ -110,9 +111,24 @@ function bindToUrl(type: ResourceType, given: unknown, namespace: string | undef
   return { apiVersion: want, kind: type.kind, ...body, metadata: meta };
 }
 
+/**
+ * A create or update body: JSON, or Kubernetes protobuf for the kinds that have messages (kubectl's
+ * typed clients — `create deployment|configmap|secret|namespace` — send protobuf).
+ */
+async function readObject(c: Ctx, type: ResourceType, max: number): Promise<unknown> {
+  if (mediaType(c) !== PROTOBUF_MEDIA_TYPE) return readJson(c, max);
+  return decodeObject(await readBytes(c, max), [type.kind]);
+}
+
 async function deleteOptions(c: Ctx, max: number): Promise<RegistryDeleteOptions> {
   const bytes = await readBytes(c, max);
-  const raw = bytes.byteLength > 0 ? parseJson(bytes) : {};
+  // `kubectl drain` deletes pods through a typed client: DeleteOptions in protobuf.
+  const raw =
+    bytes.byteLength === 0
+      ? {}
+      : mediaType(c) === PROTOBUF_MEDIA_TYPE
+        ? decodeObject(bytes, ['DeleteOptions'])
+        : parseJson(bytes);
   const parsed = DeleteOptions.safeParse(raw);
   if (!parsed.success)
     throw new BadRequestError(
@@ -197,7 +213,7 @@ export async function handleCollection(
       throw new MethodNotAllowedError(
         `create ${type.plural} in a namespace: POST ${type.group === '' ? '/api' : `/apis/${type.group}`}/${type.version}/namespaces/{namespace}/${type.plural}`,
       );
-    const body = bindToUrl(type, await readJson(c, maxBody), namespace);
+    const body = bindToUrl(type, await readObject(c, type, maxBody), namespace);
     return c.json(await deps.api.create(type, body), 201);
   }
   throw new MethodNotAllowedError(`method ${method} is not supported on ${c.req.path}`);
@@ -246,7 +262,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
           return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
         return objectResponse(c, await api.get(type, namespace, name));
       case 'PUT':
-        return c.json(await api.update(type, bindToUrl(type, await readJson(c, maxBody), namespace, name)));
+        return c.json(await api.update(type, bindToUrl(type, await readObject(c, type, maxBody), namespace, name)));
       case 'PATCH':
         return c.json(await patchObject(c, route, deps, maxBody, (o) => api.update(type, o)));
       case 'DELETE':

@@ -4,6 +4,7 @@
  * `ExtraValue{items}` messages in protobuf and string arrays in JSON).
  */
 import { BadRequestError, UnsupportedMediaTypeError, errorMessage } from '../../../api/index.js';
+import { Type } from 'protobufjs';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { hasProtobufMessage, protobufType } from './messages.js';
 
@@ -24,6 +25,23 @@ function convertExtra(obj: Json, toJson: boolean): void {
 }
 
 /**
+ * Drops `""` string fields of messages, at any depth (map values are left alone: a label or a
+ * ConfigMap value may be empty): Go writes every non-pointer string field, set or not (an unset
+ * `restartPolicy` arrives as ""), where JSON omits it; so "" means unset, as Kubernetes reads it.
+ */
+function dropEmptyStrings(type: Type, obj: Json): Json {
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    if (v === '' && !field.map && !field.repeated) delete obj[field.name];
+    const sub = field.resolvedType;
+    if (field.map || !(sub instanceof Type)) continue;
+    if (Array.isArray(v)) for (const e of v) if (isRecord(e)) dropEmptyStrings(sub, e);
+    if (isRecord(v)) dropEmptyStrings(sub, v);
+  }
+  return obj;
+}
+
+/**
  * Decodes a protobuf body holding one object of `expectedKinds`; the result has `apiVersion` and
  * `kind` set as JSON has them. A body of another kind, or one with no message here, is refused.
  */
@@ -36,7 +54,11 @@ export function decodeObject(body: Uint8Array, expectedKinds: readonly string[])
   let obj: Json;
   try {
     const type = protobufType(envelope.kind);
-    obj = type.toObject(type.decode(envelope.raw), { longs: Number, defaults: false });
+    // bytes as base64, as JSON writes them (Secret data, ConfigMap binaryData).
+    obj = dropEmptyStrings(
+      type,
+      type.toObject(type.decode(envelope.raw), { longs: Number, bytes: String, defaults: false }),
+    );
   } catch (err) {
     throw new BadRequestError(`protobuf body is not a valid ${envelope.kind}: ${errorMessage(err)}`);
   }
