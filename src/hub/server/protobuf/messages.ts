@@ -139,8 +139,10 @@ const MESSAGES: Record<string, Fields> = {
 // LocalSubjectAccessReview has SubjectAccessReview's fields.
 MESSAGES.LocalSubjectAccessReview = MESSAGES.SubjectAccessReview!;
 
+// proto2 (explicit presence), as Kubernetes' .proto files: a field on the wire is kept even at its zero
+// value (`replicas: 0` of `kubectl create deployment --replicas=0`), an absent one stays absent.
 const root = Root.fromJSON({
-  nested: Object.fromEntries(Object.entries(MESSAGES).map(([name, fields]) => [name, { fields }])),
+  nested: Object.fromEntries(Object.entries(MESSAGES).map(([name, fields]) => [name, { edition: 'proto2', fields }])),
 });
 
 /** The protobufjs type of message `name` (one declared above). */
