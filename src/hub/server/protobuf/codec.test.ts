@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeObject, encodeObject } from './codec.js';
 
 describe('protobuf bodies of kubectl create', () => {
-  it('drops unset ("") message strings but keeps empty map values; bytes come back as base64', () => {
+  it('drops unset ("", 0) message fields but keeps empty map values; bytes come back as base64', () => {
     const cm = encodeObject({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -35,7 +35,10 @@ describe('protobuf bodies of kubectl create', () => {
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' } },
-          spec: { restartPolicy: '', containers: [{ name: 'web', image: 'x', ports: [{ containerPort: 8080 }] }] },
+          spec: {
+            restartPolicy: '',
+            containers: [{ name: 'web', image: 'x', ports: [{ containerPort: 8080, hostPort: 0 }] }],
+          },
         },
         strategy: {},
       },

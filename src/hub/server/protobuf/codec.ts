@@ -24,19 +24,24 @@ function convertExtra(obj: Json, toJson: boolean): void {
   );
 }
 
+/** Fields that are pointers in Go: on the wire only when set, so a zero there is a real zero. */
+const POINTER_FIELDS = new Set(['replicas', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'gracePeriodSeconds']);
+
 /**
- * Drops `""` string fields of messages, at any depth (map values are left alone: a label or a
- * ConfigMap value may be empty): Go writes every non-pointer string field, set or not (an unset
- * `restartPolicy` arrives as ""), where JSON omits it; so "" means unset, as Kubernetes reads it.
+ * Drops unset scalar fields of messages, at any depth (map values are left alone: a label or a
+ * ConfigMap value may be empty): Go writes every non-pointer field, set or not (an unset
+ * `restartPolicy` arrives as "", `hostPort` as 0), where JSON omits it; so a zero value means unset,
+ * as Kubernetes reads it — except in the pointer fields above.
  */
-function dropEmptyStrings(type: Type, obj: Json): Json {
+function dropUnset(type: Type, obj: Json): Json {
   for (const field of type.fieldsArray) {
     const v = obj[field.name];
-    if (v === '' && !field.map && !field.repeated) delete obj[field.name];
+    const zero = v === '' || v === false || (v === 0 && !POINTER_FIELDS.has(field.name));
+    if (zero && !field.map && !field.repeated) delete obj[field.name];
     const sub = field.resolvedType;
     if (field.map || !(sub instanceof Type)) continue;
-    if (Array.isArray(v)) for (const e of v) if (isRecord(e)) dropEmptyStrings(sub, e);
-    if (isRecord(v)) dropEmptyStrings(sub, v);
+    if (Array.isArray(v)) for (const e of v) if (isRecord(e)) dropUnset(sub, e);
+    if (isRecord(v)) dropUnset(sub, v);
   }
   return obj;
 }
@@ -55,10 +60,7 @@ export function decodeObject(body: Uint8Array, expectedKinds: readonly string[])
   try {
     const type = protobufType(envelope.kind);
     // bytes as base64, as JSON writes them (Secret data, ConfigMap binaryData).
-    obj = dropEmptyStrings(
-      type,
-      type.toObject(type.decode(envelope.raw), { longs: Number, bytes: String, defaults: false }),
-    );
+    obj = dropUnset(type, type.toObject(type.decode(envelope.raw), { longs: Number, bytes: String, defaults: false }));
   } catch (err) {
     throw new BadRequestError(`protobuf body is not a valid ${envelope.kind}: ${errorMessage(err)}`);
   }
