@@ -3,13 +3,12 @@
  * sends its SelfSubjectAccessReview and SelfSubjectRulesReview as Kubernetes protobuf. Each user has a
  * kubeconfig of its own (0600, its token inside: never on a command line).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from './support/cluster.js';
+import { kubectl, requireKubectl, writeKubeconfig } from './support/kubectl.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 const USERS = { viewer: 'viewer-kubectl-token-0123456789', nobody: 'nobody-kubectl-token-0123456789' } as const;
 type User = keyof typeof USERS;
 
@@ -27,41 +26,19 @@ subjects:
     name: viewer
 `;
 
-function kubectl(config: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(KUBECTL, ['--kubeconfig', config, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
-
-describe.skipIf(!existsSync(KUBECTL))('kubectl auth can-i against the hub', () => {
+describe('kubectl auth can-i against the hub', () => {
   const cluster = new Cluster();
   const configOf = (user: User): string => join(cluster.dir, `${user}.kubeconfig`);
   const as = (user: User, args: string[]) => kubectl(configOf(user), args);
 
   beforeAll(async () => {
+    requireKubectl();
     mkdirSync(cluster.hubDir, { recursive: true, mode: 0o700 });
     const users = Object.entries(USERS).map(([name, token]) => ({ name, token, groups: [] }));
     writeFileSync(join(cluster.hubDir, 'tokens.json'), JSON.stringify({ users }), { mode: 0o600 });
     await cluster.startHub();
     for (const [user, token] of Object.entries(USERS))
-      writeFileSync(
-        configOf(user as User),
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Config',
-          clusters: [{ name: 'hub', cluster: { server: cluster.url, 'certificate-authority': cluster.caFile } }],
-          users: [{ name: user, user: { token } }],
-          contexts: [{ name: user, context: { cluster: 'hub', user, namespace: 'default' } }],
-          'current-context': user,
-        }),
-        { mode: 0o600 },
-      );
+      writeKubeconfig(cluster, { file: `${user}.kubeconfig`, user, token });
     const r = await cluster.edgectl(['apply', '-f', '-'], GRANT);
     expect(r.code, r.stderr).toBe(0);
   }, 60_000);

@@ -33,3 +33,4 @@ export type * from './runtime.js';
 export { toStatus, fromStatus, Status } from './status.js';
 export * from './rest.js';
 export * from './patch-meta.js';
+export * from './tables/index.js';

@@ -20,6 +20,23 @@ export function redact(config: EdgeConfig): EdgeConfig {
   };
 }
 
+/**
+ * The config cut to one context (the current one unless named) with its cluster and user, and that
+ * context current: with `--raw`, a kubeconfig kubectl takes as it is (`kubectl config view --minify`).
+ */
+export function minify(config: EdgeConfig, name = config['current-context']): EdgeConfig {
+  const ctx = config.contexts.find((c) => c.name === name);
+  if (!name || !ctx)
+    throw new ConfigError(name ? `no context exists with the name: "${name}"` : 'current-context is not set');
+  return {
+    ...config,
+    clusters: config.clusters.filter((c) => c.name === ctx.context.cluster),
+    users: config.users.filter((u) => u.name === ctx.context.user),
+    contexts: [ctx],
+    'current-context': ctx.name,
+  };
+}
+
 export interface SetContextFlags {
   server?: string;
   tokenFile?: string;
@@ -80,9 +97,11 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .command('view')
     .description('Show the config file (tokens hidden unless --raw)')
     .option('--raw', 'show tokens and certificate data')
+    .option('--minify', 'only the current context (or the global --context), with its cluster and user')
     .option('-o, --output <format>', 'yaml (default) or json')
-    .action(async (flags: { raw?: boolean; output?: string }) => {
-      const { cfg } = await load();
+    .action(async (flags: { raw?: boolean; minify?: boolean; output?: string }) => {
+      const { cfg: whole } = await load();
+      const cfg = flags.minify ? minify(whole, ctx.globals.context ?? whole['current-context']) : whole;
       const shown = flags.raw ? cfg : redact(cfg);
       if (flags.output === 'json') ctx.out(toJson(shown));
       else if (flags.output === undefined || flags.output === 'yaml') ctx.out(toYaml(shown));

@@ -1,8 +1,7 @@
 /** `describe hpa` as kubectl prints it: reference, metrics (current / target), bounds, pods, conditions with messages, events. */
-import type { Event, HorizontalPodAutoscaler } from '../../api/index.js';
+import { metricTarget, scaledToZero, type Event, type HorizontalPodAutoscaler } from '../../api/index.js';
 import { writeMeta } from './describe-pod.js';
 import { DescribeWriter, describeTime, writeEvents } from './describe-writer.js';
-import { metricTarget, scaledToZero } from './hpa-columns.js';
 
 /** One metric's describe line: its label and `current / target`. */
 function metricLine(h: HorizontalPodAutoscaler, i: number): [string, string] {

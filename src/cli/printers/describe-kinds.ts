@@ -1,5 +1,8 @@
 /** `describe` of the kinds other than Pod, and the dispatch by kind. */
 import {
+  age,
+  nodeStatus,
+  podStatus,
   type ConfigMap,
   type Deployment,
   type Endpoints,
@@ -16,14 +19,11 @@ import {
   formatSelector,
   fromLabelSelector,
 } from '../../api/index.js';
-import { age } from './age.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeHpa } from './describe-hpa.js';
-import { nodeStatus } from './columns.js';
 import { controlledBy, describePod, writeLabels, writeMeta, writePodTemplate } from './describe-pod.js';
 import { DescribeWriter, describeTime, writeConditions, writeEvents } from './describe-writer.js';
 import { toYaml } from './objects.js';
-import { podStatus } from './pod-status.js';
 
 /** Related objects a describer may show (fetched by the command). */
 export interface DescribeExtras {

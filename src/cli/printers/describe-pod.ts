@@ -1,5 +1,6 @@
 /** `describe pod`, and the container/pod-template sections workloads share with it. */
 import {
+  podStatus,
   defaultRuntimeClass,
   type Container,
   type ContainerState,
@@ -10,7 +11,6 @@ import {
   type Probe,
 } from '../../api/index.js';
 import { DescribeWriter, describeTime, writeConditions, writeEvents } from './describe-writer.js';
-import { podStatus } from './pod-status.js';
 
 /** Name, Namespace, Labels, Annotations: the head of every describe. */
 export function writeMeta(w: DescribeWriter, obj: KubeObject, namespaced: boolean): void {

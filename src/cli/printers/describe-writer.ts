@@ -2,9 +2,7 @@
  * The layout of `describe` output as kubectl's tabwriter makes it: `Key:  value` lines whose values
  * line up within each run of such lines, section headings, and small tables.
  */
-import type { Condition, Event } from '../../api/index.js';
-import { age } from './age.js';
-import { eventTime } from './columns.js';
+import { age, eventTime, type Condition, type Event } from '../../api/index.js';
 
 type Entry = { kind: 'kv'; indent: number; key: string; value: string } | { kind: 'raw'; text: string };
 

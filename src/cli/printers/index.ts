@@ -1,16 +1,20 @@
 /** Public surface of edgectl's printers: tables, ages, pod status, describe, json/yaml, errors. */
-export { age, humanDuration } from './age.js';
 export { columnWidths, formatRow, renderTable } from './table.js';
+// The column definitions live in src/api/tables (the hub builds kubectl's Tables from them too).
 export {
+  age,
+  humanDuration,
   columnsFor,
   formatEndpoints,
   mapSelector,
   nodeStatus,
   servicePorts,
   eventTime,
+  podReady,
+  podRestarts,
+  podStatus,
   type KindColumns,
-} from './columns.js';
-export { podReady, podRestarts, podStatus } from './pod-status.js';
+} from '../../api/index.js';
 export {
   OUTPUT_FORMATS,
   kindNoun,

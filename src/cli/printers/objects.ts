@@ -1,7 +1,6 @@
 /** Printing objects for `get`: tables (with NAMESPACE/LABELS as asked), json, yaml and name. */
 import { stringify } from 'yaml';
-import type { KubeObject, ResourceType } from '../../api/index.js';
-import { columnsFor, eventTime } from './columns.js';
+import { columnsFor, eventTime, type KubeObject, type ResourceType } from '../../api/index.js';
 
 /** Output formats of `-o`. */
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;

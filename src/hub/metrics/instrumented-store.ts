@@ -3,7 +3,7 @@
  * call through unchanged: the latency is the backend's (SQLite's commit, etcd's round trip), measured
  * the same way for both.
  */
-import type { ListResult, Store, StoreEvent, StoredValue } from '../store/index.js';
+import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from '../store/index.js';
 import type { StoreObserver } from './control-plane-metrics.js';
 
 /** Wraps `store`, reporting each write's latency to `observer`. */
@@ -28,8 +28,9 @@ export class InstrumentedStore implements Store {
   get(key: string): Promise<StoredValue | undefined> {
     return this.store.get(key);
   }
-  list(prefix: string): Promise<ListResult> {
-    return this.store.list(prefix);
+  // The range (a page's `after` and `limit`) is passed on: dropping it broke list paging on the hub.
+  list(prefix: string, range?: ListRange): Promise<ListResult> {
+    return this.store.list(prefix, range);
   }
   create(key: string, value: unknown): Promise<number> {
     return this.#timed('create', key, () => this.store.create(key, value));

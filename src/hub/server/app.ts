@@ -10,7 +10,8 @@ import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
 import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
-import { apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { apiResourceList } from './discovery.js';
+import { mountDiscovery } from './discovery-routes.js';
 import { mountMetricsApi } from './metrics-api-routes.js';
 import { mountNodeProxy } from './node-proxy-route.js';
 import { mountOpenApiRoutes } from './openapi/index.js';
@@ -83,8 +84,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
     });
 
   mountBlobRoutes(app, deps.blobs);
-  app.get('/api', (c) => c.json(apiVersions()));
-  app.get('/apis', (c) => c.json(apiGroupList()));
+  mountDiscovery(app);
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);
   mountNodeProxy(app, deps.nodeMetrics);

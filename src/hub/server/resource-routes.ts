@@ -17,7 +17,7 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions as RegistryDeleteOptions, WriteOptions } from '../registry/index.js';
 import { serverSideApply, writeOptions } from './apply-route.js';
-import { readBytes, readJson, readPatch, parseJson } from './body.js';
+import { mediaType, readBytes, readJson, readPatch, parseJson } from './body.js';
 import { attachStreamPlan, execInPod, execStreamPlan } from './exec-route.js';
 import { applyFieldValidation } from './field-validation.js';
 import { logWindow } from './streams/log-window.js';
@@ -25,8 +25,10 @@ import { streamSlot } from './streams/stream-env.js';
 import { logOptions, logResponse } from './log-route.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch.js';
+import { PROTOBUF_MEDIA_TYPE, decodeObject } from './protobuf/index.js';
 import type { ResourceRoute } from './resource-path.js';
 import { parseScale, patchScale, toScale, updateScale } from './scale.js';
+import { TableWatchEncoder, listTable, negotiateTable, objectTable, tableResponse } from './table-negotiation.js';
 import type { ApiDeps, ApiEnv } from './types.js';
 import { WatchEncoder } from './watch-encoder.js';
 import { watchResponse } from './watch-stream.js';
@@ -61,11 +63,28 @@ function shown(v: unknown): string {
 }
 
 /**
+ * Drops object members whose value is `null`, at any depth: Kubernetes decodes a JSON null into an
+ * absent field, and kubectl sends such members (`metadata.creationTimestamp: null` in the pod
+ * template of `rollout undo`, `kubectl create --dry-run -o yaml` output fed back to the API).
+ */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  // defineProperty, not `out[k] =`: a `__proto__` member stays a member (and is refused by the schema).
+  for (const [k, x] of Object.entries(v))
+    if (x !== null)
+      Object.defineProperty(out, k, { value: dropNulls(x), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/**
  * Checks the body's identity against the URL: apiVersion/kind, and namespace and name where the
  * URL gives them (a difference is 400; an absent body value takes the URL's).
  */
-function bindToUrl(type: ResourceType, body: unknown, namespace: string | undefined, name?: string): unknown {
-  if (!isObject(body)) throw new BadRequestError('request body must be a JSON object');
+function bindToUrl(type: ResourceType, given: unknown, namespace: string | undefined, name?: string): unknown {
+  if (!isObject(given)) throw new BadRequestError('request body must be a JSON object');
+  const body = dropNulls(given) as Record<string, unknown>;
   const want = apiVersionOf(type);
   if (body.apiVersion !== undefined && body.apiVersion !== want) {
     throw new BadRequestError(
@@ -97,9 +116,24 @@ function bindToUrl(type: ResourceType, body: unknown, namespace: string | undefi
   return { apiVersion: want, kind: type.kind, ...body, metadata: meta };
 }
 
+/**
+ * A create or update body: JSON, or Kubernetes protobuf for the kinds that have messages (kubectl's
+ * typed clients — `create deployment|configmap|secret|namespace` — send protobuf).
+ */
+async function readObject(c: Ctx, type: ResourceType, max: number): Promise<unknown> {
+  if (mediaType(c) !== PROTOBUF_MEDIA_TYPE) return readJson(c, max);
+  return decodeObject(await readBytes(c, max), [type.kind]);
+}
+
 async function deleteOptions(c: Ctx, max: number): Promise<RegistryDeleteOptions> {
   const bytes = await readBytes(c, max);
-  const raw = bytes.byteLength > 0 ? parseJson(bytes) : {};
+  // `kubectl drain` deletes pods through a typed client: DeleteOptions in protobuf.
+  const raw =
+    bytes.byteLength === 0
+      ? {}
+      : mediaType(c) === PROTOBUF_MEDIA_TYPE
+        ? decodeObject(bytes, ['DeleteOptions'])
+        : parseJson(bytes);
   const parsed = DeleteOptions.safeParse(raw);
   if (!parsed.success)
     throw new BadRequestError(
@@ -126,6 +160,12 @@ async function deleteOptions(c: Ctx, max: number): Promise<RegistryDeleteOptions
   return opts;
 }
 
+/** A GET of one object: the object, or its one-row Table when the client asks for tables. */
+function objectResponse(c: Ctx, obj: KubeObject): Response {
+  const table = negotiateTable(c.req.header('accept'), c.req.query('includeObject'));
+  return table ? tableResponse(objectTable(obj, table)) : c.json(obj);
+}
+
 /** Collection URLs: GET list or watch, POST create. */
 export async function handleCollection(
   c: Ctx,
@@ -140,6 +180,7 @@ export async function handleCollection(
     const byName = name === undefined ? [] : [`metadata.name=${name}`];
     const fieldSelector = [...byName, ...(q.fieldSelector ? [q.fieldSelector] : [])].join(',') || undefined;
     const filter = { namespace, labelSelector: q.labelSelector, fieldSelector };
+    const table = negotiateTable(c.req.header('accept'), q.includeObject);
     if (isTrue(q.watch)) {
       const allowWatchBookmarks = isTrue(q.allowWatchBookmarks);
       const timeout = parseSecondsParam('timeoutSeconds', q.timeoutSeconds);
@@ -151,7 +192,7 @@ export async function handleCollection(
         {
           bookmarkIntervalMs: deps.watchBookmarkIntervalMs ?? 30_000,
           logger: deps.logger,
-          encoder: deps.watchEncoder ?? new WatchEncoder(),
+          encoder: table ? new TableWatchEncoder(type.kind, table) : (deps.watchEncoder ?? new WatchEncoder()),
         },
       );
     }
@@ -170,14 +211,14 @@ export async function handleCollection(
       },
       items: list.items,
     };
-    return listResponse(answer);
+    return table ? tableResponse(listTable(answer, type.kind, table)) : listResponse(answer);
   }
   if (method === 'POST') {
     if (type.namespaced && namespace === undefined)
       throw new MethodNotAllowedError(
         `create ${type.plural} in a namespace: POST ${type.group === '' ? '/api' : `/apis/${type.group}`}/${type.version}/namespaces/{namespace}/${type.plural}`,
       );
-    const body = applyFieldValidation(c, type, bindToUrl(type, await readJson(c, maxBody), namespace));
+    const body = applyFieldValidation(c, type, bindToUrl(type, await readObject(c, type, maxBody), namespace));
     return c.json(await deps.api.create(type, body, writeOptions(c)), 201);
   }
   throw new MethodNotAllowedError(`method ${method} is not supported on ${c.req.path}`);
@@ -236,9 +277,9 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
         // `GET …/pods/a?watch=true`: a watch of that one object.
         if (isTrue(c.req.query('watch')))
           return handleCollection(c, { scope: 'collection', type, namespace, name }, deps, maxBody);
-        return c.json(await api.get(type, namespace, name));
+        return objectResponse(c, await api.get(type, namespace, name));
       case 'PUT':
-        return c.json(await api.update(type, writeBody(await readJson(c, maxBody)), writeOptions(c)));
+        return c.json(await api.update(type, writeBody(await readObject(c, type, maxBody)), writeOptions(c)));
       case 'PATCH':
         return patchObject(c, route, deps, maxBody, (o, opts) => api.update(type, o, opts));
       case 'DELETE':

@@ -4,6 +4,7 @@
  * `ExtraValue{items}` messages in protobuf and string arrays in JSON).
  */
 import { BadRequestError, UnsupportedMediaTypeError, errorMessage } from '../../../api/index.js';
+import { Type } from 'protobufjs';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { hasProtobufMessage, protobufType } from './messages.js';
 
@@ -23,6 +24,28 @@ function convertExtra(obj: Json, toJson: boolean): void {
   );
 }
 
+/** Fields that are pointers in Go: on the wire only when set, so a zero there is a real zero. */
+const POINTER_FIELDS = new Set(['replicas', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'gracePeriodSeconds']);
+
+/**
+ * Drops unset scalar fields of messages, at any depth (map values are left alone: a label or a
+ * ConfigMap value may be empty): Go writes every non-pointer field, set or not (an unset
+ * `restartPolicy` arrives as "", `hostPort` as 0), where JSON omits it; so a zero value means unset,
+ * as Kubernetes reads it — except in the pointer fields above.
+ */
+function dropUnset(type: Type, obj: Json): Json {
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    const zero = v === '' || v === false || (v === 0 && !POINTER_FIELDS.has(field.name));
+    if (zero && !field.map && !field.repeated) delete obj[field.name];
+    const sub = field.resolvedType;
+    if (field.map || !(sub instanceof Type)) continue;
+    if (Array.isArray(v)) for (const e of v) if (isRecord(e)) dropUnset(sub, e);
+    if (isRecord(v)) dropUnset(sub, v);
+  }
+  return obj;
+}
+
 /**
  * Decodes a protobuf body holding one object of `expectedKinds`; the result has `apiVersion` and
  * `kind` set as JSON has them. A body of another kind, or one with no message here, is refused.
@@ -36,7 +59,8 @@ export function decodeObject(body: Uint8Array, expectedKinds: readonly string[])
   let obj: Json;
   try {
     const type = protobufType(envelope.kind);
-    obj = type.toObject(type.decode(envelope.raw), { longs: Number, defaults: false });
+    // bytes as base64, as JSON writes them (Secret data, ConfigMap binaryData).
+    obj = dropUnset(type, type.toObject(type.decode(envelope.raw), { longs: Number, bytes: String, defaults: false }));
   } catch (err) {
     throw new BadRequestError(`protobuf body is not a valid ${envelope.kind}: ${errorMessage(err)}`);
   }

@@ -4,7 +4,8 @@
  * `k8s.io/api/authorization/v1`). Only the fields the hub reads or writes are declared: protobufjs
  * skips the others when decoding (a newer kubectl's additions are ignored, not refused), and
  * `ObjectMeta` keeps only names and labels (a review's metadata is not stored).
- * Issue 17 extends this with more kinds.
+ * For the stored kinds, the messages carry what `kubectl create namespace|configmap|secret|deployment`
+ * and `kubectl drain` (DeleteOptions) send; a status is never read from a create.
  */
 import { Root, type Type } from 'protobufjs';
 
@@ -23,9 +24,59 @@ const MESSAGES: Record<string, Fields> = {
     name: opt(1),
     generateName: opt(2),
     namespace: opt(3),
+    uid: opt(5),
+    resourceVersion: opt(6),
     labels: map(11),
     annotations: map(12),
+    finalizers: rep(14),
   },
+  // Pointer fields (gracePeriodSeconds, propagationPolicy…) are on the wire only when set.
+  Preconditions: { uid: opt(1), resourceVersion: opt(2) },
+  DeleteOptions: {
+    gracePeriodSeconds: opt(1, 'int64'),
+    preconditions: opt(2, 'Preconditions'),
+    orphanDependents: opt(3, 'bool'),
+    propagationPolicy: opt(4),
+    dryRun: rep(5),
+  },
+  LabelSelector: { matchLabels: map(1), matchExpressions: rep(2, 'SelectorRequirement') },
+  // k8s.io/api/core/v1: what kubectl create namespace|configmap|secret|deployment send.
+  NamespaceSpec: { finalizers: rep(1) },
+  Namespace: { metadata: opt(1, 'ObjectMeta'), spec: opt(2, 'NamespaceSpec') },
+  ConfigMap: { metadata: opt(1, 'ObjectMeta'), data: map(2), binaryData: map(3, 'bytes'), immutable: opt(4, 'bool') },
+  Secret: {
+    metadata: opt(1, 'ObjectMeta'),
+    data: map(2, 'bytes'),
+    type: opt(3),
+    stringData: map(4),
+    immutable: opt(5, 'bool'),
+  },
+  ContainerPort: { name: opt(1), hostPort: opt(2, 'int32'), containerPort: opt(3, 'int32'), protocol: opt(4) },
+  EnvVar: { name: opt(1), value: opt(2) },
+  Container: {
+    name: opt(1),
+    image: opt(2),
+    command: rep(3),
+    args: rep(4),
+    workingDir: opt(5),
+    ports: rep(6, 'ContainerPort'),
+    env: rep(7, 'EnvVar'),
+  },
+  PodSpec: { containers: rep(2, 'Container'), restartPolicy: opt(3), nodeSelector: map(7) },
+  PodTemplateSpec: { metadata: opt(1, 'ObjectMeta'), spec: opt(2, 'PodSpec') },
+  // k8s.io/api/apps/v1
+  DeploymentStrategy: { type: opt(1) },
+  DeploymentSpec: {
+    replicas: opt(1, 'int32'),
+    selector: opt(2, 'LabelSelector'),
+    template: opt(3, 'PodTemplateSpec'),
+    strategy: opt(4, 'DeploymentStrategy'),
+    minReadySeconds: opt(5, 'int32'),
+    revisionHistoryLimit: opt(6, 'int32'),
+    paused: opt(7, 'bool'),
+    progressDeadlineSeconds: opt(9, 'int32'),
+  },
+  Deployment: { metadata: opt(1, 'ObjectMeta'), spec: opt(2, 'DeploymentSpec') },
   SelectorRequirement: { key: opt(1), operator: opt(2), values: rep(3) },
   // k8s.io/api/authorization/v1
   SelectorAttributes: { rawSelector: opt(1), requirements: rep(2, 'SelectorRequirement') },
@@ -88,8 +139,10 @@ const MESSAGES: Record<string, Fields> = {
 // LocalSubjectAccessReview has SubjectAccessReview's fields.
 MESSAGES.LocalSubjectAccessReview = MESSAGES.SubjectAccessReview!;
 
+// proto2 (explicit presence), as Kubernetes' .proto files: a field on the wire is kept even at its zero
+// value (`replicas: 0` of `kubectl create deployment --replicas=0`), an absent one stays absent.
 const root = Root.fromJSON({
-  nested: Object.fromEntries(Object.entries(MESSAGES).map(([name, fields]) => [name, { fields }])),
+  nested: Object.fromEntries(Object.entries(MESSAGES).map(([name, fields]) => [name, { edition: 'proto2', fields }])),
 });
 
 /** The protobufjs type of message `name` (one declared above). */

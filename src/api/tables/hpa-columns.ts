@@ -3,15 +3,9 @@
  * `<current>/<target>` per metric (`45%/80%`, `3/10`, `<unknown>/80%` before the first sync); a
  * target scaled to zero by its HPA shows `0/10 (idle)`.
  */
-import {
-  cpuMillis,
-  formatCpu,
-  parseQuantity,
-  type HorizontalPodAutoscaler,
-  type KubeObject,
-  type MetricSpec,
-  type MetricStatus,
-} from '../../api/index.js';
+import { cpuMillis, formatCpu, parseQuantity } from '../quantity.js';
+import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from '../autoscaling.js';
+import type { KubeObject } from '../meta.js';
 import { age } from './age.js';
 
 /** A quantity as kubectl shows a metric value (`250m`, `3`, `12Mi`). */

@@ -2,7 +2,8 @@
  * `get` columns of ConfigMaps and Secrets, as kubectl prints them: DATA is the key count; a value is
  * never a column (values appear only with `-o yaml|json`, base64 for Secrets, as in Kubernetes).
  */
-import type { ConfigMap, KubeObject, Secret } from '../../api/index.js';
+import type { ConfigMap, Secret } from '../config.js';
+import type { KubeObject } from '../meta.js';
 import { age } from './age.js';
 
 const created = (o: KubeObject, now: number): string => age(o.metadata.creationTimestamp, now);

@@ -1,5 +1,5 @@
 /** The STATUS, READY and RESTARTS of a pod, computed the way kubectl's printer computes them. */
-import type { Pod } from '../../api/index.js';
+import type { Pod } from '../pod.js';
 import { humanDuration } from './age.js';
 
 /**

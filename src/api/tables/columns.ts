@@ -2,30 +2,16 @@
  * The columns `edgectl get` prints per kind, as kubectl prints them. Each kind gives its headers
  * and cells after NAME; the generic table code adds NAMESPACE, NAME and LABELS.
  */
-import {
-  cpuMillis,
-  defaultRuntimeClass,
-  formatCpu,
-  formatBytes,
-  formatSelector,
-  fromLabelSelector,
-  memoryBytes,
-  nodeAddress,
-  nodeReadyStatus,
-  type DaemonSet,
-  type Deployment,
-  type Job,
-  type Endpoints,
-  type Event,
-  type KubeObject,
-  type Namespace,
-  type Node,
-  type Pod,
-  type PodTemplateSpec,
-  type ReplicaSet,
-  type Service,
-  type RoleBinding,
-} from '../../api/index.js';
+import { cpuMillis, formatBytes, formatCpu, memoryBytes } from '../quantity.js';
+import { formatSelector, fromLabelSelector } from '../selectors.js';
+import { nodeAddress, nodeReadyStatus, type Node } from '../node.js';
+import { defaultRuntimeClass, type Pod, type PodTemplateSpec } from '../pod.js';
+import type { DaemonSet, Deployment, Job, ReplicaSet } from '../workloads.js';
+import type { Endpoints, Service } from '../service.js';
+import type { Event } from '../event.js';
+import type { KubeObject } from '../meta.js';
+import type { Namespace } from '../namespace.js';
+import type { RoleBinding } from '../rbac.js';
 import { age } from './age.js';
 import { CONFIG_COLUMNS } from './config-columns.js';
 import { HPA_COLUMNS } from './hpa-columns.js';
