@@ -62,7 +62,7 @@ const local: LocalTargetLookup = () => {
 };
 
 /** A balancer with a hold over a one-entry Service table the test changes. */
-function setup(opts: { maxPerService: number; timeoutMs: number }) {
+function setup(opts: { maxPerService: number; timeoutMs: number; wakeRepeatMs?: number }) {
   let current = route();
   const wakes: string[] = [];
   const hold = new ServiceHold({ ...opts, route: () => current });
@@ -88,7 +88,7 @@ function setup(opts: { maxPerService: number; timeoutMs: number }) {
 
 describe('ServiceHold', () => {
   it('holds requests, wakes the hub once, and delivers them when an endpoint appears', async () => {
-    const t = setup({ maxPerService: 10, timeoutMs: 10_000 });
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, wakeRepeatMs: 60_000 });
     const held = [t.send(), t.send(), t.send()];
     expect(t.hold.size).toBe(3);
     expect(t.wakes).toEqual(['fn/hello']);
@@ -120,5 +120,18 @@ describe('ServiceHold', () => {
     const none = setup({ maxPerService: 0, timeoutMs: 10_000 });
     expect((await none.send()).result).toMatchObject({ kind: 'no-endpoints', held: { kind: 'full' } });
     expect(none.wakes).toEqual([]);
+  });
+
+  it('repeats the wake while requests are held, so one lost wake does not strand them; stops after', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, wakeRepeatMs: 20 });
+    // The hub misses the first wake-up (coalesced, or it raced with its own scale-down).
+    const held = t.send();
+    expect(t.wakes).toEqual(['fn/hello']);
+    await expect.poll(() => t.wakes.length).toBeGreaterThanOrEqual(3);
+    t.scaleUp();
+    expect(await held).toMatchObject({ result: { kind: 'answered', status: 200 }, body: 'woke' });
+    const after = t.wakes.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.wakes.length).toBe(after);
   });
 });
