@@ -270,10 +270,15 @@ describe('the node metrics proxy', () => {
     await n.close();
   });
 
-  it('is 503 naming the node when it is not connected, and 404 for other paths', async () => {
-    const res = await get('/api/v1/nodes/nowhere/proxy/metrics');
-    expect(res.status).toBe(503);
-    expect(res.text).toContain('node nowhere is not connected');
+  it('is 503 naming the node when it is not connected, 404 for a node that does not exist and other paths', async () => {
+    const n = await RawNode.connect(url, joinToken, 'm-node-gone');
+    await n.close(); // registered, then disconnected
+    await until(async () => (await get('/api/v1/nodes/m-node-gone/proxy/metrics')).status === 503, 'm-node-gone gone');
+    const res = await get('/api/v1/nodes/m-node-gone/proxy/metrics');
+    expect(res.text).toContain('node m-node-gone is not connected');
+    const missing = await get('/api/v1/nodes/nowhere/proxy/metrics');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('nodes \\"nowhere\\" not found');
     expect((await get('/api/v1/nodes/nowhere/proxy/configz')).status).toBe(404);
   });
 

@@ -86,7 +86,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   app.get('/apis', (c) => c.json(apiGroupList()));
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);
-  mountNodeProxy(app, deps.nodeMetrics);
+  mountNodeProxy(app, deps.nodeMetrics, deps.api);
   app.all('/api/*', (c) => dispatch(c));
   app.all('/apis/*', (c) => dispatch(c));
 
