@@ -232,6 +232,7 @@ export class Hub {
       nodes,
       services,
       endpoints,
+      scaleTargets: { hpas: cluster.hpas, deployments: cluster.deployments, replicaSets: cluster.replicaSets },
       configMaps,
       secrets,
       lifecycle,

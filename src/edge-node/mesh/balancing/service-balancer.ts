@@ -88,7 +88,8 @@ export class ServiceBalancer {
     let route = given;
     if (route.ready.length === 0) {
       const hold = this.deps.hold;
-      if (!hold) return { kind: 'no-endpoints' };
+      // Only a Service whose workload an HPA may have taken to zero is worth waiting for.
+      if (!hold || route.service.scaleFromZero !== true) return { kind: 'no-endpoints' };
       const held = await hold.wait(route);
       if (held.kind !== 'ready') return { kind: 'no-endpoints', held };
       route = held.route;

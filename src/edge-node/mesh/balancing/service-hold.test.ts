@@ -38,6 +38,11 @@ afterAll(async () => {
 });
 
 function route(...endpoints: ServiceEndpoint[]): ServicePortRoute {
+  return routeOf(true, endpoints);
+}
+
+/** The route of Service fn/hello; `wakeable`: the hub marked it scale-from-zero. */
+function routeOf(wakeable: boolean, endpoints: ServiceEndpoint[]): ServicePortRoute {
   const service: ServiceRoute = {
     namespace: 'fn',
     name: 'hello',
@@ -45,6 +50,7 @@ function route(...endpoints: ServiceEndpoint[]): ServicePortRoute {
     sessionAffinity: 'None',
     ports: [{ port: 80, targetPort: 8080 }],
     endpoints,
+    ...(wakeable ? { scaleFromZero: true as const } : {}),
   };
   return { key: 'fn/hello:80', service, port: service.ports[0]!, ready: endpoints };
 }
@@ -62,8 +68,9 @@ const local: LocalTargetLookup = () => {
 };
 
 /** A balancer with a hold over a one-entry Service table the test changes. */
-function setup(opts: { maxPerService: number; timeoutMs: number; wakeRepeatMs?: number }) {
-  let current = route();
+function setup(opts: { maxPerService: number; timeoutMs: number; wakeRepeatMs?: number; wakeable?: boolean }) {
+  const wakeable = opts.wakeable ?? true;
+  let current = routeOf(wakeable, []);
   const wakes: string[] = [];
   const hold = new ServiceHold({ ...opts, route: () => current });
   hold.onWake = (ns, name) => void wakes.push(`${ns}/${name}`);
@@ -71,7 +78,7 @@ function setup(opts: { maxPerService: number; timeoutMs: number; wakeRepeatMs?: 
   const send = async (): Promise<{ result: BalanceResult; body?: string }> => {
     const sink = new BufferingSink(1 << 16);
     const req = { method: 'GET', path: '/', authority: 'hello', headers: [], body: RequestBody.whole(Buffer.alloc(0)), clientIp: '' }; // prettier-ignore
-    const result = await balancer.deliver(route(), req, sink, { ctx: {} });
+    const result = await balancer.deliver(routeOf(wakeable, []), req, sink, { ctx: {} });
     const res = sink.response();
     return { result, ...(res ? { body: Buffer.from(res.body).toString() } : {}) };
   };
@@ -133,5 +140,12 @@ describe('ServiceHold', () => {
     const after = t.wakes.length;
     await new Promise((r) => setTimeout(r, 100));
     expect(t.wakes.length).toBe(after);
+  });
+
+  it('holds nothing for a Service the hub did not mark scale-from-zero: 503 at once, no wake', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, wakeable: false });
+    expect((await t.send()).result).toEqual({ kind: 'no-endpoints' });
+    expect(t.hold.size).toBe(0);
+    expect(t.wakes).toEqual([]);
   });
 });
