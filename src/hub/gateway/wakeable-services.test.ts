@@ -87,4 +87,13 @@ describe('the scale-from-zero flag on Service routes', () => {
     await until(() => routeOf('fn') !== undefined && routeOf('fn')?.scaleFromZero === undefined, 'the flag gone');
     expect(routeOf('steady')?.scaleFromZero).toBeUndefined();
   });
+
+  it('comes when the HPA was there before its Deployment', async () => {
+    await t.hub.api.create(HPA, hpa('late', 0));
+    await t.hub.api.create(SVC, service('late', 'late', 30403));
+    await until(() => routeOf('late') !== undefined, 'the route');
+    expect(routeOf('late')?.scaleFromZero).toBeUndefined();
+    await t.hub.api.create(DEPLOY, deployment('late'));
+    await until(() => routeOf('late')?.scaleFromZero === true, 'late marked scale-from-zero');
+  });
 });

@@ -45,12 +45,22 @@ export class WakeableServices {
     const hpaChanged = (a: HorizontalPodAutoscaler, b: HorizontalPodAutoscaler): boolean =>
       scalesToZero(a) !== scalesToZero(b) || !jsonEqual(a.spec.scaleTargetRef, b.spec.scaleTargetRef);
     src.hpas.addHandler({ onAdd: ns, onUpdate: (a, b) => hpaChanged(a, b) && ns(b), onDelete: ns });
+    // Only a workload such an HPA targets matters (ReplicaSets come and go with every rollout).
+    const target = (o: Templated): void => void (this.#targeted(o) && ns(o));
     for (const inf of [src.deployments, src.replicaSets] as Array<Informer<Templated>>)
       inf.addHandler({
-        onAdd: ns,
-        onUpdate: (a, b) => !jsonEqual(templateLabels(a), templateLabels(b)) && ns(b),
-        onDelete: ns,
+        onAdd: target,
+        onUpdate: (a, b) => !jsonEqual(templateLabels(a), templateLabels(b)) && target(b),
+        onDelete: target,
       });
+  }
+
+  /** Whether an HPA that may scale to zero targets `o`. */
+  #targeted(o: Templated): boolean {
+    const ns = o.metadata.namespace ?? 'default';
+    return this.src.hpas
+      .list((h) => h.metadata.namespace === ns && scalesToZero(h))
+      .some((h) => h.spec.scaleTargetRef.kind === o.kind && h.spec.scaleTargetRef.name === o.metadata.name);
   }
 
   /** Whether `svc` selects the pods of a target an HPA may scale to zero. */
