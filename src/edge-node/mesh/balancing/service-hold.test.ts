@@ -62,15 +62,25 @@ const pod: ServiceEndpoint = {
   meshPort: 1,
   ready: true,
 };
-const local: LocalTargetLookup = () => {
+/** A pod the route still names as ready but which is gone from this node (a stale route at zero). */
+const gone: ServiceEndpoint = { ...pod, pod: { namespace: 'fn', name: 'hello-old', uid: 'u0' } };
+const local: LocalTargetLookup = (_ns, name) => {
+  if (name === gone.pod.name) return { ok: false, reason: 'not-found', message: `pod fn/${name} is not on this node` };
   const ep: WorkloadEndpoint = { kind: 'tcp', host: '127.0.0.1', port };
   return { ok: true, runtime: { endpoint: () => ep }, containerId: 'c', port: 8080 };
 };
 
 /** A balancer with a hold over a one-entry Service table the test changes. */
-function setup(opts: { maxPerService: number; timeoutMs: number; wakeRepeatMs?: number; wakeable?: boolean }) {
+function setup(opts: {
+  maxPerService: number;
+  timeoutMs: number;
+  wakeRepeatMs?: number;
+  wakeable?: boolean;
+  stale?: boolean;
+}) {
   const wakeable = opts.wakeable ?? true;
-  let current = routeOf(wakeable, []);
+  const first = opts.stale ? [gone] : [];
+  let current = routeOf(wakeable, first);
   const wakes: string[] = [];
   const hold = new ServiceHold({ ...opts, route: () => current });
   hold.onWake = (ns, name) => void wakes.push(`${ns}/${name}`);
@@ -78,7 +88,7 @@ function setup(opts: { maxPerService: number; timeoutMs: number; wakeRepeatMs?: 
   const send = async (): Promise<{ result: BalanceResult; body?: string }> => {
     const sink = new BufferingSink(1 << 16);
     const req = { method: 'GET', path: '/', authority: 'hello', headers: [], body: RequestBody.whole(Buffer.alloc(0)), clientIp: '' }; // prettier-ignore
-    const result = await balancer.deliver(routeOf(wakeable, []), req, sink, { ctx: {} });
+    const result = await balancer.deliver(routeOf(wakeable, first), req, sink, { ctx: {} });
     const res = sink.response();
     return { result, ...(res ? { body: Buffer.from(res.body).toString() } : {}) };
   };
@@ -147,5 +157,20 @@ describe('ServiceHold', () => {
     expect((await t.send()).result).toEqual({ kind: 'no-endpoints' });
     expect(t.hold.size).toBe(0);
     expect(t.wakes).toEqual([]);
+  });
+
+  it('holds a request whose route names only gone pods (scale-down and request crossed) until a fresh endpoint', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, stale: true });
+    const held = t.send();
+    await expect.poll(() => t.hold.size).toBe(1);
+    expect(t.wakes).toEqual(['fn/hello']);
+    t.hold.changed(); // still only the gone pod: keeps waiting
+    expect(t.hold.size).toBe(1);
+    t.scaleUp();
+    expect(await held).toMatchObject({ result: { kind: 'answered', status: 200 }, body: 'woke' });
+    // Without the scale-from-zero mark it is the plain 503 of an unreachable endpoint.
+    const plain = setup({ maxPerService: 10, timeoutMs: 10_000, stale: true, wakeable: false });
+    expect((await plain.send()).result).toMatchObject({ kind: 'unreachable' });
+    expect(plain.wakes).toEqual([]);
   });
 });

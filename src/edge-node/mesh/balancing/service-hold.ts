@@ -42,6 +42,8 @@ interface Held {
 
 interface Waiter {
   key: string;
+  /** Pod uids the caller found gone or unreachable: a route naming only these is not ready yet. */
+  exclude: ReadonlySet<string> | undefined;
   timer: NodeJS.Timeout;
   resolve(outcome: HoldOutcome): void;
 }
@@ -69,9 +71,17 @@ export class ServiceHold {
     return n;
   }
 
-  /** Holds a request for `route` (which has no ready endpoint) until one is ready, or it gives up. */
-  wait(route: ServicePortRoute): Promise<HoldOutcome> {
+  /**
+   * Holds a request for `route` (which has no ready endpoint) until one is ready, or it gives up.
+   * `exclude`: pod uids of endpoints the caller could not reach (a stale route at zero: the pods are
+   * gone, their removal on its way); only another endpoint ends the wait.
+   */
+  wait(route: ServicePortRoute, exclude?: ReadonlySet<string>): Promise<HoldOutcome> {
     const { namespace, name } = route.service;
+    if (exclude) {
+      const now = this.#deps.route(route.key);
+      if (now && usable(now, exclude)) return Promise.resolve({ kind: 'ready', route: now });
+    }
     const svc = `${namespace}/${name}`;
     const max = this.maxPerService;
     let held = this.#held.get(svc);
@@ -88,6 +98,7 @@ export class ServiceHold {
     return new Promise<HoldOutcome>((resolve) => {
       const waiter: Waiter = {
         key: route.key,
+        exclude,
         resolve,
         timer: setTimeout(() => {
           this.#drop(svc, set, waiter);
@@ -103,7 +114,7 @@ export class ServiceHold {
     for (const [svc, set] of this.#held) {
       for (const w of set.waiters) {
         const route = this.#deps.route(w.key);
-        if (!route || route.ready.length === 0) continue;
+        if (!route || !usable(route, w.exclude)) continue;
         clearTimeout(w.timer);
         this.#drop(svc, set, w);
         w.resolve({ kind: 'ready', route });
@@ -127,4 +138,9 @@ export class ServiceHold {
     clearInterval(held.repeat);
     if (this.#held.get(svc) === held) this.#held.delete(svc);
   }
+}
+
+/** Whether `route` has a ready endpoint not in `exclude`. */
+function usable(route: ServicePortRoute, exclude: ReadonlySet<string> | undefined): boolean {
+  return exclude ? route.ready.some((e) => !exclude.has(e.pod.uid)) : route.ready.length > 0;
 }
