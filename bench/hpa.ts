@@ -114,7 +114,9 @@ async function reaction(sync: string, port: number): Promise<number> {
 async function coldStarts(cluster: Cluster, name: string, image: string, port: number): Promise<number[]> {
   await apply(
     cluster,
-    `${wasmServiceManifest({ name, image, replicas: 1, nodePort: port })}\n---\n${hpaManifest(
+    // One replica per node first: each node compiles the component once (the JS one takes seconds),
+    // which is a first start on that node, not a start from zero; the HPA then takes it to zero.
+    `${wasmServiceManifest({ name, image, replicas: NODES.length, nodePort: port })}\n---\n${hpaManifest(
       name,
       { minReplicas: 0, maxReplicas: 1, metrics: [rps('10')] },
       { 'autoscaling.edgeplane.io/scale-to-zero-idle-seconds': '1' },
@@ -162,7 +164,10 @@ async function main(): Promise<void> {
       const p50 = percentile(s, 0.5);
       const p99 = percentile(s, 0.99);
       console.log(
-        `cold start from zero, ${name === 'cold-c' ? 'hello-c' : 'hello (JS)'}: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms over ${s.length} trials (goal p99 < ${goal} ms: ${p99 < goal ? 'met' : 'NOT met'})`,
+        `cold start from zero, ${name === 'cold-c' ? 'hello-c' : 'hello (JS)'}: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms over ${s.length} trials (goal p99 < ${goal} ms: ${p99 < goal ? 'met' : 'NOT met'}); slowest: ${s
+          .slice(-3)
+          .map((x) => x.toFixed(0))
+          .join(', ')} ms`,
       );
     }
   } finally {
