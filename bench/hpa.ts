@@ -6,6 +6,9 @@
  *    `hello-c` (goal p99 < 300 ms) and the JS `hello` (goal p99 < 500 ms). Each trial waits until the
  *    target is at zero with no pod left, then times one GET through a NodePort of a node.
  * Run: npx tsx bench/hpa.ts   (after npm run build && npm run build:examples)
+ *      BENCH_PARTS=cold (or reaction) runs one part only; BENCH_TRIALS=N sets the cold-start trials.
+ * The first request of each trial is timed at the client, on the node's own loopback address: its
+ * arrival at the node is the same instant give or take a loopback connect (tens of microseconds).
  */
 import { join } from 'node:path';
 import type { Deployment, KubeObject } from '../src/api/index.js';
@@ -20,6 +23,7 @@ const NODES = [
 const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
 const HELLO_JS = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 50);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'reaction,cold').split(','));
 
 interface PodLike extends KubeObject {
   metadata: { deletionTimestamp?: string };
@@ -86,6 +90,10 @@ async function reaction(sync: string, port: number): Promise<number> {
       60_000,
       200,
     );
+    // Both nodes route to it before the step (a Service no HPA may take to zero answers 503 at once
+    // while its endpoint is on the way).
+    for (const n of NODES)
+      await until(`${n.name} routing`, async () => (await fetch(`http://${n.address}:${port}/`)).status === 200, 30_000, 100); // prettier-ignore
     const t0 = Date.now();
     const load = new Load(
       NODES.map((n) => `http://${n.address}:${port}/`),
@@ -106,7 +114,9 @@ async function reaction(sync: string, port: number): Promise<number> {
 async function coldStarts(cluster: Cluster, name: string, image: string, port: number): Promise<number[]> {
   await apply(
     cluster,
-    `${wasmServiceManifest({ name, image, replicas: 1, nodePort: port })}\n---\n${hpaManifest(
+    // One replica per node first: each node compiles the component once (the JS one takes seconds),
+    // which is a first start on that node, not a start from zero; the HPA then takes it to zero.
+    `${wasmServiceManifest({ name, image, replicas: NODES.length, nodePort: port })}\n---\n${hpaManifest(
       name,
       { minReplicas: 0, maxReplicas: 1, metrics: [rps('10')] },
       { 'autoscaling.edgeplane.io/scale-to-zero-idle-seconds': '1' },
@@ -125,9 +135,10 @@ async function coldStarts(cluster: Cluster, name: string, image: string, port: n
     const node = NODES[i % NODES.length]!;
     const t0 = performance.now();
     const res = await fetch(`http://${node.address}:${port}/`, { signal: AbortSignal.timeout(30_000) });
-    await res.text();
+    const body = await res.text();
     const ms = performance.now() - t0;
-    if (res.status !== 200) throw new Error(`trial ${i + 1}: ${res.status}`);
+    if (res.status !== 200)
+      throw new Error(`trial ${i + 1} (${node.name}, ${ms.toFixed(0)} ms): ${res.status} ${body}`);
     out.push(ms);
   }
   return out.sort((a, b) => a - b);
@@ -135,12 +146,13 @@ async function coldStarts(cluster: Cluster, name: string, image: string, port: n
 
 async function main(): Promise<void> {
   console.log(`edgeplane HPA benchmark — node ${process.version}, 2 nodes, usage reported every 1 s`);
-  for (const sync of ['15s', '1s']) {
+  for (const sync of PARTS.has('reaction') ? ['15s', '1s'] : []) {
     const ms = await reaction(sync, sync === '1s' ? 30151 : 30150);
     console.log(
       `HPA reaction, --hpa-sync-period ${sync.padEnd(3)}: load step → 3 Ready replicas in ${(ms / 1000).toFixed(1)} s`,
     );
   }
+  if (!PARTS.has('cold')) return;
   const cluster = new Cluster(['--hpa-sync-period', '1s', '--heartbeat-interval', '1s'], ['--metrics-interval', '1s']);
   try {
     await cluster.start(NODES);
@@ -152,7 +164,10 @@ async function main(): Promise<void> {
       const p50 = percentile(s, 0.5);
       const p99 = percentile(s, 0.99);
       console.log(
-        `cold start from zero, ${name === 'cold-c' ? 'hello-c' : 'hello (JS)'}: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms over ${s.length} trials (goal p99 < ${goal} ms: ${p99 < goal ? 'met' : 'NOT met'})`,
+        `cold start from zero, ${name === 'cold-c' ? 'hello-c' : 'hello (JS)'}: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms over ${s.length} trials (goal p99 < ${goal} ms: ${p99 < goal ? 'met' : 'NOT met'}); slowest: ${s
+          .slice(-3)
+          .map((x) => x.toFixed(0))
+          .join(', ')} ms`,
       );
     }
   } finally {

@@ -284,6 +284,8 @@ describe.skipIf(missing.length > 0)(
                     { name: 'config', mountPath: '/etc/app' },
                     { name: 'secret', mountPath: '/etc/secret' },
                     { name: 'scratch', mountPath: '/scratch' },
+                    // One key as a file of its own (subPath naming a file): a virtual preopen dir.
+                    { name: 'config', mountPath: '/etc/conf/greeting.txt', subPath: 'greeting' },
                   ],
                 },
               ],
@@ -304,6 +306,9 @@ describe.skipIf(missing.length > 0)(
       expect(file.stdout, file.stderr).toContain('hello-2');
       expect((await probe('cat', '/etc/secret/apiKey')).stdout).toContain(API_KEY_2);
       expect((await probe('config', 'CFG_greeting')).stdout).toContain('hello-2');
+      // The file mounted by subPath, alone in its directory.
+      expect((await probe('cat', '/etc/conf/greeting.txt')).stdout).toContain('hello-2');
+      expect((await probe('ls', '/etc/conf')).stdout).toBe('greeting.txt\n');
       // A change reaches the guest's mounted file too.
       expect((await cluster.edgectl(['apply', '-f', '-'], json(configMap('hello-3')))).code).toBe(0);
       await until(
@@ -312,6 +317,8 @@ describe.skipIf(missing.length > 0)(
         20_000,
         200,
       );
+      // ...but not the subPath file: as in Kubernetes, a subPath mount keeps what it started with.
+      expect((await probe('cat', '/etc/conf/greeting.txt')).stdout).toContain('hello-2');
       // No path outside the mounts: not by `..`, not absolute, not through a symlink planted in the
       // writable emptyDir (whether or not the host lets the guest make it).
       await probe('symlink', '../../../../../../../../etc', '/scratch/up');

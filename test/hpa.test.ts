@@ -116,6 +116,10 @@ describe('HorizontalPodAutoscaler on real nodes', () => {
       }),
     );
     await until('one Ready rps pod', async () => (await readyPods('rps')).length === 1, 60_000);
+    // Both nodes route to it before the step: a Service no HPA may take to zero is not held while
+    // its endpoint is on the way (503 at once), and the step must not start in that window.
+    for (const url of ['http://127.0.16.2:30090/', 'http://127.0.16.3:30090/'])
+      await until(`${url} answering`, async () => (await httpGet(url)).status === 200, 30_000, 100);
     const t0 = Date.now();
     const load = new Load(['http://127.0.16.2:30090/', 'http://127.0.16.3:30090/'], { concurrency: 2 });
     try {

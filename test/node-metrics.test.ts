@@ -2,11 +2,13 @@
  * The node's metrics and scale from zero on real processes: a real hub and a node with
  * `--metrics-bind-address`, hello-c serving traffic through a NodePort. Prometheus' view of the node
  * (its `/metrics` listener) shows the pods' requests, CPU, memory and the Wasm executors' guest time;
- * with the Deployment scaled to zero, a request is held by the node and answered once a replica is back.
+ * with the Deployment scaled to zero, a request is refused at once (503 naming the Service) while no
+ * HPA may take it to zero, and held by the node and answered once a replica is back when one may.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, ROOT, httpGet, runLoad, until, type LoadSample } from './support/cluster.js';
+import type { Deployment } from '../src/api/index.js';
+import { Cluster, ROOT, httpGet, kind, runLoad, until, type LoadSample } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 
 const NODE = { name: 'nm-a', address: '127.0.27.2' };
@@ -74,7 +76,7 @@ describe('node metrics on a real node', () => {
     expect(samples.filter((s) => s.status === 200).length).toBeGreaterThan(0);
   });
 
-  it('holds a request while the Service has no endpoint, and answers it when a replica is back', async () => {
+  it('holds a request while a scale-to-zero Service has no endpoint, and answers it when a replica is back', async () => {
     expect((await cluster.edgectl(['scale', 'deployment/nmweb', '--replicas=0'])).code).toBe(0);
     await until(
       'the Service to have no endpoint on the node',
@@ -85,10 +87,44 @@ describe('node metrics on a real node', () => {
       60_000,
       500,
     );
-    const held = fetch(url, { signal: AbortSignal.timeout(90_000) });
-    // The request waits on the node; scaling back up brings an endpoint and the answer.
-    expect((await cluster.edgectl(['scale', 'deployment/nmweb', '--replicas=1'])).code).toBe(0);
-    const res = await held;
-    expect(res.status).toBe(200);
+    // No HPA may take nmweb to zero: nothing to wait for, the node answers 503 at once.
+    const refused = await httpGet(url);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toContain('no ready endpoints for service "default/nmweb"');
+    // An HPA that may (minReplicas 0; its idle window longer than the test) marks the Service wakeable.
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'nmweb', annotations: { 'autoscaling.edgeplane.io/scale-to-zero-idle-seconds': '3600' } },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nmweb' },
+        minReplicas: 0,
+        maxReplicas: 1,
+        metrics: [
+          {
+            type: 'Pods',
+            pods: {
+              metric: { name: 'http_requests_per_second' },
+              target: { type: 'AverageValue', averageValue: '100' },
+            },
+          },
+        ],
+      },
+    };
+    expect((await cluster.edgectl(['apply', '-f', '-'], JSON.stringify(hpa))).code).toBe(0);
+    // Once the node has the flag, a request is held and its wake brings a replica back: answered.
+    // (Until the flag arrives a request may still get the immediate 503: polled, not slept.)
+    const answered = await until(
+      'a request held at zero and answered',
+      async () => {
+        const r = await httpGet(url, 60_000);
+        return r.status === 200 ? r : undefined;
+      },
+      90_000,
+      200,
+    );
+    expect(answered.body.length).toBeGreaterThan(0);
+    const deploy = await cluster.client.get<Deployment>(kind('deployments'), 'default', 'nmweb');
+    expect(deploy.spec.replicas).toBe(1);
   }, 180_000);
 });

@@ -117,6 +117,11 @@ export const ServiceRoute = z.strictObject({
     )
     .max(256),
   endpoints: z.array(RouteEndpoint).max(MAX_ENDPOINTS),
+  /**
+   * Requests are held while no endpoint is ready, and the hub woken (`serviceWake`): the Service
+   * selects a workload an HPA may take to zero. Absent: no ready endpoint answers 503 at once.
+   */
+  scaleFromZero: z.literal(true).optional(),
 });
 export type ServiceRoute = z.infer<typeof ServiceRoute>;
 

@@ -195,7 +195,7 @@ export class Hub {
 
     // The nodes' latest usage (metrics.k8s.io, top, the autoscaler), fed by their gateway sessions.
     const usage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
-    const nodeMetrics = new NodeMetricsFrames({ usage, services, logger: log('metrics') });
+    const nodeMetrics = new NodeMetricsFrames({ usage, services, clock, logger: log('metrics') });
     const { lifecycle, runners } = hubControllers({
       api,
       informers: cluster,
@@ -235,6 +235,7 @@ export class Hub {
       nodes,
       services,
       endpoints,
+      scaleTargets: { hpas: cluster.hpas, deployments: cluster.deployments, replicaSets: cluster.replicaSets },
       configMaps,
       secrets,
       lifecycle,

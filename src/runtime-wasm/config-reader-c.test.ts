@@ -15,6 +15,7 @@ const suite = runtimeSuite('config-reader-c', { reader: 'config-reader-c' });
 let rt: WasmRuntime;
 let id: string;
 let volume: string;
+let subPathDir: string;
 
 const get = async (path: string): Promise<{ status: number; doc: Record<string, unknown> }> => {
   const r = await send(rt, id, { path });
@@ -26,11 +27,24 @@ beforeAll(async () => {
   volume = join(suite.dir, 'settings');
   mkdirSync(volume);
   writeFileSync(join(suite.dir, 'outside.txt'), 'not yours\n');
+  subPathDir = join(suite.dir, 'subpath-copy');
+  mkdirSync(subPathDir);
+  writeFileSync(join(subPathDir, 'config.json'), '{"mode":"file-subpath"}\n');
+  writeFileSync(join(subPathDir, 'sibling.txt'), 'not mounted\n');
   publishProjection(volume, '..2026_01_01_00_00_00.1', { greeting: 'hello from a ConfigMap "file"\n' });
   const cfg = containerConfig(await rt.pullImage(suite.refs.reader), suite.dir, {
     env: { CONFIG_ENV: 'LOG_LEVEL', LOG_LEVEL: 'debug' },
     config: { greeting: 'hello from wasi:config' },
-    mounts: [{ volume: 'settings', hostPath: volume, containerPath: '/etc/config', readOnly: true }],
+    mounts: [
+      { volume: 'settings', hostPath: volume, containerPath: '/etc/config', readOnly: true },
+      // A subPath naming a file (the agent's copy of one key, beside a file the guest must not see).
+      {
+        volume: 'app',
+        hostPath: join(subPathDir, 'config.json'),
+        containerPath: '/etc/app/settings.json',
+        readOnly: true,
+      },
+    ],
   });
   await run(rt, cfg);
   id = cfg.id;
@@ -66,6 +80,24 @@ describe('config-reader-c', () => {
       expect(r.status, path).toBe(404);
       expect(r.doc.content, path).toBeUndefined();
       expect(r.doc.error, path).toEqual(expect.any(String));
+    }
+  });
+
+  it('reads a file mounted alone (subPath naming a file) through a directory holding just that file', async () => {
+    await expect(get('/file?path=/etc/app/settings.json')).resolves.toMatchObject({
+      status: 200,
+      doc: { content: '{"mode":"file-subpath"}\n' },
+    });
+    // Nothing else of the node directory around it: not its sibling, not by its host name, not above it.
+    for (const path of [
+      '/etc/app/sibling.txt',
+      '/etc/app/config.json',
+      '/etc/app/../outside.txt',
+      '/etc/app/settings.json/x',
+    ]) {
+      const r = await get(`/file?path=${encodeURIComponent(path)}`);
+      expect(r.status, path).toBe(404);
+      expect(r.doc.content, path).toBeUndefined();
     }
   });
 });

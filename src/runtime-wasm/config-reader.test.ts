@@ -14,6 +14,7 @@ const suite = runtimeSuite('config-reader', { reader: 'config-reader' });
 let rt: WasmRuntime;
 let id: string;
 let volume: string;
+let subPathDir: string;
 
 const get = async (path: string): Promise<{ status: number; doc: Record<string, unknown> }> => {
   const r = await send(rt, id, { path });
@@ -27,10 +28,23 @@ beforeAll(async () => {
   volume = join(suite.dir, 'settings');
   mkdirSync(volume);
   writeFileSync(join(suite.dir, 'outside.txt'), 'not yours\n');
+  subPathDir = join(suite.dir, 'subpath-copy');
+  mkdirSync(subPathDir);
+  writeFileSync(join(subPathDir, 'config.json'), '{"mode":"file-subpath"}\n');
+  writeFileSync(join(subPathDir, 'sibling.txt'), 'not mounted\n');
   publishProjection(volume, '..2026_01_01_00_00_00.1', { greeting: 'hello from a ConfigMap\n' });
   const cfg = containerConfig(await rt.pullImage(suite.refs.reader), suite.dir, {
     config: { greeting: 'hello from wasi:config', 'api-key': 'k-123' },
-    mounts: [{ volume: 'settings', hostPath: volume, containerPath: '/etc/config', readOnly: true }],
+    mounts: [
+      { volume: 'settings', hostPath: volume, containerPath: '/etc/config', readOnly: true },
+      // A subPath naming a file (the agent's copy of one key, beside a file the guest must not see).
+      {
+        volume: 'app',
+        hostPath: join(subPathDir, 'config.json'),
+        containerPath: '/etc/app/settings.json',
+        readOnly: true,
+      },
+    ],
   });
   await run(rt, cfg);
   id = cfg.id;
@@ -59,6 +73,24 @@ describe('config-reader', () => {
 
   it('cannot read outside its mount', async () => {
     for (const path of ['/etc/config/../outside.txt', `${suite.dir}/outside.txt`, '/etc/passwd']) {
+      const r = await get(`/file?path=${encodeURIComponent(path)}`);
+      expect(r.status, path).toBe(404);
+      expect(r.doc.content, path).toBeUndefined();
+    }
+  });
+
+  it('reads a file mounted alone (subPath naming a file) through a directory holding just that file', async () => {
+    await expect(get('/file?path=/etc/app/settings.json')).resolves.toMatchObject({
+      status: 200,
+      doc: { content: '{"mode":"file-subpath"}\n' },
+    });
+    // Nothing else of the node directory around it: not its sibling, not by its host name, not above it.
+    for (const path of [
+      '/etc/app/sibling.txt',
+      '/etc/app/config.json',
+      '/etc/app/../outside.txt',
+      '/etc/app/settings.json/x',
+    ]) {
       const r = await get(`/file?path=${encodeURIComponent(path)}`);
       expect(r.status, path).toBe(404);
       expect(r.doc.content, path).toBeUndefined();

@@ -19,6 +19,8 @@ import type { MountGrant } from './host/fs-paths.js';
 const MAX_MEASURED_ENTRIES = 200_000;
 
 async function measure(dir: string): Promise<number> {
+  const top = await stat(dir).catch(() => undefined);
+  if (top?.isFile()) return top.size; // a single-file mount counts that file
   let total = 0;
   let seen = 0;
   const pending = [dir];
@@ -66,12 +68,19 @@ export class MountUsage {
 /**
  * Checks a container's mounts and makes their grants; throws CreateContainerError naming the volume
  * that cannot be mounted. Release the counters with {@link releaseMounts} when the container goes.
+ *
+ * A mount that shows a single file (a `subPath` naming a file) cannot be a WASI preopen, which is a
+ * directory: the files mounted into one guest directory become one virtual directory there, holding
+ * them and nothing else (`MountGrant.files`). That directory may not also be another volume's mount
+ * path (the guest would see two preopens at one path).
  */
 export async function prepareMounts(
   mounts: readonly VolumeMountConfig[] | undefined,
   usage: MountUsage,
 ): Promise<MountGrant[]> {
   const grants: MountGrant[] = [];
+  const taken: MountGrant[] = []; // every grant holding a counter, files included
+  const virtual = new Map<string, MountGrant>();
   const seen = new Set<string>();
   try {
     for (const m of mounts ?? []) {
@@ -83,31 +92,64 @@ export async function prepareMounts(
       if (seen.has(containerPath)) fail('another volume is mounted there');
       seen.add(containerPath);
       let hostPath: string;
+      let isFile: boolean;
       try {
         hostPath = await realpath(m.hostPath);
-        if (!(await stat(hostPath)).isDirectory())
-          fail('a Wasm guest sees directories only (a subPath that names a file is not supported)');
+        const st = await stat(hostPath);
+        if (!st.isDirectory() && !st.isFile()) fail('it is neither a directory nor a regular file');
+        isFile = st.isFile();
       } catch (err) {
         if (err instanceof CreateContainerError) throw err;
         return fail(`its directory on the node is not usable: ${errorMessage(err)}`);
       }
+      if (isFile && containerPath === '/') fail('a file cannot be mounted at /');
       const limited = !m.readOnly && m.sizeLimitBytes !== undefined;
-      grants.push({
+      const grant: MountGrant = {
         volume: m.volume,
         hostPath,
         containerPath,
         readOnly: m.readOnly,
         ...(limited ? { sizeLimitBytes: m.sizeLimitBytes, usage: await usage.acquire(hostPath) } : {}),
-      });
+      };
+      if (grant.usage) taken.push(grant);
+      if (!isFile) {
+        grants.push(grant);
+        continue;
+      }
+      const dir = posix.dirname(containerPath);
+      const known = virtual.get(dir);
+      if (known) known.files!.push(grant);
+      else {
+        // The directory's own stat shows the file's node directory; nothing else of it is reachable.
+        const holder: MountGrant = {
+          volume: m.volume,
+          hostPath: posix.dirname(hostPath),
+          containerPath: dir,
+          readOnly: true,
+          files: [grant],
+        };
+        virtual.set(dir, holder);
+        grants.push(holder);
+      }
+    }
+    for (const [dir, holder] of virtual) {
+      if (seen.has(dir))
+        throw new CreateContainerError(
+          `volume ${holder.files![0]!.volume} cannot be mounted at ${holder.files![0]!.containerPath}: ` +
+            `a Wasm guest sees a file mount through a directory of its own at ${dir}, where another volume is mounted`,
+        );
     }
   } catch (err) {
-    releaseMounts(grants, usage);
+    releaseMounts(taken, usage);
     throw err;
   }
   return grants;
 }
 
-/** Gives back the counters {@link prepareMounts} took. */
+/** Gives back the counters {@link prepareMounts} took (those of a virtual directory's files too). */
 export function releaseMounts(grants: readonly MountGrant[], usage: MountUsage): void {
-  for (const g of grants) if (g.usage) usage.release(g.hostPath);
+  for (const g of grants) {
+    if (g.usage) usage.release(g.hostPath);
+    if (g.files) releaseMounts(g.files, usage);
+  }
 }

@@ -3,6 +3,7 @@ import type { Clock, ConfigMap, Endpoints, Logger, Node, Pod, Secret, Service } 
 import type { NodeLifecycleController } from '../controllers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
+import type { WakeableSources } from './wakeable-services.js';
 import type { CertificateAuthenticator, RevokedNodeKeys } from '../identity/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { NodeEventRate } from './event-limiter.js';
@@ -29,6 +30,8 @@ export interface NodeGatewayDeps {
   nodes: Informer<Node>;
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
+  /** HPAs and their targets: which Services nodes hold requests for at zero (absent: none). */
+  scaleTargets?: WakeableSources;
   /** ConfigMaps and Secrets, sent to the nodes whose pods reference them (both or neither). */
   configMaps?: Informer<ConfigMap>;
   secrets?: Informer<Secret>;

@@ -12,7 +12,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server as HttpsServer } from 'node:https';
-import type { NodeInfo, NodeToHub } from '../../api/index.js';
+import type { NodeInfo, NodeToHub, Service } from '../../api/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import { RevocationPush } from '../identity/index.js';
@@ -27,6 +27,7 @@ import { PodRequests } from './pod-requests.js';
 import { NodeReports } from './node-reports.js';
 import { NodeInterest } from './node-interest.js';
 import { ServiceStream } from './service-stream.js';
+import { WakeableServices } from './wakeable-services.js';
 import { CLOSE_NODE_REVOKED, type NodeSession } from './session.js';
 
 /** Another upgrade handler sharing the server (the API's streaming subresources). */
@@ -72,6 +73,9 @@ export class NodeGateway implements PodLogSource, PodExecSource {
       sessions: () => this.sessions.values(),
       logger: deps.logger,
       ...(deps.serviceCoalesceMs !== undefined ? { coalesceMs: deps.serviceCoalesceMs } : {}),
+      ...(deps.scaleTargets
+        ? { wakeable: wakeableServices(deps.scaleTargets, (ns) => this.services.namespaceChanged(ns)) }
+        : {}),
     });
     this.gatewayEvents = deps.events.withComponent('node-gateway');
     this.revocations = deps.revokedKeys && new RevocationPush(deps.revokedKeys, () => this.sessions.values());
@@ -236,4 +240,13 @@ export class NodeGateway implements PodLogSource, PodExecSource {
     this.requests.failNode(node);
     this.deps.logger.info({ node }, 'node disconnected');
   }
+}
+
+/** The scale-from-zero flag of Service routes, from the HPAs and their targets. */
+function wakeableServices(
+  sources: ConstructorParameters<typeof WakeableServices>[0],
+  onNamespaceChanged: (namespace: string) => void,
+): (svc: Service) => boolean {
+  const index = new WakeableServices(sources, onNamespaceChanged);
+  return (svc) => index.has(svc);
 }

@@ -21,8 +21,14 @@ export interface RouteSources {
   nodes: Informer<Node>;
 }
 
-/** The route of one Service: its ports and every endpoint (ready or not) with the hosting node's mesh address. */
-export function serviceRoute(svc: Service, src: Pick<RouteSources, 'endpoints' | 'nodes'>): ServiceRoute {
+/**
+ * The route of one Service: its ports and every endpoint (ready or not) with the hosting node's mesh
+ * address; `wakeable` tells whether nodes hold its requests while it has no ready endpoint.
+ */
+export function serviceRoute(
+  svc: Service,
+  src: Pick<RouteSources, 'endpoints' | 'nodes'> & { wakeable?: (svc: Service) => boolean },
+): ServiceRoute {
   const ns = svc.metadata.namespace ?? 'default';
   const name = svc.metadata.name ?? '';
   const ep = src.endpoints.get(ns, name);
@@ -60,6 +66,7 @@ export function serviceRoute(svc: Service, src: Pick<RouteSources, 'endpoints' |
       ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
     })),
     endpoints: eps,
+    ...(src.wakeable?.(svc) ? { scaleFromZero: true as const } : {}),
   };
 }
 

@@ -13,7 +13,7 @@
  * - Protocol-1 nodes get the whole `serviceSync` of every Service on every change, encoded once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger, Node, RouteEndpoint, ServiceKey, ServiceRoute } from '../../api/index.js';
+import type { Logger, Node, RouteEndpoint, Service, ServiceKey, ServiceRoute } from '../../api/index.js';
 import { encodeFrame } from '../../api/index.js';
 import { jsonEqual } from '../reconcile/index.js';
 import type { InterestChange, NodeInterest } from './node-interest.js';
@@ -35,6 +35,8 @@ export interface StreamSession {
 }
 
 export interface ServiceStreamDeps extends RouteSources {
+  /** Whether nodes hold a Service's requests while it has no ready endpoint (scale from zero). */
+  wakeable?: (svc: Service) => boolean;
   interest: NodeInterest;
   /** The admitted session of a node. */
   sessionOf(node: string): StreamSession | undefined;
@@ -86,6 +88,13 @@ export class ServiceStream {
   serviceChanged(namespace: string, name: string): void {
     this.#dirty.add(keyOf(namespace, name));
     this.#schedule();
+  }
+
+  /** Something every Service of `namespace` may read changed (their scale-from-zero flag). */
+  namespaceChanged(namespace: string): void {
+    for (const svc of this.deps.services.list((s) => (s.metadata.namespace ?? 'default') === namespace))
+      this.#dirty.add(keyOf(namespace, svc.metadata.name ?? ''));
+    if (this.#dirty.size > 0) this.#schedule();
   }
 
   /** A Node changed: the routes with endpoints there change when its address, mesh port or zone did. */
@@ -304,9 +313,14 @@ export class ServiceStream {
   }
 }
 
-/** Same ports, type and affinity (only endpoints may differ). */
+/** Same ports, type, affinity and scale-from-zero flag (only endpoints may differ). */
 function sameSpec(a: ServiceRoute, b: ServiceRoute): boolean {
-  return a.type === b.type && a.sessionAffinity === b.sessionAffinity && jsonEqual(a.ports, b.ports);
+  return (
+    a.type === b.type &&
+    a.sessionAffinity === b.sessionAffinity &&
+    a.scaleFromZero === b.scaleFromZero &&
+    jsonEqual(a.ports, b.ports)
+  );
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, value: string): void {

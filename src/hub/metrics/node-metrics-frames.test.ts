@@ -14,6 +14,8 @@ const SERVICES = new Map([
   ['shop/cart', svc('cart', 'ClusterIP')],
 ]);
 
+let now = Date.parse('2026-12-02T15:00:00Z');
+
 function intake(): { frames: NodeMetricsFrames; wakes: string[]; reports: NodeUsage[]; violations: string[] } {
   const wakes: string[] = [];
   const reports: NodeUsage[] = [];
@@ -22,6 +24,7 @@ function intake(): { frames: NodeMetricsFrames; wakes: string[]; reports: NodeUs
     usage: { report: (_node, f) => void reports.push(f), wake: (ns, name) => void wakes.push(`${ns}/${name}`) },
     services: { get: (ns, name) => SERVICES.get(`${ns ?? ''}/${name}`) },
     logger: silentLogger(),
+    clock: { now: () => now },
   });
   // n1 runs pods of namespace shop; n2 runs none.
   frames.bind({ sessionOf: () => undefined, routesNamespace: (node, ns) => node === 'n1' && ns === 'shop' });
@@ -36,16 +39,20 @@ const session = (protocol: number, violations: string[] = []) => ({
 });
 
 describe('NodeMetricsFrames', () => {
-  it('passes on a wake for a Service the node routes, once a second, and counts the others', () => {
+  it('passes on a wake for a Service the node routes, at most twice a second, and counts the others', () => {
     const t = intake();
     const wake = (node: string, name: string): void =>
       t.frames.handle(session(3), node, { type: 'serviceWake', namespace: 'shop', name });
     wake('n2', 'front'); // NodePort: every node routes it
     wake('n1', 'cart'); // ClusterIP of a namespace n1's pods need
-    wake('n1', 'cart'); // within the second: one wake is enough
+    wake('n1', 'cart'); // at once again: one wake is enough
     wake('n2', 'cart'); // n2 has no pod that calls shop's Services
     wake('n1', 'missing');
     expect(t.wakes).toEqual(['shop/front', 'shop/cart']);
+    // A node repeats its wake every second while it holds requests: each repeat is heard.
+    now += 1000;
+    wake('n1', 'cart');
+    expect(t.wakes).toEqual(['shop/front', 'shop/cart', 'shop/cart']);
     expect(t.frames.stats.refusedWakes).toBe(2);
   });
 

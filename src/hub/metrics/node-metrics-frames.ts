@@ -4,7 +4,7 @@
  * listeners once it is checked: the Service exists and the node routes it (a NodePort Service, or one
  * of a namespace its pods need). A frame on a session older than protocol 3 is a protocol violation.
  */
-import type { Logger, NodeMetricsResult, NodeServiceWake, NodeUsage, Service } from '../../api/index.js';
+import type { Clock, Logger, NodeMetricsResult, NodeServiceWake, NodeUsage, Service } from '../../api/index.js';
 import { METRICS_PROTOCOL_VERSION } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import { NodeMetricsProxy, type MetricsSession } from './node-metrics-proxy.js';
@@ -30,12 +30,17 @@ export interface NodeMetricsFramesDeps {
   usage: Pick<UsageStore, 'report' | 'wake'>;
   services: Pick<Informer<Service>, 'get'>;
   logger: Logger;
+  clock: Clock;
   /** Node proxy limits (default: 10 s timeout, 4 in flight per node). */
   proxy?: { timeoutMs?: number; maxPerNode?: number };
 }
 
-/** Least time between two wake-ups of one Service passed on (held requests of many nodes make one). */
-const WAKE_INTERVAL_MS = 1000;
+/**
+ * Least time between two wake-ups of one Service passed on (held requests of many nodes make one).
+ * Shorter than a node's repeat (1 s, `service-hold.ts`), so a node that still holds requests is heard
+ * again on its next repeat: coalescing never loses a wait, it only spares the controller duplicates.
+ */
+const WAKE_INTERVAL_MS = 500;
 /** Wake-ups remembered for that dedupe before the oldest are forgotten. */
 const MAX_RECENT_WAKES = 1024;
 
@@ -96,7 +101,7 @@ export class NodeMetricsFrames {
       return;
     }
     const key = `${namespace}/${name}`;
-    const now = Date.now();
+    const now = this.deps.clock.now();
     const last = this.#recentWakes.get(key);
     if (last !== undefined && now - last < WAKE_INTERVAL_MS) return;
     this.#recentWakes.delete(key);

@@ -15,6 +15,9 @@ import { RawNode, until } from '../gateway/testing/raw-node.js';
 const POD = typeByKind('v1', 'Pod')!;
 const M = '/apis/metrics.k8s.io/v1beta1';
 const VIEWER = 'viewer-token-0123456789abcdef';
+/** A user bound to metrics-server's reader role only, and one bound to the scrape role of docs/metrics.md. */
+const METRICS_READER = 'metrics-reader-token-0123456789';
+const SCRAPER = 'prometheus-token-0123456789abcd';
 
 let dir: string;
 let hub: Hub;
@@ -32,6 +35,15 @@ async function get(p: string, token = hub.auth.adminToken): Promise<{ status: nu
     body = undefined;
   }
   return { status: res.status, body, text };
+}
+
+async function post(p: string, body: unknown, token = hub.auth.adminToken): Promise<{ status: number; text: string }> {
+  const res = await fetch(url + p, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
 }
 
 function usage(
@@ -80,7 +92,13 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'node-metrics-'));
   await writeFile(
     path.join(dir, 'tokens.json'),
-    JSON.stringify({ users: [{ name: 'viewer', token: VIEWER, role: 'read-only' }] }),
+    JSON.stringify({
+      users: [
+        { name: 'viewer', token: VIEWER, role: 'read-only' },
+        { name: 'metrics-reader', token: METRICS_READER, groups: ['metrics-readers'] },
+        { name: 'prometheus', token: SCRAPER, groups: ['scrapers'] },
+      ],
+    }),
     { mode: 0o600 },
   );
   hub = await Hub.create({
@@ -206,6 +224,62 @@ describe('usage intake and metrics.k8s.io', () => {
     });
   });
 
+  it("gives metrics-server's reader role (system:aggregated-metrics-reader) metrics.k8s.io reads and nothing else", async () => {
+    await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'metrics-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:aggregated-metrics-reader' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'metrics-reader' }],
+    });
+    // RBAC takes the binding from its informer: poll until it is in force.
+    await until(async () => (await get(`${M}/pods`, METRICS_READER)).status === 200, 'the binding in force');
+    for (const p of [`${M}/pods`, `${M}/nodes`, `${M}/namespaces/default/pods`]) {
+      expect((await get(p, METRICS_READER)).status, p).toBe(200);
+    }
+    for (const p of [
+      '/api/v1/pods',
+      '/api/v1/nodes',
+      '/api/v1/namespaces/default/secrets',
+      '/api/v1/nodes/m-node-1/proxy/metrics',
+      '/metrics',
+    ]) {
+      expect((await get(p, METRICS_READER)).status, p).toBe(403);
+    }
+    expect((await post(`${M}/namespaces/default/pods`, {}, METRICS_READER)).status).toBe(403);
+  });
+
+  it('gives the scrape role of docs/metrics.md the hub /metrics and node proxy, and nothing else', async () => {
+    await post('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'prometheus' },
+      rules: [
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['nodes', 'nodes/proxy'], verbs: ['get', 'list'] },
+      ],
+    });
+    await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'prometheus' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'prometheus' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'prometheus' }],
+    });
+    await until(async () => (await get('/metrics', SCRAPER)).status === 200, 'the binding in force');
+    expect((await get('/api/v1/nodes', SCRAPER)).status).toBe(200);
+    // Allowed through: the node is known but not connected now (503), not refused (403).
+    expect((await get('/api/v1/nodes/m-node-1/proxy/metrics', SCRAPER)).status).toBe(503);
+    for (const p of [
+      '/api/v1/pods',
+      '/api/v1/namespaces/default/secrets',
+      `${M}/pods`,
+      '/api/v1/nodes/m-node-1/proxy/configz',
+    ]) {
+      expect((await get(p, SCRAPER)).status, p).toBe(p.endsWith('configz') ? 404 : 403);
+    }
+  });
+
   it('lists the group in discovery', async () => {
     const groups = (await get('/apis')).body as { groups: Array<{ name: string }> };
     expect(groups.groups.map((g) => g.name)).toContain('metrics.k8s.io');
@@ -270,10 +344,15 @@ describe('the node metrics proxy', () => {
     await n.close();
   });
 
-  it('is 503 naming the node when it is not connected, and 404 for other paths', async () => {
-    const res = await get('/api/v1/nodes/nowhere/proxy/metrics');
-    expect(res.status).toBe(503);
-    expect(res.text).toContain('node nowhere is not connected');
+  it('is 503 naming the node when it is not connected, 404 for a node that does not exist and other paths', async () => {
+    const n = await RawNode.connect(url, joinToken, 'm-node-gone');
+    await n.close(); // registered, then disconnected
+    await until(async () => (await get('/api/v1/nodes/m-node-gone/proxy/metrics')).status === 503, 'm-node-gone gone');
+    const res = await get('/api/v1/nodes/m-node-gone/proxy/metrics');
+    expect(res.text).toContain('node m-node-gone is not connected');
+    const missing = await get('/api/v1/nodes/nowhere/proxy/metrics');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('nodes \\"nowhere\\" not found');
     expect((await get('/api/v1/nodes/nowhere/proxy/configz')).status).toBe(404);
   });
 

@@ -87,7 +87,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   mountDiscovery(app);
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);
-  mountNodeProxy(app, deps.nodeMetrics);
+  mountNodeProxy(app, deps.nodeMetrics, deps.api);
   mountOpenApiRoutes(app, deps.version.gitVersion);
   app.all('/api/*', (c) => dispatch(c));
   app.all('/apis/*', (c) => dispatch(c));

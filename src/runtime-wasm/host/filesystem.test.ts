@@ -18,6 +18,7 @@ let image: PulledImage;
 let config: ContainerConfig;
 let configDir: string;
 let dataDir: string;
+let filesDir: string;
 
 const SIZE_LIMIT = 64 * 1024;
 
@@ -54,6 +55,13 @@ beforeAll(async () => {
   // Links a node admin (or a bug) might leave in a volume: both lead out of it.
   symlinkSync(join(root, 'outside', 'secret.txt'), join(configDir, 'abs-link'));
   symlinkSync('../outside/secret.txt', join(configDir, 'rel-link'));
+  // Single files mounted by subPath: a config copy (read-only) and a live state file (writable),
+  // beside a file of the same node directory that is mounted nowhere.
+  filesDir = join(root, 'files');
+  mkdirSync(filesDir);
+  writeFileSync(join(filesDir, 'config.json'), '{"v":1}\n');
+  writeFileSync(join(filesDir, 'state.txt'), 'state 0\n');
+  writeFileSync(join(filesDir, 'hidden.txt'), 'mounted nowhere\n');
   config = containerConfig(image, suite.dir, {
     name: 'probe',
     command: ['fsprobe', 'sleep', '600'],
@@ -61,6 +69,18 @@ beforeAll(async () => {
     mounts: [
       { volume: 'settings', hostPath: configDir, containerPath: '/etc/settings', readOnly: true },
       { volume: 'scratch', hostPath: dataDir, containerPath: '/data', readOnly: false, sizeLimitBytes: SIZE_LIMIT },
+      {
+        volume: 'app-config',
+        hostPath: join(filesDir, 'config.json'),
+        containerPath: '/etc/app/app.json',
+        readOnly: true,
+      },
+      {
+        volume: 'app-state',
+        hostPath: join(filesDir, 'state.txt'),
+        containerPath: '/etc/app/state.txt',
+        readOnly: false,
+      },
     ],
   });
   await run(rt, config);
@@ -183,12 +203,54 @@ describe('wasi:config/store', () => {
   });
 });
 
+describe('single files mounted by subPath', () => {
+  it('shows them in a directory of their own that holds nothing else', async () => {
+    await expect(probe('cat', '/etc/app/app.json')).resolves.toEqual({ exitCode: 0, stdout: '{"v":1}\n' });
+    await expect(probe('stat', '/etc/app/app.json')).resolves.toEqual({ exitCode: 0, stdout: 'file 8\n' });
+    const ls = await probe('ls', '/etc/app');
+    expect(ls.exitCode).toBe(0);
+    expect(ls.stdout.split('\n').filter(Boolean).sort()).toEqual(['app.json', 'state.txt']);
+    for (const path of ['/etc/app/hidden.txt', '/etc/app/config.json', '/etc/app/../outside/secret.txt']) {
+      const r = await probe('cat', path);
+      expect(r.exitCode, path).toBe(1);
+      expect(r.stdout, path).toMatch(/^error: /);
+    }
+    await expect(probe('cat', '/etc/app/app.json/x')).resolves.toEqual({
+      exitCode: 1,
+      stdout: 'error: Not a directory\n',
+    });
+  });
+
+  it('writes a writable file in place, refuses the read-only one and any change of the directory', async () => {
+    await expect(probe('append', '/etc/app/state.txt', 'state 1\n')).resolves.toMatchObject({ exitCode: 0 });
+    expect(readFileSync(join(filesDir, 'state.txt'), 'utf8')).toBe('state 0\nstate 1\n');
+    for (const args of [
+      ['write', '/etc/app/app.json', '3'],
+      ['append', '/etc/app/new.txt', 'x'],
+      ['mkdir', '/etc/app/sub'],
+      ['rm', '/etc/app/state.txt'],
+      ['symlink', 'app.json', '/etc/app/link'],
+    ]) {
+      await expect(probe(...args), args.join(' ')).resolves.toEqual({
+        exitCode: 1,
+        stdout: 'error: Read-only file system\n',
+      });
+    }
+    expect(readFileSync(join(filesDir, 'config.json'), 'utf8')).toBe('{"v":1}\n');
+  });
+});
+
 describe('mount checks', () => {
-  it('refuses a mount whose node path is a file, naming the volume', async () => {
+  it("refuses a file mount whose directory is another volume's mount path, naming the volume", async () => {
     const file = join(suite.dir, 'volumes', 'outside', 'secret.txt');
     const bad = containerConfig(image, suite.dir, {
-      mounts: [{ volume: 'one-file', hostPath: file, containerPath: '/etc/x', readOnly: true }],
+      mounts: [
+        { volume: 'settings', hostPath: configDir, containerPath: '/etc/x', readOnly: true },
+        { volume: 'one-file', hostPath: file, containerPath: '/etc/x/secret.txt', readOnly: true },
+      ],
     });
-    await expect(rt.createContainer(bad)).rejects.toThrow(/volume one-file cannot be mounted at \/etc\/x/);
+    await expect(rt.createContainer(bad)).rejects.toThrow(
+      /volume one-file cannot be mounted at \/etc\/x\/secret.txt: .*another volume is mounted/,
+    );
   });
 });

@@ -71,14 +71,16 @@ function openAt(
 ): Descriptor {
   const dir = directory(ctx, self);
   const wantsWrite = (flags & DescriptorFlag.write) !== 0 || (oflags & (OpenFlag.create | OpenFlag.truncate)) !== 0;
-  if (wantsWrite && dir.mount.readOnly) throw new FsError(ErrorCode.readOnly);
   const r = at(ctx, dir, ptr, len, (pathFlags & SYMLINK_FOLLOW) !== 0);
-  const host = hostPathOf(dir.mount, r.rel);
+  // What may be written is the found file's grant (a file of a virtual directory has its own).
+  const mount = r.stat ? r.mount : dir.mount;
+  if (wantsWrite && mount.readOnly) throw new FsError(ErrorCode.readOnly);
   let isDir: boolean;
   if (!r.stat) {
     if ((oflags & OpenFlag.create) === 0) throw new FsError(ErrorCode.noEntry);
     if ((oflags & OpenFlag.directory) !== 0) throw new FsError(ErrorCode.invalid);
     mutable(dir);
+    const host = hostPathOf(mount, r.rel);
     sys(() =>
       closeSync(
         openSync(host, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o644),
@@ -94,16 +96,17 @@ function openAt(
     if ((oflags & OpenFlag.directory) !== 0 && !isDir) throw new FsError(ErrorCode.notDirectory);
     if (isDir && (flags & DescriptorFlag.write) !== 0) throw new FsError(ErrorCode.isDirectory);
     if ((oflags & OpenFlag.truncate) !== 0 && !isDir) {
+      const host = hostPathOf(mount, r.rel);
       sys(() => closeSync(openSync(host, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW)));
-      releaseSpace(dir.mount, st.size);
+      releaseSpace(mount, st.size);
     }
   }
   // A descriptor never holds more than its mount allows: no write or mutation on a read-only one. A
   // directory inherits what its mount allows (as wasmtime's do), whatever the guest asked for.
   const granted = isDir
-    ? DescriptorFlag.read | (dir.mount.readOnly ? 0 : DescriptorFlag.mutateDirectory)
-    : flags & (DescriptorFlag.read | (dir.mount.readOnly ? 0 : DescriptorFlag.write));
-  return new Descriptor(dir.mount, r.rel, isDir ? 'directory' : 'file', granted);
+    ? DescriptorFlag.read | (mount.readOnly ? 0 : DescriptorFlag.mutateDirectory)
+    : flags & (DescriptorFlag.read | (mount.readOnly ? 0 : DescriptorFlag.write));
+  return new Descriptor(mount, r.rel, isDir ? 'directory' : 'file', granted);
 }
 
 /** The stat of what `path` names under directory `self` (a link itself unless `symlink-follow`). */
@@ -111,7 +114,7 @@ function statAt(ctx: CoreContext, self: number, pathFlags: number, ptr: number, 
   const dir = directory(ctx, self);
   const r = at(ctx, dir, ptr, len, (pathFlags & SYMLINK_FOLLOW) !== 0);
   existing(r);
-  return lstatBig(hostPathOf(dir.mount, r.rel));
+  return lstatBig(hostPathOf(r.mount, r.rel));
 }
 
 /** Whether a link's target, read from inside the mount at depth `depth`, stays inside it. */
@@ -160,10 +163,10 @@ export const pathImports: InterfaceImports = {
     ) =>
       fsResult(ctx.mem, ret, 1, () => {
         const dir = directory(ctx, self);
-        if (dir.mount.readOnly) throw new FsError(ErrorCode.readOnly);
         const r = at(ctx, dir, ptr, len, (pf & SYMLINK_FOLLOW) !== 0);
         existing(r);
-        const host = hostPathOf(dir.mount, r.rel);
+        if (r.mount.readOnly) throw new FsError(ErrorCode.readOnly);
+        const host = hostPathOf(r.mount, r.rel);
         const st = lstatBig(host);
         if (st.isSymbolicLink()) throw new FsError(ErrorCode.notPermitted);
         const atime = newTimestampMs(aTag, aSec, aNs, st.atimeNs) / 1000;
@@ -239,9 +242,10 @@ export const pathImports: InterfaceImports = {
       fsResult(ctx.mem, ret, 4, () => {
         const dir = directory(ctx, self);
         const r = at(ctx, dir, ptr, len, false);
-        if (!existing(r).isSymbolicLink()) throw new FsError(ErrorCode.invalid);
+        // A file of a virtual directory is never a link the guest may read (`r.mount` is its own grant).
+        if (!existing(r).isSymbolicLink() || r.mount !== dir.mount) throw new FsError(ErrorCode.invalid);
         let target = '';
-        sys(() => (target = readlinkSync(hostPathOf(dir.mount, r.rel), 'utf8')));
+        sys(() => (target = readlinkSync(hostPathOf(r.mount, r.rel), 'utf8')));
         // A target that leads out would show a host path: the guest is not told it.
         if (!targetStaysInside(target, r.rel.length - 1)) throw new FsError(ErrorCode.notPermitted);
         ctx.mem.storeString(ret + 4, target);

@@ -8,9 +8,9 @@
  * terminated leaks none, and a config file replaced by kubelet's `..data` swap is read fresh on the
  * next open. Reads are bounded per call (MAX_READ_BYTES); directory listings per directory.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, writeSync } from 'node:fs';
 import { ErrorCode, FsError, FsIoError, errnoCode } from './fs-errors.js';
-import { hostPathOf, type MountGrant } from './fs-paths.js';
+import { fileName, hostPathOf, type MountGrant } from './fs-paths.js';
 import { releaseSpace, reserveSpace } from './fs-space.js';
 import { InputStream, OutputStream, type IoError } from './io-resources.js';
 
@@ -138,8 +138,9 @@ export class DirectoryEntryStream {
   }
 }
 
-/** Lists `dir` (bounded by MAX_DIRECTORY_ENTRIES). */
+/** Lists `dir` (bounded by MAX_DIRECTORY_ENTRIES); a virtual directory lists its files only. */
 export function listDirectory(dir: Descriptor): DirectoryEntryStream {
+  if (dir.mount.files) return new DirectoryEntryStream(dir.mount.files.map(virtualEntry));
   let entries;
   try {
     entries = readdirSync(dir.hostPath, { withFileTypes: true });
@@ -159,4 +160,17 @@ export function listDirectory(dir: Descriptor): DirectoryEntryStream {
             : DescriptorType.unknown,
     })),
   );
+}
+
+/** The entry of one file of a virtual directory (a file gone or replaced shows what is there now). */
+function virtualEntry(file: MountGrant): { type: number; name: string } {
+  const st = lstatSync(file.hostPath, { throwIfNoEntry: false });
+  const type = !st
+    ? DescriptorType.unknown
+    : st.isFile()
+      ? DescriptorType.regularFile
+      : st.isSymbolicLink()
+        ? DescriptorType.symbolicLink
+        : DescriptorType.unknown;
+  return { name: fileName(file), type };
 }

@@ -57,6 +57,11 @@ export type BalanceResult =
   /** The receiver went away (client left, deadline passed). */
   | { kind: 'cancelled' };
 
+/** What one pass over a route's endpoints ended with; `tried`: the pod uids it could not reach. */
+type Tried =
+  | Exclude<BalanceResult, { kind: 'no-endpoints' } | { kind: 'unreachable' }>
+  | { kind: 'unreachable'; failures: string[]; tried: string[] };
+
 /** Delivers requests for Service ports to balanced endpoints. */
 export class ServiceBalancer {
   constructor(private readonly deps: ServiceBalancerDeps) {}
@@ -86,20 +91,42 @@ export class ServiceBalancer {
     opts: BalanceOptions,
   ): Promise<BalanceResult> {
     let route = given;
+    // Only a Service whose workload an HPA may have taken to zero is worth waiting for.
+    const hold = given.service.scaleFromZero === true ? this.deps.hold : undefined;
     if (route.ready.length === 0) {
-      const hold = this.deps.hold;
       if (!hold) return { kind: 'no-endpoints' };
       const held = await hold.wait(route);
       if (held.kind !== 'ready') return { kind: 'no-endpoints', held };
       route = held.route;
     }
+    const first = await this.tryEndpoints(route, req, sink, opts);
+    // Every endpoint it named was gone or down: at zero that is a route not yet told its pods went
+    // (the scale-down and the request crossed). Hold it as if none were ready, for another endpoint.
+    if (first.kind !== 'unreachable') return first;
+    const unreachable: BalanceResult = { kind: 'unreachable', failures: first.failures };
+    if (!hold || sink.gone || !req.body.replayable) return unreachable;
+    const held = await hold.wait(route, new Set(first.tried));
+    if (held.kind !== 'ready') return unreachable;
+    const again = await this.tryEndpoints(held.route, req, sink, opts, new Set(first.tried));
+    return again.kind === 'unreachable' ? { kind: 'unreachable', failures: [...first.failures, ...again.failures] } : again; // prettier-ignore
+  }
+
+  /** Delivers to the route's ready endpoints (not `skip`: pod uids), trying the next on a connection failure. */
+  private async tryEndpoints(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+    skip?: ReadonlySet<string>,
+  ): Promise<Tried> {
     const { picker } = this.deps;
     const tried = new Set<ServiceEndpoint>();
+    const candidates = skip ? route.ready.filter((e) => !skip.has(e.pod.uid)) : route.ready;
     const downNodes = new Set<string>();
     const failures: string[] = [];
     for (let attempt = 0; attempt < (this.deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS); attempt++) {
       if (sink.gone) return { kind: 'cancelled' };
-      const untried = tried.size === 0 ? route.ready : route.ready.filter((e) => !tried.has(e));
+      const untried = tried.size === 0 ? candidates : candidates.filter((e) => !tried.has(e));
       const elsewhere = downNodes.size === 0 ? untried : untried.filter((e) => !downNodes.has(e.nodeName));
       const ep = picker.pick(route.key, elsewhere.length > 0 ? elsewhere : untried, opts.ctx);
       if (!ep) break;
@@ -125,7 +152,7 @@ export class ServiceBalancer {
         if (!req.body.replayable) break; // part of the body went to the failed attempt: it cannot be resent
       }
     }
-    return { kind: 'unreachable', failures };
+    return { kind: 'unreachable', failures, tried: [...tried].map((e) => e.pod.uid) };
   }
 
   private async attempt(

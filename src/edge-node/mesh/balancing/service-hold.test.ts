@@ -38,6 +38,11 @@ afterAll(async () => {
 });
 
 function route(...endpoints: ServiceEndpoint[]): ServicePortRoute {
+  return routeOf(true, endpoints);
+}
+
+/** The route of Service fn/hello; `wakeable`: the hub marked it scale-from-zero. */
+function routeOf(wakeable: boolean, endpoints: ServiceEndpoint[]): ServicePortRoute {
   const service: ServiceRoute = {
     namespace: 'fn',
     name: 'hello',
@@ -45,6 +50,7 @@ function route(...endpoints: ServiceEndpoint[]): ServicePortRoute {
     sessionAffinity: 'None',
     ports: [{ port: 80, targetPort: 8080 }],
     endpoints,
+    ...(wakeable ? { scaleFromZero: true as const } : {}),
   };
   return { key: 'fn/hello:80', service, port: service.ports[0]!, ready: endpoints };
 }
@@ -56,14 +62,25 @@ const pod: ServiceEndpoint = {
   meshPort: 1,
   ready: true,
 };
-const local: LocalTargetLookup = () => {
+/** A pod the route still names as ready but which is gone from this node (a stale route at zero). */
+const gone: ServiceEndpoint = { ...pod, pod: { namespace: 'fn', name: 'hello-old', uid: 'u0' } };
+const local: LocalTargetLookup = (_ns, name) => {
+  if (name === gone.pod.name) return { ok: false, reason: 'not-found', message: `pod fn/${name} is not on this node` };
   const ep: WorkloadEndpoint = { kind: 'tcp', host: '127.0.0.1', port };
   return { ok: true, runtime: { endpoint: () => ep }, containerId: 'c', port: 8080 };
 };
 
 /** A balancer with a hold over a one-entry Service table the test changes. */
-function setup(opts: { maxPerService: number; timeoutMs: number }) {
-  let current = route();
+function setup(opts: {
+  maxPerService: number;
+  timeoutMs: number;
+  wakeRepeatMs?: number;
+  wakeable?: boolean;
+  stale?: boolean;
+}) {
+  const wakeable = opts.wakeable ?? true;
+  const first = opts.stale ? [gone] : [];
+  let current = routeOf(wakeable, first);
   const wakes: string[] = [];
   const hold = new ServiceHold({ ...opts, route: () => current });
   hold.onWake = (ns, name) => void wakes.push(`${ns}/${name}`);
@@ -71,7 +88,7 @@ function setup(opts: { maxPerService: number; timeoutMs: number }) {
   const send = async (): Promise<{ result: BalanceResult; body?: string }> => {
     const sink = new BufferingSink(1 << 16);
     const req = { method: 'GET', path: '/', authority: 'hello', headers: [], body: RequestBody.whole(Buffer.alloc(0)), clientIp: '' }; // prettier-ignore
-    const result = await balancer.deliver(route(), req, sink, { ctx: {} });
+    const result = await balancer.deliver(routeOf(wakeable, first), req, sink, { ctx: {} });
     const res = sink.response();
     return { result, ...(res ? { body: Buffer.from(res.body).toString() } : {}) };
   };
@@ -88,7 +105,7 @@ function setup(opts: { maxPerService: number; timeoutMs: number }) {
 
 describe('ServiceHold', () => {
   it('holds requests, wakes the hub once, and delivers them when an endpoint appears', async () => {
-    const t = setup({ maxPerService: 10, timeoutMs: 10_000 });
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, wakeRepeatMs: 60_000 });
     const held = [t.send(), t.send(), t.send()];
     expect(t.hold.size).toBe(3);
     expect(t.wakes).toEqual(['fn/hello']);
@@ -120,5 +137,40 @@ describe('ServiceHold', () => {
     const none = setup({ maxPerService: 0, timeoutMs: 10_000 });
     expect((await none.send()).result).toMatchObject({ kind: 'no-endpoints', held: { kind: 'full' } });
     expect(none.wakes).toEqual([]);
+  });
+
+  it('repeats the wake while requests are held, so one lost wake does not strand them; stops after', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, wakeRepeatMs: 20 });
+    // The hub misses the first wake-up (coalesced, or it raced with its own scale-down).
+    const held = t.send();
+    expect(t.wakes).toEqual(['fn/hello']);
+    await expect.poll(() => t.wakes.length).toBeGreaterThanOrEqual(3);
+    t.scaleUp();
+    expect(await held).toMatchObject({ result: { kind: 'answered', status: 200 }, body: 'woke' });
+    const after = t.wakes.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.wakes.length).toBe(after);
+  });
+
+  it('holds nothing for a Service the hub did not mark scale-from-zero: 503 at once, no wake', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, wakeable: false });
+    expect((await t.send()).result).toEqual({ kind: 'no-endpoints' });
+    expect(t.hold.size).toBe(0);
+    expect(t.wakes).toEqual([]);
+  });
+
+  it('holds a request whose route names only gone pods (scale-down and request crossed) until a fresh endpoint', async () => {
+    const t = setup({ maxPerService: 10, timeoutMs: 10_000, stale: true });
+    const held = t.send();
+    await expect.poll(() => t.hold.size).toBe(1);
+    expect(t.wakes).toEqual(['fn/hello']);
+    t.hold.changed(); // still only the gone pod: keeps waiting
+    expect(t.hold.size).toBe(1);
+    t.scaleUp();
+    expect(await held).toMatchObject({ result: { kind: 'answered', status: 200 }, body: 'woke' });
+    // Without the scale-from-zero mark it is the plain 503 of an unreachable endpoint.
+    const plain = setup({ maxPerService: 10, timeoutMs: 10_000, stale: true, wakeable: false });
+    expect((await plain.send()).result).toMatchObject({ kind: 'unreachable' });
+    expect(plain.wakes).toEqual([]);
   });
 });

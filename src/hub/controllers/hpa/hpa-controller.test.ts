@@ -282,6 +282,44 @@ describe('HpaController', () => {
       .toContain('SuccessfulRescale: New size: 1; reason: a request for Service web is waiting (scale from zero)');
   });
 
+  it('does not take a woken target back to zero while its pod is still starting (the intermittent 503 at zero)', async () => {
+    await deployment(0);
+    await api.create(SVC, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+    });
+    await hpa({ minReplicas: 0 }, { 'autoscaling.edgeplane.io/scale-to-zero-idle-seconds': '1' });
+    await sync();
+    usage.wake('default', 'web');
+    await expect.poll(replicas).toBe(1);
+    // Past the idle window with no pod yet (the ReplicaSet has not made it): starting, not idle.
+    now += 1_500;
+    await sync();
+    expect(await replicas()).toBe(1);
+    // A pod created and scheduled but not Running yet (a slow start on a loaded node): still starting.
+    await api.create<Pod>(POD, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'a', namespace: 'default', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'c', image: 'x.wasm', resources: { requests: { cpu: '100m' } } }] },
+    });
+    now += 1_500;
+    await sync();
+    expect(await replicas()).toBe(1);
+    // Once it runs and reports no requests for the whole window, it may go to zero again.
+    const p = await api.get<Pod>(POD, 'default', 'a');
+    await api.updateStatus(POD, { ...p, status: { phase: 'Running', startTime: rfc3339(now) } });
+    sample('a', p.metadata.uid ?? '', 0);
+    await sync();
+    expect(await replicas()).toBe(1);
+    now += 1_500;
+    sample('a', p.metadata.uid ?? '', 0);
+    await sync();
+    expect(await replicas()).toBe(0);
+  });
+
   it('takes the largest proposal of several metrics; an invalid metric blocks a scale down', async () => {
     const cpu = {
       type: 'Resource' as const,

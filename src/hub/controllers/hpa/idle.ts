@@ -2,7 +2,8 @@
  * Scale to zero: when an HPA with `minReplicas: 0` may take its target to zero. Only the request
  * rate decides — the target goes to zero after `autoscaling.edgeplane.io/scale-to-zero-idle-seconds`
  * (default 300) in which every running pod reported samples and none had a request. A pod without
- * a fresh sample counts as busy: missing metrics never take a workload to zero.
+ * a fresh sample counts as busy: missing metrics never take a workload to zero. So does a target
+ * whose pods are still being made or started: one just woken from zero is starting, not idle.
  */
 import {
   DEFAULT_SCALE_TO_ZERO_IDLE_SECONDS,
@@ -42,12 +43,23 @@ export class IdleTracker {
   ): boolean {
     const ns = hpa.metadata.namespace ?? 'default';
     let busy = usage === undefined;
+    let live = 0;
     for (const pod of pods) {
       if (busy) break;
-      if (pod.metadata.deletionTimestamp !== undefined || pod.status?.phase !== 'Running') continue;
+      const phase = pod.status?.phase;
+      if (pod.metadata.deletionTimestamp !== undefined || phase === 'Succeeded' || phase === 'Failed') continue;
+      live++;
+      // A pod not running yet is starting (a wake just scaled the target up, say): not idle. Taking
+      // it to zero would strand the requests held for it.
+      if (phase !== 'Running') {
+        busy = true;
+        break;
+      }
       const s = usage?.pod(ns, pod.metadata.name ?? '');
       busy = !s || s.uid !== pod.metadata.uid || s.requestsPerSecond > 0;
     }
+    // Called with the target above zero: no live pod yet means its pods are still being made.
+    if (live === 0) busy = true;
     const last = this.lastActive.get(key);
     if (busy || last === undefined) {
       this.lastActive.set(key, nowMs);
