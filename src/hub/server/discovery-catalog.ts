@@ -73,6 +73,11 @@ function subresourcesOf(t: ResourceType): DiscoveredSubresource[] {
       responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' },
       verbs: ['create', 'get'],
     });
+    subs.push({
+      name: 'attach',
+      responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' },
+      verbs: ['create', 'get'],
+    });
   }
   // No `pods/eviction`: without it `kubectl drain` deletes the pods itself, which the hub serves.
   return subs;

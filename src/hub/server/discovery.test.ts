@@ -32,7 +32,7 @@ describe('discovery', () => {
     expect(core.items).toHaveLength(1);
     const pods = core.items[0]?.versions[0]?.resources.find((r) => r.resource === 'pods');
     expect(pods).toMatchObject({ shortNames: ['po'], categories: ['all'], scope: 'Namespaced' });
-    expect(pods?.subresources?.map((s) => s.subresource)).toEqual(['status', 'log', 'exec']);
+    expect(pods?.subresources?.map((s) => s.subresource)).toEqual(['status', 'log', 'exec', 'attach']);
     const cm = core.items[0]?.versions[0]?.resources.find((r) => r.resource === 'configmaps');
     expect(cm?.categories).toBeUndefined();
   });
