@@ -31,6 +31,8 @@ export interface Definitions {
 
 /** The quantity schemas of `src/api` (bounded per resource there); one Quantity definition here. */
 const QUANTITY_EXPORTS = new Set(['Quantity', 'CpuQuantity', 'MemoryQuantity']);
+/** Recursive (lazy) schemas named here and described by hand, as Kubernetes describes them: an opaque object. */
+const OPAQUE_EXPORTS = new Set(['FieldsV1']);
 
 const FIXED: Record<string, JsonSchema> = {
   [QUANTITY]: {
@@ -42,6 +44,12 @@ const FIXED: Record<string, JsonSchema> = {
   [`${META_PACKAGE}.Patch`]: {
     type: 'object',
     description: 'The body of a PATCH request: a JSON Patch or a JSON merge patch, chosen by its content type.',
+  },
+  [`${META_PACKAGE}.FieldsV1`]: {
+    type: 'object',
+    description:
+      'The set of fields a manager owns, as a trie: `f:<name>` a field, `k:<keys>` a list item by its keys, ' +
+      '`v:<value>` a set item, `.` the node itself.',
   },
   // No `type` in v3 (either is allowed; kubectl explain then prints `<IntOrString>`); v2 says string.
   [INT_OR_STRING]: {
@@ -87,7 +95,7 @@ function namedExports(): Map<z.ZodType, string> {
   const names = new Map<z.ZodType, string>();
   for (const [name, value] of Object.entries(api)) {
     if (!(value instanceof z.ZodType) || names.has(value) || !used.has(value)) continue;
-    if (value instanceof z.ZodObject || QUANTITY_EXPORTS.has(name)) names.set(value, name);
+    if (value instanceof z.ZodObject || QUANTITY_EXPORTS.has(name) || OPAQUE_EXPORTS.has(name)) names.set(value, name);
   }
   // A kind whose schema is not exported under its own name still gets one.
   for (const t of RESOURCE_TYPES) if (!names.has(t.schema)) names.set(t.schema, t.kind);

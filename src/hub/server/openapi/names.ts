@@ -14,6 +14,8 @@ export const META_PACKAGE = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 /** The schemas that live in meta/v1 in Kubernetes, whichever kind reaches them first. */
 export const META_SCHEMAS: ReadonlySet<string> = new Set([
   'ObjectMeta',
+  'ManagedFieldsEntry',
+  'FieldsV1',
   'OwnerReference',
   'LabelSelector',
   'LabelSelectorRequirement',
