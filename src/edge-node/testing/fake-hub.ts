@@ -37,6 +37,9 @@ export class FakeHub {
     this.meshToken = opts.meshToken ?? 'mesh-secret';
     this.server = createServer((_req, res) => res.writeHead(404).end());
     this.server.on('upgrade', (req, socket, head) => {
+      // An upgraded socket has no error listener of the HTTP server's: a dialer that resets after our
+      // 401 must not raise an uncaught ECONNRESET in the test process (a CI run saw one).
+      socket.on('error', () => socket.destroy());
       if (req.url !== GATEWAY_PATH || req.headers.authorization !== `Bearer ${this.token}`) {
         this.rejected += 1;
         socket.end(

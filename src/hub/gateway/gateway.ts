@@ -155,9 +155,14 @@ export class NodeGateway implements PodLogSource, PodExecSource {
    * go to it, the rest here (paths other than the gateway's are refused with 404).
    */
   attach(server: Server | HttpsServer, other?: UpgradeHandler): void {
-    server.on('upgrade', (req, socket, head) =>
-      other?.handles(req) ? other.upgrade(req, socket, head) : this.upgrades.upgrade(req, socket, head),
-    );
+    server.on('upgrade', (req, socket, head) => {
+      // Node's HTTP server takes its own error listener off an upgraded socket, and authenticating a
+      // node is asynchronous: a client that resets the connection meanwhile would otherwise raise an
+      // uncaught ECONNRESET in the hub. A failed socket is simply dropped.
+      socket.on('error', () => socket.destroy());
+      if (other?.handles(req)) other.upgrade(req, socket, head);
+      else this.upgrades.upgrade(req, socket, head);
+    });
   }
 
   /** Names of nodes with a live session. */
