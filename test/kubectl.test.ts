@@ -142,8 +142,7 @@ describe('kubectl against the hub', () => {
     expect(await ok(['label', 'deploy', 'hello', 'tier=front'])).toMatch(/labeled/);
     expect(await ok(['get', 'deploy', '-l', 'tier=front', '-o', 'name'])).toBe('deployment.apps/hello\n');
     expect(await ok(['annotate', 'deploy', 'hello', 'team=edge'])).toMatch(/annotated/);
-    // `set image` sends a strategic merge patch with `$setElementOrder`: served with strategic merge
-    // patch (docs/kubectl.md), not here. A restart makes the second revision instead.
+    // A restart makes the second revision (`set image` is in the create test below).
     expect(await ok(['rollout', 'restart', 'deploy/hello'])).toMatch(/restarted/);
     await ok(['rollout', 'status', 'deploy/hello', '--timeout=60s']);
     const restarted = await cluster.client.get<Deployment>(kind('deploy'), 'default', 'hello');
@@ -173,6 +172,12 @@ describe('kubectl against the hub', () => {
     expect(Buffer.from(pw, 'base64').toString()).toBe('s3cret');
     expect(await ok(['get', 'secret', '-n', 'kc-team'])).toMatch(/^sec\s+Opaque\s+1\s+/m);
     await ok(['wait', '--for=condition=Available', 'deploy/made', '-n', 'kc-team', '--timeout=60s']);
+    // `set image` sends a strategic merge patch with `$setElementOrder/containers`. The new image need
+    // not exist: what is checked is the template the hub stored (one container, its image replaced).
+    const newer = 'edgeplane.hub/newer.wasm';
+    expect(await ok(['set', 'image', 'deployment/made', `*=${newer}`, '-n', 'kc-team'])).toMatch(/image updated/);
+    const made = await cluster.client.get<Deployment>(kind('deploy'), 'kc-team', 'made');
+    expect(made.spec.template.spec.containers.map((c) => c.image)).toEqual([newer]);
     const del = k(['wait', '--for=delete', 'deploy/made', '-n', 'kc-team', '--timeout=60s']);
     expect(await ok(['delete', 'deploy', 'made', '-n', 'kc-team'])).toMatch(/deleted/);
     expect((await del).code).toBe(0);
