@@ -5,35 +5,12 @@
  * them as Kubernetes does, and that server-side apply, field managers, conflicts and dry runs work.
  * kubectl runs with its default validation (it reads the hub's `/openapi/v3` first).
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment } from '../src/api/index.js';
 import { Cluster, kind } from './support/cluster.js';
-
-const KUBECTL = '/usr/bin/kubectl';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function kubectlAt(config: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(KUBECTL, ['--kubeconfig', config, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+import { kubectl as runKubectl, requireKubectl } from './support/kubectl.js';
 
 /** A Deployment manifest; `containers` as `name=image` pairs. */
 function deployment(
@@ -67,10 +44,10 @@ ${containers}
 `;
 }
 
-describe.skipIf(!existsSync(KUBECTL))('kubectl apply, patch, edit and diff against the hub', () => {
+describe('kubectl apply, patch, edit and diff against the hub', () => {
   const cluster = new Cluster();
   const admin = () => join(cluster.hubDir, 'admin.kubeconfig');
-  const kubectl = (args: string[], env?: Record<string, string>) => kubectlAt(admin(), args, env);
+  const kubectl = (args: string[], env?: Record<string, string>) => runKubectl(admin(), args, env ? { env } : {});
   const file = (name: string, text: string): string => {
     const path = join(cluster.dir, name);
     writeFileSync(path, text);
@@ -80,6 +57,7 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl apply, patch, edit and diff again
   const names = (d: Deployment) => d.spec.template.spec.containers.map((c) => `${c.name}=${c.image}`);
 
   beforeAll(async () => {
+    requireKubectl();
     await cluster.startHub();
   }, 60_000);
 

@@ -7,28 +7,12 @@
  * second kubectl run revalidates its cached documents with If-None-Match. kubectl gets its own
  * `--cache-dir` under the cluster's directory.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_TYPES } from '../src/api/index.js';
 import { Cluster } from './support/cluster.js';
-
-// A local runner until test/support/kubectl.ts lands on main (the same shape: code, out, err).
-const KUBECTL = process.env['KUBECTL'] ?? '/usr/bin/kubectl';
-
-function run(args: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(KUBECTL, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-    p.stdin.end(stdin ?? '');
-  });
-}
+import { kubectl, requireKubectl } from './support/kubectl.js';
 
 const DEPLOY = (name: string, extra = ''): string => `
 apiVersion: apps/v1
@@ -61,7 +45,7 @@ describe('kubectl and the hub’s OpenAPI', () => {
   const cluster = new Cluster(['--log-level', 'debug']);
   const cacheDir = join(cluster.dir, 'kube-cache');
   const k = (args: string[], stdin?: string) =>
-    run(['--kubeconfig', join(cluster.hubDir, 'admin.kubeconfig'), '--cache-dir', cacheDir, ...args], stdin);
+    kubectl(join(cluster.hubDir, 'admin.kubeconfig'), ['--cache-dir', cacheDir, ...args], { stdin });
   const file = (name: string, text: string): string => {
     const path = join(cluster.dir, name);
     writeFileSync(path, text);
@@ -74,7 +58,7 @@ describe('kubectl and the hub’s OpenAPI', () => {
       .map((m) => Number(m[2]));
 
   beforeAll(async () => {
-    if (!existsSync(KUBECTL)) throw new Error(`kubectl is required at ${KUBECTL} (.ci/run installs it)`);
+    requireKubectl();
     await cluster.startHub();
   }, 60_000);
 

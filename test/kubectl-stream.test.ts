@@ -5,35 +5,16 @@
  * long-running containers that log a line every half second, and whose fresh instance answers exec.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/api/index.js';
 import { Cluster, ROOT, kind, until } from './support/cluster.js';
+import { KUBECTL, kubectl, requireKubectl, type KubectlResult } from './support/kubectl.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 const NODE = { name: 'stream-1', address: '127.0.43.1' };
 const COUNTDOWN = join(ROOT, 'examples/wasm-apps/countdown/dist/countdown.wasm');
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs kubectl with the hub's admin kubeconfig (a 0600 file: the token is never on a command line). */
-function kubectl(config: string, args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(KUBECTL, ['--kubeconfig', config, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-    p.stdin.end(stdin ?? '');
-  });
-}
+type Run = KubectlResult;
 
 const container = (name: string, env: Record<string, string>) => ({
   name,
@@ -68,13 +49,14 @@ type PodLike = KubeObject & {
   status?: { phase?: string; containerStatuses?: { name: string; ready?: boolean; restartCount: number }[] };
 };
 
-describe.skipIf(!existsSync(KUBECTL))('kubectl exec and logs through the hub', () => {
+describe('kubectl exec and logs through the hub', () => {
   const cluster = new Cluster();
   const k = (args: string[], stdin?: string): Promise<Run> =>
-    kubectl(join(cluster.hubDir, 'admin.kubeconfig'), args, stdin);
+    kubectl(join(cluster.hubDir, 'admin.kubeconfig'), args, { stdin });
   const pod = (name: string) => cluster.client.get<PodLike>(kind('pods'), 'default', name);
 
   beforeAll(async () => {
+    requireKubectl();
     await cluster.start([NODE]);
     const r = await cluster.edgectl(['apply', '-f', '-'], PODS);
     expect(r.code, r.stderr).toBe(0);
