@@ -213,7 +213,8 @@ describe('restart policies and crash back-off on real nodes', () => {
       let slowestMs = 0;
       while (Date.now() - start < ms) {
         const t0 = Date.now();
-        expect((await httpGet(`http://${A}:${PORT.steady}/`, 10_000)).status).toBe(200);
+        const answer = await httpGet(`http://${A}:${PORT.steady}/`, 10_000);
+        expect(answer.status, `steady answered ${answer.status}: ${answer.body}`).toBe(200);
         slowestMs = Math.max(slowestMs, Date.now() - t0);
         const node = await cluster.client.get<
           KubeObject & {
