@@ -14,3 +14,4 @@ export { objectKey, collectionPrefix } from './keys.js';
 export { resourceName } from './store-errors.js';
 export { NODE_PORT_RANGE } from './checks.js';
 export { ApplyConflictError, applyConfiguration, type ApplyResult } from './managed-fields/index.js';
+export { toScale, parseScale, updateScale } from './scale.js';

@@ -19,8 +19,7 @@ import {
 import type { Informer } from '../../informers/index.js';
 import type { UsageSource } from '../../metrics/index.js';
 import { Controller, jsonEqual, writeStatus, type EventRecorder } from '../../reconcile/index.js';
-import type { ObjectAPI } from '../../registry/index.js';
-import { updateScale } from '../../server/scale.js';
+import { updateScale, type ObjectAPI } from '../../registry/index.js';
 import { ScaleHistory } from './behavior.js';
 import { HpaConditions } from './conditions.js';
 import { computeReplicasForMetrics } from './metrics.js';

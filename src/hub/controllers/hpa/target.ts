@@ -14,8 +14,7 @@ import {
   type Selector,
 } from '../../../api/index.js';
 import type { Informer } from '../../informers/index.js';
-import type { ObjectAPI } from '../../registry/index.js';
-import { toScale } from '../../server/scale.js';
+import { toScale, type ObjectAPI } from '../../registry/index.js';
 import { MetricError } from './replica-calculator.js';
 
 /** A target as the controller reads it. */

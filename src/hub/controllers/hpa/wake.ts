@@ -13,8 +13,7 @@ import {
 } from '../../../api/index.js';
 import type { Informer } from '../../informers/index.js';
 import type { EventRecorder } from '../../reconcile/index.js';
-import type { ObjectAPI } from '../../registry/index.js';
-import { updateScale } from '../../server/scale.js';
+import { updateScale, type ObjectAPI } from '../../registry/index.js';
 import { scalesToZero } from './idle.js';
 import { readTarget } from './target.js';
 
