@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, Proc, ROOT, freePort, kind } from './support/cluster.js';
 import type { KubeObject } from '../src/api/index.js';
 
-const NODE = { name: 'lock-1', address: '127.0.17.2' };
+const NODE = { name: 'lock-1', address: '127.0.20.2' };
 
 describe('data dir lock: one hub and one agent per data dir', () => {
   const cluster = new Cluster(['--heartbeat-interval', '500ms']);

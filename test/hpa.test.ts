@@ -13,8 +13,8 @@ import { Cluster, ROOT, httpGet, kind, until } from './support/cluster.js';
 import { Load } from './support/load.js';
 
 const NODES = [
-  { name: 'hpa-a', address: '127.0.16.2' },
-  { name: 'hpa-b', address: '127.0.16.3' },
+  { name: 'hpa-a', address: '127.0.19.2' },
+  { name: 'hpa-b', address: '127.0.19.3' },
 ];
 const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
 const CPU_BURN_DIR = join(ROOT, 'examples/wasm-apps/cpu-burn');
@@ -118,10 +118,10 @@ describe('HorizontalPodAutoscaler on real nodes', () => {
     await until('one Ready rps pod', async () => (await readyPods('rps')).length === 1, 60_000);
     // Both nodes route to it before the step: a Service no HPA may take to zero is not held while
     // its endpoint is on the way (503 at once), and the step must not start in that window.
-    for (const url of ['http://127.0.16.2:30090/', 'http://127.0.16.3:30090/'])
+    for (const url of ['http://127.0.19.2:30090/', 'http://127.0.19.3:30090/'])
       await until(`${url} answering`, async () => (await httpGet(url)).status === 200, 30_000, 100);
     const t0 = Date.now();
-    const load = new Load(['http://127.0.16.2:30090/', 'http://127.0.16.3:30090/'], { concurrency: 2 });
+    const load = new Load(['http://127.0.19.2:30090/', 'http://127.0.19.3:30090/'], { concurrency: 2 });
     try {
       await until('3 Ready rps pods under load', async () => (await readyPods('rps')).length === 3, 60_000, 200);
       console.log(`[hpa e2e] request rate: load step → 3 Ready replicas in ${Date.now() - t0} ms`);
@@ -150,7 +150,7 @@ describe('HorizontalPodAutoscaler on real nodes', () => {
       }),
     );
     await until('one Ready burn pod', async () => (await readyPods('burn')).length === 1, 60_000);
-    const load = new Load(['http://127.0.16.2:30091/?work=5'], { concurrency: 2, timeoutMs: 20_000 });
+    const load = new Load(['http://127.0.19.2:30091/?work=5'], { concurrency: 2, timeoutMs: 20_000 });
     try {
       await until(
         'the burn Deployment scaled above 1',
@@ -206,7 +206,7 @@ describe('HorizontalPodAutoscaler on real nodes', () => {
     );
     expect(shown).toMatch(/sleepy\s+Deployment\/sleepy\s+0\/10 \(idle\)\s+0\s+2\s+0\s+/);
     const t0 = Date.now();
-    const res = await httpGet('http://127.0.16.3:30092/', 30_000);
+    const res = await httpGet('http://127.0.19.3:30092/', 30_000);
     console.log(`[hpa e2e] cold start from zero: first request answered in ${Date.now() - t0} ms`);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ message: 'hello from Edgeplane' });

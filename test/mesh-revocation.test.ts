@@ -14,8 +14,8 @@ import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../src/edge-node/mesh/inde
 import { Cluster, ROOT, kind, until } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 
-const A = { name: 'rv-a', address: '127.0.17.2' };
-const B = { name: 'rv-b', address: '127.0.17.3' };
+const A = { name: 'rv-a', address: '127.0.24.2' };
+const B = { name: 'rv-b', address: '127.0.24.3' };
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 
 interface PodLike extends KubeObject {

@@ -16,8 +16,8 @@ import { Load } from './support/load.js';
 import { wasmServiceManifest } from './support/manifests.js';
 
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
-const FRONT = { name: 'rot-a', address: '127.0.17.2', labels: { role: 'front' } };
-const BACK = { name: 'rot-b', address: '127.0.17.3', labels: { role: 'back' } };
+const FRONT = { name: 'rot-a', address: '127.0.25.2', labels: { role: 'front' } };
+const BACK = { name: 'rot-b', address: '127.0.25.3', labels: { role: 'back' } };
 const NODE_PORT = 30917;
 
 const cluster = new Cluster(['--node-cert-lifetime', '6s']);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, ROOT, httpGet, runLoad, until, type LoadSample } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 
-const NODE = { name: 'top-a', address: '127.0.16.2' };
+const NODE = { name: 'top-a', address: '127.0.18.2' };
 const NODE_PORT = 30161;
 const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
 const KUBECTL = '/usr/bin/kubectl';

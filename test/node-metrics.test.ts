@@ -11,7 +11,7 @@ import type { Deployment } from '../src/api/index.js';
 import { Cluster, ROOT, httpGet, kind, runLoad, until, type LoadSample } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 
-const NODE = { name: 'nm-a', address: '127.0.27.2' };
+const NODE = { name: 'nm-a', address: '127.0.28.2' };
 const NODE_PORT = 30271;
 const METRICS = `http://${NODE.address}:19190/metrics`;
 const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');

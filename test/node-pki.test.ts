@@ -36,7 +36,7 @@ import { Proc, ROOT, freePort, kind, until } from './support/cluster.js';
 const HELLO = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 /** Node certificates live 9 s: renewed about every 6 s. */
 const NODE_CERT_LIFETIME = '9s';
-const A = { name: 'pki-a', address: '127.0.13.2' };
+const A = { name: 'pki-a', address: '127.0.29.2' };
 const NODE_PORT = 30913;
 const ANNOTATION = 'edgeplane.io/node-credential-keys';
 
@@ -196,7 +196,7 @@ describe('per-node identity over TLS', () => {
   it('refuses a second agent with the same name and another key (409) while the first keeps running', async () => {
     const impostor = await startNode({
       name: A.name,
-      address: '127.0.13.3',
+      address: '127.0.29.3',
       dataDir: join(dir, 'impostor'),
       token: joinToken,
     });
@@ -303,8 +303,8 @@ describe('per-node identity over TLS', () => {
       return res.statusCode === 401;
     });
     for (const [name, token, address] of [
-      ['pki-late', oldCopy, '127.0.13.4'],
-      ['pki-late2', expiredCopy, '127.0.13.5'],
+      ['pki-late', oldCopy, '127.0.29.4'],
+      ['pki-late2', expiredCopy, '127.0.29.5'],
     ] as const) {
       const refused = await startNode({ name, address, dataDir: join(dir, name), token });
       expect(await refused.exited).toBe(1);
@@ -335,7 +335,7 @@ describe('per-node identity over TLS', () => {
       nodeInfo: () => ({
         name: 'pki-other',
         labels: {},
-        address: '127.0.13.9',
+        address: '127.0.29.9',
         meshPort: 1,
         arch: 'amd64',
         os: 'linux',

@@ -13,7 +13,7 @@ import { Cluster, Proc, ROOT, freePort, httpGet, runLoad, until, type LoadSample
 import { wasmServiceManifest } from './support/manifests.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
-const NODE = { name: 'prom-a', address: '127.0.17.2' };
+const NODE = { name: 'prom-a', address: '127.0.26.2' };
 const NODE_PORT = 30171;
 const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
 
