@@ -20,10 +20,12 @@ const suite = runtimeSuite('outgoing', {
 
 /** A mesh runtime with echo registered as `echo` and a caller (container name `front`) started. */
 async function setup(opts: Parameters<typeof startMeshRuntime>[2] = {}, image = () => suite.refs.caller) {
-  const mesh = await startMeshRuntime(join(suite.dir, `data-${suite.runtimes.length}`), suite.blobs, {
-    executors: 2,
-    ...opts,
-  });
+  const mesh = await startMeshRuntime(
+    join(suite.dir, `data-${suite.runtimes.length}`),
+    suite.blobs,
+    { executors: 2, ...opts },
+    suite.transpiled,
+  );
   suite.runtimes.push(mesh.runtime);
   const rt = mesh.runtime;
   mesh.services.set('echo', (await run(rt, containerConfig(await rt.pullImage(suite.refs.echo), suite.dir))).id);

@@ -19,6 +19,7 @@ export async function startMeshRuntime(
   dataDir: string,
   blobs: Map<string, Uint8Array>,
   opts: Partial<WasmRuntimeDeps> = {},
+  sharedTranspiled?: string,
 ) {
   /** Service name → container id (in this runtime). */
   const services = new Map<string, string>();
@@ -42,7 +43,7 @@ export async function startMeshRuntime(
     if (ep.kind !== 'in-process') return Promise.reject(new OutgoingHttpError('internal', `${host} is not in-process`));
     return ep.handle(req);
   };
-  const h = await startRuntime(dataDir, blobs, { ...opts, outgoingHttp: handler });
+  const h = await startRuntime(dataDir, blobs, { ...opts, outgoingHttp: handler }, sharedTranspiled);
   target.runtime = h.runtime;
   return { ...h, services, special, seen };
 }

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,12 +42,24 @@ export function buildComponent(app: string): Uint8Array {
 
 export const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-/** A runtime whose blobs come from `blobs`, with its log lines captured. */
+/**
+ * A runtime whose blobs come from `blobs`, with its log lines captured. With `sharedTranspiled`, its
+ * transpile cache is that folder (a symlink at `<dataDir>/transpiled`): the runtimes of one test file
+ * then transpile each component once, as one agent does across restarts, instead of once per runtime
+ * (a JavaScript component takes ~1 s to transpile, most of a short test's time).
+ */
 export async function startRuntime(
   dataDir: string,
   blobs: Map<string, Uint8Array>,
   opts: Partial<WasmRuntimeDeps> = {},
+  sharedTranspiled?: string,
 ) {
+  if (sharedTranspiled !== undefined) {
+    mkdirSync(sharedTranspiled, { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
+    // A data dir reused by a later runtime of the file already has its link.
+    if (!existsSync(join(dataDir, 'transpiled'))) symlinkSync(sharedTranspiled, join(dataDir, 'transpiled'));
+  }
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const runtime = await WasmRuntime.create({
@@ -80,6 +92,8 @@ export interface RuntimeSuite<K extends string = string> {
   readonly dir: string;
   /** Runtimes closed after the file's tests (the ones {@link start} made, and any pushed here). */
   readonly runtimes: WasmRuntime[];
+  /** The transpile cache the file's runtimes share (see {@link startRuntime}). */
+  readonly transpiled: string;
   /** Starts a runtime over {@link blobs} in `<dir>/<sub>`, closed after the file's tests. */
   start(sub: string, opts?: Partial<WasmRuntimeDeps>): ReturnType<typeof startRuntime>;
 }
@@ -114,8 +128,11 @@ export function runtimeSuite<K extends string>(
       return dir;
     },
     runtimes,
+    get transpiled() {
+      return join(dir, 'transpiled-shared');
+    },
     async start(sub, opts = {}) {
-      const h = await startRuntime(join(dir, sub), blobs, opts);
+      const h = await startRuntime(join(dir, sub), blobs, opts, join(dir, 'transpiled-shared'));
       runtimes.push(h.runtime);
       return h;
     },
