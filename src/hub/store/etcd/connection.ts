@@ -165,6 +165,11 @@ export class EtcdConnection {
     return { client: this.#members[this.#current]!.clients.Watch, index: this.#current };
   }
 
+  /** The Lease service client of the current member (keep-alive streams). */
+  leaseClient(): { client: ServiceClient; index: number } {
+    return { client: this.#members[this.#current]!.clients.Lease, index: this.#current };
+  }
+
   /** Moves calls off member `index` (if it is still the current one). */
   failover(index: number, reason: unknown): void {
     const member = this.#members[index];

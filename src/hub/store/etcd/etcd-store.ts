@@ -18,6 +18,7 @@ import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from '../t
 import { EtcdConnection, grpcCode, grpcDetails, type EtcdConnectionOptions } from './connection.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { etcdRangeEnd, KeySpace } from './keys.js';
+import { EtcdLeaseLock } from './etcd-lease-lock.js';
 import type { KeyValue, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './proto.js';
 
 /** Options of `EtcdStore.create`. */
@@ -230,6 +231,14 @@ export class EtcdStore implements Store {
       w.stop();
       this.#watches.delete(w);
     };
+  }
+
+  /**
+   * A leader lock named `name` on an etcd lease of `ttlSeconds`, held as `identity` (see
+   * `EtcdLeaseLock`): one hub at a time holds it.
+   */
+  leaderLock(name: string, identity: string, ttlSeconds: number): EtcdLeaseLock {
+    return new EtcdLeaseLock(this.#conn, this.#keys, name, identity, ttlSeconds, this.#logger);
   }
 
   /**
