@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseBytes, parseDuration, parseListen, parsePositiveDuration, parsePositiveInt } from './flags.js';
+import {
+  parseBytes,
+  parseDuration,
+  parseEtcdEndpoints,
+  parseEtcdPrefix,
+  parseListen,
+  parsePositiveDuration,
+  parsePositiveInt,
+  parseStoreKind,
+} from './flags.js';
 
 describe('hub flags', () => {
   it('parses durations in s, m, ms and bare seconds', () => {
@@ -27,5 +36,21 @@ describe('hub flags', () => {
     expect(() => parsePositiveInt('1.5')).toThrow(/at least 1/);
     expect(parsePositiveDuration('1h')).toBe(3600);
     expect(() => parsePositiveDuration('0s')).toThrow(/longer than zero/);
+  });
+  it('parses the store flags: --store, --etcd-endpoints, --etcd-prefix', () => {
+    expect(parseStoreKind('etcd')).toBe('etcd');
+    expect(parseStoreKind('sqlite')).toBe('sqlite');
+    expect(() => parseStoreKind('mysql')).toThrow(/one of: sqlite, etcd/);
+    expect(parseEtcdEndpoints('http://127.0.0.1:2379, https://etcd-2:2379,[::1]:2379')).toEqual([
+      'http://127.0.0.1:2379',
+      'https://etcd-2:2379',
+      '[::1]:2379',
+    ]);
+    expect(() => parseEtcdEndpoints('')).toThrow(/no etcd endpoint/);
+    expect(() => parseEtcdEndpoints('etcd-1')).toThrow(/"etcd-1" is not an etcd endpoint/);
+    expect(() => parseEtcdEndpoints('ftp://a:1')).toThrow(/not an etcd endpoint/);
+    expect(() => parseEtcdEndpoints('a:1,a:1')).toThrow(/twice/);
+    expect(parseEtcdPrefix('/clusters/a')).toBe('/clusters/a');
+    expect(() => parseEtcdPrefix('edgeplane')).toThrow(/starts with \//);
   });
 });

@@ -63,3 +63,44 @@ export function parseHpaSyncPeriod(text: string): number {
   if (seconds < 1) throw new InvalidArgumentError(`"${text}" is shorter than the shortest HPA sync period, 1s`);
   return seconds;
 }
+
+/** The store backends `--store` names. */
+export const STORE_KINDS = ['sqlite', 'etcd'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** Parses `--store`: `sqlite` (the embedded default) or `etcd`. */
+export function parseStoreKind(text: string): StoreKind {
+  const v = text.trim();
+  if (!(STORE_KINDS as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`"${text}" is not a store (one of: ${STORE_KINDS.join(', ')})`);
+  return v as StoreKind;
+}
+
+/**
+ * Parses `--etcd-endpoints a,b,c`: `host:port`, `http://host:port` or `https://host:port`, at least one,
+ * no duplicates.
+ */
+export function parseEtcdEndpoints(text: string): string[] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (list.length === 0) throw new InvalidArgumentError('no etcd endpoint given (e.g. http://127.0.0.1:2379)');
+  for (const ep of list) {
+    const m = /^(?:(https?):\/\/)?(\[[^\]]+\]|[^:/[\]]+):(\d+)\/?$/.exec(ep);
+    if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535)
+      throw new InvalidArgumentError(`"${ep}" is not an etcd endpoint (e.g. http://127.0.0.1:2379 or host:2379)`);
+  }
+  if (new Set(list).size !== list.length) throw new InvalidArgumentError(`"${text}" names an endpoint twice`);
+  return list;
+}
+
+/** Parses `--etcd-prefix`: an absolute key prefix (`/edgeplane`, `/clusters/a`) without spaces. */
+export function parseEtcdPrefix(text: string): string {
+  const v = text.trim();
+  if (!/^\/[\x21-\x7e]*$/.test(v))
+    throw new InvalidArgumentError(
+      `"${text}" is not a key prefix: it starts with / and has no spaces (e.g. /edgeplane)`,
+    );
+  return v;
+}

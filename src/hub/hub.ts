@@ -45,14 +45,17 @@ import {
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
-import type { Store } from './store/index.js';
-import { loadHubKeyring, openHubStore } from './encryption/index.js';
+import { EtcdStore, type EtcdTlsFiles, type Store } from './store/index.js';
+import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
 import { HubTls, writeAdminKubeconfig, writeJoinTokenFile, type HubTlsOptions } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
 /** Tunables of the hub; every one has an edge-friendly default. */
 export interface HubOptions {
+  /** The hub's own files: PKI, tokens, keyring, blobs, and the SQLite store unless `store` says etcd. */
   dataDir: string;
+  /** Where objects live: SQLite in the data dir (default) or an etcd cluster (`--store etcd`). */
+  store?: HubStoreOptions;
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -109,6 +112,19 @@ export interface HubOptions {
   >;
 }
 
+/** The hub's store backend (`--store`, `--etcd-*`). */
+export type HubStoreOptions =
+  | { kind: 'sqlite' }
+  | {
+      kind: 'etcd';
+      /** Client URLs of the etcd members (`--etcd-endpoints`). */
+      endpoints: string[];
+      /** `--etcd-cafile/--etcd-certfile/--etcd-keyfile`. */
+      tls?: EtcdTlsFiles;
+      /** Prefix of the cluster's keys (`--etcd-prefix`, default `/edgeplane`). */
+      keyPrefix?: string;
+    };
+
 export class Hub {
   private server: Server | HttpsServer | undefined;
   private stopped = false;
@@ -156,7 +172,21 @@ export class Hub {
       watchers: () => api.watchStats,
       usage: () => ({ ...usage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
     });
-    const backend = await openHubStore(dataDir, keyring, logger.child({ component: 'store' }));
+    const storeLogger = logger.child({ component: 'store' });
+    // Secrets are encrypted above either backend: etcd holds ciphertext too (hubs share one keyring file).
+    const backend =
+      options.store?.kind === 'etcd'
+        ? new EncryptingStore(
+            await EtcdStore.create({
+              endpoints: options.store.endpoints,
+              tls: options.store.tls,
+              keyPrefix: options.store.keyPrefix,
+              logger: storeLogger,
+            }),
+            keyring,
+            { prefixes: ENCRYPTED_PREFIXES, logger: storeLogger },
+          )
+        : await openHubStore(dataDir, keyring, storeLogger);
     const store = new InstrumentedStore(backend, metrics.controlPlane.store);
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');

@@ -11,12 +11,16 @@ import { rotateCommand } from './encryption/index.js';
 import {
   parseBytes,
   parseDuration,
+  parseEtcdEndpoints,
+  parseEtcdPrefix,
   parseFraction,
   parseHpaSyncPeriod,
   parseListen,
   parsePositiveDuration,
   parsePositiveInt,
   parseRate,
+  parseStoreKind,
+  type StoreKind,
 } from './flags.js';
 import { Hub } from './hub.js';
 import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
@@ -148,6 +152,24 @@ async function main(argv: string[]): Promise<void> {
         .argParser(parsePositiveDuration)
         .default(DEFAULT_NODE_CERT_LIFETIME_SECONDS, '8760h'),
     )
+    .addOption(
+      new Option('--store <kind>', 'where objects live: sqlite (in --data-dir) or etcd (several hubs, see --etcd-*)')
+        .argParser(parseStoreKind)
+        .default('sqlite'),
+    )
+    .addOption(
+      new Option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated (http(s)://host:port)').argParser(
+        parseEtcdEndpoints,
+      ),
+    )
+    .option('--etcd-cafile <file>', "CA bundle (PEM) verifying the etcd members' certificates")
+    .option('--etcd-certfile <file>', 'client certificate (PEM) presented to etcd')
+    .option('--etcd-keyfile <file>', 'private key (PEM) of --etcd-certfile')
+    .addOption(
+      new Option('--etcd-prefix <prefix>', "prefix of this cluster's etcd keys (one per cluster sharing an etcd)")
+        .argParser(parseEtcdPrefix)
+        .default('/edgeplane'),
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
   program.parse(argv);
@@ -180,11 +202,34 @@ async function main(argv: string[]): Promise<void> {
     encryptionKeyFile?: string;
     servingCertLifetime: number;
     nodeCertLifetime: number;
+    store: StoreKind;
+    etcdEndpoints?: string[];
+    etcdCafile?: string;
+    etcdCertfile?: string;
+    etcdKeyfile?: string;
+    etcdPrefix: string;
   }>();
+  if (o.store === 'etcd' && o.etcdEndpoints === undefined) program.error('--store etcd needs --etcd-endpoints');
+  if (o.store !== 'etcd' && o.etcdEndpoints !== undefined) program.error('--etcd-endpoints needs --store etcd');
+  if ((o.etcdCertfile === undefined) !== (o.etcdKeyfile === undefined))
+    program.error('--etcd-certfile and --etcd-keyfile go together');
   const logger = createLogger('edge-hub', o.logLevel);
   const dataDir = resolve(o.dataDir);
   const hub = await Hub.create({
     dataDir,
+    store:
+      o.store === 'etcd'
+        ? {
+            kind: 'etcd',
+            endpoints: o.etcdEndpoints ?? [],
+            keyPrefix: o.etcdPrefix,
+            tls: {
+              ...(o.etcdCafile !== undefined ? { caFile: resolve(o.etcdCafile) } : {}),
+              ...(o.etcdCertfile !== undefined ? { certFile: resolve(o.etcdCertfile) } : {}),
+              ...(o.etcdKeyfile !== undefined ? { keyFile: resolve(o.etcdKeyfile) } : {}),
+            },
+          }
+        : { kind: 'sqlite' },
     host: o.listen.host,
     port: o.listen.port,
     logger,
