@@ -7,7 +7,7 @@
  * liveness probe, its logs read with edgectl; containers on each daemon call a ClusterIP Wasm Service
  * through their node's local proxy; deleting it all leaves no container in either daemon.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,7 @@ import {
   mountsUnder,
   stopGracefully,
 } from './support/oci-cluster.js';
-import { Dockerd, PodmanService } from './support/oci-daemons.js';
-import { busyboxImage } from './support/oci-images.js';
+import { EngineRig } from './support/engine-rig.js';
 import {
   type PodLike,
   cs0,
@@ -32,7 +31,6 @@ import {
   podsOf,
   webManifest,
 } from './support/oci-manifests.js';
-import { TestRegistry } from './support/registry.js';
 import {
   ALLOWED_OUTGOING_HOSTS_ANNOTATION,
   callerPod,
@@ -50,9 +48,7 @@ describe.skipIf(missing.length > 0)(
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'edge-oci-engine-'));
     const cluster = new Cluster(['--node-grace-period', '3s', '--heartbeat-interval', '500ms']);
-    let registry: TestRegistry;
-    let podman: PodmanService;
-    let docker: Dockerd;
+    let rig: EngineRig;
     let image = '';
     const engineIds = new Set<string>();
     const remember = async (): Promise<void> => {
@@ -60,56 +56,35 @@ describe.skipIf(missing.length > 0)(
         for (const c of await engineContainers(n.socket(), `io.edgeplane.node=${n.name}`)) engineIds.add(c.Id);
     };
     const nodes: Array<{ name: string; address: string; socket: () => string }> = [
-      { name: 'oe-p', address: '127.0.15.11', socket: () => podman.socketPath },
-      { name: 'oe-d', address: '127.0.15.12', socket: () => docker.socketPath },
+      { name: 'oe-p', address: '127.0.15.11', socket: () => rig.podman.socketPath },
+      { name: 'oe-d', address: '127.0.15.12', socket: () => rig.docker.socketPath },
     ];
 
     beforeAll(async () => {
-      registry = await TestRegistry.start({
-        address: REGISTRY_ADDRESS,
-        dir: join(dir, 'registry'),
-        users: { ci: 'secret' },
+      rig = await EngineRig.start({
+        dir,
+        registryAddress: REGISTRY_ADDRESS,
+        podman: { bridge: 'ep-tp', subnet: '10.215.2.0/24' },
+        docker: { bridge: 'ep-td', subnet: '10.215.3.0/24' },
       });
-      await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
-      image = `${registry.host}/private/busybox:1.0`;
-      const insecure = [registry.host];
-      [podman, docker] = await Promise.all([
-        PodmanService.start({
-          dir: join(dir, 'podman'),
-          bridge: 'ep-tp',
-          subnet: '10.215.2.0/24',
-          insecureRegistries: insecure,
-        }),
-        Dockerd.start({
-          dir: join(dir, 'docker'),
-          bridge: 'ep-td',
-          subnet: '10.215.3.0/24',
-          insecureRegistries: insecure,
-        }),
-      ]);
-      const auth = join(dir, 'auth.json');
-      writeFileSync(
-        auth,
-        JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('ci:secret').toString('base64') } } }),
-      );
+      image = rig.image;
       await cluster.start([
         {
           name: 'oe-p',
           address: '127.0.15.11',
-          args: ['--oci-runtime', 'podman', '--oci-socket', podman.socketPath, '--oci-registry-config', auth],
+          args: rig.nodeArgs('podman'),
         },
         {
           name: 'oe-d',
           address: '127.0.15.12',
-          args: ['--oci-runtime', 'docker', '--oci-socket', docker.socketPath, '--oci-registry-config', auth],
+          args: rig.nodeArgs('docker'),
         },
       ]);
     }, 180_000);
 
     afterAll(async () => {
       await stopGracefully(cluster);
-      await Promise.all([podman?.stop(), docker?.stop()]);
-      await registry?.stop();
+      await rig?.stop();
       rmSync(dir, { recursive: true, force: true });
     }, 90_000);
 
@@ -264,7 +239,7 @@ describe.skipIf(missing.length > 0)(
         { name: 'caller-docker', node: 'oe-d', gateway: '10.215.3.1' },
       ];
       const manifests = callers.map((c) =>
-        callerPod(c.name, c.node, image, registry.host, { [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: REGISTRY_ADDRESS }),
+        callerPod(c.name, c.node, image, rig.registry.host, { [ALLOWED_OUTGOING_HOSTS_ANNOTATION]: REGISTRY_ADDRESS }),
       );
       const a = await cluster.edgectl(['apply', '-f', '-'], manifests.map((d) => JSON.stringify(d)).join('\n---\n'));
       expect(a.code, a.stderr).toBe(0);

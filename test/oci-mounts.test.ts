@@ -9,16 +9,15 @@
  * that refuses the second MiB (ENOSPC, from the kernel), and a ConfigMap change reaching the mounted
  * file in place (measured and printed) while the subPath copy keeps the old value.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, kind, until } from './support/cluster.js';
 import { REGISTRY_TOOLS, missingTools, mountsUnder, stopGracefully } from './support/oci-cluster.js';
-import { Dockerd, PodmanService, deleteLink, unmountUnder } from './support/oci-daemons.js';
-import { busyboxImage } from './support/oci-images.js';
+import { deleteLink, unmountUnder } from './support/oci-daemons.js';
+import { EngineRig } from './support/engine-rig.js';
 import { type PodLike, isReady } from './support/oci-manifests.js';
-import { TestRegistry } from './support/registry.js';
 import type { KubeObject } from '../src/api/index.js';
 import { defaultRunDir } from '../src/edge-node/config/index.js';
 
@@ -31,9 +30,7 @@ describe.skipIf(missing.length > 0)(
   () => {
     let dir = '';
     const cluster = new Cluster(['--heartbeat-interval', '500ms']);
-    let registry: TestRegistry;
-    let podman: PodmanService | undefined;
-    let docker: Dockerd | undefined;
+    let rig: EngineRig | undefined;
     let image = '';
     const NODES = ['om-r', 'om-p', 'om-d'];
 
@@ -86,39 +83,13 @@ describe.skipIf(missing.length > 0)(
     beforeAll(async () => {
       // Short: podman refuses a runroot path over 50 characters.
       dir = mkdtempSync(join(tmpdir(), 'edge-mnt-'));
-      registry = await TestRegistry.start({
-        address: '127.0.27.1',
-        dir: join(dir, 'registry'),
-        users: { ci: 'secret' },
+      rig = await EngineRig.start({
+        dir,
+        registryAddress: '127.0.27.1',
+        podman: { bridge: 'ep-tmp', subnet: '10.227.2.0/24' },
+        docker: { bridge: 'ep-tmd', subnet: '10.227.3.0/24' },
       });
-      await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
-      image = `${registry.host}/private/busybox:1.0`;
-      const insecure = [registry.host];
-      // Settled one by one, so afterAll stops whichever daemon did start when the other did not.
-      const [p, d] = await Promise.allSettled([
-        PodmanService.start({
-          dir: join(dir, 'podman'),
-          bridge: 'ep-tmp',
-          subnet: '10.227.2.0/24',
-          insecureRegistries: insecure,
-        }),
-        Dockerd.start({
-          dir: join(dir, 'docker'),
-          bridge: 'ep-tmd',
-          subnet: '10.227.3.0/24',
-          insecureRegistries: insecure,
-        }),
-      ]);
-      if (p.status === 'fulfilled') podman = p.value;
-      if (d.status === 'fulfilled') docker = d.value;
-      if (p.status === 'rejected') throw p.reason;
-      if (d.status === 'rejected') throw d.reason;
-      const auth = join(dir, 'auth.json');
-      writeFileSync(
-        auth,
-        JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('ci:secret').toString('base64') } } }),
-        { mode: 0o600 },
-      );
+      image = rig.image;
       await cluster.start([
         {
           name: 'om-r',
@@ -131,18 +102,18 @@ describe.skipIf(missing.length > 0)(
             '--oci-pod-cidr',
             '10.227.1.0/24',
             '--oci-registry-config',
-            auth,
+            rig.auth,
           ],
         },
         {
           name: 'om-p',
           address: '127.0.27.3',
-          args: ['--oci-runtime', 'podman', '--oci-socket', podman!.socketPath, '--oci-registry-config', auth],
+          args: rig.nodeArgs('podman'),
         },
         {
           name: 'om-d',
           address: '127.0.27.4',
-          args: ['--oci-runtime', 'docker', '--oci-socket', docker!.socketPath, '--oci-registry-config', auth],
+          args: rig.nodeArgs('docker'),
         },
       ]);
     }, 180_000);
@@ -159,8 +130,7 @@ describe.skipIf(missing.length > 0)(
         unmountUnder(r);
         rmSync(r, { recursive: true, force: true });
       }
-      await Promise.all([podman?.stop(), docker?.stop()]);
-      await registry?.stop();
+      await rig?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }, 90_000);
 

@@ -8,13 +8,14 @@
  * namespace with 403 naming the violation (its Deployment's ReplicaSet gets FailedCreate). The same
  * securityContext then goes through the Engine API adapter to podman and dockerd.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, until, kind } from './support/cluster.js';
 import { REGISTRY_TOOLS, missingTools, stopGracefully } from './support/oci-cluster.js';
-import { Dockerd, PodmanService, deleteLink } from './support/oci-daemons.js';
+import { deleteLink } from './support/oci-daemons.js';
+import { EngineRig } from './support/engine-rig.js';
 import { busyboxImage, ociIndex } from './support/oci-images.js';
 import { type EventLike, type PodLike, cs0, isReady } from './support/oci-manifests.js';
 import { TestRegistry } from './support/registry.js';
@@ -264,9 +265,7 @@ describe.skipIf(ENGINE_MISSING.length > 0)(
   () => {
     let dir = '';
     const cluster = new Cluster(['--heartbeat-interval', '500ms']);
-    let registry: TestRegistry;
-    let podman: PodmanService;
-    let docker: Dockerd;
+    let rig: EngineRig;
     let image = '';
     const NODES = [
       { name: 'sec-p', address: '127.0.23.11' },
@@ -297,72 +296,28 @@ describe.skipIf(ENGINE_MISSING.length > 0)(
     beforeAll(async () => {
       // Short: podman refuses a runroot path over 50 characters.
       dir = mkdtempSync(join(tmpdir(), 'edge-sec-'));
-      registry = await TestRegistry.start({
-        address: '127.0.23.10',
-        dir: join(dir, 'registry'),
-        users: { ci: 'secret' },
+      rig = await EngineRig.start({
+        dir,
+        registryAddress: '127.0.23.10',
+        podman: { bridge: 'ep-tsp', subnet: '10.223.2.0/24' },
+        docker: { bridge: 'ep-tsd', subnet: '10.223.3.0/24' },
       });
-      await registry.push('private/busybox', '1.0', await busyboxImage('amd64'));
-      image = `${registry.host}/private/busybox:1.0`;
-      const insecure = [registry.host];
-      // Settled one by one, so afterAll stops whichever daemon did start when the other did not.
-      const [p, d] = await Promise.allSettled([
-        PodmanService.start({
-          dir: join(dir, 'podman'),
-          bridge: 'ep-tsp',
-          subnet: '10.223.2.0/24',
-          insecureRegistries: insecure,
-        }),
-        Dockerd.start({
-          dir: join(dir, 'docker'),
-          bridge: 'ep-tsd',
-          subnet: '10.223.3.0/24',
-          insecureRegistries: insecure,
-        }),
-      ]);
-      if (p.status === 'fulfilled') podman = p.value;
-      if (d.status === 'fulfilled') docker = d.value;
-      if (p.status === 'rejected') throw p.reason;
-      if (d.status === 'rejected') throw d.reason;
-      const auth = join(dir, 'auth.json');
-      writeFileSync(
-        auth,
-        JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('ci:secret').toString('base64') } } }),
-      );
+      image = rig.image;
       await cluster.start([
         {
           ...NODES[0]!,
-          args: [
-            '--oci-runtime',
-            'podman',
-            '--oci-socket',
-            podman.socketPath,
-            '--oci-registry-config',
-            auth,
-            '--oci-pids-limit',
-            '40',
-          ],
+          args: [...rig.nodeArgs('podman'), '--oci-pids-limit', '40'],
         },
         {
           ...NODES[1]!,
-          args: [
-            '--oci-runtime',
-            'docker',
-            '--oci-socket',
-            docker.socketPath,
-            '--oci-registry-config',
-            auth,
-            '--oci-pids-limit',
-            '40',
-          ],
+          args: [...rig.nodeArgs('docker'), '--oci-pids-limit', '40'],
         },
       ]);
     }, 180_000);
 
     afterAll(async () => {
       await stopGracefully(cluster);
-      await Promise.all([podman?.stop(), docker?.stop()]);
-      await registry?.stop();
+      await rig?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }, 90_000);
 
