@@ -68,7 +68,7 @@ describe.skipIf(missing.length > 0)(
       // busybox with the applets kubectl cp runs (tar, test) on top of the shared base layer.
       const tools = await tar([
         { path: 'bin', type: 'dir' },
-        ...['tar', 'test', 'wc', 'cmp', 'md5sum'].map((a) => ({
+        ...['tar', 'test', 'wc', 'stty', 'tty'].map((a) => ({
           path: `bin/${a}`,
           type: 'symlink' as const,
           linkname: 'busybox',
@@ -183,6 +183,38 @@ describe.skipIf(missing.length > 0)(
       await until('output flowing again', () => read > stalled - 1024, 30_000, 20);
       p.kill('SIGKILL');
       await until('dd gone', () => hostPids(`dd if=/dev/zero bs=65536 ${marker}`).length === 0, 30_000, 100);
+    });
+
+    it('exec -it gives a real terminal: its size follows kubectl’s, resizes too, and the exit code comes back', async () => {
+      // kubectl on a pty of its own (util-linux script), sized 91x33; its output is read here.
+      const ttyFile = join(dir, 'outer.tty');
+      const line = `tty > '${ttyFile}'; stty cols 91 rows 33; exec '${KUBECTL}' --kubeconfig '${config()}' exec -it box -- sh`;
+      const p = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, SHELL: '/bin/sh' },
+      });
+      running.push(p);
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = new Promise<number | null>((resolve) => p.on('close', resolve));
+      await until('the shell prompt', () => /[#$] $/.test(out), 30_000, 50);
+      p.stdin.write('stty size; tty\r');
+      await until('the first size', () => /33 91\r?\n/.test(out), 30_000, 50);
+      expect(out).toMatch(/\/dev\/pts\/\d+/);
+      const outer = readFileSync(ttyFile, 'utf8').trim();
+      spawn('stty', ['-F', outer, 'cols', '120', 'rows', '50']);
+      await until(
+        'the new size inside',
+        async () => {
+          p.stdin.write('stty size\r');
+          await new Promise((r) => setTimeout(r, 200));
+          return /50 120\r?\n/.test(out);
+        },
+        30_000,
+        0,
+      );
+      p.stdin.write('exit 5\r');
+      expect(await code).toBe(5);
     });
 
     it('kubectl cp copies a file into the container and back, byte for byte', async () => {

@@ -1,20 +1,27 @@
 /**
- * `runc exec` with its stdio as streams (kubectl `exec -i`, `cp`): without a tty, runc hands its own
- * stdin, stdout and stderr to the command, so the pipes the agent holds are the command's. Output is
- * read as it comes; the agent stops reading when its peer is slow, and the command then blocks on a
- * full pipe. `kill` SIGKILLs the command's own process (its host pid from `--pid-file`: killing
- * `runc exec` alone would leave it running), then runc.
+ * `runc exec` with its stdio as streams (kubectl `exec -i/-t`, `cp`). Without a tty, runc hands its
+ * own stdin, stdout and stderr to the command, so the pipes the agent holds are the command's.
+ * Output is read as it comes; the agent stops reading when its peer is slow, and the command then
+ * blocks on a full pipe. `kill` SIGKILLs the command's own process (its host pid from `--pid-file`:
+ * killing `runc exec` alone would leave it running), then what runs it.
  *
- * A tty is refused for now: `runc exec -t` needs a terminal of its own (a pty on its stdio, or a pty
- * master received over `--console-socket` with SCM_RIGHTS, which Node cannot do without a native
- * module), which the agent does not have yet.
+ * With a tty, `runc exec -t` makes the container's terminal itself and copies between it and its own
+ * stdio, which must be a terminal too (runc reads its size and sets it raw). Node cannot open a pty
+ * and cannot receive a pty master over `--console-socket` (SCM_RIGHTS) without a native module, so
+ * runc runs under util-linux `script`, a pty helper present wherever runc is: `script` gives runc a
+ * pty and relays it to our pipes. Its size is set with `stty` on that pty, first before runc starts
+ * and then on each resize (the kernel signals SIGWINCH to runc, which resizes the container's
+ * terminal to match).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BadRequestError } from '../../api/index.js';
 import type { ExecProcess, ExecStreamOptions } from '../../api/index.js';
+
+/** The pty helper and the terminal tool (util-linux and coreutils). */
+const SCRIPT = 'script';
+const STTY = 'stty';
 
 /** Starts `command` in container `id` with streamed stdio. */
 export function runcExecStream(
@@ -22,29 +29,55 @@ export function runcExecStream(
   command: readonly string[],
   stream: ExecStreamOptions,
 ): Promise<ExecProcess> {
-  if (stream.tty)
-    return Promise.reject(new BadRequestError('a tty (kubectl exec -t) is not supported for runc containers yet'));
-  const pidFile = join(opts.tmpDir, `exec-${randomUUID().slice(0, 8)}.pid`);
-  const child = spawn(opts.runc, ['--root', opts.root, 'exec', '--pid-file', pidFile, opts.id, ...command], {
-    stdio: [stream.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-  });
+  const tag = randomUUID().slice(0, 8);
+  const pidFile = join(opts.tmpDir, `exec-${tag}.pid`);
+  const ttyFile = join(opts.tmpDir, `exec-${tag}.tty`);
+  const runcArgs = ['--root', opts.root, 'exec', ...(stream.tty ? ['-t'] : []), '--pid-file', pidFile, opts.id];
+  const child = stream.tty
+    ? spawn(
+        SCRIPT,
+        [
+          '-q',
+          '-e',
+          '-E',
+          'never',
+          '-c',
+          ttyWrapper(opts.runc, [...runcArgs, ...command], ttyFile, stream.size),
+          '/dev/null',
+        ],
+        {
+          stdio: ['pipe', 'pipe', 'ignore'],
+          env: { ...process.env, SHELL: '/bin/sh' },
+        },
+      )
+    : spawn(opts.runc, [...runcArgs, ...command], { stdio: [stream.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   // A broken stdin pipe (the command exited without reading it) is not the agent's failure.
   child.stdin?.on('error', () => undefined);
   let killed = false;
+  let latest: { width: number; height: number } | undefined;
   const exited = new Promise<number>((resolve) => {
     child.once('error', () => resolve(126));
     child.once('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
-  }).finally(() => rm(pidFile, { force: true }));
-  const { stdout, stderr } = child;
-  if (!stdout || !stderr) return Promise.reject(new Error('runc exec started without output pipes'));
+  }).finally(() => Promise.all([rm(pidFile, { force: true }), rm(ttyFile, { force: true })]));
+  const { stdout } = child;
+  if (!stdout) return Promise.reject(new Error('runc exec started without an output pipe'));
+  // With a tty but no stdin from the client, the terminal simply gets no input.
+  const stdin = stream.stdin ? (child.stdin ?? undefined) : undefined;
+  if (stream.tty && !stream.stdin) child.stdin?.end();
   return new Promise((resolve, reject) => {
     child.once('error', (err) => reject(err));
     child.once('spawn', () =>
       resolve({
-        stdin: child.stdin ?? undefined,
+        stdin,
         stdout,
-        stderr,
-        resize: () => undefined,
+        stderr: child.stderr ?? undefined,
+        resize: (size) => {
+          if (!stream.tty) return;
+          // kubectl sends the first size as soon as it connects, maybe before the pty exists: the
+          // latest size wins, applied once the wrapper has written the pty's path.
+          latest = size;
+          void ptsOf(ttyFile).then((pts) => (pts && latest ? setSize(pts, latest) : undefined));
+        },
         kill: () => {
           if (killed) return;
           killed = true;
@@ -56,5 +89,38 @@ export function runcExecStream(
         exited,
       }),
     );
+  });
+}
+
+/**
+ * The shell line `script` runs: note the pty's path (for resizes), set its first size, then become
+ * runc. Every argument is single-quoted, so nothing of the command is read by the shell.
+ */
+function ttyWrapper(
+  runc: string,
+  args: readonly string[],
+  ttyFile: string,
+  size: { width: number; height: number } | undefined,
+): string {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const stty = size ? ` && ${STTY} cols ${size.width} rows ${size.height}` : '';
+  return `tty > ${q(ttyFile)}${stty} && exec ${[runc, ...args].map(q).join(' ')}`;
+}
+
+/** The pty path the wrapper wrote, waiting for it a little (up to 5 s); undefined when it never came. */
+async function ptsOf(ttyFile: string): Promise<string | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const text = await readFile(ttyFile, 'utf8').catch(() => '');
+    if (text.endsWith('\n')) return text.trim();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
+/** Sets a pty's size (the kernel then signals SIGWINCH to its foreground process: runc). */
+function setSize(pts: string, size: { width: number; height: number }): Promise<void> {
+  if (!/^\/dev\/pts\/\d+$/.test(pts)) return Promise.resolve();
+  return new Promise((resolve) => {
+    execFile(STTY, ['-F', pts, 'cols', String(size.width), 'rows', String(size.height)], () => resolve());
   });
 }
