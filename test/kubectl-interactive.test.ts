@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,19 +25,28 @@ const COUNTDOWN = join(ROOT, 'examples/wasm-apps/countdown/dist/countdown.wasm')
 
 type PodLike = KubeObject & { status?: { containerStatuses?: { ready?: boolean }[] } };
 
-/** The /proc entries of host processes whose command line contains `marker`. */
-function hostPids(marker: string): number[] {
+/** Host processes whose command line (arguments joined by spaces) is `cmdline`, or matches it. */
+function hostPids(cmdline: string | RegExp): number[] {
   const pids: number[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmd.includes(marker)) pids.push(Number(e));
+      if (typeof cmdline === 'string' ? cmd.trim() === cmdline : cmdline.test(cmd)) pids.push(Number(e));
     } catch {
       // gone
     }
   }
   return pids;
+}
+
+/** A host process's command line, arguments joined by spaces. */
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** Bytes a host process has written so far (`wchar` of /proc/<pid>/io). */
@@ -165,13 +174,23 @@ describe.skipIf(missing.length > 0)(
       await until('output flowing', () => read > 1024 * 1024, 30_000, 20);
       // Stop reading kubectl's stdout: its pipe fills, kubectl stops reading the hub, and so on back.
       p.stdout.pause();
-      const [dd] = await until('the dd process', () => hostPids(`dd if=/dev/zero bs=65536 ${marker}`), 10_000, 50);
+      // dd's host pid, from the pid file of the runc exec that runs it.
+      const dd = await until(
+        'the dd process',
+        () => {
+          const [runc] = hostPids(new RegExp(`^runc --root \\S+ exec --pid-file \\S+ \\S+ dd .*${marker}`));
+          const pidFile = runc === undefined ? undefined : /--pid-file (\S+)/.exec(cmdlineOf(runc))?.[1];
+          return pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined;
+        },
+        10_000,
+        50,
+      );
       const stalled = await until(
         'dd blocked (two samples half a second apart equal)',
         async () => {
-          const a = bytesWritten(dd!);
+          const a = bytesWritten(dd);
           await new Promise((r) => setTimeout(r, 500));
-          return bytesWritten(dd!) === a ? a : undefined;
+          return bytesWritten(dd) === a ? a : undefined;
         },
         30_000,
         0,
@@ -182,7 +201,7 @@ describe.skipIf(missing.length > 0)(
       p.stdout.resume();
       await until('output flowing again', () => read > stalled - 1024, 30_000, 20);
       p.kill('SIGKILL');
-      await until('dd gone', () => hostPids(`dd if=/dev/zero bs=65536 ${marker}`).length === 0, 30_000, 100);
+      await until('dd gone', () => !existsSync(`/proc/${dd}`), 30_000, 100);
     });
 
     it('exec -it gives a real terminal: its size follows kubectl’s, resizes too, and the exit code comes back', async () => {
@@ -197,7 +216,9 @@ describe.skipIf(missing.length > 0)(
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const code = new Promise<number | null>((resolve) => p.on('close', resolve));
-      await until('the shell prompt', () => /[#$] $/.test(out), 30_000, 50);
+      await until('the shell prompt', () => out.includes('/ # '), 30_000, 50).catch((err: unknown) => {
+        throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(out)}`);
+      });
       p.stdin.write('stty size; tty\r');
       await until('the first size', () => /33 91\r?\n/.test(out), 30_000, 50);
       expect(out).toMatch(/\/dev\/pts\/\d+/);
@@ -236,7 +257,7 @@ describe.skipIf(missing.length > 0)(
         'only the pod container in runc',
         () => {
           const cs = runcContainers(join(cluster.node(NODE.name).dataDir, 'runtime-oci', 'runc'));
-          return cs.length === 1 && hostPids('runc --root').length === 0;
+          return cs.length === 1 && hostPids(/^runc --root \S+ exec /).length === 0;
         },
         30_000,
         100,

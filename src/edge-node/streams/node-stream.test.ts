@@ -1,7 +1,12 @@
 /* NodeStream driving real processes (sh, cat, head): credit-bounded output, acknowledged stdin, cancel. */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { STREAM_WINDOW_BYTES, type ExecProcess, type NodeStreamFrame } from '../../api/index.js';
+import {
+  STREAM_CHUNK_MAX_BYTES,
+  STREAM_WINDOW_BYTES,
+  type ExecProcess,
+  type NodeStreamFrame,
+} from '../../api/index.js';
 import { NodeStream } from './node-stream.js';
 
 /** A host process as an ExecProcess (the runtimes' processes have the same shape). */
@@ -32,9 +37,14 @@ describe('NodeStream', () => {
     const done = stream.run(() => proc('head', ['-c', String(total), '/dev/zero']));
     const outBytes = (): number => frames.reduce((n, f) => n + (f.type === 'streamOutput' ? f.data.byteLength : 0), 0);
     // Without acks, the stream stops at the window (the process blocks on its pipe meanwhile).
-    for (let i = 0; i < 50 && outBytes() < STREAM_WINDOW_BYTES; i++) await settle(20);
+    for (let i = 0; i < 50 && outBytes() <= STREAM_WINDOW_BYTES - STREAM_CHUNK_MAX_BYTES; i++) await settle(20);
     await settle(200);
-    expect(outBytes()).toBe(STREAM_WINDOW_BYTES);
+    // Stopped within the window: the next piece did not fit what is left of it.
+    const stopped = outBytes();
+    expect(stopped).toBeLessThanOrEqual(STREAM_WINDOW_BYTES);
+    expect(stopped).toBeGreaterThan(STREAM_WINDOW_BYTES - STREAM_CHUNK_MAX_BYTES);
+    await settle(200);
+    expect(outBytes()).toBe(stopped);
     expect(frames.some((f) => f.type === 'streamExit')).toBe(false);
     // Acknowledge everything as it comes: the rest flows, then the exit.
     let acked = 0;
@@ -48,6 +58,7 @@ describe('NodeStream', () => {
     }
     await done;
     expect(outBytes()).toBe(total);
+    expect(stream.acknowledged(total - acked)).toBe(true);
     expect(frames.at(-1)).toEqual({ type: 'streamExit', streamId: 's', exitCode: 0 });
     expect(stream.acknowledged(1)).toBe(false); // past the window: a broken hub
   });
@@ -76,7 +87,7 @@ describe('NodeStream', () => {
   it('cancel kills the process, even one waiting for credit, and still ends with streamExit', async () => {
     const frames: NodeStreamFrame[] = [];
     const stream = new NodeStream('c', (f) => frames.push(f));
-    const done = stream.run(() => proc('sh', ['-c', 'yes']));
+    const done = stream.run(() => proc('yes', []));
     await settle(200);
     stream.cancel();
     await done;

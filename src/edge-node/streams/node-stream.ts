@@ -14,6 +14,9 @@ import {
   type TerminalSize,
 } from '../../api/index.js';
 
+/** How long a cancelled stream waits for its process's output to end before closing the pipes. */
+const CANCEL_GRACE_MS = 2000;
+
 /** Where a stream's frames go (the hub session). */
 export type StreamSend = (msg: NodeStreamFrame) => void;
 
@@ -45,7 +48,7 @@ export class NodeStream {
       return this.#exit({ error: errorMessage(err) });
     }
     this.#proc = proc;
-    if (this.#cancelled) proc.kill();
+    if (this.#cancelled) this.cancel();
     if (this.#stdinEnded) proc.stdin?.end();
     const pumps = [this.#pump(proc.stdout, 1), ...(proc.stderr ? [this.#pump(proc.stderr, 2)] : [])];
     const [code] = await Promise.all([proc.exited, ...pumps]);
@@ -88,6 +91,14 @@ export class NodeStream {
   cancel(): void {
     this.#cancelled = true;
     this.#proc?.kill();
+    // A process that handed its pipes to something the kill did not reach must not hold the stream
+    // open: after a grace, our ends of its pipes are closed, which ends the pumps.
+    const proc = this.#proc;
+    if (proc)
+      setTimeout(() => {
+        proc.stdout.destroy();
+        proc.stderr?.destroy();
+      }, CANCEL_GRACE_MS).unref();
     // A pump waiting for credit that will never come (the hub is gone) must not hold the exit.
     const waiters = this.#creditWaiters;
     this.#creditWaiters = [];

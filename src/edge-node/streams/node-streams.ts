@@ -100,8 +100,9 @@ export class NodeStreams {
     const { runtime, id } = inst;
     const opts = { stdin: msg.stdin, tty: msg.tty, ...(msg.size ? { size: msg.size } : {}) };
     if (runtime.execStream) return runtime.execStream(id, msg.command, opts);
-    // kubectl cp runs tar in the container; a Wasm command is the component itself, never a tar.
-    if (msg.command[0] === 'tar')
+    // kubectl cp runs `test -d <dest>` then tar in the container; a Wasm command is the component
+    // itself (which would take them for its own arguments and might run for long), never those tools.
+    if (isCopyTool(msg.command))
       return Promise.reject(
         new Error(
           `kubectl cp needs tar in the container; a Wasm container has no tar (exec runs the component's command)`,
@@ -115,6 +116,11 @@ export class NodeStreams {
       );
     return Promise.resolve(oneShot(runtime, id, msg.command));
   }
+}
+
+/** Whether `command` is one of the commands kubectl cp runs in the container. */
+function isCopyTool(command: readonly string[]): boolean {
+  return command[0] === 'tar' || (command[0] === 'test' && command[1] === '-d' && command.length === 3);
 }
 
 /** A one-shot exec as a process: its output arrives when it ends. */
