@@ -86,7 +86,7 @@ describe('kubectl exec and logs through the hub', () => {
       expect(r.err).toContain('command terminated with exit code 3');
     });
 
-    it('names an unknown container, a missing pod, and says stdin is not served yet', async () => {
+    it('names an unknown container, a missing pod, and says a Wasm command takes no stdin yet', async () => {
       const bad = await k(['exec', 'cd', '-c', 'nope', '--', 'countdown']);
       expect(bad.code).toBe(1);
       expect(bad.err).toContain('container nope is not valid for pod cd');
@@ -95,7 +95,7 @@ describe('kubectl exec and logs through the hub', () => {
       expect(missing.err).toContain('pods "no-such-pod" not found');
       const stdin = await k(['exec', '-i', 'cd', '--', 'countdown'], 'hi\n');
       expect(stdin.code).toBe(1);
-      expect(stdin.err).toContain('stdin or a tty');
+      expect(stdin.err).toContain('cannot give a command stdin');
     });
   });
 

@@ -4,6 +4,7 @@
  * knows *how*. The agent never branches on which runtime it holds.
  */
 import type { EffectiveSecurity } from './security-context.js';
+import type { Readable, Writable } from 'node:stream';
 
 /** An HTTP request handed to a workload (in memory; bodies are whole for now). */
 export interface WorkloadRequest {
@@ -115,6 +116,32 @@ export interface ExecResult {
   stderr: string;
 }
 
+/**
+ * A process started in a container's context with its stdio as streams (kubectl `exec -i/-t`, `cp`):
+ * output is read as it comes, so a reader that stops reading stops the process at a full pipe.
+ */
+export interface ExecProcess {
+  /** Its stdin; undefined when it was started without one. */
+  readonly stdin: Writable | undefined;
+  readonly stdout: Readable;
+  /** Undefined with a tty (stderr is the terminal). */
+  readonly stderr: Readable | undefined;
+  /** Sets the terminal's size (with a tty; otherwise ignored). */
+  resize(size: { width: number; height: number }): void;
+  /** Kills the process (and what runs it). Idempotent. */
+  kill(): void;
+  /** Resolves with its exit code (a killed process: 128 + the signal) once it and its output ended. */
+  readonly exited: Promise<number>;
+}
+
+/** How to start an {@link ExecProcess}. */
+export interface ExecStreamOptions {
+  stdin: boolean;
+  tty: boolean;
+  /** The terminal's first size (with `tty`). */
+  size?: { width: number; height: number };
+}
+
 /** Options for pulls. */
 export interface PullOptions {
   signal?: AbortSignal;
@@ -174,6 +201,12 @@ export interface Runtime {
    * Optional: a runtime without it makes exec probes fail with a clear message.
    */
   exec?(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
+  /**
+   * Starts `command` in the container's context with its stdio as streams, for interactive exec.
+   * Rejects when `opts` asks for what the runtime cannot give (say, a tty), naming it.
+   * Optional: without it, the node serves only non-interactive exec (through `exec`).
+   */
+  execStream?(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess>;
   /**
    * How its containers reach the node over IP. Optional: a runtime without it (Wasm, whose outgoing
    * calls go through the `OutgoingHttpHandler`) gets no Service env vars or HTTP proxy setting.

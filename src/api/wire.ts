@@ -11,6 +11,17 @@ import { Quantity } from './meta.js';
 import { Pod, PodStatus } from './pod.js';
 import { HubConfigDelete, HubConfigSync, HubConfigUpsert } from './wire-config.js';
 import { HubMetricsRequest, NodeMetricsResult, NodeServiceWake, NodeUsage } from './wire-metrics.js';
+import {
+  HubStreamAck,
+  HubStreamCancel,
+  HubStreamClose,
+  HubStreamInput,
+  HubStreamOpen,
+  HubStreamResize,
+  NodeStreamAck,
+  NodeStreamExit,
+  NodeStreamOutput,
+} from './wire-stream.js';
 import { HubRevokedKeys } from './wire-trust.js';
 import { NAME_MAX, Name, Str } from './wire-shapes.js';
 
@@ -19,11 +30,12 @@ import { NAME_MAX, Name, Str } from './wire-shapes.js';
  * (`serviceSet`, `serviceDelta`, `resync`), resumption (`hello.resume`) and the hub's `Busy` refusal
  * with `retryAfterMs`. Version 3 adds the metrics frames of `wire-metrics.ts` (`usage`, `serviceWake`,
  * `metricsRequest`/`metricsResult`) and the revoked node keys of `wire-trust.ts` (`revokedKeys`).
+ * Version 4 adds the interactive command streams of `wire-stream.ts` (`streamOpen` … `streamExit`).
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -210,6 +222,9 @@ export const NodeToHub = z.discriminatedUnion('type', [
   NodeUsage,
   NodeServiceWake,
   NodeMetricsResult,
+  NodeStreamOutput,
+  NodeStreamAck,
+  NodeStreamExit,
 ]);
 export type NodeToHub = z.infer<typeof NodeToHub>;
 
@@ -341,6 +356,12 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubExecRequest,
   HubMetricsRequest,
   HubRevokedKeys,
+  HubStreamOpen,
+  HubStreamInput,
+  HubStreamResize,
+  HubStreamClose,
+  HubStreamCancel,
+  HubStreamAck,
   HubError,
 ]);
 export type HubToNode = z.infer<typeof HubToNode>;

@@ -16,6 +16,7 @@ import { meshDepsOf, type AgentDeps } from './agent-deps.js';
 import { NodeConfig, defaultRunDir } from './config/index.js';
 import { runExec } from './exec.js';
 import { LogService } from './logs/log-service.js';
+import { NodeStreams } from './streams/index.js';
 import { NodeMetrics } from './metrics/index.js';
 import { ServiceMesh } from './mesh/index.js';
 import { buildNodeInfo, detectCapacity } from './node-info.js';
@@ -35,6 +36,7 @@ export class Agent {
   private readonly state: LocalState;
   private readonly workers: PodWorkers;
   private readonly logs: LogService;
+  private readonly streams: NodeStreams;
   private readonly mesh: ServiceMesh;
   private readonly session: HubSession;
   private readonly config: NodeConfig;
@@ -101,6 +103,11 @@ export class Agent {
       logger: logger.child({ component: 'logs' }),
       send: (chunk) => this.session.send(chunk),
       pollMs: deps.backoff?.logPollMs,
+    });
+    this.streams = new NodeStreams({
+      workers: this.workers,
+      send: (f) => void this.session.send(f),
+      logger: logger.child({ component: 'streams' }),
     });
     this.metrics = new NodeMetrics({
       ...deps.metrics,
@@ -207,6 +214,7 @@ export class Agent {
     this.started = false;
     this.localPods.drop();
     this.logs.stop();
+    this.streams.cancelAll();
     await this.metrics.stop();
     await this.session.stop();
     await this.workers.stop();
@@ -225,6 +233,7 @@ export class Agent {
     if (ev.type === 'disconnected') {
       this.metrics.disconnected();
       this.logs.cancelAll();
+      this.streams.cancelAll();
       this.config.resetSync();
     }
     // The hub's podSync follows its welcome: it, not the local copy, says what runs here (the copy
@@ -318,6 +327,14 @@ export class Agent {
       case 'execRequest':
         // Not awaited: a long command must not hold up the hub's other messages.
         void runExec(this.workers, msg).then((result) => this.session.send(result));
+        return;
+      case 'streamOpen':
+      case 'streamInput':
+      case 'streamResize':
+      case 'streamClose':
+      case 'streamCancel':
+      case 'streamAck':
+        this.streams.handle(msg);
         return;
       case 'revokedKeys':
         this.mesh.identity.revoked.update(msg.keys);

@@ -310,7 +310,13 @@ export class Hub {
       caBundlePem: tls?.servingCaPem,
       ...(nodeCertificates ? { nodeCertificates } : {}),
     });
-    const streams = new PodStreamUpgrades({ fetch: app.fetch, exec: gateway, logs: gateway, logger: log('streams') });
+    const streams = new PodStreamUpgrades({
+      fetch: app.fetch,
+      exec: gateway,
+      streams: gateway,
+      logs: gateway,
+      logger: log('streams'),
+    });
     return new Hub(options, store, api, auth, informers, gateway, runners, app, lock, tls, streams);
   }
 

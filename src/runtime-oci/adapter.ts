@@ -6,7 +6,15 @@
  * container is networked, where its output goes (the CRI log file it is given) and how its exit is
  * observed.
  */
-import type { ContainerStats, EffectiveSecurity, ExecResult, PulledImage, VolumeMountConfig } from '../api/index.js';
+import type {
+  ContainerStats,
+  EffectiveSecurity,
+  ExecProcess,
+  ExecResult,
+  ExecStreamOptions,
+  PulledImage,
+  VolumeMountConfig,
+} from '../api/index.js';
 import type { Platform, RegistryAuth } from '../distribution/index.js';
 
 export type { ExecResult };
@@ -93,6 +101,8 @@ export interface OciRuntimeAdapter {
   status(id: string): Promise<OciContainerState>;
   /** Runs `command` in the running container; rejects with TimeoutError past `timeoutMs` (the command is killed). */
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
+  /** Starts `command` in the running container with streamed stdio (interactive exec); optional. */
+  execStream?(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess>;
   /** Where the container's `port` is reached (valid once started). */
   endpoint(id: string, port: number): OciEndpoint;
   /** CPU time and working set of a running container (its cgroup); undefined when unknown or gone. */

@@ -10,7 +10,9 @@ import type {
   ContainerEvent,
   ContainerStats,
   ContainerRuntimeStatus,
+  ExecProcess,
   ExecResult,
+  ExecStreamOptions,
   Logger,
   PullOptions,
   PulledImage,
@@ -151,6 +153,17 @@ export class OciRuntime implements Runtime {
     if (this.#statuses.get(id)?.state !== 'running')
       return Promise.reject(new ServiceUnavailableError(`container ${id} is not running`));
     return this.deps.adapter.exec(id, command, opts);
+  }
+
+  execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess> {
+    if (this.#statuses.get(id)?.state !== 'running')
+      return Promise.reject(new ServiceUnavailableError(`container ${id} is not running`));
+    const { adapter } = this.deps;
+    if (!adapter.execStream)
+      return Promise.reject(
+        new ServiceUnavailableError(`the ${adapter.name} adapter cannot run a command with stdin or a tty yet`),
+      );
+    return adapter.execStream(id, command, opts);
   }
 
   network(): WorkloadNetwork {

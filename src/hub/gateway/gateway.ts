@@ -16,7 +16,17 @@ import type { NodeInfo, NodeToHub, Service } from '../../api/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import { RevocationPush } from '../identity/index.js';
-import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
+import type {
+  PodExecOptions,
+  PodExecResult,
+  PodExecSource,
+  PodLogOptions,
+  PodLogSource,
+  PodStream,
+  PodStreamHandlers,
+  PodStreamOptions,
+  PodStreamSource,
+} from '../server/index.js';
 import type { NodeGatewayDeps } from './gateway-deps.js';
 import { GatewayUpgrade } from './gateway-upgrade.js';
 import { NodeAdmission } from './admission.js';
@@ -39,7 +49,7 @@ export interface UpgradeHandler {
 export type { GatewayAuth, NodeGatewayDeps } from './gateway-deps.js';
 
 /** Sessions with edge nodes, their admission, and what the hub sends them. */
-export class NodeGateway implements PodLogSource, PodExecSource {
+export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource {
   private readonly sessions = new Map<string, NodeSession>();
   private readonly upgrades: GatewayUpgrade;
   private readonly requests: PodRequests;
@@ -181,6 +191,16 @@ export class NodeGateway implements PodLogSource, PodExecSource {
   /** Streams a pod's logs from its node (implements the API server's PodLogSource). */
   stream(namespace: string, pod: string, opts: PodLogOptions, signal: AbortSignal): AsyncIterable<string> {
     return this.requests.stream(namespace, pod, opts, signal);
+  }
+
+  /** Whether the pod's node speaks command streams (implements the API server's PodStreamSource). */
+  streamsSupported(namespace: string, pod: string): boolean {
+    return this.requests.streamsSupported(namespace, pod);
+  }
+
+  /** Opens a command stream on the pod's node (implements the API server's PodStreamSource). */
+  openStream(namespace: string, pod: string, opts: PodStreamOptions, handlers: PodStreamHandlers): PodStream {
+    return this.requests.openStream(namespace, pod, opts, handlers);
   }
 
   /** Runs a command in a pod's container on its node (implements the API server's PodExecSource). */

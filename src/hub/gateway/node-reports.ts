@@ -84,6 +84,11 @@ export class NodeReports {
       case 'execResult':
         this.deps.requests.execResult(node, msg);
         return;
+      case 'streamOutput':
+      case 'streamAck':
+      case 'streamExit':
+        this.deps.requests.streamFrame(node, msg);
+        return;
       case 'error':
         this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
         return;

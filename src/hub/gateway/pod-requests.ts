@@ -4,13 +4,29 @@
  * once, and fail when the node's session closes.
  */
 import { randomUUID } from 'node:crypto';
-import type { NodeToHub, Pod } from '../../api/index.js';
-import { NotFoundError, ServiceUnavailableError } from '../../api/index.js';
+import type { NodeStreamFrame, NodeToHub, Pod } from '../../api/index.js';
+import {
+  MAX_STREAMS_PER_NODE,
+  NotFoundError,
+  STREAM_PROTOCOL_VERSION,
+  ServiceUnavailableError,
+} from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
-import type { PodExecOptions, PodExecResult, PodExecSource, PodLogOptions, PodLogSource } from '../server/index.js';
+import type {
+  PodExecOptions,
+  PodExecResult,
+  PodExecSource,
+  PodLogOptions,
+  PodLogSource,
+  PodStream,
+  PodStreamHandlers,
+  PodStreamOptions,
+  PodStreamSource,
+} from '../server/index.js';
 import { TooManyRequestsError } from '../server/index.js';
 import { ExecRequests } from './exec-requests.js';
 import { LogStreams } from './log-streams.js';
+import { PodStreams } from './pod-streams.js';
 import type { NodeSession } from './session.js';
 
 /** What the requests read: the pod cache, the live sessions, and the per-node bounds. */
@@ -27,11 +43,12 @@ export interface PodRequestsDeps {
 type LogChunk = Extract<NodeToHub, { type: 'logChunk' }>;
 type ExecResult = Extract<NodeToHub, { type: 'execResult' }>;
 
-/** Pod logs and exec, served by asking the hosting node. */
-export class PodRequests implements PodLogSource, PodExecSource {
+/** Pod logs, exec and command streams, served by asking the hosting node. */
+export class PodRequests implements PodLogSource, PodExecSource, PodStreamSource {
   readonly #deps: PodRequestsDeps;
   readonly #logs = new LogStreams();
   readonly #execs = new ExecRequests();
+  readonly #streams = new PodStreams();
 
   constructor(deps: PodRequestsDeps) {
     this.#deps = deps;
@@ -73,6 +90,42 @@ export class PodRequests implements PodLogSource, PodExecSource {
     return answer;
   }
 
+  /** Whether the pod's node speaks command streams (protocol 4). */
+  streamsSupported(namespace: string, pod: string): boolean {
+    return this.#hostOf(namespace, pod).session.protocol >= STREAM_PROTOCOL_VERSION;
+  }
+
+  /** Opens a command stream to a process in a pod's container on its node (protocol 4). */
+  openStream(namespace: string, pod: string, opts: PodStreamOptions, handlers: PodStreamHandlers): PodStream {
+    const { nodeName, session } = this.#hostOf(namespace, pod);
+    if (session.protocol < STREAM_PROTOCOL_VERSION)
+      throw new ServiceUnavailableError(
+        `node "${nodeName}" speaks gateway protocol ${session.protocol}; a command with stdin or a tty needs protocol ${STREAM_PROTOCOL_VERSION} (upgrade the agent)`,
+      );
+    if (this.#streams.countFor(nodeName) >= MAX_STREAMS_PER_NODE)
+      throw new TooManyRequestsError(
+        `node "${nodeName}" already runs ${MAX_STREAMS_PER_NODE} command streams; try again later`,
+      );
+    const streamId = randomUUID();
+    const stream = this.#streams.add(streamId, nodeName, session, handlers);
+    session.send({
+      type: 'streamOpen',
+      streamId,
+      pod: { namespace, name: pod },
+      command: opts.command,
+      stdin: opts.stdin,
+      tty: opts.tty,
+      ...(opts.container !== undefined ? { container: opts.container } : {}),
+      ...(opts.size ? { size: opts.size } : {}),
+    });
+    return stream;
+  }
+
+  /** A command-stream frame from `node`. */
+  streamFrame(node: string, msg: NodeStreamFrame): void {
+    this.#streams.frame(node, msg);
+  }
+
   /** A chunk of a log stream from `node`; a reader that does not keep up ends its stream. */
   logChunk(session: NodeSession, node: string, msg: LogChunk): void {
     if (this.#logs.push(msg.requestId, node, msg.data, msg.done ?? false, msg.error) === 'overflow')
@@ -88,6 +141,7 @@ export class PodRequests implements PodLogSource, PodExecSource {
   failNode(node: string): void {
     this.#logs.failNode(node);
     this.#execs.failNode(node);
+    this.#streams.failNode(node);
   }
 
   /** The node hosting a pod, and its live session; the API's error when there is none. */

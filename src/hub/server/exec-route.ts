@@ -48,8 +48,8 @@ export async function execInPod(
 export const STREAM_EXEC_TIMEOUT_SECONDS = 3600;
 
 /**
- * Validates a streaming exec (`GET …/exec?command=…&stdout=true&stderr=true` with `Upgrade: websocket`
- * and a channel sub-protocol) and says what to run once the connection is upgraded.
+ * Validates a streaming exec (`GET …/exec?command=…&stdin=true&stdout=true&stderr=true&tty=true` with
+ * `Upgrade: websocket` and a channel sub-protocol) and says what to run once the connection is upgraded.
  */
 export async function execStreamPlan(
   api: ObjectAPI,
@@ -59,8 +59,6 @@ export async function execStreamPlan(
   headers: { upgrade: string | undefined; protocols: string | undefined },
 ): Promise<ExecStreamPlan> {
   const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
-  if (on('stdin') || on('tty'))
-    throw new BadRequestError('exec with stdin or a tty (-i, -t) is not supported yet: run the command without -i/-t');
   const command = query.getAll('command');
   if (command.length === 0)
     throw new BadRequestError('you must specify at least one command for the container (command=…)', [
@@ -81,7 +79,10 @@ export async function execStreamPlan(
     command,
     ...(container !== undefined ? { container } : {}),
     stdout: on('stdout'),
-    stderr: on('stderr'),
+    // With a tty there is no separate stderr (the terminal carries both), as the kubelet has it.
+    stderr: on('stderr') && !on('tty'),
+    stdin: on('stdin'),
+    tty: on('tty'),
     timeoutSeconds: STREAM_EXEC_TIMEOUT_SECONDS,
   };
 }

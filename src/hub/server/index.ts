@@ -9,6 +9,7 @@ export type {
   PodLogOptions,
   PodLogSource,
 } from './types.js';
+export type { PodStream, PodStreamEnd, PodStreamHandlers, PodStreamOptions, PodStreamSource } from './streams/index.js';
 export { DEFAULT_MAX_BODY_BYTES } from './body.js';
 export { mergePatch, jsonPatch } from './patch.js';
 export { DEFAULT_INFLIGHT, InflightLimiter, type InflightOptions } from './inflight-limits.js';

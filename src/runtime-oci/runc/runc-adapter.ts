@@ -9,7 +9,14 @@ import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
-import type { ContainerStats, ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type {
+  ContainerStats,
+  ExecProcess,
+  ExecResult,
+  ExecStreamOptions,
+  Logger,
+  PulledImage,
+} from '../../api/index.js';
 import type { CriLogRotation } from '../../platform/index.js';
 import type {
   OciContainerSpec,
@@ -31,6 +38,7 @@ import { readCgroupStats } from '../stats/cgroup-stats.js';
 import { writeEtcFiles } from './etc-files.js';
 import { resolveUser } from './image-user.js';
 import { runcExec } from './runc-exec.js';
+import { runcExecStream } from './runc-exec-stream.js';
 import { RuncProcess } from './runc-process.js';
 
 /** Dependencies of {@link RuncAdapter.create}. */
@@ -229,6 +237,12 @@ export class RuncAdapter implements OciRuntimeAdapter {
     const rec = this.#containers.get(id);
     if (rec.proc.state !== 'running') throw new Error(`container ${id} is not running`);
     return runcExec({ runc: this.#runc, root: this.#root, id, tmpDir: rec.bundle }, command, opts.timeoutMs);
+  }
+
+  execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess> {
+    const rec = this.#containers.get(id);
+    if (rec.proc.state !== 'running') return Promise.reject(new Error(`container ${id} is not running`));
+    return runcExecStream({ runc: this.#runc, root: this.#root, id, tmpDir: rec.bundle }, command, opts);
   }
 
   endpoint(id: string, port: number): OciEndpoint {

@@ -8,3 +8,10 @@ export {
   type StreamUpgradeEnv,
 } from './stream-env.js';
 export { chooseProtocol, CHANNEL_PROTOCOLS } from './channel-protocol.js';
+export type {
+  PodStream,
+  PodStreamEnd,
+  PodStreamHandlers,
+  PodStreamOptions,
+  PodStreamSource,
+} from './pod-stream-source.js';

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 
-/** A non-interactive `exec` to run over a channel WebSocket. */
+/** An `exec` to run over a channel WebSocket (with stdin and a tty only on nodes that speak command streams). */
 export interface ExecStreamPlan {
   kind: 'exec';
   namespace: string;
@@ -17,6 +17,10 @@ export interface ExecStreamPlan {
   /** Which output channels the client asked for (`stdout=true`, `stderr=true`). */
   stdout: boolean;
   stderr: boolean;
+  /** The client sends stdin (`stdin=true`, kubectl `-i`). */
+  stdin: boolean;
+  /** The command runs on a terminal (`tty=true`, kubectl `-t`). */
+  tty: boolean;
   timeoutSeconds: number;
 }
 

@@ -11,8 +11,10 @@ import { errorMessage, type Logger } from '../../../api/index.js';
 import type { PodExecSource, PodLogSource } from '../types.js';
 import { runAttachStream } from './attach-stream.js';
 import { chooseProtocol } from './channel-protocol.js';
+import { runCommandStream } from './command-stream.js';
 import { runExecStream } from './exec-stream.js';
-import type { StreamPlan, StreamUpgradeEnv } from './stream-env.js';
+import type { PodStreamSource } from './pod-stream-source.js';
+import type { ExecStreamPlan, StreamPlan, StreamUpgradeEnv } from './stream-env.js';
 
 /** Paths of the streaming subresources (the app decides what each answers). */
 const STREAM_PATH = /^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/]+\/(exec|attach|portforward)$/;
@@ -25,6 +27,8 @@ const MAX_REFUSAL_BYTES = 64 * 1024;
 export interface StreamUpgradeDeps {
   fetch: (req: Request, env: StreamUpgradeEnv) => Response | Promise<Response>;
   exec?: PodExecSource;
+  /** Command streams to nodes (protocol 4): exec with stdin, a tty, and output as it comes. */
+  streams?: PodStreamSource;
   /** Where attach reads the container's output (the pod's log, followed). */
   logs?: PodLogSource;
   logger: Logger;
@@ -57,6 +61,11 @@ export class PodStreamUpgrades {
       const res = await this.#deps.fetch(toRequest(req), env);
       const plan = env.streamSlot.plan;
       if (plan === undefined || res.status >= 300) return refuse(socket, res);
+      if (plan.kind === 'exec' && (plan.stdin || plan.tty) && !this.#deps.streams)
+        return refuse(
+          socket,
+          badRequest('exec with stdin or a tty (-i, -t) needs command streams, which this hub serves without'),
+        );
       if (socket.destroyed) return;
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#run(ws, plan));
     })().catch((err: unknown) => {
@@ -73,10 +82,27 @@ export class PodStreamUpgrades {
 
   #run(ws: WebSocket, plan: StreamPlan): void {
     ws.on('error', () => ws.terminate());
-    const { exec, logs, logger } = this.#deps;
-    if (plan.kind === 'exec' && exec) void runExecStream(ws, exec, plan, logger);
+    const { exec, logs, streams, logger } = this.#deps;
+    if (plan.kind === 'exec' && streams) this.#runExec(ws, plan, streams);
+    else if (plan.kind === 'exec' && exec) void runExecStream(ws, exec, plan, logger);
     else if (plan.kind === 'attach' && logs) void runAttachStream(ws, logs, plan, logger);
     else ws.close(1011, `${plan.kind} is not available on this hub`);
+  }
+
+  /**
+   * An exec as a node command stream; to a node of an older protocol, the one-shot exec it serves,
+   * or (with stdin or a tty, which it cannot give) a Status saying the agent needs an upgrade.
+   */
+  #runExec(ws: WebSocket, plan: ExecStreamPlan, streams: PodStreamSource): void {
+    const { exec, logger } = this.#deps;
+    let supported: boolean;
+    try {
+      supported = streams.streamsSupported(plan.namespace, plan.name);
+    } catch {
+      supported = true; // openStream reports the same fault as a Status
+    }
+    if (supported || plan.stdin || plan.tty || !exec) return runCommandStream(ws, streams, plan, logger);
+    void runExecStream(ws, exec, plan, logger);
   }
 }
 
@@ -90,6 +116,20 @@ function toRequest(req: IncomingMessage): Request {
   const host = req.headers.host ?? 'localhost';
   const scheme = 'encrypted' in req.socket ? 'https' : 'http';
   return new Request(`${scheme}://${host}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers });
+}
+
+/** A 400 Status response (for refusals decided here rather than by the app). */
+function badRequest(message: string): Response {
+  const status = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: 'BadRequest',
+    code: 400,
+  };
+  return new Response(JSON.stringify(status), { status: 400, headers: { 'content-type': 'application/json' } });
 }
 
 /** Writes the app's answer as a plain HTTP response and closes the socket. */

@@ -1,0 +1,2 @@
+/** Interactive command streams the hub opens on this node (protocol 4). */
+export { NodeStreams, type NodeStreamsDeps } from './node-streams.js';

@@ -1,0 +1,281 @@
+/**
+ * kubectl's interactive streams with the real kubectl (`/usr/bin/kubectl`, v1.32) against a real TLS
+ * hub and a real node running a busybox container under runc (host network) next to a Wasm pod:
+ * `exec -i` with stdin and its v5 close, exit codes, output as it comes (past the old 1 MiB cap),
+ * flow control under a reader that stops reading, cancel when kubectl is killed, `kubectl cp` both
+ * ways with a byte compare, and the clear refusals for a Wasm pod.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../src/api/index.js';
+import { Cluster, ROOT, kind, until } from './support/cluster.js';
+import { KUBECTL, kubectl, requireKubectl, type KubectlResult } from './support/kubectl.js';
+import { REGISTRY_TOOLS, missingTools, runcContainers, stopGracefully } from './support/oci-cluster.js';
+import { busyboxBaseLayer, ociImage } from './support/oci-images.js';
+import { TestRegistry } from './support/registry.js';
+import { tar } from './support/tar.js';
+
+const missing = missingTools([...REGISTRY_TOOLS, 'runc']);
+const NODE = { name: 'ia-1', address: '127.0.52.2', args: ['--oci-runtime', 'runc', '--oci-network', 'host'] };
+const COUNTDOWN = join(ROOT, 'examples/wasm-apps/countdown/dist/countdown.wasm');
+
+type PodLike = KubeObject & { status?: { containerStatuses?: { ready?: boolean }[] } };
+
+/** Host processes whose command line (arguments joined by spaces) is `cmdline`, or matches it. */
+function hostPids(cmdline: string | RegExp): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ');
+      if (typeof cmdline === 'string' ? cmd.trim() === cmdline : cmdline.test(cmd)) pids.push(Number(e));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/** A host process's command line, arguments joined by spaces. */
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Bytes a host process has written so far (`wchar` of /proc/<pid>/io). */
+function bytesWritten(pid: number): number {
+  const m = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return Number(m?.[1] ?? NaN);
+}
+
+describe.skipIf(missing.length > 0)(
+  `kubectl exec -i, cp and stream control${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edge-kubectl-ia-'));
+    const cluster = new Cluster();
+    let registry: TestRegistry;
+    const config = (): string => join(cluster.hubDir, 'admin.kubeconfig');
+    const k = (args: string[], stdin?: string): Promise<KubectlResult> => kubectl(config(), args, { stdin });
+    const pod = (name: string) => cluster.client.get<PodLike>(kind('pods'), 'default', name);
+    const running: ChildProcessWithoutNullStreams[] = [];
+    const start = (args: string[]): ChildProcessWithoutNullStreams => {
+      const p = spawn(KUBECTL, ['--kubeconfig', config(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      running.push(p);
+      return p;
+    };
+
+    beforeAll(async () => {
+      requireKubectl();
+      registry = await TestRegistry.start({ address: '127.0.52.1', dir: join(dir, 'registry'), users: { ci: 'x' } });
+      // busybox with the applets kubectl cp runs (tar, test) on top of the shared base layer.
+      const tools = await tar([
+        { path: 'bin', type: 'dir' },
+        ...['tar', 'test', 'wc', 'stty', 'tty'].map((a) => ({
+          path: `bin/${a}`,
+          type: 'symlink' as const,
+          linkname: 'busybox',
+        })),
+      ]);
+      await registry.push(
+        'edge/busybox-tools',
+        '1.0',
+        ociImage([await busyboxBaseLayer(), tools], { architecture: 'amd64', Cmd: ['sleep', '100000'] }),
+      );
+      await cluster.start([NODE]);
+      const pods = [
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'box' },
+          spec: {
+            runtimeClassName: 'oci',
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'main', image: `${registry.host}/edge/busybox-tools:1.0` }],
+          },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'wasm' },
+          spec: {
+            containers: [
+              {
+                name: 'main',
+                image: COUNTDOWN,
+                env: [
+                  { name: 'COUNT', value: '100000' },
+                  { name: 'INTERVAL_MS', value: '500' },
+                ],
+              },
+            ],
+          },
+        },
+      ];
+      const r = await cluster.edgectl(['apply', '-f', '-'], pods.map((p) => JSON.stringify(p)).join('\n---\n'));
+      expect(r.code, r.stderr).toBe(0);
+      for (const name of ['box', 'wasm'])
+        await until(
+          `pod ${name} running`,
+          async () => (await pod(name)).status?.containerStatuses?.[0]?.ready,
+          90_000,
+          200,
+        );
+    }, 180_000);
+
+    afterAll(async () => {
+      for (const p of running) p.kill('SIGKILL');
+      await stopGracefully(cluster, { runcRoots: [join(cluster.node(NODE.name).dataDir, 'runtime-oci', 'runc')] });
+      await registry?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('exec -i feeds stdin to the command and closes it at the end (echo hi | kubectl exec -i box -- cat)', async () => {
+      const r = await k(['exec', '-i', 'box', '--', 'cat'], 'hi\nthere\n');
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toBe('hi\nthere\n');
+      const wc = await k(['exec', '-i', 'box', '--', 'wc', '-c'], 'x'.repeat(300_000));
+      expect(wc.out.trim()).toBe('300000');
+    });
+
+    it('gives kubectl the exit code and keeps stdout and stderr apart', async () => {
+      const r = await k(['exec', '-i', 'box', '--', 'sh', '-c', 'read x; echo "got $x"; echo oops >&2; exit 7'], 'v\n');
+      expect(r.code).toBe(7);
+      expect(r.out).toBe('got v\n');
+      expect(r.err).toContain('oops\n');
+      expect(r.err).toContain('command terminated with exit code 7');
+    });
+
+    it('streams output as it comes and past the old 1 MiB cap', async () => {
+      const big = await k(['exec', 'box', '--', 'dd', 'if=/dev/zero', 'bs=65536', 'count=48']);
+      expect(big.code, big.err).toBe(0);
+      expect(big.out.length).toBe(48 * 65536);
+      const p = start(['exec', 'box', '--', 'sh', '-c', 'echo first; sleep 4242; echo never']);
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await until('the first line before the command ends', () => out === 'first\n', 30_000, 50);
+      expect(hostPids('sleep 4242').length).toBe(1);
+      p.kill('SIGKILL');
+      // kubectl is gone: its WebSocket closes, the hub cancels the stream, the node kills the process.
+      await until('sleep 4242 gone from the container', () => hostPids('sleep 4242').length === 0, 30_000, 100);
+    });
+
+    it('a reader that stops reading stops the command: nothing buffers without bound (flow control)', async () => {
+      const marker = 'count=99999';
+      const p = start(['exec', 'box', '--', 'dd', 'if=/dev/zero', 'bs=65536', marker]);
+      let read = 0;
+      p.stdout.on('data', (d: Buffer) => (read += d.length));
+      await until('output flowing', () => read > 1024 * 1024, 30_000, 20);
+      // Stop reading kubectl's stdout: its pipe fills, kubectl stops reading the hub, and so on back.
+      p.stdout.pause();
+      // dd's host pid, from the pid file of the runc exec that runs it.
+      const dd = await until(
+        'the dd process',
+        () => {
+          const [runc] = hostPids(new RegExp(`^runc --root \\S+ exec --pid-file \\S+ \\S+ dd .*${marker}`));
+          const pidFile = runc === undefined ? undefined : /--pid-file (\S+)/.exec(cmdlineOf(runc))?.[1];
+          return pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined;
+        },
+        10_000,
+        50,
+      );
+      const stalled = await until(
+        'dd blocked (two samples half a second apart equal)',
+        async () => {
+          const a = bytesWritten(dd);
+          await new Promise((r) => setTimeout(r, 500));
+          return bytesWritten(dd) === a ? a : undefined;
+        },
+        30_000,
+        0,
+      );
+      // What dd wrote beyond what was read is what sits in pipes, socket buffers and the two credit
+      // windows (256 KiB each): a few MiB, where a relay without flow control would hold gigabytes.
+      expect(stalled - read).toBeLessThan(32 * 1024 * 1024);
+      p.stdout.resume();
+      await until('output flowing again', () => read > stalled - 1024, 30_000, 20);
+      p.kill('SIGKILL');
+      await until('dd gone', () => !existsSync(`/proc/${dd}`), 30_000, 100);
+    });
+
+    it('exec -it gives a real terminal: its size follows kubectl’s, resizes too, and the exit code comes back', async () => {
+      // kubectl on a pty of its own (util-linux script), sized 91x33; its output is read here.
+      const ttyFile = join(dir, 'outer.tty');
+      const line = `tty > '${ttyFile}'; stty cols 91 rows 33; exec '${KUBECTL}' --kubeconfig '${config()}' exec -it box -- sh`;
+      const p = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, SHELL: '/bin/sh' },
+      });
+      running.push(p);
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const code = new Promise<number | null>((resolve) => p.on('close', resolve));
+      await until('the shell prompt', () => out.includes('/ # '), 30_000, 50).catch((err: unknown) => {
+        throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(out)}`);
+      });
+      p.stdin.write('stty size; tty\r');
+      await until('the first size', () => /33 91\r?\n/.test(out), 30_000, 50);
+      expect(out).toMatch(/\/dev\/pts\/\d+/);
+      const outer = readFileSync(ttyFile, 'utf8').trim();
+      spawn('stty', ['-F', outer, 'cols', '120', 'rows', '50']);
+      await until(
+        'the new size inside',
+        async () => {
+          p.stdin.write('stty size\r');
+          await new Promise((r) => setTimeout(r, 200));
+          return /50 120\r?\n/.test(out);
+        },
+        30_000,
+        0,
+      );
+      p.stdin.write('exit 5\r');
+      expect(await code).toBe(5);
+    });
+
+    it('kubectl cp copies a file into the container and back, byte for byte', async () => {
+      const local = join(dir, 'blob.bin');
+      const data = randomBytes(2 * 1024 * 1024 + 17);
+      writeFileSync(local, data);
+      const up = await k(['cp', local, 'box:/tmp/blob.bin']);
+      expect(up.code, up.err).toBe(0);
+      const size = await k(['exec', 'box', '--', 'wc', '-c', '/tmp/blob.bin']);
+      expect(size.out.trim()).toBe(`${data.length} /tmp/blob.bin`);
+      const back = join(dir, 'back.bin');
+      const down = await k(['cp', 'box:/tmp/blob.bin', back]);
+      expect(down.code, down.err).toBe(0);
+      expect(readFileSync(back).equals(data)).toBe(true);
+    });
+
+    it('no stray runc exec processes are left behind', async () => {
+      await until(
+        'only the pod container in runc',
+        () => {
+          const cs = runcContainers(join(cluster.node(NODE.name).dataDir, 'runtime-oci', 'runc'));
+          return cs.length === 1 && hostPids(/^runc --root \S+ exec /).length === 0;
+        },
+        30_000,
+        100,
+      );
+    });
+
+    it('a Wasm pod: exec without -i still works; -i and cp are refused saying why', async () => {
+      const plain = await k(['exec', 'wasm', '--', 'countdown', '2']);
+      expect(plain.code, plain.err).toBe(0);
+      expect(plain.out).toBe('countdown: 2\ncountdown: 1\n');
+      const stdin = await k(['exec', '-i', 'wasm', '--', 'countdown'], 'hi\n');
+      expect(stdin.code).toBe(1);
+      expect(stdin.err).toContain('cannot give a command stdin');
+      const local = join(dir, 'small.txt');
+      writeFileSync(local, 'small\n');
+      const cp = await k(['cp', local, 'wasm:/tmp/small.txt']);
+      expect(cp.code).not.toBe(0);
+      expect(cp.err).toContain('a Wasm container has no tar');
+    });
+  },
+);
