@@ -181,6 +181,49 @@ describe('kubectl apply, patch, edit and diff against the hub', () => {
     expect(explain.out).toMatch(/FIELD: env <\[\]EnvVar>/);
   });
 
+  it('apply --prune -l with --prune-allowlist (kubectl), and edgectl apply --prune -l', async () => {
+    const cm = (name: string, app: string): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  labels:\n    app: ${app}\ndata:\n  k: v\n`;
+    const cms = async (app: string) =>
+      (await cluster.client.list(kind('configmaps'), { namespace: 'default', labelSelector: `app=${app}` })).items
+        .map((c) => c.metadata.name)
+        .sort();
+    // kubectl: the set shrinks to pr-a; pr-b (applied before) goes; pr-manual (not applied) stays.
+    const both = file('pr-both.yaml', `${cm('pr-a', 'pr')}---\n${cm('pr-b', 'pr')}`);
+    expect((await kubectl(['apply', '-f', both])).code).toBe(0);
+    const manual = await kubectl(['create', 'configmap', 'pr-manual']);
+    expect(manual.code, manual.err).toBe(0);
+    expect((await kubectl(['label', 'configmap', 'pr-manual', 'app=pr'])).code).toBe(0);
+    const one = file('pr-one.yaml', cm('pr-a', 'pr'));
+    const pruned = await kubectl([
+      'apply',
+      '-f',
+      one,
+      '--prune',
+      '-l',
+      'app=pr',
+      '--prune-allowlist=core/v1/ConfigMap',
+    ]);
+    expect({ code: pruned.code, err: pruned.err }).toEqual({ code: 0, err: '' });
+    expect(pruned.out.trim().split('\n')).toEqual(['configmap/pr-a unchanged', 'configmap/pr-b pruned']);
+    expect(await cms('pr')).toEqual(['pr-a', 'pr-manual']);
+
+    // edgectl (server-side apply as manager edgectl): the same, by its field manager.
+    const eboth = file('ep-both.yaml', `${cm('ep-a', 'ep')}---\n${cm('ep-b', 'ep')}`);
+    const first = await cluster.edgectl(['apply', '-f', eboth]);
+    expect(first.code, first.stderr).toBe(0);
+    expect((await kubectl(['create', 'configmap', 'ep-manual'])).code).toBe(0);
+    expect((await kubectl(['label', 'configmap', 'ep-manual', 'app=ep'])).code).toBe(0);
+    const eone = file('ep-one.yaml', cm('ep-a', 'ep'));
+    const refused = await cluster.edgectl(['apply', '-f', eone, '--prune']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--prune needs a label selector');
+    const epruned = await cluster.edgectl(['apply', '-f', eone, '--prune', '-l', 'app=ep']);
+    expect({ code: epruned.code, err: epruned.stderr }).toEqual({ code: 0, err: '' });
+    expect(epruned.stdout.trim().split('\n')).toEqual(['configmap/ep-a unchanged', 'configmap/ep-b pruned']);
+    expect(await cms('ep')).toEqual(['ep-a', 'ep-manual']);
+  });
+
   it('server-side apply: creates, names the conflicting field and manager, --force-conflicts takes it', async () => {
     const v1 = file('ssa.yaml', deployment('ssa', { replicas: 2, containers: ['main=a.wasm'] }));
     const created = await kubectl(['apply', '--server-side', '-f', v1]);
