@@ -4,7 +4,7 @@
  * scale, labels, node maintenance, create (protobuf bodies), delete, top and auth. One cluster for
  * the file; the commands run in sequence and each test asserts output and effects.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, ROOT, kind, until } from './support/cluster.js';
@@ -72,6 +72,36 @@ describe('kubectl against the hub', () => {
     const own = writeKubeconfig(cluster);
     const r = await kubectl(own, ['get', 'ns', 'default', '-o', 'name']);
     expect(r.out.trim()).toBe('namespace/default');
+  });
+
+  it('takes a kubeconfig from edgectl config set-cluster --certificate-authority and view --raw --minify --flatten', async () => {
+    const config = join(cluster.dir, 'kc-edgectl-config');
+    const tokenFile = join(cluster.dir, 'kc-token');
+    writeFileSync(tokenFile, cluster.adminToken, { mode: 0o600 });
+    const env = { EDGE_CONFIG: config };
+    const set = await cluster.edgectl(
+      ['config', 'set-cluster', 'kc', `--server=${cluster.url}`, `--certificate-authority=${cluster.caFile}`],
+      undefined,
+      env,
+    );
+    expect({ code: set.code, out: set.stdout, err: set.stderr }).toEqual({
+      code: 0,
+      out: 'Cluster "kc" set.\n',
+      err: '',
+    });
+    const ctx = await cluster.edgectl(['config', 'set-context', 'kc', `--token-file=${tokenFile}`], undefined, env);
+    expect(ctx.code, ctx.stderr).toBe(0);
+    // Without --raw the CA and the token are hidden; --flatten embeds the CA file's content.
+    const hidden = await cluster.edgectl(['config', 'view', '--minify', '--flatten'], undefined, env);
+    expect(hidden.stdout).toContain('certificate-authority-data: DATA+OMITTED');
+    expect(hidden.stdout).not.toContain(cluster.adminToken);
+    const raw = await cluster.edgectl(['config', 'view', '--raw', '--minify', '--flatten'], undefined, env);
+    expect(raw.code, raw.stderr).toBe(0);
+    expect(raw.stdout).toContain(`certificate-authority-data: ${readFileSync(cluster.caFile).toString('base64')}`);
+    const file = join(cluster.dir, 'kc-from-edgectl.kubeconfig');
+    writeFileSync(file, raw.stdout, { mode: 0o600 });
+    const got = await kubectl(file, ['get', 'ns', 'default', '-o', 'name']);
+    expect({ code: got.code, out: got.out.trim() }).toEqual({ code: 0, out: 'namespace/default' });
   });
 
   it('discovers resources in two requests (aggregated discovery) with short names and categories', async () => {
