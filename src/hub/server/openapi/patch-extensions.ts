@@ -7,8 +7,7 @@
  * on an atomic map's property. kubectl's client-side apply, `diff` and `edit` read the merge keys from
  * here (strategicpatch.PatchMetaFromOpenAPIV3) once the PATCH operations list strategic merge patch.
  */
-import { patchMetaOf, type PatchField, type PatchNode } from '../../../api/patch-meta.js';
-import type { ResourceType } from '../../../api/index.js';
+import { patchMetaOf, type PatchField, type PatchNode, type ResourceType } from '../../../api/index.js';
 import type { JsonSchema } from './names.js';
 
 const REF_PREFIX = '#/components/schemas/';
