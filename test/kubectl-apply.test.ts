@@ -127,6 +127,103 @@ describe('kubectl apply, patch, edit and diff against the hub', () => {
     expect(after.metadata.annotations).toEqual(before.metadata.annotations);
   });
 
+  it('client-side apply merges env and ports by the merge keys the hub publishes (OpenAPI v3, and v2 protobuf)', async () => {
+    const manifest = (env: string[], ports: number[]): string =>
+      deployment('mk', { replicas: 1, containers: ['main=a.wasm'] }).replace(
+        '          image: a.wasm\n',
+        `          image: a.wasm\n          env:\n${env
+          .map((e) => e.split('='))
+          .map(([n, v]) => `            - name: ${n}\n              value: "${v}"\n`)
+          .join('')}` + `          ports:\n${ports.map((p) => `            - containerPort: ${p}\n`).join('')}`,
+      );
+    const live = async () => {
+      const c = (await getDeploy('mk')).spec.template.spec.containers[0];
+      return {
+        env: (c?.env ?? []).map((e) => `${e.name}=${e.value ?? ''}`).sort(),
+        ports: (c?.ports ?? []).map((p) => p.containerPort),
+      };
+    };
+    expect((await kubectl(['apply', '-f', file('mk1.yaml', manifest(['A=1'], [8080]))])).code).toBe(0);
+    // Another writer adds a variable (merged by name on the hub).
+    const side = await kubectl([
+      'patch',
+      'deployment',
+      'mk',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"main","env":[{"name":"EXTRA","value":"x"}]}]}}}}',
+    ]);
+    expect(side.code, side.err).toBe(0);
+    expect(await live()).toEqual({ env: ['A=1', 'EXTRA=x'], ports: [8080] });
+
+    // kubectl -v=5 logs "OpenAPI V3 path does not support strategic merge patch" when the hub's PATCH
+    // operation does not list it and then falls back to its compiled-in types; here it computes the
+    // three-way patch from the hub's document, with no warning.
+    const v2 = await kubectl(['apply', '-v=5', '-f', file('mk2.yaml', manifest(['A=2', 'B=3'], [8080, 9090]))]);
+    expect(v2.code, v2.err).toBe(0);
+    expect(v2.err).not.toMatch(/does not support strategic merge patch|does not exist|warning:/);
+    expect(await live()).toEqual({ env: ['A=2', 'B=3', 'EXTRA=x'], ports: [8080, 9090] });
+
+    // The same through OpenAPI v2 (kubectl's fallback, the protobuf document's vendor extensions).
+    const v2only = await kubectl(['apply', '-f', file('mk3.yaml', manifest(['A=4'], [9090]))], {
+      KUBECTL_OPENAPIV3_PATCH: 'false',
+    });
+    expect({ code: v2only.code, err: v2only.err }).toEqual({ code: 0, err: '' });
+    expect(await live()).toEqual({ env: ['A=4', 'EXTRA=x'], ports: [9090] });
+
+    // diff computes the same patch: only the changed variable shows.
+    const diff = await kubectl(['diff', '-f', file('mk4.yaml', manifest(['A=5'], [9090]))]);
+    expect(diff.code, diff.err).toBe(1);
+    expect(diff.out).toMatch(/^-\s+value: "4"$/m);
+    expect(diff.out).toMatch(/^\+\s+value: "5"$/m);
+    expect(diff.out).not.toMatch(/^[-+]\s+name: EXTRA$/m);
+    const explain = await kubectl(['explain', 'deployment.spec.template.spec.containers.env']);
+    expect(explain.code, explain.err).toBe(0);
+    expect(explain.out).toMatch(/FIELD: env <\[\]EnvVar>/);
+  });
+
+  it('apply --prune -l with --prune-allowlist (kubectl), and edgectl apply --prune -l', async () => {
+    const cm = (name: string, app: string): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  labels:\n    app: ${app}\ndata:\n  k: v\n`;
+    const cms = async (app: string) =>
+      (await cluster.client.list(kind('configmaps'), { namespace: 'default', labelSelector: `app=${app}` })).items
+        .map((c) => c.metadata.name)
+        .sort();
+    // kubectl: the set shrinks to pr-a; pr-b (applied before) goes; pr-manual (not applied) stays.
+    const both = file('pr-both.yaml', `${cm('pr-a', 'pr')}---\n${cm('pr-b', 'pr')}`);
+    expect((await kubectl(['apply', '-f', both])).code).toBe(0);
+    const manual = await kubectl(['create', 'configmap', 'pr-manual']);
+    expect(manual.code, manual.err).toBe(0);
+    expect((await kubectl(['label', 'configmap', 'pr-manual', 'app=pr'])).code).toBe(0);
+    const one = file('pr-one.yaml', cm('pr-a', 'pr'));
+    const pruned = await kubectl([
+      'apply',
+      '-f',
+      one,
+      '--prune',
+      '-l',
+      'app=pr',
+      '--prune-allowlist=core/v1/ConfigMap',
+    ]);
+    expect({ code: pruned.code, err: pruned.err }).toEqual({ code: 0, err: '' });
+    expect(pruned.out.trim().split('\n')).toEqual(['configmap/pr-a unchanged', 'configmap/pr-b pruned']);
+    expect(await cms('pr')).toEqual(['pr-a', 'pr-manual']);
+
+    // edgectl (server-side apply as manager edgectl): the same, by its field manager.
+    const eboth = file('ep-both.yaml', `${cm('ep-a', 'ep')}---\n${cm('ep-b', 'ep')}`);
+    const first = await cluster.edgectl(['apply', '-f', eboth]);
+    expect(first.code, first.stderr).toBe(0);
+    expect((await kubectl(['create', 'configmap', 'ep-manual'])).code).toBe(0);
+    expect((await kubectl(['label', 'configmap', 'ep-manual', 'app=ep'])).code).toBe(0);
+    const eone = file('ep-one.yaml', cm('ep-a', 'ep'));
+    const refused = await cluster.edgectl(['apply', '-f', eone, '--prune']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--prune needs a label selector');
+    const epruned = await cluster.edgectl(['apply', '-f', eone, '--prune', '-l', 'app=ep']);
+    expect({ code: epruned.code, err: epruned.stderr }).toEqual({ code: 0, err: '' });
+    expect(epruned.stdout.trim().split('\n')).toEqual(['configmap/ep-a unchanged', 'configmap/ep-b pruned']);
+    expect(await cms('ep')).toEqual(['ep-a', 'ep-manual']);
+  });
+
   it('server-side apply: creates, names the conflicting field and manager, --force-conflicts takes it', async () => {
     const v1 = file('ssa.yaml', deployment('ssa', { replicas: 2, containers: ['main=a.wasm'] }));
     const created = await kubectl(['apply', '--server-side', '-f', v1]);

@@ -1,6 +1,7 @@
 /**
  * `edgectl apply -f`: validate every manifest locally, upload local Wasm images, then server-side
- * apply each (namespaces first) as field manager `edgectl`, printing `created|configured|unchanged`.
+ * apply each (namespaces first) as field manager `edgectl`, printing `created|configured|unchanged`;
+ * with `--prune -l`, then delete what edgectl applied before and the files no longer name.
  */
 import type { Command } from 'commander';
 import { EdgeError, RESOURCE_TYPES } from '../../api/index.js';
@@ -9,9 +10,13 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { loadManifests, rewriteLocalImages, validateManifest, type ValidManifest } from '../manifests/index.js';
 import { objectRef } from '../printers/index.js';
+import { PRUNE_HELP, prune } from './apply-prune.js';
 
 export interface ApplyFlags {
   filename?: string[];
+  prune?: boolean;
+  selector?: string;
+  pruneAllowlist?: string[];
 }
 
 /** Collects repeatable `-f` values. */
@@ -48,6 +53,13 @@ async function applyOne(client: EdgeClient, item: ValidManifest, signal: AbortSi
 export async function runApply(ctx: CliContext, flags: ApplyFlags): Promise<void> {
   const files = flags.filename ?? [];
   if (files.length === 0) throw new UsageError('must specify one of -f or --filename', 'edgectl apply --help');
+  if (flags.prune && !flags.selector)
+    throw new UsageError(
+      '--prune needs a label selector (-l): only the objects it selects are pruned',
+      'edgectl apply --help',
+    );
+  if (!flags.prune && flags.pruneAllowlist?.length)
+    throw new UsageError('--prune-allowlist is only for --prune', 'edgectl apply --help');
   const conn = await ctx.connection();
   const manifests = await loadManifests(files, { cwd: ctx.cwd, readStdin: () => ctx.readStdin() });
   if (manifests.length === 0) throw new UsageError('no objects passed to apply');
@@ -70,6 +82,7 @@ export async function runApply(ctx: CliContext, flags: ApplyFlags): Promise<void
   // Stable sort by the registry's order: namespaces first, pods after their workloads' services.
   const order = (i: ValidManifest): number => RESOURCE_TYPES.indexOf(i.type);
   const sorted = items.map((item, i) => ({ item, i })).sort((a, b) => order(a.item) - order(b.item) || a.i - b.i);
+  let failed = false;
   for (const { item } of sorted) {
     try {
       const outcome = await applyOne(client, item, ctx.signal);
@@ -77,8 +90,18 @@ export async function runApply(ctx: CliContext, flags: ApplyFlags): Promise<void
     } catch (err) {
       // One refused object does not stop the others (kubectl's behaviour); the exit code says it.
       ctx.report(err);
+      failed = true;
     }
   }
+  // As kubectl: nothing is pruned after a failed apply (the set on the hub is not what the files say).
+  if (flags.prune && flags.selector && !failed)
+    await prune(client, items, {
+      selector: flags.selector,
+      allowlist: flags.pruneAllowlist,
+      manager: EDGECTL_FIELD_MANAGER,
+      signal: ctx.signal,
+      out: (line) => ctx.out(line),
+    });
 }
 
 /** Registers `apply` on the program. */
@@ -87,5 +110,12 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .command('apply')
     .description('Apply a configuration to resources by file name, directory or stdin')
     .option('-f, --filename <path>', 'manifest file, directory of manifests, or - for stdin (repeatable)', collect)
+    .option('--prune', PRUNE_HELP)
+    .option('-l, --selector <selector>', 'label selector of the objects --prune considers')
+    .option(
+      '--prune-allowlist <group/version/Kind>',
+      'a kind --prune considers, e.g. core/v1/ConfigMap (repeatable)',
+      collect,
+    )
     .action(async (flags: ApplyFlags) => runApply(ctx, flags));
 }

@@ -1,9 +1,10 @@
-/** `edgectl config view|get-contexts|current-context|use-context|set-context`: the config file. */
+/** `edgectl config view|get-contexts|current-context|use-context|set-context|set-cluster`: the config file. */
 import type { Command } from 'commander';
 import { loadConfig, readTokenFile, saveConfig, type EdgeConfig } from '../config/index.js';
 import type { CliContext } from '../context.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { renderTable, toJson, toYaml } from '../printers/index.js';
+import { flatten, setCluster, type SetClusterFlags } from './config-cluster.js';
 
 /** A copy of the config with tokens and key data hidden (what `config view` prints without --raw). */
 export function redact(config: EdgeConfig): EdgeConfig {
@@ -98,10 +99,12 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .description('Show the config file (tokens hidden unless --raw)')
     .option('--raw', 'show tokens and certificate data')
     .option('--minify', 'only the current context (or the global --context), with its cluster and user')
+    .option('--flatten', 'embed certificate-authority files as certificate-authority-data (a self-contained file)')
     .option('-o, --output <format>', 'yaml (default) or json')
-    .action(async (flags: { raw?: boolean; minify?: boolean; output?: string }) => {
+    .action(async (flags: { raw?: boolean; minify?: boolean; flatten?: boolean; output?: string }) => {
       const { cfg: whole } = await load();
-      const cfg = flags.minify ? minify(whole, ctx.globals.context ?? whole['current-context']) : whole;
+      const picked = flags.minify ? minify(whole, ctx.globals.context ?? whole['current-context']) : whole;
+      const cfg = flags.flatten ? flatten(picked) : picked;
       const shown = flags.raw ? cfg : redact(cfg);
       if (flags.output === 'json') ctx.out(toJson(shown));
       else if (flags.output === undefined || flags.output === 'yaml') ctx.out(toYaml(shown));
@@ -157,14 +160,40 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .option('--server <url>', 'hub URL of the context')
     .option('--token-file <path>', 'file holding the bearer token of the context')
     .option('--namespace <ns>', 'default namespace of the context')
+    .option('--certificate-authority <file>', 'CA (PEM) of the hub of the context')
+    .option('--embed-certs', 'store the CA file’s content rather than its path')
     .option('--current', 'also make it the current context')
     .action(async (name: string, _flags: SetContextFlags, cmd: Command) => {
       // --server/--token-file/--namespace are also program-wide flags, and commander gives them to the
       // program: read them merged.
-      const flags = cmd.optsWithGlobals<SetContextFlags>();
+      const flags = cmd.optsWithGlobals<SetContextFlags & SetClusterFlags>();
       const { cfg, file } = await load();
       const existed = cfg.contexts.some((c) => c.name === name);
-      await saveConfig(file, setContext(cfg, name, flags));
+      let next = setContext(cfg, name, flags);
+      if (flags.certificateAuthority !== undefined || flags.embedCerts) {
+        const cluster = next.contexts.find((c) => c.name === name)!.context.cluster;
+        const { certificateAuthority, embedCerts } = flags;
+        next = setCluster(next, cluster, {
+          ...(certificateAuthority !== undefined ? { certificateAuthority } : {}),
+          ...(embedCerts ? { embedCerts } : {}),
+        });
+      }
+      await saveConfig(file, next);
       ctx.out(`Context "${name}" ${existed ? 'modified' : 'created'}.\n`);
+    });
+
+  config
+    .command('set-cluster')
+    .description('Create or change a cluster: its hub URL and the CA of the hub’s certificate')
+    .argument('<name>')
+    .option('--server <url>', 'hub URL of the cluster')
+    .option('--certificate-authority <file>', 'CA (PEM) that signed the hub’s serving certificate')
+    .option('--embed-certs', 'store the CA file’s content (certificate-authority-data) rather than its path')
+    .option('--insecure-skip-tls-verify', 'do not verify the hub’s certificate (clears the CA)')
+    .action(async (name: string, _flags: SetClusterFlags, cmd: Command) => {
+      const flags = cmd.optsWithGlobals<SetClusterFlags>();
+      const { cfg, file } = await load();
+      await saveConfig(file, setCluster(cfg, name, flags));
+      ctx.out(`Cluster "${name}" set.\n`);
     });
 }

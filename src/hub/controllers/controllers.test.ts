@@ -155,6 +155,47 @@ describe('workload controllers + scheduler', () => {
     await until('5 pods', async () => (await pods()).length === 5);
   });
 
+  it('copies the Deployment’s annotations onto its current ReplicaSet, as Kubernetes does (rollout history)', async () => {
+    const CAUSE = 'kubernetes.io/change-cause';
+    const LAST = 'kubectl.kubernetes.io/last-applied-configuration';
+    const manifest = deploymentManifest(1);
+    await api.create(DEPLOY, {
+      ...manifest,
+      metadata: { ...manifest.metadata, annotations: { [CAUSE]: 'v1', [LAST]: '{}' } },
+    });
+    const first = await until('revision 1', async () => (await api.list<ReplicaSet>(RS)).items[0]);
+    expect(first.metadata.annotations?.[CAUSE]).toBe('v1');
+    expect(first.metadata.annotations).not.toHaveProperty(LAST);
+    // A later annotation reaches the current ReplicaSet.
+    let latest = await api.get<Deployment>(DEPLOY, 'default', 'hello');
+    await api.update(DEPLOY, {
+      ...latest,
+      metadata: { ...latest.metadata, resourceVersion: undefined, annotations: { [CAUSE]: 'v1 again', [LAST]: '{}' } },
+    });
+    await until('change-cause updated', async () =>
+      (await api.list<ReplicaSet>(RS)).items[0]?.metadata.annotations?.[CAUSE] === 'v1 again' ? true : undefined,
+    );
+    // A new template: the new ReplicaSet takes the new cause, the old one keeps its own.
+    latest = await api.get<Deployment>(DEPLOY, 'default', 'hello');
+    await api.update(DEPLOY, {
+      ...latest,
+      metadata: { ...latest.metadata, resourceVersion: undefined, annotations: { [CAUSE]: 'v2' } },
+      spec: {
+        ...latest.spec,
+        template: deploymentManifest(1, 'edgeplane.hub/hello.wasm@sha256:' + 'c'.repeat(64)).spec.template,
+      },
+    });
+    const byRevision = await until<Record<string, string | undefined>>('revision 2', async () => {
+      const l = (await api.list<ReplicaSet>(RS)).items;
+      if (l.length !== 2) return undefined;
+      const out: Record<string, string | undefined> = {};
+      for (const r of l)
+        out[r.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? ''] = r.metadata.annotations?.[CAUSE];
+      return out;
+    });
+    expect(byRevision).toEqual({ '1': 'v1 again', '2': 'v2' });
+  });
+
   it('a changed template creates revision 2 and garbage collection follows deletion', async () => {
     await api.create(DEPLOY, deploymentManifest(2));
     await until('2 pods', async () => (await pods()).length === 2);

@@ -12,6 +12,7 @@ import type { EventRecorder } from '../reconcile/index.js';
 import {
   REVISION_ANNOTATION,
   TEMPLATE_HASH_LABEL,
+  annotationsToCopy,
   newReplicaSetTarget,
   oldReplicaSetsScaleDown,
   templateHash,
@@ -74,7 +75,14 @@ export class DeploymentController extends Controller {
 
     if (!d.spec.paused) {
       if (!newRS) newRS = await this.createNewReplicaSet(d, old, maxRevision);
-      else if (revisionOf(newRS) < maxRevision) newRS = await this.patchRS(newRS, { revision: maxRevision + 1 });
+      else {
+        // The current ReplicaSet follows the Deployment's annotations (a later change-cause) and, when
+        // an undo made an old template current again, takes the next revision number.
+        const annotations = annotationsToCopy(d, newRS.metadata.annotations);
+        const revision = revisionOf(newRS) < maxRevision ? maxRevision + 1 : undefined;
+        if (revision !== undefined || Object.keys(annotations).length > 0)
+          newRS = await this.patchRS(newRS, { revision, annotations });
+      }
       if (d.spec.strategy?.type === 'Recreate') await this.recreate(d, newRS, old);
       else await this.rolling(d, newRS, old);
       await this.cleanupHistory(d, newRS, old);
@@ -100,7 +108,7 @@ export class DeploymentController extends Controller {
         name: `${d.metadata.name}-${hash}`,
         namespace: d.metadata.namespace,
         labels,
-        annotations: { [REVISION_ANNOTATION]: String(maxRevision + 1) },
+        annotations: { ...annotationsToCopy(d), [REVISION_ANNOTATION]: String(maxRevision + 1) },
         ownerReferences: [ownerRefTo(d)],
       },
       spec: {
@@ -168,13 +176,17 @@ export class DeploymentController extends Controller {
     return updated;
   }
 
-  private async patchRS(rs: ReplicaSet, change: { replicas?: number; revision?: number }): Promise<ReplicaSet> {
+  private async patchRS(
+    rs: ReplicaSet,
+    change: { replicas?: number; revision?: number | undefined; annotations?: Record<string, string> },
+  ): Promise<ReplicaSet> {
     const next: ReplicaSet = structuredClone(rs);
     if (change.replicas !== undefined) next.spec.replicas = change.replicas;
-    if (change.revision !== undefined)
+    if (change.annotations !== undefined || change.revision !== undefined)
       next.metadata.annotations = {
         ...(next.metadata.annotations ?? {}),
-        [REVISION_ANNOTATION]: String(change.revision),
+        ...(change.annotations ?? {}),
+        ...(change.revision !== undefined ? { [REVISION_ANNOTATION]: String(change.revision) } : {}),
       };
     const updated = await this.deps.api.update<ReplicaSet>(RS, next);
     this.deps.replicaSets.observe(updated);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '../../api/index.js';
 import {
+  annotationsToCopy,
   newReplicaSetTarget,
   oldReplicaSetsScaleDown,
   surgeAndUnavailable,
@@ -68,5 +69,26 @@ describe('rollout arithmetic', () => {
     expect(
       templatesEqual({ ...template, spec: { containers: [{ name: 'web', image: 'other.wasm' }] } }, template),
     ).toBe(false);
+  });
+});
+
+describe('annotationsToCopy', () => {
+  it('copies what the ReplicaSet lacks or holds otherwise, skipping what Kubernetes skips', () => {
+    const d = {
+      metadata: {
+        annotations: {
+          'kubernetes.io/change-cause': 'set image',
+          team: 'edge',
+          'kubectl.kubernetes.io/last-applied-configuration': '{}',
+          'deployment.kubernetes.io/revision': '7',
+          'deployment.kubernetes.io/desired-replicas': '3',
+        },
+      },
+    };
+    expect(annotationsToCopy(d)).toEqual({ 'kubernetes.io/change-cause': 'set image', team: 'edge' });
+    expect(annotationsToCopy(d, { team: 'edge', 'kubernetes.io/change-cause': 'older' })).toEqual({
+      'kubernetes.io/change-cause': 'set image',
+    });
+    expect(annotationsToCopy({ metadata: {} }, { team: 'edge' })).toEqual({});
   });
 });

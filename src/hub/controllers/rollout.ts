@@ -11,6 +11,35 @@ export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
 /** Annotation carrying a ReplicaSet's revision number. */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
+/**
+ * Annotations the Deployment controller never copies from a Deployment onto its ReplicaSets: Kubernetes'
+ * `annotationsToSkip` (deployment/util): the last applied configuration and the controller's own
+ * bookkeeping (revision, revision-history, desired-/max-replicas, the deprecated rollback request).
+ */
+export const SKIP_COPY_ANNOTATIONS: ReadonlySet<string> = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION_ANNOTATION,
+  'deployment.kubernetes.io/revision-history',
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+/**
+ * The Deployment's annotations that `rsAnnotations` lacks or holds with another value, to copy onto
+ * the new ReplicaSet (so `kubernetes.io/change-cause` reaches `rollout history`); empty when none.
+ * As in Kubernetes, an annotation removed from the Deployment stays on the ReplicaSet.
+ */
+export function annotationsToCopy(
+  d: Pick<Deployment, 'metadata'>,
+  rsAnnotations: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.metadata.annotations ?? {}))
+    if (!SKIP_COPY_ANNOTATIONS.has(k) && rsAnnotations[k] !== v) out[k] = v;
+  return out;
+}
+
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** A stable, short hash of a pod template (the `pod-template-hash` label value). */

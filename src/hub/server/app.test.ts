@@ -239,6 +239,42 @@ describe('subresources', () => {
     expect((await h.req('GET', `${PODS}/zz/log`)).status).toBe(404);
   });
 
+  it('answers --previous of a container that never terminated with 400, as the kubelet does', async () => {
+    await h.req('POST', PODS, pod('fresh'));
+    const res = await h.req('GET', `${PODS}/fresh/log?previous=true`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { reason: string; message: string };
+    expect(body.reason).toBe('BadRequest');
+    expect(body.message).toBe('previous terminated container "main" in pod "fresh" not found');
+    // Once the status reports a terminated instance, the node is asked for its log.
+    const current = await (await h.req('GET', `${PODS}/fresh`)).json();
+    const terminated = {
+      exitCode: 1,
+      reason: 'Error',
+      startedAt: '2025-01-01T00:00:00Z',
+      finishedAt: '2025-01-01T00:00:01Z',
+    };
+    const put = await h.req('PUT', `${PODS}/fresh/status`, {
+      ...current,
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'main',
+            image: 'hello.wasm',
+            imageID: '',
+            ready: true,
+            restartCount: 1,
+            state: { running: { startedAt: '2025-01-01T00:00:02Z' } },
+            lastState: { terminated },
+          },
+        ],
+      },
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+    expect((await h.req('GET', `${PODS}/fresh/log?previous=true`)).status).toBe(200);
+  });
+
   it('serves discovery', async () => {
     const v1 = await (await h.req('GET', '/api/v1')).json();
     expect(v1.resources.map((r: { name: string }) => r.name)).toContain('pods/log');

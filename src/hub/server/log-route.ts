@@ -28,6 +28,20 @@ export function logOptions(query: Record<string, string | undefined>): PodLogOpt
 }
 
 /**
+ * `--previous` of a container that has not terminated: 400 BadRequest with the kubelet's message, read
+ * from the pod's status as the kubelet reads it (`lastState.terminated`), rather than a node round trip
+ * ending in 503. A pod of several containers without `container` is left to the node's own answer.
+ */
+function refuseWithoutPrevious(pod: Pod, name: string, container: string | undefined): void {
+  const only = pod.spec.containers.length === 1 ? pod.spec.containers[0]?.name : undefined;
+  const c = container ?? only;
+  if (c === undefined) return;
+  const status = pod.status?.containerStatuses?.find((s) => s.name === c);
+  if (status?.lastState?.terminated === undefined)
+    throw new BadRequestError(`previous terminated container "${c}" in pod "${name}" not found`);
+}
+
+/**
  * Streams the log of pod `namespace/name`. Errors before the first chunk become a Status. A `window`
  * (since, limitBytes: ./streams/log-window.ts) is applied here, on what the node sends.
  */
@@ -45,6 +59,7 @@ export async function logResponse(
   if (opts.container !== undefined && !pod.spec.containers.some((c) => c.name === opts.container)) {
     throw new BadRequestError(`container ${opts.container} is not valid for pod ${name}`);
   }
+  if (opts.previous) refuseWithoutPrevious(pod, name, opts.container);
   const abort = new AbortController();
   const onAbort = (): void => abort.abort();
   signal.addEventListener('abort', onAbort, { once: true });

@@ -20,6 +20,7 @@ import {
   type JsonSchema,
 } from './names.js';
 import { normalizeSchema, refsOf } from './normalize.js';
+import { addPatchExtensions } from './patch-extensions.js';
 
 /** The definitions and, per kind, the name of its definition and of its list's. */
 export interface Definitions {
@@ -197,6 +198,7 @@ export function buildDefinitions(): Definitions {
     listName.set(t, list);
     schemas.set(list, listSchema(t, name));
   }
+  addPatchExtensions(schemas, kindName);
   return { schemas, kindName, listName };
 }
 

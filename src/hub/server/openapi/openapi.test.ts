@@ -27,6 +27,12 @@ type Doc = {
   };
 };
 
+type V2Schema = {
+  properties?: { additionalProperties: { name: string; value: V2Schema }[] };
+  vendorExtension?: { name: string; value: { yaml: string } }[];
+};
+type V2Json = { properties: Record<string, Record<string, unknown>> };
+
 let t: TestApi;
 const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
   Promise.resolve(t.app.request(path, { headers: { authorization: `Bearer ${t.auth.adminToken}`, ...headers } }));
@@ -70,8 +76,11 @@ describe('OpenAPI v3', () => {
         (o) => JSON.stringify(o['x-kubernetes-group-version-kind']) === JSON.stringify(gvk),
       )) {
         expect(op.parameters?.some((p) => p.name === 'fieldValidation' && p.in === 'query')).toBe(true);
-        // Not listed: kubectl then computes strategic merge patches from its built-in types (operations.ts).
-        expect(Object.keys(op.requestBody?.content ?? {})).not.toContain('application/strategic-merge-patch+json');
+        // Listed for Kubernetes' kinds, so kubectl computes its patches from this document's merge keys.
+        const types = Object.keys(op.requestBody?.content ?? {});
+        expect(types).toContain('application/apply-patch+yaml');
+        if (type.group.endsWith('.edgeplane.io')) expect(types).not.toContain('application/strategic-merge-patch+json');
+        else expect(types).toContain('application/strategic-merge-patch+json');
       }
     }
   });
@@ -95,6 +104,50 @@ describe('OpenAPI v3', () => {
     expect(JSON.stringify(rolling.maxSurge)).toContain('io.k8s.apimachinery.pkg.util.intstr.IntOrString');
     const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[^"]+/g) ?? [];
     for (const ref of new Set(refs)) expect(schemas[ref.slice('#/components/schemas/'.length)], ref).toBeDefined();
+  });
+
+  it('puts the patch extensions of src/api/patch-meta.ts where Kubernetes puts them', async () => {
+    const core = (await v3('api/v1')).components.schemas;
+    const apps = (await v3('apis/apps/v1')).components.schemas;
+    expect(core['io.k8s.api.core.v1.PodSpec']?.properties?.containers).toMatchObject({
+      type: 'array',
+      'x-kubernetes-list-map-keys': ['name'],
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-patch-merge-key': 'name',
+      'x-kubernetes-patch-strategy': 'merge',
+    });
+    expect(core['io.k8s.api.core.v1.PodSpec']?.properties?.volumes).toMatchObject({
+      'x-kubernetes-patch-merge-key': 'name',
+      'x-kubernetes-patch-strategy': 'merge,retainKeys',
+    });
+    const container = core['io.k8s.api.core.v1.Container']?.properties;
+    expect(container?.ports).toMatchObject({
+      'x-kubernetes-list-map-keys': ['containerPort', 'protocol'],
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-patch-merge-key': 'containerPort',
+      'x-kubernetes-patch-strategy': 'merge',
+    });
+    expect(container?.env).toMatchObject({ 'x-kubernetes-patch-merge-key': 'name' });
+    expect(container?.volumeMounts).toMatchObject({ 'x-kubernetes-patch-merge-key': 'mountPath' });
+    // A struct field keeps its description and $ref (allOf) beside the extension.
+    const strategy = apps['io.k8s.api.apps.v1.DeploymentSpec']?.properties?.strategy;
+    expect(strategy?.['x-kubernetes-patch-strategy']).toBe('retainKeys');
+    expect(JSON.stringify(strategy?.allOf)).toContain('io.k8s.api.apps.v1.DeploymentStrategy');
+    expect(apps['io.k8s.api.apps.v1.DeploymentStatus']?.properties?.conditions).toMatchObject({
+      'x-kubernetes-patch-merge-key': 'type',
+      'x-kubernetes-list-type': 'map',
+    });
+    const meta = apps['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']?.properties;
+    expect(meta?.finalizers).toMatchObject({ 'x-kubernetes-list-type': 'set', 'x-kubernetes-patch-strategy': 'merge' });
+    expect(meta?.ownerReferences).toMatchObject({ 'x-kubernetes-patch-merge-key': 'uid' });
+    expect(meta?.managedFields).toMatchObject({ 'x-kubernetes-list-type': 'atomic' });
+    expect(meta?.managedFields).not.toHaveProperty('x-kubernetes-patch-strategy');
+    // LabelSelector is an atomic struct: said on its definition, as Kubernetes says it.
+    expect(apps['io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector']?.['x-kubernetes-map-type']).toBe('atomic');
+    expect(core['io.k8s.api.core.v1.ServiceSpec']?.properties?.ports).toMatchObject({
+      'x-kubernetes-list-map-keys': ['port', 'protocol'],
+      'x-kubernetes-patch-merge-key': 'port',
+    });
   });
 
   it('carries the zod schemas’ descriptions', async () => {
@@ -152,6 +205,25 @@ describe('OpenAPI v2', () => {
     const patch = paths.find((p) => p.name === '/apis/apps/v1/namespaces/{namespace}/deployments/{name}')?.value.patch;
     const gvk = patch?.vendorExtension.find((e) => e.name === 'x-kubernetes-group-version-kind')?.value.yaml;
     expect(JSON.parse(gvk ?? 'null')).toEqual({ group: 'apps', kind: 'Deployment', version: 'v1' });
+    // The patch extensions travel as vendor extensions beside the property's $ref or items.
+    const named = (doc.definitions as { additionalProperties: { name: string; value: V2Schema }[] })
+      .additionalProperties;
+    const podSpec = named.find((d) => d.name === 'io.k8s.api.core.v1.PodSpec')?.value;
+    const containers = podSpec?.properties?.additionalProperties.find((p) => p.name === 'containers')?.value;
+    const ext = Object.fromEntries(
+      (containers?.vendorExtension ?? []).map((e) => [e.name, JSON.parse(e.value.yaml) as unknown]),
+    );
+    expect(ext).toEqual({
+      'x-kubernetes-list-map-keys': ['name'],
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-patch-merge-key': 'name',
+      'x-kubernetes-patch-strategy': 'merge',
+    });
+    const deploymentSpec = (json.definitions['io.k8s.api.apps.v1.DeploymentSpec'] as V2Json).properties.strategy;
+    expect(deploymentSpec).toMatchObject({
+      $ref: '#/definitions/io.k8s.api.apps.v1.DeploymentStrategy',
+      'x-kubernetes-patch-strategy': 'retainKeys',
+    });
     for (const type of RESOURCE_TYPES)
       expect(
         defs.some((d) => d.endsWith(`.${type.kind}`)),

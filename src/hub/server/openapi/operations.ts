@@ -70,13 +70,32 @@ const DELETE_PARAMS: readonly QueryParam[] = [
 ];
 
 /**
- * The patch media types listed on PATCH operations. The hub also accepts
- * `application/strategic-merge-patch+json`, but it is left out on purpose: kubectl would then compute
- * strategic merge patches from these schemas, which carry no `x-kubernetes-patch-merge-key`; without
- * it, kubectl uses its compiled-in Kubernetes types, whose list merge keys are the ones the hub's
- * strategic merge patch follows.
+ * The patch media types of a Kubernetes kind's PATCH operations, as Kubernetes lists them for its
+ * built-in kinds. Listing strategic merge patch makes kubectl (apply, diff) compute its patches from
+ * this document's `x-kubernetes-patch-merge-key`s (patch-extensions.ts), the hub's own table.
  */
-export const PATCH_CONTENT_TYPES = ['application/json-patch+json', 'application/merge-patch+json'] as const;
+export const PATCH_CONTENT_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+] as const;
+
+/**
+ * Edgeplane's own kinds (Token) are to kubectl what custom resources are: not in its scheme, so no
+ * strategic merge patch listed (kubectl would compute one and then have no type to apply it to
+ * locally); JSON merge patch instead, as for a CRD.
+ */
+export const CUSTOM_PATCH_CONTENT_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/apply-patch+yaml',
+] as const;
+
+/** A group Kubernetes itself serves: the core group, `apps`, `batch`, `rbac.authorization.k8s.io`. */
+export function isKubernetesGroup(group: string): boolean {
+  return group === '' || !group.includes('.') || group.endsWith('.k8s.io');
+}
 
 /** `rbac.authorization.k8s.io` → `RbacAuthorization`, `` → `Core`, as Kubernetes' operation ids. */
 function groupWord(group: string): string {
@@ -100,6 +119,7 @@ export function operationsOf(t: ResourceType, defs: Definitions): PathItem[] {
   const scopeParams = t.namespaced ? ['namespace'] : [];
   const id = (verb: string, suffix = ''): string => `${verb}${gv}${scope}${t.kind}${suffix}`;
   const json = ['application/json'];
+  const patchTypes = isKubernetesGroup(t.group) ? PATCH_CONTENT_TYPES : CUSTOM_PATCH_CONTENT_TYPES;
 
   const items: PathItem[] = [
     {
@@ -157,7 +177,7 @@ export function operationsOf(t: ResourceType, defs: Definitions): PathItem[] {
           action: 'patch',
           gvk,
           query: [FIELD_VALIDATION],
-          body: { schema: `${META_PACKAGE}.Patch`, contentTypes: PATCH_CONTENT_TYPES },
+          body: { schema: `${META_PACKAGE}.Patch`, contentTypes: patchTypes },
           response: { code: '200', schema: kindDef },
         },
         {
@@ -223,7 +243,7 @@ export function operationsOf(t: ResourceType, defs: Definitions): PathItem[] {
           action: 'patch',
           gvk: subGvk,
           query: writeQuery,
-          body: { schema: `${META_PACKAGE}.Patch`, contentTypes: PATCH_CONTENT_TYPES },
+          body: { schema: `${META_PACKAGE}.Patch`, contentTypes: patchTypes },
           response: { code: '200', schema },
         },
       ],

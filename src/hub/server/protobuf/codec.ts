@@ -24,8 +24,40 @@ function convertExtra(obj: Json, toJson: boolean): void {
   );
 }
 
+/**
+ * IntOrString messages (`{type, intVal, strVal}` once unset zeros are dropped) as JSON writes them: a
+ * number or a string. An all-zero one is Go's unset value (a Service port's `targetPort` left to
+ * default to `port`) and is dropped.
+ */
+function convertIntOrString(type: Type, obj: Json): void {
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    const sub = field.resolvedType;
+    if (field.map || !(sub instanceof Type)) continue;
+    if (sub.name === 'IntOrString' && isRecord(v)) {
+      if (v.type === 1) obj[field.name] = typeof v.strVal === 'string' ? v.strVal : '';
+      else if (typeof v.intVal === 'number') obj[field.name] = v.intVal;
+      else delete obj[field.name];
+      continue;
+    }
+    if (Array.isArray(v)) for (const e of v) if (isRecord(e)) convertIntOrString(sub, e);
+    if (isRecord(v)) convertIntOrString(sub, v);
+  }
+}
+
 /** Fields that are pointers in Go: on the wire only when set, so a zero there is a real zero. */
-const POINTER_FIELDS = new Set(['replicas', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'gracePeriodSeconds']);
+const POINTER_FIELDS = new Set([
+  'replicas',
+  'revisionHistoryLimit',
+  'progressDeadlineSeconds',
+  'gracePeriodSeconds',
+  // JobSpec's
+  'parallelism',
+  'completions',
+  'backoffLimit',
+  'activeDeadlineSeconds',
+  'ttlSecondsAfterFinished',
+]);
 
 /**
  * Drops unset scalar fields of messages, at any depth (map values are left alone: a label or a
@@ -61,6 +93,7 @@ export function decodeObject(body: Uint8Array, expectedKinds: readonly string[])
     const type = protobufType(envelope.kind);
     // bytes as base64, as JSON writes them (Secret data, ConfigMap binaryData).
     obj = dropUnset(type, type.toObject(type.decode(envelope.raw), { longs: Number, bytes: String, defaults: false }));
+    convertIntOrString(type, obj);
   } catch (err) {
     throw new BadRequestError(`protobuf body is not a valid ${envelope.kind}: ${errorMessage(err)}`);
   }

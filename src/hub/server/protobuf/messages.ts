@@ -4,8 +4,9 @@
  * `k8s.io/api/authorization/v1`). Only the fields the hub reads or writes are declared: protobufjs
  * skips the others when decoding (a newer kubectl's additions are ignored, not refused), and
  * `ObjectMeta` keeps only names and labels (a review's metadata is not stored).
- * For the stored kinds, the messages carry what `kubectl create namespace|configmap|secret|deployment`
- * and `kubectl drain` (DeleteOptions) send; a status is never read from a create.
+ * For the stored kinds, the messages carry what `kubectl create namespace|configmap|secret|deployment|
+ * service|job|role|rolebinding|clusterrole|clusterrolebinding` and `kubectl drain` (DeleteOptions)
+ * send; a status is never read from a create.
  */
 import { Root, type Type } from 'protobufjs';
 
@@ -77,6 +78,60 @@ const MESSAGES: Record<string, Fields> = {
     progressDeadlineSeconds: opt(9, 'int32'),
   },
   Deployment: { metadata: opt(1, 'ObjectMeta'), spec: opt(2, 'DeploymentSpec') },
+  // k8s.io/apimachinery/pkg/util/intstr: `type` 0 is intVal, 1 strVal (codec.ts makes it JSON's number or string).
+  IntOrString: { type: opt(1, 'int64'), intVal: opt(2, 'int32'), strVal: opt(3) },
+  // core/v1 Service: what kubectl create service clusterip|nodeport|loadbalancer|externalname send.
+  ServicePort: {
+    name: opt(1),
+    protocol: opt(2),
+    port: opt(3, 'int32'),
+    targetPort: opt(4, 'IntOrString'),
+    nodePort: opt(5, 'int32'),
+    appProtocol: opt(6),
+  },
+  ServiceSpec: {
+    ports: rep(1, 'ServicePort'),
+    selector: map(2),
+    clusterIP: opt(3),
+    type: opt(4),
+    externalIPs: rep(5),
+    sessionAffinity: opt(7),
+    externalName: opt(10),
+    externalTrafficPolicy: opt(11),
+    publishNotReadyAddresses: opt(13, 'bool'),
+    ipFamilyPolicy: opt(17),
+    clusterIPs: rep(18),
+    ipFamilies: rep(19),
+    internalTrafficPolicy: opt(22),
+  },
+  Service: { metadata: opt(1, 'ObjectMeta'), spec: opt(2, 'ServiceSpec') },
+  // k8s.io/api/batch/v1: what kubectl create job sends.
+  JobSpec: {
+    parallelism: opt(1, 'int32'),
+    completions: opt(2, 'int32'),
+    activeDeadlineSeconds: opt(3, 'int64'),
+    selector: opt(4, 'LabelSelector'),
+    manualSelector: opt(5, 'bool'),
+    template: opt(6, 'PodTemplateSpec'),
+    backoffLimit: opt(7, 'int32'),
+    ttlSecondsAfterFinished: opt(8, 'int32'),
+    completionMode: opt(9),
+    suspend: opt(10, 'bool'),
+  },
+  Job: { metadata: opt(1, 'ObjectMeta'), spec: opt(2, 'JobSpec') },
+  // k8s.io/api/rbac/v1: what kubectl create role|clusterrole|rolebinding|clusterrolebinding send.
+  PolicyRule: { verbs: rep(1), apiGroups: rep(2), resources: rep(3), resourceNames: rep(4), nonResourceURLs: rep(5) },
+  Subject: { kind: opt(1), apiGroup: opt(2), name: opt(3), namespace: opt(4) },
+  RoleRef: { apiGroup: opt(1), kind: opt(2), name: opt(3) },
+  AggregationRule: { clusterRoleSelectors: rep(1, 'LabelSelector') },
+  Role: { metadata: opt(1, 'ObjectMeta'), rules: rep(2, 'PolicyRule') },
+  ClusterRole: {
+    metadata: opt(1, 'ObjectMeta'),
+    rules: rep(2, 'PolicyRule'),
+    aggregationRule: opt(3, 'AggregationRule'),
+  },
+  RoleBinding: { metadata: opt(1, 'ObjectMeta'), subjects: rep(2, 'Subject'), roleRef: opt(3, 'RoleRef') },
+  ClusterRoleBinding: { metadata: opt(1, 'ObjectMeta'), subjects: rep(2, 'Subject'), roleRef: opt(3, 'RoleRef') },
   SelectorRequirement: { key: opt(1), operator: opt(2), values: rep(3) },
   // k8s.io/api/authorization/v1
   SelectorAttributes: { rawSelector: opt(1), requirements: rep(2, 'SelectorRequirement') },
