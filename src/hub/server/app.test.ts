@@ -46,6 +46,21 @@ describe('auth', () => {
     }
   });
 
+  it('refuses impersonation (kubectl --as) with 403 naming the headers, rather than acting as the caller', async () => {
+    for (const headers of [{ 'impersonate-user': 'ann' }, { 'Impersonate-Group': 'devs', 'Impersonate-User': 'ann' }]) {
+      const res = await h.app.request(PODS, {
+        headers: { authorization: `Bearer ${h.auth.adminToken}`, ...headers },
+      });
+      expect(res.status).toBe(403);
+      const status = await res.json();
+      expect(status).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+      expect(status.message).toMatch(/impersonation is not supported by this hub \(the request carries impersonate-/);
+    }
+    // Without a valid credential it is a 401 first, as any request.
+    const anon = await h.app.request(PODS, { headers: { 'impersonate-user': 'ann' } });
+    expect(anon.status).toBe(401);
+  });
+
   it('lets node tokens only read blobs', async () => {
     const res = await h.req('GET', PODS, undefined, { token: h.auth.joinToken });
     expect(res.status).toBe(403);

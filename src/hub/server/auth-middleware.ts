@@ -90,6 +90,20 @@ function syntacticAttributes(method: string, path: string, watch: boolean): Requ
 }
 
 /**
+ * Refuses a request that asks to act as someone else (`Impersonate-User`, `-Group`, `-Uid`, `-Extra-*`:
+ * kubectl's `--as`, `--as-group`). The hub has no impersonation; carrying on as the caller would answer
+ * `kubectl auth can-i … --as=ann` with the caller's own rights, and write as the caller someone who
+ * meant to act as another user. Kubernetes too answers 403 to a caller it does not let impersonate.
+ */
+function refuseImpersonation(headers: Headers): void {
+  const asked = [...headers.keys()].filter((h) => h.startsWith('impersonate-'));
+  if (asked.length === 0) return;
+  throw new ForbiddenError(
+    `impersonation is not supported by this hub (the request carries ${asked.sort().join(', ')}: kubectl --as/--as-group); send the request with the other user's own credentials`,
+  );
+}
+
+/**
  * Requires a verified client certificate (when `certificates` is given) or a valid bearer token, and
  * a principal the authorizer lets do what the request asks. A node certificate whose key is no longer
  * bound (its Node deleted) gets 401 whatever else the request carries.
@@ -107,6 +121,7 @@ export function requireAuth(
     const principal =
       byCert.kind === 'authenticated' ? byCert.principal : token === undefined ? undefined : auth.verify(token);
     if (!principal) throw new UnauthorizedError();
+    refuseImpersonation(c.req.raw.headers);
     const what = requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams);
     const decision = authorize(principal, what);
     if (!decision.allowed) throw new ForbiddenError(forbiddenMessage(principal, what, decision.reason));
