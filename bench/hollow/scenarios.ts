@@ -178,14 +178,22 @@ export interface EndpointFigures {
 async function settle(run: FleetRun, quietMs: number, timeoutMs: number): Promise<number> {
   let last = -1;
   let since = Date.now();
+  let logged = 0;
   await waitFor(
     'the frames to nodes to settle',
     async () => {
       const s = await run.harness.send({ cmd: 'stats' });
-      const bytes = Object.values(pickCounts(s.framesIn, isServiceFrame)).reduce((a, c) => a + c.bytes, 0);
+      const service = pickCounts(s.framesIn, isServiceFrame);
+      const bytes = Object.values(service).reduce((a, c) => a + c.bytes, 0);
       if (bytes !== last) {
         last = bytes;
         since = Date.now();
+        // What keeps arriving, every 5 s while it does (the frames by type, since the last reset).
+        if (Date.now() - logged >= 5000) {
+          logged = Date.now();
+          const parts = Object.entries(service).map(([t, c]) => `${t} ${c.frames}/${Math.round(c.bytes / 1024)} KB`);
+          run.log(`  service frames so far: ${parts.join(', ')}; drops ${s.tally.drops}`);
+        }
         return undefined;
       }
       // Quiet after some frames, or nothing at all for 10 s (a hub that sends nothing for the change).

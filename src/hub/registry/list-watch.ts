@@ -1,6 +1,8 @@
 /**
- * The read side of the registry: lists (with Kubernetes' `limit`/`continue` pagination) and watches
- * (served by shared prefix watches where they can be, see watch-dispatch.ts).
+ * The read side of the registry: lists (with Kubernetes' `limit`/`continue` pagination and
+ * resourceVersion rules) and watches (served by shared prefix watches where they can be, see
+ * watch-dispatch.ts). Both are answered from the watch caches (../cache) when the registry has them;
+ * the store answers what the caches cannot (a consistent read they did not catch up with in time).
  */
 import {
   BadRequestError,
@@ -12,9 +14,12 @@ import {
   type KubeObject,
   type ResourceType,
 } from '../../api/index.js';
+import type { WatchCaches } from '../cache/index.js';
 import type { Store } from '../store/index.js';
 import { decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
 import { collectionPrefix } from './keys.js';
+import { listFromCache } from './list-from-cache.js';
+import { listRead } from './list-semantics.js';
 import type { SharedWatches } from './shared-watches.js';
 import type { ListOptions, ObjectList, WatchEvent, WatchOptions } from './types.js';
 import { INDEXED_FIELDS, type WatchSub } from './watch-dispatch.js';
@@ -48,10 +53,30 @@ const PAGE_CHUNK = 500;
  */
 export async function listObjects<T extends KubeObject>(
   store: Store,
+  caches: WatchCaches | undefined,
   type: ResourceType,
   opts: ListOptions,
 ): Promise<ObjectList<T>> {
-  const { matches, selective } = selection(opts);
+  const sel = selection(opts);
+  if (caches) {
+    const cached = await listFromCache<T>(caches, type, opts, sel);
+    if (cached) return cached;
+  } else {
+    listRead(opts); // the same validation without caches
+  }
+  return listFromStore<T>(store, type, opts, sel);
+}
+
+/**
+ * Lists from the store: the current state whatever the resourceVersion asked for (the store holds
+ * no older one), a page per ranged read.
+ */
+async function listFromStore<T extends KubeObject>(
+  store: Store,
+  type: ResourceType,
+  opts: ListOptions,
+  { matches, selective }: { matches: (obj: KubeObject) => boolean; selective: boolean },
+): Promise<ObjectList<T>> {
   const prefix = collectionPrefix(type, opts.namespace);
   const token = opts.continue ? decodeContinue(opts.continue) : undefined;
   if (token && token.revision < (await store.compactedRevision())) throw expiredContinue();
@@ -93,6 +118,7 @@ export async function listObjects<T extends KubeObject>(
 /** Watches a collection; see `ObjectAPI.watch`. */
 export async function watchObjects<T extends KubeObject>(
   store: Store,
+  caches: WatchCaches | undefined,
   shared: SharedWatches,
   type: ResourceType,
   opts: WatchOptions,
@@ -103,12 +129,16 @@ export async function watchObjects<T extends KubeObject>(
   const rv = opts.resourceVersion;
   let from: number;
   if (rv === undefined || rv === '' || rv === '0') {
-    const res = await store.list(prefix);
-    for (const sv of res.items) {
-      const object = withResourceVersion<T>(sv.value, sv.modRevision);
-      if (matches(object)) onEvent({ type: 'ADDED', object });
-    }
-    from = res.revision;
+    // Kubernetes: no resourceVersion = the most recent state first, "0" = any state first.
+    const { namespace, labelSelector, fieldSelector } = opts;
+    const list = await listObjects<T>(store, caches, type, {
+      namespace,
+      labelSelector,
+      fieldSelector,
+      ...(rv === '0' ? { resourceVersion: '0' } : {}),
+    });
+    for (const object of list.items) onEvent({ type: 'ADDED', object });
+    from = Number(list.resourceVersion);
   } else if (/^\d+$/.test(rv)) {
     from = Number(rv);
   } else {
@@ -132,7 +162,8 @@ export async function watchObjects<T extends KubeObject>(
     const leave = await shared.join(prefix, sub);
     if (leave) return leave;
   }
-  return store.watch(prefix, from, (e) => {
+  const source = caches ?? store;
+  return source.watch(prefix, from, (e) => {
     const we = toWatchEvent<T>(e, matches);
     if (we) onEvent(we);
   });

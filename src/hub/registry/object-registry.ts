@@ -39,6 +39,7 @@ import { recordUpdate } from './managed-fields/index.js';
 import { checkPreconditions, mergeUpdate, withGeneration } from './update.js';
 import { listObjects, watchObjects } from './list-watch.js';
 import { SharedWatches } from './shared-watches.js';
+import { WatchCaches } from '../cache/index.js';
 import { withResourceVersion } from './watch-filter.js';
 
 /** Dependencies of `ObjectRegistry`. */
@@ -48,6 +49,8 @@ export interface ObjectRegistryDeps {
   logger: Logger;
   /** Random source (generateName suffixes, node-port picks); defaults to Math.random. */
   random?: () => number;
+  /** Serve LIST and watches from in-memory watch caches (default; their options), or `false`: the store. */
+  watchCache?: false | { history?: number; freshTimeoutMs?: number };
 }
 
 // Kubernetes' alphabet for generated suffixes: no vowels (no accidental words), no confusables.
@@ -67,6 +70,7 @@ export class ObjectRegistry implements ObjectAPI {
   readonly #random: () => number;
   readonly #strategyFor: StrategyFor;
   readonly #watches: SharedWatches;
+  readonly #caches: WatchCaches | undefined;
 
   constructor(deps: ObjectRegistryDeps) {
     this.#store = deps.store;
@@ -74,7 +78,11 @@ export class ObjectRegistry implements ObjectAPI {
     this.#logger = deps.logger;
     this.#random = deps.random ?? Math.random;
     this.#strategyFor = createStrategies({ ...deps, random: this.#random });
-    this.#watches = new SharedWatches(deps.store, deps.logger);
+    this.#caches =
+      deps.watchCache === false
+        ? undefined
+        : new WatchCaches({ ...deps.watchCache, store: deps.store, logger: deps.logger });
+    this.#watches = new SharedWatches(this.#caches ?? deps.store, deps.logger);
   }
 
   async create<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
@@ -134,7 +142,7 @@ export class ObjectRegistry implements ObjectAPI {
   }
 
   list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    return listObjects<T>(this.#store, type, opts);
+    return listObjects<T>(this.#store, this.#caches, type, opts);
   }
 
   async update<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
@@ -226,7 +234,12 @@ export class ObjectRegistry implements ObjectAPI {
     opts: WatchOptions,
     onEvent: (e: WatchEvent<T>) => void,
   ): Promise<() => void> {
-    return watchObjects<T>(this.#store, this.#watches, type, opts, onEvent);
+    return watchObjects<T>(this.#store, this.#caches, this.#watches, type, opts, onEvent);
+  }
+
+  /** Stops the watch caches' store watch (reads then go to the store). */
+  close(): void {
+    this.#caches?.close();
   }
 
   /** Watchers served by shared prefix watches, and the store watches those hold (metrics). */

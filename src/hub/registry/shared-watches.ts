@@ -4,6 +4,15 @@
  */
 import type { Logger } from '../../api/index.js';
 import type { Store } from '../store/index.js';
+
+/**
+ * Where shared watches get their events: the store, or the watch caches in front of it (whose
+ * revision depends on the resource: a cache loaded from a newer list is ahead of the others).
+ */
+export interface WatchSource {
+  revision(prefix?: string): Promise<number>;
+  watch: Store['watch'];
+}
 import { PrefixWatch, type WatchSub } from './watch-dispatch.js';
 
 /** Recent events kept per prefix for watchers joining from a recent resourceVersion. */
@@ -17,12 +26,12 @@ interface Entry {
 }
 
 export class SharedWatches {
-  readonly #store: Store;
+  readonly #store: WatchSource;
   readonly #logger: Logger;
   readonly #ring: number;
   readonly #entries = new Map<string, Entry>();
 
-  constructor(store: Store, logger: Logger, ring = DEFAULT_WATCH_RING) {
+  constructor(store: WatchSource, logger: Logger, ring = DEFAULT_WATCH_RING) {
     this.#store = store;
     this.#logger = logger;
     this.#ring = ring;
@@ -73,7 +82,7 @@ export class SharedWatches {
     const watch = new PrefixWatch(this.#ring, this.#logger);
     const entry: Entry = { watch, refs: 0, ready: Promise.resolve() };
     entry.ready = (async () => {
-      const revision = await this.#store.revision();
+      const revision = await this.#store.revision(prefix);
       const stop = await this.#store.watch(prefix, revision, (e) => watch.onStoreEvent(e));
       watch.started(revision, stop);
     })();

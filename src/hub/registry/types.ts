@@ -16,6 +16,14 @@ export interface ListOptions {
   limit?: number;
   /** List only: the `continue` token of the previous page. */
   continue?: string;
+  /**
+   * List: unset = the most recent state (a consistent read), `0` = any state, `N` = not older than N
+   * (or exactly N with `resourceVersionMatch=Exact`). Watch: stream changes after this revision;
+   * absent or "0" = current state as ADDED events, then changes.
+   */
+  resourceVersion?: string;
+  /** List only: `Exact` or `NotOlderThan` (Kubernetes' resourceVersionMatch); needs resourceVersion. */
+  resourceVersionMatch?: string;
 }
 
 /** A list result; `resourceVersion` is the store revision to watch from. */
@@ -35,8 +43,6 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
 }
 
 export interface WatchOptions extends ListOptions {
-  /** Stream changes after this revision; absent or "0" = current state as ADDED events, then changes. */
-  resourceVersion?: string;
   /**
    * Send BOOKMARK events about this often, carrying the revision the watch has progressed to (events
    * filtered out included), so a resumed watch replays nothing it already passed.

@@ -25,10 +25,22 @@ export interface NodeUsage {
   owners: Map<string, number>;
 }
 
+// Per pod object (informers replace a changed pod with a new object): the scheduler asks once per
+// node it scores, hundreds of times per pod.
+const spreadKeys = new WeakMap<Pod, string>();
+
 /** The owning workload a pod is spread with: its controller's uid, else the pod itself. */
 export function spreadKey(pod: Pod): string {
-  return controllerRef(pod)?.uid ?? `pod:${pod.metadata.uid ?? ''}`;
+  let key = spreadKeys.get(pod);
+  if (key === undefined) {
+    key = controllerRef(pod)?.uid ?? `pod:${pod.metadata.uid ?? ''}`;
+    spreadKeys.set(pod, key);
+  }
+  return key;
 }
+
+/** The usage of a node nothing is bound to (shared, never modified: `update` makes a node its own). */
+const NO_USAGE: NodeUsage = Object.freeze({ cpu: 0, memory: 0, pods: 0, owners: new Map<string, number>() });
 
 export class NodeAccounting {
   private readonly usage = new Map<string, NodeUsage>();
@@ -37,7 +49,7 @@ export class NodeAccounting {
 
   /** Usage of `node` (zeros when nothing is bound there). */
   get(node: string): NodeUsage {
-    return this.usage.get(node) ?? { cpu: 0, memory: 0, pods: 0, owners: new Map() };
+    return this.usage.get(node) ?? NO_USAGE;
   }
 
   /** Applies the current version of a pod (bound, unbound, finished or gone). */

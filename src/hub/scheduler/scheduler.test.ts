@@ -101,3 +101,24 @@ it('samples a large cluster yet spreads a burst over it', async () => {
   // Every pod looked at a sample, and the rotating start moved the samples over the whole cluster.
   expect(nodes.size).toBeGreaterThan(150);
 });
+
+it('walks only the nodes a pod can land on, and re-indexes when a node label changes', async () => {
+  for (let i = 0; i < 250; i++) await addNode(`n-${String(i).padStart(3, '0')}`, 110);
+  const label = async (name: string, labels: Record<string, string>): Promise<void> => {
+    const n = await api.get<Node>(NODE, undefined, name);
+    await api.update(NODE, { ...n, metadata: { ...n.metadata, labels } });
+  };
+  await label('n-123', { site: 'north' });
+  await informers.start();
+  scheduler.start();
+  const north = (name: string): Pod => ({ ...pod(name), spec: { ...pod(name).spec, nodeSelector: { site: 'north' } } });
+  expect(scheduler.pickNode(north('x'))).toEqual({ node: 'n-123' });
+  const south = { ...pod('s'), spec: { ...pod('s').spec, nodeSelector: { site: 'south' } } };
+  expect(scheduler.pickNode(south)).toEqual({
+    unschedulable: "0/250 nodes are available: 250 node(s) didn't match Pod's node selector.",
+  });
+  // The site moves to another node: the index follows the label changes.
+  await label('n-200', { site: 'north' });
+  await label('n-123', {});
+  await vi.waitFor(() => expect(scheduler.pickNode(north('y'))).toEqual({ node: 'n-200' }));
+});

@@ -18,6 +18,7 @@ import type { ObjectAPI } from '../registry/index.js';
 import { NodeAccounting } from './accounting.js';
 import { StaticFitCache } from './fit-cache.js';
 import { feasibleNodesToFind, NodeRing } from './node-sample.js';
+import { StaticNodeIndex } from './static-index.js';
 import { DEFAULT_FILTERS, DEFAULT_SCORES, type FilterPlugin, type ScorePlugin } from './plugins.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -67,6 +68,7 @@ export class Scheduler extends Controller {
   private readonly staticFit: StaticFitCache;
   private readonly scores: readonly ScorePlugin[];
   private readonly ring: NodeRing;
+  private readonly index: StaticNodeIndex;
 
   constructor(private readonly deps: SchedulerDeps) {
     super({ name: 'scheduler', workers: deps.workers ?? 16, maxRetryMs: 5000, logger: deps.logger, clock: deps.clock });
@@ -77,6 +79,7 @@ export class Scheduler extends Controller {
     this.ring = new NodeRing(function* () {
       for (const n of deps.nodes.list()) yield n.metadata.name ?? '';
     });
+    this.index = new StaticNodeIndex(() => deps.nodes.list(), this.staticFit, this.acct);
     deps.pods.addHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
@@ -90,12 +93,18 @@ export class Scheduler extends Controller {
     deps.nodes.addHandler({
       onAdd: () => {
         this.ring.invalidate();
+        this.index.invalidate();
         this.retryUnschedulable();
       },
       onUpdate: (o, n) => {
-        if (!jsonEqual(schedulingView(o), schedulingView(n))) this.retryUnschedulable();
+        if (jsonEqual(schedulingView(o), schedulingView(n))) return;
+        this.index.invalidate();
+        this.retryUnschedulable();
       },
-      onDelete: () => this.ring.invalidate(),
+      onDelete: () => {
+        this.ring.invalidate();
+        this.index.invalidate();
+      },
     });
   }
 
@@ -120,18 +129,21 @@ export class Scheduler extends Controller {
   }
 
   /**
-   * Picks a node for `pod` (reads caches, writes nothing): filters nodes from the ring's rotating
-   * start until enough feasible ones were found, then scores those.
+   * Picks a node for `pod` (reads caches, writes nothing): walks the nodes its signature's static
+   * filters let through (static-index.ts) from that ring's rotating start, through the dynamic filters,
+   * until enough feasible ones were found, then scores those.
    */
   pickNode(pod: Pod): ScheduleResult {
     const total = this.ring.size;
     const want = feasibleNodesToFind(total, this.deps.percentageOfNodesToScore);
-    const reasons = new Map<string, number>();
+    // Only nodes the static filters let through are walked (static-index.ts).
+    const entry = this.index.entryFor(pod);
+    const reasons = new Map(entry.reasons);
     const feasible: Node[] = [];
-    this.ring.walk((name) => {
+    entry.ring.walk((name) => {
       const node = this.deps.nodes.get(undefined, name);
       if (!node) return true;
-      let failed = this.staticFit.check(pod, node, this.acct);
+      let failed: string | undefined;
       for (let i = 0; !failed && i < this.dynamicFilters.length; i++)
         failed = this.dynamicFilters[i]!.filter(pod, node, this.acct);
       if (failed) reasons.set(failed, (reasons.get(failed) ?? 0) + 1);

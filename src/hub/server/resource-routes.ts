@@ -200,6 +200,8 @@ export async function handleCollection(
       ...filter,
       ...listLimit(q.limit),
       ...(q.continue ? { continue: q.continue } : {}),
+      ...(q.resourceVersion !== undefined ? { resourceVersion: q.resourceVersion } : {}),
+      ...(q.resourceVersionMatch !== undefined ? { resourceVersionMatch: q.resourceVersionMatch } : {}),
     });
     const answer: ObjectList = {
       apiVersion: apiVersionOf(type),

@@ -57,14 +57,14 @@ describe('watch', () => {
     });
   });
 
-  it('stops the store watch when an HTTP client disconnects', async () => {
+  it('ends the watch when an HTTP client disconnects', async () => {
     h = await createHarness();
     const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     const { port } = server.address() as AddressInfo;
     try {
       // The app's own RBAC informers watch too: count this client's watch on top of them.
-      const before = h.store.watcherCount;
+      const before = h.api.watchStats.watchers;
       const ac = new AbortController();
       const res = await fetch(`http://127.0.0.1:${port}${PODS}?watch=true`, {
         headers: { authorization: `Bearer ${h.auth.adminToken}` },
@@ -74,10 +74,10 @@ describe('watch', () => {
       await h.req('POST', PODS, pod('a'));
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
       expect(new TextDecoder().decode((await reader.read()).value)).toContain('"ADDED"');
-      expect(h.store.watcherCount).toBe(before + 1);
+      expect(h.api.watchStats.watchers).toBe(before + 1);
       ac.abort();
-      for (let i = 0; i < 50 && h.store.watcherCount > before; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(h.store.watcherCount).toBe(before);
+      for (let i = 0; i < 50 && h.api.watchStats.watchers > before; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(h.api.watchStats.watchers).toBe(before);
     } finally {
       server.close();
     }

@@ -1,0 +1,202 @@
+/**
+ * The watch cache of one resource (everything under `/registry/<plural>/`), as the kube-apiserver's
+ * cacher keeps one: the current objects, already parsed and carrying their resourceVersion, their keys
+ * in order, and a history of recent changes. A LIST is answered from it without reading or parsing the
+ * store; a LIST at an older revision (a continue token's, or `resourceVersionMatch=Exact`) rolls the
+ * recent changes back over the keys they touched; a watch from a recent revision replays the history.
+ */
+import { GoneError, type KubeObject } from '../../api/index.js';
+import type { StoreEvent, StoredValue } from '../store/index.js';
+import { eventObject, withResourceVersion } from '../registry/watch-filter.js';
+import { SortedKeys } from './sorted-keys.js';
+
+/** One applied change, with the object it replaced (to roll it back for an older snapshot). */
+export interface CacheChange {
+  event: StoreEvent;
+  prev: KubeObject | undefined;
+}
+
+/** A page of a cache read. */
+export interface CachePage {
+  items: KubeObject[];
+  /** Key of the last object looked at (matching or not); the next page starts after it. */
+  lastKey: string | undefined;
+  /** True when keys under the prefix follow `lastKey`. */
+  more: boolean;
+  /** Objects under the prefix after `lastKey`, counted only when asked (`countRemaining`). */
+  remaining?: number;
+}
+
+/** What to read. */
+export interface CacheQuery {
+  /** A key prefix inside the resource (a namespace's, or the resource's own). */
+  prefix: string;
+  /** Start after this key (a continue token's). */
+  after?: string;
+  /** Read the state as of this revision (default: the current one). */
+  at?: number;
+  matches: (obj: KubeObject) => boolean;
+  /** At most this many matching objects. */
+  limit?: number;
+  countRemaining?: boolean;
+}
+
+/** Watch cache of one resource; fed in revision order by `WatchCaches`. */
+export class ResourceCache {
+  readonly prefix: string;
+  readonly #objects = new Map<string, KubeObject>();
+  readonly #keys = new SortedKeys();
+  readonly #history: CacheChange[] = [];
+  readonly #capacity: number;
+  /** Every change with a revision above this one is in the history. */
+  #historyFrom = 0;
+  /** Revision of the store list the cache was loaded from; events up to it are already in. */
+  #loadedAt = 0;
+  /** Revision of the last change applied. */
+  #applied = 0;
+
+  constructor(prefix: string, historyCapacity: number) {
+    this.prefix = prefix;
+    this.#capacity = historyCapacity;
+  }
+
+  /** Objects held. */
+  get size(): number {
+    return this.#objects.size;
+  }
+
+  /** Revision of the list the cache was loaded from. */
+  get loadedAt(): number {
+    return this.#loadedAt;
+  }
+
+  /** Oldest revision a snapshot or a watch can start from. */
+  get historyFrom(): number {
+    return this.#historyFrom;
+  }
+
+  /** Fills the cache from a store list at `revision` (keys in order, as the store lists them). */
+  load(items: readonly StoredValue[], revision: number): void {
+    this.#objects.clear();
+    for (const sv of items) this.#objects.set(sv.key, withResourceVersion(sv.value, sv.modRevision));
+    this.#keys.reset(items.map((sv) => sv.key));
+    this.#history.length = 0;
+    this.#loadedAt = revision;
+    this.#historyFrom = revision;
+    this.#applied = revision;
+  }
+
+  /** Applies one store event (ignored when the loaded list already has it). */
+  apply(e: StoreEvent): void {
+    if (e.revision <= this.#applied) return;
+    this.#applied = e.revision;
+    const prev = this.#objects.get(e.key);
+    if (e.type === 'delete') {
+      this.#objects.delete(e.key);
+      this.#keys.delete(e.key);
+    } else {
+      // The same object the shared watches hand to every watcher of this event: one copy in memory.
+      this.#objects.set(e.key, eventObject(e));
+      if (prev === undefined) this.#keys.add(e.key);
+    }
+    this.#history.push({ event: e, prev });
+    if (this.#history.length > this.#capacity * 2) {
+      const dropped = this.#history.splice(0, this.#history.length - this.#capacity);
+      this.#historyFrom = dropped[dropped.length - 1]!.event.revision;
+    }
+  }
+
+  /** The current object at `key`. */
+  get(key: string): KubeObject | undefined {
+    return this.#objects.get(key);
+  }
+
+  /** Recent changes after `revision` under `prefix`, oldest first; call only when `revision ≥ historyFrom`. */
+  changesAfter(revision: number, prefix: string): StoreEvent[] {
+    const out: StoreEvent[] = [];
+    for (let i = this.#firstAfter(revision); i < this.#history.length; i++) {
+      const e = this.#history[i]!.event;
+      if (e.key.startsWith(prefix)) out.push(e);
+    }
+    return out;
+  }
+
+  /**
+   * One page of the objects under `q.prefix` as of `q.at`, in key order. Throws GoneError when
+   * `q.at` is older than the history (the snapshot cannot be rebuilt).
+   */
+  read(q: CacheQuery): CachePage {
+    const overlay = q.at === undefined || q.at >= this.#applied ? undefined : this.#rollback(q.at, q.prefix);
+    const start = q.after !== undefined && q.after >= q.prefix ? q.after : undefined;
+    // Keys deleted since the snapshot are no longer in #keys: walk them beside it, in order.
+    const extra: string[] = [];
+    if (overlay)
+      for (const [k, v] of overlay)
+        if (v !== null && !this.#objects.has(k) && (start === undefined || k > start)) extra.push(k);
+    extra.sort();
+    let i = start === undefined ? this.#keys.lowerBound(q.prefix) : this.#keys.upperBound(start);
+    let j = 0;
+    const items: KubeObject[] = [];
+    let lastKey: string | undefined;
+    const next = (): [string, KubeObject] | undefined => {
+      for (;;) {
+        const a = this.#keys.at(i);
+        const inRange = a !== undefined && a.startsWith(q.prefix);
+        const b = extra[j];
+        if (!inRange && b === undefined) return undefined;
+        let key: string;
+        if (inRange && (b === undefined || a < b)) {
+          key = a;
+          i++;
+        } else {
+          key = b!;
+          j++;
+        }
+        const v = overlay?.has(key) ? overlay.get(key) : this.#objects.get(key);
+        if (v) return [key, v];
+      }
+    };
+    let more = false;
+    for (let entry = next(); entry; entry = next()) {
+      if (q.limit !== undefined && items.length >= q.limit) {
+        more = true;
+        break;
+      }
+      lastKey = entry[0];
+      if (q.matches(entry[1])) items.push(entry[1]);
+    }
+    const page: CachePage = { items, lastKey, more };
+    if (more && q.countRemaining) {
+      // The entry that stopped the page was taken from the walk: it counts.
+      let n = 1;
+      while (next()) n++;
+      page.remaining = n;
+    }
+    return page;
+  }
+
+  /** The objects (null: absent) that the changes after `at` replaced, under `prefix`. */
+  #rollback(at: number, prefix: string): Map<string, KubeObject | null> {
+    if (at < this.#historyFrom)
+      throw new GoneError(`too old resource version: ${at} (oldest in the watch cache: ${this.#historyFrom})`);
+    const overlay = new Map<string, KubeObject | null>();
+    // Newest first: the last write into the map is the oldest change's `prev`, the state at `at`.
+    for (let i = this.#history.length - 1; i >= 0; i--) {
+      const c = this.#history[i]!;
+      if (c.event.revision <= at) break;
+      if (c.event.key.startsWith(prefix)) overlay.set(c.event.key, c.prev ?? null);
+    }
+    return overlay;
+  }
+
+  #firstAfter(revision: number): number {
+    let lo = 0;
+    let hi = this.#history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#history[mid]!.event.revision <= revision) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GoneError } from '../../api/index.js';
+import { silentLogger } from '../../platform/index.js';
+import { SqliteStore, type StoreEvent } from '../store/index.js';
+import { SortedKeys, prefixEnd } from './sorted-keys.js';
+import { WatchCaches, resourcePrefix } from './watch-caches.js';
+
+const obj = (name: string, v = 1) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data: { v: String(v) },
+});
+const all = () => true;
+
+let dir: string;
+let store: SqliteStore;
+let caches: WatchCaches;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'watch-caches-'));
+  store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), historyLimit: 1000 });
+  caches = new WatchCaches({ store, logger: silentLogger(), history: 4, freshTimeoutMs: 100 });
+});
+afterEach(async () => {
+  caches.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SortedKeys', () => {
+  it('keeps keys in store order through inserts and deletes', () => {
+    const k = new SortedKeys();
+    for (const key of ['/r/b', '/r/a', '/r/c', '/r/a']) k.add(key);
+    k.delete('/r/b');
+    k.delete('/r/zz');
+    expect([0, 1, 2].map((i) => k.at(i))).toEqual(['/r/a', '/r/c', undefined]);
+    expect(k.lowerBound('/r/b')).toBe(1);
+    expect(k.upperBound('/r/c')).toBe(2);
+    expect(prefixEnd('/registry/pods/')).toBe('/registry/pods0');
+    expect(resourcePrefix('/registry/pods/default/x')).toBe('/registry/pods/');
+    expect(resourcePrefix('/other/x')).toBeUndefined();
+  });
+});
+
+describe('WatchCaches', () => {
+  it('loads a resource once, follows the store, and rebuilds an older snapshot from its history', async () => {
+    const r1 = await store.create('/registry/configmaps/ns/a', obj('a'));
+    await store.create('/registry/configmaps/ns/b', obj('b'));
+    await store.create('/registry/secrets/ns/s', obj('s'));
+    const cache = await caches.cache('/registry/configmaps/ns/');
+    expect(await caches.cache('/registry/configmaps/')).toBe(cache);
+    const a = cache.get('/registry/configmaps/ns/a');
+    expect(a?.metadata.resourceVersion).toBe(String(r1));
+    const before = caches.revisionOf(cache);
+    await store.update('/registry/configmaps/ns/a', obj('a', 2), r1);
+    await store.delete('/registry/configmaps/ns/b');
+    await store.create('/registry/configmaps/other/c', obj('c'));
+    expect(await caches.fresh()).toBe(true);
+    const now = cache.read({ prefix: '/registry/configmaps/', matches: all });
+    expect(now.items.map((o) => [o.metadata.name, (o as { data?: { v?: string } }).data?.v])).toEqual([
+      ['a', '2'],
+      ['c', '1'],
+    ]);
+    const then = cache.read({ prefix: '/registry/configmaps/ns/', at: before, matches: all });
+    expect(then.items.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+    expect(then.items[0]).toBe(a); // the very object that was current then
+    // Past the history (4 changes kept, 8 before trimming) the snapshot is gone.
+    for (let i = 0; i < 9; i++) await store.create(`/registry/configmaps/ns/x${i}`, obj('x'));
+    expect(() => cache.read({ prefix: '/registry/configmaps/', at: before, matches: all })).toThrow(GoneError);
+  });
+
+  it('serves watches from its history, falls back to the store for older revisions, and times out fresh reads', async () => {
+    const r1 = await store.create('/registry/configmaps/ns/a', obj('a'));
+    await caches.cache('/registry/configmaps/');
+    const r2 = await store.update('/registry/configmaps/ns/a', obj('a', 2), r1);
+    const seen: StoreEvent[] = [];
+    const stop = await caches.watch('/registry/configmaps/ns/', r1, (e) => seen.push(e));
+    await store.create('/registry/configmaps/ns/b', obj('b'));
+    await store.create('/registry/configmaps/zz/c', obj('c'));
+    expect(seen.map((e) => [e.key, e.revision])).toEqual([
+      ['/registry/configmaps/ns/a', r2],
+      ['/registry/configmaps/ns/b', r2 + 1],
+    ]);
+    stop();
+    // Older than the cache (loaded after r1): the store's own watch replays it.
+    const older: StoreEvent[] = [];
+    const stop2 = await caches.watch('/registry/configmaps/', 0, (e) => older.push(e));
+    expect(older[0]?.revision).toBe(r1);
+    stop2();
+    expect(await caches.fresh((await store.revision()) + 5)).toBe(false);
+  });
+});

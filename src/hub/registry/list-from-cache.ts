@@ -1,0 +1,72 @@
+/**
+ * LIST answered from the watch cache (../cache): no store read, no JSON.parse, the selector run over
+ * objects already in memory, a page taken from the keys in order. The resourceVersion rules are
+ * Kubernetes' (list-semantics.ts); a continue token's pages are read at the first page's revision,
+ * rebuilt from the cache's history (410 Gone once that is too old, as after an etcd compaction).
+ */
+import { GoneError, TimeoutError, type KubeObject, type ResourceType } from '../../api/index.js';
+import type { WatchCaches } from '../cache/index.js';
+import { decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
+import { collectionPrefix } from './keys.js';
+import { listRead } from './list-semantics.js';
+import type { ListOptions, ObjectList } from './types.js';
+
+/** The selection of a list: its predicate and whether it filters at all. */
+export interface ListSelection {
+  matches: (obj: KubeObject) => boolean;
+  selective: boolean;
+}
+
+function tooLarge(revision: number, current: number): TimeoutError {
+  return new TimeoutError(`Too large resource version: ${revision}, current: ${current}`);
+}
+
+/**
+ * Lists `type` from the watch caches. Undefined when the store should answer instead: a consistent
+ * read whose cache did not catch up in time, or a cache that could not be loaded.
+ */
+export async function listFromCache<T extends KubeObject>(
+  caches: WatchCaches,
+  type: ResourceType,
+  opts: ListOptions,
+  sel: ListSelection,
+): Promise<ObjectList<T> | undefined> {
+  const read = listRead(opts);
+  const token = opts.continue ? decodeContinue(opts.continue) : undefined;
+  const prefix = collectionPrefix(type, opts.namespace);
+  const cache = await caches.cache(prefix).catch(() => undefined);
+  if (!cache) return undefined;
+  let at: number | undefined;
+  if (token) {
+    // Expired once the store compacted past it (Kubernetes: etcd's compaction), or once the cache's
+    // history no longer reaches back to it.
+    if (token.revision < cache.historyFrom || token.revision < (await caches.compactedRevision()))
+      throw expiredContinue();
+    at = token.revision;
+  } else if (read.mode === 'consistent') {
+    if (!(await caches.fresh())) return undefined;
+  } else if (read.mode === 'notOlderThan') {
+    if (!(await caches.fresh(read.revision))) throw tooLarge(read.revision, caches.progress);
+  } else if (read.mode === 'exact') {
+    if (!(await caches.fresh(read.revision))) throw tooLarge(read.revision, caches.progress);
+    if (read.revision < cache.historyFrom) throw new GoneError('The resourceVersion for the provided list is too old.');
+    at = read.revision;
+  }
+  // From here to the answer nothing awaits: the page and its revision are one state.
+  const revision = at ?? caches.revisionOf(cache);
+  const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
+  const page = cache.read({
+    prefix,
+    ...(token ? { after: prefix + token.start } : {}),
+    ...(at !== undefined ? { at } : {}),
+    matches: sel.matches,
+    ...(limit !== undefined ? { limit } : {}),
+    countRemaining: !sel.selective,
+  });
+  const out: ObjectList<T> = { items: page.items as T[], resourceVersion: String(revision) };
+  if (limit !== undefined && page.more && page.lastKey !== undefined) {
+    out.continue = encodeContinue({ revision, start: page.lastKey.slice(prefix.length) });
+    if (page.remaining !== undefined && page.remaining > 0) out.remainingItemCount = page.remaining;
+  }
+  return out;
+}
