@@ -47,12 +47,16 @@ describe('auth', () => {
   });
 
   it('refuses impersonation (kubectl --as) with 403 naming the headers, rather than acting as the caller', async () => {
-    for (const headers of [{ 'impersonate-user': 'ann' }, { 'Impersonate-Group': 'devs', 'Impersonate-User': 'ann' }]) {
+    const asked: Array<Record<string, string>> = [
+      { 'impersonate-user': 'ann' },
+      { 'Impersonate-Group': 'devs', 'Impersonate-User': 'ann' },
+    ];
+    for (const headers of asked) {
       const res = await h.app.request(PODS, {
         headers: { authorization: `Bearer ${h.auth.adminToken}`, ...headers },
       });
       expect(res.status).toBe(403);
-      const status = await res.json();
+      const status = (await res.json()) as { message: string };
       expect(status).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
       expect(status.message).toMatch(/impersonation is not supported by this hub \(the request carries impersonate-/);
     }
