@@ -19,7 +19,11 @@ import { defineConfig } from 'vitest/config';
  *   liveness kills, a looping guest beside serving pods, zero failed requests through rollouts, load
  *   and certificate rotations, node certificates that live 9 s, load-driven autoscaling — run alone
  *   after the others, so a neighbour's CPU burst cannot fail them. (Run two at a time on a loaded
- *   machine, these were the ones that failed; the others passed.)
+ *   machine, these were the ones that failed; the others passed.) The three files that start their own
+ *   podman and dockerd (oci-engine, oci-mounts, oci-security) run here too: two of them side by side
+ *   took 2–4× as long each (podman's exec and container set-up contend for the same cores and locks)
+ *   and CI runs failed them on timeouts and races (a podman exec session gone before its exit code was
+ *   read; a Wasm Service call overrunning its deadline), for almost no time saved.
  */
 const WASM_UNITS = 'src/runtime-wasm/**/*.test.ts';
 const SERIAL_E2E = [
@@ -32,6 +36,9 @@ const SERIAL_E2E = [
   'test/foundation.test.ts',
   'test/mesh.test.ts',
   'test/node-pki.test.ts',
+  'test/oci-engine.test.ts',
+  'test/oci-mounts.test.ts',
+  'test/oci-security.test.ts',
 ];
 
 export default defineConfig({

@@ -113,8 +113,10 @@ export class PodmanService {
         'cgroup_manager = "cgroupfs"',
         'events_logger = "file"',
         'runtime = "runc"',
-        // Exec sessions' conmon lingers this long after the command (default 300 s): none of it in tests.
-        'exit_command_delay = 0',
+        // How long an ended exec session is kept (default 300 s, as Docker keeps it) before conmon
+        // removes it. The node reads the exit code from the session just after its output ends, so 0
+        // raced that read (a CI run got "no such exec session"); 30 s keeps few conmons lingering.
+        'exit_command_delay = 30',
         `tmp_dir = "${join(d, 'tmp')}"`,
         '[network]',
         'network_backend = "cni"',
