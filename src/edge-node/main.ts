@@ -22,8 +22,8 @@ import { defaultRunDir } from './config/index.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
-import { NodeIdentity, NodeIdentityError } from './identity/index.js';
-import { ServiceMesh } from './mesh/index.js';
+import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
+import { ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -67,13 +67,15 @@ async function main(argv: string[]): Promise<void> {
     meshPort: opts.meshPort,
     // With a TLS hub the node has its certificate: the mesh is mTLS with it (no token on the wire),
     // following each rotation below; only a plain-HTTP hub leaves the mesh on its token in clear.
-    ...(identity ? { transport: 'mtls' as const, tls: identity.current() } : { transport: 'insecure-token' as const }),
+    ...(identity
+      ? { transport: 'mtls' as const, tls: meshMaterial(identity.current()) }
+      : { transport: 'insecure-token' as const }),
     logger,
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
     hold: opts.hold,
   });
-  identity?.onRotate((material) => mesh.setTlsMaterial(material));
+  identity?.onRotate((material) => mesh.setTlsMaterial(meshMaterial(material)));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
   const registry = await RegistryClient.create(opts.registry);
   const wasmDeps: WasmRuntimeDeps = {
@@ -176,6 +178,14 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   process.exit(code);
+}
+
+/**
+ * The mesh's TLS material from the node's: its certificate, trusting for peers only the CA that signs
+ * node certificates (not the pinned serving CA, which is another when the hub serves a user's certificate).
+ */
+function meshMaterial(m: NodeTlsMaterial): MeshTlsMaterial {
+  return { keyPem: m.keyPem, certPem: m.certPem, caPem: m.signerCaPem };
 }
 
 /**

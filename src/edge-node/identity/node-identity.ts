@@ -22,14 +22,22 @@ import {
   saveNodeCert,
   saveNodeKey,
   saveRotated,
+  saveSignerCa,
   type NodePkiPaths,
 } from './pki-files.js';
 
-/** The node's TLS material: its key and certificate, and the hub CA it trusts (PEM). */
+/** The node's TLS material: its key and certificate, and the CAs it trusts (PEM). */
 export interface NodeTlsMaterial {
   keyPem: string;
   certPem: string;
+  /** The hub's CA, pinned at join: what the hub's serving certificate is verified against. */
   caPem: string;
+  /**
+   * The CA that signs node certificates (the hub's cluster CA), as the hub sent it with this node's
+   * certificate over the pinned connection: the only issuer the mesh trusts for peers. The same as
+   * `caPem` with the hub's own PKI; another when the hub serves a user's certificate (`--tls-cert-file`).
+   */
+  signerCaPem: string;
 }
 
 /** The node cannot get or keep a credential; the message says what to do (the CLI exits 1 with it). */
@@ -97,6 +105,8 @@ export class NodeIdentity {
       throw new NodeIdentityError(`no pinned hub CA at ${paths.hubCa}: join with a K10<hash>::<secret> token first`);
     }
     const now = new Date((opts.clock ?? systemClock).now());
+    // Nodes that joined before the signer was kept have none: with the hub's own PKI it is the pinned CA.
+    const storedSigner = (await readIfExists(paths.signerCa)) ?? caPem;
     const stored = await loadNodeCredentials(paths);
     if (stored?.certPem !== undefined && stored.keyPem !== undefined) {
       const info = certificateInfo(stored.certPem);
@@ -106,13 +116,18 @@ export class NodeIdentity {
             `start with --name matching it, or delete ${paths.dir}/node.* and join with a bootstrap token`,
         );
       }
-      const problem = certificateProblem(stored.certPem, caPem, now);
+      const problem = certificateProblem(stored.certPem, storedSigner, now);
       if (problem === undefined) {
         opts.logger.info(
           { node: opts.nodeName, notAfter: info.notAfter.toISOString() },
           'using the stored node certificate',
         );
-        return new NodeIdentity(opts, paths, { keyPem: stored.keyPem, certPem: stored.certPem, caPem });
+        return new NodeIdentity(opts, paths, {
+          keyPem: stored.keyPem,
+          certPem: stored.certPem,
+          caPem,
+          signerCaPem: storedSigner,
+        });
       }
       opts.logger.warn({ problem }, 'the stored node certificate cannot be used; bootstrapping a new one');
     }
@@ -127,16 +142,17 @@ export class NodeIdentity {
       keyPem = (await generateKeyPair()).privateKeyPem;
       await saveNodeKey(paths, keyPem);
     }
-    const certPem = await obtain(opts, caPem, keyPem, { token: opts.bootstrapToken });
+    const { certPem, signerCaPem } = await obtain(opts, caPem, keyPem, { token: opts.bootstrapToken });
+    await saveSignerCa(paths, signerCaPem);
     await saveNodeCert(paths, certPem);
     opts.logger.info(
       { node: opts.nodeName, notAfter: certificateInfo(certPem).notAfter.toISOString() },
       'joined: the hub signed this node’s certificate',
     );
-    return new NodeIdentity(opts, paths, { keyPem, certPem, caPem });
+    return new NodeIdentity(opts, paths, { keyPem, certPem, caPem, signerCaPem });
   }
 
-  /** The current key, certificate and hub CA. */
+  /** The current key, certificate, pinned hub CA and node-certificate signer. */
   current(): NodeTlsMaterial {
     return this.#current;
   }
@@ -193,10 +209,14 @@ export class NodeIdentity {
     const old = this.#current;
     try {
       const keyPem = (await generateKeyPair()).privateKeyPem;
-      const certPem = await obtain(this.opts, old.caPem, keyPem, { keyPem: old.keyPem, certPem: old.certPem });
+      const { certPem, signerCaPem } = await obtain(this.opts, old.caPem, keyPem, {
+        keyPem: old.keyPem,
+        certPem: old.certPem,
+      });
       if (this.#stopped) return;
+      if (signerCaPem !== old.signerCaPem) await saveSignerCa(this.paths, signerCaPem);
       await saveRotated(this.paths, { keyPem, certPem });
-      this.#current = { keyPem, certPem, caPem: old.caPem };
+      this.#current = { keyPem, certPem, caPem: old.caPem, signerCaPem };
       const previous = this.#dispatcher;
       this.#dispatcher = undefined;
       // Requests in flight finish on the old connections; new ones use the new certificate.
@@ -241,13 +261,17 @@ export class NodeIdentity {
   }
 }
 
-/** Makes a CSR for `keyPem`, has the hub sign it, and checks the answer before it is trusted. */
+/**
+ * Makes a CSR for `keyPem`, has the hub sign it, and checks the answer before it is trusted: the
+ * certificate must be for this key and verify under the CA the hub names as its signer. That CA is
+ * taken on the hub's word, which is as good as the pinned connection (`caPem`) it came over.
+ */
 async function obtain(
   opts: NodeIdentityOptions,
   caPem: string,
   keyPem: string,
   auth: CertificateRequestAuth,
-): Promise<string> {
+): Promise<{ certPem: string; signerCaPem: string }> {
   const publicKeyPem = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
   const csr = await createCsr({
     privateKeyPem: keyPem,
@@ -271,11 +295,12 @@ async function obtain(
     throw err;
   }
   const certPem = answer.certificate;
-  const problem = certificateProblem(certPem, caPem, new Date((opts.clock ?? systemClock).now()));
+  const signerCaPem = answer.caCertificate;
+  const problem = certificateProblem(certPem, signerCaPem, new Date((opts.clock ?? systemClock).now()));
   if (problem !== undefined) throw new CertificateRequestError(`the hub's answer is unusable: ${problem}`, 0);
   if (certificateInfo(certPem).spkiSha256 !== keySpkiSha256(keyPem))
     throw new CertificateRequestError("the hub's answer certifies another key", 0);
-  return certPem;
+  return { certPem, signerCaPem };
 }
 
 /** Why a certificate cannot be used under `caPem` at `now`, or undefined. */

@@ -1,6 +1,7 @@
 /**
  * The node's PKI files in `<data-dir>/pki/`: `node.key` (its private key, 0600, never leaves the node),
- * `node.crt` (its certificate, 0600), `hub-ca.crt` (the hub's CA, pinned at join). A rotation writes
+ * `node.crt` (its certificate, 0600), `hub-ca.crt` (the hub's CA, pinned at join), `node-ca.crt` (the CA
+ * that signs node certificates, as the hub sent it with the node's certificate). A rotation writes
  * the new key beside the old one (`node.key.next`), then the certificate, then moves the key in: a
  * power cut at any point leaves a key and a certificate that belong together.
  */
@@ -17,6 +18,8 @@ export interface NodePkiPaths {
   cert: string;
   nextKey: string;
   hubCa: string;
+  /** The signer of node certificates; absent on nodes that joined before it was kept (then: `hubCa`). */
+  signerCa: string;
 }
 
 /** The PKI paths under a node's data dir. */
@@ -28,6 +31,7 @@ export function nodePkiPaths(dataDir: string): NodePkiPaths {
     cert: join(dir, 'node.crt'),
     nextKey: join(dir, 'node.key.next'),
     hubCa: join(dir, 'hub-ca.crt'),
+    signerCa: join(dir, 'node-ca.crt'),
   };
 }
 
@@ -83,6 +87,14 @@ export async function saveNodeKey(paths: NodePkiPaths, keyPem: string): Promise<
 /** Writes the certificate of the key already in `node.key`. */
 export async function saveNodeCert(paths: NodePkiPaths, certPem: string): Promise<void> {
   await writeFileDurable(paths.cert, certPem, { mode: 0o600 });
+}
+
+/**
+ * Writes the CA bundle that signs node certificates (public: 0644). Written before the certificate it
+ * signed; a certificate that it does not verify is checked against the pinned hub CA as well on load.
+ */
+export async function saveSignerCa(paths: NodePkiPaths, caPem: string): Promise<void> {
+  await writeFileDurable(paths.signerCa, caPem, { mode: 0o644 });
 }
 
 /** Replaces key and certificate with a rotated pair, power-cut safe (see the file comment). */
