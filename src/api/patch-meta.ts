@@ -119,7 +119,8 @@ export const PATCH_META: Readonly<Record<string, PatchNode>> = {
   Service: root(
     node({
       ports: keyed('port', undefined, { mapKeys: ['port', 'protocol'], keyDefaults: { protocol: 'TCP' } }),
-      selector: {},
+      // `+mapType=atomic` in k8s.io/api: a Service selects by its whole selector, never a merge of two.
+      selector: { atomic: true },
     }),
     node({ conditions: CONDITIONS }),
   ),

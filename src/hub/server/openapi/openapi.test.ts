@@ -148,6 +148,10 @@ describe('OpenAPI v3', () => {
       'x-kubernetes-list-map-keys': ['port', 'protocol'],
       'x-kubernetes-patch-merge-key': 'port',
     });
+    // ServiceSpec.selector is an atomic map: said on the property.
+    expect(core['io.k8s.api.core.v1.ServiceSpec']?.properties?.selector).toMatchObject({
+      'x-kubernetes-map-type': 'atomic',
+    });
   });
 
   it('carries the zod schemas’ descriptions', async () => {
