@@ -230,9 +230,13 @@ describe('health probes on real nodes', () => {
     expect(readyAgain! - to).toBeLessThanOrEqual(1000 + SLACK_MS);
     expect(served(samples, 'web-3').some((s) => s.t0 > to)).toBe(true); // back in rotation
     expect(cs0(await pod('web-3'))?.restartCount).toBe(0); // readiness never restarts
-    const unhealthy = (await events('web-3')).find((e) => e.reason === 'Unhealthy');
-    expect(unhealthy?.message).toBe('Readiness probe failed: HTTP probe failed with statuscode: 500');
-    expect(unhealthy?.count ?? 0).toBeGreaterThanOrEqual(3); // one Event, its count folding the repeats
+    // One Event per message, its count folding the repeats. On a loaded machine a probe may also have
+    // timed out (its own Event, "context deadline exceeded"): the 500s must be there all the same.
+    const unhealthy = (await events('web-3')).filter((e) => e.reason === 'Unhealthy');
+    for (const e of unhealthy) expect(e.message).toMatch(/^Readiness probe failed: /);
+    const on500 = unhealthy.find((e) => e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 500');
+    expect(on500, JSON.stringify(unhealthy)).toBeDefined();
+    expect(on500?.count ?? 0).toBeGreaterThanOrEqual(2);
   }, 90_000);
 
   it('sends no traffic to a slow starter until its readiness probe passes', async () => {
@@ -339,10 +343,13 @@ describe('health probes on real nodes', () => {
       message: 'Container demo failed liveness probe, will be restarted',
     });
     expect(ev.find((e) => e.reason === 'Killing')?.count ?? 0).toBeGreaterThanOrEqual(2);
-    expect(ev.find((e) => e.reason === 'Unhealthy')).toMatchObject({
-      type: 'Warning',
-      message: 'Liveness probe failed: HTTP probe failed with statuscode: 500',
-    });
+    // (A probe that timed out on a loaded machine has an Event of its own beside the 500s.)
+    expect(
+      ev.find(
+        (e) =>
+          e.reason === 'Unhealthy' && e.message === 'Liveness probe failed: HTTP probe failed with statuscode: 500',
+      ),
+    ).toMatchObject({ type: 'Warning' });
     expect(ev.find((e) => e.reason === 'BackOff')?.message).toBe(
       'Back-off restarting failed container demo (Error 137)',
     );
@@ -365,7 +372,8 @@ describe('health probes on real nodes', () => {
     await until('exec-ok Ready', async () => isReady(await pod('exec-ok')), 30_000);
     const bad = await until(
       'exec-fail probed',
-      async () => (await events('exec-fail')).find((e) => e.reason === 'Unhealthy'),
+      async () =>
+        (await events('exec-fail')).find((e) => e.reason === 'Unhealthy' && /check: unhealthy/.test(e.message ?? '')),
       30_000,
     );
     expect(bad.message).toMatch(/^Readiness probe failed: probe-demo check: unhealthy \(args: .*--fail.*\)$/);
