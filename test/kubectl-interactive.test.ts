@@ -3,10 +3,13 @@
  * hub and a real node running a busybox container under runc (host network) next to a Wasm pod:
  * `exec -i` with stdin and its v5 close, exit codes, output as it comes (past the old 1 MiB cap),
  * flow control under a reader that stops reading, cancel when kubectl is killed, `kubectl cp` both
- * ways with a byte compare, and the clear refusals for a Wasm pod.
+ * ways with a byte compare, and the clear refusals for a Wasm pod. `port-forward` (SPDY over a
+ * WebSocket, and plain SPDY/3.1) to a busybox `nc` echo server and to a Wasm HTTP pod, with
+ * kubectl's listeners on 127.0.58.1.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,11 @@ import { tar } from './support/tar.js';
 const missing = missingTools([...REGISTRY_TOOLS, 'runc']);
 const NODE = { name: 'ia-1', address: '127.0.52.2', args: ['--oci-runtime', 'runc', '--oci-network', 'host'] };
 const COUNTDOWN = join(ROOT, 'examples/wasm-apps/countdown/dist/countdown.wasm');
+const HELLO = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
+/** Where kubectl port-forward listens (this file's own address; ports from the kernel). */
+const FORWARD_ADDRESS = '127.0.58.1';
+/** The echo pod's port (host network: nc listens on the node's addresses). */
+const ECHO_PORT = 18458;
 
 type PodLike = KubeObject & { status?: { containerStatuses?: { ready?: boolean }[] } };
 
@@ -47,6 +55,37 @@ function cmdlineOf(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/** Live host processes whose parent is `pid`. */
+function childPids(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        // After the parenthesised command in /proc/<pid>/stat: the state, then the parent pid. A
+        // zombie (state Z: ended, not yet reaped) is not a live connection.
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state !== 'Z' && Number(ppid) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Sends `data` to `port` on the forwarding address, half-closes, and resolves with all it read back. */
+function echoThrough(port: number, data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = connect({ host: FORWARD_ADDRESS, port }, () => s.end(data));
+    s.on('data', (d: Buffer) => chunks.push(d));
+    s.on('error', reject);
+    s.on('close', () => resolve(Buffer.concat(chunks)));
+  });
 }
 
 /** Bytes a host process has written so far (`wchar` of /proc/<pid>/io). */
@@ -77,7 +116,7 @@ describe.skipIf(missing.length > 0)(
       // busybox with the applets kubectl cp runs (tar, test) on top of the shared base layer.
       const tools = await tar([
         { path: 'bin', type: 'dir' },
-        ...['tar', 'test', 'wc', 'stty', 'tty'].map((a) => ({
+        ...['tar', 'test', 'wc', 'stty', 'tty', 'nc'].map((a) => ({
           path: `bin/${a}`,
           type: 'symlink' as const,
           linkname: 'busybox',
@@ -103,6 +142,39 @@ describe.skipIf(missing.length > 0)(
         {
           apiVersion: 'v1',
           kind: 'Pod',
+          metadata: { name: 'echo' },
+          spec: {
+            runtimeClassName: 'oci',
+            terminationGracePeriodSeconds: 1,
+            containers: [
+              {
+                name: 'main',
+                image: `${registry.host}/edge/busybox-tools:1.0`,
+                // One `cat` per connection: what the client sends comes back, until it half-closes.
+                command: ['nc', '-ll', '-p', String(ECHO_PORT), '-e', 'cat'],
+                ports: [{ containerPort: ECHO_PORT }],
+              },
+            ],
+          },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'hello' },
+          spec: {
+            containers: [
+              {
+                name: 'main',
+                image: HELLO,
+                ports: [{ containerPort: 8080 }],
+                env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              },
+            ],
+          },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
           metadata: { name: 'wasm' },
           spec: {
             containers: [
@@ -120,7 +192,7 @@ describe.skipIf(missing.length > 0)(
       ];
       const r = await cluster.edgectl(['apply', '-f', '-'], pods.map((p) => JSON.stringify(p)).join('\n---\n'));
       expect(r.code, r.stderr).toBe(0);
-      for (const name of ['box', 'wasm'])
+      for (const name of ['box', 'wasm', 'echo', 'hello'])
         await until(
           `pod ${name} running`,
           async () => (await pod(name)).status?.containerStatuses?.[0]?.ready,
@@ -252,12 +324,115 @@ describe.skipIf(missing.length > 0)(
       expect(readFileSync(back).equals(data)).toBe(true);
     });
 
+    /** Starts `kubectl port-forward` on the forwarding address; resolves with the local port once it listens. */
+    const forward = async (
+      target: string,
+      remote: number,
+      env: Record<string, string> = {},
+    ): Promise<{ p: ChildProcessWithoutNullStreams; port: number; err: () => string }> => {
+      const p = spawn(
+        KUBECTL,
+        ['--kubeconfig', config(), 'port-forward', '--address', FORWARD_ADDRESS, target, `0:${remote}`],
+        { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+      );
+      running.push(p);
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const port = await until(
+        'kubectl port-forward listening',
+        () => {
+          const m = new RegExp(`Forwarding from ${FORWARD_ADDRESS.replace(/\./g, '\\.')}:(\\d+) -> ${remote}`).exec(
+            out,
+          );
+          if (!m && p.exitCode !== null) throw new Error(`kubectl port-forward exited: ${err}`);
+          return m ? Number(m[1]) : undefined;
+        },
+        30_000,
+        50,
+      );
+      return { p, port, err: () => err };
+    };
+    const exited = (p: ChildProcessWithoutNullStreams): Promise<number | null> =>
+      p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((resolve) => p.once('close', resolve));
+
+    it('port-forward (SPDY in a WebSocket) carries MiBs both ways on two connections at once, byte for byte', async () => {
+      const { p, port } = await forward('pod/echo', ECHO_PORT);
+      const a = randomBytes(3 * 1024 * 1024 + 5);
+      const b = randomBytes(2 * 1024 * 1024 + 11);
+      const [ra, rb] = await Promise.all([echoThrough(port, a), echoThrough(port, b)]);
+      expect(ra.length).toBe(a.length);
+      expect(sha256(ra)).toBe(sha256(a));
+      expect(sha256(rb)).toBe(sha256(b));
+      p.kill('SIGINT');
+      expect(await exited(p)).toBe(0);
+    });
+
+    it('port-forward falls back to plain SPDY/3.1 (KUBECTL_PORT_FORWARD_WEBSOCKETS=false) and works the same', async () => {
+      const { p, port } = await forward('pod/echo', ECHO_PORT, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
+      const data = randomBytes(1024 * 1024 + 3);
+      const back = await echoThrough(port, data);
+      expect(sha256(back)).toBe(sha256(data));
+      p.kill('SIGINT');
+      expect(await exited(p)).toBe(0);
+    });
+
+    it('port-forward to a Wasm pod: HTTP served in-process on the node, two requests on one connection', async () => {
+      const { p, port } = await forward('pod/hello', 8080);
+      const answers = await new Promise<string>((resolve, reject) => {
+        let got = '';
+        const s = connect({ host: FORWARD_ADDRESS, port }, () => {
+          const req = `GET / HTTP/1.1\r\nHost: hello\r\n\r\n`;
+          s.write(req + req.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
+        });
+        s.on('data', (d: Buffer) => (got += d.toString()));
+        s.on('error', reject);
+        s.on('close', () => resolve(got));
+      });
+      expect(answers.match(/HTTP\/1\.1 200/g)?.length).toBe(2);
+      expect(answers).toContain('hello from Edgeplane');
+      expect(answers).toContain('"pod":"hello"');
+      p.kill('SIGINT');
+      expect(await exited(p)).toBe(0);
+    });
+
+    it('a refused port is reported by kubectl as the kubelet words it', async () => {
+      const { p, port, err } = await forward('pod/echo', ECHO_PORT + 1);
+      const back = await echoThrough(port, Buffer.from('anyone?'));
+      expect(back.length).toBe(0);
+      // kubectl prints the error stream's text and, as since 1.29, gives up on the whole forward.
+      await until('the error printed', () => err().includes('error forwarding port'), 30_000, 50);
+      expect(err()).toMatch(
+        new RegExp(`error forwarding port ${ECHO_PORT + 1} to pod echo_default, uid [0-9a-f-]+: .*ECONNREFUSED`),
+      );
+      await exited(p);
+    });
+
+    it('kubectl killed mid-connection: the connection to the pod is closed on the node', async () => {
+      const [nc] = hostPids(`nc -ll -p ${ECHO_PORT} -e cat`);
+      expect(nc).toBeDefined();
+      const before = childPids(nc!).length;
+      const { p, port } = await forward('pod/echo', ECHO_PORT);
+      const s = connect({ host: FORWARD_ADDRESS, port });
+      s.on('error', () => undefined);
+      let echoed = '';
+      s.on('data', (d: Buffer) => (echoed += d.toString()));
+      s.write('ping\n');
+      await until('the echo', () => echoed === 'ping\n', 30_000, 20);
+      expect(childPids(nc!).length).toBe(before + 1);
+      p.kill('SIGKILL');
+      // The WebSocket goes with kubectl: the hub cancels the stream, the node closes the pod's connection, cat ends.
+      await until('the connection gone in the pod', () => childPids(nc!).length === before, 30_000, 100);
+      s.destroy();
+    });
+
     it('no stray runc exec processes are left behind', async () => {
       await until(
-        'only the pod container in runc',
+        'only the pod containers (box, echo) in runc',
         () => {
           const cs = runcContainers(join(cluster.node(NODE.name).dataDir, 'runtime-oci', 'runc'));
-          return cs.length === 1 && hostPids(/^runc --root \S+ exec /).length === 0;
+          return cs.length === 2 && hostPids(/^runc --root \S+ exec /).length === 0;
         },
         30_000,
         100,

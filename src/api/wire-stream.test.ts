@@ -1,11 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { FrameError, decodeFrame, encodeFrame } from './codec.js';
 import { HubToNode, NodeToHub, PROTOCOL_VERSION } from './wire.js';
-import { STREAM_CHUNK_MAX_BYTES, STREAM_PROTOCOL_VERSION, STREAM_WINDOW_BYTES, StreamCredit } from './wire-stream.js';
+import {
+  PORT_FORWARD_PROTOCOL_VERSION,
+  STREAM_CHUNK_MAX_BYTES,
+  STREAM_PROTOCOL_VERSION,
+  STREAM_WINDOW_BYTES,
+  StreamCredit,
+} from './wire-stream.js';
 
 describe('stream frames', () => {
   it('are part of the current protocol', () => {
     expect(PROTOCOL_VERSION).toBeGreaterThanOrEqual(STREAM_PROTOCOL_VERSION);
+    expect(PROTOCOL_VERSION).toBeGreaterThanOrEqual(PORT_FORWARD_PROTOCOL_VERSION);
+  });
+
+  it('open a port-forward connection with portOpen, and refuse a port outside 1..65535', () => {
+    const open = { type: 'portOpen', streamId: 'p1', pod: { namespace: 'default', name: 'box' }, port: 8080 };
+    expect(decodeFrame(HubToNode, encodeFrame(open))).toEqual(open);
+    for (const port of [0, 65_536, 1.5])
+      expect(() => decodeFrame(HubToNode, encodeFrame({ ...open, port }))).toThrow(FrameError);
   });
 
   it('carry binary data through msgpack unchanged, every byte value included', () => {

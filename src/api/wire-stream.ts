@@ -17,12 +17,21 @@
  * reading its client's socket when its stdin credit is spent, so a slow reader at either end never
  * makes the hub or the node buffer more than a window per stream. A peer that sends past its credit
  * breaks the protocol: its stream is cancelled.
+ *
+ * Protocol 5 adds port-forward streams (kubectl `port-forward`): `portOpen` opens a TCP connection to
+ * a pod's port (for a Wasm pod, an HTTP connection served in-process) in place of a process. The
+ * other frames keep their meaning, read as a connection: `streamInput` bytes to the pod,
+ * `streamClose` the client's half-close, `streamOutput` (fd 1) bytes from the pod, `streamExit` the
+ * connection closed (`exitCode` 0) or could not be made (`error`: refused, no such pod), and
+ * `streamCancel` tears it down. A node of protocol 4 is never sent `portOpen`.
  */
 import { z } from 'zod';
 import { Name } from './wire-shapes.js';
 
 /** First protocol version that carries these frames. */
 export const STREAM_PROTOCOL_VERSION = 4;
+/** First protocol version that carries `portOpen` (port-forward streams). */
+export const PORT_FORWARD_PROTOCOL_VERSION = 5;
 /** Largest data chunk in one frame (client-go writes stdin in 32 KiB reads, too). */
 export const STREAM_CHUNK_MAX_BYTES = 32 * 1024;
 /** Unacknowledged data bytes a sender may have in flight per stream and direction. */
@@ -58,6 +67,13 @@ export const HubStreamOpen = z.strictObject({
   tty: z.boolean(),
   /** The terminal's first size (with `tty`). */
   size: TerminalSize.optional(),
+});
+/** Opens a connection to `port` of a pod (port-forward); answered like a command stream. */
+export const HubPortOpen = z.strictObject({
+  type: z.literal('portOpen'),
+  streamId: StreamId,
+  pod: z.strictObject({ namespace: Name, name: Name }),
+  port: z.number().int().min(1).max(65_535),
 });
 export const HubStreamInput = z.strictObject({ type: z.literal('streamInput'), streamId: StreamId, data: Bytes });
 export const HubStreamResize = z.strictObject({
@@ -99,6 +115,7 @@ export const NodeStreamExit = z.strictObject({
 
 export type HubStreamFrame =
   | z.infer<typeof HubStreamOpen>
+  | z.infer<typeof HubPortOpen>
   | z.infer<typeof HubStreamInput>
   | z.infer<typeof HubStreamResize>
   | z.infer<typeof HubStreamClose>

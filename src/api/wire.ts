@@ -12,6 +12,7 @@ import { Pod, PodStatus } from './pod.js';
 import { HubConfigDelete, HubConfigSync, HubConfigUpsert } from './wire-config.js';
 import { HubMetricsRequest, NodeMetricsResult, NodeServiceWake, NodeUsage } from './wire-metrics.js';
 import {
+  HubPortOpen,
   HubStreamAck,
   HubStreamCancel,
   HubStreamClose,
@@ -31,11 +32,12 @@ import { NAME_MAX, Name, Str } from './wire-shapes.js';
  * with `retryAfterMs`. Version 3 adds the metrics frames of `wire-metrics.ts` (`usage`, `serviceWake`,
  * `metricsRequest`/`metricsResult`) and the revoked node keys of `wire-trust.ts` (`revokedKeys`).
  * Version 4 adds the interactive command streams of `wire-stream.ts` (`streamOpen` … `streamExit`).
+ * Version 5 adds port-forward streams (`portOpen` in `wire-stream.ts`).
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -357,6 +359,7 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubMetricsRequest,
   HubRevokedKeys,
   HubStreamOpen,
+  HubPortOpen,
   HubStreamInput,
   HubStreamResize,
   HubStreamClose,

@@ -108,6 +108,7 @@ export class Agent {
       workers: this.workers,
       send: (f) => void this.session.send(f),
       logger: logger.child({ component: 'streams' }),
+      localHttp: (pod, port, req, res) => mesh.serveLocal(pod.namespace, pod.name, port, req, res),
     });
     this.metrics = new NodeMetrics({
       ...deps.metrics,
@@ -329,6 +330,7 @@ export class Agent {
         void runExec(this.workers, msg).then((result) => this.session.send(result));
         return;
       case 'streamOpen':
+      case 'portOpen':
       case 'streamInput':
       case 'streamResize':
       case 'streamClose':

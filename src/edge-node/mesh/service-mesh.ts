@@ -10,6 +10,7 @@
  * it refers to an object made after it. The local proxy opens at `start`, where the runtimes whose
  * containers it serves (built after the mesh) are handed in.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock } from '../../api/index.js';
 import type { Clock, Logger, OutgoingHttpHandler, Pod, Runtime, ServiceRoute } from '../../api/index.js';
 import type { EndpointPicker, PickOrigin } from './balancing/endpoint-picker.js';
@@ -17,7 +18,12 @@ import { LeastLoadedPicker } from './balancing/least-loaded-picker.js';
 import { ServiceBalancer } from './balancing/service-balancer.js';
 import { ServiceTable } from './balancing/service-table.js';
 import { ServiceHold } from './balancing/service-hold.js';
+import { answerFailure } from './balancing/balance-answer.js';
 import { Deliverer } from './delivery/deliverer.js';
+import { UpstreamUnreachableError } from './delivery/upstream-error.js';
+import { clientBodyError } from './http/body-limits.js';
+import { proxiedRequest, sendText } from './http/http-util.js';
+import { ServerResponseSink } from './http/response-sink.js';
 import { LocalProxy, type PortAssignmentStore } from './egress/local-proxy.js';
 import type { LocalPortRange } from './egress/local-ports.js';
 import { ServiceClient } from './egress/service-client.js';
@@ -175,6 +181,32 @@ export class ServiceMesh {
    */
   get outgoingHttp(): OutgoingHttpHandler {
     return this.client.handle;
+  }
+
+  /**
+   * Serves one HTTP request to `port` of a local pod that is not a socket (a Wasm pod), as the mesh
+   * server delivers it (body limits, deadline, the pod's request accounting): kubectl port-forward
+   * to a Wasm pod comes this way, the node parsing the forwarded bytes as HTTP/1.1.
+   */
+  async serveLocal(
+    namespace: string,
+    name: string,
+    port: number,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const t = this.localPods.target(namespace, name, port);
+    if (!t.ok) return sendText(res, 503, t.message);
+    const body = proxiedRequest(req, listenerLimits(this.deps.listenerLimits).maxRequestBodyBytes);
+    try {
+      const sink = new ServerResponseSink(res);
+      await this.deliverer.deliverLocal(t, body, sink, this.deliverer.requestTimeoutMs, { namespace, name });
+    } catch (err) {
+      if (err instanceof UpstreamUnreachableError) sendText(res, 503, err.message);
+      else answerFailure(res, clientBodyError(err, body.body) ?? err, '');
+    } finally {
+      body.body.release();
+    }
   }
 
   /** The mesh port: the one listened on once started, else the one configured. */

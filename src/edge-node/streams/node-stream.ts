@@ -32,6 +32,8 @@ export class NodeStream {
   #proc: ExecProcess | undefined;
   #cancelled = false;
   #stdinEnded = false;
+  /** Stdin that came before the process started. */
+  #early: Uint8Array[] = [];
   #ended = false;
 
   constructor(id: string, send: StreamSend) {
@@ -48,6 +50,8 @@ export class NodeStream {
       return this.#exit({ error: errorMessage(err) });
     }
     this.#proc = proc;
+    // Input that came while it started (a port-forward client writes at once), in order, before any close.
+    for (const data of this.#early.splice(0)) this.#deliver(proc, data);
     if (this.#cancelled) this.cancel();
     if (this.#stdinEnded) proc.stdin?.end();
     const pumps = [this.#pump(proc.stdout, 1), ...(proc.stderr ? [this.#pump(proc.stderr, 2)] : [])];
@@ -58,14 +62,23 @@ export class NodeStream {
   /** Stdin bytes from the hub; false when the hub sent past its window (the caller cancels the stream). */
   input(data: Uint8Array): boolean {
     if (!this.#inCredit.take(data.byteLength)) return false;
-    const stdin = this.#proc?.stdin;
-    if (!stdin || this.#stdinEnded || stdin.writableEnded || stdin.destroyed) {
+    const proc = this.#proc;
+    // Not started yet: held until it is (at most the window, which the hub keeps within).
+    if (!proc && !this.#ended && !this.#stdinEnded) this.#early.push(data);
+    else if (!proc || this.#stdinEnded) this.#ack(data.byteLength);
+    else this.#deliver(proc, data);
+    return true;
+  }
+
+  /** Writes stdin bytes, acknowledged once the pipe took them; dropped (and acknowledged) when it has no stdin. */
+  #deliver(proc: ExecProcess, data: Uint8Array): void {
+    const stdin = proc.stdin;
+    if (!stdin || stdin.writableEnded || stdin.destroyed) {
       // Nowhere to write (no stdin, or it closed): the bytes are dropped, the credit given back.
       this.#ack(data.byteLength);
-      return true;
+      return;
     }
     stdin.write(data, () => this.#ack(data.byteLength));
-    return true;
   }
 
   /** The hub's client is at the end of its stdin. */

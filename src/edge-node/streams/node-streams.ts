@@ -6,6 +6,9 @@
  * A runtime with `execStream` runs the process with streamed stdio. One without it (Wasm today)
  * still serves a stream without stdin or tty through its one-shot `exec`, whose output is sent when
  * the command ends; stdin or a tty on such a runtime is refused with a message saying so.
+ *
+ * A port-forward stream (`portOpen`, protocol 5) is a connection to a pod's port instead of a
+ * process (`port-connection.ts`), relayed the same way.
  */
 import { PassThrough } from 'node:stream';
 import {
@@ -17,6 +20,7 @@ import {
 } from '../../api/index.js';
 import type { PodWorkers } from '../pods/pod-workers.js';
 import { NodeStream, type StreamSend } from './node-stream.js';
+import { openPortConnection, type LocalHttp } from './port-connection.js';
 
 type StreamOpen = Extract<HubStreamFrame, { type: 'streamOpen' }>;
 
@@ -28,6 +32,8 @@ export interface NodeStreamsDeps {
   workers: Pick<PodWorkers, 'find'>;
   send: StreamSend;
   logger: Logger;
+  /** Delivery of port-forwarded HTTP to in-process (Wasm) ports; without it those are refused. */
+  localHttp?: LocalHttp;
 }
 
 /** The node's open command streams. */
@@ -46,7 +52,11 @@ export class NodeStreams {
 
   /** Handles one stream frame of the hub. */
   handle(msg: HubStreamFrame): void {
-    if (msg.type === 'streamOpen') return this.#open(msg);
+    if (msg.type === 'streamOpen') return this.#open(msg.streamId, () => this.#start(msg));
+    if (msg.type === 'portOpen')
+      return this.#open(msg.streamId, () =>
+        openPortConnection({ workers: this.#deps.workers, localHttp: this.#deps.localHttp }, msg),
+      );
     const stream = this.#streams.get(msg.streamId);
     if (!stream) return; // ended already: the hub's late frames cross our streamExit
     switch (msg.type) {
@@ -78,16 +88,16 @@ export class NodeStreams {
     stream.cancel();
   }
 
-  #open(msg: StreamOpen): void {
+  #open(streamId: string, start: () => Promise<ExecProcess>): void {
     const send = this.#deps.send;
-    if (this.#streams.has(msg.streamId)) return;
-    const stream = new NodeStream(msg.streamId, send);
+    if (this.#streams.has(streamId)) return;
+    const stream = new NodeStream(streamId, send);
     if (this.#streams.size >= MAX_STREAMS_PER_NODE) {
       void stream.run(() => Promise.reject(new Error(`this node already runs ${MAX_STREAMS_PER_NODE} streams`)));
       return;
     }
-    this.#streams.set(msg.streamId, stream);
-    void stream.run(() => this.#start(msg)).finally(() => this.#streams.delete(msg.streamId));
+    this.#streams.set(streamId, stream);
+    void stream.run(start).finally(() => this.#streams.delete(streamId));
   }
 
   #start(msg: StreamOpen): Promise<ExecProcess> {

@@ -203,6 +203,11 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     return this.requests.openStream(namespace, pod, opts, handlers);
   }
 
+  /** Opens a port-forward connection to a pod's port on its node (implements the API server's PodStreamSource). */
+  openPortForward(namespace: string, pod: string, port: number, handlers: PodStreamHandlers): PodStream {
+    return this.requests.openPortForward(namespace, pod, port, handlers);
+  }
+
   /** Runs a command in a pod's container on its node (implements the API server's PodExecSource). */
   exec(namespace: string, pod: string, opts: PodExecOptions): Promise<PodExecResult> {
     return this.requests.exec(namespace, pod, opts);

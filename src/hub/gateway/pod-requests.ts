@@ -8,6 +8,7 @@ import type { NodeStreamFrame, NodeToHub, Pod } from '../../api/index.js';
 import {
   MAX_STREAMS_PER_NODE,
   NotFoundError,
+  PORT_FORWARD_PROTOCOL_VERSION,
   STREAM_PROTOCOL_VERSION,
   ServiceUnavailableError,
 } from '../../api/index.js';
@@ -118,6 +119,26 @@ export class PodRequests implements PodLogSource, PodExecSource, PodStreamSource
       ...(opts.container !== undefined ? { container: opts.container } : {}),
       ...(opts.size ? { size: opts.size } : {}),
     });
+    return stream;
+  }
+
+  /**
+   * Opens a connection to `port` of a pod on its node (kubectl port-forward, protocol 5): bytes
+   * both ways with the command streams' flow control; `end` tells how the connection ended.
+   */
+  openPortForward(namespace: string, pod: string, port: number, handlers: PodStreamHandlers): PodStream {
+    const { nodeName, session } = this.#hostOf(namespace, pod);
+    if (session.protocol < PORT_FORWARD_PROTOCOL_VERSION)
+      throw new ServiceUnavailableError(
+        `node "${nodeName}" speaks gateway protocol ${session.protocol}; port-forward needs protocol ${PORT_FORWARD_PROTOCOL_VERSION} (upgrade the agent)`,
+      );
+    if (this.#streams.countFor(nodeName) >= MAX_STREAMS_PER_NODE)
+      throw new TooManyRequestsError(
+        `node "${nodeName}" already serves ${MAX_STREAMS_PER_NODE} streams; try again later`,
+      );
+    const streamId = randomUUID();
+    const stream = this.#streams.add(streamId, nodeName, session, handlers);
+    session.send({ type: 'portOpen', streamId, pod: { namespace, name: pod }, port });
     return stream;
   }
 

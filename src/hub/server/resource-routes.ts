@@ -21,6 +21,7 @@ import { mediaType, readBytes, readJson, readPatch, parseJson } from './body.js'
 import { attachStreamPlan, execInPod, execStreamPlan } from './exec-route.js';
 import { applyFieldValidation } from './field-validation.js';
 import { logWindow } from './streams/log-window.js';
+import { portForwardRoute } from './streams/port-forward-plan.js';
 import { streamSlot } from './streams/stream-env.js';
 import { logOptions, logResponse } from './log-route.js';
 import { listResponse } from './list-response.js';
@@ -342,6 +343,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
     slot.plan = await attachStreamPlan(api, namespace ?? 'default', name, query, headers);
     return c.body(null, 204);
   }
+  if (sub === 'portforward' && type.kind === 'Pod') return portForwardRoute(c, api, namespace ?? 'default', name);
   if (sub === 'log' && type.kind === 'Pod') {
     if (method !== 'GET') unsupported();
     const query = c.req.query();

@@ -4,6 +4,7 @@ export {
   streamSlot,
   type StreamPlan,
   type ExecStreamPlan,
+  type PortForwardStreamPlan,
   type StreamSlot,
   type StreamUpgradeEnv,
 } from './stream-env.js';

@@ -48,4 +48,11 @@ export interface PodStreamSource {
   streamsSupported(namespace: string, pod: string): boolean;
   /** Opens a stream; throws as `exec` does (no node, too many streams). */
   openStream(namespace: string, pod: string, opts: PodStreamOptions, handlers: PodStreamHandlers): PodStream;
+  /**
+   * Opens a connection to `port` of the pod on its node (kubectl port-forward; protocol 5): `write`
+   * sends bytes to the pod, `closeStdin` half-closes, `output` (fd 1) brings the pod's bytes, `end`
+   * says how it ended (`error`: it could not be made). Throws as `openStream` does, and for a node
+   * of an older protocol.
+   */
+  openPortForward?(namespace: string, pod: string, port: number, handlers: PodStreamHandlers): PodStream;
 }

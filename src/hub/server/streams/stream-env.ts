@@ -36,8 +36,20 @@ export interface AttachStreamPlan {
   stdout: boolean;
 }
 
+/**
+ * A `portforward`: kubectl's port-forward protocol over SPDY/3.1, either on the upgraded connection
+ * itself (`Upgrade: SPDY/3.1`) or tunnelled in a WebSocket (`SPDY/3.1+portforward.k8s.io`).
+ */
+export interface PortForwardStreamPlan {
+  kind: 'portforward';
+  namespace: string;
+  name: string;
+  uid: string;
+  upgrade: 'spdy' | 'websocket';
+}
+
 /** What a streaming route asks the upgrade handler to run. */
-export type StreamPlan = ExecStreamPlan | AttachStreamPlan;
+export type StreamPlan = ExecStreamPlan | AttachStreamPlan | PortForwardStreamPlan;
 
 /** The slot a streaming route fills; present only on requests that came in as an upgrade. */
 export interface StreamSlot {

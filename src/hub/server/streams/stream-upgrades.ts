@@ -3,6 +3,8 @@
  * run through the API app with a stream slot, so it is authenticated, authorised (`create pods/exec`)
  * and validated like any other; a route that accepts it fills the slot and the connection is upgraded
  * to the channel protocol; anything else is answered with the app's response (a Status) and closed.
+ * Port-forward (`…/portforward`) is upgraded to SPDY/3.1 instead: on the connection itself, or in a
+ * WebSocket offering `SPDY/3.1+portforward.k8s.io` (`port-forward.ts`).
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,12 +16,17 @@ import { chooseProtocol } from './channel-protocol.js';
 import { runCommandStream } from './command-stream.js';
 import { runExecStream } from './exec-stream.js';
 import type { PodStreamSource } from './pod-stream-source.js';
-import type { ExecStreamPlan, StreamPlan, StreamUpgradeEnv } from './stream-env.js';
+import { runPortForward } from './port-forward.js';
+import { PORT_FORWARD_PROTOCOL, PORT_FORWARD_WEBSOCKET_PROTOCOL } from './port-forward-plan.js';
+import { runOverSocket, runOverWebSocket } from './spdy/transports.js';
+import type { ExecStreamPlan, PortForwardStreamPlan, StreamPlan, StreamUpgradeEnv } from './stream-env.js';
 
 /** Paths of the streaming subresources (the app decides what each answers). */
 const STREAM_PATH = /^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/]+\/(exec|attach|portforward)$/;
 /** Largest message a client may send (stdin chunks and resizes are small; client-go writes 32 KiB). */
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+/** Largest message of a SPDY tunnel (client-go writes a frame's data, at most 32 KiB, in one message). */
+const MAX_TUNNEL_MESSAGE_BYTES = 1024 * 1024 + 64;
 /** Largest error body written back on a refused upgrade (Statuses are small; bound it anyway). */
 const MAX_REFUSAL_BYTES = 64 * 1024;
 
@@ -43,6 +50,16 @@ export class PodStreamUpgrades {
     perMessageDeflate: false,
     handleProtocols: (offered) => chooseProtocol([...offered]) ?? false,
   });
+  /** WebSockets tunnelling SPDY for port-forward. */
+  readonly #tunnels = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_TUNNEL_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (offered) =>
+      offered.has(PORT_FORWARD_WEBSOCKET_PROTOCOL) ? PORT_FORWARD_WEBSOCKET_PROTOCOL : false,
+  });
+  /** Upgraded SPDY connections (closed with the hub). */
+  readonly #spdySockets = new Set<Duplex>();
 
   constructor(deps: StreamUpgradeDeps) {
     this.#deps = deps;
@@ -67,6 +84,7 @@ export class PodStreamUpgrades {
           badRequest('exec with stdin or a tty (-i, -t) needs command streams, which this hub serves without'),
         );
       if (socket.destroyed) return;
+      if (plan.kind === 'portforward') return this.#portForward(req, socket, head, plan);
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#run(ws, plan));
     })().catch((err: unknown) => {
       this.#deps.logger.error({ err: errorMessage(err) }, 'streaming upgrade failed');
@@ -77,7 +95,32 @@ export class PodStreamUpgrades {
   /** Ends every open stream (the hub is stopping) and closes the WebSocket server. */
   close(): void {
     for (const ws of this.#wss.clients) ws.terminate();
+    for (const ws of this.#tunnels.clients) ws.terminate();
+    for (const s of this.#spdySockets) s.destroy();
     this.#wss.close();
+    this.#tunnels.close();
+  }
+
+  /** Upgrades a validated port-forward and serves kubectl's port-forward protocol on it. */
+  #portForward(req: IncomingMessage, socket: Duplex, head: Buffer, plan: PortForwardStreamPlan): void {
+    const { streams, logger } = this.#deps;
+    if (!streams?.openPortForward) {
+      void refuse(socket, badRequest('port-forward needs node streams, which this hub serves without'));
+      return;
+    }
+    const open = (t: Parameters<typeof runPortForward>[0]) => runPortForward(t, streams, plan, logger);
+    if (plan.upgrade === 'websocket') {
+      this.#tunnels.handleUpgrade(req, socket, head, (ws) => runOverWebSocket(ws, open));
+      return;
+    }
+    // Answered as the kubelet's upgrader does: 101, the upgrade, and the negotiated protocol.
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
+        `X-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`,
+    );
+    this.#spdySockets.add(socket);
+    socket.once('close', () => this.#spdySockets.delete(socket));
+    runOverSocket(socket, head, open);
   }
 
   #run(ws: WebSocket, plan: StreamPlan): void {
