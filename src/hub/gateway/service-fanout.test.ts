@@ -13,6 +13,7 @@ import { InformerFactory } from '../informers/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { createTestApi, type TestApi } from '../testing/index.js';
 import { NodeInterest } from './node-interest.js';
+import { DEFAULT_PUMP_LIMITS } from './service-pump.js';
 import { ServiceStream, type StreamSession } from './service-stream.js';
 import { ServiceView } from './testing/service-view.js';
 import { until } from './testing/raw-node.js';
@@ -78,7 +79,10 @@ class Peer {
 
 /** The hub side: the stream's sessions are this server's sockets; it records how full each got. */
 class Fanout {
-  readonly sessions = new Map<string, StreamSession & { peakBuffered: number; largestFrame: number }>();
+  readonly sessions = new Map<
+    string,
+    StreamSession & { peakBuffered: number; largestFrame: number; written: number }
+  >();
   readonly wss = new WebSocketServer({ host: '127.0.56.1', port: 0, perMessageDeflate: false });
   stream!: ServiceStream;
 
@@ -95,11 +99,23 @@ class Fanout {
         protocol: 4,
         peakBuffered: 0,
         largestFrame: 0,
+        written: 0,
         get bufferedAmount() {
           return ws.bufferedAmount;
         },
+        probe(timeoutMs: number) {
+          return new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), timeoutMs);
+            ws.once('pong', () => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+            ws.ping();
+          });
+        },
         sendFrame(frame: Buffer) {
           ws.send(frame);
+          session.written += frame.byteLength;
           session.largestFrame = Math.max(session.largestFrame, frame.byteLength);
           session.peakBuffered = Math.max(session.peakBuffered, ws.bufferedAmount);
         },
@@ -264,8 +280,9 @@ describe('Service stream fan-out: bounded parts, per-node backpressure, coalesci
     const slow = await Peer.connect(hub.url, 'slow');
     const fast = await Peer.connect(hub.url, 'fast');
     await until(() => slow.web()?.endpoints === 4000 && fast.web()?.endpoints === 4000, 'both to hold the route');
-    slow.ws.pause(); // stops reading its socket: the kernel's buffers fill, then the hub's
+    slow.ws.pause(); // stops reading its socket (and answering pings)
     const seen = slow.frames.length;
+    const writtenBefore = hub.sessions.get('slow')!.written;
     // 30 reshapes of a 4,000-endpoint route: ~18 MB for a node sent every one.
     for (let port = 100; port < 130; port++) {
       await t.api.update(SVC, { ...(await t.api.get<Service>(SVC, 'shop', 'web')), spec: service(port).spec });
@@ -274,6 +291,8 @@ describe('Service stream fan-out: bounded parts, per-node backpressure, coalesci
     const s = hub.sessions.get('slow')!;
     // Never written to above the mark: what the socket holds is the mark plus one frame at most.
     expect(s.peakBuffered).toBeLessThanOrEqual(HIGH_WATER + s.largestFrame);
+    // And no more than one window (256 KiB) unacknowledged: the kernel's buffers hide nothing.
+    expect(s.written - writtenBefore).toBeLessThanOrEqual(DEFAULT_PUMP_LIMITS.windowBytes + s.largestFrame);
     slow.ws.resume();
     await until(() => slow.web()?.ports[0] === 129 && slow.web()?.endpoints === 4000, 'the slow node to catch up');
     // It got the newest route, not one per change it missed.

@@ -23,6 +23,15 @@ export interface ServicePumpLimits {
   sliceMs: number;
   /** How soon nodes whose sockets were full are looked at again when nothing else is waiting (default 20 ms). */
   retryMs: number;
+  /**
+   * Bytes sent to one node and not yet acknowledged (a WebSocket ping sent after them answered),
+   * and to all nodes together (defaults 256 KiB and 8 MiB). The kernel's socket buffers hide a
+   * slow reader from `bufferedAmount` for megabytes; these windows do not: the node's pong comes
+   * only once it has read what was sent before the ping. They also bound what any pong or heartbeat
+   * the hub sends queues behind, on one socket and fleet-wide.
+   */
+  windowBytes: number;
+  fleetWindowBytes: number;
 }
 
 export const DEFAULT_PUMP_LIMITS: ServicePumpLimits = {
@@ -30,6 +39,8 @@ export const DEFAULT_PUMP_LIMITS: ServicePumpLimits = {
   turnBytes: 256 * 1024,
   sliceMs: 10,
   retryMs: 20,
+  windowBytes: 256 * 1024,
+  fleetWindowBytes: 8 * 1024 * 1024,
 };
 
 /** Nodes owed Service frames, served in bounded turns. */
@@ -53,6 +64,11 @@ export class ServicePump {
     if (this.#stopped) return;
     this.#waiting.add(node);
     this.#soon();
+  }
+
+  /** Room was freed (an acknowledgement): nodes held back are looked at in the next turn, not after `retryMs`. */
+  nudge(): void {
+    if (this.#waiting.size > 0) this.#soon();
   }
 
   /** `node` is gone: nothing more is sent it. */

@@ -38,6 +38,8 @@ export interface StreamSession {
   /** Bytes written to the session and not yet handed to the network. */
   readonly bufferedAmount: number;
   sendFrame(frame: Buffer): void;
+  /** Pings the node: true once it answers (it has read everything sent before), false after `timeoutMs`. */
+  probe?(timeoutMs: number): Promise<boolean>;
 }
 
 export interface ServiceStreamDeps extends RouteSources {
@@ -67,6 +69,15 @@ interface Peer {
 
 const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
 
+/** How long an acknowledgement (a pong) is waited for before the bytes count as delivered anyway. */
+const ACK_TIMEOUT_MS = 10_000;
+
+/** Bytes sent to one node not yet acknowledged, and whether a ping covering them is out. */
+interface Unacked {
+  bytes: number;
+  pinging: boolean;
+}
+
 /** Which Services each node holds, and the frames that keep them current. */
 export class ServiceStream {
   /** This hub process's stream: revisions of another process mean nothing here. */
@@ -88,6 +99,9 @@ export class ServiceStream {
   readonly #legacyOwed = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #pump: ServicePump;
+  /** Per node and fleet-wide, bytes the fan-out sent that no pong has acknowledged yet. */
+  readonly #unacked = new Map<string, Unacked>();
+  #inflight = 0;
   #timer: NodeJS.Timeout | undefined;
   /** The protocol-1 `serviceSync` of the current set (invalidated on change). */
   #legacy: Buffer | undefined;
@@ -197,6 +211,9 @@ export class ServiceStream {
     this.#peers.delete(node);
     this.#legacyOwed.delete(node);
     this.#pump.forget(node);
+    const unacked = this.#unacked.get(node);
+    if (unacked) this.#inflight -= unacked.bytes;
+    this.#unacked.delete(node);
   }
 
   /** Brings the topics up to date and marks the nodes they concern (called by the coalescing timer; a welcome flushes first). */
@@ -284,23 +301,59 @@ export class ServiceStream {
     const session = this.deps.sessionOf(node);
     if (!session) return 'done';
     const high = this.#pump.limits.highWaterBytes;
+    // Full: the socket holds too much, or the window (the node's, or the fleet's) is spent until a pong.
+    const full = (): boolean => session.bufferedAmount > high || this.#room(node) <= 0;
     if (this.#legacyOwed.has(node)) {
-      if (session.bufferedAmount > high) return 'blocked';
+      if (full()) return 'blocked';
       this.#legacyOwed.delete(node);
-      session.sendFrame(this.#legacyFrame());
+      const frame = this.#legacyFrame();
+      session.sendFrame(frame);
+      this.#sent(node, session, frame.byteLength);
     }
     const peer = this.#peers.get(node);
     if (!peer) return 'done';
     let left = budget;
     for (const key of peer.dirty) {
-      if (session.bufferedAmount > high) return 'blocked';
+      if (full()) return 'blocked';
       if (left <= 0) return 'more';
-      const r = this.#bring(node, peer, session, key, left, false);
+      const r = this.#bring(node, peer, session, key, Math.min(left, this.#room(node)), false);
       left -= r.bytes;
-      if (!r.done) return session.bufferedAmount > high ? 'blocked' : 'more';
+      this.#sent(node, session, r.bytes);
+      if (!r.done) return full() ? 'blocked' : 'more';
       peer.dirty.delete(key);
     }
     return 'done';
+  }
+
+  /** Bytes the windows still allow to `node`. */
+  #room(node: string): number {
+    const { windowBytes, fleetWindowBytes } = this.#pump.limits;
+    return Math.min(windowBytes - (this.#unacked.get(node)?.bytes ?? 0), fleetWindowBytes - this.#inflight);
+  }
+
+  /** Counts bytes sent to `node` against the windows, and pings it to learn when it has read them. */
+  #sent(node: string, session: StreamSession, bytes: number): void {
+    if (bytes === 0 || !session.probe) return;
+    let u = this.#unacked.get(node);
+    if (!u) this.#unacked.set(node, (u = { bytes: 0, pinging: false }));
+    u.bytes += bytes;
+    this.#inflight += bytes;
+    if (!u.pinging) this.#ping(node, session, u);
+  }
+
+  #ping(node: string, session: StreamSession, u: Unacked): void {
+    u.pinging = true;
+    const covered = u.bytes; // what was sent before this ping: its pong acknowledges that much
+    void session.probe!(ACK_TIMEOUT_MS).then(() => {
+      // No pong in time counts as delivered too: a dead node is dropped by the session's liveness check.
+      if (this.#unacked.get(node) !== u) return;
+      u.bytes -= covered;
+      this.#inflight -= covered;
+      u.pinging = false;
+      if (u.bytes > 0) this.#ping(node, session, u);
+      this.#pump.wake(node);
+      this.#pump.nudge();
+    });
   }
 
   /**
