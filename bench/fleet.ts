@@ -144,17 +144,34 @@ async function main(): Promise<void> {
     // After a rollout that did not finish, the fleet is not in a state the next scenarios mean to start from.
     if (!whole) row('service, storm', 'skipped', 'the rollout did not finish');
     if (wanted.includes('service') && deployed && whole) {
-      const e = await endpointChange(run, replicas);
-      const types = Object.entries(e.flip)
-        .map(([t, c]) => `${t} ${c.frames}×/${f0(c.bytes / 1024)} KB`)
-        .join(', ');
-      row(
-        'endpoint flip',
-        `per node (of ${nodes}), ${e.endpoints} endpoints`,
-        `${f1(e.perNodeFrames)} frames, ${f0(e.perNodeBytes)} B`,
-      );
-      row('endpoint flip', 'whole fleet', types || 'nothing');
-      row('endpoint flip', 'largest node / settled after', `${f0(e.maxNodeBytes)} B / ${secs(e.settleMs)}`);
+      const e = await endpointChange(run, replicas, Math.min(timeoutMs, 120_000));
+      for (const [label, c] of [
+        ['Service created', e.create],
+        ['endpoint flip', e.flip],
+      ] as const) {
+        const types = Object.entries(c.frames)
+          .map(([t, x]) => `${t} ${x.frames}×/${f0(x.bytes / 1024)} KB`)
+          .join(', ');
+        row(
+          label,
+          `per node (of ${nodes}), ${e.endpoints} endpoints`,
+          `${f1(c.perNodeFrames)} frames, ${f0(c.perNodeBytes)} B`,
+        );
+        row(label, 'whole fleet', types || 'nothing');
+        row(
+          label,
+          'largest node / last frame after',
+          `${f0(c.maxNodeBytes)} B / ${secs(c.lastFrameMs)}${c.settled ? '' : ' (still arriving: NOT SETTLED)'}`,
+        );
+        row(
+          label,
+          'session drops (of them pong timeouts) / resyncs / connected at end',
+          `${c.drops} (${c.pongTimeouts}) / ${c.resyncs} / ${c.connected}`,
+        );
+        const warned = c.hubWarnings.slice(0, 3).map(([m, n]) => `${n}× "${m}"`);
+        row(label, 'hub warnings (most frequent)', warned.join('; ') || 'none');
+        loadRows(label, c.load);
+      }
     }
     if (wanted.includes('storm') && whole) {
       const s = await storm(run, deployed ? replicas : 0, timeoutMs);

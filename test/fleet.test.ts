@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRun } from '../bench/hollow/run.js';
-import { deploy, podCensus, register } from '../bench/hollow/scenarios.js';
+import { deploy, endpointChange, podCensus, register } from '../bench/hollow/scenarios.js';
 import { ROOT } from './support/cluster.js';
 
 const NODES = 50;
@@ -77,5 +77,18 @@ describe('a fleet of hollow nodes on a real hub', () => {
       podsRemoved: 0,
     });
     expect(stats.tally.badFrames).toBe(0);
+
+    // A Service over the Deployment reaches every node (each holds a pod in its namespace), then one
+    // endpoint's readiness flip does too; no session drops and no node is sent what it cannot apply.
+    const svc = await endpointChange(run, REPLICAS, 60_000);
+    for (const c of [svc.create, svc.flip])
+      expect({
+        settled: c.settled,
+        nodesReached: c.nodesReached,
+        drops: c.drops,
+        resyncs: c.resyncs,
+        connected: c.connected,
+      }).toEqual({ settled: true, nodesReached: NODES, drops: 0, resyncs: 0, connected: NODES });
+    expect(svc.flip.frames).toHaveProperty('serviceDelta');
   }, 600_000);
 });

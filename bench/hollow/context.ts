@@ -47,6 +47,8 @@ export interface FleetTally {
   podsRemoved: number;
   /** Frames from the hub that did not decode or validate. */
   badFrames: number;
+  /** Service frames a node could not apply (it asked for a `resync`, as the agent does). */
+  resyncs: number;
   /** Last few distinct errors (hub refusals, CSR failures), for the report. */
   errors: string[];
 }
@@ -64,6 +66,7 @@ export function emptyTally(): FleetTally {
     lastReadyAt: 0,
     podsRemoved: 0,
     badFrames: 0,
+    resyncs: 0,
     errors: [],
   };
 }

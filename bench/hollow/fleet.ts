@@ -52,6 +52,10 @@ export interface FleetStats {
   maxNodeServiceBytes: number;
   /** The harness's own longest event-loop lag (ms): were its nodes late, rather than the hub? */
   harnessMaxLagMs: number;
+  /** When the latest Service frame reached any node (ms epoch; 0: none). */
+  lastServiceFrameAt: number;
+  /** Nodes that received a Service frame since the counters were reset. */
+  nodesWithServiceFrames: number;
 }
 
 /** Differences of pod placement since `markAssignments`. */
@@ -185,7 +189,10 @@ export class HollowFleet {
     let maxNodeInBytes = 0;
     let maxNodeInFrames = 0;
     let maxNodeServiceBytes = 0;
+    let lastServiceFrameAt = 0;
+    let nodesWithServiceFrames = 0;
     for (const n of this.nodes) {
+      lastServiceFrameAt = Math.max(lastServiceFrameAt, n.lastServiceFrameAt);
       if (n.connected) connected++;
       if (n.firstWelcomeAt > 0) everWelcomed++;
       lastFirstWelcomeAt = Math.max(lastFirstWelcomeAt, n.firstWelcomeAt);
@@ -203,6 +210,7 @@ export class HollowFleet {
         if (isServiceFrame(type)) sb += c.bytes;
       }
       maxNodeServiceBytes = Math.max(maxNodeServiceBytes, sb);
+      if (sb > 0) nodesWithServiceFrames++;
       maxNodeInBytes = Math.max(maxNodeInBytes, b);
       maxNodeInFrames = Math.max(maxNodeInFrames, f);
     }
@@ -222,6 +230,8 @@ export class HollowFleet {
       maxNodeInFrames,
       maxNodeServiceBytes,
       harnessMaxLagMs: this.#ctx.wheel.maxLagMs,
+      lastServiceFrameAt,
+      nodesWithServiceFrames,
     };
   }
 

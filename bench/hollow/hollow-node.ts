@@ -24,8 +24,10 @@ import {
 } from '../../src/api/index.js';
 import { noteError, type FleetContext } from './context.js';
 import { NodeCounters } from './counters.js';
+import { peekServiceFrame } from './frame-peek.js';
 import type { HollowCredential } from './identity.js';
 import { NodePods } from './node-pods.js';
+import { ServiceRevisions } from './service-revs.js';
 import { jitter } from './wheel.js';
 
 /** Any frame: its type is read, the rest is left to the handler that knows it. */
@@ -43,10 +45,10 @@ const HANDLERS: Record<string, (node: HollowNode, ws: WebSocket, msg: Envelope) 
   podDelete: (node, _ws, msg) => node.pods.remove(HubPodDelete.parse(msg).pod.uid),
   // The endpoints are not used by a hollow node (no proxy); their frames and bytes are what is measured.
   serviceSync: () => undefined,
-  // Protocol 2: the node's Service set, then per-Service deltas (counted; a hollow node holds no table,
-  // so it never finds a gap and never asks for a resync).
-  serviceSet: () => undefined,
-  serviceDelta: () => undefined,
+  // Protocol 2: the node's Service set, then per-Service deltas: revisions are followed as the agent
+  // follows them (a gap asks for a resync; a reconnect offers the position reached), routes are not kept.
+  serviceSet: (node, ws, msg) => node.serviceFrame(ws, node.services.set(msg)),
+  serviceDelta: (node, ws, msg) => node.serviceFrame(ws, node.services.delta(msg)),
   logRequest: (node, _ws, msg) =>
     node.send({ type: 'logChunk', requestId: String(msg.requestId), data: '', done: true, error: 'hollow node' }),
   execRequest: (node, _ws, msg) =>
@@ -61,6 +63,10 @@ export type NodeState = 'idle' | 'joining' | 'dialing' | 'connected' | 'waiting'
 export class HollowNode {
   readonly counters = new NodeCounters();
   readonly pods: NodePods;
+  /** Where this node stands in the hub's Service stream. */
+  readonly services = new ServiceRevisions();
+  /** When the latest Service frame arrived (ms epoch; 0: none yet). */
+  lastServiceFrameAt = 0;
   state: NodeState = 'idle';
   /** When the current session was welcomed (ms epoch), 0 when not connected. */
   connectedAt = 0;
@@ -138,6 +144,15 @@ export class HollowNode {
     this.ctx.wheel.after(jitter(0, this.#heartbeatMs), () => this.#heartbeat(ws));
   }
 
+  /** A Service frame was applied; `miss` says why the node must ask for the whole set again. */
+  serviceFrame(ws: WebSocket, miss: string | undefined): void {
+    this.lastServiceFrameAt = Date.now();
+    if (miss === undefined || ws !== this.#ws) return;
+    this.ctx.tally.resyncs++;
+    noteError(this.ctx.tally, `${this.name}: resync: ${miss}`);
+    this.send({ type: 'resync', reason: miss.slice(0, 1000) });
+  }
+
   /** A hub `error` frame: a fatal one with a reason ends this node for good, as the agent does. */
   hubError(msg: Envelope): void {
     // Busy (protocol 2): the hub admits too many nodes at once; redial after the delay it names, as an agent does.
@@ -181,6 +196,7 @@ export class HollowNode {
   }
 
   #hello(ws: WebSocket): void {
+    const resume = this.services.resumePoint();
     const frame = encodeFrame({
       type: 'hello',
       protocol: PROTOCOL_VERSION,
@@ -196,6 +212,7 @@ export class HollowNode {
         capacity: { cpu: '4', memory: '8Gi', pods: String(this.ctx.tuning.podCapacity) },
         agentVersion: 'hollow',
       },
+      ...(resume ? { resume } : {}),
     } satisfies NodeToHub);
     this.counters.count('out', 'hello', frame.byteLength);
     ws.send(frame);
@@ -206,7 +223,9 @@ export class HollowNode {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     let msg: Envelope;
     try {
-      msg = decodeFrame(Envelope, bytes, { maxValues: MAX_HUB_FRAME_VALUES });
+      // Service frames: names and revisions only (`frame-peek.ts`: the routes are what the hub is measured on).
+      const service = peekServiceFrame(bytes);
+      msg = service ? Envelope.parse(service) : decodeFrame(Envelope, bytes, { maxValues: MAX_HUB_FRAME_VALUES });
     } catch (err) {
       this.ctx.tally.badFrames++;
       noteError(this.ctx.tally, `bad frame: ${errorMessage(err)}`);

@@ -40,8 +40,36 @@ export class HubProcess {
   #out = '';
   #err = '';
   #port = 0;
+  /** Warnings and errors the hub logged, counted by message (what a drop or a stall was, per the hub). */
+  readonly #warnings = new Map<string, number>();
+  #partial = '';
 
   constructor(private readonly opts: HubProcessOptions) {}
+
+  /** The hub's logged warnings and errors since the last call, by message, most frequent first. */
+  takeWarnings(): Array<[string, number]> {
+    const out = [...this.#warnings].sort((a, b) => b[1] - a[1]);
+    this.#warnings.clear();
+    return out;
+  }
+
+  /** Counts the warn/error lines of the hub's JSON log (pino levels 40 and up). */
+  #countWarnings(chunk: string): void {
+    const lines = (this.#partial + chunk).split('\n');
+    this.#partial = (lines.pop() ?? '').slice(-KEEP);
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const rec = JSON.parse(line) as { level?: number; msg?: string };
+        if ((rec.level ?? 0) >= 40 && rec.msg) {
+          const msg = rec.msg.slice(0, 120);
+          this.#warnings.set(msg, (this.#warnings.get(msg) ?? 0) + 1);
+        }
+      } catch {
+        // not a log record
+      }
+    }
+  }
 
   /** Process id of the running hub. */
   get pid(): number {
@@ -89,8 +117,14 @@ export class HubProcess {
     );
     this.#child = child;
     this.#out = '';
-    child.stdout?.on('data', (d: Buffer) => (this.#out = (this.#out + d.toString()).slice(-KEEP)));
-    child.stderr?.on('data', (d: Buffer) => (this.#err = (this.#err + d.toString()).slice(-KEEP)));
+    child.stdout?.on('data', (d: Buffer) => {
+      this.#out = (this.#out + d.toString()).slice(-KEEP);
+      this.#countWarnings(d.toString());
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      this.#err = (this.#err + d.toString()).slice(-KEEP);
+      this.#countWarnings(d.toString());
+    });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const m = /serving (https?:\/\/\S+)/.exec(this.#out);

@@ -161,14 +161,37 @@ export async function deploy(run: FleetRun, replicas: number, timeoutMs: number)
   return { replicas, ...r, flaps: run.watch.flapCount, drops: after.tally.drops - before.tally.drops };
 }
 
-export interface EndpointFigures {
-  endpoints: number;
-  /** What the fleet received for one endpoint's readiness flip (Ready → not Ready), by frame type. */
-  flip: FrameCounts;
+/** What one Service change cost the fleet. */
+export interface ServiceChangeFigures {
+  /** Service frames the fleet received in the window, by type. */
+  frames: FrameCounts;
   perNodeBytes: number;
   perNodeFrames: number;
   maxNodeBytes: number;
-  settleMs: number;
+  /** Nodes that received any Service frame in the window. */
+  nodesReached: number;
+  /** Change → the last Service frame reached a node (every node has seen the change); 0: none came. */
+  lastFrameMs: number;
+  /** Whether the Service frames went quiet within the timeout (false: a reconnect loop, say). */
+  settled: boolean;
+  /** Sessions dropped, and Service frames a node could not apply (it asked for a resync), in the window. */
+  drops: number;
+  resyncs: number;
+  /** Of the drops: sessions the harness ended because the hub's pong was late (by the agent's rule). */
+  pongTimeouts: number;
+  /** Nodes connected at the end of the window. */
+  connected: number;
+  /** What the hub warned about in the window (message, count), most frequent first. */
+  hubWarnings: Array<[string, number]>;
+  load: LoadFigures;
+}
+
+export interface EndpointFigures {
+  endpoints: number;
+  /** The Service created over the Deployment: every node is sent its route. */
+  create: ServiceChangeFigures;
+  /** One endpoint's readiness flip (Ready → not Ready) under it. */
+  flip: ServiceChangeFigures;
 }
 
 /**
@@ -206,32 +229,79 @@ async function settle(run: FleetRun, quietMs: number, timeoutMs: number): Promis
   return since;
 }
 
-/** A Service over the Deployment; then one endpoint flips to not Ready: what did each node get? */
-export async function endpointChange(run: FleetRun, replicas: number): Promise<EndpointFigures> {
+/** Runs `change` and measures the Service frames it sends the fleet until they go quiet for `quietMs`. */
+async function serviceChange(
+  run: FleetRun,
+  change: () => Promise<void>,
+  quietMs: number,
+  timeoutMs: number,
+): Promise<ServiceChangeFigures> {
   const n = run.opts.nodes;
   await run.harness.send({ cmd: 'resetCounters' });
-  await run.http.json('POST', '/api/v1/namespaces/default/services', fleetService());
-  await settle(run, 2000, 120_000);
-  await run.harness.send({ cmd: 'resetCounters' });
+  const before = await run.harness.send({ cmd: 'stats' });
+  run.hub.takeWarnings();
   const t0 = Date.now();
-  const flipped = await run.harness.send({ cmd: 'setReady', ready: false });
-  if (!flipped) throw new Error('no pod to flip: the fleet holds none');
-  const quietSince = await settle(run, 2000, 60_000);
+  const r = await withLoad(run, async () => {
+    await change();
+    const settled = await settle(run, quietMs, timeoutMs).then(
+      () => true,
+      (err: unknown) => {
+        run.log(`  ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      },
+    );
+    return { settled };
+  });
   const s = await run.harness.send({ cmd: 'stats' });
-  await run.harness.send({ cmd: 'setReady', ready: undefined, uid: flipped.uid });
-  await settle(run, 1000, 60_000);
-  // The flip's cost is its Service frames; the fleet's background traffic in the same window is not.
-  const flip = pickCounts(s.framesIn, isServiceFrame);
-  const bytes = Object.values(flip).reduce((a, c) => a + c.bytes, 0);
-  const frames = Object.values(flip).reduce((a, c) => a + c.frames, 0);
+  const frames = pickCounts(s.framesIn, isServiceFrame);
+  const bytes = Object.values(frames).reduce((a, c) => a + c.bytes, 0);
+  const count = Object.values(frames).reduce((a, c) => a + c.frames, 0);
   return {
-    endpoints: replicas,
-    flip,
+    frames,
     perNodeBytes: bytes / n,
-    perNodeFrames: frames / n,
+    perNodeFrames: count / n,
     maxNodeBytes: s.maxNodeServiceBytes,
-    settleMs: quietSince - t0,
+    nodesReached: s.nodesWithServiceFrames,
+    lastFrameMs: s.lastServiceFrameAt > t0 ? s.lastServiceFrameAt - t0 : 0,
+    settled: r.settled,
+    drops: s.tally.drops - before.tally.drops,
+    resyncs: s.tally.resyncs - before.tally.resyncs,
+    pongTimeouts: s.tally.pongTimeouts - before.tally.pongTimeouts,
+    connected: s.connected,
+    hubWarnings: run.hub.takeWarnings(),
+    load: r.load,
   };
+}
+
+/**
+ * A Service over the Deployment (every node is sent a route of `replicas` endpoints); then one
+ * endpoint flips to not Ready: what did each node get, how long until all had it, what did it cost
+ * the hub (its longest event-loop block), and did any session drop?
+ */
+export async function endpointChange(run: FleetRun, replicas: number, timeoutMs = 120_000): Promise<EndpointFigures> {
+  const create = await serviceChange(
+    run,
+    async () => void (await run.http.json('POST', '/api/v1/namespaces/default/services', fleetService())),
+    2000,
+    timeoutMs,
+  );
+  run.log(
+    `  Service created: ${Math.round(create.perNodeBytes)} B per node, last frame after ${create.lastFrameMs} ms, ${create.drops} drops`,
+  );
+  for (const [msg, count] of create.hubWarnings.slice(0, 5)) run.log(`  hub warned ${count}×: ${msg}`);
+  let flipped: { uid: string } | undefined;
+  const flip = await serviceChange(
+    run,
+    async () => {
+      flipped = (await run.harness.send({ cmd: 'setReady', ready: false })) ?? undefined;
+      if (!flipped) throw new Error('no pod to flip: the fleet holds none');
+    },
+    2000,
+    Math.min(timeoutMs, 60_000),
+  );
+  if (flipped) await run.harness.send({ cmd: 'setReady', ready: undefined, uid: flipped.uid });
+  await settle(run, 1000, 60_000).catch(() => undefined);
+  return { endpoints: replicas, create, flip };
 }
 
 export interface StormFigures {

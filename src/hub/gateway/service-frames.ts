@@ -81,3 +81,24 @@ export function assembleServiceSet(
     encodeFrame(keep),
   ]);
 }
+
+/**
+ * Endpoints in one frame of the Service stream: about 150 B each, so a frame stays near 60 KB. A
+ * larger route goes as several frames (`ServiceTopic.parts`), so no write to a node is bigger than
+ * this, a node decodes it in small steps, and the fan-out can yield and interleave nodes between
+ * frames (Kubernetes' EndpointSlices split a Service's endpoints for the same reasons).
+ */
+export const SERVICE_CHUNK_ENDPOINTS = 400;
+
+/** `items` in consecutive pieces of at most `size` (at least one piece, possibly empty). */
+export function piecesOf<T>(items: readonly T[], size: number): T[][] {
+  if (items.length <= size) return [[...items]];
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Ready endpoints first (a node holding the first part of a route can already send traffic). */
+export function readyFirst(endpoints: readonly RouteEndpoint[]): RouteEndpoint[] {
+  return [...endpoints.filter((e) => e.ready), ...endpoints.filter((e) => !e.ready)];
+}

@@ -4,6 +4,7 @@ import { typeByKind } from '../../api/index.js';
 import type { Endpoints, Pod, Service } from '../../api/index.js';
 import { HubSession } from '../../edge-node/index.js';
 import { RawNode, nodeInfo, startGatewayHub, until, type TestHub } from './testing/raw-node.js';
+import { viewOf } from './testing/service-view.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const SVC = typeByKind('v1', 'Service')!;
@@ -86,28 +87,35 @@ describe('Service stream: per-node sets, endpoint deltas, resync and resume', ()
         .sort();
     expect(names(caller)).toEqual(['other/gate', 'shop/web']);
     expect(names(bystander)).toEqual(['other/gate', 'other/private']);
-    const web = caller.of('serviceSet')[0]!.services.find((e) => e.route.name === 'web')!;
-    expect(web.route.endpoints).toHaveLength(1000);
+    // 1,000 endpoints go in parts of at most 400: the set holds the first, patches bring the rest.
+    const first = caller.of('serviceSet')[0]!.services.find((e) => e.route.name === 'web')!;
+    expect(first.route.endpoints).toHaveLength(400);
+    await until(() => viewOf(caller.frames).route('shop', 'web')?.endpoints.length === 1000, 'the whole route');
+    expect(caller.of('serviceDelta')).toHaveLength(2);
+    const whole = viewOf(caller.frames);
+    expect(whole.misses).toEqual([]);
+    const held = whole.routes.get('shop/web')!.rev;
 
+    const seen = caller.frames.length;
     await t.hub.api.update(EP, {
       ...(await t.hub.api.get<Endpoints>(EP, 'shop', 'web')),
       ...endpoints('web', 'shop', 'host', 1000, [7]),
     });
-    await until(() => caller.of('serviceDelta').length > 0, 'the endpoint delta');
-    const at = caller.frames.findIndex((f) => f.msg.type === 'serviceDelta');
-    const delta = caller.frames[at]!;
+    await until(() => caller.frames.length > seen, 'the endpoint delta');
+    const delta = caller.frames[seen]!;
     expect(delta.msg).toMatchObject({
       type: 'serviceDelta',
       namespace: 'shop',
       name: 'web',
-      prev: web.rev,
+      prev: held,
       endpoints: { upsert: [{ pod: { name: 'web-7' }, ready: false }], remove: [] },
     });
     const setBytes = caller.frames.find((f) => f.msg.type === 'serviceSet')!.bytes;
     console.log(
-      `[service-stream] 1,000 endpoints: whole set ${setBytes} B; one readiness flip ${delta.bytes} B per node`,
+      `[service-stream] 1,000 endpoints: set ${setBytes} B (first part); one readiness flip ${delta.bytes} B per node`,
     );
     expect(delta.bytes).toBeLessThan(400);
+    expect(viewOf(caller.frames).misses).toEqual([]);
     expect(bystander.of('serviceDelta')).toHaveLength(0);
     await caller.close();
     await bystander.close();
@@ -116,37 +124,39 @@ describe('Service stream: per-node sets, endpoint deltas, resync and resume', ()
   it('resumes a reconnecting node from its revision, and answers a resync with the whole set', async () => {
     await t.hub.api.create(POD, pod('client-1', 'shop', 'resumer'));
     const first = await RawNode.connect(t.url, t.token, 'resumer');
-    const set = first.of('serviceSet')[0]!;
+    await until(() => viewOf(first.frames).route('shop', 'web')?.endpoints.length === 1000, 'the whole route');
+    const set = viewOf(first.frames).resumePoint()!;
     await first.close();
 
     // Unchanged while it was away: everything is kept, nothing resent.
-    const back = await RawNode.connect(t.url, t.token, 'resumer', {
-      resume: { epoch: set.epoch, revision: set.revision },
-    });
+    const back = await RawNode.connect(t.url, t.token, 'resumer', { resume: set });
     const resumed = back.of('serviceSet')[0]!;
     expect(resumed.services).toHaveLength(0);
     expect(resumed.keep.map((k) => k.name).sort()).toEqual(['gate', 'web']);
     await back.close();
 
-    // One Service changed while away: only that one comes whole (the hosting node sees the change go out).
-    const seen = host.of('serviceDelta').length;
+    // One Service changed while away: it is kept at the revision the node had, and the change follows.
+    const seen = host.frames.length;
     await t.hub.api.update(EP, {
       ...(await t.hub.api.get<Endpoints>(EP, 'shop', 'web')),
       ...endpoints('web', 'shop', 'host', 999),
     });
-    await until(() => host.of('serviceDelta').length > seen, 'the stream to move on');
+    await until(() => host.frames.length > seen, 'the stream to move on');
     const later = await RawNode.connect(t.url, t.token, 'resumer', {
       resume: { epoch: set.epoch, revision: resumed.revision },
     });
     const partial = later.of('serviceSet')[0]!;
-    expect(partial.services.map((e) => e.route.name)).toEqual(['web']);
-    expect(partial.keep.map((k) => k.name)).toEqual(['gate']);
+    expect(partial.services).toHaveLength(0);
+    expect(partial.keep.map((k) => k.name).sort()).toEqual(['gate', 'web']);
+    await until(() => later.of('serviceDelta').length > 0, 'the missed change');
+    expect(later.of('serviceDelta')[0]).toMatchObject({ name: 'web', endpoints: { remove: ['uid-web-999'] } });
 
     // Another hub process's epoch resumes nothing.
     const stranger = await RawNode.connect(t.url, t.token, 'stranger', {
       resume: { epoch: 'another-hub', revision: 1e6 },
     });
     expect(stranger.of('serviceSet')[0]!.services.map((e) => e.route.name)).toEqual(['gate']);
+    expect(stranger.of('serviceSet')[0]!.keep).toEqual([]);
     await stranger.close();
 
     later.send({ type: 'resync', reason: 'test: a delta was missed' });
@@ -157,6 +167,9 @@ describe('Service stream: per-node sets, endpoint deltas, resync and resume', ()
         .services.map((e) => e.route.name)
         .sort(),
     ).toEqual(['gate', 'web']);
+    const afterResync = later.frames.slice(later.frames.findLastIndex((f) => f.msg.type === 'serviceSet'));
+    await until(() => viewOf(later.frames).route('shop', 'web')?.endpoints.length === 999, 'the whole route again');
+    expect(viewOf(afterResync).misses).toEqual([]);
     await later.close();
   });
 

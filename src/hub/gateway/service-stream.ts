@@ -3,35 +3,43 @@
  *
  * - Per-node relevance: a node holds the NodePort Services (it serves them) and the Services of the
  *   namespaces its pods need (`node-interest.ts`). Nothing else reaches it.
- * - Deltas: after a node's first `serviceSet`, a change of one Service is one `serviceDelta` (an
- *   endpoints patch of a few hundred bytes for a readiness flip), encoded once and sent, the same
- *   buffer, to every node holding that Service. Changes are coalesced over `coalesceMs`.
+ * - Encoded once: a change of one Service becomes a `ServiceTopic` whose frames (the endpoints patch
+ *   of a readiness flip, a few hundred bytes; or the whole route, in parts of bounded size) are
+ *   encoded once and sent, the same buffers, to every node concerned. Changes are coalesced over
+ *   `coalesceMs`.
+ * - State, not queues: per node the stream keeps which revision of each Service it holds and which
+ *   Services it is behind on. The fan-out (`service-pump.ts`) serves nodes in short turns, skips a
+ *   node whose socket is full, and when it comes back to it sends what brings it from the revision it
+ *   holds to the newest: the changes since (when the topic's history still has them and they are
+ *   cheaper) or the whole route. A slow node costs the hub a set of keys, never a backlog of frames.
  * - Level-triggered safety: every Service carries the stream revision of its last change; a patch
  *   names the revision it applies to, so a node that missed one asks for a `resync` (a whole set).
- * - Resumption: a node reconnecting to the same hub process (`epoch`) with the revision it reached is
- *   sent only the Services changed since; the rest it is told to keep.
- * - Protocol-1 nodes get the whole `serviceSync` of every Service on every change, encoded once.
+ * - Resumption: a node reconnecting to the same hub process (`epoch`) with the revision it reached
+ *   keeps the Services unchanged since, and is sent the changes of the others since the revision it
+ *   held them at (or their whole routes).
+ * - Protocol-1 nodes get the whole `serviceSync` of every Service on every change, encoded once, the
+ *   newest one when their socket has room.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger, Node, RouteEndpoint, Service, ServiceKey, ServiceRoute } from '../../api/index.js';
-import { encodeFrame } from '../../api/index.js';
+import type { Logger, Node, RouteEndpoint, Service, ServiceKey } from '../../api/index.js';
+import { encodeFrame, errorMessage } from '../../api/index.js';
 import { jsonEqual } from '../reconcile/index.js';
 import type { InterestChange, NodeInterest } from './node-interest.js';
 import { serviceRoute, zoneOf, type RouteSources } from './routes.js';
-import {
-  assembleServiceSet,
-  encodeEntry,
-  encodePatchDelta,
-  encodeRemovedDelta,
-  encodeRouteDelta,
-} from './service-frames.js';
+import { SERVICE_CHUNK_ENDPOINTS, assembleServiceSet, encodeRemovedDelta } from './service-frames.js';
+import { DEFAULT_PUMP_LIMITS, ServicePump, type ServeResult, type ServicePumpLimits } from './service-pump.js';
+import { ServiceTopic } from './service-topic.js';
 
 /** What the stream needs of a node session. */
 export interface StreamSession {
   readonly nodeName: string | undefined;
   /** The protocol version the session speaks. */
   readonly protocol: number;
+  /** Bytes written to the session and not yet handed to the network. */
+  readonly bufferedAmount: number;
   sendFrame(frame: Buffer): void;
+  /** Pings the node: true once it answers (it has read everything sent before), false after `timeoutMs`. */
+  probe?(timeoutMs: number): Promise<boolean>;
 }
 
 export interface ServiceStreamDeps extends RouteSources {
@@ -45,43 +53,76 @@ export interface ServiceStreamDeps extends RouteSources {
   logger: Logger;
   /** How long changes are gathered before they are sent (default 50 ms). */
   coalesceMs?: number;
+  /** Endpoints per frame (default `SERVICE_CHUNK_ENDPOINTS`). */
+  chunkEndpoints?: number;
+  /** Bounds of the fan-out (tests shrink them). */
+  pump?: Partial<ServicePumpLimits>;
 }
 
-interface Topic extends ServiceKey {
-  rev: number;
-  route: ServiceRoute;
-  byUid: Map<string, RouteEndpoint>;
-  nodePort: boolean;
-  /** Cached encodings of this revision (`{rev, route}` and the whole-route delta). */
-  entry?: Buffer;
-  full?: Buffer;
+/** What the stream keeps per protocol-2 node: revisions held, routes under way, Services it is behind on. */
+interface Peer {
+  held: Map<string, number>;
+  /** Whole routes being sent in parts: the revision and the next part. */
+  sending: Map<string, { rev: number; next: number }>;
+  dirty: Set<string>;
 }
 
 const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
+
+/** How long an acknowledgement (a pong) is waited for before the bytes count as delivered anyway. */
+const ACK_TIMEOUT_MS = 10_000;
+
+/** Bytes sent to one node not yet acknowledged, and whether a ping covering them is out. */
+interface Unacked {
+  bytes: number;
+  pinging: boolean;
+}
 
 /** Which Services each node holds, and the frames that keep them current. */
 export class ServiceStream {
   /** This hub process's stream: revisions of another process mean nothing here. */
   readonly epoch = randomUUID();
   #revision = 0;
-  readonly #topics = new Map<string, Topic>();
+  readonly #next = (): number => ++this.#revision;
+  readonly #chunk: number;
+  readonly #topics = new Map<string, ServiceTopic>();
+  /** Removal frames of deleted Services, while some node still holds them. */
+  readonly #tombstones = new Map<string, Buffer>();
   readonly #byNamespace = new Map<string, Set<string>>();
   readonly #nodePort = new Set<string>();
   /** node name → keys of Services with an endpoint there (its address, mesh port and zone are in them). */
   readonly #byEndpointNode = new Map<string, Set<string>>();
-  /** node → keys it holds (every protocol-2 node sent its set), and key → nodes holding it. */
-  readonly #held = new Map<string, Set<string>>();
+  /** Protocol-2 nodes sent their set, and key → nodes holding (or being sent) it. */
+  readonly #peers = new Map<string, Peer>();
   readonly #holders = new Map<string, Set<string>>();
+  /** Protocol-1 nodes owed the current `serviceSync`. */
+  readonly #legacyOwed = new Set<string>();
   readonly #dirty = new Set<string>();
+  readonly #pump: ServicePump;
+  /** Per node and fleet-wide, bytes the fan-out sent that no pong has acknowledged yet. */
+  readonly #unacked = new Map<string, Unacked>();
+  #inflight = 0;
   #timer: NodeJS.Timeout | undefined;
   /** The protocol-1 `serviceSync` of the current set (invalidated on change). */
   #legacy: Buffer | undefined;
 
-  constructor(private readonly deps: ServiceStreamDeps) {}
+  constructor(private readonly deps: ServiceStreamDeps) {
+    this.#chunk = Math.max(1, deps.chunkEndpoints ?? SERVICE_CHUNK_ENDPOINTS);
+    this.#pump = new ServicePump(
+      (node, budget) => this.#serve(node, budget),
+      { ...DEFAULT_PUMP_LIMITS, ...deps.pump },
+      (node, err) => deps.logger.warn({ node, err: errorMessage(err) }, 'could not send a node its Services'),
+    );
+  }
 
   /** The stream's current revision. */
   get revision(): number {
     return this.#revision;
+  }
+
+  /** Nodes still owed frames (a fleet-wide change is fully sent when this is 0). */
+  get pending(): number {
+    return this.#pump.waiting;
   }
 
   /** A Service or its Endpoints changed. */
@@ -105,21 +146,21 @@ export class ServiceStream {
     if (this.#dirty.size > 0) this.#schedule();
   }
 
-  /** Nodes started or stopped needing a namespace's Services: they are sent them, or told to drop them. */
+  /**
+   * Nodes started or stopped needing a namespace's Services: they are sent them, or told to drop them,
+   * at once (the pod that caused it is sent right after, and its first call must find them).
+   */
   interestChanged(changes: readonly InterestChange[]): void {
     for (const { node, namespace, gained } of changes) {
-      const session = this.#v2(node);
-      if (!session) continue;
+      const peer = this.#peers.get(node);
+      const session = peer && this.deps.sessionOf(node);
+      if (!peer || !session) continue;
       const keys = namespace === '*' ? this.#topics.keys() : (this.#byNamespace.get(namespace) ?? []);
       for (const key of keys) {
         const topic = this.#topics.get(key);
         if (!topic || topic.nodePort) continue;
-        const holds = this.#held.get(node)?.has(key) ?? false;
-        if (gained && !holds) this.#sendWhole(session, node, topic);
-        else if (!gained && holds && !this.deps.interest.wants(node, topic.namespace)) {
-          this.#release(node, key);
-          session.sendFrame(encodeRemovedDelta(topic, topic.rev));
-        }
+        const holds = peer.held.has(key) || peer.sending.has(key);
+        if (gained !== holds) this.#bring(node, peer, session, key, Infinity, true);
       }
     }
   }
@@ -129,9 +170,10 @@ export class ServiceStream {
     const node = session.nodeName;
     if (!node) return;
     this.flush();
-    if (session.protocol < 2) return session.sendFrame(this.#legacyFrame());
     this.disconnected(node);
-    this.#held.set(node, new Set());
+    if (session.protocol < 2) return session.sendFrame(this.#legacyFrame());
+    const peer: Peer = { held: new Map(), sending: new Map(), dirty: new Set() };
+    this.#peers.set(node, peer);
     const from = resume?.epoch === this.epoch && resume.revision <= this.#revision ? resume.revision : undefined;
     const entries: Buffer[] = [];
     const keep: Array<ServiceKey & { rev: number }> = [];
@@ -139,11 +181,22 @@ export class ServiceStream {
       const topic = this.#topics.get(key);
       if (!topic) continue;
       this.#hold(node, key);
-      if (from !== undefined && topic.rev <= from)
-        keep.push({ namespace: topic.namespace, name: topic.name, rev: topic.rev });
-      else entries.push((topic.entry ??= encodeEntry(topic.rev, topic.route)));
+      const had = from === undefined ? undefined : topic.revAsOf(from);
+      if (had !== undefined && (had === topic.rev || topic.chainFrom(had))) {
+        // Kept at the revision it had; the changes since follow (the node checks it holds that revision).
+        keep.push({ namespace: topic.namespace, name: topic.name, rev: had });
+        peer.held.set(key, had);
+        if (had !== topic.rev) peer.dirty.add(key);
+        continue;
+      }
+      entries.push(topic.entry());
+      if (topic.parts().length > 1) {
+        peer.sending.set(key, { rev: topic.rev, next: 1 });
+        peer.dirty.add(key);
+      } else peer.held.set(key, topic.rev);
     }
     session.sendFrame(assembleServiceSet(this.epoch, this.#revision, entries, keep));
+    if (peer.dirty.size > 0) this.#pump.wake(node);
   }
 
   /** The node asked for a whole set (it missed a delta). */
@@ -153,11 +206,17 @@ export class ServiceStream {
 
   /** The node's session closed: it holds nothing the stream must keep current. */
   disconnected(node: string): void {
-    for (const key of this.#held.get(node) ?? []) this.#holders.get(key)?.delete(node);
-    this.#held.delete(node);
+    const peer = this.#peers.get(node);
+    if (peer) for (const key of [...peer.held.keys(), ...peer.sending.keys()]) this.#release(node, key);
+    this.#peers.delete(node);
+    this.#legacyOwed.delete(node);
+    this.#pump.forget(node);
+    const unacked = this.#unacked.get(node);
+    if (unacked) this.#inflight -= unacked.bytes;
+    this.#unacked.delete(node);
   }
 
-  /** Sends what changed since the last flush (called by the coalescing timer; a welcome flushes first). */
+  /** Brings the topics up to date and marks the nodes they concern (called by the coalescing timer; a welcome flushes first). */
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -168,14 +227,18 @@ export class ServiceStream {
     for (const key of keys) changed = this.#update(key) || changed;
     if (!changed) return;
     this.#legacy = undefined;
-    let legacy: Buffer | undefined;
-    for (const s of this.deps.sessions()) if (s.protocol < 2) s.sendFrame((legacy ??= this.#legacyFrame()));
+    for (const s of this.deps.sessions())
+      if (s.protocol < 2 && s.nodeName !== undefined) {
+        this.#legacyOwed.add(s.nodeName);
+        this.#pump.wake(s.nodeName);
+      }
   }
 
-  /** Stops the coalescing timer. */
+  /** Stops the coalescing timer and the fan-out. */
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#pump.stop();
   }
 
   #schedule(): void {
@@ -183,108 +246,197 @@ export class ServiceStream {
     this.#timer = setTimeout(() => this.flush(), this.deps.coalesceMs ?? 50);
   }
 
-  /** Brings one Service's topic up to date and sends its delta; false when nothing changed. */
+  /** Brings one Service's topic up to date and marks the nodes it concerns; false when nothing changed. */
   #update(key: string): boolean {
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
-    const svc = this.deps.services.get(namespace, name);
+    const svc = this.deps.services.get(namespace, key.slice(slash + 1));
     const old = this.#topics.get(key);
     if (!svc) {
       if (!old) return false;
-      this.#drop(old);
-      const frame = encodeRemovedDelta(old, ++this.#revision);
-      for (const node of [...(this.#holders.get(key) ?? [])]) {
-        this.#release(node, key);
-        this.deps.sessionOf(node)?.sendFrame(frame);
-      }
+      this.#unindex(old);
+      this.#topics.delete(key);
+      if (this.#holders.has(key)) this.#tombstones.set(key, encodeRemovedDelta(old, this.#next()));
+      this.#owe(this.#holders.get(key) ?? [], key);
       return true;
     }
     const route = serviceRoute(svc, this.deps);
-    if (old && sameSpec(old.route, route)) return this.#patch(old, route);
-    const topic = this.#set(key, route);
-    // A Service new to the stream, or whose ports or type changed: whole routes to every node that
-    // needs it, a removal to nodes that held it and no longer need it (a NodePort turned ClusterIP).
-    for (const node of [...(this.#holders.get(key) ?? [])])
-      if (!this.#wants(node, topic)) {
-        this.#release(node, key);
-        this.deps.sessionOf(node)?.sendFrame(encodeRemovedDelta(topic, topic.rev));
+    let topic: ServiceTopic;
+    if (old && sameSpec(old, route)) {
+      const upsert: RouteEndpoint[] = [];
+      const uids = new Set<string>();
+      for (const e of route.endpoints) {
+        uids.add(e.pod.uid);
+        const before = old.byUid.get(e.pod.uid);
+        if (!before || !jsonEqual(before, e)) upsert.push(e);
       }
-    const nodes = topic.nodePort ? [...this.#v2Nodes()] : this.deps.interest.nodesFor(namespace);
-    for (const node of nodes) {
-      const session = this.#v2(node);
-      if (session) this.#sendWhole(session, node, topic);
-    }
-    return true;
-  }
-
-  /** The endpoints of a Service changed (or not): one patch to every node holding it. */
-  #patch(old: Topic, route: ServiceRoute): boolean {
-    const upsert: RouteEndpoint[] = [];
-    const byUid = new Map<string, RouteEndpoint>();
-    for (const e of route.endpoints) {
-      byUid.set(e.pod.uid, e);
-      const before = old.byUid.get(e.pod.uid);
-      if (!before || !jsonEqual(before, e)) upsert.push(e);
-    }
-    const remove = [...old.byUid.keys()].filter((uid) => !byUid.has(uid));
-    if (upsert.length === 0 && remove.length === 0) return false;
-    const prev = old.rev;
-    const topic = this.#set(keyOf(old.namespace, old.name), route);
-    const holders = this.#holders.get(keyOf(old.namespace, old.name));
-    if (!holders || holders.size === 0) return true;
-    const frame = encodePatchDelta(old, topic.rev, prev, upsert, remove);
-    for (const node of holders) this.deps.sessionOf(node)?.sendFrame(frame);
-    return true;
-  }
-
-  /** Stores a route as the topic's next revision and keeps the indexes. */
-  #set(key: string, route: ServiceRoute): Topic {
-    const old = this.#topics.get(key);
+      const remove = [...old.byUid.keys()].filter((uid) => !uids.has(uid));
+      if (upsert.length === 0 && remove.length === 0) return false;
+      topic = old.patched(route, upsert, remove, this.#next);
+    } else topic = ServiceTopic.whole(route, this.#next, this.#chunk);
     if (old) this.#unindex(old);
-    const topic: Topic = {
-      namespace: route.namespace,
-      name: route.name,
-      rev: ++this.#revision,
-      route,
-      byUid: new Map(route.endpoints.map((e) => [e.pod.uid, e])),
-      nodePort: route.ports.some((p) => p.nodePort !== undefined),
-    };
+    this.#index(key, topic);
+    // Holders get the change (or a removal, if they no longer need it: a NodePort turned ClusterIP);
+    // nodes that need a new or reshaped Service and do not hold it get it whole.
+    this.#owe(this.#holders.get(key) ?? [], key);
+    if (!old || !sameSpec(old, route)) {
+      const nodes = topic.nodePort ? this.#peers.keys() : this.deps.interest.nodesFor(namespace);
+      this.#owe(nodes, key);
+    }
+    return true;
+  }
+
+  /** `key` changed for these nodes: each is served in a coming turn of the fan-out. */
+  #owe(nodes: Iterable<string>, key: string): void {
+    for (const node of nodes) {
+      const peer = this.#peers.get(node);
+      if (!peer) continue;
+      peer.dirty.add(key);
+      this.#pump.wake(node);
+    }
+  }
+
+  /** One turn of the fan-out for one node: what it is owed, up to `budget` bytes. */
+  #serve(node: string, budget: number): ServeResult {
+    const session = this.deps.sessionOf(node);
+    if (!session) return 'done';
+    const high = this.#pump.limits.highWaterBytes;
+    // Full: the socket holds too much, or the window (the node's, or the fleet's) is spent until a pong.
+    const full = (): boolean => session.bufferedAmount > high || this.#room(node) <= 0;
+    if (this.#legacyOwed.has(node)) {
+      if (full()) return 'blocked';
+      this.#legacyOwed.delete(node);
+      const frame = this.#legacyFrame();
+      session.sendFrame(frame);
+      this.#sent(node, session, frame.byteLength);
+    }
+    const peer = this.#peers.get(node);
+    if (!peer) return 'done';
+    let left = budget;
+    for (const key of peer.dirty) {
+      if (full()) return 'blocked';
+      if (left <= 0) return 'more';
+      const r = this.#bring(node, peer, session, key, Math.min(left, this.#room(node)), false);
+      left -= r.bytes;
+      this.#sent(node, session, r.bytes);
+      if (!r.done) return full() ? 'blocked' : 'more';
+      peer.dirty.delete(key);
+    }
+    return 'done';
+  }
+
+  /** Bytes the windows still allow to `node`. */
+  #room(node: string): number {
+    const { windowBytes, fleetWindowBytes } = this.#pump.limits;
+    return Math.min(windowBytes - (this.#unacked.get(node)?.bytes ?? 0), fleetWindowBytes - this.#inflight);
+  }
+
+  /** Counts bytes sent to `node` against the windows, and pings it to learn when it has read them. */
+  #sent(node: string, session: StreamSession, bytes: number): void {
+    if (bytes === 0 || !session.probe) return;
+    let u = this.#unacked.get(node);
+    if (!u) this.#unacked.set(node, (u = { bytes: 0, pinging: false }));
+    u.bytes += bytes;
+    this.#inflight += bytes;
+    if (!u.pinging) this.#ping(node, session, u);
+  }
+
+  #ping(node: string, session: StreamSession, u: Unacked): void {
+    u.pinging = true;
+    const covered = u.bytes; // what was sent before this ping: its pong acknowledges that much
+    void session.probe!(ACK_TIMEOUT_MS).then(() => {
+      // No pong in time counts as delivered too: a dead node is dropped by the session's liveness check.
+      if (this.#unacked.get(node) !== u) return;
+      u.bytes -= covered;
+      this.#inflight -= covered;
+      u.pinging = false;
+      if (u.bytes > 0) this.#ping(node, session, u);
+      this.#pump.wake(node);
+      this.#pump.nudge();
+    });
+  }
+
+  /**
+   * Writes what brings `node` from what it holds of `key` to the current topic: nothing, a removal,
+   * the changes since, or the whole route (in parts: up to `budget` bytes and while the socket has
+   * room, unless `force`). `done` is false when parts are left for a later turn.
+   */
+  #bring(
+    node: string,
+    peer: Peer,
+    session: StreamSession,
+    key: string,
+    budget: number,
+    force: boolean,
+  ): { bytes: number; done: boolean } {
+    const topic = this.#topics.get(key);
+    if (!topic || !this.#wants(node, topic)) {
+      if (!peer.held.has(key) && !peer.sending.has(key)) return { bytes: 0, done: true };
+      const frame = topic ? topic.removedFrame() : this.#tombstones.get(key);
+      this.#release(node, key);
+      if (!frame) return { bytes: 0, done: true };
+      session.sendFrame(frame);
+      return { bytes: frame.byteLength, done: true };
+    }
+    const held = peer.held.get(key);
+    if (held === topic.rev) return { bytes: 0, done: true };
+    let bytes = 0;
+    let cursor = peer.sending.get(key);
+    if (!cursor || cursor.rev !== topic.rev) {
+      const chain = held === undefined ? undefined : topic.chainFrom(held);
+      if (chain) {
+        for (const frame of chain) {
+          session.sendFrame(frame);
+          bytes += frame.byteLength;
+        }
+        peer.held.set(key, topic.rev);
+        return { bytes, done: true };
+      }
+      this.#hold(node, key);
+      peer.held.delete(key);
+      peer.sending.set(key, (cursor = { rev: topic.rev, next: 0 }));
+    }
+    const parts = topic.parts();
+    const high = this.#pump.limits.highWaterBytes;
+    while (cursor.next < parts.length) {
+      if (!force && (bytes >= budget || session.bufferedAmount > high)) return { bytes, done: false };
+      const frame = parts[cursor.next++]!;
+      session.sendFrame(frame);
+      bytes += frame.byteLength;
+    }
+    peer.sending.delete(key);
+    peer.held.set(key, topic.rev);
+    return { bytes, done: true };
+  }
+
+  #index(key: string, topic: ServiceTopic): void {
     this.#topics.set(key, topic);
+    this.#tombstones.delete(key);
     addTo(this.#byNamespace, topic.namespace, key);
     if (topic.nodePort) this.#nodePort.add(key);
-    for (const e of route.endpoints) addTo(this.#byEndpointNode, e.nodeName, key);
-    return topic;
+    for (const e of topic.route.endpoints) addTo(this.#byEndpointNode, e.nodeName, key);
   }
 
-  #drop(topic: Topic): void {
-    this.#unindex(topic);
-    this.#topics.delete(keyOf(topic.namespace, topic.name));
-  }
-
-  #unindex(topic: Topic): void {
+  #unindex(topic: ServiceTopic): void {
     const key = keyOf(topic.namespace, topic.name);
     removeFrom(this.#byNamespace, topic.namespace, key);
     this.#nodePort.delete(key);
     for (const e of topic.route.endpoints) removeFrom(this.#byEndpointNode, e.nodeName, key);
   }
 
-  #sendWhole(session: StreamSession, node: string, topic: Topic): void {
-    this.#hold(node, keyOf(topic.namespace, topic.name));
-    session.sendFrame((topic.full ??= encodeRouteDelta(topic.rev, topic.route)));
-  }
-
   #hold(node: string, key: string): void {
-    addTo(this.#held, node, key);
     addTo(this.#holders, key, node);
   }
 
   #release(node: string, key: string): void {
-    this.#held.get(node)?.delete(key);
+    const peer = this.#peers.get(node);
+    peer?.held.delete(key);
+    peer?.sending.delete(key);
     removeFrom(this.#holders, key, node);
+    if (!this.#holders.has(key)) this.#tombstones.delete(key);
   }
 
-  #wants(node: string, topic: Topic): boolean {
+  #wants(node: string, topic: ServiceTopic): boolean {
     return topic.nodePort || this.deps.interest.wants(node, topic.namespace);
   }
 
@@ -296,15 +448,6 @@ export class ServiceStream {
       for (const key of this.#byNamespace.get(ns) ?? []) if (!this.#nodePort.has(key)) yield key;
   }
 
-  /** The session of a protocol-2 node that was sent its set (deltas before the set would be lost on it). */
-  #v2(node: string): StreamSession | undefined {
-    return this.#held.has(node) ? this.deps.sessionOf(node) : undefined;
-  }
-
-  #v2Nodes(): Iterable<string> {
-    return this.#held.keys();
-  }
-
   #legacyFrame(): Buffer {
     return (this.#legacy ??= encodeFrame({
       type: 'serviceSync',
@@ -314,12 +457,12 @@ export class ServiceStream {
 }
 
 /** Same ports, type, affinity and scale-from-zero flag (only endpoints may differ). */
-function sameSpec(a: ServiceRoute, b: ServiceRoute): boolean {
+function sameSpec(a: ServiceTopic, b: ServiceTopic['route']): boolean {
   return (
-    a.type === b.type &&
-    a.sessionAffinity === b.sessionAffinity &&
-    a.scaleFromZero === b.scaleFromZero &&
-    jsonEqual(a.ports, b.ports)
+    a.route.type === b.type &&
+    a.route.sessionAffinity === b.sessionAffinity &&
+    a.route.scaleFromZero === b.scaleFromZero &&
+    jsonEqual(a.route.ports, b.ports)
   );
 }
 

@@ -130,6 +130,11 @@ export class NodeSession {
     this.ws.ping();
   }
 
+  /** Bytes sent and not yet handed to the network (the Service stream holds back above its mark). */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
   /** True until the socket closed or a close was started. */
   get open(): boolean {
     return !this.closed && !this.closing;
