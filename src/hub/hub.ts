@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Clock, Logger, Token } from '../api/index.js';
-import { TOKEN_GROUP, systemClock } from '../api/index.js';
+import { TOKEN_GROUP, nodeReadyStatus, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
 import {
@@ -327,6 +327,15 @@ export class Hub {
             onNewLeader: (holder) => leaderLog.info({ leader: holder ?? '(none)', self: identity }, 'leader observed'),
           })
         : undefined;
+    if (etcdStore)
+      // A node turned Ready has just said hello to some hub (its markReady): a sign of life for this
+      // hub's lifecycle controller too, before that hub's next presence record says so.
+      nodes.addHandler({
+        onUpdate: (old, cur) => {
+          if (nodeReadyStatus(old) !== 'True' && nodeReadyStatus(cur) === 'True')
+            lifecycle.heartbeat(cur.metadata.name ?? '');
+        },
+      });
     const presence = etcdStore
       ? new HubPresence({
           store,
