@@ -4,20 +4,38 @@
  * rolls out to Ready; kill -9 of the etcd member the hub talks to, in the middle of a stream of
  * writes, stops nothing and loses no acknowledged write; a watch from a revision etcd compacted is
  * served from the hub's watch cache while the cache holds it, and gets 410 from before the cache.
+ *
+ * Then a second hub (127.0.55.1) on the same etcd (issue 19): one leader runs the controllers; a
+ * graceful stop of the leader hands over at once; a Deployment created through the follower (the hub
+ * the node is connected to) is scaled by the leader, and the node stays Ready although its heartbeats
+ * reach only the follower; kill -9 of the leader: the other hub leads within the lease and reconciles a
+ * new change, and the node keeps its pods.
  */
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../src/api/index.js';
+import type { KubeObject, Node, Pod } from '../src/api/index.js';
 import { EtcdStore } from '../src/hub/store/index.js';
 import { EtcdTestCluster } from '../src/hub/store/etcd/testing/etcd-cluster.js';
 import { silentLogger } from '../src/platform/index.js';
-import { Cluster, ROOT, httpGet, kind, until } from './support/cluster.js';
+import { Cluster, Proc, ROOT, freePort, httpGet, kind, until } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 
 const NODE = { name: 'etcd-a', address: '127.0.53.21' };
 const PREFIX = '/e2e-hub';
 const NODE_PORT = 30153;
 const V1 = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
+/** Short leader-election timings (lease 4 s): failovers in seconds, not the default 15 s. */
+const LEADER_FLAGS = [
+  '--leader-elect-lease-duration',
+  '4s',
+  '--leader-elect-renew-deadline',
+  '3s',
+  '--leader-elect-retry-period',
+  '1s',
+];
 
 describe('a hub on a three-member etcd', () => {
   let etcd: EtcdTestCluster;
@@ -36,6 +54,7 @@ describe('a hub on a three-member etcd', () => {
       etcd.endpoints.join(','),
       '--etcd-prefix',
       PREFIX,
+      ...LEADER_FLAGS,
     ]);
     direct = await EtcdStore.create({ endpoints: etcd.endpoints, keyPrefix: PREFIX, logger: silentLogger() });
     await cluster.start([NODE]);
@@ -170,4 +189,120 @@ describe('a hub on a three-member etcd', () => {
     expect(again.status).toBe(200);
     ctl2.abort();
   });
+
+  it('runs the controllers on one of two hubs, and fails over to the other on a stop and on kill -9 of the leader', async () => {
+    const started = Date.now();
+    const auth = { authorization: `Bearer ${cluster.adminToken}` };
+    // Hub B shares hub A's CA, tokens, keyring and mesh token (copied, as an operator would), not its lock.
+    const dirB = join(cluster.dir, 'hub-b');
+    cpSync(cluster.hubDir, dirB, {
+      recursive: true,
+      filter: (src) => !['.edgeplane.lock', 'state.db', 'state.db-wal', 'state.db-shm'].includes(basename(src)),
+    });
+    const hostB = '127.0.55.1';
+    const hubArgs = (dir: string, listen: string): string[] => [
+      join(ROOT, 'bin/edge-hub.js'),
+      ...['--data-dir', dir, '--listen', listen, '--heartbeat-interval', '1s', '--store', 'etcd'],
+      ...['--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', PREFIX, ...LEADER_FLAGS],
+    ];
+    // B judges node liveness with a 2 s grace period: while it leads and the node is connected to A, the
+    // node stays Ready only if A's presence record reaches B (heartbeats stay in the hub they reach).
+    const hubB = new Proc(
+      spawn(process.execPath, [...hubArgs(dirB, `${hostB}:${await freePort(hostB)}`), '--node-grace-period', '2s'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, EDGE_LOG_LEVEL: 'warn' },
+      }),
+    );
+    const agent = new Agent({ connect: { ca: cluster.caPem } });
+    try {
+      const urlB = await until(
+        'hub B to print its URL',
+        () => /serving (https?:\/\/\S+)/.exec(hubB.out)?.[1],
+        30_000,
+        50,
+      );
+      const get = async (base: string, path: string): Promise<string> => {
+        const res = await undiciFetch(`${base}${path}`, { headers: auth, dispatcher: agent });
+        return res.ok ? await res.text() : '';
+      };
+      const leads = async (base: string): Promise<boolean> =>
+        /^edgeplane_leader_is_leader 1$/m.test(await get(base, '/metrics').catch(() => ''));
+
+      // A, alone until now, leads; B follows and runs no controller (none of their queues exists there).
+      expect(await leads(cluster.url)).toBe(true);
+      await until('B to see the leader', async () => /; leader: [^(]/.test(await get(urlB, '/readyz?verbose')), 15_000);
+      expect(await get(urlB, '/readyz?verbose')).toMatch(/follower; leader: /);
+      expect(await leads(urlB)).toBe(false);
+      expect(await get(cluster.url, '/metrics')).toMatch(/workqueue_adds_total\{name="replicaset"/);
+      const metricsB = await get(urlB, '/metrics');
+      expect(metricsB).not.toMatch(/workqueue_adds_total\{name="(replicaset|deployment|scheduler)/);
+
+      // A stops cleanly (SIGTERM): it releases the lease and B leads at once; A comes back as a follower
+      // and the node reconnects to it (the only hub it knows).
+      await cluster.hub!.kill('SIGTERM');
+      await until('B to lead after A stopped', () => leads(urlB), 10_000);
+      await cluster.startHub();
+      await until(
+        'the node back on A',
+        async () => /^edgeplane_connected_nodes 1$/m.test(await get(cluster.url, '/metrics')),
+        30_000,
+      );
+      await cluster.waitNodesReady([NODE.name]);
+      expect(await leads(cluster.url)).toBe(false);
+      const readySince = async (): Promise<string | undefined> =>
+        (await cluster.client.get<Node>(kind('nodes'), undefined, NODE.name)).status?.conditions?.find(
+          (c) => c.type === 'Ready',
+        )?.lastTransitionTime;
+      const readyAt = await readySince();
+      const onFollowerSince = Date.now();
+
+      // Created through A, the follower the node is connected to; B's controllers scale it, A delivers.
+      const apply = await cluster.edgectl(
+        ['apply', '-f', '-'],
+        wasmServiceManifest({ name: 'ha', image: V1, replicas: 1, nodePort: NODE_PORT + 1 }),
+      );
+      expect(apply.code, apply.stderr).toBe(0);
+      const rollout = await cluster.edgectl(['rollout', 'status', 'deployment/ha', '--timeout', '60s']);
+      expect(rollout.code, rollout.stderr).toBe(0);
+      const podsBefore = new Map(
+        (await cluster.client.list<Pod>(kind('pods'), { namespace: 'default' })).items.map((p) => [
+          p.metadata.name,
+          p.metadata.uid,
+        ]),
+      );
+
+      // kill -9 of the leader B: A leads within the lease and reconciles a new change.
+      const killedAt = Date.now();
+      const onFollowerMs = killedAt - onFollowerSince;
+      await hubB.kill('SIGKILL');
+      await until('A to lead after B was killed', () => leads(cluster.url), 15_000, 100);
+      const failoverMs = Date.now() - killedAt;
+      const scale = await cluster.edgectl(['scale', 'deployment/ha', '--replicas', '2']);
+      expect(scale.code, scale.stderr).toBe(0);
+      const rollout2 = await cluster.edgectl(['rollout', 'status', 'deployment/ha', '--timeout', '60s']);
+      expect(rollout2.code, rollout2.stderr).toBe(0);
+      const reconciledMs = Date.now() - killedAt;
+
+      // The node kept its pods (same names and uids, none evicted) and stayed Ready throughout.
+      const node = await cluster.client.get<Node>(kind('nodes'), undefined, NODE.name);
+      expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      // Ready never changed while B led and the node was on A (no Unknown in between).
+      expect(await readySince()).toBe(readyAt);
+      const podsAfter = (await cluster.client.list<Pod>(kind('pods'), { namespace: 'default' })).items;
+      for (const [name, uid] of podsBefore)
+        expect(podsAfter.find((p) => p.metadata.name === name)?.metadata.uid, name).toBe(uid);
+      expect(podsAfter.filter((p) => p.metadata.deletionTimestamp)).toEqual([]);
+      expect((await httpGet(`http://${NODE.address}:${NODE_PORT}/`)).status).toBe(200);
+      console.log(
+        `two hubs: leader killed -9 → other hub leading after ${failoverMs} ms, scale reconciled after ` +
+          `${reconciledMs} ms (lease 4s); node on the follower for ${onFollowerMs} ms under a 2 s grace period; ` +
+          `this test took ${Date.now() - started} ms`,
+      );
+    } finally {
+      await hubB.kill('SIGKILL');
+      await agent.close();
+      if (hubB.err.trim() !== '')
+        console.log(`--- hub B (last lines of stderr)\n${hubB.err.trim().split('\n').slice(-15).join('\n')}`);
+    }
+  }, 180_000);
 });

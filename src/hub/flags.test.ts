@@ -7,6 +7,7 @@ import {
   parseListen,
   parsePositiveDuration,
   parsePositiveInt,
+  parseBool,
   parseStoreKind,
 } from './flags.js';
 
@@ -41,6 +42,11 @@ describe('hub flags', () => {
     expect(parseStoreKind('etcd')).toBe('etcd');
     expect(parseStoreKind('sqlite')).toBe('sqlite');
     expect(() => parseStoreKind('mysql')).toThrow(/one of: sqlite, etcd/);
+    // --leader-elect=false, as kube-controller-manager's flag takes it.
+    expect(parseBool('false')).toBe(false);
+    expect(parseBool('True')).toBe(true);
+    expect(parseBool('1')).toBe(true);
+    expect(() => parseBool('maybe')).toThrow(/not a boolean/);
     expect(parseEtcdEndpoints('http://127.0.0.1:2379, https://etcd-2:2379,[::1]:2379')).toEqual([
       'http://127.0.0.1:2379',
       'https://etcd-2:2379',

@@ -104,3 +104,11 @@ export function parseEtcdPrefix(text: string): string {
     );
   return v;
 }
+
+/** Parses a boolean flag value as Kubernetes' flags take it (`--leader-elect=false`): true/false, 1/0. */
+export function parseBool(text: string): boolean {
+  const v = text.trim().toLowerCase();
+  if (v === 'true' || v === '1' || v === 't') return true;
+  if (v === 'false' || v === '0' || v === 'f') return false;
+  throw new InvalidArgumentError(`"${text}" is not a boolean (true or false)`);
+}

@@ -38,6 +38,7 @@ import type { UsageSource } from './metrics/index.js';
 import type { EventRecorder } from './reconcile/index.js';
 import type { ObjectAPI } from './registry/index.js';
 import { Scheduler } from './scheduler/index.js';
+import { termInformer, type LeaderTerm } from './leader/index.js';
 
 /** The informers of the kinds the control loops and the gateway watch. */
 export interface ClusterInformers {
@@ -101,18 +102,23 @@ export interface HubControllerDeps {
   };
 }
 
+/** What the node lifecycle controller is built from (the hub's shared informers, never a term's). */
+export type NodeLifecycleDeps = Pick<HubControllerDeps, 'api' | 'events' | 'clock' | 'log' | 'options'> & {
+  informers: Pick<ClusterInformers, 'pods' | 'nodes'>;
+};
+
 /**
- * The scheduler and every controller, in start order; the node lifecycle controller is also returned
- * on its own, since the gateway reports node liveness to it.
+ * The node lifecycle controller. It is built once per hub, not per leadership term: the gateway
+ * reports every heartbeat to it (and other hubs' nodes through HubPresence), so a hub that becomes
+ * leader already knows which nodes are alive; only its sweep (Ready=Unknown, taints, evictions) runs
+ * while the hub leads (`start()`/`stop()` with the term).
  */
-export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecycleController; runners: Runner[] } {
-  const { api, events, blobs, clock, log, options } = deps;
-  const { pods, nodes, services, endpoints, replicaSets, deployments, daemonSets, jobs, configMaps, secrets } =
-    deps.informers;
-  const lifecycle = new NodeLifecycleController({
+export function nodeLifecycle(deps: NodeLifecycleDeps): NodeLifecycleController {
+  const { api, events, clock, log, options } = deps;
+  return new NodeLifecycleController({
     api,
-    nodes,
-    pods,
+    nodes: deps.informers.nodes,
+    pods: deps.informers.pods,
     events: events.withComponent('node-controller'),
     clock,
     logger: log('node-lifecycle'),
@@ -120,7 +126,41 @@ export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecy
     evictionTimeoutSeconds: options.podEvictionTimeoutSeconds ?? 30,
     ...options.nodeEviction,
   });
-  const runners: Runner[] = [
+}
+
+/**
+ * Loops every hub runs for itself, leader or not: the garbage collection of its own content store
+ * (blobs are per hub).
+ */
+export function hubHousekeeping(deps: HubControllerDeps): Runner[] {
+  const { pods, replicaSets, deployments, daemonSets, jobs } = deps.informers;
+  return [
+    new BlobGarbageCollector({
+      blobs: deps.blobs,
+      objects: () => [
+        ...pods.list(),
+        ...replicaSets.list(),
+        ...deployments.list(),
+        ...daemonSets.list(),
+        ...jobs.list(),
+      ],
+      clock: deps.clock,
+      logger: deps.log('blob-gc'),
+      graceSeconds: deps.options.blobGcGraceSeconds,
+    }),
+  ];
+}
+
+/**
+ * The scheduler and every controller that only the leader runs, in start order. With several hubs
+ * they are built anew for each leadership term, over the term's fenced API and gated informers
+ * (`src/hub/leader`); the node lifecycle controller is apart (`nodeLifecycle`).
+ */
+export function leaderControllers(deps: HubControllerDeps): Runner[] {
+  const { api, events, clock, log, options } = deps;
+  const { pods, nodes, services, endpoints, replicaSets, deployments, daemonSets, jobs, configMaps, secrets } =
+    deps.informers;
+  return [
     new Scheduler({
       api,
       pods,
@@ -164,19 +204,6 @@ export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecy
     }),
     new ConfigRolloutController({ api, deployments, configMaps, secrets, clock, logger: log('config-rollout') }),
     new EventTtlController({ api, clock, logger: log('event-ttl'), ttlSeconds: options.eventTtlSeconds }),
-    new BlobGarbageCollector({
-      blobs,
-      objects: () => [
-        ...pods.list(),
-        ...replicaSets.list(),
-        ...deployments.list(),
-        ...daemonSets.list(),
-        ...jobs.list(),
-      ],
-      clock,
-      logger: log('blob-gc'),
-      graceSeconds: options.blobGcGraceSeconds,
-    }),
     new ClusterRoleAggregationController({
       api,
       clusterRoles: deps.informers.clusterRoles,
@@ -188,7 +215,24 @@ export function hubControllers(deps: HubControllerDeps): { lifecycle: NodeLifecy
       events: events.withComponent('horizontal-pod-autoscaler'),
       syncPeriodSeconds: options.hpaSyncPeriodSeconds,
     }),
-    lifecycle,
   ];
-  return { lifecycle, runners };
+}
+
+/** `informers` as one leadership term's controllers see them: same caches, handlers quiet after the term. */
+export function termInformers(informers: ClusterInformers, term: LeaderTerm): ClusterInformers {
+  const i = informers;
+  return {
+    pods: termInformer(i.pods, term),
+    nodes: termInformer(i.nodes, term),
+    services: termInformer(i.services, term),
+    endpoints: termInformer(i.endpoints, term),
+    replicaSets: termInformer(i.replicaSets, term),
+    deployments: termInformer(i.deployments, term),
+    daemonSets: termInformer(i.daemonSets, term),
+    jobs: termInformer(i.jobs, term),
+    configMaps: termInformer(i.configMaps, term),
+    secrets: termInformer(i.secrets, term),
+    clusterRoles: termInformer(i.clusterRoles, term),
+    hpas: termInformer(i.hpas, term),
+  };
 }

@@ -15,6 +15,7 @@ import {
   parseEtcdPrefix,
   parseFraction,
   parseHpaSyncPeriod,
+  parseBool,
   parseListen,
   parsePositiveDuration,
   parsePositiveInt,
@@ -23,6 +24,7 @@ import {
   type StoreKind,
 } from './flags.js';
 import { Hub } from './hub.js';
+import { DEFAULT_LEADER_ELECTION, invalidTimings } from './leader/index.js';
 import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
 import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
@@ -170,6 +172,30 @@ async function main(argv: string[]): Promise<void> {
         .argParser(parseEtcdPrefix)
         .default('/edgeplane'),
     )
+    .addOption(
+      new Option(
+        '--leader-elect [bool]',
+        'elect one leader among the hubs on the same etcd to run the scheduler and controllers (default: true with --store etcd; SQLite has one hub)',
+      ).argParser(parseBool),
+    )
+    .addOption(
+      new Option('--leader-elect-lease-duration <duration>', 'how long a leader holds the lock without renewing it')
+        .argParser(parsePositiveDuration)
+        .default(DEFAULT_LEADER_ELECTION.leaseDurationSeconds, '15s'),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect-renew-deadline <duration>',
+        'how long a leader keeps trying to renew before it stops leading (less than the lease duration)',
+      )
+        .argParser(parsePositiveDuration)
+        .default(DEFAULT_LEADER_ELECTION.renewDeadlineSeconds, '10s'),
+    )
+    .addOption(
+      new Option('--leader-elect-retry-period <duration>', 'how often a leader renews and a candidate tries to lead')
+        .argParser(parsePositiveDuration)
+        .default(DEFAULT_LEADER_ELECTION.retryPeriodSeconds, '2s'),
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.EDGE_LOG_LEVEL ?? 'info')
     .showHelpAfterError();
   program.parse(argv);
@@ -208,11 +234,27 @@ async function main(argv: string[]): Promise<void> {
     etcdCertfile?: string;
     etcdKeyfile?: string;
     etcdPrefix: string;
+    /** `--leader-elect` alone is true; absent: undefined (the store decides). */
+    leaderElect?: boolean;
+    leaderElectLeaseDuration: number;
+    leaderElectRenewDeadline: number;
+    leaderElectRetryPeriod: number;
   }>();
   if (o.store === 'etcd' && o.etcdEndpoints === undefined) program.error('--store etcd needs --etcd-endpoints');
   if (o.store !== 'etcd' && o.etcdEndpoints !== undefined) program.error('--etcd-endpoints needs --store etcd');
   if ((o.etcdCertfile === undefined) !== (o.etcdKeyfile === undefined))
     program.error('--etcd-certfile and --etcd-keyfile go together');
+  if (o.store !== 'etcd' && o.leaderElect === true)
+    program.error('--leader-elect needs --store etcd (a SQLite hub is alone: there is nobody to elect)');
+  const leaderElection = {
+    ...(o.leaderElect !== undefined ? { enabled: o.leaderElect } : {}),
+    leaseDurationSeconds: o.leaderElectLeaseDuration,
+    renewDeadlineSeconds: o.leaderElectRenewDeadline,
+    retryPeriodSeconds: o.leaderElectRetryPeriod,
+  };
+  const badTimings = invalidTimings(leaderElection);
+  if (o.store === 'etcd' && o.leaderElect !== false && badTimings !== undefined)
+    program.error(`--leader-elect-*: ${badTimings}`);
   const logger = createLogger('edge-hub', o.logLevel);
   const dataDir = resolve(o.dataDir);
   const hub = await Hub.create({
@@ -242,6 +284,7 @@ async function main(argv: string[]): Promise<void> {
       largeClusterSizeThreshold: o.largeClusterSizeThreshold,
     },
     heartbeatIntervalSeconds: o.heartbeatInterval,
+    leaderElection,
     maxWatchesPerUser: o.maxWatchesPerUser,
     maxLogFollowsPerUser: o.maxLogFollowsPerUser,
     eventTtlSeconds: o.eventTtl,

@@ -1,2 +1,14 @@
 /** Leader election among hubs on one etcd (issue 19): one leader runs the scheduler and controllers. */
-export { LeaderElector, type LeaderElectorOptions, type LeaderLock } from './leader-elector.js';
+export {
+  DEFAULT_LEADER_ELECTION,
+  LeaderElector,
+  invalidTimings,
+  type LeaderElectionTimings,
+  type LeaderElectorOptions,
+  type LeaderLock,
+} from './leader-elector.js';
+export { FencedObjectAPI, LeaderTerm, NotLeaderError } from './fenced-api.js';
+export { LeadershipTerms, type LeadershipTermsOptions, type TermLoops } from './leader-terms.js';
+export { termInformer } from './term-informers.js';
+export { HubPresence, PRESENCE_PREFIX, type HubPresenceOptions } from './hub-presence.js';
+export { LeaderMetrics } from './leader-metrics.js';

@@ -8,7 +8,7 @@ import { until } from '../../../test/support/cluster.js';
 import { silentLogger } from '../../platform/index.js';
 import { EtcdStore } from '../store/index.js';
 import { EtcdTestCluster } from '../store/etcd/testing/etcd-cluster.js';
-import { LeaderElector } from './leader-elector.js';
+import { LeaderElector, invalidTimings } from './leader-elector.js';
 
 let etcd: EtcdTestCluster;
 beforeAll(async () => {
@@ -18,7 +18,8 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-const TTL = 2;
+/** Short timings (lease 2 s, renew deadline 1.5 s, retry 0.5 s) so that a failover takes seconds. */
+const TIMINGS = { leaseDurationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.5 };
 
 async function candidate(name: string, log: string[]) {
   const store = await EtcdStore.create({
@@ -26,10 +27,11 @@ async function candidate(name: string, log: string[]) {
     keyPrefix: '/leader-test',
     logger: silentLogger(),
   });
-  const lock = store.leaderLock('controllers', name, TTL);
+  const lock = store.leaderLock('controllers', name, TIMINGS.leaseDurationSeconds);
   const elector = new LeaderElector({
     lock,
-    ttlSeconds: TTL,
+    identity: name,
+    ...TIMINGS,
     logger: silentLogger(),
     onStartedLeading: () => log.push(`${name} leads`),
     onStoppedLeading: () => log.push(`${name} stops`),
@@ -38,6 +40,18 @@ async function candidate(name: string, log: string[]) {
 }
 
 describe('LeaderElector on an etcd lease', () => {
+  it('refuses timings that cannot work (as client-go does)', () => {
+    expect(
+      invalidTimings({ leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 }),
+    ).toBeUndefined();
+    expect(invalidTimings({ leaseDurationSeconds: 10, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 })).toMatch(
+      /lease duration must be longer than the renew deadline/,
+    );
+    expect(invalidTimings({ leaseDurationSeconds: 15, renewDeadlineSeconds: 2, retryPeriodSeconds: 2 })).toMatch(
+      /renew deadline must be longer/,
+    );
+  });
+
   it('elects one leader, replaces a dead one within the lease period, and hands over at once on stop', async () => {
     const log: string[] = [];
     const hubs = await Promise.all(['hub-a', 'hub-b', 'hub-c'].map((n) => candidate(n, log)));
@@ -45,6 +59,9 @@ describe('LeaderElector on an etcd lease', () => {
     const first = await until('a leader', () => hubs.find((h) => h.elector.isLeader), 10_000, 20);
     expect(hubs.filter((h) => h.elector.isLeader).map((h) => h.name)).toEqual([first.name]);
     expect(await first.lock.holder()).toBe(first.name);
+    // The others see who leads (what they log and report).
+    for (const h of hubs.filter((x) => x !== first))
+      await until(`${h.name} sees the leader`, () => h.elector.holder === first.name, 5_000, 20);
     // The leader dies: its etcd connection goes first, so it neither renews nor releases; etcd expires
     // its lease after the TTL and one of the others takes over.
     await first.store.close();

@@ -56,7 +56,9 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get('/healthz', (c) => c.text('ok'));
-  app.get('/readyz', (c) => c.text('ok'));
+  app.get('/readyz', (c) =>
+    c.text(c.req.query('verbose') !== undefined && deps.readyzVerbose ? deps.readyzVerbose() : 'ok'),
+  );
   app.get('/version', (c) => {
     const version: ServerVersion = { ...deps.version, platform: `${process.platform}/${process.arch}` };
     return c.json(version);

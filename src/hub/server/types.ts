@@ -67,6 +67,8 @@ export interface ApiDeps {
    * K3s does) so a joining node can check it against its token's CA hash before sending the token.
    */
   caBundlePem?: string | undefined;
+  /** The text of `GET /readyz?verbose`, one `[+]check ok` line each (the hub's leader election among them). */
+  readyzVerbose?: () => string;
   /**
    * Per-node identity (an HTTPS hub): callers with a verified client certificate are authenticated by
    * it, and `POST /bootstrap/node-certificate` signs node certificates. Absent: bearer tokens only.

@@ -53,7 +53,8 @@ export class EtcdLeaseLock {
     const lease = String(grant.ID);
     const res = await this.#conn.unary<TxnRequest, TxnResponse>('KV', 'Txn', {
       compare: [{ result: 'EQUAL', target: 'CREATE', key: this.#key, create_revision: 0 }],
-      success: [{ request_put: { key: this.#key, value: Buffer.from(this.#identity), lease } }],
+      // JSON, as every value under the prefix: the hubs' watch caches watch `/` and decode what they see.
+      success: [{ request_put: { key: this.#key, value: Buffer.from(JSON.stringify(this.#identity)), lease } }],
       failure: [],
     });
     if (res.succeeded) {
@@ -105,7 +106,14 @@ export class EtcdLeaseLock {
     const res = await this.#conn.unary<{ key: Buffer }, { kvs: Array<{ value: Buffer }> }>('KV', 'Range', {
       key: this.#key,
     });
-    return res.kvs[0]?.value.toString('utf8');
+    const raw = res.kvs[0]?.value.toString('utf8');
+    if (raw === undefined) return undefined;
+    try {
+      const v: unknown = JSON.parse(raw);
+      return typeof v === 'string' ? v : raw;
+    } catch {
+      return raw; // written by an older hub, before the value was JSON
+    }
   }
 
   async #revoke(lease: string): Promise<void> {

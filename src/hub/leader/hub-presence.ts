@@ -1,0 +1,152 @@
+/**
+ * Node liveness across hubs. A node sends its heartbeats to the hub it is connected to, which holds
+ * them in memory (never one store write per heartbeat per node); but the node lifecycle controller
+ * runs on the leader. So every hub publishes one record — the names of the nodes connected to it —
+ * under `/hubs/presence/<identity>`, rewritten every period: one write per hub per period, whatever
+ * the number of nodes. Every hub reads the others' records each period; a record that changed within
+ * the lease duration (by this hub's own clock, as client-go judges a Lease: no clock comparison
+ * between hubs) counts as heartbeats of its nodes. A hub that dies stops rewriting its record, its
+ * nodes stop counting as heard, and after the grace period they go Unknown unless they reconnect to
+ * another hub (whose record then names them). Records left by dead hubs are removed after ten lease
+ * durations.
+ */
+import { z } from 'zod';
+import type { Logger } from '../../api/index.js';
+import { AlreadyExistsError, errorMessage } from '../../api/index.js';
+import type { Store } from '../store/index.js';
+
+/** Where the records live (outside `/registry/`: not an API object). */
+export const PRESENCE_PREFIX = '/hubs/presence/';
+
+const PresenceRecord = z.object({
+  hub: z.string(),
+  nodes: z.array(z.string()).max(100_000),
+  seq: z.number().int(),
+});
+
+/** Options of `HubPresence`. */
+export interface HubPresenceOptions {
+  store: Store;
+  /** This hub's identity (its record's key). */
+  identity: string;
+  /** How often the record is rewritten and the others read. */
+  periodMs: number;
+  /** How long a record counts after it last changed. */
+  leaseMs: number;
+  /** The nodes connected to this hub now. */
+  localNodes: () => readonly string[];
+  /** A node is connected to a live hub (called once per period while it is). */
+  onAlive: (node: string) => void;
+  /** A node is no longer named by a live hub's record. */
+  onGone: (node: string) => void;
+  logger: Logger;
+}
+
+interface Remote {
+  modRevision: number;
+  observedAt: number;
+  nodes: Set<string>;
+}
+
+/** Publishes this hub's connected nodes and reads the other hubs'. */
+export class HubPresence {
+  readonly #o: HubPresenceOptions;
+  readonly #key: string;
+  readonly #remote = new Map<string, Remote>();
+  #revision: number | undefined;
+  #seq = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+
+  constructor(opts: HubPresenceOptions) {
+    this.#o = opts;
+    this.#key = `${PRESENCE_PREFIX}${opts.identity}`;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  /** Stops and removes this hub's record (its nodes stop counting at once; they reconnect elsewhere). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+    await this.#o.store.delete(this.#key).catch(() => undefined);
+  }
+
+  #schedule(ms: number): void {
+    this.#timer = setTimeout(() => {
+      this.#running = this.#tick().finally(() => {
+        this.#running = undefined;
+        if (!this.#stopped) this.#schedule(this.#o.periodMs);
+      });
+    }, ms);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      await this.#publish();
+    } catch (err) {
+      this.#revision = undefined;
+      this.#o.logger.warn({ err: errorMessage(err) }, 'publishing the connected nodes failed');
+    }
+    try {
+      await this.#read();
+    } catch (err) {
+      this.#o.logger.warn({ err: errorMessage(err) }, "reading the other hubs' connected nodes failed");
+    }
+  }
+
+  async #publish(): Promise<void> {
+    const value = { hub: this.#o.identity, nodes: [...this.#o.localNodes()].sort(), seq: ++this.#seq };
+    const { store } = this.#o;
+    if (this.#revision !== undefined) {
+      this.#revision = await store.update(this.#key, value, this.#revision);
+      return;
+    }
+    try {
+      this.#revision = await store.create(this.#key, value);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      const current = await store.get(this.#key);
+      if (current) this.#revision = await store.update(this.#key, value, current.modRevision);
+    }
+  }
+
+  async #read(): Promise<void> {
+    const { items } = await this.#o.store.list(PRESENCE_PREFIX);
+    const now = Date.now();
+    const local = new Set(this.#o.localNodes());
+    const seen = new Set<string>();
+    for (const item of items) {
+      if (item.key === this.#key) continue;
+      seen.add(item.key);
+      const parsed = PresenceRecord.safeParse(item.value);
+      let r = this.#remote.get(item.key);
+      if (!r) {
+        r = { modRevision: item.modRevision, observedAt: now, nodes: new Set() };
+        this.#remote.set(item.key, r);
+      } else if (r.modRevision !== item.modRevision) {
+        r.modRevision = item.modRevision;
+        r.observedAt = now;
+      }
+      const live = parsed.success && now - r.observedAt <= this.#o.leaseMs;
+      const nodes = new Set(live ? parsed.data.nodes : []);
+      for (const n of r.nodes) if (!nodes.has(n) && !local.has(n)) this.#o.onGone(n);
+      for (const n of nodes) this.#o.onAlive(n);
+      r.nodes = nodes;
+      if (now - r.observedAt > 10 * this.#o.leaseMs) {
+        await this.#o.store.delete(item.key, item.modRevision).catch(() => undefined);
+      }
+    }
+    for (const [key, r] of this.#remote) {
+      if (seen.has(key)) continue;
+      for (const n of r.nodes) if (!local.has(n)) this.#o.onGone(n);
+      this.#remote.delete(key);
+    }
+  }
+}
