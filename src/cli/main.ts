@@ -28,7 +28,7 @@ export type { CliIO, TextSink } from './context.js';
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('edgectl')
     .description("edgectl controls the Edgeplane hub: kubectl's verbs for WebAssembly-first edge workloads.")
-    .version(clientVersion(), '--client-version', 'print the client version')
+    .option('--version', 'print the client version and exit')
     .option('--server <url>', 'hub URL (overrides EDGE_SERVER and the config file)')
     .option('--token-file <path>', 'file holding the bearer token (overrides EDGE_TOKEN and the config file)')
     .option('--config <path>', 'config file (default $EDGE_CONFIG or ~/.edge/config)')
@@ -79,6 +79,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     if (argv.length === 0) {
       program.outputHelp();
+      return 0;
+    }
+    // As `edgectl version --client`; handled before parsing so no command is needed with it.
+    if (argv[0] === '--version') {
+      ctx.out(`Client Version: ${clientVersion()}\n`);
       return 0;
     }
     await program.parseAsync([...argv], { from: 'user' });
