@@ -193,8 +193,22 @@ describe('edgectl against a hub', () => {
   });
 
   it('delete passes cascade and grace period, and reports what is missing', async () => {
-    const r = await edgectl(['delete', 'pod', 'hello-1', '--cascade=orphan', '--grace-period=0', '-n', 'demo']);
-    expect(r).toMatchObject({ code: 0, out: 'pod "hello-1" deleted\n' });
+    // As kubectl: --grace-period=0 alone becomes 1; --force makes it an immediate deletion, with a warning.
+    const r = await edgectl([
+      'delete',
+      'pod',
+      'hello-1',
+      '--cascade=orphan',
+      '--grace-period=0',
+      '--force',
+      '-n',
+      'demo',
+    ]);
+    expect(r).toMatchObject({
+      code: 0,
+      out: 'pod "hello-1" force deleted\n',
+      err: expect.stringMatching(/^Warning: Immediate deletion does not wait for confirmation/) as unknown,
+    });
     expect(hub.requests).toContain(
       'DELETE /api/v1/namespaces/demo/pods/hello-1?propagationPolicy=Orphan&gracePeriodSeconds=0',
     );
