@@ -62,18 +62,18 @@ beforeAll(async () => {
 afterAll(() => hub.close());
 
 describe('edgectl against a hub', () => {
-  it('apply creates (namespaces first), then reports unchanged, then configured', async () => {
+  it('apply creates (namespaces first, reported in file order), then reports unchanged, then configured', async () => {
     const first = await edgectl(['apply', '-f', 'app.yaml']);
-    expect(first).toMatchObject({ code: 0, out: 'namespace/demo created\ndeployment.apps/hello created\n', err: '' });
+    expect(first).toMatchObject({ code: 0, out: 'deployment.apps/hello created\nnamespace/demo created\n', err: '' });
     expect(await hub.blobs.list()).toHaveLength(1);
     const image = (await hub.api.get<Deployment>(T('deploy'), 'demo', 'hello')).spec.template.spec.containers[0]?.image;
     expect(image).toMatch(/^edgeplane\.hub\/hello\.wasm@sha256:[0-9a-f]{64}$/);
 
     const again = await edgectl(['apply', '-f', 'app.yaml']);
-    expect(again.out).toBe('namespace/demo unchanged\ndeployment.apps/hello unchanged\n');
+    expect(again.out).toBe('deployment.apps/hello unchanged\nnamespace/demo unchanged\n');
 
     const changed = await edgectl(['apply', '-f', '-'], { stdin: MANIFEST.replace('replicas: 2', 'replicas: 3') });
-    expect(changed.out).toBe('namespace/demo unchanged\ndeployment.apps/hello configured\n');
+    expect(changed.out).toBe('deployment.apps/hello configured\nnamespace/demo unchanged\n');
     expect((await hub.api.get<Deployment>(T('deploy'), 'demo', 'hello')).spec.replicas).toBe(3);
   });
 

@@ -100,18 +100,23 @@ export class EdgeClient {
 
   /**
    * Server-side apply: PATCHes `obj` as `application/apply-patch+yaml` for `fieldManager` (`force`
-   * takes fields other managers own). Creates the object when absent (`created`).
+   * takes fields other managers own). Creates the object when absent (`created`). `dryRun`: the hub
+   * validates and merges but stores nothing (`?dryRun=All`).
    */
   async apply<T extends KubeObject = KubeObject>(
     type: ResourceType,
     obj: KubeObject,
-    opts: { fieldManager: string; force?: boolean; signal?: AbortSignal },
+    opts: { fieldManager: string; force?: boolean; dryRun?: boolean; signal?: AbortSignal },
   ): Promise<{ object: T; created: boolean }> {
     const { ns, name } = nsName(type, obj);
     const res = await this.http.jsonWithStatus(ObjectEnvelope, 'PATCH', resourcePath(type, ns, name), {
       body: obj,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: opts.fieldManager, force: opts.force === true ? 'true' : undefined },
+      query: {
+        fieldManager: opts.fieldManager,
+        force: opts.force === true ? 'true' : undefined,
+        dryRun: opts.dryRun === true ? 'All' : undefined,
+      },
       signal: opts.signal,
     });
     return { object: asKind<T>(res.body), created: res.statusCode === 201 };
