@@ -62,7 +62,11 @@ export async function loadManifests(paths: readonly string[], io: ManifestSource
 }
 
 /** The manifest files of a directory, sorted by name; with `recursive`, those below it too. */
-async function manifestFiles(abs: string, shown: string, recursive: boolean): Promise<{ shown: string; abs: string }[]> {
+async function manifestFiles(
+  abs: string,
+  shown: string,
+  recursive: boolean,
+): Promise<{ shown: string; abs: string }[]> {
   const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   const out: { shown: string; abs: string }[] = [];
   for (const e of entries) {
