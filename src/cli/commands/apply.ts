@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { loadManifests, rewriteLocalImages, validateManifest, type ValidManifest } from '../manifests/index.js';
 import { objectRef } from '../printers/index.js';
 import { PRUNE_HELP, prune } from './apply-prune.js';
+import { dryRunMode, dryRunSuffix, type DryRun } from './dry-run.js';
 
 export interface ApplyFlags {
   filename?: string[];
@@ -25,20 +26,6 @@ export interface ApplyFlags {
 }
 
 const HELP = 'edgectl apply --help';
-
-/** `--dry-run`: none (write), client (print only) or server (the hub validates and merges, stores nothing). */
-export type DryRun = 'none' | 'client' | 'server';
-
-/** Parses `--dry-run[=none|client|server]` (a bare flag means client, as in kubectl). */
-export function dryRunMode(value: string | boolean | undefined, command: string): DryRun {
-  if (value === undefined || value === false || value === 'none') return 'none';
-  if (value === true || value === 'client' || value === 'true') return 'client';
-  if (value === 'server') return 'server';
-  throw new UsageError(
-    `Invalid dry-run value (${String(value)}). Must be "none", "server", or "client".`,
-    `edgectl ${command} --help`,
-  );
-}
 
 /** Collects repeatable `-f` values. */
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -99,8 +86,6 @@ async function applyOne(
   return done.object.metadata.resourceVersion === before.metadata.resourceVersion ? 'unchanged' : 'configured';
 }
 
-const DRY_RUN_SUFFIX: Record<DryRun, string> = { none: '', client: ' (dry run)', server: ' (server dry run)' };
-
 /** Runs `apply`. */
 export async function runApply(ctx: CliContext, flags: ApplyFlags): Promise<void> {
   const files = flags.filename ?? [];
@@ -158,7 +143,7 @@ export async function runApply(ctx: CliContext, flags: ApplyFlags): Promise<void
   items.forEach((item, i) => {
     const r = results[i];
     if (r && 'ok' in r)
-      ctx.out(`${objectRef(item.type, item.object.metadata.name ?? '')} ${r.ok}${DRY_RUN_SUFFIX[dryRun]}\n`);
+      ctx.out(`${objectRef(item.type, item.object.metadata.name ?? '')} ${r.ok}${dryRunSuffix(dryRun)}\n`);
     else {
       ctx.report(r?.err);
       failed = true;
