@@ -3,9 +3,12 @@
  * injected, so tests drive it in-process; `bin/edgectl.js` calls it with the real process.
  */
 import { Command, CommanderError } from 'commander';
+import { registerApiResources } from './commands/api-resources.js';
 import { registerApply } from './commands/apply.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAutoscale } from './commands/autoscale.js';
+import { registerClusterInfo } from './commands/cluster-info.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
 import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
@@ -61,9 +64,12 @@ function buildProgram(ctx: CliContext): Command {
   registerSet(program, ctx);
   registerNodeOps(program, ctx);
   registerVersion(program, ctx);
+  registerApiResources(program, ctx);
+  registerClusterInfo(program, ctx);
   registerConfig(program, ctx);
   registerAuth(program, ctx);
   registerToken(program, ctx);
+  registerCompletion(program, ctx);
   // Every command (and config's subcommands) says where to look after a usage error.
   const hint = (cmd: Command, path: string): void => {
     cmd.exitOverride().showHelpAfterError(`See '${path} --help' for usage.`);
