@@ -89,7 +89,11 @@ export async function runMeta(ctx: CliContext, field: Field, args: string[], fla
         throw new UsageError(`'${k}' already has a value (${had}), and --overwrite is false`);
       if (had !== v) changes[k] = v;
     }
-    for (const k of remove) if (current[k] !== undefined) changes[k] = null;
+    for (const k of remove) {
+      if (current[k] !== undefined) changes[k] = null;
+      // kubectl says so on stdout and carries on.
+      else if (field === 'labels') ctx.out(`label "${k}" not found.\n`);
+    }
     const ref = objectRef(type, obj.metadata.name ?? '');
     const removedOnly = Object.values(changes).every((v) => v === null);
     const msg = Object.keys(changes).length === 0 ? verb.none : removedOnly ? verb.undone : verb.done;

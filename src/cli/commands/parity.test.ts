@@ -6,12 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect, type AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:tls';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
 import { startTestHub, type TestHub } from '../../hub/testing/index.js';
+import { createCa, generateKeyPair, issueCertificate } from '../../pki/index.js';
 import { run } from '../main.js';
 import { captureIO } from '../testing/index.js';
 
@@ -21,6 +24,34 @@ const T = (n: string): ResourceType => typeByName(n) as ResourceType;
 let hub: TestHub;
 let dir: string;
 let kubeconfig: string;
+let front: Server;
+
+/**
+ * kubectl sends a bearer token only over TLS, and the test hub serves plain HTTP: a TLS front on
+ * loopback (a throw-away CA, a certificate for 127.0.0.1) passes kubectl's bytes to the hub.
+ */
+async function tlsFront(target: URL): Promise<{ url: string; caPem: string }> {
+  const now = new Date();
+  const ca = await createCa({ commonName: 'parity-test-ca', lifetimeSeconds: 3600, now });
+  const keys = await generateKeyPair();
+  const cert = await issueCertificate({
+    ca,
+    publicKeyPem: keys.publicKeyPem,
+    commonName: 'parity-hub',
+    ipAddresses: ['127.0.0.1'],
+    usages: ['server'],
+    lifetimeSeconds: 3600,
+    now,
+  });
+  front = createServer({ key: keys.privateKeyPem, cert }, (sock) => {
+    const up = connect(Number(target.port), target.hostname);
+    sock.pipe(up).pipe(sock);
+    sock.on('error', () => up.destroy());
+    up.on('error', () => sock.destroy());
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return { url: `https://127.0.0.1:${(front.address() as AddressInfo).port}`, caPem: ca.certPem };
+}
 
 interface Ran {
   code: number;
@@ -67,12 +98,18 @@ beforeAll(async () => {
   hub = await startTestHub({ version: 'v0.1.0-parity' });
   dir = await mkdtemp(join(tmpdir(), 'edgectl-parity-'));
   kubeconfig = join(dir, 'kubeconfig');
+  const tls = await tlsFront(new URL(hub.url));
   await writeFile(
     kubeconfig,
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'hub', cluster: { server: hub.url } }],
+      clusters: [
+        {
+          name: 'hub',
+          cluster: { server: tls.url, 'certificate-authority-data': Buffer.from(tls.caPem).toString('base64') },
+        },
+      ],
       users: [{ name: 'admin', user: { token: hub.adminToken } }],
       contexts: [{ name: 'hub', context: { cluster: 'hub', user: 'admin', namespace: 'default' } }],
       'current-context': 'hub',
@@ -87,6 +124,7 @@ beforeAll(async () => {
     await hub.api.create(T('cm'), cm(name, color));
 });
 afterAll(async () => {
+  front.close();
   await hub.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -119,9 +157,9 @@ describe('get output formats, as kubectl prints them', () => {
     await same(['get', 'cm', '--no-headers', '-o', 'custom-columns=NAME:metadata.name,COLOR:{.data.color}']);
   });
 
-  it('--sort-by in natural order, on strings and in reverse creation time', async () => {
+  it('--sort-by on strings (byte order, as kubectl) and on a data field', async () => {
     expect(await same(['get', 'cm', '--sort-by=.metadata.name', '-o', 'name'])).toBe(
-      'configmap/cm-1\nconfigmap/cm-2\nconfigmap/cm-10\n',
+      'configmap/cm-1\nconfigmap/cm-10\nconfigmap/cm-2\n',
     );
     await same(['get', 'cm', '--sort-by={.data.color}', '-o', 'custom-columns=N:.metadata.name']);
   });
@@ -245,15 +283,18 @@ describe('delete --force and --wait', () => {
     await hub.api.create(T('cm'), held);
     const timedOut = await edgectl(['delete', 'cm', 'held', '--wait', '--timeout=1s']);
     expect(timedOut).toMatchObject({ code: 1, out: 'configmap "held" deleted\n' });
-    expect(timedOut.err).toBe('Error from server (Timeout): timed out waiting for the condition on configmaps/held\n');
+    expect(timedOut.err).toBe('error: timed out waiting for the condition on configmaps/held\n');
 
     let done = false;
+    const seen = hub.requests.length;
     const waiting = edgectl(['delete', 'cm', 'held', '--wait', '--ignore-not-found']).then((r) => {
       done = true;
       return r;
     });
     // The wait is open on the hub (a watch of that name) before the finalizer goes.
-    await until(() => hub.requests.some((r) => r.includes('watch=true') && r.includes('metadata.name%3Dheld')));
+    await until(() =>
+      hub.requests.slice(seen).some((r) => r.includes('watch=true') && r.includes('metadata.name%3Dheld')),
+    );
     expect(done).toBe(false);
     const cur = await hub.api.get(T('cm'), 'default', 'held');
     await hub.api.update(T('cm'), { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
@@ -270,22 +311,28 @@ describe('logs and exec by TYPE/NAME and selector', () => {
   });
 
   beforeAll(async () => {
-    await hub.api.create(T('po'), pod('worker-a', 'worker'));
-    await hub.api.create(T('po'), pod('worker-b', 'worker'));
+    const job = await hub.api.create<KubeObject & { spec: { selector?: { matchLabels?: Record<string, string> } } }>(
+      T('job'),
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'worker', namespace: 'default' },
+        spec: {
+          template: {
+            metadata: { labels: { app: 'worker' } },
+            spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.example/app:1' }] },
+          },
+        },
+      } as KubeObject,
+    );
+    // The pods carry what the job selects by (the hub adds its controller-uid), as the job controller's would.
+    const labels = { app: 'worker', ...job.spec.selector?.matchLabels };
+    for (const name of ['worker-a', 'worker-b']) {
+      const p = pod(name, 'worker');
+      await hub.api.create(T('po'), { ...p, metadata: { ...p.metadata, labels } });
+    }
     hub.logs.set('default/worker-a', 'a1\na2\n');
     hub.logs.set('default/worker-b', 'b1\n');
-    await hub.api.create(T('job'), {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name: 'worker', namespace: 'default' },
-      spec: {
-        selector: { matchLabels: { app: 'worker' } },
-        template: {
-          metadata: { labels: { app: 'worker' } },
-          spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.example/app:1' }] },
-        },
-      },
-    });
   });
 
   it('logs -l --prefix reads every matching pod, --tail 10 by default, --since as sinceSeconds', async () => {
@@ -334,7 +381,7 @@ describe('completion', () => {
         p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
       });
     expect((await complete('edgectl ap')).out.split('\n')).toEqual(expect.arrayContaining(['apply', 'api-resources']));
-    expect((await complete('edgectl get depl')).out).toBe('deployments\n');
+    expect((await complete('edgectl get depl')).out).toBe('deployments\ndeploy\n');
     expect((await complete('edgectl rollout st')).out).toBe('status\n');
     expect((await complete('edgectl get pods --sort')).out).toBe('--sort-by\n');
   });

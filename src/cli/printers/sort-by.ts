@@ -1,32 +1,11 @@
 /**
- * `--sort-by=JSONPATH`: orders listed objects by one field, as kubectl does — numbers by value,
- * strings in natural order (`pod-2` before `pod-10`), objects without the field first; stable.
+ * `--sort-by=JSONPATH`: orders listed objects by one field, as kubectl 1.32 does with what the hub
+ * answers — numbers by value, strings byte by byte (`cm-10` before `cm-2`, checked against kubectl),
+ * objects without the field first; stable.
  */
 import type { KubeObject } from '../../api/index.js';
 import { UsageError } from '../errors.js';
 import { JsonPathTemplate, relaxedTemplate } from './jsonpath/index.js';
-
-/** kubectl's natural order: runs of digits compare by value, the rest byte by byte. */
-export function naturalLess(a: string, b: string): boolean {
-  const chunks = (s: string): string[] => s.match(/\d+|\D+/g) ?? [];
-  const x = chunks(a);
-  const y = chunks(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const p = x[i]!;
-    const q = y[i]!;
-    if (p === q) continue;
-    const pn = /^\d/.test(p);
-    const qn = /^\d/.test(q);
-    if (pn && qn) {
-      const d = Number(p) - Number(q);
-      if (d !== 0) return d < 0;
-      // Equal values written differently (`01` vs `1`): the shorter first.
-      return p.length < q.length;
-    }
-    return p < q;
-  }
-  return x.length < y.length;
-}
 
 type Key = { kind: 'none' } | { kind: 'number'; n: number } | { kind: 'string'; s: string };
 
@@ -44,7 +23,7 @@ function compare(a: Key, b: Key): number {
   if (a.kind === 'number' && b.kind === 'number') return a.n - b.n;
   const s = a.kind === 'string' ? a.s : String((a as { n: number }).n);
   const t = b.kind === 'string' ? b.s : String((b as { n: number }).n);
-  return naturalLess(s, t) ? -1 : naturalLess(t, s) ? 1 : 0;
+  return s < t ? -1 : s > t ? 1 : 0;
 }
 
 /** `objects` sorted by the field `expr` names (`.metadata.name`, `{.status.startTime}`). */
