@@ -323,7 +323,7 @@ describe('logs and exec by TYPE/NAME and selector', () => {
             spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.example/app:1' }] },
           },
         },
-      } as KubeObject,
+      },
     );
     // The pods carry what the job selects by (the hub adds its controller-uid), as the job controller's would.
     const labels = { app: 'worker', ...job.spec.selector?.matchLabels };
