@@ -86,7 +86,7 @@ describe('edgectl against a hub', () => {
     const r = await edgectl(['apply', '-f', 'bad.yaml']);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      'error: error validating "bad.yaml" (document 1, Deployment "hello")\n* spec.replicas: Too small: expected number to be >=0\n',
+      'error: error validating "bad.yaml" (document 1, Deployment "hello")\n* spec.replicas: Invalid value: -1: must be greater than or equal to 0\n',
     );
     expect(hub.requests.slice(before).filter((q) => !q.startsWith('GET'))).toEqual([]);
   });
