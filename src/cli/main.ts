@@ -25,6 +25,7 @@ import { registerSet } from './commands/set-image.js';
 import { registerToken } from './commands/token.js';
 import { registerTop } from './commands/top.js';
 import { clientVersion, registerVersion } from './commands/version.js';
+import { registerWait } from './commands/wait.js';
 import { CliContext, type CliIO, type GlobalFlags } from './context.js';
 import { formatError } from './printers/index.js';
 
@@ -55,6 +56,7 @@ function buildProgram(ctx: CliContext): Command {
   registerDelete(program, ctx);
   registerPatch(program, ctx);
   registerLabel(program, ctx);
+  registerWait(program, ctx);
   registerLogs(program, ctx);
   registerExec(program, ctx);
   registerScale(program, ctx);

@@ -266,6 +266,32 @@ spec:
   });
 });
 
+describe('wait', () => {
+  it('--for=condition and --for=jsonpath print what kubectl prints; a timeout fails the same way', async () => {
+    const d = await hub.api.get(T('deploy'), 'default', 'tree-a');
+    await hub.api.updateStatus(T('deploy'), {
+      ...d,
+      status: { replicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }] },
+    } as KubeObject);
+    await same(['wait', 'deploy/tree-a', '--for=condition=Available', '--timeout=5s']);
+    await same(['wait', 'deploy', 'tree-a', '--for=jsonpath={.spec.replicas}=1', '--timeout=5s']);
+    const mine = await edgectl(['wait', 'deploy/tree-a', '--for=condition=Progressing', '--timeout=1s']);
+    const theirs = await kubectl(['wait', 'deploy/tree-a', '--for=condition=Progressing', '--timeout=1s']);
+    expect(mine).toEqual({ code: theirs.code, out: theirs.out, err: theirs.err });
+  });
+
+  it('returns when a watched change meets the condition', async () => {
+    const seen = hub.requests.length;
+    const waiting = edgectl(['wait', 'cm/cm-10', '--for=jsonpath={.data.color}=purple', '--timeout=20s']);
+    await until(() =>
+      hub.requests.slice(seen).some((r) => r.includes('watch=true') && r.includes('metadata.name%3Dcm-10')),
+    );
+    const cur = await hub.api.get<KubeObject & { data?: Record<string, string> }>(T('cm'), 'default', 'cm-10');
+    await hub.api.update(T('cm'), { ...cur, data: { color: 'purple' } } as KubeObject);
+    expect(await waiting).toEqual({ code: 0, out: 'configmap/cm-10 condition met\n', err: '' });
+  });
+});
+
 describe('delete --force and --wait', () => {
   it('--force --grace-period=0 warns and says "force deleted", as kubectl', async () => {
     await hub.api.create(T('cm'), cm('gone-1', 'x'));
