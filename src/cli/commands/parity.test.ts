@@ -272,7 +272,7 @@ describe('wait', () => {
     await hub.api.updateStatus(T('deploy'), {
       ...d,
       status: { replicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }] },
-    } as KubeObject);
+    });
     await same(['wait', 'deploy/tree-a', '--for=condition=Available', '--timeout=5s']);
     await same(['wait', 'deploy', 'tree-a', '--for=jsonpath={.spec.replicas}=1', '--timeout=5s']);
     const mine = await edgectl(['wait', 'deploy/tree-a', '--for=condition=Progressing', '--timeout=1s']);
@@ -287,7 +287,7 @@ describe('wait', () => {
       hub.requests.slice(seen).some((r) => r.includes('watch=true') && r.includes('metadata.name%3Dcm-10')),
     );
     const cur = await hub.api.get<KubeObject & { data?: Record<string, string> }>(T('cm'), 'default', 'cm-10');
-    await hub.api.update(T('cm'), { ...cur, data: { color: 'purple' } } as KubeObject);
+    await hub.api.update(T('cm'), { ...cur, data: { color: 'purple' } });
     expect(await waiting).toEqual({ code: 0, out: 'configmap/cm-10 condition met\n', err: '' });
   });
 });
