@@ -266,6 +266,44 @@ spec:
   });
 });
 
+describe('create namespace|deployment|job', () => {
+  it('prints what kubectl prints and stores the objects kubectl would', async () => {
+    for (const [mine, theirs] of [
+      [
+        ['create', 'namespace', 'made-e'],
+        ['create', 'namespace', 'made-k'],
+      ],
+      [
+        ['create', 'deployment', 'web-e', '--image=registry.example/web:1', '--replicas=2', '--port=8080'],
+        ['create', 'deployment', 'web-k', '--image=registry.example/web:1', '--replicas=2', '--port=8080'],
+      ],
+      [
+        ['create', 'job', 'once-e', '--image=registry.example/tool:1', '--', 'run', '--fast'],
+        ['create', 'job', 'once-k', '--image=registry.example/tool:1', '--', 'run', '--fast'],
+      ],
+    ] as [string[], string[]][]) {
+      const a = await edgectl(mine);
+      const b = await kubectl(theirs);
+      expect({ code: a.code, out: a.out }).toEqual({ code: b.code, out: b.out.replace('-k', '-e') });
+    }
+    type D = KubeObject & { spec: { replicas: number; template: { spec: { containers: unknown[] } } } };
+    const [e, k] = [
+      await hub.api.get<D>(T('deploy'), 'default', 'web-e'),
+      await hub.api.get<D>(T('deploy'), 'default', 'web-k'),
+    ];
+    expect(e.spec.replicas).toBe(k.spec.replicas);
+    expect(e.spec.template.spec.containers).toEqual(k.spec.template.spec.containers);
+    expect(e.metadata.labels).toEqual({ app: 'web-e' });
+    type J = KubeObject & {
+      spec: { template: { spec: { containers: { command?: string[] }[]; restartPolicy: string } } };
+    };
+    const job = await hub.api.get<J>(T('job'), 'default', 'once-e');
+    const kjob = await hub.api.get<J>(T('job'), 'default', 'once-k');
+    expect(job.spec.template.spec.containers[0]?.command).toEqual(kjob.spec.template.spec.containers[0]?.command);
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+  });
+});
+
 describe('wait', () => {
   it('--for=condition and --for=jsonpath print what kubectl prints; a timeout fails the same way', async () => {
     const d = await hub.api.get(T('deploy'), 'default', 'tree-a');
