@@ -20,6 +20,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerNodeOps } from './commands/node-ops.js';
 import { registerPatch } from './commands/patch.js';
 import { registerRollout } from './commands/rollout.js';
+import { registerRun } from './commands/run.js';
 import { registerScale } from './commands/scale.js';
 import { registerSet } from './commands/set-image.js';
 import { registerToken } from './commands/token.js';
@@ -53,6 +54,7 @@ function buildProgram(ctx: CliContext): Command {
   registerDescribe(program, ctx);
   registerApply(program, ctx);
   registerCreate(program, ctx);
+  registerRun(program, ctx);
   registerDelete(program, ctx);
   registerPatch(program, ctx);
   registerLabel(program, ctx);

@@ -304,6 +304,25 @@ describe('create namespace|deployment|job', () => {
   });
 });
 
+describe('run', () => {
+  it('creates one pod shaped as kubectl run shapes it (run=NAME, args after --, --env, --port, --restart)', async () => {
+    const flags = ['--image=registry.example/tool:1', '--env=A=1', '--port=8080', '--restart=Never', '--', 'x', 'y'];
+    expect(await edgectl(['run', 'one-e', ...flags])).toEqual({ code: 0, out: 'pod/one-e created\n', err: '' });
+    // kubectl's own pod is refused by the hub (it sends spec.dnsPolicy), so compare with its dry run.
+    const k = JSON.parse(
+      (await kubectl(['run', 'one-e', '--dry-run=client', '-o', 'json', ...flags])).out,
+    ) as KubeObject & {
+      spec: { containers: Record<string, unknown>[]; restartPolicy: string };
+    };
+    type P = KubeObject & { spec: { containers: Record<string, unknown>[]; restartPolicy: string } };
+    const e = await hub.api.get<P>(T('po'), 'default', 'one-e');
+    expect(e.metadata.labels).toEqual(k.metadata.labels);
+    expect(e.spec.restartPolicy).toBe(k.spec.restartPolicy);
+    const { resources: _r, ...kc } = k.spec.containers[0] ?? {};
+    expect(e.spec.containers[0]).toMatchObject(kc);
+  });
+});
+
 describe('wait', () => {
   it('--for=condition and --for=jsonpath print what kubectl prints; a timeout fails the same way', async () => {
     const d = await hub.api.get(T('deploy'), 'default', 'tree-a');
