@@ -318,7 +318,8 @@ describe('run', () => {
     const e = await hub.api.get<P>(T('po'), 'default', 'one-e');
     expect(e.metadata.labels).toEqual(k.metadata.labels);
     expect(e.spec.restartPolicy).toBe(k.spec.restartPolicy);
-    const { resources: _r, ...kc } = k.spec.containers[0] ?? {};
+    const kc = { ...k.spec.containers[0] };
+    delete kc['resources'];
     expect(e.spec.containers[0]).toMatchObject(kc);
   });
 });
