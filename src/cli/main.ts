@@ -14,6 +14,7 @@ import { registerCreate } from './commands/create.js';
 import { registerDelete } from './commands/delete.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExec } from './commands/exec.js';
+import { registerExpose } from './commands/expose.js';
 import { registerGet } from './commands/get.js';
 import { registerLabel } from './commands/label.js';
 import { registerLogs } from './commands/logs.js';
@@ -55,6 +56,7 @@ function buildProgram(ctx: CliContext): Command {
   registerApply(program, ctx);
   registerCreate(program, ctx);
   registerRun(program, ctx);
+  registerExpose(program, ctx);
   registerDelete(program, ctx);
   registerPatch(program, ctx);
   registerLabel(program, ctx);

@@ -324,6 +324,23 @@ describe('run', () => {
   });
 });
 
+describe('expose', () => {
+  it("makes a Service selecting what the deployment selects, with kubectl expose's line and spec", async () => {
+    const a = await edgectl(['expose', 'deploy/web-e', '--port=80', '--target-port=8080', '--name=web-svc-e']);
+    const b = await kubectl(['expose', 'deploy/web-e', '--port=80', '--target-port=8080', '--name=web-svc-k']);
+    expect({ code: a.code, out: a.out }, b.err).toEqual({ code: b.code, out: b.out.replace('web-svc-k', 'web-svc-e') });
+    type S = KubeObject & { spec: { selector: unknown; ports: unknown[]; type?: string } };
+    const [e, k] = [
+      await hub.api.get<S>(T('svc'), 'default', 'web-svc-e'),
+      await hub.api.get<S>(T('svc'), 'default', 'web-svc-k'),
+    ];
+    expect(e.spec.selector).toEqual({ app: 'web-e' });
+    expect(e.spec.selector).toEqual(k.spec.selector);
+    expect(e.spec.ports).toEqual(k.spec.ports);
+    expect(e.metadata.labels).toEqual(k.metadata.labels);
+  });
+});
+
 describe('wait', () => {
   it('--for=condition and --for=jsonpath print what kubectl prints; a timeout fails the same way', async () => {
     const d = await hub.api.get(T('deploy'), 'default', 'tree-a');
