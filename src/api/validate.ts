@@ -17,8 +17,40 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '<root>' : out;
 }
 
-/** Translates zod issues into field causes; unknown keys become one cause per key, named by full path. */
-export function issuesToCauses(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldCause[] {
+/** The value at `path` inside `input` (own properties only), or undefined. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, p)) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+/**
+ * Kubernetes' wording for a number out of its bounds (`Invalid value: 70000: must be between 1 and
+ * 65535, inclusive`) instead of the schema library's ("Too big: expected number to be <=65535"); the
+ * value is shown when the input is known. Undefined for other issues.
+ */
+function boundMessage(issue: z.core.$ZodIssue, field: PropertyKey | undefined, value: unknown): string | undefined {
+  if ((issue.code !== 'too_big' && issue.code !== 'too_small') || issue.origin !== 'number') return undefined;
+  const shown = typeof value === 'number' ? `Invalid value: ${value}: ` : 'Invalid value: ';
+  // Ports carry Kubernetes' own phrase (validation.IsValidPortNum).
+  if (typeof field === 'string' && /(^p|P)ort$/.test(field)) return `${shown}must be between 1 and 65535, inclusive`;
+  const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
+  const than = issue.code === 'too_big' ? 'less than' : 'greater than';
+  return `${shown}must be ${than}${issue.inclusive ? ' or equal to' : ''} ${bound}`;
+}
+
+/**
+ * Translates zod issues into field causes; unknown keys become one cause per key, named by full path.
+ * With `input` (what was parsed), out-of-range numbers name their value, as Kubernetes does.
+ */
+export function issuesToCauses(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+  input?: unknown,
+): FieldCause[] {
   const causes: FieldCause[] = [];
   for (const issue of issues) {
     const base = [...prefix, ...issue.path];
@@ -33,12 +65,19 @@ export function issuesToCauses(issues: readonly z.core.$ZodIssue[], prefix: read
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that got furthest, rather than "invalid input".
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
-      const nested = issuesToCauses(best, base);
+      const nested = issuesToCauses(best, base, input);
       causes.push(
         ...(nested.length > 0
           ? nested
           : [{ field: formatPath(base), message: issue.message, reason: 'FieldValueInvalid' }]),
       );
+    } else if (boundMessage(issue, base[base.length - 1], undefined) !== undefined) {
+      const value = input === undefined ? undefined : valueAt(input, base);
+      causes.push({
+        field: formatPath(base),
+        message: boundMessage(issue, base[base.length - 1], value) ?? issue.message,
+        reason: 'FieldValueInvalid',
+      });
     } else {
       const missing = issue.code === 'invalid_type' && issue.message.includes('received undefined');
       causes.push({
@@ -82,5 +121,5 @@ export function validateObject<T extends KubeObject = KubeObject>(t: ResourceTyp
   const result = t.schema.safeParse(raw);
   if (result.success) return result.data as T;
   const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-  throw new InvalidError(t.kind, typeof name === 'string' ? name : '', issuesToCauses(result.error.issues));
+  throw new InvalidError(t.kind, typeof name === 'string' ? name : '', issuesToCauses(result.error.issues, [], raw));
 }

@@ -62,18 +62,18 @@ beforeAll(async () => {
 afterAll(() => hub.close());
 
 describe('edgectl against a hub', () => {
-  it('apply creates (namespaces first), then reports unchanged, then configured', async () => {
+  it('apply creates (namespaces first, reported in file order), then reports unchanged, then configured', async () => {
     const first = await edgectl(['apply', '-f', 'app.yaml']);
-    expect(first).toMatchObject({ code: 0, out: 'namespace/demo created\ndeployment.apps/hello created\n', err: '' });
+    expect(first).toMatchObject({ code: 0, out: 'deployment.apps/hello created\nnamespace/demo created\n', err: '' });
     expect(await hub.blobs.list()).toHaveLength(1);
     const image = (await hub.api.get<Deployment>(T('deploy'), 'demo', 'hello')).spec.template.spec.containers[0]?.image;
     expect(image).toMatch(/^edgeplane\.hub\/hello\.wasm@sha256:[0-9a-f]{64}$/);
 
     const again = await edgectl(['apply', '-f', 'app.yaml']);
-    expect(again.out).toBe('namespace/demo unchanged\ndeployment.apps/hello unchanged\n');
+    expect(again.out).toBe('deployment.apps/hello unchanged\nnamespace/demo unchanged\n');
 
     const changed = await edgectl(['apply', '-f', '-'], { stdin: MANIFEST.replace('replicas: 2', 'replicas: 3') });
-    expect(changed.out).toBe('namespace/demo unchanged\ndeployment.apps/hello configured\n');
+    expect(changed.out).toBe('deployment.apps/hello configured\nnamespace/demo unchanged\n');
     expect((await hub.api.get<Deployment>(T('deploy'), 'demo', 'hello')).spec.replicas).toBe(3);
   });
 
@@ -86,7 +86,7 @@ describe('edgectl against a hub', () => {
     const r = await edgectl(['apply', '-f', 'bad.yaml']);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      'error: error validating "bad.yaml" (document 1, Deployment "hello")\n* spec.replicas: Too small: expected number to be >=0\n',
+      'error: error validating "bad.yaml" (document 1, Deployment "hello")\n* spec.replicas: Invalid value: -1: must be greater than or equal to 0\n',
     );
     expect(hub.requests.slice(before).filter((q) => !q.startsWith('GET'))).toEqual([]);
   });
@@ -193,8 +193,22 @@ describe('edgectl against a hub', () => {
   });
 
   it('delete passes cascade and grace period, and reports what is missing', async () => {
-    const r = await edgectl(['delete', 'pod', 'hello-1', '--cascade=orphan', '--grace-period=0', '-n', 'demo']);
-    expect(r).toMatchObject({ code: 0, out: 'pod "hello-1" deleted\n' });
+    // As kubectl: --grace-period=0 alone becomes 1; --force makes it an immediate deletion, with a warning.
+    const r = await edgectl([
+      'delete',
+      'pod',
+      'hello-1',
+      '--cascade=orphan',
+      '--grace-period=0',
+      '--force',
+      '-n',
+      'demo',
+    ]);
+    expect(r).toMatchObject({
+      code: 0,
+      out: 'pod "hello-1" force deleted\n',
+      err: expect.stringMatching(/^Warning: Immediate deletion does not wait for confirmation/) as unknown,
+    });
     expect(hub.requests).toContain(
       'DELETE /api/v1/namespaces/demo/pods/hello-1?propagationPolicy=Orphan&gracePeriodSeconds=0',
     );

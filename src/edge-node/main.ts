@@ -154,6 +154,11 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => requestExit(0));
   process.on('SIGINT', () => requestExit(0));
   await agent.start();
+  // One line for people (the hub prints one too); the JSON log line below is for machines.
+  process.stdout.write(
+    `edge-node ${opts.name} started: hub ${opts.server}, mesh port ${agent.meshPort}, ` +
+      `runtimes ${runtimes.map((r) => r.name).join(', ')}, data dir ${opts.dataDir}\n`,
+  );
   logger.info(
     {
       node: opts.name,

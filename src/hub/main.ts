@@ -35,18 +35,27 @@ async function main(argv: string[]): Promise<void> {
     .description('Edgeplane control plane: API server, store, scheduler, controllers and node gateway')
     .version(HUB_VERSION)
     .option('--data-dir <dir>', 'where the hub keeps its state, tokens and blobs', './edge-hub-data')
-    .option('--listen <host:port>', 'address of the API and the node gateway', parseListen, {
-      host: '127.0.0.1',
-      port: 7400,
-    })
-    .option('--node-grace-period <duration>', 'silence after which a node is marked NotReady', parseDuration, 10)
-    .option(
-      '--pod-eviction-timeout <duration>',
-      'how long a node may stay NotReady before its pods move',
-      parseDuration,
-      30,
+    // Help shows the defaults as they are typed (`127.0.0.1:7400`, `10s`), not as parsed values.
+    .addOption(
+      new Option('--listen <host:port>', 'address of the API and the node gateway')
+        .argParser(parseListen)
+        .default({ host: '127.0.0.1', port: 7400 }, '127.0.0.1:7400'),
     )
-    .option('--heartbeat-interval <duration>', 'how often nodes send heartbeats', parseDuration, 2)
+    .addOption(
+      new Option('--node-grace-period <duration>', 'silence after which a node is marked NotReady')
+        .argParser(parseDuration)
+        .default(10, '10s'),
+    )
+    .addOption(
+      new Option('--pod-eviction-timeout <duration>', 'how long a node may stay NotReady before its pods move')
+        .argParser(parseDuration)
+        .default(30, '30s'),
+    )
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'how often nodes send heartbeats')
+        .argParser(parseDuration)
+        .default(2, '2s'),
+    )
     .addOption(
       new Option('--node-eviction-rate <n>', 'nodes per second whose pods are evicted in a healthy zone')
         .argParser(parseRate)
@@ -135,7 +144,7 @@ async function main(argv: string[]): Promise<void> {
     .addOption(
       new Option('--tls-san <name>', 'extra IP address or DNS name of the serving certificate (repeatable)')
         .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-        .default([]),
+        .default([], 'none'),
     )
     .option('--tls-cert-file <file>', "serving certificate (PEM, then its chain) instead of the hub's own")
     .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')

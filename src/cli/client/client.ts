@@ -38,6 +38,15 @@ import type { DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, WatchOp
  */
 const asKind = <T extends KubeObject>(obj: ObjectEnvelope): T => obj as T;
 
+/** The patch types of `PATCH` (kubectl's `--type`). */
+export type PatchType = 'strategic' | 'merge' | 'json';
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  strategic: 'application/strategic-merge-patch+json',
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
 /** Namespace and name of an object, from its metadata. */
 function nsName(type: ResourceType, obj: KubeObject, namespace?: string): { ns: string | undefined; name: string } {
   const name = obj.metadata?.name;
@@ -100,21 +109,47 @@ export class EdgeClient {
 
   /**
    * Server-side apply: PATCHes `obj` as `application/apply-patch+yaml` for `fieldManager` (`force`
-   * takes fields other managers own). Creates the object when absent (`created`).
+   * takes fields other managers own). Creates the object when absent (`created`). `dryRun`: the hub
+   * validates and merges but stores nothing (`?dryRun=All`).
    */
   async apply<T extends KubeObject = KubeObject>(
     type: ResourceType,
     obj: KubeObject,
-    opts: { fieldManager: string; force?: boolean; signal?: AbortSignal },
+    opts: { fieldManager: string; force?: boolean; dryRun?: boolean; signal?: AbortSignal },
   ): Promise<{ object: T; created: boolean }> {
     const { ns, name } = nsName(type, obj);
     const res = await this.http.jsonWithStatus(ObjectEnvelope, 'PATCH', resourcePath(type, ns, name), {
       body: obj,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: opts.fieldManager, force: opts.force === true ? 'true' : undefined },
+      query: {
+        fieldManager: opts.fieldManager,
+        force: opts.force === true ? 'true' : undefined,
+        dryRun: opts.dryRun === true ? 'All' : undefined,
+      },
       signal: opts.signal,
     });
     return { object: asKind<T>(res.body), created: res.statusCode === 201 };
+  }
+
+  /**
+   * PATCHes an object: `strategic` (strategic merge patch, kubectl's default), `merge` (RFC 7386)
+   * or `json` (RFC 6902). `dryRun`: checked and merged, not stored.
+   */
+  patch<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    opts: { patchType?: PatchType; dryRun?: boolean; fieldManager?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    return this.http
+      .json(ObjectEnvelope, 'PATCH', resourcePath(type, type.namespaced ? namespace : undefined, name), {
+        body: patch,
+        contentType: PATCH_CONTENT_TYPES[opts.patchType ?? 'strategic'],
+        query: { dryRun: opts.dryRun === true ? 'All' : undefined, fieldManager: opts.fieldManager },
+        signal: opts.signal,
+      })
+      .then(asKind<T>);
   }
 
   /** PUTs the `/status` subresource. */

@@ -148,6 +148,7 @@ export async function* streamLogs(
         previous: opts.previous ? 'true' : undefined,
         timestamps: opts.timestamps ? 'true' : undefined,
         sinceSeconds: opts.sinceSeconds,
+        sinceTime: opts.sinceTime,
       },
       signal: opts.signal,
       stream: opts.follow === true,

@@ -49,5 +49,7 @@ export interface LogOptions {
   previous?: boolean | undefined;
   timestamps?: boolean | undefined;
   sinceSeconds?: number | undefined;
+  /** RFC 3339 time: only lines from then on (exclusive with `sinceSeconds`). */
+  sinceTime?: string | undefined;
   signal?: AbortSignal | undefined;
 }

@@ -9,31 +9,13 @@
  * where `ps` shows it. Nothing printed holds a value unless `-o yaml|json` asks for the object.
  */
 import type { Command } from 'commander';
-import {
-  SECRET_TYPES,
-  typeByKind,
-  type ConfigMap,
-  type KubeObject,
-  type ResourceType,
-  type Secret,
-} from '../../api/index.js';
+import { SECRET_TYPES, typeByKind, type ConfigMap, type ResourceType, type Secret } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { objectRef, toJson, toYaml } from '../printers/index.js';
-import { isUtf8, readSources, type SourceFlags } from './create-sources.js';
-
-/** Flags common to every `create` verb here. */
-export interface CreateFlags extends SourceFlags {
-  dryRun?: string;
-  output?: string;
-  type?: string;
-  dockerServer?: string;
-  dockerUsername?: string;
-  dockerPassword?: string;
-  dockerEmail?: string;
-  cert?: string;
-  key?: string;
-}
+import { isUtf8, readSources } from './create-sources.js';
+import { common, finish, type CreateFlags } from './create-finish.js';
+export type { CreateFlags } from './create-finish.js';
+import { registerCreateWorkloads } from './create-workloads.js';
 
 const kind = (k: string): ResourceType => {
   const t = typeByKind('v1', k);
@@ -47,21 +29,6 @@ async function namespaceOf(ctx: CliContext, dryRun: boolean): Promise<string> {
   if (ctx.globals.namespace !== undefined) return ctx.globals.namespace;
   // A client-side dry run works without a reachable hub, as kubectl's does.
   return dryRun ? ctx.namespace().catch(() => 'default') : ctx.namespace();
-}
-
-/** Creates `obj` (or, with `--dry-run=client`, only prints it) and says so as kubectl does. */
-async function finish(ctx: CliContext, type: ResourceType, obj: KubeObject, flags: CreateFlags): Promise<void> {
-  const dry = flags.dryRun ?? 'none';
-  if (!['none', 'client'].includes(dry))
-    throw new UsageError(`--dry-run must be "none" or "client", not "${dry}"`, 'edgectl create --help');
-  const out = flags.output;
-  if (out !== undefined && !['yaml', 'json', 'name'].includes(out))
-    throw new UsageError(`-o must be yaml, json or name, not "${out}"`, 'edgectl create --help');
-  const shown = dry === 'client' ? obj : await (await ctx.client()).create(type, obj, { signal: ctx.signal });
-  const ref = objectRef(type, shown.metadata.name ?? '');
-  if (out === 'yaml') return ctx.out(toYaml(shown));
-  if (out === 'json') return ctx.out(toJson(shown));
-  ctx.out(out === 'name' ? `${ref}\n` : `${ref} created${dry === 'client' ? ' (dry run)' : ''}\n`);
 }
 
 /** Runs `create configmap NAME`. */
@@ -156,12 +123,6 @@ export async function runCreateSecretTls(ctx: CliContext, name: string, flags: C
   await secretOf(ctx, name, SECRET_TYPES.tls, data, flags);
 }
 
-function common(cmd: Command): Command {
-  return cmd
-    .option('--dry-run <mode>', '"client": only print the object that would be sent', 'none')
-    .option('-o, --output <format>', 'yaml, json or name');
-}
-
 function sources(cmd: Command): Command {
   return cmd
     .option('--from-literal <key=value>', 'a key and its value (the value is on the command line)', collect)
@@ -171,7 +132,9 @@ function sources(cmd: Command): Command {
 
 /** Registers `create configmap` and `create secret generic|docker-registry|tls`. */
 export function registerCreate(program: Command, ctx: CliContext): void {
-  const create = program.command('create').description('Create a ConfigMap or Secret from literals and files');
+  const create = program
+    .command('create')
+    .description('Create a namespace, deployment, job, ConfigMap or Secret (kubectl create)');
   common(sources(create.command('configmap').alias('cm').description('Create a ConfigMap').argument('<name>'))).action(
     async (name: string, flags: CreateFlags) => runCreateConfigMap(ctx, name, flags),
   );
@@ -199,4 +162,5 @@ export function registerCreate(program: Command, ctx: CliContext): void {
     .option('--cert <path>', 'PEM certificate (chain)')
     .option('--key <path>', 'PEM private key')
     .action(async (name: string, flags: CreateFlags) => runCreateSecretTls(ctx, name, flags));
+  registerCreateWorkloads(create, ctx);
 }

@@ -1,5 +1,5 @@
 /**
- * `edgectl exec POD [-c CONTAINER] [--timeout 60s] -- COMMAND [ARGS...]`: runs a command in a pod's
+ * `edgectl exec POD|TYPE/NAME [-c CONTAINER] [--timeout 60s] -- COMMAND [ARGS...]`: runs a command in a pod's
  * container (non-interactive), prints its output and exits with its exit code, as kubectl does. For a
  * Wasm container the command runs as a fresh instance of the component (`wasi:cli/run`, the command as
  * arguments); for an OCI container, as a process inside it.
@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { parseDurationSeconds } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { podFor } from './pods-of.js';
 
 /** Runs `exec`. */
 export async function runExec(
@@ -16,10 +17,6 @@ export async function runExec(
   command: string[],
   flags: { container?: string; timeout: string },
 ): Promise<void> {
-  const name =
-    pod.startsWith('pod/') || pod.startsWith('pods/') || pod.startsWith('po/') ? pod.slice(pod.indexOf('/') + 1) : pod;
-  if (name.includes('/'))
-    throw new UsageError(`exec runs in a pod: give a pod name, not "${pod}"`, 'edgectl exec --help');
   if (command.length === 0)
     throw new UsageError('you must specify at least one command for the container, after --', 'edgectl exec --help');
   const seconds = parseDurationSeconds(flags.timeout);
@@ -27,7 +24,10 @@ export async function runExec(
   if (seconds === undefined || seconds <= 0 || seconds > 86_400)
     throw new UsageError(`invalid --timeout "${flags.timeout}" (a duration up to 24h)`, 'edgectl exec --help');
   const client = await ctx.client();
-  const r = await client.exec(await ctx.namespace(), name, {
+  const ns = await ctx.namespace();
+  // `deploy/NAME`, `job/NAME`, `svc/NAME`, …: one of the pods it selects, as kubectl picks it.
+  const name = await podFor(ctx, client, ns, pod, 'exec');
+  const r = await client.exec(ns, name, {
     command,
     timeoutSeconds: Math.ceil(seconds),
     signal: ctx.signal,
@@ -46,7 +46,7 @@ export function registerExec(program: Command, ctx: CliContext): void {
   program
     .command('exec')
     .description('Run a command in a container: edgectl exec POD [-c CONTAINER] -- COMMAND [ARGS...]')
-    .argument('<pod>', 'the pod (or pod/NAME)')
+    .argument('<pod>', 'POD | TYPE/NAME (deployment, replicaset, daemonset, job, service: one of its pods)')
     .argument('[command...]', 'the command and its arguments, after --')
     .option('-c, --container <name>', 'the container (default: the first)')
     .option('--timeout <duration>', 'give up on the command after this long', '60s')

@@ -8,4 +8,6 @@ export interface GetFlags {
   watchOnly?: boolean;
   headers?: boolean;
   showLabels?: boolean;
+  /** `--sort-by`: a (relaxed) JSONPath to a string or number field. */
+  sortBy?: string;
 }

@@ -12,6 +12,7 @@ import {
   withoutManagedFields,
   type OutputFormat,
   type TableOptions,
+  type TemplatePrinter,
 } from '../printers/index.js';
 import type { GetFlags } from './get-flags.js';
 import type { ResourceRequest } from './resources.js';
@@ -30,6 +31,7 @@ export async function watchAndPrint(
   format: OutputFormat,
   table: TableOptions,
   flags: GetFlags,
+  template?: TemplatePrinter,
 ): Promise<void> {
   const { type, names } = listed.req;
   const client = await ctx.client();
@@ -52,7 +54,8 @@ export async function watchAndPrint(
       for await (const ev of client.watch(type, { ...select, resourceVersion: rv })) {
         if (ev.type === 'BOOKMARK') continue;
         if (names.length > 1 && !names.includes(ev.object.metadata.name ?? '')) continue;
-        if (format === 'json') ctx.out(toJson(withoutManagedFields(ev.object)));
+        if (template) ctx.out(template.print([ev.object], true, false));
+        else if (format === 'json') ctx.out(toJson(withoutManagedFields(ev.object)));
         else if (format === 'yaml') ctx.out(`---\n${toYaml(withoutManagedFields(ev.object))}`);
         else if (format === 'name') ctx.out(`${objectRef(type, ev.object.metadata.name ?? '')}\n`);
         else {

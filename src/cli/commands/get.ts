@@ -4,8 +4,12 @@ import { EdgeError, type KubeObject } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import {
+  ALLOWED_OUTPUT_FORMATS,
   OUTPUT_FORMATS,
   type OutputFormat,
+  sortByField,
+  templatePrinter,
+  type TemplatePrinter,
   listOrObject,
   renderTable as renderRows,
   objectRef,
@@ -26,7 +30,7 @@ export function outputFormat(value: string | undefined, command: string): Output
   const f = value ?? 'table';
   if ((OUTPUT_FORMATS as readonly string[]).includes(f)) return f as OutputFormat;
   throw new UsageError(
-    `unable to match a printer suitable for the output format "${f}", allowed formats are: json, name, wide, yaml`,
+    `unable to match a printer suitable for the output format "${f}", allowed formats are: ${ALLOWED_OUTPUT_FORMATS.join(',')}`,
     `edgectl ${command} --help`,
   );
 }
@@ -52,7 +56,8 @@ async function fetch(
       fieldSelector: flags.fieldSelector,
       signal: ctx.signal,
     });
-    return { req, objects: sortForTable(req.type, list.items), resourceVersion: list.metadata?.resourceVersion };
+    const objects = flags.sortBy ? sortByField(list.items, flags.sortBy) : sortForTable(req.type, list.items);
+    return { req, objects, resourceVersion: list.metadata?.resourceVersion };
   }
   const objects: KubeObject[] = [];
   for (const name of req.names) {
@@ -69,7 +74,9 @@ async function fetch(
 
 /** Runs `get`. */
 export async function runGet(ctx: CliContext, args: string[], flags: GetFlags): Promise<void> {
-  const format = outputFormat(flags.output, 'get');
+  // jsonpath and custom-columns print through a template; the other formats are built in.
+  const template = flags.output === undefined ? undefined : templatePrinter(flags.output, ctx.cwd);
+  const format = template ? 'table' : outputFormat(flags.output, 'get');
   const requests = parseResourceArgs(args, 'get');
   if (flags.allNamespaces && requests.some((r) => r.names.length > 0)) {
     throw new UsageError('a resource cannot be retrieved by name across all namespaces', 'edgectl get --help');
@@ -88,9 +95,10 @@ export async function runGet(ctx: CliContext, args: string[], flags: GetFlags): 
   const results: Fetched[] = [];
   for (const req of requests) results.push(await fetch(ctx, req, namespace, flags));
 
-  if (!flags.watchOnly) printResults(ctx, results, format, table, flags, namespace);
+  if (!flags.watchOnly) printResults(ctx, results, format, table, flags, namespace, template);
   const first = results[0];
-  if ((flags.watch || flags.watchOnly) && first) await watchAndPrint(ctx, first, namespace, format, table, flags);
+  if ((flags.watch || flags.watchOnly) && first)
+    await watchAndPrint(ctx, first, namespace, format, table, flags, template);
 }
 
 function printResults(
@@ -100,9 +108,15 @@ function printResults(
   table: TableOptions,
   flags: GetFlags,
   namespace: string | undefined,
+  template: TemplatePrinter | undefined,
 ): void {
   const all = results.flatMap((r) => r.objects);
   const byName = results.length === 1 && (results[0]?.req.names.length ?? 0) === 1;
+  if (template) {
+    if (all.length > 0 || byName) ctx.out(template.print(all, byName, flags.headers !== false));
+    else if (!flags.watch) ctx.err(noResources(results, namespace));
+    return;
+  }
   if (format === 'json') return ctx.out(toJson(listOrObject(all, byName)));
   if (format === 'yaml') return ctx.out(toYaml(listOrObject(all, byName)));
   if (format === 'name') {
@@ -119,14 +133,15 @@ function printResults(
     printed++;
   }
   const askedNames = results.some((r) => r.req.names.length > 0);
-  if (printed === 0 && !askedNames && !flags.watch) {
-    const clusterScoped = results.every((r) => !r.req.type.namespaced);
-    ctx.err(
-      namespace === undefined || clusterScoped
-        ? 'No resources found\n'
-        : `No resources found in ${namespace} namespace.\n`,
-    );
-  }
+  if (printed === 0 && !askedNames && !flags.watch) ctx.err(noResources(results, namespace));
+}
+
+/** kubectl's note on stderr when a listing found nothing. */
+function noResources(results: readonly Fetched[], namespace: string | undefined): string {
+  const clusterScoped = results.every((r) => !r.req.type.namespaced);
+  return namespace === undefined || clusterScoped
+    ? 'No resources found\n'
+    : `No resources found in ${namespace} namespace.\n`;
 }
 
 /** Registers `get` on the program. */
@@ -135,7 +150,10 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .command('get')
     .description('Display one or many resources')
     .argument('[resources...]', 'TYPE [NAME...] | TYPE/NAME... | TYPE1,TYPE2 | all')
-    .option('-o, --output <format>', 'output format: wide|json|yaml|name')
+    .option(
+      '-o, --output <format>',
+      'output format: json|yaml|name|wide|jsonpath=TEMPLATE|jsonpath-as-json=TEMPLATE|jsonpath-file=FILE|custom-columns=HEADER:PATH,...|custom-columns-file=FILE',
+    )
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
     .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=pi-1')
@@ -143,5 +161,6 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--watch-only', 'watch for changes without listing first')
     .option('--no-headers', 'do not print headers')
     .option('--show-labels', 'show all labels as the last column')
+    .option('--sort-by <jsonpath>', "sort lists by this field (a JSONPath expression, e.g. '{.metadata.name}')")
     .action(async (args: string[], flags: GetFlags) => runGet(ctx, args, flags));
 }

@@ -124,7 +124,7 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .command('status')
     .description('Show the status of the rollout; exits 0 when complete, 1 when it exceeded its progress deadline')
     .argument('<resource...>', 'TYPE/NAME or TYPE NAME')
-    .option('-w, --watch', 'watch the status until the rollout ends (default)', true)
+    .option('-w, --watch', 'watch the status until the rollout ends', true)
     .option('--no-watch', 'print the status once')
     .option('--timeout <duration>', 'give up after this long (e.g. 2m); 0 waits for ever', '0s')
     .action(async (args: string[], flags: { watch: boolean; timeout: string }) => {

@@ -24,6 +24,8 @@ export interface Manifest {
 export interface ManifestSources {
   cwd: string;
   readStdin(): Promise<string>;
+  /** `-R`: also read the manifests of subdirectories (in name order, depth first). */
+  recursive?: boolean;
 }
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -43,12 +45,7 @@ export async function loadManifests(paths: readonly string[], io: ManifestSource
     } catch {
       throw new BadRequestError(`the path "${p}" does not exist`);
     }
-    const files = isDir
-      ? (await readdir(abs))
-          .filter((f) => EXTENSIONS.has(extname(f).toLowerCase()))
-          .sort()
-          .map((f) => ({ shown: join(p, f), abs: join(abs, f) }))
-      : [{ shown: p, abs }];
+    const files = isDir ? await manifestFiles(abs, p, io.recursive === true) : [{ shown: p, abs }];
     if (isDir && files.length === 0)
       throw new BadRequestError(`no manifests (*.yaml, *.yml, *.json) in directory "${p}"`);
     for (const f of files) {
@@ -59,6 +56,24 @@ export async function loadManifests(paths: readonly string[], io: ManifestSource
         throw new BadRequestError(`cannot read "${f.shown}": ${errorMessage(err)}`);
       }
       out.push(...parseManifests(text, f.shown, dirname(f.abs)));
+    }
+  }
+  return out;
+}
+
+/** The manifest files of a directory, sorted by name; with `recursive`, those below it too. */
+async function manifestFiles(
+  abs: string,
+  shown: string,
+  recursive: boolean,
+): Promise<{ shown: string; abs: string }[]> {
+  const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const out: { shown: string; abs: string }[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) {
+      if (recursive) out.push(...(await manifestFiles(join(abs, e.name), join(shown, e.name), true)));
+    } else if (EXTENSIONS.has(extname(e.name).toLowerCase())) {
+      out.push({ shown: join(shown, e.name), abs: join(abs, e.name) });
     }
   }
   return out;

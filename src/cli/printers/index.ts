@@ -32,3 +32,6 @@ export {
 export { formatError, formatServerError } from './errors.js';
 export { DescribeWriter, describeTime } from './describe-writer.js';
 export { describeObject, type DescribeExtras } from './describe-kinds.js';
+export { ALLOWED_OUTPUT_FORMATS, templatePrinter, type TemplatePrinter } from './template-output.js';
+export { sortByField } from './sort-by.js';
+export { JsonPathTemplate, relaxedTemplate } from './jsonpath/index.js';
