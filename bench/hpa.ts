@@ -4,26 +4,33 @@
  *    request-rate metric, default behavior), at the default `--hpa-sync-period` (15 s) and at 1 s;
  *  - cold start from zero: first-request latency p50/p99 over BENCH_TRIALS (default 50) trials for
  *    `hello-c` (goal p99 < 300 ms) and the JS `hello` (goal p99 < 500 ms). Each trial waits until the
- *    target is at zero with no pod left, then times one GET through a NodePort of a node.
+ *    target is at zero with no pod left, then times one GET through a NodePort of a node. Per stage
+ *    of the path (cold-stages.ts: hold, wake, scale, ReplicaSet, pod, node, container, status,
+ *    endpoints, release) the step's p50/p99/max, and the slowest trials' timelines.
  * Run: npx tsx bench/hpa.ts   (after npm run build && npm run build:examples)
- *      BENCH_PARTS=cold (or reaction) runs one part only; BENCH_TRIALS=N sets the cold-start trials.
+ *      BENCH_PARTS=cold (or reaction) runs one part only; BENCH_TRIALS=N sets the cold-start trials;
+ *      BENCH_COLD_APPS=c (or js) runs one cold-start series only.
  * The first request of each trial is timed at the client, on the node's own loopback address: its
  * arrival at the node is the same instant give or take a loopback connect (tens of microseconds).
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment, KubeObject } from '../src/api/index.js';
 import { Cluster, ROOT, kind, until } from '../test/support/cluster.js';
 import { Load } from '../test/support/load.js';
 import { wasmServiceManifest } from '../test/support/manifests.js';
+import { ColdTrace, stageTable, timelineLine, type Timeline } from './cold-stages.js';
 
 const NODES = [
-  { name: 'hpa-bench-a', address: '127.0.22.2' },
-  { name: 'hpa-bench-b', address: '127.0.22.3' },
+  { name: 'hpa-bench-a', address: '127.0.60.2' },
+  { name: 'hpa-bench-b', address: '127.0.60.3' },
 ];
 const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
 const HELLO_JS = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 50);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'reaction,cold').split(','));
+/** Which cold-start series run: `c` (hello-c), `js` (hello), or both (the default). */
+const COLD_APPS = new Set((process.env.BENCH_COLD_APPS ?? 'c,js').split(','));
 
 interface PodLike extends KubeObject {
   metadata: { deletionTimestamp?: string };
@@ -110,8 +117,21 @@ async function reaction(sync: string, port: number): Promise<number> {
   }
 }
 
-/** First-request latencies of `image` woken from zero, over TRIALS trials. */
-async function coldStarts(cluster: Cluster, name: string, image: string, port: number): Promise<number[]> {
+/** One cold start: its first-request latency and where its time went. */
+interface ColdTrial {
+  ms: number;
+  node: string;
+  timeline: Timeline;
+}
+
+/** First-request latencies of `image` woken from zero, over TRIALS trials, with each one's stages. */
+async function coldStarts(
+  cluster: Cluster,
+  trace: ColdTrace,
+  name: string,
+  image: string,
+  port: number,
+): Promise<ColdTrial[]> {
   await apply(
     cluster,
     // One replica per node first: each node compiles the component once (the JS one takes seconds),
@@ -122,7 +142,7 @@ async function coldStarts(cluster: Cluster, name: string, image: string, port: n
       { 'autoscaling.edgeplane.io/scale-to-zero-idle-seconds': '1' },
     )}`,
   );
-  const out: number[] = [];
+  const out: ColdTrial[] = [];
   for (let i = 0; i < TRIALS; i++) {
     await until(
       `${name} at zero (trial ${i + 1})`,
@@ -133,16 +153,40 @@ async function coldStarts(cluster: Cluster, name: string, image: string, port: n
       100,
     );
     const node = NODES[i % NODES.length]!;
+    const wall0 = Date.now();
     const t0 = performance.now();
     const res = await fetch(`http://${node.address}:${port}/`, { signal: AbortSignal.timeout(30_000) });
     const body = await res.text();
     const ms = performance.now() - t0;
     if (res.status !== 200)
       throw new Error(`trial ${i + 1} (${node.name}, ${ms.toFixed(0)} ms): ${res.status} ${body}`);
-    out.push(ms);
+    // The bench's watches may trail the answer by a moment.
+    await until('the endpoints event', () => trace.endpointsSeen(name, wall0), 5000, 10).catch(() => undefined);
+    out.push({ ms, node: node.name, timeline: trace.timeline(name, wall0, wall0 + ms) });
   }
-  return out.sort((a, b) => a - b);
+  return out;
 }
+
+/** Prints a cold-start series: latency percentiles, the per-stage table, the slowest trials' timelines. */
+function report(label: string, goal: number, trials: readonly ColdTrial[]): void {
+  const s = trials.map((t) => t.ms).sort((a, b) => a - b);
+  const p50 = percentile(s, 0.5);
+  const p99 = percentile(s, 0.99);
+  console.log(
+    `cold start from zero, ${label}: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms over ${s.length} trials (goal p99 < ${goal} ms: ${p99 < goal ? 'met' : 'NOT met'}); slowest: ${s
+      .slice(-3)
+      .map((x) => x.toFixed(0))
+      .join(', ')} ms`,
+  );
+  console.log(stageTable(trials.map((t) => t.timeline)));
+  for (const t of [...trials].sort((a, b) => b.ms - a.ms).slice(0, 3))
+    console.log(`  slow trial ${t.ms.toFixed(0)} ms (${t.node}): ${timelineLine(t.timeline)}`);
+}
+
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 async function main(): Promise<void> {
   console.log(`edgeplane HPA benchmark — node ${process.version}, 2 nodes, usage reported every 1 s`);
@@ -153,24 +197,27 @@ async function main(): Promise<void> {
     );
   }
   if (!PARTS.has('cold')) return;
-  const cluster = new Cluster(['--hpa-sync-period', '1s', '--heartbeat-interval', '1s'], ['--metrics-interval', '1s']);
+  // Debug logs carry the trace points of the cold path (bench/cold-stages.ts).
+  const cluster = new Cluster(
+    ['--hpa-sync-period', '1s', '--heartbeat-interval', '1s', '--log-level', 'debug'],
+    ['--metrics-interval', '1s', '--log-level', 'debug'],
+  );
+  let trace: ColdTrace | undefined;
   try {
     await cluster.start(NODES);
-    for (const [name, image, port, goal] of [
+    trace = new ColdTrace(cluster);
+    const apps = [
       ['cold-c', HELLO_C, 30152, 300],
       ['cold-js', HELLO_JS, 30153, 500],
-    ] as const) {
-      const s = await coldStarts(cluster, name, image, port);
-      const p50 = percentile(s, 0.5);
-      const p99 = percentile(s, 0.99);
-      console.log(
-        `cold start from zero, ${name === 'cold-c' ? 'hello-c' : 'hello (JS)'}: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms over ${s.length} trials (goal p99 < ${goal} ms: ${p99 < goal ? 'met' : 'NOT met'}); slowest: ${s
-          .slice(-3)
-          .map((x) => x.toFixed(0))
-          .join(', ')} ms`,
-      );
+    ] as const;
+    for (const [name, image, port, goal] of apps.filter(([n]) => COLD_APPS.has(n.slice(5)))) {
+      console.log(`load average before ${name}: ${load()}`);
+      const trials = await coldStarts(cluster, trace, name, image, port);
+      report(name === 'cold-c' ? 'hello-c' : 'hello (JS)', goal, trials);
+      console.log(`load average after ${name}: ${load()}`);
     }
   } finally {
+    await trace?.stop();
     await cluster.stop();
   }
 }

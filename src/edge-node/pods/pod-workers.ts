@@ -142,6 +142,8 @@ export class PodWorkers {
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
     });
     this.workers.set(uid, worker);
+    // Trace point (debug): when the pod reached this node (bench/hpa.ts times a cold start's stages).
+    this.deps.logger.debug({ pod: `${worker.ref.namespace}/${worker.ref.name}` }, 'pod assigned');
     this.deps.localPods?.add(worker);
     if (pod.metadata.deletionTimestamp !== undefined) worker.update(pod);
     worker.start();
@@ -266,6 +268,8 @@ export class PodWorkers {
     if (batch.length === 0) return;
     if (this.deps.reportStatus(batch.map(({ pod, status }) => ({ pod, status })))) {
       for (const b of batch) this.lastSent.set(b.pod.uid, b.key);
+      if (this.deps.logger.isLevelEnabled('debug'))
+        this.deps.logger.debug({ pods: batch.map((b) => statusTrace(b.pod, b.status)) }, 'pod status sent');
     }
   }
 
@@ -276,4 +280,10 @@ export class PodWorkers {
     this.persistedPhase.set(w.uid, phase);
     void this.deps.state.savePod({ ...w.pod, status });
   }
+}
+
+/** `namespace/name phase[ ready]`: the trace of one reported status. */
+function statusTrace(pod: PodRef, status: PodStatus): string {
+  const ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  return `${pod.namespace}/${pod.name} ${status.phase ?? 'Unknown'}${ready ? ' ready' : ''}`;
 }
