@@ -38,6 +38,9 @@ export type Timeline = Partial<Record<Stage, number>>;
 interface LogLine {
   time: number;
   msg: string;
+  /** Which process said it (set here). */
+  from?: string;
+  hpa?: string;
   service?: string;
   pod?: string;
   pods?: string[];
@@ -46,7 +49,10 @@ interface LogLine {
 /** Reads the new lines of a process's stderr, as JSON log lines. */
 class LogTail {
   #offset = 0;
-  constructor(private readonly text: () => string) {}
+  constructor(
+    private readonly from: string,
+    private readonly text: () => string,
+  ) {}
 
   read(): LogLine[] {
     const all = this.text();
@@ -58,7 +64,7 @@ class LogTail {
       if (!line.startsWith('{')) continue;
       try {
         const l = JSON.parse(line) as LogLine;
-        if (typeof l.time === 'number' && typeof l.msg === 'string') out.push(l);
+        if (typeof l.time === 'number' && typeof l.msg === 'string') out.push({ ...l, from: this.from });
       } catch {
         // not a log line
       }
@@ -83,8 +89,8 @@ export class ColdTrace {
     this.#replicaSets = new WatchRecorder(client, kind('replicasets'), { namespace: 'default' });
     this.#endpoints = new WatchRecorder<Endpoints>(client, kind('endpoints'), { namespace: 'default' });
     this.#logs = [
-      new LogTail(() => cluster.hub?.err ?? ''),
-      ...[...cluster.nodes.keys()].map((n) => new LogTail(() => cluster.node(n).proc.err)),
+      new LogTail('hub', () => cluster.hub?.err ?? ''),
+      ...[...cluster.nodes.keys()].map((n) => new LogTail(n, () => cluster.node(n).proc.err)),
     ];
   }
 
@@ -110,7 +116,10 @@ export class ColdTrace {
       this.#lines.find((l) => l.time >= t0 && l.msg === msg && match(l))?.time;
     at('held (node)', log('request held: waking the hub'));
     at('wake (hub)', log('scale from zero: wake'));
-    at('scaled (hub)', log('scale from zero: target scaled to 1'));
+    at(
+      'scaled (hub)',
+      log('scale from zero: target scaled to 1', (l) => l.hpa === svc),
+    );
     const after = <T extends KubeObject>(w: Watched<T>, ok: (o: T) => boolean): number | undefined =>
       w.events.find((e) => e.at >= t0 && ok(e.object))?.at;
     at(
@@ -155,6 +164,18 @@ export class ColdTrace {
     );
     at('released (node)', log('held request released'));
     return tl;
+  }
+
+  /** The log lines of `t0`…`t1` (of the last trial read), as `+ms process: msg {fields}`, for a slow trial. */
+  linesBetween(t0: number, t1: number): string[] {
+    const skip = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'from']);
+    return this.#lines
+      .filter((l) => l.time >= t0 && l.time <= t1)
+      .sort((a, b) => a.time - b.time)
+      .map((l) => {
+        const rest = Object.entries(l).filter(([k]) => !skip.has(k));
+        return `+${l.time - t0} ${l.from ?? ''}: ${l.msg} ${JSON.stringify(Object.fromEntries(rest))}`;
+      });
   }
 }
 

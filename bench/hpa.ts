@@ -9,7 +9,8 @@
  *    endpoints, release) the step's p50/p99/max, and the slowest trials' timelines.
  * Run: npx tsx bench/hpa.ts   (after npm run build && npm run build:examples)
  *      BENCH_PARTS=cold (or reaction) runs one part only; BENCH_TRIALS=N sets the cold-start trials;
- *      BENCH_COLD_APPS=c (or js) runs one cold-start series only.
+ *      BENCH_COLD_APPS=c (or js) runs one cold-start series only; BENCH_TRACE_MS=N prints the hub's
+ *      and nodes' log lines of the slowest trials that took longer than N ms.
  * The first request of each trial is timed at the client, on the node's own loopback address: its
  * arrival at the node is the same instant give or take a loopback connect (tens of microseconds).
  */
@@ -31,6 +32,8 @@ const TRIALS = Number(process.env.BENCH_TRIALS ?? 50);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'reaction,cold').split(','));
 /** Which cold-start series run: `c` (hello-c), `js` (hello), or both (the default). */
 const COLD_APPS = new Set((process.env.BENCH_COLD_APPS ?? 'c,js').split(','));
+/** Trials slower than this many ms print every log line of the hub and nodes during them. */
+const TRACE_MS = process.env.BENCH_TRACE_MS === undefined ? undefined : Number(process.env.BENCH_TRACE_MS);
 
 interface PodLike extends KubeObject {
   metadata: { deletionTimestamp?: string };
@@ -121,6 +124,9 @@ async function reaction(sync: string, port: number): Promise<number> {
 interface ColdTrial {
   ms: number;
   node: string;
+  trial: number;
+  /** The processes' log lines during the trial (BENCH_TRACE_MS: trials slower than that). */
+  lines: string[];
   timeline: Timeline;
 }
 
@@ -162,7 +168,9 @@ async function coldStarts(
       throw new Error(`trial ${i + 1} (${node.name}, ${ms.toFixed(0)} ms): ${res.status} ${body}`);
     // The bench's watches may trail the answer by a moment.
     await until('the endpoints event', () => trace.endpointsSeen(name, wall0), 5000, 10).catch(() => undefined);
-    out.push({ ms, node: node.name, timeline: trace.timeline(name, wall0, wall0 + ms) });
+    const timeline = trace.timeline(name, wall0, wall0 + ms);
+    const lines = TRACE_MS !== undefined && ms > TRACE_MS ? trace.linesBetween(wall0, wall0 + ms) : [];
+    out.push({ ms, node: node.name, trial: i + 1, timeline, lines });
   }
   return out;
 }
@@ -179,8 +187,10 @@ function report(label: string, goal: number, trials: readonly ColdTrial[]): void
       .join(', ')} ms`,
   );
   console.log(stageTable(trials.map((t) => t.timeline)));
-  for (const t of [...trials].sort((a, b) => b.ms - a.ms).slice(0, 3))
-    console.log(`  slow trial ${t.ms.toFixed(0)} ms (${t.node}): ${timelineLine(t.timeline)}`);
+  for (const t of [...trials].sort((a, b) => b.ms - a.ms).slice(0, 3)) {
+    console.log(`  slow trial ${t.trial}: ${t.ms.toFixed(0)} ms (${t.node}): ${timelineLine(t.timeline)}`);
+    for (const l of t.lines) console.log(`    ${l}`);
+  }
 }
 
 const load = (): string =>
