@@ -137,7 +137,7 @@ export class ServiceMesh {
     // One budget for the bodies every listener holds whole (requests to Wasm workloads).
     const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
     const requests = new RequestAccounting();
-    const hold = new ServiceHold({ ...deps.hold, route: (key) => table.route(key) });
+    const hold = new ServiceHold({ ...deps.hold, route: (key) => table.route(key), logger });
     const deliverer = new Deliverer({
       accounting: requests,
       logger: deps.logger.child({ component: 'delivery' }),

@@ -50,6 +50,8 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
     slot.scheduleRetry(delay, () => ctx.kick());
     return;
   }
+  // Trace points of a pod's start (debug): bench/hpa.ts lines the stages of a cold start up with them.
+  deps.logger.debug({ container: slot.spec.name }, 'container created');
   // Recorded before start so a termination arriving meanwhile finds (and stops) it.
   slot.instance = { id, runtime, hash: slot.hash };
   slot.lastContainerId = id;
@@ -72,6 +74,7 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   slot.instance.startedAt = rfc3339(now);
   slot.starts += 1;
   slot.state = { running: { startedAt: slot.instance.startedAt } };
+  deps.logger.debug({ container: slot.spec.name }, 'container started');
   ctx.event('Normal', 'Started', `Started container ${slot.spec.name}`);
   slot.probes = deps.probes.add(
     {

@@ -166,4 +166,22 @@ describe('PodWorkers', () => {
     );
     expect(last('probed')?.containerStatuses?.[0]?.ready).toBe(false);
   });
+
+  it('sends a Ready flip at once, not after the batch window; other changes still wait for it', async () => {
+    // A batch window far longer than the test: only the Ready flips may be sent before it ends.
+    workers = await testPodWorkers(dir, [new FakeRuntime()], {
+      statusBatchMs: 60_000,
+      reportStatus: (pods) => (reports.push(...pods), true),
+    });
+    const ready = (name: string) => last(name)?.conditions?.find((c) => c.type === 'Ready')?.status;
+    workers.upsert(testPod('woken'));
+    await waitFor(() => ready('woken') === 'True', 5000, 'Ready sent before the batch window ends');
+    // Pulled, created, started and Ready went in one report: the steps before it were not sent alone.
+    expect(reports.filter((r) => r.pod.name === 'woken')).toHaveLength(1);
+    expect(last('woken')?.phase).toBe('Running');
+    // Losing readiness is sent at once too (traffic must stop).
+    workers.get('uid-woken')?.setContainerReadiness('main', false);
+    await waitFor(() => ready('woken') === 'False', 5000, 'not Ready sent before the batch window ends');
+    expect(reports.filter((r) => r.pod.name === 'woken')).toHaveLength(2);
+  });
 });

@@ -1,7 +1,9 @@
 /**
  * The set of pod workers (the kubelet's podWorkers): reconciles the desired pod set level-triggered,
  * routes runtime events to the owning worker, persists assignments to local state, and batches status
- * reports (only pods whose status changed, unless a full report is asked for).
+ * reports (only pods whose status changed, unless a full report is asked for). A pod's Ready flipping
+ * is sent on the next turn, not after the batch window: traffic waits for it (the endpoint of a pod
+ * woken from zero, whose first request is held on a node, or one to take out of rotation).
  */
 import { errorMessage } from '../../api/index.js';
 import type { Clock, Logger, Pod, PodRef, PodStatus, Runtime } from '../../api/index.js';
@@ -33,7 +35,7 @@ export interface PodWorkersDeps {
   config?: PodConfigSource & { affects(pod: Pod, keys: ReadonlySet<string>): boolean };
   /** Interval of the emptyDir `sizeLimit` check (default 10 s). */
   volumeCheckMs?: number;
-  /** Delay that coalesces status changes into one report (default 50 ms). */
+  /** Delay that coalesces status changes into one report (default 50 ms); a Ready flip does not wait. */
   statusBatchMs?: number;
   /** Sends a status report; returns false when it could not be sent (no hub session). */
   reportStatus(pods: Array<{ pod: PodRef; status: PodStatus }>): boolean;
@@ -53,12 +55,16 @@ export class PodWorkers {
   /** Pods the hub wants again while their previous worker still terminates (started once it is done). */
   private readonly revive = new Map<string, Pod>();
   private readonly lastSent = new Map<string, string>();
+  /** Pods whose last status sent was Ready. */
+  private readonly readySent = new Set<string>();
   private readonly persistedPhase = new Map<string, string>();
   /** resourceVersion last written per pod: a full sync does not rewrite unchanged pods. */
   private readonly savedVersion = new Map<string, string>();
   private readonly dirty = new Set<string>();
   private forceAll = false;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The pending flush runs on the next turn (a Ready flip), not after the batch window. */
+  private flushSoon = false;
   private readonly unsubscribes: Array<() => void> = [];
   private readonly removedListeners = new Set<(uid: string) => void>();
   private stopped = false;
@@ -142,6 +148,8 @@ export class PodWorkers {
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
     });
     this.workers.set(uid, worker);
+    // Trace point (debug): when the pod reached this node (bench/hpa.ts times a cold start's stages).
+    this.deps.logger.debug({ pod: `${worker.ref.namespace}/${worker.ref.name}` }, 'pod assigned');
     this.deps.localPods?.add(worker);
     if (pod.metadata.deletionTimestamp !== undefined) worker.update(pod);
     worker.start();
@@ -219,6 +227,7 @@ export class PodWorkers {
     this.workers.delete(uid);
     this.deps.localPods?.remove(worker);
     this.lastSent.delete(uid);
+    this.readySent.delete(uid);
     this.persistedPhase.delete(uid);
     this.savedVersion.delete(uid);
     this.dirty.delete(uid);
@@ -239,15 +248,23 @@ export class PodWorkers {
   private markDirty(uid: string): void {
     if (this.stopped) return;
     this.dirty.add(uid);
-    this.scheduleFlush();
+    const w = this.workers.get(uid);
+    this.scheduleFlush(w !== undefined && isReady(w.status()) !== this.readySent.has(uid));
   }
 
-  private scheduleFlush(): void {
-    if (this.flushTimer || this.stopped) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flush();
-    }, this.deps.statusBatchMs ?? 50);
+  /** Flushes after the batch window, or on the next turn when `soon` (what one turn changed still goes together). */
+  private scheduleFlush(soon = false): void {
+    if (this.stopped || (this.flushTimer && (this.flushSoon || !soon))) return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushSoon = soon;
+    this.flushTimer = setTimeout(
+      () => {
+        this.flushTimer = undefined;
+        this.flushSoon = false;
+        this.flush();
+      },
+      soon ? 0 : (this.deps.statusBatchMs ?? 50),
+    );
   }
 
   private flush(): void {
@@ -265,7 +282,13 @@ export class PodWorkers {
     this.forceAll = false;
     if (batch.length === 0) return;
     if (this.deps.reportStatus(batch.map(({ pod, status }) => ({ pod, status })))) {
-      for (const b of batch) this.lastSent.set(b.pod.uid, b.key);
+      for (const b of batch) {
+        this.lastSent.set(b.pod.uid, b.key);
+        if (isReady(b.status)) this.readySent.add(b.pod.uid);
+        else this.readySent.delete(b.pod.uid);
+      }
+      if (this.deps.logger.isLevelEnabled('debug'))
+        this.deps.logger.debug({ pods: batch.map((b) => statusTrace(b.pod, b.status)) }, 'pod status sent');
     }
   }
 
@@ -276,4 +299,14 @@ export class PodWorkers {
     this.persistedPhase.set(w.uid, phase);
     void this.deps.state.savePod({ ...w.pod, status });
   }
+}
+
+/** Whether a status has the Ready condition True. */
+function isReady(status: PodStatus): boolean {
+  return status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/** `namespace/name phase[ ready]`: the trace of one reported status. */
+function statusTrace(pod: PodRef, status: PodStatus): string {
+  return `${pod.namespace}/${pod.name} ${status.phase ?? 'Unknown'}${isReady(status) ? ' ready' : ''}`;
 }

@@ -11,6 +11,7 @@
  * them, a session drops, the hub's decision raced with its own scale-down), and a held request
  * must not depend on it.
  */
+import type { Logger } from '../../../api/index.js';
 import type { ServicePortRoute } from './service-table.js';
 
 /** Defaults of `--scale-from-zero-queue` and `--scale-from-zero-timeout`. */
@@ -32,6 +33,8 @@ export interface ServiceHoldDeps {
   wakeRepeatMs?: number;
   /** The current route of a Service port key (`namespace/name:port`), after the table changed. */
   route(key: string): ServicePortRoute | undefined;
+  /** Debug trace points: a wait starts, a held request goes on (bench/hpa.ts times cold starts with them). */
+  logger?: Logger;
 }
 
 /** The held requests of one Service, and the timer repeating its wake-up. */
@@ -44,6 +47,8 @@ interface Waiter {
   key: string;
   /** Pod uids the caller found gone or unreachable: a route naming only these is not ready yet. */
   exclude: ReadonlySet<string> | undefined;
+  /** When it was held (`performance.now()`). */
+  since: number;
   timer: NodeJS.Timeout;
   resolve(outcome: HoldOutcome): void;
 }
@@ -91,6 +96,7 @@ export class ServiceHold {
       held = { waiters: new Set(), repeat: setInterval(() => this.onWake?.(namespace, name), repeatMs) };
       held.repeat.unref();
       this.#held.set(svc, held);
+      this.#deps.logger?.debug({ service: svc }, 'request held: waking the hub');
       this.onWake?.(namespace, name); // a new wait: tell the hub now, and again while it lasts
     }
     const timeoutMs = this.#deps.timeoutMs ?? DEFAULT_HOLD.timeoutMs;
@@ -99,6 +105,7 @@ export class ServiceHold {
       const waiter: Waiter = {
         key: route.key,
         exclude,
+        since: performance.now(),
         resolve,
         timer: setTimeout(() => {
           this.#drop(svc, set, waiter);
@@ -117,6 +124,7 @@ export class ServiceHold {
         if (!route || !usable(route, w.exclude)) continue;
         clearTimeout(w.timer);
         this.#drop(svc, set, w);
+        this.#deps.logger?.debug({ service: svc, heldMs: Math.round(performance.now() - w.since) }, 'held request released'); // prettier-ignore
         w.resolve({ kind: 'ready', route });
       }
     }

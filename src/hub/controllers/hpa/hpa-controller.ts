@@ -103,6 +103,7 @@ export class HpaController extends Controller {
   /** A node holds a request for Service `ns/svc`: bring every idle target behind it to one replica now. */
   async wake(ns: string, svc: string): Promise<void> {
     const { api, hpas, services, events, clock, logger } = this.deps;
+    logger.debug({ service: `${ns}/${svc}` }, 'scale from zero: wake');
     const woken = await wakeTargets({ api, hpas, services, events, logger, inFlight: this.waking }, ns, svc, (key) => {
       this.idleness.touch(key, clock.now());
       this.history.get(key)?.resetRecommendations(1, clock.now());

@@ -46,13 +46,23 @@ export async function wakeTargets(
   const woken: string[] = [];
   for (const hpa of deps.hpas.list((h) => h.metadata.namespace === ns && scalesToZero(h))) {
     const key = `${ns}/${hpa.metadata.name ?? ''}`;
-    if (busy.has(key)) continue;
+    if (busy.has(key)) {
+      deps.logger.debug({ hpa: key, service: svc }, 'scale from zero: a wake is already under way');
+      continue;
+    }
     busy.add(key);
     try {
       const target = await readTarget(deps.api, hpa);
-      if ((target.scale.spec.replicas ?? 0) !== 0 || !matchesLabels(sel, target.podLabels)) continue;
+      if (!matchesLabels(sel, target.podLabels)) continue;
+      const replicas = target.scale.spec.replicas ?? 0;
+      if (replicas !== 0) {
+        deps.logger.debug({ hpa: key, service: svc, replicas }, 'scale from zero: target not at zero');
+        continue;
+      }
       beforeScale(key);
       await updateScale(deps.api, target.type, ns, hpa.spec.scaleTargetRef.name, { spec: { replicas: 1 } });
+      // Trace point (debug): bench/hpa.ts lines the stages of a cold start up with it.
+      deps.logger.debug({ hpa: key, service: svc }, 'scale from zero: target scaled to 1');
       deps.events.normal(
         hpa,
         'SuccessfulRescale',
