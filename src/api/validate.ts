@@ -34,6 +34,8 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
  */
 function boundMessage(issue: z.core.$ZodIssue, field: PropertyKey | undefined, value: unknown): string | undefined {
   if ((issue.code !== 'too_big' && issue.code !== 'too_small') || issue.origin !== 'number') return undefined;
+  // A schema's own message (e.g. a duration's "must be no more than 2147483 seconds") already says it.
+  if (!/^Too (big|small)/.test(issue.message)) return undefined;
   const shown = typeof value === 'number' ? `Invalid value: ${value}: ` : 'Invalid value: ';
   // Ports carry Kubernetes' own phrase (validation.IsValidPortNum).
   if (typeof field === 'string' && /(^p|P)ort$/.test(field)) return `${shown}must be between 1 and 65535, inclusive`;
