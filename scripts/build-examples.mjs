@@ -20,16 +20,18 @@
  * toolchain version (componentize-js, or clang + jco) is stored beside the output
  * (`<output>.build-hash`); when it matches, the app is skipped.
  *
- * Each build runs in its own child process, one after another: componentize-js peaks around 800 MB
- * and does not give the memory back, so sequential children keep the peak to one build.
+ * Each build runs in its own child process: componentize-js peaks around 800 MB and does not give the
+ * memory back, so a child per build returns it. Builds run side by side, up to the core count and
+ * one per GB of memory (`--jobs N` or EDGEPLANE_BUILD_JOBS to choose); each child's output is
+ * prefixed with its app's name, and a build still running says so every 15 s.
  *
- * Usage: node scripts/build-examples.mjs [app... | group... | path/to/app-folder...] [--force]
+ * Usage: node scripts/build-examples.mjs [app... | group... | path/to/app-folder...] [--force] [--jobs N]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, totalmem, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -234,6 +236,52 @@ async function buildOne(appDir) {
   }
 }
 
+/** Builds side by side: --jobs N, EDGEPLANE_BUILD_JOBS, or the cores, at most one per GB of memory. */
+function jobCount(args) {
+  const i = args.indexOf('--jobs');
+  const asked = Number(i >= 0 ? args[i + 1] : process.env.EDGEPLANE_BUILD_JOBS);
+  if (Number.isInteger(asked) && asked > 0) return asked;
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 2 ** 30)));
+}
+
+/** Runs one build in a child process, its output prefixed with the app's name; resolves to success. */
+function buildInChild(item) {
+  item.started = Date.now();
+  console.log(`building ${item.name} → ${item.rel} ...`);
+  return new Promise((resolveDone) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--one', item.appDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // From the group folder, so an app's imports of the group's shared files resolve (componentize-js
+      // lets the source see the working directory when the source is under it).
+      ...(groupOf(item.appDir) ? { cwd: groupOf(item.appDir) } : {}),
+      env: { ...process.env, CI: 'true' },
+    });
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      let rest = '';
+      from.setEncoding('utf8');
+      from.on('data', (chunk) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) to.write(`  [${item.name}] ${line}\n`);
+      });
+      from.on('end', () => {
+        if (rest.trim()) to.write(`  [${item.name}] ${rest}\n`);
+      });
+    }
+    const progress = setInterval(() => {
+      console.log(`  ... still building ${item.name} (${Math.round((Date.now() - item.started) / 1000)} s)`);
+    }, 15_000);
+    child.on('close', (code, signal) => {
+      clearInterval(progress);
+      if (code !== 0) console.error(`FAILED ${item.name} (exit ${code ?? signal})`);
+      resolveDone(code === 0);
+    });
+  });
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const oneIdx = args.indexOf('--one');
@@ -242,7 +290,7 @@ async function main() {
     return;
   }
   const force = args.includes('--force');
-  const wanted = args.filter((a) => !a.startsWith('--'));
+  const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--jobs');
   // An argument with a slash is an app folder anywhere (test fixtures); others name examples.
   const paths = wanted.filter((w) => w.includes('/')).map((w) => resolve(w));
   const names = wanted.filter((w) => !w.includes('/'));
@@ -266,7 +314,9 @@ async function main() {
     apps.push(p);
   }
 
+  // What needs building (the cache check is cheap; the builds are not).
   let failed = 0;
+  const todo = [];
   for (const appDir of apps) {
     const name = basename(appDir);
     let recipe;
@@ -287,25 +337,40 @@ async function main() {
       console.log(`skipped ${name}: ${rel} is up to date`);
       continue;
     }
-    console.log(`building ${name} → ${rel} ...`);
-    const started = Date.now();
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--one', appDir], {
-      stdio: 'inherit',
-      // From the group folder, so an app's imports of the group's shared files resolve (componentize-js
-      // lets the source see the working directory when the source is under it).
-      ...(groupOf(appDir) ? { cwd: groupOf(appDir) } : {}),
-      env: { ...process.env, CI: 'true' },
-    });
-    if (child.status !== 0) {
-      failed++;
-      console.error(`FAILED ${name} (exit ${child.status ?? child.signal})`);
-      continue;
-    }
-    await writeFile(hashFile, hash + '\n');
-    const { size } = statSync(output);
-    const shown = size >= 1e6 ? `${(size / 1e6).toFixed(1)} MB` : `${(size / 1e3).toFixed(0)} KB`;
-    console.log(`built ${name}: ${rel} (${shown}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    todo.push({ appDir, name, output, hashFile, hash, rel });
   }
+  if (todo.length === 0) {
+    if (failed > 0) process.exitCode = 1;
+    return;
+  }
+  const jobs = Math.min(todo.length, jobCount(args));
+  console.log(
+    `building ${todo.length} component${todo.length === 1 ? '' : 's'}, ${jobs} at a time ` +
+      '(a first build takes about 20-40 s each on a small machine; later runs reuse the cached outputs)',
+  );
+  const started = Date.now();
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const item = todo[next++];
+      const ok = await buildInChild(item);
+      done++;
+      if (!ok) {
+        failed++;
+        continue;
+      }
+      await writeFile(item.hashFile, item.hash + '\n');
+      const { size } = statSync(item.output);
+      const shown = size >= 1e6 ? `${(size / 1e6).toFixed(1)} MB` : `${(size / 1e3).toFixed(0)} KB`;
+      console.log(
+        `built ${item.name}: ${item.rel} (${shown}) in ${((Date.now() - item.started) / 1000).toFixed(1)} s ` +
+          `[${done}/${todo.length}]`,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  console.log(`built ${todo.length - failed}/${todo.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (failed > 0) process.exitCode = 1;
 }
 

@@ -5,6 +5,9 @@
 // by-hand steps do.
 //   --once        verify the demo answers, then stop everything and exit (for smoke tests)
 //   --data-dir D  where state and logs go (default: .demo/ in the repo, wiped at start)
+//   --hub-address HOST:PORT        where the hub listens (default 127.0.0.1:7400)
+//   --node-addresses IP1,IP2       the two nodes' addresses (default 127.0.0.2,127.0.0.3), for machines
+//                                  where those are taken
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,13 +19,34 @@ import { Agent, fetch as fetchWithCa } from 'undici';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const once = args.includes('--once');
-const dirFlag = args.indexOf('--data-dir');
-const DATA = resolve(dirFlag >= 0 ? args[dirFlag + 1] : join(ROOT, '.demo'));
-const HUB = 'https://127.0.0.1:7400';
+/** The value after `--name` (or in `--name=value`), else `fallback`. */
+function flag(name, fallback) {
+  const i = args.indexOf(name);
+  if (i >= 0) {
+    if (args[i + 1] === undefined) usage(`${name} needs a value`);
+    return args[i + 1];
+  }
+  const eq = args.find((a) => a.startsWith(`${name}=`));
+  return eq ? eq.slice(name.length + 1) : fallback;
+}
+function usage(msg) {
+  process.stderr.write(
+    `demo: ${msg}\nusage: npm run demo -- [--once] [--data-dir DIR] [--hub-address HOST:PORT] [--node-addresses IP1,IP2]\n`,
+  );
+  process.exit(2);
+}
+const DATA = resolve(flag('--data-dir', join(ROOT, '.demo')));
+const HUB_ADDRESS = flag('--hub-address', '127.0.0.1:7400');
+if (!/^[^:\s]+:\d{1,5}$/.test(HUB_ADDRESS)) usage(`--hub-address ${HUB_ADDRESS}: expected HOST:PORT`);
+const HUB = `https://${HUB_ADDRESS}`;
+const NODE_ADDRESSES = flag('--node-addresses', '127.0.0.2,127.0.0.3').split(',');
+if (NODE_ADDRESSES.length !== 2 || NODE_ADDRESSES.some((a) => !/^[0-9a-fA-F.:]+$/.test(a)))
+  usage(`--node-addresses ${NODE_ADDRESSES.join(',')}: expected two IP addresses, comma-separated`);
 const NODES = [
-  { name: 'pi-1', address: '127.0.0.2', labels: 'zone=a' },
-  { name: 'pi-2', address: '127.0.0.3', labels: 'zone=b' },
+  { name: 'pi-1', address: NODE_ADDRESSES[0], labels: 'zone=a' },
+  { name: 'pi-2', address: NODE_ADDRESSES[1], labels: 'zone=b' },
 ];
+const FIRST = NODES[0].address;
 const APPS = [join(ROOT, 'examples/wasm-apps/hello/hello.yaml'), join(ROOT, 'examples/wasm-apps/shop/shop.yaml')];
 /** The components the apps deploy, built from source (cached): hello and the shop's three. */
 const COMPONENTS = ['hello', ...['frontend', 'catalog', 'cart'].map((c) => join(ROOT, 'examples/wasm-apps/shop', c))];
@@ -115,7 +139,7 @@ async function main() {
   rmSync(DATA, { recursive: true, force: true });
   mkdirSync(DATA, { recursive: true });
   say(`== starting edge-hub on ${HUB} (state in ${join(DATA, 'hub')})`);
-  start('hub', 'edge-hub.js', ['--data-dir', join(DATA, 'hub'), '--listen', '127.0.0.1:7400']);
+  start('hub', 'edge-hub.js', ['--data-dir', join(DATA, 'hub'), '--listen', HUB_ADDRESS]);
   await until('the hub', async () => existsSync(KUBECONFIG()) && (await hubFetch('/readyz')).ok);
   for (const n of NODES) {
     say(`== starting edge-node ${n.name} on ${n.address} (${n.labels})`);
@@ -217,7 +241,7 @@ async function main() {
   }
   // The catalog's items come from ConfigMap shop-catalog, mounted as a file: an edit reaches the
   // running pods (the kubelet's ..data swap) and the next answers, with no restart.
-  const catalogUrl = `http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://catalog/items`;
+  const catalogUrl = `http://${FIRST}:${SHOP_PORT}/debug/call?url=http://catalog/items`;
   const items = async () => {
     const r = await fetch(catalogUrl);
     const body = JSON.parse((await r.json()).body);
@@ -225,7 +249,7 @@ async function main() {
   };
   const before = await items().catch((e) => ({ error: e.message }));
   say(
-    `curl 'http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://catalog/items'  →  items from ${before.source}, tea ${before.tea}`,
+    `curl 'http://${FIRST}:${SHOP_PORT}/debug/call?url=http://catalog/items'  →  items from ${before.source}, tea ${before.tea}`,
   );
   const catalogMap = edgectl(['get', 'configmap', 'shop-catalog', '-o', 'json']);
   const edited = JSON.parse(catalogMap.stdout);
@@ -244,7 +268,7 @@ async function main() {
     `ConfigMap shop-catalog edited (tea 650 → 700 cents): the catalog serves the new price after ${after}, no restart`,
   );
   // The admin route checks the API key from Secret shop-api (SHOP_API_KEY in the frontend's env).
-  const adminUrl = `http://127.0.0.2:${SHOP_PORT}/admin`;
+  const adminUrl = `http://${FIRST}:${SHOP_PORT}/admin`;
   const key = readFileSync(keyFile, 'utf8');
   const admin = async (headers) => {
     const r = await fetch(adminUrl, { headers }).catch((e) => ({ status: e.message, text: async () => '' }));
@@ -255,7 +279,7 @@ async function main() {
   if (noKey.status !== 401 || withKey.status !== 200) failures++;
   say(`curl ${adminUrl}  →  ${noKey.status} (no API key)`);
   say(`curl -H "Authorization: Bearer <the key in ${keyFile}>" ${adminUrl}  →  ${withKey.status} ${withKey.text}`);
-  const refusedUrl = `http://127.0.0.2:${SHOP_PORT}/debug/call?url=http://example.com/`;
+  const refusedUrl = `http://${FIRST}:${SHOP_PORT}/debug/call?url=http://example.com/`;
   const refused = await fetch(refusedUrl).then(
     (r) => r.text(),
     (e) => e.message,
@@ -266,9 +290,9 @@ async function main() {
   );
   say(`
 Edgeplane is running: a hub and two edge nodes serving the hello component and the shop.
-  curl http://127.0.0.2:30080/ ; curl http://127.0.0.3:30080/
-  curl http://127.0.0.2:${SHOP_PORT}/            # the shop's page; /api/shop the same as JSON
-  curl -H "Authorization: Bearer $(cat ${keyFile})" http://127.0.0.2:${SHOP_PORT}/admin   # the API key from Secret shop-api
+  curl http://${FIRST}:30080/ ; curl http://${NODES[1].address}:30080/
+  curl http://${FIRST}:${SHOP_PORT}/            # the shop's page; /api/shop the same as JSON
+  curl -H "Authorization: Bearer $(cat ${keyFile})" http://${FIRST}:${SHOP_PORT}/admin   # the API key from Secret shop-api
   npx edgectl get configmaps,secrets            # the shop's settings (a Secret shows its key count, not its values)
   export EDGE_CONFIG=${KUBECONFIG()}      # the hub's kubeconfig: its URL, CA and admin token (KUBECONFIG for kubectl)
   npx edgectl get pods -o wide
