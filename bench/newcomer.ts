@@ -12,7 +12,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -21,7 +21,8 @@ const net = process.env.BENCH_ADDRESSES ?? '127.0.71';
 const work = mkdtempSync(join(tmpdir(), 'edgeplane-newcomer-'));
 const clone = join(work, 'edgeplane');
 const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
-if (process.env.BENCH_COLD_NPM_CACHE === '1') env.npm_config_cache = join(work, 'npm-cache');
+const coldCache = process.env.BENCH_COLD_NPM_CACHE === '1';
+if (coldCache) env.npm_config_cache = join(work, 'npm-cache');
 
 /** Runs a command in the clone with its output in a log; resolves to its wall time in seconds. */
 function timed(label: string, cmd: string, args: string[], cwd = clone): Promise<number> {
@@ -71,7 +72,12 @@ async function main(): Promise<void> {
     console.log(`| **total** | **${total.toFixed(1)} s** (goal < 240 s) |`);
     console.log(`lock file after npm install: ${lockChanged === '' ? 'unchanged' : `CHANGED (${lockChanged})`}`);
     console.log(`examples left unbuilt by the demo: ${unbuilt.join(', ') || 'none (it built more than it deploys)'}`);
-    console.log(`npm cache: ${env.npm_config_cache ? 'empty (cold)' : 'the machine’s own (warm)'}`);
+    console.log(`npm cache: ${coldCache ? 'empty (cold: every package downloaded)' : 'the machine’s own (warm)'}`);
+    console.log(
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
