@@ -19,7 +19,7 @@ export interface GroupVersionKind {
   kind: string;
 }
 
-/** A subresource (`status`, `scale`, `log`, `exec`). */
+/** A subresource (`status`, `scale`, `log`, `exec`, `attach`, `portforward`, a node's `proxy`). */
 export interface DiscoveredSubresource {
   name: string;
   responseKind: GroupVersionKind;
@@ -78,7 +78,15 @@ function subresourcesOf(t: ResourceType): DiscoveredSubresource[] {
       responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' },
       verbs: ['create', 'get'],
     });
+    subs.push({
+      name: 'portforward',
+      responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },
+      verbs: ['create', 'get'],
+    });
   }
+  // Only GET is proxied (a node's /metrics), so only `get` is announced.
+  if (t.kind === 'Node')
+    subs.push({ name: 'proxy', responseKind: { group: '', version: 'v1', kind: 'NodeProxyOptions' }, verbs: ['get'] });
   // No `pods/eviction`: without it `kubectl drain` deletes the pods itself, which the hub serves.
   return subs;
 }
