@@ -4,6 +4,7 @@
  * `apidiscovery.k8s.io/v2`) are both written from this one catalog, so they cannot disagree.
  */
 import {
+  AUTHENTICATION_GROUP,
   AUTHORIZATION_GROUP,
   METRICS_GROUP,
   METRICS_RESOURCES,
@@ -106,10 +107,10 @@ function stored(t: ResourceType): DiscoveredResource {
   };
 }
 
-/** Kinds that are answered, never stored: access reviews (create) and metrics (read). */
+/** Kinds that are answered, never stored: access reviews and `whoami` (create) and metrics (read). */
 function answered(): DiscoveredResource[] {
-  const review = (kind: string, namespaced = false): DiscoveredResource => ({
-    group: AUTHORIZATION_GROUP,
+  const review = (kind: string, namespaced = false, group = AUTHORIZATION_GROUP): DiscoveredResource => ({
+    group,
     version: 'v1',
     plural: `${kind.toLowerCase()}s`,
     singular: kind.toLowerCase(),
@@ -125,6 +126,7 @@ function answered(): DiscoveredResource[] {
     review('SelfSubjectRulesReview'),
     review('SubjectAccessReview'),
     review('LocalSubjectAccessReview', true),
+    review('SelfSubjectReview', false, AUTHENTICATION_GROUP),
     // Read-only kinds answered from the nodes' usage (metrics-server's group).
     ...METRICS_RESOURCES.map((r) => ({
       group: METRICS_GROUP,

@@ -1,10 +1,12 @@
 /**
  * Kinds the hub answers but never stores, described in the OpenAPI documents so that `kubectl
- * explain` knows them: the `authorization.k8s.io/v1` reviews (create only) and the
+ * explain` knows them: the `authorization.k8s.io/v1` reviews and `authentication.k8s.io/v1`
+ * SelfSubjectReview (create only), and the
  * `metrics.k8s.io/v1beta1` usage kinds (read only). Their schemas are `src/api`'s, as for the stored
  * kinds; the routes that answer them are `access-review-route.ts` and `metrics-api-routes.ts`.
  */
 import {
+  AUTHENTICATION_GROUP,
   AUTHORIZATION_GROUP,
   LocalSubjectAccessReview,
   METRICS_GROUP,
@@ -13,6 +15,7 @@ import {
   NodeMetrics,
   PodMetrics,
   SelfSubjectAccessReview,
+  SelfSubjectReview,
   SelfSubjectRulesReview,
   SubjectAccessReview,
   type ResourceType,
@@ -31,11 +34,13 @@ function answered(
   return { ...t, singular: t.kind.toLowerCase(), shortNames: [], hasStatus: false, hasScale: false, answers };
 }
 
-const review = (kind: string, schema: ResourceType['schema'], namespaced = false): AnsweredType =>
-  answered(
-    { group: AUTHORIZATION_GROUP, version: 'v1', kind, plural: `${kind.toLowerCase()}s`, namespaced, schema },
-    'create',
-  );
+const review = (
+  kind: string,
+  schema: ResourceType['schema'],
+  namespaced = false,
+  group = AUTHORIZATION_GROUP,
+): AnsweredType =>
+  answered({ group, version: 'v1', kind, plural: `${kind.toLowerCase()}s`, namespaced, schema }, 'create');
 
 const metricsSchemas: Record<string, ResourceType['schema']> = { NodeMetrics, PodMetrics };
 
@@ -45,6 +50,7 @@ export const ANSWERED_TYPES: readonly AnsweredType[] = [
   review('SelfSubjectRulesReview', SelfSubjectRulesReview),
   review('SubjectAccessReview', SubjectAccessReview),
   review('LocalSubjectAccessReview', LocalSubjectAccessReview, true),
+  review('SelfSubjectReview', SelfSubjectReview, false, AUTHENTICATION_GROUP),
   ...METRICS_RESOURCES.map((r) =>
     answered(
       {
