@@ -92,6 +92,17 @@ describe('fieldValidation', () => {
     }
   });
 
+  it('server-side apply refuses an unknown field naming it (422; Kubernetes answers 500 "field not declared in schema")', async () => {
+    const body = JSON.stringify(deployment('strict-ssa', { surplus: 1 }));
+    const res = await t.app.request(`${DEPLOYMENTS}/strict-ssa?fieldManager=test`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${t.auth.adminToken}`, 'content-type': 'application/apply-patch+yaml' },
+      body,
+    });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('spec.surplus');
+  });
+
   it('Warn drops them and names each in a Warning header', async () => {
     const res = await call('POST', `${DEPLOYMENTS}?fieldValidation=Warn`, deployment('warn', { surplus: 1 }));
     expect(res.status).toBe(201);

@@ -98,13 +98,11 @@ export function strictDecodingError(
   if (kind === 'write')
     return new BadRequestError(
       `${type.kind} in version ${JSON.stringify(type.version)} cannot be handled as a ${type.kind}: ${text}`,
-      fields
-        .slice(0, MAX_NAMED)
-        .map((f) => ({
-          field: f.slice(0, MAX_NAME_CHARS),
-          message: 'unknown field',
-          reason: 'FieldValueNotSupported',
-        })),
+      fields.slice(0, MAX_NAMED).map((f) => ({
+        field: f.slice(0, MAX_NAME_CHARS),
+        message: 'unknown field',
+        reason: 'FieldValueNotSupported',
+      })),
     );
   // The patched object is not echoed (Kubernetes does): it may hold a Secret's data.
   const name = (body as { metadata?: { name?: unknown } } | null)?.metadata?.name;
