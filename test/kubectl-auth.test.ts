@@ -150,10 +150,20 @@ describe('kubectl auth can-i against the hub', () => {
     expect(me.out).toMatch(/Username\s+viewer\n/);
     expect(me.out).toMatch(/Groups\s+\[system:authenticated\]/);
     const admin = join(cluster.hubDir, 'admin.kubeconfig');
-    const other = await kubectl(admin, ['auth', 'whoami', '--as=ann', '--as-group=ops', '--as-uid=u-7', '-o', 'json']);
+    const other = await kubectl(admin, [
+      'auth',
+      'whoami',
+      '--as=ann',
+      '--as-group=ops',
+      '--as-group=dev, qa',
+      '--as-uid=u-7',
+      '-o',
+      'json',
+    ]);
     expect(other.code, other.err).toBe(0);
     expect((JSON.parse(other.out) as { status: unknown }).status).toEqual({
-      userInfo: { username: 'ann', uid: 'u-7', groups: ['ops', 'system:authenticated'] },
+      // One header line per group, kept apart (a comma inside a group name stays in it).
+      userInfo: { username: 'ann', uid: 'u-7', groups: ['ops', 'dev, qa', 'system:authenticated'] },
     });
   });
 
