@@ -95,7 +95,12 @@ describe('kubectl and the hub’s OpenAPI', () => {
     expect(applied.err).toMatch(/unknown field/);
     const created = await k(['create', '-f', bad]);
     expect(created.code).toBe(1);
-    expect(created.err).toContain('spec.bogus');
+    // Worded and coded as kube-apiserver's strict decoding error (400, not 422).
+    expect(created.err).toContain(
+      'Error from server (BadRequest): error when creating "' +
+        bad +
+        '": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.bogus"',
+    );
     const none = await k(['get', 'deployment', 'bad']);
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/NotFound|not found/);
@@ -154,6 +159,27 @@ describe('kubectl and the hub’s OpenAPI', () => {
       expect(r.code, `${name}: ${r.err}`).toBe(0);
       expect(r.out, name).toMatch(new RegExp(`KIND:\\s+${t.kind}\\nVERSION:\\s+${t.version}`));
     }
+  });
+
+  it('explains the kinds answered but never stored: access reviews and metrics', async () => {
+    const ssar = await k(['explain', 'selfsubjectaccessreviews.spec.resourceAttributes']);
+    expect(ssar.code, ssar.err).toBe(0);
+    expect(ssar.out).toMatch(/GROUP:\s+authorization\.k8s\.io\nKIND:\s+SelfSubjectAccessReview\nVERSION:\s+v1/);
+    expect(ssar.out).toContain('FIELD: resourceAttributes <ResourceAttributes>');
+    expect(ssar.out).toMatch(/^ {2}verb\t<string>$/m);
+    const sar = await k(['explain', 'subjectaccessreviews.spec']);
+    expect(sar.code, sar.err).toBe(0);
+    expect(sar.out).toMatch(/^ {2}groups\t<\[\]string>$/m);
+    expect(sar.out).toMatch(/^ {2}user\t<string>$/m);
+    // `explain pods.metrics.k8s.io` reads as fields of pods; the group goes in --api-version.
+    const pods = await k(['explain', 'pods', '--api-version=metrics.k8s.io/v1beta1']);
+    expect(pods.code, pods.err).toBe(0);
+    expect(pods.out).toMatch(/GROUP:\s+metrics\.k8s\.io\nKIND:\s+PodMetrics\nVERSION:\s+v1beta1/);
+    expect(pods.out).toMatch(/^ {2}containers\t<\[\]ContainerMetrics> -required-$/m);
+    const nodes = await k(['explain', 'nodes.usage', '--api-version=metrics.k8s.io/v1beta1']);
+    expect(nodes.code, nodes.err).toBe(0);
+    expect(nodes.out).toMatch(/KIND:\s+NodeMetrics/);
+    expect(nodes.out).toMatch(/^ {2}cpu\t<string> -required-$/m);
   });
 
   it('serves the v2 document as protobuf to kubectl (explain --output plaintext-openapiv2)', async () => {

@@ -208,3 +208,24 @@ export const SelfSubjectRulesReview = z.strictObject({
   status: SubjectRulesReviewStatus.optional(),
 });
 export type SelfSubjectRulesReview = z.infer<typeof SelfSubjectRulesReview>;
+
+/** `authentication.k8s.io`: who the caller is (`kubectl auth whoami`). */
+export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
+
+/** A user as authentication sees it: name, uid, groups and extras (`authentication.k8s.io/v1 UserInfo`). */
+export const UserInfo = z.strictObject({
+  username: z.string().optional(),
+  uid: z.string().optional(),
+  groups: z.array(z.string()).optional(),
+  extra: z.record(z.string(), z.array(z.string())).optional(),
+});
+export type UserInfo = z.infer<typeof UserInfo>;
+
+/** `SelfSubjectReview`: who am I? The answer is the caller, after impersonation (create only, never stored). */
+export const SelfSubjectReview = z.strictObject({
+  apiVersion: z.literal(`${AUTHENTICATION_GROUP}/v1`),
+  kind: z.literal('SelfSubjectReview'),
+  metadata: reviewMeta,
+  status: z.strictObject({ userInfo: UserInfo.optional() }).optional(),
+});
+export type SelfSubjectReview = z.infer<typeof SelfSubjectReview>;

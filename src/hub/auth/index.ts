@@ -40,3 +40,12 @@ export {
 } from './tokens/index.js';
 export { startStandaloneAuth } from './standalone.js';
 export { nodeRestriction, blobRead, hubBlobsOf, type NodeRestrictionDeps } from './node-restriction.js';
+export {
+  impersonate,
+  asksImpersonation,
+  IMPERSONATE_USER,
+  IMPERSONATE_GROUP,
+  IMPERSONATE_UID,
+  IMPERSONATE_EXTRA_PREFIX,
+  type HeaderValues,
+} from './impersonation.js';

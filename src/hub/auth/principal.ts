@@ -14,7 +14,15 @@ export const GROUP_READ_ONLY = 'edgeplane:read-only';
 
 /** The authenticated caller. */
 export type Principal =
-  | { kind: 'user'; name: string; groups: readonly string[] }
+  | {
+      kind: 'user';
+      name: string;
+      groups: readonly string[];
+      /** Set only by impersonation (`Impersonate-Uid`); RBAC does not read it. */
+      uid?: string;
+      /** Set only by impersonation (`Impersonate-Extra-<key>`); RBAC does not read it. */
+      extra?: Readonly<Record<string, readonly string[]>>;
+    }
   /** A node, by its certificate (`CN=system:node:<name>`, `O=system:nodes`). */
   | { kind: 'node'; name?: string }
   /** A bootstrap token (`auth.edgeplane.io/v1 Token` with usage `bootstrap`): may join a node, little else. */

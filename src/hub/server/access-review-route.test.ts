@@ -1,5 +1,5 @@
 /**
- * The `authorization.k8s.io/v1` reviews through the real API app (`createTestApi`: store, tokens,
+ * The `authorization.k8s.io/v1` reviews and `authentication.k8s.io/v1` SelfSubjectReview through the real API app (`createTestApi`: store, tokens,
  * the built-in RBAC policy over informers), in JSON and in Kubernetes protobuf.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,32 @@ describe('SubjectAccessReview and LocalSubjectAccessReview', () => {
     const bad = await post('nsadmin', path, mismatch);
     expect(bad.status).toBe(400);
     expect(bad.json.message).toMatch(/must match the namespace/);
+  });
+
+  it('answers a SelfSubjectReview (kubectl auth whoami) with the caller, in JSON and protobuf, impersonated too', async () => {
+    const whoami = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' };
+    const path = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+    for (const protobuf of [false, true]) {
+      const r = await post('viewer', path, whoami, protobuf);
+      expect(r.status).toBe(201);
+      expect(r.json.status).toEqual({ userInfo: { username: 'viewer', groups: ['viewers', 'system:authenticated'] } });
+    }
+    const res = await t.app.request(path, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.auth.adminToken}`,
+        'content-type': 'application/json',
+        'impersonate-user': 'ann',
+        'impersonate-group': 'ops',
+        'impersonate-uid': 'u-1',
+        'impersonate-extra-scopes': 'read',
+      },
+      body: JSON.stringify(whoami),
+    });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { status: unknown }).status).toEqual({
+      userInfo: { username: 'ann', uid: 'u-1', groups: ['ops', 'system:authenticated'], extra: { scopes: ['read'] } },
+    });
   });
 
   it('needs a user or a group', async () => {

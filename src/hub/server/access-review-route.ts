@@ -3,22 +3,34 @@
  * Kubernetes protobuf (kubectl sends protobuf): `SelfSubjectAccessReview` (may I?),
  * `SelfSubjectRulesReview` (what may I, in a namespace? `kubectl auth can-i --list`),
  * `SubjectAccessReview` (may this user?) and `LocalSubjectAccessReview` (the same, in the URL's
- * namespace). Who may create which review is decided before, by the authorizer, as for any create.
+ * namespace), and `authentication.k8s.io/v1 SelfSubjectReview` (who am I? `kubectl auth whoami`:
+ * the caller as the request is decided, after impersonation). Who may create which review is decided
+ * before, by the authorizer, as for any create.
  */
 import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
 import {
+  AUTHENTICATION_GROUP,
   AUTHORIZATION_GROUP,
   BadRequestError,
   InvalidError,
   LocalSubjectAccessReview,
   SelfSubjectAccessReview,
+  SelfSubjectReview,
   SelfSubjectRulesReview,
   SubjectAccessReview,
   UnsupportedMediaTypeError,
   issuesToCauses,
+  type UserInfo,
 } from '../../api/index.js';
-import { type Authorizer, type Principal, type RequestAttributes, type RbacPolicy } from '../auth/index.js';
+import {
+  principalName,
+  userInfoOf,
+  type Authorizer,
+  type Principal,
+  type RequestAttributes,
+  type RbacPolicy,
+} from '../auth/index.js';
 import { mediaType, parseJson, readBytes } from './body.js';
 import { PROTOBUF_MEDIA_TYPE, decodeObject, encodeObject } from './protobuf/index.js';
 import { rulesReviewStatus } from './rules-review.js';
@@ -109,6 +121,16 @@ export function mountAccessReviewRoutes(app: Hono<ApiEnv>, deps: AccessReviewDep
     return respond(c, answer);
   });
 
+  app.post(`/apis/${AUTHENTICATION_GROUP}/v1/selfsubjectreviews`, async (c) => {
+    const review = await readReview(c, SelfSubjectReview, 'SelfSubjectReview', deps.maxBody);
+    const answer: SelfSubjectReview = {
+      ...review,
+      metadata: { creationTimestamp: null },
+      status: { userInfo: userInfoAnswer(c.var.principal) },
+    };
+    return respond(c, answer);
+  });
+
   app.post(`${BASE}/subjectaccessreviews`, async (c) => {
     const review = await readReview(c, SubjectAccessReview, 'SubjectAccessReview', deps.maxBody);
     return respond(c, decided(review, subjectOf(review.spec), deps));
@@ -130,4 +152,18 @@ export function mountAccessReviewRoutes(app: Hono<ApiEnv>, deps: AccessReviewDep
 /** The user a SubjectAccessReview names, with exactly the groups it names (as Kubernetes asks RBAC). */
 function subjectOf(spec: SubjectAccessReview['spec']): Principal {
   return { kind: 'user', name: spec.user ?? '', groups: spec.groups ?? [] };
+}
+
+/** The caller as a SelfSubjectReview answers it (a node by its Kubernetes name, in `system:nodes`). */
+function userInfoAnswer(who: Principal): UserInfo {
+  const info = userInfoOf(who);
+  if (!info) return { username: principalName(who), groups: ['system:nodes', 'system:authenticated'] };
+  return {
+    username: info.name,
+    ...(who.kind === 'user' && who.uid !== undefined ? { uid: who.uid } : {}),
+    groups: [...info.groups],
+    ...(who.kind === 'user' && who.extra !== undefined
+      ? { extra: Object.fromEntries(Object.entries(who.extra).map(([k, v]) => [k, [...v]])) }
+      : {}),
+  };
 }

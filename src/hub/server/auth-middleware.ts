@@ -2,9 +2,18 @@
  * Authentication and authorisation of API requests: a valid bearer token, then the request's
  * attributes (verb, resource, subresource, namespace, name) put to an `Authorizer`.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { Context, MiddlewareHandler } from 'hono';
 import { BLOB_PATH, ForbiddenError, UnauthorizedError } from '../../api/index.js';
-import { forbiddenMessage, type Authorizer, type RequestAttributes, type TokenAuth, type Verb } from '../auth/index.js';
+import {
+  forbiddenMessage,
+  impersonate,
+  type Authorizer,
+  type HeaderValues,
+  type RequestAttributes,
+  type TokenAuth,
+  type Verb,
+} from '../auth/index.js';
 import type { CertificateAuthenticator } from '../identity/index.js';
 import { peerSocket } from './peer-socket.js';
 import { parseResourcePath } from './resource-path.js';
@@ -90,23 +99,33 @@ function syntacticAttributes(method: string, path: string, watch: boolean): Requ
 }
 
 /**
- * Refuses a request that asks to act as someone else (`Impersonate-User`, `-Group`, `-Uid`, `-Extra-*`:
- * kubectl's `--as`, `--as-group`). The hub has no impersonation; carrying on as the caller would answer
- * `kubectl auth can-i … --as=ann` with the caller's own rights, and write as the caller someone who
- * meant to act as another user. Kubernetes too answers 403 to a caller it does not let impersonate.
+ * The request's `Impersonate-*` headers, each with every value it was sent with. kubectl sends one
+ * header line per group; Node keeps them apart (`headersDistinct`), where Fetch headers would join
+ * them with ", " (only under `app.request()`, where they are split back).
  */
-function refuseImpersonation(headers: Headers): void {
-  const asked = [...headers.keys()].filter((h) => h.startsWith('impersonate-'));
-  if (asked.length === 0) return;
-  throw new ForbiddenError(
-    `impersonation is not supported by this hub (the request carries ${asked.sort().join(', ')}: kubectl --as/--as-group); send the request with the other user's own credentials`,
-  );
+function impersonationHeaders(c: Context<ApiEnv>): HeaderValues {
+  const out = new Map<string, string[]>();
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming?.headersDistinct) {
+    for (const [name, values] of Object.entries(incoming.headersDistinct))
+      if (name.startsWith('impersonate-') && values) out.set(name, values);
+    return out;
+  }
+  c.req.raw.headers.forEach((value, name) => {
+    if (name.startsWith('impersonate-'))
+      out.set(
+        name,
+        value.split(',').map((v) => v.trim()),
+      );
+  });
+  return out;
 }
 
 /**
  * Requires a verified client certificate (when `certificates` is given) or a valid bearer token, and
- * a principal the authorizer lets do what the request asks. A node certificate whose key is no longer
- * bound (its Node deleted) gets 401 whatever else the request carries.
+ * a principal the authorizer lets do what the request asks: the caller, or the user it impersonates
+ * (`Impersonate-*` headers, each authorised for the caller first, as kube-apiserver does). A node
+ * certificate whose key is no longer bound (its Node deleted) gets 401 whatever else it carries.
  */
 export function requireAuth(
   auth: Pick<TokenAuth, 'verify'>,
@@ -118,10 +137,10 @@ export function requireAuth(
     if (byCert.kind === 'revoked') throw new UnauthorizedError();
     // The scheme is case-insensitive (RFC 7235); the token itself is not.
     const token = /^bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const principal =
+    const caller =
       byCert.kind === 'authenticated' ? byCert.principal : token === undefined ? undefined : auth.verify(token);
-    if (!principal) throw new UnauthorizedError();
-    refuseImpersonation(c.req.raw.headers);
+    if (!caller) throw new UnauthorizedError();
+    const principal = impersonate(caller, impersonationHeaders(c), authorize);
     const what = requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams);
     const decision = authorize(principal, what);
     if (!decision.allowed) throw new ForbiddenError(forbiddenMessage(principal, what, decision.reason));

@@ -4,6 +4,7 @@
  * `apidiscovery.k8s.io/v2`) are both written from this one catalog, so they cannot disagree.
  */
 import {
+  AUTHENTICATION_GROUP,
   AUTHORIZATION_GROUP,
   METRICS_GROUP,
   METRICS_RESOURCES,
@@ -19,7 +20,7 @@ export interface GroupVersionKind {
   kind: string;
 }
 
-/** A subresource (`status`, `scale`, `log`, `exec`). */
+/** A subresource (`status`, `scale`, `log`, `exec`, `attach`, `portforward`, a node's `proxy`). */
 export interface DiscoveredSubresource {
   name: string;
   responseKind: GroupVersionKind;
@@ -78,7 +79,15 @@ function subresourcesOf(t: ResourceType): DiscoveredSubresource[] {
       responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' },
       verbs: ['create', 'get'],
     });
+    subs.push({
+      name: 'portforward',
+      responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },
+      verbs: ['create', 'get'],
+    });
   }
+  // Only GET is proxied (a node's /metrics), so only `get` is announced.
+  if (t.kind === 'Node')
+    subs.push({ name: 'proxy', responseKind: { group: '', version: 'v1', kind: 'NodeProxyOptions' }, verbs: ['get'] });
   // No `pods/eviction`: without it `kubectl drain` deletes the pods itself, which the hub serves.
   return subs;
 }
@@ -98,10 +107,10 @@ function stored(t: ResourceType): DiscoveredResource {
   };
 }
 
-/** Kinds that are answered, never stored: access reviews (create) and metrics (read). */
+/** Kinds that are answered, never stored: access reviews and `whoami` (create) and metrics (read). */
 function answered(): DiscoveredResource[] {
-  const review = (kind: string, namespaced = false): DiscoveredResource => ({
-    group: AUTHORIZATION_GROUP,
+  const review = (kind: string, namespaced = false, group = AUTHORIZATION_GROUP): DiscoveredResource => ({
+    group,
     version: 'v1',
     plural: `${kind.toLowerCase()}s`,
     singular: kind.toLowerCase(),
@@ -117,6 +126,7 @@ function answered(): DiscoveredResource[] {
     review('SelfSubjectRulesReview'),
     review('SubjectAccessReview'),
     review('LocalSubjectAccessReview', true),
+    review('SelfSubjectReview', false, AUTHENTICATION_GROUP),
     // Read-only kinds answered from the nodes' usage (metrics-server's group).
     ...METRICS_RESOURCES.map((r) => ({
       group: METRICS_GROUP,

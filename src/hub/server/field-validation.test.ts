@@ -42,14 +42,65 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('fieldValidation', () => {
-  it('Strict, and no parameter, refuse unknown fields naming each', async () => {
+  it('Strict, and no parameter, refuse unknown fields naming each: 400 on create and update, as kube-apiserver', async () => {
     for (const query of ['', '?fieldValidation=Strict']) {
       const res = await call('POST', `${DEPLOYMENTS}${query}`, deployment('strict', { surplus: 1 }));
-      expect(res.status).toBe(422);
-      const text = await res.text();
-      expect(text).toContain('spec.surplus');
-      expect(text).toContain('spec.template.spec.containers[0].bogus');
+      expect(res.status).toBe(400);
+      const status = (await res.json()) as { reason: string; message: string };
+      expect(status.reason).toBe('BadRequest');
+      expect(status.message).toMatch(
+        /^Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec\.(surplus|template\.spec\.containers\[0\]\.bogus)", unknown field "spec\./,
+      );
+      expect(status.message).toContain('unknown field "spec.surplus"');
+      expect(status.message).toContain('unknown field "spec.template.spec.containers[0].bogus"');
     }
+    // An update the same way; a body whose only fault is a value stays the registry's 422.
+    const created = await call('POST', `${DEPLOYMENTS}?fieldValidation=Ignore`, deployment('strict-put'));
+    const current = (await created.json()) as { metadata: Record<string, unknown> };
+    const put = await call('PUT', `${DEPLOYMENTS}/strict-put`, {
+      ...deployment('strict-put', { surplus: 1 }),
+      metadata: current.metadata,
+    });
+    expect(put.status).toBe(400);
+    expect(((await put.json()) as { message: string }).message).toMatch(
+      /^Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: .*unknown field "spec\.surplus"/,
+    );
+    const bad = deployment('strict-bad');
+    delete (bad.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec
+      .containers[0]!.bogus;
+    const invalid = await call('POST', DEPLOYMENTS, { ...bad, spec: { ...(bad.spec as object), replicas: -1 } });
+    expect(invalid.status).toBe(422);
+  });
+
+  it('Strict refuses a patch that adds an unknown field with 422 on field "patch", as kube-apiserver', async () => {
+    const created = await call('POST', `${DEPLOYMENTS}?fieldValidation=Ignore`, deployment('strict-patch'));
+    expect(created.status).toBe(201);
+    for (const [type, patch] of [
+      ['application/merge-patch+json', { spec: { extra: 'x' } }],
+      ['application/strategic-merge-patch+json', { spec: { extra: 'x' } }],
+      ['application/json-patch+json', [{ op: 'add', path: '/spec/extra', value: 'x' }]],
+    ] as const) {
+      const res = await call('PATCH', `${DEPLOYMENTS}/strict-patch`, patch, type);
+      expect(res.status, type).toBe(422);
+      const status = (await res.json()) as { message: string; details: { causes: unknown[] } };
+      expect(status.message).toBe(
+        'Deployment "strict-patch" is invalid: patch: strict decoding error: unknown field "spec.extra"',
+      );
+      expect(status.details.causes).toEqual([
+        { field: 'patch', message: 'strict decoding error: unknown field "spec.extra"', reason: 'FieldValueInvalid' },
+      ]);
+    }
+  });
+
+  it('server-side apply refuses an unknown field naming it (422; Kubernetes answers 500 "field not declared in schema")', async () => {
+    const body = JSON.stringify(deployment('strict-ssa', { surplus: 1 }));
+    const res = await t.app.request(`${DEPLOYMENTS}/strict-ssa?fieldManager=test`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${t.auth.adminToken}`, 'content-type': 'application/apply-patch+yaml' },
+      body,
+    });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('spec.surplus');
   });
 
   it('Warn drops them and names each in a Warning header', async () => {
@@ -74,6 +125,7 @@ describe('fieldValidation', () => {
     const patch = { spec: { replicas: 4, extra: 'x' } };
     const strict = await call('PATCH', `${DEPLOYMENTS}/ignore`, patch, 'application/merge-patch+json');
     expect(strict.status).toBe(422);
+    expect(await strict.text()).toContain('strict decoding error: unknown field \\"spec.extra\\"');
     const patched = await call(
       'PATCH',
       `${DEPLOYMENTS}/ignore?fieldValidation=Ignore`,

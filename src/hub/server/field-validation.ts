@@ -2,11 +2,14 @@
  * The `fieldValidation` query parameter of create, update and patch, as Kubernetes defines it:
  * `Strict` fails the request naming each unknown field; `Warn` drops unknown fields and names each
  * in a `Warning` response header (kubectl prints them); `Ignore` drops them silently. The hub's
- * default is Strict (a field Edgeplane does not support is never dropped unless the client asks), so
- * Strict needs nothing here: the registry's strict schemas refuse the object.
+ * default is Strict (a field Edgeplane does not support is never dropped unless the client asks).
+ * Strict answers as kube-apiserver does: unknown fields are a decoding error, found before any other
+ * validation: 400 BadRequest on create and update (`Deployment in version "v1" cannot be handled as
+ * a Deployment: strict decoding error: unknown field "spec.foo"`), 422 Invalid on field `patch` for
+ * a patch. Other invalid values are the registry's 422, as before.
  */
 import type { Context } from 'hono';
-import { BadRequestError, formatPath, type ResourceType } from '../../api/index.js';
+import { BadRequestError, InvalidError, formatPath, type ResourceType } from '../../api/index.js';
 
 export const FIELD_VALIDATION_MODES = ['Strict', 'Warn', 'Ignore'] as const;
 export type FieldValidationMode = (typeof FIELD_VALIDATION_MODES)[number];
@@ -62,14 +65,69 @@ export function dropUnknownFields(type: ResourceType, body: unknown): { body: un
   return { body: copy, dropped };
 }
 
+/** How a write's body came: whole (create, update) or as the result of a patch. */
+export type WriteKind = 'write' | 'patch';
+
+/** The unknown fields of `body` (one parse: the paths zod names outside unions), or none. */
+export function unknownFields(type: ResourceType, body: unknown): string[] {
+  const result = type.schema.safeParse(body);
+  return result.success ? [] : unknownKeyPaths(result.error.issues as readonly Issue[]).map(formatPath);
+}
+
+/** Unknown fields a strict decoding error names, and how much of each name (the input is the caller's, unbounded). */
+const MAX_NAMED = 10;
+const MAX_NAME_CHARS = 120;
+
+/** Kubernetes' `runtime.NewStrictDecodingError` text: `strict decoding error: unknown field "a", unknown field "b"`. */
+function strictDecodingText(fields: readonly string[]): string {
+  const named = fields
+    .slice(0, MAX_NAMED)
+    .map((f) => `unknown field ${JSON.stringify(f.length > MAX_NAME_CHARS ? `${f.slice(0, MAX_NAME_CHARS)}…` : f)}`);
+  const more = fields.length > MAX_NAMED ? `, and ${fields.length - MAX_NAMED} more` : '';
+  return `strict decoding error: ${named.join(', ')}${more}`;
+}
+
+/** The error of a Strict write with unknown fields, worded and coded as kube-apiserver's. */
+export function strictDecodingError(
+  type: ResourceType,
+  kind: WriteKind,
+  body: unknown,
+  fields: readonly string[],
+): BadRequestError | InvalidError {
+  const text = strictDecodingText(fields);
+  if (kind === 'write')
+    return new BadRequestError(
+      `${type.kind} in version ${JSON.stringify(type.version)} cannot be handled as a ${type.kind}: ${text}`,
+      fields.slice(0, MAX_NAMED).map((f) => ({
+        field: f.slice(0, MAX_NAME_CHARS),
+        message: 'unknown field',
+        reason: 'FieldValueNotSupported',
+      })),
+    );
+  // The patched object is not echoed (Kubernetes does): it may hold a Secret's data.
+  const name = (body as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  return new InvalidError(type.kind, typeof name === 'string' ? name : '', [
+    { field: 'patch', message: text, reason: 'FieldValueInvalid' },
+  ]);
+}
+
 /**
- * Applies the request's `fieldValidation` to a write's body: Strict returns it unchanged (the
- * registry refuses unknown fields); Warn and Ignore return it without them, Warn adding one
- * `Warning: 299 - "unknown field \"…\""` header per field, as kube-apiserver does.
+ * Applies the request's `fieldValidation` to a write's body: Strict returns it unchanged or throws
+ * the strict decoding error naming its unknown fields; Warn and Ignore return it without them, Warn
+ * adding one `Warning: 299 - "unknown field \"…\""` header per field, as kube-apiserver does.
  */
-export function applyFieldValidation(c: Context, type: ResourceType, body: unknown): unknown {
+export function applyFieldValidation(
+  c: Context,
+  type: ResourceType,
+  body: unknown,
+  kind: WriteKind = 'write',
+): unknown {
   const mode = fieldValidationMode(c.req.query('fieldValidation'));
-  if (mode === 'Strict') return body;
+  if (mode === 'Strict') {
+    const unknown = unknownFields(type, body);
+    if (unknown.length > 0) throw strictDecodingError(type, kind, body, unknown);
+    return body;
+  }
   const { body: kept, dropped } = dropUnknownFields(type, body);
   if (mode === 'Warn')
     for (const field of dropped)

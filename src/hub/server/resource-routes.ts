@@ -246,11 +246,8 @@ async function patchObject(
   for (let attempt = 0; ; attempt++) {
     const cur = await deps.api.get(route.type, route.namespace, route.name);
     const patched = applyPatch(kind, cur, patch, {}, patchMetaOf(route.type.kind));
-    const body = applyFieldValidation(
-      c,
-      route.type,
-      bindToUrl(route.type, patched, route.namespace, route.name),
-    ) as KubeObject;
+    const bound = bindToUrl(route.type, patched, route.namespace, route.name);
+    const body = applyFieldValidation(c, route.type, bound, 'patch') as KubeObject;
     const pinned =
       isObject(patched) &&
       isObject(patched.metadata) &&

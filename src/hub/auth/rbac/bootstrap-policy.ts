@@ -15,6 +15,7 @@
  * written out, so they grant it from the first request (and where no controller runs: tests).
  */
 import {
+  AUTHENTICATION_GROUP,
   AUTHORIZATION_GROUP,
   BLOB_PATH,
   RBAC_GROUP,
@@ -156,6 +157,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
   ]),
   clusterRole('system:basic-user', [
     rule(['create'], [AUTHORIZATION_GROUP], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+    rule(['create'], [AUTHENTICATION_GROUP], ['selfsubjectreviews']),
   ]),
 ];
 

@@ -19,6 +19,7 @@ import {
   v3Ref,
   type JsonSchema,
 } from './names.js';
+import { ANSWERED_TYPES, isAnswered } from './answered.js';
 import { normalizeSchema, refsOf } from './normalize.js';
 import { addPatchExtensions } from './patch-extensions.js';
 
@@ -29,6 +30,9 @@ export interface Definitions {
   kindName: ReadonlyMap<ResourceType, string>;
   listName: ReadonlyMap<ResourceType, string>;
 }
+
+/** Every kind described: the stored kinds, then those answered and never stored (reviews, metrics). */
+const KINDS: readonly ResourceType[] = [...RESOURCE_TYPES, ...ANSWERED_TYPES];
 
 /** The quantity schemas of `src/api` (bounded per resource there); one Quantity definition here. */
 const QUANTITY_EXPORTS = new Set(['Quantity', 'CpuQuantity', 'MemoryQuantity']);
@@ -86,20 +90,14 @@ function reachable(roots: readonly z.ZodType[]): Set<z.ZodType> {
 
 /** Schemas the kinds use, named by their `src/api` export, keyed by identity; the first export wins. */
 function namedExports(): Map<z.ZodType, string> {
-  const used = reachable([
-    ...RESOURCE_TYPES.map((t) => t.schema),
-    api.Scale,
-    api.Status,
-    api.DeleteOptions,
-    api.ListMeta,
-  ]);
+  const used = reachable([...KINDS.map((t) => t.schema), api.Scale, api.Status, api.DeleteOptions, api.ListMeta]);
   const names = new Map<z.ZodType, string>();
   for (const [name, value] of Object.entries(api)) {
     if (!(value instanceof z.ZodType) || names.has(value) || !used.has(value)) continue;
     if (value instanceof z.ZodObject || QUANTITY_EXPORTS.has(name) || OPAQUE_EXPORTS.has(name)) names.set(value, name);
   }
   // A kind whose schema is not exported under its own name still gets one.
-  for (const t of RESOURCE_TYPES) if (!names.has(t.schema)) names.set(t.schema, t.kind);
+  for (const t of KINDS) if (!names.has(t.schema)) names.set(t.schema, t.kind);
   return names;
 }
 
@@ -107,7 +105,7 @@ function namedExports(): Map<z.ZodType, string> {
 function homePackages(raw: Record<string, JsonSchema>, kindIds: Map<ResourceType, string>): Map<string, string> {
   const home = new Map<string, string>();
   // Core first: Container, Volume and the like belong to core/v1 whichever workload also uses them.
-  const ordered = [...RESOURCE_TYPES].sort((a, b) => Number(a.group !== '') - Number(b.group !== ''));
+  const ordered = [...KINDS].sort((a, b) => Number(a.group !== '') - Number(b.group !== ''));
   for (const t of ordered) {
     const pkg = packageOf(t);
     const queue = [kindIds.get(t) ?? t.kind];
@@ -169,7 +167,7 @@ export function buildDefinitions(): Definitions {
     uri: (id) => v3Ref(id),
   }) as { schemas: Record<string, JsonSchema> };
 
-  const kindIds = new Map<ResourceType, string>(RESOURCE_TYPES.map((t) => [t, names.get(t.schema) ?? t.kind]));
+  const kindIds = new Map<ResourceType, string>(KINDS.map((t) => [t, names.get(t.schema) ?? t.kind]));
   const home = homePackages(raw, kindIds);
   const reached = new Set([...home.keys(), 'Scale', 'ListMeta', 'Status', 'DeleteOptions']);
   for (const id of ['Scale', 'Status', 'DeleteOptions']) for (const r of refsOf(raw[id])) reached.add(r);
@@ -191,14 +189,17 @@ export function buildDefinitions(): Definitions {
 
   const kindName = new Map<ResourceType, string>();
   const listName = new Map<ResourceType, string>();
-  for (const t of RESOURCE_TYPES) {
+  for (const t of KINDS) {
     const name = rename.get(kindIds.get(t)!)!;
     kindName.set(t, name);
+    // A review is created and answered, never listed.
+    if (isAnswered(t) && t.answers === 'create') continue;
     const list = `${name}List`;
     listName.set(t, list);
     schemas.set(list, listSchema(t, name));
   }
-  addPatchExtensions(schemas, kindName);
+  // Patch strategies are for the stored kinds: nothing patches a review or a metrics object.
+  addPatchExtensions(schemas, new Map([...kindName].filter(([t]) => !isAnswered(t))));
   return { schemas, kindName, listName };
 }
 

@@ -3,6 +3,7 @@
  * document of everything (`/openapi/v2`), rendered from the definitions and the operation model.
  */
 import { RESOURCE_TYPES, apiVersionOf, type ResourceType } from '../../../api/index.js';
+import { ANSWERED_TYPES } from './answered.js';
 import { buildDefinitions, type Definitions } from './definitions.js';
 import { v3Ref, type JsonSchema } from './names.js';
 import { refsOf, toV2Refs } from './normalize.js';
@@ -151,7 +152,7 @@ export interface OpenApiDocuments {
 /** Builds every document from the definitions (`buildDefinitions()` when not given). */
 export function buildDocuments(version: string, defs: Definitions = buildDefinitions()): OpenApiDocuments {
   const byGv = new Map<string, ResourceType[]>();
-  for (const t of RESOURCE_TYPES) byGv.set(gvPath(t), [...(byGv.get(gvPath(t)) ?? []), t]);
+  for (const t of [...RESOURCE_TYPES, ...ANSWERED_TYPES]) byGv.set(gvPath(t), [...(byGv.get(gvPath(t)) ?? []), t]);
 
   const info = { title: 'Edgeplane', version };
   const v3 = new Map<string, JsonSchema>();
@@ -196,5 +197,7 @@ export function buildDocuments(version: string, defs: Definitions = buildDefinit
   return { v3, v2 };
 }
 
-/** The apiVersions the documents cover, for tests and the log. */
-export const coveredApiVersions = (): string[] => [...new Set(RESOURCE_TYPES.map((t) => apiVersionOf(t)))];
+/** The apiVersions the documents cover (stored and answered kinds), for tests and the log. */
+export const coveredApiVersions = (): string[] => [
+  ...new Set([...RESOURCE_TYPES, ...ANSWERED_TYPES].map((t) => apiVersionOf(t))),
+];

@@ -39,6 +39,8 @@ export const SCALE = 'io.k8s.api.autoscaling.v1.Scale';
  */
 export function packageOf(t: Pick<ResourceType, 'group' | 'version'>): string {
   if (t.group === '') return `io.k8s.api.core.${t.version}`;
+  // metrics-server's own package, as its OpenAPI names NodeMetrics and PodMetrics.
+  if (t.group === 'metrics.k8s.io') return `io.k8s.metrics.pkg.apis.metrics.${t.version}`;
   if (t.group.endsWith('.k8s.io')) return `io.k8s.api.${t.group.split('.')[0] ?? t.group}.${t.version}`;
   if (!t.group.includes('.')) return `io.k8s.api.${t.group}.${t.version}`;
   return `${t.group.split('.').reverse().join('.')}.${t.version}`;

@@ -54,6 +54,39 @@ describe('OpenAPI v3', () => {
     }
   });
 
+  it('describes the answered kinds too: the authorization.k8s.io reviews (create) and metrics.k8s.io (read)', async () => {
+    const paths = await index();
+    expect(paths['apis/authorization.k8s.io/v1']?.serverRelativeURL).toMatch(/\?hash=/);
+    expect(paths['apis/metrics.k8s.io/v1beta1']?.serverRelativeURL).toMatch(/\?hash=/);
+    const authz = await v3('apis/authorization.k8s.io/v1');
+    const ssar = authz.components.schemas['io.k8s.api.authorization.v1.SelfSubjectAccessReview'];
+    expect(ssar?.['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'authorization.k8s.io', kind: 'SelfSubjectAccessReview', version: 'v1' },
+    ]);
+    expect(Object.keys(ssar?.properties ?? {}).sort()).toEqual(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    expect(authz.components.schemas['io.k8s.api.authorization.v1.ResourceAttributes']?.properties?.verb).toBeDefined();
+    const review = authz.paths['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'];
+    expect(Object.keys(review ?? {}).filter((k) => k !== 'parameters')).toEqual(['post']);
+    expect(
+      authz.paths['/apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews']?.post,
+    ).toBeDefined();
+    const metrics = await v3('apis/metrics.k8s.io/v1beta1');
+    expect(
+      metrics.components.schemas['io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics']?.[
+        'x-kubernetes-group-version-kind'
+      ],
+    ).toEqual([{ group: 'metrics.k8s.io', kind: 'PodMetrics', version: 'v1beta1' }]);
+    expect(Object.keys(metrics.paths).sort()).toEqual([
+      '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods',
+      '/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}',
+      '/apis/metrics.k8s.io/v1beta1/nodes',
+      '/apis/metrics.k8s.io/v1beta1/nodes/{name}',
+      '/apis/metrics.k8s.io/v1beta1/pods',
+    ]);
+    for (const item of Object.values(metrics.paths))
+      expect(Object.keys(item).filter((k) => k !== 'parameters')).toEqual(['get']);
+  });
+
   it('describes every kind: a definition with its group-version-kind, paths, and fieldValidation on every PATCH', async () => {
     for (const type of RESOURCE_TYPES) {
       const doc = await v3(gvPath(type));

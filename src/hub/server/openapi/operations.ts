@@ -5,6 +5,7 @@
  * fields itself, so it skips client-side validation).
  */
 import type { ResourceType } from '../../../api/index.js';
+import { isAnswered, type AnsweredType } from './answered.js';
 import type { Definitions } from './definitions.js';
 import { META_PACKAGE, SCALE, gvkOf } from './names.js';
 
@@ -107,8 +108,78 @@ function groupWord(group: string): string {
     .join('');
 }
 
-/** The paths and operations of one kind. */
+/** The paths and operations of one kind, stored or answered. */
 export function operationsOf(t: ResourceType, defs: Definitions): PathItem[] {
+  return isAnswered(t) ? answeredOperationsOf(t, defs) : storedOperationsOf(t, defs);
+}
+
+/** What an answered kind serves: a review's create (answered at once, 201 as Kubernetes), a metrics kind's list and read. */
+function answeredOperationsOf(t: AnsweredType, defs: Definitions): PathItem[] {
+  const kindDef = defs.kindName.get(t)!;
+  const gvk = gvkOf(t);
+  const gv = `${groupWord(t.group)}${t.version.charAt(0).toUpperCase()}${t.version.slice(1)}`;
+  const scope = t.namespaced ? 'Namespaced' : '';
+  const root = `/apis/${t.group}/${t.version}`;
+  const base = t.namespaced ? `${root}/namespaces/{namespace}/${t.plural}` : `${root}/${t.plural}`;
+  const scopeParams = t.namespaced ? ['namespace'] : [];
+  if (t.answers === 'create')
+    return [
+      {
+        path: base,
+        params: scopeParams,
+        operations: [
+          {
+            method: 'post',
+            operationId: `create${gv}${scope}${t.kind}`,
+            description: `create a ${t.kind}`,
+            action: 'post',
+            gvk,
+            query: [],
+            body: { schema: kindDef, contentTypes: ['application/json'] },
+            response: { code: '201', schema: kindDef },
+          },
+        ],
+      },
+    ];
+  const listDef = defs.listName.get(t)!;
+  const list = (path: string, params: string[], operationId: string): PathItem => ({
+    path,
+    params,
+    operations: [
+      {
+        method: 'get',
+        operationId,
+        description: `list objects of kind ${t.kind}`,
+        action: 'list',
+        gvk,
+        query: LIST_PARAMS.filter((p) => p.name === 'labelSelector' || p.name === 'fieldSelector'),
+        response: { code: '200', schema: listDef },
+      },
+    ],
+  });
+  const items: PathItem[] = [
+    list(base, scopeParams, `list${gv}${scope}${t.kind}`),
+    {
+      path: `${base}/{name}`,
+      params: [...scopeParams, 'name'],
+      operations: [
+        {
+          method: 'get',
+          operationId: `read${gv}${scope}${t.kind}`,
+          description: `read the specified ${t.kind}`,
+          action: 'get',
+          gvk,
+          query: [],
+          response: { code: '200', schema: kindDef },
+        },
+      ],
+    },
+  ];
+  if (t.namespaced) items.push(list(`${root}/${t.plural}`, [], `list${gv}${t.kind}ForAllNamespaces`));
+  return items;
+}
+
+function storedOperationsOf(t: ResourceType, defs: Definitions): PathItem[] {
   const kindDef = defs.kindName.get(t)!;
   const listDef = defs.listName.get(t)!;
   const gvk = gvkOf(t);

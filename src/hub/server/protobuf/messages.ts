@@ -1,7 +1,7 @@
 /**
  * The protobuf messages the hub speaks, as protobufjs descriptors: field numbers and types copied from
  * Kubernetes' generated `.proto` files (`k8s.io/apimachinery/pkg/runtime`, `pkg/apis/meta/v1`,
- * `k8s.io/api/authorization/v1`). Only the fields the hub reads or writes are declared: protobufjs
+ * `k8s.io/api/authorization/v1`, `k8s.io/api/authentication/v1`). Only the fields the hub reads or writes are declared: protobufjs
  * skips the others when decoding (a newer kubectl's additions are ignored, not refused), and
  * `ObjectMeta` keeps only names and labels (a review's metadata is not stored).
  * For the stored kinds, the messages carry what `kubectl create namespace|configmap|secret|deployment|
@@ -190,6 +190,10 @@ const MESSAGES: Record<string, Fields> = {
     spec: opt(2, 'SelfSubjectRulesReviewSpec'),
     status: opt(3, 'SubjectRulesReviewStatus'),
   },
+  // k8s.io/api/authentication/v1
+  UserInfo: { username: opt(1), uid: opt(2), groups: rep(3), extra: map(4, 'ExtraValue') },
+  SelfSubjectReviewStatus: { userInfo: opt(1, 'UserInfo') },
+  SelfSubjectReview: { metadata: opt(1, 'ObjectMeta'), status: opt(2, 'SelfSubjectReviewStatus') },
 };
 // LocalSubjectAccessReview has SubjectAccessReview's fields.
 MESSAGES.LocalSubjectAccessReview = MESSAGES.SubjectAccessReview!;
