@@ -46,20 +46,28 @@ export function prefixMatches(prefix: string, pathname: string): boolean {
   return pathname === p || pathname.startsWith(`${p}/`);
 }
 
-function matchOne(m: CompiledMatch, req: MatchableRequest, pathname: string, query: URLSearchParams): boolean {
+function matchOne(m: CompiledMatch, req: MatchableRequest, pathname: string, query: () => URLSearchParams): boolean {
   if (m.path.type === 'Exact' ? pathname !== m.path.value : !prefixMatches(m.path.value, pathname)) return false;
   if (m.method !== undefined && m.method !== req.method.toUpperCase()) return false;
   for (const h of m.headers ?? []) if (headerValue(req.headers, h.name) !== h.value) return false;
-  for (const q of m.queryParams ?? []) if (query.get(q.name) !== q.value) return false;
+  for (const q of m.queryParams ?? []) if (query().get(q.name) !== q.value) return false;
   return true;
 }
 
 /** The first rule `req` matches, or undefined (a 404). */
 export function selectRule(rules: readonly CompiledRule[], req: MatchableRequest): CompiledRule | undefined {
-  const host = hostOf(req.authority);
-  const { pathname, query } = splitPath(req.path);
+  let host: string | undefined;
+  const q = req.path.indexOf('?');
+  const pathname = q < 0 ? req.path : req.path.slice(0, q);
+  // The query is parsed only when a rule matches on it (most do not).
+  let params: URLSearchParams | undefined;
+  const query = (): URLSearchParams => (params ??= new URLSearchParams(q < 0 ? '' : req.path.slice(q + 1)));
   for (const rule of rules) {
-    if (rule.hostnames && !rule.hostnames.some((h) => hostMatches(h, host))) continue;
+    if (rule.hostnames) {
+      host ??= hostOf(req.authority);
+      const h = host;
+      if (!rule.hostnames.some((p) => hostMatches(p, h))) continue;
+    }
     if (matchOne(rule.match, req, pathname, query)) return rule;
   }
   return undefined;
