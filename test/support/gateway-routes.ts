@@ -131,10 +131,18 @@ export function gatewayRoutesSuite(cluster: Cluster, nodes: readonly NodeSpec[],
       ];
       const r = await cluster.edgectl(['apply', '-f', '-'], docs.map((d) => JSON.stringify(d)).join('\n---\n'));
       expect(r.code, r.stderr).toBe(0);
-      for (const d of ['hello-v1', 'hello-v2', 'front']) {
-        const s = await cluster.edgectl(['rollout', 'status', `deployment/${d}`, '--timeout', '90s']);
-        expect(s.code, s.stderr).toBe(0);
-      }
+      // Each Service has a ready endpoint (read from the API: no edgectl process per check).
+      for (const name of ['hello-v1', 'hello-v2', 'front'])
+        await until(
+          `a ready endpoint of ${name}`,
+          async () => {
+            const ep = await cluster.client
+              .get<KubeObject & { subsets?: Array<{ addresses?: unknown[] }> }>(kind('endpoints'), 'default', name)
+              .catch(() => undefined);
+            return (ep?.subsets?.[0]?.addresses?.length ?? 0) > 0;
+          },
+          90_000,
+        );
       // Every node serves the Gateway port and the frontend's NodePort, with both versions' endpoints known.
       for (const url of [...gwUrls('/'), ...nodes.map((n) => `http://${n.address}:${frontPort}/api/items`)])
         await until(`${url} answers`, async () => (await fetch(url).catch(() => undefined))?.status === 200, 30_000);
@@ -154,8 +162,6 @@ export function gatewayRoutesSuite(cluster: Cluster, nodes: readonly NodeSpec[],
       });
       expect(get.stdout).toMatch(/NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE\n\S*web\s+edgeplane\s+[0-9.]+\s+True\s+/);
       expect(get.stdout).toMatch(/NAME\s+HOSTNAMES\s+AGE\n\S*hello\s+\S+/);
-      const describe = await cluster.edgectl(['describe', 'httproute', 'hello-mesh']);
-      expect(describe.stdout).toMatch(/controllerName: edgeplane\.io\/gateway-controller/);
     });
 
     it('splits requests through the Gateway port 90/10 per request on both nodes (1,000 requests)', async () => {
@@ -171,13 +177,13 @@ export function gatewayRoutesSuite(cluster: Cluster, nodes: readonly NodeSpec[],
       expect(c).toEqual({ v1: 0, v2: 200, failed: 0 });
     });
 
-    it("splits pods' calls to the Service 90/10 by its GAMMA route (600 calls through the frontend)", async () => {
+    it("splits pods' calls to the Service 90/10 by its GAMMA route (400 calls through the frontend)", async () => {
       const urls = nodes.map((n) => `http://${n.address}:${frontPort}/api/items`);
-      const c = await count(urls, 600, frontVersion);
-      const share = (c.v2 / 600) * 100;
-      console.log(`pod to pod: v1 ${c.v1}, v2 ${c.v2}, failed ${c.failed} of 600 (v2 ${share.toFixed(1)}%)`);
+      const c = await count(urls, 400, frontVersion);
+      const share = (c.v2 / 400) * 100;
+      console.log(`pod to pod: v1 ${c.v1}, v2 ${c.v2}, failed ${c.failed} of 400 (v2 ${share.toFixed(1)}%)`);
       expect(c.failed).toBe(0);
-      expect(Math.abs(share - 10)).toBeLessThanOrEqual(4);
+      expect(Math.abs(share - 10)).toBeLessThanOrEqual(4.5); // 3 standard deviations at 400 calls
     });
 
     it('follows a weight change on every node', async () => {
