@@ -19,7 +19,6 @@ import type { LocalTargetLookup } from '../local-pods.js';
 import type { RequestAccounting } from '../accounting/request-accounting.js';
 import type { HoldOutcome, ServiceHold } from './service-hold.js';
 import type { ServicePortRoute } from './service-table.js';
-import type { HttpRouter } from '../routing/index.js';
 
 /** Tries per request, the first included: a connect failure may be retried twice. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -36,8 +35,19 @@ export interface ServiceBalancerDeps {
   accounting?: RequestAccounting;
   /** Holds requests for a Service with no ready endpoint until one is (scale from zero); absent: refused at once. */
   hold?: ServiceHold;
-  /** Routes requests for routes that carry HTTPRoute rules (absent: rules are ignored). */
-  router?: HttpRouter;
+  /** Routes requests for routes that carry HTTPRoute rules (`HttpRouter` of ../routing; absent: rules are ignored). */
+  router?: RequestRouter;
+}
+
+/** L7 routing in front of plain balancing: picks the Service port to balance over, or answers itself. */
+export interface RequestRouter {
+  deliver(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+    plain: (route: ServicePortRoute, req: ProxiedRequest, opts: BalanceOptions) => Promise<BalanceResult>,
+  ): Promise<BalanceResult>;
 }
 
 /** Per-request options. */
