@@ -2,13 +2,15 @@
  * Rolling updates end to end: a Deployment of the example on two real nodes behind a NodePort, under
  * steady load through both nodes. Changing the image rolls out with zero failed requests; `rollout
  * undo` brings the old answer back, again with zero failures; an image that never becomes Ready stops
- * within maxUnavailable, leaves the old version serving, and `rollout status` exits non-zero.
+ * within maxUnavailable, leaves the old version serving, and `rollout status` exits non-zero. Then the
+ * Gateway API routes of test/support/gateway-routes.ts run on the same cluster (weighted v1/v2 traffic).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 import { Load } from './support/load.js';
 import { wasmServiceManifest } from './support/manifests.js';
+import { gatewayRoutesSuite } from './support/gateway-routes.js';
 import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
@@ -108,4 +110,7 @@ describe('rolling updates and rollbacks', () => {
     expect((await cluster.edgectl(['rollout', 'undo', 'deployment/web'])).code).toBe(0);
     expect((await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '60s'])).code).toBe(0);
   }, 180_000);
+
+  // Weighted routes (Gateway API) on the same two nodes: progressive delivery's traffic half.
+  gatewayRoutesSuite(cluster, NODES, 30163);
 });

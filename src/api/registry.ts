@@ -13,6 +13,7 @@ import { ClusterRole, ClusterRoleBinding, RBAC_GROUP, Role, RoleBinding } from '
 import { Endpoints, Service } from './service.js';
 import { DaemonSet, Deployment, Job, ReplicaSet } from './workloads.js';
 import { HorizontalPodAutoscaler } from './autoscaling.js';
+import { GATEWAY_GROUP, Gateway, HTTPRoute } from './gateway.js';
 
 /** Describes one served kind. */
 export interface ResourceType {
@@ -162,6 +163,28 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     hasScale: false,
   }),
   rt({
+    group: GATEWAY_GROUP,
+    version: 'v1',
+    kind: 'Gateway',
+    plural: 'gateways',
+    shortNames: ['gtw'],
+    namespaced: true,
+    schema: Gateway,
+    hasStatus: true,
+    hasScale: false,
+  }),
+  rt({
+    group: GATEWAY_GROUP,
+    version: 'v1',
+    kind: 'HTTPRoute',
+    plural: 'httproutes',
+    shortNames: [],
+    namespaced: true,
+    schema: HTTPRoute,
+    hasStatus: true,
+    hasScale: false,
+  }),
+  rt({
     group: '',
     version: 'v1',
     kind: 'Pod',
@@ -235,7 +258,10 @@ export function typeByPlural(group: string, version: string, plural: string): Re
 /** Finds a kind by any name a user may type: plural, singular, short name or Kind (case-insensitive). */
 export function typeByName(name: string): ResourceType | undefined {
   const n = name.toLowerCase();
-  const [base, group] = n.split('.', 2) as [string, string | undefined];
+  // `httproutes.gateway.networking.k8s.io`: the group is everything after the first dot.
+  const dot = n.indexOf('.');
+  const base = dot < 0 ? n : n.slice(0, dot);
+  const group = dot < 0 ? undefined : n.slice(dot + 1);
   return RESOURCE_TYPES.find(
     (t) =>
       (group === undefined || t.group === group) &&

@@ -25,6 +25,7 @@ import {
 } from './wire-stream.js';
 import { HubRevokedKeys } from './wire-trust.js';
 import { NAME_MAX, Name, Str } from './wire-shapes.js';
+import { HttpRouting } from './wire-routes.js';
 
 /**
  * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
@@ -136,6 +137,8 @@ export const ServiceRoute = z.strictObject({
    * selects a workload an HPA may take to zero. Absent: no ready endpoint answers 503 at once.
    */
   scaleFromZero: z.literal(true).optional(),
+  /** HTTPRoute rules applied to requests for this route (see wire-routes.ts); absent: plain balancing. */
+  http: HttpRouting.optional(),
 });
 export type ServiceRoute = z.infer<typeof ServiceRoute>;
 

@@ -9,6 +9,8 @@ import type {
   DaemonSet,
   Deployment,
   Endpoints,
+  Gateway,
+  HTTPRoute,
   HorizontalPodAutoscaler,
   Job,
   Logger,
@@ -18,6 +20,7 @@ import type {
   Secret,
   Service,
 } from '../api/index.js';
+import { GATEWAY_GROUP } from '../api/index.js';
 import { ClusterRoleAggregationController } from './auth/index.js';
 import { BlobGarbageCollector, type BlobStore } from './blobs/index.js';
 import {
@@ -30,6 +33,7 @@ import {
   HpaController,
   JobController,
   NodeLifecycleController,
+  RouteController,
   type ZoneEvictionOptions,
   ReplicaSetController,
 } from './controllers/index.js';
@@ -54,6 +58,8 @@ export interface ClusterInformers {
   secrets: Informer<Secret>;
   clusterRoles: Informer<ClusterRole>;
   hpas: Informer<HorizontalPodAutoscaler>;
+  gateways: Informer<Gateway>;
+  httpRoutes: Informer<HTTPRoute>;
 }
 
 /** One informer per kind, from `factory` (which shares one watch per collection). */
@@ -71,6 +77,8 @@ export function clusterInformers(factory: InformerFactory): ClusterInformers {
     secrets: factory.for<Secret>('v1', 'Secret'),
     clusterRoles: factory.for<ClusterRole>('rbac.authorization.k8s.io/v1', 'ClusterRole'),
     hpas: factory.for<HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler'),
+    gateways: factory.for<Gateway>(`${GATEWAY_GROUP}/v1`, 'Gateway'),
+    httpRoutes: factory.for<HTTPRoute>(`${GATEWAY_GROUP}/v1`, 'HTTPRoute'),
   };
 }
 
@@ -215,6 +223,10 @@ export function leaderControllers(deps: HubControllerDeps): Runner[] {
       events: events.withComponent('horizontal-pod-autoscaler'),
       syncPeriodSeconds: options.hpaSyncPeriodSeconds,
     }),
+    new RouteController({
+      ...{ api, services, nodes, gateways: deps.informers.gateways, httpRoutes: deps.informers.httpRoutes },
+      ...{ clock, logger: log('routes') },
+    }),
   ];
 }
 
@@ -234,5 +246,7 @@ export function termInformers(informers: ClusterInformers, term: LeaderTerm): Cl
     secrets: termInformer(i.secrets, term),
     clusterRoles: termInformer(i.clusterRoles, term),
     hpas: termInformer(i.hpas, term),
+    gateways: termInformer(i.gateways, term),
+    httpRoutes: termInformer(i.httpRoutes, term),
   };
 }

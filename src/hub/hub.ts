@@ -377,6 +377,8 @@ export class Hub {
       services,
       endpoints,
       scaleTargets: { hpas: cluster.hpas, deployments: cluster.deployments, replicaSets: cluster.replicaSets },
+      gateways: cluster.gateways,
+      httpRoutes: cluster.httpRoutes,
       configMaps,
       secrets,
       lifecycle,

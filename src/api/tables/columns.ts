@@ -14,6 +14,7 @@ import type { Namespace } from '../namespace.js';
 import type { RoleBinding } from '../rbac.js';
 import { age } from './age.js';
 import { CONFIG_COLUMNS } from './config-columns.js';
+import { GATEWAY_COLUMNS } from './gateway-columns.js';
 import { HPA_COLUMNS } from './hpa-columns.js';
 import { podReady, podRestarts, podStatus } from './pod-status.js';
 
@@ -130,6 +131,7 @@ const BINDING_COLUMNS: KindColumns = {
 const COLUMNS: Record<string, KindColumns> = {
   ...CONFIG_COLUMNS,
   ...HPA_COLUMNS,
+  ...GATEWAY_COLUMNS,
   Role: ROLE_COLUMNS,
   ClusterRole: ROLE_COLUMNS,
   RoleBinding: BINDING_COLUMNS,

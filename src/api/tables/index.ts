@@ -12,6 +12,7 @@ export {
   servicePorts,
   type KindColumns,
 } from './columns.js';
+export { gatewayProgrammed } from './gateway-columns.js';
 export { metricTarget, scaledToZero, hpaTargets } from './hpa-columns.js';
 export { podReady, podRestarts, podStatus } from './pod-status.js';
 export { tableColumns, tableRowOf, toTable, type TableOptions as ServerTableOptions } from './server-table.js';

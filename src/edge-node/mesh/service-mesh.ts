@@ -33,6 +33,7 @@ import { MeshServer } from './ingress/mesh-server.js';
 import { NodePortProxy } from './ingress/node-port-proxy.js';
 import { LocalPods } from './local-pods.js';
 import { RequestAccounting } from './accounting/request-accounting.js';
+import { HttpRouter } from './routing/index.js';
 import { MeshIdentity } from './mesh-identity.js';
 import type { MeshTlsMaterial, MeshTransport } from './trust/tls-material.js';
 
@@ -155,6 +156,14 @@ export class ServiceMesh {
       deliverer,
       accounting: requests,
       hold,
+      router: new HttpRouter({
+        backend: (ns, name, port, requestPort) => {
+          const ports = table.ports(ns, name);
+          if (!ports) return undefined;
+          if (port !== undefined) return ports.find((p) => p.port.port === port);
+          return ports.find((p) => p.port.port === requestPort) ?? (ports.length === 1 ? ports[0] : undefined);
+        },
+      }),
     });
     const server = await MeshServer.create({
       address: deps.address,

@@ -1,5 +1,16 @@
 /** What the node gateway is built from: the informers it serves nodes from, its collaborators and its tunables. */
-import type { Clock, ConfigMap, Endpoints, Logger, Node, Pod, Secret, Service } from '../../api/index.js';
+import type {
+  Clock,
+  ConfigMap,
+  Endpoints,
+  Gateway,
+  HTTPRoute,
+  Logger,
+  Node,
+  Pod,
+  Secret,
+  Service,
+} from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
@@ -32,6 +43,9 @@ export interface NodeGatewayDeps {
   endpoints: Informer<Endpoints>;
   /** HPAs and their targets: which Services nodes hold requests for at zero (absent: none). */
   scaleTargets?: WakeableSources;
+  /** Gateways and HTTPRoutes, compiled into the routes nodes serve (both or neither). */
+  gateways?: Informer<Gateway>;
+  httpRoutes?: Informer<HTTPRoute>;
   /** ConfigMaps and Secrets, sent to the nodes whose pods reference them (both or neither). */
   configMaps?: Informer<ConfigMap>;
   secrets?: Informer<Secret>;

@@ -37,6 +37,7 @@ import { PodRequests } from './pod-requests.js';
 import { NodeReports } from './node-reports.js';
 import { NodeInterest } from './node-interest.js';
 import { ServiceStream } from './service-stream.js';
+import { RouteTable } from './route-table.js';
 import { WakeableServices } from './wakeable-services.js';
 import { CLOSE_NODE_REVOKED, type NodeSession } from './session.js';
 
@@ -55,6 +56,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   private readonly requests: PodRequests;
   private readonly interest = new NodeInterest();
   private readonly services: ServiceStream;
+  private readonly routes: RouteTable | undefined;
   private readonly reports: NodeReports;
   private readonly admission: NodeAdmission;
   private readonly gatewayEvents: EventRecorder;
@@ -74,7 +76,20 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
       logger: deps.logger,
       handlers: { onMessage: (s, m) => this.onMessage(s, m), onClose: (s) => this.onClose(s) },
     });
+    this.routes =
+      deps.gateways && deps.httpRoutes
+        ? new RouteTable({
+            gateways: deps.gateways,
+            httpRoutes: deps.httpRoutes,
+            services: deps.services,
+            changed: (keys) => {
+              for (const k of keys)
+                this.services.serviceChanged(k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1));
+            },
+          })
+        : undefined;
     this.services = new ServiceStream({
+      ...(this.routes ? { routing: this.routes } : {}),
       services: deps.services,
       endpoints: deps.endpoints,
       nodes: deps.nodes,
@@ -182,6 +197,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
 
   /** Closes every node session and the WebSocket server. */
   stop(): Promise<void> {
+    this.routes?.stop();
     this.services.stop();
     for (const s of this.sessions.values()) s.close();
     this.upgrades.close();

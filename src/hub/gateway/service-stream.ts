@@ -29,6 +29,7 @@ import { serviceRoute, zoneOf, type RouteSources } from './routes.js';
 import { SERVICE_CHUNK_ENDPOINTS, assembleServiceSet, encodeRemovedDelta } from './service-frames.js';
 import { DEFAULT_PUMP_LIMITS, ServicePump, type ServeResult, type ServicePumpLimits } from './service-pump.js';
 import { ServiceTopic } from './service-topic.js';
+import type { StreamRouting } from './route-table.js';
 
 /** What the stream needs of a node session. */
 export interface StreamSession {
@@ -57,6 +58,8 @@ export interface ServiceStreamDeps extends RouteSources {
   chunkEndpoints?: number;
   /** Bounds of the fan-out (tests shrink them). */
   pump?: Partial<ServicePumpLimits>;
+  /** Compiled HTTPRoutes: Gateway ports as routes of their own, Services' rules, Services every node needs. */
+  routing?: StreamRouting;
 }
 
 /** What the stream keeps per protocol-2 node: revisions held, routes under way, Services it is behind on. */
@@ -90,6 +93,8 @@ export class ServiceStream {
   readonly #tombstones = new Map<string, Buffer>();
   readonly #byNamespace = new Map<string, Set<string>>();
   readonly #nodePort = new Set<string>();
+  /** Services every node needs though none is a NodePort (backends of Gateways' routes). */
+  readonly #wide = new Set<string>();
   /** node name → keys of Services with an endpoint there (its address, mesh port and zone are in them). */
   readonly #byEndpointNode = new Map<string, Set<string>>();
   /** Protocol-2 nodes sent their set, and key → nodes holding (or being sent) it. */
@@ -158,7 +163,7 @@ export class ServiceStream {
       const keys = namespace === '*' ? this.#topics.keys() : (this.#byNamespace.get(namespace) ?? []);
       for (const key of keys) {
         const topic = this.#topics.get(key);
-        if (!topic || topic.nodePort) continue;
+        if (!topic || topic.nodePort || this.#wide.has(key)) continue;
         const holds = peer.held.has(key) || peer.sending.has(key);
         if (gained !== holds) this.#bring(node, peer, session, key, Infinity, true);
       }
@@ -251,8 +256,14 @@ export class ServiceStream {
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const svc = this.deps.services.get(namespace, key.slice(slash + 1));
+    const routing = this.deps.routing;
+    const extra = svc ? undefined : routing?.extra(namespace, key.slice(slash + 1));
     const old = this.#topics.get(key);
-    if (!svc) {
+    const wide = routing?.everywhere(key) === true;
+    const widened = wide !== this.#wide.has(key);
+    if (wide) this.#wide.add(key);
+    else this.#wide.delete(key);
+    if (!svc && !extra) {
       if (!old) return false;
       this.#unindex(old);
       this.#topics.delete(key);
@@ -260,7 +271,7 @@ export class ServiceStream {
       this.#owe(this.#holders.get(key) ?? [], key);
       return true;
     }
-    const route = serviceRoute(svc, this.deps);
+    const route = svc ? (routing?.decorate(serviceRoute(svc, this.deps)) ?? serviceRoute(svc, this.deps)) : extra!;
     let topic: ServiceTopic;
     if (old && sameSpec(old, route)) {
       const upsert: RouteEndpoint[] = [];
@@ -271,16 +282,16 @@ export class ServiceStream {
         if (!before || !jsonEqual(before, e)) upsert.push(e);
       }
       const remove = [...old.byUid.keys()].filter((uid) => !uids.has(uid));
-      if (upsert.length === 0 && remove.length === 0) return false;
-      topic = old.patched(route, upsert, remove, this.#next);
+      if (upsert.length === 0 && remove.length === 0 && !widened) return false;
+      topic = upsert.length === 0 && remove.length === 0 ? old : old.patched(route, upsert, remove, this.#next);
     } else topic = ServiceTopic.whole(route, this.#next, this.#chunk);
     if (old) this.#unindex(old);
     this.#index(key, topic);
     // Holders get the change (or a removal, if they no longer need it: a NodePort turned ClusterIP);
     // nodes that need a new or reshaped Service and do not hold it get it whole.
     this.#owe(this.#holders.get(key) ?? [], key);
-    if (!old || !sameSpec(old, route)) {
-      const nodes = topic.nodePort ? this.#peers.keys() : this.deps.interest.nodesFor(namespace);
+    if (!old || !sameSpec(old, route) || widened) {
+      const nodes = topic.nodePort || wide ? this.#peers.keys() : this.deps.interest.nodesFor(namespace);
       this.#owe(nodes, key);
     }
     return true;
@@ -437,6 +448,7 @@ export class ServiceStream {
   }
 
   #wants(node: string, topic: ServiceTopic): boolean {
+    if (this.#wide.has(keyOf(topic.namespace, topic.name))) return true;
     return topic.nodePort || this.deps.interest.wants(node, topic.namespace);
   }
 
@@ -444,8 +456,10 @@ export class ServiceStream {
   *#wantedBy(node: string): Iterable<string> {
     if (this.deps.interest.wantsAll(node)) return yield* this.#topics.keys();
     yield* this.#nodePort;
+    yield* this.#wide;
     for (const ns of this.deps.interest.namespacesOf(node))
-      for (const key of this.#byNamespace.get(ns) ?? []) if (!this.#nodePort.has(key)) yield key;
+      for (const key of this.#byNamespace.get(ns) ?? [])
+        if (!this.#nodePort.has(key) && !this.#wide.has(key)) yield key;
   }
 
   #legacyFrame(): Buffer {
@@ -456,13 +470,14 @@ export class ServiceStream {
   }
 }
 
-/** Same ports, type, affinity and scale-from-zero flag (only endpoints may differ). */
+/** Same ports, type, affinity, scale-from-zero flag and HTTP rules (only endpoints may differ). */
 function sameSpec(a: ServiceTopic, b: ServiceTopic['route']): boolean {
   return (
     a.route.type === b.type &&
     a.route.sessionAffinity === b.sessionAffinity &&
     a.route.scaleFromZero === b.scaleFromZero &&
-    jsonEqual(a.route.ports, b.ports)
+    jsonEqual(a.route.ports, b.ports) &&
+    jsonEqual(a.route.http, b.http)
   );
 }
 

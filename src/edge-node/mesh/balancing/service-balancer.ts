@@ -35,6 +35,19 @@ export interface ServiceBalancerDeps {
   accounting?: RequestAccounting;
   /** Holds requests for a Service with no ready endpoint until one is (scale from zero); absent: refused at once. */
   hold?: ServiceHold;
+  /** Routes requests for routes that carry HTTPRoute rules (`HttpRouter` of ../routing; absent: rules are ignored). */
+  router?: RequestRouter;
+}
+
+/** L7 routing in front of plain balancing: picks the Service port to balance over, or answers itself. */
+export interface RequestRouter {
+  deliver(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+    plain: (route: ServicePortRoute, req: ProxiedRequest, opts: BalanceOptions) => Promise<BalanceResult>,
+  ): Promise<BalanceResult>;
 }
 
 /** Per-request options. */
@@ -47,7 +60,7 @@ export interface BalanceOptions {
 /** How a balanced delivery ended. */
 export type BalanceResult =
   /** An answer (any status) was written to the sink. */
-  | { kind: 'answered'; status: number; endpoint: ServiceEndpoint }
+  | { kind: 'answered'; status: number; endpoint?: ServiceEndpoint }
   /** The Service port has no ready endpoint (`held`: none came while the request was held, or the hold was full). */
   | { kind: 'no-endpoints'; held?: Exclude<HoldOutcome, { kind: 'ready' }> }
   /** No endpoint could be reached; nothing was written. */
@@ -68,6 +81,20 @@ export class ServiceBalancer {
 
   /** Sends `req` to one of `route`'s ready endpoints, writing the answer to `sink`. */
   async deliver(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+  ): Promise<BalanceResult> {
+    // A route with HTTPRoute rules picks its backend Service first (the node may answer itself).
+    const router = this.deps.router;
+    if (route.service.http && router)
+      return router.deliver(route, req, sink, opts, (r, q, o) => this.plain(r, q, sink, o));
+    return this.plain(route, req, sink, opts);
+  }
+
+  /** Balances over `route`'s own endpoints (no routing). */
+  private async plain(
     route: ServicePortRoute,
     req: ProxiedRequest,
     sink: ResponseSink,

@@ -53,24 +53,33 @@ export class ServiceTable {
         port,
         ready,
       }));
+      // A Gateway listener port is served like a NodePort and is no Service pods can call by name.
+      if (service.http?.gateway) {
+        for (const route of routes) this.addNodePort(route);
+        continue;
+      }
       this.byName.set(`${service.namespace}/${service.name}`, routes);
       const inNamespace = this.byNamespace.get(service.namespace);
       if (inNamespace) inNamespace.push(service);
       else this.byNamespace.set(service.namespace, [service]);
       for (const route of routes) {
         this.byKey.set(route.key, route);
-        const nodePort = route.port.nodePort;
-        if (nodePort === undefined) continue;
-        if (this.byPort.has(nodePort)) {
-          this.logger.error(
-            { nodePort, service: `${service.namespace}/${service.name}` },
-            'nodePort used by two services; keeping the first',
-          );
-          continue;
-        }
-        this.byPort.set(nodePort, route);
+        this.addNodePort(route);
       }
     }
+  }
+
+  private addNodePort(route: ServicePortRoute): void {
+    const nodePort = route.port.nodePort;
+    if (nodePort === undefined) return;
+    if (this.byPort.has(nodePort)) {
+      this.logger.error(
+        { nodePort, service: `${route.service.namespace}/${route.service.name}` },
+        'nodePort used by two services; keeping the first',
+      );
+      return;
+    }
+    this.byPort.set(nodePort, route);
   }
 
   /** The route listening on `nodePort`. */

@@ -1,0 +1,205 @@
+/**
+ * The route controller (leader-only, like every controller): writes Kubernetes' status of the
+ * Gateway API objects from the same compile the hubs stream to their nodes (`routes-compile.ts`).
+ *
+ * - HTTPRoute: one `status.parents[]` entry per parentRef this controller serves, with `Accepted`
+ *   (Accepted, NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname) and
+ *   `ResolvedRefs` (ResolvedRefs, BackendNotFound, RefNotPermitted). Entries of other controllers
+ *   are kept as they are.
+ * - Gateway of class `edgeplane`: `Accepted` and `Programmed` (it is served on every node's
+ *   `--address`), the nodes' addresses, and per listener its attached routes.
+ *
+ * Level-triggered: every key is a whole object, its status recomputed from the caches and written
+ * only when it differs (`observedGeneration` on every condition, transition times kept).
+ */
+import type {
+  Clock,
+  Condition,
+  Gateway,
+  HTTPRoute,
+  Logger,
+  Node,
+  RouteParentStatus,
+  Service,
+} from '../../api/index.js';
+import { GATEWAY_CONTROLLER_NAME, nodeAddress, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
+import type { ObjectAPI } from '../registry/index.js';
+import { Controller, jsonEqual, setCondition, writeStatus } from '../reconcile/index.js';
+import { compileRoutes, type CompiledCondition, type CompiledRoutes } from './routes-compile.js';
+
+const GATEWAY = typeByKind('gateway.networking.k8s.io/v1', 'Gateway')!;
+const HTTPROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
+/** Addresses a Gateway's status lists at most (every node serves it; the first few say where). */
+const MAX_ADDRESSES = 16;
+
+export interface RouteControllerDeps {
+  api: ObjectAPI;
+  gateways: Informer<Gateway>;
+  httpRoutes: Informer<HTTPRoute>;
+  services: Informer<Service>;
+  nodes: Informer<Node>;
+  clock: Clock;
+  logger: Logger;
+}
+
+const keyOf = (kind: 'Gateway' | 'HTTPRoute', o: { metadata: { namespace?: string; name?: string } }): string =>
+  `${kind}|${o.metadata.namespace ?? 'default'}/${o.metadata.name ?? ''}`;
+
+/** Writes the status of Gateways and HTTPRoutes. */
+export class RouteController extends Controller {
+  /** The compile of the current caches; dropped on any change they see. */
+  #compiled: CompiledRoutes | undefined;
+
+  constructor(private readonly deps: RouteControllerDeps) {
+    super({ name: 'routes', logger: deps.logger, clock: deps.clock });
+    const all = (): void => {
+      this.#compiled = undefined;
+      for (const k of this.initialKeys()) this.queue.add(k);
+    };
+    // Any route or Gateway may change another's status (attachment counts, parents): look at all again.
+    deps.gateways.addHandler({
+      onAdd: all,
+      onUpdate: (o, n) => (jsonEqual(o.spec, n.spec) ? this.#self('Gateway', n) : all()),
+      onDelete: all,
+    });
+    deps.httpRoutes.addHandler({
+      onAdd: all,
+      onUpdate: (o, n) => (jsonEqual(o.spec, n.spec) ? this.#self('HTTPRoute', n) : all()),
+      onDelete: all,
+    });
+    deps.services.addHandler({
+      onAdd: all,
+      onUpdate: (o, n) => (jsonEqual(o.spec.ports, n.spec.ports) ? undefined : all()),
+      onDelete: all,
+    });
+    // The Gateways' addresses are the Ready nodes'.
+    const gateways = (): void => {
+      for (const g of deps.gateways.list()) this.queue.add(keyOf('Gateway', g));
+    };
+    deps.nodes.addHandler({
+      onAdd: gateways,
+      onUpdate: (o, n) => {
+        if (nodeAddress(o) !== nodeAddress(n) || nodeReadyStatus(o) !== nodeReadyStatus(n)) gateways();
+      },
+      onDelete: gateways,
+    });
+  }
+
+  protected initialKeys(): string[] {
+    return [
+      ...this.deps.gateways.list().map((g) => keyOf('Gateway', g)),
+      ...this.deps.httpRoutes.list().map((r) => keyOf('HTTPRoute', r)),
+    ];
+  }
+
+  /** A status-only change (possibly someone else's write): look at that object alone. */
+  #self(kind: 'Gateway' | 'HTTPRoute', o: Gateway | HTTPRoute): void {
+    this.queue.add(keyOf(kind, o));
+  }
+
+  #compile(): CompiledRoutes {
+    return (this.#compiled ??= compileRoutes({
+      gateways: this.deps.gateways.list(),
+      routes: this.deps.httpRoutes.list(),
+      service: (ns, name) => this.deps.services.get(ns, name),
+    }));
+  }
+
+  protected async reconcile(key: string): Promise<void> {
+    const [kind, ref] = key.split('|', 2) as [string, string];
+    const slash = ref.indexOf('/');
+    const ns = ref.slice(0, slash);
+    const name = ref.slice(slash + 1);
+    if (kind === 'Gateway') {
+      const gw = this.deps.gateways.get(ns, name);
+      if (gw) await this.#gateway(gw);
+    } else {
+      const route = this.deps.httpRoutes.get(ns, name);
+      if (route) await this.#route(route);
+    }
+  }
+
+  async #route(route: HTTPRoute): Promise<void> {
+    const now = rfc3339(this.deps.clock.now());
+    const gen = route.metadata.generation;
+    const compiled =
+      this.#compile().routeParents.get(`${route.metadata.namespace ?? 'default'}/${route.metadata.name ?? ''}`) ?? [];
+    const before = route.status?.parents ?? [];
+    const others = before.filter((p) => p.controllerName !== GATEWAY_CONTROLLER_NAME);
+    const ours: RouteParentStatus[] = compiled.map((c) => {
+      const prev = before.find(
+        (p) => p.controllerName === GATEWAY_CONTROLLER_NAME && jsonEqual(p.parentRef, c.parentRef),
+      );
+      return {
+        parentRef: c.parentRef,
+        controllerName: GATEWAY_CONTROLLER_NAME,
+        conditions: withConditions(prev?.conditions, c.conditions, gen, now),
+      };
+    });
+    const parents = [...others, ...ours];
+    if (jsonEqual(before, parents)) return;
+    await writeStatus(this.deps.api, HTTPROUTE, this.deps.httpRoutes, { ...route, status: { parents } });
+  }
+
+  async #gateway(gw: Gateway): Promise<void> {
+    const figures = this.#compile().gateways.get(`${gw.metadata.namespace ?? 'default'}/${gw.metadata.name ?? ''}`);
+    if (!figures) return; // another class: not ours to speak for
+    const now = rfc3339(this.deps.clock.now());
+    const gen = gw.metadata.generation;
+    const served: CompiledCondition[] = [
+      { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Gateway is accepted' },
+      { type: 'Programmed', status: 'True', reason: 'Programmed', message: "Served on every node's address" },
+    ];
+    const addresses = this.deps.nodes
+      .list((n) => nodeReadyStatus(n) === 'True' && nodeAddress(n) !== undefined)
+      .map((n) => nodeAddress(n)!)
+      .sort()
+      .slice(0, MAX_ADDRESSES)
+      .map((value) => ({ type: 'IPAddress', value }));
+    const status = {
+      addresses,
+      conditions: withConditions(gw.status?.conditions, served, gen, now),
+      listeners: figures.listeners.map((l) => ({
+        name: l.name,
+        supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' as const }],
+        attachedRoutes: l.attachedRoutes,
+        conditions: withConditions(
+          gw.status?.listeners?.find((x) => x.name === l.name)?.conditions,
+          [
+            { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Listener is accepted' },
+            { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Listener is served' },
+            {
+              type: 'ResolvedRefs',
+              status: 'True',
+              reason: 'ResolvedRefs',
+              message: 'Listener references are resolved',
+            },
+          ],
+          gen,
+          now,
+        ),
+      })),
+    };
+    if (jsonEqual(gw.status ?? {}, status)) return;
+    await writeStatus(this.deps.api, GATEWAY, this.deps.gateways, { ...gw, status });
+  }
+}
+
+/** `next` as conditions of generation `gen`, keeping the transition times of unchanged statuses. */
+function withConditions(
+  prev: readonly Condition[] | undefined,
+  next: readonly CompiledCondition[],
+  gen: number | undefined,
+  now: string,
+): Condition[] {
+  let out: Condition[] = [];
+  for (const c of next) {
+    const before = prev?.find((p) => p.type === c.type);
+    out = setCondition(out, { ...c, ...(gen !== undefined ? { observedGeneration: gen } : {}) }, now);
+    const last = out[out.length - 1]!;
+    if (before && before.status === c.status && before.lastTransitionTime)
+      last.lastTransitionTime = before.lastTransitionTime;
+  }
+  return out;
+}
