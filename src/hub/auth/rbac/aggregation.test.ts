@@ -76,6 +76,15 @@ describe('the aggregation controller in a hub', () => {
     expect(edit.some((r) => r.resources?.includes('secrets'))).toBe(true);
     expect(edit.some((r) => r.resources?.includes('rolebindings'))).toBe(false);
     expect(admin.some((r) => r.resources?.includes('rolebindings'))).toBe(true);
+    // The built-in Gateway API kinds: view reads routes, edit writes them.
+    const grants = (rules: PolicyRule[], verb: string): boolean =>
+      rules.some(
+        (r) =>
+          r.apiGroups?.includes('gateway.networking.k8s.io') &&
+          r.resources?.includes('httproutes') &&
+          r.verbs.includes(verb),
+      );
+    expect([grants(view, 'list'), grants(view, 'create'), grants(edit, 'create')]).toEqual([true, false, true]);
   });
 
   it('carries a role labelled aggregate-to-view up the chain, and takes it back when the label goes', async () => {

@@ -18,6 +18,7 @@ import {
   AUTHENTICATION_GROUP,
   AUTHORIZATION_GROUP,
   BLOB_PATH,
+  GATEWAY_GROUP,
   RBAC_GROUP,
   type ClusterRole,
   type ClusterRoleBinding,
@@ -59,6 +60,9 @@ const VIEW_RULES: PolicyRule[] = [
   ),
   rule(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
   rule(READ, ['batch'], ['jobs', 'jobs/status']),
+  // Gateway API routes are served built in, so the aggregated roles cover them as Kubernetes' cover
+  // its built-in Ingresses.
+  rule(READ, [GATEWAY_GROUP], ['gateways', 'gateways/status', 'httproutes', 'httproutes/status']),
   // Content-store blobs are URLs, not resources: effective through a ClusterRoleBinding, as every URL rule.
   { verbs: ['get'], nonResourceURLs: [`${BLOB_PATH}/*`] },
 ];
@@ -70,6 +74,7 @@ const EDIT_RULES: PolicyRule[] = [
   rule(WRITE, ['apps'], ['daemonsets', 'deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   rule(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
   rule(WRITE, ['batch'], ['jobs']),
+  rule(WRITE, [GATEWAY_GROUP], ['gateways', 'httproutes']),
   { verbs: ['create'], nonResourceURLs: [BLOB_PATH] },
 ];
 
