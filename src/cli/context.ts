@@ -2,16 +2,10 @@
  * What every command gets: the process's streams and environment (injected, so `run()` is testable
  * in-process), the global flags, and a lazily created client of the configured hub.
  */
-import { EdgeClient } from './client/index.js';
-import {
-  configPath,
-  loadConfig,
-  requireServer,
-  resolveConnection,
-  type Connection,
-  type EdgeConfig,
-} from './config/index.js';
-import { formatError } from './printers/index.js';
+import type { EdgeClient } from './client/index.js';
+import type { Connection, EdgeConfig } from './config/index.js';
+import { configPath } from './config/path.js';
+import { formatError } from './printers/errors.js';
 
 /** A writable text sink (process.stdout, or a buffer in tests). */
 export interface TextSink {
@@ -100,6 +94,8 @@ export class CliContext {
   async connection(): Promise<Connection> {
     this.#conn ??= (async () => {
       const file = this.configFile();
+      // Loaded on first use: a command that never reaches the hub does not pay for YAML and zod.
+      const { loadConfig, resolveConnection } = await import('./config/index.js');
       const config = await loadConfig(file);
       return { conn: resolveConnection(this.#globals, this.io.env, config, file), config, file };
     })();
@@ -115,7 +111,11 @@ export class CliContext {
   async client(): Promise<EdgeClient> {
     if (this.#client) return this.#client;
     const conn = await this.connection();
-    this.#client = new EdgeClient({
+    const [{ EdgeClient }, { requireServer }] = await Promise.all([
+      import('./client/index.js'),
+      import('./config/index.js'),
+    ]);
+    this.#client ??= new EdgeClient({
       server: requireServer(conn),
       token: conn.token,
       ca: conn.ca,

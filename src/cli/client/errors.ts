@@ -75,7 +75,7 @@ const TLS_FAILURES: Record<string, string> = {
   EPROTO: 'the server does not speak TLS (is it a plain-HTTP hub? then use http://)',
 };
 
-/** Turns a transport failure of undici into HubUnreachableError with the short reason (`connect ECONNREFUSED`). */
+/** Turns a transport failure (node http/https) into HubUnreachableError with the short reason (`connect ECONNREFUSED`). */
 export function transportError(server: string, err: unknown): EdgeError {
   if (err instanceof EdgeError) return err;
   const e = err as { code?: unknown; message?: unknown; cause?: unknown; name?: unknown };
