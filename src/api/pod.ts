@@ -7,6 +7,7 @@ import { CpuQuantity, MemoryQuantity } from './quantity.js';
 import { MAX_DURATION_SECONDS, Seconds } from './duration.js';
 import { PodSecurityContext, SecurityContext } from './security-context.js';
 import { EnvFromSource, KeySelector, LocalObjectReference, Volume, VolumeMount } from './volumes.js';
+import { defaultRuntimeClass as runtimeClassOf } from './object-facts.js';
 
 export * from './security-context.js';
 export * from './volumes.js';
@@ -301,10 +302,7 @@ export { LabelSelector };
 
 /** The runtime a pod runs on: explicit `runtimeClassName`, else `wasm` for a `.wasm` image, else `oci`. */
 export function defaultRuntimeClass(spec: PodSpec): RuntimeClassName {
-  if (spec.runtimeClassName) return spec.runtimeClassName;
-  const image = spec.containers[0]?.image ?? '';
-  const name = image.split('@')[0] ?? '';
-  return name.endsWith('.wasm') ? 'wasm' : 'oci';
+  return runtimeClassOf(spec);
 }
 
 /** True when a pod has finished for good (no restart will follow). */

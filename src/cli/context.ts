@@ -4,7 +4,8 @@
  */
 import type { EdgeClient } from './client/index.js';
 import type { Connection, EdgeConfig } from './config/index.js';
-import { configPath } from './config/path.js';
+import { configFileExists, configPath, emptyConfig } from './config/path.js';
+import { requireServer, resolveConnection } from './config/resolve.js';
 import { formatError } from './printers/errors.js';
 
 /** A writable text sink (process.stdout, or a buffer in tests). */
@@ -94,9 +95,10 @@ export class CliContext {
   async connection(): Promise<Connection> {
     this.#conn ??= (async () => {
       const file = this.configFile();
-      // Loaded on first use: a command that never reaches the hub does not pay for YAML and zod.
-      const { loadConfig, resolveConnection } = await import('./config/index.js');
-      const config = await loadConfig(file);
+      // The parser (YAML and zod) loads only when there is a file to parse.
+      const config = (await configFileExists(file))
+        ? await (await import('./config/file.js')).loadConfig(file)
+        : emptyConfig();
       return { conn: resolveConnection(this.#globals, this.io.env, config, file), config, file };
     })();
     return (await this.#conn).conn;
@@ -111,10 +113,7 @@ export class CliContext {
   async client(): Promise<EdgeClient> {
     if (this.#client) return this.#client;
     const conn = await this.connection();
-    const [{ EdgeClient }, { requireServer }] = await Promise.all([
-      import('./client/index.js'),
-      import('./config/index.js'),
-    ]);
+    const { EdgeClient } = await import('./client/index.js');
     this.#client ??= new EdgeClient({
       server: requireServer(conn),
       token: conn.token,

@@ -11,6 +11,7 @@ import type * as NodeHttp from 'node:http';
 import type * as NodeHttps from 'node:https';
 import type { z } from 'zod';
 import type { EdgeError } from '../../api/index.js';
+import type { Read } from './envelope.js';
 import { InvalidAnswerError, errorFromResponse, transportError } from './errors.js';
 import type { EdgeClientOptions } from './types.js';
 
@@ -188,6 +189,32 @@ export class HttpTransport {
     path: string,
     opts: RequestOptions = {},
   ): Promise<{ statusCode: number; body: z.output<S> }> {
+    const { statusCode, body } = await this.#readJson(method, path, opts);
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return { statusCode, body: parsed.data };
+    // zod is loaded already (the schema is one); the barrel's issue wording comes with it.
+    const { issuesToCauses } = await import('../../api/index.js');
+    throw new InvalidAnswerError(`${method} ${path}`, issuesToCauses(parsed.error.issues));
+  }
+
+  /** Sends a request and reads the JSON answer with `read` (a zod-free check of the call's shape). */
+  async read<T>(
+    read: (body: unknown) => Read<T>,
+    method: HttpMethod,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    const { body } = await this.#readJson(method, path, opts);
+    const r = read(body);
+    if (!r.ok) throw new InvalidAnswerError(`${method} ${path}`, r.causes);
+    return r.value;
+  }
+
+  async #readJson(
+    method: HttpMethod,
+    path: string,
+    opts: RequestOptions,
+  ): Promise<{ statusCode: number; body: unknown }> {
     const res = await this.open(method, path, opts);
     let text: string;
     try {
@@ -201,9 +228,7 @@ export class HttpTransport {
     } catch {
       throw transportError(this.server, new Error(`invalid JSON in the answer to ${method} ${path}`));
     }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new InvalidAnswerError(`${method} ${path}`, parsed.error.issues);
-    return { statusCode: res.statusCode, body: parsed.data };
+    return { statusCode: res.statusCode, body };
   }
 
   async #failure(res: OpenResponse): Promise<EdgeError> {
