@@ -203,6 +203,14 @@ export const PodSpec = z
       .optional()
       .describe('Labels a node must carry for the pod to be scheduled on it.'),
     nodeName: z.string().optional().describe('The node the pod is bound to; set by the scheduler unless given.'),
+    dnsPolicy: z
+      .enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default'])
+      .optional()
+      .describe(
+        'ClusterFirst (the default), ClusterFirstWithHostNet or Default. Accepted as kubectl sends it (`kubectl run`); ' +
+          'Edgeplane has no cluster DNS (a Service is reached through the mesh by name), so the three behave alike. ' +
+          '`None` needs `dnsConfig`, which is not supported.',
+      ),
     restartPolicy: RestartPolicy.optional().describe(
       'Always (the default), OnFailure or Never: whether exited containers are restarted.',
     ),

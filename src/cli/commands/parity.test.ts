@@ -308,17 +308,19 @@ describe('run', () => {
   it('creates one pod shaped as kubectl run shapes it (run=NAME, args after --, --env, --port, --restart)', async () => {
     const flags = ['--image=registry.example/tool:1', '--env=A=1', '--port=8080', '--restart=Never', '--', 'x', 'y'];
     expect(await edgectl(['run', 'one-e', ...flags])).toEqual({ code: 0, out: 'pod/one-e created\n', err: '' });
-    // kubectl's own pod is refused by the hub (it sends spec.dnsPolicy), so compare with its dry run.
-    const k = JSON.parse(
-      (await kubectl(['run', 'one-e', '--dry-run=client', '-o', 'json', ...flags])).out,
-    ) as KubeObject & {
-      spec: { containers: Record<string, unknown>[]; restartPolicy: string };
+    // kubectl's own pod (with spec.dnsPolicy: ClusterFirst) is accepted too, and the two agree.
+    expect(await kubectl(['run', 'one-k', ...flags])).toMatchObject({ code: 0, out: 'pod/one-k created\n' });
+    type P = KubeObject & {
+      spec: { containers: Record<string, unknown>[]; restartPolicy: string; dnsPolicy?: string };
     };
-    type P = KubeObject & { spec: { containers: Record<string, unknown>[]; restartPolicy: string } };
     const e = await hub.api.get<P>(T('po'), 'default', 'one-e');
-    expect(e.metadata.labels).toEqual(k.metadata.labels);
+    const k = await hub.api.get<P>(T('po'), 'default', 'one-k');
+    expect(e.metadata.labels).toEqual({ run: 'one-e' });
+    expect(k.metadata.labels).toEqual({ run: 'one-k' });
     expect(e.spec.restartPolicy).toBe(k.spec.restartPolicy);
-    const kc = { ...k.spec.containers[0] };
+    expect(k.spec.dnsPolicy).toBe('ClusterFirst');
+    expect(e.spec.dnsPolicy).toBe(k.spec.dnsPolicy);
+    const kc = { ...k.spec.containers[0], name: 'one-e' };
     delete kc['resources'];
     expect(e.spec.containers[0]).toMatchObject(kc);
   });

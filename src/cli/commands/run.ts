@@ -53,7 +53,8 @@ export async function runRun(ctx: CliContext, name: string, args: string[], flag
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace, labels },
-    spec: { containers: [container], restartPolicy: flags.restart },
+    // kubectl run's pod spec: dnsPolicy ClusterFirst (Kubernetes' default) and the restart policy.
+    spec: { containers: [container], dnsPolicy: 'ClusterFirst', restartPolicy: flags.restart },
   } as KubeObject;
   await finish(ctx, typeByName('pods') as ResourceKind, pod, flags);
 }
