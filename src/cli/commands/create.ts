@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import { isUtf8, readSources } from './create-sources.js';
 import { common, finish, type CreateFlags } from './create-finish.js';
 export type { CreateFlags } from './create-finish.js';
+import { registerCreateService } from './create-service.js';
 import { registerCreateWorkloads } from './create-workloads.js';
 
 const kind = (k: string): ResourceKind => {
@@ -163,4 +164,5 @@ export function registerCreate(program: Command, ctx: CliContext): void {
     .option('--key <path>', 'PEM private key')
     .action(async (name: string, flags: CreateFlags) => runCreateSecretTls(ctx, name, flags));
   registerCreateWorkloads(create, ctx);
+  registerCreateService(create, ctx);
 }

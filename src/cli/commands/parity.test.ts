@@ -326,6 +326,51 @@ describe('run', () => {
   });
 });
 
+describe('create service', () => {
+  type S = KubeObject & { spec: { selector: unknown; ports: { nodePort?: number }[]; type?: string } };
+  it.each([
+    ['clusterip', ['--tcp=80:8080', '--tcp=443']],
+    ['nodeport', ['--tcp=80:8080', '--node-port=30080']],
+  ])('%s: the Service kubectl create service makes, and its line', async (kind, flags) => {
+    const nodePort = kind === 'nodeport' ? ['--node-port=30081'] : [];
+    const a = await edgectl(['create', 'service', kind, `cs-${kind}-e`, ...flags]);
+    const b = await kubectl([
+      'create',
+      'service',
+      kind,
+      `cs-${kind}-k`,
+      ...flags.filter((f) => !f.startsWith('--node-port')),
+      ...nodePort,
+    ]);
+    expect({ code: a.code, out: a.out }, b.err).toEqual({
+      code: b.code,
+      out: b.out.replace(`cs-${kind}-k`, `cs-${kind}-e`),
+    });
+    const [e, k] = [
+      await hub.api.get<S>(T('svc'), 'default', `cs-${kind}-e`),
+      await hub.api.get<S>(T('svc'), 'default', `cs-${kind}-k`),
+    ];
+    expect(e.metadata.labels).toEqual({ app: `cs-${kind}-e` });
+    expect(k.metadata.labels).toEqual({ app: `cs-${kind}-k` });
+    expect(e.spec.selector).toEqual({ app: `cs-${kind}-e` });
+    expect(e.spec.type).toBe(k.spec.type);
+    // The same ports but for the node port each asked for.
+    expect(e.spec.ports.map((p) => ({ ...p, nodePort: undefined }))).toEqual(
+      k.spec.ports.map((p) => ({ ...p, nodePort: undefined })),
+    );
+    if (kind === 'nodeport') expect([e.spec.ports[0]?.nodePort, k.spec.ports[0]?.nodePort]).toEqual([30080, 30081]);
+  });
+
+  it('needs a port, as kubectl does', async () => {
+    const a = await edgectl(['create', 'service', 'clusterip', 'cs-none']);
+    const b = await kubectl(['create', 'service', 'clusterip', 'cs-none']);
+    expect(a.code).toBe(1);
+    expect(b.code).toBe(1);
+    expect(b.err).toContain('at least one tcp port specifier must be provided');
+    expect(a.err).toContain('at least one tcp port specifier must be provided');
+  });
+});
+
 describe('expose', () => {
   it("makes a Service selecting what the deployment selects, with kubectl expose's line and spec", async () => {
     const a = await edgectl(['expose', 'deploy/web-e', '--port=80', '--target-port=8080', '--name=web-svc-e']);
