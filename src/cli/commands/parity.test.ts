@@ -320,7 +320,7 @@ describe('run', () => {
     expect(e.spec.restartPolicy).toBe(k.spec.restartPolicy);
     expect(k.spec.dnsPolicy).toBe('ClusterFirst');
     expect(e.spec.dnsPolicy).toBe(k.spec.dnsPolicy);
-    const kc = { ...k.spec.containers[0], name: 'one-e' };
+    const kc: Record<string, unknown> = { ...k.spec.containers[0], name: 'one-e' };
     delete kc['resources'];
     expect(e.spec.containers[0]).toMatchObject(kc);
   });
