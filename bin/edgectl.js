@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 // edgectl runs the compiled CLI (npm run build); see src/cli/main.ts.
-import { run } from '../dist/cli/main.js';
+import module from 'node:module';
+
+// Node 22.1+ keeps V8's compiled code of the CLI's modules on disk (in the OS temp dir, or
+// NODE_COMPILE_CACHE), so later runs skip compiling them; Node 20 has no such cache. Called before
+// the CLI is imported, hence the dynamic import below.
+module.enableCompileCache?.();
+const { run } = await import('../dist/cli/main.js');
 
 const controller = new AbortController();
 let interrupted = false;

@@ -208,3 +208,13 @@ export class OutgoingHttpError extends EdgeError {
     this.failure = failure;
   }
 }
+
+/** Formats a zod path as `a.b[0].c`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '<root>' : out;
+}

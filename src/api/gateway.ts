@@ -5,10 +5,11 @@
  * named, never dropped. The one GatewayClass served is the built-in `edgeplane`.
  */
 import { z } from 'zod';
+import { GATEWAY_GROUP } from './kinds.js';
 import { Condition, DnsLabel, DnsSubdomain, LabelSelector, objectShape } from './meta.js';
 
-/** The API group of the Gateway API kinds. */
-export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** The API group of the Gateway API kinds (declared with the kinds' names, which load no zod). */
+export { GATEWAY_GROUP };
 /** The built-in GatewayClass: Gateways naming it are served on every node. */
 export const EDGEPLANE_GATEWAY_CLASS = 'edgeplane';
 /** The controller name written in HTTPRoute `status.parents[].controllerName`. */

@@ -59,12 +59,4 @@ export const Node = z.strictObject({
 });
 export type Node = z.infer<typeof Node>;
 
-/** The node's `Ready` condition status, `Unknown` when absent. */
-export function nodeReadyStatus(node: Node): 'True' | 'False' | 'Unknown' {
-  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
-}
-
-/** The address other nodes and users reach this node on. */
-export function nodeAddress(node: Node): string | undefined {
-  return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-}
+export { nodeAddress, nodeReadyStatus } from './object-facts.js';

@@ -7,6 +7,7 @@ import { CpuQuantity, MemoryQuantity } from './quantity.js';
 import { MAX_DURATION_SECONDS, Seconds } from './duration.js';
 import { PodSecurityContext, SecurityContext } from './security-context.js';
 import { EnvFromSource, KeySelector, LocalObjectReference, Volume, VolumeMount } from './volumes.js';
+import { defaultRuntimeClass as runtimeClassOf } from './object-facts.js';
 
 export * from './security-context.js';
 export * from './volumes.js';
@@ -202,6 +203,14 @@ export const PodSpec = z
       .optional()
       .describe('Labels a node must carry for the pod to be scheduled on it.'),
     nodeName: z.string().optional().describe('The node the pod is bound to; set by the scheduler unless given.'),
+    dnsPolicy: z
+      .enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default'])
+      .optional()
+      .describe(
+        'ClusterFirst (the default), ClusterFirstWithHostNet or Default. Accepted as kubectl sends it (`kubectl run`); ' +
+          'Edgeplane has no cluster DNS (a Service is reached through the mesh by name), so the three behave alike. ' +
+          '`None` needs `dnsConfig`, which is not supported.',
+      ),
     restartPolicy: RestartPolicy.optional().describe(
       'Always (the default), OnFailure or Never: whether exited containers are restarted.',
     ),
@@ -301,10 +310,7 @@ export { LabelSelector };
 
 /** The runtime a pod runs on: explicit `runtimeClassName`, else `wasm` for a `.wasm` image, else `oci`. */
 export function defaultRuntimeClass(spec: PodSpec): RuntimeClassName {
-  if (spec.runtimeClassName) return spec.runtimeClassName;
-  const image = spec.containers[0]?.image ?? '';
-  const name = image.split('@')[0] ?? '';
-  return name.endsWith('.wasm') ? 'wasm' : 'oci';
+  return runtimeClassOf(spec);
 }
 
 /** True when a pod has finished for good (no restart will follow). */

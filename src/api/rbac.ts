@@ -6,10 +6,10 @@
  * strategy's (`hub/registry/strategies/rbac.ts`), as Kubernetes' `validation.go` is separate from its types.
  */
 import { z } from 'zod';
+import { RBAC_GROUP } from './kinds.js';
 import { LabelSelector, objectShape } from './meta.js';
 
 /** The API group of the RBAC kinds, and of User/Group subjects and role references. */
-export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 /**
  * RBAC object names are path segments, not DNS names (`system:basic-user`): Kubernetes'

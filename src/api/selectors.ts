@@ -216,6 +216,14 @@ export const SUPPORTED_FIELDS = [
   'involvedObject.kind',
   'involvedObject.uid',
   'involvedObject.namespace',
+  // The rest of Kubernetes' Event field labels (`get events --field-selector type=Warning`); `type` is
+  // also a Secret's.
+  'involvedObject.apiVersion',
+  'involvedObject.resourceVersion',
+  'involvedObject.fieldPath',
+  'type',
+  'reason',
+  'reportingComponent',
 ] as const;
 
 /** Parses `spec.nodeName=pi-1,metadata.name!=x`; an unsupported field is a BadRequestError naming it. */

@@ -5,10 +5,10 @@
  * response (`status.token`, as TokenRequest does) and stored only as a digest.
  */
 import { z } from 'zod';
+import { TOKEN_GROUP } from './kinds.js';
 import { objectShape } from './meta.js';
 
 /** The API group of tokens. */
-export const TOKEN_GROUP = 'auth.edgeplane.io';
 
 /** kubeadm's bootstrap token format, `id.secret`. */
 export const TOKEN_FORMAT = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;

@@ -3,19 +3,9 @@
  * Kubernetes field causes (`spec.template.spec.containers[0].imagePullPolicy: Unsupported value`).
  */
 import type { z } from 'zod';
-import { BadRequestError, InvalidError, type FieldCause } from './errors.js';
+import { BadRequestError, InvalidError, formatPath, type FieldCause } from './errors.js';
 import type { KubeObject } from './meta.js';
 import { RESOURCE_TYPES, apiVersionOf, typeByKind, type ResourceType } from './registry.js';
-
-/** Formats a zod path as `a.b[0].c`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out === '' ? '<root>' : out;
-}
 
 /** The value at `path` inside `input` (own properties only), or undefined. */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -2,16 +2,11 @@
  * What every command gets: the process's streams and environment (injected, so `run()` is testable
  * in-process), the global flags, and a lazily created client of the configured hub.
  */
-import { EdgeClient } from './client/index.js';
-import {
-  configPath,
-  loadConfig,
-  requireServer,
-  resolveConnection,
-  type Connection,
-  type EdgeConfig,
-} from './config/index.js';
-import { formatError } from './printers/index.js';
+import type { EdgeClient } from './client/index.js';
+import type { Connection, EdgeConfig } from './config/index.js';
+import { configFileExists, configPath, emptyConfig } from './config/path.js';
+import { requireServer, resolveConnection } from './config/resolve.js';
+import { formatError } from './printers/errors.js';
 
 /** A writable text sink (process.stdout, or a buffer in tests). */
 export interface TextSink {
@@ -100,7 +95,10 @@ export class CliContext {
   async connection(): Promise<Connection> {
     this.#conn ??= (async () => {
       const file = this.configFile();
-      const config = await loadConfig(file);
+      // The parser (YAML and zod) loads only when there is a file to parse.
+      const config = (await configFileExists(file))
+        ? await (await import('./config/file.js')).loadConfig(file)
+        : emptyConfig();
       return { conn: resolveConnection(this.#globals, this.io.env, config, file), config, file };
     })();
     return (await this.#conn).conn;
@@ -115,7 +113,8 @@ export class CliContext {
   async client(): Promise<EdgeClient> {
     if (this.#client) return this.#client;
     const conn = await this.connection();
-    this.#client = new EdgeClient({
+    const { EdgeClient } = await import('./client/index.js');
+    this.#client ??= new EdgeClient({
       server: requireServer(conn),
       token: conn.token,
       ca: conn.ca,

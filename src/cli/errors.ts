@@ -1,5 +1,5 @@
 /** Errors edgectl raises itself (not the hub): bad usage and bad local configuration. */
-import { EdgeError, StatusReason } from '../api/index.js';
+import { EdgeError, StatusReason } from '../api/lite.js';
 
 /** The command line is wrong; `hint` tells what to type instead. */
 export class UsageError extends EdgeError {

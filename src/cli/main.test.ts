@@ -187,6 +187,25 @@ describe('edgectl against a hub', () => {
       /Events:\n {2}Type +Reason +Age +From +Message\n {2}-+ +-+ +-+ +-+ +-+\n {2}Normal +Scheduled +\d+s +scheduler +Successfully assigned demo\/hello-1 to pi-1\n$/,
     );
     expect(d.out).not.toContain('Other');
+    // kubectl's Event field labels: type, reason, involvedObject.*.
+    await put(T('events'), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e3', namespace: 'demo' },
+      involvedObject: { kind: 'Pod', name: 'hello-1', apiVersion: 'v1' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+    });
+    const names = async (selector: string): Promise<string> => {
+      const r = await edgectl(['get', 'events', '-n', 'demo', '--field-selector', selector, '-o', 'name']);
+      expect(r.err).toBe('');
+      return r.out.split('\n').sort().join('\n').trimStart() + '\n'; // events list oldest first
+    };
+    expect(await names('type=Warning')).toBe('event/e3\n');
+    expect(await names('type!=Warning')).toBe('event/e1\nevent/e2\n');
+    expect(await names('reason=Scheduled')).toBe('event/e1\n');
+    expect(await names('involvedObject.apiVersion=v1,involvedObject.name=hello-1')).toBe('event/e3\n');
     expect(
       hub.requests.some((r) => r.includes('fieldSelector=involvedObject.name%3Dhello-1%2CinvolvedObject.kind%3DPod')),
     ).toBe(true);

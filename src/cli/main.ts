@@ -3,37 +3,14 @@
  * injected, so tests drive it in-process; `bin/edgectl.js` calls it with the real process.
  */
 import { Command, CommanderError } from 'commander';
-import { registerApiResources } from './commands/api-resources.js';
-import { registerApply } from './commands/apply.js';
-import { registerAuth } from './commands/auth.js';
-import { registerAutoscale } from './commands/autoscale.js';
-import { registerClusterInfo } from './commands/cluster-info.js';
-import { registerCompletion } from './commands/completion.js';
-import { registerConfig } from './commands/config.js';
-import { registerCreate } from './commands/create.js';
-import { registerDelete } from './commands/delete.js';
-import { registerDescribe } from './commands/describe.js';
-import { registerExec } from './commands/exec.js';
-import { registerExpose } from './commands/expose.js';
-import { registerGet } from './commands/get.js';
-import { registerLabel } from './commands/label.js';
-import { registerLogs } from './commands/logs.js';
-import { registerNodeOps } from './commands/node-ops.js';
-import { registerPatch } from './commands/patch.js';
-import { registerRollout } from './commands/rollout.js';
-import { registerRun } from './commands/run.js';
-import { registerScale } from './commands/scale.js';
-import { registerSet } from './commands/set-image.js';
-import { registerToken } from './commands/token.js';
-import { registerTop } from './commands/top.js';
-import { clientVersion, registerVersion } from './commands/version.js';
-import { registerWait } from './commands/wait.js';
+import { clientVersion } from './client-version.js';
+import { registrationsFor, type Register } from './command-table.js';
 import { CliContext, type CliIO, type GlobalFlags } from './context.js';
-import { formatError } from './printers/index.js';
+import { formatError } from './printers/errors.js';
 
 export type { CliIO, TextSink } from './context.js';
 
-function buildProgram(ctx: CliContext): Command {
+function buildProgram(ctx: CliContext, registers: readonly Register[]): Command {
   const program = new Command('edgectl')
     .description("edgectl controls the Edgeplane hub: kubectl's verbs for WebAssembly-first edge workloads.")
     .option('--version', 'print the client version and exit')
@@ -51,31 +28,7 @@ function buildProgram(ctx: CliContext): Command {
     .hook('preAction', (_this, action) => {
       ctx.setGlobals(action.optsWithGlobals<GlobalFlags>());
     });
-  registerGet(program, ctx);
-  registerDescribe(program, ctx);
-  registerApply(program, ctx);
-  registerCreate(program, ctx);
-  registerRun(program, ctx);
-  registerExpose(program, ctx);
-  registerDelete(program, ctx);
-  registerPatch(program, ctx);
-  registerLabel(program, ctx);
-  registerWait(program, ctx);
-  registerLogs(program, ctx);
-  registerExec(program, ctx);
-  registerScale(program, ctx);
-  registerAutoscale(program, ctx);
-  registerTop(program, ctx);
-  registerRollout(program, ctx);
-  registerSet(program, ctx);
-  registerNodeOps(program, ctx);
-  registerVersion(program, ctx);
-  registerApiResources(program, ctx);
-  registerClusterInfo(program, ctx);
-  registerConfig(program, ctx);
-  registerAuth(program, ctx);
-  registerToken(program, ctx);
-  registerCompletion(program, ctx);
+  for (const register of registers) register(program, ctx);
   // Every command (and config's subcommands) says where to look after a usage error.
   const hint = (cmd: Command, path: string): void => {
     cmd.exitOverride().showHelpAfterError(`See '${path} --help' for usage.`);
@@ -91,15 +44,15 @@ function buildProgram(ctx: CliContext): Command {
  */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const ctx = new CliContext(io);
-  const program = buildProgram(ctx);
   try {
-    if (argv.length === 0) {
-      program.outputHelp();
-      return 0;
-    }
-    // As `edgectl version --client`; handled before parsing so no command is needed with it.
+    // As `edgectl version --client`; answered before any command is loaded.
     if (argv[0] === '--version') {
       ctx.out(`Client Version: ${clientVersion()}\n`);
+      return 0;
+    }
+    const program = buildProgram(ctx, await registrationsFor(argv));
+    if (argv.length === 0) {
+      program.outputHelp();
       return 0;
     }
     await program.parseAsync([...argv], { from: 'user' });

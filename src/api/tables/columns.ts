@@ -2,10 +2,11 @@
  * The columns `edgectl get` prints per kind, as kubectl prints them. Each kind gives its headers
  * and cells after NAME; the generic table code adds NAMESPACE, NAME and LABELS.
  */
-import { cpuMillis, formatBytes, formatCpu, memoryBytes } from '../quantity.js';
+import { cpuMillis, formatBytes, formatCpu, memoryBytes } from '../quantity-format.js';
 import { formatSelector, fromLabelSelector } from '../selectors.js';
-import { nodeAddress, nodeReadyStatus, type Node } from '../node.js';
-import { defaultRuntimeClass, type Pod, type PodTemplateSpec } from '../pod.js';
+import type { Node } from '../node.js';
+import { defaultRuntimeClass, nodeAddress, nodeReadyStatus } from '../object-facts.js';
+import type { Pod, PodTemplateSpec } from '../pod.js';
 import type { DaemonSet, Deployment, Job, ReplicaSet } from '../workloads.js';
 import type { Endpoints, Service } from '../service.js';
 import type { Event } from '../event.js';

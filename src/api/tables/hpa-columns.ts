@@ -3,7 +3,7 @@
  * `<current>/<target>` per metric (`45%/80%`, `3/10`, `<unknown>/80%` before the first sync); a
  * target scaled to zero by its HPA shows `0/10 (idle)`.
  */
-import { cpuMillis, formatCpu, parseQuantity } from '../quantity.js';
+import { cpuMillis, formatCpu, parseQuantity } from '../quantity-format.js';
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from '../autoscaling.js';
 import type { KubeObject } from '../meta.js';
 import { age } from './age.js';

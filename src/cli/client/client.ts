@@ -6,37 +6,59 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import {
-  BLOB_PATH,
-  BadRequestError,
+import type * as Api from '../../api/index.js';
+import type {
   BlobRef,
-  METRICS_API_VERSION,
-  NodeMetrics,
+  KubeObject,
   NodeMetricsList,
   ObjectEnvelope,
   ObjectList,
   PodExecResult,
-  PodMetrics,
   PodMetricsList,
+  ResourceKind,
   Scale,
+  ScaleUpdate,
   SelfSubjectAccessReview,
   ServerVersion,
-  resourcePath,
-  typeByKind,
-  type KubeObject,
-  type ResourceType,
-  type ScaleUpdate,
-  type WatchEvent,
+  WatchEvent,
 } from '../../api/index.js';
+import { BadRequestError, kindByKind, resourcePath } from '../../api/lite.js';
+import { readEnvelope, readList } from './envelope.js';
 import { HttpTransport } from './http.js';
-import { streamLogs, watchStream } from './streams.js';
 import type { DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, WatchOptions } from './types.js';
+
+/**
+ * The REST schemas of src/api, loaded on the first call that needs them: `get` and `list` check their
+ * answers without zod, so `edgectl get` does not load the schema of every kind (its start-up time).
+ */
+const api = (): Promise<typeof Api> => import('../../api/index.js');
 
 /**
  * An object of the kind the caller names. The answer's envelope was validated; its kind's fields were
  * validated by the hub when it was written, so they are taken as the caller's type.
  */
 const asKind = <T extends KubeObject>(obj: ObjectEnvelope): T => obj as T;
+
+/** `watchStream`, its module (and zod, for the watch frames) loaded on first use. */
+async function* lazyWatch<T extends KubeObject>(
+  http: HttpTransport,
+  type: ResourceKind,
+  opts: WatchOptions,
+): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  const { watchStream } = await import('./streams.js');
+  yield* watchStream<T>(http, type, opts);
+}
+
+/** `streamLogs`, its module loaded on first use. */
+async function* lazyLogs(
+  http: HttpTransport,
+  namespace: string,
+  pod: string,
+  opts: LogOptions,
+): AsyncGenerator<string, void, undefined> {
+  const { streamLogs } = await import('./streams.js');
+  yield* streamLogs(http, namespace, pod, opts);
+}
 
 /** The patch types of `PATCH` (kubectl's `--type`). */
 export type PatchType = 'strategic' | 'merge' | 'json';
@@ -48,7 +70,7 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 /** Namespace and name of an object, from its metadata. */
-function nsName(type: ResourceType, obj: KubeObject, namespace?: string): { ns: string | undefined; name: string } {
+function nsName(type: ResourceKind, obj: KubeObject, namespace?: string): { ns: string | undefined; name: string } {
   const name = obj.metadata?.name;
   if (!name)
     throw new BadRequestError(`${type.kind} has no metadata.name`, [
@@ -72,17 +94,17 @@ export class EdgeClient {
 
   /** GET one object; NotFound is an EdgeError with code `NotFound`. */
   get<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceKind,
     namespace: string | undefined,
     name: string,
     signal?: AbortSignal,
   ): Promise<T> {
-    return this.http.json(ObjectEnvelope, 'GET', resourcePath(type, namespace, name), { signal }).then(asKind<T>);
+    return this.http.read(readEnvelope, 'GET', resourcePath(type, namespace, name), { signal }).then(asKind<T>);
   }
 
   /** Lists a collection; `namespace` undefined lists all namespaces. */
-  async list<T extends KubeObject = KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
-    const list = await this.http.json(ObjectList, 'GET', resourcePath(type, opts.namespace), {
+  async list<T extends KubeObject = KubeObject>(type: ResourceKind, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const list = await this.http.read(readList, 'GET', resourcePath(type, opts.namespace), {
       query: { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined },
       signal: opts.signal,
     });
@@ -90,21 +112,27 @@ export class EdgeClient {
   }
 
   /** POSTs a new object to its collection (namespace from the argument, else from the object). */
-  create<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+  async create<T extends KubeObject = KubeObject>(
+    type: ResourceKind,
     obj: KubeObject,
     opts: { namespace?: string; signal?: AbortSignal } = {},
   ): Promise<T> {
     const ns = type.namespaced ? (opts.namespace ?? obj.metadata?.namespace) : undefined;
     return this.http
-      .json(ObjectEnvelope, 'POST', resourcePath(type, ns), { body: obj, signal: opts.signal })
+      .json((await api()).ObjectEnvelope, 'POST', resourcePath(type, ns), { body: obj, signal: opts.signal })
       .then(asKind<T>);
   }
 
   /** PUTs an object; a stale `metadata.resourceVersion` gets a Conflict (409) error. */
-  update<T extends KubeObject = KubeObject>(type: ResourceType, obj: KubeObject, signal?: AbortSignal): Promise<T> {
+  async update<T extends KubeObject = KubeObject>(
+    type: ResourceKind,
+    obj: KubeObject,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const { ns, name } = nsName(type, obj);
-    return this.http.json(ObjectEnvelope, 'PUT', resourcePath(type, ns, name), { body: obj, signal }).then(asKind<T>);
+    return this.http
+      .json((await api()).ObjectEnvelope, 'PUT', resourcePath(type, ns, name), { body: obj, signal })
+      .then(asKind<T>);
   }
 
   /**
@@ -113,12 +141,12 @@ export class EdgeClient {
    * validates and merges but stores nothing (`?dryRun=All`).
    */
   async apply<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceKind,
     obj: KubeObject,
     opts: { fieldManager: string; force?: boolean; dryRun?: boolean; signal?: AbortSignal },
   ): Promise<{ object: T; created: boolean }> {
     const { ns, name } = nsName(type, obj);
-    const res = await this.http.jsonWithStatus(ObjectEnvelope, 'PATCH', resourcePath(type, ns, name), {
+    const res = await this.http.jsonWithStatus((await api()).ObjectEnvelope, 'PATCH', resourcePath(type, ns, name), {
       body: obj,
       contentType: 'application/apply-patch+yaml',
       query: {
@@ -135,15 +163,15 @@ export class EdgeClient {
    * PATCHes an object: `strategic` (strategic merge patch, kubectl's default), `merge` (RFC 7386)
    * or `json` (RFC 6902). `dryRun`: checked and merged, not stored.
    */
-  patch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+  async patch<T extends KubeObject = KubeObject>(
+    type: ResourceKind,
     namespace: string | undefined,
     name: string,
     patch: unknown,
     opts: { patchType?: PatchType; dryRun?: boolean; fieldManager?: string; signal?: AbortSignal } = {},
   ): Promise<T> {
     return this.http
-      .json(ObjectEnvelope, 'PATCH', resourcePath(type, type.namespaced ? namespace : undefined, name), {
+      .json((await api()).ObjectEnvelope, 'PATCH', resourcePath(type, type.namespaced ? namespace : undefined, name), {
         body: patch,
         contentType: PATCH_CONTENT_TYPES[opts.patchType ?? 'strategic'],
         query: { dryRun: opts.dryRun === true ? 'All' : undefined, fieldManager: opts.fieldManager },
@@ -153,14 +181,14 @@ export class EdgeClient {
   }
 
   /** PUTs the `/status` subresource. */
-  updateStatus<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+  async updateStatus<T extends KubeObject = KubeObject>(
+    type: ResourceKind,
     obj: KubeObject,
     signal?: AbortSignal,
   ): Promise<T> {
     const { ns, name } = nsName(type, obj);
     return this.http
-      .json(ObjectEnvelope, 'PUT', resourcePath(type, ns, name, 'status'), { body: obj, signal })
+      .json((await api()).ObjectEnvelope, 'PUT', resourcePath(type, ns, name, 'status'), { body: obj, signal })
       .then(asKind<T>);
   }
 
@@ -168,14 +196,14 @@ export class EdgeClient {
    * DELETEs an object. Returns what the hub answers: the object (still present with a
    * deletionTimestamp during graceful deletion, or as it was) or a `Status` of kind Success.
    */
-  delete<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+  async delete<T extends KubeObject = KubeObject>(
+    type: ResourceKind,
     namespace: string | undefined,
     name: string,
     opts: DeleteOptions = {},
   ): Promise<T> {
     return this.http
-      .json(ObjectEnvelope, 'DELETE', resourcePath(type, namespace, name), {
+      .json((await api()).ObjectEnvelope, 'DELETE', resourcePath(type, namespace, name), {
         query: { propagationPolicy: opts.propagationPolicy, gracePeriodSeconds: opts.gracePeriodSeconds },
         signal: opts.signal,
       })
@@ -188,20 +216,20 @@ export class EdgeClient {
    * errors) are thrown, so the caller relists. Breaking out of the loop or aborting `signal` ends it.
    */
   watch<T extends KubeObject = KubeObject>(
-    type: ResourceType,
+    type: ResourceKind,
     opts: WatchOptions = {},
   ): AsyncGenerator<WatchEvent<T>, void, undefined> {
-    return watchStream<T>(this.http, type, opts);
+    return lazyWatch<T>(this.http, type, opts);
   }
 
   /** GET of the `/scale` subresource. */
-  getScale(type: ResourceType, namespace: string, name: string, signal?: AbortSignal): Promise<Scale> {
-    return this.http.json(Scale, 'GET', resourcePath(type, namespace, name, 'scale'), { signal });
+  async getScale(type: ResourceKind, namespace: string, name: string, signal?: AbortSignal): Promise<Scale> {
+    return this.http.json((await api()).Scale, 'GET', resourcePath(type, namespace, name, 'scale'), { signal });
   }
 
   /** PUT of the `/scale` subresource; pass `resourceVersion` to make it conditional. */
-  setScale(
-    type: ResourceType,
+  async setScale(
+    type: ResourceKind,
     namespace: string,
     name: string,
     replicas: number,
@@ -213,19 +241,22 @@ export class EdgeClient {
       metadata: { name, namespace, ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}) },
       spec: { replicas },
     };
-    return this.http.json(Scale, 'PUT', resourcePath(type, namespace, name, 'scale'), { body, signal: opts.signal });
+    return this.http.json((await api()).Scale, 'PUT', resourcePath(type, namespace, name, 'scale'), {
+      body,
+      signal: opts.signal,
+    });
   }
 
   /** Streams a pod's logs as text chunks (ends when the hub closes; with `follow`, when aborted). */
   logs(namespace: string, pod: string, opts: LogOptions = {}): AsyncGenerator<string, void, undefined> {
-    return streamLogs(this.http, namespace, pod, opts);
+    return lazyLogs(this.http, namespace, pod, opts);
   }
 
   /**
    * Runs `command` in a container of pod `namespace/pod` on its node (non-interactive) and returns
    * its exit code and output. The hub waits at most `timeoutSeconds` for the command.
    */
-  exec(
+  async exec(
     namespace: string,
     pod: string,
     opts: { command: readonly string[]; container?: string; timeoutSeconds?: number; signal?: AbortSignal },
@@ -234,13 +265,18 @@ export class EdgeClient {
     for (const c of opts.command) qs.append('command', c);
     if (opts.container !== undefined) qs.set('container', opts.container);
     if (opts.timeoutSeconds !== undefined) qs.set('timeoutSeconds', String(opts.timeoutSeconds));
-    const type = typeByKind('v1', 'Pod');
+    const type = kindByKind('v1', 'Pod');
     if (!type) throw new BadRequestError('Pod kind is not registered');
     // `stream`: the answer may take as long as the command; the hub bounds it with timeoutSeconds.
-    return this.http.json(PodExecResult, 'POST', `${resourcePath(type, namespace, pod, 'exec')}?${qs.toString()}`, {
-      signal: opts.signal,
-      stream: true,
-    });
+    return this.http.json(
+      (await api()).PodExecResult,
+      'POST',
+      `${resourcePath(type, namespace, pod, 'exec')}?${qs.toString()}`,
+      {
+        signal: opts.signal,
+        stream: true,
+      },
+    );
   }
 
   /**
@@ -250,7 +286,7 @@ export class EdgeClient {
   async uploadBlob(source: Uint8Array | string, signal?: AbortSignal): Promise<BlobRef> {
     const bytes = typeof source === 'string' ? await readFile(source) : source;
     const local = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
-    const ref = await this.http.json(BlobRef, 'POST', BLOB_PATH, { body: bytes, signal });
+    const ref = await this.http.json((await api()).BlobRef, 'POST', (await api()).BLOB_PATH, { body: bytes, signal });
     if (ref.digest !== local) {
       throw new BadRequestError(`the hub stored the blob as ${ref.digest} but its sha256 is ${local}`);
     }
@@ -258,44 +294,53 @@ export class EdgeClient {
   }
 
   /** Asks the hub whether the caller may do what `spec` says (`kubectl auth can-i`); the answer is in `status`. */
-  accessReview(spec: SelfSubjectAccessReview['spec'], signal?: AbortSignal): Promise<SelfSubjectAccessReview> {
+  async accessReview(spec: SelfSubjectAccessReview['spec'], signal?: AbortSignal): Promise<SelfSubjectAccessReview> {
     const body: SelfSubjectAccessReview = {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SelfSubjectAccessReview',
       spec,
     };
-    return this.http.json(SelfSubjectAccessReview, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-      body,
-      signal,
-    });
+    return this.http.json(
+      (await api()).SelfSubjectAccessReview,
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      {
+        body,
+        signal,
+      },
+    );
   }
 
   /** `metrics.k8s.io` NodeMetrics: one node's (`name`), or every node's matching `labelSelector`. */
-  nodeMetrics(opts: { name?: string; labelSelector?: string; signal?: AbortSignal } = {}): Promise<NodeMetricsList> {
+  async nodeMetrics(
+    opts: { name?: string; labelSelector?: string; signal?: AbortSignal } = {},
+  ): Promise<NodeMetricsList> {
+    const { METRICS_API_VERSION } = await api();
     const base = `/apis/${METRICS_API_VERSION}/nodes`;
     if (opts.name !== undefined)
       return this.http
-        .json(NodeMetrics, 'GET', `${base}/${encodeURIComponent(opts.name)}`, { signal: opts.signal })
+        .json((await api()).NodeMetrics, 'GET', `${base}/${encodeURIComponent(opts.name)}`, { signal: opts.signal })
         .then((item) => ({ apiVersion: METRICS_API_VERSION, kind: 'NodeMetricsList', metadata: {}, items: [item] }));
     const query = { labelSelector: opts.labelSelector || undefined };
-    return this.http.json(NodeMetricsList, 'GET', base, { query, signal: opts.signal });
+    return this.http.json((await api()).NodeMetricsList, 'GET', base, { query, signal: opts.signal });
   }
 
   /** `metrics.k8s.io` PodMetrics of a namespace (all when undefined), one pod's, or those matching a selector. */
-  podMetrics(opts: ListOptions & { name?: string } = {}): Promise<PodMetricsList> {
+  async podMetrics(opts: ListOptions & { name?: string } = {}): Promise<PodMetricsList> {
+    const { METRICS_API_VERSION } = await api();
     const ns = opts.namespace;
     const base = `/apis/${METRICS_API_VERSION}${ns === undefined ? '' : `/namespaces/${encodeURIComponent(ns)}`}/pods`;
     if (opts.name !== undefined)
       return this.http
-        .json(PodMetrics, 'GET', `${base}/${encodeURIComponent(opts.name)}`, { signal: opts.signal })
+        .json((await api()).PodMetrics, 'GET', `${base}/${encodeURIComponent(opts.name)}`, { signal: opts.signal })
         .then((item) => ({ apiVersion: METRICS_API_VERSION, kind: 'PodMetricsList', metadata: {}, items: [item] }));
     const query = { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined };
-    return this.http.json(PodMetricsList, 'GET', base, { query, signal: opts.signal });
+    return this.http.json((await api()).PodMetricsList, 'GET', base, { query, signal: opts.signal });
   }
 
   /** The hub's `/version`. */
-  version(signal?: AbortSignal): Promise<ServerVersion> {
-    return this.http.json(ServerVersion, 'GET', '/version', { signal });
+  async version(signal?: AbortSignal): Promise<ServerVersion> {
+    return this.http.json((await api()).ServerVersion, 'GET', '/version', { signal });
   }
 
   /** Closes the connection pool (aborting open streams). */

@@ -3,8 +3,8 @@
  * returned (Status bodies) are the `EdgeError`s of `fromStatus`, remembered here so the CLI can print
  * them as kubectl does (`Error from server (NotFound): …`) and everything else as `error: …`.
  */
-import type { z } from 'zod';
-import { EdgeError, StatusReason, fromStatus, issuesToCauses } from '../../api/index.js';
+import type { FieldCause } from '../../api/index.js';
+import { EdgeError, StatusReason, fromStatus } from '../../api/lite.js';
 
 /** The hub did not answer at the transport level (refused, DNS, TLS, reset). */
 export class HubUnreachableError extends EdgeError {
@@ -29,8 +29,7 @@ export class TokenRefusedError extends EdgeError {
 
 /** The hub answered 2xx with a body that is not the REST shape of the call (a wrong server, a proxy, a bug). */
 export class InvalidAnswerError extends EdgeError {
-  constructor(what: string, issues: readonly z.core.$ZodIssue[]) {
-    const causes = issuesToCauses(issues);
+  constructor(what: string, causes: FieldCause[]) {
     const first = causes[0];
     const detail = first ? `: ${first.field === '' ? '' : `${first.field}: `}${first.message}` : '';
     super(StatusReason.InternalError, 502, `invalid answer to ${what}${detail}`, { causes });
@@ -75,7 +74,7 @@ const TLS_FAILURES: Record<string, string> = {
   EPROTO: 'the server does not speak TLS (is it a plain-HTTP hub? then use http://)',
 };
 
-/** Turns a transport failure of undici into HubUnreachableError with the short reason (`connect ECONNREFUSED`). */
+/** Turns a transport failure (node http/https) into HubUnreachableError with the short reason (`connect ECONNREFUSED`). */
 export function transportError(server: string, err: unknown): EdgeError {
   if (err instanceof EdgeError) return err;
   const e = err as { code?: unknown; message?: unknown; cause?: unknown; name?: unknown };

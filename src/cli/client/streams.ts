@@ -4,11 +4,12 @@ import { z } from 'zod';
 import {
   EdgeError,
   WatchEventType,
+  issuesToCauses,
   WatchFrame,
   resourcePath,
   typeByName,
   type KubeObject,
-  type ResourceType,
+  type ResourceKind,
   type WatchEvent,
 } from '../../api/index.js';
 import { HubUnreachableError, InvalidAnswerError, errorFromResponse } from './errors.js';
@@ -39,7 +40,7 @@ function readFrame<T extends KubeObject>(line: string, what: string): WatchEvent
   }
   if (!WatchEventType.safeParse(head.data.type).success) return undefined;
   const frame = WatchFrame.safeParse(raw);
-  if (!frame.success) throw new InvalidAnswerError(what, frame.error.issues);
+  if (!frame.success) throw new InvalidAnswerError(what, issuesToCauses(frame.error.issues));
   const { type, object } = frame.data;
   if (type === 'ERROR') return undefined; // handled above; narrows the union
   // The envelope is checked; the kind's fields were validated by the hub on write.
@@ -70,7 +71,7 @@ async function* lines(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<
 /** See `EdgeClient.watch`. */
 export async function* watchStream<T extends KubeObject>(
   http: HttpTransport,
-  type: ResourceType,
+  type: ResourceKind,
   opts: WatchOptions,
 ): AsyncGenerator<WatchEvent<T>, void, undefined> {
   const maxReconnects = opts.maxReconnects ?? 5;
@@ -161,7 +162,7 @@ export async function* streamLogs(
   const decoder = new TextDecoder();
   try {
     for await (const chunk of res.body) {
-      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       if (text !== '') yield text;
     }
     const rest = decoder.decode();

@@ -7,7 +7,8 @@
  * last-applied annotation, which server-side apply does not write). Objects controllers create
  * (ReplicaSets, pods) are never candidates, whatever their labels.
  */
-import { typeByKind, type KubeObject, type ResourceType } from '../../api/index.js';
+import type { KubeObject, ResourceKind } from '../../api/index.js';
+import { kindByKind } from '../../api/lite.js';
 import type { EdgeClient } from '../client/index.js';
 import { UsageError } from '../errors.js';
 import type { ValidManifest } from '../manifests/index.js';
@@ -31,12 +32,12 @@ const DEFAULT_KINDS: readonly (readonly [string, string])[] = [
 ];
 
 /** `core/v1/ConfigMap`, `apps/v1/Deployment` (kubectl's `--prune-allowlist` form) to a served kind. */
-export function allowlistType(entry: string): ResourceType {
+export function allowlistType(entry: string): ResourceKind {
   const parts = entry.split('/');
   const [group, version, kind] = parts.length === 3 ? parts : [];
   const t =
     group !== undefined && version !== undefined && kind !== undefined
-      ? typeByKind(group === 'core' || group === '' ? version : `${group}/${version}`, kind)
+      ? kindByKind(group === 'core' || group === '' ? version : `${group}/${version}`, kind)
       : undefined;
   if (!t)
     throw new UsageError(
@@ -68,7 +69,7 @@ export async function prune(
 ): Promise<number> {
   const types = opts.allowlist?.length
     ? opts.allowlist.map(allowlistType)
-    : DEFAULT_KINDS.map(([v, k]) => typeByKind(v, k)).filter((t): t is ResourceType => t !== undefined);
+    : DEFAULT_KINDS.map(([v, k]) => kindByKind(v, k)).filter((t): t is ResourceKind => t !== undefined);
   const keep = new Set(
     applied.map(
       (i) => `${i.type.plural}.${i.type.group}/${i.object.metadata.namespace ?? ''}/${i.object.metadata.name ?? ''}`,

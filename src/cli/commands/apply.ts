@@ -4,7 +4,8 @@
  * with `--prune -l`, then delete what edgectl applied before and the files no longer name.
  */
 import type { Command } from 'commander';
-import { EdgeError, RESOURCE_TYPES, type KubeObject } from '../../api/index.js';
+import { EdgeError, type KubeObject } from '../../api/index.js';
+import { RESOURCE_KINDS } from '../../api/lite.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -128,7 +129,7 @@ export async function runApply(ctx: CliContext, flags: ApplyFlags): Promise<void
   if (dryRun === 'none') await rewriteLocalImages(items, (path) => client.uploadBlob(path, ctx.signal));
   // Applied in the registry's order (namespaces first, pods after their workloads' services), so
   // a file may name its namespace last; reported in file order, as kubectl reports.
-  const order = (i: ValidManifest): number => RESOURCE_TYPES.indexOf(i.type);
+  const order = (i: ValidManifest): number => RESOURCE_KINDS.indexOf(i.type);
   const sorted = items.map((item, i) => ({ item, i })).sort((a, b) => order(a.item) - order(b.item) || a.i - b.i);
   const results: ({ ok: Outcome } | { err: unknown })[] = [];
   for (const { item, i } of sorted) {

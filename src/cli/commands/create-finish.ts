@@ -1,6 +1,6 @@
 /** What every `edgectl create` verb shares: its flags, `--dry-run`/`-o`, and creating or printing the object. */
 import type { Command } from 'commander';
-import type { KubeObject, ResourceType } from '../../api/index.js';
+import type { KubeObject, ResourceKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { objectRef, toJson, toYaml } from '../printers/index.js';
@@ -20,7 +20,7 @@ export interface CreateFlags extends SourceFlags {
 }
 
 /** Creates `obj` (or, with `--dry-run=client`, only prints it) and says so as kubectl does. */
-export async function finish(ctx: CliContext, type: ResourceType, obj: KubeObject, flags: CreateFlags): Promise<void> {
+export async function finish(ctx: CliContext, type: ResourceKind, obj: KubeObject, flags: CreateFlags): Promise<void> {
   const dry = flags.dryRun ?? 'none';
   if (!['none', 'client'].includes(dry))
     throw new UsageError(`--dry-run must be "none" or "client", not "${dry}"`, 'edgectl create --help');

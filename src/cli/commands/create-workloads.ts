@@ -6,7 +6,7 @@
  * with `--dry-run=client -o yaml|json|name` like the other `create` verbs.
  */
 import type { Command } from 'commander';
-import { typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
+import { typeByName, type KubeObject, type ResourceKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { common, finish, type CreateFlags } from './create-finish.js';
@@ -17,7 +17,7 @@ interface WorkloadFlags extends CreateFlags {
   port?: string;
 }
 
-const T = (name: string): ResourceType => {
+const T = (name: string): ResourceKind => {
   const t = typeByName(name);
   if (!t) throw new Error(`${name} kind is not registered`);
   return t;

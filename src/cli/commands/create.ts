@@ -9,15 +9,16 @@
  * where `ps` shows it. Nothing printed holds a value unless `-o yaml|json` asks for the object.
  */
 import type { Command } from 'commander';
-import { SECRET_TYPES, typeByKind, type ConfigMap, type ResourceType, type Secret } from '../../api/index.js';
+import { SECRET_TYPES, typeByKind, type ConfigMap, type ResourceKind, type Secret } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { isUtf8, readSources } from './create-sources.js';
 import { common, finish, type CreateFlags } from './create-finish.js';
 export type { CreateFlags } from './create-finish.js';
+import { registerCreateService } from './create-service.js';
 import { registerCreateWorkloads } from './create-workloads.js';
 
-const kind = (k: string): ResourceType => {
+const kind = (k: string): ResourceKind => {
   const t = typeByKind('v1', k);
   if (!t) throw new Error(`${k} kind is not registered`);
   return t;
@@ -163,4 +164,5 @@ export function registerCreate(program: Command, ctx: CliContext): void {
     .option('--key <path>', 'PEM private key')
     .action(async (name: string, flags: CreateFlags) => runCreateSecretTls(ctx, name, flags));
   registerCreateWorkloads(create, ctx);
+  registerCreateService(create, ctx);
 }

@@ -1,6 +1,7 @@
 /** `edgectl delete TYPE NAME... | TYPE/NAME... | -f FILE | TYPE -l SELECTOR`. */
 import type { Command } from 'commander';
-import { EdgeError, RESOURCE_TYPES, parseDurationSeconds, resolveType, type ResourceType } from '../../api/index.js';
+import { EdgeError, parseDurationSeconds, resolveType, type ResourceKind } from '../../api/index.js';
+import { RESOURCE_KINDS } from '../../api/lite.js';
 import type { PropagationPolicy } from '../client/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -74,7 +75,7 @@ function waitFlag(flags: DeleteFlags): boolean {
 }
 
 interface Target {
-  type: ResourceType;
+  type: ResourceKind;
   namespace: string | undefined;
   name: string;
 }
@@ -97,7 +98,7 @@ async function targets(ctx: CliContext, args: string[], flags: DeleteFlags): Pro
       };
     });
     // Dependents before what they live in: the reverse of apply's order (namespaces last).
-    const rank = (t: Target): number => RESOURCE_TYPES.indexOf(t.type);
+    const rank = (t: Target): number => RESOURCE_KINDS.indexOf(t.type);
     return found
       .map((t, i) => ({ t, i }))
       .sort((a, b) => rank(b.t) - rank(a.t) || a.i - b.i)

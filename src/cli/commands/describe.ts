@@ -11,7 +11,7 @@ import {
   type KubeObject,
   type Pod,
   type ReplicaSet,
-  type ResourceType,
+  type ResourceKind,
 } from '../../api/index.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
@@ -24,7 +24,7 @@ export interface DescribeFlags {
   allNamespaces?: boolean;
 }
 
-function kind(name: string): ResourceType {
+function kind(name: string): ResourceKind {
   const t = typeByName(name);
   if (!t) throw new Error(`the registry has no ${name} kind`);
   return t;
@@ -42,7 +42,7 @@ async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
 /** Fetches events (by involvedObject name/kind, then uid) and the kind's related objects. */
 async function extrasFor(
   client: EdgeClient,
-  type: ResourceType,
+  type: ResourceKind,
   obj: KubeObject,
   signal: AbortSignal,
 ): Promise<DescribeExtras> {
@@ -93,7 +93,7 @@ async function extrasFor(
 async function objectsFor(
   ctx: CliContext,
   client: EdgeClient,
-  type: ResourceType,
+  type: ResourceKind,
   names: readonly string[],
   ns: string | undefined,
   flags: DescribeFlags,

@@ -4,7 +4,7 @@
  * kubectl expose builds it; prints `service/NAME exposed`.
  */
 import type { Command } from 'commander';
-import { typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
+import { typeByName, type KubeObject, type ResourceKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { objectRef, toJson, toYaml } from '../printers/index.js';
@@ -24,7 +24,7 @@ interface ExposeFlags {
 const HELP = 'edgectl expose --help';
 
 /** The labels a Service must select to reach what `obj` runs. */
-function selectorOf(type: ResourceType, obj: KubeObject): Record<string, string> {
+function selectorOf(type: ResourceKind, obj: KubeObject): Record<string, string> {
   const o = obj as { spec?: { selector?: unknown } };
   if (type.kind === 'Pod') return obj.metadata.labels ?? {};
   if (type.kind === 'Service') return (o.spec?.selector ?? {}) as Record<string, string>;
@@ -71,7 +71,7 @@ export async function runExpose(ctx: CliContext, args: string[], flags: ExposeFl
         ? port(flags.targetPort, '--target-port')
         : flags.targetPort;
   const nodePort = port(flags.nodePort, '--node-port');
-  const svcType = typeByName('services') as ResourceType;
+  const svcType = typeByName('services') as ResourceKind;
   const svc = {
     apiVersion: 'v1',
     kind: 'Service',

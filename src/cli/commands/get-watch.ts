@@ -1,9 +1,8 @@
 /** `get -w`: after the first listing, one line (or document) per change until Ctrl-C. */
-import { EdgeError, type KubeObject } from '../../api/index.js';
+import type { KubeObject } from '../../api/index.js';
+import { EdgeError } from '../../api/lite.js';
 import type { CliContext } from '../context.js';
 import {
-  columnWidths,
-  formatRow,
   objectRef,
   tableHeader,
   tableRow,
@@ -12,8 +11,9 @@ import {
   withoutManagedFields,
   type OutputFormat,
   type TableOptions,
-  type TemplatePrinter,
-} from '../printers/index.js';
+} from '../printers/objects.js';
+import { columnWidths, formatRow } from '../printers/table.js';
+import type { TemplatePrinter } from '../printers/template-output.js';
 import type { GetFlags } from './get-flags.js';
 import type { ResourceRequest } from './resources.js';
 

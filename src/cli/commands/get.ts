@@ -1,25 +1,25 @@
 /** `edgectl get`: tables like kubectl's, `-o wide|json|yaml|name`, and `-w` to follow changes. */
 import type { Command } from 'commander';
-import { EdgeError, type KubeObject } from '../../api/index.js';
+import type { KubeObject } from '../../api/index.js';
+import { EdgeError } from '../../api/lite.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+// The printers get uses, file by file: the printers' index also brings describe's.
 import {
-  ALLOWED_OUTPUT_FORMATS,
   OUTPUT_FORMATS,
-  type OutputFormat,
-  sortByField,
-  templatePrinter,
-  type TemplatePrinter,
   listOrObject,
-  renderTable as renderRows,
   objectRef,
   sortForTable,
   tableHeader,
   tableRow,
   toJson,
   toYaml,
+  type OutputFormat,
   type TableOptions,
-} from '../printers/index.js';
+} from '../printers/objects.js';
+import { sortByField } from '../printers/sort-by.js';
+import { renderTable as renderRows } from '../printers/table.js';
+import { ALLOWED_OUTPUT_FORMATS, templatePrinter, type TemplatePrinter } from '../printers/template-output.js';
 import { parseResourceArgs, type ResourceRequest } from './resources.js';
 import type { GetFlags } from './get-flags.js';
 export type { GetFlags } from './get-flags.js';

@@ -4,7 +4,7 @@
  * Sent as a JSON merge patch of `metadata.labels` / `metadata.annotations`.
  */
 import type { Command } from 'commander';
-import type { KubeObject, ResourceType } from '../../api/index.js';
+import type { KubeObject, ResourceKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { objectRef } from '../printers/index.js';
@@ -55,10 +55,10 @@ async function targets(
   resources: string[],
   flags: MetaFlags,
   cmd: string,
-): Promise<{ type: ResourceType; obj: KubeObject }[]> {
+): Promise<{ type: ResourceKind; obj: KubeObject }[]> {
   const client = await ctx.client();
   const ns = await ctx.namespace();
-  const out: { type: ResourceType; obj: KubeObject }[] = [];
+  const out: { type: ResourceKind; obj: KubeObject }[] = [];
   for (const r of parseResourceArgs(resources, cmd)) {
     const namespace = r.type.namespaced ? ns : undefined;
     if (r.names.length > 0) {

@@ -308,19 +308,66 @@ describe('run', () => {
   it('creates one pod shaped as kubectl run shapes it (run=NAME, args after --, --env, --port, --restart)', async () => {
     const flags = ['--image=registry.example/tool:1', '--env=A=1', '--port=8080', '--restart=Never', '--', 'x', 'y'];
     expect(await edgectl(['run', 'one-e', ...flags])).toEqual({ code: 0, out: 'pod/one-e created\n', err: '' });
-    // kubectl's own pod is refused by the hub (it sends spec.dnsPolicy), so compare with its dry run.
-    const k = JSON.parse(
-      (await kubectl(['run', 'one-e', '--dry-run=client', '-o', 'json', ...flags])).out,
-    ) as KubeObject & {
-      spec: { containers: Record<string, unknown>[]; restartPolicy: string };
+    // kubectl's own pod (with spec.dnsPolicy: ClusterFirst) is accepted too, and the two agree.
+    expect(await kubectl(['run', 'one-k', ...flags])).toMatchObject({ code: 0, out: 'pod/one-k created\n' });
+    type P = KubeObject & {
+      spec: { containers: Record<string, unknown>[]; restartPolicy: string; dnsPolicy?: string };
     };
-    type P = KubeObject & { spec: { containers: Record<string, unknown>[]; restartPolicy: string } };
     const e = await hub.api.get<P>(T('po'), 'default', 'one-e');
-    expect(e.metadata.labels).toEqual(k.metadata.labels);
+    const k = await hub.api.get<P>(T('po'), 'default', 'one-k');
+    expect(e.metadata.labels).toEqual({ run: 'one-e' });
+    expect(k.metadata.labels).toEqual({ run: 'one-k' });
     expect(e.spec.restartPolicy).toBe(k.spec.restartPolicy);
-    const kc = { ...k.spec.containers[0] };
+    expect(k.spec.dnsPolicy).toBe('ClusterFirst');
+    expect(e.spec.dnsPolicy).toBe(k.spec.dnsPolicy);
+    const kc: Record<string, unknown> = { ...k.spec.containers[0], name: 'one-e' };
     delete kc['resources'];
     expect(e.spec.containers[0]).toMatchObject(kc);
+  });
+});
+
+describe('create service', () => {
+  type S = KubeObject & { spec: { selector: unknown; ports: { nodePort?: number }[]; type?: string } };
+  it.each([
+    ['clusterip', ['--tcp=80:8080', '--tcp=443']],
+    ['nodeport', ['--tcp=80:8080', '--node-port=30080']],
+  ])('%s: the Service kubectl create service makes, and its line', async (kind, flags) => {
+    const nodePort = kind === 'nodeport' ? ['--node-port=30081'] : [];
+    const a = await edgectl(['create', 'service', kind, `cs-${kind}-e`, ...flags]);
+    const b = await kubectl([
+      'create',
+      'service',
+      kind,
+      `cs-${kind}-k`,
+      ...flags.filter((f) => !f.startsWith('--node-port')),
+      ...nodePort,
+    ]);
+    expect({ code: a.code, out: a.out }, b.err).toEqual({
+      code: b.code,
+      out: b.out.replace(`cs-${kind}-k`, `cs-${kind}-e`),
+    });
+    const [e, k] = [
+      await hub.api.get<S>(T('svc'), 'default', `cs-${kind}-e`),
+      await hub.api.get<S>(T('svc'), 'default', `cs-${kind}-k`),
+    ];
+    expect(e.metadata.labels).toEqual({ app: `cs-${kind}-e` });
+    expect(k.metadata.labels).toEqual({ app: `cs-${kind}-k` });
+    expect(e.spec.selector).toEqual({ app: `cs-${kind}-e` });
+    expect(e.spec.type).toBe(k.spec.type);
+    // The same ports but for the node port each asked for.
+    expect(e.spec.ports.map((p) => ({ ...p, nodePort: undefined }))).toEqual(
+      k.spec.ports.map((p) => ({ ...p, nodePort: undefined })),
+    );
+    if (kind === 'nodeport') expect([e.spec.ports[0]?.nodePort, k.spec.ports[0]?.nodePort]).toEqual([30080, 30081]);
+  });
+
+  it('needs a port, as kubectl does', async () => {
+    const a = await edgectl(['create', 'service', 'clusterip', 'cs-none']);
+    const b = await kubectl(['create', 'service', 'clusterip', 'cs-none']);
+    expect(a.code).toBe(1);
+    expect(b.code).toBe(1);
+    expect(b.err).toContain('at least one tcp port specifier must be provided');
+    expect(a.err).toContain('at least one tcp port specifier must be provided');
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type KubeObject,
   type LabelSelector,
   type Pod,
-  type ResourceType,
+  type ResourceKind,
 } from '../../api/index.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
@@ -20,14 +20,14 @@ import { lookupType } from './resources.js';
 const SELECTING = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'Service']);
 
 /** The registry's pods type. */
-export function podType(): ResourceType {
+export function podType(): ResourceKind {
   const t = typeByName('pods');
   if (!t) throw new Error('the registry has no pods kind');
   return t;
 }
 
 /** The label selector (URL syntax) of a workload or Service. */
-function selectorOf(obj: KubeObject, type: ResourceType): string {
+function selectorOf(obj: KubeObject, type: ResourceKind): string {
   const spec = (obj as { spec?: { selector?: unknown } }).spec;
   if (type.kind === 'Service') {
     const map = (spec?.selector ?? {}) as Record<string, string>;

@@ -2,12 +2,12 @@
  * kubectl's ways of naming resources on the command line: `TYPE [NAME...]`, `TYPE/NAME...`,
  * `TYPE1,TYPE2` and `all`.
  */
-import { RESOURCE_TYPES, typeByName, type ResourceType } from '../../api/index.js';
+import { RESOURCE_KINDS, kindByName, type ResourceKind } from '../../api/lite.js';
 import { UsageError } from '../errors.js';
 
 /** One kind to act on, with the names given (empty = the whole collection). */
 export interface ResourceRequest {
-  type: ResourceType;
+  type: ResourceKind;
   names: string[];
 }
 
@@ -15,10 +15,10 @@ export interface ResourceRequest {
 const ALL = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'jobs'];
 
 /** Resolves a name a user may type (`po`, `deploy`, `deployments.apps`, `Pod`). */
-export function lookupType(name: string, command: string): ResourceType {
-  const t = typeByName(name);
+export function lookupType(name: string, command: string): ResourceKind {
+  const t = kindByName(name);
   if (!t) {
-    const known = RESOURCE_TYPES.map((r) => r.plural).join(', ');
+    const known = RESOURCE_KINDS.map((r) => r.plural).join(', ');
     throw new UsageError(
       `the server doesn't have a resource type "${name}" (known types: ${known})`,
       `edgectl ${command} --help`,
@@ -52,7 +52,7 @@ export function parseResourceArgs(args: readonly string[], command: string): Res
     return out;
   }
   const kinds = first.split(',').filter((s) => s !== '');
-  const types: ResourceType[] = [];
+  const types: ResourceKind[] = [];
   for (const k of kinds) {
     for (const name of k.toLowerCase() === 'all' ? ALL : [k]) {
       const t = lookupType(name, command);

@@ -2,7 +2,7 @@
  * `edgectl rollout status deployment/X|daemonset/X`: follows the rollout until it completes (exit 0)
  * or the Deployment reports ProgressDeadlineExceeded (exit 1), printing kubectl's progress lines.
  */
-import type { DaemonSet, Deployment, KubeObject, ResourceType } from '../../api/index.js';
+import type { DaemonSet, Deployment, KubeObject, ResourceKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -73,7 +73,7 @@ function progressOf(obj: KubeObject): RolloutProgress {
 /** Follows a rollout; returns when it is over. `timeoutMs` 0 waits for ever; `watch` false looks once. */
 export async function rolloutStatus(
   ctx: CliContext,
-  type: ResourceType,
+  type: ResourceKind,
   name: string,
   opts: { watch: boolean; timeoutMs: number },
 ): Promise<void> {

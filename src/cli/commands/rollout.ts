@@ -4,7 +4,7 @@
  * `deployment.kubernetes.io/revision` annotations; undo copies a revision's template back.
  */
 import type { Command } from 'commander';
-import type { Deployment, PodTemplateSpec, ReplicaSet, ResourceType } from '../../api/index.js';
+import type { Deployment, PodTemplateSpec, ReplicaSet, ResourceKind } from '../../api/index.js';
 import { parseDurationSeconds, typeByKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -18,7 +18,7 @@ const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 const HASH = 'pod-template-hash';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-function target(args: string[], verb: string): { type: ResourceType; name: string } {
+function target(args: string[], verb: string): { type: ResourceKind; name: string } {
   const reqs = parseResourceArgs(args, `rollout ${verb}`);
   const r = reqs[0];
   const name = r?.names[0];

@@ -4,7 +4,7 @@
  * the words after `--` are its args, or its command with `--command`).
  */
 import type { Command } from 'commander';
-import { typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
+import { typeByName, type KubeObject, type ResourceKind } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { common, finish, type CreateFlags } from './create-finish.js';
@@ -53,9 +53,10 @@ export async function runRun(ctx: CliContext, name: string, args: string[], flag
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace, labels },
-    spec: { containers: [container], restartPolicy: flags.restart },
+    // kubectl run's pod spec: dnsPolicy ClusterFirst (Kubernetes' default) and the restart policy.
+    spec: { containers: [container], dnsPolicy: 'ClusterFirst', restartPolicy: flags.restart },
   } as KubeObject;
-  await finish(ctx, typeByName('pods') as ResourceType, pod, flags);
+  await finish(ctx, typeByName('pods') as ResourceKind, pod, flags);
 }
 
 /** Registers `run`. */

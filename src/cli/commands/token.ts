@@ -3,12 +3,12 @@
  * `kubeadm token` manages bootstrap tokens. The secret is shown once, by `create`; `list` shows ids.
  */
 import type { Command } from 'commander';
-import { TOKEN_GROUP, parseDurationSeconds, typeByKind, type ResourceType, type Token } from '../../api/index.js';
+import { TOKEN_GROUP, parseDurationSeconds, typeByKind, type ResourceKind, type Token } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { humanDuration, renderTable } from '../printers/index.js';
 
-function tokenType(): ResourceType {
+function tokenType(): ResourceKind {
   const t = typeByKind(`${TOKEN_GROUP}/v1`, 'Token');
   if (!t) throw new Error('Token kind is not registered');
   return t;

@@ -1,22 +1,10 @@
 /** `edgectl version`: the client's version and the hub's `/version`. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ServerVersion } from '../client/index.js';
+import { clientVersion } from '../client-version.js';
 import type { CliContext } from '../context.js';
 import { toJson, toYaml } from '../printers/index.js';
 import { outputFormat } from './get.js';
-
-/** The package version, read from package.json (two levels up from both src/cli and dist/cli). */
-export function clientVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? `v${pkg.version}` : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function serverLine(v: ServerVersion): string {
   if (typeof v.gitVersion === 'string') return v.gitVersion;

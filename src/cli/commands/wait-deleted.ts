@@ -2,7 +2,7 @@
  * Waiting until an object is gone (`delete --wait`, `wait --for=delete`): a GET, then a watch of
  * that one name from the revision the GET saw, until a DELETED event — no polling.
  */
-import { EdgeError, StatusReason, type ResourceType } from '../../api/index.js';
+import { EdgeError, StatusReason, type ResourceKind } from '../../api/index.js';
 import type { EdgeClient } from '../client/index.js';
 
 /** The wait ran out of time; kubectl's wording. */
@@ -20,7 +20,7 @@ const isNotFound = (err: unknown): boolean => err instanceof EdgeError && err.co
  */
 export async function waitDeleted(
   client: EdgeClient,
-  type: ResourceType,
+  type: ResourceKind,
   namespace: string | undefined,
   name: string,
   signal: AbortSignal,

@@ -4,7 +4,7 @@
  * the condition holds (no polling); prints `kind/name condition met`, exits 1 past the timeout.
  */
 import type { Command } from 'commander';
-import { EdgeError, parseDurationSeconds, type KubeObject, type ResourceType } from '../../api/index.js';
+import { EdgeError, parseDurationSeconds, type KubeObject, type ResourceKind } from '../../api/index.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -68,7 +68,7 @@ const isGone = (err: unknown): boolean => err instanceof EdgeError && err.code =
 /** Resolves once `obj` (re-read and watched by name) passes `test`. */
 async function waitFor(
   client: EdgeClient,
-  type: ResourceType,
+  type: ResourceKind,
   namespace: string | undefined,
   name: string,
   test: (obj: KubeObject) => boolean,
@@ -101,7 +101,7 @@ export async function runWait(ctx: CliContext, args: string[], flags: WaitFlags)
   if (seconds === undefined) throw new UsageError(`invalid --timeout "${flags.timeout}"`, HELP);
   const client = await ctx.client();
   const ns = await ctx.namespace();
-  const targets: { type: ResourceType; name: string }[] = [];
+  const targets: { type: ResourceKind; name: string }[] = [];
   for (const r of parseResourceArgs(args, 'wait')) {
     if (r.names.length > 0) targets.push(...r.names.map((name) => ({ type: r.type, name })));
     else if (flags.selector || flags.all) {

@@ -4,13 +4,13 @@
  * with mode 0600.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { errorMessage, formatPath } from '../../api/index.js';
+import { errorMessage, formatPath } from '../../api/lite.js';
 import { writeFileDurable } from '../../durable/index.js';
 import { ConfigError } from '../errors.js';
+import { emptyConfig } from './path.js';
 
 // Non-strict objects: fields kubeconfig has and edgectl ignores (client certs, extensions) survive a rewrite.
 const NamedCluster = z.looseObject({
@@ -38,18 +38,6 @@ export const EdgeConfig = z.looseObject({
 });
 /** The parsed config file. */
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
-
-/** An empty config, as used when the file does not exist yet. */
-export function emptyConfig(): EdgeConfig {
-  return { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] };
-}
-
-/** Where the config file is: `--config`, else `EDGE_CONFIG`, else `~/.edge/config`. */
-export function configPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
-  if (flag) return flag;
-  if (env.EDGE_CONFIG) return env.EDGE_CONFIG;
-  return join(env.HOME || homedir(), '.edge', 'config');
-}
 
 /** Reads and validates the config file; a missing file is an empty config. */
 export async function loadConfig(path: string): Promise<EdgeConfig> {

@@ -10,7 +10,7 @@ import {
   validateObject,
   type FieldCause,
   type KubeObject,
-  type ResourceType,
+  type ResourceKind,
 } from '../../api/index.js';
 import type { Manifest } from './load.js';
 
@@ -24,7 +24,7 @@ export class ManifestError extends EdgeError {
 /** A validated manifest with its kind. */
 export interface ValidManifest {
   manifest: Manifest;
-  type: ResourceType;
+  type: ResourceKind;
   object: KubeObject;
 }
 

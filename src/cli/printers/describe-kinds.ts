@@ -13,7 +13,7 @@ import {
   type Node,
   type Pod,
   type ReplicaSet,
-  type ResourceType,
+  type ResourceKind,
   type Secret,
   type Service,
   formatSelector,
@@ -204,7 +204,7 @@ function describeEndpoints(ep: Endpoints, x: DescribeExtras, now: number): strin
   return w.toString();
 }
 
-function describeGeneric(type: ResourceType, obj: KubeObject, x: DescribeExtras, now: number): string {
+function describeGeneric(type: ResourceKind, obj: KubeObject, x: DescribeExtras, now: number): string {
   const w = new DescribeWriter();
   writeMeta(w, obj, type.namespaced);
   writeLabels(w, obj);
@@ -225,7 +225,7 @@ function describeGeneric(type: ResourceType, obj: KubeObject, x: DescribeExtras,
 }
 
 /** The describe text of any object. */
-export function describeObject(type: ResourceType, obj: KubeObject, extras: DescribeExtras, now: number): string {
+export function describeObject(type: ResourceKind, obj: KubeObject, extras: DescribeExtras, now: number): string {
   switch (type.kind) {
     case 'Pod':
       return describePod(obj as Pod, extras.events, now);

@@ -2,8 +2,8 @@
  * Error messages as kubectl prints them: `Error from server (NotFound): …` for what the hub
  * refused (with the field causes of Invalid listed), `error: …` for everything local.
  */
-import { EdgeError, errorMessage } from '../../api/index.js';
-import { isServerError } from '../client/index.js';
+import { EdgeError, errorMessage } from '../../api/lite.js';
+import { isServerError } from '../client/errors.js';
 import { UsageError } from '../errors.js';
 
 /** The lines (without trailing newline) to print on stderr for `err`. */

@@ -14,7 +14,7 @@ export {
   podRestarts,
   podStatus,
   type KindColumns,
-} from '../../api/index.js';
+} from '../../api/lite.js';
 export {
   OUTPUT_FORMATS,
   kindNoun,

@@ -1,8 +1,17 @@
 /** Printing objects for `get`: tables (with NAMESPACE/LABELS as asked), json, yaml and name. */
-import { stringify } from 'yaml';
-import { columnsFor, eventTime, type KubeObject, type ResourceType } from '../../api/index.js';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { KubeObject, ResourceKind } from '../../api/index.js';
+import { columnsFor, eventTime } from '../../api/lite.js';
 
 /** Output formats of `-o`. */
+const require = createRequire(import.meta.url);
+/**
+ * `yaml`, loaded on the first `-o yaml`: a large module graph that a plain `get` never needs, loaded
+ * synchronously (its CommonJS build, the same instance an `import` of it gets).
+ */
+const yaml = (): typeof Yaml => require('yaml') as typeof Yaml;
+
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
@@ -18,24 +27,24 @@ export interface TableOptions {
 }
 
 /** `deployment.apps` or `pod`: how kubectl names a kind in messages. */
-export function kindNoun(type: ResourceType): string {
+export function kindNoun(type: ResourceKind): string {
   return type.group === '' ? type.singular : `${type.singular}.${type.group}`;
 }
 
 /** `deployment.apps/hello`, as `-o name` and apply messages print it. */
-export function objectRef(type: ResourceType, name: string): string {
+export function objectRef(type: ResourceKind, name: string): string {
   return `${kindNoun(type)}/${name}`;
 }
 
 /** Events print oldest first (kubectl sorts them by time); other kinds keep the hub's order. */
-export function sortForTable(type: ResourceType, objs: readonly KubeObject[]): KubeObject[] {
+export function sortForTable(type: ResourceKind, objs: readonly KubeObject[]): KubeObject[] {
   if (type.kind !== 'Event') return [...objs];
   const t = (o: KubeObject): number => Date.parse(eventTime(o as never) ?? '') || 0;
   return [...objs].sort((a, b) => t(a) - t(b));
 }
 
 /** The header row of a kind's table. */
-export function tableHeader(type: ResourceType, opts: TableOptions): string[] {
+export function tableHeader(type: ResourceKind, opts: TableOptions): string[] {
   const cols = columnsFor(type.kind);
   return [
     ...(opts.allNamespaces && type.namespaced ? ['NAMESPACE'] : []),
@@ -47,7 +56,7 @@ export function tableHeader(type: ResourceType, opts: TableOptions): string[] {
 }
 
 /** One object's row. */
-export function tableRow(type: ResourceType, obj: KubeObject, opts: TableOptions): string[] {
+export function tableRow(type: ResourceKind, obj: KubeObject, opts: TableOptions): string[] {
   const cols = columnsFor(type.kind);
   const name = obj.metadata.name ?? '';
   const labels = Object.entries(obj.metadata.labels ?? {})
@@ -84,5 +93,5 @@ export function toJson(value: unknown): string {
 
 /** YAML as kubectl prints it (sequences not indented under their key). */
 export function toYaml(value: unknown): string {
-  return stringify(value, { indentSeq: false, lineWidth: 0 });
+  return yaml().stringify(value, { indentSeq: false, lineWidth: 0 });
 }
