@@ -22,8 +22,11 @@ export class HubBlobError extends Error {
 
 /** Options of {@link hubBlobFetcher}. */
 export interface HubBlobFetcherOptions {
-  /** The hub's base URL (`http(s)://host:port`). */
-  hubBase: string;
+  /**
+   * The hub's base URL (`http(s)://host:port`), or a function giving the current one (a node that
+   * knows several hubs fetches from the one its session is on).
+   */
+  hubBase: string | (() => string);
   /** The node's bearer token (a plain-HTTP hub); absent when it authenticates with its certificate. */
   token?: string;
   /** The dispatcher of each fetch: TLS with the hub CA and the node's current certificate. */
@@ -50,7 +53,8 @@ export function hubBlobFetcher(opts: HubBlobFetcherOptions): (digest: string) =>
     const what = `blob ${digest} from the hub`;
     const deadline = AbortSignal.timeout(deadlineMs);
     try {
-      const res = await request(`${opts.hubBase}${BLOB_PATH}/${digest}`, {
+      const base = typeof opts.hubBase === 'string' ? opts.hubBase : opts.hubBase();
+      const res = await request(`${base}${BLOB_PATH}/${digest}`, {
         method: 'GET',
         headers: opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` },
         ...(opts.dispatcher ? { dispatcher: opts.dispatcher() } : pinned ? { dispatcher: pinned } : {}),
