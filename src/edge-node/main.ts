@@ -21,7 +21,7 @@ import { Agent } from './agent.js';
 import { defaultRunDir } from './config/index.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
-import { HubEndpoints } from './session/hub-endpoints.js';
+import { HubEndpoints, restBase } from './session/hub-endpoints.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
 import { ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
@@ -93,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
     // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
     fetchBlob: hubBlobFetcher({
       hubBase,
+      otherHubs: () => hubs.all.map(restBase),
       ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
     }),
     outgoingHttp: mesh.outgoingHttp,
