@@ -18,16 +18,16 @@ import { EtcdTestCluster } from './testing/etcd-cluster.js';
 
 const HOST = '127.0.64.11';
 
-/** A logger that keeps error lines (message and fields). */
+/** A silent logger that keeps its error lines (message and fields). */
 function recordingLogger(lines: Array<{ msg: string; fields: Record<string, unknown> }>): Logger {
-  const base = silentLogger();
-  const logger: Logger = {
-    ...base,
-    error: (fields: unknown, msg?: string) => {
-      lines.push({ msg: msg ?? '', fields: (fields ?? {}) as Record<string, unknown> });
+  const logger: Logger = new Proxy(silentLogger(), {
+    get(target, prop, receiver) {
+      if (prop === 'error')
+        return (fields: Record<string, unknown>, msg?: string) => lines.push({ msg: msg ?? '', fields });
+      if (prop === 'child') return () => logger;
+      return Reflect.get(target, prop, receiver) as unknown;
     },
-    child: () => logger,
-  } as Logger;
+  });
   return logger;
 }
 
