@@ -10,6 +10,11 @@
  * the node is connected to) is scaled by the leader, and the node stays Ready although its heartbeats
  * reach only the follower; kill -9 of the leader: the other hub leads within the lease and reconciles a
  * new change, and the node keeps its pods.
+ *
+ * Then nodes that fail over (issue 19): a second node (127.0.64.21) started with the addresses of a
+ * third hub (127.0.64.1, a follower) and of the leader, in that order, is on the follower; kill -9 of
+ * that hub: the node is on the leader within seconds, its pods keep their uids, its NodePort answers
+ * every request throughout, and `edgectl logs`/`exec` reach its pod through the hub it is now on.
  */
 import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
@@ -20,13 +25,14 @@ import type { KubeObject, Node, Pod } from '../src/api/index.js';
 import { EtcdStore } from '../src/hub/store/index.js';
 import { EtcdTestCluster } from '../src/hub/store/etcd/testing/etcd-cluster.js';
 import { silentLogger } from '../src/platform/index.js';
-import { Cluster, Proc, ROOT, freePort, httpGet, kind, until } from './support/cluster.js';
+import { Cluster, Proc, ROOT, freePort, httpGet, kind, runLoad, until, type LoadSample } from './support/cluster.js';
 import { wasmServiceManifest } from './support/manifests.js';
 
 const NODE = { name: 'etcd-a', address: '127.0.53.21' };
 const PREFIX = '/e2e-hub';
 const NODE_PORT = 30153;
 const V1 = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
+const DEMO = join(ROOT, 'examples/wasm-apps/probe-demo/dist/probe-demo.wasm');
 /** Short leader-election timings (lease 4 s): failovers in seconds, not the default 15 s. */
 const LEADER_FLAGS = [
   '--leader-elect-lease-duration',
@@ -305,4 +311,129 @@ describe('a hub on a three-member etcd', () => {
         console.log(`--- hub B (last lines of stderr)\n${hubB.err.trim().split('\n').slice(-15).join('\n')}`);
     }
   }, 180_000);
+
+  it('moves a node that knows two hubs to the other when its hub is killed -9: pods kept, NodePort answering, logs and exec through the new hub', async () => {
+    const started = Date.now();
+    const auth = { authorization: `Bearer ${cluster.adminToken}` };
+    // Hub C: a follower sharing the cluster's PKI (copied, as for hub B above) on this test's address.
+    const dirC = join(cluster.dir, 'hub-c');
+    cpSync(cluster.hubDir, dirC, {
+      recursive: true,
+      filter: (src) => !['.edgeplane.lock', 'state.db', 'state.db-wal', 'state.db-shm'].includes(basename(src)),
+    });
+    const hostC = '127.0.64.1';
+    const hubC = new Proc(
+      spawn(
+        process.execPath,
+        [
+          join(ROOT, 'bin/edge-hub.js'),
+          ...['--data-dir', dirC, '--listen', `${hostC}:${await freePort(hostC)}`, '--heartbeat-interval', '1s'],
+          ...[
+            '--store',
+            'etcd',
+            '--etcd-endpoints',
+            etcd.endpoints.join(','),
+            '--etcd-prefix',
+            PREFIX,
+            ...LEADER_FLAGS,
+          ],
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } },
+      ),
+    );
+    const tls = new Agent({ connect: { ca: cluster.caPem } });
+    const node = { name: 'etcd-f', address: '127.0.64.21' };
+    let nodeProc: Proc | undefined;
+    try {
+      const urlC = await until(
+        'hub C to print its URL',
+        () => /serving (https?:\/\/\S+)/.exec(hubC.out)?.[1],
+        30_000,
+        50,
+      );
+      const connected = async (base: string): Promise<number> => {
+        const res = await undiciFetch(`${base}/metrics`, { headers: auth, dispatcher: tls }).catch(() => undefined);
+        const text = res?.ok ? await res.text() : '';
+        return Number(/^edgeplane_connected_nodes (\d+)$/m.exec(text)?.[1] ?? -1);
+      };
+      const onA = await connected(cluster.url);
+      // The node knows C first, then A (one --server flag, comma-separated; repeating it works too).
+      nodeProc = new Proc(
+        spawn(
+          process.execPath,
+          [
+            join(ROOT, 'bin/edge-node.js'),
+            ...['--server', `${urlC},${cluster.url}`, '--token-file', join(cluster.hubDir, 'join.token')],
+            ...['--name', node.name, '--address', node.address, '--labels', 'failover=yes'],
+            ...['--mesh-port', String(await freePort(node.address)), '--data-dir', join(cluster.dir, node.name)],
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } },
+        ),
+      );
+      // Applied at once: the pod is scheduled as soon as the node is Ready.
+      const apply = await cluster.edgectl(
+        ['apply', '-f', '-'],
+        wasmServiceManifest({
+          name: 'fo',
+          image: DEMO,
+          replicas: 1,
+          nodePort: NODE_PORT + 2,
+          pod: { nodeSelector: { failover: 'yes' } },
+        }),
+      );
+      expect(apply.code, apply.stderr).toBe(0);
+      await cluster.waitNodesReady([node.name]);
+      expect(await connected(urlC)).toBe(1);
+      const rollout = await cluster.edgectl(['rollout', 'status', 'deployment/fo', '--timeout', '60s']);
+      expect(rollout.code, rollout.stderr).toBe(0);
+      const fo = async (): Promise<Pod[]> =>
+        (await cluster.client.list<Pod>(kind('pods'), { namespace: 'default', labelSelector: 'app=fo' })).items;
+      const before = new Map((await fo()).map((p) => [p.metadata.name, p.metadata.uid]));
+      expect([...before.keys()]).toHaveLength(1);
+      const setupMs = Date.now() - started;
+      const url = `http://${node.address}:${NODE_PORT + 2}/`;
+      await until(`NodePort ${url}`, async () => (await httpGet(url)).status === 200, 15_000);
+      // Something in the pod's log.
+      expect((await httpGet(`${url}fail?for=0.001`)).status).toBe(200);
+
+      // kill -9 of C, under load on the node's NodePort.
+      const samples: LoadSample[] = [];
+      let loading = true;
+      const load = runLoad([url], 2, () => !loading, samples);
+      await until('requests before the kill', () => samples.length >= 20, 10_000, 20);
+      const killedAt = Date.now();
+      await hubC.kill('SIGKILL');
+      await until('the node on hub A', async () => (await connected(cluster.url)) === onA + 1, 20_000, 50);
+      const reconnectMs = Date.now() - killedAt;
+      const atReconnect = samples.length;
+      await until('requests after the reconnection', () => samples.length >= atReconnect + 20, 10_000, 20);
+      loading = false;
+      await load;
+      const failures = samples.filter((s) => s.status !== 200);
+      expect(failures).toEqual([]);
+
+      // The node stays Ready with the same pods; logs and exec go through A, the hub it is on now.
+      await cluster.waitNodesReady([node.name]);
+      const after = await fo();
+      expect(new Map(after.map((p) => [p.metadata.name, p.metadata.uid]))).toEqual(before);
+      expect(after.filter((p) => p.metadata.deletionTimestamp)).toEqual([]);
+      const pod = after[0]!.metadata.name!;
+      const logs = await cluster.edgectl(['logs', pod]);
+      expect(logs.code, logs.stderr).toBe(0);
+      expect(logs.stdout).toContain(`probe-demo: ${pod} failing for 0.001 s`);
+      const exec = await cluster.edgectl(['exec', pod, '--', 'check']);
+      expect(exec.code, exec.stderr).toBe(0);
+      expect(exec.stdout).toContain('probe-demo check: ok');
+      console.log(
+        `node failover: hub killed -9 → node on the other hub after ${reconnectMs} ms; ${samples.length} NodePort ` +
+          `requests, ${failures.length} failed; this test took ${Date.now() - started} ms (${setupMs} ms to a running pod on the third hub)`,
+      );
+    } finally {
+      await nodeProc?.kill('SIGKILL');
+      await hubC.kill('SIGKILL');
+      await tls.close();
+      if (hubC.err.trim() !== '')
+        console.log(`--- hub C (last lines of stderr)\n${hubC.err.trim().split('\n').slice(-15).join('\n')}`);
+    }
+  }, 120_000);
 });

@@ -13,11 +13,15 @@ import type { NodeMetricsOptions } from './metrics/index.js';
 import type { NodeCapacity } from './node-info.js';
 import type { RestartBackoffOptions } from './pods/container-slot.js';
 import type { SessionBackoff, SessionEvent } from './session/hub-session.js';
+import { HubEndpoints } from './session/hub-endpoints.js';
 
 /** Dependencies of the agent. */
 export interface AgentDeps {
-  /** Hub base URL (`http(s)://host:port` or `ws(s)://…`). */
-  hubUrl: string;
+  /**
+   * Hub base URL (`http(s)://host:port` or `ws(s)://…`), or the several hubs of one cluster (the
+   * session moves between them; share the `HubEndpoints` to follow it elsewhere).
+   */
+  hubUrl: string | readonly string[] | HubEndpoints;
   /** Join token presented as `Authorization: Bearer` (a plain-HTTP hub); absent with `hubTls`. */
   token?: string;
   /** TLS material of each dial to the hub (its CA, the node's current certificate and key). */
@@ -87,8 +91,9 @@ export interface AgentDeps {
  * hops between nodes are mTLS with them; only a hub run with `--insecure-http` (an `http://` or `ws://`
  * URL) leaves the mesh on plain HTTP with its token.
  */
-export function meshTransportFor(hubUrl: string): MeshTransport {
-  return /^(https|wss):/i.test(hubUrl) ? 'mtls' : 'insecure-token';
+export function meshTransportFor(hubUrl: string | readonly string[] | HubEndpoints): MeshTransport {
+  // Every hub of a cluster serves the same scheme (the options check it), so the first one says.
+  return /^(https|wss):/i.test(HubEndpoints.of(hubUrl).all[0]!) ? 'mtls' : 'insecure-token';
 }
 
 /** The settings of the mesh an agent builds itself (when `deps.mesh` is not given). */

@@ -11,7 +11,11 @@ export function nodeCommand(env: NodeJS.ProcessEnv, version: string, write: (s: 
   return new Command('edge-node')
     .description('Edgeplane edge node agent: runs the pods the hub binds to this device and serves its Services')
     .version(version)
-    .option('--server <url>', 'hub URL, e.g. https://hub.local:7400 (required)')
+    .option(
+      '--server <url>',
+      'hub URL, e.g. https://hub.local:7400 (required); repeat it or separate URLs with commas for the several hubs of one cluster, tried in turn when one fails',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',')],
+    )
     .option('--token-file <path>', 'file holding the join token (K10<ca-hash>::<secret>), else EDGE_JOIN_TOKEN')
     .option('--ca-file <path>', "the hub's CA bundle (PEM), needed when the join token carries no CA hash")
     .option('--name <name>', 'node name', os.hostname().toLowerCase())

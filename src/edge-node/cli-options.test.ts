@@ -58,6 +58,7 @@ describe('edge-node flags', () => {
     ]);
     expect(o).toEqual({
       server: 'http://127.0.0.1:7400',
+      servers: ['http://127.0.0.1:7400'],
       token: 'secret',
       name: 'pi-1',
       address: '127.0.0.1',
@@ -86,6 +87,20 @@ describe('edge-node flags', () => {
       EDGE_JOIN_TOKEN: `K10${hash}::s3cret`,
     });
     expect(o).toMatchObject({ token: 's3cret', caHash: hash, caFile: path.resolve('hub-ca.pem') });
+  });
+
+  it('takes several hubs of one cluster, repeated or comma-separated, in the order given and without duplicates', () => {
+    const env = { EDGE_JOIN_TOKEN: 't' };
+    const o = parse(
+      ['--server', 'https://a:7400,https://b:7400', '--server', 'https://c:7400', '--server', 'https://a:7400'],
+      env,
+    );
+    expect(o.servers).toEqual(['https://a:7400', 'https://b:7400', 'https://c:7400']);
+    expect(o.server).toBe('https://a:7400');
+    expect(() => parse(['--server', 'https://a:7400', '--server', 'http://b:7400'], env)).toThrow(
+      /"http:\/\/b:7400" and "https:\/\/a:7400" mix TLS and plain HTTP/,
+    );
+    expect(() => parse(['--server', 'https://a:7400,b:7400'], env)).toThrow(/--server: "b:7400" must start with http/);
   });
 
   it('refuses a malformed K10 token without echoing it', () => {

@@ -32,7 +32,13 @@ export { OCI_RUNTIMES, type OciNodeOptions, type RegistryNodeOptions } from './c
 
 /** The agent's settings from its flags. */
 export interface NodeOptions {
+  /** The first hub URL (`servers[0]`). */
   server: string;
+  /**
+   * Every hub URL given (`--server a --server b`, or `--server a,b`): hubs of one cluster, sharing its
+   * CA; the node uses one and moves to the next when it fails.
+   */
+  servers: string[];
   /**
    * The join token's secret (sent as the bearer token once the hub is trusted); absent when a joined
    * node restarts with its certificate (`pki/node.crt`).
@@ -97,16 +103,8 @@ export function parseNodeOptions(
     throw new OptionsError(errorMessage(err).replace(/^error: /, ''));
   }
   const o = program.opts<Record<string, string | undefined>>();
-
-  if (!o.server) throw new OptionsError('--server is required (the hub URL, e.g. https://127.0.0.1:7400)');
-  let url: URL;
-  try {
-    url = new URL(o.server);
-  } catch {
-    throw new OptionsError(`--server: "${o.server}" is not a URL (e.g. https://127.0.0.1:7400)`);
-  }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
-    throw new OptionsError(`--server: "${o.server}" must start with http://, https://, ws:// or wss://`);
+  const servers = parseServers(program.opts<{ server?: string[] }>().server);
+  const url = new URL(servers[0]!);
 
   // No --token: a secret on the command line shows in `ps` to every user of the device.
   let token = env.EDGE_JOIN_TOKEN;
@@ -159,7 +157,8 @@ export function parseNodeOptions(
   return {
     ...(oci ? { oci } : {}),
     ...(registry.config !== undefined || registry.insecureRegistries.length > 0 ? { registry } : {}),
-    server: o.server,
+    server: servers[0]!,
+    servers,
     ...(joinToken ? { token: joinToken.secret } : {}),
     ...(joinToken?.caHash !== undefined ? { caHash: joinToken.caHash } : {}),
     ...(o.caFile !== undefined ? { caFile: path.resolve(o.caFile) } : {}),
@@ -178,6 +177,33 @@ export function parseNodeOptions(
     containerLogs,
     ...parseMetricsOptions(o),
   };
+}
+
+/**
+ * The `--server` URLs: at least one, each http(s):// or ws(s)://, all of them plain or all TLS (the
+ * hubs of one cluster serve alike, and the node's trust and mesh follow from that).
+ */
+function parseServers(given: string[] | undefined): string[] {
+  const servers = [...new Set((given ?? []).map((s) => s.trim()).filter((s) => s !== ''))];
+  if (servers.length === 0) throw new OptionsError('--server is required (the hub URL, e.g. https://127.0.0.1:7400)');
+  const tls = (u: URL): boolean => u.protocol === 'https:' || u.protocol === 'wss:';
+  let first: URL | undefined;
+  for (const server of servers) {
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new OptionsError(`--server: "${server}" is not a URL (e.g. https://127.0.0.1:7400)`);
+    }
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
+      throw new OptionsError(`--server: "${server}" must start with http://, https://, ws:// or wss://`);
+    first ??= url;
+    if (tls(url) !== tls(first))
+      throw new OptionsError(
+        `--server: "${server}" and "${servers[0]}" mix TLS and plain HTTP; the hubs of one cluster serve alike`,
+      );
+  }
+  return servers;
 }
 
 /** The listener and container-log flags. */

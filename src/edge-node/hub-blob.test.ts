@@ -69,6 +69,29 @@ describe('hubBlobFetcher', () => {
     expect(seen?.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
+  it('with several hubs, asks the others when the current one has not got the blob or is down, but not past a refusal', async () => {
+    // Two "hubs" on one server, told apart by a path prefix: /a has no blob, /b has it; a third is down.
+    const asked: string[] = [];
+    route = (req, res) => {
+      asked.push(req.url ?? '');
+      if (req.url?.startsWith('/b/')) res.writeHead(200).end(BLOB);
+      else if (req.url?.startsWith('/c/')) res.writeHead(403).end();
+      else res.writeHead(404).end();
+    };
+    const down = 'http://127.0.0.1:1';
+    const several = (first: string, others: string[]): ReturnType<typeof hubBlobFetcher> =>
+      hubBlobFetcher({ hubBase: () => first, otherHubs: () => others, token: TOKEN, idleTimeoutMs: 300 });
+    const got = await several(`${hubBase}/a`, [`${hubBase}/a`, down, `${hubBase}/b`])(DIGEST);
+    expect(Buffer.from(got)).toEqual(BLOB);
+    expect(asked).toEqual([`/a${BLOB_PATH}/${DIGEST}`, `/b${BLOB_PATH}/${DIGEST}`]);
+    // No hub has it: the first hub's answer is the error.
+    expect(await failure(several(`${hubBase}/a`, [down])(DIGEST))).toMatch(/the hub answered 404/);
+    // A refusal (403) is not a missing blob: no other hub is asked.
+    asked.length = 0;
+    expect(await failure(several(`${hubBase}/c`, [`${hubBase}/b`])(DIGEST))).toMatch(/the hub answered 403/);
+    expect(asked).toEqual([`/c${BLOB_PATH}/${DIGEST}`]);
+  });
+
   it('refuses a declared size above the bound before reading, and an endless body at the bound', async () => {
     route = (_req, res) => void res.writeHead(200, { 'content-length': String(64 * 1024 * 1024) }).end();
     expect(await failure(fetcher()(DIGEST))).toMatch(

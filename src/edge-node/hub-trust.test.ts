@@ -43,7 +43,7 @@ const trust = (o: {
   caHash?: string;
   caFile?: string;
   dataDir?: string;
-  server?: string;
+  server?: string | string[];
 }): Promise<string | undefined> => establishHubTrust({ server: url, dataDir: dir, logger: silentLogger(), ...o });
 
 describe("the node's trust in its hub", () => {
@@ -55,6 +55,19 @@ describe("the node's trust in its hub", () => {
     expect(await readFile(hubCaPath(dataDir), 'utf8')).toBe(ca.certPem);
     expect(await trust({ caHash: caHash(ca.certPem), dataDir })).toBe(ca.certPem);
     expect(requests).toHaveLength(1);
+  });
+
+  it('with several hubs, pins the CA of the first that answers (a hub that is down is skipped)', async () => {
+    const down = createServer();
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const downUrl = `https://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => down.close(() => r()));
+    const dataDir = join(dir, 'n-several');
+    expect(await trust({ caHash: caHash(ca.certPem), dataDir, server: [downUrl, url] })).toBe(ca.certPem);
+    expect(await readFile(hubCaPath(dataDir), 'utf8')).toBe(ca.certPem);
+    await expect(
+      trust({ caHash: caHash(ca.certPem), dataDir: join(dir, 'n-none'), server: [downUrl] }),
+    ).rejects.toThrow(/cannot fetch the hub CA/);
   });
 
   it('refuses a hub whose CA is not the pinned one, storing nothing', async () => {

@@ -6,6 +6,9 @@
  * on verifies the hub with that CA only. A hub whose CA does not match is refused before anything
  * secret is sent. A bare token needs `--ca-file`. Plain `http://` trusts nothing (the hub runs
  * `--insecure-http`).
+ *
+ * With several hubs (one cluster: they share the CA), the CA is fetched from the first that answers;
+ * a hub that answers with another CA is refused at once, whatever the others would say.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
@@ -22,8 +25,8 @@ export class HubTrustError extends Error {
 
 /** What {@link establishHubTrust} needs. */
 export interface HubTrustOptions {
-  /** The hub URL (`https://`, `wss://`, or plain `http://`/`ws://`). */
-  server: string;
+  /** The hub URL (`https://`, `wss://`, or plain `http://`/`ws://`), or the URLs of several hubs of one cluster. */
+  server: string | readonly string[];
   /** The CA hash of the join token (`K10<hash>::…`), if it has one. */
   caHash?: string;
   /** `--ca-file`: the hub's CA bundle given by hand. */
@@ -45,7 +48,8 @@ export const hubCaPath = (dataDir: string): string => path.join(dataDir, 'pki', 
  * {@link HubTrustError} when the hub cannot be trusted; nothing secret has been sent then.
  */
 export async function establishHubTrust(opts: HubTrustOptions): Promise<string | undefined> {
-  const url = new URL(opts.server);
+  const servers = typeof opts.server === 'string' ? [opts.server] : opts.server;
+  const url = new URL(servers[0]!);
   if (url.protocol === 'http:' || url.protocol === 'ws:') {
     opts.logger.warn(
       { server: opts.server },
@@ -63,17 +67,35 @@ export async function establishHubTrust(opts: HubTrustOptions): Promise<string |
   const stored = await readFile(hubCaPath(opts.dataDir), 'utf8').catch(() => undefined);
   if (stored !== undefined && safeHash(stored) === opts.caHash) return stored;
 
-  const bundle = await fetchCaBundle(url, opts.timeoutMs ?? 15_000);
+  const { bundle, from } = await fetchFromFirstAnswering(servers, opts);
   const got = safeHash(bundle);
   if (got !== opts.caHash) {
     throw new HubTrustError(
-      `the hub at ${url.host} presented a CA with sha256 ${got ?? '(not a CA bundle)'}, but the join token pins ${opts.caHash}: refusing to join (the join token was not sent)`,
+      `the hub at ${from.host} presented a CA with sha256 ${got ?? '(not a CA bundle)'}, but the join token pins ${opts.caHash}: refusing to join (the join token was not sent)`,
     );
   }
   await mkdir(path.dirname(hubCaPath(opts.dataDir)), { recursive: true, mode: 0o700 });
   await writeFileDurable(hubCaPath(opts.dataDir), bundle, { mode: 0o644 });
-  opts.logger.info({ server: opts.server, caHash: got }, 'pinned the hub CA');
+  opts.logger.info({ server: from.href, caHash: got }, 'pinned the hub CA');
   return bundle;
+}
+
+/** The CA bundle of the first hub that answers `/cacerts` (the error of the last one when none does). */
+async function fetchFromFirstAnswering(
+  servers: readonly string[],
+  opts: HubTrustOptions,
+): Promise<{ bundle: string; from: URL }> {
+  let last: unknown;
+  for (const server of servers) {
+    const from = new URL(server);
+    try {
+      return { bundle: await fetchCaBundle(from, opts.timeoutMs ?? 15_000), from };
+    } catch (err) {
+      last = err;
+      if (servers.length > 1) opts.logger.warn({ server, err: errorMessage(err) }, 'hub unreachable; trying the next');
+    }
+  }
+  throw last;
 }
 
 async function fromCaFile(file: string, pinned: string | undefined): Promise<string> {

@@ -21,6 +21,7 @@ import { Agent } from './agent.js';
 import { defaultRunDir } from './config/index.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
+import { HubEndpoints, restBase } from './session/hub-endpoints.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
 import { ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
@@ -48,13 +49,16 @@ async function main(argv: string[]): Promise<void> {
   let hubCa: string | undefined;
   const restartWithoutToken = opts.token === undefined && opts.caFile === undefined;
   try {
-    if (!restartWithoutToken) hubCa = await establishHubTrust({ ...opts, logger });
+    if (!restartWithoutToken) hubCa = await establishHubTrust({ ...opts, server: opts.servers, logger });
   } catch (err) {
     if (!(err instanceof HubTrustError)) throw err;
     process.stderr.write(`edge-node: ${err.message}\n`);
     process.exit(1);
   }
-  const hubBase = opts.server.replace(/^ws/, 'http').replace(/\/+$/, '');
+  // The hubs this node knows: the session moves between them, and every other call to "the hub"
+  // (certificate renewal, blob downloads) goes to the one the session is on.
+  const hubs = new HubEndpoints(opts.servers);
+  const hubBase = (): string => hubs.currentBase;
   const identity = await nodeIdentity(opts, hubBase, hubCa, logger);
   // With its certificate the node sends no token anywhere; a plain-HTTP hub still takes the token.
   const hubAuth = identity ? undefined : opts.token;
@@ -89,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
     // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
     fetchBlob: hubBlobFetcher({
       hubBase,
+      otherHubs: () => hubs.all.map(restBase),
       ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
     }),
     outgoingHttp: mesh.outgoingHttp,
@@ -112,7 +117,7 @@ async function main(argv: string[]): Promise<void> {
   const requestExit = (code: number): boolean => exitRequests.emit('exit', code);
   let everConnected = false;
   const agent = await Agent.create({
-    hubUrl: opts.server,
+    hubUrl: hubs,
     ...(identity ? { hubTls: () => identity.hubTlsOptions() } : { token: hubAuth }),
     nodeName: opts.name,
     address: opts.address,
@@ -156,13 +161,13 @@ async function main(argv: string[]): Promise<void> {
   await agent.start();
   // One line for people (the hub prints one too); the JSON log line below is for machines.
   process.stdout.write(
-    `edge-node ${opts.name} started: hub ${opts.server}, mesh port ${agent.meshPort}, ` +
+    `edge-node ${opts.name} started: hub ${opts.servers.join(',')}, mesh port ${agent.meshPort}, ` +
       `runtimes ${runtimes.map((r) => r.name).join(', ')}, data dir ${opts.dataDir}\n`,
   );
   logger.info(
     {
       node: opts.name,
-      server: opts.server,
+      servers: opts.servers,
       address: opts.address,
       meshPort: agent.meshPort,
       dataDir: opts.dataDir,
@@ -199,7 +204,7 @@ function meshMaterial(m: NodeTlsMaterial): MeshTlsMaterial {
  */
 async function nodeIdentity(
   opts: NodeOptions,
-  hubBase: string,
+  hubBase: () => string,
   hubCa: string | undefined,
   logger: Logger,
 ): Promise<NodeIdentity | undefined> {

@@ -113,6 +113,8 @@ export interface HubControllerDeps {
 /** What the node lifecycle controller is built from (the hub's shared informers, never a term's). */
 export type NodeLifecycleDeps = Pick<HubControllerDeps, 'api' | 'events' | 'clock' | 'log' | 'options'> & {
   informers: Pick<ClusterInformers, 'pods' | 'nodes'>;
+  /** The sweep's writes, fenced by the current leadership term (see `CurrentTerm`). */
+  sweepApi?: ObjectAPI;
 };
 
 /**
@@ -125,6 +127,7 @@ export function nodeLifecycle(deps: NodeLifecycleDeps): NodeLifecycleController 
   const { api, events, clock, log, options } = deps;
   return new NodeLifecycleController({
     api,
+    ...(deps.sweepApi ? { sweepApi: deps.sweepApi } : {}),
     nodes: deps.informers.nodes,
     pods: deps.informers.pods,
     events: events.withComponent('node-controller'),

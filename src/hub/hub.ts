@@ -56,6 +56,7 @@ import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
 import {
   DEFAULT_LEADER_ELECTION,
+  CurrentTerm,
   FencedObjectAPI,
   HubPresence,
   LeaderElector,
@@ -286,7 +287,8 @@ export class Hub {
     const usage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
     const nodeMetrics = new NodeMetricsFrames({ usage, services, clock, logger: log('metrics') });
     const controllerDeps = { api, informers: cluster, events, blobs, clock, log, options, usage };
-    const lifecycle = nodeLifecycle(controllerDeps);
+    const sweepTerm = new CurrentTerm(); // the lifecycle sweep writes only while this hub leads (issue 19)
+    const lifecycle = nodeLifecycle({ ...controllerDeps, sweepApi: new FencedObjectAPI(api, sweepTerm) });
     const runners = hubHousekeeping(controllerDeps);
     const identity = electionIdentity();
     const leaderMetrics = new LeaderMetrics(metrics.registry);
@@ -307,6 +309,7 @@ export class Hub {
         observeControllers(loops, metrics.controlPlane);
         leaderMetrics.leading();
         for (const r of loops) r.start();
+        sweepTerm.enter(term);
         lifecycle.start();
         return { stop: () => Promise.all([lifecycle.stop(), ...loops.map((r) => r.stop())]) };
       },

@@ -31,7 +31,8 @@ export type CertificateRequestAuth = { token: string } | { keyPem: string; certP
 
 /** Sends a CSR to the hub and returns the signed certificate and the CA that signed it. */
 export async function requestNodeCertificate(opts: {
-  hubBase: string;
+  /** The hub's base URL, or a function giving the current one (several hubs). */
+  hubBase: string | (() => string);
   caPem: string;
   auth: CertificateRequestAuth;
   body: NodeCertificateRequestBody;
@@ -39,7 +40,8 @@ export async function requestNodeCertificate(opts: {
   const client = 'token' in opts.auth ? {} : { cert: opts.auth.certPem, key: opts.auth.keyPem };
   const dispatcher = new Agent({ connect: { ca: opts.caPem, ...client }, connections: 1 });
   try {
-    const res = await request(`${opts.hubBase}${NODE_CERTIFICATE_PATH}`, {
+    const base = typeof opts.hubBase === 'string' ? opts.hubBase : opts.hubBase();
+    const res = await request(`${base}${NODE_CERTIFICATE_PATH}`, {
       method: 'POST',
       dispatcher,
       headers: {

@@ -48,8 +48,11 @@ export class NodeIdentityError extends Error {
 /** What {@link NodeIdentity.load} needs. */
 export interface NodeIdentityOptions {
   dataDir: string;
-  /** The hub's base URL (`https://host:port`). */
-  hubBase: string;
+  /**
+   * The hub's base URL (`https://host:port`), or a function giving the current one: a node that knows
+   * several hubs renews its certificate with the hub its session is on.
+   */
+  hubBase: string | (() => string);
   nodeName: string;
   /** The pinned hub CA bundle (PEM); default: `<data-dir>/pki/hub-ca.crt`. */
   caPem?: string;

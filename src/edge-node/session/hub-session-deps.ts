@@ -1,13 +1,14 @@
 /** What the hub session is built from and what it reports: its deps, redial tuning, lifecycle events, the gateway URL. */
 import { GATEWAY_PATH } from '../../api/index.js';
 import type { HubToNode, Logger, NodeInfo } from '../../api/index.js';
+import type { HubEndpoints } from './hub-endpoints.js';
 
 /** The hub's `welcome` message. */
 export type Welcome = Extract<HubToNode, { type: 'welcome' }>;
 
 /** Lifecycle events of the session (the CLI exits on an early `unauthorized`). */
 export type SessionEvent =
-  | { type: 'connected'; welcome: Welcome }
+  | { type: 'connected'; welcome: Welcome; /** The hub that welcomed the node (as given). */ hub: string }
   | { type: 'disconnected'; reason: string }
   | { type: 'unauthorized'; status: number; message: string }
   /** A dial ended without the hub welcoming or refusing this node (no hub there, or it hung up). */
@@ -42,7 +43,8 @@ export interface SessionBackoff {
 
 /** Dependencies of the hub session. */
 export interface HubSessionDeps {
-  hubUrl: string;
+  /** The hub's URL, or several hubs of one cluster (tried in turn when one fails). */
+  hubUrl: string | readonly string[] | HubEndpoints;
   /** Bearer token (a plain-HTTP hub); absent when the node authenticates with its certificate. */
   token?: string;
   /** CA bundle (PEM) the hub's certificate must chain to (`wss://`); nothing else is trusted. */

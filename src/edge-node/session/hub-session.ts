@@ -10,6 +10,13 @@
  * back; the hub is declared gone only after several silent heartbeat intervals, not one late pong
  * (`hub-heartbeat.ts`).
  *
+ * Several hubs (one cluster on one etcd): the session dials the current one of `HubEndpoints` and
+ * moves to the next when a dial fails or a welcomed connection drops; the next hub is dialed after a
+ * short jittered wait while some hub of the list has not failed yet, and with the full back-off once
+ * every hub failed in a row. A welcomed connection that drops is redialed after the usual random spread
+ * (a fleet whose hub died does not land on the next hub all at once). Another hub has another Service
+ * stream epoch, so it sends the whole Service set, and the whole pod set as every hub does on connect.
+ *
  * `hello` carries a random id of this agent process: after a network blip the hub lets the same
  * process straight back in, while a second process using the same node name (a copied data dir) is
  * refused with reason `DuplicateNode`; the session then stops redialing and reports `refused`.
@@ -29,6 +36,7 @@ import {
   type Welcome,
 } from './hub-session-deps.js';
 import { HubFrameReader, helloMessage } from './hub-frames.js';
+import { HubEndpoints } from './hub-endpoints.js';
 import { HubHeartbeat } from './hub-heartbeat.js';
 import { closeSocket, dialOptions, readRefusal, type UpgradeRefusal } from './hub-socket.js';
 import { NodeServices } from './node-services.js';
@@ -53,7 +61,8 @@ export class HubSession {
   private readonly tuning: SessionBackoff;
   private readonly redial: RedialPolicy;
   private readonly heartbeat: HubHeartbeat;
-  private readonly url: string;
+  /** The hubs this node knows, one of them current. */
+  readonly endpoints: HubEndpoints;
   private ws: WebSocket | undefined;
   private stopped = true;
   private welcomed = false;
@@ -77,7 +86,14 @@ export class HubSession {
     this.redial = new RedialPolicy(this.tuning);
     this.heartbeat = new HubHeartbeat(this.tuning.missedPongs, deps.logger);
     this.frames = new HubFrameReader(this.services, deps.logger);
-    this.url = gatewayUrl(deps.hubUrl);
+    this.endpoints = HubEndpoints.of(deps.hubUrl);
+    // Every address is checked now: a bad one is a configuration error, not a dial failure later.
+    for (const u of this.endpoints.all) gatewayUrl(u);
+  }
+
+  /** The gateway URL of the current hub. */
+  private get url(): string {
+    return gatewayUrl(this.endpoints.current);
   }
 
   /** True once the hub has welcomed the current connection. */
@@ -199,10 +215,11 @@ export class HubSession {
     }
     this.welcomed = true;
     this.failedDials = 0;
+    this.endpoints.succeeded();
     this.clearTimers();
     this.heartbeat.start(ws, Math.max(100, welcome.heartbeatIntervalSeconds * 1000));
     this.stableTimer = setTimeout(() => this.redial.reset(), this.tuning.stableMs);
-    this.deps.onEvent?.({ type: 'connected', welcome });
+    this.deps.onEvent?.({ type: 'connected', welcome, hub: this.endpoints.current });
   }
 
   private onClose(ws: WebSocket, code: number, reason: string): void {
@@ -223,12 +240,23 @@ export class HubSession {
     if (!wasWelcomed) this.deps.onEvent?.({ type: 'unreachable', reason: reason || `code ${code}` });
     if (this.stopped) return;
     if (!wasWelcomed) this.failedDials += 1;
-    const delay = this.redial.next(wasWelcomed, code, this.unauthorized);
-    this.deps.logger.debug({ delayMs: delay }, 'redialing hub');
+    const delay = this.nextDelay(wasWelcomed, code);
+    this.deps.logger.debug({ delayMs: delay, hub: this.endpoints.current }, 'redialing hub');
     this.redialTimer = setTimeout(() => {
       this.redialTimer = undefined;
       this.dial();
     }, delay);
+  }
+
+  /** Moves to the next hub (when there are several) and says how long to wait before dialing it. */
+  private nextDelay(wasWelcomed: boolean, code: number): number {
+    if (this.endpoints.all.length === 1) return this.redial.next(wasWelcomed, code, this.unauthorized);
+    const from = this.endpoints.current;
+    const everyHubFailed = this.endpoints.failed();
+    this.deps.logger.info({ from, to: this.endpoints.current }, 'trying another hub');
+    // A hub that is down (or busy) while another of the list is untried: that one is dialed soon.
+    if (!wasWelcomed && !everyHubFailed && !this.unauthorized) return this.redial.another();
+    return this.redial.next(wasWelcomed, code, this.unauthorized);
   }
 
   private clearTimers(): void {

@@ -27,6 +27,15 @@ export class RedialPolicy {
     this.backoff.reset();
   }
 
+  /**
+   * The delay before dialing another hub while some hub of the list has not failed yet: short and
+   * jittered, without growing the back-off (a `Busy` hub's wait is for that hub only, so it is dropped).
+   */
+  another(): number {
+    this.retryAfterMs = undefined;
+    return Math.round(this.tuning.initialMs * (0.5 + Math.random()));
+  }
+
   /** The delay before the next dial, after a connection that closed with `code`. */
   next(wasWelcomed: boolean, code: number, unauthorized: boolean): number {
     if (unauthorized) return this.tuning.unauthorizedMs;

@@ -46,6 +46,7 @@ interface Subscriber {
   prefix: string;
   after: number;
   onEvent: (e: StoreEvent) => void;
+  onError: ((err: Error) => void) | undefined;
 }
 
 interface Waiter {
@@ -176,11 +177,16 @@ export class WatchCaches {
    * still holds them, then live events follow; an older revision is watched on the store itself
    * (which answers 410 Gone past compaction).
    */
-  async watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void): Promise<() => void> {
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (e: StoreEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<() => void> {
     const cache = await this.cache(prefix);
-    if (fromRevision < cache.historyFrom) return this.#store.watch(prefix, fromRevision, onEvent);
+    if (fromRevision < cache.historyFrom) return this.#store.watch(prefix, fromRevision, onEvent, onError);
     // Replay and registration in one synchronous stretch: no event can fall between them.
-    const sub: Subscriber = { prefix, after: fromRevision, onEvent };
+    const sub: Subscriber = { prefix, after: fromRevision, onEvent, onError };
     for (const e of cache.changesAfter(fromRevision, prefix)) this.#deliver(sub, e);
     // The cache may already be ahead of the caches' progress (loaded from a newer list).
     sub.after = Math.max(sub.after, cache.loadedAt);
@@ -209,7 +215,13 @@ export class WatchCaches {
     this.#root ??= (async () => {
       const revision = await this.#store.revision();
       this.#progress = Math.max(this.#progress, revision);
-      this.#stopRoot = await this.#store.watch(WATCHED, revision, (e) => this.#onEvent(e));
+      const root = this.#root;
+      this.#stopRoot = await this.#store.watch(
+        WATCHED,
+        revision,
+        (e) => this.#onEvent(e),
+        (err) => this.#onRootBroken(root, err),
+      );
     })();
     // A failed start is retried by the next read.
     this.#root.catch((err: unknown) => {
@@ -217,6 +229,34 @@ export class WatchCaches {
       this.#root = undefined;
     });
     return this.#root;
+  }
+
+  /**
+   * The store watch broke for good (etcd compacted past where it had to resume): the caches missed
+   * changes and cannot tell which, so they are dropped, and the next read relists and starts a new
+   * store watch from the store's revision (the 410 path of a Kubernetes watch cache). Subscribers are
+   * told through their error callback and removed; reads waiting for freshness go to the store.
+   */
+  #onRootBroken(root: Promise<void> | undefined, err: Error): void {
+    if (this.#closed || root !== this.#root) return;
+    this.#logger.warn({ err: err.message, progress: this.#progress }, 'watch cache: the store watch broke; relisting');
+    this.#root = undefined;
+    this.#stopRoot = undefined;
+    this.#entries.clear();
+    for (const w of this.#waiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    this.#waiters.clear();
+    const subs = [...this.#subs];
+    this.#subs.clear();
+    for (const sub of subs) {
+      try {
+        sub.onError?.(err);
+      } catch (e) {
+        this.#logger.error({ err: e }, 'watch cache subscriber error callback threw');
+      }
+    }
   }
 
   #onEvent(e: StoreEvent): void {

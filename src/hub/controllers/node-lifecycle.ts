@@ -42,7 +42,13 @@ const TICK_CHUNK = 500;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface NodeLifecycleDeps extends NodeLifecycleOptions {
+  /** Writes of `markReady` (any hub, on a node's hello). */
   api: ObjectAPI;
+  /**
+   * Writes of the sweep (Ready=Unknown, heartbeats, taints, evictions): with several hubs, fenced by
+   * the leadership term so a tick in flight writes nothing once this hub stops leading (default `api`).
+   */
+  sweepApi?: ObjectAPI;
   nodes: Informer<Node>;
   pods: Informer<Pod>;
   events: EventRecorder;
@@ -58,6 +64,8 @@ export class NodeLifecycleController {
   private readonly startedAt: number;
   private readonly sweeper: PeriodicSweep<void>;
   private readonly taints: TaintManager;
+  /** What the sweep writes through (see `NodeLifecycleDeps.sweepApi`). */
+  private readonly sweepApi: ObjectAPI;
   private readonly limiter: ZoneEvictionLimiter;
   /** When each node must next be looked at. */
   private readonly due = new DeadlineQueue();
@@ -69,7 +77,8 @@ export class NodeLifecycleController {
   constructor(private readonly deps: NodeLifecycleDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     this.startedAt = deps.clock.now();
-    this.taints = new TaintManager(deps);
+    this.sweepApi = deps.sweepApi ?? deps.api;
+    this.taints = new TaintManager({ ...deps, api: this.sweepApi });
     // A zone changing state changes rates: nodes refused a token look again at once.
     this.limiter = new ZoneEvictionLimiter(deps, deps.clock, deps.logger, () => {
       for (const name of this.held) this.due.schedule(name, deps.clock.now());
@@ -253,7 +262,7 @@ export class NodeLifecycleController {
       c.type === 'Ready' ? { ...c, lastHeartbeatTime: stamp } : c,
     );
     try {
-      const updated = await this.deps.api.updateStatus<Node>(NODE, {
+      const updated = await this.sweepApi.updateStatus<Node>(NODE, {
         ...node,
         status: { ...(node.status ?? {}), conditions },
       });
@@ -279,7 +288,7 @@ export class NodeLifecycleController {
       now,
     );
     try {
-      const updated = await this.deps.api.updateStatus<Node>(NODE, {
+      const updated = await this.sweepApi.updateStatus<Node>(NODE, {
         ...node,
         status: { ...(node.status ?? {}), conditions },
       });
@@ -296,10 +305,12 @@ export class NodeLifecycleController {
     const latest = this.deps.nodes.get(undefined, name);
     if (latest) await this.setUnreachableTaint(latest, true);
     // Its pods can no longer be trusted to serve: take them out of endpoints now.
-    await markPodsNotReady(this.deps.api, this.deps.pods, name, now);
+    await markPodsNotReady(this.sweepApi, this.deps.pods, name, now);
   }
 
   private setUnreachableTaint(node: Node, on: boolean): Promise<Node> {
-    return setUnreachableTaint(this.deps.api, this.deps.nodes, node, on, this.deps.clock.now());
+    // Lifting the taint is markReady's (any hub); putting it on is the sweep's (the leader, fenced).
+    const api = on ? this.sweepApi : this.deps.api;
+    return setUnreachableTaint(api, this.deps.nodes, node, on, this.deps.clock.now());
   }
 }

@@ -75,20 +75,33 @@ export class EncryptingStore implements Store {
     return this.inner.delete(key, expectedRevision);
   }
 
-  watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void): Promise<() => void> {
-    return this.inner.watch(prefix, fromRevision, (e) => {
-      if (!this.covers(e.key)) return onEvent(e);
-      let out: StoreEvent;
-      try {
-        out = { ...e, value: this.unseal(e.key, e.value) };
-        if (e.prevValue !== undefined) out.prevValue = this.unseal(e.key, e.prevValue);
-      } catch (err) {
-        // Only a key removed from the keyring (or a damaged row) gets here; the message holds no value.
-        this.opts.logger.error({ key: e.key, revision: e.revision, err: errorMessage(err) }, 'dropping a watch event');
-        return;
-      }
-      onEvent(out);
-    });
+  watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (e: StoreEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<() => void> {
+    return this.inner.watch(
+      prefix,
+      fromRevision,
+      (e) => {
+        if (!this.covers(e.key)) return onEvent(e);
+        let out: StoreEvent;
+        try {
+          out = { ...e, value: this.unseal(e.key, e.value) };
+          if (e.prevValue !== undefined) out.prevValue = this.unseal(e.key, e.prevValue);
+        } catch (err) {
+          // Only a key removed from the keyring (or a damaged row) gets here; the message holds no value.
+          this.opts.logger.error(
+            { key: e.key, revision: e.revision, err: errorMessage(err) },
+            'dropping a watch event',
+          );
+          return;
+        }
+        onEvent(out);
+      },
+      onError,
+    );
   }
 
   compactedRevision(): Promise<number> {

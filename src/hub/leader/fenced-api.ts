@@ -41,11 +41,33 @@ export class LeaderTerm {
   }
 }
 
+/** Whether writes are allowed now: a term, or {@link CurrentTerm}. */
+export interface Fence {
+  readonly current: boolean;
+}
+
+/**
+ * The term in force for a loop built once per hub rather than per term (the node lifecycle sweep): no
+ * term until the first `enter`, then the one entered last. Writes fenced by it fail between terms.
+ */
+export class CurrentTerm implements Fence {
+  #term: LeaderTerm | undefined;
+
+  get current(): boolean {
+    return this.#term?.current === true;
+  }
+
+  /** From now on, writes are allowed while `term` is current. */
+  enter(term: LeaderTerm): void {
+    this.#term = term;
+  }
+}
+
 /** `api` with writes refused once `term` has ended. */
 export class FencedObjectAPI implements ObjectAPI {
   constructor(
     private readonly api: ObjectAPI,
-    private readonly term: LeaderTerm,
+    private readonly term: Fence,
   ) {}
 
   /** Throws (as a rejection: the write methods are async) once the term has ended. */

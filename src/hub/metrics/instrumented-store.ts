@@ -41,8 +41,13 @@ export class InstrumentedStore implements Store {
   delete(key: string, expectedRevision?: number): Promise<number> {
     return this.#timed('delete', key, () => this.store.delete(key, expectedRevision));
   }
-  watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void): Promise<() => void> {
-    return this.store.watch(prefix, fromRevision, onEvent);
+  watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (e: StoreEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<() => void> {
+    return this.store.watch(prefix, fromRevision, onEvent, onError);
   }
   compactedRevision(): Promise<number> {
     return this.store.compactedRevision();

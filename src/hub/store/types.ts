@@ -63,8 +63,17 @@ export interface Store {
    * Streams every change under `prefix` with revision > `fromRevision`, in order, then live ones.
    * Throws GoneError if `fromRevision` is older than the retained history.
    * Returns a function that stops the watch.
+   *
+   * A watch that breaks for good after it started (etcd compacted past the point it must resume
+   * from: GoneError) calls `onError` once and delivers nothing more; the caller relists, as a
+   * Kubernetes client does on 410. A store whose watches cannot break (SQLite, in-process) never calls it.
    */
-  watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void): Promise<() => void>;
+  watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (e: StoreEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<() => void>;
   /** Oldest revision still watchable (history before it was compacted). */
   compactedRevision(): Promise<number>;
   close(): Promise<void>;

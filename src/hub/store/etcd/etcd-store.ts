@@ -195,7 +195,12 @@ export class EtcdStore implements Store {
     throw conflict(key, Number(cur.mod_revision), expectedRevision ?? 0);
   }
 
-  async watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void): Promise<() => void> {
+  async watch(
+    prefix: string,
+    fromRevision: number,
+    onEvent: (e: StoreEvent) => void,
+    onError?: (err: Error) => void,
+  ): Promise<() => void> {
     if (this.#conn.closed) throw new ServiceUnavailableError('store is closed');
     if (fromRevision < this.#compacted) throw this.#gone(fromRevision);
     // etcd reports a compacted start revision only later, on the stream; a read at `fromRevision`
@@ -224,6 +229,10 @@ export class EtcdStore implements Store {
       },
       fromRevision,
       onEvent,
+      (err) => {
+        this.#watches.delete(w);
+        onError?.(err);
+      },
     );
     await w.start();
     this.#watches.add(w);

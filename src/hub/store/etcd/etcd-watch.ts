@@ -1,9 +1,14 @@
 /**
  * One store watch on etcd: a Watch stream for one key range, resumed on another member from the last
  * revision delivered when its member goes away, so the consumer sees every revision once, in order.
+ *
+ * When it cannot resume (etcd compacted past the last revision delivered) the watch ends and says so
+ * through `onBroken` (a GoneError), so the consumer relists instead of waiting for events that will
+ * never come. A value that is not JSON (something else wrote under the prefix) is skipped, and logged
+ * once per key: one bad key must not stop the watch, nor the hub.
  */
 import * as grpc from '@grpc/grpc-js';
-import { GoneError, ServiceUnavailableError, type Logger } from '../../../api/index.js';
+import { GoneError, ServiceUnavailableError, errorMessage, type Logger } from '../../../api/index.js';
 import type { StoreEvent } from '../types.js';
 import { grpcDetails, type EtcdConnection } from './connection.js';
 import type { KeyValue, WatchRequest, WatchResponse } from './proto.js';
@@ -23,15 +28,30 @@ export interface EtcdWatchDeps {
 
 type Duplex = grpc.ClientDuplexStream<WatchRequest, WatchResponse>;
 
+/** Keys whose undecodable values were logged already (bounded: past it, nothing more is logged). */
+const MAX_LOGGED_BAD_KEYS = 1000;
+
+/** Marks a value that could not be decoded. */
+const SKIP: unique symbol = Symbol('undecodable');
+
+/** A value under the prefix that is not JSON. */
+class UndecodableValue extends Error {}
+
 function decode(kv: KeyValue | null | undefined): unknown {
   if (!kv || kv.value.length === 0) return undefined;
-  return JSON.parse(kv.value.toString('utf8')) as unknown;
+  try {
+    return JSON.parse(kv.value.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new UndecodableValue(errorMessage(err));
+  }
 }
 
 /** A running watch; `start` resolves once etcd has created it. */
 export class EtcdWatch {
   readonly #deps: EtcdWatchDeps;
   readonly #onEvent: (e: StoreEvent) => void;
+  readonly #onBroken: ((err: Error) => void) | undefined;
+  readonly #badKeys = new Set<string>();
   /** Highest revision delivered: a resumed stream starts after it. */
   #after: number;
   #stream: Duplex | undefined;
@@ -41,10 +61,17 @@ export class EtcdWatch {
   /** Set once etcd has confirmed a stream of this watch. */
   #confirmed = false;
 
-  constructor(deps: EtcdWatchDeps, fromRevision: number, onEvent: (e: StoreEvent) => void) {
+  /** `onBroken`: told once when the watch ends for good after etcd confirmed it. */
+  constructor(
+    deps: EtcdWatchDeps,
+    fromRevision: number,
+    onEvent: (e: StoreEvent) => void,
+    onBroken?: (err: Error) => void,
+  ) {
     this.#deps = deps;
     this.#after = fromRevision;
     this.#onEvent = onEvent;
+    this.#onBroken = onBroken;
   }
 
   /** Opens the stream; resolves when etcd confirms the watch, rejects if the first attempt fails. */
@@ -107,11 +134,12 @@ export class EtcdWatch {
         stream.cancel();
         this.#deps.logger.error(
           { after: this.#after, compacted },
-          'etcd watch cannot resume: its revision was compacted; the watch is stopped',
+          'etcd watch cannot resume: its revision was compacted; the watch is stopped and its consumer relists',
         );
         this.stop();
-        if (!this.#confirmed)
-          onFirstError?.(new GoneError(`too old resource version: ${this.#after} (compacted: ${compacted})`));
+        const gone = new GoneError(`too old resource version: ${this.#after} (compacted: ${compacted})`);
+        if (!this.#confirmed) onFirstError?.(gone);
+        else this.#broken(gone);
         return;
       }
       if (res.canceled) {
@@ -147,16 +175,44 @@ export class EtcdWatch {
     if (revision < this.#after) return;
     this.#after = revision;
     const key = this.#deps.storeKey(kv.key);
-    const prevValue = decode(prev);
+    // A value that is not JSON: a put is skipped; a delete still goes out (the key is gone either way).
+    const prevValue = this.#decodeOrLog(key, revision, prev);
+    const value = type === 'PUT' ? this.#decodeOrLog(key, revision, kv) : undefined;
+    if (type === 'PUT' && value === SKIP) return;
     const e: StoreEvent =
       type === 'PUT'
-        ? { type: 'put', key, value: decode(kv), revision, created: Number(kv.create_revision) === revision }
-        : { type: 'delete', key, value: prevValue ?? null, revision, created: false };
-    if (prevValue !== undefined) e.prevValue = prevValue;
+        ? { type: 'put', key, value, revision, created: Number(kv.create_revision) === revision }
+        : { type: 'delete', key, value: prevValue === SKIP ? null : (prevValue ?? null), revision, created: false };
+    if (prevValue !== undefined && prevValue !== SKIP) e.prevValue = prevValue;
     try {
       this.#onEvent(e);
     } catch (err) {
       this.#deps.logger.error({ err, key, revision }, 'store watcher callback threw');
+    }
+  }
+
+  /** The decoded value, or SKIP (logged once per key) when it is not JSON. */
+  #decodeOrLog(key: string, revision: number, kv: KeyValue | null | undefined): unknown {
+    try {
+      return decode(kv);
+    } catch (err) {
+      if (!(err instanceof UndecodableValue)) throw err;
+      if (!this.#badKeys.has(key) && this.#badKeys.size < MAX_LOGGED_BAD_KEYS) {
+        this.#badKeys.add(key);
+        this.#deps.logger.error(
+          { key, revision, err: err.message },
+          'etcd watch: a value under the prefix is not JSON; skipping it (logged once per key)',
+        );
+      }
+      return SKIP;
+    }
+  }
+
+  #broken(err: Error): void {
+    try {
+      this.#onBroken?.(err);
+    } catch (e) {
+      this.#deps.logger.error({ err: e }, 'store watch error callback threw');
     }
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * The hubs a node knows (`edge-node --server a --server b` or `--server a,b`) and which one it uses now.
+ * Several hubs of one cluster share an etcd and a CA, so any of them serves the node; the node stays on
+ * the one that welcomed it and moves to the next in the list when a dial to it fails or its connection
+ * drops. Everything else that talks to "the hub" (node-certificate renewal, blob downloads) reads
+ * `current` at each request, so it follows the session to whichever hub it is on.
+ */
+
+/** Listener told when the node moves to another hub. */
+export type HubChangeListener = (url: string, previous: string) => void;
+
+/** The node's hub addresses, one of them current. */
+export class HubEndpoints {
+  readonly #urls: readonly string[];
+  #index = 0;
+  /** Hubs that failed in a row since the last welcome (a full round means: every hub is down). */
+  #failedInRow = 0;
+  readonly #listeners = new Set<HubChangeListener>();
+
+  /** `urls` in order of preference (the first is dialed first); duplicates are dropped. */
+  constructor(urls: readonly string[]) {
+    const unique = [...new Set(urls.map((u) => u.trim()).filter((u) => u !== ''))];
+    if (unique.length === 0) throw new Error('at least one hub URL is needed');
+    this.#urls = unique;
+  }
+
+  /** One hub, or a list of them, as a `HubEndpoints` (an existing one is returned as is). */
+  static of(hub: string | readonly string[] | HubEndpoints): HubEndpoints {
+    if (hub instanceof HubEndpoints) return hub;
+    return new HubEndpoints(typeof hub === 'string' ? [hub] : hub);
+  }
+
+  /** Every hub, in the order given. */
+  get all(): readonly string[] {
+    return this.#urls;
+  }
+
+  /** The hub in use (as given: `https://…`, `wss://…`, …). */
+  get current(): string {
+    return this.#urls[this.#index]!;
+  }
+
+  /** The current hub's base URL for REST calls: `http(s)://host:port[/prefix]`, no trailing slash. */
+  get currentBase(): string {
+    return restBase(this.current);
+  }
+
+  /** The current hub welcomed the node: a later failure starts a new round. */
+  succeeded(): void {
+    this.#failedInRow = 0;
+  }
+
+  /**
+   * The current hub failed (a dial that got no welcome, or a connection that dropped): moves to the
+   * next hub. Returns true when every hub has now failed in a row (the caller backs off longer).
+   */
+  failed(): boolean {
+    this.#failedInRow++;
+    if (this.#urls.length > 1) {
+      const previous = this.current;
+      this.#index = (this.#index + 1) % this.#urls.length;
+      for (const l of this.#listeners) l(this.current, previous);
+    }
+    return this.#failedInRow >= this.#urls.length;
+  }
+
+  /** Calls `listener` each time the node moves to another hub; returns a function removing it. */
+  onChange(listener: HubChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+/** A hub URL as a REST base: `ws(s)` becomes `http(s)`, trailing slashes go. */
+export function restBase(url: string): string {
+  return url.replace(/^ws/i, 'http').replace(/\/+$/, '');
+}
