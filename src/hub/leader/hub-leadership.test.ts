@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment, Pod, ReplicaSet } from '../../api/index.js';
-import { typeByKind } from '../../api/index.js';
+import { ConflictError, typeByKind } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { until } from '../../../test/support/cluster.js';
 import { Hub } from '../hub.js';
@@ -106,8 +106,18 @@ describe('hubs on one etcd, one leader for the controllers', () => {
       );
 
       // The new leader reconciles a new change.
-      const dep = await follower.api.get<Deployment>(DEPLOYMENT, 'default', 'ha');
-      await follower.api.update(DEPLOYMENT, { ...dep, spec: { ...dep.spec, replicas: 3 } });
+      // The new leader's Deployment controller may write the status between our get and update: a
+      // conflict then is the API working, so read again and retry, as a client would.
+      await until('the scale to 3 written', async () => {
+        const dep = await follower.api.get<Deployment>(DEPLOYMENT, 'default', 'ha');
+        try {
+          await follower.api.update(DEPLOYMENT, { ...dep, spec: { ...dep.spec, replicas: 3 } });
+          return true;
+        } catch (err) {
+          if (err instanceof ConflictError) return false;
+          throw err;
+        }
+      });
       await until('three pods', async () => (await livePods(follower)).length === 3, 15_000);
       // Nothing was done twice: still one ReplicaSet, exactly three pods.
       const after = await follower.api.list<ReplicaSet>(REPLICA_SET, { namespace: 'default', labelSelector: 'app=ha' });
