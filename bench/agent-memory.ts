@@ -11,7 +11,7 @@
  *   inspector perturbs memory, so it comes last).
  *
  * Run: npm run build && npx tsx bench/agent-memory.ts [--pods 10,50] [--cgroup-mb 256] [--settle-ms 5000]
- *        [--idle-flags '<NODE_OPTIONS>|<VAR=value ...>;…'] [--v8-flags '<NODE_OPTIONS of the cgroup run>']
+ *        [--idle-flags '<node flags>|<VAR=value ...>;…'] [--v8-flags '<node flags of the cgroup run>']
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -41,10 +41,12 @@ const flag = (name: string, dflt: string): string => {
 const POD_COUNTS = flag('pods', '10,50').split(',').map(Number);
 const CGROUP_MB = Number(flag('cgroup-mb', '256'));
 const SETTLE_MS = Number(flag('settle-ms', '5000'));
-/** The V8 flags README "Running on small devices" recommends (NODE_OPTIONS of the agent). */
-const SMALL_DEVICE_FLAGS = flag('v8-flags', '--max-old-space-size=96 --max-semi-space-size=2');
+/** The V8 flags README "Running on small devices" recommends (on node's command line, before the script). */
+const SMALL_DEVICE_FLAGS = flag('v8-flags', '--max-old-space-size=96 --max-semi-space-size=1 --optimize-for-size');
+/** Environment of the small-device run: fewer glibc malloc arenas (each thread would get its own). */
+const SMALL_DEVICE_ENV = flag('env', 'MALLOC_ARENA_MAX=2');
 /**
- * Fresh idle agents, one per entry: `<NODE_OPTIONS>|<VAR=value ...>` (`;`-separated; the first
+ * Fresh idle agents, one per entry: `<node flags>|<VAR=value ...>` (`;`-separated; the first
  * without flags).
  */
 const IDLE_FLAGS = [
@@ -81,8 +83,10 @@ class AgentProc {
     const dataDir = join(cluster.dir, name);
     this.reportDir = join(cluster.dir, `${name}-reports`);
     mkdirSync(this.reportDir, { recursive: true });
+    // V8 flags go on the command line: some (--optimize-for-size) are refused in NODE_OPTIONS.
     const node = [
       process.execPath,
+      ...nodeOptions.split(' ').filter(Boolean),
       join(ROOT, 'bin', 'edge-node.js'),
       '--server',
       cluster.url,
@@ -109,7 +113,7 @@ class AgentProc {
           .filter(Boolean)
           .map((kv) => kv.split('=') as [string, string]),
       ),
-      NODE_OPTIONS: `${nodeOptions} --report-on-signal --report-signal=SIGUSR2 --report-directory=${this.reportDir} --inspect-port=${ADDRESS}:0`,
+      NODE_OPTIONS: `--report-on-signal --report-signal=SIGUSR2 --report-directory=${this.reportDir} --inspect-port=${ADDRESS}:0`,
     };
     // In a cgroup: the shell moves itself in, then becomes the agent (so the agent starts there and
     // its memory budget sees the cgroup's limit from the first line).
@@ -338,7 +342,7 @@ async function main(): Promise<void> {
     if (CGROUP_MB > 0) {
       const n = Math.max(...POD_COUNTS);
       console.log(
-        `in a ${CGROUP_MB} MB memory cgroup, NODE_OPTIONS="${SMALL_DEVICE_FLAGS}", ${SMALL_DEVICE_ARGS.join(' ')}, ${n} pods:`,
+        `in a ${CGROUP_MB} MB memory cgroup, node ${SMALL_DEVICE_FLAGS}, ${SMALL_DEVICE_ENV}, ${SMALL_DEVICE_ARGS.join(' ')}, ${n} pods:`,
       );
       const cg = memoryCgroup(`edgeplane-agent-memory-${process.pid}`, CGROUP_MB * MB);
       try {
