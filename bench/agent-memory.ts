@@ -14,7 +14,7 @@
  *        [--idle-flags '<node flags>|<VAR=value ...>;…'] [--v8-flags '<node flags of the cgroup run>']
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import {
@@ -272,7 +272,7 @@ function memoryCgroup(
       dir,
       peak: () => (existsSync(join(dir, 'memory.peak')) ? Number(readFileSync(join(dir, 'memory.peak'), 'utf8')) : NaN),
       events: () => readFileSync(join(dir, 'memory.events'), 'utf8').replace(/\n/g, ' ').trim(),
-      remove: () => rmSync(dir, { recursive: true, force: true }),
+      remove: () => removeCgroup(dir),
     };
   }
   const path = own.find((l) => /^\d+:memory:/.test(l))!.replace(/^\d+:memory:/, '');
@@ -285,15 +285,17 @@ function memoryCgroup(
     events: () =>
       `failcnt ${readFileSync(join(dir, 'memory.failcnt'), 'utf8').trim()}, ` +
       readFileSync(join(dir, 'memory.oom_control'), 'utf8').replace(/\n/g, ' ').trim(),
-    remove: () => {
-      try {
-        // cgroup v1 directories are removed with rmdir (their files cannot be unlinked).
-        rmSync(dir, { recursive: false, force: true });
-      } catch {
-        /* still busy: left for the next run */
-      }
-    },
+    remove: () => removeCgroup(dir),
   };
+}
+
+/** Removes a cgroup directory (rmdir: its files cannot be unlinked); one still busy is left, with a note. */
+function removeCgroup(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    console.log(`  cgroup ${dir} left in place: ${String(err)}`);
+  }
 }
 
 async function main(): Promise<void> {
