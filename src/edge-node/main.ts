@@ -14,7 +14,6 @@ import { errorMessage, formatBytes } from '../api/index.js';
 import type { Logger, Runtime } from '../api/index.js';
 import { createLogger } from '../platform/index.js';
 import { RegistryClient } from '../distribution/index.js';
-import { createOciRuntime } from '../runtime-oci/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
@@ -228,9 +227,14 @@ async function nodeIdentity(
   }
 }
 
-/** The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns what it finds). */
+/**
+ * The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns
+ * what it finds). Its code (adapters, image unpacking, pod network) is loaded here, only on a node
+ * given `--oci-runtime`: a Wasm-only agent never holds it (issue 20, a lean agent).
+ */
 async function ociRuntime(opts: NodeOptions, logger: Logger, registry: RegistryClient): Promise<Runtime> {
   const oci = opts.oci!;
+  const { createOciRuntime } = await import('../runtime-oci/index.js');
   const arm = process.arch === 'arm' ? (process.config.variables as { arm_version?: string }).arm_version : undefined;
   return createOciRuntime({
     adapter: oci.runtime,

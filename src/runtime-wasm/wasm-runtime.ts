@@ -94,13 +94,18 @@ export class WasmRuntime implements Runtime {
       () => {
         const now = Date.now();
         for (const c of this.#containers.values()) c.pool?.sweep(now, idleMs);
+        // A release refused at the last removal (an executor still busy) is tried again here.
+        if (this.#containers.size === 0) this.#releaseExecutors();
       },
       Math.max(50, Math.min(idleMs / 2, 10_000)),
     );
     this.#sweeper.unref();
   }
 
-  /** Opens the runtime's caches under `deps.dataDir` and starts the shared executors. */
+  /**
+   * Opens the runtime's caches under `deps.dataDir`. The executor threads start with the first
+   * container and end when the last one is removed.
+   */
   static async create(deps: WasmRuntimeDeps): Promise<WasmRuntime> {
     const logger = deps.logger.child({ runtime: 'wasm' });
     const images = await ImageStore.open(
@@ -120,6 +125,8 @@ export class WasmRuntime implements Runtime {
   /** Counters for tests and benchmarks (`sharedExecutors` and `instancesPerExecutor`: the fixed ones). */
   get stats(): {
     sharedExecutors: number;
+    /** Executor worker threads alive now, of every kind (0 while the runtime has no container). */
+    executorThreads: number;
     instancesPerExecutor: number[];
     executorReplacements: number;
     isolatedPods: number;
@@ -133,6 +140,7 @@ export class WasmRuntime implements Runtime {
   } {
     return {
       sharedExecutors: this.#executors.shared.length,
+      executorThreads: this.#executors.threads,
       instancesPerExecutor: this.#executors.shared.map((e) => e.instanceCount),
       executorReplacements: this.#executors.replacements,
       isolatedPods: this.#isolatedPods.size,
@@ -258,6 +266,7 @@ export class WasmRuntime implements Runtime {
     this.#containers.delete(id);
     releaseMounts(c.mounts, this.#mountUsage);
     await c.remove();
+    if (this.#containers.size === 0) this.#releaseExecutors();
   }
 
   /** Live instances of a container (its pool size; 0 for a command or an unknown id). */
@@ -307,6 +316,20 @@ export class WasmRuntime implements Runtime {
     await Promise.all(all.map((id) => this.removeContainer(id)));
     await this.#executors.close();
     this.#listeners.clear();
+  }
+
+  /**
+   * The last container is gone: its executor threads end and the compiled modules are dropped (the
+   * transpiled files stay on disk), so a node with no Wasm pod holds none of it (issue 20).
+   */
+  #releaseExecutors(): void {
+    if (this.#closed || !this.#executors.running) return;
+    this.#executors.release().then(
+      (released) => {
+        if (released) this.#transpiler.dropCompiled();
+      },
+      (err: unknown) => this.#logger.warn({ err: errorMessage(err) }, 'cannot end the idle executors'),
+    );
   }
 
   #get(id: string): WasmContainer {

@@ -18,6 +18,11 @@
  * Pools that must wait for an available executor register with {@link ExecutorPool.whenAvailable};
  * they are called back when one may be (an answer came, a stall ended, an executor started) and on
  * every watchdog tick while they wait.
+ *
+ * Nothing runs before it is needed (issue 20: an idle agent holds no worker, ~20 MB each): the
+ * shared executors and the watchdog start with the first {@link ExecutorPool.pick} or
+ * {@link ExecutorPool.dedicated}, and {@link ExecutorPool.release} ends them all when the runtime
+ * has nothing left on them.
  */
 import { AsyncResource } from 'node:async_hooks';
 import { errorMessage, type Logger } from '../../api/index.js';
@@ -54,7 +59,9 @@ export class ExecutorPool {
   readonly #maxShared: number;
   readonly #overflowIdleMs: number;
   readonly #outgoing: OutgoingDispatch | undefined;
-  readonly #watchdog: StallWatchdog;
+  /** Running while executors are (see {@link ExecutorPool.release}). */
+  #watchdog: StallWatchdog | undefined;
+  readonly #size: number;
   /**
    * Workers are started in this scope, never in the caller's: a worker started while the node's
    * handler delivers a call would otherwise carry that call's depth (outgoing-dispatch.ts) into
@@ -81,11 +88,46 @@ export class ExecutorPool {
     this.#logger = opts.logger;
     this.#outgoing = opts.outgoing;
     const size = Math.max(1, opts.size ?? Executor.defaultCount());
+    this.#size = size;
     this.#maxShared = Math.max(size, opts.maxShared ?? 4 * size);
     this.#overflowIdleMs = opts.overflowIdleMs ?? 10_000;
     this.reserve = Math.min(Math.max(2, size), this.#maxShared - 1);
-    for (let i = 0; i < size; i++) this.#shared.push(this.#start(false, (gone, loss) => this.#replace(gone, loss)));
     this.stallMs = opts.stallMs ?? 100;
+  }
+
+  /** Executor worker threads alive now: shared, overflow and dedicated. */
+  get threads(): number {
+    let n = 0;
+    for (const e of [...this.#all(), ...this.#dedicated]) if (e.alive) n++;
+    return n;
+  }
+
+  /** Whether executor threads (or the watchdog) run now: false before the first use and after {@link release}. */
+  get running(): boolean {
+    return this.#watchdog !== undefined;
+  }
+
+  /**
+   * Ends every executor when none holds an instance or has work pending and no dedicated one runs
+   * (the runtime calls it when its last container is removed); the next {@link pick} or
+   * {@link dedicated} starts them again. Returns whether it did.
+   */
+  async release(): Promise<boolean> {
+    if (!this.#watchdog || this.#dedicated.size > 0 || this.#waiters.size > 0) return false;
+    const all = this.#all().slice();
+    if (all.some((e) => e.alive && (e.instanceCount > 0 || e.busy))) return false;
+    this.#watchdog.stop();
+    this.#watchdog = undefined;
+    this.#shared.length = 0;
+    this.#overflow.length = 0;
+    this.#logger.debug({ executors: all.length }, 'no wasm container left: executor threads ended');
+    await Promise.all(all.map((e) => e.terminate('no wasm container left')));
+    return true;
+  }
+
+  /** Starts the shared executors and the watchdog if they do not run (first use, or after a release). */
+  #ensureRunning(): void {
+    if (this.#closed || this.#watchdog) return;
     this.#watchdog = new StallWatchdog({
       stallMs: this.stallMs,
       logger: this.#logger,
@@ -94,6 +136,9 @@ export class ExecutorPool {
       onRecovered: () => this.#notify(),
       onTick: (now) => this.#tick(now),
     });
+    for (let i = 0; i < this.#size; i++) {
+      this.#shared.push(this.#start(false, (gone, loss) => this.#replace(gone, loss)));
+    }
   }
 
   /** The fixed shared executors (live ones; overflow ones not included). */
@@ -156,6 +201,7 @@ export class ExecutorPool {
    * so one pod's instances spread over the cores.
    */
   pick(load: (e: Executor) => number = () => 0): Executor {
+    this.#ensureRunning();
     let best: Executor | undefined;
     let bestKey = Infinity;
     for (const e of this.#all()) {
@@ -205,6 +251,7 @@ export class ExecutorPool {
    * priority, and at the lowest while stalled.
    */
   dedicated(isolated = false): Executor {
+    this.#ensureRunning();
     const e = this.#start(true, (gone) => {
       this.#dedicated.delete(gone);
       this.#isolated.delete(gone);
@@ -220,7 +267,8 @@ export class ExecutorPool {
   /** Terminates every executor. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#watchdog.stop();
+    this.#watchdog?.stop();
+    this.#watchdog = undefined;
     this.#waiters.clear();
     const all = [...this.#shared, ...this.#overflow, ...this.#dedicated];
     this.#shared.length = 0;

@@ -141,6 +141,14 @@ export class TranspileCache {
     return p;
   }
 
+  /**
+   * Forgets the compiled modules (the runtime has no container left: nothing holds them). The
+   * transpiled files stay on disk and are compiled again by the next container using them.
+   */
+  dropCompiled(): void {
+    this.#limited.clear();
+  }
+
   async #compileLimited(component: TranspiledComponent, key: string, pages: number): Promise<CompiledModules> {
     const started = performance.now();
     const modules: Record<string, CoreModule> = {};

@@ -35,8 +35,8 @@ describe('instance pools', () => {
 
   it('spread one container over the shared executors', async () => {
     const { runtime: rt, logs } = await runtime({ executors: 2, maxInstances: 4 });
-    expect(rt.stats.sharedExecutors).toBe(2);
     const cfg = await run(rt, containerConfig(await rt.pullImage(suite.refs['hello-c']), suite.dir));
+    expect(rt.stats.sharedExecutors).toBe(2);
     await Promise.all(Array.from({ length: 16 }, () => send(rt, cfg.id)));
     await until('four instances', () => rt.instanceCount(cfg.id) === 4);
     expect(rt.stats.instancesPerExecutor).toEqual([2, 2]);
