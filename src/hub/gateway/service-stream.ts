@@ -8,9 +8,9 @@
  *   encoded once and sent, the same buffers, to every node concerned. Changes are coalesced over
  *   `coalesceMs`.
  * - State, not queues: per node the stream keeps which revision of each Service it holds and which
- *   Services it is behind on (`service-peers.ts`; the acknowledgement windows in `service-acks.ts`). The fan-out (`service-pump.ts`) serves nodes in short turns, skips a
- *   node whose socket is full, and when it comes back to it sends what brings it from the revision it
- *   holds to the newest: the changes since (when the topic's history still has them and they are
+ *   Services it is behind on (`service-peers.ts`; the acknowledgement windows: `service-acks.ts`).
+ *   The fan-out (`service-pump.ts`) serves nodes in short turns, skips a node whose socket is full,
+ *   and when it comes back to it sends what brings it from the revision it holds to the newest: the changes since (when the topic's history still has them and they are
  *   cheaper) or the whole route. A slow node costs the hub a set of keys, never a backlog of frames.
  * - Level-triggered safety: every Service carries the stream revision of its last change; a patch
  *   names the revision it applies to, so a node that missed one asks for a `resync` (a whole set).
