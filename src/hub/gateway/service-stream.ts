@@ -6,7 +6,8 @@
  * - Encoded once: a change of one Service becomes a `ServiceTopic` whose frames (the endpoints patch
  *   of a readiness flip, a few hundred bytes; or the whole route, in parts of bounded size) are
  *   encoded once and sent, the same buffers, to every node concerned. Changes are coalesced over
- *   `coalesceMs`.
+ *   `coalesceMs`, except a Service's first ready endpoint: it is sent at once, since requests held
+ *   for a Service woken from zero wait for nothing else.
  * - State, not queues: per node the stream keeps which revision of each Service it holds and which
  *   Services it is behind on (`service-peers.ts`; the acknowledgement windows: `service-acks.ts`).
  *   The fan-out (`service-pump.ts`) serves nodes in short turns, skips a node whose socket is full,
@@ -55,6 +56,8 @@ export interface ServiceStreamDeps extends RouteSources {
   logger: Logger;
   /** How long changes are gathered before they are sent (default 50 ms). */
   coalesceMs?: number;
+  /** Starts the coalescing timer and returns its cancel (default `setTimeout`; tests drive it by hand). */
+  after?: (ms: number, fn: () => void) => () => void;
   /** Endpoints per frame (default `SERVICE_CHUNK_ENDPOINTS`). */
   chunkEndpoints?: number;
   /** Bounds of the fan-out (tests shrink them). */
@@ -83,7 +86,8 @@ export class ServiceStream {
   readonly #peers: ServicePeers;
   /** Per node and fleet-wide, bytes the fan-out sent that no pong has acknowledged yet. */
   readonly #acks: AckWindows;
-  #timer: NodeJS.Timeout | undefined;
+  /** Cancels the pending coalescing timer. */
+  #timer: (() => void) | undefined;
   /** The protocol-1 `serviceSync` of the current set (invalidated on change). */
   #legacy: Buffer | undefined;
 
@@ -108,10 +112,12 @@ export class ServiceStream {
     return this.#pump.waiting;
   }
 
-  /** A Service or its Endpoints changed. */
+  /** A Service or its Endpoints changed: sent after the coalescing window, or at once if it is its first ready endpoint. */
   serviceChanged(namespace: string, name: string): void {
-    this.#dirty.add(keyOf(namespace, name));
-    this.#schedule();
+    const key = keyOf(namespace, name);
+    this.#dirty.add(key);
+    if (this.#firstReady(key, namespace, name)) this.flush();
+    else this.#schedule();
   }
 
   /** Something every Service of `namespace` may read changed (their scale-from-zero flag). */
@@ -194,7 +200,7 @@ export class ServiceStream {
 
   /** Brings the topics up to date and marks the nodes they concern (called by the coalescing timer; a welcome flushes first). */
   flush(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timer = undefined;
     if (this.#dirty.size === 0) return;
     const keys = [...this.#dirty];
@@ -209,14 +215,26 @@ export class ServiceStream {
 
   /** Stops the coalescing timer and the fan-out. */
   stop(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timer = undefined;
     this.#pump.stop();
   }
 
   #schedule(): void {
     if (this.#timer) return;
-    this.#timer = setTimeout(() => this.flush(), this.deps.coalesceMs ?? 50);
+    this.#timer = (this.deps.after ?? startTimer)(this.deps.coalesceMs ?? 50, () => this.flush());
+  }
+
+  /**
+   * Whether the Endpoints of a Service whose nodes hold no ready endpoint now list one. Nodes may be
+   * holding its requests (a wake from zero): waiting out the coalescing window would add its length
+   * to every such request.
+   */
+  #firstReady(key: string, namespace: string, name: string): boolean {
+    const topic = this.#topics.get(key);
+    if (!topic || topic.route.endpoints.some((e) => e.ready)) return false;
+    const subsets = this.deps.endpoints.get(namespace, name)?.subsets ?? [];
+    return subsets.some((s) => (s.addresses?.length ?? 0) > 0);
   }
 
   /** Brings one Service's topic up to date and marks the nodes it concerns; false when nothing changed. */
@@ -389,4 +407,10 @@ function sameSpec(a: ServiceTopic, b: ServiceTopic['route']): boolean {
     a.route.scaleFromZero === b.scaleFromZero &&
     jsonEqual(a.route.ports, b.ports)
   );
+}
+
+/** The default coalescing timer. */
+function startTimer(ms: number, fn: () => void): () => void {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
 }
