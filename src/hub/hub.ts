@@ -56,7 +56,7 @@ import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
 import {
   DEFAULT_LEADER_ELECTION,
-  FencedObjectAPI,
+  fenceObjectAPI,
   HubPresence,
   LeaderElector,
   LeaderMetrics,
@@ -297,7 +297,7 @@ export class Hub {
     const terms = new LeadershipTerms({
       logger: leaderLog,
       startTerm: (term) => {
-        const fenced = new FencedObjectAPI(api, term);
+        const fenced = fenceObjectAPI(api, term);
         const loops = leaderControllers({
           ...controllerDeps,
           api: fenced,

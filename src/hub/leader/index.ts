@@ -7,7 +7,7 @@ export {
   type LeaderElectorOptions,
   type LeaderLock,
 } from './leader-elector.js';
-export { FencedObjectAPI, LeaderTerm, NotLeaderError } from './fenced-api.js';
+export { LeaderTerm, NotLeaderError, fenceObjectAPI } from './fenced-api.js';
 export { LeadershipTerms, type LeadershipTermsOptions, type TermLoops } from './leader-terms.js';
 export { termInformer } from './term-informers.js';
 export { HubPresence, PRESENCE_PREFIX, type HubPresenceOptions } from './hub-presence.js';
