@@ -24,6 +24,7 @@ import {
   NodeStreamOutput,
 } from './wire-stream.js';
 import { HubRevokedKeys } from './wire-trust.js';
+import { NodeImageList, NodeImages } from './wire-images.js';
 import { NAME_MAX, Name, Str } from './wire-shapes.js';
 import { HttpRouting } from './wire-routes.js';
 
@@ -34,11 +35,12 @@ import { HttpRouting } from './wire-routes.js';
  * `metricsRequest`/`metricsResult`) and the revoked node keys of `wire-trust.ts` (`revokedKeys`).
  * Version 4 adds the interactive command streams of `wire-stream.ts` (`streamOpen` … `streamExit`).
  * Version 5 adds port-forward streams (`portOpen` in `wire-stream.ts`).
+ * Version 6 adds the node's image list after `hello` (`images` in `wire-images.ts`).
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -54,8 +56,6 @@ export const MAX_NODE_FRAME_BYTES = 4 * 1024 * 1024;
 export const MAX_HUB_FRAME_BYTES = 32 * 1024 * 1024;
 /** Values a frame from the hub may hold (a node's frames get the codec's default, 2048). */
 export const MAX_HUB_FRAME_VALUES = 4_000_000;
-/** Image references a node lists in its hello (Kubernetes reports 50 by default). */
-export const MAX_NODE_IMAGES = 256;
 /** Pods in one `podStatus`/`podGone` frame the node sends: about 100 values each, inside 2048. */
 export const MAX_STATUS_PODS_PER_FRAME = 10;
 /** Pods a node's desired set may hold (`podSync`, all its parts together). */
@@ -99,7 +99,7 @@ export const NodeInfo = z.strictObject({
   kernelVersion: Str.optional(),
   osImage: Str.optional(),
   /** Image references cached on the node. */
-  images: z.array(z.string().max(1024)).max(MAX_NODE_IMAGES).optional(),
+  images: NodeImageList.optional(),
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
 
@@ -227,6 +227,7 @@ export const NodeToHub = z.discriminatedUnion('type', [
   NodeUsage,
   NodeServiceWake,
   NodeMetricsResult,
+  NodeImages,
   NodeStreamOutput,
   NodeStreamAck,
   NodeStreamExit,

@@ -19,7 +19,8 @@ import { LogService } from './logs/log-service.js';
 import { NodeStreams } from './streams/index.js';
 import { NodeMetrics } from './metrics/index.js';
 import { ServiceMesh } from './mesh/index.js';
-import { buildNodeInfo, detectCapacity } from './node-info.js';
+import { ImageReport } from './image-report.js';
+import { buildNodeInfo, detectCapacity, listNodeImages } from './node-info.js';
 import { podRefOf } from './pods/pod-ref.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
@@ -41,6 +42,8 @@ export class Agent {
   private readonly session: HubSession;
   private readonly config: NodeConfig;
   private readonly metrics: NodeMetrics;
+  /** Keeps the hub's copy of this node's image list current (the scheduler's ImageLocality). */
+  private readonly images: ImageReport;
   private started = false;
   /** Pods from local state, held until the hub answers or cannot be reached. */
   private readonly localPods: LocalPodsGate;
@@ -53,6 +56,11 @@ export class Agent {
     this.config = config;
     const logger = deps.logger;
     const capacity = detectCapacity(deps.capacity);
+    this.images = new ImageReport({
+      list: () => listNodeImages(deps.runtimes),
+      send: (f) => this.session.send(f),
+      logger: logger.child({ component: 'images' }),
+    });
     this.session = new HubSession({
       hubUrl: deps.hubUrl,
       ...(deps.token !== undefined ? { token: deps.token } : {}),
@@ -60,15 +68,18 @@ export class Agent {
       ...(deps.hubTls ? { tls: deps.hubTls } : {}),
       logger: logger.child({ component: 'hub-session' }),
       backoff: deps.backoff?.session,
-      nodeInfo: () =>
-        buildNodeInfo({
+      nodeInfo: () => {
+        const info = buildNodeInfo({
           name: deps.nodeName,
           labels: deps.labels,
           address: deps.address,
           meshPort: mesh.meshPort,
           runtimes: deps.runtimes,
           capacity,
-        }),
+        });
+        this.images.offered(info.images ?? []);
+        return info;
+      },
       onMessage: (msg) => this.onHubMessage(msg),
       onEvent: (ev) => this.onSessionEvent(ev),
     });
@@ -89,7 +100,12 @@ export class Agent {
       ...(deps.volumeCheckMs !== undefined ? { volumeCheckMs: deps.volumeCheckMs } : {}),
       backoff: deps.backoff?.restart,
       statusBatchMs: deps.backoff?.statusBatchMs,
-      reportStatus: (pods) => this.session.send({ type: 'podStatus', pods }),
+      // A status change follows every pull and every container created (its component transpiled):
+      // the image list may have changed too (checked, coalesced, sent only if it did).
+      reportStatus: (pods) => {
+        this.images.changed();
+        return this.session.send({ type: 'podStatus', pods });
+      },
       reportGone: (pods) => void this.session.send({ type: 'podGone', pods }),
       // Cut to the wire's caps: a message can quote a registry or a runtime, and an oversized frame is refused.
       reportEvent: (pod, eventType, reason, message) =>
@@ -191,6 +207,7 @@ export class Agent {
     const pods = await this.state.loadPods();
     this.localPods.hold(pods);
     await this.metrics.start();
+    this.images.start();
     this.session.start();
   }
 
@@ -217,6 +234,7 @@ export class Agent {
     this.logs.stop();
     this.streams.cancelAll();
     await this.metrics.stop();
+    this.images.stop();
     await this.session.stop();
     await this.workers.stop();
     await this.mesh.stop();
@@ -230,9 +248,13 @@ export class Agent {
   }
 
   private onSessionEvent(ev: SessionEvent): void {
-    if (ev.type === 'connected') this.metrics.connected(ev.welcome.protocol);
+    if (ev.type === 'connected') {
+      this.metrics.connected(ev.welcome.protocol);
+      this.images.connected(ev.welcome.protocol);
+    }
     if (ev.type === 'disconnected') {
       this.metrics.disconnected();
+      this.images.disconnected();
       this.logs.cancelAll();
       this.streams.cancelAll();
       this.config.resetSync();

@@ -1,7 +1,7 @@
 /** What the node tells the hub about itself in `hello`. */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { formatBytes } from '../api/index.js';
+import { MAX_NODE_IMAGES, formatBytes } from '../api/index.js';
 import type { NodeInfo, Runtime } from '../api/index.js';
 
 /** Node capacity as quantities (defaults: all CPUs, total memory, 110 pods as the kubelet). */
@@ -71,7 +71,7 @@ export function buildNodeInfo(args: {
   runtimes: readonly Runtime[];
   capacity: NodeCapacity;
 }): NodeInfo {
-  const images = [...new Set(args.runtimes.flatMap((r) => safeList(r)))];
+  const images = listNodeImages(args.runtimes);
   const info: NodeInfo = {
     name: args.name,
     labels: args.labels,
@@ -88,6 +88,14 @@ export function buildNodeInfo(args: {
   const image = osImage();
   if (image !== undefined) info.osImage = image;
   return info;
+}
+
+/**
+ * The images the node's runtimes hold, each reference once, at most `MAX_NODE_IMAGES` (the hub takes a
+ * bounded list; the first ones are as good a hint for scheduling as any).
+ */
+export function listNodeImages(runtimes: readonly Runtime[]): string[] {
+  return [...new Set(runtimes.flatMap((r) => safeList(r)))].slice(0, MAX_NODE_IMAGES);
 }
 
 function safeList(r: Runtime): string[] {

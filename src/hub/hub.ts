@@ -5,12 +5,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Clock, Logger, Token } from '../api/index.js';
-import { TOKEN_GROUP, nodeReadyStatus, systemClock } from '../api/index.js';
+import { TOKEN_GROUP, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
 import {
@@ -25,14 +23,8 @@ import {
 } from './auth/index.js';
 import { BlobStore } from './blobs/index.js';
 import type { ZoneEvictionOptions } from './controllers/index.js';
-import {
-  clusterInformers,
-  hubHousekeeping,
-  leaderControllers,
-  nodeLifecycle,
-  termInformers,
-  type Runner,
-} from './hub-controllers.js';
+import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
+import { HubLeadership, leadershipPlan } from './hub-leadership.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { PodStreamUpgrades } from './server/streams/index.js';
 import {
@@ -43,28 +35,11 @@ import {
   RevokedNodeKeys,
 } from './identity/index.js';
 import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
-import {
-  HubMetrics,
-  InstrumentedStore,
-  LoopWatchdog,
-  NodeMetricsFrames,
-  UsageStore,
-  observeControllers,
-} from './metrics/index.js';
+import { HubMetrics, InstrumentedStore, LoopWatchdog, NodeMetricsFrames, UsageStore } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
-import {
-  DEFAULT_LEADER_ELECTION,
-  CurrentTerm,
-  FencedObjectAPI,
-  HubPresence,
-  LeaderElector,
-  LeaderMetrics,
-  LeadershipTerms,
-  invalidTimings,
-  type LeaderElectionTimings,
-} from './leader/index.js';
+import { CurrentTerm, fenceObjectAPI, type LeaderElectionTimings } from './leader/index.js';
 import { EtcdStore, type EtcdTlsFiles, type Store } from './store/index.js';
 import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
 import { HubTls, writeAdminKubeconfig, writeJoinTokenFile, type HubTlsOptions } from './tls/index.js';
@@ -150,34 +125,6 @@ export type HubStoreOptions =
       keyPrefix?: string;
     };
 
-/** How this hub takes part in running the control loops. */
-interface Leadership {
-  /** This hub's identity in the election (hostname and a random suffix). */
-  identity: string;
-  /** Undefined without election: the hub leads from start to stop. */
-  elector: LeaderElector | undefined;
-  terms: LeadershipTerms;
-  /** Publishes the nodes connected here for the leader (several hubs on etcd only). */
-  presence: HubPresence | undefined;
-}
-
-/** The hub's identity in the election: hostname and a random suffix, as kube-controller-manager's. */
-function electionIdentity(): string {
-  return `${hostname()}_${randomBytes(4).toString('hex')}`;
-}
-
-/** `/readyz?verbose`: Kubernetes' `[+]check ok` lines, with who runs the controllers. */
-function readyzText(elector: LeaderElector | undefined, terms: LeadershipTerms, identity: string): string {
-  const role = terms.leading ? 'leader' : 'follower';
-  const leader = elector ? (elector.holder ?? '(none)') : identity;
-  return [
-    '[+]ping ok',
-    `[+]leader-election ok (this hub: ${identity}, ${role}; leader: ${leader})`,
-    'readyz check passed',
-    '',
-  ].join('\n');
-}
-
 export class Hub {
   private server: Server | HttpsServer | undefined;
   private stopped = false;
@@ -191,7 +138,7 @@ export class Hub {
     private readonly gateway: NodeGateway,
     /** Loops every hub runs for itself (leader or not). */
     private readonly runners: Runner[],
-    private readonly leadership: Leadership,
+    private readonly leadership: HubLeadership,
     private readonly app: ReturnType<typeof createApiApp>,
     private readonly lock: DataDirLock,
     /** The hub's TLS (CA, serving certificate); undefined with `insecureHttp`. */
@@ -219,12 +166,7 @@ export class Hub {
   static async #create(options: HubOptions, lock: DataDirLock): Promise<Hub> {
     const { dataDir, logger } = options;
     const clock = options.clock ?? systemClock;
-    const etcd = options.store?.kind === 'etcd';
-    const election = { ...DEFAULT_LEADER_ELECTION, ...options.leaderElection };
-    const elect = options.leaderElection?.enabled ?? etcd;
-    if (elect && !etcd) throw new Error('leader election needs the etcd store (--store etcd): a SQLite hub is alone');
-    const invalid = elect ? invalidTimings(election) : undefined;
-    if (invalid !== undefined) throw new Error(`leader election: ${invalid}`);
+    const election = leadershipPlan(options.leaderElection, options.store?.kind === 'etcd');
     // Secrets are encrypted at rest: only the wrapper below the registry sees ciphertext.
     const keyring = await loadHubKeyring(dataDir, options.encryptionKeyFile, logger.child({ component: 'encryption' }));
     // Created first: the store's writes, the queues and the gateway report to it (its gauges read lazily).
@@ -288,69 +230,19 @@ export class Hub {
     const nodeMetrics = new NodeMetricsFrames({ usage, services, clock, logger: log('metrics') });
     const controllerDeps = { api, informers: cluster, events, blobs, clock, log, options, usage };
     const sweepTerm = new CurrentTerm(); // the lifecycle sweep writes only while this hub leads (issue 19)
-    const lifecycle = nodeLifecycle({ ...controllerDeps, sweepApi: new FencedObjectAPI(api, sweepTerm) });
+    const lifecycle = nodeLifecycle({ ...controllerDeps, sweepApi: fenceObjectAPI(api, sweepTerm) });
     const runners = hubHousekeeping(controllerDeps);
-    const identity = electionIdentity();
-    const leaderMetrics = new LeaderMetrics(metrics.registry);
-    leaderMetrics.init();
-    // One term per leadership: its controllers write through a fence that closes the moment the term
-    // ends and see the shared informers through handlers that go quiet then (src/hub/leader).
-    const leaderLog = log('leader');
-    const terms = new LeadershipTerms({
-      logger: leaderLog,
-      startTerm: (term) => {
-        const fenced = new FencedObjectAPI(api, term);
-        const loops = leaderControllers({
-          ...controllerDeps,
-          api: fenced,
-          informers: termInformers(cluster, term),
-          events: new EventRecorder({ api: fenced, clock, logger, component: 'edge-hub' }),
-        });
-        observeControllers(loops, metrics.controlPlane);
-        leaderMetrics.leading();
-        for (const r of loops) r.start();
-        sweepTerm.enter(term);
-        lifecycle.start();
-        return { stop: () => Promise.all([lifecycle.stop(), ...loops.map((r) => r.stop())]) };
-      },
+    const leadership = new HubLeadership({
+      plan: election,
+      etcd: etcdStore,
+      store,
+      controllers: controllerDeps,
+      lifecycle,
+      sweepTerm,
+      metrics,
+      logger,
+      connectedNodes: () => gateway.connectedNodes(),
     });
-    const elector =
-      elect && etcdStore
-        ? new LeaderElector({
-            lock: etcdStore.leaderLock('edgeplane-hub', identity, election.leaseDurationSeconds),
-            identity,
-            ...election,
-            logger: leaderLog,
-            onStartedLeading: () => terms.lead(),
-            onStoppedLeading: () => {
-              // Fence first: nothing this hub's controllers do from now on reaches the store.
-              terms.follow();
-              leaderMetrics.following();
-            },
-            onNewLeader: (holder) => leaderLog.info({ leader: holder ?? '(none)', self: identity }, 'leader observed'),
-          })
-        : undefined;
-    if (etcdStore)
-      // A node turned Ready has just said hello to some hub (its markReady): a sign of life for this
-      // hub's lifecycle controller too, before that hub's next presence record says so.
-      nodes.addHandler({
-        onUpdate: (old, cur) => {
-          if (nodeReadyStatus(old) !== 'True' && nodeReadyStatus(cur) === 'True')
-            lifecycle.heartbeat(cur.metadata.name ?? '');
-        },
-      });
-    const presence = etcdStore
-      ? new HubPresence({
-          store,
-          identity,
-          periodMs: election.retryPeriodSeconds * 1000,
-          leaseMs: 3 * election.retryPeriodSeconds * 1000,
-          localNodes: () => gateway.connectedNodes(),
-          onAlive: (node) => lifecycle.heartbeat(node),
-          onGone: (node) => lifecycle.disconnected(node),
-          logger: log('presence'),
-        })
-      : undefined;
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
     const nodeCertificates = tls && {
@@ -425,7 +317,7 @@ export class Hub {
       nodeMetrics: nodeMetrics.proxy,
       caBundlePem: tls?.servingCaPem,
       // Who leads: the lock is a raw etcd key, no API object, so it is shown here, in the log and /metrics.
-      readyzVerbose: () => readyzText(elector, terms, identity),
+      readyzVerbose: () => leadership.readyzText(),
       ...(nodeCertificates ? { nodeCertificates } : {}),
     });
     const streams = new PodStreamUpgrades({
@@ -435,32 +327,14 @@ export class Hub {
       logs: gateway,
       logger: log('streams'),
     });
-    return new Hub(
-      options,
-      store,
-      api,
-      auth,
-      informers,
-      gateway,
-      runners,
-      { identity, elector, terms, presence },
-      app,
-      lock,
-      tls,
-      streams,
-    );
+    return new Hub(options, store, api, auth, informers, gateway, runners, leadership, app, lock, tls, streams);
   }
 
   /** Syncs the caches, starts the controllers, and listens. Resolves with the bound address. */
   async start(): Promise<{ host: string; port: number; url: string }> {
     await this.informers.start();
     for (const r of this.runners) r.start();
-    const { elector, terms, presence, identity } = this.leadership;
-    presence?.start();
-    if (elector) {
-      this.options.logger.info({ identity }, 'leader election: candidate for running the controllers');
-      elector.start();
-    } else terms.lead();
+    this.leadership.start();
     const tls = this.tls;
     const server = tls
       ? (createAdaptorServer({
@@ -490,7 +364,7 @@ export class Hub {
 
   /** True while this hub runs the scheduler and controllers. */
   get isLeader(): boolean {
-    return this.leadership.terms.leading;
+    return this.leadership.leading;
   }
 
   /** This hub's identity in the leader election. */
@@ -500,7 +374,7 @@ export class Hub {
 
   /** The leader this hub last saw (itself while leading; undefined without election or before it knows). */
   get leader(): string | undefined {
-    return this.leadership.elector ? this.leadership.elector.holder : this.leadership.identity;
+    return this.leadership.leader;
   }
 
   /** Paths of the files the hub writes for its clients. */
@@ -528,8 +402,7 @@ export class Hub {
     this.stopped = true;
     // A leader hands over first (its lease released: another hub takes over at once); controllers drain
     // (a hub without election: their queued reconciles still reach the store), then the caches stop.
-    await this.leadership.elector?.stop();
-    await this.leadership.terms.stop({ drain: this.leadership.elector === undefined });
+    await this.leadership.stepDown();
     await Promise.all(this.runners.map((r) => r.stop()));
     await this.leadership.presence?.stop();
     this.informers.stop();

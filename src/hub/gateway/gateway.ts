@@ -124,6 +124,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     this.reports = new NodeReports({
       api: deps.api,
       pods: deps.pods,
+      nodes: deps.nodes,
       lifecycle: deps.lifecycle,
       events: deps.events,
       clock: deps.clock,

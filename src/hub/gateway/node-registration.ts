@@ -4,6 +4,7 @@ import { NotFoundError, typeByKind } from '../../api/index.js';
 import { jsonEqual } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
+import { statusImages } from './node-images.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 
@@ -39,7 +40,7 @@ export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: 
       containerRuntimeVersion: info.runtimes.join(','),
     },
     runtimeHandlers: info.runtimes.map((name) => ({ name })),
-    images: (info.images ?? []).map((ref) => ({ names: [ref] })),
+    images: statusImages(info.images ?? []),
   };
   const labels = { ...info.labels, ...wellKnownLabels(info) };
   let existing: Node | undefined;

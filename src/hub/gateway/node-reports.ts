@@ -1,16 +1,19 @@
 /**
  * What an admitted node reports over its session: heartbeats, requests for a Service resync, pod statuses and pods it has let go
  * (written to the store in chunks, so one node's big batch does not hold up the others), log chunks
- * and exec results (handed to the pending requests), metrics frames (to the metrics intake), errors, and Events about its own pods
+ * and exec results (handed to the pending requests), metrics frames (to the metrics intake), its image
+ * list (to its own Node's status, `node-images.ts`), errors, and Events about its own pods
  * (rate-limited per node, recorded as the node's).
  */
-import type { Clock, Logger, NodeToHub, Pod } from '../../api/index.js';
+import type { Clock, Logger, Node, NodeToHub, Pod } from '../../api/index.js';
+import { IMAGES_PROTOCOL_VERSION } from '../../api/index.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import type { NodeMetricsFrames } from '../metrics/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { NodeEventLimiter, type NodeEventRate } from './event-limiter.js';
+import { NodeImages } from './node-images.js';
 import type { PodRequests } from './pod-requests.js';
 import { PodWriter } from './pod-writer.js';
 import type { NodeSession } from './session.js';
@@ -33,6 +36,7 @@ async function inChunks<T>(items: readonly T[], fn: (item: T) => Promise<void>):
 export interface NodeReportsDeps {
   api: ObjectAPI;
   pods: Informer<Pod>;
+  nodes: Informer<Node>;
   lifecycle: NodeLifecycleController;
   events: EventRecorder;
   clock: Clock;
@@ -52,6 +56,7 @@ export type NodeReport = Exclude<NodeToHub, { type: 'hello' }>;
 export class NodeReports {
   readonly #podWriter: PodWriter;
   readonly #eventLimiter: NodeEventLimiter;
+  readonly #images: NodeImages;
   readonly #recorders = new Map<string, EventRecorder>();
   /** When each node was last sent a resync, and a deferred one pending. */
   readonly #resyncs = new Map<string, { at: number; timer?: NodeJS.Timeout }>();
@@ -59,6 +64,7 @@ export class NodeReports {
   constructor(private readonly deps: NodeReportsDeps) {
     this.#podWriter = new PodWriter(deps.api, deps.pods);
     this.#eventLimiter = new NodeEventLimiter(deps.logger, deps.nodeEventRate, () => deps.clock.now());
+    this.#images = new NodeImages({ api: deps.api, nodes: deps.nodes, logger: deps.logger });
   }
 
   /** Handles one report of `node` (the session's admitted name). */
@@ -92,6 +98,13 @@ export class NodeReports {
       case 'error':
         this.deps.logger.warn({ node, message: msg.message }, 'node reported an error');
         return;
+      case 'images':
+        if (session.protocol < IMAGES_PROTOCOL_VERSION)
+          return session.violation(
+            `"images" is a protocol ${IMAGES_PROTOCOL_VERSION} frame; this session speaks protocol ${session.protocol}`,
+          );
+        // The session's own Node only: the frame names none.
+        return this.#images.report(node, msg.images);
       case 'usage':
       case 'serviceWake':
       case 'metricsResult':

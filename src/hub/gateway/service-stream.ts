@@ -6,11 +6,12 @@
  * - Encoded once: a change of one Service becomes a `ServiceTopic` whose frames (the endpoints patch
  *   of a readiness flip, a few hundred bytes; or the whole route, in parts of bounded size) are
  *   encoded once and sent, the same buffers, to every node concerned. Changes are coalesced over
- *   `coalesceMs`.
+ *   `coalesceMs`, except a Service's first ready endpoint: it is sent at once, since requests held
+ *   for a Service woken from zero wait for nothing else.
  * - State, not queues: per node the stream keeps which revision of each Service it holds and which
- *   Services it is behind on. The fan-out (`service-pump.ts`) serves nodes in short turns, skips a
- *   node whose socket is full, and when it comes back to it sends what brings it from the revision it
- *   holds to the newest: the changes since (when the topic's history still has them and they are
+ *   Services it is behind on (`service-peers.ts`; the acknowledgement windows: `service-acks.ts`).
+ *   The fan-out (`service-pump.ts`) serves nodes in short turns, skips a node whose socket is full,
+ *   and when it comes back to it sends what brings it from the revision it holds to the newest: the changes since (when the topic's history still has them and they are
  *   cheaper) or the whole route. A slow node costs the hub a set of keys, never a backlog of frames.
  * - Level-triggered safety: every Service carries the stream revision of its last change; a patch
  *   names the revision it applies to, so a node that missed one asks for a `resync` (a whole set).
@@ -27,6 +28,8 @@ import { jsonEqual } from '../reconcile/index.js';
 import type { InterestChange, NodeInterest } from './node-interest.js';
 import { serviceRoute, zoneOf, type RouteSources } from './routes.js';
 import { SERVICE_CHUNK_ENDPOINTS, assembleServiceSet, encodeRemovedDelta } from './service-frames.js';
+import { AckWindows } from './service-acks.js';
+import { ServicePeers, addTo, removeFrom, type Peer } from './service-peers.js';
 import { DEFAULT_PUMP_LIMITS, ServicePump, type ServeResult, type ServicePumpLimits } from './service-pump.js';
 import { ServiceTopic } from './service-topic.js';
 import type { StreamRouting } from './route-table.js';
@@ -54,6 +57,8 @@ export interface ServiceStreamDeps extends RouteSources {
   logger: Logger;
   /** How long changes are gathered before they are sent (default 50 ms). */
   coalesceMs?: number;
+  /** Starts the coalescing timer and returns its cancel (default `setTimeout`; tests drive it by hand). */
+  after?: (ms: number, fn: () => void) => () => void;
   /** Endpoints per frame (default `SERVICE_CHUNK_ENDPOINTS`). */
   chunkEndpoints?: number;
   /** Bounds of the fan-out (tests shrink them). */
@@ -62,24 +67,7 @@ export interface ServiceStreamDeps extends RouteSources {
   routing?: StreamRouting;
 }
 
-/** What the stream keeps per protocol-2 node: revisions held, routes under way, Services it is behind on. */
-interface Peer {
-  held: Map<string, number>;
-  /** Whole routes being sent in parts: the revision and the next part. */
-  sending: Map<string, { rev: number; next: number }>;
-  dirty: Set<string>;
-}
-
 const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
-
-/** How long an acknowledgement (a pong) is waited for before the bytes count as delivered anyway. */
-const ACK_TIMEOUT_MS = 10_000;
-
-/** Bytes sent to one node not yet acknowledged, and whether a ping covering them is out. */
-interface Unacked {
-  bytes: number;
-  pinging: boolean;
-}
 
 /** Which Services each node holds, and the frames that keep them current. */
 export class ServiceStream {
@@ -97,17 +85,14 @@ export class ServiceStream {
   readonly #wide = new Set<string>();
   /** node name → keys of Services with an endpoint there (its address, mesh port and zone are in them). */
   readonly #byEndpointNode = new Map<string, Set<string>>();
-  /** Protocol-2 nodes sent their set, and key → nodes holding (or being sent) it. */
-  readonly #peers = new Map<string, Peer>();
-  readonly #holders = new Map<string, Set<string>>();
-  /** Protocol-1 nodes owed the current `serviceSync`. */
-  readonly #legacyOwed = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #pump: ServicePump;
+  /** What each node holds and is owed. */
+  readonly #peers: ServicePeers;
   /** Per node and fleet-wide, bytes the fan-out sent that no pong has acknowledged yet. */
-  readonly #unacked = new Map<string, Unacked>();
-  #inflight = 0;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #acks: AckWindows;
+  /** Cancels the pending coalescing timer. */
+  #timer: (() => void) | undefined;
   /** The protocol-1 `serviceSync` of the current set (invalidated on change). */
   #legacy: Buffer | undefined;
 
@@ -118,6 +103,8 @@ export class ServiceStream {
       { ...DEFAULT_PUMP_LIMITS, ...deps.pump },
       (node, err) => deps.logger.warn({ node, err: errorMessage(err) }, 'could not send a node its Services'),
     );
+    this.#peers = new ServicePeers(this.#pump);
+    this.#acks = new AckWindows(this.#pump);
   }
 
   /** The stream's current revision. */
@@ -130,10 +117,12 @@ export class ServiceStream {
     return this.#pump.waiting;
   }
 
-  /** A Service or its Endpoints changed. */
+  /** A Service or its Endpoints changed: sent after the coalescing window, or at once if it is its first ready endpoint. */
   serviceChanged(namespace: string, name: string): void {
-    this.#dirty.add(keyOf(namespace, name));
-    this.#schedule();
+    const key = keyOf(namespace, name);
+    this.#dirty.add(key);
+    if (this.#firstReady(key, namespace, name)) this.flush();
+    else this.#schedule();
   }
 
   /** Something every Service of `namespace` may read changed (their scale-from-zero flag). */
@@ -177,15 +166,14 @@ export class ServiceStream {
     this.flush();
     this.disconnected(node);
     if (session.protocol < 2) return session.sendFrame(this.#legacyFrame());
-    const peer: Peer = { held: new Map(), sending: new Map(), dirty: new Set() };
-    this.#peers.set(node, peer);
+    const peer = this.#peers.add(node);
     const from = resume?.epoch === this.epoch && resume.revision <= this.#revision ? resume.revision : undefined;
     const entries: Buffer[] = [];
     const keep: Array<ServiceKey & { rev: number }> = [];
     for (const key of this.#wantedBy(node)) {
       const topic = this.#topics.get(key);
       if (!topic) continue;
-      this.#hold(node, key);
+      this.#peers.hold(node, key);
       const had = from === undefined ? undefined : topic.revAsOf(from);
       if (had !== undefined && (had === topic.rev || topic.chainFrom(had))) {
         // Kept at the revision it had; the changes since follow (the node checks it holds that revision).
@@ -211,19 +199,13 @@ export class ServiceStream {
 
   /** The node's session closed: it holds nothing the stream must keep current. */
   disconnected(node: string): void {
-    const peer = this.#peers.get(node);
-    if (peer) for (const key of [...peer.held.keys(), ...peer.sending.keys()]) this.#release(node, key);
-    this.#peers.delete(node);
-    this.#legacyOwed.delete(node);
-    this.#pump.forget(node);
-    const unacked = this.#unacked.get(node);
-    if (unacked) this.#inflight -= unacked.bytes;
-    this.#unacked.delete(node);
+    for (const key of this.#peers.forget(node)) this.#tombstones.delete(key);
+    this.#acks.forget(node);
   }
 
   /** Brings the topics up to date and marks the nodes they concern (called by the coalescing timer; a welcome flushes first). */
   flush(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timer = undefined;
     if (this.#dirty.size === 0) return;
     const keys = [...this.#dirty];
@@ -233,22 +215,31 @@ export class ServiceStream {
     if (!changed) return;
     this.#legacy = undefined;
     for (const s of this.deps.sessions())
-      if (s.protocol < 2 && s.nodeName !== undefined) {
-        this.#legacyOwed.add(s.nodeName);
-        this.#pump.wake(s.nodeName);
-      }
+      if (s.protocol < 2 && s.nodeName !== undefined) this.#peers.oweLegacy(s.nodeName);
   }
 
   /** Stops the coalescing timer and the fan-out. */
   stop(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timer = undefined;
     this.#pump.stop();
   }
 
   #schedule(): void {
     if (this.#timer) return;
-    this.#timer = setTimeout(() => this.flush(), this.deps.coalesceMs ?? 50);
+    this.#timer = (this.deps.after ?? startTimer)(this.deps.coalesceMs ?? 50, () => this.flush());
+  }
+
+  /**
+   * Whether the Endpoints of a Service whose nodes hold no ready endpoint now list one. Nodes may be
+   * holding its requests (a wake from zero): waiting out the coalescing window would add its length
+   * to every such request.
+   */
+  #firstReady(key: string, namespace: string, name: string): boolean {
+    const topic = this.#topics.get(key);
+    if (!topic || topic.route.endpoints.some((e) => e.ready)) return false;
+    const subsets = this.deps.endpoints.get(namespace, name)?.subsets ?? [];
+    return subsets.some((s) => (s.addresses?.length ?? 0) > 0);
   }
 
   /** Brings one Service's topic up to date and marks the nodes it concerns; false when nothing changed. */
@@ -267,8 +258,8 @@ export class ServiceStream {
       if (!old) return false;
       this.#unindex(old);
       this.#topics.delete(key);
-      if (this.#holders.has(key)) this.#tombstones.set(key, encodeRemovedDelta(old, this.#next()));
-      this.#owe(this.#holders.get(key) ?? [], key);
+      if (this.#peers.isHeld(key)) this.#tombstones.set(key, encodeRemovedDelta(old, this.#next()));
+      this.#peers.owe(this.#peers.holdersOf(key), key);
       return true;
     }
     const route = svc ? (routing?.decorate(serviceRoute(svc, this.deps)) ?? serviceRoute(svc, this.deps)) : extra!;
@@ -289,22 +280,12 @@ export class ServiceStream {
     this.#index(key, topic);
     // Holders get the change (or a removal, if they no longer need it: a NodePort turned ClusterIP);
     // nodes that need a new or reshaped Service and do not hold it get it whole.
-    this.#owe(this.#holders.get(key) ?? [], key);
+    this.#peers.owe(this.#peers.holdersOf(key), key);
     if (!old || !sameSpec(old, route) || widened) {
-      const nodes = topic.nodePort || wide ? this.#peers.keys() : this.deps.interest.nodesFor(namespace);
-      this.#owe(nodes, key);
+      const nodes = topic.nodePort || wide ? this.#peers.nodes() : this.deps.interest.nodesFor(namespace);
+      this.#peers.owe(nodes, key);
     }
     return true;
-  }
-
-  /** `key` changed for these nodes: each is served in a coming turn of the fan-out. */
-  #owe(nodes: Iterable<string>, key: string): void {
-    for (const node of nodes) {
-      const peer = this.#peers.get(node);
-      if (!peer) continue;
-      peer.dirty.add(key);
-      this.#pump.wake(node);
-    }
   }
 
   /** One turn of the fan-out for one node: what it is owed, up to `budget` bytes. */
@@ -313,13 +294,13 @@ export class ServiceStream {
     if (!session) return 'done';
     const high = this.#pump.limits.highWaterBytes;
     // Full: the socket holds too much, or the window (the node's, or the fleet's) is spent until a pong.
-    const full = (): boolean => session.bufferedAmount > high || this.#room(node) <= 0;
-    if (this.#legacyOwed.has(node)) {
+    const full = (): boolean => session.bufferedAmount > high || this.#acks.room(node) <= 0;
+    if (this.#peers.owesLegacy(node)) {
       if (full()) return 'blocked';
-      this.#legacyOwed.delete(node);
+      this.#peers.paidLegacy(node);
       const frame = this.#legacyFrame();
       session.sendFrame(frame);
-      this.#sent(node, session, frame.byteLength);
+      this.#acks.sent(node, session, frame.byteLength);
     }
     const peer = this.#peers.get(node);
     if (!peer) return 'done';
@@ -327,44 +308,13 @@ export class ServiceStream {
     for (const key of peer.dirty) {
       if (full()) return 'blocked';
       if (left <= 0) return 'more';
-      const r = this.#bring(node, peer, session, key, Math.min(left, this.#room(node)), false);
+      const r = this.#bring(node, peer, session, key, Math.min(left, this.#acks.room(node)), false);
       left -= r.bytes;
-      this.#sent(node, session, r.bytes);
+      this.#acks.sent(node, session, r.bytes);
       if (!r.done) return full() ? 'blocked' : 'more';
       peer.dirty.delete(key);
     }
     return 'done';
-  }
-
-  /** Bytes the windows still allow to `node`. */
-  #room(node: string): number {
-    const { windowBytes, fleetWindowBytes } = this.#pump.limits;
-    return Math.min(windowBytes - (this.#unacked.get(node)?.bytes ?? 0), fleetWindowBytes - this.#inflight);
-  }
-
-  /** Counts bytes sent to `node` against the windows, and pings it to learn when it has read them. */
-  #sent(node: string, session: StreamSession, bytes: number): void {
-    if (bytes === 0 || !session.probe) return;
-    let u = this.#unacked.get(node);
-    if (!u) this.#unacked.set(node, (u = { bytes: 0, pinging: false }));
-    u.bytes += bytes;
-    this.#inflight += bytes;
-    if (!u.pinging) this.#ping(node, session, u);
-  }
-
-  #ping(node: string, session: StreamSession, u: Unacked): void {
-    u.pinging = true;
-    const covered = u.bytes; // what was sent before this ping: its pong acknowledges that much
-    void session.probe!(ACK_TIMEOUT_MS).then(() => {
-      // No pong in time counts as delivered too: a dead node is dropped by the session's liveness check.
-      if (this.#unacked.get(node) !== u) return;
-      u.bytes -= covered;
-      this.#inflight -= covered;
-      u.pinging = false;
-      if (u.bytes > 0) this.#ping(node, session, u);
-      this.#pump.wake(node);
-      this.#pump.nudge();
-    });
   }
 
   /**
@@ -403,7 +353,7 @@ export class ServiceStream {
         peer.held.set(key, topic.rev);
         return { bytes, done: true };
       }
-      this.#hold(node, key);
+      this.#peers.hold(node, key);
       peer.held.delete(key);
       peer.sending.set(key, (cursor = { rev: topic.rev, next: 0 }));
     }
@@ -435,16 +385,9 @@ export class ServiceStream {
     for (const e of topic.route.endpoints) removeFrom(this.#byEndpointNode, e.nodeName, key);
   }
 
-  #hold(node: string, key: string): void {
-    addTo(this.#holders, key, node);
-  }
-
+  /** `node` no longer holds `key`; a deleted Service's removal frame goes once no node holds it. */
   #release(node: string, key: string): void {
-    const peer = this.#peers.get(node);
-    peer?.held.delete(key);
-    peer?.sending.delete(key);
-    removeFrom(this.#holders, key, node);
-    if (!this.#holders.has(key)) this.#tombstones.delete(key);
+    if (this.#peers.release(node, key)) this.#tombstones.delete(key);
   }
 
   #wants(node: string, topic: ServiceTopic): boolean {
@@ -481,14 +424,8 @@ function sameSpec(a: ServiceTopic, b: ServiceTopic['route']): boolean {
   );
 }
 
-function addTo(index: Map<string, Set<string>>, key: string, value: string): void {
-  let set = index.get(key);
-  if (!set) index.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function removeFrom(index: Map<string, Set<string>>, key: string, value: string): void {
-  const set = index.get(key);
-  set?.delete(value);
-  if (set?.size === 0) index.delete(key);
+/** The default coalescing timer. */
+function startTimer(ms: number, fn: () => void): () => void {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
 }

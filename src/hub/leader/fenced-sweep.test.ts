@@ -1,6 +1,6 @@
 /**
  * The node lifecycle controller is built once per hub, but its sweep writes only while the hub leads:
- * through a `FencedObjectAPI` over `CurrentTerm`, no write once its term ended (a tick in flight when
+ * through `fenceObjectAPI` over `CurrentTerm`, no write once its term ended (a tick in flight when
  * leadership is lost writes nothing), while `markReady` (any hub, on a node's hello) is not fenced.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { InformerFactory } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
-import { CurrentTerm, FencedObjectAPI, LeaderTerm, NotLeaderError } from './fenced-api.js';
+import { CurrentTerm, LeaderTerm, NotLeaderError, fenceObjectAPI } from './fenced-api.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 
@@ -64,7 +64,7 @@ describe('the node lifecycle sweep under a leadership fence', () => {
     const refused: string[] = [];
     const lifecycle = new NodeLifecycleController({
       api,
-      sweepApi: new FencedObjectAPI(api, term),
+      sweepApi: fenceObjectAPI(api, term),
       nodes,
       pods,
       events: new EventRecorder({ api, clock, logger: silentLogger(), component: 'test' }),

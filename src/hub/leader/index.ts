@@ -7,7 +7,7 @@ export {
   type LeaderElectorOptions,
   type LeaderLock,
 } from './leader-elector.js';
-export { CurrentTerm, FencedObjectAPI, LeaderTerm, NotLeaderError, type Fence } from './fenced-api.js';
+export { CurrentTerm, LeaderTerm, NotLeaderError, fenceObjectAPI, type Fence } from './fenced-api.js';
 export { LeadershipTerms, type LeadershipTermsOptions, type TermLoops } from './leader-terms.js';
 export { termInformer } from './term-informers.js';
 export { HubPresence, PRESENCE_PREFIX, type HubPresenceOptions } from './hub-presence.js';

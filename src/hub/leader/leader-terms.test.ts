@@ -14,7 +14,7 @@ import { until } from '../../../test/support/cluster.js';
 import { InformerFactory } from '../informers/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
-import { FencedObjectAPI, LeaderTerm, NotLeaderError } from './fenced-api.js';
+import { LeaderTerm, NotLeaderError, fenceObjectAPI } from './fenced-api.js';
 import { LeadershipTerms } from './leader-terms.js';
 import { termInformer } from './term-informers.js';
 
@@ -42,7 +42,7 @@ afterEach(async () => {
 describe('a leadership term', () => {
   it('writes through the fence while current, and not one write after it ended', async () => {
     const term = new LeaderTerm();
-    const fenced = new FencedObjectAPI(api, term);
+    const fenced = fenceObjectAPI(api, term);
     const made = await fenced.create<ConfigMap>(CONFIG_MAP, cm('during'));
     term.end();
     await expect(fenced.create(CONFIG_MAP, cm('after'))).rejects.toBeInstanceOf(NotLeaderError);
