@@ -102,6 +102,9 @@ class AgentProc {
       dataDir,
       '--max-pods',
       '200',
+      // The "every pod deleted" stage measures what a node gives back: end the executors with the last pod.
+      '--wasm-idle-release',
+      '0',
       ...extraArgs,
     ];
     const env = {

@@ -57,6 +57,11 @@ export function nodeCommand(env: NodeJS.ProcessEnv, version: string, write: (s: 
       '128Mi',
     )
     .option(
+      '--wasm-idle-release <duration>',
+      'how long the Wasm executor threads and compiled modules stay after the last Wasm pod goes, so a scale from zero finds them warm (0: at once, for the smallest devices)',
+      '5m',
+    )
+    .option(
       '--wasm-memory-budget <quantity>',
       "total linear memory of all Wasm instances on this node; a pod that would exceed it waits (WasmMemoryBudgetExceeded) (default: half of physical memory, or of the agent's cgroup limit)",
     )

@@ -39,6 +39,8 @@ describe('edge-node flags', () => {
       '64Mi',
       '--wasm-memory-budget',
       '1Gi',
+      '--wasm-idle-release',
+      '30s',
       '--max-request-body-bytes',
       '1Mi',
       '--max-concurrent-requests',
@@ -68,7 +70,7 @@ describe('edge-node flags', () => {
       capacity: { cpu: '500m', memory: '1Gi', pods: '20' },
       logLevel: 'debug',
       requestTimeoutMs: 15_000,
-      wasm: { defaultMemoryLimitBytes: 64 * 2 ** 20, memoryBudgetBytes: 2 ** 30 },
+      wasm: { defaultMemoryLimitBytes: 64 * 2 ** 20, memoryBudgetBytes: 2 ** 30, idleReleaseMs: 30_000 },
       listeners: { maxRequestBodyBytes: 2 ** 20, maxConcurrentRequests: 64 },
       containerLogs: { maxBytes: 2 ** 20, maxFiles: 3 },
       metrics: { intervalMs: 2000, bindAddress: { host: '0.0.0.0', port: 9100 } },
@@ -117,7 +119,7 @@ describe('edge-node flags', () => {
       address: '127.0.0.1',
       meshPort: 10250,
       capacity: { pods: '110' },
-      wasm: { defaultMemoryLimitBytes: 128 * 2 ** 20 },
+      wasm: { defaultMemoryLimitBytes: 128 * 2 ** 20, idleReleaseMs: 300_000 },
     });
     expect(o.listeners).toEqual({ maxRequestBodyBytes: 16 * 2 ** 20, maxConcurrentRequests: 1024 });
     expect(o.containerLogs).toEqual({ maxBytes: 10 * 2 ** 20, maxFiles: 5 });
@@ -142,6 +144,7 @@ describe('edge-node flags', () => {
       ['--server', 'http://h', '--wasm-memory-budget', 'Infinity'],
       /--wasm-memory-budget: "Infinity" is not a memory quantity/,
     ],
+    [['--server', 'http://h', '--wasm-idle-release', 'soon'], /--wasm-idle-release: "soon" is not a duration/],
     [
       ['--server', 'http://h', '--wasm-default-memory-limit', '1Ki'],
       /--wasm-default-memory-limit: "1Ki" is not a memory quantity of at least 64Ki/,

@@ -70,7 +70,7 @@ export interface NodeOptions {
    * (`--wasm-default-memory-limit`) and the node's total (`--wasm-memory-budget`; undefined: the
    * runtime's default, half of physical memory or of the agent's cgroup limit).
    */
-  wasm: { defaultMemoryLimitBytes: number; memoryBudgetBytes?: number };
+  wasm: { defaultMemoryLimitBytes: number; memoryBudgetBytes?: number; idleReleaseMs?: number };
   /** The OCI container runtime (`--oci-runtime`); undefined with `none`: the node offers Wasm only. */
   oci?: OciNodeOptions;
   /**
@@ -233,14 +233,18 @@ function parseWasmMemory(o: Record<string, string | undefined>): NodeOptions['wa
     return memoryBytes(v);
   };
   const defaultMemoryLimitBytes = bytes('--wasm-default-memory-limit', o.wasmDefaultMemoryLimit ?? '128Mi');
-  if (o.wasmMemoryBudget === undefined) return { defaultMemoryLimitBytes };
+  const idle = o.wasmIdleRelease === undefined ? undefined : parseDurationSeconds(o.wasmIdleRelease);
+  if (o.wasmIdleRelease !== undefined && (idle === undefined || idle < 0))
+    throw new OptionsError(`--wasm-idle-release: "${o.wasmIdleRelease}" is not a duration (e.g. 5m, 30s, 0)`);
+  const release = idle === undefined ? {} : { idleReleaseMs: Math.round(idle * 1000) };
+  if (o.wasmMemoryBudget === undefined) return { defaultMemoryLimitBytes, ...release };
   const memoryBudgetBytes = bytes('--wasm-memory-budget', o.wasmMemoryBudget);
   if (memoryBudgetBytes < defaultMemoryLimitBytes) {
     throw new OptionsError(
       `--wasm-memory-budget (${o.wasmMemoryBudget}) is below --wasm-default-memory-limit: no Wasm pod without a memory limit could start`,
     );
   }
-  return { defaultMemoryLimitBytes, memoryBudgetBytes };
+  return { defaultMemoryLimitBytes, memoryBudgetBytes, ...release };
 }
 
 /** Parses `k=v,k2=v2` into labels, validating keys and values as Kubernetes does. */

@@ -89,6 +89,7 @@ async function main(argv: string[]): Promise<void> {
     containerLogs: opts.containerLogs,
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
+    ...(opts.wasm.idleReleaseMs !== undefined ? { executorIdleReleaseMs: opts.wasm.idleReleaseMs } : {}),
     // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
     fetchBlob: hubBlobFetcher({
       hubBase,

@@ -19,7 +19,7 @@ const podOf = (body: string): string => (JSON.parse(body) as { pod: string }).po
 
 describe('executor threads', () => {
   it('start with the first container, end with the last, and start again for the next', async () => {
-    const { runtime: rt, logs } = await suite.start('data', { executors: 2 });
+    const { runtime: rt, logs } = await suite.start('data', { executors: 2, executorIdleReleaseMs: 0 });
     const image = await rt.pullImage(suite.refs['hello-c']);
     expect(rt.stats.executorThreads).toBe(0);
     expect(rt.stats.sharedExecutors).toBe(0);
@@ -50,5 +50,27 @@ describe('executor threads', () => {
     expect(podOf(text(await send(rt, c.id)))).toBe('c');
     await rt.removeContainer(c.id);
     await until('the executor threads to end again', () => rt.stats.executorThreads === 0);
+  });
+
+  it('outlive the last container by the idle grace, so a scale from zero finds them warm', async () => {
+    const { runtime: rt, logs } = await suite.start('grace', { executors: 2, executorIdleReleaseMs: 60_000 });
+    const image = await rt.pullImage(suite.refs['hello-c']);
+    const a = await run(rt, containerConfig(image, suite.dir, { env: { POD_NAME: 'a' } }));
+    await rt.removeContainer(a.id);
+    expect(logs.some((l) => l.includes('executor threads kept warm'))).toBe(true);
+    // Back from zero within the grace: the same threads serve it, none ended or started.
+    const b = await run(rt, containerConfig(image, suite.dir, { env: { POD_NAME: 'b' } }));
+    expect(rt.stats.executorThreads).toBe(2);
+    expect(podOf(text(await send(rt, b.id)))).toBe('b');
+    expect(logs.some((l) => l.includes('executor threads ended'))).toBe(false);
+    await rt.removeContainer(b.id);
+  });
+
+  it('end once the grace has passed with no container', async () => {
+    const { runtime: rt } = await suite.start('short-grace', { executors: 2, executorIdleReleaseMs: 300 });
+    const image = await rt.pullImage(suite.refs['hello-c']);
+    const a = await run(rt, containerConfig(image, suite.dir, { env: { POD_NAME: 'a' } }));
+    await rt.removeContainer(a.id);
+    await until('the executor threads to end after the grace', () => rt.stats.executorThreads === 0);
   });
 });

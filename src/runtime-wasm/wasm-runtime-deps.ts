@@ -52,6 +52,12 @@ export interface WasmRuntimeDeps {
   /** An overflow executor with nothing to do this long is retired (default 10 s). */
   overflowIdleMs?: number;
   /**
+   * How long the executor threads and compiled modules are kept once the last container is gone
+   * (default 5 min: DEFAULT_EXECUTOR_IDLE_RELEASE_MS). A scale from zero within it finds them warm; 0
+   * ends them with the last container, for the smallest devices.
+   */
+  executorIdleReleaseMs?: number;
+  /**
    * Linear-memory limit of an instance of a container without `resources.limits.memory` (default
    * 128 MiB: DEFAULT_MEMORY_LIMIT_BYTES): no guest runs unbounded.
    */

@@ -43,6 +43,8 @@ import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 export type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** How long executors and compiled modules outlive the last container by default (`--wasm-idle-release`). */
+export const DEFAULT_EXECUTOR_IDLE_RELEASE_MS = 5 * 60_000;
 
 /** The Wasm component runtime. Create with {@link WasmRuntime.create}. */
 export class WasmRuntime implements Runtime {
@@ -64,6 +66,9 @@ export class WasmRuntime implements Runtime {
   /** Byte counters of size-limited writable mounts, shared by the containers mounting them. */
   readonly #mountUsage = new MountUsage();
   readonly #logRotation: CriLogRotation | undefined;
+  readonly #idleReleaseMs: number;
+  /** When the last container went (ms since the epoch), while there is none. */
+  #emptySince: number | undefined;
   #closed = false;
 
   private constructor(images: ImageStore, transpiler: TranspileCache, logger: Logger, deps: WasmRuntimeDeps) {
@@ -90,14 +95,15 @@ export class WasmRuntime implements Runtime {
       instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000,
     };
     const idleMs = deps.instanceIdleMs ?? 30_000;
+    this.#idleReleaseMs = Math.max(0, deps.executorIdleReleaseMs ?? DEFAULT_EXECUTOR_IDLE_RELEASE_MS);
     this.#sweeper = setInterval(
       () => {
         const now = Date.now();
         for (const c of this.#containers.values()) c.pool?.sweep(now, idleMs);
-        // A release refused at the last removal (an executor still busy) is tried again here.
+        // The idle grace's end, or a release refused at the last removal (an executor still busy).
         if (this.#containers.size === 0) this.#releaseExecutors();
       },
-      Math.max(50, Math.min(idleMs / 2, 10_000)),
+      Math.max(50, Math.min(idleMs / 2, this.#idleReleaseMs > 0 ? this.#idleReleaseMs / 2 : Infinity, 10_000)),
     );
     this.#sweeper.unref();
   }
@@ -221,6 +227,7 @@ export class WasmRuntime implements Runtime {
       await log.close();
       throw err;
     }
+    this.#emptySince = undefined;
     this.#containers.set(
       config.id,
       new WasmContainer({
@@ -266,7 +273,12 @@ export class WasmRuntime implements Runtime {
     this.#containers.delete(id);
     releaseMounts(c.mounts, this.#mountUsage);
     await c.remove();
-    if (this.#containers.size === 0) this.#releaseExecutors();
+    if (this.#containers.size === 0) {
+      this.#emptySince ??= Date.now();
+      if (this.#idleReleaseMs > 0 && this.#executors.running)
+        this.#logger.debug({ keepMs: this.#idleReleaseMs }, 'no wasm container left: executor threads kept warm');
+      this.#releaseExecutors();
+    }
   }
 
   /** Live instances of a container (its pool size; 0 for a command or an unknown id). */
@@ -319,11 +331,19 @@ export class WasmRuntime implements Runtime {
   }
 
   /**
-   * The last container is gone: its executor threads end and the compiled modules are dropped (the
-   * transpiled files stay on disk), so a node with no Wasm pod holds none of it (issue 20).
+   * The last container is gone: once the idle grace has passed with none, its executor threads end
+   * and the compiled modules are dropped (the transpiled files stay on disk), so a node with no Wasm
+   * pod holds none of it (issue 20). The grace keeps a scale from zero warm: a thread start and a
+   * compile would otherwise add ~100-250 ms to every cold start (bench/hpa.ts, cold).
    */
   #releaseExecutors(): void {
     if (this.#closed || !this.#executors.running) return;
+    if (this.#containers.size > 0) {
+      this.#emptySince = undefined;
+      return;
+    }
+    this.#emptySince ??= Date.now();
+    if (Date.now() - this.#emptySince < this.#idleReleaseMs) return;
     this.#executors.release().then(
       (released) => {
         if (released) this.#transpiler.dropCompiled();
