@@ -8,6 +8,7 @@
  * is retried only while none of it was consumed; a body the client got wrong (too large, cut short)
  * or that the node cannot hold ends the request without counting against the endpoint.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { errorMessage } from '../../../api/index.js';
 import type { Deliverer } from '../delivery/deliverer.js';
 import { UpstreamUnreachableError } from '../delivery/upstream-error.js';
@@ -73,7 +74,12 @@ export type BalanceResult =
 /** What one pass over a route's endpoints ended with; `tried`: the pod uids it could not reach. */
 type Tried =
   | Exclude<BalanceResult, { kind: 'no-endpoints' } | { kind: 'unreachable' }>
-  | { kind: 'unreachable'; failures: string[]; tried: string[] };
+  | { kind: 'unreachable'; failures: string[]; tried: string[]; behind: string[] };
+
+/** Failures kept in a 503's text: a request retried while held may collect many. */
+const MAX_FAILURES_SHOWN = 6;
+/** Pauses before an endpoint whose node's Service table was behind is tried again (doubling to the last). */
+const BEHIND_RETRY_MS = [10, 20, 40, 80, 160, 320];
 
 /** Delivers requests for Service ports to balanced endpoints. */
 export class ServiceBalancer {
@@ -127,15 +133,43 @@ export class ServiceBalancer {
       route = held.route;
     }
     const first = await this.tryEndpoints(route, req, sink, opts);
-    // Every endpoint it named was gone or down: at zero that is a route not yet told its pods went
-    // (the scale-down and the request crossed). Hold it as if none were ready, for another endpoint.
     if (first.kind !== 'unreachable') return first;
-    const unreachable: BalanceResult = { kind: 'unreachable', failures: first.failures };
-    if (!hold || sink.gone || !req.body.replayable) return unreachable;
-    const held = await hold.wait(route, new Set(first.tried));
-    if (held.kind !== 'ready') return unreachable;
-    const again = await this.tryEndpoints(held.route, req, sink, opts, new Set(first.tried));
-    return again.kind === 'unreachable' ? { kind: 'unreachable', failures: [...first.failures, ...again.failures] } : again; // prettier-ignore
+    if (!hold || sink.gone || !req.body.replayable) return { kind: 'unreachable', failures: first.failures };
+    return this.retryHeld(hold, route, req, sink, opts, first);
+  }
+
+  /**
+   * Every endpoint the route named failed: at zero that is a route not yet told its pods went (the
+   * scale-down and the request crossed), so the request is held as if none were ready, for another
+   * endpoint. An endpoint whose node answered `not-endpoint` is not gone: that node's Service table is
+   * behind this one's (both are sent the same change, a moment apart), so it is tried again after a
+   * short pause rather than skipped. All within the hold's timeout.
+   */
+  private async retryHeld(
+    hold: ServiceHold,
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+    first: Extract<Tried, { kind: 'unreachable' }>,
+  ): Promise<BalanceResult> {
+    const deadline = performance.now() + hold.timeoutMs;
+    const gone = new Set(first.tried.filter((uid) => !first.behind.includes(uid)));
+    let failures = first.failures;
+    let behind = first.behind.length;
+    for (let round = 0; ; round++) {
+      if (behind > 0) await delay(BEHIND_RETRY_MS[Math.min(round, BEHIND_RETRY_MS.length - 1)] ?? 0);
+      if (sink.gone) return { kind: 'cancelled' };
+      const held = await hold.wait(route, gone);
+      if (held.kind !== 'ready') return { kind: 'unreachable', failures: failures.slice(-MAX_FAILURES_SHOWN) };
+      const again = await this.tryEndpoints(held.route, req, sink, opts, gone);
+      if (again.kind !== 'unreachable') return again;
+      failures = [...failures, ...again.failures];
+      for (const uid of again.tried) if (!again.behind.includes(uid)) gone.add(uid);
+      behind = again.behind.length;
+      if (!req.body.replayable || performance.now() >= deadline)
+        return { kind: 'unreachable', failures: failures.slice(-MAX_FAILURES_SHOWN) };
+    }
   }
 
   /** Delivers to the route's ready endpoints (not `skip`: pod uids), trying the next on a connection failure. */
@@ -151,6 +185,8 @@ export class ServiceBalancer {
     const candidates = skip ? route.ready.filter((e) => !skip.has(e.pod.uid)) : route.ready;
     const downNodes = new Set<string>();
     const failures: string[] = [];
+    /** Pods (uids) whose node said they are not its Service endpoints yet. */
+    const behind: string[] = [];
     for (let attempt = 0; attempt < (this.deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS); attempt++) {
       if (sink.gone) return { kind: 'cancelled' };
       const untried = tried.size === 0 ? candidates : candidates.filter((e) => !tried.has(e));
@@ -175,11 +211,12 @@ export class ServiceBalancer {
         if (sink.gone) return { kind: 'cancelled' };
         if (!unreachable || sink.started) return { kind: 'failed', error: err, endpoint: ep };
         if (err.nodeUnreachable) downNodes.add(ep.nodeName);
+        if (err.code === 'not-endpoint') behind.push(ep.pod.uid);
         failures.push(`${ep.pod.namespace}/${ep.pod.name}@${ep.nodeName}: ${errorMessage(err)}`);
         if (!req.body.replayable) break; // part of the body went to the failed attempt: it cannot be resent
       }
     }
-    return { kind: 'unreachable', failures, tried: [...tried].map((e) => e.pod.uid) };
+    return { kind: 'unreachable', failures, tried: [...tried].map((e) => e.pod.uid), behind };
   }
 
   private async attempt(

@@ -17,6 +17,7 @@ import { ServiceBalancer, type BalanceResult } from './service-balancer.js';
 import { ServiceHold } from './service-hold.js';
 import type { ServicePortRoute } from './service-table.js';
 import { heldText } from './balance-answer.js';
+import { MESH_ERROR_HEADER } from '../protocol.js';
 
 let server: Server;
 let port = 0;
@@ -172,5 +173,37 @@ describe('ServiceHold', () => {
     const plain = setup({ maxPerService: 10, timeoutMs: 10_000, stale: true, wakeable: false });
     expect((await plain.send()).result).toMatchObject({ kind: 'unreachable' });
     expect(plain.wakes).toEqual([]);
+  });
+
+  it('retries an endpoint whose node says it is not its Service endpoint yet (that node is behind), not a 503', async () => {
+    // The peer's Service table lags this node's: it refuses the first two hops as not its endpoint.
+    let refusals = 2;
+    const peer = createServer((req, res) => {
+      req.resume();
+      if (refusals-- > 0) {
+        res.writeHead(403, { [MESH_ERROR_HEADER]: 'not-endpoint' });
+        res.end('mesh: not a Service endpoint on this node');
+      } else res.end('woke on the peer');
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const meshDeliverer = new Deliverer({ logger: silentLogger(), requestTimeoutMs: 2000, transport: 'insecure-token', meshToken: () => 't' }); // prettier-ignore
+    try {
+      const fresh: ServiceEndpoint = { ...pod, nodeName: 'peer', meshPort: (peer.address() as AddressInfo).port, pod: { namespace: 'fn', name: 'hello-new', uid: 'u2' } }; // prettier-ignore
+      // The route names the gone pod first (the request crossed the scale-down), then the fresh one.
+      let current = route(gone, fresh);
+      const hold = new ServiceHold({ maxPerService: 10, timeoutMs: 10_000, route: () => current });
+      const balancer = new ServiceBalancer({ nodeName: () => 'self', picker: { pick: (_k, c) => c[0] }, local, deliverer: meshDeliverer, hold }); // prettier-ignore
+      const sink = new BufferingSink(1 << 16);
+      const req = { method: 'GET', path: '/', authority: 'hello', headers: [], body: RequestBody.whole(Buffer.alloc(0)), clientIp: '' }; // prettier-ignore
+      const result = await balancer.deliver(current, req, sink, { ctx: {} });
+      expect(result).toMatchObject({ kind: 'answered', status: 200 });
+      expect(Buffer.from(sink.response()?.body ?? []).toString()).toBe('woke on the peer');
+      expect(refusals).toBe(-1);
+      current = route(pod);
+    } finally {
+      await meshDeliverer.close();
+      peer.closeAllConnections();
+      await new Promise((r) => peer.close(r));
+    }
   });
 });

@@ -69,6 +69,11 @@ export class ServiceHold {
     return this.#deps.maxPerService ?? DEFAULT_HOLD.maxPerService;
   }
 
+  /** How long a request is held at most. */
+  get timeoutMs(): number {
+    return this.#deps.timeoutMs ?? DEFAULT_HOLD.timeoutMs;
+  }
+
   /** Requests held now (all Services). */
   get size(): number {
     let n = 0;

@@ -59,7 +59,7 @@ export class SinkHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.#meshError !== undefined)
-      return this.#fail(new UpstreamUnreachableError(`${this.origin}: ${this.#meshError}`));
+      return this.#fail(new UpstreamUnreachableError(`${this.origin}: ${this.#meshError}`, false, this.#meshError));
     this.sink.end();
     this.#done(this.#status);
   }
