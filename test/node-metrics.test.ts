@@ -87,10 +87,20 @@ describe('node metrics on a real node', () => {
       60_000,
       500,
     );
-    // No HPA may take nmweb to zero: nothing to wait for, the node answers 503 at once.
-    const refused = await httpGet(url);
+    // No HPA may take nmweb to zero: nothing to wait for, the node answers 503 at once. (The pod can
+    // leave the node a moment before the Service change that drops it arrives: meanwhile the node
+    // answers the 503 of an endpoint that is gone, so this is polled, not read once.)
+    const refused = await until(
+      'the node to answer 503 naming no ready endpoints',
+      async () => {
+        const r = await httpGet(url);
+        expect(r.status).toBe(503);
+        return r.body.includes('no ready endpoints for service "default/nmweb"') ? r : undefined;
+      },
+      30_000,
+      100,
+    );
     expect(refused.status).toBe(503);
-    expect(refused.body).toContain('no ready endpoints for service "default/nmweb"');
     // An HPA that may (minReplicas 0; its idle window longer than the test) marks the Service wakeable.
     const hpa = {
       apiVersion: 'autoscaling/v2',
