@@ -39,35 +39,6 @@ const auth: Loader = async () => (await import('./commands/auth.js')).registerAu
 const token: Loader = async () => (await import('./commands/token.js')).registerToken;
 const completion: Loader = async () => (await import('./commands/completion.js')).registerCompletion;
 
-/** Every module, in the order the help lists their commands. */
-const ALL: readonly Loader[] = [
-  get,
-  describe,
-  apply,
-  create,
-  runCmd,
-  expose,
-  del,
-  patch,
-  label,
-  wait,
-  logs,
-  exec,
-  scale,
-  autoscale,
-  top,
-  rollout,
-  set,
-  nodeOps,
-  version,
-  apiResources,
-  clusterInfo,
-  config,
-  auth,
-  token,
-  completion,
-];
-
 /** Top-level command name → its module. `completion` walks the whole program, so it is not here. */
 const BY_NAME: Readonly<Record<string, Loader>> = {
   get,
@@ -99,6 +70,9 @@ const BY_NAME: Readonly<Record<string, Loader>> = {
   auth,
   token,
 };
+
+/** Every command's module once, in help order (`completion` last): help and completion register them all. */
+const ALL: readonly Loader[] = [...new Set(Object.values(BY_NAME)), completion];
 
 /** Global flags that take a value as the next argument (`-n demo get pods`). */
 const GLOBAL_WITH_VALUE = new Set(['--server', '--token-file', '--config', '--context', '-n', '--namespace']);
