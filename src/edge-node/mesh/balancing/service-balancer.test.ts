@@ -15,13 +15,17 @@ import { BufferingSink } from '../http/response-sink.js';
 import type { LocalTargetLookup } from '../local-pods.js';
 import { ServiceBalancer } from './service-balancer.js';
 import type { ServicePortRoute } from './service-table.js';
+import { MESH_ERROR_HEADER } from '../protocol.js';
 
 const SELF = 'node-self';
 let good: Server;
 let resetter: Server;
 let failing: Server;
+let lagging: Server;
 /** Requests each server saw. */
-const seen = { good: 0, resetter: 0, failing: 0 };
+const seen = { good: 0, resetter: 0, failing: 0, lagging: 0 };
+/** How many more hops `lagging` refuses as "not my endpoint" (its Service table is behind). */
+let lagFor = 0;
 let closedPort = 0;
 const ports = new Map<string, number>();
 const deliverer = new Deliverer({
@@ -50,6 +54,13 @@ beforeAll(async () => {
     seen.failing += 1;
     res.writeHead(503).end('overloaded');
   });
+  lagging = createServer((req, res) => {
+    seen.lagging += 1;
+    req.resume();
+    if (lagFor-- > 0) res.writeHead(403, { [MESH_ERROR_HEADER]: 'not-endpoint' }).end('not here yet');
+    else res.end(`caught up ${req.method}`);
+  });
+  ports.set('lagging', await listen(lagging));
   ports.set('good', await listen(good));
   ports.set('resetter', await listen(resetter));
   ports.set('failing', await listen(failing));
@@ -60,7 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deliverer.close();
-  for (const s of [good, resetter, failing]) {
+  for (const s of [good, resetter, failing, lagging]) {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
   }
@@ -185,6 +196,22 @@ describe('ServiceBalancer retry rules', () => {
     );
     expect(result).toMatchObject({ kind: 'answered', status: 200 });
     expect(body).toBe('good GET');
+  });
+
+  it("tries again, briefly, an endpoint whose node's Service table is behind this one's", async () => {
+    // The peer refuses two hops as "not a Service endpoint here", then has the change and answers.
+    lagFor = 2;
+    const before = seen.lagging;
+    const caughtUp = await send(balancer(), route(ep('lagging', 'node-x')), 'POST');
+    expect(caughtUp.result).toMatchObject({ kind: 'answered', status: 200 });
+    expect(caughtUp.body).toBe('caught up POST');
+    expect(seen.lagging).toBe(before + 3);
+    // A peer that never catches up is given up on after the short retries, naming why.
+    lagFor = Number.POSITIVE_INFINITY;
+    const never = await send(balancer(), route(ep('lagging', 'node-x')), 'GET');
+    expect(never.result.kind).toBe('unreachable');
+    if (never.result.kind === 'unreachable') expect(never.result.failures.at(-1)).toMatch(/not-endpoint/);
+    lagFor = 0;
   });
 
   it('answers "no-endpoints" for a Service port without ready endpoints', async () => {

@@ -134,8 +134,39 @@ export class ServiceBalancer {
     }
     const first = await this.tryEndpoints(route, req, sink, opts);
     if (first.kind !== 'unreachable') return first;
-    if (!hold || sink.gone || !req.body.replayable) return { kind: 'unreachable', failures: first.failures };
+    if (sink.gone || !req.body.replayable) return { kind: 'unreachable', failures: first.failures };
+    if (!hold) return this.retryBehind(route, req, sink, opts, first);
     return this.retryHeld(hold, route, req, sink, opts, first);
+  }
+
+  /**
+   * Every endpoint failed, and some because their node said the pod is not its endpoint yet: both
+   * nodes are sent the same Service change a moment apart, and this one was first (a pod just became
+   * ready). Those endpoints are tried again after short pauses, for at most the sum of
+   * `BEHIND_RETRY_MS`; the endpoints that were unreachable for other reasons are not.
+   */
+  private async retryBehind(
+    route: ServicePortRoute,
+    req: ProxiedRequest,
+    sink: ResponseSink,
+    opts: BalanceOptions,
+    first: Extract<Tried, { kind: 'unreachable' }>,
+  ): Promise<BalanceResult> {
+    const gone = new Set(first.tried.filter((uid) => !first.behind.includes(uid)));
+    let failures = first.failures;
+    let behind = first.behind.length;
+    for (const pause of BEHIND_RETRY_MS) {
+      if (behind === 0) break;
+      await delay(pause);
+      if (sink.gone) return { kind: 'cancelled' };
+      const again = await this.tryEndpoints(route, req, sink, opts, gone);
+      if (again.kind !== 'unreachable') return again;
+      failures = [...failures, ...again.failures];
+      for (const uid of again.tried) if (!again.behind.includes(uid)) gone.add(uid);
+      behind = again.behind.length;
+      if (!req.body.replayable) break;
+    }
+    return { kind: 'unreachable', failures: failures.slice(-MAX_FAILURES_SHOWN) };
   }
 
   /**
