@@ -26,7 +26,8 @@ import { GATEWAY_CONTROLLER_NAME, nodeAddress, nodeReadyStatus, rfc3339, typeByK
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { Controller, jsonEqual, setCondition, writeStatus } from '../reconcile/index.js';
-import { compileRoutes, type CompiledCondition, type CompiledRoutes } from './routes-compile.js';
+import { compileRoutes } from './routes-compile.js';
+import type { CompiledCondition, CompiledRoutes } from './routes-model.js';
 
 const GATEWAY = typeByKind('gateway.networking.k8s.io/v1', 'Gateway')!;
 const HTTPROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
