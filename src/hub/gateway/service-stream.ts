@@ -8,6 +8,7 @@
  *   encoded once and sent, the same buffers, to every node concerned. Changes are coalesced over
  *   `coalesceMs`, except a Service's first ready endpoint: it is sent at once, since requests held
  *   for a Service woken from zero wait for nothing else.
+ * - The current topics and the indexes they are found by live in `service-catalog.ts`.
  * - State, not queues: per node the stream keeps which revision of each Service it holds and which
  *   Services it is behind on (`service-peers.ts`; the acknowledgement windows: `service-acks.ts`).
  *   The fan-out (`service-pump.ts`) serves nodes in short turns, skips a node whose socket is full,
@@ -22,14 +23,14 @@
  *   newest one when their socket has room.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger, Node, RouteEndpoint, Service, ServiceKey } from '../../api/index.js';
+import type { Logger, Node, Service, ServiceKey } from '../../api/index.js';
 import { encodeFrame, errorMessage } from '../../api/index.js';
-import { jsonEqual } from '../reconcile/index.js';
 import type { InterestChange, NodeInterest } from './node-interest.js';
 import { serviceRoute, zoneOf, type RouteSources } from './routes.js';
 import { SERVICE_CHUNK_ENDPOINTS, assembleServiceSet, encodeRemovedDelta } from './service-frames.js';
 import { AckWindows } from './service-acks.js';
-import { ServicePeers, addTo, removeFrom, type Peer } from './service-peers.js';
+import { ServiceCatalog, serviceKey as keyOf } from './service-catalog.js';
+import { ServicePeers, type Peer } from './service-peers.js';
 import { DEFAULT_PUMP_LIMITS, ServicePump, type ServeResult, type ServicePumpLimits } from './service-pump.js';
 import { ServiceTopic } from './service-topic.js';
 import type { StreamRouting } from './route-table.js';
@@ -67,8 +68,6 @@ export interface ServiceStreamDeps extends RouteSources {
   routing?: StreamRouting;
 }
 
-const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
-
 /** Which Services each node holds, and the frames that keep them current. */
 export class ServiceStream {
   /** This hub process's stream: revisions of another process mean nothing here. */
@@ -76,15 +75,10 @@ export class ServiceStream {
   #revision = 0;
   readonly #next = (): number => ++this.#revision;
   readonly #chunk: number;
-  readonly #topics = new Map<string, ServiceTopic>();
+  /** The current topics and their indexes. */
+  readonly #catalog: ServiceCatalog;
   /** Removal frames of deleted Services, while some node still holds them. */
   readonly #tombstones = new Map<string, Buffer>();
-  readonly #byNamespace = new Map<string, Set<string>>();
-  readonly #nodePort = new Set<string>();
-  /** Services every node needs though none is a NodePort (backends of Gateways' routes). */
-  readonly #wide = new Set<string>();
-  /** node name → keys of Services with an endpoint there (its address, mesh port and zone are in them). */
-  readonly #byEndpointNode = new Map<string, Set<string>>();
   readonly #dirty = new Set<string>();
   readonly #pump: ServicePump;
   /** What each node holds and is owed. */
@@ -98,6 +92,7 @@ export class ServiceStream {
 
   constructor(private readonly deps: ServiceStreamDeps) {
     this.#chunk = Math.max(1, deps.chunkEndpoints ?? SERVICE_CHUNK_ENDPOINTS);
+    this.#catalog = new ServiceCatalog(deps.interest);
     this.#pump = new ServicePump(
       (node, budget) => this.#serve(node, budget),
       { ...DEFAULT_PUMP_LIMITS, ...deps.pump },
@@ -136,7 +131,7 @@ export class ServiceStream {
   nodeChanged(old: Node | undefined, node: Node): void {
     const port = (n: Node | undefined): unknown => n?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
     if (old && port(old) === port(node) && zoneOf(old) === zoneOf(node)) return;
-    for (const key of this.#byEndpointNode.get(node.metadata.name ?? '') ?? []) this.#dirty.add(key);
+    for (const key of this.#catalog.onNode(node.metadata.name ?? '')) this.#dirty.add(key);
     if (this.#dirty.size > 0) this.#schedule();
   }
 
@@ -149,10 +144,10 @@ export class ServiceStream {
       const peer = this.#peers.get(node);
       const session = peer && this.deps.sessionOf(node);
       if (!peer || !session) continue;
-      const keys = namespace === '*' ? this.#topics.keys() : (this.#byNamespace.get(namespace) ?? []);
+      const keys = namespace === '*' ? this.#catalog.keys() : this.#catalog.inNamespace(namespace);
       for (const key of keys) {
-        const topic = this.#topics.get(key);
-        if (!topic || topic.nodePort || this.#wide.has(key)) continue;
+        const topic = this.#catalog.get(key);
+        if (!topic || topic.nodePort || this.#catalog.isWide(key)) continue;
         const holds = peer.held.has(key) || peer.sending.has(key);
         if (gained !== holds) this.#bring(node, peer, session, key, Infinity, true);
       }
@@ -170,8 +165,8 @@ export class ServiceStream {
     const from = resume?.epoch === this.epoch && resume.revision <= this.#revision ? resume.revision : undefined;
     const entries: Buffer[] = [];
     const keep: Array<ServiceKey & { rev: number }> = [];
-    for (const key of this.#wantedBy(node)) {
-      const topic = this.#topics.get(key);
+    for (const key of this.#catalog.wantedBy(node)) {
+      const topic = this.#catalog.get(key);
       if (!topic) continue;
       this.#peers.hold(node, key);
       const had = from === undefined ? undefined : topic.revAsOf(from);
@@ -236,7 +231,7 @@ export class ServiceStream {
    * to every such request.
    */
   #firstReady(key: string, namespace: string, name: string): boolean {
-    const topic = this.#topics.get(key);
+    const topic = this.#catalog.get(key);
     if (!topic || topic.route.endpoints.some((e) => e.ready)) return false;
     const subsets = this.deps.endpoints.get(namespace, name)?.subsets ?? [];
     return subsets.some((s) => (s.addresses?.length ?? 0) > 0);
@@ -249,39 +244,27 @@ export class ServiceStream {
     const svc = this.deps.services.get(namespace, key.slice(slash + 1));
     const routing = this.deps.routing;
     const extra = svc ? undefined : routing?.extra(namespace, key.slice(slash + 1));
-    const old = this.#topics.get(key);
+    const old = this.#catalog.get(key);
     const wide = routing?.everywhere(key) === true;
-    const widened = wide !== this.#wide.has(key);
-    if (wide) this.#wide.add(key);
-    else this.#wide.delete(key);
+    const widened = this.#catalog.setWide(key, wide);
     if (!svc && !extra) {
       if (!old) return false;
-      this.#unindex(old);
-      this.#topics.delete(key);
+      this.#catalog.remove(old, true);
       if (this.#peers.isHeld(key)) this.#tombstones.set(key, encodeRemovedDelta(old, this.#next()));
       this.#peers.owe(this.#peers.holdersOf(key), key);
       return true;
     }
     const route = svc ? (routing?.decorate(serviceRoute(svc, this.deps)) ?? serviceRoute(svc, this.deps)) : extra!;
-    let topic: ServiceTopic;
-    if (old && sameSpec(old, route)) {
-      const upsert: RouteEndpoint[] = [];
-      const uids = new Set<string>();
-      for (const e of route.endpoints) {
-        uids.add(e.pod.uid);
-        const before = old.byUid.get(e.pod.uid);
-        if (!before || !jsonEqual(before, e)) upsert.push(e);
-      }
-      const remove = [...old.byUid.keys()].filter((uid) => !uids.has(uid));
-      if (upsert.length === 0 && remove.length === 0 && !widened) return false;
-      topic = upsert.length === 0 && remove.length === 0 ? old : old.patched(route, upsert, remove, this.#next);
-    } else topic = ServiceTopic.whole(route, this.#next, this.#chunk);
-    if (old) this.#unindex(old);
-    this.#index(key, topic);
+    const reshaped = !old?.sameSpec(route);
+    const topic = old && !reshaped ? old.follow(route, this.#next) : ServiceTopic.whole(route, this.#next, this.#chunk);
+    if (topic === old && !widened) return false;
+    if (old) this.#catalog.remove(old);
+    this.#catalog.put(key, topic);
+    this.#tombstones.delete(key);
     // Holders get the change (or a removal, if they no longer need it: a NodePort turned ClusterIP);
     // nodes that need a new or reshaped Service and do not hold it get it whole.
     this.#peers.owe(this.#peers.holdersOf(key), key);
-    if (!old || !sameSpec(old, route) || widened) {
+    if (reshaped || widened) {
       const nodes = topic.nodePort || wide ? this.#peers.nodes() : this.deps.interest.nodesFor(namespace);
       this.#peers.owe(nodes, key);
     }
@@ -330,8 +313,8 @@ export class ServiceStream {
     budget: number,
     force: boolean,
   ): { bytes: number; done: boolean } {
-    const topic = this.#topics.get(key);
-    if (!topic || !this.#wants(node, topic)) {
+    const topic = this.#catalog.get(key);
+    if (!topic || !this.#catalog.wants(node, topic)) {
       if (!peer.held.has(key) && !peer.sending.has(key)) return { bytes: 0, done: true };
       const frame = topic ? topic.removedFrame() : this.#tombstones.get(key);
       this.#release(node, key);
@@ -370,58 +353,17 @@ export class ServiceStream {
     return { bytes, done: true };
   }
 
-  #index(key: string, topic: ServiceTopic): void {
-    this.#topics.set(key, topic);
-    this.#tombstones.delete(key);
-    addTo(this.#byNamespace, topic.namespace, key);
-    if (topic.nodePort) this.#nodePort.add(key);
-    for (const e of topic.route.endpoints) addTo(this.#byEndpointNode, e.nodeName, key);
-  }
-
-  #unindex(topic: ServiceTopic): void {
-    const key = keyOf(topic.namespace, topic.name);
-    removeFrom(this.#byNamespace, topic.namespace, key);
-    this.#nodePort.delete(key);
-    for (const e of topic.route.endpoints) removeFrom(this.#byEndpointNode, e.nodeName, key);
-  }
-
   /** `node` no longer holds `key`; a deleted Service's removal frame goes once no node holds it. */
   #release(node: string, key: string): void {
     if (this.#peers.release(node, key)) this.#tombstones.delete(key);
   }
 
-  #wants(node: string, topic: ServiceTopic): boolean {
-    if (this.#wide.has(keyOf(topic.namespace, topic.name))) return true;
-    return topic.nodePort || this.deps.interest.wants(node, topic.namespace);
-  }
-
-  /** Keys of every Service `node` needs. */
-  *#wantedBy(node: string): Iterable<string> {
-    if (this.deps.interest.wantsAll(node)) return yield* this.#topics.keys();
-    yield* this.#nodePort;
-    yield* this.#wide;
-    for (const ns of this.deps.interest.namespacesOf(node))
-      for (const key of this.#byNamespace.get(ns) ?? [])
-        if (!this.#nodePort.has(key) && !this.#wide.has(key)) yield key;
-  }
-
   #legacyFrame(): Buffer {
     return (this.#legacy ??= encodeFrame({
       type: 'serviceSync',
-      services: [...this.#topics.values()].map((t) => t.route),
+      services: this.#catalog.routes(),
     }));
   }
-}
-
-/** Same ports, type, affinity, scale-from-zero flag and HTTP rules (only endpoints may differ). */
-function sameSpec(a: ServiceTopic, b: ServiceTopic['route']): boolean {
-  return (
-    a.route.type === b.type &&
-    a.route.sessionAffinity === b.sessionAffinity &&
-    a.route.scaleFromZero === b.scaleFromZero &&
-    jsonEqual(a.route.ports, b.ports) &&
-    jsonEqual(a.route.http, b.http)
-  );
 }
 
 /** The default coalescing timer. */

@@ -12,6 +12,7 @@
  *   of the whole route, as long as they are smaller.
  */
 import type { RouteEndpoint, ServiceKey, ServiceRoute } from '../../api/index.js';
+import { jsonEqual } from '../reconcile/index.js';
 import {
   encodeEntry,
   encodePatchDelta,
@@ -65,6 +66,30 @@ export class ServiceTopic implements ServiceKey {
   static whole(route: ServiceRoute, next: NextRevision, chunk: number): ServiceTopic {
     const partial = route.endpoints.length > chunk ? next() : undefined;
     return new ServiceTopic(route, next(), partial, [], chunk);
+  }
+
+  /** Same ports, type, affinity, scale-from-zero flag and HTTP rules as `route` (only endpoints may differ). */
+  sameSpec(route: ServiceRoute): boolean {
+    return (
+      this.route.type === route.type &&
+      this.route.sessionAffinity === route.sessionAffinity &&
+      this.route.scaleFromZero === route.scaleFromZero &&
+      jsonEqual(this.route.ports, route.ports) &&
+      jsonEqual(this.route.http, route.http)
+    );
+  }
+
+  /** This Service brought to `route` of the same spec: itself when no endpoint changed, else patched. */
+  follow(route: ServiceRoute, next: NextRevision): ServiceTopic {
+    const upsert: RouteEndpoint[] = [];
+    const uids = new Set<string>();
+    for (const e of route.endpoints) {
+      uids.add(e.pod.uid);
+      const before = this.byUid.get(e.pod.uid);
+      if (!before || !jsonEqual(before, e)) upsert.push(e);
+    }
+    const remove = [...this.byUid.keys()].filter((uid) => !uids.has(uid));
+    return upsert.length === 0 && remove.length === 0 ? this : this.patched(route, upsert, remove, next);
   }
 
   /** The same Service with changed endpoints (`upsert`, `remove` by pod uid): its change encoded once. */
