@@ -61,6 +61,9 @@ export interface AgentDeps {
   /**
    * The node's Service mesh. The edge-node program builds it first, before the runtimes (the Wasm
    * runtime is built with its `outgoingHttp`); without one the agent builds it from the settings below.
+   * Optional here, never absent from an `Agent`: every node has a mesh by design (DESIGN.md: the agent
+   * serves Service traffic), since any pod may call a Service and any node serves every NodePort. A
+   * node with no Services costs only the mesh's listeners; there is no mesh-less mode to test.
    */
   mesh?: ServiceMesh;
   /** Mesh port; 0 picks a free one (tests). Only when the agent builds the mesh. */
