@@ -3,16 +3,13 @@
  * sends, what it coalesces, what it leaves alone), and an agent that pulls an image for a pod and
  * reports it on the same session.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IMAGES_PROTOCOL_VERSION, type NodeImages } from '../api/index.js';
 import { silentLogger } from '../platform/index.js';
-import { Agent } from './agent.js';
 import { ImageReport } from './image-report.js';
-import { FakeHub, testPod, waitFor } from './testing/fake-hub.js';
+import { testPod, waitFor } from './testing/fake-hub.js';
 import { FakeRuntime } from './testing/fake-runtime.js';
+import { AgentRig } from './testing/test-agents.js';
 
 /** A report over a list the test edits, recording what it sends. */
 function report(opts: { up?: boolean } = {}): { r: ImageReport; images: string[]; sent: string[][] } {
@@ -88,33 +85,19 @@ describe('ImageReport', () => {
 });
 
 describe('Agent image report', () => {
-  let dir: string | undefined;
-  let hub: FakeHub | undefined;
-  let agent: Agent | undefined;
+  let rig: AgentRig | undefined;
   afterEach(async () => {
-    await agent?.stop();
-    await hub?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   it('reports an image pulled for a pod on the session it was welcomed on', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-images-'));
-    hub = await FakeHub.start();
+    rig = await AgentRig.start('edge-node-images-');
     const image = 'edgeplane.hub/hello.wasm@sha256:' + 'b'.repeat(64);
-    agent = await Agent.create({
-      hubUrl: hub.url,
-      token: hub.token,
-      nodeName: 'node-a',
-      address: '127.0.0.1',
-      meshPort: 0,
-      dataDir: dir,
-      labels: {},
+    await rig.startAgent({
       runtimes: [new FakeRuntime()],
-      logger: silentLogger(),
       backoff: { session: { initialMs: 50, maxMs: 200 }, statusBatchMs: 10 },
     });
-    await agent.start();
-    const h = hub;
+    const h = rig.hub;
     await waitFor(() => h.messages('hello')[0], 5000, 'hello');
     expect(h.messages('hello')[0]!.node.images).toEqual([]);
     h.setPods('node-a', [testPod('web', { image })]);

@@ -1,44 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../platform/index.js';
-import { Agent } from '../agent.js';
-import { FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
+import { type FakeHub, testPod, waitFor } from '../testing/fake-hub.js';
 import { FakeRuntime } from '../testing/fake-runtime.js';
+import { AgentRig } from '../testing/test-agents.js';
 import { criToText, tailText } from './cri.js';
 
-let dir: string;
+let rig: AgentRig;
 let hub: FakeHub;
-let agent: Agent;
 const rt = new FakeRuntime();
 let seq = 0;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-logs-'));
-  hub = await FakeHub.start();
+  rig = await AgentRig.start('edge-node-logs-');
+  hub = rig.hub;
   hub.pods.set('node-a', [testPod('talker')]);
-  agent = await Agent.create({
-    hubUrl: hub.url,
-    token: hub.token,
-    nodeName: 'node-a',
-    address: '127.0.0.1',
-    meshPort: 0,
-    dataDir: dir,
-    labels: {},
+  await rig.startAgent({
     runtimes: [rt],
-    logger: silentLogger(),
     backoff: { restart: { initialMs: 20, maxMs: 40 }, statusBatchMs: 5, logPollMs: 20 },
   });
-  await agent.start();
   const c = await waitFor(() => rt.running('talker')[0], 5000, 'running');
   for (let i = 1; i <= 5; i++) rt.writeLog(c.config.id, 'stdout', `line ${i}`);
 });
 
 afterAll(async () => {
-  await agent.stop();
-  await hub.stop();
-  await rm(dir, { recursive: true, force: true });
+  await rig.stop();
 });
 
 function request(extra: Record<string, unknown>, pod = 'talker'): string {

@@ -5,25 +5,22 @@
  * 127.0.0.1. Requests are made from the pods' addresses, so the node tells callers apart as it does
  * for a pod bridge.
  */
-import { silentLogger } from '../../../platform/index.js';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod, ServiceRoute } from '../../../api/index.js';
-import { Agent, type AgentDeps } from '../../agent.js';
+import type { Agent } from '../../agent.js';
 import { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress-policy.js';
-import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
+import { type FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
 import { FakeRuntime } from '../../testing/fake-runtime.js';
+import { AgentRig } from '../../testing/test-agents.js';
 
 const BRIDGE = '127.0.77.1';
 const HOST = '127.0.77.2';
 const POD_IPS: Record<string, string> = { caller: '127.0.77.10', stranger: '127.0.77.11' };
 const RANGE = { min: 24700, max: 24799 };
 
-let dir: string;
+let rig: AgentRig;
 let hub: FakeHub;
 let agent: Agent;
 let external: Server;
@@ -68,22 +65,7 @@ function service(name: string, ports: ServiceRoute['ports'], endpoints: string[]
 }
 
 async function startAgent(): Promise<Agent> {
-  const deps: AgentDeps = {
-    hubUrl: hub.url,
-    token: hub.token,
-    nodeName: 'node-a',
-    address: '127.0.0.1',
-    meshPort: 0,
-    dataDir: dir,
-    labels: {},
-    runtimes: [wasm, oci],
-    logger: silentLogger(),
-    backoff: { statusBatchMs: 5 },
-    localPortRange: RANGE,
-  };
-  const a = await Agent.create(deps);
-  await a.start();
-  return a;
+  return await rig.startAgent({ runtimes: [wasm, oci], backoff: { statusBatchMs: 5 }, localPortRange: RANGE });
 }
 
 /** One request from `from` to `to:port` with request target `target`. */
@@ -123,11 +105,11 @@ function send(
 const envOf = (pod: string): Record<string, string> => (oci.running(pod)[0] ?? wasm.running(pod)[0])!.config.env;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'edge-node-local-proxy-'));
   external = createServer((req, res) => res.end(`outside ${req.url}`));
   await new Promise<void>((resolve) => external.listen(0, '127.0.0.1', resolve));
   externalPort = (external.address() as AddressInfo).port;
-  hub = await FakeHub.start();
+  rig = await AgentRig.start('edge-node-local-proxy-');
+  hub = rig.hub;
   hub.services = [
     service('hello', [{ name: 'http', port: 80, targetPort: 'http' }], ['hello-1']),
     service(
@@ -153,11 +135,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent.stop();
-  await hub.stop();
+  await rig.stop();
   external.closeAllConnections();
   await new Promise((r) => external.close(r));
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("containers reach Services through the node's local proxy", () => {
