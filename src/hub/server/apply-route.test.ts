@@ -1,6 +1,6 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- assertions read the API's JSON answers loosely on purpose (TestJson) */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, type TestJson } from './testdata/harness.js';
+import type { ConfigMap, Deployment, KubeObject, ManagedFieldsEntry } from '../../api/index.js';
+import { createHarness, readJson, readStatus, type Harness, type TestResponse } from './testdata/harness.js';
 
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
 const APPLY = { contentType: 'application/apply-patch+yaml' };
@@ -27,8 +27,10 @@ spec:
           image: hello.wasm
 `;
 
-const entry = (obj: TestJson, manager: string): TestJson =>
-  (obj.metadata.managedFields ?? []).find((m: TestJson) => m.manager === manager);
+const entry = (obj: KubeObject, manager: string): ManagedFieldsEntry | undefined =>
+  (obj.metadata.managedFields ?? []).find((m) => m.manager === manager);
+/** A Deployment answer. */
+const deploy = (res: TestResponse): Promise<Deployment> => readJson<Deployment>(res);
 
 describe('server-side apply and field managers over the API', () => {
   let h: Harness;
@@ -42,12 +44,14 @@ describe('server-side apply and field managers over the API', () => {
   it('creates on apply, records owners, answers conflicts with 409 naming field and manager, and forces', async () => {
     const created = await h.req('PATCH', `${DEPLOYS}/web?fieldManager=alice`, manifest(2), APPLY);
     expect(created.status).toBe(201);
-    const c = await created.json();
+    const c = await deploy(created);
     const alice = entry(c, 'alice');
     expect(alice).toMatchObject({ operation: 'Apply', apiVersion: 'apps/v1', fieldsType: 'FieldsV1' });
-    expect(alice.fieldsV1['f:spec']['f:replicas']).toEqual({});
-    expect(alice.fieldsV1['f:metadata']['f:labels']).toEqual({ '.': {}, 'f:app': {}, 'f:tier': {} });
-    expect(alice.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"main"}']).toMatchObject({
+    expect(alice?.fieldsV1['f:spec']?.['f:replicas']).toEqual({});
+    expect(alice?.fieldsV1['f:metadata']?.['f:labels']).toEqual({ '.': {}, 'f:app': {}, 'f:tier': {} });
+    expect(
+      alice?.fieldsV1['f:spec']?.['f:template']?.['f:spec']?.['f:containers']?.['k:{"name":"main"}'],
+    ).toMatchObject({
       '.': {},
       'f:image': {},
     });
@@ -55,31 +59,32 @@ describe('server-side apply and field managers over the API', () => {
     // Another writer changes replicas with a merge patch: it becomes the field's owner.
     const bob = await h.req('PATCH', `${DEPLOYS}/web?fieldManager=bob`, { spec: { replicas: 3 } }, MERGE);
     expect(bob.status).toBe(200);
-    const b = await bob.json();
+    const b = await deploy(bob);
     expect(entry(b, 'bob')).toMatchObject({ operation: 'Update' });
-    expect(entry(b, 'bob').fieldsV1).toEqual({ 'f:spec': { 'f:replicas': {} } });
-    expect(entry(b, 'alice').fieldsV1['f:spec']['f:replicas']).toBeUndefined();
+    expect(entry(b, 'bob')?.fieldsV1).toEqual({ 'f:spec': { 'f:replicas': {} } });
+    expect(entry(b, 'alice')?.fieldsV1['f:spec']).toBeDefined(); // alice still owns the rest of the spec
+    expect(entry(b, 'alice')?.fieldsV1['f:spec']?.['f:replicas']).toBeUndefined();
 
     // Same value: shared, no conflict. Another value: 409 as Kubernetes words it.
     expect((await h.req('PATCH', `${DEPLOYS}/web?fieldManager=carol`, manifest(3), APPLY)).status).toBe(200);
     const conflict = await h.req('PATCH', `${DEPLOYS}/web?fieldManager=alice`, manifest(5), APPLY);
     expect(conflict.status).toBe(409);
-    const s = await conflict.json();
+    const s = await readStatus(conflict);
     expect(s).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409 });
     expect(s.message).toContain('Apply failed with 2 conflicts: conflict with "bob" using apps/v1: .spec.replicas');
-    expect(s.details.causes).toEqual(
+    expect(s.details?.causes).toEqual(
       expect.arrayContaining([
         { reason: 'FieldManagerConflict', message: 'conflict with "bob" using apps/v1', field: '.spec.replicas' },
         { reason: 'FieldManagerConflict', message: 'conflict with "carol" using apps/v1', field: '.spec.replicas' },
       ]),
     );
-    expect((await (await h.req('GET', `${DEPLOYS}/web`)).json()).spec.replicas).toBe(3);
+    expect((await deploy(await h.req('GET', `${DEPLOYS}/web`))).spec.replicas).toBe(3);
 
     const forced = await h.req('PATCH', `${DEPLOYS}/web?fieldManager=alice&force=true`, manifest(5), APPLY);
     expect(forced.status).toBe(200);
-    const f = await forced.json();
+    const f = await deploy(forced);
     expect(f.spec.replicas).toBe(5);
-    expect(entry(f, 'alice').fieldsV1['f:spec']['f:replicas']).toEqual({});
+    expect(entry(f, 'alice')?.fieldsV1['f:spec']?.['f:replicas']).toEqual({});
     expect(entry(f, 'bob')).toBeUndefined();
   });
 
@@ -93,11 +98,11 @@ describe('server-side apply and field managers over the API', () => {
       APPLY,
     );
     expect(res.status).toBe(200);
-    const obj = await res.json();
+    const obj = await deploy(res);
     expect(obj.metadata.labels).toEqual({ app: 'web', owner: 'bob' });
     expect(obj.spec.replicas).toBe(2);
     const dropped = await h.req('PATCH', `${DEPLOYS}/web?fieldManager=alice`, manifest(2, 'app: web'), APPLY);
-    expect((await dropped.json()).metadata.labels).toEqual({ app: 'web', owner: 'bob' });
+    expect((await deploy(dropped)).metadata.labels).toEqual({ app: 'web', owner: 'bob' });
   });
 
   it('refuses an apply without fieldManager or with managedFields', async () => {
@@ -119,18 +124,18 @@ describe('server-side apply and field managers over the API', () => {
     };
     const dry = await h.req('POST', `${DEPLOYS}?dryRun=All`, body);
     expect(dry.status).toBe(201);
-    expect((await dry.json()).metadata.uid).toBeTruthy();
+    expect((await deploy(dry)).metadata.uid).toBeTruthy();
     expect((await h.req('GET', `${DEPLOYS}/dry`)).status).toBe(404);
     const dryApply = manifest(1).replace('name: web', 'name: dry');
     expect((await h.req('PATCH', `${DEPLOYS}/dry?dryRun=All&fieldManager=a`, dryApply, APPLY)).status).toBe(201);
     expect((await h.req('GET', `${DEPLOYS}/dry`)).status).toBe(404);
 
-    const live = await (await h.req('POST', DEPLOYS, body)).json();
+    const live = await deploy(await h.req('POST', DEPLOYS, body));
     const patched = await h.req('PATCH', `${DEPLOYS}/dry?dryRun=All`, { spec: { replicas: 4 } }, STRATEGIC);
-    expect((await patched.json()).spec.replicas).toBe(4);
+    expect((await deploy(patched)).spec.replicas).toBe(4);
     const put = await h.req('PUT', `${DEPLOYS}/dry?dryRun=All`, { ...live, spec: { ...live.spec, replicas: 5 } });
-    expect((await put.json()).spec.replicas).toBe(5);
-    const after = await (await h.req('GET', `${DEPLOYS}/dry`)).json();
+    expect((await deploy(put)).spec.replicas).toBe(5);
+    const after = await deploy(await h.req('GET', `${DEPLOYS}/dry`));
     expect(after.spec.replicas).toBe(1);
     expect(after.metadata.resourceVersion).toBe(live.metadata.resourceVersion);
     expect((await h.req('POST', `${DEPLOYS}?dryRun=Some`, body)).status).toBe(400);
@@ -154,12 +159,11 @@ describe('server-side apply and field managers over the API', () => {
       STRATEGIC,
     );
     expect(res.status).toBe(200);
-    const obj = await res.json();
-    expect(obj.spec.template.spec.containers.map((c: TestJson) => c.name)).toEqual(['main', 'side']);
-    expect(entry(obj, 'kubectl-patch').fieldsV1['f:spec']['f:template']['f:spec']['f:containers']).toHaveProperty([
-      'k:{"name":"side"}',
-      'f:image',
-    ]);
+    const obj = await deploy(res);
+    expect(obj.spec.template.spec.containers.map((c) => c.name)).toEqual(['main', 'side']);
+    expect(
+      entry(obj, 'kubectl-patch')?.fieldsV1['f:spec']?.['f:template']?.['f:spec']?.['f:containers'],
+    ).toHaveProperty(['k:{"name":"side"}', 'f:image']);
   });
 });
 
@@ -192,7 +196,7 @@ describe('server-side apply authorisation', () => {
       expect((await h.req('PATCH', path, cm('1'), APPLY)).status).toBe(201);
       const allowed = await h.req('PATCH', path, cm('2'), { ...APPLY, token: patcher.token });
       expect(allowed.status).toBe(200);
-      expect((await allowed.json()).data).toEqual({ k: '2' });
+      expect((await readJson<ConfigMap>(allowed)).data).toEqual({ k: '2' });
     } finally {
       await h.close();
     }

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts); to type them, parse with the REST schemas of src/api */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
 import { createApiApp } from './app.js';
 import { requestAttributes } from './auth-middleware.js';
-import { fakeLogs, type TestJson } from './testdata/harness.js';
+import { fakeLogs, readStatus } from './testdata/harness.js';
 import type { PodExecOptions, PodExecSource } from './types.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
@@ -93,7 +92,7 @@ describe('exec is a write', () => {
     for (const method of ['POST', 'GET']) {
       const res = await req(method, `${PODS}/a/exec?command=id`, VIEWER_TOKEN);
       expect(res.status, method).toBe(403);
-      const status = (await res.json()) as TestJson;
+      const status = await readStatus(res);
       expect(status).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
       expect(status.message).toBe(
         'pods "a" is forbidden: User "viewer" cannot create resource "pods/exec" in API group "" in the namespace "default"',
@@ -109,8 +108,8 @@ describe('exec is a write', () => {
     for (const t of ['0', '86401', '1e400', 'Infinity', 'NaN', '-5', '2.5']) {
       const res = await req('POST', `${PODS}/a/exec?command=id&timeoutSeconds=${t}`, auth.adminToken);
       expect(res.status, t).toBe(400);
-      const status = (await res.json()) as TestJson;
-      expect(status.details.causes[0].field).toBe('timeoutSeconds');
+      const status = await readStatus(res);
+      expect(status.details?.causes?.[0]?.field).toBe('timeoutSeconds');
     }
   });
 });
