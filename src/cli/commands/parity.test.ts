@@ -4,7 +4,7 @@
  * label, annotate, patch, api-resources, apply --dry-run|-R|--server-side, delete --force|--wait,
  * logs -l|--since|TYPE/NAME, exec TYPE/NAME, cluster-info, completion, --version.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:tls';
@@ -69,20 +69,24 @@ async function edgectl(args: string[], stdin?: string): Promise<Ran> {
   return { code, out: io.out(), err: io.errText() };
 }
 
-/** The real kubectl against the same hub (token in a 0600 kubeconfig, never on the command line). */
-function kubectl(args: string[]): Promise<Ran> {
+/** Runs `command` as a process (no stdin) and collects its exit code and output. */
+function runProcess(command: string, args: string[], opts: SpawnOptions = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const p = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], {
-      cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+/** The real kubectl against the same hub (token in a 0600 kubeconfig, never on the command line). */
+function kubectl(args: string[]): Promise<Ran> {
+  return runProcess(KUBECTL, ['--kubeconfig', kubeconfig, ...args], {
+    cwd: dir,
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir },
   });
 }
 
@@ -514,20 +518,13 @@ describe('completion', () => {
   it('bash: completes commands, subcommands, resource types and flags in a real bash', async () => {
     const script = (await edgectl(['completion', 'bash'])).out;
     await writeFile(join(dir, 'edgectl.bash'), script);
-    const complete = (line: string): Promise<Ran> =>
-      new Promise((resolve, reject) => {
-        const words = line.split(' ');
-        const p = spawn('bash', [
-          '-c',
-          `source ${join(dir, 'edgectl.bash')}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _edgectl; printf '%s\\n' "\${COMPREPLY[@]}"`,
-        ]);
-        let out = '';
-        let err = '';
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        p.on('error', reject);
-        p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-      });
+    const complete = (line: string): Promise<Ran> => {
+      const words = line.split(' ');
+      return runProcess('bash', [
+        '-c',
+        `source ${join(dir, 'edgectl.bash')}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _edgectl; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ]);
+    };
     expect((await complete('edgectl ap')).out.split('\n')).toEqual(expect.arrayContaining(['apply', 'api-resources']));
     expect((await complete('edgectl get depl')).out).toBe('deployments\ndeploy\n');
     expect((await complete('edgectl rollout st')).out).toBe('status\n');
