@@ -142,7 +142,7 @@ describe.skipIf(missing.length > 0)(
         {
           apiVersion: 'v1',
           kind: 'Pod',
-          metadata: { name: 'echo' },
+          metadata: { name: 'echo', labels: { app: 'echo' } },
           spec: {
             runtimeClassName: 'oci',
             terminationGracePeriodSeconds: 1,
@@ -152,9 +152,38 @@ describe.skipIf(missing.length > 0)(
                 image: `${registry.host}/edge/busybox-tools:1.0`,
                 // One `cat` per connection: what the client sends comes back, until it half-closes.
                 command: ['nc', '-ll', '-p', String(ECHO_PORT), '-e', 'cat'],
-                ports: [{ containerPort: ECHO_PORT }],
+                ports: [{ name: 'echo', containerPort: ECHO_PORT }],
               },
             ],
+          },
+        },
+        // For port-forward svc/… (a named target port kubectl resolves in the pod) and deploy/….
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'echo' },
+          spec: { selector: { app: 'echo' }, ports: [{ port: 9000, targetPort: 'echo' }] },
+        },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'hello-d' },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'hello-d' } },
+            template: {
+              metadata: { labels: { app: 'hello-d' } },
+              spec: {
+                containers: [
+                  {
+                    name: 'main',
+                    image: HELLO,
+                    ports: [{ containerPort: 8080 }],
+                    env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                  },
+                ],
+              },
+            },
           },
         },
         {
@@ -329,6 +358,8 @@ describe.skipIf(missing.length > 0)(
       target: string,
       remote: number,
       env: Record<string, string> = {},
+      /** The pod's port kubectl reports (a Service's port is translated to it). */
+      podPort = remote,
     ): Promise<{ p: ChildProcessWithoutNullStreams; port: number; err: () => string }> => {
       const p = spawn(
         KUBECTL,
@@ -343,7 +374,7 @@ describe.skipIf(missing.length > 0)(
       const port = await until(
         'kubectl port-forward listening',
         () => {
-          const m = new RegExp(`Forwarding from ${FORWARD_ADDRESS.replace(/\./g, '\\.')}:(\\d+) -> ${remote}`).exec(
+          const m = new RegExp(`Forwarding from ${FORWARD_ADDRESS.replace(/\./g, '\\.')}:(\\d+) -> ${podPort}`).exec(
             out,
           );
           if (!m && p.exitCode !== null) throw new Error(`kubectl port-forward exited: ${err}`);
@@ -395,6 +426,42 @@ describe.skipIf(missing.length > 0)(
       expect(answers).toContain('"pod":"hello"');
       p.kill('SIGINT');
       expect(await exited(p)).toBe(0);
+    });
+
+    it('port-forward svc/NAME and deploy/NAME: kubectl finds the pod and its port from what the hub serves', async () => {
+      // svc/echo port 9000 → targetPort "echo" → the echo pod's containerPort, resolved by kubectl.
+      const svc = await forward('svc/echo', 9000, {}, ECHO_PORT);
+      const data = randomBytes(256 * 1024 + 1);
+      expect(sha256(await echoThrough(svc.port, data))).toBe(sha256(data));
+      svc.p.kill('SIGINT');
+      expect(await exited(svc.p)).toBe(0);
+      // deploy/hello-d: kubectl lists pods by the Deployment's selector and needs one Running.
+      await until(
+        'the hello-d pod running',
+        async () => {
+          const pods = await cluster.client.list<PodLike & { status?: { phase?: string } }>(kind('pods'), {
+            namespace: 'default',
+            labelSelector: 'app=hello-d',
+          });
+          return pods.items.some((p) => p.status?.phase === 'Running');
+        },
+        60_000,
+        200,
+      );
+      const dep = await forward('deploy/hello-d', 8080);
+      const answer = await new Promise<string>((resolve, reject) => {
+        let got = '';
+        const s = connect({ host: FORWARD_ADDRESS, port: dep.port }, () =>
+          s.write('GET / HTTP/1.1\r\nHost: hello\r\nConnection: close\r\n\r\n'),
+        );
+        s.on('data', (d: Buffer) => (got += d.toString()));
+        s.on('error', reject);
+        s.on('close', () => resolve(got));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(answer).toMatch(/"pod":"hello-d-[a-z0-9]+-[a-z0-9]+"/);
+      dep.p.kill('SIGINT');
+      expect(await exited(dep.p)).toBe(0);
     });
 
     it('a refused port is reported by kubectl as the kubelet words it', async () => {
