@@ -6,7 +6,7 @@
  * write (`create pods/exec`): only POST reaches here, and only for callers allowed to write.
  * kubectl's exec (`GET` with `Upgrade: websocket`, see ./streams) is validated by `execStreamPlan`.
  */
-import { BadRequestError, parseSecondsParam, typeByKind, type Pod } from '../../api/index.js';
+import { BadRequestError, defaultRuntimeClass, parseSecondsParam, typeByKind, type Pod } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { CHANNEL_PROTOCOLS, chooseProtocol } from './streams/channel-protocol.js';
 import type { AttachStreamPlan, ExecStreamPlan } from './streams/stream-env.js';
@@ -69,6 +69,12 @@ export async function execStreamPlan(
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
     throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
   }
+  // A Wasm command is an instance of the component, which cannot be suspended while it waits for
+  // input: its stdin is read whole before it runs (node-streams.ts), so there is no terminal to give.
+  if (on('tty') && defaultRuntimeClass(pod.spec) === 'wasm')
+    throw new BadRequestError(
+      `pod ${name} runs Wasm, whose commands have no terminal (-t): a Wasm command reads its stdin whole before it starts, so use -i without -t`,
+    );
   // After the request's own checks: kubectl retries a refused WebSocket over SPDY and prints only the
   // second refusal, so a bad container or a missing pod must be what that one says.
   checkChannelUpgrade(headers);
