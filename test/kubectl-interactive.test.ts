@@ -494,6 +494,12 @@ describe.skipIf(missing.length > 0)(
       s.destroy();
     });
 
+    it('attach -i is refused with a 400 saying why (no container here is started with stdin: true)', async () => {
+      const r = await k(['attach', '-i', 'box'], 'hi\n');
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain('attach with stdin (-i) needs a container started with stdin: true');
+    });
+
     it('no stray runc exec processes are left behind', async () => {
       await until(
         'only the pod containers (box, echo) in runc',

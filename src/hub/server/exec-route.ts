@@ -115,8 +115,12 @@ export async function attachStreamPlan(
   headers: { upgrade: string | undefined; protocols: string | undefined },
 ): Promise<AttachStreamPlan> {
   const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
+  // Kubernetes attaches -i/-t only to a container started with `stdin: true`/`tty: true`; the Pod API
+  // here refuses those fields, so no container has a stdin or a terminal to attach to.
   if (on('stdin') || on('tty'))
-    throw new BadRequestError('attach with stdin or a tty (-i, -t) is not supported yet: attach without -i/-t');
+    throw new BadRequestError(
+      `attach with ${on('tty') ? 'a tty (-t)' : 'stdin (-i)'} needs a container started with stdin: true${on('tty') ? ' and tty: true' : ''}, which pods here cannot have yet (those container fields are refused): attach without -i/-t to follow the output, or use kubectl exec -i/-t`,
+    );
   const container = query.get('container') ?? undefined;
   const pod = await api.get<Pod>(POD, namespace, name);
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
