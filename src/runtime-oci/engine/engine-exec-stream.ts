@@ -175,12 +175,19 @@ function write(stream: PassThrough, data: Buffer): Promise<void> {
   });
 }
 
-/** The exit code the daemon recorded (the output ends a moment before it does). */
+/** How long the daemon gets to record an exit code once the output ended (a loaded daemon is slow). */
+const EXIT_CODE_WAIT_MS = 30_000;
+
+/**
+ * The exit code the daemon recorded (the output ends a moment before it does); 126 when it never
+ * says, as for a command that could not be run.
+ */
 async function exitCode(client: EngineClient, execId: string): Promise<number> {
-  for (let i = 0; i < 250; i++) {
+  const until = Date.now() + EXIT_CODE_WAIT_MS;
+  for (let wait = 10; Date.now() < until; wait = Math.min(wait * 2, 200)) {
     const info = await client.call<ExecInspect>('GET', `/exec/${execId}/json`).catch(() => undefined);
     if (info && !info.Running && typeof info.ExitCode === 'number') return info.ExitCode;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, wait));
   }
   return 126;
 }
