@@ -142,7 +142,7 @@ describe.skipIf(missing.length > 0)(
         {
           apiVersion: 'v1',
           kind: 'Pod',
-          metadata: { name: 'echo' },
+          metadata: { name: 'echo', labels: { app: 'echo' } },
           spec: {
             runtimeClassName: 'oci',
             terminationGracePeriodSeconds: 1,
@@ -152,9 +152,38 @@ describe.skipIf(missing.length > 0)(
                 image: `${registry.host}/edge/busybox-tools:1.0`,
                 // One `cat` per connection: what the client sends comes back, until it half-closes.
                 command: ['nc', '-ll', '-p', String(ECHO_PORT), '-e', 'cat'],
-                ports: [{ containerPort: ECHO_PORT }],
+                ports: [{ name: 'echo', containerPort: ECHO_PORT }],
               },
             ],
+          },
+        },
+        // For port-forward svc/… (a named target port kubectl resolves in the pod) and deploy/….
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'echo' },
+          spec: { selector: { app: 'echo' }, ports: [{ port: 9000, targetPort: 'echo' }] },
+        },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'hello-d' },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'hello-d' } },
+            template: {
+              metadata: { labels: { app: 'hello-d' } },
+              spec: {
+                containers: [
+                  {
+                    name: 'main',
+                    image: HELLO,
+                    ports: [{ containerPort: 8080 }],
+                    env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                  },
+                ],
+              },
+            },
           },
         },
         {
@@ -329,6 +358,8 @@ describe.skipIf(missing.length > 0)(
       target: string,
       remote: number,
       env: Record<string, string> = {},
+      /** The pod's port kubectl reports (a Service's port is translated to it). */
+      podPort = remote,
     ): Promise<{ p: ChildProcessWithoutNullStreams; port: number; err: () => string }> => {
       const p = spawn(
         KUBECTL,
@@ -343,7 +374,7 @@ describe.skipIf(missing.length > 0)(
       const port = await until(
         'kubectl port-forward listening',
         () => {
-          const m = new RegExp(`Forwarding from ${FORWARD_ADDRESS.replace(/\./g, '\\.')}:(\\d+) -> ${remote}`).exec(
+          const m = new RegExp(`Forwarding from ${FORWARD_ADDRESS.replace(/\./g, '\\.')}:(\\d+) -> ${podPort}`).exec(
             out,
           );
           if (!m && p.exitCode !== null) throw new Error(`kubectl port-forward exited: ${err}`);
@@ -397,6 +428,42 @@ describe.skipIf(missing.length > 0)(
       expect(await exited(p)).toBe(0);
     });
 
+    it('port-forward svc/NAME and deploy/NAME: kubectl finds the pod and its port from what the hub serves', async () => {
+      // svc/echo port 9000 → targetPort "echo" → the echo pod's containerPort, resolved by kubectl.
+      const svc = await forward('svc/echo', 9000, {}, ECHO_PORT);
+      const data = randomBytes(256 * 1024 + 1);
+      expect(sha256(await echoThrough(svc.port, data))).toBe(sha256(data));
+      svc.p.kill('SIGINT');
+      expect(await exited(svc.p)).toBe(0);
+      // deploy/hello-d: kubectl lists pods by the Deployment's selector and needs one Running.
+      await until(
+        'the hello-d pod running',
+        async () => {
+          const pods = await cluster.client.list<PodLike & { status?: { phase?: string } }>(kind('pods'), {
+            namespace: 'default',
+            labelSelector: 'app=hello-d',
+          });
+          return pods.items.some((p) => p.status?.phase === 'Running');
+        },
+        60_000,
+        200,
+      );
+      const dep = await forward('deploy/hello-d', 8080);
+      const answer = await new Promise<string>((resolve, reject) => {
+        let got = '';
+        const s = connect({ host: FORWARD_ADDRESS, port: dep.port }, () =>
+          s.write('GET / HTTP/1.1\r\nHost: hello\r\nConnection: close\r\n\r\n'),
+        );
+        s.on('data', (d: Buffer) => (got += d.toString()));
+        s.on('error', reject);
+        s.on('close', () => resolve(got));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(answer).toMatch(/"pod":"hello-d-[a-z0-9]+-[a-z0-9]+"/);
+      dep.p.kill('SIGINT');
+      expect(await exited(dep.p)).toBe(0);
+    });
+
     it('a refused port is reported by kubectl as the kubelet words it', async () => {
       const { p, port, err } = await forward('pod/echo', ECHO_PORT + 1);
       const back = await echoThrough(port, Buffer.from('anyone?'));
@@ -427,6 +494,12 @@ describe.skipIf(missing.length > 0)(
       s.destroy();
     });
 
+    it('attach -i is refused with a 400 saying why (no container here is started with stdin: true)', async () => {
+      const r = await k(['attach', '-i', 'box'], 'hi\n');
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain('attach with stdin (-i) needs a container started with stdin: true');
+    });
+
     it('no stray runc exec processes are left behind', async () => {
       await until(
         'only the pod containers (box, echo) in runc',
@@ -439,13 +512,24 @@ describe.skipIf(missing.length > 0)(
       );
     });
 
-    it('a Wasm pod: exec without -i still works; -i and cp are refused saying why', async () => {
+    it('a Wasm pod: exec without -i works; -i gives the command its stdin (WASI stdin); -t and cp are refused saying why', async () => {
       const plain = await k(['exec', 'wasm', '--', 'countdown', '2']);
       expect(plain.code, plain.err).toBe(0);
       expect(plain.out).toBe('countdown: 2\ncountdown: 1\n');
-      const stdin = await k(['exec', '-i', 'wasm', '--', 'countdown'], 'hi\n');
-      expect(stdin.code).toBe(1);
-      expect(stdin.err).toContain('cannot give a command stdin');
+      // `countdown cat` copies wasi:cli/stdin to stdout: kubectl's stdin, read whole on the node.
+      const input = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'é'.repeat(i % 7)}\n`).join('');
+      const stdin = await k(['exec', '-i', 'wasm', '--', 'countdown', 'cat'], input);
+      expect(stdin.code, stdin.err).toBe(0);
+      expect(stdin.out).toBe(input);
+      expect(stdin.err).toContain(`countdown: copied ${Buffer.byteLength(input)} bytes`);
+      // -t (kubectl on a pty of its own, or it drops -t itself): a 400 naming why, before any upgrade.
+      const line = `exec '${KUBECTL}' --kubeconfig '${config()}' exec -it wasm -- countdown cat`;
+      const tty = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], { stdio: 'pipe' });
+      running.push(tty);
+      let said = '';
+      tty.stdout.on('data', (d: Buffer) => (said += d.toString()));
+      expect(await exited(tty)).not.toBe(0);
+      expect(said).toContain('pod wasm runs Wasm, whose commands have no terminal (-t)');
       const local = join(dir, 'small.txt');
       writeFileSync(local, 'small\n');
       const cp = await k(['cp', local, 'wasm:/tmp/small.txt']);

@@ -5,9 +5,13 @@
  * token auth, so the nodes' credentials travel to the daemons (X-Registry-Auth). A busybox httpd
  * Deployment is reached through NodePort 30151 on both nodes, killed and restarted, restarted by a
  * liveness probe, its logs read with edgectl; containers on each daemon call a ClusterIP Wasm Service
- * through their node's local proxy; deleting it all leaves no container in either daemon.
+ * through their node's local proxy; deleting it all leaves no container in either daemon. The real
+ * kubectl runs `exec -i`, `exec -it` (on a pty of its own) and `cp` in a container of each daemon
+ * (the Engine API's hijacked exec).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +26,7 @@ import {
   stopGracefully,
 } from './support/oci-cluster.js';
 import { EngineRig } from './support/engine-rig.js';
+import { KUBECTL, kubectl, requireKubectl } from './support/kubectl.js';
 import {
   type PodLike,
   cs0,
@@ -61,6 +66,7 @@ describe.skipIf(missing.length > 0)(
     ];
 
     beforeAll(async () => {
+      requireKubectl();
       rig = await EngineRig.start({
         dir,
         registryAddress: REGISTRY_ADDRESS,
@@ -134,6 +140,73 @@ describe.skipIf(missing.length > 0)(
         );
       }
     }, 40_000);
+
+    it('kubectl exec -i, exec -it and cp run in a container of each daemon (hijacked exec); killing kubectl ends the command', async () => {
+      const config = join(cluster.hubDir, 'admin.kubeconfig');
+      const k = (args: string[], stdin?: string) => kubectl(config, args, { stdin });
+      const blob = randomBytes(1024 * 1024 + 17);
+      writeFileSync(join(dir, 'blob.bin'), blob);
+      const check = async (pod: string): Promise<void> => {
+        const r = await k(['exec', '-i', pod, '--', 'sh', '-c', 'cat; echo oops >&2; exit 7'], 'hi\nthere\n');
+        expect(r.code, `${pod}: ${r.err}`).toBe(7);
+        expect(r.out).toBe('hi\nthere\n');
+        expect(r.err).toContain('oops\n');
+        // kubectl cp runs tar in the container: the image has busybox but no tar link.
+        expect((await k(['exec', pod, '--', 'busybox', 'ln', '-sf', 'busybox', '/bin/tar'])).code).toBe(0);
+        const up = await k(['cp', join(dir, 'blob.bin'), `${pod}:/tmp/blob.bin`]);
+        expect(up.code, up.err).toBe(0);
+        const back = join(dir, `${pod}.bin`);
+        const down = await k(['cp', `${pod}:/tmp/blob.bin`, back]);
+        expect(down.code, down.err).toBe(0);
+        expect(readFileSync(back).equals(blob), pod).toBe(true);
+
+        // -it: kubectl on a pty of its own (util-linux script), sized 91x33; then resized to 120x50.
+        const ttyFile = join(dir, `${pod}.tty`);
+        const line = `tty > '${ttyFile}'; stty cols 91 rows 33; exec '${KUBECTL}' --kubeconfig '${config}' exec -it ${pod} -- sh`;
+        const p = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...process.env, SHELL: '/bin/sh' },
+        });
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const code = new Promise<number | null>((resolve) => p.on('close', resolve));
+        const said = (err: unknown): never => {
+          throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(out)}`);
+        };
+        try {
+          await until(`${pod}: the shell prompt`, () => out.includes('/ # '), 30_000, 50).catch(said);
+          const sizeIs = (rows: number, cols: number) => async () => {
+            p.stdin.write('busybox stty size\r');
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            return new RegExp(`${rows} ${cols}\r?\n`).test(out);
+          };
+          await until(`${pod}: the first size inside`, sizeIs(33, 91), 30_000, 0).catch(said);
+          spawn('stty', ['-F', readFileSync(ttyFile, 'utf8').trim(), 'cols', '120', 'rows', '50']);
+          await until(`${pod}: the new size inside`, sizeIs(50, 120), 30_000, 0).catch(said);
+          p.stdin.write('exit 5\r');
+          expect(await code, out).toBe(5);
+        } finally {
+          p.kill('SIGKILL');
+        }
+
+        // kubectl killed mid-command: the hub cancels the stream, the node kills the exec's process.
+        const sleeper = spawn(KUBECTL, ['--kubeconfig', config, 'exec', pod, '--', 'sh', '-c', 'echo up; sleep 4243']);
+        let up2 = '';
+        sleeper.stdout.on('data', (d: Buffer) => (up2 += d.toString()));
+        await until(`${pod}: the command started`, () => up2 === 'up\n', 30_000, 50);
+        sleeper.kill('SIGKILL');
+        await until(
+          `${pod}: sleep 4243 gone from the container`,
+          async () => {
+            const ps = await k(['exec', pod, '--', 'ps']);
+            return ps.code === 0 && !ps.out.includes('sleep 4243');
+          },
+          30_000,
+          200,
+        );
+      };
+      await Promise.all((await podsOf(cluster, 'web')).map((p) => check(p.metadata.name)));
+    }, 120_000);
 
     it('restarts a container whose process is killed, on each daemon', async () => {
       const pods = await podsOf(cluster, 'web');

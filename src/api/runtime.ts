@@ -116,6 +116,16 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** How to run a one-shot command. */
+export interface ExecOptions {
+  timeoutMs: number;
+  /**
+   * Its whole stdin, for a runtime that takes it (Wasm: `wasi:cli/stdin` of the command's instance,
+   * which cannot wait for input that has not come yet); others ignore it.
+   */
+  stdin?: Uint8Array;
+}
+
 /**
  * A process started in a container's context with its stdio as streams (kubectl `exec -i/-t`, `cp`):
  * output is read as it comes, so a reader that stops reading stops the process at a full pipe.
@@ -200,7 +210,7 @@ export interface Runtime {
    * `command` as arguments and the container's env. Rejects with TimeoutError past `timeoutMs`.
    * Optional: a runtime without it makes exec probes fail with a clear message.
    */
-  exec?(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
+  exec?(id: string, command: readonly string[], opts: ExecOptions): Promise<ExecResult>;
   /**
    * Starts `command` in the container's context with its stdio as streams, for interactive exec.
    * Rejects when `opts` asks for what the runtime cannot give (say, a tty), naming it.

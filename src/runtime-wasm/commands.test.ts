@@ -110,6 +110,21 @@ describe('exec', () => {
     await rt.removeContainer(failing.id);
   });
 
+  it('gives the command the stdin it was handed (wasi:cli/stdin, read across chunks to its end), else an empty one', async () => {
+    const cfg = await run(rt, containerConfig(countdown, dir, { env: { COUNT: '1000', INTERVAL_MS: '100' } }));
+    const input = Buffer.from(`${'0123456789abcdef'.repeat(20_000)}\nend\n`);
+    const r = await rt.exec(cfg.id, ['countdown', 'cat'], { timeoutMs: 30_000, stdin: input });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(input.toString());
+    expect(r.stderr).toBe(`countdown: copied ${input.length} bytes\n`);
+    await expect(rt.exec(cfg.id, ['countdown', 'cat'], { timeoutMs: 30_000 })).resolves.toEqual({
+      exitCode: 0,
+      stdout: '',
+      stderr: 'countdown: copied 0 bytes\n',
+    });
+    await rt.removeContainer(cfg.id);
+  });
+
   it('keeps the first MiB of each stream of a flooding command and says how much it dropped', async () => {
     const cfg = await run(rt, containerConfig(flood, dir, { name: 'flood' }));
     const r = await rt.exec(cfg.id, ['flood', String(3_000_000), String(2_000_000)], { timeoutMs: 60_000 });

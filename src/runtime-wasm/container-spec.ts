@@ -33,6 +33,7 @@ export function instanceSpec(
   instanceId: number,
   args?: string[],
   captureOutput = false,
+  stdin?: Uint8Array,
 ): InstanceSpec {
   const { config, component, compiled } = src;
   const httpExport = exportOf(component, 'wasi:http/incoming-handler');
@@ -51,6 +52,7 @@ export function instanceSpec(
       args: argv,
       ...(src.mounts.length > 0 ? { mounts: [...src.mounts] } : {}),
       ...(config.config ? { config: { ...config.config } } : {}),
+      ...(stdin && stdin.byteLength > 0 ? { stdin } : {}),
     },
     memoryLimitBytes: src.memoryLimitBytes,
     ...(captureOutput ? { captureOutput } : {}),

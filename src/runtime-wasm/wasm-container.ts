@@ -112,12 +112,13 @@ export class WasmContainer {
   }
 
   /** An instance spec of this container's component with `args` (default: its own argv). */
-  spec(instanceId: number, args?: string[], captureOutput = false): InstanceSpec {
+  spec(instanceId: number, args?: string[], captureOutput = false, stdin?: Uint8Array): InstanceSpec {
     return instanceSpec(
       { ...this.#deps, callsOut: this.#deps.outgoing !== undefined },
       instanceId,
       args,
       captureOutput,
+      stdin,
     );
   }
 
@@ -205,8 +206,8 @@ export class WasmContainer {
     return job.promise;
   }
 
-  /** Runs `command` in a fresh instance (see exec.ts). */
-  async exec(command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+  /** Runs `command` in a fresh instance (see exec.ts), with `stdin` as its whole stdin. */
+  async exec(command: readonly string[], timeoutMs: number, stdin?: Uint8Array): Promise<ExecResult> {
     const { config, component, compiled, executors } = this.#deps;
     if (this.#status.state !== 'running')
       throw new ServiceUnavailableError(`container ${config.name} is not running (${this.#status.state})`);
@@ -220,7 +221,7 @@ export class WasmContainer {
       execInstance({
         executors,
         isolated: this.#deps.isolated(),
-        spec: (id) => this.spec(id, [...command], true),
+        spec: (id) => this.spec(id, [...command], true, stdin),
         modules: compiled.modules,
         timeoutMs,
         label: JSON.stringify(command.join(' ')),

@@ -14,6 +14,7 @@ import type {
   ContainerStats,
   ContainerEvent,
   ContainerRuntimeStatus,
+  ExecOptions,
   ExecResult,
   Logger,
   PullOptions,
@@ -307,8 +308,8 @@ export class WasmRuntime implements Runtime {
    * A fresh instance of the container's component, its `wasi:cli/run` called with `command` as argv
    * and the container's env; output captured. TimeoutError past `timeoutMs`.
    */
-  exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
-    return this.#get(id).exec(command, opts.timeoutMs);
+  exec(id: string, command: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    return this.#get(id).exec(command, opts.timeoutMs, opts.stdin);
   }
 
   subscribe(listener: (event: ContainerEvent) => void): () => void {

@@ -34,6 +34,8 @@ export class NodeStream {
   #stdinEnded = false;
   /** Stdin that came before the process started. */
   #early: Uint8Array[] = [];
+  /** The latest terminal size that came before the process started. */
+  #size: TerminalSize | undefined;
   #ended = false;
 
   constructor(id: string, send: StreamSend) {
@@ -52,6 +54,7 @@ export class NodeStream {
     this.#proc = proc;
     // Input that came while it started (a port-forward client writes at once), in order, before any close.
     for (const data of this.#early.splice(0)) this.#deliver(proc, data);
+    if (this.#size) proc.resize(this.#size);
     if (this.#cancelled) this.cancel();
     if (this.#stdinEnded) proc.stdin?.end();
     const pumps = [this.#pump(proc.stdout, 1), ...(proc.stderr ? [this.#pump(proc.stderr, 2)] : [])];
@@ -97,7 +100,10 @@ export class NodeStream {
   }
 
   resize(size: TerminalSize): void {
-    this.#proc?.resize(size);
+    // kubectl sends its first size as soon as it connects, often before the process has started:
+    // the latest size is kept and applied once it has.
+    if (this.#proc) this.#proc.resize(size);
+    else this.#size = size;
   }
 
   /** Kills the process (the client went, or the hub's session did); its `streamExit` still follows. */

@@ -3,14 +3,16 @@
  * each in its pod's running container, routes the hub's frames to it, and kills them all when the
  * hub's session goes (nobody is left to read their output or feed their stdin).
  *
- * A runtime with `execStream` runs the process with streamed stdio. One without it (Wasm today)
- * still serves a stream without stdin or tty through its one-shot `exec`, whose output is sent when
- * the command ends; stdin or a tty on such a runtime is refused with a message saying so.
+ * A runtime with `execStream` runs the process with streamed stdio. One without it (Wasm) serves a
+ * stream through its one-shot `exec`, whose output is sent when the command ends. Stdin is read
+ * whole first (up to MAX_ONE_SHOT_STDIN_BYTES, until the client closes it: `echo … | kubectl exec
+ * -i`) and given to the command as its stdin: a Wasm guest cannot be suspended while it waits for
+ * input that has not come yet. A tty on such a runtime is refused with a message saying why.
  *
  * A port-forward stream (`portOpen`, protocol 5) is a connection to a pod's port instead of a
  * process (`port-connection.ts`), relayed the same way.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import {
   MAX_STREAMS_PER_NODE,
   type ExecProcess,
@@ -26,6 +28,9 @@ type StreamOpen = Extract<HubStreamFrame, { type: 'streamOpen' }>;
 
 /** How long a one-shot exec behind a stream may run (the stream's cancel ends it sooner). */
 const ONE_SHOT_TIMEOUT_MS = 3600_000;
+
+/** Most stdin a one-shot exec takes (it is held whole, then handed to the command). */
+export const MAX_ONE_SHOT_STDIN_BYTES = 8 * 1024 * 1024;
 
 /** What the streams need: the pod workers and the session to send on. */
 export interface NodeStreamsDeps {
@@ -118,12 +123,13 @@ export class NodeStreams {
           `kubectl cp needs tar in the container; a Wasm container has no tar (exec runs the component's command)`,
         ),
       );
-    if (msg.stdin || msg.tty)
+    if (msg.tty)
       return Promise.reject(
         new Error(
-          `runtime "${runtime.name}" cannot give a command ${msg.tty ? 'a tty' : 'stdin'} yet (kubectl exec -i/-t): run it without -i/-t`,
+          `runtime "${runtime.name}" cannot give a command a terminal (kubectl exec -t): its command reads its stdin whole before it starts, so use -i without -t`,
         ),
       );
+    if (msg.stdin) return Promise.resolve(oneShotWithStdin(runtime, id, msg.command));
     return Promise.resolve(oneShot(runtime, id, msg.command));
   }
 }
@@ -133,13 +139,76 @@ function isCopyTool(command: readonly string[]): boolean {
   return command[0] === 'tar' || (command[0] === 'test' && command[1] === '-d' && command.length === 3);
 }
 
-/** A one-shot exec as a process: its output arrives when it ends. */
-function oneShot(runtime: Runtime, id: string, command: readonly string[]): ExecProcess {
+/**
+ * A one-shot exec whose stdin is collected first: the command starts once the client closed stdin
+ * (kubectl does at the end of its input), with all of it. Past MAX_ONE_SHOT_STDIN_BYTES the command
+ * does not run and the stream ends with a message saying why.
+ */
+function oneShotWithStdin(runtime: Runtime, id: string, command: readonly string[]): ExecProcess {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let started: ExecProcess | undefined;
+  let cancelled = false;
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const run = runtime.exec
-    ? runtime.exec(id, command, { timeoutMs: ONE_SHOT_TIMEOUT_MS })
-    : Promise.reject(new Error(`runtime "${runtime.name}" cannot exec commands`));
+  let settle: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (settle = resolve));
+  const run = (stdin: Uint8Array | undefined, refusal?: string): void => {
+    if (started || cancelled) return;
+    started = oneShot(runtime, id, command, stdin, refusal);
+    started.stdout.pipe(stdout);
+    started.stderr?.pipe(stderr);
+    void started.exited.then(settle);
+  };
+  const stdin = new Writable({
+    write: (chunk: Buffer, _enc, cb) => {
+      size += chunk.length;
+      if (size <= MAX_ONE_SHOT_STDIN_BYTES) chunks.push(chunk);
+      cb();
+    },
+    final: (cb) => {
+      if (size > MAX_ONE_SHOT_STDIN_BYTES)
+        run(
+          undefined,
+          `stdin of ${size} bytes is more than the ${MAX_ONE_SHOT_STDIN_BYTES} a command of runtime "${runtime.name}" takes (it is read whole before the command starts)`,
+        );
+      else run(Buffer.concat(chunks));
+      cb();
+    },
+  });
+  return {
+    stdin,
+    stdout,
+    stderr,
+    resize: () => undefined,
+    kill: () => {
+      if (started) return started.kill();
+      // Cancelled before stdin ended: the command never runs.
+      cancelled = true;
+      stdout.end();
+      stderr.end();
+      settle(137);
+    },
+    exited,
+  };
+}
+
+/** A one-shot exec as a process: its output arrives when it ends (a `refusal` ends it at once, unrun). */
+function oneShot(
+  runtime: Runtime,
+  id: string,
+  command: readonly string[],
+  stdin?: Uint8Array,
+  refusal?: string,
+): ExecProcess {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const run =
+    refusal !== undefined
+      ? Promise.reject(new Error(refusal))
+      : runtime.exec
+        ? runtime.exec(id, command, { timeoutMs: ONE_SHOT_TIMEOUT_MS, ...(stdin ? { stdin } : {}) })
+        : Promise.reject(new Error(`runtime "${runtime.name}" cannot exec commands`));
   const exited = run.then(
     (r) => {
       stdout.end(r.stdout);

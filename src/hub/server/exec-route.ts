@@ -6,7 +6,7 @@
  * write (`create pods/exec`): only POST reaches here, and only for callers allowed to write.
  * kubectl's exec (`GET` with `Upgrade: websocket`, see ./streams) is validated by `execStreamPlan`.
  */
-import { BadRequestError, parseSecondsParam, typeByKind, type Pod } from '../../api/index.js';
+import { BadRequestError, defaultRuntimeClass, parseSecondsParam, typeByKind, type Pod } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { CHANNEL_PROTOCOLS, chooseProtocol } from './streams/channel-protocol.js';
 import type { AttachStreamPlan, ExecStreamPlan } from './streams/stream-env.js';
@@ -69,6 +69,12 @@ export async function execStreamPlan(
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
     throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
   }
+  // A Wasm command is an instance of the component, which cannot be suspended while it waits for
+  // input: its stdin is read whole before it runs (node-streams.ts), so there is no terminal to give.
+  if (on('tty') && defaultRuntimeClass(pod.spec) === 'wasm')
+    throw new BadRequestError(
+      `pod ${name} runs Wasm, whose commands have no terminal (-t): a Wasm command reads its stdin whole before it starts, so use -i without -t`,
+    );
   // After the request's own checks: kubectl retries a refused WebSocket over SPDY and prints only the
   // second refusal, so a bad container or a missing pod must be what that one says.
   checkChannelUpgrade(headers);
@@ -109,8 +115,12 @@ export async function attachStreamPlan(
   headers: { upgrade: string | undefined; protocols: string | undefined },
 ): Promise<AttachStreamPlan> {
   const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
+  // Kubernetes attaches -i/-t only to a container started with `stdin: true`/`tty: true`; the Pod API
+  // here refuses those fields, so no container has a stdin or a terminal to attach to.
   if (on('stdin') || on('tty'))
-    throw new BadRequestError('attach with stdin or a tty (-i, -t) is not supported yet: attach without -i/-t');
+    throw new BadRequestError(
+      `attach with ${on('tty') ? 'a tty (-t)' : 'stdin (-i)'} needs a container started with stdin: true${on('tty') ? ' and tty: true' : ''}, which pods here cannot have yet (those container fields are refused): attach without -i/-t to follow the output, or use kubectl exec -i/-t`,
+    );
   const container = query.get('container') ?? undefined;
   const pod = await api.get<Pod>(POD, namespace, name);
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {

@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { typeByKind } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
-import { TokenAuth, startStandaloneRbac } from '../auth/index.js';
+import { GROUP_READ_ONLY, TokenAuth, startStandaloneRbac } from '../auth/index.js';
 import { BlobStore } from '../blobs/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
@@ -116,6 +116,35 @@ describe('per-user stream limits', () => {
     const f3 = await get(`${PODS}/a/log?follow=true`);
     expect(f3.status).toBe(200);
     await f3.body?.cancel();
+  });
+
+  it('counts a request made with Impersonate-User against the impersonated user, not the caller', async () => {
+    // admin (system:masters) may impersonate anyone; kubectl --as=alice --as-group=… sends these
+    // headers (the group is what lets alice read: an impersonated user has only the groups asked for).
+    const asAlice = (path: string): Promise<Response> =>
+      Promise.resolve(
+        app.request(path, {
+          headers: {
+            authorization: `Bearer ${auth.adminToken}`,
+            'impersonate-user': 'alice',
+            'impersonate-group': GROUP_READ_ONLY,
+          },
+        }),
+      );
+    const w1 = await asAlice(`${PODS}?watch=true`);
+    const w2 = await asAlice(`${PODS}?watch=true`);
+    expect([w1.status, w2.status]).toEqual([200, 200]);
+    expect(limiter.count('watch', 'alice')).toBe(2);
+    expect(limiter.count('watch', 'admin')).toBe(0);
+    // alice's own token shares the slots the impersonation took…
+    const own = await get(`${PODS}?watch=true`, ALICE);
+    expect(own.status).toBe(429);
+    expect(((await own.json()) as { message: string }).message).toContain('for user "alice"');
+    // …and the impersonator keeps all of its own.
+    const mine = [await get(`${PODS}?watch=true`), await get(`${PODS}?watch=true`)];
+    expect(mine.map((r) => r.status)).toEqual([200, 200]);
+    for (const r of [w1, w2, ...mine]) await r.body?.cancel();
+    expect(limiter.count('watch', 'alice') + limiter.count('watch', 'admin')).toBe(0);
   });
 
   it('frees the slot when an HTTP client goes away', async () => {

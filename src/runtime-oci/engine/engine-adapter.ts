@@ -6,7 +6,14 @@
  * nodes may share a daemon and a restarted node removes only what it left itself.
  */
 import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
-import type { ContainerStats, ExecResult, Logger, PulledImage } from '../../api/index.js';
+import type {
+  ContainerStats,
+  ExecProcess,
+  ExecResult,
+  ExecStreamOptions,
+  Logger,
+  PulledImage,
+} from '../../api/index.js';
 import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
 import type {
   OciContainerSpec,
@@ -21,6 +28,7 @@ import { ContainerTable, containerState } from '../container-table.js';
 import { EngineClient, EngineError } from './engine-client.js';
 import { NODE_LABEL, createContainerBody } from './engine-create.js';
 import { engineExec } from './engine-exec.js';
+import { engineExecStream } from './engine-exec-stream.js';
 import { engineStats } from '../stats/engine-stats.js';
 import { followLogs } from './engine-logs.js';
 import { EngineImages } from './engine-images.js';
@@ -208,6 +216,13 @@ export class EngineAdapter implements OciRuntimeAdapter {
 
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult> {
     return engineExec(this.client, this.#containers.get(id).engineId, command, opts.timeoutMs);
+  }
+
+  /** A hijacked `POST /exec/{id}/start` (engine-exec-stream.ts). */
+  async execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess> {
+    const c = this.#containers.get(id);
+    if (c.state !== 'running') throw new Error(`container ${id} is not running`);
+    return engineExecStream(this.client, c.engineId, command, opts);
   }
 
   endpoint(id: string, port: number): OciEndpoint {

@@ -3,6 +3,8 @@
  * by `podman system service`: JSON calls, streaming calls (logs, progress, exec output) without a
  * body deadline, and the multiplexed stdout/stderr framing of non-TTY streams.
  */
+import { request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';
 import { errorMessage } from '../../api/index.js';
 
@@ -95,18 +97,81 @@ export class EngineClient {
     throw new EngineError(message || `${method} ${path}: HTTP ${res.statusCode}`, res.statusCode);
   }
 
+  /**
+   * POSTs `body` to `path` asking for the connection itself (`Connection: Upgrade`, `Upgrade: tcp`),
+   * as the docker CLI does for `exec -i`: the daemon answers `101 UPGRADED` and the socket then
+   * carries the process's stdin one way and its output the other (multiplexed unless `Tty`; the
+   * answer's Content-Type does not say which before API 1.42). Each
+   * hijack is a connection of its own, outside the pool. Throws EngineError when the daemon refuses.
+   */
+  hijack(path: string, body: unknown, timeoutMs = 30_000): Promise<HijackedStream> {
+    const payload = Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        socketPath: this.socketPath,
+        method: 'POST',
+        path: `/v${this.apiVersion}${path}`,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(payload.length),
+          connection: 'Upgrade',
+          upgrade: 'tcp',
+        },
+        timeout: timeoutMs,
+      });
+      req.once('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+      req.once('upgrade', (_res, socket, head) => {
+        socket.setTimeout(0);
+        resolve({ socket, head });
+      });
+      // A daemon that does not upgrade answers a plain response: an error, or (never asked for) the
+      // whole output; either way there is no stream to hand over.
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.length < 64 && chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let message = text.trim();
+          try {
+            const doc = JSON.parse(text) as { message?: unknown };
+            if (typeof doc.message === 'string') message = doc.message;
+          } catch {
+            // not JSON: the text is the message
+          }
+          reject(
+            new EngineError(
+              message || `POST ${path}: HTTP ${res.statusCode ?? 0} without an upgrade`,
+              res.statusCode ?? 0,
+            ),
+          );
+        });
+      });
+      req.once('error', (err) =>
+        reject(new EngineError(`POST ${path}: cannot reach the daemon at ${this.socketPath}: ${errorMessage(err)}`, 0)),
+      );
+      req.end(payload);
+    });
+  }
+
   async close(): Promise<void> {
     await this.#pool.destroy();
   }
 }
 
+/** A hijacked connection: the socket, and bytes the daemon sent right after its answer. */
+export interface HijackedStream {
+  socket: Socket;
+  head: Buffer;
+}
+
 /**
  * Splits a multiplexed stream (8-byte frame headers: stream id, 3 zero bytes, big-endian size) into
- * stdout and stderr chunks; stream 3 (the daemon's own error) is reported as stderr.
+ * stdout and stderr chunks; stream 3 (the daemon's own error) is reported as stderr. A promise
+ * `onData` returns is awaited before more is read (backpressure).
  */
 export async function demux(
   body: AsyncIterable<Uint8Array>,
-  onData: (stream: 'stdout' | 'stderr', data: Buffer) => void,
+  onData: (stream: 'stdout' | 'stderr', data: Buffer) => unknown,
 ): Promise<void> {
   let buf = Buffer.alloc(0);
   for await (const chunk of body) {
@@ -115,7 +180,7 @@ export async function demux(
       const size = buf.readUInt32BE(4);
       if (buf.length < 8 + size) break;
       const stream = buf[0] === 1 ? 'stdout' : 'stderr';
-      onData(stream, buf.subarray(8, 8 + size));
+      await onData(stream, buf.subarray(8, 8 + size));
       buf = buf.subarray(8 + size);
     }
   }

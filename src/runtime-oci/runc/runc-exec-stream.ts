@@ -15,9 +15,10 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecProcess, ExecStreamOptions } from '../../api/index.js';
+import { killTree } from '../process-tree.js';
 
 /** The pty helper and the terminal tool (util-linux and coreutils). */
 const SCRIPT = 'script';
@@ -123,30 +124,4 @@ function setSize(pts: string, size: { width: number; height: number }): Promise<
   return new Promise((resolve) => {
     execFile(STTY, ['-F', pts, 'cols', String(size.width), 'rows', String(size.height)], () => resolve());
   });
-}
-
-/**
- * SIGKILLs host process `pid` and everything under it (a shell's children hold the exec's pipes and
- * would outlive it: runc gives an exec no cgroup of its own to kill). The tree is read from /proc
- * before anything is killed, since orphans are re-parented at once.
- */
-async function killTree(pid: number): Promise<void> {
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  const children = new Map<number, number[]>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (Number.isInteger(ppid)) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  for (const p of tree) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 }

@@ -27,6 +27,8 @@ export interface InstanceGrant {
   mounts?: MountGrant[];
   /** `wasi:config/store` entries; absent: none. */
   config?: Record<string, string>;
+  /** `wasi:cli/stdin` of an exec (`kubectl exec -i`), whole; absent: empty. */
+  stdin?: Uint8Array;
 }
 
 /** A transpiled component as a worker loads it; `modules` is sent once per worker and key. */

@@ -10,6 +10,7 @@ import type { MountGrant } from './fs-paths.js';
 import type { GuestMemory } from './guest-memory.js';
 import type { OutgoingHttpPolicy } from './outgoing.js';
 import type { HostBytes } from './host-bytes.js';
+import type { SharedBytes } from './io-resources.js';
 import type { ResourceTable } from './resource-table.js';
 
 /** Receives the guest's stdout/stderr bytes (the host's own copy). */
@@ -23,6 +24,8 @@ export interface InstanceState {
   /** `wasi:cli/environment`: the pod's env only, never the agent's. */
   env: Array<[string, string]>;
   args: string[];
+  /** `wasi:cli/stdin`: what an exec was given (`kubectl exec -i`); absent: empty. */
+  stdin?: SharedBytes;
   /** `wasi:filesystem/preopens`: the container's mounts, nothing else of the node's disk. */
   mounts: readonly MountGrant[];
   /** `wasi:config/store`: the container's config entries. */

@@ -92,6 +92,35 @@ export class InputStream implements Disposable {
   }
 }
 
+/**
+ * Bytes read in turn through any number of streams: a command's stdin, where each `get-stdin`
+ * handle goes on from where the last one stopped (never re-reads what was read).
+ */
+export class SharedBytes {
+  #offset = 0;
+  constructor(readonly data: Uint8Array) {}
+
+  /** Up to `max` bytes; undefined once everything was read. */
+  take(max: number): Uint8Array | undefined {
+    if (this.#offset >= this.data.byteLength) return undefined;
+    const end = Math.min(this.data.byteLength, this.#offset + max);
+    const chunk = this.data.subarray(this.#offset, end);
+    this.#offset = end;
+    return chunk;
+  }
+}
+
+/** An input stream over {@link SharedBytes}. */
+export class SharedInputStream extends InputStream {
+  constructor(readonly source: SharedBytes) {
+    super();
+  }
+
+  override read(max: number): Uint8Array | undefined {
+    return this.source.take(max);
+  }
+}
+
 /** Where an output stream's bytes go; returns an error (message) to refuse a write. */
 export type ByteSink = (bytes: Uint8Array) => string | IoError | undefined;
 

@@ -8,6 +8,7 @@ import { GuestExit } from '../host/cli.js';
 import type { OutputSink } from '../host/context.js';
 import { HostTrap, latin1Bytes, latin1String } from '../host/guest-memory.js';
 import { HostBytes } from '../host/host-bytes.js';
+import { SharedBytes } from '../host/io-resources.js';
 import { IncomingRequest, ResponseOutparam } from '../host/http-resources.js';
 import type { OutgoingHttpPolicy } from '../host/outgoing.js';
 import { ResourceTable } from '../host/resource-table.js';
@@ -92,6 +93,7 @@ export class GuestInstance {
       hostBytes: new HostBytes(),
       env: Object.entries(spec.grant.env),
       args: spec.grant.args,
+      ...(spec.grant.stdin ? { stdin: new SharedBytes(spec.grant.stdin) } : {}),
       mounts: spec.grant.mounts ?? [],
       config: new Map(Object.entries(spec.grant.config ?? {})),
       output,

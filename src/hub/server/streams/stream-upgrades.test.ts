@@ -190,7 +190,10 @@ describe('refused upgrades answer with a Status and run nothing', () => {
 
   it('400 naming what is served, for stdin/tty (not yet), unknown sub-protocols', async () => {
     expect((await refusal('command=sh&stdin=true')).body.message).toContain('stdin or a tty');
-    expect((await refusal('command=sh&tty=true')).body.message).toContain('stdin or a tty');
+    // Pod a runs Wasm: -t is refused before anything else (its commands never have a terminal).
+    const tty = await refusal('command=sh&tty=true');
+    expect(tty.status).toBe(400);
+    expect(tty.body.message).toContain('pod a runs Wasm, whose commands have no terminal (-t)');
     const r = await refusal('command=sh', { protocols: ['channel.k8s.io'] });
     expect(r.status).toBe(400);
     expect(r.body.message).toContain('v5.channel.k8s.io');
