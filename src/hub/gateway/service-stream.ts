@@ -18,6 +18,8 @@
  * - Resumption: a node reconnecting to the same hub process (`epoch`) with the revision it reached
  *   keeps the Services unchanged since, and is sent the changes of the others since the revision it
  *   held them at (or their whole routes).
+ * - Upgrade skew: a node older than a route field it would refuse gets the route without it
+ *   (`route-dialects.ts`).
  * - Protocol-1 nodes get the whole `serviceSync` of every Service on every change, encoded once, the
  *   newest one when their socket has room.
  */
@@ -32,6 +34,7 @@ import { AckWindows } from './service-acks.js';
 import { ServicePeers, addTo, removeFrom, type Peer } from './service-peers.js';
 import { DEFAULT_PUMP_LIMITS, ServicePump, type ServeResult, type ServicePumpLimits } from './service-pump.js';
 import { ServiceTopic } from './service-topic.js';
+import { dialectOf, routeIn } from './route-dialects.js';
 import type { StreamRouting } from './route-table.js';
 
 /** What the stream needs of a node session. */
@@ -182,7 +185,7 @@ export class ServiceStream {
         if (had !== topic.rev) peer.dirty.add(key);
         continue;
       }
-      entries.push(topic.entry());
+      entries.push(topic.entry(dialectOf(session.protocol)));
       if (topic.parts().length > 1) {
         peer.sending.set(key, { rev: topic.rev, next: 1 });
         peer.dirty.add(key);
@@ -357,7 +360,7 @@ export class ServiceStream {
       peer.held.delete(key);
       peer.sending.set(key, (cursor = { rev: topic.rev, next: 0 }));
     }
-    const parts = topic.parts();
+    const parts = topic.parts(dialectOf(session.protocol));
     const high = this.#pump.limits.highWaterBytes;
     while (cursor.next < parts.length) {
       if (!force && (bytes >= budget || session.bufferedAmount > high)) return { bytes, done: false };
@@ -408,7 +411,7 @@ export class ServiceStream {
   #legacyFrame(): Buffer {
     return (this.#legacy ??= encodeFrame({
       type: 'serviceSync',
-      services: [...this.#topics.values()].map((t) => t.route),
+      services: [...this.#topics.values()].map((t) => routeIn(t.route, dialectOf(1))),
     }));
   }
 }
