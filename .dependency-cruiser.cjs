@@ -14,10 +14,13 @@ module.exports = {
     {
       name: 'area-through-index',
       comment:
-        "An area imports another area only through its index.ts (its explicit public surface), never its internals; src/api/lite.ts is api's zod-free subset of that surface, for edgectl's start-up.",
+        "An area imports another area only through its index.ts (its explicit public surface), never its internals; src/api/lite.ts is api's zod-free subset of that surface, for edgectl's start-up, and src/pki/lite.ts pki's x509-free subset, for the agent's idle memory.",
       severity: 'error',
       from: { path: '^src/([^/]+)/', pathNot: ['\\.test\\.ts$', '^src/[^/]+/testing/'] },
-      to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/api/lite\\.ts$'] },
+      to: {
+        path: '^src/[^/]+/',
+        pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', '^src/api/lite\\.ts$', '^src/pki/lite\\.ts$'],
+      },
     },
     {
       name: 'tests-through-testing-index',

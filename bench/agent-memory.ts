@@ -10,7 +10,7 @@
  *   SIGUSR1 (`--inspect-port=<addr>:0`) and `Debugger.enable` lists every parsed script (the
  *   inspector perturbs memory, so it comes last).
  *
- * Run: npm run build && npx tsx bench/agent-memory.ts [--pods 10,50] [--cgroup-mb 256] [--settle-ms 5000]
+ * Run: npm run build && npx tsx bench/agent-memory.ts [--pods 10,50] [--cgroup-mb 256] [--settle-ms 5000] [--address 127.0.62.2]
  *        [--idle-flags '<node flags>|<VAR=value ...>;…'] [--v8-flags '<node flags of the cgroup run>']
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -33,11 +33,12 @@ import { kind } from '../test/support/cluster.js';
 import type { Pod } from '../src/api/index.js';
 
 const MB = 1024 * 1024;
-const ADDRESS = '127.0.62.2';
 const flag = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
 };
+/** The agents' loopback address (`--address`, for runs beside other benchmarks). */
+const ADDRESS = flag('address', '127.0.62.2');
 const POD_COUNTS = flag('pods', '10,50').split(',').map(Number);
 const CGROUP_MB = Number(flag('cgroup-mb', '256'));
 const SETTLE_MS = Number(flag('settle-ms', '5000'));
@@ -79,6 +80,8 @@ class AgentProc {
     cgroupDir?: string,
     extraArgs: string[] = [],
     extraEnv = '',
+    /** A restart of a joined node: its stored certificate, no join token (no CSR, so no x509 stack). */
+    restart = false,
   ) {
     const dataDir = join(cluster.dir, name);
     this.reportDir = join(cluster.dir, `${name}-reports`);
@@ -90,8 +93,7 @@ class AgentProc {
       join(ROOT, 'bin', 'edge-node.js'),
       '--server',
       cluster.url,
-      '--token-file',
-      join(cluster.hubDir, 'join.token'),
+      ...(restart ? [] : ['--token-file', join(cluster.hubDir, 'join.token')]),
       '--name',
       name,
       '--address',
@@ -342,6 +344,16 @@ async function main(): Promise<void> {
         );
       }
       await fresh.kill();
+      if (i === 0) {
+        // The usual idle agent: restarted (a reboot, an upgrade) with the certificate it stored.
+        const again = new AgentProc(cluster, `mem-idle-${i}`, await freePort(ADDRESS), '', undefined, [], '', true);
+        agents.push(again);
+        await cluster.waitNodesReady([`mem-idle-${i}`]);
+        show('restarted agent, idle', await again.stage());
+        const rm = await again.modules();
+        console.log(`  main-thread scripts: ${rm.app} edgeplane, ${rm.deps} node_modules, ${rm.node} node: built-ins`);
+        await again.kill();
+      }
     }
 
     if (CGROUP_MB > 0) {

@@ -16,7 +16,7 @@ import {
   parseDurationSeconds,
 } from '../api/index.js';
 
-import { parseJoinToken, type JoinToken } from '../pki/index.js';
+import { parseJoinToken, type JoinToken } from '../pki/lite.js';
 import { HelpShown, OptionsError } from './cli-errors.js';
 import { LOG_LEVELS, nodeCommand } from './cli-flags.js';
 import { parseMetricsOptions, type HoldNodeOptions, type MetricsNodeOptions } from './cli-metrics-options.js';

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Logger } from '../api/index.js';
 import { errorMessage } from '../api/index.js';
 import { writeFileDurable } from '../durable/index.js';
-import { caHash, splitCertificateBundle } from '../pki/index.js';
+import { caHash, splitCertificateBundle } from '../pki/lite.js';
 
 /** The node cannot establish trust in the hub: the CLI prints the message and exits 1. */
 export class HubTrustError extends Error {

@@ -2,12 +2,15 @@
  * Reading certificates: what they say (names, validity, key fingerprint), the CA hash a join token
  * pins, chain verification, and when a certificate is due for renewal.
  */
-import { createHash, createPublicKey, X509Certificate as NodeX509 } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { subjectFields } from './csr.js';
 import { InvalidCertificateError } from './errors.js';
 import { spkiSha256 } from './keys.js';
-import { decodeOnePem, decodePem, encodePem, MAX_BUNDLE_CERTIFICATES } from './pem.js';
+import { decodeOnePem } from './pem.js';
 import { x509 } from './x509-lib.js';
+
+// Chain checks, CA hashes and bundles need no ASN.1 library: Node's own X509Certificate does them (`lite.ts`).
+export { caHash, renewAt, splitCertificateBundle, verifyCertificate } from './lite.js';
 
 /** What a certificate says. */
 export interface CertificateInfo {
@@ -46,60 +49,4 @@ export function certificateInfo(pem: string): CertificateInfo {
     spkiSha256: spkiSha256(key),
     serial: cert.serialNumber.toLowerCase(),
   };
-}
-
-/**
- * Splits a CA bundle (one or more PEM certificates) into its certificates' PEM, checking each parses.
- * Refuses an empty, oversized or non-certificate bundle.
- */
-export function splitCertificateBundle(pem: string): string[] {
-  const blocks = decodePem(pem, 'CA bundle');
-  if (blocks.length > MAX_BUNDLE_CERTIFICATES) {
-    throw new InvalidCertificateError(`CA bundle: more than ${MAX_BUNDLE_CERTIFICATES} certificates`);
-  }
-  return blocks.map((b) => {
-    if (b.label !== 'CERTIFICATE') throw new InvalidCertificateError(`CA bundle: a "${b.label}" PEM block`);
-    parseCertificate(b.der);
-    return encodePem('CERTIFICATE', b.der);
-  });
-}
-
-/**
- * The CA hash a join token pins: sha256 hex over the DER of the bundle's certificates, in order (for
- * the usual one-certificate CA, the sha256 of its DER). Whitespace and PEM line wrapping do not change
- * it; any change to a certificate does.
- */
-export function caHash(caPem: string): string {
-  const hash = createHash('sha256');
-  for (const b of decodePem(caPem, 'CA bundle')) {
-    if (b.label !== 'CERTIFICATE') throw new InvalidCertificateError(`CA bundle: a "${b.label}" PEM block`);
-    hash.update(b.der);
-  }
-  return hash.digest('hex');
-}
-
-/**
- * Verifies that `certPem` was issued and signed by one of the CA bundle's certificates and is valid at
- * `now`. Throws {@link InvalidCertificateError} naming the failure.
- */
-export function verifyCertificate(certPem: string, caPem: string, now: Date): void {
-  const cert = new NodeX509(decodeOnePem(certPem, 'CERTIFICATE', 'certificate'));
-  const signedByCa = splitCertificateBundle(caPem).some((ca) => {
-    const issuer = new NodeX509(ca);
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  });
-  if (!signedByCa) throw new InvalidCertificateError('certificate: not signed by the cluster CA');
-  const info = parseCertificate(cert.raw);
-  if (now < info.notBefore) throw new InvalidCertificateError('certificate: not yet valid');
-  if (now > info.notAfter) throw new InvalidCertificateError('certificate: expired');
-}
-
-/**
- * When a certificate should be renewed: `fraction` of the way from its notBefore to its notAfter
- * (two thirds by default, as the issue asks; the kubelet renews at 70–90%).
- */
-export function renewAt(certPem: string, fraction = 2 / 3): Date {
-  if (!(fraction > 0 && fraction < 1)) throw new RangeError('fraction must be between 0 and 1');
-  const { notBefore, notAfter } = certificateInfo(certPem);
-  return new Date(notBefore.getTime() + fraction * (notAfter.getTime() - notBefore.getTime()));
 }

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { Agent } from 'undici';
 import type { Clock, Logger } from '../../api/index.js';
 import { errorMessage, systemClock } from '../../api/index.js';
-import { certificateInfo, createCsr, generateKeyPair, renewAt, verifyCertificate } from '../../pki/index.js';
+import { certificateFacts, generateKeyPair, renewAt, verifyCertificate } from '../../pki/lite.js';
 import { readIfExists } from '../../durable/index.js';
 import { Backoff } from '../backoff.js';
 import { CertificateRequestError, requestNodeCertificate, type CertificateRequestAuth } from './certificate-client.js';
@@ -112,7 +112,7 @@ export class NodeIdentity {
     const storedSigner = (await readIfExists(paths.signerCa)) ?? caPem;
     const stored = await loadNodeCredentials(paths);
     if (stored?.certPem !== undefined && stored.keyPem !== undefined) {
-      const info = certificateInfo(stored.certPem);
+      const info = certificateFacts(stored.certPem);
       if (info.commonName !== commonNameOf(opts.nodeName)) {
         throw new NodeIdentityError(
           `${paths.cert} is node ${info.commonName.replace(/^system:node:/, '')}'s, not ${opts.nodeName}'s: ` +
@@ -149,7 +149,7 @@ export class NodeIdentity {
     await saveSignerCa(paths, signerCaPem);
     await saveNodeCert(paths, certPem);
     opts.logger.info(
-      { node: opts.nodeName, notAfter: certificateInfo(certPem).notAfter.toISOString() },
+      { node: opts.nodeName, notAfter: certificateFacts(certPem).notAfter.toISOString() },
       'joined: the hub signed this node’s certificate',
     );
     return new NodeIdentity(opts, paths, { keyPem, certPem, caPem, signerCaPem });
@@ -224,7 +224,7 @@ export class NodeIdentity {
       this.#dispatcher = undefined;
       // Requests in flight finish on the old connections; new ones use the new certificate.
       void previous?.close().catch(() => undefined);
-      const notAfter = certificateInfo(certPem).notAfter.toISOString();
+      const notAfter = certificateFacts(certPem).notAfter.toISOString();
       if (this.#failures > 0)
         log.info({ notAfter, failures: this.#failures }, 'node certificate renewed after failures');
       else log.info({ notAfter }, 'node certificate renewed');
@@ -240,7 +240,7 @@ export class NodeIdentity {
       this.#schedule(renewAt(certPem).getTime() - this.#clock.now());
     } catch (err) {
       if (this.#stopped) return;
-      const expired = this.#clock.now() >= certificateInfo(old.certPem).notAfter.getTime();
+      const expired = this.#clock.now() >= certificateFacts(old.certPem).notAfter.getTime();
       if (err instanceof CertificateRequestError && err.status === 401 && !expired) {
         // The hub no longer knows this key: the Node was deleted. The session reports it and the agent exits.
         log.error(
@@ -276,6 +276,8 @@ async function obtain(
   auth: CertificateRequestAuth,
 ): Promise<{ certPem: string; signerCaPem: string }> {
   const publicKeyPem = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
+  // The CSR needs the ASN.1 stack: loaded only now (join, renewal), not held by every idle agent.
+  const { createCsr } = await import('../../pki/index.js');
   const csr = await createCsr({
     privateKeyPem: keyPem,
     publicKeyPem,
@@ -301,7 +303,7 @@ async function obtain(
   const signerCaPem = answer.caCertificate;
   const problem = certificateProblem(certPem, signerCaPem, new Date((opts.clock ?? systemClock).now()));
   if (problem !== undefined) throw new CertificateRequestError(`the hub's answer is unusable: ${problem}`, 0);
-  if (certificateInfo(certPem).spkiSha256 !== keySpkiSha256(keyPem))
+  if (certificateFacts(certPem).spkiSha256 !== keySpkiSha256(keyPem))
     throw new CertificateRequestError("the hub's answer certifies another key", 0);
   return { certPem, signerCaPem };
 }

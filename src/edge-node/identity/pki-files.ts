@@ -9,7 +9,7 @@ import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, readIfExists, writeFileDurable } from '../../durable/index.js';
-import { certificateInfo } from '../../pki/index.js';
+import { certificateFacts } from '../../pki/lite.js';
 
 /** Paths of the node's PKI files. */
 export interface NodePkiPaths {
@@ -49,7 +49,7 @@ export function keySpkiSha256(keyPem: string): string {
 
 function belongTogether(keyPem: string, certPem: string): boolean {
   try {
-    return keySpkiSha256(keyPem) === certificateInfo(certPem).spkiSha256;
+    return keySpkiSha256(keyPem) === certificateFacts(certPem).spkiSha256;
   } catch {
     return false;
   }

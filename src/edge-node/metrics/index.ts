@@ -9,5 +9,6 @@ export { DEFAULT_METRICS_INTERVAL_MS, UsageReporter, type UsageReporterDeps } fr
 export { UsageSampler, type MeteredContainer, type MeteredPod, type UsageSamplerDeps } from './usage-sampler.js';
 export { usageFrames, type UsageWindow } from './usage-frames.js';
 export { meteredPod, type MeteredWorkerPod, type PodWorkerView } from './metered-pods.js';
-export { nodeRegistry, type NodeRegistrySources, type WasmRuntimeGauges } from './prometheus/node-registry.js';
+// The registry module is loaded on first use (`NodeMetrics.registry()`): prom-client stays out of an idle agent.
+export type { NodeRegistrySources, WasmRuntimeGauges } from './prometheus/node-registry.js';
 export { MetricsListener, exposition, metricsResult } from './prometheus/metrics-endpoint.js';

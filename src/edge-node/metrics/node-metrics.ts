@@ -2,14 +2,17 @@
  * The node's metrics, built once by the agent: the usage sampler over its pods and the mesh's
  * request counters, the reporter that sends `usage` frames to the hub, and the Prometheus registry
  * served to the hub's `metricsRequest` and, with `--metrics-bind-address`, on a listener of its own.
+ * The registry (and prom-client with it, a few MB of an idle agent: issue 20) is built on the first
+ * scrape, or at start when a listener is configured; usage sampling does not need it.
  * The agent calls it from a few hook lines (start/stop, the session's welcome and drop, the request).
  */
 import type { Registry } from 'prom-client';
 import type { HubMetricsRequest, Logger, NodeToHub } from '../../api/index.js';
+import { errorMessage } from '../../api/index.js';
 import type { RequestAccounting } from '../mesh/index.js';
 import { meteredPod, type PodWorkerView } from './metered-pods.js';
 import { MetricsListener, metricsResult } from './prometheus/metrics-endpoint.js';
-import { nodeRegistry, type WasmRuntimeGauges } from './prometheus/node-registry.js';
+import type { WasmRuntimeGauges } from './prometheus/node-registry.js';
 import { DEFAULT_METRICS_INTERVAL_MS, UsageReporter } from './usage-reporter.js';
 import { UsageSampler } from './usage-sampler.js';
 
@@ -36,7 +39,7 @@ export interface NodeMetricsDeps extends NodeMetricsOptions {
 export class NodeMetrics {
   readonly sampler: UsageSampler;
   readonly reporter: UsageReporter;
-  readonly registry: Registry;
+  #registry: Promise<Registry> | undefined;
   readonly #deps: NodeMetricsDeps;
   #listener: MetricsListener | undefined;
 
@@ -56,12 +59,18 @@ export class NodeMetrics {
         requests.retainPods((ns, name) => live.has(`${ns}/${name}`));
       },
     });
-    this.registry = nodeRegistry({
-      requests,
-      pods,
-      latest: () => this.sampler.latest,
-      ...(deps.wasm ? { wasm: deps.wasm } : {}),
-    });
+  }
+
+  /** The Prometheus registry, built (prom-client loaded) on first use. */
+  registry(): Promise<Registry> {
+    return (this.#registry ??= import('./prometheus/node-registry.js').then(({ nodeRegistry }) =>
+      nodeRegistry({
+        requests: this.#deps.requests,
+        pods: () => [...this.#deps.pods()].map(meteredPod),
+        latest: () => this.sampler.latest,
+        ...(this.#deps.wasm ? { wasm: this.#deps.wasm } : {}),
+      }),
+    ));
   }
 
   /** Starts sampling, and the `/metrics` listener when an address is configured. */
@@ -69,7 +78,7 @@ export class NodeMetrics {
     this.reporter.start();
     const bind = this.#deps.bindAddress;
     if (bind && !this.#listener)
-      this.#listener = await MetricsListener.start(this.registry, bind.host, bind.port, this.#deps.logger);
+      this.#listener = await MetricsListener.start(await this.registry(), bind.host, bind.port, this.#deps.logger);
   }
 
   /** The listener's port (undefined without one). */
@@ -100,6 +109,9 @@ export class NodeMetrics {
 
   /** Answers the hub's `metricsRequest` with the exposition (not awaited by the session's inbox). */
   answer(req: HubMetricsRequest): void {
-    void metricsResult(this.registry, req).then((res) => this.#deps.send(res));
+    void this.registry()
+      .then((registry) => metricsResult(registry, req))
+      .then((res) => this.#deps.send(res))
+      .catch((err: unknown) => this.#deps.logger.warn({ err: errorMessage(err) }, 'could not serve the node metrics'));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What each node is sent of its pods: on welcome its whole pod set (in parts when it would not fit one
  * frame), then one upsert or delete per change that concerns it. A pod that cannot be sent
- * does not run there; its Event and a log line say why.
+ * does not run there; its Event and a log line say why. An older node gets its pods without the
+ * fields its protocol does not know (`pod-dialects.ts`).
  */
 import type { Logger, Pod } from '../../api/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
@@ -15,6 +16,7 @@ import {
   type RefusedPod,
 } from './pod-frames.js';
 import type { NodeSession } from './session.js';
+import { podIn } from './pod-dialects.js';
 
 /** Dependencies of pod delivery. */
 export interface PodDeliveryDeps {
@@ -33,7 +35,8 @@ export class PodDelivery {
   /** A just-welcomed node's whole pod set. */
   sync(session: NodeSession, node: string): void {
     // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
-    const sync = podSyncFrames(this.deps.pods.byIndex(BY_NODE_NAME, node), this.deps.frameLimits);
+    const pods = this.deps.pods.byIndex(BY_NODE_NAME, node).map((p) => podIn(p, session.protocol));
+    const sync = podSyncFrames(pods, this.deps.frameLimits);
     for (const frame of sync.frames) session.sendFrame(frame);
     if (sync.frames.length > 1)
       this.deps.logger.info({ node, frames: sync.frames.length }, 'pod set too big for one frame; sent in parts');
@@ -47,7 +50,7 @@ export class PodDelivery {
     if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
     const session = this.deps.sessionOf(node);
     if (!session) return;
-    const upsert = podUpsertFrame(pod, this.deps.frameLimits);
+    const upsert = podUpsertFrame(podIn(pod, session.protocol), this.deps.frameLimits);
     if ('frame' in upsert) return session.sendFrame(upsert.frame);
     // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
     this.refusePod(node, upsert.refused);

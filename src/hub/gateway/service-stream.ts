@@ -19,6 +19,8 @@
  * - Resumption: a node reconnecting to the same hub process (`epoch`) with the revision it reached
  *   keeps the Services unchanged since, and is sent the changes of the others since the revision it
  *   held them at (or their whole routes).
+ * - Upgrade skew: a node older than a route field it would refuse gets the route without it
+ *   (`route-dialects.ts`).
  * - Protocol-1 nodes get the whole `serviceSync` of every Service on every change, encoded once, the
  *   newest one when their socket has room.
  */
@@ -33,6 +35,7 @@ import { ServiceCatalog, serviceKey as keyOf } from './service-catalog.js';
 import { ServicePeers, type Peer } from './service-peers.js';
 import { DEFAULT_PUMP_LIMITS, ServicePump, type ServeResult, type ServicePumpLimits } from './service-pump.js';
 import { ServiceTopic } from './service-topic.js';
+import { dialectOf, routeIn } from './route-dialects.js';
 import type { StreamRouting } from './route-table.js';
 
 /** What the stream needs of a node session. */
@@ -177,7 +180,7 @@ export class ServiceStream {
         if (had !== topic.rev) peer.dirty.add(key);
         continue;
       }
-      entries.push(topic.entry());
+      entries.push(topic.entry(dialectOf(session.protocol)));
       if (topic.parts().length > 1) {
         peer.sending.set(key, { rev: topic.rev, next: 1 });
         peer.dirty.add(key);
@@ -340,7 +343,7 @@ export class ServiceStream {
       peer.held.delete(key);
       peer.sending.set(key, (cursor = { rev: topic.rev, next: 0 }));
     }
-    const parts = topic.parts();
+    const parts = topic.parts(dialectOf(session.protocol));
     const high = this.#pump.limits.highWaterBytes;
     while (cursor.next < parts.length) {
       if (!force && (bytes >= budget || session.bufferedAmount > high)) return { bytes, done: false };
@@ -361,7 +364,7 @@ export class ServiceStream {
   #legacyFrame(): Buffer {
     return (this.#legacy ??= encodeFrame({
       type: 'serviceSync',
-      services: this.#catalog.routes(),
+      services: this.#catalog.routes().map((r) => routeIn(r, dialectOf(1))),
     }));
   }
 }

@@ -7,6 +7,8 @@
  *   (a patch whose `prev` is the revision it holds), so no protocol change is needed; a node holds
  *   `rev` only once the last part arrived, and a node cut off half-way holds the partial revision,
  *   which no later patch or `keep` names: it gets the whole route again, or asks for a resync.
+ * - Routes are encoded per dialect (`route-dialects.ts`): a session older than a field the route
+ *   uses gets frames without it, encoded once for all sessions of its dialect.
  * - `history`: the last endpoint changes (`prev` → `rev`, chunked the same way), so a node a few
  *   revisions behind (slow, or reconnecting to the same hub process) is sent those changes instead
  *   of the whole route, as long as they are smaller.
@@ -21,6 +23,7 @@ import {
   piecesOf,
   readyFirst,
 } from './service-frames.js';
+import { NEWEST_DIALECT, encodingOf, routeIn, type RouteDialect } from './route-dialects.js';
 
 /** Endpoint changes a topic remembers for nodes a few revisions behind. */
 const HISTORY_CHANGES = 16;
@@ -43,8 +46,9 @@ export class ServiceTopic implements ServiceKey {
   readonly byUid: ReadonlyMap<string, RouteEndpoint>;
   readonly nodePort: boolean;
   #pieces: RouteEndpoint[][] | undefined;
-  #parts: Buffer[] | undefined;
-  #entry: Buffer | undefined;
+  /** Encodings by dialect (one entry unless the route uses a field an older dialect lacks). */
+  readonly #parts = new Map<RouteDialect, Buffer[]>();
+  readonly #entry = new Map<RouteDialect, Buffer>();
   #removed: Buffer | undefined;
 
   private constructor(
@@ -119,26 +123,40 @@ export class ServiceTopic implements ServiceKey {
     return new ServiceTopic(route, rev, partial, history, this.chunk);
   }
 
-  /** The frames of the whole route (one, or a `route` delta and the patches of the rest). */
-  parts(): readonly Buffer[] {
-    if (this.#parts) return this.#parts;
+  /** The frames of the whole route (one, or a `route` delta and the patches of the rest), in `dialect`. */
+  parts(dialect: RouteDialect = NEWEST_DIALECT): readonly Buffer[] {
+    const d = encodingOf(this.route, dialect);
+    const cached = this.#parts.get(d);
+    if (cached) return cached;
+    const route = routeIn(this.route, d);
     const pieces = this.#split();
-    if (pieces.length === 1) return (this.#parts = [encodeRouteDelta(this.rev, this.route)]);
     const p = this.partialRev!;
     const last = pieces.length - 1;
-    return (this.#parts = pieces.map((eps, i) =>
-      i === 0
-        ? encodeRouteDelta(p, { ...this.route, endpoints: eps })
-        : encodePatchDelta(this, i === last ? this.rev : p, p, eps, []),
-    ));
+    const parts =
+      pieces.length === 1
+        ? [encodeRouteDelta(this.rev, route)]
+        : pieces.map((eps, i) =>
+            i === 0
+              ? encodeRouteDelta(p, { ...route, endpoints: eps })
+              : encodePatchDelta(this, i === last ? this.rev : p, p, eps, []),
+          );
+    this.#parts.set(d, parts);
+    return parts;
   }
 
-  /** This Service's element of a `serviceSet`: the whole route, or its first part (`parts()[1..]` follow). */
-  entry(): Buffer {
-    if (this.#entry) return this.#entry;
+  /** This Service's element of a `serviceSet` in `dialect`: the whole route, or its first part (`parts()[1..]` follow). */
+  entry(dialect: RouteDialect = NEWEST_DIALECT): Buffer {
+    const d = encodingOf(this.route, dialect);
+    const cached = this.#entry.get(d);
+    if (cached) return cached;
+    const route = routeIn(this.route, d);
     const pieces = this.#split();
-    if (pieces.length === 1) return (this.#entry = encodeEntry(this.rev, this.route));
-    return (this.#entry = encodeEntry(this.partialRev!, { ...this.route, endpoints: pieces[0]! }));
+    const entry =
+      pieces.length === 1
+        ? encodeEntry(this.rev, route)
+        : encodeEntry(this.partialRev!, { ...route, endpoints: pieces[0]! });
+    this.#entry.set(d, entry);
+    return entry;
   }
 
   /** The delta telling a node to drop this Service. */
