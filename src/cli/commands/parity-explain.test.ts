@@ -3,7 +3,7 @@
  * real kubectl (v1.32) prints against the same hub: the same stdout, stderr and exit code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE_KINDS } from '../../api/lite.js';
+import { RESOURCE_KINDS } from '../../api/index.js';
 import { startParityHub, type ParityHub } from '../testing/parity-harness.js';
 
 let p: ParityHub;
