@@ -1,9 +1,11 @@
 /**
- * `edgectl explain` and per-kind field selectors against a real hub app, each compared with what the
+ * `edgectl explain`, `diff -f` and per-kind field selectors against a real hub app, each compared with what the
  * real kubectl (v1.32) prints against the same hub: the same stdout, stderr and exit code.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE_KINDS } from '../../api/index.js';
+import { RESOURCE_TYPES } from '../../api/index.js';
 import { startParityHub, type ParityHub } from '../testing/parity-harness.js';
 
 let p: ParityHub;
@@ -22,7 +24,7 @@ async function same(args: string[]): Promise<void> {
 
 describe('explain, as kubectl explain', () => {
   it('prints every kind the hub serves', async () => {
-    for (const t of RESOURCE_KINDS) await same(['explain', t.plural]);
+    for (const t of RESOURCE_TYPES) await same(['explain', t.plural]);
   });
 
   it('prints the field tree with --recursive', async () => {
@@ -64,5 +66,64 @@ describe('field selectors per kind, as the Kubernetes API refuses them', () => {
     await same(['get', 'configmaps', '--field-selector', 'data.color=red']);
     await same(['get', 'events', '--field-selector', 'type=Warning,source=edge-hub']);
     await same(['get', 'secrets', '--field-selector', 'type=Opaque']);
+  });
+});
+
+describe('diff -f, as kubectl diff', () => {
+  /** The temp directories and file times differ from run to run: the rest must not. */
+  const normal = (r: { code: number; out: string; err: string }): typeof r => ({
+    ...r,
+    out: r.out
+      .replace(/\/\S*?\/(LIVE|MERGED)-[^/\s]+\//g, '<$1>/')
+      .replace(/\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [+-]\d{4}/g, '\t<time>'),
+  });
+  const cm = (color: string): string =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: diff-config\ndata:\n  color: ${color}\n  size: big\n`;
+  const deploy = (image: string): string =>
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: diff-web\nspec:\n  replicas: 2\n' +
+    '  selector:\n    matchLabels: {app: diff-web}\n  template:\n    metadata:\n      labels: {app: diff-web}\n' +
+    `    spec:\n      containers:\n      - name: main\n        image: ${image}\n`;
+  // kubectl diff --server-side with edgectl's field manager merges exactly as edgectl apply does.
+  const KUBECTL_AS_APPLY = ['--server-side', '--force-conflicts', '--field-manager=edgectl'];
+
+  it('shows a change as a unified diff with exit code 1, and no change with exit code 0', async () => {
+    await writeFile(join(p.dir, 'v1.yaml'), `${cm('red')}---\n${deploy('registry.example/web:1')}`);
+    await writeFile(join(p.dir, 'v2.yaml'), `${cm('blue')}---\n${deploy('registry.example/web:2')}`);
+    expect((await p.edgectl(['apply', '-f', 'v1.yaml'])).code).toBe(0);
+
+    const mine = normal(await p.edgectl(['diff', '-f', 'v2.yaml']));
+    const theirs = normal(await p.kubectl(['diff', '-f', 'v2.yaml', ...KUBECTL_AS_APPLY]));
+    expect(mine).toEqual(theirs);
+    expect(mine.code).toBe(1);
+    expect(mine.out).toContain('-  color: red\n+  color: blue\n');
+    expect(mine.out).toContain('-      - image: registry.example/web:1\n+      - image: registry.example/web:2\n');
+
+    const unchanged = await p.edgectl(['diff', '-f', 'v1.yaml']);
+    expect(unchanged).toEqual({ code: 0, out: '', err: '' });
+    expect(unchanged).toEqual(await p.kubectl(['diff', '-f', 'v1.yaml', ...KUBECTL_AS_APPLY]));
+  });
+
+  it('diffs a new object against an empty file, and hides Secret values', async () => {
+    const secret = (v: string): string =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: diff-secret\ntype: Opaque\nstringData:\n  password: ${v}\n  user: admin\n`;
+    await writeFile(join(p.dir, 's1.yaml'), secret('one'));
+    await writeFile(join(p.dir, 's2.yaml'), secret('two'));
+    const created = await p.edgectl(['diff', '-f', 's1.yaml']);
+    expect(created.code).toBe(1);
+    expect(created.out).toMatch(/^@@ -0,0 \+1,\d+ @@$/m);
+    expect(created.out).not.toContain(Buffer.from('one').toString('base64'));
+    expect((await p.edgectl(['apply', '-f', 's1.yaml'])).code).toBe(0);
+    const changed = await p.edgectl(['diff', '-f', 's2.yaml']);
+    expect(changed.code).toBe(1);
+    expect(changed.out).toContain('-  password: "*** (before)"\n+  password: "*** (after)"\n');
+    expect(changed.out).not.toMatch(/^[-+]\s+user:/m);
+    expect(changed.out).not.toContain(Buffer.from('two').toString('base64'));
+  });
+
+  it('exits with more than 1 on an error, as kubectl', async () => {
+    const mine = await p.edgectl(['diff', '-f', 'missing.yaml']);
+    const theirs = await p.kubectl(['diff', '-f', 'missing.yaml']);
+    expect(mine.code).toBeGreaterThan(1);
+    expect(theirs.code).toBeGreaterThan(1);
   });
 });
