@@ -2,7 +2,7 @@
  * `edgectl explain`, `diff -f` and per-kind field selectors against a real hub app, each compared with what the
  * real kubectl (v1.32) prints against the same hub: the same stdout, stderr and exit code.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_TYPES } from '../../api/index.js';
@@ -125,5 +125,57 @@ describe('diff -f, as kubectl diff', () => {
     const theirs = await p.kubectl(['diff', '-f', 'missing.yaml']);
     expect(mine.code).toBeGreaterThan(1);
     expect(theirs.code).toBeGreaterThan(1);
+  });
+});
+
+describe('edit, as kubectl edit', () => {
+  const configMap = (name: string): string =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  color: red\n`;
+
+  it('saves an edit made in $EDITOR, and says when nothing changed', async () => {
+    await writeFile(join(p.dir, 'edit.yaml'), `${configMap('edit-1')}---\n${configMap('edit-2')}`);
+    expect((await p.edgectl(['apply', '-f', 'edit.yaml'])).code).toBe(0);
+    const editor = { EDITOR: 'sed -i s/color:.red/color:\\ green/' };
+    const mine = await p.edgectl(['edit', 'cm/edit-1'], { env: editor });
+    const theirs = await p.kubectl(['edit', 'cm/edit-2'], { env: editor });
+    expect(mine).toEqual({ ...theirs, out: theirs.out.replace('edit-2', 'edit-1') });
+    expect(mine.out).toBe('configmap/edit-1 edited\n');
+    const got = await p.edgectl(['get', 'cm', 'edit-1', '-o', 'jsonpath={.data.color}']);
+    expect(got.out).toBe('green');
+
+    const untouched = { EDITOR: 'true' };
+    expect(await p.edgectl(['edit', 'configmap', 'edit-1'], { env: untouched })).toEqual(
+      await p.kubectl(['edit', 'configmap', 'edit-2'], { env: untouched }),
+    );
+  });
+
+  it('reopens an invalid edit with the error as a comment, and KUBE_EDITOR wins over EDITOR', async () => {
+    await writeFile(
+      join(p.dir, 'deploy.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: edit-web\nspec:\n  replicas: 1\n' +
+        '  selector:\n    matchLabels: {app: edit-web}\n  template:\n    metadata:\n      labels: {app: edit-web}\n' +
+        '    spec:\n      containers:\n      - name: main\n        image: registry.example/web:1\n',
+    );
+    expect((await p.edgectl(['apply', '-f', 'deploy.yaml'])).code).toBe(0);
+    // First save: replicas -1 (refused). Second: the file must carry the hub's reason; fix it.
+    const script = join(p.dir, 'editor.sh');
+    await writeFile(
+      script,
+      [
+        '#!/bin/sh',
+        `n=$(cat "${p.dir}/calls" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${p.dir}/calls"`,
+        'if [ $n = 1 ]; then sed -i "s/replicas: 1$/replicas: -1/" "$1"; exit 0; fi',
+        `grep '^# \\* spec.replicas: Invalid value: -1' "$1" > "${p.dir}/seen"`,
+        'sed -i "s/replicas: -1$/replicas: 3/" "$1"',
+        '',
+      ].join('\n'),
+      { mode: 0o700 },
+    );
+    const r = await p.edgectl(['edit', 'deploy', 'edit-web'], { env: { KUBE_EDITOR: script, EDITOR: 'false' } });
+    expect(r).toEqual({ code: 0, out: 'deployment.apps/edit-web edited\n', err: '' });
+    expect(await readFile(join(p.dir, 'calls'), 'utf8')).toBe('2\n');
+    expect(await readFile(join(p.dir, 'seen'), 'utf8')).toContain('must be greater than or equal to 0');
+    const got = await p.edgectl(['get', 'deploy', 'edit-web', '-o', 'jsonpath={.spec.replicas}']);
+    expect(got.out).toBe('3');
   });
 });
