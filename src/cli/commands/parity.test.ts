@@ -423,7 +423,7 @@ describe('delete --force and --wait', () => {
     expect(mine).toEqual({ code: 0, out: theirs.out.replace('gone-2', 'gone-1'), err: theirs.err });
   });
 
-  it('waits by default (kubectl\'s --wait=true) until a finalizer is gone; --timeout ends it with kubectl wording', async () => {
+  it("waits by default (kubectl's --wait=true) until a finalizer is gone; --timeout ends it with kubectl wording", async () => {
     const held = {
       ...cm('held', 'x'),
       metadata: { name: 'held', namespace: 'default', finalizers: ['edgeplane.io/test'] },
