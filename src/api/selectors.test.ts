@@ -5,6 +5,7 @@ import {
   MAX_SELECTOR_REQUIREMENTS,
   formatSelector,
   matchesLabels,
+  matchesFields,
   parseFieldSelector,
   parseLabelSelector,
 } from './selectors.js';
@@ -130,5 +131,53 @@ describe('field selectors', () => {
     const started = performance.now();
     expect(parseFieldSelector(text)).toEqual([{ field: 'metadata.name', op: '=', value: 'x' }]);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('field selectors per kind, as Kubernetes restricts them', () => {
+  const refusal = (text: string, kind?: string): string | undefined => {
+    try {
+      parseFieldSelector(text, kind);
+      return undefined;
+    } catch (err) {
+      return (err as BadRequestError).message;
+    }
+  };
+
+  it('takes each kind own fields and refuses the rest in Kubernetes wording', () => {
+    expect(refusal('spec.nodeName=a,status.phase=Running,spec.restartPolicy=Never', 'Pod')).toBeUndefined();
+    expect(refusal('type=Warning,reason=Failed,source=kubelet', 'Event')).toBeUndefined();
+    expect(refusal('type=Opaque', 'Secret')).toBeUndefined();
+    expect(refusal('spec.type=NodePort,spec.clusterIP=None', 'Service')).toBeUndefined();
+    expect(refusal('spec.unschedulable=true', 'Node')).toBeUndefined();
+    expect(refusal('status.replicas=0', 'ReplicaSet')).toBeUndefined();
+    expect(refusal('status.successful=1', 'Job')).toBeUndefined();
+    expect(refusal('type=Warning', 'Pod')).toBe('field label not supported: type');
+    expect(refusal('metadata.namespace=x', 'Node')).toBe('field label not supported: metadata.namespace');
+    expect(refusal('spec.nodeName=a', 'Service')).toBe('field label not supported: spec.nodeName');
+    expect(refusal('metadata.name=a,metadata.namespace=b', 'ConfigMap')).toBeUndefined();
+    expect(refusal('data.color=red', 'ConfigMap')).toBe(
+      '"data.color" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    );
+    expect(refusal('spec.replicas=1', 'Deployment')).toBe(
+      '"spec.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    );
+  });
+
+  it('reads unset booleans and counts as Kubernetes prints them, Event source and spec.host', () => {
+    const pod = {
+      metadata: { name: 'p' },
+      spec: { nodeName: 'pi-1' },
+      status: { podIPs: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }] },
+    };
+    expect(matchesFields(parseFieldSelector('spec.hostNetwork=false', 'Pod'), pod)).toBe(true);
+    expect(matchesFields(parseFieldSelector('spec.host=pi-1', 'Pod'), pod)).toBe(true);
+    expect(parseFieldSelector('spec.host=pi-1', 'Pod')).toEqual([{ field: 'spec.nodeName', op: '=', value: 'pi-1' }]);
+    expect(matchesFields(parseFieldSelector('status.podIPs=fd00::1', 'Pod'), pod)).toBe(true);
+    expect(matchesFields(parseFieldSelector('status.podIPs!=fd00::1', 'Pod'), pod)).toBe(false);
+    expect(matchesFields(parseFieldSelector('spec.unschedulable=false', 'Node'), { spec: {} })).toBe(true);
+    expect(matchesFields(parseFieldSelector('status.replicas=0', 'ReplicaSet'), { status: {} })).toBe(true);
+    expect(matchesFields(parseFieldSelector('status.successful=2', 'Job'), { status: { succeeded: 2 } })).toBe(true);
+    expect(matchesFields(parseFieldSelector('source=hub', 'Event'), { source: { component: 'hub' } })).toBe(true);
   });
 });

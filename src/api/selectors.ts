@@ -2,6 +2,7 @@
  * Label and field selectors: the `labelSelector=`/`fieldSelector=` string syntax of the Kubernetes
  * API, and `LabelSelector` objects of workload specs, compiled to one matcher form.
  */
+import { canonicalFieldLabel, fieldValues, unsupportedFieldLabel } from './field-labels.js';
 import { BadRequestError } from './errors.js';
 import type { LabelSelector } from './meta.js';
 
@@ -206,28 +207,12 @@ export interface FieldRequirement {
   value: string;
 }
 
-/** Field paths the API can filter on. */
-export const SUPPORTED_FIELDS = [
-  'metadata.name',
-  'metadata.namespace',
-  'spec.nodeName',
-  'status.phase',
-  'involvedObject.name',
-  'involvedObject.kind',
-  'involvedObject.uid',
-  'involvedObject.namespace',
-  // The rest of Kubernetes' Event field labels (`get events --field-selector type=Warning`); `type` is
-  // also a Secret's.
-  'involvedObject.apiVersion',
-  'involvedObject.resourceVersion',
-  'involvedObject.fieldPath',
-  'type',
-  'reason',
-  'reportingComponent',
-] as const;
-
-/** Parses `spec.nodeName=pi-1,metadata.name!=x`; an unsupported field is a BadRequestError naming it. */
-export function parseFieldSelector(text: string | undefined): FieldRequirement[] {
+/**
+ * Parses `spec.nodeName=pi-1,metadata.name!=x` for a list or watch of `kind` (its name, e.g. `Pod`);
+ * a field that kind cannot be selected by is a BadRequestError in Kubernetes' wording
+ * (`field-labels.ts`). Without a kind, any field some kind takes is accepted.
+ */
+export function parseFieldSelector(text: string | undefined, kind?: string): FieldRequirement[] {
   if (text === undefined || text.trim() === '') return [];
   if (text.length > MAX_SELECTOR_LENGTH) throw tooLong('fieldSelector', text);
   const terms = text.split(',');
@@ -257,25 +242,21 @@ export function parseFieldSelector(text: string | undefined): FieldRequirement[]
     const negated = term[at - 1] === '!';
     const field = term.slice(0, negated ? at - 1 : at).trim();
     const value = term.slice(term[at + 1] === '=' && !negated ? at + 2 : at + 1).trim();
-    if (!(SUPPORTED_FIELDS as readonly string[]).includes(field)) {
-      const name = field.length > 80 ? `${field.slice(0, 80)}…` : field;
-      throw new BadRequestError(`field label not supported: ${name} (supported: ${SUPPORTED_FIELDS.join(', ')})`, [
+    const name = field.length > 80 ? `${field.slice(0, 80)}…` : field;
+    const refusal = unsupportedFieldLabel(kind, name);
+    if (refusal !== undefined) {
+      throw new BadRequestError(refusal, [
         { field: 'fieldSelector', message: `Unsupported value: "${name}"`, reason: 'FieldValueNotSupported' },
       ]);
     }
-    return { field, op: negated ? '!=' : '=', value };
+    return { field: canonicalFieldLabel(field), op: negated ? '!=' : '=', value };
   });
 }
 
 /** True when `obj` satisfies every field requirement (a missing field reads as ""). */
 export function matchesFields(reqs: readonly FieldRequirement[], obj: unknown): boolean {
   for (const r of reqs) {
-    let cur: unknown = obj;
-    for (const part of r.field.split('.'))
-      cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a non-scalar field compares by its default string form (no supported field is one)
-    const v = cur === undefined || cur === null ? '' : String(cur);
-    if ((r.op === '=') !== (v === r.value)) return false;
+    if ((r.op === '=') !== fieldValues(obj, r.field).includes(r.value)) return false;
   }
   return true;
 }

@@ -32,6 +32,9 @@ const rollout: Loader = async () => (await import('./commands/rollout.js')).regi
 const set: Loader = async () => (await import('./commands/set-image.js')).registerSet;
 const nodeOps: Loader = async () => (await import('./commands/node-ops.js')).registerNodeOps;
 const version: Loader = async () => (await import('./commands/version.js')).registerVersion;
+const edit: Loader = async () => (await import('./commands/edit.js')).registerEdit;
+const diff: Loader = async () => (await import('./commands/diff.js')).registerDiff;
+const explain: Loader = async () => (await import('./commands/explain.js')).registerExplain;
 const apiResources: Loader = async () => (await import('./commands/api-resources.js')).registerApiResources;
 const clusterInfo: Loader = async () => (await import('./commands/cluster-info.js')).registerClusterInfo;
 const config: Loader = async () => (await import('./commands/config.js')).registerConfig;
@@ -64,6 +67,9 @@ const BY_NAME: Readonly<Record<string, Loader>> = {
   taint: nodeOps,
   drain: nodeOps,
   version,
+  explain,
+  diff,
+  edit,
   'api-resources': apiResources,
   'cluster-info': clusterInfo,
   config,

@@ -5,6 +5,7 @@
 import type { EdgeClient } from './client/index.js';
 import type { Connection, EdgeConfig } from './config/index.js';
 import { configFileExists, configPath, emptyConfig } from './config/path.js';
+import { readConfigLight } from './config/read-light.js';
 import { requireServer, resolveConnection } from './config/resolve.js';
 import { formatError } from './printers/errors.js';
 
@@ -95,9 +96,9 @@ export class CliContext {
   async connection(): Promise<Connection> {
     this.#conn ??= (async () => {
       const file = this.configFile();
-      // The parser (YAML and zod) loads only when there is a file to parse.
-      const config = (await configFileExists(file))
-        ? await (await import('./config/file.js')).loadConfig(file)
+      // The full parser (YAML and zod) loads only for a file the light reader cannot vouch for.
+      const config = configFileExists(file)
+        ? (readConfigLight(file)?.config ?? (await (await import('./config/file.js')).loadConfig(file)))
         : emptyConfig();
       return { conn: resolveConnection(this.#globals, this.io.env, config, file), config, file };
     })();

@@ -4,8 +4,6 @@
  * schemas of `src/api` (an object's envelope; the hub validated its kind's fields on write); failures
  * are EdgeErrors.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type * as Api from '../../api/index.js';
 import type {
   BlobRef,
@@ -284,7 +282,9 @@ export class EdgeClient {
    * checked against the digest computed locally.
    */
   async uploadBlob(source: Uint8Array | string, signal?: AbortSignal): Promise<BlobRef> {
-    const bytes = typeof source === 'string' ? await readFile(source) : source;
+    // fs/promises and crypto load here, not at start-up: only an upload reads a file and hashes.
+    const bytes = typeof source === 'string' ? await (await import('node:fs/promises')).readFile(source) : source;
+    const { createHash } = await import('node:crypto');
     const local = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
     const ref = await this.http.json((await api()).BlobRef, 'POST', (await api()).BLOB_PATH, { body: bytes, signal });
     if (ref.digest !== local) {

@@ -55,6 +55,16 @@ export function errorFromResponse(statusCode: number, bodyText: string): EdgeErr
   return err;
 }
 
+/**
+ * The hub's error with kubectl's context in front of its message and without its field causes, as
+ * kubectl words a list it could not make (`Unable to find "/v1, Resource=pods" that match …: …`).
+ */
+export function withListContext(err: EdgeError, message: string): EdgeError {
+  const out = new EdgeError(err.code, err.httpStatus, `${message}: ${err.message}`, { cause: err });
+  fromServer.add(out);
+  return out;
+}
+
 /** True when `err` is an error the hub returned as a Status (not a local or transport error). */
 export function isServerError(err: unknown): err is EdgeError {
   return err instanceof EdgeError && fromServer.has(err);

@@ -67,8 +67,9 @@ function gracePeriod(flags: DeleteFlags): number | undefined {
   return n === 0 && !flags.force ? 1 : n;
 }
 
+/** `--wait` is on by default, as kubectl's `--wait=true`: `delete` returns once the objects are gone. */
 function waitFlag(flags: DeleteFlags): boolean {
-  if (flags.wait === undefined || flags.wait === true) return flags.wait === true;
+  if (flags.wait === undefined || flags.wait === true) return true;
   if (flags.wait === false || flags.wait === 'false') return false;
   if (flags.wait === 'true') return true;
   throw new UsageError(`invalid argument "${flags.wait}" for "--wait" flag: must be true or false`, HELP);
@@ -185,7 +186,8 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .option('--force', 'remove the objects from the API at once, skipping graceful deletion (with --grace-period=0)')
     .option(
       '--wait [bool]',
-      'wait until the objects are gone before returning (kubectl waits by default; edgectl only with --wait)',
+      'wait until the objects are gone (finalizers run, pods stopped) before returning; --wait=false returns at once',
+      true,
     )
     .option('--timeout <duration>', 'with --wait: give up after this long (0 = no limit)')
     .action(async (args: string[], flags: DeleteFlags) => runDelete(ctx, args, flags));

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { KubeObject } from '../../api/index.js';
 import { EdgeError } from '../../api/lite.js';
+import { isServerError, withListContext } from '../client/errors.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 // The printers get uses, file by file: the printers' index also brings describe's.
@@ -41,6 +42,20 @@ interface Fetched {
   resourceVersion: string | undefined;
 }
 
+/** kubectl's words for a list the hub refused (400) or does not have (404): which list, then why. */
+function listFailure(err: unknown, type: ResourceRequest['type'], flags: GetFlags): unknown {
+  if (!(isServerError(err) && (err.code === 'BadRequest' || err.code === 'NotFound'))) return err;
+  const gvr = `${type.group}/${type.version}, Resource=${type.plural}`;
+  const label = flags.selector ?? '';
+  const field = flags.fieldSelector ?? '';
+  return withListContext(
+    err,
+    label === '' && field === ''
+      ? `Unable to list ${JSON.stringify(gvr)}`
+      : `Unable to find ${JSON.stringify(gvr)} that match label selector ${JSON.stringify(label)}, field selector ${JSON.stringify(field)}`,
+  );
+}
+
 async function fetch(
   ctx: CliContext,
   req: ResourceRequest,
@@ -50,12 +65,16 @@ async function fetch(
   const client = await ctx.client();
   const ns = req.type.namespaced ? namespace : undefined;
   if (req.names.length === 0) {
-    const list = await client.list(req.type, {
-      namespace: ns,
-      labelSelector: flags.selector,
-      fieldSelector: flags.fieldSelector,
-      signal: ctx.signal,
-    });
+    const list = await client
+      .list(req.type, {
+        namespace: ns,
+        labelSelector: flags.selector,
+        fieldSelector: flags.fieldSelector,
+        signal: ctx.signal,
+      })
+      .catch((err: unknown) => {
+        throw listFailure(err, req.type, flags);
+      });
     const objects = flags.sortBy ? sortByField(list.items, flags.sortBy) : sortForTable(req.type, list.items);
     return { req, objects, resourceVersion: list.metadata?.resourceVersion };
   }

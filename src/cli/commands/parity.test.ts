@@ -427,19 +427,19 @@ describe('delete --force and --wait', () => {
     expect(mine).toEqual({ code: 0, out: theirs.out.replace('gone-2', 'gone-1'), err: theirs.err });
   });
 
-  it('--wait returns only once a finalizer is gone; --timeout ends it with kubectl wording', async () => {
+  it("waits by default (kubectl's --wait=true) until a finalizer is gone; --timeout ends it with kubectl wording", async () => {
     const held = {
       ...cm('held', 'x'),
       metadata: { name: 'held', namespace: 'default', finalizers: ['edgeplane.io/test'] },
     };
     await hub.api.create(T('cm'), held);
-    const timedOut = await edgectl(['delete', 'cm', 'held', '--wait', '--timeout=1s']);
+    const timedOut = await edgectl(['delete', 'cm', 'held', '--timeout=1s']);
     expect(timedOut).toMatchObject({ code: 1, out: 'configmap "held" deleted\n' });
     expect(timedOut.err).toBe('error: timed out waiting for the condition on configmaps/held\n');
 
     let done = false;
     const seen = hub.requests.length;
-    const waiting = edgectl(['delete', 'cm', 'held', '--wait', '--ignore-not-found']).then((r) => {
+    const waiting = edgectl(['delete', 'cm', 'held', '--ignore-not-found']).then((r) => {
       done = true;
       return r;
     });
@@ -451,6 +451,23 @@ describe('delete --force and --wait', () => {
     const cur = await hub.api.get(T('cm'), 'default', 'held');
     await hub.api.update(T('cm'), { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
     expect(await waiting).toMatchObject({ code: 0, out: 'configmap "held" deleted\n' });
+  });
+
+  it('--wait=false returns at once while a finalizer holds the object, as kubectl', async () => {
+    const held = (name: string): KubeObject => ({
+      ...cm(name, 'x'),
+      metadata: { name, namespace: 'default', finalizers: ['edgeplane.io/test'] },
+    });
+    await hub.api.create(T('cm'), held('kept-1'));
+    await hub.api.create(T('cm'), held('kept-2'));
+    const mine = await edgectl(['delete', 'cm', 'kept-1', '--wait=false']);
+    const theirs = await kubectl(['delete', 'cm', 'kept-2', '--wait=false']);
+    expect(mine).toEqual({ code: 0, out: theirs.out.replace('kept-2', 'kept-1'), err: theirs.err });
+    for (const name of ['kept-1', 'kept-2']) {
+      const cur = await hub.api.get(T('cm'), 'default', name);
+      expect(cur.metadata.deletionTimestamp).toBeTruthy();
+      await hub.api.update(T('cm'), { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
+    }
   });
 });
 

@@ -2,7 +2,7 @@
  * Where the config file is, and what an absent one means; apart from its parser, so a run with no
  * config file (the settings in EDGE_SERVER/EDGE_TOKEN) loads neither YAML nor zod.
  */
-import { access } from 'node:fs/promises';
+import { accessSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,9 +19,10 @@ export function emptyConfig(): { apiVersion: string; kind: string; clusters: [];
 }
 
 /** Whether a config file is at `path` (any error but ENOENT counts as yes: its parser reports it). */
-export async function configFileExists(path: string): Promise<boolean> {
+export function configFileExists(path: string): boolean {
   try {
-    await access(path);
+    // Sync: node:fs is loaded with node itself; fs/promises (and the readline it pulls in) is not.
+    accessSync(path);
     return true;
   } catch (err) {
     return (err as { code?: unknown }).code !== 'ENOENT';

@@ -26,13 +26,16 @@ import { INDEXED_FIELDS, type WatchSub } from './watch-dispatch.js';
 import { toWatchEvent, withResourceVersion } from './watch-filter.js';
 
 /** The selectors of `opts` as one predicate, and the indexed field term it requires, if any. */
-function selection(opts: ListOptions): {
+function selection(
+  type: ResourceType,
+  opts: ListOptions,
+): {
   matches: (obj: KubeObject) => boolean;
   index: string | undefined;
   selective: boolean;
 } {
   const labels = parseLabelSelector(opts.labelSelector);
-  const fields = parseFieldSelector(opts.fieldSelector);
+  const fields = parseFieldSelector(opts.fieldSelector, type.kind);
   const pinned = fields.find((f) => f.op === '=' && (INDEXED_FIELDS as readonly string[]).includes(f.field));
   return {
     matches: (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj),
@@ -57,7 +60,7 @@ export async function listObjects<T extends KubeObject>(
   type: ResourceType,
   opts: ListOptions,
 ): Promise<ObjectList<T>> {
-  const sel = selection(opts);
+  const sel = selection(type, opts);
   if (caches) {
     const cached = await listFromCache<T>(caches, type, opts, sel);
     if (cached) return cached;
@@ -124,7 +127,7 @@ export async function watchObjects<T extends KubeObject>(
   opts: WatchOptions,
   onEvent: (e: WatchEvent<T>) => void,
 ): Promise<() => void> {
-  const { matches, index } = selection(opts);
+  const { matches, index } = selection(type, opts);
   const prefix = collectionPrefix(type, opts.namespace);
   const rv = opts.resourceVersion;
   let from: number;
