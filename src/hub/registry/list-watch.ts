@@ -123,6 +123,7 @@ export async function watchObjects<T extends KubeObject>(
   type: ResourceType,
   opts: WatchOptions,
   onEvent: (e: WatchEvent<T>) => void,
+  onError?: (err: Error) => void,
 ): Promise<() => void> {
   const { matches, index } = selection(opts);
   const prefix = collectionPrefix(type, opts.namespace);
@@ -152,6 +153,7 @@ export async function watchObjects<T extends KubeObject>(
       index,
       after: from,
       onEvent: onEvent as (e: WatchEvent) => void,
+      onError,
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
       nextBookmarkAt: performance.now() + (opts.bookmarkIntervalMs ?? 0),
       bookmark: (resourceVersion) => ({
@@ -163,8 +165,13 @@ export async function watchObjects<T extends KubeObject>(
     if (leave) return leave;
   }
   const source = caches ?? store;
-  return source.watch(prefix, from, (e) => {
-    const we = toWatchEvent<T>(e, matches);
-    if (we) onEvent(we);
-  });
+  return source.watch(
+    prefix,
+    from,
+    (e) => {
+      const we = toWatchEvent<T>(e, matches);
+      if (we) onEvent(we);
+    },
+    onError,
+  );
 }
