@@ -54,6 +54,11 @@ export interface HubOptions {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
+  /**
+   * The URL nodes reach this hub at, told to the nodes of every hub on the same etcd so they can fail
+   * over here (`--advertise-url`); default: the listen address, unless it is a wildcard (0.0.0.0, ::).
+   */
+  advertiseUrl?: string;
   logger: Logger;
   clock?: Clock;
   /** Seconds without heartbeat before a node is marked Ready=Unknown. */
@@ -97,7 +102,10 @@ export interface HubOptions {
    * where only the leader runs the scheduler and controllers. SQLite has one hub and no election.
    */
   leaderElection?: { enabled?: boolean } & Partial<LeaderElectionTimings>;
-  /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
+  /**
+   * Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them); tests
+   * may give their own hub list (on etcd it comes from the hubs' presence records).
+   */
   gateway?: Pick<
     NodeGatewayDeps,
     | 'duplicateCheckTimeoutMs'
@@ -109,6 +117,7 @@ export interface HubOptions {
     | 'nodeFrameLimits'
     | 'admissionLimits'
     | 'serviceCoalesceMs'
+    | 'hubList'
   >;
 }
 
@@ -241,7 +250,8 @@ export class Hub {
       sweepTerm,
       metrics,
       logger,
-      connectedNodes: () => gateway.connectedNodes(),
+      connectedNodes: (): string[] => gateway.connectedNodes(),
+      advertiseUrl: options.advertiseUrl,
     });
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
@@ -281,6 +291,7 @@ export class Hub {
       clock,
       logger: log('gateway'),
       meshToken,
+      hubList: leadership.hubList,
       ...(nodeCertificates
         ? { certificates: nodeCertificates.certificates, revokedKeys: nodeCertificates.revokedKeys }
         : {}),
@@ -358,6 +369,8 @@ export class Hub {
     const addr = server.address() as AddressInfo;
     const url = `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
     await this.writeClientFiles(url);
+    // Nodes of the other hubs learn this address; a wildcard one is no address to dial (--advertise-url).
+    if (!isWildcard(addr.address)) this.leadership.nodeUrl ??= url;
     this.options.logger.info({ url, dataDir: this.options.dataDir }, 'edge-hub listening');
     return { host: addr.address, port: addr.port, url };
   }
@@ -419,4 +432,9 @@ export class Hub {
     await this.store.close();
     this.lock.release();
   }
+}
+
+/** An address that listens everywhere and names no host to dial (`0.0.0.0`, `::`). */
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
 }
