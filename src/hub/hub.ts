@@ -24,7 +24,7 @@ import {
 import { BlobStore } from './blobs/index.js';
 import type { ZoneEvictionOptions } from './controllers/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
-import { HubLeadership, leadershipPlan } from './hub-leadership.js';
+import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { PodStreamUpgrades } from './server/streams/index.js';
 import {
@@ -39,7 +39,7 @@ import { HubMetrics, InstrumentedStore, LoopWatchdog, NodeMetricsFrames, UsageSt
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
-import { CurrentTerm, fenceObjectAPI, type LeaderElectionTimings } from './leader/index.js';
+import { CurrentTerm, SharedUsage, fenceObjectAPI, type LeaderElectionTimings } from './leader/index.js';
 import { EtcdStore, type EtcdTlsFiles, type Store } from './store/index.js';
 import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
 import { HubTls, writeAdminKubeconfig, writeJoinTokenFile, type HubTlsOptions } from './tls/index.js';
@@ -182,7 +182,7 @@ export class Hub {
     const metrics: HubMetrics = new HubMetrics({
       connectedNodes: () => gateway.connectedNodes().length,
       watchers: () => api.watchStats,
-      usage: () => ({ ...usage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
+      usage: () => ({ ...localUsage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
     });
     const storeLogger = logger.child({ component: 'store' });
     // Secrets are encrypted above either backend: etcd holds ciphertext too (hubs share one keyring file).
@@ -235,16 +235,22 @@ export class Hub {
     const log = (component: string): Logger => logger.child({ component });
 
     // The nodes' latest usage (metrics.k8s.io, top, the autoscaler), fed by their gateway sessions.
-    const usage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
-    const nodeMetrics = new NodeMetricsFrames({ usage, services, clock, logger: log('metrics') });
+    const localUsage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
+    const nodeMetrics = new NodeMetricsFrames({ usage: localUsage, services, clock, logger: log('metrics') });
+    const identity = newHubIdentity();
+    // On etcd, the usage of nodes on the other hubs too (for the leader's HPA, and top on any hub).
+    const sharedUsage = etcdStore && new SharedUsage({ store, identity, local: localUsage, logger: log('metrics') });
+    const usage = sharedUsage ?? localUsage;
     const controllerDeps = { api, informers: cluster, events, blobs, clock, log, options, usage };
     const sweepTerm = new CurrentTerm(); // the lifecycle sweep writes only while this hub leads (issue 19)
     const lifecycle = nodeLifecycle({ ...controllerDeps, sweepApi: fenceObjectAPI(api, sweepTerm) });
     const runners = hubHousekeeping(controllerDeps);
+    if (sharedUsage) runners.push({ start: () => sharedUsage.start(), stop: () => sharedUsage.stop() });
     const leadership = new HubLeadership({
       plan: election,
       etcd: etcdStore,
       store,
+      identity,
       controllers: controllerDeps,
       lifecycle,
       sweepTerm,
