@@ -26,6 +26,7 @@ export * from './wire-metrics.js';
 export * from './metrics.js';
 export * from './wire-trust.js';
 export * from './wire-images.js';
+export * from './wire-hubs.js';
 export * from './wire-stream.js';
 export * from './codec.js';
 export * from './content.js';

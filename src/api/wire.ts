@@ -24,6 +24,7 @@ import {
   NodeStreamOutput,
 } from './wire-stream.js';
 import { HubRevokedKeys } from './wire-trust.js';
+import { HubList } from './wire-hubs.js';
 import { NodeImageList, NodeImages } from './wire-images.js';
 import { NAME_MAX, Name, Str } from './wire-shapes.js';
 import { HttpRouting } from './wire-routes.js';
@@ -36,11 +37,12 @@ import { HttpRouting } from './wire-routes.js';
  * Version 4 adds the interactive command streams of `wire-stream.ts` (`streamOpen` … `streamExit`).
  * Version 5 adds port-forward streams (`portOpen` in `wire-stream.ts`).
  * Version 6 adds the node's image list after `hello` (`images` in `wire-images.ts`).
+ * Version 7 adds the cluster's hub list (`hubs` in `wire-hubs.ts`).
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -362,6 +364,7 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubExecRequest,
   HubMetricsRequest,
   HubRevokedKeys,
+  HubList,
   HubStreamOpen,
   HubPortOpen,
   HubStreamInput,

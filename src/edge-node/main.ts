@@ -213,6 +213,8 @@ async function nodeIdentity(
     const identity = await NodeIdentity.load({
       dataDir: opts.dataDir,
       hubBase,
+      // A first join tries every --server in turn (one hub down must not stop a node from joining).
+      hubs: () => opts.servers.map(restBase),
       nodeName: opts.name,
       address: opts.address,
       ...(hubCa !== undefined ? { caPem: hubCa } : {}),

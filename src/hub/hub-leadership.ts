@@ -27,6 +27,11 @@ import { observeControllers, type HubMetrics } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import type { EtcdStore, Store } from './store/index.js';
 
+/** A hub's identity: hostname and a random suffix, as kube-controller-manager's. */
+export function newHubIdentity(): string {
+  return `${hostname()}_${randomBytes(4).toString('hex')}`;
+}
+
 /** Whether this hub stands in an election, and its timings. */
 export interface LeadershipPlan {
   elect: boolean;
@@ -67,18 +72,33 @@ export interface HubLeadershipDeps {
   logger: Logger;
   /** Nodes with a session on this hub (published for the leader on etcd). */
   connectedNodes(): string[];
+  /** This hub's identity (`newHubIdentity()`). */
+  identity: string;
+  /** The address nodes reach this hub at (`--advertise-url`); else set by the hub once it listens. */
+  advertiseUrl: string | undefined;
 }
 
 /** This hub's part in running the control loops: its identity, election, terms and presence. */
 export class HubLeadership {
-  /** This hub's identity in the election (hostname and a random suffix, as kube-controller-manager's). */
-  readonly identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
+  /** This hub's identity in the election, its presence and usage records (see `newHubIdentity`). */
+  readonly identity: string;
   /** Undefined without election: the hub leads from start to stop. */
   readonly elector: LeaderElector | undefined;
   readonly terms: LeadershipTerms;
   /** Publishes the nodes connected here for the leader (several hubs on etcd only). */
   readonly presence: HubPresence | undefined;
   readonly #hubLogger: Logger;
+  readonly #hubListeners = new Set<(urls: readonly string[]) => void>();
+  /** The address nodes reach this hub at, published with its presence (undefined: not advertised). */
+  nodeUrl: string | undefined;
+  /**
+   * The cluster's hubs as nodes reach them (this one and the live ones on the same etcd), for the
+   * gateway to hand its nodes; empty without etcd.
+   */
+  readonly hubList = {
+    list: (): readonly string[] => this.presence?.hubs() ?? [],
+    onChange: (listener: (urls: readonly string[]) => void): void => void this.#hubListeners.add(listener),
+  };
 
   constructor(deps: HubLeadershipDeps) {
     const { plan, etcd, controllers, lifecycle, metrics } = deps;
@@ -87,6 +107,8 @@ export class HubLeadership {
     const leaderMetrics = new LeaderMetrics(metrics.registry);
     leaderMetrics.init();
     this.#hubLogger = deps.logger;
+    this.identity = deps.identity;
+    this.nodeUrl = deps.advertiseUrl;
     const logger = log('leader');
     // One term per leadership: its controllers write through a fence that closes the moment the term
     // ends and see the shared informers through handlers that go quiet then (src/hub/leader).
@@ -141,6 +163,11 @@ export class HubLeadership {
           periodMs: plan.timings.retryPeriodSeconds * 1000,
           leaseMs: 3 * plan.timings.retryPeriodSeconds * 1000,
           localNodes: () => deps.connectedNodes(),
+          url: () => this.nodeUrl,
+          onHubs: (urls) => {
+            log('presence').info({ hubs: urls }, 'hubs of the cluster');
+            for (const l of this.#hubListeners) l(urls);
+          },
           onAlive: (node) => lifecycle.heartbeat(node),
           onGone: (node) => lifecycle.disconnected(node),
           logger: log('presence'),

@@ -24,7 +24,7 @@ import {
 import { BlobStore } from './blobs/index.js';
 import type { ZoneEvictionOptions } from './controllers/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
-import { HubLeadership, leadershipPlan } from './hub-leadership.js';
+import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
 import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
 import { PodStreamUpgrades } from './server/streams/index.js';
 import {
@@ -39,7 +39,7 @@ import { HubMetrics, InstrumentedStore, LoopWatchdog, NodeMetricsFrames, UsageSt
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
-import { CurrentTerm, fenceObjectAPI, type LeaderElectionTimings } from './leader/index.js';
+import { CurrentTerm, SharedUsage, fenceObjectAPI, type LeaderElectionTimings } from './leader/index.js';
 import { EtcdStore, type EtcdTlsFiles, type Store } from './store/index.js';
 import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
 import { HubTls, writeAdminKubeconfig, writeJoinTokenFile, type HubTlsOptions } from './tls/index.js';
@@ -54,6 +54,11 @@ export interface HubOptions {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
+  /**
+   * The URL nodes reach this hub at, told to the nodes of every hub on the same etcd so they can fail
+   * over here (`--advertise-url`); default: the listen address, unless it is a wildcard (0.0.0.0, ::).
+   */
+  advertiseUrl?: string;
   logger: Logger;
   clock?: Clock;
   /** Seconds without heartbeat before a node is marked Ready=Unknown. */
@@ -97,7 +102,10 @@ export interface HubOptions {
    * where only the leader runs the scheduler and controllers. SQLite has one hub and no election.
    */
   leaderElection?: { enabled?: boolean } & Partial<LeaderElectionTimings>;
-  /** Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them). */
+  /**
+   * Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them); tests
+   * may give their own hub list (on etcd it comes from the hubs' presence records).
+   */
   gateway?: Pick<
     NodeGatewayDeps,
     | 'duplicateCheckTimeoutMs'
@@ -109,6 +117,7 @@ export interface HubOptions {
     | 'nodeFrameLimits'
     | 'admissionLimits'
     | 'serviceCoalesceMs'
+    | 'hubList'
   >;
 }
 
@@ -173,7 +182,7 @@ export class Hub {
     const metrics: HubMetrics = new HubMetrics({
       connectedNodes: () => gateway.connectedNodes().length,
       watchers: () => api.watchStats,
-      usage: () => ({ ...usage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
+      usage: () => ({ ...localUsage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
     });
     const storeLogger = logger.child({ component: 'store' });
     // Secrets are encrypted above either backend: etcd holds ciphertext too (hubs share one keyring file).
@@ -226,22 +235,29 @@ export class Hub {
     const log = (component: string): Logger => logger.child({ component });
 
     // The nodes' latest usage (metrics.k8s.io, top, the autoscaler), fed by their gateway sessions.
-    const usage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
-    const nodeMetrics = new NodeMetricsFrames({ usage, services, clock, logger: log('metrics') });
+    const localUsage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
+    const nodeMetrics = new NodeMetricsFrames({ usage: localUsage, services, clock, logger: log('metrics') });
+    const identity = newHubIdentity();
+    // On etcd, the usage of nodes on the other hubs too (for the leader's HPA, and top on any hub).
+    const sharedUsage = etcdStore && new SharedUsage({ store, identity, local: localUsage, logger: log('metrics') });
+    const usage = sharedUsage ?? localUsage;
     const controllerDeps = { api, informers: cluster, events, blobs, clock, log, options, usage };
     const sweepTerm = new CurrentTerm(); // the lifecycle sweep writes only while this hub leads (issue 19)
     const lifecycle = nodeLifecycle({ ...controllerDeps, sweepApi: fenceObjectAPI(api, sweepTerm) });
     const runners = hubHousekeeping(controllerDeps);
+    if (sharedUsage) runners.push({ start: () => sharedUsage.start(), stop: () => sharedUsage.stop() });
     const leadership = new HubLeadership({
       plan: election,
       etcd: etcdStore,
       store,
+      identity,
       controllers: controllerDeps,
       lifecycle,
       sweepTerm,
       metrics,
       logger,
-      connectedNodes: () => gateway.connectedNodes(),
+      connectedNodes: (): string[] => gateway.connectedNodes(),
+      advertiseUrl: options.advertiseUrl,
     });
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
@@ -281,6 +297,7 @@ export class Hub {
       clock,
       logger: log('gateway'),
       meshToken,
+      hubList: leadership.hubList,
       ...(nodeCertificates
         ? { certificates: nodeCertificates.certificates, revokedKeys: nodeCertificates.revokedKeys }
         : {}),
@@ -358,6 +375,8 @@ export class Hub {
     const addr = server.address() as AddressInfo;
     const url = `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
     await this.writeClientFiles(url);
+    // Nodes of the other hubs learn this address; a wildcard one is no address to dial (--advertise-url).
+    if (!isWildcard(addr.address)) this.leadership.nodeUrl ??= url;
     this.options.logger.info({ url, dataDir: this.options.dataDir }, 'edge-hub listening');
     return { host: addr.address, port: addr.port, url };
   }
@@ -419,4 +438,9 @@ export class Hub {
     await this.store.close();
     this.lock.release();
   }
+}
+
+/** An address that listens everywhere and names no host to dial (`0.0.0.0`, `::`). */
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
 }

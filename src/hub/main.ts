@@ -41,6 +41,10 @@ async function main(argv: string[]): Promise<void> {
         .argParser(parseListen)
         .default({ host: '127.0.0.1', port: 7400 }, '127.0.0.1:7400'),
     )
+    .option(
+      '--advertise-url <url>',
+      'URL nodes reach this hub at, told to the nodes of every hub on the same etcd (default: the --listen address, unless 0.0.0.0 or ::)',
+    )
     .addOption(
       new Option('--node-grace-period <duration>', 'silence after which a node is marked NotReady')
         .argParser(parseDuration)
@@ -211,6 +215,7 @@ async function main(argv: string[]): Promise<void> {
   const o = program.opts<{
     dataDir: string;
     listen: { host: string; port: number };
+    advertiseUrl?: string;
     nodeGracePeriod: number;
     podEvictionTimeout: number;
     heartbeatInterval: number;
@@ -283,6 +288,7 @@ async function main(argv: string[]): Promise<void> {
         : { kind: 'sqlite' },
     host: o.listen.host,
     port: o.listen.port,
+    ...(o.advertiseUrl !== undefined ? { advertiseUrl: o.advertiseUrl } : {}),
     logger,
     nodeGracePeriodSeconds: o.nodeGracePeriod,
     podEvictionTimeoutSeconds: o.podEvictionTimeout,

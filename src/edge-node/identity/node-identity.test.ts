@@ -9,13 +9,14 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer, type Server } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../platform/index.js';
 import { Hub } from '../../hub/index.js';
 import {
   caHash,
+  certificateInfo,
   createCa,
   generateKeyPair,
   issueCertificate,
@@ -24,7 +25,7 @@ import {
 } from '../../pki/index.js';
 import { establishHubTrust } from '../hub-trust.js';
 import { clientConnectOptions, serverTlsOptions } from '../mesh/trust/tls-material.js';
-import { NodeIdentity, type NodeTlsMaterial } from './node-identity.js';
+import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './node-identity.js';
 
 let dir: string;
 let hub: Hub;
@@ -64,8 +65,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Joins node `name` as the agent does: pins the hub by the join token's CA hash, then bootstraps. */
-async function join_(name: string): Promise<{ identity: NodeIdentity; dataDir: string }> {
+/**
+ * Joins node `name` as the agent does: pins the hub by the join token's CA hash, then bootstraps (first
+ * at `first`, then at the `hubs` given, when set).
+ */
+async function join_(
+  name: string,
+  via: { first?: string; hubs?: string[]; secret?: string } = {},
+): Promise<{ identity: NodeIdentity; dataDir: string }> {
   const token = parseJoinToken(await readFile(hub.clientFiles.joinToken, 'utf8'));
   const dataDir = join(dir, name);
   const caPem = await establishHubTrust({
@@ -76,11 +83,12 @@ async function join_(name: string): Promise<{ identity: NodeIdentity; dataDir: s
   });
   const identity = await NodeIdentity.load({
     dataDir,
-    hubBase: url,
+    hubBase: via.first ?? url,
+    ...(via.hubs ? { hubs: () => via.hubs! } : {}),
     nodeName: name,
     address: '127.0.0.1',
     ...(caPem !== undefined ? { caPem } : {}),
-    bootstrapToken: token.secret,
+    bootstrapToken: via.secret ?? token.secret,
     logger: silentLogger(),
   });
   return { identity, dataDir };
@@ -136,6 +144,31 @@ describe('node identity under a hub serving the user’s certificate', () => {
     expect(await res.body.text()).toContain('system:node:ni-a');
     await a.identity.stop();
     await b.identity.stop();
+  });
+
+  it('joins through the next hub when the first cannot be reached; a refused token is final', async () => {
+    // A hub that is down (a port nobody listens on), and one that counts who dials it.
+    const down = net.createServer();
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const downUrl = `https://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    await new Promise((r) => down.close(r));
+    let dialled = 0;
+    const counting = net.createServer((s) => {
+      dialled++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => counting.listen(0, '127.0.0.1', r));
+    const countingUrl = `https://127.0.0.1:${(counting.address() as AddressInfo).port}`;
+    try {
+      const { identity } = await join_('ni-d', { first: downUrl, hubs: [downUrl, url] });
+      expect(certificateInfo(identity.current().certPem).commonName).toBe('system:node:ni-d');
+      await identity.stop();
+      // The real hub refuses a wrong token: that answer stands, the next hub is not asked.
+      await expect(join_('ni-e', { hubs: [url, countingUrl], secret: 'wrong' })).rejects.toThrow(NodeIdentityError);
+      expect(dialled).toBe(0);
+    } finally {
+      counting.close();
+    }
   });
 
   it('restarts on its stored certificate, checked against the stored signer, with no token', async () => {

@@ -53,6 +53,12 @@ export interface NodeIdentityOptions {
    * several hubs renews its certificate with the hub its session is on.
    */
   hubBase: string | (() => string);
+  /**
+   * Every hub the node knows (base URLs, in order). A first join asks `hubBase`, then each of these in
+   * turn while a hub cannot be reached or answers 5xx, so one hub down at the join does not stop it; a
+   * refusal (401, 403, 409) is final. Renewals go to `hubBase` only (the session's hub) and retry.
+   */
+  hubs?: () => readonly string[];
   nodeName: string;
   /** The pinned hub CA bundle (PEM); default: `<data-dir>/pki/hub-ca.crt`. */
   caPem?: string;
@@ -145,7 +151,7 @@ export class NodeIdentity {
       keyPem = (await generateKeyPair()).privateKeyPem;
       await saveNodeKey(paths, keyPem);
     }
-    const { certPem, signerCaPem } = await obtain(opts, caPem, keyPem, { token: opts.bootstrapToken });
+    const { certPem, signerCaPem } = await obtainFromAnyHub(opts, caPem, keyPem, opts.bootstrapToken);
     await saveSignerCa(paths, signerCaPem);
     await saveNodeCert(paths, certPem);
     opts.logger.info(
@@ -262,6 +268,32 @@ export class NodeIdentity {
       this.#schedule(this.#backoff.next());
     }
   }
+}
+
+/**
+ * A first join: `obtain` from the current hub, then from each other hub the node knows while the one
+ * asked cannot answer (no answer at all, or 5xx); the last such failure is thrown when none could.
+ */
+async function obtainFromAnyHub(
+  opts: NodeIdentityOptions,
+  caPem: string,
+  keyPem: string,
+  token: string,
+): Promise<{ certPem: string; signerCaPem: string }> {
+  const first = typeof opts.hubBase === 'string' ? opts.hubBase : opts.hubBase();
+  const bases = [...new Set([first, ...(opts.hubs?.() ?? [])])];
+  let last: unknown;
+  for (const [i, hubBase] of bases.entries()) {
+    try {
+      return await obtain({ ...opts, hubBase }, caPem, keyPem, { token });
+    } catch (err) {
+      const unavailable = err instanceof CertificateRequestError && (err.status === 0 || err.status >= 500);
+      if (!unavailable || i === bases.length - 1) throw err;
+      opts.logger.warn({ hub: hubBase, err: err.message }, 'joining through this hub failed; trying the next one');
+      last = err;
+    }
+  }
+  throw last;
 }
 
 /**

@@ -37,6 +37,27 @@ describe('HubEndpoints', () => {
   });
 });
 
+describe('HubEndpoints.learn', () => {
+  it('adds the hubs a hub lists after the given ones, keeps the given ones and the one in use', () => {
+    const hubs = new HubEndpoints(['https://a:1']);
+    expect(hubs.learn(['https://a:1/', 'https://b:1', 'http://plain:1', 'wss://c:1'])).toBe(true);
+    // a is known (however spelled); a plain-HTTP hub next to TLS ones is ignored.
+    expect(hubs.all).toEqual(['https://a:1', 'https://b:1', 'wss://c:1']);
+    expect(hubs.learn(['https://b:1', 'wss://c:1'])).toBe(false);
+    hubs.failed();
+    expect(hubs.current).toBe('https://b:1');
+    // b disappears from the list (its record went quiet), but the node is on it: it stays, still current.
+    expect(hubs.learn(['https://a:1', 'wss://C:1/'])).toBe(true);
+    expect(hubs.all).toEqual(['https://a:1', 'wss://C:1/', 'https://b:1']);
+    expect(hubs.current).toBe('https://b:1');
+    // An empty list takes nothing the node was given.
+    hubs.failed();
+    expect(hubs.current).toBe('https://a:1');
+    hubs.learn([]);
+    expect(hubs.all).toEqual(['https://a:1']);
+  });
+});
+
 describe('a session with several hubs', () => {
   const nodeInfo = () => ({
     name: 'node-f',
@@ -48,6 +69,35 @@ describe('a session with several hubs', () => {
     runtimes: ['wasm'],
     capacity: { cpu: '1', memory: '1Gi', pods: '10' },
     agentVersion: 't',
+  });
+
+  it('learns the other hubs from the hub it is on (given only one) and fails over to them', async () => {
+    const a = await FakeHub.start();
+    const b = await FakeHub.start();
+    const events: SessionEvent[] = [];
+    const session = new HubSession({
+      hubUrl: a.url,
+      token: a.token,
+      logger: silentLogger(),
+      backoff: { initialMs: 20, maxMs: 60_000, spreadMs: 50 },
+      nodeInfo,
+      onMessage: () => undefined,
+      onEvent: (ev) => events.push(ev),
+    });
+    try {
+      session.start();
+      await waitFor(() => events.find((e) => e.type === 'connected'), 5000, 'connected to a');
+      expect(a.send('node-f', { type: 'hubs', urls: [a.url, b.url] })).toBe(true);
+      await waitFor(() => session.endpoints.all.length === 2, 5000, 'the hub list learned');
+      expect(session.endpoints.all).toEqual([a.url, b.url]);
+      await a.stop();
+      await waitFor(() => events.filter((e) => e.type === 'connected').length === 2, 5000, 'connected to b');
+      expect(session.endpoints.current).toBe(b.url);
+      expect(b.messages('hello', 'node-f')).toHaveLength(1);
+    } finally {
+      await session.stop();
+      await b.stop();
+    }
   });
 
   it('skips a hub that is down at start, moves to the other when its hub dies, and finds it again after trying the rest', async () => {

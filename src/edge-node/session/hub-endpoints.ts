@@ -4,6 +4,11 @@
  * the one that welcomed it and moves to the next in the list when a dial to it fails or its connection
  * drops. Everything else that talks to "the hub" (node-certificate renewal, blob downloads) reads
  * `current` at each request, so it follows the session to whichever hub it is on.
+ *
+ * The hubs also tell the node about each other (protocol 7's `hubs` frame): `learn` adds the hubs
+ * they list after the ones the node was given, so a node started with one `--server` can fail over to
+ * the others. The given hubs always stay (a hub's list cannot take them away), and so does the hub in
+ * use; a learned hub of another scheme family than the given ones (plain HTTP next to TLS) is ignored.
  */
 
 /** Listener told when the node moves to another hub. */
@@ -11,7 +16,9 @@ export type HubChangeListener = (url: string, previous: string) => void;
 
 /** The node's hub addresses, one of them current. */
 export class HubEndpoints {
-  readonly #urls: readonly string[];
+  /** The hubs the node was started with. */
+  readonly #given: readonly string[];
+  #urls: readonly string[];
   #index = 0;
   /** Hubs that failed in a row since the last welcome (a full round means: every hub is down). */
   #failedInRow = 0;
@@ -21,6 +28,7 @@ export class HubEndpoints {
   constructor(urls: readonly string[]) {
     const unique = [...new Set(urls.map((u) => u.trim()).filter((u) => u !== ''))];
     if (unique.length === 0) throw new Error('at least one hub URL is needed');
+    this.#given = unique;
     this.#urls = unique;
   }
 
@@ -64,11 +72,44 @@ export class HubEndpoints {
     return this.#failedInRow >= this.#urls.length;
   }
 
+  /**
+   * The hubs the cluster lists now (a `hubs` frame): the node's list becomes the hubs it was given,
+   * then the listed ones it did not know, then the hub in use if neither names it. Returns true when
+   * the list changed.
+   */
+  learn(listed: readonly string[]): boolean {
+    const tls = isTls(this.#given[0]!);
+    const known = new Set(this.#given.map(sameHub));
+    const next = [...this.#given];
+    for (const u of listed) {
+      const url = u.trim();
+      if (url === '' || isTls(url) !== tls || known.has(sameHub(url))) continue;
+      known.add(sameHub(url));
+      next.push(url);
+    }
+    const current = this.current;
+    if (!known.has(sameHub(current))) next.push(current);
+    if (next.length === this.#urls.length && next.every((u, i) => u === this.#urls[i])) return false;
+    this.#urls = next;
+    this.#index = next.findIndex((u) => sameHub(u) === sameHub(current));
+    return true;
+  }
+
   /** Calls `listener` each time the node moves to another hub; returns a function removing it. */
   onChange(listener: HubChangeListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
+}
+
+/** Whether `url` is a TLS address (`https`/`wss`). */
+function isTls(url: string): boolean {
+  return /^(https|wss):/i.test(url);
+}
+
+/** One hub, however its URL is spelled (`wss://h:1/` and `https://h:1` are the same hub). */
+function sameHub(url: string): string {
+  return restBase(url).toLowerCase();
 }
 
 /** A hub URL as a REST base: `ws(s)` becomes `http(s)`, trailing slashes go. */

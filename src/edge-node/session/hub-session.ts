@@ -181,6 +181,18 @@ export class HubSession {
     const msg = this.frames.read(ws, data);
     if (msg === undefined) return;
     if (msg.type === 'welcome') this.onWelcome(ws, msg);
+    if (msg.type === 'hubs') {
+      // The session's own business: the hubs it may fail over to (the agent has nothing to do with it).
+      const usable = msg.urls.filter((u) => {
+        try {
+          return gatewayUrl(u) !== '';
+        } catch {
+          return false;
+        }
+      });
+      if (this.endpoints.learn(usable)) this.deps.logger.info({ hubs: this.endpoints.all }, 'hubs of the cluster');
+      return;
+    }
     if (msg.type === 'error') {
       const busy = msg.reason === 'Busy';
       if (busy) this.redial.busy(msg.retryAfterMs);

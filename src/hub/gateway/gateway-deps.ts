@@ -22,6 +22,7 @@ import type { AdmissionLimits } from './admission-slots.js';
 import type { HubFrameLimits } from './pod-frames.js';
 import type { NodeSessionLimits } from './session.js';
 import type { FrameMeter, NodeMetricsFrames } from '../metrics/index.js';
+import type { HubListSource } from './hub-list-push.js';
 
 /** Verifies a bearer token; only `kind: 'node'` principals may connect. */
 export interface GatewayAuth {
@@ -57,6 +58,8 @@ export interface NodeGatewayDeps {
   meshToken: string;
   /** Revoked node keys, pushed to certificate nodes for their mesh ports (a TLS hub). */
   revokedKeys?: Pick<RevokedNodeKeys, 'list' | 'onChange'>;
+  /** The cluster's hubs, pushed to nodes so they can fail over to them (several hubs on etcd). */
+  hubList?: HubListSource;
   heartbeatIntervalSeconds: number;
   /** How long a new connection may take to say hello. */
   helloTimeoutMs?: number;

@@ -16,6 +16,7 @@ import type { NodeInfo, NodeToHub, Service } from '../../api/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import { RevocationPush } from '../identity/index.js';
+import { HubListPush } from './hub-list-push.js';
 import type {
   PodExecOptions,
   PodExecResult,
@@ -63,6 +64,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   private readonly pods: PodDelivery;
   private readonly config: ConfigDelivery | undefined;
   private readonly revocations: RevocationPush | undefined;
+  private readonly hubList: HubListPush | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
@@ -104,6 +106,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     });
     this.gatewayEvents = deps.events.withComponent('node-gateway');
     this.revocations = deps.revokedKeys && new RevocationPush(deps.revokedKeys, () => this.sessions.values());
+    this.hubList = deps.hubList && new HubListPush(deps.hubList, () => this.sessions.values());
     this.admission = new NodeAdmission({
       api: deps.api,
       nodes: deps.nodes,
@@ -258,6 +261,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
       ...(session.certifiedName === undefined ? { meshToken: this.deps.meshToken } : {}),
     });
     this.revocations?.welcome(session);
+    this.hubList?.welcome(session);
     // Config first: the pods of the podSync below find what they reference already there.
     for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
     this.pods.sync(session, info.name);

@@ -30,6 +30,9 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 
 /** Objects applied between two yields to the event loop while (re)listing. */
 const RELIST_SLICE = 500;
+/** Back-off of relists after a broken watch while the store cannot answer. */
+const RELIST_RETRY_MIN_MS = 250;
+const RELIST_RETRY_MAX_MS = 8_000;
 
 function rv(obj: KubeObject): number {
   return Number(obj.metadata.resourceVersion ?? '0');
@@ -133,14 +136,36 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.syncedFlag = true;
     if (this.stopped) return;
     try {
-      this.stopWatch = await this.api.watch<T>(this.type, { resourceVersion: list.resourceVersion }, (e) =>
-        this.apply(e),
+      this.stopWatch = await this.api.watch<T>(
+        this.type,
+        { resourceVersion: list.resourceVersion },
+        (e) => this.apply(e),
+        (err) => this.onWatchBroken(err),
       );
     } catch (err) {
       if (!(err instanceof GoneError)) throw err;
       this.logger.warn({ kind: this.type.kind }, 'watch history compacted, relisting');
       await this.relist();
     }
+  }
+
+  /**
+   * The watch broke for good (the store's watch could not resume past an etcd compaction): the cache
+   * may have missed changes, so it relists (handlers see the differences) and watches again, retrying
+   * while the store cannot answer, as client-go's reflector does after a 410.
+   */
+  private onWatchBroken(err: Error): void {
+    this.stopWatch = undefined;
+    if (this.stopped) return;
+    this.logger.warn({ kind: this.type.kind, err: err.message }, 'watch broke, relisting');
+    const again = (delayMs: number): void => {
+      if (this.stopped) return;
+      this.relist().catch((e: unknown) => {
+        this.logger.warn({ kind: this.type.kind, err: errorMessage(e) }, 'relist failed, retrying');
+        setTimeout(() => again(Math.min(delayMs * 2, RELIST_RETRY_MAX_MS)), delayMs).unref();
+      });
+    };
+    again(RELIST_RETRY_MIN_MS);
   }
 
   private apply(e: WatchEvent<T>, force = false): void {

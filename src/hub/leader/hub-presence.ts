@@ -9,6 +9,10 @@
  * nodes stop counting as heard, and after the grace period they go Unknown unless they reconnect to
  * another hub (whose record then names them). Records left by dead hubs are removed after ten lease
  * durations.
+ *
+ * The record also carries the address nodes reach the hub at (when it has one): the live records'
+ * addresses are the cluster's hub list, which every hub hands its nodes (protocol 7's `hubs` frame) so
+ * a node given one `--server` learns the others.
  */
 import { z } from 'zod';
 import type { Logger } from '../../api/index.js';
@@ -22,6 +26,7 @@ const PresenceRecord = z.object({
   hub: z.string(),
   nodes: z.array(z.string()).max(100_000),
   seq: z.number().int(),
+  url: z.string().max(512).optional(),
 });
 
 /** Options of `HubPresence`. */
@@ -33,6 +38,10 @@ export interface HubPresenceOptions {
   periodMs: number;
   /** How long a record counts after it last changed. */
   leaseMs: number;
+  /** The address nodes reach this hub at, once it listens (undefined: not advertised). */
+  url?: () => string | undefined;
+  /** The hub list (this hub's address and the live hubs') changed. */
+  onHubs?: (urls: readonly string[]) => void;
   /** The nodes connected to this hub now. */
   localNodes: () => readonly string[];
   /** A node is connected to a live hub (called once per period while it is). */
@@ -46,6 +55,8 @@ interface Remote {
   modRevision: number;
   observedAt: number;
   nodes: Set<string>;
+  /** Its hub's address while the record is live. */
+  url: string | undefined;
 }
 
 /** Publishes this hub's connected nodes and reads the other hubs'. */
@@ -58,10 +69,21 @@ export class HubPresence {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
+  /** The hub list last reported through `onHubs` (joined). */
+  #hubsSeen = '';
 
   constructor(opts: HubPresenceOptions) {
     this.#o = opts;
     this.#key = `${PRESENCE_PREFIX}${opts.identity}`;
+  }
+
+  /** This hub's address and the live hubs' (sorted, no duplicates). */
+  hubs(): string[] {
+    const urls = new Set<string>();
+    const own = this.#o.url?.();
+    if (own !== undefined) urls.add(own);
+    for (const r of this.#remote.values()) if (r.url !== undefined) urls.add(r.url);
+    return [...urls].sort();
   }
 
   start(): void {
@@ -99,10 +121,21 @@ export class HubPresence {
     } catch (err) {
       this.#o.logger.warn({ err: errorMessage(err) }, "reading the other hubs' connected nodes failed");
     }
+    const hubs = this.hubs();
+    if (hubs.join(' ') !== this.#hubsSeen) {
+      this.#hubsSeen = hubs.join(' ');
+      this.#o.onHubs?.(hubs);
+    }
   }
 
   async #publish(): Promise<void> {
-    const value = { hub: this.#o.identity, nodes: [...this.#o.localNodes()].sort(), seq: ++this.#seq };
+    const url = this.#o.url?.();
+    const value = {
+      hub: this.#o.identity,
+      nodes: [...this.#o.localNodes()].sort(),
+      seq: ++this.#seq,
+      ...(url !== undefined ? { url } : {}),
+    };
     const { store } = this.#o;
     if (this.#revision !== undefined) {
       this.#revision = await store.update(this.#key, value, this.#revision);
@@ -128,7 +161,7 @@ export class HubPresence {
       const parsed = PresenceRecord.safeParse(item.value);
       let r = this.#remote.get(item.key);
       if (!r) {
-        r = { modRevision: item.modRevision, observedAt: now, nodes: new Set() };
+        r = { modRevision: item.modRevision, observedAt: now, nodes: new Set(), url: undefined };
         this.#remote.set(item.key, r);
       } else if (r.modRevision !== item.modRevision) {
         r.modRevision = item.modRevision;
@@ -139,6 +172,7 @@ export class HubPresence {
       for (const n of r.nodes) if (!nodes.has(n) && !local.has(n)) this.#o.onGone(n);
       for (const n of nodes) this.#o.onAlive(n);
       r.nodes = nodes;
+      r.url = live ? parsed.data.url : undefined;
       if (now - r.observedAt > 10 * this.#o.leaseMs) {
         await this.#o.store.delete(item.key, item.modRevision).catch(() => undefined);
       }

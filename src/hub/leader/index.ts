@@ -12,3 +12,4 @@ export { LeadershipTerms, type LeadershipTermsOptions, type TermLoops } from './
 export { termInformer } from './term-informers.js';
 export { HubPresence, PRESENCE_PREFIX, type HubPresenceOptions } from './hub-presence.js';
 export { LeaderMetrics } from './leader-metrics.js';
+export { SharedUsage, USAGE_PREFIX, DEFAULT_USAGE_SHARE_PERIOD_MS, type SharedUsageOptions } from './usage-share.js';

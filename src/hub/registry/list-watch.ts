@@ -126,6 +126,7 @@ export async function watchObjects<T extends KubeObject>(
   type: ResourceType,
   opts: WatchOptions,
   onEvent: (e: WatchEvent<T>) => void,
+  onError?: (err: Error) => void,
 ): Promise<() => void> {
   const { matches, index } = selection(type, opts);
   const prefix = collectionPrefix(type, opts.namespace);
@@ -155,6 +156,7 @@ export async function watchObjects<T extends KubeObject>(
       index,
       after: from,
       onEvent: onEvent as (e: WatchEvent) => void,
+      onError,
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
       nextBookmarkAt: performance.now() + (opts.bookmarkIntervalMs ?? 0),
       bookmark: (resourceVersion) => ({
@@ -166,8 +168,13 @@ export async function watchObjects<T extends KubeObject>(
     if (leave) return leave;
   }
   const source = caches ?? store;
-  return source.watch(prefix, from, (e) => {
-    const we = toWatchEvent<T>(e, matches);
-    if (we) onEvent(we);
-  });
+  return source.watch(
+    prefix,
+    from,
+    (e) => {
+      const we = toWatchEvent<T>(e, matches);
+      if (we) onEvent(we);
+    },
+    onError,
+  );
 }

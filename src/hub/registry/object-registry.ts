@@ -233,8 +233,9 @@ export class ObjectRegistry implements ObjectAPI {
     type: ResourceType,
     opts: WatchOptions,
     onEvent: (e: WatchEvent<T>) => void,
+    onError?: (err: Error) => void,
   ): Promise<() => void> {
-    return watchObjects<T>(this.#store, this.#caches, this.#watches, type, opts, onEvent);
+    return watchObjects<T>(this.#store, this.#caches, this.#watches, type, opts, onEvent, onError);
   }
 
   /** Stops the watch caches' store watch (reads then go to the store). */

@@ -83,7 +83,16 @@ export class SharedWatches {
     const entry: Entry = { watch, refs: 0, ready: Promise.resolve() };
     entry.ready = (async () => {
       const revision = await this.#store.revision(prefix);
-      const stop = await this.#store.watch(prefix, revision, (e) => watch.onStoreEvent(e));
+      const stop = await this.#store.watch(
+        prefix,
+        revision,
+        (e) => watch.onStoreEvent(e),
+        (err) => {
+          // Forgotten first, so a watcher told of the break and joining again gets a fresh watch.
+          if (this.#entries.get(prefix) === entry) this.#entries.delete(prefix);
+          watch.fail(err);
+        },
+      );
       watch.started(revision, stop);
     })();
     // A failed open is not cached: the next watcher tries again.

@@ -98,10 +98,16 @@ export interface ObjectAPI {
     name: string,
     opts?: DeleteOptions,
   ): Promise<T>;
-  /** Streams changes; throws GoneError when `resourceVersion` is too old. Returns a stop function. */
+  /**
+   * Streams changes; throws GoneError when `resourceVersion` is too old. Returns a stop function.
+   * A watch that breaks for good after it started (the store's watch could not resume past an etcd
+   * compaction) calls `onError` once with a GoneError and delivers nothing more: the caller relists,
+   * as a Kubernetes client does on a 410 ERROR event. Without `onError` such a watch just goes quiet.
+   */
   watch<T extends KubeObject>(
     type: ResourceType,
     opts: WatchOptions,
     onEvent: (e: WatchEvent<T>) => void,
+    onError?: (err: Error) => void,
   ): Promise<() => void>;
 }

@@ -22,6 +22,8 @@ export const INDEXED_FIELDS = ['spec.nodeName', 'metadata.name'] as const;
 export interface WatchSub {
   matches: (obj: KubeObject) => boolean;
   onEvent: (e: WatchEvent) => void;
+  /** Told once when the store watch behind it breaks for good (see `ObjectAPI.watch`). */
+  onError: ((err: Error) => void) | undefined;
   /** `field=value` of an indexed field the selector requires, if any. */
   index: string | undefined;
   /** Highest revision handed over (or the revision the watch starts after). */
@@ -104,6 +106,25 @@ export class PrefixWatch {
     for (const k of keys) {
       const set = this.#indexed.get(k);
       if (set) for (const sub of set) this.#deliver(sub, e);
+    }
+  }
+
+  /**
+   * The store watch broke for good: every watcher is told (and dropped), and the watch is closed; the
+   * shared-watch set has already forgotten it, so the next watcher opens a new one.
+   */
+  fail(err: Error): void {
+    const subs = [...this.#all];
+    for (const set of this.#indexed.values()) subs.push(...set);
+    this.#all.clear();
+    this.#indexed.clear();
+    this.close();
+    for (const sub of subs) {
+      try {
+        sub.onError?.(err);
+      } catch (e) {
+        this.#logger.error({ err: e }, 'watch error callback threw');
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import {
   type KubeObject,
   type Logger,
   type ResourceType,
+  type Status,
   type WatchFrame,
 } from '../../api/index.js';
 import type { ListOptions, ObjectAPI, WatchEvent } from '../registry/index.js';
@@ -23,6 +24,14 @@ import { WatchEncoder } from './watch-encoder.js';
 export const DEFAULT_MAX_QUEUED_WATCH_BYTES = 16 * 1024 * 1024;
 /** Bytes queued before backpressure is signalled (the socket writer takes them as the client reads). */
 const HIGH_WATER_BYTES = 256 * 1024;
+
+/** The Status of a watch whose history is gone, worded as the kube-apiserver's `NewResourceExpired`. */
+function expiredStatus(): Status {
+  return {
+    ...toStatus(new GoneError('The resourceVersion for the provided watch is too old.')),
+    reason: 'Expired',
+  };
+}
 
 /** Options of one watch request. */
 export interface WatchRequest extends ListOptions {
@@ -118,6 +127,14 @@ export async function watchResponse(
         ...(req.allowWatchBookmarks ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
       },
       send,
+      (err) => {
+        // The store's watch broke for good (etcd compacted past where it had to resume): end this one as
+        // the kube-apiserver ends a watch whose history is gone, with a 410 ERROR event, so kubectl's
+        // reflector and edgectl relist instead of waiting on a stream that will never speak again.
+        opts.logger.warn({ kind: type.kind, err: err.message }, 'store watch broke; ending the watch with 410');
+        write({ type: 'ERROR', object: expiredStatus() });
+        close();
+      },
     );
   } catch (err) {
     close();

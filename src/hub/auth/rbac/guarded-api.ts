@@ -66,6 +66,6 @@ export function guardRbacWrites(
     get: (type, namespace, name) => api.get(type, namespace, name),
     list: (type, opts) => api.list(type, opts),
     updateStatus: (type, obj, opts) => api.updateStatus(type, obj, opts),
-    watch: (type, opts, onEvent) => api.watch(type, opts, onEvent),
+    watch: (type, opts, onEvent, onError) => api.watch(type, opts, onEvent, onError),
   };
 }

@@ -105,6 +105,6 @@ export function issueTokensOnCreate(api: ObjectAPI, caHash?: string): ObjectAPI 
     update: (type, obj, opts) => api.update(type, obj, opts),
     updateStatus: (type, obj, opts) => api.updateStatus(type, obj, opts),
     delete: (type, namespace, name, opts) => api.delete(type, namespace, name, opts),
-    watch: (type, opts, onEvent) => api.watch(type, opts, onEvent),
+    watch: (type, opts, onEvent, onError) => api.watch(type, opts, onEvent, onError),
   };
 }

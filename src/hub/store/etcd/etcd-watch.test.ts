@@ -5,7 +5,6 @@
  * cache over it drops its caches and relists.
  */
 import { execFile } from 'node:child_process';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoneError, type Logger } from '../../../api/index.js';
@@ -15,6 +14,7 @@ import { WatchCaches } from '../../cache/index.js';
 import type { StoreEvent } from '../types.js';
 import { EtcdStore } from './etcd-store.js';
 import { EtcdTestCluster } from './testing/etcd-cluster.js';
+import { TcpRelay } from './testing/tcp-relay.js';
 
 const HOST = '127.0.64.11';
 
@@ -29,54 +29,6 @@ function recordingLogger(lines: Array<{ msg: string; fields: Record<string, unkn
     },
   });
   return logger;
-}
-
-/**
- * A TCP relay to etcd the test can cut: `cut()` drops every connection and refuses new ones (the
- * member is gone for whoever uses the relay), `mend()` lets them through again.
- */
-class Relay {
-  readonly #sockets = new Set<Socket>();
-  #open = true;
-  private constructor(
-    readonly server: Server,
-    readonly port: number,
-  ) {}
-
-  static async start(target: URL): Promise<Relay> {
-    const ref: { relay?: Relay } = {};
-    const server = createServer((client) => {
-      if (!ref.relay!.#open) return void client.destroy();
-      const upstream = createConnection(Number(target.port), target.hostname);
-      for (const s of [client, upstream]) {
-        ref.relay!.#sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => ref.relay!.#sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => server.listen(0, HOST, r));
-    ref.relay = new Relay(server, (server.address() as { port: number }).port);
-    return ref.relay;
-  }
-
-  get url(): string {
-    return `http://${HOST}:${this.port}`;
-  }
-
-  cut(): void {
-    this.#open = false;
-    for (const s of this.#sockets) s.destroy();
-  }
-
-  mend(): void {
-    this.#open = true;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise((r) => this.server.close(r));
-  }
 }
 
 let etcd: EtcdTestCluster;
@@ -129,7 +81,7 @@ describe('the etcd watch path', () => {
   });
 
   it('reports a watch that cannot resume past a compaction, and the watch cache relists', async () => {
-    const relay = await Relay.start(new URL(etcd.endpoints[0]!));
+    const relay = await TcpRelay.start(new URL(etcd.endpoints[0]!), HOST);
     // The hub's store reaches etcd through the relay; the test's own store goes straight to etcd.
     const hub = await EtcdStore.create({ endpoints: [relay.url], keyPrefix: '/cmp', logger: silentLogger() });
     const direct = await EtcdStore.create({ endpoints: etcd.endpoints, keyPrefix: '/cmp', logger: silentLogger() });
