@@ -24,3 +24,4 @@ export {
   type RouteInputs,
 } from './routes-compile.js';
 export { RouteController, type RouteControllerDeps } from './routes-controller.js';
+export { CanaryController, type CanaryControllerDeps } from './canary/index.js';
