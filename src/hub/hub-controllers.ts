@@ -245,7 +245,8 @@ export function leaderControllers(deps: HubControllerDeps): Runner[] {
       ...{ clock, logger: log('routes') },
     }),
     new CanaryController({
-      ...{ api, deployments, services, pods, httpRoutes: deps.informers.httpRoutes, canaries: deps.informers.canaries },
+      ...{ api, deployments, services, endpoints, pods, httpRoutes: deps.informers.httpRoutes },
+      canaries: deps.informers.canaries,
       ...{ usage: deps.usage, events: events.withComponent('flagger'), clock, logger: log('canary') },
     }),
   ];

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Canary, Deployment, Event, HTTPRoute, Pod, Service } from '../../../api/index.js';
+import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../api/index.js';
 import { rfc3339, typeByKind } from '../../../api/index.js';
 import { silentLogger } from '../../../platform/index.js';
 import { InformerFactory } from '../../informers/index.js';
@@ -25,6 +25,7 @@ const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
 const ROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
 const CANARY = typeByKind('flagger.app/v1beta1', 'Canary')!;
 const EVENT = typeByKind('v1', 'Event')!;
+const ENDPOINTS = typeByKind('v1', 'Endpoints')!;
 
 class TestUsage implements UsageSource {
   readonly samples = new Map<string, PodUsageSample>();
@@ -71,6 +72,7 @@ describe('CanaryController', () => {
       canaries: informers.for<Canary>('flagger.app/v1beta1', 'Canary'),
       deployments: informers.for<Deployment>('apps/v1', 'Deployment'),
       services: informers.for<Service>('v1', 'Service'),
+      endpoints: informers.for<Endpoints>('v1', 'Endpoints'),
       httpRoutes: informers.for<HTTPRoute>('gateway.networking.k8s.io/v1', 'HTTPRoute'),
       pods: informers.for<Pod>('v1', 'Pod'),
       usage,
@@ -178,6 +180,13 @@ describe('CanaryController', () => {
       });
       uids.push(p.metadata.uid ?? '');
     }
+    // Their Service's endpoints, as the endpoints controller writes them.
+    await api.create(ENDPOINTS, {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'podinfo-canary', namespace: 'default' },
+      subsets: [{ addresses: [{ ip: '127.0.0.1', nodeName: 'pi-1' }], ports: [{ port: 8080 }] }],
+    });
     return uids;
   }
 
@@ -322,11 +331,17 @@ describe('CanaryController', () => {
     expect(await events(...want)).toEqual(expect.arrayContaining(want));
   });
 
-  it('fails a check with no traffic to the canary, and one where the canary is slow', async () => {
-    await initialized({ interval: '30s', threshold: 3, stepWeight: 50, metrics: METRICS });
+  it('holds until the first report, then fails a check with no traffic and one where the canary is slow', async () => {
+    const HELD = 'Warning Halt advancement no traffic reported for podinfo.default yet';
+    await initialized({ interval: '30s', threshold: 3, stepWeights: [50, 100], metrics: METRICS });
     const uids = await newRevision();
     await converge('first step', phase('Progressing', 50));
-    now += INTERVAL; // no report at all
+    now += INTERVAL; // no report yet: the canary holds, no check counts
+    await converge('held', async () => (await events(HELD)).includes(HELD));
+    expect((await status())?.failedChecks).toBe(0);
+    report(uids, 20);
+    await converge('first report', phase('Progressing', 100));
+    now += INTERVAL; // no further report
     await converge('no values', async () => (await status())?.failedChecks === 1);
     now += INTERVAL;
     report(uids, 20, 0, 900);

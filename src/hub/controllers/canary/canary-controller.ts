@@ -24,6 +24,7 @@ import {
   type CanaryStatus,
   type Clock,
   type Deployment,
+  type Endpoints,
   type Logger,
   type Pod,
   fromLabelSelector,
@@ -53,6 +54,8 @@ const REASON = 'Synced';
 
 export interface CanaryControllerDeps extends CanaryWriteDeps {
   canaries: Informer<Canary>;
+  /** The canary Service's endpoints: no traffic moves to a canary before one is ready. */
+  endpoints: Informer<Endpoints>;
   pods: Informer<Pod>;
   /** The nodes' request metrics; without them every check of a canary with metrics fails. */
   usage: UsageSource | undefined;
@@ -190,13 +193,7 @@ export class CanaryController extends Controller {
     const now = this.deps.clock.now();
     const where = `${target.metadata.name}.${cd.metadata.namespace}`;
     const pending = rolloutPending(target);
-    if (pending !== undefined) {
-      const since = Date.parse(cd.status?.lastTransitionTime ?? '') || now;
-      const deadline = (cd.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
-      if (now - since >= deadline)
-        return this.#rollback(key, cd, target, `Canary ${where} progress deadline exceeded: ${pending}`);
-      return void this.queue.addAfter(key, this.#sampleMs);
-    }
+    if (pending !== undefined) return this.#hold(key, cd, target, pending);
     if (cd.spec.skipAnalysis) return this.#promote(key, cd, target, label, 'Skipping analysis');
     const state = this.#state.get(key) ?? { window: new MetricsWindow() };
     this.#state.set(key, state);
@@ -208,6 +205,14 @@ export class CanaryController extends Controller {
     const every = intervalMs(cd);
     const weight = cd.status?.canaryWeight ?? 0;
     const iterations = cd.status?.iterations ?? 0;
+    const n = cd.spec.analysis.iterations;
+    // Traffic moves to the canary only once its Service has a ready endpoint.
+    if ((weight === 0 || iterations === n) && !this.#hasEndpoint(cd))
+      return this.#hold(key, cd, target, `waiting for a ready endpoint of ${namesOf(cd).canaryService}`);
+    // A weighted canary is judged once its first requests were reported (a check right after the first
+    // step may come before any report); until then it holds, within the progress deadline.
+    if (weight > 0 && n === undefined && !state.window.sawTraffic && (cd.spec.analysis.metrics?.length ?? 0) > 0)
+      return this.#hold(key, cd, target, `no traffic reported for ${where} yet`);
     if (state.lastCheckAt === undefined) {
       state.lastCheckAt = now;
       state.restarts = restartsOf(pods);
@@ -238,7 +243,6 @@ export class CanaryController extends Controller {
     }
     this.queue.addAfter(key, Math.min(this.#sampleMs, every));
     state.window.prune(longestWindowMs(cd), now);
-    const n = cd.spec.analysis.iterations;
     if (n !== undefined) {
       // Blue-green: n checks with no user traffic, then all of it at once, then the promotion.
       if (iterations < n) {
@@ -259,6 +263,28 @@ export class CanaryController extends Controller {
       return this.#write(cd, 'Progressing', { canaryWeight: next });
     }
     return this.#promote(key, cd, target, label);
+  }
+
+  /** Waits for `what`, or rolls back once the progress deadline (from the last status change) has passed. */
+  async #hold(key: string, cd: Canary, target: Deployment, what: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const since = Date.parse(cd.status?.lastTransitionTime ?? '') || now;
+    const deadline = (cd.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
+    if (now - since >= deadline)
+      return this.#rollback(
+        key,
+        cd,
+        target,
+        `Canary ${target.metadata.name}.${cd.metadata.namespace} progress deadline exceeded: ${what}`,
+      );
+    this.deps.events.warning(cd, REASON, `Halt advancement ${what}`);
+    this.queue.addAfter(key, Math.min(this.#sampleMs, since + deadline - now));
+  }
+
+  /** Whether the canary Service has a ready endpoint. */
+  #hasEndpoint(cd: Canary): boolean {
+    const ep = this.deps.endpoints.get(cd.metadata.namespace, namesOf(cd).canaryService);
+    return (ep?.subsets ?? []).some((s) => (s.addresses?.length ?? 0) > 0);
   }
 
   async #promote(

@@ -33,6 +33,12 @@ export class MetricsWindow {
   readonly #reports: Report[] = [];
   /** pod uid → timestamp of the last report taken in. */
   readonly #lastSeen = new Map<string, string>();
+  #sawTraffic = false;
+
+  /** Whether any report since the last reset counted requests. */
+  get sawTraffic(): boolean {
+    return this.#sawTraffic;
+  }
 
   /** Takes in the pods' reports not seen yet. */
   sample(usage: UsageSource | undefined, pods: readonly Pod[], nowMs: number): void {
@@ -43,6 +49,7 @@ export class MetricsWindow {
       if (!s || s.uid !== uid || this.#lastSeen.get(uid) === s.timestamp) continue;
       this.#lastSeen.set(uid, s.timestamp);
       const requests = Math.round(s.requestsPerSecond * s.windowSeconds);
+      if (requests > 0) this.#sawTraffic = true;
       this.#reports.push({
         seenAt: nowMs,
         requests,
@@ -87,5 +94,6 @@ export class MetricsWindow {
   reset(): void {
     this.#reports.length = 0;
     this.#lastSeen.clear();
+    this.#sawTraffic = false;
   }
 }
