@@ -17,7 +17,6 @@
  * so unit tests run a whole analysis by moving the clock.
  */
 import {
-  rfc3339,
   typeByKind,
   type Canary,
   type CanaryPhase,
@@ -32,19 +31,14 @@ import {
 } from '../../../api/index.js';
 import type { Informer } from '../../informers/index.js';
 import type { UsageSource } from '../../metrics/index.js';
-import { Controller, jsonEqual, setCondition, writeStatus, type EventRecorder } from '../../reconcile/index.js';
+import { Controller, writeStatus, type EventRecorder } from '../../reconcile/index.js';
 import { templateHash } from '../rollout.js';
 import { ensurePrimary, ensureServing, promotePrimary, scaleTarget, type CanaryWriteDeps } from './canary-writes.js';
-import { intervalMs, longestWindowMs, restartsOf, runChecks } from './checks.js';
+import { checkDue, type AnalysisState } from './analysis.js';
+import { intervalMs, longestWindowMs } from './checks.js';
 import { MetricsWindow } from './metrics-window.js';
 import { namesOf, selectorLabel } from './objects.js';
-import {
-  DEFAULT_PROGRESS_DEADLINE_SECONDS,
-  maxWeightOf,
-  nextWeight,
-  promotedCondition,
-  rolloutPending,
-} from './steps.js';
+import { DEFAULT_PROGRESS_DEADLINE_SECONDS, maxWeightOf, nextWeight, nextStatus, rolloutPending } from './steps.js';
 
 const CANARY = typeByKind('flagger.app/v1beta1', 'Canary')!;
 const BY_TARGET = 'canary-target';
@@ -64,15 +58,6 @@ export interface CanaryControllerDeps extends CanaryWriteDeps {
   logger: Logger;
   /** How often an analysis takes in the nodes' reports and looks at readiness (default 1 s). */
   samplePeriodMs?: number;
-}
-
-/** What an analysis keeps between two reconciles (rebuilt empty after a restart: one interval is lost). */
-interface AnalysisState {
-  window: MetricsWindow;
-  /** When the last check ran; undefined until the analysis starts. */
-  lastCheckAt?: number;
-  /** The canary's restarts at the last check. */
-  restarts?: number;
 }
 
 const keyOf = (ns: string | undefined, name: string | undefined): string => `${ns ?? 'default'}/${name ?? ''}`;
@@ -213,35 +198,17 @@ export class CanaryController extends Controller {
     // step may come before any report); until then it holds, within the progress deadline.
     if (weight > 0 && n === undefined && !state.window.sawTraffic && (cd.spec.analysis.metrics?.length ?? 0) > 0)
       return this.#hold(key, cd, target, `no traffic reported for ${where} yet`);
-    if (state.lastCheckAt === undefined) {
-      state.lastCheckAt = now;
-      state.restarts = restartsOf(pods);
-      // Resumed (a new leader, a restart): gather one window before the next check.
-      if (weight !== 0 || iterations !== 0) return void this.queue.addAfter(key, Math.min(this.#sampleMs, every));
-      // As Flagger: the first look, before any traffic reached the canary, starts the analysis unchecked.
-      this.deps.events.normal(cd, REASON, `Starting canary analysis for ${where}`);
-    } else {
-      if (now - state.lastCheckAt < every)
-        return void this.queue.addAfter(key, Math.min(this.#sampleMs, state.lastCheckAt + every - now));
-      const result = runChecks(cd, pods, state.window, now, state.restarts);
-      state.lastCheckAt = now;
-      state.restarts = restartsOf(pods);
-      if (!result.ok) {
-        this.queue.addAfter(key, Math.min(this.#sampleMs, every));
-        const failed = (cd.status?.failedChecks ?? 0) + 1;
-        this.deps.events.warning(cd, REASON, result.message);
-        if (failed >= (cd.spec.analysis.threshold ?? 1))
-          return this.#rollback(
-            key,
-            cd,
-            target,
-            `Rolling back ${where} failed checks threshold reached ${failed}`,
-            failed,
-          );
-        return this.#write(cd, 'Progressing', { failedChecks: failed });
-      }
-    }
+    const verdict = checkDue(state, cd, pods, now);
+    if (verdict.kind === 'wait') return void this.queue.addAfter(key, Math.min(this.#sampleMs, verdict.ms));
     this.queue.addAfter(key, Math.min(this.#sampleMs, every));
+    // As Flagger: the first look, before any traffic reached the canary, starts the analysis unchecked.
+    if (verdict.kind === 'start') this.deps.events.normal(cd, REASON, `Starting canary analysis for ${where}`);
+    if (verdict.kind === 'fail') {
+      const failed = (cd.status?.failedChecks ?? 0) + 1;
+      this.deps.events.warning(cd, REASON, verdict.message);
+      if (failed < (cd.spec.analysis.threshold ?? 1)) return this.#write(cd, 'Progressing', { failedChecks: failed });
+      return this.#rollback(key, cd, target, `Rolling back ${where} failed checks threshold reached ${failed}`, failed);
+    }
     state.window.prune(longestWindowMs(cd), now);
     if (n !== undefined) {
       // Blue-green: n checks with no user traffic, then all of it at once, then the promotion.
@@ -354,21 +321,7 @@ export class CanaryController extends Controller {
    * `lastTransitionTime` (the progress deadline and the finalising wait count from it).
    */
   async #write(cd: Canary, phase: CanaryPhase, fields: Partial<CanaryStatus>): Promise<void> {
-    const before = cd.status ?? {};
-    const next: CanaryStatus = { ...before, ...fields, phase, observedGeneration: cd.metadata.generation };
-    const progress = (st: CanaryStatus): CanaryStatus => ({
-      ...st,
-      lastTransitionTime: undefined,
-      conditions: undefined,
-    });
-    if (jsonEqual(progress(before), progress(next))) return;
-    const at = rfc3339(this.deps.clock.now());
-    next.lastTransitionTime = at;
-    next.conditions = setCondition(
-      before.conditions,
-      { type: 'Promoted', ...promotedCondition(phase), lastUpdateTime: at },
-      at,
-    );
-    await writeStatus(this.deps.api, CANARY, this.deps.canaries, { ...cd, status: next });
+    const status = nextStatus(cd, phase, fields, this.deps.clock.now());
+    if (status) await writeStatus(this.deps.api, CANARY, this.deps.canaries, { ...cd, status });
   }
 }

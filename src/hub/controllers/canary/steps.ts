@@ -2,7 +2,15 @@
  * Pure rules of a canary's progress: when a Deployment has rolled out (Flagger's `IsCanaryReady`
  * messages), the weights a canary moves through, and the `Promoted` condition of each phase.
  */
-import type { Canary, CanaryPhase, ConditionStatus, Deployment } from '../../../api/index.js';
+import {
+  rfc3339,
+  type Canary,
+  type CanaryPhase,
+  type CanaryStatus,
+  type ConditionStatus,
+  type Deployment,
+} from '../../../api/index.js';
+import { jsonEqual, setCondition } from '../../reconcile/index.js';
 
 /** Flagger's default `progressDeadlineSeconds`. */
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
@@ -72,4 +80,32 @@ export function promotedCondition(phase: CanaryPhase): { status: ConditionStatus
         message: 'New revision detected, progressing canary analysis.',
       };
   }
+}
+
+/**
+ * `cd`'s status in `phase` with `fields` changed, or undefined when nothing changes. As Flagger, every
+ * change moves `lastTransitionTime` (the progress deadline and the finalising wait count from it).
+ */
+export function nextStatus(
+  cd: Canary,
+  phase: CanaryPhase,
+  fields: Partial<CanaryStatus>,
+  nowMs: number,
+): CanaryStatus | undefined {
+  const before = cd.status ?? {};
+  const next: CanaryStatus = { ...before, ...fields, phase, observedGeneration: cd.metadata.generation };
+  const progress = (st: CanaryStatus): CanaryStatus => ({
+    ...st,
+    lastTransitionTime: undefined,
+    conditions: undefined,
+  });
+  if (jsonEqual(progress(before), progress(next))) return undefined;
+  const at = rfc3339(nowMs);
+  next.lastTransitionTime = at;
+  next.conditions = setCondition(
+    before.conditions,
+    { type: 'Promoted', ...promotedCondition(phase), lastUpdateTime: at },
+    at,
+  );
+  return next;
 }
