@@ -27,7 +27,11 @@ function target(image: string, env: object[] = []): object {
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
-        spec: { containers: [{ name: 'app', image, ports: [{ containerPort: 8080 }], env }] },
+        // As the rolling-update test's pods: a replaced pod drains while every node learns it is gone.
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          containers: [{ name: 'app', image, ports: [{ containerPort: 8080 }], env }],
+        },
       },
     },
   };
