@@ -3,7 +3,8 @@
  * steady load through both nodes. Changing the image rolls out with zero failed requests; `rollout
  * undo` brings the old answer back, again with zero failures; an image that never becomes Ready stops
  * within maxUnavailable, leaves the old version serving, and `rollout status` exits non-zero. Then the
- * Gateway API routes of test/support/gateway-routes.ts run on the same cluster (weighted v1/v2 traffic).
+ * Gateway API routes of test/support/gateway-routes.ts run on the same cluster (weighted v1/v2 traffic),
+ * and the canary analysis of test/support/canary-analysis.ts (a promotion and a rollback).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 import { Load } from './support/load.js';
 import { wasmServiceManifest } from './support/manifests.js';
 import { gatewayRoutesSuite } from './support/gateway-routes.js';
+import { canaryAnalysisSuite } from './support/canary-analysis.js';
 import type { KubeObject } from '../src/api/index.js';
 
 const NODES = [
@@ -33,7 +35,8 @@ const manifest = (image: string): string =>
   });
 
 describe('rolling updates and rollbacks', () => {
-  const cluster = new Cluster(['--heartbeat-interval', '1s']);
+  // Nodes report request metrics every second: the canary analysis reads them.
+  const cluster = new Cluster(['--heartbeat-interval', '1s'], ['--metrics-interval', '1s']);
   const urls = NODES.map((n) => `http://${n.address}:30130/`);
   const messages = async (): Promise<Set<string>> => {
     const seen = new Set<string>();
@@ -124,4 +127,7 @@ describe('rolling updates and rollbacks', () => {
 
   // Weighted routes (Gateway API) on the same two nodes: progressive delivery's traffic half.
   gatewayRoutesSuite(cluster, NODES, 30163);
+
+  // Canary analysis (Flagger's shape) on the same two nodes: progressive delivery's analysis half.
+  canaryAnalysisSuite(cluster, NODES);
 });

@@ -17,7 +17,7 @@ export const GATEWAY_CONTROLLER_NAME = 'edgeplane.io/gateway-controller';
 
 const Port = z.number().int().min(1).max(65535);
 /** A hostname; a leading `*.` label is a wildcard (Gateway API's Hostname). */
-const Hostname = z
+export const Hostname = z
   .string()
   .min(1)
   .max(253)

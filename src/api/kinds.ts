@@ -10,6 +10,8 @@ export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export const TOKEN_GROUP = 'auth.edgeplane.io';
 /** The Gateway API's group (Gateway, HTTPRoute). */
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** Flagger's API group (Canary). */
+export const CANARY_GROUP = 'flagger.app';
 
 /** The names of one served kind: everything about it but its zod type. */
 export interface ResourceKind {
@@ -161,6 +163,16 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     version: 'v1',
     kind: 'HTTPRoute',
     plural: 'httproutes',
+    shortNames: [],
+    namespaced: true,
+    hasStatus: true,
+    hasScale: false,
+  }),
+  rt({
+    group: CANARY_GROUP,
+    version: 'v1beta1',
+    kind: 'Canary',
+    plural: 'canaries',
     shortNames: [],
     namespaced: true,
     hasStatus: true,

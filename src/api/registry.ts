@@ -15,6 +15,7 @@ import { Endpoints, Service } from './service.js';
 import { DaemonSet, Deployment, Job, ReplicaSet } from './workloads.js';
 import { HorizontalPodAutoscaler } from './autoscaling.js';
 import { Gateway, HTTPRoute } from './gateway.js';
+import { Canary } from './canary.js';
 
 export { RBAC_GROUP, TOKEN_GROUP, apiVersionOf, resourcePath, type ResourceKind } from './kinds.js';
 
@@ -37,6 +38,7 @@ const SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   HorizontalPodAutoscaler,
   Gateway,
   HTTPRoute,
+  Canary,
   Pod,
   Event,
   ClusterRole,

@@ -3,6 +3,7 @@
  * them, with their tunables. `hub.ts` wires these to the API server and the gateway.
  */
 import type {
+  Canary,
   Clock,
   ClusterRole,
   ConfigMap,
@@ -20,10 +21,11 @@ import type {
   Secret,
   Service,
 } from '../api/index.js';
-import { GATEWAY_GROUP } from '../api/index.js';
+import { CANARY_GROUP, GATEWAY_GROUP } from '../api/index.js';
 import { ClusterRoleAggregationController } from './auth/index.js';
 import { BlobGarbageCollector, type BlobStore } from './blobs/index.js';
 import {
+  CanaryController,
   ConfigRolloutController,
   DaemonSetController,
   DeploymentController,
@@ -60,6 +62,7 @@ export interface ClusterInformers {
   hpas: Informer<HorizontalPodAutoscaler>;
   gateways: Informer<Gateway>;
   httpRoutes: Informer<HTTPRoute>;
+  canaries: Informer<Canary>;
 }
 
 /** One informer per kind, from `factory` (which shares one watch per collection). */
@@ -79,6 +82,7 @@ export function clusterInformers(factory: InformerFactory): ClusterInformers {
     hpas: factory.for<HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler'),
     gateways: factory.for<Gateway>(`${GATEWAY_GROUP}/v1`, 'Gateway'),
     httpRoutes: factory.for<HTTPRoute>(`${GATEWAY_GROUP}/v1`, 'HTTPRoute'),
+    canaries: factory.for<Canary>(`${CANARY_GROUP}/v1beta1`, 'Canary'),
   };
 }
 
@@ -209,7 +213,17 @@ export function leaderControllers(deps: HubControllerDeps): Runner[] {
     new EndpointsController({ api, services, pods, nodes, endpoints, clock, logger: log('endpoints') }),
     new GarbageCollector({
       api,
-      informers: [deployments, replicaSets, daemonSets, jobs, pods],
+      // A Canary owns its primary Deployment, its Services and its HTTPRoute.
+      informers: [
+        deployments,
+        replicaSets,
+        daemonSets,
+        jobs,
+        pods,
+        deps.informers.canaries,
+        services,
+        deps.informers.httpRoutes,
+      ],
       clock,
       logger: log('gc'),
     }),
@@ -229,6 +243,11 @@ export function leaderControllers(deps: HubControllerDeps): Runner[] {
     new RouteController({
       ...{ api, services, nodes, gateways: deps.informers.gateways, httpRoutes: deps.informers.httpRoutes },
       ...{ clock, logger: log('routes') },
+    }),
+    new CanaryController({
+      ...{ api, deployments, services, endpoints, pods, httpRoutes: deps.informers.httpRoutes },
+      canaries: deps.informers.canaries,
+      ...{ usage: deps.usage, events: events.withComponent('flagger'), clock, logger: log('canary') },
     }),
   ];
 }
@@ -251,5 +270,6 @@ export function termInformers(informers: ClusterInformers, term: LeaderTerm): Cl
     hpas: termInformer(i.hpas, term),
     gateways: termInformer(i.gateways, term),
     httpRoutes: termInformer(i.httpRoutes, term),
+    canaries: termInformer(i.canaries, term),
   };
 }

@@ -15,6 +15,7 @@ import type { Namespace } from '../namespace.js';
 import type { RoleBinding } from '../rbac.js';
 import { age } from './age.js';
 import { CONFIG_COLUMNS } from './config-columns.js';
+import { CANARY_COLUMNS } from './canary-columns.js';
 import { GATEWAY_COLUMNS } from './gateway-columns.js';
 import { HPA_COLUMNS } from './hpa-columns.js';
 import { podReady, podRestarts, podStatus } from './pod-status.js';
@@ -133,6 +134,7 @@ const COLUMNS: Record<string, KindColumns> = {
   ...CONFIG_COLUMNS,
   ...HPA_COLUMNS,
   ...GATEWAY_COLUMNS,
+  ...CANARY_COLUMNS,
   Role: ROLE_COLUMNS,
   ClusterRole: ROLE_COLUMNS,
   RoleBinding: BINDING_COLUMNS,

@@ -19,3 +19,4 @@ export { DEFAULT_HPA_SYNC_PERIOD_SECONDS, HpaController, type HpaControllerDeps 
 export { compileRoutes } from './routes-compile.js';
 export { gatewayRouteName, type CompiledRoutes, type CompiledParentStatus, type RouteInputs } from './routes-model.js';
 export { RouteController, type RouteControllerDeps } from './routes-controller.js';
+export { CanaryController, type CanaryControllerDeps } from './canary/index.js';

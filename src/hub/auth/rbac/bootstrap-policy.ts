@@ -18,6 +18,7 @@ import {
   AUTHENTICATION_GROUP,
   AUTHORIZATION_GROUP,
   BLOB_PATH,
+  CANARY_GROUP,
   GATEWAY_GROUP,
   RBAC_GROUP,
   type ClusterRole,
@@ -63,6 +64,7 @@ const VIEW_RULES: PolicyRule[] = [
   // Gateway API routes are served built in, so the aggregated roles cover them as Kubernetes' cover
   // its built-in Ingresses.
   rule(READ, [GATEWAY_GROUP], ['gateways', 'gateways/status', 'httproutes', 'httproutes/status']),
+  rule(READ, [CANARY_GROUP], ['canaries', 'canaries/status']),
   // Content-store blobs are URLs, not resources: effective through a ClusterRoleBinding, as every URL rule.
   { verbs: ['get'], nonResourceURLs: [`${BLOB_PATH}/*`] },
 ];
@@ -75,6 +77,7 @@ const EDIT_RULES: PolicyRule[] = [
   rule(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
   rule(WRITE, ['batch'], ['jobs']),
   rule(WRITE, [GATEWAY_GROUP], ['gateways', 'httproutes']),
+  rule(WRITE, [CANARY_GROUP], ['canaries']),
   { verbs: ['create'], nonResourceURLs: [BLOB_PATH] },
 ];
 

@@ -112,7 +112,9 @@ describe('OpenAPI v3', () => {
         // Listed for Kubernetes' kinds, so kubectl computes its patches from this document's merge keys.
         const types = Object.keys(op.requestBody?.content ?? {});
         expect(types).toContain('application/apply-patch+yaml');
-        if (type.group.endsWith('.edgeplane.io')) expect(types).not.toContain('application/strategic-merge-patch+json');
+        // Edgeplane's own kinds and Flagger's Canary are custom resources to kubectl: no strategic merge patch.
+        if (type.group.endsWith('.edgeplane.io') || type.group === 'flagger.app')
+          expect(types).not.toContain('application/strategic-merge-patch+json');
         else expect(types).toContain('application/strategic-merge-patch+json');
       }
     }

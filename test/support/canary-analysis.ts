@@ -1,0 +1,188 @@
+/**
+ * Canary analysis end to end, run inside an e2e file that already has a cluster of two real nodes
+ * reporting request metrics every second (`test/rollouts.test.ts`): a Canary (Flagger's shape) over a
+ * Deployment of hello, served through a Gateway listener on both nodes under steady load. A new
+ * version (hello v2) is promoted through every weight step with no failed request; then a version
+ * answering 500 (probe-demo, unhealthy from the start) is rolled back at the failed-checks threshold.
+ * Intervals are 1 s so the whole scenario costs little suite time. Figures are printed.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Canary, KubeObject } from '../../src/api/index.js';
+import { ROOT, freePort, kind, until, type Cluster, type NodeSpec } from './cluster.js';
+import { Load } from './load.js';
+
+const V1 = join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm');
+const V2 = join(ROOT, 'examples/wasm-apps/hello-v2/dist/hello-v2.wasm');
+const BAD = join(ROOT, 'examples/wasm-apps/probe-demo/dist/probe-demo.wasm');
+
+function target(image: string, env: object[] = []): object {
+  const labels = { app: 'podinfo' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'podinfo' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        // As the rolling-update test's pods: a replaced pod drains while every node learns it is gone.
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          containers: [{ name: 'app', image, ports: [{ containerPort: 8080 }], env }],
+        },
+      },
+    },
+  };
+}
+
+/** Registers the canary tests on `cluster` (started by the caller's beforeAll) with `nodes`. */
+export function canaryAnalysisSuite(cluster: Cluster, nodes: readonly NodeSpec[]): void {
+  describe('Canary analysis (flagger.app/v1beta1) on the nodes’ request metrics', () => {
+    let urls: string[] = [];
+    const canary = (): Promise<Canary> =>
+      cluster.client.get<Canary & KubeObject>(kind('canaries'), 'default', 'podinfo');
+    const phase = (want: string) => async (): Promise<Canary | undefined> => {
+      const c = await canary();
+      return c.status?.phase === want ? c : undefined;
+    };
+    const events = async (): Promise<string[]> =>
+      (
+        await cluster.client.list<KubeObject & { message?: string; involvedObject?: { kind?: string } }>(
+          kind('events'),
+          { namespace: 'default' },
+        )
+      ).items
+        .filter((e) => e.involvedObject?.kind === 'Canary')
+        .map((e) => e.message ?? '');
+
+    beforeAll(async () => {
+      const started = Date.now();
+      const port = await freePort(nodes[0]!.address);
+      urls = nodes.map((n) => `http://${n.address}:${port}/healthz`);
+      const docs = [
+        target(V1),
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'Gateway',
+          metadata: { name: 'canary-web' },
+          spec: { gatewayClassName: 'edgeplane', listeners: [{ name: 'http', port, protocol: 'HTTP' }] },
+        },
+        {
+          apiVersion: 'flagger.app/v1beta1',
+          kind: 'Canary',
+          metadata: { name: 'podinfo' },
+          spec: {
+            provider: 'gatewayapi:v1',
+            targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+            progressDeadlineSeconds: 60,
+            service: { port: 80, targetPort: 8080, gatewayRefs: [{ name: 'canary-web' }] },
+            analysis: {
+              interval: '1s',
+              threshold: 2,
+              stepWeight: 20,
+              maxWeight: 40,
+              metrics: [
+                { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '1s' },
+                { name: 'request-duration', thresholdRange: { max: 2000 }, interval: '1s' },
+              ],
+            },
+          },
+        },
+      ];
+      const r = await cluster.edgectl(['apply', '-f', '-'], docs.map((d) => JSON.stringify(d)).join('\n---\n'));
+      expect(r.code, r.stderr).toBe(0);
+      await until('the canary initialized', phase('Initialized'), 90_000, 250);
+      for (const url of urls)
+        await until(`${url} answers`, async () => (await fetch(url).catch(() => undefined))?.status === 200, 30_000);
+      console.log(`canary initialized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }, 150_000);
+
+    it('promotes a healthy new version through every step with zero failed requests', async () => {
+      const load = new Load(urls, { concurrency: 2 });
+      await load.completed(20);
+      const change = await cluster.edgectl(['set', 'image', 'deployment/podinfo', `app=${V2}`]);
+      expect(change.code, change.stderr).toBe(0);
+      const weights = new Set<number>();
+      const t0 = Date.now();
+      const done = await until(
+        'the canary promoted',
+        async () => {
+          const c = await canary();
+          if (c.status?.phase === 'Progressing') weights.add(c.status.canaryWeight ?? 0);
+          if (c.status?.phase === 'Failed') throw new Error(`rolled back: ${(await events()).join(' | ')}`);
+          return c.status?.phase === 'Succeeded' ? c : undefined;
+        },
+        90_000,
+        100,
+      );
+      const took = Date.now() - t0;
+      await load.completed(40);
+      const records = await load.stop();
+      console.log(
+        `canary promoted in ${(took / 1000).toFixed(1)} s: weights seen ${[...weights].join(',')}, ` +
+          `${records.length} requests, ${load.failures.length} failed`,
+        load.failures.slice(0, 3),
+      );
+      expect(load.failures).toEqual([]);
+      expect(done.status).toMatchObject({ canaryWeight: 0, failedChecks: 0 });
+      expect(await events()).toEqual(
+        expect.arrayContaining([
+          'Advance podinfo.default canary weight 20',
+          'Advance podinfo.default canary weight 40',
+          'Promotion completed! Scaling down podinfo.default',
+        ]),
+      );
+      // The primary runs v2 now, and every request goes to it.
+      const body = await (await fetch(urls[0]!)).text();
+      expect(JSON.parse(body)).toMatchObject({ message: 'hello from Edgeplane, v2' });
+      const get = await cluster.edgectl(['get', 'canaries']);
+      expect(get.stdout).toMatch(/NAME\s+STATUS\s+WEIGHT\s+LASTTRANSITIONTIME\n\S*podinfo\s+Succeeded\s+0\s+\S+Z/);
+    }, 120_000);
+
+    it('rolls back a version answering 500 at the failed-checks threshold', async () => {
+      const load = new Load(urls, { concurrency: 2 });
+      await load.completed(20);
+      const t0 = Date.now();
+      const r = await cluster.edgectl(
+        ['apply', '-f', '-'],
+        JSON.stringify(target(BAD, [{ name: 'UNHEALTHY_FROM', value: '0' }])),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const failed = await until('the canary rolled back', phase('Failed'), 90_000, 100);
+      const took = Date.now() - t0;
+      await load.completed(40);
+      const records = await load.stop();
+      const share = (100 * load.failures.length) / records.length;
+      console.log(
+        `canary rolled back in ${(took / 1000).toFixed(1)} s: ${records.length} requests, ` +
+          `${load.failures.length} failed (${share.toFixed(1)} %)`,
+      );
+      expect(failed.status).toMatchObject({ canaryWeight: 0, failedChecks: 2 });
+      expect(failed.status?.conditions?.[0]).toMatchObject({ type: 'Promoted', status: 'False', reason: 'Failed' });
+      const messages = await events();
+      console.log(`rollback events: ${messages.slice(-8).join(' | ')}`);
+      expect(messages).toEqual(
+        expect.arrayContaining([
+          'Rolling back podinfo.default failed checks threshold reached 2',
+          'Canary failed! Scaling down podinfo.default',
+        ]),
+      );
+      expect(messages.some((m) => /^Halt podinfo\.default advancement success rate \d+(\.\d+)?% < 99%$/.test(m))).toBe(
+        true,
+      );
+      // After the rollback every request is answered by the primary (v2) again.
+      await until('no request fails', async () => {
+        const statuses = await Promise.all(urls.map(async (u) => (await fetch(u)).status));
+        return statuses.every((s) => s === 200);
+      });
+      const target0 = await cluster.client.get<KubeObject & { spec: { replicas?: number } }>(
+        kind('deployments'),
+        'default',
+        'podinfo',
+      );
+      expect(target0.spec.replicas).toBe(0);
+    }, 120_000);
+  });
+}
