@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Clock, Logger, Token } from '../api/index.js';
+import type { Logger, Token } from '../api/index.js';
 import { TOKEN_GROUP, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
@@ -22,10 +22,9 @@ import {
   reconcileBootstrapPolicy,
 } from './auth/index.js';
 import { BlobStore } from './blobs/index.js';
-import type { ZoneEvictionOptions } from './controllers/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
 import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
-import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
+import { NodeGateway } from './gateway/index.js';
 import { PodStreamUpgrades } from './server/streams/index.js';
 import {
   CertificateAuthenticator,
@@ -39,100 +38,14 @@ import { HubMetrics, InstrumentedStore, LoopWatchdog, NodeMetricsFrames, UsageSt
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
-import { CurrentTerm, SharedUsage, fenceObjectAPI, type LeaderElectionTimings } from './leader/index.js';
-import { EtcdStore, type EtcdTlsFiles, type Store } from './store/index.js';
+import { CurrentTerm, SharedUsage, fenceObjectAPI } from './leader/index.js';
+import { EtcdStore, type Store } from './store/index.js';
 import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
-import { HubTls, writeAdminKubeconfig, writeJoinTokenFile, type HubTlsOptions } from './tls/index.js';
+import { HubTls, writeAdminKubeconfig, writeJoinTokenFile } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
-/** Tunables of the hub; every one has an edge-friendly default. */
-export interface HubOptions {
-  /** The hub's own files: PKI, tokens, keyring, blobs, and the SQLite store unless `store` says etcd. */
-  dataDir: string;
-  /** Where objects live: SQLite in the data dir (default) or an etcd cluster (`--store etcd`). */
-  store?: HubStoreOptions;
-  host: string;
-  /** 0 picks a free port (tests). */
-  port: number;
-  /**
-   * The URL nodes reach this hub at, told to the nodes of every hub on the same etcd so they can fail
-   * over here (`--advertise-url`); default: the listen address, unless it is a wildcard (0.0.0.0, ::).
-   */
-  advertiseUrl?: string;
-  logger: Logger;
-  clock?: Clock;
-  /** Seconds without heartbeat before a node is marked Ready=Unknown. */
-  nodeGracePeriodSeconds?: number;
-  /** Seconds a node may stay not-Ready before its pods are deleted for rescheduling. */
-  podEvictionTimeoutSeconds?: number;
-  /** Per-zone node eviction rates (`--node-eviction-rate` and friends; Kubernetes' defaults). */
-  nodeEviction?: ZoneEvictionOptions;
-  /** How often nodes send heartbeats. */
-  heartbeatIntervalSeconds?: number;
-  /** Concurrent watches per user (default 100). */
-  maxWatchesPerUser?: number;
-  /** Concurrent followed logs per user (default 20). */
-  maxLogFollowsPerUser?: number;
-  /** Seconds an Event is kept after its last update (default 3600, as Kubernetes). */
-  eventTtlSeconds?: number;
-  /** Seconds between two syncs of one HorizontalPodAutoscaler (`--hpa-sync-period`, default 15, at least 1). */
-  hpaSyncPeriodSeconds?: number;
-  /** Total bytes of the content store (default 10 GiB). */
-  blobStoreMaxBytes?: number;
-  /** Largest blob upload (default 256 MiB). */
-  blobMaxUploadBytes?: number;
-  /** Seconds an unreferenced blob is kept after its last upload (default 3600). */
-  blobGcGraceSeconds?: number;
-  /**
-   * Serve plain HTTP (`--insecure-http`): tokens cross the network in clear. Off by default: the hub
-   * serves HTTPS with its own cluster CA (or the user's certificate, see `tls`).
-   */
-  insecureHttp?: boolean;
-  /** Keyring encrypting Secrets at rest (`--encryption-key-file`; default `<dataDir>/encryption.keys`). */
-  encryptionKeyFile?: string;
-  /** TLS settings: extra serving-certificate names, lifetimes, a user's certificate and client CA. */
-  tls?: Pick<
-    HubTlsOptions,
-    'sans' | 'servingCertLifetimeSeconds' | 'caLifetimeSeconds' | 'certFile' | 'keyFile' | 'clientCaFile'
-  >;
-  /** Lifetime of the node certificates the hub signs (`--node-cert-lifetime`, default one year). */
-  nodeCertLifetimeSeconds?: number;
-  /**
-   * Leader election among the hubs on one etcd (`--leader-elect*`): on by default with the etcd store,
-   * where only the leader runs the scheduler and controllers. SQLite has one hub and no election.
-   */
-  leaderElection?: { enabled?: boolean } & Partial<LeaderElectionTimings>;
-  /**
-   * Node gateway tuning: duplicate-name check timeout, per-session limits (tests shrink them); tests
-   * may give their own hub list (on etcd it comes from the hubs' presence records).
-   */
-  gateway?: Pick<
-    NodeGatewayDeps,
-    | 'duplicateCheckTimeoutMs'
-    | 'sessionLimits'
-    | 'helloTimeoutMs'
-    | 'maxExecsPerNode'
-    | 'maxLogStreamsPerNode'
-    | 'nodeEventRate'
-    | 'nodeFrameLimits'
-    | 'admissionLimits'
-    | 'serviceCoalesceMs'
-    | 'hubList'
-  >;
-}
-
-/** The hub's store backend (`--store`, `--etcd-*`). */
-export type HubStoreOptions =
-  | { kind: 'sqlite' }
-  | {
-      kind: 'etcd';
-      /** Client URLs of the etcd members (`--etcd-endpoints`). */
-      endpoints: string[];
-      /** `--etcd-cafile/--etcd-certfile/--etcd-keyfile`. */
-      tls?: EtcdTlsFiles;
-      /** Prefix of the cluster's keys (`--etcd-prefix`, default `/edgeplane`). */
-      keyPrefix?: string;
-    };
+export type { HubOptions, HubStoreOptions } from './hub-options.js';
+import type { HubOptions } from './hub-options.js';
 
 export class Hub {
   private server: Server | HttpsServer | undefined;
