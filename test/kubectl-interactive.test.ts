@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { KubeObject } from '../src/api/index.js';
 import { Cluster, ROOT, kind, until } from './support/cluster.js';
 import { KUBECTL, kubectl, requireKubectl, type KubectlResult } from './support/kubectl.js';
@@ -314,6 +314,8 @@ describe.skipIf(missing.length > 0)(
         env: { ...process.env, SHELL: '/bin/sh' },
       });
       running.push(p);
+      // A failure here must not leave the shell running into the next test's count of runc execs.
+      onTestFailed(() => void p.kill('SIGKILL'));
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const code = new Promise<number | null>((resolve) => p.on('close', resolve));
@@ -321,8 +323,8 @@ describe.skipIf(missing.length > 0)(
         throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(out)}`);
       });
       p.stdin.write('stty size; tty\r');
-      await until('the first size', () => /33 91\r?\n/.test(out), 30_000, 50);
-      expect(out).toMatch(/\/dev\/pts\/\d+/);
+      // `stty size` and `tty` may come back in separate reads: wait for both.
+      await until('the first size and the tty', () => /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out), 30_000, 50);
       const outer = readFileSync(ttyFile, 'utf8').trim();
       spawn('stty', ['-F', outer, 'cols', '120', 'rows', '50']);
       await until(

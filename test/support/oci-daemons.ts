@@ -5,7 +5,7 @@
  * on a bridge made here). `stop()` leaves nothing: processes, mounts, directories and bridges go.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { until } from './cluster.js';
 
@@ -35,6 +35,47 @@ export function unmountUnder(dir: string): void {
       } catch {
         // gone meanwhile
       }
+    }
+  }
+}
+
+/** Pids of processes (other than this one) whose command line mentions `dir`. */
+function pidsUsing(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) out.push(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Removes a daemon's directory. A container's exit may still be running `podman container cleanup`
+ * or a conmon after the service itself stopped, and such a straggler can mount the storage again
+ * (EBUSY on rmdir): stragglers are killed and the unmount and removal tried again for a while.
+ */
+export async function removeDaemonDir(dir: string): Promise<void> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    for (const pid of pidsUsing(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    unmountUnder(dir);
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
@@ -184,9 +225,8 @@ export class PodmanService {
 
   async stop(): Promise<void> {
     await stopProc(this.proc);
-    unmountUnder(this.opts.dir);
     deleteLink(this.opts.bridge);
-    rmSync(this.opts.dir, { recursive: true, force: true });
+    await removeDaemonDir(this.opts.dir);
   }
 }
 
@@ -231,8 +271,7 @@ export class Dockerd {
 
   async stop(): Promise<void> {
     await stopProc(this.proc, 30_000);
-    unmountUnder(this.opts.dir);
     deleteLink(this.opts.bridge);
-    rmSync(this.opts.dir, { recursive: true, force: true });
+    await removeDaemonDir(this.opts.dir);
   }
 }
