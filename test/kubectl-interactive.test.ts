@@ -324,7 +324,12 @@ describe.skipIf(missing.length > 0)(
       });
       p.stdin.write('stty size; tty\r');
       // `stty size` and `tty` may come back in separate reads: wait for both.
-      await until('the first size and the tty', () => /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out), 30_000, 50);
+      await until(
+        'the first size and the tty',
+        () => /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out),
+        30_000,
+        50,
+      );
       const outer = readFileSync(ttyFile, 'utf8').trim();
       spawn('stty', ['-F', outer, 'cols', '120', 'rows', '50']);
       await until(
