@@ -50,6 +50,10 @@ export interface ContainerConfig {
   logPath: string;
   /** The container's `workingDir` (a container runtime falls back to the image's, then `/`). */
   workingDir?: string;
+  /** Its main process keeps a stdin that attaches write to (`stdin`), closed after the first with `stdinOnce`. */
+  stdin?: { once: boolean };
+  /** Its main process runs on a terminal (`tty`). */
+  tty?: boolean;
   /** The pod's `hostNetwork`: share the node's network namespace instead of a pod network of its own. */
   hostNetwork?: boolean;
   /** The container's `securityContext` merged over the pod's (container runtimes apply it; Wasm ignores it). */
@@ -152,6 +156,15 @@ export interface ExecStreamOptions {
   size?: { width: number; height: number };
 }
 
+/** How to attach to a container's main process (kubectl `attach -i/-t`). */
+export interface AttachOptions {
+  /** The client writes to the container's stdin (which it must have been started with). */
+  stdin: boolean;
+  /** The client is a terminal: resizes size the container's. */
+  tty: boolean;
+  size?: { width: number; height: number };
+}
+
 /** Options for pulls. */
 export interface PullOptions {
   signal?: AbortSignal;
@@ -217,6 +230,13 @@ export interface Runtime {
    * Optional: without it, the node serves only non-interactive exec (through `exec`).
    */
   execStream?(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess>;
+  /**
+   * Joins the main process of a running container (kubectl `attach -i/-t`): its output from now on,
+   * its stdin (when started with one) and its terminal's size. `kill` detaches (the container runs
+   * on); `exited` resolves with the container's exit code when it exits, or 0 once detached.
+   * Optional: without it, attach gives only the container's log.
+   */
+  attach?(id: string, opts: AttachOptions): Promise<ExecProcess>;
   /**
    * How its containers reach the node over IP. Optional: a runtime without it (Wasm, whose outgoing
    * calls go through the `OutgoingHttpHandler`) gets no Service env vars or HTTP proxy setting.
