@@ -128,6 +128,11 @@ export interface ExecOptions {
    * which cannot wait for input that has not come yet); others ignore it.
    */
   stdin?: Uint8Array;
+  /**
+   * Aborting ends the command (its client went): the promise rejects. The Wasm runtime ends the
+   * executor running it, as at its timeout; a runtime that cannot cancel lets it run to its timeout.
+   */
+  signal?: AbortSignal;
 }
 
 /**

@@ -224,11 +224,16 @@ function oneShot(
 ): ExecProcess {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  const abort = new AbortController();
   const run =
     refusal !== undefined
       ? Promise.reject(new Error(refusal))
       : runtime.exec
-        ? runtime.exec(id, command, { timeoutMs: ONE_SHOT_TIMEOUT_MS, ...(stdin ? { stdin } : {}) })
+        ? runtime.exec(id, command, {
+            timeoutMs: ONE_SHOT_TIMEOUT_MS,
+            signal: abort.signal,
+            ...(stdin ? { stdin } : {}),
+          })
         : Promise.reject(new Error(`runtime "${runtime.name}" cannot exec commands`));
   const exited = run.then(
     (r) => {
@@ -247,8 +252,8 @@ function oneShot(
     stdout,
     stderr,
     resize: () => undefined,
-    // A one-shot exec has no cancel: it runs to its end (or its timeout); the stream drops its output.
-    kill: () => undefined,
+    // The client went: the runtime ends the command (Wasm: its executor), else it runs to its timeout.
+    kill: () => abort.abort(),
     exited,
   };
 }
