@@ -589,6 +589,20 @@ describe.skipIf(missing.length > 0)(
       expect(r.code, r.err).toBe(3);
     });
 
+    it('kubectl run -i --rm: the pod is made with stdin, attached to, its exit code returned, and deleted', async () => {
+      const image = `${registry.host}/edge/busybox-tools:1.0`;
+      const args = ['run', 'rr', '-i', '--rm', '--restart=Never', `--image=${image}`, '--', 'sh', '-c'];
+      const r = await k([...args, 'read -r l; echo "got $l"; exit 4'], 'ping\n');
+      expect(r.out, r.err).toContain('got ping\n');
+      expect(r.code, r.err).toBe(4);
+      await until(
+        'pod rr deleted',
+        async () => (await k(['get', 'pod', 'rr', '-o', 'name'])).err.includes('NotFound'),
+        30_000,
+        200,
+      );
+    });
+
     it('attach -i and -t to a Wasm container are refused with a 400 saying why', async () => {
       const r = await k(['attach', '-i', 'wasm'], 'hi\n');
       expect(r.code).not.toBe(0);
