@@ -139,6 +139,34 @@ describe.skipIf(missing.length > 0)(
             containers: [{ name: 'main', image: `${registry.host}/edge/busybox-tools:1.0` }],
           },
         },
+        // For attach -i/-t: a main process reading its stdin once (as `kubectl run -i` makes it), and
+        // a shell on a terminal.
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'att' },
+          spec: {
+            runtimeClassName: 'oci',
+            restartPolicy: 'Never',
+            terminationGracePeriodSeconds: 1,
+            containers: [
+              {
+                name: 'once',
+                image: `${registry.host}/edge/busybox-tools:1.0`,
+                command: ['sh', '-c', 'while read -r line; do echo "got $line"; done; echo "stdin closed"; exit 3'],
+                stdin: true,
+                stdinOnce: true,
+              },
+              {
+                name: 'term',
+                image: `${registry.host}/edge/busybox-tools:1.0`,
+                command: ['sh'],
+                stdin: true,
+                tty: true,
+              },
+            ],
+          },
+        },
         {
           apiVersion: 'v1',
           kind: 'Pod',
@@ -221,10 +249,13 @@ describe.skipIf(missing.length > 0)(
       ];
       const r = await cluster.edgectl(['apply', '-f', '-'], pods.map((p) => JSON.stringify(p)).join('\n---\n'));
       expect(r.code, r.stderr).toBe(0);
-      for (const name of ['box', 'wasm', 'echo', 'hello'])
+      for (const name of ['box', 'wasm', 'echo', 'hello', 'att'])
         await until(
           `pod ${name} running`,
-          async () => (await pod(name)).status?.containerStatuses?.[0]?.ready,
+          async () => {
+            const cs = (await pod(name)).status?.containerStatuses ?? [];
+            return cs.length > 0 && cs.every((c) => c.ready);
+          },
           90_000,
           200,
         );
@@ -501,10 +532,86 @@ describe.skipIf(missing.length > 0)(
       s.destroy();
     });
 
-    it('attach -i is refused with a 400 saying why (no container here is started with stdin: true)', async () => {
+    it('attach -i to a container without stdin: true is refused with a 400 saying why', async () => {
       const r = await k(['attach', '-i', 'box'], 'hi\n');
       expect(r.code).not.toBe(0);
-      expect(r.err).toContain('attach with stdin (-i) needs a container started with stdin: true');
+      expect(r.err).toContain('container main of pod box was not started with stdin: true');
+    });
+
+    it('attach -it joins a shell on its terminal: sized like kubectl’s, resized, and detaching leaves it running', async () => {
+      const ttyFile = join(dir, 'attach.tty');
+      const attach = (cols: number, rows: number): { p: ChildProcessWithoutNullStreams; out: () => string } => {
+        const line = `tty > '${ttyFile}'; stty cols ${cols} rows ${rows}; exec '${KUBECTL}' --kubeconfig '${config()}' attach -it att -c term`;
+        const p = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...process.env, SHELL: '/bin/sh' },
+        });
+        running.push(p);
+        onTestFailed(() => void p.kill('SIGKILL'));
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        return { p, out: () => out };
+      };
+      // A command whose answer is unique to this call: the terminal echoes what is typed, so the
+      // answer is told apart from the echo by a marker the shell computes.
+      const ask = async (a: { p: ChildProcessWithoutNullStreams; out: () => string }, cmd: string, want: RegExp) =>
+        until(
+          `${cmd} answering ${String(want)}`,
+          async () => {
+            a.p.stdin.write(`${cmd}\r`);
+            await new Promise((r) => setTimeout(r, 300));
+            return want.test(a.out());
+          },
+          30_000,
+          0,
+        ).catch((err: unknown) => {
+          throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(a.out())}`);
+        });
+      const first = attach(91, 33);
+      await ask(first, 'echo A$((40+2))A; stty size; tty', /A42A\r?\n33 91\r?\n\/dev\/pts\/\d+/);
+      spawn('stty', ['-F', readFileSync(ttyFile, 'utf8').trim(), 'cols', '120', 'rows', '50']);
+      await ask(first, 'stty size', /50 120\r?\n/);
+      await ask(first, 'X=kept-$((6*7))', /X=kept-/);
+      // Detach by ending kubectl: the shell runs on, and a second attach finds its variable.
+      first.p.kill('SIGKILL');
+      await exited(first.p);
+      const second = attach(80, 24);
+      await ask(second, 'echo "[$X]"', /\[kept-42\]/);
+      second.p.kill('SIGKILL');
+      await exited(second.p);
+      expect((await pod('att')).status?.containerStatuses?.every((c) => c.ready)).toBe(true);
+    });
+
+    it('attach -i to a stdinOnce container feeds its stdin, closes it at kubectl’s end, and returns its exit code', async () => {
+      // The container has read nothing yet; its output before this attach is not replayed.
+      const r = await k(['attach', '-i', 'att', '-c', 'once'], 'hello\nworld\n');
+      expect(r.out).toBe('got hello\ngot world\nstdin closed\n');
+      expect(r.code, r.err).toBe(3);
+    });
+
+    it('kubectl run -i --rm: the pod is made with stdin, attached to, its exit code returned, and deleted', async () => {
+      const image = `${registry.host}/edge/busybox-tools:1.0`;
+      const args = ['run', 'rr', '-i', '--rm', '--restart=Never', `--image=${image}`, '--', 'sh', '-c'];
+      const r = await k([...args, 'read -r l; echo "got $l"; exit 4'], 'ping\n');
+      expect(r.out, r.err).toContain('got ping\n');
+      expect(r.code, r.err).toBe(4);
+      await until(
+        'pod rr deleted',
+        async () => (await k(['get', 'pod', 'rr', '-o', 'name'])).err.includes('NotFound'),
+        30_000,
+        200,
+      );
+    });
+
+    it('attach -i and -t to a Wasm container are refused with a 400 saying why', async () => {
+      const r = await k(['attach', '-i', 'wasm'], 'hi\n');
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain('pod wasm runs Wasm, whose container has no stdin or terminal to attach to');
+    });
+
+    it('the attach pod goes (its containers with it)', async () => {
+      const r = await k(['delete', 'pod', 'att', '--wait=true']);
+      expect(r.code, r.err).toBe(0);
     });
 
     it('no stray runc exec processes are left behind', async () => {

@@ -162,6 +162,18 @@ export const Container = z
     securityContext: SecurityContext.optional().describe(
       'Security options of this container (user, capabilities, seccomp, read-only root).',
     ),
+    stdin: z
+      .boolean()
+      .optional()
+      .describe('Keep a stdin open for the main process, which `kubectl attach -i` writes to (OCI containers).'),
+    stdinOnce: z
+      .boolean()
+      .optional()
+      .describe('Close that stdin when the first attach that wrote to it ends (as `kubectl run -i` sets it).'),
+    tty: z
+      .boolean()
+      .optional()
+      .describe('Run the main process on a terminal, which `kubectl attach -t` resizes (OCI containers).'),
   })
   .superRefine((c, ctx) => {
     // As Kubernetes: a liveness or startup probe succeeds once, or it is meaningless.

@@ -50,6 +50,10 @@ export interface ContainerConfig {
   logPath: string;
   /** The container's `workingDir` (a container runtime falls back to the image's, then `/`). */
   workingDir?: string;
+  /** Its main process keeps a stdin that attaches write to (`stdin`), closed after the first with `stdinOnce`. */
+  stdin?: { once: boolean };
+  /** Its main process runs on a terminal (`tty`). */
+  tty?: boolean;
   /** The pod's `hostNetwork`: share the node's network namespace instead of a pod network of its own. */
   hostNetwork?: boolean;
   /** The container's `securityContext` merged over the pod's (container runtimes apply it; Wasm ignores it). */
@@ -124,6 +128,11 @@ export interface ExecOptions {
    * which cannot wait for input that has not come yet); others ignore it.
    */
   stdin?: Uint8Array;
+  /**
+   * Aborting ends the command (its client went): the promise rejects. The Wasm runtime ends the
+   * executor running it, as at its timeout; a runtime that cannot cancel lets it run to its timeout.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -149,6 +158,15 @@ export interface ExecStreamOptions {
   stdin: boolean;
   tty: boolean;
   /** The terminal's first size (with `tty`). */
+  size?: { width: number; height: number };
+}
+
+/** How to attach to a container's main process (kubectl `attach -i/-t`). */
+export interface AttachOptions {
+  /** The client writes to the container's stdin (which it must have been started with). */
+  stdin: boolean;
+  /** The client is a terminal: resizes size the container's. */
+  tty: boolean;
   size?: { width: number; height: number };
 }
 
@@ -217,6 +235,13 @@ export interface Runtime {
    * Optional: without it, the node serves only non-interactive exec (through `exec`).
    */
   execStream?(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess>;
+  /**
+   * Joins the main process of a running container (kubectl `attach -i/-t`): its output from now on,
+   * its stdin (when started with one) and its terminal's size. `kill` detaches (the container runs
+   * on); `exited` resolves with the container's exit code when it exits, or 0 once detached.
+   * Optional: without it, attach gives only the container's log.
+   */
+  attach?(id: string, opts: AttachOptions): Promise<ExecProcess>;
   /**
    * How its containers reach the node over IP. Optional: a runtime without it (Wasm, whose outgoing
    * calls go through the `OutgoingHttpHandler`) gets no Service env vars or HTTP proxy setting.

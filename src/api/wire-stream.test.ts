@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameError, decodeFrame, encodeFrame } from './codec.js';
 import { HubToNode, NodeToHub, PROTOCOL_VERSION } from './wire.js';
 import {
+  ATTACH_PROTOCOL_VERSION,
   PORT_FORWARD_PROTOCOL_VERSION,
   STREAM_CHUNK_MAX_BYTES,
   STREAM_PROTOCOL_VERSION,
@@ -13,6 +14,21 @@ describe('stream frames', () => {
   it('are part of the current protocol', () => {
     expect(PROTOCOL_VERSION).toBeGreaterThanOrEqual(STREAM_PROTOCOL_VERSION);
     expect(PROTOCOL_VERSION).toBeGreaterThanOrEqual(PORT_FORWARD_PROTOCOL_VERSION);
+    expect(PROTOCOL_VERSION).toBeGreaterThanOrEqual(ATTACH_PROTOCOL_VERSION);
+  });
+
+  it('attach to a container with attachOpen (no command), and refuse one that carries a command', () => {
+    const open = {
+      type: 'attachOpen',
+      streamId: 'a1',
+      pod: { namespace: 'default', name: 'box' },
+      container: 'main',
+      stdin: true,
+      tty: true,
+      size: { width: 80, height: 24 },
+    };
+    expect(decodeFrame(HubToNode, encodeFrame(open))).toEqual(open);
+    expect(() => decodeFrame(HubToNode, encodeFrame({ ...open, command: ['sh'] }))).toThrow(FrameError);
   });
 
   it('open a port-forward connection with portOpen, and refuse a port outside 1..65535', () => {

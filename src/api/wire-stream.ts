@@ -24,6 +24,13 @@
  * `streamClose` the client's half-close, `streamOutput` (fd 1) bytes from the pod, `streamExit` the
  * connection closed (`exitCode` 0) or could not be made (`error`: refused, no such pod), and
  * `streamCancel` tears it down. A node of protocol 4 is never sent `portOpen`.
+ *
+ * Protocol 8 adds attach streams (kubectl `attach -i/-t`): `attachOpen` joins the main process of a
+ * running container (one started with `stdin`/`tty`) instead of starting one. `streamInput` feeds the
+ * container's stdin, `streamResize` its terminal, `streamOutput` carries what it writes from then on,
+ * `streamClose` is the client's end of stdin (which closes the container's stdin only with
+ * `stdinOnce`), `streamCancel` detaches (the container keeps running) and `streamExit` says the
+ * container exited (its exit code) or the attach ended. A node of an older protocol is never sent it.
  */
 import { z } from 'zod';
 import { Name } from './wire-shapes.js';
@@ -32,6 +39,8 @@ import { Name } from './wire-shapes.js';
 export const STREAM_PROTOCOL_VERSION = 4;
 /** First protocol version that carries `portOpen` (port-forward streams). */
 export const PORT_FORWARD_PROTOCOL_VERSION = 5;
+/** First protocol version that carries `attachOpen` (attach streams). */
+export const ATTACH_PROTOCOL_VERSION = 8;
 /** Largest data chunk in one frame (client-go writes stdin in 32 KiB reads, too). */
 export const STREAM_CHUNK_MAX_BYTES = 32 * 1024;
 /** Unacknowledged data bytes a sender may have in flight per stream and direction. */
@@ -75,6 +84,18 @@ export const HubPortOpen = z.strictObject({
   pod: z.strictObject({ namespace: Name, name: Name }),
   port: z.number().int().min(1).max(65_535),
 });
+/** Attaches to the main process of a pod's running container; answered like a command stream. */
+export const HubAttachOpen = z.strictObject({
+  type: z.literal('attachOpen'),
+  streamId: StreamId,
+  pod: z.strictObject({ namespace: Name, name: Name }),
+  container: Name.optional(),
+  /** The client writes to the container's stdin. */
+  stdin: z.boolean(),
+  /** The client is a terminal (the container's, which `streamResize` sizes). */
+  tty: z.boolean(),
+  size: TerminalSize.optional(),
+});
 export const HubStreamInput = z.strictObject({ type: z.literal('streamInput'), streamId: StreamId, data: Bytes });
 export const HubStreamResize = z.strictObject({
   type: z.literal('streamResize'),
@@ -116,6 +137,7 @@ export const NodeStreamExit = z.strictObject({
 export type HubStreamFrame =
   | z.infer<typeof HubStreamOpen>
   | z.infer<typeof HubPortOpen>
+  | z.infer<typeof HubAttachOpen>
   | z.infer<typeof HubStreamInput>
   | z.infer<typeof HubStreamResize>
   | z.infer<typeof HubStreamClose>

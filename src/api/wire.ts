@@ -18,6 +18,7 @@ import {
   HubStreamClose,
   HubStreamInput,
   HubStreamOpen,
+  HubAttachOpen,
   HubStreamResize,
   NodeStreamAck,
   NodeStreamExit,
@@ -38,11 +39,12 @@ import { HttpRouting } from './wire-routes.js';
  * Version 5 adds port-forward streams (`portOpen` in `wire-stream.ts`).
  * Version 6 adds the node's image list after `hello` (`images` in `wire-images.ts`).
  * Version 7 adds the cluster's hub list (`hubs` in `wire-hubs.ts`).
+ * Version 8 adds attach streams (`attachOpen` in `wire-stream.ts`: kubectl `attach -i/-t`).
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -367,6 +369,7 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubList,
   HubStreamOpen,
   HubPortOpen,
+  HubAttachOpen,
   HubStreamInput,
   HubStreamResize,
   HubStreamClose,

@@ -353,6 +353,7 @@ export class Agent {
         return;
       case 'streamOpen':
       case 'portOpen':
+      case 'attachOpen':
       case 'streamInput':
       case 'streamResize':
       case 'streamClose':

@@ -34,6 +34,8 @@ export interface HubOptions {
   maxWatchesPerUser?: number;
   /** Concurrent followed logs per user (default 20). */
   maxLogFollowsPerUser?: number;
+  /** Concurrent exec/attach/port-forward streams per user (default 32). */
+  maxPodStreamsPerUser?: number;
   /** Seconds an Event is kept after its last update (default 3600, as Kubernetes). */
   eventTtlSeconds?: number;
   /** Seconds between two syncs of one HorizontalPodAutoscaler (`--hpa-sync-period`, default 15, at least 1). */

@@ -222,6 +222,7 @@ export class Hub {
     const streamLimits = new StreamLimiter({
       watchesPerUser: options.maxWatchesPerUser,
       logFollowsPerUser: options.maxLogFollowsPerUser,
+      podStreamsPerUser: options.maxPodStreamsPerUser,
     });
     const watchdog = new LoopWatchdog({ logger: log('event-loop'), onBlock: (s) => metrics.loopBlocked(s) });
     runners.push({ start: () => watchdog.start(), stop: () => Promise.resolve(watchdog.stop()) });

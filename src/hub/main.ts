@@ -94,6 +94,14 @@ async function main(argv: string[]): Promise<void> {
         .default(20),
     )
     .addOption(
+      new Option(
+        '--max-pod-streams-per-user <n>',
+        'concurrent exec, attach and port-forward streams one user may hold (429 past it)',
+      )
+        .argParser(parsePositiveInt)
+        .default(32),
+    )
+    .addOption(
       new Option('--event-ttl <duration>', 'how long an Event is kept after its last update')
         .argParser(parsePositiveDuration)
         .default(3600, '1h'),
@@ -226,6 +234,7 @@ async function main(argv: string[]): Promise<void> {
     logLevel: string;
     maxWatchesPerUser: number;
     maxLogFollowsPerUser: number;
+    maxPodStreamsPerUser: number;
     eventTtl: number;
     hpaSyncPeriod: number;
     blobStoreMaxBytes: number;
@@ -302,6 +311,7 @@ async function main(argv: string[]): Promise<void> {
     leaderElection,
     maxWatchesPerUser: o.maxWatchesPerUser,
     maxLogFollowsPerUser: o.maxLogFollowsPerUser,
+    maxPodStreamsPerUser: o.maxPodStreamsPerUser,
     eventTtlSeconds: o.eventTtl,
     hpaSyncPeriodSeconds: o.hpaSyncPeriod,
     blobStoreMaxBytes: o.blobStoreMaxBytes,

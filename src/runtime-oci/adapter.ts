@@ -11,6 +11,7 @@ import type {
   EffectiveSecurity,
   ExecProcess,
   ExecResult,
+  AttachOptions,
   ExecStreamOptions,
   PulledImage,
   VolumeMountConfig,
@@ -40,6 +41,10 @@ export interface OciContainerSpec {
   args: string[];
   env: Record<string, string>;
   workingDir?: string;
+  /** The main process keeps a stdin for attaches (`once`: closed after the first attach ends). */
+  stdin?: { once: boolean };
+  /** The main process runs on a terminal. */
+  tty?: boolean;
   ports: number[];
   limits: { cpuMillis?: number; memoryBytes?: number };
   hostNetwork: boolean;
@@ -103,6 +108,8 @@ export interface OciRuntimeAdapter {
   exec(id: string, command: readonly string[], opts: { timeoutMs: number }): Promise<ExecResult>;
   /** Starts `command` in the running container with streamed stdio (interactive exec); optional. */
   execStream?(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess>;
+  /** Joins the main process of a running container (`Runtime.attach`); optional. */
+  attach?(id: string, opts: AttachOptions): Promise<ExecProcess>;
   /** Where the container's `port` is reached (valid once started). */
   endpoint(id: string, port: number): OciEndpoint;
   /** CPU time and working set of a running container (its cgroup); undefined when unknown or gone. */

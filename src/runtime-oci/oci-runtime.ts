@@ -12,6 +12,7 @@ import type {
   ContainerRuntimeStatus,
   ExecProcess,
   ExecResult,
+  AttachOptions,
   ExecStreamOptions,
   Logger,
   PullOptions,
@@ -98,6 +99,8 @@ export class OciRuntime implements Runtime {
       args: config.args,
       env: config.env,
       ...(config.workingDir ? { workingDir: config.workingDir } : {}),
+      ...(config.stdin ? { stdin: config.stdin } : {}),
+      ...(config.tty ? { tty: true } : {}),
       ports: config.ports,
       limits: config.limits,
       hostNetwork: this.deps.hostNetwork === true || config.hostNetwork === true,
@@ -164,6 +167,19 @@ export class OciRuntime implements Runtime {
         new ServiceUnavailableError(`the ${adapter.name} adapter cannot run a command with stdin or a tty yet`),
       );
     return adapter.execStream(id, command, opts);
+  }
+
+  attach(id: string, opts: AttachOptions): Promise<ExecProcess> {
+    if (this.#statuses.get(id)?.state !== 'running')
+      return Promise.reject(new ServiceUnavailableError(`container ${id} is not running`));
+    const { adapter } = this.deps;
+    if (!adapter.attach)
+      return Promise.reject(
+        new ServiceUnavailableError(
+          `the ${adapter.name} adapter cannot attach to a container's stdin or terminal yet (attach without -i/-t follows its output)`,
+        ),
+      );
+    return adapter.attach(id, opts);
   }
 
   network(): WorkloadNetwork {

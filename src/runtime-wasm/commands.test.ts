@@ -110,6 +110,21 @@ describe('exec', () => {
     await rt.removeContainer(failing.id);
   });
 
+  it('a cancelled exec ends (its executor with it) instead of running to its timeout; the next exec runs', async () => {
+    const cfg = await run(rt, containerConfig(countdown, dir, { env: { COUNT: '1000', INTERVAL_MS: '100' } }));
+    // 1000 ticks of 100 ms: far past this test's own timeout unless the cancel ends it.
+    const abort = new AbortController();
+    const long = rt.exec(cfg.id, ['countdown', '1000'], { timeoutMs: 3_600_000, signal: abort.signal });
+    setTimeout(() => abort.abort(), 300);
+    await expect(long).rejects.toThrow('command "countdown 1000" was cancelled');
+    await expect(rt.exec(cfg.id, ['countdown', '1'], { timeoutMs: 30_000 })).resolves.toMatchObject({
+      exitCode: 0,
+      stdout: 'countdown: 1\n',
+    });
+    expect(rt.containerStatus(cfg.id)?.state).toBe('running');
+    await rt.removeContainer(cfg.id);
+  });
+
   it('gives the command the stdin it was handed (wasi:cli/stdin, read across chunks to its end), else an empty one', async () => {
     const cfg = await run(rt, containerConfig(countdown, dir, { env: { COUNT: '1000', INTERVAL_MS: '100' } }));
     const input = Buffer.from(`${'0123456789abcdef'.repeat(20_000)}\nend\n`);

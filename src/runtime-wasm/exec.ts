@@ -5,7 +5,8 @@
  * It runs on a shared executor (an exec is usually a short probe; a worker per exec would cost more
  * than the command), or on a one-off executor of its own when the pod is isolated. Past its timeout
  * it rejects with TimeoutError; if it was running by then, its executor is terminated (neighbours'
- * instances are re-created elsewhere) and the pod is isolated.
+ * instances are re-created elsewhere) and the pod is isolated. A cancel (`signal`) ends it the same
+ * way, without isolating the pod.
  */
 import { TimeoutError } from '../api/index.js';
 import type { ExecResult } from '../api/index.js';
@@ -26,6 +27,8 @@ export interface ExecDeps {
   spec(instanceId: number): InstanceSpec;
   modules: Record<string, CoreModule>;
   timeoutMs: number;
+  /** Aborted when the exec's client went: the executor running it is ended, as at the timeout. */
+  signal?: AbortSignal;
   /** For messages: the command line. */
   label: string;
   /** The exec overran while running: isolate the pod. */
@@ -61,6 +64,20 @@ export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
       reject(new TimeoutError(`command ${deps.label} timed out after ${deps.timeoutMs} ms`));
     }, deps.timeoutMs);
   });
+  // A cancel (kubectl went) ends the executor running the command, as a timeout does (a guest cannot
+  // be stopped otherwise); a neighbour's instances on it are re-created elsewhere. The pod is not
+  // isolated for it: the command did nothing wrong.
+  let onAbort: (() => void) | undefined;
+  const cancelled = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      if (executor.isRunningInstance(id) || executor.dedicated)
+        void executor.terminate(`exec of ${deps.label} was cancelled by its client`);
+      reject(new Error(`command ${deps.label} was cancelled`));
+    };
+    if (deps.signal?.aborted) onAbort();
+    else deps.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  cancelled.catch(() => undefined);
   const work = (async (): Promise<RunOutcome> => {
     await executor.instantiate(deps.spec(id), deps.modules, owner);
     // Past its deadline the worker skips the run (`expired`) and forgets the instance.
@@ -68,9 +85,10 @@ export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
   })();
   work.catch(() => undefined); // the race below may have settled on the timeout already
   try {
-    return toExecResult(await Promise.race([work, timedOut]));
+    return toExecResult(await Promise.race([work, timedOut, cancelled]));
   } finally {
     clearTimeout(timer);
+    if (onAbort) deps.signal?.removeEventListener('abort', onAbort);
     if (executor.dedicated) void executor.terminate('exec finished');
   }
 }

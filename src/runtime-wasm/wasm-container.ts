@@ -207,7 +207,12 @@ export class WasmContainer {
   }
 
   /** Runs `command` in a fresh instance (see exec.ts), with `stdin` as its whole stdin. */
-  async exec(command: readonly string[], timeoutMs: number, stdin?: Uint8Array): Promise<ExecResult> {
+  async exec(
+    command: readonly string[],
+    timeoutMs: number,
+    stdin?: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<ExecResult> {
     const { config, component, compiled, executors } = this.#deps;
     if (this.#status.state !== 'running')
       throw new ServiceUnavailableError(`container ${config.name} is not running (${this.#status.state})`);
@@ -224,6 +229,7 @@ export class WasmContainer {
         spec: (id) => this.spec(id, [...command], true, stdin),
         modules: compiled.modules,
         timeoutMs,
+        ...(signal ? { signal } : {}),
         label: JSON.stringify(command.join(' ')),
         onOverrun: () => {
           this.#deps.onOffense();

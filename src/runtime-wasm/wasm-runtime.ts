@@ -309,7 +309,7 @@ export class WasmRuntime implements Runtime {
    * and the container's env; output captured. TimeoutError past `timeoutMs`.
    */
   exec(id: string, command: readonly string[], opts: ExecOptions): Promise<ExecResult> {
-    return this.#get(id).exec(command, opts.timeoutMs, opts.stdin);
+    return this.#get(id).exec(command, opts.timeoutMs, opts.stdin, opts.signal);
   }
 
   subscribe(listener: (event: ContainerEvent) => void): () => void {

@@ -38,8 +38,9 @@ export function kubectl(config: string, args: string[], opts: KubectlOptions = {
     let out = '';
     let err = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Decoded across reads: a character split between two reads must not become two U+FFFD.
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     p.on('error', (e) => {
       clearTimeout(timer);
       reject(e);

@@ -109,6 +109,8 @@ export function containerSpecHash(container: Container, runtimeName: string): st
     ports: (container.ports ?? []).map((p) => p.containerPort),
     limits: container.resources?.limits ?? {},
     workingDir: container.workingDir ?? '',
+    ...(container.stdin ? { stdin: container.stdinOnce ? 'once' : true } : {}),
+    ...(container.tty ? { tty: true } : {}),
     ...(container.securityContext ? { securityContext: container.securityContext } : {}),
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
@@ -153,6 +155,8 @@ export function buildContainerConfig(args: {
     limits: parseLimits(container),
     logPath: containerLogPath(args.dataDir, args.podRef, container.name, args.restartCount),
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+    ...(container.stdin ? { stdin: { once: container.stdinOnce === true } } : {}),
+    ...(container.tty ? { tty: true } : {}),
     ...(args.pod.spec.hostNetwork ? { hostNetwork: true } : {}),
     security: effectiveSecurity(args.pod.spec.securityContext, container.securityContext),
     ...(parts && parts.mounts.length > 0 ? { mounts: parts.mounts } : {}),

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   STREAM_CHUNK_MAX_BYTES,
   type ExecOptions,
+  type ExecProcess,
   type HubStreamFrame,
   type NodeStreamFrame,
   type Runtime,
 } from '../../api/index.js';
+import { PassThrough } from 'node:stream';
 import { silentLogger } from '../../platform/index.js';
 import { MAX_ONE_SHOT_STDIN_BYTES, NodeStreams } from './node-streams.js';
 
@@ -105,5 +107,53 @@ describe('NodeStreams on a runtime with only a one-shot exec', () => {
     streams.handle({ type: 'streamCancel', streamId: 's1' });
     expect((await exitOf(frames)).exitCode).toBe(137);
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe('NodeStreams attach (protocol 8)', () => {
+  const attachOpen = (stdin: boolean): HubStreamFrame => ({
+    type: 'attachOpen',
+    streamId: 'a1',
+    pod: { namespace: 'default', name: 'p' },
+    stdin,
+    tty: false,
+  });
+
+  it('joins the container through the runtime’s attach: stdin in, output out, a cancel detaches', async () => {
+    // The container's side as a runtime's attach gives it: its stdin, its output, a detach.
+    const containerStdin = new PassThrough();
+    let got = '';
+    containerStdin.on('data', (d: Buffer) => (got += d.toString()));
+    const stdout = new PassThrough();
+    let detached = false;
+    const attached: ExecProcess = {
+      stdin: containerStdin,
+      stdout,
+      stderr: undefined,
+      resize: () => undefined,
+      kill: () => {
+        detached = true;
+        stdout.end();
+      },
+      exited: new Promise<number>((resolve) => stdout.on('end', () => resolve(0))),
+    };
+    const runtime = { name: 'oci', attach: () => Promise.resolve(attached) };
+    const { streams, frames } = streamsOn(runtime as unknown as Runtime);
+    streams.handle(attachOpen(true));
+    streams.handle({ type: 'streamInput', streamId: 'a1', data: Buffer.from('hi\n') });
+    for (let i = 0; i < 200 && got === ''; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toBe('hi\n');
+    stdout.write('hello\n');
+    for (let i = 0; i < 200 && output(frames, 1) === ''; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(output(frames, 1)).toBe('hello\n');
+    streams.handle({ type: 'streamCancel', streamId: 'a1' });
+    expect(await exitOf(frames)).toMatchObject({ exitCode: 0 });
+    expect(detached).toBe(true);
+  });
+
+  it('ends with an error naming why on a runtime that cannot attach (Wasm)', async () => {
+    const { streams, frames } = streamsOn(oneShotRuntime([]));
+    streams.handle(attachOpen(true));
+    expect((await exitOf(frames)).error).toContain('runtime "wasm" cannot attach to a container\'s stdin');
   });
 });

@@ -10,7 +10,8 @@
  * input that has not come yet. A tty on such a runtime is refused with a message saying why.
  *
  * A port-forward stream (`portOpen`, protocol 5) is a connection to a pod's port instead of a
- * process (`port-connection.ts`), relayed the same way.
+ * process (`port-connection.ts`), relayed the same way. An attach stream (`attachOpen`, protocol 8)
+ * joins a container's main process (`Runtime.attach`); cancelling it detaches.
  */
 import { PassThrough, Writable } from 'node:stream';
 import {
@@ -25,6 +26,7 @@ import { NodeStream, type StreamSend } from './node-stream.js';
 import { openPortConnection, type LocalHttp } from './port-connection.js';
 
 type StreamOpen = Extract<HubStreamFrame, { type: 'streamOpen' }>;
+type AttachOpen = Extract<HubStreamFrame, { type: 'attachOpen' }>;
 
 /** How long a one-shot exec behind a stream may run (the stream's cancel ends it sooner). */
 const ONE_SHOT_TIMEOUT_MS = 3600_000;
@@ -58,6 +60,7 @@ export class NodeStreams {
   /** Handles one stream frame of the hub. */
   handle(msg: HubStreamFrame): void {
     if (msg.type === 'streamOpen') return this.#open(msg.streamId, () => this.#start(msg));
+    if (msg.type === 'attachOpen') return this.#open(msg.streamId, () => this.#attach(msg));
     if (msg.type === 'portOpen')
       return this.#open(msg.streamId, () =>
         openPortConnection({ workers: this.#deps.workers, localHttp: this.#deps.localHttp }, msg),
@@ -103,6 +106,24 @@ export class NodeStreams {
     }
     this.#streams.set(streamId, stream);
     void stream.run(start).finally(() => this.#streams.delete(streamId));
+  }
+
+  /** Joins a running container's main process (kubectl `attach -i/-t`, protocol 8). */
+  #attach(msg: AttachOpen): Promise<ExecProcess> {
+    const { namespace, name } = msg.pod;
+    const worker = this.#deps.workers.find(namespace, name);
+    if (!worker) return Promise.reject(new Error(`pod ${namespace}/${name} is not running on this node`));
+    const inst = worker.runningInstance(msg.container);
+    if (!inst)
+      return Promise.reject(new Error(`container ${msg.container ?? '(default)'} of pod ${name} is not running`));
+    const { runtime, id } = inst;
+    if (!runtime.attach)
+      return Promise.reject(
+        new Error(
+          `runtime "${runtime.name}" cannot attach to a container's stdin or terminal (attach without -i/-t follows its output)`,
+        ),
+      );
+    return runtime.attach(id, { stdin: msg.stdin, tty: msg.tty, ...(msg.size ? { size: msg.size } : {}) });
   }
 
   #start(msg: StreamOpen): Promise<ExecProcess> {
@@ -203,11 +224,16 @@ function oneShot(
 ): ExecProcess {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  const abort = new AbortController();
   const run =
     refusal !== undefined
       ? Promise.reject(new Error(refusal))
       : runtime.exec
-        ? runtime.exec(id, command, { timeoutMs: ONE_SHOT_TIMEOUT_MS, ...(stdin ? { stdin } : {}) })
+        ? runtime.exec(id, command, {
+            timeoutMs: ONE_SHOT_TIMEOUT_MS,
+            signal: abort.signal,
+            ...(stdin ? { stdin } : {}),
+          })
         : Promise.reject(new Error(`runtime "${runtime.name}" cannot exec commands`));
   const exited = run.then(
     (r) => {
@@ -226,8 +252,8 @@ function oneShot(
     stdout,
     stderr,
     resize: () => undefined,
-    // A one-shot exec has no cancel: it runs to its end (or its timeout); the stream drops its output.
-    kill: () => undefined,
+    // The client went: the runtime ends the command (Wasm: its executor), else it runs to its timeout.
+    kill: () => abort.abort(),
     exited,
   };
 }

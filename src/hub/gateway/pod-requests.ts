@@ -8,6 +8,7 @@ import type { NodeStreamFrame, NodeToHub, Pod } from '../../api/index.js';
 import {
   MAX_STREAMS_PER_NODE,
   NotFoundError,
+  ATTACH_PROTOCOL_VERSION,
   PORT_FORWARD_PROTOCOL_VERSION,
   STREAM_PROTOCOL_VERSION,
   ServiceUnavailableError,
@@ -107,8 +108,24 @@ export class PodRequests implements PodLogSource, PodExecSource, PodStreamSource
       throw new TooManyRequestsError(
         `node "${nodeName}" already runs ${MAX_STREAMS_PER_NODE} command streams; try again later`,
       );
+    if (opts.attach && session.protocol < ATTACH_PROTOCOL_VERSION)
+      throw new ServiceUnavailableError(
+        `node "${nodeName}" speaks gateway protocol ${session.protocol}; attach with stdin or a tty needs protocol ${ATTACH_PROTOCOL_VERSION} (upgrade the agent)`,
+      );
     const streamId = randomUUID();
     const stream = this.#streams.add(streamId, nodeName, session, handlers);
+    if (opts.attach) {
+      session.send({
+        type: 'attachOpen',
+        streamId,
+        pod: { namespace, name: pod },
+        stdin: opts.stdin,
+        tty: opts.tty,
+        ...(opts.container !== undefined ? { container: opts.container } : {}),
+        ...(opts.size ? { size: opts.size } : {}),
+      });
+      return stream;
+    }
     session.send({
       type: 'streamOpen',
       streamId,

@@ -104,8 +104,9 @@ function checkChannelUpgrade(headers: { upgrade: string | undefined; protocols: 
 }
 
 /**
- * Validates a streaming attach (`GET …/attach?container=c&stdout=true` as an upgrade): without stdin
- * or a tty, it is the container's output from now on (./streams/attach-stream.ts).
+ * Validates a streaming attach (`GET …/attach?container=c&stdin=true&stdout=true&tty=true` as an
+ * upgrade). As Kubernetes: stdin (`-i`) needs a container started with `stdin: true`, a tty (`-t`)
+ * one with `tty: true`; a Wasm container has neither (its process is an instance, not a pipe reader).
  */
 export async function attachStreamPlan(
   api: ObjectAPI,
@@ -115,17 +116,34 @@ export async function attachStreamPlan(
   headers: { upgrade: string | undefined; protocols: string | undefined },
 ): Promise<AttachStreamPlan> {
   const on = (k: string): boolean => ['true', '1'].includes(query.get(k) ?? '');
-  // Kubernetes attaches -i/-t only to a container started with `stdin: true`/`tty: true`; the Pod API
-  // here refuses those fields, so no container has a stdin or a terminal to attach to.
-  if (on('stdin') || on('tty'))
-    throw new BadRequestError(
-      `attach with ${on('tty') ? 'a tty (-t)' : 'stdin (-i)'} needs a container started with stdin: true${on('tty') ? ' and tty: true' : ''}, which pods here cannot have yet (those container fields are refused): attach without -i/-t to follow the output, or use kubectl exec -i/-t`,
-    );
   const container = query.get('container') ?? undefined;
   const pod = await api.get<Pod>(POD, namespace, name);
-  if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
-    throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
-  }
+  const target =
+    container !== undefined ? pod.spec.containers.find((c) => c.name === container) : pod.spec.containers[0];
+  if (!target) throw new BadRequestError(`container ${container ?? ''} is not valid for pod ${name}`);
+  const stdin = on('stdin');
+  const tty = on('tty');
+  if ((stdin || tty) && defaultRuntimeClass(pod.spec) === 'wasm')
+    throw new BadRequestError(
+      `pod ${name} runs Wasm, whose container has no stdin or terminal to attach to (-i, -t): attach without -i/-t to follow its output, or use kubectl exec -i`,
+    );
+  if (stdin && target.stdin !== true)
+    throw new BadRequestError(
+      `container ${target.name} of pod ${name} was not started with stdin: true, so attach has no stdin to write to (-i): attach without -i to follow its output, or use kubectl exec -i`,
+    );
+  if (tty && target.tty !== true)
+    throw new BadRequestError(
+      `container ${target.name} of pod ${name} was not started with tty: true, so attach has no terminal (-t): attach without -t, or use kubectl exec -t`,
+    );
   checkChannelUpgrade(headers);
-  return { kind: 'attach', namespace, name, ...(container !== undefined ? { container } : {}), stdout: on('stdout') };
+  return {
+    kind: 'attach',
+    namespace,
+    name,
+    ...(container !== undefined ? { container } : {}),
+    stdout: on('stdout'),
+    stderr: on('stderr') && !tty,
+    stdin,
+    tty,
+  };
 }

@@ -11,7 +11,7 @@ import { BlobStore } from '../blobs/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
 import { createApiApp } from './app.js';
-import { StreamLimiter } from './stream-limits.js';
+import { StreamLimiter, streamKindOf } from './stream-limits.js';
 import { fakeLogs, readLines } from './testdata/harness.js';
 import { watchResponse } from './watch-stream.js';
 
@@ -177,6 +177,34 @@ describe('per-user stream limits', () => {
     expect(res.body).toBeNull();
     expect(limiter.count('watch', 'admin')).toBe(0);
     expect(store.watcherCount).toBe(rbacWatchers);
+  });
+});
+
+describe('which requests are pod streams', () => {
+  it('counts kubectl exec/attach/port-forward upgrades and edgectl one-shot exec, not other pod reads', () => {
+    const none = (): undefined => undefined;
+    const pods = '/api/v1/namespaces/default/pods/web';
+    expect(streamKindOf('GET', `${pods}/exec`, none)).toBe('podStream');
+    expect(streamKindOf('POST', `${pods}/exec`, none)).toBe('podStream');
+    expect(streamKindOf('GET', `${pods}/attach`, none)).toBe('podStream');
+    expect(streamKindOf('GET', `${pods}/portforward`, none)).toBe('podStream');
+    expect(streamKindOf('GET', `${pods}/log`, none)).toBeUndefined();
+    expect(streamKindOf('GET', pods, none)).toBeUndefined();
+    expect(streamKindOf('DELETE', `${pods}/exec`, none)).toBeUndefined();
+  });
+
+  it('a user past the limit gets 429 naming it; slots are per user', () => {
+    const limiter = new StreamLimiter({ podStreamsPerUser: 2 });
+    const a = limiter.acquire('podStream', 'alice');
+    limiter.acquire('podStream', 'alice');
+    expect(() => limiter.acquire('podStream', 'alice')).toThrow(
+      'too many concurrent exec, attach and port-forward streams for user "alice": the limit is 2 (--max-pod-streams-per-user)',
+    );
+    limiter.acquire('podStream', 'bob');
+    a();
+    a(); // idempotent
+    expect(limiter.count('podStream', 'alice')).toBe(1);
+    limiter.acquire('podStream', 'alice');
   });
 });
 

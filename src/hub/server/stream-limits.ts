@@ -1,6 +1,7 @@
 /**
- * Per-user bounds on long-lived streams: concurrent watches and concurrent followed logs (`logs -f`).
- * Each one holds a store watcher or a node log stream, timers and buffers for as long as the client
+ * Per-user bounds on long-lived streams: concurrent watches, concurrent followed logs (`logs -f`)
+ * and concurrent pod streams (`exec`, `attach`, `port-forward`; the nodes also cap the streams they
+ * serve, but one user could take all of a node's). Each one holds a store watcher or a node log stream, timers and buffers for as long as the client
  * keeps it open, so one user (or one leaked credential) opening thousands would starve the hub. Past
  * the limit the request gets a 429 TooManyRequests Status naming the limit; a slot is freed when its
  * stream ends, fails or its client goes away.
@@ -8,20 +9,27 @@
 import type { MiddlewareHandler } from 'hono';
 import { EdgeError, StatusReason } from '../../api/index.js';
 import type { Principal } from '../auth/index.js';
+import { streamSlot } from './streams/stream-env.js';
 
 /** Default concurrent watches per user (`--max-watches-per-user`). */
 export const DEFAULT_WATCHES_PER_USER = 100;
 /** Default concurrent followed logs per user (`--max-log-follows-per-user`). */
 export const DEFAULT_LOG_FOLLOWS_PER_USER = 20;
+/**
+ * Default concurrent exec/attach/port-forward streams per user (`--max-pod-streams-per-user`): half a
+ * node's cap (64), so one user cannot take a whole node's, and enough for a few terminals and tunnels.
+ */
+export const DEFAULT_POD_STREAMS_PER_USER = 32;
 
 /** The limits, per user identity. */
 export interface StreamLimitOptions {
   watchesPerUser: number;
   logFollowsPerUser: number;
+  podStreamsPerUser: number;
 }
 
 /** The kinds of stream that are counted. */
-export type StreamKind = 'watch' | 'logFollow';
+export type StreamKind = 'watch' | 'logFollow' | 'podStream';
 
 /** Too many concurrent streams of one kind for one user (HTTP 429). */
 export class TooManyRequestsError extends EdgeError {
@@ -30,8 +38,16 @@ export class TooManyRequestsError extends EdgeError {
   }
 }
 
-const FLAG: Record<StreamKind, string> = { watch: '--max-watches-per-user', logFollow: '--max-log-follows-per-user' };
-const NOUN: Record<StreamKind, string> = { watch: 'watches', logFollow: 'followed logs (logs -f)' };
+const FLAG: Record<StreamKind, string> = {
+  watch: '--max-watches-per-user',
+  logFollow: '--max-log-follows-per-user',
+  podStream: '--max-pod-streams-per-user',
+};
+const NOUN: Record<StreamKind, string> = {
+  watch: 'watches',
+  logFollow: 'followed logs (logs -f)',
+  podStream: 'exec, attach and port-forward streams',
+};
 
 /** Counts open streams per user and kind. */
 export class StreamLimiter {
@@ -42,6 +58,7 @@ export class StreamLimiter {
     this.#limits = {
       watch: opts.watchesPerUser ?? DEFAULT_WATCHES_PER_USER,
       logFollow: opts.logFollowsPerUser ?? DEFAULT_LOG_FOLLOWS_PER_USER,
+      podStream: opts.podStreamsPerUser ?? DEFAULT_POD_STREAMS_PER_USER,
     };
   }
 
@@ -72,6 +89,7 @@ export class StreamLimiter {
   }
 }
 
+const POD_STREAM_PATH = /^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/]+\/(exec|attach|portforward)$/;
 const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
 const isFlag = (v: string | undefined): boolean => v === 'true' || v === '1' || v === '';
 
@@ -81,6 +99,8 @@ export function streamKindOf(
   path: string,
   query: (name: string) => string | undefined,
 ): StreamKind | undefined {
+  // kubectl's streams are upgraded GETs; edgectl's one-shot exec is a POST that lasts as long as its command.
+  if ((method === 'GET' || method === 'POST') && POD_STREAM_PATH.test(path)) return 'podStream';
   if (method !== 'GET' && method !== 'HEAD') return undefined;
   if (isTrue(query('watch')) && (path.startsWith('/api/') || path.startsWith('/apis/'))) return 'watch';
   if (path.endsWith('/log') && isFlag(query('follow'))) return 'logFollow';
@@ -143,6 +163,14 @@ export function limitStreams(limiter: StreamLimiter): MiddlewareHandler<{ Variab
       throw err;
     }
     const res = c.res;
+    // A streaming upgrade the route accepted: the slot is held until the upgraded connection closes
+    // (stream-upgrades.ts), not with this response.
+    const slot = streamSlot(c);
+    if (slot?.plan !== undefined && res.status < 300) {
+      signal.removeEventListener('abort', release);
+      slot.release = release;
+      return;
+    }
     if (res.status !== 200 || res.body === null || signal.aborted) {
       done();
       return;

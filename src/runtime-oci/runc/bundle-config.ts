@@ -137,6 +137,8 @@ export function containerUser(
 /** Everything {@link runcConfig} needs. */
 export interface RuncConfigInput {
   process: ProcessSpec;
+  /** The process runs on a terminal runc makes (Kubernetes `tty: true`). */
+  terminal?: boolean;
   /** From {@link containerUser}. */
   user: { uid: number; gid: number; additionalGids?: number[] };
   /** The container's effective `securityContext` (empty: the defaults below). */
@@ -262,7 +264,7 @@ export function runcConfig(i: RuncConfigInput): Record<string, unknown> {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: i.terminal === true,
       user: i.user,
       args: i.process.args,
       env: i.process.env,

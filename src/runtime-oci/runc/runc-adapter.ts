@@ -10,6 +10,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
 import type {
+  AttachOptions,
   ContainerStats,
   ExecProcess,
   ExecResult,
@@ -145,6 +146,8 @@ export class RuncAdapter implements OciRuntimeAdapter {
         logPath: spec.logPath,
         ...(this.deps.containerLogs ? { logRotation: this.deps.containerLogs } : {}),
         cgroupsPath,
+        ...(spec.stdin ? { stdin: spec.stdin } : {}),
+        ...(spec.tty ? { tty: true } : {}),
         logger: this.deps.logger,
         onExit: (e) => this.#containers.emit(e),
       }),
@@ -185,6 +188,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
       const etcFiles = await writeEtcFiles(bundle, hostname, rec.ip ?? this.deps.nodeAddress, hostNetwork);
       const config = runcConfig({
         process: proc,
+        ...(spec.tty ? { terminal: true } : {}),
         user,
         security: spec.security,
         hostname,
@@ -243,6 +247,12 @@ export class RuncAdapter implements OciRuntimeAdapter {
     const rec = this.#containers.get(id);
     if (rec.proc.state !== 'running') return Promise.reject(new Error(`container ${id} is not running`));
     return runcExecStream({ runc: this.#runc, root: this.#root, id, tmpDir: rec.bundle }, command, opts);
+  }
+
+  attach(id: string, opts: AttachOptions): Promise<ExecProcess> {
+    const rec = this.#containers.get(id);
+    if (rec.proc.state !== 'running') return Promise.reject(new Error(`container ${id} is not running`));
+    return Promise.resolve(rec.proc.attach(opts));
   }
 
   endpoint(id: string, port: number): OciEndpoint {

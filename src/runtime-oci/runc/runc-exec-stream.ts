@@ -21,7 +21,7 @@ import type { ExecProcess, ExecStreamOptions } from '../../api/index.js';
 import { killTree } from '../process-tree.js';
 
 /** The pty helper and the terminal tool (util-linux and coreutils). */
-const SCRIPT = 'script';
+export const SCRIPT = 'script';
 const STTY = 'stty';
 
 /** Starts `command` in container `id` with streamed stdio. */
@@ -109,7 +109,7 @@ function ttyWrapper(
 }
 
 /** The pty path the wrapper wrote, waiting for it a little (up to 5 s); undefined when it never came. */
-async function ptsOf(ttyFile: string): Promise<string | undefined> {
+export async function ptsOf(ttyFile: string): Promise<string | undefined> {
   for (let i = 0; i < 50; i++) {
     const text = await readFile(ttyFile, 'utf8').catch(() => '');
     if (text.endsWith('\n')) return text.trim();
@@ -119,7 +119,7 @@ async function ptsOf(ttyFile: string): Promise<string | undefined> {
 }
 
 /** Sets a pty's size (the kernel then signals SIGWINCH to its foreground process: runc). */
-function setSize(pts: string, size: { width: number; height: number }): Promise<void> {
+export function setSize(pts: string, size: { width: number; height: number }): Promise<void> {
   if (!/^\/dev\/pts\/\d+$/.test(pts)) return Promise.resolve();
   return new Promise((resolve) => {
     execFile(STTY, ['-F', pts, 'cols', String(size.width), 'rows', String(size.height)], () => resolve());

@@ -12,9 +12,12 @@ import { join } from 'node:path';
 import { rfc3339 } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
+import type { AttachOptions, ExecProcess } from '../../api/index.js';
 import type { OciExit } from '../adapter.js';
 import { runCommand } from '../command.js';
 import { oomKilled } from './cgroups.js';
+import { ContainerAttachments } from './runc-attach.js';
+import { SCRIPT, ptsOf, setSize } from './runc-exec-stream.js';
 
 /** How one container's runc is run. */
 export interface RuncProcessDeps {
@@ -27,6 +30,10 @@ export interface RuncProcessDeps {
   /** Rotation of the log file; none when absent. */
   logRotation?: CriLogRotation;
   cgroupsPath: string;
+  /** Keep a stdin pipe for attaches (`once`: closed after the first attach that wrote to it ends). */
+  stdin?: { once: boolean };
+  /** The bundle asks for a terminal (`process.terminal`): runc runs under a pty helper (see start). */
+  tty?: boolean;
   logger: Logger;
   onExit(exit: OciExit): void;
 }
@@ -42,8 +49,17 @@ export class RuncProcess {
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
   #stderrTail = '';
+  #attachments: ContainerAttachments | undefined;
+  /** Resizes that came before the terminal existed: the latest wins. */
+  #size: { width: number; height: number } | undefined;
 
   constructor(private readonly deps: RuncProcessDeps) {}
+
+  /** Joins the running process (kubectl `attach -i/-t`); see runc-attach.ts. */
+  attach(opts: AttachOptions): ExecProcess {
+    if (!this.#attachments) throw new Error(`container ${this.deps.id} has not started`);
+    return this.#attachments.attach(opts);
+  }
 
   /** Runs the container; resolves once its process exists, rejects with runc's message if it never does. */
   async start(): Promise<string> {
@@ -52,17 +68,40 @@ export class RuncProcess {
     const pidFile = join(bundle, 'pid');
     const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
     // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
-    const child = spawn(runc, ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const runArgs = ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
+    const ttyFile = join(bundle, 'tty');
+    // With a terminal, runc makes the container's pty and relays it to its own stdio, which must be a
+    // terminal too: as for `exec -t` (runc-exec-stream.ts), util-linux `script` gives runc one, and
+    // the size set on that pty reaches the container's (runc forwards SIGWINCH).
+    const child = this.deps.tty
+      ? spawn(SCRIPT, ['-q', '-e', '-E', 'never', '-c', ttyRun(runc, runArgs, ttyFile), '/dev/null'], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+          env: { ...process.env, SHELL: '/bin/sh' },
+        })
+      : spawn(runc, runArgs, { stdio: [this.deps.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
     this.#child = child;
+    // A broken stdin pipe (the container exited without reading it) is not the agent's failure.
+    child.stdin?.on('error', () => undefined);
+    // A terminal whose client never writes keeps its stdin open: `script` would pass the end on as ^D.
+    this.#attachments = new ContainerAttachments({
+      stdin: this.deps.stdin ? (child.stdin ?? undefined) : undefined,
+      stdinOnce: this.deps.stdin?.once === true,
+      tty: this.deps.tty === true,
+      resize: (size) => {
+        this.#size = size;
+        void ptsOf(ttyFile).then((pts) => (pts && this.#size ? setSize(pts, this.#size) : undefined));
+      },
+    });
+    const attachments = this.#attachments;
     // Backpressure: a container writing faster than the disk is paused (its pipe fills and its
     // writes block) rather than growing the agent's heap.
     const copy = (stream: 'stdout' | 'stderr', from: NodeJS.ReadableStream, d: Buffer): void => {
-      if (log.write(stream, d)) return;
+      const attached = attachments.publish(stream === 'stdout' ? 1 : 2, d);
+      const logged = log.write(stream, d) ? undefined : log.drained();
+      if (!attached && !logged) return;
       from.pause();
-      void log.drained().then(() => from.resume());
+      void Promise.all([attached, logged]).then(() => from.resume());
     };
     const { stdout, stderr } = child;
     stdout?.on('data', (d: Buffer) => copy('stdout', stdout, d));
@@ -139,6 +178,7 @@ export class RuncProcess {
     const msg = this.#runcMessage();
     if (msg) exit.message = msg;
     await log.close();
+    this.#attachments?.exited(exitCode);
     this.exit = exit;
     this.state = 'exited';
     this.deps.logger.debug({ container: this.deps.id, exitCode, oom }, 'container exited');
@@ -150,6 +190,15 @@ export class RuncProcess {
     const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(this.#stderrTail);
     return m?.[1]?.replace(/\\(.)/g, '$1');
   }
+}
+
+/**
+ * The shell line `script` runs for a container on a terminal: note the pty's path (for resizes), then
+ * become runc. Every argument is single-quoted, so nothing of it is read by the shell.
+ */
+function ttyRun(runc: string, args: readonly string[], ttyFile: string): string {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  return `tty > ${q(ttyFile)} && exec ${[runc, ...args].map(q).join(' ')}`;
 }
 
 async function readPid(file: string): Promise<number | undefined> {

@@ -3,7 +3,8 @@
  * (protocol 4): stdin (channel 0), the v5 close of stdin (channel 255), and terminal resizes
  * (channel 4) go to the node; stdout and stderr come back on channels 1 and 2 as the process writes
  * them; how it ended goes out as a Status on channel 3, then a normal close. A client that leaves
- * cancels the stream, which kills the process on the node.
+ * cancels the stream, which kills the process on the node. An interactive attach (`attach -i/-t`)
+ * is relayed the same way, to the container's main process; its cancel only detaches.
  *
  * Memory stays bounded in both directions: output is acknowledged to the node only once the socket
  * took it, and the client's socket is paused while stdin waits for the node's window.
@@ -13,13 +14,18 @@ import { errorMessage, type Logger } from '../../../api/index.js';
 import { Channel, closedChannel, decodeFrame, encodeFrame, endStatus, parseResize } from './channel-protocol.js';
 import { sendMessage } from './exec-stream.js';
 import type { PodStream, PodStreamEnd, PodStreamSource } from './pod-stream-source.js';
-import type { ExecStreamPlan } from './stream-env.js';
+import type { AttachStreamPlan, ExecStreamPlan } from './stream-env.js';
 
 /** Client messages taken in before the socket is paused (each at most the server's 64 KiB maxPayload). */
 const MAX_QUEUED_MESSAGES = 4;
 
 /** Runs `plan` as a node command stream on `ws` until it ends; never throws. */
-export function runCommandStream(ws: WebSocket, source: PodStreamSource, plan: ExecStreamPlan, logger: Logger): void {
+export function runCommandStream(
+  ws: WebSocket,
+  source: PodStreamSource,
+  plan: ExecStreamPlan | AttachStreamPlan,
+  logger: Logger,
+): void {
   const pod = `${plan.namespace}/${plan.name}`;
   let ended = false;
   const finish = (end: PodStreamEnd): void => {
@@ -38,7 +44,7 @@ export function runCommandStream(ws: WebSocket, source: PodStreamSource, plan: E
       plan.namespace,
       plan.name,
       {
-        command: plan.command,
+        ...(plan.kind === 'attach' ? { attach: true, command: [] } : { command: plan.command }),
         stdin: plan.stdin,
         tty: plan.tty,
         ...(plan.container !== undefined ? { container: plan.container } : {}),

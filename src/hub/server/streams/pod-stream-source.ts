@@ -8,6 +8,8 @@ import type { TerminalSize } from '../../../api/index.js';
 /** What to run, and how. */
 export interface PodStreamOptions {
   container?: string;
+  /** Join the container's main process instead of running `command` (kubectl `attach -i/-t`; protocol 8). */
+  attach?: boolean;
   command: string[];
   stdin: boolean;
   tty: boolean;

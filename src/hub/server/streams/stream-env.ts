@@ -25,8 +25,9 @@ export interface ExecStreamPlan {
 }
 
 /**
- * A non-interactive `attach`: the container's output from now on (its log, followed from the end),
- * until the client leaves or the pod goes.
+ * An `attach`. Without stdin or a tty: the container's output from now on (its log, followed from
+ * the end), until the client leaves or the pod goes. With either (kubectl `attach -i/-t`, only to a
+ * container started with `stdin`/`tty`): an attach stream to its main process on the node.
  */
 export interface AttachStreamPlan {
   kind: 'attach';
@@ -34,6 +35,9 @@ export interface AttachStreamPlan {
   name: string;
   container?: string;
   stdout: boolean;
+  stderr: boolean;
+  stdin: boolean;
+  tty: boolean;
 }
 
 /**
@@ -54,6 +58,8 @@ export type StreamPlan = ExecStreamPlan | AttachStreamPlan | PortForwardStreamPl
 /** The slot a streaming route fills; present only on requests that came in as an upgrade. */
 export interface StreamSlot {
   plan?: StreamPlan;
+  /** Frees the user's stream slot (stream-limits.ts); called once the upgraded connection closes. */
+  release?: () => void;
 }
 
 /** The env the upgrade handler runs the app with (`incoming` as `@hono/node-server` sets it). */

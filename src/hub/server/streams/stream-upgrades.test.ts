@@ -14,6 +14,7 @@ import { BlobStore } from '../../blobs/index.js';
 import { ObjectRegistry } from '../../registry/index.js';
 import { SqliteStore } from '../../store/index.js';
 import { createApiApp } from '../app.js';
+import { StreamLimiter } from '../stream-limits.js';
 import { fakeLogs } from '../testdata/harness.js';
 import type { PodExecOptions, PodExecSource, PodLogOptions, PodLogSource } from '../types.js';
 import { PodStreamUpgrades } from './stream-upgrades.js';
@@ -258,7 +259,7 @@ describe('attach (no stdin, no tty)', () => {
     await until(() => attached.at(-1)?.aborted === true);
   });
 
-  it('is refused with -i/-t for now, and as a plain request', async () => {
+  it('is refused with -i/-t to a container without stdin/tty (a Wasm one here), and as a plain request', async () => {
     const ws = new WebSocket(`${base}/api/v1/namespaces/default/pods/a/attach?stdin=true`, ['v5.channel.k8s.io'], {
       headers: { authorization: `Bearer ${auth.adminToken}` },
     });
@@ -322,5 +323,79 @@ describe('port-forward upgrades', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain('port-forward is served only as an upgrade');
+  });
+});
+
+describe('per-user limit on exec/attach/port-forward streams', () => {
+  it('holds a slot while the upgraded connection lives, 429 naming the limit past it, freed on close', async () => {
+    const logger = silentLogger();
+    const api = new ObjectRegistry({ store, clock: { now: () => Date.now() }, logger });
+    const rbac = await startStandaloneRbac(api, logger);
+    const blobs = await BlobStore.create({ dir: join(dir, 'blobs-limit'), maxBytes: 1024 * 1024 });
+    const app = createApiApp({
+      api,
+      auth,
+      rbac,
+      blobs,
+      logs: fakeLogs,
+      exec,
+      logger,
+      version: { gitVersion: 'v0' },
+      streamLimits: new StreamLimiter({ podStreamsPerUser: 1 }),
+    });
+    const limited = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const upgrades = new PodStreamUpgrades({ fetch: app.fetch, exec, logs: attachLogs, logger });
+    limited.on('upgrade', (req, socket, head) => upgrades.upgrade(req, socket, head));
+    await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve));
+    const url = `ws://127.0.0.1:${(limited.address() as AddressInfo).port}/api/v1/namespaces/default/pods/a/attach?stdout=true`;
+    const open = () =>
+      new Promise<{ ws: WebSocket } | { status: number; body: string }>((resolve, reject) => {
+        const ws = new WebSocket(url, ['v5.channel.k8s.io'], {
+          headers: { authorization: `Bearer ${auth.adminToken}` },
+        });
+        ws.on('open', () => resolve({ ws }));
+        ws.on('unexpected-response', (_q, res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.on('error', reject);
+      });
+    try {
+      // A refused upgrade (bad container) takes the slot only while it is answered.
+      const bad = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${url}&container=nope`, ['v5.channel.k8s.io'], {
+          headers: { authorization: `Bearer ${auth.adminToken}` },
+        });
+        ws.on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => undefined);
+      });
+      expect(bad).toBe(400);
+      let first = await open();
+      for (let i = 0; i < 200 && !('ws' in first); i++) {
+        await new Promise((r) => setTimeout(r, 10)); // the refused one's socket closes on its own turn
+        first = await open();
+      }
+      expect('ws' in first).toBe(true);
+      const second = await open();
+      expect(second).toMatchObject({ status: 429 });
+      const status = JSON.parse((second as { body: string }).body) as { reason: string; message: string };
+      expect(status.reason).toBe('TooManyRequests');
+      expect(status.message).toContain('too many concurrent exec, attach and port-forward streams for user "admin"');
+      expect(status.message).toContain('--max-pod-streams-per-user');
+      (first as { ws: WebSocket }).ws.close();
+      // Freed once the first connection closed (server side, on its own turn).
+      let third = await open();
+      for (let i = 0; i < 200 && !('ws' in third); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        third = await open();
+      }
+      expect('ws' in third).toBe(true);
+      (third as { ws: WebSocket }).ws.close();
+    } finally {
+      upgrades.close();
+      await new Promise<void>((resolve) => limited.close(() => resolve()));
+      rbac.stop();
+    }
   });
 });

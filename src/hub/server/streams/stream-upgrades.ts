@@ -76,8 +76,17 @@ export class PodStreamUpgrades {
     socket.on('error', () => socket.destroy());
     void (async () => {
       const res = await this.#deps.fetch(toRequest(req), env);
+      // The user's stream slot (taken by the app) is held for as long as the connection lives.
+      const release = env.streamSlot.release;
+      if (release && socket.destroyed) release();
+      else if (release) socket.once('close', release);
       const plan = env.streamSlot.plan;
       if (plan === undefined || res.status >= 300) return refuse(socket, res);
+      if (plan.kind === 'attach' && (plan.stdin || plan.tty) && !this.#deps.streams)
+        return refuse(
+          socket,
+          badRequest('attach with stdin or a tty (-i, -t) needs node streams, which this hub serves without'),
+        );
       if (plan.kind === 'exec' && (plan.stdin || plan.tty) && !this.#deps.streams)
         return refuse(
           socket,
@@ -128,6 +137,7 @@ export class PodStreamUpgrades {
     const { exec, logs, streams, logger } = this.#deps;
     if (plan.kind === 'exec' && streams) this.#runExec(ws, plan, streams);
     else if (plan.kind === 'exec' && exec) void runExecStream(ws, exec, plan, logger);
+    else if (plan.kind === 'attach' && (plan.stdin || plan.tty) && streams) runCommandStream(ws, streams, plan, logger);
     else if (plan.kind === 'attach' && logs) void runAttachStream(ws, logs, plan, logger);
     else ws.close(1011, `${plan.kind} is not available on this hub`);
   }
