@@ -25,6 +25,7 @@ export * from './wire-routes.js';
 export * from './wire-config.js';
 export * from './wire-metrics.js';
 export * from './metrics.js';
+export * from './component-status.js';
 export * from './wire-trust.js';
 export * from './wire-images.js';
 export * from './wire-hubs.js';

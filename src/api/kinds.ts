@@ -273,6 +273,22 @@ export function kindByName(name: string): ResourceKind | undefined {
   return findByName(RESOURCE_KINDS, name);
 }
 
+/**
+ * `v1` ComponentStatus (`componentstatuses`, `cs`): answered by the hub from what it knows of the
+ * control plane, never stored, so not in `RESOURCE_KINDS` (read-only: get and list).
+ */
+export const COMPONENT_STATUS_KIND: ResourceKind = {
+  group: '',
+  version: 'v1',
+  kind: 'ComponentStatus',
+  plural: 'componentstatuses',
+  singular: 'componentstatus',
+  shortNames: ['cs'],
+  namespaced: false,
+  hasStatus: false,
+  hasScale: false,
+};
+
 /** The URL of a collection or object: `/apis/apps/v1/namespaces/default/deployments/web`. */
 export function resourcePath(t: ResourceKind, namespace?: string, name?: string, sub?: string): string {
   const root = t.group === '' ? `/api/${t.version}` : `/apis/${t.group}/${t.version}`;

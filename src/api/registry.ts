@@ -17,7 +17,14 @@ import { HorizontalPodAutoscaler } from './autoscaling.js';
 import { Gateway, HTTPRoute } from './gateway.js';
 import { Canary } from './canary.js';
 
-export { RBAC_GROUP, TOKEN_GROUP, apiVersionOf, resourcePath, type ResourceKind } from './kinds.js';
+export {
+  COMPONENT_STATUS_KIND,
+  RBAC_GROUP,
+  TOKEN_GROUP,
+  apiVersionOf,
+  resourcePath,
+  type ResourceKind,
+} from './kinds.js';
 
 /** Describes one served kind: its names and its schema. */
 export interface ResourceType extends ResourceKind {

@@ -21,6 +21,7 @@ import { defaultRunDir } from './config/index.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
 import { hubBlobFetcher } from './hub-blob.js';
 import { HubEndpoints, restBase } from './session/hub-endpoints.js';
+import { LearnedHubsFile } from './session/learned-hubs.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
 import { ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
@@ -56,7 +57,8 @@ async function main(argv: string[]): Promise<void> {
   }
   // The hubs this node knows: the session moves between them, and every other call to "the hub"
   // (certificate renewal, blob downloads) goes to the one the session is on.
-  const hubs = new HubEndpoints(opts.servers);
+  // The hubs learned on an earlier run follow them: a restart while the --server hub is down dials those.
+  const hubs = new HubEndpoints(opts.servers, { learned: new LearnedHubsFile(opts.dataDir, logger) });
   const hubBase = (): string => hubs.currentBase;
   const identity = await nodeIdentity(opts, hubBase, hubCa, logger);
   // With its certificate the node sends no token anywhere; a plain-HTTP hub still takes the token.

@@ -9,10 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../api/index.js';
-import { nodeReadyStatus } from '../api/index.js';
+import { nodeReadyStatus, rfc3339 } from '../api/index.js';
 import type { NodeLifecycleController } from './controllers/index.js';
 import { leaderControllers, termInformers, type HubControllerDeps } from './hub-controllers.js';
-import type { CurrentTerm } from './leader/index.js';
+import type { ControlPlaneView, CurrentTerm, StoreMemberHealth } from './leader/index.js';
 import {
   DEFAULT_LEADER_ELECTION,
   HubPresence,
@@ -164,6 +164,10 @@ export class HubLeadership {
           leaseMs: 3 * plan.timings.retryPeriodSeconds * 1000,
           localNodes: () => deps.connectedNodes(),
           url: () => this.nodeUrl,
+          leaderSince: () => {
+            const since = this.terms.leadingSince;
+            return since === undefined ? undefined : rfc3339(since);
+          },
           onHubs: (urls) => {
             log('presence').info({ hubs: urls }, 'hubs of the cluster');
             for (const l of this.#hubListeners) l(urls);
@@ -202,6 +206,19 @@ export class HubLeadership {
   /** The leader this hub last saw (itself without election; undefined before it knows). */
   get leader(): string | undefined {
     return this.elector ? this.elector.holder : this.identity;
+  }
+
+  /** What this hub knows of the control plane (`componentstatuses`), with the store's members. */
+  controlPlaneView(connectedNodes: number, store: () => Promise<StoreMemberHealth[]>): ControlPlaneView {
+    return {
+      identity: this.identity,
+      leadingSince: this.terms.leadingSince,
+      leader: this.leader,
+      url: this.nodeUrl,
+      connectedNodes,
+      peers: this.presence?.peers() ?? [],
+      store,
+    };
   }
 
   /** `/readyz?verbose`: Kubernetes' `[+]check ok` lines, with who runs the controllers. */

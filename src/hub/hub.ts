@@ -38,7 +38,7 @@ import { HubMetrics, InstrumentedStore, LoopWatchdog, NodeMetricsFrames, UsageSt
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import { StreamLimiter, createApiApp } from './server/index.js';
-import { CurrentTerm, SharedUsage, fenceObjectAPI } from './leader/index.js';
+import { CurrentTerm, SharedUsage, controlPlaneStatuses, fenceObjectAPI, storeMembers } from './leader/index.js';
 import { EtcdStore, type Store } from './store/index.js';
 import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
 import { HubTls, writeAdminKubeconfig, writeJoinTokenFile } from './tls/index.js';
@@ -226,6 +226,7 @@ export class Hub {
     });
     const watchdog = new LoopWatchdog({ logger: log('event-loop'), onBlock: (s) => metrics.loopBlocked(s) });
     runners.push({ start: () => watchdog.start(), stop: () => Promise.resolve(watchdog.stop()) });
+    const storeHealth = storeMembers(etcdStore, store);
     const app = createApiApp({
       api,
       auth,
@@ -249,6 +250,8 @@ export class Hub {
       caBundlePem: tls?.servingCaPem,
       // Who leads: the lock is a raw etcd key, no API object, so it is shown here, in the log and /metrics.
       readyzVerbose: () => leadership.readyzText(),
+      componentStatuses: () =>
+        controlPlaneStatuses(leadership.controlPlaneView(gateway.connectedNodes().length, storeHealth)),
       ...(nodeCertificates ? { nodeCertificates } : {}),
     });
     const streams = new PodStreamUpgrades({

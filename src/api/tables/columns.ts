@@ -16,6 +16,7 @@ import type { RoleBinding } from '../rbac.js';
 import { age } from './age.js';
 import { CONFIG_COLUMNS } from './config-columns.js';
 import { CANARY_COLUMNS } from './canary-columns.js';
+import { COMPONENT_STATUS_COLUMNS } from './component-status-columns.js';
 import { GATEWAY_COLUMNS } from './gateway-columns.js';
 import { HPA_COLUMNS } from './hpa-columns.js';
 import { podReady, podRestarts, podStatus } from './pod-status.js';
@@ -135,6 +136,7 @@ const COLUMNS: Record<string, KindColumns> = {
   ...HPA_COLUMNS,
   ...GATEWAY_COLUMNS,
   ...CANARY_COLUMNS,
+  ...COMPONENT_STATUS_COLUMNS,
   Role: ROLE_COLUMNS,
   ClusterRole: ROLE_COLUMNS,
   RoleBinding: BINDING_COLUMNS,

@@ -12,6 +12,7 @@ export {
   servicePorts,
   type KindColumns,
 } from './columns.js';
+export { componentHealth } from './component-status-columns.js';
 export { gatewayProgrammed } from './gateway-columns.js';
 export { metricTarget, scaledToZero, hpaTargets } from './hpa-columns.js';
 export { podReady, podRestarts, podStatus } from './pod-status.js';

@@ -2,7 +2,7 @@
  * kubectl's ways of naming resources on the command line: `TYPE [NAME...]`, `TYPE/NAME...`,
  * `TYPE1,TYPE2` and `all`.
  */
-import { RESOURCE_KINDS, kindByName, type ResourceKind } from '../../api/lite.js';
+import { COMPONENT_STATUS_KIND, RESOURCE_KINDS, findByName, kindByName, type ResourceKind } from '../../api/lite.js';
 import { UsageError } from '../errors.js';
 
 /** One kind to act on, with the names given (empty = the whole collection). */
@@ -16,7 +16,8 @@ const ALL = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'jo
 
 /** Resolves a name a user may type (`po`, `deploy`, `deployments.apps`, `Pod`). */
 export function lookupType(name: string, command: string): ResourceKind {
-  const t = kindByName(name);
+  // Read-only kinds the hub answers without storing them (`get componentstatuses`/`cs`).
+  const t = kindByName(name) ?? findByName([COMPONENT_STATUS_KIND], name);
   if (!t) {
     const known = RESOURCE_KINDS.map((r) => r.plural).join(', ');
     throw new UsageError(

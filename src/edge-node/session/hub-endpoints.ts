@@ -9,7 +9,10 @@
  * they list after the ones the node was given, so a node started with one `--server` can fail over to
  * the others. The given hubs always stay (a hub's list cannot take them away), and so does the hub in
  * use; a learned hub of another scheme family than the given ones (plain HTTP next to TLS) is ignored.
+ * With a `LearnedHubsStore` the learned hubs outlive the process: they are kept on every change and
+ * added after the given ones at start, so a node restarted while its `--server` is down dials them.
  */
+import type { LearnedHubsStore } from './learned-hubs.js';
 
 /** Listener told when the node moves to another hub. */
 export type HubChangeListener = (url: string, previous: string) => void;
@@ -23,13 +26,19 @@ export class HubEndpoints {
   /** Hubs that failed in a row since the last welcome (a full round means: every hub is down). */
   #failedInRow = 0;
   readonly #listeners = new Set<HubChangeListener>();
+  readonly #learned: LearnedHubsStore | undefined;
 
-  /** `urls` in order of preference (the first is dialed first); duplicates are dropped. */
-  constructor(urls: readonly string[]) {
+  /**
+   * `urls` in order of preference (the first is dialed first); duplicates are dropped. The hubs kept
+   * in `learned` from an earlier run follow them.
+   */
+  constructor(urls: readonly string[], opts: { learned?: LearnedHubsStore } = {}) {
     const unique = [...new Set(urls.map((u) => u.trim()).filter((u) => u !== ''))];
     if (unique.length === 0) throw new Error('at least one hub URL is needed');
     this.#given = unique;
     this.#urls = unique;
+    this.#learned = opts.learned;
+    if (this.#learned) this.#adopt(this.#learned.load());
   }
 
   /** One hub, or a list of them, as a `HubEndpoints` (an existing one is returned as is). */
@@ -78,6 +87,13 @@ export class HubEndpoints {
    * the list changed.
    */
   learn(listed: readonly string[]): boolean {
+    if (!this.#adopt(listed)) return false;
+    this.#learned?.save(this.#urls.slice(this.#given.length));
+    return true;
+  }
+
+  /** `learn` without keeping the result (the list read back at start is already kept). */
+  #adopt(listed: readonly string[]): boolean {
     const tls = isTls(this.#given[0]!);
     const known = new Set(this.#given.map(sameHub));
     const next = [...this.#given];

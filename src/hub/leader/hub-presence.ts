@@ -27,7 +27,25 @@ const PresenceRecord = z.object({
   nodes: z.array(z.string()).max(100_000),
   seq: z.number().int(),
   url: z.string().max(512).optional(),
+  /** When this hub's current leadership began (RFC 3339), while it leads. */
+  leaderSince: z.string().max(64).optional(),
 });
+type PresenceRecord = z.infer<typeof PresenceRecord>;
+
+/** Another hub as this hub sees it through its presence record (`componentstatuses`). */
+export interface HubPeer {
+  identity: string;
+  /** Its address for nodes, when it advertises one. */
+  url: string | undefined;
+  /** Whether its record changed within the lease (it is alive). */
+  live: boolean;
+  /** How long since its record last changed, by this hub's clock. */
+  silentMs: number;
+  /** Nodes connected to it (as of its last record). */
+  nodes: number;
+  /** When its leadership began, if its record says it leads. */
+  leaderSince: string | undefined;
+}
 
 /** Options of `HubPresence`. */
 export interface HubPresenceOptions {
@@ -40,6 +58,8 @@ export interface HubPresenceOptions {
   leaseMs: number;
   /** The address nodes reach this hub at, once it listens (undefined: not advertised). */
   url?: () => string | undefined;
+  /** When this hub's current leadership began (RFC 3339), undefined while it follows. */
+  leaderSince?: () => string | undefined;
   /** The hub list (this hub's address and the live hubs') changed. */
   onHubs?: (urls: readonly string[]) => void;
   /** The nodes connected to this hub now. */
@@ -57,6 +77,9 @@ interface Remote {
   nodes: Set<string>;
   /** Its hub's address while the record is live. */
   url: string | undefined;
+  /** The record as last read (undefined if it did not parse). */
+  record: PresenceRecord | undefined;
+  live: boolean;
 }
 
 /** Publishes this hub's connected nodes and reads the other hubs'. */
@@ -84,6 +107,21 @@ export class HubPresence {
     if (own !== undefined) urls.add(own);
     for (const r of this.#remote.values()) if (r.url !== undefined) urls.add(r.url);
     return [...urls].sort();
+  }
+
+  /** The other hubs whose records this hub last read, by identity. */
+  peers(): HubPeer[] {
+    const now = Date.now();
+    return [...this.#remote.entries()]
+      .map(([key, r]) => ({
+        identity: r.record?.hub ?? key.slice(PRESENCE_PREFIX.length),
+        url: r.record?.url,
+        live: r.live,
+        silentMs: now - r.observedAt,
+        nodes: r.record?.nodes.length ?? 0,
+        leaderSince: r.live ? r.record?.leaderSince : undefined,
+      }))
+      .sort((a, b) => a.identity.localeCompare(b.identity));
   }
 
   start(): void {
@@ -130,11 +168,13 @@ export class HubPresence {
 
   async #publish(): Promise<void> {
     const url = this.#o.url?.();
-    const value = {
+    const leaderSince = this.#o.leaderSince?.();
+    const value: PresenceRecord = {
       hub: this.#o.identity,
       nodes: [...this.#o.localNodes()].sort(),
       seq: ++this.#seq,
       ...(url !== undefined ? { url } : {}),
+      ...(leaderSince !== undefined ? { leaderSince } : {}),
     };
     const { store } = this.#o;
     if (this.#revision !== undefined) {
@@ -161,7 +201,14 @@ export class HubPresence {
       const parsed = PresenceRecord.safeParse(item.value);
       let r = this.#remote.get(item.key);
       if (!r) {
-        r = { modRevision: item.modRevision, observedAt: now, nodes: new Set(), url: undefined };
+        r = {
+          modRevision: item.modRevision,
+          observedAt: now,
+          nodes: new Set(),
+          url: undefined,
+          record: undefined,
+          live: false,
+        };
         this.#remote.set(item.key, r);
       } else if (r.modRevision !== item.modRevision) {
         r.modRevision = item.modRevision;
@@ -173,6 +220,8 @@ export class HubPresence {
       for (const n of nodes) this.#o.onAlive(n);
       r.nodes = nodes;
       r.url = live ? parsed.data.url : undefined;
+      r.record = parsed.success ? parsed.data : undefined;
+      r.live = live;
       if (now - r.observedAt > 10 * this.#o.leaseMs) {
         await this.#o.store.delete(item.key, item.modRevision).catch(() => undefined);
       }

@@ -10,6 +10,12 @@ export {
 export { CurrentTerm, LeaderTerm, NotLeaderError, fenceObjectAPI, type Fence } from './fenced-api.js';
 export { LeadershipTerms, type LeadershipTermsOptions, type TermLoops } from './leader-terms.js';
 export { termInformer } from './term-informers.js';
-export { HubPresence, PRESENCE_PREFIX, type HubPresenceOptions } from './hub-presence.js';
+export { HubPresence, PRESENCE_PREFIX, type HubPeer, type HubPresenceOptions } from './hub-presence.js';
+export {
+  controlPlaneStatuses,
+  storeMembers,
+  type ControlPlaneView,
+  type StoreMemberHealth,
+} from './component-statuses.js';
 export { LeaderMetrics } from './leader-metrics.js';
 export { SharedUsage, USAGE_PREFIX, DEFAULT_USAGE_SHARE_PERIOD_MS, type SharedUsageOptions } from './usage-share.js';

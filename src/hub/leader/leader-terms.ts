@@ -27,6 +27,8 @@ export class LeadershipTerms {
   /** The loops of the current term, once started. */
   #loops: TermLoops | undefined;
   #started = 0;
+  /** When the current term began (ms since the epoch). */
+  #since = 0;
 
   constructor(opts: LeadershipTermsOptions) {
     this.#o = opts;
@@ -35,6 +37,11 @@ export class LeadershipTerms {
   /** True while a term is current (its loops may still be starting). */
   get leading(): boolean {
     return this.#term?.current === true;
+  }
+
+  /** When the current term began (ms since the epoch), while one is current. */
+  get leadingSince(): number | undefined {
+    return this.leading ? this.#since : undefined;
   }
 
   /** How many terms have started their loops (tests). */
@@ -47,6 +54,7 @@ export class LeadershipTerms {
     if (this.#term?.current) return;
     const term = new LeaderTerm();
     this.#term = term;
+    this.#since = Date.now();
     this.#chain = this.#chain.then(() => this.#run(term));
   }
 

@@ -8,6 +8,7 @@ import { mastersOnlyAuthorizer } from '../auth/index.js';
 import { mountAccessReviewRoutes } from './access-review-route.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
+import { mountComponentStatuses } from './component-status-routes.js';
 import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiResourceList } from './discovery.js';
@@ -89,6 +90,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   mountDiscovery(app);
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);
+  mountComponentStatuses(app, deps.componentStatuses);
   mountNodeProxy(app, deps.nodeMetrics, deps.api);
   mountOpenApiRoutes(app, deps.version.gitVersion);
   app.all('/api/*', (c) => dispatch(c));

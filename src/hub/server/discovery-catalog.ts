@@ -5,6 +5,7 @@
  */
 import {
   AUTHENTICATION_GROUP,
+  COMPONENT_STATUS_KIND,
   AUTHORIZATION_GROUP,
   METRICS_GROUP,
   METRICS_RESOURCES,
@@ -107,7 +108,10 @@ function stored(t: ResourceType): DiscoveredResource {
   };
 }
 
-/** Kinds that are answered, never stored: access reviews and `whoami` (create) and metrics (read). */
+/**
+ * Kinds that are answered, never stored: access reviews and `whoami` (create), metrics and component
+ * statuses (read).
+ */
 function answered(): DiscoveredResource[] {
   const review = (kind: string, namespaced = false, group = AUTHORIZATION_GROUP): DiscoveredResource => ({
     group,
@@ -141,6 +145,13 @@ function answered(): DiscoveredResource[] {
       categories: [],
       subresources: [],
     })),
+    // Read-only, answered from what the hubs know of the control plane (component-status-routes.ts).
+    {
+      ...COMPONENT_STATUS_KIND,
+      verbs: ['get', 'list'],
+      categories: [],
+      subresources: [],
+    },
   ];
 }
 

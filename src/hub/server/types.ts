@@ -1,5 +1,5 @@
 /** What the API server is built from. */
-import type { Logger, Node, Pod, PodExecResult } from '../../api/index.js';
+import type { ComponentStatus, Logger, Node, Pod, PodExecResult } from '../../api/index.js';
 import type { Authorizer, Principal, RbacPolicy, TokenAuth } from '../auth/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { CertificateAuthenticator, NodeCertificateSigner } from '../identity/index.js';
@@ -69,6 +69,8 @@ export interface ApiDeps {
   caBundlePem?: string | undefined;
   /** The text of `GET /readyz?verbose`, one `[+]check ok` line each (the hub's leader election among them). */
   readyzVerbose?: () => string;
+  /** The control plane's components (`GET /api/v1/componentstatuses`); absent: an empty list. */
+  componentStatuses?: () => Promise<ComponentStatus[]>;
   /**
    * Per-node identity (an HTTPS hub): callers with a verified client certificate are authenticated by
    * it, and `POST /bootstrap/node-certificate` signs node certificates. Absent: bearer tokens only.

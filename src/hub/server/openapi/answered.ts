@@ -2,11 +2,13 @@
  * Kinds the hub answers but never stores, described in the OpenAPI documents so that `kubectl
  * explain` knows them: the `authorization.k8s.io/v1` reviews and `authentication.k8s.io/v1`
  * SelfSubjectReview (create only), and the
- * `metrics.k8s.io/v1beta1` usage kinds (read only). Their schemas are `src/api`'s, as for the stored
- * kinds; the routes that answer them are `access-review-route.ts` and `metrics-api-routes.ts`.
+ * `metrics.k8s.io/v1beta1` usage kinds and `v1` ComponentStatus (read only). Their schemas are `src/api`'s, as for the stored
+ * kinds; the routes that answer them are `access-review-route.ts`, `metrics-api-routes.ts` and
+ * `component-status-routes.ts`.
  */
 import {
   AUTHENTICATION_GROUP,
+  ComponentStatus,
   AUTHORIZATION_GROUP,
   LocalSubjectAccessReview,
   METRICS_GROUP,
@@ -63,6 +65,17 @@ export const ANSWERED_TYPES: readonly AnsweredType[] = [
       },
       'read',
     ),
+  ),
+  answered(
+    {
+      group: '',
+      version: 'v1',
+      kind: 'ComponentStatus',
+      plural: 'componentstatuses',
+      namespaced: false,
+      schema: ComponentStatus,
+    },
+    'read',
   ),
 ];
 

@@ -113,13 +113,13 @@ export function operationsOf(t: ResourceType, defs: Definitions): PathItem[] {
   return isAnswered(t) ? answeredOperationsOf(t, defs) : storedOperationsOf(t, defs);
 }
 
-/** What an answered kind serves: a review's create (answered at once, 201 as Kubernetes), a metrics kind's list and read. */
+/** What an answered kind serves: a review's create (answered at once, 201 as Kubernetes), a read-only kind's list and read. */
 function answeredOperationsOf(t: AnsweredType, defs: Definitions): PathItem[] {
   const kindDef = defs.kindName.get(t)!;
   const gvk = gvkOf(t);
   const gv = `${groupWord(t.group)}${t.version.charAt(0).toUpperCase()}${t.version.slice(1)}`;
   const scope = t.namespaced ? 'Namespaced' : '';
-  const root = `/apis/${t.group}/${t.version}`;
+  const root = t.group === '' ? `/api/${t.version}` : `/apis/${t.group}/${t.version}`;
   const base = t.namespaced ? `${root}/namespaces/{namespace}/${t.plural}` : `${root}/${t.plural}`;
   const scopeParams = t.namespaced ? ['namespace'] : [];
   if (t.answers === 'create')

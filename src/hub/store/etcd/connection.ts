@@ -160,6 +160,23 @@ export class EtcdConnection {
     }
   }
 
+  /**
+   * One call on member `index` only, with its own deadline and no failover: a health probe of that
+   * member (component statuses), which must not move the store's calls around.
+   */
+  memberCall<Req, Res>(
+    index: number,
+    service: ServiceName,
+    method: string,
+    request: Req,
+    timeoutMs: number,
+  ): Promise<Res> {
+    const member = this.#members[index];
+    if (!member) return Promise.reject(new Error(`no etcd member ${index}`));
+    if (this.#closed) return Promise.reject(new ServiceUnavailableError('etcd store is closed'));
+    return this.#callOnce<Req, Res>(member, service, method, request, timeoutMs);
+  }
+
   /** The Watch service client of the current member (streams handle their own failover). */
   watchClient(): { client: ServiceClient; index: number } {
     return { client: this.#members[this.#current]!.clients.Watch, index: this.#current };
@@ -196,7 +213,13 @@ export class EtcdConnection {
     );
   }
 
-  #callOnce<Req, Res>(member: Member, service: ServiceName, method: string, request: Req): Promise<Res> {
+  #callOnce<Req, Res>(
+    member: Member,
+    service: ServiceName,
+    method: string,
+    request: Req,
+    timeoutMs = this.#attemptTimeoutMs,
+  ): Promise<Res> {
     const client = member.clients[service];
     const fn = client[method] as (
       req: Req,
@@ -205,7 +228,7 @@ export class EtcdConnection {
       cb: (err: grpc.ServiceError | null, res: Res) => void,
     ) => void;
     return new Promise<Res>((resolve, reject) => {
-      fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + this.#attemptTimeoutMs }, (err, res) => {
+      fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) reject(err);
         else resolve(res);
       });

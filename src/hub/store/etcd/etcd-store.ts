@@ -12,6 +12,7 @@ import {
   GoneError,
   NotFoundError,
   ServiceUnavailableError,
+  errorMessage,
   type Logger,
 } from '../../../api/index.js';
 import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from '../types.js';
@@ -19,7 +20,7 @@ import { EtcdConnection, grpcCode, grpcDetails, type EtcdConnectionOptions } fro
 import { EtcdWatch } from './etcd-watch.js';
 import { etcdRangeEnd, KeySpace } from './keys.js';
 import { EtcdLeaseLock } from './etcd-lease-lock.js';
-import type { KeyValue, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './proto.js';
+import type { Int64, KeyValue, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './proto.js';
 
 /** Options of `EtcdStore.create`. */
 export interface EtcdStoreOptions extends Omit<EtcdConnectionOptions, 'logger'> {
@@ -43,6 +44,26 @@ function conflict(key: string, current: number, expected: number): ConflictError
   return new ConflictError(
     `${key}: the object has been modified (revision ${current}, expected ${expected}); re-read and retry`,
   );
+}
+
+/** One etcd member's health as its own Status call tells it. */
+export interface EtcdMemberHealth {
+  /** `host:port` as given. */
+  endpoint: string;
+  healthy: boolean;
+  /** etcd's version (when it answered). */
+  version?: string;
+  /** True when this member is the raft leader. */
+  raftLeader?: boolean;
+  /** Why it is not healthy. */
+  error?: string;
+}
+
+interface EtcdStatusResponse {
+  header: { member_id: Int64 };
+  version: string;
+  leader: Int64;
+  errors?: string[];
 }
 
 /** etcd implementation of `Store`; several hubs may open the same cluster and key prefix. */
@@ -263,6 +284,28 @@ export class EtcdStore implements Store {
       if (!isCompactedError(err)) throw err;
     }
     this.#noteCompacted(revision);
+  }
+
+  /**
+   * Each member's health, asked of that member alone (Maintenance.Status, `timeoutMs` each, in
+   * parallel): healthy when it answers, knows a raft leader and reports no alarm. What
+   * `componentstatuses` shows as `etcd-<i>`, as kube-apiserver does for its etcd servers.
+   */
+  async memberHealth(timeoutMs = 2_000): Promise<EtcdMemberHealth[]> {
+    return Promise.all(
+      this.#conn.endpoints.map(async (endpoint, i): Promise<EtcdMemberHealth> => {
+        try {
+          const st = await this.#conn.memberCall<object, EtcdStatusResponse>(i, 'Maintenance', 'Status', {}, timeoutMs);
+          const errors = st.errors ?? [];
+          const leader = String(st.leader);
+          if (leader === '0') return { endpoint, healthy: false, error: 'member has no raft leader' };
+          if (errors.length > 0) return { endpoint, healthy: false, error: errors.join('; ') };
+          return { endpoint, healthy: true, version: st.version, raftLeader: leader === String(st.header.member_id) };
+        } catch (err) {
+          return { endpoint, healthy: false, error: grpcDetails(err) || errorMessage(err) };
+        }
+      }),
+    );
   }
 
   close(): Promise<void> {

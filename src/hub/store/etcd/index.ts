@@ -9,5 +9,5 @@
  * Compact, Watch), so the thin layer it needs (failover between members, watch resumption) is small
  * and ours to test against a real etcd.
  */
-export { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
+export { EtcdStore, type EtcdMemberHealth, type EtcdStoreOptions } from './etcd-store.js';
 export { EtcdUnavailableError, type EtcdTlsFiles } from './connection.js';
