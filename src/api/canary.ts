@@ -32,6 +32,16 @@ export const CANARY_PHASES = [
 ] as const;
 export type CanaryPhase = (typeof CANARY_PHASES)[number];
 
+/**
+ * Manual control (`edgectl canary promote|abort`): an annotation on the Canary naming the revision
+ * (`status.lastAppliedSpec`) it applies to. The controller acts on it while that revision is under
+ * analysis; a later revision ignores it, so a stale request never touches the next rollout.
+ * Promote skips the rest of the analysis and promotes now; abort rolls back now.
+ */
+export const CANARY_PROMOTE_ANNOTATION = 'canary.edgeplane.io/promote';
+/** See {@link CANARY_PROMOTE_ANNOTATION}: the revision to roll back now. */
+export const CANARY_ABORT_ANNOTATION = 'canary.edgeplane.io/abort';
+
 const Weight = z.number().int().min(0).max(100);
 
 export const CanaryMetric = z.strictObject({

@@ -29,6 +29,7 @@ const scale: Loader = async () => (await import('./commands/scale.js')).register
 const autoscale: Loader = async () => (await import('./commands/autoscale.js')).registerAutoscale;
 const top: Loader = async () => (await import('./commands/top.js')).registerTop;
 const rollout: Loader = async () => (await import('./commands/rollout.js')).registerRollout;
+const canary: Loader = async () => (await import('./commands/canary.js')).registerCanary;
 const set: Loader = async () => (await import('./commands/set-image.js')).registerSet;
 const nodeOps: Loader = async () => (await import('./commands/node-ops.js')).registerNodeOps;
 const version: Loader = async () => (await import('./commands/version.js')).registerVersion;
@@ -61,6 +62,7 @@ const BY_NAME: Readonly<Record<string, Loader>> = {
   autoscale,
   top,
   rollout,
+  canary,
   set,
   cordon: nodeOps,
   uncordon: nodeOps,

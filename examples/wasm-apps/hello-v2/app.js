@@ -1,6 +1,10 @@
 // hello-v2: the second build of hello, for rollouts (tests, benchmarks, demos): the same component
 // with a different answer, so a client can tell which version served it. Answers every GET with a
 // small JSON document naming the pod and node it runs on.
+//
+// A deliberately bad version for canary analysis: with FAIL_PERCENT=N (0-100) in its env it answers
+// 500 to N % of the requests each instance serves, spread evenly (the 4th, 7th and 10th of every 10
+// for 30), so a short window of requests already shows the error rate.
 // Exports wasi:http/incoming-handler directly (not the fetch-event style) so a single instance
 // serves request after request.
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
@@ -39,6 +43,11 @@ export const incomingHandler = {
     served++;
     if (served === 1 || served % 1000 === 0)
       console.log(`hello: ${doc.pod} on ${doc.node} has served ${served} request(s)`);
+    const failPercent = Math.min(100, Math.max(0, Number(env('FAIL_PERCENT') ?? '0') || 0));
+    if (Math.floor((served * failPercent) / 100) > Math.floor(((served - 1) * failPercent) / 100)) {
+      respond(responseOut, 500, 'application/json', JSON.stringify({ ...doc, error: 'failing on purpose' }) + '\n');
+      return;
+    }
     respond(responseOut, 200, 'application/json', JSON.stringify(doc) + '\n');
   },
 };

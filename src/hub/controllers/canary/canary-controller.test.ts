@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../api/index.js';
-import { rfc3339, typeByKind } from '../../../api/index.js';
+import { CANARY_ABORT_ANNOTATION, CANARY_PROMOTE_ANNOTATION, rfc3339, typeByKind } from '../../../api/index.js';
 import { silentLogger } from '../../../platform/index.js';
 import { InformerFactory } from '../../informers/index.js';
 import type { PodUsageSample, UsageSource } from '../../metrics/index.js';
@@ -369,6 +369,60 @@ describe('CanaryController', () => {
     await converge('Finalising', phase('Finalising', 0));
     expect(await weights()).toEqual([100, 0]);
     expect(await events('Normal Routing all traffic to canary')).toContain('Normal Routing all traffic to canary');
+  });
+
+  /** Sets the manual-control annotation `key` to the revision under analysis, as `edgectl canary` does. */
+  async function ask(key: string, revision?: string): Promise<void> {
+    const cd = await get<Canary>(CANARY, 'podinfo');
+    const rev = revision ?? cd.status?.lastAppliedSpec ?? '';
+    const annotations = { ...(cd.metadata.annotations ?? {}), [key]: rev };
+    await api.update(CANARY, { ...cd, metadata: { ...cd.metadata, annotations } });
+  }
+
+  /** Waits (no resync, up to 10 s) for the controller to reach `p` on its own. */
+  async function woken(p: string): Promise<void> {
+    for (let i = 0; i < 1000 && (await status())?.phase !== p; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await status())?.phase).toBe(p);
+  }
+
+  it('manual promote skips the remaining steps; a request naming an older revision is ignored', async () => {
+    await initialized({ interval: '30s', threshold: 2, stepWeight: 10, maxWeight: 50, metrics: METRICS });
+    const uids = await newRevision();
+    await converge('first step', phase('Progressing', 10));
+    await ask(CANARY_PROMOTE_ANNOTATION, 'an-older-revision');
+    report(uids, 20);
+    await new Promise((r) => setTimeout(r, 50));
+    await ctrl.idle();
+    expect(await status()).toMatchObject({ phase: 'Progressing', canaryWeight: 10 });
+    await ask(CANARY_PROMOTE_ANNOTATION);
+    // No clock move: the annotation alone wakes the controller (no resync here).
+    await woken('Promoting');
+    expect((await get<Deployment>(DEPLOY, 'podinfo-primary')).spec.template.spec.containers[0]!.image).toBe('v2.wasm');
+    await rolledOut('podinfo-primary');
+    await converge('Finalising', phase('Finalising', 0));
+    now += INTERVAL;
+    await converge('Succeeded', phase('Succeeded'));
+    const want = ['Normal Manual promotion requested for podinfo.default'];
+    expect(await events(...want)).toEqual(expect.arrayContaining(want));
+  });
+
+  it('manual abort rolls back at once; the next revision is analysed as usual', async () => {
+    await initialized({ interval: '30s', threshold: 5, stepWeight: 10, maxWeight: 50, metrics: METRICS });
+    await newRevision();
+    await converge('first step', phase('Progressing', 10));
+    await ask(CANARY_ABORT_ANNOTATION);
+    await woken('Failed');
+    expect(await status()).toMatchObject({ phase: 'Failed', canaryWeight: 0 });
+    expect(await weights()).toEqual([100, 0]);
+    expect((await get<Deployment>(DEPLOY, 'podinfo')).spec.replicas).toBe(0);
+    expect((await get<Deployment>(DEPLOY, 'podinfo-primary')).spec.template.spec.containers[0]!.image).toBe('v1.wasm');
+    const want = ['Warning Rolling back podinfo.default manual abort requested'];
+    expect(await events(...want)).toEqual(expect.arrayContaining(want));
+    // A fixed version: the abort named the old revision, so this one progresses.
+    await target('v3.wasm');
+    await converge('Progressing again', phase('Progressing'));
+    await rolledOut('podinfo');
+    await converge('first step of v3', phase('Progressing', 10));
   });
 
   it('refuses what is outside the subset, naming the field', async () => {

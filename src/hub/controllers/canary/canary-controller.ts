@@ -36,6 +36,7 @@ import { templateHash } from '../rollout.js';
 import { ensurePrimary, ensureServing, promotePrimary, scaleTarget, type CanaryWriteDeps } from './canary-writes.js';
 import { checkDue, type AnalysisState } from './analysis.js';
 import { intervalMs, longestWindowMs } from './checks.js';
+import { manualAction, manualChanged } from './manual.js';
 import { MetricsWindow } from './metrics-window.js';
 import { namesOf, selectorLabel } from './objects.js';
 import { DEFAULT_PROGRESS_DEADLINE_SECONDS, maxWeightOf, nextWeight, nextStatus, rolloutPending } from './steps.js';
@@ -75,7 +76,8 @@ export class CanaryController extends Controller {
     deps.canaries.addHandler({
       onAdd: (c) => this.queue.add(keyOf(c.metadata.namespace, c.metadata.name)),
       onUpdate: (o, c) =>
-        o.metadata.generation !== c.metadata.generation && this.queue.add(keyOf(c.metadata.namespace, c.metadata.name)),
+        (o.metadata.generation !== c.metadata.generation || manualChanged(o, c)) &&
+        this.queue.add(keyOf(c.metadata.namespace, c.metadata.name)),
       onDelete: (c) => this.#state.delete(keyOf(c.metadata.namespace, c.metadata.name)),
     });
     // A target's change (or a rollout's progress) and the primary's rollout move the analysis on.
@@ -124,7 +126,14 @@ export class CanaryController extends Controller {
     const weight = cd.status?.canaryWeight ?? 0;
     await ensureServing(this.deps, cd, label, weight);
     if (hash !== cd.status?.lastAppliedSpec) return this.#newRevision(key, cd, target, hash);
-    if (phase === 'Progressing') return this.#progress(key, cd, target, label);
+    if (phase === 'Progressing') {
+      // `edgectl canary abort|promote` for this revision: as Flagger's rollback and confirm-promotion gates.
+      const where = `${target.metadata.name}.${ns}`;
+      const asked = manualAction(cd, hash);
+      if (asked === 'abort') return this.#rollback(key, cd, target, `Rolling back ${where} manual abort requested`);
+      if (asked === 'promote') return this.#promote(key, cd, target, label, 'Manual promotion requested');
+      return this.#progress(key, cd, target, label);
+    }
     if (phase === 'Promoting') return this.#promoting(key, cd);
     if (phase === 'Finalising') return this.#finalise(key, cd, target);
   }
