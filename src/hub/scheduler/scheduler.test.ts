@@ -8,6 +8,7 @@ import { InformerFactory } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
+import { IMAGE_ARCHITECTURES_ANNOTATION } from './plugins.js';
 import { Scheduler } from './scheduler.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -121,4 +122,71 @@ it('walks only the nodes a pod can land on, and re-indexes when a node label cha
   await label('n-200', { site: 'north' });
   await label('n-123', {});
   await vi.waitFor(() => expect(scheduler.pickNode(north('y'))).toEqual({ node: 'n-200' }));
+});
+
+it('places OCI pods by their image architectures against an arm64 node (issue 20); Wasm pods go anywhere', async () => {
+  // An arm64 node, as the agent on qemu-aarch64 reports itself (bench/arm64.ts), and an amd64 one.
+  for (const [name, architecture] of [
+    ['pi-arm', 'arm64'],
+    ['x86-1', 'amd64'],
+  ] as const) {
+    const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {} });
+    const allocatable = { cpu: '4', memory: '4Gi', pods: '10' };
+    await api.updateStatus(NODE, {
+      ...n,
+      status: {
+        capacity: allocatable,
+        allocatable,
+        runtimeHandlers: [{ name: 'wasm' }, { name: 'oci' }],
+        nodeInfo: { architecture, operatingSystem: 'linux', kubeletVersion: 'v0.1.0' },
+        conditions: [{ type: 'Ready', status: 'True' }],
+      },
+    });
+  }
+  await informers.start();
+  scheduler.start();
+  const oci = (name: string, archs: string, node?: string): Pod => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', annotations: { [IMAGE_ARCHITECTURES_ANNOTATION]: archs } },
+    spec: {
+      runtimeClassName: 'oci',
+      containers: [{ name: 'main', image: 'registry.example/app:1' }],
+      ...(node ? { nodeSelector: { 'kubernetes.io/hostname': node } } : {}),
+    },
+  });
+  await vi.waitFor(() => expect(scheduler.pickNode(pod('w'))).toHaveProperty('node'));
+  // Pinned to the arm64 node: an amd64-only image cannot go there, and says why.
+  const amd64OnArm = oci('amd64-only', 'amd64', 'pi-arm');
+  await label('pi-arm', { 'kubernetes.io/hostname': 'pi-arm' });
+  await label('x86-1', { 'kubernetes.io/hostname': 'x86-1' });
+  await vi.waitFor(() =>
+    expect(scheduler.pickNode(amd64OnArm)).toEqual({
+      unschedulable:
+        "0/2 nodes are available: 1 node(s) didn't match the image's architectures (amd64), 1 node(s) didn't match Pod's node selector.",
+    }),
+  );
+  // A multi-arch image runs there; unpinned, each single-arch image finds its own node.
+  expect(scheduler.pickNode(oci('multi', 'amd64, arm64', 'pi-arm'))).toEqual({ node: 'pi-arm' });
+  expect(scheduler.pickNode(oci('arm-only', 'arm64'))).toEqual({ node: 'pi-arm' });
+  expect(scheduler.pickNode(oci('x86-only', 'amd64'))).toEqual({ node: 'x86-1' });
+  expect(scheduler.pickNode(oci('riscv', 'riscv64'))).toEqual({
+    unschedulable: "0/2 nodes are available: 2 node(s) didn't match the image's architectures (riscv64).",
+  });
+  // The same pods bound for real: the amd64-only one stays Pending with the reason in PodScheduled.
+  await api.create(POD, amd64OnArm);
+  await api.create(POD, oci('multi', 'amd64,arm64', 'pi-arm'));
+  await vi.waitFor(async () => {
+    const pods = new Map((await api.list<Pod>(POD)).items.map((p) => [p.metadata.name, p]));
+    expect(pods.get('multi')?.spec.nodeName).toBe('pi-arm');
+    const cond = pods.get('amd64-only')?.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    expect(cond).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+    expect(cond?.message).toMatch(/didn't match the image's architectures \(amd64\)/);
+  });
+  expect((await api.get<Pod>(POD, 'default', 'amd64-only')).spec.nodeName).toBeUndefined();
+
+  async function label(name: string, labels: Record<string, string>): Promise<void> {
+    const n = await api.get<Node>(NODE, undefined, name);
+    await api.update(NODE, { ...n, metadata: { ...n.metadata, labels } });
+  }
 });
