@@ -11,6 +11,7 @@
  *   inspector perturbs memory, so it comes last).
  *
  * Run: npm run build && npx tsx bench/agent-memory.ts [--pods 10,50] [--cgroup-mb 256] [--settle-ms 5000] [--address 127.0.62.2]
+ *      [--parts main] [--main-env 'MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072']
  *        [--idle-flags '<node flags>|<VAR=value ...>;…'] [--v8-flags '<node flags of the cgroup run>']
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -59,6 +60,10 @@ const IDLE_FLAGS = [
  * pod at the default 128 MiB linear-memory limit; `hello-c` needs a few pages.
  */
 const SMALL_DEVICE_ARGS = ['--wasm-default-memory-limit', '2Mi'];
+/** Environment of the first agent (idle → pods → none), e.g. `MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072`. */
+const MAIN_ENV = flag('main-env', '');
+/** `main`: only the first agent's stages (idle → pods → none); `all` (default) also the fresh, restarted and cgroup agents. */
+const PARTS = flag('parts', 'all');
 
 interface Stage {
   rssMb: number;
@@ -313,23 +318,34 @@ async function main(): Promise<void> {
     await cluster.startHub();
     const nodePort = 30620;
 
-    console.log('default flags:');
-    const a = new AgentProc(cluster, 'mem-1', await freePort(ADDRESS), '');
+    console.log(`default flags${MAIN_ENV ? `, ${MAIN_ENV}` : ''}:`);
+    const a = new AgentProc(cluster, 'mem-1', await freePort(ADDRESS), '', undefined, [], MAIN_ENV);
     agents.push(a);
     await cluster.waitNodesReady(['mem-1']);
-    show('idle, no pod', await a.stage());
+    const idle = await a.stage();
+    show('idle, no pod', idle);
+    let peak = idle;
     for (const n of POD_COUNTS) {
       await scaleTo(cluster, 'mem-1', n, nodePort);
       const ok = await requestEach(n, nodePort);
-      show(`${n} hello-c pods (${ok} answered)`, await a.stage());
+      const s = await a.stage();
+      if (s.rssMb > peak.rssMb) peak = s;
+      show(`${n} hello-c pods (${ok} answered)`, s);
     }
     await scaleTo(cluster, 'mem-1', 0, nodePort);
-    show('every pod deleted', await a.stage());
+    const none = await a.stage();
+    show('every pod deleted', none);
+    // What the node gave back: the part of the pods' growth returned to the system.
+    const grown = peak.rssMb - idle.rssMb;
+    console.log(
+      `  RSS ratios: peak/idle ${(peak.rssMb / idle.rssMb).toFixed(2)}, deleted/idle ${(none.rssMb / idle.rssMb).toFixed(2)}; given back ${grown > 0 ? (((peak.rssMb - none.rssMb) / grown) * 100).toFixed(0) : '-'}% of the pods' growth`,
+    );
     const m = await a.modules();
     console.log(
       `  main-thread scripts after the run: ${m.app} edgeplane, ${m.deps} node_modules, ${m.node} node: built-ins`,
     );
     await a.kill();
+    if (PARTS === 'main') return;
 
     for (const [i, flags] of IDLE_FLAGS.entries()) {
       const [nodeOptions = '', env = ''] = flags.split('|');
