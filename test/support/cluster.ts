@@ -379,7 +379,8 @@ export async function runLoad(
       for (let i = w; !stop(); i++) {
         const t0 = Date.now();
         try {
-          const res = await fetch(urls[i % urls.length]!, { signal: AbortSignal.timeout(5000) });
+          // 20 s: on a loaded machine an answer can take seconds; only a request never answered is a failure.
+          const res = await fetch(urls[i % urls.length]!, { signal: AbortSignal.timeout(20_000) });
           const text = await res.text();
           const s: LoadSample = { t0, t1: Date.now(), status: res.status };
           try {
