@@ -103,9 +103,15 @@ const service = (app: string, nodePort: number): object => ({
   metadata: { name: app },
   spec: { type: 'NodePort', selector: { app }, ports: [{ port: 80, targetPort: 8080, nodePort }] },
 });
+/**
+ * An HTTP probe every second. Its timeout is 5 s, not the default 1 s: with #failure=1 a single probe
+ * slowed past 1 s on a loaded machine took a healthy replica out (a CI-like run saw every slow-1
+ * request answered 503); the failures the tests plan are 500s, answered at once.
+ */
 const httpProbe = (path: string, extra: Record<string, unknown> = {}, port: number | string = 8080): object => ({
   httpGet: { path, port },
   periodSeconds: 1,
+  timeoutSeconds: 5,
   ...extra,
 });
 const served = (samples: LoadSample[], pod: string): LoadSample[] => samples.filter((s) => s.pod === pod);
@@ -405,7 +411,7 @@ describe('health probes on real nodes', () => {
     const d = await cluster.edgectl(['describe', 'pod', 'liveness']);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(
-      /\n {4}Liveness: +http-get http:\/\/:8080\/healthz delay=0s timeout=1s period=1s #success=1 #failure=2\n/,
+      /\n {4}Liveness: +http-get http:\/\/:8080\/healthz delay=0s timeout=5s period=1s #success=1 #failure=2\n/,
     );
     expect(d.stdout).toMatch(
       new RegExp(
