@@ -250,15 +250,16 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     await until(
       'misbehave reachable through its NodePort',
       async () => (await httpGet(`http://${pi1}:30081/`)).status === 200,
-      10_000,
+      30_000,
     );
     // Fire the endless loop; do not wait for it.
-    const looping = httpGet(`http://${pi1}:30081/loop`, 60_000).catch((err: unknown) => ({
-      status: 0,
-      body: String(err),
-    }));
+    let loopOpen = true;
+    const looping = httpGet(`http://${pi1}:30081/loop`, 60_000)
+      .catch((err: unknown) => ({ status: 0, body: String(err) }))
+      .finally(() => (loopOpen = false));
     const started = Date.now();
     let served = 0;
+    let servedWhileLooping = 0;
     // The guest spins until its 3 s deadline, longer than the hub's node grace period (2 s): the node
     // keeps heartbeating (stays Ready) and its other pods keep serving all along.
     while (Date.now() - started < 5000) {
@@ -271,9 +272,12 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
       >(kind('nodes'), undefined, 'pi-1');
       expect(node.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
       served++;
+      if (loopOpen) servedWhileLooping++;
       await new Promise((res2) => setTimeout(res2, 100));
     }
-    expect(served).toBeGreaterThan(20);
+    // Answers kept coming while the guest spun (a blocked node answers nothing until the deadline);
+    // counted against the looping request, not a rate, which a loaded machine would not keep.
+    expect(servedWhileLooping, `${served} served in all`).toBeGreaterThanOrEqual(3);
     const nodes = await cluster.client.get<
       KubeObject & {
         status: { conditions: Array<{ type: string; status: string }> };
@@ -305,7 +309,7 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
         >(kind('nodes'), undefined, 'pi-2');
         return n.status.conditions.find((c) => c.type === 'Ready')?.status === 'Unknown';
       },
-      15_000,
+      30_000,
     );
     const r = await cluster.edgectl(['get', 'nodes']);
     expect(r.stdout).toMatch(/pi-2\s+NotReady/);

@@ -187,34 +187,40 @@ describe('restart policies and crash back-off on real nodes', () => {
       async () => isReady(await pod('looper')) && isReady(await pod('deadline')) && isReady(await pod('steady')),
       60_000,
     );
+    // Ready in the API first, then the endpoints reach the node's proxy: steady too, since the loop below
+    // asserts on its every answer (a CI run got a 503 from steady whose endpoint had not arrived yet).
     await until(
-      'both reachable',
+      'looper, deadline and steady reachable',
       async () =>
         (await httpGet(`http://${A}:${PORT.looper}/`)).status === 200 &&
-        (await httpGet(`http://${A}:${PORT.deadline}/`)).status === 200,
-      10_000,
+        (await httpGet(`http://${A}:${PORT.deadline}/`)).status === 200 &&
+        (await httpGet(`http://${A}:${PORT.steady}/`)).status === 200,
+      30_000,
     );
     const looperName = (await pod('looper'))!.metadata.name;
     const deadlineName = (await pod('deadline'))!.metadata.name;
     /**
      * Fires `/loop` at `port` and, while the guest spins, checks for `ms` that the node stays Ready and
-     * that `steady` on the same node keeps answering promptly (its slowest answer is returned).
+     * that `steady` on the same node keeps answering: how many answers came while the looping request
+     * was still open (none if the guest blocked the node) and the slowest answer are returned.
      */
     const loopWhileServing = async (
       port: number,
       ms: number,
-    ): Promise<{ status: number; served: number; slowestMs: number; start: number }> => {
+    ): Promise<{ status: number; served: number; servedWhileStuck: number; slowestMs: number; start: number }> => {
       const start = Date.now();
-      const stuck = httpGet(`http://${A}:${port}/loop`, 30_000).catch((err: unknown) => ({
-        status: 0,
-        body: String(err),
-      }));
+      let stuckOpen = true;
+      const stuck = httpGet(`http://${A}:${port}/loop`, 30_000)
+        .catch((err: unknown) => ({ status: 0, body: String(err) }))
+        .finally(() => (stuckOpen = false));
       let served = 0;
+      let servedWhileStuck = 0;
       let slowestMs = 0;
       while (Date.now() - start < ms) {
         const t0 = Date.now();
         const answer = await httpGet(`http://${A}:${PORT.steady}/`, 10_000);
         expect(answer.status, `steady answered ${answer.status}: ${answer.body}`).toBe(200);
+        if (stuckOpen) servedWhileStuck++;
         slowestMs = Math.max(slowestMs, Date.now() - t0);
         const node = await cluster.client.get<
           KubeObject & {
@@ -226,18 +232,19 @@ describe('restart policies and crash back-off on real nodes', () => {
         await sleep(100); // pacing of the sampling loop over a fixed window, not a wait for a condition
       }
       expect(isReady(await pod('steady'))).toBe(true); // its readiness probe kept passing beside the loop
-      return { status: (await stuck).status, served, slowestMs, start };
+      return { status: (await stuck).status, served, servedWhileStuck, slowestMs, start };
     };
 
     // With a liveness probe (period 1 s, timeout 1 s, #failure=1, grace 1 s) the stuck guest is killed
     // well before the 5 s request deadline.
     const killed = await loopWhileServing(PORT.looper, 4000);
     console.log(
-      `[probes] beside the looping guest (liveness case): ${killed.served} requests to another pod of its node, slowest ${killed.slowestMs} ms`,
+      `[probes] beside the looping guest (liveness case): ${killed.served} requests to another pod of its node (${killed.servedWhileStuck} while the loop ran), slowest ${killed.slowestMs} ms`,
     );
-    // A functional limit, generous: a blocked agent would take the whole loop (seconds) to answer.
-    expect(killed.slowestMs).toBeLessThan(1000);
-    expect(killed.served).toBeGreaterThan(15);
+    // Answers kept coming while the guest spun: a blocked node would answer nothing until the kill.
+    // (Counted against the looping request itself, not a time: on a loaded machine one answer took
+    // 1.4 s in CI, and the loop ran longer too.)
+    expect(killed.servedWhileStuck).toBeGreaterThanOrEqual(3);
     expect(killed.status).toBe(503); // the liveness kill ended the request
     const looper = await until(
       'looper restarted by liveness and Ready',
@@ -261,10 +268,9 @@ describe('restart policies and crash back-off on real nodes', () => {
     // Without probes, the request deadline ends it: a container failure too.
     const overrun = await loopWhileServing(PORT.deadline, 5500);
     console.log(
-      `[probes] beside the looping guest (deadline case): ${overrun.served} requests to another pod of its node, slowest ${overrun.slowestMs} ms`,
+      `[probes] beside the looping guest (deadline case): ${overrun.served} requests to another pod of its node (${overrun.servedWhileStuck} while the loop ran), slowest ${overrun.slowestMs} ms`,
     );
-    expect(overrun.slowestMs).toBeLessThan(1000);
-    expect(overrun.served).toBeGreaterThan(20);
+    expect(overrun.servedWhileStuck).toBeGreaterThanOrEqual(5);
     expect(overrun.status).toBe(504);
     const dl = await until(
       'deadline restarted and Ready',
@@ -333,7 +339,7 @@ describe('restart policies and crash back-off on real nodes', () => {
   }, 60_000);
 
   it('backs a crashing command off with growing delays (CrashLoopBackOff)', async () => {
-    const p0 = await until('the crasher pod', () => pod('crasher'), 10_000);
+    const p0 = await until('the crasher pod', () => pod('crasher'), 30_000);
     const name = p0.metadata.name;
     await until('three restarts', async () => (cs0(await pod('crasher'))?.restartCount ?? 0) >= 3, 60_000, 200);
     const startedAt = firstAt(
@@ -347,12 +353,13 @@ describe('restart policies and crash back-off on real nodes', () => {
       `[probes] crash-on-start: delays between restarts ${gaps.map((g) => `${g} ms`).join(', ')} (kubelet: 0, 10 s, 20 s)`,
     );
     // Times are when the hub's watch saw each restart: ± a status batch and a hop of jitter each. These
-    // bounds check the back-off schedule itself (0, 10 s, 20 s), with seconds of slack; not a timing goal.
-    expect(gaps[0]).toBeLessThan(3000); // the first restart is immediate
+    // bounds check the back-off schedule itself (0, 10 s, 20 s, not 40 s), with 5 s of slack for a
+    // machine at load 15 (CI saw 1.5 s and 11.4 s); not a timing goal.
+    expect(gaps[0]).toBeLessThan(5000); // the first restart is immediate
     expect(gaps[1]).toBeGreaterThanOrEqual(9500);
-    expect(gaps[1]).toBeLessThan(13_000);
+    expect(gaps[1]).toBeLessThan(15_000);
     expect(gaps[2]).toBeGreaterThanOrEqual(19_500);
-    expect(gaps[2]).toBeLessThan(23_000);
+    expect(gaps[2]).toBeLessThan(25_000);
     const messages = timeline(name)
       .map((e) => cs0(e.pod)?.state?.waiting)
       .filter((w) => w?.reason === 'CrashLoopBackOff')

@@ -30,10 +30,11 @@ const DEMO = join(ROOT, 'examples/wasm-apps/probe-demo/dist/probe-demo.wasm');
 const PORT = { web: 30100, liveness: 30101, slow: 30102 } as const;
 /**
  * Propagation allowance on top of one probe period: node → hub → endpoints controller → every node.
- * The time bounds below are functional limits (a probe period of 1 s must act within about a period,
- * a 10 s back-off must not be 20 s), generous by a whole period; timing goals live in bench/.
+ * The time bounds below are functional limits (a probe period of 1 s must act within a few periods,
+ * a 10 s back-off must not be 20 s), generous enough for a machine at load 15 (CI runs measured up to
+ * 1.1 s for what takes 0.1 s on a quiet one); timing goals live in bench/.
  */
-const SLACK_MS = 1000;
+const SLACK_MS = 3000;
 
 interface ContainerStatusLike {
   ready: boolean;
@@ -102,12 +103,21 @@ const service = (app: string, nodePort: number): object => ({
   metadata: { name: app },
   spec: { type: 'NodePort', selector: { app }, ports: [{ port: 80, targetPort: 8080, nodePort }] },
 });
+/**
+ * An HTTP probe every second. Its timeout is 5 s, not the default 1 s: with #failure=1 a single probe
+ * slowed past 1 s on a loaded machine took a healthy replica out (a CI-like run saw every slow-1
+ * request answered 503); the failures the tests plan are 500s, answered at once.
+ */
 const httpProbe = (path: string, extra: Record<string, unknown> = {}, port: number | string = 8080): object => ({
   httpGet: { path, port },
   periodSeconds: 1,
+  timeoutSeconds: 5,
   ...extra,
 });
 const served = (samples: LoadSample[], pod: string): LoadSample[] => samples.filter((s) => s.pod === pod);
+/** The message of a container killed by the liveness probe of the 'liveness' test: a 500, or a timeout. */
+const LIVENESS_KILL =
+  /^Container demo failed liveness probe: (HTTP probe failed with statuscode: 500|Get "http:\/\/[\d.]+:8080\/healthz": context deadline exceeded.*)$/;
 
 describe('health probes on real nodes', () => {
   const cluster = new Cluster(['--node-grace-period', '2s', '--heartbeat-interval', '500ms']);
@@ -128,6 +138,29 @@ describe('health probes on real nodes', () => {
     expect(r.code, r.stderr).toBe(0);
   };
   const allReady = async (names: string[]): Promise<boolean> => (await Promise.all(names.map(pod))).every(isReady);
+  /**
+   * Applies `docs(from)`, a pod whose health changes at `from` (its env carries it), planned `lead` ms
+   * ahead, and waits for `up`. A loaded machine may bring the pod up too late for its plan (under
+   * `marginMs` before it): the pod `name` is then deleted and planned again with twice the lead (up to
+   * 40 s), rather than the test failing, or every run waiting the longest. Returns `from`.
+   */
+  const planAhead = async (
+    name: string,
+    docs: (from: number) => object[],
+    up: () => Promise<boolean>,
+    marginMs: number,
+  ): Promise<number> => {
+    for (let lead = 10_000; ; lead *= 2) {
+      const from = Date.now() + lead;
+      await apply(docs(from));
+      await until(`${name} up, planned ${lead} ms ahead`, up, 60_000, 200);
+      if (Date.now() < from - marginMs) return from;
+      expect(lead, `${name} came up too slowly even when planned ${lead} ms ahead`).toBeLessThan(40_000);
+      const r = await cluster.edgectl(['delete', 'pod', name, '--grace-period=0', '--force']);
+      expect(r.code, r.stderr).toBe(0);
+      await until(`${name} gone before it is planned again`, async () => (await pod(name)) === undefined, 60_000);
+    }
+  };
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts/build-examples.mjs'), 'probe-demo'], { stdio: 'pipe' });
@@ -176,24 +209,29 @@ describe('health probes on real nodes', () => {
       demoPod('web-2', 'web', 'b', {}, readiness),
     ]);
     await until('web-1 and web-2 Ready', () => allReady(['web-1', 'web-2']), 60_000);
-    const from = Date.now() + 8000;
-    const to = from + 6000;
-    await apply([
-      demoPod('web-3', 'web', 'b', { UNHEALTHY_FROM: String(from), UNHEALTHY_UNTIL: String(to) }, readiness),
-    ]);
-    await until(
-      '3 web pods Ready and answering through both NodePorts',
+    const WINDOW_MS = 6000;
+    const from = await planAhead(
+      'web-3',
+      (at) => [
+        demoPod(
+          'web-3',
+          'web',
+          'b',
+          { UNHEALTHY_FROM: String(at), UNHEALTHY_UNTIL: String(at + WINDOW_MS) },
+          readiness,
+        ),
+      ],
       async () => {
+        // Ready, and answering through both NodePorts.
         if (!(await allReady(['web-1', 'web-2', 'web-3']))) return false;
         const probe: LoadSample[] = [];
         let n = 0;
         await runLoad(urls, 2, () => n++ >= 24, probe);
         return new Set(probe.map((s) => s.pod)).size === 3;
       },
-      30_000,
-      200,
+      1000,
     );
-    expect(Date.now(), 'web-3 came up too slowly for its planned failure window').toBeLessThan(from - 1000);
+    const to = from + WINDOW_MS;
 
     const samples: LoadSample[] = [];
     let stop = false;
@@ -237,7 +275,7 @@ describe('health probes on real nodes', () => {
     const on500 = unhealthy.find((e) => e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 500');
     expect(on500, JSON.stringify(unhealthy)).toBeDefined();
     expect(on500?.count ?? 0).toBeGreaterThanOrEqual(2);
-  }, 90_000);
+  }, 240_000);
 
   it('sends no traffic to a slow starter until its readiness probe passes', async () => {
     await until('slow-1 Ready', async () => isReady(await pod('slow-1')), 60_000);
@@ -247,26 +285,36 @@ describe('health probes on real nodes', () => {
     const running = runLoad(urls, 2, () => stop, samples);
     await until('the load running', () => samples.length >= 10, 30_000, 20);
     // slow-2 joins the Service but /ready fails until READY_AT: running, not ready, for its first seconds.
-    // 8 s ahead: the pod must be running well before it (its start, image download over TLS included,
-    // took 4.1 s in one loaded CI run, leaving less than the 1 s unready window asserted below).
-    const readyAt = Date.now() + 8000;
-    await apply([
-      demoPod(
-        'slow-2',
-        'slow',
-        'b',
-        { READY_AT: String(readyAt) },
-        { readinessProbe: httpProbe('/ready', { failureThreshold: 1 }, 'http') },
-      ),
-    ]);
+    // The pod must be running well before it (its start, image download over TLS included, took 4.1 s
+    // in one loaded CI run): planned again, later, if it was not running 1 s before it.
+    let plannedAt = 0;
+    const readyAt = await planAhead(
+      'slow-2',
+      (at) => {
+        // A new plan: what the load and the watch saw of an earlier slow-2 is left out.
+        samples.length = 0;
+        plannedAt = Date.now();
+        return [
+          demoPod(
+            'slow-2',
+            'slow',
+            'b',
+            { READY_AT: String(at) },
+            { readinessProbe: httpProbe('/ready', { failureThreshold: 1 }, 'http') },
+          ),
+        ];
+      },
+      async () => cs0(await pod('slow-2'))?.state?.running !== undefined,
+      1000,
+    );
     await until('slow-2 serving', () => served(samples, 'slow-2').length >= 5, 30_000, 50);
     stop = true;
     await running;
 
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
     expect(samples.filter((s) => s.ready !== true)).toEqual([]); // not one request reached it while not ready
-    const runningAt = firstAt('slow-2', (p) => cs0(p)?.state?.running !== undefined);
-    const readySeen = firstAt('slow-2', isReady);
+    const runningAt = firstAt('slow-2', (p) => cs0(p)?.state?.running !== undefined, plannedAt);
+    const readySeen = firstAt('slow-2', isReady, plannedAt);
     const firstServed = Math.min(...served(samples, 'slow-2').map((s) => s.t0));
     expect(runningAt).toBeDefined();
     expect(readySeen).toBeDefined();
@@ -280,24 +328,30 @@ describe('health probes on real nodes', () => {
     expect(firstServed).toBeGreaterThanOrEqual(readyAt);
     expect(readySeen! - readyAt).toBeLessThanOrEqual(1000 + SLACK_MS);
     expect(served(samples, 'slow-1').length).toBeGreaterThan(0);
-  }, 90_000);
+  }, 240_000);
 
   it('restarts a container that fails liveness, with the restart count rising and describe explaining why', async () => {
     // /healthz fails from `from` on, for good: killed after 2 failures (period 1 s), restarted at
     // once, killed again, then restarted after the 10 s back-off.
-    const from = Date.now() + 6000;
-    await apply([
-      service('liveness', PORT.liveness),
-      demoPod(
-        'liveness',
-        'liveness',
-        'b',
-        { UNHEALTHY_FROM: String(from) },
-        { livenessProbe: httpProbe('/healthz', { failureThreshold: 2 }) },
-      ),
-    ]);
-    await until('liveness Ready', async () => isReady(await pod('liveness')), 30_000);
-    expect(Date.now(), 'the pod came up too slowly for the planned failure').toBeLessThan(from);
+    let plannedAt = 0;
+    const from = await planAhead(
+      'liveness',
+      (at) => {
+        plannedAt = Date.now();
+        return [
+          service('liveness', PORT.liveness),
+          demoPod(
+            'liveness',
+            'liveness',
+            'b',
+            { UNHEALTHY_FROM: String(at) },
+            { livenessProbe: httpProbe('/healthz', { failureThreshold: 2 }) },
+          ),
+        ];
+      },
+      async () => isReady(await pod('liveness')),
+      0,
+    );
     const first = await until(
       'restartCount 1',
       async () => {
@@ -307,11 +361,10 @@ describe('health probes on real nodes', () => {
       20_000,
     );
     const term = cs0(first)?.lastState?.terminated;
-    expect(term).toMatchObject({
-      exitCode: 137,
-      reason: 'Error',
-      message: 'Container demo failed liveness probe: HTTP probe failed with statuscode: 500',
-    });
+    expect(term).toMatchObject({ exitCode: 137, reason: 'Error' });
+    // The kill names the failure that reached the threshold: the 500, or on a loaded machine a probe
+    // that timed out (the 500's own Unhealthy Event is checked below all the same).
+    expect(term?.message).toMatch(LIVENESS_KILL);
     expect(term?.startedAt).toBeDefined();
     expect(term?.finishedAt).toBeDefined();
     const table = await until(
@@ -326,9 +379,10 @@ describe('health probes on real nodes', () => {
     // RESTARTS stays 1 during the back-off: the count moves when the next instance starts.
     expect(table).toMatch(/liveness\s+0\/1\s+CrashLoopBackOff\s+1 \(/);
     await until('restartCount 2', async () => (cs0(await pod('liveness'))?.restartCount ?? 0) >= 2, 30_000);
-    const rc1 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 1)!;
-    const backoff = firstAt('liveness', (p) => cs0(p)?.state?.waiting?.reason === 'CrashLoopBackOff')!;
-    const rc2 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 2)!;
+    // (From this plan on: an earlier 'liveness' pod, deleted as too slow to start, had its own restarts.)
+    const rc1 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 1, plannedAt)!;
+    const backoff = firstAt('liveness', (p) => cs0(p)?.state?.waiting?.reason === 'CrashLoopBackOff', plannedAt)!;
+    const rc2 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 2, plannedAt)!;
     console.log(
       `[probes] liveness: unhealthy → first restart ${rc1 - from} ms (period 1 s, #failure=2); second kill → restart ${rc2 - backoff} ms (back-off 10 s)`,
     );
@@ -357,16 +411,18 @@ describe('health probes on real nodes', () => {
     const d = await cluster.edgectl(['describe', 'pod', 'liveness']);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(
-      /\n {4}Liveness: +http-get http:\/\/:8080\/healthz delay=0s timeout=1s period=1s #success=1 #failure=2\n/,
+      /\n {4}Liveness: +http-get http:\/\/:8080\/healthz delay=0s timeout=5s period=1s #success=1 #failure=2\n/,
     );
     expect(d.stdout).toMatch(
-      / {4}Last State: +Terminated\n {6}Reason: +Error\n {6}Message: +Container demo failed liveness probe: HTTP probe failed with statuscode: 500\n {6}Exit Code: +137\n/,
+      new RegExp(
+        ` {4}Last State: +Terminated\\n {6}Reason: +Error\\n {6}Message: +${LIVENESS_KILL.source.slice(1, -1)}\\n {6}Exit Code: +137\\n`,
+      ),
     );
     expect(d.stdout).toMatch(/Restart Count: +[2-9]\n/);
     expect(d.stdout).toMatch(/Normal +Killing .*Container demo failed liveness probe, will be restarted/);
     expect(d.stdout).toMatch(/Warning +Unhealthy .*Liveness probe failed: HTTP probe failed with statuscode: 500/);
     expect(d.stdout).toMatch(/Warning +BackOff .*Back-off restarting failed container demo/);
-  }, 90_000);
+  }, 240_000);
 
   it("runs exec probes as a fresh instance of the component's wasi:cli/run", async () => {
     await until('exec-ok Ready', async () => isReady(await pod('exec-ok')), 30_000);

@@ -59,7 +59,7 @@ describe('self-healing across node failures', () => {
       await until(
         `NodePort on ${n.name}`,
         async () => (await httpGet(`http://${n.address}:30120/`)).status === 200,
-        10_000,
+        30_000,
       );
   }, 150_000);
 
@@ -129,7 +129,15 @@ describe('self-healing across node failures', () => {
     expect(r.stdout).toMatch(new RegExp(`node/${target.name} drained`));
     const ps = (await webPods()).filter((p) => !p.metadata.deletionTimestamp);
     expect(ps.some((p) => p.spec.nodeName === target.name)).toBe(false);
-    expect(ps.filter(ready)).toHaveLength(6);
+    // drain returns once the evicted pods are gone; their replacements may still be starting.
+    await until(
+      '6 Ready replicas off the drained node',
+      async () => {
+        const live = (await webPods()).filter((p) => !p.metadata.deletionTimestamp);
+        return live.length === 6 && live.every((p) => ready(p) && p.spec.nodeName !== target.name);
+      },
+      60_000,
+    );
     const nodes = await cluster.edgectl(['get', 'nodes']);
     expect(nodes.stdout).toMatch(new RegExp(`${target.name}\\s+Ready,SchedulingDisabled`));
 

@@ -8,76 +8,33 @@
  * neighbours' instances there are re-created by their pools and their queued requests retried. A
  * request whose deadline fires while it merely waits gets a 504 and nothing else happens. Waiting
  * for an outgoing call is waiting too: the call is failed (`connection-timeout`) so the guest can
- * finish; only if it is still running {@link OUTGOING_GRACE_MS} later did it overrun.
+ * finish; only if it is still running `OUTGOING_GRACE_MS` later did it overrun (container-deadline.ts).
  */
-import {
-  BadRequestError,
-  CreateContainerError,
-  ServiceUnavailableError,
-  TimeoutError,
-  errorMessage,
-} from '../api/index.js';
+import { BadRequestError, CreateContainerError, ServiceUnavailableError, errorMessage } from '../api/index.js';
 import type {
-  ContainerConfig,
   ContainerStats,
   ContainerRuntimeStatus,
   ExecResult,
-  Logger,
   WorkloadRequest,
   WorkloadResponse,
 } from '../api/index.js';
-import type { CriLogWriter } from '../platform/index.js';
+import { onDeadline } from './container-deadline.js';
 import { ContainerJob, jobFailure } from './container-job.js';
 import { InflightJobs } from './container-inflight.js';
 import { exportOf, instanceSpec } from './container-spec.js';
 import { execInstance } from './exec.js';
 import type { Executor } from './executors/executor.js';
-import type { ExecutorPool } from './executors/executor-pool.js';
 import type { InstanceEnd, InstanceSpec } from './executors/executor-protocol.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
 import { InstancePool } from './pools/instance-pool.js';
-import { OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing/outgoing-dispatch.js';
 import { type EndFields, endFields } from './container-end.js';
 import { newInstanceId, type JobResult } from './pools/pool-job.js';
-import type { PoolMemory } from './memory/pool-memory.js';
-import type { CompiledModules, TranspiledComponent } from './images/transpile-cache.js';
 import type { MountGrant } from './host/fs-paths.js';
 import { GuestUsage } from './usage/guest-usage.js';
+import type { WasmContainerDeps } from './wasm-container-deps.js';
 
+export type { PoolLimits, WasmContainerDeps } from './wasm-container-deps.js';
 export { KILLED_EXIT_CODE } from './exit-codes.js';
-
-/** Sizing of a container's instance pool. */
-export interface PoolLimits {
-  min: number;
-  max: number;
-  instantiateTimeoutMs: number;
-}
-
-/** Dependencies of {@link WasmContainer}. */
-export interface WasmContainerDeps {
-  config: ContainerConfig;
-  component: TranspiledComponent;
-  compiled: CompiledModules;
-  log: CriLogWriter;
-  /** Its share of the node's Wasm memory budget (first instances reserved; given back when it ends). */
-  memory: PoolMemory;
-  /** Every instance's linear-memory limit: the container's own, else the node's default. */
-  memoryLimitBytes: number;
-  /** The container's mounts, checked (its instances' preopens). */
-  mounts: MountGrant[];
-  logger: Logger;
-  executors: ExecutorPool;
-  requestTimeoutMs: number;
-  pool: PoolLimits;
-  /** The runtime's outgoing HTTP (absent: the guest's calls are denied). */
-  outgoing?: OutgoingDispatch;
-  /** Whether the pod was isolated after an earlier overrun (its instances get their own executor). */
-  isolated(): boolean;
-  /** This container overran a deadline: isolate its pod from now on. */
-  onOffense(): void;
-  /** Called once when the container ends without being asked to (exit, trap, deadline, crash). */
-  onExited(status: ContainerRuntimeStatus): void;
-}
 
 /** One Wasm container (see the file comment). */
 export class WasmContainer {
@@ -278,30 +235,15 @@ export class WasmContainer {
   }
 
   #onDeadline(job: ContainerJob): void {
-    if (job.done) return;
     const { config } = this.#deps;
-    const running = job.running;
-    if (job.state === 'queued') this.#pool?.cancel(job);
-    this.#inflight.forget(job);
-    job.fail(
-      new TimeoutError(`upstream timed out: ${job.label} got no answer from ${config.name} within ${job.timeoutMs} ms`),
-    );
-    if (!running) return;
-    const executor = job.executor!;
-    const reqId = job.reqId!;
-    if (executor.outgoing.has({ reqId })) {
-      // Waiting for a callee is not an overrun: end its calls (the guest sees connection-timeout)
-      // and give it a moment to finish.
-      executor.outgoing.fail({ reqId }, { tag: 'connection-timeout' });
-      const recheck = (): void => {
-        if (!executor.isRunningRequest(reqId)) return;
-        if (this.#status.state !== 'exited') this.#overran(job, executor);
-        else void executor.terminate(`request ${job.label} of container ${config.id} kept running past its deadline`);
-      };
-      setTimeout(recheck, OUTGOING_GRACE_MS).unref();
-      return;
-    }
-    this.#overran(job, executor);
+    onDeadline(job, {
+      name: config.name,
+      id: config.id,
+      cancelQueued: (j) => this.#pool?.cancel(j),
+      forget: (j) => this.#inflight.forget(j),
+      exited: () => this.#status.state === 'exited',
+      overran: (j, executor) => this.#overran(j, executor),
+    });
   }
 
   /**

@@ -6,17 +6,17 @@
  * certificate needs no token. At about two thirds of the certificate's life it renews, with a fresh
  * key, authenticated by the current certificate; listeners (`onRotate`) switch their TLS material.
  */
-import { createPublicKey } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { Agent } from 'undici';
-import type { Clock, Logger } from '../../api/index.js';
+import type { Clock } from '../../api/index.js';
 import { errorMessage, systemClock } from '../../api/index.js';
-import { certificateFacts, generateKeyPair, renewAt, verifyCertificate } from '../../pki/lite.js';
+import { certificateFacts, generateKeyPair, renewAt } from '../../pki/lite.js';
 import { readIfExists } from '../../durable/index.js';
 import { Backoff } from '../backoff.js';
-import { CertificateRequestError, requestNodeCertificate, type CertificateRequestAuth } from './certificate-client.js';
+import { CertificateRequestError } from './certificate-client.js';
+import { certificateProblem, commonNameOf, obtain, obtainFromAnyHub } from './certificate-signing.js';
+import { NodeIdentityError, type NodeIdentityOptions, type NodeTlsMaterial } from './node-identity-options.js';
 import {
-  keySpkiSha256,
   loadNodeCredentials,
   nodePkiPaths,
   saveNodeCert,
@@ -26,58 +26,10 @@ import {
   type NodePkiPaths,
 } from './pki-files.js';
 
-/** The node's TLS material: its key and certificate, and the CAs it trusts (PEM). */
-export interface NodeTlsMaterial {
-  keyPem: string;
-  certPem: string;
-  /** The hub's CA, pinned at join: what the hub's serving certificate is verified against. */
-  caPem: string;
-  /**
-   * The CA that signs node certificates (the hub's cluster CA), as the hub sent it with this node's
-   * certificate over the pinned connection: the only issuer the mesh trusts for peers. The same as
-   * `caPem` with the hub's own PKI; another when the hub serves a user's certificate (`--tls-cert-file`).
-   */
-  signerCaPem: string;
-}
-
-/** The node cannot get or keep a credential; the message says what to do (the CLI exits 1 with it). */
-export class NodeIdentityError extends Error {
-  override readonly name = 'NodeIdentityError';
-}
-
-/** What {@link NodeIdentity.load} needs. */
-export interface NodeIdentityOptions {
-  dataDir: string;
-  /**
-   * The hub's base URL (`https://host:port`), or a function giving the current one: a node that knows
-   * several hubs renews its certificate with the hub its session is on.
-   */
-  hubBase: string | (() => string);
-  /**
-   * Every hub the node knows (base URLs, in order). A first join asks `hubBase`, then each of these in
-   * turn while a hub cannot be reached or answers 5xx, so one hub down at the join does not stop it; a
-   * refusal (401, 403, 409) is final. Renewals go to `hubBase` only (the session's hub) and retry.
-   */
-  hubs?: () => readonly string[];
-  nodeName: string;
-  /** The pinned hub CA bundle (PEM); default: `<data-dir>/pki/hub-ca.crt`. */
-  caPem?: string;
-  /** The node's address (goes into its certificate's SANs). */
-  address?: string;
-  /** The bootstrap token's secret; needed only when there is no valid certificate yet. */
-  bootstrapToken?: string;
-  logger: Logger;
-  clock?: Clock;
-  /** Renewal retry back-off (default 1 s doubling to 60 s). */
-  retry?: { initialMs: number; maxMs: number };
-}
+export { NodeIdentityError, type NodeIdentityOptions, type NodeTlsMaterial } from './node-identity-options.js';
 
 // setTimeout's longest delay (about 24.8 days): a later renewal is re-armed in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Node subject names, as the hub checks them. */
-const commonNameOf = (node: string): string => `system:node:${node}`;
-const NODES_GROUP = 'system:nodes';
 
 /** The node's credential: loaded or bootstrapped, rotated while the agent runs. */
 export class NodeIdentity {
@@ -267,85 +219,5 @@ export class NodeIdentity {
       else log.debug({ err: errorMessage(err), failures: this.#failures }, 'renewing the node certificate failed');
       this.#schedule(this.#backoff.next());
     }
-  }
-}
-
-/**
- * A first join: `obtain` from the current hub, then from each other hub the node knows while the one
- * asked cannot answer (no answer at all, or 5xx); the last such failure is thrown when none could.
- */
-async function obtainFromAnyHub(
-  opts: NodeIdentityOptions,
-  caPem: string,
-  keyPem: string,
-  token: string,
-): Promise<{ certPem: string; signerCaPem: string }> {
-  const first = typeof opts.hubBase === 'string' ? opts.hubBase : opts.hubBase();
-  const bases = [...new Set([first, ...(opts.hubs?.() ?? [])])];
-  let last: unknown;
-  for (const [i, hubBase] of bases.entries()) {
-    try {
-      return await obtain({ ...opts, hubBase }, caPem, keyPem, { token });
-    } catch (err) {
-      const unavailable = err instanceof CertificateRequestError && (err.status === 0 || err.status >= 500);
-      if (!unavailable || i === bases.length - 1) throw err;
-      opts.logger.warn({ hub: hubBase, err: err.message }, 'joining through this hub failed; trying the next one');
-      last = err;
-    }
-  }
-  throw last;
-}
-
-/**
- * Makes a CSR for `keyPem`, has the hub sign it, and checks the answer before it is trusted: the
- * certificate must be for this key and verify under the CA the hub names as its signer. That CA is
- * taken on the hub's word, which is as good as the pinned connection (`caPem`) it came over.
- */
-async function obtain(
-  opts: NodeIdentityOptions,
-  caPem: string,
-  keyPem: string,
-  auth: CertificateRequestAuth,
-): Promise<{ certPem: string; signerCaPem: string }> {
-  const publicKeyPem = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
-  // The CSR needs the ASN.1 stack: loaded only now (join, renewal), not held by every idle agent.
-  const { createCsr } = await import('../../pki/index.js');
-  const csr = await createCsr({
-    privateKeyPem: keyPem,
-    publicKeyPem,
-    commonName: commonNameOf(opts.nodeName),
-    organizations: [NODES_GROUP],
-  });
-  let answer;
-  try {
-    answer = await requestNodeCertificate({
-      hubBase: opts.hubBase,
-      caPem,
-      auth,
-      body: { csr, ...(opts.address !== undefined ? { address: opts.address } : {}) },
-    });
-  } catch (err) {
-    if (err instanceof CertificateRequestError && err.status === 409 && 'token' in auth)
-      throw new NodeIdentityError(err.message);
-    if (err instanceof CertificateRequestError && err.status === 401 && 'token' in auth)
-      throw new NodeIdentityError(`${err.message}; check the bootstrap token (--token-file / EDGE_JOIN_TOKEN)`);
-    throw err;
-  }
-  const certPem = answer.certificate;
-  const signerCaPem = answer.caCertificate;
-  const problem = certificateProblem(certPem, signerCaPem, new Date((opts.clock ?? systemClock).now()));
-  if (problem !== undefined) throw new CertificateRequestError(`the hub's answer is unusable: ${problem}`, 0);
-  if (certificateFacts(certPem).spkiSha256 !== keySpkiSha256(keyPem))
-    throw new CertificateRequestError("the hub's answer certifies another key", 0);
-  return { certPem, signerCaPem };
-}
-
-/** Why a certificate cannot be used under `caPem` at `now`, or undefined. */
-function certificateProblem(certPem: string, caPem: string, now: Date): string | undefined {
-  try {
-    verifyCertificate(certPem, caPem, now);
-    return undefined;
-  } catch (err) {
-    return errorMessage(err);
   }
 }

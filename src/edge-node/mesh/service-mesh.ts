@@ -11,69 +11,30 @@
  * containers it serves (built after the mesh) are handed in.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { systemClock } from '../../api/index.js';
-import type { Clock, Logger, OutgoingHttpHandler, Pod, Runtime, ServiceRoute } from '../../api/index.js';
+import type { Logger, OutgoingHttpHandler, Pod, Runtime, ServiceRoute } from '../../api/index.js';
 import type { EndpointPicker, PickOrigin } from './balancing/endpoint-picker.js';
-import { LeastLoadedPicker } from './balancing/least-loaded-picker.js';
-import { ServiceBalancer } from './balancing/service-balancer.js';
-import { ServiceTable } from './balancing/service-table.js';
-import { ServiceHold } from './balancing/service-hold.js';
+import type { ServiceBalancer } from './balancing/service-balancer.js';
+import type { ServiceTable } from './balancing/service-table.js';
+import type { ServiceHold } from './balancing/service-hold.js';
 import { answerFailure } from './balancing/balance-answer.js';
-import { Deliverer } from './delivery/deliverer.js';
+import type { Deliverer } from './delivery/deliverer.js';
 import { UpstreamUnreachableError } from './delivery/upstream-error.js';
-import { clientBodyError } from './http/body-limits.js';
+import { clientBodyError, type BodyBuffers } from './http/body-limits.js';
 import { proxiedRequest, sendText } from './http/http-util.js';
 import { ServerResponseSink } from './http/response-sink.js';
-import { LocalProxy, type PortAssignmentStore } from './egress/local-proxy.js';
-import type { LocalPortRange } from './egress/local-ports.js';
+import { LocalProxy } from './egress/local-proxy.js';
 import { ServiceClient } from './egress/service-client.js';
-import { defaultBodyBuffers, listenerLimits, type ListenerLimits } from './http/listener-limits.js';
-import type { BodyBuffers } from './http/body-limits.js';
-import { MeshServer } from './ingress/mesh-server.js';
+import { listenerLimits } from './http/listener-limits.js';
+import type { MeshServer } from './ingress/mesh-server.js';
 import { NodePortProxy } from './ingress/node-port-proxy.js';
-import { LocalPods } from './local-pods.js';
-import { RequestAccounting } from './accounting/request-accounting.js';
-import { HttpRouter } from './routing/index.js';
-import { MeshIdentity } from './mesh-identity.js';
+import type { LocalPods } from './local-pods.js';
+import type { RequestAccounting } from './accounting/request-accounting.js';
+import type { MeshIdentity } from './mesh-identity.js';
+import { buildMeshParts, type MeshParts } from './mesh-parts.js';
+import type { MeshStart, ServiceMeshDeps } from './service-mesh-options.js';
 import type { MeshTlsMaterial, MeshTransport } from './trust/tls-material.js';
 
-/** Dependencies of the mesh. */
-export interface ServiceMeshDeps {
-  /** This node's name until the hub's welcome says otherwise. */
-  nodeName: string;
-  /** Labels of the node (its zone, until the hub's Service routes name one). */
-  labels: Record<string, string>;
-  /** Address NodePorts and the mesh listen on (and peers reach this node at). */
-  address: string;
-  /** Mesh port; 0 picks a free one (tests). */
-  meshPort: number;
-  /**
-   * How hops between nodes are secured: `mtls` (the nodes' certificates, no token on the wire; the
-   * material comes through `setTlsMaterial`) or `insecure-token` (plain HTTP, the cluster's mesh
-   * token in clear — only with a hub run with `--insecure-http`).
-   */
-  transport: MeshTransport;
-  /** mTLS: the node's TLS material when it is known at creation (else `setTlsMaterial` later). */
-  tls?: MeshTlsMaterial;
-  logger: Logger;
-  clock?: Clock;
-  /** Deadline of one request to a workload (default 15 s); a mesh hop gets a second more. */
-  requestTimeoutMs?: number;
-  /** Load-balancing strategy (default `LeastLoadedPicker`: least outstanding requests, P2C, locality, ejection). */
-  picker?: EndpointPicker;
-  /** Ports of the containers' local Service listeners (default 20000-29999). */
-  localPortRange?: LocalPortRange;
-  /** Limits of the NodePort, mesh and local-proxy listeners (defaults: `DEFAULT_LISTENER_LIMITS`). */
-  listenerLimits?: Partial<ListenerLimits>;
-  /** How requests for a Service with no ready endpoint are held (defaults: 100 per Service, 10 s). */
-  hold?: { maxPerService?: number; timeoutMs?: number };
-}
-
-/** What the mesh is started with: the node's runtimes and where the local proxy keeps its port assignments. */
-export interface MeshStart {
-  runtimes: readonly Runtime[];
-  localPorts: PortAssignmentStore;
-}
+export type { MeshStart, ServiceMeshDeps } from './service-mesh-options.js';
 
 /** Service traffic of one node: in from NodePorts and peers, out from pods, balanced over endpoints. */
 export class ServiceMesh {
@@ -98,7 +59,7 @@ export class ServiceMesh {
   /** Open from `start` while a runtime's containers reach the node over IP (OCI); none on a Wasm-only node. */
   private localProxy: LocalProxy | undefined;
 
-  private constructor(deps: ServiceMeshDeps, server: MeshServer, parts: MeshParts) {
+  private constructor(deps: ServiceMeshDeps, parts: MeshParts) {
     this.deps = deps;
     this.identity = parts.identity;
     this.localPods = parts.localPods;
@@ -110,7 +71,7 @@ export class ServiceMesh {
     this.balancer = parts.balancer;
     this.deliverer = parts.deliverer;
     this.bodyBuffers = parts.bodyBuffers;
-    this.server = server;
+    this.server = parts.server;
     this.nodePortProxy = new NodePortProxy({
       address: deps.address,
       table: this.table,
@@ -131,56 +92,7 @@ export class ServiceMesh {
 
   /** Builds the mesh (nothing listens until `start`). */
   static async create(deps: ServiceMeshDeps): Promise<ServiceMesh> {
-    const logger = deps.logger.child({ component: 'mesh' });
-    const identity = new MeshIdentity(deps.nodeName);
-    const table = new ServiceTable(logger);
-    const picker = deps.picker ?? new LeastLoadedPicker({ clock: deps.clock ?? systemClock, logger });
-    // One budget for the bodies every listener holds whole (requests to Wasm workloads).
-    const bodyBuffers = defaultBodyBuffers(listenerLimits(deps.listenerLimits));
-    const requests = new RequestAccounting();
-    const hold = new ServiceHold({ ...deps.hold, route: (key) => table.route(key), logger });
-    const deliverer = new Deliverer({
-      accounting: requests,
-      logger: deps.logger.child({ component: 'delivery' }),
-      requestTimeoutMs: deps.requestTimeoutMs,
-      bodyBuffers,
-      transport: deps.transport,
-      meshToken: () => identity.token,
-    });
-    if (deps.tls) deliverer.setTlsMaterial(deps.tls);
-    const localPods = new LocalPods();
-    const balancer = new ServiceBalancer({
-      nodeName: () => identity.nodeName,
-      picker,
-      local: (ns, name, port) => localPods.target(ns, name, port),
-      deliverer,
-      accounting: requests,
-      hold,
-      router: new HttpRouter({
-        backend: (ns, name, port, requestPort) => {
-          const ports = table.ports(ns, name);
-          if (!ports) return undefined;
-          if (port !== undefined) return ports.find((p) => p.port.port === port);
-          return ports.find((p) => p.port.port === requestPort) ?? (ports.length === 1 ? ports[0] : undefined);
-        },
-      }),
-    });
-    const server = await MeshServer.create({
-      address: deps.address,
-      port: deps.meshPort,
-      transport: deps.transport,
-      ...(deps.tls ? { tls: deps.tls } : {}),
-      meshToken: () => identity.token,
-      revokedPeers: identity.revoked,
-      local: (ns, name, port) => localPods.target(ns, name, port),
-      isServiceEndpoint: (ns, name, port) => table.isEndpointPort(identity.nodeName, ns, name, port),
-      deliverer,
-      logger,
-      limits: deps.listenerLimits ?? {},
-      bodyBuffers,
-    });
-    const parts = { identity, localPods, logger, table, picker, balancer, deliverer, bodyBuffers, requests, hold };
-    return new ServiceMesh(deps, server, parts);
+    return new ServiceMesh(deps, await buildMeshParts(deps));
   }
 
   /**
@@ -306,20 +218,6 @@ export class ServiceMesh {
     const zone = this.table.zoneOf(nodeName) ?? labelZone(this.deps.labels);
     return zone === undefined ? { nodeName } : { nodeName, zone };
   }
-}
-
-/** The parts `create` builds before the mesh object (the mesh server is created asynchronously). */
-interface MeshParts {
-  identity: MeshIdentity;
-  localPods: LocalPods;
-  logger: Logger;
-  table: ServiceTable;
-  picker: EndpointPicker;
-  balancer: ServiceBalancer;
-  deliverer: Deliverer;
-  bodyBuffers: BodyBuffers;
-  requests: RequestAccounting;
-  hold: ServiceHold;
 }
 
 /** The zone this node's labels name (the hub's view, from the Service routes, wins when it has one). */

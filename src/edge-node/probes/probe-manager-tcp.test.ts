@@ -75,7 +75,7 @@ describe('probe manager', () => {
         });
         const tcp = await attach({ readinessProbe: { tcpSocket: { port: 8080 } } });
         const until = async (f: () => boolean) => {
-          for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
+          for (let i = 0; i < 1500 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
         };
         await until(() => seen.length > 0 && tcp.length > 0);
         expect(seen[0]).toMatchObject({ 'user-agent': 'kube-probe/edgeplane', 'x-check': '1' });

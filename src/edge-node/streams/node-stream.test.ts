@@ -1,6 +1,6 @@
 /* NodeStream driving real processes (sh, cat, head): credit-bounded output, acknowledged stdin, cancel. */
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   STREAM_CHUNK_MAX_BYTES,
   STREAM_WINDOW_BYTES,
@@ -37,7 +37,11 @@ describe('NodeStream', () => {
     const done = stream.run(() => proc('head', ['-c', String(total), '/dev/zero']));
     const outBytes = (): number => frames.reduce((n, f) => n + (f.type === 'streamOutput' ? f.data.byteLength : 0), 0);
     // Without acks, the stream stops at the window (the process blocks on its pipe meanwhile).
-    for (let i = 0; i < 50 && outBytes() <= STREAM_WINDOW_BYTES - STREAM_CHUNK_MAX_BYTES; i++) await settle(20);
+    // (The process may be slow to start on a loaded machine: poll for the window to fill first.)
+    await vi.waitFor(() => expect(outBytes()).toBeGreaterThan(STREAM_WINDOW_BYTES - STREAM_CHUNK_MAX_BYTES), {
+      timeout: 15_000,
+      interval: 20,
+    });
     await settle(200);
     // Stopped within the window: the next piece did not fit what is left of it.
     const stopped = outBytes();

@@ -1,5 +1,5 @@
 /* NodeStreams on a runtime with only a one-shot exec (as Wasm): stdin read whole, then handed over; -t refused. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   STREAM_CHUNK_MAX_BYTES,
   type ExecOptions,
@@ -84,7 +84,10 @@ describe('NodeStreams on a runtime with only a one-shot exec', () => {
       streams.handle({ type: 'streamInput', streamId: 's1', data });
       // Keep within the hub's window as the hub does: wait for the node's acks.
       const acked = (): number => frames.reduce((n, f) => n + (f.type === 'streamAck' ? f.bytes : 0), 0);
-      for (let i = 0; i < 100 && acked() < sent + data.length; i++) await new Promise((r) => setTimeout(r, 1));
+      await vi.waitFor(() => expect(acked()).toBeGreaterThanOrEqual(sent + data.length), {
+        timeout: 15_000,
+        interval: 1,
+      });
     }
     streams.handle({ type: 'streamClose', streamId: 's1' });
     const exit = await exitOf(frames);

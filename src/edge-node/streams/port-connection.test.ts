@@ -4,7 +4,7 @@
  * in-process port served as HTTP over an in-memory connection.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { NodeStreamFrame, Runtime, WorkloadEndpoint } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import type { PodWorkers } from '../pods/pod-workers.js';
@@ -94,7 +94,7 @@ describe('port-forward streams on the node', () => {
     const { exit } = await forward(streams, frames, refused, []);
     expect(exit).toMatchObject({ type: 'streamExit', error: expect.stringMatching(/ECONNREFUSED/) as unknown });
     streams.handle({ type: 'portOpen', streamId: 'x', pod: { namespace: 'default', name: 'nope' }, port: 80 });
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(frames.find((f) => f.streamId === 'x')).toBeDefined(), { timeout: 15_000 });
     expect(frames.find((f) => f.streamId === 'x')).toMatchObject({
       type: 'streamExit',
       error: 'pod default/nope is not running on this node',

@@ -150,17 +150,25 @@ export class FakeHub {
   }
 }
 
-/** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
+/**
+ * Least time a wait is given, whatever its caller asked: every wait here is for something that will
+ * happen, and on a machine at load 15 (parallel unit tests beside the e2e runs) the 1–5 s the tests
+ * ask for were seen to run out. A longer limit costs nothing when the condition comes.
+ */
+const MIN_WAIT_MS = 20_000;
+
+/** Polls `check` until it returns a truthy value (or throws after `timeoutMs`, at least {@link MIN_WAIT_MS}). */
 export async function waitFor<T>(
   check: () => T | undefined | false | null,
   timeoutMs = 5000,
   what = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const limitMs = Math.max(timeoutMs, MIN_WAIT_MS);
+  const deadline = Date.now() + limitMs;
   for (;;) {
     const v = check();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

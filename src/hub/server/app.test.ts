@@ -1,6 +1,6 @@
-/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts); to type them, parse with the REST schemas of src/api */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './testdata/harness.js';
+import type { Deployment, ObjectList, Pod, Scale, Service } from '../../api/index.js';
+import { createHarness, readJson, readStatus, type Harness } from './testdata/harness.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
@@ -31,7 +31,7 @@ describe('auth', () => {
   it('serves health and version without a token, nothing else', async () => {
     expect((await h.req('GET', '/healthz', undefined, { token: null })).status).toBe(200);
     expect((await h.req('GET', '/readyz', undefined, { token: null })).status).toBe(200);
-    expect(await (await h.req('GET', '/version', undefined, { token: null })).json()).toMatchObject({
+    expect(await readJson<object>(await h.req('GET', '/version', undefined, { token: null }))).toMatchObject({
       gitVersion: 'v0.0.0-test',
     });
     for (const [token, path] of [
@@ -42,7 +42,7 @@ describe('auth', () => {
     ] as const) {
       const res = await h.req('GET', path, undefined, { token });
       expect(res.status).toBe(401);
-      expect(await res.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
+      expect(await readStatus(res)).toMatchObject({ status: 'Failure', reason: 'Unauthorized', code: 401 });
     }
   });
 
@@ -52,7 +52,7 @@ describe('auth', () => {
     // The admin may impersonate; ann herself has no rights, so the request is refused naming her.
     const ann = await as({ 'Impersonate-User': 'ann' });
     expect(ann.status).toBe(403);
-    expect(((await ann.json()) as { message: string }).message).toBe(
+    expect((await readStatus(ann)).message).toBe(
       'pods is forbidden: User "ann" cannot list resource "pods" in API group "" in the namespace "default"',
     );
     // Groups joined by Fetch (", ") are split back: as ann in system:masters the list is served.
@@ -66,7 +66,7 @@ describe('auth', () => {
   it('lets node tokens only read blobs', async () => {
     const res = await h.req('GET', PODS, undefined, { token: h.auth.joinToken });
     expect(res.status).toBe(403);
-    expect((await res.json()).reason).toBe('Forbidden');
+    expect((await readStatus(res)).reason).toBe('Forbidden');
     const blob = await h.req('GET', `/apis/edgeplane.io/v1/blobs/sha256:${'0'.repeat(64)}`, undefined, {
       token: h.auth.joinToken,
     });
@@ -78,27 +78,29 @@ describe('objects', () => {
   it('round-trips create, get, list, update, delete', async () => {
     const created = await h.req('POST', DEPLOYS, deployment());
     expect(created.status).toBe(201);
-    const d = await created.json();
+    const d = await readJson<Deployment>(created);
     expect(d.metadata).toMatchObject({ name: 'web', namespace: 'default', generation: 1 });
-    const got = await (await h.req('GET', `${DEPLOYS}/web`)).json();
+    const got = await readJson<Deployment>(await h.req('GET', `${DEPLOYS}/web`));
     expect(got).toEqual(d);
-    const list = await (await h.req('GET', DEPLOYS)).json();
+    const list = await readJson<ObjectList<Deployment>>(await h.req('GET', DEPLOYS));
     expect(list).toMatchObject({
       apiVersion: 'apps/v1',
       kind: 'DeploymentList',
       metadata: { resourceVersion: d.metadata.resourceVersion },
     });
     expect(list.items).toHaveLength(1);
-    expect((await (await h.req('GET', '/apis/apps/v1/deployments')).json()).items).toHaveLength(1);
+    expect(
+      (await readJson<ObjectList<Deployment>>(await h.req('GET', '/apis/apps/v1/deployments'))).items,
+    ).toHaveLength(1);
 
     // A no-op update keeps the resourceVersion; a spec change bumps generation; metadata does not.
-    const same = await (await h.req('PUT', `${DEPLOYS}/web`, deployment())).json();
+    const same = await readJson<Deployment>(await h.req('PUT', `${DEPLOYS}/web`, deployment()));
     expect(same.metadata.resourceVersion).toBe(d.metadata.resourceVersion);
-    const labelled = await (
-      await h.req('PUT', `${DEPLOYS}/web`, { ...deployment(), metadata: { name: 'web', labels: { a: 'b' } } })
-    ).json();
+    const labelled = await readJson<Deployment>(
+      await h.req('PUT', `${DEPLOYS}/web`, { ...deployment(), metadata: { name: 'web', labels: { a: 'b' } } }),
+    );
     expect(labelled.metadata.generation).toBe(1);
-    const scaled = await (await h.req('PUT', `${DEPLOYS}/web`, deployment(4))).json();
+    const scaled = await readJson<Deployment>(await h.req('PUT', `${DEPLOYS}/web`, deployment(4)));
     expect(scaled.metadata.generation).toBe(2);
 
     const stale = await h.req('PUT', `${DEPLOYS}/web`, {
@@ -106,7 +108,7 @@ describe('objects', () => {
       metadata: { name: 'web', resourceVersion: d.metadata.resourceVersion },
     });
     expect(stale.status).toBe(409);
-    expect((await stale.json()).reason).toBe('Conflict');
+    expect((await readStatus(stale)).reason).toBe('Conflict');
 
     const del = await h.req('DELETE', `${DEPLOYS}/web`);
     expect(del.status).toBe(200);
@@ -122,18 +124,18 @@ describe('objects', () => {
       { contentType: 'application/merge-patch+json' },
     );
     expect(merged.status).toBe(200);
-    expect((await merged.json()).spec.replicas).toBe(7);
+    expect((await readJson<Deployment>(merged)).spec.replicas).toBe(7);
     const strategic = await h.req(
       'PATCH',
       `${DEPLOYS}/web`,
       { metadata: { labels: null } },
       { contentType: 'application/strategic-merge-patch+json' },
     );
-    expect((await strategic.json()).metadata.labels).toBeUndefined();
+    expect((await readJson<Deployment>(strategic)).metadata.labels).toBeUndefined();
     const jp = await h.req('PATCH', `${DEPLOYS}/web`, [{ op: 'replace', path: '/spec/replicas', value: 1 }], {
       contentType: 'application/json-patch+json',
     });
-    expect((await jp.json()).spec.replicas).toBe(1);
+    expect((await readJson<Deployment>(jp)).spec.replicas).toBe(1);
     expect((await h.req('PATCH', `${DEPLOYS}/web`, { spec: {} }, { contentType: 'application/json' })).status).toBe(
       415,
     );
@@ -143,15 +145,15 @@ describe('objects', () => {
     const bad = deployment(-1);
     const invalid = await h.req('POST', DEPLOYS, bad);
     expect(invalid.status).toBe(422);
-    const s = await invalid.json();
+    const s = await readStatus(invalid);
     expect(s).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
-    expect(s.details.causes.map((c: { field: string }) => c.field)).toContain('spec.replicas');
+    expect(s.details?.causes?.map((c) => c.field)).toContain('spec.replicas');
     // An unknown field is a strict decoding error (fieldValidation=Strict, the default): 400, as kube-apiserver.
     const withUnknown = deployment();
     (withUnknown.spec.template.spec.containers[0] as Record<string, unknown>).imagee = 'x';
     const strict = await h.req('POST', DEPLOYS, withUnknown);
     expect(strict.status).toBe(400);
-    expect(await strict.json()).toMatchObject({
+    expect(await readStatus(strict)).toMatchObject({
       kind: 'Status',
       reason: 'BadRequest',
       code: 400,
@@ -161,7 +163,7 @@ describe('objects', () => {
 
     const malformed = await h.req('POST', DEPLOYS, '{"apiVersion": ');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).message).toMatch(/invalid JSON/);
+    expect((await readStatus(malformed)).message).toMatch(/invalid JSON/);
     expect((await h.req('POST', DEPLOYS, 'x: 1', { contentType: 'text/plain' })).status).toBe(415);
     expect((await h.req('POST', PODS, { ...pod('a'), metadata: { name: 'a', namespace: 'other' } })).status).toBe(400);
     expect((await h.req('POST', PODS, { ...pod('a'), kind: 'Service' })).status).toBe(400);
@@ -169,30 +171,32 @@ describe('objects', () => {
     expect((await h.req('POST', PODS, 'x'.repeat(4 * 1024 * 1024))).status).toBe(413);
     const unknown = await h.req('GET', '/api/v1/namespaces/default/widgets');
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ kind: 'Status', code: 404 });
+    expect(await readStatus(unknown)).toMatchObject({ kind: 'Status', code: 404 });
     expect((await h.req('GET', '/nowhere')).status).toBe(404);
     await h.req('POST', PODS, pod('a'));
     const dup = await h.req('POST', PODS, pod('a'));
     expect(dup.status).toBe(409);
-    expect((await dup.json()).reason).toBe('AlreadyExists');
+    expect((await readStatus(dup)).reason).toBe('AlreadyExists');
   });
 
   it('filters lists by label and field selectors', async () => {
     await h.req('POST', PODS, pod('a', { nodeName: 'pi-1' }));
     await h.req('POST', PODS, { ...pod('b'), metadata: { name: 'b', labels: { app: 'db' } } });
-    const byLabel = await (await h.req('GET', `${PODS}?labelSelector=${encodeURIComponent('app=web')}`)).json();
-    expect(byLabel.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual(['a']);
-    const byField = await (
-      await h.req('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.nodeName=pi-1')}`)
-    ).json();
-    expect(byField.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual(['a']);
+    const byLabel = await readJson<ObjectList<Pod>>(
+      await h.req('GET', `${PODS}?labelSelector=${encodeURIComponent('app=web')}`),
+    );
+    expect(byLabel.items.map((p) => p.metadata.name)).toEqual(['a']);
+    const byField = await readJson<ObjectList<Pod>>(
+      await h.req('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.nodeName=pi-1')}`),
+    );
+    expect(byField.items.map((p) => p.metadata.name)).toEqual(['a']);
     expect((await h.req('GET', `${PODS}?fieldSelector=spec.bogus=1`)).status).toBe(400);
   });
 
   it('deletes a bound pod gracefully', async () => {
     await h.req('POST', PODS, pod('a', { nodeName: 'pi-1' }));
     const res = await h.req('DELETE', `${PODS}/a`);
-    const p = await res.json();
+    const p = await readJson<Pod>(res);
     expect(p.metadata.deletionTimestamp).toBe('2025-01-01T00:00:30Z');
     expect(p.metadata.deletionGracePeriodSeconds).toBe(30);
     expect((await h.req('GET', `${PODS}/a`)).status).toBe(200);
@@ -207,20 +211,20 @@ describe('objects', () => {
       metadata: { name },
       spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }] },
     });
-    const a = await (await h.req('POST', '/api/v1/namespaces/default/services', svc('a'))).json();
-    const port = a.spec.ports[0].nodePort;
+    const a = await readJson<Service>(await h.req('POST', '/api/v1/namespaces/default/services', svc('a')));
+    const port = a.spec.ports?.[0]?.nodePort;
     expect(port).toBeGreaterThanOrEqual(30000);
     expect(port).toBeLessThanOrEqual(32767);
     const clash = await h.req('POST', '/api/v1/namespaces/default/services', svc('b', port));
     expect(clash.status).toBe(422);
-    expect((await clash.json()).details.causes[0].field).toBe('spec.ports[0].nodePort');
+    expect((await readStatus(clash)).details?.causes?.[0]?.field).toBe('spec.ports[0].nodePort');
   });
 });
 
 describe('subresources', () => {
   it('serves and updates status and scale', async () => {
     await h.req('POST', DEPLOYS, deployment(2));
-    const scale = await (await h.req('GET', `${DEPLOYS}/web/scale`)).json();
+    const scale = await readJson<Scale>(await h.req('GET', `${DEPLOYS}/web/scale`));
     expect(scale).toMatchObject({
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
@@ -234,15 +238,15 @@ describe('subresources', () => {
       metadata: { name: 'web' },
       spec: { replicas: 5 },
     });
-    expect((await put.json()).spec.replicas).toBe(5);
+    expect((await readJson<Scale>(put)).spec.replicas).toBe(5);
     const patched = await h.req(
       'PATCH',
       `${DEPLOYS}/web/scale`,
       { spec: { replicas: 3 } },
       { contentType: 'application/merge-patch+json' },
     );
-    expect((await patched.json()).spec.replicas).toBe(3);
-    const d = await (await h.req('GET', `${DEPLOYS}/web`)).json();
+    expect((await readJson<Scale>(patched)).spec.replicas).toBe(3);
+    const d = await readJson<Deployment>(await h.req('GET', `${DEPLOYS}/web`));
     expect(d.spec.replicas).toBe(3);
     expect(d.metadata.generation).toBe(3);
     expect((await h.req('PUT', `${DEPLOYS}/web/scale`, { spec: { replicas: -1 } })).status).toBe(422);
@@ -251,7 +255,7 @@ describe('subresources', () => {
       ...d,
       status: { replicas: 3, observedGeneration: 3 },
     });
-    expect((await status.json()).status).toEqual({ replicas: 3, observedGeneration: 3 });
+    expect((await readJson<Deployment>(status)).status).toEqual({ replicas: 3, observedGeneration: 3 });
     expect((await h.req('GET', `${PODS}/x/scale`)).status).toBe(404);
   });
 
@@ -269,11 +273,11 @@ describe('subresources', () => {
     await h.req('POST', PODS, pod('fresh'));
     const res = await h.req('GET', `${PODS}/fresh/log?previous=true`);
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { reason: string; message: string };
+    const body = await readStatus(res);
     expect(body.reason).toBe('BadRequest');
     expect(body.message).toBe('previous terminated container "main" in pod "fresh" not found');
     // Once the status reports a terminated instance, the node is asked for its log.
-    const current = await (await h.req('GET', `${PODS}/fresh`)).json();
+    const current = await readJson<Pod>(await h.req('GET', `${PODS}/fresh`));
     const terminated = {
       exitCode: 1,
       reason: 'Error',
@@ -302,9 +306,10 @@ describe('subresources', () => {
   });
 
   it('serves discovery', async () => {
-    const v1 = await (await h.req('GET', '/api/v1')).json();
-    expect(v1.resources.map((r: { name: string }) => r.name)).toContain('pods/log');
-    expect((await (await h.req('GET', '/apis')).json()).groups[0].name).toBe('apps');
+    const v1 = await readJson<{ resources: Array<{ name: string }> }>(await h.req('GET', '/api/v1'));
+    expect(v1.resources.map((r) => r.name)).toContain('pods/log');
+    const groups = await readJson<{ groups: Array<{ name: string }> }>(await h.req('GET', '/apis'));
+    expect(groups.groups[0]?.name).toBe('apps');
     expect((await h.req('GET', '/apis/apps/v1')).status).toBe(200);
   });
 });

@@ -1,7 +1,6 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts); to type them, parse with the REST schemas of src/api */
 /** Quantities and durations from clients through the API: refused with a Status naming the field and why. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './testdata/harness.js';
+import { createHarness, readStatus, type Harness } from './testdata/harness.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const pod = (container: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => ({
@@ -37,10 +36,10 @@ describe('quantities', () => {
     for (const [resources, field, why] of cases) {
       const res = await h.req('POST', PODS, pod({ resources }));
       expect(res.status, field).toBe(422);
-      const s = await res.json();
+      const s = await readStatus(res);
       expect(s).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
-      const cause = s.details.causes.find((c: { field: string }) => c.field === field);
-      expect(cause?.message, JSON.stringify(s.details.causes)).toMatch(why);
+      const cause = (s.details?.causes ?? []).find((c) => c.field === field);
+      expect(cause?.message, JSON.stringify(s.details?.causes)).toMatch(why);
       expect(s.message).toContain(`${field}: Invalid value`);
     }
     // A JSON number too large for a double arrives as Infinity: refused too.
@@ -50,7 +49,7 @@ describe('quantities', () => {
       JSON.stringify(pod({ resources: { limits: { memory: 1 } } })).replace('"memory":1', '"memory":1e400'),
     );
     expect(inf.status).toBe(422);
-    expect((await inf.json()).details.causes[0].field).toBe('spec.containers[0].resources.limits.memory');
+    expect((await readStatus(inf)).details?.causes?.[0]?.field).toBe('spec.containers[0].resources.limits.memory');
     expect((await h.req('POST', PODS, pod({ resources: { limits: { cpu: '500m', memory: '128Mi' } } }))).status).toBe(
       201,
     );
@@ -70,8 +69,8 @@ describe('durations', () => {
     ] as const) {
       const res = await h.req('POST', PODS, body);
       expect(res.status, field).toBe(422);
-      const s = await res.json();
-      expect(s.details.causes.map((c: { field: string }) => c.field)).toContain(field);
+      const s = await readStatus(res);
+      expect(s.details?.causes?.map((c) => c.field)).toContain(field);
       expect(s.message).toMatch(/no more than 2147483 seconds/);
     }
   });
@@ -81,10 +80,10 @@ describe('durations', () => {
     for (const t of ['1e400', '-1', 'abc', '99999999999', '2147484']) {
       const watch = await h.req('GET', `${PODS}?watch=true&timeoutSeconds=${t}`);
       expect(watch.status, t).toBe(400);
-      expect((await watch.json()).details.causes[0].field).toBe('timeoutSeconds');
+      expect((await readStatus(watch)).details?.causes?.[0]?.field).toBe('timeoutSeconds');
       const del = await h.req('DELETE', `${PODS}/p?gracePeriodSeconds=${t}`);
       expect(del.status, t).toBe(400);
-      expect((await del.json()).details.causes[0].field).toBe('gracePeriodSeconds');
+      expect((await readStatus(del)).details?.causes?.[0]?.field).toBe('gracePeriodSeconds');
     }
     const body = await h.req('DELETE', `${PODS}/p`, { gracePeriodSeconds: 1e15 });
     expect(body.status).toBe(400);
@@ -102,7 +101,7 @@ describe('body size and shape, before parsing', () => {
   it('refuses an object of more than 10000 members with 413 naming the limit, and takes 10000', async () => {
     const res = await h.req('POST', PODS, withAnnotations(230_000));
     expect(res.status).toBe(413);
-    const s = await res.json();
+    const s = await readStatus(res);
     expect(s).toMatchObject({ kind: 'Status', reason: 'RequestEntityTooLarge', code: 413 });
     expect(s.message).toMatch(/an object with more than 10000 members.*at most 10000 are accepted/);
     expect((await h.req('POST', PODS, withAnnotations(10_000))).status).toBe(201);
@@ -114,10 +113,10 @@ describe('body size and shape, before parsing', () => {
       extra: Array.from({ length: 25_000 }, () => ({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8 })),
     });
     expect(objects.status).toBe(413);
-    expect((await objects.json()).message).toMatch(/more than 200000 object members and array elements in all/);
+    expect((await readStatus(objects)).message).toMatch(/more than 200000 object members and array elements in all/);
     const elements = await h.req('POST', PODS, { ...pod(), extra: new Array(300_000).fill(0) });
     expect(elements.status).toBe(413);
-    expect((await elements.json()).message).toMatch(/at most 200000 are accepted/);
+    expect((await readStatus(elements)).message).toMatch(/at most 200000 are accepted/);
   });
 
   it('counts members outside strings only: colons and commas inside values are text', async () => {
@@ -135,9 +134,9 @@ describe('body size and shape, before parsing', () => {
     };
     const res = await h.req('POST', PODS, big);
     expect(res.status).toBe(422);
-    const s = await res.json();
+    const s = await readStatus(res);
     expect(s).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
-    expect(s.details.causes).toContainEqual(
+    expect(s.details?.causes).toContainEqual(
       expect.objectContaining({ field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' }),
     );
     expect(s.message).toContain('metadata.annotations: Too long: must have at most 262144 bytes');
@@ -153,7 +152,7 @@ describe('body size and shape, before parsing', () => {
     const res = await h.req('POST', PODS, { ...pod(), metadata: { name: 'p', labels: { [longPrefix]: 'v' } } });
     expect(res.status).toBe(422);
     // zod reports a bad record key as "Invalid key in record", naming the key's path.
-    expect((await res.json()).message).toContain(`metadata.labels.${longPrefix}: Invalid key in record`);
+    expect((await readStatus(res)).message).toContain(`metadata.labels.${longPrefix}: Invalid key in record`);
     const value = await h.req('POST', PODS, { ...pod(), metadata: { name: 'p', labels: { app: 'v'.repeat(64) } } });
     expect(value.status).toBe(422);
     const ok = await h.req('POST', PODS, {
@@ -180,7 +179,7 @@ describe('body size and shape, before parsing', () => {
       duplex: 'half',
     });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { message: string }).message).toMatch(/exceeds the limit of 3145728 bytes/);
+    expect((await readStatus(res)).message).toMatch(/exceeds the limit of 3145728 bytes/);
     expect(sent).toBeLessThan(8 * 1024 * 1024);
   });
 });

@@ -1,7 +1,13 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- assertions read the API's JSON answers loosely on purpose (TestJson, testdata/harness.ts) */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { typeByKind, type Pod, type ResourceType } from '../../api/index.js';
-import { createHarness, testPod, type Harness, type TestResponse, type WatchLine } from './testdata/harness.js';
+import { typeByKind, type ObjectList, type Pod, type ResourceType } from '../../api/index.js';
+import {
+  createHarness,
+  readJson,
+  testPod,
+  type Harness,
+  type TestResponse,
+  type WatchLine,
+} from './testdata/harness.js';
 import { WatchEncoder } from './watch-encoder.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
@@ -51,7 +57,7 @@ afterEach(() => h.close());
 describe('shared watches', () => {
   it('serves watchers of one prefix from one store watch, each only its node', async () => {
     h = await createHarness();
-    const rv = (await (await h.req('GET', PODS)).json()).metadata.resourceVersion;
+    const rv = (await readJson<ObjectList<Pod>>(await h.req('GET', PODS))).metadata.resourceVersion;
     const before = h.store.watcherCount;
     const watchersBefore = h.api.watchStats.watchers;
     const n1 = new Lines(
@@ -98,7 +104,7 @@ describe('shared watches', () => {
 
   it('sends the same bytes to every watcher, encoded once', async () => {
     h = await createHarness();
-    const rv = (await (await h.req('GET', PODS)).json()).metadata.resourceVersion;
+    const rv = (await readJson<ObjectList<Pod>>(await h.req('GET', PODS))).metadata.resourceVersion;
     const ws = await Promise.all(
       [1, 2, 3].map(async () => new Lines(await h.req('GET', `${PODS}?watch=true&resourceVersion=${rv}`))),
     );
@@ -119,7 +125,7 @@ describe('shared watches', () => {
 
   it('with allowWatchBookmarks, bookmarks carry the revision past filtered-out events', async () => {
     h = await createHarness({ bookmarkMs: 50 });
-    const rv = (await (await h.req('GET', PODS)).json()).metadata.resourceVersion;
+    const rv = (await readJson<ObjectList<Pod>>(await h.req('GET', PODS))).metadata.resourceVersion;
     const w = new Lines(
       await h.req(
         'GET',

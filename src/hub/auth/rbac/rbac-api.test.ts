@@ -1,10 +1,16 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return -- assertions read the API's JSON answers loosely */
 /**
  * RBAC through the real API app (`createTestApi`: registry, store, tokens, the built-in policy over
  * informers) with real users: view, edit and a namespace admin, as Kubernetes means them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestJson } from '../../server/testdata/harness.js';
+import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  ObjectList,
+  RoleBinding,
+  SelfSubjectAccessReview,
+  Status,
+} from '../../../api/index.js';
 import { createTestApi, type TestApi } from '../../testing/index.js';
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
@@ -19,14 +25,16 @@ const users = [
 const token = (name: string): string => users.find((u) => u.name === name)?.token ?? '';
 
 let t: TestApi;
-/** JSON answers, read loosely: the server tests' one loose type (to go when they parse with src/api's REST shapes). */
-type Json = TestJson;
-async function call(
+/**
+ * Sends a request as user `as` (or `admin`); its JSON answer is read as the `T` the test expects (a
+ * failure's Status unless told). A watch's body is not read: its `json` is undefined.
+ */
+async function call<T = Status>(
   as: string,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; json: Json; res: Response }> {
+): Promise<{ status: number; json: T; res: Response }> {
   const res = await t.app.request(path, {
     method,
     headers: {
@@ -37,7 +45,7 @@ async function call(
   });
   const watch = path.includes('watch=true');
   if (watch) await res.body?.cancel();
-  return { status: res.status, json: watch ? undefined : await res.json(), res };
+  return { status: res.status, json: (watch ? undefined : await res.json()) as T, res };
 }
 
 const deployment = (name: string) => ({
@@ -87,14 +95,14 @@ afterAll(() => t.close());
 
 describe('built-in policy', () => {
   it('creates cluster-admin, admin, edit, view and the discovery roles, marked for auto-update', async () => {
-    const { json } = await call('admin', 'GET', `${RBAC}/clusterroles`);
-    const names = (json.items as Json[]).map((r) => r.metadata.name);
+    const { json } = await call<ObjectList<ClusterRole>>('admin', 'GET', `${RBAC}/clusterroles`);
+    const names = json.items.map((r) => r.metadata.name);
     expect(names).toEqual(
       expect.arrayContaining(['cluster-admin', 'admin', 'edit', 'view', 'system:discovery', 'system:basic-user']),
     );
-    for (const r of json.items as Json[])
-      expect(r.metadata.annotations['rbac.authorization.kubernetes.io/autoupdate']).toBe('true');
-    const crb = await call('admin', 'GET', `${RBAC}/clusterrolebindings/cluster-admin`);
+    for (const r of json.items)
+      expect(r.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate']).toBe('true');
+    const crb = await call<ClusterRoleBinding>('admin', 'GET', `${RBAC}/clusterrolebindings/cluster-admin`);
     expect(crb.json.subjects).toEqual([
       { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:masters' },
     ]);
@@ -190,14 +198,14 @@ describe('an edit user', () => {
 describe('a namespace admin', () => {
   it('can bind edit in its namespace, and the grant works at once', async () => {
     expect((await call('alice', 'POST', DEPLOYMENTS('team'), deployment('api'))).status).toBe(403);
-    const rb = await call(
+    const rb = await call<RoleBinding>(
       'nsadmin',
       'POST',
       `${RBAC}/namespaces/team/rolebindings`,
       binding('alice-edit', 'edit', 'alice'),
     );
     expect(rb.status).toBe(201);
-    expect(rb.json.subjects[0].apiGroup).toBe('rbac.authorization.k8s.io');
+    expect(rb.json.subjects?.[0]?.apiGroup).toBe('rbac.authorization.k8s.io');
     expect((await call('alice', 'POST', DEPLOYMENTS('team'), deployment('api'))).status).toBe(201);
     // Level-triggered: the grant goes with its binding.
     expect((await call('nsadmin', 'DELETE', `${RBAC}/namespaces/team/rolebindings/alice-edit`)).status).toBe(200);
@@ -281,7 +289,7 @@ describe('validation', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'x' },
     });
     expect(crb.status).toBe(422);
-    expect(crb.json.details.causes[0].field).toBe('roleRef.kind');
+    expect(crb.json.details?.causes?.[0]?.field).toBe('roleRef.kind');
     const role = await call('admin', 'POST', `${RBAC}/namespaces/default/roles`, {
       metadata: { name: 'bad' },
       rules: [
@@ -290,10 +298,7 @@ describe('validation', () => {
       ],
     });
     expect(role.status).toBe(422);
-    expect((role.json.details.causes as Json[]).map((c) => c.field)).toEqual([
-      'rules[0].nonResourceURLs',
-      'rules[1].resources',
-    ]);
+    expect(role.json.details?.causes?.map((c) => c.field)).toEqual(['rules[0].nonResourceURLs', 'rules[1].resources']);
   });
 
   it('refuses subject kinds other than User, Group and ServiceAccount, and a roleRef kind other than Role or ClusterRole', async () => {
@@ -306,12 +311,12 @@ describe('validation', () => {
 
   it('keeps roleRef immutable', async () => {
     const path = `${RBAC}/namespaces/default/rolebindings/editor`;
-    const cur = (await call('admin', 'GET', path)).json;
+    const cur = (await call<RoleBinding>('admin', 'GET', path)).json;
     const res = await call('admin', 'PUT', path, { ...cur, roleRef: { ...cur.roleRef, name: 'admin' } });
     expect(res.status).toBe(422);
-    expect(res.json.details.causes[0]).toMatchObject({ field: 'roleRef', message: 'cannot change roleRef' });
+    expect(res.json.details?.causes?.[0]).toMatchObject({ field: 'roleRef', message: 'cannot change roleRef' });
     // The subjects may change.
-    expect((await call('admin', 'PUT', path, { ...cur, subjects: [...cur.subjects] })).status).toBe(200);
+    expect((await call('admin', 'PUT', path, { ...cur, subjects: [...(cur.subjects ?? [])] })).status).toBe(200);
   });
 });
 
@@ -323,30 +328,37 @@ describe('SelfSubjectAccessReview', () => {
   });
 
   it('answers allowed or not for the caller, and is in discovery', async () => {
-    const yes = await call('viewer', 'POST', SSAR, review({ verb: 'list', resource: 'pods', namespace: 'default' }));
+    const yes = await call<SelfSubjectAccessReview>(
+      'viewer',
+      'POST',
+      SSAR,
+      review({ verb: 'list', resource: 'pods', namespace: 'default' }),
+    );
     expect(yes.status).toBe(201);
     expect(yes.json.status).toEqual({
       allowed: true,
       reason: 'RBAC: allowed by ClusterRoleBinding "viewers" of ClusterRole "view" to User "viewer"',
     });
-    const no = await call(
+    const no = await call<SelfSubjectAccessReview>(
       'viewer',
       'POST',
       SSAR,
       review({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'default' }),
     );
     expect(no.json.status).toEqual({ allowed: false });
-    const url = await call('alice', 'POST', SSAR, {
+    const url = await call<SelfSubjectAccessReview>('alice', 'POST', SSAR, {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SelfSubjectAccessReview',
       spec: { nonResourceAttributes: { verb: 'get', path: '/apis' } },
     });
-    expect(url.json.status.allowed).toBe(true);
-    const groups = (await call('alice', 'GET', '/apis')).json.groups as Json[];
+    expect(url.json.status?.allowed).toBe(true);
+    const { groups } = (await call<{ groups: Array<{ name: string }> }>('alice', 'GET', '/apis')).json;
     expect(groups.map((g) => g.name)).toEqual(
       expect.arrayContaining(['authorization.k8s.io', 'rbac.authorization.k8s.io']),
     );
-    const resources = (await call('alice', 'GET', '/apis/authorization.k8s.io/v1')).json.resources as Json[];
+    const { resources } = (
+      await call<{ resources: Array<{ name: string }> }>('alice', 'GET', '/apis/authorization.k8s.io/v1')
+    ).json;
     expect(resources.map((r) => r.name)).toEqual([
       'selfsubjectaccessreviews',
       'selfsubjectrulesreviews',

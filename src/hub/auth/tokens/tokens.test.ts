@@ -1,19 +1,15 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- assertions read the API's JSON answers loosely */
 /**
  * Tokens as managed objects through the real API app: issued by the hub with the secret shown once,
  * authenticating by the Token object (expiry on the injected clock, deletion at once), never stored
  * or listed in clear, created only by cluster-admins.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TOKEN_FORMAT } from '../../../api/index.js';
-import type { TestJson } from '../../server/testdata/harness.js';
+import { TOKEN_FORMAT, type ObjectList, type Status, type Token } from '../../../api/index.js';
 import { createTestApi, type TestApi } from '../../testing/index.js';
 import { formatJoinToken } from './join-format.js';
 
 const TOKENS = '/apis/auth.edgeplane.io/v1/tokens';
 const PODS = '/api/v1/namespaces/default/pods';
-/** JSON answers, read loosely: the server tests' one loose type (to go when they parse with src/api's REST shapes). */
-type Json = TestJson;
 
 let t: TestApi;
 let now: number;
@@ -26,19 +22,25 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-async function call(
+/** Sends a request as `bearer`; its JSON answer is read as the `T` the test expects (a Token unless told). */
+async function call<T = Token>(
   bearer: string,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; json: Json }> {
+): Promise<{ status: number; json: T }> {
   const res = await t.app.request(path, {
     method,
     headers: { authorization: `Bearer ${bearer}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as T };
 }
+/** The `id.secret` a create answer shows once. */
+const secretOf = (created: Token): string => {
+  expect(created.status?.token).toMatch(TOKEN_FORMAT);
+  return created.status?.token ?? '';
+};
 const admin = (method: string, path: string, body?: unknown) => call(t.auth.adminToken, method, path, body);
 const token = (spec: Record<string, unknown>) => ({
   apiVersion: 'auth.edgeplane.io/v1',
@@ -51,13 +53,12 @@ describe('issuing', () => {
   it('makes id.secret, answers it once, and stores only its digest', async () => {
     const created = await admin('POST', TOKENS, token({ user: 'alice', groups: ['dev'], secretHash: 'sha256:chosen' }));
     expect(created.status).toBe(201);
-    const bearer: string = created.json.status.token;
-    expect(bearer).toMatch(TOKEN_FORMAT);
+    const bearer = secretOf(created.json);
     const [id, secret] = bearer.split('.') as [string, string];
     expect(created.json.metadata.name).toBe(id);
     expect(created.json.spec.secretHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     const got = await admin('GET', `${TOKENS}/${id}`);
-    const list = await admin('GET', TOKENS);
+    const list = await call<ObjectList<Token>>(t.auth.adminToken, 'GET', TOKENS);
     for (const text of [JSON.stringify(got.json), JSON.stringify(list.json)]) expect(text).not.toContain(secret);
     expect(got.json.status).toBeUndefined();
     // Nothing in the store holds the secret either.
@@ -66,14 +67,14 @@ describe('issuing', () => {
 
   it('prints a bootstrap token as the join string; the hub made one in join.token on start', async () => {
     const created = await admin('POST', TOKENS, token({ usages: ['bootstrap'], description: 'pi fleet' }));
-    expect(created.json.status.joinToken).toBe(created.json.status.token);
+    expect(created.json.status?.joinToken).toBe(secretOf(created.json));
     const hash = 'ab'.repeat(32);
     expect(formatJoinToken('abcdef.0123456789abcdef', hash)).toBe(`K10${hash}::abcdef.0123456789abcdef`);
     const join = t.auth.joinToken;
     expect(join).toMatch(TOKEN_FORMAT);
     const first = await admin('GET', `${TOKENS}/${join.slice(0, 6)}`);
     expect(first.json.spec).toMatchObject({ usages: ['bootstrap'], description: 'created by edge-hub on first start' });
-    expect(first.json.spec.expiration).toBeUndefined();
+    expect(first.json.spec?.expiration).toBeUndefined();
   });
 
   it('is for cluster-admins only: an edit user may not create tokens', async () => {
@@ -82,7 +83,7 @@ describe('issuing', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
       subjects: [{ kind: 'Group', name: 'editors' }],
     });
-    const r = await call(
+    const r = await call<Status>(
       'editor-token-0123456789',
       'POST',
       TOKENS,
@@ -97,11 +98,10 @@ describe('issuing', () => {
 
 describe('authenticating', () => {
   it('authenticates a user token as its user and groups, for RBAC to decide', async () => {
-    const bearer: string = (await admin('POST', TOKENS, token({ user: 'alice', groups: ['system:masters'] }))).json
-      .status.token;
+    const bearer = secretOf((await admin('POST', TOKENS, token({ user: 'alice', groups: ['system:masters'] }))).json);
     expect((await call(bearer, 'GET', PODS)).status).toBe(200);
-    const plain: string = (await admin('POST', TOKENS, token({ user: 'bob' }))).json.status.token;
-    const r = await call(plain, 'GET', PODS);
+    const plain = secretOf((await admin('POST', TOKENS, token({ user: 'bob' }))).json);
+    const r = await call<Status>(plain, 'GET', PODS);
     expect(r.json.message).toContain('User "bob" cannot list resource "pods"');
     // A wrong secret for a real id is no token at all.
     expect((await call(`${plain.slice(0, 7)}0000000000000000`, 'GET', PODS)).status).toBe(401);
@@ -113,20 +113,20 @@ describe('authenticating', () => {
       TOKENS,
       token({ user: 'alice', groups: ['system:masters'], expiration: '2026-01-01T01:00:00Z' }),
     );
-    const bearer: string = created.json.status.token;
+    const bearer = secretOf(created.json);
     expect((await call(bearer, 'GET', PODS)).status).toBe(200);
     now = Date.parse('2026-01-01T01:00:00Z');
     expect((await call(bearer, 'GET', PODS)).status).toBe(401);
     // A bootstrap token likewise.
     const boot = await admin('POST', TOKENS, token({ usages: ['bootstrap'], expiration: '2026-01-01T02:00:00Z' }));
-    expect(t.auth.verify(boot.json.status.token)).toEqual({ kind: 'bootstrap', tokenId: boot.json.metadata.name });
+    expect(t.auth.verify(secretOf(boot.json))).toEqual({ kind: 'bootstrap', tokenId: boot.json.metadata.name });
     now = Date.parse('2026-01-01T02:00:01Z');
-    expect(t.auth.verify(boot.json.status.token)).toBeUndefined();
+    expect(t.auth.verify(secretOf(boot.json))).toBeUndefined();
   });
 
   it('stops authenticating a deleted token at once', async () => {
     const created = await admin('POST', TOKENS, token({ user: 'alice', groups: ['system:masters'] }));
-    const bearer: string = created.json.status.token;
+    const bearer = secretOf(created.json);
     expect((await call(bearer, 'GET', PODS)).status).toBe(200);
     expect((await admin('DELETE', `${TOKENS}/${created.json.metadata.name}`)).status).toBe(200);
     expect((await call(bearer, 'GET', PODS)).status).toBe(401);

@@ -7,16 +7,9 @@ import { createTestApi, type TestApiOptions } from '../../testing/index.js';
 import type { createApiApp } from '../app.js';
 import type { PodLogSource } from '../types.js';
 
-/**
- * Parsed JSON bodies in assertions, loosely typed: left only to the tests not yet moved to the typed
- * readers below (`readJson`, `readStatus`); new tests use those.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TestJson = any;
-
-/** A Response whose `json()` is loosely typed for assertions. */
+/** A Response whose `json()` is `unknown`: tests read it with the typed readers below. */
 export interface TestResponse extends Omit<Response, 'json'> {
-  json(): Promise<TestJson>;
+  json(): Promise<unknown>;
 }
 
 /** Reads a JSON answer as the shape `T` the test expects of it (an API object; its assertions check the rest). */
