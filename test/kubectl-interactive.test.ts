@@ -650,5 +650,211 @@ describe.skipIf(missing.length > 0)(
       expect(cp.code).not.toBe(0);
       expect(cp.err).toContain('a Wasm container has no tar');
     });
+
+    /**
+     * edgectl's own port-forward and exec -i/-it against the same pods, each compared with the
+     * real kubectl above where the output is comparable. Listeners on 127.0.78.1.
+     */
+    describe('edgectl port-forward and exec -i/-it (as kubectl)', () => {
+      const EDGECTL = join(ROOT, 'bin', 'edgectl.js');
+      const MY_ADDRESS = '127.0.78.1';
+      const edgectlEnv = (): NodeJS.ProcessEnv => ({
+        ...process.env,
+        EDGE_SERVER: cluster.url,
+        EDGE_TOKEN: cluster.adminToken,
+        EDGE_CA_FILE: cluster.caFile,
+        EDGE_CONFIG: join(dir, 'edgectl-config'),
+        NO_COLOR: '1',
+      });
+      /** Starts a long-running command, collecting what it prints. */
+      const launch = (bin: string, args: string[]) => {
+        const p =
+          bin === EDGECTL
+            ? spawn(process.execPath, [EDGECTL, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: edgectlEnv() })
+            : spawn(KUBECTL, ['--kubeconfig', config(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+        running.push(p);
+        const seen = { out: '', err: '' };
+        p.stdout.on('data', (d: Buffer) => (seen.out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (seen.err += d.toString()));
+        return { p, seen };
+      };
+      /** The local ports a forwarder reported, once it reported `count` of them. */
+      const forwardingLines = (
+        { p, seen }: { p: ChildProcessWithoutNullStreams; seen: { out: string; err: string } },
+        count: number,
+      ) =>
+        until(
+          `${count} "Forwarding from" lines`,
+          () => {
+            if (p.exitCode !== null) throw new Error(`edgectl exited ${p.exitCode}: ${seen.err}`);
+            const lines = [...seen.out.matchAll(/^Forwarding from (\S+):(\d+) -> (\d+)$/gm)];
+            return lines.length >= count
+              ? lines.map((m) => ({ host: m[1]!, local: Number(m[2]), remote: Number(m[3]) }))
+              : undefined;
+          },
+          30_000,
+          50,
+        ).catch((err: unknown) => {
+          throw new Error(`${String(err)}; edgectl printed ${JSON.stringify(seen)}`);
+        });
+      const echoAt = (port: number, data: Buffer): Promise<Buffer> =>
+        new Promise((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const s = connect({ host: MY_ADDRESS, port }, () => s.end(data));
+          s.on('data', (d: Buffer) => chunks.push(d));
+          s.on('error', reject);
+          s.on('close', () => resolve(Buffer.concat(chunks)));
+        });
+
+      it('port-forward: several ports (a number and a named port), kubectl’s lines, bytes both ways, Ctrl-C ends it', async () => {
+        const fw = launch(EDGECTL, ['port-forward', '--address', MY_ADDRESS, 'pod/echo', `:${ECHO_PORT}`, '0:echo']);
+        const { p, seen } = fw;
+        const lines = await forwardingLines(fw, 2);
+        expect(lines.map((l) => [l.host, l.remote])).toEqual([
+          [MY_ADDRESS, ECHO_PORT],
+          [MY_ADDRESS, ECHO_PORT],
+        ]);
+        const a = randomBytes(2 * 1024 * 1024 + 7);
+        const b = randomBytes(512 * 1024 + 3);
+        const [ra, rb] = await Promise.all([echoAt(lines[0]!.local, a), echoAt(lines[1]!.local, b)]);
+        expect(sha256(ra)).toBe(sha256(a));
+        expect(sha256(rb)).toBe(sha256(b));
+        await until(
+          'the handling lines',
+          () => seen.out.includes(`Handling connection for ${lines[1]!.local}\n`),
+          30_000,
+          50,
+        );
+        expect(seen.out).toContain(`Handling connection for ${lines[0]!.local}\n`);
+        p.kill('SIGINT');
+        expect(await exited(p)).toBe(0);
+        expect(seen.err).toBe('');
+      });
+
+      it('port-forward svc/NAME (its targetPort in the pod) and deploy/NAME, as kubectl resolves them', async () => {
+        const svc = launch(EDGECTL, ['port-forward', '--address', MY_ADDRESS, 'svc/echo', '0:9000']);
+        const [line] = await forwardingLines(svc, 1);
+        // The same translation kubectl printed in the test above: service port 9000 → the pod's named port.
+        expect(line!.remote).toBe(ECHO_PORT);
+        const data = randomBytes(100_001);
+        expect(sha256(await echoAt(line!.local, data))).toBe(sha256(data));
+        svc.p.kill('SIGINT');
+        expect(await exited(svc.p)).toBe(0);
+        const dep = launch(EDGECTL, ['port-forward', '--address', MY_ADDRESS, 'deploy/hello-d', '0:8080']);
+        const [d] = await forwardingLines(dep, 1);
+        const answer = await new Promise<string>((resolve, reject) => {
+          let got = '';
+          const s = connect({ host: MY_ADDRESS, port: d!.local }, () =>
+            s.write('GET / HTTP/1.1\r\nHost: hello\r\nConnection: close\r\n\r\n'),
+          );
+          s.on('data', (x: Buffer) => (got += x.toString()));
+          s.on('error', reject);
+          s.on('close', () => resolve(got));
+        });
+        expect(answer).toMatch(/^HTTP\/1\.1 200/);
+        expect(answer).toMatch(/"pod":"hello-d-[a-z0-9]+-[a-z0-9]+"/);
+        dep.p.kill('SIGINT');
+        expect(await exited(dep.p)).toBe(0);
+      });
+
+      it('port-forward errors are kubectl’s: unknown named port, undeclared service port (same text, same code)', async () => {
+        for (const args of [
+          ['port-forward', 'pod/echo', '0:nope'],
+          ['port-forward', 'svc/echo', '0:9999'],
+          ['port-forward', 'svc/echo', '0:nope'],
+        ]) {
+          const [mine, theirs] = await Promise.all([cluster.edgectl(args), k(args)]);
+          expect(mine.stderr, args.join(' ')).toBe(theirs.err);
+          expect(mine.code, args.join(' ')).toBe(theirs.code);
+        }
+      });
+
+      it('a refused pod port ends the forward as kubectl does: the kubelet’s reason, then "lost connection to pod", exit 1', async () => {
+        const fw = launch(EDGECTL, ['port-forward', '--address', MY_ADDRESS, 'pod/echo', `0:${ECHO_PORT + 1}`]);
+        const { p, seen } = fw;
+        const [line] = await forwardingLines(fw, 1);
+        expect((await echoAt(line!.local, Buffer.from('anyone?'))).length).toBe(0);
+        expect(await exited(p)).toBe(1);
+        expect(seen.err).toMatch(
+          new RegExp(
+            `^an error occurred forwarding ${line!.local} -> ${ECHO_PORT + 1}: error forwarding port ${ECHO_PORT + 1} to pod echo_default, uid [0-9a-f-]+: .*ECONNREFUSED.*\nerror: lost connection to pod\n$`,
+          ),
+        );
+      });
+
+      it('exec -i streams stdin and gives back stdout, stderr and the exit code exactly as kubectl', async () => {
+        const script = 'read x; echo "got $x"; echo oops >&2; exit 7';
+        const [mine, theirs] = await Promise.all([
+          cluster.edgectl(['exec', '-i', 'box', '--', 'sh', '-c', script], 'v\n'),
+          k(['exec', '-i', 'box', '--', 'sh', '-c', script], 'v\n'),
+        ]);
+        expect([mine.code, mine.stdout, mine.stderr]).toEqual([theirs.code, theirs.out, theirs.err]);
+        expect(mine.code).toBe(7);
+        const wc = await cluster.edgectl(['exec', '-i', 'box', '--', 'wc', '-c'], 'x'.repeat(300_000));
+        expect([wc.code, wc.stdout.trim()]).toEqual([0, '300000']);
+        // A Wasm pod reads -i whole (WASI stdin), as with kubectl.
+        const cat = await cluster.edgectl(['exec', '-i', 'wasm', '--', 'countdown', 'cat'], 'a\nb\n');
+        expect([cat.code, cat.stdout]).toEqual([0, 'a\nb\n']);
+        // -t without a terminal: kubectl's warning, then the same exec without one.
+        const noTty = await cluster.edgectl(['exec', '-it', 'box', '--', 'cat'], 'plain\n');
+        expect([noTty.code, noTty.stdout]).toEqual([0, 'plain\n']);
+        expect(noTty.stderr).toBe('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+      });
+
+      it('exec -it: a raw terminal whose size follows the local one, the exit code back, the terminal restored', async () => {
+        const ttyFile = join(dir, 'edgectl-outer.tty');
+        const before = join(dir, 'stty-before');
+        const after = join(dir, 'stty-after');
+        const line =
+          `tty > '${ttyFile}'; stty cols 91 rows 33; stty -g > '${before}'; ` +
+          `'${process.execPath}' '${EDGECTL}' exec -it box -- sh; rc=$?; stty -g > '${after}'; exit $rc`;
+        const p = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...edgectlEnv(), SHELL: '/bin/sh' },
+        });
+        running.push(p);
+        onTestFailed(() => void p.kill('SIGKILL'));
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const code = new Promise<number | null>((resolve) => p.on('close', resolve));
+        await until('the shell prompt', () => out.includes('/ # '), 30_000, 50).catch((err: unknown) => {
+          throw new Error(`${String(err)}; edgectl printed ${JSON.stringify(out)}`);
+        });
+        p.stdin.write('stty size; tty\r');
+        await until(
+          'the first size and the tty',
+          () => /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out),
+          30_000,
+          50,
+        ).catch((err: unknown) => {
+          throw new Error(`${String(err)}; edgectl printed ${JSON.stringify(out)}`);
+        });
+        // Ctrl-C goes to the remote shell (raw mode): it interrupts the sleep, edgectl stays.
+        p.stdin.write('sleep 4244\r');
+        await until('the sleep running', () => hostPids('sleep 4244').length === 1, 20_000, 50).catch(
+          (err: unknown) => {
+            throw new Error(`${String(err)}; edgectl printed ${JSON.stringify(out)}`);
+          },
+        );
+        p.stdin.write('\x03');
+        await until('the sleep interrupted', () => hostPids('sleep 4244').length === 0, 20_000, 50);
+        const outer = readFileSync(ttyFile, 'utf8').trim();
+        spawn('stty', ['-F', outer, 'cols', '120', 'rows', '50']);
+        await until(
+          'the new size inside',
+          async () => {
+            p.stdin.write('stty size\r');
+            await new Promise((r) => setTimeout(r, 200));
+            return /50 120\r?\n/.test(out);
+          },
+          30_000,
+          0,
+        );
+        p.stdin.write('exit 5\r');
+        expect(await code, out).toBe(5);
+        expect(out).toContain('command terminated with exit code 5');
+        expect(readFileSync(after, 'utf8')).toBe(readFileSync(before, 'utf8'));
+      }, 120_000);
+    });
   },
 );

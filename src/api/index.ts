@@ -41,3 +41,4 @@ export { toStatus, fromStatus, Status } from './status.js';
 export * from './rest.js';
 export * from './patch-meta.js';
 export * from './tables/index.js';
+export * from './spdy/index.js';

@@ -25,6 +25,7 @@ const label: Loader = async () => (await import('./commands/label.js')).register
 const wait: Loader = async () => (await import('./commands/wait.js')).registerWait;
 const logs: Loader = async () => (await import('./commands/logs.js')).registerLogs;
 const exec: Loader = async () => (await import('./commands/exec.js')).registerExec;
+const portForward: Loader = async () => (await import('./commands/port-forward.js')).registerPortForward;
 const scale: Loader = async () => (await import('./commands/scale.js')).registerScale;
 const autoscale: Loader = async () => (await import('./commands/autoscale.js')).registerAutoscale;
 const top: Loader = async () => (await import('./commands/top.js')).registerTop;
@@ -58,6 +59,7 @@ const BY_NAME: Readonly<Record<string, Loader>> = {
   wait,
   logs,
   exec,
+  'port-forward': portForward,
   scale,
   autoscale,
   top,

@@ -22,7 +22,9 @@ import type {
 } from '../../api/index.js';
 import { BadRequestError, kindByKind, resourcePath } from '../../api/lite.js';
 import { readEnvelope, readList } from './envelope.js';
+import type { ExecChannelIO, ExecChannelRequest } from './exec-channel.js';
 import { HttpTransport } from './http.js';
+import type { SpdyClientSession } from './spdy-client.js';
 import type { DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, WatchOptions } from './types.js';
 
 /**
@@ -275,6 +277,32 @@ export class EdgeClient {
         stream: true,
       },
     );
+  }
+
+  /**
+   * Runs a command in pod `namespace/pod` over the streaming exec (kubectl's channel WebSocket): stdin
+   * (`-i`), a terminal (`-t`) with its sizes, output as it comes. Resolves with the exit code.
+   */
+  async execStream(namespace: string, pod: string, req: ExecChannelRequest, io: ExecChannelIO): Promise<number> {
+    const type = kindByKind('v1', 'Pod');
+    if (!type) throw new BadRequestError('Pod kind is not registered');
+    const { execChannel } = await import('./exec-channel.js');
+    return execChannel(this.http, resourcePath(type, namespace, pod, 'exec'), req, io);
+  }
+
+  /**
+   * Opens kubectl's port-forward connection to pod `namespace/pod`: a POST upgraded to SPDY/3.1
+   * (`portforward.k8s.io`), on which each local connection opens its pair of streams.
+   */
+  async portForward(namespace: string, pod: string): Promise<SpdyClientSession> {
+    const type = kindByKind('v1', 'Pod');
+    if (!type) throw new BadRequestError('Pod kind is not registered');
+    const { socket, head } = await this.http.upgrade('POST', resourcePath(type, namespace, pod, 'portforward'), {
+      upgrade: 'SPDY/3.1',
+      'x-stream-protocol-version': 'portforward.k8s.io',
+    });
+    const { SpdyClientSession } = await import('./spdy-client.js');
+    return new SpdyClientSession(socket, head);
   }
 
   /**

@@ -9,6 +9,8 @@
  */
 import type * as NodeHttp from 'node:http';
 import type * as NodeHttps from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
 import type { z } from 'zod';
 import type { EdgeError } from '../../api/index.js';
 import type { Read } from './envelope.js';
@@ -239,6 +241,83 @@ export class HttpTransport {
       // The body is only a detail; the status code alone still makes an error.
     }
     return errorFromResponse(res.statusCode, text);
+  }
+
+  /**
+   * Sends `method path` asking to upgrade the connection (`headers` name the protocol, e.g. SPDY/3.1)
+   * and returns the upgraded socket with the bytes read past the answer. A refusal is the EdgeError
+   * of the hub's Status.
+   */
+  async upgrade(
+    method: HttpMethod,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ socket: Duplex; head: Buffer }> {
+    const all: Record<string, string> = { 'user-agent': this.#userAgent, connection: 'Upgrade', ...headers };
+    if (this.#token) all.authorization = `Bearer ${this.#token}`;
+    const { request } = await this.#load();
+    return new Promise((resolve, reject) => {
+      // No agent: an upgraded socket leaves HTTP for good, it must not come back to a keep-alive pool.
+      const req = request(this.url(path), { method, headers: all, agent: false, ...this.#tls });
+      req.setTimeout(this.#timeoutMs, () =>
+        req.destroy(new Error(`no answer from the hub within ${this.#timeoutMs / 1000}s`)),
+      );
+      req.once('upgrade', (res, socket, head) => {
+        req.setTimeout(0);
+        socket.setTimeout(0);
+        resolve({ socket, head });
+      });
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('end', () => reject(errorFromResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+        res.once('error', (err) => reject(transportError(this.server, err)));
+      });
+      req.once('error', (err) => reject(transportError(this.server, err)));
+      req.end();
+    });
+  }
+
+  /**
+   * Opens a WebSocket to `path` (an upgrade of the API's streaming subresources: exec, port-forward)
+   * offering `protocols`, with this transport's auth and TLS. A refused upgrade is the EdgeError of
+   * the hub's Status; a hub out of reach, a HubUnreachableError. `ws` loads here, on first use.
+   */
+  async webSocket(path: string, query: URLSearchParams, protocols: readonly string[]): Promise<WebSocket> {
+    const { WebSocket: Ws } = await import('ws');
+    const qs = query.toString();
+    const url = `${this.#base.replace(/^http/, 'ws')}${path}${qs === '' ? '' : `?${qs}`}`;
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent };
+    // In a header only: a token is never part of a URL (logs, proxies and errors print those).
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const ws = new Ws(url, [...protocols], {
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: this.#timeoutMs,
+      ...this.#tls,
+    });
+    return new Promise<WebSocket>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      ws.once('open', () => {
+        settled = true;
+        resolve(ws);
+      });
+      ws.on('error', (err) => fail(transportError(this.server, err)));
+      ws.once('unexpected-response', (req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('error', (err) => fail(transportError(this.server, err)));
+        res.once('end', () => {
+          fail(errorFromResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+          req.destroy();
+        });
+      });
+    });
   }
 
   /** Closes idle connections and aborts open streams. */

@@ -7,6 +7,10 @@ export {
   isServerError,
   withListContext,
 } from './errors.js';
+// Types only: their modules (ws, node:net, the SPDY codec) load when exec -i/-t or port-forward runs.
+export type { ExecChannelIO, ExecChannelRequest, OutputSink, TerminalSize } from './exec-channel.js';
+export type { ForwardOutput, ForwardedPort, ListenAddress } from './port-forwarder.js';
+export type { SpdyClientSession } from './spdy-client.js';
 export type { DeleteOptions, EdgeClientOptions, ListOptions, LogOptions, WatchOptions } from './types.js';
 /** The REST shapes the client sends and receives, from `src/api` (re-exported for the client's users). */
 export type {

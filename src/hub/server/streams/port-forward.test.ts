@@ -18,8 +18,8 @@ import {
   parseRstStream,
   parseStreamHeaders,
   type SpdyFrame,
-} from './spdy/frames.js';
-import { HeaderCodec } from './spdy/header-codec.js';
+  HeaderCodec,
+} from '../../../api/index.js';
 import { runOverSocket } from './spdy/transports.js';
 
 /** Connections to 127.0.0.1:`port` as a node would make them (no credit accounting: the handlers' promises pace it). */

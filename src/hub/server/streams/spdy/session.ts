@@ -10,8 +10,9 @@
  * Frames are handled strictly in order (header blocks share one zlib stream per direction); writes
  * go out in the order they were made, each resolving once the transport took it.
  */
-import { HeaderCodec, type SpdyHeaders } from './header-codec.js';
 import {
+  HeaderCodec,
+  type SpdyHeaders,
   ControlType,
   FLAG_FIN,
   FrameReader,
@@ -30,7 +31,7 @@ import {
   parseStreamHeaders,
   parseSynStream,
   type SpdyFrame,
-} from './frames.js';
+} from '../../../../api/index.js';
 
 /** Client data a stream holds for its reader before the connection is paused. */
 export const MAX_STREAM_BACKLOG_BYTES = 256 * 1024;

@@ -5,7 +5,8 @@
  * `flags(8) | length(24)` and `length` bytes of payload.
  *
  * `FrameReader` cuts a byte stream into frames as bytes arrive, refusing frames longer than the
- * bounds below before it holds their bytes; the `encode…` functions write frames.
+ * bounds below before it holds their bytes; the `encode…` functions write frames. Shared by the hub (the
+ * server side) and edgectl (the client side of `edgectl port-forward`).
  */
 
 /** The SPDY version spoken (kubectl's spdystream writes 3 and does not check it). */
@@ -130,6 +131,15 @@ export function encodeSynReply(streamId: number, compressedHeaders: Uint8Array, 
   payload.writeUInt32BE(streamId & MAX_STREAM_ID, 0);
   payload.set(compressedHeaders, 4);
   return encodeControl(ControlType.synReply, fin ? FLAG_FIN : 0, payload);
+}
+
+/** SYN_STREAM opening `streamId` (a client's: odd ids), with an already compressed header block. */
+export function encodeSynStream(streamId: number, compressedHeaders: Uint8Array, fin = false): Buffer {
+  const payload = Buffer.alloc(10 + compressedHeaders.byteLength);
+  payload.writeUInt32BE(streamId & MAX_STREAM_ID, 0);
+  // Associated-to stream 0, priority 0, slot 0: what spdystream sends.
+  payload.set(compressedHeaders, 10);
+  return encodeControl(ControlType.synStream, fin ? FLAG_FIN : 0, payload);
 }
 
 /** RST_STREAM. */
