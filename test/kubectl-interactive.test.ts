@@ -353,13 +353,18 @@ describe.skipIf(missing.length > 0)(
       await until('the shell prompt', () => out.includes('/ # '), 30_000, 50).catch((err: unknown) => {
         throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(out)}`);
       });
-      p.stdin.write('stty size; tty\r');
+      // kubectl sends its size once connected, and on a loaded machine the shell can print its prompt
+      // before the size reached the pty (`stty size` then fails): ask again until the size is there.
       // `stty size` and `tty` may come back in separate reads: wait for both.
       await until(
         'the first size and the tty',
-        () => /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out),
+        async () => {
+          p.stdin.write('stty size; tty\r');
+          await new Promise((r) => setTimeout(r, 300));
+          return /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out);
+        },
         30_000,
-        50,
+        0,
       );
       const outer = readFileSync(ttyFile, 'utf8').trim();
       spawn('stty', ['-F', outer, 'cols', '120', 'rows', '50']);
@@ -820,12 +825,16 @@ describe.skipIf(missing.length > 0)(
         await until('the shell prompt', () => out.includes('/ # '), 30_000, 50).catch((err: unknown) => {
           throw new Error(`${String(err)}; edgectl printed ${JSON.stringify(out)}`);
         });
-        p.stdin.write('stty size; tty\r');
+        // As for kubectl above: the size may reach the pty after the first prompt; ask until it has.
         await until(
           'the first size and the tty',
-          () => /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out),
+          async () => {
+            p.stdin.write('stty size; tty\r');
+            await new Promise((r) => setTimeout(r, 300));
+            return /33 91\r?\n/.test(out) && /\/dev\/pts\/\d+/.test(out);
+          },
           30_000,
-          50,
+          0,
         ).catch((err: unknown) => {
           throw new Error(`${String(err)}; edgectl printed ${JSON.stringify(out)}`);
         });
