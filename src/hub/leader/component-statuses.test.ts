@@ -88,8 +88,12 @@ describe('componentstatuses', () => {
       'both hubs to see each other',
       async () => {
         const cs = await statuses(b);
+        // The leader's term start reaches the follower with A's next presence record: wait for it too.
         return (
-          cs.get(hubA)?.status === 'True' && cs.get(hubB)?.status === 'True' && cs.get('scheduler')?.status === 'True'
+          cs.get(hubA)?.status === 'True' &&
+          cs.get(hubB)?.status === 'True' &&
+          cs.get('scheduler')?.status === 'True' &&
+          / since /.test(cs.get('scheduler')?.message ?? '')
         );
       },
       15_000,
