@@ -108,15 +108,21 @@ export class NodeStreams {
     void stream.run(start).finally(() => this.#streams.delete(streamId));
   }
 
-  /** Joins a running container's main process (kubectl `attach -i/-t`, protocol 8). */
-  #attach(msg: AttachOpen): Promise<ExecProcess> {
+  /** The running instance a stream is for, or why there is none. */
+  #running(msg: AttachOpen | StreamOpen): { runtime: Runtime; id: string } | string {
     const { namespace, name } = msg.pod;
     const worker = this.#deps.workers.find(namespace, name);
-    if (!worker) return Promise.reject(new Error(`pod ${namespace}/${name} is not running on this node`));
+    if (!worker) return `pod ${namespace}/${name} is not running on this node`;
     const inst = worker.runningInstance(msg.container);
-    if (!inst)
-      return Promise.reject(new Error(`container ${msg.container ?? '(default)'} of pod ${name} is not running`));
-    const { runtime, id } = inst;
+    if (!inst) return `container ${msg.container ?? '(default)'} of pod ${name} is not running`;
+    return inst;
+  }
+
+  /** Joins a running container's main process (kubectl `attach -i/-t`, protocol 8). */
+  #attach(msg: AttachOpen): Promise<ExecProcess> {
+    const found = this.#running(msg);
+    if (typeof found === 'string') return Promise.reject(new Error(found));
+    const { runtime, id } = found;
     if (!runtime.attach)
       return Promise.reject(
         new Error(
@@ -127,13 +133,9 @@ export class NodeStreams {
   }
 
   #start(msg: StreamOpen): Promise<ExecProcess> {
-    const { namespace, name } = msg.pod;
-    const worker = this.#deps.workers.find(namespace, name);
-    if (!worker) return Promise.reject(new Error(`pod ${namespace}/${name} is not running on this node`));
-    const inst = worker.runningInstance(msg.container);
-    if (!inst)
-      return Promise.reject(new Error(`container ${msg.container ?? '(default)'} of pod ${name} is not running`));
-    const { runtime, id } = inst;
+    const found = this.#running(msg);
+    if (typeof found === 'string') return Promise.reject(new Error(found));
+    const { runtime, id } = found;
     const opts = { stdin: msg.stdin, tty: msg.tty, ...(msg.size ? { size: msg.size } : {}) };
     if (runtime.execStream) return runtime.execStream(id, msg.command, opts);
     // kubectl cp runs `test -d <dest>` then tar in the container; a Wasm command is the component
