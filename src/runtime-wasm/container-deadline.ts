@@ -20,6 +20,8 @@ export interface DeadlineTarget {
   forget(job: ContainerJob): void;
   /** Whether the container has ended. */
   exited(): boolean;
+  /** `executor`'s guest has `graceMs` to finish: not to be deprioritised meanwhile. */
+  finishing(executor: Executor, graceMs: number): void;
   /** `job` overran its deadline on `executor`. */
   overran(job: ContainerJob, executor: Executor): void;
 }
@@ -39,6 +41,7 @@ export function onDeadline(job: ContainerJob, target: DeadlineTarget): void {
   if (executor.outgoing.has({ reqId })) {
     // Waiting for a callee is not an overrun: end its calls (the guest sees connection-timeout)
     // and give it a moment to finish.
+    target.finishing(executor, OUTGOING_GRACE_MS);
     executor.outgoing.fail({ reqId }, { tag: 'connection-timeout' });
     const recheck = (): void => {
       if (!executor.isRunningRequest(reqId)) return;

@@ -242,6 +242,7 @@ export class WasmContainer {
       cancelQueued: (j) => this.#pool?.cancel(j),
       forget: (j) => this.#inflight.forget(j),
       exited: () => this.#status.state === 'exited',
+      finishing: (executor, graceMs) => this.#deps.executors.finishing(executor, graceMs),
       overran: (j, executor) => this.#overran(j, executor),
     });
   }

@@ -54,6 +54,8 @@ export class ExecutorPool {
   /** Dedicated executors of isolated pods (watched for stalls too, to lower their priority). */
   readonly #isolated = new Set<Executor>();
   readonly #waiters = new Set<() => void>();
+  /** Executors whose guest finishes within a grace period, until when (see {@link finishing}). */
+  readonly #finishing = new WeakMap<Executor, number>();
   #notifyQueued = false;
   readonly #logger: Logger;
   readonly #maxShared: number;
@@ -135,6 +137,7 @@ export class ExecutorPool {
       isolated: this.#isolated,
       onRecovered: () => this.#notify(),
       onTick: (now) => this.#tick(now),
+      finishing: (e, now) => (this.#finishing.get(e) ?? 0) > now,
     });
     for (let i = 0; i < this.#size; i++) {
       this.#shared.push(this.#start(false, (gone, loss) => this.#replace(gone, loss)));
@@ -234,6 +237,14 @@ export class ExecutorPool {
       'no shared wasm executor available (blocked in outgoing calls or stalled); started an overflow executor',
     );
     return extra;
+  }
+
+  /**
+   * `e`'s guest has `graceMs` to finish (its deadline failed its outgoing calls): the watchdog keeps
+   * its priority meanwhile (see stall-watchdog.ts).
+   */
+  finishing(e: Executor, graceMs: number): void {
+    this.#finishing.set(e, Date.now() + graceMs);
   }
 
   /** Calls `callback` once, when an executor may have become available (or at the next watchdog tick). */

@@ -8,6 +8,11 @@
  *
  * A guest waiting for an outgoing call computes nothing: it is never stalled, and a stalled one that
  * starts waiting gets its priority back (its caller's deadline is running).
+ *
+ * A guest *finishing* after its deadline failed its outgoing calls (container-deadline.ts) has a short
+ * wall-clock grace to answer. It may be flagged stalled (placement avoids it) but keeps its priority:
+ * at the lowest one on a loaded machine it would get almost no CPU, miss the grace, and be ended as
+ * an overrun although only its callee was slow (a CI run at load ~15 ended an innocent caller so).
  */
 import type { Logger } from '../../api/index.js';
 import type { Executor } from './executor.js';
@@ -30,6 +35,8 @@ export interface StallWatchdogDeps {
   onRecovered(): void;
   /** After every round of checks, with the time they used. */
   onTick(now: number): void;
+  /** Whether `e`'s guest is finishing within a grace period now (see the file comment). */
+  finishing(e: Executor, now: number): boolean;
 }
 
 /** Flags stalled executors and lowers their priority (see the file comment). */
@@ -58,9 +65,10 @@ export class StallWatchdog {
   #checkIsolated(e: Executor, now: number): void {
     // busyFor is 0 while the guest waits for an outgoing call: not computing, so not stalled.
     const stalled = e.busyFor(now) >= this.#deps.stallMs;
-    if (stalled !== e.stalled) {
+    const nice = stalled && !this.#deps.finishing(e, now) ? STALLED_NICE : ISOLATED_NICE;
+    if (stalled !== e.stalled || nice !== e.nice) {
       e.stalled = stalled;
-      e.setNice(stalled ? STALLED_NICE : ISOLATED_NICE);
+      e.setNice(nice);
     }
   }
 
@@ -76,12 +84,13 @@ export class StallWatchdog {
     if (e.busyFor(now) >= this.#deps.stallMs) {
       if (!e.stalled) {
         e.stalled = true;
-        e.setNice(STALLED_NICE);
         this.#deps.logger.debug(
           { executor: e.id, activity: e.activity() },
           'wasm executor stalled; withdrawing its queue',
         );
       }
+      const nice = this.#deps.finishing(e, now) ? 0 : STALLED_NICE;
+      if (e.nice !== nice) e.setNice(nice);
       // Again on every tick: pools may still have sent to idle instances living there.
       e.withdrawQueued();
     } else if (e.stalled) {
