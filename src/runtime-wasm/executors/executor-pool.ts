@@ -3,7 +3,8 @@
  * instances of every ordinary pod, *overflow* shared workers started while the fixed ones are all
  * blocked in outgoing calls, plus dedicated workers on demand (for isolated pods, commands and
  * one-off execs). A shared executor that is lost is replaced at once, so placement always finds
- * live ones; the owners of the instances it held re-create them (see pools/instance-pool.ts).
+ * live ones; the owners of the instances it held re-create them (see pools/instance-pool.ts). Which
+ * shared executors exist (fixed, overflow; replacement, retirement) is shared-executors.ts's.
  *
  * A shared executor is *available* unless it is stalled or blocked:
  * - *Stalled*: computing one thing for `stallMs` (stall-watchdog.ts): its queue is withdrawn, its
@@ -25,8 +26,10 @@
  * has nothing left on them.
  */
 import { AsyncResource } from 'node:async_hooks';
-import { errorMessage, type Logger } from '../../api/index.js';
-import { Executor, type ExecutorLoss, type ExecutorOptions } from './executor.js';
+import type { Logger } from '../../api/index.js';
+import { AvailabilityWaiters } from './availability-waiters.js';
+import { SharedExecutors } from './shared-executors.js';
+import { Executor, type ExecutorOptions } from './executor.js';
 import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
 import { CallerAccounting } from './caller-accounting.js';
 import { ISOLATED_NICE, StallWatchdog } from './stall-watchdog.js';
@@ -48,22 +51,18 @@ export interface ExecutorPoolOptions {
 
 /** Shared, overflow and dedicated executors, their replacement after a loss, and the watchdog. */
 export class ExecutorPool {
-  readonly #shared: Executor[] = [];
-  readonly #overflow: Executor[] = [];
+  readonly #sharedSet: SharedExecutors;
   readonly #dedicated = new Set<Executor>();
   /** Dedicated executors of isolated pods (watched for stalls too, to lower their priority). */
   readonly #isolated = new Set<Executor>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters: AvailabilityWaiters;
   /** Executors whose guest finishes within a grace period, until when (see {@link finishing}). */
   readonly #finishing = new WeakMap<Executor, number>();
-  #notifyQueued = false;
   readonly #logger: Logger;
   readonly #maxShared: number;
-  readonly #overflowIdleMs: number;
   readonly #outgoing: OutgoingDispatch | undefined;
   /** Running while executors are (see {@link ExecutorPool.release}). */
   #watchdog: StallWatchdog | undefined;
-  readonly #size: number;
   /**
    * Workers are started in this scope, never in the caller's: a worker started while the node's
    * handler delivers a call would otherwise carry that call's depth (outgoing-dispatch.ts) into
@@ -77,24 +76,24 @@ export class ExecutorPool {
   /** Executors kept for nested requests: see {@link reserve}. */
   readonly reserve: number;
   #closed = false;
-  /** Executors replaced after a loss (for tests and figures). */
-  replacements = 0;
   /** Guest execution time on every executor so far, in ns (utilisation: its rate over the executors). */
   guestNanoSeconds = 0;
-  /** Overflow executors started so far (for tests and figures). */
-  overflowStarts = 0;
-  /** Shared executors lost right after they started, in a row (a crash loop backs off). */
-  #quickLosses = 0;
 
   constructor(opts: ExecutorPoolOptions) {
     this.#logger = opts.logger;
     this.#outgoing = opts.outgoing;
     const size = Math.max(1, opts.size ?? Executor.defaultCount());
-    this.#size = size;
     this.#maxShared = Math.max(size, opts.maxShared ?? 4 * size);
-    this.#overflowIdleMs = opts.overflowIdleMs ?? 10_000;
+    this.#sharedSet = new SharedExecutors({
+      size,
+      maxShared: this.#maxShared,
+      overflowIdleMs: opts.overflowIdleMs ?? 10_000,
+      logger: opts.logger,
+      start: (onGone) => this.#start(false, onGone),
+    });
     this.reserve = Math.min(Math.max(2, size), this.#maxShared - 1);
     this.stallMs = opts.stallMs ?? 100;
+    this.#waiters = new AvailabilityWaiters(opts.logger);
   }
 
   /** Executor worker threads alive now: shared, overflow and dedicated. */
@@ -116,12 +115,10 @@ export class ExecutorPool {
    */
   async release(): Promise<boolean> {
     if (!this.#watchdog || this.#dedicated.size > 0 || this.#waiters.size > 0) return false;
-    const all = this.#all().slice();
-    if (all.some((e) => e.alive && (e.instanceCount > 0 || e.busy))) return false;
+    if (this.#all().some((e) => e.alive && (e.instanceCount > 0 || e.busy))) return false;
     this.#watchdog.stop();
     this.#watchdog = undefined;
-    this.#shared.length = 0;
-    this.#overflow.length = 0;
+    const all = this.#sharedSet.takeAll(false);
     this.#logger.debug({ executors: all.length }, 'no wasm container left: executor threads ended');
     await Promise.all(all.map((e) => e.terminate('no wasm container left')));
     return true;
@@ -139,19 +136,27 @@ export class ExecutorPool {
       onTick: (now) => this.#tick(now),
       finishing: (e, now) => (this.#finishing.get(e) ?? 0) > now,
     });
-    for (let i = 0; i < this.#size; i++) {
-      this.#shared.push(this.#start(false, (gone, loss) => this.#replace(gone, loss)));
-    }
+    this.#sharedSet.startFixed();
   }
 
   /** The fixed shared executors (live ones; overflow ones not included). */
   get shared(): readonly Executor[] {
-    return this.#shared;
+    return this.#sharedSet.fixed;
   }
 
   /** The overflow shared executors running now. */
   get overflow(): readonly Executor[] {
-    return this.#overflow;
+    return this.#sharedSet.overflow;
+  }
+
+  /** Shared executors replaced after a loss (for tests and figures). */
+  get replacements(): number {
+    return this.#sharedSet.replacements;
+  }
+
+  /** Overflow executors started so far (for tests and figures). */
+  get overflowStarts(): number {
+    return this.#sharedSet.overflowStarts;
   }
 
   /** Shared executors flagged stalled right now. */
@@ -173,7 +178,7 @@ export class ExecutorPool {
 
   /** Shared executors available now plus those that may still be started (0: none can take work). */
   spare(): number {
-    let n = this.#maxShared - this.#shared.length - this.#overflow.length;
+    let n = this.#sharedSet.unstarted;
     for (const e of this.#all()) if (this.available(e)) n++;
     return n;
   }
@@ -185,12 +190,7 @@ export class ExecutorPool {
 
   /** A request to a caller pod ended: its executor (or its place in the count) is free again. */
   callerEnded(): void {
-    if (this.#notifyQueued) return;
-    this.#notifyQueued = true;
-    queueMicrotask(() => {
-      this.#notifyQueued = false;
-      this.#notify();
-    });
+    this.#waiters.notifySoon();
   }
 
   /** Whether no available shared executor has anything pending (nothing runs that could free another). */
@@ -211,7 +211,10 @@ export class ExecutorPool {
       if (!e.alive) continue;
       // An unavailable executor only when every one is; an overflow one only when no fixed one is.
       const key =
-        (this.available(e) ? 0 : 1e12) + (this.#overflow.includes(e) ? 1e9 : 0) + load(e) * 1e6 + e.instanceCount;
+        (this.available(e) ? 0 : 1e12) +
+        (this.#sharedSet.overflow.includes(e) ? 1e9 : 0) +
+        load(e) * 1e6 +
+        e.instanceCount;
       if (key < bestKey) {
         best = e;
         bestKey = key;
@@ -228,15 +231,7 @@ export class ExecutorPool {
   pickAvailable(load?: (e: Executor) => number): Executor | undefined {
     const e = this.pick(load);
     if (this.available(e)) return e;
-    if (this.#closed || this.#shared.length + this.#overflow.length >= this.#maxShared) return undefined;
-    const extra = this.#start(false, (gone) => this.#dropOverflow(gone));
-    this.#overflow.push(extra);
-    this.overflowStarts++;
-    this.#logger.info(
-      { executor: extra.id, overflow: this.#overflow.length, max: this.#maxShared },
-      'no shared wasm executor available (blocked in outgoing calls or stalled); started an overflow executor',
-    );
-    return extra;
+    return this.#closed ? undefined : this.#sharedSet.startOverflow();
   }
 
   /**
@@ -281,15 +276,13 @@ export class ExecutorPool {
     this.#watchdog?.stop();
     this.#watchdog = undefined;
     this.#waiters.clear();
-    const all = [...this.#shared, ...this.#overflow, ...this.#dedicated];
-    this.#shared.length = 0;
-    this.#overflow.length = 0;
+    const all = [...this.#sharedSet.takeAll(true), ...this.#dedicated];
     this.#dedicated.clear();
     await Promise.all(all.map((e) => e.terminate('runtime closed')));
   }
 
   #all(): Executor[] {
-    return this.#overflow.length === 0 ? this.#shared : [...this.#shared, ...this.#overflow];
+    return this.#sharedSet.all();
   }
 
   #start(dedicated: boolean, onGone: ExecutorOptions['onGone']): Executor {
@@ -311,49 +304,13 @@ export class ExecutorPool {
   }
 
   #notify(): void {
-    if (this.#waiters.size === 0) return;
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const w of waiters) {
-      try {
-        w();
-      } catch (err) {
-        this.#logger.error({ err: errorMessage(err) }, 'executor availability callback threw');
-      }
-    }
+    this.#waiters.notify();
   }
 
   /** After the watchdog's checks: retires idle overflow executors and wakes the waiters. */
   #tick(now: number): void {
-    for (const e of this.#overflow.slice()) {
-      if (e.alive && e.idleFor(now) >= this.#overflowIdleMs) void e.terminate('idle overflow executor retired');
-    }
+    this.#sharedSet.retireIdle(now);
     // Waiters re-check on every tick too: admission depends on how busy the available executors are.
     this.#notify();
-  }
-
-  #dropOverflow(gone: Executor): void {
-    const i = this.#overflow.indexOf(gone);
-    if (i >= 0) this.#overflow.splice(i, 1);
-  }
-
-  #replace(gone: Executor, loss: ExecutorLoss): void {
-    if (this.#closed || !this.#shared.includes(gone)) return;
-    this.replacements++;
-    // A worker that dies as soon as it starts would be replaced in a tight loop: back off.
-    this.#quickLosses = Date.now() - gone.startedAt < 1000 ? this.#quickLosses + 1 : 0;
-    const delayMs = this.#quickLosses <= 1 ? 0 : Math.min(30_000, 250 * 2 ** (this.#quickLosses - 2));
-    const swap = (): void => {
-      const i = this.#shared.indexOf(gone);
-      if (i < 0 || this.#closed) return;
-      const replacement = this.#start(false, (g, l) => this.#replace(g, l));
-      this.#shared[i] = replacement;
-      this.#logger.warn(
-        { executor: gone.id, replacement: replacement.id, reason: loss.reason, delayMs },
-        'shared wasm executor replaced',
-      );
-    };
-    if (delayMs === 0) swap();
-    else setTimeout(swap, delayMs).unref();
   }
 }
