@@ -21,41 +21,18 @@
  * never started (its executor was lost, or withdrew it while stalled or blocked) is put back in
  * front of the queue and dispatched again: it never ran, so retrying it is safe.
  */
-import type { Logger } from '../../api/index.js';
 import { NESTED_PATIENCE_MS, admits, stuckReason } from './admission.js';
 import type { Executor, ExecutorLoss, InstanceOwner } from '../executors/executor.js';
 import type { CallerCount, CallerSource } from '../executors/caller-accounting.js';
-import type { ExecutorPool } from '../executors/executor-pool.js';
-import type { InstanceSpec, WireResult } from '../executors/executor-protocol.js';
+import type { WireResult } from '../executors/executor-protocol.js';
+import type { InstancePoolDeps } from './instance-pool-deps.js';
 import { InstanceStarter, type StartedInstance } from './instance-starter.js';
 import { ServiceTime, newRequestId, type PoolJob } from './pool-job.js';
 import { PoolInstances, type PooledInstance } from './pool-instances.js';
-import type { PoolMemory } from '../memory/pool-memory.js';
 import { PoolQueue } from './pool-queue.js';
 import { StartingInstances } from './starting-instances.js';
-import type { CoreModule } from '../wasm-global.js';
 
-/** Dependencies of {@link InstancePool}. */
-export interface InstancePoolDeps {
-  /** The spec of a new instance (id given). */
-  spec(instanceId: number): InstanceSpec;
-  modules: Record<string, CoreModule>;
-  executors: ExecutorPool;
-  /** Host the instances on a dedicated executor (the pod is isolated). */
-  isolated: boolean;
-  min: number;
-  max: number;
-  /** A stuck instantiation (a start function that never returns) is killed after this. */
-  instantiateTimeoutMs: number;
-  logger: Logger;
-  onOutput(stream: 'stdout' | 'stderr', data: Uint8Array): void;
-  /** The pool cannot go on (no instance can be made, or its executor died running one of ours). */
-  onFailure(message: string): void;
-  /** The container's share of the Wasm memory budget (its `min` instances reserved already). */
-  memory: PoolMemory;
-  /** Guest time and memory an executor reported for one of its instances (metrics). */
-  onUsage?(instanceId: number, cpuNs: number, memoryBytes: number): void;
-}
+export type { InstancePoolDeps } from './instance-pool-deps.js';
 
 /** The instance pool of one HTTP container. */
 export class InstancePool implements InstanceOwner, CallerSource {
