@@ -16,57 +16,10 @@ import type { EdgeError } from '../../api/index.js';
 import type { Read } from './envelope.js';
 import { InvalidAnswerError, errorFromResponse, transportError } from './errors.js';
 import type { EdgeClientOptions } from './types.js';
+import { ResponseBody, type HttpMethod, type OpenResponse, type Query, type RequestOptions } from './http-response.js';
 
-export type Query = Record<string, string | number | boolean | undefined>;
+export { ResponseBody, type HttpMethod, type OpenResponse, type Query, type RequestOptions } from './http-response.js';
 
-/** The methods the client sends. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
-
-export interface RequestOptions {
-  query?: Query | undefined;
-  /** A JSON value (serialised) or raw bytes (sent as application/octet-stream). */
-  body?: unknown;
-  signal?: AbortSignal | undefined;
-  /** Streaming responses (watch, follow logs) must not time out between chunks. */
-  stream?: boolean | undefined;
-  accept?: string | undefined;
-  /** The body's media type when it is not JSON's own (a server-side apply: `application/apply-patch+yaml`). */
-  contentType?: string | undefined;
-}
-
-/** A response body not read yet: iterate it for chunks, or read it whole with `text()`. */
-export class ResponseBody implements AsyncIterable<Uint8Array> {
-  readonly #res: IncomingMessage;
-
-  constructor(res: IncomingMessage) {
-    this.#res = res;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.#res[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  }
-
-  /** The whole body as UTF-8 text. */
-  async text(): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.#res) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
-  /** Stops reading and closes the connection (a watch or log stream that is not wanted any more). */
-  destroy(): void {
-    this.#res.destroy();
-  }
-}
-
-/** A 2xx response whose body has not been read yet. */
-export interface OpenResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: ResponseBody;
-}
-
-type IncomingMessage = NodeHttp.IncomingMessage;
 type NodeAgent = NodeHttp.Agent;
 /** `http.request` or `https.request`, with the agent of this transport. */
 interface Lib {
@@ -150,10 +103,10 @@ export class HttpTransport {
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    let res: IncomingMessage;
+    let res: NodeHttp.IncomingMessage;
     try {
       const { request, agent } = await this.#load();
-      res = await new Promise<IncomingMessage>((resolve, reject) => {
+      res = await new Promise<NodeHttp.IncomingMessage>((resolve, reject) => {
         const req = request(this.url(path, opts.query), { method, headers, agent, signal: opts.signal });
         req.on('response', resolve);
         req.on('error', reject);
@@ -267,12 +220,7 @@ export class HttpTransport {
         socket.setTimeout(0);
         resolve({ socket, head });
       });
-      req.once('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('end', () => reject(errorFromResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
-        res.once('error', (err) => reject(transportError(this.server, err)));
-      });
+      req.once('response', (res) => void this.#refusal(res).then(reject));
       req.once('error', (err) => reject(transportError(this.server, err)));
       req.end();
     });
@@ -308,16 +256,23 @@ export class HttpTransport {
         resolve(ws);
       });
       ws.on('error', (err) => fail(transportError(this.server, err)));
-      ws.once('unexpected-response', (req, res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('error', (err) => fail(transportError(this.server, err)));
-        res.once('end', () => {
-          fail(errorFromResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-          req.destroy();
-        });
-      });
+      ws.once(
+        'unexpected-response',
+        (req, res) =>
+          void this.#refusal(res).then((err) => {
+            fail(err);
+            req.destroy();
+          }),
+      );
     });
+  }
+
+  /** The error of a refused upgrade: the EdgeError of the hub's Status, or the transport's failure. */
+  #refusal(res: NodeHttp.IncomingMessage): Promise<EdgeError> {
+    return new ResponseBody(res).text().then(
+      (text) => errorFromResponse(res.statusCode ?? 0, text),
+      (err: unknown) => transportError(this.server, err),
+    );
   }
 
   /** Closes idle connections and aborts open streams. */
