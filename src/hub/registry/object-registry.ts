@@ -2,7 +2,8 @@
  * `ObjectAPI` over a `Store`, with Kubernetes semantics: validation and defaulting, uid /
  * generation / resourceVersion, the status subresource, graceful deletion and filtered watches.
  * Generic over kinds: every per-kind rule (defaults, validation, admission, allocation, delete hooks)
- * is the kind's strategy's (`strategies/`).
+ * is the kind's strategy's (`strategies/`). The read-modify-write loop of updates is replace.ts's;
+ * a write's managedFields, write-managers.ts's.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -19,9 +20,8 @@ import {
   type ObjectMeta,
   type ResourceType,
 } from '../../api/index.js';
-import type { Store, StoredValue } from '../store/index.js';
-import { awaitsNode, deleteObject, type DeletionDeps } from './deletion.js';
-import { jsonEqual } from './equality.js';
+import type { Store } from '../store/index.js';
+import { deleteObject, type DeletionDeps } from './deletion.js';
 import { objectKey } from './keys.js';
 import { omit } from './omit.js';
 import { createStrategies, ensureNamespace, type KindStrategy, type StrategyFor } from './strategies/index.js';
@@ -35,8 +35,9 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './types.js';
-import { recordUpdate } from './managed-fields/index.js';
-import { checkPreconditions, mergeUpdate, withGeneration } from './update.js';
+import { mergeUpdate, withGeneration } from './update.js';
+import { UPDATE_RETRIES, replaceObject, type ReplaceDeps } from './replace.js';
+import { withManagers } from './write-managers.js';
 import { listObjects, watchObjects } from './list-watch.js';
 import { SharedWatches } from './shared-watches.js';
 import { WatchCaches } from '../cache/index.js';
@@ -55,7 +56,6 @@ export interface ObjectRegistryDeps {
 
 // Kubernetes' alphabet for generated suffixes: no vowels (no accidental words), no confusables.
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
-const UPDATE_RETRIES = 5;
 /**
  * Tries of a generated name. 5 chars of 27 give 14.3 M names: at 100,000 pods of one owner a try
  * collides with p ≈ 0.7%, so 16 tries all colliding is ~1e-35 — never an error a user sees.
@@ -122,7 +122,7 @@ export class ObjectRegistry implements ObjectAPI {
       const key = objectKey(type, namespace, name);
       try {
         const rev = await strategy.exclusive(async () => {
-          obj = this.#withManagers(type, undefined, await strategy.allocate(key, obj, undefined), input, opts);
+          obj = withManagers(this.#clock, type, undefined, await strategy.allocate(key, obj, undefined), input, opts);
           return opts.dryRun ? undefined : this.#store.create(key, obj);
         });
         // A dry run is not stored: no resourceVersion, as Kubernetes answers it.
@@ -148,13 +148,21 @@ export class ObjectRegistry implements ObjectAPI {
   async update<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
     const input = this.#parse(type, raw);
     const strategy = this.#strategy(type);
-    return this.#replace<T>(
+    return replaceObject<T>(
+      this.#replaceDeps(type),
       type,
       input,
       async (cur) => {
         const next = await mergeUpdate(type, strategy, cur, input);
         const key = objectKey(type, next.metadata.namespace, next.metadata.name ?? '');
-        return this.#withManagers(type, cur, withGeneration(cur, await strategy.allocate(key, next, cur)), input, opts);
+        return withManagers(
+          this.#clock,
+          type,
+          cur,
+          withGeneration(cur, await strategy.allocate(key, next, cur)),
+          input,
+          opts,
+        );
       },
       opts.dryRun === true,
     );
@@ -163,45 +171,18 @@ export class ObjectRegistry implements ObjectAPI {
   async updateStatus<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
     if (!type.hasStatus) throw new MethodNotAllowedError(`${resourceName(type)} have no status subresource`);
     const input = this.#parse(type, raw);
-    return this.#replace<T>(
+    return replaceObject<T>(
+      this.#replaceDeps(type),
       type,
       input,
       (cur) => {
         const next: KubeObject = { ...cur, status: input.status };
         if (input.status === undefined) delete next.status;
         const w = opts.fieldManager === undefined ? {} : { ...opts, subresource: 'status' };
-        return Promise.resolve(this.#withManagers(type, cur, next, input, w));
+        return Promise.resolve(withManagers(this.#clock, type, cur, next, input, w));
       },
       opts.dryRun === true,
     );
-  }
-
-  /**
-   * `next` with the managedFields of this write: as server-side apply computed them, or with the
-   * write recorded as an Update by `opts.fieldManager`. Writers that name no manager (the hub's own
-   * controllers) leave them as they were.
-   */
-  #withManagers(
-    type: ResourceType,
-    cur: KubeObject | undefined,
-    next: KubeObject,
-    input: KubeObject,
-    opts: WriteOptions & { subresource?: string },
-  ): KubeObject {
-    let managed: KubeObject['metadata']['managedFields'];
-    if (opts.applied) managed = opts.applied.managedFields;
-    else if (opts.fieldManager !== undefined) {
-      const w = {
-        manager: opts.fieldManager,
-        time: rfc3339(this.#clock.now()),
-        ...(opts.subresource ? { subresource: opts.subresource } : {}),
-      };
-      managed = recordUpdate(type, cur, next, input.metadata.managedFields, w);
-    } else return next;
-    const metadata = { ...next.metadata };
-    if (managed === undefined) delete metadata.managedFields;
-    else metadata.managedFields = managed;
-    return { ...next, metadata };
   }
 
   async delete<T extends KubeObject>(
@@ -262,6 +243,10 @@ export class ObjectRegistry implements ObjectAPI {
     return this.#strategyFor(type.kind);
   }
 
+  #replaceDeps(type: ResourceType): ReplaceDeps {
+    return { store: this.#store, strategy: this.#strategy(type) };
+  }
+
   #deletionDeps(): DeletionDeps {
     return { store: this.#store, clock: this.#clock, logger: this.#logger, strategyFor: this.#strategyFor };
   }
@@ -270,66 +255,6 @@ export class ObjectRegistry implements ObjectAPI {
     if (!(await this.#store.get(`/registry/namespaces/${namespace}`))) {
       throw new NotFoundError('namespaces', namespace, `namespaces "${namespace}" not found`);
     }
-  }
-
-  /**
-   * The read-modify-write loop of update and updateStatus: a `metadata.resourceVersion` in the
-   * input is a precondition; without one the write is retried on a concurrent change.
-   */
-  async #replace<T extends KubeObject>(
-    type: ResourceType,
-    input: KubeObject,
-    build: (cur: KubeObject) => Promise<KubeObject>,
-    dryRun = false,
-  ): Promise<T> {
-    const name = input.metadata.name;
-    if (!name)
-      throw new InvalidError(type.kind, '', [
-        { field: 'metadata.name', message: 'Required value', reason: 'FieldValueRequired' },
-      ]);
-    const namespace = type.namespaced ? (input.metadata.namespace ?? 'default') : undefined;
-    const key = objectKey(type, namespace, name);
-    const wantRV = input.metadata.resourceVersion;
-    for (let attempt = 0; ; attempt++) {
-      const sv = await this.#store.get(key);
-      if (!sv) throw new NotFoundError(resourceName(type), name);
-      const cur = withResourceVersion<KubeObject>(sv.value, sv.modRevision);
-      checkPreconditions(type, cur, input);
-      const strategy = this.#strategy(type);
-      try {
-        return await strategy.exclusive(async () => {
-          const next = await build(cur);
-          if (jsonEqual(next, cur)) return cur as T;
-          if (dryRun) return next as T;
-          return this.#write<T>(strategy, key, sv, next);
-        });
-      } catch (err) {
-        if (err instanceof ConflictError && wantRV === undefined && attempt < UPDATE_RETRIES) continue;
-        throw storeError(err, type, name);
-      }
-    }
-  }
-
-  /** Writes `next`, or deletes it when its last finalizer went away during deletion. */
-  async #write<T extends KubeObject>(
-    strategy: KindStrategy,
-    key: string,
-    sv: StoredValue,
-    next: KubeObject,
-  ): Promise<T> {
-    const metadata = omit(next.metadata, 'resourceVersion');
-    const stored = { ...next, metadata };
-    const had = ((sv.value as KubeObject).metadata.finalizers ?? []).length > 0;
-    const finalized =
-      had &&
-      metadata.deletionTimestamp !== undefined &&
-      (metadata.finalizers ?? []).length === 0 &&
-      !awaitsNode(strategy, next);
-    if (finalized) {
-      const rev = await this.#store.delete(key, sv.modRevision);
-      return withResourceVersion<T>(stored, rev);
-    }
-    return withResourceVersion<T>(stored, await this.#store.update(key, stored, sv.modRevision));
   }
 
   #suffix(): string {
