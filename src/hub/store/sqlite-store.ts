@@ -23,6 +23,7 @@ import { Fanout } from './fanout.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import type { SqlValue, SqliteConnection, SqliteDriver, SqliteStatement } from './sqlite-driver.js';
 import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
+import { SCHEMA, isRefusal, prefixEnd, toEvent, toStored, type EventRow, type ObjectRow } from './sqlite-rows.js';
 
 /** Options of `SqliteStore.create`. */
 export interface SqliteStoreOptions {
@@ -35,56 +36,6 @@ export interface SqliteStoreOptions {
   driver?: SqliteDriver;
   /** Most writes one group commit holds (default 500). */
   maxBatch?: number;
-}
-
-interface ObjectRow {
-  key: string;
-  value: string;
-  create_rev: number;
-  mod_rev: number;
-}
-
-interface EventRow {
-  rev: number;
-  key: string;
-  type: 'put' | 'delete';
-  value: string;
-  prev: string | null;
-  created: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, prev TEXT, created INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
-`;
-
-/** Smallest string greater than every string starting with `prefix` ('' = no upper bound). */
-function prefixEnd(prefix: string): string {
-  if (prefix === '') return '\u{10FFFF}';
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-}
-
-/** A write's own refusal (it wrote nothing), as opposed to a failure of the transaction. */
-function isRefusal(err: unknown): boolean {
-  return err instanceof AlreadyExistsError || err instanceof ConflictError || err instanceof NotFoundError;
-}
-
-function toStored(row: ObjectRow): StoredValue {
-  return { key: row.key, value: JSON.parse(row.value), createRevision: row.create_rev, modRevision: row.mod_rev };
-}
-
-function toEvent(row: EventRow): StoreEvent {
-  const e: StoreEvent = {
-    type: row.type,
-    key: row.key,
-    value: JSON.parse(row.value),
-    revision: row.rev,
-    created: row.created === 1,
-  };
-  if (row.prev !== null) e.prevValue = JSON.parse(row.prev);
-  return e;
 }
 
 /** SQLite implementation of `Store`. Single process; all methods are safe to call concurrently. */

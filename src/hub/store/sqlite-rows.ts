@@ -1,0 +1,58 @@
+/** The SQLite store's tables (sqlite-store.ts): their schema, their rows, and the rows as the Store contract's values. */
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../../api/index.js';
+import type { StoreEvent, StoredValue } from './types.js';
+
+/** A row of `objects`: a key's current value. */
+export interface ObjectRow {
+  key: string;
+  value: string;
+  create_rev: number;
+  mod_rev: number;
+}
+
+/** A row of `events`: the log watches resume from. */
+export interface EventRow {
+  rev: number;
+  key: string;
+  type: 'put' | 'delete';
+  value: string;
+  prev: string | null;
+  created: number;
+}
+
+/** The tables, and the counters' first values. */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, prev TEXT, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+`;
+
+/** Smallest string greater than every string starting with `prefix` ('' = no upper bound). */
+export function prefixEnd(prefix: string): string {
+  if (prefix === '') return '\u{10FFFF}';
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/** A write's own refusal (it wrote nothing), as opposed to a failure of the transaction. */
+export function isRefusal(err: unknown): boolean {
+  return err instanceof AlreadyExistsError || err instanceof ConflictError || err instanceof NotFoundError;
+}
+
+/** An object row as the Store contract returns it. */
+export function toStored(row: ObjectRow): StoredValue {
+  return { key: row.key, value: JSON.parse(row.value), createRevision: row.create_rev, modRevision: row.mod_rev };
+}
+
+/** An event row as the Store contract returns it. */
+export function toEvent(row: EventRow): StoreEvent {
+  const e: StoreEvent = {
+    type: row.type,
+    key: row.key,
+    value: JSON.parse(row.value),
+    revision: row.rev,
+    created: row.created === 1,
+  };
+  if (row.prev !== null) e.prevValue = JSON.parse(row.prev);
+  return e;
+}
