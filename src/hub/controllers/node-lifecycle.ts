@@ -19,16 +19,14 @@
  *   not O(nodes) per second. A node's change or a heartbeat of a node not Ready makes it due at once.
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
-import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
+import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339 } from '../../api/index.js';
 import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import { PeriodicSweep, setCondition, type EventRecorder } from '../reconcile/index.js';
+import { PeriodicSweep, type EventRecorder } from '../reconcile/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { markPodsNotReady, phaseOf, setUnreachableTaint } from './node-status.js';
+import { markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
 import { ZoneEvictionLimiter, zoneOf, type ZoneEvictionOptions } from './zone-eviction.js';
-
-const NODE = typeByKind('v1', 'Node')!;
 
 export interface NodeLifecycleOptions extends ZoneEvictionOptions {
   gracePeriodSeconds: number;
@@ -142,22 +140,13 @@ export class NodeLifecycleController {
     if (nodeReadyStatus(node) === 'True' && !tainted) return node;
     node = await this.setUnreachableTaint(node, false);
     const now = rfc3339(this.deps.clock.now());
-    const conditions = setCondition(
-      node.status?.conditions,
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'KubeletReady',
-        message: 'edge-node is posting ready status',
-        lastHeartbeatTime: now,
-      },
+    const updated = await writeReady(this.deps.api, this.deps.nodes, node, {
+      status: 'True',
+      reason: 'KubeletReady',
+      message: 'edge-node is posting ready status',
+      lastHeartbeatTime: now,
       now,
-    );
-    const updated = await this.deps.api.updateStatus<Node>(NODE, {
-      ...node,
-      status: { ...(node.status ?? {}), conditions },
     });
-    this.deps.nodes.observe(updated);
     this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
     if (nodeReadyStatus(node) !== 'True')
       this.deps.events.normal(updated, 'NodeReady', `Node ${node.metadata.name} status is now: NodeReady`);
@@ -257,16 +246,8 @@ export class NodeLifecycleController {
   }
 
   private async refreshHeartbeat(node: Node, seen: number): Promise<void> {
-    const stamp = rfc3339(seen);
-    const conditions = (node.status?.conditions ?? []).map((c) =>
-      c.type === 'Ready' ? { ...c, lastHeartbeatTime: stamp } : c,
-    );
     try {
-      const updated = await this.sweepApi.updateStatus<Node>(NODE, {
-        ...node,
-        status: { ...(node.status ?? {}), conditions },
-      });
-      this.deps.nodes.observe(updated);
+      await writeHeartbeat(this.sweepApi, this.deps.nodes, node, rfc3339(seen));
       this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
     } catch (err) {
       if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
@@ -276,23 +257,14 @@ export class NodeLifecycleController {
   private async markUnknown(node: Node, nowMs: number): Promise<void> {
     const now = rfc3339(nowMs);
     const name = node.metadata.name ?? '';
-    const conditions = setCondition(
-      node.status?.conditions,
-      {
-        type: 'Ready',
+    try {
+      await writeReady(this.sweepApi, this.deps.nodes, node, {
         status: 'Unknown',
         reason: 'NodeStatusUnknown',
         message: 'edge-node stopped posting node status.',
         lastHeartbeatTime: rfc3339(this.lastSeen.get(name) ?? nowMs),
-      },
-      now,
-    );
-    try {
-      const updated = await this.sweepApi.updateStatus<Node>(NODE, {
-        ...node,
-        status: { ...(node.status ?? {}), conditions },
+        now,
       });
-      this.deps.nodes.observe(updated);
     } catch (err) {
       if (err instanceof ConflictError || err instanceof NotFoundError) return;
       throw err;

@@ -1,6 +1,7 @@
 /**
- * The writes of the node lifecycle controller that concern one node's objects: its unreachable taint
- * and its pods' readiness, and the phase that spreads nodes' status refreshes.
+ * The writes of the node lifecycle controller that concern one node's objects: its Ready condition
+ * and heartbeat time, its unreachable taint and its pods' readiness, and the phase that spreads nodes'
+ * status refreshes.
  */
 import type { Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
@@ -69,4 +70,38 @@ export async function setUnreachableTaint(
     if (err instanceof ConflictError || err instanceof NotFoundError) return node;
     throw err;
   }
+}
+
+/** The node's Ready condition as {@link writeReady} sets it (`now`: RFC 3339, its transition time). */
+export interface ReadyCondition {
+  status: 'True' | 'Unknown';
+  reason: string;
+  message: string;
+  lastHeartbeatTime: string;
+  now: string;
+}
+
+/** Writes the node's Ready condition (status subresource) and feeds the answer to the informer. */
+export function writeReady(api: ObjectAPI, nodes: Informer<Node>, node: Node, ready: ReadyCondition): Promise<Node> {
+  const { now, ...fields } = ready;
+  return writeConditions(api, nodes, node, setCondition(node.status?.conditions, { type: 'Ready', ...fields }, now));
+}
+
+/** Writes `stamp` (RFC 3339) as the Ready condition's last heartbeat time. */
+export function writeHeartbeat(api: ObjectAPI, nodes: Informer<Node>, node: Node, stamp: string): Promise<Node> {
+  const conditions = (node.status?.conditions ?? []).map((c) =>
+    c.type === 'Ready' ? { ...c, lastHeartbeatTime: stamp } : c,
+  );
+  return writeConditions(api, nodes, node, conditions);
+}
+
+async function writeConditions(
+  api: ObjectAPI,
+  nodes: Informer<Node>,
+  node: Node,
+  conditions: NonNullable<Node['status']>['conditions'],
+): Promise<Node> {
+  const updated = await api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+  nodes.observe(updated);
+  return updated;
 }
