@@ -19,57 +19,29 @@
  * - Resumption: a node reconnecting to the same hub process (`epoch`) with the revision it reached
  *   keeps the Services unchanged since, and is sent the changes of the others since the revision it
  *   held them at (or their whole routes).
+ * - Per-node writes (a turn of the fan-out; a Service brought from what the node holds to the newest)
+ *   are `service-delivery.ts`'s; what the stream is built with, `service-stream-deps.ts`.
  * - Upgrade skew: a node older than a route field it would refuse gets the route without it
  *   (`route-dialects.ts`).
  * - Protocol-1 nodes get the whole `serviceSync` of every Service on every change, encoded once, the
  *   newest one when their socket has room.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger, Node, Service, ServiceKey } from '../../api/index.js';
+import type { Node, ServiceKey } from '../../api/index.js';
+
+export type { ServiceStreamDeps, StreamSession } from './service-stream-deps.js';
 import { encodeFrame, errorMessage } from '../../api/index.js';
-import type { InterestChange, NodeInterest } from './node-interest.js';
-import { serviceRoute, zoneOf, type RouteSources } from './routes.js';
+import type { InterestChange } from './node-interest.js';
+import { serviceRoute, zoneOf } from './routes.js';
 import { SERVICE_CHUNK_ENDPOINTS, assembleServiceSet, encodeRemovedDelta } from './service-frames.js';
 import { AckWindows } from './service-acks.js';
 import { ServiceCatalog, serviceKey as keyOf } from './service-catalog.js';
-import { ServicePeers, type Peer } from './service-peers.js';
-import { DEFAULT_PUMP_LIMITS, ServicePump, type ServeResult, type ServicePumpLimits } from './service-pump.js';
+import { ServiceDelivery } from './service-delivery.js';
+import { ServicePeers } from './service-peers.js';
+import type { ServiceStreamDeps, StreamSession } from './service-stream-deps.js';
+import { DEFAULT_PUMP_LIMITS, ServicePump } from './service-pump.js';
 import { ServiceTopic } from './service-topic.js';
 import { dialectOf, routeIn } from './route-dialects.js';
-import type { StreamRouting } from './route-table.js';
-
-/** What the stream needs of a node session. */
-export interface StreamSession {
-  readonly nodeName: string | undefined;
-  /** The protocol version the session speaks. */
-  readonly protocol: number;
-  /** Bytes written to the session and not yet handed to the network. */
-  readonly bufferedAmount: number;
-  sendFrame(frame: Buffer): void;
-  /** Pings the node: true once it answers (it has read everything sent before), false after `timeoutMs`. */
-  probe?(timeoutMs: number): Promise<boolean>;
-}
-
-export interface ServiceStreamDeps extends RouteSources {
-  /** Whether nodes hold a Service's requests while it has no ready endpoint (scale from zero). */
-  wakeable?: (svc: Service) => boolean;
-  interest: NodeInterest;
-  /** The admitted session of a node. */
-  sessionOf(node: string): StreamSession | undefined;
-  /** Every admitted session. */
-  sessions(): Iterable<StreamSession>;
-  logger: Logger;
-  /** How long changes are gathered before they are sent (default 50 ms). */
-  coalesceMs?: number;
-  /** Starts the coalescing timer and returns its cancel (default `setTimeout`; tests drive it by hand). */
-  after?: (ms: number, fn: () => void) => () => void;
-  /** Endpoints per frame (default `SERVICE_CHUNK_ENDPOINTS`). */
-  chunkEndpoints?: number;
-  /** Bounds of the fan-out (tests shrink them). */
-  pump?: Partial<ServicePumpLimits>;
-  /** Compiled HTTPRoutes: Gateway ports as routes of their own, Services' rules, Services every node needs. */
-  routing?: StreamRouting;
-}
 
 /** Which Services each node holds, and the frames that keep them current. */
 export class ServiceStream {
@@ -88,6 +60,8 @@ export class ServiceStream {
   readonly #peers: ServicePeers;
   /** Per node and fleet-wide, bytes the fan-out sent that no pong has acknowledged yet. */
   readonly #acks: AckWindows;
+  /** Writes each node what it is owed. */
+  readonly #delivery: ServiceDelivery;
   /** Cancels the pending coalescing timer. */
   #timer: (() => void) | undefined;
   /** The protocol-1 `serviceSync` of the current set (invalidated on change). */
@@ -97,12 +71,21 @@ export class ServiceStream {
     this.#chunk = Math.max(1, deps.chunkEndpoints ?? SERVICE_CHUNK_ENDPOINTS);
     this.#catalog = new ServiceCatalog(deps.interest);
     this.#pump = new ServicePump(
-      (node, budget) => this.#serve(node, budget),
+      (node, budget) => this.#delivery.serve(node, budget),
       { ...DEFAULT_PUMP_LIMITS, ...deps.pump },
       (node, err) => deps.logger.warn({ node, err: errorMessage(err) }, 'could not send a node its Services'),
     );
     this.#peers = new ServicePeers(this.#pump);
     this.#acks = new AckWindows(this.#pump);
+    this.#delivery = new ServiceDelivery({
+      catalog: this.#catalog,
+      peers: this.#peers,
+      acks: this.#acks,
+      pump: this.#pump,
+      tombstones: this.#tombstones,
+      sessionOf: (node) => deps.sessionOf(node),
+      legacyFrame: () => this.#legacyFrame(),
+    });
   }
 
   /** The stream's current revision. */
@@ -152,7 +135,7 @@ export class ServiceStream {
         const topic = this.#catalog.get(key);
         if (!topic || topic.nodePort || this.#catalog.isWide(key)) continue;
         const holds = peer.held.has(key) || peer.sending.has(key);
-        if (gained !== holds) this.#bring(node, peer, session, key, Infinity, true);
+        if (gained !== holds) this.#delivery.bring(node, peer, session, key, Infinity, true);
       }
     }
   }
@@ -272,93 +255,6 @@ export class ServiceStream {
       this.#peers.owe(nodes, key);
     }
     return true;
-  }
-
-  /** One turn of the fan-out for one node: what it is owed, up to `budget` bytes. */
-  #serve(node: string, budget: number): ServeResult {
-    const session = this.deps.sessionOf(node);
-    if (!session) return 'done';
-    const high = this.#pump.limits.highWaterBytes;
-    // Full: the socket holds too much, or the window (the node's, or the fleet's) is spent until a pong.
-    const full = (): boolean => session.bufferedAmount > high || this.#acks.room(node) <= 0;
-    if (this.#peers.owesLegacy(node)) {
-      if (full()) return 'blocked';
-      this.#peers.paidLegacy(node);
-      const frame = this.#legacyFrame();
-      session.sendFrame(frame);
-      this.#acks.sent(node, session, frame.byteLength);
-    }
-    const peer = this.#peers.get(node);
-    if (!peer) return 'done';
-    let left = budget;
-    for (const key of peer.dirty) {
-      if (full()) return 'blocked';
-      if (left <= 0) return 'more';
-      const r = this.#bring(node, peer, session, key, Math.min(left, this.#acks.room(node)), false);
-      left -= r.bytes;
-      this.#acks.sent(node, session, r.bytes);
-      if (!r.done) return full() ? 'blocked' : 'more';
-      peer.dirty.delete(key);
-    }
-    return 'done';
-  }
-
-  /**
-   * Writes what brings `node` from what it holds of `key` to the current topic: nothing, a removal,
-   * the changes since, or the whole route (in parts: up to `budget` bytes and while the socket has
-   * room, unless `force`). `done` is false when parts are left for a later turn.
-   */
-  #bring(
-    node: string,
-    peer: Peer,
-    session: StreamSession,
-    key: string,
-    budget: number,
-    force: boolean,
-  ): { bytes: number; done: boolean } {
-    const topic = this.#catalog.get(key);
-    if (!topic || !this.#catalog.wants(node, topic)) {
-      if (!peer.held.has(key) && !peer.sending.has(key)) return { bytes: 0, done: true };
-      const frame = topic ? topic.removedFrame() : this.#tombstones.get(key);
-      this.#release(node, key);
-      if (!frame) return { bytes: 0, done: true };
-      session.sendFrame(frame);
-      return { bytes: frame.byteLength, done: true };
-    }
-    const held = peer.held.get(key);
-    if (held === topic.rev) return { bytes: 0, done: true };
-    let bytes = 0;
-    let cursor = peer.sending.get(key);
-    if (!cursor || cursor.rev !== topic.rev) {
-      const chain = held === undefined ? undefined : topic.chainFrom(held);
-      if (chain) {
-        for (const frame of chain) {
-          session.sendFrame(frame);
-          bytes += frame.byteLength;
-        }
-        peer.held.set(key, topic.rev);
-        return { bytes, done: true };
-      }
-      this.#peers.hold(node, key);
-      peer.held.delete(key);
-      peer.sending.set(key, (cursor = { rev: topic.rev, next: 0 }));
-    }
-    const parts = topic.parts(dialectOf(session.protocol));
-    const high = this.#pump.limits.highWaterBytes;
-    while (cursor.next < parts.length) {
-      if (!force && (bytes >= budget || session.bufferedAmount > high)) return { bytes, done: false };
-      const frame = parts[cursor.next++]!;
-      session.sendFrame(frame);
-      bytes += frame.byteLength;
-    }
-    peer.sending.delete(key);
-    peer.held.set(key, topic.rev);
-    return { bytes, done: true };
-  }
-
-  /** `node` no longer holds `key`; a deleted Service's removal frame goes once no node holds it. */
-  #release(node: string, key: string): void {
-    if (this.#peers.release(node, key)) this.#tombstones.delete(key);
   }
 
   #legacyFrame(): Buffer {
