@@ -13,7 +13,15 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, httpGet, until, kind } from './support/cluster.js';
-import { SHOP_NODE_PORT, applyText, buildShop, shopDocs, shopImage, type ShopDoc } from './support/shop.js';
+import {
+  SHOP_NODE_PORT,
+  TEST_PROBE_TIMEOUT_SECONDS,
+  applyText,
+  buildShop,
+  shopDocs,
+  shopImage,
+  type ShopDoc,
+} from './support/shop.js';
 import type { KubeObject } from '../src/api/index.js';
 import { MESH_PORT_HEADER, MESH_TARGET_HEADER } from '../src/edge-node/mesh/index.js';
 
@@ -137,7 +145,12 @@ function barePod(
             { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
             ...Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
           ],
-          readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+          readinessProbe: {
+            httpGet: { path: '/ready', port: 'http' },
+            periodSeconds: 1,
+            failureThreshold: 1,
+            timeoutSeconds: TEST_PROBE_TIMEOUT_SECONDS,
+          },
         },
       ],
     },

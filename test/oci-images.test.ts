@@ -464,7 +464,7 @@ describe.skipIf(wasmMissing.length > 0)(
           (await eventsOf(cluster, pods[0]!.metadata.name)).some(
             (e) => e.reason === 'Pulled' && pulled.test(e.message ?? ''),
           ),
-        10_000,
+        30_000, // events are batched and written behind the status: no speed check
       );
     }, 90_000);
 
@@ -504,7 +504,7 @@ describe.skipIf(wasmMissing.length > 0)(
           'the Failed event',
           async () =>
             (await eventsOf(cluster, 'not-wasm')).some((e) => e.reason === 'Failed' && failed.test(e.message ?? '')),
-          10_000,
+          30_000,
         );
       } finally {
         await watch.stop();

@@ -42,6 +42,17 @@ export interface ShopDoc extends ShopPart {
   cart: ShopPart & { total: number; catalog: ShopPart };
 }
 
+/** The part of a probe the tests adjust. */
+interface Probe {
+  timeoutSeconds?: number;
+}
+
+/**
+ * Probe timeout in the tests: the default 1 s is missed by a loaded CI machine (the shop went unready
+ * at load 19), which tests the machine, not the mesh.
+ */
+export const TEST_PROBE_TIMEOUT_SECONDS = 5;
+
 /** A manifest document (the fields the helpers touch). */
 export interface ManifestDoc {
   apiVersion: string;
@@ -52,7 +63,10 @@ export interface ManifestDoc {
     selector?: Record<string, unknown>;
     template?: {
       metadata: { labels: Record<string, string> };
-      spec: { nodeSelector?: Record<string, string>; containers: Array<{ image: string }> };
+      spec: {
+        nodeSelector?: Record<string, string>;
+        containers: Array<{ image: string; readinessProbe?: Probe; livenessProbe?: Probe }>;
+      };
     };
     type?: string;
     ports?: Array<Record<string, unknown>>;
@@ -75,7 +89,11 @@ export function shopDocs(placement: ShopPlacement = {}): ManifestDoc[] {
     const pod = d.spec.template?.spec;
     if (!pod) continue;
     const c = d.metadata.name as ShopComponent;
-    for (const container of pod.containers) container.image = join(SHOP_DIR, container.image);
+    for (const container of pod.containers) {
+      container.image = join(SHOP_DIR, container.image);
+      for (const probe of [container.readinessProbe, container.livenessProbe])
+        if (probe) probe.timeoutSeconds ??= TEST_PROBE_TIMEOUT_SECONDS;
+    }
     const selector = placement.nodeSelector?.[c];
     if (selector) pod.nodeSelector = selector;
     const replicas = placement.replicas?.[c];
