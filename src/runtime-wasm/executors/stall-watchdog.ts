@@ -43,6 +43,8 @@ export interface StallWatchdogDeps {
 export class StallWatchdog {
   readonly #deps: StallWatchdogDeps;
   readonly #timer: NodeJS.Timeout;
+  /** Stalled executors kept at their priority because their guest is finishing within its grace. */
+  readonly #spared = new WeakSet<Executor>();
 
   constructor(deps: StallWatchdogDeps) {
     this.#deps = deps;
@@ -62,14 +64,19 @@ export class StallWatchdog {
     this.#deps.onTick(now);
   }
 
+  #spare(e: Executor, finishing: boolean): void {
+    if (finishing) this.#spared.add(e);
+    else this.#spared.delete(e);
+  }
+
   #checkIsolated(e: Executor, now: number): void {
     // busyFor is 0 while the guest waits for an outgoing call: not computing, so not stalled.
     const stalled = e.busyFor(now) >= this.#deps.stallMs;
-    const nice = stalled && !this.#deps.finishing(e, now) ? STALLED_NICE : ISOLATED_NICE;
-    if (stalled !== e.stalled || nice !== e.nice) {
-      e.stalled = stalled;
-      e.setNice(nice);
-    }
+    const finishing = stalled && this.#deps.finishing(e, now);
+    if (stalled === e.stalled && finishing === this.#spared.has(e)) return;
+    e.stalled = stalled;
+    this.#spare(e, finishing);
+    e.setNice(stalled && !finishing ? STALLED_NICE : ISOLATED_NICE);
   }
 
   #checkShared(e: Executor, now: number): void {
@@ -82,18 +89,24 @@ export class StallWatchdog {
       return;
     }
     if (e.busyFor(now) >= this.#deps.stallMs) {
+      const finishing = this.#deps.finishing(e, now);
       if (!e.stalled) {
         e.stalled = true;
+        this.#spare(e, finishing);
+        if (!finishing) e.setNice(STALLED_NICE);
         this.#deps.logger.debug(
           { executor: e.id, activity: e.activity() },
           'wasm executor stalled; withdrawing its queue',
         );
+      } else if (finishing !== this.#spared.has(e)) {
+        // Its grace began, or ended with the guest still computing.
+        this.#spare(e, finishing);
+        e.setNice(finishing ? 0 : STALLED_NICE);
       }
-      const nice = this.#deps.finishing(e, now) ? 0 : STALLED_NICE;
-      if (e.nice !== nice) e.setNice(nice);
       // Again on every tick: pools may still have sent to idle instances living there.
       e.withdrawQueued();
     } else if (e.stalled) {
+      this.#spared.delete(e);
       // Raising a priority back needs CAP_SYS_NICE: without it, start afresh instead — once idle,
       // so as not to kill what it runs now.
       if (e.setNice(0)) e.stalled = false;
