@@ -112,7 +112,9 @@ beforeAll(async () => {
   helloRef = hubImageRef('hello.wasm', sha256(hello));
   misbehaveRef = hubImageRef('misbehave.wasm', sha256(misbehave));
   dir = mkdtempSync(join(tmpdir(), 'edgeplane-wasm-'));
-  h = harness(join(dir, 'data'), blobs, 1500);
+  // A generous default deadline: at load 10+ an ordinary request can take over a second. Only the
+  // looping request below has a short one of its own.
+  h = harness(join(dir, 'data'), blobs, 30_000);
   rt = await h.runtime;
 }, 180_000);
 
@@ -244,7 +246,7 @@ describe('serving HTTP from a worker', () => {
     let ticks = 0;
     const interval = setInterval(() => ticks++, 50);
     const exited = nextExit(rt, looper.id);
-    const looping = get(rt, looper.id, '/loop').catch((e: unknown) => e);
+    const looping = get(rt, looper.id, '/loop', 1500).catch((e: unknown) => e);
     // While the guest spins (deadline 1.5 s), the other container keeps answering.
     const answers: number[] = [];
     for (let i = 0; i < 5; i++) answers.push((await get(rt, other.id, '/')).status);
@@ -271,7 +273,7 @@ describe('transpile cache', () => {
     await rt.removeContainer(cfg.id);
     expect(existsSync(join(dir, 'data/transpiled', img.digest.slice(7), 'meta.json'))).toBe(true);
 
-    const second = harness(join(dir, 'data'), blobs);
+    const second = harness(join(dir, 'data'), blobs, 30_000);
     const rt2 = await second.runtime;
     const cfg2 = containerConfig(await rt2.pullImage(helloRef), dir, { POD_NAME: 'p2', NODE_NAME: 'n2' });
     await rt2.createContainer(cfg2);

@@ -81,7 +81,7 @@ describe('executors blocked in outgoing calls', () => {
       return { status: 200, headers: [], body: new TextEncoder().encode('slow') };
     });
     const slow = send(rt, front.id, { path: '/call?url=http://slow/', timeoutMs: 60_000 });
-    await until('the slow call to be pending', () => rt.stats.pendingOutgoingCalls === 1);
+    await until('the slow call to be pending', () => rt.stats.pendingOutgoingCalls === 1, 30_000);
     // Neither held back as a runaway nor queued behind the waiting instance.
     for (let i = 0; i < 5; i++)
       expect(json(await send(rt, front.id, { path: '/call?url=http://echo/' })).status).toBe(201);
@@ -99,6 +99,10 @@ describe('executors blocked in outgoing calls', () => {
     const looper = await start('looper', suite.refs.misbehave);
     const front = await start('front', suite.refs.caller);
     special.set('hang', never);
+    // Both warm first: the deadlines below are about the calls, not about instantiating a component on
+    // a loaded machine (a looper still queued at its deadline would never spin, nor be ended).
+    expect(json(await send(rt, front.id, { path: '/call?url=http://echo/' })).status).toBe(201);
+    expect((await send(rt, looper.id, { path: '/' })).status).toBe(200);
     // A Wasm callee that spins: it overruns (and is killed and isolated); the caller is not.
     // (No wall-clock bound here: on a loaded 2-core CI machine the two 1.5 s deadlines took 7 s in all.
     // That the deadline answered is what the outcomes below show: a TimeoutError or the guest's 502.)
@@ -122,7 +126,7 @@ describe('executors blocked in outgoing calls', () => {
     await until('no outgoing call pending', () => rt.stats.pendingOutgoingCalls === 0, 30_000);
     expect(rt.stats).toMatchObject({ isolatedPods: 1, pendingOutgoingCalls: 0 });
     expect(json(await send(rt, front.id, { path: '/call?url=http://echo/' })).status).toBe(201);
-  });
+  }, 120_000); // three components to start first: at load 20 that alone took 50 s
 
   it('forget the calls of an executor killed while its guest waits', async () => {
     const { rt, start, special } = await mesh({ executors: 1 });
@@ -134,7 +138,7 @@ describe('executors blocked in outgoing calls', () => {
       () => new Promise((resolve) => (answer = () => resolve({ status: 200, headers: [], body: new Uint8Array() }))),
     );
     const waiting = outcome(send(rt, front.id, { path: '/call?url=http://later/' }));
-    await until('the call to be pending', () => rt.stats.pendingOutgoingCalls === 1);
+    await until('the call to be pending', () => rt.stats.pendingOutgoingCalls === 1, 30_000);
     await rt.removeContainer(front.id); // ends it: its running request's executor is terminated
     expect(await waiting).toMatchObject({ err: expect.any(ServiceUnavailableError) as unknown });
     expect(rt.stats.pendingOutgoingCalls).toBe(0);
