@@ -29,6 +29,7 @@ export * from './component-status.js';
 export * from './wire-trust.js';
 export * from './wire-images.js';
 export * from './wire-hubs.js';
+export * from './wire-relay.js';
 export * from './wire-stream.js';
 export * from './codec.js';
 export * from './content.js';

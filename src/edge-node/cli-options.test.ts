@@ -65,6 +65,7 @@ describe('edge-node flags', () => {
       name: 'pi-1',
       address: '127.0.0.1',
       meshPort: 10300,
+      meshRelay: 'auto',
       dataDir: dir,
       labels: { zone: 'lab', 'edgeplane.io/tier': 'edge' },
       capacity: { cpu: '500m', memory: '1Gi', pods: '20' },
@@ -89,6 +90,15 @@ describe('edge-node flags', () => {
       EDGE_JOIN_TOKEN: `K10${hash}::s3cret`,
     });
     expect(o).toMatchObject({ token: 's3cret', caHash: hash, caFile: path.resolve('hub-ca.pem') });
+  });
+
+  it('takes --mesh-relay auto (the default), always or never, and refuses anything else', () => {
+    const base = ['--server', 'https://hub:7400'];
+    const env = { EDGE_JOIN_TOKEN: 't' };
+    expect(parse(base, env).meshRelay).toBe('auto');
+    expect(parse([...base, '--mesh-relay', 'always'], env).meshRelay).toBe('always');
+    expect(parse([...base, '--mesh-relay', 'never'], env).meshRelay).toBe('never');
+    expect(() => parse([...base, '--mesh-relay', 'sometimes'], env)).toThrow(/--mesh-relay: "sometimes"/);
   });
 
   it('takes several hubs of one cluster, repeated or comma-separated, in the order given and without duplicates', () => {

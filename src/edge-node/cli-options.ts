@@ -51,6 +51,8 @@ export interface NodeOptions {
   name: string;
   address: string;
   meshPort: number;
+  /** `--mesh-relay`: how the mesh uses the hub relay for peers it cannot reach (issue 20). */
+  meshRelay: 'auto' | 'always' | 'never';
   dataDir: string;
   /** `--run-dir`: the tmpfs for secret and memory volumes (default: one under /dev/shm per data dir). */
   runDir?: string;
@@ -132,6 +134,9 @@ export function parseNodeOptions(
   const address = o.address ?? '';
   if (isIP(address) === 0) throw new OptionsError(`--address: "${address}" is not an IP address`);
   const meshPort = intFlag('--mesh-port', o.meshPort ?? '', 1, 65535);
+  const meshRelay = o.meshRelay ?? 'auto';
+  if (meshRelay !== 'auto' && meshRelay !== 'always' && meshRelay !== 'never')
+    throw new OptionsError(`--mesh-relay: "${meshRelay}" is not one of auto, always, never`);
   const maxPods = intFlag('--max-pods', o.maxPods ?? '', 1, 100_000);
   for (const [flag, v] of [
     ['--cpu', o.cpu],
@@ -165,6 +170,7 @@ export function parseNodeOptions(
     name,
     address,
     meshPort,
+    meshRelay,
     dataDir: path.resolve(o.dataDir ?? './edge-node-data'),
     ...(o.runDir !== undefined ? { runDir: path.resolve(o.runDir) } : {}),
     ...(o.configKeyFile !== undefined ? { configKeyFile: path.resolve(o.configKeyFile) } : {}),

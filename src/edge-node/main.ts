@@ -24,7 +24,7 @@ import { HubEndpoints, restBase } from './session/hub-endpoints.js';
 import { LearnedHubsFile } from './session/learned-hubs.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
-import { ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
+import { RelayDialer, RelayListener, ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -63,6 +63,12 @@ async function main(argv: string[]): Promise<void> {
   const identity = await nodeIdentity(opts, hubBase, hubCa, logger);
   // With its certificate the node sends no token anywhere; a plain-HTTP hub still takes the token.
   const hubAuth = identity ? undefined : opts.token;
+  // Issue 20: peers this node cannot reach directly are reached through the hub, and the hub may offer
+  // this node connections from peers that cannot reach it (mTLS only: the relayed bytes are the nodes' own TLS).
+  const relayLink =
+    identity && opts.meshRelay !== 'never' ? { base: hubBase, tls: () => identity.hubTlsOptions() } : undefined;
+  const relayDialer =
+    relayLink && opts.meshRelay !== 'never' ? new RelayDialer({ link: relayLink, mode: opts.meshRelay }) : undefined;
   // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
   // through it, so the Wasm runtime is built with its handler; the agent is handed both.
   const mesh = await ServiceMesh.create({
@@ -79,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
     requestTimeoutMs: opts.requestTimeoutMs,
     listenerLimits: opts.listeners,
     hold: opts.hold,
+    ...(relayDialer ? { peerDialer: relayDialer } : {}),
   });
   identity?.onRotate((material) => mesh.setTlsMaterial(meshMaterial(material)));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
@@ -161,6 +168,14 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => requestExit(0));
   process.on('SIGINT', () => requestExit(0));
   await agent.start();
+  const relayListener = relayLink
+    ? new RelayListener({
+        link: relayLink,
+        logger,
+        meshTarget: () => ({ host: loopbackFor(opts.address), port: agent.meshPort }),
+      })
+    : undefined;
+  relayListener?.start();
   // One line for people (the hub prints one too); the JSON log line below is for machines.
   process.stdout.write(
     `edge-node ${opts.name} started: hub ${opts.servers.join(',')}, mesh port ${agent.meshPort}, ` +
@@ -182,6 +197,7 @@ async function main(argv: string[]): Promise<void> {
   const force = setTimeout(() => process.exit(code === 0 ? 1 : code), 10_000);
   force.unref();
   try {
+    relayListener?.stop();
     await agent.stop();
     await identity?.stop();
     await Promise.all(runtimes.map((r) => r.close()));
@@ -265,3 +281,10 @@ main(process.argv).catch((err: unknown) => {
   process.stderr.write(`edge-node: ${errorMessage(err)}\n`);
   process.exit(1);
 });
+
+/** Where this node reaches its own mesh server: its address, or loopback for a wildcard one. */
+function loopbackFor(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '::1';
+  return address;
+}

@@ -35,3 +35,12 @@ export {
   type RequestCounters,
 } from './accounting/request-accounting.js';
 export { MESH_PORT_HEADER, MESH_TARGET_HEADER } from './protocol.js';
+export {
+  RelayDialer,
+  RelayListener,
+  type PeerDialer,
+  type RelayHubLink,
+  type RelayMode,
+  type RelayDialerStats,
+  type RelayListenerStats,
+} from './relay/index.js';

@@ -52,6 +52,7 @@ export async function buildMeshParts(deps: ServiceMeshDeps): Promise<MeshParts> 
     bodyBuffers,
     transport: deps.transport,
     meshToken: () => identity.token,
+    ...(deps.peerDialer ? { peerDialer: deps.peerDialer } : {}),
   });
   if (deps.tls) deliverer.setTlsMaterial(deps.tls);
   const localPods = new LocalPods();

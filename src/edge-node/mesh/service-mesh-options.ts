@@ -5,6 +5,7 @@ import type { PortAssignmentStore } from './egress/local-proxy.js';
 import type { LocalPortRange } from './egress/local-ports.js';
 import type { ListenerLimits } from './http/listener-limits.js';
 import type { MeshTlsMaterial, MeshTransport } from './trust/tls-material.js';
+import type { PeerDialer } from './relay/peer-dialer.js';
 
 /** Dependencies of the mesh. */
 export interface ServiceMeshDeps {
@@ -36,6 +37,8 @@ export interface ServiceMeshDeps {
   listenerLimits?: Partial<ListenerLimits>;
   /** How requests for a Service with no ready endpoint are held (defaults: 100 per Service, 10 s). */
   hold?: { maxPerService?: number; timeoutMs?: number };
+  /** mTLS: how connections to peers are made (default directly; `relay/`: through the hub when a peer is unreachable). */
+  peerDialer?: PeerDialer;
 }
 
 /** What the mesh is started with: the node's runtimes and where the local proxy keeps its port assignments. */

@@ -7,7 +7,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../api/index.js';
-import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, errorMessage } from '../../api/index.js';
+import { GATEWAY_PATH, MAX_NODE_FRAME_BYTES, errorMessage, isRelayPath } from '../../api/index.js';
+import type { MeshRelay } from './relay/index.js';
 import type { NodeGatewayDeps } from './gateway-deps.js';
 import { NodeSession, type NodeSessionHandlers } from './session.js';
 
@@ -18,6 +19,8 @@ export interface GatewayUpgradeDeps extends Pick<
 > {
   logger: Logger;
   handlers: NodeSessionHandlers;
+  /** The mesh relay between nodes (its paths take the same node certificates as the gateway). */
+  relay?: Pick<MeshRelay, 'upgrade'>;
 }
 
 /** Turns authenticated upgrade requests into node sessions. */
@@ -40,8 +43,11 @@ export class GatewayUpgrade {
       );
       socket.destroy();
     };
-    if (path !== GATEWAY_PATH) return reject(404, 'Not Found');
+    const relay = path !== undefined && isRelayPath(path) ? this.deps.relay : undefined;
+    if (path !== GATEWAY_PATH && relay === undefined) return reject(404, 'Not Found');
     const certificates = this.deps.certificates;
+    // The relay moves the nodes' own mTLS sessions: only a TLS hub's certificate nodes use it.
+    if (relay !== undefined && certificates === undefined) return reject(403, 'Forbidden');
     if (certificates === undefined) {
       const auth = req.headers.authorization ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
@@ -53,6 +59,7 @@ export class GatewayUpgrade {
       (result) => {
         const p = result.kind === 'authenticated' ? result.principal : undefined;
         if (p?.kind !== 'node' || p.name === undefined) return reject(401, 'Unauthorized');
+        if (relay !== undefined) return socket.destroyed ? undefined : relay.upgrade(req, socket, head, p.name);
         this.accept(req, socket, head, p.name);
       },
       (err: unknown) => {

@@ -30,6 +30,7 @@ import type {
 } from '../server/index.js';
 import type { NodeGatewayDeps } from './gateway-deps.js';
 import { GatewayUpgrade } from './gateway-upgrade.js';
+import { MeshRelay } from './relay/index.js';
 import { NodeAdmission } from './admission.js';
 import { ConfigDelivery } from './config-delivery.js';
 import { DEFAULT_HUB_FRAME_LIMITS } from './pod-frames.js';
@@ -54,6 +55,8 @@ export type { GatewayAuth, NodeGatewayDeps } from './gateway-deps.js';
 export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource {
   private readonly sessions = new Map<string, NodeSession>();
   private readonly upgrades: GatewayUpgrade;
+  /** The mesh relay between nodes that cannot reach each other (issue 20; `relay/`). */
+  readonly relay: MeshRelay;
   private readonly requests: PodRequests;
   private readonly interest = new NodeInterest();
   private readonly services: ServiceStream;
@@ -69,7 +72,9 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     const sessionOf = (node: string): NodeSession | undefined => this.sessions.get(node);
+    this.relay = new MeshRelay(deps.logger.child({ component: 'mesh-relay' }));
     this.upgrades = new GatewayUpgrade({
+      relay: this.relay,
       auth: deps.auth,
       ...(deps.certificates ? { certificates: deps.certificates } : {}),
       ...(deps.sessionLimits ? { sessionLimits: deps.sessionLimits } : {}),
@@ -205,6 +210,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     this.services.stop();
     for (const s of this.sessions.values()) s.close();
     this.upgrades.close();
+    this.relay.close();
     return Promise.resolve();
   }
 

@@ -17,6 +17,7 @@ import { MESH_HOP_GRACE_MS, toMeshHop } from '../protocol.js';
 import type { MeshTlsMaterial, MeshTransport } from '../trust/tls-material.js';
 import type { RequestAccounting } from '../accounting/request-accounting.js';
 import { PeerPools } from './peer-pools.js';
+import type { PeerDialer } from '../relay/peer-dialer.js';
 import { SinkHandler } from './sink-handler.js';
 import { UpstreamUnreachableError, isIdempotent } from './upstream-error.js';
 
@@ -45,6 +46,8 @@ export interface DelivererDeps {
   meshToken?(): string | undefined;
   /** Counts what is delivered to local pods (`deliverLocal` with the pod named). */
   accounting?: RequestAccounting;
+  /** How connections to peers are made (default: directly; the hub relay for NAT'd peers). */
+  peerDialer?: PeerDialer;
 }
 
 /** The local pod a delivery is for (its requests are counted). */
@@ -63,7 +66,11 @@ export class Deliverer {
 
   constructor(deps: DelivererDeps) {
     this.deps = deps;
-    this.peers = new PeerPools({ transport: deps.transport, meshToken: () => deps.meshToken?.() });
+    this.peers = new PeerPools({
+      transport: deps.transport,
+      meshToken: () => deps.meshToken?.(),
+      ...(deps.peerDialer ? { dialer: deps.peerDialer } : {}),
+    });
   }
 
   /**

@@ -9,7 +9,8 @@
  * connections, nothing new goes to them. In insecure-token mode the pools are plain HTTP and the hop
  * carries the cluster's mesh token.
  */
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
+import type { PeerDialer } from '../relay/peer-dialer.js';
 import type { ServiceEndpoint } from '../balancing/endpoint-picker.js';
 import { clientConnectOptions, type MeshTlsMaterial, type MeshTransport } from '../trust/tls-material.js';
 import { UpstreamUnreachableError } from './upstream-error.js';
@@ -29,6 +30,8 @@ export interface PeerPoolsDeps {
   meshToken?(): string | undefined;
   /** Connections per peer (default 32). */
   connections?: number;
+  /** How mTLS connections to peers are made (default: directly); the relay through the hub plugs in here. */
+  dialer?: PeerDialer;
 }
 
 const POOL_OPTIONS = { keepAliveTimeout: 30_000, connectTimeout: 5_000 } as const;
@@ -76,8 +79,17 @@ export class PeerPools {
     // Keyed by the node too: the same address may be another node's after a move, and a pool's
     // connections (and cached TLS sessions) were checked to be one node's.
     const key = `${endpoint.nodeName} ${origin}`;
+    const tls = clientConnectOptions(material, endpoint.nodeName);
+    const dialer = this.deps.dialer;
+    const connect = dialer
+      ? dialer.connector({
+          nodeName: endpoint.nodeName,
+          tls,
+          direct: buildConnector({ ...tls, timeout: POOL_OPTIONS.connectTimeout }),
+        })
+      : tls;
     return {
-      pool: this.pool(key, origin, clientConnectOptions(material, endpoint.nodeName)),
+      pool: this.pool(key, origin, connect),
       origin,
       token: undefined,
     };

@@ -17,6 +17,7 @@ import { Deliverer } from '../../delivery/deliverer.js';
 import { MeshServer } from '../../ingress/mesh-server.js';
 import { NodePortProxy } from '../../ingress/node-port-proxy.js';
 import type { MeshTlsMaterial } from '../tls-material.js';
+import type { PeerDialer } from '../../relay/peer-dialer.js';
 
 /** The token of insecure-token rigs. */
 export const RIG_MESH_TOKEN = 'rig-mesh-token-0123456789';
@@ -54,10 +55,11 @@ export async function startUpstream(delayMs = 0): Promise<RigUpstream> {
 /** How one end of a hop is secured. */
 export type RigSecurity = { transport: 'mtls'; tls: MeshTlsMaterial } | { transport: 'insecure-token' };
 
-function deliverer(security: RigSecurity, logger: Logger): Deliverer {
+function deliverer(security: RigSecurity, logger: Logger, peerDialer?: PeerDialer): Deliverer {
   const d = new Deliverer({
     logger,
     transport: security.transport,
+    ...(peerDialer ? { peerDialer } : {}),
     ...(security.transport === 'insecure-token' ? { meshToken: () => RIG_MESH_TOKEN } : {}),
   });
   if (security.transport === 'mtls') d.setTlsMaterial(security.tls);
@@ -132,8 +134,9 @@ export async function startSender(
   security: RigSecurity,
   endpoints: readonly RigEndpoint[],
   logger: Logger = silentLogger(),
+  peerDialer?: PeerDialer,
 ): Promise<RigSender> {
-  const d = deliverer(security, logger);
+  const d = deliverer(security, logger, peerDialer);
   const table = new ServiceTable(logger);
   const probe = createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));

@@ -1,0 +1,72 @@
+/**
+ * A WebSocket to one of the hub's relay paths, authenticated with the node's certificate, and the
+ * byte stream over it (each binary message a chunk; ws's stream keeps the write side's backpressure).
+ */
+import type { Duplex } from 'node:stream';
+import { WebSocket, createWebSocketStream } from 'ws';
+import { MAX_RELAY_MESSAGE_BYTES } from '../../../api/index.js';
+
+/** How the node reaches its hub for the relay: the hub in use now and the node's TLS credentials for it. */
+export interface RelayHubLink {
+  /** Base URL of the hub the node's session is on (`https://10.0.0.1:7400`). */
+  base(): string;
+  /** The node's certificate and key and the pinned hub CA, current at this dial. `key` is a secret. */
+  tls(): { ca: string; cert: string; key: string };
+}
+
+/** Why a relay socket could not be opened (the hub refused it, or it could not be reached). */
+export class RelayUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'RelayUnavailableError';
+  }
+}
+
+/** The WebSocket URL of `path` on the hub `link` names now. */
+export function relayUrl(link: RelayHubLink, path: string, query: Record<string, string>): string {
+  const base = link.base().replace(/^http/i, 'ws').replace(/\/+$/, '');
+  return `${base}${path}?${new URLSearchParams(query).toString()}`;
+}
+
+/** Opens a WebSocket to the hub (not yet open: the caller listens for `open`). */
+export function relaySocket(
+  link: RelayHubLink,
+  path: string,
+  query: Record<string, string>,
+  timeoutMs: number,
+): WebSocket {
+  return new WebSocket(relayUrl(link, path, query), {
+    ...link.tls(),
+    handshakeTimeout: timeoutMs,
+    maxPayload: MAX_RELAY_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
+}
+
+/** Resolves with the byte stream of `ws` once it is open; rejects with a RelayUnavailableError. */
+export function openedStream(ws: WebSocket): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(createWebSocketStream(ws)));
+    ws.once('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (body.length < 300) body += c;
+      });
+      res.on('end', () => {
+        req.destroy();
+        ws.terminate();
+        reject(
+          new RelayUnavailableError(
+            `the hub refused the relay (HTTP ${res.statusCode ?? 0}): ${body.trim()}`,
+            res.statusCode,
+          ),
+        );
+      });
+    });
+    ws.once('error', (err) => reject(new RelayUnavailableError(`the hub relay cannot be reached: ${err.message}`)));
+  });
+}

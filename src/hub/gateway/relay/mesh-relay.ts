@@ -1,0 +1,204 @@
+/**
+ * The hub's side of the mesh relay (`src/api/wire-relay.ts`): it keeps each node's relay listener,
+ * offers a dialing node's connection to the peer's listener, and joins the dialer's socket with the
+ * peer's answer (`relay-pipe.ts`). It sees only the nodes' TLS records: it cannot read or forge the
+ * requests it moves. Every socket is a node's, authenticated by its certificate before it gets here.
+ *
+ * With several hubs (HA), a relayed connection needs both nodes' sockets on the same hub: a dial for a
+ * peer whose listener is on another hub is refused (404), and the dialing node's balancer treats that
+ * endpoint as unreachable, like a failed direct connect.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../../../api/index.js';
+import {
+  MAX_RELAY_MESSAGE_BYTES,
+  RELAY_ACCEPT_PATH,
+  RELAY_DIAL_PATH,
+  RELAY_LISTEN_PATH,
+  type RelayOffer,
+} from '../../../api/index.js';
+import { joinSockets } from './relay-pipe.js';
+
+/** Limits of the relay. */
+export interface MeshRelayLimits {
+  /** Relayed connections a node may hold open at once, dialed and accepted together (default 64). */
+  connectionsPerNode: number;
+  /** How long a dialer waits for its peer to accept (default 10 s). */
+  acceptTimeoutMs: number;
+  /** Bytes sent to one side not yet written before the other side is no longer read (default 1 MiB). */
+  highWaterBytes: number;
+}
+
+export const DEFAULT_RELAY_LIMITS: MeshRelayLimits = {
+  connectionsPerNode: 64,
+  acceptTimeoutMs: 10_000,
+  highWaterBytes: 1024 * 1024,
+};
+
+/** The relay's counters (the hub's metrics read them). */
+export interface MeshRelayStats {
+  /** Nodes with a listener on this hub. */
+  listeners: number;
+  /** Relayed connections joined since start, open now, refused (no listener, a limit, no answer). */
+  opened: number;
+  active: number;
+  refused: number;
+  /** Bytes moved (both directions). */
+  bytes: number;
+}
+
+/** A node name as the certificates carry it (RFC 1123 subdomain). */
+const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+
+interface PendingDial {
+  from: string;
+  to: string;
+  ws: WebSocket;
+  timer: NodeJS.Timeout;
+}
+
+/** Pairs relayed connections between nodes' sockets. */
+export class MeshRelay {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_RELAY_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
+  private readonly listeners = new Map<string, WebSocket>();
+  private readonly pending = new Map<string, PendingDial>();
+  private readonly perNode = new Map<string, number>();
+  private readonly counters = { opened: 0, refused: 0, bytes: 0 };
+  private readonly limits: MeshRelayLimits;
+
+  constructor(
+    private readonly logger: Logger,
+    limits: Partial<MeshRelayLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
+  }
+
+  get stats(): MeshRelayStats {
+    let active = 0;
+    for (const n of this.perNode.values()) active += n;
+    return { listeners: this.listeners.size, ...this.counters, active: Math.floor(active / 2) };
+  }
+
+  /** Handles an upgrade at one of the relay paths from node `node` (its certificate checked by the caller). */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, node: string): void {
+    const url = new URL(req.url ?? '/', 'http://relay');
+    switch (url.pathname) {
+      case RELAY_LISTEN_PATH:
+        return this.wss.handleUpgrade(req, socket, head, (ws) => this.listen(node, ws));
+      case RELAY_DIAL_PATH:
+        return this.dial(req, socket, head, node, url.searchParams.get('node') ?? '');
+      case RELAY_ACCEPT_PATH:
+        return this.accept(req, socket, head, node, url.searchParams.get('id') ?? '');
+      default:
+        return refuse(socket, 404, 'not a relay path');
+    }
+  }
+
+  /** Closes every relay socket. */
+  close(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+
+  private listen(node: string, ws: WebSocket): void {
+    // One listener per node: a newer one (a redial after a drop the hub has not noticed) replaces it.
+    this.listeners.get(node)?.close(4000, 'replaced by a newer listener');
+    this.listeners.set(node, ws);
+    ws.on('message', () => undefined);
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      if (this.listeners.get(node) === ws) this.listeners.delete(node);
+    });
+  }
+
+  private dial(req: IncomingMessage, socket: Duplex, head: Buffer, from: string, to: string): void {
+    if (!NODE_NAME.test(to) || to === from)
+      return this.refused(socket, 400, 'a relayed connection names another node: ?node=<name>');
+    const listener = this.listeners.get(to);
+    if (listener === undefined) return this.refused(socket, 404, `node ${to} has no relay listener on this hub`);
+    if (this.count(from) >= this.limits.connectionsPerNode || this.count(to) >= this.limits.connectionsPerNode)
+      return this.refused(socket, 429, 'too many relayed connections for one node');
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Nothing is read from the dialer until its peer has answered: its bytes wait in TCP.
+      ws.pause();
+      const id = randomBytes(12).toString('base64url');
+      this.hold(from, 1);
+      this.hold(to, 1);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.counters.refused++;
+        this.release(from, to);
+        ws.close(1013, `node ${to} did not accept the relayed connection`);
+      }, this.limits.acceptTimeoutMs);
+      timer.unref();
+      this.pending.set(id, { from, to, ws, timer });
+      ws.on('close', () => {
+        const p = this.pending.get(id);
+        if (p?.ws !== ws) return;
+        clearTimeout(p.timer);
+        this.pending.delete(id);
+        this.release(from, to);
+      });
+      const offer: RelayOffer = { type: 'offer', id, from };
+      listener.send(JSON.stringify(offer));
+    });
+  }
+
+  private accept(req: IncomingMessage, socket: Duplex, head: Buffer, node: string, id: string): void {
+    const p = this.pending.get(id);
+    // Only the node the offer went to may answer it.
+    if (p === undefined || p.to !== node) return this.refused(socket, 404, 'no such relay offer');
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (p.ws.readyState !== p.ws.OPEN) {
+        this.release(p.from, p.to);
+        return ws.close(1000, 'the dialer went away');
+      }
+      this.counters.opened++;
+      this.logger.debug({ from: p.from, to: p.to }, 'relayed mesh connection joined');
+      joinSockets(p.ws, ws, this.limits.highWaterBytes, {
+        bytes: (n) => (this.counters.bytes += n),
+        closed: () => this.release(p.from, p.to),
+      });
+    });
+  }
+
+  private refused(socket: Duplex, code: number, text: string): void {
+    this.counters.refused++;
+    refuse(socket, code, text);
+  }
+
+  private count(node: string): number {
+    return this.perNode.get(node) ?? 0;
+  }
+
+  private hold(node: string, n: number): void {
+    const v = this.count(node) + n;
+    if (v <= 0) this.perNode.delete(node);
+    else this.perNode.set(node, v);
+  }
+
+  private release(from: string, to: string): void {
+    this.hold(from, -1);
+    this.hold(to, -1);
+  }
+}
+
+const PHRASES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 429: 'Too Many Requests' };
+
+function refuse(socket: Duplex, code: number, text: string): void {
+  socket.write(
+    `HTTP/1.1 ${code} ${PHRASES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+  socket.destroy();
+}
