@@ -103,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
     fetchBlob: hubBlobFetcher({
       hubBase,
       otherHubs: () => hubs.all.map(restBase),
+      partialDir: path.join(opts.dataDir, 'blob-partial'),
       ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
     }),
     outgoingHttp: mesh.outgoingHttp,

@@ -37,7 +37,7 @@ import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js'
 import { HubMetrics, InstrumentedStore, LoopWatchdog, NodeMetricsFrames, UsageStore } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
-import { StreamLimiter, createApiApp } from './server/index.js';
+import { BlobEncodings, StreamLimiter, createApiApp } from './server/index.js';
 import { CurrentTerm, SharedUsage, controlPlaneStatuses, fenceObjectAPI, storeMembers } from './leader/index.js';
 import { EtcdStore, type Store } from './store/index.js';
 import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
@@ -240,6 +240,8 @@ export class Hub {
           }
         : rbac,
       blobs,
+      // Blobs travel brotli-compressed to nodes that ask, encoded once and kept beside the store.
+      blobEncodings: new BlobEncodings({ dir: join(dataDir, 'blobs-encoded') }),
       logs: gateway,
       exec: gateway,
       logger: log('api'),

@@ -86,7 +86,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
       return c.body(text, 200, { 'content-type': contentType });
     });
 
-  mountBlobRoutes(app, deps.blobs);
+  mountBlobRoutes(app, deps.blobs, deps.blobEncodings);
   mountDiscovery(app);
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);

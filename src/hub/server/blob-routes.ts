@@ -1,11 +1,15 @@
 /**
  * The content store over HTTP, per `src/api/content.ts`: POST a blob (413 past the per-upload limit,
- * 507 past the store's quota, both while the body streams), GET/HEAD it by digest.
+ * 507 past the store's quota, both while the body streams), GET/HEAD it by digest — compressed when the
+ * client accepts it, and by range so an interrupted download resumes.
  */
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
 import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest, type BlobRef } from '../../api/index.js';
 import type { BlobStore } from '../blobs/index.js';
+import { BLOB_WIRE_ENCODING, type BlobEncodings } from './blob-encodings.js';
+import { acceptsEncoding, requestedRange } from './blob-range.js';
 import type { ApiEnv } from './types.js';
 
 function checkDigest(digest: string): string {
@@ -14,8 +18,11 @@ function checkDigest(digest: string): string {
   return digest;
 }
 
-/** Mounts the blob routes on `app`. */
-export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore): void {
+/**
+ * Mounts the blob routes on `app`. With `encodings`, a GET that accepts `br` gets the blob's cached brotli
+ * form (see blob-encodings.ts); a single `Range` (with `If-Range`) is served on either form.
+ */
+export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore, encodings?: BlobEncodings): void {
   app.post(BLOB_PATH, async (c) => {
     // Refused before a byte is read when the declared size says so; otherwise while streaming.
     const declared = Number(c.req.header('content-length') ?? NaN);
@@ -42,9 +49,44 @@ export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore): void {
       'docker-content-digest': digest,
       etag: `"${digest}"`,
       'cache-control': 'public, max-age=31536000, immutable',
+      'accept-ranges': 'bytes',
+      ...(encodings ? { vary: 'Accept-Encoding' } : {}),
     });
     if (c.req.method === 'HEAD') return c.body(null, 200, headers(await blobs.size(digest)));
-    const blob = await blobs.open(digest);
-    return c.body(Readable.toWeb(blob.stream) as ReadableStream<Uint8Array>, 200, headers(blob.size));
+    const size = await blobs.size(digest);
+    const encoded = acceptsEncoding(c.req.header('accept-encoding'), BLOB_WIRE_ENCODING)
+      ? await encodings?.encoded(digest, size, () => blobs.open(digest))
+      : undefined;
+    // The encoded form is a file of its own: ranges (a resume) are ranges of it, under its own ETag.
+    const rep: { size: number; etag: string; extra: Record<string, string> } = encoded
+      ? { size: encoded.size, etag: encoded.etag, extra: { 'content-encoding': BLOB_WIRE_ENCODING } }
+      : { size, etag: `"${digest}"`, extra: {} };
+    const range = requestedRange(c.req.header('range'), c.req.header('if-range'), rep.etag, rep.size);
+    const base: Record<string, string> = { ...headers(rep.size), etag: rep.etag, ...rep.extra };
+    if (range === 'unsatisfiable')
+      return c.body(null, 416, { ...base, 'content-length': '0', 'content-range': `bytes */${rep.size}` });
+    const { start, end } = range ?? { start: 0, end: rep.size - 1 };
+    const stream = encoded
+      ? createReadStream(encoded.path, { start, end })
+      : slice((await blobs.open(digest)).stream, start, end);
+    const body = Readable.toWeb(Readable.from(stream)) as ReadableStream<Uint8Array>;
+    if (range === undefined) return c.body(body, 200, base);
+    return c.body(body, 206, {
+      ...base,
+      'content-length': String(end - start + 1),
+      'content-range': `bytes ${start}-${end}/${rep.size}`,
+    });
   });
+}
+
+/** The bytes `start`..`end` (inclusive) of `source`, which is read from its beginning. */
+async function* slice(source: AsyncIterable<Buffer>, start: number, end: number): AsyncGenerator<Buffer> {
+  let at = 0;
+  for await (const chunk of source) {
+    const from = Math.max(0, start - at);
+    const to = Math.min(chunk.byteLength, end + 1 - at);
+    at += chunk.byteLength;
+    if (to > from) yield from === 0 && to === chunk.byteLength ? chunk : chunk.subarray(from, to);
+    if (at > end) break;
+  }
 }

@@ -1,5 +1,6 @@
 /** The hub's HTTP API server (Hono). */
 export { createApiApp } from './app.js';
+export { BlobEncodings, BLOB_WIRE_ENCODING, type BlobEncodingsOptions, type EncodedBlob } from './blob-encodings.js';
 export type {
   ApiDeps,
   ApiEnv,

@@ -6,6 +6,7 @@ import type { CertificateAuthenticator, NodeCertificateSigner } from '../identit
 import type { ObjectAPI } from '../registry/index.js';
 import type { HubMetrics, NodeExposition, UsageSource } from '../metrics/index.js';
 import type { Informer } from '../informers/index.js';
+import type { BlobEncodings } from './blob-encodings.js';
 import type { InflightLimiter } from './inflight-limits.js';
 import type { StreamLimiter } from './stream-limits.js';
 import type { WatchEncoder } from './watch-encoder.js';
@@ -41,6 +42,8 @@ export interface ApiDeps {
     policy?: RbacPolicy;
   };
   blobs: BlobStore;
+  /** The cache of blobs' encoded (brotli) forms; absent: blobs are served uncompressed. */
+  blobEncodings?: BlobEncodings;
   logs: PodLogSource;
   /** Runs commands in pods' containers (`…/pods/{name}/exec`); absent = 405. */
   exec?: PodExecSource;

@@ -11,7 +11,7 @@ import { startStandaloneAuth, type TokenAuth } from '../auth/index.js';
 import { BlobStore } from '../blobs/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import type { HubMetrics } from '../metrics/index.js';
-import { createApiApp, type InflightLimiter, type PodLogSource } from '../server/index.js';
+import { BlobEncodings, createApiApp, type InflightLimiter, type PodLogSource } from '../server/index.js';
 import { SqliteStore } from '../store/index.js';
 
 /** Options of `createTestApi`; every one has a default suited to unit tests. */
@@ -34,6 +34,8 @@ export interface TestApiOptions {
   metrics?: HubMetrics;
   /** In-flight budgets (the server's defaults otherwise). */
   inflight?: InflightLimiter;
+  /** Largest blob the store accepts (default 1 MiB). */
+  blobMaxBytes?: number;
 }
 
 /** A user of `tokens.json`: a name, its token, and a legacy role or groups. */
@@ -51,6 +53,8 @@ export interface TestApi {
   api: ObjectRegistry;
   auth: TokenAuth;
   blobs: BlobStore;
+  /** The temporary directory (the store's, the blobs' and their encoded forms' under it). */
+  dir: string;
   /** Removes the store and the temporary directory. */
   close(): Promise<void>;
 }
@@ -73,12 +77,13 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
   if (opts.users) await writeFile(join(dir, 'tokens.json'), JSON.stringify({ users: opts.users }), { mode: 0o600 });
   // Authentication and authorisation as on a real hub: token files and Token objects, the built-in RBAC policy.
   const { auth, rbac, stop: stopAuth } = await startStandaloneAuth({ api, dataDir: dir, logger, clock });
-  const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: 1024 * 1024 });
+  const blobs = await BlobStore.create({ dir: join(dir, 'blobs'), maxBytes: opts.blobMaxBytes ?? 1024 * 1024 });
   const app = createApiApp({
     api,
     auth,
     rbac,
     blobs,
+    blobEncodings: new BlobEncodings({ dir: join(dir, 'blobs-encoded') }),
     logs: opts.logs ?? noLogs,
     logger,
     version: { gitVersion: opts.version ?? 'v0.0.0-test' },
@@ -92,6 +97,7 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
     api,
     auth,
     blobs,
+    dir,
     async close() {
       stopAuth();
       await store.close();
