@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../api/index.js';
-import { CANARY_ABORT_ANNOTATION, CANARY_PROMOTE_ANNOTATION, rfc3339, typeByKind } from '../../../api/index.js';
+import {
+  CANARY_ABORT_ANNOTATION,
+  CANARY_PROMOTE_ANNOTATION,
+  LATENCY_BUCKETS_MS,
+  rfc3339,
+  typeByKind,
+} from '../../../api/index.js';
 import { silentLogger } from '../../../platform/index.js';
 import { InformerFactory } from '../../informers/index.js';
 import type { PodUsageSample, UsageSource } from '../../metrics/index.js';
@@ -190,8 +196,14 @@ describe('CanaryController', () => {
     return uids;
   }
 
-  /** One usage report per canary pod, ending now: `rps` requests/s, `errorRate` of them 5xx. */
+  /**
+   * One usage report per canary pod, ending now: `rps` requests/s, `errorRate` of them 5xx, each taking
+   * `latencyMs` (so all in one bucket of the histogram).
+   */
   function report(uids: string[], rps: number, errorRate = 0, latencyMs = 20): void {
+    const buckets = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+    const bucket = LATENCY_BUCKETS_MS.findIndex((le) => latencyMs <= le);
+    buckets[bucket < 0 ? LATENCY_BUCKETS_MS.length : bucket] = rps * 5;
     uids.forEach((uid, i) =>
       usage.samples.set(`default/podinfo-${i}`, {
         namespace: 'default',
@@ -204,6 +216,7 @@ describe('CanaryController', () => {
         requestsPerSecond: rps,
         errorsPerSecond: rps * errorRate,
         meanLatencyMs: latencyMs,
+        latencyBuckets: buckets,
       }),
     );
   }
@@ -348,7 +361,8 @@ describe('CanaryController', () => {
     await converge('slow', async () => (await status())?.failedChecks === 2);
     const want = [
       'Warning Halt advancement no values found for metric request-success-rate probably podinfo.default is not receiving traffic',
-      'Warning Halt podinfo.default advancement request duration 900ms > 500ms',
+      // Flagger's P99, interpolated in the bucket (500, 1000] as histogram_quantile does.
+      'Warning Halt podinfo.default advancement request duration P99 995ms > 500ms',
     ];
     expect(await events(...want)).toEqual(expect.arrayContaining(want));
   });
