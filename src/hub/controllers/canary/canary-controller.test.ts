@@ -9,7 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../api/index.js';
+import type {
+  Canary,
+  Deployment,
+  Endpoints,
+  Event,
+  HTTPRoute,
+  HorizontalPodAutoscaler,
+  Pod,
+  Service,
+} from '../../../api/index.js';
 import {
   CANARY_ABORT_ANNOTATION,
   CANARY_PROMOTE_ANNOTATION,
@@ -32,6 +41,7 @@ const ROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
 const CANARY = typeByKind('flagger.app/v1beta1', 'Canary')!;
 const EVENT = typeByKind('v1', 'Event')!;
 const ENDPOINTS = typeByKind('v1', 'Endpoints')!;
+const HPA = typeByKind('autoscaling/v2', 'HorizontalPodAutoscaler')!;
 
 class TestUsage implements UsageSource {
   readonly samples = new Map<string, PodUsageSample>();
@@ -365,6 +375,73 @@ describe('CanaryController', () => {
       'Warning Halt podinfo.default advancement request duration P99 995ms > 500ms',
     ];
     expect(await events(...want)).toEqual(expect.arrayContaining(want));
+  });
+
+  it('autoscalerRef: mirrors the target’s HPA onto the primary, which follows its spec at promotion', async () => {
+    const hpa = (minReplicas: number, maxReplicas: number) => ({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'podinfo', namespace: 'default' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+        minReplicas,
+        maxReplicas,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+        ],
+      },
+    });
+    await target('v1.wasm');
+    await api.create(CANARY, {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: 'podinfo', namespace: 'default' },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+        autoscalerRef: {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          name: 'podinfo',
+          primaryScalerReplicas: { maxReplicas: 8 },
+        },
+        service: { port: 80, targetPort: 8080 },
+        analysis: { interval: '30s', threshold: 2, stepWeight: 50, maxWeight: 50, metrics: METRICS },
+      },
+    });
+    // No HPA of that name yet: initialization waits, and says why.
+    const MISSING = 'Warning HorizontalPodAutoscaler podinfo.default of autoscalerRef not found';
+    await converge('held for the HPA', async () => (await events(MISSING)).includes(MISSING));
+    expect((await status())?.phase).toBe('Initializing');
+    await api.create(HPA, hpa(2, 6));
+    await converge('Initializing', async () => (await api.list(HPA, { namespace: 'default' })).items.length === 2);
+    await rolledOut('podinfo-primary');
+    await converge('Initialized', phase('Initialized'));
+    const primaryHpa = async () => (await get<HorizontalPodAutoscaler>(HPA, 'podinfo-primary')).spec;
+    const mirrored = await get<HorizontalPodAutoscaler>(HPA, 'podinfo-primary');
+    expect(mirrored.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Canary', name: 'podinfo' });
+    expect(mirrored.spec).toEqual({
+      ...hpa(2, 8).spec,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo-primary' },
+    });
+    // The target's HPA is the user's, untouched: it scales the canary.
+    expect((await get<HorizontalPodAutoscaler>(HPA, 'podinfo')).spec.scaleTargetRef.name).toBe('podinfo');
+
+    // The user changes the HPA: the primary's follows at the next promotion, not before.
+    const have = await get<HorizontalPodAutoscaler>(HPA, 'podinfo');
+    await api.update(HPA, { ...have, spec: { ...have.spec, minReplicas: 3, maxReplicas: 10 } });
+    const uids = await newRevision();
+    await converge('first step', phase('Progressing', 50));
+    expect((await primaryHpa()).minReplicas).toBe(2);
+    // Meanwhile the primary's HPA scaled the primary to 4: promotion leaves its replicas to the HPA.
+    const primary = await get<Deployment>(DEPLOY, 'podinfo-primary');
+    await api.update(DEPLOY, { ...primary, spec: { ...primary.spec, replicas: 4 } });
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('Promoting', phase('Promoting'));
+    const promoted = await get<Deployment>(DEPLOY, 'podinfo-primary');
+    expect(promoted.spec.template.spec.containers[0]!.image).toBe('v2.wasm');
+    expect(promoted.spec.replicas).toBe(4);
+    expect(await primaryHpa()).toMatchObject({ minReplicas: 3, maxReplicas: 8 });
   });
 
   it('blue-green: iterations with no user traffic, then all traffic at once, then the promotion', async () => {
