@@ -444,6 +444,51 @@ describe('CanaryController', () => {
     expect(await primaryHpa()).toMatchObject({ minReplicas: 3, maxReplicas: 8 });
   });
 
+  it('beyond Flagger: a canary pod that restarts, or one not ready, fails a check', async () => {
+    await initialized({ interval: '30s', threshold: 3, stepWeight: 10, maxWeight: 50, metrics: METRICS });
+    const uids = await newRevision();
+    await converge('first step', phase('Progressing', 10));
+    const pods = informers.for<Pod>('v1', 'Pod');
+    /** Writes a canary pod's status as its node would report it, and waits until the controller's cache has it. */
+    async function podStatus(name: string, ready: boolean, restartCount: number): Promise<void> {
+      const p = await api.get<Pod>(POD, 'default', name);
+      await api.updateStatus(POD, {
+        ...p,
+        status: {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+          containerStatuses: [{ name: 'app', ready, restartCount, image: 'x.wasm', state: { running: {} } }],
+        },
+      });
+      for (let i = 0; i < 200; i++) {
+        const c = pods.get('default', name)?.status?.containerStatuses?.[0];
+        if (c?.ready === ready && c.restartCount === restartCount) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error(`the pod cache never saw ${name}'s status`);
+    }
+    // Healthy request metrics throughout: only the pods' own state fails the checks.
+    await podStatus('podinfo-0', true, 1);
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('a restart fails a check', async () => (await status())?.failedChecks === 1);
+    await podStatus('podinfo-1', false, 0);
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('a pod not ready fails a check', async () => (await status())?.failedChecks === 2);
+    expect((await status())?.canaryWeight).toBe(10);
+    const want = [
+      'Warning Halt advancement podinfo.default restarted 1 time(s)',
+      'Warning Halt advancement podinfo-1 not ready',
+    ];
+    expect(await events(...want)).toEqual(expect.arrayContaining(want));
+    // Ready again, no new restart: the next check passes and the canary advances.
+    await podStatus('podinfo-1', true, 0);
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('advanced', phase('Progressing', 20));
+  });
+
   it('blue-green: iterations with no user traffic, then all traffic at once, then the promotion', async () => {
     await initialized({ interval: '30s', threshold: 1, iterations: 2, metrics: METRICS });
     await newRevision();
