@@ -6,9 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../../api/index.js';
 import { NodeToHub, decodeFrame, encodeFrame } from '../../../api/index.js';
-import { RequestAccounting } from '../../../edge-node/mesh/index.js';
-import { usageFrames } from '../../../edge-node/metrics/usage-frames.js';
-import { UsageSampler } from '../../../edge-node/metrics/usage-sampler.js';
+import { RequestAccounting, UsageSampler, usageFrames } from '../../../edge-node/testing/index.js';
 import { silentLogger } from '../../../platform/index.js';
 import { UsageStore } from '../../metrics/usage-store.js';
 import { MetricsWindow } from './metrics-window.js';
