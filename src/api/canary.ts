@@ -119,6 +119,23 @@ export const CanarySpec = z.strictObject({
   suspend: z.boolean().optional().describe('Stop reconciling (and advancing) this canary.'),
   service: CanaryService,
   analysis: CanaryAnalysis,
+  autoscalerRef: z
+    .strictObject({
+      apiVersion: z.literal('autoscaling/v2').optional(),
+      kind: z.literal('HorizontalPodAutoscaler', { message: 'only a HorizontalPodAutoscaler is an autoscalerRef' }),
+      name: DnsSubdomain,
+      primaryScalerReplicas: z
+        .strictObject({
+          minReplicas: z.number().int().min(1).optional(),
+          maxReplicas: z.number().int().min(1).optional(),
+        })
+        .optional()
+        .describe("The primary HPA's bounds, when they differ from the target HPA's."),
+    })
+    .optional()
+    .describe(
+      'An HPA of the target: mirrored as `<name>-primary` onto the primary, whose spec follows it at each promotion.',
+    ),
 });
 export type CanarySpec = z.infer<typeof CanarySpec>;
 

@@ -38,6 +38,13 @@ export const ContainerUsage = z.strictObject({
 });
 export type ContainerUsage = z.infer<typeof ContainerUsage>;
 
+/**
+ * Upper bounds (ms) of the request latency histogram's buckets, a last open bucket after them: the
+ * node's Prometheus histograms and the `usage` frames' `latencyBuckets` (by index) alike. Close to
+ * Prometheus' defaults, so a P99 of a few ms to 10 s has a bucket.
+ */
+export const LATENCY_BUCKETS_MS: readonly number[] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+
 /** HTTP requests the node delivered to one pod over the window (NodePort, mesh and local callers alike). */
 export const PodRequestUsage = z.strictObject({
   requests: Count,
@@ -47,6 +54,16 @@ export const PodRequestUsage = z.strictObject({
   errors5xx: Count,
   /** Sum of the requests' latencies in milliseconds (the mean is `latencyMsSum / requests`). */
   latencyMsSum: z.number().nonnegative(),
+  /**
+   * The window's latency histogram, sparse: `[bucket, count]` for each bucket of `LATENCY_BUCKETS_MS`
+   * (index; one past the last bound is the open bucket) that counted requests in the window. Added
+   * within protocol 8: a hub that predates it refuses the field, so a node sends it only until such a
+   * hub says so (`usage-reporter.ts`), and a hub reads a report without it as one without a histogram.
+   */
+  latencyBuckets: z
+    .array(z.tuple([z.number().int().min(0).max(LATENCY_BUCKETS_MS.length), Count]))
+    .max(LATENCY_BUCKETS_MS.length + 1)
+    .optional(),
 });
 export type PodRequestUsage = z.infer<typeof PodRequestUsage>;
 

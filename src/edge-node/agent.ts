@@ -365,6 +365,7 @@ export class Agent {
         this.mesh.identity.revoked.update(msg.keys);
         return;
       case 'error':
+        this.metrics.hubError(msg.message);
         return; // logged by the session
     }
   }

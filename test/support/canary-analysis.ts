@@ -5,8 +5,9 @@
  * version (hello v2) is promoted through every weight step with no failed request; then a version
  * answering 500 to 30 % of its requests (hello v2 with FAIL_PERCENT=30) is rolled back at the
  * failed-checks threshold with fewer than 2 % of the run's requests failed; then a blue-green analysis
- * (iterations, no weights) switches back to hello v1 with no failed request. Intervals are 1 s so the
- * whole scenario costs little suite time. Figures are printed.
+ * (iterations, no weights) switches back to hello v1 with no failed request. Between the last two, a
+ * slow version (hello v2 with DELAY_MS=700) fails the request-duration check on its P99 and is rolled
+ * back. Intervals are 1 s so the whole scenario costs little suite time. Figures are printed.
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -196,6 +197,56 @@ export function canaryAnalysisSuite(cluster: Cluster, nodes: readonly NodeSpec[]
       expect(status.stdout).toMatch(/^Phase:\s+Failed$/m);
       expect(status.stdout).toMatch(/^Failed checks:\s+2 of 2$/m);
       expect(status.stdout).toMatch(/^Promoted revision:\s+\S+$/m);
+    }, 120_000);
+
+    it('rolls back a slow version on its P99 request duration, the event naming the P99 against the max', async () => {
+      // This test's bound only: hello v2 with DELAY_MS=700 answers in 0.7 s, far above it, while the
+      // other tests keep a bound no healthy request misses on a loaded machine.
+      const metrics = (max: number) => ({
+        spec: {
+          analysis: {
+            metrics: [
+              { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '1s' },
+              { name: 'request-duration', thresholdRange: { max }, interval: '1s' },
+            ],
+          },
+        },
+      });
+      await cluster.client.patch(kind('canaries'), 'default', 'podinfo', metrics(500), { patchType: 'merge' });
+      // Every Canary event from now on, as written (a later similar event may combine over a list's view).
+      const listed = await cluster.client.list(kind('events'), { namespace: 'default' });
+      const seen: string[] = [];
+      const abort = new AbortController();
+      const watching = (async () => {
+        const opts = { namespace: 'default', resourceVersion: listed.metadata?.resourceVersion, signal: abort.signal };
+        for await (const ev of cluster.client.watch<KubeObject & { message?: string }>(kind('events'), opts))
+          seen.push(ev.object.message ?? '');
+      })().catch(() => undefined);
+      const load = new Load(urls, { concurrency: 2 });
+      await load.completed(20);
+      const r = await cluster.edgectl(
+        ['apply', '-f', '-'],
+        JSON.stringify(target(V2, [{ name: 'DELAY_MS', value: '700' }])),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const failed = await until('the slow canary rolled back', phase('Failed'), 90_000, 100);
+      const p99 = /advancement request duration P99 (\d+(?:\.\d+)?)ms > 500ms$/;
+      const halts = await until('the P99 event arrived', () => {
+        const found = seen.filter((m) => p99.test(m));
+        return Promise.resolve(found.length > 0 ? found : undefined);
+      });
+      abort.abort();
+      await watching;
+      const records = await load.stop();
+      console.log(
+        `slow canary (700 ms) rolled back: ${halts.map((m) => m.replace(/^.*advancement /, '')).join(' | ')}; ` +
+          `${records.length} requests, ${load.failures.length} failed`,
+      );
+      expect(failed.status).toMatchObject({ canaryWeight: 0, failedChecks: 2 });
+      // Requests of 0.7 s fall in the bucket (500 ms, 1 s]: the P99 is interpolated inside it.
+      for (const m of halts) expect(Number(p99.exec(m)![1])).toBeGreaterThan(500);
+      expect(load.failures).toEqual([]);
+      await cluster.client.patch(kind('canaries'), 'default', 'podinfo', metrics(2000), { patchType: 'merge' });
     }, 120_000);
 
     it('switches a blue-green analysis (iterations, no weights) at once, with zero failed requests', async () => {

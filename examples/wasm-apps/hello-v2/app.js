@@ -5,9 +5,12 @@
 // A deliberately bad version for canary analysis: with FAIL_PERCENT=N (0-100) in its env it answers
 // 500 to N % of the requests each instance serves, spread evenly (the 4th, 7th and 10th of every 10
 // for 30), so a short window of requests already shows the error rate.
+// A deliberately slow version: with DELAY_MS=N (0-60000) it waits N ms (a real clock wait, no busy
+// loop) before it answers each request, so its request duration exceeds a canary's `thresholdRange`.
 // Exports wasi:http/incoming-handler directly (not the fetch-event style) so a single instance
 // serves request after request.
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
+import { subscribeDuration } from 'wasi:clocks/monotonic-clock@0.2.12';
 import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.12';
 
 const encoder = new TextEncoder();
@@ -43,6 +46,8 @@ export const incomingHandler = {
     served++;
     if (served === 1 || served % 1000 === 0)
       console.log(`hello: ${doc.pod} on ${doc.node} has served ${served} request(s)`);
+    const delayMs = Math.min(60_000, Math.max(0, Math.floor(Number(env('DELAY_MS') ?? '0') || 0)));
+    if (delayMs > 0) subscribeDuration(BigInt(delayMs) * 1_000_000n).block();
     const failPercent = Math.min(100, Math.max(0, Number(env('FAIL_PERCENT') ?? '0') || 0));
     if (Math.floor((served * failPercent) / 100) > Math.floor(((served - 1) * failPercent) / 100)) {
       respond(responseOut, 500, 'application/json', JSON.stringify({ ...doc, error: 'failing on purpose' }) + '\n');

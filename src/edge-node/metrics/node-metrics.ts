@@ -101,6 +101,11 @@ export class NodeMetrics {
     this.reporter.disconnected();
   }
 
+  /** The hub answered with an `error` (it may have refused a `usage` frame's histograms). */
+  hubError(message: string): void {
+    this.reporter.hubError(message);
+  }
+
   /** A request waits for Service `namespace/name`, which has no ready endpoint: tell the hub (protocol 3). */
   wake(namespace: string, name: string): void {
     if (this.reporter.speaksMetrics) this.#deps.send({ type: 'serviceWake', namespace, name });

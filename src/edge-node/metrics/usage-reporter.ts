@@ -7,6 +7,7 @@
  */
 import { METRICS_PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
 import type { Logger, NodeUsage } from '../../api/index.js';
+import { HistogramGate } from './histogram-gate.js';
 import { usageFrames } from './usage-frames.js';
 import type { UsageSampler } from './usage-sampler.js';
 
@@ -31,6 +32,8 @@ export class UsageReporter {
   #timer: NodeJS.Timeout | undefined;
   #protocol = 0;
   #running: Promise<void> | undefined;
+  /** Whether the session's hub takes latency histograms. */
+  readonly #histograms = new HistogramGate();
   /** Frames sent so far (diagnostics, tests). */
   framesSent = 0;
 
@@ -51,6 +54,13 @@ export class UsageReporter {
   /** The hub welcomed the session with `protocol`: frames go out from now when it is 3 or later. */
   connected(protocol: number): void {
     this.#protocol = protocol;
+    this.#histograms.reset();
+  }
+
+  /** The hub answered a frame with an `error`: when it refused the latency histograms, stop sending them. */
+  hubError(message: string): void {
+    if (this.#histograms.refused(message))
+      this.#deps.logger.info('the hub predates request latency histograms in usage frames; sending none to it');
   }
 
   disconnected(): void {
@@ -73,7 +83,7 @@ export class UsageReporter {
       const window = await this.#deps.sampler.sample();
       this.#deps.afterSample?.();
       if (!window || this.#protocol < METRICS_PROTOCOL_VERSION) return;
-      for (const frame of usageFrames(window)) {
+      for (const frame of this.#histograms.frames(usageFrames(window))) {
         if (!this.#deps.send(frame)) return;
         this.framesSent += 1;
       }

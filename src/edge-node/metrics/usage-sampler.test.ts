@@ -3,7 +3,14 @@
  * test sets, and the mesh's real request counters), and the cutting of a window into frames.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_USAGE_PODS_PER_FRAME, NodeUsage } from '../../api/index.js';
+import {
+  LATENCY_BUCKETS_MS,
+  MAX_USAGE_PODS_PER_FRAME,
+  NodeToHub,
+  NodeUsage,
+  decodeFrame,
+  encodeFrame,
+} from '../../api/index.js';
 import type { ContainerStats } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { RequestAccounting } from '../mesh/index.js';
@@ -59,7 +66,17 @@ describe('UsageSampler', () => {
       {
         pod: { namespace: 'shop', name: 'cart-1', uid: 'u1' },
         containers: [{ name: 'app', cpuNanoCores: 2.5e8, memoryBytes: 8192 }],
-        http: { requests: 2, errors4xx: 0, errors5xx: 1, latencyMsSum: 40 },
+        // 10 ms falls in the bucket up to 10 (index 1), 30 ms in the one up to 50 (index 3).
+        http: {
+          requests: 2,
+          errors4xx: 0,
+          errors5xx: 1,
+          latencyMsSum: 40,
+          latencyBuckets: [
+            [1, 1],
+            [3, 1],
+          ],
+        },
       },
     ]);
     // A quiet window: CPU 0, no http part.
@@ -104,6 +121,25 @@ describe('usageFrames', () => {
     expect(frames.map((f) => f.pods.length)).toEqual([MAX_USAGE_PODS_PER_FRAME, MAX_USAGE_PODS_PER_FRAME, 1]);
     for (const f of frames) expect(NodeUsage.parse(f)).toEqual(f);
     expect(new Set(frames.flatMap((f) => f.pods.map((p) => p.pod.uid))).size).toBe(MAX_USAGE_PODS_PER_FRAME * 2 + 1);
+  });
+
+  it('cuts pods with whole histograms into frames inside the node frames’ value bound', () => {
+    const full = window(MAX_USAGE_PODS_PER_FRAME);
+    const pods = full.pods.map((p) => ({
+      ...p,
+      containers: [{ name: 'app', cpuNanoCores: 1e9, memoryBytes: 1 << 30 }],
+      http: {
+        requests: 1e6,
+        errors4xx: 1,
+        errors5xx: 1,
+        latencyMsSum: 1.5e6,
+        latencyBuckets: Array.from({ length: LATENCY_BUCKETS_MS.length + 1 }, (_, i): [number, number] => [i, 1000]),
+      },
+    }));
+    const frames = usageFrames({ ...full, pods });
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(decodeFrame(NodeToHub, encodeFrame(f))).toEqual(f);
+    expect(frames.flatMap((f) => f.pods)).toEqual(pods);
   });
 
   it('sends one frame for a node without pods', () => {

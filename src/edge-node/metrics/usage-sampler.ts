@@ -45,6 +45,8 @@ interface HttpSeen {
   errors4xx: number;
   errors5xx: number;
   latencyMsSum: number;
+  /** Per latency bucket (not cumulative), a copy of the mesh's counters. */
+  buckets: number[];
 }
 
 /** Window-by-window usage of the node (see the file comment). */
@@ -129,7 +131,7 @@ export class UsageSampler {
 }
 
 function httpOf(c: RequestCounters): HttpSeen {
-  return { requests: c.requests, ...errorCounts(c), latencyMsSum: c.latencyMsSum };
+  return { requests: c.requests, ...errorCounts(c), latencyMsSum: c.latencyMsSum, buckets: [...c.buckets] };
 }
 
 /** What happened between two readings; undefined when nothing did. Counters that went back restarted. */
@@ -142,7 +144,18 @@ function httpDelta(now: HttpSeen, before: HttpSeen | undefined): PodUsage['http'
     errors4xx: count(now.errors4xx - (base?.errors4xx ?? 0)),
     errors5xx: count(now.errors5xx - (base?.errors5xx ?? 0)),
     latencyMsSum: Math.max(0, now.latencyMsSum - (base?.latencyMsSum ?? 0)),
+    latencyBuckets: bucketDelta(now.buckets, base?.buckets),
   };
+}
+
+/** The buckets that counted requests between two readings, as the frame's sparse `[bucket, count]`. */
+function bucketDelta(now: readonly number[], before: readonly number[] | undefined): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  now.forEach((n, i) => {
+    const d = count(n - (before?.[i] ?? 0));
+    if (d > 0) out.push([i, d]);
+  });
+  return out;
 }
 
 /** ns of CPU over `seconds` as billionths of a core. */

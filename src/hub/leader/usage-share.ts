@@ -48,6 +48,8 @@ const PodSample = z.object({
   requestsPerSecond: z.number(),
   errorsPerSecond: z.number(),
   meanLatencyMs: z.number().optional(),
+  // Optional, and an older hub's non-strict schema drops it: records stay readable both ways.
+  latencyBuckets: z.array(z.number().int().nonnegative()).max(64).optional(),
 });
 const NodeSample = z.object({
   name: z.string(),

@@ -23,6 +23,11 @@ export interface PodUsageSample {
   errorsPerSecond: number;
   /** Mean latency in milliseconds over the window; undefined with no requests. */
   meanLatencyMs?: number;
+  /**
+   * The window's request latency histogram: a count per bucket of `LATENCY_BUCKETS_MS` and the open
+   * one after it (not cumulative); undefined from a node that sends none, or with no requests.
+   */
+  latencyBuckets?: readonly number[];
 }
 
 /** The latest usage of one node. */

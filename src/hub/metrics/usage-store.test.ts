@@ -45,6 +45,19 @@ function setup() {
 }
 
 describe('UsageStore', () => {
+  it('keeps a report’s latency histogram as one count per bucket (none from a node that sends none)', () => {
+    const { store } = setup();
+    const f = frame([{ name: 'a', requests: 10 }]);
+    f.pods[0]!.http!.latencyBuckets = [
+      [0, 7],
+      [11, 3],
+    ];
+    store.report('n1', f);
+    expect(store.pod('default', 'a')?.latencyBuckets).toEqual([7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+    store.report('n1', frame([{ name: 'a', requests: 10 }]));
+    expect(store.pod('default', 'a')?.latencyBuckets).toBeUndefined();
+  });
+
   it('keeps the latest sample of pods bound to the reporting node, with request rates', () => {
     const { store } = setup();
     store.report('n1', frame([{ name: 'a', requests: 10 }, { name: 'b' }, { name: 'a', uid: 'other' }]));

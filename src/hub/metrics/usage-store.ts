@@ -9,7 +9,7 @@
  * deleted, or once it is older than `staleWindows` of its windows (a node that stopped reporting).
  */
 import type { Clock, Logger, Node, NodeUsage, Pod } from '../../api/index.js';
-import { errorMessage } from '../../api/index.js';
+import { LATENCY_BUCKETS_MS, errorMessage } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import type { NodeUsageSample, PodUsageSample, UsageSource } from './usage-source.js';
 
@@ -92,6 +92,7 @@ export class UsageStore implements UsageSource {
         requestsPerSecond: http ? http.requests / windowSeconds : 0,
         errorsPerSecond: http ? http.errors5xx / windowSeconds : 0,
         ...(http && http.requests > 0 ? { meanLatencyMs: http.latencyMsSum / http.requests } : {}),
+        ...(http?.latencyBuckets && http.requests > 0 ? { latencyBuckets: denseBuckets(http.latencyBuckets) } : {}),
       };
       let ns = this.#pods.get(sample.namespace);
       if (!ns) {
@@ -183,4 +184,11 @@ export class UsageStore implements UsageSource {
     byName.delete(pod.metadata.name ?? '');
     if (byName.size === 0) this.#pods.delete(ns);
   }
+}
+
+/** A frame's sparse `[bucket, count]` pairs as one count per bucket. */
+function denseBuckets(pairs: ReadonlyArray<readonly [number, number]>): number[] {
+  const out = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+  for (const [i, n] of pairs) out[i]! += n;
+  return out;
 }

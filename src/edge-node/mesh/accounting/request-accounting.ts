@@ -10,8 +10,10 @@
  * in the node's set (`retainPods`, `retainServices`), and both maps are capped besides.
  */
 
-/** Upper bounds (ms) of the latency histogram's buckets; a last, open bucket follows. */
-export const LATENCY_BUCKETS_MS: readonly number[] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+import { LATENCY_BUCKETS_MS } from '../../../api/index.js';
+
+/** Upper bounds (ms) of the latency histogram's buckets; a last, open bucket follows (the wire's). */
+export { LATENCY_BUCKETS_MS };
 
 /** Entries kept per map at most (a pod or Service past it is not counted until others leave). */
 export const MAX_ACCOUNTED = 10_000;

@@ -9,8 +9,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../api/index.js';
-import { CANARY_ABORT_ANNOTATION, CANARY_PROMOTE_ANNOTATION, rfc3339, typeByKind } from '../../../api/index.js';
+import type {
+  Canary,
+  Deployment,
+  Endpoints,
+  Event,
+  HTTPRoute,
+  HorizontalPodAutoscaler,
+  Pod,
+  Service,
+} from '../../../api/index.js';
+import {
+  CANARY_ABORT_ANNOTATION,
+  CANARY_PROMOTE_ANNOTATION,
+  LATENCY_BUCKETS_MS,
+  rfc3339,
+  typeByKind,
+} from '../../../api/index.js';
 import { silentLogger } from '../../../platform/index.js';
 import { InformerFactory } from '../../informers/index.js';
 import type { PodUsageSample, UsageSource } from '../../metrics/index.js';
@@ -26,6 +41,7 @@ const ROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
 const CANARY = typeByKind('flagger.app/v1beta1', 'Canary')!;
 const EVENT = typeByKind('v1', 'Event')!;
 const ENDPOINTS = typeByKind('v1', 'Endpoints')!;
+const HPA = typeByKind('autoscaling/v2', 'HorizontalPodAutoscaler')!;
 
 class TestUsage implements UsageSource {
   readonly samples = new Map<string, PodUsageSample>();
@@ -190,8 +206,14 @@ describe('CanaryController', () => {
     return uids;
   }
 
-  /** One usage report per canary pod, ending now: `rps` requests/s, `errorRate` of them 5xx. */
+  /**
+   * One usage report per canary pod, ending now: `rps` requests/s, `errorRate` of them 5xx, each taking
+   * `latencyMs` (so all in one bucket of the histogram).
+   */
   function report(uids: string[], rps: number, errorRate = 0, latencyMs = 20): void {
+    const buckets = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+    const bucket = LATENCY_BUCKETS_MS.findIndex((le) => latencyMs <= le);
+    buckets[bucket < 0 ? LATENCY_BUCKETS_MS.length : bucket] = rps * 5;
     uids.forEach((uid, i) =>
       usage.samples.set(`default/podinfo-${i}`, {
         namespace: 'default',
@@ -204,6 +226,7 @@ describe('CanaryController', () => {
         requestsPerSecond: rps,
         errorsPerSecond: rps * errorRate,
         meanLatencyMs: latencyMs,
+        latencyBuckets: buckets,
       }),
     );
   }
@@ -348,9 +371,122 @@ describe('CanaryController', () => {
     await converge('slow', async () => (await status())?.failedChecks === 2);
     const want = [
       'Warning Halt advancement no values found for metric request-success-rate probably podinfo.default is not receiving traffic',
-      'Warning Halt podinfo.default advancement request duration 900ms > 500ms',
+      // Flagger's P99, interpolated in the bucket (500, 1000] as histogram_quantile does.
+      'Warning Halt podinfo.default advancement request duration P99 995ms > 500ms',
     ];
     expect(await events(...want)).toEqual(expect.arrayContaining(want));
+  });
+
+  it('autoscalerRef: mirrors the target’s HPA onto the primary, which follows its spec at promotion', async () => {
+    const hpa = (minReplicas: number, maxReplicas: number) => ({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'podinfo', namespace: 'default' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+        minReplicas,
+        maxReplicas,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+        ],
+      },
+    });
+    await target('v1.wasm');
+    await api.create(CANARY, {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: 'podinfo', namespace: 'default' },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+        autoscalerRef: {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          name: 'podinfo',
+          primaryScalerReplicas: { maxReplicas: 8 },
+        },
+        service: { port: 80, targetPort: 8080 },
+        analysis: { interval: '30s', threshold: 2, stepWeight: 50, maxWeight: 50, metrics: METRICS },
+      },
+    });
+    // No HPA of that name yet: initialization waits, and says why.
+    const MISSING = 'Warning HorizontalPodAutoscaler podinfo.default of autoscalerRef not found';
+    await converge('held for the HPA', async () => (await events(MISSING)).includes(MISSING));
+    expect((await status())?.phase).toBe('Initializing');
+    await api.create(HPA, hpa(2, 6));
+    await converge('Initializing', async () => (await api.list(HPA, { namespace: 'default' })).items.length === 2);
+    await rolledOut('podinfo-primary');
+    await converge('Initialized', phase('Initialized'));
+    const primaryHpa = async () => (await get<HorizontalPodAutoscaler>(HPA, 'podinfo-primary')).spec;
+    const mirrored = await get<HorizontalPodAutoscaler>(HPA, 'podinfo-primary');
+    expect(mirrored.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Canary', name: 'podinfo' });
+    expect(mirrored.spec).toEqual({
+      ...hpa(2, 8).spec,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo-primary' },
+    });
+    // The target's HPA is the user's, untouched: it scales the canary.
+    expect((await get<HorizontalPodAutoscaler>(HPA, 'podinfo')).spec.scaleTargetRef.name).toBe('podinfo');
+
+    // The user changes the HPA: the primary's follows at the next promotion, not before.
+    const have = await get<HorizontalPodAutoscaler>(HPA, 'podinfo');
+    await api.update(HPA, { ...have, spec: { ...have.spec, minReplicas: 3, maxReplicas: 10 } });
+    const uids = await newRevision();
+    await converge('first step', phase('Progressing', 50));
+    expect((await primaryHpa()).minReplicas).toBe(2);
+    // Meanwhile the primary's HPA scaled the primary to 4: promotion leaves its replicas to the HPA.
+    const primary = await get<Deployment>(DEPLOY, 'podinfo-primary');
+    await api.update(DEPLOY, { ...primary, spec: { ...primary.spec, replicas: 4 } });
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('Promoting', phase('Promoting'));
+    const promoted = await get<Deployment>(DEPLOY, 'podinfo-primary');
+    expect(promoted.spec.template.spec.containers[0]!.image).toBe('v2.wasm');
+    expect(promoted.spec.replicas).toBe(4);
+    expect(await primaryHpa()).toMatchObject({ minReplicas: 3, maxReplicas: 8 });
+  });
+
+  it('beyond Flagger: a canary pod that restarts, or one not ready, fails a check', async () => {
+    await initialized({ interval: '30s', threshold: 3, stepWeight: 10, maxWeight: 50, metrics: METRICS });
+    const uids = await newRevision();
+    await converge('first step', phase('Progressing', 10));
+    const pods = informers.for<Pod>('v1', 'Pod');
+    /** Writes a canary pod's status as its node would report it, and waits until the controller's cache has it. */
+    async function podStatus(name: string, ready: boolean, restartCount: number): Promise<void> {
+      const p = await api.get<Pod>(POD, 'default', name);
+      await api.updateStatus(POD, {
+        ...p,
+        status: {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+          containerStatuses: [{ name: 'app', ready, restartCount, image: 'x.wasm', state: { running: {} } }],
+        },
+      });
+      for (let i = 0; i < 200; i++) {
+        const c = pods.get('default', name)?.status?.containerStatuses?.[0];
+        if (c?.ready === ready && c.restartCount === restartCount) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error(`the pod cache never saw ${name}'s status`);
+    }
+    // Healthy request metrics throughout: only the pods' own state fails the checks.
+    await podStatus('podinfo-0', true, 1);
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('a restart fails a check', async () => (await status())?.failedChecks === 1);
+    await podStatus('podinfo-1', false, 0);
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('a pod not ready fails a check', async () => (await status())?.failedChecks === 2);
+    expect((await status())?.canaryWeight).toBe(10);
+    const want = [
+      'Warning Halt advancement podinfo.default restarted 1 time(s)',
+      'Warning Halt advancement podinfo-1 not ready',
+    ];
+    expect(await events(...want)).toEqual(expect.arrayContaining(want));
+    // Ready again, no new restart: the next check passes and the canary advances.
+    await podStatus('podinfo-1', true, 0);
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('advanced', phase('Progressing', 20));
   });
 
   it('blue-green: iterations with no user traffic, then all traffic at once, then the promotion', async () => {

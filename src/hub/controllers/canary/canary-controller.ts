@@ -34,6 +34,7 @@ import type { UsageSource } from '../../metrics/index.js';
 import { Controller, writeStatus, type EventRecorder } from '../../reconcile/index.js';
 import { templateHash } from '../rollout.js';
 import { ensurePrimary, ensureServing, promotePrimary, scaleTarget, type CanaryWriteDeps } from './canary-writes.js';
+import { AutoscalerRefError, syncPrimaryHpa } from './autoscaler.js';
 import { checkDue, type AnalysisState } from './analysis.js';
 import { intervalMs, longestWindowMs } from './checks.js';
 import { manualAction, manualChanged } from './manual.js';
@@ -146,6 +147,10 @@ export class CanaryController extends Controller {
     hash: string,
   ): Promise<void> {
     const primary = await ensurePrimary(this.deps, cd, target, label);
+    if (!(await this.#primaryHpa(cd))) {
+      await this.#write(cd, 'Initializing', { canaryWeight: 0, failedChecks: 0, iterations: 0 });
+      return void this.queue.addAfter(key, intervalMs(cd));
+    }
     await ensureServing(this.deps, cd, label, 0);
     if (rolloutPending(primary) !== undefined) {
       await this.#write(cd, 'Initializing', { canaryWeight: 0, failedChecks: 0, iterations: 0 });
@@ -257,6 +262,18 @@ export class CanaryController extends Controller {
     this.queue.addAfter(key, Math.min(this.#sampleMs, since + deadline - now));
   }
 
+  /** Syncs the primary's HPA (`autoscalerRef`); false, with a warning, when the target's HPA is missing. */
+  async #primaryHpa(cd: Canary): Promise<boolean> {
+    try {
+      await syncPrimaryHpa(this.deps.api, cd);
+      return true;
+    } catch (err) {
+      if (!(err instanceof AutoscalerRefError)) throw err;
+      this.deps.events.warning(cd, REASON, err.message);
+      return false;
+    }
+  }
+
   /** Whether the canary Service has a ready endpoint. */
   #hasEndpoint(cd: Canary): boolean {
     const ep = this.deps.endpoints.get(cd.metadata.namespace, namesOf(cd).canaryService);
@@ -278,6 +295,8 @@ export class CanaryController extends Controller {
       `Copying ${n.target}.${cd.metadata.namespace} template spec to ${n.primary}.${cd.metadata.namespace}`,
     );
     await promotePrimary(this.deps, cd, target, label);
+    // As Flagger: the primary's HPA takes the target HPA's spec at promotion (a missing one is warned of).
+    await this.#primaryHpa(cd);
     await this.#write(cd, 'Promoting', {});
     this.queue.addAfter(key, this.#sampleMs);
   }

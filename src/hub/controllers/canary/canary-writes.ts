@@ -101,7 +101,10 @@ export async function ensurePrimary(
   return made;
 }
 
-/** Promotion: the primary takes the target's template (and its replicas, when it has any). */
+/**
+ * Promotion: the primary takes the target's template (and its replicas, when it has any and no HPA
+ * of `autoscalerRef` scales the primary: then the replicas are the HPA's).
+ */
 export async function promotePrimary(
   deps: CanaryWriteDeps,
   cd: Canary,
@@ -110,7 +113,7 @@ export async function promotePrimary(
 ): Promise<void> {
   const primary = await ensurePrimary(deps, cd, target, label);
   const template = primaryTemplate(target, label);
-  const replicas = target.spec.replicas ? target.spec.replicas : primary.spec.replicas;
+  const replicas = target.spec.replicas && !cd.spec.autoscalerRef ? target.spec.replicas : primary.spec.replicas;
   if (jsonEqual(primary.spec.template, template) && primary.spec.replicas === replicas) return;
   const next: Deployment = {
     ...primary,

@@ -56,7 +56,8 @@ export function runChecks(
   const blueGreen = cd.spec.analysis.iterations !== undefined;
   for (const m of cd.spec.analysis.metrics ?? []) {
     const f = window.figures(m.interval ? gatewayDurationMs(m.interval) : intervalMs(cd), nowMs);
-    const value = m.name === 'request-success-rate' ? f.successRate : f.meanLatencyMs;
+    // Flagger's request duration is the P99; the mean stands in only while a node sends no histogram.
+    const value = m.name === 'request-success-rate' ? f.successRate : (f.p99LatencyMs ?? f.meanLatencyMs);
     if (value === undefined) {
       if (blueGreen) continue;
       return {
@@ -68,7 +69,10 @@ export function runChecks(
     if (m.name === 'request-success-rate' && min !== undefined && value < min)
       return { ok: false, message: `Halt ${target} advancement success rate ${round(value)}% < ${min}%` };
     if (m.name === 'request-duration' && max !== undefined && value > max)
-      return { ok: false, message: `Halt ${target} advancement request duration ${round(value)}ms > ${max}ms` };
+      return {
+        ok: false,
+        message: `Halt ${target} advancement request duration ${f.p99LatencyMs === undefined ? 'mean' : 'P99'} ${round(value)}ms > ${max}ms`,
+      };
     if (min !== undefined && value < min)
       return { ok: false, message: `Halt ${target} advancement ${m.name} ${round(value)} < ${min}` };
     if (max !== undefined && value > max)

@@ -4,9 +4,15 @@
  * the nodes report and keeps every report it has not seen yet; a check then sums the reports it saw
  * over the metric's interval. A window never spans less than two of the nodes' report periods
  * (`--metrics-interval`), so a check cannot fall between two reports and find nothing.
+ *
+ * Request duration is Flagger's: the P99 over the window. Each report carries the window's latency
+ * histogram (per bucket, not cumulative), so the sum of the reports in a window is the difference of
+ * the cumulative histograms at its ends, merged across pods and nodes as Prometheus' `sum by (le)`
+ * would. A report without one (a node that predates histograms) leaves the window with the mean only.
  */
 import type { Pod } from '../../../api/index.js';
 import type { UsageSource } from '../../metrics/index.js';
+import { latencyQuantileMs } from './quantile.js';
 
 /** One report of one pod, as the controller took it in. */
 interface Report {
@@ -15,6 +21,8 @@ interface Report {
   requests: number;
   errors: number;
   latencyMsSum: number;
+  /** Requests per latency bucket; undefined from a node that sends no histogram. */
+  buckets: readonly number[] | undefined;
   windowMs: number;
 }
 
@@ -26,6 +34,11 @@ export interface WindowFigures {
   successRate: number | undefined;
   /** Mean latency in milliseconds (undefined with no requests). */
   meanLatencyMs: number | undefined;
+  /**
+   * P99 latency in milliseconds from the merged histograms; undefined with no requests, or when a
+   * report with requests had no histogram.
+   */
+  p99LatencyMs: number | undefined;
 }
 
 /** Reports of one canary's pods, kept for the longest window a check reads. */
@@ -55,6 +68,7 @@ export class MetricsWindow {
         requests,
         errors: Math.round(s.errorsPerSecond * s.windowSeconds),
         latencyMsSum: (s.meanLatencyMs ?? 0) * requests,
+        buckets: s.latencyBuckets,
         windowMs: s.windowSeconds * 1000,
       });
     }
@@ -67,17 +81,20 @@ export class MetricsWindow {
     let requests = 0;
     let errors = 0;
     let latency = 0;
+    let histogram: number[] | undefined = [];
     for (const r of this.#reports) {
       if (r.seenAt <= from) continue;
       requests += r.requests;
       errors += r.errors;
       latency += r.latencyMsSum;
+      if (r.requests > 0) histogram = r.buckets && histogram && sumInto(histogram, r.buckets);
     }
     return {
       requests,
       errors,
       successRate: requests > 0 ? (100 * (requests - errors)) / requests : undefined,
       meanLatencyMs: requests > 0 ? latency / requests : undefined,
+      p99LatencyMs: requests > 0 && histogram ? latencyQuantileMs(histogram, 0.99) : undefined,
     };
   }
 
@@ -96,4 +113,10 @@ export class MetricsWindow {
     this.#lastSeen.clear();
     this.#sawTraffic = false;
   }
+}
+
+/** Adds `add` into `into` bucket by bucket; returns `into`. */
+function sumInto(into: number[], add: readonly number[]): number[] {
+  add.forEach((n, i) => (into[i] = (into[i] ?? 0) + n));
+  return into;
 }
