@@ -14,6 +14,7 @@ export * from './workloads.js';
 export * from './autoscaling.js';
 export * from './service.js';
 export * from './gateway.js';
+export * from './gateway-class.js';
 export * from './canary.js';
 export * from './rbac.js';
 export * from './token.js';

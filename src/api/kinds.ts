@@ -8,7 +8,7 @@
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 /** Edgeplane's token API group. */
 export const TOKEN_GROUP = 'auth.edgeplane.io';
-/** The Gateway API's group (Gateway, HTTPRoute). */
+/** The Gateway API's group (GatewayClass, Gateway, HTTPRoute, ReferenceGrant). */
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 /** Flagger's API group (Canary). */
 export const CANARY_GROUP = 'flagger.app';
@@ -146,6 +146,26 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     shortNames: ['hpa'],
     namespaced: true,
     hasStatus: true,
+    hasScale: false,
+  }),
+  rt({
+    group: GATEWAY_GROUP,
+    version: 'v1',
+    kind: 'GatewayClass',
+    plural: 'gatewayclasses',
+    shortNames: ['gc'],
+    namespaced: false,
+    hasStatus: true,
+    hasScale: false,
+  }),
+  rt({
+    group: GATEWAY_GROUP,
+    version: 'v1beta1',
+    kind: 'ReferenceGrant',
+    plural: 'referencegrants',
+    shortNames: ['refgrant'],
+    namespaced: true,
+    hasStatus: false,
     hasScale: false,
   }),
   rt({

@@ -15,6 +15,7 @@ import { Endpoints, Service } from './service.js';
 import { DaemonSet, Deployment, Job, ReplicaSet } from './workloads.js';
 import { HorizontalPodAutoscaler } from './autoscaling.js';
 import { Gateway, HTTPRoute } from './gateway.js';
+import { GatewayClass, ReferenceGrant } from './gateway-class.js';
 import { Canary } from './canary.js';
 
 export {
@@ -43,6 +44,8 @@ const SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Job,
   ReplicaSet,
   HorizontalPodAutoscaler,
+  GatewayClass,
+  ReferenceGrant,
   Gateway,
   HTTPRoute,
   Canary,

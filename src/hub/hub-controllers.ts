@@ -11,7 +11,9 @@ import type {
   Deployment,
   Endpoints,
   Gateway,
+  GatewayClass,
   HTTPRoute,
+  ReferenceGrant,
   HorizontalPodAutoscaler,
   Job,
   Logger,
@@ -62,6 +64,8 @@ export interface ClusterInformers {
   hpas: Informer<HorizontalPodAutoscaler>;
   gateways: Informer<Gateway>;
   httpRoutes: Informer<HTTPRoute>;
+  gatewayClasses: Informer<GatewayClass>;
+  referenceGrants: Informer<ReferenceGrant>;
   canaries: Informer<Canary>;
 }
 
@@ -82,6 +86,8 @@ export function clusterInformers(factory: InformerFactory): ClusterInformers {
     hpas: factory.for<HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler'),
     gateways: factory.for<Gateway>(`${GATEWAY_GROUP}/v1`, 'Gateway'),
     httpRoutes: factory.for<HTTPRoute>(`${GATEWAY_GROUP}/v1`, 'HTTPRoute'),
+    gatewayClasses: factory.for<GatewayClass>(`${GATEWAY_GROUP}/v1`, 'GatewayClass'),
+    referenceGrants: factory.for<ReferenceGrant>(`${GATEWAY_GROUP}/v1beta1`, 'ReferenceGrant'),
     canaries: factory.for<Canary>(`${CANARY_GROUP}/v1beta1`, 'Canary'),
   };
 }
@@ -242,6 +248,7 @@ export function leaderControllers(deps: HubControllerDeps): Runner[] {
     }),
     new RouteController({
       ...{ api, services, nodes, gateways: deps.informers.gateways, httpRoutes: deps.informers.httpRoutes },
+      ...{ gatewayClasses: deps.informers.gatewayClasses, referenceGrants: deps.informers.referenceGrants },
       ...{ clock, logger: log('routes') },
     }),
     new CanaryController({
@@ -270,6 +277,8 @@ export function termInformers(informers: ClusterInformers, term: LeaderTerm): Cl
     hpas: termInformer(i.hpas, term),
     gateways: termInformer(i.gateways, term),
     httpRoutes: termInformer(i.httpRoutes, term),
+    gatewayClasses: termInformer(i.gatewayClasses, term),
+    referenceGrants: termInformer(i.referenceGrants, term),
     canaries: termInformer(i.canaries, term),
   };
 }

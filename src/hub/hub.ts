@@ -203,6 +203,8 @@ export class Hub {
       scaleTargets: { hpas: cluster.hpas, deployments: cluster.deployments, replicaSets: cluster.replicaSets },
       gateways: cluster.gateways,
       httpRoutes: cluster.httpRoutes,
+      gatewayClasses: cluster.gatewayClasses,
+      referenceGrants: cluster.referenceGrants,
       configMaps,
       secrets,
       lifecycle,

@@ -54,26 +54,33 @@ interface Flags {
   verbs?: string;
 }
 
-/** The hub's resources, preferred (first listed) version of each group, kubectl's order: group, then name. */
+/**
+ * The hub's resources, kubectl's order (group, then name): each group's preferred (first listed)
+ * version, then what only a later version serves (`referencegrants`, v1beta1 beside the Gateway API's
+ * v1), as kubectl lists a group's resources once each.
+ */
 export async function discoverResources(ctx: CliContext): Promise<ApiResource[]> {
   const http = (await ctx.client()).http;
   const out: ApiResource[] = [];
   for (const path of ['/api', '/apis']) {
     const doc = await http.json(Discovery, 'GET', path, { accept: ACCEPT, signal: ctx.signal });
     for (const g of doc.items) {
-      const v = g.versions[0];
-      if (!v) continue;
-      for (const r of v.resources)
-        out.push({
-          name: r.resource,
-          group: g.metadata?.name ?? '',
-          version: v.version,
-          shortNames: r.shortNames ?? [],
-          namespaced: r.scope === 'Namespaced',
-          kind: r.responseKind?.kind ?? '',
-          verbs: r.verbs ?? [],
-          categories: r.categories ?? [],
-        });
+      const seen = new Set<string>();
+      for (const v of g.versions)
+        for (const r of v.resources) {
+          if (seen.has(r.resource)) continue;
+          seen.add(r.resource);
+          out.push({
+            name: r.resource,
+            group: g.metadata?.name ?? '',
+            version: v.version,
+            shortNames: r.shortNames ?? [],
+            namespaced: r.scope === 'Namespaced',
+            kind: r.responseKind?.kind ?? '',
+            verbs: r.verbs ?? [],
+            categories: r.categories ?? [],
+          });
+        }
     }
   }
   return out.sort((a, b) => (a.group === b.group ? (a.name < b.name ? -1 : 1) : a.group < b.group ? -1 : 1));

@@ -1,10 +1,12 @@
 /**
  * The backends of an HTTPRoute's rules, resolved against the Services they name, and the route's
- * `ResolvedRefs` condition: a backend in another namespace is RefNotPermitted (no ReferenceGrant), a
- * missing Service or port is BackendNotFound. Unresolved backends stay in the list, marked invalid,
+ * `ResolvedRefs` condition: a backend in another namespace is RefNotPermitted unless a ReferenceGrant
+ * in that namespace lets HTTPRoutes of the route's namespace refer to that Service; a missing Service
+ * or port is BackendNotFound. Unresolved backends stay in the list, marked invalid,
  * so a node answers their share of the traffic with an error as Gateway API asks.
  */
-import type { CompiledBackend, HTTPRoute } from '../../api/index.js';
+import type { CompiledBackend, HTTPRoute, ReferenceGrant } from '../../api/index.js';
+import { GATEWAY_GROUP } from '../../api/index.js';
 import { cond, nsOf, type CompiledCondition, type RouteInputs } from './routes-model.js';
 
 /** The route's backends per rule, and its ResolvedRefs condition. */
@@ -21,12 +23,12 @@ export function resolveBackends(
       const bNs = ref.namespace ?? ns;
       const weight = ref.weight ?? 1;
       const base = { namespace: bNs, name: ref.name, weight, ...(ref.port ? { port: ref.port } : {}) };
-      if (bNs !== ns) {
+      if (bNs !== ns && !granted(input.grants ?? [], ns, bNs, ref.name)) {
         problem ??= cond(
           'ResolvedRefs',
           false,
           'RefNotPermitted',
-          `backend ${bNs}/${ref.name} is in another namespace (ReferenceGrant is not supported)`,
+          `backendRef ${bNs}/${ref.name} is in another namespace and no ReferenceGrant there allows it`,
         );
         list.push({ ...base, invalid: true });
         continue;
@@ -52,4 +54,15 @@ export function resolveBackends(
     perRule,
     resolved: problem ?? cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved'),
   };
+}
+
+/** Whether a ReferenceGrant in `toNs` lets HTTPRoutes of `fromNs` refer to Service `name` (Gateway API's rule). */
+export function granted(grants: readonly ReferenceGrant[], fromNs: string, toNs: string, name: string): boolean {
+  return grants.some(
+    (g) =>
+      (g.metadata.namespace ?? 'default') === toNs &&
+      !g.metadata.deletionTimestamp &&
+      g.spec.from.some((f) => f.group === GATEWAY_GROUP && f.kind === 'HTTPRoute' && f.namespace === fromNs) &&
+      g.spec.to.some((t) => t.group === '' && t.kind === 'Service' && (t.name === undefined || t.name === name)),
+  );
 }

@@ -3,7 +3,7 @@
  * function shared by the route controller (status, leader-only) and the node gateway's route table
  * (every hub: the compiled rules it streams to its nodes), so the two cannot disagree.
  *
- * - A Gateway of the built-in class `edgeplane` is served on every node: each listener port becomes
+ * - A Gateway of one of our classes (`routes-classes.ts`) is served on every node: each listener port becomes
  *   one `ServiceRoute` named `gateway:<gateway>:<port>` carrying the rules of the routes attached to
  *   the listeners on that port.
  * - An HTTPRoute whose parent is a Service (GAMMA) adds its rules to that Service's route: pods'
@@ -14,8 +14,8 @@
  *   Gateway), `routes-backends.ts` (ResolvedRefs) and `routes-precedence.ts` (the order).
  */
 import type { Gateway } from '../../api/index.js';
-import { EDGEPLANE_GATEWAY_CLASS } from '../../api/index.js';
 import { resolveBackends } from './routes-backends.js';
+import { listenerProblems, servedClassNames } from './routes-classes.js';
 import {
   cond,
   gatewayRouteName,
@@ -38,13 +38,21 @@ export function compileRoutes(input: RouteInputs): CompiledRoutes {
     gateways: new Map(),
   };
   const ours = new Map<string, Gateway>();
-  for (const g of input.gateways)
-    if (g.spec.gatewayClassName === EDGEPLANE_GATEWAY_CLASS && !g.metadata.deletionTimestamp) {
-      ours.set(keyOf(nsOf(g), g.metadata.name ?? ''), g);
-      out.gateways.set(keyOf(nsOf(g), g.metadata.name ?? ''), {
-        listeners: g.spec.listeners.map((l) => ({ name: l.name, attachedRoutes: 0 })),
-      });
-    }
+  const served = servedClassNames(input.classes ?? []);
+  const mine = input.gateways.filter((g) => served.has(g.spec.gatewayClassName) && !g.metadata.deletionTimestamp);
+  const problems = listenerProblems(mine);
+  for (const g of mine) {
+    const key = keyOf(nsOf(g), g.metadata.name ?? '');
+    ours.set(key, g);
+    const p = problems.get(key) ?? [];
+    out.gateways.set(key, {
+      listeners: g.spec.listeners.map((l, i) => ({
+        name: l.name,
+        attachedRoutes: 0,
+        ...(p[i] ? { problem: p[i] } : {}),
+      })),
+    });
+  }
   const byGatewayPort = new Map<string, { gw: Gateway; port: number; rules: Ranked[] }>();
   const byService = new Map<string, Ranked[]>();
   for (const route of input.routes) {
@@ -94,6 +102,8 @@ export function compileRoutes(input: RouteInputs): CompiledRoutes {
       for (const { listener, hostnames } of attach.listeners) {
         const f = figures.listeners.find((l) => l.name === listener.name);
         if (f) f.attachedRoutes++;
+        // Attached (and counted, as Gateway API counts attachment) but not served: a conflicted listener.
+        if (f?.problem) continue;
         const k = `${keyOf(gwNs, ref.name)}:${listener.port}`;
         const entry = byGatewayPort.get(k) ?? { gw, port: listener.port, rules: [] };
         entry.rules.push(...rankRules(route, perRule, hostnames));
@@ -103,12 +113,13 @@ export function compileRoutes(input: RouteInputs): CompiledRoutes {
     }
     if (parents.length > 0) out.routeParents.set(keyOf(ns, route.metadata.name ?? ''), parents);
   }
-  // Every listener port of our Gateways is served, with no rule answering 404, as Kubernetes' implementations do.
+  // Every served listener port of our Gateways is served, with no rule answering 404, as Kubernetes' implementations do.
   for (const [gwKey, gw] of ours)
-    for (const l of gw.spec.listeners) {
+    gw.spec.listeners.forEach((l, i) => {
       const k = `${gwKey}:${l.port}`;
-      if (!byGatewayPort.has(k)) byGatewayPort.set(k, { gw, port: l.port, rules: [] });
-    }
+      if (!byGatewayPort.has(k) && !out.gateways.get(gwKey)?.listeners[i]?.problem)
+        byGatewayPort.set(k, { gw, port: l.port, rules: [] });
+    });
   for (const { gw, port, rules } of byGatewayPort.values()) {
     const name = gatewayRouteName(gw.metadata.name ?? '', port);
     out.gatewayRoutes.set(keyOf(nsOf(gw), name), {

@@ -6,8 +6,10 @@
  *   (Accepted, NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname) and
  *   `ResolvedRefs` (ResolvedRefs, BackendNotFound, RefNotPermitted). Entries of other controllers
  *   are kept as they are.
- * - Gateway of class `edgeplane`: `Accepted` and `Programmed` (it is served on every node's
- *   `--address`), the nodes' addresses, and per listener its attached routes.
+ * - Gateway of one of our classes (`routes-classes.ts`): `Accepted` and `Programmed` (it is served
+ *   on every node's `--address`), the nodes' addresses, and per listener its attached routes and
+ *   `Accepted`/`Programmed`/`ResolvedRefs`/`Conflicted` (HostnameConflict, PortUnavailable).
+ * - GatewayClass naming our controller: `Accepted` (or False, InvalidParameters, with a parametersRef).
  *
  * Level-triggered: every key is a whole object, its status recomputed from the caches and written
  * only when it differs (`observedGeneration` on every condition, transition times kept).
@@ -16,7 +18,9 @@ import type {
   Clock,
   Condition,
   Gateway,
+  GatewayClass,
   HTTPRoute,
+  ReferenceGrant,
   Logger,
   Node,
   RouteParentStatus,
@@ -26,11 +30,13 @@ import { GATEWAY_CONTROLLER_NAME, nodeAddress, nodeReadyStatus, rfc3339, typeByK
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { Controller, jsonEqual, setCondition, writeStatus } from '../reconcile/index.js';
+import { classAccepted } from './routes-classes.js';
 import { compileRoutes } from './routes-compile.js';
-import type { CompiledCondition, CompiledRoutes } from './routes-model.js';
+import { cond, type CompiledCondition, type CompiledRoutes } from './routes-model.js';
 
 const GATEWAY = typeByKind('gateway.networking.k8s.io/v1', 'Gateway')!;
 const HTTPROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
+const GATEWAYCLASS = typeByKind('gateway.networking.k8s.io/v1', 'GatewayClass')!;
 /** Addresses a Gateway's status lists at most (every node serves it; the first few say where). */
 const MAX_ADDRESSES = 16;
 
@@ -38,13 +44,18 @@ export interface RouteControllerDeps {
   api: ObjectAPI;
   gateways: Informer<Gateway>;
   httpRoutes: Informer<HTTPRoute>;
+  /** GatewayClasses (none: only the built-in `edgeplane` class is served). */
+  gatewayClasses?: Informer<GatewayClass>;
+  /** ReferenceGrants (none: no cross-namespace backend resolves). */
+  referenceGrants?: Informer<ReferenceGrant>;
   services: Informer<Service>;
   nodes: Informer<Node>;
   clock: Clock;
   logger: Logger;
 }
 
-const keyOf = (kind: 'Gateway' | 'HTTPRoute', o: { metadata: { namespace?: string; name?: string } }): string =>
+type Kind = 'Gateway' | 'HTTPRoute' | 'GatewayClass';
+const keyOf = (kind: Kind, o: { metadata: { namespace?: string; name?: string } }): string =>
   `${kind}|${o.metadata.namespace ?? 'default'}/${o.metadata.name ?? ''}`;
 
 /** Writes the status of Gateways and HTTPRoutes. */
@@ -69,6 +80,12 @@ export class RouteController extends Controller {
       onUpdate: (o, n) => (jsonEqual(o.spec, n.spec) ? this.#self('HTTPRoute', n) : all()),
       onDelete: all,
     });
+    deps.gatewayClasses?.addHandler({
+      onAdd: all,
+      onUpdate: (o, n) => (jsonEqual(o.spec, n.spec) ? this.#self('GatewayClass', n) : all()),
+      onDelete: all,
+    });
+    deps.referenceGrants?.addHandler({ onAdd: all, onUpdate: all, onDelete: all });
     deps.services.addHandler({
       onAdd: all,
       onUpdate: (o, n) => (jsonEqual(o.spec.ports, n.spec.ports) ? undefined : all()),
@@ -89,13 +106,14 @@ export class RouteController extends Controller {
 
   protected initialKeys(): string[] {
     return [
+      ...(this.deps.gatewayClasses?.list() ?? []).map((c) => keyOf('GatewayClass', c)),
       ...this.deps.gateways.list().map((g) => keyOf('Gateway', g)),
       ...this.deps.httpRoutes.list().map((r) => keyOf('HTTPRoute', r)),
     ];
   }
 
   /** A status-only change (possibly someone else's write): look at that object alone. */
-  #self(kind: 'Gateway' | 'HTTPRoute', o: Gateway | HTTPRoute): void {
+  #self(kind: Kind, o: Gateway | HTTPRoute | GatewayClass): void {
     this.queue.add(keyOf(kind, o));
   }
 
@@ -104,6 +122,8 @@ export class RouteController extends Controller {
       gateways: this.deps.gateways.list(),
       routes: this.deps.httpRoutes.list(),
       service: (ns, name) => this.deps.services.get(ns, name),
+      classes: this.deps.gatewayClasses?.list() ?? [],
+      grants: this.deps.referenceGrants?.list() ?? [],
     }));
   }
 
@@ -112,7 +132,10 @@ export class RouteController extends Controller {
     const slash = ref.indexOf('/');
     const ns = ref.slice(0, slash);
     const name = ref.slice(slash + 1);
-    if (kind === 'Gateway') {
+    if (kind === 'GatewayClass') {
+      const c = this.deps.gatewayClasses?.get(undefined, name);
+      if (c) await this.#gatewayClass(c);
+    } else if (kind === 'Gateway') {
       const gw = this.deps.gateways.get(ns, name);
       if (gw) await this.#gateway(gw);
     } else {
@@ -143,14 +166,36 @@ export class RouteController extends Controller {
     await writeStatus(this.deps.api, HTTPROUTE, this.deps.httpRoutes, { ...route, status: { parents } });
   }
 
+  async #gatewayClass(c: GatewayClass): Promise<void> {
+    if (c.spec.controllerName !== GATEWAY_CONTROLLER_NAME) return; // another controller's class
+    const accepted = classAccepted(c)
+      ? cond('Accepted', true, 'Accepted', 'GatewayClass is accepted')
+      : cond('Accepted', false, 'InvalidParameters', 'Edgeplane takes no parametersRef');
+    const conditions = withConditions(
+      c.status?.conditions,
+      [accepted],
+      c.metadata.generation,
+      rfc3339(this.deps.clock.now()),
+    );
+    const status = { ...c.status, conditions };
+    if (jsonEqual(c.status ?? {}, status)) return;
+    await writeStatus(this.deps.api, GATEWAYCLASS, this.deps.gatewayClasses!, { ...c, status });
+  }
+
   async #gateway(gw: Gateway): Promise<void> {
     const figures = this.#compile().gateways.get(`${gw.metadata.namespace ?? 'default'}/${gw.metadata.name ?? ''}`);
     if (!figures) return; // another class: not ours to speak for
     const now = rfc3339(this.deps.clock.now());
     const gen = gw.metadata.generation;
+    const bad = figures.listeners.filter((l) => l.problem).length;
+    const none = bad === figures.listeners.length;
     const served: CompiledCondition[] = [
-      { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Gateway is accepted' },
-      { type: 'Programmed', status: 'True', reason: 'Programmed', message: "Served on every node's address" },
+      bad === 0
+        ? cond('Accepted', true, 'Accepted', 'Gateway is accepted')
+        : cond('Accepted', !none, 'ListenersNotValid', `${bad} of ${figures.listeners.length} listeners are not valid`),
+      none
+        ? cond('Programmed', false, 'Invalid', 'No listener is served')
+        : cond('Programmed', true, 'Programmed', "Served on every node's address"),
     ];
     const addresses = this.deps.nodes
       .list((n) => nodeReadyStatus(n) === 'True' && nodeAddress(n) !== undefined)
@@ -167,16 +212,7 @@ export class RouteController extends Controller {
         attachedRoutes: l.attachedRoutes,
         conditions: withConditions(
           gw.status?.listeners?.find((x) => x.name === l.name)?.conditions,
-          [
-            { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Listener is accepted' },
-            { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Listener is served' },
-            {
-              type: 'ResolvedRefs',
-              status: 'True',
-              reason: 'ResolvedRefs',
-              message: 'Listener references are resolved',
-            },
-          ],
+          listenerConditions(l.problem),
           gen,
           now,
         ),
@@ -185,6 +221,31 @@ export class RouteController extends Controller {
     if (jsonEqual(gw.status ?? {}, status)) return;
     await writeStatus(this.deps.api, GATEWAY, this.deps.gateways, { ...gw, status });
   }
+}
+
+/** A listener's conditions: served, or why not (Gateway API's reasons). */
+function listenerConditions(problem: 'HostnameConflict' | 'PortUnavailable' | undefined): CompiledCondition[] {
+  const resolved = cond('ResolvedRefs', true, 'ResolvedRefs', 'Listener references are resolved');
+  if (problem === 'HostnameConflict')
+    return [
+      cond('Accepted', true, 'Accepted', 'Listener is accepted'),
+      cond('Programmed', false, 'Invalid', 'Listener is not served: see Conflicted'),
+      resolved,
+      cond('Conflicted', true, 'HostnameConflict', 'Another listener of the Gateway has the same port and hostname'),
+    ];
+  if (problem === 'PortUnavailable')
+    return [
+      cond('Accepted', false, 'PortUnavailable', 'An older Gateway serves this port on the nodes'),
+      cond('Programmed', false, 'Invalid', 'Listener is not served: see Accepted'),
+      resolved,
+      cond('Conflicted', false, 'NoConflicts', 'No conflict with other listeners of the Gateway'),
+    ];
+  return [
+    cond('Accepted', true, 'Accepted', 'Listener is accepted'),
+    cond('Programmed', true, 'Programmed', 'Listener is served'),
+    resolved,
+    cond('Conflicted', false, 'NoConflicts', 'No conflict with other listeners of the Gateway'),
+  ];
 }
 
 /** `next` as conditions of generation `gen`, keeping the transition times of unchanged statuses. */

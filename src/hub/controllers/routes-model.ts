@@ -2,13 +2,26 @@
  * The shapes the Gateway API compile produces (`routes-compile.ts`), and the small helpers its parts
  * share: what a route's status parents and a Gateway's listener figures say, keyed by namespace/name.
  */
-import type { Gateway, HTTPRoute, HttpRouting, ParentReference, Service, ServiceRoute } from '../../api/index.js';
+import type {
+  Gateway,
+  GatewayClass,
+  HTTPRoute,
+  HttpRouting,
+  ParentReference,
+  ReferenceGrant,
+  Service,
+  ServiceRoute,
+} from '../../api/index.js';
 
 /** What compiling reads. */
 export interface RouteInputs {
   gateways: readonly Gateway[];
   routes: readonly HTTPRoute[];
   service(namespace: string, name: string): Service | undefined;
+  /** GatewayClass objects (none: only the built-in `edgeplane` class is served). */
+  classes?: readonly GatewayClass[];
+  /** ReferenceGrants (none: no cross-namespace backend resolves). */
+  grants?: readonly ReferenceGrant[];
 }
 
 /** A condition as compiled (times and generations are the writer's business). */
@@ -27,7 +40,12 @@ export interface CompiledParentStatus {
 
 /** What the compiled set says of one of our Gateways. */
 export interface CompiledGateway {
-  listeners: Array<{ name: string; attachedRoutes: number }>;
+  listeners: Array<{
+    name: string;
+    attachedRoutes: number;
+    /** Why the listener is not served (undefined: served). */
+    problem?: 'HostnameConflict' | 'PortUnavailable';
+  }>;
 }
 
 /** Everything compiled. */

@@ -31,7 +31,7 @@ export function rankRules(route: HTTPRoute, perRule: CompiledBackend[][], hostna
         ...(m.queryParams?.length ? { queryParams: m.queryParams.map((q) => ({ name: q.name, value: q.value })) } : {}),
         ...(m.method ? { method: m.method } : {}),
       };
-      const timeout = rule.timeouts?.request ? gatewayDurationMs(rule.timeouts.request) : 0;
+      const timeout = ruleTimeoutMs(rule.timeouts);
       const compiled: CompiledRule = {
         route: `${ns}/${name}#${ri}`,
         ...(hostnames ? { hostnames } : {}),
@@ -75,4 +75,16 @@ export function sortRules(rules: Ranked[]): CompiledRule[] {
       return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     })
     .map((r) => r.rule);
+}
+
+/**
+ * The bound a node puts on a rule's requests: `timeouts.request` (the whole request) and
+ * `timeouts.backendRequest` (one attempt at a backend) folded into the tighter of the two, 0 for none
+ * ("0s" disables either, as Gateway API says). A node retries only a connection that could not be made,
+ * before any byte of the answer, so one attempt is nearly the whole request: the fold keeps the wire
+ * shape older agents decode.
+ */
+export function ruleTimeoutMs(t: { request?: string; backendRequest?: string } | undefined): number {
+  const parts = [t?.request, t?.backendRequest].map((d) => (d ? gatewayDurationMs(d) : 0)).filter((ms) => ms > 0);
+  return parts.length === 0 ? 0 : Math.min(...parts);
 }

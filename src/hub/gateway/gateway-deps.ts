@@ -4,7 +4,9 @@ import type {
   ConfigMap,
   Endpoints,
   Gateway,
+  GatewayClass,
   HTTPRoute,
+  ReferenceGrant,
   Logger,
   Node,
   Pod,
@@ -47,6 +49,9 @@ export interface NodeGatewayDeps {
   /** Gateways and HTTPRoutes, compiled into the routes nodes serve (both or neither). */
   gateways?: Informer<Gateway>;
   httpRoutes?: Informer<HTTPRoute>;
+  /** GatewayClasses and ReferenceGrants the compile reads (absent: the built-in class only, no grants). */
+  gatewayClasses?: Informer<GatewayClass>;
+  referenceGrants?: Informer<ReferenceGrant>;
   /** ConfigMaps and Secrets, sent to the nodes whose pods reference them (both or neither). */
   configMaps?: Informer<ConfigMap>;
   secrets?: Informer<Secret>;

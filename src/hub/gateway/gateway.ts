@@ -88,6 +88,8 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
         ? new RouteTable({
             gateways: deps.gateways,
             httpRoutes: deps.httpRoutes,
+            gatewayClasses: deps.gatewayClasses,
+            referenceGrants: deps.referenceGrants,
             services: deps.services,
             changed: (keys) => {
               for (const k of keys)

@@ -6,7 +6,7 @@
  * node now needs (or no longer needs) as a backend of a Gateway. Unchanged keys are not touched, so
  * nodes are sent only what changed, through the stream's per-node state.
  */
-import type { Gateway, HTTPRoute, Service, ServiceRoute } from '../../api/index.js';
+import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant, Service, ServiceRoute } from '../../api/index.js';
 import { compileRoutes, type CompiledRoutes } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import { jsonEqual } from '../reconcile/index.js';
@@ -25,6 +25,9 @@ export interface StreamRouting {
 export interface RouteTableDeps {
   gateways: Informer<Gateway>;
   httpRoutes: Informer<HTTPRoute>;
+  /** GatewayClasses and ReferenceGrants (absent: the built-in class only, no grants). */
+  gatewayClasses?: Informer<GatewayClass>;
+  referenceGrants?: Informer<ReferenceGrant>;
   services: Informer<Service>;
   /** Keys (`namespace/name`) whose route changed: the stream recomputes them. */
   changed(keys: readonly string[]): void;
@@ -49,6 +52,8 @@ export class RouteTable implements StreamRouting {
     const changed = (): void => this.#schedule();
     for (const inf of [deps.gateways, deps.httpRoutes] as const)
       (inf as Informer<Gateway | HTTPRoute>).addHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
+    deps.gatewayClasses?.addHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
+    deps.referenceGrants?.addHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
     // A Service appearing or going resolves (or breaks) backendRefs and Service parents.
     deps.services.addHandler({
       onAdd: changed,
@@ -82,6 +87,8 @@ export class RouteTable implements StreamRouting {
       gateways: this.deps.gateways.list(),
       routes: this.deps.httpRoutes.list(),
       service: (ns, name) => this.deps.services.get(ns, name),
+      classes: this.deps.gatewayClasses?.list() ?? [],
+      grants: this.deps.referenceGrants?.list() ?? [],
     });
     const keys = new Set<string>();
     diffMaps(this.#compiled.gatewayRoutes, next.gatewayRoutes, keys);

@@ -64,6 +64,7 @@ const VIEW_RULES: PolicyRule[] = [
   // Gateway API routes are served built in, so the aggregated roles cover them as Kubernetes' cover
   // its built-in Ingresses.
   rule(READ, [GATEWAY_GROUP], ['gateways', 'gateways/status', 'httproutes', 'httproutes/status']),
+  rule(READ, [GATEWAY_GROUP], ['referencegrants']),
   rule(READ, [CANARY_GROUP], ['canaries', 'canaries/status']),
   // Content-store blobs are URLs, not resources: effective through a ClusterRoleBinding, as every URL rule.
   { verbs: ['get'], nonResourceURLs: [`${BLOB_PATH}/*`] },
@@ -84,6 +85,8 @@ const EDIT_RULES: PolicyRule[] = [
 const ADMIN_RULES: PolicyRule[] = [
   rule(['create'], [AUTHORIZATION_GROUP], ['localsubjectaccessreviews']),
   rule([...READ, ...WRITE], [RBAC_GROUP], ['roles', 'rolebindings']),
+  // A ReferenceGrant opens a namespace's Services to routes of others: a namespace admin's decision.
+  rule(WRITE, [GATEWAY_GROUP], ['referencegrants']),
 ];
 
 /** The label that makes a ClusterRole's rules part of the built-in role `to` (`admin`, `edit`, `view`). */

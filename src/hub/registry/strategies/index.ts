@@ -1,5 +1,6 @@
 /** Per-kind registry strategies, chosen by kind; a kind without rules of its own gets the defaults. */
 import { configMapStrategy, secretStrategy } from './config.js';
+import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
 import { hpaStrategy } from './hpa.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
@@ -34,6 +35,9 @@ export function createStrategies(deps: StrategyDeps): StrategyFor {
     DaemonSet: daemonSetStrategy,
     Job: jobStrategy,
     HorizontalPodAutoscaler: hpaStrategy,
+    GatewayClass: gatewayClassStrategy,
+    Gateway: gatewayStrategy,
+    HTTPRoute: httpRouteStrategy,
     ...rbacStrategies,
     Token: tokenStrategy,
     ConfigMap: configMapStrategy,
