@@ -208,6 +208,102 @@ describe.skipIf(missing.length > 0)(
       await Promise.all((await podsOf(cluster, 'web')).map((p) => check(p.metadata.name)));
     }, 120_000);
 
+    it('kubectl attach -it and -i join the main process on each daemon (Engine API attach): sized, resized, detached, stdinOnce closed with the exit code', async () => {
+      const config = join(cluster.hubDir, 'admin.kubeconfig');
+      const k = (args: string[], stdin?: string) => kubectl(config, args, { stdin });
+      // Per daemon a pod with a shell on a terminal and a process reading its stdin once.
+      const attPod = (node: string) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `att-${node}` },
+        spec: {
+          runtimeClassName: 'oci',
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 1,
+          nodeSelector: { 'kubernetes.io/hostname': node },
+          containers: [
+            { name: 'term', image, command: ['sh'], stdin: true, tty: true },
+            {
+              name: 'once',
+              image,
+              command: ['sh', '-c', 'while read -r line; do echo "got $line"; done; echo "stdin closed"; exit 3'],
+              stdin: true,
+              stdinOnce: true,
+            },
+          ],
+        },
+      });
+      const a = await cluster.edgectl(
+        ['apply', '-f', '-'],
+        nodes.map((n) => JSON.stringify(attPod(n.name))).join('\n---\n'),
+      );
+      expect(a.code, a.stderr).toBe(0);
+      const check = async (pod: string): Promise<void> => {
+        await until(
+          `${pod} Ready`,
+          async () => {
+            const p = await cluster.client.get<PodLike>(kind('pods'), 'default', pod);
+            return p.status?.containerStatuses?.length === 2 && p.status.containerStatuses.every((c) => c.ready);
+          },
+          60_000,
+          250,
+        );
+        const ttyFile = join(dir, `${pod}.attach.tty`);
+        const attach = (cols: number, rows: number) => {
+          const line = `tty > '${ttyFile}'; stty cols ${cols} rows ${rows}; exec '${KUBECTL}' --kubeconfig '${config}' attach -it ${pod} -c term`;
+          const p = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], {
+            stdio: ['pipe', 'pipe', 'pipe'],
+            env: { ...process.env, SHELL: '/bin/sh' },
+          });
+          let out = '';
+          p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          const closed = new Promise((resolve) => p.on('close', resolve));
+          return { p, out: () => out, closed };
+        };
+        // The terminal echoes what is typed: the answer is told apart by a marker the shell computes.
+        const ask = (t: ReturnType<typeof attach>, cmd: string, want: RegExp) =>
+          until(
+            `${pod}: ${cmd} answering ${String(want)}`,
+            async () => {
+              t.p.stdin.write(`${cmd}\r`);
+              await new Promise((r) => setTimeout(r, 300));
+              return want.test(t.out());
+            },
+            30_000,
+            0,
+          ).catch((err: unknown) => {
+            throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(t.out())}`);
+          });
+        const first = attach(91, 33);
+        try {
+          await ask(first, 'echo A$((40+2))A; stty size', /A42A\r?\n33 91\r?\n/);
+          spawn('stty', ['-F', readFileSync(ttyFile, 'utf8').trim(), 'cols', '120', 'rows', '50']);
+          await ask(first, 'stty size', /50 120\r?\n/);
+          await ask(first, 'X=kept-$((6*7))', /X=kept-/);
+        } finally {
+          first.p.kill('SIGKILL');
+        }
+        await first.closed;
+        // Detached by ending kubectl: the shell runs on, and a second attach finds its variable.
+        const second = attach(80, 24);
+        try {
+          await ask(second, 'echo "[$X]"', /\[kept-42\]/);
+        } finally {
+          second.p.kill('SIGKILL');
+        }
+        await second.closed;
+        // stdinOnce: what kubectl sends is read, its end closes the container's stdin, and the exit code comes back.
+        const r = await k(['attach', '-i', pod, '-c', 'once'], 'hello\nworld\n');
+        expect(r.out, `${pod}: ${r.err}`).toBe('got hello\ngot world\nstdin closed\n');
+        expect(r.code, r.err).toBe(3);
+        // The shell (container term, the first) still runs after both detaches.
+        const after = await cluster.client.get<PodLike>(kind('pods'), 'default', pod);
+        expect(after.status?.containerStatuses?.[0]?.state?.running, JSON.stringify(after.status)).toBeTruthy();
+        expect((await k(['delete', 'pod', pod, '--wait=true'])).code).toBe(0);
+      };
+      await Promise.all(nodes.map((n) => check(`att-${n.name}`)));
+    }, 120_000);
+
     it('restarts a container whose process is killed, on each daemon', async () => {
       const pods = await podsOf(cluster, 'web');
       for (const n of nodes) {
