@@ -619,6 +619,16 @@ describe.skipIf(missing.length > 0)(
       expect(r.code, r.err).toBe(0);
     });
 
+    it('apply --dry-run=server: kubectl prints the server dry run, and nothing is stored', async () => {
+      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' }, data: { a: '1' } };
+      const r = await k(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(cm));
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toBe('configmap/dry created (server dry run)\n');
+      const g = await k(['get', 'configmap', 'dry', '-o', 'name']);
+      expect(g.code).not.toBe(0);
+      expect(g.err).toContain('NotFound');
+    });
+
     it('no stray runc exec processes are left behind', async () => {
       await until(
         'only the pod containers (box, echo) in runc',

@@ -7,6 +7,7 @@
  */
 import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
 import type {
+  AttachOptions,
   ContainerStats,
   ExecProcess,
   ExecResult,
@@ -27,6 +28,7 @@ import type { Platform, RegistryCredentials } from '../../distribution/index.js'
 import { ContainerTable, containerState } from '../container-table.js';
 import { EngineClient, EngineError } from './engine-client.js';
 import { NODE_LABEL, createContainerBody } from './engine-create.js';
+import { engineAttach } from './engine-attach.js';
 import { engineExec } from './engine-exec.js';
 import { engineExecStream } from './engine-exec-stream.js';
 import { engineStats } from '../stats/engine-stats.js';
@@ -225,6 +227,18 @@ export class EngineAdapter implements OciRuntimeAdapter {
     return engineExecStream(this.client, c.engineId, command, opts);
   }
 
+  /** A hijacked `POST /containers/{id}/attach` (engine-attach.ts). */
+  async attach(id: string, opts: AttachOptions): Promise<ExecProcess> {
+    const c = this.#containers.get(id);
+    if (c.state !== 'running' || !c.exited) throw new Error(`container ${id} is not running`);
+    const exitCode = c.exited.then(() => c.exit?.exitCode ?? 137);
+    return engineAttach(
+      this.client,
+      { engineId: c.engineId, tty: c.spec.tty === true, stdinOnce: c.spec.stdin?.once === true, exitCode },
+      opts,
+    );
+  }
+
   endpoint(id: string, port: number): OciEndpoint {
     const c = this.#containers.get(id);
     return { host: c.spec.hostNetwork ? this.deps.nodeAddress : (c.ip ?? this.deps.nodeAddress), port };
@@ -266,7 +280,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   /** Copies the container's output into its CRI log until the stream ends or is aborted. */
   async #followLogs(c: EngineContainer, signal: AbortSignal): Promise<void> {
     try {
-      await followLogs(this.client, c.engineId, c.log, signal);
+      await followLogs(this.client, c.engineId, c.log, signal, c.spec.tty === true);
     } catch (err) {
       if (!signal.aborted) this.deps.logger.debug({ container: c.spec.id, err: errorMessage(err) }, 'log stream ended');
     }

@@ -103,16 +103,18 @@ export class EngineClient {
    * carries the process's stdin one way and its output the other (multiplexed unless `Tty`; the
    * answer's Content-Type does not say which before API 1.42). Each
    * hijack is a connection of its own, outside the pool. Throws EngineError when the daemon refuses.
+   * Without `body` nothing is sent after the headers: a container attach reads every byte after them
+   * as the container's stdin (the docker CLI sends none either).
    */
   hijack(path: string, body: unknown, timeoutMs = 30_000): Promise<HijackedStream> {
-    const payload = Buffer.from(JSON.stringify(body));
+    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = httpRequest({
         socketPath: this.socketPath,
         method: 'POST',
         path: `/v${this.apiVersion}${path}`,
         headers: {
-          'content-type': 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           'content-length': String(payload.length),
           connection: 'Upgrade',
           upgrade: 'tcp',

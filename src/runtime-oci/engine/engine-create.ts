@@ -53,5 +53,12 @@ export function createContainerBody(spec: OciContainerSpec, settings: CreateSett
   if (spec.workingDir) body.WorkingDir = spec.workingDir;
   if (!spec.hostNetwork) body.Hostname = spec.pod.name.slice(0, 63);
   if (settings.user !== undefined) body.User = settings.user;
+  // For kubectl attach: the daemon keeps the main process's stdin open (closed after the first
+  // attach with StdinOnce) and runs it on a terminal.
+  if (spec.stdin) {
+    body.OpenStdin = true;
+    body.StdinOnce = spec.stdin.once;
+  }
+  if (spec.tty) body.Tty = true;
   return body;
 }

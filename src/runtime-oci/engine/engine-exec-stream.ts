@@ -10,10 +10,11 @@
  * on a full pipe. `kill` SIGKILLs the command's host process and everything under it (the API has no
  * way to stop an exec), then drops the connection.
  */
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { ExecProcess, ExecStreamOptions } from '../../api/index.js';
 import { killTree } from '../process-tree.js';
-import { demux, type EngineClient, type HijackedStream } from './engine-client.js';
+import type { EngineClient, HijackedStream } from './engine-client.js';
+import { TerminalSizer, halfClose, pumpOutput, socketStdin } from './engine-hijack-io.js';
 
 interface ExecInspect {
   ExitCode?: number | null;
@@ -63,10 +64,8 @@ class EngineExecProcess implements ExecProcess {
   readonly #client: EngineClient;
   readonly #execId: string;
   readonly #socket: HijackedStream['socket'];
+  readonly #sizer: TerminalSizer;
   #killed = false;
-  /** A size not yet taken by the daemon, and whether one is being sent. */
-  #size: { width: number; height: number } | undefined;
-  #resizing = false;
 
   constructor(client: EngineClient, execId: string, hijacked: HijackedStream, opts: ExecStreamOptions) {
     this.#client = client;
@@ -76,52 +75,25 @@ class EngineExecProcess implements ExecProcess {
     socket.on('error', () => undefined);
     const stderr = opts.tty ? undefined : new PassThrough();
     this.stderr = stderr;
-    this.stdin = opts.stdin ? stdinOf(socket) : undefined;
+    // Ending our write side closes the command's stdin.
+    this.stdin = opts.stdin ? socketStdin(socket, () => halfClose(socket)) : undefined;
     // Without stdin, say so at once: a command reading it gets EOF rather than waiting for ever.
     if (!opts.stdin) socket.end();
-    // Not the answer's Content-Type: before API 1.42 dockerd calls even multiplexed output raw-stream.
-    const pumped = opts.tty
-      ? copy(withHead(hijacked.head, socket), (data) => write(this.stdout, data))
-      : demux(withHead(hijacked.head, socket), (stream, data) =>
-          write(stream === 'stdout' || !stderr ? this.stdout : stderr, data),
-        );
+    this.#sizer = new TerminalSizer((size) =>
+      client.call('POST', `/exec/${execId}/resize`, { query: { h: String(size.height), w: String(size.width) } }),
+    );
+    const pumped = pumpOutput(hijacked, opts.tty, this.stdout, stderr);
     if (opts.tty && opts.size) this.resize(opts.size);
-    this.exited = pumped
-      .catch(() => undefined)
-      .then(async () => {
-        this.stdout.end();
-        stderr?.end();
-        socket.destroy();
-        return this.#killed ? KILLED : await exitCode(client, execId);
-      });
+    this.exited = pumped.then(async () => {
+      this.stdout.end();
+      stderr?.end();
+      socket.destroy();
+      return this.#killed ? KILLED : await exitCode(client, execId);
+    });
   }
 
   resize(size: { width: number; height: number }): void {
-    this.#size = size;
-    if (!this.#resizing) void this.#applySize();
-  }
-
-  /**
-   * Sends the latest size until the daemon takes it: right after the start, the exec's terminal may
-   * not exist yet and the daemon refuses (the docker CLI retries the same way). A size that came
-   * meanwhile is sent next; the last one wins.
-   */
-  async #applySize(): Promise<void> {
-    this.#resizing = true;
-    try {
-      for (let attempt = 0; attempt < 20 && this.#size; attempt++) {
-        const size = this.#size;
-        const query = { h: String(size.height), w: String(size.width) };
-        const ok = await this.#client.call('POST', `/exec/${this.#execId}/resize`, { query }).then(
-          () => true,
-          () => false,
-        );
-        if (ok && this.#size === size) this.#size = undefined;
-        else if (!ok) await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
-      }
-    } finally {
-      this.#resizing = false;
-    }
+    this.#sizer.resize(size);
   }
 
   kill(): void {
@@ -133,46 +105,6 @@ class EngineExecProcess implements ExecProcess {
       .catch(() => undefined)
       .finally(() => this.#socket.destroy());
   }
-}
-
-/** The command's stdin: writes go to the socket; its end half-closes the socket (EOF to the command). */
-function stdinOf(socket: HijackedStream['socket']): Writable {
-  return new Writable({
-    write: (chunk: Buffer, _enc, cb) => {
-      if (socket.destroyed || socket.writableEnded) return cb();
-      socket.write(chunk, () => cb());
-    },
-    final: (cb) => {
-      if (!socket.destroyed && !socket.writableEnded) socket.end();
-      cb();
-    },
-  });
-}
-
-/** The socket's bytes, those read with the daemon's answer first. */
-async function* withHead(head: Buffer, socket: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  if (head.length > 0) yield head;
-  yield* socket;
-}
-
-/** Hands every chunk to `onData`, waiting on each. */
-async function copy(body: AsyncIterable<Buffer>, onData: (data: Buffer) => Promise<void>): Promise<void> {
-  for await (const chunk of body) await onData(chunk);
-}
-
-/** Writes to `stream`, resolving once it has room for more (or at once when it was destroyed). */
-function write(stream: PassThrough, data: Buffer): Promise<void> {
-  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
-  if (stream.write(data)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-  });
 }
 
 /** How long the daemon gets to record an exit code once the output ended (a loaded daemon is slow). */

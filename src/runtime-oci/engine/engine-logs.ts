@@ -5,19 +5,25 @@
 import type { CriLogWriter } from '../../platform/index.js';
 import { type EngineClient, demux } from './engine-client.js';
 
-/** Copies the container's output (from its start, then as it comes) into its CRI log; throws when the stream fails. */
+/**
+ * Copies the container's output (from its start, then as it comes) into its CRI log; throws when the
+ * stream fails. A container on a terminal (`tty`) has one raw stream, logged as stdout (as the kubelet does).
+ */
 export async function followLogs(
   client: EngineClient,
   engineId: string,
   log: CriLogWriter | undefined,
   signal: AbortSignal,
+  tty = false,
 ): Promise<void> {
   const res = await client.open('GET', `/containers/${engineId}/logs`, {
     query: { follow: 'true', stdout: 'true', stderr: 'true' },
     timeoutMs: 0,
     signal,
   });
-  await demux(pacedByLog(res.body, log), (stream, data) => log?.write(stream, data));
+  const body = pacedByLog(res.body, log);
+  if (tty) for await (const chunk of body) log?.write('stdout', Buffer.from(chunk));
+  else await demux(body, (stream, data) => log?.write(stream, data));
 }
 
 /**

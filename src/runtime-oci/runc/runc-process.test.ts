@@ -25,6 +25,8 @@ const LINES = 300_000; // ~2 MB of output, past the log writer's 1 MiB pending b
 let dir: string;
 const id = `edgeplane-logbp-${process.pid}`;
 const cgroupsPath = `/edgeplane-test/${id}`;
+const ttyId = `edgeplane-ttyerr-${process.pid}`;
+const ttyCgroupsPath = `/edgeplane-test/${ttyId}`;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'runc-process-'));
@@ -32,11 +34,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (usable) {
-    await runCommand(RUNC, ['--root', join(dir, 'state'), 'delete', '--force', id], {
-      allowFailure: true,
-      timeoutMs: 10_000,
-    }).catch(() => undefined);
-    await removeCgroupDirs(cgroupsPath).catch(() => undefined);
+    for (const [cid, cg] of [
+      [id, cgroupsPath],
+      [ttyId, ttyCgroupsPath],
+    ] as const) {
+      await runCommand(RUNC, ['--root', join(dir, 'state'), 'delete', '--force', cid], {
+        allowFailure: true,
+        timeoutMs: 10_000,
+      }).catch(() => undefined);
+      await removeCgroupDirs(cg).catch(() => undefined);
+    }
   }
   await rm(dir, { recursive: true, force: true });
 });
@@ -97,4 +104,41 @@ describe.skipIf(!usable)('RuncProcess log backpressure', () => {
     const numbers = lines.map((l) => l.split(' ').slice(3).join(' '));
     expect(numbers.every((n, i) => n === String(i + 1))).toBe(true);
   }, 150_000);
+
+  it('a container on a terminal that runc cannot start: runc’s own error is the start error and the exit message', async () => {
+    const bundle = join(dir, 'tty-bundle');
+    const rootfs = join(bundle, 'rootfs');
+    await mkdir(join(rootfs, 'bin'), { recursive: true });
+    await copyFile(BUSYBOX, join(rootfs, 'bin', 'busybox'));
+    await writeFile(join(bundle, 'hosts'), '127.0.0.1 localhost\n');
+    await writeFile(join(bundle, 'hostname'), 'ttyerr\n');
+    const config = runcConfig({
+      process: { args: ['/bin/no-such-program'], env: ['PATH=/bin'], cwd: '/' },
+      terminal: true,
+      user: { uid: 0, gid: 0 },
+      hostname: 'ttyerr',
+      rootfs,
+      cgroupsPath: ttyCgroupsPath,
+      limits: {},
+      etcFiles: { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname') },
+    });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+    let exit: OciExit | undefined;
+    const proc = new RuncProcess({
+      runc: RUNC,
+      root: join(dir, 'state'),
+      id: ttyId,
+      bundle,
+      logPath: join(dir, 'tty.log'),
+      cgroupsPath: ttyCgroupsPath,
+      tty: true,
+      logger: silentLogger(),
+      onExit: (e) => {
+        exit = e;
+      },
+    });
+    await expect(proc.start()).rejects.toThrow(/no-such-program/);
+    expect(exit?.message).toMatch(/no-such-program/);
+    expect(exit?.exitCode).not.toBe(0);
+  }, 60_000);
 });

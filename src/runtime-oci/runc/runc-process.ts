@@ -39,6 +39,8 @@ export interface RuncProcessDeps {
 }
 
 const STDERR_TAIL = 4096;
+/** runc's log file in the bundle of a container on a terminal. */
+const RUNC_LOG = 'runc.log';
 
 /** A container process: started once, exits once. */
 export class RuncProcess {
@@ -68,7 +70,10 @@ export class RuncProcess {
     const pidFile = join(bundle, 'pid');
     const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
     // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
-    const runArgs = ['--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
+    // On a terminal runc's own errors would go to the pty (into the container's log, and coloured,
+    // as logrus writes to a terminal): its log file keeps them for the exit message.
+    const runcLog = this.deps.tty ? ['--log', join(bundle, RUNC_LOG)] : [];
+    const runArgs = [...runcLog, '--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
     const ttyFile = join(bundle, 'tty');
     // With a terminal, runc makes the container's pty and relays it to its own stdio, which must be a
     // terminal too: as for `exec -t` (runc-exec-stream.ts), util-linux `script` gives runc one, and
@@ -174,6 +179,7 @@ export class RuncProcess {
   async #finish(code: number | null, signal: NodeJS.Signals | null, log: CriLogWriter): Promise<void> {
     const exitCode = code ?? 128 + (signal ? signalNumber(signal) : 9);
     const oom = await oomKilled(this.deps.cgroupsPath);
+    if (this.deps.tty) this.#stderrTail += await readTail(join(this.deps.bundle, RUNC_LOG));
     const exit: OciExit = { id: this.deps.id, exitCode, finishedAt: rfc3339(Date.now()), oomKilled: oom };
     const msg = this.#runcMessage();
     if (msg) exit.message = msg;
@@ -199,6 +205,12 @@ export class RuncProcess {
 function ttyRun(runc: string, args: readonly string[], ttyFile: string): string {
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   return `tty > ${q(ttyFile)} && exec ${[runc, ...args].map(q).join(' ')}`;
+}
+
+/** The last bytes of a file; empty when it is missing. */
+async function readTail(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return `\n${text.slice(-STDERR_TAIL)}`;
 }
 
 async function readPid(file: string): Promise<number | undefined> {
