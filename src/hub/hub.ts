@@ -21,7 +21,7 @@ import {
   readOrCreateSecret,
   reconcileBootstrapPolicy,
 } from './auth/index.js';
-import { BlobStore } from './blobs/index.js';
+import { BlobPeers, BlobStore, HubPeerIdentity } from './blobs/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
 import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
 import { NodeGateway } from './gateway/index.js';
@@ -172,6 +172,22 @@ export class Hub {
       connectedNodes: (): string[] => gateway.connectedNodes(),
       advertiseUrl: options.advertiseUrl,
     });
+    // Several hubs on etcd with TLS: each content store is copied to the live peers (issue 19).
+    const peerIdentity =
+      tls && leadership.presence
+        ? new HubPeerIdentity({ ca: () => tls.clusterCa, trust: tls.servingCaPem, identity, clock })
+        : undefined;
+    if (peerIdentity) runners.push({ start: () => undefined, stop: () => peerIdentity.close() });
+    if (peerIdentity)
+      blobs.attachPeers(
+        new BlobPeers({
+          store: blobs,
+          peers: () =>
+            (leadership.presence?.peers() ?? []).flatMap((p) => (p.live && p.url !== undefined ? [p.url] : [])),
+          dispatcher: () => peerIdentity.dispatcher(),
+          logger: log('blob-peers'),
+        }),
+      );
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
     const nodeCertificates = tls && {
