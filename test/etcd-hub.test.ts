@@ -16,7 +16,8 @@
  * third hub only (127.0.64.1, a follower) joins through it and learns the leader's address from it (the
  * hubs' list, protocol 7); kill -9 of that hub: the node is on the leader within seconds, its pods keep
  * their uids, its NodePort answers every request throughout, and `edgectl logs`/`exec` reach its pod
- * through the hub it is now on.
+ * through the hub it is now on; then the node, killed -9 and restarted with that dead hub as its only
+ * --server, reaches the leader through the hubs it learned (kept in its data dir) and runs its pod again.
  *
  * Last, every hub killed -9 (A, the only one left by then) and restarted: the node reconnects with its
  * pods, its NodePorts answer throughout, and the restarted hub leads and reconciles a new change.
@@ -441,18 +442,21 @@ describe('a hub on a three-member etcd', () => {
       };
       const onA = await connected(cluster.url);
       // The node is given C only: it learns A (the leader, alive) from C's list of the cluster's hubs.
-      nodeProc = new Proc(
-        spawn(
-          process.execPath,
-          [
-            join(ROOT, 'bin/edge-node.js'),
-            ...['--server', urlC, '--token-file', join(cluster.hubDir, 'join.token')],
-            ...['--name', node.name, '--address', node.address, '--labels', 'failover=yes'],
-            ...['--mesh-port', String(await freePort(node.address)), '--data-dir', join(cluster.dir, node.name)],
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } },
-        ),
-      );
+      const meshPort = await freePort(node.address);
+      const startNode = (): Proc =>
+        new Proc(
+          spawn(
+            process.execPath,
+            [
+              join(ROOT, 'bin/edge-node.js'),
+              ...['--server', urlC, '--token-file', join(cluster.hubDir, 'join.token')],
+              ...['--name', node.name, '--address', node.address, '--labels', 'failover=yes'],
+              ...['--mesh-port', String(meshPort), '--data-dir', join(cluster.dir, node.name)],
+            ],
+            { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } },
+          ),
+        );
+      nodeProc = startNode();
       // Applied at once: the pod is scheduled as soon as the node is Ready.
       const apply = await cluster.edgectl(
         ['apply', '-f', '-'],
@@ -507,9 +511,22 @@ describe('a hub on a three-member etcd', () => {
       const exec = await cluster.edgectl(['exec', pod, '--', 'check']);
       expect(exec.code, exec.stderr).toBe(0);
       expect(exec.stdout).toContain('probe-demo check: ok');
+
+      // Restarted (kill -9) while its only --server, C, is down: it reaches A through the hubs it learned
+      // and kept (<data-dir>/hubs.json), and runs the same pod again.
+      await nodeProc.kill('SIGKILL');
+      await until('the node gone from hub A', async () => (await connected(cluster.url)) === onA, 20_000, 50);
+      const restartedAt = Date.now();
+      nodeProc = startNode();
+      await until('the restarted node on hub A', async () => (await connected(cluster.url)) === onA + 1, 30_000, 50);
+      const restartMs = Date.now() - restartedAt;
+      await cluster.waitNodesReady([node.name]);
+      await until(`NodePort ${url} after the restart`, async () => (await httpGet(url)).status === 200, 30_000);
+      expect(new Map((await fo()).map((p) => [p.metadata.name, p.metadata.uid]))).toEqual(before);
       console.log(
         `node failover: hub killed -9 → node on the other hub after ${reconnectMs} ms; ${samples.length} NodePort ` +
-          `requests, ${failures.length} failed; this test took ${Date.now() - started} ms (${setupMs} ms to a running pod on the third hub)`,
+          `requests, ${failures.length} failed; restarted with its --server hub down → on the other hub after ${restartMs} ms; ` +
+          `this test took ${Date.now() - started} ms (${setupMs} ms to a running pod on the third hub)`,
       );
     } finally {
       await nodeProc?.kill('SIGKILL');

@@ -76,6 +76,8 @@ export interface HubLeadershipDeps {
   identity: string;
   /** The address nodes reach this hub at (`--advertise-url`); else set by the hub once it listens. */
   advertiseUrl: string | undefined;
+  /** The names of the hub's encryption keys, published with its presence (an online rotation waits on them). */
+  keyNames?: () => readonly string[];
 }
 
 /** This hub's part in running the control loops: its identity, election, terms and presence. */
@@ -164,6 +166,7 @@ export class HubLeadership {
           leaseMs: 3 * plan.timings.retryPeriodSeconds * 1000,
           localNodes: () => deps.connectedNodes(),
           url: () => this.nodeUrl,
+          ...(deps.keyNames ? { keyNames: deps.keyNames } : {}),
           leaderSince: () => {
             const since = this.terms.leadingSince;
             return since === undefined ? undefined : rfc3339(since);

@@ -21,7 +21,7 @@ import {
   readOrCreateSecret,
   reconcileBootstrapPolicy,
 } from './auth/index.js';
-import { BlobStore } from './blobs/index.js';
+import { BlobPeers, BlobStore, HubPeerIdentity } from './blobs/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
 import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
 import { NodeGateway } from './gateway/index.js';
@@ -40,7 +40,14 @@ import { ObjectRegistry } from './registry/index.js';
 import { BlobEncodings, StreamLimiter, createApiApp } from './server/index.js';
 import { CurrentTerm, SharedUsage, controlPlaneStatuses, fenceObjectAPI, storeMembers } from './leader/index.js';
 import { EtcdStore, type Store } from './store/index.js';
-import { ENCRYPTED_PREFIXES, EncryptingStore, loadHubKeyring, openHubStore } from './encryption/index.js';
+import {
+  ENCRYPTED_PREFIXES,
+  EncryptingStore,
+  KeyringReloader,
+  keyringPath,
+  loadHubKeyring,
+  openHubStore,
+} from './encryption/index.js';
 import { HubTls, writeAdminKubeconfig, writeJoinTokenFile } from './tls/index.js';
 import { HUB_VERSION } from './version.js';
 
@@ -159,6 +166,15 @@ export class Hub {
     const lifecycle = nodeLifecycle({ ...controllerDeps, sweepApi: fenceObjectAPI(api, sweepTerm) });
     const runners = hubHousekeeping(controllerDeps);
     if (sharedUsage) runners.push({ start: () => sharedUsage.start(), stop: () => sharedUsage.stop() });
+    // On etcd the keyring file is reloaded while the hub runs: an online key rotation (encryption/rotate-online.ts).
+    const keyringReload =
+      etcdStore &&
+      new KeyringReloader({
+        path: keyringPath(dataDir, options.encryptionKeyFile),
+        store: backend,
+        logger: log('encryption'),
+      });
+    if (keyringReload) runners.push({ start: () => keyringReload.start(), stop: () => keyringReload.stop() });
     const leadership = new HubLeadership({
       plan: election,
       etcd: etcdStore,
@@ -171,7 +187,24 @@ export class Hub {
       logger,
       connectedNodes: (): string[] => gateway.connectedNodes(),
       advertiseUrl: options.advertiseUrl,
+      keyNames: () => backend.currentKeyring.names,
     });
+    // Several hubs on etcd with TLS: each content store is copied to the live peers (issue 19).
+    const peerIdentity =
+      tls && leadership.presence
+        ? new HubPeerIdentity({ ca: () => tls.clusterCa, trust: tls.servingCaPem, identity, clock })
+        : undefined;
+    if (peerIdentity) runners.push({ start: () => undefined, stop: () => peerIdentity.close() });
+    if (peerIdentity)
+      blobs.attachPeers(
+        new BlobPeers({
+          store: blobs,
+          peers: () =>
+            (leadership.presence?.peers() ?? []).flatMap((p) => (p.live && p.url !== undefined ? [p.url] : [])),
+          dispatcher: () => peerIdentity.dispatcher(),
+          logger: log('blob-peers'),
+        }),
+      );
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
     const nodeCertificates = tls && {

@@ -9,6 +9,10 @@
  * (507 while streaming: stored bytes plus uploads in flight may not pass it), and removal of what is
  * no longer needed — a failed or aborted upload's temporary at once, stale temporaries at start, and
  * unreferenced blobs by `collect()` (see BlobGarbageCollector).
+ *
+ * With several hubs (issue 19) the store may have peers (`attachPeers`, see BlobPeers): an upload is
+ * pushed to the other live hubs before it is acknowledged, and a blob asked for but not here is pulled
+ * from a peer (its digest verified) before it is served, so any hub can serve any component.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, readdir, stat, utimes } from 'node:fs/promises';
@@ -47,6 +51,17 @@ export interface BlobStoreOptions {
   maxBytes?: number;
   /** Total bytes the store may hold, uploads in flight included (507 beyond); default 10 GiB. */
   quotaBytes?: number;
+}
+
+/**
+ * The other hubs, as the store uses them (BlobPeers). Their own requests to this hub read and write
+ * this store only (`replica`/`local`), so a pull or a push never bounces between hubs.
+ */
+export interface BlobPeerSource {
+  /** Fetches `digest` from a peer into `store` (verified); false when no live peer has it. */
+  pull(digest: `sha256:${string}`): Promise<boolean>;
+  /** Makes sure every live peer holds `digest` (stored here); failures are logged, never thrown. */
+  push(digest: `sha256:${string}`): Promise<void>;
 }
 
 /** What `put` accepts: bytes or a stream of byte chunks (web or Node). */
@@ -90,6 +105,7 @@ export class BlobStore {
   #inFlight = 0;
   /** Per-digest serialization of publication and collection. */
   readonly #locks = new KeyedLock();
+  #peers: BlobPeerSource | undefined;
 
   private constructor(content: ContentStore, maxBytes: number, quotaBytes: number, sizes: Map<string, number>) {
     this.#content = content;
@@ -122,6 +138,11 @@ export class BlobStore {
     );
   }
 
+  /** Replicates through `peers` from now on (a hub of several, on etcd with TLS). */
+  attachPeers(peers: BlobPeerSource): void {
+    this.#peers = peers;
+  }
+
   /** Largest blob accepted, in bytes. */
   get maxBytes(): number {
     return this.#maxBytes;
@@ -150,9 +171,11 @@ export class BlobStore {
   /**
    * Stores `source`. Throws RequestTooLargeError past the per-blob limit and BlobQuotaExceededError
    * past the store's quota, as soon as the stream passes them; with `expectedDigest`, BadRequestError
-   * when the content does not match it. Whatever fails, no temporary file is kept.
+   * when the content does not match it. Whatever fails, no temporary file is kept. Unless `replica` (a
+   * peer hub's push), the blob is then pushed to the live peers, so once acknowledged it survives the
+   * loss of this hub.
    */
-  async put(source: BlobSource, opts: { expectedDigest?: string } = {}): Promise<PutResult> {
+  async put(source: BlobSource, opts: { expectedDigest?: string; replica?: boolean } = {}): Promise<PutResult> {
     if (opts.expectedDigest !== undefined && !isSha256Digest(opts.expectedDigest))
       throw new BadRequestError(`invalid digest "${opts.expectedDigest}": expected sha256:<64 lower-case hex digits>`);
     let received = 0;
@@ -205,6 +228,8 @@ export class BlobStore {
       await staged.discard();
       throw err;
     }
+    // Also when it was already here: it may have been stored while a peer was down.
+    if (opts.replica !== true) await this.#peers?.push(digest);
     return { digest, size, created };
   }
 
@@ -213,8 +238,21 @@ export class BlobStore {
     return isSha256Digest(digest) && this.#content.has(digest);
   }
 
-  /** Size of a stored blob; NotFoundError if absent. */
-  async size(digest: string): Promise<number> {
+  /**
+   * Size of a stored blob; NotFoundError if absent here and (unless `local`) on every live peer. A blob
+   * found on a peer is stored here first.
+   */
+  async size(digest: string, opts: { local?: boolean } = {}): Promise<number> {
+    if (opts.local !== true) await this.#pullIfMissing(digest);
+    return this.#localSize(digest);
+  }
+
+  async #pullIfMissing(digest: string): Promise<void> {
+    if (this.#peers === undefined || !isSha256Digest(digest) || this.#sizes.has(digest.slice('sha256:'.length))) return;
+    await this.#peers.pull(digest);
+  }
+
+  async #localSize(digest: string): Promise<number> {
     const path = this.#path(digest);
     try {
       return (await stat(path)).size;
@@ -227,10 +265,10 @@ export class BlobStore {
    * Opens a stored blob for reading; NotFoundError if absent. The first read of a blob this process did
    * not store itself checks its content against its digest: a blob torn by a power cut on a disk that
    * ignored its flush is removed (and reported missing, so the client uploads it again) instead of being
-   * served to every node that asks.
+   * served to every node that asks. Unless `local`, a blob missing here is pulled from a peer first.
    */
-  async open(digest: string): Promise<OpenBlob> {
-    const size = await this.size(digest);
+  async open(digest: string, opts: { local?: boolean } = {}): Promise<OpenBlob> {
+    const size = await this.size(digest, opts);
     const hex = digest.slice('sha256:'.length);
     const problem = await this.#content.verify(digest);
     // Collected since the size was read.

@@ -4,6 +4,7 @@ export {
   BlobStore,
   DEFAULT_BLOB_STORE_MAX_BYTES,
   DEFAULT_MAX_BLOB_BYTES,
+  type BlobPeerSource,
   type BlobSource,
   type BlobStoreOptions,
   type OpenBlob,
@@ -16,3 +17,6 @@ export {
   imagesOf,
   type BlobGarbageCollectorDeps,
 } from './blob-gc.js';
+export { BlobPeers, PEER_BLOB_PATH, type BlobPeersOptions } from './blob-peers.js';
+export { HUB_PEERS_GROUP, HubPeerIdentity, type HubPeerIdentityOptions } from './peer-identity.js';
+export { mountPeerBlobRoutes } from './peer-routes.js';

@@ -29,9 +29,19 @@ export interface ReencryptResult {
 export class EncryptingStore implements Store {
   constructor(
     private readonly inner: Store,
-    private readonly keyring: Keyring,
+    private keyring: Keyring,
     private readonly opts: EncryptingStoreOptions,
   ) {}
+
+  /** The keyring values are encrypted and decrypted with now. */
+  get currentKeyring(): Keyring {
+    return this.keyring;
+  }
+
+  /** Encrypts and decrypts with `keyring` from now on (a reloaded keyring file, see KeyringReloader). */
+  useKeyring(keyring: Keyring): void {
+    this.keyring = keyring;
+  }
 
   private covers(key: string): boolean {
     return this.opts.prefixes.some((p) => key.startsWith(p));

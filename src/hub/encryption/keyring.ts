@@ -46,6 +46,28 @@ export class Keyring {
     return new Keyring([{ name: `key${n + 1}`, key: randomBytes(KEY_BYTES) }, ...this.keys]);
   }
 
+  /**
+   * A keyring with a fresh key second: it decrypts but does not encrypt yet. The first step of an online
+   * rotation, so every hub can read values under the new key before any hub writes one.
+   */
+  withNewSecondary(): Keyring {
+    const n = Math.max(0, ...this.keys.map((k) => Number(/^key(\d+)$/.exec(k.name)?.[1] ?? 0)));
+    const [first, ...rest] = this.keys;
+    return new Keyring([first as NamedKey, { name: `key${n + 1}`, key: randomBytes(KEY_BYTES) }, ...rest]);
+  }
+
+  /** A keyring with key `name` moved first (it encrypts from now on); KeyringError if absent. */
+  promoted(name: string): Keyring {
+    const key = this.keys.find((k) => k.name === name);
+    if (key === undefined) throw new KeyringError(`no key "${name}" in the encryption keyring`);
+    return new Keyring([key, ...this.keys.filter((k) => k.name !== name)]);
+  }
+
+  /** The names of the keys, the primary first (never key material). */
+  get names(): string[] {
+    return this.keys.map((k) => k.name);
+  }
+
   /** The file text of this keyring. */
   format(): string {
     const lines = this.keys.map((k) => `${k.name}:${k.key.toString('base64')}`);

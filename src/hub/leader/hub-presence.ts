@@ -29,8 +29,23 @@ const PresenceRecord = z.object({
   url: z.string().max(512).optional(),
   /** When this hub's current leadership began (RFC 3339), while it leads. */
   leaderSince: z.string().max(64).optional(),
+  /** The names of the encryption keys this hub holds, its primary first (an online key rotation waits on them). */
+  keys: z.array(z.string().max(64)).max(64).optional(),
 });
 type PresenceRecord = z.infer<typeof PresenceRecord>;
+
+/**
+ * The encryption key names each hub's presence record lists (undefined: a hub that does not publish
+ * them), by identity. Records of hubs that died stay until a live hub removes them (ten lease periods).
+ */
+export async function presenceKeyNames(store: Store): Promise<Map<string, readonly string[] | undefined>> {
+  const out = new Map<string, readonly string[] | undefined>();
+  for (const item of (await store.list(PRESENCE_PREFIX)).items) {
+    const parsed = PresenceRecord.safeParse(item.value);
+    if (parsed.success) out.set(parsed.data.hub, parsed.data.keys);
+  }
+  return out;
+}
 
 /** Another hub as this hub sees it through its presence record (`componentstatuses`). */
 export interface HubPeer {
@@ -60,6 +75,8 @@ export interface HubPresenceOptions {
   url?: () => string | undefined;
   /** When this hub's current leadership began (RFC 3339), undefined while it follows. */
   leaderSince?: () => string | undefined;
+  /** The names of this hub's encryption keys, the primary first (never key material). */
+  keyNames?: () => readonly string[];
   /** The hub list (this hub's address and the live hubs') changed. */
   onHubs?: (urls: readonly string[]) => void;
   /** The nodes connected to this hub now. */
@@ -169,12 +186,14 @@ export class HubPresence {
   async #publish(): Promise<void> {
     const url = this.#o.url?.();
     const leaderSince = this.#o.leaderSince?.();
+    const keys = this.#o.keyNames?.();
     const value: PresenceRecord = {
       hub: this.#o.identity,
       nodes: [...this.#o.localNodes()].sort(),
       seq: ++this.#seq,
       ...(url !== undefined ? { url } : {}),
       ...(leaderSince !== undefined ? { leaderSince } : {}),
+      ...(keys !== undefined ? { keys: [...keys] } : {}),
     };
     const { store } = this.#o;
     if (this.#revision !== undefined) {

@@ -10,7 +10,13 @@ export {
 export { CurrentTerm, LeaderTerm, NotLeaderError, fenceObjectAPI, type Fence } from './fenced-api.js';
 export { LeadershipTerms, type LeadershipTermsOptions, type TermLoops } from './leader-terms.js';
 export { termInformer } from './term-informers.js';
-export { HubPresence, PRESENCE_PREFIX, type HubPeer, type HubPresenceOptions } from './hub-presence.js';
+export {
+  HubPresence,
+  PRESENCE_PREFIX,
+  presenceKeyNames,
+  type HubPeer,
+  type HubPresenceOptions,
+} from './hub-presence.js';
 export {
   controlPlaneStatuses,
   storeMembers,

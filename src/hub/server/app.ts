@@ -8,6 +8,7 @@ import { mastersOnlyAuthorizer } from '../auth/index.js';
 import { mountAccessReviewRoutes } from './access-review-route.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
+import { mountPeerBlobRoutes } from '../blobs/index.js';
 import { mountComponentStatuses } from './component-status-routes.js';
 import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
@@ -87,6 +88,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
     });
 
   mountBlobRoutes(app, deps.blobs, deps.blobEncodings);
+  mountPeerBlobRoutes(app, deps.blobs); // hubs copying blobs to each other (issue 19)
   mountDiscovery(app);
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);

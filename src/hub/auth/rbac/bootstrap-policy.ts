@@ -26,6 +26,7 @@ import {
   type PolicyRule,
 } from '../../../api/index.js';
 import { GROUP_AUTHENTICATED, GROUP_MASTERS, GROUP_READ_ONLY } from '../principal.js';
+import { HUB_PEERS_GROUP, PEER_BLOB_PATH } from '../../blobs/index.js';
 
 /** Objects carrying it are kept up to date by the hub on every start (unless set to "false"). */
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
@@ -166,6 +167,11 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
       ],
     },
   ]),
+  // Hubs copying blobs to and from each other (issue 19): their client certificates' group, nothing else.
+  clusterRole('system:edgeplane:hub-peer', [
+    { verbs: ['get'], nonResourceURLs: [`${PEER_BLOB_PATH}/*`] },
+    { verbs: ['create'], nonResourceURLs: [PEER_BLOB_PATH] },
+  ]),
   clusterRole('system:basic-user', [
     rule(['create'], [AUTHORIZATION_GROUP], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
     rule(['create'], [AUTHENTICATION_GROUP], ['selfsubjectreviews']),
@@ -179,4 +185,5 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
   clusterRoleBinding('system:basic-user', 'system:basic-user', GROUP_AUTHENTICATED),
   // `role: read-only` users of tokens.json, as before RBAC: read-only everywhere (`view`, cluster-wide).
   clusterRoleBinding('edgeplane:read-only', 'view', GROUP_READ_ONLY),
+  clusterRoleBinding('system:edgeplane:hub-peer', 'system:edgeplane:hub-peer', HUB_PEERS_GROUP),
 ];
