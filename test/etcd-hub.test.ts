@@ -19,8 +19,9 @@
  * through the hub it is now on; then the node, killed -9 and restarted with that dead hub as its only
  * --server, reaches the leader through the hubs it learned (kept in its data dir) and runs its pod again.
  *
- * Last, every hub killed -9 (A, the only one left by then) and restarted: the node reconnects with its
- * pods, its NodePorts answer throughout, and the restarted hub leads and reconciles a new change.
+ * Last, three hubs up at once (A and two followers on B's and C's data dirs), all three killed -9 and
+ * restarted: the node reconnects with its pods, its NodePorts answer throughout, and exactly one of the
+ * restarted hubs leads and reconciles a new change.
  */
 import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
@@ -536,7 +537,7 @@ describe('a hub on a three-member etcd', () => {
         console.log(`--- hub C (last lines of stderr)\n${hubC.err.trim().split('\n').slice(-15).join('\n')}`);
     }
   }, 120_000);
-  it('comes back whole when every hub is killed -9 and restarted: the node reconnects with its pods, NodePorts answering, a leader reconciling', async () => {
+  it('comes back whole when all three hubs are killed -9 and restarted: the node reconnects with its pods, NodePorts answering, one leader reconciling', async () => {
     const started = Date.now();
     const auth = { authorization: `Bearer ${cluster.adminToken}` };
     const tls = new Agent({ connect: { ca: cluster.caPem } });
@@ -555,16 +556,37 @@ describe('a hub on a three-member etcd', () => {
     await cluster.client.delete(kind('nodes'), undefined, 'etcd-f').catch(() => undefined);
     const before = await podUids();
     expect(before.size).toBeGreaterThanOrEqual(4);
+    const leads = async (base: string): Promise<boolean> =>
+      /^edgeplane_leader_is_leader 1$/m.test(await metricsOf(base));
+    // Three hubs up at once: A and two followers on the data dirs B and C had above (their processes were
+    // killed -9 there). The followers come back on new ports: the node reaches A, its --server.
+    const startFollowers = async (): Promise<{ procs: Proc[]; urls: string[] }> => {
+      const procs = [
+        spawnFollower(etcd, join(cluster.dir, 'hub-b'), '127.0.55.1', await freePort('127.0.55.1')),
+        spawnFollower(etcd, join(cluster.dir, 'hub-c'), '127.0.64.1', await freePort('127.0.64.1')),
+      ];
+      const urls = await Promise.all(
+        procs.map((p, i) =>
+          until(`follower ${i + 1} to serve`, () => /serving (https?:\/\/\S+)/.exec(p.out)?.[1], 30_000, 50),
+        ),
+      );
+      return { procs, urls };
+    };
+    let followers = await startFollowers();
     const urls = [`http://${NODE.address}:${NODE_PORT}/`, `http://${NODE.address}:${NODE_PORT + 1}/`];
     const samples: LoadSample[] = [];
     let loading = true;
     const load = pacedLoad(urls, () => !loading, samples);
     try {
+      const leaders = async (): Promise<number> =>
+        (await Promise.all([cluster.url, ...followers.urls].map(leads))).filter(Boolean).length;
+      await until('one leader among the three hubs', async () => (await leaders()) === 1, 20_000, 100);
       await until('requests before the kill', () => samples.length >= 10, 10_000, 20);
-      // A is the only hub left (B and C were killed -9 above): with it down, no hub runs.
-      await cluster.hub!.kill('SIGKILL');
+      // Every hub killed -9: no hub runs.
+      await Promise.all([cluster.hub!.kill('SIGKILL'), ...followers.procs.map((p) => p.kill('SIGKILL'))]);
       const killedAt = Date.now();
       await cluster.startHub();
+      followers = await startFollowers();
       const upMs = Date.now() - killedAt;
       await until(
         'the node back on A',
@@ -573,13 +595,8 @@ describe('a hub on a three-member etcd', () => {
         50,
       );
       const reconnectMs = Date.now() - killedAt;
-      // The killed hub's lease runs out; the restarted one (a new identity) then leads.
-      await until(
-        'A to lead again',
-        async () => /^edgeplane_leader_is_leader 1$/m.test(await metricsOf(cluster.url)),
-        20_000,
-        100,
-      );
+      // The killed leader's lease runs out; then exactly one of the restarted hubs (new identities) leads.
+      await until('one leader among the restarted hubs', async () => (await leaders()) === 1, 30_000, 100);
       const leaderMs = Date.now() - killedAt;
       await cluster.waitNodesReady([NODE.name]);
 
@@ -596,14 +613,30 @@ describe('a hub on a three-member etcd', () => {
       // The node kept serving its Services while no hub was up.
       expect(samples.filter((s) => s.status !== 200)).toEqual([]);
       console.log(
-        `all hubs killed -9 and restarted: hub serving after ${upMs} ms, node back on it after ${reconnectMs} ms, ` +
+        `all three hubs killed -9 and restarted: hubs serving after ${upMs} ms, node back on it after ${reconnectMs} ms, ` +
           `leading after ${leaderMs} ms, a scale reconciled after ${reconciledMs} ms; ${samples.length} NodePort ` +
           `requests, 0 failed; this test took ${Date.now() - started} ms`,
       );
     } finally {
       loading = false;
       await load;
+      await Promise.all(followers.procs.map((p) => p.kill('SIGKILL')));
       await tls.close();
     }
-  }, 120_000);
+  }, 150_000);
 });
+
+/** A follower hub on `dir` (a copy of hub A's PKI and keys) at `host:port`, on the test's etcd. */
+function spawnFollower(etcd: EtcdTestCluster, dir: string, host: string, port: number): Proc {
+  return new Proc(
+    spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/edge-hub.js'),
+        ...['--data-dir', dir, '--listen', `${host}:${port}`, '--heartbeat-interval', '1s', '--store', 'etcd'],
+        ...['--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', PREFIX, ...LEADER_FLAGS],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_LOG_LEVEL: 'warn' } },
+    ),
+  );
+}

