@@ -28,6 +28,8 @@ const CONNECT_ERRORS = new Set([
   'ETIMEDOUT',
   'UND_ERR_CONNECT_TIMEOUT',
   'EADDRNOTAVAIL',
+  // A relayed dial (mesh/relay) whose relay through the hub could not be opened: nothing was sent.
+  'ERR_MESH_RELAY_UNAVAILABLE',
 ]);
 /**
  * A kept-alive connection that broke before any of the response came (the peer died or restarted):

@@ -37,6 +37,9 @@ const NO_PATH = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+/** Code of a relayed dial whose relay could not be opened (see `upstream-error.ts`: a connect failure). */
+export const RELAY_UNAVAILABLE = 'ERR_MESH_RELAY_UNAVAILABLE';
+
 /** Counters of the dialer (for metrics and tests). */
 export interface RelayDialerStats {
   direct: number;
@@ -76,13 +79,22 @@ export class RelayDialer implements PeerDialer {
         if (!NO_PATH.has(code)) return callback(err, null);
         this.stats.fallbacks++;
         this.relayedUntil.set(dial.nodeName, this.now() + (this.deps.retryDirectMs ?? 60_000));
-        this.relay(dial, callback);
+        this.relay(dial, callback, err);
       });
     };
   }
 
-  /** Opens a relayed connection to the peer and runs the hop's TLS inside it. */
-  private relay(dial: PeerDial, callback: Parameters<Connector>[1]): void {
+  /**
+   * Opens a relayed connection to the peer and runs the hop's TLS inside it. `directErr`: the direct
+   * dial's failure this relay falls back from.
+   *
+   * When the relay itself cannot be opened (the peer has no listener on the hub: most often it is down,
+   * not behind NAT), the caller gets the direct dial's own error back and the peer is not remembered as
+   * relayed — so the mesh still sees a connect failure it may retry on another endpoint, as without a
+   * relay. Without a direct error (the peer was already relayed), the failure carries
+   * `ERR_MESH_RELAY_UNAVAILABLE`, which the mesh also treats as a connect failure (nothing was sent).
+   */
+  private relay(dial: PeerDial, callback: Parameters<Connector>[1], directErr?: Error): void {
     const timeoutMs = this.deps.connectTimeoutMs ?? 10_000;
     const ws = relaySocket(this.deps.link, RELAY_DIAL_PATH, { node: dial.nodeName }, timeoutMs);
     let done = false;
@@ -95,6 +107,18 @@ export class RelayDialer implements PeerDialer {
         this.stats.failed++;
         ws.terminate();
         socket?.destroy();
+        if (socket === undefined) {
+          // The relay never opened: nothing reached the peer.
+          if (directErr) {
+            this.relayedUntil.delete(dial.nodeName);
+            return callback(directErr, null);
+          }
+          const why = err?.message ?? 'relay closed';
+          return callback(
+            Object.assign(new Error(`relay to ${dial.nodeName}: ${why}`), { code: RELAY_UNAVAILABLE }),
+            null,
+          );
+        }
         return callback(err ?? new Error('relay closed'), null);
       }
       this.stats.relayed++;

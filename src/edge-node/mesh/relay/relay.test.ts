@@ -21,7 +21,8 @@ import {
   type RigUpstream,
 } from '../trust/testing/mesh-hop-rig.js';
 import type { MeshTlsMaterial } from '../trust/tls-material.js';
-import { RelayDialer } from './relay-dialer.js';
+import type { Connector } from './peer-dialer.js';
+import { RELAY_UNAVAILABLE, RelayDialer } from './relay-dialer.js';
 import { RelayListener } from './relay-listener.js';
 import { startRelayHub, type RelayHubRig } from './testing/relay-hub-rig.js';
 
@@ -75,6 +76,16 @@ afterAll(async () => {
   await upstream.close();
   await hub.close();
 });
+
+/** One dial through `connect`; resolves with its error (null when it connected). */
+function dialOnce(connect: Connector): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) =>
+    connect(
+      { hostname: '127.0.0.1', host: '127.0.0.1', port: '1', protocol: 'https:', servername: 'node-z' },
+      (...args) => resolve(args[0]),
+    ),
+  );
+}
 
 async function sender(dialer: RelayDialer, nodeName = 'node-b', meshPort = closedPort): Promise<number> {
   const s = await startSender(
@@ -154,6 +165,29 @@ describe('mesh relay through the hub', () => {
     const res = await get(port, '/nobody');
     expect(res.status).toBeGreaterThanOrEqual(500);
     expect(hub.relay.stats.refused).toBeGreaterThan(refusedBefore);
+  });
+
+  it('auto: a peer that is down (refused directly, no relay listener) stays a connect failure the mesh may retry elsewhere, and is not remembered as relayed', async () => {
+    const dialer = new RelayDialer({ link: hub.link(senderTls), mode: 'auto', retryDirectMs: 600_000 });
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const connect = dialer.connector({
+      nodeName: 'node-z',
+      tls: {}, // never used: the relay does not open
+      direct: (_opts, cb) => cb(refused, null),
+    });
+    const err = await dialOnce(connect);
+    // The direct dial's own error, not the hub's refusal of the relay (which the mesh would not retry).
+    expect(err).toBe(refused);
+    expect(dialer.stats).toMatchObject({ fallbacks: 1, failed: 1, relayed: 0 });
+    expect(dialer.relays('node-z')).toBe(false);
+    // Already relayed (always): the failure carries the code the mesh treats as a connect failure.
+    const always = new RelayDialer({ link: hub.link(senderTls), mode: 'always' }).connector({
+      nodeName: 'node-z',
+      tls: {}, // never used: the relay does not open
+      direct: (_opts, cb) => cb(refused, null),
+    });
+    const err2 = await dialOnce(always);
+    expect(err2?.code).toBe(RELAY_UNAVAILABLE);
   });
 
   it('a node holds at most connectionsPerNode relayed connections', async () => {
