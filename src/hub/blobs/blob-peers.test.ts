@@ -6,7 +6,7 @@
  * alone.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -15,6 +15,7 @@ import { BLOB_PATH, type ComponentStatusList } from '../../api/index.js';
 import { createLogger, silentLogger } from '../../platform/index.js';
 import { until } from '../../../test/support/cluster.js';
 import { Hub } from '../hub.js';
+import { shareClusterCa } from '../testing/index.js';
 import { EtcdTestCluster } from '../store/etcd/testing/etcd-cluster.js';
 import { PEER_BLOB_PATH } from './index.js';
 
@@ -40,10 +41,7 @@ async function startHub(): Promise<{ hub: Hub; url: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edge-blob-peers-'));
   dirs.push(dataDir);
   const first = hubs[0];
-  if (first !== undefined) {
-    mkdirSync(join(dataDir, 'pki'), { mode: 0o700 });
-    for (const f of ['ca.crt', 'ca.key']) copyFileSync(join(first.options.dataDir, 'pki', f), join(dataDir, 'pki', f));
-  }
+  if (first !== undefined) shareClusterCa(first.options.dataDir, dataDir);
   const hub = await Hub.create({
     dataDir,
     store: { kind: 'etcd' as const, endpoints: etcd.endpoints, keyPrefix: PREFIX },

@@ -7,7 +7,7 @@
  * is under the new key, the old key is gone from every file, and both hubs still read every Secret.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '../../platform/index.js';
 import { until } from '../../../test/support/cluster.js';
 import { Hub } from '../hub.js';
+import { shareClusterCa } from '../testing/index.js';
 import { EtcdStore } from '../store/index.js';
 import { EtcdTestCluster } from '../store/etcd/testing/etcd-cluster.js';
 import { presenceKeyNames } from '../leader/index.js';
@@ -56,11 +57,7 @@ interface RunningHub {
 
 async function startHub(keyFile: string, pkiFrom?: Hub): Promise<RunningHub> {
   const dataDir = tempDir();
-  if (pkiFrom !== undefined) {
-    mkdirSync(join(dataDir, 'pki'), { mode: 0o700 });
-    for (const f of ['ca.crt', 'ca.key'])
-      copyFileSync(join(pkiFrom.options.dataDir, 'pki', f), join(dataDir, 'pki', f));
-  }
+  if (pkiFrom !== undefined) shareClusterCa(pkiFrom.options.dataDir, dataDir);
   const hub = await Hub.create({
     dataDir,
     store: { kind: 'etcd' as const, endpoints: etcd.endpoints, keyPrefix: PREFIX },

@@ -1,3 +1,4 @@
 /** Test helpers of the hub: a real API app over a temporary store, in-process or served. Tests only. */
 export { createTestApi, type TestApi, type TestApiOptions, type TestUser } from './test-api.js';
 export { startTestHub, type TestHub } from './test-hub.js';
+export { shareClusterCa } from './shared-ca.js';
