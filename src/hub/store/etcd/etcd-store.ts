@@ -12,15 +12,18 @@ import {
   GoneError,
   NotFoundError,
   ServiceUnavailableError,
-  errorMessage,
   type Logger,
 } from '../../../api/index.js';
 import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from '../types.js';
-import { EtcdConnection, grpcCode, grpcDetails, type EtcdConnectionOptions } from './connection.js';
+import { EtcdConnection, type EtcdConnectionOptions } from './connection.js';
+import { EtcdCompactor, isCompactedError, isFutureRevisionError } from './etcd-compaction.js';
+import { etcdMemberHealth, type EtcdMemberHealth } from './etcd-health.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { etcdRangeEnd, KeySpace } from './keys.js';
 import { EtcdLeaseLock } from './etcd-lease-lock.js';
-import type { Int64, KeyValue, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './proto.js';
+import type { KeyValue, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './proto.js';
+
+export type { EtcdMemberHealth } from './etcd-health.js';
 
 /** Options of `EtcdStore.create`. */
 export interface EtcdStoreOptions extends Omit<EtcdConnectionOptions, 'logger'> {
@@ -34,36 +37,10 @@ export interface EtcdStoreOptions extends Omit<EtcdConnectionOptions, 'logger'> 
   historyLimit?: number;
 }
 
-const OUT_OF_RANGE = 11;
-
-function isCompactedError(err: unknown): boolean {
-  return grpcCode(err) === OUT_OF_RANGE && grpcDetails(err).includes('compacted');
-}
-
 function conflict(key: string, current: number, expected: number): ConflictError {
   return new ConflictError(
     `${key}: the object has been modified (revision ${current}, expected ${expected}); re-read and retry`,
   );
-}
-
-/** One etcd member's health as its own Status call tells it. */
-export interface EtcdMemberHealth {
-  /** `host:port` as given. */
-  endpoint: string;
-  healthy: boolean;
-  /** etcd's version (when it answered). */
-  version?: string;
-  /** True when this member is the raft leader. */
-  raftLeader?: boolean;
-  /** Why it is not healthy. */
-  error?: string;
-}
-
-interface EtcdStatusResponse {
-  header: { member_id: Int64 };
-  version: string;
-  leader: Int64;
-  errors?: string[];
 }
 
 /** etcd implementation of `Store`; several hubs may open the same cluster and key prefix. */
@@ -71,19 +48,14 @@ export class EtcdStore implements Store {
   readonly #conn: EtcdConnection;
   readonly #keys: KeySpace;
   readonly #logger: Logger;
-  readonly #historyLimit: number;
   readonly #watches = new Set<EtcdWatch>();
-  /** etcd's compaction revision as far as this hub knows (watches from before it get 410). */
-  #compacted = 0;
-  #compacting = false;
-  /** Highest revision this store wrote. */
-  #latest = 0;
+  readonly #history: EtcdCompactor;
 
   private constructor(conn: EtcdConnection, keys: KeySpace, logger: Logger, historyLimit: number) {
     this.#conn = conn;
     this.#keys = keys;
     this.#logger = logger;
-    this.#historyLimit = historyLimit;
+    this.#history = new EtcdCompactor(conn, keys, logger, historyLimit);
   }
 
   /** Connects, checks that etcd answers, and learns how far its history was compacted. */
@@ -97,9 +69,9 @@ export class EtcdStore implements Store {
     );
     try {
       const revision = await store.revision();
-      store.#compacted = await store.#probeCompacted(revision);
+      await store.#history.probe(revision);
       opts.logger.info(
-        { endpoints: conn.endpoints, keyPrefix: store.#keys.prefix, revision, compacted: store.#compacted },
+        { endpoints: conn.endpoints, keyPrefix: store.#keys.prefix, revision, compacted: store.#history.compacted },
         'etcd store opened',
       );
     } catch (err) {
@@ -120,7 +92,7 @@ export class EtcdStore implements Store {
   }
 
   compactedRevision(): Promise<number> {
-    return Promise.resolve(this.#compacted);
+    return Promise.resolve(this.#history.compacted);
   }
 
   async get(key: string): Promise<StoredValue | undefined> {
@@ -223,7 +195,7 @@ export class EtcdStore implements Store {
     onError?: (err: Error) => void,
   ): Promise<() => void> {
     if (this.#conn.closed) throw new ServiceUnavailableError('store is closed');
-    if (fromRevision < this.#compacted) throw this.#gone(fromRevision);
+    if (fromRevision < this.#history.compacted) throw this.#gone(fromRevision);
     // etcd reports a compacted start revision only later, on the stream; a read at `fromRevision`
     // fails now if it was compacted, so the caller gets its 410 from `watch` itself.
     if (fromRevision > 0) {
@@ -231,9 +203,9 @@ export class EtcdStore implements Store {
         await this.#range({ key: this.#keys.probeKey(), limit: 1, keys_only: true, revision: fromRevision });
       } catch (err) {
         if (!isCompactedError(err)) {
-          if (!(grpcCode(err) === OUT_OF_RANGE && grpcDetails(err).includes('future'))) throw err;
+          if (!isFutureRevisionError(err)) throw err;
         } else {
-          this.#noteCompacted(fromRevision + 1);
+          this.#history.note(fromRevision + 1);
           throw this.#gone(fromRevision);
         }
       }
@@ -246,7 +218,7 @@ export class EtcdStore implements Store {
         key: from,
         rangeEnd: etcdRangeEnd(from),
         storeKey: (k) => this.#keys.decode(k),
-        onCompacted: (rev) => this.#noteCompacted(rev),
+        onCompacted: (rev) => this.#history.note(rev),
       },
       fromRevision,
       onEvent,
@@ -275,37 +247,13 @@ export class EtcdStore implements Store {
    * Compacts etcd's history up to `revision` (watches from before it get 410 Gone afterwards).
    * Compacting at or below an earlier compaction is a no-op.
    */
-  async compact(revision: number): Promise<void> {
-    if (revision <= this.#compacted) return;
-    try {
-      await this.#conn.unary('KV', 'Compact', { revision, physical: false });
-    } catch (err) {
-      // Another hub compacted as far or further: that is all we wanted.
-      if (!isCompactedError(err)) throw err;
-    }
-    this.#noteCompacted(revision);
+  compact(revision: number): Promise<void> {
+    return this.#history.compact(revision);
   }
 
-  /**
-   * Each member's health, asked of that member alone (Maintenance.Status, `timeoutMs` each, in
-   * parallel): healthy when it answers, knows a raft leader and reports no alarm. What
-   * `componentstatuses` shows as `etcd-<i>`, as kube-apiserver does for its etcd servers.
-   */
-  async memberHealth(timeoutMs = 2_000): Promise<EtcdMemberHealth[]> {
-    return Promise.all(
-      this.#conn.endpoints.map(async (endpoint, i): Promise<EtcdMemberHealth> => {
-        try {
-          const st = await this.#conn.memberCall<object, EtcdStatusResponse>(i, 'Maintenance', 'Status', {}, timeoutMs);
-          const errors = st.errors ?? [];
-          const leader = String(st.leader);
-          if (leader === '0') return { endpoint, healthy: false, error: 'member has no raft leader' };
-          if (errors.length > 0) return { endpoint, healthy: false, error: errors.join('; ') };
-          return { endpoint, healthy: true, version: st.version, raftLeader: leader === String(st.header.member_id) };
-        } catch (err) {
-          return { endpoint, healthy: false, error: grpcDetails(err) || errorMessage(err) };
-        }
-      }),
-    );
+  /** Each member's health, asked of that member alone (`componentstatuses`' `etcd-<i>`). */
+  memberHealth(timeoutMs = 2_000): Promise<EtcdMemberHealth[]> {
+    return etcdMemberHealth(this.#conn, timeoutMs);
   }
 
   close(): Promise<void> {
@@ -316,11 +264,7 @@ export class EtcdStore implements Store {
   }
 
   #gone(fromRevision: number): GoneError {
-    return new GoneError(`too old resource version: ${fromRevision} (oldest retained: ${this.#compacted})`);
-  }
-
-  #noteCompacted(revision: number): void {
-    if (revision > this.#compacted) this.#compacted = revision;
+    return new GoneError(`too old resource version: ${fromRevision} (oldest retained: ${this.#history.compacted})`);
   }
 
   #toStored(kv: KeyValue): StoredValue {
@@ -335,28 +279,8 @@ export class EtcdStore implements Store {
   /** The revision of a successful write; compacts behind it when the history grew past its limit. */
   #wrote(res: TxnResponse): number {
     const rev = Number(res.header.revision);
-    if (rev > this.#latest) this.#latest = rev;
-    this.#compactIfDue();
+    this.#history.wrote(rev);
     return rev;
-  }
-
-  /**
-   * Compacts to `historyLimit` revisions behind the latest write once the history is a tenth longer
-   * than that (as the SQLite store does), in the background, one compaction at a time; a compaction
-   * that ends with more writes behind it starts the next.
-   */
-  #compactIfDue(): void {
-    const limit = this.#historyLimit;
-    const target = this.#latest - limit;
-    const slack = Math.max(1, Math.floor(limit / 10));
-    if (limit === 0 || this.#compacting || this.#latest - this.#compacted < limit + slack) return;
-    this.#compacting = true;
-    this.compact(target)
-      .catch((err: unknown) => this.#logger.warn({ err, revision: target }, 'etcd compaction failed'))
-      .finally(() => {
-        this.#compacting = false;
-        if (!this.#conn.closed) this.#compactIfDue();
-      });
   }
 
   /** The modRevision of `key` if it holds exactly `bytes` (our write, acknowledged late). */
@@ -371,30 +295,5 @@ export class EtcdStore implements Store {
 
   #txn(req: TxnRequest, ctx: { retried: boolean }): Promise<TxnResponse> {
     return this.#conn.unary<TxnRequest, TxnResponse>('KV', 'Txn', req, ctx);
-  }
-
-  /**
-   * etcd has no call that tells its compaction revision: a read at revision r fails exactly when r is
-   * below it, so the smallest readable revision is found by bisection (a few dozen reads, once).
-   */
-  async #probeCompacted(current: number): Promise<number> {
-    const readable = async (rev: number): Promise<boolean> => {
-      try {
-        await this.#conn.unary('KV', 'Range', { key: this.#keys.probeKey(), limit: 1, keys_only: true, revision: rev });
-        return true;
-      } catch (err) {
-        if (isCompactedError(err)) return false;
-        throw err;
-      }
-    };
-    if (current <= 1 || (await readable(1))) return 0;
-    let lo = 1; // not readable
-    let hi = current; // readable (the current revision always is)
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (await readable(mid)) hi = mid;
-      else lo = mid;
-    }
-    return hi;
   }
 }
