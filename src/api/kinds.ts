@@ -4,32 +4,28 @@
  * kind's schema (its start-up time, bench/cli-startup.ts). `registry.ts` adds the schemas.
  */
 
-/** The RBAC API group. */
-export const RBAC_GROUP = 'rbac.authorization.k8s.io';
-/** Edgeplane's token API group. */
-export const TOKEN_GROUP = 'auth.edgeplane.io';
-/** The Gateway API's group (GatewayClass, Gateway, HTTPRoute, ReferenceGrant). */
-export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
-/** Flagger's API group (Canary). */
-export const CANARY_GROUP = 'flagger.app';
+import {
+  CANARY_GROUP,
+  GATEWAY_GROUP,
+  RBAC_GROUP,
+  TOKEN_GROUP,
+  findByKind,
+  findByName,
+  type ResourceKind,
+} from './resource-kind.js';
 
-/** The names of one served kind: everything about it but its zod type. */
-export interface ResourceKind {
-  /** API group: '' for the core group (`/api/v1`), else e.g. `apps` (`/apis/apps/v1`). */
-  group: string;
-  version: string;
-  kind: string;
-  /** Lower-case plural used in URLs (`pods`, `deployments`). */
-  plural: string;
-  singular: string;
-  /** kubectl-style short names (`po`, `deploy`, `svc`). */
-  shortNames: readonly string[];
-  namespaced: boolean;
-  /** Whether the kind has a `/status` subresource (status is then ignored on main-resource writes). */
-  hasStatus: boolean;
-  /** Whether the kind has a `/scale` subresource. */
-  hasScale: boolean;
-}
+export {
+  CANARY_GROUP,
+  GATEWAY_GROUP,
+  RBAC_GROUP,
+  TOKEN_GROUP,
+  apiVersionOf,
+  findByKind,
+  findByName,
+  findByPlural,
+  resourcePath,
+  type ResourceKind,
+} from './resource-kind.js';
 
 function rt(t: Omit<ResourceKind, 'singular'> & { singular?: string }): ResourceKind {
   return { ...t, singular: t.singular ?? t.kind.toLowerCase() };
@@ -250,44 +246,6 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   }),
 ];
 
-/** `apps/v1` or `v1`. */
-export function apiVersionOf(t: Pick<ResourceKind, 'group' | 'version'>): string {
-  return t.group === '' ? t.version : `${t.group}/${t.version}`;
-}
-
-/** The kind of `apiVersion` + `kind` (`apps/v1`, `Deployment`) in `list`. */
-export function findByKind<T extends ResourceKind>(
-  list: readonly T[],
-  apiVersion: string,
-  kind: string,
-): T | undefined {
-  return list.find((t) => t.kind === kind && apiVersionOf(t) === apiVersion);
-}
-
-/** The kind of URL group/version/plural in `list`. */
-export function findByPlural<T extends ResourceKind>(
-  list: readonly T[],
-  group: string,
-  version: string,
-  plural: string,
-): T | undefined {
-  return list.find((t) => t.group === group && t.version === version && t.plural === plural);
-}
-
-/** The kind in `list` of any name a user may type: plural, singular, short name or Kind (case-insensitive). */
-export function findByName<T extends ResourceKind>(list: readonly T[], name: string): T | undefined {
-  const n = name.toLowerCase();
-  // `httproutes.gateway.networking.k8s.io`: the group is everything after the first dot.
-  const dot = n.indexOf('.');
-  const base = dot < 0 ? n : n.slice(0, dot);
-  const group = dot < 0 ? undefined : n.slice(dot + 1);
-  return list.find(
-    (t) =>
-      (group === undefined || t.group === group) &&
-      (t.plural === base || t.singular === base || t.kind.toLowerCase() === base || t.shortNames.includes(base)),
-  );
-}
-
 /** Finds a kind's names by any name a user may type (see `findByName`). */
 export function kindByName(name: string): ResourceKind | undefined {
   return findByName(RESOURCE_KINDS, name);
@@ -308,15 +266,6 @@ export const COMPONENT_STATUS_KIND: ResourceKind = {
   hasStatus: false,
   hasScale: false,
 };
-
-/** The URL of a collection or object: `/apis/apps/v1/namespaces/default/deployments/web`. */
-export function resourcePath(t: ResourceKind, namespace?: string, name?: string, sub?: string): string {
-  const root = t.group === '' ? `/api/${t.version}` : `/apis/${t.group}/${t.version}`;
-  const ns = t.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  const obj = name === undefined ? '' : `/${encodeURIComponent(name)}`;
-  const subPath = sub === undefined ? '' : `/${sub}`;
-  return `${root}${ns}/${t.plural}${obj}${subPath}`;
-}
 
 /** Finds a kind's names by apiVersion + kind (`v1`, `Pod`). */
 export function kindByKind(apiVersion: string, kind: string): ResourceKind | undefined {
