@@ -12,7 +12,6 @@ import type { Endpoints, Service } from '../service.js';
 import type { Event } from '../event.js';
 import type { KubeObject } from '../meta.js';
 import type { Namespace } from '../namespace.js';
-import type { RoleBinding } from '../rbac.js';
 import { age } from './age.js';
 import { CONFIG_COLUMNS } from './config-columns.js';
 import { CANARY_COLUMNS } from './canary-columns.js';
@@ -20,6 +19,7 @@ import { COMPONENT_STATUS_COLUMNS } from './component-status-columns.js';
 import { GATEWAY_COLUMNS } from './gateway-columns.js';
 import { HPA_COLUMNS } from './hpa-columns.js';
 import { podReady, podRestarts, podStatus } from './pod-status.js';
+import { RBAC_COLUMNS } from './rbac-columns.js';
 
 /** How one kind is printed. */
 export interface KindColumns {
@@ -102,45 +102,13 @@ export function eventTime(e: Event): string | undefined {
 
 const created = (o: KubeObject, now: number): string => age(o.metadata.creationTimestamp, now);
 
-/** Roles print their creation time, as kubectl does (`CREATED AT`). */
-const ROLE_COLUMNS: KindColumns = {
-  headers: ['CREATED AT'],
-  wideHeaders: [],
-  named: true,
-  cells: (o) => [o.metadata.creationTimestamp ?? '<unknown>'],
-  wideCells: () => [],
-};
-
-/** Bindings print their role and, wide, their subjects by kind, as kubectl does. */
-const BINDING_COLUMNS: KindColumns = {
-  headers: ['ROLE', 'AGE'],
-  wideHeaders: ['USERS', 'GROUPS', 'SERVICEACCOUNTS'],
-  named: true,
-  cells: (o, now) => {
-    const b = o as RoleBinding;
-    return [`${b.roleRef.kind}/${b.roleRef.name}`, created(o, now)];
-  },
-  wideCells: (o) => {
-    const subjects = (o as RoleBinding).subjects ?? [];
-    const of = (kind: string): string =>
-      subjects
-        .filter((s) => s.kind === kind)
-        .map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name))
-        .join(', ');
-    return [of('User'), of('Group'), of('ServiceAccount')];
-  },
-};
-
 const COLUMNS: Record<string, KindColumns> = {
   ...CONFIG_COLUMNS,
   ...HPA_COLUMNS,
   ...GATEWAY_COLUMNS,
   ...CANARY_COLUMNS,
   ...COMPONENT_STATUS_COLUMNS,
-  Role: ROLE_COLUMNS,
-  ClusterRole: ROLE_COLUMNS,
-  RoleBinding: BINDING_COLUMNS,
-  ClusterRoleBinding: BINDING_COLUMNS,
+  ...RBAC_COLUMNS,
   Node: {
     headers: ['STATUS', 'ARCH', 'RUNTIMES', 'CPU', 'MEMORY', 'PODS', 'AGE'],
     wideHeaders: ['VERSION', 'INTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION'],
