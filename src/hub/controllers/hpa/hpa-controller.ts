@@ -21,6 +21,7 @@ import type { UsageSource } from '../../metrics/index.js';
 import { Controller, jsonEqual, writeStatus, type EventRecorder } from '../../reconcile/index.js';
 import { updateScale, type ObjectAPI } from '../../registry/index.js';
 import { ScaleHistory } from './behavior.js';
+import { planBounds, type Plan } from './bounds.js';
 import { HpaConditions } from './conditions.js';
 import { computeReplicasForMetrics } from './metrics.js';
 import { IdleTracker, idleSeconds, scalesToZero } from './idle.js';
@@ -46,12 +47,6 @@ export interface HpaControllerDeps {
   logger: Logger;
   /** Seconds between two looks at one HPA (default 15). */
   syncPeriodSeconds?: number;
-}
-
-/** The decision of one sync. */
-interface Plan {
-  desired: number;
-  reason: string;
 }
 
 /** Scales targets of HorizontalPodAutoscalers. */
@@ -203,49 +198,8 @@ export class HpaController extends Controller {
   ): Plan | undefined {
     const min = hpa.spec.minReplicas ?? 1;
     const max = hpa.spec.maxReplicas;
-    if (current === 0 && min !== 0) {
-      conditions.set(
-        'ScalingActive',
-        'False',
-        'ScalingDisabled',
-        'scaling is disabled since the replica count of the target is zero',
-      );
-      return { desired: 0, reason: '' };
-    }
-    if (current === 0) {
-      status.currentMetrics = [];
-      conditions.set(
-        'AbleToScale',
-        'True',
-        'ScaledToZero',
-        'the target is scaled to zero; a request to a Service selecting its pods wakes it',
-      );
-      conditions.set(
-        'ScalingActive',
-        'False',
-        'ScaledToZero',
-        `no requests for ${idleSeconds(hpa)}s: the target is at zero replicas until a request arrives`,
-      );
-      return { desired: 0, reason: '' };
-    }
-    if (current > max) {
-      conditions.set(
-        'ScalingLimited',
-        'True',
-        'TooManyReplicas',
-        'the desired replica count is more than the maximum replica count',
-      );
-      return { desired: max, reason: 'Current number of replicas above Spec.MaxReplicas' };
-    }
-    if (current < min) {
-      conditions.set(
-        'ScalingLimited',
-        'True',
-        'TooFewReplicas',
-        'the desired replica count is less than the minimum replica count',
-      );
-      return { desired: min, reason: 'Current number of replicas below Spec.MinReplicas' };
-    }
+    const bound = planBounds(hpa, current, conditions, status);
+    if (bound) return bound;
     const outcome = computeReplicasForMetrics(hpa, pods, current, this.deps.usage, nowMs);
     status.currentMetrics = outcome.statuses;
     const idle = scalesToZero(hpa) && this.idleness.observe(key, hpa, pods, this.deps.usage, nowMs);
