@@ -43,6 +43,9 @@ const SERIAL_E2E = [
 
 export default defineConfig({
   test: {
+    // Under CI, also a JSON report (per file and test: durations) in .cache/, to find where the suite's
+    // time goes from a real CI run rather than from a loaded development machine.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.cache/vitest-report.json' }]] : ['default'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
