@@ -26,6 +26,7 @@ import {
   stopGracefully,
 } from './support/oci-cluster.js';
 import { EngineRig } from './support/engine-rig.js';
+import { attachPod, checkEngineAttach } from './support/engine-attach-check.js';
 import { KUBECTL, kubectl, requireKubectl } from './support/kubectl.js';
 import {
   type PodLike,
@@ -206,6 +207,16 @@ describe.skipIf(missing.length > 0)(
         );
       };
       await Promise.all((await podsOf(cluster, 'web')).map((p) => check(p.metadata.name)));
+    }, 120_000);
+
+    it('kubectl attach -it and -i join the main process on each daemon (Engine API attach): sized, resized, detached, stdinOnce closed with the exit code', async () => {
+      const a = await cluster.edgectl(
+        ['apply', '-f', '-'],
+        nodes.map((n) => JSON.stringify(attachPod(`att-${n.name}`, n.name, image))).join('\n---\n'),
+      );
+      expect(a.code, a.stderr).toBe(0);
+      const config = join(cluster.hubDir, 'admin.kubeconfig');
+      await Promise.all(nodes.map((n) => checkEngineAttach(cluster, config, dir, `att-${n.name}`)));
     }, 120_000);
 
     it('restarts a container whose process is killed, on each daemon', async () => {
