@@ -70,4 +70,14 @@ describe('blob sources', () => {
     tracker.begin('eeeee', D); // no zone: not tracked
     expect(tracker.pending(nodes[5], D)).toBe(false);
   });
+
+  it('holds a claim for its own time, shorter than a download', () => {
+    let now = 0;
+    const byName = new Map(nodes.map((n) => [n.metadata.name!, n]));
+    const tracker = new BlobFetchTracker({ get: (_ns, name) => byName.get(name) }, 120_000, () => now);
+    tracker.begin('a', D, 30_000);
+    expect(tracker.pending(me, D)).toBe(true);
+    now = 30_001;
+    expect(tracker.pending(me, D)).toBe(false);
+  });
 });

@@ -23,6 +23,9 @@ import {
 import type { Informer } from '../informers/index.js';
 import type { ApiEnv } from './types.js';
 
+/** How long the first asker of a zone holds its claim on a download (see the route). */
+const CLAIM_MS = 30_000;
+
 /** The zone labels, the well-known one first (as the gateway's Service routes read them). */
 const ZONE_LABELS = ['topology.kubernetes.io/zone', 'zone'] as const;
 
@@ -77,6 +80,11 @@ export function mountBlobSourceRoute(
     const caller = name === undefined ? undefined : nodes.get(undefined, name);
     const sources = blobSources(nodes.list(), caller, digest);
     const pending = sources.length === 0 && fetches?.pending(caller, digest) === true;
+    // Nodes of a zone starting the same pod at once all ask before any has begun its download: the
+    // first one told "nobody" claims the download (for CLAIM_MS, or until a holder is known), so the
+    // others are told `pending` and wait for its copy instead of each taking one from the hub.
+    if (sources.length === 0 && !pending && caller?.metadata.name !== undefined)
+      fetches?.begin(caller.metadata.name, digest, CLAIM_MS);
     const answer: BlobSources = { digest, sources, ...(pending ? { pending } : {}) };
     return c.json(answer);
   });
@@ -97,15 +105,15 @@ export class BlobFetchTracker {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Node `nodeName` starts downloading `digest`; returns what to call when it ends. */
-  begin(nodeName: string | undefined, digest: string): () => void {
+  /** Node `nodeName` starts downloading `digest` (for at most `forMs`); returns what to call when it ends. */
+  begin(nodeName: string | undefined, digest: string, forMs = this.maxMs): () => void {
     const zone = nodeName === undefined ? undefined : nodeZone(this.nodes.get(undefined, nodeName));
     if (zone === undefined) return () => undefined;
     const key = `${digest} ${zone}`;
     const byNode = this.#running.get(key) ?? new Map<string, number>();
     this.#running.set(key, byNode);
     const token = `${nodeName} ${this.now()} ${Math.random()}`;
-    byNode.set(token, this.now() + this.maxMs);
+    byNode.set(token, this.now() + forMs);
     return () => {
       byNode.delete(token);
       if (byNode.size === 0) this.#running.delete(key);
