@@ -34,6 +34,7 @@ export * from './wire-relay.js';
 export * from './wire-stream.js';
 export * from './codec.js';
 export * from './content.js';
+export * from './blob-sources.js';
 export * from './node-certificate.js';
 export * from './clock.js';
 export * from './duration.js';

@@ -19,12 +19,13 @@ import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
 import { defaultRunDir } from './config/index.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
-import { hubBlobFetcher } from './hub-blob.js';
+import { DEFAULT_HUB_BLOB_MAX_BYTES, hubBlobFetcher } from './hub-blob.js';
+import { hubBlobSources, peerBlobHandler, zonePeerFetcher } from './peer-blobs/index.js';
 import { HubEndpoints, restBase } from './session/hub-endpoints.js';
 import { LearnedHubsFile } from './session/learned-hubs.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
-import { RelayDialer, RelayListener, ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
+import { RelayDialer, RelayListener, ServiceMesh, clientConnectOptions, type MeshTlsMaterial } from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -99,16 +100,34 @@ async function main(argv: string[]): Promise<void> {
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     ...(opts.wasm.idleReleaseMs !== undefined ? { executorIdleReleaseMs: opts.wasm.idleReleaseMs } : {}),
-    // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts).
-    fetchBlob: hubBlobFetcher({
-      hubBase,
-      otherHubs: () => hubs.all.map(restBase),
-      partialDir: path.join(opts.dataDir, 'blob-partial'),
-      ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
+    // Zone peers first (issue 20), then the hub: bounded by the hub's upload maximum, with idle
+    // timeouts and a deadline (see peer-blobs/ and hub-blob.ts).
+    fetchBlob: zonePeerFetcher({
+      sources: hubBlobSources({
+        hubBase,
+        nodeName: opts.name,
+        ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
+      }),
+      connect: (peer) =>
+        identity
+          ? { tls: clientConnectOptions(meshMaterial(identity.current()), peer) }
+          : mesh.identity.token !== undefined
+            ? { token: mesh.identity.token }
+            : undefined,
+      hub: hubBlobFetcher({
+        hubBase,
+        otherHubs: () => hubs.all.map(restBase),
+        partialDir: path.join(opts.dataDir, 'blob-partial'),
+        ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
+      }),
+      maxBytes: DEFAULT_HUB_BLOB_MAX_BYTES,
+      logger: logger.child({ component: 'blobs' }),
     }),
     outgoingHttp: mesh.outgoingHttp,
   };
   const runtime = await WasmRuntime.create(wasmDeps);
+  // The components this node holds, for its zone's peers (read-only, behind the mesh's authentication).
+  mesh.setBlobHandler(peerBlobHandler({ heldPath: (d) => runtime.heldComponentPath(d), logger }));
 
   const runtimes: Runtime[] = [runtime];
   if (opts.oci) {

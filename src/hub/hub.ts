@@ -277,6 +277,8 @@ export class Hub {
       blobs,
       // Blobs travel brotli-compressed to nodes that ask, encoded once and kept beside the store.
       blobEncodings: new BlobEncodings({ dir: join(dataDir, 'blobs-encoded') }),
+      // Nodes ask which peers of their zone hold a component before downloading it (issue 20).
+      blobSourceNodes: nodes,
       logs: gateway,
       exec: gateway,
       logger: log('api'),

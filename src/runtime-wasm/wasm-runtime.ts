@@ -321,6 +321,11 @@ export class WasmRuntime implements Runtime {
     return this.#images.list();
   }
 
+  /** The file of component `digest` when this node holds it whole, for its zone's peers (issue 20). */
+  heldComponentPath(digest: string): Promise<string | undefined> {
+    return this.#images.heldPath(digest);
+  }
+
   /** Stops (without grace) and removes every container, then the executors. */
   async close(): Promise<void> {
     this.#closed = true;

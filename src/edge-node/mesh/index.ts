@@ -19,8 +19,8 @@ export {
 export { LeastLoadedPicker, type LeastLoadedPickerDeps } from './balancing/least-loaded-picker.js';
 export { ServiceTable, type ServicePortRoute } from './balancing/service-table.js';
 export { Deliverer, type DelivererDeps } from './delivery/deliverer.js';
-export { MeshServer, type MeshServerDeps } from './ingress/mesh-server.js';
-export { type MeshTlsMaterial, type MeshTransport } from './trust/tls-material.js';
+export { MeshServer, type MeshBlobHandler, type MeshServerDeps } from './ingress/mesh-server.js';
+export { clientConnectOptions, type MeshTlsMaterial, type MeshTransport } from './trust/tls-material.js';
 export { NODE_NAME_PREFIX, NODES_GROUP, nodeCommonName } from './trust/node-peer.js';
 export { NodePortProxy, type NodePortProxyDeps } from './ingress/node-port-proxy.js';
 export { ALLOWED_OUTGOING_HOSTS_ANNOTATION } from './egress/egress-policy.js';

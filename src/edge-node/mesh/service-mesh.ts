@@ -25,7 +25,7 @@ import { ServerResponseSink } from './http/response-sink.js';
 import { LocalProxy } from './egress/local-proxy.js';
 import { ServiceClient } from './egress/service-client.js';
 import { listenerLimits } from './http/listener-limits.js';
-import type { MeshServer } from './ingress/mesh-server.js';
+import type { MeshBlobHandler, MeshServer } from './ingress/mesh-server.js';
 import { NodePortProxy } from './ingress/node-port-proxy.js';
 import type { LocalPods } from './local-pods.js';
 import type { RequestAccounting } from './accounting/request-accounting.js';
@@ -148,6 +148,11 @@ export class ServiceMesh {
   setTlsMaterial(material: MeshTlsMaterial): void {
     this.server.setTlsMaterial(material);
     this.deliverer.setTlsMaterial(material);
+  }
+
+  /** Serves the blobs this node holds to its peers on the mesh port (issue 20; see peer-blobs/). */
+  setBlobHandler(handler: MeshBlobHandler): void {
+    this.server.setBlobHandler(handler);
   }
 
   /** NodePorts currently open. */

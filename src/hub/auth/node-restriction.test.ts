@@ -34,6 +34,11 @@ describe('node restriction', () => {
     expect(decide({ kind: 'node', name: 'node-b' }, blob(B)).allowed).toBe(true);
   });
 
+  it('lets a node ask which zone peers hold a blob only when it may read the blob', () => {
+    expect(decide({ kind: 'node', name: 'node-a' }, blob(`${A}/sources`))).toEqual({ allowed: true });
+    expect(decide({ kind: 'node', name: 'node-a' }, blob(`${B}/sources`)).allowed).toBe(false);
+  });
+
   it('refuses every other request of a node: writes, resources, a node without a name', () => {
     expect(decide({ kind: 'node', name: 'node-a' }, blob(A, 'create')).allowed).toBe(false);
     const list: RequestAttributes = { kind: 'resource', verb: 'list', group: '', resource: 'pods' };

@@ -6,7 +6,7 @@
  * status, pods let go, Events, log and exec answers are taken only for pods bound to the session's node).
  */
 import type { Pod } from '../../api/index.js';
-import { BLOB_PATH, parseHubImageRef } from '../../api/index.js';
+import { BLOB_PATH, BLOB_SOURCES_SUFFIX, parseHubImageRef } from '../../api/index.js';
 import { podConfigRefs } from '../config/index.js';
 import type { Decision, RequestAttributes } from './authorize.js';
 import type { Principal } from './principal.js';
@@ -26,11 +26,16 @@ export function hubBlobsOf(pod: Pod): string[] {
   return out;
 }
 
-/** The digest a request reads from the content store (`GET {BLOB_PATH}/<digest>`), if that is what it is. */
+/**
+ * The digest a request reads from the content store (`GET {BLOB_PATH}/<digest>`), if that is what it is.
+ * Asking which peers hold it (`…/<digest>/sources`) counts as reading it: a node learns of the holders
+ * of a blob only when it may read the blob.
+ */
 export function blobRead(what: RequestAttributes): string | undefined {
   const prefix = `${BLOB_PATH}/`;
   if (what.kind !== 'nonResource' || what.verb !== 'get' || !what.path.startsWith(prefix)) return undefined;
-  return what.path.slice(prefix.length);
+  const rest = what.path.slice(prefix.length);
+  return rest.endsWith(BLOB_SOURCES_SUFFIX) ? rest.slice(0, -BLOB_SOURCES_SUFFIX.length) : rest;
 }
 
 const CONFIG_RESOURCES: Record<string, 'ConfigMap' | 'Secret'> = { configmaps: 'ConfigMap', secrets: 'Secret' };

@@ -8,6 +8,7 @@ import { mastersOnlyAuthorizer } from '../auth/index.js';
 import { mountAccessReviewRoutes } from './access-review-route.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
+import { BlobFetchTracker, mountBlobSourceRoute } from './blob-sources.js';
 import { mountPeerBlobRoutes } from '../blobs/index.js';
 import { mountComponentStatuses } from './component-status-routes.js';
 import { mountNodeCertificateRoute } from './node-certificate-route.js';
@@ -87,7 +88,10 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
       return c.body(text, 200, { 'content-type': contentType });
     });
 
-  mountBlobRoutes(app, deps.blobs, deps.blobEncodings);
+  // Before the blob itself: which nodes of the caller's zone hold a blob (issue 20, peer-to-peer).
+  const fetches = deps.blobSourceNodes ? new BlobFetchTracker(deps.blobSourceNodes) : undefined;
+  if (deps.blobSourceNodes) mountBlobSourceRoute(app, deps.blobSourceNodes, fetches);
+  mountBlobRoutes(app, deps.blobs, deps.blobEncodings, fetches);
   mountPeerBlobRoutes(app, deps.blobs); // hubs copying blobs to each other (issue 19)
   mountDiscovery(app);
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });

@@ -10,6 +10,7 @@ import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest, type 
 import type { BlobStore } from '../blobs/index.js';
 import { BLOB_WIRE_ENCODING, type BlobEncodings } from './blob-encodings.js';
 import { acceptsEncoding, requestedRange } from './blob-range.js';
+import type { BlobFetchTracker } from './blob-sources.js';
 import type { ApiEnv } from './types.js';
 
 function checkDigest(digest: string): string {
@@ -22,7 +23,12 @@ function checkDigest(digest: string): string {
  * Mounts the blob routes on `app`. With `encodings`, a GET that accepts `br` gets the blob's cached brotli
  * form (see blob-encodings.ts); a single `Range` (with `If-Range`) is served on either form.
  */
-export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore, encodings?: BlobEncodings): void {
+export function mountBlobRoutes(
+  app: Hono<ApiEnv>,
+  blobs: BlobStore,
+  encodings?: BlobEncodings,
+  fetches?: BlobFetchTracker,
+): void {
   app.post(BLOB_PATH, async (c) => {
     // Refused before a byte is read when the declared size says so; otherwise while streaming.
     const declared = Number(c.req.header('content-length') ?? NaN);
@@ -69,7 +75,10 @@ export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore, encodings?:
     const stream = encoded
       ? createReadStream(encoded.path, { start, end })
       : slice((await blobs.open(digest)).stream, start, end);
-    const body = Readable.toWeb(Readable.from(stream)) as ReadableStream<Uint8Array>;
+    // A node's download is known while it runs: its zone's peers wait for that copy (blob-sources.ts).
+    const who = c.var.principal;
+    const done = fetches?.begin(who.kind === 'node' ? who.name : undefined, digest);
+    const body = Readable.toWeb(Readable.from(done ? tracked(stream, done) : stream)) as ReadableStream<Uint8Array>;
     if (range === undefined) return c.body(body, 200, base);
     return c.body(body, 206, {
       ...base,
@@ -77,6 +86,15 @@ export function mountBlobRoutes(app: Hono<ApiEnv>, blobs: BlobStore, encodings?:
       'content-range': `bytes ${start}-${end}/${rep.size}`,
     });
   });
+}
+
+/** `source`, calling `done` once it ends, fails or is abandoned. */
+async function* tracked(source: AsyncIterable<Buffer>, done: () => void): AsyncGenerator<Buffer> {
+  try {
+    yield* source;
+  } finally {
+    done();
+  }
 }
 
 /** The bytes `start`..`end` (inclusive) of `source`, which is read from its beginning. */

@@ -44,6 +44,8 @@ export interface ApiDeps {
   blobs: BlobStore;
   /** The cache of blobs' encoded (brotli) forms; absent: blobs are served uncompressed. */
   blobEncodings?: BlobEncodings;
+  /** The Nodes the sources query of peer-to-peer distribution reads (absent: no such route). */
+  blobSourceNodes?: Pick<Informer<Node>, 'get' | 'list'>;
   logs: PodLogSource;
   /** Runs commands in pods' containers (`…/pods/{name}/exec`); absent = 405. */
   exec?: PodExecSource;

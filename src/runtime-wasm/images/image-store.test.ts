@@ -5,7 +5,7 @@
  * The whole path against Debian's docker-registry and a cluster is in test/oci-images.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -268,6 +268,21 @@ describe('ImageStore with OCI registry references', () => {
       sizeBytes: componentB.length,
     });
     expect(store.list()).toContain(hubRef);
+  });
+
+  it('names the file of a component it holds whole, for zone peers, and nothing for one torn or absent', async () => {
+    const componentC = Buffer.from('\0asm peer-served component C');
+    hubBlobs.set(sha256(componentC), componentC);
+    await store.pull(hubImageRef('c.wasm', sha256(componentC)));
+    const path = await store.heldPath(sha256(componentC));
+    expect(path && readFileSync(path)).toEqual(componentC);
+    await expect(store.heldPath(sha256('never pulled'))).resolves.toBeUndefined();
+    await expect(store.heldPath('sha256:../../etc/passwd')).resolves.toBeUndefined();
+    // A fresh process with the file torn on disk: checked before it is served, removed, not named.
+    writeFileSync(path!, 'torn');
+    const reopened = await open();
+    await expect(reopened.heldPath(sha256(componentC))).resolves.toBeUndefined();
+    expect(existsSync(path!)).toBe(false);
   });
 
   it('after a restart with the registry gone: known tags and digests are local, `latest` needs the registry', async () => {

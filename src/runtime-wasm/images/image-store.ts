@@ -121,6 +121,16 @@ export class ImageStore {
     return { ref, digest, sizeBytes };
   }
 
+  /**
+   * The path of component `digest` when it is here and whole (checked against its digest once per
+   * process), else undefined: what this node may serve its zone's peers (issue 20). A malformed digest
+   * is simply not held.
+   */
+  async heldPath(digest: string): Promise<string | undefined> {
+    if (!SHA256_DIGEST.test(digest) || !this.#present.has(digest)) return undefined;
+    return (await this.#intact(digest)) ? this.pathOf(digest) : undefined;
+  }
+
   /** References and digests present locally (what the scheduler's image locality compares). */
   list(): string[] {
     const out = new Set<string>();

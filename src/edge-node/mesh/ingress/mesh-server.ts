@@ -18,7 +18,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
-import { errorMessage } from '../../../api/index.js';
+import { PEER_BLOB_MESH_PATH, errorMessage } from '../../../api/index.js';
 import type { Logger } from '../../../api/index.js';
 import { answerFailure } from '../balancing/balance-answer.js';
 import type { Deliverer } from '../delivery/deliverer.js';
@@ -60,6 +60,9 @@ export interface MeshServerDeps {
   bodyBuffers?: BodyBuffers;
 }
 
+/** Answers a peer's request under `PEER_BLOB_MESH_PATH` (the blobs this node holds, issue 20). */
+export type MeshBlobHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 /** Accepts node-to-node Service traffic for local pods. */
 export class MeshServer {
   private readonly deps: MeshServerDeps;
@@ -70,6 +73,7 @@ export class MeshServer {
   private readonly peers = new WeakMap<Socket, PeerNode>();
   private boundPort = 0;
   private readonly handshakeCounts = { full: 0, resumed: 0 };
+  private blobHandler: MeshBlobHandler | undefined;
 
   private constructor(deps: MeshServerDeps) {
     this.deps = deps;
@@ -110,6 +114,14 @@ export class MeshServer {
   setTlsMaterial(material: MeshTlsMaterial): void {
     if (this.deps.transport !== 'mtls') throw new Error('the mesh server runs in insecure-token mode: no TLS material');
     (this.server as unknown as TlsServer).setSecureContext(serverContext(material));
+  }
+
+  /**
+   * Serves the blobs this node holds to authenticated peers (set once the runtime that holds them
+   * exists; until then such requests get 404 and the peer asks the hub).
+   */
+  setBlobHandler(handler: MeshBlobHandler): void {
+    this.blobHandler = handler;
   }
 
   /** TLS handshakes completed so far, full and resumed (mTLS mode; diagnostics, tests, the bench). */
@@ -176,6 +188,11 @@ export class MeshServer {
       if (token === undefined || !bearerMatches(req.headers.authorization, token)) {
         return sendText(res, 401, 'mesh: missing or wrong mesh token', { 'www-authenticate': 'Bearer' });
       }
+    }
+    // Peer-to-peer blobs: the same authentication as Service traffic, then a read-only file answer.
+    if (req.url?.startsWith(PEER_BLOB_MESH_PATH)) {
+      if (this.blobHandler) return this.blobHandler(req, res);
+      return sendText(res, 404, 'mesh: this node serves no blobs');
     }
     const target = headerValue(req.headers[MESH_TARGET_HEADER]);
     const portText = headerValue(req.headers[MESH_PORT_HEADER]);
