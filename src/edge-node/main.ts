@@ -25,7 +25,14 @@ import { HubEndpoints, restBase } from './session/hub-endpoints.js';
 import { LearnedHubsFile } from './session/learned-hubs.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
-import { RelayDialer, RelayListener, ServiceMesh, clientConnectOptions, type MeshTlsMaterial } from './mesh/index.js';
+import {
+  RelayDialer,
+  RelayListener,
+  ServiceMesh,
+  clientConnectOptions,
+  labelZone,
+  type MeshTlsMaterial,
+} from './mesh/index.js';
 import { agentVersion, kubeArch } from './node-info.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -91,6 +98,12 @@ async function main(argv: string[]): Promise<void> {
   identity?.onRotate((material) => mesh.setTlsMaterial(meshMaterial(material)));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
   const registry = await RegistryClient.create(opts.registry);
+  const hubFetch = hubBlobFetcher({
+    hubBase,
+    otherHubs: () => hubs.all.map(restBase),
+    partialDir: path.join(opts.dataDir, 'blob-partial'),
+    ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
+  });
   const wasmDeps: WasmRuntimeDeps = {
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
@@ -100,29 +113,28 @@ async function main(argv: string[]): Promise<void> {
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     ...(opts.wasm.idleReleaseMs !== undefined ? { executorIdleReleaseMs: opts.wasm.idleReleaseMs } : {}),
-    // Zone peers first (issue 20), then the hub: bounded by the hub's upload maximum, with idle
-    // timeouts and a deadline (see peer-blobs/ and hub-blob.ts).
-    fetchBlob: zonePeerFetcher({
-      sources: hubBlobSources({
-        hubBase,
-        nodeName: opts.name,
-        ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
-      }),
-      connect: (peer) =>
-        identity
-          ? { tls: clientConnectOptions(meshMaterial(identity.current()), peer) }
-          : mesh.identity.token !== undefined
-            ? { token: mesh.identity.token }
-            : undefined,
-      hub: hubBlobFetcher({
-        hubBase,
-        otherHubs: () => hubs.all.map(restBase),
-        partialDir: path.join(opts.dataDir, 'blob-partial'),
-        ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
-      }),
-      maxBytes: DEFAULT_HUB_BLOB_MAX_BYTES,
-      logger: logger.child({ component: 'blobs' }),
-    }),
+    // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts). A node
+    // started with a zone label asks its zone's peers first (issue 20; see peer-blobs/): a node without
+    // one has no peers to ask and skips the sources query.
+    fetchBlob:
+      labelZone(opts.labels) === undefined
+        ? hubFetch
+        : zonePeerFetcher({
+            sources: hubBlobSources({
+              hubBase,
+              nodeName: opts.name,
+              ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
+            }),
+            connect: (peer) =>
+              identity
+                ? { tls: clientConnectOptions(meshMaterial(identity.current()), peer) }
+                : mesh.identity.token !== undefined
+                  ? { token: mesh.identity.token }
+                  : undefined,
+            hub: hubFetch,
+            maxBytes: DEFAULT_HUB_BLOB_MAX_BYTES,
+            logger: logger.child({ component: 'blobs' }),
+          }),
     outgoingHttp: mesh.outgoingHttp,
   };
   const runtime = await WasmRuntime.create(wasmDeps);

@@ -5,7 +5,7 @@
  * proxy), `http/` (shared HTTP plumbing), `trust/` (the hop's mTLS: material, whose certificate a
  * peer holds); `protocol.ts` is the node-to-node hop.
  */
-export { ServiceMesh, type ServiceMeshDeps, type MeshStart } from './service-mesh.js';
+export { ServiceMesh, labelZone, type ServiceMeshDeps, type MeshStart } from './service-mesh.js';
 export { MeshIdentity } from './mesh-identity.js';
 export { LocalPods, type LocalPod, type LocalTarget, type LocalTargetLookup, type PodCaller } from './local-pods.js';
 export {

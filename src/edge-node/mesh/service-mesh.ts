@@ -225,7 +225,7 @@ export class ServiceMesh {
   }
 }
 
-/** The zone this node's labels name (the hub's view, from the Service routes, wins when it has one). */
-function labelZone(labels: Record<string, string>): string | undefined {
+/** The zone a node's labels name (for the mesh, the hub's view from the Service routes wins when it has one). */
+export function labelZone(labels: Record<string, string>): string | undefined {
   return labels['topology.kubernetes.io/zone'] ?? labels.zone;
 }
