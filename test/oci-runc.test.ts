@@ -9,7 +9,7 @@
  * egress annotation applied, and deleting it all leaves no container, bundle, mount, cgroup or netns.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -319,36 +319,61 @@ describe.skipIf(missing.length > 0)(
       expect((await cluster.edgectl(['delete', 'deployment', 'armonly'])).code).toBe(0);
     }, 30_000);
 
-    it('a node killed with SIGKILL and restarted removes its orphaned containers and runs its pods again', async () => {
+    it('an agent killed (SIGKILL), then stopped for an upgrade (SIGTERM, --oci-on-exit keep), adopts its container each time: same id, pid and restart count, the pod answering throughout', async () => {
       const pod = (await podsOf(cluster, 'web')).find((p) => p.spec.nodeName === 'oc-1')!;
-      const before = runcContainers(runcRoot('oc-1')).filter((c) => c.id.startsWith(pod.metadata.uid.slice(0, 8)));
+      const uid = pod.metadata.uid;
+      const mine = (): Array<{ id: string; pid: number; status: string }> =>
+        runcContainers(runcRoot('oc-1')).filter((c) => c.id.startsWith(uid.slice(0, 8)));
+      const before = mine();
       expect(before).toHaveLength(1);
-      await cluster.node('oc-1').proc.kill('SIGKILL');
-      await cluster.startNode(NODES[0]!);
-      const now = await until(
-        'one new container for the pod',
-        () => {
-          const cs = runcContainers(runcRoot('oc-1')).filter((c) => c.id.startsWith(pod.metadata.uid.slice(0, 8)));
-          return cs.length === 1 && cs[0]!.id !== before[0]!.id && cs[0]!.status === 'running' ? cs : undefined;
-        },
-        30_000,
-        200,
-      );
-      remember();
-      expect(now[0]!.pid).not.toBe(before[0]!.pid);
-      await until(
-        'the pod Ready again',
-        async () => isReady((await podsOf(cluster, 'web')).find((p) => p.metadata.uid === pod.metadata.uid)),
-        30_000,
-        200,
-      );
-      await until(
-        'an answer through oc-1',
-        async () => (await httpGet(`http://127.0.15.2:${PORT}/`)).status === 200,
-        15_000,
-        200,
-      );
-    }, 60_000);
+      const restarts = cs0(pod)?.restartCount;
+      // The pod's own address on the bridge: served by the container, not by the agent.
+      const { ip } = JSON.parse(
+        readFileSync(join(cluster.node('oc-1').dataDir, 'runtime-oci', 'bundles', before[0]!.id, 'agent.json'), 'utf8'),
+      ) as { ip: string };
+      const paced = pacedGets(`http://${ip}/`);
+      try {
+        const steps = [
+          { signal: 'SIGKILL' as const, next: [...NODES[0]!.args, '--oci-on-exit', 'keep'] },
+          { signal: 'SIGTERM' as const, next: NODES[0]!.args },
+        ];
+        for (const step of steps) {
+          await paced.answered(3);
+          await cluster.node('oc-1').proc.kill(step.signal);
+          await paced.answered(3); // no agent runs now: the container answers alone
+          await cluster.startNode({ ...NODES[0]!, args: step.next });
+          const seen = await until(
+            `oc-1 reporting the adopted container Ready after ${step.signal}`,
+            async () => {
+              const p = (await podsOf(cluster, 'web')).find((x) => x.metadata.uid === uid);
+              const node = (await cluster.client.list<Node>(kind('nodes'))).items.find(
+                (n) => n.metadata.name === 'oc-1',
+              );
+              const nodeReady = node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+              return nodeReady && isReady(p) && cs0(p)?.containerID === `oci://${before[0]!.id}` ? p : undefined;
+            },
+            30_000,
+            200,
+          );
+          expect(cs0(seen)?.restartCount).toBe(restarts);
+          expect(mine()).toEqual(before);
+          await until(
+            'an answer through oc-1',
+            async () => (await httpGet(`http://127.0.15.2:${PORT}/`)).status === 200,
+            15_000,
+            200,
+          );
+          await paced.answered(3);
+        }
+      } finally {
+        const { ok, failed } = await paced.stop();
+        console.log(
+          `[agent restarts] pod address ${ip}: ${ok} answered, ${failed.length} failed ${JSON.stringify(failed.slice(0, 3))}`,
+        );
+        expect(failed).toEqual([]);
+      }
+      expect(mine()).toEqual(before);
+    }, 90_000);
 
     it('containers reach a ClusterIP Wasm Service by its env vars and by name through the node proxy; other hosts as their pod allows', async () => {
       // hello (Wasm) runs on oc-1 only, behind a ClusterIP Service: no port for it on any node address.
@@ -525,3 +550,39 @@ describe.skipIf(missing.length > 0)(
     }, 60_000);
   },
 );
+
+/** GETs `url` every 100 ms (one at a time) until stopped; `answered(n)` waits for n more 200s. */
+function pacedGets(url: string): {
+  answered(n: number): Promise<void>;
+  stop(): Promise<{ ok: number; failed: string[] }>;
+} {
+  let ok = 0;
+  const failed: string[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const t0 = Date.now();
+      try {
+        const r = await httpGet(url, 5_000);
+        if (r.status === 200) ok += 1;
+        else failed.push(`${new Date(t0).toISOString()} ${r.status}`);
+      } catch (err) {
+        failed.push(`${new Date(t0).toISOString()} ${String(err)}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
+    }
+  })();
+  return {
+    answered: (n) => {
+      const target = ok + n;
+      return until(`${n} more answers from ${url}`, () => (ok >= target ? true : undefined), 20_000, 50).then(
+        () => undefined,
+      );
+    },
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return { ok, failed };
+    },
+  };
+}

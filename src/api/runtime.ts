@@ -69,6 +69,18 @@ export interface ContainerConfig {
    * `prefix`). Container runtimes ignore it (they get the same values as env).
    */
   config?: Readonly<Record<string, string>>;
+  /** What a later agent needs to take the container back (runtimes that keep containers across agent restarts). */
+  adoption?: { specHash: string; restartCount: number };
+}
+
+/** A container an earlier run of the agent left, handed to the pod worker that wants it (issue 20). */
+export interface AdoptedContainer {
+  id: string;
+  /** The spec hash it was created from: a changed spec replaces it. */
+  specHash: string;
+  restartCount: number;
+  /** RFC 3339. */
+  startedAt?: string;
 }
 
 /** One mount of a container, as the agent has prepared it on the node. */
@@ -258,7 +270,14 @@ export interface Runtime {
   subscribe(listener: (event: ContainerEvent) => void): () => void;
   /** References of images present locally (for the scheduler's locality score). */
   listImages(): string[];
-  /** Stops every container and frees resources. */
+  /**
+   * Hands over the container of pod `podUid` named `container` that an earlier run of the agent left
+   * (once: the caller owns it from then on). Optional: a runtime without it keeps nothing across restarts.
+   */
+  adopt?(podUid: string, container: string): AdoptedContainer | undefined;
+  /** Removes the containers of an earlier run that nobody adopted, except those of pods in `keepPodUids`. */
+  releaseUnadopted?(keepPodUids: ReadonlySet<string>): Promise<void>;
+  /** Stops every container and frees resources (a runtime may leave those that outlive the agent, if told to). */
   close(): Promise<void>;
 }
 

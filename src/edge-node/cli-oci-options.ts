@@ -17,6 +17,8 @@ export const OCI_RUNTIMES = ['runc', 'docker', 'podman'] as const;
 /** Settings of the node's OCI runtime, from the `--oci-*` flags. */
 export interface OciNodeOptions {
   runtime: (typeof OCI_RUNTIMES)[number];
+  /** `--oci-on-exit keep`: the agent's exit leaves the containers it can for the next agent to adopt. */
+  keepOnExit?: boolean;
   /** runc binary. */
   runcPath?: string;
   /** runc `--root`. */
@@ -72,6 +74,10 @@ export function parseOciOptions(
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge))
     throw new OptionsError(`--oci-bridge: "${bridge}" is not a device name (1..15 letters, digits, '.', '_', '-')`);
   const out: OciNodeOptions = { runtime, bridge, podCidr: cidr, insecureRegistries: registry.insecureRegistries };
+  const onExit = o.ociOnExit ?? 'remove';
+  if (onExit !== 'keep' && onExit !== 'remove')
+    throw new OptionsError(`--oci-on-exit: "${onExit}" must be keep (containers outlive the agent) or remove`);
+  if (onExit === 'keep') out.keepOnExit = true;
   if (o.ociRunc !== undefined) out.runcPath = o.ociRunc;
   if (o.ociRoot !== undefined) out.runcRoot = path.resolve(o.ociRoot);
   if (o.ociSocket !== undefined) out.socket = path.resolve(o.ociSocket);

@@ -306,6 +306,7 @@ async function ociRuntime(opts: NodeOptions, logger: Logger, registry: RegistryC
     ...(oci.pidsLimit !== undefined ? { pidsLimit: oci.pidsLimit } : {}),
     ...(oci.bridge !== undefined ? { bridge: oci.bridge } : {}),
     ...(oci.podCidr !== undefined ? { podCidr: oci.podCidr } : {}),
+    ...(oci.keepOnExit ? { keepContainersOnExit: true } : {}),
   });
 }
 

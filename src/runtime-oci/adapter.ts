@@ -83,6 +83,15 @@ export interface OciExit {
   message?: string;
 }
 
+/** A container an earlier run of the agent left, taken back by the adapter (`recover`). */
+export interface OciAdopted {
+  id: string;
+  /** The labels it was created with (pod uid, container name, spec hash, restart count). */
+  labels: Record<string, string>;
+  /** Running, or exited while no agent ran (with its exit). */
+  state: OciContainerState;
+}
+
 /** Where the node's proxy reaches a container's port. */
 export interface OciEndpoint {
   host: string;
@@ -125,6 +134,13 @@ export interface OciRuntimeAdapter {
   listImages(): string[];
   /** Subscribes to process exits of containers started by this adapter; returns the unsubscribe function. */
   onExit(listener: (exit: OciExit) => void): () => void;
+  /**
+   * Takes back the containers an earlier run of the agent left running (issue 20: agent upgrades);
+   * called before `sweep`, which then leaves them alone. Optional: without it, `sweep` removes them.
+   */
+  recover?(): Promise<OciAdopted[]>;
+  /** Whether container `id` outlives the agent: the runtime's `close` may then leave it running. */
+  keepsOnExit?(id: string): boolean;
   /**
    * Removes what a previous run of this node left behind (containers, mounts, network namespaces):
    * the agent starts every pod afresh, so nothing of an earlier run is still wanted.

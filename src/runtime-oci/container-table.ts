@@ -44,6 +44,11 @@ export class ContainerTable<C extends TabledContainer> {
     this.#containers.set(id, c);
   }
 
+  /** The ids of every container. */
+  ids(): string[] {
+    return [...this.#containers.keys()];
+  }
+
   delete(id: string): void {
     this.#containers.delete(id);
   }

@@ -6,6 +6,7 @@
  */
 import { CreateContainerError, ServiceUnavailableError, errorMessage } from '../api/index.js';
 import type {
+  AdoptedContainer,
   ContainerConfig,
   ContainerEvent,
   ContainerStats,
@@ -22,7 +23,8 @@ import type {
   WorkloadNetwork,
 } from '../api/index.js';
 import type { Platform } from '../distribution/index.js';
-import type { OciExit, OciRuntimeAdapter } from './adapter.js';
+import type { OciAdopted, OciExit, OciRuntimeAdapter } from './adapter.js';
+import { LABELS, adoptedStatus, claimAdopted } from './oci-adopted.js';
 import { hostLoopback } from './network/host-loopback.js';
 import { pullSecretAuth } from './pull-secret-auth.js';
 
@@ -38,15 +40,14 @@ export interface OciRuntimeDeps {
   nodeAddress?: string;
   /** Grace of the stops `close()` makes (default 2 s). */
   closeGraceMs?: number;
+  /**
+   * `close()` leaves the containers that outlive the agent running, for the next agent to adopt
+   * (`--oci-on-exit keep`: agent upgrades without container restarts). Default: stop and remove all.
+   */
+  keepContainersOnExit?: boolean;
 }
 
-/** Labels every adapter puts on its containers (daemon-side filters, `ps`-style inspection). */
-export const LABELS = {
-  podNamespace: 'io.edgeplane.pod.namespace',
-  podName: 'io.edgeplane.pod.name',
-  podUid: 'io.edgeplane.pod.uid',
-  container: 'io.edgeplane.container',
-} as const;
+export { LABELS };
 
 /** The OCI container runtime. */
 export class OciRuntime implements Runtime {
@@ -56,8 +57,17 @@ export class OciRuntime implements Runtime {
   readonly #unsubscribe: () => void;
   #closed = false;
   readonly #network: WorkloadNetwork;
+  /** Containers of an earlier run taken back by the adapter and not yet claimed by a pod worker. */
+  readonly #unclaimed = new Map<string, OciAdopted>();
 
-  private constructor(private readonly deps: OciRuntimeDeps) {
+  private constructor(
+    private readonly deps: OciRuntimeDeps,
+    recovered: readonly OciAdopted[] = [],
+  ) {
+    for (const c of recovered) {
+      this.#unclaimed.set(c.id, c);
+      this.#statuses.set(c.id, adoptedStatus(c));
+    }
     this.#unsubscribe = deps.adapter.onExit((exit) => this.#exited(exit));
     const loopback = hostLoopback(deps.nodeAddress);
     this.#network = {
@@ -67,11 +77,29 @@ export class OciRuntime implements Runtime {
     };
   }
 
-  /** Removes what an earlier run of the node left in the adapter, then serves. */
+  /**
+   * Takes back what an earlier run of the node left running that the adapter can follow (for the pod
+   * workers to adopt), removes the rest, then serves.
+   */
   static async create(deps: OciRuntimeDeps): Promise<OciRuntime> {
     const logger = deps.logger.child({ runtime: 'oci', adapter: deps.adapter.name });
+    const recovered = (await deps.adapter.recover?.()) ?? [];
     await deps.adapter.sweep();
-    return new OciRuntime({ ...deps, logger });
+    return new OciRuntime({ ...deps, logger }, recovered);
+  }
+
+  adopt(podUid: string, container: string): AdoptedContainer | undefined {
+    return claimAdopted(this.#unclaimed, podUid, container);
+  }
+
+  async releaseUnadopted(keepPodUids: ReadonlySet<string>): Promise<void> {
+    for (const c of [...this.#unclaimed.values()]) {
+      if (keepPodUids.has(c.labels[LABELS.podUid] ?? '')) continue;
+      this.#unclaimed.delete(c.id);
+      this.deps.logger.info({ container: c.id }, 'removing a container of an earlier run: its pod is not on this node');
+      await this.deps.adapter.stop(c.id, 0).catch(() => undefined);
+      await this.removeContainer(c.id).catch(() => undefined);
+    }
   }
 
   /** Which adapter runs the containers (for logs and `describe node`). */
@@ -112,6 +140,12 @@ export class OciRuntime implements Runtime {
         [LABELS.podName]: config.pod.name,
         [LABELS.podUid]: config.pod.uid,
         [LABELS.container]: config.name,
+        ...(config.adoption
+          ? {
+              [LABELS.specHash]: config.adoption.specHash,
+              [LABELS.restartCount]: String(config.adoption.restartCount),
+            }
+          : {}),
       },
     });
     this.#statuses.set(config.id, { id: config.id, state: 'created' });
@@ -195,13 +229,21 @@ export class OciRuntime implements Runtime {
     return this.deps.adapter.listImages();
   }
 
-  /** Stops and removes every container (the agent starts them afresh), then closes the adapter. */
+  /**
+   * Stops and removes every container (the agent starts them afresh) — except, with
+   * `keepContainersOnExit`, those the adapter can leave for the next agent — then closes the adapter.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const grace = this.deps.closeGraceMs ?? 2000;
+    const keep = (id: string): boolean =>
+      this.deps.keepContainersOnExit === true &&
+      this.#statuses.get(id)?.state === 'running' &&
+      this.deps.adapter.keepsOnExit?.(id) === true;
     await Promise.all(
       [...this.#statuses.keys()].map(async (id) => {
+        if (keep(id)) return;
         try {
           await this.deps.adapter.stop(id, grace);
           await this.deps.adapter.remove(id);

@@ -47,6 +47,8 @@ export interface OciSetup {
   containerLogs?: CriLogRotation;
   /** Most processes one container may have (0 = no limit; default 1024). */
   pidsLimit?: number;
+  /** Leave containers that outlive the agent running at its exit (`--oci-on-exit keep`). */
+  keepContainersOnExit?: boolean;
   /** runc: the node's memory-backed run dir, for bundles' `config.json` (env may hold Secret values). */
   runDir?: string;
 }
@@ -91,5 +93,12 @@ export async function createOciRuntime(s: OciSetup): Promise<OciRuntime> {
       ...(s.pidsLimit !== undefined ? { pidsLimit: s.pidsLimit } : {}),
     });
   }
-  return OciRuntime.create({ adapter, platform: s.platform, logger, hostNetwork, nodeAddress: s.nodeAddress });
+  return OciRuntime.create({
+    adapter,
+    platform: s.platform,
+    logger,
+    hostNetwork,
+    nodeAddress: s.nodeAddress,
+    ...(s.keepContainersOnExit ? { keepContainersOnExit: true } : {}),
+  });
 }

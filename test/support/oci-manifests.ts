@@ -6,6 +6,7 @@ export interface ContainerStatusLike {
   restartCount: number;
   ready: boolean;
   imageID?: string;
+  containerID?: string;
   state?: {
     waiting?: { reason?: string; message?: string };
     running?: { startedAt?: string };

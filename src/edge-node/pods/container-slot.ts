@@ -45,6 +45,8 @@ export class ContainerSlot {
   lastContainerId: string | undefined;
   /** Instances started so far; `restartCount` is one less. */
   starts = 0;
+  /** The runtime was asked once for a container of an earlier agent run (container-adopt.ts). */
+  adoptChecked = false;
   state: ContainerState = { waiting: { reason: 'ContainerCreating' } };
   lastState: ContainerState | undefined;
   /** Terminated and the restart policy says no restart follows. */

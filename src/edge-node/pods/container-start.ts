@@ -36,6 +36,8 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
     ...(nodeEnv ? { nodeEnv } : {}),
     ...(parts !== true ? { parts } : {}),
   });
+  // What a later agent adopts the container by (runtimes that keep containers across agent restarts).
+  config.adoption = { specHash: slot.hash, restartCount: slot.starts };
   try {
     await mkdir(path.dirname(config.logPath), { recursive: true });
     await runtime.createContainer(config);
@@ -76,13 +78,24 @@ export async function startInstance(ctx: WorkerContext, slot: ContainerSlot, run
   slot.state = { running: { startedAt: slot.instance.startedAt } };
   deps.logger.debug({ container: slot.spec.name }, 'container started');
   ctx.event('Normal', 'Started', `Started container ${slot.spec.name}`);
-  slot.probes = deps.probes.add(
+  startProbes(ctx, slot, runtime, id, now);
+}
+
+/** Starts the probes of instance `id` (started at `startedAtMs`) of `slot`. */
+export function startProbes(
+  ctx: WorkerContext,
+  slot: ContainerSlot,
+  runtime: Runtime,
+  id: string,
+  startedAtMs: number,
+): void {
+  slot.probes = ctx.deps.probes.add(
     {
       runtime,
       containerId: id,
       container: slot.spec,
-      podIP: deps.node.hostIP,
-      startedAtMs: now,
+      podIP: ctx.deps.node.hostIP,
+      startedAtMs,
       label: `${ctx.ref.namespace}/${ctx.ref.name}/${slot.spec.name}`,
     },
     probeListener(ctx, slot, id),

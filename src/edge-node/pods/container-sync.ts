@@ -4,6 +4,7 @@
  * and may (not finished, not in back-off, pod not terminating) is started.
  */
 import type { Runtime } from '../../api/index.js';
+import { adoptInstance } from './container-adopt.js';
 import { killForProbe, recordExit } from './container-exit.js';
 import type { ContainerSlot } from './container-slot.js';
 import { startInstance } from './container-start.js';
@@ -14,6 +15,7 @@ import type { WorkerContext } from './worker-context.js';
  * has exited already (its event came while this awaited), so the worker looks again.
  */
 export async function syncContainer(ctx: WorkerContext, slot: ContainerSlot, runtime: Runtime): Promise<boolean> {
+  adoptInstance(ctx, slot, runtime);
   const inst = slot.instance;
   if (inst) {
     const st = inst.runtime.containerStatus(inst.id);

@@ -108,8 +108,10 @@ export class PodWorkers {
   /** The whole desired set: pods not in it are stopped now, missing ones started, changed ones updated. */
   sync(pods: Pod[]): void {
     const wanted = new Map(pods.map((p) => [podRefOf(p).uid, p]));
-    for (const [uid, w] of this.workers) if (!wanted.has(uid)) this.removeWorker(w, 0);
+    for (const [uid, w] of this.workers) if (!wanted.has(uid)) w.terminate(0, 'removed');
     for (const pod of wanted.values()) this.upsert(pod);
+    // Containers an earlier agent run left (issue 20) for pods no longer wanted here go.
+    for (const r of this.deps.runtimes) void r.releaseUnadopted?.(new Set(wanted.keys()));
   }
 
   /** One pod added or changed. */
@@ -159,7 +161,7 @@ export class PodWorkers {
   delete(ref: PodRef): void {
     this.revive.delete(ref.uid);
     const w = this.workers.get(ref.uid);
-    if (w) this.removeWorker(w, 0);
+    w?.terminate(0, 'removed');
   }
 
   /** Reports the status of every pod on the next flush (after a (re)connect). */
@@ -206,10 +208,6 @@ export class PodWorkers {
     this.probes.stop();
     await Promise.all([...this.workers.values()].map((w) => w.idle()));
     await this.deps.state.flush();
-  }
-
-  private removeWorker(w: PodWorker, graceMs: number): void {
-    w.terminate(graceMs, 'removed');
   }
 
   private onContainerEvent(containerId: string): void {

@@ -53,6 +53,23 @@ export class Ipam {
     throw new Error(`no free address left in ${formatIp(this.range.network)}/${this.range.prefix}`);
   }
 
+  /** Marks `ip` as `key`'s (an address an earlier run gave it); throws when it is outside the range or taken. */
+  reserve(key: string, ip: string): void {
+    const m = /^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(ip);
+    if (!m) throw new Error(`"${ip}" is not an IPv4 address`);
+    const addr = m
+      .slice(1, 5)
+      .map(Number)
+      .reduce((a, o) => a * 256 + o, 0);
+    const i = addr - this.range.network;
+    if (i < 2 || i >= this.#size - 1) throw new Error(`${ip} is not a pod address of this range`);
+    const held = this.#used.get(key);
+    if (held === addr) return;
+    if (held !== undefined || this.#taken.has(addr)) throw new Error(`${ip} or pod ${key} has another address already`);
+    this.#taken.add(addr);
+    this.#used.set(key, addr);
+  }
+
   release(key: string): void {
     const addr = this.#used.get(key);
     if (addr === undefined) return;

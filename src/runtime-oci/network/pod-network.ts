@@ -84,6 +84,31 @@ export class PodNetwork {
     return entry.attachment;
   }
 
+  /**
+   * Holds again the namespace of a pod whose container an earlier run of the agent left running (the
+   * namespace and its address are as that run set them up); paired with a {@link detach} as `attach` is.
+   */
+  adopt(podUid: string, ip: string): Promise<void> {
+    const held = this.#pods.get(podUid);
+    if (held) {
+      held.refs += 1;
+      return Promise.resolve();
+    }
+    const netnsName = this.#nameOf(podUid);
+    if (!existsSync(`${NETNS_DIR}/${netnsName}`))
+      return Promise.reject(new Error(`the network namespace ${netnsName} is gone`));
+    try {
+      this.ipam.reserve(podUid, ip);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    this.#pods.set(podUid, {
+      attachment: Promise.resolve({ netnsPath: `${NETNS_DIR}/${netnsName}`, netnsName, ip }),
+      refs: 1,
+    });
+    return Promise.resolve();
+  }
+
   /** Drops one reference; the last one deletes the namespace (and with it the veth pair). */
   async detach(podUid: string): Promise<void> {
     const held = this.#pods.get(podUid);

@@ -5,7 +5,7 @@
  * Removing a container leaves nothing: runc's state and cgroup, the rootfs mount, the bundle and —
  * with the pod's last container — the pod's network namespace all go.
  */
-import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CreateContainerError, errorMessage } from '../../api/index.js';
@@ -15,14 +15,13 @@ import type {
   ExecProcess,
   ExecResult,
   ExecStreamOptions,
-  Logger,
   PulledImage,
 } from '../../api/index.js';
-import type { CriLogRotation } from '../../platform/index.js';
 import type {
   OciContainerSpec,
   OciContainerState,
   OciEndpoint,
+  OciAdopted,
   OciExit,
   OciRuntimeAdapter,
   PullOpts,
@@ -30,55 +29,20 @@ import type {
 import { runCommand } from '../command.js';
 import { ContainerTable, containerState } from '../container-table.js';
 import { ImageStore } from '../image/image-store.js';
-import type { Platform, RegistryClient } from '../../distribution/index.js';
-import type { PodNetwork } from '../network/pod-network.js';
-import { mountOverlay, unmountAll } from '../unpack/overlay.js';
+import type { Platform } from '../../distribution/index.js';
+import { mountOverlay } from '../unpack/overlay.js';
 import { boundingCapabilities, containerUser, processSpec, runcConfig } from './bundle-config.js';
-import { removeCgroupDirs } from './cgroups.js';
 import { readCgroupStats } from '../stats/cgroup-stats.js';
 import { writeEtcFiles } from './etc-files.js';
 import { resolveUser } from './image-user.js';
 import { runcExec } from './runc-exec.js';
 import { runcExecStream } from './runc-exec-stream.js';
 import { RuncProcess } from './runc-process.js';
+import type { RuncAdapterDeps } from './runc-adapter-deps.js';
+import { deleteContainerFiles, writeConfig, writeRecord } from './runc-bundle.js';
+import { recordOf, recoverContainers, sweepLeftovers, type RuncContainer } from './runc-recover.js';
 
-/** Dependencies of {@link RuncAdapter.create}. */
-export interface RuncAdapterDeps {
-  /** The adapter's state: `images/` (blobs, snapshots) and `bundles/`. */
-  dataDir: string;
-  /** The runc binary (default `runc`). */
-  runcPath?: string;
-  /** runc's `--root` (default `<dataDir>/runc`). */
-  runcRoot?: string;
-  client: RegistryClient;
-  /** The pod network; without one every container shares the node's network. */
-  network?: PodNetwork;
-  /** The node's address: the endpoint of host-network containers. */
-  nodeAddress: string;
-  /** Parent of the containers' cgroups (default `/edgeplane`). */
-  cgroupParent?: string;
-  /** Most processes a container may have (`pids.max`); 0 = no limit; default 1024. */
-  pidsLimit?: number;
-  /** Rotation of the containers' log files; none when absent. */
-  containerLogs?: CriLogRotation;
-  /**
-   * A memory-backed dir (the node's run dir) for each bundle's `config.json`: it holds the container's
-   * env, which may carry Secret values, so it stays off the node's disk (the bundle links to it).
-   * Without one, `config.json` is written in the bundle.
-   */
-  volatileDir?: string;
-  logger: Logger;
-}
-
-interface RuncContainer {
-  spec: OciContainerSpec;
-  bundle: string;
-  cgroupsPath: string;
-  /** The pod's address; undefined with host networking. */
-  ip?: string;
-  networkHeld: boolean;
-  proc: RuncProcess;
-}
+export type { RuncAdapterDeps };
 
 /** The runc adapter. */
 export class RuncAdapter implements OciRuntimeAdapter {
@@ -138,19 +102,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
       bundle,
       cgroupsPath,
       networkHeld: false,
-      proc: new RuncProcess({
-        runc: this.#runc,
-        root: this.#root,
-        id: spec.id,
-        bundle,
-        logPath: spec.logPath,
-        ...(this.deps.containerLogs ? { logRotation: this.deps.containerLogs } : {}),
-        cgroupsPath,
-        ...(spec.stdin ? { stdin: spec.stdin } : {}),
-        ...(spec.tty ? { tty: true } : {}),
-        logger: this.deps.logger,
-        onExit: (e) => this.#containers.emit(e),
-      }),
+      proc: this.#process(spec.id, spec, bundle, cgroupsPath),
     };
     // Registered first: a failure half-way is cleaned up by remove().
     this.#containers.set(spec.id, rec);
@@ -201,7 +153,8 @@ export class RuncAdapter implements OciRuntimeAdapter {
         ...(this.deps.pidsLimit !== undefined ? { pidsLimit: this.deps.pidsLimit } : {}),
         ...(netnsPath ? { netnsPath } : {}),
       });
-      await this.#writeConfig(spec.id, bundle, JSON.stringify(config, null, 1));
+      await writeConfig(this.deps.volatileDir, spec.id, bundle, JSON.stringify(config, null, 1));
+      if (rec.proc.adoptable) await writeRecord(bundle, recordOf(rec));
     } catch (err) {
       await this.remove(spec.id).catch(() => undefined);
       if (err instanceof CreateContainerError) throw err;
@@ -211,7 +164,29 @@ export class RuncAdapter implements OciRuntimeAdapter {
 
   async start(id: string): Promise<{ startedAt: string }> {
     const rec = this.#containers.get(id);
-    return { startedAt: await rec.proc.start() };
+    const startedAt = await rec.proc.start();
+    if (rec.proc.adoptable) await writeRecord(rec.bundle, { ...recordOf(rec), startedAt });
+    return { startedAt };
+  }
+
+  /**
+   * Takes back the containers an earlier run of the agent left (its records in the bundles): running
+   * ones are followed on, ones that exited meanwhile report their exit. Call before `sweep`.
+   */
+  async recover(): Promise<OciAdopted[]> {
+    const found = await recoverContainers({
+      bundles: this.#bundles,
+      network: this.deps.network,
+      logger: this.deps.logger,
+      process: (r) => this.#process(r.id, r.spec, join(this.#bundles, r.id), r.cgroupsPath),
+    });
+    for (const c of found) this.#containers.set(c.spec.id, c);
+    return found.map((c) => ({ id: c.spec.id, labels: c.spec.labels, state: containerState(c.spec.id, c.proc) }));
+  }
+
+  /** Whether `id` runs under the shim and outlives the agent (no stdin, no terminal). */
+  keepsOnExit(id: string): boolean {
+    return this.#containers.find(id)?.proc.adoptable === true;
   }
 
   /** From the container's cgroup (stats/cgroup-stats.ts). */
@@ -277,48 +252,42 @@ export class RuncAdapter implements OciRuntimeAdapter {
   }
 
   async sweep(): Promise<void> {
-    const listed = await runCommand(this.#runc, ['--root', this.#root, 'list', '-q'], { allowFailure: true });
-    const ids = new Set(
-      listed.stdout
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
-    );
-    for (const name of await readdir(this.#bundles).catch(() => [] as string[])) ids.add(name);
-    for (const id of ids) {
-      if (this.#containers.has(id)) continue;
-      await this.#deleteContainer(id, join(this.#bundles, id), `${this.#cgroupParent}/${id}`);
-      this.deps.logger.info({ container: id }, 'removed a leftover container');
-    }
+    await sweepLeftovers({
+      runc: this.#runc,
+      root: this.#root,
+      bundles: this.#bundles,
+      keep: (id) => this.#containers.has(id),
+      remove: (id) => this.#deleteContainer(id, join(this.#bundles, id), `${this.#cgroupParent}/${id}`),
+      logger: this.deps.logger,
+    });
     await this.deps.network?.sweep();
   }
 
-  async close(): Promise<void> {
-    // Nothing of its own to release: containers are removed by the runtime before this.
+  /** Lets go of the containers the runtime left running for the next agent (the rest it removed). */
+  close(): Promise<void> {
+    for (const id of this.#containers.ids()) this.#containers.find(id)?.proc.release();
+    return Promise.resolve();
   }
 
-  /** Writes the bundle's `config.json`, in the volatile dir (linked from the bundle) when there is one. */
-  async #writeConfig(id: string, bundle: string, json: string): Promise<void> {
-    const volatile = this.deps.volatileDir;
-    if (volatile === undefined) {
-      await writeFile(join(bundle, 'config.json'), json, { mode: 0o600 });
-      return;
-    }
-    await mkdir(volatile, { recursive: true, mode: 0o700 });
-    const file = join(volatile, `${id}.json`);
-    await writeFile(file, json, { mode: 0o600 });
-    await symlink(file, join(bundle, 'config.json'));
+  /** The process of a container (not started). */
+  #process(id: string, spec: OciContainerSpec, bundle: string, cgroupsPath: string): RuncProcess {
+    return new RuncProcess({
+      runc: this.#runc,
+      root: this.#root,
+      id,
+      bundle,
+      logPath: spec.logPath,
+      ...(this.deps.containerLogs ? { logRotation: this.deps.containerLogs } : {}),
+      cgroupsPath,
+      ...(spec.stdin ? { stdin: spec.stdin } : {}),
+      ...(spec.tty ? { tty: true } : {}),
+      logger: this.deps.logger,
+      onExit: (e) => this.#containers.emit(e),
+    });
   }
 
-  /** Removes what runc and the bundle leave of a container: runc's state, the rootfs mount, the bundle, the cgroup. */
-  async #deleteContainer(id: string, bundle: string, cgroupsPath: string): Promise<void> {
-    await runCommand(this.#runc, ['--root', this.#root, 'delete', '--force', id], {
-      allowFailure: true,
-      timeoutMs: 15_000,
-    }).catch(() => undefined);
-    await unmountAll(bundle);
-    await rm(bundle, { recursive: true, force: true });
-    if (this.deps.volatileDir !== undefined) await rm(join(this.deps.volatileDir, `${id}.json`), { force: true });
-    await removeCgroupDirs(cgroupsPath);
+  #deleteContainer(id: string, bundle: string, cgroupsPath: string): Promise<void> {
+    const volatileDir = this.deps.volatileDir;
+    return deleteContainerFiles({ runc: this.#runc, root: this.#root, id, bundle, cgroupsPath, volatileDir });
   }
 }

@@ -3,11 +3,13 @@
  * `create`/`start`: runc then stays the parent of the container's init, so its exit status is the
  * container's (128 + signal when killed) — `runc state` never reports one — and `--keep` leaves the
  * cgroup in place until `runc delete`, so an OOM kill can still be read after the exit. The
- * container's stdout/stderr are pipes to the agent, copied into the CRI log file as they come, at
- * the pace the log file takes them.
+ * container's stdout/stderr are copied into the CRI log file as they come, at the pace the log file
+ * takes them. A container without stdin or terminal runs under a shim that outlives the agent
+ * (runc-shim.ts), so the next agent can adopt it; one with either is the agent's child, with pipes
+ * the agent holds (attach), and ends with the agent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import type net from 'node:net';
 import { join } from 'node:path';
 import { rfc3339 } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
@@ -18,6 +20,8 @@ import { runCommand } from '../command.js';
 import { oomKilled } from './cgroups.js';
 import { ContainerAttachments } from './runc-attach.js';
 import { SCRIPT, ptsOf, setSize } from './runc-exec-stream.js';
+import { STDERR_TAIL, readPid, readTail, signalNumber, sleep, ttyRun } from './runc-process-util.js';
+import { makeShimPipes, openShimOutput, shimExit, spawnShim } from './runc-shim.js';
 
 /** How one container's runc is run. */
 export interface RuncProcessDeps {
@@ -38,7 +42,6 @@ export interface RuncProcessDeps {
   onExit(exit: OciExit): void;
 }
 
-const STDERR_TAIL = 4096;
 /** runc's log file in the bundle of a container on a terminal. */
 const RUNC_LOG = 'runc.log';
 
@@ -51,11 +54,46 @@ export class RuncProcess {
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
   #stderrTail = '';
+  /** The output pipes read from a container under the shim. */
+  #pipes: Array<{ destroy(): void }> = [];
+  #released = false;
   #attachments: ContainerAttachments | undefined;
   /** Resizes that came before the terminal existed: the latest wins. */
   #size: { width: number; height: number } | undefined;
 
   constructor(private readonly deps: RuncProcessDeps) {}
+
+  /** Runs under the shim: the container outlives the agent and can be adopted (no stdin, no terminal). */
+  get adoptable(): boolean {
+    return !this.deps.stdin && !this.deps.tty;
+  }
+
+  /**
+   * Takes over a container an earlier agent started under the shim (its pid and start time from the
+   * bundle): reads its output on from the pipes, and its exit — also one that came while no agent ran.
+   */
+  async adopt(pid: number, startedAt: string): Promise<void> {
+    if (this.#exited) throw new Error(`container ${this.deps.id} was started already`);
+    this.pid = pid;
+    this.startedAt = startedAt;
+    this.state = 'running';
+    this.#attachments = outputOnly();
+    // A writer of its own for a moment: Linux reports a pipe's end (POLLHUP) to a reader only when a
+    // writer opened after it, so without it the end of a shim that is already gone would never come.
+    const { output, release } = openShimOutput(this.deps.bundle, true);
+    await this.#follow(output.stdout, output.stderr, output.ended);
+    release();
+  }
+
+  /**
+   * Lets go of a container under the shim (the agent exits, leaving it for the next agent): its
+   * output is no longer read here, and it runs on; no exit is reported by this process.
+   */
+  release(): void {
+    if (!this.adoptable) return;
+    this.#released = true;
+    for (const s of this.#pipes) s.destroy();
+  }
 
   /** Joins the running process (kubectl `attach -i/-t`); see runc-attach.ts. */
   attach(opts: AttachOptions): ExecProcess {
@@ -65,9 +103,10 @@ export class RuncProcess {
 
   /** Runs the container; resolves once its process exists, rejects with runc's message if it never does. */
   async start(): Promise<string> {
-    if (this.#child) throw new Error(`container ${this.deps.id} was started already`);
+    if (this.#child || this.#exited) throw new Error(`container ${this.deps.id} was started already`);
     const { runc, root, id, bundle } = this.deps;
     const pidFile = join(bundle, 'pid');
+    if (this.adoptable) return this.#startShimmed(pidFile);
     const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
     // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
     // On a terminal runc's own errors would go to the pty (into the container's log, and coloured,
@@ -98,22 +137,7 @@ export class RuncProcess {
         void ptsOf(ttyFile).then((pts) => (pts && this.#size ? setSize(pts, this.#size) : undefined));
       },
     });
-    const attachments = this.#attachments;
-    // Backpressure: a container writing faster than the disk is paused (its pipe fills and its
-    // writes block) rather than growing the agent's heap.
-    const copy = (stream: 'stdout' | 'stderr', from: NodeJS.ReadableStream, d: Buffer): void => {
-      const attached = attachments.publish(stream === 'stdout' ? 1 : 2, d);
-      const logged = log.write(stream, d) ? undefined : log.drained();
-      if (!attached && !logged) return;
-      from.pause();
-      void Promise.all([attached, logged]).then(() => from.resume());
-    };
-    const { stdout, stderr } = child;
-    stdout?.on('data', (d: Buffer) => copy('stdout', stdout, d));
-    stderr?.on('data', (d: Buffer) => {
-      this.#stderrTail = (this.#stderrTail + d.toString('utf8')).slice(-STDERR_TAIL);
-      copy('stderr', stderr, d);
-    });
+    if (child.stdout && child.stderr) this.#copyOutput(child.stdout, child.stderr, log);
     // 'close' (not 'exit'): every byte of output is in the log before the exit is reported.
     this.#exited = new Promise<void>((resolve) => {
       child.once('error', (err) => {
@@ -123,8 +147,80 @@ export class RuncProcess {
         void this.#finish(code, signal, log).then(resolve, resolve);
       });
     });
-    // runc writes the pid file once the container exists: a process that ran and exited at once has
-    // one too (it started; its exit is reported as usual), a container runc could not start has none.
+    return this.#waitStarted(pidFile);
+  }
+
+  /** The container under the shim: its output comes through the bundle's pipes, its status from a file. */
+  async #startShimmed(pidFile: string): Promise<string> {
+    const { runc, root, id, bundle } = this.deps;
+    await makeShimPipes(bundle);
+    // The agent's read ends are open before the shim starts, so a container that fails at once
+    // still has its runc error read; the agent's own writers go once the shim holds the pipes.
+    const { output, release } = openShimOutput(bundle, true);
+    const shim = spawnShim(bundle, runc, [
+      '--root',
+      root,
+      'run',
+      '--keep',
+      '--bundle',
+      bundle,
+      '--pid-file',
+      pidFile,
+      id,
+    ]);
+    this.#attachments = outputOnly();
+    await this.#follow(output.stdout, output.stderr, output.ended);
+    let released = false;
+    const releaseOnce = (): void => {
+      if (!released) release();
+      released = true;
+    };
+    void shim.exited.then(releaseOnce);
+    try {
+      return await this.#waitStarted(pidFile, async () => (await shimExit(bundle)) !== undefined);
+    } finally {
+      releaseOnce();
+    }
+  }
+
+  /** Copies the container's output into its log (and attachments) until `ended`, then reports the exit. */
+  async #follow(stdout: net.Socket, stderr: net.Socket, ended: Promise<void>): Promise<void> {
+    this.#pipes = [stdout, stderr];
+    const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
+    this.#copyOutput(stdout, stderr, log);
+    this.#exited = ended.then(async () => {
+      if (this.#released) return void (await log.close());
+      const exit = await shimExit(this.deps.bundle);
+      if (!exit) this.#stderrTail += `\nlevel=error msg="the container's runc shim ended without recording its exit"`;
+      await this.#finish(exit?.code ?? 137, null, log, exit?.at);
+    });
+  }
+
+  /**
+   * Copies output into the log and to attachments. Backpressure: a container writing faster than
+   * the disk is paused (its pipe fills and its writes block) rather than growing the agent's heap.
+   */
+  #copyOutput(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream, log: CriLogWriter): void {
+    const attachments = this.#attachments!;
+    const copy = (stream: 'stdout' | 'stderr', from: NodeJS.ReadableStream, d: Buffer): void => {
+      const attached = attachments.publish(stream === 'stdout' ? 1 : 2, d);
+      const logged = log.write(stream, d) ? undefined : log.drained();
+      if (!attached && !logged) return;
+      from.pause();
+      void Promise.all([attached, logged]).then(() => from.resume());
+    };
+    stdout.on('data', (d: Buffer) => copy('stdout', stdout, d));
+    stderr.on('data', (d: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + d.toString('utf8')).slice(-STDERR_TAIL);
+      copy('stderr', stderr, d);
+    });
+  }
+
+  /**
+   * runc writes the pid file once the container exists: a process that ran and exited at once has
+   * one too (it started; its exit is reported as usual), a container runc could not start has none.
+   */
+  async #waitStarted(pidFile: string, ended: () => Promise<boolean> = () => Promise.resolve(false)): Promise<string> {
     for (;;) {
       const exitedBefore = this.exit !== undefined;
       const pid = await readPid(pidFile);
@@ -135,7 +231,9 @@ export class RuncProcess {
         return this.startedAt;
       }
       if (exitedBefore) break;
-      await Promise.race([this.#exited, sleep(5)]);
+      // runc ended without starting it: its error is read from the pipes before the loop gives up.
+      if (await ended()) await this.waitExit(5_000);
+      else await Promise.race([this.#exited, sleep(5)]);
     }
     throw new Error(
       this.#runcMessage() || `runc exited with code ${this.exit?.exitCode ?? 'unknown'} before the container started`,
@@ -176,11 +274,12 @@ export class RuncProcess {
     }).catch(() => undefined);
   }
 
-  async #finish(code: number | null, signal: NodeJS.Signals | null, log: CriLogWriter): Promise<void> {
+  async #finish(code: number | null, signal: NodeJS.Signals | null, log: CriLogWriter, at?: Date): Promise<void> {
     const exitCode = code ?? 128 + (signal ? signalNumber(signal) : 9);
     const oom = await oomKilled(this.deps.cgroupsPath);
     if (this.deps.tty) this.#stderrTail += await readTail(join(this.deps.bundle, RUNC_LOG));
-    const exit: OciExit = { id: this.deps.id, exitCode, finishedAt: rfc3339(Date.now()), oomKilled: oom };
+    const finishedAt = rfc3339(at ? at.getTime() : Date.now());
+    const exit: OciExit = { id: this.deps.id, exitCode, finishedAt, oomKilled: oom };
     const msg = this.#runcMessage();
     if (msg) exit.message = msg;
     await log.close();
@@ -198,44 +297,7 @@ export class RuncProcess {
   }
 }
 
-/**
- * The shell line `script` runs for a container on a terminal: note the pty's path (for resizes), then
- * become runc. Every argument is single-quoted, so nothing of it is read by the shell.
- */
-function ttyRun(runc: string, args: readonly string[], ttyFile: string): string {
-  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  return `tty > ${q(ttyFile)} && exec ${[runc, ...args].map(q).join(' ')}`;
-}
-
-/** The last bytes of a file; empty when it is missing. */
-async function readTail(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return `\n${text.slice(-STDERR_TAIL)}`;
-}
-
-async function readPid(file: string): Promise<number | undefined> {
-  try {
-    const n = Number((await readFile(file, 'utf8')).trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGABRT: 6,
-  SIGKILL: 9,
-  SIGSEGV: 11,
-  SIGPIPE: 13,
-  SIGTERM: 15,
-};
-function signalNumber(s: NodeJS.Signals): number {
-  return SIGNALS[s] ?? 9;
+/** Attachments of a container without stdin or terminal: its output only. */
+function outputOnly(): ContainerAttachments {
+  return new ContainerAttachments({ stdin: undefined, stdinOnce: false, tty: false, resize: () => undefined });
 }

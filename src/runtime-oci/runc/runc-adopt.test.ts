@@ -1,0 +1,159 @@
+/**
+ * Containers outlive the agent (issue 20), with real runc and busybox: a container under the shim
+ * keeps running and writing after the agent's read ends are gone (a killed agent), and a new
+ * `RuncProcess` adopts it: same pid, its output read on with no line lost, its exit reported — also
+ * an exit that came while no agent read. Also: a container runc cannot start still fails its start
+ * with runc's own message (read through the shim's pipes).
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../platform/index.js';
+import type { OciExit } from '../adapter.js';
+import { runCommand } from '../command.js';
+import { runcConfig } from './bundle-config.js';
+import { removeCgroupDirs } from './cgroups.js';
+import { RuncProcess } from './runc-process.js';
+import { shimExit } from './runc-shim.js';
+
+const RUNC = '/usr/sbin/runc';
+const BUSYBOX = '/usr/bin/busybox';
+const usable = process.getuid?.() === 0 && existsSync(RUNC) && existsSync(BUSYBOX);
+// Writes a numbered line to stdout and the same number to /count (read from the host) every 20 ms.
+const COUNTER = 'i=0; while :; do i=$((i+1)); echo line$i; echo $i > /count; sleep 0.02; done';
+
+let dir: string;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'runc-adopt-'));
+});
+
+afterAll(async () => {
+  if (usable)
+    for (const id of ids) {
+      await runCommand(RUNC, ['--root', join(dir, 'state'), 'delete', '--force', id], {
+        allowFailure: true,
+        timeoutMs: 10_000,
+      }).catch(() => undefined);
+      await removeCgroupDirs(`/edgeplane-test/${id}`).catch(() => undefined);
+    }
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A bundle running `args` with busybox; returns the process factory for it. */
+async function bundleFor(name: string, args: string[]) {
+  const id = `edgeplane-adopt-${name}-${process.pid}`;
+  ids.push(id);
+  const bundle = join(dir, name);
+  const rootfs = join(bundle, 'rootfs');
+  await mkdir(join(rootfs, 'bin'), { recursive: true });
+  await copyFile(BUSYBOX, join(rootfs, 'bin', 'busybox'));
+  for (const tool of ['sh', 'sleep', 'echo']) await runCommand('ln', ['-s', 'busybox', join(rootfs, 'bin', tool)]);
+  await writeFile(join(bundle, 'hosts'), '127.0.0.1 localhost\n');
+  await writeFile(join(bundle, 'hostname'), `${name}\n`);
+  const config = runcConfig({
+    process: { args, env: ['PATH=/bin'], cwd: '/' },
+    user: { uid: 0, gid: 0 },
+    hostname: name,
+    rootfs,
+    cgroupsPath: `/edgeplane-test/${id}`,
+    limits: {},
+    etcFiles: { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname') },
+  });
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+  const logPath = join(dir, `${name}.log`);
+  const exits: OciExit[] = [];
+  const proc = (): RuncProcess =>
+    new RuncProcess({
+      runc: RUNC,
+      root: join(dir, 'state'),
+      id,
+      bundle,
+      logPath,
+      cgroupsPath: `/edgeplane-test/${id}`,
+      logger: silentLogger(),
+      onExit: (e) => exits.push(e),
+    });
+  const count = async (): Promise<number> =>
+    Number((await readFile(join(rootfs, 'count'), 'utf8').catch(() => '0')).trim() || 0);
+  return { id, bundle, logPath, exits, proc, count };
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function runcState(id: string): Promise<{ status: string; pid: number }> {
+  const r = await runCommand(RUNC, ['--root', join(dir, 'state'), 'state', id], { timeoutMs: 10_000 });
+  return JSON.parse(r.stdout) as { status: string; pid: number };
+}
+
+/** Numbers of the `lineN` entries of a CRI log, in order. */
+async function loggedNumbers(logPath: string): Promise<number[]> {
+  const text = await readFile(logPath, 'utf8').catch(() => '');
+  return [...text.matchAll(/ stdout F line(\d+)$/gm)].map((m) => Number(m[1]));
+}
+
+describe.skipIf(!usable)('runc containers outlive the agent and are adopted', () => {
+  it('keeps writing with no reader (no SIGPIPE), then is adopted: same pid, every line logged in order, its exit reported', async () => {
+    const b = await bundleFor('counter', ['/bin/sh', '-c', COUNTER]);
+    const first = b.proc();
+    expect(first.adoptable).toBe(true);
+    const startedAt = await first.start();
+    const pid = first.pid!;
+    await until('output logged', async () => ((await loggedNumbers(b.logPath)).length > 3 ? true : undefined));
+    // The agent goes: its read ends close, as they do when it is killed.
+    first.release();
+    const c0 = await b.count();
+    // 40 more writes (more than a pipe's worth would not fit: 40 short lines do) with nobody reading.
+    await until('40 writes without a reader', async () => ((await b.count()) >= c0 + 40 ? true : undefined));
+    expect(await runcState(b.id)).toMatchObject({ status: 'running', pid });
+    const second = b.proc();
+    await second.adopt(pid, startedAt);
+    const target = (await b.count()) + 20;
+    await until('output after the adoption logged', async () => {
+      const ns = await loggedNumbers(b.logPath);
+      return (ns.at(-1) ?? 0) >= target ? true : undefined;
+    });
+    const ns = await loggedNumbers(b.logPath);
+    expect(ns.every((n, i) => n === i + 1)).toBe(true);
+    expect(b.exits).toHaveLength(0);
+    await second.stop(0);
+    expect(await second.waitExit(10_000)).toBe(true);
+    expect(b.exits.map((e) => e.exitCode)).toEqual([137]);
+  }, 60_000);
+
+  it('an exit that came while no agent read is reported on adoption, with the time it happened', async () => {
+    const b = await bundleFor('gone', ['/bin/sh', '-c', COUNTER]);
+    const first = b.proc();
+    const startedAt = await first.start();
+    const pid = first.pid!;
+    first.release();
+    await runCommand(RUNC, ['--root', join(dir, 'state'), 'kill', b.id, 'KILL'], { timeoutMs: 10_000 });
+    const exit = await until('the shim recording the exit', () => shimExit(b.bundle));
+    expect(exit.code).toBe(137);
+    const second = b.proc();
+    await second.adopt(pid, startedAt);
+    expect(await second.waitExit(10_000)).toBe(true);
+    expect(b.exits).toHaveLength(1);
+    expect(b.exits[0]?.exitCode).toBe(137);
+    expect(Date.parse(b.exits[0]!.finishedAt)).toBeLessThanOrEqual(Date.now());
+    expect(first.exit).toBeUndefined();
+  }, 60_000);
+
+  it('a container runc cannot start fails its start with runc’s message, read through the shim', async () => {
+    const b = await bundleFor('nostart', ['/bin/no-such-program']);
+    const proc = b.proc();
+    await expect(proc.start()).rejects.toThrow(/no-such-program/);
+    expect(b.exits[0]?.exitCode).not.toBe(0);
+  }, 60_000);
+});

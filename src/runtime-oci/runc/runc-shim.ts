@@ -1,0 +1,97 @@
+/**
+ * runc under a shim that outlives the agent (issue 20: containers survive an agent restart). The
+ * agent does not run `runc run` as its own child with pipes it holds: a container writing to a pipe
+ * whose only reader was a killed agent gets SIGPIPE (EPIPE) on its next write and dies. Instead a
+ * small `sh` shim, in a session of its own, runs runc with stdout/stderr on two named pipes in the
+ * bundle and writes runc's exit status to a file when it ends. The shim holds both pipes open for
+ * reading and writing itself, so they always have a reader while the container runs: what the
+ * container writes while no agent reads waits in the pipe (64 KiB; past that its writes block, as
+ * with a slow disk) and the next agent reads it on. An agent — the one that started the container,
+ * or the next one — reads the pipes until their end (the shim's exit closes the last writer), then
+ * the exit file.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import { runCommand } from '../command.js';
+
+/** Files of the shim in a bundle. */
+export const SHIM_FILES = { out: 'out.fifo', err: 'err.fifo', exit: 'exit' } as const;
+
+// $1 is the bundle; the rest is the runc command line (never read by the shell: "$@").
+const SHIM_SCRIPT = [
+  'b=$1; shift',
+  // fds 3 and 4 (read+write, so neither open blocks) keep a reader on each pipe while the shim lives.
+  `exec 3<>"$b/${SHIM_FILES.out}" 4<>"$b/${SHIM_FILES.err}"`,
+  `"$@" >"$b/${SHIM_FILES.out}" 2>"$b/${SHIM_FILES.err}" 3>&- 4>&-`,
+  `echo $? >"$b/${SHIM_FILES.exit}"`,
+].join('\n');
+
+/** The container's output pipes as the agent reads them. */
+export interface ShimOutput {
+  stdout: net.Socket;
+  stderr: net.Socket;
+  /** Resolves once both pipes ended (every writer, the shim last, closed them). */
+  ended: Promise<void>;
+}
+
+/** Makes the bundle's pipes (a fresh container). */
+export async function makeShimPipes(bundle: string): Promise<void> {
+  await runCommand('mkfifo', ['-m', '600', join(bundle, SHIM_FILES.out), join(bundle, SHIM_FILES.err)]);
+}
+
+/**
+ * Opens the bundle's pipes for reading. `hold` also opens a writer on each for a moment, so the
+ * pipes do not end before the shim has opened its own; the returned function drops it.
+ */
+export function openShimOutput(bundle: string, hold = false): { output: ShimOutput; release: () => void } {
+  const held: number[] = [];
+  const open = (name: string): net.Socket => {
+    const file = join(bundle, name);
+    // Non-blocking: opening a pipe's read end waits for no writer, and libuv reads it without a thread.
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (hold) held.push(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+    return new net.Socket({ fd, readable: true, writable: false });
+  };
+  const stdout = open(SHIM_FILES.out);
+  const stderr = open(SHIM_FILES.err);
+  const closed = (s: net.Socket): Promise<void> =>
+    new Promise((resolve) => {
+      s.once('close', () => resolve());
+      s.once('error', () => undefined);
+    });
+  const ended = Promise.all([closed(stdout), closed(stderr)]).then(() => undefined);
+  const release = (): void => {
+    for (const fd of held.splice(0)) closeSync(fd);
+  };
+  return { output: { stdout, stderr, ended }, release };
+}
+
+/** Starts the shim (detached: neither the agent's signals nor its exit reach it). */
+export function spawnShim(bundle: string, runc: string, args: readonly string[]): { exited: Promise<void> } {
+  const child = spawn('/bin/sh', ['-c', SHIM_SCRIPT, 'edgeplane-shim', bundle, runc, ...args], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', () => resolve());
+    child.once('exit', () => resolve());
+  });
+  // The agent may exit before it: the shim is nobody's to wait for then (init reaps it).
+  child.unref();
+  return { exited };
+}
+
+/** runc's exit status as the shim recorded it, with the time it was written; undefined when it did not. */
+export async function shimExit(bundle: string): Promise<{ code: number; at: Date } | undefined> {
+  const file = join(bundle, SHIM_FILES.exit);
+  try {
+    const code = Number((await readFile(file, 'utf8')).trim());
+    if (!Number.isInteger(code)) return undefined;
+    return { code, at: (await stat(file)).mtime };
+  } catch {
+    return undefined;
+  }
+}
