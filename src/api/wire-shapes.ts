@@ -5,3 +5,6 @@ import { z } from 'zod';
 export const NAME_MAX = 253;
 export const Name = z.string().max(NAME_MAX);
 export const Str = z.string().max(NAME_MAX);
+
+/** A pod as the gateway names it. */
+export const PodRef = z.strictObject({ namespace: Name, name: Name, uid: Str });

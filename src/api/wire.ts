@@ -1,10 +1,11 @@
 /**
  * The node gateway protocol: msgpackr-encoded frames over one WebSocket per node, validated with zod
  * right after decoding. Messages are discriminated on `type` and split by direction. The protocol is
- * level-triggered: on (re)connect the hub sends the node's whole desired set (`podSync`, and
- * `serviceSet` or, to a protocol-1 node, `serviceSync`), then changes; the node answers with the
- * observed status of each pod. A missed message is healed by the next full sync; a missed Service
- * delta is noticed by its revision and healed by a `resync`.
+ * level-triggered: on (re)connect the hub sends the node's whole desired set (`podSync`, or to a
+ * protocol-9 node that offers its position the changes since, `podResume`; and `serviceSet` or, to a
+ * protocol-1 node, `serviceSync`), then changes; the node answers with the observed status of each
+ * pod. A missed message is healed by the next full sync; a missed Service delta is noticed by its
+ * revision and healed by a `resync`, a resumed pod set that is not the hub's by a `podResync`.
  */
 import { z } from 'zod';
 import { Quantity } from './meta.js';
@@ -27,8 +28,9 @@ import {
 import { HubRevokedKeys } from './wire-trust.js';
 import { HubList } from './wire-hubs.js';
 import { NodeImageList, NodeImages } from './wire-images.js';
-import { NAME_MAX, Name, Str } from './wire-shapes.js';
-import { HttpRouting } from './wire-routes.js';
+import { NAME_MAX, Name, PodRef, Str } from './wire-shapes.js';
+import { HubServiceDelta, HubServiceSet, HubServiceSync } from './wire-services.js';
+import { HubPodResume, NodePodResync, PodHash, PodPosition } from './wire-pod-resume.js';
 
 /**
  * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
@@ -40,11 +42,13 @@ import { HttpRouting } from './wire-routes.js';
  * Version 6 adds the node's image list after `hello` (`images` in `wire-images.ts`).
  * Version 7 adds the cluster's hub list (`hubs` in `wire-hubs.ts`).
  * Version 8 adds attach streams (`attachOpen` in `wire-stream.ts`: kubectl `attach -i/-t`).
+ * Version 9 adds pod-set resumption (`wire-pod-resume.ts`): pods stamped with hashes
+ * (`podSync.hashes`, `podUpsert.hash`), the node's position in `hello.pods`, `podResume`, `podResync`.
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -71,8 +75,6 @@ const MESSAGE_MAX = 64 * 1024;
 const LOG_CHUNK_MAX = 1024 * 1024;
 const EXEC_OUTPUT_MAX = 1024 * 1024 + 1024;
 const MAX_STATUS_PODS = 200;
-const MAX_SERVICES = 10_000;
-const MAX_ENDPOINTS = 5000;
 /** Longest a hub asks a node to wait before redialing (`Busy`). */
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 const MAX_LABELS = 256;
@@ -85,7 +87,6 @@ const Labels = z
   .record(z.string().max(NAME_MAX + 64), z.string().max(NAME_MAX))
   .refine((l) => Object.keys(l).length <= MAX_LABELS, { message: `at most ${MAX_LABELS} labels` });
 
-const PodRef = z.strictObject({ namespace: Name, name: Name, uid: Str });
 export type PodRef = z.infer<typeof PodRef>;
 
 /** What a node tells the hub about itself when it connects. */
@@ -107,53 +108,6 @@ export const NodeInfo = z.strictObject({
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
 
-/** One endpoint of a Service route: a pod (ready or not) and the mesh address of its node. */
-export const RouteEndpoint = z.strictObject({
-  pod: PodRef,
-  nodeName: Name,
-  /** The hosting node's address and mesh port. */
-  address: Str,
-  meshPort: z.number().int(),
-  zone: Str.optional(),
-  ready: z.boolean(),
-});
-export type RouteEndpoint = z.infer<typeof RouteEndpoint>;
-
-/** A Service as a node's proxy needs it: ports plus the endpoints the hub resolved. */
-export const ServiceRoute = z.strictObject({
-  namespace: Name,
-  name: Name,
-  type: z.enum(['ClusterIP', 'NodePort']),
-  sessionAffinity: z.enum(['None', 'ClientIP']),
-  ports: z
-    .array(
-      z.strictObject({
-        name: Str.optional(),
-        port: z.number().int(),
-        targetPort: z.union([z.number().int(), Str]),
-        nodePort: z.number().int().optional(),
-      }),
-    )
-    .max(256),
-  endpoints: z.array(RouteEndpoint).max(MAX_ENDPOINTS),
-  /**
-   * Requests are held while no endpoint is ready, and the hub woken (`serviceWake`): the Service
-   * selects a workload an HPA may take to zero. Absent: no ready endpoint answers 503 at once.
-   */
-  scaleFromZero: z.literal(true).optional(),
-  /** HTTPRoute rules applied to requests for this route (see wire-routes.ts); absent: plain balancing. */
-  http: HttpRouting.optional(),
-});
-export type ServiceRoute = z.infer<typeof ServiceRoute>;
-
-/** Where one Service lives in a node's set: its namespace and name. */
-export const ServiceKey = z.strictObject({ namespace: Name, name: Name });
-export type ServiceKey = z.infer<typeof ServiceKey>;
-
-/** A Service route at a revision of the hub's Service stream (protocol 2). */
-export const ServiceEntry = z.strictObject({ rev: z.number().int().nonnegative(), route: ServiceRoute });
-export type ServiceEntry = z.infer<typeof ServiceEntry>;
-
 /**
  * A random id per agent process, sent in `hello`: a reconnect of the same process (after a network
  * blip) replaces its stale session at once, while another process using the same node name is refused
@@ -174,6 +128,11 @@ export const NodeHello = z.strictObject({
    * the rest as `keep`; another hub process (a restart) sends the whole set.
    */
   resume: z.strictObject({ epoch: Str, revision: z.number().int().nonnegative() }).optional(),
+  /**
+   * Protocol 9: the pods this agent holds from its last session, as `uid:hash` pairs (the hashes the
+   * hub stamped them with): any hub then sends only what changed (`podResume`).
+   */
+  pods: PodPosition.optional(),
 });
 export const NodeHeartbeat = z.strictObject({ type: z.literal('heartbeat'), time: z.string().max(64) });
 /** Observed status of pods; `images` refreshes the node's image cache list when present. */
@@ -235,6 +194,7 @@ export const NodeToHub = z.discriminatedUnion('type', [
   NodeStreamOutput,
   NodeStreamAck,
   NodeStreamExit,
+  NodePodResync,
 ]);
 export type NodeToHub = z.infer<typeof NodeToHub>;
 
@@ -261,60 +221,18 @@ export const HubPodSync = z.strictObject({
   type: z.literal('podSync'),
   pods: z.array(Pod).max(MAX_SYNC_PODS),
   more: z.boolean().optional(),
+  /** Protocol 9: the hash of each pod of this part, in order (`wire-pod-resume.ts`). */
+  hashes: z.array(PodHash).max(MAX_SYNC_PODS).optional(),
 });
 /** One pod added or changed (a set `deletionTimestamp` means: stop it gracefully, then report `podGone`). */
-export const HubPodUpsert = z.strictObject({ type: z.literal('podUpsert'), pod: Pod });
+export const HubPodUpsert = z.strictObject({
+  type: z.literal('podUpsert'),
+  pod: Pod,
+  /** Protocol 9: the pod's hash (`wire-pod-resume.ts`). */
+  hash: PodHash.optional(),
+});
 /** One pod removed from the desired set: stop it now. */
 export const HubPodDelete = z.strictObject({ type: z.literal('podDelete'), pod: PodRef });
-/** The whole set of Services with their endpoints. */
-export const HubServiceSync = z.strictObject({
-  type: z.literal('serviceSync'),
-  services: z.array(ServiceRoute).max(MAX_SERVICES),
-});
-/**
- * Protocol 2: the whole Service set this node needs (NodePort Services, and the Services of the
- * namespaces its pods live in or name), at stream `revision` of hub process `epoch`. `services` come
- * whole; `keep` names Services the node already holds at `rev` (a resumed session): the node keeps
- * those, drops every Service named in neither list, and asks for a `resync` if it lacks a kept one.
- */
-export const HubServiceSet = z.strictObject({
-  type: z.literal('serviceSet'),
-  epoch: Str,
-  revision: z.number().int().nonnegative(),
-  services: z.array(ServiceEntry).max(MAX_SERVICES),
-  keep: z.array(ServiceKey.extend({ rev: z.number().int().nonnegative() })).max(MAX_SERVICES),
-});
-/**
- * Protocol 2: one Service changed at revision `rev`. Exactly one of: `route` (the whole route: a
- * Service new to this node or whose ports or type changed), `endpoints` (a patch of the endpoints of
- * the Service the node holds at revision `prev`; a node holding another revision asks for a `resync`),
- * `removed` (the Service is gone, or this node no longer needs it). One encoding is sent to every node
- * concerned.
- */
-export const HubServiceDelta = z
-  .strictObject({
-    type: z.literal('serviceDelta'),
-    rev: z.number().int().nonnegative(),
-    namespace: Name,
-    name: Name,
-    route: ServiceRoute.optional(),
-    prev: z.number().int().nonnegative().optional(),
-    endpoints: z
-      .strictObject({
-        /** Endpoints added or changed (matched by pod uid). */
-        upsert: z.array(RouteEndpoint).max(MAX_ENDPOINTS),
-        /** Pod uids of endpoints gone. */
-        remove: z.array(Str).max(MAX_ENDPOINTS),
-      })
-      .optional(),
-    removed: z.literal(true).optional(),
-  })
-  .refine((d) => [d.route, d.endpoints, d.removed].filter((x) => x !== undefined).length === 1, {
-    message: 'a serviceDelta carries exactly one of route, endpoints, removed',
-  })
-  .refine((d) => d.endpoints === undefined || d.prev !== undefined, {
-    message: 'an endpoints patch names the revision it applies to (prev)',
-  });
 export const HubLogRequest = z.strictObject({
   type: z.literal('logRequest'),
   requestId: z.string().max(REQUEST_ID_MAX),
@@ -355,6 +273,7 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubPodSync,
   HubPodUpsert,
   HubPodDelete,
+  HubPodResume,
   HubServiceSync,
   HubConfigSync,
   HubConfigUpsert,

@@ -6,7 +6,8 @@
  * `hub-frames.ts` (bad frames answered, split pod sets gathered, the Service stream applied and handed
  * on as one whole `serviceSync`, so the agent sees one shape); this node's own `podStatus`/`podGone`
  * reports are split to stay far below the hub's bound. A redial offers the Service revision reached so
- * the same hub resends only what changed. A hub that is busy admitting (`Busy`) names when to come
+ * the same hub resends only what changed, and the pods held with their hashes so any hub of protocol 9
+ * sends only the pods that changed (`pod-position.ts`). A hub that is busy admitting (`Busy`) names when to come
  * back; the hub is declared gone only after several silent heartbeat intervals, not one late pong
  * (`hub-heartbeat.ts`).
  *
@@ -76,6 +77,10 @@ export class HubSession {
   /** This agent process's id in `hello`. */
   readonly instanceId = randomUUID();
   private refused = false;
+  /** The hub of the current dial answered Busy (it read the hello). */
+  private heardBusy = false;
+  /** The hello of the current dial offered a pod position. */
+  private offeredPods = false;
   /** The Services the hub's stream gave this node (handed on as a whole `serviceSync` on each change). */
   private readonly services = new NodeServices();
   private readonly frames: HubFrameReader;
@@ -140,13 +145,17 @@ export class HubSession {
     if (this.stopped) return;
     const log = this.deps.logger;
     this.unauthorized = false;
+    this.heardBusy = false;
+    this.offeredPods = false;
     const ws = new WebSocket(this.url, dialOptions(this.deps));
     this.ws = ws;
     log.debug({ url: this.url }, 'dialing hub');
     ws.on('unexpected-response', (req, res: IncomingMessage) => this.onRejected(ws, req, res));
     ws.on('open', () => {
       log.info({ url: this.url }, 'connected to hub');
-      ws.send(encodeFrame(helloMessage(this.deps.nodeInfo(), this.instanceId, this.services.resumePoint())));
+      const pods = this.frames.podPosition.offer();
+      this.offeredPods = pods !== undefined;
+      ws.send(encodeFrame(helloMessage(this.deps.nodeInfo(), this.instanceId, this.services.resumePoint(), pods)));
     });
     ws.on('message', (data: RawData) => this.onFrame(ws, data));
     ws.on('pong', () => this.heartbeat.heard());
@@ -195,6 +204,7 @@ export class HubSession {
     }
     if (msg.type === 'error') {
       const busy = msg.reason === 'Busy';
+      if (busy) this.heardBusy = true;
       if (busy) this.redial.busy(msg.retryAfterMs);
       if (busy) this.deps.logger.info({ retryAfterMs: msg.retryAfterMs }, `hub is busy: ${msg.message}`);
       else this.deps.logger.error({ fatal: msg.fatal ?? false, reason: msg.reason }, `hub error: ${msg.message}`);
@@ -250,6 +260,10 @@ export class HubSession {
       this.onRefused('NodeRevoked', reason || 'the node was deleted; its credential is revoked');
     if (this.refused) return;
     if (!wasWelcomed) this.deps.onEvent?.({ type: 'unreachable', reason: reason || `code ${code}` });
+    // A hub that got a hello with a pod position and hung up without a welcome may be older and refuse
+    // the field: offer none until one welcomes us. A dial that never reached a hub (an outage) keeps
+    // it, and so does a Busy answer (that hub read the hello).
+    if (!wasWelcomed && this.offeredPods && !this.heardBusy) this.frames.podPosition.unwelcomed();
     if (this.stopped) return;
     if (!wasWelcomed) this.failedDials += 1;
     const delay = this.nextDelay(wasWelcomed, code);

@@ -15,15 +15,18 @@ export type GatheredSync =
 
 /** The parts of a split podSync gathered so far, on one connection `C`. */
 export class PodSyncParts<C> {
-  #pending: { conn: C; pods: Pod[]; overflow: boolean } | undefined;
+  #pending: { conn: C; pods: Pod[]; hashes: string[] | undefined; overflow: boolean } | undefined;
 
   /** Adds a part that came on `conn`. */
   add(conn: C, part: PodSync): GatheredSync {
     const pending = this.#pending?.conn === conn ? this.#pending : undefined;
     if (!part.more && !pending) return { kind: 'whole', sync: part };
-    const gathered = pending ?? { conn, pods: [], overflow: false };
+    const gathered = pending ?? { conn, pods: [], hashes: part.hashes ? [] : undefined, overflow: false };
     gathered.overflow ||= gathered.pods.length + part.pods.length > MAX_SYNC_PODS;
     if (!gathered.overflow) for (const p of part.pods) gathered.pods.push(p);
+    // Hashes count only when every part carries them for each of its pods (protocol 9).
+    if (part.hashes?.length === part.pods.length) gathered.hashes?.push(...part.hashes);
+    else gathered.hashes = undefined;
     if (part.more) {
       this.#pending = gathered;
       return { kind: 'pending' };
@@ -34,6 +37,7 @@ export class PodSyncParts<C> {
         kind: 'overflow',
         message: `podSync parts hold more than ${MAX_SYNC_PODS} pods; the set was not applied`,
       };
-    return { kind: 'whole', sync: { type: 'podSync', pods: gathered.pods } };
+    const hashes = gathered.hashes ? { hashes: gathered.hashes } : {};
+    return { kind: 'whole', sync: { type: 'podSync', pods: gathered.pods, ...hashes } };
   }
 }

@@ -10,7 +10,7 @@
  * "try again later", and their own back-off) instead of joining a thundering herd.
  */
 import type { Logger, Node, NodeInfo, NodeToHub } from '../../api/index.js';
-import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
+import { MIN_PROTOCOL_VERSION, POD_RESUME_PROTOCOL, PROTOCOL_VERSION, errorMessage } from '../../api/index.js';
 import { AdmissionSlots, type AdmissionLimits } from './admission-slots.js';
 import type { NodeLifecycleController } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
@@ -61,6 +61,7 @@ export class NodeAdmission {
       );
     session.protocol = msg.protocol;
     session.resume = msg.protocol >= 2 ? msg.resume : undefined;
+    session.podPosition = msg.protocol >= POD_RESUME_PROTOCOL ? msg.pods : undefined;
     const slot = this.#slots.acquire();
     if ('retryAfterMs' in slot) return this.#refuseBusy(session, slot.retryAfterMs);
     try {

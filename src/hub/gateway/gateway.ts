@@ -142,6 +142,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
       requests: this.requests,
       nodeEventRate: deps.nodeEventRate,
       resync: (session) => this.services.resync(session),
+      podResync: (session, node) => this.pods.resync(session, node),
       metrics: deps.metrics,
     });
     deps.metrics?.bind({ sessionOf, routesNamespace: (n, ns) => this.interest.wants(n, ns) });
@@ -272,7 +273,8 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     this.hubList?.welcome(session);
     // Config first: the pods of the podSync below find what they reference already there.
     for (const frame of this.config?.syncFrames(info.name) ?? []) session.sendFrame(frame);
-    this.pods.sync(session, info.name);
+    this.pods.sync(session, info.name, session.podPosition);
+    session.podPosition = undefined; // read once: a later podResync gets the whole set
     this.services.welcome(session, session.resume);
   }
 

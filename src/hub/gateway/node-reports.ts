@@ -1,5 +1,5 @@
 /**
- * What an admitted node reports over its session: heartbeats, requests for a Service resync, pod statuses and pods it has let go
+ * What an admitted node reports over its session: heartbeats, requests for a Service or pod set resync, pod statuses and pods it has let go
  * (written to the store in chunks, so one node's big batch does not hold up the others), log chunks
  * and exec results (handed to the pending requests), metrics frames (to the metrics intake), its image
  * list (to its own Node's status, `node-images.ts`), errors, and Events about its own pods
@@ -45,6 +45,8 @@ export interface NodeReportsDeps {
   nodeEventRate?: Partial<NodeEventRate> | undefined;
   /** The node asks for its whole Service set again (it missed a delta). */
   resync(session: NodeSession): void;
+  /** The node's resumed pod set is not the hub's (protocol 9): it gets the whole set. */
+  podResync(session: NodeSession, node: string): void;
   /** The metrics intake (protocol 3 frames); absent: they are ignored. */
   metrics?: NodeMetricsFrames | undefined;
 }
@@ -76,6 +78,10 @@ export class NodeReports {
       case 'resync':
         this.deps.logger.info({ node, reason: msg.reason }, 'node asked for its Service set again');
         this.#resync(session, node);
+        return;
+      case 'podResync':
+        this.deps.logger.warn({ node, reason: msg.reason }, 'node asked for its pod set again');
+        this.deps.podResync(session, node);
         return;
       case 'podStatus':
         this.deps.lifecycle.heartbeat(node);

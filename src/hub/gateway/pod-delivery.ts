@@ -1,9 +1,11 @@
 /**
  * What each node is sent of its pods: on welcome its whole pod set (in parts when it would not fit one
- * frame), then one upsert or delete per change that concerns it. A pod that cannot be sent
+ * frame), or, to a protocol-9 node that offered its position, only what changed since (`podResume`,
+ * `pod-resume.ts`); then one upsert or delete per change that concerns it. A pod that cannot be sent
  * does not run there; its Event and a log line say why. An older node gets its pods without the
- * fields its protocol does not know (`pod-dialects.ts`).
+ * fields its protocol does not know (`pod-dialects.ts`), and without hashes.
  */
+import { POD_RESUME_PROTOCOL } from '../../api/index.js';
 import type { Logger, Pod } from '../../api/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, type Informer } from '../informers/index.js';
@@ -17,6 +19,7 @@ import {
 } from './pod-frames.js';
 import type { NodeSession } from './session.js';
 import { podIn } from './pod-dialects.js';
+import { planPodResume, podHash } from './pod-resume.js';
 
 /** Dependencies of pod delivery. */
 export interface PodDeliveryDeps {
@@ -30,17 +33,41 @@ export interface PodDeliveryDeps {
 
 /** Sends nodes their pods as the store changes. */
 export class PodDelivery {
+  private readonly resynced = new WeakSet<NodeSession>();
+
   constructor(private readonly deps: PodDeliveryDeps) {}
 
-  /** A just-welcomed node's whole pod set. */
-  sync(session: NodeSession, node: string): void {
-    // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
+  /**
+   * A just-welcomed node's pod set: the changes since the `position` it offered when they can be
+   * sent that way, else the whole set (`whole`: a node that asked for it again, `podResync`).
+   */
+  sync(session: NodeSession, node: string, position?: string): void {
     const pods = this.deps.pods.byIndex(BY_NODE_NAME, node).map((p) => podIn(p, session.protocol));
-    const sync = podSyncFrames(pods, this.deps.frameLimits);
+    const hashed = session.protocol >= POD_RESUME_PROTOCOL;
+    if (hashed && position !== undefined) {
+      const plan = planPodResume(pods, position, this.deps.frameLimits);
+      if (plan.kind === 'resume') {
+        this.deps.logger.debug({ node, upserts: plan.upserts, removes: plan.removes }, 'pod set resumed');
+        return session.sendFrame(plan.frame);
+      }
+      this.deps.logger.info({ node, why: plan.why }, 'pod set not resumed; sending the whole set');
+    }
+    // The whole set, split into parts when it would not fit one frame (a node closes on a frame past its bound).
+    const sync = podSyncFrames(pods, this.deps.frameLimits, hashed ? podHash : undefined);
     for (const frame of sync.frames) session.sendFrame(frame);
     if (sync.frames.length > 1)
       this.deps.logger.info({ node, frames: sync.frames.length }, 'pod set too big for one frame; sent in parts');
     for (const r of sync.refused) this.refusePod(node, r);
+  }
+
+  /**
+   * The node's resumed set was not the hub's (`podResync`): it gets the whole set, once per session
+   * (a resume is sent only on welcome, so a second request is a confused node, not a lost frame).
+   */
+  resync(session: NodeSession, node: string): void {
+    if (this.resynced.has(session)) return;
+    this.resynced.add(session);
+    this.sync(session, node);
   }
 
   /** A pod was added or changed: its node gets it when what the node sees of it changed. */
@@ -50,7 +77,9 @@ export class PodDelivery {
     if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
     const session = this.deps.sessionOf(node);
     if (!session) return;
-    const upsert = podUpsertFrame(podIn(pod, session.protocol), this.deps.frameLimits);
+    const sent = podIn(pod, session.protocol);
+    const hash = session.protocol >= POD_RESUME_PROTOCOL ? podHash(sent) : undefined;
+    const upsert = podUpsertFrame(sent, this.deps.frameLimits, hash);
     if ('frame' in upsert) return session.sendFrame(upsert.frame);
     // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
     this.refusePod(node, upsert.refused);

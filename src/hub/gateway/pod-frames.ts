@@ -58,7 +58,7 @@ export interface RefusedPod {
 const mib = (n: number): string => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 
 /** Why `frame` does not fit, or undefined when it does. */
-function misfit(frame: Buffer, limits: HubFrameLimits): string | undefined {
+export function misfit(frame: Buffer, limits: HubFrameLimits): string | undefined {
   if (frame.byteLength > limits.maxBytes)
     return `encoded, it takes ${mib(frame.byteLength)}, more than the ${mib(limits.maxBytes)} a node accepts in one frame`;
   if (!frameWithinBounds(frame, { maxValues: limits.maxValues }))
@@ -70,8 +70,10 @@ function misfit(frame: Buffer, limits: HubFrameLimits): string | undefined {
 export function podUpsertFrame(
   pod: Pod,
   limits: HubFrameLimits = DEFAULT_HUB_FRAME_LIMITS,
+  /** The pod's hash, for a node of protocol 9 and later (`pod-resume.ts`). */
+  hash?: string,
 ): { frame: Buffer } | { refused: RefusedPod } {
-  const frame = encodeFrame({ type: 'podUpsert', pod } satisfies HubToNode);
+  const frame = encodeFrame({ type: 'podUpsert', pod, ...(hash !== undefined ? { hash } : {}) } satisfies HubToNode);
   const why = misfit(frame, limits);
   return why
     ? { refused: { pod, reason: 'PodTooLargeForNode', message: `pod was not sent to its node: ${why}` } }
@@ -84,11 +86,21 @@ export function podUpsertFrame(
 const str = (t: string): number[] => [0xa0 + t.length, ...Buffer.from(t)];
 const TAIL_MORE = Buffer.from([...str('more'), 0xc3]);
 
-/** `{type: 'podSync', pods: [...], more?: true}` from the pods' own encodings. */
-function assembleSync(pods: Buffer[], more: boolean): Buffer {
-  const head = Buffer.from([more ? 0x83 : 0x82, ...str('type'), ...str('podSync'), ...str('pods'), 0xdd, 0, 0, 0, 0]);
+/** A pod's own encoding, and its hash when the node is stamped with hashes (protocol 9). */
+interface EncodedPod {
+  bytes: Buffer;
+  hash?: string;
+}
+
+/** `{type: 'podSync', pods: [...], more?: true, hashes?: [...]}` from the pods' own encodings. */
+function assembleSync(pods: EncodedPod[], more: boolean, hashed: boolean): Buffer {
+  const keys = 2 + (more ? 1 : 0) + (hashed ? 1 : 0);
+  const head = Buffer.from([0x80 + keys, ...str('type'), ...str('podSync'), ...str('pods'), 0xdd, 0, 0, 0, 0]);
   head.writeUInt32BE(pods.length, head.length - 4);
-  return Buffer.concat(more ? [head, ...pods, TAIL_MORE] : [head, ...pods]);
+  const parts = [head, ...pods.map((p) => p.bytes)];
+  if (more) parts.push(TAIL_MORE);
+  if (hashed) parts.push(Buffer.from(str('hashes')), encodeFrame(pods.map((p) => p.hash ?? '')));
+  return Buffer.concat(parts);
 }
 
 /**
@@ -99,7 +111,10 @@ function assembleSync(pods: Buffer[], more: boolean): Buffer {
 export function podSyncFrames(
   pods: Pod[],
   limits: HubFrameLimits = DEFAULT_HUB_FRAME_LIMITS,
+  /** Each pod's hash, for a node of protocol 9 and later (`pod-resume.ts`); absent for older nodes. */
+  hashOf?: (pod: Pod) => string,
 ): { frames: Buffer[]; refused: RefusedPod[] } {
+  const hashed = hashOf !== undefined;
   const refused: RefusedPod[] = [];
   let wanted = pods;
   if (pods.length > limits.maxPods) {
@@ -107,17 +122,19 @@ export function podSyncFrames(
     const message = `pod was not sent to its node: ${pods.length} pods are bound to the node, and a node takes at most ${limits.maxPods}`;
     for (const pod of pods.slice(limits.maxPods)) refused.push({ pod, reason: 'TooManyPodsForNode', message });
   }
-  const encoded: Buffer[] = [];
+  const encoded: EncodedPod[] = [];
   for (const pod of wanted) {
-    const bytes = encodeFrame(pod);
-    const why = misfit(assembleSync([bytes], true), limits);
+    const one: EncodedPod = { bytes: encodeFrame(pod), ...(hashOf ? { hash: hashOf(pod) } : {}) };
+    const why = misfit(assembleSync([one], true, hashed), limits);
     if (why) refused.push({ pod, reason: 'PodTooLargeForNode', message: `pod was not sent to its node: ${why}` });
-    else encoded.push(bytes);
+    else encoded.push(one);
   }
-  const envelope = assembleSync([], true).byteLength;
+  // A hash adds its string (17 bytes) to the frame besides the pod's own encoding.
+  const perPod = hashed ? 17 : 0;
+  const envelope = assembleSync([], true, hashed).byteLength;
   const frames: Buffer[] = [];
-  const emit = (part: Buffer[], last: boolean): void => {
-    const frame = assembleSync(part, !last);
+  const emit = (part: EncodedPod[], last: boolean): void => {
+    const frame = assembleSync(part, !last, hashed);
     // A single pod fitted alone above; a part over the value bound is halved until it fits.
     if (part.length > 1 && misfit(frame, limits)) {
       const half = Math.ceil(part.length / 2);
@@ -127,16 +144,17 @@ export function podSyncFrames(
     }
     frames.push(frame);
   };
-  let part: Buffer[] = [];
+  let part: EncodedPod[] = [];
   let bytes = envelope;
   for (const pod of encoded) {
-    if (part.length > 0 && bytes + pod.byteLength > limits.maxBytes) {
+    const size = pod.bytes.byteLength + perPod;
+    if (part.length > 0 && bytes + size > limits.maxBytes) {
       emit(part, false);
       part = [];
       bytes = envelope;
     }
     part.push(pod);
-    bytes += pod.byteLength;
+    bytes += size;
   }
   emit(part, true);
   return { frames, refused };

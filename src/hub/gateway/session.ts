@@ -74,6 +74,8 @@ export class NodeSession {
   protocol = PROTOCOL_VERSION;
   /** The Service stream position the node said it holds in its hello (protocol 2). */
   resume: { epoch: string; revision: number } | undefined;
+  /** The pods the node said it holds in its hello, as `uid:hash` pairs (protocol 9). */
+  podPosition: string | undefined;
   /** When the node was last heard from (a pong or any frame). */
   private lastHeard = Date.now();
   private lastTick = Date.now();
