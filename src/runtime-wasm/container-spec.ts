@@ -27,14 +27,22 @@ export interface ContainerSource {
   mounts: readonly MountGrant[];
 }
 
+/** How an exec's instance does its stdio (default: output to the container's log, stdin empty). */
+export interface InstanceIo {
+  /** Keep the output and return it with the run. */
+  captureOutput?: boolean;
+  /** Its whole stdin. */
+  stdin?: Uint8Array;
+}
+
 /** The spec of instance `instanceId` with `args` (default: the container's own argv). */
 export function instanceSpec(
   src: ContainerSource,
   instanceId: number,
   args?: string[],
-  captureOutput = false,
-  stdin?: Uint8Array,
+  io: InstanceIo = {},
 ): InstanceSpec {
+  const { captureOutput, stdin } = io;
   const { config, component, compiled } = src;
   const httpExport = exportOf(component, 'wasi:http/incoming-handler');
   const runExport = exportOf(component, 'wasi:cli/run');

@@ -7,6 +7,10 @@
  * it rejects with TimeoutError; if it was running by then, its executor is terminated (neighbours'
  * instances are re-created elsewhere) and the pod is isolated. A cancel (`signal`) ends it the same
  * way, without isolating the pod.
+ *
+ * A streaming exec (`stdio`, kubectl `exec -i`, see exec-stream.ts) always runs on an executor of its
+ * own: its guest blocks that thread while it waits for the client's input or for room for its
+ * output, which must never stall a neighbour. Its output goes to `owner` as it comes.
  */
 import { TimeoutError } from '../api/index.js';
 import type { ExecResult } from '../api/index.js';
@@ -18,6 +22,7 @@ import { KILLED_EXIT_CODE } from './exit-codes.js';
 import { EXEC_OUTPUT_CAP_BYTES } from './worker/captured-output.js';
 import { OUTGOING_GRACE_MS } from './outgoing/outgoing-dispatch.js';
 import type { CoreModule } from './wasm-global.js';
+import type { StdioChannel } from './stdio/index.js';
 
 /** Dependencies of {@link execInstance}. */
 export interface ExecDeps {
@@ -33,19 +38,28 @@ export interface ExecDeps {
   label: string;
   /** The exec overran while running: isolate the pod. */
   onOverrun(): void;
+  /** A streaming exec's stdio: cancelled with the exec (which wakes a guest waiting on it). */
+  stdio?: StdioChannel;
+  /** Receives a streaming exec's output; absent: output comes back with the run. */
+  owner?: InstanceOwner;
 }
 
 const decoder = new TextDecoder();
 
 /** Silent owner: output comes back with the run, and a lost executor rejects the run. */
-const owner: InstanceOwner = { onOutput: () => undefined, onExecutorLost: () => undefined };
+const silentOwner: InstanceOwner = { onOutput: () => undefined, onExecutorLost: () => undefined };
 
-/** Runs one exec to completion or timeout. */
+/** Runs one exec to completion or timeout; its output is in the result. */
 export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
+  return toExecResult(await runExec(deps));
+}
+
+/** Runs one exec to completion or timeout (rejecting then, or at a cancel). */
+export async function runExec(deps: ExecDeps): Promise<RunOutcome> {
   const { executors } = deps;
-  const executor: Executor = deps.isolated
-    ? executors.dedicated(true)
-    : (executors.pickAvailable() ?? executors.pick());
+  const owner = deps.owner ?? silentOwner;
+  const executor: Executor =
+    deps.isolated || deps.stdio ? executors.dedicated(deps.isolated) : (executors.pickAvailable() ?? executors.pick());
   const id = newInstanceId();
   const deadlineAt = Date.now() + deps.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
@@ -70,6 +84,8 @@ export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
   let onAbort: (() => void) | undefined;
   const cancelled = new Promise<never>((_resolve, reject) => {
     onAbort = () => {
+      // Wakes a guest waiting for input or output room: it ends at once (before the terminate lands).
+      deps.stdio?.cancel();
       if (executor.isRunningInstance(id) || executor.dedicated)
         void executor.terminate(`exec of ${deps.label} was cancelled by its client`);
       reject(new Error(`command ${deps.label} was cancelled`));
@@ -79,21 +95,25 @@ export async function execInstance(deps: ExecDeps): Promise<ExecResult> {
   });
   cancelled.catch(() => undefined);
   const work = (async (): Promise<RunOutcome> => {
-    await executor.instantiate(deps.spec(id), deps.modules, owner);
+    const spec = deps.spec(id);
+    await executor.instantiate(deps.stdio ? { ...spec, stdio: deps.stdio.buffer } : spec, deps.modules, owner);
     // Past its deadline the worker skips the run (`expired`) and forgets the instance.
     return executor.run(id, deadlineAt);
   })();
   work.catch(() => undefined); // the race below may have settled on the timeout already
   try {
-    return toExecResult(await Promise.race([work, timedOut, cancelled]));
+    return await Promise.race([work, timedOut, cancelled]);
   } finally {
     clearTimeout(timer);
+    // The run is over (or given up): stdin still waiting for room is dropped.
+    deps.stdio?.cancel();
     if (onAbort) deps.signal?.removeEventListener('abort', onAbort);
     if (executor.dedicated) void executor.terminate('exec finished');
   }
 }
 
-function toExecResult(outcome: RunOutcome): ExecResult {
+/** An exec's outcome as kubectl and probes see it: exit code, output, and why it ended when not an exit. */
+export function toExecResult(outcome: RunOutcome): ExecResult {
   const stdout = outcome.stdout ? decoder.decode(outcome.stdout) : '';
   let stderr = outcome.stderr ? decoder.decode(outcome.stderr) : '';
   const { end, dropped } = outcome;

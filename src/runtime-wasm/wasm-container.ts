@@ -10,19 +10,21 @@
  * for an outgoing call is waiting too: the call is failed (`connection-timeout`) so the guest can
  * finish; only if it is still running `OUTGOING_GRACE_MS` later did it overrun (container-deadline.ts).
  */
-import { BadRequestError, CreateContainerError, ServiceUnavailableError, errorMessage } from '../api/index.js';
+import { CreateContainerError, ServiceUnavailableError, errorMessage } from '../api/index.js';
 import type {
   ContainerStats,
   ContainerRuntimeStatus,
+  ExecProcess,
   ExecResult,
+  ExecStreamOptions,
   WorkloadRequest,
   WorkloadResponse,
 } from '../api/index.js';
 import { onDeadline } from './container-deadline.js';
 import { ContainerJob, jobFailure } from './container-job.js';
 import { InflightJobs } from './container-inflight.js';
-import { exportOf, instanceSpec } from './container-spec.js';
-import { execInstance } from './exec.js';
+import { exportOf, instanceSpec, type InstanceIo } from './container-spec.js';
+import { execOnce, execStreaming, type ExecContainer } from './container-exec.js';
 import type { Executor } from './executors/executor.js';
 import type { InstanceEnd, InstanceSpec } from './executors/executor-protocol.js';
 import { KILLED_EXIT_CODE } from './exit-codes.js';
@@ -69,14 +71,8 @@ export class WasmContainer {
   }
 
   /** An instance spec of this container's component with `args` (default: its own argv). */
-  spec(instanceId: number, args?: string[], captureOutput = false, stdin?: Uint8Array): InstanceSpec {
-    return instanceSpec(
-      { ...this.#deps, callsOut: this.#deps.outgoing !== undefined },
-      instanceId,
-      args,
-      captureOutput,
-      stdin,
-    );
+  spec(instanceId: number, args?: string[], io?: InstanceIo): InstanceSpec {
+    return instanceSpec({ ...this.#deps, callsOut: this.#deps.outgoing !== undefined }, instanceId, args, io);
   }
 
   /** Starts the instance pool (HTTP) or runs the command; resolves once running. */
@@ -164,36 +160,25 @@ export class WasmContainer {
   }
 
   /** Runs `command` in a fresh instance (see exec.ts), with `stdin` as its whole stdin. */
-  async exec(
-    command: readonly string[],
-    timeoutMs: number,
-    stdin?: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<ExecResult> {
-    const { config, component, compiled, executors } = this.#deps;
-    if (this.#status.state !== 'running')
-      throw new ServiceUnavailableError(`container ${config.name} is not running (${this.#status.state})`);
-    if (!exportOf(component, 'wasi:cli/run')) {
-      throw new BadRequestError(
-        `cannot exec in container ${config.name}: its component does not export wasi:cli/run (exports: ${component.exports.join(', ')})`,
-      );
-    }
-    if (command.length === 0) throw new BadRequestError('exec needs a command');
-    return this.#deps.memory.extra(`exec in container ${config.name}`, () =>
-      execInstance({
-        executors,
-        isolated: this.#deps.isolated(),
-        spec: (id) => this.spec(id, [...command], true, stdin),
-        modules: compiled.modules,
-        timeoutMs,
-        ...(signal ? { signal } : {}),
-        label: JSON.stringify(command.join(' ')),
-        onOverrun: () => {
-          this.#deps.onOffense();
-          this.#pool?.isolate();
-        },
-      }),
-    );
+  exec(command: readonly string[], timeoutMs: number, stdin?: Uint8Array, signal?: AbortSignal): Promise<ExecResult> {
+    return execOnce(this.#execContainer(), command, timeoutMs, stdin, signal);
+  }
+
+  /** Starts `command` in a fresh instance with streamed stdio (see exec-stream.ts). */
+  execStream(command: readonly string[], timeoutMs: number, opts: ExecStreamOptions): ExecProcess {
+    return execStreaming(this.#execContainer(), command, timeoutMs, opts);
+  }
+
+  #execContainer(): ExecContainer {
+    return {
+      deps: this.#deps,
+      state: this.#status.state,
+      spec: (id, args, io) => this.spec(id, args, io),
+      onOverrun: () => {
+        this.#deps.onOffense();
+        this.#pool?.isolate();
+      },
+    };
   }
 
   /** Lets in-flight work finish for up to `gracePeriodMs`, then ends the container. Idempotent. */

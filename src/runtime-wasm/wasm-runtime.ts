@@ -15,7 +15,9 @@ import type {
   ContainerEvent,
   ContainerRuntimeStatus,
   ExecOptions,
+  ExecProcess,
   ExecResult,
+  ExecStreamOptions,
   Logger,
   PullOptions,
   PulledImage,
@@ -26,16 +28,10 @@ import { type CriLogRotation, CriLogWriter } from '../platform/index.js';
 import { ExecutorPool } from './executors/executor-pool.js';
 import { ImageStore } from './images/image-store.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory/memory-budget.js';
-import { MemoryLimitError } from './memory/memory-limit.js';
 import { PoolMemory } from './memory/pool-memory.js';
 import { OutgoingDispatch } from './outgoing/outgoing-dispatch.js';
-import {
-  TranspileAbortedError,
-  TranspileCache,
-  TranspileError,
-  type CompiledModules,
-  type TranspiledComponent,
-} from './images/transpile-cache.js';
+import { TranspileCache } from './images/transpile-cache.js';
+import { prepareComponent } from './container-prepare.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
 import { MountUsage, prepareMounts, releaseMounts } from './container-mounts.js';
 import type { MountGrant } from './host/fs-paths.js';
@@ -44,6 +40,8 @@ import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 export type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** How long a streaming exec may run (kubectl going away ends it sooner). */
+const EXEC_STREAM_TIMEOUT_MS = 3600_000;
 /** How long executors and compiled modules outlive the last container by default (`--wasm-idle-release`). */
 export const DEFAULT_EXECUTOR_IDLE_RELEASE_MS = 5 * 60_000;
 
@@ -175,34 +173,13 @@ export class WasmRuntime implements Runtime {
   async createContainer(config: ContainerConfig): Promise<void> {
     if (this.#closed) throw new ServiceUnavailableError('wasm runtime is closed');
     if (this.#containers.has(config.id)) throw new CreateContainerError(`container ${config.id} already exists`);
-    let component: TranspiledComponent;
-    let compiled: CompiledModules;
     const memoryLimitBytes = config.limits.memoryBytes ?? this.#defaultMemoryLimit;
-    try {
-      component = await this.#transpiler.get(config.image.digest, this.#images.pathOf(config.image.digest));
-      compiled = await this.#transpiler.modulesFor(component, memoryLimitBytes);
-    } catch (err) {
-      const what =
-        err instanceof TranspileError
-          ? 'not a valid Wasm component'
-          : err instanceof TranspileAbortedError
-            ? 'transpile aborted'
-            : err instanceof MemoryLimitError
-              ? 'memory limit too low'
-              : 'cannot prepare the component';
-      throw new CreateContainerError(
-        `cannot create container ${config.name} from ${config.image.ref}: ${what}: ${errorMessage(err)}`,
-        err,
-      );
-    }
-    const exportsHttp = component.exports.some((e) => e.startsWith('wasi:http/incoming-handler'));
-    const exportsRun = component.exports.some((e) => e.startsWith('wasi:cli/run'));
-    if (!exportsHttp && !exportsRun) {
-      throw new CreateContainerError(
-        `cannot create container ${config.name}: ${config.image.ref} exports neither wasi:http/incoming-handler nor wasi:cli/run ` +
-          `(exports: ${component.exports.join(', ') || 'none'})`,
-      );
-    }
+    const { component, compiled, exportsHttp } = await prepareComponent(
+      this.#transpiler,
+      this.#images,
+      config,
+      memoryLimitBytes,
+    );
     const mounts: MountGrant[] = await prepareMounts(config.mounts, this.#mountUsage);
     let log: CriLogWriter;
     try {
@@ -310,6 +287,18 @@ export class WasmRuntime implements Runtime {
    */
   exec(id: string, command: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     return this.#get(id).exec(command, opts.timeoutMs, opts.stdin, opts.signal);
+  }
+
+  /**
+   * A fresh instance like {@link exec}'s, with its stdin fed as the client sends it (`stdin`) and its
+   * output streamed as it is written (kubectl `exec`, see exec-stream.ts). No terminal: `tty` is refused.
+   */
+  execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecProcess> {
+    try {
+      return Promise.resolve(this.#get(id).execStream(command, EXEC_STREAM_TIMEOUT_MS, opts));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   subscribe(listener: (event: ContainerEvent) => void): () => void {

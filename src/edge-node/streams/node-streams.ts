@@ -3,11 +3,12 @@
  * each in its pod's running container, routes the hub's frames to it, and kills them all when the
  * hub's session goes (nobody is left to read their output or feed their stdin).
  *
- * A runtime with `execStream` runs the process with streamed stdio. One without it (Wasm) serves a
- * stream through its one-shot `exec`, whose output is sent when the command ends. Stdin is read
- * whole first (up to MAX_ONE_SHOT_STDIN_BYTES, until the client closes it: `echo … | kubectl exec
- * -i`) and given to the command as its stdin: a Wasm guest cannot be suspended while it waits for
- * input that has not come yet. A tty on such a runtime is refused with a message saying why.
+ * A runtime with `execStream` (runc, podman, dockerd, and Wasm, whose command instance reads stdin
+ * and writes output as they come, see runtime-wasm/exec-stream.ts) runs the process with streamed
+ * stdio. One without it serves a stream through its one-shot `exec`, whose output is sent when the
+ * command ends. Stdin is read whole first (up to MAX_ONE_SHOT_STDIN_BYTES, until the client closes
+ * it: `echo … | kubectl exec -i`) and given to the command as its stdin. A tty on such a runtime is
+ * refused with a message saying why.
  *
  * A port-forward stream (`portOpen`, protocol 5) is a connection to a pod's port instead of a
  * process (`port-connection.ts`), relayed the same way. An attach stream (`attachOpen`, protocol 8)

@@ -69,11 +69,11 @@ export async function execStreamPlan(
   if (container !== undefined && !pod.spec.containers.some((c) => c.name === container)) {
     throw new BadRequestError(`container ${container} is not valid for pod ${name}`);
   }
-  // A Wasm command is an instance of the component, which cannot be suspended while it waits for
-  // input: its stdin is read whole before it runs (node-streams.ts), so there is no terminal to give.
+  // A Wasm command is an instance of the component: its stdin and output stream (exec-stream.ts in
+  // runtime-wasm), but there is no terminal to give it.
   if (on('tty') && defaultRuntimeClass(pod.spec) === 'wasm')
     throw new BadRequestError(
-      `pod ${name} runs Wasm, whose commands have no terminal (-t): a Wasm command reads its stdin whole before it starts, so use -i without -t`,
+      `pod ${name} runs Wasm, whose commands have no terminal (-t): use -i without -t (stdin and output still stream)`,
     );
   // After the request's own checks: kubectl retries a refused WebSocket over SPDY and prints only the
   // second refusal, so a bad container or a missing pod must be what that one says.

@@ -52,6 +52,11 @@ export interface InstanceSpec {
   memoryLimitBytes?: number;
   /** Keep stdout/stderr and return them with the run (exec) instead of streaming them. */
   captureOutput?: boolean;
+  /**
+   * A streaming exec's shared memory (stdio/stdio-layout.ts): live stdin, and output posted as it
+   * comes within its credit. Shared, not copied, by `postMessage`.
+   */
+  stdio?: SharedArrayBuffer;
   /** Who the instance's outgoing HTTP calls come from; absent: every call is denied. */
   caller?: OutgoingCaller;
 }

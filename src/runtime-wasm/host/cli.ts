@@ -1,7 +1,8 @@
 /**
  * Core-level imports of the rest of what an instance is granted (worker side):
  * - `wasi:cli/environment`: the pod's env and args only; `wasi:cli/exit` unwinds with {@link GuestExit};
- *   stdio: stdin is what an exec was given (read whole before the command starts), else empty;
+ *   stdio: stdin is a streaming exec's live input (`kubectl exec -i`, see stdin-stream.ts), or bytes
+ *   given whole, else empty;
  *   stdout/stderr go to the instance's output sink (the pod log, or an exec's answer); no terminal.
  * - `wasi:clocks`: real clocks; `subscribe-*` pollables really wait (see io.ts).
  * - `wasi:random`: the platform CSPRNG.
@@ -11,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { InterfaceImports } from './context.js';
 import type { GuestMemory } from './guest-memory.js';
 import { InputStream, OutputStream, Pollable, SharedInputStream, monotonicNow } from './io-resources.js';
+import { LiveStdinStream } from './stdin-stream.js';
 
 /** Thrown (as a JS exception, through the guest's frames) when the guest calls `wasi:cli/exit`. */
 export class GuestExit extends Error {
@@ -76,7 +78,13 @@ export const stdioImports: Readonly<Record<string, InterfaceImports>> = {
     'get-stdin':
       ({ state }) =>
       (): number =>
-        state.table.add(state.stdin ? new SharedInputStream(state.stdin) : new InputStream()),
+        state.table.add(
+          state.stdio
+            ? new LiveStdinStream(state.stdio)
+            : state.stdin
+              ? new SharedInputStream(state.stdin)
+              : new InputStream(),
+        ),
   },
   'wasi:cli/stdout': {
     'get-stdout':

@@ -12,6 +12,7 @@ import type { OutgoingHttpPolicy } from './outgoing.js';
 import type { HostBytes } from './host-bytes.js';
 import type { SharedBytes } from './io-resources.js';
 import type { ResourceTable } from './resource-table.js';
+import type { StdioPort } from '../stdio/index.js';
 
 /** Receives the guest's stdout/stderr bytes (the host's own copy). */
 export type OutputSink = (stream: 'stdout' | 'stderr', data: Uint8Array) => void;
@@ -26,6 +27,8 @@ export interface InstanceState {
   args: string[];
   /** `wasi:cli/stdin`: what an exec was given (`kubectl exec -i`); absent: empty. */
   stdin?: SharedBytes;
+  /** `wasi:cli/stdin` of a streaming exec: the client's bytes as they come (takes precedence over `stdin`). */
+  stdio?: StdioPort;
   /** `wasi:filesystem/preopens`: the container's mounts, nothing else of the node's disk. */
   mounts: readonly MountGrant[];
   /** `wasi:config/store`: the container's config entries. */

@@ -87,6 +87,16 @@ export class InputStream implements Disposable {
     return chunk;
   }
 
+  /** `blocking-read`: these bytes are all there, so it is `read`; a live stream (stdin) waits. */
+  blockingRead(max: number): Uint8Array | undefined {
+    return this.read(max);
+  }
+
+  /** What `subscribe` gives: ready now, as every in-memory stream is; a live stream's when it has bytes. */
+  pollable(): Pollable {
+    return new Pollable();
+  }
+
   dispose(): void {
     this.onDispose?.();
   }

@@ -89,18 +89,18 @@ function storeStreamError(ctx: CoreContext, at: number, err: StreamError): void 
 const u64 = (n: bigint): number => (n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n));
 
 /** Reads from a stream; a file stream's failure is a stream error the guest can inspect. */
-function readChunk(stream: InputStream, len: bigint): Uint8Array | undefined | FsIoError {
+function readChunk(stream: InputStream, len: bigint, blocking = false): Uint8Array | undefined | FsIoError {
   try {
-    return stream.read(u64(len));
+    return blocking ? stream.blockingRead(u64(len)) : stream.read(u64(len));
   } catch (err) {
     if (err instanceof FsError) return new FsIoError(err.code);
     throw err;
   }
 }
 
-function read(ctx: CoreContext) {
+function read(ctx: CoreContext, blocking = false) {
   return (self: number, len: bigint, ret: number): void => {
-    const chunk = readChunk(ctx.state.table.get(self, InputStream), len);
+    const chunk = readChunk(ctx.state.table.get(self, InputStream), len, blocking);
     if (chunk instanceof IoError) {
       ctx.mem.u8[ret] = 1;
       storeStreamError(ctx, ret + 4, { error: chunk });
@@ -116,9 +116,9 @@ function read(ctx: CoreContext) {
   };
 }
 
-function skip(ctx: CoreContext) {
+function skip(ctx: CoreContext, blocking = false) {
   return (self: number, len: bigint, ret: number): void => {
-    const chunk = readChunk(ctx.state.table.get(self, InputStream), len);
+    const chunk = readChunk(ctx.state.table.get(self, InputStream), len, blocking);
     if (chunk instanceof IoError) {
       ctx.mem.u8[ret] = 1;
       storeStreamError(ctx, ret + 8, { error: chunk });
@@ -166,10 +166,10 @@ function flush(ctx: CoreContext) {
   };
 }
 
-function splice(ctx: CoreContext) {
+function splice(ctx: CoreContext, blocking = false) {
   return (self: number, src: number, len: bigint, ret: number): void => {
     const out = ctx.state.table.get(self, OutputStream);
-    const chunk = readChunk(ctx.state.table.get(src, InputStream), len);
+    const chunk = readChunk(ctx.state.table.get(src, InputStream), len, blocking);
     if (chunk instanceof IoError) {
       ctx.mem.u8[ret] = 1;
       storeStreamError(ctx, ret + 8, { error: chunk });
@@ -189,16 +189,14 @@ function splice(ctx: CoreContext) {
 
 /** `wasi:io/streams`. */
 export const streamsImports: InterfaceImports = {
-  '[method]input-stream.read': read,
-  '[method]input-stream.blocking-read': read,
-  '[method]input-stream.skip': skip,
-  '[method]input-stream.blocking-skip': skip,
+  '[method]input-stream.read': (ctx) => read(ctx),
+  '[method]input-stream.blocking-read': (ctx) => read(ctx, true),
+  '[method]input-stream.skip': (ctx) => skip(ctx),
+  '[method]input-stream.blocking-skip': (ctx) => skip(ctx, true),
   '[method]input-stream.subscribe':
     ({ state }) =>
-    (self: number): number => {
-      state.table.get(self, InputStream);
-      return state.table.add(new Pollable());
-    },
+    (self: number): number =>
+      state.table.add(state.table.get(self, InputStream).pollable()),
   '[method]output-stream.check-write':
     (ctx) =>
     (self: number, ret: number): void => {
@@ -223,8 +221,8 @@ export const streamsImports: InterfaceImports = {
     },
   '[method]output-stream.write-zeroes': writeZeroes,
   '[method]output-stream.blocking-write-zeroes-and-flush': writeZeroes,
-  '[method]output-stream.splice': splice,
-  '[method]output-stream.blocking-splice': splice,
+  '[method]output-stream.splice': (ctx) => splice(ctx),
+  '[method]output-stream.blocking-splice': (ctx) => splice(ctx, true),
   '[resource-drop]input-stream':
     ({ state }) =>
     (h: number): void =>

@@ -15,6 +15,7 @@ import { OutgoingClient } from '../host/outgoing-client.js';
 import { loadWasiShim } from './wasi-shim.js';
 import { CapturedOutput } from './captured-output.js';
 import { GuestClock } from './guest-clock.js';
+import { StdioPort } from '../stdio/index.js';
 import { Activity, ActivitySlot, packResult, unpackRequests } from '../executors/executor-protocol.js';
 import type {
   ComponentRef,
@@ -88,18 +89,21 @@ const outgoing = new OutgoingClient(data.outgoing, {
   },
   cancel: (id) => send({ type: 'outgoing-cancel', id }),
   current: () => ({ ...current }),
-  onWait(waiting) {
-    if (waiting) {
-      clock.pause();
-      Atomics.store(activity, ActivitySlot.waiting, 1n);
-    } else {
-      clock.resume();
-      // Busy again from now on: `since` first, so the main thread never sees an old `since`.
-      Atomics.store(activity, ActivitySlot.since, BigInt(Date.now()));
-      Atomics.store(activity, ActivitySlot.waiting, 0n);
-    }
-  },
+  onWait: guestWaits,
 });
+
+/** The guest waits (an outgoing call's answer, an exec's stdin or output credit): not busy meanwhile. */
+function guestWaits(waiting: boolean): void {
+  if (waiting) {
+    clock.pause();
+    Atomics.store(activity, ActivitySlot.waiting, 1n);
+  } else {
+    clock.resume();
+    // Busy again from now on: `since` first, so the main thread never sees an old `since`.
+    Atomics.store(activity, ActivitySlot.since, BigInt(Date.now()));
+    Atomics.store(activity, ActivitySlot.waiting, 0n);
+  }
+}
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -109,7 +113,11 @@ function setActivity(kind: number, id: number): void {
   Atomics.store(activity, ActivitySlot.kind, BigInt(kind));
 }
 
-function outputOf(instanceId: number, capture: boolean) {
+function outputOf(instanceId: number, capture: boolean, stdio: StdioPort | undefined) {
+  // A streaming exec: each piece is posted at once, once the main thread has room for it (blocking here).
+  if (stdio)
+    return (stream: 'stdout' | 'stderr', data: Uint8Array): void =>
+      stdio.write(stream, data, (piece) => send({ type: 'output', chunks: [{ instanceId, stream, data: piece }] }));
   const box = capture ? new CapturedOutput() : undefined;
   if (box) captured.set(instanceId, box);
   return (stream: 'stdout' | 'stderr', data: Uint8Array): void => {
@@ -134,13 +142,15 @@ async function instantiate(spec: InstanceSpec): Promise<void> {
     setActivity(Activity.instantiate, instanceId);
     clock.start(instanceId);
     const policy = spec.caller ? outgoing.policyFor(instanceId, spec.caller) : denyAllOutgoingHttp;
+    const stdio = spec.stdio ? new StdioPort(spec.stdio, guestWaits) : undefined;
     const instance = await GuestInstance.create(
       spec,
       mod,
       entry.modules,
       shim,
-      outputOf(instanceId, spec.captureOutput === true),
+      outputOf(instanceId, spec.captureOutput === true, stdio),
       policy,
+      stdio,
     );
     instances.set(instanceId, instance);
     clock.stop();

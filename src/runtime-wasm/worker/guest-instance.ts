@@ -15,6 +15,7 @@ import { ResourceTable } from '../host/resource-table.js';
 import { createShimImports } from './host-imports.js';
 import type { InstanceEnd, InstanceExports, InstanceSpec, WireRequest } from '../executors/executor-protocol.js';
 import type { WasiShim } from './wasi-shim.js';
+import type { StdioPort } from '../stdio/index.js';
 import { wasmGlobal, type CoreModule } from '../wasm-global.js';
 
 /** The shape of a jco transpiled module built with `instantiation: 'async'`. */
@@ -78,7 +79,7 @@ export class GuestInstance {
 
   /**
    * Instantiates the component of `spec` with exactly the host imports its grant allows; `outgoing`
-   * decides its outgoing HTTP requests.
+   * decides its outgoing HTTP requests; `stdio` is a streaming exec's live stdin.
    */
   static async create(
     spec: InstanceSpec,
@@ -87,6 +88,7 @@ export class GuestInstance {
     shim: WasiShim,
     output: OutputSink,
     outgoing: OutgoingHttpPolicy,
+    stdio?: StdioPort,
   ): Promise<GuestInstance> {
     const host = new ComponentHost({
       table: new ResourceTable(),
@@ -94,6 +96,7 @@ export class GuestInstance {
       env: Object.entries(spec.grant.env),
       args: spec.grant.args,
       ...(spec.grant.stdin ? { stdin: new SharedBytes(spec.grant.stdin) } : {}),
+      ...(stdio ? { stdio } : {}),
       mounts: spec.grant.mounts ?? [],
       config: new Map(Object.entries(spec.grant.config ?? {})),
       output,
