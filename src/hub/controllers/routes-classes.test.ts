@@ -4,17 +4,12 @@
  * listeners' `Conflicted`/`PortUnavailable` — the pure compile, then the route controller and the
  * registry's rules over a real registry and SQLite store.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway, GatewayClass, HTTPRoute, Node, ReferenceGrant, Service } from '../../api/index.js';
-import { systemClock, typeByKind } from '../../api/index.js';
-import { silentLogger } from '../../platform/index.js';
-import { InformerFactory } from '../informers/index.js';
-import { ObjectRegistry } from '../registry/index.js';
-import { SqliteStore } from '../store/index.js';
-import { compileRoutes, gatewayRouteName, RouteController } from './index.js';
+import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant, Service } from '../../api/index.js';
+import { typeByKind } from '../../api/index.js';
+import type { ObjectRegistry } from '../registry/index.js';
+import { startRouteRig, type RouteRig } from '../testing/index.js';
+import { compileRoutes, gatewayRouteName } from './index.js';
 
 const G = 'gateway.networking.k8s.io';
 const GW = typeByKind(`${G}/v1`, 'Gateway')!;
@@ -167,7 +162,7 @@ describe('compileRoutes: classes, grants, timeouts, conflicts', () => {
       { name: 'host', attachedRoutes: 1 },
     ]);
     expect(out.gateways.get('default/b-newer')?.listeners).toEqual([
-      { name: 'x', attachedRoutes: 0, problem: 'PortUnavailable' },
+      { name: 'x', attachedRoutes: 0, problem: 'PortUnavailable', heldBy: 'Gateway default/a-older' },
       { name: 'y', attachedRoutes: 0 },
     ]);
     // Port 9000 serves a-older's one valid listener only (the conflicted ones' rules are left out).
@@ -179,49 +174,17 @@ describe('compileRoutes: classes, grants, timeouts, conflicts', () => {
 });
 
 describe('RouteController and the registry: GatewayClass, ReferenceGrant, listener conditions', () => {
-  let dir: string;
-  let store: SqliteStore;
+  let rig: RouteRig;
   let api: ObjectRegistry;
-  let stops: Array<() => unknown>;
+  let until: RouteRig['until'];
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'edge-routes-gc-'));
-    store = await SqliteStore.create({ path: join(dir, 'db'), logger: silentLogger() });
-    api = new ObjectRegistry({ store, clock: systemClock, logger: silentLogger() });
-    await api.ensureNamespace('default');
-    const logger = silentLogger();
-    const informers = new InformerFactory(api, logger);
-    const controller = new RouteController({
-      api,
-      gateways: informers.for<Gateway>(`${G}/v1`, 'Gateway'),
-      httpRoutes: informers.for<HTTPRoute>(`${G}/v1`, 'HTTPRoute'),
-      gatewayClasses: informers.for<GatewayClass>(`${G}/v1`, 'GatewayClass'),
-      referenceGrants: informers.for<ReferenceGrant>(`${G}/v1beta1`, 'ReferenceGrant'),
-      services: informers.for<Service>('v1', 'Service'),
-      nodes: informers.for<Node>('v1', 'Node'),
-      clock: systemClock,
-      logger,
-    });
-    await informers.start();
-    controller.start();
-    stops = [() => controller.stop(), () => informers.stop()];
+    rig = await startRouteRig();
+    ({ api, until } = rig);
   });
 
-  afterEach(async () => {
-    for (const s of stops) await s();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => rig.close());
 
-  async function until<T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> {
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
   const condOf = (conds: Array<{ type: string; status: string; reason?: string }> | undefined, type: string) =>
     conds?.find((c) => c.type === type);
 

@@ -9,31 +9,74 @@
  * counts as one value), else they are `Conflicted` (HostnameConflict) and none of them is served. Only
  * HTTP is served, so a ProtocolConflict cannot arise. Across Gateways a node port serves one Gateway:
  * the oldest (then namespace/name) keeps it and the others' listeners there are refused with
- * `PortUnavailable`.
+ * `PortUnavailable`. A port a NodePort Service holds is unavailable to every Gateway (the Service is
+ * named in the listener's condition); the registry in turn refuses a Service the port of a served
+ * listener, so whoever held the port first keeps it.
+ *
+ * Finalizer: as the Gateway API controllers do, a class of ours carries
+ * `gateway-exists-finalizer.gateway.networking.k8s.io` while any Gateway names it, so its deletion
+ * waits for the last of them; the finalizer goes when none does. Meanwhile its Gateways stay served:
+ * the finalizer's point is that deleting a class in use does not pull the ground from under them.
  */
-import type { Gateway, GatewayClass } from '../../api/index.js';
+import type { Gateway, GatewayClass, Service } from '../../api/index.js';
 import { EDGEPLANE_GATEWAY_CLASS, GATEWAY_CONTROLLER_NAME } from '../../api/index.js';
 import { keyOf, nsOf } from './routes-model.js';
-
-/** Why a listener is not served, if it is not. */
-export type ListenerProblem = 'HostnameConflict' | 'PortUnavailable' | undefined;
 
 /** Whether a GatewayClass object is ours and acceptable (its `Accepted` condition's status). */
 export function classAccepted(c: GatewayClass): boolean {
   return c.spec.controllerName === GATEWAY_CONTROLLER_NAME && c.spec.parametersRef === undefined;
 }
 
-/** The class names whose Gateways this controller serves. */
+/** The finalizer a class in use carries (Gateway API's name for it). */
+export const GATEWAY_CLASS_FINALIZER = 'gateway-exists-finalizer.gateway.networking.k8s.io';
+
+/**
+ * The finalizers class `c` of ours should carry when `inUse` (a Gateway names it), or undefined when
+ * its current list is already right.
+ */
+export function classFinalizers(c: GatewayClass, inUse: boolean): string[] | undefined {
+  const now = c.metadata.finalizers ?? [];
+  const has = now.includes(GATEWAY_CLASS_FINALIZER);
+  if (inUse === has) return undefined;
+  // A class being deleted gets no new finalizer: one that lost its last Gateway before we saw it goes.
+  if (inUse && c.metadata.deletionTimestamp) return undefined;
+  return inUse ? [...now, GATEWAY_CLASS_FINALIZER] : now.filter((f) => f !== GATEWAY_CLASS_FINALIZER);
+}
+
+/** The class names whose Gateways this controller serves (a class being deleted still serves until it is gone). */
 export function servedClassNames(classes: readonly GatewayClass[]): Set<string> {
   const out = new Set<string>();
-  for (const c of classes) if (classAccepted(c) && !c.metadata.deletionTimestamp) out.add(c.metadata.name ?? '');
+  for (const c of classes) if (classAccepted(c)) out.add(c.metadata.name ?? '');
   if (!classes.some((c) => c.metadata.name === EDGEPLANE_GATEWAY_CLASS)) out.add(EDGEPLANE_GATEWAY_CLASS);
   return out;
 }
 
-/** Per served Gateway (`namespace/name`), each listener's problem (undefined: served). */
-export function listenerProblems(gateways: readonly Gateway[]): Map<string, ListenerProblem[]> {
-  const out = new Map<string, ListenerProblem[]>();
+/** A listener not served, and what holds its port (PortUnavailable). */
+export interface ListenerIssue {
+  problem: 'HostnameConflict' | 'PortUnavailable';
+  /** `Gateway ns/name` or `Service ns/name`: the port's holder. */
+  heldBy?: string;
+}
+
+/** NodePort Services' node ports: port → `namespace/name` of the Service. */
+export function serviceNodePorts(services: readonly Service[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const s of services)
+    if (s.spec.type === 'NodePort')
+      for (const p of s.spec.ports)
+        if (p.nodePort !== undefined) out.set(p.nodePort, keyOf(nsOf(s), s.metadata.name ?? ''));
+  return out;
+}
+
+/**
+ * Per served Gateway (`namespace/name`), each listener's issue (undefined: served). `nodePorts`:
+ * the ports NodePort Services hold (`serviceNodePorts`).
+ */
+export function listenerProblems(
+  gateways: readonly Gateway[],
+  nodePorts: ReadonlyMap<number, string> = new Map(),
+): Map<string, Array<ListenerIssue | undefined>> {
+  const out = new Map<string, Array<ListenerIssue | undefined>>();
   const older = (a: Gateway, b: Gateway): number =>
     (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
     keyOf(nsOf(a), a.metadata.name ?? '').localeCompare(keyOf(nsOf(b), b.metadata.name ?? ''));
@@ -45,13 +88,17 @@ export function listenerProblems(gateways: readonly Gateway[]): Map<string, List
       const k = `${l.port}|${l.hostname ?? ''}`;
       hosts.set(k, (hosts.get(k) ?? 0) + 1);
     }
-    const problems = gw.spec.listeners.map((l): ListenerProblem => {
-      if ((hosts.get(`${l.port}|${l.hostname ?? ''}`) ?? 0) > 1) return 'HostnameConflict';
+    const problems = gw.spec.listeners.map((l): ListenerIssue | undefined => {
+      const svc = nodePorts.get(l.port);
+      if (svc !== undefined) return { problem: 'PortUnavailable', heldBy: `Service ${svc}` };
+      if ((hosts.get(`${l.port}|${l.hostname ?? ''}`) ?? 0) > 1) return { problem: 'HostnameConflict' };
       const owner = portOwner.get(l.port);
-      return owner !== undefined && owner !== key ? 'PortUnavailable' : undefined;
+      return owner !== undefined && owner !== key
+        ? { problem: 'PortUnavailable', heldBy: `Gateway ${owner}` }
+        : undefined;
     });
     gw.spec.listeners.forEach((l, i) => {
-      if (problems[i] !== 'PortUnavailable' && !portOwner.has(l.port)) portOwner.set(l.port, key);
+      if (problems[i]?.problem !== 'PortUnavailable' && !portOwner.has(l.port)) portOwner.set(l.port, key);
     });
     out.set(key, problems);
   }

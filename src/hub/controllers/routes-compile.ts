@@ -40,7 +40,7 @@ export function compileRoutes(input: RouteInputs): CompiledRoutes {
   const ours = new Map<string, Gateway>();
   const served = servedClassNames(input.classes ?? []);
   const mine = input.gateways.filter((g) => served.has(g.spec.gatewayClassName) && !g.metadata.deletionTimestamp);
-  const problems = listenerProblems(mine);
+  const problems = listenerProblems(mine, input.nodePorts);
   for (const g of mine) {
     const key = keyOf(nsOf(g), g.metadata.name ?? '');
     ours.set(key, g);
@@ -49,7 +49,8 @@ export function compileRoutes(input: RouteInputs): CompiledRoutes {
       listeners: g.spec.listeners.map((l, i) => ({
         name: l.name,
         attachedRoutes: 0,
-        ...(p[i] ? { problem: p[i] } : {}),
+        ...(p[i] ? { problem: p[i].problem } : {}),
+        ...(p[i]?.heldBy ? { heldBy: p[i].heldBy } : {}),
       })),
     });
   }

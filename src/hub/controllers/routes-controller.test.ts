@@ -2,17 +2,12 @@
  * Gateway API routes: the compile (precedence, weights, hostnames, GAMMA) as a pure function, and the
  * route controller writing Kubernetes' status over a real registry and SQLite store.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Gateway, HTTPRoute, Node, Service } from '../../api/index.js';
-import { systemClock, typeByKind } from '../../api/index.js';
-import { silentLogger } from '../../platform/index.js';
-import { InformerFactory } from '../informers/index.js';
-import { ObjectRegistry } from '../registry/index.js';
-import { SqliteStore } from '../store/index.js';
-import { compileRoutes, gatewayRouteName, RouteController } from './index.js';
+import type { Gateway, HTTPRoute, Service } from '../../api/index.js';
+import { typeByKind } from '../../api/index.js';
+import type { ObjectRegistry } from '../registry/index.js';
+import { startRouteRig, type RouteRig } from '../testing/index.js';
+import { compileRoutes, gatewayRouteName } from './index.js';
 
 const GW = typeByKind('gateway.networking.k8s.io/v1', 'Gateway')!;
 const ROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
@@ -182,47 +177,16 @@ describe('compileRoutes', () => {
 });
 
 describe('RouteController', () => {
-  let dir: string;
-  let store: SqliteStore;
+  let rig: RouteRig;
   let api: ObjectRegistry;
-  let stops: Array<() => unknown>;
+  let until: RouteRig['until'];
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'edge-routes-'));
-    store = await SqliteStore.create({ path: join(dir, 'db'), logger: silentLogger() });
-    api = new ObjectRegistry({ store, clock: systemClock, logger: silentLogger() });
-    await api.ensureNamespace('default');
-    const logger = silentLogger();
-    const informers = new InformerFactory(api, logger);
-    const controller = new RouteController({
-      api,
-      gateways: informers.for<Gateway>('gateway.networking.k8s.io/v1', 'Gateway'),
-      httpRoutes: informers.for<HTTPRoute>('gateway.networking.k8s.io/v1', 'HTTPRoute'),
-      services: informers.for<Service>('v1', 'Service'),
-      nodes: informers.for<Node>('v1', 'Node'),
-      clock: systemClock,
-      logger,
-    });
-    await informers.start();
-    controller.start();
-    stops = [() => controller.stop(), () => informers.stop()];
+    rig = await startRouteRig({ classes: false, untilMs: 5000 });
+    ({ api, until } = rig);
   });
 
-  afterEach(async () => {
-    for (const s of stops) await s();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function until<T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> {
-    const end = Date.now() + 5000;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  afterEach(() => rig.close());
 
   it('writes Accepted/ResolvedRefs on routes and Programmed on Gateways, following changes', async () => {
     await api.create(GW, gateway('web', [{ name: 'http', port: 8080, protocol: 'HTTP' }]));

@@ -30,7 +30,7 @@ import { GATEWAY_CONTROLLER_NAME, nodeAddress, nodeReadyStatus, rfc3339, typeByK
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { Controller, jsonEqual, setCondition, writeStatus } from '../reconcile/index.js';
-import { classAccepted } from './routes-classes.js';
+import { classAccepted, classFinalizers, serviceNodePorts } from './routes-classes.js';
 import { compileRoutes } from './routes-compile.js';
 import { cond, type CompiledCondition, type CompiledRoutes } from './routes-model.js';
 
@@ -124,6 +124,7 @@ export class RouteController extends Controller {
       service: (ns, name) => this.deps.services.get(ns, name),
       classes: this.deps.gatewayClasses?.list() ?? [],
       grants: this.deps.referenceGrants?.list() ?? [],
+      nodePorts: serviceNodePorts(this.deps.services.list()),
     }));
   }
 
@@ -166,8 +167,10 @@ export class RouteController extends Controller {
     await writeStatus(this.deps.api, HTTPROUTE, this.deps.httpRoutes, { ...route, status: { parents } });
   }
 
-  async #gatewayClass(c: GatewayClass): Promise<void> {
-    if (c.spec.controllerName !== GATEWAY_CONTROLLER_NAME) return; // another controller's class
+  async #gatewayClass(current: GatewayClass): Promise<void> {
+    if (current.spec.controllerName !== GATEWAY_CONTROLLER_NAME) return; // another controller's class
+    const c = await this.#classFinalizer(current);
+    if (!c) return; // its finalizer went and the deletion it held completed
     const accepted = classAccepted(c)
       ? cond('Accepted', true, 'Accepted', 'GatewayClass is accepted')
       : cond('Accepted', false, 'InvalidParameters', 'Edgeplane takes no parametersRef');
@@ -180,6 +183,24 @@ export class RouteController extends Controller {
     const status = { ...c.status, conditions };
     if (jsonEqual(c.status ?? {}, status)) return;
     await writeStatus(this.deps.api, GATEWAYCLASS, this.deps.gatewayClasses!, { ...c, status });
+  }
+
+  /**
+   * Adds or removes the class's finalizer as Gateways name it or stop doing so; returns the class
+   * as written, or undefined when removing the finalizer completed its deletion.
+   */
+  async #classFinalizer(c: GatewayClass): Promise<GatewayClass | undefined> {
+    const name = c.metadata.name ?? '';
+    const inUse = this.deps.gateways.list((g) => g.spec.gatewayClassName === name).length > 0;
+    const finalizers = classFinalizers(c, inUse);
+    if (!finalizers) return c;
+    const written = await this.deps.api.update<GatewayClass>(GATEWAYCLASS, {
+      ...c,
+      metadata: { ...c.metadata, finalizers },
+    });
+    const gone = written.metadata.deletionTimestamp !== undefined && finalizers.length === 0;
+    this.deps.gatewayClasses!.observe(written, gone);
+    return gone ? undefined : written;
   }
 
   async #gateway(gw: Gateway): Promise<void> {
@@ -212,7 +233,7 @@ export class RouteController extends Controller {
         attachedRoutes: l.attachedRoutes,
         conditions: withConditions(
           gw.status?.listeners?.find((x) => x.name === l.name)?.conditions,
-          listenerConditions(l.problem),
+          listenerConditions(l.problem, l.heldBy),
           gen,
           now,
         ),
@@ -224,7 +245,10 @@ export class RouteController extends Controller {
 }
 
 /** A listener's conditions: served, or why not (Gateway API's reasons). */
-function listenerConditions(problem: 'HostnameConflict' | 'PortUnavailable' | undefined): CompiledCondition[] {
+function listenerConditions(
+  problem: 'HostnameConflict' | 'PortUnavailable' | undefined,
+  heldBy: string | undefined,
+): CompiledCondition[] {
   const resolved = cond('ResolvedRefs', true, 'ResolvedRefs', 'Listener references are resolved');
   if (problem === 'HostnameConflict')
     return [
@@ -235,7 +259,14 @@ function listenerConditions(problem: 'HostnameConflict' | 'PortUnavailable' | un
     ];
   if (problem === 'PortUnavailable')
     return [
-      cond('Accepted', false, 'PortUnavailable', 'An older Gateway serves this port on the nodes'),
+      cond(
+        'Accepted',
+        false,
+        'PortUnavailable',
+        heldBy?.startsWith('Service ')
+          ? `NodePort ${heldBy} holds this port on the nodes`
+          : `An older Gateway${heldBy ? ` (${heldBy.slice('Gateway '.length)})` : ''} serves this port on the nodes`,
+      ),
       cond('Programmed', false, 'Invalid', 'Listener is not served: see Accepted'),
       resolved,
       cond('Conflicted', false, 'NoConflicts', 'No conflict with other listeners of the Gateway'),

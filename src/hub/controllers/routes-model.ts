@@ -22,6 +22,8 @@ export interface RouteInputs {
   classes?: readonly GatewayClass[];
   /** ReferenceGrants (none: no cross-namespace backend resolves). */
   grants?: readonly ReferenceGrant[];
+  /** Node ports NodePort Services hold: port → `namespace/name` (a Gateway listener there is refused). */
+  nodePorts?: ReadonlyMap<number, string>;
 }
 
 /** A condition as compiled (times and generations are the writer's business). */
@@ -45,6 +47,8 @@ export interface CompiledGateway {
     attachedRoutes: number;
     /** Why the listener is not served (undefined: served). */
     problem?: 'HostnameConflict' | 'PortUnavailable';
+    /** What holds the port of a PortUnavailable listener: `Gateway ns/name` or `Service ns/name`. */
+    heldBy?: string;
   }>;
 }
 

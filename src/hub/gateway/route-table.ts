@@ -7,7 +7,7 @@
  * nodes are sent only what changed, through the stream's per-node state.
  */
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant, Service, ServiceRoute } from '../../api/index.js';
-import { compileRoutes, type CompiledRoutes } from '../controllers/index.js';
+import { compileRoutes, serviceNodePorts, type CompiledRoutes } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import { jsonEqual } from '../reconcile/index.js';
 
@@ -89,6 +89,7 @@ export class RouteTable implements StreamRouting {
       service: (ns, name) => this.deps.services.get(ns, name),
       classes: this.deps.gatewayClasses?.list() ?? [],
       grants: this.deps.referenceGrants?.list() ?? [],
+      nodePorts: serviceNodePorts(this.deps.services.list()),
     });
     const keys = new Set<string>();
     diffMaps(this.#compiled.gatewayRoutes, next.gatewayRoutes, keys);

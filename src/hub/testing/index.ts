@@ -2,3 +2,4 @@
 export { createTestApi, type TestApi, type TestApiOptions, type TestUser } from './test-api.js';
 export { startTestHub, type TestHub } from './test-hub.js';
 export { shareClusterCa } from './shared-ca.js';
+export { startRouteRig, type RouteRig, type RouteRigOptions } from './route-rig.js';
