@@ -3,7 +3,9 @@
  * real nodes reporting usage every second: a load step through a NodePort drives an HPA on request
  * rate from 1 to 3 replicas and, after the load stops, back to 1 within the configured windows;
  * CPU-based scaling on a component that burns CPU per request (`cpu-burn`); and scale to zero — an
- * idle target goes to 0, then a single request is answered 200 and the target is back at 1.
+ * idle target goes to 0, then a single request is answered 200 and the target is back at 1. Then, on
+ * the same cluster, a Canary's `autoscalerRef` (test/support/canary-autoscaler.ts): the mirrored
+ * `<hpa>-primary` scales the primary under load and takes the HPA's spec at promotion.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment, HorizontalPodAutoscaler, KubeObject } from '../src/api/index.js';
 import { Cluster, ROOT, httpGet, kind, until } from './support/cluster.js';
 import { Load } from './support/load.js';
+import { canaryAutoscalerSuite } from './support/canary-autoscaler.js';
 
 const NODES = [
   { name: 'hpa-a', address: '127.0.19.2' },
@@ -213,4 +216,7 @@ describe('HorizontalPodAutoscaler on real nodes', () => {
     expect((await deployment('sleepy')).spec.replicas).toBe(1);
     expect(await readyPods('sleepy')).toHaveLength(1);
   }, 120_000);
+
+  // Flagger's autoscalerRef on the same nodes and fast HPA sync: the primary's HPA under real load.
+  canaryAutoscalerSuite(cluster, NODES, 30093);
 });

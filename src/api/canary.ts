@@ -44,6 +44,12 @@ export const CANARY_ABORT_ANNOTATION = 'canary.edgeplane.io/abort';
 
 const Weight = z.number().int().min(0).max(100);
 
+/**
+ * Why Flagger's KEDA flavour of `autoscalerRef` (a `keda.sh` ScaledObject, `primaryScalerQueries`) is
+ * refused: there is no KEDA here, and the built-in HPA already scales on the nodes' request metrics.
+ */
+const NO_KEDA = 'Edgeplane runs no KEDA; an autoscalerRef is an autoscaling/v2 HorizontalPodAutoscaler';
+
 export const CanaryMetric = z.strictObject({
   name: z.enum(CANARY_BUILTIN_METRICS, {
     message: 'only the built-in metrics request-success-rate and request-duration are served',
@@ -121,8 +127,10 @@ export const CanarySpec = z.strictObject({
   analysis: CanaryAnalysis,
   autoscalerRef: z
     .strictObject({
-      apiVersion: z.literal('autoscaling/v2').optional(),
-      kind: z.literal('HorizontalPodAutoscaler', { message: 'only a HorizontalPodAutoscaler is an autoscalerRef' }),
+      apiVersion: z.literal('autoscaling/v2', { message: `must be autoscaling/v2: ${NO_KEDA}` }).optional(),
+      kind: z.literal('HorizontalPodAutoscaler', {
+        message: `must be HorizontalPodAutoscaler (a KEDA ScaledObject is not served): ${NO_KEDA}`,
+      }),
       name: DnsSubdomain,
       primaryScalerReplicas: z
         .strictObject({
@@ -131,6 +139,19 @@ export const CanarySpec = z.strictObject({
         })
         .optional()
         .describe("The primary HPA's bounds, when they differ from the target HPA's."),
+      // Declared only to be refused with the reason (an undeclared field would say "unknown field").
+      primaryScalerQueries: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe("Refused: Flagger's KEDA ScaledObject trigger queries for the primary; Edgeplane runs no KEDA."),
+    })
+    .superRefine((ref, ctx) => {
+      if (ref.primaryScalerQueries !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['primaryScalerQueries'],
+          message: `not supported (KEDA ScaledObject trigger queries): ${NO_KEDA}, mirrored onto the primary with its own metrics`,
+        });
     })
     .optional()
     .describe(
