@@ -1,7 +1,7 @@
 /**
  * kubectl's streaming subresources with the real kubectl (`/usr/bin/kubectl`, v1.32) against a real
  * TLS hub and a node running Wasm pods: `exec` and `attach` over WebSocket (v5.channel.k8s.io) with
- * exit codes and `-c`, and `logs` with its flag families. Pods run the countdown example (a command component):
+ * exit codes and `-c`, an interactive `exec -i` (testdata/chat), and `logs` with its flag families. Pods run the countdown example (a command component):
  * long-running containers that log a line every half second, and whose fresh instance answers exec.
  */
 import { spawn } from 'node:child_process';
@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/api/index.js';
 import { Cluster, ROOT, kind, until } from './support/cluster.js';
 import { KUBECTL, kubectl, requireKubectl, type KubectlResult } from './support/kubectl.js';
+import { buildComponent } from '../src/runtime-wasm/testing/runtime-harness.js';
 
 const NODE = { name: 'stream-1', address: '127.0.43.1' };
 const COUNTDOWN = join(ROOT, 'examples/wasm-apps/countdown/dist/countdown.wasm');
+const CHAT = join(ROOT, 'src/runtime-wasm/testdata/chat/dist/chat.wasm');
 
 type Run = KubectlResult;
 
@@ -36,6 +38,13 @@ const PODS = [
     },
   },
   {
+    // testdata/chat: its container sleeps; `chat` exec'd in it answers each line of stdin at once.
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'chat' },
+    spec: { containers: [{ name: 'talk', image: CHAT }] },
+  },
+  {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'short' },
@@ -57,12 +66,15 @@ describe('kubectl exec and logs through the hub', () => {
 
   beforeAll(async () => {
     requireKubectl();
+    buildComponent('testdata/chat'); // a test fixture, not one of the examples: built here (cached)
     await cluster.start([NODE]);
     const r = await cluster.edgectl(['apply', '-f', '-'], PODS);
     expect(r.code, r.stderr).toBe(0);
     await until(
-      'both containers of pod cd running',
-      async () => (await pod('cd')).status?.containerStatuses?.filter((c) => c.ready).length === 2,
+      'both containers of pod cd, and pod chat, running',
+      async () =>
+        (await pod('cd')).status?.containerStatuses?.filter((c) => c.ready).length === 2 &&
+        (await pod('chat')).status?.containerStatuses?.[0]?.ready === true,
       60_000,
       200,
     );
@@ -98,6 +110,32 @@ describe('kubectl exec and logs through the hub', () => {
       expect(stdin.code, stdin.err).toBe(0);
       expect(stdin.out).toBe('hi\n');
     });
+  });
+
+  it('exec -i to a Wasm command is interactive: each line is answered before the next is sent; EOF → exit code', async () => {
+    const p = spawn(
+      KUBECTL,
+      ['--kubeconfig', join(cluster.hubDir, 'admin.kubeconfig'), 'exec', '-i', 'chat', '--', 'chat', 'fail'],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const code = new Promise<number | null>((resolve) => p.once('exit', resolve));
+    try {
+      p.stdin.write('hello\n');
+      await until('the answer to line 1', () => out === 'got hello\n', 30_000, 20);
+      p.stdin.write('wörld\n');
+      await until('the answer to line 2', () => out === 'got hello\ngot wörld\n', 30_000, 20);
+      p.stdin.end();
+      expect(await code).toBe(1);
+      expect(out).toBe('got hello\ngot wörld\n');
+      expect(err).toContain('bye after 2 lines\n');
+      expect(err).toContain('command terminated with exit code 1');
+    } finally {
+      p.kill();
+    }
   });
 
   it('attach (no -i/-t) streams the container’s output from now on', async () => {
