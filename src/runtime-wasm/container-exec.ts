@@ -47,8 +47,11 @@ function execDeps(
   };
 }
 
-/** Runs `command` in a fresh instance with `stdin` as its whole stdin; output captured. */
-export function execOnce(
+/**
+ * Runs `command` in a fresh instance with `stdin` as its whole stdin; output captured. Async so that a
+ * refusal (not running, no `wasi:cli/run`) is a rejection, as callers of a Promise expect, not a throw.
+ */
+export async function execOnce(
   c: ExecContainer,
   command: readonly string[],
   timeoutMs: number,
