@@ -12,7 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, httpGet, until, kind } from './support/cluster.js';
+import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 import {
   SHOP_NODE_PORT,
   TEST_PROBE_TIMEOUT_SECONDS,
@@ -499,4 +499,36 @@ describe('the node mesh, with the shop on three nodes', () => {
     // Once the kill is over, everything is answered on shop-2.
     for (const s of samples.filter((x) => x.t0 > killedAt)) for (const v of visits(s)) expect(v.node).toBe(BACK_B.name);
   }, 60_000);
+  // Issue 20: prepull onto the nodes of one zone; the second node takes the component from the first
+  // (it waits while its zone peer downloads it from the hub). Last in the file: it relabels the two
+  // nodes left alive into one zone, which would change zone-aware routing for the tests above.
+  it('prepulls a component onto the nodes a selector names and prints each node’s result', async () => {
+    for (const n of [FRONT, BACK_B]) {
+      const r = await cluster.edgectl(['label', 'node', n.name, 'topology.kubernetes.io/zone=p2p', 'prepull=yes']);
+      expect(r.stderr).toBe('');
+    }
+    const helloC = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
+    const r = await cluster.edgectl(['prepull', helloC, '-l', 'prepull=yes', '--timeout', '60s']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^uploaded hello-c\.wasm as edgeplane\.hub\/hello-c\.wasm@sha256:[0-9a-f]{64}$/);
+    expect(lines.slice(1).map((l) => l.replace(/ \([0-9.]+s\)$/, ''))).toEqual(
+      [FRONT, BACK_B].map((n) => `node/${n.name} pulled ${lines[0]!.split(' as ')[1]}`),
+    );
+    // The pods that did the pull are gone (deleted at once, grace 0).
+    await until('prepull pods gone', async () => (await pods('edgeplane.io/prepull')).length === 0, 20_000);
+    // A component the hub does not hold: the node's pull error, per node, and exit 1.
+    const missing = `edgeplane.hub/none.wasm@sha256:${'0'.repeat(64)}`;
+    const bad = await cluster.edgectl([
+      'prepull',
+      missing,
+      '-l',
+      `kubernetes.io/hostname=${FRONT.name}`,
+      '--timeout',
+      '30s',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(new RegExp(`^node/${FRONT.name} failed: (ErrImagePull|ImagePullBackOff): .+`));
+  }, 90_000);
 });

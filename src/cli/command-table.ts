@@ -42,6 +42,7 @@ const clusterInfo: Loader = async () => (await import('./commands/cluster-info.j
 const config: Loader = async () => (await import('./commands/config.js')).registerConfig;
 const auth: Loader = async () => (await import('./commands/auth.js')).registerAuth;
 const token: Loader = async () => (await import('./commands/token.js')).registerToken;
+const prepull: Loader = async () => (await import('./commands/prepull.js')).registerPrepull;
 const completion: Loader = async () => (await import('./commands/completion.js')).registerCompletion;
 
 /** Top-level command name → its module. `completion` walks the whole program, so it is not here. */
@@ -60,6 +61,7 @@ const BY_NAME: Readonly<Record<string, Loader>> = {
   logs,
   exec,
   'port-forward': portForward,
+  prepull,
   scale,
   autoscale,
   top,
