@@ -7,11 +7,11 @@
  * liveness probe, its logs read with edgectl; containers on each daemon call a ClusterIP Wasm Service
  * through their node's local proxy; deleting it all leaves no container in either daemon. The real
  * kubectl runs `exec -i`, `exec -it` (on a pty of its own) and `cp` in a container of each daemon
- * (the Engine API's hijacked exec).
+ * (the Engine API's hijacked exec). Each agent, killed with SIGKILL and started again, adopts its
+ * running container (issue 20) while requests go to the pod's address every 100 ms.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { Cluster, httpGet, until, kind } from './support/cluster.js';
 import {
   REGISTRY_TOOLS,
   cgroupsNamed,
+  containerAddress,
   containerPid,
   engineContainers,
   missingTools,
@@ -26,8 +27,11 @@ import {
   stopGracefully,
 } from './support/oci-cluster.js';
 import { EngineRig } from './support/engine-rig.js';
+import { pacedGets } from './support/paced-gets.js';
 import { attachPod, checkEngineAttach } from './support/engine-attach-check.js';
-import { KUBECTL, kubectl, requireKubectl } from './support/kubectl.js';
+import { checkEngineExec } from './support/engine-exec-check.js';
+import { requireKubectl } from './support/kubectl.js';
+import type { Node } from '../src/api/index.js';
 import {
   type PodLike,
   cs0,
@@ -61,9 +65,9 @@ describe.skipIf(missing.length > 0)(
       for (const n of nodes)
         for (const c of await engineContainers(n.socket(), `io.edgeplane.node=${n.name}`)) engineIds.add(c.Id);
     };
-    const nodes: Array<{ name: string; address: string; socket: () => string }> = [
-      { name: 'oe-p', address: '127.0.15.11', socket: () => rig.podman.socketPath },
-      { name: 'oe-d', address: '127.0.15.12', socket: () => rig.docker.socketPath },
+    const nodes: Array<{ name: string; address: string; engine: 'podman' | 'docker'; socket: () => string }> = [
+      { name: 'oe-p', address: '127.0.15.11', engine: 'podman', socket: () => rig.podman.socketPath },
+      { name: 'oe-d', address: '127.0.15.12', engine: 'docker', socket: () => rig.docker.socketPath },
     ];
 
     beforeAll(async () => {
@@ -144,69 +148,9 @@ describe.skipIf(missing.length > 0)(
 
     it('kubectl exec -i, exec -it and cp run in a container of each daemon (hijacked exec); killing kubectl ends the command', async () => {
       const config = join(cluster.hubDir, 'admin.kubeconfig');
-      const k = (args: string[], stdin?: string) => kubectl(config, args, { stdin });
       const blob = randomBytes(1024 * 1024 + 17);
-      writeFileSync(join(dir, 'blob.bin'), blob);
-      const check = async (pod: string): Promise<void> => {
-        const r = await k(['exec', '-i', pod, '--', 'sh', '-c', 'cat; echo oops >&2; exit 7'], 'hi\nthere\n');
-        expect(r.code, `${pod}: ${r.err}`).toBe(7);
-        expect(r.out).toBe('hi\nthere\n');
-        expect(r.err).toContain('oops\n');
-        // kubectl cp runs tar in the container: the image has busybox but no tar link.
-        expect((await k(['exec', pod, '--', 'busybox', 'ln', '-sf', 'busybox', '/bin/tar'])).code).toBe(0);
-        const up = await k(['cp', join(dir, 'blob.bin'), `${pod}:/tmp/blob.bin`]);
-        expect(up.code, up.err).toBe(0);
-        const back = join(dir, `${pod}.bin`);
-        const down = await k(['cp', `${pod}:/tmp/blob.bin`, back]);
-        expect(down.code, down.err).toBe(0);
-        expect(readFileSync(back).equals(blob), pod).toBe(true);
-
-        // -it: kubectl on a pty of its own (util-linux script), sized 91x33; then resized to 120x50.
-        const ttyFile = join(dir, `${pod}.tty`);
-        const line = `tty > '${ttyFile}'; stty cols 91 rows 33; exec '${KUBECTL}' --kubeconfig '${config}' exec -it ${pod} -- sh`;
-        const p = spawn('script', ['-q', '-e', '-E', 'never', '-c', line, '/dev/null'], {
-          stdio: ['pipe', 'pipe', 'pipe'],
-          env: { ...process.env, SHELL: '/bin/sh' },
-        });
-        let out = '';
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        const code = new Promise<number | null>((resolve) => p.on('close', resolve));
-        const said = (err: unknown): never => {
-          throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(out)}`);
-        };
-        try {
-          await until(`${pod}: the shell prompt`, () => out.includes('/ # '), 30_000, 50).catch(said);
-          const sizeIs = (rows: number, cols: number) => async () => {
-            p.stdin.write('busybox stty size\r');
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            return new RegExp(`${rows} ${cols}\r?\n`).test(out);
-          };
-          await until(`${pod}: the first size inside`, sizeIs(33, 91), 30_000, 0).catch(said);
-          spawn('stty', ['-F', readFileSync(ttyFile, 'utf8').trim(), 'cols', '120', 'rows', '50']);
-          await until(`${pod}: the new size inside`, sizeIs(50, 120), 30_000, 0).catch(said);
-          p.stdin.write('exit 5\r');
-          expect(await code, out).toBe(5);
-        } finally {
-          p.kill('SIGKILL');
-        }
-
-        // kubectl killed mid-command: the hub cancels the stream, the node kills the exec's process.
-        const sleeper = spawn(KUBECTL, ['--kubeconfig', config, 'exec', pod, '--', 'sh', '-c', 'echo up; sleep 4243']);
-        let up2 = '';
-        sleeper.stdout.on('data', (d: Buffer) => (up2 += d.toString()));
-        await until(`${pod}: the command started`, () => up2 === 'up\n', 30_000, 50);
-        sleeper.kill('SIGKILL');
-        await until(
-          `${pod}: sleep 4243 gone from the container`,
-          async () => {
-            const ps = await k(['exec', pod, '--', 'ps']);
-            return ps.code === 0 && !ps.out.includes('sleep 4243');
-          },
-          30_000,
-          200,
-        );
-      };
-      await Promise.all((await podsOf(cluster, 'web')).map((p) => check(p.metadata.name)));
+      const pods = (await podsOf(cluster, 'web')).map((p) => p.metadata.name);
+      await Promise.all(pods.map((pod) => checkEngineExec(config, dir, pod, blob)));
     }, 120_000);
 
     it('kubectl attach -it and -i join the main process on each daemon (Engine API attach): sized, resized, detached, stdinOnce closed with the exit code', async () => {
@@ -252,6 +196,58 @@ describe.skipIf(missing.length > 0)(
         );
       }
     }, 90_000);
+
+    it('an agent killed (SIGKILL) and started again adopts its container on each daemon: same id and restart count, the pod answering throughout', async () => {
+      const pods = await podsOf(cluster, 'web');
+      await Promise.all(
+        nodes.map(async (n) => {
+          const pod = pods.find((p) => p.spec.nodeName === n.name)!;
+          const uid = pod.metadata.uid;
+          const mine = async (): Promise<string[]> =>
+            (await engineContainers(n.socket(), `io.edgeplane.pod.uid=${uid}`)).map((c) => c.Id);
+          const before = await mine();
+          expect(before).toHaveLength(1);
+          const ip = await containerAddress(n.socket(), before[0]!);
+          // The pod's own address on its daemon's bridge: served by the container, not by the agent.
+          const paced = pacedGets(`http://${ip}/`);
+          try {
+            await paced.answered(3);
+            await cluster.node(n.name).proc.kill('SIGKILL');
+            await paced.answered(3); // no agent runs now: the container answers alone
+            await cluster.startNode({ name: n.name, address: n.address, args: rig.nodeArgs(n.engine) });
+            const seen = await until(
+              `${n.name} reporting the adopted container Ready`,
+              async () => {
+                const p = (await podsOf(cluster, 'web')).find((x) => x.metadata.uid === uid);
+                const node = (await cluster.client.list<Node>(kind('nodes'))).items.find(
+                  (x) => x.metadata.name === n.name,
+                );
+                const nodeReady = node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+                // Ready again after the node's own restart (its heartbeats), with the same container.
+                return nodeReady && isReady(p) && cs0(p)?.containerID === cs0(pod)?.containerID ? p : undefined;
+              },
+              30_000,
+              200,
+            );
+            expect(cs0(seen)?.restartCount).toBe(cs0(pod)?.restartCount);
+            expect(await mine()).toEqual(before);
+            await until(
+              `an answer through ${n.name}'s NodePort`,
+              async () => (await httpGet(`http://${n.address}:${PORT}/`)).status === 200,
+              15_000,
+              200,
+            );
+            await paced.answered(3);
+          } finally {
+            const { ok, failed } = await paced.stop();
+            console.log(
+              `[agent restart ${n.name}] pod address ${ip}: ${ok} answered, ${failed.length} failed ${JSON.stringify(failed.slice(0, 3))}`,
+            );
+            expect(failed).toEqual([]);
+          }
+        }),
+      );
+    }, 60_000);
 
     it('restarts a container failing its liveness (exec) probe, on each daemon', async () => {
       for (const n of nodes) {

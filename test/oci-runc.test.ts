@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
+import { pacedGets } from './support/paced-gets.js';
 import {
   REGISTRY_TOOLS,
   containerPid,
@@ -550,39 +551,3 @@ describe.skipIf(missing.length > 0)(
     }, 60_000);
   },
 );
-
-/** GETs `url` every 100 ms (one at a time) until stopped; `answered(n)` waits for n more 200s. */
-function pacedGets(url: string): {
-  answered(n: number): Promise<void>;
-  stop(): Promise<{ ok: number; failed: string[] }>;
-} {
-  let ok = 0;
-  const failed: string[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const t0 = Date.now();
-      try {
-        const r = await httpGet(url, 5_000);
-        if (r.status === 200) ok += 1;
-        else failed.push(`${new Date(t0).toISOString()} ${r.status}`);
-      } catch (err) {
-        failed.push(`${new Date(t0).toISOString()} ${String(err)}`);
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
-    }
-  })();
-  return {
-    answered: (n) => {
-      const target = ok + n;
-      return until(`${n} more answers from ${url}`, () => (ok >= target ? true : undefined), 20_000, 50).then(
-        () => undefined,
-      );
-    },
-    stop: async () => {
-      stopped = true;
-      await loop;
-      return { ok, failed };
-    },
-  };
-}

@@ -80,7 +80,7 @@ export function nodeCommand(env: NodeJS.ProcessEnv, version: string, write: (s: 
       .option('--oci-runc <path>', 'runc binary (--oci-runtime runc)')
       .option(
         '--oci-on-exit <what>',
-        'what the agent does with its containers when it exits: remove them, or keep them running for the next agent to adopt (upgrades; runc containers without stdin/tty)',
+        'what the agent does with its containers when it exits: remove them, or keep them running for the next agent to adopt (upgrades; containers without stdin/tty)',
         'remove',
       )
       .option('--oci-root <dir>', "runc's state directory, its --root (default: <data-dir>/runtime-oci/runc)")

@@ -151,15 +151,16 @@ export class CriLogWriter {
 
   /**
    * Appends a chunk of the container's `stream`. Returns false when the producer should pause until
-   * `drained()` (output is still taken, up to the drop bound).
+   * `drained()` (output is still taken, up to the drop bound). `at` (RFC 3339 with nanoseconds) is
+   * the time the runtime stamped the chunk with (the Engine API's log stream), else the time now.
    */
-  write(stream: StreamName, data: Uint8Array): boolean {
+  write(stream: StreamName, data: Uint8Array, at?: string): boolean {
     if (this.#closed) return true;
     const text =
       this.#partial[stream] + this.#decoders[stream].write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     const lines = text.split('\n');
     let rest = lines.pop() ?? '';
-    const ts = rfc3339Nano();
+    const ts = at ?? rfc3339Nano();
     let out = lines.map((l) => `${ts} ${stream} F ${l.endsWith('\r') ? l.slice(0, -1) : l}\n`).join('');
     while (rest.length > MAX_LINE) {
       out += `${ts} ${stream} P ${rest.slice(0, MAX_LINE)}\n`;

@@ -3,7 +3,7 @@
  * tell whose it is, the status of a container taken back, and handing it to the pod worker that asks.
  */
 import type { AdoptedContainer, ContainerRuntimeStatus } from '../api/index.js';
-import type { OciAdopted } from './adapter.js';
+import type { OciAdopted, OciContainerSpec } from './adapter.js';
 
 /** Labels every adapter puts on its containers (daemon-side filters, `ps`-style inspection, adoption). */
 export const LABELS = {
@@ -45,4 +45,23 @@ export function claimAdopted(
     };
   }
   return undefined;
+}
+
+/**
+ * The spec of a container taken back: only what an adapter reads after start (no image, env, command
+ * or args; those stay with the container, and a changed spec replaces it).
+ */
+export function adoptedSpec(
+  known: Pick<OciContainerSpec, 'id' | 'pod' | 'name' | 'hostNetwork' | 'logPath' | 'labels'>,
+): OciContainerSpec {
+  return {
+    ...known,
+    image: { ref: '', digest: '', sizeBytes: 0 },
+    command: [],
+    args: [],
+    env: {},
+    ports: [],
+    limits: {},
+    security: {},
+  };
 }

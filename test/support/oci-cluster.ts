@@ -65,6 +65,17 @@ export async function containerPid(
   return info.State.Pid || undefined;
 }
 
+/** The address of an Engine API container on its daemon's network (its pod's IP). */
+export async function containerAddress(socket: string, id: string): Promise<string> {
+  const info = await engineGet<{ NetworkSettings: { Networks?: Record<string, { IPAddress?: string }> } }>(
+    socket,
+    `/containers/${id}/json`,
+  );
+  const ip = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+  if (!ip) throw new Error(`container ${id} has no address on its daemon's network`);
+  return ip;
+}
+
 /** Mount points at or under `dir`. */
 export function mountsUnder(dir: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')

@@ -3,7 +3,8 @@
  * (dockerd, or `podman system service`). The daemon pulls, stores, networks (its own network, or the
  * node's for host networking) and keeps the containers; the adapter follows each one's output into
  * its CRI log file and waits on its exit. Containers carry the node's name as a label, so several
- * nodes may share a daemon and a restarted node removes only what it left itself.
+ * nodes may share a daemon and a restarted node removes only what it left itself; the ones it can
+ * follow on it takes back instead (engine-recover.ts, issue 20).
  */
 import { CreateContainerError, errorMessage, rfc3339 } from '../../api/index.js';
 import type {
@@ -19,6 +20,7 @@ import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
 import type {
   OciContainerSpec,
   OciContainerState,
+  OciAdopted,
   OciEndpoint,
   OciExit,
   OciRuntimeAdapter,
@@ -27,14 +29,21 @@ import type {
 import type { Platform, RegistryCredentials } from '../../distribution/index.js';
 import { ContainerTable, containerState } from '../container-table.js';
 import { EngineClient, EngineError } from './engine-client.js';
-import { NODE_LABEL, createContainerBody } from './engine-create.js';
+import { createContainerBody } from './engine-create.js';
 import { engineAttach } from './engine-attach.js';
 import { engineExec } from './engine-exec.js';
 import { engineExecStream } from './engine-exec-stream.js';
 import { engineStats } from '../stats/engine-stats.js';
-import { followLogs } from './engine-logs.js';
+import { recoverEngineContainers, sweepEngineLeftovers } from './engine-recover.js';
+import {
+  type ContainerInspect,
+  type EngineContainer,
+  type WatchDeps,
+  releaseContainer,
+  watchContainer,
+} from './engine-watch.js';
 import { EngineImages } from './engine-images.js';
-import { containerAddresses, networkGateway, type ContainerNetworkSettings } from './engine-network.js';
+import { containerAddresses, networkGateway } from './engine-network.js';
 import { containerUser } from './engine-security.js';
 
 /** Dependencies of {@link EngineAdapter.create}. */
@@ -59,41 +68,15 @@ export interface EngineAdapterDeps {
   containerLogs?: CriLogRotation;
 }
 
-interface ContainerInspect {
-  Id: string;
-  State?: {
-    Status?: string;
-    Running?: boolean;
-    Pid?: number;
-    ExitCode?: number;
-    OOMKilled?: boolean;
-    Error?: string;
-    StartedAt?: string;
-    FinishedAt?: string;
-  };
-  NetworkSettings?: ContainerNetworkSettings;
-}
-
-interface EngineContainer {
-  spec: OciContainerSpec;
-  engineId: string;
-  state: 'created' | 'running' | 'exited';
-  ip?: string;
-  pid?: number;
-  startedAt?: string;
-  exit?: OciExit;
-  /** Settles when the exit has been recorded. */
-  exited?: Promise<void>;
-  log?: CriLogWriter;
-  stopLogs?: AbortController;
-}
-
 /** The Engine API adapter. */
 export class EngineAdapter implements OciRuntimeAdapter {
   readonly name: string;
   readonly #containers = new ContainerTable<EngineContainer>();
   /** Where containers on the daemon network reach the node (undefined with host networking, or until known). */
   #gateway: string | undefined;
+  /** Resolves once the runtime listens for exits: an adopted container's exit waits for it. */
+  #listening: Promise<void>;
+  #listen: () => void = () => undefined;
 
   private constructor(
     private readonly deps: EngineAdapterDeps,
@@ -103,6 +86,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
   ) {
     this.name = deps.flavor;
     this.#gateway = gateway;
+    this.#listening = new Promise((resolve) => (this.#listen = resolve));
   }
 
   /** Checks that the daemon answers, then lists its images. */
@@ -166,10 +150,37 @@ export class EngineAdapter implements OciRuntimeAdapter {
     if (info?.State?.Pid) c.pid = info.State.Pid;
     c.startedAt = rfc3339(Date.now());
     if (c.state === 'created') c.state = 'running';
-    c.stopLogs = new AbortController();
-    const logsDone = this.#followLogs(c, c.stopLogs.signal);
-    c.exited = this.#waitExit(c, logsDone);
+    watchContainer(this.#watchDeps(), c);
     return { startedAt: c.startedAt };
+  }
+
+  /**
+   * Takes back this node's containers an earlier run of the agent left (labelled with their pod and
+   * log file, without stdin or terminal): running ones are followed on, their log resumed after its
+   * last line; ones that exited meanwhile report their exit. Call before `sweep`.
+   */
+  async recover(): Promise<OciAdopted[]> {
+    const found = await recoverEngineContainers({
+      client: this.client,
+      nodeName: this.deps.nodeName,
+      logger: this.deps.logger,
+      containerLogs: this.deps.containerLogs,
+    });
+    for (const { container: c, resume } of found) {
+      this.#containers.set(c.spec.id, c);
+      if (c.state === 'running') watchContainer(this.#watchDeps(), c, resume);
+    }
+    return found.map(({ container: c }) => ({
+      id: c.spec.id,
+      labels: c.spec.labels,
+      state: containerState(c.spec.id, c),
+    }));
+  }
+
+  /** Whether `id` outlives the agent: the daemon holds it, unless it has stdin or a terminal (the agent's own). */
+  keepsOnExit(id: string): boolean {
+    const c = this.#containers.find(id);
+    return c !== undefined && c.spec.stdin === undefined && c.spec.tty !== true;
   }
 
   async stop(id: string, gracePeriodMs: number): Promise<void> {
@@ -257,60 +268,31 @@ export class EngineAdapter implements OciRuntimeAdapter {
   }
 
   onExit(listener: (exit: OciExit) => void): () => void {
-    return this.#containers.onExit(listener);
+    const off = this.#containers.onExit(listener);
+    this.#listen();
+    return off;
   }
 
+  /** Removes this node's containers that `recover` did not take back. */
   async sweep(): Promise<void> {
-    const filters = JSON.stringify({ label: [`${NODE_LABEL}=${this.deps.nodeName}`] });
-    const list =
-      (await this.client.call<Array<{ Id: string }>>('GET', '/containers/json', { query: { all: 'true', filters } })) ??
-      [];
-    for (const c of list) {
-      await this.client
-        .call('DELETE', `/containers/${c.Id}`, { query: { force: 'true', v: 'true' } })
-        .catch(() => undefined);
-      this.deps.logger.info({ container: c.Id }, 'removed a leftover container');
-    }
+    const known = new Set(this.#containers.ids().map((id) => this.#containers.get(id).engineId));
+    await sweepEngineLeftovers({ client: this.client, nodeName: this.deps.nodeName, logger: this.deps.logger }, known);
   }
 
+  /** Lets go of the containers the runtime left running for the next agent (the rest it removed), then the daemon. */
   async close(): Promise<void> {
+    for (const id of this.#containers.ids()) await releaseContainer(this.#containers.get(id));
     await this.client.close();
   }
 
-  /** Copies the container's output into its CRI log until the stream ends or is aborted. */
-  async #followLogs(c: EngineContainer, signal: AbortSignal): Promise<void> {
-    try {
-      await followLogs(this.client, c.engineId, c.log, signal, c.spec.tty === true);
-    } catch (err) {
-      if (!signal.aborted) this.deps.logger.debug({ container: c.spec.id, err: errorMessage(err) }, 'log stream ended');
-    }
-  }
-
-  /** Waits for the exit, lets the output drain into the log, then records and announces the exit. */
-  async #waitExit(c: EngineContainer, logsDone: Promise<void>): Promise<void> {
-    let code = 137;
-    try {
-      const res = await this.client.call<{ StatusCode?: number }>('POST', `/containers/${c.engineId}/wait`, {
-        timeoutMs: 0,
-      });
-      code = res?.StatusCode ?? code;
-    } catch (err) {
-      this.deps.logger.warn({ container: c.spec.id, err: errorMessage(err) }, 'waiting for the container failed');
-    }
-    const info = await this.client
-      .call<ContainerInspect>('GET', `/containers/${c.engineId}/json`)
-      .catch(() => undefined);
-    await Promise.race([logsDone, new Promise((r) => setTimeout(r, 2000).unref())]);
-    const exit: OciExit = {
-      id: c.spec.id,
-      exitCode: info?.State?.ExitCode ?? code,
-      finishedAt: rfc3339(Date.now()),
-      oomKilled: info?.State?.OOMKilled === true,
+  #watchDeps(): WatchDeps {
+    return {
+      client: this.client,
+      logger: this.deps.logger,
+      emit: async (exit) => {
+        await this.#listening;
+        this.#containers.emit(exit);
+      },
     };
-    if (info?.State?.Error) exit.message = info.State.Error;
-    c.exit = exit;
-    c.state = 'exited';
-    await c.log?.close();
-    this.#containers.emit(exit);
   }
 }

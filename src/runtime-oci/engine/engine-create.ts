@@ -10,6 +10,8 @@ import { securityHostConfig } from './engine-security.js';
 export const NODE_LABEL = 'io.edgeplane.node';
 /** Labels a container with the agent's container id. */
 export const ID_LABEL = 'io.edgeplane.container-id';
+/** Labels a container with its CRI log file, so an agent that adopts it writes on there (issue 20). */
+export const LOG_LABEL = 'io.edgeplane.container.log-path';
 
 /** The node's settings a container is created with. */
 export interface CreateSettings {
@@ -44,7 +46,7 @@ export function createContainerBody(spec: OciContainerSpec, settings: CreateSett
   const body: Record<string, unknown> = {
     Image: spec.image.digest,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    Labels: { ...spec.labels, [NODE_LABEL]: settings.nodeName, [ID_LABEL]: spec.id },
+    Labels: { ...spec.labels, [NODE_LABEL]: settings.nodeName, [ID_LABEL]: spec.id, [LOG_LABEL]: spec.logPath },
     HostConfig: host,
   };
   // Kubernetes' rules: `command` replaces the entrypoint and drops the image's cmd; `args` replaces the cmd.

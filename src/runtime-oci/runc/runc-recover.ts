@@ -8,6 +8,7 @@ import { errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
 import type { OciContainerSpec } from '../adapter.js';
 import { runCommand } from '../command.js';
+import { adoptedSpec } from '../oci-adopted.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { readRecord, type ContainerRecord } from './runc-bundle.js';
 import { readPid } from './runc-process-util.js';
@@ -57,21 +58,14 @@ export async function recoverContainers(o: {
     const rec = await readRecord(bundle);
     const pid = await readPid(join(bundle, 'pid'));
     if (!rec || rec.id !== name || rec.startedAt === undefined || pid === undefined) continue;
-    const spec: OciContainerSpec = {
+    const spec = adoptedSpec({
       id: rec.id,
       pod: rec.pod,
       name: rec.name,
-      image: { ref: '', digest: '', sizeBytes: 0 },
-      command: [],
-      args: [],
-      env: {},
-      ports: [],
-      limits: {},
       hostNetwork: rec.hostNetwork,
-      security: {},
       logPath: rec.logPath,
       labels: rec.labels,
-    };
+    });
     const proc = o.process({ id: rec.id, spec, cgroupsPath: rec.cgroupsPath });
     try {
       if (rec.networkHeld && rec.ip !== undefined) await o.network?.adopt(rec.pod.uid, rec.ip);
