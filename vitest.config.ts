@@ -41,11 +41,21 @@ const SERIAL_E2E = [
   'test/oci-security.test.ts',
 ];
 
+/** `.cache/vitest-report.json`, or `.cache/vitest-report-<name>.json` with EDGEPLANE_VITEST_REPORT=<name>. */
+function reportFile(): string {
+  const name = process.env.EDGEPLANE_VITEST_REPORT ?? '';
+  if (name !== '' && !/^[a-z0-9-]+$/.test(name))
+    throw new Error(`EDGEPLANE_VITEST_REPORT: "${name}" is not a report name (lower-case letters, digits, '-')`);
+  return name === '' ? '.cache/vitest-report.json' : `.cache/vitest-report-${name}.json`;
+}
+
 export default defineConfig({
   test: {
     // Under CI, also a JSON report (per file and test: durations) in .cache/, to find where the suite's
-    // time goes from a real CI run rather than from a loaded development machine.
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.cache/vitest-report.json' }]] : ['default'],
+    // time goes from a real CI run rather than from a loaded development machine. Named per run
+    // (EDGEPLANE_VITEST_REPORT, e.g. `node24` → vitest-report-node24.json) so a second run in the same
+    // checkout does not overwrite the first; `.ci/run` prints the main run's slowest files from it.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: reportFile() }]] : ['default'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

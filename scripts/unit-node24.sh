@@ -30,6 +30,8 @@ export PATH="$(dirname "$node24"):$PATH"
 # same on any Node) and the pools' placement logic (pools). Node 24 still runs guests calling out
 # through blocked executors (outgoing-executors), memory limits, commands, the filesystem and the
 # transpile cache. Both run in full under the machine's Node.
+# Its JSON report under CI (vitest.config.ts) is .cache/vitest-report-node24.json, beside the main run's.
+export EDGEPLANE_VITEST_REPORT=${EDGEPLANE_VITEST_REPORT:-node24}
 exec "$node24" node_modules/vitest/vitest.mjs run --project unit --project unit-wasm \
   --exclude src/runtime-wasm/outgoing/outgoing-http.test.ts \
   --exclude src/runtime-wasm/pools/pools.test.ts "$@"

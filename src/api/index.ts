@@ -40,6 +40,7 @@ export * from './blob-sources.js';
 export * from './node-certificate.js';
 export * from './clock.js';
 export * from './duration.js';
+export * from './request-deadline.js';
 export type * from './logger.js';
 export type * from './runtime.js';
 export { toStatus, fromStatus, Status } from './status.js';

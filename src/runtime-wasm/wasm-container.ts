@@ -10,7 +10,7 @@
  * for an outgoing call is waiting too: the call is failed (`connection-timeout`) so the guest can
  * finish; only if it is still running `OUTGOING_GRACE_MS` later did it overrun (container-deadline.ts).
  */
-import { CreateContainerError, ServiceUnavailableError, errorMessage } from '../api/index.js';
+import { CreateContainerError, ServiceUnavailableError, errorMessage, requestDeadlineMs } from '../api/index.js';
 import type {
   ContainerStats,
   ContainerRuntimeStatus,
@@ -149,7 +149,9 @@ export class WasmContainer {
         new ServiceUnavailableError(`container ${this.#deps.config.name} is not serving (${what})`),
       );
     }
-    const timeoutMs = req.timeoutMs ?? this.#deps.requestTimeoutMs;
+    // The caller's budget, bounded by the pod's own deadline (else the node's): a looping neighbour's
+    // deadline is its own, not this pod's.
+    const timeoutMs = requestDeadlineMs(req.timeoutMs, this.#deps.config.requestTimeoutMs, this.#deps.requestTimeoutMs);
     // Made by a guest of this runtime blocked until it is answered? (see outgoing-dispatch.ts)
     const depth = this.#deps.outgoing?.depth() ?? 0;
     const job = new ContainerJob(req, timeoutMs, depth, (j, result) => this.#onOutcome(j, result));

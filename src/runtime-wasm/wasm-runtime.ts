@@ -24,20 +24,22 @@ import type {
   Runtime,
   WorkloadEndpoint,
 } from '../api/index.js';
-import { type CriLogRotation, CriLogWriter } from '../platform/index.js';
+import type { CriLogRotation } from '../platform/index.js';
 import { ExecutorPool } from './executors/executor-pool.js';
 import { ImageStore } from './images/image-store.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES, MemoryBudget, defaultMemoryBudgetBytes } from './memory/memory-budget.js';
-import { PoolMemory } from './memory/pool-memory.js';
 import { OutgoingDispatch } from './outgoing/outgoing-dispatch.js';
 import { TranspileCache } from './images/transpile-cache.js';
 import { prepareComponent } from './container-prepare.js';
 import { WasmContainer, type PoolLimits } from './wasm-container.js';
-import { MountUsage, prepareMounts, releaseMounts } from './container-mounts.js';
-import type { MountGrant } from './host/fs-paths.js';
+import { MountUsage, releaseMounts } from './container-mounts.js';
+import { takeContainerResources } from './container-resources.js';
+import { runtimeStats, type WasmRuntimeStats } from './wasm-runtime-stats.js';
+import { executorPoolOptions, poolLimitsOf, sweepIntervalMs } from './wasm-runtime-options.js';
 import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
 export type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
+export type { WasmRuntimeStats } from './wasm-runtime-stats.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** How long a streaming exec may run (kubectl going away ends it sooner). */
@@ -76,23 +78,11 @@ export class WasmRuntime implements Runtime {
     this.#logger = logger;
     this.#requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#outgoing = deps.outgoingHttp ? new OutgoingDispatch(deps.outgoingHttp, this.#requestTimeoutMs) : undefined;
-    this.#executors = new ExecutorPool({
-      logger,
-      ...(deps.executors !== undefined ? { size: deps.executors } : {}),
-      ...(deps.maxExecutors !== undefined ? { maxShared: deps.maxExecutors } : {}),
-      ...(deps.overflowIdleMs !== undefined ? { overflowIdleMs: deps.overflowIdleMs } : {}),
-      ...(deps.stallMs !== undefined ? { stallMs: deps.stallMs } : {}),
-      ...(this.#outgoing ? { outgoing: this.#outgoing } : {}),
-    });
+    this.#executors = new ExecutorPool(executorPoolOptions(deps, logger, this.#outgoing));
     this.#defaultMemoryLimit = deps.defaultMemoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
     this.#logRotation = deps.containerLogs;
     this.#budget = new MemoryBudget(deps.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
-    const min = Math.max(1, deps.minInstances ?? 1);
-    this.#poolLimits = {
-      min,
-      max: Math.max(min, deps.maxInstances ?? 8),
-      instantiateTimeoutMs: deps.instantiateTimeoutMs ?? 30_000,
-    };
+    this.#poolLimits = poolLimitsOf(deps);
     const idleMs = deps.instanceIdleMs ?? 30_000;
     this.#idleReleaseMs = Math.max(0, deps.executorIdleReleaseMs ?? DEFAULT_EXECUTOR_IDLE_RELEASE_MS);
     this.#sweeper = setInterval(
@@ -102,7 +92,7 @@ export class WasmRuntime implements Runtime {
         // The idle grace's end, or a release refused at the last removal (an executor still busy).
         if (this.#containers.size === 0) this.#releaseExecutors();
       },
-      Math.max(50, Math.min(idleMs / 2, this.#idleReleaseMs > 0 ? this.#idleReleaseMs / 2 : Infinity, 10_000)),
+      sweepIntervalMs(idleMs, this.#idleReleaseMs),
     );
     this.#sweeper.unref();
   }
@@ -127,35 +117,9 @@ export class WasmRuntime implements Runtime {
     return new WasmRuntime(images, transpiler, logger, deps);
   }
 
-  /** Counters for tests and benchmarks (`sharedExecutors` and `instancesPerExecutor`: the fixed ones). */
-  get stats(): {
-    sharedExecutors: number;
-    /** Executor worker threads alive now, of every kind (0 while the runtime has no container). */
-    executorThreads: number;
-    instancesPerExecutor: number[];
-    executorReplacements: number;
-    isolatedPods: number;
-    overflowExecutors: number;
-    overflowStarts: number;
-    pendingOutgoingCalls: number;
-    stalledExecutors: number;
-    memoryBudget: { total: number; reserved: number };
-    /** Guest execution time on every executor so far (seconds): executor utilisation is its rate. */
-    guestSeconds: number;
-  } {
-    return {
-      sharedExecutors: this.#executors.shared.length,
-      executorThreads: this.#executors.threads,
-      instancesPerExecutor: this.#executors.shared.map((e) => e.instanceCount),
-      executorReplacements: this.#executors.replacements,
-      isolatedPods: this.#isolatedPods.size,
-      overflowExecutors: this.#executors.overflow.length,
-      overflowStarts: this.#executors.overflowStarts,
-      pendingOutgoingCalls: this.#executors.pendingOutgoingCalls,
-      stalledExecutors: this.#executors.stalledCount,
-      memoryBudget: { total: this.#budget.total, reserved: this.#budget.reserved },
-      guestSeconds: this.#executors.guestNanoSeconds / 1e9,
-    };
+  /** Counters for tests and benchmarks (see wasm-runtime-stats.ts). */
+  get stats(): WasmRuntimeStats {
+    return runtimeStats(this.#executors, this.#isolatedPods.size, this.#budget);
   }
 
   /**
@@ -180,31 +144,18 @@ export class WasmRuntime implements Runtime {
       config,
       memoryLimitBytes,
     );
-    const mounts: MountGrant[] = await prepareMounts(config.mounts, this.#mountUsage);
-    let log: CriLogWriter;
-    try {
-      log = await CriLogWriter.open(config.logPath, this.#logRotation);
-    } catch (err) {
-      releaseMounts(mounts, this.#mountUsage);
-      throw new CreateContainerError(`cannot open log file ${config.logPath}: ${errorMessage(err)}`, err);
-    }
-    let memory: PoolMemory;
-    try {
-      if (this.#containers.has(config.id)) throw new CreateContainerError(`container ${config.id} already exists`);
-      // An HTTP container keeps its pool's `min` instances; a command runs one. Taken last: no await follows.
-      const base = exportsHttp ? this.#poolLimits.min : 1;
-      memory = PoolMemory.reserve(
-        this.#budget,
-        config.name,
-        memoryLimitBytes * Math.max(1, compiled.memories),
-        base,
-        this.#logger.child({ container: config.id }),
-      );
-    } catch (err) {
-      releaseMounts(mounts, this.#mountUsage);
-      await log.close();
-      throw err;
-    }
+    // An HTTP container keeps its pool's `min` instances; a command runs one.
+    const { mounts, log, memory } = await takeContainerResources({
+      config,
+      memoryLimitBytes,
+      memories: compiled.memories,
+      baseInstances: exportsHttp ? this.#poolLimits.min : 1,
+      mountUsage: this.#mountUsage,
+      logRotation: this.#logRotation,
+      budget: this.#budget,
+      logger: this.#logger,
+      exists: () => this.#containers.has(config.id),
+    });
     this.#emptySince = undefined;
     this.#containers.set(
       config.id,

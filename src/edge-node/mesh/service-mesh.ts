@@ -121,7 +121,7 @@ export class ServiceMesh {
     const body = proxiedRequest(req, listenerLimits(this.deps.listenerLimits).maxRequestBodyBytes);
     try {
       const sink = new ServerResponseSink(res);
-      await this.deliverer.deliverLocal(t, body, sink, this.deliverer.requestTimeoutMs, { namespace, name });
+      await this.deliverer.deliverLocal(t, body, sink, undefined, { namespace, name });
     } catch (err) {
       if (err instanceof UpstreamUnreachableError) sendText(res, 503, err.message);
       else answerFailure(res, clientBodyError(err, body.body) ?? err, '');

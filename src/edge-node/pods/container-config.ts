@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { cpuMillis, effectiveSecurity, memoryBytes } from '../../api/index.js';
+import { cpuMillis, effectiveSecurity, memoryBytes, podRequestTimeoutMs } from '../../api/index.js';
 import type { Container, ContainerConfig, KeySelector, Pod, PulledImage, VolumeMountConfig } from '../../api/index.js';
 
 /** What env resolution needs to know about the node. */
@@ -142,6 +142,7 @@ export function buildContainerConfig(args: {
   };
 }): ContainerConfig {
   const { container, parts } = args;
+  const requestTimeoutMs = podRequestTimeoutMs(args.pod.metadata.annotations);
   return {
     id: args.id,
     pod: args.podRef,
@@ -161,6 +162,7 @@ export function buildContainerConfig(args: {
     security: effectiveSecurity(args.pod.spec.securityContext, container.securityContext),
     ...(parts && parts.mounts.length > 0 ? { mounts: parts.mounts } : {}),
     ...(parts && Object.keys(parts.config).length > 0 ? { config: parts.config } : {}),
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
   };
 }
 

@@ -12,8 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import { join } from 'node:path';
 import { rfc3339 } from '../../api/index.js';
-import type { Logger } from '../../api/index.js';
-import { type CriLogRotation, CriLogWriter } from '../../platform/index.js';
+import { CriLogWriter } from '../../platform/index.js';
 import type { AttachOptions, ExecProcess } from '../../api/index.js';
 import type { OciExit } from '../adapter.js';
 import { runCommand } from '../command.js';
@@ -22,25 +21,9 @@ import { ContainerAttachments } from './runc-attach.js';
 import { SCRIPT, ptsOf, setSize } from './runc-exec-stream.js';
 import { STDERR_TAIL, readPid, readTail, signalNumber, sleep, ttyRun } from './runc-process-util.js';
 import { makeShimPipes, openShimOutput, shimExit, spawnShim } from './runc-shim.js';
+import type { RuncProcessDeps } from './runc-process-deps.js';
 
-/** How one container's runc is run. */
-export interface RuncProcessDeps {
-  runc: string;
-  /** runc's `--root` (its state directory). */
-  root: string;
-  id: string;
-  bundle: string;
-  logPath: string;
-  /** Rotation of the log file; none when absent. */
-  logRotation?: CriLogRotation;
-  cgroupsPath: string;
-  /** Keep a stdin pipe for attaches (`once`: closed after the first attach that wrote to it ends). */
-  stdin?: { once: boolean };
-  /** The bundle asks for a terminal (`process.terminal`): runc runs under a pty helper (see start). */
-  tty?: boolean;
-  logger: Logger;
-  onExit(exit: OciExit): void;
-}
+export type { RuncProcessDeps } from './runc-process-deps.js';
 
 /** runc's log file in the bundle of a container on a terminal. */
 const RUNC_LOG = 'runc.log';

@@ -97,12 +97,14 @@ export class Deliverer {
    * the client's body being refused or cut short (request-body.ts errors), which the caller answers.
    * With `pod` named, the request is counted as that pod's (status, latency; a failure that is
    * thrown after the container took the request counts as one without an answer).
+   * `timeoutMs` is the caller's budget; without one, a Wasm container applies its pod's own deadline
+   * (`edgeplane.io/request-timeout`) and a container port the node's.
    */
   async deliverLocal(
     target: LocalContainerTarget,
     req: ProxiedRequest,
     sink: ResponseSink,
-    timeoutMs = this.requestTimeoutMs,
+    timeoutMs?: number,
     pod?: LocalPodName,
   ): Promise<number> {
     const accounting = pod && this.deps.accounting;
@@ -124,7 +126,7 @@ export class Deliverer {
     target: LocalContainerTarget,
     req: ProxiedRequest,
     sink: ResponseSink,
-    timeoutMs: number,
+    timeoutMs: number | undefined,
   ): Promise<number> {
     let endpoint;
     try {
@@ -145,7 +147,7 @@ export class Deliverer {
           scheme: 'http',
           headers: headerPairs(req.headers),
           body,
-          timeoutMs,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         });
         sink.whole(wr);
         return wr.status;
@@ -160,7 +162,9 @@ export class Deliverer {
     }
     try {
       const origin = `http://${endpoint.host}:${endpoint.port}`;
-      return await this.send(this.pool(origin), origin, req, req.headers, sink, timeoutMs);
+      const own = this.requestTimeoutMs;
+      const deadline = Math.min(timeoutMs ?? own, own);
+      return await this.send(this.pool(origin), origin, req, req.headers, sink, deadline);
     } catch (err) {
       if (err instanceof UpstreamUnreachableError || clientBodyError(err, req.body)) throw err;
       sink.text(502, `container port ${endpoint.host}:${endpoint.port} did not answer: ${errorMessage(err)}`);

@@ -229,10 +229,9 @@ export class MeshServer {
     if (!t.ok) return sendText(res, 503, `mesh: ${t.message}`, { [MESH_ERROR_HEADER]: t.reason });
     const body = proxiedRequest(req, this.limits.maxRequestBodyBytes);
     // The client's own authorization restored, the hop's headers dropped; the sender's deadline
-    // when shorter than this node's own (a pod's call with little time left).
+    // when shorter than the pod's own (else this node's; see deliverLocal).
     const { headers, timeLeftMs } = fromMeshHop(body.headers);
-    const own = this.deps.deliverer.requestTimeoutMs;
-    const timeoutMs = Math.min(timeLeftMs ?? own, own);
+    const timeoutMs = timeLeftMs;
     try {
       const sink = new ServerResponseSink(res);
       await this.deps.deliverer.deliverLocal(t, { ...body, headers }, sink, timeoutMs, { namespace, name });

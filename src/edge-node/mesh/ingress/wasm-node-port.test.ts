@@ -1,14 +1,16 @@
 /**
  * The NodePort path end to end inside one agent, with the real Wasm runtime and real components
  * (hello-c, misbehave): a request goes through node:http, the proxy and an executor to the guest and
- * back; an overrun deadline is a 504 and does not disturb the other service.
+ * back; an overrun deadline is a 504 and does not disturb the other service. The looping pod's deadline
+ * is its own (`edgeplane.io/request-timeout: 1s`); the node's is 30 s, so a loaded machine cannot time
+ * out the neighbour's request while the loop holds an executor (it once did, at a node-wide 1 s).
  */
 import { silentLogger } from '../../../platform/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceRoute } from '../../../api/index.js';
+import { REQUEST_TIMEOUT_ANNOTATION, type Pod, type ServiceRoute } from '../../../api/index.js';
 import { WasmRuntime } from '../../../runtime-wasm/index.js';
 import { addBlob, buildComponent } from '../../../runtime-wasm/testing/index.js';
 import { Agent } from '../../agent.js';
@@ -42,6 +44,11 @@ function service(name: string, nodePort: number, pod: string, meshPort: number):
   };
 }
 
+const withAnnotations = (pod: Pod, annotations: Record<string, string>): Pod => ({
+  ...pod,
+  metadata: { ...pod.metadata, annotations },
+});
+
 beforeAll(async () => {
   const blobs = new Map<string, Uint8Array>();
   const helloC = addBlob(blobs, 'hello-c', buildComponent('hello-c'));
@@ -51,12 +58,13 @@ beforeAll(async () => {
     dataDir: path.join(dir, 'rt'),
     logger: silentLogger(),
     fetchBlob: (d) => Promise.resolve(blobs.get(d)!),
+    requestTimeoutMs: 30_000,
   });
   hub = await FakeHub.start();
   const port = [{ containerPort: 8080 }];
   hub.pods.set('node-a', [
     testPod('hello-1', { image: helloC, ports: port, env: podEnv }),
-    testPod('looper-1', { image: misbehave, ports: port }),
+    withAnnotations(testPod('looper-1', { image: misbehave, ports: port }), { [REQUEST_TIMEOUT_ANNOTATION]: '1s' }),
   ]);
   agent = await Agent.create({
     hubUrl: hub.url,
@@ -68,7 +76,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     dataDir: path.join(dir, 'agent'),
     runtimes: [runtime],
-    requestTimeoutMs: 1000,
+    requestTimeoutMs: 30_000,
     backoff: { statusBatchMs: 5 },
   });
   await agent.start();
@@ -113,7 +121,7 @@ describe('NodePort → Wasm', () => {
     expect(await post.text()).toBe('method not allowed\n');
   });
 
-  it('answers 504 when the guest overruns the deadline, and the other service keeps answering', async () => {
+  it("answers 504 when the guest overruns its pod's deadline, and the other service keeps answering", async () => {
     const looping = fetch(`http://127.0.0.1:${ports.misbehave}/loop`);
     const during = await fetch(`http://127.0.0.1:${ports.hello}/`);
     expect(during.status).toBe(200);

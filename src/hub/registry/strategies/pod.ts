@@ -4,7 +4,7 @@
  * graceful deletion while bound to a node that must confirm the pod stopped.
  */
 import type { FieldCause, KubeObject, Pod, PodSpec } from '../../../api/index.js';
-import { isPodTerminal } from '../../../api/index.js';
+import { isPodTerminal, requestTimeoutCauses } from '../../../api/index.js';
 import { podSpecCauses } from '../checks.js';
 import { defaultPodSpec } from '../defaults.js';
 import { admitPodSecurity } from '../pod-security.js';
@@ -37,7 +37,10 @@ export function podStrategy(deps: StrategyDeps): KindRules {
       const spec = body.spec as { nodeName?: string };
       return was !== undefined && spec.nodeName === undefined ? { ...body, spec: { ...spec, nodeName: was } } : body;
     },
-    validate: (obj) => podSpecCauses(obj.spec as PodSpec, 'spec'),
+    validate: (obj) => [
+      ...podSpecCauses(obj.spec as PodSpec, 'spec'),
+      ...requestTimeoutCauses(obj.metadata.annotations),
+    ],
     validateUpdate: nodeNameCauses,
     // Pod Security admission against the pod's namespace's `pod-security.kubernetes.io/*` labels.
     admit: async (obj, cur) => {
