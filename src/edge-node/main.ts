@@ -24,7 +24,7 @@ import { HubEndpoints, restBase } from './session/hub-endpoints.js';
 import { LearnedHubsFile } from './session/learned-hubs.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
-import { RelayDialer, RelayListener, ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
+import { RelayDialer, RelayListener, RelayMetrics, ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
 import { agentVersion } from './node-info.js';
 import { ociRuntime } from './oci-runtime.js';
 
@@ -68,8 +68,11 @@ async function main(argv: string[]): Promise<void> {
   // this node connections from peers that cannot reach it (mTLS only: the relayed bytes are the nodes' own TLS).
   const relayLink =
     identity && opts.meshRelay !== 'never' ? { base: hubBase, tls: () => identity.hubTlsOptions() } : undefined;
+  const relayMetrics = relayLink ? new RelayMetrics() : undefined;
   const relayDialer =
-    relayLink && opts.meshRelay !== 'never' ? new RelayDialer({ link: relayLink, mode: opts.meshRelay }) : undefined;
+    relayLink && relayMetrics && opts.meshRelay !== 'never'
+      ? new RelayDialer({ link: relayLink, mode: opts.meshRelay, metrics: relayMetrics })
+      : undefined;
   // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
   // through it, so the Wasm runtime is built with its handler; the agent is handed both.
   const mesh = await ServiceMesh.create({
@@ -150,7 +153,7 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     runtimes,
     logger,
-    metrics: { ...opts.metrics, wasm: runtime },
+    metrics: { ...opts.metrics, wasm: runtime, ...(relayMetrics ? { relay: relayMetrics } : {}) },
     // A Wasm-only node can give pods no more memory than its Wasm budget: it advertises that (unless
     // --memory says otherwise), so the scheduler does not bind more than the node would accept.
     capacity:
@@ -185,6 +188,7 @@ async function main(argv: string[]): Promise<void> {
     ? new RelayListener({
         link: relayLink,
         logger,
+        ...(relayMetrics ? { metrics: relayMetrics } : {}),
         meshTarget: () => ({ host: loopbackFor(opts.address), port: agent.meshPort }),
       })
     : undefined;
