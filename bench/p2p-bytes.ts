@@ -4,13 +4,14 @@
  *   - `no zone`: nodes without a zone label download it from the hub each (brotli, ~3.5 MB apiece);
  *   - `1 zone`: nodes labelled `topology.kubernetes.io/zone=z1` fetch it from each other;
  *   - `2 zones`: half in z1, half in z2.
- * A counting TCP proxy sits in front of the hub and every node talks to the hub through it: the figure
- * is everything the hub sent the nodes from the apply until every pod was Ready (the blob and the
- * nodes' control traffic), i.e. its uplink. Real TLS hub, real edge-node processes, mTLS between nodes.
+ * A counting TCP proxy per node sits in front of the hub and the node talks to the hub through it: the
+ * figure is everything the hub sent the nodes from the apply until every pod was Ready (the blob and the
+ * nodes' control traffic), i.e. its uplink, in all and per node. Real TLS hub, real edge-node processes,
+ * mTLS between nodes.
  *
  *   npx tsx bench/p2p-bytes.ts [--nodes 4]
  *
- * Nodes listen on 127.0.120.x (this benchmark's loopback range). The machine is shared: compare the
+ * Nodes listen on 127.0.140.x (this benchmark's loopback range). The machine is shared: compare the
  * rows as ratios, and read the load average printed beside them.
  */
 import { createConnection, createServer, type Server } from 'node:net';
@@ -56,6 +57,8 @@ spec:
 interface Row {
   name: string;
   hubBytes: number;
+  /** The hub's bytes to each node, in node order. */
+  perNode: number[];
   seconds: number;
   load: number;
 }
@@ -67,22 +70,24 @@ async function scenario(name: string, nodes: number, zoneOf: (i: number) => stri
     await cluster.startHub(180_000);
     const direct = cluster.url;
     const hubPort = Number(new URL(direct).port);
-    const proxy = await countingProxy(hubPort);
-    // Nodes reach the hub through the proxy; this process (edgectl, the client) directly.
-    cluster.url = `${new URL(direct).protocol}//127.0.0.1:${proxy.port}`;
+    const proxies: Awaited<ReturnType<typeof countingProxy>>[] = [];
     const names: string[] = [];
     for (let i = 0; i < nodes; i++) {
       const zone = zoneOf(i);
       names.push(`p2p-${i}`);
+      // Each node reaches the hub through a proxy of its own; this process (edgectl, the client) directly.
+      const proxy = await countingProxy(hubPort);
+      proxies.push(proxy);
+      cluster.url = `${new URL(direct).protocol}//127.0.0.1:${proxy.port}`;
       await cluster.startNode({
         name: `p2p-${i}`,
-        address: `127.0.120.${10 + i}`,
+        address: `127.0.140.${10 + i}`,
         ...(zone ? { labels: { 'topology.kubernetes.io/zone': zone } } : {}),
       });
     }
     cluster.url = direct;
     await cluster.waitNodesReady(names, 120_000);
-    const before = proxy.fromHub();
+    const before = proxies.map((p) => p.fromHub());
     const started = Date.now();
     const r = await cluster.edgectl(['apply', '-f', '-'], daemonSet);
     if (r.code !== 0) throw new Error(`apply failed: ${r.stderr}`);
@@ -98,13 +103,15 @@ async function scenario(name: string, nodes: number, zoneOf: (i: number) => stri
       600_000,
       200,
     );
+    const perNode = proxies.map((p, i) => p.fromHub() - before[i]!);
     const row = {
       name,
-      hubBytes: proxy.fromHub() - before,
+      hubBytes: perNode.reduce((a, b) => a + b, 0),
+      perNode,
       seconds: (Date.now() - started) / 1000,
       load: loadavg()[0]!,
     };
-    proxy.close();
+    for (const p of proxies) p.close();
     return row;
   } finally {
     await cluster.stop();
@@ -125,6 +132,7 @@ runBench(async () => {
     console.log(
       `${row.name.padEnd(20)} hub sent ${(row.hubBytes / MB).toFixed(2).padStart(7)} MB   all Ready in ${row.seconds.toFixed(1).padStart(5)} s   load ${row.load.toFixed(1)}`,
     );
+    console.log(`${''.padEnd(20)} per node: ${row.perNode.map((b) => `${(b / MB).toFixed(2)} MB`).join(', ')}`);
   }
   const base = rows[0]!.hubBytes;
   console.log(

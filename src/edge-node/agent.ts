@@ -10,21 +10,20 @@
  * hangs up without a welcome, or `localRestoreDelayMs` passes without an answer. A node refused later
  * (after it restored pods while the hub was away) stops those pods before it reports the refusal.
  */
-import { errorMessage, systemClock } from '../api/index.js';
-import type { HubToNode, OutgoingHttpHandler, Pod, PodRef, PodStatus } from '../api/index.js';
+import { systemClock } from '../api/index.js';
+import type { OutgoingHttpHandler, Pod, PodRef, PodStatus } from '../api/index.js';
 import { meshDepsOf, type AgentDeps } from './agent-deps.js';
 import { NodeConfig, defaultRunDir } from './config/index.js';
-import { runExec } from './exec.js';
+import { handleHubMessage, handleSessionEvent, type HubMessageTargets } from './hub-messages.js';
 import { LogService } from './logs/log-service.js';
 import { NodeStreams } from './streams/index.js';
 import { NodeMetrics } from './metrics/index.js';
 import { ServiceMesh } from './mesh/index.js';
 import { ImageReport } from './image-report.js';
 import { buildNodeInfo, detectCapacity, listNodeImages } from './node-info.js';
-import { podRefOf } from './pods/pod-ref.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
-import { HubSession, type SessionEvent } from './session/hub-session.js';
+import { HubSession } from './session/hub-session.js';
 import { LocalPodsGate } from './session/local-pods-gate.js';
 import { LocalState } from './state/local-state.js';
 import { fitEvent } from './wire-event.js';
@@ -48,6 +47,8 @@ export class Agent {
   /** Pods from local state, held until the hub answers or cannot be reached. */
   private readonly localPods: LocalPodsGate;
   private refused = false;
+  /** The parts the hub's frames go to (hub-messages.ts). */
+  private readonly targets: HubMessageTargets;
 
   private constructor(deps: AgentDeps, state: LocalState, mesh: ServiceMesh, config: NodeConfig) {
     this.deps = deps;
@@ -80,8 +81,11 @@ export class Agent {
         this.images.offered(info.images ?? []);
         return info;
       },
-      onMessage: (msg) => this.onHubMessage(msg),
-      onEvent: (ev) => this.onSessionEvent(ev),
+      onMessage: (msg) => handleHubMessage(this.targets, msg),
+      onEvent: (ev) => {
+        if (ev.type === 'refused') this.refused = true;
+        handleSessionEvent(this.targets, ev, (e) => this.deps.onSessionEvent?.(e));
+      },
     });
     this.localPods = new LocalPodsGate(deps.localRestoreDelayMs ?? 10_000, (pods, why) =>
       this.restoreLocalPods(pods, why),
@@ -134,6 +138,20 @@ export class Agent {
       logger: logger.child({ component: 'metrics' }),
     });
     mesh.hold.onWake = (namespace, name) => this.metrics.wake(namespace, name);
+    this.targets = {
+      nodeName: deps.nodeName,
+      logger,
+      mesh,
+      state,
+      config,
+      localPods: this.localPods,
+      workers: this.workers,
+      logs: this.logs,
+      streams: this.streams,
+      metrics: this.metrics,
+      images: this.images,
+      send: (f) => this.session.send(f),
+    };
   }
 
   /** Builds an agent (nothing listens or runs until `start`). */
@@ -245,128 +263,5 @@ export class Agent {
   /** Resolves when every pod worker is idle (tests). */
   async idle(): Promise<void> {
     await this.workers.idle();
-  }
-
-  private onSessionEvent(ev: SessionEvent): void {
-    if (ev.type === 'connected') {
-      this.metrics.connected(ev.welcome.protocol);
-      this.images.connected(ev.welcome.protocol);
-    }
-    if (ev.type === 'disconnected') {
-      this.metrics.disconnected();
-      this.images.disconnected();
-      this.logs.cancelAll();
-      this.streams.cancelAll();
-      this.config.resetSync();
-    }
-    // The hub's podSync follows its welcome: it, not the local copy, says what runs here (the copy
-    // stays pending until that podSync arrives, in case the connection drops in between).
-    if (ev.type === 'connected') this.localPods.welcomed();
-    if (ev.type === 'unreachable' || ev.type === 'unauthorized')
-      this.localPods.unreachable(`hub unreachable: ${ev.type === 'unreachable' ? ev.reason : ev.message}`);
-    if (ev.type === 'refused') {
-      this.refused = true;
-      this.localPods.drop();
-      this.deps.logger.error({ reason: ev.reason }, ev.message);
-      // Pods restored while the hub was away belong to the node that holds the name: stop them first.
-      void this.stopAllPods().then(() => this.forwardSessionEvent(ev));
-      return;
-    }
-    this.forwardSessionEvent(ev);
-  }
-
-  private async stopAllPods(): Promise<void> {
-    if (this.workers.list().length === 0) return;
-    this.deps.logger.warn(
-      { pods: this.workers.list().length },
-      'stopping pods restored from local state: this node was refused',
-    );
-    this.workers.sync([]);
-    await this.workers.idle();
-  }
-
-  private forwardSessionEvent(ev: SessionEvent): void {
-    try {
-      this.deps.onSessionEvent?.(ev);
-    } catch (err) {
-      this.deps.logger.warn({ err: errorMessage(err) }, 'session event listener failed');
-    }
-  }
-
-  private async onHubMessage(msg: HubToNode): Promise<void> {
-    switch (msg.type) {
-      case 'welcome':
-        if (msg.nodeName !== this.deps.nodeName)
-          this.deps.logger.warn(
-            { hub: msg.nodeName, local: this.deps.nodeName },
-            'hub knows this node by another name',
-          );
-        this.mesh.identity.nodeName = msg.nodeName;
-        if (msg.meshToken !== this.mesh.identity.token) {
-          this.mesh.identity.token = msg.meshToken;
-          await this.state.saveSession({ meshToken: msg.meshToken, nodeName: msg.nodeName });
-        }
-        return;
-      case 'podSync': {
-        // Pods held from local state that the hub no longer binds here moved away while this node was
-        // gone: forget them (their workers never started, so pod-workers' sync cannot).
-        const bound = new Set(msg.pods.map((p) => podRefOf(p).uid));
-        for (const held of this.localPods.take()) {
-          const uid = podRefOf(held).uid;
-          if (!bound.has(uid)) await this.state.deletePod(uid);
-        }
-        this.workers.sync(msg.pods);
-        this.workers.reportAll();
-        // Volumes of pods neither bound here nor still stopping (an earlier run's, a crash's) go.
-        await this.config.volumes.sweep(new Set([...bound, ...this.workers.list().map((w) => w.uid)]));
-        return;
-      }
-      case 'podUpsert':
-        this.workers.upsert(msg.pod);
-        return;
-      case 'podDelete':
-        this.workers.delete(msg.pod);
-        return;
-      case 'configSync':
-      case 'configUpsert':
-      case 'configDelete':
-        // Before the pods that use them (the hub sends them first): a new pod finds its objects here.
-        await this.config.handle(msg);
-        return;
-      case 'serviceSync':
-        await this.mesh.update(msg.services);
-        this.mesh.servicesKnown();
-        await this.state.saveServices(msg.services);
-        return;
-      case 'logRequest':
-        this.logs.handle(msg);
-        return;
-      case 'logCancel':
-        this.logs.cancel(msg.requestId);
-        return;
-      case 'metricsRequest':
-        this.metrics.answer(msg);
-        return;
-      case 'execRequest':
-        // Not awaited: a long command must not hold up the hub's other messages.
-        void runExec(this.workers, msg).then((result) => this.session.send(result));
-        return;
-      case 'streamOpen':
-      case 'portOpen':
-      case 'attachOpen':
-      case 'streamInput':
-      case 'streamResize':
-      case 'streamClose':
-      case 'streamCancel':
-      case 'streamAck':
-        this.streams.handle(msg);
-        return;
-      case 'revokedKeys':
-        this.mesh.identity.revoked.update(msg.keys);
-        return;
-      case 'error':
-        this.metrics.hubError(msg.message);
-        return; // logged by the session
-    }
   }
 }

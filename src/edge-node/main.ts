@@ -17,23 +17,16 @@ import { RegistryClient } from '../distribution/index.js';
 import { WasmRuntime, type WasmRuntimeDeps } from '../runtime-wasm/index.js';
 import { acquireDataDirLock, prepareDataDir } from '../durable/index.js';
 import { Agent } from './agent.js';
-import { defaultRunDir } from './config/index.js';
 import { HelpShown, OptionsError, parseNodeOptions, type NodeOptions } from './cli-options.js';
-import { DEFAULT_HUB_BLOB_MAX_BYTES, hubBlobFetcher } from './hub-blob.js';
-import { hubBlobSources, peerBlobHandler, zonePeerFetcher } from './peer-blobs/index.js';
+import { nodeBlobFetcher } from './blob-fetch.js';
+import { peerBlobHandler } from './peer-blobs/index.js';
 import { HubEndpoints, restBase } from './session/hub-endpoints.js';
 import { LearnedHubsFile } from './session/learned-hubs.js';
 import { establishHubTrust, HubTrustError } from './hub-trust.js';
 import { NodeIdentity, NodeIdentityError, type NodeTlsMaterial } from './identity/index.js';
-import {
-  RelayDialer,
-  RelayListener,
-  ServiceMesh,
-  clientConnectOptions,
-  labelZone,
-  type MeshTlsMaterial,
-} from './mesh/index.js';
-import { agentVersion, kubeArch } from './node-info.js';
+import { RelayDialer, RelayListener, RelayMetrics, ServiceMesh, type MeshTlsMaterial } from './mesh/index.js';
+import { agentVersion } from './node-info.js';
+import { ociRuntime } from './oci-runtime.js';
 
 async function main(argv: string[]): Promise<void> {
   let opts: NodeOptions;
@@ -75,8 +68,11 @@ async function main(argv: string[]): Promise<void> {
   // this node connections from peers that cannot reach it (mTLS only: the relayed bytes are the nodes' own TLS).
   const relayLink =
     identity && opts.meshRelay !== 'never' ? { base: hubBase, tls: () => identity.hubTlsOptions() } : undefined;
+  const relayMetrics = relayLink ? new RelayMetrics() : undefined;
   const relayDialer =
-    relayLink && opts.meshRelay !== 'never' ? new RelayDialer({ link: relayLink, mode: opts.meshRelay }) : undefined;
+    relayLink && relayMetrics && opts.meshRelay !== 'never'
+      ? new RelayDialer({ link: relayLink, mode: opts.meshRelay, metrics: relayMetrics })
+      : undefined;
   // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
   // through it, so the Wasm runtime is built with its handler; the agent is handed both.
   const mesh = await ServiceMesh.create({
@@ -98,12 +94,6 @@ async function main(argv: string[]): Promise<void> {
   identity?.onRotate((material) => mesh.setTlsMaterial(meshMaterial(material)));
   // One registry client (credentials read once) for both runtimes: Wasm OCI artifacts and container images.
   const registry = await RegistryClient.create(opts.registry);
-  const hubFetch = hubBlobFetcher({
-    hubBase,
-    otherHubs: () => hubs.all.map(restBase),
-    partialDir: path.join(opts.dataDir, 'blob-partial'),
-    ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
-  });
   const wasmDeps: WasmRuntimeDeps = {
     dataDir: path.join(opts.dataDir, 'runtime-wasm'),
     logger,
@@ -113,28 +103,22 @@ async function main(argv: string[]): Promise<void> {
     defaultMemoryLimitBytes: opts.wasm.defaultMemoryLimitBytes,
     ...(opts.wasm.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.wasm.memoryBudgetBytes } : {}),
     ...(opts.wasm.idleReleaseMs !== undefined ? { executorIdleReleaseMs: opts.wasm.idleReleaseMs } : {}),
-    // Bounded by the hub's upload maximum, with idle timeouts and a deadline (see hub-blob.ts). A node
-    // started with a zone label asks its zone's peers first (issue 20; see peer-blobs/): a node without
-    // one has no peers to ask and skips the sources query.
-    fetchBlob:
-      labelZone(opts.labels) === undefined
-        ? hubFetch
-        : zonePeerFetcher({
-            sources: hubBlobSources({
-              hubBase,
-              nodeName: opts.name,
-              ...(identity ? { dispatcher: () => identity.dispatcher() } : { token: hubAuth }),
-            }),
-            connect: (peer) =>
-              identity
-                ? { tls: clientConnectOptions(meshMaterial(identity.current()), peer) }
-                : mesh.identity.token !== undefined
-                  ? { token: mesh.identity.token }
-                  : undefined,
-            hub: hubFetch,
-            maxBytes: DEFAULT_HUB_BLOB_MAX_BYTES,
-            logger: logger.child({ component: 'blobs' }),
-          }),
+    // From the hub, and on a node with a zone label from its zone's peers first (see blob-fetch.ts).
+    fetchBlob: nodeBlobFetcher({
+      nodeName: opts.name,
+      labels: opts.labels,
+      dataDir: opts.dataDir,
+      hubBase,
+      otherHubs: () => hubs.all.map(restBase),
+      auth: identity
+        ? {
+            kind: 'certificate',
+            dispatcher: () => identity.dispatcher(),
+            meshMaterial: () => meshMaterial(identity.current()),
+          }
+        : { kind: 'token', token: hubAuth, meshToken: () => mesh.identity.token },
+      logger,
+    }),
     outgoingHttp: mesh.outgoingHttp,
   };
   const runtime = await WasmRuntime.create(wasmDeps);
@@ -169,7 +153,7 @@ async function main(argv: string[]): Promise<void> {
     labels: opts.labels,
     runtimes,
     logger,
-    metrics: { ...opts.metrics, wasm: runtime },
+    metrics: { ...opts.metrics, wasm: runtime, ...(relayMetrics ? { relay: relayMetrics } : {}) },
     // A Wasm-only node can give pods no more memory than its Wasm budget: it advertises that (unless
     // --memory says otherwise), so the scheduler does not bind more than the node would accept.
     capacity:
@@ -204,6 +188,7 @@ async function main(argv: string[]): Promise<void> {
     ? new RelayListener({
         link: relayLink,
         logger,
+        ...(relayMetrics ? { metrics: relayMetrics } : {}),
         meshTarget: () => ({ host: loopbackFor(opts.address), port: agent.meshPort }),
       })
     : undefined;
@@ -278,36 +263,6 @@ async function nodeIdentity(
     process.stderr.write(`edge-node: ${err.message}\n`);
     process.exit(1);
   }
-}
-
-/**
- * The `--oci-*` flags made into the node's OCI runtime (containers are the agent's to start; it owns
- * what it finds). Its code (adapters, image unpacking, pod network) is loaded here, only on a node
- * given `--oci-runtime`: a Wasm-only agent never holds it (issue 20, a lean agent).
- */
-async function ociRuntime(opts: NodeOptions, logger: Logger, registry: RegistryClient): Promise<Runtime> {
-  const oci = opts.oci!;
-  const { createOciRuntime } = await import('../runtime-oci/index.js');
-  const arm = process.arch === 'arm' ? (process.config.variables as { arm_version?: string }).arm_version : undefined;
-  return createOciRuntime({
-    adapter: oci.runtime,
-    dataDir: path.join(opts.dataDir, 'runtime-oci'),
-    nodeName: opts.name,
-    nodeAddress: opts.address,
-    platform: { os: 'linux', architecture: kubeArch(), ...(arm ? { variant: `v${arm}` } : {}) },
-    logger,
-    registry,
-    containerLogs: opts.containerLogs,
-    runDir: opts.runDir ?? defaultRunDir(opts.dataDir),
-    ...(oci.runcPath !== undefined ? { runcPath: oci.runcPath } : {}),
-    ...(oci.runcRoot !== undefined ? { runcRoot: oci.runcRoot } : {}),
-    ...(oci.socket !== undefined ? { socketPath: oci.socket } : {}),
-    ...(oci.network !== undefined ? { network: oci.network } : {}),
-    ...(oci.pidsLimit !== undefined ? { pidsLimit: oci.pidsLimit } : {}),
-    ...(oci.bridge !== undefined ? { bridge: oci.bridge } : {}),
-    ...(oci.podCidr !== undefined ? { podCidr: oci.podCidr } : {}),
-    ...(oci.keepOnExit ? { keepContainersOnExit: true } : {}),
-  });
 }
 
 main(process.argv).catch((err: unknown) => {

@@ -38,6 +38,8 @@ export { MESH_PORT_HEADER, MESH_TARGET_HEADER } from './protocol.js';
 export {
   RelayDialer,
   RelayListener,
+  RelayMetrics,
+  type LatencyCounts,
   type PeerDialer,
   type RelayHubLink,
   type RelayMode,

@@ -9,7 +9,7 @@
 import type { Registry } from 'prom-client';
 import type { HubMetricsRequest, Logger, NodeToHub } from '../../api/index.js';
 import { errorMessage } from '../../api/index.js';
-import type { RequestAccounting } from '../mesh/index.js';
+import type { RelayMetrics, RequestAccounting } from '../mesh/index.js';
 import { meteredPod, type PodWorkerView } from './metered-pods.js';
 import { MetricsListener, metricsResult } from './prometheus/metrics-endpoint.js';
 import type { WasmRuntimeGauges } from './prometheus/node-registry.js';
@@ -24,6 +24,8 @@ export interface NodeMetricsOptions {
   bindAddress?: { host: string; port: number };
   /** The Wasm runtime, for its executor and pool metrics. */
   wasm?: WasmRuntimeGauges;
+  /** The mesh relay's counters (when the node uses the relay). */
+  relay?: RelayMetrics;
 }
 
 /** What the node's metrics read from and write to. */
@@ -69,6 +71,7 @@ export class NodeMetrics {
         pods: () => [...this.#deps.pods()].map(meteredPod),
         latest: () => this.sampler.latest,
         ...(this.#deps.wasm ? { wasm: this.#deps.wasm } : {}),
+        ...(this.#deps.relay ? { relay: this.#deps.relay } : {}),
       }),
     ));
   }

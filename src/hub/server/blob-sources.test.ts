@@ -80,4 +80,17 @@ describe('blob sources', () => {
     now = 30_001;
     expect(tracker.pending(me, D)).toBe(false);
   });
+
+  it('does not count the caller own claim or download: a node never waits for itself', () => {
+    const now = 0;
+    const byName = new Map(nodes.map((n) => [n.metadata.name!, n]));
+    const tracker = new BlobFetchTracker({ get: (_ns, name) => byName.get(name) }, 120_000, () => now);
+    tracker.begin('me', D, 30_000); // its claim, from its first sources query
+    const cut = tracker.begin('me', D); // its download, then cut
+    cut();
+    expect(tracker.pending(me, D)).toBe(false); // asking again: go to the hub, not wait
+    expect(tracker.pending(nodes[1], D)).toBe(true); // a zone peer still waits for it
+    tracker.begin('a', D);
+    expect(tracker.pending(me, D)).toBe(true); // now another node of its zone downloads it
+  });
 });

@@ -97,7 +97,8 @@ export function mountBlobSourceRoute(
  * with its download (whole or cut), or after `maxMs` whatever happens, so a wait is always bounded.
  */
 export class BlobFetchTracker {
-  readonly #running = new Map<string, Map<string, number>>();
+  /** By `<digest> <zone>`: the entries (node and end time) by a token unique to each begin. */
+  readonly #running = new Map<string, Map<string, { node: string; until: number }>>();
 
   constructor(
     private readonly nodes: Pick<Informer<Node>, 'get'>,
@@ -107,26 +108,35 @@ export class BlobFetchTracker {
 
   /** Node `nodeName` starts downloading `digest` (for at most `forMs`); returns what to call when it ends. */
   begin(nodeName: string | undefined, digest: string, forMs = this.maxMs): () => void {
-    const zone = nodeName === undefined ? undefined : nodeZone(this.nodes.get(undefined, nodeName));
+    if (nodeName === undefined) return () => undefined;
+    const zone = nodeZone(this.nodes.get(undefined, nodeName));
     if (zone === undefined) return () => undefined;
     const key = `${digest} ${zone}`;
-    const byNode = this.#running.get(key) ?? new Map<string, number>();
+    const byNode = this.#running.get(key) ?? new Map<string, { node: string; until: number }>();
     this.#running.set(key, byNode);
     const token = `${nodeName} ${this.now()} ${Math.random()}`;
-    byNode.set(token, this.now() + forMs);
+    byNode.set(token, { node: nodeName, until: this.now() + forMs });
     return () => {
       byNode.delete(token);
-      if (byNode.size === 0) this.#running.delete(key);
+      // The map may have been dropped already (all its entries expired) and another begun since.
+      if (byNode.size === 0 && this.#running.get(key) === byNode) this.#running.delete(key);
     };
   }
 
-  /** Whether a node of `caller`'s zone is downloading `digest` now. */
+  /**
+   * Whether another node of `caller`'s zone is downloading `digest` now. The caller's own entries do
+   * not count: a node whose download was cut and which asks again must not wait for itself.
+   */
   pending(caller: Node | undefined, digest: string): boolean {
     const zone = nodeZone(caller);
-    const byNode = zone === undefined ? undefined : this.#running.get(`${digest} ${zone}`);
+    const key = `${digest} ${zone}`;
+    const byNode = zone === undefined ? undefined : this.#running.get(key);
     if (!byNode) return false;
     const now = this.now();
-    for (const [token, until] of byNode) if (until <= now) byNode.delete(token);
-    return byNode.size > 0;
+    for (const [token, entry] of byNode) if (entry.until <= now) byNode.delete(token);
+    if (byNode.size === 0) this.#running.delete(key);
+    const self = caller?.metadata.name;
+    for (const entry of byNode.values()) if (entry.node !== self) return true;
+    return false;
   }
 }

@@ -7,3 +7,4 @@ export type { PeerDialer, PeerDial, Connector } from './peer-dialer.js';
 export { RelayDialer, type RelayDialerDeps, type RelayDialerStats, type RelayMode } from './relay-dialer.js';
 export { RelayListener, type RelayListenerDeps, type RelayListenerStats } from './relay-listener.js';
 export { RelayUnavailableError, type RelayHubLink } from './relay-socket.js';
+export { RelayMetrics, type LatencyCounts, type PeerPath, type RelayDirectionCounts } from './relay-metrics.js';

@@ -11,6 +11,7 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { RELAY_DIAL_PATH } from '../../../api/index.js';
 import type { Connector, PeerDial, PeerDialer } from './peer-dialer.js';
+import type { RelayMetrics } from './relay-metrics.js';
 import { openedStream, relaySocket, type RelayHubLink } from './relay-socket.js';
 
 /** How the node uses the relay for its outgoing mesh connections. */
@@ -25,6 +26,8 @@ export interface RelayDialerDeps {
   /** Deadline of opening the relay socket and the TLS handshake inside it (default 10 s). */
   connectTimeoutMs?: number;
   now?: () => number;
+  /** Counts relayed connections, their bytes and open time, and peer requests by path (Prometheus). */
+  metrics?: RelayMetrics;
 }
 
 /** Error codes of a direct dial that mean "no path to the peer" (not a TLS or certificate failure). */
@@ -73,6 +76,7 @@ export class RelayDialer implements PeerDialer {
       dial.direct(opts, (err, socket) => {
         if (err === null) {
           this.stats.direct++;
+          if (socket) this.deps.metrics?.mark(socket, 'direct');
           return callback(null, socket);
         }
         const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -97,6 +101,9 @@ export class RelayDialer implements PeerDialer {
   private relay(dial: PeerDial, callback: Parameters<Connector>[1], directErr?: Error): void {
     const timeoutMs = this.deps.connectTimeoutMs ?? 10_000;
     const ws = relaySocket(this.deps.link, RELAY_DIAL_PATH, { node: dial.nodeName }, timeoutMs);
+    const metrics = this.deps.metrics;
+    const openedAt = performance.now();
+    metrics?.countBytes(ws, metrics.dialed);
     let done = false;
     let socket: TLSSocket | undefined;
     const finish = (err: Error | null): void => {
@@ -105,6 +112,7 @@ export class RelayDialer implements PeerDialer {
       clearTimeout(timer);
       if (err || socket === undefined) {
         this.stats.failed++;
+        if (metrics) metrics.dialed.failures++;
         ws.terminate();
         socket?.destroy();
         if (socket === undefined) {
@@ -122,6 +130,8 @@ export class RelayDialer implements PeerDialer {
         return callback(err ?? new Error('relay closed'), null);
       }
       this.stats.relayed++;
+      metrics?.opened(performance.now() - openedAt);
+      metrics?.mark(socket, 'relayed');
       callback(null, socket);
     };
     const timer = setTimeout(() => finish(new Error(`relayed connection to ${dial.nodeName} timed out`)), timeoutMs);

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../../api/index.js';
 import { RELAY_ACCEPT_PATH, RELAY_LISTEN_PATH, RelayOffer, errorMessage } from '../../../api/index.js';
+import type { RelayMetrics } from './relay-metrics.js';
 import { openedStream, relaySocket, type RelayHubLink } from './relay-socket.js';
 
 /** Dependencies of the relay listener. */
@@ -22,6 +23,8 @@ export interface RelayListenerDeps {
   maxConnections?: number;
   /** Longest wait before the listener is opened again after it closed (default 30 s). */
   maxRedialMs?: number;
+  /** Counts the relayed connections accepted and their bytes (Prometheus). */
+  metrics?: RelayMetrics;
 }
 
 /** Counters of the listener (for metrics and tests). */
@@ -102,6 +105,8 @@ export class RelayListener {
     }
     this.stats.active++;
     const ws = relaySocket(this.deps.link, RELAY_ACCEPT_PATH, { id: offer.id }, 10_000);
+    const metrics = this.deps.metrics;
+    metrics?.countBytes(ws, metrics.accepted);
     const handle = { destroy: () => ws.terminate() };
     this.connections.add(handle);
     const end = (): void => {
@@ -113,6 +118,7 @@ export class RelayListener {
       (stream) => {
         if (this.stopped) return void stream.destroy();
         this.stats.accepted++;
+        if (metrics) metrics.accepted.connections++;
         const { host, port } = this.deps.meshTarget();
         const tcp = netConnect({ host, port });
         tcp.setNoDelay(true);
@@ -128,6 +134,7 @@ export class RelayListener {
         });
       },
       (err: unknown) => {
+        if (metrics) metrics.accepted.failures++;
         this.deps.logger.debug({ err: errorMessage(err), from: offer.from }, 'relay offer not accepted');
         end();
       },

@@ -6,9 +6,10 @@
  * Nothing is recorded per request here.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { CODE_CLASSES, type RequestAccounting, type RequestCounters } from '../../mesh/index.js';
+import { CODE_CLASSES, type RelayMetrics, type RequestAccounting, type RequestCounters } from '../../mesh/index.js';
 import type { UsageWindow } from '../usage-frames.js';
 import type { MeteredPod } from '../usage-sampler.js';
+import { relayMetrics } from './relay-registry.js';
 import { RequestHistogram } from './request-histogram.js';
 
 /** What the Wasm runtime tells of its executors and pools (WasmRuntime's `stats`, `instanceCount`). */
@@ -34,6 +35,8 @@ export interface NodeRegistrySources {
   latest(): UsageWindow | undefined;
   /** The Wasm runtime, when the node runs one. */
   wasm?: WasmRuntimeGauges;
+  /** The mesh relay's counters, when the node uses the relay (relay-registry.ts). */
+  relay?: RelayMetrics;
 }
 
 /** Adds a counter per status class of each of `source()`'s counters. */
@@ -106,6 +109,7 @@ export function nodeRegistry(src: NodeRegistrySources): Registry {
     if (w) g.set(w.node.memoryBytes);
   }); // prettier-ignore
   if (src.wasm) wasmMetrics(r, src.wasm, src);
+  if (src.relay) relayMetrics(r, src.relay);
   return r;
 }
 

@@ -1,0 +1,89 @@
+/**
+ * The mesh relay's Prometheus series (issue 20), read at scrape time from `RelayMetrics`
+ * (`mesh/relay/relay-metrics.ts`). The relay's added latency per request is
+ * `edgeplane_mesh_peer_request_duration_seconds{path="relayed"}` against `{path="direct"}`.
+ */
+import { Counter, Histogram, type MetricObjectWithValues, type MetricValueWithName, type Registry } from 'prom-client';
+import type { LatencyCounts, RelayMetrics } from '../../mesh/index.js';
+import { LATENCY_BUCKETS_SECONDS } from './request-histogram.js';
+
+/** A counter whose values `fill` gives at each scrape. */
+function counter(r: Registry, name: string, help: string, labelNames: string[], fill: (c: Counter) => void): void {
+  r.registerMetric(
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [],
+      collect() {
+        this.reset();
+        fill(this);
+      },
+    }),
+  );
+}
+
+/** A histogram whose series come from plain counts (`LatencyCounts`) at each scrape. */
+class CountsHistogram extends Histogram<string> {
+  constructor(
+    private readonly metricName: string,
+    help: string,
+    labelNames: string[],
+    private readonly source: () => Array<{ labels: Record<string, string>; counts: LatencyCounts }>,
+  ) {
+    super({ name: metricName, help, labelNames, buckets: LATENCY_BUCKETS_SECONDS, registers: [] });
+  }
+
+  /** The series as prom-client's Registry formats them (as `RequestHistogram` does). */
+  getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
+    const values: Array<MetricValueWithName<string> & { sharedLabels: object }> = [];
+    const series = (metricName: string, labels: object, value: number): void =>
+      void values.push({ metricName, labels, value, sharedLabels: {} });
+    for (const { labels, counts } of this.source()) {
+      let cumulative = 0;
+      LATENCY_BUCKETS_SECONDS.forEach((le, i) => {
+        cumulative += counts.buckets[i]!;
+        series(`${this.metricName}_bucket`, { le, ...labels }, cumulative);
+      });
+      cumulative += counts.buckets[LATENCY_BUCKETS_SECONDS.length]!;
+      series(`${this.metricName}_bucket`, { le: '+Inf', ...labels }, cumulative);
+      series(`${this.metricName}_sum`, labels, counts.sumMs / 1000);
+      series(`${this.metricName}_count`, labels, counts.count);
+    }
+    const own = this as unknown as Pick<
+      MetricObjectWithValues<MetricValueWithName<string>>,
+      'name' | 'help' | 'type' | 'aggregator'
+    >;
+    return Promise.resolve({ ...own, name: own.name, help: own.help, type: own.type, aggregator: own.aggregator, collect: () => undefined, values }); // prettier-ignore
+  }
+
+  /** The same series (for `getMetricsAsJSON`). */
+  override get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
+    return this.getForPromString();
+  }
+}
+
+/** Registers the relay's series on `r`. */
+export function relayMetrics(r: Registry, m: RelayMetrics): void {
+  const dirs = [['dialed', m.dialed] as const, ['accepted', m.accepted] as const];
+  counter(r, 'edgeplane_mesh_relay_connections_total', 'Mesh connections through the hub relay: dialed by this node, or accepted for it', ['direction'], (c) => {
+    for (const [direction, d] of dirs) c.inc({ direction }, d.connections);
+  }); // prettier-ignore
+  counter(r, 'edgeplane_mesh_relay_connection_errors_total', 'Relayed connections that could not be opened (the hub refused or timed out, the handshake inside failed)', ['direction'], (c) => {
+    for (const [direction, d] of dirs) c.inc({ direction }, d.failures);
+  }); // prettier-ignore
+  counter(r, 'edgeplane_mesh_relay_bytes_total', "Bytes of the nodes' TLS through the hub relay, sent and received by this node", ['direction', 'flow'], (c) => {
+    for (const [direction, d] of dirs) {
+      c.inc({ direction, flow: 'sent' }, d.bytesSent);
+      c.inc({ direction, flow: 'received' }, d.bytesReceived);
+    }
+  }); // prettier-ignore
+  counter(r, 'edgeplane_mesh_peer_requests_total', 'Requests this node sent to peer nodes, by path (direct or through the hub relay) and result (answered, or failed without an answer)', ['path', 'result'], (c) => {
+    for (const path of ['direct', 'relayed'] as const) {
+      c.inc({ path, result: 'answered' }, m.requests[path].count);
+      c.inc({ path, result: 'error' }, m.requests[path].errors);
+    }
+  }); // prettier-ignore
+  r.registerMetric(new CountsHistogram('edgeplane_mesh_peer_request_duration_seconds', "Time from a peer request's headers sent to its answer's headers, by path: relayed minus direct is the relay's added latency", ['path'], () => (['direct', 'relayed'] as const).map((path) => ({ labels: { path }, counts: m.requests[path] })))); // prettier-ignore
+  r.registerMetric(new CountsHistogram('edgeplane_mesh_relay_connect_duration_seconds', "Time to open a relayed connection: the hub's WebSocket upgrades and the nodes' TLS handshake inside", [], () => [{ labels: {}, counts: m.connect }])); // prettier-ignore
+}
