@@ -208,7 +208,7 @@ export class Hub {
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
     const credentials = new NodeCredentials(api);
     const nodeCertificates = tls && {
-      certificates: new CertificateAuthenticator(credentials),
+      certificates: new CertificateAuthenticator(credentials, { clock }),
       signer: new NodeCertificateSigner({
         ca: () => tls.clusterCa,
         credentials,

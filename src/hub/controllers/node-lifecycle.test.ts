@@ -207,4 +207,20 @@ describe('NodeLifecycleController at scale', () => {
     for (const n of names) lifecycle!.heartbeat(n);
     await until('every node refreshed once the interval passed', () => names.every((n) => rv(n) !== before.get(n)));
   });
+
+  it('marks a node Ready on its hello even when the Node changed since the hello read it (retried on a fresh read)', async () => {
+    await addNode('racer', now - 60_000);
+    await startLifecycle();
+    // The copy the hello holds, then another writer's status write (as the sweep's) makes it stale.
+    const stale = await api.get<Node>(NODE, undefined, 'racer');
+    await api.updateStatus(NODE, {
+      ...stale,
+      status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'Sweep' }] },
+    });
+    const marked = await lifecycle!.markReady(stale);
+    expect(nodeReadyStatus(marked)).toBe('True');
+    const stored = await api.get<Node>(NODE, undefined, 'racer');
+    expect(nodeReadyStatus(stored)).toBe('True');
+    expect((stored.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/unreachable')).toBe(false);
+  });
 });

@@ -19,13 +19,14 @@
  *   not O(nodes) per second. A node's change or a heartbeat of a node not Ready makes it due at once.
  */
 import type { Clock, Logger, Node, Pod } from '../../api/index.js';
-import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339 } from '../../api/index.js';
+import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
 import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { PeriodicSweep, type EventRecorder } from '../reconcile/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
+import { retryOnConflict } from './util.js';
 import { ZoneEvictionLimiter, zoneOf, type ZoneEvictionOptions } from './zone-eviction.js';
 
 export interface NodeLifecycleOptions extends ZoneEvictionOptions {
@@ -53,6 +54,8 @@ export interface NodeLifecycleDeps extends NodeLifecycleOptions {
   clock: Clock;
   logger: Logger;
 }
+
+const NODE = typeByKind('v1', 'Node')!;
 
 export class NodeLifecycleController {
   private readonly lastSeen = new Map<string, number>();
@@ -130,8 +133,16 @@ export class NodeLifecycleController {
     this.lastSeen.set(node, Math.min(this.lastSeen.get(node) ?? this.deps.clock.now(), this.deps.clock.now()));
   }
 
-  /** Marks a node Ready with fresh status (called by the gateway on hello) and lifts the unreachable taint. */
-  async markReady(node: Node): Promise<Node> {
+  /**
+   * Marks a node Ready with fresh status (called by the gateway on hello) and lifts the unreachable
+   * taint; a write that lost a race (the sweep, in a reconnect storm) is retried on a fresh read.
+   */
+  markReady(node: Node): Promise<Node> {
+    const fresh = (): Promise<Node> => this.deps.api.get<Node>(NODE, undefined, node.metadata.name ?? '');
+    return retryOnConflict(async (again) => this.markReadyOnce(again ? await fresh() : node));
+  }
+
+  private async markReadyOnce(node: Node): Promise<Node> {
     this.heartbeat(node.metadata.name ?? '');
     this.evicting.delete(node.metadata.name ?? '');
     this.held.delete(node.metadata.name ?? '');

@@ -1,6 +1,6 @@
 /** Registers a connecting node: creates or refreshes its Node object from what it reported (no write when nothing changed). */
 import type { Node, NodeInfo } from '../../api/index.js';
-import { NotFoundError, typeByKind } from '../../api/index.js';
+import { AlreadyExistsError, ConflictError, NotFoundError, typeByKind } from '../../api/index.js';
 import { jsonEqual } from '../reconcile/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -13,8 +13,27 @@ function wellKnownLabels(info: NodeInfo): Record<string, string> {
   return { 'kubernetes.io/hostname': info.name, 'kubernetes.io/arch': info.arch, 'kubernetes.io/os': info.os };
 }
 
-/** Creates or refreshes the Node object from what the node reported. */
+/** Attempts at a Node write that lost a race before the hello fails (each re-reads the Node). */
+const REGISTER_ATTEMPTS = 5;
+
+/**
+ * Creates or refreshes the Node object from what the node reported. A write that loses a race (the
+ * node lifecycle controller marking the Node while this hello reads it, as in a reconnect storm, or a
+ * concurrent create) is retried on a fresh read, as client-go's RetryOnConflict does, instead of
+ * failing the hello.
+ */
 export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: NodeInfo): Promise<Node> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await registerOnce(api, nodes, info);
+    } catch (err) {
+      const raced = err instanceof ConflictError || err instanceof AlreadyExistsError;
+      if (!raced || attempt >= REGISTER_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function registerOnce(api: ObjectAPI, nodes: Informer<Node>, info: NodeInfo): Promise<Node> {
   const status: Node['status'] = {
     capacity: {
       cpu: String(info.capacity.cpu),

@@ -76,6 +76,8 @@ export class NodeSession {
   resume: { epoch: string; revision: number } | undefined;
   /** The pods the node said it holds in its hello, as `uid:hash` pairs (protocol 9). */
   podPosition: string | undefined;
+  /** Pings sent on the interval because the node was quiet (for tests and metrics). */
+  pingsSent = 0;
   /** When the node was last heard from (a pong or any frame). */
   private lastHeard = Date.now();
   private lastTick = Date.now();
@@ -129,6 +131,12 @@ export class NodeSession {
       this.ws.terminate();
       return;
     }
+    // A node heard from within the last interval (an agent's heartbeat frame comes every couple of
+    // seconds) is alive: no ping. At 10,000 nodes the hub's own pings and their pongs were a share of
+    // the idle hub's CPU (issue 14's profile); only a quiet peer is pinged now, and a silent one is
+    // still dropped after `missedPings` intervals, as before.
+    if (now - this.lastHeard < interval) return;
+    this.pingsSent++;
     this.ws.ping();
   }
 
