@@ -9,9 +9,10 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Deployment, HTTPRoute } from '../src/api/index.js';
+import type { Deployment } from '../src/api/index.js';
 import { Cluster, kind } from './support/cluster.js';
 import { kubectl as runKubectl, requireKubectl } from './support/kubectl.js';
+import { kubectlRoutesSuite } from './support/kubectl-routes.js';
 
 /** A Deployment manifest; `containers` as `name=image` pairs. */
 function deployment(
@@ -316,149 +317,8 @@ describe('kubectl apply, patch, edit and diff against the hub', () => {
     expect(noop.code).not.toBe(0);
   });
 
-  it('routes and canaries: apply (client and server side), get tables, describe, explain, wait, patch and edit a weight', async () => {
-    const route = (w1: number, w2: number): string => `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: split
-spec:
-  parentRefs:
-    - name: web
-  rules:
-    - backendRefs:
-        - name: rt-v1
-          port: 80
-          weight: ${w1}
-        - name: rt-v2
-          port: 80
-          weight: ${w2}
-`;
-    const svc = (name: string) => `apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-spec:
-  selector:
-    app: ${name}
-  ports:
-    - port: 80
-`;
-    const all = file(
-      'routes.yaml',
-      [
-        `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: fast
-spec:
-  controllerName: edgeplane.io/gateway-controller
-  description: served on every node
-`,
-        `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: web
-spec:
-  gatewayClassName: fast
-  listeners:
-    - name: http
-      port: 18086
-      protocol: HTTP
-`,
-        svc('rt-v1'),
-        svc('rt-v2'),
-        route(90, 10),
-        deployment('rt', { replicas: 1, containers: ['main=hello.wasm'] }),
-        `apiVersion: flagger.app/v1beta1
-kind: Canary
-metadata:
-  name: rt
-spec:
-  targetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: rt
-  service:
-    port: 80
-  analysis:
-    interval: 10s
-    threshold: 2
-    stepWeight: 20
-    maxWeight: 60
-    metrics:
-      - name: request-success-rate
-        thresholdRange:
-          min: 99
-`,
-      ].join('---\n'),
-    );
-    const applied = await kubectl(['apply', '-f', all]);
-    expect(applied.code, applied.err).toBe(0);
-    expect(applied.out.trim().split('\n')).toEqual([
-      'gatewayclass.gateway.networking.k8s.io/fast created',
-      'gateway.gateway.networking.k8s.io/web created',
-      'service/rt-v1 created',
-      'service/rt-v2 created',
-      'httproute.gateway.networking.k8s.io/split created',
-      'deployment.apps/rt created',
-      'canary.flagger.app/rt created',
-    ]);
-    // The controller's conditions, waited for as kubectl waits (a watch on the object).
-    for (const obj of ['gatewayclass/fast', 'gateway/web']) {
-      const waited = await kubectl(['wait', '--for=condition=Accepted', obj, '--timeout=60s']);
-      expect(waited.code, waited.err).toBe(0);
-    }
-    const waitedProgrammed = await kubectl(['wait', '--for=condition=Programmed', 'gateway/web', '--timeout=60s']);
-    expect(waitedProgrammed.out.trim()).toBe('gateway.gateway.networking.k8s.io/web condition met');
-
-    const tables = await kubectl(['get', 'gatewayclasses,gateways,httproutes,canaries']);
-    expect(tables.code, tables.err).toBe(0);
-    const headers = tables.out.split('\n').filter((l) => l.startsWith('NAME'));
-    expect(headers.map((h) => h.split(/\s+/).filter(Boolean))).toEqual([
-      ['NAME', 'CONTROLLER', 'ACCEPTED', 'AGE'],
-      ['NAME', 'CLASS', 'ADDRESS', 'PROGRAMMED', 'AGE'],
-      ['NAME', 'HOSTNAMES', 'AGE'],
-      ['NAME', 'STATUS', 'WEIGHT', 'LASTTRANSITIONTIME'],
-    ]);
-    expect(tables.out).toMatch(
-      /^gatewayclass\.gateway\.networking\.k8s\.io\/fast\s+edgeplane\.io\/gateway-controller\s+True\s+/m,
-    );
-    expect(tables.out).toMatch(/^gateway\.gateway\.networking\.k8s\.io\/web\s+fast\s+\S*\s*True\s+/m);
-    expect(tables.out).toMatch(/^httproute\.gateway\.networking\.k8s\.io\/split\s+/m);
-    expect(tables.out).toMatch(/^canary\.flagger\.app\/rt\s+/m);
-
-    const described = await kubectl(['describe', 'httproute', 'split']);
-    expect(described.code, described.err).toBe(0);
-    expect(described.out).toMatch(/^Kind:\s+HTTPRoute$/m);
-    expect(described.out).toMatch(/Weight:\s+90/);
-    const explained = await kubectl(['explain', 'httproute.spec.rules.backendRefs']);
-    expect(explained.code, explained.err).toBe(0);
-    expect(explained.out).toMatch(/^GROUP:\s+gateway\.networking\.k8s\.io$/m);
-    expect(explained.out).toMatch(/^\s+weight\s+<integer>/m);
-
-    const weights = async () =>
-      (await cluster.client.get<HTTPRoute>(kind('httproutes'), 'default', 'split')).spec.rules?.[0]?.backendRefs?.map(
-        (b) => b.weight,
-      );
-    const patched = await kubectl([
-      'patch',
-      'httproute',
-      'split',
-      '--type=json',
-      '-p',
-      '[{"op":"replace","path":"/spec/rules/0/backendRefs/0/weight","value":50},{"op":"replace","path":"/spec/rules/0/backendRefs/1/weight","value":50}]',
-    ]);
-    expect(patched.out.trim(), patched.err).toBe('httproute.gateway.networking.k8s.io/split patched');
-    expect(await weights()).toEqual([50, 50]);
-    const editor = file('weights.sh', '#!/bin/sh\nsed -i "s/weight: 50/weight: 70/" "$1"\n');
-    chmodSync(editor, 0o755);
-    const edited = await kubectl(['edit', 'httproute', 'split'], { KUBE_EDITOR: editor });
-    expect(edited.out.trim(), edited.err).toBe('httproute.gateway.networking.k8s.io/split edited');
-    expect(await weights()).toEqual([70, 70]);
-    const ssa = await kubectl(['apply', '--server-side', '--force-conflicts', '-f', file('split.yaml', route(20, 80))]);
-    expect(ssa.out.trim(), ssa.err).toBe('httproute.gateway.networking.k8s.io/split serverside-applied');
-    expect(await weights()).toEqual([20, 80]);
-  });
+  // The Gateway API kinds and Flagger's Canary through the same verbs, and a GatewayClass's finalizer.
+  kubectlRoutesSuite(cluster, kubectl, file);
 
   it('edit with KUBE_EDITOR (a script that changes the image)', async () => {
     const base = file('e.yaml', deployment('e', { replicas: 1, containers: ['main=before.wasm'] }));

@@ -2,7 +2,10 @@
  * Rolling updates end to end: a Deployment of the example on two real nodes behind a NodePort, under
  * steady load through both nodes. Changing the image rolls out with zero failed requests; `rollout
  * undo` brings the old answer back, again with zero failures; an image that never becomes Ready stops
- * within maxUnavailable, leaves the old version serving, and `rollout status` exits non-zero. Then the
+ * within maxUnavailable, leaves the old version serving, and `rollout status` exits non-zero. A
+ * one-replica Deployment with maxSurge 0 rolls with zero failed requests too: its old pod, deleted
+ * before the new one exists, keeps answering as a serving terminating endpoint until the new one is
+ * Ready (kube-proxy's KEP-1669 fallback; the pod drains until quiet). Then the
  * Gateway API routes of test/support/gateway-routes.ts run on the same cluster (weighted v1/v2 traffic),
  * and the canary analysis of test/support/canary-analysis.ts (a promotion and a rollback).
  */
@@ -124,6 +127,42 @@ describe('rolling updates and rollbacks', () => {
     expect((await cluster.edgectl(['rollout', 'undo', 'deployment/web'])).code).toBe(0);
     expect((await cluster.edgectl(['rollout', 'status', 'deployment/web', '--timeout', '60s'])).code).toBe(0);
   }, 180_000);
+
+  it('rolls a one-replica Deployment (maxSurge 0) with zero failed requests: the terminating pod serves until the new one is Ready', async () => {
+    const solo = wasmServiceManifest({
+      name: 'solo',
+      image: V1,
+      replicas: 1,
+      nodePort: 30131,
+      deployment: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } },
+      pod: { terminationGracePeriodSeconds: 30 },
+    });
+    expect((await cluster.edgectl(['apply', '-f', '-'], solo)).code).toBe(0);
+    expect((await cluster.edgectl(['rollout', 'status', 'deployment/solo', '--timeout', '60s'])).code).toBe(0);
+    const soloUrls = NODES.map((n) => `http://${n.address}:30131/`);
+    for (const u of soloUrls) await until(`NodePort ${u}`, async () => (await httpGet(u)).status === 200, 10_000);
+    const load = new Load(soloUrls, { concurrency: 1 });
+    await load.completed(20);
+    const t0 = Date.now();
+    expect((await cluster.edgectl(['set', 'image', 'deployment/solo', `solo=${V2}`])).code).toBe(0);
+    const status = await cluster.edgectl(['rollout', 'status', 'deployment/solo', '--timeout', '60s']);
+    expect(status.code, status.stderr).toBe(0);
+    const took = Date.now() - t0;
+    await load.completed(40);
+    const records = await load.stop();
+    // Requests answered by the old pod after the change: those its terminating endpoint took.
+    const pods = [...new Set(records.map((r) => r.pod))];
+    const oldAfter = records.filter((r) => r.at > t0 && r.pod === records[0]!.pod).length;
+    console.log(
+      `one replica, maxSurge 0: rollout ${(took / 1000).toFixed(1)} s, ${records.length} requests, ` +
+        `${load.failures.length} failed, ${oldAfter} answered by the old pod after the change; pods ${pods.join(', ')}`,
+      load.failures.slice(0, 3),
+    );
+    expect(load.failures).toEqual([]);
+    expect(pods).toHaveLength(2);
+    expect((await cluster.edgectl(['delete', 'deployment', 'solo'])).code).toBe(0);
+    expect((await cluster.edgectl(['delete', 'service', 'solo'])).code).toBe(0);
+  }, 120_000);
 
   // Weighted routes (Gateway API) on the same two nodes: progressive delivery's traffic half.
   gatewayRoutesSuite(cluster, NODES, 30163);

@@ -10,7 +10,13 @@ import { Name, PodRef, Str } from './wire-shapes.js';
 const MAX_SERVICES = 10_000;
 const MAX_ENDPOINTS = 5000;
 
-/** One endpoint of a Service route: a pod (ready or not) and the mesh address of its node. */
+/**
+ * One endpoint of a Service route: a pod (ready or not) and the mesh address of its node. The
+ * conditions are EndpointSlice's: `ready` (Ready and not being deleted); for a pod being deleted
+ * (protocol 10), `terminating` with `serving` (still Ready). Nodes send traffic to ready endpoints,
+ * and to serving terminating ones only while the Service has no ready endpoint (kube-proxy's
+ * KEP-1669 fallback).
+ */
 export const RouteEndpoint = z.strictObject({
   pod: PodRef,
   nodeName: Name,
@@ -19,6 +25,10 @@ export const RouteEndpoint = z.strictObject({
   meshPort: z.number().int(),
   zone: Str.optional(),
   ready: z.boolean(),
+  /** With `terminating`: the pod still passes its readiness (EndpointSlice `serving`). */
+  serving: z.boolean().optional(),
+  /** The pod is being deleted (never `ready` then). Sent only to protocol-10 sessions (`route-dialects.ts`). */
+  terminating: z.literal(true).optional(),
 });
 export type RouteEndpoint = z.infer<typeof RouteEndpoint>;
 

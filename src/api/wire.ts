@@ -44,11 +44,12 @@ import { HubPodResume, NodePodResync, PodHash, PodPosition } from './wire-pod-re
  * Version 8 adds attach streams (`attachOpen` in `wire-stream.ts`: kubectl `attach -i/-t`).
  * Version 9 adds pod-set resumption (`wire-pod-resume.ts`): pods stamped with hashes
  * (`podSync.hashes`, `podUpsert.hash`), the node's position in `hello.pods`, `podResume`, `podResync`.
+ * Version 10 adds terminating endpoints to Service routes (`RouteEndpoint.serving`/`terminating`).
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 9;
+export const PROTOCOL_VERSION = 10;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 

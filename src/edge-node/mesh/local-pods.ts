@@ -62,8 +62,8 @@ export class LocalPods {
     targetPort: number | string,
   ): LocalTarget | { ok: false; reason: 'not-found'; message: string } {
     const p = this.#find(namespace, name);
-    if (!p || p.isTerminating)
-      return { ok: false, reason: 'not-found', message: `pod ${namespace}/${name} is not on this node` };
+    // A terminating pod still answers while it drains (its worker refuses once it stops its containers).
+    if (!p) return { ok: false, reason: 'not-found', message: `pod ${namespace}/${name} is not on this node` };
     return p.localTarget(targetPort);
   }
 

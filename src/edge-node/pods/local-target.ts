@@ -34,3 +34,13 @@ export function findLocalTarget(
     message: `pod ${pod.namespace}/${pod.name} has no running container serving port ${targetPort}`,
   };
 }
+
+/** The pod's own IP as the runtime of one of its containers gives it (containers on a pod bridge). */
+export function podIPOf(slots: Iterable<ContainerSlot>): string | undefined {
+  for (const slot of slots) {
+    const inst = slot.instance;
+    const ip = inst && inst.runtime.network?.().podIP(inst.id);
+    if (ip) return ip;
+  }
+  return undefined;
+}

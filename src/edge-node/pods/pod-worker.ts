@@ -9,10 +9,11 @@ import { containerSpecHash } from './container-config.js';
 import { ContainerSlot } from './container-slot.js';
 import { syncContainer } from './container-sync.js';
 import type { LocalPod, LocalTarget } from '../mesh/index.js';
-import { findLocalTarget } from './local-target.js';
+import { findLocalTarget, podIPOf } from './local-target.js';
 import { computePodStatus, type PodView } from './pod-status.js';
 import { killContainers, shortenGrace } from './pod-kill.js';
 import { podRefOf, type PodKey } from './pod-ref.js';
+import { TerminationDrain } from './termination-drain.js';
 import type { PodWorkerDeps, TerminationReason, WorkerContext } from './worker-context.js';
 
 export type { PodWorkerDeps, TerminationReason };
@@ -40,6 +41,7 @@ export class PodWorker implements LocalPod {
   private loop: Promise<void> | undefined;
   private startTime: string | undefined;
   private lastStatus: PodStatus | undefined;
+  private readonly drain = new TerminationDrain(); // serving on while terminating, until quiet
 
   constructor(deps: PodWorkerDeps) {
     this.deps = deps;
@@ -143,19 +145,16 @@ export class PodWorker implements LocalPod {
    * in-process and host-network containers, or while none of its containers exists.
    */
   podIP(): string | undefined {
-    for (const slot of this.slots.values()) {
-      const inst = slot.instance;
-      const ip = inst && inst.runtime.network?.().podIP(inst.id);
-      if (ip) return ip;
-    }
-    return undefined;
+    return podIPOf(this.slots.values());
   }
 
-  /** The running container serving `targetPort` (a number, or a named containerPort). */
+  /** The running container serving `targetPort` (a number, or a named containerPort); also while draining. */
   localTarget(targetPort: number | string): LocalTarget {
-    if (this.terminating)
+    if (this.drain.stopping)
       return { ok: false, reason: 'not-running', message: `pod ${this.ref.namespace}/${this.ref.name} is terminating` };
-    return findLocalTarget([...this.slots.values()], this.ref, targetPort);
+    const target = findLocalTarget([...this.slots.values()], this.ref, targetPort);
+    if (target.ok) this.drain.served();
+    return target;
   }
 
   /** Restart count of a container's current instance (logs pick their file from it). */
@@ -258,7 +257,8 @@ export class PodWorker implements LocalPod {
 
   private async syncOnce(): Promise<void> {
     if (this.terminating) {
-      await killContainers(this.ctx, this.slots.values(), this.terminating.graceMs);
+      const spent = await this.drain.wait(() => this.terminating!.graceMs);
+      await killContainers(this.ctx, this.slots.values(), Math.max(0, this.terminating.graceMs - spent));
       await this.deps.config
         ?.podGone(this.uid)
         .catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err) }, 'removing pod volumes failed'));

@@ -4,7 +4,8 @@
  * node name, a bounded number at once, the rest told to retry later), then sent its config
  * (`config-delivery.ts`), its whole desired pod set (`pod-delivery.ts`) and its Services
  * (`service-stream.ts`: only those it needs, as deltas after the first set, each encoded once for every
- * node; protocol-1 nodes get the whole `serviceSync`), then changes as they happen; pod status reported
+ * node; protocol-1 nodes get the whole `serviceSync`), then changes as they happen (what the informers
+ * feed where: `gateway-informers.ts`); pod status reported
  * by the node is written to the store. Pod logs and exec are served by asking the hosting node
  * (`pod-requests.ts`). Frames to a node stay within what it decodes (`pod-frames.ts`: a big pod set
  * goes in parts, a pod that cannot fit is refused with an Event), and the Events a node records are
@@ -12,7 +13,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server as HttpsServer } from 'node:https';
-import type { NodeInfo, NodeToHub, Service } from '../../api/index.js';
+import type { NodeInfo, NodeToHub } from '../../api/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import { RevocationPush } from '../identity/index.js';
@@ -40,7 +41,8 @@ import { NodeReports } from './node-reports.js';
 import { NodeInterest } from './node-interest.js';
 import { ServiceStream } from './service-stream.js';
 import { RouteTable } from './route-table.js';
-import { WakeableServices } from './wakeable-services.js';
+import { TerminatingPods } from './terminating-endpoints.js';
+import { feedGateway, wakeableServices } from './gateway-informers.js';
 import { CLOSE_NODE_REVOKED, type NodeSession } from './session.js';
 
 /** Another upgrade handler sharing the server (the API's streaming subresources). */
@@ -97,8 +99,10 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
             },
           })
         : undefined;
+    const terminating = new TerminatingPods(deps.pods, deps.services);
     this.services = new ServiceStream({
       ...(this.routes ? { routing: this.routes } : {}),
+      terminating,
       services: deps.services,
       endpoints: deps.endpoints,
       nodes: deps.nodes,
@@ -157,34 +161,14 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
       events: this.gatewayEvents,
       logger: deps.logger,
     });
-    // The Services a pod's node needs go out before the pod, so its first call finds them; so does its config.
-    deps.pods.addHandler({
-      onAdd: (p) => {
-        this.services.interestChanged(this.interest.podChanged(undefined, p));
-        this.config?.podChanged(p);
-        this.pods.changed(undefined, p);
-      },
-      onUpdate: (o, p) => {
-        this.services.interestChanged(this.interest.podChanged(o, p));
-        this.config?.podChanged(p);
-        this.pods.changed(o, p);
-      },
-      onDelete: (p) => {
-        this.pods.deleted(p);
-        this.services.interestChanged(this.interest.podChanged(p, undefined));
-        this.config?.podDeleted(p);
-      },
+    feedGateway(deps, {
+      interest: this.interest,
+      services: () => this.services,
+      terminating,
+      config: this.config,
+      pods: this.pods,
+      revoke: (node) => this.revoke(node),
     });
-    // `edgectl delete node X` revokes X's credential: its live session goes now, not at its next dial.
-    deps.nodes.addHandler({
-      onAdd: (n) => this.services.nodeChanged(undefined, n),
-      onUpdate: (o, n) => this.services.nodeChanged(o, n),
-      onDelete: (n) => this.revoke(n.metadata.name ?? ''),
-    });
-    const svcChanged = (o: { metadata: { namespace?: string; name?: string } }): void =>
-      this.services.serviceChanged(o.metadata.namespace ?? 'default', o.metadata.name ?? '');
-    deps.services.addHandler({ onAdd: svcChanged, onUpdate: (_o, n) => svcChanged(n), onDelete: svcChanged });
-    deps.endpoints.addHandler({ onAdd: svcChanged, onUpdate: (_o, n) => svcChanged(n), onDelete: svcChanged });
   }
 
   /**
@@ -301,13 +285,4 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     this.requests.failNode(node);
     this.deps.logger.info({ node }, 'node disconnected');
   }
-}
-
-/** The scale-from-zero flag of Service routes, from the HPAs and their targets. */
-function wakeableServices(
-  sources: ConstructorParameters<typeof WakeableServices>[0],
-  onNamespaceChanged: (namespace: string) => void,
-): (svc: Service) => boolean {
-  const index = new WakeableServices(sources, onNamespaceChanged);
-  return (svc) => index.has(svc);
 }

@@ -5,15 +5,7 @@
  * frame must decode under that schema, and each dialect is encoded once, whatever the session count.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import {
-  HubToNode,
-  MAX_HUB_FRAME_VALUES,
-  RouteEndpoint,
-  ServiceRoute,
-  decodeFrame,
-  typeByKind,
-} from '../../api/index.js';
+import { HubToNode, MAX_HUB_FRAME_VALUES, ServiceRoute, decodeFrame, typeByKind } from '../../api/index.js';
 import type { Endpoints, Node, Pod, Service } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { InformerFactory, type Informer } from '../informers/index.js';
@@ -21,70 +13,13 @@ import { createTestApi, type TestApi } from '../testing/index.js';
 import { NodeInterest } from './node-interest.js';
 import { dialectOf, encodingOf, routeIn } from './route-dialects.js';
 import type { StreamRouting } from './route-table.js';
-import { ServiceStream, type StreamSession } from './service-stream.js';
+import { ServiceStream } from './service-stream.js';
 import { until } from './testing/raw-node.js';
+import { AgentSession, ROUTE_OF } from './testing/agent-session.js';
 
 const SVC = typeByKind('v1', 'Service')!;
 const EP = typeByKind('v1', 'Endpoints')!;
 const NODE = typeByKind('v1', 'Node')!;
-
-/** The strict Service frames of an agent whose `ServiceRoute` is `route` (what it refuses, it drops). */
-function agentSchema(route: z.ZodType) {
-  return z.discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('serviceSet'),
-      epoch: z.string(),
-      revision: z.number(),
-      services: z.array(z.strictObject({ rev: z.number(), route })),
-      keep: z.array(z.unknown()),
-    }),
-    z.strictObject({
-      type: z.literal('serviceDelta'),
-      rev: z.number(),
-      prev: z.number().optional(),
-      namespace: z.string(),
-      name: z.string(),
-      route: route.optional(),
-      endpoints: z.strictObject({ upsert: z.array(RouteEndpoint), remove: z.array(z.string()) }).optional(),
-      removed: z.literal(true).optional(),
-    }),
-    z.strictObject({ type: z.literal('serviceSync'), services: z.array(route) }),
-  ]);
-}
-/** `ServiceRoute` as agents of each protocol had it. */
-const ROUTE_OF: Record<number, z.ZodType> = {
-  1: ServiceRoute.omit({ scaleFromZero: true, http: true }),
-  3: ServiceRoute.omit({ scaleFromZero: true, http: true }),
-  5: ServiceRoute.omit({ http: true }),
-  6: ServiceRoute,
-};
-
-/** A node session in memory that reads every frame as its agent would. */
-class AgentSession implements StreamSession {
-  readonly bufferedAmount = 0;
-  readonly frames: Buffer[] = [];
-  readonly refused: string[] = [];
-  readonly routes = new Map<string, ServiceRoute>();
-  readonly #schema: ReturnType<typeof agentSchema>;
-  constructor(
-    readonly nodeName: string,
-    readonly protocol: number,
-  ) {
-    this.#schema = agentSchema(ROUTE_OF[protocol]!);
-  }
-
-  sendFrame(frame: Buffer): void {
-    this.frames.push(frame);
-    const raw = decodeFrame(z.unknown(), frame, { maxValues: MAX_HUB_FRAME_VALUES });
-    const read = this.#schema.safeParse(raw);
-    if (!read.success) return void this.refused.push(read.error.message);
-    // The newest schema reads it too (the route itself, as the agent keeps it).
-    const msg = HubToNode.parse(raw);
-    if (msg.type === 'serviceSet') for (const e of msg.services) this.routes.set(e.route.name, e.route);
-    if (msg.type === 'serviceSync') for (const r of msg.services) this.routes.set(r.name, r);
-    if (msg.type === 'serviceDelta' && msg.route) this.routes.set(msg.name, msg.route);
-  }
-}
 
 /** Compiled HTTPRoute rules on Service `web` (what the route table adds for a GAMMA route). */
 const routing: StreamRouting = {
@@ -239,13 +174,13 @@ describe('route dialects: each node gets the route fields its protocol knows', (
       ports: [],
       endpoints: [],
     };
-    for (const p of [1, 2, 3, 4, 5, 6]) {
-      expect(encodingOf(route, dialectOf(p))).toBe(6);
+    for (const p of [1, 2, 3, 4, 5, 6, 9, 10]) {
+      expect(encodingOf(route, dialectOf(p))).toBe(10);
       expect(routeIn(route, dialectOf(p))).toBe(route);
     }
     const woken = { ...route, scaleFromZero: true as const };
     expect(encodingOf(woken, dialectOf(3))).toBe(1);
-    expect(encodingOf(woken, dialectOf(4))).toBe(6);
+    expect(encodingOf(woken, dialectOf(4))).toBe(10);
     expect(routeIn(woken, dialectOf(2))).toEqual(route);
   });
 });

@@ -1,6 +1,7 @@
 /** Builds the `ServiceRoute`s nodes' proxies need from cached Services, Endpoints and Nodes. */
 import type { Endpoints, Node, Service, ServiceRoute } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
+import { terminatingEndpoints, type TerminatingPods } from './terminating-endpoints.js';
 
 /** Node label whose value is the node's zone (for locality-aware balancing). */
 export const ZONE_LABELS = ['topology.kubernetes.io/zone', 'zone'] as const;
@@ -19,15 +20,18 @@ export interface RouteSources {
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
   nodes: Informer<Node>;
+  /** Pods being deleted: without it, routes list no terminating endpoint (as v1 Endpoints). */
+  terminating?: TerminatingPods;
 }
 
 /**
  * The route of one Service: its ports and every endpoint (ready or not) with the hosting node's mesh
- * address; `wakeable` tells whether nodes hold its requests while it has no ready endpoint.
+ * address, then its terminating endpoints; `wakeable` tells whether nodes hold its requests while it
+ * has no ready endpoint.
  */
 export function serviceRoute(
   svc: Service,
-  src: Pick<RouteSources, 'endpoints' | 'nodes'> & { wakeable?: (svc: Service) => boolean },
+  src: Pick<RouteSources, 'endpoints' | 'nodes' | 'terminating'> & { wakeable?: (svc: Service) => boolean },
 ): ServiceRoute {
   const ns = svc.metadata.namespace ?? 'default';
   const name = svc.metadata.name ?? '';
@@ -53,6 +57,10 @@ export function serviceRoute(
         });
       }
     }
+  }
+  if (src.terminating) {
+    const known = new Set(eps.map((e) => e.pod.uid));
+    eps.push(...terminatingEndpoints(svc, src.terminating, src.nodes, known, zoneOf));
   }
   return {
     namespace: ns,

@@ -88,7 +88,7 @@ export class ServiceDelivery {
     let bytes = 0;
     let cursor = peer.sending.get(key);
     if (!cursor || cursor.rev !== topic.rev) {
-      const chain = held === undefined ? undefined : topic.chainFrom(held);
+      const chain = held === undefined ? undefined : topic.chainFrom(held, dialectOf(session.protocol));
       if (chain) {
         for (const frame of chain) {
           session.sendFrame(frame);

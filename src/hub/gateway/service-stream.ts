@@ -149,6 +149,7 @@ export class ServiceStream {
     if (session.protocol < 2) return session.sendFrame(this.#legacyFrame());
     const peer = this.#peers.add(node);
     const from = resume?.epoch === this.epoch && resume.revision <= this.#revision ? resume.revision : undefined;
+    const dialect = dialectOf(session.protocol);
     const entries: Buffer[] = [];
     const keep: Array<ServiceKey & { rev: number }> = [];
     for (const key of this.#catalog.wantedBy(node)) {
@@ -156,15 +157,15 @@ export class ServiceStream {
       if (!topic) continue;
       this.#peers.hold(node, key);
       const had = from === undefined ? undefined : topic.revAsOf(from);
-      if (had !== undefined && (had === topic.rev || topic.chainFrom(had))) {
+      if (had !== undefined && (had === topic.rev || topic.chainFrom(had, dialect))) {
         // Kept at the revision it had; the changes since follow (the node checks it holds that revision).
         keep.push({ namespace: topic.namespace, name: topic.name, rev: had });
         peer.held.set(key, had);
         if (had !== topic.rev) peer.dirty.add(key);
         continue;
       }
-      entries.push(topic.entry(dialectOf(session.protocol)));
-      if (topic.parts().length > 1) {
+      entries.push(topic.entry(dialect));
+      if (topic.parts(dialect).length > 1) {
         peer.sending.set(key, { rev: topic.rev, next: 1 });
         peer.dirty.add(key);
       } else peer.held.set(key, topic.rev);

@@ -23,7 +23,7 @@ import {
   piecesOf,
   readyFirst,
 } from './service-frames.js';
-import { NEWEST_DIALECT, encodingOf, routeIn, type RouteDialect } from './route-dialects.js';
+import { NEWEST_DIALECT, encodingOf, isTerminating, routeIn, type RouteDialect } from './route-dialects.js';
 
 /** Endpoint changes a topic remembers for nodes a few revisions behind. */
 const HISTORY_CHANGES = 16;
@@ -35,6 +35,8 @@ export interface TopicChange {
   frames: readonly Buffer[];
   /** Endpoints upserted and removed (what the change costs a node, against the whole route). */
   items: number;
+  /** It upserts or removes a terminating endpoint: only sessions of the newest dialect may be sent it. */
+  newest: boolean;
 }
 
 /** Allocates the stream's next revision. */
@@ -45,7 +47,6 @@ export class ServiceTopic implements ServiceKey {
   readonly name: string;
   readonly byUid: ReadonlyMap<string, RouteEndpoint>;
   readonly nodePort: boolean;
-  #pieces: RouteEndpoint[][] | undefined;
   /** Encodings by dialect (one entry unless the route uses a field an older dialect lacks). */
   readonly #parts = new Map<RouteDialect, Buffer[]>();
   readonly #entry = new Map<RouteDialect, Buffer>();
@@ -115,7 +116,9 @@ export class ServiceTopic implements ServiceKey {
         piece.flatMap((p) => ('remove' in p ? [p.remove] : [])),
       ),
     );
-    const history = [...this.history, { prev: this.rev, rev, frames, items: items.length }];
+    const ending = (e: RouteEndpoint | undefined): boolean => e !== undefined && isTerminating(e);
+    const newest = upsert.some(ending) || remove.some((uid) => ending(this.byUid.get(uid)));
+    const history = [...this.history, { prev: this.rev, rev, frames, items: items.length, newest }];
     // Keep what is cheaper than the whole route, and a bounded number of changes.
     let total = history.reduce((a, c) => a + c.items, 0);
     while (history.length > HISTORY_CHANGES || (history.length > 1 && total > route.endpoints.length))
@@ -129,7 +132,7 @@ export class ServiceTopic implements ServiceKey {
     const cached = this.#parts.get(d);
     if (cached) return cached;
     const route = routeIn(this.route, d);
-    const pieces = this.#split();
+    const pieces = this.#split(route);
     const p = this.partialRev!;
     const last = pieces.length - 1;
     const parts =
@@ -150,7 +153,7 @@ export class ServiceTopic implements ServiceKey {
     const cached = this.#entry.get(d);
     if (cached) return cached;
     const route = routeIn(this.route, d);
-    const pieces = this.#split();
+    const pieces = this.#split(route);
     const entry =
       pieces.length === 1
         ? encodeEntry(this.rev, route)
@@ -164,11 +167,15 @@ export class ServiceTopic implements ServiceKey {
     return (this.#removed ??= encodeRemovedDelta(this, this.rev));
   }
 
-  /** The frames from revision `held` to this one, when the history reaches it and is cheaper than `parts()`. */
-  chainFrom(held: number): Buffer[] | undefined {
+  /**
+   * The frames from revision `held` to this one, when the history reaches it and is cheaper than
+   * `parts()`, and a session of `dialect` may read every change (else it gets the whole route).
+   */
+  chainFrom(held: number, dialect: RouteDialect = NEWEST_DIALECT): Buffer[] | undefined {
     const i = this.history.findIndex((c) => c.prev === held);
     if (i < 0) return undefined;
     const changes = this.history.slice(i);
+    if (dialect !== NEWEST_DIALECT && changes.some((c) => c.newest)) return undefined;
     if (changes.reduce((a, c) => a + c.items, 0) > Math.max(1, this.route.endpoints.length)) return undefined;
     return changes.flatMap((c) => c.frames);
   }
@@ -187,7 +194,8 @@ export class ServiceTopic implements ServiceKey {
     return best;
   }
 
-  #split(): RouteEndpoint[][] {
-    return (this.#pieces ??= piecesOf(readyFirst(this.route.endpoints), this.chunk));
+  /** `route` (this one in some dialect) in pieces of at most `chunk` endpoints, ready ones first. */
+  #split(route: ServiceRoute): RouteEndpoint[][] {
+    return piecesOf(readyFirst(route.endpoints), this.chunk);
   }
 }

@@ -2,7 +2,9 @@
  * The Services this node knows (the hub's `serviceSync`), indexed the ways traffic arrives: by
  * `nodePort` (external traffic at the NodePort listeners), by namespace and name (pods' outgoing
  * calls, whatever the Service's type), by Service port key (containers' local listeners), and by
- * namespace (containers' Service env vars). Ready endpoints are computed once per update, not per request.
+ * namespace (containers' Service env vars). The endpoints traffic goes to are computed once per
+ * update, not per request: the ready ones, or, while a Service has none, its serving terminating ones
+ * (kube-proxy's fallback, KEP-1669: a one-replica workload's old pod answers until the new one is Ready).
  */
 import type { Logger, ServiceRoute } from '../../../api/index.js';
 import type { ServiceEndpoint } from './endpoint-picker.js';
@@ -13,7 +15,7 @@ export interface ServicePortRoute {
   key: string;
   service: ServiceRoute;
   port: ServiceRoute['ports'][number];
-  /** The Service's ready endpoints. */
+  /** The endpoints traffic goes to: the Service's ready ones, else its serving terminating ones. */
   ready: readonly ServiceEndpoint[];
 }
 
@@ -40,7 +42,7 @@ export class ServiceTable {
     this.uids = new Set();
     this.endpointPorts = new Set();
     for (const service of services) {
-      const ready = service.endpoints.filter((e) => e.ready);
+      const ready = servingEndpoints(service);
       for (const e of service.endpoints) {
         this.uids.add(e.pod.uid);
         if (e.zone !== undefined) this.zones.set(e.nodeName, e.zone);
@@ -129,6 +131,12 @@ export class ServiceTable {
   endpointUids(): ReadonlySet<string> {
     return this.uids;
   }
+}
+
+/** A Service's ready endpoints or, when it has none, those still serving while they terminate. */
+export function servingEndpoints(service: ServiceRoute): ServiceEndpoint[] {
+  const ready = service.endpoints.filter((e) => e.ready);
+  return ready.length > 0 ? ready : service.endpoints.filter((e) => e.terminating === true && e.serving === true);
 }
 
 function endpointPortKey(nodeName: string, namespace: string, name: string, targetPort: number | string): string {

@@ -1,0 +1,49 @@
+/**
+ * A terminating pod keeps serving while Service traffic still reaches it. The hub lists a pod being
+ * deleted as a *terminating* endpoint, which nodes use only while its Service has no ready endpoint
+ * (a one-replica rolling update: the new pod is not Ready yet); and a node may still hold a route
+ * that names it as ready for the moment a change takes to reach it. Either way its requests arrive
+ * after its deletion: stopping its containers at once (a Wasm instance refuses new requests as soon
+ * as it stops, a container exits on SIGTERM) would fail them. So the worker stops its containers
+ * only once no request was handed to the pod for `quietMs`, or when the grace period runs out —
+ * what Kubernetes users get from a `preStop` sleep. A pod that had no recent request stops at once.
+ */
+
+/** How long a terminating pod must go without a request before its containers are stopped. */
+export const DRAIN_QUIET_MS = 1000;
+
+/** When a pod last served a request, and the wait for it to go quiet. */
+export class TerminationDrain {
+  #lastServed = Number.NEGATIVE_INFINITY;
+  #stopping = false;
+
+  constructor(private readonly quietMs: number = DRAIN_QUIET_MS) {}
+
+  /** A request was handed to the pod. */
+  served(): void {
+    this.#lastServed = performance.now();
+  }
+
+  /** The containers are being stopped: the pod takes no more requests. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /**
+   * Waits until the pod had no request for `quietMs` or `graceMs()` (read again each round: a second
+   * deletion may shorten it) has passed since the call, then marks it stopping; resolves to the
+   * milliseconds spent, which the caller takes off the grace period left to its containers.
+   */
+  async wait(graceMs: () => number): Promise<number> {
+    const start = performance.now();
+    for (;;) {
+      const now = performance.now();
+      const quietLeft = this.quietMs - (now - this.#lastServed);
+      const graceLeft = graceMs() - (now - start);
+      if (quietLeft <= 0 || graceLeft <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(quietLeft, graceLeft)));
+    }
+    this.#stopping = true;
+    return performance.now() - start;
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * The canary controller's test rig (`canary-controller*.test.ts`): a real registry and SQLite store with
+ * an injected clock, the informers and the controller. No Deployment controller or node runs: the
+ * helpers write the Deployments' status and the pods as they would, and the usage intake is an
+ * in-memory `UsageSource` they fill (the controller is under test, not the intake).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect } from 'vitest';
+import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../../api/index.js';
+import { LATENCY_BUCKETS_MS, rfc3339, typeByKind } from '../../../../api/index.js';
+import { silentLogger } from '../../../../platform/index.js';
+import { InformerFactory } from '../../../informers/index.js';
+import type { PodUsageSample, UsageSource } from '../../../metrics/index.js';
+import { EventRecorder } from '../../../reconcile/index.js';
+import { ObjectRegistry } from '../../../registry/index.js';
+import { SqliteStore } from '../../../store/index.js';
+import { CanaryController } from '../index.js';
+
+const POD = typeByKind('v1', 'Pod')!;
+const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
+const ROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
+const CANARY = typeByKind('flagger.app/v1beta1', 'Canary')!;
+const EVENT = typeByKind('v1', 'Event')!;
+const ENDPOINTS = typeByKind('v1', 'Endpoints')!;
+
+/** The nodes' usage reports, as the tests write them. */
+class TestUsage implements UsageSource {
+  readonly samples = new Map<string, PodUsageSample>();
+  pod(ns: string, name: string): PodUsageSample | undefined {
+    return this.samples.get(`${ns}/${name}`);
+  }
+  pods(): PodUsageSample[] {
+    return [...this.samples.values()];
+  }
+  node(): undefined {
+    return undefined;
+  }
+  nodes(): [] {
+    return [];
+  }
+  onServiceWake(): () => void {
+    return () => {};
+  }
+}
+
+/** The analysis interval of the rig's canaries. */
+export const INTERVAL = 30_000;
+
+/**
+ * Registers the rig's set-up and tear-down (inside a `describe`): a registry on SQLite with an
+ * injected clock, the informers and a started controller; returns it with the helpers the tests use.
+ */
+export function canaryRig() {
+  let now = Date.parse('2026-12-03T12:00:00Z');
+  const clock = { now: () => now };
+  let dir: string;
+  let store: SqliteStore;
+  let api: ObjectRegistry;
+  let usage: TestUsage;
+  let ctrl: CanaryController;
+  let informers: InformerFactory;
+
+  beforeEach(async () => {
+    now = Date.parse('2026-12-03T12:00:00Z');
+    dir = mkdtempSync(join(tmpdir(), 'edge-canary-'));
+    const logger = silentLogger();
+    store = await SqliteStore.create({ path: join(dir, 'db'), logger });
+    api = new ObjectRegistry({ store, clock, logger });
+    await api.ensureNamespace('default');
+    informers = new InformerFactory(api, logger);
+    usage = new TestUsage();
+    ctrl = new CanaryController({
+      api,
+      canaries: informers.for<Canary>('flagger.app/v1beta1', 'Canary'),
+      deployments: informers.for<Deployment>('apps/v1', 'Deployment'),
+      services: informers.for<Service>('v1', 'Service'),
+      endpoints: informers.for<Endpoints>('v1', 'Endpoints'),
+      httpRoutes: informers.for<HTTPRoute>('gateway.networking.k8s.io/v1', 'HTTPRoute'),
+      pods: informers.for<Pod>('v1', 'Pod'),
+      usage,
+      events: new EventRecorder({ api, clock, logger, component: 'flagger' }),
+      clock,
+      logger,
+      // The test moves the clock and resyncs; no timer of the controller's fires meanwhile.
+      samplePeriodMs: 3_600_000,
+    });
+    await informers.start();
+    ctrl.start();
+  });
+
+  afterEach(async () => {
+    await ctrl.stop();
+    informers.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = <T>(type: typeof DEPLOY, name: string): Promise<T> => api.get(type, 'default', name) as Promise<T>;
+  const status = async (): Promise<Canary['status']> => (await get<Canary>(CANARY, 'podinfo')).status;
+  const eventList = async (): Promise<string[]> =>
+    (await api.list<Event>(EVENT, { namespace: 'default' })).items
+      .sort((a, b) =>
+        (a.metadata.resourceVersion ?? '').localeCompare(b.metadata.resourceVersion ?? '', 'en', { numeric: true }),
+      )
+      .map((e) => `${e.type ?? ''} ${e.message ?? ''}`);
+  /** The events once `expected` are all recorded (the recorder writes them after the status). */
+  async function events(...expected: string[]): Promise<string[]> {
+    for (let i = 0; i < 100; i++) {
+      const list = await eventList();
+      if (expected.every((e) => list.includes(e))) return list;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return eventList();
+  }
+  const weights = async (): Promise<number[]> =>
+    (await get<HTTPRoute>(ROUTE, 'podinfo')).spec.rules![0]!.backendRefs!.map((b) => b.weight ?? 1);
+
+  /** Resyncs until `ok` holds (the informers deliver the controller's and the test's writes in their time). */
+  async function converge(what: string, ok: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      ctrl.resync('default', 'podinfo');
+      await new Promise((r) => setTimeout(r, 5));
+      await ctrl.idle();
+      if (await ok()) return;
+    }
+    throw new Error(`never reached: ${what} (status ${JSON.stringify(await status())})`);
+  }
+  const phase = (p: string, weight?: number) => async (): Promise<boolean> => {
+    const s = await status();
+    return s?.phase === p && (weight === undefined || s.canaryWeight === weight);
+  };
+
+  async function target(image: string, replicas = 2): Promise<void> {
+    const d = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'podinfo', namespace: 'default' },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: 'podinfo' } },
+        template: { metadata: { labels: { app: 'podinfo' } }, spec: { containers: [{ name: 'app', image }] } },
+      },
+    };
+    const have = await api.get<Deployment>(DEPLOY, 'default', 'podinfo').catch(() => undefined);
+    if (have) await api.update(DEPLOY, { ...have, spec: { ...have.spec, template: d.spec.template } });
+    else await api.create(DEPLOY, d);
+  }
+
+  /** Writes `name`'s status as the Deployment controller would once every replica rolled out. */
+  async function rolledOut(name: string): Promise<void> {
+    const d = await api.get<Deployment>(DEPLOY, 'default', name);
+    const n = d.spec.replicas ?? 1;
+    await api.updateStatus(DEPLOY, {
+      ...d,
+      status: {
+        observedGeneration: d.metadata.generation,
+        replicas: n,
+        updatedReplicas: n,
+        readyReplicas: n,
+        availableReplicas: n,
+      },
+    });
+  }
+
+  /** Ready canary pods (the target's labels). */
+  async function canaryPods(n: number): Promise<string[]> {
+    const uids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = await api.create<Pod>(POD, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `podinfo-${i}`, namespace: 'default', labels: { app: 'podinfo' } },
+        spec: { containers: [{ name: 'app', image: 'x.wasm' }] },
+      });
+      await api.updateStatus(POD, {
+        ...p,
+        status: {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True' }],
+          containerStatuses: [{ name: 'app', ready: true, restartCount: 0, image: 'x.wasm', state: { running: {} } }],
+        },
+      });
+      uids.push(p.metadata.uid ?? '');
+    }
+    // Their Service's endpoints, as the endpoints controller writes them.
+    await api.create(ENDPOINTS, {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'podinfo-canary', namespace: 'default' },
+      subsets: [{ addresses: [{ ip: '127.0.0.1', nodeName: 'pi-1' }], ports: [{ port: 8080 }] }],
+    });
+    return uids;
+  }
+
+  /**
+   * One usage report per canary pod, ending now: `rps` requests/s, `errorRate` of them 5xx, each taking
+   * `latencyMs` (so all in one bucket of the histogram).
+   */
+  function report(uids: string[], rps: number, errorRate = 0, latencyMs = 20): void {
+    const buckets = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
+    const bucket = LATENCY_BUCKETS_MS.findIndex((le) => latencyMs <= le);
+    buckets[bucket < 0 ? LATENCY_BUCKETS_MS.length : bucket] = rps * 5;
+    uids.forEach((uid, i) =>
+      usage.samples.set(`default/podinfo-${i}`, {
+        namespace: 'default',
+        name: `podinfo-${i}`,
+        uid,
+        node: 'pi-1',
+        timestamp: rfc3339(now),
+        windowSeconds: 5,
+        containers: [],
+        requestsPerSecond: rps,
+        errorsPerSecond: rps * errorRate,
+        meanLatencyMs: latencyMs,
+        latencyBuckets: buckets,
+      }),
+    );
+  }
+
+  async function canary(analysis: Canary['spec']['analysis']): Promise<void> {
+    await api.create(CANARY, {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: 'podinfo', namespace: 'default' },
+      spec: {
+        provider: 'gatewayapi:v1',
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+        service: { port: 80, targetPort: 8080 },
+        analysis,
+      },
+    });
+  }
+
+  const METRICS = [
+    { name: 'request-success-rate' as const, thresholdRange: { min: 99 } },
+    { name: 'request-duration' as const, thresholdRange: { max: 500 } },
+  ];
+
+  /** Target, canary, primary rolled out: Initialized. */
+  async function initialized(analysis: Canary['spec']['analysis']): Promise<void> {
+    await target('v1.wasm');
+    await canary(analysis);
+    await converge('Initializing', phase('Initializing'));
+    await rolledOut('podinfo-primary');
+    await converge('Initialized', phase('Initialized'));
+  }
+
+  /** A new template, its rollout, and the pods it runs: the analysis has started. */
+  async function newRevision(): Promise<string[]> {
+    await target('v2.wasm');
+    await converge('Progressing', phase('Progressing'));
+    expect((await get<Deployment>(DEPLOY, 'podinfo')).spec.replicas).toBe(2);
+    await rolledOut('podinfo');
+    return canaryPods(2);
+  }
+
+  return {
+    get api(): ObjectRegistry {
+      return api;
+    },
+    get ctrl(): CanaryController {
+      return ctrl;
+    },
+    get informers(): InformerFactory {
+      return informers;
+    },
+    /** The injected clock's time. */
+    now: (): number => now,
+    /** Moves the clock on by `ms` (default: one analysis interval). */
+    tick(ms = INTERVAL): void {
+      now += ms;
+    },
+    get,
+    status,
+    events,
+    weights,
+    converge,
+    phase,
+    target,
+    rolledOut,
+    canaryPods,
+    report,
+    canary,
+    METRICS,
+    initialized,
+    newRevision,
+  };
+}
