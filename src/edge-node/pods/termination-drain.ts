@@ -32,18 +32,21 @@ export class TerminationDrain {
   /**
    * Waits until the pod had no request for `quietMs` or `graceMs()` (read again each round: a second
    * deletion may shorten it) has passed since the call, then marks it stopping; resolves to the
-   * milliseconds spent, which the caller takes off the grace period left to its containers.
+   * whole milliseconds spent waiting (0 for a pod already quiet), which the caller takes off the grace
+   * period left to its containers.
    */
   async wait(graceMs: () => number): Promise<number> {
     const start = performance.now();
+    let waited = false;
     for (;;) {
       const now = performance.now();
       const quietLeft = this.quietMs - (now - this.#lastServed);
       const graceLeft = graceMs() - (now - start);
       if (quietLeft <= 0 || graceLeft <= 0) break;
+      waited = true;
       await new Promise((resolve) => setTimeout(resolve, Math.min(quietLeft, graceLeft)));
     }
     this.#stopping = true;
-    return performance.now() - start;
+    return waited ? Math.ceil(performance.now() - start) : 0;
   }
 }
