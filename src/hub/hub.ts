@@ -2,11 +2,9 @@
  * The hub: one process holding the API server, the store, the scheduler, the controllers and the
  * node gateway. `Hub.create()` wires them; `start()` listens; `stop()` drains and closes.
  */
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
 import type { Logger, Token } from '../api/index.js';
 import { TOKEN_GROUP, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
@@ -24,6 +22,7 @@ import {
 import { BlobPeers, BlobStore, HubPeerIdentity } from './blobs/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
 import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
+import { closeHubServer, listenHub } from './hub-listen.js';
 import { NodeGateway } from './gateway/index.js';
 import { PodStreamUpgrades } from './server/streams/index.js';
 import {
@@ -308,31 +307,24 @@ export class Hub {
     await this.informers.start();
     for (const r of this.runners) r.start();
     this.leadership.start();
-    const tls = this.tls;
-    const server = tls
-      ? (createAdaptorServer({
-          fetch: this.app.fetch,
-          createServer: createHttpsServer,
-          serverOptions: tls.serverOptions(),
-        }) as HttpsServer)
-      : (createAdaptorServer({ fetch: this.app.fetch }) as Server);
-    // Watches and followed logs are long-lived: no request timeout on them.
-    server.requestTimeout = 0;
-    server.keepAliveTimeout = 65_000;
-    this.gateway.attach(server, this.streams);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => resolve());
+    const {
+      server,
+      address: addr,
+      url,
+      wildcard,
+    } = await listenHub({
+      fetch: this.app.fetch,
+      tls: this.tls,
+      gateway: this.gateway,
+      streams: this.streams,
+      port: this.options.port,
+      host: this.options.host,
+      logger: this.options.logger,
     });
     this.server = server;
-    if (tls) tls.start(server as HttpsServer);
-    else
-      this.options.logger.warn('serving plain HTTP (--insecure-http): tokens and pod specs cross the network in clear');
-    const addr = server.address() as AddressInfo;
-    const url = `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
     await this.writeClientFiles(url);
     // Nodes of the other hubs learn this address; a wildcard one is no address to dial (--advertise-url).
-    if (!isWildcard(addr.address)) this.leadership.nodeUrl ??= url;
+    if (!wildcard) this.leadership.nodeUrl ??= url;
     this.options.logger.info({ url, dataDir: this.options.dataDir }, 'edge-hub listening');
     return { host: addr.address, port: addr.port, url };
   }
@@ -384,19 +376,8 @@ export class Hub {
     this.tls?.stop();
     await this.gateway.stop();
     this.streams.close();
-    const server = this.server;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-      });
-    }
+    if (this.server) await closeHubServer(this.server);
     await this.store.close();
     this.lock.release();
   }
-}
-
-/** An address that listens everywhere and names no host to dial (`0.0.0.0`, `::`). */
-function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::' || address === '';
 }
