@@ -22,7 +22,7 @@ import {
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { DescribeWriter, describeTime, objectRef } from '../printers/index.js';
-import { writeEvents } from '../printers/describe-writer.js';
+import { writeConditions, writeEvents } from '../printers/describe-writer.js';
 
 const CANARY = typeByKind('flagger.app/v1beta1', 'Canary')!;
 const EVENT = typeByKind('v1', 'Event')!;
@@ -95,17 +95,7 @@ export function canaryStatusText(cd: Canary, events: readonly Event[], now: numb
   w.kv(0, 'Promoted revision', s.lastPromotedSpec);
   const asked = pending(cd);
   if (asked) w.kv(0, 'Requested', `${asked} (waiting for the controller)`);
-  const conds = s.conditions ?? [];
-  if (conds.length === 0) w.kv(0, 'Conditions', undefined);
-  else {
-    w.heading(0, 'Conditions:');
-    const head = ['Type', 'Status', 'Reason', 'Message'];
-    w.table(2, [
-      head,
-      head.map((h) => '-'.repeat(h.length)),
-      ...conds.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']),
-    ]);
-  }
+  writeConditions(w, s.conditions, 'message');
   writeEvents(w, events.slice(-EVENTS_SHOWN), now);
   return w.toString();
 }

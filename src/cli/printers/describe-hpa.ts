@@ -1,7 +1,7 @@
 /** `describe hpa` as kubectl prints it: reference, metrics (current / target), bounds, pods, conditions with messages, events. */
 import { metricTarget, scaledToZero, type Event, type HorizontalPodAutoscaler } from '../../api/index.js';
 import { writeMeta } from './describe-pod.js';
-import { DescribeWriter, describeTime, writeEvents } from './describe-writer.js';
+import { DescribeWriter, describeTime, writeConditions, writeEvents } from './describe-writer.js';
 
 /** One metric's describe line: its label and `current / target`. */
 function metricLine(h: HorizontalPodAutoscaler, i: number): [string, string] {
@@ -38,17 +38,7 @@ export function describeHpa(h: HorizontalPodAutoscaler, events: readonly Event[]
   w.kv(0, 'Max replicas', h.spec.maxReplicas);
   if (scaledToZero(h)) w.kv(0, 'Scaled to zero', 'yes (idle; a request to its Service wakes it)');
   w.kv(0, `${ref.kind} pods`, `${h.status?.currentReplicas ?? 0} current / ${h.status?.desiredReplicas ?? 0} desired`);
-  const conds = h.status?.conditions ?? [];
-  if (conds.length === 0) w.kv(0, 'Conditions', undefined);
-  else {
-    w.heading(0, 'Conditions:');
-    const head = ['Type', 'Status', 'Reason', 'Message'];
-    w.table(2, [
-      head,
-      head.map((x) => '-'.repeat(x.length)),
-      ...conds.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']),
-    ]);
-  }
+  writeConditions(w, h.status?.conditions, 'message');
   writeEvents(w, events, now);
   return w.toString();
 }

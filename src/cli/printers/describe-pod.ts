@@ -159,7 +159,7 @@ export function describePod(pod: Pod, events: readonly Event[], now: number): st
     w.kv(4, 'Restart Count', cs?.restartCount ?? 0);
     writeContainerTail(w, c, 4);
   }
-  writeConditions(w, pod.status?.conditions, false);
+  writeConditions(w, pod.status?.conditions, 'status');
   w.map(0, 'Node-Selectors', pod.spec.nodeSelector, '=');
   const tol = (pod.spec.tolerations ?? []).map(
     (t) =>

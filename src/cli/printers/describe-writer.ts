@@ -74,19 +74,23 @@ export function describeTime(ts: string | undefined): string | undefined {
   return Number.isNaN(t) ? ts : new Date(t).toUTCString().replace('GMT', '+0000');
 }
 
-/** A `Conditions:` section as a Type/Status(/Reason) table. */
+/** Which columns a `Conditions:` table shows after Type: Status only, then Reason, then Message. */
+export type ConditionColumns = 'status' | 'reason' | 'message';
+
+/** A `Conditions:` section as a Type/Status(/Reason(/Message)) table, `<none>` when there are none. */
 export function writeConditions(
   w: DescribeWriter,
   conditions: readonly Condition[] | undefined,
-  withReason = true,
+  columns: ConditionColumns = 'reason',
 ): void {
   if (!conditions || conditions.length === 0) {
     w.kv(0, 'Conditions', undefined);
     return;
   }
   w.heading(0, 'Conditions:');
-  const head = withReason ? ['Type', 'Status', 'Reason'] : ['Type', 'Status'];
-  const rows = conditions.map((c) => (withReason ? [c.type, c.status, c.reason ?? ''] : [c.type, c.status]));
+  const width = { status: 2, reason: 3, message: 4 }[columns];
+  const head = ['Type', 'Status', 'Reason', 'Message'].slice(0, width);
+  const rows = conditions.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? ''].slice(0, width));
   w.table(2, [head, head.map((h) => '-'.repeat(h.length)), ...rows]);
 }
 
