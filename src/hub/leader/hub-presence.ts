@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../api/index.js';
 import { AlreadyExistsError, errorMessage } from '../../api/index.js';
+import { PeriodicSweep } from '../reconcile/index.js';
 import type { Store } from '../store/index.js';
 
 /** Where the records live (outside `/registry/`: not an API object). */
@@ -106,15 +107,22 @@ export class HubPresence {
   readonly #remote = new Map<string, Remote>();
   #revision: number | undefined;
   #seq = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
+  /** The periodic publish-and-read (one run at a time; `stop()` waits for the one under way). */
+  readonly #ticks: PeriodicSweep<void>;
   /** The hub list last reported through `onHubs` (joined). */
   #hubsSeen = '';
 
   constructor(opts: HubPresenceOptions) {
     this.#o = opts;
     this.#key = `${PRESENCE_PREFIX}${opts.identity}`;
+    // #tick logs its own failures; the sweep's message is for anything that escapes it.
+    this.#ticks = new PeriodicSweep({
+      run: () => this.#tick(),
+      intervalMs: opts.periodMs,
+      firstDelayMs: 0,
+      logger: opts.logger,
+      failureMessage: 'publishing and reading hub presence failed',
+    });
   }
 
   /** This hub's address and the live hubs' (sorted, no duplicates). */
@@ -142,26 +150,13 @@ export class HubPresence {
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#schedule(0);
+    this.#ticks.start();
   }
 
   /** Stops and removes this hub's record (its nodes stop counting at once; they reconnect elsewhere). */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
+    await this.#ticks.stop();
     await this.#o.store.delete(this.#key).catch(() => undefined);
-  }
-
-  #schedule(ms: number): void {
-    this.#timer = setTimeout(() => {
-      this.#running = this.#tick().finally(() => {
-        this.#running = undefined;
-        if (!this.#stopped) this.#schedule(this.#o.periodMs);
-      });
-    }, ms);
-    this.#timer.unref();
   }
 
   async #tick(): Promise<void> {

@@ -28,6 +28,7 @@ import { z } from 'zod';
 import type { Logger } from '../../api/index.js';
 import { ContainerUsage, errorMessage } from '../../api/index.js';
 import type { NodeUsageSample, PodUsageSample, UsageSource } from '../metrics/index.js';
+import { PeriodicSweep } from '../reconcile/index.js';
 import type { Store } from '../store/index.js';
 
 /** Where the records live (outside `/registry/`: not an API object). */
@@ -109,9 +110,8 @@ export class SharedUsage implements UsageSource {
   /** Wake-ups of this hub's last `WAKE_TICKS` records. */
   #recentWakes: Wake[] = [];
   readonly #wakeListeners = new Set<(namespace: string, service: string) => void>();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
+  /** The periodic publish-and-read (one run at a time; `stop()` waits for the one under way). */
+  readonly #ticks: PeriodicSweep<void>;
   /** True after the first read (records seen then are not news). */
   #readOnce = false;
 
@@ -119,6 +119,14 @@ export class SharedUsage implements UsageSource {
     this.#o = opts;
     this.#period = opts.periodMs ?? DEFAULT_USAGE_SHARE_PERIOD_MS;
     this.#now = opts.now ?? Date.now;
+    // #tick logs its own failures; the sweep's message is for anything that escapes it.
+    this.#ticks = new PeriodicSweep({
+      run: () => this.#tick(),
+      intervalMs: this.#period,
+      firstDelayMs: 0,
+      logger: opts.logger,
+      failureMessage: 'sharing the nodes’ usage failed',
+    });
     opts.local.onServiceWake((namespace, service) => {
       this.#wakes.add(`${namespace}/${service}`);
       this.#tellWake(namespace, service);
@@ -126,15 +134,12 @@ export class SharedUsage implements UsageSource {
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#schedule(0);
+    this.#ticks.start();
   }
 
   /** Stops and removes this hub's records. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
+    await this.#ticks.stop();
     for (const key of this.#written.keys()) await this.#o.store.delete(key).catch(() => undefined);
     this.#written.clear();
   }
@@ -176,16 +181,6 @@ export class SharedUsage implements UsageSource {
         this.#o.logger.warn({ namespace, service, err: errorMessage(err) }, 'a service wake listener failed');
       }
     }
-  }
-
-  #schedule(ms: number): void {
-    this.#timer = setTimeout(() => {
-      this.#running = this.#tick().finally(() => {
-        this.#running = undefined;
-        if (!this.#stopped) this.#schedule(this.#period);
-      });
-    }, ms);
-    this.#timer.unref();
   }
 
   async #tick(): Promise<void> {
