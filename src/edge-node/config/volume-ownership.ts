@@ -6,8 +6,8 @@
  * and key links) change owner only. `fsGroupChangePolicy: OnRootMismatch` skips the walk when the
  * volume's root already has the group and the bits.
  */
-import { chmod, chown, lchown, lstat, readdir } from 'node:fs/promises';
-import path from 'node:path';
+import { chmod, chown, lchown, lstat } from 'node:fs/promises';
+import { walkTree } from './tree-walk.js';
 
 /** Entries changed at most per volume: a walk that input can grow must stay bounded. */
 const MAX_ENTRIES = 100_000;
@@ -40,21 +40,16 @@ async function rootMatches(dir: string, o: Ownership): Promise<boolean> {
 export async function setVolumeOwnership(dir: string, o: Ownership): Promise<void> {
   if (o.policy === 'OnRootMismatch' && (await rootMatches(dir, o))) return;
   let seen = 0;
-  const stack = [dir];
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    const st = await lstat(current).catch(() => undefined);
-    if (!st) continue;
+  for await (const { path: entry, stat: st } of walkTree(dir, 'throw')) {
     if (++seen > MAX_ENTRIES)
       throw new Error(`volume ${dir} holds more than ${MAX_ENTRIES} entries: fsGroup not applied`);
     if (st.isSymbolicLink()) {
-      await lchown(current, st.uid, o.fsGroup);
+      await lchown(entry, st.uid, o.fsGroup);
       continue;
     }
     // uid -1: the owner stays; only the group changes.
-    await chown(current, -1, o.fsGroup);
+    await chown(entry, -1, o.fsGroup);
     const want = mask(o, st.isDirectory());
-    if ((st.mode & want) !== want) await chmod(current, (st.mode & 0o7777) | want);
-    if (st.isDirectory()) for (const name of await readdir(current)) stack.push(path.join(current, name));
+    if ((st.mode & want) !== want) await chmod(entry, (st.mode & 0o7777) | want);
   }
 }
