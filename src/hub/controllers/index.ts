@@ -16,7 +16,7 @@ export {
   type ConfigRolloutDeps,
 } from './config-rollout.js';
 export { DEFAULT_HPA_SYNC_PERIOD_SECONDS, HpaController, type HpaControllerDeps } from './hpa/index.js';
-export { compileRoutes } from './routes-compile.js';
+export { compileFromInformers, compileRoutes, type RouteInformers } from './routes-compile.js';
 export { serviceNodePorts } from './routes-classes.js';
 export { gatewayRouteName, type CompiledRoutes, type CompiledParentStatus, type RouteInputs } from './routes-model.js';
 export { RouteController, type RouteControllerDeps } from './routes-controller.js';

@@ -13,9 +13,10 @@
  *   older route, then namespace/name, then rule and match order. The parts live beside this file: `routes-parents.ts` (attaching to a
  *   Gateway), `routes-backends.ts` (ResolvedRefs) and `routes-precedence.ts` (the order).
  */
-import type { Gateway } from '../../api/index.js';
+import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant, Service } from '../../api/index.js';
+import type { Informer } from '../informers/index.js';
 import { resolveBackends } from './routes-backends.js';
-import { listenerProblems, servedClassNames } from './routes-classes.js';
+import { listenerProblems, servedClassNames, serviceNodePorts } from './routes-classes.js';
 import {
   cond,
   gatewayRouteName,
@@ -135,4 +136,25 @@ export function compileRoutes(input: RouteInputs): CompiledRoutes {
   }
   for (const [k, rules] of byService) out.gamma.set(k, { rules: sortRules(rules) });
   return out;
+}
+
+/** The informers routes are compiled from (GatewayClasses and ReferenceGrants optional: built-in class, no grants). */
+export interface RouteInformers {
+  gateways: Informer<Gateway>;
+  httpRoutes: Informer<HTTPRoute>;
+  services: Informer<Service>;
+  gatewayClasses?: Informer<GatewayClass> | undefined;
+  referenceGrants?: Informer<ReferenceGrant> | undefined;
+}
+
+/** Compiles what the informers hold now: the one input both the route controller and the route table use. */
+export function compileFromInformers(i: RouteInformers): CompiledRoutes {
+  return compileRoutes({
+    gateways: i.gateways.list(),
+    routes: i.httpRoutes.list(),
+    service: (ns, name) => i.services.get(ns, name),
+    classes: i.gatewayClasses?.list() ?? [],
+    grants: i.referenceGrants?.list() ?? [],
+    nodePorts: serviceNodePorts(i.services.list()),
+  });
 }

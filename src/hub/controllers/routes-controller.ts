@@ -30,8 +30,8 @@ import { GATEWAY_CONTROLLER_NAME, nodeAddress, nodeReadyStatus, rfc3339, typeByK
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { Controller, jsonEqual, setCondition, writeStatus } from '../reconcile/index.js';
-import { classAccepted, classFinalizers, serviceNodePorts } from './routes-classes.js';
-import { compileRoutes } from './routes-compile.js';
+import { classAccepted, classFinalizers } from './routes-classes.js';
+import { compileFromInformers } from './routes-compile.js';
 import { cond, type CompiledCondition, type CompiledRoutes } from './routes-model.js';
 
 const GATEWAY = typeByKind('gateway.networking.k8s.io/v1', 'Gateway')!;
@@ -118,14 +118,7 @@ export class RouteController extends Controller {
   }
 
   #compile(): CompiledRoutes {
-    return (this.#compiled ??= compileRoutes({
-      gateways: this.deps.gateways.list(),
-      routes: this.deps.httpRoutes.list(),
-      service: (ns, name) => this.deps.services.get(ns, name),
-      classes: this.deps.gatewayClasses?.list() ?? [],
-      grants: this.deps.referenceGrants?.list() ?? [],
-      nodePorts: serviceNodePorts(this.deps.services.list()),
-    }));
+    return (this.#compiled ??= compileFromInformers(this.deps));
   }
 
   protected async reconcile(key: string): Promise<void> {

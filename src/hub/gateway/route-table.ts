@@ -7,7 +7,7 @@
  * nodes are sent only what changed, through the stream's per-node state.
  */
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant, Service, ServiceRoute } from '../../api/index.js';
-import { compileRoutes, serviceNodePorts, type CompiledRoutes } from '../controllers/index.js';
+import { compileFromInformers, type CompiledRoutes } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import { jsonEqual } from '../reconcile/index.js';
 
@@ -83,14 +83,7 @@ export class RouteTable implements StreamRouting {
     this.#timer = undefined;
     if (this.deps.gateways.list().length === 0 && this.deps.httpRoutes.list().length === 0 && this.#compiled === EMPTY)
       return;
-    const next = compileRoutes({
-      gateways: this.deps.gateways.list(),
-      routes: this.deps.httpRoutes.list(),
-      service: (ns, name) => this.deps.services.get(ns, name),
-      classes: this.deps.gatewayClasses?.list() ?? [],
-      grants: this.deps.referenceGrants?.list() ?? [],
-      nodePorts: serviceNodePorts(this.deps.services.list()),
-    });
+    const next = compileFromInformers(this.deps);
     const keys = new Set<string>();
     diffMaps(this.#compiled.gatewayRoutes, next.gatewayRoutes, keys);
     diffMaps(this.#compiled.gamma, next.gamma, keys);
