@@ -74,4 +74,39 @@ describe('SPDY/3 header blocks', () => {
     expect(() => decodeHeaderBlock(Buffer.from([0, 0, 0, 1, 0, 0, 0, 9, 1]))).toThrow(SpdyProtocolError);
     expect(() => decodeHeaderBlock(Buffer.from([0, 0, 1, 0]))).toThrow(/headers/);
   });
+
+  it('refuses a block that is not zlib at all, instead of waiting forever for its flush', async () => {
+    const codec = new HeaderCodec();
+    await expect(codec.decode(Buffer.from('not a zlib stream, a peer’s garbage'))).rejects.toThrow(
+      /header compression broke: incorrect header check/,
+    );
+    // The stream stays broken: later blocks of this connection are refused too.
+    await expect(codec.decode(Buffer.from([0x78, 0xbb]))).rejects.toBeInstanceOf(SpdyProtocolError);
+    codec.close();
+  });
+
+  it('ends a call under way when the connection closes, with "closed" rather than an empty block or a hang', async () => {
+    const sender = new HeaderCodec();
+    const first = await sender.encode(headers({ a: 'b' }));
+    const later = await sender.encode(headers({ c: 'd' }));
+    // A flush in flight when the connection closes: it is no header block.
+    const codec = new HeaderCodec();
+    const flushing = codec.decode(first).then(
+      () => 'decoded',
+      (err: Error) => err.message,
+    );
+    await new Promise((r) => setImmediate(r));
+    codec.close();
+    expect(await flushing).toBe('the connection is closed');
+    // A fresh receiver of a later block errors; closed meanwhile or not, the call settles with an error.
+    const other = new HeaderCodec();
+    const erring = other.decode(later).then(
+      () => 'decoded',
+      (err: Error) => err.message,
+    );
+    await new Promise((r) => setImmediate(r));
+    other.close();
+    expect(await erring).toMatch(/^(the connection is closed|header compression broke: .+)$/);
+    sender.close();
+  });
 });

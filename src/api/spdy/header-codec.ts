@@ -60,6 +60,8 @@ class ZlibRunner {
   #chain: Promise<unknown> = Promise.resolve();
   #broken: Error | undefined;
   #closed = false;
+  /** Ends the call under way with an error (a closed stream calls neither the flush back nor 'error'). */
+  #fail: ((err: Error) => void) | undefined;
 
   constructor(z: Deflate | Inflate, limit: number) {
     this.#z = z;
@@ -75,6 +77,7 @@ class ZlibRunner {
 
   close(): void {
     this.#closed = true;
+    this.#fail?.(new Error('the connection is closed'));
     this.#z.close();
   }
 
@@ -88,10 +91,25 @@ class ZlibRunner {
         size += c.length;
         if (size <= this.#limit) chunks.push(c);
       };
+      const fail = (err: Error): void => {
+        done();
+        reject(err);
+      };
+      // A stream that errors (a peer's garbage block) never calls the flush back: the error settles the call.
+      const onError = (err: Error): void => fail(new SpdyProtocolError(`header compression broke: ${err.message}`));
+      const done = (): void => {
+        this.#fail = undefined;
+        this.#z.off('data', onData);
+        this.#z.off('error', onError);
+      };
+      this.#fail = fail;
       this.#z.on('data', onData);
+      this.#z.once('error', onError);
       this.#z.write(input);
       this.#z.flush(constants.Z_SYNC_FLUSH, () => {
-        this.#z.off('data', onData);
+        done();
+        // Closed while flushing: zlib ends the flush with whatever it had, which is no header block.
+        if (this.#closed) return reject(new Error('the connection is closed'));
         if (this.#broken) return reject(new SpdyProtocolError(`header compression broke: ${this.#broken.message}`));
         if (size > this.#limit)
           return reject(new SpdyProtocolError(`a header block of more than ${this.#limit} bytes`));

@@ -56,6 +56,8 @@ class Client {
   readonly #codec = new HeaderCodec();
   readonly frames: SpdyFrame[] = [];
   readonly replies: number[] = [];
+  /** Header blocks that failed to decode (only ever after `close()`). */
+  readonly decodeErrors: unknown[] = [];
   #decoding: Promise<void> = Promise.resolve();
 
   constructor(readonly socket: Socket) {
@@ -65,10 +67,13 @@ class Client {
         // The server's header blocks share one zlib stream: read them in order.
         if (f.kind === 'control' && f.type === ControlType.synReply) {
           const { streamId, headerBlock } = parseStreamHeaders(f.payload);
-          this.#decoding = this.#decoding.then(async () => {
-            await this.#codec.decode(headerBlock);
-            this.replies.push(streamId);
-          });
+          // A reply still decoding when the test closes the client fails with the closed codec: kept, not thrown.
+          this.#decoding = this.#decoding
+            .then(async () => {
+              await this.#codec.decode(headerBlock);
+              this.replies.push(streamId);
+            })
+            .catch((err: unknown) => void this.decodeErrors.push(err));
         }
       }
     });
@@ -203,6 +208,20 @@ describe('port-forward over SPDY', () => {
       f.kind === 'control' && f.type === ControlType.rstStream ? [parseRstStream(f.payload).streamId] : [],
     );
     expect(resets.sort()).toEqual([1, 3]);
+    c.close();
+  });
+
+  it('ends a connection whose header block is not zlib with GOAWAY (protocol error) instead of stalling it', async () => {
+    const c = await client();
+    const head = Buffer.alloc(10);
+    head.writeUInt32BE(1, 0);
+    const closed = new Promise((r) => c.socket.once('close', r));
+    c.socket.write(encodeControl(ControlType.synStream, 0, Buffer.concat([head, Buffer.from('garbage, not zlib')])));
+    await closed;
+    const goAway = c.frames.find((f) => f.kind === 'control' && f.type === ControlType.goAway);
+    // GOAWAY's payload: last good stream id, then the status (1: PROTOCOL_ERROR).
+    expect(goAway?.kind === 'control' && goAway.payload.readUInt32BE(4)).toBe(1);
+    expect(c.replies).toEqual([]);
     c.close();
   });
 
