@@ -2,8 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Four projects (`vitest run --project unit|unit-wasm|e2e|e2e-serial`; plain `vitest run` runs all, in that order):
- * - `unit`: the `*.test.ts` files beside the code in `src/`, one fork per file, files in parallel.
+ * - `unit`: the `*.test.ts` files beside the code in `src/`, files in parallel on one fork per core.
  *   A unit test that listens binds port 0 (the kernel picks a free port), so files never collide.
+ *   Not isolated (`isolate: false`): a fork runs file after file and keeps the modules it has
+ *   loaded, instead of a new fork loading the whole graph again per file (most of this project's
+ *   wall time was that import). So a unit file must leave the process as it found it: timers real
+ *   again (`vi.useRealTimers` in `afterEach`), listeners it added on `process` removed, no
+ *   `process.env` writes, no `vi.mock`; the lane passes in shuffled file orders
+ *   (`--sequence.shuffle.files`).
  * - `unit-wasm`: the Wasm runtime's own unit files, one at a time, after `unit`. They run real guests
  *   under request deadlines (1.5–10 s) on executor threads that each want a core; run beside other
  *   files on a 2-core machine their guests miss those deadlines (a CI run showed 10 such timeouts),
@@ -67,6 +73,7 @@ export default defineConfig({
           include: ['src/**/*.test.ts'],
           exclude: [WASM_UNITS],
           fileParallelism: true,
+          isolate: false,
           // One fork per core (vitest's default is cores - 1: a single fork on a 2-core CI machine).
           // Many unit files wait on sockets, child processes and worker threads rather than compute.
           maxWorkers: '100%',

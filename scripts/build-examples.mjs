@@ -25,7 +25,10 @@
  * one per GB of memory (`--jobs N` or EDGEPLANE_BUILD_JOBS to choose); each child's output is
  * prefixed with its app's name, and a build still running says so every 15 s.
  *
- * Usage: node scripts/build-examples.mjs [app... | group... | path/to/app-folder...] [--force] [--jobs N]
+ * With `--fixtures`, also the test components of src/runtime-wasm/testdata/ (`scripts/checks.sh` builds
+ * them with the examples, side by side, so the serial Wasm unit tests do not build them one after another).
+ *
+ * Usage: node scripts/build-examples.mjs [app... | group... | path/to/app-folder...] [--fixtures] [--force] [--jobs N]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -37,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const APPS_DIR = join(ROOT, 'examples', 'wasm-apps');
+const FIXTURES_DIR = join(ROOT, 'src', 'runtime-wasm', 'testdata');
 const WASI_VERSION = '0.2.12';
 /** Bump when the build procedure itself changes in a way that changes outputs. */
 const RECIPE_VERSION = 1;
@@ -312,6 +316,10 @@ async function main() {
   for (const p of paths) {
     if (!existsSync(join(p, 'build.json'))) throw new Error(`${p} has no build.json`);
     apps.push(p);
+  }
+  if (args.includes('--fixtures')) {
+    const fixtures = (await readdir(FIXTURES_DIR)).sort().map((name) => join(FIXTURES_DIR, name));
+    for (const dir of fixtures) if (existsSync(join(dir, 'build.json')) && !apps.includes(dir)) apps.push(dir);
   }
 
   // What needs building (the cache check is cheap; the builds are not).
