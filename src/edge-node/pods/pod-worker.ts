@@ -11,7 +11,7 @@ import { syncContainer } from './container-sync.js';
 import type { LocalPod, LocalTarget } from '../mesh/index.js';
 import { findLocalTarget, podIPOf } from './local-target.js';
 import { computePodStatus, type PodView } from './pod-status.js';
-import { killContainers, shortenGrace } from './pod-kill.js';
+import { killContainers, quietContainers, shortenGrace } from './pod-kill.js';
 import { podRefOf, type PodKey } from './pod-ref.js';
 import { TerminationDrain } from './termination-drain.js';
 import type { PodWorkerDeps, TerminationReason, WorkerContext } from './worker-context.js';
@@ -103,10 +103,7 @@ export class PodWorker implements LocalPod {
     }
     this.terminating = { graceMs, reason };
     this.abort.abort();
-    for (const slot of this.slots.values()) {
-      slot.cancelRetry();
-      slot.stopProbes();
-    }
+    quietContainers(this.slots.values());
     this.kick();
   }
 
@@ -196,10 +193,7 @@ export class PodWorker implements LocalPod {
     this.evicted = true;
     this.failure = { reason: 'Evicted', message };
     this.deps.onEvent?.('Warning', 'Evicted', message);
-    for (const slot of this.slots.values()) {
-      slot.cancelRetry();
-      slot.stopProbes();
-    }
+    quietContainers(this.slots.values());
     this.kick();
   }
 
@@ -211,10 +205,7 @@ export class PodWorker implements LocalPod {
   /** Cancels timers without touching containers (agent stop: workloads are restarted from local state). */
   detach(): void {
     this.abort.abort();
-    for (const slot of this.slots.values()) {
-      slot.cancelRetry();
-      slot.stopProbes();
-    }
+    quietContainers(this.slots.values());
     this.terminated = true;
   }
 
