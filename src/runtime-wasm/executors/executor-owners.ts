@@ -36,16 +36,16 @@ export class InstanceOwners<E> {
 
   /**
    * Hands each instance's usage to its owner: `triples` is (instance id, guest ns, memory bytes)
-   * repeated. Returns the guest time of them all, in ns (the executor's utilisation).
+   * repeated. `onTotal` gets the guest time of them all, in ns (the executor's utilisation).
    */
-  usage(triples: readonly number[]): number {
+  usage(triples: readonly number[], onTotal?: (ns: number) => void): void {
     let ns = 0;
     for (let i = 0; i + 2 < triples.length; i += 3) {
       const id = triples[i]!;
       ns += triples[i + 1]!;
       this.#owners.get(id)?.onUsage?.(id, triples[i + 1]!, triples[i + 2]!);
     }
-    return ns;
+    onTotal?.(ns);
   }
 
   /** The executor is lost: every owner is told once (however many instances it had here), then forgotten. */

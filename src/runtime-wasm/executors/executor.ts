@@ -232,7 +232,7 @@ export class Executor {
     if (this.#gone === undefined) this.#priority.settle();
     this.#lastActive = Date.now();
     // Before the owners of ended instances are forgotten below.
-    if ('usage' in msg && msg.usage) this.#opts.onGuestTime?.(this.#owners.usage(msg.usage));
+    if ('usage' in msg && msg.usage) this.#owners.usage(msg.usage, (ns) => this.#opts.onGuestTime?.(ns));
     switch (msg.type) {
       case 'results':
         this.#owners.output(msg.output);
