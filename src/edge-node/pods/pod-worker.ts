@@ -3,7 +3,7 @@
  * one serial sync loop (never two runtime operations for the same pod at once), a kill sticks (once
  * terminating, nothing starts again), and every step is reflected in the reported status.
  */
-import { defaultRuntimeClass, errorMessage, isPodTerminal, rfc3339 } from '../../api/index.js';
+import { defaultRuntimeClass, errorMessage, isPodTerminal, podRequestTimeoutMs, rfc3339 } from '../../api/index.js';
 import type { Pod, PodStatus, Runtime } from '../../api/index.js';
 import { containerSpecHash } from './container-config.js';
 import { ContainerSlot } from './container-slot.js';
@@ -150,8 +150,11 @@ export class PodWorker implements LocalPod {
     if (this.drain.stopping)
       return { ok: false, reason: 'not-running', message: `pod ${this.ref.namespace}/${this.ref.name} is terminating` };
     const target = findLocalTarget([...this.slots.values()], this.ref, targetPort);
-    if (target.ok) this.drain.served();
-    return target;
+    if (!target.ok) return target;
+    this.drain.served();
+    // The pod's own deadline, for a container port (a Wasm container took it when it was created).
+    const podTimeoutMs = podRequestTimeoutMs(this.desired.metadata.annotations);
+    return podTimeoutMs === undefined ? target : { ...target, podTimeoutMs };
   }
 
   /** Restart count of a container's current instance (logs pick their file from it). */
