@@ -1,6 +1,9 @@
 /**
  * The hub: one process holding the API server, the store, the scheduler, the controllers and the
- * node gateway. `Hub.create()` wires them; `start()` listens; `stop()` drains and closes.
+ * node gateway. `Hub.create()` wires them; `start()` listens; `stop()` drains and closes. The parts
+ * are built in hub-*.ts: the store (hub-backend), controllers (hub-controllers), leadership
+ * (hub-leadership), node gateway (hub-gateway), node certificates (hub-node-certificates), the blob
+ * copy between hubs (hub-blob-peers), the API (hub-api), the listener (hub-listen), client files.
  */
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -12,43 +15,33 @@ import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable
 import {
   TokenAuth,
   TokenObjectAuthenticator,
-  blobRead,
   createRbac,
   nodeRestriction,
   ensureJoinToken,
   readOrCreateSecret,
   reconcileBootstrapPolicy,
 } from './auth/index.js';
-import { BlobPeers, BlobStore, HubPeerIdentity } from './blobs/index.js';
+import { BlobStore } from './blobs/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
 import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
 import { closeHubServer, listenHub } from './hub-listen.js';
-import { NodeGateway } from './gateway/index.js';
-import { PodStreamUpgrades } from './server/streams/index.js';
-import {
-  CertificateAuthenticator,
-  DEFAULT_NODE_CERT_LIFETIME_SECONDS,
-  NodeCertificateSigner,
-  NodeCredentials,
-  RevokedNodeKeys,
-} from './identity/index.js';
+import type { NodeGateway } from './gateway/index.js';
+import { hubGateway } from './hub-gateway.js';
+import type { PodStreamUpgrades } from './server/streams/index.js';
+import { hubApi } from './hub-api.js';
+import { keyringReloader, openHubBackend } from './hub-backend.js';
+import { attachBlobPeers } from './hub-blob-peers.js';
+import { hubNodeCertificates } from './hub-node-certificates.js';
 import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
-import { HubMetrics, InstrumentedStore, LoopWatchdog, NodeMetricsFrames, UsageStore } from './metrics/index.js';
+import { HubMetrics, LoopWatchdog, NodeMetricsFrames, UsageStore } from './metrics/index.js';
 import { EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
-import { BlobEncodings, StreamLimiter, createApiApp } from './server/index.js';
+import type { createApiApp } from './server/index.js';
 import { CurrentTerm, SharedUsage, controlPlaneStatuses, fenceObjectAPI, storeMembers } from './leader/index.js';
-import { EtcdStore, type Store } from './store/index.js';
-import {
-  ENCRYPTED_PREFIXES,
-  EncryptingStore,
-  KeyringReloader,
-  keyringPath,
-  loadHubKeyring,
-  openHubStore,
-} from './encryption/index.js';
-import { HubTls, writeAdminKubeconfig, writeJoinTokenFile } from './tls/index.js';
-import { HUB_VERSION } from './version.js';
+import type { Store } from './store/index.js';
+import { keyringPath, loadHubKeyring } from './encryption/index.js';
+import { HubTls } from './tls/index.js';
+import { hubClientFiles, writeHubClientFiles, type HubClientFiles } from './hub-client-files.js';
 
 export type { HubOptions, HubStoreOptions } from './hub-options.js';
 import type { HubOptions } from './hub-options.js';
@@ -103,21 +96,14 @@ export class Hub {
       watchers: () => api.watchStats,
       usage: () => ({ ...localUsage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
     });
-    const storeLogger = logger.child({ component: 'store' });
-    // Secrets are encrypted above either backend: etcd holds ciphertext too (hubs share one keyring file).
-    const etcdStore =
-      options.store?.kind === 'etcd'
-        ? await EtcdStore.create({
-            endpoints: options.store.endpoints,
-            tls: options.store.tls,
-            keyPrefix: options.store.keyPrefix,
-            logger: storeLogger,
-          })
-        : undefined;
-    const backend = etcdStore
-      ? new EncryptingStore(etcdStore, keyring, { prefixes: ENCRYPTED_PREFIXES, logger: storeLogger })
-      : await openHubStore(dataDir, keyring, storeLogger);
-    const store = new InstrumentedStore(backend, metrics.controlPlane.store);
+    // Secrets are encrypted above either backend: etcd holds ciphertext too (hub-backend.ts).
+    const opened = await openHubBackend(
+      options,
+      keyring,
+      metrics.controlPlane.store,
+      logger.child({ component: 'store' }),
+    );
+    const { etcd: etcdStore, backend, store } = opened;
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
     await api.ensureNamespace('default');
     // The built-in roles exist (and grant what they should) before the first request is decided.
@@ -143,7 +129,7 @@ export class Hub {
     const meshToken = await readOrCreateSecret(join(dataDir, 'mesh.token'));
 
     const cluster = clusterInformers(informers);
-    const { pods, nodes, services, endpoints, configMaps, secrets } = cluster;
+    const { pods, nodes, services, configMaps } = cluster;
     pods.addIndex(BY_NODE_NAME, nodeNameOf);
     const caPem = tls?.servingCaPem;
     const rbac = createRbac(informers, {
@@ -167,13 +153,8 @@ export class Hub {
     if (sharedUsage) runners.push({ start: () => sharedUsage.start(), stop: () => sharedUsage.stop() });
     // On etcd the keyring file is reloaded while the hub runs: an online key rotation (encryption/rotate-online.ts).
     const keyringReload =
-      etcdStore &&
-      new KeyringReloader({
-        path: keyringPath(dataDir, options.encryptionKeyFile),
-        store: backend,
-        logger: log('encryption'),
-      });
-    if (keyringReload) runners.push({ start: () => keyringReload.start(), stop: () => keyringReload.stop() });
+      etcdStore && keyringReloader(opened, keyringPath(dataDir, options.encryptionKeyFile), log('encryption'));
+    if (keyringReload) runners.push(keyringReload);
     const leadership = new HubLeadership({
       plan: election,
       etcd: etcdStore,
@@ -189,100 +170,51 @@ export class Hub {
       keyNames: () => backend.currentKeyring.names,
     });
     // Several hubs on etcd with TLS: each content store is copied to the live peers (issue 19).
-    const peerIdentity =
-      tls && leadership.presence
-        ? new HubPeerIdentity({ ca: () => tls.clusterCa, trust: tls.servingCaPem, identity, clock })
-        : undefined;
-    if (peerIdentity) runners.push({ start: () => undefined, stop: () => peerIdentity.close() });
-    if (peerIdentity)
-      blobs.attachPeers(
-        new BlobPeers({
-          store: blobs,
-          peers: () =>
-            (leadership.presence?.peers() ?? []).flatMap((p) => (p.live && p.url !== undefined ? [p.url] : [])),
-          dispatcher: () => peerIdentity.dispatcher(),
-          logger: log('blob-peers'),
-        }),
-      );
+    const peers = attachBlobPeers({
+      tls,
+      presence: leadership.presence,
+      blobs,
+      identity,
+      clock,
+      logger: log('blob-peers'),
+    });
+    if (peers) runners.push(peers);
     // Per-node identity (TLS only): node certificates signed from CSRs, names bound to keys in the store.
-    const credentials = new NodeCredentials(api);
-    const nodeCertificates = tls && {
-      certificates: new CertificateAuthenticator(credentials, { clock }),
-      signer: new NodeCertificateSigner({
-        ca: () => tls.clusterCa,
-        credentials,
-        clock,
-        logger: log('node-certificates'),
-        lifetimeSeconds: options.nodeCertLifetimeSeconds,
-      }),
-      // Deleted nodes' keys, for the other nodes' mesh ports (the hub refuses them through `credentials`).
-      revokedKeys: new RevokedNodeKeys({
-        api,
-        nodes,
-        configMaps,
-        lifetimeSeconds: options.nodeCertLifetimeSeconds ?? DEFAULT_NODE_CERT_LIFETIME_SECONDS,
-        clock,
-        logger: log('node-certificates'),
-      }),
-    };
-    const gateway = new NodeGateway({
+    const nodeCertificates = hubNodeCertificates({
+      tls,
+      api,
+      nodes,
+      configMaps,
+      clock,
+      logger: log('node-certificates'),
+      lifetimeSeconds: options.nodeCertLifetimeSeconds,
+    });
+    const gateway = hubGateway({
       api,
       auth,
-      pods,
-      nodes,
-      services,
-      endpoints,
-      scaleTargets: { hpas: cluster.hpas, deployments: cluster.deployments, replicaSets: cluster.replicaSets },
-      gateways: cluster.gateways,
-      httpRoutes: cluster.httpRoutes,
-      gatewayClasses: cluster.gatewayClasses,
-      referenceGrants: cluster.referenceGrants,
-      configMaps,
-      secrets,
+      cluster,
       lifecycle,
       events,
       clock,
       logger: log('gateway'),
       meshToken,
       hubList: leadership.hubList,
-      ...(nodeCertificates
-        ? { certificates: nodeCertificates.certificates, revokedKeys: nodeCertificates.revokedKeys }
-        : {}),
-      heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
+      nodeCertificates,
+      options,
       metrics: nodeMetrics,
       frameMeter: metrics.controlPlane.frames,
-      ...options.gateway,
-    });
-    const streamLimits = new StreamLimiter({
-      watchesPerUser: options.maxWatchesPerUser,
-      logFollowsPerUser: options.maxLogFollowsPerUser,
-      podStreamsPerUser: options.maxPodStreamsPerUser,
     });
     const watchdog = new LoopWatchdog({ logger: log('event-loop'), onBlock: (s) => metrics.loopBlocked(s) });
     runners.push({ start: () => watchdog.start(), stop: () => Promise.resolve(watchdog.stop()) });
     const storeHealth = storeMembers(etcdStore, store);
-    const app = createApiApp({
+    const { app, streams } = hubApi({
       api,
       auth,
       metrics,
-      // A plain-HTTP hub's nodes have no certificates: they fetch blobs with their bootstrap token.
-      rbac: options.insecureHttp
-        ? {
-            ...rbac,
-            authorize: (who, what) =>
-              who.kind === 'bootstrap' && blobRead(what) !== undefined ? { allowed: true } : rbac.authorize(who, what),
-          }
-        : rbac,
+      rbac,
       blobs,
-      // Blobs travel brotli-compressed to nodes that ask, encoded once and kept beside the store.
-      blobEncodings: new BlobEncodings({ dir: join(dataDir, 'blobs-encoded') }),
       // Nodes ask which peers of their zone hold a component before downloading it (issue 20).
       blobSourceNodes: nodes,
-      logs: gateway,
-      exec: gateway,
-      logger: log('api'),
-      version: { gitVersion: HUB_VERSION },
-      streamLimits,
       metricsApi: { usage, pods, nodes },
       nodeMetrics: nodeMetrics.proxy,
       caBundlePem: tls?.servingCaPem,
@@ -291,13 +223,9 @@ export class Hub {
       componentStatuses: () =>
         controlPlaneStatuses(leadership.controlPlaneView(gateway.connectedNodes().length, storeHealth)),
       ...(nodeCertificates ? { nodeCertificates } : {}),
-    });
-    const streams = new PodStreamUpgrades({
-      fetch: app.fetch,
-      exec: gateway,
-      streams: gateway,
-      logs: gateway,
-      logger: log('streams'),
+      options,
+      gateway,
+      log,
     });
     return new Hub(options, store, api, auth, informers, gateway, runners, leadership, app, lock, tls, streams);
   }
@@ -322,7 +250,8 @@ export class Hub {
       logger: this.options.logger,
     });
     this.server = server;
-    await this.writeClientFiles(url);
+    // `admin.kubeconfig` for edgectl and kubectl, and `join.token` pinning the CA (hub-client-files.ts).
+    await writeHubClientFiles(this.clientFiles, url, this.tls?.servingCaPem, this.auth);
     // Nodes of the other hubs learn this address; a wildcard one is no address to dial (--advertise-url).
     if (!wildcard) this.leadership.nodeUrl ??= url;
     this.options.logger.info({ url, dataDir: this.options.dataDir }, 'edge-hub listening');
@@ -345,22 +274,8 @@ export class Hub {
   }
 
   /** Paths of the files the hub writes for its clients. */
-  get clientFiles(): { kubeconfig: string; joinToken: string } {
-    return {
-      kubeconfig: join(this.options.dataDir, 'admin.kubeconfig'),
-      joinToken: join(this.options.dataDir, 'join.token'),
-    };
-  }
-
-  /** `admin.kubeconfig` for edgectl and kubectl, and `join.token` pinning the CA (K10<hash>::<secret>). */
-  private async writeClientFiles(url: string): Promise<void> {
-    const caPem = this.tls?.servingCaPem;
-    await writeAdminKubeconfig(this.clientFiles.kubeconfig, { server: url, caPem, token: this.auth.adminToken });
-    await writeJoinTokenFile(
-      this.clientFiles.joinToken,
-      this.auth.joinToken,
-      caPem === undefined ? undefined : caHash(caPem),
-    );
+  get clientFiles(): HubClientFiles {
+    return hubClientFiles(this.options.dataDir);
   }
 
   /** Stops accepting work, closes node sessions and the store. */

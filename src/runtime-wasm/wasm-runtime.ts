@@ -5,7 +5,7 @@
  * A pod whose request overran its deadline is isolated: its later containers (and execs) get
  * executors of their own, so its neighbours stop paying for it. Every instance's linear memory is
  * bounded (the container's limit, else the node's default) and counted in the node's Wasm memory
- * budget (memory-budget.ts).
+ * budget (memory-budget.ts). Idle instances and executors are released by idle-sweep.ts.
  */
 import { join } from 'node:path';
 import { CreateContainerError, NotFoundError, ServiceUnavailableError, errorMessage } from '../api/index.js';
@@ -35,7 +35,8 @@ import { WasmContainer, type PoolLimits } from './wasm-container.js';
 import { MountUsage, releaseMounts } from './container-mounts.js';
 import { takeContainerResources } from './container-resources.js';
 import { runtimeStats, type WasmRuntimeStats } from './wasm-runtime-stats.js';
-import { executorPoolOptions, poolLimitsOf, sweepIntervalMs } from './wasm-runtime-options.js';
+import { executorPoolOptions, poolLimitsOf } from './wasm-runtime-options.js';
+import { IdleSweep } from './idle-sweep.js';
 import type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
 
 export type { WasmRuntimeDeps } from './wasm-runtime-deps.js';
@@ -60,16 +61,13 @@ export class WasmRuntime implements Runtime {
   readonly #listeners = new Set<(event: ContainerEvent) => void>();
   /** Pods (by uid) that overran a deadline: their containers get executors of their own. */
   readonly #isolatedPods = new Set<string>();
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #idle: IdleSweep;
   readonly #outgoing: OutgoingDispatch | undefined;
   readonly #defaultMemoryLimit: number;
   readonly #budget: MemoryBudget;
   /** Byte counters of size-limited writable mounts, shared by the containers mounting them. */
   readonly #mountUsage = new MountUsage();
   readonly #logRotation: CriLogRotation | undefined;
-  readonly #idleReleaseMs: number;
-  /** When the last container went (ms since the epoch), while there is none. */
-  #emptySince: number | undefined;
   #closed = false;
 
   private constructor(images: ImageStore, transpiler: TranspileCache, logger: Logger, deps: WasmRuntimeDeps) {
@@ -83,18 +81,15 @@ export class WasmRuntime implements Runtime {
     this.#logRotation = deps.containerLogs;
     this.#budget = new MemoryBudget(deps.memoryBudgetBytes ?? defaultMemoryBudgetBytes());
     this.#poolLimits = poolLimitsOf(deps);
-    const idleMs = deps.instanceIdleMs ?? 30_000;
-    this.#idleReleaseMs = Math.max(0, deps.executorIdleReleaseMs ?? DEFAULT_EXECUTOR_IDLE_RELEASE_MS);
-    this.#sweeper = setInterval(
-      () => {
-        const now = Date.now();
-        for (const c of this.#containers.values()) c.pool?.sweep(now, idleMs);
-        // The idle grace's end, or a release refused at the last removal (an executor still busy).
-        if (this.#containers.size === 0) this.#releaseExecutors();
-      },
-      sweepIntervalMs(idleMs, this.#idleReleaseMs),
-    );
-    this.#sweeper.unref();
+    this.#idle = new IdleSweep({
+      executors: this.#executors,
+      transpiler,
+      logger,
+      containers: this.#containers,
+      closed: () => this.#closed,
+      instanceIdleMs: deps.instanceIdleMs ?? 30_000,
+      idleReleaseMs: Math.max(0, deps.executorIdleReleaseMs ?? DEFAULT_EXECUTOR_IDLE_RELEASE_MS),
+    });
   }
 
   /**
@@ -156,7 +151,7 @@ export class WasmRuntime implements Runtime {
       logger: this.#logger,
       exists: () => this.#containers.has(config.id),
     });
-    this.#emptySince = undefined;
+    this.#idle.containerAdded();
     this.#containers.set(
       config.id,
       new WasmContainer({
@@ -202,12 +197,7 @@ export class WasmRuntime implements Runtime {
     this.#containers.delete(id);
     releaseMounts(c.mounts, this.#mountUsage);
     await c.remove();
-    if (this.#containers.size === 0) {
-      this.#emptySince ??= Date.now();
-      if (this.#idleReleaseMs > 0 && this.#executors.running)
-        this.#logger.debug({ keepMs: this.#idleReleaseMs }, 'no wasm container left: executor threads kept warm');
-      this.#releaseExecutors();
-    }
+    this.#idle.containerRemoved();
   }
 
   /** Live instances of a container (its pool size; 0 for a command or an unknown id). */
@@ -269,33 +259,11 @@ export class WasmRuntime implements Runtime {
   /** Stops (without grace) and removes every container, then the executors. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#sweeper);
+    this.#idle.stop();
     const all = [...this.#containers.keys()];
     await Promise.all(all.map((id) => this.removeContainer(id)));
     await this.#executors.close();
     this.#listeners.clear();
-  }
-
-  /**
-   * The last container is gone: once the idle grace has passed with none, its executor threads end
-   * and the compiled modules are dropped (the transpiled files stay on disk), so a node with no Wasm
-   * pod holds none of it (issue 20). The grace keeps a scale from zero warm: a thread start and a
-   * compile would otherwise add ~100-250 ms to every cold start (bench/hpa.ts, cold).
-   */
-  #releaseExecutors(): void {
-    if (this.#closed || !this.#executors.running) return;
-    if (this.#containers.size > 0) {
-      this.#emptySince = undefined;
-      return;
-    }
-    this.#emptySince ??= Date.now();
-    if (Date.now() - this.#emptySince < this.#idleReleaseMs) return;
-    this.#executors.release().then(
-      (released) => {
-        if (released) this.#transpiler.dropCompiled();
-      },
-      (err: unknown) => this.#logger.warn({ err: errorMessage(err) }, 'cannot end the idle executors'),
-    );
   }
 
   #get(id: string): WasmContainer {

@@ -10,7 +10,7 @@ import type { LocalContainerTarget } from './delivery/deliverer.js';
 
 /** Where local traffic for a pod's port goes: a running container's port, or why there is none. */
 export type LocalTarget =
-  | { ok: true; runtime: Runtime; containerId: string; port: number }
+  | { ok: true; runtime: Runtime; containerId: string; port: number; podTimeoutMs?: number }
   | { ok: false; reason: 'not-running' | 'no-port'; message: string };
 
 /** Resolves a pod on this node to the container serving a port (`not-found`: the pod is not here). */

@@ -1,6 +1,7 @@
 /**
  * Ending a pod's containers when the pod terminates: every running instance is stopped with the
- * pod's grace (and asked again when a second terminate shortens it), then its exit is recorded.
+ * pod's grace (and asked again when a second terminate shortens it), then its exit is recorded;
+ * and quieting them first (no restart, no probe) once the pod is on its way out.
  */
 import { errorMessage } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
@@ -39,5 +40,13 @@ export function shortenGrace(slots: Iterable<ContainerSlot>, graceMs: number, lo
       inst.runtime
         .stopContainer(inst.id, graceMs)
         .catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'stop failed'));
+  }
+}
+
+/** Cancels the containers' pending restarts and stops their probes, so nothing of theirs starts again (terminate, evict, detach). */
+export function quietContainers(slots: Iterable<ContainerSlot>): void {
+  for (const slot of slots) {
+    slot.cancelRetry();
+    slot.stopProbes();
   }
 }

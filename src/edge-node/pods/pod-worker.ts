@@ -3,7 +3,7 @@
  * one serial sync loop (never two runtime operations for the same pod at once), a kill sticks (once
  * terminating, nothing starts again), and every step is reflected in the reported status.
  */
-import { defaultRuntimeClass, errorMessage, isPodTerminal, rfc3339 } from '../../api/index.js';
+import { defaultRuntimeClass, errorMessage, isPodTerminal, podRequestTimeoutMs, rfc3339 } from '../../api/index.js';
 import type { Pod, PodStatus, Runtime } from '../../api/index.js';
 import { containerSpecHash } from './container-config.js';
 import { ContainerSlot } from './container-slot.js';
@@ -11,7 +11,7 @@ import { syncContainer } from './container-sync.js';
 import type { LocalPod, LocalTarget } from '../mesh/index.js';
 import { findLocalTarget, podIPOf } from './local-target.js';
 import { computePodStatus, type PodView } from './pod-status.js';
-import { killContainers, shortenGrace } from './pod-kill.js';
+import { killContainers, quietContainers, shortenGrace } from './pod-kill.js';
 import { podRefOf, type PodKey } from './pod-ref.js';
 import { TerminationDrain } from './termination-drain.js';
 import type { PodWorkerDeps, TerminationReason, WorkerContext } from './worker-context.js';
@@ -103,10 +103,7 @@ export class PodWorker implements LocalPod {
     }
     this.terminating = { graceMs, reason };
     this.abort.abort();
-    for (const slot of this.slots.values()) {
-      slot.cancelRetry();
-      slot.stopProbes();
-    }
+    quietContainers(this.slots.values());
     this.kick();
   }
 
@@ -153,8 +150,11 @@ export class PodWorker implements LocalPod {
     if (this.drain.stopping)
       return { ok: false, reason: 'not-running', message: `pod ${this.ref.namespace}/${this.ref.name} is terminating` };
     const target = findLocalTarget([...this.slots.values()], this.ref, targetPort);
-    if (target.ok) this.drain.served();
-    return target;
+    if (!target.ok) return target;
+    this.drain.served();
+    // The pod's own deadline, for a container port (a Wasm container took it when it was created).
+    const podTimeoutMs = podRequestTimeoutMs(this.desired.metadata.annotations);
+    return podTimeoutMs === undefined ? target : { ...target, podTimeoutMs };
   }
 
   /** Restart count of a container's current instance (logs pick their file from it). */
@@ -196,10 +196,7 @@ export class PodWorker implements LocalPod {
     this.evicted = true;
     this.failure = { reason: 'Evicted', message };
     this.deps.onEvent?.('Warning', 'Evicted', message);
-    for (const slot of this.slots.values()) {
-      slot.cancelRetry();
-      slot.stopProbes();
-    }
+    quietContainers(this.slots.values());
     this.kick();
   }
 
@@ -211,10 +208,7 @@ export class PodWorker implements LocalPod {
   /** Cancels timers without touching containers (agent stop: workloads are restarted from local state). */
   detach(): void {
     this.abort.abort();
-    for (const slot of this.slots.values()) {
-      slot.cancelRetry();
-      slot.stopProbes();
-    }
+    quietContainers(this.slots.values());
     this.terminated = true;
   }
 

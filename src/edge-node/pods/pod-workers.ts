@@ -1,9 +1,8 @@
 /**
  * The set of pod workers (the kubelet's podWorkers): reconciles the desired pod set level-triggered,
- * routes runtime events to the owning worker, persists assignments to local state, and batches status
- * reports (only pods whose status changed, unless a full report is asked for). A pod's Ready flipping
- * is sent on the next turn, not after the batch window: traffic waits for it (the endpoint of a pod
- * woken from zero, whose first request is held on a node, or one to take out of rotation).
+ * routes runtime events to the owning worker, persists assignments to local state, and hands status
+ * changes to the batched reports (status-reports.ts: only pods whose status changed, unless a full
+ * report is asked for; a Ready flip goes on the next turn, since traffic waits for it).
  */
 import { errorMessage } from '../../api/index.js';
 import type { Clock, Logger, Pod, PodRef, PodStatus, Runtime } from '../../api/index.js';
@@ -15,6 +14,7 @@ import type { PodConfigSource } from './worker-context.js';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffOptions } from './container-slot.js';
 import { podRefOf } from './pod-ref.js';
 import { PodWorker, type TerminationReason } from './pod-worker.js';
+import { StatusReports } from './status-reports.js';
 
 /** Dependencies of the pod workers. */
 export interface PodWorkersDeps {
@@ -54,17 +54,9 @@ export class PodWorkers {
   private readonly workers = new Map<string, PodWorker>();
   /** Pods the hub wants again while their previous worker still terminates (started once it is done). */
   private readonly revive = new Map<string, Pod>();
-  private readonly lastSent = new Map<string, string>();
-  /** Pods whose last status sent was Ready. */
-  private readonly readySent = new Set<string>();
-  private readonly persistedPhase = new Map<string, string>();
+  private readonly reports: StatusReports;
   /** resourceVersion last written per pod: a full sync does not rewrite unchanged pods. */
   private readonly savedVersion = new Map<string, string>();
-  private readonly dirty = new Set<string>();
-  private forceAll = false;
-  private flushTimer: NodeJS.Timeout | undefined;
-  /** The pending flush runs on the next turn (a Ready flip), not after the batch window. */
-  private flushSoon = false;
   private readonly unsubscribes: Array<() => void> = [];
   private readonly removedListeners = new Set<(uid: string) => void>();
   private stopped = false;
@@ -76,6 +68,13 @@ export class PodWorkers {
     this.runtimes = new Map(deps.runtimes.map((r) => [r.name, r]));
     this.backoff = { ...DEFAULT_RESTART_BACKOFF, ...deps.backoff };
     this.probes = deps.probes ?? new ProbeManager({ logger: deps.logger.child({ component: 'probes' }) });
+    this.reports = new StatusReports({
+      logger: deps.logger,
+      state: deps.state,
+      statusBatchMs: deps.statusBatchMs,
+      reportStatus: (pods) => deps.reportStatus(pods),
+      worker: (uid) => this.workers.get(uid),
+    });
     for (const r of deps.runtimes) {
       this.unsubscribes.push(r.subscribe((ev) => this.onContainerEvent(ev.status.id)));
     }
@@ -145,7 +144,7 @@ export class PodWorkers {
       probes: this.probes,
       ...(serviceEnv ? { serviceEnv: (p: Pod, runtime: Runtime) => serviceEnv(p, runtime) } : {}),
       ...(this.deps.config ? { config: this.deps.config } : {}),
-      onStatus: () => this.markDirty(uid),
+      onStatus: () => this.reports.markDirty(uid),
       onTerminated: (reason) => this.onTerminated(worker, reason),
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),
     });
@@ -166,9 +165,7 @@ export class PodWorkers {
 
   /** Reports the status of every pod on the next flush (after a (re)connect). */
   reportAll(): void {
-    this.forceAll = true;
-    for (const uid of this.workers.keys()) this.dirty.add(uid);
-    this.scheduleFlush();
+    this.reports.reportAll(this.workers.keys());
   }
 
   /** The worker of a (non-terminated) pod by namespace and name. */
@@ -201,7 +198,7 @@ export class PodWorkers {
   /** Detaches from the workers without stopping containers (they come back from local state). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.reports.stop();
     if (this.volumeCheck) clearInterval(this.volumeCheck);
     for (const u of this.unsubscribes) u();
     for (const w of this.workers.values()) w.detach();
@@ -224,11 +221,8 @@ export class PodWorkers {
     if (this.workers.get(uid) !== worker) return;
     this.workers.delete(uid);
     this.deps.localPods?.remove(worker);
-    this.lastSent.delete(uid);
-    this.readySent.delete(uid);
-    this.persistedPhase.delete(uid);
+    this.reports.forget(uid);
     this.savedVersion.delete(uid);
-    this.dirty.delete(uid);
     void this.deps.state.deletePod(uid);
     if (reason === 'deleted') this.deps.reportGone([worker.ref]);
     for (const l of this.removedListeners) {
@@ -242,69 +236,4 @@ export class PodWorkers {
     this.revive.delete(uid);
     if (again && !this.stopped) this.upsert(again);
   }
-
-  private markDirty(uid: string): void {
-    if (this.stopped) return;
-    this.dirty.add(uid);
-    const w = this.workers.get(uid);
-    this.scheduleFlush(w !== undefined && isReady(w.status()) !== this.readySent.has(uid));
-  }
-
-  /** Flushes after the batch window, or on the next turn when `soon` (what one turn changed still goes together). */
-  private scheduleFlush(soon = false): void {
-    if (this.stopped || (this.flushTimer && (this.flushSoon || !soon))) return;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushSoon = soon;
-    this.flushTimer = setTimeout(
-      () => {
-        this.flushTimer = undefined;
-        this.flushSoon = false;
-        this.flush();
-      },
-      soon ? 0 : (this.deps.statusBatchMs ?? 50),
-    );
-  }
-
-  private flush(): void {
-    const force = this.forceAll;
-    const batch: Array<{ pod: PodRef; status: PodStatus; key: string }> = [];
-    for (const uid of this.dirty) {
-      const w = this.workers.get(uid);
-      if (!w) continue;
-      const status = w.status();
-      const key = JSON.stringify(status);
-      this.persistPhase(w, status);
-      if (force || this.lastSent.get(uid) !== key) batch.push({ pod: w.ref, status, key });
-    }
-    this.dirty.clear();
-    this.forceAll = false;
-    if (batch.length === 0) return;
-    if (this.deps.reportStatus(batch.map(({ pod, status }) => ({ pod, status })))) {
-      for (const b of batch) {
-        this.lastSent.set(b.pod.uid, b.key);
-        if (isReady(b.status)) this.readySent.add(b.pod.uid);
-        else this.readySent.delete(b.pod.uid);
-      }
-      if (this.deps.logger.isLevelEnabled('debug'))
-        this.deps.logger.debug({ pods: batch.map((b) => statusTrace(b.pod, b.status)) }, 'pod status sent');
-    }
-  }
-
-  /** Stores the pod with its status when the phase moves, so a terminal pod is not re-run after a restart. */
-  private persistPhase(w: PodWorker, status: PodStatus): void {
-    const phase = status.phase ?? '';
-    if (w.isTerminating || this.persistedPhase.get(w.uid) === phase) return;
-    this.persistedPhase.set(w.uid, phase);
-    void this.deps.state.savePod({ ...w.pod, status });
-  }
-}
-
-/** Whether a status has the Ready condition True. */
-function isReady(status: PodStatus): boolean {
-  return status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-}
-
-/** `namespace/name phase[ ready]`: the trace of one reported status. */
-function statusTrace(pod: PodRef, status: PodStatus): string {
-  return `${pod.namespace}/${pod.name} ${status.phase ?? 'Unknown'}${isReady(status) ? ' ready' : ''}`;
 }

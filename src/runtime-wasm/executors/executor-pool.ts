@@ -23,7 +23,8 @@
  * Nothing runs before it is needed (issue 20: an idle agent holds no worker, ~20 MB each): the
  * shared executors and the watchdog start with the first {@link ExecutorPool.pick} or
  * {@link ExecutorPool.dedicated}, and {@link ExecutorPool.release} ends them all when the runtime
- * has nothing left on them.
+ * has nothing left on them. How {@link ExecutorPool.pick} ranks them is executor-rank.ts's; the
+ * options are in executor-pool-options.ts.
  */
 import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from '../../api/index.js';
@@ -31,23 +32,12 @@ import { AvailabilityWaiters } from './availability-waiters.js';
 import { SharedExecutors } from './shared-executors.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
+import type { ExecutorPoolOptions } from './executor-pool-options.js';
+import { rankExecutors } from './executor-rank.js';
 import { CallerAccounting } from './caller-accounting.js';
 import { ISOLATED_NICE, StallWatchdog } from './stall-watchdog.js';
 
-/** Options of {@link ExecutorPool}. */
-export interface ExecutorPoolOptions {
-  /** Shared executors (default: one per core). */
-  size?: number;
-  /** Shared executors at most, overflow ones included (default: 4 × `size`). */
-  maxShared?: number;
-  /** An overflow executor with nothing pending this long is retired (default 10 s). */
-  overflowIdleMs?: number;
-  /** A shared executor busy with one request (or run) this long is stalled (default 100 ms). */
-  stallMs?: number;
-  /** Delivers the guests' outgoing HTTP calls; absent: every call is denied. */
-  outgoing?: OutgoingDispatch;
-  logger: Logger;
-}
+export type { ExecutorPoolOptions };
 
 /** Shared, overflow and dedicated executors, their replacement after a loss, and the watchdog. */
 export class ExecutorPool {
@@ -205,21 +195,13 @@ export class ExecutorPool {
    */
   pick(load: (e: Executor) => number = () => 0): Executor {
     this.#ensureRunning();
-    let best: Executor | undefined;
-    let bestKey = Infinity;
-    for (const e of this.#all()) {
-      if (!e.alive) continue;
-      // An unavailable executor only when every one is; an overflow one only when no fixed one is.
-      const key =
-        (this.available(e) ? 0 : 1e12) +
-        (this.#sharedSet.overflow.includes(e) ? 1e9 : 0) +
-        load(e) * 1e6 +
-        e.instanceCount;
-      if (key < bestKey) {
-        best = e;
-        bestKey = key;
-      }
-    }
+    const overflow = this.#sharedSet.overflow;
+    const best = rankExecutors(
+      this.#all(),
+      (e) => this.available(e),
+      (e) => overflow.includes(e),
+      load,
+    );
     if (!best) throw new Error('no shared executor');
     return best;
   }

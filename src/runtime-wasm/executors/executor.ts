@@ -2,7 +2,8 @@
  * The main thread's handle on one executor worker: sends components, instantiations, request
  * batches and runs; routes answers and guest output to the instances' owners; carries the guests'
  * outgoing HTTP calls to the node's handler and their answers back (outgoing-calls.ts); and can kill
- * the worker (the only way to stop a guest that never yields).
+ * the worker (the only way to stop a guest that never yields). Who owns which instance is
+ * executor-owners.ts's; how the worker is spawned, executor-worker-start.ts's.
  *
  * Concurrency contract: requests posted in one callback go out as one message (flushed in a
  * microtask). When the worker is lost (terminated or crashed), every pending request gets a
@@ -14,10 +15,11 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../worker/spawn-worker.js';
 import { ExecutorActivity, type ActivityNow } from './executor-activity.js';
 import { Activity, unpackResults } from './executor-protocol.js';
 import { ExecutorRequests, type ResultHandler } from './executor-requests.js';
+import { InstanceOwners, lossOf } from './executor-owners.js';
+import { EXECUTOR_HEAP_MB, startExecutorWorker } from './executor-worker-start.js';
 import { PendingReplies } from './pending-replies.js';
 import type {
   ComponentRef,
@@ -39,7 +41,7 @@ import type { OutgoingCall } from '../outgoing/outgoing-protocol.js';
 import { ThreadPriority } from './thread-priority.js';
 import type { CoreModule } from '../wasm-global.js';
 
-export { ExecutorLostError };
+export { ExecutorLostError, EXECUTOR_HEAP_MB };
 export type { ExecutorLoss, RunOutcome };
 /** Whoever holds instances on an executor. */
 export type InstanceOwner = InstanceOwnerOf<Executor>;
@@ -47,14 +49,6 @@ export type InstanceOwner = InstanceOwnerOf<Executor>;
 export type ExecutorOptions = ExecutorOptionsOf<Executor>;
 
 let nextExecutorId = 1;
-
-/**
- * V8 old-generation heap (MiB) of an executor worker. Guests' linear memories are not in it (they are
- * bounded by their memory limits and the node's Wasm budget); what is, is jco's glue, host-side
- * resources and buffers, which per-instance host budgets keep small. The bound is there so that a
- * leak or a way around those budgets kills one executor (its instances restart) rather than the agent.
- */
-export const EXECUTOR_HEAP_MB = 512;
 
 /** One executor worker thread, from the main thread. Create with {@link Executor.start}. */
 export class Executor {
@@ -64,7 +58,7 @@ export class Executor {
   readonly #worker: Worker;
   readonly #activity = new ExecutorActivity();
   readonly #opts: ExecutorOptions;
-  readonly #owners = new Map<number, InstanceOwner>();
+  readonly #owners = new InstanceOwners<Executor>();
   readonly #requests = new ExecutorRequests((batch) => {
     if (this.#gone === undefined) this.#post({ type: 'requests', batch });
   });
@@ -83,23 +77,13 @@ export class Executor {
     this.#opts = opts;
     this.dedicated = opts.dedicated;
     this.#calls = new OutgoingCalls(opts.outgoing, () => opts.onOutgoingDone?.(this));
-    const outgoing = this.#calls.workerEnd;
-    this.#worker = spawnWorker(new URL('../worker/executor-worker.js', import.meta.url), {
-      workerData: { activity: this.#activity.buffer, outgoing },
-      transferList: [outgoing.port],
-      resourceLimits: { maxOldGenerationSizeMb: opts.heapMb ?? EXECUTOR_HEAP_MB },
+    this.#worker = startExecutorWorker({
+      activity: this.#activity.buffer,
+      outgoing: this.#calls.workerEnd,
+      heapMb: opts.heapMb,
+      onMessage: (msg) => this.#onMessage(msg),
+      onLost: (reason) => this.#lose(reason),
     });
-    this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
-    // A worker out of heap (ERR_WORKER_OUT_OF_MEMORY) is lost like any crashed one: its instances'
-    // owners hear it and restart them elsewhere; the agent's own heap is not touched.
-    this.#worker.on('error', (err: Error & { code?: string }) =>
-      this.#lose(
-        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? `executor worker ran out of heap (limit ${opts.heapMb ?? EXECUTOR_HEAP_MB} MiB)`
-          : `executor worker crashed: ${err.message}`,
-      ),
-    );
-    this.#worker.on('exit', (code) => this.#lose(`executor worker exited with code ${code}`));
   }
 
   /** Spawns a worker (see {@link ExecutorOptions}). */
@@ -248,10 +232,10 @@ export class Executor {
     if (this.#gone === undefined) this.#priority.settle();
     this.#lastActive = Date.now();
     // Before the owners of ended instances are forgotten below.
-    if ('usage' in msg && msg.usage) this.#usage(msg.usage);
+    if ('usage' in msg && msg.usage) this.#owners.usage(msg.usage, (ns) => this.#opts.onGuestTime?.(ns));
     switch (msg.type) {
       case 'results':
-        for (const chunk of msg.output) this.#owners.get(chunk.instanceId)?.onOutput(chunk.stream, chunk.data);
+        this.#owners.output(msg.output);
         unpackResults(msg.batch, (result) => {
           const entry = this.#requests.take(result.id);
           if (!entry) return;
@@ -267,7 +251,7 @@ export class Executor {
         this.#calls.forget(msg.id);
         return;
       case 'output':
-        for (const chunk of msg.chunks) this.#owners.get(chunk.instanceId)?.onOutput(chunk.stream, chunk.data);
+        this.#owners.output(msg.chunks);
         return;
       case 'instantiated':
         this.#instantiating.resolve(msg.instanceId, msg.exports);
@@ -291,16 +275,6 @@ export class Executor {
     }
   }
 
-  #usage(triples: number[]): void {
-    let ns = 0;
-    for (let i = 0; i + 2 < triples.length; i += 3) {
-      const id = triples[i]!;
-      ns += triples[i + 1]!;
-      this.#owners.get(id)?.onUsage?.(id, triples[i + 1]!, triples[i + 2]!);
-    }
-    this.#opts.onGuestTime?.(ns);
-  }
-
   #onOutgoing(call: OutgoingCall): void {
     this.#owners.get(call.instanceId)?.onOutgoingCall?.();
     const before = this.#calls.size;
@@ -313,18 +287,13 @@ export class Executor {
     this.#gone = reason;
     this.#calls.close();
     const a = this.activity();
-    let culpritInstanceId: number | undefined;
-    if (a.kind === Activity.request) culpritInstanceId = this.#requests.instanceOf(a.id);
-    else if (a.kind === Activity.run || a.kind === Activity.instantiate) culpritInstanceId = a.id;
-    const loss: ExecutorLoss = culpritInstanceId === undefined ? { reason } : { reason, culpritInstanceId };
+    const loss = lossOf(reason, a, (reqId) => this.#requests.instanceOf(reqId));
     // Replacement first: whoever re-creates instances below must find a live executor.
     this.#opts.onGone(this, loss);
     this.#requests.loseAll(reason, a.kind === Activity.request ? a.id : undefined);
     const err = new ExecutorLostError(reason);
     this.#instantiating.rejectAll(err);
     this.#runs.rejectAll(err);
-    const owners = new Set(this.#owners.values());
-    this.#owners.clear();
-    for (const owner of owners) owner.onExecutorLost(this, loss);
+    this.#owners.loseAll(this, loss);
   }
 }

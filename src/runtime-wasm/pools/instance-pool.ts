@@ -17,9 +17,8 @@
  * Memory: an instance beyond `min` is started only if the Wasm memory budget grants it a slot
  * (pool-memory.ts); else the pool does not grow and requests wait for the instances it has.
  *
- * A job's `onResult` is called exactly once unless the job was cancelled, except that a job that
- * never started (its executor was lost, or withdrew it while stalled or blocked) is put back in
- * front of the queue and dispatched again: it never ran, so retrying it is safe.
+ * A job's `onResult` is called exactly once unless it was cancelled or never ran (then it is retried:
+ * pool-results.ts).
  */
 import { NESTED_PATIENCE_MS, admits, stuckReason } from './admission.js';
 import type { Executor, ExecutorLoss, InstanceOwner } from '../executors/executor.js';
@@ -30,6 +29,7 @@ import { InstanceStarter, type StartedInstance } from './instance-starter.js';
 import { ServiceTime, newRequestId, type PoolJob } from './pool-job.js';
 import { PoolInstances, type PooledInstance } from './pool-instances.js';
 import { PoolQueue } from './pool-queue.js';
+import { settleResult, type ResultSink } from './pool-results.js';
 import { StartingInstances } from './starting-instances.js';
 
 export type { InstancePoolDeps } from './instance-pool-deps.js';
@@ -153,13 +153,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** Drops instances idle for longer than `idleMs`, keeping `min`. */
   sweep(now: number, idleMs: number): void {
-    for (
-      let old = this.#instances.oldestIdle();
-      old && this.#instances.size > this.#deps.min && now - old.lastUsed > idleMs;
-      old = this.#instances.oldestIdle()
-    ) {
-      this.#remove(old, true);
-    }
+    for (let old; (old = this.#instances.staleIdle(now, idleMs, this.#deps.min));) this.#remove(old, true);
   }
 
   /** Drops every instance and forgets the queue (the container settles its jobs). */
@@ -216,35 +210,19 @@ export class InstancePool implements InstanceOwner, CallerSource {
   #onResult(inst: PooledInstance, job: PoolJob, result: WireResult): void {
     inst.job = undefined;
     if (this.#callsOut) this.#deps.executors.callerEnded();
-    if ('withdrawn' in result) {
-      // Its executor is stuck on something else. Stalled: this instance is no use for now, drop it
-      // (re-created elsewhere). Blocked in an outgoing call: keep it for later. Try elsewhere.
-      if (inst.executor.stalled) this.#remove(inst, true);
-      else this.#release(inst, false);
-      if (job.state === 'sent' && !this.#closed) {
-        job.state = 'queued';
-        this.#queue.unshift(job);
-      }
-      this.#refill();
-      return;
-    }
-    if ('lost' in result) {
-      this.#remove(inst, false);
-      if (!result.ran && job.state === 'sent' && !this.#closed) {
-        // It never ran: retry it first, on an instance that still exists or will.
-        job.state = 'queued';
-        this.#queue.unshift(job);
-        this.#pump();
-        return;
-      }
-      job.onResult(result);
-      return;
-    }
-    if ('status' in result && inst.served++ > 0) this.#serviceTime.record(Date.now() - inst.sentAt);
-    if ('end' in result && result.end) this.#remove(inst, false);
-    else this.#release(inst);
-    job.onResult(result);
+    settleResult(this.#results, inst, job, result);
   }
+
+  /** The pool as pool-results.ts sees it. */
+  readonly #results: ResultSink = {
+    closed: () => this.#closed,
+    remove: (inst, drop) => this.#remove(inst, drop),
+    release: (inst, pump) => this.#release(inst, pump),
+    requeue: (job) => this.#queue.unshift(job),
+    refill: () => this.#refill(),
+    pump: () => this.#pump(),
+    served: (ms) => this.#serviceTime.record(ms),
+  };
 
   #release(inst: PooledInstance, pump = true): void {
     if (this.#closed || !this.#instances.has(inst)) return;

@@ -66,9 +66,10 @@ export class PoolInstances {
     this.#idle.push(inst);
   }
 
-  /** The least recently used idle instance. */
-  oldestIdle(): PooledInstance | undefined {
-    return this.#idle[0];
+  /** The least recently used idle instance when it has sat idle for more than `idleMs` and more than `min` live. */
+  staleIdle(now: number, idleMs: number, min: number): PooledInstance | undefined {
+    const old = this.#idle[0];
+    return old && this.size > min && now - old.lastUsed > idleMs ? old : undefined;
   }
 
   /**

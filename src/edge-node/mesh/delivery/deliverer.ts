@@ -20,6 +20,12 @@ import { PeerPools } from './peer-pools.js';
 import type { PeerDialer } from '../relay/peer-dialer.js';
 import { SinkHandler } from './sink-handler.js';
 import { UpstreamUnreachableError, isIdempotent } from './upstream-error.js';
+import {
+  ContainerDeadlineError,
+  containerDeadline,
+  isDeadlineError,
+  type ContainerDeadline,
+} from './container-deadline.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -31,6 +37,8 @@ export interface LocalContainerTarget {
   runtime: Pick<Runtime, 'endpoint'>;
   containerId: string;
   port: number;
+  /** The pod's own request deadline (`edgeplane.io/request-timeout`), in ms; absent: the node's. */
+  podTimeoutMs?: number;
 }
 
 /** Dependencies of the deliverer. */
@@ -97,8 +105,10 @@ export class Deliverer {
    * the client's body being refused or cut short (request-body.ts errors), which the caller answers.
    * With `pod` named, the request is counted as that pod's (status, latency; a failure that is
    * thrown after the container took the request counts as one without an answer).
-   * `timeoutMs` is the caller's budget; without one, a Wasm container applies its pod's own deadline
-   * (`edgeplane.io/request-timeout`) and a container port the node's.
+   * `timeoutMs` is the caller's budget. A Wasm container bounds it by its pod's own deadline
+   * (`edgeplane.io/request-timeout`), else the node's; a container port likewise, by
+   * `target.podTimeoutMs`: past it the node answers 504 naming the limit and closes the upstream
+   * request (container-deadline.ts).
    */
   async deliverLocal(
     target: LocalContainerTarget,
@@ -160,14 +170,20 @@ export class Deliverer {
         return status;
       }
     }
+    const limit = containerDeadline(timeoutMs, target.podTimeoutMs, this.requestTimeoutMs);
+    const address = `${endpoint.host}:${endpoint.port}`;
     try {
-      const origin = `http://${endpoint.host}:${endpoint.port}`;
-      const own = this.requestTimeoutMs;
-      const deadline = Math.min(timeoutMs ?? own, own);
-      return await this.send(this.pool(origin), origin, req, req.headers, sink, deadline);
+      const origin = `http://${address}`;
+      return await this.send(this.pool(origin), origin, req, req.headers, sink, limit.ms, false, limit);
     } catch (err) {
       if (err instanceof UpstreamUnreachableError || clientBodyError(err, req.body)) throw err;
-      sink.text(502, `container port ${endpoint.host}:${endpoint.port} did not answer: ${errorMessage(err)}`);
+      if (isDeadlineError(err)) {
+        // undici destroyed the connection at the deadline: the container's request is closed too.
+        this.deps.logger.warn({ container: target.containerId, limitMs: limit.ms }, 'container request timed out');
+        sink.text(504, `container port ${address} did not answer within ${limit.ms} ms (${limit.source})`);
+        return 504;
+      }
+      sink.text(502, `container port ${address} did not answer: ${errorMessage(err)}`);
       return 502;
     }
   }
@@ -235,6 +251,7 @@ export class Deliverer {
     sink: ResponseSink,
     timeoutMs: number,
     viaMesh = false,
+    deadline?: ContainerDeadline,
   ): Promise<number> {
     const upstreamBody = req.body.forUpstream();
     const declared = req.body.declaredLength;
@@ -245,6 +262,7 @@ export class Deliverer {
         : headers;
     return new Promise<number>((resolve, reject) => {
       const handler = new SinkHandler(sink, origin, viaMesh, isIdempotent(req.method), resolve, reject);
+      if (deadline) handler.abortAfter(deadline.ms, new ContainerDeadlineError(deadline));
       dispatcher.dispatch(
         {
           origin,

@@ -17,6 +17,7 @@ export class SinkHandler implements Dispatcher.DispatchHandler {
   #status = 0;
   #settled = false;
   readonly #offGone: () => void;
+  #deadline: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sink: ResponseSink,
@@ -27,6 +28,15 @@ export class SinkHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (err: Error) => void,
   ) {
     this.#offGone = sink.onGone(() => this.#controller?.abort(new Error('client went away')));
+  }
+
+  /**
+   * Aborts the request with `err` at `ms` (undici's own timeouts fire up to ~1 s late: its timers
+   * tick coarsely). Before the answer's headers the caller gets `err`; after, the answer is cut.
+   */
+  abortAfter(ms: number, err: Error): this {
+    this.#deadline = setTimeout(() => this.#controller?.abort(err), ms);
+    return this;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -80,6 +90,7 @@ export class SinkHandler implements Dispatcher.DispatchHandler {
   #done(status: number): void {
     if (this.#settled) return;
     this.#settled = true;
+    clearTimeout(this.#deadline);
     this.#offGone();
     this.resolve(status);
   }
@@ -87,6 +98,7 @@ export class SinkHandler implements Dispatcher.DispatchHandler {
   #fail(err: Error): void {
     if (this.#settled) return;
     this.#settled = true;
+    clearTimeout(this.#deadline);
     this.#offGone();
     this.reject(err);
   }

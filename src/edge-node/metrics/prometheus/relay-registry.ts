@@ -1,11 +1,12 @@
 /**
  * The mesh relay's Prometheus series (issue 20), read at scrape time from `RelayMetrics`
  * (`mesh/relay/relay-metrics.ts`). The relay's added latency per request is
- * `edgeplane_mesh_peer_request_duration_seconds{path="relayed"}` against `{path="direct"}`.
+ * `edgeplane_mesh_peer_request_duration_seconds{path="relayed"}` against `{path="direct"}`. Its
+ * histograms are counts-histogram.ts's, as the request histograms are.
  */
-import { Counter, Histogram, type MetricObjectWithValues, type MetricValueWithName, type Registry } from 'prom-client';
-import type { LatencyCounts, RelayMetrics } from '../../mesh/index.js';
-import { LATENCY_BUCKETS_SECONDS } from './request-histogram.js';
+import { Counter, type Registry } from 'prom-client';
+import type { RelayMetrics } from '../../mesh/index.js';
+import { CountsHistogram } from './counts-histogram.js';
 
 /** A counter whose values `fill` gives at each scrape. */
 function counter(r: Registry, name: string, help: string, labelNames: string[], fill: (c: Counter) => void): void {
@@ -21,46 +22,6 @@ function counter(r: Registry, name: string, help: string, labelNames: string[], 
       },
     }),
   );
-}
-
-/** A histogram whose series come from plain counts (`LatencyCounts`) at each scrape. */
-class CountsHistogram extends Histogram<string> {
-  constructor(
-    private readonly metricName: string,
-    help: string,
-    labelNames: string[],
-    private readonly source: () => Array<{ labels: Record<string, string>; counts: LatencyCounts }>,
-  ) {
-    super({ name: metricName, help, labelNames, buckets: LATENCY_BUCKETS_SECONDS, registers: [] });
-  }
-
-  /** The series as prom-client's Registry formats them (as `RequestHistogram` does). */
-  getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
-    const values: Array<MetricValueWithName<string> & { sharedLabels: object }> = [];
-    const series = (metricName: string, labels: object, value: number): void =>
-      void values.push({ metricName, labels, value, sharedLabels: {} });
-    for (const { labels, counts } of this.source()) {
-      let cumulative = 0;
-      LATENCY_BUCKETS_SECONDS.forEach((le, i) => {
-        cumulative += counts.buckets[i]!;
-        series(`${this.metricName}_bucket`, { le, ...labels }, cumulative);
-      });
-      cumulative += counts.buckets[LATENCY_BUCKETS_SECONDS.length]!;
-      series(`${this.metricName}_bucket`, { le: '+Inf', ...labels }, cumulative);
-      series(`${this.metricName}_sum`, labels, counts.sumMs / 1000);
-      series(`${this.metricName}_count`, labels, counts.count);
-    }
-    const own = this as unknown as Pick<
-      MetricObjectWithValues<MetricValueWithName<string>>,
-      'name' | 'help' | 'type' | 'aggregator'
-    >;
-    return Promise.resolve({ ...own, name: own.name, help: own.help, type: own.type, aggregator: own.aggregator, collect: () => undefined, values }); // prettier-ignore
-  }
-
-  /** The same series (for `getMetricsAsJSON`). */
-  override get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
-    return this.getForPromString();
-  }
 }
 
 /** Registers the relay's series on `r`. */
