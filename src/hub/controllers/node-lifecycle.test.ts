@@ -208,6 +208,54 @@ describe('NodeLifecycleController at scale', () => {
     await until('every node refreshed once the interval passed', () => names.every((n) => rv(n) !== before.get(n)));
   });
 
+  it('keeps a node Ready that admission keeps telling Busy, past grace + eviction timeout, and still finds the silent ones', async () => {
+    // The storm's replaced pods: a node that only got in after start + grace + timeout lost them.
+    const healthy = Array.from({ length: 7 }, (_, i) => `h${i}`);
+    for (const n of [...healthy, 'back', 'gone', 'late']) await addNode(n);
+    await addPod('on-back', 'back');
+    await addPod('on-gone', 'gone');
+    await startLifecycle();
+    const start = now;
+    lifecycle!.sighted('late', 20_000); // told Busy once, to come back in 20 s, and never seen again
+    while (now < start + (GRACE_S + EVICT_S + 15) * 1000) {
+      lifecycle!.sighted('back', 15_000); // refused Busy again each time it comes back
+      healthy.forEach((n) => lifecycle!.heartbeat(n));
+      now += 5000;
+      await ticks();
+      if (now <= start + (GRACE_S + 20) * 1000) expect(ready('late')).toBe('True');
+    }
+    expect(ready('back')).toBe('True');
+    expect(ready('gone')).toBe('Unknown');
+    expect(ready('late')).toBe('Unknown');
+    expect(await podExists('on-back')).toBe(true);
+    await until('the silent node evicted', async () => !(await podExists('on-gone')));
+  });
+
+  it('counts a certified session waiting in admission as heard from while it is open, and holds the pods of a node so coming back', async () => {
+    await addNode('queued');
+    await addNode('lost', now - 600_000); // not Ready since long before the restart
+    await addPod('on-lost', 'lost');
+    await startLifecycle();
+    let queuedOpen = true;
+    let lostOpen = true;
+    lifecycle!.awaitingAdmission('queued', () => queuedOpen);
+    const lostDone = lifecycle!.awaitingAdmission('lost', () => lostOpen);
+    now += (GRACE_S + EVICT_S + 5) * 1000; // past start + grace + timeout, both still in the queue
+    await ticks();
+    expect(ready('queued')).toBe('True');
+    expect(await podExists('on-lost')).toBe(true);
+
+    queuedOpen = false; // its socket closed in the queue (a dead peer the session's pings dropped)
+    lostOpen = false;
+    lostDone();
+    now += 1000;
+    await ticks();
+    expect(ready('queued')).toBe('True'); // heard from until a moment ago
+    now += (GRACE_S + 1) * 1000;
+    await until('the dropped node Unknown', () => ready('queued') === 'Unknown');
+    await until('the pods of the node that stopped trying evicted', async () => !(await podExists('on-lost')));
+  });
+
   it('marks a node Ready on its hello even when the Node changed since the hello read it (retried on a fresh read)', async () => {
     await addNode('racer', now - 60_000);
     await startLifecycle();

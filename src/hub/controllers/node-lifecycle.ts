@@ -10,6 +10,9 @@
  *   phase of that interval so the refreshes of thousands of nodes are spread, not bunched;
  * - after a hub (re)start every node gets the grace period from the start to come back, and no pod is
  *   evicted for unreachability before start + grace: the hub being down is not the nodes' fault;
+ * - a node that proved itself while admission made it wait (a verified client certificate, queued or
+ *   told `Busy`) is alive, not silent (`node-liveness.ts`), and a node not Ready that is so coming back
+ *   keeps its pods until it is in;
  * - evictions are rate limited per zone as Kubernetes does (zone-eviction.ts): 0.1 nodes/s in a healthy
  *   zone, slower or none in a zone where most nodes are not Ready, none when every zone is down (the
  *   hub's own network is the likely cause), since moving every pod onto the few nodes left would only
@@ -18,49 +21,30 @@
  *   grace period, its status refresh, a pod's eviction), and a tick looks only at the nodes due — O(due),
  *   not O(nodes) per second. A node's change or a heartbeat of a node not Ready makes it due at once.
  */
-import type { Clock, Logger, Node, Pod } from '../../api/index.js';
+import type { Node } from '../../api/index.js';
 import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
-import { BY_NODE_NAME, nodeNameOf, type Informer } from '../informers/index.js';
+import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import { PeriodicSweep, type EventRecorder } from '../reconcile/index.js';
+import { PeriodicSweep } from '../reconcile/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { NodeLiveness } from './node-liveness.js';
 import { markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
 import { retryOnConflict } from './util.js';
-import { ZoneEvictionLimiter, zoneOf, type ZoneEvictionOptions } from './zone-eviction.js';
+import { ZoneEvictionLimiter, zoneOf } from './zone-eviction.js';
+import type { NodeLifecycleDeps } from './node-lifecycle-deps.js';
 
-export interface NodeLifecycleOptions extends ZoneEvictionOptions {
-  gracePeriodSeconds: number;
-  evictionTimeoutSeconds: number;
-  statusRefreshSeconds?: number;
-  tickMs?: number;
-}
+export type { NodeLifecycleDeps, NodeLifecycleOptions } from './node-lifecycle-deps.js';
 
 /** Nodes checked per turn of the event loop in one tick. */
 const TICK_CHUNK = 500;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export interface NodeLifecycleDeps extends NodeLifecycleOptions {
-  /** Writes of `markReady` (any hub, on a node's hello). */
-  api: ObjectAPI;
-  /**
-   * Writes of the sweep (Ready=Unknown, heartbeats, taints, evictions): with several hubs, fenced by
-   * the leadership term so a tick in flight writes nothing once this hub stops leading (default `api`).
-   */
-  sweepApi?: ObjectAPI;
-  nodes: Informer<Node>;
-  pods: Informer<Pod>;
-  events: EventRecorder;
-  clock: Clock;
-  logger: Logger;
-}
-
 const NODE = typeByKind('v1', 'Node')!;
 
 export class NodeLifecycleController {
-  private readonly lastSeen = new Map<string, number>();
-  /** Nodes with a live gateway session. */
-  private readonly connected = new Set<string>();
+  /** Heartbeats and other signs of life, per node. */
+  private readonly liveness = new NodeLiveness();
   private readonly lastWritten = new Map<string, number>();
   private readonly startedAt: number;
   private readonly sweeper: PeriodicSweep<void>;
@@ -89,6 +73,7 @@ export class NodeLifecycleController {
       const name = (cur ?? old)?.metadata.name ?? '';
       if (!cur) {
         this.due.remove(name);
+        this.liveness.forget(name);
         this.evicting.delete(name);
         this.held.delete(name);
       } else this.due.schedule(name, deps.clock.now());
@@ -120,8 +105,7 @@ export class NodeLifecycleController {
   /** Records a sign of life from `node` (hello or heartbeat). */
   heartbeat(node: string): void {
     const now = this.deps.clock.now();
-    this.lastSeen.set(node, now);
-    this.connected.add(node);
+    this.liveness.heartbeat(node, now);
     // A Ready node's pending deadline finds it alive and moves on; one not Ready may be Ready again.
     const n = this.deps.nodes.get(undefined, node);
     if (!n || nodeReadyStatus(n) !== 'True') this.due.schedule(node, now);
@@ -129,8 +113,24 @@ export class NodeLifecycleController {
 
   /** Records that the node's session closed (heartbeats stop counting from now). */
   disconnected(node: string): void {
-    this.connected.delete(node);
-    this.lastSeen.set(node, Math.min(this.lastSeen.get(node) ?? this.deps.clock.now(), this.deps.clock.now()));
+    this.liveness.disconnected(node, this.deps.clock.now());
+  }
+
+  /**
+   * A dial of `node` whose client certificate was verified (the gateway's admission told it `Busy`):
+   * it is alive, and its silence is excused until `backInMs` from now, when it was told to come back.
+   * Never call it for an unauthenticated (token) hello: nothing proved which node that was.
+   */
+  sighted(node: string, backInMs = 0): void {
+    this.liveness.sighted(node, this.deps.clock.now(), backInMs);
+  }
+
+  /**
+   * A certified session of `node` waits in admission's queue: the node counts as heard from while
+   * `isOpen()`. Call the returned function when it leaves the queue (admitted or not).
+   */
+  awaitingAdmission(node: string, isOpen: () => boolean): () => void {
+    return this.liveness.awaiting(node, isOpen, () => this.deps.clock.now());
   }
 
   /**
@@ -189,8 +189,8 @@ export class NodeLifecycleController {
     const tainted = (node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
     let at = Infinity;
     if (nodeReadyStatus(node) === 'True') {
-      at = (this.lastSeen.get(name) ?? this.startedAt) + grace + 1;
-      if (this.connected.has(name)) at = Math.min(at, this.refreshDue(name));
+      at = this.liveness.heardAt(name, now, this.startedAt) + grace + 1;
+      if (this.liveness.isConnected(name)) at = Math.min(at, this.refreshDue(name));
     }
     if (tainted) {
       const { due, nextMs } = this.taints.due(node, now, this.evictionNotBefore());
@@ -234,31 +234,34 @@ export class NodeLifecycleController {
   private async check(node: Node): Promise<void> {
     const name = node.metadata.name ?? '';
     const now = this.deps.clock.now();
-    // After a hub restart every node gets a full grace period to reconnect.
-    const seen = this.lastSeen.get(name) ?? this.startedAt;
+    // After a hub restart every node gets a full grace period to reconnect (and more while it proves it is trying).
+    const seen = this.liveness.heardAt(name, now, this.startedAt);
     const silentMs = now - seen;
+    const connected = this.liveness.isConnected(name);
     const ready = nodeReadyStatus(node);
     if (ready === 'True' && silentMs > this.deps.gracePeriodSeconds * 1000) {
       await this.markUnknown(node, now);
       return;
     }
     if (ready === 'True') {
-      if (now >= this.refreshDue(name) && this.connected.has(name)) await this.refreshHeartbeat(node, seen);
+      if (now >= this.refreshDue(name) && connected)
+        await this.refreshHeartbeat(node, this.liveness.lastHeartbeat(name) ?? now);
       if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evict(node, now);
       return;
     }
-    if (this.connected.has(name) && silentMs <= this.deps.gracePeriodSeconds * 1000) {
+    if (silentMs <= this.deps.gracePeriodSeconds * 1000) {
       // Heartbeats resumed on a live session (the node was only slow): Ready again.
-      await this.markReady(node);
+      if (connected) await this.markReady(node);
+      // Else it is on its way back (waiting in admission): it keeps its pods until its hello is through.
       return;
     }
     // Pods on a node with NoExecute taints (unreachable, or put there by hand) go, as their tolerations allow.
     if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evict(node, now);
   }
 
-  private async refreshHeartbeat(node: Node, seen: number): Promise<void> {
+  private async refreshHeartbeat(node: Node, heardAt: number): Promise<void> {
     try {
-      await writeHeartbeat(this.sweepApi, this.deps.nodes, node, rfc3339(seen));
+      await writeHeartbeat(this.sweepApi, this.deps.nodes, node, rfc3339(heardAt));
       this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
     } catch (err) {
       if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
@@ -273,7 +276,7 @@ export class NodeLifecycleController {
         status: 'Unknown',
         reason: 'NodeStatusUnknown',
         message: 'edge-node stopped posting node status.',
-        lastHeartbeatTime: rfc3339(this.lastSeen.get(name) ?? nowMs),
+        lastHeartbeatTime: rfc3339(this.liveness.lastHeartbeat(name) ?? nowMs),
         now,
       });
     } catch (err) {

@@ -62,12 +62,24 @@ export class NodeAdmission {
     session.protocol = msg.protocol;
     session.resume = msg.protocol >= 2 ? msg.resume : undefined;
     session.podPosition = msg.protocol >= POD_RESUME_PROTOCOL ? msg.pods : undefined;
+    // A node whose certificate the handshake verified (the gateway checked the hello names it) proves it
+    // is alive by dialing: while admission makes it wait, it is not silent (`controllers/node-liveness.ts`).
+    const certified = session.certifiedName;
     const slot = this.#slots.acquire();
-    if ('retryAfterMs' in slot) return this.#refuseBusy(session, slot.retryAfterMs);
+    if ('retryAfterMs' in slot) {
+      // Told when to come back (protocol 2): its silence is excused until then. Older nodes pick their own delay.
+      if (certified !== undefined)
+        this.#deps.lifecycle.sighted(certified, session.protocol >= 2 ? slot.retryAfterMs : 0);
+      return this.#refuseBusy(session, slot.retryAfterMs);
+    }
+    const waited =
+      certified === undefined ? undefined : this.#deps.lifecycle.awaitingAdmission(certified, () => session.open);
     try {
       await slot.ready;
+      waited?.();
       await this.#helloAdmitted(session, msg);
     } finally {
+      waited?.();
       slot.release();
     }
   }

@@ -8,10 +8,17 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeByKind } from '../../api/index.js';
-import { createCa, createCsr, generateKeyPair, issueCertificate, type CaPem } from '../../pki/index.js';
+import {
+  certificateInfo,
+  createCa,
+  createCsr,
+  generateKeyPair,
+  issueCertificate,
+  type CaPem,
+} from '../../pki/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { createTestApi, type TestApi } from '../testing/index.js';
-import { CertificateAuthenticator } from './certificate-auth.js';
+import { CertificateAuthenticator, parseSubject } from './certificate-auth.js';
 import { NodeCredentials } from './node-credentials.js';
 import { NodeCertificateSigner } from './node-signer.js';
 
@@ -94,13 +101,13 @@ async function nodeCertificate(name: string): Promise<{ certPem: string; keyPem:
   return { certPem: certificatePem, keyPem: keys.privateKeyPem };
 }
 
-async function userCertificate(name: string): Promise<{ certPem: string; keyPem: string }> {
+async function userCertificate(name: string, organizations = ['dev']): Promise<{ certPem: string; keyPem: string }> {
   const keys = await generateKeyPair();
   const certPem = await issueCertificate({
     ca,
     publicKeyPem: keys.publicKeyPem,
     commonName: name,
-    organizations: ['dev'],
+    organizations,
     usages: ['client'],
     lifetimeSeconds: 600,
     now: new Date(),
@@ -149,7 +156,7 @@ describe('CertificateAuthenticator cache', () => {
 
   it('keeps the most recently used certificates when full', async () => {
     const auth = new CertificateAuthenticator(credentials, { maxCached: 2 });
-    const [a, b, c] = await Promise.all(['ann', 'bob', 'cyd'].map(userCertificate));
+    const [a, b, c] = await Promise.all(['ann', 'bob', 'cyd'].map((n) => userCertificate(n)));
     const use = async (u: { certPem: string; keyPem: string }): Promise<number> => {
       await expect(auth.authenticate(await connection(u.certPem, u.keyPem))).resolves.toMatchObject({
         kind: 'authenticated',
@@ -163,5 +170,26 @@ describe('CertificateAuthenticator cache', () => {
     expect(await use(a!)).toBe(3);
     expect(await use(b!)).toBe(4); // parsed again
     expect(auth.cachedCertificates).toBe(2);
+  });
+});
+
+describe('parseSubject (native) against certificateInfo (@peculiar/x509)', () => {
+  it('reads the same names, key hash and validity from the certificate a TLS peer presented', async () => {
+    const certs = [
+      await nodeCertificate('native-a'),
+      await userCertificate('ann, the \\ "admin" + ü', ['dev', 'system:masters', 'o=x, y']),
+      await userCertificate('solo', []),
+    ];
+    for (const c of certs) {
+      const peer = (await connection(c.certPem, c.keyPem)).getPeerCertificate();
+      const info = certificateInfo(c.certPem);
+      expect(parseSubject(peer, peer.raw)).toEqual({
+        commonName: info.commonName,
+        organizations: info.organizations,
+        keyHash: info.spkiSha256,
+        notBefore: info.notBefore.getTime(),
+        notAfter: info.notAfter.getTime(),
+      });
+    }
   });
 });

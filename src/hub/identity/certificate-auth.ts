@@ -6,10 +6,9 @@
  * certificate is a user, CN its name and O its groups.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { systemClock, type Clock } from '../../api/index.js';
 import { userPrincipal, type Principal } from '../auth/index.js';
-import { certificateInfo } from '../../pki/index.js';
 import type { NodeCredentials } from './node-credentials.js';
 import { nodeNameOf } from './node-signer.js';
 
@@ -24,7 +23,8 @@ export type CertificateAuthentication =
   /** A verified node certificate whose key is not bound to the node (deleted, or replaced): 401. */
   | { kind: 'revoked'; node: string };
 
-interface Subject {
+/** What a certificate says of its holder. */
+export interface Subject {
   commonName: string;
   organizations: string[];
   keyHash: string;
@@ -34,10 +34,11 @@ interface Subject {
 }
 
 /**
- * Certificates whose parsed subject is kept. Parsing one costs ~2–6 ms of CPU (bench/hub-handshake.ts:
- * a first authenticated request cost 7.3 ms against 2.6 ms unauthenticated), and every node presents
- * the same certificate on each reconnect: a storm of 10,000 nodes would spend a minute parsing.
- * Enough for a fleet's nodes; the least recently used entry goes first.
+ * Certificates whose parsed subject is kept: every node presents the same certificate on each
+ * reconnect. Reading one from what TLS already parsed (`parseSubject`) costs a few µs; through
+ * `@peculiar/x509`'s ASN.1 parser, as the hub did before, 1.2–3 ms (bench/fleet-certificate-parse.ts,
+ * at load 14–17), which after a restart (an empty cache) every returning node paid once. Enough for a
+ * fleet's nodes; the least recently used entry goes first.
  */
 const DEFAULT_MAX_CACHED_CERTIFICATES = 20_000;
 
@@ -113,7 +114,8 @@ export class CertificateAuthenticator {
     const cached = this.#subjects.get(tls);
     if (cached !== undefined) return cached ?? undefined;
     // A resumed session carries no peer certificate (`raw` undefined): as if none was sent.
-    const raw = tls.getPeerCertificate().raw as Buffer | undefined;
+    const peer = tls.getPeerCertificate();
+    const raw = peer.raw as Buffer | undefined;
     if (raw === undefined) {
       this.#subjects.set(tls, null);
       return undefined;
@@ -121,7 +123,7 @@ export class CertificateAuthenticator {
     const digest = createHash('sha256').update(raw).digest('hex');
     let subject = this.#byDigest.get(digest);
     if (subject === undefined) {
-      subject = parseSubject(raw);
+      subject = parseSubject(peer, raw);
       this.#parsed++;
     } else this.#byDigest.delete(digest); // re-inserted below: the most recently used goes last
     // An expired certificate leaves the cache (a renewed one has another digest and is parsed anew).
@@ -134,17 +136,49 @@ export class CertificateAuthenticator {
   }
 }
 
-/** The subject of a DER certificate, or null when it does not parse as one this hub understands. */
-function parseSubject(raw: Buffer): Subject | null {
+/** A subject attribute's values from Node's certificate object (one value is a string, several an array). */
+function values(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** The DER prefix of a P-256 public key's SubjectPublicKeyInfo (RFC 5480), before its 65-byte point. */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+/**
+ * sha256 hex of the certified key's SPKI DER. The cluster's keys are P-256 (`pki/keys.ts`), whose SPKI
+ * is a fixed prefix and the uncompressed point TLS's certificate object already holds; any other key
+ * (a user's certificate of another CA, say) is read with `X509Certificate`.
+ */
+function keyHashOf(peer: PeerCertificate, raw: Buffer): string {
+  const point = peer.pubkey;
+  const spki =
+    peer.asn1Curve === 'prime256v1' && point?.length === 65 && point[0] === 0x04
+      ? Buffer.concat([P256_SPKI_PREFIX, point])
+      : new X509Certificate(raw).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('hex');
+}
+
+/**
+ * What a certificate the TLS handshake verified says, or null when it names no holder this hub
+ * understands (the rules of `pki`'s `certificateInfo`: exactly one CN of 1–256 characters, at most 32
+ * O of 1–256). Read from the certificate object TLS already built (OpenSSL's parse, native): names,
+ * validity and key, with no second parse. The signature and chain need no second look either: the
+ * handshake checked them against the cluster CA.
+ */
+export function parseSubject(peer: PeerCertificate, raw: Buffer): Subject | null {
+  // Node's typings say string; a subject with several values of one attribute gives an array.
+  const subject = peer.subject as Partial<Record<'CN' | 'O', string | string[]>> | undefined;
+  const cns = values(subject?.CN);
+  const organizations = values(subject?.O);
+  const commonName = cns[0];
+  if (cns.length !== 1 || commonName === undefined || commonName.length === 0 || commonName.length > 256) return null;
+  if (organizations.length > 32 || organizations.some((o) => o.length === 0 || o.length > 256)) return null;
+  // OpenSSL's own form (`Dec  3 11:00:00 2026 GMT`), which Date reads.
+  const notBefore = Date.parse(peer.valid_from);
+  const notAfter = Date.parse(peer.valid_to);
+  if (Number.isNaN(notBefore) || Number.isNaN(notAfter)) return null;
   try {
-    const info = certificateInfo(new X509Certificate(raw).toString());
-    return {
-      commonName: info.commonName,
-      organizations: info.organizations,
-      keyHash: info.spkiSha256,
-      notBefore: info.notBefore.getTime(),
-      notAfter: info.notAfter.getTime(),
-    };
+    return { commonName, organizations, keyHash: keyHashOf(peer, raw), notBefore, notAfter };
   } catch {
     return null;
   }

@@ -67,9 +67,9 @@ function post(body: unknown, token?: string) {
   });
 }
 
-/** What a verified TLS socket exposes (Node's TLSSocket: encrypted, authorized, the peer's DER). */
+/** What a verified TLS socket exposes (Node's TLSSocket: encrypted, authorized, the peer's certificate object). */
 function verifiedSocket(certPem: string) {
-  return { encrypted: true, authorized: true, getPeerCertificate: () => ({ raw: new X509Certificate(certPem).raw }) };
+  return { encrypted: true, authorized: true, getPeerCertificate: () => new X509Certificate(certPem).toLegacyObject() };
 }
 
 async function message(res: Response): Promise<string> {
