@@ -275,7 +275,7 @@ export class Hub {
         : rbac,
       blobs,
       // Blobs travel brotli-compressed to nodes that ask, encoded once and kept beside the store.
-      blobEncodings: new BlobEncodings({ dir: join(dataDir, 'blobs-encoded') }),
+      blobEncodings: new BlobEncodings({ dir: blobs.encodedDir }),
       // Nodes ask which peers of their zone hold a component before downloading it (issue 20).
       blobSourceNodes: nodes,
       logs: gateway,
