@@ -102,6 +102,7 @@ export class Hub {
       connectedNodes: () => gateway.connectedNodes().length,
       watchers: () => api.watchStats,
       usage: () => ({ ...localUsage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
+      relay: () => gateway.relay.stats,
     });
     const storeLogger = logger.child({ component: 'store' });
     // Secrets are encrypted above either backend: etcd holds ciphertext too (hubs share one keyring file).
