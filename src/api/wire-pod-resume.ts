@@ -38,6 +38,36 @@ export function wireHash(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, HASH_CHARS);
 }
 
+/** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
+export function nodeRelevant(p: Pod): unknown {
+  return [
+    p.metadata.uid,
+    p.metadata.generation,
+    p.metadata.labels,
+    p.metadata.deletionTimestamp,
+    p.metadata.deletionGracePeriodSeconds,
+    p.spec,
+  ];
+}
+
+/** JSON with object keys sorted, so equal values hash alike whatever order their keys came in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/**
+ * The hash of what a node sees of `pod` (`pod` as its protocol gets it). Status is not in it. Here,
+ * not in the hub, so that a restarted agent can check that a pod of its local state is still the one
+ * a stamp it kept describes.
+ */
+export function podHash(pod: Pod): string {
+  return wireHash(canonical(nodeRelevant(pod)));
+}
+
 /** The digest of a whole set of `uid → hash` (sorted by uid, so both sides get the same). */
 export function podSetDigest(hashes: ReadonlyMap<string, string>): string {
   const uids = [...hashes.keys()].sort();

@@ -9,6 +9,8 @@
  * other node's pods. So `start()` restores services at once and pods only when a dial fails, the hub
  * hangs up without a welcome, or `localRestoreDelayMs` passes without an answer. A node refused later
  * (after it restored pods while the hub was away) stops those pods before it reports the refusal.
+ * The pod-set position is kept in the data dir too (`session/pod-position-file.ts`): a restarted agent
+ * offers the stamps of the pods its local state still holds as stamped, and the hub resumes from them.
  */
 import { systemClock } from '../api/index.js';
 import type { OutgoingHttpHandler, Pod, PodRef, PodStatus } from '../api/index.js';
@@ -25,6 +27,8 @@ import { PodWorkers } from './pods/pod-workers.js';
 import { ProbeManager } from './probes/index.js';
 import { HubSession } from './session/hub-session.js';
 import { LocalPodsGate } from './session/local-pods-gate.js';
+import { PodPosition } from './session/pod-position.js';
+import { PodPositionFile } from './session/pod-position-file.js';
 import { LocalState } from './state/local-state.js';
 import { fitEvent } from './wire-event.js';
 
@@ -49,6 +53,9 @@ export class Agent {
   private refused = false;
   /** The parts the hub's frames go to (hub-messages.ts). */
   private readonly targets: HubMessageTargets;
+  /** The pods the hub sent, with their stamps, and where they are kept between processes. */
+  private readonly podPosition = new PodPosition();
+  private readonly positionFile: PodPositionFile;
 
   private constructor(deps: AgentDeps, state: LocalState, mesh: ServiceMesh, config: NodeConfig) {
     this.deps = deps;
@@ -57,6 +64,12 @@ export class Agent {
     this.config = config;
     const logger = deps.logger;
     const capacity = detectCapacity(deps.capacity);
+    this.positionFile = new PodPositionFile({
+      dataDir: deps.dataDir,
+      nodeName: deps.nodeName,
+      logger: logger.child({ component: 'local-state' }),
+    });
+    this.podPosition.onChange(() => this.positionFile.save(() => this.podPosition.saved()));
     this.images = new ImageReport({
       list: () => listNodeImages(deps.runtimes),
       send: (f) => this.session.send(f),
@@ -69,6 +82,7 @@ export class Agent {
       ...(deps.hubTls ? { tls: deps.hubTls } : {}),
       logger: logger.child({ component: 'hub-session' }),
       backoff: deps.backoff?.session,
+      podPosition: this.podPosition,
       nodeInfo: () => {
         const info = buildNodeInfo({
           name: deps.nodeName,
@@ -223,6 +237,7 @@ export class Agent {
     await this.mesh.update(services);
     if (services.length > 0) this.mesh.servicesKnown();
     const pods = await this.state.loadPods();
+    await this.restorePosition(pods);
     this.localPods.hold(pods);
     await this.metrics.start();
     this.images.start();
@@ -232,6 +247,17 @@ export class Agent {
   /** True once the hub refused this node (another agent holds its name). */
   get refusedByHub(): boolean {
     return this.refused;
+  }
+
+  /** Takes back the kept pod-set position, as far as `pods` (local state) still holds what it describes. */
+  private async restorePosition(pods: Pod[]): Promise<void> {
+    const saved = await this.positionFile.load();
+    if (!saved) return;
+    const restored = this.podPosition.restore(saved, pods);
+    this.deps.logger.info(
+      { ...restored, hubProtocol: saved.hubProtocol },
+      'pod-set position restored (offered to the hub for a resume)',
+    );
   }
 
   /** Edge autonomy: no hub answer, so run what local state says this node runs. */
@@ -257,6 +283,7 @@ export class Agent {
     await this.workers.stop();
     await this.mesh.stop();
     await this.state.flush();
+    await this.positionFile.flush();
     await this.config.flush();
   }
 

@@ -2,7 +2,6 @@
  * The hub's HTTP surface (hub.ts wires it last): the Kubernetes-shaped API app with RBAC, per-user
  * stream limits and blob encodings, and kubectl's exec/attach WebSocket upgrades beside it.
  */
-import { join } from 'node:path';
 import type { Logger } from '../api/index.js';
 import { blobRead } from './auth/index.js';
 import type { NodeGateway } from './gateway/index.js';
@@ -52,7 +51,7 @@ export function hubApi(deps: HubApiDeps): {
         }
       : rbac,
     // Blobs travel brotli-compressed to nodes that ask, encoded once and kept beside the store.
-    blobEncodings: new BlobEncodings({ dir: join(options.dataDir, 'blobs-encoded') }),
+    blobEncodings: new BlobEncodings({ dir: rest.blobs.encodedDir }),
     logs: gateway,
     exec: gateway,
     logger: log('api'),

@@ -95,6 +95,7 @@ export class Hub {
       connectedNodes: () => gateway.connectedNodes().length,
       watchers: () => api.watchStats,
       usage: () => ({ ...localUsage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
+      relay: () => gateway.relay.stats,
     });
     // Secrets are encrypted above either backend: etcd holds ciphertext too (hub-backend.ts).
     const opened = await openHubBackend(

@@ -43,13 +43,14 @@ export function helloMessage(
 export class HubFrameReader {
   private badFrames: number[] = [];
   private readonly syncParts = new PodSyncParts<WebSocket>();
-  /** The pods this agent was sent, with their hashes (offered as its position on redial). */
-  readonly podPosition = new PodPosition();
-
-  /** `services` holds the Service stream this node was given (its resume point is offered on redial). */
+  /**
+   * `services` holds the Service stream this node was given (its resume point is offered on redial);
+   * `podPosition` the pods it was sent, with their hashes (offered as its position on redial).
+   */
   constructor(
     private readonly services: NodeServices,
     private readonly logger: Logger,
+    readonly podPosition: PodPosition = new PodPosition(),
   ) {}
 
   /** The message a frame that came on `ws` completes, if any (answers or redials `ws` as needed). */

@@ -2,6 +2,7 @@
 import { GATEWAY_PATH } from '../../api/index.js';
 import type { HubToNode, Logger, NodeInfo } from '../../api/index.js';
 import type { HubEndpoints } from './hub-endpoints.js';
+import type { PodPosition } from './pod-position.js';
 
 /** The hub's `welcome` message. */
 export type Welcome = Extract<HubToNode, { type: 'welcome' }>;
@@ -58,6 +59,8 @@ export interface HubSessionDeps {
   onMessage(msg: HubToNode): Promise<void> | void;
   onEvent?(ev: SessionEvent): void;
   backoff?: Partial<SessionBackoff>;
+  /** The pod-set position (the agent's, restored from its data dir); a new, empty one when absent. */
+  podPosition?: PodPosition;
 }
 
 export const DEFAULT_BACKOFF: SessionBackoff = {

@@ -90,7 +90,7 @@ export class HubSession {
     this.tuning = { ...DEFAULT_BACKOFF, ...deps.backoff };
     this.redial = new RedialPolicy(this.tuning);
     this.heartbeat = new HubHeartbeat(this.tuning.missedPongs, deps.logger);
-    this.frames = new HubFrameReader(this.services, deps.logger);
+    this.frames = new HubFrameReader(this.services, deps.logger, deps.podPosition);
     this.endpoints = HubEndpoints.of(deps.hubUrl);
     // Every address is checked now: a bad one is a configuration error, not a dial failure later.
     for (const u of this.endpoints.all) gatewayUrl(u);

@@ -11,7 +11,8 @@
 import type { Clock, KubeObject, Logger } from '../../api/index.js';
 import { parseHubImageRef } from '../../api/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
+import type { StoredBlob } from './blob-types.js';
 
 /** Default grace period of a blob after its last upload: 1 h. */
 export const DEFAULT_BLOB_GC_GRACE_SECONDS = 3600;

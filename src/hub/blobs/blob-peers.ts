@@ -14,7 +14,8 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { errorMessage, type Logger } from '../../api/index.js';
-import type { BlobPeerSource, BlobStore } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
+import type { BlobPeerSource } from './blob-types.js';
 
 /** Where hubs read and write each other's content stores (non-resource URL, RBAC group `edgeplane:hubs`). */
 export const PEER_BLOB_PATH = '/hub-peer/blobs';

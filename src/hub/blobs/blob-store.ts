@@ -8,90 +8,33 @@
  * What bounds it: a per-upload size (413 while the body streams, not after), a quota on the whole store
  * (507 while streaming: stored bytes plus uploads in flight may not pass it), and removal of what is
  * no longer needed — a failed or aborted upload's temporary at once, stale temporaries at start, and
- * unreferenced blobs by `collect()` (see BlobGarbageCollector).
+ * unreferenced blobs by `collect()` (see BlobGarbageCollector). A blob's encoded copies (the brotli form
+ * served to poor links, `encoded-copies.ts`) go with it, and copies whose blob is gone are swept at start.
  *
  * With several hubs (issue 19) the store may have peers (`attachPeers`, see BlobPeers): an upload is
  * pushed to the other live hubs before it is acknowledged, and a blob asked for but not here is pulled
  * from a peer (its digest verified) before it is served, so any hub can serve any component.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, stat, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  BadRequestError,
-  EdgeError,
-  NotFoundError,
-  RequestTooLargeError,
-  StatusReason,
-  isSha256Digest,
-} from '../../api/index.js';
-import { ContentStore, type ContentSource, type StagedContent } from '../../distribution/index.js';
+import { join, resolve } from 'node:path';
+import { BadRequestError, NotFoundError, RequestTooLargeError, isSha256Digest } from '../../api/index.js';
+import { ContentStore, type StagedContent } from '../../distribution/index.js';
 import { fsyncDir } from '../../durable/index.js';
+import {
+  BlobQuotaExceededError,
+  DEFAULT_BLOB_STORE_MAX_BYTES,
+  DEFAULT_MAX_BLOB_BYTES,
+  human,
+  type BlobPeerSource,
+  type BlobSource,
+  type BlobStoreOptions,
+  type OpenBlob,
+  type PutResult,
+  type StoredBlob,
+} from './blob-types.js';
+import { EncodedCopies } from './encoded-copies.js';
 import { KeyedLock } from './keyed-lock.js';
-
-/** Default largest blob accepted: 256 MiB. */
-export const DEFAULT_MAX_BLOB_BYTES = 256 * 1024 * 1024;
-/** Default total size of the store: 10 GiB. */
-export const DEFAULT_BLOB_STORE_MAX_BYTES = 10 * 1024 * 1024 * 1024;
-
-/**
- * The store's quota would be passed (HTTP 507 Insufficient Storage). The reason is
- * RequestEntityTooLarge, the closest Kubernetes reason, so every client maps it to a known error.
- */
-export class BlobQuotaExceededError extends EdgeError {
-  constructor(message: string) {
-    super(StatusReason.RequestEntityTooLarge, 507, message);
-  }
-}
-
-/** Options of `BlobStore.create`. */
-export interface BlobStoreOptions {
-  dir: string;
-  /** Largest blob accepted (413 beyond); default 256 MiB. */
-  maxBytes?: number;
-  /** Total bytes the store may hold, uploads in flight included (507 beyond); default 10 GiB. */
-  quotaBytes?: number;
-}
-
-/**
- * The other hubs, as the store uses them (BlobPeers). Their own requests to this hub read and write
- * this store only (`replica`/`local`), so a pull or a push never bounces between hubs.
- */
-export interface BlobPeerSource {
-  /** Fetches `digest` from a peer into `store` (verified); false when no live peer has it. */
-  pull(digest: `sha256:${string}`): Promise<boolean>;
-  /** Makes sure every live peer holds `digest` (stored here); failures are logged, never thrown. */
-  push(digest: `sha256:${string}`): Promise<void>;
-}
-
-/** What `put` accepts: bytes or a stream of byte chunks (web or Node). */
-export type BlobSource = ContentSource;
-
-/** Result of a put. */
-export interface PutResult {
-  digest: `sha256:${string}`;
-  size: number;
-  /** False when the blob was already stored. */
-  created: boolean;
-}
-
-/** An opened blob. */
-export interface OpenBlob {
-  size: number;
-  stream: ReadStream;
-}
-
-/** A stored blob, as `collect()` sees it. */
-export interface StoredBlob {
-  digest: `sha256:${string}`;
-  size: number;
-  /** Last upload of this content (ms since the epoch): the start of its grace period. */
-  uploadedMs: number;
-}
-
-const GIB = 1024 * 1024 * 1024;
-const human = (n: number): string =>
-  n >= GIB ? `${(n / GIB).toFixed(2)} GiB` : n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${n} bytes`;
 
 /** Content-addressed blob storage on the local disk. */
 export class BlobStore {
@@ -106,9 +49,18 @@ export class BlobStore {
   /** Per-digest serialization of publication and collection. */
   readonly #locks = new KeyedLock();
   #peers: BlobPeerSource | undefined;
+  /** The blobs' encoded copies, removed with their blob. */
+  readonly #copies: EncodedCopies;
 
-  private constructor(content: ContentStore, maxBytes: number, quotaBytes: number, sizes: Map<string, number>) {
+  private constructor(
+    content: ContentStore,
+    copies: EncodedCopies,
+    maxBytes: number,
+    quotaBytes: number,
+    sizes: Map<string, number>,
+  ) {
     this.#content = content;
+    this.#copies = copies;
     this.#maxBytes = maxBytes;
     this.#quotaBytes = quotaBytes;
     this.#sizes = sizes;
@@ -130,12 +82,21 @@ export class BlobStore {
       const st = await stat(join(blobsDir, name)).catch(() => undefined);
       if (st?.isFile()) sizes.set(name, st.size);
     }
+    // Copies of blobs an older version collected without them, and temporaries of a crash.
+    const copies = new EncodedCopies(opts.encodedDir ?? `${resolve(opts.dir)}-encoded`);
+    await copies.sweep((hex) => sizes.has(hex), { temporaries: true });
     return new BlobStore(
       content,
+      copies,
       opts.maxBytes ?? DEFAULT_MAX_BLOB_BYTES,
       opts.quotaBytes ?? DEFAULT_BLOB_STORE_MAX_BYTES,
       sizes,
     );
+  }
+
+  /** Directory of the blobs' encoded copies (where `BlobEncodings` keeps them). */
+  get encodedDir(): string {
+    return this.#copies.dir;
   }
 
   /** Replicates through `peers` from now on (a hub of several, on etcd with TLS). */
@@ -276,6 +237,7 @@ export class BlobStore {
     if (problem !== undefined) {
       await this.#locks.run(hex, async () => {
         await this.#content.remove(digest);
+        await this.#copies.remove(hex);
         if (this.#sizes.delete(hex)) this.#stored -= size;
       });
       throw new NotFoundError(
@@ -298,8 +260,8 @@ export class BlobStore {
   }
 
   /**
-   * Deletes the blobs not in `keep` whose last upload is older than `uploadedBeforeMs`; returns them.
-   * A reader that already opened one keeps reading it (the file lives on until closed).
+   * Deletes the blobs not in `keep` whose last upload is older than `uploadedBeforeMs`, with their
+   * encoded copies, and copies whose blob is gone; returns the blobs deleted. A reader that already opened one keeps reading it (the file lives on until closed).
    */
   async collect(keep: ReadonlySet<string>, uploadedBeforeMs: number): Promise<StoredBlob[]> {
     const removed: StoredBlob[] = [];
@@ -311,11 +273,14 @@ export class BlobStore {
         const st = await stat(this.#path(b.digest)).catch(() => undefined);
         if (!st || st.mtimeMs >= uploadedBeforeMs) return;
         await this.#content.remove(b.digest);
+        await this.#copies.remove(hex);
         if (this.#sizes.delete(hex)) this.#stored -= b.size;
         removed.push(b);
       });
     }
     if (removed.length > 0) await fsyncDir(join(this.#content.dir, 'sha256'));
+    // Level-triggered: a copy finished while its blob was being removed goes at the next collection.
+    await this.#copies.sweep((hex) => this.#sizes.has(hex), { temporaries: false });
     return removed;
   }
 

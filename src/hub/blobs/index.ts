@@ -1,7 +1,7 @@
 /** The hub's content-addressed blob store and its garbage collector. */
+export { BlobStore } from './blob-store.js';
 export {
   BlobQuotaExceededError,
-  BlobStore,
   DEFAULT_BLOB_STORE_MAX_BYTES,
   DEFAULT_MAX_BLOB_BYTES,
   type BlobPeerSource,
@@ -10,7 +10,8 @@ export {
   type OpenBlob,
   type PutResult,
   type StoredBlob,
-} from './blob-store.js';
+} from './blob-types.js';
+export { EncodedCopies, encodedCopyPaths } from './encoded-copies.js';
 export {
   BlobGarbageCollector,
   DEFAULT_BLOB_GC_GRACE_SECONDS,

@@ -15,17 +15,8 @@ import {
   frameWithinBounds,
 } from '../../api/index.js';
 
-/** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
-export function nodeRelevant(p: Pod): unknown {
-  return [
-    p.metadata.uid,
-    p.metadata.generation,
-    p.metadata.labels,
-    p.metadata.deletionTimestamp,
-    p.metadata.deletionGracePeriodSeconds,
-    p.spec,
-  ];
-}
+/** Fields of a pod whose change the node must hear about (in `src/api`, beside the hash made of them). */
+export { nodeRelevant } from '../../api/index.js';
 
 /** Tells a node to stop and forget a pod. */
 export function podDeleteMessage(p: Pod): Extract<HubToNode, { type: 'podDelete' }> {

@@ -11,22 +11,11 @@
  *   splits and refuses pods with an Event; a resume does not).
  */
 import type { HubToNode, Pod } from '../../api/index.js';
-import { decodePodPosition, encodeFrame, errorMessage, podSetDigest, wireHash } from '../../api/index.js';
-import { nodeRelevant, misfit, type HubFrameLimits } from './pod-frames.js';
+import { decodePodPosition, encodeFrame, errorMessage, podHash, podSetDigest } from '../../api/index.js';
+import { misfit, type HubFrameLimits } from './pod-frames.js';
 
-/** JSON with object keys sorted, so equal values hash alike whatever order their keys came in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
-}
-
-/** The hash of what a node sees of `pod` (`pod` as its protocol gets it: `podIn`). Status is not in it. */
-export function podHash(pod: Pod): string {
-  return wireHash(canonical(nodeRelevant(pod)));
-}
+/** The hash each pod is stamped with (in `src/api`, so that a restarted agent can check its local state against it). */
+export { podHash };
 
 /** What to send a node on welcome. */
 export type PodSetPlan =

@@ -1,12 +1,13 @@
 /**
  * The hub's Prometheus metrics (prom-client), named as the kube-apiserver names them where there is
  * one: process and Node.js defaults (event-loop lag included), API requests by verb, resource and code
- * with a latency histogram, long-running requests, watchers, connected nodes, the usage intake, and
- * the control plane's own (`control-plane-metrics.ts`). One registry per hub
+ * with a latency histogram, long-running requests, watchers, connected nodes, the usage intake, the
+ * mesh relay (`relay-metrics.ts`), and the control plane's own (`control-plane-metrics.ts`). One registry per hub
  * (no prom-client global), so tests and several hubs in one process stay apart.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
+import { relayMetrics, type RelayFigures } from './relay-metrics.js';
 
 /** Live figures the hub reads on each scrape (cheap callbacks, no per-event bookkeeping). */
 export interface MetricSources {
@@ -16,6 +17,8 @@ export interface MetricSources {
   watchers?: () => { watchers: number; storeWatches: number };
   /** The usage intake's counters (usage frames taken in, entries and wake-ups turned away). */
   usage?: () => { frames: number; refusedPods: number; refusedWakes: number };
+  /** The mesh relay's counters (`relay-metrics.ts`). */
+  relay?: () => RelayFigures;
 }
 
 /** The kube-apiserver's latency buckets (seconds), so dashboards built for it read ours. */
@@ -90,8 +93,9 @@ export class HubMetrics {
       help: 'Longest event-loop block seen since the hub started.',
       registers,
     });
-    const { connectedNodes, watchers, usage } = sources;
+    const { connectedNodes, watchers, usage, relay } = sources;
     if (usage) usageCounters(registers, usage);
+    if (relay) relayMetrics(registers, relay);
     if (connectedNodes)
       new Gauge({
         name: 'edgeplane_connected_nodes',

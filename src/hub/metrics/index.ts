@@ -1,5 +1,6 @@
 /** The hub's Prometheus metrics, its event-loop watchdog, and the intake of the nodes' usage. */
 export { HubMetrics, type MetricSources, type RequestSample } from './hub-metrics.js';
+export { relayMetrics, type RelayFigures } from './relay-metrics.js';
 export { LoopWatchdog, type LoopWatchdogOptions } from './loop-watchdog.js';
 export {
   REQUESTS_PER_SECOND_METRIC,

@@ -10,14 +10,14 @@
  * An encoded file is written to a temporary, flushed and renamed, so one that exists is whole. Its ETag
  * names the digest, the encoding, the encoded size and the file's mtime: a file made again (other
  * brotli build, other bytes) has another ETag, so a node's `If-Range` resume never splices two encodings.
- * A blob that does not shrink by a tenth is marked (`<hex>.identity`) and served as it is.
+ * A blob that does not shrink by a tenth is marked (`<hex>.identity`) and served as it is. The file
+ * names are the store's (`blobs/encoded-copies.ts`): it removes a blob's copies with the blob.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { constants, createBrotliCompress } from 'node:zlib';
-import type { OpenBlob } from '../blobs/index.js';
+import { encodedCopyPaths, type OpenBlob } from '../blobs/index.js';
 
 /** The one encoding a hub serves blobs in besides identity. */
 export const BLOB_WIRE_ENCODING = 'br';
@@ -69,10 +69,11 @@ export class BlobEncodings {
   }
 
   async #cached(digest: string, hex: string): Promise<EncodedBlob | undefined | 'absent'> {
-    const path = join(this.#dir, `${hex}.br`);
-    const st = await stat(path).catch(() => undefined);
-    if (st?.isFile()) return { path, size: st.size, etag: `"${digest}.br.${st.size}.${Math.trunc(st.mtimeMs)}"` };
-    if (await stat(join(this.#dir, `${hex}.identity`)).catch(() => undefined)) return undefined;
+    const paths = encodedCopyPaths(this.#dir, hex);
+    const st = await stat(paths.br).catch(() => undefined);
+    if (st?.isFile())
+      return { path: paths.br, size: st.size, etag: `"${digest}.br.${st.size}.${Math.trunc(st.mtimeMs)}"` };
+    if (await stat(paths.identity).catch(() => undefined)) return undefined;
     return 'absent';
   }
 
@@ -80,7 +81,8 @@ export class BlobEncodings {
     this.#ready ??= mkdir(this.#dir, { recursive: true, mode: 0o700 });
     await this.#ready;
     const blob = await openBlob();
-    const tmp = join(this.#dir, `${hex}.br.${process.pid}.tmp`);
+    const paths = encodedCopyPaths(this.#dir, hex);
+    const tmp = paths.temporary;
     try {
       await pipeline(
         blob.stream,
@@ -97,10 +99,10 @@ export class BlobEncodings {
       await fh.sync().finally(() => fh.close());
       if (size > blob.size * MAX_KEPT_RATIO) {
         await rm(tmp, { force: true });
-        await writeFile(join(this.#dir, `${hex}.identity`), '');
+        await writeFile(paths.identity, '');
         return undefined;
       }
-      await rename(tmp, join(this.#dir, `${hex}.br`));
+      await rename(tmp, paths.br);
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;

@@ -83,7 +83,7 @@ export async function createTestApi(opts: TestApiOptions = {}): Promise<TestApi>
     auth,
     rbac,
     blobs,
-    blobEncodings: new BlobEncodings({ dir: join(dir, 'blobs-encoded') }),
+    blobEncodings: new BlobEncodings({ dir: blobs.encodedDir }),
     logs: opts.logs ?? noLogs,
     logger,
     version: { gitVersion: opts.version ?? 'v0.0.0-test' },

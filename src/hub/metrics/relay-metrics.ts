@@ -1,0 +1,55 @@
+/**
+ * The hub's side of the mesh relay (`gateway/relay/`) as Prometheus series, read from the relay's own
+ * counters on each scrape. Totals only, no node labels: a hub of 5,000 nodes would otherwise carry up
+ * to 5,000² source/target pairs; which node relays what is on each node's own `/metrics`
+ * (`edgeplane_mesh_relay_*`, read through the hub).
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** The relay's figures (`MeshRelay.stats`). */
+export interface RelayFigures {
+  /** Nodes with a relay listener on this hub. */
+  listeners: number;
+  /** Relayed connections joined since start. */
+  opened: number;
+  /** Relayed connections open now. */
+  active: number;
+  /** Relayed connections refused or never answered (no listener, a limit, a bad request, no answer in time). */
+  refused: number;
+  /** Bytes moved, both directions. */
+  bytes: number;
+}
+
+/** Registers the relay's series on `registers`, each reading `read()` when scraped. */
+export function relayMetrics(registers: Registry[], read: () => RelayFigures): void {
+  const counter = (name: string, help: string, pick: (f: RelayFigures) => number): void => {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(pick(read()));
+      },
+    });
+  };
+  const gauge = (name: string, help: string, pick: (f: RelayFigures) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(pick(read()));
+      },
+    });
+  };
+  counter('edgeplane_hub_relay_connections_total', 'Relayed mesh connections joined by this hub.', (f) => f.opened);
+  gauge('edgeplane_hub_relay_open_connections', 'Relayed mesh connections open on this hub now.', (f) => f.active);
+  counter(
+    'edgeplane_hub_relay_refused_total',
+    'Relayed mesh connections refused (no listener for the peer on this hub, a per-node limit, a bad request) or not accepted in time.',
+    (f) => f.refused,
+  );
+  counter('edgeplane_hub_relay_bytes_total', 'Bytes moved through the relay, both directions.', (f) => f.bytes);
+  gauge('edgeplane_hub_relay_listeners', 'Nodes with a relay listener on this hub.', (f) => f.listeners);
+}
