@@ -38,6 +38,11 @@ export interface UsageSamplerDeps {
   nodeMemoryBytes?(): number;
   /** Milliseconds (monotonic); `performance.now` by default. */
   now?(): number;
+  /**
+   * Wall-clock milliseconds for the window's timestamp; `Date.now` by default. The hub tells one report
+   * of a pod from the next by it, so a test sampling twice within a millisecond passes its own.
+   */
+  wallNow?(): number;
 }
 
 interface HttpSeen {
@@ -103,7 +108,7 @@ export class UsageSampler {
     this.#http = http;
     if (!last || seconds <= 0) return undefined;
     const window: UsageWindow = {
-      timestamp: new Date().toISOString(),
+      timestamp: new Date((d.wallNow ?? Date.now)()).toISOString(),
       windowSeconds: Math.min(3600, seconds),
       node: {
         cpuNanoCores: rate(nodeCpuNs - last.nodeCpuNs, seconds),
