@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { relayMetrics, type RelayFigures } from './relay-metrics.js';
+import { scrapedCounter, scrapedGauge } from './scraped-series.js';
 
 /** Live figures the hub reads on each scrape (cheap callbacks, no per-event bookkeeping). */
 export interface MetricSources {
@@ -97,31 +98,20 @@ export class HubMetrics {
     if (usage) usageCounters(registers, usage);
     if (relay) relayMetrics(registers, relay);
     if (connectedNodes)
-      new Gauge({
-        name: 'edgeplane_connected_nodes',
-        help: 'Nodes with a live session to this hub.',
-        registers,
-        collect() {
-          this.set(connectedNodes());
-        },
-      });
+      scrapedGauge(registers, 'edgeplane_connected_nodes', 'Nodes with a live session to this hub.', connectedNodes);
     if (watchers) {
-      new Gauge({
-        name: 'apiserver_registered_watchers',
-        help: 'Watchers (API clients and the hub informers) served by shared watches.',
+      scrapedGauge(
         registers,
-        collect() {
-          this.set(watchers().watchers);
-        },
-      });
-      new Gauge({
-        name: 'edgeplane_store_shared_watches',
-        help: 'Store watches held by shared watches (one per watched collection).',
+        'apiserver_registered_watchers',
+        'Watchers (API clients and the hub informers) served by shared watches.',
+        () => watchers().watchers,
+      );
+      scrapedGauge(
         registers,
-        collect() {
-          this.set(watchers().storeWatches);
-        },
-      });
+        'edgeplane_store_shared_watches',
+        'Store watches held by shared watches (one per watched collection).',
+        () => watchers().storeWatches,
+      );
     }
   }
 
@@ -176,17 +166,8 @@ function usageCounters(
   registers: Registry[],
   usage: () => { frames: number; refusedPods: number; refusedWakes: number },
 ): void {
-  const counter = (name: string, help: string, read: (u: ReturnType<typeof usage>) => number): void => {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(read(usage()));
-      },
-    });
-  };
+  const counter = (name: string, help: string, read: (u: ReturnType<typeof usage>) => number): void =>
+    scrapedCounter(registers, name, help, () => read(usage()));
   counter('edgeplane_usage_frames_total', 'Usage frames taken in from nodes.', (u) => u.frames);
   counter(
     'edgeplane_usage_refused_pods_total',

@@ -4,7 +4,8 @@
  * to 5,000² source/target pairs; which node relays what is on each node's own `/metrics`
  * (`edgeplane_mesh_relay_*`, read through the hub).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { scrapedCounter, scrapedGauge } from './scraped-series.js';
 
 /** The relay's figures (`MeshRelay.stats`). */
 export interface RelayFigures {
@@ -22,27 +23,10 @@ export interface RelayFigures {
 
 /** Registers the relay's series on `registers`, each reading `read()` when scraped. */
 export function relayMetrics(registers: Registry[], read: () => RelayFigures): void {
-  const counter = (name: string, help: string, pick: (f: RelayFigures) => number): void => {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(pick(read()));
-      },
-    });
-  };
-  const gauge = (name: string, help: string, pick: (f: RelayFigures) => number): void => {
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.set(pick(read()));
-      },
-    });
-  };
+  const counter = (name: string, help: string, pick: (f: RelayFigures) => number): void =>
+    scrapedCounter(registers, name, help, () => pick(read()));
+  const gauge = (name: string, help: string, pick: (f: RelayFigures) => number): void =>
+    scrapedGauge(registers, name, help, () => pick(read()));
   counter('edgeplane_hub_relay_connections_total', 'Relayed mesh connections joined by this hub.', (f) => f.opened);
   gauge('edgeplane_hub_relay_open_connections', 'Relayed mesh connections open on this hub now.', (f) => f.active);
   counter(
