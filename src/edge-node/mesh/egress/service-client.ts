@@ -29,6 +29,16 @@ import { resolveOutgoing } from './outgoing-target.js';
 /** Largest response body a pod's call buffers unless configured otherwise. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * How much later than the caller's deadline the delivery's own deadline falls. The caller's deadline
+ * is the client's to report (a timeout error to the guest, not an answer); a container port's
+ * deliverer answers 504 at its deadline (delivery/container-deadline.ts), so given the same budget the
+ * two timers would race. With this margin the client's fires first, and the deliverer's stays the
+ * backstop that closes the container's request just after; a shorter limit on the callee's side (its
+ * pod's request timeout, a route's timeout) still answers first, naming itself.
+ */
+const CALLER_DEADLINE_FIRST_MS = 25;
+
 /** Dependencies of the service client. */
 export interface ServiceClientDeps {
   table: ServiceTable;
@@ -100,7 +110,10 @@ export class ServiceClient {
       ...(route.service.sessionAffinity === 'ClientIP' ? { affinityKey: caller.uid } : {}),
     };
     const outcome = await this.withDeadline(req, (sink, left) =>
-      this.deps.balancer.deliver(route, bufferedRequest(req), sink, { ctx, timeoutMs: left }),
+      this.deps.balancer.deliver(route, bufferedRequest(req), sink, {
+        ctx,
+        timeoutMs: () => left() + CALLER_DEADLINE_FIRST_MS,
+      }),
     );
     const { result, sink, timeoutMs } = outcome;
     switch (result.kind) {
