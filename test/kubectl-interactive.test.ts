@@ -291,9 +291,14 @@ describe.skipIf(missing.length > 0)(
       const p = start(['exec', 'box', '--', 'sh', '-c', 'echo first; sleep 4242; echo never']);
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      await until('the first line before the command ends', () => out === 'first\n', 30_000, 50);
-      expect(hostPids('sleep 4242').length).toBe(1);
-      p.kill('SIGKILL');
+      try {
+        await until('the first line before the command ends', () => out === 'first\n', 30_000, 50);
+        // The shell prints before it starts sleep: the line can arrive before the process exists.
+        await until('sleep 4242 running in the container', () => hostPids('sleep 4242').length === 1, 30_000, 50);
+      } finally {
+        // Also on failure: a kubectl left running would hold its exec open into the next test.
+        p.kill('SIGKILL');
+      }
       // kubectl is gone: its WebSocket closes, the hub cancels the stream, the node kills the process.
       await until('sleep 4242 gone from the container', () => hostPids('sleep 4242').length === 0, 30_000, 100);
     });
