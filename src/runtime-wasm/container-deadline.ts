@@ -2,7 +2,8 @@
  * What a request's deadline does in its Wasm container: a request still waiting gets a 504 and nothing
  * else; one still *running* overran, unless it waits for an outgoing call — then the call is failed
  * (`connection-timeout`) so the guest can finish, and only if it still runs {@link OUTGOING_GRACE_MS}
- * later did it overrun. The container decides what an overrun costs (see wasm-container.ts).
+ * later did it overrun; likewise when one of its calls was answered within that time (it may still be
+ * handling the answer). The container decides what an overrun costs (see wasm-container.ts).
  */
 import { TimeoutError } from '../api/index.js';
 import type { ContainerJob } from './container-job.js';
@@ -38,9 +39,11 @@ export function onDeadline(job: ContainerJob, target: DeadlineTarget): void {
   if (!running) return;
   const executor = job.executor!;
   const reqId = job.reqId!;
-  if (executor.outgoing.has({ reqId })) {
-    // Waiting for a callee is not an overrun: end its calls (the guest sees connection-timeout)
-    // and give it a moment to finish.
+  // Waiting for a callee is not an overrun: end its calls (the guest sees connection-timeout) and give
+  // it a moment to finish. Nor is handling a callee's answer that came just now: a callee given the
+  // caller's remaining time fails a hair before the caller's own deadline, and a loaded machine may
+  // not have run the guest since.
+  if (executor.outgoing.has({ reqId }) || executor.outgoing.answeredWithin(reqId, OUTGOING_GRACE_MS)) {
     target.finishing(executor, OUTGOING_GRACE_MS);
     executor.outgoing.fail({ reqId }, { tag: 'connection-timeout' });
     const recheck = (): void => {

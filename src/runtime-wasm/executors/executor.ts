@@ -129,7 +129,7 @@ export class Executor {
   }
 
   /** Its guests' unanswered outgoing calls (to look up, or fail when their caller's deadline passed). */
-  get outgoing(): Pick<OutgoingCalls, 'size' | 'has' | 'fail'> {
+  get outgoing(): Pick<OutgoingCalls, 'size' | 'has' | 'fail' | 'answeredWithin'> {
     return this.#calls;
   }
 

@@ -13,7 +13,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { OutgoingHttpError, errorMessage } from '../../api/index.js';
 import type { WorkloadRequest, WorkloadResponse } from '../../api/index.js';
 import type { ErrorCode } from '../host/http-error-code.js';
-import { MAX_CALL_DEPTH, type OutgoingDispatch } from './outgoing-dispatch.js';
+import { MAX_CALL_DEPTH, OUTGOING_GRACE_MS, type OutgoingDispatch } from './outgoing-dispatch.js';
 import { MAX_TIMER_MS, type OutgoingCall, type OutgoingChannel, type OutgoingReply } from './outgoing-protocol.js';
 
 type Answer = { status: number; headers: string[]; body: Uint8Array } | { error: ErrorCode };
@@ -79,6 +79,8 @@ export class OutgoingCalls {
   readonly #replies: MessagePort;
   readonly #signal = new Int32Array(new SharedArrayBuffer(4));
   readonly #pending = new Map<number, Pending>();
+  /** When the last call of each request was answered (request id → ms), kept {@link RECENT_MS}. */
+  readonly #answeredAt = new Map<number, number>();
   #closed = false;
 
   constructor(
@@ -100,6 +102,15 @@ export class OutgoingCalls {
   has(match: { reqId: number } | { instanceId: number }): boolean {
     for (const { call } of this.#pending.values()) if (matches(call, match)) return true;
     return false;
+  }
+
+  /**
+   * Whether a call made while serving request `reqId` was answered within the last `ms` (by `now`):
+   * its guest may still be handling that answer (see container-deadline.ts).
+   */
+  answeredWithin(reqId: number, ms: number, now = Date.now()): boolean {
+    const at = this.#answeredAt.get(reqId);
+    return at !== undefined && now - at <= ms;
   }
 
   /** Hands `call` to the handler; `depth` is its caller's request depth + 1. */
@@ -147,6 +158,18 @@ export class OutgoingCalls {
     this.#replies.close();
   }
 
+  #noteAnswered(reqId: number): void {
+    if (reqId === 0) return;
+    const now = Date.now();
+    this.#answeredAt.delete(reqId);
+    this.#answeredAt.set(reqId, now);
+    // Insertion order is answer order: drop what is older than anyone asks about (bounded by the calls of the last RECENT_MS).
+    for (const [old, at] of this.#answeredAt) {
+      if (now - at <= RECENT_MS) break;
+      this.#answeredAt.delete(old);
+    }
+  }
+
   /** Posts an answer, then wakes the worker (post first: see outgoing-protocol.ts). */
   #reply(reply: OutgoingReply): void {
     if (this.#closed) return;
@@ -160,10 +183,14 @@ export class OutgoingCalls {
     if (!p || this.#closed) return;
     clearTimeout(p.timer);
     this.#pending.delete(id);
+    this.#noteAnswered(p.call.reqId);
     this.#reply({ id, ...answer });
     if (this.#pending.size === 0) this.onSettled();
   }
 }
+
+/** How long an answered call is remembered for {@link OutgoingCalls.answeredWithin}. */
+const RECENT_MS = OUTGOING_GRACE_MS;
 
 function matches(call: OutgoingCall, match: { reqId: number } | { instanceId: number }): boolean {
   return 'reqId' in match ? match.reqId !== 0 && call.reqId === match.reqId : call.instanceId === match.instanceId;
