@@ -78,19 +78,31 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
   }, 120_000);
 
   it('applying the same file again changes nothing', async () => {
-    const before = await cluster.client.get<
-      KubeObject & {
-        metadata: { resourceVersion: string };
-      }
-    >(kind('deployments'), 'default', 'hello');
+    type Deployment = KubeObject & {
+      metadata: { resourceVersion: string; generation?: number };
+      status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number };
+    };
+    // Ready pods come before the Deployment's own status catches up (its status writes are rate-limited,
+    // and each moves its resourceVersion): compare once it has settled.
+    const before = await until(
+      'the Deployment status to settle at 4 available',
+      async () => {
+        const d = await cluster.client.get<Deployment>(kind('deployments'), 'default', 'hello');
+        const st = d.status ?? {};
+        const settled =
+          st.observedGeneration === d.metadata.generation &&
+          st.replicas === 4 &&
+          st.updatedReplicas === 4 &&
+          st.availableReplicas === 4;
+        return settled ? d : undefined;
+      },
+      60_000,
+    );
     const r = await cluster.edgectl(['apply', '-f', HELLO]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/deployment\.apps\/hello unchanged/);
-    const after = await cluster.client.get<
-      KubeObject & {
-        metadata: { resourceVersion: string };
-      }
-    >(kind('deployments'), 'default', 'hello');
+    const after = await cluster.client.get<Deployment>(kind('deployments'), 'default', 'hello');
+    expect(after.metadata.generation).toBe(before.metadata.generation);
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
