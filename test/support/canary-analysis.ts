@@ -51,15 +51,15 @@ export function canaryAnalysisSuite(cluster: Cluster, nodes: readonly NodeSpec[]
       const c = await canary();
       return c.status?.phase === want ? c : undefined;
     };
-    const events = async (): Promise<string[]> =>
-      (
-        await cluster.client.list<KubeObject & { message?: string; involvedObject?: { kind?: string } }>(
-          kind('events'),
-          { namespace: 'default' },
-        )
-      ).items
+    type Event = KubeObject & { message?: string; lastTimestamp?: string; involvedObject?: { kind?: string } };
+    /** The Canary's event messages, oldest first; with `sinceMs`, only those last seen from that second on. */
+    const events = async (sinceMs = 0): Promise<string[]> =>
+      (await cluster.client.list<Event>(kind('events'), { namespace: 'default' })).items
         .filter((e) => e.involvedObject?.kind === 'Canary')
-        .map((e) => e.message ?? '');
+        .map((e) => ({ at: Date.parse(e.lastTimestamp ?? '') || 0, message: e.message ?? '' }))
+        .filter((e) => e.at >= Math.floor(sinceMs / 1000) * 1000)
+        .sort((a, b) => a.at - b.at)
+        .map((e) => e.message);
     /**
      * Whether `message` was recorded, as itself or as the latest of combined similar events (every
      * canary event has reason Synced; past ten distinct messages they are combined, as Kubernetes does).
@@ -173,12 +173,13 @@ export function canaryAnalysisSuite(cluster: Cluster, nodes: readonly NodeSpec[]
         `canary at 30 % errors rolled back in ${(took / 1000).toFixed(1)} s: ${records.length} requests, ` +
           `${load.failures.length} failed (${share.toFixed(2)} %), ${byCanary} of them 500s of the canary`,
       );
+      // Printed before any assertion: the steps the canary took explain its share of failed requests.
+      const messages = await events(t0);
+      console.log(`rollback events: ${messages.join(' | ')}`);
       expect(failed.status).toMatchObject({ canaryWeight: 0, failedChecks: 2 });
       expect(failed.status?.conditions?.[0]).toMatchObject({ type: 'Promoted', status: 'False', reason: 'Failed' });
       expect(records.length).toBeGreaterThan(100);
       expect(share).toBeLessThan(2);
-      const messages = await events();
-      console.log(`rollback events: ${messages.slice(-8).join(' | ')}`);
       // The last warnings of a rollback (the only ones certain to be there as themselves or combined).
       expect(saw(messages, 'Canary failed! Scaling down podinfo.default')).toBe(true);
       // After the rollback every request is answered by the primary (v2, healthy) again.

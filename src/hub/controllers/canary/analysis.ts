@@ -29,7 +29,11 @@ export function checkDue(state: AnalysisState, cd: Canary, pods: readonly Pod[],
     // Resumed (a new leader, a restart): gather one window before the next check.
     return started ? { kind: 'wait', ms: every } : { kind: 'start' };
   }
-  if (nowMs - state.lastCheckAt < every) return { kind: 'wait', ms: state.lastCheckAt + every - nowMs };
+  // The first check with traffic comes a whole interval after the first report with requests: that report
+  // may cover a sliver of the canary's first step (a handful of requests, none failed yet), and a check
+  // on it alone would pass a canary that fails 30 % of its requests and move it on to a heavier step.
+  const since = Math.max(state.lastCheckAt, state.window.trafficSince ?? state.lastCheckAt);
+  if (nowMs - since < every) return { kind: 'wait', ms: since + every - nowMs };
   const result = runChecks(cd, pods, state.window, nowMs, state.restarts);
   state.lastCheckAt = nowMs;
   state.restarts = restartsOf(pods);

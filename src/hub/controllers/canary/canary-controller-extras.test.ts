@@ -102,6 +102,7 @@ describe('CanaryController: autoscaler, beyond Flagger, manual control, refusals
     // Meanwhile the primary's HPA scaled the primary to 4: promotion leaves its replicas to the HPA.
     const primary = await get<Deployment>(DEPLOY, 'podinfo-primary');
     await rig.api.update(DEPLOY, { ...primary, spec: { ...primary.spec, replicas: 4 } });
+    await rig.firstReport(uids);
     rig.tick();
     report(uids, 20);
     await converge('Promoting', phase('Promoting'));
@@ -135,6 +136,7 @@ describe('CanaryController: autoscaler, beyond Flagger, manual control, refusals
       throw new Error(`the pod cache never saw ${name}'s status`);
     }
     // Healthy request metrics throughout: only the pods' own state fails the checks.
+    await rig.firstReport(uids);
     await podStatus('podinfo-0', true, 1);
     rig.tick();
     report(uids, 20);

@@ -15,7 +15,20 @@ const ROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
 
 describe('CanaryController', () => {
   const rig = canaryRig();
-  const { get, status, events, weights, converge, phase, rolledOut, report, METRICS, initialized, newRevision } = rig;
+  const {
+    get,
+    status,
+    events,
+    weights,
+    converge,
+    phase,
+    rolledOut,
+    report,
+    firstReport,
+    METRICS,
+    initialized,
+    newRevision,
+  } = rig;
 
   it('initializes: primary from the target, three Services, a route all to the primary, the target at zero', async () => {
     await initialized({ interval: '30s', threshold: 2, stepWeight: 10, maxWeight: 30, metrics: METRICS });
@@ -45,6 +58,8 @@ describe('CanaryController', () => {
     const uids = await newRevision();
     await converge('first step', phase('Progressing', 10));
     expect(await weights()).toEqual([90, 10]);
+    await firstReport(uids);
+    expect(await status()).toMatchObject({ canaryWeight: 10 }); // not judged on its first report
     for (const w of [20, 30]) {
       rig.tick();
       report(uids, 20);
@@ -82,6 +97,7 @@ describe('CanaryController', () => {
     await initialized({ interval: '30s', threshold: 2, stepWeight: 10, maxWeight: 50, metrics: METRICS });
     const uids = await newRevision();
     await converge('first step', phase('Progressing', 10));
+    await firstReport(uids);
     rig.tick();
     report(uids, 20, 0.3); // 30 % answered 500
     await converge('one failed check', async () => (await status())?.failedChecks === 1);
@@ -112,7 +128,10 @@ describe('CanaryController', () => {
     await converge('held', async () => (await events(HELD)).includes(HELD));
     expect((await status())?.failedChecks).toBe(0);
     report(uids, 20);
-    await converge('first report', phase('Progressing', 100));
+    await converge('first report seen', async () => (await events(HELD)).length > 0);
+    rig.tick(); // judged an interval after the first report
+    report(uids, 20);
+    await converge('first check', phase('Progressing', 100));
     rig.tick(); // no further report
     await converge('no values', async () => (await status())?.failedChecks === 1);
     rig.tick();
@@ -124,6 +143,22 @@ describe('CanaryController', () => {
       'Warning Halt podinfo.default advancement request duration P99 995ms > 500ms',
     ];
     expect(await events(...want)).toEqual(expect.arrayContaining(want));
+  });
+
+  it('judges the first step an interval after its first report, not on the sliver that report may hold', async () => {
+    await initialized({ interval: '30s', threshold: 1, stepWeights: [5, 15, 30], metrics: METRICS });
+    const uids = await newRevision();
+    await converge('first step', phase('Progressing', 5));
+    rig.tick();
+    report(uids, 0.6); // three requests per pod, none failed yet: a canary failing 30 % looks healthy on it
+    await converge('the sliver looked at', () => Promise.resolve(true)); // one reconcile
+    expect(await status()).toMatchObject({ phase: 'Progressing', canaryWeight: 5, failedChecks: 0 });
+    rig.tick();
+    report(uids, 20, 0.3);
+    await converge('Failed', phase('Failed', 0));
+    const halt = 'Warning Halt podinfo.default advancement success rate 70% < 99%';
+    expect(await events(halt)).toContain(halt);
+    expect(await events()).not.toContain('Normal Advance podinfo.default canary weight 15');
   });
 
   it('blue-green: iterations with no user traffic, then all traffic at once, then the promotion', async () => {

@@ -194,8 +194,9 @@ export class CanaryController extends Controller {
     // Traffic moves to the canary only once its Service has a ready endpoint.
     if ((weight === 0 || iterations === n) && !this.#hasEndpoint(cd))
       return this.#phases.hold(key, cd, target, `waiting for a ready endpoint of ${namesOf(cd).canaryService}`);
-    // A weighted canary is judged once its first requests were reported (a check right after the first
-    // step may come before any report); until then it holds, within the progress deadline.
+    // A weighted canary is judged an interval after its first requests were reported (a check right after
+    // the first step may come before any report, or on a sliver of one); until then it holds, within the
+    // progress deadline.
     if (weight > 0 && n === undefined && !state.window.sawTraffic && (cd.spec.analysis.metrics?.length ?? 0) > 0)
       return this.#phases.hold(key, cd, target, `no traffic reported for ${where} yet`);
     const verdict = checkDue(state, cd, pods, now);

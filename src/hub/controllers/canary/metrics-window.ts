@@ -46,11 +46,16 @@ export class MetricsWindow {
   readonly #reports: Report[] = [];
   /** pod uid → timestamp of the last report taken in. */
   readonly #lastSeen = new Map<string, string>();
-  #sawTraffic = false;
+  #trafficSince: number | undefined;
 
   /** Whether any report since the last reset counted requests. */
   get sawTraffic(): boolean {
-    return this.#sawTraffic;
+    return this.#trafficSince !== undefined;
+  }
+
+  /** When the first report with requests was taken in (since the last reset); undefined before. */
+  get trafficSince(): number | undefined {
+    return this.#trafficSince;
   }
 
   /** Takes in the pods' reports not seen yet. */
@@ -62,7 +67,7 @@ export class MetricsWindow {
       if (!s || s.uid !== uid || this.#lastSeen.get(uid) === s.timestamp) continue;
       this.#lastSeen.set(uid, s.timestamp);
       const requests = Math.round(s.requestsPerSecond * s.windowSeconds);
-      if (requests > 0) this.#sawTraffic = true;
+      if (requests > 0) this.#trafficSince ??= nowMs;
       this.#reports.push({
         seenAt: nowMs,
         requests,
@@ -111,7 +116,7 @@ export class MetricsWindow {
   reset(): void {
     this.#reports.length = 0;
     this.#lastSeen.clear();
-    this.#sawTraffic = false;
+    this.#trafficSince = undefined;
   }
 }
 

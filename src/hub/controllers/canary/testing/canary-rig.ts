@@ -219,6 +219,16 @@ export function canaryRig() {
     );
   }
 
+  /**
+   * An interval on, the canary's first report of healthy traffic, taken in by one reconcile: the analysis'
+   * first check with traffic comes an interval after it (analysis.ts).
+   */
+  async function firstReport(uids: string[]): Promise<void> {
+    now += INTERVAL;
+    report(uids, 20);
+    await converge('the first report taken in', () => Promise.resolve(true));
+  }
+
   async function canary(analysis: Canary['spec']['analysis']): Promise<void> {
     await api.create(CANARY, {
       apiVersion: 'flagger.app/v1beta1',
@@ -282,6 +292,7 @@ export function canaryRig() {
     rolledOut,
     canaryPods,
     report,
+    firstReport,
     canary,
     METRICS,
     initialized,
