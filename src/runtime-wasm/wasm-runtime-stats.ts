@@ -12,9 +12,6 @@ export interface WasmRuntimeStats {
   isolatedPods: number;
   overflowExecutors: number;
   overflowStarts: number;
-  /** Leaf executors (beyond `maxShared`, for pods that do not call out) running now, and started so far. */
-  leafExecutors: number;
-  leafStarts: number;
   pendingOutgoingCalls: number;
   stalledExecutors: number;
   memoryBudget: { total: number; reserved: number };
@@ -24,17 +21,14 @@ export interface WasmRuntimeStats {
 
 /** Reads the counters now. */
 export function runtimeStats(executors: ExecutorPool, isolatedPods: number, budget: MemoryBudget): WasmRuntimeStats {
-  const counts = executors.counts;
   return {
     sharedExecutors: executors.shared.length,
     executorThreads: executors.threads,
     instancesPerExecutor: executors.shared.map((e) => e.instanceCount),
-    executorReplacements: counts.replacements,
+    executorReplacements: executors.replacements,
     isolatedPods,
-    overflowExecutors: counts.overflow,
-    overflowStarts: counts.overflowStarts,
-    leafExecutors: counts.leaf,
-    leafStarts: counts.leafStarts,
+    overflowExecutors: executors.overflow.length,
+    overflowStarts: executors.overflowStarts,
     pendingOutgoingCalls: executors.pendingOutgoingCalls,
     stalledExecutors: executors.stalledCount,
     memoryBudget: { total: budget.total, reserved: budget.reserved },

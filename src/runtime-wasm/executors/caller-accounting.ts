@@ -1,8 +1,7 @@
 /**
  * What may soon block shared executors in outgoing calls, counted over every pool of the runtime for
- * admission (pools/admission.ts): the requests to caller pods in flight, the deepest call depth
- * of the nested requests seen lately (how many executors one chain of calls may hold), and whether a
- * nested request is on its way to an answer (then a chain can still move: nothing is stuck yet).
+ * admission (pools/admission.ts): the requests to caller pods in flight, and the deepest call depth
+ * of the nested requests seen lately (how many executors one chain of calls may hold).
  */
 
 /** Requests to a caller pod in flight on shared executors: `top` from outside, `unblocked` on available executors. */
@@ -15,12 +14,6 @@ export interface CallerCount {
 export interface CallerSource {
   /** Its requests to a caller pod in flight on shared executors. */
   callers(): CallerCount;
-  /**
-   * Whether a nested request of it is on its way to an answer, which frees the blocked caller
-   * waiting for it: running on an executor not blocked in an outgoing call, or queued while the pod
-   * does not call out (a leaf: it gets an executor, a leaf one if need be).
-   */
-  nestedMoving(): boolean;
 }
 
 /** How long a nested request at some call depth counts towards {@link CallerAccounting.deepest}. */
@@ -52,12 +45,6 @@ export class CallerAccounting {
       unblocked += c.unblocked;
     }
     return { top, unblocked };
-  }
-
-  /** Whether some pool's nested request is on its way to an answer (see {@link CallerSource.nestedMoving}). */
-  nestedMoving(): boolean {
-    for (const s of this.#sources) if (s.nestedMoving()) return true;
-    return false;
   }
 
   /** Notes a nested request at call `depth` on this runtime (for {@link deepest}). */

@@ -15,9 +15,6 @@
  *   executor is available an overflow one is started (up to `maxShared` shared executors in all);
  *   overflow executors retire after `overflowIdleMs` with nothing to do. Which requests may take an
  *   executor that could block is counted by caller-accounting.ts and decided by pools/admission.ts.
- *   Past `maxShared`, up to `size` *leaf* executors more serve only pods that do not call out, so
- *   the end of a chain can always run (shared-executors.ts); the methods that take `leaf` say
- *   whether they may be used, and the callers' figures (spare, capacity) leave them out.
  *
  * Pools that must wait for an available executor register with {@link ExecutorPool.whenAvailable};
  * they are called back when one may be (an answer came, a stall ended, an executor started) and on
@@ -80,7 +77,6 @@ export class ExecutorPool {
     this.#sharedSet = new SharedExecutors({
       size,
       maxShared: this.#maxShared,
-      leafMax: size,
       overflowIdleMs: opts.overflowIdleMs ?? 10_000,
       logger: opts.logger,
       start: (onGone) => this.#start(false, onGone),
@@ -138,15 +134,19 @@ export class ExecutorPool {
     return this.#sharedSet.fixed;
   }
 
-  /** Overflow and leaf executors running now, and those started (or replaced) so far (for tests and figures). */
-  get counts(): { overflow: number; overflowStarts: number; leaf: number; leafStarts: number; replacements: number } {
-    const { overflow, overflowStarts, leaf, leafStarts, replacements } = this.#sharedSet;
-    return { overflow: overflow.length, overflowStarts, leaf: leaf.length, leafStarts, replacements };
+  /** The overflow shared executors running now. */
+  get overflow(): readonly Executor[] {
+    return this.#sharedSet.overflow;
   }
 
-  /** Whether `e` is a leaf executor: one for requests to pods that do not call out only. */
-  leafOnly(e: Executor): boolean {
-    return this.#sharedSet.isLeaf(e);
+  /** Shared executors replaced after a loss (for tests and figures). */
+  get replacements(): number {
+    return this.#sharedSet.replacements;
+  }
+
+  /** Overflow executors started so far (for tests and figures). */
+  get overflowStarts(): number {
+    return this.#sharedSet.overflowStarts;
   }
 
   /** Shared executors flagged stalled right now. */
@@ -166,16 +166,16 @@ export class ExecutorPool {
     return e.alive && !e.stalled && !e.blockedOutgoing;
   }
 
-  /** Shared executors for callers available now plus those that may still be started (0: none can take work). */
+  /** Shared executors available now plus those that may still be started (0: none can take work). */
   spare(): number {
     let n = this.#sharedSet.unstarted;
-    for (const e of this.#sharedSet.forCallers()) if (this.available(e)) n++;
+    for (const e of this.#all()) if (this.available(e)) n++;
     return n;
   }
 
-  /** Shared executors for callers that could take work at most (started or not), stalled ones not counted. */
+  /** Shared executors that could take work at most (started or not), stalled ones not counted. */
   capacity(): number {
-    return this.#maxShared - this.#sharedSet.forCallers().filter((e) => e.alive && e.stalled).length;
+    return this.#maxShared - this.stalledCount;
   }
 
   /** A request to a caller pod ended: its executor (or its place in the count) is free again. */
@@ -183,23 +183,23 @@ export class ExecutorPool {
     this.#waiters.notifySoon();
   }
 
-  /** Whether no available shared executor for callers has anything pending (nothing runs that could free another). */
+  /** Whether no available shared executor has anything pending (nothing runs that could free another). */
   availableIdle(): boolean {
-    return this.#sharedSet.forCallers().every((e) => !this.available(e) || !e.busy);
+    return this.#all().every((e) => !this.available(e) || !e.busy);
   }
 
   /**
    * The shared executor with the lowest `load` (ties: fewest instances), preferring available ones,
-   * then the fixed ones over overflow (and leaf) ones; leaf ones only for a `leaf` pod. Callers pass
-   * their own count of instances per executor, so one pod's instances spread over the cores.
+   * then the fixed ones over overflow ones. Callers pass their own count of instances per executor,
+   * so one pod's instances spread over the cores.
    */
-  pick(load: (e: Executor) => number = () => 0, leaf = false): Executor {
+  pick(load: (e: Executor) => number = () => 0): Executor {
     this.#ensureRunning();
-    const fixed = this.#sharedSet.fixed;
+    const overflow = this.#sharedSet.overflow;
     const best = rankExecutors(
-      leaf ? this.#all() : this.#sharedSet.forCallers(),
+      this.#all(),
       (e) => this.available(e),
-      (e) => !fixed.includes(e),
+      (e) => overflow.includes(e),
       load,
     );
     if (!best) throw new Error('no shared executor');
@@ -208,13 +208,12 @@ export class ExecutorPool {
 
   /**
    * Like {@link pick}, but only an available executor: an overflow one is started when none is (up
-   * to `maxShared`; then for a `leaf` pod a leaf one); undefined when none can be (wait with
-   * {@link whenAvailable}).
+   * to `maxShared`); undefined when none can be (wait with {@link whenAvailable}).
    */
-  pickAvailable(load?: (e: Executor) => number, leaf = false): Executor | undefined {
-    const e = this.pick(load, leaf);
+  pickAvailable(load?: (e: Executor) => number): Executor | undefined {
+    const e = this.pick(load);
     if (this.available(e)) return e;
-    return this.#closed ? undefined : this.#sharedSet.startOverflow(leaf);
+    return this.#closed ? undefined : this.#sharedSet.startOverflow();
   }
 
   /**

@@ -16,21 +16,14 @@
  *   lately) with one left for their ends — so excess requests wait in their pod's queue;
  * - nested (a blocked guest waits for it): while the headroom is more than one, leaving one for the
  *   end of the chain — or when the spare ones are idle anyway (nothing running could free another).
- * Requests to pods that never called out (leaves) are never held back: they do not block executors.
- * They may even start a *leaf* executor beyond `maxShared` when every other one is blocked
- * (executors/shared-executors.ts): the counting above is a heuristic — on the first burst of a chain
- * deeper than any seen lately, callers may take every executor before the depth is learnt — and a
- * leaf that can always run is what lets such a chain finish anyway (its callers then free theirs).
- * The figures here (spare, capacity) count the executors callers may use, never leaf ones.
+ * Requests to pods that never called out are never held back: they do not block executors.
  *
  * A nested request whose pod is at its size limit with every instance waiting for an outgoing call
  * may still start an instance (up to twice the limit): what they wait for may be queued right there
- * (a service calling itself, two calling each other). It can still find nothing to serve it when
- * nothing can make progress: no executor for callers can take work (all blocked or stalled, none
- * can be started) and no nested request is on its way to an answer that would free one (queued for
- * a leaf, or running on an executor not blocked: a leaf executor, a dedicated one). That is where
- * such loops end (a loop has no leaf, and each level blocks): after {@link NESTED_PATIENCE_MS} it is
- * refused, so the chain fails fast with an error instead of at its deadline.
+ * (a service calling itself, two calling each other). It can still find nothing to serve it when no
+ * executor can take work (all blocked or stalled, none can be started) — that is where such loops
+ * end: after {@link NESTED_PATIENCE_MS} it is refused, so the chain fails fast with an error instead
+ * of at its deadline.
  */
 import type { ExecutorPool } from '../executors/executor-pool.js';
 
@@ -54,7 +47,6 @@ export const NESTED_PATIENCE_MS = 1000;
 
 /** Why nothing can serve a nested request now, if so (see the file comment). */
 export function stuckReason(executors: ExecutorPool): string | undefined {
-  // A nested request on its way to an answer (a leaf's) will free its caller's executor: not stuck.
-  if (executors.spare() > 0 || executors.calls.nestedMoving()) return undefined;
+  if (executors.spare() > 0) return undefined;
   return 'no wasm executor can take it: every one is blocked in outgoing calls (or stalled) and no more can be started (does a service call itself?)';
 }

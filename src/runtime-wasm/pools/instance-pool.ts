@@ -12,9 +12,7 @@
  * Outgoing calls: instances on an executor blocked in one are skipped (not dropped: the wait is
  * usually short) and the pool grows on available executors instead, swapping out such an idle
  * instance when at `max`. Requests a blocked guest waits for (nested) go first (pool-queue.ts);
- * when to hold a request back or give up on one is admission.ts's. Leaf executors (beyond
- * `maxShared`) serve only pods not seen calling out: once a pod calls out, its instances there are
- * dropped when next found idle, and it grows elsewhere.
+ * when to hold a request back or give up on one is admission.ts's.
  *
  * Memory: an instance beyond `min` is started only if the Wasm memory budget grants it a slot
  * (pool-memory.ts); else the pool does not grow and requests wait for the instances it has.
@@ -59,7 +57,6 @@ export class InstancePool implements InstanceOwner, CallerSource {
       instances: this.#instances,
       starting: this.#starting,
       isolated: () => this.#isolated,
-      leaf: () => !this.#callsOut,
       closed: () => this.#closed,
       onStarted: (started) => this.#add(started),
     });
@@ -70,11 +67,6 @@ export class InstancePool implements InstanceOwner, CallerSource {
   callers(): CallerCount {
     if (!this.#callsOut || this.#isolated) return { top: 0, unblocked: 0 };
     return this.#instances.callers((e) => this.#deps.executors.available(e));
-  }
-
-  /** Whether a nested request of it is on its way to an answer (CallerSource; admission.ts's stuckReason). */
-  nestedMoving(): boolean {
-    return (!this.#callsOut && (this.#queue.head?.depth ?? 0) > 0) || this.#instances.servesNestedUnblocked();
   }
 
   /** Live instances (starting ones not counted). */
@@ -133,12 +125,12 @@ export class InstancePool implements InstanceOwner, CallerSource {
     this.#pump();
   };
 
-  /** An idle instance that can run now (PoolInstances.takeIdle); those on stalled or misplaced executors are re-created elsewhere. */
+  /** An idle instance that can run now (see PoolInstances.takeIdle); those on stalled executors are re-created elsewhere. */
   #takeIdle(): PooledInstance | undefined {
-    const unusable: PooledInstance[] = [];
-    const inst = this.#instances.takeIdle(unusable, this.#misplaced);
-    if (unusable.length === 0) return inst;
-    for (const s of unusable) this.#remove(s, true);
+    const stalled: PooledInstance[] = [];
+    const inst = this.#instances.takeIdle(stalled);
+    if (stalled.length === 0) return inst;
+    for (const s of stalled) this.#remove(s, true);
     this.#starter.keepMin();
     return inst;
   }
@@ -267,10 +259,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
   }
 
   /** Whether an instance there could run now. */
-  readonly #usable = (e: Executor): boolean =>
-    e.dedicated || (this.#deps.executors.available(e) && !this.#misplaced(e));
-  /** Whether `e` is a leaf executor while it calls out: no place for its instances (executor-pool.ts). */
-  readonly #misplaced = (e: Executor): boolean => this.#callsOut && this.#deps.executors.leafOnly(e);
+  readonly #usable = (e: Executor): boolean => e.dedicated || this.#deps.executors.available(e);
 
   /** Whether the pool may not grow (see PoolInstances.atLimit). */
   #atLimit(): boolean {
@@ -297,7 +286,11 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** An instance is up: serve with it (or drop it when the pool closed meanwhile). */
   #add({ id, executor }: StartedInstance): void {
-    if (this.#closed) executor.drop(id);
-    else this.#release(this.#instances.add(id, executor));
+    if (this.#closed) {
+      executor.drop(id);
+      return;
+    }
+    const inst = this.#instances.add(id, executor);
+    this.#release(inst);
   }
 }

@@ -32,8 +32,6 @@ export interface InstanceStarterDeps {
   starting: StartingInstances;
   /** Whether the pod is isolated (its instances get an executor of their own). */
   isolated(): boolean;
-  /** Whether the pod is a leaf — not seen calling out — so may use leaf executors (shared-executors.ts). */
-  leaf(): boolean;
   /** Instances to keep at least. */
   min: number;
   /** The pool's share of the Wasm memory budget (trimmed to what is in use after a failure). */
@@ -66,8 +64,7 @@ export class InstanceStarter {
 
   /**
    * Where a new instance goes: the pod's dedicated executor when isolated, else the shared one with
-   * the fewest of its instances, available ones only unless `fallback` (then any live one); leaf
-   * executors only for a leaf pod.
+   * the fewest of its instances, available ones only unless `fallback` (then any live one).
    */
   placement(fallback: true): Executor;
   placement(fallback: boolean): Executor | undefined;
@@ -79,8 +76,7 @@ export class InstanceStarter {
     }
     const mine = instances.perExecutor();
     const load = (e: Executor): number => (mine.get(e) ?? 0) + starting.on(e);
-    const leaf = this.#deps.leaf();
-    return executors.pickAvailable(load, leaf) ?? (fallback ? executors.pick(load, leaf) : undefined);
+    return executors.pickAvailable(load) ?? (fallback ? executors.pick(load) : undefined);
   }
 
   /** Instances live or starting. */

@@ -74,24 +74,21 @@ export class PoolInstances {
 
   /**
    * Takes the most recently used idle instance on an executor that can run it now, and adds to
-   * `unusable` those found on shared executors that are stalled or that `misplaced` rejects (no use
-   * for now: drop them). Those on executors blocked in an outgoing call stay idle (free again soon);
-   * a dedicated executor has no elsewhere, so its instances are always taken.
+   * `stalled` those found on stalled shared executors (no use for now: drop them). Those on executors blocked
+   * in an outgoing call stay idle (free again soon); a dedicated executor has no elsewhere, so its
+   * instances are always taken.
    */
-  takeIdle(unusable: PooledInstance[], misplaced: (e: Executor) => boolean): PooledInstance | undefined {
+  takeIdle(stalled: PooledInstance[]): PooledInstance | undefined {
     for (let i = this.#idle.length - 1; i >= 0; i--) {
       const inst = this.#idle[i]!;
       const e = inst.executor;
-      if (!e.dedicated && (e.stalled || misplaced(e))) {
-        unusable.push(inst);
-        continue;
-      }
-      if (e.dedicated || !e.blockedOutgoing) {
+      if (e.dedicated || (!e.stalled && !e.blockedOutgoing)) {
         // The common case (the most recently used one) is the last: pop, no copy.
         if (i === this.#idle.length - 1) this.#idle.pop();
         else this.#idle.splice(i, 1);
         return inst;
       }
+      if (e.stalled) stalled.push(inst);
     }
     return undefined;
   }
@@ -111,12 +108,6 @@ export class PoolInstances {
       if (available(inst.executor)) unblocked++;
     }
     return { top, unblocked };
-  }
-
-  /** Whether one of them serves a nested request (a guest waits for it) on an executor not blocked in an outgoing call. */
-  servesNestedUnblocked(): boolean {
-    for (const inst of this.#all) if (inst.job && inst.job.depth > 0 && !inst.executor.blockedOutgoing) return true;
-    return false;
   }
 
   /** Instances per executor. */
