@@ -1,8 +1,9 @@
 /**
  * Self-healing end to end: three real nodes; one is killed with SIGKILL while it runs replicas. Within
  * the configured periods its replicas run Ready on the others, the Service keeps answering, and when
- * the node comes back nothing runs twice. Then a drain moves a node's pods away while the workload
- * stays available.
+ * the node comes back nothing runs twice. A node stopped (SIGSTOP) past the grace period on an open
+ * session gets its pods back into the Service when it resumes. Then a drain moves a node's pods away
+ * while the workload stays available.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,6 +119,68 @@ describe('self-healing across node failures', () => {
     );
     expect((await webPods()).filter((p) => !p.metadata.deletionTimestamp)).toHaveLength(6);
   }, 120_000);
+
+  it('brings a stopped node’s pods back into the Service when it resumes on its open session', async () => {
+    // SIGSTOP past the grace period, not past the eviction timeout nor the session's ping timeout: the
+    // hub marks the node Unknown and its pods not Ready while its session stays open. When it resumes,
+    // its own view never changed, so only the hub sending its pod set again makes it report them Ready.
+    const paused = NODES[1]!;
+    await until('6 Ready', async () => (await webPods()).filter(ready).length === 6, 30_000);
+    const mine = (await webPods()).filter((p) => p.spec.nodeName === paused.name && !p.metadata.deletionTimestamp);
+    expect(mine.length).toBeGreaterThan(0);
+    const uids = new Set(mine.map((p) => p.metadata.uid));
+    const node = cluster.node(paused.name);
+    const closesBefore = node.proc.err.split('hub connection closed').length;
+    const nodeReady = async (): Promise<string | undefined> =>
+      (
+        await cluster.client.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
+          kind('nodes'),
+          undefined,
+          paused.name,
+        )
+      ).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    const stoppedAt = Date.now();
+    node.proc.child.kill('SIGSTOP');
+    try {
+      await until(
+        `${paused.name} Unknown and its pods not Ready`,
+        async () =>
+          (await nodeReady()) === 'Unknown' &&
+          (await webPods()).filter((p) => uids.has(p.metadata.uid)).every((p) => !ready(p)),
+        20_000,
+        100,
+      );
+    } finally {
+      node.proc.child.kill('SIGCONT');
+    }
+    const resumedAt = Date.now();
+    const back = await until(
+      `the same ${uids.size} pods Ready again on ${paused.name}`,
+      async () => {
+        const ps = (await webPods()).filter((p) => uids.has(p.metadata.uid));
+        return ps.length === uids.size && ps.every((p) => ready(p) && !p.metadata.deletionTimestamp)
+          ? Date.now()
+          : undefined;
+      },
+      20_000,
+      100,
+    );
+    console.log(
+      `${paused.name} stopped ${((resumedAt - stoppedAt) / 1000).toFixed(1)} s (marked Unknown, ${uids.size} pods not Ready); ` +
+        `its pods Ready again ${((back - resumedAt) / 1000).toFixed(1)} s after it resumed`,
+    );
+    expect(await nodeReady()).toBe('True');
+    // The same session throughout: the node never saw its connection close.
+    expect(node.proc.err.split('hub connection closed').length).toBe(closesBefore);
+    await until('all 6 pods in the Service’s endpoints', async () => {
+      const eps = await cluster.client.get<KubeObject & { subsets?: Array<{ addresses?: unknown[] }> }>(
+        kind('endpoints'),
+        'default',
+        'web',
+      );
+      return eps.subsets?.reduce((n, s) => n + (s.addresses?.length ?? 0), 0) === 6;
+    });
+  }, 60_000);
 
   it('drains a node while the workload stays available', async () => {
     const target = NODES[0]!;

@@ -1,8 +1,9 @@
 /**
  * What the node gateway hears from its informers, and whom it tells: a pod change goes to the Service
  * stream (the namespaces a node needs, and the routes a pod being deleted is a terminating endpoint
- * of), to config delivery and to pod delivery; a Node change to the Service stream (or, deleted, to
- * the revocation of its session); a Service or Endpoints change to the Service stream.
+ * of), to config delivery and to pod delivery; a Node change to the Service stream and to pod
+ * delivery (a node Ready again on its open session reports its pods again), or, deleted, to the
+ * revocation of its session; a Service or Endpoints change to the Service stream.
  */
 import type { Node, Pod, Service } from '../../api/index.js';
 import type { ConfigDelivery } from './config-delivery.js';
@@ -52,7 +53,10 @@ export function feedGateway(deps: NodeGatewayDeps, f: GatewayFeeds): void {
   // `edgectl delete node X` revokes X's credential: its live session goes now, not at its next dial.
   deps.nodes.addHandler({
     onAdd: (n: Node) => f.services().nodeChanged(undefined, n),
-    onUpdate: (o, n) => f.services().nodeChanged(o, n),
+    onUpdate: (o, n) => {
+      f.services().nodeChanged(o, n);
+      f.pods.readyAgain(o, n);
+    },
     onDelete: (n) => f.revoke(n.metadata.name ?? ''),
   });
   const svcChanged = (o: { metadata: { namespace?: string; name?: string } }): void =>

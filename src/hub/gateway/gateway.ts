@@ -245,6 +245,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
 
   /** Sends a just-admitted node its welcome, its config, its whole pod set and every Service route. */
   private welcome(session: NodeSession, info: NodeInfo): void {
+    session.welcomedAt = this.deps.clock.now(); // the clock the node lifecycle stamps transitions with
     session.send({
       type: 'welcome',
       protocol: session.protocol,

@@ -5,8 +5,8 @@
  * does not run there; its Event and a log line say why. An older node gets its pods without the
  * fields its protocol does not know (`pod-dialects.ts`), and without hashes.
  */
-import { POD_RESUME_PROTOCOL } from '../../api/index.js';
-import type { Logger, Pod } from '../../api/index.js';
+import { POD_RESUME_PROTOCOL, nodeReadyStatus } from '../../api/index.js';
+import type { Logger, Node, Pod } from '../../api/index.js';
 import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, type Informer } from '../informers/index.js';
 import {
@@ -68,6 +68,27 @@ export class PodDelivery {
     if (this.resynced.has(session)) return;
     this.resynced.add(session);
     this.sync(session, node);
+  }
+
+  /**
+   * A Node turned Ready again. When its session was welcomed before the node left Ready, the node was
+   * only slow (its heartbeats late, its session open): the hub marked its pods not Ready meanwhile, and
+   * the node, whose own view never changed, would never report them again — they would stay out of
+   * their Services' endpoints. It gets its whole pod set again, on which every agent reports every pod's
+   * status (Kubernetes' kubelet reconciles its statuses with the API server for the same reason). A
+   * node that came back on a new session had its whole report on welcome.
+   */
+  readyAgain(old: Node, node: Node): void {
+    if (nodeReadyStatus(old) === 'True' || nodeReadyStatus(node) !== 'True') return;
+    const name = node.metadata.name ?? '';
+    const session = this.deps.sessionOf(name);
+    if (session?.welcomedAt === undefined) return;
+    const since = old.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+    // Transition times are whole seconds: within the same second, the set goes again (it costs one frame).
+    const leftAt = since === undefined ? Infinity : Date.parse(since) + 1000;
+    if (!(session.welcomedAt < leftAt)) return;
+    this.deps.logger.info({ node: name }, 'node Ready again on its open session: sending its pod set again');
+    this.sync(session, name);
   }
 
   /** A pod was added or changed: its node gets it when what the node sees of it changed. */

@@ -70,6 +70,8 @@ export class NodeSession {
   reportedAddress: string | undefined;
   /** The node name of the client certificate this session authenticated with (absent: a token). */
   certifiedName: string | undefined;
+  /** When the hub sent the node its welcome (and with it the whole pod set); undefined before. */
+  welcomedAt: number | undefined;
   /** The protocol version this session speaks (the node's, from its hello). */
   protocol = PROTOCOL_VERSION;
   /** The Service stream position the node said it holds in its hello (protocol 2). */

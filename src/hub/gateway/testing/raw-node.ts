@@ -119,7 +119,7 @@ export interface TestHub {
 /** Starts a hub with these gateway options (silent, unless a test reads the hub's log). */
 export async function startGatewayHub(
   gateway: NonNullable<Parameters<typeof Hub.create>[0]['gateway']> = {},
-  opts: { logger?: Logger } = {},
+  opts: { logger?: Logger; hub?: Partial<Parameters<typeof Hub.create>[0]> } = {},
 ): Promise<TestHub> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gateway-kit-'));
   const hub = await Hub.create({
@@ -129,6 +129,7 @@ export async function startGatewayHub(
     insecureHttp: true,
     logger: opts.logger ?? pino({ level: 'silent' }),
     gateway,
+    ...opts.hub,
   });
   const url = (await hub.start()).url;
   return {
