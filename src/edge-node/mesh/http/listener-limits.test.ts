@@ -5,7 +5,7 @@
  * (not buffered), bodies for in-process workloads held within the node's budget, and slow clients cut
  * off by the headers timeout.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CAP, MAX_BODY, raw, send, startListenerRig, type ListenerRig } from './testing/listener-rig.js';
 
 let rig: ListenerRig;
@@ -96,7 +96,8 @@ describe('listener limits', () => {
   it('holds bodies for in-process workloads within the node budget: 503 past it, 413 past the maximum', async () => {
     const big = 'w'.repeat(MAX_BODY);
     const holding = [send(rig.ports.wasm, '/hold', big), send(rig.ports.wasm, '/hold', big)];
-    while (rig.inProcessHeld.length < 2) await new Promise((r) => setTimeout(r, 20));
+    // Within a deadline of its own, so a slow machine fails here with what was awaited, not at the test's timeout.
+    await vi.waitFor(() => expect(rig.inProcessHeld).toHaveLength(2), 15_000);
     expect(rig.buffers.used).toBe(2 * MAX_BODY);
     const full = await send(rig.ports.wasm, '/', big);
     expect(full.status).toBe(503);
