@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, ROOT, httpGet, until, kind } from './support/cluster.js';
 import { Load } from './support/load.js';
 import { wasmServiceManifest } from './support/manifests.js';
-import type { KubeObject } from '../src/api/index.js';
+import { nodeReadyStatus, type KubeObject, type Node } from '../src/api/index.js';
 
 const NODES = [
   { name: 'edge-a', address: '127.0.12.2', labels: { zone: 'a' } },
@@ -131,14 +131,8 @@ describe('self-healing across node failures', () => {
     const uids = new Set(mine.map((p) => p.metadata.uid));
     const node = cluster.node(paused.name);
     const closesBefore = node.proc.err.split('hub connection closed').length;
-    const nodeReady = async (): Promise<string | undefined> =>
-      (
-        await cluster.client.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
-          kind('nodes'),
-          undefined,
-          paused.name,
-        )
-      ).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    const nodeReady = async (): Promise<string> =>
+      nodeReadyStatus(await cluster.client.get<Node>(kind('nodes'), undefined, paused.name));
     const stoppedAt = Date.now();
     node.proc.child.kill('SIGSTOP');
     try {

@@ -7,7 +7,7 @@
  */
 import { POD_RESUME_PROTOCOL, nodeReadyStatus } from '../../api/index.js';
 import type { Logger, Node, Pod } from '../../api/index.js';
-import { jsonEqual, type EventRecorder } from '../reconcile/index.js';
+import { findCondition, jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, type Informer } from '../informers/index.js';
 import {
   nodeRelevant,
@@ -83,7 +83,7 @@ export class PodDelivery {
     const name = node.metadata.name ?? '';
     const session = this.deps.sessionOf(name);
     if (session?.welcomedAt === undefined) return;
-    const since = old.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+    const since = findCondition(old.status?.conditions, 'Ready')?.lastTransitionTime;
     // Transition times are whole seconds: within the same second, the set goes again (it costs one frame).
     const leftAt = since === undefined ? Infinity : Date.parse(since) + 1000;
     if (!(session.welcomedAt < leftAt)) return;

@@ -219,12 +219,17 @@ export function canaryRig() {
     );
   }
 
+  /** Moves the clock on by `ms` (default: one analysis interval). */
+  function tick(ms = INTERVAL): void {
+    now += ms;
+  }
+
   /**
    * An interval on, the canary's first report of healthy traffic, taken in by one reconcile: the analysis'
    * first check with traffic comes an interval after it (analysis.ts).
    */
   async function firstReport(uids: string[]): Promise<void> {
-    now += INTERVAL;
+    tick();
     report(uids, 20);
     await converge('the first report taken in', () => Promise.resolve(true));
   }
@@ -278,10 +283,7 @@ export function canaryRig() {
     },
     /** The injected clock's time. */
     now: (): number => now,
-    /** Moves the clock on by `ms` (default: one analysis interval). */
-    tick(ms = INTERVAL): void {
-      now += ms;
-    },
+    tick,
     get,
     status,
     events,
