@@ -12,6 +12,9 @@ export interface WasmRuntimeStats {
   isolatedPods: number;
   overflowExecutors: number;
   overflowStarts: number;
+  /** Rescue executors (one nested request each, beyond `maxShared`) alive now, and started so far. */
+  rescueExecutors: number;
+  rescueStarts: number;
   pendingOutgoingCalls: number;
   stalledExecutors: number;
   memoryBudget: { total: number; reserved: number };
@@ -21,14 +24,17 @@ export interface WasmRuntimeStats {
 
 /** Reads the counters now. */
 export function runtimeStats(executors: ExecutorPool, isolatedPods: number, budget: MemoryBudget): WasmRuntimeStats {
+  const counts = executors.counts;
   return {
     sharedExecutors: executors.shared.length,
     executorThreads: executors.threads,
     instancesPerExecutor: executors.shared.map((e) => e.instanceCount),
-    executorReplacements: executors.replacements,
+    executorReplacements: counts.replacements,
     isolatedPods,
-    overflowExecutors: executors.overflow.length,
-    overflowStarts: executors.overflowStarts,
+    overflowExecutors: counts.overflow,
+    overflowStarts: counts.overflowStarts,
+    rescueExecutors: counts.rescue,
+    rescueStarts: counts.rescueStarts,
     pendingOutgoingCalls: executors.pendingOutgoingCalls,
     stalledExecutors: executors.stalledCount,
     memoryBudget: { total: budget.total, reserved: budget.reserved },

@@ -1,7 +1,8 @@
 /**
  * What may soon block shared executors in outgoing calls, counted over every pool of the runtime for
  * admission (pools/admission.ts): the requests to caller pods in flight, and the deepest call depth
- * of the nested requests seen lately (how many executors one chain of calls may hold).
+ * of the nested requests seen lately (how many executors one chain of calls may hold), and the deepest
+ * nested request waiting (which one a rescue executor is for).
  */
 
 /** Requests to a caller pod in flight on shared executors: `top` from outside, `unblocked` on available executors. */
@@ -14,6 +15,8 @@ export interface CallerCount {
 export interface CallerSource {
   /** Its requests to a caller pod in flight on shared executors. */
   callers(): CallerCount;
+  /** The call depth of its deepest nested request waiting for an instance (0: none). */
+  waitingDepth(): number;
 }
 
 /** How long a nested request at some call depth counts towards {@link CallerAccounting.deepest}. */
@@ -45,6 +48,13 @@ export class CallerAccounting {
       unblocked += c.unblocked;
     }
     return { top, unblocked };
+  }
+
+  /** The call depth of the deepest nested request waiting anywhere (0: none; rescue-executors.ts). */
+  deepestWaiting(): number {
+    let d = 0;
+    for (const s of this.#sources) d = Math.max(d, s.waitingDepth());
+    return d;
   }
 
   /** Notes a nested request at call `depth` on this runtime (for {@link deepest}). */

@@ -15,6 +15,8 @@
  *   executor is available an overflow one is started (up to `maxShared` shared executors in all);
  *   overflow executors retire after `overflowIdleMs` with nothing to do. Which requests may take an
  *   executor that could block is counted by caller-accounting.ts and decided by pools/admission.ts.
+ *   When every shared executor is blocked all the same, a nested request may get a *rescue*
+ *   executor of its own beyond `maxShared` (rescue-executors.ts).
  *
  * Pools that must wait for an available executor register with {@link ExecutorPool.whenAvailable};
  * they are called back when one may be (an answer came, a stall ended, an executor started) and on
@@ -35,6 +37,7 @@ import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
 import type { ExecutorPoolOptions } from './executor-pool-options.js';
 import { rankExecutors } from './executor-rank.js';
 import { CallerAccounting } from './caller-accounting.js';
+import { RescueExecutors } from './rescue-executors.js';
 import { ISOLATED_NICE, StallWatchdog } from './stall-watchdog.js';
 
 export type { ExecutorPoolOptions };
@@ -61,6 +64,8 @@ export class ExecutorPool {
   readonly #scope = new AsyncResource('EdgeplaneExecutorPool');
   /** The caller requests and call depths over every pool (for admission). */
   readonly calls = new CallerAccounting();
+  /** Workers of their own for nested requests when every shared one is blocked (rescue-executors.ts). */
+  readonly rescue: RescueExecutors;
   /** A shared executor busy with one thing this long is stalled. */
   readonly stallMs: number;
   /** Executors kept for nested requests: see {@link reserve}. */
@@ -81,6 +86,11 @@ export class ExecutorPool {
       logger: opts.logger,
       start: (onGone) => this.#start(false, onGone),
     });
+    this.rescue = new RescueExecutors({
+      max: size,
+      logger: opts.logger,
+      start: (onGone) => this.#start(true, onGone),
+    });
     this.reserve = Math.min(Math.max(2, size), this.#maxShared - 1);
     this.stallMs = opts.stallMs ?? 100;
     this.#waiters = new AvailabilityWaiters(opts.logger);
@@ -89,7 +99,7 @@ export class ExecutorPool {
   /** Executor worker threads alive now: shared, overflow and dedicated. */
   get threads(): number {
     let n = 0;
-    for (const e of [...this.#all(), ...this.#dedicated]) if (e.alive) n++;
+    for (const e of [...this.#all(), ...this.#dedicated, ...this.rescue.alive]) if (e.alive) n++;
     return n;
   }
 
@@ -104,7 +114,7 @@ export class ExecutorPool {
    * {@link dedicated} starts them again. Returns whether it did.
    */
   async release(): Promise<boolean> {
-    if (!this.#watchdog || this.#dedicated.size > 0 || this.#waiters.size > 0) return false;
+    if (!this.#watchdog || this.#dedicated.size + this.rescue.alive.size > 0 || this.#waiters.size > 0) return false;
     if (this.#all().some((e) => e.alive && (e.instanceCount > 0 || e.busy))) return false;
     this.#watchdog.stop();
     this.#watchdog = undefined;
@@ -134,19 +144,17 @@ export class ExecutorPool {
     return this.#sharedSet.fixed;
   }
 
-  /** The overflow shared executors running now. */
-  get overflow(): readonly Executor[] {
-    return this.#sharedSet.overflow;
-  }
-
-  /** Shared executors replaced after a loss (for tests and figures). */
-  get replacements(): number {
-    return this.#sharedSet.replacements;
-  }
-
-  /** Overflow executors started so far (for tests and figures). */
-  get overflowStarts(): number {
-    return this.#sharedSet.overflowStarts;
+  /** Overflow and rescue executors running now, and those started (or replaced) so far (for tests and figures). */
+  get counts(): {
+    overflow: number;
+    overflowStarts: number;
+    rescue: number;
+    rescueStarts: number;
+    replacements: number;
+  } {
+    const { overflow, overflowStarts, replacements } = this.#sharedSet;
+    const rescue = this.rescue.alive.size;
+    return { overflow: overflow.length, overflowStarts, rescue, rescueStarts: this.rescue.starts, replacements };
   }
 
   /** Shared executors flagged stalled right now. */
@@ -157,7 +165,7 @@ export class ExecutorPool {
   /** Outgoing calls waiting for an answer, over every executor. */
   get pendingOutgoingCalls(): number {
     let n = 0;
-    for (const e of [...this.#all(), ...this.#dedicated]) n += e.outgoing.size;
+    for (const e of [...this.#all(), ...this.#dedicated, ...this.rescue.alive]) n += e.outgoing.size;
     return n;
   }
 
@@ -258,7 +266,7 @@ export class ExecutorPool {
     this.#watchdog?.stop();
     this.#watchdog = undefined;
     this.#waiters.clear();
-    const all = [...this.#sharedSet.takeAll(true), ...this.#dedicated];
+    const all = [...this.#sharedSet.takeAll(true), ...this.#dedicated, ...this.rescue.takeAll()];
     this.#dedicated.clear();
     await Promise.all(all.map((e) => e.terminate('runtime closed')));
   }

@@ -147,6 +147,38 @@ describe('executors blocked in outgoing calls', () => {
     expect(rt.containerStatus(echo.id)?.state).toBe('running');
   });
 
+  it('run the ends of a first burst of chains when callers took every executor: rescue executors, one at a time', async () => {
+    // Deterministic form of a CI flake: callers took every executor up to maxExecutors before admission
+    // had seen anything call out, so the ends of their chains could run nowhere, and the nested
+    // requests waiting for them were refused. Here the cold burst takes both executors allowed at once.
+    const { rt, start, logs } = await mesh({ executors: 2, maxExecutors: 2, requestTimeoutMs: 30_000 });
+    await start('echo', suite.refs.echo);
+    const front = await start('front', suite.refs.caller);
+    await start('mid', suite.refs.caller);
+    await start('mid2', suite.refs.caller);
+    const hops = {
+      three: (i: number) => `/call?url=http://mid/call%3Furl%3Dhttp://echo/c${i}`,
+      four: (i: number) => `/call?url=http://mid/call%3Furl%3Dhttp://mid2/call%253Furl%253Dhttp://echo/f${i}`,
+    };
+    for (const [chain, n] of [
+      ['three', 8],
+      ['four', 4],
+    ] as const) {
+      const res = await Promise.all(Array.from({ length: n }, (_, i) => send(rt, front.id, { path: hops[chain](i) })));
+      // Every level answered, and echo's 201 came back up through each (none refused).
+      const docs = res.map((r) => (r.status === 200 ? JSON.stringify(json(r)) : text(r)));
+      expect({ chain, refused: docs.filter((d) => d.includes('no wasm executor')) }).toEqual({ chain, refused: [] });
+      expect({ chain, unanswered: docs.filter((d) => !d.includes('201')) }).toEqual({ chain, unanswered: [] });
+    }
+    expect(rt.stats).toMatchObject({ executorReplacements: 0, pendingOutgoingCalls: 0, overflowStarts: 0 });
+    expect(rt.stats.rescueStarts).toBeGreaterThan(0);
+    // Never more than `executors` rescue executors at once; each ends with its one request.
+    const started = logs.filter((l) => l.includes('started a rescue executor'));
+    expect(started.length).toBe(rt.stats.rescueStarts);
+    expect(started.filter((l) => !/"rescue":[12],"max":2/.test(l))).toEqual([]);
+    await until('rescue executors to end', () => rt.stats.rescueExecutors === 0, 15_000);
+  }, 120_000);
+
   it('end a service calling itself quickly with an error instead of a hang', async () => {
     const { rt, start, seen } = await mesh({ executors: 2, maxExecutors: 3, requestTimeoutMs: 20_000 });
     const self = await start('self', suite.refs.caller);
@@ -154,8 +186,10 @@ describe('executors blocked in outgoing calls', () => {
     const res = await send(rt, self.id, { path: '/recurse?host=self' });
     // Not a hang: answered before the 20 s request deadline (a functional bound, not a speed goal).
     expect(Date.now() - t).toBeLessThan(20_000);
-    // Three levels hold the three executors; the fourth is refused, and each level reports what it got.
-    expect(seen).toHaveLength(3);
+    // Three levels hold the three executors, two more the two rescue executors (one per fixed
+    // executor); the sixth is refused, and each level reports what it got.
+    expect(seen).toHaveLength(5);
+    expect(rt.stats.rescueStarts).toBe(2);
     expect(JSON.stringify(json(res))).toContain('no wasm executor can take it');
     await until('every call to be answered', () => rt.stats.pendingOutgoingCalls === 0);
     expect(rt.containerStatus(self.id)?.state).toBe('running');

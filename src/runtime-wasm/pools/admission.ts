@@ -20,12 +20,19 @@
  *
  * A nested request whose pod is at its size limit with every instance waiting for an outgoing call
  * may still start an instance (up to twice the limit): what they wait for may be queued right there
- * (a service calling itself, two calling each other). It can still find nothing to serve it when no
- * executor can take work (all blocked or stalled, none can be started) — that is where such loops
- * end: after {@link NESTED_PATIENCE_MS} it is refused, so the chain fails fast with an error instead
- * of at its deadline.
+ * (a service calling itself, two calling each other).
+ *
+ * These rules are a forecast: they learn who calls out, and how deep chains go, from what they see,
+ * so a first burst of chains deeper than any seen lately can still fill every shared executor with
+ * callers. Then the deepest nested request waiting gets a *rescue* executor of its own, one at a
+ * time and a bounded number (executors/rescue-executors.ts), so every chain still reaches its end.
+ * A nested request finds nothing to serve it only when no shared executor can take work (all blocked
+ * or stalled, none can be started) and no rescue executor can help (each blocked, no more may be
+ * started) — that is where loops end (each level blocks one more): after {@link NESTED_PATIENCE_MS}
+ * it is refused, so the chain fails fast with an error instead of at its deadline.
  */
 import type { ExecutorPool } from '../executors/executor-pool.js';
+import type { PoolQueue } from './pool-queue.js';
 
 /** Whether a request at call `depth` to a pod that calls out (`callsOut`) may be dispatched now. */
 export function admits(executors: ExecutorPool, depth: number, callsOut: boolean): boolean {
@@ -45,8 +52,32 @@ export function admits(executors: ExecutorPool, depth: number, callsOut: boolean
 /** How long a nested request may wait where nothing can serve it before it is refused. */
 export const NESTED_PATIENCE_MS = 1000;
 
+/**
+ * Whether a nested request at call `depth` may have a rescue executor now: no shared executor can
+ * take work, it is the deepest waiting, and one may be started (see the file comment).
+ */
+function mayRescue(executors: ExecutorPool, depth: number): boolean {
+  if (depth === 0 || executors.spare() > 0 || !executors.rescue.canStart()) return false;
+  return depth >= executors.calls.deepestWaiting();
+}
+
+/**
+ * For a pool's waiting requests, when an executor may have become available: refuses the nested ones
+ * that waited longer than {@link NESTED_PATIENCE_MS} where nothing can serve them, or else calls
+ * `rescue` with the depth of its deepest one when that may have a rescue executor (see the file comment).
+ */
+export function refuseOrRescue(executors: ExecutorPool, queue: PoolQueue, rescue?: (depth: number) => void): void {
+  const stuck = stuckReason(executors);
+  if (stuck) {
+    for (const job of queue.takeNestedQueuedBefore(Date.now() - NESTED_PATIENCE_MS)) job.onResult({ refused: stuck });
+    return;
+  }
+  const depth = queue.deepestNested();
+  if (rescue && mayRescue(executors, depth)) rescue(depth);
+}
+
 /** Why nothing can serve a nested request now, if so (see the file comment). */
 export function stuckReason(executors: ExecutorPool): string | undefined {
-  if (executors.spare() > 0) return undefined;
-  return 'no wasm executor can take it: every one is blocked in outgoing calls (or stalled) and no more can be started (does a service call itself?)';
+  if (executors.spare() > 0 || executors.rescue.mayHelp()) return undefined;
+  return 'no wasm executor can take it: every one is blocked in outgoing calls (or stalled), rescue ones included, and no more can be started (does a service call itself?)';
 }

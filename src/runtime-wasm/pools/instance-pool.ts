@@ -12,15 +12,14 @@
  * Outgoing calls: instances on an executor blocked in one are skipped (not dropped: the wait is
  * usually short) and the pool grows on available executors instead, swapping out such an idle
  * instance when at `max`. Requests a blocked guest waits for (nested) go first (pool-queue.ts);
- * when to hold a request back or give up on one is admission.ts's.
+ * when to hold a request back, give up on one or rescue it is admission.ts's.
  *
  * Memory: an instance beyond `min` is started only if the Wasm memory budget grants it a slot
  * (pool-memory.ts); else the pool does not grow and requests wait for the instances it has.
  *
- * A job's `onResult` is called exactly once unless it was cancelled or never ran (then it is retried:
- * pool-results.ts).
+ * A job's `onResult` is called exactly once unless cancelled or never run (then retried: pool-results.ts).
  */
-import { NESTED_PATIENCE_MS, admits, stuckReason } from './admission.js';
+import { admits, refuseOrRescue } from './admission.js';
 import type { Executor, ExecutorLoss, InstanceOwner } from '../executors/executor.js';
 import type { CallerCount, CallerSource } from '../executors/caller-accounting.js';
 import type { WireResult } from '../executors/executor-protocol.js';
@@ -69,6 +68,11 @@ export class InstancePool implements InstanceOwner, CallerSource {
     return this.#instances.callers((e) => this.#deps.executors.available(e));
   }
 
+  /** The call depth of its deepest nested request waiting (CallerSource: rescue executors go deepest first). */
+  waitingDepth(): number {
+    return this.#isolated ? 0 : this.#queue.deepestNested();
+  }
+
   /** Live instances (starting ones not counted). */
   get size(): number {
     return this.#instances.size;
@@ -82,7 +86,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
   submit(job: PoolJob): void {
     job.queuedAt = Date.now();
     this.#deps.executors.calls.sawDepth(job.depth, job.queuedAt);
-    if (this.#queue.length === 0 && !this.#hasRunaway() && this.#admits(job)) {
+    if (this.#queue.length === 0 && !this.#instances.hasRunaway(this.#serviceTime.runawayMs) && this.#admits(job)) {
       const inst = this.#takeIdle();
       if (inst) return this.#send(inst, job);
     }
@@ -95,7 +99,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
    * no more once the next job is held back (it waits for an executor to become available).
    */
   #pump(): void {
-    if (this.#closed || this.#queue.length === 0 || this.#hasRunaway()) return;
+    if (this.#closed || this.#queue.length === 0 || this.#instances.hasRunaway(this.#serviceTime.runawayMs)) return;
     for (;;) {
       const job = this.#queue.head;
       if (!job) return;
@@ -112,26 +116,26 @@ export class InstancePool implements InstanceOwner, CallerSource {
     return this.#isolated || admits(this.#deps.executors, job.depth, this.#callsOut);
   }
 
-  /**
-   * An executor may have become available (or the watchdog ticked): refuse the nested requests that
-   * waited too long where nothing can serve them (admission.ts), serve the rest.
-   */
+  /** An executor may have become available (or the watchdog ticked): admission.ts's refuseOrRescue, then serve. */
   readonly #onAvailable = (): void => {
     if (this.#closed) return;
-    const stuck = stuckReason(this.#deps.executors);
-    if (stuck)
-      for (const job of this.#queue.takeNestedQueuedBefore(Date.now() - NESTED_PATIENCE_MS))
-        job.onResult({ refused: stuck });
+    refuseOrRescue(this.#deps.executors, this.#queue, this.#isolated ? undefined : this.#rescue);
     this.#pump();
+  };
+
+  /** An instance on a rescue executor of its own for its deepest nested request (at `depth`; #add sends it). */
+  readonly #rescue = (depth: number): void => {
+    const { executors, memory } = this.#deps;
+    const executor = memory.acquire(this.#starter.inUse) ? executors.rescue.start(depth) : undefined;
+    if (executor) void this.#starter.launch(executor).catch(() => executors.rescue.end(executor));
   };
 
   /** An idle instance that can run now (see PoolInstances.takeIdle); those on stalled executors are re-created elsewhere. */
   #takeIdle(): PooledInstance | undefined {
     const stalled: PooledInstance[] = [];
     const inst = this.#instances.takeIdle(stalled);
-    if (stalled.length === 0) return inst;
     for (const s of stalled) this.#remove(s, true);
-    this.#starter.keepMin();
+    if (stalled.length > 0) this.#starter.keepMin();
     return inst;
   }
 
@@ -201,9 +205,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
     const reqId = newRequestId();
     inst.job = job;
     inst.sentAt = Date.now();
-    job.state = 'sent';
-    job.reqId = reqId;
-    job.executor = inst.executor;
+    Object.assign(job, { state: 'sent', reqId, executor: inst.executor });
     inst.executor.request(reqId, inst.id, job.request, (result) => this.#onResult(inst, job, result), job.depth);
   }
 
@@ -227,9 +229,11 @@ export class InstancePool implements InstanceOwner, CallerSource {
   #release(inst: PooledInstance, pump = true): void {
     if (this.#closed || !this.#instances.has(inst)) return;
     if (inst.retired) {
+      // On a rescue executor: the next nested request of the pod first, if one waits (no new instance).
+      const next = this.#deps.executors.rescue.has(inst.executor) ? this.#queue.takeDeepestNested() : undefined;
+      if (next) return this.#send(inst, next);
       this.#remove(inst, true);
-      this.#refill();
-      return;
+      return this.#refill();
     }
     this.#instances.setIdle(inst);
     if (pump) this.#pump();
@@ -238,6 +242,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
   #remove(inst: PooledInstance, drop: boolean): void {
     this.#instances.delete(inst);
     if (drop) inst.executor.drop(inst.id);
+    this.#deps.executors.rescue.end(inst.executor);
     this.#deps.memory.trim(this.#starter.inUse);
   }
 
@@ -249,7 +254,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
     const executors = this.#deps.executors;
     while (!this.#closed && this.#queue.length > this.#starting.countOn(this.#usable)) {
       // At the limit: wait for an instance, and look again at every tick (#onAvailable).
-      if (this.#atLimit() && !this.#dropIdleOnBlocked()) return executors.whenAvailable(this.#onAvailable);
+      if (this.#full()) return executors.whenAvailable(this.#onAvailable);
       const executor = this.#starter.placement(false);
       if (!executor) return executors.whenAvailable(this.#onAvailable);
       // The budget is full: no growth; an instance finishing (#release) or leaving (#remove) pumps again.
@@ -261,21 +266,13 @@ export class InstancePool implements InstanceOwner, CallerSource {
   /** Whether an instance there could run now. */
   readonly #usable = (e: Executor): boolean => e.dedicated || this.#deps.executors.available(e);
 
-  /** Whether the pool may not grow (see PoolInstances.atLimit). */
-  #atLimit(): boolean {
-    return this.#instances.atLimit(this.#starting.count, this.#deps.max, (this.#queue.head?.depth ?? 0) > 0);
-  }
-
-  /** At `max`: makes room by dropping an idle instance that sits on a blocked executor. */
-  #dropIdleOnBlocked(): boolean {
-    const inst = this.#instances.idleOnBlocked();
-    if (inst) this.#remove(inst, true);
-    return inst !== undefined;
-  }
-
-  /** Whether an instance has been computing one request for far longer than usual. */
-  #hasRunaway(): boolean {
-    return this.#instances.hasRunaway(this.#serviceTime.runawayMs);
+  /** Whether the pool may not grow (PoolInstances.atLimit), after making room at `max` by dropping an idle instance on a blocked executor. */
+  #full(): boolean {
+    if (!this.#instances.atLimit(this.#starting.count, this.#deps.max, (this.#queue.head?.depth ?? 0) > 0))
+      return false;
+    const idle = this.#instances.idleOnBlocked();
+    if (idle) this.#remove(idle, true);
+    return idle === undefined;
   }
 
   /** Keeps at least `min` instances (after losses), and serves the queue. */
@@ -286,11 +283,14 @@ export class InstancePool implements InstanceOwner, CallerSource {
 
   /** An instance is up: serve with it (or drop it when the pool closed meanwhile). */
   #add({ id, executor }: StartedInstance): void {
+    const rescue = this.#deps.executors.rescue;
     if (this.#closed) {
       executor.drop(id);
-      return;
+      return rescue.end(executor);
     }
     const inst = this.#instances.add(id, executor);
+    // On a rescue executor: nested requests only (#release), then it goes, with its executor.
+    inst.retired = rescue.has(executor);
     this.#release(inst);
   }
 }

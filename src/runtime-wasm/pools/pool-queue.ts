@@ -55,6 +55,21 @@ export class PoolQueue {
     return i < 0 ? this.#jobs.length : i;
   }
 
+  /** The call depth of the deepest nested job queued (0: none). */
+  deepestNested(): number {
+    let d = 0;
+    for (const j of this.#jobs) if (j.depth > d) d = j.depth;
+    return d;
+  }
+
+  /** Takes out the deepest nested job (the first queued of those), if any. */
+  takeDeepestNested(): PoolJob | undefined {
+    const d = this.deepestNested();
+    if (d === 0) return undefined;
+    const i = this.#jobs.findIndex((j) => j.depth === d);
+    return this.#jobs.splice(i, 1)[0];
+  }
+
   /** Takes out the nested jobs queued since before `before` (`Date.now()` ms). */
   takeNestedQueuedBefore(before: number): PoolJob[] {
     const stale = this.#jobs.filter((j) => j.depth > 0 && j.queuedAt < before);
