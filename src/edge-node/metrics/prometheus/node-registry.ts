@@ -5,12 +5,13 @@
  * window (CPU and memory per container, and the node's), and the Wasm runtime's executors and pools.
  * Nothing is recorded per request here.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { CODE_CLASSES, type RelayMetrics, type RequestAccounting, type RequestCounters } from '../../mesh/index.js';
 import type { UsageWindow } from '../usage-frames.js';
 import type { MeteredPod } from '../usage-sampler.js';
 import { relayMetrics } from './relay-registry.js';
 import { RequestHistogram } from './request-histogram.js';
+import { scrapedCounter, scrapedGauge as gauge } from './scraped-series.js';
 
 /** What the Wasm runtime tells of its executors and pools (WasmRuntime's `stats`, `instanceCount`). */
 export interface WasmRuntimeGauges {
@@ -41,43 +42,18 @@ export interface NodeRegistrySources {
 
 /** Adds a counter per status class of each of `source()`'s counters. */
 function requestCounter(
-  registry: Registry,
+  r: Registry,
   name: string,
   help: string,
   label: string,
   source: () => Iterable<RequestCounters>,
 ): void {
-  registry.registerMetric(
-    new Counter({
-      name,
-      help,
-      labelNames: ['namespace', label, 'code_class'],
-      registers: [],
-      collect() {
-        this.reset();
-        for (const c of source())
-          c.byClass.forEach((n, i) => {
-            if (n > 0) this.inc({ namespace: c.namespace, [label]: c.name, code_class: CODE_CLASSES[i] }, n);
-          });
-      },
-    }),
-  );
-}
-
-/** A gauge whose values `fill` sets at each scrape. */
-function gauge(registry: Registry, name: string, help: string, labelNames: string[], fill: (g: Gauge) => void): void {
-  registry.registerMetric(
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [],
-      collect() {
-        this.reset();
-        fill(this);
-      },
-    }),
-  );
+  scrapedCounter(r, name, help, ['namespace', label, 'code_class'], (counter) => {
+    for (const c of source())
+      c.byClass.forEach((n, i) => {
+        if (n > 0) counter.inc({ namespace: c.namespace, [label]: c.name, code_class: CODE_CLASSES[i] }, n);
+      });
+  });
 }
 
 /** Builds the node's registry over `src`. */
@@ -115,17 +91,7 @@ export function nodeRegistry(src: NodeRegistrySources): Registry {
 
 /** The Wasm runtime's executors (utilisation is `rate(edgeplane_wasm_guest_seconds_total) / edgeplane_wasm_executors`) and pools. */
 function wasmMetrics(r: Registry, wasm: WasmRuntimeGauges, src: NodeRegistrySources): void {
-  r.registerMetric(
-    new Counter({
-      name: 'edgeplane_wasm_guest_seconds_total',
-      help: 'Guest execution time on all Wasm executors',
-      registers: [],
-      collect() {
-        this.reset();
-        this.inc(wasm.stats.guestSeconds);
-      },
-    }),
-  );
+  scrapedCounter(r, 'edgeplane_wasm_guest_seconds_total', 'Guest execution time on all Wasm executors', [], (c) => c.inc(wasm.stats.guestSeconds)); // prettier-ignore
   gauge(r, 'edgeplane_wasm_executors', 'Shared Wasm executor threads', [], (g) => g.set(wasm.stats.sharedExecutors));
   gauge(r, 'edgeplane_wasm_executor_instances', 'Wasm instances living on each shared executor', ['executor'], (g) =>
     wasm.stats.instancesPerExecutor.forEach((n, i) => g.set({ executor: String(i) }, n)),

@@ -4,25 +4,10 @@
  * `edgeplane_mesh_peer_request_duration_seconds{path="relayed"}` against `{path="direct"}`. Its
  * histograms are counts-histogram.ts's, as the request histograms are.
  */
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { RelayMetrics } from '../../mesh/index.js';
 import { CountsHistogram } from './counts-histogram.js';
-
-/** A counter whose values `fill` gives at each scrape. */
-function counter(r: Registry, name: string, help: string, labelNames: string[], fill: (c: Counter) => void): void {
-  r.registerMetric(
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [],
-      collect() {
-        this.reset();
-        fill(this);
-      },
-    }),
-  );
-}
+import { scrapedCounter as counter } from './scraped-series.js';
 
 /** Registers the relay's series on `r`. */
 export function relayMetrics(r: Registry, m: RelayMetrics): void {
