@@ -1,7 +1,7 @@
 /**
  * The options of the executor pool (executor-pool.ts), which re-exports them: how many shared
  * executors, how far overflow ones may go and how soon they retire, when one counts as stalled, and
- * where the guests' outgoing calls go.
+ * where the guests' outgoing calls go; and the shape of its counts.
  */
 import type { Logger } from '../../api/index.js';
 import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
@@ -19,4 +19,13 @@ export interface ExecutorPoolOptions {
   /** Delivers the guests' outgoing HTTP calls; absent: every call is denied. */
   outgoing?: OutgoingDispatch;
   logger: Logger;
+}
+
+/** Overflow and rescue executors running now, and those started (or replaced) so far (`ExecutorPool.counts`). */
+export interface ExecutorCounts {
+  overflow: number;
+  overflowStarts: number;
+  rescue: number;
+  rescueStarts: number;
+  replacements: number;
 }

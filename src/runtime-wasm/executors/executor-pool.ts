@@ -34,13 +34,13 @@ import { AvailabilityWaiters } from './availability-waiters.js';
 import { SharedExecutors } from './shared-executors.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 import type { OutgoingDispatch } from '../outgoing/outgoing-dispatch.js';
-import type { ExecutorPoolOptions } from './executor-pool-options.js';
+import type { ExecutorCounts, ExecutorPoolOptions } from './executor-pool-options.js';
 import { rankExecutors } from './executor-rank.js';
 import { CallerAccounting } from './caller-accounting.js';
 import { RescueExecutors } from './rescue-executors.js';
 import { ISOLATED_NICE, StallWatchdog } from './stall-watchdog.js';
 
-export type { ExecutorPoolOptions };
+export type { ExecutorCounts, ExecutorPoolOptions };
 
 /** Shared, overflow and dedicated executors, their replacement after a loss, and the watchdog. */
 export class ExecutorPool {
@@ -145,13 +145,7 @@ export class ExecutorPool {
   }
 
   /** Overflow and rescue executors running now, and those started (or replaced) so far (for tests and figures). */
-  get counts(): {
-    overflow: number;
-    overflowStarts: number;
-    rescue: number;
-    rescueStarts: number;
-    replacements: number;
-  } {
+  get counts(): ExecutorCounts {
     const { overflow, overflowStarts, replacements } = this.#sharedSet;
     const rescue = this.rescue.alive.size;
     return { overflow: overflow.length, overflowStarts, rescue, rescueStarts: this.rescue.starts, replacements };
