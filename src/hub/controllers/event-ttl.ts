@@ -12,6 +12,7 @@ import type { Clock, Event, Logger, Namespace } from '../../api/index.js';
 import { ConflictError, isNotFound, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 const EVENT = typeByKind('v1', 'Event');
 const NAMESPACE = typeByKind('v1', 'Namespace');
@@ -31,8 +32,6 @@ export interface EventTtlDeps {
   /** Deletes between two yields to the event loop (default 100). */
   chunkSize?: number;
 }
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** When an Event was last written, in ms since the epoch (NaN if it says nothing parseable). */
 function lastWrite(e: Event): number {

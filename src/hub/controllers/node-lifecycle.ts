@@ -33,15 +33,17 @@ import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manage
 import { retryOnConflict } from './util.js';
 import { ZoneEvictionLimiter, zoneOf } from './zone-eviction.js';
 import type { NodeLifecycleDeps } from './node-lifecycle-deps.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export type { NodeLifecycleDeps, NodeLifecycleOptions } from './node-lifecycle-deps.js';
 
 /** Nodes checked per turn of the event loop in one tick. */
 const TICK_CHUNK = 500;
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const NODE = typeByKind('v1', 'Node')!;
+const hasNoExecute = (n: Node): boolean => (n.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
 
+/** Marks silent nodes Unknown and evicts their pods (see the file comment); the gateway reports signs of life. */
 export class NodeLifecycleController {
   /** Heartbeats and other signs of life, per node. */
   private readonly liveness = new NodeLiveness();
@@ -186,7 +188,7 @@ export class NodeLifecycleController {
     const now = this.deps.clock.now();
     const grace = this.deps.gracePeriodSeconds * 1000;
     const tick = this.deps.tickMs ?? 1000;
-    const tainted = (node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
+    const tainted = hasNoExecute(node);
     let at = Infinity;
     if (nodeReadyStatus(node) === 'True') {
       at = this.liveness.heardAt(name, now, this.startedAt) + grace + 1;
@@ -239,24 +241,19 @@ export class NodeLifecycleController {
     const silentMs = now - seen;
     const connected = this.liveness.isConnected(name);
     const ready = nodeReadyStatus(node);
-    if (ready === 'True' && silentMs > this.deps.gracePeriodSeconds * 1000) {
-      await this.markUnknown(node, now);
-      return;
-    }
+    const silent = silentMs > this.deps.gracePeriodSeconds * 1000;
+    if (ready === 'True' && silent) return this.markUnknown(node, now);
     if (ready === 'True') {
       if (now >= this.refreshDue(name) && connected)
         await this.refreshHeartbeat(node, this.liveness.lastHeartbeat(name) ?? now);
-      if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evict(node, now);
-      return;
-    }
-    if (silentMs <= this.deps.gracePeriodSeconds * 1000) {
-      // Heartbeats resumed on a live session (the node was only slow): Ready again.
+    } else if (!silent) {
+      // Heartbeats resumed on a live session (the node was only slow): Ready again. Else it is on its
+      // way back (waiting in admission): it keeps its pods until its hello is through.
       if (connected) await this.markReady(node);
-      // Else it is on its way back (waiting in admission): it keeps its pods until its hello is through.
       return;
     }
     // Pods on a node with NoExecute taints (unreachable, or put there by hand) go, as their tolerations allow.
-    if ((node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) await this.evict(node, now);
+    if (hasNoExecute(node)) await this.evict(node, now);
   }
 
   private async refreshHeartbeat(node: Node, heardAt: number): Promise<void> {

@@ -17,12 +17,12 @@ import { NodeImages } from './node-images.js';
 import type { PodRequests } from './pod-requests.js';
 import { PodWriter } from './pod-writer.js';
 import type { NodeSession } from './session.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 /** Least time between two whole Service sets a node's `resync` requests get (more wait, one at most). */
 const RESYNC_INTERVAL_MS = 2000;
 /** Pod statuses written per turn of the event loop: a node's big batch must not hold up the others. */
 const STATUS_CHUNK = 50;
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs `fn` over `items` in chunks of STATUS_CHUNK, yielding to the event loop between chunks. */
 async function inChunks<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {

@@ -8,6 +8,7 @@ import type { KubeObject, Logger, ResourceType } from '../../api/index.js';
 import { GoneError, errorMessage } from '../../api/index.js';
 import type { ObjectAPI, WatchEvent } from '../registry/index.js';
 import { Indexer, type IndexFunc } from './indexer.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 /** Callbacks for cache changes. `old` is the previous cached version. */
 export interface InformerHandler<T extends KubeObject> {
@@ -129,7 +130,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       // (the watch below resumes from the list's revision, so nothing is missed meanwhile).
       if (++sinceYield >= RELIST_SLICE) {
         sinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToLoop();
       }
     }
     for (const [key, obj] of [...this.cache]) if (!seen.has(key)) this.apply({ type: 'DELETED', object: obj }, true);

@@ -3,11 +3,10 @@
  * a 100,000-pod list does not hold the hub (heartbeats, other requests) for the whole encoding.
  */
 import type { ObjectList } from '../../api/index.js';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 
 /** Items encoded per slice before yielding. */
 const SLICE_ITEMS = 200;
-
-const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The JSON response of `list`: one buffer when small, else a stream of slices. */
 export function listResponse(list: ObjectList, status = 200): Response {

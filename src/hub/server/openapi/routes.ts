@@ -12,6 +12,7 @@ import type { ApiEnv } from '../types.js';
 import { buildDefinitions } from './definitions.js';
 import { buildDocuments, type OpenApiDocuments } from './documents.js';
 import { encodeOpenApiV2 } from './v2-proto.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** A serialized body with its ETag (unquoted). */
 interface Body {
@@ -40,7 +41,6 @@ const V2_PROTO = ['com.github.proto-openapi.spec.v2@v1.0+protobuf', 'com.github.
 const V2_PROTO_CONTENT_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 /** The next turn of the event loop: each step of the generation runs in its own. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The documents, generated on first use in steps of their own event-loop turns (the definitions, a
