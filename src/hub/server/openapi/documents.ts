@@ -70,7 +70,8 @@ function v3Operation(o: Operation): JsonSchema {
   };
 }
 
-function v3Paths(items: readonly PathItem[]): JsonSchema {
+/** The `paths` object of a v3 or v2 document: each item's path parameters in that dialect's form, and its operations. */
+function pathsOf(items: readonly PathItem[], dialect: 'v2' | 'v3'): JsonSchema {
   const paths: JsonSchema = {};
   for (const item of items) {
     const entry: JsonSchema = {
@@ -79,10 +80,12 @@ function v3Paths(items: readonly PathItem[]): JsonSchema {
         in: 'path',
         description: PATH_PARAM_TEXT[p] ?? p,
         required: true,
-        schema: { type: 'string', uniqueItems: true },
+        ...(dialect === 'v2'
+          ? { type: 'string', uniqueItems: true }
+          : { schema: { type: 'string', uniqueItems: true } }),
       })),
     };
-    for (const o of item.operations) entry[o.method] = v3Operation(o);
+    for (const o of item.operations) entry[o.method] = dialect === 'v2' ? v2Operation(o) : v3Operation(o);
     paths[item.path] = entry;
   }
   return paths;
@@ -163,31 +166,16 @@ export function buildDocuments(version: string, defs: Definitions = buildDefinit
     v3.set(gv, {
       openapi: '3.0.0',
       info,
-      paths: v3Paths(items),
+      paths: pathsOf(items, 'v3'),
       components: { schemas: closure(operationRoots(items), defs) },
     });
   }
 
-  const v2Paths: JsonSchema = {};
-  for (const item of allItems) {
-    const entry: JsonSchema = {
-      parameters: item.params.map((p) => ({
-        name: p,
-        in: 'path',
-        description: PATH_PARAM_TEXT[p] ?? p,
-        required: true,
-        type: 'string',
-        uniqueItems: true,
-      })),
-    };
-    for (const o of item.operations) entry[o.method] = v2Operation(o);
-    v2Paths[item.path] = entry;
-  }
   const v2Definitions = closure(defs.schemas.keys(), defs);
   const v2: JsonSchema = {
     swagger: '2.0',
     info,
-    paths: v2Paths,
+    paths: pathsOf(allItems, 'v2'),
     definitions: Object.fromEntries(Object.entries(v2Definitions).map(([k, s]) => [k, v2Schema(toV2Refs(s))])),
     securityDefinitions: {
       BearerToken: { type: 'apiKey', name: 'authorization', in: 'header', description: 'Bearer Token authentication' },
