@@ -7,14 +7,13 @@
  * observed.
  */
 import type {
+  ContainerConfig,
   ContainerStats,
-  EffectiveSecurity,
   ExecProcess,
   ExecResult,
   AttachOptions,
   ExecStreamOptions,
   PulledImage,
-  VolumeMountConfig,
 } from '../api/index.js';
 import type { Platform, RegistryAuth } from '../distribution/index.js';
 
@@ -27,39 +26,33 @@ export interface PullOpts {
   auth?: RegistryAuth;
 }
 
-/** What the adapter needs to create a container. */
-export interface OciContainerSpec {
-  /** The agent's container id (unique per instance); adapters name their containers after it. */
-  id: string;
-  pod: { namespace: string; name: string; uid: string };
-  /** The container's name in the pod. */
-  name: string;
-  image: PulledImage;
-  /** Overrides the image's entrypoint when non-empty (Kubernetes `command`). */
-  command: string[];
-  /** Overrides the image's cmd when non-empty, or whenever `command` is set (Kubernetes `args`). */
-  args: string[];
-  env: Record<string, string>;
-  workingDir?: string;
-  /** The main process keeps a stdin for attaches (`once`: closed after the first attach ends). */
-  stdin?: { once: boolean };
-  /** The main process runs on a terminal. */
-  tty?: boolean;
-  ports: number[];
-  limits: { cpuMillis?: number; memoryBytes?: number };
-  hostNetwork: boolean;
-  /** The container's effective `securityContext` (user, capabilities, seccomp, read-only root, …). */
-  security: EffectiveSecurity;
-  /** File receiving stdout/stderr in the CRI log format. */
-  logPath: string;
-  labels: Record<string, string>;
-  /**
-   * The pod's volumes this container mounts (prepared by the agent): bind-mounted at `containerPath`,
-   * read-only where `readOnly`. A configMap/secret volume is its directory (not its files), so updates
-   * show inside the running container.
-   */
-  mounts?: readonly VolumeMountConfig[];
-}
+/**
+ * What the adapter needs to create a container: the agent's ContainerConfig (the id its containers
+ * are named after; `command` and `args` override the image's entrypoint and cmd as in Kubernetes),
+ * with `hostNetwork` and the effective `securityContext` always set, less what only the Wasm runtime
+ * reads (`config`, `requestTimeoutMs`), plus the labels the adapter puts on it. `mounts` are the pod's
+ * prepared volumes, bind-mounted at `containerPath` (read-only where `readOnly`); a configMap or secret
+ * volume is its directory, not its files, so updates show inside the running container.
+ */
+export type OciContainerSpec = Pick<ContainerConfig, OciSpecFields> &
+  Required<Pick<ContainerConfig, 'hostNetwork' | 'security'>> & { labels: Record<string, string> };
+
+/** The fields of a ContainerConfig an adapter reads as they are. */
+type OciSpecFields =
+  | 'id'
+  | 'pod'
+  | 'name'
+  | 'image'
+  | 'command'
+  | 'args'
+  | 'env'
+  | 'workingDir'
+  | 'stdin'
+  | 'tty'
+  | 'ports'
+  | 'limits'
+  | 'logPath'
+  | 'mounts';
 
 /** Observed state of a container. */
 export interface OciContainerState {
