@@ -18,7 +18,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDurationSeconds } from '../src/api/index.js';
 import { FleetRun } from './hollow/run.js';
-import { deploy, endpointChange, podCensus, register, storm, type LoadFigures } from './hollow/scenarios.js';
+import { deploy } from './hollow/scenarios/deploy.js';
+import { endpointChange } from './hollow/scenarios/endpoint-change.js';
+import type { LoadFigures } from './hollow/scenarios/load.js';
+import { podCensus } from './hollow/scenarios/pod-census.js';
+import { register } from './hollow/scenarios/register.js';
+import { storm } from './hollow/scenarios/storm.js';
 
 const ALL = ['register', 'deploy', 'service', 'storm'] as const;
 

@@ -14,7 +14,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRun } from '../bench/hollow/run.js';
-import { deploy, endpointChange, podCensus, register } from '../bench/hollow/scenarios.js';
+import { deploy } from '../bench/hollow/scenarios/deploy.js';
+import { endpointChange } from '../bench/hollow/scenarios/endpoint-change.js';
+import { podCensus } from '../bench/hollow/scenarios/pod-census.js';
+import { register } from '../bench/hollow/scenarios/register.js';
 import { ROOT } from './support/cluster.js';
 
 const NODES = 50;

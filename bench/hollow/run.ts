@@ -1,7 +1,8 @@
 /**
  * One fleet run: a real hub process, the harness process with N hollow nodes, an HTTP client and a
- * node watch on the hub. Scenarios (`scenarios.ts`) drive it; `bench/fleet.ts` and the fleet test
- * build on it. Waits poll a condition with a deadline; nothing sleeps idle.
+ * node watch on the hub. Scenarios (`scenarios/`, one a file: each returns its figures and asserts
+ * nothing about timing) drive it; `bench/fleet.ts` and the fleet test build on it. Waits poll a
+ * condition with a deadline; nothing sleeps idle.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

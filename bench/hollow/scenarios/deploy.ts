@@ -1,0 +1,83 @@
+/** The rollout scenario: a Deployment of R replicas, followed until the hub reports all Ready. */
+import { FLEET_APP, fleetDeployment, probeNamespace } from '../manifests.js';
+import { waitFor, type FleetRun } from '../run.js';
+import { ApiSampler, type Percentiles } from '../samplers.js';
+import { withLoad, type LoadFigures } from './load.js';
+
+/** What the rollout took: time and rate to bound and Ready, API latency during it, flaps and drops. */
+export interface DeployFigures {
+  replicas: number;
+  complete: boolean;
+  /** Create → every pod delivered to its node (bound), and → the hub's Deployment reports all Ready. */
+  allBoundMs: number;
+  allReadyMs: number;
+  boundPerSec: number;
+  readyPerSec: number;
+  api: { get: Percentiles; list: Percentiles; write: Percentiles; errors: number };
+  flaps: number;
+  drops: number;
+  load: LoadFigures;
+}
+
+/** The part of the fleet Deployment the scenarios read: how many replicas the hub reports Ready. */
+export interface DeploymentStatus {
+  status?: { readyReplicas?: number; updatedReplicas?: number };
+}
+
+/** Creates the Deployment of `replicas` and follows it until all are Ready (or `timeoutMs`). */
+export async function deploy(run: FleetRun, replicas: number, timeoutMs: number): Promise<DeployFigures> {
+  await run.http.json('POST', '/api/v1/namespaces', probeNamespace());
+  const before = await run.harness.send({ cmd: 'stats' });
+  run.watch.resetFlaps();
+  const firstNode = `${run.prefix}-00000`;
+  const api = new ApiSampler(() => run.http, {
+    get: `/apis/apps/v1/namespaces/default/deployments/${FLEET_APP}`,
+    list: `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(`app=${FLEET_APP}`)}&fieldSelector=${encodeURIComponent(`spec.nodeName=${firstNode}`)}`,
+    patch: '/api/v1/namespaces/fleet-probe',
+  });
+  const t0 = Date.now();
+  await run.http.json('POST', '/apis/apps/v1/namespaces/default/deployments', fleetDeployment(replicas));
+  const r = await withLoad(run, async () => {
+    api.start();
+    let allBoundMs = 0;
+    let allReadyMs = 0;
+    let seen = 0;
+    let ready = 0;
+    let lastLog = 0;
+    await waitFor(
+      `${replicas} pods Ready`,
+      async () => {
+        const s = await run.harness.send({ cmd: 'stats' });
+        seen = s.tally.podsSeen - before.tally.podsSeen;
+        if (allBoundMs === 0 && seen >= replicas) allBoundMs = s.tally.lastPodAt - t0;
+        const d = await run.http
+          .call('GET', `/apis/apps/v1/namespaces/default/deployments/${FLEET_APP}`)
+          .catch(() => undefined);
+        if (d?.status === 200) ready = (JSON.parse(d.body) as DeploymentStatus).status?.readyReplicas ?? 0;
+        if (Date.now() - lastLog > 10_000) {
+          lastLog = Date.now();
+          run.log(
+            `  ${Math.round((Date.now() - t0) / 1000)} s: ${seen} bound, ${ready} Ready (hub), ${s.connected}/${s.nodes} connected, ${s.tally.drops} drops`,
+          );
+        }
+        if (ready >= replicas) allReadyMs = Date.now() - t0;
+        return allReadyMs > 0 ? true : undefined;
+      },
+      timeoutMs,
+      500,
+    ).catch((err: unknown) =>
+      run.log(`  ${err instanceof Error ? err.message : String(err)}: ${seen} bound, ${ready} Ready`),
+    );
+    const elapsed = (Date.now() - t0) / 1000;
+    return {
+      complete: allReadyMs > 0,
+      allBoundMs,
+      allReadyMs,
+      boundPerSec: allBoundMs > 0 ? replicas / (allBoundMs / 1000) : seen / elapsed,
+      readyPerSec: allReadyMs > 0 ? replicas / (allReadyMs / 1000) : ready / elapsed,
+      api: await api.stop(),
+    };
+  });
+  const after = await run.harness.send({ cmd: 'stats' });
+  return { replicas, ...r, flaps: run.watch.flapCount, drops: after.tally.drops - before.tally.drops };
+}

@@ -1,0 +1,53 @@
+/**
+ * The registration scenario: every node joins (credentials) and connects; then the hub idles under
+ * watch.
+ */
+import { waitFor, type FleetRun } from '../run.js';
+import { ProcSampler, type ProcWindow } from '../samplers.js';
+import { withLoad, type LoadFigures } from './load.js';
+
+/** What registering the fleet took, and the hub idle after it. */
+export interface RegisterFigures {
+  join: { ms: number; stored: number; csr: number; keygenCsr: number; failed: number };
+  /** Dial start → every node welcomed (harness) and Ready (hub). */
+  allConnectedMs: number;
+  allReadyMs: number;
+  drops: number;
+  failedDials: number;
+  load: LoadFigures;
+  idle: ProcWindow;
+}
+
+/** Joins (credentials) and connects every node; then watches the hub idle for `idleMs`. */
+export async function register(run: FleetRun, timeoutMs: number, idleMs = 10_000): Promise<RegisterFigures> {
+  const n = run.opts.nodes;
+  const join = await run.harness.send({ cmd: 'join', concurrency: 16 });
+  run.log(
+    `joined ${n} nodes in ${join.ms} ms (stored ${join.stored}, csr ${join.csr}, new key ${join.keygenCsr}, failed ${join.failed})`,
+  );
+  if (join.failed > 0)
+    throw new Error(
+      `${join.failed} nodes could not join: ${(await run.harness.send({ cmd: 'stats' })).tally.errors.join('; ')}`,
+    );
+  const t0 = Date.now();
+  const r = await withLoad(run, async () => {
+    await run.harness.send({ cmd: 'start', rampMs: 0 });
+    let allConnectedMs = 0;
+    await waitFor(
+      `${n} nodes Ready`,
+      async () => {
+        const s = await run.harness.send({ cmd: 'stats' });
+        if (allConnectedMs === 0 && s.connected >= n) allConnectedMs = Date.now() - t0;
+        return s.connected >= n && run.watch.ready >= n ? true : undefined;
+      },
+      timeoutMs,
+    );
+    return { allConnectedMs, allReadyMs: Date.now() - t0 };
+  });
+  const s = await run.harness.send({ cmd: 'stats' });
+  run.log(`registered ${n} nodes: all connected in ${r.allConnectedMs} ms, all Ready in ${r.allReadyMs} ms`);
+  const idle = new ProcSampler(() => run.hub.pid);
+  idle.start();
+  await new Promise((res) => setTimeout(res, idleMs)); // a measurement window, not a wait for a condition
+  return { join, ...r, drops: s.tally.drops, failedDials: s.tally.failedDials, idle: idle.stop() };
+}
