@@ -78,6 +78,31 @@ type Tried =
 
 /** Failures kept in a 503's text: a request retried while held may collect many. */
 const MAX_FAILURES_SHOWN = 6;
+
+/** What the rounds of one request's retries have learnt: the endpoints gone, the failures, how many were behind. */
+class Rounds {
+  /** Pods (uids) that failed for another reason than their node being behind: not tried again. */
+  readonly gone = new Set<string>();
+  failures: string[] = [];
+  /** Endpoints of the last round whose node said the pod is not its endpoint yet. */
+  behind = 0;
+
+  constructor(first: Extract<Tried, { kind: 'unreachable' }>) {
+    this.add(first);
+  }
+
+  /** Takes in a round that reached no endpoint. */
+  add(round: Extract<Tried, { kind: 'unreachable' }>): void {
+    this.failures = [...this.failures, ...round.failures];
+    for (const uid of round.tried) if (!round.behind.includes(uid)) this.gone.add(uid);
+    this.behind = round.behind.length;
+  }
+
+  /** The request's outcome after its last round. */
+  unreachable(): BalanceResult {
+    return { kind: 'unreachable', failures: this.failures.slice(-MAX_FAILURES_SHOWN) };
+  }
+}
 /** Pauses before an endpoint whose node's Service table was behind is tried again (doubling to the last). */
 const BEHIND_RETRY_MS = [10, 20, 40, 80, 160, 320];
 
@@ -152,21 +177,17 @@ export class ServiceBalancer {
     opts: BalanceOptions,
     first: Extract<Tried, { kind: 'unreachable' }>,
   ): Promise<BalanceResult> {
-    const gone = new Set(first.tried.filter((uid) => !first.behind.includes(uid)));
-    let failures = first.failures;
-    let behind = first.behind.length;
+    const rounds = new Rounds(first);
     for (const pause of BEHIND_RETRY_MS) {
-      if (behind === 0) break;
+      if (rounds.behind === 0) break;
       await delay(pause);
       if (sink.gone) return { kind: 'cancelled' };
-      const again = await this.tryEndpoints(route, req, sink, opts, gone);
+      const again = await this.tryEndpoints(route, req, sink, opts, rounds.gone);
       if (again.kind !== 'unreachable') return again;
-      failures = [...failures, ...again.failures];
-      for (const uid of again.tried) if (!again.behind.includes(uid)) gone.add(uid);
-      behind = again.behind.length;
+      rounds.add(again);
       if (!req.body.replayable) break;
     }
-    return { kind: 'unreachable', failures: failures.slice(-MAX_FAILURES_SHOWN) };
+    return rounds.unreachable();
   }
 
   /**
@@ -185,21 +206,16 @@ export class ServiceBalancer {
     first: Extract<Tried, { kind: 'unreachable' }>,
   ): Promise<BalanceResult> {
     const deadline = performance.now() + hold.timeoutMs;
-    const gone = new Set(first.tried.filter((uid) => !first.behind.includes(uid)));
-    let failures = first.failures;
-    let behind = first.behind.length;
+    const rounds = new Rounds(first);
     for (let round = 0; ; round++) {
-      if (behind > 0) await delay(BEHIND_RETRY_MS[Math.min(round, BEHIND_RETRY_MS.length - 1)] ?? 0);
+      if (rounds.behind > 0) await delay(BEHIND_RETRY_MS[Math.min(round, BEHIND_RETRY_MS.length - 1)] ?? 0);
       if (sink.gone) return { kind: 'cancelled' };
-      const held = await hold.wait(route, gone);
-      if (held.kind !== 'ready') return { kind: 'unreachable', failures: failures.slice(-MAX_FAILURES_SHOWN) };
-      const again = await this.tryEndpoints(held.route, req, sink, opts, gone);
+      const held = await hold.wait(route, rounds.gone);
+      if (held.kind !== 'ready') return rounds.unreachable();
+      const again = await this.tryEndpoints(held.route, req, sink, opts, rounds.gone);
       if (again.kind !== 'unreachable') return again;
-      failures = [...failures, ...again.failures];
-      for (const uid of again.tried) if (!again.behind.includes(uid)) gone.add(uid);
-      behind = again.behind.length;
-      if (!req.body.replayable || performance.now() >= deadline)
-        return { kind: 'unreachable', failures: failures.slice(-MAX_FAILURES_SHOWN) };
+      rounds.add(again);
+      if (!req.body.replayable || performance.now() >= deadline) return rounds.unreachable();
     }
   }
 
