@@ -1,0 +1,32 @@
+/**
+ * The demo's child processes (the hub and the nodes, from the compiled bins): started with their
+ * output in <data-dir>/<name>.log, all stopped together on exit, Ctrl-C or SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATA, ROOT } from './options.mjs';
+import { say } from './util.mjs';
+
+const children = [];
+let stopping = false;
+
+/** Starts `bin/<bin> ...argv` as the demo's process `name`; says so should it exit before stopAll. */
+export function start(name, bin, argv) {
+  const log = openSync(join(DATA, `${name}.log`), 'a');
+  const child = spawn(process.execPath, [join(ROOT, 'bin', bin), ...argv], { stdio: ['ignore', log, log] });
+  child.on('exit', (code, signal) => {
+    if (!stopping) say(`!! ${name} exited (${signal ?? code}); see ${join(DATA, `${name}.log`)}`);
+  });
+  children.push(child);
+  return child;
+}
+
+/** Sends every child SIGTERM, then exits with `code` half a second later (time for them to go). */
+export function stopAll(code) {
+  stopping = true;
+  for (const c of children) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
