@@ -3,53 +3,24 @@
  * the compiled bins (as a user runs them), talking over real sockets on loopback addresses, plus
  * `edgectl` run as a process. Nothing here is faked.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
-import { typeByName, type KubeObject, type Node, type ResourceType } from '../../src/api/index.js';
-import { EdgeClient, type WatchEventType } from '../../src/cli/index.js';
+import { typeByName, type Node, type ResourceType } from '../../src/api/index.js';
+import { EdgeClient } from '../../src/cli/index.js';
+import { freePort } from './net.js';
+import { until } from './poll.js';
+import { BIN, Proc, type CommandResult } from './proc.js';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = (name: string): string => join(ROOT, 'bin', `${name}.js`);
-
-/** Asks the OS for a free TCP port on `host`. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
-    });
-  });
-}
-
-/** Polls `fn` until it returns a truthy value. */
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
-  timeoutMs = 30_000,
-  everyMs = 100,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) {
-      const why = last instanceof Error ? last.toString() : JSON.stringify(last);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${why})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+// The helpers tests import from here live in files of their own (one concern each); re-exported so
+// every `support/cluster.js` import keeps working unchanged.
+export { ROOT, Proc, type CommandResult } from './proc.js';
+export { until } from './poll.js';
+export { freePort, httpGet } from './net.js';
+export { WatchRecorder, watchCollection, type WatchedEvent } from './watch-recorder.js';
+export { runLoad, type LoadSample } from './load-run.js';
 
 /** The resource type of a plural or short name (`pods`, `deploy`, `events`), for `EdgeClient` calls. */
 export function kind(name: string): ResourceType {
@@ -58,44 +29,7 @@ export function kind(name: string): ResourceType {
   return type;
 }
 
-/** A started process with its captured output. */
-export class Proc {
-  out = '';
-  err = '';
-  exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.err += d.toString()));
-    this.exited = new Promise((res) => child.once('exit', (code) => res(code)));
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /**
-   * Sends `signal` and waits for the exit. A process still alive `graceMs` later (a SIGTERM that hangs
-   * on a loaded machine) is killed with SIGKILL, so a teardown cannot hang past its hook's timeout.
-   */
-  async kill(signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill(signal);
-    if (signal === 'SIGKILL') {
-      await this.exited;
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), graceMs)));
-    const outcome = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (outcome === 'late' && this.alive) {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-}
-
+/** A node of the cluster: its name, loopback address, labels and own flags. */
 export interface NodeSpec {
   name: string;
   address: string;
@@ -110,12 +44,7 @@ interface RunningNode extends NodeSpec {
   meshPort: number;
 }
 
-export interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** A hub and its nodes run as processes, in a temporary directory `stop()` removes. */
 export class Cluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'edge-e2e-'));
   readonly hubDir = join(this.dir, 'hub');
@@ -303,99 +232,4 @@ export class Cluster {
     // retried rather than failing the suite in its teardown.
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
-}
-
-/** GETs `url` and returns status + body text (no throw). */
-export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, body: await res.text() };
-}
-
-/** One event of a watch, with the time (ms) it arrived here. */
-export interface WatchedEvent<T> {
-  at: number;
-  type: WatchEventType;
-  object: T;
-}
-
-/**
- * A running watch of a collection on the hub (`EdgeClient.watch`), keeping every event with its
- * arrival time: the timeline tests measure transitions on (a status flip, a restart) at millisecond
- * resolution, where the objects' own timestamps have one-second resolution.
- */
-export class WatchRecorder<T extends KubeObject> {
-  readonly events: Array<WatchedEvent<T>> = [];
-  private readonly abort = new AbortController();
-  private readonly done: Promise<void>;
-
-  constructor(client: EdgeClient, type: ResourceType, opts: { namespace?: string } = {}) {
-    this.done = this.read(client, type, opts.namespace).catch(() => undefined);
-  }
-
-  /** Ends the watch. */
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.done;
-  }
-
-  private async read(client: EdgeClient, type: ResourceType, namespace: string | undefined): Promise<void> {
-    for await (const ev of client.watch<T>(type, { namespace, signal: this.abort.signal })) {
-      this.events.push({ at: Date.now(), type: ev.type, object: ev.object });
-    }
-  }
-}
-
-/** Starts watching the collection of `type` (in `namespace`, else all) on `cluster`'s hub. */
-export function watchCollection<T extends KubeObject>(
-  cluster: Cluster,
-  type: ResourceType,
-  namespace?: string,
-): WatchRecorder<T> {
-  return new WatchRecorder<T>(cluster.client, type, { namespace });
-}
-
-/** One request of a load run: when it was sent (`t0`) and answered (`t1`), its status, and who answered. */
-export interface LoadSample {
-  t0: number;
-  t1: number;
-  status: number;
-  /** `pod` of a JSON answer (the example components name the pod that served). */
-  pod?: string;
-  /** `ready` of a JSON answer (probe-demo says whether it considered itself ready). */
-  ready?: boolean;
-}
-
-/**
- * Sends GETs from `workers` concurrent loops over `urls` (round-robin) until `stop()` returns true,
- * timestamping each one into `out`. A request that fails outright is recorded with status 0.
- */
-export async function runLoad(
-  urls: readonly string[],
-  workers: number,
-  stop: () => boolean,
-  out: LoadSample[],
-): Promise<void> {
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      for (let i = w; !stop(); i++) {
-        const t0 = Date.now();
-        try {
-          // 20 s: on a loaded machine an answer can take seconds; only a request never answered is a failure.
-          const res = await fetch(urls[i % urls.length]!, { signal: AbortSignal.timeout(20_000) });
-          const text = await res.text();
-          const s: LoadSample = { t0, t1: Date.now(), status: res.status };
-          try {
-            const body = JSON.parse(text) as { pod?: unknown; ready?: unknown };
-            if (typeof body.pod === 'string') s.pod = body.pod;
-            if (typeof body.ready === 'boolean') s.ready = body.ready;
-          } catch {
-            // not JSON (an error text from the proxy): its status says enough
-          }
-          out.push(s);
-        } catch {
-          out.push({ t0, t1: Date.now(), status: 0 });
-        }
-      }
-    }),
-  );
 }

@@ -1,49 +1,33 @@
 /**
  * The canary controller's test rig (`canary-controller*.test.ts`): a real registry and SQLite store with
  * an injected clock, the informers and the controller. No Deployment controller or node runs: the
- * helpers write the Deployments' status and the pods as they would, and the usage intake is an
- * in-memory `UsageSource` they fill (the controller is under test, not the intake).
+ * helpers write the Deployments' status and the pods as they would (canary-objects.ts), and the usage
+ * intake is an in-memory `UsageSource` they fill (canary-usage.ts: the controller is under test, not the
+ * intake).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../../api/index.js';
-import { LATENCY_BUCKETS_MS, rfc3339, typeByKind } from '../../../../api/index.js';
 import { silentLogger } from '../../../../platform/index.js';
 import { InformerFactory } from '../../../informers/index.js';
-import type { PodUsageSample, UsageSource } from '../../../metrics/index.js';
 import { EventRecorder } from '../../../reconcile/index.js';
 import { ObjectRegistry } from '../../../registry/index.js';
 import { SqliteStore } from '../../../store/index.js';
 import { CanaryController } from '../index.js';
-
-const POD = typeByKind('v1', 'Pod')!;
-const DEPLOY = typeByKind('apps/v1', 'Deployment')!;
-const ROUTE = typeByKind('gateway.networking.k8s.io/v1', 'HTTPRoute')!;
-const CANARY = typeByKind('flagger.app/v1beta1', 'Canary')!;
-const EVENT = typeByKind('v1', 'Event')!;
-const ENDPOINTS = typeByKind('v1', 'Endpoints')!;
-
-/** The nodes' usage reports, as the tests write them. */
-class TestUsage implements UsageSource {
-  readonly samples = new Map<string, PodUsageSample>();
-  pod(ns: string, name: string): PodUsageSample | undefined {
-    return this.samples.get(`${ns}/${name}`);
-  }
-  pods(): PodUsageSample[] {
-    return [...this.samples.values()];
-  }
-  node(): undefined {
-    return undefined;
-  }
-  nodes(): [] {
-    return [];
-  }
-  onServiceWake(): () => void {
-    return () => {};
-  }
-}
+import {
+  CANARY,
+  DEPLOY,
+  EVENT,
+  METRICS,
+  ROUTE,
+  createCanary,
+  createCanaryPods,
+  writeRolledOut,
+  writeTarget,
+} from './canary-objects.js';
+import { TestUsage } from './canary-usage.js';
 
 /** The analysis interval of the rig's canaries. */
 export const INTERVAL = 30_000;
@@ -132,91 +116,15 @@ export function canaryRig() {
     return s?.phase === p && (weight === undefined || s.canaryWeight === weight);
   };
 
-  async function target(image: string, replicas = 2): Promise<void> {
-    const d = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'podinfo', namespace: 'default' },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: 'podinfo' } },
-        template: { metadata: { labels: { app: 'podinfo' } }, spec: { containers: [{ name: 'app', image }] } },
-      },
-    };
-    const have = await api.get<Deployment>(DEPLOY, 'default', 'podinfo').catch(() => undefined);
-    if (have) await api.update(DEPLOY, { ...have, spec: { ...have.spec, template: d.spec.template } });
-    else await api.create(DEPLOY, d);
-  }
+  // The scenario's writes (canary-objects.ts) against this test's registry.
+  const target = (image: string, replicas?: number): Promise<void> => writeTarget(api, image, replicas);
+  const rolledOut = (name: string): Promise<void> => writeRolledOut(api, name);
+  const canaryPods = (n: number): Promise<string[]> => createCanaryPods(api, n);
+  const canary = (analysis: Canary['spec']['analysis']): Promise<void> => createCanary(api, analysis);
 
-  /** Writes `name`'s status as the Deployment controller would once every replica rolled out. */
-  async function rolledOut(name: string): Promise<void> {
-    const d = await api.get<Deployment>(DEPLOY, 'default', name);
-    const n = d.spec.replicas ?? 1;
-    await api.updateStatus(DEPLOY, {
-      ...d,
-      status: {
-        observedGeneration: d.metadata.generation,
-        replicas: n,
-        updatedReplicas: n,
-        readyReplicas: n,
-        availableReplicas: n,
-      },
-    });
-  }
-
-  /** Ready canary pods (the target's labels). */
-  async function canaryPods(n: number): Promise<string[]> {
-    const uids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const p = await api.create<Pod>(POD, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `podinfo-${i}`, namespace: 'default', labels: { app: 'podinfo' } },
-        spec: { containers: [{ name: 'app', image: 'x.wasm' }] },
-      });
-      await api.updateStatus(POD, {
-        ...p,
-        status: {
-          phase: 'Running',
-          conditions: [{ type: 'Ready', status: 'True' }],
-          containerStatuses: [{ name: 'app', ready: true, restartCount: 0, image: 'x.wasm', state: { running: {} } }],
-        },
-      });
-      uids.push(p.metadata.uid ?? '');
-    }
-    // Their Service's endpoints, as the endpoints controller writes them.
-    await api.create(ENDPOINTS, {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'podinfo-canary', namespace: 'default' },
-      subsets: [{ addresses: [{ ip: '127.0.0.1', nodeName: 'pi-1' }], ports: [{ port: 8080 }] }],
-    });
-    return uids;
-  }
-
-  /**
-   * One usage report per canary pod, ending now: `rps` requests/s, `errorRate` of them 5xx, each taking
-   * `latencyMs` (so all in one bucket of the histogram).
-   */
-  function report(uids: string[], rps: number, errorRate = 0, latencyMs = 20): void {
-    const buckets = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
-    const bucket = LATENCY_BUCKETS_MS.findIndex((le) => latencyMs <= le);
-    buckets[bucket < 0 ? LATENCY_BUCKETS_MS.length : bucket] = rps * 5;
-    uids.forEach((uid, i) =>
-      usage.samples.set(`default/podinfo-${i}`, {
-        namespace: 'default',
-        name: `podinfo-${i}`,
-        uid,
-        node: 'pi-1',
-        timestamp: rfc3339(now),
-        windowSeconds: 5,
-        containers: [],
-        requestsPerSecond: rps,
-        errorsPerSecond: rps * errorRate,
-        meanLatencyMs: latencyMs,
-        latencyBuckets: buckets,
-      }),
-    );
+  /** One usage report per canary pod, ending now (`TestUsage.report`). */
+  function report(uids: string[], rps: number, errorRate?: number, latencyMs?: number): void {
+    usage.report(now, uids, rps, errorRate, latencyMs);
   }
 
   /** Moves the clock on by `ms` (default: one analysis interval). */
@@ -233,25 +141,6 @@ export function canaryRig() {
     report(uids, 20);
     await converge('the first report taken in', () => Promise.resolve(true));
   }
-
-  async function canary(analysis: Canary['spec']['analysis']): Promise<void> {
-    await api.create(CANARY, {
-      apiVersion: 'flagger.app/v1beta1',
-      kind: 'Canary',
-      metadata: { name: 'podinfo', namespace: 'default' },
-      spec: {
-        provider: 'gatewayapi:v1',
-        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
-        service: { port: 80, targetPort: 8080 },
-        analysis,
-      },
-    });
-  }
-
-  const METRICS = [
-    { name: 'request-success-rate' as const, thresholdRange: { min: 99 } },
-    { name: 'request-duration' as const, thresholdRange: { max: 500 } },
-  ];
 
   /** Target, canary, primary rolled out: Initialized. */
   async function initialized(analysis: Canary['spec']['analysis']): Promise<void> {
