@@ -26,7 +26,8 @@ export async function measureCgroupAgent(cluster: Cluster, agents: AgentProc[], 
   );
   const cg = memoryCgroup(`edgeplane-agent-memory-${process.pid}`, CGROUP_MB * MB);
   try {
-    const c = new AgentProc(cluster, 'mem-3', await freePort(ADDRESS), SMALL_DEVICE_FLAGS, cg.dir, SMALL_DEVICE_ARGS);
+    const port = await freePort(ADDRESS);
+    const c = new AgentProc(cluster, 'mem-3', port, SMALL_DEVICE_FLAGS, cg.dir, SMALL_DEVICE_ARGS, SMALL_DEVICE_ENV);
     agents.push(c);
     await cluster.waitNodesReady(['mem-3']);
     show('idle, no pod', await c.stage());
