@@ -1,6 +1,7 @@
 /**
  * The hub's relay series (`relay-metrics.ts`) over the real relay (`gateway/relay/`) behind a real HTTP
- * server: a dial to a node with no listener is refused, then a connection is joined and carries bytes.
+ * server: a dial to a node with no listener and an accept for no pending offer are refused (counted by
+ * reason), then a connection is joined and carries bytes.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,11 +31,13 @@ async function relayServer(): Promise<{ relay: MeshRelay; base: string; server: 
 const open = (url: string, node: string): WebSocket => new WebSocket(url, { headers: { 'x-node': node } });
 const value = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 
-it('exposes the relay’s connections (total, open), refusals, bytes and listeners, without node labels', async () => {
+it('exposes the relay’s connections (total, open), refusals by reason, bytes and listeners, without node labels', async () => {
   const { relay, base } = await relayServer();
   const metrics = new HubMetrics({ relay: () => relay.stats });
   const refused = open(`${base}${RELAY_DIAL_PATH}?node=node-b`, 'node-a');
   await new Promise((r) => refused.once('error', r)); // 404: node-b has no listener
+  const stray = open(`${base}${RELAY_ACCEPT_PATH}?id=no-such-offer`, 'node-b');
+  await new Promise((r) => stray.once('error', r)); // 404: no pending offer of that id
 
   const listener = open(`${base}${RELAY_LISTEN_PATH}`, 'node-b');
   await new Promise((r) => listener.once('open', r));
@@ -53,10 +56,17 @@ it('exposes the relay’s connections (total, open), refusals, bytes and listene
   const text = (await metrics.render()).text;
   expect(value(text, 'edgeplane_hub_relay_connections_total')).toBe(1);
   expect(value(text, 'edgeplane_hub_relay_open_connections')).toBe(1);
-  expect(value(text, 'edgeplane_hub_relay_refused_total')).toBe(1);
+  expect(value(text, 'edgeplane_hub_relay_refused_total{reason="no-listener"}')).toBe(1);
+  expect(value(text, 'edgeplane_hub_relay_refused_total{reason="no-offer"}')).toBe(1);
+  expect(relay.stats.refused).toBe(2);
+  for (const reason of ['bad-request', 'limit', 'not-accepted'])
+    expect(value(text, `edgeplane_hub_relay_refused_total{reason="${reason}"}`)).toBe(0);
   expect(value(text, 'edgeplane_hub_relay_bytes_total')).toBe(5);
   expect(value(text, 'edgeplane_hub_relay_listeners')).toBe(1);
-  expect(text).not.toMatch(/edgeplane_hub_relay_\w+\{/); // no labels: bounded at any fleet size
+  // No node labels: bounded at any fleet size (the refusals' reason is one of five).
+  expect(text.match(/^edgeplane_hub_relay_\w+\{[^}]*\}/gm)?.every((l) => /^\w+\{reason="[a-z-]+"\}$/.test(l))).toBe(
+    true,
+  );
 
   dialer.close();
   await until(() => relay.stats.active === 0, 'the connection closed');

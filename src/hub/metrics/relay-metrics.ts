@@ -1,10 +1,10 @@
 /**
  * The hub's side of the mesh relay (`gateway/relay/`) as Prometheus series, read from the relay's own
- * counters on each scrape. Totals only, no node labels: a hub of 5,000 nodes would otherwise carry up
- * to 5,000² source/target pairs; which node relays what is on each node's own `/metrics`
+ * counters on each scrape. No node labels (refusals carry their reason, one of five): a hub of 5,000
+ * nodes would otherwise carry up to 5,000² source/target pairs; which node relays what is on each node's own `/metrics`
  * (`edgeplane_mesh_relay_*`, read through the hub).
  */
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { scrapedCounter, scrapedGauge } from './scraped-series.js';
 
 /** The relay's figures (`MeshRelay.stats`). */
@@ -15,8 +15,8 @@ export interface RelayFigures {
   opened: number;
   /** Relayed connections open now. */
   active: number;
-  /** Relayed connections refused or never answered (no listener, a limit, a bad request, no answer in time). */
-  refused: number;
+  /** Relayed connections refused or never answered, by reason (no listener, a limit, a bad request, no answer in time). */
+  refusedBy: Readonly<Record<string, number>>;
   /** Bytes moved, both directions. */
   bytes: number;
 }
@@ -29,11 +29,16 @@ export function relayMetrics(registers: Registry[], read: () => RelayFigures): v
     scrapedGauge(registers, name, help, () => pick(read()));
   counter('edgeplane_hub_relay_connections_total', 'Relayed mesh connections joined by this hub.', (f) => f.opened);
   gauge('edgeplane_hub_relay_open_connections', 'Relayed mesh connections open on this hub now.', (f) => f.active);
-  counter(
-    'edgeplane_hub_relay_refused_total',
-    'Relayed mesh connections refused (no listener for the peer on this hub, a per-node limit, a bad request) or not accepted in time.',
-    (f) => f.refused,
-  );
+  new Counter({
+    name: 'edgeplane_hub_relay_refused_total',
+    help: 'Relayed mesh connections refused or not accepted in time, by reason: bad-request, no-listener (the peer has none on this hub), limit (per node), not-accepted, no-offer.',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(read().refusedBy)) this.inc({ reason }, n);
+    },
+  });
   counter('edgeplane_hub_relay_bytes_total', 'Bytes moved through the relay, both directions.', (f) => f.bytes);
   gauge('edgeplane_hub_relay_listeners', 'Nodes with a relay listener on this hub.', (f) => f.listeners);
 }

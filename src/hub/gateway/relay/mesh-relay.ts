@@ -38,6 +38,11 @@ export const DEFAULT_RELAY_LIMITS: MeshRelayLimits = {
   highWaterBytes: 1024 * 1024,
 };
 
+/** Why the relay refused a connection, or gave up on one (the label of the hub's refusal counter). */
+export const RELAY_REFUSALS = ['bad-request', 'no-listener', 'limit', 'not-accepted', 'no-offer'] as const;
+/** One of {@link RELAY_REFUSALS}: a dial naming no other node; a peer with no listener here; a per-node limit; a peer that did not accept in time; an accept for no pending offer. */
+export type RelayRefusal = (typeof RELAY_REFUSALS)[number];
+
 /** The relay's counters (the hub's metrics read them). */
 export interface MeshRelayStats {
   /** Nodes with a listener on this hub. */
@@ -46,6 +51,8 @@ export interface MeshRelayStats {
   opened: number;
   active: number;
   refused: number;
+  /** The refusals by reason (they add up to `refused`). */
+  refusedBy: Record<RelayRefusal, number>;
   /** Bytes moved (both directions). */
   bytes: number;
 }
@@ -71,6 +78,7 @@ export class MeshRelay {
   private readonly pending = new Map<string, PendingDial>();
   private readonly perNode = new Map<string, number>();
   private readonly counters = { opened: 0, refused: 0, bytes: 0 };
+  private readonly refusedBy = Object.fromEntries(RELAY_REFUSALS.map((r) => [r, 0])) as Record<RelayRefusal, number>;
   private readonly limits: MeshRelayLimits;
 
   constructor(
@@ -83,7 +91,8 @@ export class MeshRelay {
   get stats(): MeshRelayStats {
     let active = 0;
     for (const n of this.perNode.values()) active += n;
-    return { listeners: this.listeners.size, ...this.counters, active: Math.floor(active / 2) };
+    const refusedBy = { ...this.refusedBy };
+    return { listeners: this.listeners.size, ...this.counters, refusedBy, active: Math.floor(active / 2) };
   }
 
   /** Handles an upgrade at one of the relay paths from node `node` (its certificate checked by the caller). */
@@ -122,11 +131,12 @@ export class MeshRelay {
 
   private dial(req: IncomingMessage, socket: Duplex, head: Buffer, from: string, to: string): void {
     if (!NODE_NAME.test(to) || to === from)
-      return this.refused(socket, 400, 'a relayed connection names another node: ?node=<name>');
+      return this.refused(socket, 'bad-request', 'a relayed connection names another node: ?node=<name>');
     const listener = this.listeners.get(to);
-    if (listener === undefined) return this.refused(socket, 404, `node ${to} has no relay listener on this hub`);
+    if (listener === undefined)
+      return this.refused(socket, 'no-listener', `node ${to} has no relay listener on this hub`);
     if (this.count(from) >= this.limits.connectionsPerNode || this.count(to) >= this.limits.connectionsPerNode)
-      return this.refused(socket, 429, 'too many relayed connections for one node');
+      return this.refused(socket, 'limit', 'too many relayed connections for one node');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Nothing is read from the dialer until its peer has answered: its bytes wait in TCP.
       ws.pause();
@@ -135,7 +145,7 @@ export class MeshRelay {
       this.hold(to, 1);
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        this.counters.refused++;
+        this.noteRefusal('not-accepted');
         this.release(from, to);
         ws.close(1013, `node ${to} did not accept the relayed connection`);
       }, this.limits.acceptTimeoutMs);
@@ -156,7 +166,7 @@ export class MeshRelay {
   private accept(req: IncomingMessage, socket: Duplex, head: Buffer, node: string, id: string): void {
     const p = this.pending.get(id);
     // Only the node the offer went to may answer it.
-    if (p === undefined || p.to !== node) return this.refused(socket, 404, 'no such relay offer');
+    if (p === undefined || p.to !== node) return this.refused(socket, 'no-offer', 'no such relay offer');
     this.pending.delete(id);
     clearTimeout(p.timer);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -173,9 +183,15 @@ export class MeshRelay {
     });
   }
 
-  private refused(socket: Duplex, code: number, text: string): void {
+  private refused(socket: Duplex, reason: keyof typeof STATUS, text: string): void {
+    this.noteRefusal(reason);
+    refuse(socket, STATUS[reason], text);
+  }
+
+  /** Counts a refusal. */
+  private noteRefusal(reason: RelayRefusal): void {
     this.counters.refused++;
-    refuse(socket, code, text);
+    this.refusedBy[reason]++;
   }
 
   private count(node: string): number {
@@ -195,6 +211,13 @@ export class MeshRelay {
 }
 
 const PHRASES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 429: 'Too Many Requests' };
+/** The HTTP status of each refusal answered on the upgrade request. */
+const STATUS: Record<Exclude<RelayRefusal, 'not-accepted'>, number> = {
+  'bad-request': 400,
+  'no-listener': 404,
+  limit: 429,
+  'no-offer': 404,
+};
 
 function refuse(socket: Duplex, code: number, text: string): void {
   socket.write(
