@@ -1,8 +1,12 @@
 /**
- * The node's heartbeat on a welcomed connection: a ping and a `heartbeat` frame each interval. The hub
- * can stall for a moment (a burst of writes), so it is declared gone only after `missedPongs`
- * intervals without a pong or any frame; a timer that fires late means this process stalled, and the
- * silence it saw is its own, not the hub's.
+ * The node's heartbeat on a welcomed connection: a `heartbeat` frame each interval (the hub's sign of
+ * the node's life), and a ping in each interval in which the hub was not heard from — a pong or any
+ * frame since the last beat already shows the hub is there, so on an idle connection every other beat
+ * goes without one (issue 14: at fleet scale the nodes' pings and the hub's pongs were most of the
+ * hub's ping traffic; the hub itself pings only nodes it has not heard from). The hub can stall for a
+ * moment (a burst of writes), so it is declared gone only after `missedPongs` intervals without a
+ * pong or any frame; a timer that fires late means this process stalled, and the silence it saw is
+ * its own, not the hub's.
  */
 import { WebSocket } from 'ws';
 import { encodeFrame } from '../../api/index.js';
@@ -14,6 +18,10 @@ export class HubHeartbeat {
   /** Consecutive heartbeat intervals without a pong or any frame from the hub. */
   private silentIntervals = 0;
   private lastBeat = 0;
+  /** The hub was heard from since the last beat (this beat needs no ping). */
+  private heardSinceBeat = false;
+  /** Pings sent so far (for tests and figures). */
+  pings = 0;
 
   constructor(
     private readonly missedPongs: number,
@@ -24,6 +32,7 @@ export class HubHeartbeat {
   start(ws: WebSocket, intervalMs: number): void {
     this.stop();
     this.silentIntervals = 0;
+    this.heardSinceBeat = false;
     this.lastBeat = Date.now();
     this.timer = setInterval(() => this.beat(ws, intervalMs), intervalMs);
   }
@@ -31,6 +40,7 @@ export class HubHeartbeat {
   /** The hub was heard from (a pong or any frame). */
   heard(): void {
     this.silentIntervals = 0;
+    this.heardSinceBeat = true;
   }
 
   stop(): void {
@@ -43,7 +53,10 @@ export class HubHeartbeat {
     const now = Date.now();
     const stalled = now - this.lastBeat > 2 * intervalMs;
     this.lastBeat = now;
-    if (!stalled) this.silentIntervals += 1;
+    const heard = this.heardSinceBeat;
+    this.heardSinceBeat = false;
+    if (heard) this.silentIntervals = 0;
+    else if (!stalled) this.silentIntervals += 1;
     if (this.silentIntervals > this.missedPongs) {
       this.logger.warn(
         { intervals: this.silentIntervals - 1 },
@@ -52,7 +65,10 @@ export class HubHeartbeat {
       ws.terminate();
       return;
     }
-    ws.ping();
+    if (!heard) {
+      ws.ping();
+      this.pings++;
+    }
     ws.send(encodeFrame({ type: 'heartbeat', time: new Date().toISOString() } satisfies NodeToHub));
   }
 }
