@@ -1,28 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  GoneError,
-  InvalidError,
-  BadRequestError,
-  TimeoutError,
-  typeByKind,
-  type KubeObject,
-  type ResourceType,
-} from '../../api/index.js';
-import { silentLogger } from '../../platform/index.js';
-import { SqliteStore } from '../store/index.js';
+/**
+ * LIST and watch served from the registry's watch cache, checked against the same registry reading the
+ * store (`testing/temp-registry.ts`: both over one real SQLite store): namespaces and selectors, paging
+ * with continue tokens, resourceVersion and resourceVersionMatch, and a watch replayed from the history.
+ */
+import { describe, expect, it } from 'vitest';
+import { GoneError, InvalidError, BadRequestError, TimeoutError, type KubeObject } from '../../api/index.js';
 import { ObjectRegistry } from './object-registry.js';
+import { NS, POD } from './testing/resource-types.js';
+import { tempRegistryPerTest } from './testing/temp-registry.js';
 import type { ListOptions, WatchEvent } from './types.js';
-
-const T = (apiVersion: string, kind: string): ResourceType => {
-  const t = typeByKind(apiVersion, kind);
-  if (!t) throw new Error(kind);
-  return t;
-};
-const POD = T('v1', 'Pod');
-const NS = T('v1', 'Namespace');
 
 const pod = (name: string, namespace = 'default', app = 'web', nodeName?: string) => ({
   apiVersion: 'v1',
@@ -32,24 +18,12 @@ const pod = (name: string, namespace = 'default', app = 'web', nodeName?: string
 });
 const names = (items: KubeObject[]): string[] => items.map((o) => o.metadata.name ?? '');
 
-let dir: string;
-let store: SqliteStore;
 let cached: ObjectRegistry;
 let direct: ObjectRegistry;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'list-cache-'));
-  store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger() });
-  const deps = { store, clock: { now: () => Date.parse('2025-01-01T00:00:00Z') }, logger: silentLogger() };
-  cached = new ObjectRegistry({ ...deps, watchCache: { history: 50, freshTimeoutMs: 200 } });
-  direct = new ObjectRegistry({ ...deps, watchCache: false });
-  await cached.ensureNamespace('default');
-  await cached.ensureNamespace('other');
-});
-afterEach(async () => {
-  cached.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+const cache = { history: 50, freshTimeoutMs: 200 };
+tempRegistryPerTest({ prefix: 'list-cache-', watchCache: cache, namespaces: ['default', 'other'] }, (temp) => {
+  cached = temp.registry;
+  direct = new ObjectRegistry({ ...temp.deps, watchCache: false });
 });
 
 describe('LIST from the watch cache', () => {

@@ -1,65 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+/**
+ * The registry's writes over a real SQLite store (`testing/temp-registry.ts`): create (identity, defaults,
+ * generated names, validation naming the path), update (no-op writes, generation, conflicts, status kept,
+ * spec.nodeName set once) and a Service's defaults and node ports. Deletion: `object-registry-delete.test.ts`;
+ * list and watch: `object-registry-watch.test.ts`.
+ */
+import { describe, expect, it } from 'vitest';
 import {
   AlreadyExistsError,
   ConflictError,
   InvalidError,
-  NotFoundError,
-  typeByKind,
   type Deployment,
-  type KubeObject,
   type Pod,
-  type ResourceType,
   type Service,
 } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
-import { SqliteStore } from '../store/index.js';
+import type { SqliteStore } from '../store/index.js';
 import { ObjectRegistry } from './object-registry.js';
-import type { WatchEvent } from './types.js';
+import { DEPLOY, POD, SVC } from './testing/resource-types.js';
+import { tempRegistryPerTest } from './testing/temp-registry.js';
+import { deployment, pod } from './testing/web-objects.js';
 
-const T = (apiVersion: string, kind: string): ResourceType => {
-  const t = typeByKind(apiVersion, kind);
-  if (!t) throw new Error(kind);
-  return t;
-};
-const POD = T('v1', 'Pod');
-const SVC = T('v1', 'Service');
-const DEPLOY = T('apps/v1', 'Deployment');
-const RS = T('apps/v1', 'ReplicaSet');
-
-const pod = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, labels: { app: 'web' } },
-  spec: { containers: [{ name: 'main', image: 'hello.wasm' }], ...extra },
-});
-const deployment = (replicas = 2) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'web' },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: 'web' } },
-    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } },
-  },
-});
-
-let dir: string;
 let store: SqliteStore;
 let reg: ObjectRegistry;
 const now = Date.parse('2025-01-01T00:00:00Z');
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'registry-'));
-  store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger() });
-  reg = new ObjectRegistry({ store, clock: { now: () => now }, logger: silentLogger() });
-  await reg.ensureNamespace('default');
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+tempRegistryPerTest({ prefix: 'registry-', clock: { now: () => now } }, (temp) => {
+  ({ store, registry: reg } = temp);
 });
 
 describe('create', () => {
@@ -180,49 +145,6 @@ describe('update', () => {
   });
 });
 
-describe('delete', () => {
-  it('deletes a bound pod gracefully and the node confirms with grace 0', async () => {
-    await reg.create(POD, pod('a', { nodeName: 'pi-1', terminationGracePeriodSeconds: 10 }));
-    const d = await reg.delete<Pod>(POD, 'default', 'a');
-    expect(d.metadata.deletionTimestamp).toBe('2025-01-01T00:00:10Z');
-    expect(d.metadata.deletionGracePeriodSeconds).toBe(10);
-    const again = await reg.delete<Pod>(POD, 'default', 'a');
-    expect(again.metadata.resourceVersion).toBe(d.metadata.resourceVersion);
-    // Status updates of a terminating pod keep it.
-    await reg.updateStatus(POD, { ...d, status: { phase: 'Running' } });
-    await reg.delete(POD, 'default', 'a', { gracePeriodSeconds: 0 });
-    await expect(reg.get(POD, 'default', 'a')).rejects.toBeInstanceOf(NotFoundError);
-    await reg.create(POD, pod('b'));
-    await reg.delete(POD, 'default', 'b');
-    await expect(reg.get(POD, 'default', 'b')).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  it('holds objects with finalizers until the last one is removed', async () => {
-    await reg.create(DEPLOY, { ...deployment(), metadata: { name: 'web', finalizers: ['x'] } });
-    const d = await reg.delete<Deployment>(DEPLOY, 'default', 'web');
-    expect(d.metadata.deletionTimestamp).toBeDefined();
-    await reg.update(DEPLOY, deployment());
-    await expect(reg.get(DEPLOY, 'default', 'web')).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  it('orphans dependents and checks preconditions', async () => {
-    const d = await reg.create<Deployment>(DEPLOY, deployment());
-    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid ?? '', controller: true };
-    await reg.create(RS, {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: { name: 'web-1', ownerReferences: [ref] },
-      spec: deployment().spec,
-    });
-    await expect(reg.delete(DEPLOY, 'default', 'web', { preconditions: { uid: 'other' } })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
-    await reg.delete(DEPLOY, 'default', 'web', { propagationPolicy: 'Orphan' });
-    const rs = await reg.get(RS, 'default', 'web-1');
-    expect(rs.metadata.ownerReferences).toBeUndefined();
-  });
-});
-
 describe('services', () => {
   const svc = (name: string, port: Record<string, unknown> = {}, type = 'NodePort') => ({
     apiVersion: 'v1',
@@ -243,62 +165,5 @@ describe('services', () => {
     // Re-applying the manifest keeps the allocated port and does not write.
     const again = await reg.update<Service>(SVC, svc('a'));
     expect(again.metadata.resourceVersion).toBe(a.metadata.resourceVersion);
-  });
-});
-
-describe('list and watch', () => {
-  it('filters by label and field selectors', async () => {
-    await reg.create(POD, pod('a', { nodeName: 'pi-1' }));
-    await reg.create(POD, { ...pod('b'), metadata: { name: 'b', labels: { app: 'db' } } });
-    expect((await reg.list(POD, { labelSelector: 'app=web' })).items.map((p) => p.metadata.name)).toEqual(['a']);
-    expect((await reg.list(POD, { fieldSelector: 'spec.nodeName=pi-1' })).items.map((p) => p.metadata.name)).toEqual([
-      'a',
-    ]);
-    expect((await reg.list(POD, { namespace: 'default', labelSelector: 'app in (web,db)' })).items).toHaveLength(2);
-  });
-
-  it('sends current state then changes; selector transitions become ADDED/DELETED', async () => {
-    await reg.create(POD, pod('a'));
-    const events: WatchEvent<KubeObject>[] = [];
-    const stop = await reg.watch(POD, { namespace: 'default', labelSelector: 'app=web' }, (e) => events.push(e));
-    await reg.update(POD, { ...pod('a'), metadata: { name: 'a', labels: { app: 'web', v: '2' } } });
-    await reg.update(POD, { ...pod('a'), metadata: { name: 'a', labels: { app: 'db' } } });
-    await reg.update(POD, pod('a'));
-    await reg.delete(POD, 'default', 'a');
-    stop();
-    expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED', 'ADDED', 'DELETED']);
-    const rvs = events.map((e) => Number(e.object.metadata.resourceVersion));
-    expect([...rvs].sort((x, y) => x - y)).toEqual(rvs);
-  });
-
-  it('resumes from a resourceVersion', async () => {
-    const a = await reg.create(POD, pod('a'));
-    await reg.create(POD, pod('b'));
-    const events: WatchEvent<KubeObject>[] = [];
-    const stop = await reg.watch(POD, { resourceVersion: a.metadata.resourceVersion }, (e) => events.push(e));
-    stop();
-    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED b']);
-  });
-});
-
-describe('namespaces', () => {
-  it('deletes a namespace with its contents; default is protected', async () => {
-    const NS = T('v1', 'Namespace');
-    await reg.ensureNamespace('team');
-    await reg.ensureNamespace('team');
-    await reg.create(POD, { ...pod('a'), metadata: { name: 'a', namespace: 'team' } });
-    await reg.create(POD, { ...pod('b', { nodeName: 'pi-1' }), metadata: { name: 'b', namespace: 'team' } });
-    await reg.create(DEPLOY, { ...deployment(), metadata: { name: 'web', namespace: 'team' } });
-    await reg.delete(NS, undefined, 'team');
-    await expect(reg.get(NS, undefined, 'team')).rejects.toBeInstanceOf(NotFoundError);
-    expect((await reg.list(DEPLOY, { namespace: 'team' })).items).toEqual([]);
-    // The bound pod waits for its node.
-    const left = await reg.list<Pod>(POD, { namespace: 'team' });
-    expect(left.items.map((p) => [p.metadata.name, p.metadata.deletionTimestamp !== undefined])).toEqual([['b', true]]);
-    await reg.delete(POD, 'team', 'b', { gracePeriodSeconds: 0 });
-    await expect(reg.create(POD, { ...pod('c'), metadata: { name: 'c', namespace: 'team' } })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
-    await expect(reg.delete(NS, undefined, 'default')).rejects.toThrow('may not be deleted');
   });
 });

@@ -1,79 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ForbiddenError,
-  InvalidError,
-  typeByKind,
-  type Pod,
-  type PodSpec,
-  type ResourceType,
-} from '../../api/index.js';
-import { silentLogger } from '../../platform/index.js';
-import { SqliteStore } from '../store/index.js';
-import { ObjectRegistry } from './object-registry.js';
+/**
+ * Pod Security admission through the registry (`testing/pod-security-fixtures.ts`: a registry on a real
+ * store with a privileged and a restricted namespace): the baseline and restricted levels with every
+ * violation named as Kubernetes words it, hostPath volumes, updates judged by what they add, malformed
+ * namespace labels, and workloads left to their controllers. securityContext validation:
+ * `security-context.test.ts`.
+ */
+import { describe, expect, it } from 'vitest';
+import { InvalidError, type Pod, type PodSpec } from '../../api/index.js';
+import type { ObjectRegistry } from './object-registry.js';
 import { podSecurityViolations } from './pod-security.js';
+import {
+  IMAGE,
+  namespace,
+  pod,
+  podSecurityRegistryPerTest,
+  refusal,
+  restrictedContainer,
+} from './testing/pod-security-fixtures.js';
+import { NS, POD, RS } from './testing/resource-types.js';
 
-const T = (apiVersion: string, kind: string): ResourceType => {
-  const t = typeByKind(apiVersion, kind);
-  if (!t) throw new Error(kind);
-  return t;
-};
-const POD = T('v1', 'Pod');
-const NS = T('v1', 'Namespace');
-const RS = T('apps/v1', 'ReplicaSet');
-
-const IMAGE = 'registry.local/busybox:1';
-const pod = (name: string, namespace: string, spec: Record<string, unknown> = {}): Record<string, unknown> => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace },
-  spec: { containers: [{ name: 'c', image: IMAGE }], ...spec },
-});
-const namespace = (name: string, labels: Record<string, string> = {}): Record<string, unknown> => ({
-  apiVersion: 'v1',
-  kind: 'Namespace',
-  metadata: { name, labels },
-});
-const restrictedContainer = (name: string): Record<string, unknown> => ({
-  name,
-  image: IMAGE,
-  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
-});
-
-let dir: string;
-let store: SqliteStore;
 let reg: ObjectRegistry;
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pod-security-'));
-  store = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger() });
-  reg = new ObjectRegistry({ store, clock: { now: () => Date.parse('2025-01-01T00:00:00Z') }, logger: silentLogger() });
-  await reg.ensureNamespace('default');
-  await reg.create(NS, namespace('open', { 'pod-security.kubernetes.io/enforce': 'privileged' }));
-  await reg.create(
-    NS,
-    namespace('strict', {
-      'pod-security.kubernetes.io/enforce': 'restricted',
-      'pod-security.kubernetes.io/enforce-version': 'v1.30',
-    }),
-  );
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function refusal(p: Promise<unknown>): Promise<ForbiddenError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ForbiddenError);
-  expect((err as ForbiddenError).httpStatus).toBe(403);
-  return err as ForbiddenError;
-}
+podSecurityRegistryPerTest((r) => (reg = r));
 
 describe('Pod Security admission', () => {
   it('enforces baseline where the namespace has no label, naming every violation as Kubernetes words it', async () => {
@@ -272,49 +219,5 @@ describe('Pod Security admission', () => {
     expect(rs.metadata.uid).toBeDefined();
     expect(podSecurityViolations('baseline', tpl.spec as PodSpec).map((v) => v.reason)).toEqual(['privileged']);
     expect(podSecurityViolations('privileged', tpl.spec as PodSpec)).toEqual([]);
-  });
-});
-
-describe('securityContext validation', () => {
-  it('refuses unknown fields, Localhost profiles and contradictions with the field named', async () => {
-    const causes = async (spec: Record<string, unknown>): Promise<Array<{ field: string; message: string }>> => {
-      const err = await reg.create(POD, pod('v', 'open', spec)).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(InvalidError);
-      return (err as InvalidError).causes;
-    };
-    expect(await causes({ securityContext: { seLinuxOptions: {} } })).toContainEqual(
-      expect.objectContaining({ field: 'spec.securityContext.seLinuxOptions' }),
-    );
-    expect(
-      await causes({ containers: [{ name: 'c', image: IMAGE, securityContext: { procMount: 'Unmasked' } }] }),
-    ).toContainEqual(expect.objectContaining({ field: 'spec.containers[0].securityContext.procMount' }));
-    expect(
-      await causes({ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } } }),
-    ).toContainEqual(
-      expect.objectContaining({
-        field: 'spec.securityContext.seccompProfile.type',
-        message: expect.stringMatching(/Unsupported value: "Localhost"/) as string,
-      }),
-    );
-    expect(
-      await causes({
-        containers: [
-          { name: 'c', image: IMAGE, securityContext: { privileged: true, allowPrivilegeEscalation: false } },
-        ],
-      }),
-    ).toContainEqual(
-      expect.objectContaining({
-        field: 'spec.containers[0].securityContext.allowPrivilegeEscalation',
-        message: 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
-      }),
-    );
-    expect(
-      await causes({
-        containers: [{ name: 'c', image: IMAGE, securityContext: { capabilities: { add: ['NET_ADMINN'] } } }],
-      }),
-    ).toContainEqual(expect.objectContaining({ field: 'spec.containers[0].securityContext.capabilities.add[0]' }));
-    expect(await causes({ securityContext: { runAsUser: -1 } })).toContainEqual(
-      expect.objectContaining({ field: 'spec.securityContext.runAsUser' }),
-    );
   });
 });

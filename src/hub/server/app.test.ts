@@ -1,25 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Deployment, ObjectList, Pod, Scale, Service } from '../../api/index.js';
+import { deployment, pod } from '../registry/testing/web-objects.js';
 import { createHarness, readJson, readStatus, type Harness } from './testdata/harness.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
-const pod = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, labels: { app: 'web' } },
-  spec: { containers: [{ name: 'main', image: 'hello.wasm' }], ...extra },
-});
-const deployment = (replicas = 2) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'web' },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: 'web' } },
-    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'main', image: 'hello.wasm' }] } },
-  },
-});
 
 let h: Harness;
 beforeEach(async () => {

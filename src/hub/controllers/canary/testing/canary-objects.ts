@@ -7,6 +7,7 @@
 import type { Canary, Deployment, Pod } from '../../../../api/index.js';
 import { typeByKind } from '../../../../api/index.js';
 import type { ObjectRegistry } from '../../../registry/index.js';
+import { appDeployment } from '../../testing/app-deployment.js';
 
 /** The resource types the rig reads and writes. */
 export const POD = typeByKind('v1', 'Pod')!;
@@ -24,16 +25,7 @@ export const METRICS = [
 
 /** Creates the target Deployment `podinfo` running `image`, or sets the image of the one there. */
 export async function writeTarget(api: ObjectRegistry, image: string, replicas = 2): Promise<void> {
-  const d = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'podinfo', namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'podinfo' } },
-      template: { metadata: { labels: { app: 'podinfo' } }, spec: { containers: [{ name: 'app', image }] } },
-    },
-  };
+  const d = appDeployment('podinfo', replicas, { name: 'app', image });
   const have = await api.get<Deployment>(DEPLOY, 'default', 'podinfo').catch(() => undefined);
   if (have) await api.update(DEPLOY, { ...have, spec: { ...have.spec, template: d.spec.template } });
   else await api.create(DEPLOY, d);

@@ -5,16 +5,12 @@
  * intake is an in-memory `UsageSource` they fill (canary-usage.ts: the controller is under test, not the
  * intake).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { Canary, Deployment, Endpoints, Event, HTTPRoute, Pod, Service } from '../../../../api/index.js';
-import { silentLogger } from '../../../../platform/index.js';
-import { InformerFactory } from '../../../informers/index.js';
+import type { InformerFactory } from '../../../informers/index.js';
 import { EventRecorder } from '../../../reconcile/index.js';
-import { ObjectRegistry } from '../../../registry/index.js';
-import { SqliteStore } from '../../../store/index.js';
+import type { ObjectRegistry } from '../../../registry/index.js';
+import { controllerRig } from '../../testing/controller-rig.js';
 import { CanaryController } from '../index.js';
 import {
   CANARY,
@@ -34,57 +30,38 @@ export const INTERVAL = 30_000;
 
 /**
  * Registers the rig's set-up and tear-down (inside a `describe`): a registry on SQLite with an
- * injected clock, the informers and a started controller; returns it with the helpers the tests use.
+ * injected clock, the informers and a started controller (controllers/testing/controller-rig.ts);
+ * returns it with the helpers the tests use.
  */
 export function canaryRig() {
-  let now = Date.parse('2026-12-03T12:00:00Z');
-  const clock = { now: () => now };
-  let dir: string;
-  let store: SqliteStore;
-  let api: ObjectRegistry;
   let usage: TestUsage;
-  let ctrl: CanaryController;
-  let informers: InformerFactory;
-
-  beforeEach(async () => {
-    now = Date.parse('2026-12-03T12:00:00Z');
-    dir = mkdtempSync(join(tmpdir(), 'edge-canary-'));
-    const logger = silentLogger();
-    store = await SqliteStore.create({ path: join(dir, 'db'), logger });
-    api = new ObjectRegistry({ store, clock, logger });
-    await api.ensureNamespace('default');
-    informers = new InformerFactory(api, logger);
-    usage = new TestUsage();
-    ctrl = new CanaryController({
-      api,
-      canaries: informers.for<Canary>('flagger.app/v1beta1', 'Canary'),
-      deployments: informers.for<Deployment>('apps/v1', 'Deployment'),
-      services: informers.for<Service>('v1', 'Service'),
-      endpoints: informers.for<Endpoints>('v1', 'Endpoints'),
-      httpRoutes: informers.for<HTTPRoute>('gateway.networking.k8s.io/v1', 'HTTPRoute'),
-      pods: informers.for<Pod>('v1', 'Pod'),
-      usage,
-      events: new EventRecorder({ api, clock, logger, component: 'flagger' }),
-      clock,
-      logger,
-      // The test moves the clock and resyncs; no timer of the controller's fires meanwhile.
-      samplePeriodMs: 3_600_000,
-    });
-    await informers.start();
-    ctrl.start();
+  const rig = controllerRig({
+    prefix: 'edge-canary-',
+    start: '2026-12-03T12:00:00Z',
+    build: ({ api, informers, clock, logger }) => {
+      usage = new TestUsage();
+      return new CanaryController({
+        api,
+        canaries: informers.for<Canary>('flagger.app/v1beta1', 'Canary'),
+        deployments: informers.for<Deployment>('apps/v1', 'Deployment'),
+        services: informers.for<Service>('v1', 'Service'),
+        endpoints: informers.for<Endpoints>('v1', 'Endpoints'),
+        httpRoutes: informers.for<HTTPRoute>('gateway.networking.k8s.io/v1', 'HTTPRoute'),
+        pods: informers.for<Pod>('v1', 'Pod'),
+        usage,
+        events: new EventRecorder({ api, clock, logger, component: 'flagger' }),
+        clock,
+        logger,
+        // The test moves the clock and resyncs; no timer of the controller's fires meanwhile.
+        samplePeriodMs: 3_600_000,
+      });
+    },
   });
 
-  afterEach(async () => {
-    await ctrl.stop();
-    informers.stop();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const get = <T>(type: typeof DEPLOY, name: string): Promise<T> => api.get(type, 'default', name) as Promise<T>;
+  const get = <T>(type: typeof DEPLOY, name: string): Promise<T> => rig.api.get(type, 'default', name) as Promise<T>;
   const status = async (): Promise<Canary['status']> => (await get<Canary>(CANARY, 'podinfo')).status;
   const eventList = async (): Promise<string[]> =>
-    (await api.list<Event>(EVENT, { namespace: 'default' })).items
+    (await rig.api.list<Event>(EVENT, { namespace: 'default' })).items
       .sort((a, b) =>
         (a.metadata.resourceVersion ?? '').localeCompare(b.metadata.resourceVersion ?? '', 'en', { numeric: true }),
       )
@@ -104,9 +81,9 @@ export function canaryRig() {
   /** Resyncs until `ok` holds (the informers deliver the controller's and the test's writes in their time). */
   async function converge(what: string, ok: () => Promise<boolean>): Promise<void> {
     for (let i = 0; i < 100; i++) {
-      ctrl.resync('default', 'podinfo');
+      rig.ctrl.resync('default', 'podinfo');
       await new Promise((r) => setTimeout(r, 5));
-      await ctrl.idle();
+      await rig.ctrl.idle();
       if (await ok()) return;
     }
     throw new Error(`never reached: ${what} (status ${JSON.stringify(await status())})`);
@@ -117,19 +94,19 @@ export function canaryRig() {
   };
 
   // The scenario's writes (canary-objects.ts) against this test's registry.
-  const target = (image: string, replicas?: number): Promise<void> => writeTarget(api, image, replicas);
-  const rolledOut = (name: string): Promise<void> => writeRolledOut(api, name);
-  const canaryPods = (n: number): Promise<string[]> => createCanaryPods(api, n);
-  const canary = (analysis: Canary['spec']['analysis']): Promise<void> => createCanary(api, analysis);
+  const target = (image: string, replicas?: number): Promise<void> => writeTarget(rig.api, image, replicas);
+  const rolledOut = (name: string): Promise<void> => writeRolledOut(rig.api, name);
+  const canaryPods = (n: number): Promise<string[]> => createCanaryPods(rig.api, n);
+  const canary = (analysis: Canary['spec']['analysis']): Promise<void> => createCanary(rig.api, analysis);
 
   /** One usage report per canary pod, ending now (`TestUsage.report`). */
   function report(uids: string[], rps: number, errorRate?: number, latencyMs?: number): void {
-    usage.report(now, uids, rps, errorRate, latencyMs);
+    usage.report(rig.now(), uids, rps, errorRate, latencyMs);
   }
 
   /** Moves the clock on by `ms` (default: one analysis interval). */
   function tick(ms = INTERVAL): void {
-    now += ms;
+    rig.tick(ms);
   }
 
   /**
@@ -162,16 +139,16 @@ export function canaryRig() {
 
   return {
     get api(): ObjectRegistry {
-      return api;
+      return rig.api;
     },
     get ctrl(): CanaryController {
-      return ctrl;
+      return rig.ctrl;
     },
     get informers(): InformerFactory {
-      return informers;
+      return rig.informers;
     },
     /** The injected clock's time. */
-    now: (): number => now,
+    now: (): number => rig.now(),
     tick,
     get,
     status,

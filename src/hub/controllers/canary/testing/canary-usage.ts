@@ -1,29 +1,13 @@
 /**
- * The canary rig's usage intake: an in-memory `UsageSource` the tests fill with the reports nodes
- * would send. The controller is under test, not the intake, so no node or scrape is involved.
+ * The canary rig's usage intake: the controllers' in-memory `MemoryUsage` (controllers/testing) with the
+ * canary pods' reports as the tests write them. The controller is under test, not the intake, so no node
+ * or scrape is involved.
  */
-import { LATENCY_BUCKETS_MS, rfc3339 } from '../../../../api/index.js';
-import type { PodUsageSample, UsageSource } from '../../../metrics/index.js';
+import { LATENCY_BUCKETS_MS } from '../../../../api/index.js';
+import { MemoryUsage } from '../../testing/memory-usage.js';
 
 /** The nodes' usage reports, as the tests write them. */
-export class TestUsage implements UsageSource {
-  readonly samples = new Map<string, PodUsageSample>();
-  pod(ns: string, name: string): PodUsageSample | undefined {
-    return this.samples.get(`${ns}/${name}`);
-  }
-  pods(): PodUsageSample[] {
-    return [...this.samples.values()];
-  }
-  node(): undefined {
-    return undefined;
-  }
-  nodes(): [] {
-    return [];
-  }
-  onServiceWake(): () => void {
-    return () => {};
-  }
-
+export class TestUsage extends MemoryUsage {
   /**
    * One usage report per canary pod (`podinfo-<i>` with `uids[i]`), ending at `now`: `rps` requests/s,
    * `errorRate` of them 5xx, each taking `latencyMs` (so all in one bucket of the histogram).
@@ -33,14 +17,7 @@ export class TestUsage implements UsageSource {
     const bucket = LATENCY_BUCKETS_MS.findIndex((le) => latencyMs <= le);
     buckets[bucket < 0 ? LATENCY_BUCKETS_MS.length : bucket] = rps * 5;
     uids.forEach((uid, i) =>
-      this.samples.set(`default/podinfo-${i}`, {
-        namespace: 'default',
-        name: `podinfo-${i}`,
-        uid,
-        node: 'pi-1',
-        timestamp: rfc3339(now),
-        windowSeconds: 5,
-        containers: [],
+      this.record(now, `podinfo-${i}`, uid, {
         requestsPerSecond: rps,
         errorsPerSecond: rps * errorRate,
         meanLatencyMs: latencyMs,
