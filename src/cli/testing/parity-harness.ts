@@ -5,7 +5,7 @@
  * 127.0.0.1) passes kubectl's bytes to the hub. The token sits in a 0600 kubeconfig, never on a
  * command line.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
@@ -38,6 +38,19 @@ export interface ParityHub {
   /** The real kubectl as a process; `env` adds to its environment. */
   kubectl(args: string[], opts?: { env?: Record<string, string> }): Promise<Ran>;
   close(): Promise<void>;
+}
+
+/** Runs `command` as a process (no stdin) and collects its exit code and output. */
+export function runProcess(command: string, args: string[], opts: SpawnOptions = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
 }
 
 async function tlsFront(target: URL): Promise<{ server: Server; url: string; caPem: string }> {
@@ -101,18 +114,9 @@ export async function startParityHub(): Promise<ParityHub> {
       return { code, out: io.out(), err: io.errText() };
     },
     kubectl(args, opts = {}) {
-      return new Promise((resolve, reject) => {
-        const p = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], {
-          cwd: dir,
-          env: { PATH: process.env['PATH'] ?? '', HOME: dir, ...opts.env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        p.on('error', reject);
-        p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+      return runProcess(KUBECTL, ['--kubeconfig', kubeconfig, ...args], {
+        cwd: dir,
+        env: { PATH: process.env['PATH'] ?? '', HOME: dir, ...opts.env },
       });
     },
     async close() {

@@ -1,5 +1,5 @@
 /**
- * What the registry's tests (`object-registry*.test.ts`) and the API app's (`server/app.test.ts`) write: the
+ * What the registry's tests (`object-registry*.test.ts`) and the API app's (`server/app-*.test.ts`) write: the
  * app `web`'s pods and Deployment. Tests only.
  */
 

@@ -1,63 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Deployment, ObjectList, Pod, Scale, Service } from '../../api/index.js';
-import { deployment, pod } from '../registry/testing/web-objects.js';
-import { createHarness, readJson, readStatus, type Harness } from './testdata/harness.js';
+/**
+ * The API app's object routes: create, get, list, update and delete round trips, merge, strategic and JSON
+ * patches, Kubernetes Status errors, label and field selectors, graceful pod deletion and node ports.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Deployment, ObjectList, Pod, Service } from '../../api/index.js';
+import { DEPLOYS, PODS, appHarness, deployment, pod } from './testdata/app-fixtures.js';
+import { readJson, readStatus } from './testdata/harness.js';
 
-const PODS = '/api/v1/namespaces/default/pods';
-const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
-
-let h: Harness;
-beforeEach(async () => {
-  h = await createHarness({ now: () => Date.parse('2025-01-01T00:00:00Z') });
-});
-afterEach(() => h.close());
-
-describe('auth', () => {
-  it('serves health and version without a token, nothing else', async () => {
-    expect((await h.req('GET', '/healthz', undefined, { token: null })).status).toBe(200);
-    expect((await h.req('GET', '/readyz', undefined, { token: null })).status).toBe(200);
-    expect(await readJson<object>(await h.req('GET', '/version', undefined, { token: null }))).toMatchObject({
-      gitVersion: 'v0.0.0-test',
-    });
-    for (const [token, path] of [
-      [null, PODS],
-      ['wrong', PODS],
-      [null, '/no/such/path'],
-      [null, '/apis/edgeplane.io/v1/blobs/sha256:00'],
-    ] as const) {
-      const res = await h.req('GET', path, undefined, { token });
-      expect(res.status).toBe(401);
-      expect(await readStatus(res)).toMatchObject({ status: 'Failure', reason: 'Unauthorized', code: 401 });
-    }
-  });
-
-  it('serves a request as the user it impersonates (kubectl --as/--as-group), decided for that user', async () => {
-    const as = (headers: Record<string, string>, token: string | null = h.auth.adminToken) =>
-      h.app.request(PODS, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
-    // The admin may impersonate; ann herself has no rights, so the request is refused naming her.
-    const ann = await as({ 'Impersonate-User': 'ann' });
-    expect(ann.status).toBe(403);
-    expect((await readStatus(ann)).message).toBe(
-      'pods is forbidden: User "ann" cannot list resource "pods" in API group "" in the namespace "default"',
-    );
-    // Groups joined by Fetch (", ") are split back: as ann in system:masters the list is served.
-    const masters = await as({ 'Impersonate-User': 'ann', 'Impersonate-Group': 'ops, system:masters' });
-    expect(masters.status).toBe(200);
-    // A group without a user is a bad request; without a valid credential it is a 401 first, as any request.
-    expect((await as({ 'Impersonate-Group': 'system:masters' })).status).toBe(400);
-    expect((await as({ 'impersonate-user': 'ann' }, null)).status).toBe(401);
-  });
-
-  it('lets node tokens only read blobs', async () => {
-    const res = await h.req('GET', PODS, undefined, { token: h.auth.joinToken });
-    expect(res.status).toBe(403);
-    expect((await readStatus(res)).reason).toBe('Forbidden');
-    const blob = await h.req('GET', `/apis/edgeplane.io/v1/blobs/sha256:${'0'.repeat(64)}`, undefined, {
-      token: h.auth.joinToken,
-    });
-    expect(blob.status).toBe(404);
-  });
-});
+const h = appHarness();
 
 describe('objects', () => {
   it('round-trips create, get, list, update, delete', async () => {
@@ -203,98 +153,5 @@ describe('objects', () => {
     const clash = await h.req('POST', '/api/v1/namespaces/default/services', svc('b', port));
     expect(clash.status).toBe(422);
     expect((await readStatus(clash)).details?.causes?.[0]?.field).toBe('spec.ports[0].nodePort');
-  });
-});
-
-describe('subresources', () => {
-  it('serves and updates status and scale', async () => {
-    await h.req('POST', DEPLOYS, deployment(2));
-    const scale = await readJson<Scale>(await h.req('GET', `${DEPLOYS}/web/scale`));
-    expect(scale).toMatchObject({
-      apiVersion: 'autoscaling/v1',
-      kind: 'Scale',
-      metadata: { name: 'web' },
-      spec: { replicas: 2 },
-      status: { replicas: 0, selector: 'app=web' },
-    });
-    const put = await h.req('PUT', `${DEPLOYS}/web/scale`, {
-      apiVersion: 'autoscaling/v1',
-      kind: 'Scale',
-      metadata: { name: 'web' },
-      spec: { replicas: 5 },
-    });
-    expect((await readJson<Scale>(put)).spec.replicas).toBe(5);
-    const patched = await h.req(
-      'PATCH',
-      `${DEPLOYS}/web/scale`,
-      { spec: { replicas: 3 } },
-      { contentType: 'application/merge-patch+json' },
-    );
-    expect((await readJson<Scale>(patched)).spec.replicas).toBe(3);
-    const d = await readJson<Deployment>(await h.req('GET', `${DEPLOYS}/web`));
-    expect(d.spec.replicas).toBe(3);
-    expect(d.metadata.generation).toBe(3);
-    expect((await h.req('PUT', `${DEPLOYS}/web/scale`, { spec: { replicas: -1 } })).status).toBe(422);
-
-    const status = await h.req('PUT', `${DEPLOYS}/web/status`, {
-      ...d,
-      status: { replicas: 3, observedGeneration: 3 },
-    });
-    expect((await readJson<Deployment>(status)).status).toEqual({ replicas: 3, observedGeneration: 3 });
-    expect((await h.req('GET', `${PODS}/x/scale`)).status).toBe(404);
-  });
-
-  it('streams pod logs', async () => {
-    await h.req('POST', PODS, pod('a'));
-    const res = await h.req('GET', `${PODS}/a/log?tailLines=5`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await res.text()).toBe('default/a line 1\nmain line 2\ntail=5 line 3\n');
-    expect((await h.req('GET', `${PODS}/a/log?container=nope`)).status).toBe(400);
-    expect((await h.req('GET', `${PODS}/zz/log`)).status).toBe(404);
-  });
-
-  it('answers --previous of a container that never terminated with 400, as the kubelet does', async () => {
-    await h.req('POST', PODS, pod('fresh'));
-    const res = await h.req('GET', `${PODS}/fresh/log?previous=true`);
-    expect(res.status).toBe(400);
-    const body = await readStatus(res);
-    expect(body.reason).toBe('BadRequest');
-    expect(body.message).toBe('previous terminated container "main" in pod "fresh" not found');
-    // Once the status reports a terminated instance, the node is asked for its log.
-    const current = await readJson<Pod>(await h.req('GET', `${PODS}/fresh`));
-    const terminated = {
-      exitCode: 1,
-      reason: 'Error',
-      startedAt: '2025-01-01T00:00:00Z',
-      finishedAt: '2025-01-01T00:00:01Z',
-    };
-    const put = await h.req('PUT', `${PODS}/fresh/status`, {
-      ...current,
-      status: {
-        phase: 'Running',
-        containerStatuses: [
-          {
-            name: 'main',
-            image: 'hello.wasm',
-            imageID: '',
-            ready: true,
-            restartCount: 1,
-            state: { running: { startedAt: '2025-01-01T00:00:02Z' } },
-            lastState: { terminated },
-          },
-        ],
-      },
-    });
-    expect(put.status, await put.clone().text()).toBe(200);
-    expect((await h.req('GET', `${PODS}/fresh/log?previous=true`)).status).toBe(200);
-  });
-
-  it('serves discovery', async () => {
-    const v1 = await readJson<{ resources: Array<{ name: string }> }>(await h.req('GET', '/api/v1'));
-    expect(v1.resources.map((r) => r.name)).toContain('pods/log');
-    const groups = await readJson<{ groups: Array<{ name: string }> }>(await h.req('GET', '/apis'));
-    expect(groups.groups[0]?.name).toBe('apps');
-    expect((await h.req('GET', '/apis/apps/v1')).status).toBe(200);
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * The API app's subresources: a Deployment's status and scale, pod logs (and --previous of a container that
+ * never terminated), and discovery.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Deployment, Pod, Scale } from '../../api/index.js';
+import { DEPLOYS, PODS, appHarness, deployment, pod } from './testdata/app-fixtures.js';
+import { readJson, readStatus } from './testdata/harness.js';
+
+const h = appHarness();
+
+describe('subresources', () => {
+  it('serves and updates status and scale', async () => {
+    await h.req('POST', DEPLOYS, deployment(2));
+    const scale = await readJson<Scale>(await h.req('GET', `${DEPLOYS}/web/scale`));
+    expect(scale).toMatchObject({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'web' },
+      spec: { replicas: 2 },
+      status: { replicas: 0, selector: 'app=web' },
+    });
+    const put = await h.req('PUT', `${DEPLOYS}/web/scale`, {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'web' },
+      spec: { replicas: 5 },
+    });
+    expect((await readJson<Scale>(put)).spec.replicas).toBe(5);
+    const patched = await h.req(
+      'PATCH',
+      `${DEPLOYS}/web/scale`,
+      { spec: { replicas: 3 } },
+      { contentType: 'application/merge-patch+json' },
+    );
+    expect((await readJson<Scale>(patched)).spec.replicas).toBe(3);
+    const d = await readJson<Deployment>(await h.req('GET', `${DEPLOYS}/web`));
+    expect(d.spec.replicas).toBe(3);
+    expect(d.metadata.generation).toBe(3);
+    expect((await h.req('PUT', `${DEPLOYS}/web/scale`, { spec: { replicas: -1 } })).status).toBe(422);
+
+    const status = await h.req('PUT', `${DEPLOYS}/web/status`, {
+      ...d,
+      status: { replicas: 3, observedGeneration: 3 },
+    });
+    expect((await readJson<Deployment>(status)).status).toEqual({ replicas: 3, observedGeneration: 3 });
+    expect((await h.req('GET', `${PODS}/x/scale`)).status).toBe(404);
+  });
+
+  it('streams pod logs', async () => {
+    await h.req('POST', PODS, pod('a'));
+    const res = await h.req('GET', `${PODS}/a/log?tailLines=5`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toBe('default/a line 1\nmain line 2\ntail=5 line 3\n');
+    expect((await h.req('GET', `${PODS}/a/log?container=nope`)).status).toBe(400);
+    expect((await h.req('GET', `${PODS}/zz/log`)).status).toBe(404);
+  });
+
+  it('answers --previous of a container that never terminated with 400, as the kubelet does', async () => {
+    await h.req('POST', PODS, pod('fresh'));
+    const res = await h.req('GET', `${PODS}/fresh/log?previous=true`);
+    expect(res.status).toBe(400);
+    const body = await readStatus(res);
+    expect(body.reason).toBe('BadRequest');
+    expect(body.message).toBe('previous terminated container "main" in pod "fresh" not found');
+    // Once the status reports a terminated instance, the node is asked for its log.
+    const current = await readJson<Pod>(await h.req('GET', `${PODS}/fresh`));
+    const terminated = {
+      exitCode: 1,
+      reason: 'Error',
+      startedAt: '2025-01-01T00:00:00Z',
+      finishedAt: '2025-01-01T00:00:01Z',
+    };
+    const put = await h.req('PUT', `${PODS}/fresh/status`, {
+      ...current,
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'main',
+            image: 'hello.wasm',
+            imageID: '',
+            ready: true,
+            restartCount: 1,
+            state: { running: { startedAt: '2025-01-01T00:00:02Z' } },
+            lastState: { terminated },
+          },
+        ],
+      },
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+    expect((await h.req('GET', `${PODS}/fresh/log?previous=true`)).status).toBe(200);
+  });
+
+  it('serves discovery', async () => {
+    const v1 = await readJson<{ resources: Array<{ name: string }> }>(await h.req('GET', '/api/v1'));
+    expect(v1.resources.map((r) => r.name)).toContain('pods/log');
+    const groups = await readJson<{ groups: Array<{ name: string }> }>(await h.req('GET', '/apis'));
+    expect(groups.groups[0]?.name).toBe('apps');
+    expect((await h.req('GET', '/apis/apps/v1')).status).toBe(200);
+  });
+});
