@@ -1,8 +1,8 @@
 /**
  * The hub's side of the mesh relay (`gateway/relay/`) as Prometheus series, read from the relay's own
  * counters on each scrape. No node labels (refusals carry their reason, one of five): a hub of 5,000
- * nodes would otherwise carry up to 5,000² source/target pairs; which node relays what is on each node's own `/metrics`
- * (`edgeplane_mesh_relay_*`, read through the hub).
+ * nodes would otherwise carry up to 5,000² source/target pairs; which node relays what is on each
+ * node's own `/metrics` (`edgeplane_mesh_relay_*`, read through the hub).
  */
 import { Counter, type Registry } from 'prom-client';
 import { scrapedCounter, scrapedGauge } from './scraped-series.js';

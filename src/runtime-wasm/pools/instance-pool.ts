@@ -123,7 +123,7 @@ export class InstancePool implements InstanceOwner, CallerSource {
     this.#pump();
   };
 
-  /** An instance on a rescue executor of its own for its deepest nested request (at `depth`; #add sends it). */
+  /** An instance on a rescue executor of its own for its deepest nested request (at `depth`; #release sends it). */
   readonly #rescue = (depth: number): void => {
     const { executors, memory } = this.#deps;
     const executor = memory.acquire(this.#starter.inUse) ? executors.rescue.start(depth) : undefined;

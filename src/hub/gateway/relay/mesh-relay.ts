@@ -51,7 +51,7 @@ export interface MeshRelayStats {
   opened: number;
   active: number;
   refused: number;
-  /** The refusals by reason (they add up to `refused`). */
+  /** The refusals by reason (`refused` is their sum). */
   refusedBy: Record<RelayRefusal, number>;
   /** Bytes moved (both directions). */
   bytes: number;
@@ -77,7 +77,7 @@ export class MeshRelay {
   private readonly listeners = new Map<string, WebSocket>();
   private readonly pending = new Map<string, PendingDial>();
   private readonly perNode = new Map<string, number>();
-  private readonly counters = { opened: 0, refused: 0, bytes: 0 };
+  private readonly counters = { opened: 0, bytes: 0 };
   private readonly refusedBy = Object.fromEntries(RELAY_REFUSALS.map((r) => [r, 0])) as Record<RelayRefusal, number>;
   private readonly limits: MeshRelayLimits;
 
@@ -92,7 +92,8 @@ export class MeshRelay {
     let active = 0;
     for (const n of this.perNode.values()) active += n;
     const refusedBy = { ...this.refusedBy };
-    return { listeners: this.listeners.size, ...this.counters, refusedBy, active: Math.floor(active / 2) };
+    const refused = Object.values(refusedBy).reduce((a, b) => a + b, 0);
+    return { listeners: this.listeners.size, ...this.counters, refused, refusedBy, active: Math.floor(active / 2) };
   }
 
   /** Handles an upgrade at one of the relay paths from node `node` (its certificate checked by the caller). */
@@ -145,7 +146,7 @@ export class MeshRelay {
       this.hold(to, 1);
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        this.noteRefusal('not-accepted');
+        this.refusedBy['not-accepted']++;
         this.release(from, to);
         ws.close(1013, `node ${to} did not accept the relayed connection`);
       }, this.limits.acceptTimeoutMs);
@@ -184,14 +185,8 @@ export class MeshRelay {
   }
 
   private refused(socket: Duplex, reason: keyof typeof STATUS, text: string): void {
-    this.noteRefusal(reason);
-    refuse(socket, STATUS[reason], text);
-  }
-
-  /** Counts a refusal. */
-  private noteRefusal(reason: RelayRefusal): void {
-    this.counters.refused++;
     this.refusedBy[reason]++;
+    refuse(socket, STATUS[reason], text);
   }
 
   private count(node: string): number {
