@@ -45,6 +45,14 @@ export interface LocalPod {
 export class LocalPods {
   readonly #pods = new Map<string, LocalPod>();
 
+  /** `endpointUids`: pod uids of every endpoint of the node's Services (its Service table's). */
+  constructor(private readonly endpointUids: () => ReadonlySet<string> = () => new Set()) {}
+
+  /** Whether pod `uid` is an endpoint (ready or not) of a Service this node knows. */
+  backsService(uid: string): boolean {
+    return this.endpointUids().has(uid);
+  }
+
   /** A pod's worker started. */
   add(pod: LocalPod): void {
     this.#pods.set(pod.ref.uid, pod);

@@ -55,7 +55,7 @@ export async function buildMeshParts(deps: ServiceMeshDeps): Promise<MeshParts> 
     ...(deps.peerDialer ? { peerDialer: deps.peerDialer } : {}),
   });
   if (deps.tls) deliverer.setTlsMaterial(deps.tls);
-  const localPods = new LocalPods();
+  const localPods = new LocalPods(() => table.endpointUids());
   const balancer = new ServiceBalancer({
     nodeName: () => identity.nodeName,
     picker,

@@ -251,7 +251,9 @@ export class PodWorker implements LocalPod {
 
   private async syncOnce(): Promise<void> {
     if (this.terminating) {
-      const spent = await this.drain.wait(() => this.terminating!.graceMs);
+      // A Service's endpoint settles first: nodes may route to it until they learn of the deletion.
+      const settleMs = this.deps.backsService?.() === true ? this.drain.quietMs : 0;
+      const spent = await this.drain.wait(() => this.terminating!.graceMs, settleMs);
       await killContainers(this.ctx, this.slots.values(), Math.max(0, this.terminating.graceMs - spent));
       await this.deps.config
         ?.podGone(this.uid)

@@ -144,6 +144,7 @@ export class PodWorkers {
       probes: this.probes,
       ...(serviceEnv ? { serviceEnv: (p: Pod, runtime: Runtime) => serviceEnv(p, runtime) } : {}),
       ...(this.deps.config ? { config: this.deps.config } : {}),
+      backsService: () => this.deps.localPods?.backsService(uid) === true,
       onStatus: () => this.reports.markDirty(uid),
       onTerminated: (reason) => this.onTerminated(worker, reason),
       onEvent: (type, reason, message) => this.deps.reportEvent?.(worker.ref, type, reason, message),

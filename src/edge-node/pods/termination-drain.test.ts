@@ -37,4 +37,13 @@ describe('TerminationDrain', () => {
     expect(drain.stopping).toBe(true);
     expect(spent).toBeGreaterThanOrEqual(300);
   });
+
+  it('waits settleMs from the start even for a pod quiet before it (a Service endpoint other nodes may still route to)', async () => {
+    const drain = new TerminationDrain(50);
+    const waiting = drain.wait(() => 30_000, 120);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(drain.stopping).toBe(false);
+    expect(await waiting).toBeGreaterThanOrEqual(120);
+    expect(drain.stopping).toBe(true);
+  });
 });

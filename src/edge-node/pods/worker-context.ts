@@ -59,6 +59,8 @@ export interface PodWorkerDeps {
   serviceEnv?(pod: Pod, runtime: Runtime): Promise<Record<string, string>>;
   /** ConfigMaps, Secrets and volumes; without it a pod that uses them waits in CreateContainerConfigError. */
   config?: PodConfigSource;
+  /** Whether the pod is an endpoint (ready or not) of a Service the node knows: its deletion settles first. */
+  backsService?(): boolean;
   /** The pod's status may have changed. */
   onStatus(): void;
   /** Every container is stopped and removed; the worker is done. */
