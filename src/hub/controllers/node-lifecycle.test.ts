@@ -147,6 +147,24 @@ describe('NodeLifecycleController at scale', () => {
     await until('the pod evicted once start + grace + timeout passed', async () => !(await podExists('on-lost')));
   });
 
+  it('counts the start grace from when the hub accepts nodes, not from when the controller was built', async () => {
+    await addNode('quiet');
+    await addNode('steady');
+    await startLifecycle();
+    // The caches of a big store take a while to fill before the hub listens: no node could dial meanwhile.
+    now += 8000;
+    lifecycle!.accepting();
+    lifecycle!.heartbeat('steady');
+    now += (GRACE_S - 1) * 1000; // past construction + grace, short of accepting + grace
+    lifecycle!.heartbeat('steady');
+    await ticks();
+    expect(ready('quiet')).toBe('True');
+    now += 2000;
+    lifecycle!.heartbeat('steady');
+    await until('quiet marked Unknown after accepting + grace', () => ready('quiet') === 'Unknown');
+    expect(ready('steady')).toBe('True');
+  });
+
   it('holds evictions while most nodes are not Ready, and resumes them when the fleet is back', async () => {
     for (const n of ['a', 'b', 'c']) await addNode(n);
     await addPod('on-a', 'a');

@@ -9,7 +9,9 @@
  *   written on transitions and every `statusRefreshSeconds` (default 60 s), each node at its own
  *   phase of that interval so the refreshes of thousands of nodes are spread, not bunched;
  * - after a hub (re)start every node gets the grace period from the start to come back, and no pod is
- *   evicted for unreachability before start + grace: the hub being down is not the nodes' fault;
+ *   evicted for unreachability before start + grace: the hub being down is not the nodes' fault. The
+ *   start is when the hub began accepting nodes (`accepting`), not when this controller was built: at
+ *   5,000 nodes the caches took seconds to fill in between, seconds no node could have used;
  * - a node that proved itself while admission made it wait (a verified client certificate, queued or
  *   told `Busy`) is alive, not silent (`node-liveness.ts`), and a node not Ready that is so coming back
  *   keeps its pods until it is in;
@@ -48,7 +50,8 @@ export class NodeLifecycleController {
   /** Heartbeats and other signs of life, per node. */
   private readonly liveness = new NodeLiveness();
   private readonly lastWritten = new Map<string, number>();
-  private readonly startedAt: number;
+  /** From when nodes could reach this hub (construction, then `accepting`): the grace after a start counts from it. */
+  private startedAt: number;
   private readonly sweeper: PeriodicSweep<void>;
   private readonly taints: TaintManager;
   /** What the sweep writes through (see `NodeLifecycleDeps.sweepApi`). */
@@ -97,6 +100,14 @@ export class NodeLifecycleController {
   /** Starts checking every node once per tick. */
   start(): void {
     this.sweeper.start();
+  }
+
+  /**
+   * The hub accepts node connections from now: a node not heard from since the start gets its grace
+   * period from here. Only moves forward; deadlines computed earlier are checked again when they come.
+   */
+  accepting(): void {
+    this.startedAt = Math.max(this.startedAt, this.deps.clock.now());
   }
 
   /** Stops ticking; resolves once a tick under way has ended. */

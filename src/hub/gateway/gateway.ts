@@ -176,6 +176,8 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
    * go to it, the rest here (paths other than the gateway's are refused with 404).
    */
   attach(server: Server | HttpsServer, other?: UpgradeHandler): void {
+    // Nodes can dial from the moment it listens: their grace after a hub start counts from then.
+    server.once('listening', () => this.deps.lifecycle.accepting());
     server.on('upgrade', (req, socket, head) => {
       // Node's HTTP server takes its own error listener off an upgraded socket, and authenticating a
       // node is asynchronous: a client that resets the connection meanwhile would otherwise raise an
