@@ -128,6 +128,12 @@ async function main(): Promise<void> {
       `idle ${idleMs / 1000} s: hub CPU avg / RSS`,
       `${f1(reg.idle.avgCpuPct)}% / ${f0(reg.idle.lastRssMb)} MB`,
     );
+    const t = reg.idleTraffic;
+    row(
+      'register',
+      'idle, per node a minute: pings / frames to hub / from hub',
+      `${f1(t.pings)} / ${f1(t.framesOut)} / ${f1(t.framesIn)}`,
+    );
     const deployed = wanted.includes('deploy') && replicas > 0;
     let whole = true;
     if (deployed) {

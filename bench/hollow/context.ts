@@ -34,7 +34,7 @@ export interface FleetTally {
   failedDials: number;
   /** Dials the hub answered `Busy` (admission full; the node redials after the delay named). */
   busy?: number;
-  /** Sessions ended because the hub did not answer a ping within one heartbeat interval. */
+  /** Sessions ended because the hub was silent (no pong, no frame) for the agent's `missedPongs` intervals. */
   pongTimeouts: number;
   /** Distinct pods ever received, and when the first and latest new one arrived (ms epoch). */
   podsSeen: number;

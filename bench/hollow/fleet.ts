@@ -56,6 +56,8 @@ export interface FleetStats {
   lastServiceFrameAt: number;
   /** Nodes that received a Service frame since the counters were reset. */
   nodesWithServiceFrames: number;
+  /** Pings the nodes sent the hub, all sessions. */
+  pings: number;
 }
 
 /** Differences of pod placement since `markAssignments`. */
@@ -191,7 +193,9 @@ export class HollowFleet {
     let maxNodeServiceBytes = 0;
     let lastServiceFrameAt = 0;
     let nodesWithServiceFrames = 0;
+    let pings = 0;
     for (const n of this.nodes) {
+      pings += n.pings;
       lastServiceFrameAt = Math.max(lastServiceFrameAt, n.lastServiceFrameAt);
       if (n.connected) connected++;
       if (n.firstWelcomeAt > 0) everWelcomed++;
@@ -232,6 +236,7 @@ export class HollowFleet {
       harnessMaxLagMs: this.#ctx.wheel.maxLagMs,
       lastServiceFrameAt,
       nodesWithServiceFrames,
+      pings,
     };
   }
 

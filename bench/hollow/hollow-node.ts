@@ -1,7 +1,8 @@
 /**
- * One hollow node: a real gateway session (its own certificate over TLS, `hello`, pings and
- * `heartbeat`s at the interval the hub's `welcome` names, the agent's rule of dropping a hub that
- * misses a pong for a whole interval, redial with jittered exponential back-off) and a pod table
+ * One hollow node: a real gateway session (its own certificate over TLS, `hello`, `heartbeat`s at
+ * the interval the hub's `welcome` names with the agent's own `HubHeartbeat`: a ping only in an
+ * interval the hub was not heard from, the hub dropped after `missedPongs` silent intervals; redial
+ * with jittered exponential back-off) and a pod table
  * that reports pods Running and then Ready without running anything. Hub frames are dispatched
  * through a table by `type`; a type the table lacks (a frame newer than this harness) is counted and
  * otherwise ignored. Every frame in and out is counted by type.
@@ -22,6 +23,8 @@ import {
   errorMessage,
   type NodeToHub,
 } from '../../src/api/index.js';
+import { silentLogger } from '../../src/platform/index.js';
+import { HubHeartbeat } from '../../src/edge-node/session/hub-heartbeat.js';
 import { noteError, type FleetContext } from './context.js';
 import { NodeCounters } from './counters.js';
 import { peekServiceFrame } from './frame-peek.js';
@@ -33,6 +36,9 @@ import { jitter } from './wheel.js';
 /** Any frame: its type is read, the rest is left to the handler that knows it. */
 const Envelope = z.looseObject({ type: z.string().max(64) });
 type Envelope = z.infer<typeof Envelope>;
+
+/** Heartbeat intervals without a pong or any frame before a hub is dropped (the agent's default). */
+const MISSED_PONGS = 3;
 
 /** Close codes after which a real agent stops redialing (another agent holds the name; revoked). */
 const FATAL_CLOSE_CODES = new Set([4409, 4410]);
@@ -76,8 +82,10 @@ export class HollowNode {
   #cred: HollowCredential | undefined;
   #ws: WebSocket | undefined;
   #attempt = 0;
-  #awaitingPong = false;
-  #heartbeatMs = 2000;
+  /** The agent's heartbeat of the current session. */
+  #heartbeat: HubHeartbeat | undefined;
+  /** Pings of the sessions before the current one. */
+  #pingsBefore = 0;
   /** The delay a `Busy` answer named for the next dial (consumed by it). */
   #retryAfterMs: number | undefined;
   readonly #instanceId = `hollow-${Math.random().toString(36).slice(2, 12)}-${Date.now().toString(36)}`;
@@ -88,6 +96,11 @@ export class HollowNode {
     private readonly ctx: FleetContext,
   ) {
     this.pods = new NodePods(this, ctx);
+  }
+
+  /** Pings sent to the hub, all sessions (the agent's rule: only in intervals the hub was silent). */
+  get pings(): number {
+    return this.#pingsBefore + (this.#heartbeat?.pings ?? 0);
   }
 
   /** True while welcomed on an open socket. */
@@ -116,6 +129,7 @@ export class HollowNode {
   kill(): void {
     this.state = 'stopped';
     this.connectedAt = 0;
+    this.#stopHeartbeat();
     this.#ws?.terminate();
     this.#ws = undefined;
   }
@@ -138,10 +152,11 @@ export class HollowNode {
     else this.reconnects++;
     this.state = 'connected';
     this.connectedAt = now;
-    this.#awaitingPong = false;
-    this.#heartbeatMs = Math.max(100, heartbeatSeconds * 1000);
     this.ctx.tally.welcomes++;
-    this.ctx.wheel.after(jitter(0, this.#heartbeatMs), () => this.#heartbeat(ws));
+    this.#stopHeartbeat();
+    const heartbeat = new HubHeartbeat(MISSED_PONGS, silentLogger());
+    this.#heartbeat = heartbeat;
+    heartbeat.start(ws, Math.max(100, heartbeatSeconds * 1000));
   }
 
   /** A Service frame was applied; `miss` says why the node must ask for the whole set again. */
@@ -179,7 +194,9 @@ export class HollowNode {
     this.#ws = ws;
     ws.on('open', () => this.#hello(ws));
     ws.on('message', (data: RawData) => this.#onFrame(ws, data));
-    ws.on('pong', () => (this.#awaitingPong = false));
+    ws.on('pong', () => {
+      if (ws === this.#ws) this.#heartbeat?.heard();
+    });
     ws.on('unexpected-response', (req, res) => {
       if (res.statusCode === 401 || res.statusCode === 403) {
         // A hub that does not know this key (a fresh store): the agent would need a new join; so do we.
@@ -220,6 +237,7 @@ export class HollowNode {
 
   #onFrame(ws: WebSocket, data: RawData): void {
     if (ws !== this.#ws) return;
+    this.#heartbeat?.heard();
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     let msg: Envelope;
     try {
@@ -242,33 +260,10 @@ export class HollowNode {
     }
   }
 
-  #heartbeat(ws: WebSocket): void {
-    if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) return;
-    if (this.#awaitingPong) {
-      // The agent's rule: no pong within a whole interval means the path is dead. Judged after the
-      // loop's I/O phase: one process runs many nodes, and a pong already read off the socket must not
-      // lose to this process's own lateness (timers run before pending I/O in a loop turn).
-      setImmediate(() => {
-        if (ws !== this.#ws || ws.readyState !== WebSocket.OPEN) return;
-        if (!this.#awaitingPong) return this.#beat(ws);
-        this.ctx.tally.pongTimeouts++;
-        ws.terminate();
-      });
-      return;
-    }
-    this.#beat(ws);
-  }
-
-  #beat(ws: WebSocket): void {
-    this.#awaitingPong = true;
-    ws.ping();
-    this.send({ type: 'heartbeat', time: new Date().toISOString() });
-    this.ctx.wheel.after(this.#heartbeatMs, () => this.#heartbeat(ws));
-  }
-
   #onClose(ws: WebSocket, code: number): void {
     if (ws !== this.#ws) return;
     this.#ws = undefined;
+    this.#stopHeartbeat();
     const wasConnected = this.state === 'connected';
     if (this.state === 'stopped') return;
     if (wasConnected) this.ctx.tally.drops++;
@@ -286,5 +281,15 @@ export class HollowNode {
     this.#retryAfterMs = undefined;
     this.state = 'waiting';
     this.ctx.wheel.after(delay, () => this.#dial());
+  }
+
+  /** Ends the session's heartbeat, keeping its pings and counting whether it gave the hub up. */
+  #stopHeartbeat(): void {
+    const heartbeat = this.#heartbeat;
+    if (!heartbeat) return;
+    heartbeat.stop();
+    this.#pingsBefore += heartbeat.pings;
+    this.ctx.tally.pongTimeouts += heartbeat.hubsLost;
+    this.#heartbeat = undefined;
   }
 }

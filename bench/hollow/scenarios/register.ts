@@ -2,6 +2,8 @@
  * The registration scenario: every node joins (credentials) and connects; then the hub idles under
  * watch.
  */
+import type { FrameCounts } from '../counters.js';
+import type { FleetStats } from '../fleet.js';
 import { waitFor, type FleetRun } from '../run.js';
 import { ProcSampler, type ProcWindow } from '../samplers.js';
 import { withLoad, type LoadFigures } from './load.js';
@@ -16,6 +18,24 @@ export interface RegisterFigures {
   failedDials: number;
   load: LoadFigures;
   idle: ProcWindow;
+  /** Per node and minute of the idle window: pings and frames to the hub, frames from it. */
+  idleTraffic: { pings: number; framesOut: number; framesIn: number };
+}
+
+function frames(counts: FrameCounts): number {
+  let n = 0;
+  for (const c of Object.values(counts)) n += c.frames;
+  return n;
+}
+
+/** Per node and minute between two fleet stats. */
+function trafficBetween(a: FleetStats, b: FleetStats): RegisterFigures['idleTraffic'] {
+  const per = (x: number): number => (x / Math.max(1, b.nodes) / Math.max(1, b.at - a.at)) * 60_000;
+  return {
+    pings: per(b.pings - a.pings),
+    framesOut: per(frames(b.framesOut) - frames(a.framesOut)),
+    framesIn: per(frames(b.framesIn) - frames(a.framesIn)),
+  };
 }
 
 /** Joins (credentials) and connects every node; then watches the hub idle for `idleMs`. */
@@ -49,5 +69,6 @@ export async function register(run: FleetRun, timeoutMs: number, idleMs = 10_000
   const idle = new ProcSampler(() => run.hub.pid);
   idle.start();
   await new Promise((res) => setTimeout(res, idleMs)); // a measurement window, not a wait for a condition
-  return { join, ...r, drops: s.tally.drops, failedDials: s.tally.failedDials, idle: idle.stop() };
+  const idleTraffic = trafficBetween(s, await run.harness.send({ cmd: 'stats' }));
+  return { join, ...r, drops: s.tally.drops, failedDials: s.tally.failedDials, idle: idle.stop(), idleTraffic };
 }

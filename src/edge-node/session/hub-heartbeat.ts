@@ -22,6 +22,8 @@ export class HubHeartbeat {
   private heardSinceBeat = false;
   /** Pings sent so far (for tests and figures). */
   pings = 0;
+  /** Connections ended because the hub stayed silent (for figures: the fleet bench counts them). */
+  hubsLost = 0;
 
   constructor(
     private readonly missedPongs: number,
@@ -62,6 +64,7 @@ export class HubHeartbeat {
         { intervals: this.silentIntervals - 1 },
         'hub answered no ping and sent nothing for several heartbeat intervals; reconnecting',
       );
+      this.hubsLost++;
       ws.terminate();
       return;
     }
