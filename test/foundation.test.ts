@@ -309,7 +309,21 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     expect((await httpGet(`http://${pi1}:30081/`)).status).toBe(200);
   }, 120_000);
 
-  it('marks a silent node NotReady, and a restarted node resyncs its pods from the hub', async () => {
+  it('marks a silent node NotReady; restarted after kill -9, the node resumes its pod set from its kept position', async () => {
+    // Pod-set frames the hub sent so far: a whole set (`podSync`) or the changes since a position (`podResume`).
+    const podSetFrames = async (): Promise<{ whole: number; resumed: number }> => {
+      const text = await (
+        await cluster.hubFetch('/metrics', { headers: { authorization: `Bearer ${cluster.adminToken}` } })
+      ).text();
+      const sent = (type: string): number =>
+        Number(
+          new RegExp(`^edgeplane_gateway_frames_total\\{direction="out",type="${type}"\\} (\\d+)$`, 'm').exec(
+            text,
+          )?.[1] ?? 0,
+        );
+      return { whole: sent('podSync'), resumed: sent('podResume') };
+    };
+    const before = await podSetFrames();
     await cluster.node('pi-2').proc.kill('SIGKILL');
     await until(
       'pi-2 not Ready',
@@ -327,6 +341,10 @@ describe('foundation: edgectl apply → load-balanced Wasm service on two nodes'
     expect(r.stdout).toMatch(/pi-2\s+NotReady/);
     await cluster.startNode(NODES[1]!);
     await cluster.waitNodesReady(['pi-2']);
+    // Killed -9, the agent still had its pod-set position on disk: the hub sent what changed since, not the set.
+    const after = await podSetFrames();
+    expect(after.resumed - before.resumed, 'podResume frames').toBe(1);
+    expect(after.whole - before.whole, 'podSync frames').toBe(0);
     await until(
       'pi-2 serving again',
       async () => (await httpGet(`http://${NODES[1]!.address}:30080/`)).status === 200,
