@@ -49,4 +49,29 @@ describe('AdmissionSlots', () => {
     expect(full(0.999)).toBe(2998);
     expect(full(0.999, { minRetryMs: 8000 })).toBe(5000);
   });
+
+  it('tells a refused node the time the queue needs at the pace admissions finished over the last seconds', () => {
+    let now = 0;
+    const slots = new AdmissionSlots(
+      { maxConcurrent: 2, maxQueued: 2, minRetryMs: 0, maxRetryMs: 60_000 },
+      () => 0.5,
+      () => now,
+    );
+    expect(slots.pace()).toBeUndefined();
+    // 50 admissions finish over one second: 50 a second.
+    for (let i = 0; i < 50; i++) {
+      const s = slots.acquire();
+      if (!('ready' in s)) throw new Error('expected a slot');
+      now += 20;
+      s.release();
+    }
+    expect(slots.pace()).toBeCloseTo(50, 0);
+    for (let i = 0; i < 4; i++) slots.acquire(); // 2 running, 2 waiting: full
+    // 4 ahead at 50 a second: 80 ms (the assumed pace, maxConcurrent a second, would say 2,000 ms).
+    expect(slots.acquire()).toEqual({ retryAfterMs: 80 });
+    // Nothing finished for longer than the window: back to the assumed pace.
+    now += 6000;
+    expect(slots.pace()).toBeUndefined();
+    expect(slots.acquire()).toEqual({ retryAfterMs: 2000 });
+  });
 });
