@@ -154,7 +154,9 @@ export class HollowNode {
     this.connectedAt = now;
     this.ctx.tally.welcomes++;
     this.#stopHeartbeat();
-    const heartbeat = new HubHeartbeat(MISSED_PONGS, silentLogger());
+    const heartbeat = new HubHeartbeat(MISSED_PONGS, silentLogger(), (frame) =>
+      this.counters.count('out', 'heartbeat', frame.byteLength),
+    );
     this.#heartbeat = heartbeat;
     heartbeat.start(ws, Math.max(100, heartbeatSeconds * 1000));
   }

@@ -25,9 +25,11 @@ export class HubHeartbeat {
   /** Connections ended because the hub stayed silent (for figures: the fleet bench counts them). */
   hubsLost = 0;
 
+  /** `sent`: called with each heartbeat frame sent (the fleet bench counts them). */
   constructor(
     private readonly missedPongs: number,
     private readonly logger: Logger,
+    private readonly sent?: (frame: Uint8Array) => void,
   ) {}
 
   /** Starts beating on `ws` every `intervalMs` (stops any earlier beat). */
@@ -72,6 +74,8 @@ export class HubHeartbeat {
       ws.ping();
       this.pings++;
     }
-    ws.send(encodeFrame({ type: 'heartbeat', time: new Date().toISOString() } satisfies NodeToHub));
+    const frame = encodeFrame({ type: 'heartbeat', time: new Date().toISOString() } satisfies NodeToHub);
+    ws.send(frame);
+    this.sent?.(frame);
   }
 }
