@@ -3,6 +3,7 @@
  * interface and the shared error classes. Imports nothing from the other areas.
  */
 export * from './errors.js';
+export * from './byte-range.js';
 export * from './quantity.js';
 export * from './meta.js';
 export * from './pod.js';

@@ -3,14 +3,15 @@
  * the mesh's own authentication (mutual TLS with node certificates, or the mesh token on a plain-HTTP
  * hub). Read-only: GET and HEAD of `PEER_BLOB_MESH_PATH<digest>`, answered only for a component this
  * node has on disk and has checked against its digest (in this process); anything else is 404, and the
- * peer asks the hub. Identity-encoded and whole: peers of one zone share a fast link, and the fetching
- * node verifies the digest itself.
+ * peer asks the hub. Identity-encoded: peers of one zone share a fast link, and the fetching node
+ * verifies the digest itself. A single `Range` is served (206), so a fetch cut mid-way resumes from
+ * where it stopped; the ETag is the digest (the bytes can never change), which `If-Range` names.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { PEER_BLOB_MESH_PATH, errorMessage, isSha256Digest, type Logger } from '../../api/index.js';
+import { PEER_BLOB_MESH_PATH, errorMessage, isSha256Digest, requestedRange, type Logger } from '../../api/index.js';
 import type { MeshBlobHandler } from '../mesh/index.js';
 
 /** Dependencies of {@link peerBlobHandler}. */
@@ -54,17 +55,24 @@ export function peerBlobHandler(deps: PeerBlobServerDeps): MeshBlobHandler {
             () => undefined,
           );
     if (path === undefined || size === undefined) return text(res, 404, `mesh: this node does not hold ${digest}`);
-    res.writeHead(200, {
+    const etag = `"${digest}"`;
+    const base = { 'docker-content-digest': digest, etag, 'accept-ranges': 'bytes' };
+    const range = requestedRange(header(req.headers.range), header(req.headers['if-range']), etag, size);
+    if (range === 'unsatisfiable')
+      return text(res, 416, `mesh: ${digest} has ${size} bytes`, { ...base, 'content-range': `bytes */${size}` });
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    res.writeHead(range ? 206 : 200, {
+      ...base,
       'content-type': 'application/octet-stream',
-      'content-length': String(size),
-      'docker-content-digest': digest,
+      'content-length': String(end - start + 1),
+      ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
     try {
-      await pipeline(createReadStream(path), res);
+      await pipeline(createReadStream(path, { start, end }), res);
       if (deps.stats) {
         deps.stats.served++;
-        deps.stats.bytes += size;
+        deps.stats.bytes += end - start + 1;
       }
     } catch (err) {
       // The peer went away mid-way, or the file did: the peer's digest check sees the short body.
@@ -72,4 +80,9 @@ export function peerBlobHandler(deps: PeerBlobServerDeps): MeshBlobHandler {
       res.destroy();
     }
   };
+}
+
+/** A request header's single value (the first of repeated ones). */
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

@@ -2,7 +2,8 @@
  * Peer-to-peer blobs over real mesh servers with real node certificates (mTLS, the cluster CA of a
  * test PKI): a holder serves a component it holds, the fetching node verifies it, and every way a peer
  * can fail — down, wrong bytes, a certificate of another node, a client that is not a node — ends with
- * the peer skipped and the hub's fetch used (a real HTTP server standing for the hub's blob route).
+ * the peer skipped and the hub's fetch used (a real HTTP server standing for the hub's blob route); a
+ * transfer cut mid-way resumes from the same peer with a range.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,9 @@ describe('zone peer fetch (mTLS, real mesh servers)', () => {
   let fetcherTls: MeshTlsMaterial;
   let holder: RigReceiver;
   let liar: RigReceiver;
+  /** Serves the first GET only up to 1 MiB and then drops the connection; ranges (resumes) whole. */
+  let flaky: RigReceiver;
+  const flakyRanges: Array<string | undefined> = [];
   let hub: Server;
   let hubUrl = '';
   let hubGets = 0;
@@ -54,6 +58,15 @@ describe('zone peer fetch (mTLS, real mesh servers)', () => {
     writeFileSync(wrong, Buffer.alloc(component.length, 'x'));
     liar = await startReceiver('node-b', { transport: 'mtls', tls: await pki.node('node-b') }, 1);
     liar.server.setBlobHandler(peerBlobHandler({ heldPath: () => Promise.resolve(wrong), logger: silentLogger() }));
+    flaky = await startReceiver('node-f', { transport: 'mtls', tls: await pki.node('node-f') }, 1);
+    const real = peerBlobHandler({ heldPath: () => Promise.resolve(file), logger: silentLogger() });
+    flaky.server.setBlobHandler(async (req, res) => {
+      const range = req.headers.range;
+      flakyRanges.push(range);
+      if (range !== undefined || flakyRanges.length > 1) return real(req, res);
+      res.writeHead(200, { 'content-length': String(component.length), etag: `"${digest}"` });
+      res.write(component.subarray(0, 1024 * 1024), () => res.destroy());
+    });
     hub = createServer((req, res) => {
       hubGets++;
       res.end(component);
@@ -65,6 +78,7 @@ describe('zone peer fetch (mTLS, real mesh servers)', () => {
   afterAll(async () => {
     await holder.close();
     await liar.close();
+    await flaky.close();
     hub.closeAllConnections();
     await new Promise((r) => hub.close(r));
     rmSync(dir, { recursive: true, force: true });
@@ -112,6 +126,31 @@ describe('zone peer fetch (mTLS, real mesh servers)', () => {
     expect(sha256(bytes)).toBe(digest);
     expect(stats).toEqual({ fromPeers: 0, peerBytes: 0, fromHub: 1, peerFailures: 3 });
     expect(hubGets).toBe(before + 1);
+  });
+
+  it('resumes a transfer cut mid-way from where it stopped, with a range, without asking the hub', async () => {
+    const stats = newStats();
+    const before = hubGets;
+    const bytes = await fetcher([at('node-f', flaky)], stats)(digest);
+    expect(sha256(bytes)).toBe(digest);
+    expect(stats).toEqual({ fromPeers: 1, peerBytes: component.length, fromHub: 0, peerFailures: 0, peerResumes: 1 });
+    expect(hubGets).toBe(before);
+    // The resume asked for the rest only: at most the 1 MiB written, less what the cut lost in flight.
+    expect(flakyRanges).toHaveLength(2);
+    const from = Number(/^bytes=(\d+)-$/.exec(flakyRanges[1] ?? '')?.[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('serves a range of what it holds (206), and 416 past its end', async () => {
+    const connect = (p: string) => ({ tls: clientConnectOptions(fetcherTls, p) });
+    const limits = { idleMs: 2_000, deadlineMs: 10_000, maxBytes: 64 * 1024 * 1024 };
+    const rest = await peerGet(at('node-a', holder), digest, connect, limits, 1000);
+    expect(rest.start).toBe(1000);
+    expect(rest.bytes.equals(component.subarray(1000))).toBe(true);
+    await expect(peerGet(at('node-a', holder), digest, connect, limits, component.length)).rejects.toThrow(
+      'the peer answered 416',
+    );
   });
 
   it('waits while a zone peer downloads it from the hub, then fetches from that peer', async () => {

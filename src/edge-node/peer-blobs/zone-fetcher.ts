@@ -6,11 +6,16 @@
  * bytes that do not hash — moves on to the next peer and finally to the hub (the fetcher it wraps),
  * so a peer can make a pull slower by at most its short timeouts, never wrong. The first node of a zone
  * pulls from the hub; the others from it: the hub's uplink carries each component about once per zone.
+ * A transfer from a peer cut after some bytes resumes from there (`Range`) with the same peer, up to
+ * `MAX_PEER_RESUMES` times while each try brings more; the digest is checked on the whole.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../api/index.js';
 import { BlobSources, errorMessage, formatBytes, isSha256Digest, type BlobSource } from '../../api/index.js';
-import { peerGet, type PeerConnect } from './peer-get.js';
+import { PeerCutError, peerGet, type PeerConnect, type PeerGetLimits } from './peer-get.js';
+
+/** Resumes of one peer's transfer after cuts that each brought some bytes. */
+export const MAX_PEER_RESUMES = 5;
 
 /** Dependencies of {@link zonePeerFetcher}. */
 export interface ZonePeerFetcherDeps {
@@ -42,6 +47,8 @@ export interface ZoneFetchStats {
   fromHub: number;
   /** Peers tried that did not deliver (down, refused, wrong bytes). */
   peerFailures: number;
+  /** Peer transfers resumed after a cut (absent until the first). */
+  peerResumes?: number;
 }
 
 /** A fetch that asks the node's zone peers first, then the hub (see the file comment). */
@@ -54,7 +61,7 @@ export function zonePeerFetcher(deps: ZonePeerFetcherDeps): (digest: string) => 
     if (isSha256Digest(digest)) {
       for (const peer of await sourcesOf(digest)) {
         try {
-          const bytes = await peerGet(peer, digest, deps.connect, { idleMs, deadlineMs, maxBytes: deps.maxBytes });
+          const bytes = await fromPeer(peer, digest, { idleMs, deadlineMs, maxBytes: deps.maxBytes });
           const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
           if (actual !== digest) throw new Error(`its bytes hash to ${actual}`);
           if (deps.stats) {
@@ -79,6 +86,27 @@ export function zonePeerFetcher(deps: ZonePeerFetcherDeps): (digest: string) => 
     if (deps.stats) deps.stats.fromHub++;
     return bytes;
   };
+
+  /** The whole blob from one peer, resumed after cuts that brought something (not yet checked). */
+  async function fromPeer(peer: BlobSource, digest: string, limits: PeerGetLimits): Promise<Buffer> {
+    let parts: Buffer[] = [];
+    let have = 0;
+    for (let resumes = 0; ; resumes++) {
+      try {
+        const got = await peerGet(peer, digest, deps.connect, limits, have);
+        // A peer that ignored the range sent the whole blob.
+        return got.start === 0 ? got.bytes : Buffer.concat([...parts, got.bytes]);
+      } catch (err) {
+        if (!(err instanceof PeerCutError) || err.received.bytes.byteLength === 0 || resumes >= MAX_PEER_RESUMES)
+          throw err;
+        if (err.received.start === 0) parts = [];
+        parts.push(err.received.bytes);
+        have = err.received.start + err.received.bytes.byteLength;
+        if (deps.stats) deps.stats.peerResumes = (deps.stats.peerResumes ?? 0) + 1;
+        deps.logger.info({ digest, peer: peer.nodeName, have: formatBytes(have) }, 'zone peer transfer cut; resuming');
+      }
+    }
+  }
 
   /**
    * The zone peers to try. While none holds the blob but one is downloading it from the hub

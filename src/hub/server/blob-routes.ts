@@ -6,10 +6,10 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest, type BlobRef } from '../../api/index.js';
+import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest, requestedRange, type BlobRef } from '../../api/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import { BLOB_WIRE_ENCODING, type BlobEncodings } from './blob-encodings.js';
-import { acceptsEncoding, requestedRange } from './blob-range.js';
+import { acceptsEncoding } from './blob-range.js';
 import type { BlobFetchTracker } from './blob-sources.js';
 import type { ApiEnv } from './types.js';
 
