@@ -8,10 +8,9 @@
  * - heartbeats are held in memory (reported by the gateway), never written one by one; the Node is
  *   written on transitions and every `statusRefreshSeconds` (default 60 s), each node at its own
  *   phase of that interval so the refreshes of thousands of nodes are spread, not bunched;
- * - after a hub (re)start every node gets the grace period from the start to come back, and no pod is
- *   evicted for unreachability before start + grace: the hub being down is not the nodes' fault. The
- *   start is when the hub began accepting nodes (`accepting`), not when this controller was built: at
- *   5,000 nodes the caches took seconds to fill in between, seconds no node could have used;
+ * - after a hub (re)start every node gets the grace period from when the hub listens (`accepting`: not
+ *   from this controller's construction, seconds earlier at 5,000 nodes) to come back, and no pod is
+ *   evicted for unreachability before that + grace: the hub being down is not the nodes' fault;
  * - a node that proved itself while admission made it wait (a verified client certificate, queued or
  *   told `Busy`) is alive, not silent (`node-liveness.ts`), and a node not Ready that is so coming back
  *   keeps its pods until it is in;
@@ -24,13 +23,13 @@
  *   not O(nodes) per second. A node's change or a heartbeat of a node not Ready makes it due at once.
  */
 import type { Node } from '../../api/index.js';
-import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
+import { nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { NodeLiveness } from './node-liveness.js';
-import { markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
+import { lostRace, markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
 import { retryOnConflict } from './util.js';
 import { ZoneEvictionLimiter, zoneOf } from './zone-eviction.js';
@@ -102,10 +101,7 @@ export class NodeLifecycleController {
     this.sweeper.start();
   }
 
-  /**
-   * The hub accepts node connections from now: a node not heard from since the start gets its grace
-   * period from here. Only moves forward; deadlines computed earlier are checked again when they come.
-   */
+  /** The hub listens: a node not heard from since the start gets its grace from now (only moves forward). */
   accepting(): void {
     this.startedAt = Math.max(this.startedAt, this.deps.clock.now());
   }
@@ -220,9 +216,7 @@ export class NodeLifecycleController {
   }
 
   /** Unreachability counts only from when this hub could have heard the node: start + grace. */
-  private evictionNotBefore(): number {
-    return this.startedAt + this.deps.gracePeriodSeconds * 1000;
-  }
+  private evictionNotBefore = (): number => this.startedAt + this.deps.gracePeriodSeconds * 1000;
 
   /**
    * Evicts pods of a NoExecute-tainted node that are due. A node not Ready (the lifecycle's own
@@ -268,29 +262,21 @@ export class NodeLifecycleController {
   }
 
   private async refreshHeartbeat(node: Node, heardAt: number): Promise<void> {
-    try {
-      await writeHeartbeat(this.sweepApi, this.deps.nodes, node, rfc3339(heardAt));
-      this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
-    } catch (err) {
-      if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
-    }
+    const written = await writeHeartbeat(this.sweepApi, this.deps.nodes, node, rfc3339(heardAt)).catch(lostRace);
+    if (written) this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
   }
 
   private async markUnknown(node: Node, nowMs: number): Promise<void> {
     const now = rfc3339(nowMs);
     const name = node.metadata.name ?? '';
-    try {
-      await writeReady(this.sweepApi, this.deps.nodes, node, {
-        status: 'Unknown',
-        reason: 'NodeStatusUnknown',
-        message: 'edge-node stopped posting node status.',
-        lastHeartbeatTime: rfc3339(this.liveness.lastHeartbeat(name) ?? nowMs),
-        now,
-      });
-    } catch (err) {
-      if (err instanceof ConflictError || err instanceof NotFoundError) return;
-      throw err;
-    }
+    const marked = await writeReady(this.sweepApi, this.deps.nodes, node, {
+      status: 'Unknown',
+      reason: 'NodeStatusUnknown',
+      message: 'edge-node stopped posting node status.',
+      lastHeartbeatTime: rfc3339(this.liveness.lastHeartbeat(name) ?? nowMs),
+      now,
+    }).catch(lostRace);
+    if (!marked) return;
     this.deps.events.warning(
       node,
       'NodeNotReady',

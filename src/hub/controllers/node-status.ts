@@ -105,3 +105,9 @@ async function writeConditions(
   nodes.observe(updated);
   return updated;
 }
+
+/** A sweep write that lost to another writer or to the Node's deletion: none made (the next look retries). */
+export function lostRace(err: unknown): undefined {
+  if (err instanceof ConflictError || err instanceof NotFoundError) return undefined;
+  throw err;
+}
