@@ -6,7 +6,14 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { BLOB_PATH, BadRequestError, RequestTooLargeError, isSha256Digest, requestedRange, type BlobRef } from '../../api/index.js';
+import {
+  BLOB_PATH,
+  BadRequestError,
+  RequestTooLargeError,
+  isSha256Digest,
+  requestedRange,
+  type BlobRef,
+} from '../../api/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import { BLOB_WIRE_ENCODING, type BlobEncodings } from './blob-encodings.js';
 import { acceptsEncoding } from './blob-range.js';
