@@ -9,8 +9,9 @@
  * listed in `--oci-insecure-registry`), the token request follows no redirect, and its answer is read
  * with a size bound and a deadline.
  */
+import { undici } from '../platform/index.js';
 import { createHash } from 'node:crypto';
-import { request } from 'undici';
+
 import { ImagePullError, errorMessage } from '../api/index.js';
 import type { RegistryAuth } from './platform.js';
 import { MAX_SMALL_BODY_BYTES, clip, readCapped } from './bounded-body.js';
@@ -142,7 +143,7 @@ export class RegistryAuthorizer {
     let status: number;
     let text: string;
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method: 'GET',
         headers,
         signal,

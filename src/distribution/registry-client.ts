@@ -9,7 +9,8 @@
  * itself; and what a registry says in an error body is read bounded and cut short, since the error
  * becomes a pod Event whose message the wire caps.
  */
-import { request, type Dispatcher } from 'undici';
+import { undici } from '../platform/index.js';
+import type { Dispatcher } from 'undici';
 import { ImagePullError, errorMessage } from '../api/index.js';
 import type { RegistryAuth } from './platform.js';
 import { RegistryCredentials } from './credentials.js';
@@ -147,7 +148,7 @@ export class RegistryClient {
       if (auth && url.origin === origin) headers.authorization = auth;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, {
+        res = await undici().request(url, {
           method: 'GET',
           headers,
           signal: opts.signal,

@@ -16,10 +16,11 @@
  * one cluster asks the one it is connected to first, then the others, until one has the blob: a
  * component uploaded through any hub reaches every node while that hub is up (see docs/architecture.md).
  */
+import { undici } from '../platform/index.js';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { BLOB_PATH, errorMessage, formatBytes, isSha256Digest } from '../api/index.js';
 import { PartialBlob, type WireEncoding } from './blob-partial.js';
 
@@ -80,7 +81,8 @@ export function hubBlobFetcher(opts: HubBlobFetcherOptions): (digest: string) =>
   const maxBytes = opts.maxBytes ?? DEFAULT_HUB_BLOB_MAX_BYTES;
   const idle = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const pinned = opts.ca !== undefined ? new Agent({ connect: { ca: opts.ca } }) : undefined;
+  // Built with the first download (undici is loaded on first use).
+  let pinned: Dispatcher | undefined;
   // One download per digest at a time: two would write the same partial file.
   const inflight = new Map<string, Promise<Uint8Array>>();
   return (digest) => {
@@ -154,6 +156,8 @@ export function hubBlobFetcher(opts: HubBlobFetcherOptions): (digest: string) =>
       headers.range = `bytes=${from}-`;
       headers['if-range'] = partial.etag;
     }
+    const { Agent, request } = undici();
+    if (opts.ca !== undefined) pinned ??= new Agent({ connect: { ca: opts.ca } });
     const res = await request(`${base}${BLOB_PATH}/${digest}`, {
       method: 'GET',
       headers,

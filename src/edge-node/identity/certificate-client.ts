@@ -3,7 +3,8 @@
  * the pinned hub CA: a first join with the bootstrap token, a renewal with the node's current
  * certificate and no token. Answers are read bounded and checked with the shared zod shape.
  */
-import { Agent, request } from 'undici';
+
+import { undici } from '../../platform/index.js';
 import {
   NODE_CERTIFICATE_PATH,
   NodeCertificateResponse,
@@ -38,6 +39,7 @@ export async function requestNodeCertificate(opts: {
   body: NodeCertificateRequestBody;
 }): Promise<NodeCertificateResponse> {
   const client = 'token' in opts.auth ? {} : { cert: opts.auth.certPem, key: opts.auth.keyPem };
+  const { Agent, request } = undici();
   const dispatcher = new Agent({ connect: { ca: opts.caPem, ...client }, connections: 1 });
   try {
     const base = typeof opts.hubBase === 'string' ? opts.hubBase : opts.hubBase();

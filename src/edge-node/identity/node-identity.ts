@@ -6,14 +6,16 @@
  * certificate needs no token. At about two thirds of the certificate's life it renews, with a fresh
  * key, authenticated by the current certificate; listeners (`onRotate`) switch their TLS material.
  */
+import { undici } from '../../platform/index.js';
 import { mkdir } from 'node:fs/promises';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { Clock } from '../../api/index.js';
 import { errorMessage, systemClock } from '../../api/index.js';
 import { certificateFacts, generateKeyPair, renewAt } from '../../pki/lite.js';
 import { readIfExists } from '../../durable/index.js';
 import { Backoff } from '../backoff.js';
 import { CertificateRequestError } from './certificate-client.js';
+import { CertificateWorkerHost, keepWarmFor } from './certificate-worker-host.js';
 import { certificateProblem, commonNameOf, obtain, obtainFromAnyHub } from './certificate-signing.js';
 import { NodeIdentityError, type NodeIdentityOptions, type NodeTlsMaterial } from './node-identity-options.js';
 import {
@@ -46,6 +48,8 @@ export class NodeIdentity {
     private readonly opts: NodeIdentityOptions,
     private readonly paths: NodePkiPaths,
     current: NodeTlsMaterial,
+    /** The certificate worker: the join's, kept when the first renewal is soon, or none yet. */
+    private readonly workers: CertificateWorkerHost,
   ) {
     this.#current = current;
     this.#clock = opts.clock ?? systemClock;
@@ -83,12 +87,12 @@ export class NodeIdentity {
           { node: opts.nodeName, notAfter: info.notAfter.toISOString() },
           'using the stored node certificate',
         );
-        return new NodeIdentity(opts, paths, {
-          keyPem: stored.keyPem,
-          certPem: stored.certPem,
-          caPem,
-          signerCaPem: storedSigner,
-        });
+        return new NodeIdentity(
+          opts,
+          paths,
+          { keyPem: stored.keyPem, certPem: stored.certPem, caPem, signerCaPem: storedSigner },
+          new CertificateWorkerHost(),
+        );
       }
       opts.logger.warn({ problem }, 'the stored node certificate cannot be used; bootstrapping a new one');
     }
@@ -103,14 +107,21 @@ export class NodeIdentity {
       keyPem = (await generateKeyPair()).privateKeyPem;
       await saveNodeKey(paths, keyPem);
     }
-    const { certPem, signerCaPem } = await obtainFromAnyHub(opts, caPem, keyPem, opts.bootstrapToken);
+    const workers = new CertificateWorkerHost();
+    let obtained;
+    try {
+      obtained = await obtainFromAnyHub(opts, caPem, keyPem, opts.bootstrapToken, workers);
+    } finally {
+      workers.release(obtained && keepWarmFor(obtained.certPem, (opts.clock ?? systemClock).now()));
+    }
+    const { certPem, signerCaPem } = obtained;
     await saveSignerCa(paths, signerCaPem);
     await saveNodeCert(paths, certPem);
     opts.logger.info(
       { node: opts.nodeName, notAfter: certificateFacts(certPem).notAfter.toISOString() },
       'joined: the hub signed this node’s certificate',
     );
-    return new NodeIdentity(opts, paths, { keyPem, certPem, caPem, signerCaPem });
+    return new NodeIdentity(opts, paths, { keyPem, certPem, caPem, signerCaPem }, workers);
   }
 
   /** The current key, certificate, pinned hub CA and node-certificate signer. */
@@ -132,7 +143,7 @@ export class NodeIdentity {
 
   /** An undici dispatcher presenting the current certificate (a new one after each rotation). */
   dispatcher(): Agent {
-    this.#dispatcher ??= new Agent({ connect: this.hubTlsOptions() });
+    this.#dispatcher ??= new (undici().Agent)({ connect: this.hubTlsOptions() });
     return this.#dispatcher;
   }
 
@@ -147,6 +158,7 @@ export class NodeIdentity {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.workers.close();
     await this.#dispatcher?.close();
   }
 
@@ -170,10 +182,19 @@ export class NodeIdentity {
     const old = this.#current;
     try {
       const keyPem = (await generateKeyPair()).privateKeyPem;
-      const { certPem, signerCaPem } = await obtain(this.opts, old.caPem, keyPem, {
-        keyPem: old.keyPem,
-        certPem: old.certPem,
-      });
+      let obtained;
+      try {
+        obtained = await obtain(
+          this.opts,
+          old.caPem,
+          keyPem,
+          { keyPem: old.keyPem, certPem: old.certPem },
+          this.workers,
+        );
+      } finally {
+        this.workers.release(obtained && keepWarmFor(obtained.certPem, this.#clock.now()));
+      }
+      const { certPem, signerCaPem } = obtained;
       if (this.#stopped) return;
       if (signerCaPem !== old.signerCaPem) await saveSignerCa(this.paths, signerCaPem);
       await saveRotated(this.paths, { keyPem, certPem });

@@ -3,7 +3,8 @@
  * as its blob downloads (its certificate, or the token of a plain-HTTP hub, which then names the node in
  * `?node=`) and a short timeout — this only saves bytes, it must never hold a pull up.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { undici } from '../../platform/index.js';
+import type { Dispatcher } from 'undici';
 import { BLOB_PATH, BLOB_SOURCES_SUFFIX } from '../../api/index.js';
 
 /** Options of {@link hubBlobSources}. */
@@ -22,12 +23,14 @@ export interface HubBlobSourcesOptions {
 
 /** Queries the hub for the zone peers holding a digest; resolves to the parsed JSON body. */
 export function hubBlobSources(opts: HubBlobSourcesOptions): (digest: string) => Promise<unknown> {
-  const pinned = opts.ca !== undefined ? new Agent({ connect: { ca: opts.ca } }) : undefined;
+  let pinned: Dispatcher | undefined;
   const timeoutMs = opts.timeoutMs ?? 3_000;
   return async (digest) => {
     const headers: Record<string, string> = {};
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
     const query = opts.token !== undefined ? `?node=${encodeURIComponent(opts.nodeName)}` : '';
+    const { Agent, request } = undici();
+    if (opts.ca !== undefined) pinned ??= new Agent({ connect: { ca: opts.ca } });
     const dispatcher = opts.dispatcher?.() ?? pinned;
     const res = await request(`${opts.hubBase()}${BLOB_PATH}/${digest}${BLOB_SOURCES_SUFFIX}${query}`, {
       method: 'GET',

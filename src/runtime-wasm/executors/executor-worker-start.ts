@@ -4,7 +4,7 @@
  * drives the worker once started.
  */
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../worker/spawn-worker.js';
+import { spawnWorker } from '../../platform/index.js';
 import type { OutgoingCalls } from '../outgoing/outgoing-calls.js';
 import type { FromWorker } from './executor-protocol.js';
 

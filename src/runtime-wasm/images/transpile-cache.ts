@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage, type Logger } from '../../api/index.js';
 import { publishDurable } from '../../durable/index.js';
-import { spawnWorker } from '../worker/spawn-worker.js';
+import { spawnWorker } from '../../platform/index.js';
 import type { TranspileJob, TranspileOutcome } from './transpile-worker.js';
 import { digestOf } from './cache-verify.js';
 import { definedMemoryMaxima, limitModuleMemory, limitPages } from '../memory/memory-limit.js';

@@ -6,7 +6,8 @@
  * request); each delivery resolves with the status the sink got. Request bodies stream to TCP
  * upstreams; an in-process workload gets its body whole, held within the node's `BodyBuffers`.
  */
-import { Agent, Pool, type Dispatcher } from 'undici';
+import { undici } from '../../../platform/index.js';
+import type { Agent, Dispatcher, Pool } from 'undici';
 import { EdgeError, errorMessage } from '../../../api/index.js';
 import type { Logger, Runtime } from '../../../api/index.js';
 import type { ServiceEndpoint } from '../balancing/endpoint-picker.js';
@@ -221,7 +222,7 @@ export class Deliverer {
     sink: ResponseSink,
     timeoutMs = this.requestTimeoutMs,
   ): Promise<number> {
-    this.external ??= new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: 5_000 });
+    this.external ??= new (undici().Agent)({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: 5_000 });
     return this.send(this.external, origin, req, req.headers, sink, timeoutMs);
   }
 
@@ -237,7 +238,7 @@ export class Deliverer {
   private pool(origin: string): Pool {
     let p = this.pools.get(origin);
     if (!p) {
-      p = new Pool(origin, { connections: 32, keepAliveTimeout: 30_000, connectTimeout: 5_000 });
+      p = new (undici().Pool)(origin, { connections: 32, keepAliveTimeout: 30_000, connectTimeout: 5_000 });
       this.pools.set(origin, p);
     }
     return p;

@@ -9,7 +9,8 @@
  * connections, nothing new goes to them. In insecure-token mode the pools are plain HTTP and the hop
  * carries the cluster's mesh token.
  */
-import { Pool, buildConnector } from 'undici';
+import { undici } from '../../../platform/index.js';
+import type { Pool } from 'undici';
 import type { PeerDialer } from '../relay/peer-dialer.js';
 import type { ServiceEndpoint } from '../balancing/endpoint-picker.js';
 import { clientConnectOptions, type MeshTlsMaterial, type MeshTransport } from '../trust/tls-material.js';
@@ -85,7 +86,7 @@ export class PeerPools {
       ? dialer.connector({
           nodeName: endpoint.nodeName,
           tls,
-          direct: buildConnector({ ...tls, timeout: POOL_OPTIONS.connectTimeout }),
+          direct: undici().buildConnector({ ...tls, timeout: POOL_OPTIONS.connectTimeout }),
         })
       : tls;
     return {
@@ -111,7 +112,7 @@ export class PeerPools {
   private pool(key: string, origin: string, connect: Pool.Options['connect'] | undefined): Pool {
     let p = this.pools.get(key);
     if (!p) {
-      p = new Pool(origin, {
+      p = new (undici().Pool)(origin, {
         ...POOL_OPTIONS,
         connections: this.deps.connections ?? 32,
         ...(connect ? { connect } : {}),

@@ -1,7 +1,8 @@
 /**
  * Spawns a worker thread from an entry file named by URL, so that it works both from compiled
- * JavaScript (`dist/runtime-wasm/<room>/<name>.js`, what the agent runs) and from the TypeScript
- * sources under vitest/tsx (`src/runtime-wasm/<room>/<name>.ts`).
+ * JavaScript (`dist/<area>/<room>/<name>.js`, what the agent runs) and from the TypeScript
+ * sources under vitest/tsx (`src/<area>/<room>/<name>.ts`): the Wasm runtime's executors and
+ * transpiler, the agent's certificate requests.
  *
  * Callers name the entry relative to their own module (`new URL('../worker/executor-worker.js',
  * import.meta.url)`): the relative layout of src/ and dist/ is the same, so one URL serves both.
