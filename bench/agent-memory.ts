@@ -14,7 +14,7 @@
  * with the measured process (`agent-proc.ts`) and the flags (`options.ts`); this file orders them.
  *
  * Run: npm run build && npx tsx bench/agent-memory.ts [--pods 10,50] [--cgroup-mb 256] [--settle-ms 5000] [--address 127.0.62.2]
- *      [--parts main] [--main-env 'MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072']
+ *      [--parts main|idle] [--main-env 'MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072']
  *        [--idle-flags '<node flags>|<VAR=value ...>;…'] [--v8-flags '<node flags of the cgroup run>']
  */
 import { Cluster, runBench } from './wasm-support.js';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     await cluster.startHub();
     const nodePort = 30620;
 
-    await measureMainAgent(cluster, agents, nodePort);
+    if (PARTS !== 'idle') await measureMainAgent(cluster, agents, nodePort);
     if (PARTS === 'main') return;
     await measureIdleAgents(cluster, agents);
     if (CGROUP_MB > 0) await measureCgroupAgent(cluster, agents, nodePort);

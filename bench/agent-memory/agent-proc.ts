@@ -120,7 +120,7 @@ export class AgentProc {
   }
 
   /** Opens the inspector (SIGUSR1) and counts the scripts the main thread has parsed, by origin. */
-  async modules(): Promise<{ app: number; deps: number; node: number }> {
+  async modules(): Promise<{ app: number; deps: number; node: number; packages: string }> {
     this.child.kill('SIGUSR1');
     const url = await until(
       'the inspector URL',
@@ -144,7 +144,21 @@ export class AgentProc {
     await done;
     ws.close();
     const files = urls.filter((u) => u.startsWith('file:'));
+    // Scripts per package (a scoped package counts under its scope/name), most first.
+    const perPackage = new Map<string, number>();
+    for (const u of files) {
+      const rest = u.split('/node_modules/').pop()!;
+      if (rest === u) continue;
+      const parts = rest.split('/');
+      const pkg = parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+      perPackage.set(pkg, (perPackage.get(pkg) ?? 0) + 1);
+    }
+    const packages = [...perPackage]
+      .sort((a, b) => b[1] - a[1])
+      .map(([p, n]) => `${p} ${n}`)
+      .join(', ');
     return {
+      packages,
       app: files.filter((u) => !u.includes('/node_modules/')).length,
       deps: files.filter((u) => u.includes('/node_modules/')).length,
       node: urls.filter((u) => u.startsWith('node:')).length,

@@ -40,5 +40,8 @@ export const IDLE_FLAGS = [
 export const SMALL_DEVICE_ARGS = ['--wasm-default-memory-limit', '2Mi'];
 /** Environment of the first agent (idle → pods → none), e.g. `MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072`. */
 export const MAIN_ENV = flag('main-env', '');
-/** `main`: only the first agent's stages (idle → pods → none); `all` (default) also the fresh, restarted and cgroup agents. */
+/**
+ * `main`: only the first agent's stages (idle → pods → none); `idle`: the fresh and restarted idle agents
+ * and the cgroup run; `all` (default): both.
+ */
 export const PARTS = flag('parts', 'all');
