@@ -24,7 +24,16 @@ export interface NodeBlobFetchDeps {
    * or, with a plain-HTTP hub, the join token and the cluster's mesh token for peers.
    */
   auth:
-    | { kind: 'certificate'; dispatcher: () => Dispatcher; meshMaterial: () => MeshTlsMaterial }
+    | {
+        kind: 'certificate';
+        dispatcher: () => Dispatcher;
+        meshMaterial: () => MeshTlsMaterial;
+        /**
+         * How this node reaches its peers (`--mesh-relay`): `all` through the hub (no zone peer is asked),
+         * or the peers it reaches only through the hub now (those are skipped); absent: all directly.
+         */
+        relay?: { all: true } | { all: false; relays(nodeName: string): boolean };
+      }
     | { kind: 'token'; token: string | undefined; meshToken: () => string | undefined };
   logger: Logger;
   /** Where this node's blobs came from (the peer fetcher counts them); optional. */
@@ -42,7 +51,9 @@ export function nodeBlobFetcher(deps: NodeBlobFetchDeps): (digest: string) => Pr
     partialDir: path.join(deps.dataDir, 'blob-partial'),
     ...hubCredentials,
   });
-  if (labelZone(deps.labels) === undefined) return hub;
+  const relay = auth.kind === 'certificate' ? auth.relay : undefined;
+  // A node with no zone has no peers to ask; one that reaches every peer through the hub gains nothing from them.
+  if (labelZone(deps.labels) === undefined || relay?.all === true) return hub;
   return zonePeerFetcher({
     sources: hubBlobSources({ hubBase: deps.hubBase, nodeName: deps.nodeName, ...hubCredentials }),
     connect: (peer) => {
@@ -50,6 +61,7 @@ export function nodeBlobFetcher(deps: NodeBlobFetchDeps): (digest: string) => Pr
       const token = auth.meshToken();
       return token !== undefined ? { token } : undefined;
     },
+    ...(relay?.all === false ? { relayed: (n: string) => relay.relays(n) } : {}),
     hub,
     maxBytes: DEFAULT_HUB_BLOB_MAX_BYTES,
     logger: deps.logger.child({ component: 'blobs' }),

@@ -115,6 +115,14 @@ async function main(argv: string[]): Promise<void> {
             kind: 'certificate',
             dispatcher: () => identity.dispatcher(),
             meshMaterial: () => meshMaterial(identity.current()),
+            ...(relayDialer
+              ? {
+                  relay:
+                    opts.meshRelay === 'always'
+                      ? { all: true as const }
+                      : { all: false as const, relays: (n: string) => relayDialer.relays(n) },
+                }
+              : {}),
           }
         : { kind: 'token', token: hubAuth, meshToken: () => mesh.identity.token },
       logger,

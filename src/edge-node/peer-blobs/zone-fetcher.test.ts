@@ -128,6 +128,33 @@ describe('zone peer fetch (mTLS, real mesh servers)', () => {
     expect(hubGets).toBe(before + 1);
   });
 
+  it('does not ask a peer reached only through the hub’s relay; with only such holders, takes the hub’s copy at once', async () => {
+    const relayedFetcher = (sources: BlobSource[], stats: ZoneFetchStats, relayed: string[]) =>
+      zonePeerFetcher({
+        sources: () => Promise.resolve({ digest, sources, pending: true }),
+        connect: (peer) => ({ tls: clientConnectOptions(fetcherTls, peer) }),
+        relayed: (n) => relayed.includes(n),
+        hub: async () => new Uint8Array(await (await fetch(`${hubUrl}/blob`)).arrayBuffer()),
+        maxBytes: 64 * 1024 * 1024,
+        logger: silentLogger(),
+        stats,
+      });
+    // The liar first: asked, it would serve wrong bytes and count a peer failure.
+    const stats = newStats();
+    const before = hubGets;
+    const bytes = await relayedFetcher([at('node-b', liar), at('node-a', holder)], stats, ['node-b'])(digest);
+    expect(sha256(bytes)).toBe(digest);
+    expect(stats).toEqual({ fromPeers: 1, peerBytes: component.length, fromHub: 0, peerFailures: 0 });
+    expect(hubGets).toBe(before);
+    // Every holder relayed: the hub, without waiting for the pending download the answer also names.
+    const hubOnly = newStats();
+    const started = Date.now();
+    expect(sha256(await relayedFetcher([at('node-a', holder)], hubOnly, ['node-a'])(digest))).toBe(digest);
+    expect(hubOnly).toEqual({ fromPeers: 0, peerBytes: 0, fromHub: 1, peerFailures: 0 });
+    expect(hubGets).toBe(before + 1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('resumes a transfer cut mid-way from where it stopped, with a range, without asking the hub', async () => {
     const stats = newStats();
     const before = hubGets;

@@ -8,6 +8,10 @@
  * pulls from the hub; the others from it: the hub's uplink carries each component about once per zone.
  * A transfer from a peer cut after some bytes resumes from there (`Range`) with the same peer, up to
  * `MAX_PEER_RESUMES` times while each try brings more; the digest is checked on the whole.
+ *
+ * A peer this node reaches only through the hub's relay (`relayed`) is not asked: its bytes would cross
+ * the hub twice (in from the peer, out to this node) and uncompressed, where the hub's own copy crosses
+ * once, brotli-encoded (the 13 MB JS component travels as ~3.3 MB).
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../api/index.js';
@@ -23,6 +27,8 @@ export interface ZonePeerFetcherDeps {
   sources(digest: string): Promise<unknown>;
   /** How to reach a peer's mesh server (its TLS options, or the mesh token in insecure-token mode). */
   connect: PeerConnect;
+  /** Whether this node reaches `nodeName` only through the hub's relay now (the mesh's dialer): skipped. */
+  relayed?: (nodeName: string) => boolean;
   /** The hub fetch, used when no peer delivers. */
   hub(digest: string): Promise<Uint8Array>;
   /** Largest blob accepted from a peer (the hub's upload maximum). */
@@ -119,7 +125,14 @@ export function zonePeerFetcher(deps: ZonePeerFetcherDeps): (digest: string) => 
         const parsed = BlobSources.safeParse(await deps.sources(digest));
         if (!parsed.success) throw new Error('the answer is not a list of sources');
         const { sources, pending } = parsed.data;
-        if (sources.length > 0 || pending !== true || Date.now() >= waitUntil) return sources;
+        const direct = sources.filter((p) => deps.relayed?.(p.nodeName) !== true);
+        if (direct.length < sources.length)
+          deps.logger.debug(
+            { digest, relayed: sources.length - direct.length },
+            'zone peers reached only through the hub are not asked',
+          );
+        // Holders that are all relayed: the hub, at once (waiting for a pending one would not help them).
+        if (sources.length > 0 || pending !== true || Date.now() >= waitUntil) return direct;
       } catch (err) {
         // An older hub (404), a hub without nodes' images, a timeout: the hub serves the bytes as before.
         deps.logger.debug({ digest, err: errorMessage(err) }, 'no zone sources; fetching from the hub');
