@@ -9,9 +9,9 @@
  * listed in `--oci-insecure-registry`), the token request follows no redirect, and its answer is read
  * with a size bound and a deadline.
  */
-import { undici } from '../platform/index.js';
 import { createHash } from 'node:crypto';
 
+import { undici } from '../platform/index.js';
 import { ImagePullError, errorMessage } from '../api/index.js';
 import type { RegistryAuth } from './platform.js';
 import { MAX_SMALL_BODY_BYTES, clip, readCapped } from './bounded-body.js';

@@ -9,8 +9,8 @@
  * itself; and what a registry says in an error body is read bounded and cut short, since the error
  * becomes a pod Event whose message the wire caps.
  */
-import { undici } from '../platform/index.js';
 import type { Dispatcher } from 'undici';
+import { undici } from '../platform/index.js';
 import { ImagePullError, errorMessage } from '../api/index.js';
 import type { RegistryAuth } from './platform.js';
 import { RegistryCredentials } from './credentials.js';

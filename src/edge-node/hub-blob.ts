@@ -16,11 +16,11 @@
  * one cluster asks the one it is connected to first, then the others, until one has the blob: a
  * component uploaded through any hub reaches every node while that hub is up (see docs/architecture.md).
  */
-import { undici } from '../platform/index.js';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Dispatcher } from 'undici';
+import { undici } from '../platform/index.js';
 import { BLOB_PATH, errorMessage, formatBytes, isSha256Digest } from '../api/index.js';
 import { PartialBlob, type WireEncoding } from './blob-partial.js';
 

@@ -6,9 +6,9 @@
  * certificate needs no token. At about two thirds of the certificate's life it renews, with a fresh
  * key, authenticated by the current certificate; listeners (`onRotate`) switch their TLS material.
  */
-import { undici } from '../../platform/index.js';
 import { mkdir } from 'node:fs/promises';
 import type { Agent } from 'undici';
+import { undici } from '../../platform/index.js';
 import type { Clock } from '../../api/index.js';
 import { errorMessage, systemClock } from '../../api/index.js';
 import { certificateFacts, generateKeyPair, renewAt } from '../../pki/lite.js';

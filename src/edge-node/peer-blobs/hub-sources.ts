@@ -3,8 +3,8 @@
  * as its blob downloads (its certificate, or the token of a plain-HTTP hub, which then names the node in
  * `?node=`) and a short timeout — this only saves bytes, it must never hold a pull up.
  */
-import { undici } from '../../platform/index.js';
 import type { Dispatcher } from 'undici';
+import { undici } from '../../platform/index.js';
 import { BLOB_PATH, BLOB_SOURCES_SUFFIX } from '../../api/index.js';
 
 /** Options of {@link hubBlobSources}. */

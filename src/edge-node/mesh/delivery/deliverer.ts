@@ -6,8 +6,8 @@
  * request); each delivery resolves with the status the sink got. Request bodies stream to TCP
  * upstreams; an in-process workload gets its body whole, held within the node's `BodyBuffers`.
  */
-import { undici } from '../../../platform/index.js';
 import type { Agent, Dispatcher, Pool } from 'undici';
+import { undici } from '../../../platform/index.js';
 import { EdgeError, errorMessage } from '../../../api/index.js';
 import type { Logger, Runtime } from '../../../api/index.js';
 import type { ServiceEndpoint } from '../balancing/endpoint-picker.js';

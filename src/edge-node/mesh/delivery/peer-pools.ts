@@ -9,8 +9,8 @@
  * connections, nothing new goes to them. In insecure-token mode the pools are plain HTTP and the hop
  * carries the cluster's mesh token.
  */
-import { undici } from '../../../platform/index.js';
 import type { Pool } from 'undici';
+import { undici } from '../../../platform/index.js';
 import type { PeerDialer } from '../relay/peer-dialer.js';
 import type { ServiceEndpoint } from '../balancing/endpoint-picker.js';
 import { clientConnectOptions, type MeshTlsMaterial, type MeshTransport } from '../trust/tls-material.js';
