@@ -8,6 +8,8 @@
  * Two figures per path: requests on kept-alive connections (sequential, alternating direct and
  * relayed, `--requests` each), and the first request on a new connection (`--fresh` new senders each:
  * TCP + TLS directly, or the relay's two WebSockets + the nodes' TLS inside). p50/p99 and the ratios.
+ * A third path for new connections: dialed at a second hub on which node B has no listener, which
+ * sends the dial on to the hub node B is on (several hubs: one more TLS round to a hub).
  *
  * Run: npx tsx bench/mesh-relay.ts [--requests 2000] [--fresh 30]
  */
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   const logger = silentLogger();
   const pki = await TestPki.create();
   const hub = await startRelayHub(pki.ca);
+  // A second hub of the cluster whose presence says node B is on `hub`.
+  const other = await startRelayHub(pki.ca, {}, (n) => (n === 'node-b' ? hub.base : undefined));
   const upstream = await startUpstream();
   const bTls = await pki.node('node-b');
   const aTls = await pki.node('node-a');
@@ -51,16 +55,15 @@ async function main(): Promise<void> {
   listener.start();
   while (!listener.open) await new Promise((r) => setTimeout(r, 20));
   const endpoint = [{ nodeName: 'node-b', meshPort: receiver.port }];
-  const sender = (relayed: boolean): ReturnType<typeof startSender> =>
-    startSender(
-      'node-a',
-      { transport: 'mtls', tls: aTls },
-      endpoint,
-      logger,
-      relayed ? new RelayDialer({ link: hub.link(aTls), mode: 'always' }) : undefined,
-    );
-  const direct = await sender(false);
-  const relayed = await sender(true);
+  const dialers = {
+    direct: undefined,
+    relayed: () => new RelayDialer({ link: hub.link(aTls), mode: 'always' }),
+    redirected: () => new RelayDialer({ link: other.link(aTls, [other.base, hub.base]), mode: 'always' }),
+  };
+  const sender = (path: keyof typeof dialers): ReturnType<typeof startSender> =>
+    startSender('node-a', { transport: 'mtls', tls: aTls }, endpoint, logger, dialers[path]?.());
+  const direct = await sender('direct');
+  const relayed = await sender('relayed');
   for (let i = 0; i < 200; i++) {
     await timed(direct.nodePort, '/warm');
     await timed(relayed.nodePort, '/warm');
@@ -70,11 +73,11 @@ async function main(): Promise<void> {
     kept.direct.push(await timed(direct.nodePort, `/k/${i}`));
     kept.relayed.push(await timed(relayed.nodePort, `/k/${i}`));
   }
-  const fresh = { direct: [] as number[], relayed: [] as number[] };
+  const fresh = { direct: [] as number[], relayed: [] as number[], redirected: [] as number[] };
   for (let i = 0; i < FRESH; i++) {
-    for (const r of [false, true]) {
-      const s = await sender(r);
-      (r ? fresh.relayed : fresh.direct).push(await timed(s.nodePort, `/f/${i}`));
+    for (const path of ['direct', 'relayed', 'redirected'] as const) {
+      const s = await sender(path);
+      fresh[path].push(await timed(s.nodePort, `/f/${i}`));
       await s.close();
     }
   }
@@ -89,6 +92,11 @@ async function main(): Promise<void> {
   console.log(`mesh relay through the hub, ${REQUESTS} kept-alive requests and ${FRESH} new connections per path`);
   console.log(line('kept-alive connection', kept.direct, kept.relayed));
   console.log(line('new connection (first request)', fresh.direct, fresh.relayed));
+  const [r50, x50, x99] = [pct(fresh.relayed, 50), pct(fresh.redirected, 50), pct(fresh.redirected, 99)];
+  console.log(
+    `new connection dialed at another hub and sent on (several hubs): p50 ${x50.toFixed(2)} ms p99 ${x99.toFixed(2)} ms ` +
+      `(+${(x50 - r50).toFixed(2)} ms over relayed at p50; ${other.relay.stats.redirected} redirects)`,
+  );
   const st = hub.relay.stats;
   console.log(
     `hub relay: ${st.opened} connections joined, ${(st.bytes / 1024).toFixed(0)} KiB moved, ${st.refused} refused`,
@@ -99,6 +107,7 @@ async function main(): Promise<void> {
   await receiver.close();
   await upstream.close();
   await hub.close();
+  await other.close();
 }
 
 void main().then(

@@ -7,7 +7,7 @@
  * hub's relay (the default `--mesh-relay auto`: a direct connect fails, the relay is taken).
  * Needs root and `ip netns`; skipped otherwise, saying why. The namespaces are removed always.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubImageRef, type Node } from '../src/api/index.js';
 import { EdgeClient } from '../src/cli/index.js';
 import { Proc, ROOT, kind, until } from './support/cluster.js';
+import { addNetns, inNetns, ip, netnsUnavailable, removeNetns, tcpFrom } from './support/netns.js';
 
 const NS = ['ep-p2p-a', 'ep-p2p-b'] as const;
 const HUB_IP = '10.140.1.1';
@@ -24,34 +25,7 @@ const HOST_IP = { 'ep-p2p-a': HUB_IP, 'ep-p2p-b': '10.140.2.1' } as const;
 const NODE_PORT = 30140;
 const HELLO_C = join(ROOT, 'examples/wasm-apps/hello-c/dist/hello-c.wasm');
 
-/** Why this file cannot run here, or undefined. */
-function missing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root (network namespaces need it)';
-  const r = spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-  if (r.error || r.status !== 0) return 'no `ip netns` (iproute2)';
-  return undefined;
-}
-const why = missing();
-
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** Removes the namespaces and host ends of the veth pairs (quietly: they may not exist). */
-function removeNetns(): void {
-  for (const ns of NS) {
-    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    spawnSync('ip', ['link', 'del', `${ns}0`], { stdio: 'ignore' });
-  }
-}
-
-/** Runs `script` with node inside namespace `ns`; resolves with its stdout (rejects on a non-zero exit). */
-async function inNetns(ns: string, script: string): Promise<string> {
-  const p = new Proc(spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })); // prettier-ignore
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`in ${ns}: exit ${code}: ${p.err.trim().slice(-500)}`);
-  return p.out;
-}
+const why = netnsUnavailable();
 
 describe.skipIf(why !== undefined)(`mesh relay between namespaces${why ? ` (skipped: ${why})` : ''}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'edge-e2e-relay-'));
@@ -62,17 +36,10 @@ describe.skipIf(why !== undefined)(`mesh relay between namespaces${why ? ` (skip
   let caPem = '';
 
   beforeAll(async () => {
-    removeNetns(); // leftovers of a run that was killed
+    removeNetns(NS); // leftovers of a run that was killed
     NS.forEach((ns, i) => {
       const host = HOST_IP[ns];
-      ip('netns', 'add', ns);
-      ip('link', 'add', `${ns}0`, 'type', 'veth', 'peer', 'name', `${ns}1`);
-      ip('link', 'set', `${ns}1`, 'netns', ns);
-      ip('addr', 'add', `${host}/24`, 'dev', `${ns}0`);
-      ip('link', 'set', `${ns}0`, 'up');
-      ip('-n', ns, 'addr', 'add', `${NODE_IP[ns]}/24`, 'dev', `${ns}1`);
-      ip('-n', ns, 'link', 'set', `${ns}1`, 'up');
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      addNetns(ns, host, NODE_IP[ns]);
       // The hub listens on ep-p2p-a's host end; ep-p2p-b reaches it through its own veth (the host
       // answers for any of its addresses on any interface) and has no route to ep-p2p-a's subnet.
       if (i === 1) ip('-n', ns, 'route', 'add', `${HUB_IP}/32`, 'dev', `${ns}1`);
@@ -101,7 +68,7 @@ describe.skipIf(why !== undefined)(`mesh relay between namespaces${why ? ` (skip
   afterAll(async () => {
     await client?.close();
     await Promise.all(procs.map((p) => p.kill('SIGKILL')));
-    removeNetns();
+    removeNetns(NS);
     const tails = procs.map((p, i) => `--- ${i === 0 ? 'hub' : NS[i - 1]}\n${p.err.trim().split('\n').slice(-10).join('\n')}`); // prettier-ignore
     if (process.env.EDGE_TEST_QUIET !== '1') console.log(`[relay e2e] process logs:\n${tails.join('\n')}`);
     rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
@@ -109,8 +76,9 @@ describe.skipIf(why !== undefined)(`mesh relay between namespaces${why ? ` (skip
 
   it("answers on ep-p2p-a's NodePort from a pod on ep-p2p-b, which it cannot reach but through the hub", async () => {
     // The premise: no path from A's namespace to B's mesh port.
-    const direct = await inNetns('ep-p2p-a', `require('net').connect(10250, '${NODE_IP['ep-p2p-b']}').on('error', (e) => { console.log(e.code); process.exit(0); }).on('connect', () => { console.log('connected'); process.exit(0); });`); // prettier-ignore
-    expect(direct.trim()).toMatch(/^E(NETUNREACH|HOSTUNREACH|CONNREFUSED|TIMEDOUT)$/);
+    expect(await tcpFrom('ep-p2p-a', NODE_IP['ep-p2p-b'], 10250)).toMatch(
+      /^E(NETUNREACH|HOSTUNREACH|CONNREFUSED|TIMEDOUT)$/,
+    );
 
     const blob = await client.uploadBlob(HELLO_C);
     const labels = { app: 'relay-hello' };

@@ -9,6 +9,9 @@
  * - A node that cannot reach a peer's mesh port opens one WebSocket per connection at
  *   RELAY_DIAL_PATH `?node=<peer>`; the hub offers it to the peer, which answers with a WebSocket at
  *   RELAY_ACCEPT_PATH `?id=<offer id>`; the hub then moves binary messages between the two sockets.
+ * - Several hubs (HA): when the peer's session is on another live hub, the hub answers the dial with
+ *   `307 Temporary Redirect` and a `Location` at that hub's RELAY_DIAL_PATH; the node dials it there,
+ *   once, with the same certificate (a node's listener follows its session to its hub).
  * - The bytes moved are the two nodes' own mTLS session (the dialer runs TLS inside the socket and
  *   checks the peer's node certificate; the peer's mesh server requires the dialer's): the hub reads
  *   nothing and can forge nothing. Every socket is authenticated with the node's certificate.

@@ -66,13 +66,25 @@ async function main(argv: string[]): Promise<void> {
   const hubAuth = identity ? undefined : opts.token;
   // Issue 20: peers this node cannot reach directly are reached through the hub, and the hub may offer
   // this node connections from peers that cannot reach it (mTLS only: the relayed bytes are the nodes' own TLS).
+  // Several hubs: a hub may send a dial on to the hub the peer is on, one of those this node knows.
   const relayLink =
-    identity && opts.meshRelay !== 'never' ? { base: hubBase, tls: () => identity.hubTlsOptions() } : undefined;
+    identity && opts.meshRelay !== 'never'
+      ? { base: hubBase, tls: () => identity.hubTlsOptions(), hubs: () => hubs.all }
+      : undefined;
   const relayMetrics = relayLink ? new RelayMetrics() : undefined;
   const relayDialer =
     relayLink && relayMetrics && opts.meshRelay !== 'never'
       ? new RelayDialer({ link: relayLink, mode: opts.meshRelay, metrics: relayMetrics })
       : undefined;
+  // Started once the agent listens (below); the session's events move it with the session (followHub).
+  const relayListener = relayLink
+    ? new RelayListener({
+        link: relayLink,
+        logger,
+        ...(relayMetrics ? { metrics: relayMetrics } : {}),
+        meshTarget: () => ({ host: loopbackFor(opts.address), port: agent.meshPort }),
+      })
+    : undefined;
   // The mesh comes first: pods' outgoing HTTP (Services by name, allowed external hosts) goes
   // through it, so the Wasm runtime is built with its handler; the agent is handed both.
   const mesh = await ServiceMesh.create({
@@ -169,7 +181,11 @@ async function main(argv: string[]): Promise<void> {
         ? opts.capacity
         : { ...opts.capacity, memory: formatBytes(runtime.stats.memoryBudget.total) },
     onSessionEvent: (ev) => {
-      if (ev.type === 'connected') everConnected = true;
+      if (ev.type === 'connected') {
+        everConnected = true;
+        // On another hub now (several hubs): the relay listener follows, as other hubs send dials there.
+        relayListener?.followHub();
+      }
       if (ev.type === 'unauthorized' && identity) {
         // The hub no longer accepts this node's certificate: it was deleted (revoked). Redialing cannot help.
         process.stderr.write(
@@ -192,14 +208,6 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => requestExit(0));
   process.on('SIGINT', () => requestExit(0));
   await agent.start();
-  const relayListener = relayLink
-    ? new RelayListener({
-        link: relayLink,
-        logger,
-        ...(relayMetrics ? { metrics: relayMetrics } : {}),
-        meshTarget: () => ({ host: loopbackFor(opts.address), port: agent.meshPort }),
-      })
-    : undefined;
   relayListener?.start();
   // One line for people (the hub prints one too); the JSON log line below is for machines.
   process.stdout.write(

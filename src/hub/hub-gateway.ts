@@ -10,7 +10,17 @@ import type { HubOptions } from './hub-options.js';
 /** What the gateway is built from (the informers come from `cluster`). */
 export interface HubGatewayDeps extends Pick<
   NodeGatewayDeps,
-  'api' | 'auth' | 'lifecycle' | 'events' | 'clock' | 'logger' | 'meshToken' | 'hubList' | 'metrics' | 'frameMeter'
+  | 'api'
+  | 'auth'
+  | 'lifecycle'
+  | 'events'
+  | 'clock'
+  | 'logger'
+  | 'meshToken'
+  | 'hubList'
+  | 'relayPeerHub'
+  | 'metrics'
+  | 'frameMeter'
 > {
   cluster: ClusterInformers;
   /** A TLS hub's node certificates (hub-node-certificates.ts); undefined on plain HTTP. */

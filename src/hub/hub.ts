@@ -200,6 +200,7 @@ export class Hub {
       logger: log('gateway'),
       meshToken,
       hubList: leadership.hubList,
+      relayPeerHub: (node) => leadership.presence?.hubOf(node),
       nodeCertificates,
       options,
       metrics: nodeMetrics,

@@ -25,6 +25,7 @@ import type { HubFrameLimits } from './pod-frames.js';
 import type { NodeSessionLimits } from './session.js';
 import type { FrameMeter, NodeMetricsFrames } from '../metrics/index.js';
 import type { HubListSource } from './hub-list-push.js';
+import type { RelayPeerHub } from './relay/index.js';
 
 /** Verifies a bearer token; only `kind: 'node'` principals may connect. */
 export interface GatewayAuth {
@@ -65,6 +66,8 @@ export interface NodeGatewayDeps {
   revokedKeys?: Pick<RevokedNodeKeys, 'list' | 'onChange'>;
   /** The cluster's hubs, pushed to nodes so they can fail over to them (several hubs on etcd). */
   hubList?: HubListSource;
+  /** The live hub another node's session is on (several hubs): the relay sends dials for it there. */
+  relayPeerHub?: RelayPeerHub;
   heartbeatIntervalSeconds: number;
   /** How long a new connection may take to say hello. */
   helloTimeoutMs?: number;

@@ -74,7 +74,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     const sessionOf = (node: string): NodeSession | undefined => this.sessions.get(node);
-    this.relay = new MeshRelay(deps.logger.child({ component: 'mesh-relay' }));
+    this.relay = new MeshRelay(deps.logger.child({ component: 'mesh-relay' }), {}, deps.relayPeerHub);
     this.upgrades = new GatewayUpgrade({
       relay: this.relay,
       auth: deps.auth,

@@ -1,6 +1,6 @@
 /** The node gateway: WebSocket sessions with edge nodes. */
 export { NodeGateway, type NodeGatewayDeps, type GatewayAuth } from './gateway.js';
-export { MeshRelay, type MeshRelayLimits, type MeshRelayStats } from './relay/index.js';
+export { MeshRelay, type MeshRelayLimits, type MeshRelayStats, type RelayPeerHub } from './relay/index.js';
 export { registerNode } from './node-registration.js';
 export { PodWriter } from './pod-writer.js';
 export { buildServiceRoutes } from './routes.js';

@@ -2,7 +2,7 @@
  * HubPresence on a real etcd (127.0.55.3): a hub sees the nodes connected to another hub while that
  * hub's record keeps changing; when that hub stops its nodes are gone at once, and when it dies (its
  * etcd connection closed, its record left behind unchanged) they are gone after the lease. The live
- * hubs' addresses make the hub list every hub hands its nodes.
+ * hubs' addresses make the hub list every hub hands its nodes, and say which hub a node is on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../platform/index.js';
@@ -69,6 +69,9 @@ describe('HubPresence', () => {
         expect(h.presence.hubs()).toEqual(['https://a:7400', 'https://b:7400']);
         expect(h.lists.at(-1)).toEqual(['https://a:7400', 'https://b:7400']);
       }
+      // Where another hub's node is (the relay sends dials for it there): never this hub, never a hub with no address.
+      expect([c.presence.hubOf('n1'), c.presence.hubOf('n3'), a.presence.hubOf('n3')]).toEqual(['https://a:7400', 'https://b:7400', 'https://b:7400']); // prettier-ignore
+      expect([a.presence.hubOf('n1'), a.presence.hubOf('nobody')]).toEqual([undefined, undefined]);
 
       // A node leaves hub a: gone for the others.
       a.nodes.splice(a.nodes.indexOf('n2'), 1);
@@ -78,12 +81,14 @@ describe('HubPresence', () => {
       // Hub b stops cleanly: its record goes, its node is gone at once.
       await b.presence.stop();
       await until('c no longer hears n3', () => !c.alive.has('n3'), 5_000, 20);
+      expect(c.presence.hubOf('n3')).toBeUndefined();
       await until('b is off the list', () => c.presence.hubs().length === 1, 5_000, 20);
       expect(c.lists.at(-1)).toEqual(['https://a:7400']);
 
       // Hub a dies: its record stays, unchanged; after the lease its nodes are gone.
       await a.store.close();
       await until('c no longer hears n1 once the lease has passed', () => !c.alive.has('n1'), 5_000, 20);
+      expect(c.presence.hubOf('n1')).toBeUndefined();
       expect((await c.store.list('/hubs/presence/')).items.map((i) => i.key)).toContain('/hubs/presence/hub-a');
       await until('a is off the list', () => c.presence.hubs().length === 0, 5_000, 20);
       expect(c.lists.at(-1)).toEqual([]);

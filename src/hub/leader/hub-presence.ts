@@ -134,6 +134,15 @@ export class HubPresence {
     return [...urls].sort();
   }
 
+  /**
+   * The address of the live hub (not this one) whose record names `node`, if any: where that node's
+   * session, and so its relay listener, is. O(hubs) per call.
+   */
+  hubOf(node: string): string | undefined {
+    for (const r of this.#remote.values()) if (r.live && r.url !== undefined && r.nodes.has(node)) return r.url;
+    return undefined;
+  }
+
   /** The other hubs whose records this hub last read, by identity. */
   peers(): HubPeer[] {
     const now = Date.now();

@@ -19,6 +19,8 @@ export interface RelayFigures {
   refusedBy: Readonly<Record<string, number>>;
   /** Bytes moved, both directions. */
   bytes: number;
+  /** Dials sent on to the hub the peer is on (several hubs). */
+  redirected: number;
 }
 
 /** Registers the relay's series on `registers`, each reading `read()` when scraped. */
@@ -39,6 +41,11 @@ export function relayMetrics(registers: Registry[], read: () => RelayFigures): v
       for (const [reason, n] of Object.entries(read().refusedBy)) this.inc({ reason }, n);
     },
   });
+  counter(
+    'edgeplane_hub_relay_redirected_total',
+    "Relayed mesh connections sent on to the hub the peer's session is on (several hubs).",
+    (f) => f.redirected,
+  );
   counter('edgeplane_hub_relay_bytes_total', 'Bytes moved through the relay, both directions.', (f) => f.bytes);
   gauge('edgeplane_hub_relay_listeners', 'Nodes with a relay listener on this hub.', (f) => f.listeners);
 }

@@ -8,11 +8,13 @@
  * relayed for `retryDirectMs` and takes the relay for that connection and the next ones; after the
  * period the next connection tries directly again.
  */
+import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { WebSocket } from 'ws';
 import { RELAY_DIAL_PATH } from '../../../api/index.js';
 import type { Connector, PeerDial, PeerDialer } from './peer-dialer.js';
 import type { RelayMetrics } from './relay-metrics.js';
-import { openedStream, relaySocket, type RelayHubLink } from './relay-socket.js';
+import { RelayUnavailableError, openedStream, redirectedHub, relaySocket, type RelayHubLink } from './relay-socket.js';
 
 /** How the node uses the relay for its outgoing mesh connections. */
 export type RelayMode = 'auto' | 'always' | 'never';
@@ -50,11 +52,13 @@ export interface RelayDialerStats {
   /** Direct dials that failed for want of a path and fell back to the relay. */
   fallbacks: number;
   failed: number;
+  /** Relayed dials sent on by the hub to the hub the peer is on (several hubs), and followed. */
+  redirected: number;
 }
 
 /** Dials peers directly or through the hub. */
 export class RelayDialer implements PeerDialer {
-  readonly stats: RelayDialerStats = { direct: 0, relayed: 0, fallbacks: 0, failed: 0 };
+  readonly stats: RelayDialerStats = { direct: 0, relayed: 0, fallbacks: 0, failed: 0, redirected: 0 };
   /** Peers found unreachable, with the time a direct dial is tried again. */
   private readonly relayedUntil = new Map<string, number>();
 
@@ -100,10 +104,14 @@ export class RelayDialer implements PeerDialer {
    */
   private relay(dial: PeerDial, callback: Parameters<Connector>[1], directErr?: Error): void {
     const timeoutMs = this.deps.connectTimeoutMs ?? 10_000;
-    const ws = relaySocket(this.deps.link, RELAY_DIAL_PATH, { node: dial.nodeName }, timeoutMs);
     const metrics = this.deps.metrics;
     const openedAt = performance.now();
-    metrics?.countBytes(ws, metrics.dialed);
+    let ws: WebSocket | undefined;
+    const open = (base?: string): Promise<Duplex> => {
+      ws = relaySocket(this.deps.link, RELAY_DIAL_PATH, { node: dial.nodeName }, timeoutMs, base);
+      metrics?.countBytes(ws, metrics.dialed);
+      return openedStream(ws);
+    };
     let done = false;
     let socket: TLSSocket | undefined;
     const finish = (err: Error | null): void => {
@@ -113,7 +121,7 @@ export class RelayDialer implements PeerDialer {
       if (err || socket === undefined) {
         this.stats.failed++;
         if (metrics) metrics.dialed.failures++;
-        ws.terminate();
+        ws?.terminate();
         socket?.destroy();
         if (socket === undefined) {
           // The relay never opened: nothing reached the peer.
@@ -135,18 +143,29 @@ export class RelayDialer implements PeerDialer {
       callback(null, socket);
     };
     const timer = setTimeout(() => finish(new Error(`relayed connection to ${dial.nodeName} timed out`)), timeoutMs);
-    openedStream(ws).then(
-      (stream) => {
-        if (done) return void stream.destroy();
-        const tls = tlsConnect({ ...dial.tls, socket: stream });
-        socket = tls;
-        tls.once('secureConnect', () => finish(null));
-        tls.once('error', (err: Error) => finish(err));
-        // The stream ends when the hub or the peer closes the relay: so does the TLS session.
-        stream.once('error', () => tls.destroy());
-      },
-      (err: Error) => finish(err),
-    );
+    open()
+      .catch((err: unknown) => {
+        // Several hubs: the peer's session is on another hub, which this one names. Followed once.
+        const hub =
+          err instanceof RelayUnavailableError
+            ? redirectedHub(this.deps.link, err.location, RELAY_DIAL_PATH)
+            : undefined;
+        if (hub === undefined || done) throw err;
+        this.stats.redirected++;
+        return open(hub);
+      })
+      .then(
+        (stream) => {
+          if (done) return void stream.destroy();
+          const tls = tlsConnect({ ...dial.tls, socket: stream });
+          socket = tls;
+          tls.once('secureConnect', () => finish(null));
+          tls.once('error', (err: Error) => finish(err));
+          // The stream ends when the hub or the peer closes the relay: so does the TLS session.
+          stream.once('error', () => tls.destroy());
+        },
+        (err: Error) => finish(err),
+      );
   }
 
   private now(): number {

@@ -44,6 +44,8 @@ export class RelayListener {
   private timer: NodeJS.Timeout | undefined;
   private readonly connections = new Set<{ destroy(): void }>();
   private listening = false;
+  /** The hub the listener was last opened on. */
+  private dialedBase: string | undefined;
 
   constructor(private readonly deps: RelayListenerDeps) {}
 
@@ -59,6 +61,21 @@ export class RelayListener {
     this.dial();
   }
 
+  /**
+   * Moves the listener to the hub the node's session is on now, if it is open elsewhere (several
+   * hubs): the other hubs send dials for this node there. Connections already relayed stay.
+   */
+  followHub(): void {
+    const old = this.ws;
+    if (this.stopped || old === undefined || this.dialedBase === this.deps.link.base()) return;
+    this.ws = undefined;
+    this.listening = false;
+    old.terminate();
+    clearTimeout(this.timer);
+    this.failures = 0;
+    this.dial();
+  }
+
   /** Closes the listener and every relayed connection. */
   stop(): void {
     this.stopped = true;
@@ -70,25 +87,29 @@ export class RelayListener {
 
   private dial(): void {
     if (this.stopped) return;
-    const ws = relaySocket(this.deps.link, RELAY_LISTEN_PATH, {}, 10_000);
+    const base = this.deps.link.base();
+    this.dialedBase = base;
+    const ws = relaySocket(this.deps.link, RELAY_LISTEN_PATH, {}, 10_000, base);
     this.ws = ws;
     openedStream(ws).catch((err: unknown) => {
       // An older hub (404) has no relay; a hub that is down is redialed like any other: quietly.
       this.deps.logger.debug({ err: errorMessage(err) }, 'relay listener not open');
     });
     ws.on('open', () => {
+      if (this.ws !== ws) return;
       this.failures = 0;
       this.listening = true;
     });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       const parsed = RelayOffer.safeParse(safeJson(Buffer.from(data as Buffer).toString('utf8')));
-      if (parsed.success) this.accept(parsed.data);
+      // The answer goes to the hub that made the offer (it holds the dialer's socket).
+      if (parsed.success) this.accept(parsed.data, base);
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
-      this.listening = false;
       if (this.ws !== ws || this.stopped) return;
+      this.listening = false;
       this.failures++;
       // Full jitter, doubling from 1 s: a hub restart does not see every node's listener at once.
       const cap = Math.min(this.deps.maxRedialMs ?? 30_000, 1000 * 2 ** Math.min(this.failures - 1, 10));
@@ -97,14 +118,14 @@ export class RelayListener {
     });
   }
 
-  private accept(offer: RelayOffer): void {
+  private accept(offer: RelayOffer, base: string): void {
     this.stats.offers++;
     if (this.stats.active >= (this.deps.maxConnections ?? 64)) {
       this.stats.refused++;
       return;
     }
     this.stats.active++;
-    const ws = relaySocket(this.deps.link, RELAY_ACCEPT_PATH, { id: offer.id }, 10_000);
+    const ws = relaySocket(this.deps.link, RELAY_ACCEPT_PATH, { id: offer.id }, 10_000, base);
     const metrics = this.deps.metrics;
     metrics?.countBytes(ws, metrics.accepted);
     const handle = { destroy: () => ws.terminate() };

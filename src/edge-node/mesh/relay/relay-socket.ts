@@ -12,6 +12,11 @@ export interface RelayHubLink {
   base(): string;
   /** The node's certificate and key and the pinned hub CA, current at this dial. `key` is a secret. */
   tls(): { ca: string; cert: string; key: string };
+  /**
+   * Every hub of the cluster the node knows (several hubs): a hub's redirect of a dial to the hub its
+   * peer is on is followed only to one of these. Without it, only `base()` counts.
+   */
+  hubs?(): readonly string[];
 }
 
 /** Why a relay socket could not be opened (the hub refused it, or it could not be reached). */
@@ -19,16 +24,43 @@ export class RelayUnavailableError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** Where a redirect (307) sends the dial: another hub's dial URL. */
+    readonly location?: string,
   ) {
     super(message);
     this.name = 'RelayUnavailableError';
   }
 }
 
-/** The WebSocket URL of `path` on the hub `link` names now. */
-export function relayUrl(link: RelayHubLink, path: string, query: Record<string, string>): string {
-  const base = link.base().replace(/^http/i, 'ws').replace(/\/+$/, '');
-  return `${base}${path}?${new URLSearchParams(query).toString()}`;
+/** The WebSocket URL of `path` on the hub `link` names now (or on the hub at `base`). */
+export function relayUrl(link: RelayHubLink, path: string, query: Record<string, string>, base = link.base()): string {
+  const ws = base.replace(/^http/i, 'ws').replace(/\/+$/, '');
+  return `${ws}${path}?${new URLSearchParams(query).toString()}`;
+}
+
+/**
+ * The hub a redirect of a dial names, when it is one of the hubs the node knows and the path is the
+ * dial's own (undefined otherwise: a redirect anywhere else is not followed).
+ */
+export function redirectedHub(link: RelayHubLink, location: string | undefined, path: string): string | undefined {
+  if (location === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return undefined;
+  }
+  if (url.pathname !== path) return undefined;
+  const origin = (u: string): string | undefined => {
+    try {
+      return new URL(u.replace(/^ws/i, 'http')).origin;
+    } catch {
+      return undefined;
+    }
+  };
+  const known = new Set([link.base(), ...(link.hubs?.() ?? [])].map(origin));
+  const target = origin(url.origin);
+  return target !== undefined && known.has(target) ? target : undefined;
 }
 
 /** Opens a WebSocket to the hub (not yet open: the caller listens for `open`). */
@@ -37,8 +69,9 @@ export function relaySocket(
   path: string,
   query: Record<string, string>,
   timeoutMs: number,
+  base?: string,
 ): WebSocket {
-  return new WebSocket(relayUrl(link, path, query), {
+  return new WebSocket(relayUrl(link, path, query, base), {
     ...link.tls(),
     handshakeTimeout: timeoutMs,
     maxPayload: MAX_RELAY_MESSAGE_BYTES,
@@ -59,10 +92,12 @@ export function openedStream(ws: WebSocket): Promise<Duplex> {
       res.on('end', () => {
         req.destroy();
         ws.terminate();
+        const location = res.headers.location;
         reject(
           new RelayUnavailableError(
             `the hub refused the relay (HTTP ${res.statusCode ?? 0}): ${body.trim()}`,
             res.statusCode,
+            typeof location === 'string' ? location : undefined,
           ),
         );
       });

@@ -190,6 +190,53 @@ describe('mesh relay through the hub', () => {
     expect(err2?.code).toBe(RELAY_UNAVAILABLE);
   });
 
+  it('several hubs: a hub the peer is not on sends the dial on to the hub it is on, and the node follows once, to a hub it knows', async () => {
+    // `other` is a second hub of the cluster; its presence says node-b's session is on `hub`.
+    const other = await startRelayHub(pki.ca, {}, (n) => (n === 'node-b' ? hub.base : undefined));
+    cleanups.push(() => other.close());
+    const dialer = new RelayDialer({ link: other.link(senderTls, [other.base, hub.base]), mode: 'always' });
+    const port = await sender(dialer);
+    const opened = hub.relay.stats.opened;
+    expect(await get(port, '/other-hub/1')).toEqual({ status: 200, body: 'reached /other-hub/1' });
+    expect(other.relay.stats).toMatchObject({ redirected: 1, opened: 0, bytes: 0 });
+    expect(hub.relay.stats.opened).toBe(opened + 1);
+    expect(dialer.stats).toMatchObject({ redirected: 1, relayed: 1, failed: 0 });
+    // A node whose hub list lacks the hub named does not follow: an unreachable endpoint, as before.
+    const unaware = new RelayDialer({ link: other.link(senderTls), mode: 'always' });
+    const res = await get(await sender(unaware), '/other-hub/2');
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(other.relay.stats.redirected).toBe(2);
+    expect(unaware.stats).toMatchObject({ redirected: 0, relayed: 0, failed: 1 });
+    expect(hub.relay.stats.opened).toBe(opened + 1);
+  });
+
+  it("several hubs: the listener follows the node's session to another hub and answers offers there", async () => {
+    const second = await startRelayHub(pki.ca);
+    cleanups.push(() => second.close());
+    const cTls = await pki.node('node-c');
+    const cReceiver = await startReceiver('node-c', { transport: 'mtls', tls: cTls }, upstream.port);
+    cleanups.push(() => cReceiver.close());
+    let base = hub.base;
+    const l = new RelayListener({
+      link: { ...hub.link(cTls), base: () => base },
+      logger: silentLogger(),
+      meshTarget: () => ({ host: '127.0.0.1', port: cReceiver.port }),
+    });
+    l.start();
+    cleanups.push(() => Promise.resolve(l.stop()));
+    await until('node-c listening on the first hub', () => hub.relay.stats.listeners === 2);
+    l.followHub(); // the session has not moved: nothing changes
+    expect(l.open).toBe(true);
+    base = second.base; // the session moved to the second hub
+    l.followHub();
+    await until('node-c listening on the second hub', () => second.relay.stats.listeners === 1 && l.open);
+    await until('node-c gone from the first hub', () => hub.relay.stats.listeners === 1);
+    const dialer = new RelayDialer({ link: second.link(senderTls), mode: 'always' });
+    const port = await sender(dialer, 'node-c');
+    expect(await get(port, '/followed')).toEqual({ status: 200, body: 'reached /followed' });
+    expect(second.relay.stats.opened).toBe(1);
+  });
+
   it('a node holds at most connectionsPerNode relayed connections', async () => {
     const small = await startRelayHub(pki.ca, { connectionsPerNode: 1 });
     cleanups.push(() => small.close());

@@ -4,9 +4,11 @@
  * peer's answer (`relay-pipe.ts`). It sees only the nodes' TLS records: it cannot read or forge the
  * requests it moves. Every socket is a node's, authenticated by its certificate before it gets here.
  *
- * With several hubs (HA), a relayed connection needs both nodes' sockets on the same hub: a dial for a
- * peer whose listener is on another hub is refused (404), and the dialing node's balancer treats that
- * endpoint as unreachable, like a failed direct connect.
+ * With several hubs (HA), a relayed connection needs both nodes' sockets on the same hub. A dial for a
+ * peer whose session is on another live hub (its presence record names it) is answered with a redirect
+ * to that hub's dial path, which the node follows once; the bytes then cross only that hub. A peer no
+ * live hub names is refused (404), and the dialing node's balancer treats that endpoint as unreachable,
+ * like a failed direct connect.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -55,7 +57,15 @@ export interface MeshRelayStats {
   refusedBy: Record<RelayRefusal, number>;
   /** Bytes moved (both directions). */
   bytes: number;
+  /** Dials sent on to the hub the peer is on (several hubs). */
+  redirected: number;
 }
+
+/**
+ * Where another node is, when it is not here: the base URL (`https://10.0.0.2:7400`) of the live hub
+ * its session is on, or undefined (this hub's own presence, `leader/hub-presence.ts`).
+ */
+export type RelayPeerHub = (node: string) => string | undefined;
 
 /** A node name as the certificates carry it (RFC 1123 subdomain). */
 const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
@@ -77,13 +87,14 @@ export class MeshRelay {
   private readonly listeners = new Map<string, WebSocket>();
   private readonly pending = new Map<string, PendingDial>();
   private readonly perNode = new Map<string, number>();
-  private readonly counters = { opened: 0, bytes: 0 };
+  private readonly counters = { opened: 0, bytes: 0, redirected: 0 };
   private readonly refusedBy = Object.fromEntries(RELAY_REFUSALS.map((r) => [r, 0])) as Record<RelayRefusal, number>;
   private readonly limits: MeshRelayLimits;
 
   constructor(
     private readonly logger: Logger,
     limits: Partial<MeshRelayLimits> = {},
+    private readonly peerHub?: RelayPeerHub,
   ) {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
   }
@@ -134,8 +145,11 @@ export class MeshRelay {
     if (!NODE_NAME.test(to) || to === from)
       return this.refused(socket, 'bad-request', 'a relayed connection names another node: ?node=<name>');
     const listener = this.listeners.get(to);
-    if (listener === undefined)
+    if (listener === undefined) {
+      const elsewhere = this.peerHub?.(to);
+      if (elsewhere !== undefined && isHubBase(elsewhere)) return this.redirect(socket, elsewhere, to);
       return this.refused(socket, 'no-listener', `node ${to} has no relay listener on this hub`);
+    }
     if (this.count(from) >= this.limits.connectionsPerNode || this.count(to) >= this.limits.connectionsPerNode)
       return this.refused(socket, 'limit', 'too many relayed connections for one node');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -184,6 +198,14 @@ export class MeshRelay {
     });
   }
 
+  /** Sends the dial on to `hub` (where `to`'s session is); the node follows it once. */
+  private redirect(socket: Duplex, hub: string, to: string): void {
+    this.counters.redirected++;
+    const location = `${hub.replace(/\/+$/, '')}${RELAY_DIAL_PATH}?${new URLSearchParams({ node: to }).toString()}`;
+    this.logger.debug({ to, hub }, 'relayed connection sent on to the hub the peer is on');
+    refuse(socket, 307, `node ${to} is on another hub`, { Location: location });
+  }
+
   private refused(socket: Duplex, reason: keyof typeof STATUS, text: string): void {
     this.refusedBy[reason]++;
     refuse(socket, STATUS[reason], text);
@@ -205,7 +227,12 @@ export class MeshRelay {
   }
 }
 
-const PHRASES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 429: 'Too Many Requests' };
+const PHRASES: Record<number, string> = {
+  307: 'Temporary Redirect',
+  400: 'Bad Request',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+};
 /** The HTTP status of each refusal answered on the upgrade request. */
 const STATUS: Record<Exclude<RelayRefusal, 'not-accepted'>, number> = {
   'bad-request': 400,
@@ -214,9 +241,23 @@ const STATUS: Record<Exclude<RelayRefusal, 'not-accepted'>, number> = {
   'no-offer': 404,
 };
 
-function refuse(socket: Duplex, code: number, text: string): void {
+/** A hub address fit for a Location header: an http(s) URL (no CR/LF, which could split the answer). */
+function isHubBase(url: string): boolean {
+  if (/[\r\n]/.test(url)) return false;
+  try {
+    return /^https?:$/.test(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Answers the upgrade request with `code` instead of a WebSocket, and closes. */
+function refuse(socket: Duplex, code: number, text: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   socket.write(
-    `HTTP/1.1 ${code} ${PHRASES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    `HTTP/1.1 ${code} ${PHRASES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\n${extra}Connection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
   );
   socket.destroy();
 }

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { MeshRelay, type MeshRelayLimits } from '../../../../hub/index.js';
+import { MeshRelay, type MeshRelayLimits, type RelayPeerHub } from '../../../../hub/index.js';
 import { generateKeyPair, issueCertificate, type CaPem } from '../../../../pki/index.js';
 import { silentLogger } from '../../../../platform/index.js';
 import type { MeshTlsMaterial } from '../../trust/tls-material.js';
@@ -17,13 +17,17 @@ import type { RelayHubLink } from '../relay-socket.js';
 export interface RelayHubRig {
   relay: MeshRelay;
   base: string;
-  /** The link a node with `material` uses to reach this hub. */
-  link(material: MeshTlsMaterial): RelayHubLink;
+  /** The link a node with `material` uses to reach this hub (knowing the other hubs `hubs`). */
+  link(material: MeshTlsMaterial, hubs?: readonly string[]): RelayHubLink;
   close(): Promise<void>;
 }
 
-/** Starts the relay on 127.0.0.1 with a serving certificate of `ca`. */
-export async function startRelayHub(ca: CaPem, limits: Partial<MeshRelayLimits> = {}): Promise<RelayHubRig> {
+/** Starts the relay on 127.0.0.1 with a serving certificate of `ca` (`peerHub`: where other hubs' nodes are). */
+export async function startRelayHub(
+  ca: CaPem,
+  limits: Partial<MeshRelayLimits> = {},
+  peerHub?: RelayPeerHub,
+): Promise<RelayHubRig> {
   const keys = await generateKeyPair();
   const cert = await issueCertificate({
     ca,
@@ -35,7 +39,7 @@ export async function startRelayHub(ca: CaPem, limits: Partial<MeshRelayLimits> 
     lifetimeSeconds: 3600,
     now: new Date(Date.now() - 60_000),
   });
-  const relay = new MeshRelay(silentLogger(), limits);
+  const relay = new MeshRelay(silentLogger(), limits, peerHub);
   const server: Server = createServer({
     key: keys.privateKeyPem,
     cert,
@@ -55,7 +59,11 @@ export async function startRelayHub(ca: CaPem, limits: Partial<MeshRelayLimits> 
   return {
     relay,
     base,
-    link: (m) => ({ base: () => base, tls: () => ({ ca: ca.certPem, cert: m.certPem, key: m.keyPem }) }),
+    link: (m, hubs) => ({
+      base: () => base,
+      tls: () => ({ ca: ca.certPem, cert: m.certPem, key: m.keyPem }),
+      ...(hubs ? { hubs: () => hubs } : {}),
+    }),
     async close() {
       relay.close();
       server.closeAllConnections();
