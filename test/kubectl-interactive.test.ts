@@ -31,7 +31,9 @@ const FORWARD_ADDRESS = '127.0.58.1';
 /** The echo pod's port (host network: nc listens on the node's addresses). */
 const ECHO_PORT = 18458;
 
-type PodLike = KubeObject & { status?: { containerStatuses?: { ready?: boolean }[] } };
+type PodLike = KubeObject & {
+  status?: { containerStatuses?: { name?: string; ready?: boolean; containerID?: string; restartCount?: number }[] };
+};
 
 /** Host processes whose command line (arguments joined by spaces) is `cmdline`, or matches it. */
 function hostPids(cmdline: string | RegExp): number[] {
@@ -548,7 +550,7 @@ describe.skipIf(missing.length > 0)(
       expect(r.err).toContain('container main of pod box was not started with stdin: true');
     });
 
-    it('attach -it joins a shell on its terminal: sized like kubectl’s, resized, and detaching leaves it running', async () => {
+    it('attach -it joins a shell on its terminal: sized like kubectl’s, resized, and detaching leaves it running, also across an agent killed -9 and started again', async () => {
       const ttyFile = join(dir, 'attach.tty');
       const attach = (cols: number, rows: number): { p: ChildProcessWithoutNullStreams; out: () => string } => {
         const line = `tty > '${ttyFile}'; stty cols ${cols} rows ${rows}; exec '${KUBECTL}' --kubeconfig '${config()}' attach -it att -c term`;
@@ -585,11 +587,24 @@ describe.skipIf(missing.length > 0)(
       // Detach by ending kubectl: the shell runs on, and a second attach finds its variable.
       first.p.kill('SIGKILL');
       await exited(first.p);
+      const termId = (await pod('att')).status?.containerStatuses?.find((c) => c.name === 'term')?.containerID;
+      // The agent is killed -9 and started again (issue 20): the shell, its stdin and its terminal
+      // are the shim's, so the next agent adopts them and the next attach types into the same shell.
+      await cluster.node(NODE.name).proc.kill('SIGKILL');
+      await cluster.startNode(NODE);
+      // Connected again (a Node stays Ready through its grace period, so that says nothing here).
+      await until('the restarted agent serving exec', async () => (await k(['exec', 'att', '-c', 'term', '--', 'true'])).code === 0, 30_000, 200); // prettier-ignore
       const second = attach(80, 24);
-      await ask(second, 'echo "[$X]"', /\[kept-42\]/);
+      await ask(second, 'echo "[$X]"; stty size', /\[kept-42\]\r?\n24 80\r?\n/);
       second.p.kill('SIGKILL');
       await exited(second.p);
-      expect((await pod('att')).status?.containerStatuses?.every((c) => c.ready)).toBe(true);
+      await until('the att pod Ready again', async () => {
+        const st = (await pod('att')).status?.containerStatuses;
+        return st?.every((c) => c.ready) === true ? st : undefined;
+      });
+      const after = (await pod('att')).status?.containerStatuses?.find((c) => c.name === 'term');
+      expect(after?.containerID).toBe(termId);
+      expect(after?.restartCount).toBe(0);
     });
 
     it('attach -i to a stdinOnce container feeds its stdin, closes it at kubectl’s end, and returns its exit code', async () => {

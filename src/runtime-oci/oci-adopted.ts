@@ -52,7 +52,8 @@ export function claimAdopted(
  * or args; those stay with the container, and a changed spec replaces it).
  */
 export function adoptedSpec(
-  known: Pick<OciContainerSpec, 'id' | 'pod' | 'name' | 'hostNetwork' | 'logPath' | 'labels'>,
+  known: Pick<OciContainerSpec, 'id' | 'pod' | 'name' | 'hostNetwork' | 'logPath' | 'labels'> &
+    Partial<Pick<OciContainerSpec, 'stdin' | 'tty'>>,
 ): OciContainerSpec {
   return {
     ...known,

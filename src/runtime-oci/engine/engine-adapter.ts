@@ -156,7 +156,7 @@ export class EngineAdapter implements OciRuntimeAdapter {
 
   /**
    * Takes back this node's containers an earlier run of the agent left (labelled with their pod and
-   * log file, without stdin or terminal): running ones are followed on, their log resumed after its
+   * log file, without a terminal): running ones are followed on, their log resumed after its
    * last line; ones that exited meanwhile report their exit. Call before `sweep`.
    */
   async recover(): Promise<OciAdopted[]> {
@@ -177,10 +177,13 @@ export class EngineAdapter implements OciRuntimeAdapter {
     }));
   }
 
-  /** Whether `id` outlives the agent: the daemon holds it, unless it has stdin or a terminal (the agent's own). */
+  /**
+   * Whether `id` outlives the agent: the daemon holds it and its stdin, unless it runs on a terminal
+   * (whose raw log the next agent could not resume without repeating or losing output).
+   */
   keepsOnExit(id: string): boolean {
     const c = this.#containers.find(id);
-    return c !== undefined && c.spec.stdin === undefined && c.spec.tty !== true;
+    return c !== undefined && c.spec.tty !== true;
   }
 
   async stop(id: string, gracePeriodMs: number): Promise<void> {

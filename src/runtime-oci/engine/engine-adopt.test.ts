@@ -5,7 +5,8 @@
  * container running; a new runtime takes it back by its labels (same container id, restart count,
  * spec hash, pod address and pid) and its log goes on where it stopped: every line once, in order,
  * none lost. An exit while no runtime ran is reported on adoption with its code and last output; a
- * container with stdin is not kept, and `sweep` removes it with the old agent's unlabelled leftovers.
+ * container with stdin is kept with its stdin (the next runtime's attach writes to it), one on a
+ * terminal is not, and `sweep` removes it with the old agent's unlabelled leftovers.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -165,7 +166,7 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)(
         }
       }, 90_000);
 
-      it(`${e.flavor}: an exit while no runtime ran is reported on adoption, with its last output; a stdin container is not kept and an older agent's is removed`, async () => {
+      it(`${e.flavor}: an exit while no runtime ran is reported on adoption, with its last output; a stdin container is kept with its stdin, a terminal one is not, and an older agent's is removed`, async () => {
         const a = await runtimeOn(e, true);
         const image = await a.pullImage(rig.image);
         // Ends once the test lets it (a file in a mounted folder), after the runtime has exited.
@@ -179,17 +180,20 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)(
           { mounts: [{ volume: 'gate', hostPath: gate, containerPath: '/gate', readOnly: true }] },
         );
         const interactive = config(e.flavor, 'stdin', image, 'cat', { stdin: { once: false } });
-        for (const c of [once, interactive]) {
+        const terminal = config(e.flavor, 'tty', image, 'cat', { stdin: { once: false }, tty: true });
+        for (const c of [once, interactive, terminal]) {
           await a.createContainer(c);
           await a.startContainer(c.id);
         }
         await until('first logged', () => readFileSync(once.logPath, 'utf8').includes('first'), 20_000, 50);
-        await a.close(); // keeps `once`; `interactive` (stdin) is the agent's and goes
+        // Keeps `once` and `interactive` (the daemon holds its stdin: `cat` reads no end); `terminal` goes.
+        await a.close();
         const sock = e.socket();
         await oldAgentContainer(sock, `${NODE}-${e.flavor}`, image.digest);
         writeFileSync(join(gate, 'go'), '');
         const mine = (label: string) => engineContainers(sock, label);
-        expect(await mine(`io.edgeplane.pod.uid=${interactive.pod.uid}`)).toEqual([]);
+        expect(await mine(`io.edgeplane.pod.uid=${terminal.pod.uid}`)).toEqual([]);
+        expect((await mine(`io.edgeplane.pod.uid=${interactive.pod.uid}`))[0]?.State).toBe('running');
         await until(
           'the container exited in the daemon',
           async () => (await mine(`io.edgeplane.pod.uid=${once.pod.uid}`))[0]?.State === 'exited',
@@ -204,6 +208,14 @@ describe.skipIf(missing.length > 0 || process.getuid?.() !== 0)(
           const lines = readFileSync(once.logPath, 'utf8').trim().split('\n');
           expect(lines.map((l) => l.split(' ').slice(1).join(' '))).toEqual(['stdout F first', 'stdout F last']);
           await b.removeContainer(once.id);
+          // The stdin container, taken back: an attach of the new runtime writes to the same stdin.
+          expect(b.adopt(interactive.pod.uid, 'c')).toMatchObject({ id: interactive.id, restartCount: 2 });
+          expect(b.containerStatus(interactive.id)).toMatchObject({ state: 'running' });
+          const typed = await b.attach(interactive.id, { stdin: true, tty: false });
+          typed.stdin!.write('after the adoption\n');
+          await until('stdin echoed after the adoption', () => readFileSync(interactive.logPath, 'utf8').includes('after the adoption'), 20_000, 50); // prettier-ignore
+          typed.kill();
+          await b.removeContainer(interactive.id);
         } finally {
           await b.close();
         }

@@ -2,7 +2,9 @@
  * What a restarted agent finds of the Engine API containers an earlier run left (issue 20: agent
  * upgrades): the daemon kept them, their output and their exit. A container is taken back when its
  * labels say whose it is (node, pod uid, container name, the agent's container id, its log file) and
- * it has neither stdin nor a terminal; everything else of this node is left for `sweep` to remove.
+ * it has no terminal; everything else of this node is left for `sweep` to remove. The daemon holds a
+ * container's stdin too, so one with stdin is taken back with it (attaches write to it again). One on
+ * a terminal is not: its log is the terminal's raw stream, with no daemon times to resume after.
  */
 import { errorMessage, rfc3339 } from '../../api/index.js';
 import type { Logger } from '../../api/index.js';
@@ -48,9 +50,11 @@ function specOf(info: ContainerInspect): OciContainerSpec | undefined {
   const uid = labels[LABELS.podUid];
   const name = labels[LABELS.container];
   if (!id || !logPath || !uid || !name) return undefined; // an older agent's, or not ours
-  if (info.Config?.Tty || info.Config?.OpenStdin) return undefined; // ends with the agent (README)
+  if (info.Config?.Tty) return undefined; // ends with the agent (README)
   const pod = { namespace: labels[LABELS.podNamespace] ?? '', name: labels[LABELS.podName] ?? '', uid };
-  return adoptedSpec({ id, pod, name, hostNetwork: info.HostConfig?.NetworkMode === 'host', logPath, labels });
+  const hostNetwork = info.HostConfig?.NetworkMode === 'host';
+  const stdin = info.Config?.OpenStdin ? { stdin: { once: info.Config.StdinOnce === true } } : {};
+  return adoptedSpec({ id, pod, name, hostNetwork, logPath, labels, ...stdin });
 }
 
 /**

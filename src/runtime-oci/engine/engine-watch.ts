@@ -15,7 +15,7 @@ import type { ContainerNetworkSettings } from './engine-network.js';
 /** `GET /containers/{id}/json`, the fields the adapter reads. */
 export interface ContainerInspect {
   Id: string;
-  Config?: { Labels?: Record<string, string> | null; Tty?: boolean; OpenStdin?: boolean };
+  Config?: { Labels?: Record<string, string> | null; Tty?: boolean; OpenStdin?: boolean; StdinOnce?: boolean };
   HostConfig?: { NetworkMode?: string };
   State?: {
     Status?: string;

@@ -154,7 +154,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
         ...(netnsPath ? { netnsPath } : {}),
       });
       await writeConfig(this.deps.volatileDir, spec.id, bundle, JSON.stringify(config, null, 1));
-      if (rec.proc.adoptable) await writeRecord(bundle, recordOf(rec));
+      await writeRecord(bundle, recordOf(rec));
     } catch (err) {
       await this.remove(spec.id).catch(() => undefined);
       if (err instanceof CreateContainerError) throw err;
@@ -165,7 +165,7 @@ export class RuncAdapter implements OciRuntimeAdapter {
   async start(id: string): Promise<{ startedAt: string }> {
     const rec = this.#containers.get(id);
     const startedAt = await rec.proc.start();
-    if (rec.proc.adoptable) await writeRecord(rec.bundle, { ...recordOf(rec), startedAt });
+    await writeRecord(rec.bundle, { ...recordOf(rec), startedAt });
     return { startedAt };
   }
 
@@ -184,9 +184,9 @@ export class RuncAdapter implements OciRuntimeAdapter {
     return found.map((c) => ({ id: c.spec.id, labels: c.spec.labels, state: containerState(c.spec.id, c.proc) }));
   }
 
-  /** Whether `id` runs under the shim and outlives the agent (no stdin, no terminal). */
+  /** Whether `id` outlives the agent: every container runs under the shim. */
   keepsOnExit(id: string): boolean {
-    return this.#containers.find(id)?.proc.adoptable === true;
+    return this.#containers.find(id) !== undefined;
   }
 
   /** From the container's cgroup (stats/cgroup-stats.ts). */

@@ -2,8 +2,10 @@
  * Containers outlive the agent (issue 20), with real runc and busybox: a container under the shim
  * keeps running and writing after the agent's read ends are gone (a killed agent), and a new
  * `RuncProcess` adopts it: same pid, its output read on with no line lost, its exit reported — also
- * an exit that came while no agent read. Also: a container runc cannot start still fails its start
- * with runc's own message (read through the shim's pipes).
+ * an exit that came while no agent read. A container with stdin, and one on a terminal, outlive the
+ * agent too: their stdin stays open while no agent writes (no end read), the next agent's attaches write
+ * to it and resize the terminal, and `stdinOnce` closes it through the next agent. Also: a container
+ * runc cannot start still fails its start with runc's own message (read through the shim's pipes).
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -44,18 +46,20 @@ afterAll(async () => {
 });
 
 /** A bundle running `args` with busybox; returns the process factory for it. */
-async function bundleFor(name: string, args: string[]) {
+async function bundleFor(name: string, args: string[], io: { stdin?: { once: boolean }; tty?: boolean } = {}) {
   const id = `edgeplane-adopt-${name}-${process.pid}`;
   ids.push(id);
   const bundle = join(dir, name);
   const rootfs = join(bundle, 'rootfs');
   await mkdir(join(rootfs, 'bin'), { recursive: true });
   await copyFile(BUSYBOX, join(rootfs, 'bin', 'busybox'));
-  for (const tool of ['sh', 'sleep', 'echo']) await runCommand('ln', ['-s', 'busybox', join(rootfs, 'bin', tool)]);
+  for (const tool of ['sh', 'sleep', 'echo', 'stty'])
+    await runCommand('ln', ['-s', 'busybox', join(rootfs, 'bin', tool)]);
   await writeFile(join(bundle, 'hosts'), '127.0.0.1 localhost\n');
   await writeFile(join(bundle, 'hostname'), `${name}\n`);
   const config = runcConfig({
-    process: { args, env: ['PATH=/bin'], cwd: '/' },
+    process: { args, env: ['PATH=/bin', 'PS1=$ '], cwd: '/' },
+    ...(io.tty ? { terminal: true } : {}),
     user: { uid: 0, gid: 0 },
     hostname: name,
     rootfs,
@@ -74,12 +78,25 @@ async function bundleFor(name: string, args: string[]) {
       bundle,
       logPath,
       cgroupsPath: `/edgeplane-test/${id}`,
+      ...io,
       logger: silentLogger(),
       onExit: (e) => exits.push(e),
     });
   const count = async (): Promise<number> =>
     Number((await readFile(join(rootfs, 'count'), 'utf8').catch(() => '0')).trim() || 0);
-  return { id, bundle, logPath, exits, proc, count };
+  /** The log's text, every line's payload after its CRI prefix. */
+  const logged = async (): Promise<string> =>
+    (await readFile(logPath, 'utf8').catch(() => ''))
+      .split('\n')
+      .map((l) => l.split(' ').slice(3).join(' '))
+      .join('\n');
+  return { id, bundle, logPath, exits, proc, count, logged };
+}
+
+/** Writes `text` to an attach's stdin, resolving once the container's pipe took it. */
+function write(stdin: NodeJS.WritableStream | undefined, text: string): Promise<void> {
+  if (!stdin) throw new Error('the attach has no stdin');
+  return new Promise((resolve, reject) => stdin.write(text, (err) => (err ? reject(err) : resolve())));
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
@@ -107,7 +124,6 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
   it('keeps writing with no reader (no SIGPIPE), then is adopted: same pid, every line logged in order, its exit reported', async () => {
     const b = await bundleFor('counter', ['/bin/sh', '-c', COUNTER]);
     const first = b.proc();
-    expect(first.adoptable).toBe(true);
     const startedAt = await first.start();
     const pid = first.pid!;
     await until('output logged', async () => ((await loggedNumbers(b.logPath)).length > 3 ? true : undefined));
@@ -148,6 +164,62 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
     expect(b.exits[0]?.exitCode).toBe(137);
     expect(Date.parse(b.exits[0]!.finishedAt)).toBeLessThanOrEqual(Date.now());
     expect(first.exit).toBeUndefined();
+  }, 60_000);
+
+  it('a container with stdin keeps it open while no agent writes; the next agent writes to it, and stdinOnce closes it', async () => {
+    const b = await bundleFor('stdin', ['/bin/sh', '-c', 'while read l; do echo got:$l; done; echo eof; exit 7'], {
+      stdin: { once: true },
+    });
+    const first = b.proc();
+    const startedAt = await first.start();
+    const pid = first.pid!;
+    const a1 = first.attach({ stdin: true, tty: false });
+    await write(a1.stdin, 'one\n');
+    await until('the first line read', async () => ((await b.logged()).includes('got:one') ? true : undefined));
+    // The agent is killed mid-attach: nothing closes the container's stdin.
+    first.release();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await runcState(b.id)).toMatchObject({ status: 'running', pid });
+    expect(await b.logged()).not.toContain('eof');
+    const second = b.proc();
+    await second.adopt(pid, startedAt);
+    const a2 = second.attach({ stdin: true, tty: false });
+    await write(a2.stdin, 'two\n');
+    await until('the line written after the adoption read', async () =>
+      (await b.logged()).includes('got:two') ? true : undefined,
+    );
+    // stdinOnce: the writing attach's client ends its stdin: the container reads its end and exits.
+    a2.stdin!.end();
+    expect(await a2.exited).toBe(7);
+    expect(await second.waitExit(10_000)).toBe(true);
+    expect(b.exits.map((e) => e.exitCode)).toEqual([7]);
+    expect((await b.logged()).match(/got:\w+|eof/g)).toEqual(['got:one', 'got:two', 'eof']);
+  }, 60_000);
+
+  it('a container on a terminal outlives the agent: the next agent types into it and resizes it', async () => {
+    const b = await bundleFor('tty', ['/bin/sh'], { stdin: { once: false }, tty: true });
+    const first = b.proc();
+    const startedAt = await first.start();
+    const pid = first.pid!;
+    const a1 = first.attach({ stdin: true, tty: true });
+    await write(a1.stdin, 'echo first-$((20+1))\n');
+    await until('the shell answering', async () => ((await b.logged()).includes('first-21') ? true : undefined));
+    first.release();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await runcState(b.id)).toMatchObject({ status: 'running', pid });
+    const second = b.proc();
+    await second.adopt(pid, startedAt);
+    const a2 = second.attach({ stdin: true, tty: true });
+    a2.resize({ width: 123, height: 45 });
+    await new Promise((r) => setTimeout(r, 200));
+    await write(a2.stdin, 'echo second-$((40+2)); stty size\n');
+    await until('the shell answering the next agent', async () =>
+      (await b.logged()).includes('45 123') ? true : undefined,
+    );
+    expect(await b.logged()).toContain('second-42');
+    await write(a2.stdin, 'exit 3\n');
+    expect(await a2.exited).toBe(3);
+    expect(b.exits.map((e) => e.exitCode)).toEqual([3]);
   }, 60_000);
 
   it('a container runc cannot start fails its start with runc’s message, read through the shim', async () => {

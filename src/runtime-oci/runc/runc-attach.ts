@@ -1,7 +1,7 @@
 /**
  * Attaches to a runc container's main process (kubectl `attach -i/-t`): every attach gets what the
  * container writes from then on, may write to its stdin (a container started with `stdin: true`
- * keeps the pipe the agent holds) and, with a terminal, resizes it. Detaching leaves the container
+ * has a stdin pipe the shim keeps open, runc-shim.ts) and, with a terminal, resizes it. Detaching leaves the container
  * running; with `stdinOnce` the container's stdin is closed when the first attach that wrote to it
  * ends (its client closed stdin or went), as the kubelet does.
  *
@@ -21,6 +21,8 @@ export interface AttachTarget {
   tty: boolean;
   /** Sets the terminal's size. */
   resize(size: { width: number; height: number }): void;
+  /** Closes the container's stdin beyond `stdin` (other writers kept on its pipe: the shim's holder). */
+  closeStdin?(): void;
 }
 
 interface Attachment {
@@ -118,5 +120,6 @@ export class ContainerAttachments {
     if (this.#stdinClosed) return;
     this.#stdinClosed = true;
     this.#target.stdin?.end();
+    this.#target.closeStdin?.();
   }
 }

@@ -24,6 +24,10 @@ export const ContainerRecord = z.object({
   ip: z.string().optional(),
   networkHeld: z.boolean(),
   cgroupsPath: z.string(),
+  /** It has a stdin pipe (`once`: closed after the first attach that wrote to it). */
+  stdin: z.object({ once: z.boolean() }).optional(),
+  /** It runs on a terminal (`script` under the shim). */
+  tty: z.boolean().optional(),
   startedAt: z.string().optional(),
 });
 export type ContainerRecord = z.infer<typeof ContainerRecord>;

@@ -31,17 +31,3 @@ export async function readPid(file: string): Promise<number | undefined> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGABRT: 6,
-  SIGKILL: 9,
-  SIGSEGV: 11,
-  SIGPIPE: 13,
-  SIGTERM: 15,
-};
-export function signalNumber(s: NodeJS.Signals): number {
-  return SIGNALS[s] ?? 9;
-}

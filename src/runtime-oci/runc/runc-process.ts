@@ -4,14 +4,13 @@
  * container's (128 + signal when killed) — `runc state` never reports one — and `--keep` leaves the
  * cgroup in place until `runc delete`, so an OOM kill can still be read after the exit. The
  * container's stdout/stderr are copied into the CRI log file as they come, at the pace the log file
- * takes them. A container without stdin or terminal runs under a shim that outlives the agent
- * (runc-shim.ts), so the next agent can adopt it; one with either is the agent's child, with pipes
- * the agent holds (attach), and ends with the agent.
+ * takes them. Every container runs under a shim that outlives the agent (runc-shim.ts), so the next
+ * agent can adopt it: its output, and its stdin when it has one (attach), go through pipes in the
+ * bundle that the shim keeps open; with a terminal the shim runs `script` as the pty helper.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import { join } from 'node:path';
-import { rfc3339 } from '../../api/index.js';
+import { errorMessage, rfc3339 } from '../../api/index.js';
 import { CriLogWriter } from '../../platform/index.js';
 import type { AttachOptions, ExecProcess } from '../../api/index.js';
 import type { OciExit } from '../adapter.js';
@@ -19,8 +18,8 @@ import { runCommand } from '../command.js';
 import { oomKilled } from './cgroups.js';
 import { ContainerAttachments } from './runc-attach.js';
 import { SCRIPT, ptsOf, setSize } from './runc-exec-stream.js';
-import { STDERR_TAIL, readPid, readTail, signalNumber, sleep, ttyRun } from './runc-process-util.js';
-import { makeShimPipes, openShimOutput, shimExit, spawnShim } from './runc-shim.js';
+import { STDERR_TAIL, readPid, readTail, sleep, ttyRun } from './runc-process-util.js';
+import { closeShimStdin, makeShimPipes, openShimOutput, openShimStdin, shimExit, spawnShim } from './runc-shim.js';
 import type { RuncProcessDeps } from './runc-process-deps.js';
 
 export type { RuncProcessDeps } from './runc-process-deps.js';
@@ -34,10 +33,9 @@ export class RuncProcess {
   pid: number | undefined;
   startedAt: string | undefined;
   exit: OciExit | undefined;
-  #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
   #stderrTail = '';
-  /** The output pipes read from a container under the shim. */
+  /** The output pipes read from the container, and the agent's writer on its stdin pipe. */
   #pipes: Array<{ destroy(): void }> = [];
   #released = false;
   #attachments: ContainerAttachments | undefined;
@@ -46,21 +44,17 @@ export class RuncProcess {
 
   constructor(private readonly deps: RuncProcessDeps) {}
 
-  /** Runs under the shim: the container outlives the agent and can be adopted (no stdin, no terminal). */
-  get adoptable(): boolean {
-    return !this.deps.stdin && !this.deps.tty;
-  }
-
   /**
    * Takes over a container an earlier agent started under the shim (its pid and start time from the
-   * bundle): reads its output on from the pipes, and its exit — also one that came while no agent ran.
+   * bundle): reads its output on from the pipes, and its exit — also one that came while no agent ran;
+   * attaches write to its stdin pipe again, unless it was closed.
    */
   async adopt(pid: number, startedAt: string): Promise<void> {
     if (this.#exited) throw new Error(`container ${this.deps.id} was started already`);
     this.pid = pid;
     this.startedAt = startedAt;
     this.state = 'running';
-    this.#attachments = outputOnly();
+    this.#attachments = await this.#attachmentsFor();
     // A writer of its own for a moment: Linux reports a pipe's end (POLLHUP) to a reader only when a
     // writer opened after it, so without it the end of a shim that is already gone would never come.
     const { output, release } = openShimOutput(this.deps.bundle, true);
@@ -73,7 +67,6 @@ export class RuncProcess {
    * output is no longer read here, and it runs on; no exit is reported by this process.
    */
   release(): void {
-    if (!this.adoptable) return;
     this.#released = true;
     for (const s of this.#pipes) s.destroy();
   }
@@ -86,72 +79,26 @@ export class RuncProcess {
 
   /** Runs the container; resolves once its process exists, rejects with runc's message if it never does. */
   async start(): Promise<string> {
-    if (this.#child || this.#exited) throw new Error(`container ${this.deps.id} was started already`);
+    if (this.#exited) throw new Error(`container ${this.deps.id} was started already`);
     const { runc, root, id, bundle } = this.deps;
     const pidFile = join(bundle, 'pid');
-    if (this.adoptable) return this.#startShimmed(pidFile);
-    const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
-    // A session of its own: a Ctrl-C meant for the agent must not reach the containers.
-    // On a terminal runc's own errors would go to the pty (into the container's log, and coloured,
-    // as logrus writes to a terminal): its log file keeps them for the exit message.
-    const runcLog = this.deps.tty ? ['--log', join(bundle, RUNC_LOG)] : [];
-    const runArgs = [...runcLog, '--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
-    const ttyFile = join(bundle, 'tty');
-    // With a terminal, runc makes the container's pty and relays it to its own stdio, which must be a
-    // terminal too: as for `exec -t` (runc-exec-stream.ts), util-linux `script` gives runc one, and
-    // the size set on that pty reaches the container's (runc forwards SIGWINCH).
-    const child = this.deps.tty
-      ? spawn(SCRIPT, ['-q', '-e', '-E', 'never', '-c', ttyRun(runc, runArgs, ttyFile), '/dev/null'], {
-          stdio: ['pipe', 'pipe', 'pipe'],
-          detached: true,
-          env: { ...process.env, SHELL: '/bin/sh' },
-        })
-      : spawn(runc, runArgs, { stdio: [this.deps.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
-    this.#child = child;
-    // A broken stdin pipe (the container exited without reading it) is not the agent's failure.
-    child.stdin?.on('error', () => undefined);
-    // A terminal whose client never writes keeps its stdin open: `script` would pass the end on as ^D.
-    this.#attachments = new ContainerAttachments({
-      stdin: this.deps.stdin ? (child.stdin ?? undefined) : undefined,
-      stdinOnce: this.deps.stdin?.once === true,
-      tty: this.deps.tty === true,
-      resize: (size) => {
-        this.#size = size;
-        void ptsOf(ttyFile).then((pts) => (pts && this.#size ? setSize(pts, this.#size) : undefined));
-      },
-    });
-    if (child.stdout && child.stderr) this.#copyOutput(child.stdout, child.stderr, log);
-    // 'close' (not 'exit'): every byte of output is in the log before the exit is reported.
-    this.#exited = new Promise<void>((resolve) => {
-      child.once('error', (err) => {
-        this.#stderrTail += `\n${err.message}`;
-      });
-      child.once('close', (code, signal) => {
-        void this.#finish(code, signal, log).then(resolve, resolve);
-      });
-    });
-    return this.#waitStarted(pidFile);
-  }
-
-  /** The container under the shim: its output comes through the bundle's pipes, its status from a file. */
-  async #startShimmed(pidFile: string): Promise<string> {
-    const { runc, root, id, bundle } = this.deps;
-    await makeShimPipes(bundle);
+    const terminal = this.deps.tty === true;
+    await makeShimPipes(bundle, terminal || this.deps.stdin !== undefined);
     // The agent's read ends are open before the shim starts, so a container that fails at once
     // still has its runc error read; the agent's own writers go once the shim holds the pipes.
     const { output, release } = openShimOutput(bundle, true);
-    const shim = spawnShim(bundle, runc, [
-      '--root',
-      root,
-      'run',
-      '--keep',
-      '--bundle',
-      bundle,
-      '--pid-file',
-      pidFile,
-      id,
-    ]);
-    this.#attachments = outputOnly();
+    // On a terminal runc's own errors would go to the pty (into the container's log, and coloured,
+    // as logrus writes to a terminal): its log file keeps them for the exit message.
+    const runcLog = terminal ? ['--log', join(bundle, RUNC_LOG)] : [];
+    const runArgs = [...runcLog, '--root', root, 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
+    // With a terminal, runc makes the container's pty and relays it to its own stdio, which must be a
+    // terminal too: as for `exec -t` (runc-exec-stream.ts), util-linux `script` gives runc one, and
+    // the size set on that pty reaches the container's (runc forwards SIGWINCH). A terminal whose
+    // client never writes keeps its stdin open (the shim's holder): `script` would pass an end on as ^D.
+    const shim = terminal
+      ? spawnShim(bundle, SCRIPT, ['-q', '-e', '-E', 'never', '-c', ttyRun(runc, runArgs, this.#ttyFile), '/dev/null'], { ...process.env, SHELL: '/bin/sh' }) // prettier-ignore
+      : spawnShim(bundle, runc, runArgs);
+    this.#attachments = await this.#attachmentsFor();
     await this.#follow(output.stdout, output.stderr, output.ended);
     let released = false;
     const releaseOnce = (): void => {
@@ -166,16 +113,44 @@ export class RuncProcess {
     }
   }
 
+  /** Where `script` writes the name of the terminal it made for runc (resizes are set on it). */
+  get #ttyFile(): string {
+    return join(this.deps.bundle, 'tty');
+  }
+
+  /** The container's attachments: its output, its stdin pipe (if it has one and it is open), its terminal. */
+  async #attachmentsFor(): Promise<ContainerAttachments> {
+    const { bundle } = this.deps;
+    const stdin = this.deps.stdin ? await openShimStdin(bundle) : undefined;
+    if (stdin) this.#pipes.push(stdin);
+    return new ContainerAttachments({
+      stdin,
+      stdinOnce: this.deps.stdin?.once === true,
+      tty: this.deps.tty === true,
+      resize: (size) => {
+        this.#size = size;
+        void ptsOf(this.#ttyFile).then((pts) => (pts && this.#size ? setSize(pts, this.#size) : undefined));
+      },
+      closeStdin: () =>
+        void closeShimStdin(bundle).catch((err: unknown) =>
+          this.deps.logger.warn(
+            { container: this.deps.id, err: errorMessage(err) },
+            "cannot close the container's stdin",
+          ),
+        ),
+    });
+  }
+
   /** Copies the container's output into its log (and attachments) until `ended`, then reports the exit. */
   async #follow(stdout: net.Socket, stderr: net.Socket, ended: Promise<void>): Promise<void> {
-    this.#pipes = [stdout, stderr];
+    this.#pipes.push(stdout, stderr);
     const log = await CriLogWriter.open(this.deps.logPath, this.deps.logRotation);
     this.#copyOutput(stdout, stderr, log);
     this.#exited = ended.then(async () => {
       if (this.#released) return void (await log.close());
       const exit = await shimExit(this.deps.bundle);
       if (!exit) this.#stderrTail += `\nlevel=error msg="the container's runc shim ended without recording its exit"`;
-      await this.#finish(exit?.code ?? 137, null, log, exit?.at);
+      await this.#finish(exit?.code ?? 137, log, exit?.at);
     });
   }
 
@@ -231,11 +206,8 @@ export class RuncProcess {
       if (await this.waitExit(graceMs)) return;
     }
     await this.#kill('KILL');
-    if (!(await this.waitExit(10_000))) {
-      // runc itself is stuck: end it; `runc delete --force` at removal kills what is left.
-      this.#child?.kill('SIGKILL');
-      await this.waitExit(5_000);
-    }
+    // runc itself stuck: `runc delete --force` at removal kills what is left.
+    await this.waitExit(10_000);
   }
 
   /** Resolves true once exited, false after `timeoutMs`. */
@@ -257,8 +229,8 @@ export class RuncProcess {
     }).catch(() => undefined);
   }
 
-  async #finish(code: number | null, signal: NodeJS.Signals | null, log: CriLogWriter, at?: Date): Promise<void> {
-    const exitCode = code ?? 128 + (signal ? signalNumber(signal) : 9);
+  /** Reports the exit `exitCode` (runc's status as the shim recorded it: 128 + a signal when killed). */
+  async #finish(exitCode: number, log: CriLogWriter, at?: Date): Promise<void> {
     const oom = await oomKilled(this.deps.cgroupsPath);
     if (this.deps.tty) this.#stderrTail += await readTail(join(this.deps.bundle, RUNC_LOG));
     const finishedAt = rfc3339(at ? at.getTime() : Date.now());
@@ -266,6 +238,7 @@ export class RuncProcess {
     const msg = this.#runcMessage();
     if (msg) exit.message = msg;
     await log.close();
+    for (const p of this.#pipes) p.destroy();
     this.#attachments?.exited(exitCode);
     this.exit = exit;
     this.state = 'exited';
@@ -278,9 +251,4 @@ export class RuncProcess {
     const m = /level=error msg="((?:[^"\\]|\\.)*)"/.exec(this.#stderrTail);
     return m?.[1]?.replace(/\\(.)/g, '$1');
   }
-}
-
-/** Attachments of a container without stdin or terminal: its output only. */
-function outputOnly(): ContainerAttachments {
-  return new ContainerAttachments({ stdin: undefined, stdinOnce: false, tty: false, resize: () => undefined });
 }

@@ -38,6 +38,8 @@ export function recordOf(c: RuncContainer): ContainerRecord {
     ...(c.ip !== undefined ? { ip: c.ip } : {}),
     networkHeld: c.networkHeld,
     cgroupsPath: c.cgroupsPath,
+    ...(spec.stdin ? { stdin: { once: spec.stdin.once } } : {}),
+    ...(spec.tty ? { tty: true } : {}),
   };
 }
 
@@ -65,6 +67,8 @@ export async function recoverContainers(o: {
       hostNetwork: rec.hostNetwork,
       logPath: rec.logPath,
       labels: rec.labels,
+      ...(rec.stdin ? { stdin: rec.stdin } : {}),
+      ...(rec.tty ? { tty: true } : {}),
     });
     const proc = o.process({ id: rec.id, spec, cgroupsPath: rec.cgroupsPath });
     try {

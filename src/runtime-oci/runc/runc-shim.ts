@@ -9,24 +9,51 @@
  * with a slow disk) and the next agent reads it on. An agent — the one that started the container,
  * or the next one — reads the pipes until their end (the shim's exit closes the last writer), then
  * the exit file.
+ *
+ * A container with stdin or a terminal has a third pipe, its stdin (`in.fifo`). A holder process of
+ * the shim keeps a writer on it, so the container never reads an end while no agent writes (a shell
+ * would exit on it); the agent writes attaches' input into the pipe. Closing the container's stdin
+ * (`stdinOnce`) ends the holder (its pid is in the bundle) after a marker file says so, which the next
+ * agent reads. With a terminal, util-linux `script` runs under the shim as the pty helper (as before,
+ * when it was the agent's child), its stdin and output on the pipes.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { runCommand } from '../command.js';
 
 /** Files of the shim in a bundle. */
-export const SHIM_FILES = { out: 'out.fifo', err: 'err.fifo', exit: 'exit' } as const;
+export const SHIM_FILES = {
+  out: 'out.fifo',
+  err: 'err.fifo',
+  exit: 'exit',
+  in: 'in.fifo',
+  /** The pid of the process holding a writer on the stdin pipe. */
+  stdinHolder: 'stdin.pid',
+  /** Written when the container's stdin was closed (the next agent opens it no more). */
+  stdinClosed: 'stdin.closed',
+} as const;
 
-// $1 is the bundle; the rest is the runc command line (never read by the shell: "$@").
+// $1 is the bundle; the rest is the command line (never read by the shell: "$@"). The holder is
+// `sleep` with the pipe open on fd 5 (read+write, so the open does not block); the shim ends it when
+// the container has exited.
 const SHIM_SCRIPT = [
   'b=$1; shift',
   // fds 3 and 4 (read+write, so neither open blocks) keep a reader on each pipe while the shim lives.
   `exec 3<>"$b/${SHIM_FILES.out}" 4<>"$b/${SHIM_FILES.err}"`,
-  `"$@" >"$b/${SHIM_FILES.out}" 2>"$b/${SHIM_FILES.err}" 3>&- 4>&-`,
-  `echo $? >"$b/${SHIM_FILES.exit}"`,
+  `if [ -p "$b/${SHIM_FILES.in}" ]; then`,
+  `  ( exec 3>&- 4>&- 5<>"$b/${SHIM_FILES.in}" </dev/null >/dev/null 2>&1; exec sleep 2147483647 ) &`,
+  `  h=$!; echo $h >"$b/${SHIM_FILES.stdinHolder}"`,
+  `  "$@" <"$b/${SHIM_FILES.in}" >"$b/${SHIM_FILES.out}" 2>"$b/${SHIM_FILES.err}" 3>&- 4>&-`,
+  // Not after an agent ended it (its pid may be another process's by now).
+  `  s=$?; [ -e "$b/${SHIM_FILES.stdinClosed}" ] || kill $h 2>/dev/null`,
+  'else',
+  `  "$@" >"$b/${SHIM_FILES.out}" 2>"$b/${SHIM_FILES.err}" 3>&- 4>&-`,
+  '  s=$?',
+  'fi',
+  `echo $s >"$b/${SHIM_FILES.exit}"`,
 ].join('\n');
 
 /** The container's output pipes as the agent reads them. */
@@ -37,9 +64,38 @@ export interface ShimOutput {
   ended: Promise<void>;
 }
 
-/** Makes the bundle's pipes (a fresh container). */
-export async function makeShimPipes(bundle: string): Promise<void> {
-  await runCommand('mkfifo', ['-m', '600', join(bundle, SHIM_FILES.out), join(bundle, SHIM_FILES.err)]);
+/** Makes the bundle's pipes (a fresh container); `stdin`: its stdin pipe too. */
+export async function makeShimPipes(bundle: string, stdin = false): Promise<void> {
+  const pipes = [SHIM_FILES.out, SHIM_FILES.err, ...(stdin ? [SHIM_FILES.in] : [])];
+  await runCommand('mkfifo', ['-m', '600', ...pipes.map((p) => join(bundle, p))]);
+}
+
+/**
+ * A writer on the container's stdin pipe (opened read+write: the open neither blocks nor fails before
+ * the holder has it); undefined when its stdin was closed already.
+ */
+export async function openShimStdin(bundle: string): Promise<net.Socket | undefined> {
+  if (await stat(join(bundle, SHIM_FILES.stdinClosed)).catch(() => undefined)) return undefined;
+  const fd = openSync(join(bundle, SHIM_FILES.in), constants.O_RDWR | constants.O_NONBLOCK);
+  const socket = new net.Socket({ fd, readable: false, writable: true });
+  // A write after the container's end is nobody's failure: its attaches end with it.
+  socket.on('error', () => undefined);
+  return socket;
+}
+
+/**
+ * Closes the container's stdin for good: marks it (for the next agent) and ends the holder; once the
+ * agent's own writer is closed too, the container reads its end.
+ */
+export async function closeShimStdin(bundle: string): Promise<void> {
+  await writeFile(join(bundle, SHIM_FILES.stdinClosed), '');
+  const pid = Number((await readFile(join(bundle, SHIM_FILES.stdinHolder), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already (the container ended, and the shim with it).
+  }
 }
 
 /**
@@ -69,11 +125,17 @@ export function openShimOutput(bundle: string, hold = false): { output: ShimOutp
   return { output: { stdout, stderr, ended }, release };
 }
 
-/** Starts the shim (detached: neither the agent's signals nor its exit reach it). */
-export function spawnShim(bundle: string, runc: string, args: readonly string[]): { exited: Promise<void> } {
-  const child = spawn('/bin/sh', ['-c', SHIM_SCRIPT, 'edgeplane-shim', bundle, runc, ...args], {
+/** Starts the shim running `command` (detached: neither the agent's signals nor its exit reach it). */
+export function spawnShim(
+  bundle: string,
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { exited: Promise<void> } {
+  const child = spawn('/bin/sh', ['-c', SHIM_SCRIPT, 'edgeplane-shim', bundle, command, ...args], {
     stdio: 'ignore',
     detached: true,
+    env,
   });
   const exited = new Promise<void>((resolve) => {
     child.once('error', () => resolve());
