@@ -7,7 +7,7 @@
  * image is a tag in that kind of registry, end to end: a real hub and node, a NodePort, the pull
  * errors a pod shows, and the node's cache of such images across a restart without the registry.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,8 @@ import { TestRegistry } from './support/registry.js';
 
 const missing = missingTools([...REGISTRY_TOOLS, 'runc', 'ip', 'mount', 'mknod']);
 const ADDRESS = '127.0.15.20';
+/** The incompressible file of the zstd-compressed layer. */
+const ZSTD_NOISE = randomBytes(2 * 1024 * 1024);
 const BRIDGE = 'ep-ti';
 
 /** An HTTP proxy to the registry that counts blob fetches and can corrupt one blob or manifest. */
@@ -143,6 +145,16 @@ describe.skipIf(missing.length > 0)(
             WorkingDir: '/home/app',
             Cmd: ['sleep', '1000'],
           },
+        ),
+      );
+      // Its top layer zstd-compressed (by the zstd CLI): 2 MiB of bytes no compressor shrinks, and a text.
+      await registry.push(
+        'edge/zstd-app',
+        '1.0',
+        ociImage(
+          [await busyboxBaseLayer(), await tar([{ path: 'z/noise', data: ZSTD_NOISE }, { path: 'z/notes', data: 'zstd layer\n' }])], // prettier-ignore
+          { architecture: 'amd64', Cmd: ['sleep', '1000'] },
+          ['gzip', 'zstd'],
         ),
       );
       await registry.push('edge/hello-wasm', '1.0', wasmArtifact(Buffer.from('\0asm\x0d\0\x01\0 a component')));
@@ -260,6 +272,19 @@ describe.skipIf(missing.length > 0)(
       expect(i1).toBe(i2);
       expect(modes!.split('\n')).toEqual(['640 1000 2000', '4755 1000 1000', '1777 0 0', '750 1000 1000']);
       expect(long).toBe('a long path');
+      await runtime.stopContainer(id, 0);
+      await runtime.removeContainer(id);
+    });
+
+    it('unpacks a zstd-compressed layer (node:zlib on Node >= 22.15, fzstd on Node 20): every byte as pushed', async () => {
+      const img = await runtime.pullImage(`${proxy.host}/edge/zstd-app:1.0`);
+      const id = await run(img, { command: ['sleep', '1000'] });
+      const r = await runtime.exec(id, ['sh', '-c', 'cat /z/notes; busybox wc -c < /z/noise; busybox sha256sum /z/noise'], { timeoutMs: 5000 }); // prettier-ignore
+      expect(r.stdout.split('\n').slice(0, 3)).toEqual([
+        'zstd layer',
+        String(ZSTD_NOISE.length),
+        `${createHash('sha256').update(ZSTD_NOISE).digest('hex')}  /z/noise`,
+      ]);
       await runtime.stopContainer(id, 0);
       await runtime.removeContainer(id);
     });

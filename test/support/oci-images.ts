@@ -3,6 +3,7 @@
  * (tar layers, gzip, OCI manifest and config, an index for several platforms) and a Wasm component
  * as an OCI artifact. Held in memory and pushed to a real registry by registry.ts.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -116,7 +117,17 @@ function put(
   return { mediaType, digest, size: bytes.length };
 }
 
-/** An OCI image of `layers` (uncompressed tars, gzipped here) for `architecture`. */
+/** A layer's blob: gzip (Node's zlib), or zstd (the real `zstd` CLI, level 19). */
+function compressed(layer: Buffer, how: 'gzip' | 'zstd'): { bytes: Buffer; mediaType: string } {
+  if (how === 'gzip') return { bytes: gzipSync(layer), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' };
+  const bytes = execFileSync('zstd', ['-q', '-19', '-c'], { input: layer, maxBuffer: 1 << 30 });
+  return { bytes, mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' };
+}
+
+/**
+ * An OCI image of `layers` (uncompressed tars, compressed here: gzip, or as `compression` says per
+ * layer) for `architecture`.
+ */
 export function ociImage(
   layers: readonly Buffer[],
   config: {
@@ -127,9 +138,13 @@ export function ociImage(
     User?: string;
     WorkingDir?: string;
   },
+  compression: ReadonlyArray<'gzip' | 'zstd'> = [],
 ): BuiltImage {
   const blobs = new Map<string, Blob>();
-  const layerDescs = layers.map((l) => put(blobs, gzipSync(l), 'application/vnd.oci.image.layer.v1.tar+gzip'));
+  const layerDescs = layers.map((l, i) => {
+    const blob = compressed(l, compression[i] ?? 'gzip');
+    return put(blobs, blob.bytes, blob.mediaType);
+  });
   const { architecture, ...run } = config;
   const cfg = Buffer.from(
     JSON.stringify({

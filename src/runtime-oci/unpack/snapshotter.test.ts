@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
@@ -25,18 +26,29 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 const isRoot = process.getuid?.() === 0;
 let n = 0;
 
-/** A gzipped layer written to disk, and how many times its blob was asked for. */
-async function layer(members: TarMember[] | Buffer): Promise<LayerSource & { asked: number; bytes: Buffer }> {
+/** `raw` compressed by the real zstd CLI (Debian's `zstd`): one frame, with content size and checksum. */
+function zstdCli(raw: Buffer): Buffer {
+  const path = join(base, `tar-${++n}`);
+  writeFileSync(path, raw);
+  return execFileSync('zstd', ['-q', '-c', path], { maxBuffer: 1 << 30 });
+}
+
+/** A gzipped (or zstd-compressed) layer written to disk, and how many times its blob was asked for. */
+async function layer(
+  members: TarMember[] | Buffer,
+  compression: 'gzip' | 'zstd' = 'gzip',
+): Promise<LayerSource & { asked: number; bytes: Buffer; path: string }> {
   const raw = Buffer.isBuffer(members) ? members : await tar(members);
-  const gz = gzipSync(raw);
+  const blob = compression === 'gzip' ? gzipSync(raw) : zstdCli(raw);
   const path = join(base, `blob-${++n}`);
-  writeFileSync(path, gz);
+  writeFileSync(path, blob);
   const src = {
-    digest: digestOf(gz),
-    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    digest: digestOf(blob),
+    mediaType: `application/vnd.oci.image.layer.v1.tar+${compression}`,
     diffId: digestOf(raw),
+    path,
     asked: 0,
-    bytes: gz,
+    bytes: blob,
     // eslint-disable-next-line @typescript-eslint/require-await -- an async source or callback without awaits is what the code under test consumes
     blob: async () => {
       src.asked += 1;
@@ -108,14 +120,56 @@ describe('Snapshotter', () => {
     expect(l.asked).toBe(0);
   });
 
-  it('refuses a gzip bomb with an error naming the layer, keeping nothing half-written', async () => {
-    const snaps = await open({ maxLayerBytes: 1024 * 1024 });
-    const bomb = await layer([{ path: 'zeros', data: Buffer.alloc(8 * 1024 * 1024) }]);
-    expect(bomb.bytes.length).toBeLessThan(16 * 1024); // a few KB that expand to 8 MiB
-    const err = await snaps.prepare([bomb]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ImagePullError);
-    expect((err as Error).message).toContain(`layer ${bomb.digest} expands past 1048576 bytes uncompressed`);
-    expect(readdirSync(snaps.dir)).toEqual([]);
+  it('refuses a gzip or zstd bomb with an error naming the layer, keeping nothing half-written', async () => {
+    for (const compression of ['gzip', 'zstd'] as const) {
+      const snaps = await open({ maxLayerBytes: 1024 * 1024 });
+      const bomb = await layer([{ path: 'zeros', data: Buffer.alloc(8 * 1024 * 1024) }], compression);
+      expect(bomb.bytes.length).toBeLessThan(16 * 1024); // a few KB that expand to 8 MiB
+      const err = await snaps.prepare([bomb]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImagePullError);
+      expect((err as Error).message).toContain(`layer ${bomb.digest} expands past 1048576 bytes uncompressed`);
+      expect(readdirSync(snaps.dir)).toEqual([]);
+    }
+  });
+
+  it('unpacks a zstd-compressed layer, on top of a gzipped one', async () => {
+    const snaps = await open();
+    const lower = await layer([{ path: 'etc/os-release', data: 'ID=test\n' }]);
+    const big = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `line ${i} of a config file\n`).join(''));
+    const upper = await layer(
+      [
+        { path: 'usr/', type: 'dir' },
+        { path: 'usr/bin/', type: 'dir' },
+        { path: 'usr/bin/app', data: 'binary', mode: 0o755 },
+        { path: 'usr/share/big.txt', data: big },
+        { path: 'usr/bin/alias', type: 'symlink', linkname: 'app' },
+      ],
+      'zstd',
+    );
+    expect(upper.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+    const [, name] = await snaps.prepare([lower, upper]);
+    const root = join(snaps.dir, name!);
+    expect(readFileSync(join(root, 'usr/bin/app'), 'utf8')).toBe('binary');
+    expect(statSync(join(root, 'usr/bin/app')).mode & 0o777).toBe(0o755);
+    expect(readFileSync(join(root, 'usr/share/big.txt')).equals(big)).toBe(true);
+    expect(lstatSync(join(root, 'usr/bin/alias')).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(snaps.dir, `${name}.done`))).toBe(true);
+  });
+
+  it('refuses a corrupt or truncated zstd layer with an error naming the layer, keeping nothing', async () => {
+    const snaps = await open();
+    const l = await layer([{ path: 'a', data: 'x'.repeat(100_000) }], 'zstd');
+    const cases: Array<[Buffer, string]> = [
+      [l.bytes.subarray(0, l.bytes.length - 10), 'unexpected end of the stream (truncated)'],
+      [gzipSync(Buffer.from('not zstd')), ''],
+    ];
+    for (const [blob, detail] of cases) {
+      writeFileSync(l.path, blob);
+      const err = await snaps.prepare([l]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImagePullError);
+      expect((err as Error).message).toContain(`cannot unpack layer ${l.digest}: zstd data is corrupt: ${detail}`);
+      expect(readdirSync(snaps.dir)).toEqual([]);
+    }
   });
 
   it('caps the entries of a layer, naming it', async () => {

@@ -8,8 +8,9 @@
  * renamed into place, and only then is its completion marker (`<name>.done`, recording the chain ID,
  * diff ID and layer digest) written durably: a directory without a valid marker — torn by a power cut,
  * or planted — never stands in for a layer; it is moved aside and the layer unpacked again.
- * Decompression is bounded (uncompressed bytes and entries per layer): a decompression bomb is refused
- * with an error naming the layer, and its partial snapshot removed.
+ * Layers are tar, gzip or zstd (zstd-stream.ts). Decompression is bounded (uncompressed bytes and
+ * entries per layer): a decompression bomb is refused with an error naming the layer, and its partial
+ * snapshot removed.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -24,6 +25,7 @@ import { runCommand } from '../command.js';
 import { Digester, assertSha256Digest, parseDigest, privateDir } from '../../distribution/index.js';
 import { applyLayer } from './layer-apply.js';
 import { lstatOrUndefined } from './root-path.js';
+import { createZstdDecompress } from './zstd-stream.js';
 
 /** A layer to unpack: the digest of its uncompressed tar, and its compressed blob. */
 export interface LayerSource {
@@ -200,16 +202,15 @@ function parseDigestOf(digest: string, what: string): void {
 
 function decompressed(layer: LayerSource, blobPath: string): Readable {
   const mt = layer.mediaType;
-  if (/zstd/.test(mt))
-    throw new ImagePullError(
-      `layer ${layer.digest} is zstd-compressed (${mt}), which this node cannot unpack; push it with gzip`,
-    );
-  if (!/gzip/.test(mt) && !/tar$/.test(mt) && mt !== '')
+  const zstd = /zstd/.test(mt);
+  const gzip = !zstd && /gzip/.test(mt);
+  if (!zstd && !gzip && !/tar$/.test(mt) && mt !== '')
     throw new ImagePullError(`layer ${layer.digest} has media type ${mt}, which is not a filesystem layer`);
   const file = createReadStream(blobPath);
-  if (!/gzip/.test(mt)) return file;
-  const gunzip = createGunzip();
-  file.on('error', (err) => gunzip.destroy(err));
-  gunzip.on('close', () => file.destroy());
-  return file.pipe(gunzip);
+  if (!zstd && !gzip) return file;
+  // A decoder's error (a corrupt or cut stream) ends the iteration in #unpack, which names the layer.
+  const decoder = zstd ? createZstdDecompress() : createGunzip();
+  file.on('error', (err) => decoder.destroy(err));
+  decoder.on('close', () => file.destroy());
+  return file.pipe(decoder);
 }
