@@ -180,6 +180,19 @@ describe('fzstd decoder bounds', () => {
     expect(turns).toBeGreaterThanOrEqual(4);
   });
 
+  it('refuses a stream of tiny blocks under a large window once its copying outgrows its output', async () => {
+    // 1-byte blocks under a 32 MiB window: 32 MiB of copying per byte, refused past the 4 GiB allowance
+    // (~128 blocks), long before the 10,000 blocks are decoded.
+    const blocks = Array.from({ length: 10_000 }, () => rawBlock(65));
+    const stream = Buffer.concat([frameHeader(25), ...blocks, rawBlock(66, true)]);
+    const started = performance.now();
+    await expect(decode(stream, 'fzstd')).rejects.toThrow(
+      /zstd data refused: its blocks are far smaller than its window \(\d+ MiB of window copying for \d+ bytes out so far\)/,
+    );
+    // Within the allowance: a few hundred ms of copying on a busy machine, not the ~12 s of the whole stream.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it.skipIf(hasNativeZstd)('says which Node has a native decoder when asked for one it lacks', () => {
     expect(() => createZstdDecompress({ decoder: 'native' })).toThrow(/has no zstd in node:zlib/);
   });

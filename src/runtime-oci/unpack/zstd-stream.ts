@@ -10,7 +10,8 @@
  *   that whole window once per block, and checks neither content sizes nor checksums. So it gets one
  *   block at a time: windows past the cap are refused before fzstd allocates them, its output waits
  *   for the reader between blocks (backpressure holds even for a bomb), the event loop gets a turn
- *   every {@link YIELD_WORK} bytes of window work, and declared sizes are checked at the end.
+ *   every {@link YIELD_WORK} bytes of window work, a stream whose window work outgrows its output
+ *   ({@link MAX_WORK}) is refused, and declared sizes are checked at the end.
  *
  * Both run behind {@link ZstdFrameWalker}, which reads every frame and block header first.
  *
@@ -22,7 +23,7 @@ import type { Transform } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { ZstdFrameWalker, corruptZstd, truncatedZstd } from './zstd-frames.js';
+import { ZstdDataError, ZstdFrameWalker, corruptZstd, truncatedZstd } from './zstd-frames.js';
 
 export { ZstdDataError } from './zstd-frames.js';
 
@@ -44,6 +45,14 @@ export const DEFAULT_MAX_WINDOW_LOG = { native: 27, fzstd: 25 } as const;
 
 /** fzstd's window work (bytes) between two turns of the event loop: a few milliseconds of copying. */
 export const YIELD_WORK = 256 * 1024 * 1024;
+
+/**
+ * The most window work fzstd may do: `perByte` per byte decoded, past an `allowance`. A real layer's
+ * blocks hold up to 128 KiB each, so even under the largest window (32 MiB) its work is ~256 bytes
+ * per byte out; a stream of tiny blocks under a large window (~1 ms of copying per block, for a few
+ * bytes) is refused once past the allowance (~150 ms of copying), rather than costing minutes per MB.
+ */
+export const MAX_WORK = { perByte: 4096, allowance: 4 * 1024 * 1024 * 1024 } as const;
 
 /** `node:zlib`'s zstd API where the running Node has it (@types/node 20 does not declare it). */
 interface NativeZstd {
@@ -133,6 +142,7 @@ async function* fzstdDecode(source: AsyncIterable<Uint8Array>, maxWindowLog: num
   let yieldedAt = 0;
   for await (const block of blocks(source, frames)) {
     decode(block, false);
+    if (frames.work > MAX_WORK.allowance + MAX_WORK.perByte * decoded) throw tooCostly(frames.work, decoded);
     // Each block's output waits here until the reader wants more.
     while (out.length > 0) yield out.shift()!;
     if (frames.work - yieldedAt >= YIELD_WORK) {
@@ -143,4 +153,14 @@ async function* fzstdDecode(source: AsyncIterable<Uint8Array>, maxWindowLog: num
   decode(new Uint8Array(0), true);
   while (out.length > 0) yield out.shift()!;
   frames.checkSize(decoded);
+}
+
+/** A stream of blocks far smaller than its window: refused for what it would cost fzstd to decode. */
+function tooCostly(work: number, decoded: number): ZstdDataError {
+  const mib = (n: number): string => `${Math.round(n / (1024 * 1024))} MiB`;
+  return new ZstdDataError(
+    `zstd data refused: its blocks are far smaller than its window (${mib(work)} of window copying for ` +
+      `${decoded} bytes out so far), which Node ${process.version}'s decoder (fzstd) pays per block; ` +
+      'compress the layer with gzip or regular zstd, or run the node on Node >= 22.15',
+  );
 }
