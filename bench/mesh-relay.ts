@@ -42,7 +42,14 @@ async function main(): Promise<void> {
   const pki = await TestPki.create();
   const hub = await startRelayHub(pki.ca);
   // A second hub of the cluster whose presence says node B is on `hub`.
-  const other = await startRelayHub(pki.ca, {}, (n) => (n === 'node-b' ? hub.base : undefined));
+  const other = await startRelayHub(
+    pki.ca,
+    {},
+    {
+      hubOf: (n) => (n === 'node-b' ? hub.base : undefined),
+      connectedHere: () => false,
+    },
+  );
   const upstream = await startUpstream();
   const bTls = await pki.node('node-b');
   const aTls = await pki.node('node-a');

@@ -67,7 +67,7 @@ export interface NodeGatewayDeps {
   /** The cluster's hubs, pushed to nodes so they can fail over to them (several hubs on etcd). */
   hubList?: HubListSource;
   /** The live hub another node's session is on (several hubs): the relay sends dials for it there. */
-  relayPeerHub?: RelayPeerHub;
+  relayPeerHub?: RelayPeerHub['hubOf'];
   heartbeatIntervalSeconds: number;
   /** How long a new connection may take to say hello. */
   helloTimeoutMs?: number;

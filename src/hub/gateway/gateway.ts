@@ -74,7 +74,12 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     const sessionOf = (node: string): NodeSession | undefined => this.sessions.get(node);
-    this.relay = new MeshRelay(deps.logger.child({ component: 'mesh-relay' }), {}, deps.relayPeerHub);
+    const hubOf = deps.relayPeerHub;
+    this.relay = new MeshRelay(
+      deps.logger.child({ component: 'mesh-relay' }),
+      {},
+      hubOf && { hubOf, connectedHere: (node) => this.sessions.has(node) },
+    );
     this.upgrades = new GatewayUpgrade({
       relay: this.relay,
       auth: deps.auth,

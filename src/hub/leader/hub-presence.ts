@@ -136,11 +136,18 @@ export class HubPresence {
 
   /**
    * The address of the live hub (not this one) whose record names `node`, if any: where that node's
-   * session, and so its relay listener, is. O(hubs) per call.
+   * session, and so its relay listener, is. When several do (a node that moved, named by its old hub's
+   * record until that one is rewritten or its lease runs out), the record that changed last wins. A
+   * record at this hub's own address (its previous run's) is never one. O(hubs) per call.
    */
   hubOf(node: string): string | undefined {
-    for (const r of this.#remote.values()) if (r.live && r.url !== undefined && r.nodes.has(node)) return r.url;
-    return undefined;
+    const own = this.#o.url?.();
+    let best: Remote | undefined;
+    for (const r of this.#remote.values()) {
+      if (!r.live || r.url === undefined || r.url === own || !r.nodes.has(node)) continue;
+      if (best === undefined || r.observedAt > best.observedAt) best = r;
+    }
+    return best?.url;
   }
 
   /** The other hubs whose records this hub last read, by identity. */

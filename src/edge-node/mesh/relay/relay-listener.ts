@@ -63,11 +63,13 @@ export class RelayListener {
 
   /**
    * Moves the listener to the hub the node's session is on now, if it is open elsewhere (several
-   * hubs): the other hubs send dials for this node there. Connections already relayed stay.
+   * hubs): the other hubs send dials for this node there. A listener waiting to redial (after its hub
+   * went) is opened at once. Connections already relayed stay.
    */
   followHub(): void {
     const old = this.ws;
-    if (this.stopped || old === undefined || this.dialedBase === this.deps.link.base()) return;
+    if (this.stopped || old === undefined) return;
+    if (this.dialedBase === this.deps.link.base() && old.readyState !== old.CLOSED) return;
     this.ws = undefined;
     this.listening = false;
     old.terminate();

@@ -46,21 +46,23 @@ export function redirectedHub(link: RelayHubLink, location: string | undefined, 
   if (location === undefined) return undefined;
   let url: URL;
   try {
-    url = new URL(location);
+    url = new URL(location.replace(/^ws/i, 'http'));
   } catch {
     return undefined;
   }
-  if (url.pathname !== path) return undefined;
-  const origin = (u: string): string | undefined => {
+  // A known hub's base (with its path, when it is served under one) followed by the dial path.
+  const where = `${url.origin}${url.pathname}`;
+  for (const hub of [link.base(), ...(link.hubs?.() ?? [])]) {
+    let base: string;
     try {
-      return new URL(u.replace(/^ws/i, 'http')).origin;
+      const u = new URL(hub.replace(/^ws/i, 'http'));
+      base = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
     } catch {
-      return undefined;
+      continue;
     }
-  };
-  const known = new Set([link.base(), ...(link.hubs?.() ?? [])].map(origin));
-  const target = origin(url.origin);
-  return target !== undefined && known.has(target) ? target : undefined;
+    if (where === `${base}${path}`) return base;
+  }
+  return undefined;
 }
 
 /** Opens a WebSocket to the hub (not yet open: the caller listens for `open`). */

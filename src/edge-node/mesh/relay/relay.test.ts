@@ -21,6 +21,7 @@ import {
   type RigUpstream,
 } from '../trust/testing/mesh-hop-rig.js';
 import type { MeshTlsMaterial } from '../trust/tls-material.js';
+import { RELAY_LISTEN_PATH } from '../../../api/index.js';
 import type { Connector } from './peer-dialer.js';
 import { RELAY_UNAVAILABLE, RelayDialer } from './relay-dialer.js';
 import { RelayListener } from './relay-listener.js';
@@ -192,7 +193,14 @@ describe('mesh relay through the hub', () => {
 
   it('several hubs: a hub the peer is not on sends the dial on to the hub it is on, and the node follows once, to a hub it knows', async () => {
     // `other` is a second hub of the cluster; its presence says node-b's session is on `hub`.
-    const other = await startRelayHub(pki.ca, {}, (n) => (n === 'node-b' ? hub.base : undefined));
+    const other = await startRelayHub(
+      pki.ca,
+      {},
+      {
+        hubOf: (n) => (n === 'node-b' ? hub.base : undefined),
+        connectedHere: () => false,
+      },
+    );
     cleanups.push(() => other.close());
     const dialer = new RelayDialer({ link: other.link(senderTls, [other.base, hub.base]), mode: 'always' });
     const port = await sender(dialer);
@@ -208,6 +216,65 @@ describe('mesh relay through the hub', () => {
     expect(other.relay.stats.redirected).toBe(2);
     expect(unaware.stats).toMatchObject({ redirected: 0, relayed: 0, failed: 1 });
     expect(hub.relay.stats.opened).toBe(opened + 1);
+  });
+
+  it('several hubs: a listener left on a hub the node’s session moved away from is passed over for the hub it is on', async () => {
+    // `stale` holds a listener of node-b (its socket open), but node-b's session is on `hub` now.
+    const bTls = await pki.node('node-b');
+    let sessionHere = true;
+    const stale = await startRelayHub(
+      pki.ca,
+      {},
+      {
+        hubOf: (n) => (n === 'node-b' ? hub.base : undefined),
+        connectedHere: () => sessionHere,
+      },
+    );
+    cleanups.push(() => stale.close());
+    const left = new RelayListener({
+      link: stale.link(bTls),
+      logger: silentLogger(),
+      meshTarget: () => ({ host: '127.0.0.1', port: closedPort }), // a dead end: it must not be used
+    });
+    left.start();
+    cleanups.push(() => Promise.resolve(left.stop()));
+    await until('node-b listening on the stale hub', () => stale.relay.stats.listeners === 1);
+    const dialer = new RelayDialer({ link: stale.link(senderTls, [stale.base, hub.base]), mode: 'always' });
+    const port = await sender(dialer);
+    // While node-b's session is on `stale`, its listener there is used (and leads nowhere).
+    expect((await get(port, '/stale/1')).status).toBeGreaterThanOrEqual(500);
+    expect(stale.relay.stats.redirected).toBe(0);
+    sessionHere = false;
+    expect(await get(port, '/stale/2')).toEqual({ status: 200, body: 'reached /stale/2' });
+    expect(stale.relay.stats.redirected).toBe(1);
+    expect(left.stats.offers).toBe(1);
+  });
+
+  it('a listener that stops answering pings is closed by the hub', async () => {
+    const quick = await startRelayHub(pki.ca, { pingIntervalMs: 100 });
+    cleanups.push(() => quick.close());
+    const dTls = await pki.node('node-d');
+    // A listener whose link died silently: its socket stays open but answers no ping.
+    const { WebSocket } = await import('ws');
+    const mute = new WebSocket(`${quick.base.replace('https', 'wss')}${RELAY_LISTEN_PATH}`, {
+      ...quick.link(dTls).tls(),
+      autoPong: false,
+    });
+    mute.on('error', () => undefined);
+    cleanups.push(() => Promise.resolve(mute.terminate()));
+    await until('the mute listener registered', () => quick.relay.stats.listeners === 1);
+    await until('the mute listener closed after an unanswered ping', () => quick.relay.stats.listeners === 0, 5_000);
+    // One that answers stays.
+    const live = new RelayListener({
+      link: quick.link(dTls),
+      logger: silentLogger(),
+      meshTarget: () => ({ host: '127.0.0.1', port: closedPort }),
+    });
+    live.start();
+    cleanups.push(() => Promise.resolve(live.stop()));
+    await until('the live listener registered', () => quick.relay.stats.listeners === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(quick.relay.stats.listeners).toBe(1);
   });
 
   it("several hubs: the listener follows the node's session to another hub and answers offers there", async () => {

@@ -26,6 +26,8 @@ import { joinSockets } from './relay-pipe.js';
 
 /** Limits of the relay. */
 export interface MeshRelayLimits {
+  /** How often each listener is pinged; one that has not answered the last ping is closed (default 30 s). */
+  pingIntervalMs: number;
   /** Relayed connections a node may hold open at once, dialed and accepted together (default 64). */
   connectionsPerNode: number;
   /** How long a dialer waits for its peer to accept (default 10 s). */
@@ -35,6 +37,7 @@ export interface MeshRelayLimits {
 }
 
 export const DEFAULT_RELAY_LIMITS: MeshRelayLimits = {
+  pingIntervalMs: 30_000,
   connectionsPerNode: 64,
   acceptTimeoutMs: 10_000,
   highWaterBytes: 1024 * 1024,
@@ -61,11 +64,16 @@ export interface MeshRelayStats {
   redirected: number;
 }
 
-/**
- * Where another node is, when it is not here: the base URL (`https://10.0.0.2:7400`) of the live hub
- * its session is on, or undefined (this hub's own presence, `leader/hub-presence.ts`).
- */
-export type RelayPeerHub = (node: string) => string | undefined;
+/** Where other nodes are (several hubs). */
+export interface RelayPeerHub {
+  /**
+   * The base URL (`https://10.0.0.2:7400`) of the live hub `node`'s session is on, when another hub's
+   * presence record names it (`leader/hub-presence.ts`), else undefined.
+   */
+  hubOf(node: string): string | undefined;
+  /** Whether `node` has a gateway session on this hub. */
+  connectedHere(node: string): boolean;
+}
 
 /** A node name as the certificates carry it (RFC 1123 subdomain). */
 const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
@@ -90,6 +98,9 @@ export class MeshRelay {
   private readonly counters = { opened: 0, bytes: 0, redirected: 0 };
   private readonly refusedBy = Object.fromEntries(RELAY_REFUSALS.map((r) => [r, 0])) as Record<RelayRefusal, number>;
   private readonly limits: MeshRelayLimits;
+  /** Listeners pinged and not answered yet; still here at the next ping, they are closed. */
+  private readonly awaitingPong = new Set<WebSocket>();
+  private readonly pinger: NodeJS.Timeout;
 
   constructor(
     private readonly logger: Logger,
@@ -97,6 +108,10 @@ export class MeshRelay {
     private readonly peerHub?: RelayPeerHub,
   ) {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
+    // A listener whose node vanished without closing its socket (its link died) would take offers
+    // into nowhere until TCP gave up, minutes later: pinged, it goes after one silent interval.
+    this.pinger = setInterval(() => this.pingListeners(), this.limits.pingIntervalMs);
+    this.pinger.unref();
   }
 
   get stats(): MeshRelayStats {
@@ -124,6 +139,7 @@ export class MeshRelay {
 
   /** Closes every relay socket. */
   close(): void {
+    clearInterval(this.pinger);
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
     for (const ws of this.wss.clients) ws.terminate();
@@ -135,21 +151,35 @@ export class MeshRelay {
     this.listeners.get(node)?.close(4000, 'replaced by a newer listener');
     this.listeners.set(node, ws);
     ws.on('message', () => undefined);
+    ws.on('pong', () => this.awaitingPong.delete(ws));
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
+      this.awaitingPong.delete(ws);
       if (this.listeners.get(node) === ws) this.listeners.delete(node);
     });
+  }
+
+  private pingListeners(): void {
+    for (const ws of this.listeners.values()) {
+      if (this.awaitingPong.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.awaitingPong.add(ws);
+      ws.ping();
+    }
   }
 
   private dial(req: IncomingMessage, socket: Duplex, head: Buffer, from: string, to: string): void {
     if (!NODE_NAME.test(to) || to === from)
       return this.refused(socket, 'bad-request', 'a relayed connection names another node: ?node=<name>');
     const listener = this.listeners.get(to);
-    if (listener === undefined) {
-      const elsewhere = this.peerHub?.(to);
-      if (elsewhere !== undefined && isHubBase(elsewhere)) return this.redirect(socket, elsewhere, to);
+    // A listener here is used while the node's session is here too (or no other hub names it): one
+    // whose node moved to another hub is stale, its socket maybe dead, until its ping goes unanswered.
+    const elsewhere = this.peerHub && !this.peerHub.connectedHere(to) ? this.peerHub.hubOf(to) : undefined;
+    if (elsewhere !== undefined && isHubBase(elsewhere)) return this.redirect(socket, elsewhere, to);
+    if (listener === undefined)
       return this.refused(socket, 'no-listener', `node ${to} has no relay listener on this hub`);
-    }
     if (this.count(from) >= this.limits.connectionsPerNode || this.count(to) >= this.limits.connectionsPerNode)
       return this.refused(socket, 'limit', 'too many relayed connections for one node');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
