@@ -194,6 +194,32 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
     expect(await second.waitExit(10_000)).toBe(true);
     expect(b.exits.map((e) => e.exitCode)).toEqual([7]);
     expect((await b.logged()).match(/got:\w+|eof/g)).toEqual(['got:one', 'got:two', 'eof']);
+    // The holder of the stdin pipe is gone with it.
+    const holder = Number((await readFile(join(b.bundle, 'stdin.pid'), 'utf8')).trim());
+    await until('the stdin holder gone', () => Promise.resolve(existsSync(`/proc/${holder}`) ? undefined : true));
+  }, 60_000);
+
+  it('an agent that died between marking stdin closed and ending its holder: the next agent ends it', async () => {
+    const b = await bundleFor(
+      'stdin-crash',
+      ['/bin/sh', '-c', 'while read l; do echo got:$l; done; echo eof; exit 5'],
+      {
+        stdin: { once: true },
+      },
+    );
+    const first = b.proc();
+    const startedAt = await first.start();
+    const pid = first.pid!;
+    first.release();
+    // What closeShimStdin writes first; the agent is gone before it ends the holder.
+    await writeFile(join(b.bundle, 'stdin.closed'), '');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await runcState(b.id)).toMatchObject({ status: 'running', pid });
+    const second = b.proc();
+    await second.adopt(pid, startedAt);
+    expect(await second.waitExit(10_000)).toBe(true);
+    expect(b.exits.map((e) => e.exitCode)).toEqual([5]);
+    expect(await b.logged()).toContain('eof');
   }, 60_000);
 
   it('a container on a terminal outlives the agent: the next agent types into it and resizes it', async () => {

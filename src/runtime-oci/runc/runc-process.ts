@@ -38,6 +38,8 @@ export class RuncProcess {
   /** The output pipes read from the container, and the agent's writer on its stdin pipe. */
   #pipes: Array<{ destroy(): void }> = [];
   #released = false;
+  /** The exit is being reported (the attachments end, which must not close stdin any more). */
+  #ending = false;
   #attachments: ContainerAttachments | undefined;
   /** Resizes that came before the terminal existed: the latest wins. */
   #size: { width: number; height: number } | undefined;
@@ -54,12 +56,21 @@ export class RuncProcess {
     this.pid = pid;
     this.startedAt = startedAt;
     this.state = 'running';
-    this.#attachments = await this.#attachmentsFor();
-    // A writer of its own for a moment: Linux reports a pipe's end (POLLHUP) to a reader only when a
-    // writer opened after it, so without it the end of a shim that is already gone would never come.
-    const { output, release } = openShimOutput(this.deps.bundle, true);
-    await this.#follow(output.stdout, output.stderr, output.ended);
-    release();
+    try {
+      this.#attachments = await this.#attachmentsFor();
+      // A writer of its own for a moment: Linux reports a pipe's end (POLLHUP) to a reader only when a
+      // writer opened after it, so without it the end of a shim that is already gone would never come.
+      const { output, release } = openShimOutput(this.deps.bundle, true);
+      try {
+        await this.#follow(output.stdout, output.stderr, output.ended);
+      } finally {
+        release();
+      }
+    } catch (err) {
+      // Not taken back (the caller removes the container): nothing of it stays open here.
+      this.release();
+      throw err;
+    }
   }
 
   /**
@@ -131,13 +142,16 @@ export class RuncProcess {
         this.#size = size;
         void ptsOf(this.#ttyFile).then((pts) => (pts && this.#size ? setSize(pts, this.#size) : undefined));
       },
+      // Not once the container ended: its holder went with it (and its pid may be another's by now).
       closeStdin: () =>
-        void closeShimStdin(bundle).catch((err: unknown) =>
-          this.deps.logger.warn(
-            { container: this.deps.id, err: errorMessage(err) },
-            "cannot close the container's stdin",
-          ),
-        ),
+        this.state === 'exited' || this.#ending
+          ? undefined
+          : void closeShimStdin(bundle).catch((err: unknown) =>
+              this.deps.logger.warn(
+                { container: this.deps.id, err: errorMessage(err) },
+                "cannot close the container's stdin",
+              ),
+            ),
     });
   }
 
@@ -239,6 +253,7 @@ export class RuncProcess {
     if (msg) exit.message = msg;
     await log.close();
     for (const p of this.#pipes) p.destroy();
+    this.#ending = true;
     this.#attachments?.exited(exitCode);
     this.exit = exit;
     this.state = 'exited';

@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { runCommand } from '../command.js';
@@ -75,7 +75,11 @@ export async function makeShimPipes(bundle: string, stdin = false): Promise<void
  * the holder has it); undefined when its stdin was closed already.
  */
 export async function openShimStdin(bundle: string): Promise<net.Socket | undefined> {
-  if (await stat(join(bundle, SHIM_FILES.stdinClosed)).catch(() => undefined)) return undefined;
+  if (await stat(join(bundle, SHIM_FILES.stdinClosed)).catch(() => undefined)) {
+    // Closed by an agent that may have died between the marker and ending the holder: end it now.
+    await endHolder(bundle);
+    return undefined;
+  }
   const fd = openSync(join(bundle, SHIM_FILES.in), constants.O_RDWR | constants.O_NONBLOCK);
   const socket = new net.Socket({ fd, readable: false, writable: true });
   // A write after the container's end is nobody's failure: its attaches end with it.
@@ -89,12 +93,22 @@ export async function openShimStdin(bundle: string): Promise<net.Socket | undefi
  */
 export async function closeShimStdin(bundle: string): Promise<void> {
   await writeFile(join(bundle, SHIM_FILES.stdinClosed), '');
+  await endHolder(bundle);
+}
+
+/**
+ * Ends the holder of the bundle's stdin pipe, if the process its pid file names is still that holder
+ * (its fd 5 is this pipe): a pid the holder had may belong to another process by now.
+ */
+async function endHolder(bundle: string): Promise<void> {
   const pid = Number((await readFile(join(bundle, SHIM_FILES.stdinHolder), 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 1) return;
+  const held = await readlink(`/proc/${pid}/fd/5`).catch(() => undefined);
+  if (held !== join(bundle, SHIM_FILES.in)) return;
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
-    // Gone already (the container ended, and the shim with it).
+    // Gone meanwhile (the container ended, and the shim ended it).
   }
 }
 

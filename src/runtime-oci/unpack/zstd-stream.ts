@@ -49,10 +49,10 @@ export const YIELD_WORK = 256 * 1024 * 1024;
 /**
  * The most window work fzstd may do: `perByte` per byte decoded, past an `allowance`. A real layer's
  * blocks hold up to 128 KiB each, so even under the largest window (32 MiB) its work is ~256 bytes
- * per byte out; a stream of tiny blocks under a large window (~1 ms of copying per block, for a few
+ * per byte out (zstd:chunked's per-file frames, sized to their content, at most ~750); a stream of tiny blocks under a large window (~1 ms of copying per block, for a few
  * bytes) is refused once past the allowance (~150 ms of copying), rather than costing minutes per MB.
  */
-export const MAX_WORK = { perByte: 4096, allowance: 4 * 1024 * 1024 * 1024 } as const;
+export const MAX_WORK = { perByte: 1024, allowance: 4 * 1024 * 1024 * 1024 } as const;
 
 /** `node:zlib`'s zstd API where the running Node has it (@types/node 20 does not declare it). */
 interface NativeZstd {
