@@ -133,8 +133,8 @@ for (const { decoder, title, skip } of decoders) {
       expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
     });
 
-    it('holds back its output while the reader waits (a 128 MiB bomb is never held in memory)', async () => {
-      const bomb = execFileSync('sh', ['-c', 'head -c 134217728 /dev/zero | zstd -q -c']);
+    it('holds back its output while the reader waits (a 256 MiB bomb is never held in memory)', async () => {
+      const bomb = execFileSync('sh', ['-c', 'head -c 268435456 /dev/zero | zstd -q -c']);
       expect(bomb.length).toBeLessThan(64 * 1024);
       const stream = Readable.from([bomb]).pipe(createZstdDecompress({ decoder }));
       const before = process.memoryUsage().arrayBuffers;
@@ -145,8 +145,10 @@ for (const { decoder, title, skip } of decoders) {
         if (total === (c as Buffer).length) await new Promise((r) => setTimeout(r, 50)); // a slow reader, once
         most = Math.max(most, process.memoryUsage().arrayBuffers - before);
       }
-      expect(total).toBe(128 * 1024 * 1024);
-      expect(most).toBeLessThan(48 * 1024 * 1024);
+      expect(total).toBe(256 * 1024 * 1024);
+      // Buffers read and dropped wait for a GC (how many depends on the Node and the load: 50 MiB on
+      // Node 20, 58-77 MiB on Node 24 seen); a decoder without backpressure would hold all 256 MiB.
+      expect(most).toBeLessThan(160 * 1024 * 1024);
     });
   });
 }
