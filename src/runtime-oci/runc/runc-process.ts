@@ -144,7 +144,7 @@ export class RuncProcess {
       },
       // Not once the container ended: its holder went with it (and its pid may be another's by now).
       closeStdin: () =>
-        this.state === 'exited' || this.#ending
+        this.#ending
           ? undefined
           : void closeShimStdin(bundle).catch((err: unknown) =>
               this.deps.logger.warn(

@@ -9,6 +9,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../platform/index.js';
 import { TestPki } from '../trust/testing/test-pki.js';
@@ -25,6 +26,7 @@ import { RELAY_LISTEN_PATH } from '../../../api/index.js';
 import type { Connector } from './peer-dialer.js';
 import { RELAY_UNAVAILABLE, RelayDialer } from './relay-dialer.js';
 import { RelayListener } from './relay-listener.js';
+import { relayUrl } from './relay-socket.js';
 import { startRelayHub, type RelayHubRig } from './testing/relay-hub-rig.js';
 
 let pki: TestPki;
@@ -255,8 +257,7 @@ describe('mesh relay through the hub', () => {
     cleanups.push(() => quick.close());
     const dTls = await pki.node('node-d');
     // A listener whose link died silently: its socket stays open but answers no ping.
-    const { WebSocket } = await import('ws');
-    const mute = new WebSocket(`${quick.base.replace('https', 'wss')}${RELAY_LISTEN_PATH}`, {
+    const mute = new WebSocket(relayUrl(quick.link(dTls), RELAY_LISTEN_PATH, {}), {
       ...quick.link(dTls).tls(),
       autoPong: false,
     });
