@@ -372,7 +372,10 @@ describe.skipIf(missing.length > 0)(
         },
         30_000,
         0,
-      );
+      ).catch((err: unknown) => {
+        // What the terminal showed, so that a failure says why (one in a CI run, 6 of 6 passing here).
+        throw new Error(`${String(err)}; kubectl printed ${JSON.stringify(out.slice(-2000))}`);
+      });
       const outer = readFileSync(ttyFile, 'utf8').trim();
       spawn('stty', ['-F', outer, 'cols', '120', 'rows', '50']);
       await until(
