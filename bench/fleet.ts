@@ -24,6 +24,7 @@ import type { LoadFigures } from './hollow/scenarios/load.js';
 import { podCensus } from './hollow/scenarios/pod-census.js';
 import { register } from './hollow/scenarios/register.js';
 import { storm } from './hollow/scenarios/storm.js';
+import { dialGroupRows } from './hollow/scenarios/storm-dials.js';
 
 const ALL = ['register', 'deploy', 'service', 'storm'] as const;
 
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
         `${s.placement.moved} / ${s.placement.missing} / ${s.placement.added} (of ${s.placement.before})`,
       );
       row('storm', 'max NotReady / NotReady flips', `${secs(s.maxNotReadyMs)} / ${s.flaps}`);
+      for (const [m, v] of dialGroupRows(s.dials)) row('storm', m, v);
       loadRows('storm', s.load);
     }
     if (deployed) {

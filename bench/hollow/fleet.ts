@@ -6,6 +6,7 @@
 import { GATEWAY_PATH } from '../../src/api/index.js';
 import { DEFAULT_TUNING, emptyTally, noteError, type FleetContext, type HollowTuning } from './context.js';
 import { addCounts, isServiceFrame, type FrameCounts } from './counters.js';
+import type { DialRecord } from './dial-log.js';
 import { HollowNode } from './hollow-node.js';
 import { HollowIdentities } from './identity.js';
 import { TimerWheel, jitter } from './wheel.js';
@@ -157,9 +158,11 @@ export class HollowFleet {
     for (const n of this.nodes) n.counters.reset();
   }
 
-  /** Remembers which node holds which pod, for `diffAssignments`. */
+  /** Remembers which node holds which pod, for `diffAssignments`, and starts every node's dial log. */
   markAssignments(): number {
     this.#marked = this.#assignments();
+    const now = Date.now();
+    for (const n of this.nodes) n.dials.mark(now);
     return this.#marked.size;
   }
 
@@ -176,6 +179,11 @@ export class HollowFleet {
     let added = 0;
     for (const uid of now.keys()) if (!this.#marked.has(uid)) added++;
     return { before: this.#marked.size, after: now.size, moved, missing, added };
+  }
+
+  /** Every node's dials since `markAssignments`. */
+  dialReport(): DialRecord[] {
+    return this.nodes.map((n) => n.dials.record(n.name));
   }
 
   /** Current counts. */

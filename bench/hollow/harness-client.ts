@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import type { DialRecord } from './dial-log.js';
 import type { AssignmentDiff, FleetStats, JoinReport } from './fleet.js';
 import type { HarnessCommand, HarnessReply } from './protocol.js';
 
@@ -44,6 +45,7 @@ export class HarnessClient {
   send(command: Extract<HarnessCommand, { cmd: 'join' }>): Promise<JoinReport>;
   send(command: Extract<HarnessCommand, { cmd: 'stats' }>): Promise<FleetStats>;
   send(command: Extract<HarnessCommand, { cmd: 'diffAssignments' }>): Promise<AssignmentDiff>;
+  send(command: Extract<HarnessCommand, { cmd: 'dialReport' }>): Promise<DialRecord[]>;
   send(
     command: Extract<HarnessCommand, { cmd: 'setReady' }>,
   ): Promise<{ node: string; uid: string; name: string } | null>;

@@ -9,12 +9,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { WebSocket, type RawData } from 'ws';
-import { z } from 'zod';
 import {
-  HubPodDelete,
-  HubPodSync,
-  HubPodUpsert,
-  HubWelcome,
   MAX_HUB_FRAME_BYTES,
   MAX_HUB_FRAME_VALUES,
   PROTOCOL_VERSION,
@@ -27,15 +22,13 @@ import { silentLogger } from '../../src/platform/index.js';
 import { HubHeartbeat } from '../../src/edge-node/session/hub-heartbeat.js';
 import { noteError, type FleetContext } from './context.js';
 import { NodeCounters } from './counters.js';
+import { DialLog, dialFailureReason } from './dial-log.js';
 import { peekServiceFrame } from './frame-peek.js';
+import { Envelope, HANDLERS } from './hub-frames.js';
 import type { HollowCredential } from './identity.js';
 import { NodePods } from './node-pods.js';
 import { ServiceRevisions } from './service-revs.js';
 import { jitter } from './wheel.js';
-
-/** Any frame: its type is read, the rest is left to the handler that knows it. */
-const Envelope = z.looseObject({ type: z.string().max(64) });
-type Envelope = z.infer<typeof Envelope>;
 
 /** Heartbeat intervals without a pong or any frame before a hub is dropped (the agent's default). */
 const MISSED_PONGS = 3;
@@ -43,31 +36,14 @@ const MISSED_PONGS = 3;
 /** Close codes after which a real agent stops redialing (another agent holds the name; revoked). */
 const FATAL_CLOSE_CODES = new Set([4409, 4410]);
 
-/** Handlers of the hub frames a hollow node acts on; others are only counted. */
-const HANDLERS: Record<string, (node: HollowNode, ws: WebSocket, msg: Envelope) => void> = {
-  welcome: (node, ws, msg) => node.welcomed(ws, HubWelcome.parse(msg).heartbeatIntervalSeconds),
-  podSync: (node, _ws, msg) => node.pods.sync(HubPodSync.parse(msg)),
-  podUpsert: (node, _ws, msg) => node.pods.upsert(HubPodUpsert.parse(msg).pod),
-  podDelete: (node, _ws, msg) => node.pods.remove(HubPodDelete.parse(msg).pod.uid),
-  // The endpoints are not used by a hollow node (no proxy); their frames and bytes are what is measured.
-  serviceSync: () => undefined,
-  // Protocol 2: the node's Service set, then per-Service deltas: revisions are followed as the agent
-  // follows them (a gap asks for a resync; a reconnect offers the position reached), routes are not kept.
-  serviceSet: (node, ws, msg) => node.serviceFrame(ws, node.services.set(msg)),
-  serviceDelta: (node, ws, msg) => node.serviceFrame(ws, node.services.delta(msg)),
-  logRequest: (node, _ws, msg) =>
-    node.send({ type: 'logChunk', requestId: String(msg.requestId), data: '', done: true, error: 'hollow node' }),
-  execRequest: (node, _ws, msg) =>
-    node.send({ type: 'execResult', requestId: String(msg.requestId), error: 'a hollow node runs nothing' }),
-  error: (node, _ws, msg) => node.hubError(msg),
-};
-
 /** Lifecycle of a hollow node's session. */
 export type NodeState = 'idle' | 'joining' | 'dialing' | 'connected' | 'waiting' | 'stopped';
 
 /** One simulated node. */
 export class HollowNode {
   readonly counters = new NodeCounters();
+  /** How the dials went since the storm's mark. */
+  readonly dials = new DialLog();
   readonly pods: NodePods;
   /** Where this node stands in the hub's Service stream. */
   readonly services = new ServiceRevisions();
@@ -88,6 +64,8 @@ export class HollowNode {
   #pingsBefore = 0;
   /** The delay a `Busy` answer named for the next dial (consumed by it). */
   #retryAfterMs: number | undefined;
+  /** Why the current dial failed, when an error or a `Busy` said so before the close. */
+  #dialFailure: string | undefined;
   readonly #instanceId = `hollow-${Math.random().toString(36).slice(2, 12)}-${Date.now().toString(36)}`;
 
   constructor(
@@ -152,6 +130,7 @@ export class HollowNode {
     else this.reconnects++;
     this.state = 'connected';
     this.connectedAt = now;
+    this.dials.welcomed(now);
     this.ctx.tally.welcomes++;
     this.#stopHeartbeat();
     const heartbeat = new HubHeartbeat(MISSED_PONGS, silentLogger(), (frame) =>
@@ -176,6 +155,7 @@ export class HollowNode {
     if (msg.reason === 'Busy') {
       this.ctx.tally.busy = (this.ctx.tally.busy ?? 0) + 1;
       this.#retryAfterMs = typeof msg.retryAfterMs === 'number' ? msg.retryAfterMs : undefined;
+      this.#dialFailure = 'busy';
       return;
     }
     noteError(this.ctx.tally, `hub error to ${this.name}: ${String(msg.message).slice(0, 200)}`);
@@ -185,6 +165,8 @@ export class HollowNode {
   #dial(): void {
     if (this.state !== 'waiting' || !this.#cred) return;
     this.state = 'dialing';
+    this.#dialFailure = undefined;
+    this.dials.dialing(Date.now());
     // ws hands its options on to tls.connect: the node's prebuilt context saves parsing PEMs per dial.
     const tlsOptions: Pick<ConnectionOptions, 'secureContext'> = { secureContext: this.#cred.context };
     const ws = new WebSocket(this.ctx.gatewayUrl, {
@@ -204,12 +186,15 @@ export class HollowNode {
         // A hub that does not know this key (a fresh store): the agent would need a new join; so do we.
         noteError(this.ctx.tally, `${this.name}: the gateway refused its certificate (HTTP ${res.statusCode})`);
       }
+      this.#dialFailure ??= `HTTP ${res.statusCode}`;
       res.resume();
       req.destroy();
       ws.terminate();
     });
     ws.on('error', (err) => {
-      if (this.state === 'dialing') noteError(this.ctx.tally, `dial: ${err.message}`);
+      if (this.state !== 'dialing') return;
+      noteError(this.ctx.tally, `dial: ${err.message}`);
+      this.#dialFailure ??= dialFailureReason(err.message);
     });
     ws.on('close', (code) => this.#onClose(ws, code));
   }
@@ -269,7 +254,10 @@ export class HollowNode {
     const wasConnected = this.state === 'connected';
     if (this.state === 'stopped') return;
     if (wasConnected) this.ctx.tally.drops++;
-    else this.ctx.tally.failedDials++;
+    else {
+      this.ctx.tally.failedDials++;
+      this.dials.failed(this.#dialFailure ?? `closed ${code}`);
+    }
     const { initialMs, maxMs, stableMs } = this.ctx.tuning.backoff;
     if (wasConnected && Date.now() - this.connectedAt >= stableMs) this.#attempt = 0;
     this.connectedAt = 0;

@@ -54,6 +54,8 @@ async function run(c: HarnessCommand): Promise<unknown> {
       return need().markAssignments();
     case 'diffAssignments':
       return need().diffAssignments();
+    case 'dialReport':
+      return need().dialReport();
     case 'close':
       await fleet?.close();
       fleet = undefined;

@@ -21,6 +21,8 @@ export class NodeWatch {
   readonly #nodes = new Map<string, Track>();
   /** Ready→not-Ready transitions seen, by node. */
   readonly flaps = new Map<string, number>();
+  /** Each flapping node's first not-Ready time (ms epoch) and longest finished not-Ready stretch (ms). */
+  readonly #episodes = new Map<string, { from: number; longestMs: number }>();
   maxNotReadyMs = 0;
   relists = 0;
   #stopped = false;
@@ -56,7 +58,20 @@ export class NodeWatch {
   /** Forgets transitions and durations seen so far (a new scenario starts). */
   resetFlaps(): void {
     this.flaps.clear();
+    this.#episodes.clear();
     this.maxNotReadyMs = 0;
+  }
+
+  /** Nodes that stopped being Ready since `resetFlaps`: when first, and their longest stretch (to now if ongoing). */
+  notReadyNodes(): Map<string, { from: number; longestMs: number }> {
+    const now = Date.now();
+    const out = new Map<string, { from: number; longestMs: number }>();
+    for (const [name, e] of this.#episodes) {
+      const t = this.#nodes.get(name);
+      const ongoing = t && !t.ready && t.notReadySince > 0 ? now - t.notReadySince : 0;
+      out.set(name, { from: e.from, longestMs: Math.max(e.longestMs, ongoing) });
+    }
+    return out;
   }
 
   /** Longest not-Ready time including nodes still not Ready now. */
@@ -87,8 +102,11 @@ export class NodeWatch {
     if (t.ready && !ready) {
       t.notReadySince = now;
       this.flaps.set(name, (this.flaps.get(name) ?? 0) + 1);
+      if (!this.#episodes.has(name)) this.#episodes.set(name, { from: now, longestMs: 0 });
     } else if (!t.ready && ready && t.notReadySince > 0) {
       this.maxNotReadyMs = Math.max(this.maxNotReadyMs, now - t.notReadySince);
+      const e = this.#episodes.get(name);
+      if (e) e.longestMs = Math.max(e.longestMs, now - t.notReadySince);
       t.notReadySince = 0;
     }
     t.ready = ready;

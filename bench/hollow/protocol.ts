@@ -39,6 +39,7 @@ export const HarnessCommand = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('setReady'), ready: z.boolean().optional(), uid: z.string().optional() }),
   z.object({ cmd: z.literal('markAssignments') }),
   z.object({ cmd: z.literal('diffAssignments') }),
+  z.object({ cmd: z.literal('dialReport') }),
   z.object({ cmd: z.literal('close') }),
 ]);
 export type HarnessCommand = z.infer<typeof HarnessCommand>;

@@ -3,6 +3,7 @@ import { FLEET_APP } from '../manifests.js';
 import { waitFor, type FleetRun } from '../run.js';
 import type { DeploymentStatus } from './deploy.js';
 import { withLoad, type LoadFigures } from './load.js';
+import { stormDialGroups, type DialGroup } from './storm-dials.js';
 
 /** How long the restart took, what moved, and how long nodes stayed NotReady. */
 export interface StormFigures {
@@ -16,11 +17,14 @@ export interface StormFigures {
   maxNotReadyMs: number;
   flaps: number;
   load: LoadFigures;
+  /** The nodes marked NotReady and the rest, against their dials. */
+  dials: { notReady: DialGroup; ready: DialGroup };
 }
 
 /** `kill -9` of the hub and a restart on the same data dir: how long until the fleet is whole again? */
 export async function storm(run: FleetRun, replicas: number, timeoutMs: number): Promise<StormFigures> {
   const n = run.opts.nodes;
+  const markAt = Date.now();
   await run.harness.send({ cmd: 'markAssignments' });
   run.watch.resetFlaps();
   const t0 = Date.now();
@@ -53,5 +57,7 @@ export async function storm(run: FleetRun, replicas: number, timeoutMs: number):
     return { allConnectedMs, allReadyMs, complete: allReadyMs > 0 };
   });
   const placement = await run.harness.send({ cmd: 'diffAssignments' });
-  return { listenMs, ...r, placement, maxNotReadyMs: run.watch.longestNotReadyMs(), flaps: run.watch.flapCount };
+  const records = await run.harness.send({ cmd: 'dialReport' });
+  const dials = stormDialGroups(records, run.watch.notReadyNodes(), markAt, listenMs);
+  return { listenMs, ...r, placement, maxNotReadyMs: run.watch.longestNotReadyMs(), flaps: run.watch.flapCount, dials };
 }
