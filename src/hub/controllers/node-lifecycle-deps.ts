@@ -10,6 +10,8 @@ export interface NodeLifecycleOptions extends ZoneEvictionOptions {
   gracePeriodSeconds: number;
   evictionTimeoutSeconds: number;
   statusRefreshSeconds?: number;
+  /** How long after the hub listens the grace of nodes not heard from yet may still start later while the hub is behind (default 120). */
+  startupCatchUpSeconds?: number;
   tickMs?: number;
 }
 

@@ -8,9 +8,9 @@
  * - heartbeats are held in memory (reported by the gateway), never written one by one; the Node is
  *   written on transitions and every `statusRefreshSeconds` (default 60 s), each node at its own
  *   phase of that interval so the refreshes of thousands of nodes are spread, not bunched;
- * - after a hub (re)start every node gets the grace period from when the hub listens (`accepting`: not
- *   from this controller's construction, seconds earlier at 5,000 nodes) to come back, and no pod is
- *   evicted for unreachability before that + grace: the hub being down is not the nodes' fault;
+ * - after a hub (re)start every node gets the grace period from when the hub listens, or from later while
+ *   it is still behind on the returning fleet's handshakes (`startup-catch-up.ts`), and no pod is evicted
+ *   for unreachability before that + grace: the hub being down, or deaf, is not the nodes' fault;
  * - a node that proved itself while admission made it wait (a verified client certificate, queued or
  *   told `Busy`) is alive, not silent (`node-liveness.ts`), and a node not Ready that is so coming back
  *   keeps its pods until it is in;
@@ -32,6 +32,7 @@ import { NodeLiveness } from './node-liveness.js';
 import { lostRace, markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
 import { retryOnConflict } from './util.js';
+import { StartupCatchUp } from './startup-catch-up.js';
 import { ZoneEvictionLimiter, zoneOf } from './zone-eviction.js';
 import type { NodeLifecycleDeps } from './node-lifecycle-deps.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -49,8 +50,8 @@ export class NodeLifecycleController {
   /** Heartbeats and other signs of life, per node. */
   private readonly liveness = new NodeLiveness();
   private readonly lastWritten = new Map<string, number>();
-  /** From when nodes could reach this hub (construction, then `accepting`): the grace after a start counts from it. */
-  private startedAt: number;
+  /** From when nodes could reach this hub and it could hear them: the grace after a start counts from it. */
+  private readonly catchUp: StartupCatchUp;
   private readonly sweeper: PeriodicSweep<void>;
   private readonly taints: TaintManager;
   /** What the sweep writes through (see `NodeLifecycleDeps.sweepApi`). */
@@ -65,7 +66,7 @@ export class NodeLifecycleController {
 
   constructor(private readonly deps: NodeLifecycleDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
-    this.startedAt = deps.clock.now();
+    this.catchUp = new StartupCatchUp(deps.clock.now(), (deps.startupCatchUpSeconds ?? 120) * 1000);
     this.sweepApi = deps.sweepApi ?? deps.api;
     this.taints = new TaintManager({ ...deps, api: this.sweepApi });
     // A zone changing state changes rates: nodes refused a token look again at once.
@@ -101,9 +102,9 @@ export class NodeLifecycleController {
     this.sweeper.start();
   }
 
-  /** The hub listens: a node not heard from since the start gets its grace from now (only moves forward). */
-  accepting(): void {
-    this.startedAt = Math.max(this.startedAt, this.deps.clock.now());
+  /** The hub listens: nodes not heard from yet get their grace from now, or later while it is `behind`. */
+  accepting(behind?: () => boolean): void {
+    this.catchUp.accepting(this.deps.clock.now(), behind);
   }
 
   /** Stops ticking; resolves once a tick under way has ended. */
@@ -175,6 +176,7 @@ export class NodeLifecycleController {
 
   /** Looks at the nodes due (never two ticks at once: the sweep joins a tick under way). */
   private async tick(): Promise<void> {
+    this.catchUp.observe(this.deps.clock.now());
     const names = this.due.popDue(this.deps.clock.now());
     for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % TICK_CHUNK === 0) await yieldToLoop();
@@ -198,7 +200,7 @@ export class NodeLifecycleController {
     const tainted = hasNoExecute(node);
     let at = Infinity;
     if (nodeReadyStatus(node) === 'True') {
-      at = this.liveness.heardAt(name, now, this.startedAt) + grace + 1;
+      at = this.liveness.heardAt(name, now, this.catchUp.since) + grace + 1;
       if (this.liveness.isConnected(name)) at = Math.min(at, this.refreshDue(name));
     }
     if (tainted) {
@@ -212,11 +214,11 @@ export class NodeLifecycleController {
   /** When the node's status refresh is due (never written by this process: its own phase after the start). */
   private refreshDue(name: string): number {
     const refresh = (this.deps.statusRefreshSeconds ?? 60) * 1000;
-    return (this.lastWritten.get(name) ?? this.startedAt - refresh * phaseOf(name)) + refresh;
+    return (this.lastWritten.get(name) ?? this.catchUp.since - refresh * phaseOf(name)) + refresh;
   }
 
   /** Unreachability counts only from when this hub could have heard the node: start + grace. */
-  private evictionNotBefore = (): number => this.startedAt + this.deps.gracePeriodSeconds * 1000;
+  private evictionNotBefore = (): number => this.catchUp.since + this.deps.gracePeriodSeconds * 1000;
 
   /**
    * Evicts pods of a NoExecute-tainted node that are due. A node not Ready (the lifecycle's own
@@ -242,7 +244,7 @@ export class NodeLifecycleController {
     const name = node.metadata.name ?? '';
     const now = this.deps.clock.now();
     // After a hub restart every node gets a full grace period to reconnect (and more while it proves it is trying).
-    const seen = this.liveness.heardAt(name, now, this.startedAt);
+    const seen = this.liveness.heardAt(name, now, this.catchUp.since);
     const silentMs = now - seen;
     const connected = this.liveness.isConnected(name);
     const ready = nodeReadyStatus(node);

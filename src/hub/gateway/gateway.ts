@@ -13,6 +13,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Server as HttpsServer } from 'node:https';
+import { Server as TlsServer } from 'node:tls';
 import type { NodeInfo, NodeToHub } from '../../api/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
@@ -31,6 +32,7 @@ import type {
 } from '../server/index.js';
 import type { NodeGatewayDeps } from './gateway-deps.js';
 import { GatewayUpgrade } from './gateway-upgrade.js';
+import { HandshakeBacklog } from './handshake-backlog.js';
 import { MeshRelay } from './relay/index.js';
 import { NodeAdmission } from './admission.js';
 import { ConfigDelivery } from './config-delivery.js';
@@ -181,8 +183,10 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
    * go to it, the rest here (paths other than the gateway's are refused with 404).
    */
   attach(server: Server | HttpsServer, other?: UpgradeHandler): void {
-    // Nodes can dial from the moment it listens: their grace after a hub start counts from then.
-    server.once('listening', () => this.deps.lifecycle.accepting());
+    // Nodes can dial once it listens: their grace counts from then, or later while it works through their handshakes.
+    const backlog = server instanceof TlsServer ? new HandshakeBacklog() : undefined;
+    backlog?.attach(server as TlsServer);
+    server.once('listening', () => this.deps.lifecycle.accepting(backlog && (() => backlog.behind())));
     server.on('upgrade', (req, socket, head) => {
       // Node's HTTP server takes its own error listener off an upgraded socket, and authenticating a
       // node is asynchronous: a client that resets the connection meanwhile would otherwise raise an

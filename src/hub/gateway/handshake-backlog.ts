@@ -1,0 +1,74 @@
+/**
+ * Whether the hub is behind on the connections it has accepted: TLS handshakes it has begun and not
+ * finished while its event loop is saturated. After a hub restart the whole fleet redials at once,
+ * and a core takes ~500 full mutual-TLS handshakes a second (`docs/benchmarks.md`, the hub's TLS
+ * handshakes): 5,000 returning nodes are ~10 s of CPU before the first of them has said who it is.
+ * A node whose handshake waits on the hub cannot prove it is alive, so the node lifecycle controller
+ * asks this (`StartupCatchUp`) before it counts silence against nodes not heard from since the start.
+ *
+ * Both conditions are needed: handshakes left pending by slow or idle clients (nothing for the hub
+ * to do) do not make the hub behind, and neither does a busy loop with no connection waiting.
+ */
+import type { Server as TlsServer } from 'node:tls';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+/** Event-loop utilization at or above which the hub counts as saturated. */
+export const SATURATED_UTILIZATION = 0.8;
+
+/** The share of time the event loop was busy since the previous call (0..1). */
+export function loopUtilizationSampler(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(now, last);
+    last = now;
+    return utilization;
+  };
+}
+
+/** Counts the TLS handshakes in progress on a server and says whether the hub is behind on them. */
+export class HandshakeBacklog {
+  /** Accepted TCP connections whose TLS handshake has not finished, by remote address and port. */
+  readonly #pending = new Map<string, Socket>();
+
+  /** `utilization`: the event loop's busy share since its previous call (a sampler of this process by default). */
+  constructor(private readonly utilization: () => number = loopUtilizationSampler()) {}
+
+  /** Follows `server`'s connections: counted from TCP accept to the end of the TLS handshake (or the close). */
+  attach(server: TlsServer): void {
+    server.on('connection', (raw: Socket) => {
+      const key = keyOf(raw);
+      if (key === undefined) return;
+      this.#pending.set(key, raw);
+      // The raw socket closes whatever became of the handshake (failed, abandoned, or done and later closed).
+      raw.once('close', () => {
+        if (this.#pending.get(key) === raw) this.#pending.delete(key);
+      });
+    });
+    // The TLS socket reports the same remote address and port as the TCP connection under it.
+    server.on('secureConnection', (socket: Socket) => {
+      const key = keyOf(socket);
+      if (key !== undefined) this.#pending.delete(key);
+    });
+  }
+
+  /** TLS handshakes begun and not finished. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Whether handshakes wait while the event loop was saturated since the previous call. Meant to be
+   * called once per check (each call starts a new utilization window).
+   */
+  behind(): boolean {
+    const utilization = this.utilization();
+    return this.#pending.size > 0 && utilization >= SATURATED_UTILIZATION;
+  }
+}
+
+function keyOf(socket: Socket): string | undefined {
+  const { remoteAddress, remotePort } = socket;
+  return remoteAddress === undefined || remotePort === undefined ? undefined : `${remoteAddress}|${remotePort}`;
+}
