@@ -3,6 +3,9 @@
  * `bench/fleet.ts --cpu-prof <dir>`), by self time, or with `--inclusive` by inclusive time (the time
  * a function was anywhere on the stack, counted once per sample however deep it recursed):
  *   npx tsx bench/hollow/profile-top.ts <file.cpuprofile> [count] [--inclusive] [--match <regexp>]
+ *     [--last <s>] [--drop-last <s>]
+ * `--last 20 --drop-last 2` keeps the 20 s before the profile's last 2 s (e.g. a register-only fleet run
+ * with `--idle 25s`: the idle hub, without its shutdown).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -21,7 +24,12 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { inclusive: { type: 'boolean', default: false }, match: { type: 'string' } },
+  options: {
+    inclusive: { type: 'boolean', default: false },
+    match: { type: 'string' },
+    last: { type: 'string' },
+    'drop-last': { type: 'string' },
+  },
 });
 const [file, countArg] = positionals;
 if (!file) {
@@ -40,12 +48,19 @@ function label(n: ProfileNode): string {
   return `${f.functionName || '(anonymous)'} ${where}`.trim();
 }
 
+// Sample times from the profile's start (µs), to keep only a window before its end.
+const at: number[] = [];
+let clock = 0;
+for (const dt of profile.timeDeltas) at.push((clock += dt));
+const windowEnd = clock - Number(values['drop-last'] ?? 0) * 1e6;
+const windowStart = values.last === undefined ? -Infinity : windowEnd - Number(values.last) * 1e6;
+
 const time = new Map<string, number>();
 let total = 0;
 profile.samples.forEach((id, i) => {
   const n = byId.get(id);
   const dt = profile.timeDeltas[i] ?? 0;
-  if (!n) return;
+  if (!n || at[i]! < windowStart || at[i]! > windowEnd) return;
   total += dt;
   if (!values.inclusive) {
     const key = label(n);
