@@ -134,20 +134,20 @@ export class ResourceCache {
       for (const [k, v] of overlay)
         if (v !== null && !this.#objects.has(k) && (start === undefined || k > start)) extra.push(k);
     extra.sort();
-    let i = start === undefined ? this.#keys.lowerBound(q.prefix) : this.#keys.upperBound(start);
+    const keys = start === undefined ? this.#keys.from(q.prefix) : this.#keys.from(start, true);
+    let a: string | undefined = keys.next().value ?? undefined;
     let j = 0;
     const items: KubeObject[] = [];
     let lastKey: string | undefined;
     const next = (): [string, KubeObject] | undefined => {
       for (;;) {
-        const a = this.#keys.at(i);
-        const inRange = a !== undefined && a.startsWith(q.prefix);
+        const cur = a !== undefined && a.startsWith(q.prefix) ? a : undefined;
         const b = extra[j];
-        if (!inRange && b === undefined) return undefined;
+        if (cur === undefined && b === undefined) return undefined;
         let key: string;
-        if (inRange && (b === undefined || a < b)) {
-          key = a;
-          i++;
+        if (cur !== undefined && (b === undefined || cur < b)) {
+          key = cur;
+          a = keys.next().value ?? undefined;
         } else {
           key = b!;
           j++;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GoneError } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
@@ -37,12 +38,41 @@ describe('SortedKeys', () => {
     for (const key of ['/r/b', '/r/a', '/r/c', '/r/a']) k.add(key);
     k.delete('/r/b');
     k.delete('/r/zz');
-    expect([0, 1, 2].map((i) => k.at(i))).toEqual(['/r/a', '/r/c', undefined]);
-    expect(k.lowerBound('/r/b')).toBe(1);
-    expect(k.upperBound('/r/c')).toBe(2);
+    expect([...k.from('/r/')]).toEqual(['/r/a', '/r/c']);
+    expect(k.size).toBe(2);
+    expect([...k.from('/r/b')]).toEqual(['/r/c']);
+    expect([...k.from('/r/a', true)]).toEqual(['/r/c']);
+    expect([...k.from('/r/c', true)]).toEqual([]);
+    k.reset(['/r/x', '/r/y']);
+    expect([...k.from('')]).toEqual(['/r/x', '/r/y']);
     expect(prefixEnd('/registry/pods/')).toBe('/registry/pods0');
     expect(resourcePrefix('/registry/pods/default/x')).toBe('/registry/pods/');
     expect(resourcePrefix('/other/x')).toBeUndefined();
+  });
+});
+
+describe('SortedKeys against a sorted array', () => {
+  it('walks the same keys as a sorted set after any run of adds and deletes', () => {
+    const key = fc.stringMatching(/^\/r\/[a-c]{0,3}$/);
+    const op = fc.tuple(fc.boolean(), key);
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), key, fc.boolean(), (ops, start, after) => {
+        const k = new SortedKeys();
+        const model = new Set<string>();
+        for (const [add, x] of ops) {
+          if (add) {
+            k.add(x);
+            model.add(x);
+          } else {
+            k.delete(x);
+            model.delete(x);
+          }
+        }
+        const expected = [...model].sort().filter((x) => (after ? x > start : x >= start));
+        expect([...k.from(start, after)]).toEqual(expected);
+        expect(k.size).toBe(model.size);
+      }),
+    );
   });
 });
 
