@@ -77,7 +77,7 @@ export class ObjectRegistry implements ObjectAPI {
     this.#clock = deps.clock;
     this.#logger = deps.logger;
     this.#random = deps.random ?? Math.random;
-    this.#strategyFor = createStrategies({ ...deps, random: this.#random });
+    this.#strategyFor = createStrategies({ ...deps, random: this.#random, namespace: (n) => this.#namespace(n) });
     this.#caches =
       deps.watchCache === false
         ? undefined
@@ -252,9 +252,21 @@ export class ObjectRegistry implements ObjectAPI {
   }
 
   async #requireNamespace(namespace: string): Promise<void> {
-    if (!(await this.#store.get(`/registry/namespaces/${namespace}`))) {
+    if (!(await this.#namespace(namespace))) {
       throw new NotFoundError('namespaces', namespace, `namespaces "${namespace}" not found`);
     }
+  }
+
+  /**
+   * The Namespace `name`: from the watch cache when it holds it (every pod create and update asks, two
+   * store reads per pod before), else from the store (a namespace the cache has not seen yet). On SQLite
+   * the cache follows each commit in the same tick; on etcd it lags by the watch's delay, as a lister does.
+   */
+  async #namespace(name: string): Promise<KubeObject | undefined> {
+    const key = `/registry/namespaces/${name}`;
+    const cached = this.#caches?.loaded(key)?.get(key);
+    if (cached) return cached;
+    return (await this.#store.get(key))?.value as KubeObject | undefined;
   }
 
   #suffix(): string {

@@ -220,4 +220,15 @@ describe('Pod Security admission', () => {
     expect(podSecurityViolations('baseline', tpl.spec as PodSpec).map((v) => v.reason)).toEqual(['privileged']);
     expect(podSecurityViolations('privileged', tpl.spec as PodSpec)).toEqual([]);
   });
+
+  it('judges by the namespace as it is now, read through the watch cache once that holds namespaces', async () => {
+    await reg.list(NS); // loads the namespaces' watch cache: admission reads it from here on
+    const hosty = (name: string): Record<string, unknown> =>
+      pod(name, 'shifting', { hostNetwork: true, containers: [{ name: 'c', image: IMAGE }] });
+    await reg.create(NS, namespace('shifting', { 'pod-security.kubernetes.io/enforce': 'restricted' }));
+    await refusal(reg.create(POD, hosty('a')));
+    await reg.update(NS, namespace('shifting', { 'pod-security.kubernetes.io/enforce': 'privileged' }));
+    expect((await reg.create<Pod>(POD, hosty('b'))).metadata.name).toBe('b');
+    await expect(reg.create(POD, pod('c', 'nowhere'))).rejects.toThrow('namespaces "nowhere" not found');
+  });
 });

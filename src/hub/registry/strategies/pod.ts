@@ -44,8 +44,8 @@ export function podStrategy(deps: StrategyDeps): KindRules {
     validateUpdate: nodeNameCauses,
     // Pod Security admission against the pod's namespace's `pod-security.kubernetes.io/*` labels.
     admit: async (obj, cur) => {
-      const ns = await deps.store.get(`/registry/namespaces/${obj.metadata.namespace ?? 'default'}`);
-      admitPodSecurity((ns?.value as KubeObject | undefined)?.metadata.labels, obj as Pod, cur as Pod | undefined);
+      const ns = await deps.namespace(obj.metadata.namespace ?? 'default');
+      admitPodSecurity(ns?.metadata.labels, obj as Pod, cur as Pod | undefined);
     },
     // A pod bound to a node and not finished is stopped by that node, which confirms its deletion.
     nodeGraceSeconds: (obj) => {

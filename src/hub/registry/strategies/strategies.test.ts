@@ -8,6 +8,7 @@ import { DEFAULT_STRATEGY, createStrategies } from './index.js';
 // The strategies tested here read nothing from the store.
 const strategyFor = createStrategies({
   store: {} as Store,
+  namespace: () => Promise.resolve(undefined),
   clock: { now: () => 0 },
   logger: silentLogger(),
   random: () => 0,

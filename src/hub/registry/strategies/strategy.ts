@@ -11,6 +11,11 @@ import type { Store } from '../../store/index.js';
 /** What strategies may read (the store for cross-object rules), and the registry's random source. */
 export interface StrategyDeps {
   store: Store;
+  /**
+   * The Namespace `name` (undefined: none): the watch cache's copy when it holds one, as Kubernetes'
+   * admission plugins read a namespace lister, else the store's.
+   */
+  namespace(name: string): Promise<KubeObject | undefined>;
   clock: Clock;
   logger: Logger;
   random: () => number;
