@@ -6,8 +6,8 @@
  *
  * At fleet scale (as Kubernetes' node lifecycle controller with Leases):
  * - heartbeats are held in memory (reported by the gateway), never written one by one; the Node is
- *   written on transitions and every `statusRefreshSeconds` (default 60 s), each node at its own
- *   phase of that interval so the refreshes of thousands of nodes are spread, not bunched;
+ *   written on transitions and every `statusRefreshSeconds` (default 300 s, kubelet's status report
+ *   frequency; only observers read it), each node at its own phase so thousands of refreshes are spread;
  * - after a hub (re)start every node gets the grace period from when the hub listens, or from later while
  *   it is still behind on the returning fleet's handshakes (`startup-catch-up.ts`), and no pod is evicted
  *   for unreachability before that + grace: the hub being down, or deaf, is not the nodes' fault;
@@ -34,7 +34,7 @@ import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manage
 import { retryOnConflict } from './util.js';
 import { StartupCatchUp } from './startup-catch-up.js';
 import { ZoneEvictionLimiter, zoneOf } from './zone-eviction.js';
-import type { NodeLifecycleDeps } from './node-lifecycle-deps.js';
+import { DEFAULT_STATUS_REFRESH_SECONDS, type NodeLifecycleDeps } from './node-lifecycle-deps.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 export type { NodeLifecycleDeps, NodeLifecycleOptions } from './node-lifecycle-deps.js';
@@ -213,7 +213,7 @@ export class NodeLifecycleController {
 
   /** When the node's status refresh is due (never written by this process: its own phase after the start). */
   private refreshDue(name: string): number {
-    const refresh = (this.deps.statusRefreshSeconds ?? 60) * 1000;
+    const refresh = (this.deps.statusRefreshSeconds ?? DEFAULT_STATUS_REFRESH_SECONDS) * 1000;
     return (this.lastWritten.get(name) ?? this.catchUp.since - refresh * phaseOf(name)) + refresh;
   }
 
