@@ -8,7 +8,7 @@ import { connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { createServer, connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCa, generateKeyPair, issueCertificate } from '../../pki/index.js';
-import { HandshakeBacklog, SATURATED_UTILIZATION } from './handshake-backlog.js';
+import { HANDSHAKE_AGE_MS, HandshakeBacklog, SATURATED_UTILIZATION } from './handshake-backlog.js';
 
 async function serverCert(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
   const now = new Date();
@@ -47,7 +47,11 @@ describe('HandshakeBacklog', () => {
     const server = createServer({ cert: certPem, key: keyPem }, (s) => s.on('error', () => undefined));
     server.on('tlsClientError', () => undefined);
     let utilization = 1;
-    const backlog = new HandshakeBacklog(() => utilization);
+    let now = 1_000_000;
+    const backlog = new HandshakeBacklog(
+      () => utilization,
+      () => now,
+    );
     backlog.attach(server);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -61,6 +65,10 @@ describe('HandshakeBacklog', () => {
     expect(backlog.behind()).toBe(true);
     utilization = SATURATED_UTILIZATION - 0.1;
     expect(backlog.behind()).toBe(false); // waiting clients alone do not make the hub behind
+    utilization = 1;
+    now += HANDSHAKE_AGE_MS + 1;
+    expect(backlog.behind()).toBe(false); // older than a node's handshake timeout: the clients', not the hub's
+    expect(backlog.pending).toBe(2);
 
     // A full handshake is counted while it runs and not after; an abandoned connection leaves the count.
     const tls = tlsConnect({ port, host: '127.0.0.1', ca: caPem });
@@ -68,11 +76,16 @@ describe('HandshakeBacklog', () => {
     await once(tls, 'secureConnect');
     tls.write('x'); // TLS 1.3: the server finishes its side on the client's Finished
     await until('the handshake done on the server', () => backlog.pending === 2);
+    const young = tcpConnect(port, '127.0.0.1');
+    sockets.push(young);
+    await until('a young pending handshake', () => backlog.pending === 3);
+    expect(backlog.behind()).toBe(true);
+    young.destroy();
+    await until('the young one gone', () => backlog.pending === 2);
     idle[0]!.destroy();
     await until('the abandoned connection gone', () => backlog.pending === 1);
     idle[1]!.write('not TLS\r\n\r\n');
     await until('the garbage connection gone', () => backlog.pending === 0);
-    utilization = 1;
     expect(backlog.behind()).toBe(false); // saturated, but no handshake waits
     expect(tls.destroyed).toBe(false);
   });

@@ -6,12 +6,16 @@
  * A node whose handshake waits on the hub cannot prove it is alive, so the node lifecycle controller
  * asks this (`StartupCatchUp`) before it counts silence against nodes not heard from since the start.
  *
- * Both conditions are needed: handshakes left pending by slow or idle clients (nothing for the hub
- * to do) do not make the hub behind, and neither does a busy loop with no connection waiting.
+ * Both conditions are needed: a busy loop with no connection waiting does not make the hub behind. And
+ * only handshakes begun within the last 10 s count (a node gives up on its handshake after that): a
+ * connection left open without a ClientHello (a port scan, a health check) is no backlog of the hub's.
  */
 import type { Server as TlsServer } from 'node:tls';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+
+/** Handshakes older than this (the agent's handshake timeout) are its client's, not the hub's, backlog. */
+export const HANDSHAKE_AGE_MS = 10_000;
 
 /** Event-loop utilization at or above which the hub counts as saturated. */
 export const SATURATED_UTILIZATION = 0.8;
@@ -29,21 +33,27 @@ export function loopUtilizationSampler(): () => number {
 
 /** Counts the TLS handshakes in progress on a server and says whether the hub is behind on them. */
 export class HandshakeBacklog {
-  /** Accepted TCP connections whose TLS handshake has not finished, by remote address and port. */
-  readonly #pending = new Map<string, Socket>();
+  /** Accepted TCP connections whose TLS handshake has not finished, by remote address and port, oldest first. */
+  readonly #pending = new Map<string, { socket: Socket; at: number }>();
 
-  /** `utilization`: the event loop's busy share since its previous call (a sampler of this process by default). */
-  constructor(private readonly utilization: () => number = loopUtilizationSampler()) {}
+  /**
+   * `utilization`: the event loop's busy share since its previous call (a sampler of this process by
+   * default); `now`: the clock handshakes are aged by.
+   */
+  constructor(
+    private readonly utilization: () => number = loopUtilizationSampler(),
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Follows `server`'s connections: counted from TCP accept to the end of the TLS handshake (or the close). */
   attach(server: TlsServer): void {
     server.on('connection', (raw: Socket) => {
       const key = keyOf(raw);
       if (key === undefined) return;
-      this.#pending.set(key, raw);
+      this.#pending.set(key, { socket: raw, at: this.now() });
       // The raw socket closes whatever became of the handshake (failed, abandoned, or done and later closed).
       raw.once('close', () => {
-        if (this.#pending.get(key) === raw) this.#pending.delete(key);
+        if (this.#pending.get(key)?.socket === raw) this.#pending.delete(key);
       });
     });
     // The TLS socket reports the same remote address and port as the TCP connection under it.
@@ -59,12 +69,15 @@ export class HandshakeBacklog {
   }
 
   /**
-   * Whether handshakes wait while the event loop was saturated since the previous call. Meant to be
-   * called once per check (each call starts a new utilization window).
+   * Whether handshakes begun in the last `HANDSHAKE_AGE_MS` wait while the event loop was saturated
+   * since the previous call. Meant to be called once per check (each call starts a new utilization window).
    */
   behind(): boolean {
-    const utilization = this.utilization();
-    return this.#pending.size > 0 && utilization >= SATURATED_UTILIZATION;
+    if (this.utilization() < SATURATED_UTILIZATION) return false;
+    const since = this.now() - HANDSHAKE_AGE_MS;
+    // Newest last: a storm's young handshakes are found after at most the few old ones left open.
+    for (const { at } of this.#pending.values()) if (at >= since) return true;
+    return false;
   }
 }
 

@@ -258,14 +258,16 @@ export class ObjectRegistry implements ObjectAPI {
   }
 
   /**
-   * The Namespace `name`: from the watch cache when it holds it (every pod create and update asks, two
-   * store reads per pod before), else from the store (a namespace the cache has not seen yet). On SQLite
-   * the cache follows each commit in the same tick; on etcd it lags by the watch's delay, as a lister does.
+   * The Namespace `name`: from the watch cache when it has caught up with the store (every pod create
+   * and update asks: two store reads per pod before), else from the store. Caught up, the cache's answer
+   * is the store's, a miss included: on SQLite always (the cache follows each commit in its tick); on
+   * etcd, asking the revision is a round trip, so this is there for correctness, not speed.
    */
   async #namespace(name: string): Promise<KubeObject | undefined> {
     const key = `/registry/namespaces/${name}`;
-    const cached = this.#caches?.loaded(key)?.get(key);
-    if (cached) return cached;
+    const caches = this.#caches;
+    const cache = caches?.loaded(key);
+    if (caches && cache && caches.revisionOf(cache) >= (await this.#store.revision())) return cache.get(key);
     return (await this.#store.get(key))?.value as KubeObject | undefined;
   }
 
