@@ -77,6 +77,8 @@ export default defineConfig({
           // One fork per core (vitest's default is cores - 1: a single fork on a 2-core CI machine).
           // Many unit files wait on sockets, child processes and worker threads rather than compute.
           maxWorkers: '100%',
+          // Cached objects are frozen (src/hub/cache/mutation-detector.ts): a change to a shared one throws.
+          env: { EDGEPLANE_CACHE_MUTATION_DETECTOR: '1' },
           sequence: { groupOrder: 0 },
         },
       },

@@ -8,6 +8,7 @@
 import { GoneError, type KubeObject } from '../../api/index.js';
 import type { StoreEvent, StoredValue } from '../store/index.js';
 import { eventObject, withResourceVersion } from '../registry/watch-filter.js';
+import { freezeCached } from './mutation-detector.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** One applied change, with the object it replaced (to roll it back for an older snapshot). */
@@ -78,7 +79,7 @@ export class ResourceCache {
   /** Fills the cache from a store list at `revision` (keys in order, as the store lists them). */
   load(items: readonly StoredValue[], revision: number): void {
     this.#objects.clear();
-    for (const sv of items) this.#objects.set(sv.key, withResourceVersion(sv.value, sv.modRevision));
+    for (const sv of items) this.#objects.set(sv.key, freezeCached(withResourceVersion(sv.value, sv.modRevision)));
     this.#keys.reset(items.map((sv) => sv.key));
     this.#history.length = 0;
     this.#loadedAt = revision;
@@ -96,7 +97,7 @@ export class ResourceCache {
       this.#keys.delete(e.key);
     } else {
       // The same object the shared watches hand to every watcher of this event: one copy in memory.
-      this.#objects.set(e.key, eventObject(e));
+      this.#objects.set(e.key, freezeCached(eventObject(e)));
       if (prev === undefined) this.#keys.add(e.key);
     }
     this.#history.push({ event: e, prev });

@@ -5,10 +5,10 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import type { Pod } from '../../api/index.js';
-import type { Store, StoreEvent } from '../store/index.js';
 import { ObjectRegistry } from './object-registry.js';
 import { IMAGE, namespace, pod, refusal } from './testing/pod-security-fixtures.js';
 import { NS, POD } from './testing/resource-types.js';
+import { withHeldWatches } from './testing/held-watches.js';
 import { openTempRegistry, type TempRegistry } from './testing/temp-registry.js';
 
 let temp: TempRegistry | undefined;
@@ -17,28 +17,6 @@ afterEach(async () => {
   lagging?.close();
   await temp?.close();
 });
-
-/** `store`, with the events of its watches held while `held.on` (released by `held.release()`). */
-function withHeldWatches(store: Store): { store: Store; held: { on: boolean; release(): void } } {
-  const queue: Array<() => void> = [];
-  const held = {
-    on: false,
-    release(): void {
-      held.on = false;
-      for (const deliver of queue.splice(0)) deliver();
-    },
-  };
-  const wrapped = new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'watch')
-        return (prefix: string, from: number, onEvent: (e: StoreEvent) => void) =>
-          target.watch(prefix, from, (e) => (held.on ? queue.push(() => onEvent(e)) : onEvent(e)));
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-  return { store: wrapped, held };
-}
 
 it('reads the namespace from the store while its watch cache has not caught up, and from the cache once it has', async () => {
   temp = await openTempRegistry({ prefix: 'ns-reads-' });

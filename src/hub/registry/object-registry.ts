@@ -244,7 +244,12 @@ export class ObjectRegistry implements ObjectAPI {
   }
 
   #replaceDeps(type: ResourceType): ReplaceDeps {
-    return { store: this.#store, strategy: this.#strategy(type) };
+    const caches = this.#caches;
+    return {
+      store: this.#store,
+      strategy: this.#strategy(type),
+      cached: caches && ((key) => caches.loaded(key)?.get(key)),
+    };
   }
 
   #deletionDeps(): DeletionDeps {

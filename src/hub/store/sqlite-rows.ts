@@ -53,6 +53,31 @@ export function toEvent(row: EventRow): StoreEvent {
     revision: row.rev,
     created: row.created === 1,
   };
-  if (row.prev !== null) e.prevValue = JSON.parse(row.prev);
+  if (row.prev !== null) lazyPrevValue(e, row.prev);
   return e;
+}
+
+/**
+ * Gives `e` a `prevValue` parsed from `json` on its first read. Each update's event carries the object
+ * it replaced, but only a watch with a selector (an object leaving it) or one indexed by field reads it:
+ * parsing it up front was a second JSON.parse on every update of a rollout's commits, mostly for nobody.
+ */
+function lazyPrevValue(e: StoreEvent, json: string): void {
+  let parsed: unknown;
+  let done = false;
+  Object.defineProperty(e, 'prevValue', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (!done) {
+        parsed = JSON.parse(json);
+        done = true;
+      }
+      return parsed;
+    },
+    set: (v: unknown) => {
+      parsed = v;
+      done = true;
+    },
+  });
 }
