@@ -12,7 +12,7 @@ import type { Node, Pod } from '../../api/index.js';
 import type { NodeAccounting } from './accounting.js';
 import { defaultRuntimeClass } from '../../api/index.js';
 import type { FilterPlugin } from './plugins.js';
-import { IMAGE_ARCHITECTURES_ANNOTATION } from './plugins.js';
+import { IMAGE_ARCHITECTURES_ANNOTATION, nodeInfo, podInfo } from './plugins.js';
 
 /** Distinct pod signatures remembered per node before its entry is cleared (bounded memory). */
 const MAX_SIGNATURES_PER_NODE = 64;
@@ -52,8 +52,10 @@ export class StaticFitCache {
     const hit = memo.get(sig);
     if (hit !== undefined) return hit ?? undefined;
     let failed: string | undefined;
+    const pi = podInfo(pod);
+    const ni = nodeInfo(node, acct);
     for (const f of this.filters) {
-      failed = f.filter(pod, node, acct);
+      failed = f.filter(pi, ni);
       if (failed) break;
     }
     if (memo.size >= MAX_SIGNATURES_PER_NODE) memo.clear();

@@ -6,6 +6,10 @@ export {
   DEFAULT_FILTERS,
   DEFAULT_SCORES,
   IMAGE_ARCHITECTURES_ANNOTATION,
+  nodeInfo,
+  podInfo,
   type FilterPlugin,
+  type NodeInfo,
+  type PodInfo,
   type ScorePlugin,
 } from './plugins.js';

@@ -1,11 +1,52 @@
 /**
  * Filter and score plugins. A filter returns `undefined` when the node fits, else the reason it does
  * not (aggregated into "0/3 nodes are available: …"). Scores are 0–100, higher is better.
+ *
+ * As in kube-scheduler's framework, plugins read a {@link PodInfo} (what they need of the pod, computed
+ * once per scheduling attempt) and a {@link NodeInfo} per node (the Node, its usage and allocatable,
+ * looked up once per node walked): an attempt at 1,000 nodes walks ~420 of them through a filter and
+ * three scores, and each plugin looking the same things up again was most of `pickNode`'s time.
  */
 import type { Node, Pod, Taint } from '../../api/index.js';
 import { cpuMillis, defaultRuntimeClass, memoryBytes, nodeReadyStatus, parseQuantity } from '../../api/index.js';
-import { type NodeAccounting, podRequests, spreadKey } from './accounting.js';
+import { type NodeAccounting, type NodeUsage, podRequests, spreadKey } from './accounting.js';
 import { tolerates } from './taints.js';
+
+/** What a node offers pods (parsed once per Node object). */
+export interface Allocatable {
+  cpu: number;
+  memory: number;
+  pods: number;
+}
+
+/** The pod being placed, as the plugins read it in one scheduling attempt (kube-scheduler's CycleState). */
+export interface PodInfo {
+  readonly pod: Pod;
+  /** What it requests (requests, else limits, summed over containers). */
+  readonly requests: { readonly cpu: number; readonly memory: number };
+  /** The workload it is spread with (accounting.ts). */
+  readonly spreadKey: string;
+}
+
+/** One node as the plugins read it in one scheduling attempt (kube-scheduler's NodeInfo). */
+export interface NodeInfo {
+  readonly node: Node;
+  readonly name: string;
+  /** What is bound to it now (placements being written included). */
+  readonly usage: NodeUsage;
+  readonly allocatable: Allocatable;
+}
+
+/** The {@link PodInfo} of `pod`. */
+export function podInfo(pod: Pod): PodInfo {
+  return { pod, requests: requestsOf(pod), spreadKey: spreadKey(pod) };
+}
+
+/** The {@link NodeInfo} of `node` under `acct`. */
+export function nodeInfo(node: Node, acct: NodeAccounting): NodeInfo {
+  const name = node.metadata.name ?? '';
+  return { node, name, usage: acct.get(name), allocatable: allocatable(node) };
+}
 
 export interface FilterPlugin {
   name: string;
@@ -15,22 +56,22 @@ export interface FilterPlugin {
    * bound where: the scheduler then memoises it per node and workload.
    */
   static?: boolean;
-  filter(pod: Pod, node: Node, acct: NodeAccounting): string | undefined;
+  filter(pod: PodInfo, node: NodeInfo): string | undefined;
 }
 
 export interface ScorePlugin {
   name: string;
   weight: number;
-  score(pod: Pod, node: Node, acct: NodeAccounting): number;
+  score(pod: PodInfo, node: NodeInfo): number;
 }
 
 // Cached per object: informers replace a changed Node or Pod with a new object, so an entry never goes
 // stale, and filters run once per node per pod (quantities are parsed once, not nodes × pods times).
-const allocatableCache = new WeakMap<Node, { cpu: number; memory: number; pods: number }>();
+const allocatableCache = new WeakMap<Node, Allocatable>();
 const imagesCache = new WeakMap<Node, ReadonlySet<string>>();
 const requestsCache = new WeakMap<Pod, { cpu: number; memory: number }>();
 
-function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
+function allocatable(node: Node): Allocatable {
   let cached = allocatableCache.get(node);
   if (!cached) {
     const a = node.status?.allocatable ?? node.status?.capacity ?? {};
@@ -69,13 +110,13 @@ function podTolerates(pod: Pod, taint: Taint): boolean {
 export const nodeReady: FilterPlugin = {
   name: 'NodeReady',
   static: true,
-  filter: (_pod, node) => (nodeReadyStatus(node) === 'True' ? undefined : 'node(s) were not ready'),
+  filter: (_pod, { node }) => (nodeReadyStatus(node) === 'True' ? undefined : 'node(s) were not ready'),
 };
 
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
   static: true,
-  filter: (pod, node) =>
+  filter: ({ pod }, { node }) =>
     node.spec?.unschedulable && !podTolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })
       ? 'node(s) were unschedulable'
       : undefined,
@@ -84,7 +125,7 @@ export const nodeUnschedulable: FilterPlugin = {
 export const runtimeSupported: FilterPlugin = {
   name: 'RuntimeClass',
   static: true,
-  filter: (pod, node) => {
+  filter: ({ pod }, { node }) => {
     const rc = defaultRuntimeClass(pod.spec);
     return (node.status?.runtimeHandlers ?? []).some((h) => h.name === rc)
       ? undefined
@@ -104,7 +145,7 @@ export const IMAGE_ARCHITECTURES_ANNOTATION = 'edgeplane.io/image-architectures'
 export const imageArchitecture: FilterPlugin = {
   name: 'ImageArchitecture',
   static: true,
-  filter: (pod, node) => {
+  filter: ({ pod }, { node }) => {
     const listed = pod.metadata.annotations?.[IMAGE_ARCHITECTURES_ANNOTATION];
     if (listed === undefined || defaultRuntimeClass(pod.spec) !== 'oci') return undefined;
     const archs = listed
@@ -121,7 +162,7 @@ export const imageArchitecture: FilterPlugin = {
 export const nodeSelector: FilterPlugin = {
   name: 'NodeSelector',
   static: true,
-  filter: (pod, node) => {
+  filter: ({ pod }, { node }) => {
     const labels = node.metadata.labels ?? {};
     for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {}))
       if (labels[k] !== v) return "node(s) didn't match Pod's node selector";
@@ -132,7 +173,7 @@ export const nodeSelector: FilterPlugin = {
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
   static: true,
-  filter: (pod, node) => {
+  filter: ({ pod }, { node }) => {
     const t = (node.spec?.taints ?? []).find(
       (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !podTolerates(pod, t),
     );
@@ -142,10 +183,7 @@ export const taintToleration: FilterPlugin = {
 
 export const resourcesFit: FilterPlugin = {
   name: 'NodeResourcesFit',
-  filter: (pod, node, acct) => {
-    const cap = allocatable(node);
-    const used = acct.get(node.metadata.name ?? '');
-    const req = requestsOf(pod);
+  filter: ({ requests: req }, { allocatable: cap, usage: used }) => {
     if (used.pods + 1 > cap.pods) return 'Too many pods';
     if (req.cpu > 0 && used.cpu + req.cpu > cap.cpu) return 'Insufficient cpu';
     if (req.memory > 0 && used.memory + req.memory > cap.memory) return 'Insufficient memory';
@@ -157,11 +195,7 @@ export const resourcesFit: FilterPlugin = {
 export const leastAllocated: ScorePlugin = {
   name: 'NodeResourcesLeastAllocated',
   weight: 1,
-  score: (pod, node, acct) => {
-    const cap = allocatable(node);
-    const used = acct.get(node.metadata.name ?? '');
-    const req = requestsOf(pod);
-    const free = (c: number, u: number): number => (c <= 0 ? 0 : Math.max(0, (c - u) / c));
+  score: ({ requests: req }, { allocatable: cap, usage: used }) => {
     const podsFree = free(cap.pods, used.pods + 1);
     return Math.round(
       ((free(cap.cpu, used.cpu + req.cpu) + free(cap.memory, used.memory + req.memory) + podsFree) / 3) * 100,
@@ -169,12 +203,17 @@ export const leastAllocated: ScorePlugin = {
   },
 };
 
+/** The share of `capacity` left after `used` (0 when nothing is offered). */
+function free(capacity: number, used: number): number {
+  return capacity <= 0 ? 0 : Math.max(0, (capacity - used) / capacity);
+}
+
 /** Spreads one workload's replicas: fewer siblings on a node scores higher. */
 export const workloadSpread: ScorePlugin = {
   name: 'PodTopologySpread',
   weight: 2,
-  score: (pod, node, acct) => {
-    const siblings = acct.get(node.metadata.name ?? '').owners.get(spreadKey(pod)) ?? 0;
+  score: (pod, node) => {
+    const siblings = node.usage.owners.get(pod.spreadKey) ?? 0;
     return Math.round(100 / (1 + siblings));
   },
 };
@@ -183,9 +222,10 @@ export const workloadSpread: ScorePlugin = {
 export const imageLocality: ScorePlugin = {
   name: 'ImageLocality',
   weight: 1,
-  score: (pod, node) => {
+  score: ({ pod }, { node }) => {
     const images = nodeImages(node);
-    const have = pod.spec.containers.filter((c) => images.has(c.image)).length;
+    let have = 0;
+    for (const c of pod.spec.containers) if (images.has(c.image)) have++;
     return Math.round((have / pod.spec.containers.length) * 100);
   },
 };

@@ -19,7 +19,15 @@ import { NodeAccounting } from './accounting.js';
 import { StaticFitCache } from './fit-cache.js';
 import { feasibleNodesToFind, NodeRing } from './node-sample.js';
 import { StaticNodeIndex } from './static-index.js';
-import { DEFAULT_FILTERS, DEFAULT_SCORES, type FilterPlugin, type ScorePlugin } from './plugins.js';
+import {
+  DEFAULT_FILTERS,
+  DEFAULT_SCORES,
+  nodeInfo,
+  podInfo,
+  type FilterPlugin,
+  type NodeInfo,
+  type ScorePlugin,
+} from './plugins.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 
@@ -139,24 +147,24 @@ export class Scheduler extends Controller {
     // Only nodes the static filters let through are walked (static-index.ts).
     const entry = this.index.entryFor(pod);
     const reasons = new Map(entry.reasons);
-    const feasible: Node[] = [];
+    const pi = podInfo(pod);
+    const feasible: NodeInfo[] = [];
     entry.ring.walk((name) => {
       const node = this.deps.nodes.get(undefined, name);
       if (!node) return true;
+      const ni = nodeInfo(node, this.acct);
       let failed: string | undefined;
-      for (let i = 0; !failed && i < this.dynamicFilters.length; i++)
-        failed = this.dynamicFilters[i]!.filter(pod, node, this.acct);
+      for (let i = 0; !failed && i < this.dynamicFilters.length; i++) failed = this.dynamicFilters[i]!.filter(pi, ni);
       if (failed) reasons.set(failed, (reasons.get(failed) ?? 0) + 1);
-      else feasible.push(node);
+      else feasible.push(ni);
       return feasible.length < want;
     });
     let best: { name: string; score: number } | undefined;
-    for (const node of feasible) {
+    for (const ni of feasible) {
       let score = 0;
-      for (const s of this.scores) score += s.weight * s.score(pod, node, this.acct);
-      const name = node.metadata.name ?? '';
+      for (const s of this.scores) score += s.weight * s.score(pi, ni);
       // Ties go to the lexically smaller name: deterministic, testable placements.
-      if (!best || score > best.score || (score === best.score && name < best.name)) best = { name, score };
+      if (!best || score > best.score || (score === best.score && ni.name < best.name)) best = { name: ni.name, score };
     }
     if (best) return { node: best.name };
     const detail = [...reasons].map(([r, n]) => `${n} ${r}`).join(', ');
