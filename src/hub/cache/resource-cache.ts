@@ -9,6 +9,7 @@ import { GoneError, type KubeObject } from '../../api/index.js';
 import type { StoreEvent, StoredValue } from '../store/index.js';
 import { eventObject, withResourceVersion } from '../registry/watch-filter.js';
 import { freezeCached } from './mutation-detector.js';
+import { NodeKeyIndex } from './node-index.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** One applied change, with the object it replaced (to roll it back for an older snapshot). */
@@ -37,16 +38,24 @@ export interface CacheQuery {
   /** Read the state as of this revision (default: the current one). */
   at?: number;
   matches: (obj: KubeObject) => boolean;
+  /**
+   * An indexed field term every match has (`spec.nodeName=<node>`): a read of the current state then
+   * walks only that node's keys. Other terms are ignored here (`matches` still decides).
+   */
+  index?: string;
   /** At most this many matching objects. */
   limit?: number;
   countRemaining?: boolean;
 }
+
+const NODE_TERM = 'spec.nodeName=';
 
 /** Watch cache of one resource; fed in revision order by `WatchCaches`. */
 export class ResourceCache {
   readonly prefix: string;
   readonly #objects = new Map<string, KubeObject>();
   readonly #keys = new SortedKeys();
+  readonly #byNode = new NodeKeyIndex();
   readonly #history: CacheChange[] = [];
   readonly #capacity: number;
   /** Every change with a revision above this one is in the history. */
@@ -79,7 +88,12 @@ export class ResourceCache {
   /** Fills the cache from a store list at `revision` (keys in order, as the store lists them). */
   load(items: readonly StoredValue[], revision: number): void {
     this.#objects.clear();
-    for (const sv of items) this.#objects.set(sv.key, freezeCached(withResourceVersion(sv.value, sv.modRevision)));
+    this.#byNode.clear();
+    for (const sv of items) {
+      const obj = freezeCached(withResourceVersion(sv.value, sv.modRevision));
+      this.#objects.set(sv.key, obj);
+      this.#byNode.update(sv.key, undefined, obj);
+    }
     this.#keys.reset(items.map((sv) => sv.key));
     this.#history.length = 0;
     this.#loadedAt = revision;
@@ -95,10 +109,13 @@ export class ResourceCache {
     if (e.type === 'delete') {
       this.#objects.delete(e.key);
       this.#keys.delete(e.key);
+      this.#byNode.update(e.key, prev, undefined);
     } else {
       // The same object the shared watches hand to every watcher of this event: one copy in memory.
-      this.#objects.set(e.key, freezeCached(eventObject(e)));
+      const obj = freezeCached(eventObject(e));
+      this.#objects.set(e.key, obj);
       if (prev === undefined) this.#keys.add(e.key);
+      this.#byNode.update(e.key, prev, obj);
     }
     this.#history.push({ event: e, prev });
     if (this.#history.length > this.#capacity * 2) {
@@ -128,6 +145,9 @@ export class ResourceCache {
    */
   read(q: CacheQuery): CachePage {
     const overlay = q.at === undefined || q.at >= this.#applied ? undefined : this.#rollback(q.at, q.prefix);
+    const node = q.index?.startsWith(NODE_TERM) ? q.index.slice(NODE_TERM.length) : undefined;
+    // An older snapshot (a continue token's) walks every key: the index holds the current state only.
+    if (node !== undefined && !overlay) return this.#readNode(q, node);
     const start = q.after !== undefined && q.after >= q.prefix ? q.after : undefined;
     // Keys deleted since the snapshot are no longer in #keys: walk them beside it, in order.
     const extra: string[] = [];
@@ -174,6 +194,21 @@ export class ResourceCache {
       page.remaining = n;
     }
     return page;
+  }
+
+  /** `read` of the current state over the keys of the objects bound to `node` only. */
+  #readNode(q: CacheQuery, node: string): CachePage {
+    const start = q.after !== undefined && q.after >= q.prefix ? q.after : undefined;
+    const items: KubeObject[] = [];
+    let lastKey: string | undefined;
+    for (const key of this.#byNode.keys(node)) {
+      if (!key.startsWith(q.prefix) || (start !== undefined && key <= start)) continue;
+      if (q.limit !== undefined && items.length >= q.limit) return { items, lastKey, more: true };
+      lastKey = key;
+      const obj = this.#objects.get(key);
+      if (obj && q.matches(obj)) items.push(obj);
+    }
+    return { items, lastKey, more: false };
   }
 
   /** The objects (null: absent) that the changes after `at` replaced, under `prefix`. */
