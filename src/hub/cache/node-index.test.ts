@@ -52,7 +52,7 @@ describe('the node index of a watch cache', () => {
             (o as { spec?: { nodeName?: string } }).spec?.nodeName === want && o.metadata.labels?.app === 'web';
           const q = { prefix, matches, ...(limit ? { limit } : {}), ...(after ? { after } : {}) };
           const scan = cache.read(q);
-          const indexed = cache.read({ ...q, index: `spec.nodeName=${want}` });
+          const indexed = cache.read({ ...q, node: want });
           expect(indexed.items).toEqual(scan.items);
           // Paging through the index from the start yields exactly the unpaged walk's items.
           const all = cache.read({ prefix, matches }).items;
@@ -62,7 +62,7 @@ describe('the node index of a watch cache', () => {
               prefix,
               matches,
               limit: limit ?? 2,
-              index: `spec.nodeName=${want}`,
+              node: want,
               ...(from ? { after: from } : {}),
             });
             paged.push(...page.items);

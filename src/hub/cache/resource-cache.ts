@@ -39,16 +39,14 @@ export interface CacheQuery {
   at?: number;
   matches: (obj: KubeObject) => boolean;
   /**
-   * An indexed field term every match has (`spec.nodeName=<node>`): a read of the current state then
-   * walks only that node's keys. Other terms are ignored here (`matches` still decides).
+   * The node every match is bound to (a `spec.nodeName=<node>` selector): a read of the current state
+   * then walks only that node's keys (`matches` still decides).
    */
-  index?: string;
+  node?: string;
   /** At most this many matching objects. */
   limit?: number;
   countRemaining?: boolean;
 }
-
-const NODE_TERM = 'spec.nodeName=';
 
 /** Watch cache of one resource; fed in revision order by `WatchCaches`. */
 export class ResourceCache {
@@ -145,9 +143,8 @@ export class ResourceCache {
    */
   read(q: CacheQuery): CachePage {
     const overlay = q.at === undefined || q.at >= this.#applied ? undefined : this.#rollback(q.at, q.prefix);
-    const node = q.index?.startsWith(NODE_TERM) ? q.index.slice(NODE_TERM.length) : undefined;
     // An older snapshot (a continue token's) walks every key: the index holds the current state only.
-    if (node !== undefined && !overlay) return this.#readNode(q, node);
+    if (q.node !== undefined && !overlay) return this.#readNode(q, q.node);
     const start = q.after !== undefined && q.after >= q.prefix ? q.after : undefined;
     // Keys deleted since the snapshot are no longer in #keys: walk them beside it, in order.
     const extra: string[] = [];

@@ -14,8 +14,8 @@ import type { ListOptions, ObjectList } from './types.js';
 /** The selection of a list: its predicate and whether it filters at all. */
 export interface ListSelection {
   matches: (obj: KubeObject) => boolean;
-  /** An indexed field term every match has (`spec.nodeName=<node>`), if the selector pins one. */
-  index?: string | undefined;
+  /** The node every match is bound to (`spec.nodeName=<node>`), if the selector pins one. */
+  node?: string | undefined;
   selective: boolean;
 }
 
@@ -62,7 +62,7 @@ export async function listFromCache<T extends KubeObject>(
     ...(token ? { after: prefix + token.start } : {}),
     ...(at !== undefined ? { at } : {}),
     matches: sel.matches,
-    ...(sel.index !== undefined ? { index: sel.index } : {}),
+    ...(sel.node !== undefined ? { node: sel.node } : {}),
     ...(limit !== undefined ? { limit } : {}),
     countRemaining: !sel.selective,
   });

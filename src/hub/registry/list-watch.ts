@@ -25,13 +25,17 @@ import type { ListOptions, ObjectList, WatchEvent, WatchOptions } from './types.
 import { INDEXED_FIELDS, type WatchSub } from './watch-dispatch.js';
 import { toWatchEvent, withResourceVersion } from './watch-filter.js';
 
-/** The selectors of `opts` as one predicate, and the indexed field term it requires, if any. */
+/**
+ * The selectors of `opts` as one predicate, the indexed field term it requires (shared watches), and
+ * the node it pins (`spec.nodeName=<node>`: the watch cache's node index), if any.
+ */
 function selection(
   type: ResourceType,
   opts: ListOptions,
 ): {
   matches: (obj: KubeObject) => boolean;
   index: string | undefined;
+  node: string | undefined;
   selective: boolean;
 } {
   const labels = parseLabelSelector(opts.labelSelector);
@@ -40,6 +44,7 @@ function selection(
   return {
     matches: (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj),
     index: pinned && `${pinned.field}=${pinned.value}`,
+    node: fields.find((f) => f.op === '=' && f.field === 'spec.nodeName')?.value,
     selective: labels.length > 0 || fields.length > 0,
   };
 }

@@ -63,21 +63,22 @@ export function toEvent(row: EventRow): StoreEvent {
  * parsing it up front was a second JSON.parse on every update of a rollout's commits, mostly for nobody.
  */
 function lazyPrevValue(e: StoreEvent, json: string): void {
+  // The text until the first read, then the parsed value (the text is let go: events stay in histories).
+  let pending: string | undefined = json;
   let parsed: unknown;
-  let done = false;
   Object.defineProperty(e, 'prevValue', {
     enumerable: true,
     configurable: true,
     get: () => {
-      if (!done) {
-        parsed = JSON.parse(json);
-        done = true;
+      if (pending !== undefined) {
+        parsed = JSON.parse(pending);
+        pending = undefined;
       }
       return parsed;
     },
     set: (v: unknown) => {
       parsed = v;
-      done = true;
+      pending = undefined;
     },
   });
 }
