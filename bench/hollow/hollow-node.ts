@@ -140,6 +140,12 @@ export class HollowNode {
     heartbeat.start(ws, Math.max(100, heartbeatSeconds * 1000));
   }
 
+  /** The hub re-paced the fleet's heartbeats (protocol 11), as the agent's session does. */
+  repaced(ws: WebSocket, heartbeatSeconds: number): void {
+    if (ws !== this.#ws) return;
+    this.#heartbeat?.repace(ws, Math.max(100, heartbeatSeconds * 1000));
+  }
+
   /** A Service frame was applied; `miss` says why the node must ask for the whole set again. */
   serviceFrame(ws: WebSocket, miss: string | undefined): void {
     this.lastServiceFrameAt = Date.now();

@@ -1,7 +1,7 @@
 /** The hub frames a hollow node reads: the envelope every frame is first read as, and what each type does. */
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { HubPodDelete, HubPodSync, HubPodUpsert, HubWelcome } from '../../src/api/index.js';
+import { HubHeartbeatPace, HubPodDelete, HubPodSync, HubPodUpsert, HubWelcome } from '../../src/api/index.js';
 import type { HollowNode } from './hollow-node.js';
 
 /** Any frame: its type is read, the rest is left to the handler that knows it. */
@@ -11,6 +11,7 @@ export type Envelope = z.infer<typeof Envelope>;
 /** Handlers of the hub frames a hollow node acts on; others are only counted. */
 export const HANDLERS: Record<string, (node: HollowNode, ws: WebSocket, msg: Envelope) => void> = {
   welcome: (node, ws, msg) => node.welcomed(ws, HubWelcome.parse(msg).heartbeatIntervalSeconds),
+  heartbeatPace: (node, ws, msg) => node.repaced(ws, HubHeartbeatPace.parse(msg).heartbeatIntervalSeconds),
   podSync: (node, _ws, msg) => node.pods.sync(HubPodSync.parse(msg)),
   podUpsert: (node, _ws, msg) => node.pods.upsert(HubPodUpsert.parse(msg).pod),
   podDelete: (node, _ws, msg) => node.pods.remove(HubPodDelete.parse(msg).pod.uid),

@@ -33,6 +33,7 @@ export * from './wire-trust.js';
 export * from './wire-images.js';
 export * from './wire-pod-resume.js';
 export * from './wire-hubs.js';
+export * from './wire-heartbeat.js';
 export * from './wire-relay.js';
 export * from './wire-stream.js';
 export * from './codec.js';

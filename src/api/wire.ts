@@ -31,6 +31,7 @@ import { NodeImageList, NodeImages } from './wire-images.js';
 import { NAME_MAX, Name, PodRef, Str } from './wire-shapes.js';
 import { HubServiceDelta, HubServiceSet, HubServiceSync } from './wire-services.js';
 import { HubPodResume, NodePodResync, PodHash, PodPosition } from './wire-pod-resume.js';
+import { HubHeartbeatPace } from './wire-heartbeat.js';
 
 /**
  * Bumped on any incompatible change of the messages below. Version 2 adds Service deltas
@@ -45,11 +46,12 @@ import { HubPodResume, NodePodResync, PodHash, PodPosition } from './wire-pod-re
  * Version 9 adds pod-set resumption (`wire-pod-resume.ts`): pods stamped with hashes
  * (`podSync.hashes`, `podUpsert.hash`), the node's position in `hello.pods`, `podResume`, `podResync`.
  * Version 10 adds terminating endpoints to Service routes (`RouteEndpoint.serving`/`terminating`).
+ * Version 11 adds the hub's re-pacing of heartbeats (`heartbeatPace` in `wire-heartbeat.ts`).
  * The hub still admits nodes speaking `MIN_PROTOCOL_VERSION`: they are sent only version-1 messages
  * (the whole `serviceSync` on every change), and the `welcome` names the version the session speaks.
  * A node never speaks a newer version than its hub, which refuses it: upgrade the hub first.
  */
-export const PROTOCOL_VERSION = 10;
+export const PROTOCOL_VERSION = 11;
 /** Oldest protocol version the hub still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 
@@ -287,6 +289,7 @@ export const HubToNode = z.discriminatedUnion('type', [
   HubMetricsRequest,
   HubRevokedKeys,
   HubList,
+  HubHeartbeatPace,
   HubStreamOpen,
   HubPortOpen,
   HubAttachOpen,

@@ -21,6 +21,7 @@ import {
 import { DEFAULT_LEADER_ELECTION } from './leader/index.js';
 import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
 import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
+import { DEFAULT_MAX_HEARTBEATS_PER_SECOND } from './gateway/index.js';
 import { HUB_VERSION } from './version.js';
 
 /** The parsed flags of `edge-hub`. */
@@ -31,6 +32,7 @@ export interface HubFlags {
   nodeGracePeriod: number;
   podEvictionTimeout: number;
   heartbeatInterval: number;
+  maxHeartbeatsPerSecond: number;
   nodeEvictionRate: number;
   secondaryNodeEvictionRate: number;
   unhealthyZoneThreshold: number;
@@ -99,6 +101,14 @@ export function hubProgram(): Command {
         new Option('--heartbeat-interval <duration>', 'how often nodes send heartbeats')
           .argParser(parseDuration)
           .default(2, '2s'),
+      )
+      .addOption(
+        new Option(
+          '--max-heartbeats-per-second <n>',
+          'heartbeat budget: a larger fleet beats more slowly, its grace period scaled alike (0: none)',
+        )
+          .argParser(parseRate)
+          .default(DEFAULT_MAX_HEARTBEATS_PER_SECOND),
       )
       .addOption(
         new Option('--node-eviction-rate <n>', 'nodes per second whose pods are evicted in a healthy zone')

@@ -125,6 +125,8 @@ export type NodeLifecycleDeps = Pick<HubControllerDeps, 'api' | 'events' | 'cloc
   informers: Pick<ClusterInformers, 'pods' | 'nodes'>;
   /** The sweep's writes, fenced by the current leadership term (see `CurrentTerm`). */
   sweepApi?: ObjectAPI;
+  /** The gateway's heartbeat pace scales the grace period (`NodeLifecycleOptions.graceScale`). */
+  graceScale?: () => number;
 };
 
 /**
@@ -144,6 +146,7 @@ export function nodeLifecycle(deps: NodeLifecycleDeps): NodeLifecycleController 
     clock,
     logger: log('node-lifecycle'),
     gracePeriodSeconds: options.nodeGracePeriodSeconds ?? 10,
+    ...(deps.graceScale ? { graceScale: deps.graceScale } : {}),
     evictionTimeoutSeconds: options.podEvictionTimeoutSeconds ?? 30,
     ...options.nodeEviction,
   });

@@ -3,7 +3,7 @@
  * objects they sync to nodes, the node certificates of a TLS hub, the heartbeat interval, and the
  * metrics frames and meters.
  */
-import { NodeGateway, type NodeGatewayDeps } from './gateway/index.js';
+import { NodeGateway, type HeartbeatPace, type NodeGatewayDeps } from './gateway/index.js';
 import type { ClusterInformers } from './hub-controllers.js';
 import type { HubOptions } from './hub-options.js';
 
@@ -26,11 +26,13 @@ export interface HubGatewayDeps extends Pick<
   /** A TLS hub's node certificates (hub-node-certificates.ts); undefined on plain HTTP. */
   nodeCertificates: Required<Pick<NodeGatewayDeps, 'certificates' | 'revokedKeys'>> | undefined;
   options: Pick<HubOptions, 'heartbeatIntervalSeconds' | 'gateway'>;
+  /** The fleet's heartbeat pace (shared with the node lifecycle, whose grace period it scales). */
+  heartbeatPace?: HeartbeatPace;
 }
 
 /** The node gateway (`options.gateway` overrides come last). */
 export function hubGateway(deps: HubGatewayDeps): NodeGateway {
-  const { cluster, nodeCertificates, options, ...rest } = deps;
+  const { cluster, nodeCertificates, options, heartbeatPace, ...rest } = deps;
   return new NodeGateway({
     ...rest,
     pods: cluster.pods,
@@ -48,6 +50,7 @@ export function hubGateway(deps: HubGatewayDeps): NodeGateway {
       ? { certificates: nodeCertificates.certificates, revokedKeys: nodeCertificates.revokedKeys }
       : {}),
     heartbeatIntervalSeconds: options.heartbeatIntervalSeconds ?? 2,
+    ...(heartbeatPace ? { heartbeatPace } : {}),
     ...options.gateway,
   });
 }

@@ -28,8 +28,13 @@ export interface HubOptions {
   podEvictionTimeoutSeconds?: number;
   /** Per-zone node eviction rates (`--node-eviction-rate` and friends; Kubernetes' defaults). */
   nodeEviction?: ZoneEvictionOptions;
-  /** How often nodes send heartbeats. */
+  /** How often nodes send heartbeats (a fleet within the heartbeat budget; default 2). */
   heartbeatIntervalSeconds?: number;
+  /**
+   * Most heartbeats a second the hub takes from its nodes (default 500): a larger fleet beats more
+   * slowly, and its grace period grows with its interval (`gateway/heartbeat-pace.ts`). 0: no budget.
+   */
+  maxHeartbeatsPerSecond?: number;
   /** Concurrent watches per user (default 100). */
   maxWatchesPerUser?: number;
   /** Concurrent followed logs per user (default 20). */

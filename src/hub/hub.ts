@@ -25,7 +25,7 @@ import { BlobStore } from './blobs/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
 import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
 import { closeHubServer, listenHub } from './hub-listen.js';
-import type { NodeGateway } from './gateway/index.js';
+import { DEFAULT_MAX_HEARTBEATS_PER_SECOND, HeartbeatPace, type NodeGateway } from './gateway/index.js';
 import { hubGateway } from './hub-gateway.js';
 import type { PodStreamUpgrades } from './server/streams/index.js';
 import { hubApi } from './hub-api.js';
@@ -149,7 +149,17 @@ export class Hub {
     const usage = sharedUsage ?? localUsage;
     const controllerDeps = { api, informers: cluster, events, blobs, clock, log, options, usage };
     const sweepTerm = new CurrentTerm(); // the lifecycle sweep writes only while this hub leads (issue 19)
-    const lifecycle = nodeLifecycle({ ...controllerDeps, sweepApi: fenceObjectAPI(api, sweepTerm) });
+    // How often this hub's nodes beat: slower for a fleet past the heartbeat budget, with a grace period to match.
+    const heartbeatPace = new HeartbeatPace({
+      baseSeconds: options.heartbeatIntervalSeconds ?? 2,
+      maxPerSecond: options.maxHeartbeatsPerSecond ?? DEFAULT_MAX_HEARTBEATS_PER_SECOND,
+      now: () => clock.now(),
+    });
+    const lifecycle = nodeLifecycle({
+      ...controllerDeps,
+      sweepApi: fenceObjectAPI(api, sweepTerm),
+      graceScale: () => heartbeatPace.graceScale(),
+    });
     const runners = hubHousekeeping(controllerDeps);
     if (sharedUsage) runners.push({ start: () => sharedUsage.start(), stop: () => sharedUsage.stop() });
     // On etcd the keyring file is reloaded while the hub runs: an online key rotation (encryption/rotate-online.ts).
@@ -205,6 +215,7 @@ export class Hub {
       options,
       metrics: nodeMetrics,
       frameMeter: metrics.controlPlane.frames,
+      heartbeatPace,
     });
     const watchdog = new LoopWatchdog({ logger: log('event-loop'), onBlock: (s) => metrics.loopBlocked(s) });
     runners.push({ start: () => watchdog.start(), stop: () => Promise.resolve(watchdog.stop()) });

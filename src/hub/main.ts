@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
       largeClusterSizeThreshold: o.largeClusterSizeThreshold,
     },
     heartbeatIntervalSeconds: o.heartbeatInterval,
+    maxHeartbeatsPerSecond: o.maxHeartbeatsPerSecond,
     leaderElection,
     maxWatchesPerUser: o.maxWatchesPerUser,
     maxLogFollowsPerUser: o.maxLogFollowsPerUser,

@@ -66,3 +66,40 @@ it('leaves a hub that answers nothing after missedPongs silent intervals, pingin
   expect(heartbeat.pings).toBeGreaterThanOrEqual(3);
   expect(seen.beats).toBe(heartbeat.pings);
 });
+
+it('re-paces to a new interval: the first beat at a random point of it, then one each interval', async () => {
+  const { seen, heartbeat, ws } = await beating({ autoPong: true, reply: false });
+  await vi.waitFor(() => expect(seen.beats).toBeGreaterThanOrEqual(2), { timeout: 15_000, interval: 20 });
+  const slow = 4 * INTERVAL_MS;
+  // The phase drawn is 3/4 of the new interval: no beat before it, then beats a whole interval apart.
+  const at = Date.now();
+  const beatsBefore = seen.beats;
+  heartbeat.repace(ws, slow, () => 0.75);
+  await vi.waitFor(() => expect(seen.beats).toBe(beatsBefore + 1), { timeout: 15_000, interval: 5 });
+  const first = Date.now() - at;
+  expect(first).toBeGreaterThanOrEqual(0.75 * slow - 5);
+  await vi.waitFor(() => expect(seen.beats).toBe(beatsBefore + 3), { timeout: 15_000, interval: 5 });
+  const three = Date.now() - at;
+  // Two more beats took two new intervals (4× the old): the old pace is gone.
+  expect(three - first).toBeGreaterThanOrEqual(2 * slow - 10);
+});
+
+it('ignores a re-pace before it was started (the welcome starts the beat)', async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  let beats = 0;
+  wss.on('connection', (peer) => peer.on('message', () => beats++));
+  const ws = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+  await new Promise((r) => ws.once('open', r));
+  closers.push(() => {
+    ws.terminate();
+    wss.close();
+  });
+  const heartbeat = new HubHeartbeat(3, silentLogger());
+  heartbeat.repace(ws, INTERVAL_MS, () => 0);
+  heartbeat.start(ws, 10 * INTERVAL_MS);
+  // Had the re-pace armed a timer, beats would come every 100 ms; the started beat waits 1 s.
+  await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS)); // a window in which no beat may come
+  heartbeat.stop();
+  expect(beats).toBe(0);
+});

@@ -41,6 +41,23 @@ export class HubHeartbeat {
     this.timer = setInterval(() => this.beat(ws, intervalMs), intervalMs);
   }
 
+  /**
+   * Beats every `intervalMs` from now on (the hub re-paced its fleet: protocol 11's `heartbeatPace`).
+   * The first beat comes at a random point of the new interval, so a fleet told at once is spread
+   * over it instead of beating in step; `random` is injectable for tests.
+   */
+  repace(ws: WebSocket, intervalMs: number, random: () => number = Math.random): void {
+    if (this.timer === undefined) return; // not beating (not welcomed): the welcome starts it
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setTimeout(
+      () => {
+        this.beat(ws, intervalMs);
+        this.timer = setInterval(() => this.beat(ws, intervalMs), intervalMs);
+      },
+      Math.floor(random() * intervalMs),
+    );
+  }
+
   /** The hub was heard from (a pong or any frame). */
   heard(): void {
     this.silentIntervals = 0;
@@ -48,6 +65,7 @@ export class HubHeartbeat {
   }
 
   stop(): void {
+    // clearInterval clears a timeout too (one timer id space), so the repaced first beat is covered.
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }

@@ -181,3 +181,38 @@ async function leaveKeeperInDataDir(backoff: AgentDeps['backoff']): Promise<Omit
   await fake.stop();
   return deps;
 }
+
+describe('HubSession re-paced by the hub (protocol 11)', () => {
+  it("beats at the interval of the hub's heartbeatPace from then on", async () => {
+    const fake = await FakeHub.start({ heartbeatIntervalSeconds: 0.05 });
+    const runtime = new FakeRuntime();
+    const agent = await Agent.create({
+      token: fake.token,
+      nodeName: 'node-paced',
+      address: '127.0.0.1',
+      meshPort: 0,
+      dataDir: dir,
+      labels: {},
+      logger: silentLogger(),
+      hubUrl: fake.url,
+      runtimes: [runtime],
+    });
+    try {
+      await agent.start();
+      const beats = (): number => fake.messages('heartbeat', 'node-paced').length;
+      await waitFor(() => beats() >= 4, 5000, 'beats at the welcome interval (50 ms)');
+      expect(fake.send('node-paced', { type: 'heartbeatPace', heartbeatIntervalSeconds: 0.4 })).toBe(true);
+      // Within one new interval the first beat at the new pace comes; then count over three more.
+      await new Promise((r) => setTimeout(r, 450)); // the new interval, then a window measured below
+      const from = beats();
+      await new Promise((r) => setTimeout(r, 1200)); // three new intervals: 3 beats (24 at the old pace)
+      const during = beats() - from;
+      expect(during).toBeGreaterThanOrEqual(1); // still beating (a loaded machine may delay one)
+      expect(during).toBeLessThanOrEqual(4);
+    } finally {
+      await agent.stop();
+      await runtime.close();
+      await fake.stop();
+    }
+  });
+});

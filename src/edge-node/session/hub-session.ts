@@ -190,6 +190,14 @@ export class HubSession {
     const msg = this.frames.read(ws, data);
     if (msg === undefined) return;
     if (msg.type === 'welcome') this.onWelcome(ws, msg);
+    if (msg.type === 'heartbeatPace') {
+      // The session's own business, as the welcome's interval was: beat at the hub's new pace.
+      if (this.welcomed && this.ws === ws) {
+        this.heartbeat.repace(ws, Math.max(100, msg.heartbeatIntervalSeconds * 1000));
+        this.deps.logger.info({ seconds: msg.heartbeatIntervalSeconds }, 'hub re-paced the heartbeat');
+      }
+      return;
+    }
     if (msg.type === 'hubs') {
       // The session's own business: the hubs it may fail over to (the agent has nothing to do with it).
       const usable = msg.urls.filter((u) => {

@@ -15,6 +15,11 @@ export const DEFAULT_STATUS_REFRESH_SECONDS = 300;
 /** Timings of the node lifecycle (`--node-grace-period`, `--pod-eviction-timeout`, eviction rates). */
 export interface NodeLifecycleOptions extends ZoneEvictionOptions {
   gracePeriodSeconds: number;
+  /**
+   * How many times `gracePeriodSeconds` silence must last now (default 1): the gateway's heartbeat
+   * pace, which slows a fleet past its heartbeat budget (`gateway/heartbeat-pace.ts`).
+   */
+  graceScale?: () => number;
   evictionTimeoutSeconds: number;
   /** How often an unchanged Ready node's status is written (default 300). */
   statusRefreshSeconds?: number;

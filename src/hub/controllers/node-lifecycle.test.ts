@@ -70,7 +70,7 @@ describe('NodeLifecycleController at scale', () => {
 
   /** Starts the controller (a hub start at the current clock) once the informers have the objects. */
   async function startLifecycle(
-    opts: { statusRefreshSeconds?: number; evictionRate?: number } = {},
+    opts: { statusRefreshSeconds?: number; evictionRate?: number; graceScale?: () => number } = {},
   ): Promise<NodeLifecycleController> {
     await informers.start();
     lifecycle = new NodeLifecycleController({
@@ -145,6 +145,18 @@ describe('NodeLifecycleController at scale', () => {
     now += EVICT_S * 1000;
     steady();
     await until('the pod evicted once start + grace + timeout passed', async () => !(await podExists('on-lost')));
+  });
+
+  it("stretches the grace period by the heartbeat pace's scale, and shortens it again when the pace comes back", async () => {
+    await addNode('paced');
+    let scale = 2; // the gateway slowed the fleet's beat to twice the base interval
+    await startLifecycle({ graceScale: () => scale });
+    lifecycle!.heartbeat('paced');
+    now += GRACE_S * 1.5 * 1000; // silent past the grace period, within twice it
+    await ticks();
+    expect(ready('paced')).toBe('True');
+    scale = 1;
+    await until('paced marked Unknown once the grace is the base again', () => ready('paced') === 'Unknown');
   });
 
   it('counts the start grace from when the hub accepts nodes, not from when the controller was built', async () => {

@@ -8,6 +8,8 @@
  * - heartbeats are held in memory (reported by the gateway), never written one by one; the Node is
  *   written on transitions and every `statusRefreshSeconds` (default 300 s, kubelet's status report
  *   frequency; only observers read it), each node at its own phase so thousands of refreshes are spread;
+ * - a fleet past the gateway's heartbeat budget beats more slowly, and the grace period grows with its
+ *   interval (`graceScale`, from `gateway/heartbeat-pace.ts`);
  * - after a hub (re)start every node gets the grace period from when the hub listens, or from later while
  *   it is still behind on the returning fleet's handshakes (`startup-catch-up.ts`), and no pod is evicted
  *   for unreachability before that + grace: the hub being down, or deaf, is not the nodes' fault;
@@ -63,6 +65,8 @@ export class NodeLifecycleController {
   private readonly evicting = new Set<string>();
   /** Nodes not Ready with pods due that their zone's rate limit refused (so far). */
   private readonly held = new Set<string>();
+  /** The grace period (ms) at the last tick. */
+  private lastGraceMs = 0;
 
   constructor(private readonly deps: NodeLifecycleDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
@@ -176,8 +180,13 @@ export class NodeLifecycleController {
 
   /** Looks at the nodes due (never two ticks at once: the sweep joins a tick under way). */
   private async tick(): Promise<void> {
-    this.catchUp.observe(this.deps.clock.now());
-    const names = this.due.popDue(this.deps.clock.now());
+    const now = this.deps.clock.now();
+    this.catchUp.observe(now);
+    // The grace period shrank (the heartbeat pace came back): deadlines set under the longer one are late.
+    const grace = this.graceMs();
+    if (grace < this.lastGraceMs) for (const n of this.deps.nodes.list()) this.due.schedule(n.metadata.name ?? '', now);
+    this.lastGraceMs = grace;
+    const names = this.due.popDue(now);
     for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % TICK_CHUNK === 0) await yieldToLoop();
       const node = this.deps.nodes.get(undefined, names[i]!);
@@ -195,7 +204,7 @@ export class NodeLifecycleController {
     const node = this.deps.nodes.get(undefined, name);
     if (!node) return;
     const now = this.deps.clock.now();
-    const grace = this.deps.gracePeriodSeconds * 1000;
+    const grace = this.graceMs();
     const tick = this.deps.tickMs ?? 1000;
     const tainted = hasNoExecute(node);
     let at = Infinity;
@@ -218,7 +227,12 @@ export class NodeLifecycleController {
   }
 
   /** Unreachability counts only from when this hub could have heard the node: start + grace. */
-  private evictionNotBefore = (): number => this.catchUp.since + this.deps.gracePeriodSeconds * 1000;
+  private evictionNotBefore = (): number => this.catchUp.since + this.graceMs();
+
+  /** The silence after which a node is NotReady now (the grace period, scaled by the heartbeat pace). */
+  private graceMs(): number {
+    return this.deps.gracePeriodSeconds * 1000 * Math.max(1, this.deps.graceScale?.() ?? 1);
+  }
 
   /**
    * Evicts pods of a NoExecute-tainted node that are due. A node not Ready (the lifecycle's own
@@ -248,7 +262,7 @@ export class NodeLifecycleController {
     const silentMs = now - seen;
     const connected = this.liveness.isConnected(name);
     const ready = nodeReadyStatus(node);
-    const silent = silentMs > this.deps.gracePeriodSeconds * 1000;
+    const silent = silentMs > this.graceMs();
     if (ready === 'True' && silent) return this.markUnknown(node, now);
     if (ready === 'True') {
       if (now >= this.refreshDue(name) && connected)
@@ -282,7 +296,7 @@ export class NodeLifecycleController {
     this.deps.events.warning(
       node,
       'NodeNotReady',
-      `Node ${name} status is now: NodeNotReady (no heartbeat for ${this.deps.gracePeriodSeconds}s)`,
+      `Node ${name} status is now: NodeNotReady (no heartbeat for ${Math.round(this.graceMs() / 1000)}s)`,
     );
     const latest = this.deps.nodes.get(undefined, name);
     if (latest) await this.setUnreachableTaint(latest, true);

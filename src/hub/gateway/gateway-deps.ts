@@ -1,4 +1,5 @@
 /** What the node gateway is built from: the informers it serves nodes from, its collaborators and its tunables. */
+import type { HeartbeatPace } from './heartbeat-pace.js';
 import type {
   Clock,
   ConfigMap,
@@ -68,7 +69,10 @@ export interface NodeGatewayDeps {
   hubList?: HubListSource;
   /** The live hub another node's session is on (several hubs): the relay sends dials for it there. */
   relayPeerHub?: RelayPeerHub['hubOf'];
+  /** The interval a fleet within the heartbeat budget beats at (`heartbeatPace` re-paces larger fleets). */
   heartbeatIntervalSeconds: number;
+  /** The fleet's heartbeat pace (`heartbeat-pace.ts`); absent: every node beats at `heartbeatIntervalSeconds`. */
+  heartbeatPace?: HeartbeatPace;
   /** How long a new connection may take to say hello. */
   helloTimeoutMs?: number;
   /**

@@ -19,6 +19,8 @@ import type { EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import { RevocationPush } from '../identity/index.js';
 import { HubListPush } from './hub-list-push.js';
+import { HeartbeatPace } from './heartbeat-pace.js';
+import { HeartbeatPacePush } from './heartbeat-pace-push.js';
 import type {
   PodExecOptions,
   PodExecResult,
@@ -72,6 +74,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   private readonly config: ConfigDelivery | undefined;
   private readonly revocations: RevocationPush | undefined;
   private readonly hubList: HubListPush | undefined;
+  private readonly pace: HeartbeatPacePush;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
@@ -125,6 +128,10 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     this.gatewayEvents = deps.events.withComponent('node-gateway');
     this.revocations = deps.revokedKeys && new RevocationPush(deps.revokedKeys, () => this.sessions.values());
     this.hubList = deps.hubList && new HubListPush(deps.hubList, () => this.sessions.values());
+    const pace =
+      deps.heartbeatPace ??
+      new HeartbeatPace({ baseSeconds: deps.heartbeatIntervalSeconds, maxPerSecond: 0, now: () => deps.clock.now() });
+    this.pace = new HeartbeatPacePush(pace, () => this.sessions.values(), deps.logger);
     this.admission = new NodeAdmission({
       api: deps.api,
       nodes: deps.nodes,
@@ -256,12 +263,14 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
 
   /** Sends a just-admitted node its welcome, its config, its whole pod set and every Service route. */
   private welcome(session: NodeSession, info: NodeInfo): void {
+    // The fleet grew by this node: the others are re-paced first, and this one is welcomed at the new pace.
+    this.pace.resized(this.sessions.size);
     session.welcomedAt = this.deps.clock.now(); // the clock the node lifecycle stamps transitions with
     session.send({
       type: 'welcome',
       protocol: session.protocol,
       nodeName: info.name,
-      heartbeatIntervalSeconds: this.deps.heartbeatIntervalSeconds,
+      heartbeatIntervalSeconds: this.pace.welcome(session),
       // A node with a certificate uses it on the mesh: the token goes only to token nodes (plain HTTP).
       ...(session.certifiedName === undefined ? { meshToken: this.deps.meshToken } : {}),
     });
@@ -290,6 +299,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
     const node = session.nodeName;
     if (!node || this.sessions.get(node) !== session) return;
     this.sessions.delete(node);
+    this.pace.resized(this.sessions.size);
     this.services.disconnected(node);
     this.deps.lifecycle.disconnected(node);
     this.reports.disconnected(node, (n) => this.sessions.has(n));

@@ -78,6 +78,11 @@ export class NodeSession {
   resume: { epoch: string; revision: number } | undefined;
   /** The pods the node said it holds in its hello, as `uid:hash` pairs (protocol 9). */
   podPosition: string | undefined;
+  /**
+   * The heartbeat interval the node was told (ms; 0 before its welcome). A node of a large fleet
+   * beats more slowly than the ping interval (`heartbeat-pace.ts`): its silence is judged against it.
+   */
+  heartbeatMs = 0;
   /** Pings sent on the interval because the node was quiet (for tests and metrics). */
   pingsSent = 0;
   /** When the node was last heard from (a pong or any frame). */
@@ -121,9 +126,12 @@ export class NodeSession {
 
   private checkAlive(): void {
     const now = Date.now();
-    const interval = this.limits.pingIntervalMs;
+    const tick = this.limits.pingIntervalMs;
+    // A node re-paced for a large fleet beats every `heartbeatMs`: quiet for less than one and a half of
+    // those is not silence (its own ping comes every other beat, answered by the hub's pong).
+    const interval = Math.max(tick, 1.5 * this.heartbeatMs);
     // A tick that comes late means the hub's own loop was blocked: pongs may sit unread. Start over.
-    if (now - this.lastTick > 2 * interval) this.lastHeard = now;
+    if (now - this.lastTick > 2 * tick) this.lastHeard = now;
     this.lastTick = now;
     if (now - this.lastHeard > this.limits.missedPings * interval) {
       this.logger.warn(
