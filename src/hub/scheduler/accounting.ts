@@ -52,6 +52,19 @@ export class NodeAccounting {
     return this.usage.get(node) ?? NO_USAGE;
   }
 
+  /**
+   * The node's own usage record, made now if nothing was bound there yet: the same object every later
+   * `update` changes, so a holder (node-infos.ts) reads the current usage without looking it up again.
+   */
+  usageOf(node: string): NodeUsage {
+    let u = this.usage.get(node);
+    if (!u) {
+      u = { cpu: 0, memory: 0, pods: 0, owners: new Map() };
+      this.usage.set(node, u);
+    }
+    return u;
+  }
+
   /** Applies the current version of a pod (bound, unbound, finished or gone). */
   update(pod: Pod, gone = false): void {
     const uid = pod.metadata.uid ?? '';
@@ -73,11 +86,7 @@ export class NodeAccounting {
       const node = pod.spec.nodeName as string;
       const req = podRequests(pod);
       const owner = spreadKey(pod);
-      let u = this.usage.get(node);
-      if (!u) {
-        u = { cpu: 0, memory: 0, pods: 0, owners: new Map() };
-        this.usage.set(node, u);
-      }
+      const u = this.usageOf(node);
       u.cpu += req.cpu;
       u.memory += req.memory;
       u.pods += 1;

@@ -15,13 +15,13 @@ export function feasibleNodesToFind(total: number, percentage?: number): number 
   return Math.max(MIN_FEASIBLE, Math.floor((total * pct) / 100));
 }
 
-/** A rotating view over the node names: each walk starts after where the previous one stopped. */
-export class NodeRing {
-  #names: string[] = [];
+/** A rotating view over nodes (names, or entries with a name), in name order: each walk starts after where the previous one stopped. */
+export class NodeRing<T extends string | { readonly name: string } = string> {
+  #items: T[] = [];
   #dirty = true;
   #next = 0;
 
-  constructor(private readonly source: () => Iterable<string>) {}
+  constructor(private readonly source: () => Iterable<T>) {}
 
   /** The set of nodes changed (added or removed): rebuild on the next walk. */
   invalidate(): void {
@@ -31,20 +31,20 @@ export class NodeRing {
   /** Number of nodes. */
   get size(): number {
     this.#refresh();
-    return this.#names.length;
+    return this.#items.length;
   }
 
   /**
    * Visits names from the rotating start until `visit` returns false or every name was seen; the
    * next walk starts after the last name visited.
    */
-  walk(visit: (name: string) => boolean): void {
+  walk(visit: (item: T) => boolean): void {
     this.#refresh();
-    const n = this.#names.length;
+    const n = this.#items.length;
     for (let i = 0; i < n; i++) {
       const idx = (this.#next + i) % n;
-      const name = this.#names[idx] as string;
-      if (!visit(name) || i === n - 1) {
+      const item = this.#items[idx] as T;
+      if (!visit(item) || i === n - 1) {
         this.#next = (idx + 1) % n;
         return;
       }
@@ -53,8 +53,9 @@ export class NodeRing {
 
   #refresh(): void {
     if (!this.#dirty) return;
-    this.#names = [...this.source()].sort();
-    this.#next = this.#names.length === 0 ? 0 : this.#next % this.#names.length;
+    const nameOf = (x: T): string => (typeof x === 'string' ? x : x.name);
+    this.#items = [...this.source()].sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
+    this.#next = this.#items.length === 0 ? 0 : this.#next % this.#items.length;
     this.#dirty = false;
   }
 }

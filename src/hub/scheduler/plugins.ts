@@ -71,7 +71,8 @@ const allocatableCache = new WeakMap<Node, Allocatable>();
 const imagesCache = new WeakMap<Node, ReadonlySet<string>>();
 const requestsCache = new WeakMap<Pod, { cpu: number; memory: number }>();
 
-function allocatable(node: Node): Allocatable {
+/** What `node` offers pods, parsed once per Node object. */
+export function allocatable(node: Node): Allocatable {
   let cached = allocatableCache.get(node);
   if (!cached) {
     const a = node.status?.allocatable ?? node.status?.capacity ?? {};

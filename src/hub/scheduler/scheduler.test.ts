@@ -190,3 +190,23 @@ it('places OCI pods by their image architectures against an arm64 node (issue 20
     await api.update(NODE, { ...n, metadata: { ...n.metadata, labels } });
   }
 });
+
+it('reads every version of a Node in its walk, a status change outside the scheduling view too (ImageLocality)', async () => {
+  for (const name of ['img-a', 'img-b']) await addNode(name, 10);
+  await informers.start();
+  scheduler.start();
+  await api.create(POD, pod('first'));
+  const nodeOf = async (name: string): Promise<string | undefined> =>
+    (await api.get<Pod>(POD, 'default', name)).spec.nodeName;
+  await vi.waitFor(async () => expect(await nodeOf('first')).toBeDefined());
+  // The node holding the first pod reports its image (status.images is no part of the scheduling
+  // view, so the index is not rebuilt). The next pod would go to the emptier node, but ImageLocality
+  // outweighs that once the walk reads this version of the Node.
+  const holder = (await nodeOf('first')) as string;
+  const n = await api.get<Node>(NODE, undefined, holder);
+  await api.updateStatus(NODE, { ...n, status: { ...n.status, images: [{ names: ['hello.wasm'] }] } });
+  const nodes = informers.for<Node>('v1', 'Node');
+  await vi.waitFor(() => expect(nodes.get(undefined, holder)?.status?.images?.[0]?.names?.[0]).toBe('hello.wasm'));
+  await api.create(POD, pod('second'));
+  await vi.waitFor(async () => expect(await nodeOf('second')).toBe(holder));
+});

@@ -19,10 +19,10 @@ import { NodeAccounting } from './accounting.js';
 import { StaticFitCache } from './fit-cache.js';
 import { feasibleNodesToFind, NodeRing } from './node-sample.js';
 import { StaticNodeIndex } from './static-index.js';
+import { NodeInfoTable } from './node-infos.js';
 import {
   DEFAULT_FILTERS,
   DEFAULT_SCORES,
-  nodeInfo,
   podInfo,
   type FilterPlugin,
   type NodeInfo,
@@ -77,6 +77,8 @@ export class Scheduler extends Controller {
   private readonly scores: readonly ScorePlugin[];
   private readonly ring: NodeRing;
   private readonly index: StaticNodeIndex;
+  /** One live NodeInfo per node, which the index's rings hold (node-infos.ts). */
+  private readonly infos: NodeInfoTable;
 
   constructor(private readonly deps: SchedulerDeps) {
     super({ name: 'scheduler', workers: deps.workers ?? 16, maxRetryMs: 5000, logger: deps.logger, clock: deps.clock });
@@ -87,7 +89,8 @@ export class Scheduler extends Controller {
     this.ring = new NodeRing(function* () {
       for (const n of deps.nodes.list()) yield n.metadata.name ?? '';
     });
-    this.index = new StaticNodeIndex(() => deps.nodes.list(), this.staticFit, this.acct);
+    this.infos = new NodeInfoTable(this.acct);
+    this.index = new StaticNodeIndex(() => deps.nodes.list(), this.staticFit, this.acct, this.infos);
     deps.pods.addHandler({
       onAdd: (p) => this.podChanged(p),
       onUpdate: (_o, p) => this.podChanged(p),
@@ -99,17 +102,21 @@ export class Scheduler extends Controller {
     });
     // A node change that can make waiting pods fit retries them (not a heartbeat's timestamps).
     deps.nodes.addHandler({
-      onAdd: () => {
+      onAdd: (n) => {
+        this.infos.refresh(n);
         this.ring.invalidate();
         this.index.invalidate();
         this.retryUnschedulable();
       },
       onUpdate: (o, n) => {
+        // The walk reads the live entry: every version of the Node reaches it, a status refresh too.
+        this.infos.refresh(n);
         if (jsonEqual(schedulingView(o), schedulingView(n))) return;
         this.index.invalidate();
         this.retryUnschedulable();
       },
-      onDelete: () => {
+      onDelete: (n) => {
+        this.infos.forget(n.metadata.name ?? '');
         this.ring.invalidate();
         this.index.invalidate();
       },
@@ -149,10 +156,8 @@ export class Scheduler extends Controller {
     const reasons = new Map(entry.reasons);
     const pi = podInfo(pod);
     const feasible: NodeInfo[] = [];
-    entry.ring.walk((name) => {
-      const node = this.deps.nodes.get(undefined, name);
-      if (!node) return true;
-      const ni = nodeInfo(node, this.acct);
+    entry.ring.walk((ni) => {
+      if (ni.gone) return true;
       let failed: string | undefined;
       for (let i = 0; !failed && i < this.dynamicFilters.length; i++) failed = this.dynamicFilters[i]!.filter(pi, ni);
       if (failed) reasons.set(failed, (reasons.get(failed) ?? 0) + 1);

@@ -12,6 +12,7 @@
 import type { Node, Pod } from '../../api/index.js';
 import type { NodeAccounting } from './accounting.js';
 import { schedulingSignature, type StaticFitCache } from './fit-cache.js';
+import type { LiveNodeInfo, NodeInfoTable } from './node-infos.js';
 import { NodeRing } from './node-sample.js';
 
 /** Signatures indexed before the index starts over (bounded memory with many distinct workloads). */
@@ -19,7 +20,8 @@ const MAX_SIGNATURES = 256;
 
 /** The statically feasible nodes of one signature, and why the others were ruled out. */
 export interface StaticEntry {
-  ring: NodeRing;
+  /** The live NodeInfos of the nodes that pass (node-infos.ts). */
+  ring: NodeRing<LiveNodeInfo>;
   /** Reason → number of nodes the static filters refused for it. */
   reasons: ReadonlyMap<string, number>;
 }
@@ -32,6 +34,7 @@ export class StaticNodeIndex {
     private readonly nodes: () => Iterable<Node>,
     private readonly fit: StaticFitCache,
     private readonly acct: NodeAccounting,
+    private readonly infos: NodeInfoTable,
   ) {}
 
   /** Node set or a node's scheduling view changed: every signature is rebuilt when next asked. */
@@ -44,14 +47,14 @@ export class StaticNodeIndex {
     const sig = schedulingSignature(pod);
     const found = this.#bySignature.get(sig);
     if (found) return found;
-    const names: string[] = [];
+    const passing: LiveNodeInfo[] = [];
     const reasons = new Map<string, number>();
     for (const node of this.nodes()) {
       const failed = this.fit.check(pod, node, this.acct);
       if (failed) reasons.set(failed, (reasons.get(failed) ?? 0) + 1);
-      else names.push(node.metadata.name ?? '');
+      else passing.push(this.infos.refresh(node));
     }
-    const entry: StaticEntry = { ring: new NodeRing(() => names), reasons };
+    const entry: StaticEntry = { ring: new NodeRing(() => passing), reasons };
     if (this.#bySignature.size >= MAX_SIGNATURES) this.#bySignature.clear();
     this.#bySignature.set(sig, entry);
     return entry;
