@@ -1,6 +1,6 @@
 /**
  * One live {@link NodeInfo} per node, as kube-scheduler's cache keeps a NodeInfo per node: the Node
- * object as the informer last gave it, its parsed allocatable, and its usage record (the accounting's
+ * object as the informer last gave it, its parsed allocatable and image set, and its usage record (the accounting's
  * own object, which every binding updates in place). The static index's rings hold these, so a
  * scheduling attempt walks them directly. At 10,000 nodes an attempt walks 500 nodes, and looking each
  * one up again (the informer's map, the accounting's map, the allocatable cache, a new NodeInfo) was
@@ -11,7 +11,7 @@
  */
 import type { Node } from '../../api/index.js';
 import type { NodeAccounting, NodeUsage } from './accounting.js';
-import { allocatable, type Allocatable, type NodeInfo } from './plugins.js';
+import { allocatable, nodeImages, type Allocatable, type NodeInfo } from './plugins.js';
 
 /** A node's entry: current while the scheduler refreshes it; `gone` once its Node was deleted. */
 export interface LiveNodeInfo extends NodeInfo {
@@ -20,6 +20,7 @@ export interface LiveNodeInfo extends NodeInfo {
 
 class Entry implements LiveNodeInfo {
   allocatable: Allocatable;
+  images: ReadonlySet<string>;
   gone = false;
 
   constructor(
@@ -28,6 +29,7 @@ class Entry implements LiveNodeInfo {
     readonly usage: NodeUsage,
   ) {
     this.allocatable = allocatable(node);
+    this.images = nodeImages(node);
   }
 }
 
@@ -47,6 +49,7 @@ export class NodeInfoTable {
     } else if (e.node !== node) {
       e.node = node;
       e.allocatable = allocatable(node);
+      e.images = nodeImages(node);
       e.gone = false;
     }
     return e;

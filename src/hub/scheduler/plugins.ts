@@ -35,6 +35,8 @@ export interface NodeInfo {
   /** What is bound to it now (placements being written included). */
   readonly usage: NodeUsage;
   readonly allocatable: Allocatable;
+  /** The images the node holds (`status.images`), for ImageLocality. */
+  readonly images: ReadonlySet<string>;
 }
 
 /** The {@link PodInfo} of `pod`. */
@@ -45,7 +47,15 @@ export function podInfo(pod: Pod): PodInfo {
 /** The {@link NodeInfo} of `node` under `acct`. */
 export function nodeInfo(node: Node, acct: NodeAccounting): NodeInfo {
   const name = node.metadata.name ?? '';
-  return { node, name, usage: acct.get(name), allocatable: allocatable(node) };
+  return {
+    node,
+    name,
+    usage: acct.get(name),
+    allocatable: allocatable(node),
+    get images() {
+      return nodeImages(node);
+    },
+  };
 }
 
 export interface FilterPlugin {
@@ -86,7 +96,8 @@ export function allocatable(node: Node): Allocatable {
   return cached;
 }
 
-function nodeImages(node: Node): ReadonlySet<string> {
+/** The images `node` holds, as a set (made once per Node object). */
+export function nodeImages(node: Node): ReadonlySet<string> {
   let cached = imagesCache.get(node);
   if (!cached) {
     cached = new Set((node.status?.images ?? []).flatMap((i) => i.names));
@@ -223,8 +234,7 @@ export const workloadSpread: ScorePlugin = {
 export const imageLocality: ScorePlugin = {
   name: 'ImageLocality',
   weight: 1,
-  score: ({ pod }, { node }) => {
-    const images = nodeImages(node);
+  score: ({ pod }, { images }) => {
     let have = 0;
     for (const c of pod.spec.containers) if (images.has(c.image)) have++;
     return Math.round((have / pod.spec.containers.length) * 100);
