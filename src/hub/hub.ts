@@ -155,6 +155,7 @@ export class Hub {
       maxPerSecond: options.maxHeartbeatsPerSecond ?? DEFAULT_MAX_HEARTBEATS_PER_SECOND,
       now: () => clock.now(),
     });
+    metrics.controlPlane.heartbeatPace(() => heartbeatPace.seconds);
     const lifecycle = nodeLifecycle({
       ...controllerDeps,
       sweepApi: fenceObjectAPI(api, sweepTerm),

@@ -2,7 +2,8 @@
  * The fleet's heartbeat pace reaches nodes over a real hub's gateway with raw nodes (protocol 11's
  * `heartbeatPace`): a hub with a budget of one heartbeat a second re-paces its welcomed nodes as the
  * fleet grows and shrinks, welcomes newcomers at the pace of the moment, and keeps a node too old to
- * be re-paced at the base interval, never sending it a frame it could not decode.
+ * be re-paced at the base interval, never sending it a frame it could not decode. The hub's /metrics
+ * reports the pace of the moment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_PACE_PROTOCOL, PROTOCOL_VERSION } from '../../api/index.js';
@@ -16,6 +17,13 @@ async function connect(t: TestHub, name: string, protocol: number): Promise<RawN
 }
 
 const paces = (n: RawNode): number[] => n.of('heartbeatPace').map((f) => f.heartbeatIntervalSeconds);
+
+/** The pace the hub's /metrics reports. */
+async function scrapedPace(t: TestHub): Promise<number> {
+  const res = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.hub.auth.adminToken}` } });
+  const m = /^edgeplane_gateway_heartbeat_interval_seconds (\S+)$/m.exec(await res.text());
+  return Number(m?.[1]);
+}
 
 describe('heartbeatPace frames: a fleet past its heartbeat budget beats more slowly', () => {
   let t: TestHub;
@@ -41,12 +49,14 @@ describe('heartbeatPace frames: a fleet past its heartbeat budget beats more slo
     await until(() => paces(a).length === 2 && paces(b).length === 1, 'three nodes: 3 s');
     expect(paces(a)).toEqual([2, 3]);
     expect(paces(b)).toEqual([3]);
+    expect(await scrapedPace(t)).toBe(3);
 
     await b.close();
     await until(() => paces(a).length === 3, 'two nodes again: 2 s');
     await old.close();
     await until(() => paces(a).length === 4, 'one node: the base');
     expect(paces(a)).toEqual([2, 3, 2, 1]);
+    expect(await scrapedPace(t)).toBe(1);
     expect(old.of('heartbeatPace')).toEqual([]);
     await a.close();
   });

@@ -58,6 +58,7 @@ export class ControlPlaneMetrics {
   readonly #queueWait: Histogram<'name'>;
   readonly #queueWork: Histogram<'name'>;
   readonly #queueLengths = new Map<string, () => number>();
+  #heartbeatInterval: (() => number) | undefined;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -126,6 +127,17 @@ export class ControlPlaneMetrics {
       },
     };
 
+    const interval = (): number | undefined => this.#heartbeatInterval?.();
+    new Gauge({
+      name: 'edgeplane_gateway_heartbeat_interval_seconds',
+      help: 'The heartbeat interval the hub gives its nodes: --heartbeat-interval, or longer for a fleet past --max-heartbeats-per-second.',
+      registers,
+      collect() {
+        const s = interval();
+        if (s !== undefined) this.set(s);
+      },
+    });
+
     const lengths = this.#queueLengths;
     new Gauge({
       name: 'workqueue_depth',
@@ -162,6 +174,11 @@ export class ControlPlaneMetrics {
       buckets: SHORT_BUCKETS,
       registers,
     });
+  }
+
+  /** The gateway's heartbeat pace, read on each scrape (`gateway/heartbeat-pace.ts`). */
+  heartbeatPace(seconds: () => number): void {
+    this.#heartbeatInterval = seconds;
   }
 
   /** The observer of queue `name`, whose depth `length` reads on each scrape. */
