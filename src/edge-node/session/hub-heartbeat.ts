@@ -48,7 +48,7 @@ export class HubHeartbeat {
    */
   repace(ws: WebSocket, intervalMs: number, random: () => number = Math.random): void {
     if (this.timer === undefined) return; // not beating (not welcomed): the welcome starts it
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer);
     this.timer = setTimeout(
       () => {
         this.beat(ws, intervalMs);

@@ -30,6 +30,7 @@ import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { GracePeriod } from './grace-period.js';
 import { NodeLiveness } from './node-liveness.js';
 import { lostRace, markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
@@ -65,13 +66,14 @@ export class NodeLifecycleController {
   private readonly evicting = new Set<string>();
   /** Nodes not Ready with pods due that their zone's rate limit refused (so far). */
   private readonly held = new Set<string>();
-  /** The grace period (ms) at the last tick. */
-  private lastGraceMs = 0;
+  /** The grace period, scaled by the heartbeat pace. */
+  private readonly grace: GracePeriod;
 
   constructor(private readonly deps: NodeLifecycleDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     this.catchUp = new StartupCatchUp(deps.clock.now(), (deps.startupCatchUpSeconds ?? 120) * 1000);
     this.sweepApi = deps.sweepApi ?? deps.api;
+    this.grace = new GracePeriod(deps.gracePeriodSeconds, deps.graceScale);
     this.taints = new TaintManager({ ...deps, api: this.sweepApi });
     // A zone changing state changes rates: nodes refused a token look again at once.
     this.limiter = new ZoneEvictionLimiter(deps, deps.clock, deps.logger, () => {
@@ -183,9 +185,7 @@ export class NodeLifecycleController {
     const now = this.deps.clock.now();
     this.catchUp.observe(now);
     // The grace period shrank (the heartbeat pace came back): deadlines set under the longer one are late.
-    const grace = this.graceMs();
-    if (grace < this.lastGraceMs) for (const n of this.deps.nodes.list()) this.due.schedule(n.metadata.name ?? '', now);
-    this.lastGraceMs = grace;
+    if (this.grace.shrank()) for (const n of this.deps.nodes.list()) this.due.schedule(n.metadata.name ?? '', now);
     const names = this.due.popDue(now);
     for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % TICK_CHUNK === 0) await yieldToLoop();
@@ -204,7 +204,7 @@ export class NodeLifecycleController {
     const node = this.deps.nodes.get(undefined, name);
     if (!node) return;
     const now = this.deps.clock.now();
-    const grace = this.graceMs();
+    const grace = this.grace.ms();
     const tick = this.deps.tickMs ?? 1000;
     const tainted = hasNoExecute(node);
     let at = Infinity;
@@ -227,12 +227,7 @@ export class NodeLifecycleController {
   }
 
   /** Unreachability counts only from when this hub could have heard the node: start + grace. */
-  private evictionNotBefore = (): number => this.catchUp.since + this.graceMs();
-
-  /** The silence after which a node is NotReady now (the grace period, scaled by the heartbeat pace). */
-  private graceMs(): number {
-    return this.deps.gracePeriodSeconds * 1000 * Math.max(1, this.deps.graceScale?.() ?? 1);
-  }
+  private evictionNotBefore = (): number => this.catchUp.since + this.grace.ms();
 
   /**
    * Evicts pods of a NoExecute-tainted node that are due. A node not Ready (the lifecycle's own
@@ -262,7 +257,7 @@ export class NodeLifecycleController {
     const silentMs = now - seen;
     const connected = this.liveness.isConnected(name);
     const ready = nodeReadyStatus(node);
-    const silent = silentMs > this.graceMs();
+    const silent = silentMs > this.grace.ms();
     if (ready === 'True' && silent) return this.markUnknown(node, now);
     if (ready === 'True') {
       if (now >= this.refreshDue(name) && connected)
@@ -296,7 +291,7 @@ export class NodeLifecycleController {
     this.deps.events.warning(
       node,
       'NodeNotReady',
-      `Node ${name} status is now: NodeNotReady (no heartbeat for ${Math.round(this.graceMs() / 1000)}s)`,
+      `Node ${name} status is now: NodeNotReady (no heartbeat for ${Math.round(this.grace.ms() / 1000)}s)`,
     );
     const latest = this.deps.nodes.get(undefined, name);
     if (latest) await this.setUnreachableTaint(latest, true);

@@ -36,7 +36,7 @@ export class HeartbeatPacePush {
 
   /** The interval a node of `protocol` is welcomed with, in seconds (the session remembers it). */
   welcome(session: PaceTarget): number {
-    const seconds = session.protocol >= HEARTBEAT_PACE_PROTOCOL ? this.pace.seconds : this.pace.ideal(0);
+    const seconds = session.protocol >= HEARTBEAT_PACE_PROTOCOL ? this.pace.seconds : this.pace.baseSeconds;
     session.heartbeatMs = seconds * 1000;
     return seconds;
   }

@@ -48,6 +48,11 @@ export class HeartbeatPace {
     this.#seconds = opts.baseSeconds;
   }
 
+  /** The interval of a fleet within the budget (`--heartbeat-interval`), in seconds. */
+  get baseSeconds(): number {
+    return this.#opts.baseSeconds;
+  }
+
   /** The interval nodes are told now, in seconds. */
   get seconds(): number {
     return this.#seconds;
