@@ -49,6 +49,14 @@ export function parseRate(text: string): number {
   return v;
 }
 
+/** Parses a whole number of at least 0 (`256`; `0` turns a bound off). */
+export function parseCount(text: string): number {
+  const v = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(v))
+    throw new InvalidArgumentError(`"${text}" is not a whole number of at least 0 (e.g. 256)`);
+  return v;
+}
+
 /** Parses a fraction in (0, 1] (`0.55`). */
 export function parseFraction(text: string): number {
   const v = Number(text);

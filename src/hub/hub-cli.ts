@@ -11,6 +11,7 @@ import {
   parseFraction,
   parseHpaSyncPeriod,
   parseBool,
+  parseCount,
   parseListen,
   parsePositiveDuration,
   parsePositiveInt,
@@ -20,7 +21,7 @@ import {
 } from './flags.js';
 import { DEFAULT_LEADER_ELECTION } from './leader/index.js';
 import { DEFAULT_NODE_CERT_LIFETIME_SECONDS } from './identity/index.js';
-import { DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
+import { DEFAULT_MAX_HANDSHAKES_IN_FLIGHT, DEFAULT_SERVING_CERT_LIFETIME_SECONDS } from './tls/index.js';
 import { DEFAULT_MAX_HEARTBEATS_PER_SECOND } from './gateway/index.js';
 import { HUB_VERSION } from './version.js';
 
@@ -33,6 +34,7 @@ export interface HubFlags {
   podEvictionTimeout: number;
   heartbeatInterval: number;
   maxHeartbeatsPerSecond: number;
+  maxHandshakesInFlight: number;
   nodeEvictionRate: number;
   secondaryNodeEvictionRate: number;
   unhealthyZoneThreshold: number;
@@ -109,6 +111,14 @@ export function hubProgram(): Command {
         )
           .argParser(parseRate)
           .default(DEFAULT_MAX_HEARTBEATS_PER_SECOND),
+      )
+      .addOption(
+        new Option(
+          '--max-handshakes-in-flight <n>',
+          'TLS handshakes worked on at once; more connections wait, unread, up to 5 s (0: no bound)',
+        )
+          .argParser(parseCount)
+          .default(DEFAULT_MAX_HANDSHAKES_IN_FLIGHT),
       )
       .addOption(
         new Option('--node-eviction-rate <n>', 'nodes per second whose pods are evicted in a healthy zone')

@@ -3,14 +3,14 @@
  * upgrades and the pod stream upgrades attached to it, bound to the configured address. Kept apart from
  * `hub.ts`, which wires the parts together; this only serves them.
  */
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from '../api/index.js';
 import type { NodeGateway } from './gateway/index.js';
 import type { PodStreamUpgrades } from './server/streams/index.js';
-import type { HubTls } from './tls/index.js';
+import { HandshakeGate, type HandshakeGateLimits, type HubTls } from './tls/index.js';
 
 /** What {@link listenHub} serves and where. */
 export interface HubListenParts {
@@ -21,11 +21,15 @@ export interface HubListenParts {
   port: number;
   host: string;
   logger: Logger;
+  /** Bounds on the TLS handshakes worked on at once (`tls/handshake-gate.ts`); `maxInFlight` 0: none. */
+  handshakeGate?: HandshakeGateLimits;
 }
 
 /** A listening hub server, its URL, and whether that address can be dialled by others. */
 export interface HubListener {
   server: Server | HttpsServer;
+  /** With a handshake gate: the TCP listener that accepts for `server`, and the gate between them. */
+  acceptor?: { server: NetServer; gate: HandshakeGate };
   address: AddressInfo;
   url: string;
   /** The bound address listens everywhere (`0.0.0.0`, `::`) and names no host to dial. */
@@ -45,24 +49,36 @@ export async function listenHub(parts: HubListenParts): Promise<HubListener> {
   // Watches and followed logs are long-lived: no request timeout on them.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
-  parts.gateway.attach(server, parts.streams);
+  const gated = tls && (parts.handshakeGate?.maxInFlight ?? 1) > 0;
+  const gate = gated ? new HandshakeGate(server as HttpsServer, parts.handshakeGate) : undefined;
+  // With a gate the TLS server listens on nothing: a TCP server accepts, unread, and the gate hands over.
+  const acceptor = gate && createNetServer({ pauseOnConnect: true }, (socket) => gate.offer(socket));
+  parts.gateway.attach(server, parts.streams, gate);
+  const listening: NetServer = acceptor ?? server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(parts.port, parts.host, () => resolve());
+    listening.once('error', reject);
+    listening.listen(parts.port, parts.host, () => resolve());
   });
+  // Node's HTTP server sets up its connection tracking (headers timeout, closeAllConnections) on
+  // 'listening': a gated one must be told, as it never listens itself.
+  if (acceptor) server.emit('listening');
+  parts.gateway.listening();
   if (tls) tls.start(server as HttpsServer);
   else parts.logger.warn('serving plain HTTP (--insecure-http): tokens and pod specs cross the network in clear');
-  const address = server.address() as AddressInfo;
+  const address = listening.address() as AddressInfo;
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   const wildcard = address.address === '0.0.0.0' || address.address === '::' || address.address === '';
-  return { server, address, url, wildcard };
+  return { server, ...(acceptor && gate ? { acceptor: { server: acceptor, gate } } : {}), address, url, wildcard };
 }
 
-/** Closes the server and every connection still open on it. */
-export async function closeHubServer(server: Server | HttpsServer): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections?.();
-  });
+/** Closes the listener (and its gate) and every connection still open on it. */
+export async function closeHubServer(listener: Pick<HubListener, 'server' | 'acceptor'>): Promise<void> {
+  const { server, acceptor } = listener;
+  acceptor?.gate.close();
+  const closed = (s: NetServer): Promise<void> => new Promise((resolve) => s.close(() => resolve()));
+  // A gated TLS server never listened itself; its close still ends the HTTP server's connection checks.
+  const closing = [closed(server), ...(acceptor ? [closed(acceptor.server)] : [])];
+  server.closeAllConnections?.();
+  await Promise.all(closing);
 }

@@ -35,6 +35,11 @@ export interface HubOptions {
    * slowly, and its grace period grows with its interval (`gateway/heartbeat-pace.ts`). 0: no budget.
    */
   maxHeartbeatsPerSecond?: number;
+  /**
+   * TLS handshakes the hub works on at once (default 256); more accepted connections wait, unread,
+   * in order of arrival, and are closed after 5 s (`tls/handshake-gate.ts`). 0: no bound.
+   */
+  maxHandshakesInFlight?: number;
   /** Concurrent watches per user (default 100). */
   maxWatchesPerUser?: number;
   /** Concurrent followed logs per user (default 20). */

@@ -5,8 +5,6 @@
  * (hub-leadership), node gateway (hub-gateway), node certificates (hub-node-certificates), the blob
  * copy between hubs (hub-blob-peers), the API (hub-api), the listener (hub-listen), client files.
  */
-import type { Server } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { Logger, Token } from '../api/index.js';
 import { TOKEN_GROUP, systemClock } from '../api/index.js';
@@ -24,7 +22,7 @@ import {
 import { BlobStore } from './blobs/index.js';
 import { clusterInformers, hubHousekeeping, nodeLifecycle, type Runner } from './hub-controllers.js';
 import { HubLeadership, leadershipPlan, newHubIdentity } from './hub-leadership.js';
-import { closeHubServer, listenHub } from './hub-listen.js';
+import { closeHubServer, listenHub, type HubListener } from './hub-listen.js';
 import { DEFAULT_MAX_HEARTBEATS_PER_SECOND, HeartbeatPace, type NodeGateway } from './gateway/index.js';
 import { hubGateway } from './hub-gateway.js';
 import type { PodStreamUpgrades } from './server/streams/index.js';
@@ -40,14 +38,14 @@ import type { createApiApp } from './server/index.js';
 import { CurrentTerm, SharedUsage, controlPlaneStatuses, fenceObjectAPI, storeMembers } from './leader/index.js';
 import type { Store } from './store/index.js';
 import { keyringPath, loadHubKeyring } from './encryption/index.js';
-import { HubTls } from './tls/index.js';
+import { DEFAULT_HANDSHAKE_GATE_LIMITS, HubTls } from './tls/index.js';
 import { hubClientFiles, writeHubClientFiles, type HubClientFiles } from './hub-client-files.js';
 
 export type { HubOptions, HubStoreOptions } from './hub-options.js';
 import type { HubOptions } from './hub-options.js';
 
 export class Hub {
-  private server: Server | HttpsServer | undefined;
+  private listener: HubListener | undefined;
   private stopped = false;
 
   private constructor(
@@ -241,7 +239,9 @@ export class Hub {
       gateway,
       log,
     });
-    return new Hub(options, store, api, auth, informers, gateway, runners, leadership, app, lock, tls, streams);
+    const hub = new Hub(options, store, api, auth, informers, gateway, runners, leadership, app, lock, tls, streams);
+    metrics.controlPlane.handshakeGate(() => hub.listener?.acceptor?.gate);
+    return hub;
   }
 
   /** Syncs the caches, starts the controllers, and listens. Resolves with the bound address. */
@@ -249,12 +249,7 @@ export class Hub {
     await this.informers.start();
     for (const r of this.runners) r.start();
     this.leadership.start();
-    const {
-      server,
-      address: addr,
-      url,
-      wildcard,
-    } = await listenHub({
+    const listener = await listenHub({
       fetch: this.app.fetch,
       tls: this.tls,
       gateway: this.gateway,
@@ -262,8 +257,13 @@ export class Hub {
       port: this.options.port,
       host: this.options.host,
       logger: this.options.logger,
+      handshakeGate: {
+        ...DEFAULT_HANDSHAKE_GATE_LIMITS,
+        maxInFlight: this.options.maxHandshakesInFlight ?? DEFAULT_HANDSHAKE_GATE_LIMITS.maxInFlight,
+      },
     });
-    this.server = server;
+    const { address: addr, url, wildcard } = listener;
+    this.listener = listener;
     // `admin.kubeconfig` for edgectl and kubectl, and `join.token` pinning the CA (hub-client-files.ts).
     await writeHubClientFiles(this.clientFiles, url, this.tls?.servingCaPem, this.auth);
     // Nodes of the other hubs learn this address; a wildcard one is no address to dial (--advertise-url).
@@ -305,7 +305,7 @@ export class Hub {
     this.tls?.stop();
     await this.gateway.stop();
     this.streams.close();
-    if (this.server) await closeHubServer(this.server);
+    if (this.listener) await closeHubServer(this.listener);
     await this.store.close();
     this.lock.release();
   }

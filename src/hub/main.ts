@@ -63,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
     },
     heartbeatIntervalSeconds: o.heartbeatInterval,
     maxHeartbeatsPerSecond: o.maxHeartbeatsPerSecond,
+    maxHandshakesInFlight: o.maxHandshakesInFlight,
     leaderElection,
     maxWatchesPerUser: o.maxWatchesPerUser,
     maxLogFollowsPerUser: o.maxLogFollowsPerUser,

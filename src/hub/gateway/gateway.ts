@@ -75,6 +75,8 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   private readonly revocations: RevocationPush | undefined;
   private readonly hubList: HubListPush | undefined;
   private readonly pace: HeartbeatPacePush;
+  /** Whether the hub is behind on accepted connections (TLS only), set by {@link attach}. */
+  private behind: (() => boolean) | undefined;
 
   constructor(private readonly deps: NodeGatewayDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
@@ -187,13 +189,13 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
 
   /**
    * Handles WebSocket upgrades on `server`: those `other` handles (the API's streaming subresources)
-   * go to it, the rest here (paths other than the gateway's are refused with 404).
+   * go to it, the rest here (paths other than the gateway's are refused with 404). `gate`: the
+   * listener's handshake gate, whose waiting connections count as the hub being behind.
    */
-  attach(server: Server | HttpsServer, other?: UpgradeHandler): void {
-    // Nodes can dial once it listens: their grace counts from then, or later while it works through their handshakes.
+  attach(server: Server | HttpsServer, other?: UpgradeHandler, gate?: { readonly waiting: number }): void {
     const backlog = server instanceof TlsServer ? new HandshakeBacklog() : undefined;
-    backlog?.attach(server as TlsServer);
-    server.once('listening', () => this.deps.lifecycle.accepting(backlog && (() => backlog.behind())));
+    backlog?.attach(server as TlsServer, gate && (() => gate.waiting));
+    this.behind = backlog && (() => backlog.behind());
     server.on('upgrade', (req, socket, head) => {
       // Node's HTTP server takes its own error listener off an upgraded socket, and authenticating a
       // node is asynchronous: a client that resets the connection meanwhile would otherwise raise an
@@ -202,6 +204,11 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
       if (other?.handles(req)) other.upgrade(req, socket, head);
       else this.upgrades.upgrade(req, socket, head);
     });
+  }
+
+  /** The server listens: nodes can dial, and their grace counts from now (or later, while the hub is behind). */
+  listening(): void {
+    this.deps.lifecycle.accepting(this.behind);
   }
 
   /** Names of nodes with a live session. */

@@ -7,24 +7,8 @@ import { once } from 'node:events';
 import { connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { createServer, connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCa, generateKeyPair, issueCertificate } from '../../pki/index.js';
+import { loopbackServerCert } from '../../pki/testing/loopback-server-cert.js';
 import { HANDSHAKE_AGE_MS, HandshakeBacklog, SATURATED_UTILIZATION } from './handshake-backlog.js';
-
-async function serverCert(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
-  const now = new Date();
-  const ca = await createCa({ commonName: 'backlog-ca', lifetimeSeconds: 3600, now });
-  const keys = await generateKeyPair();
-  const certPem = await issueCertificate({
-    ca,
-    publicKeyPem: keys.publicKeyPem,
-    commonName: 'edge-hub',
-    ipAddresses: ['127.0.0.1'],
-    usages: ['server'],
-    lifetimeSeconds: 3600,
-    now,
-  });
-  return { caPem: ca.certPem, certPem, keyPem: keys.privateKeyPem };
-}
 
 async function until(what: string, fn: () => boolean): Promise<void> {
   const end = Date.now() + 5000;
@@ -43,7 +27,7 @@ describe('HandshakeBacklog', () => {
   });
 
   it('counts accepted connections until their TLS handshake ends or they close, and is behind only when saturated', async () => {
-    const { caPem, certPem, keyPem } = await serverCert();
+    const { caPem, certPem, keyPem } = await loopbackServerCert('backlog-ca');
     const server = createServer({ cert: certPem, key: keyPem }, (s) => s.on('error', () => undefined));
     server.on('tlsClientError', () => undefined);
     let utilization = 1;
@@ -88,5 +72,18 @@ describe('HandshakeBacklog', () => {
     await until('the garbage connection gone', () => backlog.pending === 0);
     expect(backlog.behind()).toBe(false); // saturated, but no handshake waits
     expect(tls.destroyed).toBe(false);
+  });
+
+  it('is behind while connections wait at the handshake gate and the loop is saturated', () => {
+    const server = createServer({});
+    let utilization = 1;
+    let queued = 0;
+    const backlog = new HandshakeBacklog(() => utilization);
+    backlog.attach(server, () => queued);
+    expect(backlog.behind()).toBe(false); // nothing in a handshake, nothing waiting
+    queued = 3;
+    expect(backlog.behind()).toBe(true);
+    utilization = SATURATED_UTILIZATION - 0.1;
+    expect(backlog.behind()).toBe(false); // waiting clients alone do not make the hub behind
   });
 });

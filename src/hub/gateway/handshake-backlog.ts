@@ -1,6 +1,6 @@
 /**
  * Whether the hub is behind on the connections it has accepted: TLS handshakes it has begun and not
- * finished while its event loop is saturated. After a hub restart the whole fleet redials at once,
+ * finished, or connections waiting at its handshake gate, while its event loop is saturated. After a hub restart the whole fleet redials at once,
  * and a core takes ~500 full mutual-TLS handshakes a second (`docs/benchmarks.md`, the hub's TLS
  * handshakes): 5,000 returning nodes are ~10 s of CPU before the first of them has said who it is.
  * A node whose handshake waits on the hub cannot prove it is alive, so the node lifecycle controller
@@ -45,8 +45,15 @@ export class HandshakeBacklog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Follows `server`'s connections: counted from TCP accept to the end of the TLS handshake (or the close). */
-  attach(server: TlsServer): void {
+  /** Connections accepted and not yet handed to the TLS server (`HandshakeGate`): none without a gate. */
+  #queued: () => number = () => 0;
+
+  /**
+   * Follows `server`'s connections: counted from the TLS server taking them to the end of the handshake
+   * (or the close). `queued` counts those accepted and still waiting for their turn.
+   */
+  attach(server: TlsServer, queued?: () => number): void {
+    if (queued) this.#queued = queued;
     server.on('connection', (raw: Socket) => {
       const key = keyOf(raw);
       if (key === undefined) return;
@@ -74,6 +81,7 @@ export class HandshakeBacklog {
    */
   behind(): boolean {
     if (this.utilization() < SATURATED_UTILIZATION) return false;
+    if (this.#queued() > 0) return true; // a waiting connection is at most the gate's wait old
     const since = this.now() - HANDSHAKE_AGE_MS;
     // Newest last: a storm's young handshakes are found after at most the few old ones left open.
     for (const { at } of this.#pending.values()) if (at >= since) return true;

@@ -48,6 +48,13 @@ export interface StoreObserver {
   request(operation: string, key: string, seconds: number): void;
 }
 
+/** What the listener's handshake gate reports on each scrape (`tls/handshake-gate.ts`). */
+export interface HandshakeGateReading {
+  inFlight: number;
+  waiting: number;
+  counts: { admitted: number; shed: number };
+}
+
 /** Registers the control-plane metrics on `registry` and hands out their observers. */
 export class ControlPlaneMetrics {
   readonly frames: FrameMeter;
@@ -59,6 +66,7 @@ export class ControlPlaneMetrics {
   readonly #queueWork: Histogram<'name'>;
   readonly #queueLengths = new Map<string, () => number>();
   #heartbeatInterval: (() => number) | undefined;
+  #handshakeGate: (() => HandshakeGateReading | undefined) | undefined;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -138,6 +146,51 @@ export class ControlPlaneMetrics {
       },
     });
 
+    const gate = (): HandshakeGateReading | undefined => this.#handshakeGate?.();
+    new Gauge({
+      name: 'edgeplane_hub_tls_handshakes_in_flight',
+      help: 'TLS handshakes the hub works on now (at most --max-handshakes-in-flight).',
+      registers,
+      collect() {
+        const g = gate();
+        if (g) this.set(g.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'edgeplane_hub_tls_connections_waiting',
+      help: 'Accepted connections waiting, unread, for a TLS handshake slot.',
+      registers,
+      collect() {
+        const g = gate();
+        if (g) this.set(g.waiting);
+      },
+    });
+    const gateCounter = (name: string, help: string, read: (g: HandshakeGateReading) => number): void => {
+      let seen = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const g = gate();
+          if (!g) return;
+          const now = read(g);
+          if (now > seen) this.inc(now - seen);
+          seen = now;
+        },
+      });
+    };
+    gateCounter(
+      'edgeplane_hub_tls_connections_admitted_total',
+      'Accepted connections handed to the TLS server for their handshake.',
+      (g) => g.counts.admitted,
+    );
+    gateCounter(
+      'edgeplane_hub_tls_connections_shed_total',
+      'Accepted connections closed unread: they waited too long for a handshake slot, or too many waited.',
+      (g) => g.counts.shed,
+    );
+
     const lengths = this.#queueLengths;
     new Gauge({
       name: 'workqueue_depth',
@@ -179,6 +232,11 @@ export class ControlPlaneMetrics {
   /** The gateway's heartbeat pace, read on each scrape (`gateway/heartbeat-pace.ts`). */
   heartbeatPace(seconds: () => number): void {
     this.#heartbeatInterval = seconds;
+  }
+
+  /** The listener's handshake gate, read on each scrape (undefined: plain HTTP, or not listening yet). */
+  handshakeGate(read: () => HandshakeGateReading | undefined): void {
+    this.#handshakeGate = read;
   }
 
   /** The observer of queue `name`, whose depth `length` reads on each scrape. */

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as tcpConnect, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -25,6 +26,21 @@ afterEach(async () => {
 
 const create = (dataDir: string, extra: Partial<Parameters<typeof HubTls.create>[0]> = {}): Promise<HubTls> =>
   HubTls.create({ dataDir, host: '127.0.0.1', clock: systemClock, logger: silentLogger(), ...extra });
+
+/** One HTTP/1.1 GET over a fresh TLS connection to `url`, the whole response as text. */
+function httpsGet(url: string, path: string, ca: string, token?: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const { port } = new URL(url);
+    const auth = token ? `Authorization: Bearer ${token}\r\n` : '';
+    const s = connect({ host: '127.0.0.1', port: Number(port), ca }, () =>
+      s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`),
+    );
+    let text = '';
+    s.on('data', (d: Buffer) => (text += d.toString()));
+    s.on('end', () => resolve(text));
+    s.on('error', reject);
+  });
+}
 
 /** The serial of the certificate a TLS server presents to a fresh connection. */
 function presented(port: number, ca: string): Promise<string> {
@@ -118,16 +134,7 @@ describe('a TLS hub', () => {
       const { url } = await hub.start();
       expect(url).toMatch(/^https:/);
       const ca = hub.tls!.clusterCa.certPem;
-      const got = await new Promise<string>((resolve, reject) => {
-        const { port } = new URL(url);
-        const s = connect({ host: '127.0.0.1', port: Number(port), ca }, () =>
-          s.write('GET /cacerts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
-        );
-        let text = '';
-        s.on('data', (d: Buffer) => (text += d.toString()));
-        s.on('end', () => resolve(text));
-        s.on('error', reject);
-      });
+      const got = await httpsGet(url, '/cacerts', ca);
       expect(got).toMatch(/^HTTP\/1\.1 200/);
       expect(got).toContain(ca.trim());
 
@@ -151,6 +158,73 @@ describe('a TLS hub', () => {
       expect(parseJoinToken(await readFile(join(dir, 'join.token'), 'utf8')).secret).toBe(again.auth.joinToken);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('works on at most --max-handshakes-in-flight handshakes: a connection waits its turn, and /metrics counts it', async () => {
+    const dir = await tempDir();
+    const hub = await Hub.create({
+      dataDir: dir,
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+      maxHandshakesInFlight: 1,
+    });
+    try {
+      const { url, port } = await hub.start();
+      const ca = hub.tls!.clusterCa.certPem;
+      // A client that connects and says nothing holds the one slot.
+      const silent = tcpConnect(port, '127.0.0.1');
+      silent.on('error', () => undefined);
+      await once(silent, 'connect');
+      let answered = false;
+      const waiting = httpsGet(url, '/cacerts', ca).then((text) => {
+        answered = true;
+        return text;
+      });
+      await new Promise((r) => setTimeout(r, 300)); // the gate's wait is 5 s: it is still waiting
+      expect(answered).toBe(false);
+      silent.destroy();
+      expect(await waiting).toMatch(/^HTTP\/1\.1 200/);
+
+      const metrics = await httpsGet(url, '/metrics', ca, hub.auth.adminToken);
+      const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      expect(value('edgeplane_hub_tls_connections_admitted_total')).toBe(3); // silent, /cacerts, /metrics
+      expect(value('edgeplane_hub_tls_connections_shed_total')).toBe(0);
+      expect(value('edgeplane_hub_tls_connections_waiting')).toBe(0);
+      expect(value('edgeplane_hub_tls_handshakes_in_flight')).toBe(0);
+
+      // Stopping with a connection in its handshake (and one waiting) does not hang.
+      const stall = tcpConnect(port, '127.0.0.1');
+      stall.on('error', () => undefined);
+      await once(stall, 'connect');
+      const late = tcpConnect(port, '127.0.0.1');
+      late.on('error', () => undefined);
+      await once(late, 'connect');
+      await hub.stop();
+      await Promise.all([once(stall, 'close'), once(late, 'close')]);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('listens directly without a gate when --max-handshakes-in-flight is 0', async () => {
+    const dir = await tempDir();
+    const hub = await Hub.create({
+      dataDir: dir,
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+      maxHandshakesInFlight: 0,
+    });
+    try {
+      const { url } = await hub.start();
+      const ca = hub.tls!.clusterCa.certPem;
+      expect(await httpsGet(url, '/cacerts', ca)).toMatch(/^HTTP\/1\.1 200/);
+      const metrics = await httpsGet(url, '/metrics', ca, hub.auth.adminToken);
+      expect(metrics).toMatch(/^edgeplane_hub_tls_connections_admitted_total 0$/m); // no gate counts
+    } finally {
+      await hub.stop();
     }
   });
 });

@@ -7,3 +7,10 @@ export { DEFAULT_CA_LIFETIME_SECONDS } from './cluster-ca.js';
 export { DEFAULT_SERVING_CERT_LIFETIME_SECONDS, servingNames, type ServingNames } from './serving-cert.js';
 export { writeAdminKubeconfig } from './kubeconfig.js';
 export { writeJoinTokenFile } from './join-token-file.js';
+export {
+  DEFAULT_HANDSHAKE_GATE_LIMITS,
+  DEFAULT_MAX_HANDSHAKES_IN_FLIGHT,
+  HandshakeGate,
+  type HandshakeGateCounts,
+  type HandshakeGateLimits,
+} from './handshake-gate.js';
