@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { createServer, connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loopbackServerCert } from '../../pki/testing/loopback-server-cert.js';
+import { loopbackServerCert } from '../../pki/testing/index.js';
 import { HANDSHAKE_AGE_MS, HandshakeBacklog, SATURATED_UTILIZATION } from './handshake-backlog.js';
 
 async function until(what: string, fn: () => boolean): Promise<void> {

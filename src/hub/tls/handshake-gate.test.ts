@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { connect as tcpConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loopbackServerCert, type LoopbackServerCert } from '../../pki/testing/loopback-server-cert.js';
+import { loopbackServerCert, type LoopbackServerCert } from '../../pki/testing/index.js';
 import { HandshakeGate, type HandshakeGateLimits } from './handshake-gate.js';
 
 let pems: LoopbackServerCert;
