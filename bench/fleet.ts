@@ -24,7 +24,7 @@ import type { LoadFigures } from './hollow/scenarios/load.js';
 import { podCensus } from './hollow/scenarios/pod-census.js';
 import { register } from './hollow/scenarios/register.js';
 import { storm } from './hollow/scenarios/storm.js';
-import { dialGroupRows } from './hollow/scenarios/storm-dials.js';
+import { dialGroupRows, reasonsText } from './hollow/scenarios/storm-dials.js';
 
 const ALL = ['register', 'deploy', 'service', 'storm'] as const;
 
@@ -123,6 +123,10 @@ async function main(): Promise<void> {
     );
     row('register', `${nodes} nodes connected / Ready`, `${secs(reg.allConnectedMs)} / ${secs(reg.allReadyMs)}`);
     row('register', 'session drops / failed dials', `${reg.drops} / ${reg.failedDials}`);
+    const q = (v: [number, number, number]): string => v.map((ms) => (ms / 1000).toFixed(1)).join(' / ') + ' s';
+    row('register', 'welcomed dial started p50 / p90 / max', q(reg.dials.dialed));
+    row('register', 'that dial → welcome p50 / p90 / max', q(reg.dials.dialToWelcome));
+    row('register', 'failed dials by reason', reasonsText(reg.dials.failures));
     loadRows('register', reg.load);
     row(
       'register',

@@ -33,6 +33,13 @@ export interface JoinReport {
 }
 
 /** The fleet's counts at one moment (what `stats` returns over IPC). */
+/** What `progress` returns: connected nodes and the tally, without the errors' text. */
+export interface FleetProgress {
+  nodes: number;
+  connected: number;
+  tally: Omit<FleetStats['tally'], 'errors'>;
+}
+
 export interface FleetStats {
   at: number;
   nodes: number;
@@ -184,6 +191,18 @@ export class HollowFleet {
   /** Every node's dials since `markAssignments`. */
   dialReport(): DialRecord[] {
     return this.nodes.map((n) => n.dials.record(n.name));
+  }
+
+  /**
+   * The counts a scenario polls for (every 250 ms): a walk over the nodes' flags only. `stats` sums every
+   * node's frame counters, ~10 ms of the harness at 10,000 nodes, which it would spend 40 times a second.
+   */
+  progress(): FleetProgress {
+    let connected = 0;
+    for (const n of this.nodes) if (n.connected) connected++;
+    const tally: FleetProgress['tally'] & { errors?: string[] } = { ...this.#ctx.tally };
+    delete tally.errors; // the errors' text is what makes `stats` heavy to send
+    return { nodes: this.nodes.length, connected, tally };
   }
 
   /** Current counts. */

@@ -5,7 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { DialRecord } from './dial-log.js';
-import type { AssignmentDiff, FleetStats, JoinReport } from './fleet.js';
+import type { AssignmentDiff, FleetProgress, FleetStats, JoinReport } from './fleet.js';
 import type { HarnessCommand, HarnessReply } from './protocol.js';
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void };
@@ -17,9 +17,15 @@ export class HarnessClient {
   #nextId = 1;
   #exited = false;
 
-  constructor(opts: { maxOldSpaceMb?: number } = {}) {
+  /** `cpuProfDir`: write the harness's V8 CPU profile there (`node --cpu-prof`) when it exits. */
+  constructor(opts: { maxOldSpaceMb?: number; cpuProfDir?: string } = {}) {
     this.#child = fork(join(import.meta.dirname, 'main.ts'), [], {
-      execArgv: ['--import', 'tsx', `--max-old-space-size=${opts.maxOldSpaceMb ?? 4096}`],
+      execArgv: [
+        '--import',
+        'tsx',
+        `--max-old-space-size=${opts.maxOldSpaceMb ?? 4096}`,
+        ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child.on('message', (m: HarnessReply) => {
@@ -44,6 +50,7 @@ export class HarnessClient {
   /** Sends one command and waits for its answer. */
   send(command: Extract<HarnessCommand, { cmd: 'join' }>): Promise<JoinReport>;
   send(command: Extract<HarnessCommand, { cmd: 'stats' }>): Promise<FleetStats>;
+  send(command: Extract<HarnessCommand, { cmd: 'progress' }>): Promise<FleetProgress>;
   send(command: Extract<HarnessCommand, { cmd: 'diffAssignments' }>): Promise<AssignmentDiff>;
   send(command: Extract<HarnessCommand, { cmd: 'dialReport' }>): Promise<DialRecord[]>;
   send(

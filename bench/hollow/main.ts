@@ -45,6 +45,8 @@ async function run(c: HarnessCommand): Promise<unknown> {
       return true;
     case 'stats':
       return need().stats();
+    case 'progress':
+      return need().progress();
     case 'resetCounters':
       need().resetCounters();
       return true;

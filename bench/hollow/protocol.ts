@@ -35,6 +35,7 @@ export const HarnessCommand = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('start'), rampMs: z.number().min(0).optional() }),
   z.object({ cmd: z.literal('kill') }),
   z.object({ cmd: z.literal('stats') }),
+  z.object({ cmd: z.literal('progress') }),
   z.object({ cmd: z.literal('resetCounters') }),
   z.object({ cmd: z.literal('setReady'), ready: z.boolean().optional(), uid: z.string().optional() }),
   z.object({ cmd: z.literal('markAssignments') }),

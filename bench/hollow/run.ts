@@ -22,7 +22,7 @@ export interface FleetRunOptions {
   hubFlags?: string[];
   /** Where hollow identities are kept (default: a temporary dir removed at the end). */
   identityDir?: string;
-  /** Directory for the hub's `--cpu-prof` profile. */
+  /** Directory for the hub's `--cpu-prof` profile; the harness's goes into its `harness/` subdirectory. */
   cpuProfDir?: string;
   tuning?: Partial<Omit<HollowTuning, 'backoff'>>;
   /** Node name prefix (default `hollow`). */
@@ -70,7 +70,7 @@ export class FleetRun {
       flags: opts.hubFlags ?? [],
       ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}),
     });
-    this.harness = new HarnessClient();
+    this.harness = new HarnessClient(opts.cpuProfDir ? { cpuProfDir: join(opts.cpuProfDir, 'harness') } : {});
   }
 
   /** Starts the hub and the harness (nodes built, not joined). */

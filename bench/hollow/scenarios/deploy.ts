@@ -47,7 +47,7 @@ export async function deploy(run: FleetRun, replicas: number, timeoutMs: number)
     await waitFor(
       `${replicas} pods Ready`,
       async () => {
-        const s = await run.harness.send({ cmd: 'stats' });
+        const s = await run.harness.send({ cmd: 'progress' });
         seen = s.tally.podsSeen - before.tally.podsSeen;
         if (allBoundMs === 0 && seen >= replicas) allBoundMs = s.tally.lastPodAt - t0;
         const d = await run.http

@@ -27,7 +27,8 @@ function quantiles(values: number[]): [number, number, number] {
   return [at(0.5), at(0.9), s[s.length - 1]!];
 }
 
-function group(records: DialRecord[], servedMs: number): DialGroup {
+/** The records' figures, times taken from `servedMs` after the mark. */
+export function dialGroup(records: DialRecord[], servedMs: number): DialGroup {
   const failures: Record<string, number> = {};
   const dialed: number[] = [];
   const wait: number[] = [];
@@ -59,9 +60,19 @@ export function stormDialGroups(
   const first = [...notReady.values()].map((e) => e.from - markAt - servedMs);
   const s = quantiles(first);
   return {
-    notReady: { ...group(flipped, servedMs), firstNotReady: [s[0], first.length ? Math.min(...first) : 0, s[2]] },
-    ready: group(rest, servedMs),
+    notReady: { ...dialGroup(flipped, servedMs), firstNotReady: [s[0], first.length ? Math.min(...first) : 0, s[2]] },
+    ready: dialGroup(rest, servedMs),
   };
+}
+
+/** Failed dials by reason, most first (`refused 12, reset 3`). */
+export function reasonsText(failures: Record<string, number>): string {
+  return (
+    Object.entries(failures)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none'
+  );
 }
 
 /** The groups as table rows: [metric, value]. */
@@ -74,15 +85,12 @@ export function dialGroupRows(groups: { notReady: DialGroup; ready: DialGroup })
     ['other nodes', groups.ready],
   ] as const) {
     if (g.nodes === 0) continue;
-    const reasons = Object.entries(g.failures)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ');
+    const reasons = reasonsText(g.failures);
     rows.push([`${label} (${g.nodes}): welcomed dial started after serving p50 / p90 / max`, q(g.dialed)]);
     rows.push([`${label}: that dial → welcome p50 / p90 / max`, q(g.dialToWelcome)]);
     rows.push([
       `${label}: failed dials after the kill (per node ${(Object.values(g.failures).reduce((a, b) => a + b, 0) / g.nodes).toFixed(1)})`,
-      reasons || 'none',
+      reasons,
     ]);
     if (g.notWelcomed > 0) rows.push([`${label}: never welcomed again`, String(g.notWelcomed)]);
     if (g.firstNotReady) {

@@ -39,7 +39,7 @@ export async function storm(run: FleetRun, replicas: number, timeoutMs: number):
     await waitFor(
       'the fleet back Ready',
       async () => {
-        const s = await run.harness.send({ cmd: 'stats' });
+        const s = await run.harness.send({ cmd: 'progress' });
         if (allConnectedMs === 0 && s.connected >= n) allConnectedMs = Date.now() - t1;
         if (s.connected < n || run.watch.ready < n) return undefined;
         if (replicas > 0) {
