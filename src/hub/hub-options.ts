@@ -37,7 +37,7 @@ export interface HubOptions {
   maxHeartbeatsPerSecond?: number;
   /**
    * TLS handshakes the hub works on at once (default 256); more accepted connections wait, unread,
-   * in order of arrival, and are closed after 5 s (`tls/handshake-gate.ts`). 0: no bound.
+   * newest first, and are closed after 5 s (`tls/handshake-gate.ts`). 0: no bound.
    */
   maxHandshakesInFlight?: number;
   /** Concurrent watches per user (default 100). */

@@ -1,6 +1,6 @@
 /**
  * The handshake gate between a real TCP listener and a real TLS server: at most `maxInFlight`
- * handshakes at once, waiting connections in order of arrival, a slot given back by a handshake that
+ * handshakes at once, the newest waiting connection first, a slot given back by a handshake that
  * stalls, and connections that waited too long (or overflow the queue) closed unread.
  */
 import { once } from 'node:events';
@@ -82,7 +82,7 @@ describe('HandshakeGate', () => {
     return s;
   }
 
-  it('works on at most maxInFlight handshakes, and serves waiting connections in order of arrival', async () => {
+  it('works on at most maxInFlight handshakes, and serves the newest waiting connection first', async () => {
     const { gate, port, secured } = await gated({ maxInFlight: 1 });
     const stall = await silent(port);
     await until('the silent connection admitted', () => gate.inFlight === 1);
@@ -93,10 +93,10 @@ describe('HandshakeGate', () => {
     expect(gate.inFlight).toBe(1);
     expect(secured).toEqual([]);
 
-    stall.destroy(); // its slot comes back: the longer-waiting goes first, then the other
+    stall.destroy(); // its slot comes back: the newest waiting goes first, then the other
     await Promise.all([older.done, newer.done]);
     await until('both served', () => secured.length === 2);
-    expect(secured).toEqual(['older', 'newer']);
+    expect(secured).toEqual(['newer', 'older']);
     expect(gate.counts).toEqual({ admitted: 3, shed: 0 });
     expect(gate.waiting).toBe(0);
   });
