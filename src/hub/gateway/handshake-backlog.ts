@@ -1,8 +1,9 @@
 /**
  * Whether the hub is behind on the connections it has accepted: TLS handshakes it has begun and not
- * finished, or connections waiting at its handshake gate, while its event loop is saturated. After a hub restart the whole fleet redials at once,
- * and a core takes ~500 full mutual-TLS handshakes a second (`docs/benchmarks.md`, the hub's TLS
- * handshakes): 5,000 returning nodes are ~10 s of CPU before the first of them has said who it is.
+ * finished, or connections waiting at its handshake gate, while its event loop is saturated. After a
+ * hub restart the whole fleet redials at once, and a core takes ~500 full mutual-TLS handshakes a
+ * second (`docs/benchmarks.md`, the hub's TLS handshakes): 5,000 returning nodes are ~10 s of CPU
+ * before the first of them has said who it is.
  * A node whose handshake waits on the hub cannot prove it is alive, so the node lifecycle controller
  * asks this (`StartupCatchUp`) before it counts silence against nodes not heard from since the start.
  *
