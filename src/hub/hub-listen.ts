@@ -52,7 +52,9 @@ export async function listenHub(parts: HubListenParts): Promise<HubListener> {
   const gated = tls && (parts.handshakeGate?.maxInFlight ?? 1) > 0;
   const gate = gated ? new HandshakeGate(server as HttpsServer, parts.handshakeGate) : undefined;
   // With a gate the TLS server listens on nothing: a TCP server accepts, unread, and the gate hands over.
-  const acceptor = gate && createNetServer({ pauseOnConnect: true }, (socket) => gate.offer(socket));
+  // noDelay as Node's HTTP server sets it on the sockets it accepts: small writes (watch events, API
+  // answers) must not wait on Nagle's algorithm and delayed ACKs.
+  const acceptor = gate && createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => gate.offer(socket));
   parts.gateway.attach(server, parts.streams, gate);
   const listening: NetServer = acceptor ?? server;
   await new Promise<void>((resolve, reject) => {

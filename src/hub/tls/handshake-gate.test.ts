@@ -102,39 +102,53 @@ describe('HandshakeGate', () => {
   });
 
   it('gives a stalled handshake’s slot back after slotMs, so a silent client cannot keep the gate shut', async () => {
-    const { gate, port, secured } = await gated({ maxInFlight: 1, slotMs: 150 });
+    const { gate, port, secured } = await gated({ maxInFlight: 1, slotMs: 400 });
     const stall = await silent(port);
+    await until('the slot taken', () => gate.inFlight === 1);
     const c = client(port, 'patient');
+    await until('the client waiting behind the silent one', () => gate.waiting === 1);
     await c.done;
     await until('served', () => secured.length === 1);
     expect(stall.destroyed).toBe(false); // still open: the TLS server's own timeout is what closes it
     expect(gate.counts.shed).toBe(0);
   });
 
-  it('closes, unread, a connection that waited maxWaitMs, and the oldest one past maxWaiting', async () => {
-    const { gate, port } = await gated({ maxInFlight: 1, maxWaitMs: 150, maxWaiting: 1 });
+  it('closes, unread, the oldest connection past maxWaiting, and one that waited maxWaitMs', async () => {
+    const { gate, port } = await gated({ maxInFlight: 1, maxWaitMs: 600, maxWaiting: 1 });
     await silent(port);
     await until('the slot taken', () => gate.inFlight === 1);
     const first = client(port, 'first');
     await until('one waiting', () => gate.waiting === 1);
     const second = client(port, 'second'); // the queue holds one: the longer-waiting first is closed
+    await until('the first shed', () => gate.counts.shed === 1);
+    expect(gate.waiting).toBe(1);
     await expect(first.done).rejects.toThrow();
-    expect(gate.counts.shed).toBe(1);
-    await expect(second.done).rejects.toThrow(); // waited 150 ms behind the silent one
+    await expect(second.done).rejects.toThrow(); // waited 600 ms behind the silent one
     expect(gate.counts.shed).toBe(2);
     expect(gate.waiting).toBe(0);
   });
 
-  it('closes everything waiting or in its handshake on close, and takes nothing after', async () => {
-    const { gate, port } = await gated({ maxInFlight: 1 });
+  it('closes everything waiting or in its handshake on close, a stalled one past slotMs too, and takes nothing after', async () => {
+    const { gate, port } = await gated({ maxInFlight: 1, slotMs: 100 });
+    const aged = await silent(port);
+    await until('the slot taken', () => gate.inFlight === 1);
+    await until('the stalled slot aged out', () => gate.inFlight === 0);
     const stall = await silent(port);
+    await until('the slot taken again', () => gate.inFlight === 1);
+    gate.close();
+    await Promise.all([once(stall, 'close'), once(aged, 'close')]);
+    const late = client(port, 'late');
+    await expect(late.done).rejects.toThrow();
+    expect(gate.inFlight).toBe(0);
+    expect(gate.waiting).toBe(0);
+  });
+
+  it('closes a waiting connection on close', async () => {
+    const { gate, port } = await gated({ maxInFlight: 1 });
+    await silent(port);
     const waiting = client(port, 'waiting');
     await until('one waiting', () => gate.waiting === 1);
     gate.close();
     await expect(waiting.done).rejects.toThrow();
-    await once(stall, 'close');
-    const late = client(port, 'late');
-    await expect(late.done).rejects.toThrow();
-    expect(gate.inFlight).toBe(0);
   });
 });

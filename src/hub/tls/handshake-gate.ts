@@ -20,6 +20,7 @@
  * handshake timeout still closes it.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 
 /** The gate's bounds. */
@@ -65,6 +66,8 @@ export class HandshakeGate {
   #head = 0;
   /** Handshakes in progress by remote address and port, oldest first, with when they began. */
   readonly #inFlight = new Map<string, Waiting>();
+  /** Handshakes past `slotMs` by the same key, no longer counted but still open: `close` ends them too. */
+  readonly #aged = new Map<string, Socket>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly counts: HandshakeGateCounts = { admitted: 0, shed: 0 };
@@ -72,7 +75,8 @@ export class HandshakeGate {
   constructor(
     private readonly server: TlsServer,
     private readonly limits: HandshakeGateLimits = DEFAULT_HANDSHAKE_GATE_LIMITS,
-    private readonly now: () => number = Date.now,
+    // Monotonic: a wall clock stepped back would hold expiry and slots back as long.
+    private readonly now: () => number = () => performance.now(),
   ) {
     server.on('secureConnection', (socket: TLSSocket) => this.#settled(keyOf(socket)));
   }
@@ -110,6 +114,8 @@ export class HandshakeGate {
     this.#head = 0;
     for (const { socket } of this.#inFlight.values()) socket.destroy();
     this.#inFlight.clear();
+    for (const socket of this.#aged.values()) socket.destroy();
+    this.#aged.clear();
   }
 
   #pump(): void {
@@ -135,23 +141,30 @@ export class HandshakeGate {
       return;
     }
     this.#inFlight.set(key, { socket, at: now });
-    socket.once('close', () => this.#settled(key));
+    socket.once('close', () => {
+      if (this.#aged.get(key) === socket) this.#aged.delete(key);
+      // Another connection may hold the same remote address and port on another local address.
+      if (this.#inFlight.get(key)?.socket === socket) this.#settled(key);
+    });
     this.counts.admitted++;
     // The TLS server's documented way to take a connection it did not accept itself.
     this.server.emit('connection', socket);
   }
 
   #settled(key: string | undefined): void {
-    if (key === undefined || !this.#inFlight.delete(key)) return;
+    if (key === undefined) return;
+    this.#aged.delete(key); // a late handshake that finished: its connection is the HTTP server's now
+    if (!this.#inFlight.delete(key)) return;
     if (this.waiting > 0) this.#pump();
   }
 
   /** Handshakes past `slotMs` give their slot back (insertion order is age order). */
   #ageSlots(now: number): void {
     const since = now - this.limits.slotMs;
-    for (const [key, { at }] of this.#inFlight) {
+    for (const [key, { socket, at }] of this.#inFlight) {
       if (at >= since) break;
       this.#inFlight.delete(key);
+      this.#aged.set(key, socket);
     }
   }
 
