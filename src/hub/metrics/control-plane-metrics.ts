@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { HubToNode, NodeToHub } from '../../api/index.js';
 import { OTHER_FRAME_TYPE, frameType } from './frame-type.js';
+import { scrapedCounter, scrapedGauge } from './scraped-series.js';
 
 /** Latency buckets of client-go's work queues and of store requests (seconds). */
 const SHORT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -146,49 +147,34 @@ export class ControlPlaneMetrics {
       },
     });
 
-    const gate = (): HandshakeGateReading | undefined => this.#handshakeGate?.();
-    new Gauge({
-      name: 'edgeplane_hub_tls_handshakes_in_flight',
-      help: 'TLS handshakes the hub works on now (at most --max-handshakes-in-flight).',
-      registers,
-      collect() {
-        const g = gate();
-        if (g) this.set(g.inFlight);
-      },
-    });
-    new Gauge({
-      name: 'edgeplane_hub_tls_connections_waiting',
-      help: 'Accepted connections waiting, unread, for a TLS handshake slot.',
-      registers,
-      collect() {
-        const g = gate();
-        if (g) this.set(g.waiting);
-      },
-    });
-    const gateCounter = (name: string, help: string, read: (g: HandshakeGateReading) => number): void => {
-      let seen = 0;
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          const g = gate();
-          if (!g) return;
-          const now = read(g);
-          if (now > seen) this.inc(now - seen);
-          seen = now;
-        },
-      });
+    // Before the hub listens (or without TLS) there is no gate: its series read 0.
+    const gate = (read: (g: HandshakeGateReading) => number) => (): number => {
+      const g = this.#handshakeGate?.();
+      return g ? read(g) : 0;
     };
-    gateCounter(
+    scrapedGauge(
+      registers,
+      'edgeplane_hub_tls_handshakes_in_flight',
+      'TLS handshakes the hub works on now (at most --max-handshakes-in-flight).',
+      gate((g) => g.inFlight),
+    );
+    scrapedGauge(
+      registers,
+      'edgeplane_hub_tls_connections_waiting',
+      'Accepted connections waiting, unread, for a TLS handshake slot.',
+      gate((g) => g.waiting),
+    );
+    scrapedCounter(
+      registers,
       'edgeplane_hub_tls_connections_admitted_total',
       'Accepted connections handed to the TLS server for their handshake.',
-      (g) => g.counts.admitted,
+      gate((g) => g.counts.admitted),
     );
-    gateCounter(
+    scrapedCounter(
+      registers,
       'edgeplane_hub_tls_connections_shed_total',
       'Accepted connections closed unread: they waited too long for a handshake slot, or too many waited.',
-      (g) => g.counts.shed,
+      gate((g) => g.counts.shed),
     );
 
     const lengths = this.#queueLengths;

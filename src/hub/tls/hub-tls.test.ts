@@ -27,6 +27,10 @@ afterEach(async () => {
 const create = (dataDir: string, extra: Partial<Parameters<typeof HubTls.create>[0]> = {}): Promise<HubTls> =>
   HubTls.create({ dataDir, host: '127.0.0.1', clock: systemClock, logger: silentLogger(), ...extra });
 
+/** A TLS hub on 127.0.0.1 (an ephemeral port) over `dataDir`, not started. */
+const loopbackHub = (dataDir: string, extra: Partial<Parameters<typeof Hub.create>[0]> = {}): Promise<Hub> =>
+  Hub.create({ dataDir, host: '127.0.0.1', port: 0, logger: silentLogger(), ...extra });
+
 /** One HTTP/1.1 GET over a fresh TLS connection to `url`, the whole response as text. */
 function httpsGet(url: string, path: string, ca: string, token?: string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
@@ -129,7 +133,7 @@ describe("the hub's PKI", () => {
 describe('a TLS hub', () => {
   it('serves /cacerts without a token, writes admin.kubeconfig and a K10 join token pinning its CA', async () => {
     const dir = await tempDir();
-    const hub = await Hub.create({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger() });
+    const hub = await loopbackHub(dir);
     try {
       const { url } = await hub.start();
       expect(url).toMatch(/^https:/);
@@ -153,7 +157,7 @@ describe('a TLS hub', () => {
       await hub.stop();
     }
     // A restart reads the secret back out of the K10 token: the same join secret.
-    const again = await Hub.create({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger() });
+    const again = await loopbackHub(dir);
     try {
       expect(parseJoinToken(await readFile(join(dir, 'join.token'), 'utf8')).secret).toBe(again.auth.joinToken);
     } finally {
@@ -163,13 +167,7 @@ describe('a TLS hub', () => {
 
   it('works on at most --max-handshakes-in-flight handshakes: a connection waits its turn, and /metrics counts it', async () => {
     const dir = await tempDir();
-    const hub = await Hub.create({
-      dataDir: dir,
-      host: '127.0.0.1',
-      port: 0,
-      logger: silentLogger(),
-      maxHandshakesInFlight: 1,
-    });
+    const hub = await loopbackHub(dir, { maxHandshakesInFlight: 1 });
     try {
       const { url, port } = await hub.start();
       const ca = hub.tls!.clusterCa.certPem;
@@ -210,13 +208,7 @@ describe('a TLS hub', () => {
 
   it('listens directly without a gate when --max-handshakes-in-flight is 0', async () => {
     const dir = await tempDir();
-    const hub = await Hub.create({
-      dataDir: dir,
-      host: '127.0.0.1',
-      port: 0,
-      logger: silentLogger(),
-      maxHandshakesInFlight: 0,
-    });
+    const hub = await loopbackHub(dir, { maxHandshakesInFlight: 0 });
     try {
       const { url } = await hub.start();
       const ca = hub.tls!.clusterCa.certPem;
