@@ -7,6 +7,7 @@ export { DaemonSetController, shouldRunOn, type DaemonSetControllerDeps } from '
 export { JobController, type JobControllerDeps } from './job.js';
 export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
 export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
+export type { ReportedStatus } from './node-status.js';
 export { ZONE_LABEL, type ZoneEvictionOptions } from './zone-eviction.js';
 export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';
 export {

@@ -13,7 +13,7 @@ import { nodeReadyStatus, typeByKind } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { InformerFactory, type Informer } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
-import { ObjectRegistry } from '../registry/index.js';
+import { ObjectRegistry, type ObjectAPI } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
 import { NodeLifecycleController } from './index.js';
 
@@ -70,7 +70,7 @@ describe('NodeLifecycleController at scale', () => {
 
   /** Starts the controller (a hub start at the current clock) once the informers have the objects. */
   async function startLifecycle(
-    opts: { statusRefreshSeconds?: number; evictionRate?: number; graceScale?: () => number } = {},
+    opts: { statusRefreshSeconds?: number; evictionRate?: number; graceScale?: () => number; api?: ObjectAPI } = {},
   ): Promise<NodeLifecycleController> {
     await informers.start();
     lifecycle = new NodeLifecycleController({
@@ -300,5 +300,37 @@ describe('NodeLifecycleController at scale', () => {
     const stored = await api.get<Node>(NODE, undefined, 'racer');
     expect(nodeReadyStatus(stored)).toBe('True');
     expect((stored.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/unreachable')).toBe(false);
+  });
+
+  it("writes a first hello's reported status and its Ready condition in one status write, and a changed report of a Ready node alone", async () => {
+    // As after a first join: the Node exists, with neither status nor conditions.
+    await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'joined' }, spec: {} });
+    const writes: string[] = [];
+    const counting: ObjectAPI = {
+      create: (type, obj, opts) => api.create(type, obj, opts),
+      get: (type, ns, name) => api.get(type, ns, name),
+      list: (type, opts) => api.list(type, opts),
+      update: (type, obj, opts) => (writes.push('update'), api.update(type, obj, opts)),
+      updateStatus: (type, obj, opts) => (writes.push('status'), api.updateStatus(type, obj, opts)),
+      delete: (type, ns, name, opts) => api.delete(type, ns, name, opts),
+      watch: (type, opts, onEvent, onError) => api.watch(type, opts, onEvent, onError),
+    };
+    await startLifecycle({ api: counting });
+    const reported = { capacity: { cpu: '2', memory: '1024', pods: '110' }, images: [] };
+
+    const first = await lifecycle!.markReady(nodes.get(undefined, 'joined')!, reported);
+    expect(writes).toEqual(['status']);
+    const stored = await api.get<Node>(NODE, undefined, 'joined');
+    expect(nodeReadyStatus(stored)).toBe('True');
+    expect(stored.status?.capacity?.cpu).toBe('2');
+    expect(first.metadata.resourceVersion).toBe(stored.metadata.resourceVersion);
+
+    // A reconnect reporting the same: no write. Reporting more CPU: the status alone, the condition kept.
+    await lifecycle!.markReady(stored, reported);
+    expect(writes).toEqual(['status']);
+    const grown = await lifecycle!.markReady(stored, { ...reported, capacity: { ...reported.capacity, cpu: '4' } });
+    expect(writes).toEqual(['status', 'status']);
+    expect(grown.status?.capacity?.cpu).toBe('4');
+    expect(grown.status?.conditions).toEqual(stored.status?.conditions);
   });
 });

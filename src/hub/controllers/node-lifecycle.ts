@@ -32,7 +32,17 @@ import { PeriodicSweep } from '../reconcile/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { GracePeriod } from './grace-period.js';
 import { NodeLiveness } from './node-liveness.js';
-import { lostRace, markPodsNotReady, phaseOf, setUnreachableTaint, writeHeartbeat, writeReady } from './node-status.js';
+import {
+  lostRace,
+  markPodsNotReady,
+  phaseOf,
+  setUnreachableTaint,
+  statusSays,
+  writeHeartbeat,
+  writeReady,
+  writeReported,
+  type ReportedStatus,
+} from './node-status.js';
 import { NOT_READY_TAINT, TaintManager, UNREACHABLE_TAINT } from './taint-manager.js';
 import { retryOnConflict } from './util.js';
 import { StartupCatchUp } from './startup-catch-up.js';
@@ -150,30 +160,35 @@ export class NodeLifecycleController {
   }
 
   /**
-   * Marks a node Ready with fresh status (called by the gateway on hello) and lifts the unreachable
-   * taint; a write that lost a race (the sweep, in a reconnect storm) is retried on a fresh read.
+   * Marks a node Ready with fresh status (called by the gateway on hello, with the status the hello
+   * `reported`) and lifts the unreachable taint; a write that lost a race (the sweep, in a reconnect
+   * storm) is retried on a fresh read. The reported status and the Ready condition go in one write.
    */
-  markReady(node: Node): Promise<Node> {
+  markReady(node: Node, reported?: ReportedStatus): Promise<Node> {
     const fresh = (): Promise<Node> => this.deps.api.get<Node>(NODE, undefined, node.metadata.name ?? '');
-    return retryOnConflict(async (again) => this.markReadyOnce(again ? await fresh() : node));
+    return retryOnConflict(async (again) => this.markReadyOnce(again ? await fresh() : node, reported));
   }
 
-  private async markReadyOnce(node: Node): Promise<Node> {
+  private async markReadyOnce(node: Node, reported: ReportedStatus | undefined): Promise<Node> {
     this.heartbeat(node.metadata.name ?? '');
     this.evicting.delete(node.metadata.name ?? '');
     this.held.delete(node.metadata.name ?? '');
-    // Already Ready and untainted (a reconnect, a hub restart): nothing to write; the refresh keeps the time.
     const tainted = (node.spec?.taints ?? []).some((t) => t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT);
-    if (nodeReadyStatus(node) === 'True' && !tainted) return node;
+    const stale = reported !== undefined && !statusSays(node, reported);
+    if (nodeReadyStatus(node) === 'True' && !tainted) {
+      // Already Ready and untainted (a reconnect, a hub restart): a write only if the report changed.
+      return stale ? writeReported(this.deps.api, this.deps.nodes, node, reported) : node;
+    }
     node = await this.setUnreachableTaint(node, false);
     const now = rfc3339(this.deps.clock.now());
-    const updated = await writeReady(this.deps.api, this.deps.nodes, node, {
-      status: 'True',
+    const ready = {
+      status: 'True' as const,
       reason: 'KubeletReady',
       message: 'edge-node is posting ready status',
       lastHeartbeatTime: now,
       now,
-    });
+    };
+    const updated = await writeReady(this.deps.api, this.deps.nodes, node, ready, stale ? reported : undefined);
     this.lastWritten.set(node.metadata.name ?? '', this.deps.clock.now());
     if (nodeReadyStatus(node) !== 'True')
       this.deps.events.normal(updated, 'NodeReady', `Node ${node.metadata.name} status is now: NodeReady`);

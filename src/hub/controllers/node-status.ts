@@ -6,7 +6,7 @@
 import type { Node, Pod } from '../../api/index.js';
 import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
 import { BY_NODE_NAME, type Informer } from '../informers/index.js';
-import { setCondition } from '../reconcile/index.js';
+import { jsonEqual, setCondition } from '../reconcile/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { NOT_READY_TAINT, UNREACHABLE_TAINT } from './taint-manager.js';
 
@@ -81,10 +81,42 @@ export interface ReadyCondition {
   now: string;
 }
 
-/** Writes the node's Ready condition (status subresource) and feeds the answer to the informer. */
-export function writeReady(api: ObjectAPI, nodes: Informer<Node>, node: Node, ready: ReadyCondition): Promise<Node> {
+/**
+ * Writes the node's Ready condition (status subresource) and feeds the answer to the informer. With
+ * `reported` (what the node's hello reported, conditions aside), the write also replaces the rest of
+ * the status with it: one write for both.
+ */
+export function writeReady(
+  api: ObjectAPI,
+  nodes: Informer<Node>,
+  node: Node,
+  ready: ReadyCondition,
+  reported?: ReportedStatus,
+): Promise<Node> {
   const { now, ...fields } = ready;
-  return writeConditions(api, nodes, node, setCondition(node.status?.conditions, { type: 'Ready', ...fields }, now));
+  const conditions = setCondition(node.status?.conditions, { type: 'Ready', ...fields }, now);
+  return writeConditions(api, nodes, node, conditions, reported);
+}
+
+/** The node's status as its hello reports it: everything but the conditions, which the hub keeps. */
+export type ReportedStatus = Omit<NonNullable<Node['status']>, 'conditions'>;
+
+/** True when the Node's status already says what `reported` does (its conditions aside). */
+export function statusSays(node: Node, reported: ReportedStatus): boolean {
+  const status = node.status;
+  return (
+    status !== undefined && jsonEqual({ ...status, conditions: undefined }, { ...reported, conditions: undefined })
+  );
+}
+
+/** Writes what the node reported as its status, keeping the Node's conditions. */
+export function writeReported(
+  api: ObjectAPI,
+  nodes: Informer<Node>,
+  node: Node,
+  reported: ReportedStatus,
+): Promise<Node> {
+  return writeConditions(api, nodes, node, node.status?.conditions ?? [], reported);
 }
 
 /** Writes `stamp` (RFC 3339) as the Ready condition's last heartbeat time. */
@@ -100,8 +132,10 @@ async function writeConditions(
   nodes: Informer<Node>,
   node: Node,
   conditions: NonNullable<Node['status']>['conditions'],
+  reported?: ReportedStatus,
 ): Promise<Node> {
-  const updated = await api.updateStatus<Node>(NODE, { ...node, status: { ...(node.status ?? {}), conditions } });
+  const status = { ...(reported ?? node.status ?? {}), conditions };
+  const updated = await api.updateStatus<Node>(NODE, { ...node, status });
   nodes.observe(updated);
   return updated;
 }

@@ -16,7 +16,7 @@ import type { NodeLifecycleController } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import type { ObjectAPI } from '../registry/index.js';
-import { registerNode } from './node-registration.js';
+import { registerNode, reportedStatus } from './node-registration.js';
 import { CLOSE_DUPLICATE_NODE, type NodeSession } from './session.js';
 
 /** What admission reads and writes; `sessions` is the gateway's map of live sessions by node name. */
@@ -121,7 +121,8 @@ export class NodeAdmission {
     if (!session.open) return;
     session.nodeName = info.name;
     sessions.set(info.name, session);
-    await this.#deps.lifecycle.markReady(node);
+    // The reported status goes with the Ready condition: one status write on a first hello.
+    await this.#deps.lifecycle.markReady(node, reportedStatus(info));
     logger.info({ node: info.name, address: info.address }, 'node connected');
     this.#deps.onAdmitted(session, info);
   }

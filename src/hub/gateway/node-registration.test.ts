@@ -1,6 +1,6 @@
 /**
  * A node's hello racing another writer of its Node object, over a real registry and SQLite store: the
- * hub re-reads and re-applies on a conflict (what failed hellos in the 10,000-node reconnect storm:
+ * hub re-reads and re-applies its labels on a conflict (what failed hellos in the 10,000-node reconnect storm:
  * `Operation cannot be fulfilled on nodes …`), and gives up with the conflict after a bounded number of
  * lost races.
  */
@@ -18,15 +18,15 @@ import { registerNode } from './node-registration.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 
-const info = (cpu: number): NodeInfo => ({
+const info = (zone: string): NodeInfo => ({
   name: 'edge-1',
-  labels: { zone: 'a' },
+  labels: { zone },
   address: '127.0.136.1',
   meshPort: 7443,
   arch: 'amd64',
   os: 'linux',
   runtimes: ['wasm'],
-  capacity: { cpu, memory: 1024 ** 3, pods: 110 },
+  capacity: { cpu: 2, memory: 1024 ** 3, pods: 110 },
   agentVersion: 'v0.0.0-test',
 });
 
@@ -75,7 +75,7 @@ describe('registerNode under a concurrent Node write', () => {
     nodes = informers.for<Node>('v1', 'Node');
     await informers.start();
     // The node's first hello, before the restart.
-    await registerNode(api, nodes, info(2));
+    await registerNode(api, nodes, info('a'));
   });
 
   afterEach(async () => {
@@ -86,11 +86,11 @@ describe('registerNode under a concurrent Node write', () => {
 
   it('re-reads and re-applies the hello when another writer changed the Node meanwhile, keeping its conditions', async () => {
     const racing = racingApi(api, 2);
-    // The reconnect reports a new capacity, so the hello must write the status.
-    const node = await registerNode(racing.api, nodes, info(4));
+    // The reconnect reports a new label, so the hello must write the Node.
+    const node = await registerNode(racing.api, nodes, info('b'));
     expect(racing.raced()).toBe(2);
     const stored = await api.get<Node>(NODE, undefined, 'edge-1');
-    expect(stored.status?.capacity?.cpu).toBe('4');
+    expect(stored.metadata.labels?.zone).toBe('b');
     expect(node.metadata.resourceVersion).toBe(stored.metadata.resourceVersion);
     // The other writer's condition survived: the retry applied the hello over the fresh read.
     expect(stored.status?.conditions).toEqual([{ type: 'Ready', status: 'Unknown', reason: 'race-2' }]);
@@ -98,8 +98,8 @@ describe('registerNode under a concurrent Node write', () => {
 
   it('fails the hello with the conflict after five lost races instead of retrying forever', async () => {
     const racing = racingApi(api, 100);
-    await expect(registerNode(racing.api, nodes, info(8))).rejects.toBeInstanceOf(ConflictError);
+    await expect(registerNode(racing.api, nodes, info('c'))).rejects.toBeInstanceOf(ConflictError);
     expect(racing.raced()).toBe(5);
-    expect((await api.get<Node>(NODE, undefined, 'edge-1')).status?.capacity?.cpu).toBe('2');
+    expect((await api.get<Node>(NODE, undefined, 'edge-1')).metadata.labels?.zone).toBe('a');
   });
 });

@@ -1,7 +1,13 @@
-/** Registers a connecting node: creates or refreshes its Node object from what it reported (no write when nothing changed). */
+/**
+ * Registers a connecting node: creates its Node object or refreshes its labels from what it reported
+ * (no write when nothing changed). The status it reported ({@link reportedStatus}) is written by the
+ * node lifecycle controller's `markReady`, in one write with the Ready condition, as kubelet posts its
+ * Ready condition in its own status write: a first registration costs one status write, not two.
+ */
 import type { Node, NodeInfo } from '../../api/index.js';
 import { AlreadyExistsError, ConflictError, NotFoundError, typeByKind } from '../../api/index.js';
 import { jsonEqual } from '../reconcile/index.js';
+import type { ReportedStatus } from '../controllers/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { statusImages } from './node-images.js';
@@ -17,10 +23,10 @@ function wellKnownLabels(info: NodeInfo): Record<string, string> {
 const REGISTER_ATTEMPTS = 5;
 
 /**
- * Creates or refreshes the Node object from what the node reported. A write that loses a race (the
- * node lifecycle controller marking the Node while this hello reads it, as in a reconnect storm, or a
- * concurrent create) is retried on a fresh read, as client-go's RetryOnConflict does, instead of
- * failing the hello.
+ * Creates the Node object, or refreshes its labels, from what the node reported; returns the Node as
+ * stored. A write that loses a race (the node lifecycle controller marking the Node while this hello
+ * reads it, as in a reconnect storm, or a concurrent create) is retried on a fresh read, as client-go's
+ * RetryOnConflict does, instead of failing the hello.
  */
 export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: NodeInfo): Promise<Node> {
   for (let attempt = 1; ; attempt++) {
@@ -33,8 +39,9 @@ export async function registerNode(api: ObjectAPI, nodes: Informer<Node>, info: 
   }
 }
 
-async function registerOnce(api: ObjectAPI, nodes: Informer<Node>, info: NodeInfo): Promise<Node> {
-  const status: Node['status'] = {
+/** The status a node's hello reports (its capacity, addresses, versions, runtimes and images). */
+export function reportedStatus(info: NodeInfo): ReportedStatus {
+  return {
     capacity: {
       cpu: String(info.capacity.cpu),
       memory: String(info.capacity.memory),
@@ -61,6 +68,9 @@ async function registerOnce(api: ObjectAPI, nodes: Informer<Node>, info: NodeInf
     runtimeHandlers: info.runtimes.map((name) => ({ name })),
     images: statusImages(info.images ?? []),
   };
+}
+
+async function registerOnce(api: ObjectAPI, nodes: Informer<Node>, info: NodeInfo): Promise<Node> {
   const labels = { ...info.labels, ...wellKnownLabels(info) };
   let existing: Node | undefined;
   try {
@@ -75,18 +85,14 @@ async function registerOnce(api: ObjectAPI, nodes: Informer<Node>, info: NodeInf
       metadata: { name: info.name, labels },
       spec: {},
     });
-    existing = created;
-  } else if (!jsonEqual({ ...existing.metadata.labels, ...labels }, existing.metadata.labels)) {
-    existing = await api.update<Node>(NODE, {
-      ...existing,
-      metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } },
-    });
+    nodes.observe(created);
+    return created;
   }
-  const next = { ...status, conditions: existing.status?.conditions ?? [] };
-  // A reconnect that reports what the Node already says (the usual one, and every one of a reconnect
-  // storm after a hub restart) costs no write.
-  if (existing.status && jsonEqual({ ...existing.status, conditions: next.conditions }, next)) return existing;
-  const updated = await api.updateStatus<Node>(NODE, { ...existing, status: next });
+  if (jsonEqual({ ...existing.metadata.labels, ...labels }, existing.metadata.labels)) return existing;
+  const updated = await api.update<Node>(NODE, {
+    ...existing,
+    metadata: { ...existing.metadata, labels: { ...existing.metadata.labels, ...labels } },
+  });
   nodes.observe(updated);
   return updated;
 }
