@@ -12,6 +12,15 @@ import type { NodeGateway } from './gateway/index.js';
 import type { PodStreamUpgrades } from './server/streams/index.js';
 import { HandshakeGate, type HandshakeGateLimits, type HubTls } from './tls/index.js';
 
+/**
+ * The listen backlog asked for: connections the kernel completes and holds until the hub accepts them.
+ * Node's default, 511, overflows when a fleet dials at once (a hub restart, a power cut coming back):
+ * the kernel then drops the handshakes past it and the clients retransmit after 1, 3, 7 s, past their
+ * timeouts. Linux caps it at `net.core.somaxconn` (4096 by default since 5.4), as Go's listeners (the
+ * kube-apiserver's) ask for that value.
+ */
+export const LISTEN_BACKLOG = 65_535;
+
 /** What {@link listenHub} serves and where. */
 export interface HubListenParts {
   fetch: (request: Request) => Response | Promise<Response>;
@@ -59,7 +68,7 @@ export async function listenHub(parts: HubListenParts): Promise<HubListener> {
   const listening: NetServer = acceptor ?? server;
   await new Promise<void>((resolve, reject) => {
     listening.once('error', reject);
-    listening.listen(parts.port, parts.host, () => resolve());
+    listening.listen({ port: parts.port, host: parts.host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   // Node's HTTP server sets up its connection tracking (headers timeout, closeAllConnections) on
   // 'listening': a gated one must be told, as it never listens itself.

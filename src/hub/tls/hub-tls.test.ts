@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
@@ -5,6 +6,7 @@ import { connect as tcpConnect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -13,6 +15,8 @@ import { caHash, certificateInfo, parseJoinToken } from '../../pki/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { Hub } from '../hub.js';
 import { HubTls } from './hub-tls.js';
+
+const run = promisify(execFile);
 
 const dirs: string[] = [];
 const tempDir = async (): Promise<string> => {
@@ -44,6 +48,17 @@ function httpsGet(url: string, path: string, ca: string, token?: string): Promis
     s.on('end', () => resolve(text));
     s.on('error', reject);
   });
+}
+
+/**
+ * The backlog the kernel gave the socket listening on `port` (`ss`'s Send-Q of a listening socket), and
+ * the most it allows (`net.core.somaxconn`).
+ */
+async function listenBacklog(port: number): Promise<{ backlog: number; most: number }> {
+  const { stdout } = await run('ss', ['-Hltn', `sport = :${port}`]);
+  const backlog = Number(stdout.trim().split(/\s+/)[2]);
+  const most = Number((await readFile('/proc/sys/net/core/somaxconn', 'utf8')).trim());
+  return { backlog, most };
 }
 
 /** The serial of the certificate a TLS server presents to a fresh connection. */
@@ -171,6 +186,9 @@ describe('a TLS hub', () => {
     try {
       const { url, port } = await hub.start();
       const ca = hub.tls!.clusterCa.certPem;
+      // A fleet dialing at once waits in the kernel's queue, as large as it allows, not Node's 511.
+      const { backlog, most } = await listenBacklog(port);
+      expect(backlog).toBe(Math.min(most, 65_535));
       // A client that connects and says nothing holds the one slot.
       const silent = tcpConnect(port, '127.0.0.1');
       silent.on('error', () => undefined);
@@ -210,8 +228,10 @@ describe('a TLS hub', () => {
     const dir = await tempDir();
     const hub = await loopbackHub(dir, { maxHandshakesInFlight: 0 });
     try {
-      const { url } = await hub.start();
+      const { url, port } = await hub.start();
       const ca = hub.tls!.clusterCa.certPem;
+      const { backlog, most } = await listenBacklog(port);
+      expect(backlog).toBe(Math.min(most, 65_535));
       expect(await httpsGet(url, '/cacerts', ca)).toMatch(/^HTTP\/1\.1 200/);
       const metrics = await httpsGet(url, '/metrics', ca, hub.auth.adminToken);
       expect(metrics).toMatch(/^edgeplane_hub_tls_connections_admitted_total 0$/m); // no gate counts
