@@ -38,6 +38,19 @@ export interface RequestSample {
   seconds: number;
 }
 
+/**
+ * prom-client defaults the hub leaves out: each scrape listed every libuv handle and async resource
+ * twice (`process._getActiveHandles`, `getActiveResourcesInfo`), one per connection, and grouped them
+ * by type: at 10,000 node sessions ~30 ms on the event loop per scrape (profile in docs/benchmarks.md).
+ * `edgeplane_connected_nodes` counts the sessions, `process_open_fds` the sockets.
+ */
+const PER_HANDLE_SERIES = [
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_resources',
+  'nodejs_active_resources_total',
+];
+
 export class HubMetrics {
   readonly registry = new Registry();
   /** Store, work-queue, scheduler and gateway metrics, and their observers. */
@@ -53,6 +66,7 @@ export class HubMetrics {
   constructor(sources: MetricSources = {}) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    for (const name of PER_HANDLE_SERIES) this.registry.removeSingleMetric(name);
     this.#requests = new Counter({
       name: 'apiserver_request_total',
       help: 'API requests by verb, resource, subresource and HTTP code.',

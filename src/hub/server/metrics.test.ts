@@ -31,6 +31,8 @@ describe('GET /metrics', () => {
     expect(text).toContain('apiserver_longrunning_requests{verb="WATCH",resource="pods"} 1');
     expect(text).toMatch(/^nodejs_eventloop_lag_max_seconds \d/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    // Not the defaults that list every handle per scrape (one per node session at fleet scale).
+    expect(text).not.toMatch(/^nodejs_active_(handles|resources)/m);
     await watch.body?.cancel();
     const after = await (await h.req('GET', '/metrics')).text();
     expect(after).toContain('apiserver_longrunning_requests{verb="WATCH",resource="pods"} 0');
