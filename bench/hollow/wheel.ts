@@ -1,11 +1,22 @@
+/** The longest the wheel runs due tasks before it lets the process read its sockets. */
+const SLICE_MS = 10;
+
 /**
  * One timer for the whole fleet: tasks are dropped into slots of `resolutionMs` and run by a single
  * `setInterval`, so 10,000 nodes' heartbeats, status flushes and pod transitions cost one timer, not
  * tens of thousands. A task runs at the first tick at or after its time (never early).
+ *
+ * Due tasks run in slices of {@link SLICE_MS}, the rest after the process has read its sockets: when a
+ * whole fleet dials at once, 10,000 dials in one turn would hold every handshake the hub had already
+ * answered for seconds, a stall no fleet of real devices has (each dials on its own CPU).
  */
 export class TimerWheel {
   readonly #slots = new Map<number, Array<() => void>>();
   readonly #timer: NodeJS.Timeout;
+  /** Tasks whose time has come, in order, from `#head` on. */
+  #due: Array<() => void> = [];
+  #head = 0;
+  #resuming: NodeJS.Immediate | undefined;
   #nextSlot: number;
   /** The latest a tick has run after its due time (ms): this process's own event-loop lag. */
   maxLagMs = 0;
@@ -25,7 +36,7 @@ export class TimerWheel {
 
   /** Tasks waiting. */
   get size(): number {
-    let n = 0;
+    let n = this.#due.length - this.#head;
     for (const l of this.#slots.values()) n += l.length;
     return n;
   }
@@ -33,7 +44,10 @@ export class TimerWheel {
   /** Stops the wheel; pending tasks never run. */
   stop(): void {
     clearInterval(this.#timer);
+    if (this.#resuming) clearImmediate(this.#resuming);
     this.#slots.clear();
+    this.#due = [];
+    this.#head = 0;
   }
 
   #tick(): void {
@@ -45,15 +59,29 @@ export class TimerWheel {
       const list = this.#slots.get(this.#nextSlot);
       this.#slots.delete(this.#nextSlot);
       this.#nextSlot++;
-      if (!list) continue;
-      for (const task of list) {
-        try {
-          task();
-        } catch (err) {
-          console.error(`hollow: a timer task failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
+      if (list) for (const task of list) this.#due.push(task);
+    }
+    if (!this.#resuming) this.#run();
+  }
+
+  /** Runs due tasks for one slice; what is left resumes after the process's pending I/O. */
+  #run(): void {
+    this.#resuming = undefined;
+    const end = performance.now() + SLICE_MS;
+    while (this.#head < this.#due.length) {
+      const task = this.#due[this.#head++]!;
+      try {
+        task();
+      } catch (err) {
+        console.error(`hollow: a timer task failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (performance.now() > end && this.#head < this.#due.length) {
+        this.#resuming = setImmediate(() => this.#run());
+        return;
       }
     }
+    this.#due = [];
+    this.#head = 0;
   }
 }
 
