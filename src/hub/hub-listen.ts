@@ -3,7 +3,7 @@
  * upgrades and the pod stream upgrades attached to it, bound to the configured address. Kept apart from
  * `hub.ts`, which wires the parts together; this only serves them.
  */
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createAdaptorServer } from '@hono/node-server';
@@ -39,6 +39,8 @@ export interface HubListener {
   server: Server | HttpsServer;
   /** With a handshake gate: the TCP listener that accepts for `server`, and the gate between them. */
   acceptor?: { server: NetServer; gate: HandshakeGate };
+  /** A TLS server without a gate: its open TCP connections, those in their handshake included. */
+  connections?: Set<Socket>;
   address: AddressInfo;
   url: string;
   /** The bound address listens everywhere (`0.0.0.0`, `::`) and names no host to dial. */
@@ -65,6 +67,7 @@ export async function listenHub(parts: HubListenParts): Promise<HubListener> {
   // answers) must not wait on Nagle's algorithm and delayed ACKs.
   const acceptor = gate && createNetServer({ pauseOnConnect: true, noDelay: true }, (socket) => gate.offer(socket));
   parts.gateway.attach(server, parts.streams, gate);
+  const connections = tls && !gate ? openConnections(server) : undefined;
   const listening: NetServer = acceptor ?? server;
   await new Promise<void>((resolve, reject) => {
     listening.once('error', reject);
@@ -80,16 +83,41 @@ export async function listenHub(parts: HubListenParts): Promise<HubListener> {
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   const wildcard = address.address === '0.0.0.0' || address.address === '::' || address.address === '';
-  return { server, ...(acceptor && gate ? { acceptor: { server: acceptor, gate } } : {}), address, url, wildcard };
+  return {
+    server,
+    ...(acceptor && gate ? { acceptor: { server: acceptor, gate } } : {}),
+    ...(connections ? { connections } : {}),
+    address,
+    url,
+    wildcard,
+  };
+}
+
+/**
+ * The TCP connections of `server` until each closes. Node's HTTPS server tracks a connection only once
+ * its TLS handshake is done: one still in it (a client that connected and said nothing) is not among
+ * what `closeAllConnections` ends, and `close` waits on it until the 120 s handshake timeout.
+ */
+function openConnections(server: NetServer): Set<Socket> {
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  return open;
 }
 
 /** Closes the listener (and its gate) and every connection still open on it. */
-export async function closeHubServer(listener: Pick<HubListener, 'server' | 'acceptor'>): Promise<void> {
-  const { server, acceptor } = listener;
+export async function closeHubServer(
+  listener: Pick<HubListener, 'server' | 'acceptor' | 'connections'>,
+): Promise<void> {
+  const { server, acceptor, connections } = listener;
   acceptor?.gate.close();
   const closed = (s: NetServer): Promise<void> => new Promise((resolve) => s.close(() => resolve()));
   // A gated TLS server never listened itself; its close still ends the HTTP server's connection checks.
   const closing = [closed(server), ...(acceptor ? [closed(acceptor.server)] : [])];
   server.closeAllConnections?.();
+  // What is left by now (the gateway and the streams have closed theirs) is in its TLS handshake.
+  for (const socket of connections ?? []) socket.destroy();
   await Promise.all(closing);
 }

@@ -235,6 +235,13 @@ describe('a TLS hub', () => {
       expect(await httpsGet(url, '/cacerts', ca)).toMatch(/^HTTP\/1\.1 200/);
       const metrics = await httpsGet(url, '/metrics', ca, hub.auth.adminToken);
       expect(metrics).toMatch(/^edgeplane_hub_tls_connections_admitted_total 0$/m); // no gate counts
+
+      // Stopping with a connection in its handshake does not wait out the 120 s handshake timeout.
+      const stall = tcpConnect(port, '127.0.0.1');
+      stall.on('error', () => undefined);
+      await once(stall, 'connect');
+      await hub.stop();
+      await once(stall, 'close');
     } finally {
       await hub.stop();
     }
