@@ -280,7 +280,8 @@ export class NodeLifecycleController {
     } else if (!silent) {
       // Heartbeats resumed on a live session (the node was only slow): Ready again. Else it is on its
       // way back (waiting in admission): it keeps its pods until its hello is through.
-      if (connected) await this.markReady(node);
+      // Not a Node without any status yet (just joined): its hello writes its status and Ready at once.
+      if (connected && node.status) await this.markReady(node);
       return;
     }
     // Pods on a node with NoExecute taints (unreachable, or put there by hand) go, as their tolerations allow.

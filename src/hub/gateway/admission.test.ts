@@ -16,9 +16,10 @@ import { silentLogger } from '../../platform/index.js';
 import { NodeLifecycleController } from '../controllers/index.js';
 import { InformerFactory, type Informer } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
-import { ObjectRegistry } from '../registry/index.js';
+import { ObjectRegistry, type ObjectAPI } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
 import { NodeAdmission } from './admission.js';
+import type { AdmissionLimits } from './admission-slots.js';
 import { nodeInfo, until } from './testing/raw-node.js';
 import { NodeSession } from './session.js';
 
@@ -39,6 +40,11 @@ describe('admission keeps certified nodes that wait alive', () => {
   const sessions: NodeSession[] = [];
   /** The certificate name the next accepted socket is given (as the TLS upgrade would set it). */
   const certifiedNames: Array<string | undefined> = [];
+  /** The sessions admission has admitted, by node name (the gateway's map; its close handler prunes it). */
+  const admitted = new Map<string, NodeSession>();
+  let registry: ObjectRegistry;
+  let admission: NodeAdmission;
+  let newAdmission: (limits: AdmissionLimits, through?: ObjectAPI) => NodeAdmission;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edge-admission-'));
@@ -53,19 +59,26 @@ describe('admission keeps certified nodes that wait alive', () => {
     const pods = informers.for<Pod>('v1', 'Pod');
     await informers.start();
     const events = new EventRecorder({ api, clock, logger: silentLogger(), component: 'test' });
-    lifecycle = new NodeLifecycleController({
-      ...{ api, nodes, pods, events, clock, logger: silentLogger() },
-      gracePeriodSeconds: GRACE_S,
-      evictionTimeoutSeconds: 30,
-      tickMs: 20,
-    });
+    const lifecycleThrough = (through: ObjectAPI): NodeLifecycleController =>
+      new NodeLifecycleController({
+        ...{ api: through, nodes, pods, events, clock, logger: silentLogger() },
+        gracePeriodSeconds: GRACE_S,
+        evictionTimeoutSeconds: 30,
+        tickMs: 20,
+      });
+    lifecycle = lifecycleThrough(api);
     lifecycle.start();
+    newAdmission = (limits, through = api) =>
+      new NodeAdmission({
+        ...{ api: through, nodes, events, logger: silentLogger(), sessions: admitted },
+        // Another API: a lifecycle writing through it too (not started: the hello's writes are its own).
+        lifecycle: through === api ? lifecycle : lifecycleThrough(through),
+        onAdmitted: () => undefined,
+        limits,
+      });
+    registry = api;
     // No slot ever frees: one hello waits in the queue, the next ones are told Busy (10–20 s).
-    const admission = new NodeAdmission({
-      ...{ api, nodes, lifecycle, events, logger: silentLogger(), sessions: new Map() },
-      onAdmitted: () => undefined,
-      limits: { maxConcurrent: 0, maxQueued: 1, minRetryMs: 20_000, maxRetryMs: 20_000 },
-    });
+    admission = newAdmission({ maxConcurrent: 0, maxQueued: 1, minRetryMs: 20_000, maxRetryMs: 20_000 });
     wss = new WebSocketServer({ host: '127.0.157.1', port: 0 });
     wss.on('connection', (ws) => {
       const session = new NodeSession(
@@ -88,6 +101,7 @@ describe('admission keeps certified nodes that wait alive', () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
     sessions.length = 0;
+    admitted.clear();
   });
 
   /** Dials as `name` (certified as it, or not) and says hello; resolves with the socket and the hub's frames. */
@@ -145,5 +159,31 @@ describe('admission keeps certified nodes that wait alive', () => {
     await until(() => !sessions[0]!.open, 'the queued session closed');
     now += (GRACE_S + 1) * 1000;
     await until(() => ready('waiter') === 'Unknown', 'the node that left the queue Unknown after the grace period');
+  });
+
+  it("fails the hello, as a refused registration, when the Node's status write is refused", async () => {
+    // The store refuses every Node status write (the hello's report and its Ready condition go in one).
+    const refusing: ObjectAPI = {
+      create: (type, obj, opts) => registry.create(type, obj, opts),
+      get: (type, ns, name) => registry.get(type, ns, name),
+      list: (type, opts) => registry.list(type, opts),
+      update: (type, obj, opts) => registry.update(type, obj, opts),
+      updateStatus: (type, obj, opts) =>
+        type.kind === 'Node'
+          ? Promise.reject(new Error('the store refused the write'))
+          : registry.updateStatus(type, obj, opts),
+      delete: (type, ns, name, opts) => registry.delete(type, ns, name, opts),
+      watch: (type, opts, onEvent, onError) => registry.watch(type, opts, onEvent, onError),
+    };
+    admission = newAdmission({ maxConcurrent: 4, maxQueued: 4, minRetryMs: 1000, maxRetryMs: 1000 }, refusing);
+    // Known to the store but not Ready, so its hello must write.
+    const n = await registry.get<Node>(NODE, undefined, 'waiter');
+    await registry.updateStatus(NODE, { ...n, status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } });
+    const c = await hello('waiter', true);
+    await until(() => c.ws.readyState === WebSocket.CLOSED, 'the refused hello closed');
+    const err = c.frames.find((f) => f.type === 'error');
+    expect(err?.type === 'error' && err.message).toBe('node registration refused: the store refused the write');
+    expect(c.frames.some((f) => f.type === 'welcome')).toBe(false);
+    expect(ready('waiter')).toBe('Unknown'); // nothing written
   });
 });

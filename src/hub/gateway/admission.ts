@@ -121,8 +121,13 @@ export class NodeAdmission {
     if (!session.open) return;
     session.nodeName = info.name;
     sessions.set(info.name, session);
-    // The reported status goes with the Ready condition: one status write on a first hello.
-    await this.#deps.lifecycle.markReady(node, reportedStatus(info));
+    // The reported status goes with the Ready condition: one status write on a first hello. Refused
+    // (invalid, or lost every race), the hello fails as a refused registration does.
+    try {
+      await this.#deps.lifecycle.markReady(node, reportedStatus(info));
+    } catch (err) {
+      return session.fail(`node registration refused: ${errorMessage(err)}`);
+    }
     logger.info({ node: info.name, address: info.address }, 'node connected');
     this.#deps.onAdmitted(session, info);
   }
