@@ -45,6 +45,7 @@ export class TimerWheel {
   stop(): void {
     clearInterval(this.#timer);
     if (this.#resuming) clearImmediate(this.#resuming);
+    this.#resuming = undefined;
     this.#slots.clear();
     this.#due = [];
     this.#head = 0;
@@ -76,6 +77,11 @@ export class TimerWheel {
         console.error(`hollow: a timer task failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (performance.now() > end && this.#head < this.#due.length) {
+        // Drop what has run, so a long backlog does not keep its closures alive.
+        if (this.#head >= 1024) {
+          this.#due = this.#due.slice(this.#head);
+          this.#head = 0;
+        }
         this.#resuming = setImmediate(() => this.#run());
         return;
       }

@@ -21,6 +21,9 @@ import { HandshakeGate, type HandshakeGateLimits, type HubTls } from './tls/inde
  */
 export const LISTEN_BACKLOG = 65_535;
 
+/** How long a stop waits for a TLS server's connections to close before it ends them (no gate). */
+const STOP_GRACE_MS = 2_000;
+
 /** What {@link listenHub} serves and where. */
 export interface HubListenParts {
   fetch: (request: Request) => Response | Promise<Response>;
@@ -96,7 +99,9 @@ export async function listenHub(parts: HubListenParts): Promise<HubListener> {
 /**
  * The TCP connections of `server` until each closes. Node's HTTPS server tracks a connection only once
  * its TLS handshake is done: one still in it (a client that connected and said nothing) is not among
- * what `closeAllConnections` ends, and `close` waits on it until the 120 s handshake timeout.
+ * what `closeAllConnections` ends, and `close` waits on it until the 120 s handshake timeout. A stop
+ * ends what is left of them after {@link STOP_GRACE_MS}, which the WebSocket sessions' close handshakes
+ * get first.
  */
 function openConnections(server: NetServer): Set<Socket> {
   const open = new Set<Socket>();
@@ -117,7 +122,14 @@ export async function closeHubServer(
   // A gated TLS server never listened itself; its close still ends the HTTP server's connection checks.
   const closing = [closed(server), ...(acceptor ? [closed(acceptor.server)] : [])];
   server.closeAllConnections?.();
-  // What is left by now (the gateway and the streams have closed theirs) is in its TLS handshake.
-  for (const socket of connections ?? []) socket.destroy();
+  if (connections && connections.size > 0) {
+    // The node sessions are finishing their close handshakes; what is still open after the grace is a
+    // connection in its TLS handshake (or a peer that does not answer), which nothing else would end.
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
+    await Promise.race([Promise.all(closing), grace]);
+    clearTimeout(timer);
+    for (const socket of connections) socket.destroy();
+  }
   await Promise.all(closing);
 }
