@@ -14,6 +14,7 @@ import { silentLogger } from '../../platform/index.js';
 import { InformerFactory, type Informer } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
 import { ObjectRegistry, type ObjectAPI } from '../registry/index.js';
+import { delegatingApi } from '../registry/testing/delegating-api.js';
 import { SqliteStore } from '../store/index.js';
 import { NodeLifecycleController } from './index.js';
 
@@ -306,15 +307,10 @@ describe('NodeLifecycleController at scale', () => {
     // As after a first join: the Node exists, with neither status nor conditions.
     await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'joined' }, spec: {} });
     const writes: string[] = [];
-    const counting: ObjectAPI = {
-      create: (type, obj, opts) => api.create(type, obj, opts),
-      get: (type, ns, name) => api.get(type, ns, name),
-      list: (type, opts) => api.list(type, opts),
+    const counting = delegatingApi(api, {
       update: (type, obj, opts) => (writes.push('update'), api.update(type, obj, opts)),
       updateStatus: (type, obj, opts) => (writes.push('status'), api.updateStatus(type, obj, opts)),
-      delete: (type, ns, name, opts) => api.delete(type, ns, name, opts),
-      watch: (type, opts, onEvent, onError) => api.watch(type, opts, onEvent, onError),
-    };
+    });
     await startLifecycle({ api: counting });
     const reported = { capacity: { cpu: '2', memory: '1024', pods: '110' }, images: [] };
 

@@ -17,6 +17,7 @@ import { NodeLifecycleController } from '../controllers/index.js';
 import { InformerFactory, type Informer } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
 import { ObjectRegistry, type ObjectAPI } from '../registry/index.js';
+import { delegatingApi } from '../registry/testing/delegating-api.js';
 import { SqliteStore } from '../store/index.js';
 import { NodeAdmission } from './admission.js';
 import type { AdmissionLimits } from './admission-slots.js';
@@ -163,18 +164,12 @@ describe('admission keeps certified nodes that wait alive', () => {
 
   it("fails the hello, as a refused registration, when the Node's status write is refused", async () => {
     // The store refuses every Node status write (the hello's report and its Ready condition go in one).
-    const refusing: ObjectAPI = {
-      create: (type, obj, opts) => registry.create(type, obj, opts),
-      get: (type, ns, name) => registry.get(type, ns, name),
-      list: (type, opts) => registry.list(type, opts),
-      update: (type, obj, opts) => registry.update(type, obj, opts),
+    const refusing = delegatingApi(registry, {
       updateStatus: (type, obj, opts) =>
         type.kind === 'Node'
           ? Promise.reject(new Error('the store refused the write'))
           : registry.updateStatus(type, obj, opts),
-      delete: (type, ns, name, opts) => registry.delete(type, ns, name, opts),
-      watch: (type, opts, onEvent, onError) => registry.watch(type, opts, onEvent, onError),
-    };
+    });
     admission = newAdmission({ maxConcurrent: 4, maxQueued: 4, minRetryMs: 1000, maxRetryMs: 1000 }, refusing);
     // Known to the store but not Ready, so its hello must write.
     const n = await registry.get<Node>(NODE, undefined, 'waiter');

@@ -13,6 +13,7 @@ import { ConflictError, typeByKind } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { InformerFactory, type Informer } from '../informers/index.js';
 import { ObjectRegistry, type ObjectAPI } from '../registry/index.js';
+import { delegatingApi } from '../registry/testing/delegating-api.js';
 import { SqliteStore } from '../store/index.js';
 import { registerNode } from './node-registration.js';
 
@@ -37,13 +38,7 @@ const info = (zone: string): NodeInfo => ({
  */
 function racingApi(api: ObjectRegistry, races: number): { api: ObjectAPI; raced: () => number } {
   let raced = 0;
-  const wrapped: ObjectAPI = {
-    create: (type, obj, opts) => api.create(type, obj, opts),
-    list: (type, opts) => api.list(type, opts),
-    update: (type, obj, opts) => api.update(type, obj, opts),
-    updateStatus: (type, obj, opts) => api.updateStatus(type, obj, opts),
-    delete: (type, ns, name, opts) => api.delete(type, ns, name, opts),
-    watch: (type, opts, onEvent, onError) => api.watch(type, opts, onEvent, onError),
+  const wrapped = delegatingApi(api, {
     get: async <T extends KubeObject>(type: typeof NODE, ns: string | undefined, name: string): Promise<T> => {
       const read = await api.get<T>(type, ns, name);
       if (type.kind === 'Node' && raced < races) {
@@ -56,7 +51,7 @@ function racingApi(api: ObjectRegistry, races: number): { api: ObjectAPI; raced:
       }
       return read;
     },
-  };
+  });
   return { api: wrapped, raced: () => raced };
 }
 
