@@ -2,15 +2,15 @@
  * The hub's TLS handshake rate (prints figures; not a test). A real `edge-hub` process serving TLS as
  * shipped (its own CA and serving certificate, ECDSA P-256); this process opens new connections to it,
  * `--concurrency` at a time, for `--seconds` each:
- *   - server-authenticated handshakes, as edgectl and kubectl open them (full, then resumed from a
- *     session ticket);
+ *   - server-authenticated handshakes, as edgectl and kubectl open them;
  *   - mutual TLS with a client certificate, as nodes connect to the gateway and certificate users to
- *     the API (full, then resumed);
+ *     the API;
  *   - a whole first request on a new connection: `GET /version` (no credentials), and
  *     `GET /api/v1/namespaces` authenticated by the client certificate — what a reconnect storm costs
  *     per client before any real work.
  * For each: connections/s and the hub's CPU per connection (from /proc/<pid>/stat), which says how many
- * nodes a core can admit per second when they all come back at once.
+ * nodes a core can admit per second when they all come back at once. The hub issues no resumable
+ * session (`tls/hub-tls.ts`): a ticket offered back must give a full handshake, which it checks.
  *
  * Run: npx tsx bench/hub-handshake.ts [--seconds 5] [--concurrency 16]   (after npm run build)
  */
@@ -33,23 +33,38 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-type One = (session?: Buffer) => Promise<Buffer | undefined>;
+type One = () => Promise<void>;
 
-/** A connection that completes its handshake and closes (keeping the session ticket it was given). */
+/** A connection that completes its handshake and closes. */
 function handshakeOnly(options: ConnectionOptions): One {
-  return (session) =>
+  return () =>
     new Promise((resolve, reject) => {
+      const s: TLSSocket = connect(options, () => s.end());
+      s.on('error', reject);
+      s.on('close', () => resolve());
+      s.resume();
+    });
+}
+
+/**
+ * Whether a connection offering back the ticket of an earlier one was resumed (it must not be: the hub
+ * keeps no session, so a resumed connection would mean it went back to issuing tickets).
+ */
+async function resumes(options: ConnectionOptions): Promise<boolean> {
+  const open = (session?: Buffer) =>
+    new Promise<{ ticket?: Buffer; resumed: boolean }>((resolve, reject) => {
       let ticket: Buffer | undefined;
       const s: TLSSocket = connect({ ...options, ...(session ? { session } : {}) }, () => {
-        // TLS 1.3 sends tickets just after the handshake: give the first connection a moment to get one.
-        if (session === undefined) setTimeout(() => s.end(), 30);
-        else s.end();
+        // TLS 1.3 sends tickets just after the handshake: give the connection a moment to get one.
+        setTimeout(() => s.end(), 30);
       });
       s.on('session', (t: Buffer) => (ticket = t));
       s.on('error', reject);
-      s.on('close', () => resolve(ticket));
+      s.on('close', () => resolve({ ...(ticket ? { ticket } : {}), resumed: s.isSessionReused() }));
       s.resume();
     });
+  const first = await open();
+  return first.ticket !== undefined && (await open(first.ticket)).resumed;
 }
 
 /** A connection that sends one HTTP/1.1 request, reads the whole answer and closes. */
@@ -67,7 +82,7 @@ function firstRequest(options: ConnectionOptions, path: string, token?: string):
       s.on('close', () => {
         const status = /^HTTP\/1\.1 (\d+)/.exec(text)?.[1];
         if (status !== '200') reject(new Error(`GET ${path} answered ${status ?? 'nothing'}`));
-        else resolve(undefined);
+        else resolve();
       });
     });
 }
@@ -77,10 +92,8 @@ interface Rate {
   hubCpuMsPer: number;
 }
 
-async function rate(hubPid: number, one: One, resume: boolean): Promise<Rate> {
-  const session = resume ? await one() : undefined;
-  if (resume && session === undefined) throw new Error('the hub issued no session ticket');
-  for (let i = 0; i < CONCURRENCY; i++) await one(session); // warm-up
+async function rate(hubPid: number, one: One): Promise<Rate> {
+  for (let i = 0; i < CONCURRENCY; i++) await one(); // warm-up
   let done = 0;
   const cpu0 = cpuSeconds(hubPid);
   const t0 = performance.now();
@@ -88,7 +101,7 @@ async function rate(hubPid: number, one: One, resume: boolean): Promise<Rate> {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
-        await one(session);
+        await one();
         done++;
       }
     }),
@@ -127,21 +140,18 @@ async function main(): Promise<void> {
       servername: 'localhost',
     };
     const mutual: ConnectionOptions = { ...server, key: keys.privateKeyPem, cert: certPem };
+    if ((await resumes(server)) || (await resumes(mutual))) throw new Error('the hub resumed a TLS session');
     const rows: Array<[string, Rate]> = [
-      ['server-auth handshake, full', await rate(hubPid, handshakeOnly(server), false)],
-      ['server-auth handshake, resumed', await rate(hubPid, handshakeOnly(server), true)],
-      ['mutual TLS handshake, full', await rate(hubPid, handshakeOnly(mutual), false)],
-      ['mutual TLS handshake, resumed', await rate(hubPid, handshakeOnly(mutual), true)],
-      ['new connection + GET /version (no authn)', await rate(hubPid, firstRequest(server, '/version'), false)],
+      ['server-auth handshake, full', await rate(hubPid, handshakeOnly(server))],
+      ['mutual TLS handshake, full', await rate(hubPid, handshakeOnly(mutual))],
+      ['new connection + GET /version (no authn)', await rate(hubPid, firstRequest(server, '/version'))],
       [
         'new connection + first GET (bearer token)',
-        await rate(hubPid, firstRequest(server, '/api/v1/namespaces', cluster.adminToken), false),
+        await rate(hubPid, firstRequest(server, '/api/v1/namespaces', cluster.adminToken)),
       ],
-      [
-        'new connection + first GET (client cert)',
-        await rate(hubPid, firstRequest(mutual, '/api/v1/namespaces'), false),
-      ],
+      ['new connection + first GET (client cert)', await rate(hubPid, firstRequest(mutual, '/api/v1/namespaces'))],
     ];
+    console.log('session resumption: none (a ticket offered back gets a full handshake)');
     console.log(`${'connection'.padEnd(44)} ${'conn/s'.padStart(8)} ${'hub CPU/conn'.padStart(14)}`);
     for (const [label, r] of rows)
       console.log(

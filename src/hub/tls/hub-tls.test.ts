@@ -11,7 +11,7 @@ import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { systemClock } from '../../api/index.js';
-import { caHash, certificateInfo, parseJoinToken } from '../../pki/index.js';
+import { caHash, certificateInfo, generateKeyPair, issueCertificate, parseJoinToken } from '../../pki/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { Hub } from '../hub.js';
 import { HubTls } from './hub-tls.js';
@@ -177,6 +177,48 @@ describe('a TLS hub', () => {
       expect(parseJoinToken(await readFile(join(dir, 'join.token'), 'utf8')).secret).toBe(again.auth.joinToken);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('resumes no session: a client certificate is read on every connection', async () => {
+    const dir = await tempDir();
+    const hub = await loopbackHub(dir);
+    try {
+      const { port } = await hub.start();
+      const ca = hub.tls!.clusterCa;
+      const keys = await generateKeyPair();
+      const cert = await issueCertificate({
+        ca,
+        publicKeyPem: keys.publicKeyPem,
+        commonName: 'alice',
+        organizations: ['system:masters'],
+        usages: ['client'],
+        lifetimeSeconds: 600,
+        now: new Date(),
+      });
+      /** A GET of a namespace as alice's certificate (offering `session`): the status, any ticket, resumed. */
+      const asAlice = (session?: Buffer) =>
+        new Promise<{ status: string; tickets: Buffer[]; resumed: boolean }>((resolve, reject) => {
+          const tickets: Buffer[] = [];
+          const s = connect(
+            { host: '127.0.0.1', port, ca: ca.certPem, cert, key: keys.privateKeyPem, ...(session ? { session } : {}) },
+            () => s.write('GET /api/v1/namespaces/default HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+          );
+          s.on('session', (t: Buffer) => tickets.push(t));
+          let text = '';
+          s.on('data', (d: Buffer) => (text += d.toString()));
+          s.on('end', () => resolve({ status: text.split('\r\n')[0]!, tickets, resumed: s.isSessionReused() }));
+          s.on('error', reject);
+        });
+      const first = await asAlice();
+      expect(first.status).toBe('HTTP/1.1 200 OK');
+      // TLS 1.3 still sends a ticket (stateful, which the hub keeps nowhere): offering it resumes nothing.
+      expect(first.tickets.length).toBeGreaterThan(0);
+      const again = await asAlice(first.tickets.at(-1));
+      expect(again.resumed).toBe(false);
+      expect(again.status).toBe('HTTP/1.1 200 OK');
+    } finally {
+      await hub.stop();
     }
   });
 

@@ -7,6 +7,7 @@
  * here), or the user's (`--tls-cert-file`/`--tls-private-key-file`: served as given, never renewed
  * here). Either way the cluster CA exists, for the client certificates it signs.
  */
+import { constants } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Server as HttpsServer, ServerOptions } from 'node:https';
 import { join } from 'node:path';
@@ -133,6 +134,12 @@ export class HubTls {
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      // No session tickets: none of the hub's clients resumes a session (the agent and edgectl offer
+      // none; client-go keeps no session cache), and a restarted hub has new ticket keys anyway. Yet
+      // building a TLS 1.3 ticket costs ~15% of a full handshake's CPU: OpenSSL 3.0 copies the session
+      // and decodes the client's key again (`docs/benchmarks.md`). Under TLS 1.3 OpenSSL then sends a
+      // stateful ticket, which Node's server stores nowhere: offered back, it resumes nothing.
+      secureOptions: constants.SSL_OP_NO_TICKET,
     };
   }
 
