@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlreadyExistsError, ConflictError, GoneError, NotFoundError } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
+import { defaultSqliteDriver } from './default-driver.js';
+import type { SqliteConnection, SqliteDriver } from './sqlite-driver.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { StoreEvent } from './types.js';
 
@@ -124,6 +126,19 @@ describe('SqliteStore', () => {
     s = await open(10);
     expect(await s.compactedRevision()).toBe(compacted);
     await expect(s.watch('/k/', 0, () => {})).rejects.toBeInstanceOf(GoneError);
+    await s.close();
+  });
+
+  it('opens the database in WAL mode, synchronous FULL', async () => {
+    // The real binding, with a handle on the connection it opened to ask SQLite itself.
+    let conn: SqliteConnection | undefined;
+    const real = defaultSqliteDriver();
+    const driver: SqliteDriver = { name: real.name, open: (path) => (conn = real.open(path)) };
+    const s = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), driver });
+    const pragma = (name: string) =>
+      Object.values(conn!.prepare<[], Record<string, unknown>>(`PRAGMA ${name}`).get()!)[0];
+    expect(pragma('journal_mode')).toBe('wal');
+    expect(pragma('synchronous')).toBe(2); // FULL: an acknowledged write survives power loss
     await s.close();
   });
 

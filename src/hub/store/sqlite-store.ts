@@ -23,6 +23,7 @@ import { Fanout } from './fanout.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import type { SqlValue, SqliteConnection, SqliteDriver, SqliteStatement } from './sqlite-driver.js';
 import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
+import { migrateObjectsToRowid } from './sqlite-migrate.js';
 import { SCHEMA, isRefusal, prefixEnd, toEvent, toStored, type EventRow, type ObjectRow } from './sqlite-rows.js';
 
 /** Options of `SqliteStore.create`. */
@@ -73,6 +74,7 @@ export class SqliteStore implements Store {
       db.exec('PRAGMA synchronous = FULL');
       db.exec('PRAGMA busy_timeout = 5000');
       db.exec(SCHEMA);
+      migrateObjectsToRowid(db, opts.logger);
     } catch (err) {
       db.close();
       throw err;
