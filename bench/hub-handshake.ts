@@ -48,23 +48,28 @@ function handshakeOnly(options: ConnectionOptions): One {
 
 /**
  * Whether a connection offering back the ticket of an earlier one was resumed (it must not be: the hub
- * keeps no session, so a resumed connection would mean it went back to issuing tickets).
+ * keeps no session, so a resumed connection would mean it went back to issuing stateless tickets).
+ * Throws when no ticket came at all: TLS 1.3 still sends a stateful one, so that would be a change too.
  */
 async function resumes(options: ConnectionOptions): Promise<boolean> {
   const open = (session?: Buffer) =>
     new Promise<{ ticket?: Buffer; resumed: boolean }>((resolve, reject) => {
       let ticket: Buffer | undefined;
+      let resumed = false;
       const s: TLSSocket = connect({ ...options, ...(session ? { session } : {}) }, () => {
+        resumed = s.isSessionReused(); // known once the handshake is done; not after the close
         // TLS 1.3 sends tickets just after the handshake: give the connection a moment to get one.
         setTimeout(() => s.end(), 30);
       });
       s.on('session', (t: Buffer) => (ticket = t));
       s.on('error', reject);
-      s.on('close', () => resolve({ ...(ticket ? { ticket } : {}), resumed: s.isSessionReused() }));
+      s.on('close', () => resolve({ ...(ticket ? { ticket } : {}), resumed }));
       s.resume();
     });
   const first = await open();
-  return first.ticket !== undefined && (await open(first.ticket)).resumed;
+  if (first.ticket === undefined)
+    throw new Error('the hub sent no session ticket at all (TLS 1.3 sends a stateful one)');
+  return (await open(first.ticket)).resumed;
 }
 
 /** A connection that sends one HTTP/1.1 request, reads the whole answer and closes. */

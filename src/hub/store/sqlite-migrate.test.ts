@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { silentLogger } from '../../platform/index.js';
 import { defaultSqliteDriver } from './default-driver.js';
+import type { SqliteDriver } from './sqlite-driver.js';
 import { migrateObjectsToRowid } from './sqlite-migrate.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -30,9 +32,8 @@ const objectsSql = (path: string): string => {
   }
 };
 
-it('converts an older store’s objects table to a rowid table, keeping every object, revision and watch', async () => {
-  const path = join(dir, 'hub.db');
-  // A store as an older hub left it: 300 objects of ~3 KB (overflowing its WITHOUT ROWID pages), revision 300.
+/** A store as an older hub left it: 300 objects of ~3 KB (overflowing WITHOUT ROWID pages), revision 300. */
+function writeOldStore(path: string): void {
   const old = defaultSqliteDriver().open(path);
   old.exec('PRAGMA journal_mode = WAL');
   old.exec(OLD_SCHEMA);
@@ -54,6 +55,11 @@ it('converts an older store’s objects table to a rowid table, keeping every ob
   old.prepare<[number]>("UPDATE meta SET value = ? WHERE name = 'revision'").run(300);
   old.exec('COMMIT');
   old.close();
+}
+
+it('converts an older store’s objects table to a rowid table, keeping every object, revision and watch', async () => {
+  const path = join(dir, 'hub.db');
+  writeOldStore(path);
   expect(objectsSql(path)).toMatch(/WITHOUT ROWID/);
 
   const store = await SqliteStore.create({ path, logger: silentLogger() });
@@ -87,5 +93,46 @@ it('creates a new store with a rowid objects table', async () => {
   const path = join(dir, 'new.db');
   const store = await SqliteStore.create({ path, logger: silentLogger() });
   await store.close();
-  expect(objectsSql(path)).toMatch(/^CREATE TABLE objects \(key TEXT PRIMARY KEY,.*mod_rev INTEGER NOT NULL\)$/);
+  expect(objectsSql(path)).toMatch(
+    /^CREATE TABLE objects \(key TEXT NOT NULL PRIMARY KEY,.*mod_rev INTEGER NOT NULL\)$/,
+  );
+});
+
+it('leaves the old table as it was when the conversion fails, opens the store on it, and converts at the next start', async () => {
+  const path = join(dir, 'hub.db');
+  writeOldStore(path);
+  // The real binding, failing the rename (as a full disk would fail a step): the transaction rolls back.
+  const real = defaultSqliteDriver();
+  const failing: SqliteDriver = {
+    name: real.name,
+    open: (p) => {
+      const conn = real.open(p);
+      return {
+        exec: (sql) => {
+          if (sql.startsWith('ALTER TABLE')) throw new Error('database or disk is full');
+          conn.exec(sql);
+        },
+        prepare: (sql) => conn.prepare(sql),
+        get inTransaction() {
+          return conn.inTransaction;
+        },
+        close: () => conn.close(),
+      };
+    },
+  };
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  const store = await SqliteStore.create({ path, logger, driver: failing });
+  expect(lines.join('')).toContain('could not convert the objects table');
+  expect(lines.join('')).toContain('database or disk is full');
+  expect((await store.list('/registry/things/')).items).toHaveLength(300);
+  await expect(store.update('/registry/things/t007', { i: 7, again: true }, 7)).resolves.toBe(301);
+  await store.close();
+  expect(objectsSql(path)).toMatch(/WITHOUT ROWID/);
+
+  const next = await SqliteStore.create({ path, logger: silentLogger() });
+  expect(objectsSql(path)).not.toMatch(/ROWID/);
+  expect((await next.list('/registry/things/')).items).toHaveLength(300);
+  expect(await next.get('/registry/things/t007')).toMatchObject({ modRevision: 301, value: { again: true } });
+  await next.close();
 });

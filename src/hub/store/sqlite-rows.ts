@@ -20,6 +20,10 @@ export interface EventRow {
   created: number;
 }
 
+/** The columns of `objects` (also what `sqlite-migrate.ts` converts an older table into). */
+export const OBJECTS_COLUMNS =
+  'key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL';
+
 /**
  * The tables, and the counters' first values. `objects` is a rowid table (its key a unique index):
  * its rows are whole objects of a few KiB, and a WITHOUT ROWID table keeps at most ~1 KiB of a row in
@@ -27,7 +31,7 @@ export interface EventRow {
  * `pread` each (`sqlite-migrate.ts` converts a store created before).
  */
 export const SCHEMA = `
-CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (${OBJECTS_COLUMNS});
 CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, prev TEXT, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);

@@ -22,9 +22,9 @@ import { defaultSqliteDriver } from './default-driver.js';
 import { Fanout } from './fanout.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import type { SqlValue, SqliteConnection, SqliteDriver, SqliteStatement } from './sqlite-driver.js';
-import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
 import { migrateObjectsToRowid } from './sqlite-migrate.js';
 import { SCHEMA, isRefusal, prefixEnd, toEvent, toStored, type EventRow, type ObjectRow } from './sqlite-rows.js';
+import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
 
 /** Options of `SqliteStore.create`. */
 export interface SqliteStoreOptions {

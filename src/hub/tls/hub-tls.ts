@@ -134,11 +134,12 @@ export class HubTls {
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
-      // No session tickets: none of the hub's clients resumes a session (the agent and edgectl offer
-      // none; client-go keeps no session cache), and a restarted hub has new ticket keys anyway. Yet
-      // building a TLS 1.3 ticket costs ~15% of a full handshake's CPU: OpenSSL 3.0 copies the session
-      // and decodes the client's key again (`docs/benchmarks.md`). Under TLS 1.3 OpenSSL then sends a
-      // stateful ticket, which Node's server stores nowhere: offered back, it resumes nothing.
+      // No session tickets. Building a TLS 1.3 ticket costs ~15% of a full handshake's CPU: OpenSSL 3.0
+      // copies the session and decodes the client's key again (`docs/benchmarks.md`), twice per
+      // connection. The nodes' WebSocket links, most of the hub's handshakes, never offer a session
+      // back, and a restarted hub has new ticket keys anyway. edgectl's and undici's keep-alive pools
+      // do offer one when they open a new connection; they now get a full handshake. Under TLS 1.3
+      // OpenSSL sends a stateful ticket instead, which Node's server stores nowhere.
       secureOptions: constants.SSL_OP_NO_TICKET,
     };
   }
