@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { generateKeyPair, issueCertificate } from '../src/pki/index.js';
+import { userClientCert } from '../src/pki/testing/index.js';
 import { Cluster } from '../test/support/cluster.js';
 import { arg } from './wasm-support.js';
 
@@ -128,23 +128,14 @@ async function main(): Promise<void> {
     const url = new URL(cluster.url);
     const caPem = readFileSync(cluster.caFile, 'utf8');
     const ca = { certPem: caPem, keyPem: readFileSync(join(cluster.hubDir, 'pki', 'ca.key'), 'utf8') };
-    const keys = await generateKeyPair();
-    const certPem = await issueCertificate({
-      ca,
-      publicKeyPem: keys.publicKeyPem,
-      commonName: 'bench-user',
-      organizations: ['system:masters'],
-      usages: ['client'],
-      lifetimeSeconds: 3600,
-      now: new Date(),
-    });
+    const { certPem, keyPem } = await userClientCert(ca, 'bench-user', ['system:masters']);
     const server: ConnectionOptions = {
       host: url.hostname,
       port: Number(url.port),
       ca: caPem,
       servername: 'localhost',
     };
-    const mutual: ConnectionOptions = { ...server, key: keys.privateKeyPem, cert: certPem };
+    const mutual: ConnectionOptions = { ...server, key: keyPem, cert: certPem };
     if ((await resumes(server)) || (await resumes(mutual))) throw new Error('the hub resumed a TLS session');
     const rows: Array<[string, Rate]> = [
       ['server-auth handshake, full', await rate(hubPid, handshakeOnly(server))],

@@ -11,7 +11,8 @@ import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { systemClock } from '../../api/index.js';
-import { caHash, certificateInfo, generateKeyPair, issueCertificate, parseJoinToken } from '../../pki/index.js';
+import { caHash, certificateInfo, parseJoinToken } from '../../pki/index.js';
+import { userClientCert } from '../../pki/testing/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { Hub } from '../hub.js';
 import { HubTls } from './hub-tls.js';
@@ -186,22 +187,13 @@ describe('a TLS hub', () => {
     try {
       const { port } = await hub.start();
       const ca = hub.tls!.clusterCa;
-      const keys = await generateKeyPair();
-      const cert = await issueCertificate({
-        ca,
-        publicKeyPem: keys.publicKeyPem,
-        commonName: 'alice',
-        organizations: ['system:masters'],
-        usages: ['client'],
-        lifetimeSeconds: 600,
-        now: new Date(),
-      });
+      const { certPem: cert, keyPem } = await userClientCert(ca, 'alice', ['system:masters']);
       /** A GET of a namespace as alice's certificate (offering `session`): the status, any ticket, resumed. */
       const asAlice = (session?: Buffer) =>
         new Promise<{ status: string; tickets: Buffer[]; resumed: boolean }>((resolve, reject) => {
           const tickets: Buffer[] = [];
           const s = connect(
-            { host: '127.0.0.1', port, ca: ca.certPem, cert, key: keys.privateKeyPem, ...(session ? { session } : {}) },
+            { host: '127.0.0.1', port, ca: ca.certPem, cert, key: keyPem, ...(session ? { session } : {}) },
             () => s.write('GET /api/v1/namespaces/default HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
           );
           s.on('session', (t: Buffer) => tickets.push(t));
