@@ -21,6 +21,7 @@ export * from './rbac.js';
 export * from './token.js';
 export * from './registry.js';
 export * from './validate.js';
+export * from './json-equal.js';
 export * from './selectors.js';
 export * from './wire.js';
 export * from './wire-services.js';

@@ -110,8 +110,37 @@ export function resolveType(raw: unknown): ResourceType {
  * Returns the parsed object (zod strips nothing: schemas are strict).
  */
 export function validateObject<T extends KubeObject = KubeObject>(t: ResourceType, raw: unknown): T {
-  const result = t.schema.safeParse(raw);
+  return parseAs<T>(t, t.schema, raw);
+}
+
+function parseAs<T>(t: ResourceType, schema: z.ZodType, raw: unknown): T {
+  const result = schema.safeParse(raw);
   if (result.success) return result.data as T;
   const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
   throw new InvalidError(t.kind, typeof name === 'string' ? name : '', issuesToCauses(result.error.issues, [], raw));
+}
+
+/** Per kind: its schema without `spec`, or null when the kind has no spec to leave out. */
+const withoutSpec = new WeakMap<ResourceType, z.ZodType | null>();
+
+function statusInputSchema(t: ResourceType): z.ZodType | null {
+  let schema = withoutSpec.get(t);
+  if (schema === undefined) {
+    // Every kind's schema is a strict zod object; `omit` keeps it strict (an unknown field still fails).
+    const obj = t.schema as unknown as { shape?: object; omit?: (mask: { spec: true }) => z.ZodType };
+    schema = obj.shape && 'spec' in obj.shape && typeof obj.omit === 'function' ? obj.omit({ spec: true }) : null;
+    withoutSpec.set(t, schema);
+  }
+  return schema;
+}
+
+/**
+ * Parses the input of a status write (the `status` subresource). As Kubernetes does, such a write
+ * takes its `spec` from the stored object, so an input may leave `spec` out; then it is validated
+ * without one (its metadata and status in full). An input that carries a spec is validated whole.
+ * The hub's node gateway writes each pod status report this way, without re-validating the spec.
+ */
+export function validateStatusInput<T extends KubeObject = KubeObject>(t: ResourceType, raw: unknown): T {
+  const spec = raw !== null && typeof raw === 'object' && Object.prototype.hasOwnProperty.call(raw, 'spec');
+  return parseAs<T>(t, (spec ? null : statusInputSchema(t)) ?? t.schema, raw);
 }

@@ -40,7 +40,9 @@ export class PodWriter {
         if (!pod || pod.metadata.uid !== ref.uid || pod.spec.nodeName !== node) return;
         if (jsonEqual(pod.status, status)) return;
         try {
-          const updated = await this.api.updateStatus<Pod>(POD, { ...pod, status });
+          // No spec: a status write keeps the stored one, and the registry need not validate it again.
+          const { apiVersion, kind, metadata } = pod;
+          const updated = await this.api.updateStatus<Pod>(POD, { apiVersion, kind, metadata, status });
           this.pods.observe(updated);
           return;
         } catch (err) {

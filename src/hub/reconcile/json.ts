@@ -1,9 +1,8 @@
-/** JSON comparison for status writes: a controller writes only when what it computed differs. */
-
-/** Deep equality for JSON values (status comparisons before writing). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
+/**
+ * JSON values for controllers: `jsonEqual` (api/json-equal.ts) tells a controller whether what it
+ * computed differs from what is stored; `canonical` gives a stable form to hash.
+ */
+export { jsonEqual } from '../../api/index.js';
 
 /** A JSON value with object keys sorted and `undefined` members dropped (stable to hash or compare). */
 export function canonical(v: unknown): unknown {

@@ -135,6 +135,23 @@ describe('update', () => {
     expect(u.spec.replicas).toBe(3);
   });
 
+  it('takes a status write without spec, keeps the stored spec, and still validates the rest', async () => {
+    const p = await reg.create<Pod>(POD, pod('a'));
+    const { apiVersion, kind, metadata } = p;
+    const running = await reg.updateStatus<Pod>(POD, { apiVersion, kind, metadata, status: { phase: 'Running' } });
+    expect(running.status).toEqual({ phase: 'Running' });
+    expect(running.spec).toEqual(p.spec);
+    // Leaving the spec out validates metadata and status as before, strictly.
+    const bad = { apiVersion, kind, metadata: running.metadata, status: { phase: 'Sleeping' } };
+    await expect(reg.updateStatus(POD, bad)).rejects.toThrow('status.phase');
+    const unknown = { apiVersion, kind, metadata: running.metadata, status: {}, extra: 1 };
+    await expect(reg.updateStatus(POD, unknown)).rejects.toThrow('extra');
+    // A spec that is sent is validated whole, as before (and then ignored).
+    const badSpec = { ...running, spec: { ...running.spec, restartPolicy: 'Sometimes' }, status: {} };
+    await expect(reg.updateStatus(POD, badSpec)).rejects.toBeInstanceOf(InvalidError);
+    expect((await reg.get<Pod>(POD, 'default', 'a')).status).toEqual({ phase: 'Running' });
+  });
+
   it('lets spec.nodeName be set once and keeps it when a manifest omits it', async () => {
     await reg.create(POD, pod('a'));
     const bound = await reg.update<Pod>(POD, pod('a', { nodeName: 'pi-1' }));

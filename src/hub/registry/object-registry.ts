@@ -14,6 +14,7 @@ import {
   NotFoundError,
   rfc3339,
   validateObject,
+  validateStatusInput,
   type Clock,
   type KubeObject,
   type Logger,
@@ -170,7 +171,8 @@ export class ObjectRegistry implements ObjectAPI {
 
   async updateStatus<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
     if (!type.hasStatus) throw new MethodNotAllowedError(`${resourceName(type)} have no status subresource`);
-    const input = this.#parse(type, raw);
+    // The spec is the stored object's (below): an input may leave it out, as in Kubernetes.
+    const input = validateStatusInput(type, raw);
     return replaceObject<T>(
       this.#replaceDeps(type),
       type,

@@ -1,8 +1,14 @@
 /** The registry's read-modify-write of an existing object (update, updateStatus): preconditions, retries, finalization. */
-import { ConflictError, InvalidError, NotFoundError, type KubeObject, type ResourceType } from '../../api/index.js';
+import {
+  ConflictError,
+  InvalidError,
+  jsonEqual,
+  NotFoundError,
+  type KubeObject,
+  type ResourceType,
+} from '../../api/index.js';
 import type { Store, StoredValue } from '../store/index.js';
 import { awaitsNode } from './deletion.js';
-import { jsonEqual } from './equality.js';
 import { objectKey } from './keys.js';
 import { omit } from './omit.js';
 import type { KindStrategy } from './strategies/index.js';

@@ -5,12 +5,12 @@
 import {
   ConflictError,
   InvalidError,
+  jsonEqual,
   type FieldCause,
   type KubeObject,
   type ObjectMeta,
   type ResourceType,
 } from '../../api/index.js';
-import { jsonEqual } from './equality.js';
 import { omit } from './omit.js';
 import type { KindStrategy } from './strategies/index.js';
 import { resourceName } from './store-errors.js';

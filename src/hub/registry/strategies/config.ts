@@ -6,8 +6,7 @@
  * server words it. Messages never quote a value (a Secret's value must not reach an error).
  */
 import type { ConfigMap, FieldCause, Secret } from '../../../api/index.js';
-import { SECRET_TYPES } from '../../../api/index.js';
-import { jsonEqual } from '../equality.js';
+import { jsonEqual, SECRET_TYPES } from '../../../api/index.js';
 import type { KindRules } from './strategy.js';
 
 const IMMUTABLE = 'field is immutable when `immutable` is set';
