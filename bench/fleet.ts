@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/fleet.ts [--nodes 100] [--replicas 1000] [--scenarios register,deploy,service,storm]
  *        [--repo <checkout with a built hub>] [--timeout 300s] [--cpu-prof <dir>] [--identity-dir <dir>]
- *        [--start-delay 200-500] [--idle 10s] [-- <hub flags…>]
+ *        [--start-delay 200-500] [--idle 10s] [--hub-node-options=--max-semi-space-size=64] [-- <hub flags…>]
  *
  * Scenarios: registration of N nodes (time to all Ready, idle hub load after), a Deployment of R
  * replicas (pods/s bound and Ready, API p50/p99 sampled during it), one endpoint's readiness flip
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       'identity-dir': { type: 'string' },
       'start-delay': { type: 'string', default: '200-500' },
       idle: { type: 'string', default: '10s' },
+      'hub-node-options': { type: 'string', default: '' },
     },
   });
   const nodes = whole(values.nodes, '--nodes', 1);
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   const delay = /^(\d+)-(\d+)$/.exec(values['start-delay']);
   if (!delay) throw new Error(`--start-delay: "${values['start-delay']}" is not <min>-<max> in ms`);
   const repo = resolve(values.repo);
+  const hubNodeOptions = values['hub-node-options'].split(' ').filter((o) => o !== '');
   let commit = '?';
   try {
     commit = execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -99,7 +101,8 @@ async function main(): Promise<void> {
   const printTable = (): void => {
     console.log(
       `\nedgeplane fleet benchmark — ${new Date().toISOString()}, hub ${repo} @ ${commit}, node ${process.version}, ` +
-        `${nodes} hollow nodes, ${replicas} replicas, hub flags: ${positionals.join(' ') || '(none)'}\n`,
+        `${nodes} hollow nodes, ${replicas} replicas, hub flags: ${positionals.join(' ') || '(none)'}, ` +
+        `hub node options: ${hubNodeOptions.join(' ') || '(none)'}\n`,
     );
     console.log('| scenario | metric | value |\n|---|---|---|');
     for (const [s, m, v] of rows) console.log(`| ${s} | ${m} | ${v} |`);
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
     repo,
     nodes,
     hubFlags: positionals,
+    hubNodeOptions,
     tuning: { startDelayMs: [Number(delay[1]), Number(delay[2])] },
     ...(values['cpu-prof'] ? { cpuProfDir: resolve(values['cpu-prof']) } : {}),
     ...(values['identity-dir'] ? { identityDir: resolve(values['identity-dir']) } : {}),

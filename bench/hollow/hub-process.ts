@@ -19,6 +19,8 @@ export interface HubProcessOptions {
   flags?: string[];
   /** Write a V8 CPU profile of the hub into this directory (`node --cpu-prof`). */
   cpuProfDir?: string;
+  /** Options for the hub's `node` itself (`--max-semi-space-size=64`), before the script. */
+  nodeOptions?: string[];
 }
 
 /** Asks the OS for a free TCP port on 127.0.0.1. */
@@ -101,7 +103,10 @@ export class HubProcess {
   /** Starts the hub and resolves with its URL once it serves (`timeoutMs` to get there). */
   async start(timeoutMs = 120_000): Promise<string> {
     if (this.#port === 0) this.#port = await freePort();
-    const nodeFlags = this.opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir] : [];
+    const nodeFlags = [
+      ...(this.opts.nodeOptions ?? []),
+      ...(this.opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir] : []),
+    ];
     const child = spawn(
       process.execPath,
       [

@@ -20,6 +20,8 @@ export interface FleetRunOptions {
   nodes: number;
   /** Extra hub flags. */
   hubFlags?: string[];
+  /** Options for the hub's `node` (`--max-semi-space-size=64`). */
+  hubNodeOptions?: string[];
   /** Where hollow identities are kept (default: a temporary dir removed at the end). */
   identityDir?: string;
   /** Directory for the hub's `--cpu-prof` profile; the harness's goes into its `harness/` subdirectory. */
@@ -68,6 +70,7 @@ export class FleetRun {
       repo: opts.repo,
       dataDir: hubDir,
       flags: opts.hubFlags ?? [],
+      nodeOptions: opts.hubNodeOptions ?? [],
       ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}),
     });
     this.harness = new HarnessClient(opts.cpuProfDir ? { cpuProfDir: join(opts.cpuProfDir, 'harness') } : {});
