@@ -126,9 +126,17 @@ const withoutSpec = new WeakMap<ResourceType, z.ZodType | null>();
 function statusInputSchema(t: ResourceType): z.ZodType | null {
   let schema = withoutSpec.get(t);
   if (schema === undefined) {
-    // Every kind's schema is a strict zod object; `omit` keeps it strict (an unknown field still fails).
+    // `omit` keeps a strict object strict (an unknown field still fails). zod refuses to omit from an
+    // object with refinements of its own; such a kind keeps its whole schema for status writes.
     const obj = t.schema as unknown as { shape?: object; omit?: (mask: { spec: true }) => z.ZodType };
-    schema = obj.shape && 'spec' in obj.shape && typeof obj.omit === 'function' ? obj.omit({ spec: true }) : null;
+    schema = null;
+    if (obj.shape && 'spec' in obj.shape && typeof obj.omit === 'function') {
+      try {
+        schema = obj.omit({ spec: true });
+      } catch {
+        schema = null;
+      }
+    }
     withoutSpec.set(t, schema);
   }
   return schema;

@@ -84,14 +84,25 @@ beforeAll(async () => {
     5000,
     'pods running',
   );
-  hub.setServices([
-    clusterIP('catalog', [endpoint('catalog-a', 'node-a', a), endpoint('catalog-b', 'node-b', b)]),
-    clusterIP('cart', [endpoint('cart-b', 'node-b', b)]),
-    // `ghost` is not on node-b: its mesh answers "not here", and the call moves on to cart-b.
-    clusterIP('moved', [endpoint('ghost', 'node-b', b), endpoint('cart-b', 'node-b', b)]),
-    clusterIP('front', [endpoint('catalog-a', 'node-a', a)], nodePort),
-  ]);
-  await waitFor(() => a.nodePorts().length === 1, 5000, 'services synced');
+  // `freePort` lets its probe go before the agent listens: in a parallel run another test's socket can
+  // take the port in between, and the agent then logs "cannot listen on nodePort" and does not open it
+  // until the Services change. So a NodePort that did not open is tried again on another free port.
+  for (let attempt = 1; ; attempt++) {
+    hub.setServices([
+      clusterIP('catalog', [endpoint('catalog-a', 'node-a', a), endpoint('catalog-b', 'node-b', b)]),
+      clusterIP('cart', [endpoint('cart-b', 'node-b', b)]),
+      // `ghost` is not on node-b: its mesh answers "not here", and the call moves on to cart-b.
+      clusterIP('moved', [endpoint('ghost', 'node-b', b), endpoint('cart-b', 'node-b', b)]),
+      clusterIP('front', [endpoint('catalog-a', 'node-a', a)], nodePort),
+    ]);
+    try {
+      await waitFor(() => a.nodePorts().includes(nodePort), 5000, `services synced (nodePort ${nodePort} open)`);
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      nodePort = await freePort();
+    }
+  }
 });
 
 afterAll(async () => {
