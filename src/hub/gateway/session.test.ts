@@ -84,12 +84,17 @@ describe('NodeSession liveness', () => {
   });
 
   it('drops a node that sends nothing and answers no ping, after missedPings intervals', async () => {
+    // Before the connection: the session's silence is counted from a later instant, never an earlier one.
+    const start = Date.now();
     const node = await connect(false);
     const closed = once(node.ws, 'close');
     await until('the silent node dropped', () => node.ws.readyState === WebSocket.CLOSED);
     await closed;
-    // Pinged on the intervals of its allowance first, not dropped at its first silent one.
-    expect(node.session.pingsSent).toBeGreaterThanOrEqual(2);
+    // Pinged first, and dropped only after its whole allowance (missedPings intervals) of silence, not at
+    // its first silent interval. (How many pings fit depends on when the loaded test's timer ticks land:
+    // a tick just under an interval pings not, a late one can skip one, so the count is not asserted.)
+    expect(Date.now() - start).toBeGreaterThan(3 * INTERVAL_MS);
+    expect(node.session.pingsSent).toBeGreaterThanOrEqual(1);
     expect(node.pings()).toBeGreaterThanOrEqual(1);
   });
 });
