@@ -57,11 +57,18 @@ export class RuncProcess {
     this.startedAt = startedAt;
     this.state = 'running';
     try {
-      this.#attachments = await this.#attachmentsFor();
       // A writer of its own for a moment: Linux reports a pipe's end (POLLHUP) to a reader only when a
       // writer opened after it, so without it the end of a shim that is already gone would never come.
+      // The readers open before the stdin is looked at: ending a closed stdin's holder (below) lets the
+      // container end at once, and a pipe's unread output is gone once the exiting shim drops the last
+      // end of it — with this agent's reader open it is read.
       const { output, release } = openShimOutput(this.deps.bundle, true);
       try {
+        this.#attachments = await this.#attachmentsFor().catch((err: unknown) => {
+          output.stdout.destroy();
+          output.stderr.destroy();
+          throw err;
+        });
         await this.#follow(output.stdout, output.stderr, output.ended);
       } finally {
         release();
