@@ -85,8 +85,8 @@ beforeAll(async () => {
     'pods running',
   );
   // `freePort` lets its probe go before the agent listens: in a parallel run another test's socket can
-  // take the port in between, and the agent then logs "cannot listen on nodePort" and does not open it
-  // until the Services change. So a NodePort that did not open is tried again on another free port.
+  // take the port in between, and hold it for longer than the agent's bind retries are worth waiting
+  // for here. So a NodePort that did not open is tried again on another free port.
   for (let attempt = 1; ; attempt++) {
     hub.setServices([
       clusterIP('catalog', [endpoint('catalog-a', 'node-a', a), endpoint('catalog-b', 'node-b', b)]),

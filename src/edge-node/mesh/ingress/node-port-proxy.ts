@@ -4,7 +4,9 @@
  * of the Service, on any node, by the shared `ServiceBalancer`. Services without a nodePort
  * (ClusterIP) open nothing here; they are reachable only from pods, through the mesh. Each
  * listener has the node's `ListenerLimits` (request cap, body maximum, slow-client timeouts) and
- * streams request bodies through.
+ * streams request bodies through. A nodePort that cannot be bound (another process holds it) is
+ * tried again with backoff until it opens or leaves the table, as kube-proxy retries at each sync:
+ * the Services may not change again for a long time.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../api/index.js';
@@ -28,13 +30,20 @@ export interface NodePortProxyDeps {
   limits?: Partial<ListenerLimits>;
   /** The node's budget for bodies held whole (requests to Wasm workloads), taken on small-body prefetch. */
   bodyBuffers?: BodyBuffers;
+  /** Backoff of a nodePort that could not be bound (default: 1 s doubling to 30 s). */
+  bindRetry?: { initialMs: number; maxMs: number };
 }
+
+/** How a nodePort that could not be bound is tried again. */
+export const DEFAULT_BIND_RETRY = { initialMs: 1000, maxMs: 30_000 } as const;
 
 /** NodePort listeners. */
 export class NodePortProxy {
   private readonly deps: NodePortProxyDeps;
   private readonly servers = new Map<number, { server: Server; gate: RequestGate }>();
   private readonly limits: ListenerLimits;
+  /** nodePorts waiting to be tried again: failed attempts so far and the timer of the next. */
+  private readonly retries = new Map<number, { attempts: number; timer: NodeJS.Timeout }>();
   private stopped = false;
 
   constructor(deps: NodePortProxyDeps) {
@@ -52,21 +61,29 @@ export class NodePortProxy {
     return [...this.servers.keys()];
   }
 
+  /** The nodePorts that could not be bound and are waiting to be tried again (tests, diagnostics). */
+  pendingPorts(): number[] {
+    return [...this.retries.keys()];
+  }
+
   /**
    * Opens the table's new nodePorts and closes the ones it no longer has. Listeners read the table
-   * per request, so a changed route needs no rebind.
+   * per request, so a changed route needs no rebind. A port waiting for its retry is left to it.
    */
   async update(): Promise<void> {
     if (this.stopped) return;
     const wanted = new Set(this.deps.table.nodePorts());
+    for (const p of this.retries.keys()) if (!wanted.has(p)) this.cancelRetry(p);
     const closing = [...this.servers.entries()].filter(([p]) => !wanted.has(p));
     await Promise.all(closing.map(([p, s]) => this.close(p, s.server)));
-    await Promise.all([...wanted].filter((p) => !this.servers.has(p)).map((p) => this.listen(p)));
+    const opening = [...wanted].filter((p) => !this.servers.has(p) && !this.retries.has(p));
+    await Promise.all(opening.map((p) => this.listen(p)));
   }
 
   /** Closes every listener. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const p of [...this.retries.keys()]) this.cancelRetry(p);
     await Promise.all([...this.servers.entries()].map(([p, s]) => this.close(p, s.server)));
   }
 
@@ -88,14 +105,38 @@ export class NodePortProxy {
         });
       });
       server.on('error', (err) => this.deps.logger.error({ nodePort, err: err.message }, 'nodePort listener error'));
+      this.retries.delete(nodePort);
       this.deps.logger.info({ nodePort, address: this.deps.address }, 'nodePort listening');
+      // Stopped, or the port left the table, while the bind was under way.
+      if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) await this.close(nodePort, server);
     } catch (err) {
       this.servers.delete(nodePort);
-      this.deps.logger.error(
-        { nodePort, address: this.deps.address, err: errorMessage(err) },
-        'cannot listen on nodePort',
-      );
+      this.scheduleRetry(nodePort, errorMessage(err));
     }
+  }
+
+  /** Tries `nodePort` again after a backoff that doubles with each failed attempt. */
+  private scheduleRetry(nodePort: number, err: string): void {
+    if (this.stopped) return;
+    const { initialMs, maxMs } = this.deps.bindRetry ?? DEFAULT_BIND_RETRY;
+    const attempts = (this.retries.get(nodePort)?.attempts ?? 0) + 1;
+    const retryInMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempts - 1, 30));
+    this.deps.logger.error(
+      { nodePort, address: this.deps.address, err, attempts, retryInMs },
+      'cannot listen on nodePort',
+    );
+    const timer = setTimeout(() => {
+      if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) return void this.retries.delete(nodePort);
+      void this.listen(nodePort);
+    }, retryInMs);
+    // The agent's other handles keep it alive; a pending retry alone must not.
+    timer.unref();
+    this.retries.set(nodePort, { attempts, timer });
+  }
+
+  private cancelRetry(nodePort: number): void {
+    clearTimeout(this.retries.get(nodePort)?.timer);
+    this.retries.delete(nodePort);
   }
 
   private async close(nodePort: number, server: Server): Promise<void> {
