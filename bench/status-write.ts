@@ -5,13 +5,17 @@
  *     stored) and on a status (the node gateway skips a report equal to the stored status), against
  *     the earlier definition, both values stringified with their keys sorted;
  *   - the input's validation: a status write with the pod's spec (validated whole) and without it
- *     (metadata and status only: a status write keeps the stored spec).
+ *     (metadata and status only: a status write keeps the stored spec);
+ *   - what each write's event costs the watch cache: the store's JSON.parse of the stored text, and
+ *     swapping the parsed string values for their canonical copies (`StringInterner`), with the
+ *     table warm (a rollout's repeated values) and cold (every value new: the worst case).
  *
  * Bundled, as the hub runs from `dist/` (tsx would time its own wrappers):
  *   npx esbuild bench/status-write.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=.cache/status-write.mjs && node .cache/status-write.mjs [--rounds 3]
  */
 import { jsonEqual, typeByKind, validateObject, validateStatusInput, type Pod } from '../src/api/index.js';
+import { StringInterner } from '../src/hub/cache/string-interner.js';
 import { canonical } from '../src/hub/reconcile/index.js';
 import { arg } from './wasm-support.js';
 
@@ -80,6 +84,9 @@ const sortedJsonEqual = (a: unknown, b: unknown): boolean =>
   JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 const { apiVersion, kind, metadata, status } = pod;
 const specless = { apiVersion, kind, metadata, status };
+const text = JSON.stringify(pod);
+const warm = new StringInterner();
+warm.internValues(JSON.parse(text));
 
 function time(name: string, n: number, f: () => unknown): void {
   for (let i = 0; i < n / 10; i++) f();
@@ -96,4 +103,9 @@ for (let r = 1; r <= ROUNDS; r++) {
   time('status, equal: jsonEqual', 50_000, () => jsonEqual(pod.status, copy.status));
   time('status input with the spec (validated whole)', 20_000, () => validateStatusInput(POD, pod));
   time('status input without the spec', 20_000, () => validateStatusInput(POD, specless));
+  time('JSON.parse of the stored pod', 20_000, () => JSON.parse(text));
+  time('JSON.parse + interning, warm table', 20_000, () => warm.internValues(JSON.parse(text)));
+  time('JSON.parse + interning, cold table (each value new)', 20_000, () =>
+    new StringInterner({ maxEntries: 1 }).internValues(JSON.parse(text)),
+  );
 }

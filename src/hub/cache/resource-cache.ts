@@ -4,6 +4,7 @@
  * in order, and a history of recent changes. A LIST is answered from it without reading or parsing the
  * store; a LIST at an older revision (a continue token's, or `resourceVersionMatch=Exact`) rolls the
  * recent changes back over the keys they touched; a watch from a recent revision replays the history.
+ * The string values of what comes in are swapped for canonical copies (string-interner.ts).
  */
 import { GoneError, type KubeObject } from '../../api/index.js';
 import type { StoreEvent, StoredValue } from '../store/index.js';
@@ -11,6 +12,7 @@ import { eventObject, withResourceVersion } from '../registry/watch-filter.js';
 import { freezeCached } from './mutation-detector.js';
 import { NodeKeyIndex } from './node-index.js';
 import { SortedKeys } from './sorted-keys.js';
+import { StringInterner } from './string-interner.js';
 
 /** One applied change, with the object it replaced (to roll it back for an older snapshot). */
 export interface CacheChange {
@@ -62,10 +64,13 @@ export class ResourceCache {
   #loadedAt = 0;
   /** Revision of the last change applied. */
   #applied = 0;
+  /** One copy of each repeated string value (shared by a store's caches: values repeat across kinds). */
+  readonly #strings: StringInterner;
 
-  constructor(prefix: string, historyCapacity: number) {
+  constructor(prefix: string, historyCapacity: number, strings: StringInterner = new StringInterner()) {
     this.prefix = prefix;
     this.#capacity = historyCapacity;
+    this.#strings = strings;
   }
 
   /** Objects held. */
@@ -88,7 +93,7 @@ export class ResourceCache {
     this.#objects.clear();
     this.#byNode.clear();
     for (const sv of items) {
-      const obj = freezeCached(withResourceVersion(sv.value, sv.modRevision));
+      const obj = freezeCached(withResourceVersion(this.#strings.internValues(sv.value), sv.modRevision));
       this.#objects.set(sv.key, obj);
       this.#byNode.update(sv.key, undefined, obj);
     }
@@ -110,6 +115,7 @@ export class ResourceCache {
       this.#byNode.update(e.key, prev, undefined);
     } else {
       // The same object the shared watches hand to every watcher of this event: one copy in memory.
+      this.#strings.internValues(e.value);
       const obj = freezeCached(eventObject(e));
       this.#objects.set(e.key, obj);
       if (prev === undefined) this.#keys.add(e.key);

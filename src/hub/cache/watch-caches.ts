@@ -12,6 +12,7 @@
 import type { Logger } from '../../api/index.js';
 import type { Store, StoreEvent } from '../store/index.js';
 import { ResourceCache } from './resource-cache.js';
+import { StringInterner } from './string-interner.js';
 
 /** Root of every object key (`/registry/<plural>/…`). */
 const ROOT = '/registry/';
@@ -71,6 +72,7 @@ export class WatchCaches {
   readonly #entries = new Map<string, Entry>();
   readonly #subs = new Set<Subscriber>();
   readonly #waiters = new Set<Waiter>();
+  readonly #strings = new StringInterner();
   #root: Promise<void> | undefined;
   #stopRoot: (() => void) | undefined;
   #closed = false;
@@ -113,7 +115,7 @@ export class WatchCaches {
     const found = this.#entries.get(rp);
     if (found) return found.ready;
     const entry: Entry = {
-      cache: new ResourceCache(rp, this.#history),
+      cache: new ResourceCache(rp, this.#history, this.#strings),
       pending: [],
       ready: Promise.resolve() as never,
     };
