@@ -15,6 +15,8 @@
 /** Defaults of a {@link StringInterner}. */
 export const DEFAULT_INTERN_MAX_ENTRIES = 65_536;
 export const DEFAULT_INTERN_MAX_LENGTH = 256;
+/** Nesting the walk goes into (API objects nest ~10 deep). */
+const MAX_DEPTH = 64;
 
 /** A bounded table of canonical strings; see the module comment. */
 export class StringInterner {
@@ -48,25 +50,27 @@ export class StringInterner {
    * unchanged for them. Returns `value`.
    */
   internValues<T>(value: T): T {
-    this.#walk(value);
+    this.#walk(value, 0);
     return value;
   }
 
-  #walk(value: unknown): void {
-    if (value === null || typeof value !== 'object') return;
+  #walk(value: unknown, depth: number): void {
+    // JSON.parse takes any depth and this walk recurses: past MAX_DEPTH the values stay as parsed.
+    if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const v: unknown = value[i];
         if (typeof v === 'string') value[i] = this.intern(v);
-        else if (v !== null && typeof v === 'object') this.#walk(v);
+        else if (v !== null && typeof v === 'object') this.#walk(v, depth + 1);
       }
       return;
     }
     const o = value as Record<string, unknown>;
-    for (const k in o) {
+    // Own keys only (for…in would also visit what a polluted Object.prototype adds).
+    for (const k of Object.keys(o)) {
       const v = o[k];
       if (typeof v === 'string') o[k] = this.intern(v);
-      else if (v !== null && typeof v === 'object') this.#walk(v);
+      else if (v !== null && typeof v === 'object') this.#walk(v, depth + 1);
     }
   }
 }

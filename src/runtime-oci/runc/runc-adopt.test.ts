@@ -8,7 +8,7 @@
  * runc cannot start still fails its start with runc's own message (read through the shim's pipes).
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +220,23 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
     expect(await second.waitExit(10_000)).toBe(true);
     expect(b.exits.map((e) => e.exitCode)).toEqual([5]);
     expect(await b.logged()).toContain('eof');
+  }, 60_000);
+
+  it('an adoption that fails still ends the holder of a stdin marked closed (it would outlive the container)', async () => {
+    const b = await bundleFor('stdin-fail', ['/bin/sh', '-c', 'while read l; do echo got:$l; done; exit 3'], {
+      stdin: { once: true },
+    });
+    const first = b.proc();
+    const startedAt = await first.start();
+    const pid = first.pid!;
+    first.release();
+    await writeFile(join(b.bundle, 'stdin.closed'), '');
+    const holder = Number((await readFile(join(b.bundle, 'stdin.pid'), 'utf8')).trim());
+    expect(existsSync(`/proc/${holder}`)).toBe(true);
+    // The output pipe gone: the next agent cannot read the container, and its adoption fails.
+    await rename(join(b.bundle, 'out.fifo'), join(b.bundle, 'out.fifo.away'));
+    await expect(b.proc().adopt(pid, startedAt)).rejects.toThrow(/ENOENT/);
+    await until('the stdin holder gone', () => Promise.resolve(existsSync(`/proc/${holder}`) ? undefined : true));
   }, 60_000);
 
   it('a container on a terminal outlives the agent: the next agent types into it and resizes it', async () => {

@@ -19,7 +19,15 @@ import { oomKilled } from './cgroups.js';
 import { ContainerAttachments } from './runc-attach.js';
 import { SCRIPT, ptsOf, setSize } from './runc-exec-stream.js';
 import { STDERR_TAIL, readPid, readTail, sleep, ttyRun } from './runc-process-util.js';
-import { closeShimStdin, makeShimPipes, openShimOutput, openShimStdin, shimExit, spawnShim } from './runc-shim.js';
+import {
+  closeShimStdin,
+  endClosedStdinHolder,
+  makeShimPipes,
+  openShimOutput,
+  openShimStdin,
+  shimExit,
+  spawnShim,
+} from './runc-shim.js';
 import type { RuncProcessDeps } from './runc-process-deps.js';
 
 export type { RuncProcessDeps } from './runc-process-deps.js';
@@ -74,8 +82,10 @@ export class RuncProcess {
         release();
       }
     } catch (err) {
-      // Not taken back (the caller removes the container): nothing of it stays open here.
+      // Not taken back (the caller removes the container): nothing of it stays open here, nor a holder
+      // of a stdin marked closed that the failure kept this agent from ending.
       this.release();
+      await endClosedStdinHolder(this.deps.bundle).catch(() => undefined);
       throw err;
     }
   }

@@ -88,6 +88,15 @@ export async function openShimStdin(bundle: string): Promise<net.Socket | undefi
 }
 
 /**
+ * Ends the stdin holder if the container's stdin was marked closed: an agent that died between the
+ * marker and ending the holder, found by one that could not take the container back (the shim does
+ * not end a holder once the marker is there, so it would outlive the container).
+ */
+export async function endClosedStdinHolder(bundle: string): Promise<void> {
+  if (await stat(join(bundle, SHIM_FILES.stdinClosed)).catch(() => undefined)) await endHolder(bundle);
+}
+
+/**
  * Closes the container's stdin for good: marks it (for the next agent) and ends the holder; once the
  * agent's own writer is closed too, the container reads its end.
  */
@@ -118,15 +127,27 @@ async function endHolder(bundle: string): Promise<void> {
  */
 export function openShimOutput(bundle: string, hold = false): { output: ShimOutput; release: () => void } {
   const held: number[] = [];
+  const opened: net.Socket[] = [];
   const open = (name: string): net.Socket => {
     const file = join(bundle, name);
     // Non-blocking: opening a pipe's read end waits for no writer, and libuv reads it without a thread.
     const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const socket = new net.Socket({ fd, readable: true, writable: false });
+    opened.push(socket);
     if (hold) held.push(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
-    return new net.Socket({ fd, readable: true, writable: false });
+    return socket;
   };
-  const stdout = open(SHIM_FILES.out);
-  const stderr = open(SHIM_FILES.err);
+  let stdout: net.Socket;
+  let stderr: net.Socket;
+  try {
+    stdout = open(SHIM_FILES.out);
+    stderr = open(SHIM_FILES.err);
+  } catch (err) {
+    // A pipe gone or no fd left: nothing of this open stays.
+    for (const s of opened) s.destroy();
+    for (const fd of held) closeSync(fd);
+    throw err;
+  }
   const closed = (s: net.Socket): Promise<void> =>
     new Promise((resolve) => {
       s.once('close', () => resolve());

@@ -98,9 +98,13 @@ export class NodePortProxy {
     this.servers.set(nodePort, { server, gate });
     try {
       await new Promise<void>((resolve, reject) => {
+        // Closed (by update or stop) before the bind finished: Node then reports neither outcome.
+        const closed = (): void => reject(new Error('closed before it was listening'));
         server.once('error', reject);
+        server.once('close', closed);
         server.listen(nodePort, this.deps.address, () => {
           server.off('error', reject);
+          server.off('close', closed);
           resolve();
         });
       });
@@ -110,7 +114,9 @@ export class NodePortProxy {
       // Stopped, or the port left the table, while the bind was under way.
       if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) await this.close(nodePort, server);
     } catch (err) {
-      this.servers.delete(nodePort);
+      if (this.servers.get(nodePort)?.server === server) this.servers.delete(nodePort);
+      // Not wanted any more: nothing to try again.
+      if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) return void this.retries.delete(nodePort);
       this.scheduleRetry(nodePort, errorMessage(err));
     }
   }
@@ -121,10 +127,10 @@ export class NodePortProxy {
     const { initialMs, maxMs } = this.deps.bindRetry ?? DEFAULT_BIND_RETRY;
     const attempts = (this.retries.get(nodePort)?.attempts ?? 0) + 1;
     const retryInMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempts - 1, 30));
-    this.deps.logger.error(
-      { nodePort, address: this.deps.address, err, attempts, retryInMs },
-      'cannot listen on nodePort',
-    );
+    // An error the first few times; after that a warning each try (every `maxMs`), not a stream of errors.
+    const log =
+      attempts <= 3 ? this.deps.logger.error.bind(this.deps.logger) : this.deps.logger.warn.bind(this.deps.logger);
+    log({ nodePort, address: this.deps.address, err, attempts, retryInMs }, 'cannot listen on nodePort');
     const timer = setTimeout(() => {
       if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) return void this.retries.delete(nodePort);
       void this.listen(nodePort);
@@ -140,7 +146,7 @@ export class NodePortProxy {
   }
 
   private async close(nodePort: number, server: Server): Promise<void> {
-    this.servers.delete(nodePort);
+    if (this.servers.get(nodePort)?.server === server) this.servers.delete(nodePort);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -89,6 +89,7 @@ describe('a nodePort that cannot be bound', () => {
     const failures: Array<Record<string, unknown>> = [];
     const { proxy, table } = proxyWith(failures);
     const held = await holder();
+    cleanup.push(() => close(held.server));
     table.update([service('web', held.port)]);
     await proxy.update();
     expect(proxy.listeningPorts()).toEqual([]);
@@ -130,5 +131,18 @@ describe('a nodePort that cannot be bound', () => {
     const after = failures.length;
     await new Promise((r) => setTimeout(r, 200));
     expect(failures).toHaveLength(after);
+  });
+
+  it('a stop while an update is under way: the update ends, nothing is left listening or to retry', async () => {
+    const { proxy, table } = proxyWith([]);
+    const free = await holder();
+    await close(free.server);
+    table.update([service('web', free.port)]);
+    const updating = proxy.update();
+    await proxy.stop();
+    await updating;
+    expect(proxy.listeningPorts()).toEqual([]);
+    expect(proxy.pendingPorts()).toEqual([]);
+    await expect(fetch(`http://127.0.0.1:${free.port}/`)).rejects.toThrow();
   });
 });
