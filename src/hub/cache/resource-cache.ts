@@ -12,7 +12,7 @@ import { eventObject, withResourceVersion } from '../registry/watch-filter.js';
 import { freezeCached } from './mutation-detector.js';
 import { NodeKeyIndex } from './node-index.js';
 import { SortedKeys } from './sorted-keys.js';
-import { StringInterner } from './string-interner.js';
+import type { StringInterner } from './string-interner.js';
 
 /** One applied change, with the object it replaced (to roll it back for an older snapshot). */
 export interface CacheChange {
@@ -64,10 +64,10 @@ export class ResourceCache {
   #loadedAt = 0;
   /** Revision of the last change applied. */
   #applied = 0;
-  /** One copy of each repeated string value (shared by a store's caches: values repeat across kinds). */
-  readonly #strings: StringInterner;
+  /** One copy of each repeated string value (shared by a store's caches: values repeat across kinds); none for Secrets. */
+  readonly #strings: StringInterner | undefined;
 
-  constructor(prefix: string, historyCapacity: number, strings: StringInterner = new StringInterner()) {
+  constructor(prefix: string, historyCapacity: number, strings?: StringInterner) {
     this.prefix = prefix;
     this.#capacity = historyCapacity;
     this.#strings = strings;
@@ -93,7 +93,9 @@ export class ResourceCache {
     this.#objects.clear();
     this.#byNode.clear();
     for (const sv of items) {
-      const obj = freezeCached(withResourceVersion(this.#strings.internValues(sv.value), sv.modRevision));
+      const obj = freezeCached(
+        withResourceVersion(this.#strings ? this.#strings.internValues(sv.value) : sv.value, sv.modRevision),
+      );
       this.#objects.set(sv.key, obj);
       this.#byNode.update(sv.key, undefined, obj);
     }
@@ -115,7 +117,7 @@ export class ResourceCache {
       this.#byNode.update(e.key, prev, undefined);
     } else {
       // The same object the shared watches hand to every watcher of this event: one copy in memory.
-      this.#strings.internValues(e.value);
+      this.#strings?.internValues(e.value);
       const obj = freezeCached(eventObject(e));
       this.#objects.set(e.key, obj);
       if (prev === undefined) this.#keys.add(e.key);

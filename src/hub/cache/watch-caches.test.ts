@@ -7,6 +7,7 @@ import { GoneError } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { SqliteStore, type StoreEvent } from '../store/index.js';
 import { SortedKeys, prefixEnd } from './sorted-keys.js';
+import { StringInterner } from './string-interner.js';
 import { WatchCaches, resourcePrefix } from './watch-caches.js';
 
 const obj = (name: string, v = 1) => ({
@@ -101,6 +102,25 @@ describe('WatchCaches', () => {
     // Past the history (4 changes kept, 8 before trimming) the snapshot is gone.
     for (let i = 0; i < 9; i++) await store.create(`/registry/configmaps/ns/x${i}`, obj('x'));
     expect(() => cache.read({ prefix: '/registry/configmaps/', at: before, matches: all })).toThrow(GoneError);
+  });
+
+  it("interns the values of what it caches, but not a Secret's (they would outlive the Secret in the table)", async () => {
+    const strings = new StringInterner();
+    const own = new WatchCaches({ store, logger: silentLogger(), strings });
+    try {
+      await store.create('/registry/configmaps/ns/c', { ...obj('c'), data: { v: 'config-value' } });
+      await store.create('/registry/secrets/ns/s', { ...obj('s'), data: { v: 'c2VjcmV0LXZhbHVl' } });
+      await own.cache('/registry/configmaps/');
+      const afterConfigMaps = strings.size;
+      expect(afterConfigMaps).toBeGreaterThan(0);
+      const secrets = await own.cache('/registry/secrets/');
+      await store.create('/registry/secrets/ns/t', { ...obj('t'), data: { v: 'YW5vdGhlcg==' } });
+      expect(await own.fresh()).toBe(true);
+      expect(secrets.get('/registry/secrets/ns/t')).toMatchObject({ data: { v: 'YW5vdGhlcg==' } });
+      expect(strings.size).toBe(afterConfigMaps);
+    } finally {
+      own.close();
+    }
   });
 
   it('serves watches from its history, falls back to the store for older revisions, and times out fresh reads', async () => {

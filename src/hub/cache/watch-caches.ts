@@ -34,7 +34,15 @@ export interface WatchCachesOptions {
   logger: Logger;
   history?: number;
   freshTimeoutMs?: number;
+  /** The table of canonical strings the caches share (default: a new one). */
+  strings?: StringInterner;
 }
+
+/**
+ * Resources whose values are not interned: a Secret's values would stay in the shared table after the
+ * Secret is gone, until the table next forgets (65,536 new strings; in a quiet cluster, a long time).
+ */
+const NOT_INTERNED = new Set(['/registry/secrets/']);
 
 interface Entry {
   cache: ResourceCache;
@@ -72,7 +80,7 @@ export class WatchCaches {
   readonly #entries = new Map<string, Entry>();
   readonly #subs = new Set<Subscriber>();
   readonly #waiters = new Set<Waiter>();
-  readonly #strings = new StringInterner();
+  readonly #strings: StringInterner;
   #root: Promise<void> | undefined;
   #stopRoot: (() => void) | undefined;
   #closed = false;
@@ -80,6 +88,7 @@ export class WatchCaches {
   #progress = 0;
 
   constructor(opts: WatchCachesOptions) {
+    this.#strings = opts.strings ?? new StringInterner();
     this.#store = opts.store;
     this.#logger = opts.logger;
     this.#history = opts.history ?? DEFAULT_CACHE_HISTORY;
@@ -115,7 +124,7 @@ export class WatchCaches {
     const found = this.#entries.get(rp);
     if (found) return found.ready;
     const entry: Entry = {
-      cache: new ResourceCache(rp, this.#history, this.#strings),
+      cache: new ResourceCache(rp, this.#history, NOT_INTERNED.has(rp) ? undefined : this.#strings),
       pending: [],
       ready: Promise.resolve() as never,
     };
