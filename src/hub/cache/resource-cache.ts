@@ -93,9 +93,8 @@ export class ResourceCache {
     this.#objects.clear();
     this.#byNode.clear();
     for (const sv of items) {
-      const obj = freezeCached(
-        withResourceVersion(this.#strings ? this.#strings.internValues(sv.value) : sv.value, sv.modRevision),
-      );
+      this.#strings?.internValues(sv.value);
+      const obj = freezeCached(withResourceVersion(sv.value, sv.modRevision));
       this.#objects.set(sv.key, obj);
       this.#byNode.update(sv.key, undefined, obj);
     }

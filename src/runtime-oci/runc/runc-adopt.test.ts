@@ -90,7 +90,17 @@ async function bundleFor(name: string, args: string[], io: { stdin?: { once: boo
       .split('\n')
       .map((l) => l.split(' ').slice(3).join(' '))
       .join('\n');
-  return { id, bundle, logPath, exits, proc, count, logged };
+  /** Starts the container with a first agent that is then gone (killed: its read ends close). */
+  const startedThenGone = async (): Promise<{ first: RuncProcess; pid: number; startedAt: string }> => {
+    const first = proc();
+    const startedAt = await first.start();
+    const pid = first.pid!;
+    first.release();
+    return { first, pid, startedAt };
+  };
+  /** The pid of the process holding the container's stdin pipe open. */
+  const stdinHolder = async (): Promise<number> => Number((await readFile(join(bundle, 'stdin.pid'), 'utf8')).trim());
+  return { id, bundle, logPath, exits, proc, count, logged, startedThenGone, stdinHolder };
 }
 
 /** Writes `text` to an attach's stdin, resolving once the container's pipe took it. */
@@ -150,10 +160,7 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
 
   it('an exit that came while no agent read is reported on adoption, with the time it happened', async () => {
     const b = await bundleFor('gone', ['/bin/sh', '-c', COUNTER]);
-    const first = b.proc();
-    const startedAt = await first.start();
-    const pid = first.pid!;
-    first.release();
+    const { first, pid, startedAt } = await b.startedThenGone();
     await runCommand(RUNC, ['--root', join(dir, 'state'), 'kill', b.id, 'KILL'], { timeoutMs: 10_000 });
     const exit = await until('the shim recording the exit', () => shimExit(b.bundle));
     expect(exit.code).toBe(137);
@@ -195,7 +202,7 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
     expect(b.exits.map((e) => e.exitCode)).toEqual([7]);
     expect((await b.logged()).match(/got:\w+|eof/g)).toEqual(['got:one', 'got:two', 'eof']);
     // The holder of the stdin pipe is gone with it.
-    const holder = Number((await readFile(join(b.bundle, 'stdin.pid'), 'utf8')).trim());
+    const holder = await b.stdinHolder();
     await until('the stdin holder gone', () => Promise.resolve(existsSync(`/proc/${holder}`) ? undefined : true));
   }, 60_000);
 
@@ -207,10 +214,7 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
         stdin: { once: true },
       },
     );
-    const first = b.proc();
-    const startedAt = await first.start();
-    const pid = first.pid!;
-    first.release();
+    const { pid, startedAt } = await b.startedThenGone();
     // What closeShimStdin writes first; the agent is gone before it ends the holder.
     await writeFile(join(b.bundle, 'stdin.closed'), '');
     await new Promise((r) => setTimeout(r, 200));
@@ -226,12 +230,9 @@ describe.skipIf(!usable)('runc containers outlive the agent and are adopted', ()
     const b = await bundleFor('stdin-fail', ['/bin/sh', '-c', 'while read l; do echo got:$l; done; exit 3'], {
       stdin: { once: true },
     });
-    const first = b.proc();
-    const startedAt = await first.start();
-    const pid = first.pid!;
-    first.release();
+    const { pid, startedAt } = await b.startedThenGone();
     await writeFile(join(b.bundle, 'stdin.closed'), '');
-    const holder = Number((await readFile(join(b.bundle, 'stdin.pid'), 'utf8')).trim());
+    const holder = await b.stdinHolder();
     expect(existsSync(`/proc/${holder}`)).toBe(true);
     // The output pipe gone: the next agent cannot read the container, and its adoption fails.
     await rename(join(b.bundle, 'out.fifo'), join(b.bundle, 'out.fifo.away'));

@@ -75,11 +75,8 @@ export async function makeShimPipes(bundle: string, stdin = false): Promise<void
  * the holder has it); undefined when its stdin was closed already.
  */
 export async function openShimStdin(bundle: string): Promise<net.Socket | undefined> {
-  if (await stat(join(bundle, SHIM_FILES.stdinClosed)).catch(() => undefined)) {
-    // Closed by an agent that may have died between the marker and ending the holder: end it now.
-    await endHolder(bundle);
-    return undefined;
-  }
+  // Closed by an agent that may have died between the marker and ending the holder: end it now.
+  if (await endClosedStdinHolder(bundle)) return undefined;
   const fd = openSync(join(bundle, SHIM_FILES.in), constants.O_RDWR | constants.O_NONBLOCK);
   const socket = new net.Socket({ fd, readable: false, writable: true });
   // A write after the container's end is nobody's failure: its attaches end with it.
@@ -88,12 +85,14 @@ export async function openShimStdin(bundle: string): Promise<net.Socket | undefi
 }
 
 /**
- * Ends the stdin holder if the container's stdin was marked closed: an agent that died between the
- * marker and ending the holder, found by one that could not take the container back (the shim does
- * not end a holder once the marker is there, so it would outlive the container).
+ * Ends the stdin holder if the container's stdin was marked closed (an agent may have died between
+ * the marker and ending the holder; the shim does not end a holder once the marker is there, so it
+ * would outlive the container). Resolves true when the stdin was marked closed.
  */
-export async function endClosedStdinHolder(bundle: string): Promise<void> {
-  if (await stat(join(bundle, SHIM_FILES.stdinClosed)).catch(() => undefined)) await endHolder(bundle);
+export async function endClosedStdinHolder(bundle: string): Promise<boolean> {
+  if (!(await stat(join(bundle, SHIM_FILES.stdinClosed)).catch(() => undefined))) return false;
+  await endHolder(bundle);
+  return true;
 }
 
 /**

@@ -112,18 +112,22 @@ export class NodePortProxy {
       this.retries.delete(nodePort);
       this.deps.logger.info({ nodePort, address: this.deps.address }, 'nodePort listening');
       // Stopped, or the port left the table, while the bind was under way.
-      if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) await this.close(nodePort, server);
+      if (!this.wanted(nodePort)) await this.close(nodePort, server);
     } catch (err) {
       if (this.servers.get(nodePort)?.server === server) this.servers.delete(nodePort);
       // Not wanted any more: nothing to try again.
-      if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) return void this.retries.delete(nodePort);
+      if (!this.wanted(nodePort)) return void this.retries.delete(nodePort);
       this.scheduleRetry(nodePort, errorMessage(err));
     }
   }
 
+  /** Whether `nodePort` should be listened on now: the proxy runs and the table has it. */
+  private wanted(nodePort: number): boolean {
+    return !this.stopped && this.deps.table.byNodePort(nodePort) !== undefined;
+  }
+
   /** Tries `nodePort` again after a backoff that doubles with each failed attempt. */
   private scheduleRetry(nodePort: number, err: string): void {
-    if (this.stopped) return;
     const { initialMs, maxMs } = this.deps.bindRetry ?? DEFAULT_BIND_RETRY;
     const attempts = (this.retries.get(nodePort)?.attempts ?? 0) + 1;
     const retryInMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempts - 1, 30));
@@ -132,7 +136,7 @@ export class NodePortProxy {
       attempts <= 3 ? this.deps.logger.error.bind(this.deps.logger) : this.deps.logger.warn.bind(this.deps.logger);
     log({ nodePort, address: this.deps.address, err, attempts, retryInMs }, 'cannot listen on nodePort');
     const timer = setTimeout(() => {
-      if (this.stopped || !this.deps.table.nodePorts().includes(nodePort)) return void this.retries.delete(nodePort);
+      if (!this.wanted(nodePort)) return void this.retries.delete(nodePort);
       void this.listen(nodePort);
     }, retryInMs);
     // The agent's other handles keep it alive; a pending retry alone must not.

@@ -6,12 +6,13 @@ import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../api/index.js';
-import type { Logger, ServiceRoute } from '../../../api/index.js';
+import type { Logger } from '../../../api/index.js';
 import { silentLogger } from '../../../platform/index.js';
 import { LeastLoadedPicker } from '../balancing/least-loaded-picker.js';
 import { ServiceBalancer } from '../balancing/service-balancer.js';
 import { ServiceTable } from '../balancing/service-table.js';
 import { Deliverer } from '../delivery/deliverer.js';
+import { nodePortRoute } from '../http/testing/listener-rig.js';
 import { NodePortProxy } from './node-port-proxy.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -30,17 +31,6 @@ async function holder(): Promise<{ port: number; server: Server }> {
 
 function close(server: Server): Promise<void> {
   return new Promise((r) => server.close(() => r()));
-}
-
-function service(name: string, nodePort: number): ServiceRoute {
-  return {
-    namespace: 'default',
-    name,
-    type: 'NodePort',
-    sessionAffinity: 'None',
-    ports: [{ port: 80, targetPort: 8080, nodePort }],
-    endpoints: [],
-  };
 }
 
 /** A proxy over a real table and balancer, logging its failures into `failures`. */
@@ -90,7 +80,7 @@ describe('a nodePort that cannot be bound', () => {
     const { proxy, table } = proxyWith(failures);
     const held = await holder();
     cleanup.push(() => close(held.server));
-    table.update([service('web', held.port)]);
+    table.update([nodePortRoute('web', held.port, [])]);
     await proxy.update();
     expect(proxy.listeningPorts()).toEqual([]);
     expect(proxy.pendingPorts()).toEqual([held.port]);
@@ -117,10 +107,10 @@ describe('a nodePort that cannot be bound', () => {
       () => close(a.server),
       () => close(b.server),
     );
-    table.update([service('a', a.port), service('b', b.port)]);
+    table.update([nodePortRoute('a', a.port, []), nodePortRoute('b', b.port, [])]);
     await proxy.update();
     expect(proxy.pendingPorts().sort()).toEqual([a.port, b.port].sort());
-    table.update([service('b', b.port)]);
+    table.update([nodePortRoute('b', b.port, [])]);
     await proxy.update();
     expect(proxy.pendingPorts()).toEqual([b.port]);
     const before = failures.filter((f) => f.nodePort === a.port).length;
@@ -137,7 +127,7 @@ describe('a nodePort that cannot be bound', () => {
     const { proxy, table } = proxyWith([]);
     const free = await holder();
     await close(free.server);
-    table.update([service('web', free.port)]);
+    table.update([nodePortRoute('web', free.port, [])]);
     const updating = proxy.update();
     await proxy.stop();
     await updating;

@@ -16,6 +16,7 @@ import { addBlob, buildComponent } from '../../../runtime-wasm/testing/index.js'
 import { Agent } from '../../agent.js';
 import { FakeHub, testPod, waitFor } from '../../testing/fake-hub.js';
 import { freePort } from '../../testing/test-agents.js';
+import { nodePortRoute } from '../http/testing/listener-rig.js';
 
 let dir: string;
 let hub: FakeHub;
@@ -26,22 +27,8 @@ const ports = { hello: 0, misbehave: 0 };
 const podEnv = [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' as const } } }];
 
 function service(name: string, nodePort: number, pod: string, meshPort: number): ServiceRoute {
-  return {
-    namespace: 'default',
-    name,
-    type: 'NodePort',
-    sessionAffinity: 'None',
-    ports: [{ port: 80, targetPort: 8080, nodePort }],
-    endpoints: [
-      {
-        pod: { namespace: 'default', name: pod, uid: `uid-${pod}` },
-        nodeName: 'node-a',
-        address: '127.0.0.1',
-        meshPort,
-        ready: true,
-      },
-    ],
-  };
+  const ref = { namespace: 'default', name: pod, uid: `uid-${pod}` };
+  return nodePortRoute(name, nodePort, [{ pod: ref, nodeName: 'node-a', address: '127.0.0.1', meshPort, ready: true }]);
 }
 
 const withAnnotations = (pod: Pod, annotations: Record<string, string>): Pod => ({

@@ -63,23 +63,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function service(name: string, nodePort: number): ServiceRoute {
+/** A NodePort Service `default/<name>` (port 80 → 8080 on `nodePort`) with these endpoints. */
+export function nodePortRoute(name: string, nodePort: number, endpoints: ServiceRoute['endpoints']): ServiceRoute {
   return {
     namespace: 'default',
     name,
     type: 'NodePort',
     sessionAffinity: 'None',
     ports: [{ port: 80, targetPort: 8080, nodePort }],
-    endpoints: [
-      {
-        pod: { namespace: 'default', name, uid: `uid-${name}` },
-        nodeName: 'self',
-        address: '127.0.0.1',
-        meshPort: 1,
-        ready: true,
-      },
-    ],
+    endpoints,
   };
+}
+
+function service(name: string, nodePort: number): ServiceRoute {
+  const pod = { namespace: 'default', name, uid: `uid-${name}` };
+  return nodePortRoute(name, nodePort, [{ pod, nodeName: 'self', address: '127.0.0.1', meshPort: 1, ready: true }]);
 }
 
 /** Starts the upstream, the NodePort proxy and the mesh server. */
