@@ -118,6 +118,10 @@ export class ResourceCache {
       // The same object the shared watches hand to every watcher of this event: one copy in memory.
       this.#strings?.internValues(e.value);
       const obj = freezeCached(eventObject(e));
+      // The object this change replaced is the one the cache held until now. Its readers (a watch
+      // with a selector, the field index) get that one, instead of parsing the store's copy: the
+      // history keeps both events, so a parsed copy was a second object per change, and a parse.
+      if (prev !== undefined && !e.created) e.prevValue = prev;
       this.#objects.set(e.key, obj);
       if (prev === undefined) this.#keys.add(e.key);
       this.#byNode.update(e.key, prev, obj);

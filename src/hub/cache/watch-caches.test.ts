@@ -123,6 +123,25 @@ describe('WatchCaches', () => {
     }
   });
 
+  it("hands an update's watchers the object it replaced as the cache held it, not a second parse", async () => {
+    const r1 = await store.create('/registry/configmaps/ns/a', obj('a'));
+    const cache = await caches.cache('/registry/configmaps/');
+    const held = cache.get('/registry/configmaps/ns/a');
+    const seen: StoreEvent[] = [];
+    const stop = await caches.watch('/registry/configmaps/', r1, (e) => seen.push(e));
+    const r2 = await store.update('/registry/configmaps/ns/a', obj('a', 2), r1);
+    await store.create('/registry/configmaps/ns/b', obj('b'));
+    expect(await caches.fresh()).toBe(true);
+    stop();
+    expect(seen.map((e) => e.revision)).toEqual([r2, r2 + 1]);
+    expect(seen[0]?.prevValue).toBe(held);
+    expect(seen[1]?.prevValue).toBeUndefined(); // a create replaced nothing
+    // A watch from before the update replays it from the history, with the same object.
+    const replayed: StoreEvent[] = [];
+    (await caches.watch('/registry/configmaps/', r1, (e) => replayed.push(e)))();
+    expect(replayed[0]?.prevValue).toBe(held);
+  });
+
   it('serves watches from its history, falls back to the store for older revisions, and times out fresh reads', async () => {
     const r1 = await store.create('/registry/configmaps/ns/a', obj('a'));
     await caches.cache('/registry/configmaps/');
