@@ -3,6 +3,7 @@ export {
   WatchCaches,
   DEFAULT_CACHE_HISTORY,
   DEFAULT_FRESH_TIMEOUT_MS,
+  DEFAULT_UNCACHED,
   resourcePrefix,
   type WatchCachesOptions,
 } from './watch-caches.js';

@@ -142,6 +142,23 @@ describe('WatchCaches', () => {
     expect(replayed[0]?.prevValue).toBe(held);
   });
 
+  it('keeps no cache of Events, as Kubernetes keeps none: their reads and watches go to the store', async () => {
+    const r1 = await store.create('/registry/events/ns/e1', { ...obj('e1'), kind: 'Event' });
+    expect(caches.isCached('/registry/events/ns/')).toBe(false);
+    expect(caches.isCached('/registry/configmaps/ns/')).toBe(true);
+    await expect(caches.cache('/registry/events/')).rejects.toThrow('not cached: /registry/events/');
+    expect(await caches.revision('/registry/events/')).toBe(await store.revision());
+    const seen: StoreEvent[] = [];
+    const stop = await caches.watch('/registry/events/', r1 - 1, (e) => seen.push(e));
+    await store.create('/registry/events/ns/e2', { ...obj('e2'), kind: 'Event' });
+    await store.create('/registry/configmaps/ns/c', obj('c'));
+    await caches.cache('/registry/configmaps/');
+    expect(await caches.fresh()).toBe(true);
+    stop();
+    expect(seen.map((e) => e.key)).toEqual(['/registry/events/ns/e1', '/registry/events/ns/e2']);
+    expect(Object.keys(caches.sizes)).toEqual(['/registry/configmaps/']);
+  });
+
   it('serves watches from its history, falls back to the store for older revisions, and times out fresh reads', async () => {
     const r1 = await store.create('/registry/configmaps/ns/a', obj('a'));
     await caches.cache('/registry/configmaps/');

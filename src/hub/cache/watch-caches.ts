@@ -23,6 +23,15 @@ const ROOT = '/registry/';
  */
 const WATCHED = '/';
 
+/**
+ * Resources the hub keeps no watch cache of: Events, as in Kubernetes (its `DefaultWatchCacheSizes`
+ * gives them none). There is about one per pod scheduled and per node change; they are read rarely,
+ * by a selector and a page at a time; and held in memory they were a quarter of the hub's live heap at
+ * 100,000 pods, every object of which each major GC marks (docs/benchmarks.md). Their LISTs, GETs
+ * and watches go to the store.
+ */
+export const DEFAULT_UNCACHED: readonly string[] = ['/registry/events/'];
+
 /** Changes kept per resource for older snapshots and watch resumption. */
 export const DEFAULT_CACHE_HISTORY = 10_000;
 /** How long a consistent read waits for the caches to catch up before the store answers it. */
@@ -36,6 +45,8 @@ export interface WatchCachesOptions {
   freshTimeoutMs?: number;
   /** The table of canonical strings the caches share (default: a new one). */
   strings?: StringInterner;
+  /** Resource prefixes (`/registry/<plural>/`) served by the store instead (default {@link DEFAULT_UNCACHED}). */
+  uncached?: readonly string[];
 }
 
 /**
@@ -81,6 +92,7 @@ export class WatchCaches {
   readonly #subs = new Set<Subscriber>();
   readonly #waiters = new Set<Waiter>();
   readonly #strings: StringInterner;
+  readonly #uncached: ReadonlySet<string>;
   #root: Promise<void> | undefined;
   #stopRoot: (() => void) | undefined;
   #closed = false;
@@ -93,6 +105,13 @@ export class WatchCaches {
     this.#logger = opts.logger;
     this.#history = opts.history ?? DEFAULT_CACHE_HISTORY;
     this.#freshTimeoutMs = opts.freshTimeoutMs ?? DEFAULT_FRESH_TIMEOUT_MS;
+    this.#uncached = new Set(opts.uncached ?? DEFAULT_UNCACHED);
+  }
+
+  /** Whether reads of `prefix`'s resource are answered from a cache (false: the store answers them). */
+  isCached(prefix: string): boolean {
+    const rp = resourcePrefix(prefix);
+    return rp !== undefined && !this.#uncached.has(rp);
   }
 
   /** The revision every cache is complete up to. */
@@ -105,6 +124,7 @@ export class WatchCaches {
    * prefix, how far that resource's cache is (loaded first), the revision to watch it from.
    */
   async revision(prefix?: string): Promise<number> {
+    if (prefix !== undefined && !this.isCached(prefix)) return this.#store.revision();
     if (prefix !== undefined) return this.revisionOf(await this.cache(prefix));
     await this.#startRoot();
     return this.#progress;
@@ -121,6 +141,7 @@ export class WatchCaches {
   cache(prefix: string): Promise<ResourceCache> {
     const rp = resourcePrefix(prefix);
     if (rp === undefined) return Promise.reject(new Error(`not an object key prefix: ${prefix}`));
+    if (this.#uncached.has(rp)) return Promise.reject(new Error(`not cached: ${rp}`));
     const found = this.#entries.get(rp);
     if (found) return found.ready;
     const entry: Entry = {
@@ -185,8 +206,8 @@ export class WatchCaches {
 
   /**
    * `Store.watch` served from the caches: the history replays changes after `fromRevision` when it
-   * still holds them, then live events follow; an older revision is watched on the store itself
-   * (which answers 410 Gone past compaction).
+   * still holds them, then live events follow; an older revision, or a resource without a cache, is
+   * watched on the store itself (which answers 410 Gone past compaction).
    */
   async watch(
     prefix: string,
@@ -194,6 +215,7 @@ export class WatchCaches {
     onEvent: (e: StoreEvent) => void,
     onError?: (err: Error) => void,
   ): Promise<() => void> {
+    if (!this.isCached(prefix)) return this.#store.watch(prefix, fromRevision, onEvent, onError);
     const cache = await this.cache(prefix);
     if (fromRevision < cache.historyFrom) return this.#store.watch(prefix, fromRevision, onEvent, onError);
     // Replay and registration in one synchronous stretch: no event can fall between them.

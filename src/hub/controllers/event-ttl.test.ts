@@ -68,3 +68,38 @@ it('a repeat of an expired Event records a new one', async () => {
   const [e] = (await api.list<Event>(EVENT)).items;
   expect(e).toMatchObject({ reason: 'BackOff', count: 1 });
 });
+
+it('sweeps a namespace a page at a time, and lists it again when its continue token outlives the store history', async () => {
+  // A store that keeps 100 revisions: deleting a page of 500 compacts past the page's continue token.
+  const small = await SqliteStore.create({ path: join(dir, 'small.db'), logger: silentLogger(), historyLimit: 100 });
+  try {
+    const own = new ObjectRegistry({ store: small, clock, logger: silentLogger() });
+    await own.ensureNamespace('default');
+    const event = (name: string, at: number): Event => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace: 'default' },
+      involvedObject: { kind: 'Pod', name, namespace: 'default' },
+      reason: 'Scheduled',
+      message: 'assigned',
+      type: 'Normal',
+      count: 1,
+      firstTimestamp: new Date(at).toISOString(),
+      lastTimestamp: new Date(at).toISOString(),
+    });
+    const old = now - 2 * 3600_000;
+    // Keys in name order: the 700 old Events fill the first pages, the 500 young ones the last.
+    const all = [
+      ...Array.from({ length: 700 }, (_, i) => event(`a-${String(i).padStart(4, '0')}`, old)),
+      ...Array.from({ length: 500 }, (_, i) => event(`b-${String(i).padStart(4, '0')}`, now)),
+    ];
+    await Promise.all(all.map((e) => own.create(EVENT, e)));
+    const ttl = new EventTtlController({ api: own, clock, logger: silentLogger(), ttlSeconds: 3600 });
+    expect(await ttl.sweep()).toBe(700);
+    const left = (await own.list<Event>(EVENT, { namespace: 'default' })).items.map((e) => e.metadata.name);
+    expect(left).toHaveLength(500);
+    expect(left.every((n) => n?.startsWith('b-'))).toBe(true);
+  } finally {
+    await small.close();
+  }
+});

@@ -1,7 +1,7 @@
 /**
  * Events expire. Kubernetes keeps an Event for `--event-ttl` (1 h) after its last write; without that,
  * a crash-looping pod or a flapping node would grow the store, every Event list and every new watcher's
- * initial state without bound. A periodic sweep lists Events namespace by namespace and deletes those
+ * initial state without bound. A periodic sweep lists Events namespace by namespace, a page at a time, and deletes those
  * whose last write (`lastTimestamp`, else `firstTimestamp`, else `creationTimestamp`) is older than the
  * TTL. It is level-triggered — each sweep reads what is stored now, so a missed or failed sweep is
  * healed by the next — and it deletes in chunks, yielding to the event loop between them, so a backlog
@@ -9,13 +9,18 @@
  * (`count`+1) since the list is fresh again and stays.
  */
 import type { Clock, Event, Logger, Namespace } from '../../api/index.js';
-import { ConflictError, isNotFound, typeByKind } from '../../api/index.js';
-import type { ObjectAPI } from '../registry/index.js';
+import { ConflictError, GoneError, isNotFound, typeByKind } from '../../api/index.js';
+import type { ObjectAPI, ObjectList } from '../registry/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 const EVENT = typeByKind('v1', 'Event');
 const NAMESPACE = typeByKind('v1', 'Namespace');
+
+/** Events per LIST page of a sweep (kubectl's default chunk size). */
+const LIST_PAGE = 500;
+/** Lists of one namespace started again after their continue token expired, per sweep. */
+const MAX_RESTARTS = 3;
 
 /** Kubernetes' default `--event-ttl`: one hour. */
 export const DEFAULT_EVENT_TTL_SECONDS = 3600;
@@ -86,26 +91,43 @@ export class EventTtlController {
     let deleted = 0;
     let sinceYield = 0;
     for (const namespace of namespaces) {
-      if (signal.aborted) break;
-      const events = (await api.list<Event>(EVENT, { namespace })).items;
-      for (const e of events) {
-        if (!(lastWrite(e) < cutoff)) continue;
+      let token: string | undefined;
+      let restarts = 0;
+      for (;;) {
+        if (signal.aborted) break;
+        // A page at a time: Events are read from the store (no watch cache holds them), and a
+        // namespace may hold one per pod.
+        let page: ObjectList<Event>;
         try {
-          await api.delete(EVENT, namespace, e.metadata.name ?? '', {
-            preconditions: { resourceVersion: e.metadata.resourceVersion },
-          });
-          deleted++;
+          page = await api.list<Event>(EVENT, { namespace, limit: LIST_PAGE, ...(token ? { continue: token } : {}) });
         } catch (err) {
-          // Bumped since the list (fresh again) or deleted by someone else: either way nothing to do.
-          if (!(err instanceof ConflictError) && !isNotFound(err)) throw err;
+          // The token outlived the store's history (a busy store compacts quickly): list the namespace
+          // again from its start, where what this sweep deleted is gone; the next sweep heals the rest.
+          if (!(err instanceof GoneError) || ++restarts > MAX_RESTARTS) throw err;
+          token = undefined;
+          continue;
         }
-        if (++sinceYield >= this.#chunk) {
-          sinceYield = 0;
-          await yieldToLoop();
-          if (signal.aborted) break;
+        for (const e of page.items) {
+          if (!(lastWrite(e) < cutoff)) continue;
+          try {
+            await api.delete(EVENT, namespace, e.metadata.name ?? '', {
+              preconditions: { resourceVersion: e.metadata.resourceVersion },
+            });
+            deleted++;
+          } catch (err) {
+            // Bumped since the list (fresh again) or deleted by someone else: either way nothing to do.
+            if (!(err instanceof ConflictError) && !isNotFound(err)) throw err;
+          }
+          if (++sinceYield >= this.#chunk) {
+            sinceYield = 0;
+            await yieldToLoop();
+            if (signal.aborted) break;
+          }
         }
+        token = page.continue;
+        await yieldToLoop();
+        if (!token) break;
       }
-      await yieldToLoop();
     }
     if (deleted > 0) logger.debug({ deleted, ttlSeconds: this.#ttlMs / 1000 }, 'expired events deleted');
     return deleted;

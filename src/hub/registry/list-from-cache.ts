@@ -24,8 +24,9 @@ function tooLarge(revision: number, current: number): TimeoutError {
 }
 
 /**
- * Lists `type` from the watch caches. Undefined when the store should answer instead: a consistent
- * read whose cache did not catch up in time, or a cache that could not be loaded.
+ * Lists `type` from the watch caches. Undefined when the store should answer instead: a resource
+ * without a cache, a consistent read whose cache did not catch up in time, or a cache that could not
+ * be loaded.
  */
 export async function listFromCache<T extends KubeObject>(
   caches: WatchCaches,
@@ -36,6 +37,7 @@ export async function listFromCache<T extends KubeObject>(
   const read = listRead(opts);
   const token = opts.continue ? decodeContinue(opts.continue) : undefined;
   const prefix = collectionPrefix(type, opts.namespace);
+  if (!caches.isCached(prefix)) return undefined;
   const cache = await caches.cache(prefix).catch(() => undefined);
   if (!cache) return undefined;
   let at: number | undefined;

@@ -14,6 +14,7 @@ import {
   type KubeObject,
   type ResourceType,
 } from '../../api/index.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { WatchCaches } from '../cache/index.js';
 import type { Store } from '../store/index.js';
 import { decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
@@ -114,6 +115,9 @@ async function listFromStore<T extends KubeObject>(
     if (!selective && limit !== undefined) remaining = (res.remaining ?? 0) + (res.items.length - i);
     if (want === undefined || !more || (limit !== undefined && items.length >= limit)) break;
     after = lastKey;
+    // A selector that matches few rows reads many chunks to fill a page (Events by involvedObject:
+    // ~one per pod, and not cached): other work runs between them, so a page is never one long stretch.
+    await yieldToLoop();
   }
   const out: ObjectList<T> = { items, resourceVersion: String(revision) };
   if (limit !== undefined && more) {
