@@ -103,3 +103,59 @@ it('sweeps a namespace a page at a time, and lists it again when its continue to
     await small.close();
   }
 });
+
+it('leaves a namespace it cannot list through for the next sweep, and sweeps the others', async () => {
+  const small = await SqliteStore.create({ path: join(dir, 'busy.db'), logger: silentLogger(), historyLimit: 100 });
+  try {
+    const own = new ObjectRegistry({ store: small, clock, logger: silentLogger() });
+    for (const ns of ['aaa', 'zzz']) await own.ensureNamespace(ns);
+    const event = (name: string, namespace: string, at: number): Event => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: { kind: 'Pod', name, namespace },
+      reason: 'Scheduled',
+      message: 'assigned',
+      type: 'Normal',
+      firstTimestamp: new Date(at).toISOString(),
+      lastTimestamp: new Date(at).toISOString(),
+    });
+    // `aaa`: 600 young Events, so its first page deletes nothing; `zzz`: 5 old ones.
+    await Promise.all(Array.from({ length: 600 }, (_, i) => own.create(EVENT, event(`y${i}`, 'aaa', now))));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => own.create(EVENT, event(`o${i}`, 'zzz', now - 2 * 3600_000))),
+    );
+    // A busy store: 150 writes land before every page after the first, so each continue token has
+    // expired (100 revisions kept) by the time it is used.
+    let writes = 0;
+    const CM = typeByKind('v1', 'ConfigMap')!;
+    const busy = new Proxy(own, {
+      get(target, prop) {
+        if (prop !== 'list') {
+          const v: unknown = Reflect.get(target, prop);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        }
+        return async (type: typeof EVENT, opts?: { continue?: string }) => {
+          if (opts?.continue)
+            await Promise.all(
+              Array.from({ length: 150 }, () =>
+                own.create(CM, {
+                  apiVersion: 'v1',
+                  kind: 'ConfigMap',
+                  metadata: { name: `w${writes++}`, namespace: 'aaa' },
+                }),
+              ),
+            );
+          return target.list(type, opts);
+        };
+      },
+    });
+    const ttl = new EventTtlController({ api: busy, clock, logger: silentLogger(), ttlSeconds: 3600 });
+    expect(await ttl.sweep()).toBe(5);
+    expect((await own.list<Event>(EVENT, { namespace: 'zzz' })).items).toHaveLength(0);
+    expect((await own.list<Event>(EVENT, { namespace: 'aaa' })).items).toHaveLength(600);
+    expect(writes).toBe(4 * 150); // the first list and three barren restarts each reached a second page
+  } finally {
+    await small.close();
+  }
+});

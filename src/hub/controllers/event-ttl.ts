@@ -19,8 +19,8 @@ const NAMESPACE = typeByKind('v1', 'Namespace');
 
 /** Events per LIST page of a sweep (kubectl's default chunk size). */
 const LIST_PAGE = 500;
-/** Lists of one namespace started again after their continue token expired, per sweep. */
-const MAX_RESTARTS = 3;
+/** Lists of one namespace started again, with nothing deleted since the last start, before giving up until the next sweep. */
+const MAX_BARREN_RESTARTS = 3;
 
 /** Kubernetes' default `--event-ttl`: one hour. */
 export const DEFAULT_EVENT_TTL_SECONDS = 3600;
@@ -89,47 +89,69 @@ export class EventTtlController {
     const cutoff = clock.now() - this.#ttlMs;
     const namespaces = (await api.list<Namespace>(NAMESPACE)).items.map((n) => n.metadata.name ?? '');
     let deleted = 0;
-    let sinceYield = 0;
     for (const namespace of namespaces) {
-      let token: string | undefined;
-      let restarts = 0;
-      for (;;) {
-        if (signal.aborted) break;
-        // A page at a time: Events are read from the store (no watch cache holds them), and a
-        // namespace may hold one per pod.
-        let page: ObjectList<Event>;
-        try {
-          page = await api.list<Event>(EVENT, { namespace, limit: LIST_PAGE, ...(token ? { continue: token } : {}) });
-        } catch (err) {
-          // The token outlived the store's history (a busy store compacts quickly): list the namespace
-          // again from its start, where what this sweep deleted is gone; the next sweep heals the rest.
-          if (!(err instanceof GoneError) || ++restarts > MAX_RESTARTS) throw err;
-          token = undefined;
-          continue;
-        }
-        for (const e of page.items) {
-          if (!(lastWrite(e) < cutoff)) continue;
-          try {
-            await api.delete(EVENT, namespace, e.metadata.name ?? '', {
-              preconditions: { resourceVersion: e.metadata.resourceVersion },
-            });
-            deleted++;
-          } catch (err) {
-            // Bumped since the list (fresh again) or deleted by someone else: either way nothing to do.
-            if (!(err instanceof ConflictError) && !isNotFound(err)) throw err;
-          }
-          if (++sinceYield >= this.#chunk) {
-            sinceYield = 0;
-            await yieldToLoop();
-            if (signal.aborted) break;
-          }
-        }
-        token = page.continue;
-        await yieldToLoop();
-        if (!token) break;
-      }
+      if (signal.aborted) break;
+      deleted += await this.#sweepNamespace(namespace, cutoff, signal);
+      await yieldToLoop();
     }
     if (deleted > 0) logger.debug({ deleted, ttlSeconds: this.#ttlMs / 1000 }, 'expired events deleted');
+    return deleted;
+  }
+
+  /** Deletes the expired Events of one namespace; resolves with how many. */
+  async #sweepNamespace(namespace: string, cutoff: number, signal: AbortSignal): Promise<number> {
+    const { api, logger } = this.#deps;
+    let deleted = 0;
+    let sinceYield = 0;
+    let token: string | undefined;
+    // Restarts since this sweep last deleted something here.
+    let barren = 0;
+    let atRestart = 0;
+    for (;;) {
+      if (signal.aborted) break;
+      // A page at a time: Events are read from the store (no watch cache holds them), and a namespace
+      // may hold one per pod.
+      let page: ObjectList<Event>;
+      try {
+        page = await api.list<Event>(EVENT!, { namespace, limit: LIST_PAGE, ...(token ? { continue: token } : {}) });
+      } catch (err) {
+        if (!(err instanceof GoneError)) throw err;
+        // The token outlived the store's history (a busy store compacts within seconds): list the
+        // namespace again from its start, where what was deleted is gone. A restart that deleted
+        // nothing since the last one made no progress; after a few, the next sweep tries again.
+        barren = deleted > atRestart ? 0 : barren + 1;
+        atRestart = deleted;
+        if (barren > MAX_BARREN_RESTARTS) {
+          logger.info(
+            { namespace, deleted },
+            'event expiry: the store changes faster than a namespace can be listed; next sweep',
+          );
+          break;
+        }
+        token = undefined;
+        continue;
+      }
+      for (const e of page.items) {
+        if (!(lastWrite(e) < cutoff)) continue;
+        try {
+          await api.delete(EVENT!, namespace, e.metadata.name ?? '', {
+            preconditions: { resourceVersion: e.metadata.resourceVersion },
+          });
+          deleted++;
+        } catch (err) {
+          // Bumped since the list (fresh again) or deleted by someone else: either way nothing to do.
+          if (!(err instanceof ConflictError) && !isNotFound(err)) throw err;
+        }
+        if (++sinceYield >= this.#chunk) {
+          sinceYield = 0;
+          await yieldToLoop();
+          if (signal.aborted) return deleted;
+        }
+      }
+      token = page.continue;
+      if (!token) break;
+      await yieldToLoop();
+    }
     return deleted;
   }
 }

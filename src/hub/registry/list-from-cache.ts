@@ -19,7 +19,8 @@ export interface ListSelection {
   selective: boolean;
 }
 
-function tooLarge(revision: number, current: number): TimeoutError {
+/** The error of a LIST at a revision the hub has not reached. */
+export function tooLarge(revision: number, current: number): TimeoutError {
   return new TimeoutError(`Too large resource version: ${revision}, current: ${current}`);
 }
 

@@ -6,6 +6,7 @@
  */
 import {
   BadRequestError,
+  GoneError,
   apiVersionOf,
   matchesFields,
   matchesLabels,
@@ -19,8 +20,8 @@ import type { WatchCaches } from '../cache/index.js';
 import type { Store } from '../store/index.js';
 import { decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
 import { collectionPrefix } from './keys.js';
-import { listFromCache } from './list-from-cache.js';
-import { listRead } from './list-semantics.js';
+import { listFromCache, tooLarge } from './list-from-cache.js';
+import { listRead, type ListRead } from './list-semantics.js';
 import type { SharedWatches } from './shared-watches.js';
 import type { ListOptions, ObjectList, WatchEvent, WatchOptions } from './types.js';
 import { INDEXED_FIELDS, type WatchSub } from './watch-dispatch.js';
@@ -70,10 +71,25 @@ export async function listObjects<T extends KubeObject>(
   if (caches) {
     const cached = await listFromCache<T>(caches, type, opts, sel);
     if (cached) return cached;
+    if (!caches.isCached(collectionPrefix(type, opts.namespace)) && !opts.continue)
+      await refuseOtherStates(store, listRead(opts));
   } else {
     listRead(opts); // the same validation without caches
   }
   return listFromStore<T>(store, type, opts, sel);
+}
+
+/**
+ * The store answers with its current state only. For a resource without a watch cache, a LIST that
+ * asks for another one is refused, as Kubernetes refuses what its storage cannot serve: an exact
+ * older state is Gone, a state newer than the store's is too large.
+ */
+async function refuseOtherStates(store: Store, read: ListRead): Promise<void> {
+  if (read.mode !== 'exact' && read.mode !== 'notOlderThan') return;
+  const current = await store.revision();
+  if (read.revision > current) throw tooLarge(read.revision, current);
+  if (read.mode === 'exact' && read.revision < current)
+    throw new GoneError('The resourceVersion for the provided list is too old.');
 }
 
 /**
@@ -98,7 +114,9 @@ async function listFromStore<T extends KubeObject>(
   let lastKey = '';
   let more: boolean;
   for (;;) {
-    const want = limit === undefined ? undefined : selective ? Math.max(PAGE_CHUNK, limit) : limit - items.length;
+    // A selective read goes in chunks, with or without a limit: the rows it must look at may be many
+    // more than it returns (Events by involvedObject, which no cache holds).
+    const want = selective ? Math.max(PAGE_CHUNK, limit ?? 0) : limit === undefined ? undefined : limit - items.length;
     const res = await store.list(prefix, {
       ...(after !== undefined ? { after } : {}),
       ...(want ? { limit: want } : {}),
