@@ -124,8 +124,8 @@ export class WatchCaches {
    * prefix, how far that resource's cache is (loaded first), the revision to watch it from.
    */
   async revision(prefix?: string): Promise<number> {
-    if (prefix !== undefined && !this.isCached(prefix)) return this.#store.revision();
-    if (prefix !== undefined) return this.revisionOf(await this.cache(prefix));
+    if (prefix !== undefined)
+      return this.isCached(prefix) ? this.revisionOf(await this.cache(prefix)) : this.#store.revision();
     await this.#startRoot();
     return this.#progress;
   }

@@ -1,14 +1,14 @@
 /**
  * Events expire. Kubernetes keeps an Event for `--event-ttl` (1 h) after its last write; without that,
  * a crash-looping pod or a flapping node would grow the store, every Event list and every new watcher's
- * initial state without bound. A periodic sweep lists Events namespace by namespace, a page at a time, and deletes those
- * whose last write (`lastTimestamp`, else `firstTimestamp`, else `creationTimestamp`) is older than the
- * TTL. It is level-triggered — each sweep reads what is stored now, so a missed or failed sweep is
+ * initial state without bound. A periodic sweep lists Events namespace by namespace, a page at a time,
+ * and deletes those whose last write (`lastTimestamp`, else `firstTimestamp`, else
+ * `creationTimestamp`) is older than the TTL. It is level-triggered — each sweep reads what is stored now, so a missed or failed sweep is
  * healed by the next — and it deletes in chunks, yielding to the event loop between them, so a backlog
  * of thousands never stalls the API. Deletes carry the listed resourceVersion: an Event bumped
  * (`count`+1) since the list is fresh again and stays.
  */
-import type { Clock, Event, Logger, Namespace } from '../../api/index.js';
+import type { Clock, Event, Logger, Namespace, ResourceType } from '../../api/index.js';
 import { ConflictError, GoneError, isNotFound, typeByKind } from '../../api/index.js';
 import type { ObjectAPI, ObjectList } from '../registry/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
@@ -91,7 +91,7 @@ export class EventTtlController {
     let deleted = 0;
     for (const namespace of namespaces) {
       if (signal.aborted) break;
-      deleted += await this.#sweepNamespace(namespace, cutoff, signal);
+      deleted += await this.#sweepNamespace(EVENT, namespace, cutoff, signal);
       await yieldToLoop();
     }
     if (deleted > 0) logger.debug({ deleted, ttlSeconds: this.#ttlMs / 1000 }, 'expired events deleted');
@@ -99,7 +99,7 @@ export class EventTtlController {
   }
 
   /** Deletes the expired Events of one namespace; resolves with how many. */
-  async #sweepNamespace(namespace: string, cutoff: number, signal: AbortSignal): Promise<number> {
+  async #sweepNamespace(event: ResourceType, namespace: string, cutoff: number, signal: AbortSignal): Promise<number> {
     const { api, logger } = this.#deps;
     let deleted = 0;
     let sinceYield = 0;
@@ -113,7 +113,7 @@ export class EventTtlController {
       // may hold one per pod.
       let page: ObjectList<Event>;
       try {
-        page = await api.list<Event>(EVENT!, { namespace, limit: LIST_PAGE, ...(token ? { continue: token } : {}) });
+        page = await api.list<Event>(event, { namespace, limit: LIST_PAGE, ...(token ? { continue: token } : {}) });
       } catch (err) {
         if (!(err instanceof GoneError)) throw err;
         // The token outlived the store's history (a busy store compacts within seconds): list the
@@ -134,7 +134,7 @@ export class EventTtlController {
       for (const e of page.items) {
         if (!(lastWrite(e) < cutoff)) continue;
         try {
-          await api.delete(EVENT!, namespace, e.metadata.name ?? '', {
+          await api.delete(event, namespace, e.metadata.name ?? '', {
             preconditions: { resourceVersion: e.metadata.resourceVersion },
           });
           deleted++;

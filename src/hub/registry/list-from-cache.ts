@@ -25,9 +25,9 @@ export function tooLarge(revision: number, current: number): TimeoutError {
 }
 
 /**
- * Lists `type` from the watch caches. Undefined when the store should answer instead: a resource
- * without a cache, a consistent read whose cache did not catch up in time, or a cache that could not
- * be loaded.
+ * Lists `type` from the watch caches. Undefined when the store should answer instead: a consistent
+ * read whose cache did not catch up in time, or a cache that could not be loaded (a resource without
+ * a cache is the caller's to send to the store).
  */
 export async function listFromCache<T extends KubeObject>(
   caches: WatchCaches,
@@ -38,7 +38,6 @@ export async function listFromCache<T extends KubeObject>(
   const read = listRead(opts);
   const token = opts.continue ? decodeContinue(opts.continue) : undefined;
   const prefix = collectionPrefix(type, opts.namespace);
-  if (!caches.isCached(prefix)) return undefined;
   const cache = await caches.cache(prefix).catch(() => undefined);
   if (!cache) return undefined;
   let at: number | undefined;

@@ -68,13 +68,13 @@ export async function listObjects<T extends KubeObject>(
   opts: ListOptions,
 ): Promise<ObjectList<T>> {
   const sel = selection(type, opts);
-  if (caches) {
+  if (caches?.isCached(collectionPrefix(type, opts.namespace))) {
     const cached = await listFromCache<T>(caches, type, opts, sel);
     if (cached) return cached;
-    if (!caches.isCached(collectionPrefix(type, opts.namespace)) && !opts.continue)
-      await refuseOtherStates(store, listRead(opts));
   } else {
-    listRead(opts); // the same validation without caches
+    const read = listRead(opts); // the same validation as the cache's
+    // A resource the caches leave to the store (Events): it serves its current state only.
+    if (caches && !opts.continue) await refuseOtherStates(store, read);
   }
   return listFromStore<T>(store, type, opts, sel);
 }
@@ -133,9 +133,7 @@ async function listFromStore<T extends KubeObject>(
     if (!selective && limit !== undefined) remaining = (res.remaining ?? 0) + (res.items.length - i);
     if (want === undefined || !more || (limit !== undefined && items.length >= limit)) break;
     after = lastKey;
-    // A selector that matches few rows reads many chunks to fill a page (Events by involvedObject:
-    // ~one per pod, and not cached): other work runs between them, so a page is never one long stretch.
-    await yieldToLoop();
+    await yieldToLoop(); // other work runs between chunks: a page is never one long stretch
   }
   const out: ObjectList<T> = { items, resourceVersion: String(revision) };
   if (limit !== undefined && more) {
