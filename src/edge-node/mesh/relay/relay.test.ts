@@ -292,7 +292,8 @@ describe('mesh relay through the hub', () => {
     });
     l.start();
     cleanups.push(() => Promise.resolve(l.stop()));
-    await until('node-c listening on the first hub', () => hub.relay.stats.listeners === 2);
+    // The hub counts the listener at its upgrade, before the node's socket has seen `open`: wait for both.
+    await until('node-c listening on the first hub', () => hub.relay.stats.listeners === 2 && l.open);
     l.followHub(); // the session has not moved: nothing changes
     expect(l.open).toBe(true);
     base = second.base; // the session moved to the second hub
