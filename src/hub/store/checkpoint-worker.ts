@@ -1,10 +1,10 @@
 /**
  * The checkpoint worker's entry (started by `Checkpointer`): its own connection to the store's
  * database, and one passive checkpoint per `checkpoint` message. Passive: it copies what the log holds
- * into the database file without taking the write lock, so the hub's writes go on meanwhile.
+ * into the database file without taking the write lock, so the hub's writes go on meanwhile. It imports
+ * only the SQLite bindings, to start fast and stay small.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorMessage } from '../../api/index.js';
 import { betterSqlite3Driver } from './better-sqlite3-driver.js';
 import type { CheckpointReply, CheckpointerData } from './checkpointer.js';
 import { nodeSqliteDriver } from './node-sqlite-driver.js';
@@ -31,7 +31,7 @@ parentPort?.on('message', (m: 'checkpoint' | 'close') => {
     const row = checkpoint.get();
     reply = { ok: true, log: row?.log ?? 0, copied: row?.checkpointed ?? 0, ms: performance.now() - started };
   } catch (err) {
-    reply = { ok: false, message: errorMessage(err) };
+    reply = { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
   parentPort?.postMessage(reply);
 });

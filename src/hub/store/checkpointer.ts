@@ -55,7 +55,12 @@ export class Checkpointer {
       return;
     }
     this.#running = true;
-    this.#start().postMessage('checkpoint');
+    try {
+      this.#start().postMessage('checkpoint');
+    } catch (err) {
+      // The worker could not start (its entry missing, say): the backstop checkpoints instead.
+      this.#fail(`the checkpoint worker could not start: ${errorMessage(err)}`);
+    }
   }
 
   /** Ends the worker (closing its connection) once its checkpoint, if one runs, is done. */
@@ -63,6 +68,9 @@ export class Checkpointer {
     this.#broken = true;
     const worker = this.#worker;
     if (!worker) return;
+    // Held open until it has closed its connection: the store's close() waits for that, and an unref'd
+    // worker would let a shutting-down hub exit before the main connection and the data dir's lock go.
+    worker.ref();
     worker.postMessage('close');
     await this.#exited;
   }

@@ -61,11 +61,31 @@ it('resolves a reader once everything committed is durable, committing nothing w
   expect(group.durable()).toBeUndefined();
 });
 
-it('rejects what is committed and waiting when a sync fails', async () => {
-  const failing = new GroupCommit<number>({
-    commit: (writes) => writes.map((w) => ({ ok: true, value: w() })),
-    sync: () => Promise.reject(new Error('EIO')),
+it('rejects every write of the failed sync, those committed during it and those waiting, publishing none', async () => {
+  const syncs: Array<(err?: Error) => void> = [];
+  const published: number[] = [];
+  const committed: number[] = [];
+  const group = new GroupCommit<number>({
+    maxBatch: 1,
+    commit: (writes) => writes.map((w): WriteOutcome<number> => ({ ok: true, value: w() })),
+    sync: () => new Promise<void>((resolve, reject) => syncs.push((err) => (err ? reject(err) : resolve()))),
+    onDurable: (outcomes) => outcomes.forEach((o) => o.ok && published.push(o.value)),
   });
-  await expect(failing.submit(() => 1)).rejects.toThrow('EIO');
-  await failing.drain();
+  const outcomes = [1, 2, 3].map((n) =>
+    group
+      .submit(() => (committed.push(n), n))
+      .then(
+        () => 'ok',
+        (err: Error) => err.message,
+      ),
+  );
+  await turns(3);
+  expect(committed).toEqual([1, 2, 3]); // 1 syncing, 2 and 3 committed meanwhile
+  const late = group.submit(() => 4).catch((err: Error) => err.message);
+  syncs.shift()!(new Error('EIO'));
+  expect(await Promise.all(outcomes)).toEqual(['EIO', 'EIO', 'EIO']);
+  expect(await late).toBe('EIO');
+  expect(published).toEqual([]);
+  await group.drain();
+  expect(group.durable()).toBeUndefined();
 });

@@ -148,8 +148,12 @@ export class GroupCommit<R> {
     this.#syncing = sync().then(
       () => {
         this.#unsyncedWrites -= covered.reduce((n, c) => n + c.batch.length, 0);
-        for (const c of covered) this.#answer(c);
-        this.#afterSync();
+        try {
+          for (const c of covered) this.#answer(c);
+        } finally {
+          // Whatever an answer threw, the group goes on (readers and later batches wait on this).
+          this.#afterSync();
+        }
       },
       (err: unknown) => {
         // The store is failed: nothing committed since can be trusted to reach the disk either.

@@ -28,7 +28,11 @@ const turn = () => new Promise((r) => setImmediate(r));
 
 it('tells no writer, watcher or reader of a batch before its log sync has returned; no batch commits while a reader waits', async () => {
   const held = heldSync();
-  const s = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), syncLog: held.sync });
+  const path = join(dir, 'hub.db');
+  const s = await SqliteStore.create({ path, logger: silentLogger(), syncLog: held.sync });
+  const other = defaultSqliteDriver().open(path);
+  const committed = (key: string) =>
+    other.prepare<[string], { key: string }>('SELECT key FROM objects WHERE key = ?').get(key) !== undefined;
   const seen: number[] = [];
   await s.watch('/k/', 0, (e) => seen.push(e.revision));
   let acked = false;
@@ -40,7 +44,8 @@ it('tells no writer, watcher or reader of a batch before its log sync has return
   const second = s.create('/k/b', 2);
   for (let i = 0; i < 5; i++) await turn();
   expect({ acked, read, seen }).toEqual({ acked: false, read: false, seen: [] });
-  expect(held.waiting).toHaveLength(1); // the second batch is held back while the read waits
+  expect(committed('/k/a')).toBe(true);
+  expect(committed('/k/b')).toBe(false); // held back while the read waits
 
   held.release();
   expect(await first).toBe(1);
@@ -51,6 +56,7 @@ it('tells no writer, watcher or reader of a batch before its log sync has return
   held.release();
   expect(await second).toBe(2);
   expect(seen).toEqual([1, 2]);
+  other.close();
   await s.close();
 });
 
@@ -100,7 +106,7 @@ it('fails the store when its log cannot be synced, naming why, and refuses what 
   await s.close();
 });
 
-it('checkpoints on its worker thread while open: the database file fills, the log does not pass the backstop', async () => {
+it('checkpoints on its worker thread while open: the database file fills long before the backstop would', async () => {
   const path = join(dir, 'hub.db');
   const s = await SqliteStore.create({ path, logger: silentLogger(), checkpointAfterBytes: 64 * 1024 });
   const value = { spec: 'x'.repeat(2000) };
@@ -109,10 +115,26 @@ it('checkpoints on its worker thread while open: the database file fills, the lo
     await Promise.all(Array.from({ length: 50 }, (_, i) => s.create(`/k/${round}/${i}`, value)));
   }
   // ~1 MB written: far under the backstop's 4,000 pages, so only the worker copies it into the file.
-  await until('the database file to fill', () => statSync(path).size > empty + 500 * 2000, 10_000, 20);
+  await until('the database file to fill', () => statSync(path).size > empty + 500 * 2000, 30_000, 20);
   expect((await s.list('/k/')).items).toHaveLength(500);
   await s.close();
   const reopened = await SqliteStore.create({ path, logger: silentLogger() });
   expect((await reopened.list('/k/')).items).toHaveLength(500);
   await reopened.close();
+});
+
+it('refuses writes once close() has begun, so a watcher that writes on each event cannot hold it open', async () => {
+  const s = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger() });
+  let refused: unknown;
+  let n = 0;
+  await s.watch('/k/', 0, () => {
+    n += 1;
+    s.create(`/k/${n}`, n).catch((err: unknown) => (refused = err));
+  });
+  await s.create('/k/0', 0);
+  await s.close();
+  expect(n).toBeGreaterThan(0);
+  await until('the refused write', () => refused, 5_000, 5);
+  expect(refused).toBeInstanceOf(ServiceUnavailableError);
+  expect(String(refused)).toMatch(/store is closing/);
 });

@@ -15,7 +15,7 @@
 // The Store contract is async (the etcd backend answers over the network); SQLite answers synchronously,
 // and `async` keeps a thrown error a rejection, as callers of the contract expect.
 /* eslint-disable @typescript-eslint/require-await */
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   AlreadyExistsError,
@@ -63,6 +63,15 @@ export interface SqliteStoreOptions {
  */
 const BACKSTOP_CHECKPOINT_PAGES = 4000;
 
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const fdatasyncAsync = (fd: number) =>
   new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 
@@ -76,6 +85,8 @@ export class SqliteStore implements Store {
   #compacted: number;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Set when close() begins: writes are refused from then, reads until the connection has gone. */
+  #refusing = false;
   readonly #stmts = new Map<string, SqliteStatement<SqlValue[], unknown>>();
   readonly #group: GroupCommit<StoreEvent>;
   /** The write-ahead log's descriptor, to sync it (undefined for `:memory:`). */
@@ -99,6 +110,9 @@ export class SqliteStore implements Store {
     // The log exists once the connection has read the database (create() ran the schema); it stays the
     // same file while the store is open, since SQLite removes it only when its last connection closes.
     this.#logFd = onDisk ? openSync(`${opts.path}-wal`, 'r') : undefined;
+    // The log's name must survive a power cut too: SQLite syncs its directory when it first syncs a new
+    // log, which with NORMAL would wait for the first checkpoint. Once here, before any acknowledgement.
+    if (onDisk) syncDirectory(dirname(opts.path));
     this.#checkpointer = onDisk ? new Checkpointer({ path: opts.path, driver, logger: opts.logger }) : undefined;
     this.#group = new GroupCommit({
       commit: (writes) => this.#commit(writes),
@@ -246,7 +260,9 @@ export class SqliteStore implements Store {
   }
 
   async #close(): Promise<void> {
-    // Writes already accepted are committed (and acknowledged) before the connection goes.
+    // Writes already accepted are committed (and acknowledged) before the connection goes; new ones
+    // are refused from now (a watcher that writes on each event would otherwise keep this open).
+    this.#refusing = true;
     if (!this.#failed) await this.#group.drain();
     this.#closed = true;
     this.#fanout.clear();
@@ -284,6 +300,7 @@ export class SqliteStore implements Store {
       this.#group.rejectAll(this.#failed);
       throw this.#failed;
     }
+    // After the sync, and never throwing: the batches it covered are on disk whatever the checkpoint does.
     if (this.#unCheckpointed >= this.#checkpointAfter) {
       this.#unCheckpointed = 0;
       this.#checkpointer?.nudge();
@@ -293,6 +310,7 @@ export class SqliteStore implements Store {
   /** Queues `fn` for the next group commit; resolves with its revision once that has committed. */
   async #write(fn: () => StoreEvent): Promise<number> {
     this.#assertOpen();
+    if (this.#refusing) throw new ServiceUnavailableError('store is closing');
     return (await this.#group.submit(fn)).revision;
   }
 
