@@ -30,6 +30,8 @@ export interface CheckpointerOptions {
   /** The binding the store uses; the worker opens the file with the same one. */
   driver: SqliteDriver;
   logger: Logger;
+  /** Bytes written (as the store estimates them) between checkpoints (default 4 MB). */
+  afterBytes?: number;
 }
 
 /** Runs the store's checkpoints on a worker thread; see the module comment. */
@@ -40,11 +42,25 @@ export class Checkpointer {
   #again = false;
   #broken = false;
   #exited: Promise<void> | undefined;
+  /** Bytes written since the last nudge. */
+  #written = 0;
   /** Checkpoints done (tests, logs). */
   completed = 0;
 
   constructor(opts: CheckpointerOptions) {
     this.#opts = opts;
+  }
+
+  /** Counts `bytes` written to the log (the store's estimate from its rows). */
+  wrote(bytes: number): void {
+    this.#written += bytes;
+  }
+
+  /** Nudges once `afterBytes` have been written since the last nudge. Called after a sync; never throws. */
+  nudgeIfDue(): void {
+    if (this.#written < (this.#opts.afterBytes ?? 4 * 1024 * 1024)) return;
+    this.#written = 0;
+    this.nudge();
   }
 
   /** Asks for a checkpoint: at once if none runs, else one more after it (nudges meanwhile coalesce). */

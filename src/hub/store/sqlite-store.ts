@@ -15,7 +15,7 @@
 // The Store contract is async (the etcd backend answers over the network); SQLite answers synchronously,
 // and `async` keeps a thrown error a rejection, as callers of the contract expect.
 /* eslint-disable @typescript-eslint/require-await */
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   AlreadyExistsError,
@@ -34,6 +34,7 @@ import type { SqlValue, SqliteConnection, SqliteDriver, SqliteStatement } from '
 import { migrateObjectsToRowid } from './sqlite-migrate.js';
 import { SCHEMA, isRefusal, prefixEnd, toEvent, toStored, type EventRow, type ObjectRow } from './sqlite-rows.js';
 import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
+import { WalFile } from './wal-file.js';
 
 /** Options of `SqliteStore.create`. */
 export interface SqliteStoreOptions {
@@ -63,18 +64,6 @@ export interface SqliteStoreOptions {
  */
 const BACKSTOP_CHECKPOINT_PAGES = 4000;
 
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const fdatasyncAsync = (fd: number) =>
-  new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
-
 /** SQLite implementation of `Store`. Single process; all methods are safe to call concurrently. */
 export class SqliteStore implements Store {
   readonly #db: SqliteConnection;
@@ -89,13 +78,9 @@ export class SqliteStore implements Store {
   #refusing = false;
   readonly #stmts = new Map<string, SqliteStatement<SqlValue[], unknown>>();
   readonly #group: GroupCommit<StoreEvent>;
-  /** The write-ahead log's descriptor, to sync it (undefined for `:memory:`). */
-  #logFd: number | undefined;
-  readonly #syncLog: (fd: number) => Promise<void>;
+  /** The write-ahead log, which the store syncs (undefined for `:memory:`). */
+  readonly #wal: WalFile | undefined;
   readonly #checkpointer: Checkpointer | undefined;
-  /** Bytes written since the checkpoint worker was last nudged (estimated from the rows). */
-  #unCheckpointed = 0;
-  readonly #checkpointAfter: number;
   /** Set when the log could not be synced: the store refuses everything from then on. */
   #failed: Error | undefined;
 
@@ -104,16 +89,12 @@ export class SqliteStore implements Store {
     this.#logger = opts.logger;
     this.#historyLimit = Math.max(1, opts.historyLimit ?? 10_000);
     this.#fanout = new Fanout(opts.logger);
-    this.#syncLog = opts.syncLog ?? fdatasyncAsync;
-    this.#checkpointAfter = opts.checkpointAfterBytes ?? 4 * 1024 * 1024;
     const onDisk = opts.path !== ':memory:';
-    // The log exists once the connection has read the database (create() ran the schema); it stays the
-    // same file while the store is open, since SQLite removes it only when its last connection closes.
-    this.#logFd = onDisk ? openSync(`${opts.path}-wal`, 'r') : undefined;
-    // The log's name must survive a power cut too: SQLite syncs its directory when it first syncs a new
-    // log, which with NORMAL would wait for the first checkpoint. Once here, before any acknowledgement.
-    if (onDisk) syncDirectory(dirname(opts.path));
-    this.#checkpointer = onDisk ? new Checkpointer({ path: opts.path, driver, logger: opts.logger }) : undefined;
+    // create() ran the schema, so the log exists.
+    this.#wal = onDisk ? new WalFile(opts.path, opts.syncLog) : undefined;
+    this.#checkpointer = onDisk
+      ? new Checkpointer({ path: opts.path, driver, logger: opts.logger, afterBytes: opts.checkpointAfterBytes })
+      : undefined;
     this.#group = new GroupCommit({
       commit: (writes) => this.#commit(writes),
       sync: onDisk ? () => this.#sync() : undefined,
@@ -270,8 +251,7 @@ export class SqliteStore implements Store {
     await this.#checkpointer?.close();
     this.#stmts.clear();
     this.#db.close();
-    if (this.#logFd !== undefined) closeSync(this.#logFd);
-    this.#logFd = undefined;
+    this.#wal?.close();
   }
 
   /** Waits out a batch whose sync is in flight, so that a read sees durable state only; then checks the store is usable. */
@@ -283,15 +263,13 @@ export class SqliteStore implements Store {
 
   /**
    * Makes the batch just committed durable: `fdatasync` of the log (SQLite's NORMAL commit wrote it,
-   * unsynced). Frames of the log are only ever appended until a checkpoint has put them in the database
-   * file and synced it, so syncing the log's file covers every commit since the last sync. A failed sync
+   * unsynced), which covers every commit since the last sync (wal-file.ts). A failed sync
    * fails the store: Linux may drop the unwritten pages and report success to a retry (PostgreSQL's
    * "fsyncgate"), so nothing after it could be trusted.
    */
   async #sync(): Promise<void> {
     try {
-      if (this.#logFd === undefined) throw new Error('the store is closed');
-      await this.#syncLog(this.#logFd);
+      await this.#wal?.sync();
     } catch (err) {
       this.#failed = new ServiceUnavailableError(
         `store failed: its write-ahead log could not be synced to disk (${errorMessage(err)}); restart the hub`,
@@ -301,10 +279,7 @@ export class SqliteStore implements Store {
       throw this.#failed;
     }
     // After the sync, and never throwing: the batches it covered are on disk whatever the checkpoint does.
-    if (this.#unCheckpointed >= this.#checkpointAfter) {
-      this.#unCheckpointed = 0;
-      this.#checkpointer?.nudge();
-    }
+    this.#checkpointer?.nudgeIfDue();
   }
 
   /** Queues `fn` for the next group commit; resolves with its revision once that has committed. */
@@ -358,7 +333,7 @@ export class SqliteStore implements Store {
   #put(key: string, value: string, cur: ObjectRow | undefined): StoreEvent {
     const rev = this.#next();
     // The object's row, its event's value and its previous value, give or take the pages around them.
-    this.#unCheckpointed += 2 * value.length + (cur?.value.length ?? 0);
+    this.#checkpointer?.wrote(2 * value.length + (cur?.value.length ?? 0));
     this.#stmt(
       'INSERT INTO objects (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev',
     ).run(key, value, cur?.create_rev ?? rev, rev);
