@@ -83,6 +83,28 @@ describe('NodeSession liveness', () => {
     node.ws.close();
   });
 
+  it('sends no ping to a beating node after the loop was blocked for less than two intervals', async () => {
+    const node = await connect(true);
+    const beat = setInterval(() => heartbeat(node.ws), INTERVAL_MS / 5);
+    try {
+      const warm = Date.now() + 2 * INTERVAL_MS;
+      await until('two intervals of heartbeats', () => Date.now() >= warm);
+      for (let i = 0; i < 3; i++) {
+        // A 130 ms block: whichever instant of it the 100 ms tick fell due, the tick runs late by less
+        // than a further interval (so it is judged, not forgiven), and the last frame read is >100 ms old.
+        const end = Date.now() + 130;
+        while (Date.now() < end);
+        const settle = Date.now() + 2 * INTERVAL_MS;
+        await until('two intervals after the block', () => Date.now() >= settle);
+      }
+      expect(node.session.pingsSent).toBe(0);
+      expect(node.pings()).toBe(0);
+    } finally {
+      clearInterval(beat);
+      node.ws.close();
+    }
+  });
+
   it('drops a node that sends nothing and answers no ping, after missedPings intervals', async () => {
     // Before the connection: the session's silence is counted from a later instant, never an earlier one.
     const start = Date.now();
