@@ -303,6 +303,30 @@ describe('NodeLifecycleController at scale', () => {
     expect((stored.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/unreachable')).toBe(false);
   });
 
+  it('counts a hello as a sign of life when it came, not when its retry after a conflict wrote', async () => {
+    await addNode('slow', now - 60_000);
+    // The retry's fresh read takes 30 s of the test's clock (a loaded hub): the hello was heard before it.
+    const slowReads = delegatingApi(api, {
+      get: async (type, ns, name) => {
+        now += 30_000;
+        return api.get(type, ns, name);
+      },
+    });
+    await startLifecycle({ api: slowReads });
+    const stale = await api.get<Node>(NODE, undefined, 'slow');
+    await api.updateStatus(NODE, {
+      ...stale,
+      status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'Sweep' }] },
+    });
+    const hello = now;
+    expect(nodeReadyStatus(await lifecycle!.markReady(stale))).toBe('True');
+    expect(now).toBe(hello + 30_000);
+    await until('the node Ready in the cache', () => ready('slow') === 'True');
+    // Past the grace period from the hello, though not from the retry: silent, so Unknown.
+    now = hello + (GRACE_S + 1) * 1000;
+    await until('the node silent since its hello marked Unknown', () => ready('slow') === 'Unknown');
+  });
+
   it("writes a first hello's reported status and its Ready condition in one status write, and a changed report of a Ready node alone", async () => {
     // As after a first join: the Node exists, with neither status nor conditions.
     await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'joined' }, spec: {} });

@@ -165,12 +165,19 @@ export class NodeLifecycleController {
    * storm) is retried on a fresh read. The reported status and the Ready condition go in one write.
    */
   markReady(node: Node, reported?: ReportedStatus): Promise<Node> {
+    // The hello is a sign of life when it came: not again at a retry's later instant, which would
+    // stretch the node's allowance of silence by however long the retry's fresh read took.
+    this.heartbeat(node.metadata.name ?? '');
+    return this.readyAgain(node, reported);
+  }
+
+  /** Writes the node Ready, untainted, retried on a fresh read after a conflict. No sign of life. */
+  private readyAgain(node: Node, reported?: ReportedStatus): Promise<Node> {
     const fresh = (): Promise<Node> => this.deps.api.get<Node>(NODE, undefined, node.metadata.name ?? '');
     return retryOnConflict(async (again) => this.markReadyOnce(again ? await fresh() : node, reported));
   }
 
   private async markReadyOnce(node: Node, reported: ReportedStatus | undefined): Promise<Node> {
-    this.heartbeat(node.metadata.name ?? '');
     this.evicting.delete(node.metadata.name ?? '');
     this.held.delete(node.metadata.name ?? '');
     const tainted = (node.spec?.taints ?? []).some((t) => t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT);
@@ -281,7 +288,8 @@ export class NodeLifecycleController {
       // Heartbeats resumed on a live session (the node was only slow): Ready again. Else it is on its
       // way back (waiting in admission): it keeps its pods until its hello is through.
       // Not a Node without any status yet (just joined): its hello writes its status and Ready at once.
-      if (connected && node.status) await this.markReady(node);
+      // (Its heartbeats are its signs of life: the sweep's write is none.)
+      if (connected && node.status) await this.readyAgain(node);
       return;
     }
     // Pods on a node with NoExecute taints (unreachable, or put there by hand) go, as their tolerations allow.

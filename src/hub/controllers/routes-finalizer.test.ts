@@ -8,6 +8,7 @@ import type { Gateway, GatewayClass } from '../../api/index.js';
 import { GATEWAY_CONTROLLER_NAME, NotFoundError, typeByKind } from '../../api/index.js';
 import type { ObjectRegistry } from '../registry/index.js';
 import { startRouteRig, type RouteRig } from '../testing/index.js';
+import { retryOnConflict } from './util.js';
 
 const G = 'gateway.networking.k8s.io';
 const GW = typeByKind(`${G}/v1`, 'Gateway')!;
@@ -55,11 +56,12 @@ describe('GatewayClass finalizer', () => {
   it('holds the deletion of a class in use until its last Gateway goes, and serves that Gateway meanwhile', async () => {
     await api.create(GC, gclass('fast'));
     await api.create(GW, gateway('web', 'fast', 8080));
-    const held = await until('finalizer added', async () => {
+    // The finalizer and the Accepted condition are two writes (metadata, then status), in either order.
+    await until('finalizer added and the class accepted', async () => {
       const c = await getClass('fast');
-      return c?.metadata.finalizers?.includes(FINALIZER) ? c : undefined;
+      const accepted = c?.status?.conditions?.find((k) => k.type === 'Accepted')?.status === 'True';
+      return accepted && c?.metadata.finalizers?.includes(FINALIZER);
     });
-    expect(held.status?.conditions?.find((c) => c.type === 'Accepted')?.status).toBe('True');
 
     // Deleting it only marks it: the finalizer holds it while `web` names it.
     const marked = await api.delete<GatewayClass>(GC, undefined, 'fast');
@@ -89,8 +91,11 @@ describe('GatewayClass finalizer', () => {
     await api.create(GW, gateway('mesh', 'theirs', 8082));
     await until('a held', async () => (await getClass('a'))?.metadata.finalizers?.includes(FINALIZER));
     // `web` moves to class b: b gains the finalizer, a loses it.
-    const web = await api.get<Gateway>(GW, 'default', 'web');
-    await api.update(GW, { ...web, spec: { ...web.spec, gatewayClassName: 'b' } });
+    // (Read and written again on a conflict, as any client does: the controller writes its status.)
+    await retryOnConflict(async () => {
+      const web = await api.get<Gateway>(GW, 'default', 'web');
+      return api.update(GW, { ...web, spec: { ...web.spec, gatewayClassName: 'b' } });
+    });
     await until('b held, a released', async () => {
       const [a, b] = [await getClass('a'), await getClass('b')];
       return b?.metadata.finalizers?.includes(FINALIZER) && (a?.metadata.finalizers ?? []).length === 0;
