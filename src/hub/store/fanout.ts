@@ -1,7 +1,8 @@
 /**
  * In-process fan-out of committed store events to watchers, in revision order.
  *
- * Concurrency contract: `publish` is called right after a write commits, in the same tick, and
+ * Concurrency contract: `publish` is called once a write's batch is durable, before the next batch
+ * commits (group-commit.ts), and
  * every delivery goes through one FIFO queue. A watcher callback that writes to the store (the
  * nested write publishes while we are draining) therefore cannot make a later revision overtake
  * an earlier one for any watcher: the nested event is queued behind the ones still pending.

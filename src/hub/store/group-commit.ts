@@ -2,7 +2,12 @@
  * Group commit: writes submitted in the same event-loop turn are applied in one transaction, so one
  * fsync acknowledges all of them (an fsync costs ~1 ms on the hub's disks; one per write capped the
  * hub at ~1,000 writes/s and kept the event loop waiting on the disk). Each caller is resolved only
- * after the transaction holding its write has committed, so "acknowledged" still means "on disk".
+ * after the transaction holding its write is durable, so "acknowledged" still means "on disk".
+ *
+ * Durability may be asynchronous (`sync`: the SQLite store syncs its write-ahead log on libuv's thread
+ * pool, so the event loop runs other work during the fsync). Batches go on committing while a sync is
+ * in flight (up to 4 × `maxBatch` writes), and the next sync covers them all. Readers wait for the
+ * durable point with `durable()`: nothing reads, sees or is told of a write before it is on disk.
  *
  * Concurrency contract: `submit` never runs a write synchronously; the batch runs from a
  * `setImmediate`, so everything submitted by the current macrotask (and its microtasks) joins it.
@@ -21,6 +26,13 @@ export interface GroupCommitOptions<R> {
    * (I/O, disk full) throws, and then every write of the batch is rejected with that error.
    */
   commit: (writes: ReadonlyArray<() => R>) => WriteOutcome<R>[];
+  /**
+   * Makes what `commit` just committed durable. Without it a commit is durable when it returns. When
+   * it rejects, every write of the batch is rejected with its error and `onDurable` is not called.
+   */
+  sync?: () => Promise<void>;
+  /** Called with a batch's outcomes once it is durable, before its writers are answered. */
+  onDurable?: (outcomes: ReadonlyArray<WriteOutcome<R>>) => void;
   /** Most writes in one transaction (default 500). */
   maxBatch?: number;
 }
@@ -31,12 +43,24 @@ interface Pending<R> {
   reject: (error: unknown) => void;
 }
 
+interface Committed<R> {
+  batch: Pending<R>[];
+  outcomes: WriteOutcome<R>[];
+}
+
 /** Batches writes into shared transactions; see the module comment. */
 export class GroupCommit<R> {
   readonly #opts: GroupCommitOptions<R>;
   readonly #maxBatch: number;
   #pending: Pending<R>[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  /** Batches committed but not yet durable, oldest first. */
+  #unsynced: Committed<R>[] = [];
+  #unsyncedWrites = 0;
+  /** The sync in flight. */
+  #syncing: Promise<void> | undefined;
+  /** Readers waiting for everything committed to be durable; no batch commits while there are any. */
+  #readers: Array<() => void> = [];
 
   constructor(opts: GroupCommitOptions<R>) {
     this.#opts = opts;
@@ -48,7 +72,17 @@ export class GroupCommit<R> {
     return this.#pending.length;
   }
 
-  /** Queues `apply` for the next group commit; resolves with its result once committed. */
+  /**
+   * Undefined when everything committed is durable; else a promise that resolves (never rejects) once
+   * it is. No batch commits while a reader waits, so that takes at most two syncs; and a reader that
+   * reads in the tick it resumes sees durable state only, since batches commit from macrotasks.
+   */
+  durable(): Promise<void> | undefined {
+    if (!this.#syncing && this.#unsynced.length === 0) return undefined;
+    return new Promise<void>((resolve) => this.#readers.push(resolve));
+  }
+
+  /** Queues `apply` for the next group commit; resolves with its result once committed and durable. */
   submit(apply: () => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#pending.push({ apply, resolve, reject });
@@ -56,14 +90,14 @@ export class GroupCommit<R> {
     });
   }
 
-  /** Commits everything waiting now, synchronously (the store is closing). */
-  flushAll(): void {
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
-    while (this.#pending.length > 0) this.#commitBatch();
+  /** Resolves once everything submitted so far is committed and durable (the store is closing). */
+  async drain(): Promise<void> {
+    while (this.#pending.length > 0 || this.#unsynced.length > 0 || this.#syncing) {
+      await (this.#syncing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
   }
 
-  /** Rejects everything waiting with `error` (the store closed under it). */
+  /** Rejects everything waiting with `error` (the store failed or closed under it). */
   rejectAll(error: unknown): void {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
@@ -75,6 +109,9 @@ export class GroupCommit<R> {
   #schedule(): void {
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
+      // Held back: readers wait for the durable point, or enough is already waiting on the disk. The
+      // end of the sync in flight schedules again.
+      if (this.#syncing && (this.#readers.length > 0 || this.#unsyncedWrites >= 4 * this.#maxBatch)) return;
       this.#commitBatch();
       if (this.#pending.length > 0) this.#schedule();
     });
@@ -90,6 +127,55 @@ export class GroupCommit<R> {
       for (const p of batch) p.reject(err);
       return;
     }
+    if (!this.#opts.sync) {
+      this.#answer({ batch, outcomes });
+      return;
+    }
+    this.#unsynced.push({ batch, outcomes });
+    this.#unsyncedWrites += batch.length;
+    this.#startSync();
+  }
+
+  /**
+   * Syncs what is committed now; batches committed while it runs wait for the next sync (an fsync
+   * covers what was written before it was called). One sync at a time.
+   */
+  #startSync(): void {
+    const sync = this.#opts.sync;
+    if (!sync || this.#syncing || this.#unsynced.length === 0) return;
+    const covered = this.#unsynced;
+    this.#unsynced = [];
+    this.#syncing = sync().then(
+      () => {
+        this.#unsyncedWrites -= covered.reduce((n, c) => n + c.batch.length, 0);
+        try {
+          for (const c of covered) this.#answer(c);
+        } finally {
+          // Whatever an answer threw, the group goes on (readers and later batches wait on this).
+          this.#afterSync();
+        }
+      },
+      (err: unknown) => {
+        // The store is failed: nothing committed since can be trusted to reach the disk either.
+        const failed = [...covered, ...this.#unsynced];
+        this.#unsynced = [];
+        this.#unsyncedWrites = 0;
+        for (const c of failed) for (const p of c.batch) p.reject(err);
+        this.rejectAll(err);
+        this.#afterSync();
+      },
+    );
+  }
+
+  #afterSync(): void {
+    this.#syncing = undefined;
+    if (this.#unsynced.length > 0) this.#startSync();
+    else for (const resume of this.#readers.splice(0)) resume();
+    if (this.#pending.length > 0) this.#schedule();
+  }
+
+  #answer({ batch, outcomes }: Committed<R>): void {
+    this.#opts.onDurable?.(outcomes);
     batch.forEach((p, i) => {
       const o = outcomes[i];
       if (!o) p.reject(new Error('group commit returned no outcome for a write'));
