@@ -379,18 +379,18 @@ describe('health probes on real nodes', () => {
     // RESTARTS stays 1 during the back-off: the count moves when the next instance starts.
     expect(table).toMatch(/liveness\s+0\/1\s+CrashLoopBackOff\s+1 \(/);
     await until('restartCount 2', async () => (cs0(await pod('liveness'))?.restartCount ?? 0) >= 2, 30_000);
+    // (From this plan on: an earlier 'liveness' pod, deleted as too slow to start, had its own restarts.)
     // The list above can read that version before the test's own watch has delivered it (a CI run
-    // found no such event yet, and measured NaN): wait for the watch too, which is in order.
-    await until(
+    // found no such event yet, and measured NaN): wait for the watch too, which is in order, so the
+    // earlier versions read below are there as well.
+    const rc2 = await until(
       'restartCount 2 on the watch',
-      () => firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 2, plannedAt) !== undefined,
+      () => firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 2, plannedAt),
       5_000,
       20,
     );
-    // (From this plan on: an earlier 'liveness' pod, deleted as too slow to start, had its own restarts.)
     const rc1 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 1, plannedAt)!;
     const backoff = firstAt('liveness', (p) => cs0(p)?.state?.waiting?.reason === 'CrashLoopBackOff', plannedAt)!;
-    const rc2 = firstAt('liveness', (p) => (cs0(p)?.restartCount ?? 0) >= 2, plannedAt)!;
     console.log(
       `[probes] liveness: unhealthy → first restart ${rc1 - from} ms (period 1 s, #failure=2); second kill → restart ${rc2 - backoff} ms (back-off 10 s)`,
     );
