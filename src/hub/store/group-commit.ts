@@ -9,23 +9,28 @@
  * in flight (up to 4 × `maxBatch` writes), and the next sync covers them all. Readers wait for the
  * durable point with `durable()`: nothing reads, sees or is told of a write before it is on disk.
  *
+ * The commit itself may be asynchronous too (the SQLite store commits on a worker thread that owns
+ * its connection): batches are then handed over in order, several may be committing at once, and a
+ * batch joins the next sync once its commit has returned. A batch committing counts as not durable.
+ *
  * Concurrency contract: `submit` never runs a write synchronously; the batch runs from a
  * `setImmediate`, so everything submitted by the current macrotask (and its microtasks) joins it.
  * A batch holds at most `maxBatch` writes; the rest wait for the next turn, so one huge burst is
- * committed in bounded synchronous slices with the event loop free in between.
+ * committed in bounded slices with the event loop free in between.
  */
 
 /** How one write of a batch ended. */
 export type WriteOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-/** What a {@link GroupCommit} needs from its store. */
-export interface GroupCommitOptions<R> {
+/** What a {@link GroupCommit} needs from its store: `W` is a write as submitted, `R` its result. */
+export interface GroupCommitOptions<W, R> {
   /**
-   * Applies `writes` in one transaction and commits it; returns one outcome per write, in order. A
-   * write's own refusal (conflict, not found) is its outcome; a failure of the transaction itself
-   * (I/O, disk full) throws, and then every write of the batch is rejected with that error.
+   * Applies `writes` in one transaction and commits it; returns one outcome per write, in order, or a
+   * promise of them (commits handed to another thread; they must complete in the order they were
+   * started). A write's own refusal (conflict, not found) is its outcome; a failure of the transaction
+   * itself (I/O, disk full) throws or rejects, and then every write of the batch is rejected with it.
    */
-  commit: (writes: ReadonlyArray<() => R>) => WriteOutcome<R>[];
+  commit: (writes: ReadonlyArray<W>) => WriteOutcome<R>[] | Promise<WriteOutcome<R>[]>;
   /**
    * Makes what `commit` just committed durable. Without it a commit is durable when it returns. When
    * it rejects, every write of the batch is rejected with its error and `onDurable` is not called.
@@ -37,32 +42,37 @@ export interface GroupCommitOptions<R> {
   maxBatch?: number;
 }
 
-interface Pending<R> {
-  apply: () => R;
+interface Pending<W, R> {
+  write: W;
   resolve: (value: R) => void;
   reject: (error: unknown) => void;
 }
 
-interface Committed<R> {
-  batch: Pending<R>[];
+interface Committed<W, R> {
+  batch: Pending<W, R>[];
   outcomes: WriteOutcome<R>[];
 }
 
 /** Batches writes into shared transactions; see the module comment. */
-export class GroupCommit<R> {
-  readonly #opts: GroupCommitOptions<R>;
+export class GroupCommit<W, R> {
+  readonly #opts: GroupCommitOptions<W, R>;
   readonly #maxBatch: number;
-  #pending: Pending<R>[] = [];
+  #pending: Pending<W, R>[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  /** Batches whose (asynchronous) commit has not returned yet. */
+  #committing = 0;
   /** Batches committed but not yet durable, oldest first. */
-  #unsynced: Committed<R>[] = [];
+  #unsynced: Committed<W, R>[] = [];
+  /** Writes committing or committed and not yet durable. */
   #unsyncedWrites = 0;
   /** The sync in flight. */
   #syncing: Promise<void> | undefined;
+  /** Set once a sync failed: every batch whose commit returns after it is rejected with its error. */
+  #failed: { error: unknown } | undefined;
   /** Readers waiting for everything committed to be durable; no batch commits while there are any. */
   #readers: Array<() => void> = [];
 
-  constructor(opts: GroupCommitOptions<R>) {
+  constructor(opts: GroupCommitOptions<W, R>) {
     this.#opts = opts;
     this.#maxBatch = Math.max(1, opts.maxBatch ?? 500);
   }
@@ -78,21 +88,21 @@ export class GroupCommit<R> {
    * reads in the tick it resumes sees durable state only, since batches commit from macrotasks.
    */
   durable(): Promise<void> | undefined {
-    if (!this.#syncing && this.#unsynced.length === 0) return undefined;
+    if (this.#idle()) return undefined;
     return new Promise<void>((resolve) => this.#readers.push(resolve));
   }
 
-  /** Queues `apply` for the next group commit; resolves with its result once committed and durable. */
-  submit(apply: () => R): Promise<R> {
+  /** Queues `write` for the next group commit; resolves with its result once committed and durable. */
+  submit(write: W): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#pending.push({ apply, resolve, reject });
+      this.#pending.push({ write, resolve, reject });
       this.#schedule();
     });
   }
 
   /** Resolves once everything submitted so far is committed and durable (the store is closing). */
   async drain(): Promise<void> {
-    while (this.#pending.length > 0 || this.#unsynced.length > 0 || this.#syncing) {
+    while (this.#pending.length > 0 || !this.#idle()) {
       await (this.#syncing ?? new Promise((resolve) => setImmediate(resolve)));
     }
   }
@@ -110,8 +120,9 @@ export class GroupCommit<R> {
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
       // Held back: readers wait for the durable point, or enough is already waiting on the disk. The
-      // end of the sync in flight schedules again.
-      if (this.#syncing && (this.#readers.length > 0 || this.#unsyncedWrites >= 4 * this.#maxBatch)) return;
+      // end of the commit or sync in flight schedules again.
+      const busy = this.#syncing !== undefined || this.#committing > 0;
+      if (busy && (this.#readers.length > 0 || this.#unsyncedWrites >= 4 * this.#maxBatch)) return;
       this.#commitBatch();
       if (this.#pending.length > 0) this.#schedule();
     });
@@ -120,11 +131,42 @@ export class GroupCommit<R> {
   #commitBatch(): void {
     const batch = this.#pending.splice(0, this.#maxBatch);
     if (batch.length === 0) return;
-    let outcomes: WriteOutcome<R>[];
+    let result: WriteOutcome<R>[] | Promise<WriteOutcome<R>[]>;
     try {
-      outcomes = this.#opts.commit(batch.map((p) => p.apply));
+      result = this.#opts.commit(batch.map((p) => p.write));
     } catch (err) {
       for (const p of batch) p.reject(err);
+      return;
+    }
+    if (Array.isArray(result)) {
+      this.#committed(batch, result);
+      return;
+    }
+    this.#committing += 1;
+    this.#unsyncedWrites += batch.length;
+    result.then(
+      (outcomes) => {
+        this.#committing -= 1;
+        this.#unsyncedWrites -= batch.length;
+        try {
+          this.#committed(batch, outcomes);
+        } finally {
+          this.#settle();
+        }
+      },
+      (err: unknown) => {
+        this.#committing -= 1;
+        this.#unsyncedWrites -= batch.length;
+        for (const p of batch) p.reject(err);
+        this.#settle();
+      },
+    );
+  }
+
+  /** A batch's commit has returned: it is answered now, or once the next sync covers it. */
+  #committed(batch: Pending<W, R>[], outcomes: WriteOutcome<R>[]): void {
+    if (this.#failed) {
+      for (const p of batch) p.reject(this.#failed.error);
       return;
     }
     if (!this.#opts.sync) {
@@ -134,6 +176,17 @@ export class GroupCommit<R> {
     this.#unsynced.push({ batch, outcomes });
     this.#unsyncedWrites += batch.length;
     this.#startSync();
+  }
+
+  /** Nothing committing, nothing committed and not durable. */
+  #idle(): boolean {
+    return this.#committing === 0 && !this.#syncing && this.#unsynced.length === 0;
+  }
+
+  /** After a commit or sync ended: wakes the readers if everything is durable, and commits what waits. */
+  #settle(): void {
+    if (this.#idle()) for (const resume of this.#readers.splice(0)) resume();
+    if (this.#pending.length > 0) this.#schedule();
   }
 
   /**
@@ -156,10 +209,12 @@ export class GroupCommit<R> {
         }
       },
       (err: unknown) => {
-        // The store is failed: nothing committed since can be trusted to reach the disk either.
+        // The store is failed: nothing committed since can be trusted to reach the disk either, nor
+        // what is committing now.
+        this.#failed = { error: err };
         const failed = [...covered, ...this.#unsynced];
         this.#unsynced = [];
-        this.#unsyncedWrites = 0;
+        this.#unsyncedWrites -= failed.reduce((n, c) => n + c.batch.length, 0);
         for (const c of failed) for (const p of c.batch) p.reject(err);
         this.rejectAll(err);
         this.#afterSync();
@@ -170,11 +225,10 @@ export class GroupCommit<R> {
   #afterSync(): void {
     this.#syncing = undefined;
     if (this.#unsynced.length > 0) this.#startSync();
-    else for (const resume of this.#readers.splice(0)) resume();
-    if (this.#pending.length > 0) this.#schedule();
+    this.#settle();
   }
 
-  #answer({ batch, outcomes }: Committed<R>): void {
+  #answer({ batch, outcomes }: Committed<W, R>): void {
     this.#opts.onDurable?.(outcomes);
     batch.forEach((p, i) => {
       const o = outcomes[i];

@@ -71,7 +71,7 @@ export function toEvent(row: EventRow): StoreEvent {
  * it replaced, but only a watch with a selector (an object leaving it) or one indexed by field reads it:
  * parsing it up front was a second JSON.parse on every update of a rollout's commits, mostly for nobody.
  */
-function lazyPrevValue(e: StoreEvent, json: string): void {
+export function lazyPrevValue(e: StoreEvent, json: string): void {
   // The text until the first read, then the parsed value (the text is let go: events stay in histories).
   let pending: string | undefined = json;
   let parsed: unknown;

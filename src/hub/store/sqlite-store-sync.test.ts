@@ -60,6 +60,45 @@ it('tells no writer, watcher or reader of a batch before its log sync has return
   await s.close();
 });
 
+it('answers its revision at once while a batch is syncing: the last durable write, which everyone has been told of', async () => {
+  const held = heldSync();
+  const s = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), syncLog: held.sync });
+  const seen: number[] = [];
+  await s.watch('/k/', 0, (e) => seen.push(e.revision));
+  const first = s.create('/k/a', 1);
+  await until('the first batch to be syncing', () => held.waiting.length === 1, 5_000, 5);
+  expect(await s.revision()).toBe(0);
+  held.release();
+  expect(await first).toBe(1);
+  // By the time the writer hears of it, the watchers have the event and the revision is its.
+  expect(seen).toEqual([1]);
+  expect(await s.revision()).toBe(1);
+  await s.close();
+});
+
+it('reads a key no write is under way for at once while a batch syncs; a key being written waits for it', async () => {
+  const held = heldSync();
+  const s = await SqliteStore.create({ path: join(dir, 'hub.db'), logger: silentLogger(), syncLog: held.sync });
+  const before = s.create('/k/old', 'old');
+  await until('the first sync', () => held.waiting.length === 1, 5_000, 5);
+  held.release();
+  await before;
+  const pending = s.update('/k/old', 'new', 1);
+  const other = s.create('/k/new', 'x');
+  await until('the batch to be syncing', () => held.waiting.length === 1, 5_000, 5);
+  let waited = false;
+  const old = s.get('/k/old').then((v) => ((waited = true), v));
+  // The other key's write is under way too; a key never written is read at once.
+  expect(await s.get('/k/none')).toBeUndefined();
+  for (let i = 0; i < 3; i++) await turn();
+  expect(waited).toBe(false);
+  held.release();
+  expect((await old)?.value).toBe('new');
+  await Promise.all([pending, other]);
+  expect((await s.get('/k/new'))?.modRevision).toBe(3);
+  await s.close();
+});
+
 it('goes on committing while a sync is in flight; the next sync covers what committed meanwhile', async () => {
   const held = heldSync();
   const path = join(dir, 'hub.db');

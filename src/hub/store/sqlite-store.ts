@@ -4,8 +4,11 @@
  * resume from; one persisted revision counter. Writes are group-committed (group-commit.ts): those of
  * one event-loop turn share a transaction and its fsync, and each is acknowledged after it.
  *
- * Every acknowledged write is on disk (survives kill -9 and power loss), but the disk waits happen off
- * the event loop, where they were 15% of the hub's main thread in a 1,000-node rollout:
+ * Every acknowledged write is on disk (survives kill -9 and power loss), but the disk waits and most of
+ * the writing happen off the event loop, where they were 15% and 22% of the hub's main thread in a
+ * 1,000-node rollout:
+ * - A worker thread owns the writing connection and runs each batch's transaction (commit-thread.ts);
+ *   the main thread serialises the values and keeps a connection of its own for reads.
  * - SQLite commits with `synchronous=NORMAL` (no fsync), and the store then syncs the write-ahead log
  *   itself with an asynchronous `fdatasync` on libuv's thread pool. Only after that does anyone learn
  *   of the batch: its writers, its watchers, and readers (who wait out the sync in flight).
@@ -27,12 +30,15 @@ import {
   type Logger,
 } from '../../api/index.js';
 import { Checkpointer } from './checkpointer.js';
+import { CommitThread } from './commit-thread.js';
 import { defaultSqliteDriver } from './default-driver.js';
 import { Fanout } from './fanout.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
-import type { SqlValue, SqliteConnection, SqliteDriver, SqliteStatement } from './sqlite-driver.js';
+import { configureConnection, statementCache } from './sqlite-connection.js';
+import type { SqliteConnection, SqliteDriver } from './sqlite-driver.js';
 import { migrateObjectsToRowid } from './sqlite-migrate.js';
-import { SCHEMA, isRefusal, prefixEnd, toEvent, toStored, type EventRow, type ObjectRow } from './sqlite-rows.js';
+import { SCHEMA, lazyPrevValue, prefixEnd, toEvent, toStored, type EventRow, type ObjectRow } from './sqlite-rows.js';
+import { SqliteWriter, type BatchResult, type WriteOp } from './sqlite-writer.js';
 import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
 import { WalFile } from './wal-file.js';
 
@@ -56,38 +62,40 @@ export interface SqliteStoreOptions {
   checkpointAfterBytes?: number;
 }
 
-/**
- * The main connection's own checkpoint threshold, in pages: a backstop should the checkpoint worker
- * lag or fail. The worker backfills most of the log, so this checkpoint copies only its tail; and it is
- * the one that lets the log restart under a steady write load, since a checkpoint that runs while
- * writes go on never finds the log fully copied.
- */
-const BACKSTOP_CHECKPOINT_PAGES = 4000;
-
 /** SQLite implementation of `Store`. Single process; all methods are safe to call concurrently. */
 export class SqliteStore implements Store {
   readonly #db: SqliteConnection;
   readonly #fanout: Fanout;
-  readonly #historyLimit: number;
   readonly #logger: Logger;
+  /** The revision of the last durable write: what readers, writers and watchers have been told of. */
   #revision: number;
+  /** The history's compaction point as of the last batch committed (read once that is durable). */
   #compacted: number;
   #closed = false;
   #closing: Promise<void> | undefined;
   /** Set when close() begins: writes are refused from then, reads until the connection has gone. */
   #refusing = false;
-  readonly #stmts = new Map<string, SqliteStatement<SqlValue[], unknown>>();
-  readonly #group: GroupCommit<StoreEvent>;
+  readonly #stmts: ReturnType<typeof statementCache>;
+  readonly #group: GroupCommit<WriteOp, StoreEvent>;
+  /** Where batches commit: the commit worker (a database file), or the main connection (`:memory:`). */
+  readonly #writer: CommitThread | SqliteWriter;
   /** The write-ahead log, which the store syncs (undefined for `:memory:`). */
   readonly #wal: WalFile | undefined;
   readonly #checkpointer: Checkpointer | undefined;
-  /** Set when the log could not be synced: the store refuses everything from then on. */
+  /** Keys with a write submitted and not yet answered, and how many: a read of any other key need not wait. */
+  readonly #inflight = new Map<string, number>();
+  /** Set when the log could not be synced, or the commit worker ended: the store refuses everything from then on. */
   #failed: Error | undefined;
 
-  private constructor(db: SqliteConnection, opts: SqliteStoreOptions, driver: SqliteDriver) {
+  private constructor(
+    db: SqliteConnection,
+    opts: SqliteStoreOptions,
+    driver: SqliteDriver,
+    writer: CommitThread | SqliteWriter,
+  ) {
     this.#db = db;
+    this.#stmts = statementCache(db);
     this.#logger = opts.logger;
-    this.#historyLimit = Math.max(1, opts.historyLimit ?? 10_000);
     this.#fanout = new Fanout(opts.logger);
     const onDisk = opts.path !== ':memory:';
     // create() ran the schema, so the log exists.
@@ -95,17 +103,23 @@ export class SqliteStore implements Store {
     this.#checkpointer = onDisk
       ? new Checkpointer({ path: opts.path, driver, logger: opts.logger, afterBytes: opts.checkpointAfterBytes })
       : undefined;
+    this.#writer = writer;
+    const meta = this.#stmts.get<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
+    this.#revision = meta.find((m) => m.name === 'revision')?.value ?? 0;
+    this.#compacted = meta.find((m) => m.name === 'compacted')?.value ?? 0;
+    if (writer instanceof CommitThread) writer.onFailure((err) => this.#fail(err, 'its commit worker ended'));
     this.#group = new GroupCommit({
-      commit: (writes) => this.#commit(writes),
+      commit: (ops) => this.#commit(ops),
       sync: onDisk ? () => this.#sync() : undefined,
       onDurable: (outcomes) => {
-        for (const o of outcomes) if (o.ok) this.#fanout.publish(o.value);
+        for (const o of outcomes) {
+          if (!o.ok) continue;
+          this.#fanout.publish(o.value);
+          this.#revision = o.value.revision;
+        }
       },
       maxBatch: opts.maxBatch,
     });
-    const meta = this.#stmt<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
-    this.#revision = meta.find((m) => m.name === 'revision')?.value ?? 0;
-    this.#compacted = meta.find((m) => m.name === 'compacted')?.value ?? 0;
   }
 
   /** Opens (or creates) the database at `path`. */
@@ -115,22 +129,21 @@ export class SqliteStore implements Store {
     const db = driver.open(opts.path);
     try {
       db.exec('PRAGMA journal_mode = WAL');
-      // NORMAL: a commit writes the log without an fsync. On its own that could lose the last commits on
-      // power loss (it survives kill -9); the store syncs the log itself after each commit, off the event
-      // loop, and tells no one of a write before that (see the module comment). Edge hubs lose power.
-      db.exec('PRAGMA synchronous = NORMAL');
-      db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-      db.exec('PRAGMA busy_timeout = 5000');
+      configureConnection(db);
       db.exec(SCHEMA);
       migrateObjectsToRowid(db, opts.logger);
     } catch (err) {
       db.close();
       throw err;
     }
+    const historyLimit = Math.max(1, opts.historyLimit ?? 10_000);
     let store: SqliteStore;
+    let thread: CommitThread | undefined;
     try {
-      store = new SqliteStore(db, opts, driver);
+      if (opts.path !== ':memory:') thread = CommitThread.start({ path: opts.path, driver: driver.name, historyLimit });
+      store = new SqliteStore(db, opts, driver, thread ?? new SqliteWriter(db, historyLimit));
     } catch (err) {
+      await thread?.close();
       db.close();
       throw err;
     }
@@ -143,8 +156,13 @@ export class SqliteStore implements Store {
     return this.#fanout.size;
   }
 
+  /**
+   * The last durable write's revision, without waiting for a batch in flight: no one has been told of
+   * that batch, so the answer is as current as any caller can know. Watchers (the watch caches) have
+   * been handed every event up to it, so "has the cache caught up?" costs no wait on the disk.
+   */
   async revision(): Promise<number> {
-    await this.#durable();
+    this.#assertOpen();
     return this.#revision;
   }
 
@@ -153,9 +171,16 @@ export class SqliteStore implements Store {
     return this.#compacted;
   }
 
+  /**
+   * Reads at once unless a write of `key` is under way: the main connection may already see batches
+   * committed but not yet durable, but none holds this key, so what it reads of it is durable (the last
+   * answered write). A key with a write under way waits for the durable point, as every read used to:
+   * the API's and controllers' reads then held the next batch back behind the sync in flight.
+   */
   async get(key: string): Promise<StoredValue | undefined> {
-    await this.#durable();
-    const row = this.#stmt<[string], ObjectRow>('SELECT * FROM objects WHERE key = ?').get(key);
+    if (this.#inflight.has(key)) await this.#durable();
+    else this.#assertOpen();
+    const row = this.#stmts.get<[string], ObjectRow>('SELECT * FROM objects WHERE key = ?').get(key);
     return row ? toStored(row) : undefined;
   }
 
@@ -166,58 +191,35 @@ export class SqliteStore implements Store {
     const after = range.after !== undefined && range.after >= prefix ? range.after : undefined;
     const from = after === undefined ? 'key >= ?' : 'key > ?';
     if (range.limit === undefined) {
-      const rows = this.#stmt<[string, string], ObjectRow>(
-        `SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key`,
-      ).all(after ?? prefix, end);
+      const rows = this.#stmts
+        .get<[string, string], ObjectRow>(`SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key`)
+        .all(after ?? prefix, end);
       return { items: rows.map(toStored), revision: this.#revision };
     }
-    const rows = this.#stmt<[string, string, number], ObjectRow>(
-      `SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key LIMIT ?`,
-    ).all(after ?? prefix, end, Math.max(0, Math.floor(range.limit)));
+    const rows = this.#stmts
+      .get<[string, string, number], ObjectRow>(`SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key LIMIT ?`)
+      .all(after ?? prefix, end, Math.max(0, Math.floor(range.limit)));
     const last = rows.at(-1)?.key;
     // Counting the keys left reads the key index only, not a value.
     const rest =
       last === undefined
         ? 0
-        : (this.#stmt<[string, string], { n: number }>(
-            'SELECT COUNT(*) AS n FROM objects WHERE key > ? AND key < ?',
-          ).get(last, end)?.n ?? 0);
+        : (this.#stmts
+            .get<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM objects WHERE key > ? AND key < ?')
+            .get(last, end)?.n ?? 0);
     return { items: rows.map(toStored), revision: this.#revision, remaining: rest };
   }
 
   async create(key: string, value: unknown): Promise<number> {
-    return this.#write(() => {
-      if (this.#row(key)) throw new AlreadyExistsError('key', key);
-      return this.#put(key, JSON.stringify(value), undefined);
-    });
+    return this.#write({ op: 'create', key, value: JSON.stringify(value) });
   }
 
   async update(key: string, value: unknown, expectedRevision: number): Promise<number> {
-    return this.#write(() => {
-      const cur = this.#row(key);
-      if (!cur) throw new NotFoundError('key', key);
-      if (cur.mod_rev !== expectedRevision) {
-        throw new ConflictError(
-          `${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`,
-        );
-      }
-      return this.#put(key, JSON.stringify(value), cur);
-    });
+    return this.#write({ op: 'update', key, value: JSON.stringify(value), expected: expectedRevision });
   }
 
   async delete(key: string, expectedRevision?: number): Promise<number> {
-    return this.#write(() => {
-      const cur = this.#row(key);
-      if (!cur) throw new NotFoundError('key', key);
-      if (expectedRevision !== undefined && cur.mod_rev !== expectedRevision) {
-        throw new ConflictError(
-          `${key}: the object has been modified (revision ${cur.mod_rev}, expected ${expectedRevision}); re-read and retry`,
-        );
-      }
-      const rev = this.#next();
-      this.#stmt('DELETE FROM objects WHERE key = ?').run(key);
-      return this.#log({ rev, key, type: 'delete', value: cur.value, prev: cur.value, created: 0 });
-    });
+    return this.#write({ op: 'delete', key, expected: expectedRevision });
   }
 
   async watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void): Promise<() => void> {
@@ -227,9 +229,10 @@ export class SqliteStore implements Store {
     if (fromRevision < this.#compacted) {
       throw new GoneError(`too old resource version: ${fromRevision} (oldest retained: ${this.#compacted})`);
     }
-    const backlog = this.#stmt<[number, string, string], EventRow>(
-      'SELECT * FROM events WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev',
-    )
+    const backlog = this.#stmts
+      .get<[number, string, string], EventRow>(
+        'SELECT * FROM events WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev',
+      )
       .all(fromRevision, prefix, prefixEnd(prefix))
       .map(toEvent);
     return this.#fanout.add(prefix, fromRevision, backlog, onEvent);
@@ -247,7 +250,8 @@ export class SqliteStore implements Store {
     if (!this.#failed) await this.#group.drain();
     this.#closed = true;
     this.#fanout.clear();
-    // The worker's connection first, so that the main one is the last and checkpoints the log away.
+    // The workers' connections first, so that the main one is the last and checkpoints the log away.
+    if (this.#writer instanceof CommitThread) await this.#writer.close();
     await this.#checkpointer?.close();
     this.#stmts.clear();
     this.#db.close();
@@ -271,103 +275,78 @@ export class SqliteStore implements Store {
     try {
       await this.#wal?.sync();
     } catch (err) {
-      this.#failed = new ServiceUnavailableError(
-        `store failed: its write-ahead log could not be synced to disk (${errorMessage(err)}); restart the hub`,
-      );
-      this.#logger.error({ err }, 'store failed: syncing its write-ahead log failed');
-      this.#group.rejectAll(this.#failed);
-      throw this.#failed;
+      throw this.#fail(err, 'its write-ahead log could not be synced to disk');
     }
     // After the sync, and never throwing: the batches it covered are on disk whatever the checkpoint does.
     this.#checkpointer?.nudgeIfDue();
   }
 
-  /** Queues `fn` for the next group commit; resolves with its revision once that has committed. */
-  async #write(fn: () => StoreEvent): Promise<number> {
+  /** Fails the store for good (`why` it failed, from `err`): everything waiting and everything after is refused. */
+  #fail(err: unknown, why: string): Error {
+    if (!this.#failed) {
+      this.#failed = new ServiceUnavailableError(`store failed: ${why} (${errorMessage(err)}); restart the hub`);
+      this.#logger.error({ err }, `store failed: ${why}`);
+    }
+    this.#group.rejectAll(this.#failed);
+    return this.#failed;
+  }
+
+  /** Queues `op` for the next group commit; resolves with its revision once that is durable. */
+  async #write(op: WriteOp): Promise<number> {
     this.#assertOpen();
     if (this.#refusing) throw new ServiceUnavailableError('store is closing');
-    return (await this.#group.submit(fn)).revision;
+    const { key } = op;
+    this.#inflight.set(key, (this.#inflight.get(key) ?? 0) + 1);
+    try {
+      return (await this.#group.submit(op)).revision;
+    } finally {
+      const n = (this.#inflight.get(key) ?? 1) - 1;
+      if (n === 0) this.#inflight.delete(key);
+      else this.#inflight.set(key, n);
+    }
   }
 
   /**
-   * One group commit: every write of the batch inside one BEGIN IMMEDIATE … COMMIT (the write lock is
-   * taken up front, so another process on the same file waits busy_timeout at BEGIN rather than
-   * failing at COMMIT). Its events are published, in revision order, once the batch is durable. A
-   * write refused by its own check (exists, conflict, not found) throws before it writes anything, so
-   * it is simply that write's outcome; any other error aborts the whole batch and restores the counters.
+   * One group commit: the batch in one transaction (sqlite-writer.ts), on the commit worker or here.
+   * Its events are published, in revision order, once the batch is durable (group-commit.ts).
    */
-  #commit(writes: ReadonlyArray<() => StoreEvent>): WriteOutcome<StoreEvent>[] {
-    const saved = { revision: this.#revision, compacted: this.#compacted };
-    const outcomes: WriteOutcome<StoreEvent>[] = [];
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const write of writes) {
-        try {
-          outcomes.push({ ok: true, value: write() });
-        } catch (err) {
-          if (!isRefusal(err)) throw err;
-          outcomes.push({ ok: false, error: err });
-        }
+  #commit(ops: ReadonlyArray<WriteOp>): WriteOutcome<StoreEvent>[] | Promise<WriteOutcome<StoreEvent>[]> {
+    if (this.#writer instanceof SqliteWriter) return this.#outcomes(ops, this.#writer.apply(ops));
+    return this.#writer.commit([...ops]).then((result) => this.#outcomes(ops, result));
+  }
+
+  /** A committed batch's results as the writes' events and refusals; the counters follow it. */
+  #outcomes(ops: ReadonlyArray<WriteOp>, batch: BatchResult): WriteOutcome<StoreEvent>[] {
+    if (batch.compacted !== this.#compacted)
+      this.#logger.debug({ compacted: batch.compacted }, 'store history compacted');
+    this.#compacted = batch.compacted;
+    this.#checkpointer?.wrote(batch.bytes);
+    return batch.results.map((r, i): WriteOutcome<StoreEvent> => {
+      const op = ops[i] as WriteOp;
+      if (!r.ok) {
+        if (r.refusal === 'exists') return { ok: false, error: new AlreadyExistsError('key', op.key) };
+        if (r.refusal === 'missing') return { ok: false, error: new NotFoundError('key', op.key) };
+        const expected = op.op === 'create' ? undefined : op.expected;
+        const current = 'current' in r ? r.current : undefined;
+        return {
+          ok: false,
+          error: new ConflictError(
+            `${op.key}: the object has been modified (revision ${current}, expected ${expected}); re-read and retry`,
+          ),
+        };
       }
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      // After some errors (disk full, I/O) SQLite has already rolled back, and ROLLBACK would fail.
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      this.#revision = saved.revision;
-      this.#compacted = saved.compacted;
-      throw err;
-    }
-    return outcomes;
-  }
-
-  #row(key: string): ObjectRow | undefined {
-    return this.#stmt<[string], ObjectRow>('SELECT * FROM objects WHERE key = ?').get(key);
-  }
-
-  #next(): number {
-    this.#revision += 1;
-    this.#stmt("UPDATE meta SET value = ? WHERE name = 'revision'").run(this.#revision);
-    return this.#revision;
-  }
-
-  #put(key: string, value: string, cur: ObjectRow | undefined): StoreEvent {
-    const rev = this.#next();
-    // The object's row, its event's value and its previous value, give or take the pages around them.
-    this.#checkpointer?.wrote(2 * value.length + (cur?.value.length ?? 0));
-    this.#stmt(
-      'INSERT INTO objects (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev',
-    ).run(key, value, cur?.create_rev ?? rev, rev);
-    return this.#log({ rev, key, type: 'put', value, prev: cur?.value ?? null, created: cur ? 0 : 1 });
-  }
-
-  #log(row: EventRow): StoreEvent {
-    this.#stmt('INSERT INTO events (rev, key, type, value, prev, created) VALUES (?, ?, ?, ?, ?, ?)').run(
-      row.rev,
-      row.key,
-      row.type,
-      row.value,
-      row.prev,
-      row.created,
-    );
-    // Compact in batches (a tenth of the history) rather than one row per write.
-    const slack = Math.max(1, Math.floor(this.#historyLimit / 10));
-    if (row.rev - this.#compacted >= this.#historyLimit + slack) {
-      this.#compacted = row.rev - this.#historyLimit;
-      this.#stmt('DELETE FROM events WHERE rev <= ?').run(this.#compacted);
-      this.#stmt("UPDATE meta SET value = ? WHERE name = 'compacted'").run(this.#compacted);
-      this.#logger.debug({ compacted: this.#compacted }, 'store history compacted');
-    }
-    return toEvent(row);
-  }
-
-  /** Prepared statements, compiled once. */
-  #stmt<P extends SqlValue[], R = unknown>(sql: string): SqliteStatement<P, R> {
-    let st = this.#stmts.get(sql);
-    if (!st) {
-      st = this.#db.prepare<SqlValue[], unknown>(sql);
-      this.#stmts.set(sql, st);
-    }
-    return st as unknown as SqliteStatement<P, R>;
+      // A put's value is the text just written; a delete's, the text it removed.
+      const value = op.op === 'delete' ? (r.prev as string) : op.value;
+      const e: StoreEvent = {
+        type: op.op === 'delete' ? 'delete' : 'put',
+        key: op.key,
+        value: JSON.parse(value),
+        revision: r.rev,
+        created: r.created,
+      };
+      if (r.prev !== null) lazyPrevValue(e, r.prev);
+      return { ok: true, value: e };
+    });
   }
 
   #assertOpen(): void {

@@ -251,8 +251,10 @@ describe('a TLS hub', () => {
       const late = tcpConnect(port, '127.0.0.1');
       late.on('error', () => undefined);
       await once(late, 'connect');
+      // Listened for before stopping: the hub may end them before its stop() returns.
+      const ended = Promise.all([once(stall, 'close'), once(late, 'close')]);
       await hub.stop();
-      await Promise.all([once(stall, 'close'), once(late, 'close')]);
+      await ended;
     } finally {
       await hub.stop();
     }
@@ -274,8 +276,9 @@ describe('a TLS hub', () => {
       const stall = tcpConnect(port, '127.0.0.1');
       stall.on('error', () => undefined);
       await once(stall, 'connect');
+      const ended = once(stall, 'close');
       await hub.stop();
-      await once(stall, 'close');
+      await ended;
     } finally {
       await hub.stop();
     }
