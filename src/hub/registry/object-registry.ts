@@ -267,14 +267,20 @@ export class ObjectRegistry implements ObjectAPI {
   /**
    * The Namespace `name`: from the watch cache when it has caught up with the store (every pod create
    * and update asks: two store reads per pod before), else from the store. Caught up, the cache's answer
-   * is the store's, a miss included: on SQLite always (the cache follows each commit in its tick); on
-   * etcd, asking the revision is a round trip, so this is there for correctness, not speed.
+   * is the store's, a miss included: on SQLite always (the cache is handed each write before its writer
+   * is answered, and the store's revision is that of the last write answered); on etcd, asking the
+   * revision is a round trip, so this is there for correctness, not speed. The first ask starts loading
+   * the namespaces' cache (admission reads it from then on, as Kubernetes' reads a namespace lister).
    */
   async #namespace(name: string): Promise<KubeObject | undefined> {
     const key = `/registry/namespaces/${name}`;
     const caches = this.#caches;
     const cache = caches?.loaded(key);
     if (caches && cache && caches.revisionOf(cache) >= (await this.#store.revision())) return cache.get(key);
+    if (caches && !cache && caches.isCached(key)) {
+      // Not loaded yet: loading it is the cache's business; a failure leaves this on the store's path.
+      caches.cache(key).catch((err: unknown) => this.#logger.debug({ err }, 'namespaces cache not loaded'));
+    }
     return (await this.#store.get(key))?.value as KubeObject | undefined;
   }
 

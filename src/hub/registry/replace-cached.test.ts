@@ -80,3 +80,33 @@ it('a lagging cache: a stale resourceVersion conflicts as without the cache, and
   expect(((await temp?.store.get(KEY))?.value as Pod).spec.nodeName).toBe('n2');
   held.release();
 });
+
+it('without a resourceVersion, builds on the cached object; a no-op against a lagging cache is checked against the store', async () => {
+  const { writer, reg, reads, held } = await open();
+  const created = await reg.create<Pod>(POD, pod('a', 'default'));
+  await reg.list(POD);
+  const noVersion = (p: Pod): Pod => {
+    const metadata = { ...p.metadata };
+    delete metadata.resourceVersion;
+    return { ...p, metadata };
+  };
+  // The cache is current: no store read.
+  reads.length = 0;
+  const labelled = await reg.update<Pod>(POD, {
+    ...noVersion(created),
+    metadata: { ...noVersion(created).metadata, labels: { tier: 'web' } },
+  });
+  expect(reads).toEqual([]);
+  expect(labelled.metadata.labels).toEqual({ tier: 'web' });
+
+  // The cache lags: against the object it holds the status below changes nothing, against the store's it
+  // does, so the registry reads the store before it answers, and writes.
+  held.on = true;
+  await writer.updateStatus<Pod>(POD, { ...labelled, status: { phase: 'Running' } });
+  reads.length = 0;
+  const back = await reg.updateStatus<Pod>(POD, { ...noVersion(labelled), status: labelled.status });
+  expect(reads).toEqual([KEY]);
+  expect(await phaseOf()).toBe(labelled.status?.phase);
+  expect(Number(back.metadata.resourceVersion)).toBeGreaterThan(Number(labelled.metadata.resourceVersion) + 1);
+  held.release();
+});
