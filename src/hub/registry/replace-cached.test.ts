@@ -110,3 +110,22 @@ it('without a resourceVersion, builds on the cached object; a no-op against a la
   expect(Number(back.metadata.resourceVersion)).toBeGreaterThan(Number(labelled.metadata.resourceVersion) + 1);
   held.release();
 });
+
+it('without a resourceVersion, a uid precondition failed against a lagging cache is judged again on the store', async () => {
+  const { writer, reg, reads, held } = await open();
+  const first = await reg.create<Pod>(POD, pod('a', 'default'));
+  await reg.list(POD);
+  held.on = true;
+  // Replaced behind the cache's back: the cache still holds the first pod's uid.
+  await writer.delete(POD, 'default', 'a', { gracePeriodSeconds: 0 });
+  const second = await writer.create<Pod>(POD, pod('a', 'default'));
+  expect(second.metadata.uid).not.toBe(first.metadata.uid);
+  reads.length = 0;
+  const metadata = { ...second.metadata, labels: { v: '2' } };
+  delete metadata.resourceVersion;
+  const updated = await reg.update<Pod>(POD, { ...second, metadata });
+  expect(reads).toContain(KEY); // the pod, afresh (its namespace too: that cache lags as well)
+  expect(updated.metadata.uid).toBe(second.metadata.uid);
+  expect(updated.metadata.labels).toEqual({ v: '2' });
+  held.release();
+});

@@ -72,7 +72,13 @@ export async function replaceObject<T extends KubeObject>(
     // A suggestion at the version the caller named is as good as a read; any other may be behind.
     const current = suggested === undefined || wantRV !== undefined;
     const cur = withResourceVersion<KubeObject>(sv.value, sv.modRevision);
-    checkPreconditions(type, cur, input);
+    try {
+      checkPreconditions(type, cur, input);
+    } catch (err) {
+      // Judged against a suggestion that may be behind (a uid since replaced): judge it on a fresh read.
+      if (!current) continue;
+      throw err;
+    }
     const { strategy } = deps;
     try {
       const done = await strategy.exclusive(async (): Promise<T | typeof RECHECK> => {
@@ -83,6 +89,8 @@ export async function replaceObject<T extends KubeObject>(
       });
       if (done !== RECHECK) return done;
     } catch (err) {
+      // Built on a suggestion that may be behind: whatever it failed with, judge it on a fresh read.
+      if (!current) continue;
       if (err instanceof ConflictError && wantRV === undefined && attempt < UPDATE_RETRIES) continue;
       throw storeError(err, type, name);
     }

@@ -59,8 +59,9 @@ export class GroupCommit<W, R> {
   readonly #maxBatch: number;
   #pending: Pending<W, R>[] = [];
   #scheduled: NodeJS.Immediate | undefined;
-  /** Batches whose (asynchronous) commit has not returned yet. */
+  /** Batches whose (asynchronous) commit has not returned yet, and the last one's end (never rejects). */
   #committing = 0;
+  #lastCommit: Promise<void> = Promise.resolve();
   /** Batches committed but not yet durable, oldest first. */
   #unsynced: Committed<W, R>[] = [];
   /** Writes committing or committed and not yet durable. */
@@ -103,7 +104,7 @@ export class GroupCommit<W, R> {
   /** Resolves once everything submitted so far is committed and durable (the store is closing). */
   async drain(): Promise<void> {
     while (this.#pending.length > 0 || !this.#idle()) {
-      await (this.#syncing ?? new Promise((resolve) => setImmediate(resolve)));
+      await (this.#syncing ?? (this.#committing > 0 ? this.#lastCommit : new Promise((r) => setImmediate(r))));
     }
   }
 
@@ -144,6 +145,10 @@ export class GroupCommit<W, R> {
     }
     this.#committing += 1;
     this.#unsyncedWrites += batch.length;
+    this.#lastCommit = result.then(
+      () => undefined,
+      () => undefined,
+    );
     result.then(
       (outcomes) => {
         this.#committing -= 1;

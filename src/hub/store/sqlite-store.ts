@@ -114,8 +114,9 @@ export class SqliteStore implements Store {
       onDurable: (outcomes) => {
         for (const o of outcomes) {
           if (!o.ok) continue;
-          this.#fanout.publish(o.value);
+          // Before it is handed out: a watcher that asks the revision while it handles the event gets this one.
           this.#revision = o.value.revision;
+          this.#fanout.publish(o.value);
         }
       },
       maxBatch: opts.maxBatch,
@@ -247,7 +248,8 @@ export class SqliteStore implements Store {
     // Writes already accepted are committed (and acknowledged) before the connection goes; new ones
     // are refused from now (a watcher that writes on each event would otherwise keep this open).
     this.#refusing = true;
-    if (!this.#failed) await this.#group.drain();
+    // Also once failed: a sync or commit still in flight must end before the log's descriptor closes.
+    await this.#group.drain();
     this.#closed = true;
     this.#fanout.clear();
     // The workers' connections first, so that the main one is the last and checkpoints the log away.
