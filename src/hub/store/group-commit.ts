@@ -85,8 +85,9 @@ export class GroupCommit<W, R> {
 
   /**
    * Undefined when everything committed is durable; else a promise that resolves (never rejects) once
-   * it is. No batch commits while a reader waits, so that takes at most two syncs; and a reader that
-   * reads in the tick it resumes sees durable state only, since batches commit from macrotasks.
+   * it is. No batch is committed or handed over while a reader waits, so it waits for what is already
+   * committing (at most 4 × `maxBatch` writes) and their syncs; and a reader that reads in the tick it
+   * resumes sees durable state only, since batches are committed and handed over from macrotasks.
    */
   durable(): Promise<void> | undefined {
     if (this.#idle()) return undefined;
