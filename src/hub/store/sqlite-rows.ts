@@ -1,5 +1,5 @@
 /** The SQLite store's tables (sqlite-store.ts): their schema, their rows, and the rows as the Store contract's values. */
-import { AlreadyExistsError, ConflictError, NotFoundError } from '../../api/index.js';
+import type { SqliteConnection } from './sqlite-driver.js';
 import type { StoreEvent, StoredValue } from './types.js';
 
 /** A row of `objects`: a key's current value. */
@@ -43,9 +43,13 @@ export function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
-/** A write's own refusal (it wrote nothing), as opposed to a failure of the transaction. */
-export function isRefusal(err: unknown): boolean {
-  return err instanceof AlreadyExistsError || err instanceof ConflictError || err instanceof NotFoundError;
+/** The counters in `meta`: the last revision written, and the history's compaction point. */
+export function readCounters(db: SqliteConnection): { revision: number; compacted: number } {
+  const meta = db.prepare<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
+  return {
+    revision: meta.find((m) => m.name === 'revision')?.value ?? 0,
+    compacted: meta.find((m) => m.name === 'compacted')?.value ?? 0,
+  };
 }
 
 /** An object row as the Store contract returns it. */

@@ -37,7 +37,16 @@ import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { configureConnection, statementCache } from './sqlite-connection.js';
 import type { SqliteConnection, SqliteDriver } from './sqlite-driver.js';
 import { migrateObjectsToRowid } from './sqlite-migrate.js';
-import { SCHEMA, lazyPrevValue, prefixEnd, toEvent, toStored, type EventRow, type ObjectRow } from './sqlite-rows.js';
+import {
+  SCHEMA,
+  lazyPrevValue,
+  prefixEnd,
+  readCounters,
+  toEvent,
+  toStored,
+  type EventRow,
+  type ObjectRow,
+} from './sqlite-rows.js';
 import { SqliteWriter, type BatchResult, type WriteOp } from './sqlite-writer.js';
 import type { ListRange, ListResult, Store, StoreEvent, StoredValue } from './types.js';
 import { WalFile } from './wal-file.js';
@@ -104,9 +113,7 @@ export class SqliteStore implements Store {
       ? new Checkpointer({ path: opts.path, driver, logger: opts.logger, afterBytes: opts.checkpointAfterBytes })
       : undefined;
     this.#writer = writer;
-    const meta = this.#stmts.get<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
-    this.#revision = meta.find((m) => m.name === 'revision')?.value ?? 0;
-    this.#compacted = meta.find((m) => m.name === 'compacted')?.value ?? 0;
+    ({ revision: this.#revision, compacted: this.#compacted } = readCounters(db));
     if (writer instanceof CommitThread) writer.onFailure((err) => this.#fail(err, 'its commit worker ended'));
     this.#group = new GroupCommit({
       commit: (ops) => this.#commit(ops),
@@ -329,11 +336,10 @@ export class SqliteStore implements Store {
         if (r.refusal === 'exists') return { ok: false, error: new AlreadyExistsError('key', op.key) };
         if (r.refusal === 'missing') return { ok: false, error: new NotFoundError('key', op.key) };
         const expected = op.op === 'create' ? undefined : op.expected;
-        const current = 'current' in r ? r.current : undefined;
         return {
           ok: false,
           error: new ConflictError(
-            `${op.key}: the object has been modified (revision ${current}, expected ${expected}); re-read and retry`,
+            `${op.key}: the object has been modified (revision ${r.current}, expected ${expected}); re-read and retry`,
           ),
         };
       }

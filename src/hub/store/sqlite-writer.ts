@@ -7,7 +7,7 @@
  */
 import { statementCache } from './sqlite-connection.js';
 import type { SqliteConnection } from './sqlite-driver.js';
-import type { ObjectRow } from './sqlite-rows.js';
+import { readCounters, type ObjectRow } from './sqlite-rows.js';
 
 /** One write of a batch; `value` is the object's JSON text. */
 export type WriteOp =
@@ -22,7 +22,8 @@ export type WriteOp =
  */
 export type WriteResult =
   | { ok: true; rev: number; created: boolean; prev: string | null }
-  | { ok: false; refusal: 'exists' | 'missing' }
+  | { ok: false; refusal: 'exists' }
+  | { ok: false; refusal: 'missing' }
   | { ok: false; refusal: 'conflict'; current: number };
 
 /** What a committed batch reports: one result per write, and the counters after it. */
@@ -47,9 +48,7 @@ export class SqliteWriter {
     this.#db = db;
     this.#historyLimit = Math.max(1, historyLimit);
     this.#stmts = statementCache(db);
-    const meta = this.#stmts.get<[], { name: string; value: number }>('SELECT name, value FROM meta').all();
-    this.#revision = meta.find((m) => m.name === 'revision')?.value ?? 0;
-    this.#compacted = meta.find((m) => m.name === 'compacted')?.value ?? 0;
+    ({ revision: this.#revision, compacted: this.#compacted } = readCounters(db));
   }
 
   get revision(): number {
