@@ -8,6 +8,7 @@ export { JobController, type JobControllerDeps } from './job.js';
 export { GarbageCollector, type GarbageCollectorDeps } from './garbage-collector.js';
 export { NodeLifecycleController, type NodeLifecycleDeps, type NodeLifecycleOptions } from './node-lifecycle.js';
 export type { ReportedStatus } from './node-status.js';
+export { NODE_NOT_READY } from './node-status.js';
 export { ZONE_LABEL, type ZoneEvictionOptions } from './zone-eviction.js';
 export { REVISION_ANNOTATION, TEMPLATE_HASH_LABEL, templateHash, surgeAndUnavailable } from './rollout.js';
 export {

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Node, Pod } from '../../api/index.js';
+import type { KubeObject, Node, Pod, ResourceType } from '../../api/index.js';
 import { nodeReadyStatus, typeByKind } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { InformerFactory, type Informer } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
-import { ObjectRegistry, type ObjectAPI } from '../registry/index.js';
+import { ObjectRegistry, type ObjectAPI, type WriteOptions } from '../registry/index.js';
 import { delegatingApi } from '../registry/testing/delegating-api.js';
 import { SqliteStore } from '../store/index.js';
 import { NodeLifecycleController } from './index.js';
@@ -352,5 +352,32 @@ describe('NodeLifecycleController at scale', () => {
     expect(writes).toEqual(['status', 'status']);
     expect(grown.status?.capacity?.cpu).toBe('4');
     expect(grown.status?.conditions).toEqual(stored.status?.conditions);
+  });
+
+  it("stops marking a node's pods not Ready once the node is Ready again (its report came before the later marks)", async () => {
+    await addNode('slow');
+    for (const p of ['p1', 'p2', 'p3']) await addPod(p, 'slow');
+    let marks = 0;
+    const marking = delegatingApi(api, {
+      updateStatus: <T extends KubeObject>(type: ResourceType, obj: unknown, opts?: WriteOptions) =>
+        api.updateStatus<T>(type, obj, opts).then(async (written) => {
+          if (type.kind === 'Pod' && ++marks === 1) {
+            // The node's hello comes through while the sweep is marking its pods, one write at a time.
+            await lifecycle!.markReady(nodes.get(undefined, 'slow')!);
+            await until('the node Ready in the cache', () => ready('slow') === 'True');
+          }
+          return written;
+        }),
+    });
+    await startLifecycle({ api: marking });
+    lifecycle!.heartbeat('slow');
+    now += (GRACE_S + 1) * 1000;
+    await until('a pod marked and the node Ready again', () => marks >= 1 && ready('slow') === 'True');
+    await ticks();
+    const notReady = (await api.list<Pod>(POD, { namespace: 'default' })).items.filter((p) =>
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'NodeNotReady'),
+    );
+    expect(notReady.map((p) => p.metadata.name)).toHaveLength(1);
+    expect(marks).toBe(1);
   });
 });

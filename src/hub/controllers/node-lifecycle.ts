@@ -320,7 +320,7 @@ export class NodeLifecycleController {
     const latest = this.deps.nodes.get(undefined, name);
     if (latest) await this.setUnreachableTaint(latest, true);
     // Its pods can no longer be trusted to serve: take them out of endpoints now.
-    await markPodsNotReady(this.sweepApi, this.deps.pods, name, now);
+    await markPodsNotReady(this.sweepApi, this.deps.pods, this.deps.nodes, name, now);
   }
 
   private setUnreachableTaint(node: Node, on: boolean): Promise<Node> {

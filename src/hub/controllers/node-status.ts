@@ -4,7 +4,7 @@
  * status refreshes.
  */
 import type { Node, Pod } from '../../api/index.js';
-import { ConflictError, NotFoundError, rfc3339, typeByKind } from '../../api/index.js';
+import { ConflictError, NotFoundError, nodeReadyStatus, rfc3339, typeByKind } from '../../api/index.js';
 import { BY_NODE_NAME, type Informer } from '../informers/index.js';
 import { jsonEqual, setCondition } from '../reconcile/index.js';
 import type { ObjectAPI } from '../registry/index.js';
@@ -23,16 +23,31 @@ export function phaseOf(name: string): number {
   return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
-/** Marks the pods of node `name` not Ready (they leave endpoints at once); `now` is RFC 3339. */
-export async function markPodsNotReady(api: ObjectAPI, pods: Informer<Pod>, name: string, now: string): Promise<void> {
+/** The reason on the Ready condition of a pod marked not Ready because its node was not. */
+export const NODE_NOT_READY = 'NodeNotReady';
+
+/**
+ * Marks the pods of node `name` not Ready (they leave endpoints at once); `now` is RFC 3339. It stops
+ * once the node is Ready again: its report on its way back was read against pods not marked yet, so a
+ * later mark would stand until its next report (a hub under load marks a node's pods one write at a time).
+ */
+export async function markPodsNotReady(
+  api: ObjectAPI,
+  pods: Informer<Pod>,
+  nodes: Informer<Node>,
+  name: string,
+  now: string,
+): Promise<void> {
   for (const pod of pods.byIndex(BY_NODE_NAME, name).filter((p) => !p.metadata.deletionTimestamp)) {
+    const node = nodes.get(undefined, name);
+    if (node && nodeReadyStatus(node) === 'True') return;
     const conds = setCondition(
       setCondition(
         pod.status?.conditions,
-        { type: 'Ready', status: 'False', reason: 'NodeNotReady', message: `node ${name} is not ready` },
+        { type: 'Ready', status: 'False', reason: NODE_NOT_READY, message: `node ${name} is not ready` },
         now,
       ),
-      { type: 'ContainersReady', status: 'False', reason: 'NodeNotReady' },
+      { type: 'ContainersReady', status: 'False', reason: NODE_NOT_READY },
       now,
     );
     const containerStatuses = pod.status?.containerStatuses?.map((c) => ({ ...c, ready: false }));

@@ -172,6 +172,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
         : undefined;
     this.pods = new PodDelivery({
       pods: deps.pods,
+      nodes: deps.nodes,
       sessionOf,
       frameLimits: { ...DEFAULT_HUB_FRAME_LIMITS, ...deps.nodeFrameLimits },
       events: this.gatewayEvents,

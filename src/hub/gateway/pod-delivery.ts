@@ -9,6 +9,7 @@ import { POD_RESUME_PROTOCOL, nodeReadyStatus } from '../../api/index.js';
 import type { Logger, Node, Pod } from '../../api/index.js';
 import { findCondition, jsonEqual, type EventRecorder } from '../reconcile/index.js';
 import { BY_NODE_NAME, type Informer } from '../informers/index.js';
+import { NODE_NOT_READY } from '../controllers/index.js';
 import {
   nodeRelevant,
   podDeleteMessage,
@@ -25,15 +26,22 @@ import { planPodResume, podHash } from './pod-resume.js';
 export interface PodDeliveryDeps {
   /** The pods, indexed by node (`BY_NODE_NAME`). */
   pods: Informer<Pod>;
+  /** The nodes (whether a pod's node is Ready). */
+  nodes: Informer<Node>;
   sessionOf(node: string): NodeSession | undefined;
   frameLimits: HubFrameLimits;
   events: EventRecorder;
   logger: Logger;
 }
 
+/** How long the marks of one node's pods gather before its set goes again (one frame for all of them). */
+const MARKED_GATHER_MS = 200;
+
 /** Sends nodes their pods as the store changes. */
 export class PodDelivery {
   private readonly resynced = new WeakSet<NodeSession>();
+  /** Nodes Ready again whose pods were marked not Ready since: their sets go again once gathered. */
+  private readonly markedLate = new Set<string>();
 
   constructor(private readonly deps: PodDeliveryDeps) {}
 
@@ -95,6 +103,7 @@ export class PodDelivery {
   changed(old: Pod | undefined, pod: Pod): void {
     const node = pod.spec.nodeName;
     if (!node) return;
+    if (old && markedNodeNotReady(old, pod)) this.markedAfterReady(node);
     if (old && old.spec.nodeName === node && jsonEqual(nodeRelevant(old), nodeRelevant(pod))) return;
     const session = this.deps.sessionOf(node);
     if (!session) return;
@@ -105,6 +114,29 @@ export class PodDelivery {
     // As in a sync, a pod the node cannot be sent is not in its set: an older copy it runs stops.
     this.refusePod(node, upsert.refused);
     session.send(podDeleteMessage(pod));
+  }
+
+  /**
+   * A pod was marked not Ready for its node's sake. When the node is Ready again by then, the mark came
+   * late: the lifecycle controller marks a node's pods one write at a time, and the node's report on
+   * its way back, read against pods not marked yet, changed nothing. The node's view never changed, so
+   * it would never report them again: it gets its whole set again, on which it reports every pod.
+   */
+  private markedAfterReady(name: string): void {
+    const node = this.deps.nodes.get(undefined, name);
+    if (!node || nodeReadyStatus(node) !== 'True' || this.markedLate.has(name)) return;
+    this.markedLate.add(name);
+    setTimeout(() => {
+      this.markedLate.delete(name);
+      const session = this.deps.sessionOf(name);
+      const now = this.deps.nodes.get(undefined, name);
+      if (session?.welcomedAt === undefined || !now || nodeReadyStatus(now) !== 'True') return;
+      this.deps.logger.info(
+        { node: name },
+        'pods marked not Ready after their node was Ready again: sending its pod set again',
+      );
+      this.sync(session, name);
+    }, MARKED_GATHER_MS).unref();
   }
 
   /** A pod was deleted: its node stops it. */
@@ -119,4 +151,13 @@ export class PodDelivery {
     this.deps.logger.warn({ node, pod: ref, reason: r.reason }, r.message);
     void this.deps.events.record(r.pod, 'Warning', r.reason, `${r.message} (node ${node})`);
   }
+}
+
+/** Whether this change marked the pod not Ready because its node was not (`markPodsNotReady`). */
+function markedNodeNotReady(old: Pod, pod: Pod): boolean {
+  const marked = (p: Pod): boolean => {
+    const ready = findCondition(p.status?.conditions, 'Ready');
+    return ready?.status === 'False' && ready.reason === NODE_NOT_READY;
+  };
+  return marked(pod) && !marked(old);
 }
