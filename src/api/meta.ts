@@ -67,7 +67,26 @@ export type OwnerReference = z.infer<typeof OwnerReference>;
 
 /** A FieldsV1 trie: `f:<field>`, `k:<keys json>`, `v:<value json>`, `.` (the node itself) → children. */
 export type FieldsV1 = { [element: string]: FieldsV1 };
-export const FieldsV1: z.ZodType<FieldsV1> = z.lazy(() => z.record(z.string(), FieldsV1));
+
+/** Whether `value` is a FieldsV1 trie: a plain object whose every value is one, all the way down (no recursion). */
+function isFieldsTrie(value: unknown): value is FieldsV1 {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+    for (const child of Object.values(v)) stack.push(child);
+  }
+  return true;
+}
+
+/**
+ * A FieldsV1 trie, checked by a function rather than a recursive (`z.lazy`) schema: a cycle anywhere in
+ * a kind's schema keeps `z.compile` from compiling that kind (api/compiled.ts), and every kind's
+ * metadata holds this one.
+ */
+export const FieldsV1: z.ZodType<FieldsV1> = z.custom<FieldsV1>(isFieldsTrie, {
+  message: 'expected a FieldsV1 trie: an object whose every value is an object',
+});
 
 /** One field manager's ownership (`metadata.managedFields[]`), as server-side apply records it. */
 export const ManagedFieldsEntry = z.strictObject({

@@ -3,6 +3,7 @@
  * Kubernetes field causes (`spec.template.spec.containers[0].imagePullPolicy: Unsupported value`).
  */
 import type { z } from 'zod';
+import { compiledSchema } from './compiled-schemas.js';
 import { BadRequestError, InvalidError, formatPath, type FieldCause } from './errors.js';
 import type { KubeObject } from './meta.js';
 import { RESOURCE_TYPES, apiVersionOf, typeByKind, type ResourceType } from './registry.js';
@@ -105,16 +106,29 @@ export function resolveType(raw: unknown): ResourceType {
   return t;
 }
 
+/** How {@link validateObject} and {@link validateStatusInput} parse. */
+export interface ValidateOptions {
+  /**
+   * Parse with the schema's compiled clone (compiled-schemas.ts): the hub's registry, which validates
+   * every write. The answer is the same either way; a one-off caller (edgectl) spares the compile.
+   */
+  compiled?: boolean;
+}
+
 /**
  * Parses `raw` with the schema of `t`; throws InvalidError listing every offending field.
  * Returns the parsed object (zod strips nothing: schemas are strict).
  */
-export function validateObject<T extends KubeObject = KubeObject>(t: ResourceType, raw: unknown): T {
-  return parseAs<T>(t, t.schema, raw);
+export function validateObject<T extends KubeObject = KubeObject>(
+  t: ResourceType,
+  raw: unknown,
+  opts: ValidateOptions = {},
+): T {
+  return parseAs<T>(t, t.schema, raw, opts);
 }
 
-function parseAs<T>(t: ResourceType, schema: z.ZodType, raw: unknown): T {
-  const result = schema.safeParse(raw);
+function parseAs<T>(t: ResourceType, schema: z.ZodType, raw: unknown, opts: ValidateOptions): T {
+  const result = (opts.compiled ? compiledSchema(schema) : schema).safeParse(raw);
   if (result.success) return result.data as T;
   const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
   throw new InvalidError(t.kind, typeof name === 'string' ? name : '', issuesToCauses(result.error.issues, [], raw));
@@ -148,7 +162,11 @@ function statusInputSchema(t: ResourceType): z.ZodType | null {
  * without one (its metadata and status in full). An input that carries a spec is validated whole.
  * The hub's node gateway writes each pod status report this way, without re-validating the spec.
  */
-export function validateStatusInput<T extends KubeObject = KubeObject>(t: ResourceType, raw: unknown): T {
+export function validateStatusInput<T extends KubeObject = KubeObject>(
+  t: ResourceType,
+  raw: unknown,
+  opts: ValidateOptions = {},
+): T {
   const spec = raw !== null && typeof raw === 'object' && Object.prototype.hasOwnProperty.call(raw, 'spec');
-  return parseAs<T>(t, (spec ? null : statusInputSchema(t)) ?? t.schema, raw);
+  return parseAs<T>(t, (spec ? null : statusInputSchema(t)) ?? t.schema, raw, opts);
 }

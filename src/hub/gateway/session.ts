@@ -16,6 +16,7 @@ import type { FrameMeter } from '../metrics/index.js';
 import {
   FrameError,
   NodeToHub as NodeToHubSchema,
+  compiledSchema,
   PROTOCOL_VERSION,
   decodeFrame,
   encodeFrame,
@@ -257,7 +258,7 @@ export class NodeSession {
     try {
       if (!isBinary) throw new FrameError('text frames are not part of the protocol: frames are binary msgpack');
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      msg = decodeFrame(NodeToHubSchema, buf);
+      msg = decodeFrame(compiledSchema(NodeToHubSchema), buf);
       this.meter?.received(msg.type, buf.byteLength);
     } catch (err) {
       this.violation(errorMessage(err));

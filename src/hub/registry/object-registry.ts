@@ -172,7 +172,7 @@ export class ObjectRegistry implements ObjectAPI {
   async updateStatus<T extends KubeObject>(type: ResourceType, raw: unknown, opts: WriteOptions = {}): Promise<T> {
     if (!type.hasStatus) throw new MethodNotAllowedError(`${resourceName(type)} have no status subresource`);
     // The spec is the stored object's (below): an input may leave it out, as in Kubernetes.
-    const input = validateStatusInput(type, raw);
+    const input = validateStatusInput(type, raw, { compiled: true });
     return replaceObject<T>(
       this.#replaceDeps(type),
       type,
@@ -238,7 +238,7 @@ export class ObjectRegistry implements ObjectAPI {
 
   /** Validates `raw` against the schema of `type` (which also pins apiVersion and kind). */
   #parse(type: ResourceType, raw: unknown): KubeObject {
-    return validateObject(type, raw);
+    return validateObject(type, raw, { compiled: true });
   }
 
   #strategy(type: ResourceType): KindStrategy {
