@@ -21,12 +21,14 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
   let members = 0;
-  for (const k of Object.keys(x)) {
+  // for…in with an own-key check: no array of keys per object (Object.keys allocated one each).
+  for (const k in x) {
+    if (!Object.hasOwn(x, k)) continue;
     const v = x[k];
     if (v === undefined) continue;
     if (!Object.hasOwn(y, k) || !jsonEqual(v, y[k])) return false;
     members++;
   }
-  for (const k of Object.keys(y)) if (y[k] !== undefined) members--;
+  for (const k in y) if (Object.hasOwn(y, k) && y[k] !== undefined) members--;
   return members === 0;
 }
