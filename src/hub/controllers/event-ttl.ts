@@ -113,7 +113,12 @@ export class EventTtlController {
       // may hold one per pod.
       let page: ObjectList<Event>;
       try {
-        page = await api.list<Event>(event, { namespace, limit: LIST_PAGE, ...(token ? { continue: token } : {}) });
+        page = await api.list<Event>(event, {
+          namespace,
+          limit: LIST_PAGE,
+          countRemaining: false,
+          ...(token ? { continue: token } : {}),
+        });
       } catch (err) {
         if (!(err instanceof GoneError)) throw err;
         // The token outlived the store's history (a busy store compacts within seconds): list the

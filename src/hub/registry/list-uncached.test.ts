@@ -52,3 +52,23 @@ it('refuses an exact older state and a state newer than the store, and serves th
   expect((await at(first.metadata.resourceVersion!)).items).toHaveLength(2);
   expect((await at('0')).items).toHaveLength(2);
 });
+
+it('pages from the store with remainingItemCount, and without it when the hub asks for none', async () => {
+  for (const i of [0, 1, 2, 3, 4]) await api.create(EVENT, event(`p${i}`, `pod-${i}`));
+  const counted = await api.list(EVENT, { namespace: 'default', limit: 2 });
+  expect([counted.items.length, counted.remainingItemCount]).toEqual([2, 3]);
+  const names: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await api.list(EVENT, {
+      namespace: 'default',
+      limit: 2,
+      countRemaining: false,
+      ...(token ? { continue: token } : {}),
+    });
+    expect(page.remainingItemCount).toBeUndefined();
+    names.push(...page.items.map((e) => e.metadata.name ?? ''));
+    token = page.continue;
+  } while (token);
+  expect(names).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+});

@@ -117,9 +117,11 @@ async function listFromStore<T extends KubeObject>(
     // A selective read goes in chunks, with or without a limit: the rows it must look at may be many
     // more than it returns (Events by involvedObject, which no cache holds).
     const want = selective ? Math.max(PAGE_CHUNK, limit ?? 0) : limit === undefined ? undefined : limit - items.length;
+    // Only a non-selective page tells how many items follow it.
+    const count = !selective && opts.countRemaining !== false;
     const res = await store.list(prefix, {
       ...(after !== undefined ? { after } : {}),
-      ...(want ? { limit: want } : {}),
+      ...(want ? { limit: want, count } : {}),
     });
     revision ??= res.revision;
     let i = 0;
@@ -129,8 +131,8 @@ async function listFromStore<T extends KubeObject>(
       const object = withResourceVersion<T>(sv.value, sv.modRevision);
       if (matches(object)) items.push(object);
     }
-    more = i < res.items.length || (res.remaining ?? 0) > 0;
-    if (!selective && limit !== undefined) remaining = (res.remaining ?? 0) + (res.items.length - i);
+    more = i < res.items.length || res.more === true;
+    if (count && limit !== undefined) remaining = (res.remaining ?? 0) + (res.items.length - i);
     if (want === undefined || !more || (limit !== undefined && items.length >= limit)) break;
     after = lastKey;
     await yieldToLoop(); // other work runs between chunks: a page is never one long stretch

@@ -17,6 +17,12 @@ export interface ListOptions {
   /** List only: the `continue` token of the previous page. */
   continue?: string;
   /**
+   * List only, for the hub's own paged reads: false lets a page read from the store leave out
+   * `remainingItemCount`, which costs counting the rest of the collection for every page (the Event
+   * expiry sweep pages through every Event each minute). The HTTP API never sets it.
+   */
+  countRemaining?: boolean;
+  /**
    * List: unset = the most recent state (a consistent read), `0` = any state, `N` = not older than N
    * (or exactly N with `resourceVersionMatch=Exact`). Watch: stream changes after this revision;
    * absent or "0" = current state as ADDED events, then changes.

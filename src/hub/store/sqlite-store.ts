@@ -204,9 +204,18 @@ export class SqliteStore implements Store {
         .all(after ?? prefix, end);
       return { items: rows.map(toStored), revision: this.#revision };
     }
-    const rows = this.#stmts
-      .get<[string, string, number], ObjectRow>(`SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key LIMIT ?`)
-      .all(after ?? prefix, end, Math.max(0, Math.floor(range.limit)));
+    const limit = Math.max(0, Math.floor(range.limit));
+    const page = this.#stmts.get<[string, string, number], ObjectRow>(
+      `SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key LIMIT ?`,
+    );
+    if (range.count === false) {
+      // One row past the page says whether more follow, without counting them.
+      const rows = page.all(after ?? prefix, end, limit + 1);
+      const more = rows.length > limit;
+      if (more) rows.pop();
+      return { items: rows.map(toStored), revision: this.#revision, more };
+    }
+    const rows = page.all(after ?? prefix, end, limit);
     const last = rows.at(-1)?.key;
     // Counting the keys left reads the key index only, not a value.
     const rest =
@@ -215,7 +224,7 @@ export class SqliteStore implements Store {
         : (this.#stmts
             .get<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM objects WHERE key > ? AND key < ?')
             .get(last, end)?.n ?? 0);
-    return { items: rows.map(toStored), revision: this.#revision, remaining: rest };
+    return { items: rows.map(toStored), revision: this.#revision, remaining: rest, more: rest > 0 };
   }
 
   async create(key: string, value: unknown): Promise<number> {

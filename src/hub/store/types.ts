@@ -33,14 +33,21 @@ export interface StoreEvent {
 export interface ListResult {
   items: StoredValue[];
   revision: number;
-  /** With a range `limit`: how many keys under the prefix follow the last one returned. */
+  /** With a range `limit`: how many keys under the prefix follow the last one returned (unless `count: false`). */
   remaining?: number;
+  /** With a range `limit`: whether any key under the prefix follows the last one returned. */
+  more?: boolean;
 }
 
 /** A ranged read: keys after `after` (exclusive), at most `limit` of them (a page, not a scan). */
 export interface ListRange {
   after?: string;
   limit?: number;
+  /**
+   * With a `limit`: false leaves `remaining` out, answering only `more`. Counting what follows a page
+   * reads the rest of the range's keys, for every page of a paged read of a big collection.
+   */
+  count?: boolean;
 }
 
 /** Storage backend. All writes bump the single revision counter by one. */

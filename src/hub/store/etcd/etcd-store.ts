@@ -118,7 +118,10 @@ export class EtcdStore implements Store {
     const items = res.kvs.map((kv) => this.#toStored(kv));
     const out: ListResult = { items, revision: Number(res.header.revision) };
     // `count` is every key in [start, end), whatever the limit: the rest is what follows the page.
-    if (range.limit !== undefined) out.remaining = Math.max(0, Number(res.count) - items.length);
+    if (range.limit !== undefined) {
+      out.more = res.more;
+      if (range.count !== false) out.remaining = Math.max(0, Number(res.count) - items.length);
+    }
     return out;
   }
 

@@ -72,6 +72,15 @@ export function storeConformance(name: string, h: StoreHarness): void {
       const p3 = await s.list('/registry/cm/ns/', { after: p2.items.at(-1)!.key, limit: 3 });
       expect(p3.items.map((i) => i.value)).toEqual([6]);
       expect(p3.remaining).toBe(0);
+      expect([p1.more, p2.more, p3.more]).toEqual([true, true, false]);
+      // Without a count: the same pages, and only whether more follow.
+      const q1 = await s.list('/registry/cm/ns/', { limit: 3, count: false });
+      expect(q1.items.map((i) => i.value)).toEqual([0, 1, 2]);
+      expect([q1.more, q1.remaining]).toEqual([true, undefined]);
+      const q3 = await s.list('/registry/cm/ns/', { after: p2.items.at(-1)!.key, limit: 1, count: false });
+      expect([q3.items.map((i) => i.value), q3.more]).toEqual([[6], false]);
+      const q4 = await s.list('/registry/cm/ns/', { after: p2.items.at(-1)!.key, limit: 2, count: false });
+      expect([q4.items.map((i) => i.value), q4.more]).toEqual([[6], false]);
       await s.close();
     });
 
