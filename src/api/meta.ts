@@ -68,24 +68,35 @@ export type OwnerReference = z.infer<typeof OwnerReference>;
 /** A FieldsV1 trie: `f:<field>`, `k:<keys json>`, `v:<value json>`, `.` (the node itself) → children. */
 export type FieldsV1 = { [element: string]: FieldsV1 };
 
-/** Whether `value` is a FieldsV1 trie: a plain object whose every value is one, all the way down (no recursion). */
-function isFieldsTrie(value: unknown): value is FieldsV1 {
-  const stack = [value];
+/**
+ * Where `value` stops being a FieldsV1 trie (a plain object whose every value is one, all the way
+ * down), as a path below it; undefined when it is one. Iterative, and each node is looked at once:
+ * an in-process object with a cycle or shared subtrees neither loops nor multiplies the walk.
+ */
+function trieFault(value: unknown): string[] | undefined {
+  const seen = new WeakSet<object>();
+  const stack: Array<{ v: unknown; path: string[] }> = [{ v: value, path: [] }];
   while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-    for (const child of Object.values(v)) stack.push(child);
+    const { v, path } = stack.pop()!;
+    if (v === null || typeof v !== 'object') return path;
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return path;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    for (const [k, child] of Object.entries(v)) stack.push({ v: child, path: [...path, k] });
   }
-  return true;
+  return undefined;
 }
 
 /**
  * A FieldsV1 trie, checked by a function rather than a recursive (`z.lazy`) schema: a cycle anywhere in
- * a kind's schema keeps `z.compile` from compiling that kind (api/compiled.ts), and every kind's
- * metadata holds this one.
+ * a kind's schema keeps `z.compile` from compiling that kind (api/compiled-schemas.ts), and every kind's
+ * metadata holds this one. An issue names the node that is not an object, as the recursive schema did.
  */
-export const FieldsV1: z.ZodType<FieldsV1> = z.custom<FieldsV1>(isFieldsTrie, {
-  message: 'expected a FieldsV1 trie: an object whose every value is an object',
+export const FieldsV1: z.ZodType<FieldsV1> = z.custom<FieldsV1>().superRefine((value, ctx) => {
+  const path = trieFault(value);
+  if (path !== undefined)
+    ctx.addIssue({ code: 'custom', path, message: 'expected an object (a node of a FieldsV1 trie)', input: value });
 });
 
 /** One field manager's ownership (`metadata.managedFields[]`), as server-side apply records it. */

@@ -52,3 +52,36 @@ describe('validation messages in Kubernetes wording', () => {
     expect(got).toEqual(['spec.replicas: Invalid value: -1: must be greater than or equal to 0']);
   });
 });
+
+describe('a managed-fields trie', () => {
+  const withTrie = (fieldsV1: unknown): unknown => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'web',
+      managedFields: [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1 }],
+    },
+    spec: { ports: [{ port: 80 }] },
+  });
+  const trieCauses = (fieldsV1: unknown, compiled: boolean): string[] => {
+    try {
+      validateObject(typeByName('services') as ResourceType, withTrie(fieldsV1), { compiled });
+    } catch (err) {
+      if (err instanceof InvalidError) return err.causes.map((c) => c.field);
+      throw err;
+    }
+    return [];
+  };
+
+  it('names the node that is not an object, compiled or not; a cycle ends the walk', () => {
+    for (const compiled of [false, true]) {
+      expect(trieCauses({ 'f:spec': { 'f:ports': { '.': {} } } }, compiled)).toEqual([]);
+      expect(trieCauses({ 'f:spec': 'x' }, compiled)).toEqual(['metadata.managedFields[0].fieldsV1.f:spec']);
+      expect(trieCauses({ 'f:a': { 'f:b': [] } }, compiled)).toEqual(['metadata.managedFields[0].fieldsV1.f:a.f:b']);
+      expect(trieCauses(new Date(0), compiled)).toEqual(['metadata.managedFields[0].fieldsV1']);
+      const cycle: Record<string, unknown> = {};
+      cycle['f:self'] = cycle;
+      expect(trieCauses(cycle, compiled)).toEqual([]);
+    }
+  });
+});

@@ -221,6 +221,7 @@ export class NodeGateway implements PodLogSource, PodExecSource, PodStreamSource
   stop(): Promise<void> {
     this.routes?.stop();
     this.services.stop();
+    this.pods.stop();
     for (const s of this.sessions.values()) s.close();
     this.upgrades.close();
     this.relay.close();

@@ -41,7 +41,7 @@ const MARKED_GATHER_MS = 200;
 export class PodDelivery {
   private readonly resynced = new WeakSet<NodeSession>();
   /** Nodes Ready again whose pods were marked not Ready since: their sets go again once gathered. */
-  private readonly markedLate = new Set<string>();
+  private readonly markedLate = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly deps: PodDeliveryDeps) {}
 
@@ -125,8 +125,7 @@ export class PodDelivery {
   private markedAfterReady(name: string): void {
     const node = this.deps.nodes.get(undefined, name);
     if (!node || nodeReadyStatus(node) !== 'True' || this.markedLate.has(name)) return;
-    this.markedLate.add(name);
-    setTimeout(() => {
+    const timer = setTimeout(() => {
       this.markedLate.delete(name);
       const session = this.deps.sessionOf(name);
       const now = this.deps.nodes.get(undefined, name);
@@ -137,6 +136,13 @@ export class PodDelivery {
       );
       this.sync(session, name);
     }, MARKED_GATHER_MS).unref();
+    this.markedLate.set(name, timer);
+  }
+
+  /** Stops what is pending (the gateway stops). */
+  stop(): void {
+    for (const timer of this.markedLate.values()) clearTimeout(timer);
+    this.markedLate.clear();
   }
 
   /** A pod was deleted: its node stops it. */

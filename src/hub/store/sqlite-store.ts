@@ -209,8 +209,9 @@ export class SqliteStore implements Store {
       `SELECT * FROM objects WHERE ${from} AND key < ? ORDER BY key LIMIT ?`,
     );
     if (range.count === false) {
-      // One row past the page says whether more follow, without counting them.
-      const rows = page.all(after ?? prefix, end, limit + 1);
+      // One row past the page says whether more follow, without counting them (a page of 0 rows
+      // answers none, as a counted one and etcd's do).
+      const rows = limit === 0 ? [] : page.all(after ?? prefix, end, limit + 1);
       const more = rows.length > limit;
       if (more) rows.pop();
       return { items: rows.map(toStored), revision: this.#revision, more };
