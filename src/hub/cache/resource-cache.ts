@@ -47,6 +47,11 @@ export interface CacheQuery {
   node?: string;
   /** At most this many matching objects. */
   limit?: number;
+  /**
+   * Look at no more than this many keys (matching or not): the page then ends with `more`, and the
+   * next read starts after its `lastKey`. A long read taken in turns (list-from-cache.ts).
+   */
+  maxScan?: number;
   countRemaining?: boolean;
 }
 
@@ -186,11 +191,13 @@ export class ResourceCache {
       }
     };
     let more = false;
+    let scanned = 0;
     for (let entry = next(); entry; entry = next()) {
-      if (q.limit !== undefined && items.length >= q.limit) {
+      if ((q.limit !== undefined && items.length >= q.limit) || (q.maxScan !== undefined && scanned >= q.maxScan)) {
         more = true;
         break;
       }
+      scanned++;
       lastKey = entry[0];
       if (q.matches(entry[1])) items.push(entry[1]);
     }

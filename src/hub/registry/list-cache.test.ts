@@ -153,6 +153,20 @@ describe('LIST from the watch cache', () => {
     await expect(direct.list(POD, { resourceVersionMatch: 'NotOlderThan' })).rejects.toBeInstanceOf(InvalidError);
   });
 
+  it('reads an unpaged LIST of many objects in turns, with other work between them, at one revision', async () => {
+    const many = Array.from({ length: 4500 }, (_, i) => `m${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < many.length; i += 500)
+      await Promise.all(many.slice(i, i + 500).map((n) => cached.create(POD, pod(n, 'default', 'bulk'))));
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    const all = await cached.list(POD, { labelSelector: 'app=bulk' });
+    // 4,500 keys at 2,000 a turn: the event loop ran between the turns.
+    expect(otherWorkRan).toBe(true);
+    expect(names(all.items)).toEqual(many);
+    expect(all.items.every((o) => Number(o.metadata.resourceVersion) <= Number(all.resourceVersion))).toBe(true);
+    expect((await direct.list(POD, { labelSelector: 'app=bulk' })).items).toEqual(all.items);
+  }, 60_000);
+
   it('lists cluster-scoped kinds', async () => {
     const a = await cached.list(NS);
     expect(names(a.items)).toEqual(['default', 'other']);
