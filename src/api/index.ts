@@ -21,7 +21,7 @@ export * from './rbac.js';
 export * from './token.js';
 export * from './registry.js';
 export * from './validate.js';
-export { compiledSchema } from './compiled-schemas.js';
+export * from './compiled-schemas.js';
 export * from './json-equal.js';
 export * from './selectors.js';
 export * from './wire.js';

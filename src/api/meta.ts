@@ -74,16 +74,24 @@ export type FieldsV1 = { [element: string]: FieldsV1 };
  * an in-process object with a cycle or shared subtrees neither loops nor multiplies the walk.
  */
 function trieFault(value: unknown): string[] | undefined {
+  // Each node links to its parent: a path is spelled out only for the node at fault.
+  type At = { v: unknown; key: string; up: At | undefined };
+  const pathOf = (at: At): string[] => {
+    const path: string[] = [];
+    for (let a: At | undefined = at; a?.up; a = a.up) path.unshift(a.key);
+    return path;
+  };
   const seen = new WeakSet<object>();
-  const stack: Array<{ v: unknown; path: string[] }> = [{ v: value, path: [] }];
+  const stack: At[] = [{ v: value, key: '', up: undefined }];
   while (stack.length > 0) {
-    const { v, path } = stack.pop()!;
-    if (v === null || typeof v !== 'object') return path;
+    const at = stack.pop()!;
+    const { v } = at;
+    if (v === null || typeof v !== 'object') return pathOf(at);
     const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return path;
+    if (proto !== Object.prototype && proto !== null) return pathOf(at);
     if (seen.has(v)) continue;
     seen.add(v);
-    for (const [k, child] of Object.entries(v)) stack.push({ v: child, path: [...path, k] });
+    for (const [key, child] of Object.entries(v)) stack.push({ v: child, key, up: at });
   }
   return undefined;
 }
