@@ -2,13 +2,15 @@
  * Fleet benchmark (prints figures; asserts nothing about timing): a real `edge-hub` and a harness
  * process of N hollow nodes (bench/hollow) speaking the real protocol with real credentials.
  *
- *   npx tsx bench/fleet.ts [--nodes 100] [--replicas 1000] [--scenarios register,deploy,service,storm]
+ *   npx tsx bench/fleet.ts [--nodes 100] [--replicas 1000] [--scenarios register,deploy,service,storm[,stall]]
  *        [--repo <checkout with a built hub>] [--timeout 300s] [--cpu-prof <dir>] [--identity-dir <dir>]
- *        [--start-delay 200-500] [--idle 10s] [--hub-node-options=--max-semi-space-size=64] [-- <hub flags…>]
+ *        [--start-delay 200-500] [--idle 10s] [--stall 50s] [--hub-node-options=--max-semi-space-size=64]
+ *        [-- <hub flags…>]
  *
  * Scenarios: registration of N nodes (time to all Ready, idle hub load after), a Deployment of R
  * replicas (pods/s bound and Ready, API p50/p99 sampled during it), one endpoint's readiness flip
- * under a Service (frames and bytes per node), a reconnect storm (hub kill -9 + restart). The hub's
+ * under a Service (frames and bytes per node), a reconnect storm (hub kill -9 + restart), and, when
+ * named, a stall (the hub SIGSTOPped past the grace period, then SIGCONT: nothing should move). The hub's
  * CPU/RSS come from /proc; the longest event-loop block from the hub's /metrics when it has
  * nodejs_eventloop_lag_max_seconds, else from /healthz round trips every 20 ms (labelled).
  * Run it under `flock /tmp/edgeplane-e2e.lock` on a shared machine.
@@ -23,10 +25,13 @@ import { endpointChange } from './hollow/scenarios/endpoint-change.js';
 import type { LoadFigures } from './hollow/scenarios/load.js';
 import { podCensus } from './hollow/scenarios/pod-census.js';
 import { register } from './hollow/scenarios/register.js';
+import { stall } from './hollow/scenarios/stall.js';
 import { storm } from './hollow/scenarios/storm.js';
 import { dialGroupRows, reasonsText } from './hollow/scenarios/storm-dials.js';
 
-const ALL = ['register', 'deploy', 'service', 'storm'] as const;
+const ALL = ['register', 'deploy', 'service', 'storm', 'stall'] as const;
+/** Scenarios run unless `--scenarios` names them (stall: a minute of a stopped hub). */
+const DEFAULT = ['register', 'deploy', 'service', 'storm'];
 
 function seconds(text: string, flag: string): number {
   const s = parseDurationSeconds(text);
@@ -60,7 +65,8 @@ async function main(): Promise<void> {
     options: {
       nodes: { type: 'string', default: '100' },
       replicas: { type: 'string', default: '1000' },
-      scenarios: { type: 'string', default: ALL.join(',') },
+      scenarios: { type: 'string', default: DEFAULT.join(',') },
+      stall: { type: 'string', default: '50s' },
       repo: { type: 'string', default: resolve(import.meta.dirname, '..') },
       timeout: { type: 'string', default: '300s' },
       'cpu-prof': { type: 'string' },
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
   const replicas = whole(values.replicas, '--replicas');
   const timeoutMs = seconds(values.timeout, '--timeout') * 1000;
   const idleMs = seconds(values.idle, '--idle') * 1000;
+  const stallMs = seconds(values.stall, '--stall') * 1000;
   const wanted = values.scenarios.split(',').map((s) => s.trim());
   for (const s of wanted)
     if (!(ALL as readonly string[]).includes(s))
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
       loadRows(label, d.load);
     }
     // After a rollout that did not finish, the fleet is not in a state the next scenarios mean to start from.
-    if (!whole) row('service, storm', 'skipped', 'the rollout did not finish');
+    if (!whole) row('service, storm, stall', 'skipped', 'the rollout did not finish');
     if (wanted.includes('service') && deployed && whole) {
       const e = await endpointChange(run, replicas, Math.min(timeoutMs, 120_000));
       for (const [label, c] of [
@@ -209,6 +216,21 @@ async function main(): Promise<void> {
       row('storm', 'max NotReady / NotReady flips', `${secs(s.maxNotReadyMs)} / ${s.flaps}`);
       for (const [m, v] of dialGroupRows(s.dials)) row('storm', m, v);
       loadRows('storm', s.load);
+    }
+    if (wanted.includes('stall') && whole) {
+      const s = await stall(run, deployed ? replicas : 0, stallMs, timeoutMs);
+      const label = `stall ${s.stallMs / 1000} s`;
+      row(
+        label,
+        'SIGCONT → all connected / all Ready',
+        `${secs(s.allConnectedMs)} / ${secs(s.allReadyMs)}${s.complete ? '' : ' (INCOMPLETE)'}`,
+      );
+      row(
+        label,
+        'pods moved / missing / new',
+        `${s.placement.moved} / ${s.placement.missing} / ${s.placement.added} (of ${s.placement.before})`,
+      );
+      row(label, 'max NotReady / NotReady flips', `${secs(s.maxNotReadyMs)} / ${s.flaps}`);
     }
     if (deployed) {
       const c = await podCensus(run);

@@ -146,6 +146,13 @@ export class HubProcess {
     await this.#signal('SIGKILL');
   }
 
+  /** SIGSTOP (`true`) or SIGCONT (`false`): the whole process stands still, as in a long stall of its loop. */
+  pause(stopped: boolean): void {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error('the hub is not running');
+    child.kill(stopped ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** SIGTERM and wait (a `--cpu-prof` profile is written on a clean exit). */
   async stop(): Promise<void> {
     await this.#signal('SIGTERM');

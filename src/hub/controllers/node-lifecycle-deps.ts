@@ -41,5 +41,7 @@ export interface NodeLifecycleDeps extends NodeLifecycleOptions {
   pods: Informer<Pod>;
   events: EventRecorder;
   clock: Clock;
+  /** Real elapsed milliseconds, where stalls of the event loop are seen (default `performance.now`; tests). */
+  monotonic?: () => number;
   logger: Logger;
 }

@@ -71,7 +71,13 @@ describe('NodeLifecycleController at scale', () => {
 
   /** Starts the controller (a hub start at the current clock) once the informers have the objects. */
   async function startLifecycle(
-    opts: { statusRefreshSeconds?: number; evictionRate?: number; graceScale?: () => number; api?: ObjectAPI } = {},
+    opts: {
+      statusRefreshSeconds?: number;
+      evictionRate?: number;
+      graceScale?: () => number;
+      api?: ObjectAPI;
+      monotonic?: () => number;
+    } = {},
   ): Promise<NodeLifecycleController> {
     await informers.start();
     lifecycle = new NodeLifecycleController({
@@ -146,6 +152,45 @@ describe('NodeLifecycleController at scale', () => {
     now += EVICT_S * 1000;
     steady();
     await until('the pod evicted once start + grace + timeout passed', async () => !(await podExists('on-lost')));
+  });
+
+  it("does not count a stall of the hub's own event loop as its nodes' silence", async () => {
+    await addNode('beating');
+    await addNode('dead');
+    // The real elapsed time the controller samples its loop by: frozen, it moves only when a stall is played.
+    let mono = 0;
+    await startLifecycle({ monotonic: () => mono });
+    lifecycle!.heartbeat('beating');
+    lifecycle!.heartbeat('dead');
+    now += 10_000;
+    lifecycle!.heartbeat('beating'); // 'dead' beats no more from here
+    // The hub stands still for 45 s (a heap snapshot, a paused machine): longer than the grace period.
+    // Its tick runs before the heartbeats sent meanwhile are read, and must not find 'beating' silent.
+    now += 45_000;
+    mono += 45_000;
+    await ticks();
+    expect(ready('beating')).toBe('True');
+    expect(ready('dead')).toBe('True'); // silent 55 s, of which only 10 s while the hub could hear
+    lifecycle!.heartbeat('beating'); // what waited in its socket
+    // The dead node is found out once it has been silent a grace period the hub could hear.
+    now += (GRACE_S - 10) * 1000 - 1000;
+    lifecycle!.heartbeat('beating');
+    await ticks();
+    expect(ready('dead')).toBe('True');
+    now += 2000;
+    lifecycle!.heartbeat('beating');
+    await until('dead marked Unknown', () => ready('dead') === 'Unknown');
+    expect(ready('beating')).toBe('True');
+  });
+
+  it('counts a clock that moves while the hub runs as silence (control: no stall)', async () => {
+    await addNode('beating');
+    let mono = 0;
+    await startLifecycle({ monotonic: () => mono });
+    lifecycle!.heartbeat('beating');
+    now += 45_000; // no stall: the node itself said nothing for 45 s
+    mono += 100;
+    await until('beating marked Unknown', () => ready('beating') === 'Unknown');
   });
 
   it("stretches the grace period by the heartbeat pace's scale, and shortens it again when the pace comes back", async () => {

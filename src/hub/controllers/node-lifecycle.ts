@@ -13,6 +13,8 @@
  * - after a hub (re)start every node gets the grace period from when the hub listens, or from later while
  *   it is still behind on the returning fleet's handshakes (`startup-catch-up.ts`), and no pod is evicted
  *   for unreachability before that + grace: the hub being down, or deaf, is not the nodes' fault;
+ * - so is a stall of the hub's own event loop (deaf-spans.ts): the nodes' heartbeats wait in its
+ *   sockets meanwhile, and a tick runs before they are read;
  * - a node that proved itself while admission made it wait (a verified client certificate, queued or
  *   told `Busy`) is alive, not silent (`node-liveness.ts`), and a node not Ready that is so coming back
  *   keeps its pods until it is in;
@@ -30,6 +32,7 @@ import { BY_NODE_NAME, nodeNameOf } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { DeafSpans } from './deaf-spans.js';
 import { GracePeriod } from './grace-period.js';
 import { NodeLiveness } from './node-liveness.js';
 import {
@@ -78,12 +81,15 @@ export class NodeLifecycleController {
   private readonly held = new Set<string>();
   /** The grace period, scaled by the heartbeat pace. */
   private readonly grace: GracePeriod;
+  /** When this hub's own event loop stood still: no node's silence (deaf-spans.ts). */
+  private readonly deaf: DeafSpans;
 
   constructor(private readonly deps: NodeLifecycleDeps) {
     deps.pods.addIndex(BY_NODE_NAME, nodeNameOf);
     this.catchUp = new StartupCatchUp(deps.clock.now(), (deps.startupCatchUpSeconds ?? 120) * 1000);
     this.sweepApi = deps.sweepApi ?? deps.api;
     this.grace = new GracePeriod(deps.gracePeriodSeconds, deps.graceScale);
+    this.deaf = new DeafSpans({ clock: deps.clock, monotonic: deps.monotonic });
     this.taints = new TaintManager({ ...deps, api: this.sweepApi });
     // A zone changing state changes rates: nodes refused a token look again at once.
     this.limiter = new ZoneEvictionLimiter(deps, deps.clock, deps.logger, () => {
@@ -115,6 +121,7 @@ export class NodeLifecycleController {
 
   /** Starts checking every node once per tick. */
   start(): void {
+    this.deaf.start();
     this.sweeper.start();
   }
 
@@ -125,6 +132,7 @@ export class NodeLifecycleController {
 
   /** Stops ticking; resolves once a tick under way has ended. */
   stop(): Promise<void> {
+    this.deaf.stop();
     return this.sweeper.stop();
   }
 
@@ -231,7 +239,8 @@ export class NodeLifecycleController {
     const tainted = hasNoExecute(node);
     let at = Infinity;
     if (nodeReadyStatus(node) === 'True') {
-      at = this.liveness.heardAt(name, now, this.catchUp.since) + grace + 1;
+      const seen = this.liveness.heardAt(name, now, this.catchUp.since);
+      at = seen + this.deaf.after(seen) + grace + 1;
       if (this.liveness.isConnected(name)) at = Math.min(at, this.refreshDue(name));
     }
     if (tainted) {
@@ -276,7 +285,8 @@ export class NodeLifecycleController {
     const now = this.deps.clock.now();
     // After a hub restart every node gets a full grace period to reconnect (and more while it proves it is trying).
     const seen = this.liveness.heardAt(name, now, this.catchUp.since);
-    const silentMs = now - seen;
+    // Time the hub itself stood still is not the node's silence (its heartbeats wait to be read).
+    const silentMs = now - seen - this.deaf.after(seen);
     const connected = this.liveness.isConnected(name);
     const ready = nodeReadyStatus(node);
     const silent = silentMs > this.grace.ms();

@@ -1,0 +1,48 @@
+/**
+ * The stall scenario: the hub stands still (SIGSTOP) for longer than the grace period and goes on
+ * (SIGCONT), as a heap snapshot, a paused virtual machine or a throttled container would make it.
+ * The nodes were alive all along: none should be marked NotReady, no pod should move.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FleetRun } from '../run.js';
+import { waitFleetWhole } from './fleet-whole.js';
+
+/** How long the fleet took to be whole again, and whether anything was marked NotReady or moved. */
+export interface StallFigures {
+  stallMs: number;
+  /** SIGCONT → every node connected and Ready on the hub (and the Deployment all Ready). */
+  allConnectedMs: number;
+  allReadyMs: number;
+  complete: boolean;
+  placement: { before: number; after: number; moved: number; missing: number; added: number };
+  maxNotReadyMs: number;
+  flaps: number;
+}
+
+/** SIGSTOP of the hub for `stallMs`, then SIGCONT: is the fleet left alone? */
+export async function stall(
+  run: FleetRun,
+  replicas: number,
+  stallMs: number,
+  timeoutMs: number,
+): Promise<StallFigures> {
+  await run.harness.send({ cmd: 'markAssignments' });
+  run.watch.resetFlaps();
+  run.hub.pause(true);
+  try {
+    await sleep(stallMs);
+  } finally {
+    run.hub.pause(false);
+  }
+  const whole = await waitFleetWhole(run, replicas, Date.now(), timeoutMs);
+  // Past the stall, a late marking would come with the lifecycle's next ticks: give them a few seconds.
+  await sleep(5_000);
+  const placement = await run.harness.send({ cmd: 'diffAssignments' });
+  return {
+    stallMs,
+    ...whole,
+    placement,
+    maxNotReadyMs: run.watch.longestNotReadyMs(),
+    flaps: run.watch.flapCount,
+  };
+}
