@@ -90,6 +90,9 @@ describe('NodeLifecycleController at scale', () => {
       gracePeriodSeconds: GRACE_S,
       evictionTimeoutSeconds: EVICT_S,
       tickMs: 20,
+      // The loop's real time stands still unless a test plays a stall: a slow CI machine's pause must
+      // not shorten the silence these tests measure on their own clock.
+      monotonic: () => 0,
       ...opts,
     });
     lifecycle.start();
