@@ -222,15 +222,15 @@ async function main(): Promise<void> {
       const label = `stall ${s.stallMs / 1000} s`;
       row(
         label,
-        'SIGCONT → all connected / all Ready',
+        'SIGCONT → all connected (harness) / all Ready (watch)',
         `${secs(s.allConnectedMs)} / ${secs(s.allReadyMs)}${s.complete ? '' : ' (INCOMPLETE)'}`,
       );
       row(
         label,
-        'pods moved / missing / new',
+        'pods moved / missing / new (evictions would wait 30 s more)',
         `${s.placement.moved} / ${s.placement.missing} / ${s.placement.added} (of ${s.placement.before})`,
       );
-      row(label, 'max NotReady / NotReady flips', `${secs(s.maxNotReadyMs)} / ${s.flaps}`);
+      row(label, 'max NotReady / NotReady flips (to 5 s after all Ready)', `${secs(s.maxNotReadyMs)} / ${s.flaps}`);
     }
     if (deployed) {
       const c = await podCensus(run);

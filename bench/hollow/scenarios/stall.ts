@@ -34,8 +34,13 @@ export async function stall(
   } finally {
     run.hub.pause(false);
   }
-  const whole = await waitFleetWhole(run, replicas, Date.now(), timeoutMs);
-  // Past the stall, a late marking would come with the lifecycle's next ticks: give them a few seconds.
+  const resumed = Date.now();
+  // The node watch still holds the state from before the stall: wait until the hub answers a request
+  // (it runs again). The Ready count may still lag by the watch's delivery; a marking shows as a flip.
+  await run.http.call('GET', '/api/v1/nodes?limit=1');
+  const whole = await waitFleetWhole(run, replicas, resumed, timeoutMs);
+  // A late marking would come with the lifecycle's next ticks (every second): give them a few. Pods
+  // would move only after the eviction timeout (30 s by default): NotReady flips are the signal here.
   await sleep(5_000);
   const placement = await run.harness.send({ cmd: 'diffAssignments' });
   return {

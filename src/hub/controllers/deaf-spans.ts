@@ -1,16 +1,19 @@
 /**
- * Spans of time this hub could not hear its nodes because its own event loop was stopped: a long
- * synchronous stretch, a heap snapshot, the process paused (SIGSTOP, a debugger) or its machine (a
- * virtual machine suspended, a container throttled to nothing). Heartbeats sent meanwhile wait in the
- * kernel's socket buffers and are read only after the stall — and Node runs due timers before it
- * reads sockets, so the lifecycle's tick after a stall found every node silent for the whole stall
- * and marked them all NotReady, their pods leaving their Services, a moment before their heartbeats
- * were read (seen in issue 14's fleet runs: a 40 s heap snapshot marked 1,000 Ready nodes Unknown).
+ * Spans of time this hub could not hear its nodes because its own event loop stood still: a long
+ * synchronous stretch, a heap snapshot, the process paused (SIGSTOP, a debugger) or throttled to
+ * nothing. Heartbeats sent meanwhile wait in the kernel's socket buffers, and nodes whose pings went
+ * unanswered drop their sessions and must dial again; after the stall Node may run due timers before
+ * it reads its sockets, so the lifecycle's first tick found nodes silent for the whole stall and marked
+ * them NotReady, their pods leaving their Services, a moment before their heartbeats were read (issue
+ * 14's stall scenario: one node of 1,000 each time, for ~4 s; after a 40 s heap snapshot, more).
  *
  * As after a restart, the hub being deaf is not the nodes' fault: a node's silence leaves out the
- * time the hub was deaf (`after`). Stalls are told apart from a clock that moved by sampling the loop
- * on the real monotonic clock, not the controller's: a stall is a fact of this process. A short gap
- * (a GC pause, a busy turn) is not counted: only what could approach a grace period matters.
+ * time the hub was deaf (`after`) — for one `window` after the stall ended (the lifecycle passes its
+ * grace period): by then a live node has been heard again or has dialed back, so what is still silent
+ * was silent, and however often the hub stalls, a dead node is found at most one window later.
+ * Stalls are told apart from a clock that moved by sampling the loop on the real monotonic clock, not
+ * the controller's: a stall is a fact of this process (a suspended machine's monotonic clock stops
+ * too, so a suspend is not seen). A short gap (a GC pause, a busy turn) is not counted.
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../api/index.js';
@@ -83,11 +86,21 @@ export class DeafSpans {
     if (this.#spans.length > this.#maxSpans) this.#spans.shift();
   }
 
-  /** How long (ms) the hub was deaf between `t` (on the controller's clock) and now. */
-  after(t: number): number {
+  /**
+   * How long (ms) the hub was deaf between `t` (on the controller's clock) and now, counting only
+   * stalls that ended within the last `windowMs`.
+   */
+  after(t: number, windowMs: number): number {
     this.observe();
+    const since = this.#clock.now() - windowMs;
     let deaf = 0;
-    for (const s of this.#spans) if (s.end > t) deaf += s.end - Math.max(s.start, t);
+    for (const s of this.#spans) if (s.end > t && s.end > since) deaf += s.end - Math.max(s.start, t);
     return deaf;
+  }
+
+  /** When the latest stall ended, on the controller's clock (-Infinity: none seen). */
+  lastEnd(): number {
+    this.observe();
+    return this.#spans.at(-1)?.end ?? -Infinity;
   }
 }

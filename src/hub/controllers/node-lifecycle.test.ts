@@ -186,6 +186,32 @@ describe('NodeLifecycleController at scale', () => {
     expect(ready('beating')).toBe('True');
   });
 
+  it('evicts nothing for unreachability until a grace period after a stall of the hub ended', async () => {
+    await addNode('steady'); // a zone with every node down evicts nothing at all: one beats on
+    await addNode('lost', now - 600_000); // unreachable long before, past its eviction timeout
+    await addPod('on-lost', 'lost');
+    let mono = 0;
+    await startLifecycle({ monotonic: () => mono });
+    lifecycle!.heartbeat('steady');
+    now += (GRACE_S + EVICT_S - 5) * 1000; // silent since the start, its pods due in 5 s
+    lifecycle!.heartbeat('steady');
+    await ticks();
+    expect(await podExists('on-lost')).toBe(true);
+    // The hub stands still for 20 s, past the pods' time: the node's hello may be waiting in its socket.
+    now += 20_000;
+    mono += 20_000;
+    await ticks();
+    expect(await podExists('on-lost')).toBe(true);
+    lifecycle!.heartbeat('steady'); // what waited in its socket
+    now += (GRACE_S + EVICT_S) * 1000 + 1000;
+    lifecycle!.heartbeat('steady');
+    await until(
+      'the pod evicted once the stall end + grace + timeout passed',
+      async () => !(await podExists('on-lost')),
+    );
+    expect(ready('steady')).toBe('True');
+  });
+
   it('counts a clock that moves while the hub runs as silence (control: no stall)', async () => {
     await addNode('beating');
     let mono = 0;

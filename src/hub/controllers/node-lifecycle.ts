@@ -14,7 +14,8 @@
  *   it is still behind on the returning fleet's handshakes (`startup-catch-up.ts`), and no pod is evicted
  *   for unreachability before that + grace: the hub being down, or deaf, is not the nodes' fault;
  * - so is a stall of the hub's own event loop (deaf-spans.ts): the nodes' heartbeats wait in its
- *   sockets meanwhile, and a tick runs before they are read;
+ *   sockets meanwhile, and a tick may run before they are read. A node's silence leaves the stall out
+ *   for a grace period after it, and no pod is evicted for unreachability before its end + grace;
  * - a node that proved itself while admission made it wait (a verified client certificate, queued or
  *   told `Busy`) is alive, not silent (`node-liveness.ts`), and a node not Ready that is so coming back
  *   keeps its pods until it is in;
@@ -240,7 +241,7 @@ export class NodeLifecycleController {
     let at = Infinity;
     if (nodeReadyStatus(node) === 'True') {
       const seen = this.liveness.heardAt(name, now, this.catchUp.since);
-      at = seen + this.deaf.after(seen) + grace + 1;
+      at = seen + this.deaf.after(seen, grace) + grace + 1;
       if (this.liveness.isConnected(name)) at = Math.min(at, this.refreshDue(name));
     }
     if (tainted) {
@@ -257,8 +258,11 @@ export class NodeLifecycleController {
     return (this.lastWritten.get(name) ?? this.catchUp.since - refresh * phaseOf(name)) + refresh;
   }
 
-  /** Unreachability counts only from when this hub could have heard the node: start + grace. */
-  private evictionNotBefore = (): number => this.catchUp.since + this.grace.ms();
+  /**
+   * Unreachability counts only from when this hub could have heard the node: start + grace, and, as
+   * after a start, the end of a stall of its own loop + grace (a node may be back in its sockets).
+   */
+  private evictionNotBefore = (): number => Math.max(this.catchUp.since, this.deaf.lastEnd()) + this.grace.ms();
 
   /**
    * Evicts pods of a NoExecute-tainted node that are due. A node not Ready (the lifecycle's own
@@ -286,7 +290,7 @@ export class NodeLifecycleController {
     // After a hub restart every node gets a full grace period to reconnect (and more while it proves it is trying).
     const seen = this.liveness.heardAt(name, now, this.catchUp.since);
     // Time the hub itself stood still is not the node's silence (its heartbeats wait to be read).
-    const silentMs = now - seen - this.deaf.after(seen);
+    const silentMs = now - seen - this.deaf.after(seen, this.grace.ms());
     const connected = this.liveness.isConnected(name);
     const ready = nodeReadyStatus(node);
     const silent = silentMs > this.grace.ms();
