@@ -1,6 +1,6 @@
 /**
  * The stall scenario: the hub stands still (SIGSTOP) for longer than the grace period and goes on
- * (SIGCONT), as a heap snapshot, a paused virtual machine or a throttled container would make it.
+ * (SIGCONT), as a heap snapshot, a debugger or a container throttled to nothing would make it.
  * The nodes were alive all along: none should be marked NotReady, no pod should move.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -5,7 +5,7 @@
  * unanswered drop their sessions and must dial again; after the stall Node may run due timers before
  * it reads its sockets, so the lifecycle's first tick found nodes silent for the whole stall and marked
  * them NotReady, their pods leaving their Services, a moment before their heartbeats were read (issue
- * 14's stall scenario: one node of 1,000 each time, for ~4 s; after a 40 s heap snapshot, more).
+ * 14's stall scenario: the first node it looked at, each time, for 4–16 s).
  *
  * As after a restart, the hub being deaf is not the nodes' fault: a node's silence leaves out the
  * time the hub was deaf (`after`) — for one `window` after the stall ended (the lifecycle passes its
@@ -74,7 +74,7 @@ export class DeafSpans {
   /**
    * Looks at the real time since the last look: longer than `minStallMs` is a stall, recorded as a
    * span ending now. Called by the sampler and before every answer, so that a tick that runs first
-   * after a stall (timers run before sockets are read) already knows of it.
+   * after a stall (timers may run before sockets are read) already knows of it.
    */
   observe(): void {
     const m = this.#monotonic();
