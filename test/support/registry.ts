@@ -116,7 +116,7 @@ export class TestRegistry {
         headers: { ...headers, 'content-type': 'application/octet-stream' },
         body: blob.bytes,
       });
-      if (put.status !== 201) throw new Error(`blob upload → ${put.status}: ${await put.text()}`);
+      if (put.status !== 201) throw new Error(`blob upload → ${put.status}: ${answerOf(await put.text())}`);
     }
     for (const m of [...image.children.map((c) => ({ ...c, ref: c.digest })), { ...image.manifest, ref: tag }]) {
       const r = await fetch(`${base}/manifests/${m.ref}`, {
@@ -124,7 +124,7 @@ export class TestRegistry {
         headers: { ...headers, 'content-type': m.mediaType },
         body: m.bytes,
       });
-      if (r.status !== 201) throw new Error(`manifest ${m.ref} → ${r.status}: ${await r.text()}`);
+      if (r.status !== 201) throw new Error(`manifest ${m.ref} → ${r.status}: ${answerOf(await r.text())}`);
     }
   }
 
@@ -175,4 +175,18 @@ function tokenService(users: Record<string, string>, key: string, certPem: strin
     const token = `${unsigned}.${b64url(createSign('RSA-SHA256').update(unsigned).sign(key))}`;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
   });
+}
+
+/**
+ * A registry's answer for an error message: its error codes, never the body itself (a wrong server
+ * answering, a token endpoint, would put its token in the test output).
+ */
+function answerOf(body: string): string {
+  try {
+    const { errors } = JSON.parse(body) as { errors?: Array<{ code?: string }> };
+    if (Array.isArray(errors)) return `errors ${errors.map((e) => e.code ?? '?').join(', ')}`;
+  } catch {
+    // not JSON
+  }
+  return `a body of ${body.length} bytes that is not a registry error (withheld)`;
 }
