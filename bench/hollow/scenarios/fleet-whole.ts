@@ -1,4 +1,5 @@
 /** Waiting for the fleet to be whole again after a disruption (the storm's restart, a stall). */
+import type { AssignmentDiff } from '../fleet.js';
 import { FLEET_APP } from '../manifests.js';
 import { waitFor, type FleetRun } from '../run.js';
 import type { DeploymentStatus } from './deploy.js';
@@ -8,6 +9,13 @@ export interface FleetWhole {
   allConnectedMs: number;
   allReadyMs: number;
   complete: boolean;
+}
+
+/** The fleet after a disruption: whole again when, pods moved, and how long nodes were NotReady. */
+export interface FleetAfter extends FleetWhole {
+  placement: AssignmentDiff;
+  maxNotReadyMs: number;
+  flaps: number;
 }
 
 /**

@@ -5,18 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FleetRun } from '../run.js';
-import { waitFleetWhole } from './fleet-whole.js';
+import { waitFleetWhole, type FleetAfter } from './fleet-whole.js';
 
 /** How long the fleet took to be whole again, and whether anything was marked NotReady or moved. */
-export interface StallFigures {
+export interface StallFigures extends FleetAfter {
   stallMs: number;
-  /** SIGCONT → every node connected and Ready on the hub (and the Deployment all Ready). */
-  allConnectedMs: number;
-  allReadyMs: number;
-  complete: boolean;
-  placement: { before: number; after: number; moved: number; missing: number; added: number };
-  maxNotReadyMs: number;
-  flaps: number;
 }
 
 /** SIGSTOP of the hub for `stallMs`, then SIGCONT: is the fleet left alone? */

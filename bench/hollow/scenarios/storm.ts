@@ -1,20 +1,13 @@
 /** The reconnect-storm scenario: the hub killed (`kill -9`) and restarted on the same data dir. */
 import type { FleetRun } from '../run.js';
-import { waitFleetWhole } from './fleet-whole.js';
+import { waitFleetWhole, type FleetAfter } from './fleet-whole.js';
 import { withLoad, type LoadFigures } from './load.js';
 import { stormDialGroups, type DialGroup } from './storm-dials.js';
 
 /** How long the restart took, what moved, and how long nodes stayed NotReady. */
-export interface StormFigures {
+export interface StormFigures extends FleetAfter {
   /** kill -9 → the restarted hub serves. */
   listenMs: number;
-  /** Restart → every node welcomed again, and Ready on the hub (and the Deployment all Ready). */
-  allConnectedMs: number;
-  allReadyMs: number;
-  complete: boolean;
-  placement: { before: number; after: number; moved: number; missing: number; added: number };
-  maxNotReadyMs: number;
-  flaps: number;
   load: LoadFigures;
   /** The nodes marked NotReady and the rest, against their dials. */
   dials: { notReady: DialGroup; ready: DialGroup };
