@@ -9,6 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createSign, randomUUID, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort, until } from './cluster.js';
 import type { BuiltImage } from './oci-images.js';
@@ -37,7 +38,6 @@ export class TestRegistry {
 
   static async start(opts: TestRegistryOptions): Promise<TestRegistry> {
     mkdirSync(opts.dir, { recursive: true });
-    const port = await freePort(opts.address);
     let tokenServer: Server | undefined;
     let tokenUrl: string | undefined;
     let auth = '';
@@ -61,37 +61,32 @@ export class TestRegistry {
         ],
         { stdio: 'ignore' },
       );
-      const tokenPort = await freePort(opts.address);
       tokenServer = tokenService(
         opts.users,
         readFileSync(join(opts.dir, 'token.key'), 'utf8'),
         readFileSync(join(opts.dir, 'token.crt'), 'utf8'),
       );
-      await new Promise<void>((res) => tokenServer!.listen(tokenPort, opts.address, res));
+      // The token server binds its own port (0) before the registry's is picked: two freePort calls
+      // in a row can hand out the same port, and then the token server answered the registry's
+      // requests (CI saw a manifest PUT answered 200 with a token).
+      await new Promise<void>((res) => tokenServer!.listen(0, opts.address, res));
+      const tokenPort = (tokenServer.address() as AddressInfo).port;
       tokenUrl = `http://${opts.address}:${tokenPort}/token`;
       auth = `auth:\n  token:\n    realm: ${tokenUrl}\n    service: ${SERVICE}\n    issuer: ${ISSUER}\n    rootcertbundle: ${join(opts.dir, 'token.crt')}\n`;
     }
-    writeFileSync(
-      join(opts.dir, 'config.yml'),
-      `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(opts.dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${opts.address}:${port}\n${auth}`,
-    );
-    const proc = spawn('docker-registry', ['serve', join(opts.dir, 'config.yml')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    const host = `${opts.address}:${port}`;
-    await until(
-      'the registry to answer',
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`docker-registry exited: ${err}`);
-        const r = await fetch(`http://${host}/v2/`);
-        return r.status === 200 || r.status === 401;
-      },
-      20_000,
-      50,
-    );
-    return new TestRegistry(host, proc, tokenServer, tokenUrl, opts);
+    // Another process may bind the picked port before the registry does (freePort releases it): the
+    // registry then exits, and a fresh port is tried.
+    let last: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        const { proc, host } = await serve(opts, auth);
+        return new TestRegistry(host, proc, tokenServer, tokenUrl, opts);
+      } catch (err) {
+        last = err;
+      }
+    }
+    tokenServer?.close();
+    throw last;
   }
 
   /** Pushes `image` as `repo:tag` (blobs, then child manifests, then the tagged manifest). */
@@ -136,6 +131,46 @@ export class TestRegistry {
     await new Promise((r) => (this.tokenServer ? this.tokenServer.close(r) : r(undefined)));
     rmSync(this.opts.dir, { recursive: true, force: true });
   }
+}
+
+/** Starts docker-registry on a free port of `opts.address` and waits until it answers as itself. */
+async function serve(opts: TestRegistryOptions, auth: string): Promise<{ proc: ChildProcess; host: string }> {
+  const port = await freePort(opts.address);
+  writeFileSync(
+    join(opts.dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(opts.dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${opts.address}:${port}\n${auth}`,
+  );
+  const proc = spawn('docker-registry', ['serve', join(opts.dir, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const host = `${opts.address}:${port}`;
+  let exited = false;
+  try {
+    await until(
+      'the registry to answer',
+      async () => {
+        if (proc.exitCode !== null) {
+          exited = true;
+          return true;
+        }
+        const r = await fetch(`http://${host}/v2/`);
+        // Only the registry names its API version: anything else on this port is not it.
+        if (r.headers.get('docker-distribution-api-version') === null) {
+          throw new Error(`${host} is answered by something other than docker-registry (${r.status})`);
+        }
+        return r.status === 200 || r.status === 401;
+      },
+      20_000,
+      50,
+    );
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  if (exited) throw new Error(`docker-registry exited (${proc.exitCode}): ${err.trim().slice(-300)}`);
+  return { proc, host };
 }
 
 /** The token endpoint: anonymous pull of public repositories; users get everything they ask for. */
