@@ -267,11 +267,15 @@ describe('a hub on a three-member etcd', () => {
       const metricsB = await get(urlB, '/metrics');
       expect(metricsB).not.toMatch(/workqueue_adds_total\{name="(replicaset|deployment|scheduler)/);
 
-      // A stops cleanly (SIGTERM): it releases the lease and B leads at once; A comes back as a follower
-      // and the node reconnects to it (the only hub it knows).
+      // A stops cleanly (SIGTERM): it releases the lease and B leads at once; A comes back as a follower.
+      // What follows needs the node on A, the follower. A node that has learned of B (A lists the hubs
+      // once B's presence reaches it: sooner on a slow machine) fails over to B when A stops and stays
+      // there, so the node stops before A and starts again once A is back: it dials its --server first.
+      await cluster.nodes.get(NODE.name)!.proc.kill('SIGTERM');
       await cluster.hub!.kill('SIGTERM');
       await until('B to lead after A stopped', () => leads(urlB), 10_000);
       await cluster.startHub();
+      await cluster.startNode(NODE);
       await until(
         'the node back on A',
         async () => /^edgeplane_connected_nodes 1$/m.test(await get(cluster.url, '/metrics')),
