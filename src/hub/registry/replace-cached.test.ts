@@ -2,7 +2,7 @@
  * Read-modify-write on the watch cache's object (replace.ts): a write that names the resourceVersion the
  * cache holds builds on the cached object without reading the store, and a cache that lags the store (a
  * second hub's, on etcd) changes nothing a caller sees: a stale version conflicts as it would without
- * the cache, and a version the cache has not seen yet is read from the store.
+ * the cache (a no-op write too), and a version the cache has not seen yet is read from the store.
  */
 import { afterEach, expect, it } from 'vitest';
 import { ConflictError, type Pod } from '../../api/index.js';
@@ -64,6 +64,11 @@ it('a lagging cache: a stale resourceVersion conflicts as without the cache, and
     ConflictError,
   );
   expect(await phaseOf()).toBe('Running');
+
+  // So does a write naming that version that changes nothing against it (Kubernetes: 409, not a no-op).
+  reads.length = 0;
+  await expect(reg.updateStatus(POD, created)).rejects.toBeInstanceOf(ConflictError);
+  expect(reads).toEqual([KEY]);
 
   // A version the cache has not seen yet is read from the store.
   reads.length = 0;

@@ -45,9 +45,10 @@ export interface ReplaceDeps {
  *   informers with the resourceVersion they read: on a rollout, that was a store read and a JSON parse
  *   for each of a pod's binding and status writes.
  * - Without one (an Event's count, `kubectl edit`-style writes), the conflict is retried on a fresh
- *   read like any concurrent change; and an update that changes nothing against the suggestion is
- *   checked against a fresh read before it is answered as a no-op, since the store may hold a newer
- *   object it would change (as Kubernetes does). Every such store read waited for the group commit in
+ *   read like any concurrent change.
+ * - Either way, an update that changes nothing against the suggestion is checked against a fresh read
+ *   before it is answered as a no-op (as Kubernetes does): the store may hold a newer object, which
+ *   the write would change, or which makes the named version a conflict. Every such store read waited for the group commit in
  *   flight and held the next back (sqlite-store.ts): ~10 a second at 1,000 pods/s.
  */
 export async function replaceObject<T extends KubeObject>(
@@ -83,7 +84,9 @@ export async function replaceObject<T extends KubeObject>(
     try {
       const done = await strategy.exclusive(async (): Promise<T | typeof RECHECK> => {
         const next = await build(cur);
-        if (jsonEqual(next, cur)) return current ? (cur as T) : RECHECK;
+        // A no-op is answered from a store read only: built on a suggestion, even at the named version,
+        // it would answer 200 where the store has moved on and Kubernetes answers 409.
+        if (jsonEqual(next, cur)) return suggested === undefined ? (cur as T) : RECHECK;
         if (dryRun) return next as T;
         return writeNext<T>(deps.store, strategy, key, sv, next);
       });
