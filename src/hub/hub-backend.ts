@@ -33,6 +33,8 @@ export async function openHubBackend(
   keyring: Keyring,
   observer: StoreObserver,
   logger: Logger,
+  /** Told when the SQLite store fails for good (etcd's errors pass: its client reconnects). */
+  onFailure?: (err: Error) => void,
 ): Promise<HubBackend> {
   const etcd =
     options.store?.kind === 'etcd'
@@ -45,7 +47,10 @@ export async function openHubBackend(
       : undefined;
   const backend = etcd
     ? new EncryptingStore(etcd, keyring, { prefixes: ENCRYPTED_PREFIXES, logger })
-    : await openHubStore(options.dataDir, keyring, logger);
+    : await openHubStore(options.dataDir, keyring, logger, {
+        syncLog: options.store?.kind === 'sqlite' ? options.store.syncLog : undefined,
+        onFailure,
+      });
   return { etcd, backend, store: new InstrumentedStore(backend, observer) };
 }
 

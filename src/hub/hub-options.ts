@@ -22,6 +22,12 @@ export interface HubOptions {
   advertiseUrl?: string;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Called once the hub has stopped itself because it cannot go on: its SQLite store failed for good (a
+   * log sync failed, or its commit worker ended), so it would refuse every write while its watchers
+   * heard nothing. `edge-hub` exits non-zero, for its supervisor to restart it on what is on disk.
+   */
+  onFatal?: (err: Error) => void;
   /** Seconds without heartbeat before a node is marked Ready=Unknown. */
   nodeGracePeriodSeconds?: number;
   /** Seconds a node may stay not-Ready before its pods are deleted for rescheduling. */
@@ -96,7 +102,11 @@ export interface HubOptions {
 
 /** The hub's store backend (`--store`, `--etcd-*`). */
 export type HubStoreOptions =
-  | { kind: 'sqlite' }
+  | {
+      kind: 'sqlite';
+      /** How the write-ahead log is synced to disk (default `fdatasync`); a test passes one that fails. */
+      syncLog?: (fd: number) => Promise<void>;
+    }
   | {
       kind: 'etcd';
       /** Client URLs of the etcd members (`--etcd-endpoints`). */

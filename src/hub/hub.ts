@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Logger, Token } from '../api/index.js';
-import { TOKEN_GROUP, systemClock } from '../api/index.js';
+import { TOKEN_GROUP, errorMessage, systemClock } from '../api/index.js';
 import { caHash } from '../pki/index.js';
 import { acquireDataDirLock, prepareDataDir, type DataDirLock } from '../durable/index.js';
 import {
@@ -95,12 +95,15 @@ export class Hub {
       usage: () => ({ ...localUsage.stats, refusedWakes: nodeMetrics.stats.refusedWakes }),
       relay: () => gateway.relay.stats,
     });
-    // Secrets are encrypted above either backend: etcd holds ciphertext too (hub-backend.ts).
+    // Secrets are encrypted above either backend: etcd holds ciphertext too (hub-backend.ts). A store
+    // failed for good stops the hub (`fatal`): it could write nothing and its watchers would hear nothing.
+    const built: { hub?: Hub } = {};
     const opened = await openHubBackend(
       options,
       keyring,
       metrics.controlPlane.store,
       logger.child({ component: 'store' }),
+      (err) => void built.hub?.fatal(err),
     );
     const { etcd: etcdStore, backend, store } = opened;
     const api = new ObjectRegistry({ store, clock, logger: logger.child({ component: 'registry' }) });
@@ -240,6 +243,7 @@ export class Hub {
       log,
     });
     const hub = new Hub(options, store, api, auth, informers, gateway, runners, leadership, app, lock, tls, streams);
+    built.hub = hub;
     metrics.controlPlane.handshakeGate(() => hub.listener?.acceptor?.gate);
     return hub;
   }
@@ -290,6 +294,19 @@ export class Hub {
   /** Paths of the files the hub writes for its clients. */
   get clientFiles(): HubClientFiles {
     return hubClientFiles(this.options.dataDir);
+  }
+
+  /**
+   * The hub cannot go on (`err`): it stops (its watches end, its nodes' sessions close, so clients and
+   * nodes see it gone instead of a hub that answers and never changes), then `options.onFatal` is told.
+   */
+  private async fatal(err: Error): Promise<void> {
+    if (this.stopped) return;
+    this.options.logger.error({ err: err.message }, 'the hub cannot go on: stopping');
+    await this.stop().catch((e: unknown) =>
+      this.options.logger.error({ err: errorMessage(e) }, 'stopping after a fatal error failed'),
+    );
+    this.options.onFatal?.(err);
   }
 
   /** Stops accepting work, closes node sessions and the store. */

@@ -53,6 +53,12 @@ async function main(argv: string[]): Promise<void> {
     port: o.listen.port,
     ...(o.advertiseUrl !== undefined ? { advertiseUrl: o.advertiseUrl } : {}),
     logger,
+    // The hub has stopped itself (its store failed for good): a non-zero exit, for systemd or another
+    // supervisor to restart it on what is on disk.
+    onFatal: (err) => {
+      process.stderr.write(`edge-hub: ${err.message}\n`);
+      process.exit(1);
+    },
     nodeGracePeriodSeconds: o.nodeGracePeriod,
     podEvictionTimeoutSeconds: o.podEvictionTimeout,
     nodeEviction: {

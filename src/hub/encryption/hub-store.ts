@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '../../api/index.js';
-import { SqliteStore } from '../store/index.js';
+import { SqliteStore, type SqliteStoreOptions } from '../store/index.js';
 import { EncryptingStore } from './encrypting-store.js';
 import { Keyring } from './keyring.js';
 
@@ -30,8 +30,16 @@ export async function loadHubKeyring(dataDir: string, keyFile: string | undefine
   return keyring;
 }
 
-/** Opens the hub's SQLite store on `dataDir`, Secrets encrypted with `keyring`. */
-export async function openHubStore(dataDir: string, keyring: Keyring, logger: Logger): Promise<EncryptingStore> {
-  const sqlite = await SqliteStore.create({ path: join(dataDir, 'state.db'), logger });
-  return new EncryptingStore(sqlite, keyring, { prefixes: ENCRYPTED_PREFIXES, logger });
+/**
+ * Opens the hub's SQLite store on `dataDir`, Secrets encrypted with `keyring`. `sqlite` passes on the
+ * store's `syncLog` and `onFailure` (sqlite-store.ts).
+ */
+export async function openHubStore(
+  dataDir: string,
+  keyring: Keyring,
+  logger: Logger,
+  sqlite: Pick<SqliteStoreOptions, 'syncLog' | 'onFailure'> = {},
+): Promise<EncryptingStore> {
+  const store = await SqliteStore.create({ path: join(dataDir, 'state.db'), logger, ...sqlite });
+  return new EncryptingStore(store, keyring, { prefixes: ENCRYPTED_PREFIXES, logger });
 }

@@ -127,9 +127,11 @@ it('goes on committing while a sync is in flight; the next sync covers what comm
 
 it('fails the store when its log cannot be synced, naming why, and refuses what follows', async () => {
   let calls = 0;
+  const told: Error[] = [];
   const s = await SqliteStore.create({
     path: join(dir, 'hub.db'),
     logger: silentLogger(),
+    onFailure: (err) => told.push(err),
     syncLog: () => {
       calls += 1;
       if (calls === 1) return Promise.resolve();
@@ -142,7 +144,24 @@ it('fails the store when its log cannot be synced, naming why, and refuses what 
   await expect(failed).rejects.toThrow(/write-ahead log could not be synced to disk \(EIO: i\/o error, fdatasync\)/);
   await expect(s.get('/k/a')).rejects.toThrow(/write-ahead log could not be synced/);
   await expect(s.create('/k/c', 3)).rejects.toThrow(/write-ahead log could not be synced/);
+  // Its owner is told once, however many writes fail after.
+  await until('the owner told', () => told.length > 0, 5_000, 5);
+  expect(told.map((e) => e.message)).toEqual([expect.stringMatching(/write-ahead log could not be synced/)]);
   await s.close();
+  expect(told).toHaveLength(1);
+});
+
+it('tells its owner of no failure when it is closed', async () => {
+  const told: Error[] = [];
+  const s = await SqliteStore.create({
+    path: join(dir, 'hub.db'),
+    logger: silentLogger(),
+    onFailure: (e) => told.push(e),
+  });
+  await s.create('/k/a', 1);
+  await s.close();
+  await turn();
+  expect(told).toEqual([]);
 });
 
 it('checkpoints on its worker thread while open: the database file fills long before the backstop would', async () => {

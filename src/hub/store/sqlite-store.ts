@@ -67,6 +67,11 @@ export interface SqliteStoreOptions {
    * slower one to watch what waits for it.
    */
   syncLog?: (fd: number) => Promise<void>;
+  /**
+   * Told once when the store fails for good (a log sync failed, or its commit worker ended): it refuses
+   * everything from then on and only a restart reads what is really on disk, so the owner stops.
+   */
+  onFailure?: (err: Error) => void;
   /** Bytes written (estimated from the rows) after which the checkpoint worker is nudged (default 4 MB). */
   checkpointAfterBytes?: number;
 }
@@ -95,6 +100,7 @@ export class SqliteStore implements Store {
   readonly #inflight = new Map<string, number>();
   /** Set when the log could not be synced, or the commit worker ended: the store refuses everything from then on. */
   #failed: Error | undefined;
+  readonly #onFailure: ((err: Error) => void) | undefined;
 
   private constructor(
     db: SqliteConnection,
@@ -105,6 +111,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#stmts = statementCache(db);
     this.#logger = opts.logger;
+    this.#onFailure = opts.onFailure;
     this.#fanout = new Fanout(opts.logger);
     const onDisk = opts.path !== ':memory:';
     // create() ran the schema, so the log exists.
@@ -305,6 +312,9 @@ export class SqliteStore implements Store {
     if (!this.#failed) {
       this.#failed = new ServiceUnavailableError(`store failed: ${why} (${errorMessage(err)}); restart the hub`);
       this.#logger.error({ err }, `store failed: ${why}`);
+      const failed = this.#failed;
+      // Told after this turn: whoever it tells may close the store, which waits for what is failing now.
+      if (this.#onFailure) setImmediate(() => this.#onFailure?.(failed));
     }
     this.#group.rejectAll(this.#failed);
     return this.#failed;
