@@ -185,6 +185,13 @@ describe('kubectl against the hub', () => {
     const back = await cluster.client.get<Deployment>(kind('deploy'), 'default', 'hello');
     expect(back.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
     expect(back.spec.template.spec.containers[0]?.image).toBe(image);
+    // The undo went back to revision 1's ReplicaSet (now revision 3), not a third one: kubectl writes the
+    // template back with `resources: {}` and `creationTimestamp: null`, which are no change.
+    const owned = (await cluster.client.list<ReplicaSet>(kind('replicasets'), { namespace: 'default' })).items.filter(
+      (rs) => rs.metadata.ownerReferences?.[0]?.name === 'hello',
+    );
+    expect(owned).toHaveLength(2);
+    expect(await ok(['rollout', 'history', 'deploy/hello'])).toMatch(/^2\s.*\n3\s/m);
     expect(await ok(['rollout', 'pause', 'deploy/hello'])).toMatch(/paused/);
     expect((await cluster.client.get<Deployment>(kind('deploy'), 'default', 'hello')).spec.paused).toBe(true);
     expect(await ok(['rollout', 'resume', 'deploy/hello'])).toMatch(/resumed/);

@@ -70,6 +70,19 @@ describe('rollout arithmetic', () => {
       templatesEqual({ ...template, spec: { containers: [{ name: 'web', image: 'other.wasm' }] } }, template),
     ).toBe(false);
   });
+
+  it("takes empty objects, empty lists and nulls as absent, as kubectl's rollout undo writes them", () => {
+    const undone = {
+      metadata: { ...template.metadata, creationTimestamp: null },
+      spec: { ...template.spec, containers: template.spec.containers.map((c) => ({ ...c, resources: {}, env: [] })) },
+    } as unknown as typeof template;
+    expect(templatesEqual(template, undone)).toBe(true);
+    const limited = {
+      ...template,
+      spec: { containers: template.spec.containers.map((c) => ({ ...c, resources: { limits: { cpu: '1' } } })) },
+    };
+    expect(templatesEqual(template, limited)).toBe(false);
+  });
 });
 
 describe('annotationsToCopy', () => {

@@ -53,14 +53,35 @@ export function templateHash(tpl: PodTemplateSpec, collisionCount = 0): string {
   return s;
 }
 
-/** The template without the hash label, to compare a ReplicaSet's template with the Deployment's. */
+/**
+ * Whether a ReplicaSet's template is the Deployment's: equal without the hash label, and with an
+ * empty object, an empty list or a null taken as absent (Kubernetes compares them semantically, so
+ * `kubectl rollout undo`, whose Go structs write `resources: {}` and `creationTimestamp: null` into the
+ * template it copies back, finds the ReplicaSet it copied it from instead of making a new one).
+ */
 export function templatesEqual(rsTemplate: PodTemplateSpec, depTemplate: PodTemplateSpec): boolean {
-  const strip = (t: PodTemplateSpec): PodTemplateSpec => {
+  const strip = (t: PodTemplateSpec): unknown => {
     const labels = { ...(t.metadata?.labels ?? {}) };
     delete labels[TEMPLATE_HASH_LABEL];
-    return { ...t, metadata: { ...(t.metadata ?? {}), labels } };
+    return withoutEmpty({ ...t, metadata: { ...(t.metadata ?? {}), labels } });
   };
   return jsonEqual(strip(rsTemplate), strip(depTemplate));
+}
+
+/** `v` with every null, empty object and empty list member left out (undefined when nothing is left). */
+function withoutEmpty(v: unknown): unknown {
+  if (v === null) return undefined;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((x) => withoutEmpty(x) ?? {});
+  if (typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const y = withoutEmpty(x);
+    if (y === undefined) continue;
+    out[k] = y;
+    any = true;
+  }
+  return any ? out : undefined;
 }
 
 function resolve(v: number | string | undefined, total: number, roundUp: boolean, dflt: string): number {
