@@ -285,6 +285,7 @@ export class Agent {
     await this.state.flush();
     await this.positionFile.flush();
     await this.config.flush();
+    await this.config.releaseRunDir();
   }
 
   /** Resolves when every pod worker is idle (tests). */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { typeByName, type Node, type ResourceType } from '../../src/api/index.js';
 import { EdgeClient } from '../../src/cli/index.js';
+import { defaultRunDir } from '../../src/edge-node/config/index.js';
 import { freePort } from './net.js';
 import { until } from './poll.js';
 import { BIN, Proc, type CommandResult } from './proc.js';
@@ -231,5 +232,7 @@ export class Cluster {
     // A file still being written by an exiting child (ENOTEMPTY) or a mount on its way out (EBUSY) is
     // retried rather than failing the suite in its teardown.
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    // The nodes were killed: their run dirs (memory-backed volumes, under /dev/shm) go too.
+    for (const n of this.nodes.values()) rmSync(defaultRunDir(n.dataDir), { recursive: true, force: true });
   }
 }

@@ -19,7 +19,7 @@ import { ConfigStore, type ConfigKind } from './config-store.js';
 import { loadOrCreateNodeKey } from './node-key.js';
 import { PodVolumes } from './pod-volumes.js';
 import { resolvePullSecrets } from './pull-secrets.js';
-import { prepareRunDir, runDirProblem } from './run-dir.js';
+import { prepareRunDir, releaseRunDir, runDirProblem } from './run-dir.js';
 
 /** Dependencies of {@link NodeConfig.create}. */
 export interface NodeConfigDeps {
@@ -158,6 +158,11 @@ export class NodeConfig {
   /** Resolves once every store write has landed. */
   flush(): Promise<void> {
     return this.store.flush();
+  }
+
+  /** The agent stops: its run dir goes if nothing is left in it (run-dir.ts). */
+  releaseRunDir(): Promise<void> {
+    return releaseRunDir(this.deps.runDir);
   }
 
   private memoryProblem(): Promise<string | undefined> {

@@ -8,7 +8,7 @@
  * those volumes (the pods wait in `CreateContainerConfigError` saying so), never silently used.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, statfs } from 'node:fs/promises';
+import { chmod, mkdir, rmdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 
 const TMPFS_MAGIC = 0x01021994;
@@ -24,6 +24,16 @@ export function defaultRunDir(dataDir: string): string {
 export async function prepareRunDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
+}
+
+/**
+ * Removes the run dir when nothing is left in it (its `volumes` first, when empty): an agent that
+ * stops leaves no empty directory behind in `/dev/shm`, one per data dir it ever had (tests make
+ * thousands). Anything still in it stays: the volumes of pods that run on or come back at the next start.
+ */
+export async function releaseRunDir(dir: string): Promise<void> {
+  await rmdir(path.join(dir, 'volumes')).catch(() => undefined);
+  await rmdir(dir).catch(() => undefined);
 }
 
 /** Undefined when `dir` is memory-backed and outside `dataDir`; else what is wrong with it. */
