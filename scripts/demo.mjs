@@ -105,9 +105,9 @@ Edgeplane is running: a hub and two edge nodes serving the hello component and t
   curl http://${FIRST}:30080/ ; curl http://${NODES[1].address}:30080/
   curl http://${FIRST}:${SHOP_PORT}/            # the shop's page; /api/shop the same as JSON
   curl -H "Authorization: Bearer $(cat ${keyFile})" http://${FIRST}:${SHOP_PORT}/admin   # the API key from Secret shop-api
-  npx edgectl get configmaps,secrets            # the shop's settings (a Secret shows its key count, not its values)
   export EDGE_CONFIG=${KUBECONFIG()}      # the hub's kubeconfig: its URL, CA and admin token (KUBECONFIG for kubectl)
   npx edgectl get pods -o wide
+  npx edgectl get configmaps,secrets            # the shop's settings (a Secret shows its key count, not its values)
 Logs: ${DATA}/*.log.  ${once ? 'Stopping (--once).' : 'Ctrl-C stops everything.'}`);
   if (once) stopAll(failures === 0 ? 0 : 1);
 }

@@ -9,6 +9,23 @@ import { fileURLToPath } from 'node:url';
 /** The repository's root (this file is scripts/demo/options.mjs). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
+const USAGE =
+  'usage: npm run demo -- [--once] [--data-dir DIR] [--hub-address HOST:PORT] [--node-addresses IP1,IP2]\n' +
+  '  --once                     verify the demo answers, then stop everything and exit\n' +
+  '  --data-dir DIR             where state and logs go (default .demo/ in the repo, wiped at start)\n' +
+  '  --hub-address HOST:PORT    where the hub listens (default 127.0.0.1:7400)\n' +
+  "  --node-addresses IP1,IP2   the two nodes' addresses (default 127.0.0.2,127.0.0.3)\n";
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const VALUED = ['--data-dir', '--hub-address', '--node-addresses'];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--once' || VALUED.some((f) => a.startsWith(`${f}=`))) continue;
+  if (VALUED.includes(a)) i++;
+  else usage(`unknown argument ${a}`);
+}
 /** --once: verify the demo answers, then stop everything and exit. */
 export const once = args.includes('--once');
 /** The value after `--name` (or in `--name=value`), else `fallback`. */
@@ -22,9 +39,7 @@ function flag(name, fallback) {
   return eq ? eq.slice(name.length + 1) : fallback;
 }
 function usage(msg) {
-  process.stderr.write(
-    `demo: ${msg}\nusage: npm run demo -- [--once] [--data-dir DIR] [--hub-address HOST:PORT] [--node-addresses IP1,IP2]\n`,
-  );
+  process.stderr.write(`demo: ${msg}\n${USAGE}`);
   process.exit(2);
 }
 export const DATA = resolve(flag('--data-dir', join(ROOT, '.demo')));

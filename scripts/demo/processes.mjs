@@ -1,6 +1,6 @@
 /**
  * The demo's child processes (the hub and the nodes, from the compiled bins): started with their
- * output in <data-dir>/<name>.log, all stopped together on exit, Ctrl-C or SIGTERM.
+ * output in <data-dir>/<name>.log, all stopped together on exit, Ctrl-C, SIGTERM, SIGHUP or a crash.
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -30,3 +30,10 @@ export function stopAll(code) {
 }
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
+// A closed terminal, or a reader of our output gone (`npm run demo | head`): stop too.
+process.on('SIGHUP', () => stopAll(129));
+process.stdout.on('error', () => stopAll(1));
+// However the demo ends (a crash included), no hub or node outlives it.
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+});
