@@ -106,6 +106,17 @@ describe('kubectl and the hub’s OpenAPI', () => {
     expect(none.err).toMatch(/NotFound|not found/);
   });
 
+  it('an image that is a local file path is refused, saying edgectl uploads such files', async () => {
+    const local = file('local.yaml', DEPLOY('local').replace('image: example/web:1', 'image: ./dist/web.wasm'));
+    const applied = await k(['apply', '-f', local]);
+    expect(applied.code).toBe(1);
+    expect(applied.err).toContain('spec.template.spec.containers[0].image');
+    expect(applied.err).toMatch(
+      /a local file path, not an image reference: `edgectl apply` uploads local \.wasm files/,
+    );
+    expect((await k(['get', 'deployment', 'local'])).code).toBe(1);
+  });
+
   it('--validate=warn warns and drops the field; --validate=false drops it silently', async () => {
     const warned = await k(['apply', '--validate=warn', '-f', file('warn.yaml', DEPLOY('warned', '  bogus: 1\n'))]);
     expect(warned.code, warned.err).toBe(0);

@@ -27,9 +27,23 @@ export function podSpecCauses(spec: PodSpec, path: string): FieldCause[] {
         reason: 'FieldValueDuplicate',
       });
     seen.add(c.name);
+    // edgectl uploads a local .wasm file and writes its reference instead; a path that reaches the hub
+    // (kubectl, curl) could never be pulled, so it is refused here rather than left to ImagePullBackOff.
+    if (LOCAL_PATH.test(c.image))
+      causes.push({
+        field: `${path}.containers[${i}].image`,
+        message:
+          `Invalid value: "${c.image}": a local file path, not an image reference: ` +
+          '`edgectl apply` uploads local .wasm files to the hub (kubectl does not); ' +
+          'use edgectl, or a registry or edgeplane.hub/… reference',
+        reason: 'FieldValueInvalid',
+      });
   });
   return causes;
 }
+
+/** An image written as a file path (`./x.wasm`, `../x.wasm`, `/opt/x.wasm`, `~/x.wasm`). */
+const LOCAL_PATH = /^(?:\.{1,2}\/|\/|~\/)/;
 
 /** Rules of a ReplicaSet, Deployment or DaemonSet spec: a non-empty selector matching the template. */
 export function workloadCauses(spec: {
