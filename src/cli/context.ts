@@ -7,6 +7,7 @@ import type { Connection, EdgeConfig } from './config/index.js';
 import { configFileExists, configPath, emptyConfig } from './config/path.js';
 import { readConfigLight } from './config/read-light.js';
 import { requireServer, resolveConnection } from './config/resolve.js';
+import { ConfigError } from './errors.js';
 import { formatError } from './printers/errors.js';
 
 /** A writable text sink (process.stdout, or a buffer in tests). */
@@ -114,6 +115,7 @@ export class CliContext {
   async client(): Promise<EdgeClient> {
     if (this.#client) return this.#client;
     const conn = await this.connection();
+    if (!conn.server) this.#missingConfig();
     const { EdgeClient } = await import('./client/index.js');
     this.#client ??= new EdgeClient({
       server: requireServer(conn),
@@ -123,6 +125,17 @@ export class CliContext {
       userAgent: 'edgectl',
     });
     return this.#client;
+  }
+
+  /**
+   * No hub named, and the config file `--config` or EDGE_CONFIG names does not exist: that is the
+   * mistake to report (a typo, a hub data dir gone), not "no hub" (an absent default file is normal).
+   */
+  #missingConfig(): void {
+    const by = this.#globals.config ? '--config' : this.io.env.EDGE_CONFIG ? 'EDGE_CONFIG' : undefined;
+    const file = this.configFile();
+    if (by !== undefined && !configFileExists(file))
+      throw new ConfigError(`the config file ${file} (${by}) does not exist`);
   }
 
   /** Releases the client's connections. */

@@ -134,8 +134,17 @@ describe('edgectl config', () => {
     expect(await readFile(file, 'utf8')).toBe('clusters: [ {name: x');
   });
   it('no hub configured is a clear error', async () => {
-    const io = captureIO({ env: { EDGE_CONFIG: '/nonexistent/config' } });
+    const home = await mkdtemp(join(tmpdir(), 'edgectl-home-'));
+    const io = captureIO({ env: { HOME: home } });
     expect(await run(['get', 'pods'], io)).toBe(1);
     expect(io.errText()).toContain('error: no hub to talk to: pass --server URL, set EDGE_SERVER');
+  });
+  it('a config file named by EDGE_CONFIG or --config that does not exist is the error', async () => {
+    const env = captureIO({ env: { EDGE_CONFIG: '/nonexistent/config' } });
+    expect(await run(['get', 'pods'], env)).toBe(1);
+    expect(env.errText()).toBe('error: the config file /nonexistent/config (EDGE_CONFIG) does not exist\n');
+    const flag = captureIO({ env: {} });
+    expect(await run(['--config', '/nonexistent/other', 'get', 'pods'], flag)).toBe(1);
+    expect(flag.errText()).toBe('error: the config file /nonexistent/other (--config) does not exist\n');
   });
 });
