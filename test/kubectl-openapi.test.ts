@@ -106,6 +106,14 @@ describe('kubectl and the hub’s OpenAPI', () => {
     expect(none.err).toMatch(/NotFound|not found/);
   });
 
+  it('a kind the hub does not serve is named as kubectl names it (no custom resources to look through)', async () => {
+    const typo = file('typo.yaml', DEPLOY('typo').replace('kind: Deployment', 'kind: Deploymnet'));
+    const applied = await k(['apply', '-f', typo]);
+    expect(applied.code).toBe(1);
+    expect(applied.err).toContain('no matches for kind "Deploymnet" in version "apps/v1"');
+    expect(applied.err).not.toContain('failed to check CRD');
+  });
+
   it('an image that is a local file path is refused, saying edgectl uploads such files', async () => {
     const local = file('local.yaml', DEPLOY('local').replace('image: example/web:1', 'image: ./dist/web.wasm'));
     const applied = await k(['apply', '-f', local]);

@@ -11,6 +11,7 @@ import { mountBlobRoutes } from './blob-routes.js';
 import { BlobFetchTracker, mountBlobSourceRoute } from './blob-sources.js';
 import { mountPeerBlobRoutes } from '../blobs/index.js';
 import { mountComponentStatuses } from './component-status-routes.js';
+import { mountNoCustomResources } from './crd-routes.js';
 import { mountNodeCertificateRoute } from './node-certificate-route.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { apiResourceList } from './discovery.js';
@@ -97,6 +98,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
   mountMetricsApi(app, deps.metricsApi);
   mountComponentStatuses(app, deps.componentStatuses);
+  mountNoCustomResources(app);
   mountNodeProxy(app, deps.nodeMetrics, deps.api);
   mountOpenApiRoutes(app, deps.version.gitVersion);
   app.all('/api/*', (c) => dispatch(c));
