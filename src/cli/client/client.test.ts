@@ -1,6 +1,9 @@
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeError, typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
 import { startTestHub, type TestHub } from '../../hub/testing/index.js';
+import { createCa, generateKeyPair, issueCertificate } from '../../pki/index.js';
 import { EdgeClient, type WatchEvent } from './index.js';
 
 const T = (n: string): ResourceType => typeByName(n) as ResourceType;
@@ -122,6 +125,29 @@ describe('EdgeClient', () => {
       size: 5,
     });
     expect((await client.version()).gitVersion).toBe('v0.1.0-fake');
+  });
+
+  it('asks whether the hub serves TLS when an http:// server resets the connection (a TLS hub does)', async () => {
+    const ca = await createCa({ commonName: 'ca', lifetimeSeconds: 3600, now: new Date() });
+    const keys = await generateKeyPair();
+    const cert = await issueCertificate({
+      ca,
+      publicKeyPem: keys.publicKeyPem,
+      commonName: 'hub',
+      ipAddresses: ['127.0.0.1'],
+      usages: ['server'],
+      lifetimeSeconds: 3600,
+      now: new Date(),
+    });
+    const tls = createHttpsServer({ cert, key: keys.privateKeyPem }, (_req, res) => res.end());
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const plain = new EdgeClient({ server: `http://127.0.0.1:${(tls.address() as AddressInfo).port}` });
+    try {
+      await expect(plain.list(T('pods'))).rejects.toThrow(/is the hub serving TLS\? then use https:\/\//);
+    } finally {
+      await plain.close();
+      tls.close();
+    }
   });
 
   it('says clearly when the hub is unreachable or refuses the token', async () => {

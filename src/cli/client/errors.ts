@@ -96,7 +96,11 @@ export function transportError(server: string, err: unknown): EdgeError {
   let detail: string;
   if (effective === 'ECONNREFUSED') detail = 'connect ECONNREFUSED';
   else if (effective === 'ENOTFOUND' || effective === 'EAI_AGAIN') detail = `getaddrinfo ${effective}`;
-  else if (effective === 'ECONNRESET') detail = 'connection reset (ECONNRESET)';
+  else if (effective === 'ECONNRESET')
+    // A TLS hub drops plain HTTP (it serves TLS by default): say so for an http:// server.
+    detail = /^http:/i.test(server)
+      ? 'connection reset (ECONNRESET): is the hub serving TLS? then use https://'
+      : 'connection reset (ECONNRESET)';
   else if (effective === 'UND_ERR_CONNECT_TIMEOUT' || effective === 'ETIMEDOUT') detail = 'connect timeout';
   else if (effective !== undefined && TLS_FAILURES[effective] !== undefined)
     detail = `TLS: ${TLS_FAILURES[effective]} (${effective})`;
