@@ -53,7 +53,7 @@ export async function rewriteLocalImages(items: readonly ValidManifest[], upload
       const ok = existsSync(local.path) && statSync(local.path).isFile();
       if (!ok) {
         throw new ManifestError(
-          `image "${c.image}" of container "${c.name}" in ${describeManifest(item.manifest, item.object.kind, item.object.metadata.name)}: no such file ${local.path}`,
+          `image "${c.image}" of container "${c.name}" in ${describeManifest(item.manifest, item.object.kind, item.object.metadata.name)}: no such file ${local.path}${notBuiltHint(local.path)}`,
         );
       }
       pending.push({ container: c, path: local.path });
@@ -69,4 +69,11 @@ export async function rewriteLocalImages(items: readonly ValidManifest[], upload
     p.container.image = hubImageRef(basename(p.path), (await d).digest);
   }
   return digests.size;
+}
+
+/** For this repository's example components, which are built on demand: how to build them. */
+function notBuiltHint(path: string): string {
+  return /[/\\]examples[/\\]wasm-apps[/\\].*[/\\]dist[/\\][^/\\]+\.wasm$/.test(path)
+    ? ' (an example component not built yet: `npm run build:examples`)'
+    : '';
 }

@@ -166,5 +166,11 @@ describe('local Wasm images', () => {
       `image "./dist/missing.wasm" of container "app" in "app.yaml" (document 1, Deployment "hello"): no such file ${join(dir, 'app', 'dist', 'missing.wasm')}`,
     );
     expect(uploads.length).toBe(before);
+    // One of this repository's examples not built yet: the message says how to build it.
+    const example = join(dir, 'examples', 'wasm-apps', 'hello-c');
+    const unbuilt = parseManifests(deployment('./dist/hello-c.wasm'), 'hello-c.yaml', example).map(validateManifest);
+    await expect(rewriteLocalImages(unbuilt, () => Promise.resolve({ digest: 'never' }))).rejects.toThrow(
+      `no such file ${join(example, 'dist', 'hello-c.wasm')} (an example component not built yet: \`npm run build:examples\`)`,
+    );
   });
 });
