@@ -6,11 +6,12 @@
  * kubectl runs with its default validation (it reads the hub's `/openapi/v3` first). The Gateway API
  * kinds and Flagger's Canary go through the same verbs: tables, describe, explain, wait, patch, edit.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment } from '../src/api/index.js';
-import { Cluster, kind } from './support/cluster.js';
+import { Cluster, ROOT, kind } from './support/cluster.js';
 import { kubectl as runKubectl, requireKubectl } from './support/kubectl.js';
 import { kubectlRoutesSuite } from './support/kubectl-routes.js';
 
@@ -358,5 +359,27 @@ describe('kubectl apply, patch, edit and diff against the hub', () => {
     const after = await getDeploy('d');
     expect(after.spec.replicas).toBe(1);
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
+  it('edgectl diff and apply --dry-run=server of a local .wasm image show the reference an apply writes, uploading nothing', async () => {
+    const bytes = readFileSync(join(ROOT, 'examples/wasm-apps/hello/dist/hello.wasm'));
+    writeFileSync(join(cluster.dir, 'local.wasm'), bytes);
+    const ref = `edgeplane.hub/local.wasm@sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const manifest = file('local.yaml', deployment('local', { containers: ['main=./local.wasm'] }));
+    const diff = await cluster.edgectl(['diff', '-f', manifest]);
+    expect(diff.code, diff.stderr).toBe(1);
+    expect(diff.stdout.split('\n').filter((l) => l.startsWith('+') && l.includes('image:'))).toEqual([
+      expect.stringMatching(new RegExp(`image: ${ref.replaceAll('.', '\\.')}$`)),
+    ]);
+    const dry = await cluster.edgectl(['apply', '--dry-run=server', '-f', manifest]);
+    expect({ code: dry.code, out: dry.stdout, err: dry.stderr }).toEqual({
+      code: 0,
+      out: 'deployment.apps/local created (server dry run)\n',
+      err: '',
+    });
+    await expect(getDeploy('local')).rejects.toThrow(/not found/);
+    // The apply uploads the file and writes the same reference.
+    expect((await cluster.edgectl(['apply', '-f', manifest])).code).toBe(0);
+    expect(names(await getDeploy('local'))).toEqual([`main=${ref}`]);
   });
 });

@@ -25,6 +25,8 @@ export function start(name, bin, argv) {
 /** Sends every child SIGTERM, then exits with `code` half a second later (time for them to go). */
 export function stopAll(code) {
   stopping = true;
+  // The code stands even when the loop empties before the timer (every child gone within 500 ms).
+  process.exitCode = code;
   for (const c of children) c.kill('SIGTERM');
   setTimeout(() => process.exit(code), 500).unref();
 }

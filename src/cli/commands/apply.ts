@@ -9,7 +9,13 @@ import { RESOURCE_KINDS } from '../../api/lite.js';
 import type { EdgeClient } from '../client/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { loadManifests, rewriteLocalImages, validateManifest, type ValidManifest } from '../manifests/index.js';
+import {
+  loadManifests,
+  localDigest,
+  rewriteLocalImages,
+  validateManifest,
+  type ValidManifest,
+} from '../manifests/index.js';
 import { objectRef } from '../printers/index.js';
 import { PRUNE_HELP, prune } from './apply-prune.js';
 import { dryRunMode, dryRunSuffix, type DryRun } from './dry-run.js';
@@ -125,8 +131,8 @@ export async function runApply(ctx: CliContext, flags: ApplyFlags): Promise<void
     item.object.metadata.namespace = ns ?? conn.namespace;
   }
   const client = await ctx.client();
-  // A dry run uploads nothing: the image references stay as written.
-  if (dryRun === 'none') await rewriteLocalImages(items, (path) => client.uploadBlob(path, ctx.signal));
+  // A dry run uploads nothing: its images name the digests an apply would upload (hashed here).
+  await rewriteLocalImages(items, dryRun === 'none' ? (path) => client.uploadBlob(path, ctx.signal) : localDigest);
   // Applied in the registry's order (namespaces first, pods after their workloads' services), so
   // a file may name its namespace last; reported in file order, as kubectl reports.
   const order = (i: ValidManifest): number => RESOURCE_KINDS.indexOf(i.type);

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { EdgeError, type KubeObject } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { loadManifests, validateManifest } from '../manifests/index.js';
+import { loadManifests, localDigest, rewriteLocalImages, validateManifest } from '../manifests/index.js';
 import { EDGECTL_FIELD_MANAGER, collect } from './apply.js';
 
 interface DiffFlags {
@@ -100,6 +100,8 @@ export async function runDiffCommand(ctx: CliContext, flags: DiffFlags): Promise
     recursive: flags.recursive === true,
   });
   const items = manifests.map(validateManifest);
+  // Local .wasm images as an apply would write them (their digests hashed here; nothing uploaded).
+  await rewriteLocalImages(items, localDigest);
   const client = await ctx.client();
   const live = await mkdtemp(join(tmpdir(), 'LIVE-'));
   const merged = await mkdtemp(join(tmpdir(), 'MERGED-'));

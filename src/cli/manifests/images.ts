@@ -1,10 +1,12 @@
 /**
  * Local Wasm images: a container image that is a path to a `.wasm` file (absolute, `./…`, `../…`,
- * `file://…`, or a bare relative path that exists) is uploaded to the hub's content store and
+ * `~/…`, `file://…`, or a bare relative path that exists) is uploaded to the hub's content store and
  * replaced by `edgeplane.hub/<file>@sha256:…`, so a manifest can point at its build output.
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, isAbsolute, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hubImageRef, type KubeObject } from '../../api/index.js';
 import { ManifestError, describeManifest, type ValidManifest } from './validate.js';
@@ -29,6 +31,7 @@ export function containersOf(obj: KubeObject): ContainerRef[] {
 export function localWasmPath(image: string, baseDir: string): { path: string; explicit: boolean } | undefined {
   if (!image.endsWith('.wasm')) return undefined;
   if (image.startsWith('file://')) return { path: fileURLToPath(image), explicit: true };
+  if (image.startsWith('~/')) return { path: join(homedir(), image.slice(2)), explicit: true };
   if (isAbsolute(image) || image.startsWith('./') || image.startsWith('../'))
     return { path: resolve(baseDir, image), explicit: true };
   if (image.includes('@') || image.includes(':')) return undefined;
@@ -39,6 +42,16 @@ export function localWasmPath(image: string, baseDir: string): { path: string; e
 
 /** Uploads a file and returns its digest (`EdgeClient.uploadBlob`). */
 export type BlobUploader = (path: string) => Promise<{ digest: string }>;
+
+/**
+ * The digest the hub would answer for a file, computed here and uploading nothing: a dry run or a diff
+ * shows the reference an apply would write (the hub refuses a local path as an image).
+ */
+export async function localDigest(path: string): Promise<{ digest: string }> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return { digest: `sha256:${hash.digest('hex')}` };
+}
 
 /**
  * Checks every local image exists (before anything is written), then uploads each file once and

@@ -2,12 +2,20 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOB_PATH, hubImageRef } from '../../api/index.js';
 import { EdgeClient } from '../client/index.js';
-import { loadManifests, parseManifests, rewriteLocalImages, validateManifest, type ValidManifest } from './index.js';
+import {
+  loadManifests,
+  localDigest,
+  localWasmPath,
+  parseManifests,
+  rewriteLocalImages,
+  validateManifest,
+  type ValidManifest,
+} from './index.js';
 
 const deployment = (image: string, name = 'hello'): string => `
 apiVersion: apps/v1
@@ -157,6 +165,15 @@ describe('local Wasm images', () => {
     expect(image(0)).toBe(hubImageRef('hello.wasm', digest));
     expect(image(1)).toBe(hubImageRef('hello.wasm', digest));
     expect(image(2)).toBe('ghcr.io/acme/other.wasm');
+    // A dry run's digest, hashed here, is the one the upload answered.
+    expect(await localDigest(join(app, 'dist', 'hello.wasm'))).toEqual({ digest });
+  });
+
+  it('takes ~/ as the home directory', () => {
+    expect(localWasmPath('~/apps/x.wasm', '/elsewhere')).toEqual({
+      path: join(homedir(), 'apps', 'x.wasm'),
+      explicit: true,
+    });
   });
 
   it('a missing local file is an error naming the path and the manifest, before any upload', async () => {

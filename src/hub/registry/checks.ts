@@ -4,6 +4,7 @@
  * registry turns them into 422.
  */
 import {
+  InvalidError,
   fromLabelSelector,
   matchesLabels,
   type FieldCause,
@@ -27,23 +28,9 @@ export function podSpecCauses(spec: PodSpec, path: string): FieldCause[] {
         reason: 'FieldValueDuplicate',
       });
     seen.add(c.name);
-    // edgectl uploads a local .wasm file and writes its reference instead; a path that reaches the hub
-    // (kubectl, curl) could never be pulled, so it is refused here rather than left to ImagePullBackOff.
-    if (LOCAL_PATH.test(c.image))
-      causes.push({
-        field: `${path}.containers[${i}].image`,
-        message:
-          `Invalid value: "${c.image}": a local file path, not an image reference: ` +
-          '`edgectl apply` uploads local .wasm files to the hub (kubectl does not); ' +
-          'use edgectl, or a registry or edgeplane.hub/… reference',
-        reason: 'FieldValueInvalid',
-      });
   });
   return causes;
 }
-
-/** An image written as a file path (`./x.wasm`, `../x.wasm`, `/opt/x.wasm`, `~/x.wasm`). */
-const LOCAL_PATH = /^(?:\.{1,2}\/|\/|~\/)/;
 
 /** Rules of a ReplicaSet, Deployment or DaemonSet spec: a non-empty selector matching the template. */
 export function workloadCauses(spec: {
@@ -114,4 +101,30 @@ export function jobCauses(spec: {
       });
   }
   return causes;
+}
+
+/** An image written as a file path (`./x.wasm`, `../x.wasm`, `/opt/x.wasm`, `~/x.wasm`). */
+const LOCAL_PATH = /^(?:\.{1,2}\/|\/|~\/)/;
+
+/**
+ * Admission of a pod spec's images (`spec` of a Pod, `spec.template.spec` of a workload at `path`):
+ * one written as a local file path is refused, since a node could never pull it (edgectl uploads such
+ * files and writes their reference; kubectl or curl send the path). Only a new or changed image is
+ * judged: an object stored with one before this rule can still be scaled, relabelled and deleted.
+ */
+export function admitImages(kind: string, name: string, path: string, spec: PodSpec, before?: PodSpec): void {
+  const causes: FieldCause[] = [];
+  spec.containers.forEach((c, i) => {
+    if (!LOCAL_PATH.test(c.image)) return;
+    if (before?.containers.some((b) => b.name === c.name && b.image === c.image)) return;
+    causes.push({
+      field: `${path}.containers[${i}].image`,
+      message:
+        `Invalid value: "${c.image}": a local file path, not an image reference: ` +
+        '`edgectl apply` uploads local .wasm files to the hub (kubectl does not); ' +
+        'use edgectl, or a registry or edgeplane.hub/… reference',
+      reason: 'FieldValueInvalid',
+    });
+  });
+  if (causes.length > 0) throw new InvalidError(kind, name, causes);
 }

@@ -5,7 +5,7 @@
  */
 import type { FieldCause, KubeObject, Pod, PodSpec } from '../../../api/index.js';
 import { isPodTerminal, requestTimeoutCauses } from '../../../api/index.js';
-import { podSpecCauses } from '../checks.js';
+import { admitImages, podSpecCauses } from '../checks.js';
 import { defaultPodSpec } from '../defaults.js';
 import { admitPodSecurity } from '../pod-security.js';
 import type { KindRules, StrategyDeps } from './strategy.js';
@@ -44,6 +44,7 @@ export function podStrategy(deps: StrategyDeps): KindRules {
     validateUpdate: nodeNameCauses,
     // Pod Security admission against the pod's namespace's `pod-security.kubernetes.io/*` labels.
     admit: async (obj, cur) => {
+      admitImages('Pod', obj.metadata.name ?? '', 'spec', obj.spec as PodSpec, cur?.spec as PodSpec | undefined);
       const ns = await deps.namespace(obj.metadata.namespace ?? 'default');
       admitPodSecurity(ns?.metadata.labels, obj as Pod, cur as Pod | undefined);
     },

@@ -1,6 +1,6 @@
 /** ReplicaSets, Deployments, DaemonSets and Jobs: defaulted specs and pod templates, selector rules. */
-import type { FieldCause, KubeObject } from '../../../api/index.js';
-import { jobCauses, workloadCauses } from '../checks.js';
+import type { FieldCause, KubeObject, PodSpec } from '../../../api/index.js';
+import { admitImages, jobCauses, workloadCauses } from '../checks.js';
 import {
   defaultDaemonSetSpec,
   defaultDeploymentSpec,
@@ -24,6 +24,13 @@ function workloadStrategy(
       return spec ? { ...obj, spec: defaults(spec, obj) } : obj;
     },
     validate,
+    admit: (obj, cur) => {
+      const template = (o: KubeObject | undefined): PodSpec | undefined =>
+        (o?.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+      const spec = template(obj);
+      if (spec) admitImages(obj.kind, obj.metadata.name ?? '', 'spec.template.spec', spec, template(cur));
+      return Promise.resolve();
+    },
   };
 }
 
