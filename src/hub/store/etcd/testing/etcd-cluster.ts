@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '../../../../api/index.js';
 import { freePort, until } from '../../../../../test/support/cluster.js';
 
 /** Where Debian's etcd-server package puts the binary (or `$ETCD_BIN`). */
@@ -58,15 +59,38 @@ export class EtcdTestCluster {
     if (!existsSync(ETCD_BIN)) {
       throw new Error(`etcd not found at ${ETCD_BIN}: install Debian's etcd-server (apt-get install etcd-server)`);
     }
+    // A port picked free may be taken before etcd binds it (another test's process): the member then
+    // exits, and the cluster starts again on fresh ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await EtcdTestCluster.#startOnce(hosts, tls);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  }
+
+  static async #startOnce(hosts: string[], tls?: EtcdServerTls): Promise<EtcdTestCluster> {
     const root = mkdtempSync(join(tmpdir(), 'etcd-test-'));
     const specs: MemberSpec[] = [];
+    // Distinct ports: two freePort calls in a row may hand out the same one (it is released at once).
+    const taken = new Set<string>();
+    const port = async (host: string): Promise<number> => {
+      for (;;) {
+        const p = await freePort(host);
+        if (!taken.has(`${host}:${p}`)) {
+          taken.add(`${host}:${p}`);
+          return p;
+        }
+      }
+    };
     for (const [i, host] of hosts.entries()) {
       specs.push({
         name: `m${i}`,
         host,
-        clientPort: await freePort(host),
-        peerPort: await freePort(host),
-        metricsPort: await freePort(host),
+        clientPort: await port(host),
+        peerPort: await port(host),
+        metricsPort: await port(host),
         dataDir: join(root, `m${i}`),
       });
     }
@@ -110,15 +134,24 @@ export class EtcdTestCluster {
   /** Polls member `i`'s `/health` until it reports healthy (it has a leader). */
   async waitHealthy(i: number): Promise<void> {
     const s = this.#specs[i]!;
-    await until(
-      `etcd member ${s.name} on ${this.#clientUrl(s)} healthy (stderr: ${this.#logs[i]!.slice(-3).join(' | ')})`,
-      async () => {
-        const res = await fetch(`http://${s.host}:${s.metricsPort}/health`);
-        const body = (await res.json()) as { health?: string };
-        return res.ok && body.health === 'true';
-      },
-      30_000,
-    );
+    const stderr = (): string => this.#logs[i]!.slice(-3).join(' | ');
+    try {
+      await until(
+        `etcd member ${s.name} on ${this.#clientUrl(s)} healthy`,
+        async () => {
+          const p = this.#procs[i];
+          if (p && (p.exitCode !== null || p.signalCode !== null))
+            throw new Error(`etcd member ${s.name} exited (${p.exitCode ?? p.signalCode}): ${stderr()}`);
+          const res = await fetch(`http://${s.host}:${s.metricsPort}/health`);
+          const body = (await res.json()) as { health?: string };
+          return res.ok && body.health === 'true';
+        },
+        30_000,
+      );
+    } catch (err) {
+      // Its stderr as it is now, not as it was when the wait began.
+      throw new Error(`${errorMessage(err)} (stderr: ${stderr()})`, { cause: err });
+    }
   }
 
   /** Kills every member and removes their data. */
