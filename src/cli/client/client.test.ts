@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeError, typeByName, type KubeObject, type ResourceType } from '../../api/index.js';
 import { startTestHub, type TestHub } from '../../hub/testing/index.js';
-import { createCa, generateKeyPair, issueCertificate } from '../../pki/index.js';
+import { loopbackServerCert } from '../../pki/testing/index.js';
 import { EdgeClient, type WatchEvent } from './index.js';
 
 const T = (n: string): ResourceType => typeByName(n) as ResourceType;
@@ -128,18 +128,8 @@ describe('EdgeClient', () => {
   });
 
   it('asks whether the hub serves TLS when an http:// server resets the connection (a TLS hub does)', async () => {
-    const ca = await createCa({ commonName: 'ca', lifetimeSeconds: 3600, now: new Date() });
-    const keys = await generateKeyPair();
-    const cert = await issueCertificate({
-      ca,
-      publicKeyPem: keys.publicKeyPem,
-      commonName: 'hub',
-      ipAddresses: ['127.0.0.1'],
-      usages: ['server'],
-      lifetimeSeconds: 3600,
-      now: new Date(),
-    });
-    const tls = createHttpsServer({ cert, key: keys.privateKeyPem }, (_req, res) => res.end());
+    const { certPem, keyPem } = await loopbackServerCert('client-test-ca');
+    const tls = createHttpsServer({ cert: certPem, key: keyPem }, (_req, res) => res.end());
     await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
     const plain = new EdgeClient({ server: `http://127.0.0.1:${(tls.address() as AddressInfo).port}` });
     try {
