@@ -4,8 +4,27 @@
  */
 import { createServer } from 'node:net';
 
-/** Asks the OS for a free TCP port on `host`. */
+/** Ports this process handed out lately (`host:port`), oldest first: the OS may offer one again. */
+const handedOut = new Set<string>();
+const REMEMBERED = 4096;
+
+/**
+ * Asks the OS for a free TCP port on `host`, never one this process handed out lately: the port is
+ * released at once, so two calls in a row could otherwise return the same one before either is bound
+ * (CI saw a test registry and its token server, and an etcd member's ports, collide so).
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (;;) {
+    const port = await osFreePort(host);
+    const key = `${host}:${port}`;
+    if (handedOut.has(key)) continue;
+    handedOut.add(key);
+    if (handedOut.size > REMEMBERED) handedOut.delete(handedOut.values().next().value as string);
+    return port;
+  }
+}
+
+function osFreePort(host: string): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.once('error', rej);

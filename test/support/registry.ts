@@ -66,9 +66,7 @@ export class TestRegistry {
         readFileSync(join(opts.dir, 'token.key'), 'utf8'),
         readFileSync(join(opts.dir, 'token.crt'), 'utf8'),
       );
-      // The token server binds its own port (0) before the registry's is picked: two freePort calls
-      // in a row can hand out the same port, and then the token server answered the registry's
-      // requests (CI saw a manifest PUT answered 200 with a token).
+      // The token server binds its own port (0): nothing to pick, nothing to collide with.
       await new Promise<void>((res) => tokenServer!.listen(0, opts.address, res));
       const tokenPort = (tokenServer.address() as AddressInfo).port;
       tokenUrl = `http://${opts.address}:${tokenPort}/token`;

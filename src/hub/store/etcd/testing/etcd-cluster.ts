@@ -73,24 +73,13 @@ export class EtcdTestCluster {
   static async #startOnce(hosts: string[], tls?: EtcdServerTls): Promise<EtcdTestCluster> {
     const root = mkdtempSync(join(tmpdir(), 'etcd-test-'));
     const specs: MemberSpec[] = [];
-    // Distinct ports: two freePort calls in a row may hand out the same one (it is released at once).
-    const taken = new Set<string>();
-    const port = async (host: string): Promise<number> => {
-      for (;;) {
-        const p = await freePort(host);
-        if (!taken.has(`${host}:${p}`)) {
-          taken.add(`${host}:${p}`);
-          return p;
-        }
-      }
-    };
     for (const [i, host] of hosts.entries()) {
       specs.push({
         name: `m${i}`,
         host,
-        clientPort: await port(host),
-        peerPort: await port(host),
-        metricsPort: await port(host),
+        clientPort: await freePort(host),
+        peerPort: await freePort(host),
+        metricsPort: await freePort(host),
         dataDir: join(root, `m${i}`),
       });
     }
