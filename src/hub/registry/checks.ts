@@ -1,7 +1,8 @@
 /**
  * Validation the schemas cannot express: cross-field rules of one object, and rules relating an
  * update to the stored object. Each returns field causes; the kinds' strategies call them and the
- * registry turns them into 422.
+ * registry turns them into 422. `admitImages` runs at admission (it compares with the stored object)
+ * and throws the 422 itself.
  */
 import {
   InvalidError,
