@@ -4,7 +4,9 @@
  * in order, and a history of recent changes. A LIST is answered from it without reading or parsing the
  * store; a LIST at an older revision (a continue token's, or `resourceVersionMatch=Exact`) rolls the
  * recent changes back over the keys they touched; a watch from a recent revision replays the history.
- * The string values of what comes in are swapped for canonical copies (string-interner.ts).
+ * What comes in shares the parts equal to the version it replaces, or for a new object to the last one
+ * taken in (shared-subtrees.ts), and its other string values are swapped for canonical copies
+ * (string-interner.ts).
  */
 import { GoneError, type KubeObject } from '../../api/index.js';
 import type { StoreEvent, StoredValue } from '../store/index.js';
@@ -12,6 +14,7 @@ import { eventObject, withResourceVersion } from '../registry/watch-filter.js';
 import { freezeCached } from './mutation-detector.js';
 import { NodeKeyIndex } from './node-index.js';
 import { SortedKeys } from './sorted-keys.js';
+import { shareEqualSubtrees } from './shared-subtrees.js';
 import type { StringInterner } from './string-interner.js';
 
 /** One applied change, with the object it replaced (to roll it back for an older snapshot). */
@@ -71,11 +74,15 @@ export class ResourceCache {
   #applied = 0;
   /** One copy of each repeated string value (shared by a store's caches: values repeat across kinds); none for Secrets. */
   readonly #strings: StringInterner | undefined;
+  readonly #intern: ((s: string) => string) | undefined;
+  /** The object last taken in: a new object's donor of equal parts (a sibling, in a rollout). */
+  #lastTaken: KubeObject | undefined;
 
   constructor(prefix: string, historyCapacity: number, strings?: StringInterner) {
     this.prefix = prefix;
     this.#capacity = historyCapacity;
     this.#strings = strings;
+    this.#intern = strings && ((s: string) => strings.intern(s));
   }
 
   /** Objects held. */
@@ -97,9 +104,11 @@ export class ResourceCache {
   load(items: readonly StoredValue[], revision: number): void {
     this.#objects.clear();
     this.#byNode.clear();
+    this.#lastTaken = undefined;
     for (const sv of items) {
-      this.#strings?.internValues(sv.value);
+      this.#share(sv.value, this.#lastTaken);
       const obj = freezeCached(withResourceVersion(sv.value, sv.modRevision));
+      this.#lastTaken = obj;
       this.#objects.set(sv.key, obj);
       this.#byNode.update(sv.key, undefined, obj);
     }
@@ -121,8 +130,12 @@ export class ResourceCache {
       this.#byNode.update(e.key, prev, undefined);
     } else {
       // The same object the shared watches hand to every watcher of this event: one copy in memory.
-      this.#strings?.internValues(e.value);
-      const obj = freezeCached(eventObject(e));
+      // The resourceVersion first (eventObject sets it in place): it differs from every donor's, so
+      // the metadata object is never shared, and setting it never changes a donor.
+      const obj = eventObject(e);
+      this.#share(obj, prev ?? this.#lastTaken);
+      freezeCached(obj);
+      this.#lastTaken = obj;
       // The object this change replaced is the one the cache held until now. Its readers (a watch
       // with a selector, the field index) get that one, instead of parsing the store's copy: the
       // history keeps both events, so a parsed copy was a second object per change, and a parse.
@@ -136,6 +149,13 @@ export class ResourceCache {
       const dropped = this.#history.splice(0, this.#history.length - this.#capacity);
       this.#historyFrom = dropped[dropped.length - 1]!.event.revision;
     }
+  }
+
+  /** Swaps the parts of a parsed `value` equal to `donor`'s for the donor's, and interns its other strings. */
+  #share(value: unknown, donor: KubeObject | undefined): void {
+    if (this.#intern === undefined || value === null || typeof value !== 'object') return;
+    if (donor === undefined) this.#strings!.internValues(value);
+    else shareEqualSubtrees(value, donor, this.#intern);
   }
 
   /** The current object at `key`. */
