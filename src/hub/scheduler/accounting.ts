@@ -23,6 +23,8 @@ export interface NodeUsage {
   memory: number;
   pods: number;
   owners: Map<string, number>;
+  /** Bumped on every change: what was computed from this usage is current while it stays the same. */
+  version: number;
 }
 
 // Per pod object (informers replace a changed pod with a new object): the scheduler asks once per
@@ -40,7 +42,13 @@ export function spreadKey(pod: Pod): string {
 }
 
 /** The usage of a node nothing is bound to (shared, never modified: `update` makes a node its own). */
-const NO_USAGE: NodeUsage = Object.freeze({ cpu: 0, memory: 0, pods: 0, owners: new Map<string, number>() });
+const NO_USAGE: NodeUsage = Object.freeze({
+  cpu: 0,
+  memory: 0,
+  pods: 0,
+  owners: new Map<string, number>(),
+  version: 0,
+});
 
 export class NodeAccounting {
   private readonly usage = new Map<string, NodeUsage>();
@@ -59,7 +67,7 @@ export class NodeAccounting {
   usageOf(node: string): NodeUsage {
     let u = this.usage.get(node);
     if (!u) {
-      u = { cpu: 0, memory: 0, pods: 0, owners: new Map() };
+      u = { cpu: 0, memory: 0, pods: 0, owners: new Map(), version: 0 };
       this.usage.set(node, u);
     }
     return u;
@@ -79,6 +87,7 @@ export class NodeAccounting {
         const n = (u.owners.get(prev.owner) ?? 1) - 1;
         if (n <= 0) u.owners.delete(prev.owner);
         else u.owners.set(prev.owner, n);
+        u.version++;
       }
       this.counted.delete(uid);
     }
@@ -91,6 +100,7 @@ export class NodeAccounting {
       u.memory += req.memory;
       u.pods += 1;
       u.owners.set(owner, (u.owners.get(owner) ?? 0) + 1);
+      u.version++;
       this.counted.set(uid, { node, cpu: req.cpu, memory: req.memory, owner });
     }
   }

@@ -16,12 +16,24 @@ import { allocatable, nodeImages, type Allocatable, type NodeInfo } from './plug
 /** A node's entry: current while the scheduler refreshes it; `gone` once its Node was deleted. */
 export interface LiveNodeInfo extends NodeInfo {
   readonly gone: boolean;
+  /**
+   * The total of the cacheable scores last computed here for pods with `scoreKey`, while this Node
+   * object and its usage are the ones they were computed with; else undefined.
+   */
+  cachedScore(scoreKey: string): number | undefined;
+  /** Keeps `score` as the total for pods with `scoreKey` on this Node and usage (one key at a time). */
+  rememberScore(scoreKey: string, score: number): void;
 }
 
 class Entry implements LiveNodeInfo {
   allocatable: Allocatable;
   images: ReadonlySet<string>;
   gone = false;
+  // One pod key at a time: a rollout's pods are all alike; other pods just recompute.
+  #scoreKey: string | undefined;
+  #scoreNode: Node | undefined;
+  #scoreUsage = -1;
+  #score = 0;
 
   constructor(
     public node: Node,
@@ -30,6 +42,19 @@ class Entry implements LiveNodeInfo {
   ) {
     this.allocatable = allocatable(node);
     this.images = nodeImages(node);
+  }
+
+  cachedScore(scoreKey: string): number | undefined {
+    return this.#scoreKey === scoreKey && this.#scoreNode === this.node && this.#scoreUsage === this.usage.version
+      ? this.#score
+      : undefined;
+  }
+
+  rememberScore(scoreKey: string, score: number): void {
+    this.#scoreKey = scoreKey;
+    this.#scoreNode = this.node;
+    this.#scoreUsage = this.usage.version;
+    this.#score = score;
   }
 }
 

@@ -26,6 +26,11 @@ export interface PodInfo {
   readonly requests: { readonly cpu: number; readonly memory: number };
   /** The workload it is spread with (accounting.ts). */
   readonly spreadKey: string;
+  /**
+   * What {@link ScorePlugin.cacheable} scores read of the pod, as one string: pods with the same key
+   * score alike on a node whose Node and usage did not change.
+   */
+  readonly scoreKey: string;
 }
 
 /** One node as the plugins read it in one scheduling attempt (kube-scheduler's NodeInfo). */
@@ -41,7 +46,11 @@ export interface NodeInfo {
 
 /** The {@link PodInfo} of `pod`. */
 export function podInfo(pod: Pod): PodInfo {
-  return { pod, requests: requestsOf(pod), spreadKey: spreadKey(pod) };
+  const requests = requestsOf(pod);
+  const spread = spreadKey(pod);
+  let scoreKey = `${requests.cpu} ${requests.memory} ${spread}`;
+  for (const c of pod.spec.containers) scoreKey += ` ${c.image}`;
+  return { pod, requests, spreadKey: spread, scoreKey };
 }
 
 /** The {@link NodeInfo} of `node` under `acct`. */
@@ -72,6 +81,13 @@ export interface FilterPlugin {
 export interface ScorePlugin {
   name: string;
   weight: number;
+  /**
+   * True when the score depends only on the pod's {@link PodInfo.scoreKey} (its requests, spread key and
+   * images) and on the node's Node object and usage: the scheduler then keeps each node's total for the
+   * next pod alike until either changes (node-infos.ts). In a rollout every pod is alike and one
+   * placement changes one node, so a pick at 1,000 nodes scored ~420 nodes to learn what one changed.
+   */
+  cacheable?: boolean;
   score(pod: PodInfo, node: NodeInfo): number;
 }
 
@@ -207,6 +223,7 @@ export const resourcesFit: FilterPlugin = {
 export const leastAllocated: ScorePlugin = {
   name: 'NodeResourcesLeastAllocated',
   weight: 1,
+  cacheable: true,
   score: ({ requests: req }, { allocatable: cap, usage: used }) => {
     const podsFree = free(cap.pods, used.pods + 1);
     return Math.round(
@@ -224,6 +241,7 @@ function free(capacity: number, used: number): number {
 export const workloadSpread: ScorePlugin = {
   name: 'PodTopologySpread',
   weight: 2,
+  cacheable: true,
   score: (pod, node) => {
     const siblings = node.usage.owners.get(pod.spreadKey) ?? 0;
     return Math.round(100 / (1 + siblings));
@@ -234,6 +252,7 @@ export const workloadSpread: ScorePlugin = {
 export const imageLocality: ScorePlugin = {
   name: 'ImageLocality',
   weight: 1,
+  cacheable: true,
   score: ({ pod }, { images }) => {
     let have = 0;
     for (const c of pod.spec.containers) if (images.has(c.image)) have++;

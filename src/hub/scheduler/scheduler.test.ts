@@ -8,7 +8,7 @@ import { InformerFactory } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
-import { IMAGE_ARCHITECTURES_ANNOTATION } from './plugins.js';
+import { DEFAULT_SCORES, IMAGE_ARCHITECTURES_ANNOTATION, type ScorePlugin } from './plugins.js';
 import { Scheduler } from './scheduler.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -47,16 +47,22 @@ beforeEach(async () => {
   api = new ObjectRegistry({ store, clock: systemClock, logger: silentLogger() });
   await api.ensureNamespace('default');
   informers = new InformerFactory(api, silentLogger());
+  scheduler = newScheduler();
+});
+
+/** A scheduler over this test's store and informers (not started). */
+function newScheduler(scores?: ScorePlugin[]): Scheduler {
   const logger = silentLogger();
-  scheduler = new Scheduler({
+  return new Scheduler({
     api,
     pods: informers.for<Pod>('v1', 'Pod'),
     nodes: informers.for<Node>('v1', 'Node'),
     events: new EventRecorder({ api, clock: systemClock, logger, component: 'test' }),
     clock: systemClock,
     logger,
+    scores,
   });
-});
+}
 afterEach(async () => {
   await scheduler.stop();
   informers.stop();
@@ -209,4 +215,74 @@ it('reads every version of a Node in its walk, a status change outside the sched
   await vi.waitFor(() => expect(nodes.get(undefined, holder)?.status?.images?.[0]?.names?.[0]).toBe('hello.wasm'));
   await api.create(POD, pod('second'));
   await vi.waitFor(async () => expect(await nodeOf('second')).toBe(holder));
+});
+
+it("keeps each node's score for the next pod alike until its usage or Node changes: the same picks as scoring every node each time", async () => {
+  // 120 nodes of three sizes: the walk samples 100 of them per pick.
+  for (let i = 0; i < 120; i++) {
+    const name = `n-${String(i).padStart(3, '0')}`;
+    const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {} });
+    const allocatable = { cpu: String(2 + (i % 3)), memory: '4Gi', pods: '20' };
+    await api.updateStatus(NODE, {
+      ...n,
+      status: {
+        capacity: allocatable,
+        allocatable,
+        runtimeHandlers: [{ name: 'wasm' }],
+        conditions: [{ type: 'Ready', status: 'True' }],
+      },
+    });
+  }
+  const counted = (cacheable: boolean): { scores: ScorePlugin[]; calls: () => number } => {
+    let calls = 0;
+    const scores = DEFAULT_SCORES.map((s) => ({
+      ...s,
+      cacheable,
+      score: (...args: Parameters<ScorePlugin['score']>) => (calls++, s.score(...args)),
+    }));
+    return { scores, calls: () => calls };
+  };
+  const cached = counted(true);
+  const uncached = counted(false);
+  const a = newScheduler(cached.scores);
+  const b = newScheduler(uncached.scores);
+  await informers.start();
+  const pods = informers.for<Pod>('v1', 'Pod');
+  // Two workloads with other requests and images, a run of one, then the other, one of each between:
+  // the kept key changes between them.
+  const workload = (i: number): Pod => {
+    const w = i >= 60 || i === 29 ? 'b' : 'a';
+    return {
+      ...pod(`p-${i}`),
+      metadata: {
+        name: `p-${i}`,
+        namespace: 'default',
+        uid: `uid-${i}`,
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: w, uid: `rs-${w}`, controller: true }],
+      },
+      spec: {
+        containers: [
+          { name: 'main', image: `${w}.wasm`, resources: { requests: { cpu: w === 'a' ? '100m' : '300m' } } },
+        ],
+      },
+    };
+  };
+  for (let i = 0; i < 90; i++) {
+    const p = workload(i);
+    const pick = a.pickNode(p);
+    expect(b.pickNode(p)).toEqual(pick);
+    if (!('node' in pick)) throw new Error(`p-${i} did not fit: ${pick.unschedulable}`);
+    // Bound as the scheduler would bind it; both see it through the shared informer.
+    await api.create(POD, {
+      ...p,
+      metadata: { ...p.metadata, uid: undefined },
+      spec: { ...p.spec, nodeName: pick.node },
+    });
+    await vi.waitFor(() => expect(pods.get('default', `p-${i}`)?.spec.nodeName).toBe(pick.node));
+  }
+  // The same 90 picks, for a fraction of the scoring: only the node a placement changed is scored again.
+  expect(uncached.calls()).toBe(90 * 100 * 3);
+  expect(cached.calls()).toBeLessThan(uncached.calls() / 3);
+  await a.stop();
+  await b.stop();
 });

@@ -73,6 +73,8 @@ export class Scheduler extends Controller {
   private readonly dynamicFilters: readonly FilterPlugin[];
   private readonly staticFit: StaticFitCache;
   private readonly scores: readonly ScorePlugin[];
+  /** Every score is cacheable: a node's total is kept until its Node or usage changes (node-infos.ts). */
+  private readonly scoresCacheable: boolean;
   private readonly ring: NodeRing;
   private readonly index: StaticNodeIndex;
   /** One live NodeInfo per node, which the index's rings hold (node-infos.ts). */
@@ -84,6 +86,7 @@ export class Scheduler extends Controller {
     this.staticFit = new StaticFitCache(filters.filter((f) => f.static));
     this.dynamicFilters = filters.filter((f) => !f.static);
     this.scores = deps.scores ?? DEFAULT_SCORES;
+    this.scoresCacheable = this.scores.every((s) => s.cacheable === true);
     this.ring = new NodeRing(function* () {
       for (const n of deps.nodes.list()) yield n.metadata.name ?? '';
     });
@@ -152,6 +155,7 @@ export class Scheduler extends Controller {
     // Only nodes the static filters let through are walked (static-index.ts).
     const entry = this.index.entryFor(pod);
     const pi = podInfo(pod);
+    const scoreKey = this.scoresCacheable ? pi.scoreKey : undefined;
     // Each feasible node is scored as it is found (the scores are per node), and the dynamic filters'
     // reasons are counted only once one fails: a pick at 1,000 nodes walks ~420 of them, and the list
     // of feasible ones and the copy of the reasons were most of what a pick allocated.
@@ -169,8 +173,12 @@ export class Scheduler extends Controller {
         return true;
       }
       found++;
-      let score = 0;
-      for (const s of this.scores) score += s.weight * s.score(pi, ni);
+      let score = scoreKey === undefined ? undefined : ni.cachedScore(scoreKey);
+      if (score === undefined) {
+        score = 0;
+        for (const s of this.scores) score += s.weight * s.score(pi, ni);
+        if (scoreKey !== undefined) ni.rememberScore(scoreKey, score);
+      }
       // Ties go to the lexically smaller name: deterministic, testable placements.
       if (bestName === undefined || score > bestScore || (score === bestScore && ni.name < bestName)) {
         bestName = ni.name;
