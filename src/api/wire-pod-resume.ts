@@ -10,7 +10,7 @@
  * any hub of the cluster can resume any node. The set digest in `podResume` lets the node check that
  * the set it assembled is the hub's; if not, it asks for the whole set again (`podResync`).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { Pod } from './pod.js';
 import { Str } from './wire-shapes.js';
@@ -35,7 +35,8 @@ export const PodPosition = z.string().max(MAX_POD_POSITION_CHARS);
 
 /** The hash of `value` in the wire's hash form (96 bits of SHA-256, base64url). */
 export function wireHash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, HASH_CHARS);
+  // The one-shot hash (Node 20.12+): ~0.7 µs for a pod's text, where a Hash object took ~1.2.
+  return hash('sha256', text, 'base64url').slice(0, HASH_CHARS);
 }
 
 /** Fields of a pod whose change the node must hear about (status changes come from the node itself). */
@@ -50,13 +51,48 @@ export function nodeRelevant(p: Pod): unknown {
   ];
 }
 
-/** JSON with object keys sorted, so equal values hash alike whatever order their keys came in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
+/**
+ * The text a pod's hash is taken of: JSON with each object's keys sorted, as protocol 9 defined it —
+ * `JSON.stringify` with a replacer rebuilding every object from its sorted entries. A rebuilt object
+ * lists its array-index keys ("0", "10") first, in numeric order, then the others in sorted order, so
+ * that is the order here too (a library's sorted JSON puts "10" before "9" and "0" after ""; label keys
+ * may be digits). Written out because the replacer's copies cost ~6 µs a fleet pod (~3 here), and the
+ * hub hashes every pod it sends; a property test holds it to the definition.
+ */
+function canonical(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const v = value as { toJSON?: () => unknown } & Record<string, unknown>;
+  if (typeof v.toJSON === 'function') return canonical(v.toJSON());
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (canonical(value[i]) ?? 'null');
+    return out + ']';
+  }
+  // Own enumerable keys come index keys first (in numeric order), then the others as added.
+  const keys = Object.keys(v);
+  let indexKeys = 0;
+  while (indexKeys < keys.length && isArrayIndex(keys[indexKeys]!)) indexKeys++;
+  const named = keys.slice(indexKeys).sort();
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = i < indexKeys ? keys[i]! : named[i - indexKeys]!;
+    const text = canonical(v[k]);
+    if (text === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
+    first = false;
+  }
+  return out + '}';
+}
+
+/** A key JavaScript orders as an array index: a canonical integer below 2^32 - 1. */
+function isArrayIndex(k: string): boolean {
+  if (k.length === 0 || k.length > 10 || (k.length > 1 && k.charCodeAt(0) === 48)) return false;
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return Number(k) < 4294967295;
 }
 
 /**
@@ -65,7 +101,7 @@ function canonical(value: unknown): string {
  * a stamp it kept describes.
  */
 export function podHash(pod: Pod): string {
-  return wireHash(canonical(nodeRelevant(pod)));
+  return wireHash(canonical(nodeRelevant(pod)) ?? '');
 }
 
 /** The digest of a whole set of `uid → hash` (sorted by uid, so both sides get the same). */
