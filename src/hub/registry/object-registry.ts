@@ -42,7 +42,7 @@ import { withManagers } from './write-managers.js';
 import { listObjects, watchObjects } from './list-watch.js';
 import { SharedWatches } from './shared-watches.js';
 import { WatchCaches } from '../cache/index.js';
-import { withResourceVersion } from './watch-filter.js';
+import { stampResourceVersion, withResourceVersion } from './watch-filter.js';
 
 /** Dependencies of `ObjectRegistry`. */
 export interface ObjectRegistryDeps {
@@ -126,8 +126,9 @@ export class ObjectRegistry implements ObjectAPI {
           obj = withManagers(this.#clock, type, undefined, await strategy.allocate(key, obj, undefined), input, opts);
           return opts.dryRun ? undefined : this.#store.create(key, obj);
         });
-        // A dry run is not stored: no resourceVersion, as Kubernetes answers it.
-        return rev === undefined ? (obj as T) : withResourceVersion<T>(obj, rev);
+        // A dry run is not stored: no resourceVersion, as Kubernetes answers it. The object and its
+        // metadata were made for this attempt, so the answer is stamped in place.
+        return rev === undefined ? (obj as T) : stampResourceVersion<T>(obj, rev);
       } catch (err) {
         // A generated name that collides is retried with a new suffix, as Kubernetes does.
         if (err instanceof AlreadyExistsError && !meta.name && attempt < GENERATE_NAME_TRIES - 1) continue;

@@ -14,7 +14,7 @@ import { omit } from './omit.js';
 import type { KindStrategy } from './strategies/index.js';
 import { resourceName, storeError } from './store-errors.js';
 import { checkPreconditions } from './update.js';
-import { withResourceVersion } from './watch-filter.js';
+import { stampResourceVersion, withResourceVersion } from './watch-filter.js';
 
 /** A write is retried this often on a concurrent change (when the caller named no resourceVersion). */
 export const UPDATE_RETRIES = 5;
@@ -72,7 +72,10 @@ export async function replaceObject<T extends KubeObject>(
     if (!sv) throw new NotFoundError(resourceName(type), name);
     // A suggestion at the version the caller named is as good as a read; any other may be behind.
     const current = suggested === undefined || wantRV !== undefined;
-    const cur = withResourceVersion<KubeObject>(sv.value, sv.modRevision);
+    // A suggestion is the cache's object, which carries its resourceVersion (and is never changed:
+    // `build` makes a new object); a store read gets it in a copy.
+    const cur =
+      suggested !== undefined ? (sv.value as KubeObject) : withResourceVersion<KubeObject>(sv.value, sv.modRevision);
     try {
       checkPreconditions(type, cur, input);
     } catch (err) {
@@ -124,6 +127,7 @@ async function writeNext<T extends KubeObject>(
   sv: StoredValue,
   next: KubeObject,
 ): Promise<T> {
+  // The stored object and its metadata are made here, so the answer is this object, stamped in place.
   const metadata = omit(next.metadata, 'resourceVersion');
   const stored = { ...next, metadata };
   const had = ((sv.value as KubeObject).metadata.finalizers ?? []).length > 0;
@@ -134,7 +138,7 @@ async function writeNext<T extends KubeObject>(
     !awaitsNode(strategy, next);
   if (finalized) {
     const rev = await store.delete(key, sv.modRevision);
-    return withResourceVersion<T>(stored, rev);
+    return stampResourceVersion<T>(stored, rev);
   }
-  return withResourceVersion<T>(stored, await store.update(key, stored, sv.modRevision));
+  return stampResourceVersion<T>(stored, await store.update(key, stored, sv.modRevision));
 }

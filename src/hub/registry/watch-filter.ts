@@ -12,6 +12,15 @@ export function withResourceVersion<T extends KubeObject>(value: unknown, revisi
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
 }
 
+/**
+ * Sets `metadata.resourceVersion` of `obj` in place and returns it: for an object the caller built
+ * for a write and owns, metadata included (a copy per write was ~1% of a rollout's main thread).
+ */
+export function stampResourceVersion<T extends KubeObject>(obj: KubeObject, revision: number): T {
+  obj.metadata.resourceVersion = String(revision);
+  return obj as T;
+}
+
 // One API object per store event, shared by every watcher that receives the event: the HTTP watch
 // encodes it once (cached by object identity) however many clients watch. Keyed weakly: the entry
 // goes when the event does.

@@ -57,11 +57,16 @@ export interface Store {
   get(key: string): Promise<StoredValue | undefined>;
   /** Keys under `prefix` in key order: all of them, or the `range` asked for. */
   list(prefix: string, range?: ListRange): Promise<ListResult>;
-  /** Creates `key`; throws AlreadyExistsError if present. Returns the new modRevision. */
+  /**
+   * Creates `key`; throws AlreadyExistsError if present. Returns the new modRevision. The value is
+   * serialized during the call and not held: the caller owns it again at once (the registry stamps
+   * the resourceVersion into the object it answers with).
+   */
   create(key: string, value: unknown): Promise<number>;
   /**
    * Replaces `key`'s value if its modRevision equals `expectedRevision` (ConflictError otherwise,
-   * NotFoundError if missing). Returns the new modRevision.
+   * NotFoundError if missing). Returns the new modRevision. The value is serialized during the call
+   * and not held, as `create`'s.
    */
   update(key: string, value: unknown, expectedRevision: number): Promise<number>;
   /** Deletes `key` (if `expectedRevision` given, only at that revision). Returns the deletion revision. */
