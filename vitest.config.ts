@@ -99,6 +99,10 @@ export default defineConfig({
           exclude: SERIAL_E2E,
           fileParallelism: true,
           maxWorkers: 2,
+          // The hubs the tests start inherit it: their watch caches freeze what they hold, so a change
+          // to a shared cached object fails the test that made it (the cache shares parts between
+          // versions and hands its objects to every reader).
+          env: { EDGEPLANE_CACHE_MUTATION_DETECTOR: '1' },
           sequence: { groupOrder: 2 },
         },
       },
@@ -108,6 +112,7 @@ export default defineConfig({
           name: 'e2e-serial',
           include: SERIAL_E2E,
           fileParallelism: false,
+          env: { EDGEPLANE_CACHE_MUTATION_DETECTOR: '1' },
           sequence: { groupOrder: 3 },
         },
       },
