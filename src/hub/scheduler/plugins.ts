@@ -48,8 +48,8 @@ export interface NodeInfo {
 export function podInfo(pod: Pod): PodInfo {
   const requests = requestsOf(pod);
   const spread = spreadKey(pod);
-  let scoreKey = `${requests.cpu} ${requests.memory} ${spread}`;
-  for (const c of pod.spec.containers) scoreKey += ` ${c.image}`;
+  // JSON, so no owner uid or image can make two different pods' keys alike (any string is allowed in both).
+  const scoreKey = JSON.stringify([requests.cpu, requests.memory, spread, ...pod.spec.containers.map((c) => c.image)]);
   return { pod, requests, spreadKey: spread, scoreKey };
 }
 
