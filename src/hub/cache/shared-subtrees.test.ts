@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ResourceCache } from './resource-cache.js';
 import { shareEqualSubtrees } from './shared-subtrees.js';
 import { StringInterner } from './string-interner.js';
 
@@ -133,5 +134,27 @@ describe('shareEqualSubtrees', () => {
     let bottom: unknown = next.d;
     for (let d = 0; d < 20_000; d++) bottom = (bottom as unknown[])[0];
     expect(bottom).toBe('x');
+  });
+
+  it('leaves frozen parts as they are (a cache holds them already), and a cache takes a frozen event value', () => {
+    const deepFreeze = <T>(v: T): T => {
+      if (v !== null && typeof v === 'object') for (const x of Object.values(Object.freeze(v))) deepFreeze(x);
+      return v;
+    };
+    const donor = parsedPod(1);
+    // A copy of a frozen value keeps its frozen parts (the detector froze what another cache took in).
+    const frozen = deepFreeze(parsedPod(1, (p) => ((p.status as Tree).phase = 'Running')));
+    const next = { ...frozen, metadata: { ...(frozen.metadata as Tree) } };
+    const text = JSON.stringify(next);
+    expect(() => shareEqualSubtrees(next, donor, (s) => s)).not.toThrow();
+    expect(JSON.stringify(next)).toBe(text);
+    expect(at(next, 'spec')).toBe(at(frozen, 'spec'));
+    expect(shareEqualSubtrees({ spec: at(donor, 'spec') }, { spec: at(donor, 'spec') }, (s) => s)).toBe(true);
+
+    const cache = new ResourceCache('/registry/pods/', 100, new StringInterner());
+    const key = '/registry/pods/default/web-7d9f8-1';
+    cache.load([{ key, value: parsedPod(1), modRevision: 2, createRevision: 2 }], 2);
+    expect(() => cache.apply({ type: 'put', key, value: frozen, revision: 3, created: false })).not.toThrow();
+    expect(cache.get(key)).toEqual({ ...frozen, metadata: { ...(frozen.metadata as Tree), resourceVersion: '3' } });
   });
 });

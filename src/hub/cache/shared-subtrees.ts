@@ -27,6 +27,10 @@ export function shareEqualSubtrees(next: object, donor: unknown, intern: (s: str
 
 function share(next: object, donor: unknown, intern: (s: string) => string, depth: number): boolean {
   if (depth > MAX_DEPTH) return false;
+  // A frozen part is one a cache already holds (the mutation detector freezes what it takes in: a
+  // copy of a frozen event value keeps its frozen parts), shared and interned when it came in; it
+  // cannot be written to, and is the donor's only when it is the very same object.
+  if (Object.isFrozen(next)) return next === donor;
   const d =
     donor !== null && typeof donor === 'object' && Array.isArray(donor) === Array.isArray(next) ? donor : undefined;
   if (Array.isArray(next)) {
