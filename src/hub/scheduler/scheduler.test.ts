@@ -20,9 +20,9 @@ let api: ObjectRegistry;
 let informers: InformerFactory;
 let scheduler: Scheduler;
 
-async function addNode(name: string, pods: number): Promise<void> {
+async function addNode(name: string, pods: number, cpu = '4'): Promise<void> {
   const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {} });
-  const allocatable = { cpu: '4', memory: '4Gi', pods: String(pods) };
+  const allocatable = { cpu, memory: '4Gi', pods: String(pods) };
   await api.updateStatus(NODE, {
     ...n,
     status: {
@@ -219,20 +219,7 @@ it('reads every version of a Node in its walk, a status change outside the sched
 
 it("keeps each node's score for the next pod alike until its usage or Node changes: the same picks as scoring every node each time", async () => {
   // 120 nodes of three sizes: the walk samples 100 of them per pick.
-  for (let i = 0; i < 120; i++) {
-    const name = `n-${String(i).padStart(3, '0')}`;
-    const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {} });
-    const allocatable = { cpu: String(2 + (i % 3)), memory: '4Gi', pods: '20' };
-    await api.updateStatus(NODE, {
-      ...n,
-      status: {
-        capacity: allocatable,
-        allocatable,
-        runtimeHandlers: [{ name: 'wasm' }],
-        conditions: [{ type: 'Ready', status: 'True' }],
-      },
-    });
-  }
+  for (let i = 0; i < 120; i++) await addNode(`n-${String(i).padStart(3, '0')}`, 20, String(2 + (i % 3)));
   const counted = (cacheable: boolean): { scores: ScorePlugin[]; calls: () => number } => {
     let calls = 0;
     const scores = DEFAULT_SCORES.map((s) => ({
