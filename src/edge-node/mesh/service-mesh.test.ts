@@ -96,7 +96,12 @@ beforeAll(async () => {
       clusterIP('front', [endpoint('catalog-a', 'node-a', a)], nodePort),
     ]);
     try {
-      await waitFor(() => a.nodePorts().includes(nodePort), 5000, `services synced (nodePort ${nodePort} open)`);
+      // Both agents open the NodePort, each in its own time: the test below reads both.
+      await waitFor(
+        () => a.nodePorts().includes(nodePort) && b.nodePorts().includes(nodePort),
+        5000,
+        `services synced (nodePort ${nodePort} open on both nodes)`,
+      );
       break;
     } catch (err) {
       if (attempt === 3) throw err;
