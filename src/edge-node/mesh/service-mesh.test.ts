@@ -84,9 +84,9 @@ beforeAll(async () => {
     5000,
     'pods running',
   );
-  // `freePort` lets its probe go before the agent listens: in a parallel run another test's socket can
-  // take the port in between, and hold it for longer than the agent's bind retries are worth waiting
-  // for here. So a NodePort that did not open is tried again on another free port.
+  // `freePort` lets its probe go before the agent listens. Its ports are ones the kernel never hands
+  // out and no other worker of this run draws, but another program could still bind one in between:
+  // so a NodePort that did not open is tried again on another free port.
   for (let attempt = 1; ; attempt++) {
     hub.setServices([
       clusterIP('catalog', [endpoint('catalog-a', 'node-a', a), endpoint('catalog-b', 'node-b', b)]),

@@ -5,7 +5,6 @@
  */
 import { silentLogger } from '../../platform/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Runtime } from '../../api/index.js';
@@ -13,16 +12,7 @@ import { Agent, type AgentDeps } from '../agent.js';
 import { FakeHub } from './fake-hub.js';
 
 /** A port nothing listens on at `host` now (a test's NodePort, or a dead peer's mesh port). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../../test/support/net.js';
 
 /** One node of a test cluster. */
 export interface TestNode {

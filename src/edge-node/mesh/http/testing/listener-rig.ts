@@ -17,6 +17,9 @@ import { MeshServer } from '../../ingress/mesh-server.js';
 import { NodePortProxy } from '../../ingress/node-port-proxy.js';
 import type { LocalTargetLookup } from '../../local-pods.js';
 import { BodyBuffers } from '../body-limits.js';
+import { freePort } from '../../../testing/test-agents.js';
+
+export { freePort };
 
 /** The listeners' largest request body. */
 export const MAX_BODY = 1024 * 1024;
@@ -52,15 +55,6 @@ export interface ListenerRig {
   /** The node ports of the `tcp` (upstream) and `wasm` (in-process) Services. */
   ports: { tcp: number; wasm: number };
   stop(): Promise<void>;
-}
-
-/** A port free a moment ago. */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** A NodePort Service `default/<name>` (port 80 → 8080 on `nodePort`) with these endpoints. */
