@@ -22,6 +22,7 @@ export const StatusReason = {
   AlreadyExists: 'AlreadyExists',
   Conflict: 'Conflict',
   Gone: 'Gone',
+  Expired: 'Expired',
   Invalid: 'Invalid',
   MethodNotAllowed: 'MethodNotAllowed',
   UnsupportedMediaType: 'UnsupportedMediaType',
@@ -101,8 +102,23 @@ export class ConflictError extends EdgeError {
 
 /** A watch asked for a revision that has been compacted away; the client must relist. */
 export class GoneError extends EdgeError {
-  constructor(message: string) {
-    super(StatusReason.Gone, 410, message);
+  constructor(message: string, reason: typeof StatusReason.Gone | typeof StatusReason.Expired = StatusReason.Gone) {
+    super(reason, 410, message);
+  }
+}
+
+/**
+ * 410 with reason `Expired`, Kubernetes' answer to a resourceVersion or continue token older than what
+ * is kept. For an expired continue token it may carry `continueToken` (the Status's `metadata.continue`):
+ * a token that goes on from the same place in the current state, for a client that accepts a list
+ * whose pages are not one snapshot.
+ */
+export class ExpiredError extends GoneError {
+  readonly continueToken: string | undefined;
+
+  constructor(message: string, continueToken?: string) {
+    super(message, StatusReason.Expired);
+    this.continueToken = continueToken;
   }
 }
 

@@ -3,7 +3,7 @@
  * the schema the hub writes with): every error edgectl prints passes here, and loading zod for it
  * would double the CLI's start-up time.
  */
-import { EdgeError, StatusReason, type FieldCause } from './errors.js';
+import { EdgeError, ExpiredError, StatusReason, type FieldCause } from './errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +42,10 @@ export function fromStatus(body: unknown, httpStatus: number): EdgeError {
   const reason = (Object.values(StatusReason) as string[]).includes(reasonText ?? '')
     ? (reasonText as StatusReason)
     : StatusReason.InternalError;
+  if (reason === StatusReason.Expired) {
+    const meta = s['metadata'];
+    return new ExpiredError(message ?? `HTTP ${httpStatus}`, isObject(meta) ? str(meta['continue']) : undefined);
+  }
   return new EdgeError(reason, code ?? httpStatus, message ?? `HTTP ${httpStatus}`, {
     causes: details?.causes ?? [],
     details: details ? { name: details.name, kind: details.kind } : undefined,

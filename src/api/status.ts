@@ -1,6 +1,6 @@
 /** Kubernetes `Status` objects: how errors cross the HTTP boundary, both ways. */
 import { z } from 'zod';
-import { EdgeError, InternalError, errorMessage } from './errors.js';
+import { EdgeError, ExpiredError, InternalError, errorMessage } from './errors.js';
 
 /** One `details.causes[]` entry (the wire form of `FieldCause`). */
 const StatusCause = z.object({ field: z.string(), message: z.string(), reason: z.string().optional() });
@@ -17,7 +17,8 @@ const StatusDetails = z.object({
 export const Status = z.object({
   kind: z.literal('Status'),
   apiVersion: z.literal('v1'),
-  metadata: z.object({}),
+  /** ListMeta: `continue` only, on an expired continue token's 410 (see ExpiredError). */
+  metadata: z.object({ continue: z.string().optional() }),
   status: z.enum(['Failure', 'Success']),
   message: z.string(),
   reason: z.string(),
@@ -36,7 +37,7 @@ export function toStatus(err: unknown): Status {
   return {
     kind: 'Status',
     apiVersion: 'v1',
-    metadata: {},
+    metadata: e instanceof ExpiredError && e.continueToken !== undefined ? { continue: e.continueToken } : {},
     status: 'Failure',
     message: e.message,
     reason: e.code,

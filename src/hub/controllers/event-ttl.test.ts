@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { typeByKind, type Event, type KubeObject } from '../../api/index.js';
+import { GoneError, typeByKind, type Event, type KubeObject } from '../../api/index.js';
 import { silentLogger } from '../../platform/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
@@ -28,6 +28,21 @@ afterEach(async () => {
   await store.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** A Scheduled Event `name` in `namespace`, last written at `at`. */
+function scheduled(name: string, namespace: string, at: number): Event {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace },
+    involvedObject: { kind: 'Pod', name, namespace },
+    reason: 'Scheduled',
+    message: 'assigned',
+    type: 'Normal',
+    firstTimestamp: new Date(at).toISOString(),
+    lastTimestamp: new Date(at).toISOString(),
+  };
+}
 
 const obj = (name: string, namespace = 'default'): KubeObject => ({
   apiVersion: 'v1',
@@ -69,7 +84,7 @@ it('a repeat of an expired Event records a new one', async () => {
   expect(e).toMatchObject({ reason: 'BackOff', count: 1 });
 });
 
-it('sweeps a namespace a page at a time, and lists it again when its continue token outlives the store history', async () => {
+it('sweeps a namespace a page at a time, going on from the same Event when its continue token outlives the store history', async () => {
   // A store that keeps 100 revisions: deleting a page of 500 compacts past the page's continue token.
   const small = await SqliteStore.create({ path: join(dir, 'small.db'), logger: silentLogger(), historyLimit: 100 });
   try {
@@ -104,29 +119,18 @@ it('sweeps a namespace a page at a time, and lists it again when its continue to
   }
 });
 
-it('leaves a namespace it cannot list through for the next sweep, and sweeps the others', async () => {
+it('goes on through a namespace whose every continue token expires before it is used, and sweeps the others', async () => {
   const small = await SqliteStore.create({ path: join(dir, 'busy.db'), logger: silentLogger(), historyLimit: 100 });
   try {
     const own = new ObjectRegistry({ store: small, clock, logger: silentLogger() });
     for (const ns of ['aaa', 'zzz']) await own.ensureNamespace(ns);
-    const event = (name: string, namespace: string, at: number): Event => ({
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name, namespace },
-      involvedObject: { kind: 'Pod', name, namespace },
-      reason: 'Scheduled',
-      message: 'assigned',
-      type: 'Normal',
-      firstTimestamp: new Date(at).toISOString(),
-      lastTimestamp: new Date(at).toISOString(),
-    });
     // `aaa`: 600 young Events, so its first page deletes nothing; `zzz`: 5 old ones.
-    await Promise.all(Array.from({ length: 600 }, (_, i) => own.create(EVENT, event(`y${i}`, 'aaa', now))));
+    await Promise.all(Array.from({ length: 600 }, (_, i) => own.create(EVENT, scheduled(`y${i}`, 'aaa', now))));
     await Promise.all(
-      Array.from({ length: 5 }, (_, i) => own.create(EVENT, event(`o${i}`, 'zzz', now - 2 * 3600_000))),
+      Array.from({ length: 5 }, (_, i) => own.create(EVENT, scheduled(`o${i}`, 'zzz', now - 2 * 3600_000))),
     );
-    // A busy store: 150 writes land before every page after the first, so each continue token has
-    // expired (100 revisions kept) by the time it is used.
+    // A busy store: 150 writes land before every list with a token, so each page's token has expired
+    // (100 revisions kept) by the time it is used; the 410's token, read as of now, does not expire.
     let writes = 0;
     const CM = typeByKind('v1', 'ConfigMap')!;
     const busy = new Proxy(own, {
@@ -154,8 +158,35 @@ it('leaves a namespace it cannot list through for the next sweep, and sweeps the
     expect(await ttl.sweep()).toBe(5);
     expect((await own.list<Event>(EVENT, { namespace: 'zzz' })).items).toHaveLength(0);
     expect((await own.list<Event>(EVENT, { namespace: 'aaa' })).items).toHaveLength(600);
-    expect(writes).toBe(4 * 150); // the first list and three barren restarts each reached a second page
+    // `aaa`'s second page: its token expired (150 writes), then the 410's token (150 more) read it.
+    expect(writes).toBe(2 * 150);
   } finally {
     await small.close();
   }
+});
+
+it('lists a namespace again from its start on a 410 without a token to go on with, and gives up after a few barren restarts', async () => {
+  const own = api;
+  for (const ns of ['aaa', 'zzz']) await own.ensureNamespace(ns);
+  await Promise.all(Array.from({ length: 600 }, (_, i) => own.create(EVENT, scheduled(`y${i}`, 'aaa', now))));
+  await Promise.all(
+    Array.from({ length: 5 }, (_, i) => own.create(EVENT, scheduled(`o${i}`, 'zzz', now - 2 * 3600_000))),
+  );
+  let refused = 0;
+  const gone = new Proxy(own, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop);
+      if (prop !== 'list') return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      return async (type: typeof EVENT, opts?: { continue?: string }) => {
+        if (opts?.continue) {
+          refused++;
+          throw new GoneError('gone, and no token');
+        }
+        return target.list(type, opts);
+      };
+    },
+  });
+  const ttl = new EventTtlController({ api: gone, clock, logger: silentLogger(), ttlSeconds: 3600 });
+  expect(await ttl.sweep()).toBe(5);
+  expect(refused).toBe(4); // the first list's second page, then three restarts that deleted nothing
 });

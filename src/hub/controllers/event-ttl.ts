@@ -9,7 +9,7 @@
  * (`count`+1) since the list is fresh again and stays.
  */
 import type { Clock, Event, Logger, Namespace, ResourceType } from '../../api/index.js';
-import { ConflictError, GoneError, isNotFound, typeByKind } from '../../api/index.js';
+import { ConflictError, ExpiredError, GoneError, isNotFound, typeByKind } from '../../api/index.js';
 import type { ObjectAPI, ObjectList } from '../registry/index.js';
 import { PeriodicSweep } from '../reconcile/index.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -121,9 +121,16 @@ export class EventTtlController {
         });
       } catch (err) {
         if (!(err instanceof GoneError)) throw err;
-        // The token outlived the store's history (a busy store compacts within seconds): list the
-        // namespace again from its start, where what was deleted is gone. A restart that deleted
-        // nothing since the last one made no progress; after a few, the next sweep tries again.
+        // The token outlived the store's history (a busy store compacts within seconds). The answer's
+        // token goes on from the same Event in the current state: the sweep needs no snapshot (each
+        // delete carries the resourceVersion it saw), so that is where it goes on.
+        if (err instanceof ExpiredError && err.continueToken !== undefined && err.continueToken !== token) {
+          token = err.continueToken;
+          continue;
+        }
+        // No such token: list the namespace again from its start, where what was deleted is gone. A
+        // restart that deleted nothing since the last one made no progress; after a few, the next
+        // sweep tries again.
         barren = deleted > atRestart ? 0 : barren + 1;
         atRestart = deleted;
         if (barren > MAX_BARREN_RESTARTS) {

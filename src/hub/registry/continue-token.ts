@@ -1,13 +1,18 @@
 /**
  * List pagination tokens, as Kubernetes' `continue`: opaque to clients, carrying the revision the
  * first page was read at and the last key served (relative to the collection, so a token cannot
- * reach outside it). Once the revision is compacted the token is refused with 410 Gone.
+ * reach outside it). Once the revision is compacted the token is refused with 410 Expired, whose
+ * Status carries a token for the rest of the list read at the current state instead (revision
+ * {@link LATEST}), as Kubernetes' does.
  */
-import { BadRequestError, GoneError } from '../../api/index.js';
+import { BadRequestError, ExpiredError } from '../../api/index.js';
+
+/** A token's revision meaning "the current state": the pages after it are read as of their own read. */
+export const LATEST = -1;
 
 /** What a continue token carries. */
 export interface ContinueToken {
-  /** Revision of the first page. */
+  /** Revision of the first page, or {@link LATEST}. */
   revision: number;
   /** Last key served, relative to the collection prefix. */
   start: string;
@@ -27,14 +32,20 @@ export function decodeContinue(text: string): ContinueToken {
     raw = undefined;
   }
   const o = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-  if (o.v !== 1 || !Number.isSafeInteger(o.rv) || (o.rv as number) < 0 || typeof o.start !== 'string')
+  if (o.v !== 1 || !Number.isSafeInteger(o.rv) || (o.rv as number) < LATEST || typeof o.start !== 'string')
     throw new BadRequestError('invalid continue token: pass back the metadata.continue of a previous list');
   return { revision: o.rv as number, start: o.start };
 }
 
-/** Kubernetes' answer to a token whose revision was compacted. */
-export function expiredContinue(): GoneError {
-  return new GoneError(
-    'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+/**
+ * The answer to a token whose revision is no longer kept: 410 Expired, with a token that lists the
+ * rest (after the same key) from the current state.
+ */
+export function expiredContinue(token: ContinueToken): ExpiredError {
+  return new ExpiredError(
+    'The continue token is too old: the list can no longer be finished as of its first page. Start a new ' +
+      'list without it, or continue with the token in this answer (metadata.continue) to read the rest as ' +
+      'of now: objects created, changed or deleted since the first page may then be missing or appear twice.',
+    encodeContinue({ revision: LATEST, start: token.start }),
   );
 }

@@ -7,7 +7,7 @@
 import { GoneError, TimeoutError, type KubeObject, type ResourceType } from '../../api/index.js';
 import type { ResourceCache, WatchCaches } from '../cache/index.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
+import { LATEST, decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
 import { collectionPrefix } from './keys.js';
 import { listRead } from './list-semantics.js';
 import type { ListOptions, ObjectList } from './types.js';
@@ -74,13 +74,14 @@ export async function listFromCache<T extends KubeObject>(
   const cache = await caches.cache(prefix).catch(() => undefined);
   if (!cache) return undefined;
   let at: number | undefined;
-  if (token) {
+  if (token && token.revision !== LATEST) {
     // Expired once the store compacted past it (Kubernetes: etcd's compaction), or once the cache's
     // history no longer reaches back to it.
     if (token.revision < cache.historyFrom || token.revision < (await caches.compactedRevision()))
-      throw expiredContinue();
+      throw expiredContinue(token);
     at = token.revision;
-  } else if (read.mode === 'consistent') {
+  } else if (token || read.mode === 'consistent') {
+    // The rest of an expired list (a LATEST token) is a consistent read of the current state.
     if (!(await caches.fresh())) return undefined;
   } else if (read.mode === 'notOlderThan') {
     if (!(await caches.fresh(read.revision))) throw tooLarge(read.revision, caches.progress);

@@ -18,7 +18,7 @@ import {
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { WatchCaches } from '../cache/index.js';
 import type { Store } from '../store/index.js';
-import { decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
+import { LATEST, decodeContinue, encodeContinue, expiredContinue } from './continue-token.js';
 import { collectionPrefix } from './keys.js';
 import { listFromCache, tooLarge } from './list-from-cache.js';
 import { listRead, type ListRead } from './list-semantics.js';
@@ -104,11 +104,13 @@ async function listFromStore<T extends KubeObject>(
 ): Promise<ObjectList<T>> {
   const prefix = collectionPrefix(type, opts.namespace);
   const token = opts.continue ? decodeContinue(opts.continue) : undefined;
-  if (token && token.revision < (await store.compactedRevision())) throw expiredContinue();
+  if (token && token.revision !== LATEST && token.revision < (await store.compactedRevision()))
+    throw expiredContinue(token);
   const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
   let after = token ? prefix + token.start : undefined;
   const items: T[] = [];
-  let revision = token?.revision;
+  // A LATEST token's pages (the rest of an expired list) carry the revision they were read at.
+  let revision = token && token.revision !== LATEST ? token.revision : undefined;
   let remaining: number | undefined;
   // Key of the last row looked at, and whether rows follow it: the next page starts after it.
   let lastKey = '';

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { typeByKind, type ObjectList, type Pod, type ResourceType } from '../../api/index.js';
+import {
+  ExpiredError,
+  GoneError,
+  fromStatus,
+  toStatus,
+  typeByKind,
+  type ObjectList,
+  type Pod,
+  type ResourceType,
+} from '../../api/index.js';
 import { createHarness, readJson, readStatus, testPod, type Harness, type TestResponse } from './testdata/harness.js';
 
 const podType = typeByKind('v1', 'Pod') as ResourceType;
@@ -96,7 +105,93 @@ describe('list with limit and continue', () => {
     for (let i = 3; i < 20; i++) await h.api.create(podType, pod(`p${i}`));
     const gone = await h.req('GET', `${PODS}?limit=1&continue=${p1.metadata.continue}`);
     expect(gone.status).toBe(410);
-    expect(await readStatus(gone)).toMatchObject({ kind: 'Status', reason: 'Gone', code: 410 });
+    expect(await readStatus(gone)).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410 });
+  });
+
+  describe("an expired token's 410 carries a token for the rest of the list as of now (Kubernetes' inconsistent continue)", () => {
+    /** Lists `path` a page of 1, then writes (p1 deleted, p3–p19 created) until the token expires. */
+    async function expire(
+      path: string,
+      make: (n: string) => Promise<unknown>,
+      remove: (n: string) => Promise<unknown>,
+    ) {
+      for (let i = 0; i < 3; i++) await make(`p${i}`);
+      const first = await podList(await h.req('GET', `${path}?limit=1`));
+      expect(names(first)).toEqual(['p0']);
+      await remove('p1');
+      for (let i = 3; i < 20; i++) await make(`p${i}`);
+      const res = await h.req('GET', `${path}?limit=1&continue=${first.metadata.continue}`);
+      expect(res.status).toBe(410);
+      const status = (await readStatus(res)) as { reason: string; message: string; metadata: { continue?: string } };
+      expect(status.reason).toBe('Expired');
+      expect(status.message).toMatch(/continue token is too old.*metadata\.continue/);
+      expect(typeof status.metadata.continue).toBe('string');
+      return status.metadata.continue!;
+    }
+
+    /** Follows `token` page by page (3 a page); every page after the expiry is one state: its own. */
+    async function rest(path: string, token: string): Promise<string[]> {
+      const seen: string[] = [];
+      let next: string | undefined = token;
+      let rv: string | undefined;
+      while (next) {
+        const page = await podList(await h.req('GET', `${path}?limit=3&continue=${next}`));
+        seen.push(...names(page).map(String));
+        if (rv !== undefined) expect(page.metadata.resourceVersion).toBe(rv);
+        rv = page.metadata.resourceVersion;
+        next = page.metadata.continue;
+      }
+      return seen;
+    }
+
+    const expirePods = () =>
+      expire(
+        PODS,
+        (n) => h.api.create(podType, pod(n)),
+        (n) => h.api.delete(podType, 'default', n, { gracePeriodSeconds: 0 }),
+      );
+
+    const after = (deleted: string) =>
+      Array.from({ length: 20 }, (_, i) => `p${i}`)
+        .filter((n) => n !== 'p0' && n !== deleted)
+        .sort();
+
+    it('from the watch cache (pods)', async () => {
+      h = await createHarness({ historyLimit: 5 });
+      const token = await expirePods();
+      expect(await rest(PODS, token)).toEqual(after('p1'));
+    });
+
+    it('from the store (Events, which no cache holds)', async () => {
+      h = await createHarness({ historyLimit: 5 });
+      const EVENTS = '/api/v1/namespaces/default/events';
+      const eventType = typeByKind('v1', 'Event') as ResourceType;
+      const event = (n: string) => ({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: n, namespace: 'default' },
+        involvedObject: { kind: 'Pod', name: 'x', namespace: 'default' },
+        reason: 'Test',
+        message: n,
+      });
+      const token = await expire(
+        EVENTS,
+        (n) => h.api.create(eventType, event(n)),
+        (n) => h.api.delete(eventType, 'default', n),
+      );
+      expect(await rest(EVENTS, token)).toEqual(after('p1'));
+    });
+
+    it('reads the Status back as an ExpiredError with the token (the client side)', async () => {
+      h = await createHarness({ historyLimit: 5 });
+      const token = await expirePods();
+      const body = { kind: 'Status', reason: 'Expired', code: 410, message: 'm', metadata: { continue: token } };
+      const err = fromStatus(body, 410);
+      expect(err).toBeInstanceOf(ExpiredError);
+      expect(err).toBeInstanceOf(GoneError);
+      expect((err as ExpiredError).continueToken).toBe(token);
+      expect(toStatus(err)).toMatchObject({ reason: 'Expired', code: 410, metadata: { continue: token } });
+    });
   });
 
   it('streams a large list as valid JSON', async () => {
