@@ -88,7 +88,15 @@ describe('a streaming Wasm exec', { timeout: 120_000 }, () => {
       const chunk = p.stdout.read(4096) as Buffer | null;
       if (chunk) received += chunk.length;
       else if (p.stdout.readableEnded) break;
-      else await new Promise((r) => p.stdout.once('readable', r).once('end', r));
+      else
+        await new Promise<void>((resolve) => {
+          // Whichever comes first; the other listener goes too (left, they piled up: a listener warning).
+          const done = (): void => {
+            p.stdout.off('readable', done).off('end', done);
+            resolve();
+          };
+          p.stdout.once('readable', done).once('end', done);
+        });
     }
     expect(received).toBe(total);
     expect(maxQueued).toBeGreaterThan(0);
