@@ -338,6 +338,47 @@ describe('kubectl against the hub', () => {
     expect(r.out).toMatch(/Scheduled\s+pod\/hello-/);
   });
 
+  it('leaves a pod named for another scheduler Pending until that scheduler binds it (pods/binding)', async () => {
+    const pod = (name: string, schedulerName?: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: {
+          ...(schedulerName ? { schedulerName } : {}),
+          containers: [{ name: 'hello', image, ports: [{ containerPort: 8080 }] }],
+        },
+      });
+    await ok(['apply', '-f', '-'], { stdin: pod('custom-placed', 'edge-custom') });
+    // A pod created after it is bound by the hub's scheduler, which by then has seen the first and left it.
+    await ok(['apply', '-f', '-'], { stdin: pod('after-custom') });
+    await until('the later pod bound', async () => {
+      const p = await cluster.client.get<Pod>(kind('pods'), 'default', 'after-custom');
+      return p.spec.nodeName || undefined;
+    });
+    const waiting = await cluster.client.get<Pod>(kind('pods'), 'default', 'custom-placed');
+    expect(waiting.spec.nodeName).toBeUndefined();
+    expect(waiting.status?.conditions?.find((c) => c.type === 'PodScheduled')).toBeUndefined();
+    // The other scheduler's binding, as client-go's Bind sends it.
+    const binding = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'custom-placed' },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'kc-n1' },
+    };
+    const path = '/api/v1/namespaces/default/pods/custom-placed/binding';
+    expect(await ok(['create', '--raw', path, '-f', '-'], { stdin: JSON.stringify(binding) })).toMatch(
+      /"status":"Success"/,
+    );
+    await ok(['wait', '--for=condition=Ready', 'pod/custom-placed', '--timeout=60s']);
+    expect(await ok(['get', 'pod', 'custom-placed', '-o', 'jsonpath={.spec.nodeName}'])).toBe('kc-n1');
+    const again = await k(['create', '--raw', path, '-f', '-'], { stdin: JSON.stringify(binding) });
+    expect(again.code).not.toBe(0);
+    expect(again.err).toMatch(/already assigned to node "kc-n1"/);
+    // Gone before the next test drains a node: kubectl drain refuses pods without a controller.
+    await ok(['delete', 'pod', 'custom-placed', 'after-custom', '--timeout=60s']);
+  });
+
   it('cordons, taints, drains and uncordons a node', async () => {
     const node = 'kc-n2';
     expect(await ok(['cordon', node])).toBe(`node/${node} cordoned\n`);

@@ -47,6 +47,14 @@ export const PodSpec = z
       .optional()
       .describe('Labels a node must carry for the pod to be scheduled on it.'),
     nodeName: z.string().optional().describe('The node the pod is bound to; set by the scheduler unless given.'),
+    schedulerName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The scheduler that places the pod: `default-scheduler` (the hub's, also when absent) or another, " +
+          "which binds it through the `pods/binding` subresource; the hub's scheduler leaves such a pod alone.",
+      ),
     dnsPolicy: z
       .enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default'])
       .optional()

@@ -82,6 +82,22 @@ export const DeleteOptions = z.strictObject({
 });
 export type DeleteOptions = z.infer<typeof DeleteOptions>;
 
+/**
+ * v1 Binding, the body of `POST …/pods/<name>/binding`: what another scheduler sends to put the pod on
+ * `target`, a Node. Its metadata names the pod (the URL's name, if given at all).
+ */
+export const Binding = z.strictObject({
+  apiVersion: z.literal('v1').optional(),
+  kind: z.literal('Binding').optional(),
+  metadata: z.looseObject({ name: z.string().optional(), namespace: z.string().optional() }).optional(),
+  target: z.looseObject({
+    apiVersion: z.literal('v1').optional(),
+    kind: z.literal('Node').optional(),
+    name: z.string().min(1),
+  }),
+});
+export type Binding = z.infer<typeof Binding>;
+
 /** autoscaling/v1 Scale, as the hub answers on the `/scale` subresource. */
 export const Scale = z.looseObject({
   apiVersion: z.literal('autoscaling/v1'),

@@ -15,3 +15,4 @@ export { resourceName } from './store-errors.js';
 export { NODE_PORT_RANGE } from './checks.js';
 export { ApplyConflictError, applyConfiguration, type ApplyResult } from './managed-fields/index.js';
 export { toScale, parseScale, updateScale } from './scale.js';
+export { bindPod, parseBinding } from './binding.js';

@@ -6,7 +6,7 @@ import { systemClock, typeByKind, type Node, type Pod } from '../../api/index.js
 import { silentLogger } from '../../platform/index.js';
 import { InformerFactory } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
-import { ObjectRegistry } from '../registry/index.js';
+import { ObjectRegistry, bindPod } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
 import { DEFAULT_SCORES, IMAGE_ARCHITECTURES_ANNOTATION, type ScorePlugin } from './plugins.js';
 import { Scheduler } from './scheduler.js';
@@ -272,4 +272,36 @@ it("keeps each node's score for the next pod alike until its usage or Node chang
   expect(cached.calls()).toBeLessThan(uncached.calls() / 3);
   await a.stop();
   await b.stop();
+});
+
+it('leaves pods named for another scheduler to it, and accounts the ones it binds (pods/binding)', async () => {
+  for (const name of ['pi-1', 'pi-2']) await addNode(name, 1);
+  await informers.start();
+  scheduler.start();
+  const custom = (name: string): Pod => {
+    const p = pod(name);
+    return { ...p, spec: { ...p.spec, schedulerName: 'edge-custom' } };
+  };
+  await api.create(POD, custom('c-1'));
+  await api.create(POD, custom('c-2'));
+  // The other scheduler puts c-1 on pi-1: that node is full for the hub's scheduler from then on.
+  await bindPod(api, 'default', 'c-1', { target: { name: 'pi-1' } });
+  await api.create(POD, pod('d-1'));
+  await api.create(POD, pod('d-2'));
+  const get = (name: string): Promise<Pod> => api.get<Pod>(POD, 'default', name);
+  await vi.waitFor(async () => expect((await get('d-1')).spec.nodeName).toBe('pi-2'));
+  await vi.waitFor(async () =>
+    expect((await get('d-2')).status?.conditions?.find((c) => c.type === 'PodScheduled')?.message).toBe(
+      '0/2 nodes are available: 2 Too many pods.',
+    ),
+  );
+  await scheduler.idle();
+  // c-2 waits for its own scheduler: not bound, and not judged by this one.
+  const c2 = await get('c-2');
+  expect(c2.spec.nodeName).toBeUndefined();
+  expect(c2.status?.conditions).toBeUndefined();
+  // A pod is bound once.
+  await expect(bindPod(api, 'default', 'c-1', { target: { name: 'pi-2' } })).rejects.toThrow(
+    /pod c-1 is already assigned to node "pi-1"/,
+  );
 });

@@ -57,8 +57,13 @@ const schedulingView = (n: Node): unknown => [
   n.status?.conditions?.find((c) => c.type === 'Ready')?.status,
 ];
 
+/** The hub's scheduler, as `spec.schedulerName` names it (Kubernetes' name for its own). */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+/** Unbound, live, and this scheduler's: another one (`spec.schedulerName`) binds its own through pods/binding. */
 const needsScheduling = (p: Pod): boolean =>
   !p.spec.nodeName &&
+  (p.spec.schedulerName ?? DEFAULT_SCHEDULER_NAME) === DEFAULT_SCHEDULER_NAME &&
   p.metadata.deletionTimestamp === undefined &&
   p.status?.phase !== 'Succeeded' &&
   p.status?.phase !== 'Failed';

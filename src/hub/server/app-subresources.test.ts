@@ -93,9 +93,46 @@ describe('subresources', () => {
     expect((await h.req('GET', `${PODS}/fresh/log?previous=true`)).status).toBe(200);
   });
 
+  it('binds a pod for another scheduler (pods/binding): 201 and a Status, once; refuses what is not a binding', async () => {
+    const p = pod('bound-by-other');
+    await h.req('POST', PODS, { ...p, spec: { ...p.spec, schedulerName: 'edge-custom' } });
+    const url = `${PODS}/bound-by-other/binding`;
+    const binding = (node: string, name = 'bound-by-other') => ({
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    });
+    expect((await h.req('GET', url)).status).toBe(405);
+    const other = await h.req('POST', url, binding('pi-1', 'someone-else'));
+    expect(other.status).toBe(422);
+    expect((await readStatus(other)).message).toMatch(
+      /metadata\.name: Invalid value: "someone-else": must be the pod's name/,
+    );
+    const noTarget = await h.req('POST', url, { apiVersion: 'v1', kind: 'Binding', target: {} });
+    expect(noTarget.status).toBe(422);
+    expect((await readStatus(noTarget)).message).toMatch(/target\.name/);
+    const ok = await h.req('POST', url, binding('pi-1'));
+    expect(ok.status).toBe(201);
+    expect(await readJson(ok)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      code: 201,
+    });
+    const bound = await readJson<Pod>(await h.req('GET', `${PODS}/bound-by-other`));
+    expect(bound.spec).toMatchObject({ nodeName: 'pi-1', schedulerName: 'edge-custom' });
+    const again = await h.req('POST', url, binding('pi-2'));
+    expect(again.status).toBe(409);
+    expect((await readStatus(again)).message).toMatch(/pod bound-by-other is already assigned to node "pi-1"/);
+    expect((await h.req('POST', `${PODS}/nobody/binding`, binding('pi-1', 'nobody'))).status).toBe(404);
+  });
+
   it('serves discovery', async () => {
-    const v1 = await readJson<{ resources: Array<{ name: string }> }>(await h.req('GET', '/api/v1'));
+    const v1 = await readJson<{ resources: Array<{ name: string; verbs: string[] }> }>(await h.req('GET', '/api/v1'));
     expect(v1.resources.map((r) => r.name)).toContain('pods/log');
+    expect(v1.resources.find((r) => r.name === 'pods/binding')?.verbs).toEqual(['create']);
     const groups = await readJson<{ groups: Array<{ name: string }> }>(await h.req('GET', '/apis'));
     expect(groups.groups[0]?.name).toBe('apps');
     expect((await h.req('GET', '/apis/apps/v1')).status).toBe(200);

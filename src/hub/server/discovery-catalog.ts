@@ -80,6 +80,8 @@ function subresourcesOf(t: ResourceType): DiscoveredSubresource[] {
       responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' },
       verbs: ['create', 'get'],
     });
+    // Another scheduler's placement of a pod (`spec.schedulerName`).
+    subs.push({ name: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
     subs.push({
       name: 'portforward',
       responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },

@@ -32,7 +32,14 @@ describe('discovery', () => {
     expect(core.items).toHaveLength(1);
     const pods = core.items[0]?.versions[0]?.resources.find((r) => r.resource === 'pods');
     expect(pods).toMatchObject({ shortNames: ['po'], categories: ['all'], scope: 'Namespaced' });
-    expect(pods?.subresources?.map((s) => s.subresource)).toEqual(['status', 'log', 'exec', 'attach', 'portforward']);
+    expect(pods?.subresources?.map((s) => s.subresource)).toEqual([
+      'status',
+      'log',
+      'exec',
+      'attach',
+      'binding',
+      'portforward',
+    ]);
     const forward = pods?.subresources?.find((s) => s.subresource === 'portforward');
     expect(forward).toMatchObject({ responseKind: { kind: 'PodPortForwardOptions' }, verbs: ['create', 'get'] });
     const nodes = core.items[0]?.versions[0]?.resources.find((r) => r.resource === 'nodes');

@@ -11,7 +11,7 @@ export type ResourceRoute =
   | { scope: 'object'; type: ResourceType; namespace?: string; name: string; sub?: string };
 
 /** Subresources the API serves. */
-export const SUBRESOURCES = ['status', 'scale', 'log', 'exec', 'attach', 'portforward'] as const;
+export const SUBRESOURCES = ['status', 'scale', 'log', 'exec', 'attach', 'portforward', 'binding'] as const;
 
 function notFound(): NotFoundError {
   return new NotFoundError('', '', 'the server could not find the requested resource');

@@ -14,7 +14,7 @@ import {
   type KubeObject,
   type ObjectList,
 } from '../../api/index.js';
-import type { WriteOptions } from '../registry/index.js';
+import { bindPod, parseBinding, type WriteOptions } from '../registry/index.js';
 import { serverSideApply, writeOptions } from './apply-route.js';
 import { readJson, readPatch } from './body.js';
 import { bindToUrl, deleteOptions, isObject, isTrue, listLimit, readObject } from './resource-bodies.js';
@@ -219,6 +219,13 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
     return c.body(null, 204);
   }
   if (sub === 'portforward' && type.kind === 'Pod') return portForwardRoute(c, api, namespace ?? 'default', name);
+  if (sub === 'binding' && type.kind === 'Pod') {
+    // Another scheduler's placement (`create pods/binding`); answered as Kubernetes does, 201 and a Status.
+    if (method !== 'POST') unsupported();
+    const binding = parseBinding(name, await readJson(c, maxBody));
+    await bindPod(api, namespace ?? 'default', name, binding);
+    return c.json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 201);
+  }
   if (sub === 'log' && type.kind === 'Pod') {
     if (method !== 'GET') unsupported();
     const query = c.req.query();
