@@ -27,18 +27,12 @@ export interface NodeUsage {
   version: number;
 }
 
-// Per pod object (informers replace a changed pod with a new object): the scheduler asks once per
-// node it scores, hundreds of times per pod.
-const spreadKeys = new WeakMap<Pod, string>();
-
-/** The owning workload a pod is spread with: its controller's uid, else the pod itself. */
+/**
+ * The owning workload a pod is spread with: its controller's uid, else the pod itself. Asked once per
+ * scheduling attempt (plugins.ts `PodInfo`) and once per counted pod; not memoised per pod object.
+ */
 export function spreadKey(pod: Pod): string {
-  let key = spreadKeys.get(pod);
-  if (key === undefined) {
-    key = controllerRef(pod)?.uid ?? `pod:${pod.metadata.uid ?? ''}`;
-    spreadKeys.set(pod, key);
-  }
-  return key;
+  return controllerRef(pod)?.uid ?? `pod:${pod.metadata.uid ?? ''}`;
 }
 
 /** The usage of a node nothing is bound to (shared, never modified: `update` makes a node its own). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../api/index.js';
 import { NodeAccounting } from './accounting.js';
 import { StaticFitCache } from './fit-cache.js';
-import { DEFAULT_FILTERS } from './plugins.js';
+import { DEFAULT_FILTERS, podInfo } from './plugins.js';
 
 const node = (taint: boolean): Node => ({
   apiVersion: 'v1',
@@ -27,11 +27,11 @@ describe('StaticFitCache', () => {
     const cache = new StaticFitCache(DEFAULT_FILTERS.filter((f) => f.static));
     const acct = new NodeAccounting();
     const tainted = node(true);
-    expect(cache.check(pod('a', false), tainted, acct)).toMatch(/untolerated taint \{dedicated: db\}/);
-    expect(cache.check(pod('b', false), tainted, acct)).toMatch(/untolerated taint/); // same signature, memo
-    expect(cache.check(pod('c', true), tainted, acct)).toBeUndefined(); // tolerations differ
+    expect(cache.check(podInfo(pod('a', false)), tainted, acct)).toMatch(/untolerated taint \{dedicated: db\}/);
+    expect(cache.check(podInfo(pod('b', false)), tainted, acct)).toMatch(/untolerated taint/); // same signature, memo
+    expect(cache.check(podInfo(pod('c', true)), tainted, acct)).toBeUndefined(); // tolerations differ
     // The informer replaces a changed Node with a new object: no stale verdict.
-    expect(cache.check(pod('d', false), node(false), acct)).toBeUndefined();
+    expect(cache.check(podInfo(pod('d', false)), node(false), acct)).toBeUndefined();
   });
 
   it('leaves filters that read what is bound where to the scheduler', () => {

@@ -8,31 +8,13 @@
  * Keyed by the Node object itself (informers replace a changed Node with a new object, so an entry
  * never goes stale and is collected with its Node), then by the pod's scheduling signature.
  */
-import type { Node, Pod } from '../../api/index.js';
+import type { Node } from '../../api/index.js';
 import type { NodeAccounting } from './accounting.js';
-import { defaultRuntimeClass } from '../../api/index.js';
-import type { FilterPlugin } from './plugins.js';
-import { IMAGE_ARCHITECTURES_ANNOTATION, nodeInfo, podInfo } from './plugins.js';
+import type { FilterPlugin, PodInfo } from './plugins.js';
+import { nodeInfo } from './plugins.js';
 
 /** Distinct pod signatures remembered per node before its entry is cleared (bounded memory). */
 const MAX_SIGNATURES_PER_NODE = 64;
-
-const signatures = new WeakMap<Pod, string>();
-
-/** What of a pod the static filters read, as one string (cached per pod object). */
-export function schedulingSignature(pod: Pod): string {
-  let sig = signatures.get(pod);
-  if (sig === undefined) {
-    sig = JSON.stringify([
-      defaultRuntimeClass(pod.spec),
-      pod.spec.nodeSelector ?? null,
-      pod.spec.tolerations ?? null,
-      pod.metadata.annotations?.[IMAGE_ARCHITECTURES_ANNOTATION] ?? null,
-    ]);
-    signatures.set(pod, sig);
-  }
-  return sig;
-}
 
 /** Runs static filters through a per-(node object, pod signature) memo. */
 export class StaticFitCache {
@@ -40,10 +22,10 @@ export class StaticFitCache {
 
   constructor(private readonly filters: readonly FilterPlugin[]) {}
 
-  /** The first static filter's reason `node` does not fit `pod`, or undefined when all pass. */
-  check(pod: Pod, node: Node, acct: NodeAccounting): string | undefined {
+  /** The first static filter's reason `node` does not fit the pod, or undefined when all pass. */
+  check(pi: PodInfo, node: Node, acct: NodeAccounting): string | undefined {
     if (this.filters.length === 0) return undefined;
-    const sig = schedulingSignature(pod);
+    const sig = pi.signature;
     let memo = this.#byNode.get(node);
     if (!memo) {
       memo = new Map();
@@ -52,7 +34,6 @@ export class StaticFitCache {
     const hit = memo.get(sig);
     if (hit !== undefined) return hit ?? undefined;
     let failed: string | undefined;
-    const pi = podInfo(pod);
     const ni = nodeInfo(node, acct);
     for (const f of this.filters) {
       failed = f.filter(pi, ni);

@@ -31,6 +31,8 @@ export interface PodInfo {
    * score alike on a node whose Node and usage did not change.
    */
   readonly scoreKey: string;
+  /** What the static filters read of the pod, as one string ({@link schedulingSignature}). */
+  readonly signature: string;
 }
 
 /** One node as the plugins read it in one scheduling attempt (kube-scheduler's NodeInfo). */
@@ -46,11 +48,24 @@ export interface NodeInfo {
 
 /** The {@link PodInfo} of `pod`. */
 export function podInfo(pod: Pod): PodInfo {
-  const requests = requestsOf(pod);
+  const requests = podRequests(pod);
   const spread = spreadKey(pod);
   // JSON, so no owner uid or image can make two different pods' keys alike (any string is allowed in both).
   const scoreKey = JSON.stringify([requests.cpu, requests.memory, spread, ...pod.spec.containers.map((c) => c.image)]);
-  return { pod, requests, spreadKey: spread, scoreKey };
+  return { pod, requests, spreadKey: spread, scoreKey, signature: schedulingSignature(pod) };
+}
+
+/**
+ * What of a pod the static filters read (fit-cache.ts: runtime class, node selector, tolerations,
+ * image architectures), as one string: the replicas of one workload share it.
+ */
+export function schedulingSignature(pod: Pod): string {
+  return JSON.stringify([
+    defaultRuntimeClass(pod.spec),
+    pod.spec.nodeSelector ?? null,
+    pod.spec.tolerations ?? null,
+    pod.metadata.annotations?.[IMAGE_ARCHITECTURES_ANNOTATION] ?? null,
+  ]);
 }
 
 /** The {@link NodeInfo} of `node` under `acct`. */
@@ -91,11 +106,12 @@ export interface ScorePlugin {
   score(pod: PodInfo, node: NodeInfo): number;
 }
 
-// Cached per object: informers replace a changed Node or Pod with a new object, so an entry never goes
+// Cached per Node object: informers replace a changed Node with a new object, so an entry never goes
 // stale, and filters run once per node per pod (quantities are parsed once, not nodes × pods times).
+// Nothing is cached per Pod object this way: a rollout makes hundreds of thousands of them, and every
+// entry of a WeakMap is an ephemeron the major GC must revisit (see PodInfo: once per attempt).
 const allocatableCache = new WeakMap<Node, Allocatable>();
 const imagesCache = new WeakMap<Node, ReadonlySet<string>>();
-const requestsCache = new WeakMap<Pod, { cpu: number; memory: number }>();
 
 /** What `node` offers pods, parsed once per Node object. */
 export function allocatable(node: Node): Allocatable {
@@ -118,15 +134,6 @@ export function nodeImages(node: Node): ReadonlySet<string> {
   if (!cached) {
     cached = new Set((node.status?.images ?? []).flatMap((i) => i.names));
     imagesCache.set(node, cached);
-  }
-  return cached;
-}
-
-function requestsOf(pod: Pod): { cpu: number; memory: number } {
-  let cached = requestsCache.get(pod);
-  if (!cached) {
-    cached = podRequests(pod);
-    requestsCache.set(pod, cached);
   }
   return cached;
 }

@@ -158,8 +158,8 @@ export class Scheduler extends Controller {
     const total = this.ring.size;
     const want = feasibleNodesToFind(total, this.deps.percentageOfNodesToScore);
     // Only nodes the static filters let through are walked (static-index.ts).
-    const entry = this.index.entryFor(pod);
     const pi = podInfo(pod);
+    const entry = this.index.entryFor(pi);
     const scoreKey = this.scoresCacheable ? pi.scoreKey : undefined;
     // Each feasible node is scored as it is found (the scores are per node), and the dynamic filters'
     // reasons are counted only once one fails: a pick at 1,000 nodes walks ~420 of them, and the list

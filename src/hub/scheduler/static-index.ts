@@ -9,11 +9,12 @@
  * runtimes, architecture, readiness — never a heartbeat's timestamps) or nodes come and go: the
  * scheduler then invalidates the index and each signature is rebuilt on its next pod, O(nodes) once.
  */
-import type { Node, Pod } from '../../api/index.js';
+import type { Node } from '../../api/index.js';
 import type { NodeAccounting } from './accounting.js';
-import { schedulingSignature, type StaticFitCache } from './fit-cache.js';
+import type { StaticFitCache } from './fit-cache.js';
 import type { LiveNodeInfo, NodeInfoTable } from './node-infos.js';
 import { NodeRing } from './node-sample.js';
+import type { PodInfo } from './plugins.js';
 
 /** Signatures indexed before the index starts over (bounded memory with many distinct workloads). */
 const MAX_SIGNATURES = 256;
@@ -42,15 +43,15 @@ export class StaticNodeIndex {
     this.#bySignature.clear();
   }
 
-  /** The entry of `pod`'s signature (built now if it is not indexed). */
-  entryFor(pod: Pod): StaticEntry {
-    const sig = schedulingSignature(pod);
+  /** The entry of the pod's signature (built now if it is not indexed). */
+  entryFor(pi: PodInfo): StaticEntry {
+    const sig = pi.signature;
     const found = this.#bySignature.get(sig);
     if (found) return found;
     const passing: LiveNodeInfo[] = [];
     const reasons = new Map<string, number>();
     for (const node of this.nodes()) {
-      const failed = this.fit.check(pod, node, this.acct);
+      const failed = this.fit.check(pi, node, this.acct);
       if (failed) reasons.set(failed, (reasons.get(failed) ?? 0) + 1);
       else passing.push(this.infos.refresh(node));
     }
