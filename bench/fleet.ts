@@ -5,6 +5,7 @@
  *   npx tsx bench/fleet.ts [--nodes 100] [--replicas 1000] [--scenarios register,deploy,service,storm[,stall]]
  *        [--repo <checkout with a built hub>] [--timeout 300s] [--cpu-prof <dir>] [--identity-dir <dir>]
  *        [--start-delay 200-500] [--idle 10s] [--stall 50s] [--hub-node-options=--max-semi-space-size=64]
+ *        [--hub-output <file>]
  *        [-- <hub flags…>]
  *
  * Scenarios: registration of N nodes (time to all Ready, idle hub load after), a Deployment of R
@@ -13,7 +14,8 @@
  * named, a stall (the hub SIGSTOPped past the grace period, then SIGCONT: nothing should move). The hub's
  * CPU/RSS come from /proc; the longest event-loop block from the hub's /metrics when it has
  * nodejs_eventloop_lag_max_seconds, else from /healthz round trips every 20 ms (labelled).
- * Run it under `flock /tmp/edgeplane-e2e.lock` on a shared machine.
+ * `--hub-output` appends everything the hub prints to a file (with `--hub-node-options=--trace-gc-nvp`:
+ * each GC's phases). Run it under `flock /tmp/edgeplane-e2e.lock` on a shared machine.
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       'start-delay': { type: 'string', default: '200-500' },
       idle: { type: 'string', default: '10s' },
       'hub-node-options': { type: 'string', default: '' },
+      'hub-output': { type: 'string' },
     },
   });
   const nodes = whole(values.nodes, '--nodes', 1);
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
     tuning: { startDelayMs: [Number(delay[1]), Number(delay[2])] },
     ...(values['cpu-prof'] ? { cpuProfDir: resolve(values['cpu-prof']) } : {}),
     ...(values['identity-dir'] ? { identityDir: resolve(values['identity-dir']) } : {}),
+    ...(values['hub-output'] ? { hubOutput: resolve(values['hub-output']) } : {}),
   });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -4,6 +4,7 @@
  * and port, as an operator's crash would. Output is kept bounded (the last 64 KiB of each stream).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ export interface HubProcessOptions {
   cpuProfDir?: string;
   /** Options for the hub's `node` itself (`--max-semi-space-size=64`), before the script. */
   nodeOptions?: string[];
+  /** A file the hub's whole stdout and stderr are appended to (only the tail is kept otherwise). */
+  output?: string;
 }
 
 /** Asks the OS for a free TCP port on 127.0.0.1. */
@@ -122,6 +125,13 @@ export class HubProcess {
     );
     this.#child = child;
     this.#out = '';
+    if (this.opts.output) {
+      // Across restarts (the storm), one file: each start appends.
+      const file = createWriteStream(this.opts.output, { flags: 'a' });
+      child.stdout?.pipe(file, { end: false });
+      child.stderr?.pipe(file, { end: false });
+      child.once('close', () => file.end());
+    }
     child.stdout?.on('data', (d: Buffer) => {
       this.#out = (this.#out + d.toString()).slice(-KEEP);
       this.#countWarnings(d.toString());

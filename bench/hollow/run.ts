@@ -22,6 +22,8 @@ export interface FleetRunOptions {
   hubFlags?: string[];
   /** Options for the hub's `node` (`--max-semi-space-size=64`). */
   hubNodeOptions?: string[];
+  /** A file the hub's whole stdout and stderr are appended to. */
+  hubOutput?: string;
   /** Where hollow identities are kept (default: a temporary dir removed at the end). */
   identityDir?: string;
   /** Directory for the hub's `--cpu-prof` profile; the harness's goes into its `harness/` subdirectory. */
@@ -72,6 +74,7 @@ export class FleetRun {
       flags: opts.hubFlags ?? [],
       nodeOptions: opts.hubNodeOptions ?? [],
       ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}),
+      ...(opts.hubOutput ? { output: opts.hubOutput } : {}),
     });
     this.harness = new HarnessClient(opts.cpuProfDir ? { cpuProfDir: join(opts.cpuProfDir, 'harness') } : {});
   }
