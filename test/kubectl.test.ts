@@ -338,7 +338,7 @@ describe('kubectl against the hub', () => {
     expect(r.out).toMatch(/Scheduled\s+pod\/hello-/);
   });
 
-  it('leaves a pod named for another scheduler Pending until that scheduler binds it (pods/binding)', async () => {
+  it('leaves a pod named for another scheduler Pending until that scheduler binds it (pods/binding, bindings)', async () => {
     const pod = (name: string, schedulerName?: string) =>
       JSON.stringify({
         apiVersion: 'v1',
@@ -375,8 +375,25 @@ describe('kubectl against the hub', () => {
     const again = await k(['create', '--raw', path, '-f', '-'], { stdin: JSON.stringify(binding) });
     expect(again.code).not.toBe(0);
     expect(again.err).toMatch(/already assigned to node "kc-n1"/);
+    // The same through the namespace's bindings collection, as `kubectl create -f binding.yaml` sends it.
+    await ok(['apply', '-f', '-'], { stdin: pod('custom-placed-2', 'edge-custom') });
+    const manifest = [
+      'apiVersion: v1',
+      'kind: Binding',
+      'metadata:',
+      '  name: custom-placed-2',
+      'target:',
+      '  apiVersion: v1',
+      '  kind: Node',
+      '  name: kc-n2',
+    ].join('\n');
+    // Answered, as by Kubernetes' BindingREST, with a Success Status (no object), which kubectl names so.
+    expect(await ok(['create', '-f', '-'], { stdin: manifest })).toBe('status/<unknown> created\n');
+    await ok(['wait', '--for=condition=Ready', 'pod/custom-placed-2', '--timeout=60s']);
+    expect(await ok(['get', 'pod', 'custom-placed-2', '-o', 'jsonpath={.spec.nodeName}'])).toBe('kc-n2');
+    expect(await ok(['api-resources', '--api-group=', '--verbs=create', '-o', 'name'])).toMatch(/^bindings$/m);
     // Gone before the next test drains a node: kubectl drain refuses pods without a controller.
-    await ok(['delete', 'pod', 'custom-placed', 'after-custom', '--timeout=60s']);
+    await ok(['delete', 'pod', 'custom-placed', 'custom-placed-2', 'after-custom', '--timeout=60s']);
   });
 
   it('cordons, taints, drains and uncordons a node', async () => {

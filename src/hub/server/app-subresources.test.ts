@@ -129,10 +129,46 @@ describe('subresources', () => {
     expect((await h.req('POST', `${PODS}/nobody/binding`, binding('pi-1', 'nobody'))).status).toBe(404);
   });
 
+  it("binds a pod through the namespace's bindings collection: the body names the pod", async () => {
+    const p = pod('bound-by-collection');
+    await h.req('POST', PODS, { ...p, spec: { ...p.spec, schedulerName: 'edge-custom' } });
+    const url = '/api/v1/namespaces/default/bindings';
+    const binding = (name: string | undefined, node: string, namespace?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { ...(name === undefined ? {} : { name }), ...(namespace === undefined ? {} : { namespace }) },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    });
+    const unnamed = await h.req('POST', url, binding(undefined, 'pi-1'));
+    expect(unnamed.status).toBe(422);
+    expect((await readStatus(unnamed)).message).toMatch(/metadata\.name: Required value/);
+    const elsewhere = await h.req('POST', url, binding('bound-by-collection', 'pi-1', 'other'));
+    expect(elsewhere.status).toBe(400);
+    expect((await readStatus(elsewhere)).message).toMatch(/namespace of the provided object does not match/);
+    const extra = await h.req('POST', url, { ...binding('bound-by-collection', 'pi-1'), spec: {} });
+    expect(extra.status).toBe(422);
+    expect((await h.req('POST', url, binding('nobody', 'pi-1'))).status).toBe(404);
+    expect((await h.req('GET', url)).status).toBe(405);
+
+    const ok = await h.req('POST', url, binding('bound-by-collection', 'pi-1', 'default'));
+    expect(ok.status, await ok.clone().text()).toBe(201);
+    expect(await readJson(ok)).toMatchObject({ kind: 'Status', status: 'Success', code: 201 });
+    const bound = await readJson<Pod>(await h.req('GET', `${PODS}/bound-by-collection`));
+    expect(bound.spec.nodeName).toBe('pi-1');
+    const again = await h.req('POST', url, binding('bound-by-collection', 'pi-2'));
+    expect(again.status).toBe(409);
+    expect((await readStatus(again)).message).toMatch(/already assigned to node "pi-1"/);
+  });
+
   it('serves discovery', async () => {
     const v1 = await readJson<{ resources: Array<{ name: string; verbs: string[] }> }>(await h.req('GET', '/api/v1'));
     expect(v1.resources.map((r) => r.name)).toContain('pods/log');
     expect(v1.resources.find((r) => r.name === 'pods/binding')?.verbs).toEqual(['create']);
+    expect(v1.resources.find((r) => r.name === 'bindings')).toMatchObject({
+      kind: 'Binding',
+      namespaced: true,
+      verbs: ['create'],
+    });
     const groups = await readJson<{ groups: Array<{ name: string }> }>(await h.req('GET', '/apis'));
     expect(groups.groups[0]?.name).toBe('apps');
     expect((await h.req('GET', '/apis/apps/v1')).status).toBe(200);

@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import { EdgeError, InternalError, NotFoundError, toStatus, type ServerVersion } from '../../api/index.js';
 import { mastersOnlyAuthorizer } from '../auth/index.js';
 import { mountAccessReviewRoutes } from './access-review-route.js';
+import { mountBindingsRoute } from './binding-route.js';
 import { requireAuth } from './auth-middleware.js';
 import { mountBlobRoutes } from './blob-routes.js';
 import { BlobFetchTracker, mountBlobSourceRoute } from './blob-sources.js';
@@ -96,6 +97,7 @@ export function createApiApp(given: ApiDeps): Hono<ApiEnv> {
   mountPeerBlobRoutes(app, deps.blobs); // hubs copying blobs to each other (issue 19)
   mountDiscovery(app);
   mountAccessReviewRoutes(app, { authorize, policy: deps.rbac?.policy, maxBody });
+  mountBindingsRoute(app, (c) => (deps.rbac ? deps.rbac.apiFor(c.var.principal, deps.api) : deps.api), maxBody);
   mountMetricsApi(app, deps.metricsApi);
   mountComponentStatuses(app, deps.componentStatuses);
   mountNoCustomResources(app);

@@ -111,8 +111,8 @@ function stored(t: ResourceType): DiscoveredResource {
 }
 
 /**
- * Kinds that are answered, never stored: access reviews and `whoami` (create), metrics and component
- * statuses (read).
+ * Kinds that are answered, never stored: access reviews, `whoami` and bindings (create), metrics and
+ * component statuses (read).
  */
 function answered(): DiscoveredResource[] {
   const review = (kind: string, namespaced = false, group = AUTHORIZATION_GROUP): DiscoveredResource => ({
@@ -147,6 +147,9 @@ function answered(): DiscoveredResource[] {
       categories: [],
       subresources: [],
     })),
+    // Another scheduler's placement of a pod, POSTed to the namespace's collection (binding-route.ts);
+    // `pods/binding` is the same write addressed to the pod.
+    { ...review('Binding', true, ''), plural: 'bindings', singular: 'binding' },
     // Read-only, answered from what the hubs know of the control plane (component-status-routes.ts).
     {
       ...COMPONENT_STATUS_KIND,

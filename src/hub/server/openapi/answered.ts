@@ -2,12 +2,14 @@
  * Kinds the hub answers but never stores, described in the OpenAPI documents so that `kubectl
  * explain` knows them: the `authorization.k8s.io/v1` reviews and `authentication.k8s.io/v1`
  * SelfSubjectReview (create only), and the
- * `metrics.k8s.io/v1beta1` usage kinds and `v1` ComponentStatus (read only). Their schemas are `src/api`'s, as for the stored
- * kinds; the routes that answer them are `access-review-route.ts`, `metrics-api-routes.ts` and
- * `component-status-routes.ts`.
+ * `metrics.k8s.io/v1beta1` usage kinds and `v1` ComponentStatus (read only), and `v1` Binding
+ * (create only). Their schemas are `src/api`'s, as for the stored kinds; the routes that answer them
+ * are `access-review-route.ts`, `metrics-api-routes.ts`, `component-status-routes.ts` and
+ * `binding-route.ts`.
  */
 import {
   AUTHENTICATION_GROUP,
+  Binding,
   ComponentStatus,
   AUTHORIZATION_GROUP,
   LocalSubjectAccessReview,
@@ -65,6 +67,11 @@ export const ANSWERED_TYPES: readonly AnsweredType[] = [
       },
       'read',
     ),
+  ),
+  // Another scheduler's placement, POSTed to the namespace's collection (binding-route.ts).
+  answered(
+    { group: '', version: 'v1', kind: 'Binding', plural: 'bindings', namespaced: true, schema: Binding },
+    'create',
   ),
   answered(
     {
