@@ -40,7 +40,13 @@ export class ExecRequests {
     this.pending.delete(id);
     clearTimeout(p.timer);
     if (r.error !== undefined) p.reject(new ServiceUnavailableError(r.error));
-    else p.resolve({ exitCode: r.exitCode ?? 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '' });
+    // Not a success: an answer that says neither how the command ended nor why it could not run is a
+    // broken node's, and exit code 0 would report a command that may never have run as having passed.
+    else if (r.exitCode === undefined)
+      p.reject(
+        new ServiceUnavailableError(`node ${node} answered the exec request with neither an exit code nor an error`),
+      );
+    else p.resolve({ exitCode: r.exitCode, stdout: r.stdout ?? '', stderr: r.stderr ?? '' });
   }
 
   /** Fails every request to `node` (its session closed). */

@@ -53,4 +53,12 @@ describe('ExecRequests', () => {
     await expect(a).rejects.toThrow(/node node-a disconnected/);
     expect(execs.countFor('node-a')).toBe(0);
   });
+
+  it('fails an answer with neither an exit code nor an error instead of calling it exit code 0', async () => {
+    const execs = new ExecRequests();
+    const a = execs.wait('e1', 'node-a', 60_000);
+    execs.answer('e1', 'node-a', { stdout: 'partial' });
+    await expect(a).rejects.toThrow(/node node-a answered the exec request with neither an exit code nor an error/);
+    expect(execs.countFor('node-a')).toBe(0);
+  });
 });
