@@ -13,7 +13,7 @@ import {
   type Pod,
   type ResourceType,
 } from '../../api/index.js';
-import type { ObjectAPI } from './types.js';
+import type { ObjectAPI, WriteOptions } from './types.js';
 
 const POD = typeByKind('v1', 'Pod') as ResourceType;
 const UPDATE_RETRIES = 5;
@@ -34,8 +34,17 @@ export function parseBinding(name: string, raw: unknown): Binding {
   return r.data;
 }
 
-/** Binds pod `namespace/name` to `binding.target`; resolves with the bound pod. */
-export async function bindPod(api: ObjectAPI, namespace: string, name: string, binding: Binding): Promise<Pod> {
+/**
+ * Binds pod `namespace/name` to `binding.target`; resolves with the bound pod (with `dryRun`, the pod as
+ * it would be bound: every check made, nothing written).
+ */
+export async function bindPod(
+  api: ObjectAPI,
+  namespace: string,
+  name: string,
+  binding: Binding,
+  opts: WriteOptions = {},
+): Promise<Pod> {
   const node = binding.target.name;
   for (let attempt = 0; ; attempt++) {
     const pod = await api.get<Pod>(POD, namespace, name);
@@ -48,7 +57,7 @@ export async function bindPod(api: ObjectAPI, namespace: string, name: string, b
       throw new ConflictError(`Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted`);
     try {
       // The read's resourceVersion is the write's precondition: a binding racing another is a conflict.
-      return await api.update<Pod>(POD, { ...pod, spec: { ...pod.spec, nodeName: node } });
+      return await api.update<Pod>(POD, { ...pod, spec: { ...pod.spec, nodeName: node } }, opts);
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= UPDATE_RETRIES) throw err;
     }

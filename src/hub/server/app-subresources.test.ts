@@ -112,6 +112,8 @@ describe('subresources', () => {
     const noTarget = await h.req('POST', url, { apiVersion: 'v1', kind: 'Binding', target: {} });
     expect(noTarget.status).toBe(422);
     expect((await readStatus(noTarget)).message).toMatch(/target\.name/);
+    expect((await h.req('POST', `${url}?dryRun=All`, binding('pi-1'))).status).toBe(201);
+    expect((await readJson<Pod>(await h.req('GET', `${PODS}/bound-by-other`))).spec.nodeName).toBeUndefined();
     const ok = await h.req('POST', url, binding('pi-1'));
     expect(ok.status).toBe(201);
     expect(await readJson(ok)).toEqual({
@@ -150,6 +152,10 @@ describe('subresources', () => {
     expect((await h.req('POST', url, binding('nobody', 'pi-1'))).status).toBe(404);
     expect((await h.req('GET', url)).status).toBe(405);
 
+    // A dry run checks everything and binds nothing (kubectl create --dry-run=server).
+    const dry = await h.req('POST', `${url}?dryRun=All`, binding('bound-by-collection', 'pi-2'));
+    expect(dry.status).toBe(201);
+    expect((await readJson<Pod>(await h.req('GET', `${PODS}/bound-by-collection`))).spec.nodeName).toBeUndefined();
     const ok = await h.req('POST', url, binding('bound-by-collection', 'pi-1', 'default'));
     expect(ok.status, await ok.clone().text()).toBe(201);
     expect(await readJson(ok)).toMatchObject({ kind: 'Status', status: 'Success', code: 201 });

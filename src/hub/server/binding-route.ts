@@ -8,6 +8,7 @@ import type { Context, Hono } from 'hono';
 import { BadRequestError, InvalidError, MethodNotAllowedError, type Binding } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { bindPod, parseBinding } from '../registry/index.js';
+import { writeOptions } from './apply-route.js';
 import { readJson } from './body.js';
 import type { ApiEnv } from './types.js';
 
@@ -16,7 +17,7 @@ export function mountBindingsRoute(app: Hono<ApiEnv>, apiOf: (c: Context<ApiEnv>
   app.post('/api/v1/namespaces/:namespace/bindings', async (c) => {
     const namespace = c.req.param('namespace');
     const binding = bindingOf(await readJson(c, maxBody), namespace);
-    await bindPod(apiOf(c), namespace, binding.metadata?.name ?? '', binding);
+    await bindPod(apiOf(c), namespace, binding.metadata?.name ?? '', binding, writeOptions(c));
     return c.json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 201);
   });
   app.all('/api/v1/namespaces/:namespace/bindings', (c) => {

@@ -223,7 +223,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
     // Another scheduler's placement (`create pods/binding`); answered as Kubernetes does, 201 and a Status.
     if (method !== 'POST') unsupported();
     const binding = parseBinding(name, await readJson(c, maxBody));
-    await bindPod(api, namespace ?? 'default', name, binding);
+    await bindPod(api, namespace ?? 'default', name, binding, writeOptions(c));
     return c.json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 201);
   }
   if (sub === 'log' && type.kind === 'Pod') {
