@@ -12,13 +12,22 @@ import { writeOptions } from './apply-route.js';
 import { readJson } from './body.js';
 import type { ApiEnv } from './types.js';
 
+/** The answer to a binding, on either route: Kubernetes' BindingREST answers a Success Status, not an object. */
+export const BINDING_CREATED = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Success',
+  code: 201,
+} as const;
+
 /** Mounts the collection route; `apiOf` is the object API as the request's caller writes through it. */
 export function mountBindingsRoute(app: Hono<ApiEnv>, apiOf: (c: Context<ApiEnv>) => ObjectAPI, maxBody: number): void {
   app.post('/api/v1/namespaces/:namespace/bindings', async (c) => {
     const namespace = c.req.param('namespace');
     const binding = bindingOf(await readJson(c, maxBody), namespace);
     await bindPod(apiOf(c), namespace, binding.metadata?.name ?? '', binding, writeOptions(c));
-    return c.json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 201);
+    return c.json(BINDING_CREATED, 201);
   });
   app.all('/api/v1/namespaces/:namespace/bindings', (c) => {
     throw new MethodNotAllowedError(`bindings are only created (POST), not ${c.req.method}`);

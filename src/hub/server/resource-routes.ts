@@ -16,6 +16,7 @@ import {
 } from '../../api/index.js';
 import { bindPod, parseBinding, type WriteOptions } from '../registry/index.js';
 import { serverSideApply, writeOptions } from './apply-route.js';
+import { BINDING_CREATED } from './binding-route.js';
 import { readJson, readPatch } from './body.js';
 import { bindToUrl, deleteOptions, isObject, isTrue, listLimit, readObject } from './resource-bodies.js';
 import { attachStreamPlan, execInPod, execStreamPlan } from './exec-route.js';
@@ -224,7 +225,7 @@ export async function handleObject(c: Ctx, route: ObjectRoute, deps: ApiDeps, ma
     if (method !== 'POST') unsupported();
     const binding = parseBinding(name, await readJson(c, maxBody));
     await bindPod(api, namespace ?? 'default', name, binding, writeOptions(c));
-    return c.json({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 201);
+    return c.json(BINDING_CREATED, 201);
   }
   if (sub === 'log' && type.kind === 'Pod') {
     if (method !== 'GET') unsupported();
