@@ -15,6 +15,7 @@ import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
 import { EventRecorder } from '../reconcile/index.js';
 import { DaemonSetController, JobController, NodeLifecycleController } from './index.js';
+import { podWriteCensus, type PodWriteCensus } from './testing/write-census.js';
 
 const NODE = typeByKind('v1', 'Node')!;
 const POD = typeByKind('v1', 'Pod')!;
@@ -39,6 +40,8 @@ describe('DaemonSet, Job and taint eviction', () => {
   let api: ObjectRegistry;
   let stops: Array<() => unknown>;
   let lifecycle: NodeLifecycleController;
+  /** The DaemonSet and Job controllers' pod writes. */
+  let census: PodWriteCensus;
 
   async function addNode(name: string, labels: Record<string, string> = {}): Promise<void> {
     const n = await api.create<Node>(NODE, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {} });
@@ -104,9 +107,10 @@ describe('DaemonSet, Job and taint eviction', () => {
       evictionTimeoutSeconds: 60,
       tickMs: 50,
     });
+    census = podWriteCensus(api);
     const runners = [
       new DaemonSetController({
-        api,
+        api: census.api,
         daemonSets: informers.for<DaemonSet>('apps/v1', 'DaemonSet'),
         pods: podInf,
         nodes,
@@ -115,7 +119,7 @@ describe('DaemonSet, Job and taint eviction', () => {
         logger,
       }),
       new JobController({
-        api,
+        api: census.api,
         jobs: informers.for<Job>('batch/v1', 'Job'),
         pods: podInf,
         events,
@@ -177,6 +181,42 @@ describe('DaemonSet, Job and taint eviction', () => {
       'all updated',
       async () => (await api.get<DaemonSet>(DS, 'default', 'agent')).status?.updatedNumberScheduled === 3,
     );
+  });
+
+  it('creates a burst of daemon pods at once, at most 250 a reconcile, and the rest after', async () => {
+    // 258 more nodes, written together (one group commit), so 260 want a pod.
+    await Promise.all(Array.from({ length: 258 }, (_, i) => addNode(`edge-${i}`)));
+    census.reset();
+    await api.create(DS, {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'wide', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'wide' } },
+        template: { metadata: { labels: { app: 'wide' } }, spec: { containers: [{ name: 'c', image }] } },
+      },
+    });
+    const all = await until('260 daemon pods', async () =>
+      (await pods('app=wide')).length === 260 ? true : undefined,
+    );
+    expect(all).toBe(true);
+    expect(new Set((await pods('app=wide')).map((p) => p.spec.nodeName)).size).toBe(260);
+    // One after another this was 1; now the first burst is in flight together, capped as Kubernetes caps it.
+    expect(census.peak.create).toBe(250);
+    expect(census.total.create).toBe(260);
+  });
+
+  it('creates the parallel pods of a Job at once, at most 500 a reconcile', async () => {
+    census.reset();
+    await api.create(JOB, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'wide', namespace: 'default' },
+      spec: { completions: 520, parallelism: 520, template: { spec: { containers: [{ name: 'c', image }] } } },
+    });
+    await until('520 active pods', async () => ((await pods('job-name=wide')).length === 520 ? true : undefined));
+    expect(census.peak.create).toBe(500);
+    expect(census.total.create).toBe(520);
   });
 
   it('runs a Job to its completions with parallelism, and fails it past backoffLimit', async () => {

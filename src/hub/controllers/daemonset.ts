@@ -11,13 +11,16 @@ import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../inform
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
-import { Controller, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import { Controller, deleteAndObserve, jsonEqual, writeAll, writeStatus } from '../reconcile/index.js';
 import { tolerates } from '../scheduler/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const DS = typeByKind('apps/v1', 'DaemonSet')!;
+
+/** Most pod creations, and most deletions, one reconcile issues (Kubernetes' DaemonSet controller: 250). */
+const BURST = 250;
 
 /** Tolerations every DaemonSet pod gets, as Kubernetes adds them: daemons stay through node trouble. */
 const DAEMON_TOLERATIONS: Toleration[] = [
@@ -119,8 +122,15 @@ export class DaemonSetController extends Controller {
         if (!alreadyUnavailable) unavailable++;
       }
     }
-    for (const node of toCreate) await this.createPod(ds, node, hash);
-    for (const pod of toDelete) await this.deletePod(ds, pod);
+    // A burst at a time, each write of it at once (one after another, 10,000 nodes waited out 10,000
+    // commits in turn); the pods written bring this DaemonSet back for the rest.
+    const [notCreated, notDeleted] = await Promise.all([
+      writeAll(toCreate.slice(0, BURST), (node) => this.createPod(ds, node, hash)),
+      writeAll(toDelete.slice(0, BURST), (pod) => this.deletePod(ds, pod)),
+    ]);
+    const failed = [...notCreated, ...notDeleted];
+    if (failed.length > 0)
+      throw new Error(`${failed.length} pod write(s) for DaemonSet ${key} failed: ${errorMessage(failed[0])}`);
     await this.syncStatus(ds, hash, wanted, now);
   }
 
@@ -141,8 +151,13 @@ export class DaemonSetController extends Controller {
   }
 
   private async deletePod(ds: DaemonSet, pod: Pod): Promise<void> {
-    if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
-      this.deps.events.normal(ds, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+    try {
+      if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
+        this.deps.events.normal(ds, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+    } catch (err) {
+      this.deps.events.warning(ds, 'FailedDelete', `Error deleting pod ${pod.metadata.name}: ${errorMessage(err)}`);
+      throw err;
+    }
   }
 
   private async syncStatus(ds: DaemonSet, hash: string, wanted: Set<string>, now: number): Promise<void> {

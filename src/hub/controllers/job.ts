@@ -10,11 +10,14 @@ import type { Informer } from '../informers/index.js';
 import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, deleteAndObserve, jsonEqual, setCondition, writeStatus } from '../reconcile/index.js';
+import { Controller, deleteAndObserve, jsonEqual, setCondition, writeAll, writeStatus } from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 
 const POD = typeByKind('v1', 'Pod')!;
 const JOB = typeByKind('batch/v1', 'Job')!;
+
+/** Most pods one reconcile creates, or deletes for a lower parallelism (Kubernetes' Job controller: 500). */
+const BURST = 500;
 
 export interface JobControllerDeps {
   api: ObjectAPI;
@@ -84,7 +87,7 @@ export class JobController extends Controller {
       if (failure) {
         conditions = setCondition(conditions, { type: 'Failed', status: 'True', ...failure, lastProbeTime: now }, now);
         this.deps.events.warning(job, failure.reason, failure.message);
-        for (const p of active) await this.deletePod(p);
+        failWith(await writeAll(active, (p) => this.deletePod(p)), 'deletion', key);
       } else if (succeeded >= completions) {
         conditions = setCondition(conditions, { type: 'Complete', status: 'True', lastProbeTime: now }, now);
         completionTime = now;
@@ -100,9 +103,18 @@ export class JobController extends Controller {
           );
           const wait = failed === 0 ? 0 : lastFailure + Math.min(base * 2 ** (failed - 1), 360_000) - nowMs;
           if (wait > 0) this.queue.addAfter(key, wait);
-          else for (let i = 0; i < missing; i++) await this.createPod(job);
+          else
+            failWith(
+              await writeAll(Array.from({ length: Math.min(missing, BURST) }), () => this.createPod(job)),
+              'creation',
+              key,
+            );
         } else if (missing < 0) {
-          for (const p of active.slice(0, -missing)) await this.deletePod(p);
+          failWith(
+            await writeAll(active.slice(0, Math.min(-missing, BURST)), (p) => this.deletePod(p)),
+            'deletion',
+            key,
+          );
         }
         if (deadline !== undefined)
           this.queue.addAfter(key, Math.max(0, Date.parse(startTime) + deadline * 1000 - nowMs) + 50);
@@ -139,6 +151,12 @@ export class JobController extends Controller {
   private async deletePod(pod: Pod): Promise<void> {
     await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod);
   }
+}
+
+/** Throws when any of a burst's pod writes (`what`: creation or deletion) failed; the Job is retried. */
+function failWith(failed: unknown[], what: string, key: string): void {
+  if (failed.length > 0)
+    throw new Error(`${failed.length} pod ${what}(s) for Job ${key} failed: ${errorMessage(failed[0])}`);
 }
 
 function terminatedAt(p: Pod): string | undefined {

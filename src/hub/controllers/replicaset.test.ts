@@ -17,6 +17,7 @@ import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
 import { ReplicaSetController } from './index.js';
 import { ReplicaSetCounts, type ReplicaCounts } from './replicaset-counts.js';
+import { podWriteCensus, type PodWriteCensus } from './testing/write-census.js';
 import { isPodActive, isPodAvailable } from './util.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -56,6 +57,8 @@ describe('ReplicaSet running counts', () => {
   let pods: Informer<Pod>;
   let replicaSets: Informer<ReplicaSet>;
   let controller: ReplicaSetController | undefined;
+  /** The controller's pod writes. */
+  let census: PodWriteCensus;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'edge-rs-'));
@@ -92,8 +95,9 @@ describe('ReplicaSet running counts', () => {
 
   async function startController(): Promise<void> {
     const logger = silentLogger();
+    census = podWriteCensus(api);
     controller = new ReplicaSetController({
-      api,
+      api: census.api,
       pods,
       replicaSets,
       events: new EventRecorder({ api, clock: systemClock, logger, component: 'test' }),
@@ -152,6 +156,21 @@ describe('ReplicaSet running counts', () => {
     await until('2 active pods', async () => (await live()).filter(isPodActive).length === 2 && true);
     await statusIs({ replicas: 2, readyReplicas: 1, availableReplicas: 1 });
     expect((await live()).some((p) => p.metadata.name === a!.metadata.name)).toBe(true);
+  });
+
+  it('creates and deletes a burst of pods at once, at most 100 a reconcile', async () => {
+    await startController();
+    await api.create(RS, manifest(130));
+    await until('130 pods', async () => (await live()).length === 130 && true);
+    expect(census.peak.create).toBe(100);
+    expect(census.total.create).toBe(130);
+    const rs = await api.get<ReplicaSet>(RS, 'default', 'web');
+    await api.update(RS, { ...rs, spec: { ...rs.spec, replicas: 10 } });
+    await until('10 pods', async () => (await live()).length === 10 && true);
+    // One after another this was 1: a scale-down of thousands waited out one commit per pod.
+    expect(census.peak.delete).toBe(100);
+    expect(census.total.delete).toBe(120);
+    await statusIs({ replicas: 10 });
   });
 
   it('stops counting a pod that is orphaned or leaves the selector, and counts it again when it comes back', async () => {

@@ -11,7 +11,15 @@ import type { Informer } from '../informers/index.js';
 import { BY_CONTROLLER_UID, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, WritePacer, controllerRef, deleteAndObserve, jsonEqual, writeStatus } from '../reconcile/index.js';
+import {
+  Controller,
+  WritePacer,
+  controllerRef,
+  deleteAndObserve,
+  jsonEqual,
+  writeAll,
+  writeStatus,
+} from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { ReplicaSetCounts, type ReplicaCounts } from './replicaset-counts.js';
 import { isPodActive } from './util.js';
@@ -94,16 +102,13 @@ export class ReplicaSetController extends Controller {
   }
 
   private async createPods(rs: ReplicaSet, n: number): Promise<void> {
-    const results = await Promise.allSettled(
-      Array.from({ length: n }, async () => {
-        const created = await this.deps.api.create<Pod>(POD, podFromTemplate(rs, rs.spec.template));
-        this.deps.pods.observe(created);
-        this.deps.events.normal(rs, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
-      }),
-    );
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failed = await writeAll(Array.from({ length: n }), async () => {
+      const created = await this.deps.api.create<Pod>(POD, podFromTemplate(rs, rs.spec.template));
+      this.deps.pods.observe(created);
+      this.deps.events.normal(rs, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
+    });
     if (failed.length > 0) {
-      const msg = errorMessage(failed[0]?.reason);
+      const msg = errorMessage(failed[0]);
       this.deps.events.warning(rs, 'FailedCreate', `Error creating: ${msg}`);
       throw new Error(`${failed.length} pod creation(s) failed: ${msg}`);
     }
@@ -118,9 +123,14 @@ export class ReplicaSetController extends Controller {
           rank(b) - rank(a) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
       )
       .slice(0, n);
-    for (const pod of victims) {
+    const failed = await writeAll(victims, async (pod) => {
       if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
         this.deps.events.normal(rs, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+    });
+    if (failed.length > 0) {
+      const msg = errorMessage(failed[0]);
+      this.deps.events.warning(rs, 'FailedDelete', `Error deleting: ${msg}`);
+      throw new Error(`${failed.length} pod deletion(s) failed: ${msg}`);
     }
   }
 

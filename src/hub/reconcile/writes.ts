@@ -40,3 +40,13 @@ export async function deleteAndObserve<T extends KubeObject>(
     return false;
   }
 }
+
+/**
+ * Runs `write` for every item at once and waits for them all, as Kubernetes' controllers issue a burst
+ * of pod creations or deletions (one after another, a burst of 500 waited out 500 commits in turn).
+ * Resolves with the errors of the writes that failed, in the items' order; never rejects.
+ */
+export async function writeAll<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<unknown[]> {
+  const results = await Promise.allSettled(items.map((item) => write(item)));
+  return results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason as unknown] : []));
+}
