@@ -183,6 +183,31 @@ describe('DaemonSet, Job and taint eviction', () => {
     );
   });
 
+  it('follows node label changes: a node that comes to match gets a daemon, one that stops loses it', async () => {
+    await api.create(DS, {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'zonal', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'zonal' } },
+        template: {
+          metadata: { labels: { app: 'zonal' } },
+          spec: { nodeSelector: { zone: 'a' }, containers: [{ name: 'c', image }] },
+        },
+      },
+    });
+    const on = async (): Promise<string[]> => (await pods('app=zonal')).map((p) => p.spec.nodeName ?? '').sort();
+    await until('a daemon on pi-1 only', async () => JSON.stringify(await on()) === '["pi-1"]');
+    const relabel = async (name: string, zone: string): Promise<void> => {
+      const n = await api.get<Node>(NODE, undefined, name);
+      await api.update(NODE, { ...n, metadata: { ...n.metadata, labels: { zone } } });
+    };
+    await relabel('pi-2', 'a');
+    await until('daemons on pi-1 and pi-2', async () => JSON.stringify(await on()) === '["pi-1","pi-2"]');
+    await relabel('pi-1', 'c');
+    await until('a daemon on pi-2 only', async () => JSON.stringify(await on()) === '["pi-2"]');
+  });
+
   it('creates a burst of daemon pods at once, at most 250 a reconcile, and the rest after', async () => {
     // 258 more nodes, written together (one group commit), so 260 want a pod.
     await Promise.all(Array.from({ length: 258 }, (_, i) => addNode(`edge-${i}`)));
