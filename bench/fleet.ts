@@ -2,14 +2,16 @@
  * Fleet benchmark (prints figures; asserts nothing about timing): a real `edge-hub` and a harness
  * process of N hollow nodes (bench/hollow) speaking the real protocol with real credentials.
  *
- *   npx tsx bench/fleet.ts [--nodes 100] [--replicas 1000] [--scenarios register,deploy,service,storm[,stall]]
+ *   npx tsx bench/fleet.ts [--nodes 100] [--replicas 1000] [--scenarios register,deploy,service,storm[,stall,daemonset,rollout]]
  *        [--repo <checkout with a built hub>] [--timeout 300s] [--cpu-prof <dir>] [--identity-dir <dir>]
  *        [--start-delay 200-500] [--idle 10s] [--stall 50s] [--hub-node-options=--max-semi-space-size=64]
  *        [--hub-output <file>]
  *        [-- <hub flags…>]
  *
- * Scenarios: registration of N nodes (time to all Ready, idle hub load after), a Deployment of R
- * replicas (pods/s bound and Ready, API p50/p99 sampled during it), one endpoint's readiness flip
+ * Scenarios: registration of N nodes (time to all Ready, idle hub load after), when named a DaemonSet
+ * (a pod on every node: pods/s delivered and Ready, API p50/p99 during it), a Deployment of R
+ * replicas (pods/s bound and Ready, API p50/p99 sampled during it), when named a rolling update of it
+ * (every pod replaced: pods/s, the fewest available on the way), one endpoint's readiness flip
  * under a Service (frames and bytes per node), a reconnect storm (hub kill -9 + restart), and, when
  * named, a stall (the hub SIGSTOPped past the grace period, then SIGCONT: nothing should move). The hub's
  * CPU/RSS come from /proc; the longest event-loop block from the hub's /metrics when it has
@@ -22,17 +24,22 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDurationSeconds } from '../src/api/index.js';
 import { FleetRun } from './hollow/run.js';
+import { daemonSet } from './hollow/scenarios/daemonset.js';
 import { deploy } from './hollow/scenarios/deploy.js';
 import { endpointChange } from './hollow/scenarios/endpoint-change.js';
 import type { LoadFigures } from './hollow/scenarios/load.js';
 import { podCensus } from './hollow/scenarios/pod-census.js';
+import { rollout } from './hollow/scenarios/rollout.js';
 import { register } from './hollow/scenarios/register.js';
 import { stall } from './hollow/scenarios/stall.js';
 import { storm } from './hollow/scenarios/storm.js';
 import { dialGroupRows, reasonsText } from './hollow/scenarios/storm-dials.js';
 
-const ALL = ['register', 'deploy', 'service', 'storm', 'stall'] as const;
-/** Scenarios run unless `--scenarios` names them (stall: a minute of a stopped hub). */
+const ALL = ['register', 'daemonset', 'deploy', 'rollout', 'service', 'storm', 'stall'] as const;
+/**
+ * Scenarios run unless `--scenarios` names them (stall: a minute of a stopped hub; daemonset: one pod a
+ * node; rollout: every pod of the Deployment replaced).
+ */
 const DEFAULT = ['register', 'deploy', 'service', 'storm'];
 
 function seconds(text: string, flag: string): number {
@@ -154,6 +161,20 @@ async function main(): Promise<void> {
       'idle, per node a minute: pings / frames to hub / from hub',
       `${f1(t.pings)} / ${f1(t.framesOut)} / ${f1(t.framesIn)}`,
     );
+    if (wanted.includes('daemonset')) {
+      const d = await daemonSet(run, nodes, timeoutMs);
+      const label = `daemonset on ${nodes}`;
+      row(
+        label,
+        'all delivered / all Ready',
+        `${secs(d.allDeliveredMs)} / ${secs(d.allReadyMs)}${d.complete ? '' : ' (INCOMPLETE)'}`,
+      );
+      row(label, 'pods/s delivered / Ready', `${f0(d.deliveredPerSec)} / ${f0(d.readyPerSec)}`);
+      row(label, 'GET p50 / p99 (n)', `${f0(d.api.get.p50)} / ${f0(d.api.get.p99)} ms (${d.api.get.n})`);
+      row(label, 'write p50 / p99 (n)', `${f0(d.api.write.p50)} / ${f0(d.api.write.p99)} ms (${d.api.write.n})`);
+      row(label, 'API errors / node NotReady flips / session drops', `${d.api.errors} / ${d.flaps} / ${d.drops}`);
+      loadRows(label, d.load);
+    }
     const deployed = wanted.includes('deploy') && replicas > 0;
     let whole = true;
     if (deployed) {
@@ -171,6 +192,17 @@ async function main(): Promise<void> {
       row(label, 'write p50 / p99 (n)', `${f0(d.api.write.p50)} / ${f0(d.api.write.p99)} ms (${d.api.write.n})`);
       row(label, 'API errors / node NotReady flips / session drops', `${d.api.errors} / ${d.flaps} / ${d.drops}`);
       loadRows(label, d.load);
+    }
+    if (wanted.includes('rollout') && deployed && whole) {
+      const u = await rollout(run, replicas, timeoutMs);
+      whole = u.complete;
+      const label = `rollout ${replicas}`;
+      row(label, 'all replaced and Ready', `${secs(u.doneMs)}${u.complete ? '' : ' (INCOMPLETE)'}`);
+      row(label, 'pods/s replaced / fewest available', `${f0(u.replacedPerSec)} / ${u.leastAvailable}`);
+      row(label, 'GET p50 / p99 (n)', `${f0(u.api.get.p50)} / ${f0(u.api.get.p99)} ms (${u.api.get.n})`);
+      row(label, 'write p50 / p99 (n)', `${f0(u.api.write.p50)} / ${f0(u.api.write.p99)} ms (${u.api.write.n})`);
+      row(label, 'API errors / node NotReady flips / session drops', `${u.api.errors} / ${u.flaps} / ${u.drops}`);
+      loadRows(label, u.load);
     }
     // After a rollout that did not finish, the fleet is not in a state the next scenarios mean to start from.
     if (!whole) row('service, storm, stall', 'skipped', 'the rollout did not finish');

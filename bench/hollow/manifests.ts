@@ -36,3 +36,22 @@ export function fleetService(): object {
 export function probeNamespace(): object {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fleet-probe' } };
 }
+
+/** Label of the fleet DaemonSet's pods. */
+export const FLEET_DAEMON = 'fleet-agent';
+
+/** A DaemonSet: one pod on every node (the log shipper or metrics agent an edge fleet runs everywhere). */
+export function fleetDaemonSet(): object {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: FLEET_DAEMON, namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { app: FLEET_DAEMON } },
+      template: {
+        metadata: { labels: { app: FLEET_DAEMON } },
+        spec: { containers: [{ name: 'agent', image: 'hollow.invalid/fleet/agent.wasm' }] },
+      },
+    },
+  };
+}

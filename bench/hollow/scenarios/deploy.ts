@@ -1,8 +1,8 @@
 /** The rollout scenario: a Deployment of R replicas, followed until the hub reports all Ready. */
-import { FLEET_APP, fleetDeployment, probeNamespace } from '../manifests.js';
+import { FLEET_APP, fleetDeployment } from '../manifests.js';
 import { waitFor, type FleetRun } from '../run.js';
-import { ApiSampler, type Percentiles } from '../samplers.js';
-import { withLoad, type LoadFigures } from './load.js';
+import type { Percentiles } from '../samplers.js';
+import { ensureProbeNamespace, scenarioApiSampler, withLoad, type LoadFigures } from './load.js';
 
 /** What the rollout took: time and rate to bound and Ready, API latency during it, flaps and drops. */
 export interface DeployFigures {
@@ -26,15 +26,10 @@ export interface DeploymentStatus {
 
 /** Creates the Deployment of `replicas` and follows it until all are Ready (or `timeoutMs`). */
 export async function deploy(run: FleetRun, replicas: number, timeoutMs: number): Promise<DeployFigures> {
-  await run.http.json('POST', '/api/v1/namespaces', probeNamespace());
+  await ensureProbeNamespace(run);
   const before = await run.harness.send({ cmd: 'stats' });
   run.watch.resetFlaps();
-  const firstNode = `${run.prefix}-00000`;
-  const api = new ApiSampler(() => run.http, {
-    get: `/apis/apps/v1/namespaces/default/deployments/${FLEET_APP}`,
-    list: `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(`app=${FLEET_APP}`)}&fieldSelector=${encodeURIComponent(`spec.nodeName=${firstNode}`)}`,
-    patch: '/api/v1/namespaces/fleet-probe',
-  });
+  const api = scenarioApiSampler(run, `/apis/apps/v1/namespaces/default/deployments/${FLEET_APP}`, FLEET_APP);
   const t0 = Date.now();
   await run.http.json('POST', '/apis/apps/v1/namespaces/default/deployments', fleetDeployment(replicas));
   const r = await withLoad(run, async () => {

@@ -2,8 +2,9 @@
  * The hub's and the harness's load over one scenario: CPU and RSS from /proc, the hub's longest
  * event-loop block. Every fleet scenario measures its body through `withLoad`.
  */
+import { probeNamespace } from '../manifests.js';
 import type { FleetRun } from '../run.js';
-import { LoopSampler, ProcSampler, type LoopWindow, type ProcWindow } from '../samplers.js';
+import { ApiSampler, LoopSampler, ProcSampler, type LoopWindow, type ProcWindow } from '../samplers.js';
 
 /** Hub load over a scenario. */
 export interface LoadFigures {
@@ -29,4 +30,25 @@ export async function withLoad<T>(run: FleetRun, body: () => Promise<T>): Promis
     harness.stop();
     await loop.stop();
   }
+}
+
+/** Creates the Namespace the API sampler's writes patch, unless an earlier scenario did. */
+export async function ensureProbeNamespace(run: FleetRun): Promise<void> {
+  const r = await run.http.call('POST', '/api/v1/namespaces', { body: probeNamespace() });
+  if (r.status !== 201 && r.status !== 409)
+    throw new Error(`POST /api/v1/namespaces: HTTP ${r.status}: ${r.body.slice(0, 300)}`);
+}
+
+/**
+ * The API sampler a scenario runs while it works: a GET of `get` (the object it follows), a LIST of
+ * `app`'s pods on the fleet's first node by label and field selector, and a patch of the probe Namespace.
+ */
+export function scenarioApiSampler(run: FleetRun, get: string, app: string): ApiSampler {
+  const label = encodeURIComponent(`app=${app}`);
+  const field = encodeURIComponent(`spec.nodeName=${run.prefix}-00000`);
+  return new ApiSampler(() => run.http, {
+    get,
+    list: `/api/v1/namespaces/default/pods?labelSelector=${label}&fieldSelector=${field}`,
+    patch: '/api/v1/namespaces/fleet-probe',
+  });
 }
