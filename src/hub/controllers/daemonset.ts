@@ -11,7 +11,7 @@ import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../inform
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
-import { Controller, deleteAndObserve, jsonEqual, writeAll, writeStatus } from '../reconcile/index.js';
+import { BurstLimit, Controller, deleteAndObserve, jsonEqual, writeAll, writeStatus } from '../reconcile/index.js';
 import { tolerates } from '../scheduler/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
@@ -57,6 +57,7 @@ export class DaemonSetController extends Controller {
    * changed): the nodes each DaemonSet wants are kept until the next one or a new generation of it.
    */
   private nodesVersion = 0;
+  private readonly bursts = new BurstLimit(BURST);
   private readonly wantedNodes = new Map<
     string,
     { uid: string; generation: number; nodes: number; wanted: Set<string> }
@@ -65,6 +66,13 @@ export class DaemonSetController extends Controller {
   constructor(private readonly deps: DaemonSetControllerDeps) {
     super({ name: 'daemonset', logger: deps.logger, clock: deps.clock });
     this.enqueueFrom(deps.daemonSets);
+    // A DaemonSet deleted with no pods left brings no reconcile: its kept state goes here.
+    deps.daemonSets.addHandler({
+      onDelete: (ds) => {
+        this.wantedNodes.delete(objectKey(ds));
+        this.bursts.forget(objectKey(ds));
+      },
+    });
     this.enqueueOwnerOf(deps.pods, 'DaemonSet');
     deps.pods.addIndex(BY_CONTROLLER_UID, controllerUid);
     const all = (): void => {
@@ -101,6 +109,7 @@ export class DaemonSetController extends Controller {
     const ds = this.deps.daemonSets.get(namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) {
       this.wantedNodes.delete(key);
+      this.bursts.forget(key);
       return;
     }
     const hash = templateHash(ds.spec.template);
@@ -140,9 +149,10 @@ export class DaemonSetController extends Controller {
     // A burst at a time, each write of it at once (one after another, 10,000 nodes waited out 10,000
     // commits in turn); the pods written bring this DaemonSet back for the rest.
     const [notCreated, notDeleted] = await Promise.all([
-      writeAll(toCreate.slice(0, BURST), (node) => this.createPod(ds, node, hash)),
+      writeAll(toCreate.slice(0, this.bursts.size(key)), (node) => this.createPod(ds, node, hash)),
       writeAll(toDelete.slice(0, BURST), (pod) => this.deletePod(ds, pod)),
     ]);
+    this.bursts.record(key, notCreated.length);
     const failed = [...notCreated, ...notDeleted];
     if (failed.length > 0)
       throw new Error(`${failed.length} pod write(s) for DaemonSet ${key} failed: ${errorMessage(failed[0])}`);

@@ -10,7 +10,15 @@ import type { Informer } from '../informers/index.js';
 import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
-import { Controller, deleteAndObserve, jsonEqual, setCondition, writeAll, writeStatus } from '../reconcile/index.js';
+import {
+  BurstLimit,
+  Controller,
+  deleteAndObserve,
+  jsonEqual,
+  setCondition,
+  writeAll,
+  writeStatus,
+} from '../reconcile/index.js';
 import { podFromTemplate } from './pod-template.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -41,6 +49,8 @@ function podFailures(p: Pod): number {
 
 /** Runs each Job's pods to completion. */
 export class JobController extends Controller {
+  private readonly bursts = new BurstLimit(BURST);
+
   constructor(private readonly deps: JobControllerDeps) {
     super({ name: 'job', logger: deps.logger, clock: deps.clock });
     this.enqueueFrom(deps.jobs);
@@ -63,7 +73,10 @@ export class JobController extends Controller {
   protected async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const job = this.deps.jobs.get(namespace, name);
-    if (!job || job.metadata.deletionTimestamp) return;
+    if (!job || job.metadata.deletionTimestamp) {
+      this.bursts.forget(key);
+      return;
+    }
     const pods = this.ownedPods(job);
     const active = pods.filter(
       (p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !p.metadata.deletionTimestamp,
@@ -103,12 +116,12 @@ export class JobController extends Controller {
           );
           const wait = failed === 0 ? 0 : lastFailure + Math.min(base * 2 ** (failed - 1), 360_000) - nowMs;
           if (wait > 0) this.queue.addAfter(key, wait);
-          else
-            failWith(
-              await writeAll(Array.from({ length: Math.min(missing, BURST) }), () => this.createPod(job)),
-              'creation',
-              key,
-            );
+          else {
+            const size = Math.min(missing, this.bursts.size(key));
+            const notCreated = await writeAll(Array.from({ length: size }), () => this.createPod(job));
+            this.bursts.record(key, notCreated.length);
+            failWith(notCreated, 'creation', key);
+          }
         } else if (missing < 0) {
           failWith(
             await writeAll(active.slice(0, Math.min(-missing, BURST)), (p) => this.deletePod(p)),

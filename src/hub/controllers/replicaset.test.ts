@@ -173,6 +173,24 @@ describe('ReplicaSet running counts', () => {
     await statusIs({ replicas: 10 });
   });
 
+  it('after a burst whose creations failed, tries one at a time until one succeeds, then bursts again', async () => {
+    await startController();
+    census.refuseCreates(new Error('exceeded quota: pods'));
+    await api.create(RS, manifest(50));
+    await until('the first burst refused', () => census.total.create >= 50 && true);
+    expect(census.peak.create).toBe(50);
+    census.reset();
+    // The retries (the queue's back-off) send one creation each, not the burst again.
+    await until('three more refused tries', () => census.total.create >= 3 && true);
+    expect(census.peak.create).toBe(1);
+    census.refuseCreates(undefined);
+    census.reset();
+    await until('50 pods', async () => (await live()).length === 50 && true);
+    // One that succeeds, then the other 49 at once.
+    expect(census.peak.create).toBe(49);
+    expect(census.total.create).toBe(50);
+  });
+
   it('stops counting a pod that is orphaned or leaves the selector, and counts it again when it comes back', async () => {
     await startController();
     await api.create(RS, manifest(3));

@@ -12,6 +12,7 @@ import { BY_CONTROLLER_UID, objectKey, splitKey } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import {
+  BurstLimit,
   Controller,
   WritePacer,
   controllerRef,
@@ -48,6 +49,7 @@ export interface ReplicaSetControllerDeps {
 export class ReplicaSetController extends Controller {
   private readonly statusPacer: WritePacer;
   private readonly counts: ReplicaSetCounts;
+  private readonly bursts = new BurstLimit(BURST);
 
   constructor(private readonly deps: ReplicaSetControllerDeps) {
     super({ name: 'replicaset', workers: deps.workers, logger: deps.logger, clock: deps.clock });
@@ -90,23 +92,25 @@ export class ReplicaSetController extends Controller {
     const rs = this.deps.replicaSets.get(namespace, name);
     if (!rs || rs.metadata.deletionTimestamp) {
       this.statusPacer.forget(key);
+      this.bursts.forget(key);
       this.counts.forget(rs?.metadata.uid);
       return;
     }
     const want = rs.spec.replicas ?? 1;
     const diff = want - this.counts.counts(rs, this.deps.clock.now()).replicas;
-    if (diff > 0) await this.createPods(rs, Math.min(diff, BURST));
+    if (diff > 0) await this.createPods(key, rs, Math.min(diff, this.bursts.size(key)));
     else if (diff < 0) await this.deletePods(rs, this.ownedPods(rs).filter(isPodActive), Math.min(-diff, BURST));
     // The pods written above were observed into the informer, so the tally already counts them.
     await this.updateStatus(rs);
   }
 
-  private async createPods(rs: ReplicaSet, n: number): Promise<void> {
+  private async createPods(key: string, rs: ReplicaSet, n: number): Promise<void> {
     const failed = await writeAll(Array.from({ length: n }), async () => {
       const created = await this.deps.api.create<Pod>(POD, podFromTemplate(rs, rs.spec.template));
       this.deps.pods.observe(created);
       this.deps.events.normal(rs, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     });
+    this.bursts.record(key, failed.length);
     if (failed.length > 0) {
       const msg = errorMessage(failed[0]);
       this.deps.events.warning(rs, 'FailedCreate', `Error creating: ${msg}`);

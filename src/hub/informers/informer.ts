@@ -180,19 +180,38 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (old.metadata.uid !== e.object.metadata.uid && rv(old) > rv(e.object)) return;
         this.cache.delete(key);
         this.indexer.update(key, old, undefined);
-        for (const h of this.handlers) h.onDelete?.(old);
+        for (const h of this.handlers) {
+          try {
+            h.onDelete?.(old);
+          } catch (err) {
+            this.handlerFailed(key, err);
+          }
+        }
         return;
       }
       if (old && !force && rv(old) >= rv(e.object)) return;
       if (old && force && rv(old) === rv(e.object)) return;
       this.cache.set(key, e.object);
       this.indexer.update(key, old, e.object);
+      // Each handler on its own: one that throws is logged and the others still run.
       for (const h of this.handlers) {
-        if (old) h.onUpdate?.(old, e.object);
-        else h.onAdd?.(e.object);
+        try {
+          if (old) h.onUpdate?.(old, e.object);
+          else h.onAdd?.(e.object);
+        } catch (err) {
+          this.handlerFailed(key, err);
+        }
       }
     } catch (err) {
-      this.logger.error({ kind: this.type.kind, key, err: errorMessage(err) }, 'informer handler failed');
+      this.logger.error({ kind: this.type.kind, key, err: errorMessage(err) }, 'informer could not apply an event');
     }
+  }
+
+  /**
+   * A handler threw: logged, and the other handlers still run (a controller that keeps state from its
+   * handler, like the DaemonSet's kept node set, must not miss a change for another's bug).
+   */
+  private handlerFailed(key: string, err: unknown): void {
+    this.logger.error({ kind: this.type.kind, key, err: errorMessage(err) }, 'informer handler failed');
   }
 }

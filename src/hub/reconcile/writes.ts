@@ -47,6 +47,36 @@ export async function deleteAndObserve<T extends KubeObject>(
  * Resolves with the errors of the writes that failed, in the items' order; never rejects.
  */
 export async function writeAll<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<unknown[]> {
-  const results = await Promise.allSettled(items.map((item) => write(item)));
+  // Each call inside an async function: one that throws at once is a failure like the others.
+  const results = await Promise.allSettled(items.map(async (item) => write(item)));
   return results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason as unknown] : []));
+}
+
+/**
+ * How many pod creations a controller's next burst for an object may issue: `max` while they succeed,
+ * one after a burst with a failure until one succeeds again, so that a template the API refuses or an
+ * exhausted quota does not have a whole doomed burst sent again on every retry (Kubernetes' controllers
+ * start each burst with one creation and double it, for the same reason; a full burst costs one commit
+ * round trip where doubling costs eight).
+ */
+export class BurstLimit {
+  readonly #failing = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  /** The size of `key`'s next burst. */
+  size(key: string): number {
+    return this.#failing.has(key) ? 1 : this.max;
+  }
+
+  /** Records how `key`'s burst went (`failed`: how many of its writes failed). */
+  record(key: string, failed: number): void {
+    if (failed > 0) this.#failing.add(key);
+    else this.#failing.delete(key);
+  }
+
+  /** Forgets `key` (its object is gone). */
+  forget(key: string): void {
+    this.#failing.delete(key);
+  }
 }
