@@ -11,7 +11,15 @@ import { BY_CONTROLLER_UID, controllerUid, objectKey, splitKey } from '../inform
 import type { ObjectAPI } from '../registry/index.js';
 import type { EventRecorder } from '../reconcile/index.js';
 import { TEMPLATE_HASH_LABEL, templateHash } from './rollout.js';
-import { BurstLimit, Controller, deleteAndObserve, jsonEqual, writeAll, writeStatus } from '../reconcile/index.js';
+import {
+  BurstLimit,
+  Controller,
+  deleteAndObserve,
+  jsonEqual,
+  throwIfFailed,
+  writeAll,
+  writeStatus,
+} from '../reconcile/index.js';
 import { tolerates } from '../scheduler/index.js';
 import { podFromTemplate } from './pod-template.js';
 import { isPodActive, isPodAvailable } from './util.js';
@@ -153,9 +161,7 @@ export class DaemonSetController extends Controller {
       writeAll(toDelete.slice(0, BURST), (pod) => this.deletePod(ds, pod)),
     ]);
     this.bursts.record(key, notCreated.length);
-    const failed = [...notCreated, ...notDeleted];
-    if (failed.length > 0)
-      throw new Error(`${failed.length} pod write(s) for DaemonSet ${key} failed: ${errorMessage(failed[0])}`);
+    throwIfFailed([...notCreated, ...notDeleted], `pod write(s) for DaemonSet ${key}`);
     await this.syncStatus(ds, hash, wanted, now);
   }
 

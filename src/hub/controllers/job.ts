@@ -16,6 +16,7 @@ import {
   deleteAndObserve,
   jsonEqual,
   setCondition,
+  throwIfFailed,
   writeAll,
   writeStatus,
 } from '../reconcile/index.js';
@@ -100,7 +101,7 @@ export class JobController extends Controller {
       if (failure) {
         conditions = setCondition(conditions, { type: 'Failed', status: 'True', ...failure, lastProbeTime: now }, now);
         this.deps.events.warning(job, failure.reason, failure.message);
-        failWith(await writeAll(active, (p) => this.deletePod(p)), 'deletion', key);
+        throwIfFailed(await writeAll(active, (p) => this.deletePod(p)), `pod deletion(s) for Job ${key}`);
       } else if (succeeded >= completions) {
         conditions = setCondition(conditions, { type: 'Complete', status: 'True', lastProbeTime: now }, now);
         completionTime = now;
@@ -120,13 +121,12 @@ export class JobController extends Controller {
             const size = Math.min(missing, this.bursts.size(key));
             const notCreated = await writeAll(Array.from({ length: size }), () => this.createPod(job));
             this.bursts.record(key, notCreated.length);
-            failWith(notCreated, 'creation', key);
+            throwIfFailed(notCreated, `pod creation(s) for Job ${key}`);
           }
         } else if (missing < 0) {
-          failWith(
+          throwIfFailed(
             await writeAll(active.slice(0, Math.min(-missing, BURST)), (p) => this.deletePod(p)),
-            'deletion',
-            key,
+            `pod deletion(s) for Job ${key}`,
           );
         }
         if (deadline !== undefined)
@@ -164,12 +164,6 @@ export class JobController extends Controller {
   private async deletePod(pod: Pod): Promise<void> {
     await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod);
   }
-}
-
-/** Throws when any of a burst's pod writes (`what`: creation or deletion) failed; the Job is retried. */
-function failWith(failed: unknown[], what: string, key: string): void {
-  if (failed.length > 0)
-    throw new Error(`${failed.length} pod ${what}(s) for Job ${key} failed: ${errorMessage(failed[0])}`);
 }
 
 function terminatedAt(p: Pod): string | undefined {

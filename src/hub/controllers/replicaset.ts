@@ -18,6 +18,7 @@ import {
   controllerRef,
   deleteAndObserve,
   jsonEqual,
+  throwIfFailed,
   writeAll,
   writeStatus,
 } from '../reconcile/index.js';
@@ -111,11 +112,8 @@ export class ReplicaSetController extends Controller {
       this.deps.events.normal(rs, 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
     });
     this.bursts.record(key, failed.length);
-    if (failed.length > 0) {
-      const msg = errorMessage(failed[0]);
-      this.deps.events.warning(rs, 'FailedCreate', `Error creating: ${msg}`);
-      throw new Error(`${failed.length} pod creation(s) failed: ${msg}`);
-    }
+    if (failed.length > 0) this.deps.events.warning(rs, 'FailedCreate', `Error creating: ${errorMessage(failed[0])}`);
+    throwIfFailed(failed, 'pod creation(s)');
   }
 
   private async deletePods(rs: ReplicaSet, active: Pod[], n: number): Promise<void> {
@@ -131,11 +129,8 @@ export class ReplicaSetController extends Controller {
       if (await deleteAndObserve(this.deps.api, POD, this.deps.pods, pod))
         this.deps.events.normal(rs, 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
     });
-    if (failed.length > 0) {
-      const msg = errorMessage(failed[0]);
-      this.deps.events.warning(rs, 'FailedDelete', `Error deleting: ${msg}`);
-      throw new Error(`${failed.length} pod deletion(s) failed: ${msg}`);
-    }
+    if (failed.length > 0) this.deps.events.warning(rs, 'FailedDelete', `Error deleting: ${errorMessage(failed[0])}`);
+    throwIfFailed(failed, 'pod deletion(s)');
   }
 
   private async updateStatus(rs: ReplicaSet): Promise<void> {

@@ -10,5 +10,5 @@ export { EventRecorder, type EventRecorderDeps } from './events.js';
 export { findCondition, setCondition } from './conditions.js';
 export { canonical, jsonEqual } from './json.js';
 export { controllerRef, ownerRefTo } from './owners.js';
-export { BurstLimit, deleteAndObserve, writeAll, writeStatus } from './writes.js';
+export { BurstLimit, deleteAndObserve, throwIfFailed, writeAll, writeStatus } from './writes.js';
 export { WritePacer } from './write-pacer.js';

@@ -1,6 +1,6 @@
 /** The writes every controller makes the same way: through the registry, fed back into its cache. */
 import type { KubeObject, ResourceType } from '../../api/index.js';
-import { NotFoundError } from '../../api/index.js';
+import { NotFoundError, errorMessage } from '../../api/index.js';
 import type { Informer } from '../informers/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 
@@ -50,6 +50,11 @@ export async function writeAll<T>(items: readonly T[], write: (item: T) => Promi
   // Each call inside an async function: one that throws at once is a failure like the others.
   const results = await Promise.allSettled(items.map(async (item) => write(item)));
   return results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason as unknown] : []));
+}
+
+/** Throws, naming how many of a burst's writes (`what`, e.g. "pod creation(s)") failed and the first error. */
+export function throwIfFailed(failed: readonly unknown[], what: string): void {
+  if (failed.length > 0) throw new Error(`${failed.length} ${what} failed: ${errorMessage(failed[0])}`);
 }
 
 /**
