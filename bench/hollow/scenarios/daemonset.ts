@@ -2,7 +2,7 @@
 import { FLEET_DAEMON, fleetDaemonSet } from '../manifests.js';
 import { waitFor, type FleetRun } from '../run.js';
 import type { Percentiles } from '../samplers.js';
-import { ensureProbeNamespace, scenarioApiSampler, withLoad, type LoadFigures } from './load.js';
+import { beginScenario, scenarioApiSampler, scenarioFlaps, withLoad, type LoadFigures } from './load.js';
 
 /** What the DaemonSet took: time and rate to every node's pod delivered and Ready, API latency meanwhile. */
 export interface DaemonSetFigures {
@@ -25,9 +25,7 @@ interface DaemonSetStatus {
 
 /** Creates the fleet DaemonSet and follows it until a pod is Ready on each of `nodes` (or `timeoutMs`). */
 export async function daemonSet(run: FleetRun, nodes: number, timeoutMs: number): Promise<DaemonSetFigures> {
-  await ensureProbeNamespace(run);
-  const before = await run.harness.send({ cmd: 'stats' });
-  run.watch.resetFlaps();
+  const before = await beginScenario(run);
   const path = `/apis/apps/v1/namespaces/default/daemonsets/${FLEET_DAEMON}`;
   const api = scenarioApiSampler(run, path, FLEET_DAEMON);
   const t0 = Date.now();
@@ -43,7 +41,7 @@ export async function daemonSet(run: FleetRun, nodes: number, timeoutMs: number)
       `${nodes} DaemonSet pods Ready`,
       async () => {
         const s = await run.harness.send({ cmd: 'progress' });
-        seen = s.tally.podsSeen - before.tally.podsSeen;
+        seen = s.tally.podsSeen - before.podsSeen;
         if (allDeliveredMs === 0 && seen >= nodes) allDeliveredMs = s.tally.lastPodAt - t0;
         const d = await run.http.call('GET', path).catch(() => undefined);
         if (d?.status === 200) ready = (JSON.parse(d.body) as DaemonSetStatus).status?.numberReady ?? 0;
@@ -69,6 +67,5 @@ export async function daemonSet(run: FleetRun, nodes: number, timeoutMs: number)
       api: await api.stop(),
     };
   });
-  const after = await run.harness.send({ cmd: 'stats' });
-  return { nodes, ...r, flaps: run.watch.flapCount, drops: after.tally.drops - before.tally.drops };
+  return { nodes, ...r, ...(await scenarioFlaps(run, before)) };
 }

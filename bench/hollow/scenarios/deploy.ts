@@ -2,7 +2,7 @@
 import { FLEET_APP, fleetDeployment } from '../manifests.js';
 import { waitFor, type FleetRun } from '../run.js';
 import type { Percentiles } from '../samplers.js';
-import { ensureProbeNamespace, scenarioApiSampler, withLoad, type LoadFigures } from './load.js';
+import { beginScenario, scenarioApiSampler, scenarioFlaps, withLoad, type LoadFigures } from './load.js';
 
 /** What the rollout took: time and rate to bound and Ready, API latency during it, flaps and drops. */
 export interface DeployFigures {
@@ -26,9 +26,7 @@ export interface DeploymentStatus {
 
 /** Creates the Deployment of `replicas` and follows it until all are Ready (or `timeoutMs`). */
 export async function deploy(run: FleetRun, replicas: number, timeoutMs: number): Promise<DeployFigures> {
-  await ensureProbeNamespace(run);
-  const before = await run.harness.send({ cmd: 'stats' });
-  run.watch.resetFlaps();
+  const before = await beginScenario(run);
   const api = scenarioApiSampler(run, `/apis/apps/v1/namespaces/default/deployments/${FLEET_APP}`, FLEET_APP);
   const t0 = Date.now();
   await run.http.json('POST', '/apis/apps/v1/namespaces/default/deployments', fleetDeployment(replicas));
@@ -43,7 +41,7 @@ export async function deploy(run: FleetRun, replicas: number, timeoutMs: number)
       `${replicas} pods Ready`,
       async () => {
         const s = await run.harness.send({ cmd: 'progress' });
-        seen = s.tally.podsSeen - before.tally.podsSeen;
+        seen = s.tally.podsSeen - before.podsSeen;
         if (allBoundMs === 0 && seen >= replicas) allBoundMs = s.tally.lastPodAt - t0;
         const d = await run.http
           .call('GET', `/apis/apps/v1/namespaces/default/deployments/${FLEET_APP}`)
@@ -73,6 +71,5 @@ export async function deploy(run: FleetRun, replicas: number, timeoutMs: number)
       api: await api.stop(),
     };
   });
-  const after = await run.harness.send({ cmd: 'stats' });
-  return { replicas, ...r, flaps: run.watch.flapCount, drops: after.tally.drops - before.tally.drops };
+  return { replicas, ...r, ...(await scenarioFlaps(run, before)) };
 }

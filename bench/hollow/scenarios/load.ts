@@ -52,3 +52,23 @@ export function scenarioApiSampler(run: FleetRun, get: string, app: string): Api
     patch: '/api/v1/namespaces/fleet-probe',
   });
 }
+
+/**
+ * What a rollout-like scenario does first: the probe Namespace made, the node watch's flaps reset, and
+ * the harness's tallies read to count from.
+ */
+export async function beginScenario(run: FleetRun): Promise<{ podsSeen: number; drops: number }> {
+  await ensureProbeNamespace(run);
+  const before = await run.harness.send({ cmd: 'stats' });
+  run.watch.resetFlaps();
+  return { podsSeen: before.tally.podsSeen, drops: before.tally.drops };
+}
+
+/** The NotReady flips and session drops since `begun` (from `beginScenario`). */
+export async function scenarioFlaps(
+  run: FleetRun,
+  begun: { drops: number },
+): Promise<{ flaps: number; drops: number }> {
+  const after = await run.harness.send({ cmd: 'stats' });
+  return { flaps: run.watch.flapCount, drops: after.tally.drops - begun.drops };
+}

@@ -5,7 +5,7 @@
 import { FLEET_APP } from '../manifests.js';
 import { waitFor, type FleetRun } from '../run.js';
 import type { Percentiles } from '../samplers.js';
-import { ensureProbeNamespace, scenarioApiSampler, withLoad, type LoadFigures } from './load.js';
+import { beginScenario, scenarioApiSampler, scenarioFlaps, withLoad, type LoadFigures } from './load.js';
 
 /** What the rolling update took. */
 export interface RolloutFigures {
@@ -36,9 +36,7 @@ interface DeploymentState {
 
 /** Changes the fleet Deployment's template (an annotation) and follows the rollout (or `timeoutMs`). */
 export async function rollout(run: FleetRun, replicas: number, timeoutMs: number): Promise<RolloutFigures> {
-  await ensureProbeNamespace(run);
-  const before = await run.harness.send({ cmd: 'stats' });
-  run.watch.resetFlaps();
+  const before = await beginScenario(run);
   const path = `/apis/apps/v1/namespaces/default/deployments/${FLEET_APP}`;
   const api = scenarioApiSampler(run, path, FLEET_APP);
   const t0 = Date.now();
@@ -91,6 +89,5 @@ export async function rollout(run: FleetRun, replicas: number, timeoutMs: number
       api: await api.stop(),
     };
   });
-  const after = await run.harness.send({ cmd: 'stats' });
-  return { replicas, ...r, flaps: run.watch.flapCount, drops: after.tally.drops - before.tally.drops };
+  return { replicas, ...r, ...(await scenarioFlaps(run, before)) };
 }
