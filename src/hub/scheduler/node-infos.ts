@@ -17,23 +17,29 @@ import { allocatable, nodeImages, type Allocatable, type NodeInfo } from './plug
 export interface LiveNodeInfo extends NodeInfo {
   readonly gone: boolean;
   /**
-   * The total of the cacheable scores last computed here for pods with `scoreKey`, while this Node
-   * object and its usage are the ones they were computed with; else undefined.
+   * Whether a verdict for pods with `scoreKey` is kept here, computed with this Node object and its
+   * usage as they are now: then `keptFailure` is the reason the pod does not fit (undefined: it fits)
+   * and `keptScore` the total of its scores.
    */
-  cachedScore(scoreKey: string): number | undefined;
-  /** Keeps `score` as the total for pods with `scoreKey` on this Node and usage (one key at a time). */
-  rememberScore(scoreKey: string, score: number): void;
+  keeps(scoreKey: string): boolean;
+  readonly keptFailure: string | undefined;
+  readonly keptScore: number;
+  /** Keeps the verdict for pods with `scoreKey` on this Node and usage (one key at a time). */
+  keep(scoreKey: string, failure: string | undefined, score: number): void;
 }
 
 class Entry implements LiveNodeInfo {
   allocatable: Allocatable;
   images: ReadonlySet<string>;
   gone = false;
-  // One pod key at a time: a rollout's pods are all alike; other pods just recompute.
+  // One pod key at a time: a rollout's pods are all alike; other pods just recompute. The scheduler
+  // hands in one string object per key (scheduler.ts), so the check is a pointer comparison: a
+  // comparison of equal strings reads both, and at 10,000 nodes each string read is a cache miss.
   #scoreKey: string | undefined;
   #scoreNode: Node | undefined;
   #scoreUsage = -1;
-  #score = 0;
+  keptScore = 0;
+  keptFailure: string | undefined;
 
   constructor(
     public node: Node,
@@ -44,17 +50,16 @@ class Entry implements LiveNodeInfo {
     this.images = nodeImages(node);
   }
 
-  cachedScore(scoreKey: string): number | undefined {
-    return this.#scoreKey === scoreKey && this.#scoreNode === this.node && this.#scoreUsage === this.usage.version
-      ? this.#score
-      : undefined;
+  keeps(scoreKey: string): boolean {
+    return this.#scoreKey === scoreKey && this.#scoreNode === this.node && this.#scoreUsage === this.usage.version;
   }
 
-  rememberScore(scoreKey: string, score: number): void {
+  keep(scoreKey: string, failure: string | undefined, score: number): void {
     this.#scoreKey = scoreKey;
     this.#scoreNode = this.node;
     this.#scoreUsage = this.usage.version;
-    this.#score = score;
+    this.keptFailure = failure;
+    this.keptScore = score;
   }
 }
 

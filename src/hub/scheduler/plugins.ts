@@ -90,6 +90,12 @@ export interface FilterPlugin {
    * bound where: the scheduler then memoises it per node and workload.
    */
   static?: boolean;
+  /**
+   * True when the verdict depends only on what {@link PodInfo.scoreKey} holds of the pod (its requests,
+   * spread key and images) and on the node's Node object and usage: with every score cacheable too, the
+   * scheduler keeps each node's verdict with its total until either changes (node-infos.ts).
+   */
+  cacheable?: boolean;
   filter(pod: PodInfo, node: NodeInfo): string | undefined;
 }
 
@@ -218,6 +224,7 @@ export const taintToleration: FilterPlugin = {
 
 export const resourcesFit: FilterPlugin = {
   name: 'NodeResourcesFit',
+  cacheable: true,
   filter: ({ requests: req }, { allocatable: cap, usage: used }) => {
     if (used.pods + 1 > cap.pods) return 'Too many pods';
     if (req.cpu > 0 && used.cpu + req.cpu > cap.cpu) return 'Insufficient cpu';

@@ -8,7 +8,13 @@ import { InformerFactory } from '../informers/index.js';
 import { EventRecorder } from '../reconcile/index.js';
 import { ObjectRegistry, bindPod } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
-import { DEFAULT_SCORES, IMAGE_ARCHITECTURES_ANNOTATION, type ScorePlugin } from './plugins.js';
+import {
+  DEFAULT_FILTERS,
+  DEFAULT_SCORES,
+  IMAGE_ARCHITECTURES_ANNOTATION,
+  type FilterPlugin,
+  type ScorePlugin,
+} from './plugins.js';
 import { Scheduler } from './scheduler.js';
 
 const POD = typeByKind('v1', 'Pod')!;
@@ -51,7 +57,7 @@ beforeEach(async () => {
 });
 
 /** A scheduler over this test's store and informers (not started). */
-function newScheduler(scores?: ScorePlugin[]): Scheduler {
+function newScheduler(scores?: ScorePlugin[], filters?: FilterPlugin[]): Scheduler {
   const logger = silentLogger();
   return new Scheduler({
     api,
@@ -61,6 +67,7 @@ function newScheduler(scores?: ScorePlugin[]): Scheduler {
     clock: systemClock,
     logger,
     scores,
+    filters,
   });
 }
 afterEach(async () => {
@@ -270,6 +277,66 @@ it("keeps each node's score for the next pod alike until its usage or Node chang
   // The same 90 picks, for a fraction of the scoring: only the node a placement changed is scored again.
   expect(uncached.calls()).toBe(90 * 100 * 3);
   expect(cached.calls()).toBeLessThan(uncached.calls() / 3);
+  await a.stop();
+  await b.stop();
+});
+
+it("keeps each node's verdict with its score until its usage or Node changes: the same picks and reasons as judging every node each time", async () => {
+  // 120 nodes holding 1 to 3 pods: they fill up during the picks, so kept verdicts go from fits to full.
+  for (let i = 0; i < 120; i++) await addNode(`n-${String(i).padStart(3, '0')}`, 1 + (i % 3));
+  const counted = (cacheable: boolean): { filters: FilterPlugin[]; calls: () => number } => {
+    let calls = 0;
+    const filters = DEFAULT_FILTERS.map((f) =>
+      f.static
+        ? f
+        : { ...f, cacheable, filter: (...args: Parameters<FilterPlugin['filter']>) => (calls++, f.filter(...args)) },
+    );
+    return { filters, calls: () => calls };
+  };
+  const kept = counted(true);
+  const judged = counted(false);
+  const a = newScheduler(undefined, kept.filters);
+  const b = newScheduler(undefined, judged.filters);
+  await informers.start();
+  const pods = informers.for<Pod>('v1', 'Pod');
+  const replica = (i: number): Pod => ({
+    ...pod(`r-${i}`),
+    metadata: {
+      name: `r-${i}`,
+      namespace: 'default',
+      uid: `uid-${i}`,
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'w', uid: 'rs-w', controller: true }],
+    },
+  });
+  // Two more than fit: the last picks find no node, with the same reasons either way.
+  const outcomes: string[] = [];
+  for (let i = 0; i < 242; i++) {
+    const p = replica(i);
+    const pick = a.pickNode(p);
+    expect(b.pickNode(p)).toEqual(pick);
+    if (!('node' in pick)) {
+      outcomes.push(pick.unschedulable);
+      continue;
+    }
+    await api.create(POD, {
+      ...p,
+      metadata: { ...p.metadata, uid: undefined },
+      spec: { ...p.spec, nodeName: pick.node },
+    });
+    await vi.waitFor(() => expect(pods.get('default', `r-${i}`)?.spec.nodeName).toBe(pick.node));
+  }
+  expect(outcomes).toEqual([
+    '0/120 nodes are available: 120 Too many pods.',
+    '0/120 nodes are available: 120 Too many pods.',
+  ]);
+  // A node with room again (one of its pods gone) is judged afresh: its kept "Too many pods" is stale.
+  const freed = pods.list().find((p) => p.spec.nodeName === 'n-000');
+  await api.delete(POD, 'default', freed?.metadata.name ?? '', { gracePeriodSeconds: 0 });
+  await vi.waitFor(() => expect(pods.list().some((p) => p.spec.nodeName === 'n-000')).toBe(false));
+  expect(a.pickNode(replica(242))).toEqual({ node: 'n-000' });
+  expect(b.pickNode(replica(242))).toEqual({ node: 'n-000' });
+  // The same picks for a fraction of the judging: only the node a placement changed is judged again.
+  expect(kept.calls()).toBeLessThan(judged.calls() / 3);
   await a.stop();
   await b.stop();
 });

@@ -80,6 +80,10 @@ export class Scheduler extends Controller {
   private readonly scores: readonly ScorePlugin[];
   /** Every score is cacheable: a node's total is kept until its Node or usage changes (node-infos.ts). */
   private readonly scoresCacheable: boolean;
+  /** So is every dynamic filter's verdict (kept with the total, when the scores are cacheable too). */
+  private readonly filtersCacheable: boolean;
+  /** One string object per score key (`sameKey`). */
+  private readonly scoreKeys = new Map<string, string>();
   private readonly ring: NodeRing;
   private readonly index: StaticNodeIndex;
   /** One live NodeInfo per node, which the index's rings hold (node-infos.ts). */
@@ -92,6 +96,7 @@ export class Scheduler extends Controller {
     this.dynamicFilters = filters.filter((f) => !f.static);
     this.scores = deps.scores ?? DEFAULT_SCORES;
     this.scoresCacheable = this.scores.every((s) => s.cacheable === true);
+    this.filtersCacheable = this.dynamicFilters.every((f) => f.cacheable === true);
     this.ring = new NodeRing(function* () {
       for (const n of deps.nodes.list()) yield n.metadata.name ?? '';
     });
@@ -160,7 +165,7 @@ export class Scheduler extends Controller {
     // Only nodes the static filters let through are walked (static-index.ts).
     const pi = podInfo(pod);
     const entry = this.index.entryFor(pi);
-    const scoreKey = this.scoresCacheable ? pi.scoreKey : undefined;
+    const scoreKey = this.scoresCacheable ? this.sameKey(pi.scoreKey) : undefined;
     // Each feasible node is scored as it is found (the scores are per node), and the dynamic filters'
     // reasons are counted only once one fails: a pick at 1,000 nodes walks ~420 of them, and the list
     // of feasible ones and the copy of the reasons were most of what a pick allocated.
@@ -168,21 +173,29 @@ export class Scheduler extends Controller {
     let found = 0;
     let bestName: string | undefined;
     let bestScore = 0;
+    const verdictsKept = this.filtersCacheable;
     entry.ring.walk((ni) => {
       if (ni.gone) return true;
+      // A node whose Node and usage did not change since a pod alike was judged there is judged alike:
+      // the walk then reads the node's entry and its usage, not its allocatable (node-infos.ts).
+      const kept = scoreKey !== undefined && ni.keeps(scoreKey);
       let failed: string | undefined;
-      for (let i = 0; !failed && i < this.dynamicFilters.length; i++) failed = this.dynamicFilters[i]!.filter(pi, ni);
+      if (kept && verdictsKept) failed = ni.keptFailure;
+      else
+        for (let i = 0; !failed && i < this.dynamicFilters.length; i++) failed = this.dynamicFilters[i]!.filter(pi, ni);
       if (failed) {
+        if (scoreKey !== undefined && verdictsKept && !kept) ni.keep(scoreKey, failed, 0);
         reasons ??= new Map(entry.reasons);
         reasons.set(failed, (reasons.get(failed) ?? 0) + 1);
         return true;
       }
       found++;
-      let score = scoreKey === undefined ? undefined : ni.cachedScore(scoreKey);
-      if (score === undefined) {
+      let score: number;
+      if (kept) score = ni.keptScore;
+      else {
         score = 0;
         for (const s of this.scores) score += s.weight * s.score(pi, ni);
-        if (scoreKey !== undefined) ni.rememberScore(scoreKey, score);
+        if (scoreKey !== undefined) ni.keep(scoreKey, undefined, score);
       }
       // Ties go to the lexically smaller name: deterministic, testable placements.
       if (bestName === undefined || score > bestScore || (score === bestScore && ni.name < bestName)) {
@@ -194,6 +207,19 @@ export class Scheduler extends Controller {
     if (bestName !== undefined) return { node: bestName };
     const detail = [...(reasons ?? entry.reasons)].map(([r, n]) => `${n} ${r}`).join(', ');
     return { unschedulable: `0/${total} nodes are available${detail ? `: ${detail}` : ''}.` };
+  }
+
+  /**
+   * The one string object kept for score key `key`: every pod of a workload makes its key anew, and
+   * an entry's check against an equal string of another pod would compare their characters (a kept
+   * key of a cleared table still compares equal, just slower).
+   */
+  private sameKey(key: string): string {
+    const known = this.scoreKeys.get(key);
+    if (known !== undefined) return known;
+    if (this.scoreKeys.size >= 1024) this.scoreKeys.clear();
+    this.scoreKeys.set(key, key);
+    return key;
   }
 
   private observer: SchedulerObserver | undefined;
