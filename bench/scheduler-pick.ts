@@ -101,7 +101,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   perPick.push((picking * 1000) / PICKS);
 }
-if (otherSum !== 0) throw new Error('the other memory is zeros');
+if (otherSum !== 0) throw new Error('the other memory was not zeros');
 if (sink !== PICKS * ROUNDS) throw new Error(`only ${sink} of ${PICKS * ROUNDS} picks found a node`);
 perPick.sort((a, b) => a - b);
 console.log(
