@@ -208,14 +208,29 @@ export class EngineAdapter implements OciRuntimeAdapter {
     const c = this.#containers.find(id);
     if (!c) return;
     this.#containers.delete(id);
-    try {
-      await this.client.call('DELETE', `/containers/${c.engineId}`, { query: { force: 'true', v: 'true' } });
-    } catch (err) {
-      if (!(err instanceof EngineError) || err.status !== 404) throw err;
-    }
+    await this.#forceRemove(c.engineId);
     if (c.exited) await Promise.race([c.exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
     c.stopLogs?.abort();
     await c.log?.close();
+  }
+
+  /**
+   * `DELETE /containers/{id}?force=true`, gone already included. A container that exits while the engine
+   * kills it for the removal makes podman refuse ("could not be stopped: sending SIGKILL …: container
+   * state improper: stopped", seen once in CI after an attach's stdin closed): once it has stopped, the
+   * next try removes it, so a refusal is tried again twice before it is the caller's.
+   */
+  async #forceRemove(engineId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.call('DELETE', `/containers/${engineId}`, { query: { force: 'true', v: 'true' } });
+        return;
+      } catch (err) {
+        if (err instanceof EngineError && err.status === 404) return;
+        if (!(err instanceof EngineError) || attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   status(id: string): Promise<OciContainerState> {
