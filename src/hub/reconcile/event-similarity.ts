@@ -5,6 +5,7 @@
  * events): <latest message>", whose count goes up. A 10,000-replica ReplicaSet thus has a dozen
  * SuccessfulCreate Events, not 10,000.
  */
+import { trimOldest } from './fifo.js';
 
 /** Distinct messages recorded as themselves before similar events are combined (Kubernetes: 10). */
 export const MAX_DISTINCT_MESSAGES = 10;
@@ -29,7 +30,7 @@ export class EventSimilarity {
       group = { since: nowMs, messages: new Set() };
       this.#groups.delete(similarKey);
       this.#groups.set(similarKey, group);
-      if (this.#groups.size > MAX_GROUPS) this.#groups.delete(this.#groups.keys().next().value as string);
+      trimOldest(this.#groups, MAX_GROUPS);
     }
     if (group.messages.has(message)) return false;
     if (group.messages.size >= MAX_DISTINCT_MESSAGES) return true;

@@ -9,6 +9,7 @@ import type { Clock, Event, KubeObject, Logger } from '../../api/index.js';
 import { errorMessage, isNotFound, rfc3339, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { COMBINED_PREFIX, EventSimilarity } from './event-similarity.js';
+import { trimOldest } from './fifo.js';
 
 const EVENT_TYPE = typeByKind('v1', 'Event');
 
@@ -77,7 +78,7 @@ export class EventRecorder {
     } else {
       entry = { event: undefined, writing: false, extra: 1, lastTimestamp: now, message: shown };
       this.recent.set(dedupeKey, entry);
-      if (this.recent.size > 5000) this.recent.delete(this.recent.keys().next().value as string);
+      trimOldest(this.recent, 5000);
     }
     entry.writing = true;
     try {

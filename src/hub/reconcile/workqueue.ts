@@ -18,6 +18,7 @@
 import type { Clock, Logger } from '../../api/index.js';
 import { errorMessage, timerDelayMs } from '../../api/index.js';
 import type { WorkQueueObserver } from '../metrics/index.js';
+import { FifoSet } from './fifo.js';
 
 /** Tunables and dependencies of a {@link WorkQueue}. */
 export interface WorkQueueOptions {
@@ -39,8 +40,8 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Deduplicating, per-key serialised, rate-limited queue of reconcile keys. */
 export class WorkQueue {
-  /** Waiting keys, in FIFO order (a Set keeps insertion order; no O(n) array shift per key). */
-  private readonly queued = new Set<string>();
+  /** Waiting keys, in FIFO order (fifo.ts: taking a Set's first key is not O(1) in V8). */
+  private readonly queued = new FifoSet<string>();
   private readonly processing = new Set<string>();
   /** Keys re-added while processing: run again once the current run ends. */
   private readonly dirty = new Set<string>();
@@ -165,8 +166,7 @@ export class WorkQueue {
 
   private pump(): void {
     while (this.active < this.opts.workers && this.queued.size > 0) {
-      const key = this.queued.values().next().value as string;
-      this.queued.delete(key);
+      const key = this.queued.shift() as string;
       this.processing.add(key);
       this.active++;
       const at = this.queuedAt.get(key);
