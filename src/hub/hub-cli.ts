@@ -49,6 +49,8 @@ export interface HubFlags {
   blobMaxUploadBytes: number;
   blobGcGrace: number;
   duplicateNodeCheck: number;
+  eventQps: number;
+  eventBurst: number;
   nodeEventQps: number;
   nodeEventBurst: number;
   insecureHttp?: boolean;
@@ -191,6 +193,19 @@ export function hubProgram(): Command {
         )
           .argParser(parsePositiveDuration)
           .default(3, '3s'),
+      )
+      .addOption(
+        new Option(
+          '--event-qps <n>',
+          "Events per second the hub's controllers and scheduler may record (past it and its burst they are dropped and counted)",
+        )
+          .argParser(parsePositiveInt)
+          .default(50),
+      )
+      .addOption(
+        new Option('--event-burst <n>', 'Events the hub may record at once before --event-qps applies')
+          .argParser(parsePositiveInt)
+          .default(100),
       )
       .addOption(
         new Option(

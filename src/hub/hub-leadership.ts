@@ -24,7 +24,7 @@ import {
   type LeaderElectionTimings,
 } from './leader/index.js';
 import { observeControllers, type HubMetrics } from './metrics/index.js';
-import { EventRecorder } from './reconcile/index.js';
+import { EventRecorder, type EventRateLimit } from './reconcile/index.js';
 import type { EtcdStore, Store } from './store/index.js';
 
 /** A hub's identity: hostname and a random suffix, as kube-controller-manager's. */
@@ -70,6 +70,8 @@ export interface HubLeadershipDeps {
   metrics: HubMetrics;
   /** The hub's logger (the terms' Event recorders log through it). */
   logger: Logger;
+  /** The hub's event rate, which the terms' Event recorders share with the hub's. */
+  eventLimit: EventRateLimit;
   /** Nodes with a session on this hub (published for the leader on etcd). */
   connectedNodes(): string[];
   /** This hub's identity (`newHubIdentity()`). */
@@ -122,7 +124,13 @@ export class HubLeadership {
           ...controllers,
           api: fenced,
           informers: termInformers(cluster, term),
-          events: new EventRecorder({ api: fenced, clock, logger: deps.logger, component: 'edge-hub' }),
+          events: new EventRecorder({
+            api: fenced,
+            clock,
+            logger: deps.logger,
+            component: 'edge-hub',
+            limit: deps.eventLimit,
+          }),
         });
         observeControllers(loops, metrics.controlPlane);
         leaderMetrics.leading();

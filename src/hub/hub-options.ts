@@ -3,6 +3,7 @@ import type { Clock, Logger } from '../api/index.js';
 import type { ZoneEvictionOptions } from './controllers/index.js';
 import type { NodeGatewayDeps } from './gateway/index.js';
 import type { LeaderElectionTimings } from './leader/index.js';
+import type { EventRate } from './reconcile/index.js';
 import type { EtcdTlsFiles } from './store/index.js';
 import type { HubTlsOptions } from './tls/index.js';
 
@@ -54,6 +55,11 @@ export interface HubOptions {
   maxPodStreamsPerUser?: number;
   /** Seconds an Event is kept after its last update (default 3600, as Kubernetes). */
   eventTtlSeconds?: number;
+  /**
+   * How fast the hub writes its own Events (`--event-qps`, `--event-burst`; default 50/s, burst 100):
+   * past it they are dropped and counted (`edgeplane_events_dropped_total`), as Kubernetes' are.
+   */
+  eventRate?: Partial<EventRate>;
   /** Seconds between two syncs of one HorizontalPodAutoscaler (`--hpa-sync-period`, default 15, at least 1). */
   hpaSyncPeriodSeconds?: number;
   /** Total bytes of the content store (default 10 GiB). */

@@ -32,7 +32,7 @@ import { attachBlobPeers } from './hub-blob-peers.js';
 import { hubNodeCertificates } from './hub-node-certificates.js';
 import { BY_NODE_NAME, InformerFactory, nodeNameOf } from './informers/index.js';
 import { HubMetrics, LoopWatchdog, NodeMetricsFrames, UsageStore } from './metrics/index.js';
-import { EventRecorder } from './reconcile/index.js';
+import { EventRateLimit, EventRecorder } from './reconcile/index.js';
 import { ObjectRegistry } from './registry/index.js';
 import type { createApiApp } from './server/index.js';
 import { CurrentTerm, SharedUsage, controlPlaneStatuses, fenceObjectAPI, storeMembers } from './leader/index.js';
@@ -138,8 +138,11 @@ export class Hub {
       ...(caPem !== undefined ? { caHash: caHash(caPem) } : {}),
       forNode: nodeRestriction({ podsOnNode: (node) => pods.byIndex(BY_NODE_NAME, node) }),
     });
-    const events = new EventRecorder({ api, clock, logger, component: 'edge-hub' });
     const log = (component: string): Logger => logger.child({ component });
+    // One rate for every Event the hub records itself, leader terms included (reconcile/event-rate.ts).
+    const eventLimit = new EventRateLimit(log('events'), options.eventRate, () => clock.now());
+    metrics.controlPlane.eventsDropped(() => eventLimit.dropped);
+    const events = new EventRecorder({ api, clock, logger, component: 'edge-hub', limit: eventLimit });
 
     // The nodes' latest usage (metrics.k8s.io, top, the autoscaler), fed by their gateway sessions.
     const localUsage = new UsageStore({ pods, nodes, clock, logger: log('metrics') });
@@ -178,6 +181,7 @@ export class Hub {
       sweepTerm,
       metrics,
       logger,
+      eventLimit,
       connectedNodes: (): string[] => gateway.connectedNodes(),
       advertiseUrl: options.advertiseUrl,
       keyNames: () => backend.currentKeyring.names,

@@ -82,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
     insecureHttp: o.insecureHttp === true,
     ...(o.encryptionKeyFile !== undefined ? { encryptionKeyFile: resolve(o.encryptionKeyFile) } : {}),
     nodeCertLifetimeSeconds: o.nodeCertLifetime,
+    eventRate: { perSecond: o.eventQps, burst: o.eventBurst },
     tls: {
       sans: o.tlsSan,
       servingCertLifetimeSeconds: o.servingCertLifetime,

@@ -1,26 +1,13 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { capturedLogger } from '../../../test/support/log-lines.js';
 import { NodeEventLimiter } from './event-limiter.js';
-
-function logger(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink), lines };
-}
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('NodeEventLimiter', () => {
   it('lets a burst through, then the refill rate; logs the first drop once and the count when events flow again', async () => {
     let now = 1_000_000;
-    const { log, lines } = logger();
+    const { log, lines } = capturedLogger();
     const lim = new NodeEventLimiter(log, { perSecond: 2, burst: 3 }, () => now);
     const taken = Array.from({ length: 10 }, () => lim.allow('a'));
     expect(taken).toEqual([true, true, true, false, false, false, false, false, false, false]);
@@ -38,7 +25,7 @@ describe('NodeEventLimiter', () => {
 
   it('on disconnect reports the drops, keeps a bucket not yet refilled, forgets refilled ones of disconnected nodes', async () => {
     let now = 0;
-    const { log, lines } = logger();
+    const { log, lines } = capturedLogger();
     const lim = new NodeEventLimiter(log, { perSecond: 1, burst: 2 }, () => now);
     for (let i = 0; i < 3; i++) lim.allow('a');
     lim.allow('b');
@@ -55,7 +42,7 @@ describe('NodeEventLimiter', () => {
   });
 
   it('refuses a rate that would let nothing through', () => {
-    const { log } = logger();
+    const { log } = capturedLogger();
     expect(() => new NodeEventLimiter(log, { perSecond: 0 })).toThrow(/perSecond > 0/);
     expect(() => new NodeEventLimiter(log, { burst: 0.5 })).toThrow(/burst >= 1/);
   });

@@ -6,48 +6,12 @@
  * flow again or the node disconnects (never one line per dropped event).
  */
 import type { Logger } from '../../api/index.js';
+import { TokenBucket, checkEventRate, type EventRate } from '../reconcile/index.js';
 
 /** Events per second a node may record, and how many it may send at once (default 5/s, burst 50). */
-export interface NodeEventRate {
-  perSecond: number;
-  burst: number;
-}
+export type NodeEventRate = EventRate;
 
 export const DEFAULT_NODE_EVENT_RATE: NodeEventRate = { perSecond: 5, burst: 50 };
-
-/** A token bucket: `burst` tokens, refilled at `perSecond`. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-
-  constructor(
-    private readonly rate: NodeEventRate,
-    private readonly now: () => number,
-  ) {
-    this.tokens = rate.burst;
-    this.last = now();
-  }
-
-  /** Takes one token; false when none is left. */
-  take(): boolean {
-    this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** True when the bucket has refilled completely (keeping it tells nothing a fresh one would not). */
-  full(): boolean {
-    this.refill();
-    return this.tokens >= this.rate.burst;
-  }
-
-  private refill(): void {
-    const t = this.now();
-    this.tokens = Math.min(this.rate.burst, this.tokens + (Math.max(0, t - this.last) / 1000) * this.rate.perSecond);
-    this.last = t;
-  }
-}
 
 interface NodeState {
   bucket: TokenBucket;
@@ -64,11 +28,7 @@ export class NodeEventLimiter {
     rate: Partial<NodeEventRate> = {},
     private readonly now: () => number = Date.now,
   ) {
-    this.rate = { ...DEFAULT_NODE_EVENT_RATE, ...rate };
-    if (!(this.rate.perSecond > 0) || !(this.rate.burst >= 1))
-      throw new RangeError(
-        `node event rate needs perSecond > 0 and burst >= 1, got ${this.rate.perSecond}/s, burst ${this.rate.burst}`,
-      );
+    this.rate = checkEventRate({ ...DEFAULT_NODE_EVENT_RATE, ...rate }, 'node event rate');
   }
 
   /** True when `node` may record one more event now; otherwise the event is counted as dropped. */

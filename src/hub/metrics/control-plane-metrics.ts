@@ -68,6 +68,7 @@ export class ControlPlaneMetrics {
   readonly #queueLengths = new Map<string, () => number>();
   #heartbeatInterval: (() => number) | undefined;
   #handshakeGate: (() => HandshakeGateReading | undefined) | undefined;
+  #eventsDropped: (() => number) | undefined;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -177,6 +178,13 @@ export class ControlPlaneMetrics {
       gate((g) => g.counts.shed),
     );
 
+    scrapedCounter(
+      registers,
+      'edgeplane_events_dropped_total',
+      "The hub's own Events dropped over its event rate (--event-qps, --event-burst).",
+      () => this.#eventsDropped?.() ?? 0,
+    );
+
     const lengths = this.#queueLengths;
     new Gauge({
       name: 'workqueue_depth',
@@ -223,6 +231,11 @@ export class ControlPlaneMetrics {
   /** The listener's handshake gate, read on each scrape (undefined: plain HTTP, or not listening yet). */
   handshakeGate(read: () => HandshakeGateReading | undefined): void {
     this.#handshakeGate = read;
+  }
+
+  /** The hub's count of Events dropped over its event rate, read on each scrape. */
+  eventsDropped(read: () => number): void {
+    this.#eventsDropped = read;
   }
 
   /** The observer of queue `name`, whose depth `length` reads on each scrape. */

@@ -6,6 +6,7 @@ import { systemClock, typeByKind, type Event, type KubeObject } from '../../api/
 import { silentLogger } from '../../platform/index.js';
 import { ObjectRegistry } from '../registry/index.js';
 import { SqliteStore } from '../store/index.js';
+import { EventRateLimit } from './event-rate.js';
 import { EventRecorder } from './events.js';
 
 const EVENT = typeByKind('v1', 'Event')!;
@@ -63,4 +64,37 @@ it('names each Event after its object with 16 random hex digits', async () => {
   expect(names).toHaveLength(20);
   for (const n of names) expect(n).toMatch(/^web-1\.[0-9a-f]{16}$/);
   expect(new Set(names).size).toBe(20);
+});
+
+it('drops what the event rate refuses: a new Event is forgotten, a written one keeps its occurrences', async () => {
+  let now = Date.parse('2026-12-08T00:00:00Z');
+  const clock = { now: () => now };
+  const limit = new EventRateLimit(silentLogger(), { perSecond: 1, burst: 2 }, () => now);
+  const limited = new EventRecorder({ api, clock, logger: silentLogger(), component: 'test', limit });
+  const pod = (name: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', uid: `${name}-uid` },
+  });
+  for (const name of ['a', 'b', 'c', 'd']) await limited.record(pod(name), 'Normal', 'Scheduled', `assigned ${name}`);
+  expect((await events()).map((e) => e.involvedObject.name).sort()).toEqual(['a', 'b']);
+  expect(limit.dropped).toBe(2);
+  // Two more of a's, refused: kept for its next write, which the refilled bucket lets through.
+  await limited.record(pod('a'), 'Normal', 'Scheduled', 'assigned a');
+  await limited.record(pod('a'), 'Normal', 'Scheduled', 'assigned a');
+  now += 1000;
+  await limited.record(pod('a'), 'Normal', 'Scheduled', 'assigned a');
+  // c was forgotten: its next occurrence is a new Event, once a token is back.
+  now += 1000;
+  await limited.record(pod('c'), 'Normal', 'Scheduled', 'assigned c');
+  const stored = await events();
+  expect(stored.find((e) => e.involvedObject.name === 'a')?.count).toBe(4);
+  expect(stored.find((e) => e.involvedObject.name === 'c')?.count).toBe(1);
+  expect(stored).toHaveLength(3);
+  expect(limit.dropped).toBe(4);
+  // What a node reports goes through the gateway's own per-node limit, not the hub's.
+  const fromNode = limited.forSource('edge-node', 'n1');
+  for (const name of ['e', 'f', 'g']) await fromNode.record(pod(name), 'Normal', 'Started', `started ${name}`);
+  expect(await events()).toHaveLength(6);
+  expect(limit.dropped).toBe(4);
 });

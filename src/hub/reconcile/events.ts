@@ -2,13 +2,15 @@
  * Records Events (`v1 Event`) for decisions and observations. Repeats of the same reason and message
  * for the same object bump `count` and `lastTimestamp` of one Event instead of writing new ones, and
  * many similar ones are combined as Kubernetes does (event-similarity.ts). Events expire
- * (`EventTtlController`); a repeat of an expired one starts a new Event.
+ * (`EventTtlController`); a repeat of an expired one starts a new Event. Writes past the hub's event
+ * rate are dropped (event-rate.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, Event, KubeObject, Logger } from '../../api/index.js';
 import { errorMessage, isNotFound, rfc3339, typeByKind } from '../../api/index.js';
 import type { ObjectAPI } from '../registry/index.js';
 import { COMBINED_PREFIX, EventSimilarity } from './event-similarity.js';
+import type { EventRateLimit } from './event-rate.js';
 import { trimOldest } from './fifo.js';
 
 const EVENT_TYPE = typeByKind('v1', 'Event');
@@ -19,6 +21,11 @@ export interface EventRecorderDeps {
   logger: Logger;
   component: string;
   host?: string;
+  /**
+   * The rate all of the hub's own recorders share (made from one another); none: unlimited. A
+   * recorder for a node (`forSource`) has none: the gateway limits each node's Events.
+   */
+  limit?: EventRateLimit;
 }
 
 /** One Event this recorder writes: the stored copy, and repeats waiting to be added to its count. */
@@ -45,7 +52,9 @@ export class EventRecorder {
 
   /** A recorder for a component on another host (an edge node reporting about its pods). */
   forSource(component: string, host: string): EventRecorder {
-    return new EventRecorder({ ...this.deps, component, host });
+    const deps: EventRecorderDeps = { ...this.deps, component, host };
+    delete deps.limit;
+    return new EventRecorder(deps);
   }
 
   normal(obj: KubeObject, reason: string, message: string): void {
@@ -59,7 +68,9 @@ export class EventRecorder {
   /**
    * Records one occurrence. A repeat (same object, type, reason and message — or, past ten distinct
    * messages, any similar one: event-similarity.ts) bumps the count of the existing Event; repeats
-   * arriving while that Event is being written are added up and written once.
+   * arriving while that Event is being written are added up and written once. A write the event rate
+   * refuses is dropped: an Event not written yet is forgotten (its next occurrence starts afresh), a
+   * written one keeps the occurrences for its next write.
    */
   async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     if (!EVENT_TYPE) return;
@@ -83,6 +94,10 @@ export class EventRecorder {
     entry.writing = true;
     try {
       while (entry.extra > 0) {
+        if (this.deps.limit && !this.deps.limit.allow()) {
+          if (!entry.event) this.recent.delete(dedupeKey);
+          return;
+        }
         const n = entry.extra;
         entry.extra = 0;
         entry.event = await this.write(obj, type, reason, entry, n);

@@ -7,6 +7,7 @@ export { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 export { Controller, type ControllerOptions, type EnqueueOn } from './controller.js';
 export { PeriodicSweep, type PeriodicSweepOptions } from './periodic.js';
 export { EventRecorder, type EventRecorderDeps } from './events.js';
+export { DEFAULT_EVENT_RATE, EventRateLimit, TokenBucket, checkEventRate, type EventRate } from './event-rate.js';
 export { findCondition, setCondition } from './conditions.js';
 export { canonical, jsonEqual } from './json.js';
 export { controllerRef, ownerRefTo } from './owners.js';
