@@ -58,15 +58,21 @@ export function checkEventRate(rate: EventRate, what: string): EventRate {
   return rate;
 }
 
+/** How often a run of drops is reported while it lasts. */
+const REPORT_EVERY_MS = 10_000;
+
 /**
  * One rate for all the Events a hub's recorders write (shared by `EventRecorder`s made from one
- * another). The first drop of a burst is logged, and the count once Events flow again — never one line
- * per dropped Event; `dropped` counts them all (`/metrics`).
+ * another). Drops are logged as a count at most every ten seconds, the first one at once — never one
+ * line per dropped Event, nor per token while a rollout keeps the rate spent; `dropped` counts them
+ * all (`/metrics`).
  */
 export class EventRateLimit {
   readonly #bucket: TokenBucket;
   readonly #rate: EventRate;
-  #droppedNow = 0;
+  readonly #now: () => number;
+  #unreported = 0;
+  #reportedAt = -Infinity;
   #dropped = 0;
 
   constructor(
@@ -75,25 +81,31 @@ export class EventRateLimit {
     now: () => number = Date.now,
   ) {
     this.#rate = checkEventRate({ ...DEFAULT_EVENT_RATE, ...rate }, 'the event rate');
+    this.#now = now;
     this.#bucket = new TokenBucket(this.#rate, now);
   }
 
   /** True when one more Event may be written now; otherwise it is counted as dropped. */
   allow(): boolean {
-    if (this.#bucket.take()) {
-      if (this.#droppedNow > 0) {
-        this.logger.warn({ dropped: this.#droppedNow }, `dropped ${this.#droppedNow} events over the event rate`);
-        this.#droppedNow = 0;
-      }
-      return true;
+    const allowed = this.#bucket.take();
+    if (!allowed) {
+      this.#dropped++;
+      this.#unreported++;
     }
-    this.#dropped++;
-    if (this.#droppedNow++ === 0)
-      this.logger.warn(
-        { perSecond: this.#rate.perSecond, burst: this.#rate.burst },
-        'events are recorded faster than the event rate (--event-qps, --event-burst); dropping them until it slows down',
-      );
-    return false;
+    if (this.#unreported > 0) {
+      const now = this.#now();
+      if (now - this.#reportedAt >= REPORT_EVERY_MS) {
+        const since =
+          this.#reportedAt === -Infinity ? '' : ` in the last ${Math.round((now - this.#reportedAt) / 1000)} s`;
+        this.logger.warn(
+          { dropped: this.#unreported, perSecond: this.#rate.perSecond, burst: this.#rate.burst },
+          `events are recorded faster than the event rate (--event-qps, --event-burst): dropped ${this.#unreported}${since}`,
+        );
+        this.#unreported = 0;
+        this.#reportedAt = now;
+      }
+    }
+    return allowed;
   }
 
   /** Events dropped since the start. */
