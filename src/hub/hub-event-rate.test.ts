@@ -4,6 +4,7 @@
  * whose ReplicaSet creates six pods that no node can take (a ScalingReplicaSet, six SuccessfulCreate
  * and six FailedScheduling Events wanted, three written).
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,4 +64,25 @@ it("drops the hub's Events past its event rate and counts them on /metrics", asy
   };
   expect(list.items).toHaveLength(3);
   for (const e of list.items) expect(['ScalingReplicaSet', 'SuccessfulCreate', 'FailedScheduling']).toContain(e.reason);
+});
+
+it('refuses an event rate that cannot be met before it opens anything', async () => {
+  const badDir = await mkdtemp(join(tmpdir(), 'hub-event-rate-bad-'));
+  try {
+    const create = (): Promise<Hub> =>
+      Hub.create({
+        dataDir: badDir,
+        host: '127.0.0.1',
+        port: 0,
+        logger: silentLogger(),
+        insecureHttp: true,
+        eventRate: { perSecond: 0 },
+      });
+    await expect(create()).rejects.toThrow('the event rate needs perSecond > 0 and burst >= 1, got 0/s, burst 100');
+    // Nothing was left open or locked: the same data dir is refused for the same reason, not "in use".
+    await expect(create()).rejects.toThrow(/the event rate needs/);
+    expect(existsSync(join(badDir, 'state.db'))).toBe(false);
+  } finally {
+    await rm(badDir, { recursive: true, force: true });
+  }
 });

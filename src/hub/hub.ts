@@ -86,6 +86,9 @@ export class Hub {
     const { dataDir, logger } = options;
     const clock = options.clock ?? systemClock;
     const election = leadershipPlan(options.leaderElection, options.store?.kind === 'etcd');
+    // One rate for every Event the hub records itself, leader terms included (reconcile/event-rate.ts);
+    // made before anything is opened, so a rate that cannot be met is refused with nothing to close.
+    const eventLimit = new EventRateLimit(logger.child({ component: 'events' }), options.eventRate, () => clock.now());
     // Secrets are encrypted at rest: only the wrapper below the registry sees ciphertext.
     const keyring = await loadHubKeyring(dataDir, options.encryptionKeyFile, logger.child({ component: 'encryption' }));
     // Created first: the store's writes, the queues and the gateway report to it (its gauges read lazily).
@@ -139,8 +142,6 @@ export class Hub {
       forNode: nodeRestriction({ podsOnNode: (node) => pods.byIndex(BY_NODE_NAME, node) }),
     });
     const log = (component: string): Logger => logger.child({ component });
-    // One rate for every Event the hub records itself, leader terms included (reconcile/event-rate.ts).
-    const eventLimit = new EventRateLimit(log('events'), options.eventRate, () => clock.now());
     metrics.controlPlane.eventsDropped(() => eventLimit.dropped);
     const events = new EventRecorder({ api, clock, logger, component: 'edge-hub', limit: eventLimit });
 

@@ -181,7 +181,7 @@ export class ControlPlaneMetrics {
     scrapedCounter(
       registers,
       'edgeplane_events_dropped_total',
-      "The hub's own Events dropped over its event rate (--event-qps, --event-burst).",
+      "Writes of the hub's own Events refused by its event rate (--event-qps, --event-burst); the occurrences of an Event already written are carried to its next write.",
       () => this.#eventsDropped?.() ?? 0,
     );
 

@@ -95,7 +95,7 @@ export class EventRecorder {
     try {
       while (entry.extra > 0) {
         if (this.deps.limit && !this.deps.limit.allow()) {
-          if (!entry.event) this.recent.delete(dedupeKey);
+          if (!entry.event) this.#forget(dedupeKey, entry);
           return;
         }
         const n = entry.extra;
@@ -103,11 +103,16 @@ export class EventRecorder {
         entry.event = await this.write(obj, type, reason, entry, n);
       }
     } catch (err) {
-      this.recent.delete(dedupeKey);
+      this.#forget(dedupeKey, entry);
       this.deps.logger.debug({ reason, err: errorMessage(err) }, 'could not record event');
     } finally {
       entry.writing = false;
     }
+  }
+
+  /** Forgets `entry` unless it was trimmed meanwhile and its key now holds a newer one. */
+  #forget(dedupeKey: string, entry: Recorded): void {
+    if (this.recent.get(dedupeKey) === entry) this.recent.delete(dedupeKey);
   }
 
   /** Adds `n` occurrences to the entry's Event (creating it, or afresh when it expired). */
